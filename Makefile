@@ -1,0 +1,84 @@
+# claimsd: claims and pharmacy reimbursement intake and adjudication server.
+# Plain GNU make. `make` builds, `make check` tests, `make run` serves the
+# embedded default, `make asan` tests under ASan+UBSan, `make valgrind` tests
+# under Valgrind, `make format` runs clang-format.
+
+CC = gcc
+PKGS := libevent libevent_pthreads json-c hiredis libcurl uuid
+TEST_PKGS := check
+
+ifeq ($(SANITIZE),1)
+BUILD ?= build/asan
+OPT := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+else
+BUILD ?= build/release
+OPT := -O2
+endif
+
+# Expanded when a recipe runs, i.e. after the dependency check below.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS = $(shell pkg-config --libs $(PKGS))
+TEST_CFLAGS = $(shell pkg-config --cflags $(TEST_PKGS))
+TEST_LIBS = $(shell pkg-config --libs $(TEST_PKGS))
+
+CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g $(OPT) -I. -Icommon $(EXTRA_CFLAGS)
+LDFLAGS := $(OPT) $(EXTRA_LDFLAGS)
+
+PARTS := common intake adjudicate queue eob server
+LIB_SRCS := $(filter-out server/main.c,$(wildcard $(addsuffix /*.c,$(PARTS))))
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+HARNESS_SRCS := $(wildcard tests/harness/*.c)
+HARNESS_OBJS := $(HARNESS_SRCS:%.c=$(BUILD)/%.o)
+TEST_SRCS := $(wildcard tests/test_*.c)
+TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
+CLAIMSD := $(BUILD)/claimsd
+DEPS_STAMP := build/.deps-ok
+
+.SECONDARY:
+.PHONY: all check asan valgrind run format clean deps bench
+.DEFAULT_GOAL := all
+
+all: $(CLAIMSD)
+
+# Installs the Debian packages when run as root, otherwise prints the command.
+$(DEPS_STAMP): scripts/deps.sh
+	@scripts/deps.sh
+	@mkdir -p $(@D) && touch $@
+deps: $(DEPS_STAMP)
+
+$(BUILD)/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(TEST_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libclaims.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(CLAIMSD): $(BUILD)/server/main.o $(BUILD)/libclaims.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread -lm
+
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(HARNESS_OBJS) $(BUILD)/libclaims.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(TEST_LIBS) -lpthread -lm
+
+# Each test binary prints Check's summary line; the run fails if any fails.
+check: $(CLAIMSD) $(TEST_BINS)
+	@CLAIMSD_BIN=$(abspath $(CLAIMSD)) CLAIMS_CONFIG_DIR=$(abspath config) \
+	  scripts/run-tests.sh $(TEST_BINS)
+
+asan:
+	$(MAKE) SANITIZE=1 check
+
+valgrind: $(CLAIMSD) $(TEST_BINS)
+	@CLAIMSD_BIN=$(abspath $(CLAIMSD)) CLAIMS_CONFIG_DIR=$(abspath config) \
+	  VALGRIND=1 scripts/run-tests.sh $(TEST_BINS)
+
+run: $(CLAIMSD)
+	$(CLAIMSD) --config config/claimsd.json
+
+format:
+	clang-format -i $(wildcard $(addsuffix /*.[ch],$(PARTS) tests tests/harness))
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJS:.o=.d) $(HARNESS_OBJS:.o=.d) $(TEST_BINS:=.d) $(BUILD)/server/main.d

@@ -1,0 +1,172 @@
+#include "date.h"
+
+#include <string.h>
+#include <time.h>
+
+bool date_is_leap_year(int year)
+{
+    return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+}
+
+int date_days_in_month(int year, int month)
+{
+    static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (month == 2 && date_is_leap_year(year))
+        return 29;
+    return days[month - 1];
+}
+
+bool date_valid_ymd(int year, int month, int day)
+{
+    return year >= DATE_MIN_YEAR && year <= DATE_MAX_YEAR && month >= 1 && month <= 12 &&
+           day >= 1 && day <= date_days_in_month(year, month);
+}
+
+/* Days from civil, in the era-based formulation: shift the year so it
+ * starts in March, which puts the leap day at the end of the year. */
+date_t date_from_ymd(int year, int month, int day)
+{
+    int y = year - (month <= 2);
+    int era = (y >= 0 ? y : y - 399) / 400;
+    int yoe = y - era * 400;
+    int mp = (month + 9) % 12;
+    int doy = (153 * mp + 2) / 5 + day - 1;
+    int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return (date_t){era * 146097 + doe - 719468};
+}
+
+void date_to_ymd(date_t d, int *year, int *month, int *day)
+{
+    int z = d.days + 719468;
+    int era = (z >= 0 ? z : z - 146096) / 146097;
+    int doe = z - era * 146097;
+    int yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int mp = (5 * doy + 2) / 153;
+    int dd = doy - (153 * mp + 2) / 5 + 1;
+    int mm = mp < 10 ? mp + 3 : mp - 9;
+    *year = yoe + era * 400 + (mm <= 2);
+    *month = mm;
+    *day = dd;
+}
+
+int date_year(date_t d)
+{
+    int y, m, dd;
+    date_to_ymd(d, &y, &m, &dd);
+    return y;
+}
+
+int date_month(date_t d)
+{
+    int y, m, dd;
+    date_to_ymd(d, &y, &m, &dd);
+    return m;
+}
+
+int date_day(date_t d)
+{
+    int y, m, dd;
+    date_to_ymd(d, &y, &m, &dd);
+    return dd;
+}
+
+static int two_digits(const char *s)
+{
+    if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9')
+        return -1;
+    return (s[0] - '0') * 10 + (s[1] - '0');
+}
+
+bool date_parse(const char *s, date_t *out)
+{
+    if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+        return false;
+    int hi = two_digits(s), lo = two_digits(s + 2);
+    int month = two_digits(s + 5), day = two_digits(s + 8);
+    if (hi < 0 || lo < 0 || month < 0 || day < 0)
+        return false;
+    int year = hi * 100 + lo;
+    if (!date_valid_ymd(year, month, day))
+        return false;
+    *out = date_from_ymd(year, month, day);
+    return true;
+}
+
+char *date_format(date_t d, char buf[DATE_STRLEN])
+{
+    int y, m, dd;
+    date_to_ymd(d, &y, &m, &dd);
+    /* Digits by hand: the year is within DATE_MIN_YEAR..DATE_MAX_YEAR. */
+    unsigned uy = (unsigned)y % 10000u, um = (unsigned)m, ud = (unsigned)dd;
+    buf[0] = (char)('0' + uy / 1000);
+    buf[1] = (char)('0' + uy / 100 % 10);
+    buf[2] = (char)('0' + uy / 10 % 10);
+    buf[3] = (char)('0' + uy % 10);
+    buf[4] = '-';
+    buf[5] = (char)('0' + um / 10);
+    buf[6] = (char)('0' + um % 10);
+    buf[7] = '-';
+    buf[8] = (char)('0' + ud / 10);
+    buf[9] = (char)('0' + ud % 10);
+    buf[10] = '\0';
+    return buf;
+}
+
+int date_weekday(date_t d)
+{
+    /* 1970-01-01 was a Thursday (3 in Monday-based numbering). */
+    int w = (d.days + 3) % 7;
+    return w < 0 ? w + 7 : w;
+}
+
+date_t date_end_of_month(date_t d)
+{
+    int y, m, dd;
+    date_to_ymd(d, &y, &m, &dd);
+    return date_from_ymd(y, m, date_days_in_month(y, m));
+}
+
+date_t date_end_of_year(date_t d)
+{
+    return date_from_ymd(date_year(d), 12, 31);
+}
+
+date_t date_add_months(date_t d, int n)
+{
+    int y, m, dd;
+    date_to_ymd(d, &y, &m, &dd);
+    int total = y * 12 + (m - 1) + n;
+    int ny = total / 12, nm = total % 12 + 1;
+    int last = date_days_in_month(ny, nm);
+    return date_from_ymd(ny, nm, dd > last ? last : dd);
+}
+
+int date_age_on(date_t birth, date_t on)
+{
+    int by, bm, bd, oy, om, od;
+    date_to_ymd(birth, &by, &bm, &bd);
+    date_to_ymd(on, &oy, &om, &od);
+    int age = oy - by;
+    if (om < bm || (om == bm && od < bd))
+        age--;
+    return age;
+}
+
+date_t date_nth_birthday(date_t birth, int n)
+{
+    int by, bm, bd;
+    date_to_ymd(birth, &by, &bm, &bd);
+    int y = by + n;
+    if (bm == 2 && bd == 29 && !date_is_leap_year(y))
+        return date_from_ymd(y, 3, 1);
+    return date_from_ymd(y, bm, bd);
+}
+
+date_t date_today_utc(void)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    return date_from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}

@@ -1,0 +1,72 @@
+/*
+ * Calendar dates as a small value type.
+ *
+ * A date is a count of days since 1970-01-01 in the proleptic Gregorian
+ * calendar. No time zone, no time of day: dates of service, fill dates and
+ * receipt dates are calendar dates (DESIGN.md "Time"). Arithmetic is exact
+ * integer arithmetic; there is no time_t anywhere in calendar logic.
+ */
+#ifndef CLAIMS_DATE_H
+#define CLAIMS_DATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct {
+    int32_t days; /* days since 1970-01-01 */
+} date_t;
+
+/* Range accepted by date_parse: years 1900..2199. */
+#define DATE_MIN_YEAR 1900
+#define DATE_MAX_YEAR 2199
+
+/* Buffer size for date_format: "YYYY-MM-DD" and the terminator. */
+#define DATE_STRLEN 11
+
+bool date_is_leap_year(int year);
+int date_days_in_month(int year, int month);
+bool date_valid_ymd(int year, int month, int day);
+
+/* Builds a date; the caller guarantees date_valid_ymd(year, month, day). */
+date_t date_from_ymd(int year, int month, int day);
+void date_to_ymd(date_t d, int *year, int *month, int *day);
+int date_year(date_t d);
+int date_month(date_t d);
+int date_day(date_t d);
+
+/* Strict "YYYY-MM-DD" (exactly 10 characters, a real day in range).
+ * Returns true and sets *out on success. */
+bool date_parse(const char *s, date_t *out);
+/* Writes "YYYY-MM-DD" into buf (at least DATE_STRLEN bytes); returns buf. */
+char *date_format(date_t d, char buf[DATE_STRLEN]);
+
+static inline date_t date_add_days(date_t d, int32_t n) { return (date_t){d.days + n}; }
+static inline int32_t date_diff_days(date_t later, date_t earlier) { return later.days - earlier.days; }
+static inline int date_cmp(date_t a, date_t b) { return (a.days > b.days) - (a.days < b.days); }
+static inline bool date_eq(date_t a, date_t b) { return a.days == b.days; }
+
+/* 0 = Monday ... 6 = Sunday (ISO 8601 order). */
+int date_weekday(date_t d);
+static inline bool date_is_weekend(date_t d) { return date_weekday(d) >= 5; }
+
+/* The last day of the month d falls in. */
+date_t date_end_of_month(date_t d);
+/* 31 December of the year d falls in. */
+date_t date_end_of_year(date_t d);
+/* d plus n calendar months; a day past the end of the target month is
+ * clamped to its last day (31 January + 1 month = 28/29 February). */
+date_t date_add_months(date_t d, int n);
+
+/* Completed years of age on `on` for someone born on `birth`. A person born on
+ * 29 February attains a new age on 1 March in common years (the day after
+ * 28 February): the anniversary has not yet happened on 28 February. */
+int date_age_on(date_t birth, date_t on);
+/* The date of the n-th birthday (29 February births: 1 March in common years,
+ * consistent with date_age_on). */
+date_t date_nth_birthday(date_t birth, int n);
+
+/* Today's date in UTC, read from the system clock. The only place the clock
+ * is read for calendar purposes; rules take "today" as a parameter. */
+date_t date_today_utc(void);
+
+#endif

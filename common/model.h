@@ -1,0 +1,275 @@
+/*
+ * The data model as C structs (DESIGN.md "Data model", API.md).
+ *
+ * These are the parsed, validated forms of claims and enrollment records.
+ * JSON from outside becomes these structs once, at the edge (intake/parse*.c);
+ * the rules in adjudicate/ read only these structs. Fixed-size fields keep a
+ * claim or a member a flat value with no ownership questions; only a plan,
+ * whose fee schedule and formulary have no natural bound, owns heap memory
+ * (release it with plan_free).
+ */
+#ifndef CLAIMS_MODEL_H
+#define CLAIMS_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "date.h"
+#include "money.h"
+
+/* Lengths include the terminating NUL. */
+#define ID_LEN 65          /* member, subscriber, group, plan ids: 1..64 of [A-Za-z0-9._-] */
+#define NAME_LEN 101       /* people, providers, pharmacies, drugs, payers: 1..100 bytes */
+#define CLAIM_ID_LEN 37    /* UUID text form */
+#define NPI_LEN 11         /* 10 digits */
+#define NDC_LEN 13         /* 11 digits today; sized for the FDA's 12-digit 6-4-2 form */
+#define PROC_LEN 6         /* CPT/HCPCS: 5 characters */
+#define MODIFIER_LEN 3     /* 2 characters */
+#define ICD_LEN 9          /* ICD-10-CM with its dot: "A00.0000" at most 8 */
+#define STATE_LEN 3        /* US postal code */
+#define REF_LEN 513        /* attachment reference: 1..512 bytes */
+#define RX_NUMBER_LEN 33   /* pharmacy's prescription number: 1..32 bytes */
+
+#define MAX_LINES 50
+#define MAX_DIAGNOSES 12
+#define MAX_MODIFIERS 4
+#define MAX_ATTACHMENTS 20
+#define MAX_COVERAGE_SPANS 20
+#define MAX_OTHER_COVERAGE 8
+#define MAX_COPAY_RULES 16
+#define MAX_COPAY_CODES 64
+
+enum claim_type { CLAIM_MEDICAL, CLAIM_PHARMACY };
+enum network { NETWORK_IN, NETWORK_OUT };
+enum attachment_kind { ATTACH_ITEMIZED_BILL, ATTACH_PRIMARY_EOB, ATTACH_OTHER };
+
+/* ---- Claim (API.md "Submitting a claim") ---- */
+
+struct patient {
+    char first_name[NAME_LEN];
+    char last_name[NAME_LEN];
+    date_t birth_date;
+};
+
+/* The primary payer's EOB, present when this plan is secondary. */
+struct other_insurance {
+    bool present;
+    char payer_name[NAME_LEN];
+    cents_t paid;
+    cents_t allowed;
+    cents_t patient_responsibility;
+    date_t eob_date;
+};
+
+struct attachment {
+    enum attachment_kind kind;
+    char reference[REF_LEN];
+};
+
+struct claim_line {
+    date_t service_date;
+    char procedure_code[PROC_LEN];
+    char modifiers[MAX_MODIFIERS][MODIFIER_LEN];
+    int n_modifiers;
+    int units; /* 1..999 */
+    cents_t charge;
+};
+
+struct medical_provider {
+    char npi[NPI_LEN];
+    char name[NAME_LEN];
+    enum network network;
+    bool facility;
+};
+
+struct pharmacy_info {
+    char name[NAME_LEN];
+    bool has_npi;
+    char npi[NPI_LEN];
+    enum network network;
+};
+
+struct prescriber {
+    bool present;
+    char name[NAME_LEN];
+    bool has_npi;
+    char npi[NPI_LEN];
+};
+
+struct claim {
+    enum claim_type type;
+    char member_id[ID_LEN];
+    struct patient patient;
+    bool has_received_date; /* staff supplied it; otherwise the server sets it */
+    date_t received_date;
+    struct other_insurance other_insurance;
+    bool assignment_of_benefits;
+    struct attachment attachments[MAX_ATTACHMENTS];
+    int n_attachments;
+
+    /* type == CLAIM_MEDICAL */
+    struct medical_provider provider;
+    bool inpatient;
+    bool itemized_bill;
+    char diagnosis_codes[MAX_DIAGNOSES][ICD_LEN];
+    int n_diagnosis_codes;
+    struct claim_line lines[MAX_LINES];
+    int n_lines;
+
+    /* type == CLAIM_PHARMACY */
+    struct pharmacy_info pharmacy;
+    struct prescriber prescriber;
+    char ndc[NDC_LEN]; /* normalised: 11 digits, no hyphens */
+    bool has_rx_number;
+    char rx_number[RX_NUMBER_LEN];
+    date_t fill_date;
+    char drug_name[NAME_LEN];
+    int64_t quantity_milli; /* quantity in thousandths: 30 tablets = 30000, 2.5 ml = 2500 */
+    int days_supply;        /* 1..365 */
+    cents_t charge;
+};
+
+/* ---- Enrollment (DESIGN.md "Data model", API.md "Enrollment records") ---- */
+
+enum medicare_certification { MEDICARE_CERT_20_OR_MORE, MEDICARE_CERT_19_OR_FEWER };
+
+struct group {
+    char group_id[ID_LEN];
+    char name[NAME_LEN];
+    char state[STATE_LEN];
+    int employee_count;
+    enum medicare_certification medicare_certification;
+    bool dependent_to_30;
+    char plan_id[ID_LEN];
+};
+
+/* COBRA applies to groups of 20 or more employees (manual § IV "COBRA Continuation"). */
+static inline bool group_cobra_applies(const struct group *g) { return g->employee_count >= 20; }
+
+enum relationship { REL_EMPLOYEE, REL_SPOUSE, REL_CHILD, REL_GRANDCHILD };
+enum coverage_kind { COVERAGE_ACTIVE, COVERAGE_COBRA, COVERAGE_STATE_CONTINUATION };
+
+struct coverage_span {
+    char plan_id[ID_LEN];
+    date_t effective;
+    bool has_termination_event;
+    date_t termination_event; /* the event's date; coverage ends at the end of its month */
+    enum coverage_kind kind;
+    date_t qualifying_event; /* kind == COVERAGE_COBRA */
+    int months;              /* kind == COVERAGE_COBRA: 18, 29 or 36 */
+};
+
+enum medicare_basis { MEDICARE_AGE, MEDICARE_ESRD, MEDICARE_DISABILITY };
+
+struct medicare {
+    bool present;
+    enum medicare_basis basis;
+    date_t entitlement_date;
+};
+
+enum other_coverage_kind { OTHER_GROUP, OTHER_INDIVIDUAL };
+enum other_coverage_relationship { OTHER_AS_EMPLOYEE, OTHER_AS_DEPENDENT };
+
+struct other_coverage {
+    char payer_name[NAME_LEN];
+    enum other_coverage_kind kind;
+    enum other_coverage_relationship relationship;
+    bool has_holder_birth_date;
+    date_t holder_birth_date; /* the policyholder's, for the birthday rule */
+    date_t effective;
+    bool has_termination;
+    date_t termination;
+    bool cobra;
+    bool active_employment;
+};
+
+struct member {
+    char member_id[ID_LEN];
+    char subscriber_id[ID_LEN];
+    char group_id[ID_LEN];
+    enum relationship relationship;
+    char first_name[NAME_LEN];
+    char last_name[NAME_LEN];
+    date_t birth_date;
+    char state[STATE_LEN];
+    bool student;
+    bool lives_with_employee;
+    bool has_married_on;
+    date_t married_on;
+    bool has_own_dependent;
+    bool handicapped_certified;
+    struct coverage_span coverage[MAX_COVERAGE_SPANS];
+    int n_coverage;
+    struct medicare medicare;
+    struct other_coverage other_coverage[MAX_OTHER_COVERAGE];
+    int n_other_coverage;
+};
+
+/* ---- Plan (API.md "Plan", RULES.md § 7) ---- */
+
+struct tier_terms {
+    cents_t deductible_individual;
+    cents_t deductible_family;
+    cents_t oop_max_individual;
+    cents_t oop_max_family;
+    int coinsurance_percent; /* 0..100 */
+    int allowed_percent;     /* out of network only: share of the fee schedule allowed */
+};
+
+struct copay_rule {
+    char procedure_codes[MAX_COPAY_CODES][PROC_LEN];
+    int n_procedure_codes;
+    cents_t amount;
+};
+
+struct fee_entry {
+    char procedure_code[PROC_LEN];
+    cents_t allowed; /* per unit */
+};
+
+enum drug_tier {
+    TIER_GENERIC,
+    TIER_PREFERRED_BRAND,
+    TIER_NON_PREFERRED,
+    TIER_SPECIALTY,
+    TIER_EXCLUDED,
+};
+#define DRUG_TIER_PRICED 4 /* the tiers that carry cost-share terms (all but excluded) */
+
+struct pharmacy_tier_terms {
+    bool is_copay; /* else coinsurance */
+    cents_t copay;
+    int coinsurance_percent;
+};
+
+struct formulary_entry {
+    char ndc[NDC_LEN]; /* normalised, 11 digits */
+    enum drug_tier tier;
+    bool has_unit_price; /* excluded drugs carry no price */
+    cents_t unit_price;
+};
+
+struct plan {
+    char plan_id[ID_LEN];
+    char name[NAME_LEN];
+    struct tier_terms in_network;
+    struct tier_terms out_of_network;
+    struct copay_rule copays[MAX_COPAY_RULES];
+    int n_copays;
+    struct fee_entry *fee_schedule; /* owned; sorted by procedure_code */
+    size_t n_fee_schedule;
+    int medical_filing_limit_days; /* default 365 */
+    int pend_days;                 /* default 45 */
+    struct pharmacy_tier_terms pharmacy[DRUG_TIER_PRICED]; /* indexed by enum drug_tier */
+    struct formulary_entry *formulary; /* owned; sorted by ndc */
+    size_t n_formulary;
+};
+
+/* Releases what a plan owns (not the struct itself) and zeroes the pointers. */
+void plan_free(struct plan *plan);
+/* Binary search in the sorted fee schedule / formulary; NULL when absent. */
+const struct fee_entry *plan_fee_lookup(const struct plan *plan, const char *procedure_code);
+const struct formulary_entry *plan_formulary_lookup(const struct plan *plan, const char *ndc);
+
+#endif

@@ -1,0 +1,67 @@
+#include "money.h"
+
+#include <stdio.h>
+
+bool money_parse(const char *text, cents_t *out)
+{
+    if (!text || !*text)
+        return false;
+    const char *p = text;
+    cents_t whole = 0;
+    int int_digits = 0;
+    if (*p == '0' && p[1] >= '0' && p[1] <= '9')
+        return false; /* leading zero, not valid JSON */
+    while (*p >= '0' && *p <= '9') {
+        whole = whole * 10 + (*p - '0');
+        if (whole > MONEY_MAX_CENTS / 100)
+            return false;
+        int_digits++;
+        p++;
+    }
+    if (int_digits == 0)
+        return false;
+    cents_t frac = 0;
+    if (*p == '.') {
+        p++;
+        int frac_digits = 0;
+        while (*p >= '0' && *p <= '9') {
+            if (frac_digits == 2)
+                return false; /* at most two decimals (API.md) */
+            frac = frac * 10 + (*p - '0');
+            frac_digits++;
+            p++;
+        }
+        if (frac_digits == 0)
+            return false;
+        if (frac_digits == 1)
+            frac *= 10;
+    }
+    if (*p != '\0')
+        return false;
+    cents_t total = whole * 100 + frac;
+    if (total > MONEY_MAX_CENTS)
+        return false;
+    *out = total;
+    return true;
+}
+
+char *money_format(cents_t amount, char buf[MONEY_STRLEN])
+{
+    const char *sign = amount < 0 ? "-" : "";
+    /* Negate in unsigned arithmetic so INT64_MIN cannot overflow. */
+    uint64_t mag = amount < 0 ? (uint64_t)0 - (uint64_t)amount : (uint64_t)amount;
+    snprintf(buf, MONEY_STRLEN, "%s%llu.%02llu", sign, (unsigned long long)(mag / 100),
+             (unsigned long long)(mag % 100));
+    return buf;
+}
+
+cents_t money_mul_div(cents_t a, int64_t num, int64_t den)
+{
+    __int128 product = (__int128)a * num;
+    return (cents_t)((product * 2 + den) / (den * 2));
+}
+
+cents_t money_percent(cents_t amount, int percent)
+{
+    return money_mul_div(amount, percent, 100);
+}

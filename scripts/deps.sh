@@ -1,0 +1,23 @@
+#!/bin/sh
+# Checks that the build's Debian packages are present. As root, installs the
+# missing ones with apt-get; otherwise prints the exact command and fails.
+set -eu
+PACKAGES="libevent-dev libjson-c-dev libhiredis-dev libcurl4-openssl-dev uuid-dev check redis-server pkg-config"
+
+missing=""
+for p in $PACKAGES; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+cmd="apt-get install -y --no-install-recommends$missing"
+if [ "$(id -u)" -ne 0 ]; then
+    echo "claimsd needs these Debian packages:$missing" >&2
+    echo "Run as root:  apt-get update && $cmd" >&2
+    exit 1
+fi
+echo "installing:$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -1,0 +1,135 @@
+/* Unit tests for the shared value types: dates and money. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "date.h"
+#include "money.h"
+
+static date_t D(const char *s)
+{
+    date_t d;
+    ck_assert_msg(date_parse(s, &d), "bad test date %s", s);
+    return d;
+}
+
+static const char *F(date_t d)
+{
+    static char buf[4][DATE_STRLEN];
+    static int i;
+    i = (i + 1) % 4;
+    return date_format(d, buf[i]);
+}
+
+START_TEST(test_date_round_trips_across_eras)
+{
+    const char *samples[] = {"1900-01-01", "1969-12-31", "1970-01-01", "2000-02-29",
+                             "2024-02-29", "2026-11-23", "2199-12-31"};
+    for (size_t i = 0; i < sizeof samples / sizeof *samples; i++)
+        ck_assert_str_eq(F(D(samples[i])), samples[i]);
+    ck_assert_int_eq(D("1970-01-01").days, 0);
+    ck_assert_int_eq(D("2000-03-01").days, 11017);
+}
+END_TEST
+
+START_TEST(test_date_parse_rejects_malformed_and_impossible_dates)
+{
+    const char *bad[] = {"", "2026-1-01", "2026-02-30", "2025-02-29", "1900-02-29", "2026-13-01",
+                         "2026-00-10", "2026-01-00", "20260101", "2026-01-01T00", "1899-12-31",
+                         "2200-01-01", "2O26-01-01", "2026/01/01"};
+    date_t d;
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        ck_assert_msg(!date_parse(bad[i], &d), "accepted %s", bad[i]);
+    ck_assert(!date_parse(NULL, &d));
+}
+END_TEST
+
+START_TEST(test_date_weekday_end_of_month_and_months)
+{
+    ck_assert_int_eq(date_weekday(D("2026-11-23")), 0); /* Monday */
+    ck_assert_int_eq(date_weekday(D("1970-01-01")), 3); /* Thursday */
+    ck_assert_int_eq(date_weekday(D("1969-12-28")), 6); /* Sunday */
+    ck_assert_str_eq(F(date_end_of_month(D("2024-02-10"))), "2024-02-29");
+    ck_assert_str_eq(F(date_end_of_month(D("2026-02-28"))), "2026-02-28");
+    ck_assert_str_eq(F(date_end_of_month(D("2026-12-01"))), "2026-12-31");
+    ck_assert_str_eq(F(date_end_of_year(D("2026-03-15"))), "2026-12-31");
+    ck_assert_str_eq(F(date_add_months(D("2026-01-31"), 1)), "2026-02-28");
+    ck_assert_str_eq(F(date_add_months(D("2024-01-31"), 1)), "2024-02-29");
+    ck_assert_str_eq(F(date_add_months(D("2025-03-15"), 18)), "2026-09-15");
+    ck_assert_str_eq(F(date_add_months(D("2025-12-15"), 36)), "2028-12-15");
+    ck_assert_str_eq(F(date_add_months(D("2026-03-31"), -1)), "2026-02-28");
+}
+END_TEST
+
+START_TEST(test_age_on_a_date_including_29_february_births)
+{
+    ck_assert_int_eq(date_age_on(D("2001-05-10"), D("2026-05-09")), 24);
+    ck_assert_int_eq(date_age_on(D("2001-05-10"), D("2026-05-10")), 25);
+    ck_assert_int_eq(date_age_on(D("2000-02-29"), D("2025-02-28")), 24);
+    ck_assert_int_eq(date_age_on(D("2000-02-29"), D("2025-03-01")), 25);
+    ck_assert_int_eq(date_age_on(D("2000-02-29"), D("2024-02-29")), 24);
+    ck_assert_str_eq(F(date_nth_birthday(D("2000-02-29"), 25)), "2025-03-01");
+    ck_assert_str_eq(F(date_nth_birthday(D("2000-02-29"), 24)), "2024-02-29");
+    ck_assert_str_eq(F(date_nth_birthday(D("1961-07-04"), 65)), "2026-07-04");
+}
+END_TEST
+
+START_TEST(test_money_parse_accepts_json_numbers_with_two_decimals)
+{
+    struct {
+        const char *text;
+        cents_t cents;
+    } ok[] = {{"0", 0}, {"150", 15000}, {"150.5", 15050}, {"150.00", 15000},
+              {"12.05", 1205}, {"9999999.99", 999999999}, {"0.01", 1}};
+    for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+        cents_t c = -1;
+        ck_assert_msg(money_parse(ok[i].text, &c), "rejected %s", ok[i].text);
+        ck_assert_int_eq(c, ok[i].cents);
+    }
+    const char *bad[] = {"", "-1", "1.234", "1.", ".5", "01", "1e2", "10000000", "9999999.999",
+                         "12a", " 1", "+1", "1.000"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        cents_t c;
+        ck_assert_msg(!money_parse(bad[i], &c), "accepted %s", bad[i]);
+    }
+}
+END_TEST
+
+START_TEST(test_money_format_and_half_up_percent)
+{
+    char buf[MONEY_STRLEN];
+    ck_assert_str_eq(money_format(15000, buf), "150.00");
+    ck_assert_str_eq(money_format(5, buf), "0.05");
+    ck_assert_str_eq(money_format(-310, buf), "-3.10");
+    ck_assert_int_eq(money_percent(1001, 50), 501); /* 500.5 rounds up */
+    ck_assert_int_eq(money_percent(1003, 20), 201); /* 200.6 */
+    ck_assert_int_eq(money_percent(1002, 20), 200); /* 200.4 */
+    ck_assert_int_eq(money_percent(12345, 0), 0);
+    ck_assert_int_eq(money_percent(12345, 100), 12345);
+    ck_assert_int_eq(money_mul_div(450, 2500, 1000), 1125); /* 4.50 x 2.5 */
+    ck_assert_int_eq(money_mul_div(1, 1, 2), 1);             /* 0.5 cent rounds up */
+}
+END_TEST
+
+static Suite *common_suite(void)
+{
+    Suite *s = suite_create("common");
+    TCase *tc = tcase_create("dates_and_money");
+    tcase_add_test(tc, test_date_round_trips_across_eras);
+    tcase_add_test(tc, test_date_parse_rejects_malformed_and_impossible_dates);
+    tcase_add_test(tc, test_date_weekday_end_of_month_and_months);
+    tcase_add_test(tc, test_age_on_a_date_including_29_february_births);
+    tcase_add_test(tc, test_money_parse_accepts_json_numbers_with_two_decimals);
+    tcase_add_test(tc, test_money_format_and_half_up_percent);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(common_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
