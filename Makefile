@@ -4,7 +4,7 @@
 # under Valgrind, `make format` runs clang-format.
 
 CC = gcc
-PKGS := libevent libevent_pthreads json-c hiredis libcurl uuid
+PKGS := libevent libevent_pthreads json-c hiredis libcurl libcrypto uuid
 TEST_PKGS := check
 
 ifeq ($(SANITIZE),1)

@@ -2,7 +2,7 @@
 # Checks that the build's Debian packages are present. As root, installs the
 # missing ones with apt-get; otherwise prints the exact command and fails.
 set -eu
-PACKAGES="libevent-dev libjson-c-dev libhiredis-dev libcurl4-openssl-dev uuid-dev check redis-server pkg-config"
+PACKAGES="libevent-dev libjson-c-dev libhiredis-dev libcurl4-openssl-dev libssl-dev uuid-dev check redis-server pkg-config"
 
 missing=""
 for p in $PACKAGES; do

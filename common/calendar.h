@@ -1,0 +1,57 @@
+/*
+ * Business days and the holiday calendar (RULES.md § 9, DESIGN.md "Time").
+ *
+ * Holidays are rules, not lists: a fixed date with weekend observance
+ * (Saturday → the Friday before, Sunday → the Monday after, as the U.S. Office
+ * of Personnel Management observes federal holidays), or the n-th (or last)
+ * weekday of a month. The calendar computes any year's holidays from them.
+ */
+#ifndef CLAIMS_CALENDAR_H
+#define CLAIMS_CALENDAR_H
+
+#include <stdbool.h>
+
+#include "date.h"
+
+#define CALENDAR_MAX_RULES 32
+#define CALENDAR_ERR_LEN 256
+
+enum holiday_kind { HOLIDAY_FIXED, HOLIDAY_NTH_WEEKDAY };
+
+struct holiday_rule {
+    char name[64];
+    enum holiday_kind kind;
+    int month;     /* 1..12 */
+    int day;       /* HOLIDAY_FIXED: day of month */
+    bool observed; /* HOLIDAY_FIXED: shift off weekends */
+    int weekday;   /* HOLIDAY_NTH_WEEKDAY: 0 = Monday .. 6 = Sunday */
+    int nth;       /* HOLIDAY_NTH_WEEKDAY: 1..5, or -1 for the last */
+    int from_year; /* first year the holiday exists (Juneteenth: 2021); 0 = always */
+};
+
+struct holiday_calendar {
+    struct holiday_rule rules[CALENDAR_MAX_RULES];
+    int n_rules;
+};
+
+/* The eleven U.S. federal holidays (5 U.S.C. 6103) with their observed dates. */
+void calendar_us_federal(struct holiday_calendar *cal);
+
+/* Reads rules from a JSON file: {"holidays": [{"name", "month", "day"} |
+ * {"name", "month", "weekday": "monday", "nth": 3 | "last"}, optional
+ * "observed" (default true for fixed dates) and "from_year"]}.
+ * Returns 0, or -1 with a message naming the entry in err. */
+int calendar_load_file(struct holiday_calendar *cal, const char *path, char err[CALENDAR_ERR_LEN]);
+
+/* The date a rule falls on (observed) in a given year; false if the rule does
+ * not apply that year. */
+bool calendar_rule_date(const struct holiday_rule *rule, int year, date_t *out);
+
+bool calendar_is_holiday(const struct holiday_calendar *cal, date_t d);
+bool calendar_is_business_day(const struct holiday_calendar *cal, date_t d);
+
+/* The n-th business day after d (d itself is not counted): the processing
+ * target is calendar_add_business_days(cal, received_date, 10). */
+date_t calendar_add_business_days(const struct holiday_calendar *cal, date_t d, int n);
+
+#endif

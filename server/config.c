@@ -1,0 +1,290 @@
+#include "config.h"
+
+#include <errno.h>
+#include <json-c/json.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void config_defaults(struct config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    snprintf(cfg->listen_host, sizeof cfg->listen_host, "127.0.0.1");
+    cfg->listen_port = 8080;
+    snprintf(cfg->data_dir, sizeof cfg->data_dir, "./var");
+    snprintf(cfg->redis_server_path, sizeof cfg->redis_server_path, "redis-server");
+    snprintf(cfg->appendfsync, sizeof cfg->appendfsync, "everysec");
+    snprintf(cfg->key_prefix, sizeof cfg->key_prefix, "claims:");
+    cfg->role = ROLE_ALL;
+    cfg->workers = 2;
+    cfg->log_level = LOG_INFO;
+    cfg->redis_timeout_ms = 2000;
+    cfg->target_business_days = 10;
+    cfg->idempotency_ttl_seconds = 24 * 60 * 60;
+    cfg->limits.max_body_bytes = 256 * 1024;
+    cfg->limits.max_header_bytes = 16 * 1024;
+    cfg->limits.read_timeout_seconds = 10;
+    cfg->limits.max_connections = 1024;
+}
+
+const char *config_role_name(enum server_role role)
+{
+    switch (role) {
+    case ROLE_INTAKE:
+        return "intake";
+    case ROLE_WORKER:
+        return "worker";
+    default:
+        return "all";
+    }
+}
+
+int config_set_role(struct config *cfg, const char *name)
+{
+    if (strcmp(name, "all") == 0)
+        cfg->role = ROLE_ALL;
+    else if (strcmp(name, "intake") == 0)
+        cfg->role = ROLE_INTAKE;
+    else if (strcmp(name, "worker") == 0)
+        cfg->role = ROLE_WORKER;
+    else
+        return -1;
+    return 0;
+}
+
+int config_set_listen(struct config *cfg, const char *hostport)
+{
+    const char *colon = strrchr(hostport, ':');
+    if (!colon || colon == hostport || (size_t)(colon - hostport) >= sizeof cfg->listen_host)
+        return -1;
+    char *end;
+    errno = 0;
+    long port = strtol(colon + 1, &end, 10);
+    if (errno || *end || end == colon + 1 || port < 0 || port > 65535)
+        return -1;
+    memcpy(cfg->listen_host, hostport, (size_t)(colon - hostport));
+    cfg->listen_host[colon - hostport] = '\0';
+    cfg->listen_port = (int)port;
+    return 0;
+}
+
+/* One config key: its name, its type and where it goes. */
+enum key_type { K_STRING, K_PATH, K_INT, K_BOOL, K_SIZE };
+
+struct key_spec {
+    const char *name;
+    enum key_type type;
+    size_t offset;
+    size_t size; /* strings: buffer size */
+    long long min, max;
+};
+
+#define STR(name, field) {name, K_STRING, offsetof(struct config, field), sizeof(((struct config *)0)->field), 0, 0}
+#define PATH(name, field) {name, K_PATH, offsetof(struct config, field), sizeof(((struct config *)0)->field), 0, 0}
+#define INT(name, field, lo, hi) {name, K_INT, offsetof(struct config, field), 0, lo, hi}
+#define SIZE(name, field, lo, hi) {name, K_SIZE, offsetof(struct config, field), 0, lo, hi}
+#define BOOL(name, field) {name, K_BOOL, offsetof(struct config, field), 0, 0, 0}
+
+static const struct key_spec top_keys[] = {
+    PATH("data_dir", data_dir),
+    STR("redis", redis_url),
+    STR("redis_server_path", redis_server_path),
+    BOOL("rdb_snapshots", rdb_snapshots),
+    STR("key_prefix", key_prefix),
+    INT("workers", workers, 0, 256),
+    INT("redis_timeout_ms", redis_timeout_ms, 10, 600000),
+    PATH("holidays_file", holidays_file),
+    PATH("seed_dir", seed_dir),
+    INT("target_business_days", target_business_days, 1, 365),
+    INT("idempotency_ttl_seconds", idempotency_ttl_seconds, 60, 30 * 24 * 3600),
+};
+
+static const struct key_spec limit_keys[] = {
+    SIZE("max_body_bytes", limits.max_body_bytes, 1024, 64 * 1024 * 1024),
+    SIZE("max_header_bytes", limits.max_header_bytes, 1024, 1024 * 1024),
+    INT("read_timeout_seconds", limits.read_timeout_seconds, 1, 3600),
+    INT("max_connections", limits.max_connections, 1, 1000000),
+};
+
+static void dir_of(const char *path, char *out, size_t size)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        snprintf(out, size, ".");
+    else
+        snprintf(out, size, "%.*s", (int)(slash - path), path);
+}
+
+static int set_key(struct config *cfg, const struct key_spec *k, json_object *v,
+                   const char *base_dir, const char *path, const char *prefix,
+                   char err[CONFIG_ERR_LEN])
+{
+    char *field = (char *)cfg + k->offset;
+    switch (k->type) {
+    case K_STRING:
+    case K_PATH: {
+        if (json_object_is_type(v, json_type_null)) {
+            field[0] = '\0';
+            return 0;
+        }
+        if (!json_object_is_type(v, json_type_string))
+            goto wrong_type;
+        const char *s = json_object_get_string(v);
+        int n;
+        if (k->type == K_PATH && s[0] && s[0] != '/')
+            n = snprintf(field, k->size, "%s/%s", base_dir, s);
+        else
+            n = snprintf(field, k->size, "%s", s);
+        if (n < 0 || (size_t)n >= k->size) {
+            snprintf(err, CONFIG_ERR_LEN, "%s: key \"%s%s\" is too long", path, prefix, k->name);
+            return -1;
+        }
+        return 0;
+    }
+    case K_BOOL:
+        if (!json_object_is_type(v, json_type_boolean))
+            goto wrong_type;
+        *(bool *)field = json_object_get_boolean(v);
+        return 0;
+    case K_INT:
+    case K_SIZE: {
+        if (!json_object_is_type(v, json_type_int))
+            goto wrong_type;
+        errno = 0;
+        int64_t n = json_object_get_int64(v);
+        if (errno || n < k->min || n > k->max) {
+            snprintf(err, CONFIG_ERR_LEN, "%s: key \"%s%s\" must be between %lld and %lld", path,
+                     prefix, k->name, k->min, k->max);
+            return -1;
+        }
+        if (k->type == K_INT)
+            *(int *)field = (int)n;
+        else
+            *(size_t *)field = (size_t)n;
+        return 0;
+    }
+    }
+wrong_type:
+    snprintf(err, CONFIG_ERR_LEN, "%s: key \"%s%s\" has the wrong type", path, prefix, k->name);
+    return -1;
+}
+
+static const struct key_spec *find_key(const struct key_spec *keys, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(keys[i].name, name) == 0)
+            return &keys[i];
+    return NULL;
+}
+
+static int load_section(struct config *cfg, json_object *obj, const struct key_spec *keys,
+                        size_t n_keys, const char *base_dir, const char *path,
+                        const char *prefix, char err[CONFIG_ERR_LEN])
+{
+    json_object_object_foreach(obj, name, value)
+    {
+        const struct key_spec *k = find_key(keys, n_keys, name);
+        if (!k) {
+            snprintf(err, CONFIG_ERR_LEN, "%s: unknown key \"%s%s\"", path, prefix, name);
+            return -1;
+        }
+        if (set_key(cfg, k, value, base_dir, path, prefix, err) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int string_value(json_object *v, const char *path, const char *key, const char **out,
+                        char err[CONFIG_ERR_LEN])
+{
+    if (!json_object_is_type(v, json_type_string)) {
+        snprintf(err, CONFIG_ERR_LEN, "%s: key \"%s\" must be a string", path, key);
+        return -1;
+    }
+    *out = json_object_get_string(v);
+    return 0;
+}
+
+int config_load_file(struct config *cfg, const char *path, char err[CONFIG_ERR_LEN])
+{
+    json_object *root = json_object_from_file(path);
+    if (!root) {
+        snprintf(err, CONFIG_ERR_LEN, "%s: cannot read it as JSON (%s)", path,
+                 json_util_get_last_err() ? json_util_get_last_err() : "unknown error");
+        /* json-c's message ends with a newline; keep the message one line. */
+        char *nl = strchr(err, '\n');
+        if (nl)
+            *nl = '\0';
+        return -1;
+    }
+    int rc = -1;
+    char base_dir[CONFIG_PATH_LEN];
+    dir_of(path, base_dir, sizeof base_dir);
+    if (!json_object_is_type(root, json_type_object)) {
+        snprintf(err, CONFIG_ERR_LEN, "%s: the top level must be a JSON object", path);
+        goto out;
+    }
+    json_object_object_foreach(root, name, value)
+    {
+        const char *s;
+        if (strcmp(name, "limits") == 0) {
+            if (!json_object_is_type(value, json_type_object)) {
+                snprintf(err, CONFIG_ERR_LEN, "%s: key \"limits\" must be an object", path);
+                goto out;
+            }
+            if (load_section(cfg, value, limit_keys, sizeof limit_keys / sizeof *limit_keys,
+                             base_dir, path, "limits.", err) != 0)
+                goto out;
+        } else if (strcmp(name, "listen") == 0) {
+            if (string_value(value, path, name, &s, err) != 0)
+                goto out;
+            if (config_set_listen(cfg, s) != 0) {
+                snprintf(err, CONFIG_ERR_LEN, "%s: key \"listen\" must be HOST:PORT", path);
+                goto out;
+            }
+        } else if (strcmp(name, "role") == 0) {
+            if (string_value(value, path, name, &s, err) != 0)
+                goto out;
+            if (config_set_role(cfg, s) != 0) {
+                snprintf(err, CONFIG_ERR_LEN,
+                         "%s: key \"role\" must be \"all\", \"intake\" or \"worker\"", path);
+                goto out;
+            }
+        } else if (strcmp(name, "log_level") == 0) {
+            if (string_value(value, path, name, &s, err) != 0)
+                goto out;
+            int level = log_level_parse(s);
+            if (level < 0) {
+                snprintf(err, CONFIG_ERR_LEN,
+                         "%s: key \"log_level\" must be debug, info, warn or error", path);
+                goto out;
+            }
+            cfg->log_level = (enum log_level)level;
+        } else if (strcmp(name, "appendfsync") == 0) {
+            if (string_value(value, path, name, &s, err) != 0)
+                goto out;
+            if (strcmp(s, "everysec") != 0 && strcmp(s, "always") != 0) {
+                snprintf(err, CONFIG_ERR_LEN,
+                         "%s: key \"appendfsync\" must be \"everysec\" or \"always\"", path);
+                goto out;
+            }
+            snprintf(cfg->appendfsync, sizeof cfg->appendfsync, "%s", s);
+        } else if (strcmp(name, "$comment") == 0) {
+            continue; /* documentation inside the file */
+        } else {
+            const struct key_spec *k =
+                find_key(top_keys, sizeof top_keys / sizeof *top_keys, name);
+            if (!k) {
+                snprintf(err, CONFIG_ERR_LEN, "%s: unknown key \"%s\"", path, name);
+                goto out;
+            }
+            if (set_key(cfg, k, value, base_dir, path, "", err) != 0)
+                goto out;
+        }
+    }
+    rc = 0;
+out:
+    json_object_put(root);
+    return rc;
+}

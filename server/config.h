@@ -1,0 +1,61 @@
+/*
+ * The server's configuration: a JSON file (docs/configuration.md), every key
+ * with a default, unknown keys rejected with the key named; command-line
+ * options override the file.
+ */
+#ifndef CLAIMS_CONFIG_H
+#define CLAIMS_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "log.h"
+
+#define CONFIG_PATH_LEN 1024
+#define CONFIG_ERR_LEN 512
+
+enum server_role { ROLE_ALL, ROLE_INTAKE, ROLE_WORKER };
+
+struct limits {
+    size_t max_body_bytes;       /* 413 above this */
+    size_t max_header_bytes;     /* total request header size */
+    int read_timeout_seconds;    /* a slow client is cut off after this */
+    int max_connections;         /* open client connections at once */
+};
+
+struct config {
+    char listen_host[256];
+    int listen_port;
+    char data_dir[CONFIG_PATH_LEN];
+    char redis_url[CONFIG_PATH_LEN]; /* empty: start the embedded redis-server */
+    char redis_server_path[CONFIG_PATH_LEN];
+    char appendfsync[16];            /* "everysec" or "always" */
+    bool rdb_snapshots;
+    char key_prefix[64];
+    enum server_role role;
+    int workers;
+    enum log_level log_level;
+    int redis_timeout_ms;            /* a Redis command not answered by then fails */
+    char holidays_file[CONFIG_PATH_LEN]; /* empty: the built-in US federal holiday rules */
+    char seed_dir[CONFIG_PATH_LEN];      /* enrollment loaded into an empty store; empty: none */
+    int target_business_days;        /* the processing target (RULES.md § 9) */
+    int idempotency_ttl_seconds;
+    struct limits limits;
+};
+
+/* Fills in every default. */
+void config_defaults(struct config *cfg);
+
+/* Reads a JSON config file over the current values. Relative paths in the file
+ * (holidays_file, seed_dir, data_dir) are resolved against the file's folder.
+ * Returns 0, or -1 with a message naming the file and the key in err. */
+int config_load_file(struct config *cfg, const char *path, char err[CONFIG_ERR_LEN]);
+
+/* Parses "HOST:PORT" into the listen fields; returns 0 or -1. */
+int config_set_listen(struct config *cfg, const char *hostport);
+/* "all", "intake", "worker" → role; returns 0 or -1. */
+int config_set_role(struct config *cfg, const char *name);
+
+const char *config_role_name(enum server_role role);
+
+#endif
