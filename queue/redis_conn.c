@@ -1,0 +1,373 @@
+#include "redis_conn.h"
+
+#include <errno.h>
+#include <event2/event.h>
+#include <hiredis/adapters/libevent.h>
+#include <hiredis/async.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+int redis_address_parse(const char *url, struct redis_address *out)
+{
+    memset(out, 0, sizeof *out);
+    if (strncmp(url, "unix:", 5) == 0) {
+        const char *p = url + 5;
+        if (strncmp(p, "//", 2) == 0)
+            p += 2;
+        if (p[0] != '/' || strlen(p) >= sizeof out->path)
+            return -1;
+        out->is_unix = true;
+        snprintf(out->path, sizeof out->path, "%s", p);
+        return 0;
+    }
+    if (strncmp(url, "redis://", 8) != 0)
+        return -1;
+    const char *host = url + 8;
+    const char *colon = strchr(host, ':');
+    const char *slash = strchr(host, '/');
+    const char *host_end = colon ? colon : slash ? slash : host + strlen(host);
+    if (host_end == host || (size_t)(host_end - host) >= sizeof out->host)
+        return -1;
+    memcpy(out->host, host, (size_t)(host_end - host));
+    out->port = 6379;
+    if (colon) {
+        char *end;
+        errno = 0;
+        long port = strtol(colon + 1, &end, 10);
+        if (errno || end == colon + 1 || port < 1 || port > 65535 || (*end && *end != '/'))
+            return -1;
+        out->port = (int)port;
+        slash = *end == '/' ? end : NULL;
+    }
+    if (slash && slash[1]) {
+        char *end;
+        long db = strtol(slash + 1, &end, 10);
+        if (*end || db < 0 || db > 15)
+            return -1;
+        out->db = (int)db;
+    }
+    return 0;
+}
+
+void redis_address_format(const struct redis_address *addr, char *buf, size_t size)
+{
+    if (addr->is_unix)
+        snprintf(buf, size, "unix:%s", addr->path);
+    else
+        snprintf(buf, size, "redis://%s:%d/%d", addr->host, addr->port, addr->db);
+}
+
+redisContext *redis_connect_blocking(const struct redis_address *addr, int timeout_ms)
+{
+    struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+    redisContext *c = addr->is_unix ? redisConnectUnixWithTimeout(addr->path, tv)
+                                    : redisConnectWithTimeout(addr->host, addr->port, tv);
+    if (!c) {
+        log_error("redis: out of memory connecting");
+        return NULL;
+    }
+    if (c->err) {
+        log_debug("redis: connect failed: %s", c->errstr);
+        redisFree(c);
+        return NULL;
+    }
+    redisSetTimeout(c, tv);
+    if (addr->db) {
+        redisReply *r = redisCommand(c, "SELECT %d", addr->db);
+        bool ok = r && r->type == REDIS_REPLY_STATUS;
+        if (r)
+            freeReplyObject(r);
+        if (!ok) {
+            log_error("redis: SELECT %d failed", addr->db);
+            redisFree(c);
+            return NULL;
+        }
+    }
+    return c;
+}
+
+/* ---- asynchronous connection ---- */
+
+struct rconn {
+    struct event_base *base;
+    struct redis_address addr;
+    int timeout_ms;
+    redisAsyncContext *ctx;  /* NULL while disconnected */
+    bool connected;          /* connected and SELECTed */
+    bool closing;            /* rconn_free in progress: no reconnect */
+    int backoff_ms;
+    struct event *retry_ev;  /* reconnect timer */
+    struct event *connect_ev;/* connect deadline */
+    struct event *reset_ev;  /* drops a stuck connection outside any callback */
+    rconn_ready_cb ready_cb;
+    void *ready_arg;
+};
+
+/* One command in flight. Freed by on_reply, which hiredis always calls
+ * (with NULL when the context goes away). */
+struct pending {
+    struct rconn *rc;
+    rconn_reply_cb cb;
+    void *arg;
+    struct event *timer;
+    bool answered;
+};
+
+static void start_connect(struct rconn *rc);
+
+static void schedule_reconnect(struct rconn *rc)
+{
+    if (rc->closing)
+        return;
+    struct timeval tv = {rc->backoff_ms / 1000, (rc->backoff_ms % 1000) * 1000};
+    evtimer_add(rc->retry_ev, &tv);
+    rc->backoff_ms = rc->backoff_ms * 2 > 2000 ? 2000 : rc->backoff_ms * 2;
+}
+
+/* Drops the current context: pending commands are answered with NULL. */
+static void drop_context(struct rconn *rc)
+{
+    redisAsyncContext *ac = rc->ctx;
+    if (!ac)
+        return;
+    rc->ctx = NULL;
+    rc->connected = false;
+    evtimer_del(rc->connect_ev);
+    ac->data = NULL; /* callbacks from the dying context are ignored */
+    redisAsyncFree(ac);
+}
+
+static void on_reset(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct rconn *rc = arg;
+    if (!rc->ctx)
+        return;
+    log_warn("redis: a command passed its deadline; reconnecting");
+    drop_context(rc);
+    schedule_reconnect(rc);
+}
+
+static void on_select(redisAsyncContext *ac, void *r, void *privdata)
+{
+    (void)privdata;
+    struct rconn *rc = ac->data;
+    redisReply *reply = r;
+    if (!rc || ac != rc->ctx)
+        return;
+    if (!reply || reply->type != REDIS_REPLY_STATUS) {
+        log_error("redis: SELECT %d failed", rc->addr.db);
+        event_active(rc->reset_ev, 0, 0);
+        return;
+    }
+    rc->connected = true;
+    rc->backoff_ms = 100;
+    log_info("redis: connected");
+    if (rc->ready_cb)
+        rc->ready_cb(rc, rc->ready_arg);
+}
+
+static void on_connect(const redisAsyncContext *cac, int status)
+{
+    redisAsyncContext *ac = (redisAsyncContext *)cac;
+    struct rconn *rc = ac->data;
+    if (!rc || ac != rc->ctx)
+        return;
+    evtimer_del(rc->connect_ev);
+    if (status != REDIS_OK) {
+        log_warn("redis: connect failed: %s", ac->errstr);
+        rc->ctx = NULL; /* hiredis frees the context after this callback */
+        schedule_reconnect(rc);
+        return;
+    }
+    if (rc->addr.db) {
+        redisAsyncCommand(ac, on_select, NULL, "SELECT %d", rc->addr.db);
+        return;
+    }
+    rc->connected = true;
+    rc->backoff_ms = 100;
+    log_info("redis: connected");
+    if (rc->ready_cb)
+        rc->ready_cb(rc, rc->ready_arg);
+}
+
+static void on_disconnect(const redisAsyncContext *cac, int status)
+{
+    redisAsyncContext *ac = (redisAsyncContext *)cac;
+    struct rconn *rc = ac->data;
+    if (!rc || ac != rc->ctx)
+        return;
+    rc->ctx = NULL;
+    rc->connected = false;
+    if (status != REDIS_OK)
+        log_warn("redis: disconnected: %s", ac->errstr);
+    schedule_reconnect(rc);
+}
+
+static void on_connect_deadline(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct rconn *rc = arg;
+    if (rc->ctx && !rc->connected) {
+        log_warn("redis: connect timed out");
+        drop_context(rc);
+        schedule_reconnect(rc);
+    }
+}
+
+static void start_connect(struct rconn *rc)
+{
+    redisAsyncContext *ac = rc->addr.is_unix ? redisAsyncConnectUnix(rc->addr.path)
+                                             : redisAsyncConnect(rc->addr.host, rc->addr.port);
+    if (!ac || ac->err) {
+        log_warn("redis: connect failed: %s", ac ? ac->errstr : "out of memory");
+        if (ac)
+            redisAsyncFree(ac);
+        schedule_reconnect(rc);
+        return;
+    }
+    ac->data = rc;
+    rc->ctx = ac;
+    redisLibeventAttach(ac, rc->base);
+    redisAsyncSetConnectCallback(ac, on_connect);
+    redisAsyncSetDisconnectCallback(ac, on_disconnect);
+    struct timeval tv = {rc->timeout_ms / 1000, (rc->timeout_ms % 1000) * 1000};
+    evtimer_add(rc->connect_ev, &tv);
+}
+
+static void on_retry(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct rconn *rc = arg;
+    if (!rc->ctx && !rc->closing)
+        start_connect(rc);
+}
+
+struct rconn *rconn_new(struct event_base *base, const struct redis_address *addr, int timeout_ms)
+{
+    struct rconn *rc = calloc(1, sizeof *rc);
+    if (!rc)
+        return NULL;
+    rc->base = base;
+    rc->addr = *addr;
+    rc->timeout_ms = timeout_ms;
+    rc->backoff_ms = 100;
+    rc->retry_ev = evtimer_new(base, on_retry, rc);
+    rc->connect_ev = evtimer_new(base, on_connect_deadline, rc);
+    rc->reset_ev = event_new(base, -1, 0, on_reset, rc);
+    if (!rc->retry_ev || !rc->connect_ev || !rc->reset_ev) {
+        rconn_free(rc);
+        return NULL;
+    }
+    start_connect(rc);
+    return rc;
+}
+
+void rconn_set_ready_cb(struct rconn *rc, rconn_ready_cb cb, void *arg)
+{
+    rc->ready_cb = cb;
+    rc->ready_arg = arg;
+}
+
+bool rconn_is_connected(const struct rconn *rc)
+{
+    return rc->connected;
+}
+
+static void on_reply(redisAsyncContext *ac, void *r, void *privdata)
+{
+    (void)ac;
+    struct pending *p = privdata;
+    event_free(p->timer);
+    if (!p->answered)
+        p->cb(r, p->arg);
+    free(p);
+}
+
+static void on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct pending *p = arg;
+    p->answered = true;
+    p->cb(NULL, p->arg);
+    /* The reply may still come, or never: drop the connection outside of
+     * this callback; hiredis then calls on_reply(NULL), which frees p. */
+    event_active(p->rc->reset_ev, 0, 0);
+}
+
+static struct pending *pending_new(struct rconn *rc, rconn_reply_cb cb, void *arg)
+{
+    struct pending *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    p->rc = rc;
+    p->cb = cb;
+    p->arg = arg;
+    p->timer = evtimer_new(rc->base, on_deadline, p);
+    if (!p->timer) {
+        free(p);
+        return NULL;
+    }
+    return p;
+}
+
+static int pending_sent(struct rconn *rc, struct pending *p, int status)
+{
+    if (status != REDIS_OK) {
+        event_free(p->timer);
+        free(p);
+        return -1;
+    }
+    struct timeval tv = {rc->timeout_ms / 1000, (rc->timeout_ms % 1000) * 1000};
+    evtimer_add(p->timer, &tv);
+    return 0;
+}
+
+int rconn_command(struct rconn *rc, rconn_reply_cb cb, void *arg, const char *fmt, ...)
+{
+    if (!rc->connected)
+        return -1;
+    struct pending *p = pending_new(rc, cb, arg);
+    if (!p)
+        return -1;
+    va_list ap;
+    va_start(ap, fmt);
+    int status = redisvAsyncCommand(rc->ctx, on_reply, p, fmt, ap);
+    va_end(ap);
+    return pending_sent(rc, p, status);
+}
+
+int rconn_command_argv(struct rconn *rc, rconn_reply_cb cb, void *arg, int argc,
+                       const char **argv, const size_t *argvlen)
+{
+    if (!rc->connected)
+        return -1;
+    struct pending *p = pending_new(rc, cb, arg);
+    if (!p)
+        return -1;
+    int status = redisAsyncCommandArgv(rc->ctx, on_reply, p, argc, argv, argvlen);
+    return pending_sent(rc, p, status);
+}
+
+void rconn_free(struct rconn *rc)
+{
+    if (!rc)
+        return;
+    rc->closing = true;
+    drop_context(rc);
+    if (rc->retry_ev)
+        event_free(rc->retry_ev);
+    if (rc->connect_ev)
+        event_free(rc->connect_ev);
+    if (rc->reset_ev)
+        event_free(rc->reset_ev);
+    free(rc);
+}

@@ -1,0 +1,69 @@
+/*
+ * Connections to Redis.
+ *
+ * The event loop talks to Redis only through struct rconn: an asynchronous
+ * hiredis context attached to libevent that reconnects by itself and gives
+ * every command a deadline. hiredis 0.14 has no timeouts for asynchronous
+ * commands, so each command carries a libevent timer; when it fires the
+ * caller is answered with NULL and the connection is dropped and remade
+ * (a stuck connection would otherwise hold every later command too).
+ *
+ * Worker threads and command-line tools use plain blocking contexts
+ * (redis_connect_blocking) with socket timeouts.
+ */
+#ifndef CLAIMS_REDIS_CONN_H
+#define CLAIMS_REDIS_CONN_H
+
+#include <hiredis/hiredis.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct event_base;
+
+#define REDIS_ADDR_LEN 1024
+
+struct redis_address {
+    bool is_unix;
+    char host[256];
+    int port;
+    char path[REDIS_ADDR_LEN]; /* unix socket */
+    int db;
+};
+
+/* Parses "redis://host:port[/db]", "unix:/path/to.sock" or "unix:///path".
+ * Returns 0 or -1. */
+int redis_address_parse(const char *url, struct redis_address *out);
+/* "unix:/path" or "redis://host:port/db"; for logs (no secrets in the URL form we accept). */
+void redis_address_format(const struct redis_address *addr, char *buf, size_t size);
+
+/* A blocking connection with connect and command timeouts, SELECTing the db.
+ * Returns NULL (and logs why) on failure; free with redisFree. */
+redisContext *redis_connect_blocking(const struct redis_address *addr, int timeout_ms);
+
+/* ---- asynchronous, on the event loop ---- */
+
+struct rconn;
+
+/* Called exactly once per accepted command: with the reply, or with NULL when
+ * the connection failed or the deadline passed. The reply belongs to hiredis
+ * and is valid only during the call. */
+typedef void (*rconn_reply_cb)(redisReply *reply, void *arg);
+/* Called each time the connection comes up (after SELECT), e.g. to load scripts. */
+typedef void (*rconn_ready_cb)(struct rconn *rc, void *arg);
+
+/* Allocates a connection and starts connecting; free with rconn_free. */
+struct rconn *rconn_new(struct event_base *base, const struct redis_address *addr,
+                        int timeout_ms);
+void rconn_set_ready_cb(struct rconn *rc, rconn_ready_cb cb, void *arg);
+bool rconn_is_connected(const struct rconn *rc);
+
+/* Sends a command. Returns 0 when it was sent (cb will be called once), or
+ * -1 when there is no connection right now (cb is not called). */
+int rconn_command(struct rconn *rc, rconn_reply_cb cb, void *arg, const char *fmt, ...);
+int rconn_command_argv(struct rconn *rc, rconn_reply_cb cb, void *arg, int argc,
+                       const char **argv, const size_t *argvlen);
+
+/* Closes the connection; pending commands are answered with NULL. */
+void rconn_free(struct rconn *rc);
+
+#endif
