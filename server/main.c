@@ -1,1 +1,331 @@
-int main(void) { return 0; }
+/*
+ * claimsd: the claims and pharmacy reimbursement intake and adjudication
+ * server. Command line in API.md "Running" and docs/operations.md.
+ */
+#include <errno.h>
+#include <event2/event.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "calendar.h"
+#include "config.h"
+#include "intake/http.h"
+#include "intake/routes.h"
+#include "log.h"
+#include "queue/redis_conn.h"
+#include "queue/tokens.h"
+#include "server/app.h"
+#include "server/redis_child.h"
+
+#define CLAIMSD_VERSION "0.1.0"
+#define DRAIN_LIMIT_SECONDS 30
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: claimsd [--config FILE] [--listen HOST:PORT] [--data-dir DIR] [--redis URL]\n"
+            "               [--role all|intake|worker] [--workers N] [--log-level LEVEL]\n"
+            "\n"
+            "  --config FILE      JSON configuration (docs/configuration.md)\n"
+            "  --listen HOST:PORT HTTP listener (default 127.0.0.1:8080)\n"
+            "  --data-dir DIR     embedded redis-server data (default ./var)\n"
+            "  --redis URL        redis://host:port[/db] or unix:/path; without it claimsd\n"
+            "                     starts its own redis-server under the data directory\n"
+            "  --role ROLE        all (default), intake (HTTP only) or worker (adjudication only)\n"
+            "  --workers N        adjudication worker threads (default 2)\n"
+            "\n"
+            "Environment: CLAIMSD_BOOTSTRAP_ADMIN_TOKEN registers that value (at least %d\n"
+            "characters) as an admin token at start; only its SHA-256 hash is stored.\n",
+            BOOTSTRAP_TOKEN_MIN_LEN);
+}
+
+/* Set by the start-up signal handler while the event loop is not running yet. */
+static volatile sig_atomic_t early_stop;
+
+static void on_early_signal(int sig)
+{
+    (void)sig;
+    early_stop = 1;
+}
+
+static int parse_args(int argc, char **argv, struct config *cfg)
+{
+    enum { OPT_LOG_LEVEL = 1000 };
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'},   {"listen", required_argument, NULL, 'l'},
+        {"data-dir", required_argument, NULL, 'd'}, {"redis", required_argument, NULL, 'r'},
+        {"role", required_argument, NULL, 'R'},     {"workers", required_argument, NULL, 'w'},
+        {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+        {"help", no_argument, NULL, 'h'},           {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    /* The config file first, so that the other options override it. */
+    for (int i = 1; i < argc; i++) {
+        const char *file = NULL;
+        if ((strcmp(argv[i], "--config") == 0 || strcmp(argv[i], "-c") == 0) && i + 1 < argc)
+            file = argv[i + 1];
+        else if (strncmp(argv[i], "--config=", 9) == 0)
+            file = argv[i] + 9;
+        char err[CONFIG_ERR_LEN];
+        if (file && config_load_file(cfg, file, err) != 0) {
+            fprintf(stderr, "claimsd: %s\n", err);
+            return -1;
+        }
+    }
+    int c;
+    while ((c = getopt_long(argc, argv, "c:l:d:r:R:w:hV", opts, NULL)) != -1) {
+        char *end;
+        switch (c) {
+        case 'c':
+            break; /* loaded above */
+        case 'l':
+            if (config_set_listen(cfg, optarg) != 0) {
+                fprintf(stderr, "claimsd: --listen must be HOST:PORT\n");
+                return -1;
+            }
+            break;
+        case 'd':
+            snprintf(cfg->data_dir, sizeof cfg->data_dir, "%s", optarg);
+            break;
+        case 'r': {
+            struct redis_address probe;
+            if (redis_address_parse(optarg, &probe) != 0) {
+                fprintf(stderr, "claimsd: --redis must be redis://host:port[/db] or unix:/path\n");
+                return -1;
+            }
+            snprintf(cfg->redis_url, sizeof cfg->redis_url, "%s", optarg);
+            break;
+        }
+        case 'R':
+            if (config_set_role(cfg, optarg) != 0) {
+                fprintf(stderr, "claimsd: --role must be all, intake or worker\n");
+                return -1;
+            }
+            break;
+        case 'w': {
+            long n = strtol(optarg, &end, 10);
+            if (*end || end == optarg || n < 0 || n > 256) {
+                fprintf(stderr, "claimsd: --workers must be 0..256\n");
+                return -1;
+            }
+            cfg->workers = (int)n;
+            break;
+        }
+        case OPT_LOG_LEVEL: {
+            int level = log_level_parse(optarg);
+            if (level < 0) {
+                fprintf(stderr, "claimsd: --log-level must be debug, info, warn or error\n");
+                return -1;
+            }
+            cfg->log_level = (enum log_level)level;
+            break;
+        }
+        case 'h':
+            usage(stdout);
+            exit(0);
+        case 'V':
+            printf("claimsd %s\n", CLAIMSD_VERSION);
+            exit(0);
+        default:
+            usage(stderr);
+            return -1;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "claimsd: unexpected argument \"%s\"\n", argv[optind]);
+        return -1;
+    }
+    return 0;
+}
+
+/* Waits for Redis to answer, then runs the start-up steps that must happen
+ * before serving: the bootstrap admin token. */
+static int prepare_store(struct app *app)
+{
+    redisContext *c = NULL;
+    int attempts = 0;
+    while (!(c = redis_connect_blocking(&app->redis_addr, app->cfg.redis_timeout_ms))) {
+        if (early_stop)
+            return -1;
+        if (attempts++ % 10 == 0)
+            log_warn("waiting for Redis to answer");
+        usleep(500 * 1000);
+    }
+    int rc = 0;
+    const char *bootstrap = getenv("CLAIMSD_BOOTSTRAP_ADMIN_TOKEN");
+    if (bootstrap && *bootstrap) {
+        if (strlen(bootstrap) < BOOTSTRAP_TOKEN_MIN_LEN) {
+            log_error("CLAIMSD_BOOTSTRAP_ADMIN_TOKEN must be at least %d characters",
+                      BOOTSTRAP_TOKEN_MIN_LEN);
+            rc = -1;
+        } else if (tokens_register_bootstrap(c, app->cfg.key_prefix, bootstrap) != 0) {
+            log_error("cannot register the bootstrap admin token");
+            rc = -1;
+        }
+    }
+    redisFree(c);
+    return rc;
+}
+
+struct runtime {
+    struct app *app;
+    struct redis_child *child; /* NULL with an external Redis */
+    struct event *drain_timer;
+    time_t drain_started;
+    int exit_code;
+};
+
+static void on_drain_tick(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct runtime *rt = arg;
+    int busy = rt->app->http ? http_server_in_flight(rt->app->http) : 0;
+    if (busy == 0 || time(NULL) - rt->drain_started >= DRAIN_LIMIT_SECONDS) {
+        if (busy)
+            log_warn("stopping with %d requests unanswered after %d s", busy,
+                     DRAIN_LIMIT_SECONDS);
+        event_base_loopbreak(rt->app->base);
+    }
+}
+
+static void begin_shutdown(struct runtime *rt, const char *why)
+{
+    if (rt->app->stopping)
+        return;
+    rt->app->stopping = true;
+    log_info("shutting down (%s): no new connections, finishing requests in flight", why);
+    if (rt->app->http)
+        http_server_stop_accepting(rt->app->http);
+    rt->drain_started = time(NULL);
+    struct timeval tick = {0, 20 * 1000};
+    event_add(rt->drain_timer, &tick);
+}
+
+static void on_stop_signal(evutil_socket_t sig, short what, void *arg)
+{
+    (void)what;
+    begin_shutdown(arg, sig == SIGINT ? "SIGINT" : "SIGTERM");
+}
+
+static void on_sigchld(evutil_socket_t sig, short what, void *arg)
+{
+    (void)sig;
+    (void)what;
+    struct runtime *rt = arg;
+    int status;
+    if (rt->child && rt->child->pid > 0 && redis_child_exited(rt->child, &status)) {
+        log_error("the embedded redis-server exited (status %d); stopping, since claims "
+                  "cannot be stored without it",
+                  status);
+        rt->exit_code = 1;
+        rt->app->stopping = true;
+        event_base_loopbreak(rt->app->base);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    static struct app app;
+    config_defaults(&app.cfg);
+    if (parse_args(argc, argv, &app.cfg) != 0)
+        return 2;
+    log_set_level(app.cfg.log_level);
+    signal(SIGPIPE, SIG_IGN);
+    struct sigaction sa = {0};
+    sa.sa_handler = on_early_signal;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+
+    if (app.cfg.holidays_file[0]) {
+        char err[CALENDAR_ERR_LEN];
+        if (calendar_load_file(&app.calendar, app.cfg.holidays_file, err) != 0) {
+            log_error("%s", err);
+            return 2;
+        }
+    } else {
+        calendar_us_federal(&app.calendar);
+    }
+
+    struct redis_child child;
+    struct runtime rt = {.app = &app, .child = NULL, .exit_code = 0};
+    if (app.cfg.redis_url[0]) {
+        if (redis_address_parse(app.cfg.redis_url, &app.redis_addr) != 0) {
+            log_error("redis address must be redis://host:port[/db] or unix:/path");
+            return 2;
+        }
+    } else {
+        if (redis_child_start(&app.cfg, 15000, &child, &app.redis_addr) != 0)
+            return 1;
+        rt.child = &child;
+    }
+    char where[REDIS_ADDR_LEN + 32];
+    redis_address_format(&app.redis_addr, where, sizeof where);
+    log_info("claimsd %s starting: role %s, redis %s", CLAIMSD_VERSION,
+             config_role_name(app.cfg.role), where);
+
+    int rc = 1;
+    struct event *sigterm_ev = NULL, *sigint_ev = NULL, *sigchld_ev = NULL;
+    if (prepare_store(&app) != 0)
+        goto out;
+
+    app.base = event_base_new();
+    if (!app.base)
+        goto out;
+    rt.drain_timer = evtimer_new(app.base, on_drain_tick, &rt);
+    sigterm_ev = evsignal_new(app.base, SIGTERM, on_stop_signal, &rt);
+    sigint_ev = evsignal_new(app.base, SIGINT, on_stop_signal, &rt);
+    sigchld_ev = evsignal_new(app.base, SIGCHLD, on_sigchld, &rt);
+    event_add(sigterm_ev, NULL);
+    event_add(sigint_ev, NULL);
+    event_add(sigchld_ev, NULL);
+    app.redis = rconn_new(app.base, &app.redis_addr, app.cfg.redis_timeout_ms);
+    if (!app.redis)
+        goto out;
+
+    if (app.cfg.role != ROLE_WORKER) {
+        struct http_limits limits = {
+            .max_body_bytes = app.cfg.limits.max_body_bytes,
+            .max_header_bytes = app.cfg.limits.max_header_bytes,
+            .read_timeout_seconds = app.cfg.limits.read_timeout_seconds,
+            .max_connections = app.cfg.limits.max_connections,
+        };
+        app.http = http_server_new(app.base, &limits, intake_handle_request, &app);
+        int port = app.http ? http_server_listen(app.http, app.cfg.listen_host,
+                                                 app.cfg.listen_port)
+                            : -1;
+        if (port < 0)
+            goto out;
+        /* Tests and scripts read this line to learn the port chosen for port 0. */
+        log_info("listening on http://%s:%d", app.cfg.listen_host, port);
+    }
+    if (early_stop)
+        begin_shutdown(&rt, "signal during start-up");
+    event_base_dispatch(app.base);
+    rc = rt.exit_code;
+
+out:
+    if (app.http)
+        http_server_free(app.http);
+    if (app.redis)
+        rconn_free(app.redis);
+    if (sigterm_ev)
+        event_free(sigterm_ev);
+    if (sigint_ev)
+        event_free(sigint_ev);
+    if (sigchld_ev)
+        event_free(sigchld_ev);
+    if (rt.drain_timer)
+        event_free(rt.drain_timer);
+    if (app.base)
+        event_base_free(app.base);
+    if (rt.child)
+        redis_child_stop(rt.child, 10000);
+    log_info("claimsd stopped (exit %d)", rc);
+    return rc;
+}

@@ -1,0 +1,664 @@
+#include "http.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <uuid/uuid.h>
+
+#include "log.h"
+
+struct http_server {
+    struct event_base *base;
+    struct http_limits limits;
+    http_handler handler;
+    void *handler_arg;
+    struct evconnlistener *listener;
+    struct http_conn *conns; /* doubly linked list of open connections */
+    int n_conns;
+    int in_flight;
+    bool accepting;
+};
+
+struct http_conn {
+    struct http_server *srv;
+    struct bufferevent *bev;
+    struct http_conn *prev, *next;
+    struct event *deadline;       /* the current request must be complete by then */
+    struct http_request *reading; /* head parsed, body still arriving */
+    struct http_request *current; /* handed to the handler, not yet answered */
+    bool close_after_write;
+    bool keep_alive;              /* of the request being read or handled */
+};
+
+uint64_t monotonic_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+const char *http_status_text(int status)
+{
+    switch (status) {
+    case 100: return "Continue";
+    case 200: return "OK";
+    case 201: return "Created";
+    case 202: return "Accepted";
+    case 204: return "No Content";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 409: return "Conflict";
+    case 411: return "Length Required";
+    case 413: return "Content Too Large";
+    case 415: return "Unsupported Media Type";
+    case 422: return "Unprocessable Content";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 503: return "Service Unavailable";
+    case 505: return "HTTP Version Not Supported";
+    default: return "Unknown";
+    }
+}
+
+static void request_free(struct http_request *req)
+{
+    if (!req)
+        return;
+    free(req->target);
+    free(req->body);
+    for (int i = 0; i < req->n_headers; i++) {
+        free(req->headers[i].name);
+        free(req->headers[i].value);
+    }
+    for (int i = 0; i < req->n_resp_headers; i++)
+        free(req->resp_headers[i]);
+    free(req);
+}
+
+static void conn_free(struct http_conn *conn)
+{
+    struct http_server *srv = conn->srv;
+    if (conn->prev)
+        conn->prev->next = conn->next;
+    else
+        srv->conns = conn->next;
+    if (conn->next)
+        conn->next->prev = conn->prev;
+    srv->n_conns--;
+    if (conn->bev)
+        bufferevent_free(conn->bev);
+    if (conn->deadline)
+        event_free(conn->deadline);
+    request_free(conn->reading);
+    free(conn);
+}
+
+/* Closes a connection. A request still with the handler is detached: the
+ * handler's answer is then dropped (http_respond frees it). */
+static void conn_close(struct http_conn *conn)
+{
+    if (conn->current) {
+        conn->current->conn = NULL;
+        conn->current = NULL;
+    }
+    conn_free(conn);
+}
+
+static bool valid_request_id(const char *s)
+{
+    if (!s || strlen(s) != 36)
+        return false;
+    for (int i = 0; i < 36; i++) {
+        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+        if (dash ? s[i] != '-' : !isxdigit((unsigned char)s[i]))
+            return false;
+    }
+    return true;
+}
+
+static void new_request_id(char out[REQUEST_ID_LEN])
+{
+    uuid_t u;
+    uuid_generate_random(u);
+    uuid_unparse_lower(u, out);
+}
+
+/* Writes a complete response on a connection that has no request object
+ * (limit violations found while reading) and closes it after the write. */
+static void send_raw_error(struct http_conn *conn, int status, const char *code,
+                           const char *message)
+{
+    char id[REQUEST_ID_LEN];
+    new_request_id(id);
+    char body[512];
+    int n = snprintf(body, sizeof body, "{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}", code,
+                     message);
+    struct evbuffer *out = bufferevent_get_output(conn->bev);
+    evbuffer_add_printf(out,
+                        "HTTP/1.1 %d %s\r\nContent-Type: application/json; charset=utf-8\r\n"
+                        "Content-Length: %d\r\nX-Request-Id: %s\r\n%sConnection: close\r\n\r\n%s",
+                        status, http_status_text(status), n, id,
+                        status == 503 ? "Retry-After: 1\r\n" : "", body);
+    conn->close_after_write = true;
+    bufferevent_disable(conn->bev, EV_READ);
+    evtimer_del(conn->deadline);
+    /* The peer gets a few seconds to take the answer, then it is closed. */
+    struct timeval wt = {5, 0};
+    bufferevent_set_timeouts(conn->bev, NULL, &wt);
+    log_info("http %d %s request_id=%s", status, code, id);
+}
+
+
+static void process_input(struct http_conn *conn);
+
+static void on_read(struct bufferevent *bev, void *arg)
+{
+    (void)bev;
+    process_input(arg);
+}
+
+static void on_write(struct bufferevent *bev, void *arg)
+{
+    (void)bev;
+    struct http_conn *conn = arg;
+    if (conn->close_after_write && !conn->current)
+        conn_close(conn);
+}
+
+static void on_event(struct bufferevent *bev, short what, void *arg)
+{
+    (void)bev;
+    (void)what;
+    /* EOF, an error, or the idle timeout of a keep-alive connection. */
+    conn_close(arg);
+}
+
+/* The request being received did not complete within read_timeout_seconds
+ * (a slow or stalled client): 408, then the connection closes. */
+static void on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct http_conn *conn = arg;
+    if (conn->current || conn->close_after_write)
+        return;
+    request_free(conn->reading);
+    conn->reading = NULL;
+    send_raw_error(conn, 408, "request_timeout", "the request was not received in time");
+}
+
+static int parse_headers(struct http_request *req, char *lines, const char **problem)
+{
+    char *save = NULL;
+    for (char *line = strtok_r(lines, "\r\n", &save); line; line = strtok_r(NULL, "\r\n", &save)) {
+        char *colon = strchr(line, ':');
+        if (!colon || colon == line) {
+            *problem = "malformed header line";
+            return -1;
+        }
+        for (char *p = line; p < colon; p++)
+            if (!isgraph((unsigned char)*p)) {
+                *problem = "malformed header name";
+                return -1;
+            }
+        if (req->n_headers == HTTP_MAX_HEADERS) {
+            *problem = "too many headers";
+            return -1;
+        }
+        *colon = '\0';
+        char *value = colon + 1;
+        while (*value == ' ' || *value == '\t')
+            value++;
+        size_t vlen = strlen(value);
+        while (vlen && (value[vlen - 1] == ' ' || value[vlen - 1] == '\t'))
+            value[--vlen] = '\0';
+        for (char *p = value; *p; p++)
+            if ((unsigned char)*p < 0x20 && *p != '\t') {
+                *problem = "control character in a header value";
+                return -1;
+            }
+        for (char *p = line; *p; p++)
+            *p = (char)tolower((unsigned char)*p);
+        struct http_header *h = &req->headers[req->n_headers++];
+        h->name = strdup(line);
+        h->value = strdup(value);
+        if (!h->name || !h->value) {
+            *problem = "out of memory";
+            return -1;
+        }
+    }
+    return 0;
+}
+
+const char *http_header_get(const struct http_request *req, const char *name)
+{
+    for (int i = 0; i < req->n_headers; i++)
+        if (strcasecmp(req->headers[i].name, name) == 0)
+            return req->headers[i].value;
+    return NULL;
+}
+
+struct parse_error {
+    int status; /* 0: no error, need more input */
+    const char *code;
+    const char *message;
+};
+
+static void set_error(struct parse_error *e, int status, const char *code, const char *message)
+{
+    e->status = status;
+    e->code = code;
+    e->message = message;
+}
+
+/* Parses a request's head from the input buffer once it is all there.
+ * Returns the request (body not read), or NULL: with e->status 0 when more
+ * input is needed, otherwise the error to answer. */
+static struct http_request *parse_head(struct http_conn *conn, struct parse_error *e)
+{
+    struct http_server *srv = conn->srv;
+    struct evbuffer *in = bufferevent_get_input(conn->bev);
+    e->status = 0;
+    /* Empty lines before a request line are ignored (RFC 9112 § 2.2). */
+    for (;;) {
+        unsigned char *p = evbuffer_pullup(in, 1);
+        if (!p || (p[0] != '\r' && p[0] != '\n'))
+            break;
+        evbuffer_drain(in, 1);
+    }
+    if (evbuffer_get_length(in) == 0)
+        return NULL;
+    struct evbuffer_ptr end = evbuffer_search(in, "\r\n\r\n", 4, NULL);
+    size_t head_len = end.pos < 0 ? evbuffer_get_length(in) : (size_t)end.pos + 4;
+    if (head_len > srv->limits.max_header_bytes) {
+        set_error(e, 431, "headers_too_large", "the request headers are too large");
+        return NULL;
+    }
+    if (end.pos < 0)
+        return NULL;
+    char *head = malloc(head_len + 1);
+    struct http_request *req = calloc(1, sizeof *req);
+    if (!head || !req) {
+        free(head);
+        free(req);
+        set_error(e, 503, "unavailable", "the server is out of memory");
+        return NULL;
+    }
+    req->server = srv;
+    evbuffer_remove(in, head, head_len);
+    head[head_len] = '\0';
+    set_error(e, 400, "bad_request", "malformed request");
+    if (memchr(head, '\0', head_len))
+        goto fail;
+    char *line_end = strstr(head, "\r\n");
+    *line_end = '\0';
+    char *sp1 = strchr(head, ' ');
+    char *sp2 = sp1 ? strchr(sp1 + 1, ' ') : NULL;
+    if (!sp1 || !sp2 || strchr(sp2 + 1, ' ') || sp1 == head ||
+        (size_t)(sp1 - head) >= sizeof req->method || sp1[1] != '/')
+        goto fail;
+    memcpy(req->method, head, (size_t)(sp1 - head));
+    const char *version = sp2 + 1;
+    bool http11 = strcmp(version, "HTTP/1.1") == 0;
+    if (!http11 && strcmp(version, "HTTP/1.0") != 0) {
+        set_error(e, 505, "http_version_not_supported", "only HTTP/1.0 and HTTP/1.1 are served");
+        goto fail;
+    }
+    *sp2 = '\0';
+    for (const char *p = sp1 + 1; *p; p++)
+        if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
+            goto fail;
+    req->target = strdup(sp1 + 1);
+    if (!req->target)
+        goto fail;
+    const char *problem = NULL;
+    if (parse_headers(req, line_end + 2, &problem) != 0) {
+        e->message = problem;
+        goto fail;
+    }
+    req->path = req->target;
+    char *q = strchr(req->target, '?');
+    if (q) {
+        *q = '\0';
+        req->query = q + 1;
+    } else {
+        req->query = req->target + strlen(req->target);
+    }
+    const char *connection = http_header_get(req, "connection");
+    conn->keep_alive = http11 ? !(connection && strcasecmp(connection, "close") == 0)
+                              : (connection && strcasecmp(connection, "keep-alive") == 0);
+    if (http_header_get(req, "transfer-encoding")) {
+        set_error(e, 411, "length_required",
+                  "send the body with Content-Length; chunked bodies are not accepted");
+        goto fail;
+    }
+    int n_length = 0;
+    for (int i = 0; i < req->n_headers; i++) {
+        if (strcmp(req->headers[i].name, "content-length") != 0)
+            continue;
+        const char *v = req->headers[i].value;
+        if (!*v || strspn(v, "0123456789") != strlen(v) || strlen(v) > 15 || ++n_length > 1) {
+            e->message = "invalid Content-Length";
+            goto fail;
+        }
+        req->body_len = (size_t)strtoull(v, NULL, 10);
+    }
+    if (req->body_len > srv->limits.max_body_bytes) {
+        set_error(e, 413, "body_too_large", "the request body is larger than the server accepts");
+        goto fail;
+    }
+    const char *id = http_header_get(req, "x-request-id");
+    if (valid_request_id(id)) {
+        for (int i = 0; i < 36; i++)
+            req->request_id[i] = (char)tolower((unsigned char)id[i]);
+    } else {
+        new_request_id(req->request_id);
+    }
+    free(head);
+    e->status = 0;
+    return req;
+fail:
+    free(head);
+    request_free(req);
+    return NULL;
+}
+
+static void process_input(struct http_conn *conn)
+{
+    struct http_server *srv = conn->srv;
+    if (conn->current || conn->close_after_write)
+        return;
+    struct evbuffer *in = bufferevent_get_input(conn->bev);
+    if (!conn->reading) {
+        if (evbuffer_get_length(in) > 0 && !evtimer_pending(conn->deadline, NULL)) {
+            struct timeval tv = {srv->limits.read_timeout_seconds, 0};
+            evtimer_add(conn->deadline, &tv);
+        }
+        struct parse_error e;
+        conn->reading = parse_head(conn, &e);
+        if (!conn->reading) {
+            if (e.status)
+                send_raw_error(conn, e.status, e.code, e.message);
+            return;
+        }
+        const char *expect = http_header_get(conn->reading, "expect");
+        if (expect && strcasecmp(expect, "100-continue") == 0 &&
+            evbuffer_get_length(in) < conn->reading->body_len)
+            evbuffer_add_printf(bufferevent_get_output(conn->bev), "HTTP/1.1 100 Continue\r\n\r\n");
+    }
+    struct http_request *req = conn->reading;
+    if (evbuffer_get_length(in) < req->body_len)
+        return;
+    req->body = malloc(req->body_len + 1);
+    if (!req->body) {
+        request_free(req);
+        conn->reading = NULL;
+        send_raw_error(conn, 503, "unavailable", "the server is out of memory");
+        return;
+    }
+    evbuffer_remove(in, req->body, req->body_len);
+    req->body[req->body_len] = '\0';
+    conn->reading = NULL;
+    conn->current = req;
+    req->conn = conn;
+    req->started_ns = monotonic_ns();
+    evtimer_del(conn->deadline);
+    /* No reading, so no timeout, while the handler has the request; a
+     * pipelined request waits in the buffer. */
+    bufferevent_disable(conn->bev, EV_READ);
+    srv->in_flight++;
+    srv->handler(req, srv->handler_arg);
+}
+
+void http_add_header(struct http_request *req, const char *name, const char *value)
+{
+    if (req->n_resp_headers == HTTP_MAX_RESPONSE_HEADERS || strpbrk(name, "\r\n") ||
+        strpbrk(value, "\r\n"))
+        return;
+    size_t len = strlen(name) + strlen(value) + 3;
+    char *line = malloc(len);
+    if (!line)
+        return;
+    snprintf(line, len, "%s: %s", name, value);
+    req->resp_headers[req->n_resp_headers++] = line;
+}
+
+void http_respond(struct http_request *req, int status, const char *content_type,
+                  const char *body, size_t body_len)
+{
+    struct http_conn *conn = req->conn;
+    req->server->in_flight--;
+    if (conn) {
+        struct http_server *srv = conn->srv;
+        bool keep = conn->keep_alive && srv->accepting;
+        struct evbuffer *out = bufferevent_get_output(conn->bev);
+        evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\n", status, http_status_text(status));
+        if (content_type)
+            evbuffer_add_printf(out, "Content-Type: %s\r\n", content_type);
+        evbuffer_add_printf(out, "Content-Length: %zu\r\nX-Request-Id: %s\r\n", body_len,
+                            req->request_id);
+        for (int i = 0; i < req->n_resp_headers; i++)
+            evbuffer_add_printf(out, "%s\r\n", req->resp_headers[i]);
+        evbuffer_add_printf(out, "Connection: %s\r\n\r\n", keep ? "keep-alive" : "close");
+        if (body_len && strcmp(req->method, "HEAD") != 0)
+            evbuffer_add(out, body, body_len);
+        conn->current = NULL;
+        if (!keep) {
+            conn->close_after_write = true;
+        } else {
+            bufferevent_enable(conn->bev, EV_READ);
+            if (evbuffer_get_length(bufferevent_get_input(conn->bev)) > 0)
+                process_input(conn);
+        }
+    }
+    request_free(req);
+}
+
+void http_respond_error(struct http_request *req, int status, const char *code,
+                        const char *message)
+{
+    /* code and message are the server's own words: no escaping needed
+     * beyond what they contain, which is checked here. */
+    char body[1024];
+    int n = snprintf(body, sizeof body, "{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}", code,
+                     message);
+    if (n < 0 || (size_t)n >= sizeof body || strpbrk(message, "\"\\"))
+        n = snprintf(body, sizeof body, "{\"error\":{\"code\":\"%s\",\"message\":\"error\"}}", code);
+    http_respond(req, status, "application/json; charset=utf-8", body, (size_t)n);
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Decodes application/x-www-form-urlencoded text of length len into buf. */
+static int url_decode(const char *s, size_t len, char *buf, size_t size)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (c == '+') {
+            c = ' ';
+        } else if (c == '%') {
+            if (i + 2 >= len)
+                return -1;
+            int hi = hexval(s[i + 1]), lo = hexval(s[i + 2]);
+            if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+                return -1; /* a malformed escape, or a NUL */
+            c = (char)(hi * 16 + lo);
+            i += 2;
+        }
+        if (o + 1 >= size)
+            return -1;
+        buf[o++] = c;
+    }
+    buf[o] = '\0';
+    return 1;
+}
+
+int http_query_get(const struct http_request *req, const char *name, char *buf, size_t size)
+{
+    size_t name_len = strlen(name);
+    const char *p = req->query;
+    while (*p) {
+        const char *amp = strchr(p, '&');
+        size_t len = amp ? (size_t)(amp - p) : strlen(p);
+        const char *eq = memchr(p, '=', len);
+        size_t key_len = eq ? (size_t)(eq - p) : len;
+        if (key_len == name_len && memcmp(p, name, name_len) == 0) {
+            const char *v = eq ? eq + 1 : p + len;
+            return url_decode(v, (size_t)(p + len - v), buf, size);
+        }
+        if (!amp)
+            break;
+        p = amp + 1;
+    }
+    return 0;
+}
+
+static void on_accept(struct evconnlistener *listener, evutil_socket_t fd, struct sockaddr *sa,
+                      int socklen, void *arg)
+{
+    (void)listener;
+    (void)sa;
+    (void)socklen;
+    struct http_server *srv = arg;
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    struct http_conn *conn = calloc(1, sizeof *conn);
+    struct bufferevent *bev =
+        bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
+    struct event *deadline = conn ? evtimer_new(srv->base, on_deadline, conn) : NULL;
+    if (!conn || !bev || !deadline) {
+        free(conn);
+        if (bev)
+            bufferevent_free(bev);
+        else
+            evutil_closesocket(fd);
+        if (deadline)
+            event_free(deadline);
+        return;
+    }
+    conn->srv = srv;
+    conn->bev = bev;
+    conn->deadline = deadline;
+    conn->next = srv->conns;
+    if (srv->conns)
+        srv->conns->prev = conn;
+    srv->conns = conn;
+    srv->n_conns++;
+    bufferevent_setcb(bev, on_read, on_write, on_event, conn);
+    /* The idle limit of a kept-alive connection; a started request is held
+     * to the same limit by conn->deadline. */
+    struct timeval idle = {srv->limits.read_timeout_seconds, 0};
+    bufferevent_set_timeouts(bev, &idle, NULL);
+    if (srv->n_conns > srv->limits.max_connections) {
+        send_raw_error(conn, 503, "too_many_connections",
+                       "the server has too many open connections; retry shortly");
+        return;
+    }
+    bufferevent_enable(bev, EV_READ | EV_WRITE);
+}
+
+struct http_server *http_server_new(struct event_base *base, const struct http_limits *limits,
+                                    http_handler handler, void *arg)
+{
+    struct http_server *srv = calloc(1, sizeof *srv);
+    if (!srv)
+        return NULL;
+    srv->base = base;
+    srv->limits = *limits;
+    srv->handler = handler;
+    srv->handler_arg = arg;
+    return srv;
+}
+
+int http_server_listen(struct http_server *srv, const char *host, int port)
+{
+    struct sockaddr_storage ss;
+    int sslen = sizeof ss;
+    char spec[300];
+    snprintf(spec, sizeof spec, strchr(host, ':') ? "[%s]:%d" : "%s:%d", host, port);
+    memset(&ss, 0, sizeof ss);
+    if (evutil_parse_sockaddr_port(spec, (struct sockaddr *)&ss, &sslen) != 0) {
+        log_error("http: cannot parse listen address %s (use an IP address)", spec);
+        return -1;
+    }
+    srv->listener = evconnlistener_new_bind(
+        srv->base, on_accept, srv, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
+        1024, (struct sockaddr *)&ss, sslen);
+    if (!srv->listener) {
+        log_error("http: cannot listen on %s: %s", spec, strerror(errno));
+        return -1;
+    }
+    srv->accepting = true;
+    struct sockaddr_storage bound;
+    socklen_t blen = sizeof bound;
+    getsockname(evconnlistener_get_fd(srv->listener), (struct sockaddr *)&bound, &blen);
+    if (bound.ss_family == AF_INET6)
+        return ntohs(((struct sockaddr_in6 *)&bound)->sin6_port);
+    return ntohs(((struct sockaddr_in *)&bound)->sin_port);
+}
+
+void http_server_stop_accepting(struct http_server *srv)
+{
+    srv->accepting = false;
+    if (srv->listener) {
+        evconnlistener_free(srv->listener);
+        srv->listener = NULL;
+    }
+    /* Idle connections go now; busy ones close after their answer. */
+    struct http_conn *conn = srv->conns;
+    while (conn) {
+        struct http_conn *next = conn->next;
+        if (!conn->current && !conn->close_after_write)
+            conn_close(conn);
+        conn = next;
+    }
+}
+
+int http_server_in_flight(const struct http_server *srv)
+{
+    return srv->in_flight;
+}
+
+int http_server_connections(const struct http_server *srv)
+{
+    return srv->n_conns;
+}
+
+void http_server_free(struct http_server *srv)
+{
+    if (!srv)
+        return;
+    if (srv->listener)
+        evconnlistener_free(srv->listener);
+    while (srv->conns)
+        conn_close(srv->conns);
+    free(srv);
+}

@@ -1,0 +1,91 @@
+/*
+ * A small HTTP/1.1 server on libevent bufferevents.
+ *
+ * Why not evhttp: libevent 2.1's evhttp answers limit violations itself, with
+ * HTML bodies (API.md requires a JSON error body on every error), closes slow
+ * clients without a 408, and has no cap on open connections. This server
+ * enforces each limit of struct http_limits with a JSON answer, keeps
+ * connections alive, handles requests on one connection one at a time (a
+ * pipelined request waits in the buffer), and lets a handler answer later
+ * (after Redis replies) without blocking the loop.
+ *
+ * Bodies must come with Content-Length (chunked uploads are answered 411).
+ */
+#ifndef CLAIMS_HTTP_H
+#define CLAIMS_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct event_base;
+struct http_server;
+struct http_conn;
+
+#define HTTP_MAX_HEADERS 64
+#define HTTP_MAX_RESPONSE_HEADERS 16
+#define REQUEST_ID_LEN 37
+
+struct http_limits {
+    size_t max_body_bytes;    /* 413 above */
+    size_t max_header_bytes;  /* request line + headers; 431 above */
+    int read_timeout_seconds; /* a request not complete in time: 408 */
+    int max_connections;      /* further connections: 503 and closed */
+};
+
+struct http_header {
+    char *name; /* lower-cased */
+    char *value;
+};
+
+struct http_request {
+    struct http_server *server;
+    struct http_conn *conn; /* NULL once the client has gone */
+    char method[16];
+    char *target;           /* as sent: path and query */
+    char *path;             /* the path part, not decoded */
+    char *query;            /* after '?', not decoded; "" when none */
+    struct http_header headers[HTTP_MAX_HEADERS];
+    int n_headers;
+    char *body;             /* NUL-terminated for convenience; body_len excludes the NUL */
+    size_t body_len;
+    char request_id[REQUEST_ID_LEN];
+    uint64_t started_ns;    /* monotonic clock when the request was complete */
+    char *resp_headers[HTTP_MAX_RESPONSE_HEADERS]; /* "Name: value" lines */
+    int n_resp_headers;
+    void *user;             /* for the handler */
+};
+
+/* Called once per complete request; the handler must eventually call
+ * http_respond exactly once, now or from a later callback. */
+typedef void (*http_handler)(struct http_request *req, void *arg);
+
+struct http_server *http_server_new(struct event_base *base, const struct http_limits *limits,
+                                    http_handler handler, void *arg);
+/* Binds and listens; returns the bound port (useful with port 0) or -1. */
+int http_server_listen(struct http_server *srv, const char *host, int port);
+/* Stops accepting and closes idle connections; requests in progress finish. */
+void http_server_stop_accepting(struct http_server *srv);
+/* Requests handed to the handler and not yet answered. */
+int http_server_in_flight(const struct http_server *srv);
+int http_server_connections(const struct http_server *srv);
+void http_server_free(struct http_server *srv);
+
+/* The header's value (name is case-insensitive), or NULL. */
+const char *http_header_get(const struct http_request *req, const char *name);
+/* Decodes one query parameter into buf. Returns 1 when present, 0 when
+ * absent, -1 when malformed (bad %-escape, a NUL, or longer than size-1). */
+int http_query_get(const struct http_request *req, const char *name, char *buf, size_t size);
+/* Adds a response header; name and value must not contain CR or LF. */
+void http_add_header(struct http_request *req, const char *name, const char *value);
+/* Sends the response and frees the request. */
+void http_respond(struct http_request *req, int status, const char *content_type,
+                  const char *body, size_t body_len);
+/* A JSON error body in API.md's shape, with no "fields". */
+void http_respond_error(struct http_request *req, int status, const char *code,
+                        const char *message);
+
+const char *http_status_text(int status);
+uint64_t monotonic_ns(void);
+
+#endif

@@ -1,0 +1,90 @@
+#include "tokens.h"
+
+#include <openssl/evp.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "log.h"
+
+static void to_hex(const unsigned char *bytes, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[bytes[i] >> 4];
+        out[2 * i + 1] = digits[bytes[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+void token_hash_hex(const char *token, size_t len, char out[TOKEN_HASH_HEX_LEN])
+{
+    unsigned char digest[32];
+    unsigned int dlen = 0;
+    EVP_Digest(token, len, digest, &dlen, EVP_sha256(), NULL);
+    to_hex(digest, 32, out);
+}
+
+int token_generate(char out[TOKEN_TEXT_LEN])
+{
+    unsigned char bytes[32];
+    size_t got = 0;
+    while (got < sizeof bytes) {
+        ssize_t n = getrandom(bytes + got, sizeof bytes - got, 0);
+        if (n < 0)
+            return -1;
+        got += (size_t)n;
+    }
+    memcpy(out, "clm_", 4);
+    to_hex(bytes, sizeof bytes, out + 4);
+    return 0;
+}
+
+static bool reply_ok(redisReply *r)
+{
+    return r && r->type != REDIS_REPLY_ERROR;
+}
+
+int tokens_register_bootstrap(redisContext *c, const char *prefix, const char *token)
+{
+    char hash[TOKEN_HASH_HEX_LEN];
+    token_hash_hex(token, strlen(token), hash);
+    char now[32];
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
+
+    redisReply *old = redisCommand(c, "GET %stoken_id:bootstrap", prefix);
+    if (!reply_ok(old)) {
+        if (old)
+            freeReplyObject(old);
+        return -1;
+    }
+    /* One transaction: the old bootstrap token stops working as the new one starts. */
+    redisAppendCommand(c, "MULTI");
+    int queued = 1;
+    if (old->type == REDIS_REPLY_STRING && strcmp(old->str, hash) != 0) {
+        redisAppendCommand(c, "DEL %stoken:%s", prefix, old->str);
+        queued++;
+    }
+    freeReplyObject(old);
+    redisAppendCommand(c, "HSET %stoken:%s token_id bootstrap role admin created_at %s", prefix,
+                       hash, now);
+    redisAppendCommand(c, "SET %stoken_id:bootstrap %s", prefix, hash);
+    redisAppendCommand(c, "EXEC");
+    queued += 3;
+    int rc = 0;
+    for (int i = 0; i < queued; i++) {
+        redisReply *r = NULL;
+        if (redisGetReply(c, (void **)&r) != REDIS_OK || !reply_ok(r))
+            rc = -1;
+        if (r)
+            freeReplyObject(r);
+    }
+    if (rc == 0)
+        log_info("bootstrap admin token registered (token_id bootstrap)");
+    return rc;
+}

@@ -1,0 +1,27 @@
+/*
+ * The running server's shared state: configuration, event loop, Redis
+ * connection, calendar. Built once in main(); request handlers get a pointer.
+ */
+#ifndef CLAIMS_APP_H
+#define CLAIMS_APP_H
+
+#include <stdbool.h>
+
+#include "calendar.h"
+#include "config.h"
+#include "queue/redis_conn.h"
+
+struct event_base;
+struct http_server;
+
+struct app {
+    struct config cfg;
+    struct holiday_calendar calendar;
+    struct redis_address redis_addr;
+    struct event_base *base;
+    struct rconn *redis;
+    struct http_server *http;
+    bool stopping;
+};
+
+#endif

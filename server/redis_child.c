@@ -1,0 +1,203 @@
+#include "redis_child.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+    char buf[CONFIG_PATH_LEN];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, mode) != 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    if (mkdir(buf, mode) != 0 && errno != EEXIST)
+        return -1;
+    return 0;
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static void unlock_dir(struct redis_child *child)
+{
+    if (child->lock_fd >= 0) {
+        close(child->lock_fd); /* releases the flock */
+        child->lock_fd = -1;
+    }
+}
+
+int redis_child_start(const struct config *cfg, int wait_ms, struct redis_child *child,
+                      struct redis_address *addr)
+{
+    memset(child, 0, sizeof *child);
+    child->pid = -1;
+    child->lock_fd = -1;
+    if (mkdir_p(cfg->data_dir, 0700) != 0) {
+        log_error("cannot create data directory %s: %s", cfg->data_dir, strerror(errno));
+        return -1;
+    }
+    if (!realpath(cfg->data_dir, child->data_dir)) {
+        log_error("cannot resolve data directory %s: %s", cfg->data_dir, strerror(errno));
+        return -1;
+    }
+    char lock_path[CONFIG_PATH_LEN + 32];
+    snprintf(lock_path, sizeof lock_path, "%s/claimsd.lock", child->data_dir);
+    child->lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (child->lock_fd < 0 || flock(child->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+        log_error("data directory %s is in use by another claimsd (or not writable)",
+                  child->data_dir);
+        unlock_dir(child);
+        return -1;
+    }
+    struct sockaddr_un sun;
+    int n = snprintf(child->socket_path, sizeof child->socket_path, "%s/redis.sock",
+                     child->data_dir);
+    if (n < 0 || (size_t)n >= sizeof sun.sun_path) {
+        log_error("data directory path is too long for a unix socket (max %zu bytes)",
+                  sizeof sun.sun_path - 12);
+        unlock_dir(child);
+        return -1;
+    }
+    unlink(child->socket_path); /* a stale socket from a killed run */
+
+    char logfile[CONFIG_PATH_LEN + 32];
+    snprintf(logfile, sizeof logfile, "%s/redis.log", child->data_dir);
+    const char *argv[40];
+    int argc = 0;
+    argv[argc++] = cfg->redis_server_path;
+    argv[argc++] = "--port";
+    argv[argc++] = "0";
+    argv[argc++] = "--unixsocket";
+    argv[argc++] = child->socket_path;
+    argv[argc++] = "--unixsocketperm";
+    argv[argc++] = "700";
+    argv[argc++] = "--dir";
+    argv[argc++] = child->data_dir;
+    argv[argc++] = "--daemonize";
+    argv[argc++] = "no";
+    argv[argc++] = "--logfile";
+    argv[argc++] = logfile;
+    argv[argc++] = "--appendonly";
+    argv[argc++] = "yes";
+    argv[argc++] = "--appendfsync";
+    argv[argc++] = cfg->appendfsync;
+    if (!cfg->rdb_snapshots) {
+        argv[argc++] = "--save";
+        argv[argc++] = "";
+    }
+    argv[argc] = NULL;
+
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid < 0) {
+        log_error("fork for redis-server failed: %s", strerror(errno));
+        unlock_dir(child);
+        return -1;
+    }
+    if (pid == 0) {
+        /* Own process group: the terminal's Ctrl-C goes to claimsd only. */
+        setpgid(0, 0);
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        if (getppid() != parent)
+            _exit(1); /* claimsd died before prctl took effect */
+        int devnull = open("/dev/null", O_RDWR);
+        if (devnull >= 0) {
+            dup2(devnull, STDIN_FILENO);
+            dup2(devnull, STDOUT_FILENO);
+            close(devnull);
+        }
+        execvp(argv[0], (char *const *)argv);
+        fprintf(stderr, "claimsd: cannot run %s: %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    child->pid = pid;
+    log_info("started embedded redis-server (pid %d), data in %s", (int)pid, child->data_dir);
+
+    addr->is_unix = true;
+    snprintf(addr->path, sizeof addr->path, "%s", child->socket_path);
+    addr->db = 0;
+    for (int waited = 0; waited <= wait_ms; waited += 50) {
+        int status;
+        if (redis_child_exited(child, &status)) {
+            log_error("embedded redis-server exited at start (status %d); see %s", status,
+                      logfile);
+            unlock_dir(child);
+            return -1;
+        }
+        redisContext *c = redis_connect_blocking(addr, 500);
+        if (c) {
+            redisReply *r = redisCommand(c, "PING");
+            /* LOADING replies an error while the AOF is read: keep waiting. */
+            bool ok = r && r->type == REDIS_REPLY_STATUS && strcmp(r->str, "PONG") == 0;
+            if (r)
+                freeReplyObject(r);
+            redisFree(c);
+            if (ok)
+                return 0;
+        }
+        sleep_ms(50);
+    }
+    log_error("embedded redis-server did not answer within %d ms; see %s", wait_ms, logfile);
+    redis_child_stop(child, 2000);
+    return -1;
+}
+
+bool redis_child_exited(struct redis_child *child, int *status)
+{
+    if (child->pid <= 0) {
+        *status = 0;
+        return true;
+    }
+    int st;
+    pid_t r = waitpid(child->pid, &st, WNOHANG);
+    if (r == child->pid) {
+        child->pid = -1;
+        *status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+        return true;
+    }
+    return false;
+}
+
+void redis_child_stop(struct redis_child *child, int wait_ms)
+{
+    if (child->pid > 0) {
+        kill(child->pid, SIGTERM);
+        int status = 0;
+        int waited = 0;
+        while (!redis_child_exited(child, &status) && waited < wait_ms) {
+            sleep_ms(20);
+            waited += 20;
+        }
+        if (child->pid > 0) {
+            log_warn("redis-server did not stop in %d ms; killing it", wait_ms);
+            kill(child->pid, SIGKILL);
+            waitpid(child->pid, &status, 0);
+            child->pid = -1;
+        } else {
+            log_info("embedded redis-server stopped");
+        }
+    }
+    unlock_dir(child);
+}
