@@ -1,5 +1,6 @@
 #include "http.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <event2/buffer.h>
@@ -177,32 +178,46 @@ static void on_read(struct bufferevent *bev, void *arg)
 
 static void on_write(struct bufferevent *bev, void *arg)
 {
-    (void)bev;
     struct http_conn *conn = arg;
-    if (conn->close_after_write && !conn->current)
+    /* Deferred callbacks can run for an earlier "writable" event while an
+     * answer is still queued: close only once the output is really empty. */
+    if (conn->close_after_write && !conn->current &&
+        evbuffer_get_length(bufferevent_get_output(bev)) == 0)
         conn_close(conn);
+}
+
+/* A request that started arriving did not complete within
+ * read_timeout_seconds (a slow or stalled client): 408, then close. */
+static void answer_timeout(struct http_conn *conn)
+{
+    request_free(conn->reading);
+    conn->reading = NULL;
+    send_raw_error(conn, 408, "request_timeout", "the request was not received in time");
 }
 
 static void on_event(struct bufferevent *bev, short what, void *arg)
 {
-    (void)bev;
-    (void)what;
-    /* EOF, an error, or the idle timeout of a keep-alive connection. */
-    conn_close(arg);
+    struct http_conn *conn = arg;
+    bool partial = conn->reading || evbuffer_get_length(bufferevent_get_input(bev)) > 0;
+    bool read_timeout = (what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_READING);
+    if (read_timeout && conn->close_after_write)
+        return; /* queued before reading stopped; the answer is on its way */
+    if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_READING) && partial &&
+        !conn->current && !conn->close_after_write) {
+        answer_timeout(conn);
+        return;
+    }
+    /* EOF, an error, a write timeout, or an idle keep-alive connection. */
+    conn_close(conn);
 }
 
-/* The request being received did not complete within read_timeout_seconds
- * (a slow or stalled client): 408, then the connection closes. */
 static void on_deadline(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
     (void)what;
     struct http_conn *conn = arg;
-    if (conn->current || conn->close_after_write)
-        return;
-    request_free(conn->reading);
-    conn->reading = NULL;
-    send_raw_error(conn, 408, "request_timeout", "the request was not received in time");
+    if (!conn->current && !conn->close_after_write)
+        answer_timeout(conn);
 }
 
 static int parse_headers(struct http_request *req, char *lines, const char **problem)
@@ -601,11 +616,21 @@ struct http_server *http_server_new(struct event_base *base, const struct http_l
 int http_server_listen(struct http_server *srv, const char *host, int port)
 {
     struct sockaddr_storage ss;
-    int sslen = sizeof ss;
+    memset(&ss, 0, sizeof ss);
+    int sslen;
+    struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+    struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
     char spec[300];
     snprintf(spec, sizeof spec, strchr(host, ':') ? "[%s]:%d" : "%s:%d", host, port);
-    memset(&ss, 0, sizeof ss);
-    if (evutil_parse_sockaddr_port(spec, (struct sockaddr *)&ss, &sslen) != 0) {
+    if (inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
+        sin->sin_family = AF_INET;
+        sin->sin_port = htons((uint16_t)port);
+        sslen = sizeof *sin;
+    } else if (inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1) {
+        sin6->sin6_family = AF_INET6;
+        sin6->sin6_port = htons((uint16_t)port);
+        sslen = sizeof *sin6;
+    } else {
         log_error("http: cannot parse listen address %s (use an IP address)", spec);
         return -1;
     }

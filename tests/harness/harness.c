@@ -1,0 +1,382 @@
+#include "harness.h"
+
+#include <curl/curl.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static void die(const char *what)
+{
+    fprintf(stderr, "test harness: %s\n", what);
+    exit(2);
+}
+
+void test_sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+int test_free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof sin;
+    if (fd < 0 || bind(fd, (struct sockaddr *)&sin, sizeof sin) != 0 ||
+        getsockname(fd, (struct sockaddr *)&sin, &len) != 0)
+        die("cannot find a free port");
+    int port = ntohs(sin.sin_port);
+    close(fd);
+    return port;
+}
+
+void test_make_temp_dir(char out[256], const char *tag)
+{
+    snprintf(out, 256, "/tmp/claims-%s-XXXXXX", tag);
+    if (!mkdtemp(out))
+        die("mkdtemp failed");
+}
+
+void test_remove_tree(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        struct stat st;
+        if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+            test_remove_tree(path);
+        else
+            unlink(path);
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
+const char *test_write_file(const char *dir, const char *name, const char *text)
+{
+    static char paths[4][512];
+    static int slot;
+    slot = (slot + 1) % 4;
+    snprintf(paths[slot], sizeof paths[slot], "%s/%s", dir, name);
+    FILE *f = fopen(paths[slot], "w");
+    if (!f)
+        die("cannot write a test file");
+    fputs(text, f);
+    fclose(f);
+    return paths[slot];
+}
+
+/* fork + exec with the child tied to our life (PDEATHSIG). */
+static pid_t spawn(const char *const argv[], const char *const env[], const char *out_path)
+{
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid < 0)
+        die("fork failed");
+    if (pid > 0)
+        return pid;
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent)
+        _exit(1);
+    setpgid(0, 0);
+    int out = out_path ? open(out_path, O_WRONLY | O_CREAT | O_APPEND, 0600)
+                       : open("/dev/null", O_WRONLY);
+    if (out >= 0) {
+        dup2(out, STDOUT_FILENO);
+        dup2(out, STDERR_FILENO);
+        close(out);
+    }
+    for (const char *const *e = env; e && *e; e++)
+        putenv((char *)*e);
+    execvp(argv[0], (char *const *)argv);
+    _exit(127);
+}
+
+static bool redis_pings(int port)
+{
+    struct timeval tv = {0, 300 * 1000};
+    redisContext *c = redisConnectWithTimeout("127.0.0.1", port, tv);
+    bool ok = false;
+    if (c && !c->err) {
+        redisReply *r = redisCommand(c, "PING");
+        ok = r && r->type == REDIS_REPLY_STATUS;
+        if (r)
+            freeReplyObject(r);
+    }
+    if (c)
+        redisFree(c);
+    return ok;
+}
+
+static void redis_launch(struct test_redis *r)
+{
+    char port[16];
+    snprintf(port, sizeof port, "%d", r->port);
+    const char *argv[] = {"redis-server", "--port", port, "--bind", "127.0.0.1", "--dir", r->dir,
+                          "--save", "", "--appendonly", "no", "--daemonize", "no", NULL};
+    char log[320];
+    snprintf(log, sizeof log, "%s/redis.out", r->dir);
+    r->pid = spawn(argv, NULL, log);
+    for (int i = 0; i < 200; i++) {
+        if (redis_pings(r->port))
+            return;
+        int st;
+        if (waitpid(r->pid, &st, WNOHANG) == r->pid) {
+            r->pid = -1;
+            return;
+        }
+        test_sleep_ms(25);
+    }
+    die("redis-server did not answer");
+}
+
+void test_redis_start(struct test_redis *r)
+{
+    memset(r, 0, sizeof *r);
+    test_make_temp_dir(r->dir, "redis");
+    for (int attempt = 0; attempt < 5; attempt++) {
+        r->port = test_free_port();
+        redis_launch(r);
+        if (r->pid > 0) {
+            snprintf(r->url, sizeof r->url, "redis://127.0.0.1:%d", r->port);
+            return;
+        }
+    }
+    die("cannot start redis-server (is it installed?)");
+}
+
+void test_redis_restart(struct test_redis *r)
+{
+    redis_launch(r);
+    if (r->pid <= 0)
+        die("cannot restart redis-server on its port");
+}
+
+void test_redis_stop(struct test_redis *r)
+{
+    if (r->pid > 0) {
+        kill(r->pid, SIGTERM);
+        int st;
+        waitpid(r->pid, &st, 0);
+        r->pid = -1;
+    }
+}
+
+redisContext *test_redis_connect(const struct test_redis *r)
+{
+    struct timeval tv = {2, 0};
+    redisContext *c = redisConnectWithTimeout("127.0.0.1", r->port, tv);
+    if (!c || c->err)
+        die("cannot connect to the test redis-server");
+    return c;
+}
+
+void test_redis_flush(const struct test_redis *r)
+{
+    redisContext *c = test_redis_connect(r);
+    redisReply *rep = redisCommand(c, "FLUSHALL");
+    if (rep)
+        freeReplyObject(rep);
+    redisFree(c);
+}
+
+char *test_claimsd_log(const struct test_claimsd *d)
+{
+    FILE *f = fopen(d->log_path, "r");
+    if (!f)
+        return strdup("");
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    size_t got = fread(buf, 1, (size_t)n, f);
+    buf[got] = '\0';
+    fclose(f);
+    return buf;
+}
+
+int test_claimsd_wait(struct test_claimsd *d, int timeout_ms)
+{
+    for (int waited = 0; d->pid > 0; waited += 10) {
+        int st;
+        if (waitpid(d->pid, &st, WNOHANG) == d->pid) {
+            d->pid = -1;
+            return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+        }
+        if (waited >= timeout_ms)
+            return -1;
+        test_sleep_ms(10);
+    }
+    return -1;
+}
+
+int test_claimsd_start(struct test_claimsd *d, const char *const args[], const char *const env[],
+                       int *exit_status)
+{
+    const char *bin = getenv("CLAIMSD_BIN");
+    if (!bin)
+        die("CLAIMSD_BIN is not set (run the tests through make check)");
+    if (!d->dir[0])
+        test_make_temp_dir(d->dir, "claimsd");
+    snprintf(d->log_path, sizeof d->log_path, "%s/claimsd.log", d->dir);
+    unlink(d->log_path);
+    const char *argv[64];
+    int argc = 0;
+    argv[argc++] = bin;
+    argv[argc++] = "--listen";
+    argv[argc++] = "127.0.0.1:0";
+    for (const char *const *a = args; a && *a && argc < 62; a++)
+        argv[argc++] = *a;
+    argv[argc] = NULL;
+    d->pid = spawn(argv, env, d->log_path);
+    d->port = 0;
+    for (int waited = 0; waited < 15000; waited += 20) {
+        char *log = test_claimsd_log(d);
+        char *p = strstr(log, "listening on http://127.0.0.1:");
+        if (p)
+            d->port = atoi(p + strlen("listening on http://127.0.0.1:"));
+        free(log);
+        if (d->port > 0) {
+            snprintf(d->base_url, sizeof d->base_url, "http://127.0.0.1:%d", d->port);
+            return 0;
+        }
+        int st = test_claimsd_wait(d, 0);
+        if (st >= 0) {
+            if (exit_status)
+                *exit_status = st;
+            return -1;
+        }
+        test_sleep_ms(20);
+    }
+    test_claimsd_stop(d, SIGKILL);
+    return -1;
+}
+
+int test_claimsd_stop(struct test_claimsd *d, int sig)
+{
+    if (d->pid <= 0)
+        return -1;
+    kill(d->pid, sig);
+    int st = test_claimsd_wait(d, 30000);
+    if (st < 0) {
+        kill(d->pid, SIGKILL);
+        int raw;
+        waitpid(d->pid, &raw, 0);
+        d->pid = -1;
+    }
+    return st;
+}
+
+struct buf {
+    char *data;
+    size_t len;
+};
+
+static size_t on_data(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+    struct buf *b = arg;
+    size_t n = size * nmemb;
+    char *grown = realloc(b->data, b->len + n + 1);
+    if (!grown)
+        return 0;
+    b->data = grown;
+    memcpy(b->data + b->len, ptr, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+    return n;
+}
+
+static size_t on_header(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+    struct buf *b = arg;
+    size_t n = size * nmemb;
+    /* A new status line starts a new header block (after 100 Continue). */
+    if (n >= 5 && strncmp(ptr, "HTTP/", 5) == 0)
+        b->len = 0;
+    return on_data(ptr, size, nmemb, b);
+}
+
+int test_http(const char *method, const char *url, const char *const headers[],
+              const char *body, struct test_response *res)
+{
+    memset(res, 0, sizeof *res);
+    CURL *curl = curl_easy_init();
+    if (!curl)
+        return -1;
+    struct buf body_buf = {calloc(1, 1), 0}, head_buf = {calloc(1, 1), 0};
+    struct curl_slist *list = NULL;
+    for (const char *const *h = headers; h && *h; h++)
+        list = curl_slist_append(list, *h);
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
+    if (strcmp(method, "HEAD") == 0)
+        curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+    if (body) {
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+    }
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body_buf);
+    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(curl, CURLOPT_HEADERDATA, &head_buf);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT, 30L);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    CURLcode rc = curl_easy_perform(curl);
+    if (rc == CURLE_OK)
+        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &res->status);
+    curl_slist_free_all(list);
+    curl_easy_cleanup(curl);
+    res->body = body_buf.data;
+    res->body_len = body_buf.len;
+    res->headers = head_buf.data;
+    return rc == CURLE_OK ? 0 : -1;
+}
+
+bool test_response_header(const struct test_response *res, const char *name, char *buf,
+                          size_t size)
+{
+    size_t name_len = strlen(name);
+    for (const char *line = res->headers; line && *line;) {
+        const char *end = strstr(line, "\r\n");
+        if (!end)
+            break;
+        if ((size_t)(end - line) > name_len && strncasecmp(line, name, name_len) == 0 &&
+            line[name_len] == ':') {
+            const char *v = line + name_len + 1;
+            while (*v == ' ')
+                v++;
+            snprintf(buf, size, "%.*s", (int)(end - v), v);
+            return true;
+        }
+        line = end + 2;
+    }
+    return false;
+}
+
+void test_response_free(struct test_response *res)
+{
+    free(res->body);
+    free(res->headers);
+    res->body = res->headers = NULL;
+}

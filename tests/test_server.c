@@ -1,0 +1,497 @@
+/*
+ * claimsd as a process: command line and config, the embedded redis-server,
+ * health and readiness, the bootstrap token, HTTP limits, shutdown.
+ * Everything through real processes and sockets.
+ */
+#include <arpa/inet.h>
+#include <check.h>
+#include <netinet/in.h>
+#include <openssl/evp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "harness/harness.h"
+#include "queue/tokens.h"
+
+static struct test_redis redis;
+
+static void redis_up(void)
+{
+    test_redis_start(&redis);
+}
+
+static void redis_down(void)
+{
+    test_redis_stop(&redis);
+    test_remove_tree(redis.dir);
+}
+
+static void start_with_redis(struct test_claimsd *d, const char *const extra[])
+{
+    const char *args[16] = {"--redis", redis.url};
+    int n = 2;
+    for (const char *const *a = extra; a && *a; a++)
+        args[n++] = *a;
+    args[n] = NULL;
+    memset(d, 0, sizeof *d);
+    ck_assert_int_eq(test_claimsd_start(d, args, NULL, NULL), 0);
+}
+
+static void finish(struct test_claimsd *d)
+{
+    ck_assert_int_eq(test_claimsd_stop(d, SIGTERM), 0);
+    test_remove_tree(d->dir);
+}
+
+static void get(const struct test_claimsd *d, const char *path, struct test_response *res)
+{
+    char url[256];
+    snprintf(url, sizeof url, "%s%s", d->base_url, path);
+    ck_assert_int_eq(test_http("GET", url, NULL, NULL, res), 0);
+}
+
+START_TEST(test_healthz_and_readyz_answer_when_redis_is_up)
+{
+    struct test_claimsd d;
+    start_with_redis(&d, NULL);
+    struct test_response res;
+    get(&d, "/healthz", &res);
+    ck_assert_int_eq(res.status, 200);
+    ck_assert_str_eq(res.body, "{\"status\":\"ok\"}");
+    char ctype[128], rid[64];
+    ck_assert(test_response_header(&res, "Content-Type", ctype, sizeof ctype));
+    ck_assert_str_eq(ctype, "application/json; charset=utf-8");
+    ck_assert(test_response_header(&res, "X-Request-Id", rid, sizeof rid));
+    ck_assert_int_eq(strlen(rid), 36);
+    test_response_free(&res);
+    get(&d, "/readyz", &res);
+    ck_assert_int_eq(res.status, 200);
+    ck_assert_str_eq(res.body, "{\"status\":\"ready\",\"redis\":\"ok\"}");
+    test_response_free(&res);
+    finish(&d);
+}
+END_TEST
+
+START_TEST(test_readyz_fails_while_redis_is_down_and_recovers_after)
+{
+    /* A private redis-server: this test stops and restarts it. */
+    struct test_redis own;
+    test_redis_start(&own);
+    struct test_claimsd d = {0};
+    ck_assert_int_eq(test_claimsd_start(&d, (const char *const[]){"--redis", own.url, NULL}, NULL, NULL), 0);
+    struct test_response res;
+    get(&d, "/readyz", &res);
+    ck_assert_int_eq(res.status, 200);
+    test_response_free(&res);
+
+    test_redis_stop(&own);
+    test_sleep_ms(200);
+    get(&d, "/readyz", &res);
+    ck_assert_int_eq(res.status, 503);
+    ck_assert_str_eq(res.body,
+                     "{\"error\":{\"code\":\"redis_unavailable\",\"message\":\"storage is not reachable\"}}");
+    char retry[16];
+    ck_assert(test_response_header(&res, "Retry-After", retry, sizeof retry));
+    ck_assert_str_eq(retry, "1");
+    test_response_free(&res);
+    /* The process itself is still healthy. */
+    get(&d, "/healthz", &res);
+    ck_assert_int_eq(res.status, 200);
+    test_response_free(&res);
+
+    test_redis_restart(&own);
+    long status = 0;
+    for (int i = 0; i < 100 && status != 200; i++) {
+        test_sleep_ms(50);
+        get(&d, "/readyz", &res);
+        status = res.status;
+        test_response_free(&res);
+    }
+    ck_assert_int_eq(status, 200);
+    finish(&d);
+    test_redis_stop(&own);
+    test_remove_tree(own.dir);
+}
+END_TEST
+
+START_TEST(test_readyz_times_out_when_redis_hangs)
+{
+    /* A SIGSTOPped redis-server accepts nothing and answers nothing: the
+     * command deadline (not the client's patience) must end the request. */
+    struct test_claimsd d;
+    const char *cfg = test_write_file(redis.dir, "short-timeout.json", "{\"redis_timeout_ms\": 300}");
+    start_with_redis(&d, (const char *const[]){"--config", cfg, NULL});
+    kill(redis.pid, SIGSTOP);
+    struct test_response res;
+    get(&d, "/readyz", &res);
+    kill(redis.pid, SIGCONT);
+    ck_assert_int_eq(res.status, 503);
+    test_response_free(&res);
+    long status = 0;
+    for (int i = 0; i < 100 && status != 200; i++) {
+        test_sleep_ms(50);
+        get(&d, "/readyz", &res);
+        status = res.status;
+        test_response_free(&res);
+    }
+    ck_assert_int_eq(status, 200);
+    finish(&d);
+}
+END_TEST
+
+START_TEST(test_unknown_config_key_exits_non_zero_naming_the_key)
+{
+    char dir[256];
+    test_make_temp_dir(dir, "cfg");
+    const char *cfg = test_write_file(dir, "bad.json", "{\"listen\": \"127.0.0.1:0\", \"wrokers\": 4}");
+    struct test_claimsd d = {0};
+    snprintf(d.dir, sizeof d.dir, "%s", dir);
+    int status = -1;
+    ck_assert_int_eq(test_claimsd_start(&d, (const char *const[]){"--config", cfg, NULL}, NULL, &status), -1);
+    ck_assert_int_eq(status, 2);
+    char *log = test_claimsd_log(&d);
+    ck_assert_msg(strstr(log, "unknown key \"wrokers\"") != NULL, "log: %s", log);
+    free(log);
+
+    cfg = test_write_file(dir, "bad2.json", "{\"limits\": {\"max_body_bytez\": 10}}");
+    ck_assert_int_eq(test_claimsd_start(&d, (const char *const[]){"--config", cfg, NULL}, NULL, &status), -1);
+    ck_assert_int_eq(status, 2);
+    log = test_claimsd_log(&d);
+    ck_assert_msg(strstr(log, "unknown key \"limits.max_body_bytez\"") != NULL, "log: %s", log);
+    free(log);
+
+    cfg = test_write_file(dir, "bad3.json", "{\"workers\": \"four\"}");
+    ck_assert_int_eq(test_claimsd_start(&d, (const char *const[]){"--config", cfg, NULL}, NULL, &status), -1);
+    ck_assert_int_eq(status, 2);
+    log = test_claimsd_log(&d);
+    ck_assert_msg(strstr(log, "key \"workers\" has the wrong type") != NULL, "log: %s", log);
+    free(log);
+    test_remove_tree(dir);
+}
+END_TEST
+
+static bool process_exists(pid_t pid)
+{
+    return kill(pid, 0) == 0;
+}
+
+static pid_t embedded_redis_pid(const struct test_claimsd *d)
+{
+    char *log = test_claimsd_log(d);
+    char *p = strstr(log, "started embedded redis-server (pid ");
+    pid_t pid = p ? (pid_t)atoi(p + strlen("started embedded redis-server (pid ")) : -1;
+    free(log);
+    return pid;
+}
+
+START_TEST(test_embedded_redis_starts_with_aof_and_stops_with_claimsd)
+{
+    struct test_claimsd d = {0};
+    test_make_temp_dir(d.dir, "embedded");
+    char data[300];
+    snprintf(data, sizeof data, "%s/data", d.dir);
+    ck_assert_int_eq(test_claimsd_start(&d, (const char *const[]){"--data-dir", data, NULL}, NULL, NULL), 0);
+    pid_t rpid = embedded_redis_pid(&d);
+    ck_assert_int_gt(rpid, 0);
+    ck_assert(process_exists(rpid));
+    struct test_response res;
+    get(&d, "/readyz", &res);
+    ck_assert_int_eq(res.status, 200);
+    test_response_free(&res);
+
+    /* AOF on, no RDB snapshots, unix socket only. */
+    char sock[400];
+    snprintf(sock, sizeof sock, "%s/redis.sock", data);
+    redisContext *c = redisConnectUnix(sock);
+    ck_assert(c && !c->err);
+    redisReply *r = redisCommand(c, "CONFIG GET appendonly");
+    ck_assert_str_eq(r->element[1]->str, "yes");
+    freeReplyObject(r);
+    r = redisCommand(c, "CONFIG GET save");
+    ck_assert_str_eq(r->element[1]->str, "");
+    freeReplyObject(r);
+    r = redisCommand(c, "CONFIG GET port");
+    ck_assert_str_eq(r->element[1]->str, "0");
+    freeReplyObject(r);
+    redisFree(c);
+
+    /* A second claimsd on the same data directory is refused. */
+    struct test_claimsd twin = {0};
+    test_make_temp_dir(twin.dir, "twin");
+    int status = -1;
+    ck_assert_int_eq(test_claimsd_start(&twin, (const char *const[]){"--data-dir", data, NULL}, NULL, &status), -1);
+    ck_assert_int_eq(status, 1);
+    test_remove_tree(twin.dir);
+
+    ck_assert_int_eq(test_claimsd_stop(&d, SIGINT), 0);
+    ck_assert(!process_exists(rpid));
+    test_remove_tree(d.dir);
+}
+END_TEST
+
+START_TEST(test_claimsd_exits_non_zero_when_its_redis_dies)
+{
+    struct test_claimsd d = {0};
+    test_make_temp_dir(d.dir, "embedded");
+    char data[300];
+    snprintf(data, sizeof data, "%s/data", d.dir);
+    ck_assert_int_eq(test_claimsd_start(&d, (const char *const[]){"--data-dir", data, NULL}, NULL, NULL), 0);
+    pid_t rpid = embedded_redis_pid(&d);
+    ck_assert_int_gt(rpid, 0);
+    kill(rpid, SIGKILL);
+    ck_assert_int_eq(test_claimsd_wait(&d, 10000), 1);
+    char *log = test_claimsd_log(&d);
+    ck_assert_msg(strstr(log, "the embedded redis-server exited") != NULL, "log: %s", log);
+    free(log);
+    test_remove_tree(d.dir);
+}
+END_TEST
+
+START_TEST(test_bootstrap_admin_token_is_stored_only_as_its_hash)
+{
+    const char *token = "bootstrap-token-for-tests-0123456789abcdef";
+    char env_entry[128];
+    snprintf(env_entry, sizeof env_entry, "CLAIMSD_BOOTSTRAP_ADMIN_TOKEN=%s", token);
+    struct test_claimsd d = {0};
+    ck_assert_int_eq(test_claimsd_start(&d, (const char *const[]){"--redis", redis.url, NULL},
+                                        (const char *const[]){env_entry, NULL}, NULL), 0);
+    char hash[TOKEN_HASH_HEX_LEN];
+    token_hash_hex(token, strlen(token), hash);
+    redisContext *c = test_redis_connect(&redis);
+    redisReply *r = redisCommand(c, "HGET claims:token:%s role", hash);
+    ck_assert_int_eq(r->type, REDIS_REPLY_STRING);
+    ck_assert_str_eq(r->str, "admin");
+    freeReplyObject(r);
+    r = redisCommand(c, "GET claims:token_id:bootstrap");
+    ck_assert_str_eq(r->str, hash);
+    freeReplyObject(r);
+    /* The token's own text is nowhere in Redis. */
+    r = redisCommand(c, "KEYS *");
+    for (size_t i = 0; i < r->elements; i++) {
+        ck_assert_ptr_null(strstr(r->element[i]->str, token));
+        redisReply *dump = redisCommand(c, "DUMP %s", r->element[i]->str);
+        ck_assert(dump->type == REDIS_REPLY_STRING);
+        ck_assert_ptr_null(memmem(dump->str, dump->len, token, strlen(token)));
+        freeReplyObject(dump);
+    }
+    freeReplyObject(r);
+    ck_assert_int_eq(test_claimsd_stop(&d, SIGTERM), 0);
+
+    /* A new bootstrap value replaces the old one. */
+    const char *token2 = "another-bootstrap-token-0123456789abcdef";
+    snprintf(env_entry, sizeof env_entry, "CLAIMSD_BOOTSTRAP_ADMIN_TOKEN=%s", token2);
+    ck_assert_int_eq(test_claimsd_start(&d, (const char *const[]){"--redis", redis.url, NULL},
+                                        (const char *const[]){env_entry, NULL}, NULL), 0);
+    r = redisCommand(c, "EXISTS claims:token:%s", hash);
+    ck_assert_int_eq(r->integer, 0);
+    freeReplyObject(r);
+    redisFree(c);
+    ck_assert_int_eq(test_claimsd_stop(&d, SIGTERM), 0);
+
+    /* Too short a bootstrap token is refused. */
+    int status = -1;
+    ck_assert_int_eq(test_claimsd_start(&d, (const char *const[]){"--redis", redis.url, NULL},
+                                        (const char *const[]){"CLAIMSD_BOOTSTRAP_ADMIN_TOKEN=short", NULL}, &status), -1);
+    ck_assert_int_eq(status, 1);
+    test_remove_tree(d.dir);
+}
+END_TEST
+
+/* ---- HTTP limits, through raw sockets ---- */
+
+static int connect_to(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+    struct timeval tv = {10, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    return fd;
+}
+
+/* Reads until the peer closes or 10 s pass. */
+static void read_all(int fd, char *buf, size_t size)
+{
+    size_t got = 0;
+    ssize_t n;
+    while (got + 1 < size && (n = read(fd, buf + got, size - 1 - got)) > 0)
+        got += (size_t)n;
+    buf[got] = '\0';
+}
+
+static void send_text(int fd, const char *text)
+{
+    ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+}
+
+static struct test_claimsd limited;
+
+static void start_limited(void)
+{
+    memset(&limited, 0, sizeof limited);
+    test_make_temp_dir(limited.dir, "limits");
+    const char *cfg = test_write_file(limited.dir, "limits.json",
+        "{\"limits\": {\"max_body_bytes\": 2048, \"max_header_bytes\": 1024,"
+        " \"read_timeout_seconds\": 1, \"max_connections\": 3}}");
+    ck_assert_int_eq(test_claimsd_start(&limited, (const char *const[]){"--redis", redis.url, "--config", cfg, NULL}, NULL, NULL), 0);
+}
+
+START_TEST(test_body_over_the_limit_is_413_with_json_and_nothing_read)
+{
+    start_limited();
+    int fd = connect_to(limited.port);
+    send_text(fd, "POST /v1/claims HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                  "Content-Length: 4096\r\n\r\n");
+    char buf[4096];
+    read_all(fd, buf, sizeof buf);
+    close(fd);
+    ck_assert_msg(strncmp(buf, "HTTP/1.1 413 Content Too Large\r\n", 32) == 0, "%s", buf);
+    ck_assert_ptr_nonnull(strstr(buf, "\r\n\r\n{\"error\":{\"code\":\"body_too_large\","));
+    ck_assert_ptr_nonnull(strstr(buf, "Connection: close\r\n"));
+    finish(&limited);
+}
+END_TEST
+
+START_TEST(test_headers_over_the_limit_are_431)
+{
+    start_limited();
+    int fd = connect_to(limited.port);
+    char big[2048];
+    memset(big, 'a', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    send_text(fd, "GET /healthz HTTP/1.1\r\nX-Big: ");
+    send_text(fd, big);
+    char buf[4096];
+    read_all(fd, buf, sizeof buf);
+    close(fd);
+    ck_assert_msg(strncmp(buf, "HTTP/1.1 431 ", 13) == 0, "%s", buf);
+    ck_assert_ptr_nonnull(strstr(buf, "{\"error\":{\"code\":\"headers_too_large\","));
+    finish(&limited);
+}
+END_TEST
+
+START_TEST(test_slow_client_gets_408_and_others_are_served_meanwhile)
+{
+    start_limited();
+    int slow = connect_to(limited.port);
+    send_text(slow, "POST /v1/claims HTTP/1.1\r\nContent-Length: 100\r\n\r\n{\"type\":");
+    /* Another client is served while the slow one dawdles. */
+    struct test_response res;
+    get(&limited, "/healthz", &res);
+    ck_assert_int_eq(res.status, 200);
+    test_response_free(&res);
+    char buf[4096];
+    read_all(slow, buf, sizeof buf); /* the server answers within ~1 s and closes */
+    close(slow);
+    ck_assert_msg(strncmp(buf, "HTTP/1.1 408 Request Timeout\r\n", 30) == 0, "%s", buf);
+    ck_assert_ptr_nonnull(strstr(buf, "{\"error\":{\"code\":\"request_timeout\","));
+    finish(&limited);
+}
+END_TEST
+
+START_TEST(test_connections_over_the_cap_get_503_and_the_rest_still_work)
+{
+    start_limited();
+    int held[3];
+    for (int i = 0; i < 3; i++)
+        held[i] = connect_to(limited.port);
+    test_sleep_ms(100);
+    int extra = connect_to(limited.port);
+    char buf[4096];
+    read_all(extra, buf, sizeof buf);
+    close(extra);
+    ck_assert_msg(strncmp(buf, "HTTP/1.1 503 Service Unavailable\r\n", 34) == 0, "%s", buf);
+    ck_assert_ptr_nonnull(strstr(buf, "Retry-After: 1\r\n"));
+    ck_assert_ptr_nonnull(strstr(buf, "{\"error\":{\"code\":\"too_many_connections\","));
+    /* A held connection is served normally. */
+    send_text(held[0], "GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n");
+    read_all(held[0], buf, sizeof buf);
+    ck_assert_msg(strncmp(buf, "HTTP/1.1 200 OK\r\n", 17) == 0, "%s", buf);
+    for (int i = 0; i < 3; i++)
+        close(held[i]);
+    finish(&limited);
+}
+END_TEST
+
+START_TEST(test_pipelined_requests_are_answered_in_order_with_request_ids)
+{
+    start_limited();
+    int fd = connect_to(limited.port);
+    send_text(fd, "GET /healthz HTTP/1.1\r\nX-Request-Id: 0F8FAD5B-D9CB-469F-A165-70867728950E\r\n\r\n"
+                  "GET /nowhere HTTP/1.1\r\n\r\n"
+                  "DELETE /healthz HTTP/1.1\r\nConnection: close\r\n\r\n");
+    char buf[8192];
+    read_all(fd, buf, sizeof buf);
+    close(fd);
+    char *first = strstr(buf, "HTTP/1.1 200 OK\r\n");
+    char *second = strstr(buf, "HTTP/1.1 404 Not Found\r\n");
+    char *third = strstr(buf, "HTTP/1.1 405 Method Not Allowed\r\n");
+    ck_assert_msg(first && second && third && first < second && second < third, "%s", buf);
+    ck_assert_ptr_nonnull(strstr(buf, "X-Request-Id: 0f8fad5b-d9cb-469f-a165-70867728950e\r\n"));
+    ck_assert_ptr_nonnull(strstr(buf, "{\"error\":{\"code\":\"not_found\",\"message\":\"no such resource\"}}"));
+    finish(&limited);
+}
+END_TEST
+
+START_TEST(test_malformed_request_lines_are_400_json)
+{
+    start_limited();
+    const char *bad[] = {"GARBAGE\r\n\r\n", "GET healthz HTTP/1.1\r\n\r\n",
+                         "GET /healthz HTTP/2.0\r\n\r\n", "GET /healthz HTTP/1.1\r\nNoColon\r\n\r\n",
+                         "POST /v1/claims HTTP/1.1\r\nContent-Length: 12x\r\n\r\n",
+                         "POST /v1/claims HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"};
+    const char *expect[] = {"HTTP/1.1 400 ", "HTTP/1.1 400 ", "HTTP/1.1 505 ", "HTTP/1.1 400 ",
+                            "HTTP/1.1 400 ", "HTTP/1.1 411 "};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        int fd = connect_to(limited.port);
+        send_text(fd, bad[i]);
+        char buf[4096];
+        read_all(fd, buf, sizeof buf);
+        close(fd);
+        ck_assert_msg(strncmp(buf, expect[i], strlen(expect[i])) == 0, "case %zu: %s", i, buf);
+        ck_assert_msg(strstr(buf, "\r\n\r\n{\"error\":{\"code\":") != NULL, "case %zu: %s", i, buf);
+    }
+    finish(&limited);
+}
+END_TEST
+
+static Suite *server_suite(void)
+{
+    Suite *s = suite_create("server");
+    TCase *tc = tcase_create("process");
+    tcase_add_unchecked_fixture(tc, redis_up, redis_down);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_healthz_and_readyz_answer_when_redis_is_up);
+    tcase_add_test(tc, test_readyz_fails_while_redis_is_down_and_recovers_after);
+    tcase_add_test(tc, test_readyz_times_out_when_redis_hangs);
+    tcase_add_test(tc, test_unknown_config_key_exits_non_zero_naming_the_key);
+    tcase_add_test(tc, test_embedded_redis_starts_with_aof_and_stops_with_claimsd);
+    tcase_add_test(tc, test_claimsd_exits_non_zero_when_its_redis_dies);
+    tcase_add_test(tc, test_bootstrap_admin_token_is_stored_only_as_its_hash);
+    suite_add_tcase(s, tc);
+    TCase *lim = tcase_create("http_limits");
+    tcase_add_unchecked_fixture(lim, redis_up, redis_down);
+    tcase_set_timeout(lim, 60);
+    tcase_add_test(lim, test_body_over_the_limit_is_413_with_json_and_nothing_read);
+    tcase_add_test(lim, test_headers_over_the_limit_are_431);
+    tcase_add_test(lim, test_slow_client_gets_408_and_others_are_served_meanwhile);
+    tcase_add_test(lim, test_connections_over_the_cap_get_503_and_the_rest_still_work);
+    tcase_add_test(lim, test_pipelined_requests_are_answered_in_order_with_request_ids);
+    tcase_add_test(lim, test_malformed_request_lines_are_400_json);
+    suite_add_tcase(s, lim);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(server_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
