@@ -41,6 +41,7 @@ struct http_conn {
     struct http_request *current; /* handed to the handler, not yet answered */
     bool close_after_write;
     bool keep_alive;              /* of the request being read or handled */
+    char peer[64];
 };
 
 uint64_t monotonic_ns(void)
@@ -434,6 +435,7 @@ static void process_input(struct http_conn *conn)
     conn->reading = NULL;
     conn->current = req;
     req->conn = conn;
+    memcpy(req->peer, conn->peer, sizeof req->peer);
     req->started_ns = monotonic_ns();
     evtimer_del(conn->deadline);
     /* No reading, so no timeout, while the handler has the request; a
@@ -560,7 +562,6 @@ static void on_accept(struct evconnlistener *listener, evutil_socket_t fd, struc
                       int socklen, void *arg)
 {
     (void)listener;
-    (void)sa;
     (void)socklen;
     struct http_server *srv = arg;
     int one = 1;
@@ -581,6 +582,10 @@ static void on_accept(struct evconnlistener *listener, evutil_socket_t fd, struc
     }
     conn->srv = srv;
     conn->bev = bev;
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((struct sockaddr_in *)sa)->sin_addr, conn->peer, sizeof conn->peer);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)sa)->sin6_addr, conn->peer, sizeof conn->peer);
     conn->deadline = deadline;
     conn->next = srv->conns;
     if (srv->conns)

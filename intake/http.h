@@ -50,6 +50,7 @@ struct http_request {
     char *body;             /* NUL-terminated for convenience; body_len excludes the NUL */
     size_t body_len;
     char request_id[REQUEST_ID_LEN];
+    char peer[64];          /* the client's address, for audit records */
     uint64_t started_ns;    /* monotonic clock when the request was complete */
     char *resp_headers[HTTP_MAX_RESPONSE_HEADERS]; /* "Name: value" lines */
     int n_resp_headers;

@@ -1,0 +1,244 @@
+#include "api.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "log.h"
+#include "queue/keys.h"
+#include "queue/scripts.h"
+#include "queue/tokens.h"
+
+const char *auth_role_name(enum auth_role role)
+{
+    switch (role) {
+    case AUTH_MEMBER:
+        return "member";
+    case AUTH_PROVIDER:
+        return "provider";
+    case AUTH_STAFF:
+        return "staff";
+    case AUTH_ADMIN:
+        return "admin";
+    default:
+        return "none";
+    }
+}
+
+enum auth_role auth_role_parse(const char *name)
+{
+    for (enum auth_role r = AUTH_MEMBER; r <= AUTH_ADMIN; r++)
+        if (strcmp(name, auth_role_name(r)) == 0)
+            return r;
+    return AUTH_NONE;
+}
+
+void rfc3339_now(char out[32])
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+struct call *call_new(struct http_request *req, struct app *app)
+{
+    struct call *call = calloc(1, sizeof *call);
+    if (!call)
+        return NULL;
+    call->req = req;
+    call->app = app;
+    return call;
+}
+
+static void call_free(struct call *call)
+{
+    if (call->state_free)
+        call->state_free(call->state);
+    free(call);
+}
+
+void call_json(struct call *call, int status, struct json_object *body)
+{
+    size_t len = 0;
+    const char *text = body ? json_object_to_json_string_length(body, JSON_C_TO_STRING_PLAIN |
+                                                                          JSON_C_TO_STRING_NOSLASHESCAPE,
+                                                                &len)
+                            : NULL;
+    if (!text) {
+        http_respond_error(call->req, 500, "internal", "the answer could not be built");
+    } else {
+        http_respond(call->req, status, JSON_CONTENT_TYPE, text, len);
+    }
+    if (body)
+        json_object_put(body);
+    call_free(call);
+}
+
+void call_respond(struct call *call, int status, const char *content_type, const char *body,
+                  size_t len)
+{
+    http_respond(call->req, status, content_type, body, len);
+    call_free(call);
+}
+
+void call_error(struct call *call, int status, const char *code, const char *message)
+{
+    http_respond_error(call->req, status, code, message);
+    call_free(call);
+}
+
+void call_invalid(struct call *call, int status, const char *message,
+                  const struct intake_field_errors *errs)
+{
+    const char *code = status == 400 ? INTAKE_CODE_INVALID_JSON : INTAKE_CODE_VALIDATION_FAILED;
+    struct json_object *body = intake_error_render(code, message, errs);
+    if (!body) {
+        call_error(call, 500, "internal", "the answer could not be built");
+        return;
+    }
+    call_json(call, status, body);
+}
+
+void call_unavailable(struct call *call)
+{
+    http_add_header(call->req, "Retry-After", "1");
+    call_error(call, 503, "unavailable", "storage is not reachable; retry shortly");
+}
+
+void call_not_found(struct call *call)
+{
+    call_error(call, 404, "not_found", "no such resource");
+}
+
+void call_forbidden(struct call *call)
+{
+    call_error(call, 403, "forbidden", "this token's role may not do this");
+}
+
+bool call_require_json(struct call *call)
+{
+    const char *type = http_header_get(call->req, "content-type");
+    /* application/json, optionally with parameters (charset=utf-8). */
+    if (type && strncasecmp(type, "application/json", 16) == 0 &&
+        (type[16] == '\0' || type[16] == ';' || type[16] == ' '))
+        return true;
+    call_error(call, 415, "unsupported_media_type", "send the body as application/json");
+    return false;
+}
+
+/* ---- authentication ---- */
+
+struct auth_wait {
+    struct call *call;
+    call_fn next;
+};
+
+static void unauthorized(struct call *call)
+{
+    http_add_header(call->req, "WWW-Authenticate", "Bearer");
+    call_error(call, 401, "unauthorized", "a valid bearer token is required");
+}
+
+static void on_token(redisReply *reply, void *arg)
+{
+    struct auth_wait *w = arg;
+    struct call *call = w->call;
+    call_fn next = w->next;
+    free(w);
+    if (!reply || reply->type != REDIS_REPLY_ARRAY) {
+        call_unavailable(call);
+        return;
+    }
+    struct principal *who = &call->who;
+    for (size_t i = 0; i + 1 < reply->elements; i += 2) {
+        const char *k = reply->element[i]->str, *v = reply->element[i + 1]->str;
+        if (strcmp(k, "token_id") == 0)
+            snprintf(who->token_id, sizeof who->token_id, "%s", v);
+        else if (strcmp(k, "role") == 0)
+            who->role = auth_role_parse(v);
+        else if (strcmp(k, "member_id") == 0)
+            snprintf(who->member_id, sizeof who->member_id, "%s", v);
+        else if (strcmp(k, "npi") == 0)
+            snprintf(who->npi, sizeof who->npi, "%s", v);
+    }
+    if (who->role == AUTH_NONE || !who->token_id[0]) {
+        unauthorized(call);
+        return;
+    }
+    next(call);
+}
+
+void call_authenticate(struct call *call, call_fn next)
+{
+    const char *auth = http_header_get(call->req, "authorization");
+    if (!auth || strncasecmp(auth, "Bearer ", 7) != 0 || !auth[7] || strlen(auth + 7) > 512) {
+        unauthorized(call);
+        return;
+    }
+    const char *token = auth + 7;
+    while (*token == ' ')
+        token++;
+    char hash[TOKEN_HASH_HEX_LEN], key[KEY_LEN];
+    token_hash_hex(token, strlen(token), hash);
+    snprintf(key, sizeof key, KEYF_TOKEN, call->app->cfg.key_prefix, hash);
+    struct auth_wait *w = malloc(sizeof *w);
+    if (!w) {
+        call_unavailable(call);
+        return;
+    }
+    w->call = call;
+    w->next = next;
+    if (rconn_command(call->app->redis, on_token, w, "HGETALL %s", key) != 0) {
+        free(w);
+        call_unavailable(call);
+    }
+}
+
+/* ---- audit ---- */
+
+static void on_audit(redisReply *reply, void *arg)
+{
+    struct call *call = arg;
+    call->audit_ok = reply && reply->type == REDIS_REPLY_INTEGER;
+    if (!call->audit_ok)
+        log_error("audit record not stored request_id=%s", call->req->request_id);
+    call->after_audit(call);
+}
+
+void call_audit(struct call *call, const char *claim_id, const char *action, call_fn next)
+{
+    const char *prefix = call->app->cfg.key_prefix;
+    char stream[KEY_LEN], list[KEY_LEN], at[32];
+    snprintf(stream, sizeof stream, KEYF_AUDIT, prefix);
+    if (claim_id)
+        snprintf(list, sizeof list, KEYF_CLAIM_AUDIT, prefix, claim_id);
+    else
+        snprintf(list, sizeof list, "%s", stream);
+    rfc3339_now(at);
+    struct json_object *rec = json_object_new_object();
+    json_object_object_add(rec, "at", json_object_new_string(at));
+    json_object_object_add(rec, "token_id", json_object_new_string(call->who.token_id));
+    json_object_object_add(rec, "role", json_object_new_string(auth_role_name(call->who.role)));
+    json_object_object_add(rec, "action", json_object_new_string(action));
+    json_object_object_add(rec, "request_id", json_object_new_string(call->req->request_id));
+    json_object_object_add(rec, "from", json_object_new_string(call->req->peer));
+    const char *rec_text = json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PLAIN);
+    const char *keys[] = {stream, list};
+    const char *args[] = {rec_text, claim_id ? "1" : "0", claim_id ? claim_id : ""};
+    call->after_audit = next;
+    int rc = script_eval_async(call->app->redis, &script_audit, on_audit, call, 2, keys,
+                               (int)(sizeof args / sizeof *args), args, NULL);
+    json_object_put(rec);
+    if (rc != 0) {
+        call->audit_ok = false;
+        next(call);
+    }
+}
+
+bool call_audit_ok(const struct call *call)
+{
+    return call->audit_ok;
+}

@@ -1,0 +1,86 @@
+/*
+ * What every API handler shares: the per-request call (who is asking, the
+ * path's id, the app), authentication, JSON answers and audit records.
+ *
+ * A call is allocated when a request is routed and freed by the call_*
+ * answer functions, exactly once, whether the answer comes now or after
+ * Redis replies.
+ */
+#ifndef CLAIMS_API_H
+#define CLAIMS_API_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+
+#include "intake/field_errors.h"
+#include "intake/http.h"
+#include "model.h"
+#include "server/app.h"
+
+#define JSON_CONTENT_TYPE "application/json; charset=utf-8"
+
+enum auth_role { AUTH_NONE, AUTH_MEMBER, AUTH_PROVIDER, AUTH_STAFF, AUTH_ADMIN };
+
+struct principal {
+    char token_id[64];
+    enum auth_role role;
+    char member_id[ID_LEN]; /* AUTH_MEMBER */
+    char npi[NPI_LEN];      /* AUTH_PROVIDER */
+};
+
+struct call;
+typedef void (*call_fn)(struct call *call);
+
+struct call {
+    struct http_request *req;
+    struct app *app;
+    struct principal who;
+    char path_id[CLAIM_ID_LEN > ID_LEN ? CLAIM_ID_LEN : ID_LEN];
+    const char *action;       /* for the audit record: "claim.read", ... */
+    bool audit_ok;            /* the last call_audit was stored */
+    call_fn after_audit;
+    void *state;              /* the handler's own, freed with state_free */
+    void (*state_free)(void *state);
+};
+
+const char *auth_role_name(enum auth_role role);
+/* "member", "provider", "staff", "admin" → role; AUTH_NONE otherwise. */
+enum auth_role auth_role_parse(const char *name);
+static inline bool auth_is_staff(const struct principal *who)
+{
+    return who->role == AUTH_STAFF || who->role == AUTH_ADMIN;
+}
+
+struct call *call_new(struct http_request *req, struct app *app);
+
+/* Reads the bearer token, looks it up (by its hash) and calls next with
+ * call->who filled in; answers 401 itself when the token is missing or unknown. */
+void call_authenticate(struct call *call, call_fn next);
+
+/* Answers and frees the call. call_json takes ownership of body. */
+void call_json(struct call *call, int status, struct json_object *body);
+void call_respond(struct call *call, int status, const char *content_type, const char *body,
+                  size_t len);
+void call_error(struct call *call, int status, const char *code, const char *message);
+/* 400 invalid_json / 422 validation_failed with the field list. */
+void call_invalid(struct call *call, int status, const char *message,
+                  const struct intake_field_errors *errs);
+/* 503 with Retry-After: storage did not answer. */
+void call_unavailable(struct call *call);
+/* 404 not_found: also the answer for another party's claim (API.md). */
+void call_not_found(struct call *call);
+void call_forbidden(struct call *call);
+
+/* The request has a JSON content type (415 otherwise, answered here). */
+bool call_require_json(struct call *call);
+
+/* Appends an audit record (who, what, when, request id, from where) about a
+ * claim (claim_id may be NULL) and then calls next; next runs even if the
+ * write failed, with *ok false, so the caller can answer 503. */
+void call_audit(struct call *call, const char *claim_id, const char *action, call_fn next);
+bool call_audit_ok(const struct call *call);
+
+/* The current UTC time as RFC 3339 ("2026-03-02T14:05:09Z"). */
+void rfc3339_now(char out[32]);
+
+#endif

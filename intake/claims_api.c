@@ -1,0 +1,565 @@
+/*
+ * The claim endpoints of API.md: submission, reading back, search, the
+ * audit trail. Each handler authenticates, checks the role, then talks to
+ * Redis asynchronously; nothing here blocks the event loop.
+ */
+#include "claims_api.h"
+
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uuid/uuid.h>
+
+#include "calendar.h"
+#include "intake/parse_claim.h"
+#include "intake/parse_enrollment.h"
+#include "log.h"
+#include "queue/keys.h"
+#include "queue/scripts.h"
+#include "queue/tokens.h"
+
+#define SEARCH_LIMIT_DEFAULT 50
+#define SEARCH_LIMIT_MAX 500
+
+static const char *prefix_of(const struct call *call)
+{
+    return call->app->cfg.key_prefix;
+}
+
+/* A claim id is a UUID in its lower-case text form; anything else cannot
+ * name a claim and is answered 404 without asking Redis. */
+static bool valid_claim_id(const char *s)
+{
+    if (strlen(s) != 36)
+        return false;
+    for (int i = 0; i < 36; i++) {
+        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+        if (dash ? s[i] != '-' : !((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+            return false;
+    }
+    return true;
+}
+
+static void sha256_hex(const char *data, size_t len, char out[65])
+{
+    token_hash_hex(data, len, out);
+}
+
+/* ---- POST /v1/claims ---- */
+
+struct submit {
+    struct claim claim;
+    char claim_id[CLAIM_ID_LEN];
+    char subscriber_id[ID_LEN];
+    date_t received, target;
+    bool has_idem;
+    char idem_key[KEY_LEN];
+    char body_hash[65];
+    char *response; /* the 202 body, remembered for replays */
+};
+
+static void submit_free(void *p)
+{
+    struct submit *s = p;
+    if (!s)
+        return;
+    free(s->response);
+    free(s);
+}
+
+/* Idempotency-Key: 1..255 printable ASCII characters (API.md). */
+static bool valid_idempotency_key(const char *k)
+{
+    size_t n = strlen(k);
+    if (n < 1 || n > 255)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (k[i] < 0x20 || k[i] > 0x7e)
+            return false;
+    return true;
+}
+
+static void respond_accepted(struct call *call, const char *claim_id, const char *body,
+                             bool replayed)
+{
+    char location[64];
+    snprintf(location, sizeof location, "/v1/claims/%s", claim_id);
+    http_add_header(call->req, "Location", location);
+    if (replayed)
+        http_add_header(call->req, "Idempotent-Replayed", "true");
+    call_respond(call, 202, JSON_CONTENT_TYPE, body, strlen(body));
+}
+
+static void on_intake(redisReply *reply, void *arg)
+{
+    struct call *call = arg;
+    struct submit *s = call->state;
+    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
+        reply->element[0]->type != REDIS_REPLY_STRING) {
+        if (reply && reply->type == REDIS_REPLY_ERROR)
+            log_error("intake script failed: %s request_id=%s", reply->str, call->req->request_id);
+        call_unavailable(call);
+        return;
+    }
+    if (strcmp(reply->element[0]->str, "replay") == 0) {
+        /* Remembered as "<body sha256>\n<202 body>". */
+        const char *stored = reply->element[1]->str;
+        const char *nl = strchr(stored, '\n');
+        if (!nl || (size_t)(nl - stored) != 64 || memcmp(stored, s->body_hash, 64) != 0) {
+            call_error(call, 422, "idempotency_key_reused",
+                       "this Idempotency-Key was used with a different body");
+            return;
+        }
+        struct json_object *prev = json_tokener_parse(nl + 1), *id = NULL;
+        const char *claim_id = prev && json_object_object_get_ex(prev, "claim_id", &id)
+                                   ? json_object_get_string(id)
+                                   : "";
+        char id_copy[CLAIM_ID_LEN];
+        snprintf(id_copy, sizeof id_copy, "%s", claim_id);
+        if (prev)
+            json_object_put(prev);
+        log_info("claim replayed claim_id=%s request_id=%s", id_copy, call->req->request_id);
+        respond_accepted(call, id_copy, nl + 1, true);
+        return;
+    }
+    log_info("claim received claim_id=%s type=%s request_id=%s", s->claim_id,
+             s->claim.type == CLAIM_MEDICAL ? "medical" : "pharmacy", call->req->request_id);
+    respond_accepted(call, s->claim_id, s->response, false);
+}
+
+static void new_claim_id(char out[CLAIM_ID_LEN])
+{
+    uuid_t u;
+    uuid_generate_random(u);
+    uuid_unparse_lower(u, out);
+}
+
+/* Stores the claim: everything of it in one script call. */
+static void submit_store(struct call *call)
+{
+    struct submit *s = call->state;
+    struct app *app = call->app;
+    const char *prefix = prefix_of(call);
+    new_claim_id(s->claim_id);
+    char received[DATE_STRLEN], target[DATE_STRLEN], now[32];
+    date_format(s->received, received);
+    date_format(s->target, target);
+    rfc3339_now(now);
+    const char *type = s->claim.type == CLAIM_MEDICAL ? "medical" : "pharmacy";
+
+    struct json_object *resp = json_object_new_object();
+    json_object_object_add(resp, "claim_id", json_object_new_string(s->claim_id));
+    json_object_object_add(resp, "status", json_object_new_string("received"));
+    json_object_object_add(resp, "type", json_object_new_string(type));
+    json_object_object_add(resp, "received_date", json_object_new_string(received));
+    json_object_object_add(resp, "target_date", json_object_new_string(target));
+    s->response = strdup(json_object_to_json_string_ext(resp, JSON_C_TO_STRING_PLAIN));
+    json_object_put(resp);
+
+    struct json_object *submitted = intake_claim_to_json(&s->claim);
+    struct json_object *history = json_object_new_array();
+    struct json_object *h0 = json_object_new_object();
+    json_object_object_add(h0, "at", json_object_new_string(now));
+    json_object_object_add(h0, "status", json_object_new_string("received"));
+    json_object_array_add(history, h0);
+    struct json_object *audit = json_object_new_object();
+    json_object_object_add(audit, "at", json_object_new_string(now));
+    json_object_object_add(audit, "token_id", json_object_new_string(call->who.token_id));
+    json_object_object_add(audit, "role", json_object_new_string(auth_role_name(call->who.role)));
+    json_object_object_add(audit, "action", json_object_new_string("claim.submit"));
+    json_object_object_add(audit, "request_id", json_object_new_string(call->req->request_id));
+    json_object_object_add(audit, "from", json_object_new_string(call->req->peer));
+    if (!s->response || !submitted || !history || !audit) {
+        json_object_put(submitted);
+        json_object_put(history);
+        json_object_put(audit);
+        call_error(call, 500, "internal", "out of memory");
+        return;
+    }
+    char idem_value_buf[64 + 2 + 512];
+    snprintf(idem_value_buf, sizeof idem_value_buf, "%s\n%s", s->body_hash, s->response);
+
+    char k_claim[KEY_LEN], k_stream[KEY_LEN], k_sla[KEY_LEN], k_seq[KEY_LEN], k_all[KEY_LEN],
+        k_member[KEY_LEN], k_status[KEY_LEN], k_family[KEY_LEN], k_provider[KEY_LEN],
+        k_audit[KEY_LEN], k_caudit[KEY_LEN];
+    snprintf(k_claim, sizeof k_claim, KEYF_CLAIM, prefix, s->claim_id);
+    snprintf(k_stream, sizeof k_stream, KEYF_STREAM, prefix);
+    snprintf(k_sla, sizeof k_sla, KEYF_SLA, prefix);
+    snprintf(k_seq, sizeof k_seq, KEYF_SEQ, prefix);
+    snprintf(k_all, sizeof k_all, KEYF_IDX_ALL, prefix);
+    snprintf(k_member, sizeof k_member, KEYF_IDX_MEMBER, prefix, s->claim.member_id);
+    snprintf(k_status, sizeof k_status, KEYF_IDX_STATUS, prefix, "received");
+    if (s->subscriber_id[0])
+        snprintf(k_family, sizeof k_family, KEYF_IDX_FAMILY, prefix, s->subscriber_id);
+    else
+        snprintf(k_family, sizeof k_family, "%s", k_claim);
+    if (call->who.role == AUTH_PROVIDER)
+        snprintf(k_provider, sizeof k_provider, KEYF_IDX_PROVIDER, prefix, call->who.npi);
+    else
+        snprintf(k_provider, sizeof k_provider, "%s", k_claim);
+    snprintf(k_audit, sizeof k_audit, KEYF_AUDIT, prefix);
+    snprintf(k_caudit, sizeof k_caudit, KEYF_CLAIM_AUDIT, prefix, s->claim_id);
+
+    char ttl[16], received_day[16], target_day[16];
+    snprintf(ttl, sizeof ttl, "%d", app->cfg.idempotency_ttl_seconds);
+    snprintf(received_day, sizeof received_day, "%d", (int)s->received.days);
+    snprintf(target_day, sizeof target_day, "%d", (int)s->target.days);
+    const char *keys[] = {k_claim,  s->has_idem ? s->idem_key : k_claim,
+                          k_stream, k_sla,
+                          k_seq,    k_all,
+                          k_member, k_status,
+                          k_family, k_provider,
+                          k_audit,  k_caudit};
+    const char *args[] = {
+        s->has_idem ? "1" : "0",
+        idem_value_buf,
+        ttl,
+        s->claim_id,
+        received_day,
+        target_day,
+        s->subscriber_id[0] ? "1" : "0",
+        call->who.role == AUTH_PROVIDER ? "1" : "0",
+        json_object_to_json_string_ext(audit, JSON_C_TO_STRING_PLAIN),
+        "id", s->claim_id,
+        "type", type,
+        "member_id", s->claim.member_id,
+        "subscriber_id", s->subscriber_id,
+        "status", "received",
+        "received", received,
+        "target", target,
+        "target_day", target_day,
+        "by_token", call->who.token_id,
+        "by_role", auth_role_name(call->who.role),
+        "by_npi", call->who.role == AUTH_PROVIDER ? call->who.npi : "",
+        "created_at", now,
+        "submitted", json_object_to_json_string_ext(submitted, JSON_C_TO_STRING_PLAIN),
+        "history", json_object_to_json_string_ext(history, JSON_C_TO_STRING_PLAIN),
+    };
+    int rc = script_eval_async(app->redis, &script_intake, on_intake, call,
+                               (int)(sizeof keys / sizeof *keys), keys,
+                               (int)(sizeof args / sizeof *args), args, NULL);
+    json_object_put(submitted);
+    json_object_put(history);
+    json_object_put(audit);
+    if (rc != 0)
+        call_unavailable(call);
+}
+
+/* The patient's member record decides the family (and so who may file). */
+static void on_patient(redisReply *reply, void *arg)
+{
+    struct call *call = arg;
+    struct submit *s = call->state;
+    if (!reply || (reply->type != REDIS_REPLY_STRING && reply->type != REDIS_REPLY_NIL)) {
+        call_unavailable(call);
+        return;
+    }
+    if (reply->type == REDIS_REPLY_STRING) {
+        struct json_object *m = json_tokener_parse(reply->str), *sub = NULL;
+        if (m && json_object_object_get_ex(m, "subscriber_id", &sub))
+            snprintf(s->subscriber_id, sizeof s->subscriber_id, "%s", json_object_get_string(sub));
+        if (m)
+            json_object_put(m);
+    }
+    if (call->who.role == AUTH_MEMBER) {
+        /* A member files for self; the subscriber also for the family. */
+        bool self = strcmp(s->claim.member_id, call->who.member_id) == 0;
+        bool family = s->subscriber_id[0] && strcmp(s->subscriber_id, call->who.member_id) == 0;
+        if (!self && !family) {
+            call_error(call, 403, "forbidden",
+                       "a member may file claims only for self or, as the subscriber, for the family");
+            return;
+        }
+    }
+    submit_store(call);
+}
+
+static void submit_authed(struct call *call)
+{
+    struct principal *who = &call->who;
+    if (who->role == AUTH_NONE) {
+        call_forbidden(call);
+        return;
+    }
+    if (!call_require_json(call))
+        return;
+    struct submit *s = calloc(1, sizeof *s);
+    if (!s) {
+        call_error(call, 500, "internal", "out of memory");
+        return;
+    }
+    call->state = s;
+    call->state_free = submit_free;
+
+    const char *idem = http_header_get(call->req, "idempotency-key");
+    if (idem) {
+        if (!valid_idempotency_key(idem)) {
+            call_error(call, 400, "invalid_idempotency_key",
+                       "Idempotency-Key must be 1 to 255 printable ASCII characters");
+            return;
+        }
+        char idem_hash[65];
+        sha256_hex(idem, strlen(idem), idem_hash);
+        snprintf(s->idem_key, sizeof s->idem_key, KEYF_IDEM, prefix_of(call), who->token_id,
+                 idem_hash);
+        s->has_idem = true;
+    }
+    sha256_hex(call->req->body, call->req->body_len, s->body_hash);
+
+    date_t today = date_today_utc();
+    struct intake_claim_options opt = {.may_set_received_date = auth_is_staff(who), .today = today};
+    struct intake_field_errors *errs = malloc(sizeof *errs);
+    if (!errs) {
+        call_error(call, 500, "internal", "out of memory");
+        return;
+    }
+    const char *reason = NULL;
+    enum intake_status st = intake_claim_from_body(call->req->body, call->req->body_len, &opt,
+                                                   &s->claim, errs, &reason);
+    if (st != INTAKE_OK) {
+        if (st == INTAKE_NO_MEMORY)
+            call_error(call, 500, "internal", "out of memory");
+        else
+            call_invalid(call, intake_status_http(st), reason, errs);
+        free(errs);
+        return;
+    }
+    free(errs);
+    if (who->role == AUTH_PROVIDER) {
+        const char *npi = s->claim.type == CLAIM_MEDICAL
+                              ? s->claim.provider.npi
+                              : (s->claim.pharmacy.has_npi ? s->claim.pharmacy.npi : "");
+        if (strcmp(npi, who->npi) != 0) {
+            call_error(call, 403, "forbidden",
+                       "a provider may file only claims that name its own NPI");
+            return;
+        }
+    }
+    s->received = s->claim.has_received_date ? s->claim.received_date : today;
+    s->target = calendar_add_business_days(&call->app->calendar, s->received,
+                                           call->app->cfg.target_business_days);
+    char key[KEY_LEN];
+    snprintf(key, sizeof key, KEYF_MEMBER, prefix_of(call), s->claim.member_id);
+    if (rconn_command(call->app->redis, on_patient, call, "GET %s", key) != 0)
+        call_unavailable(call);
+}
+
+void claims_post(struct call *call)
+{
+    call_authenticate(call, submit_authed);
+}
+
+/* ---- reading a claim ---- */
+
+/* The fields of a claim hash, as HGETALL returned them. */
+struct claim_record {
+    redisReply *reply; /* owns nothing; valid during the callback only */
+};
+
+static const char *field(const redisReply *r, const char *name)
+{
+    for (size_t i = 0; i + 1 < r->elements; i += 2)
+        if (strcmp(r->element[i]->str, name) == 0)
+            return r->element[i + 1]->str;
+    return NULL;
+}
+
+/* Object-level authorization (API.md "Roles"): staff see every claim; a
+ * member their own and, as the subscriber, the family's; a provider what it
+ * submitted. Everyone else is told the claim does not exist. */
+static bool may_read_claim(const struct principal *who, const redisReply *claim)
+{
+    if (auth_is_staff(who))
+        return true;
+    const char *member = field(claim, "member_id"), *sub = field(claim, "subscriber_id"),
+               *npi = field(claim, "by_npi");
+    if (who->role == AUTH_MEMBER)
+        return (member && strcmp(member, who->member_id) == 0) ||
+               (sub && sub[0] && strcmp(sub, who->member_id) == 0);
+    if (who->role == AUTH_PROVIDER)
+        return npi && npi[0] && strcmp(npi, who->npi) == 0;
+    return false;
+}
+
+static void add_parsed(struct json_object *obj, const char *key, const char *json_text)
+{
+    if (!json_text || !json_text[0])
+        return;
+    struct json_object *v = json_tokener_parse(json_text);
+    if (v)
+        json_object_object_add(obj, key, v);
+}
+
+static void add_string(struct json_object *obj, const char *key, const char *value)
+{
+    if (value && value[0])
+        json_object_object_add(obj, key, json_object_new_string(value));
+}
+
+static struct json_object *claim_view(const redisReply *r)
+{
+    struct json_object *o = json_object_new_object();
+    add_string(o, "claim_id", field(r, "id"));
+    add_string(o, "type", field(r, "type"));
+    add_string(o, "member_id", field(r, "member_id"));
+    add_string(o, "status", field(r, "status"));
+    add_string(o, "received_date", field(r, "received"));
+    add_string(o, "target_date", field(r, "target"));
+    const char *fin = field(r, "finalized_at");
+    if (fin && fin[0]) {
+        add_string(o, "finalized_at", fin);
+        const char *within = field(r, "within_target");
+        json_object_object_add(o, "within_target",
+                               json_object_new_boolean(within && strcmp(within, "1") == 0));
+    }
+    add_parsed(o, "submitted", field(r, "submitted"));
+    add_parsed(o, "decision", field(r, "decision"));
+    add_parsed(o, "pending", field(r, "pending"));
+    add_parsed(o, "history", field(r, "history"));
+    return o;
+}
+
+struct read_state {
+    struct json_object *view;
+};
+
+static void read_state_free(void *p)
+{
+    struct read_state *rs = p;
+    if (rs && rs->view)
+        json_object_put(rs->view);
+    free(rs);
+}
+
+static void read_audited(struct call *call)
+{
+    struct read_state *rs = call->state;
+    if (!call_audit_ok(call)) {
+        call_unavailable(call);
+        return;
+    }
+    struct json_object *view = rs->view;
+    rs->view = NULL;
+    call_json(call, 200, view);
+}
+
+static void on_claim_for_read(redisReply *reply, void *arg)
+{
+    struct call *call = arg;
+    if (!reply || reply->type != REDIS_REPLY_ARRAY) {
+        call_unavailable(call);
+        return;
+    }
+    if (reply->elements == 0 || !may_read_claim(&call->who, reply)) {
+        call_not_found(call);
+        return;
+    }
+    struct read_state *rs = calloc(1, sizeof *rs);
+    if (!rs || !(rs->view = claim_view(reply))) {
+        free(rs);
+        call_error(call, 500, "internal", "out of memory");
+        return;
+    }
+    call->state = rs;
+    call->state_free = read_state_free;
+    call_audit(call, call->path_id, "claim.read", read_audited);
+}
+
+static void read_authed(struct call *call)
+{
+    if (!valid_claim_id(call->path_id)) {
+        call_not_found(call);
+        return;
+    }
+    char key[KEY_LEN];
+    snprintf(key, sizeof key, KEYF_CLAIM, prefix_of(call), call->path_id);
+    if (rconn_command(call->app->redis, on_claim_for_read, call, "HGETALL %s", key) != 0)
+        call_unavailable(call);
+}
+
+void claims_get(struct call *call)
+{
+    call_authenticate(call, read_authed);
+}
+
+/* ---- GET /v1/claims/{id}/audit (staff) ---- */
+
+static void on_audit_list(redisReply *reply, void *arg)
+{
+    struct call *call = arg;
+    if (!reply || reply->type != REDIS_REPLY_ARRAY) {
+        call_unavailable(call);
+        return;
+    }
+    struct read_state *rs = call->state;
+    struct json_object *entries = json_object_new_array();
+    for (size_t i = 0; i < reply->elements; i++) {
+        struct json_object *e = json_tokener_parse(reply->element[i]->str);
+        if (e)
+            json_object_array_add(entries, e);
+    }
+    json_object_object_add(rs->view, "entries", entries);
+    struct json_object *view = rs->view;
+    rs->view = NULL;
+    call_json(call, 200, view);
+}
+
+static void audit_audited(struct call *call)
+{
+    if (!call_audit_ok(call)) {
+        call_unavailable(call);
+        return;
+    }
+    char key[KEY_LEN];
+    snprintf(key, sizeof key, KEYF_CLAIM_AUDIT, prefix_of(call), call->path_id);
+    if (rconn_command(call->app->redis, on_audit_list, call, "LRANGE %s 0 -1", key) != 0)
+        call_unavailable(call);
+}
+
+static void on_claim_exists_for_audit(redisReply *reply, void *arg)
+{
+    struct call *call = arg;
+    if (!reply || reply->type != REDIS_REPLY_INTEGER) {
+        call_unavailable(call);
+        return;
+    }
+    if (reply->integer == 0) {
+        call_not_found(call);
+        return;
+    }
+    struct read_state *rs = calloc(1, sizeof *rs);
+    if (!rs) {
+        call_error(call, 500, "internal", "out of memory");
+        return;
+    }
+    rs->view = json_object_new_object();
+    json_object_object_add(rs->view, "claim_id", json_object_new_string(call->path_id));
+    call->state = rs;
+    call->state_free = read_state_free;
+    /* Reading the trail is itself recorded, before it is read. */
+    call_audit(call, call->path_id, "claim.audit.read", audit_audited);
+}
+
+static void audit_authed(struct call *call)
+{
+    if (!auth_is_staff(&call->who)) {
+        /* Members and providers may not see who else looked: as for
+         * another party's claim, the answer does not say it exists. */
+        call_not_found(call);
+        return;
+    }
+    if (!valid_claim_id(call->path_id)) {
+        call_not_found(call);
+        return;
+    }
+    char key[KEY_LEN];
+    snprintf(key, sizeof key, KEYF_CLAIM, prefix_of(call), call->path_id);
+    if (rconn_command(call->app->redis, on_claim_exists_for_audit, call, "EXISTS %s", key) != 0)
+        call_unavailable(call);
+}
+
+void claims_audit(struct call *call)
+{
+    call_authenticate(call, audit_authed);
+}

@@ -1,0 +1,50 @@
+/*
+ * The Redis key layout (DESIGN.md "Redis layout"); every key name is built
+ * here and nowhere else. All keys start with the configured prefix.
+ *
+ * Hash tags: every key that a claim's atomic steps touch together (claim
+ * record, idempotency key, work stream, SLA and pended sets, search indexes,
+ * accumulators, family version) carries the tag CLAIMS_TAG, so each script
+ * touches one slot and runs unchanged on Redis Cluster. Today that is one
+ * shard; docs/operations.md says how it splits into family-hashed shards.
+ * Enrollment records and tokens are read outside scripts and carry no tag.
+ */
+#ifndef CLAIMS_KEYS_H
+#define CLAIMS_KEYS_H
+
+#include <stddef.h>
+
+#define CLAIMS_TAG "{c}"
+#define KEY_LEN 512
+
+/* Unsharded keys. */
+#define KEYF_TOKEN "%stoken:%s"         /* prefix, sha256 hex: hash */
+#define KEYF_TOKEN_ID "%stoken_id:%s"   /* prefix, token id: string (the hash) */
+#define KEYF_GROUP "%sgroup:%s"         /* prefix, group id: canonical JSON */
+#define KEYF_MEMBER "%smember:%s"       /* prefix, member id: canonical JSON */
+#define KEYF_PLAN "%splan:%s"           /* prefix, plan id: canonical JSON */
+#define KEYF_FAMILY "%sfamily:%s"       /* prefix, subscriber id: set of member ids */
+#define KEYF_AUDIT "%s" CLAIMS_TAG "audit"           /* prefix: stream of every audit record */
+#define KEYF_SEEDED "%sseeded"          /* prefix: set once the sample enrollment was loaded */
+
+/* Keys of the claims shard. */
+#define KEYF_CLAIM "%s" CLAIMS_TAG "claim:%s"         /* prefix, claim id: hash */
+#define KEYF_CLAIM_AUDIT "%s" CLAIMS_TAG "caudit:%s"  /* prefix, claim id: list of audit JSON */
+#define KEYF_IDEM "%s" CLAIMS_TAG "idem:%s:%s"        /* prefix, token id, sha256(key) */
+#define KEYF_STREAM "%s" CLAIMS_TAG "work"            /* stream of claim ids to adjudicate */
+#define KEYF_DEAD "%s" CLAIMS_TAG "dead"              /* dead-letter stream */
+#define KEYF_SLA "%s" CLAIMS_TAG "sla"                /* zset: open claims by target day */
+#define KEYF_PENDED "%s" CLAIMS_TAG "pended"          /* zset: pended claims by deadline day */
+#define KEYF_SEQ "%s" CLAIMS_TAG "seq"                /* counter for index scores */
+#define KEYF_IDX_ALL "%s" CLAIMS_TAG "idx:all"        /* zset: every claim by receipt */
+#define KEYF_IDX_MEMBER "%s" CLAIMS_TAG "idx:m:%s"    /* prefix, member id */
+#define KEYF_IDX_FAMILY "%s" CLAIMS_TAG "idx:f:%s"    /* prefix, subscriber id */
+#define KEYF_IDX_PROVIDER "%s" CLAIMS_TAG "idx:p:%s"  /* prefix, submitting provider NPI */
+#define KEYF_IDX_STATUS "%s" CLAIMS_TAG "idx:s:%s"    /* prefix, status */
+#define KEYF_STATS "%s" CLAIMS_TAG "stats"            /* hash: finalized, within_target counters */
+
+/* Search index scores order claims by receipt: received day × 2^21 plus a
+ * per-shard sequence, unique and exact in a double. */
+#define INDEX_SEQ_BITS 21
+
+#endif

@@ -1,0 +1,44 @@
+/*
+ * Lua scripts run atomically inside Redis. Each is sent with EVALSHA (its
+ * SHA-1 computed here, so nothing needs loading first); a NOSCRIPT answer
+ * (a restarted or flushed Redis) is retried once with EVAL, which also
+ * caches the script again.
+ */
+#ifndef CLAIMS_SCRIPTS_H
+#define CLAIMS_SCRIPTS_H
+
+#include <hiredis/hiredis.h>
+#include <stddef.h>
+
+#include "queue/redis_conn.h"
+
+struct script {
+    const char *name;
+    const char *body;
+    char sha[41];
+};
+
+/* The intake step (API.md "A 202 means the claim is durably stored and
+ * queued"): claim record, idempotency key, work stream entry, SLA entry and
+ * search indexes, all or nothing. */
+extern struct script script_intake;
+/* One audit record: the global audit stream and the claim's own list. */
+extern struct script script_audit;
+/* Claim search: one index walked with filters, bounded work per call. */
+extern struct script script_search;
+
+/* Computes every script's SHA-1; call once at start. */
+void scripts_init(void);
+
+/* EVALSHA with NOSCRIPT fallback, on the event loop. keys and args are
+ * copied. Returns 0 (cb will be called once) or -1 (not sent; cb not called). */
+int script_eval_async(struct rconn *rc, const struct script *s, rconn_reply_cb cb, void *arg,
+                      int nkeys, const char *const *keys, int nargs, const char *const *args,
+                      const size_t *arglens);
+
+/* The same over a blocking connection; the caller frees the reply. */
+redisReply *script_eval_blocking(redisContext *c, const struct script *s, int nkeys,
+                                 const char *const *keys, int nargs, const char *const *args,
+                                 const size_t *arglens);
+
+#endif
