@@ -70,6 +70,19 @@ size_t intake_path_push_key(struct intake_path *path, const char *key, size_t ke
     return mark;
 }
 
+size_t intake_path_push_map_key(struct intake_path *path, const char *key, size_t key_len)
+{
+    size_t mark = path->len;
+    if (is_code_like(key, key_len)) {
+        path_append(path, "[\"", 2);
+        path_append(path, key, key_len);
+        path_append(path, "\"]", 2);
+    } else {
+        path_append(path, "[?]", 3);
+    }
+    return mark;
+}
+
 size_t intake_path_push_index(struct intake_path *path, size_t index)
 {
     size_t mark = path->len;

@@ -56,6 +56,9 @@ void intake_path_init(struct intake_path *path);
  * may be anything a client typed, so it is not echoed. key need not be
  * NUL-terminated. Returns the mark to pop back to. */
 size_t intake_path_push_key(struct intake_path *path, const char *key, size_t key_len);
+/* Appends `["key"]` for a key of a map (fee schedule codes, NDCs) when it is
+ * 1..64 of [A-Za-z0-9._-], `[?]` otherwise. Returns the mark. */
+size_t intake_path_push_map_key(struct intake_path *path, const char *key, size_t key_len);
 /* Appends `[index]`. Returns the mark to pop back to. */
 size_t intake_path_push_index(struct intake_path *path, size_t index);
 void intake_path_pop(struct intake_path *path, size_t mark);

@@ -480,7 +480,9 @@ enum intake_status intake_json_parse(const char *bytes, size_t len, struct json_
         return refuse(INTAKE_INVALID, reason, "the body must be a JSON object");
     }
 
-    struct json_tokener *tok = json_tokener_new_ex(INTAKE_JSON_MAX_DEPTH);
+    /* json-c counts one level more than the scanner (its limit of N refuses
+     * N containers); the scanner has enforced the limit already. */
+    struct json_tokener *tok = json_tokener_new_ex(INTAKE_JSON_MAX_DEPTH + 1);
     if (!tok) {
         free(scan_errs);
         return refuse(INTAKE_NO_MEMORY, reason, "out of memory");
