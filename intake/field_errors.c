@@ -29,8 +29,14 @@ static void path_append(struct intake_path *path, const char *s, size_t n)
     path->len = INTAKE_PATH_MAX - 1;
 }
 
-static bool is_alpha(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
-static bool is_digit(char c) { return c >= '0' && c <= '9'; }
+static bool is_alpha(char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+static bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
 
 static bool is_identifier(const char *key, size_t n)
 {
@@ -130,7 +136,8 @@ int intake_field_errors_find(const struct intake_field_errors *errs, const char 
                              const char *problem)
 {
     for (int i = 0; i < errs->count; i++)
-        if (strcmp(errs->items[i].field, field) == 0 && strcmp(errs->items[i].problem, problem) == 0)
+        if (strcmp(errs->items[i].field, field) == 0 &&
+            strcmp(errs->items[i].problem, problem) == 0)
             return i;
     return -1;
 }

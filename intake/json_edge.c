@@ -223,7 +223,10 @@ static bool scan_string(struct scan *s, struct key *key, bool *has_nul)
     return true;
 }
 
-static bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
+static bool is_digit(unsigned char c)
+{
+    return c >= '0' && c <= '9';
+}
 
 /* A number (RFC 8259 § 6): -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)? */
 static bool scan_number(struct scan *s)
@@ -420,8 +423,7 @@ int intake_status_http(enum intake_status status)
     return 500;
 }
 
-static enum intake_status refuse(enum intake_status status, const char **reason,
-                                 const char *why)
+static enum intake_status refuse(enum intake_status status, const char **reason, const char *why)
 {
     if (reason)
         *reason = why;
@@ -439,9 +441,8 @@ enum intake_status intake_json_parse(const char *bytes, size_t len, struct json_
     if (memchr(bytes, '\0', len))
         return refuse(INTAKE_NOT_JSON, reason, "the body contains a NUL byte");
 
-    struct scan s = {.p = (const unsigned char *)bytes,
-                     .end = (const unsigned char *)bytes + len,
-                     .errs = errs};
+    struct scan s = {
+        .p = (const unsigned char *)bytes, .end = (const unsigned char *)bytes + len, .errs = errs};
     intake_path_init(&s.path);
     /* Duplicate keys are only worth reporting for a body that is JSON at
      * all: collect them aside and keep them only when the scan succeeds. */

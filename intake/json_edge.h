@@ -26,10 +26,10 @@
 
 /* How a body fared at the edge; the HTTP answer for each is noted. */
 enum intake_status {
-    INTAKE_OK = 0,       /* parsed (and, for the *_from_body functions, valid) */
-    INTAKE_NOT_JSON,     /* 400 invalid_json: the bytes are not one JSON value */
-    INTAKE_INVALID,      /* 422 validation_failed: JSON, but not acceptable */
-    INTAKE_NO_MEMORY,    /* 500: an allocation failed; nothing was kept */
+    INTAKE_OK = 0,    /* parsed (and, for the *_from_body functions, valid) */
+    INTAKE_NOT_JSON,  /* 400 invalid_json: the bytes are not one JSON value */
+    INTAKE_INVALID,   /* 422 validation_failed: JSON, but not acceptable */
+    INTAKE_NO_MEMORY, /* 500: an allocation failed; nothing was kept */
 };
 
 /*

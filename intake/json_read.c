@@ -184,9 +184,9 @@ bool intake_value_date(struct intake_reader *r, struct json_object *v, void *out
 
 struct decimal_rules {
     int decimals;
-    int64_t max_scaled;          /* largest value in units of 10^-decimals */
+    int64_t max_scaled; /* largest value in units of 10^-decimals */
     bool zero_ok;
-    const char *not_positive;    /* a sign, or zero when !zero_ok */
+    const char *not_positive; /* a sign, or zero when !zero_ok */
     const char *too_many_decimals;
     const char *too_large;
 };
@@ -233,8 +233,7 @@ static bool read_decimal(struct intake_reader *r, struct json_object *v,
         scale *= 10;
     for (int i = frac_digits; i < rules->decimals; i++)
         frac *= 10;
-    if (too_large || whole > rules->max_scaled / scale ||
-        whole * scale + frac > rules->max_scaled)
+    if (too_large || whole > rules->max_scaled / scale || whole * scale + frac > rules->max_scaled)
         return fail(r, rules->too_large);
     int64_t scaled = whole * scale + frac;
     if (scaled == 0 && !rules->zero_ok)

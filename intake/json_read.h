@@ -89,29 +89,43 @@ bool intake_item(struct intake_reader *r, struct json_object *arr, size_t i, int
 
 /* Value checkers, for intake_field or for array items. All take v == NULL
  * (JSON null) as the wrong type. */
-bool intake_value_object(struct intake_reader *r, struct json_object *v, void *out /* json_object ** */);
-bool intake_value_array(struct intake_reader *r, struct json_object *v, void *out /* json_object ** */);
+bool intake_value_object(struct intake_reader *r, struct json_object *v,
+                         void *out /* json_object ** */);
+bool intake_value_array(struct intake_reader *r, struct json_object *v,
+                        void *out /* json_object ** */);
 bool intake_value_bool(struct intake_reader *r, struct json_object *v, void *out /* bool * */);
-bool intake_value_int(struct intake_reader *r, struct json_object *v, void *spec /* struct intake_int_spec * */);
-bool intake_value_enum(struct intake_reader *r, struct json_object *v, void *spec /* struct intake_enum_spec * */);
+bool intake_value_int(struct intake_reader *r, struct json_object *v,
+                      void *spec /* struct intake_int_spec * */);
+bool intake_value_enum(struct intake_reader *r, struct json_object *v,
+                       void *spec /* struct intake_enum_spec * */);
 bool intake_value_date(struct intake_reader *r, struct json_object *v, void *out /* date_t * */);
 bool intake_value_money(struct intake_reader *r, struct json_object *v, void *out /* cents_t * */);
 /* A positive quantity with at most three decimals, in thousandths. */
-bool intake_value_quantity(struct intake_reader *r, struct json_object *v, void *out /* int64_t * */);
+bool intake_value_quantity(struct intake_reader *r, struct json_object *v,
+                           void *out /* int64_t * */);
 /* Names: trimmed of spaces, 1..100 bytes, no control characters. */
-bool intake_value_name(struct intake_reader *r, struct json_object *v, void *out /* char[NAME_LEN] */);
+bool intake_value_name(struct intake_reader *r, struct json_object *v,
+                       void *out /* char[NAME_LEN] */);
 /* The pharmacy's prescription number: like a name, 1..32 bytes. */
-bool intake_value_rx_number(struct intake_reader *r, struct json_object *v, void *out /* char[RX_NUMBER_LEN] */);
+bool intake_value_rx_number(struct intake_reader *r, struct json_object *v,
+                            void *out /* char[RX_NUMBER_LEN] */);
 /* An attachment reference: 1..512 bytes, no control characters, no trimming. */
-bool intake_value_reference(struct intake_reader *r, struct json_object *v, void *out /* char[REF_LEN] */);
+bool intake_value_reference(struct intake_reader *r, struct json_object *v,
+                            void *out /* char[REF_LEN] */);
 /* Ids: [A-Za-z0-9._-]{1,64}, exactly. */
 bool intake_value_id(struct intake_reader *r, struct json_object *v, void *out /* char[ID_LEN] */);
-bool intake_value_npi(struct intake_reader *r, struct json_object *v, void *out /* char[NPI_LEN] */);
-bool intake_value_ndc(struct intake_reader *r, struct json_object *v, void *out /* char[NDC_LEN] */);
-bool intake_value_icd10(struct intake_reader *r, struct json_object *v, void *out /* char[ICD_LEN] */);
-bool intake_value_procedure(struct intake_reader *r, struct json_object *v, void *out /* char[PROC_LEN] */);
-bool intake_value_modifier(struct intake_reader *r, struct json_object *v, void *out /* char[MODIFIER_LEN] */);
-bool intake_value_state(struct intake_reader *r, struct json_object *v, void *out /* char[STATE_LEN] */);
+bool intake_value_npi(struct intake_reader *r, struct json_object *v,
+                      void *out /* char[NPI_LEN] */);
+bool intake_value_ndc(struct intake_reader *r, struct json_object *v,
+                      void *out /* char[NDC_LEN] */);
+bool intake_value_icd10(struct intake_reader *r, struct json_object *v,
+                        void *out /* char[ICD_LEN] */);
+bool intake_value_procedure(struct intake_reader *r, struct json_object *v,
+                            void *out /* char[PROC_LEN] */);
+bool intake_value_modifier(struct intake_reader *r, struct json_object *v,
+                           void *out /* char[MODIFIER_LEN] */);
+bool intake_value_state(struct intake_reader *r, struct json_object *v,
+                        void *out /* char[STATE_LEN] */);
 
 /* Problem phrases used in more than one place (docs/validation.md lists all). */
 #define INTAKE_P_REQUIRED "is required"

@@ -5,14 +5,19 @@
 #include "intake/json_read.h"
 
 /* API.md "Submitting a claim": the fields of each kind of claim. */
-static const char *const common_fields[] = {
-    "type", "member_id", "patient", "received_date", "other_insurance",
-    "assignment_of_benefits", "attachments", NULL};
-static const char *const medical_fields[] = {
-    "provider", "inpatient", "itemized_bill", "diagnosis_codes", "lines", NULL};
-static const char *const pharmacy_fields[] = {
-    "pharmacy", "prescriber", "ndc", "rx_number", "fill_date", "drug_name", "quantity",
-    "days_supply", "charge", NULL};
+static const char *const common_fields[] = {"type",
+                                            "member_id",
+                                            "patient",
+                                            "received_date",
+                                            "other_insurance",
+                                            "assignment_of_benefits",
+                                            "attachments",
+                                            NULL};
+static const char *const medical_fields[] = {"provider",        "inpatient", "itemized_bill",
+                                             "diagnosis_codes", "lines",     NULL};
+static const char *const pharmacy_fields[] = {"pharmacy",  "prescriber", "ndc",      "rx_number",
+                                              "fill_date", "drug_name",  "quantity", "days_supply",
+                                              "charge",    NULL};
 
 static const char *const claim_type_names[] = {"medical", "pharmacy"};
 static const char *const network_names[] = {"in", "out"};
@@ -55,9 +60,9 @@ static void check_top_level_fields(struct intake_reader *r, struct json_object *
 }
 
 /* A date that must not be after `limit` (today, or the received date). */
-static void field_date_not_after(struct intake_reader *r, struct json_object *obj,
-                                 const char *key, bool required, bool have_limit, date_t limit,
-                                 const char *problem, date_t *out)
+static void field_date_not_after(struct intake_reader *r, struct json_object *obj, const char *key,
+                                 bool required, bool have_limit, date_t limit, const char *problem,
+                                 date_t *out)
 {
     if (intake_field(r, obj, key, required, intake_value_date, out) == INTAKE_GOT && have_limit &&
         date_cmp(*out, limit) > 0)
@@ -111,8 +116,8 @@ static void parse_received_date(struct intake_reader *r, struct json_object *bod
 static void parse_other_insurance(struct intake_reader *r, struct json_object *body,
                                   const struct claim_ctx *ctx, struct other_insurance *oi)
 {
-    static const char *const fields[] = {"payer_name", "paid", "allowed",
-                                         "patient_responsibility", "eob_date", NULL};
+    static const char *const fields[] = {"payer_name", "paid", "allowed", "patient_responsibility",
+                                         "eob_date",   NULL};
     size_t mark;
     struct json_object *o = intake_enter_object(r, body, "other_insurance", false, &mark);
     if (!o)
@@ -194,11 +199,11 @@ static void parse_diagnoses(struct intake_reader *r, struct json_object *body, s
     intake_path_pop(&r->path, mark);
 }
 
-static void parse_line(struct intake_reader *r, struct json_object *o,
-                       const struct claim_ctx *ctx, struct claim_line *line)
+static void parse_line(struct intake_reader *r, struct json_object *o, const struct claim_ctx *ctx,
+                       struct claim_line *line)
 {
-    static const char *const fields[] = {"service_date", "procedure_code", "modifiers", "units",
-                                         "charge", NULL};
+    static const char *const fields[] = {"service_date", "procedure_code", "modifiers",
+                                         "units",        "charge",         NULL};
     intake_reject_unknown(r, o, fields);
     field_date_not_after(r, o, "service_date", true, ctx->have_receipt, ctx->receipt,
                          P_AFTER_RECEIVED, &line->service_date);
@@ -291,9 +296,8 @@ static void parse_pharmacy(struct intake_reader *r, struct json_object *body,
     parse_pharmacy_info(r, body, &c->pharmacy);
     parse_prescriber(r, body, &c->prescriber);
     intake_field(r, body, "ndc", true, intake_value_ndc, c->ndc);
-    c->has_rx_number =
-        intake_field(r, body, "rx_number", false, intake_value_rx_number, c->rx_number) ==
-        INTAKE_GOT;
+    c->has_rx_number = intake_field(r, body, "rx_number", false, intake_value_rx_number,
+                                    c->rx_number) == INTAKE_GOT;
     field_date_not_after(r, body, "fill_date", true, ctx->have_receipt, ctx->receipt,
                          P_AFTER_RECEIVED, &c->fill_date);
     intake_field(r, body, "drug_name", true, intake_value_name, c->drug_name);
@@ -340,9 +344,8 @@ bool intake_parse_claim(struct json_object *body, const struct intake_claim_opti
 }
 
 enum intake_status intake_claim_from_body(const char *bytes, size_t len,
-                                          const struct intake_claim_options *opt,
-                                          struct claim *out, struct intake_field_errors *errs,
-                                          const char **reason)
+                                          const struct intake_claim_options *opt, struct claim *out,
+                                          struct intake_field_errors *errs, const char **reason)
 {
     intake_field_errors_init(errs);
     struct json_object *body;
@@ -392,8 +395,7 @@ static struct json_object *attachments_to_json(const struct claim *c)
     for (int i = 0; i < c->n_attachments; i++) {
         struct json_object *o = json_object_new_object();
         if (!o || intake_put_string(o, "kind", attachment_kind_names[c->attachments[i].kind]) ||
-            intake_put_string(o, "reference", c->attachments[i].reference) ||
-            intake_append(a, o)) {
+            intake_put_string(o, "reference", c->attachments[i].reference) || intake_append(a, o)) {
             json_object_put(o);
             json_object_put(a);
             return NULL;

@@ -43,9 +43,8 @@ bool intake_parse_claim(struct json_object *body, const struct intake_claim_opti
  * INTAKE_INVALID; possibly none, e.g. the body is not an object).
  */
 enum intake_status intake_claim_from_body(const char *bytes, size_t len,
-                                          const struct intake_claim_options *opt,
-                                          struct claim *out, struct intake_field_errors *errs,
-                                          const char **reason);
+                                          const struct intake_claim_options *opt, struct claim *out,
+                                          struct intake_field_errors *errs, const char **reason);
 
 /*
  * The canonical JSON of a parsed claim, for storage and for `submitted` in

@@ -15,8 +15,8 @@ static const char *const medicare_basis_names[] = {"age", "esrd", "disability"};
 static const char *const other_kind_names[] = {"group", "individual"};
 static const char *const other_relationship_names[] = {"employee", "dependent"};
 /* Indexed by enum drug_tier. */
-static const char *const tier_names[] = {"generic", "preferred_brand", "non_preferred",
-                                         "specialty", "excluded"};
+static const char *const tier_names[] = {"generic", "preferred_brand", "non_preferred", "specialty",
+                                         "excluded"};
 
 /* The record's id: valid and equal to the path's. */
 static void field_record_id(struct intake_reader *r, struct json_object *body, const char *key,
@@ -28,8 +28,8 @@ static void field_record_id(struct intake_reader *r, struct json_object *body, c
 }
 
 /* A date that, when both are known, is not before `start`. */
-static bool field_date_not_before(struct intake_reader *r, struct json_object *obj,
-                                  const char *key, bool start_ok, date_t start, date_t *out)
+static bool field_date_not_before(struct intake_reader *r, struct json_object *obj, const char *key,
+                                  bool start_ok, date_t start, date_t *out)
 {
     if (intake_field(r, obj, key, false, intake_value_date, out) != INTAKE_GOT)
         return false;
@@ -43,9 +43,15 @@ static bool field_date_not_before(struct intake_reader *r, struct json_object *o
 bool intake_parse_group(struct json_object *body, const char *expected_id, struct group *out,
                         struct intake_field_errors *errs)
 {
-    static const char *const fields[] = {"group_id", "name", "state", "employee_count",
-                                         "medicare_certification", "dependent_to_30",
-                                         "cobra_applies", "plan_id", NULL};
+    static const char *const fields[] = {"group_id",
+                                         "name",
+                                         "state",
+                                         "employee_count",
+                                         "medicare_certification",
+                                         "dependent_to_30",
+                                         "cobra_applies",
+                                         "plan_id",
+                                         NULL};
     memset(out, 0, sizeof *out);
     struct intake_reader r;
     intake_reader_init(&r, errs);
@@ -60,8 +66,8 @@ bool intake_parse_group(struct json_object *body, const char *expected_id, struc
     intake_field(&r, body, "state", true, intake_value_state, out->state);
     struct intake_int_spec count = {0, 10000000, "must be an integer from 0 to 10000000",
                                     &out->employee_count};
-    bool have_count = intake_field(&r, body, "employee_count", true, intake_value_int, &count) ==
-                      INTAKE_GOT;
+    bool have_count =
+        intake_field(&r, body, "employee_count", true, intake_value_int, &count) == INTAKE_GOT;
     int cert = 0;
     struct intake_enum_spec certs = {certification_names, 2, "must be 20_or_more or 19_or_fewer",
                                      &cert};
@@ -73,7 +79,8 @@ bool intake_parse_group(struct json_object *body, const char *expected_id, struc
     bool cobra;
     if (intake_field(&r, body, "cobra_applies", false, intake_value_bool, &cobra) == INTAKE_GOT &&
         have_count && cobra != group_cobra_applies(out))
-        intake_report_key(&r, "cobra_applies", "must be true exactly when employee_count is 20 or more");
+        intake_report_key(&r, "cobra_applies",
+                          "must be true exactly when employee_count is 20 or more");
     intake_field(&r, body, "plan_id", true, intake_value_id, out->plan_id);
     return intake_problem_count(&r) == before;
 }
@@ -83,8 +90,8 @@ bool intake_parse_group(struct json_object *body, const char *expected_id, struc
 static void parse_coverage_span(struct intake_reader *r, struct json_object *o,
                                 struct coverage_span *span)
 {
-    static const char *const fields[] = {"plan_id", "effective", "termination_event", "kind",
-                                         "qualifying_event", "months", NULL};
+    static const char *const fields[] = {
+        "plan_id", "effective", "termination_event", "kind", "qualifying_event", "months", NULL};
     intake_reject_unknown(r, o, fields);
     intake_field(r, o, "plan_id", true, intake_value_id, span->plan_id);
     bool have_effective =
@@ -135,9 +142,10 @@ static void parse_medicare(struct intake_reader *r, struct json_object *body, st
 static void parse_other_coverage(struct intake_reader *r, struct json_object *o,
                                  struct other_coverage *oc)
 {
-    static const char *const fields[] = {"payer_name", "kind", "relationship",
-                                         "holder_birth_date", "effective", "termination",
-                                         "cobra", "active_employment", NULL};
+    static const char *const fields[] = {
+        "payer_name", "kind",        "relationship", "holder_birth_date",
+        "effective",  "termination", "cobra",        "active_employment",
+        NULL};
     intake_reject_unknown(r, o, fields);
     intake_field(r, o, "payer_name", true, intake_value_name, oc->payer_name);
     int kind = 0, rel = 0;
@@ -194,11 +202,23 @@ static void parse_other_item(struct intake_reader *r, struct json_object *o, voi
 bool intake_parse_member(struct json_object *body, const char *expected_id, struct member *out,
                          struct intake_field_errors *errs)
 {
-    static const char *const fields[] = {
-        "member_id", "subscriber_id", "group_id", "relationship", "first_name", "last_name",
-        "birth_date", "state", "student", "lives_with_employee", "married_on",
-        "has_own_dependent", "handicapped_certified", "coverage", "medicare", "other_coverage",
-        NULL};
+    static const char *const fields[] = {"member_id",
+                                         "subscriber_id",
+                                         "group_id",
+                                         "relationship",
+                                         "first_name",
+                                         "last_name",
+                                         "birth_date",
+                                         "state",
+                                         "student",
+                                         "lives_with_employee",
+                                         "married_on",
+                                         "has_own_dependent",
+                                         "handicapped_certified",
+                                         "coverage",
+                                         "medicare",
+                                         "other_coverage",
+                                         NULL};
     memset(out, 0, sizeof *out);
     struct intake_reader r;
     intake_reader_init(&r, errs);
@@ -247,10 +267,9 @@ bool intake_parse_member(struct json_object *body, const char *expected_id, stru
                                         "must have at most 20 spans", parse_span_item,
                                         out->coverage, sizeof *out->coverage);
     parse_medicare(&r, body, &out->medicare);
-    out->n_other_coverage =
-        parse_object_list(&r, body, "other_coverage", false, MAX_OTHER_COVERAGE,
-                          "must have at most 8 entries", parse_other_item, out->other_coverage,
-                          sizeof *out->other_coverage);
+    out->n_other_coverage = parse_object_list(&r, body, "other_coverage", false, MAX_OTHER_COVERAGE,
+                                              "must have at most 8 entries", parse_other_item,
+                                              out->other_coverage, sizeof *out->other_coverage);
     return intake_problem_count(&r) == before;
 }
 
@@ -260,11 +279,15 @@ static void parse_tier_terms(struct intake_reader *r, struct json_object *body, 
                              bool out_of_network, struct tier_terms *t)
 {
     static const char *const in_fields[] = {"deductible_individual", "deductible_family",
-                                            "oop_max_individual", "oop_max_family",
-                                            "coinsurance_percent", NULL};
-    static const char *const out_fields[] = {"deductible_individual", "deductible_family",
-                                             "oop_max_individual", "oop_max_family",
-                                             "coinsurance_percent", "allowed_percent", NULL};
+                                            "oop_max_individual",    "oop_max_family",
+                                            "coinsurance_percent",   NULL};
+    static const char *const out_fields[] = {"deductible_individual",
+                                             "deductible_family",
+                                             "oop_max_individual",
+                                             "oop_max_family",
+                                             "coinsurance_percent",
+                                             "allowed_percent",
+                                             NULL};
     size_t mark;
     struct json_object *o = intake_enter_object(r, body, key, true, &mark);
     if (!o)
@@ -292,9 +315,8 @@ static void parse_copay_rule(struct intake_reader *r, struct json_object *o, voi
     struct copay_rule *rule = out;
     intake_reject_unknown(r, o, fields);
     size_t mark, n;
-    struct json_object *codes = intake_enter_array(r, o, "procedure_codes", true, 1,
-                                                   MAX_COPAY_CODES, "must have 1 to 64 codes",
-                                                   &mark, &n);
+    struct json_object *codes = intake_enter_array(
+        r, o, "procedure_codes", true, 1, MAX_COPAY_CODES, "must have 1 to 64 codes", &mark, &n);
     if (codes) {
         for (size_t i = 0; i < n && i < MAX_COPAY_CODES; i++)
             intake_item(r, codes, i, intake_value_procedure, rule->procedure_codes[i]);
@@ -307,8 +329,8 @@ static void parse_copay_rule(struct intake_reader *r, struct json_object *o, voi
 static void parse_pharmacy_tiers(struct intake_reader *r, struct json_object *body,
                                  struct pharmacy_tier_terms tiers[DRUG_TIER_PRICED])
 {
-    static const char *const fields[] = {"generic", "preferred_brand", "non_preferred",
-                                         "specialty", NULL};
+    static const char *const fields[] = {"generic", "preferred_brand", "non_preferred", "specialty",
+                                         NULL};
     static const char *const term_fields[] = {"copay", "coinsurance_percent", NULL};
     size_t mark;
     struct json_object *o = intake_enter_object(r, body, "pharmacy", true, &mark);
@@ -388,12 +410,17 @@ static void report_normalised_duplicates(struct intake_reader *r, const void *en
     }
 }
 
-static const char *fee_code(const void *e) { return ((const struct fee_entry *)e)->procedure_code; }
-static const char *formulary_code(const void *e) { return ((const struct formulary_entry *)e)->ndc; }
+static const char *fee_code(const void *e)
+{
+    return ((const struct fee_entry *)e)->procedure_code;
+}
+static const char *formulary_code(const void *e)
+{
+    return ((const struct formulary_entry *)e)->ndc;
+}
 
 /* Returns false only when out of memory. */
-static bool parse_fee_schedule(struct intake_reader *r, struct json_object *body,
-                               struct plan *plan)
+static bool parse_fee_schedule(struct intake_reader *r, struct json_object *body, struct plan *plan)
 {
     size_t mark, n;
     struct json_object *map = enter_map(r, body, "fee_schedule", &mark, &n);
@@ -490,9 +517,17 @@ static void parse_copays(struct intake_reader *r, struct json_object *body, stru
 enum intake_status intake_parse_plan(struct json_object *body, const char *expected_id,
                                      struct plan *out, struct intake_field_errors *errs)
 {
-    static const char *const fields[] = {
-        "plan_id",  "name", "in_network", "out_of_network", "copays", "fee_schedule",
-        "medical_filing_limit_days", "pend_days", "pharmacy", "formulary", NULL};
+    static const char *const fields[] = {"plan_id",
+                                         "name",
+                                         "in_network",
+                                         "out_of_network",
+                                         "copays",
+                                         "fee_schedule",
+                                         "medical_filing_limit_days",
+                                         "pend_days",
+                                         "pharmacy",
+                                         "formulary",
+                                         NULL};
     memset(out, 0, sizeof *out);
     struct intake_reader r;
     intake_reader_init(&r, errs);
@@ -562,9 +597,9 @@ enum intake_status intake_group_from_body(const char *bytes, size_t len, const c
     return finish(body, intake_parse_group(body, expected_id, out, errs), errs, reason);
 }
 
-enum intake_status intake_member_from_body(const char *bytes, size_t len,
-                                           const char *expected_id, struct member *out,
-                                           struct intake_field_errors *errs, const char **reason)
+enum intake_status intake_member_from_body(const char *bytes, size_t len, const char *expected_id,
+                                           struct member *out, struct intake_field_errors *errs,
+                                           const char **reason)
 {
     struct json_object *body;
     enum intake_status status = edge(bytes, len, &body, errs, reason);
@@ -623,11 +658,11 @@ static struct json_object *span_to_json(const struct coverage_span *s)
     struct json_object *o = json_object_new_object();
     if (!o || intake_put_string(o, "plan_id", s->plan_id) ||
         intake_put_date(o, "effective", s->effective) ||
-        put_date_or_null(o, "termination_event", s->has_termination_event,
-                         s->termination_event) ||
+        put_date_or_null(o, "termination_event", s->has_termination_event, s->termination_event) ||
         intake_put_string(o, "kind", coverage_kind_names[s->kind]) ||
-        (s->kind == COVERAGE_COBRA && (intake_put_date(o, "qualifying_event", s->qualifying_event) ||
-                                       intake_put_int(o, "months", s->months)))) {
+        (s->kind == COVERAGE_COBRA &&
+         (intake_put_date(o, "qualifying_event", s->qualifying_event) ||
+          intake_put_int(o, "months", s->months)))) {
         json_object_put(o);
         return NULL;
     }
@@ -757,9 +792,9 @@ static struct json_object *pharmacy_tiers_to_json(const struct plan *p)
     for (int t = 0; t < DRUG_TIER_PRICED; t++) {
         struct json_object *terms = json_object_new_object();
         if (intake_put(o, tier_names[t], terms) ||
-            (p->pharmacy[t].is_copay
-                 ? intake_put_money(terms, "copay", p->pharmacy[t].copay)
-                 : intake_put_int(terms, "coinsurance_percent", p->pharmacy[t].coinsurance_percent))) {
+            (p->pharmacy[t].is_copay ? intake_put_money(terms, "copay", p->pharmacy[t].copay)
+                                     : intake_put_int(terms, "coinsurance_percent",
+                                                      p->pharmacy[t].coinsurance_percent))) {
             json_object_put(o);
             return NULL;
         }

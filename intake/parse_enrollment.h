@@ -43,9 +43,9 @@ enum intake_status intake_parse_plan(struct json_object *body, const char *expec
 enum intake_status intake_group_from_body(const char *bytes, size_t len, const char *expected_id,
                                           struct group *out, struct intake_field_errors *errs,
                                           const char **reason);
-enum intake_status intake_member_from_body(const char *bytes, size_t len,
-                                           const char *expected_id, struct member *out,
-                                           struct intake_field_errors *errs, const char **reason);
+enum intake_status intake_member_from_body(const char *bytes, size_t len, const char *expected_id,
+                                           struct member *out, struct intake_field_errors *errs,
+                                           const char **reason);
 enum intake_status intake_plan_from_body(const char *bytes, size_t len, const char *expected_id,
                                          struct plan *out, struct intake_field_errors *errs,
                                          const char **reason);

@@ -148,15 +148,15 @@ static char *dump_errors(void)
 }
 
 /* Exactly one problem, this one. */
-#define assert_only_problem(field_, problem_)                                                     \
-    do {                                                                                          \
-        ck_assert_msg(E.count == 1 && strcmp(E.items[0].field, field_) == 0 &&                    \
-                          strcmp(E.items[0].problem, problem_) == 0,                              \
-                      "want {%s: %s}, got%s", field_, problem_, dump_errors());                   \
+#define assert_only_problem(field_, problem_)                                                      \
+    do {                                                                                           \
+        ck_assert_msg(E.count == 1 && strcmp(E.items[0].field, field_) == 0 &&                     \
+                          strcmp(E.items[0].problem, problem_) == 0,                               \
+                      "want {%s: %s}, got%s", field_, problem_, dump_errors());                    \
     } while (0)
 
-#define assert_has_problem(field_, problem_)                                                      \
-    ck_assert_msg(intake_field_errors_find(&E, field_, problem_) >= 0, "want {%s: %s}, got%s",    \
+#define assert_has_problem(field_, problem_)                                                       \
+    ck_assert_msg(intake_field_errors_find(&E, field_, problem_) >= 0, "want {%s: %s}, got%s",     \
                   field_, problem_, dump_errors())
 
 static enum intake_status edge(const char *text, size_t len, const char **reason)
@@ -197,7 +197,7 @@ START_TEST(test_bytes_that_are_not_json_are_refused_as_not_json)
         C_("{\"a\":1,}", "the body is not valid JSON"),
         C_("{\"a\" 1}", "the body is not valid JSON"),
         C_("{\"a\":tru}", "the body is not valid JSON"),
-        C_("{\"a\":\"x\ty\"}", "the body is not valid JSON"),   /* raw control character */
+        C_("{\"a\":\"x\ty\"}", "the body is not valid JSON"),    /* raw control character */
         C_("{\"a\":\"\\x\"}", "the body is not valid JSON"),     /* bad escape */
         C_("{\"a\":\"\\u12G4\"}", "the body is not valid JSON"), /* bad hex */
         C_("/* c */{}", "the body is not valid JSON"),
@@ -272,10 +272,11 @@ END_TEST
 START_TEST(test_duplicate_keys_are_reported_at_their_paths)
 {
     const char *reason = NULL;
-    ck_assert_int_eq(EDGE("{\"a\":1,\"b\":{\"c\":1,\"c\":2,\"c\":3},\"l\":[{\"x\":1,\"\\u0078\":2}],"
-                          "\"a\":3}",
-                          &reason),
-                     INTAKE_OK);
+    ck_assert_int_eq(
+        EDGE("{\"a\":1,\"b\":{\"c\":1,\"c\":2,\"c\":3},\"l\":[{\"x\":1,\"\\u0078\":2}],"
+             "\"a\":3}",
+             &reason),
+        INTAKE_OK);
     ck_assert_int_eq(E.count, 3);
     assert_has_problem("b.c", "is duplicated"); /* three times, reported once */
     assert_has_problem("l[0].x", "is duplicated");
@@ -411,10 +412,21 @@ START_TEST(test_ndc_normalisation_table)
                       ok[i].in);
         ck_assert_str_eq(out, ok[i].out);
     }
-    const char *bad[] = {"",           "1234567890",    "123456789012", "1234-567-89",
-                         "123-4567-89", "12345-67890-1", "12345--6789", "12345-6789-",
-                         "-12345-6789", "1234a-6789-01", "12345 6789 01", "12345-6789-012",
-                         "1234-5678-901", "12345-6789-01-2", "123456-789-01"};
+    const char *bad[] = {"",
+                         "1234567890",
+                         "123456789012",
+                         "1234-567-89",
+                         "123-4567-89",
+                         "12345-67890-1",
+                         "12345--6789",
+                         "12345-6789-",
+                         "-12345-6789",
+                         "1234a-6789-01",
+                         "12345 6789 01",
+                         "12345-6789-012",
+                         "1234-5678-901",
+                         "12345-6789-01-2",
+                         "123456-789-01"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
         ck_assert_msg(!intake_ndc_normalize(bad[i], strlen(bad[i]), out), "accepted %s", bad[i]);
 }
@@ -425,8 +437,8 @@ START_TEST(test_npi_check_digit)
     const char *ok[] = {"1234567893", "1245319599", "1003000126", "1456789019", "1987654328"};
     for (size_t i = 0; i < sizeof ok / sizeof *ok; i++)
         ck_assert_msg(intake_npi_valid(ok[i], 10), "refused %s", ok[i]);
-    const char *bad[] = {"1234567890", "1234567894", "1245319590", "123456789", "12345678930",
-                         "123456789a", "          "};
+    const char *bad[] = {"1234567890",  "1234567894", "1245319590", "123456789",
+                         "12345678930", "123456789a", "          "};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
         ck_assert_msg(!intake_npi_valid(bad[i], strlen(bad[i])), "accepted %s", bad[i]);
 }
@@ -436,21 +448,20 @@ START_TEST(test_icd10_shapes_and_normalisation)
 {
     static const struct {
         const char *in, *out;
-    } ok[] = {{"E11.9", "E11.9"},     {"E119", "E11.9"},       {"e11.9", "E11.9"},
-              {"J06.9", "J06.9"},     {"R05.1", "R05.1"},      {"Z00", "Z00"},
+    } ok[] = {{"E11.9", "E11.9"},       {"E119", "E11.9"},       {"e11.9", "E11.9"},
+              {"J06.9", "J06.9"},       {"R05.1", "R05.1"},      {"Z00", "Z00"},
               {"S72.001A", "S72.001A"}, {"S72001A", "S72.001A"}, {"U07.1", "U07.1"},
-              {"C4A.0", "C4A.0"},     {"m1a.0110", "M1A.0110"}};
+              {"C4A.0", "C4A.0"},       {"m1a.0110", "M1A.0110"}};
     char out[ICD_LEN];
     for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
         ck_assert_msg(intake_icd10_normalize(ok[i].in, strlen(ok[i].in), out), "refused %s",
                       ok[i].in);
         ck_assert_str_eq(out, ok[i].out);
     }
-    const char *bad[] = {"",       "E1",     "1E1.9",  "EE1.9", "E11.", "E11.12345",
-                         "E1112345", "E11..9", "E1.19", "E11-9", "E11.9 ", ".E119", "E1!"};
+    const char *bad[] = {"",       "E1",    "1E1.9", "EE1.9",  "E11.",  "E11.12345", "E1112345",
+                         "E11..9", "E1.19", "E11-9", "E11.9 ", ".E119", "E1!"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
-        ck_assert_msg(!intake_icd10_normalize(bad[i], strlen(bad[i]), out), "accepted %s",
-                      bad[i]);
+        ck_assert_msg(!intake_icd10_normalize(bad[i], strlen(bad[i]), out), "accepted %s", bad[i]);
 }
 END_TEST
 
@@ -466,8 +477,8 @@ START_TEST(test_procedure_code_and_modifier_shapes)
                       ok[i].in);
         ck_assert_str_eq(out, ok[i].out);
     }
-    const char *bad[] = {"", "9921", "992133", "0001A", "ABCDE", "J188", "J18850", "1234-",
-                         "J 885"};
+    const char *bad[] = {"",     "9921",   "992133", "0001A", "ABCDE",
+                         "J188", "J18850", "1234-",  "J 885"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
         ck_assert_msg(!intake_procedure_normalize(bad[i], strlen(bad[i]), out), "accepted %s",
                       bad[i]);
@@ -664,11 +675,11 @@ static const struct one_problem {
      "xxxxxxxxxxx\"",
      "patient.last_name", "must be at most 100 bytes"},
     {MED, "patient.last_name", "42", "patient.last_name", "must be a string"},
-    {MED, "member_id", "\"M 1001\"", "member_id", "must be 1 to 64 characters of A-Z a-z 0-9 . _ -"},
-    {MED, "member_id", "\"\"", "member_id", "must be 1 to 64 characters of A-Z a-z 0-9 . _ -"},
-    {MED, "member_id",
-     "\"M1234567890123456789012345678901234567890123456789012345678901234\"", "member_id",
+    {MED, "member_id", "\"M 1001\"", "member_id",
      "must be 1 to 64 characters of A-Z a-z 0-9 . _ -"},
+    {MED, "member_id", "\"\"", "member_id", "must be 1 to 64 characters of A-Z a-z 0-9 . _ -"},
+    {MED, "member_id", "\"M1234567890123456789012345678901234567890123456789012345678901234\"",
+     "member_id", "must be 1 to 64 characters of A-Z a-z 0-9 . _ -"},
     {RX, "rx_number", "\"RX-4488121234567890123456789012345\"", "rx_number",
      "must be at most 32 bytes"},
     {MED, "attachments[0].reference", "\"\"", "attachments[0].reference", "must not be empty"},
@@ -692,7 +703,8 @@ static const struct one_problem {
     {MED, "lines[0].service_date", "\"2026-03-03\"", "lines[0].service_date",
      "must not be after the received date"},
     {RX, "fill_date", "\"2026-03-03\"", "fill_date", "must not be after the received date"},
-    {MED, "patient.birth_date", "\"2026-03-03\"", "patient.birth_date", "must not be in the future"},
+    {MED, "patient.birth_date", "\"2026-03-03\"", "patient.birth_date",
+     "must not be in the future"},
     {RX, "other_insurance.eob_date", "\"2026-03-03\"", "other_insurance.eob_date",
      "must not be in the future"},
 #undef MED
@@ -711,10 +723,10 @@ END_TEST
 START_TEST(test_accepted_edge_values)
 {
     ck_assert_msg(claim_edited("claim_medical.json", false, "lines[0].charge", "9999999.99",
-                               "lines[1].charge", "0", "lines[2].charge", "0.5",
-                               "lines[2].units", "999", "provider.network", "\"in\"",
-                               "itemized_bill", NULL, "provider.facility", NULL, "attachments",
-                               "null", "lines[0].modifiers", "[\"lt\",\"RT\",\"59\",\"25\"]",
+                               "lines[1].charge", "0", "lines[2].charge", "0.5", "lines[2].units",
+                               "999", "provider.network", "\"in\"", "itemized_bill", NULL,
+                               "provider.facility", NULL, "attachments", "null",
+                               "lines[0].modifiers", "[\"lt\",\"RT\",\"59\",\"25\"]",
                                "lines[0].service_date", "\"" TODAY "\"", NULL),
                   "%s", dump_errors());
     ck_assert_int_eq(C.lines[0].charge, 999999999);
@@ -766,8 +778,7 @@ START_TEST(test_all_problems_are_reported_at_once)
                             "\"1234567890\"", "provider.network", "\"out\"", "itemized_bill", NULL,
                             "diagnosis_codes[0]", "\"E11.\"", "lines[0].charge", "150.001",
                             "lines[1].units", "0", "lines[2].procedure_code", "\"ABCDE\"",
-                            "lines[2].surprise", "true", "received_date", "\"2026-01-01\"",
-                            NULL));
+                            "lines[2].surprise", "true", "received_date", "\"2026-01-01\"", NULL));
     static const char *const want[][2] = {
         {"received_date", "not allowed for this role"},
         {"member_id", "is required"},
@@ -1123,7 +1134,8 @@ END_TEST
 static const struct one_problem member_cases[] = {
 #define CH "member_child.json"
 #define EM "member_employee.json"
-    {CH, "relationship", "\"son\"", "relationship", "must be employee, spouse, child or grandchild"},
+    {CH, "relationship", "\"son\"", "relationship",
+     "must be employee, spouse, child or grandchild"},
     {CH, "subscriber_id", "\"M1001-02\"", "relationship",
      "must be employee when member_id equals subscriber_id"},
     {EM, "subscriber_id", "\"M1000\"", "subscriber_id", "must equal member_id for an employee"},
@@ -1241,9 +1253,9 @@ START_TEST(test_plan_defaults_when_limits_are_absent)
     ck_assert_int_eq(P.pend_days, 45);
     ck_assert_uint_eq(P.n_fee_schedule, 0);
     ck_assert_uint_eq(P.n_formulary, 0);
-    ck_assert_int_eq(plan_edited(false, "PPO-500", "medical_filing_limit_days", "90", "pend_days",
-                                 "60", NULL),
-                     INTAKE_OK);
+    ck_assert_int_eq(
+        plan_edited(false, "PPO-500", "medical_filing_limit_days", "90", "pend_days", "60", NULL),
+        INTAKE_OK);
     ck_assert_int_eq(P.medical_filing_limit_days, 90);
     ck_assert_int_eq(P.pend_days, 60);
 }
@@ -1295,8 +1307,8 @@ static const struct one_problem plan_cases[] = {
      "formulary[\"0071015523\"]", "key must be an NDC in 4-4-2, 5-3-2, 5-4-1 or 5-4-2 form"},
     {"plan.json", "formulary.12345678901.unit_price", "1.00",
      "formulary[\"12345678901\"].unit_price", "not allowed for an excluded drug"},
-    {"plan.json", "formulary.00071015523.unit_price", NULL,
-     "formulary[\"00071015523\"].unit_price", "is required"},
+    {"plan.json", "formulary.00071015523.unit_price", NULL, "formulary[\"00071015523\"].unit_price",
+     "is required"},
     {"plan.json", "formulary.00071015523.tier", "\"brand\"", "formulary[\"00071015523\"].tier",
      "must be generic, preferred_brand, non_preferred, specialty or excluded"},
     {"plan.json", "formulary.00071015523.quantity_limit", "30",
@@ -1340,9 +1352,9 @@ START_TEST(test_enrollment_round_trips_through_canonical_json)
         static struct member m2;
         j = intake_member_to_json(&M);
         text = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN);
-        ck_assert_int_eq(intake_member_from_body(text, strlen(text), fixtures[i][1], &m2, &E,
-                                                 &reason),
-                         INTAKE_OK);
+        ck_assert_int_eq(
+            intake_member_from_body(text, strlen(text), fixtures[i][1], &m2, &E, &reason),
+            INTAKE_OK);
         ck_assert(memcmp(&M, &m2, sizeof M) == 0);
         json_object_put(j);
     }
@@ -1389,8 +1401,8 @@ START_TEST(test_enrollment_round_trips_through_canonical_json)
     ck_assert(memcmp(P.copays, p2.copays, sizeof P.copays) == 0);
     ck_assert(memcmp(P.pharmacy, p2.pharmacy, sizeof P.pharmacy) == 0);
     ck_assert_uint_eq(p2.n_fee_schedule, P.n_fee_schedule);
-    ck_assert(memcmp(P.fee_schedule, p2.fee_schedule,
-                     P.n_fee_schedule * sizeof *P.fee_schedule) == 0);
+    ck_assert(memcmp(P.fee_schedule, p2.fee_schedule, P.n_fee_schedule * sizeof *P.fee_schedule) ==
+              0);
     ck_assert_uint_eq(p2.n_formulary, P.n_formulary);
     ck_assert(memcmp(P.formulary, p2.formulary, P.n_formulary * sizeof *P.formulary) == 0);
     struct json_object *j2 = intake_plan_to_json(&p2);
@@ -1503,7 +1515,8 @@ START_TEST(test_every_allocation_failure_is_refused_cleanly)
     for (long n = 0;; n++) {
         /* Claim: refused, or exactly right. */
         fail_countdown = n;
-        enum intake_status st = intake_claim_from_body(claim_text, claim_len, &opt, &C, &E, &reason);
+        enum intake_status st =
+            intake_claim_from_body(claim_text, claim_len, &opt, &C, &E, &reason);
         struct json_object *out = st == INTAKE_OK ? intake_claim_to_json(&C) : NULL;
         const char *out_text = out ? json_object_to_json_string(out) : NULL;
         bool finished = fail_countdown >= 0; /* the n-th allocation never came */
@@ -1526,7 +1539,8 @@ START_TEST(test_every_allocation_failure_is_refused_cleanly)
         /* Plan: refused and owning nothing, or complete. */
         struct plan p;
         fail_countdown = n;
-        enum intake_status st = intake_plan_from_body(plan_text, plan_len, "PPO-500", &p, &E, &reason);
+        enum intake_status st =
+            intake_plan_from_body(plan_text, plan_len, "PPO-500", &p, &E, &reason);
         struct json_object *out = st == INTAKE_OK ? intake_plan_to_json(&p) : NULL;
         bool finished = fail_countdown >= 0;
         fail_countdown = -1;
