@@ -1,0 +1,508 @@
+#include "intake/json_edge.h"
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Why the scanner stopped. */
+enum scan_error { SCAN_OK, SCAN_SYNTAX, SCAN_UTF8, SCAN_DEPTH, SCAN_NO_MEMORY };
+
+struct scan {
+    const unsigned char *p, *end;
+    int depth;
+    enum scan_error err;
+    struct intake_path path;
+    struct intake_field_errors *errs;
+};
+
+/* An object key as json-c will store it: the decoded bytes. Keys without
+ * escapes point into the input; decoded ones own their buffer. */
+struct key {
+    const char *text;
+    size_t len;
+    char *owned;
+};
+
+static bool fail(struct scan *s, enum scan_error err)
+{
+    if (s->err == SCAN_OK)
+        s->err = err;
+    return false;
+}
+
+static void skip_ws(struct scan *s)
+{
+    /* RFC 8259 § 2: space, tab, line feed, carriage return; nothing else. */
+    while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
+        s->p++;
+}
+
+/* Length of the valid UTF-8 sequence at p (RFC 3629 § 4: no overlong forms,
+ * no surrogates, nothing above U+10FFFF), or 0 when it is not one. */
+static size_t utf8_sequence(const unsigned char *p, const unsigned char *end)
+{
+    unsigned char c = p[0];
+    size_t n;
+    unsigned char lo = 0x80, hi = 0xBF; /* bounds of the second byte */
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        n = 2;
+    else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3;
+        if (c == 0xE0)
+            lo = 0xA0;
+        else if (c == 0xED)
+            hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4;
+        if (c == 0xF0)
+            lo = 0x90;
+        else if (c == 0xF4)
+            hi = 0x8F;
+    } else
+        return 0;
+    if ((size_t)(end - p) < n || p[1] < lo || p[1] > hi)
+        return 0;
+    for (size_t i = 2; i < n; i++)
+        if (p[i] < 0x80 || p[i] > 0xBF)
+            return 0;
+    return n;
+}
+
+static int hex_value(unsigned char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Four hex digits at p (caller checked there are four bytes), or -1. */
+static long hex4(const unsigned char *p)
+{
+    long v = 0;
+    for (int i = 0; i < 4; i++) {
+        int h = hex_value(p[i]);
+        if (h < 0)
+            return -1;
+        v = v * 16 + h;
+    }
+    return v;
+}
+
+static size_t put_utf8(char *out, unsigned long cp)
+{
+    if (cp < 0x80) {
+        out[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (char)(0xC0 | (cp >> 6));
+        out[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (char)(0xE0 | (cp >> 12));
+        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        out[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (char)(0xF0 | (cp >> 18));
+    out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    out[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/* Decodes the already validated string body [p, end) into out (at least
+ * end - p bytes: no escape decodes to more bytes than its text). */
+static size_t decode_string(const unsigned char *p, const unsigned char *end, char *out)
+{
+    size_t n = 0;
+    while (p < end) {
+        if (*p != '\\') {
+            out[n++] = (char)*p++;
+            continue;
+        }
+        unsigned char e = p[1];
+        p += 2;
+        switch (e) {
+        case 'b': out[n++] = '\b'; break;
+        case 'f': out[n++] = '\f'; break;
+        case 'n': out[n++] = '\n'; break;
+        case 'r': out[n++] = '\r'; break;
+        case 't': out[n++] = '\t'; break;
+        case 'u': {
+            unsigned long cp = (unsigned long)hex4(p);
+            p += 4;
+            if (cp >= 0xD800 && cp <= 0xDBFF) {
+                unsigned long low = (unsigned long)hex4(p + 2);
+                p += 6;
+                cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+            }
+            n += put_utf8(out + n, cp);
+            break;
+        }
+        default: out[n++] = (char)e; break; /* " \ / */
+        }
+    }
+    return n;
+}
+
+/*
+ * A string (RFC 8259 § 7) starting at the opening quote. When key is not
+ * NULL it receives the decoded text. *has_nul tells whether a \u0000 escape
+ * occurred (json-c cuts keys at a NUL, so such a key must not pass).
+ */
+static bool scan_string(struct scan *s, struct key *key, bool *has_nul)
+{
+    const unsigned char *start = ++s->p;
+    bool escaped = false;
+    *has_nul = false;
+    for (;;) {
+        if (s->p >= s->end)
+            return fail(s, SCAN_SYNTAX);
+        unsigned char c = *s->p;
+        if (c == '"')
+            break;
+        if (c < 0x20)
+            return fail(s, SCAN_SYNTAX); /* control characters must be escaped */
+        if (c == '\\') {
+            escaped = true;
+            if (s->end - s->p < 2)
+                return fail(s, SCAN_SYNTAX);
+            unsigned char e = s->p[1];
+            if (strchr("\"\\/bfnrt", e) && e != '\0') {
+                s->p += 2;
+                continue;
+            }
+            if (e != 'u' || s->end - s->p < 6)
+                return fail(s, SCAN_SYNTAX);
+            long cp = hex4(s->p + 2);
+            if (cp < 0)
+                return fail(s, SCAN_SYNTAX);
+            s->p += 6;
+            if (cp == 0)
+                *has_nul = true;
+            if (cp >= 0xDC00 && cp <= 0xDFFF)
+                return fail(s, SCAN_UTF8); /* a low surrogate alone */
+            if (cp >= 0xD800 && cp <= 0xDBFF) {
+                long low = -1;
+                if (s->end - s->p >= 6 && s->p[0] == '\\' && s->p[1] == 'u')
+                    low = hex4(s->p + 2);
+                if (low < 0xDC00 || low > 0xDFFF)
+                    return fail(s, SCAN_UTF8); /* a high surrogate without its pair */
+                s->p += 6;
+            }
+            continue;
+        }
+        size_t n = utf8_sequence(s->p, s->end);
+        if (n == 0)
+            return fail(s, SCAN_UTF8);
+        s->p += n;
+    }
+    const unsigned char *stop = s->p++; /* past the closing quote */
+    if (key) {
+        key->owned = NULL;
+        if (!escaped) {
+            key->text = (const char *)start;
+            key->len = (size_t)(stop - start);
+        } else {
+            key->owned = malloc((size_t)(stop - start) + 1);
+            if (!key->owned)
+                return fail(s, SCAN_NO_MEMORY);
+            key->len = decode_string(start, stop, key->owned);
+            key->text = key->owned;
+        }
+    }
+    return true;
+}
+
+static bool is_digit(unsigned char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* A number (RFC 8259 § 6): -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)? */
+static bool scan_number(struct scan *s)
+{
+    if (s->p < s->end && *s->p == '-')
+        s->p++;
+    if (s->p >= s->end || !is_digit(*s->p))
+        return fail(s, SCAN_SYNTAX);
+    if (*s->p == '0')
+        s->p++;
+    else
+        while (s->p < s->end && is_digit(*s->p))
+            s->p++;
+    if (s->p < s->end && *s->p == '.') {
+        s->p++;
+        if (s->p >= s->end || !is_digit(*s->p))
+            return fail(s, SCAN_SYNTAX);
+        while (s->p < s->end && is_digit(*s->p))
+            s->p++;
+    }
+    if (s->p < s->end && (*s->p == 'e' || *s->p == 'E')) {
+        s->p++;
+        if (s->p < s->end && (*s->p == '+' || *s->p == '-'))
+            s->p++;
+        if (s->p >= s->end || !is_digit(*s->p))
+            return fail(s, SCAN_SYNTAX);
+        while (s->p < s->end && is_digit(*s->p))
+            s->p++;
+    }
+    return true;
+}
+
+static bool scan_literal(struct scan *s, const char *word)
+{
+    size_t n = strlen(word);
+    if ((size_t)(s->end - s->p) < n || memcmp(s->p, word, n) != 0)
+        return fail(s, SCAN_SYNTAX);
+    s->p += n;
+    return true;
+}
+
+static bool scan_value(struct scan *s);
+
+static int key_cmp(const void *a, const void *b)
+{
+    const struct key *x = a, *y = b;
+    size_t n = x->len < y->len ? x->len : y->len;
+    int c = memcmp(x->text, y->text, n);
+    if (c)
+        return c;
+    return (x->len > y->len) - (x->len < y->len);
+}
+
+/* Reports each key that occurs more than once in one object, once. Sorting
+ * keeps this O(n log n) for an object with many keys. */
+static void report_duplicates(struct scan *s, struct key *keys, size_t n)
+{
+    qsort(keys, n, sizeof *keys, key_cmp);
+    for (size_t i = 1; i < n; i++) {
+        if (key_cmp(&keys[i - 1], &keys[i]) != 0)
+            continue;
+        if (i >= 2 && key_cmp(&keys[i - 2], &keys[i]) == 0)
+            continue; /* reported with its first repetition */
+        size_t mark = intake_path_push_key(&s->path, keys[i].text, keys[i].len);
+        intake_field_errors_add(s->errs, s->path.text, "is duplicated");
+        intake_path_pop(&s->path, mark);
+    }
+}
+
+static bool scan_object(struct scan *s)
+{
+    struct key *keys = NULL;
+    size_t n = 0, cap = 0;
+    bool ok = false;
+    s->p++; /* { */
+    skip_ws(s);
+    if (s->p < s->end && *s->p == '}') {
+        s->p++;
+        return true;
+    }
+    for (;;) {
+        skip_ws(s);
+        if (s->p >= s->end || *s->p != '"') {
+            fail(s, SCAN_SYNTAX);
+            goto out;
+        }
+        if (n == cap) {
+            size_t new_cap = cap ? cap * 2 : 8;
+            struct key *grown = realloc(keys, new_cap * sizeof *keys);
+            if (!grown) {
+                fail(s, SCAN_NO_MEMORY);
+                goto out;
+            }
+            keys = grown;
+            cap = new_cap;
+        }
+        bool has_nul;
+        if (!scan_string(s, &keys[n], &has_nul))
+            goto out;
+        struct key *k = &keys[n++];
+        size_t mark = intake_path_push_key(&s->path, k->text, k->len);
+        if (has_nul)
+            intake_field_errors_add(s->errs, s->path.text, "must not contain a NUL character");
+        skip_ws(s);
+        if (s->p >= s->end || *s->p != ':') {
+            fail(s, SCAN_SYNTAX);
+            goto out;
+        }
+        s->p++;
+        skip_ws(s);
+        bool value_ok = scan_value(s);
+        intake_path_pop(&s->path, mark);
+        if (!value_ok)
+            goto out;
+        skip_ws(s);
+        if (s->p < s->end && *s->p == ',') {
+            s->p++;
+            continue;
+        }
+        if (s->p < s->end && *s->p == '}') {
+            s->p++;
+            break;
+        }
+        fail(s, SCAN_SYNTAX);
+        goto out;
+    }
+    report_duplicates(s, keys, n);
+    ok = true;
+out:
+    for (size_t i = 0; i < n; i++)
+        free(keys[i].owned);
+    free(keys);
+    return ok;
+}
+
+static bool scan_array(struct scan *s)
+{
+    s->p++; /* [ */
+    skip_ws(s);
+    if (s->p < s->end && *s->p == ']') {
+        s->p++;
+        return true;
+    }
+    for (size_t i = 0;; i++) {
+        skip_ws(s);
+        size_t mark = intake_path_push_index(&s->path, i);
+        bool value_ok = scan_value(s);
+        intake_path_pop(&s->path, mark);
+        if (!value_ok)
+            return false;
+        skip_ws(s);
+        if (s->p < s->end && *s->p == ',') {
+            s->p++;
+            continue;
+        }
+        if (s->p < s->end && *s->p == ']') {
+            s->p++;
+            return true;
+        }
+        return fail(s, SCAN_SYNTAX);
+    }
+}
+
+static bool scan_value(struct scan *s)
+{
+    if (s->p >= s->end)
+        return fail(s, SCAN_SYNTAX);
+    bool has_nul;
+    switch (*s->p) {
+    case '{':
+    case '[': {
+        if (++s->depth > INTAKE_JSON_MAX_DEPTH)
+            return fail(s, SCAN_DEPTH);
+        bool ok = *s->p == '{' ? scan_object(s) : scan_array(s);
+        s->depth--;
+        return ok;
+    }
+    case '"': return scan_string(s, NULL, &has_nul);
+    case 't': return scan_literal(s, "true");
+    case 'f': return scan_literal(s, "false");
+    case 'n': return scan_literal(s, "null");
+    default: return scan_number(s);
+    }
+}
+
+int intake_status_http(enum intake_status status)
+{
+    switch (status) {
+    case INTAKE_OK: return 200;
+    case INTAKE_NOT_JSON: return 400;
+    case INTAKE_INVALID: return 422;
+    case INTAKE_NO_MEMORY: return 500;
+    }
+    return 500;
+}
+
+static enum intake_status refuse(enum intake_status status, const char **reason, const char *why)
+{
+    if (reason)
+        *reason = why;
+    return status;
+}
+
+enum intake_status intake_json_parse(const char *bytes, size_t len, struct json_object **out,
+                                     struct intake_field_errors *errs, const char **reason)
+{
+    *out = NULL;
+    if (reason)
+        *reason = NULL;
+    if (len > INT_MAX)
+        return refuse(INTAKE_NOT_JSON, reason, "the body is too large to parse");
+    if (memchr(bytes, '\0', len))
+        return refuse(INTAKE_NOT_JSON, reason, "the body contains a NUL byte");
+
+    struct scan s = {
+        .p = (const unsigned char *)bytes, .end = (const unsigned char *)bytes + len, .errs = errs};
+    intake_path_init(&s.path);
+    /* Duplicate keys are only worth reporting for a body that is JSON at
+     * all: collect them aside and keep them only when the scan succeeds. */
+    struct intake_field_errors *scan_errs = malloc(sizeof *scan_errs);
+    if (!scan_errs)
+        return refuse(INTAKE_NO_MEMORY, reason, "out of memory");
+    intake_field_errors_init(scan_errs);
+    s.errs = scan_errs;
+
+    skip_ws(&s);
+    if (s.p == s.end) {
+        free(scan_errs);
+        return refuse(INTAKE_NOT_JSON, reason, "the body is empty");
+    }
+    bool top_is_object = *s.p == '{';
+    if (scan_value(&s)) {
+        skip_ws(&s);
+        if (s.p != s.end) {
+            free(scan_errs);
+            return refuse(INTAKE_NOT_JSON, reason, "the body has content after the JSON value");
+        }
+    }
+    enum scan_error err = s.err;
+    if (err != SCAN_OK) {
+        free(scan_errs);
+        switch (err) {
+        case SCAN_UTF8: return refuse(INTAKE_NOT_JSON, reason, "the body is not valid UTF-8");
+        case SCAN_DEPTH:
+            return refuse(INTAKE_INVALID, reason, "the body nests deeper than 32 levels");
+        case SCAN_NO_MEMORY: return refuse(INTAKE_NO_MEMORY, reason, "out of memory");
+        default: return refuse(INTAKE_NOT_JSON, reason, "the body is not valid JSON");
+        }
+    }
+    if (!top_is_object) {
+        free(scan_errs);
+        return refuse(INTAKE_INVALID, reason, "the body must be a JSON object");
+    }
+
+    /* json-c counts one level more than the scanner (its limit of N refuses
+     * N containers); the scanner has enforced the limit already. */
+    struct json_tokener *tok = json_tokener_new_ex(INTAKE_JSON_MAX_DEPTH + 1);
+    if (!tok) {
+        free(scan_errs);
+        return refuse(INTAKE_NO_MEMORY, reason, "out of memory");
+    }
+    json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+    struct json_object *obj = json_tokener_parse_ex(tok, bytes, (int)len);
+    enum json_tokener_error jerr = json_tokener_get_error(tok);
+    json_tokener_free(tok);
+    if (!obj || jerr != json_tokener_success || !json_object_is_type(obj, json_type_object)) {
+        /* The scanner accepted these bytes, so json-c can only have failed
+         * for want of memory (0.16 has no error code of its own for that). */
+        json_object_put(obj);
+        free(scan_errs);
+        return refuse(INTAKE_NO_MEMORY, reason, "out of memory");
+    }
+    for (int i = 0; i < scan_errs->count; i++)
+        intake_field_errors_add(errs, scan_errs->items[i].field, scan_errs->items[i].problem);
+    errs->dropped += scan_errs->dropped;
+    free(scan_errs);
+    *out = obj;
+    return INTAKE_OK;
+}

@@ -1,0 +1,57 @@
+/*
+ * Untrusted bytes to a json-c object, strictly (API.md "Conventions").
+ *
+ * json-c 0.16's JSON_TOKENER_STRICT is not RFC 8259: it accepts single-quoted
+ * strings, NaN/Infinity, "1.", raw control characters inside strings, lone
+ * \ud800 escapes, and its JSON_TOKENER_VALIDATE_UTF8 lets overlong forms and
+ * code points over U+10FFFF through. It also keeps only the last of two equal
+ * keys in an object, silently. So the bytes are first checked by a small
+ * RFC 8259 scanner here (grammar, UTF-8 per RFC 3629, escapes and surrogate
+ * pairs, nesting depth, nothing after the value but whitespace, duplicate
+ * keys per object), and only bytes that pass are handed to json-c (with
+ * STRICT and VALIDATE_UTF8 as a second line) to build the object.
+ */
+#ifndef CLAIMS_INTAKE_JSON_EDGE_H
+#define CLAIMS_INTAKE_JSON_EDGE_H
+
+#include <stddef.h>
+
+#include <json-c/json.h>
+
+#include "intake/field_errors.h"
+
+/* Containers (objects and arrays) nested deeper than this are refused. The
+ * deepest valid body (a plan's formulary entry) is 3 levels. */
+#define INTAKE_JSON_MAX_DEPTH 32
+
+/* How a body fared at the edge; the HTTP answer for each is noted. */
+enum intake_status {
+    INTAKE_OK = 0,    /* parsed (and, for the *_from_body functions, valid) */
+    INTAKE_NOT_JSON,  /* 400 invalid_json: the bytes are not one JSON value */
+    INTAKE_INVALID,   /* 422 validation_failed: JSON, but not acceptable */
+    INTAKE_NO_MEMORY, /* 500: an allocation failed; nothing was kept */
+};
+
+/*
+ * Parses `len` bytes (no NUL terminator needed; a NUL byte anywhere is an
+ * error) into a JSON object.
+ *
+ * INTAKE_OK: *out is the object; the caller owns it (json_object_put). Keys
+ *   that occur twice in one object were recorded in errs as "is duplicated"
+ *   at their path (and keys holding a \u0000 as "must not contain a NUL
+ *   character"): the caller validates the object as usual, adding to the
+ *   same errs, and must refuse the body (422) when errs is not empty.
+ * INTAKE_NOT_JSON: empty body, a syntax error, invalid UTF-8, a NUL byte, or
+ *   anything but whitespace after the value.
+ * INTAKE_INVALID: valid JSON that is not an object, or nested deeper than
+ *   INTAKE_JSON_MAX_DEPTH.
+ * For every status but INTAKE_OK, *out is NULL and *reason (when reason is
+ * not NULL) points at a static, generic sentence for the error message.
+ */
+enum intake_status intake_json_parse(const char *bytes, size_t len, struct json_object **out,
+                                     struct intake_field_errors *errs, const char **reason);
+
+/* The HTTP status that answers an intake_status (200 for INTAKE_OK). */
+int intake_status_http(enum intake_status status);
+
+#endif

@@ -1,0 +1,505 @@
+#include "intake/json_read.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "intake/codes.h"
+
+void intake_reader_init(struct intake_reader *r, struct intake_field_errors *errs)
+{
+    r->errs = errs;
+    intake_path_init(&r->path);
+}
+
+void intake_report(struct intake_reader *r, const char *problem)
+{
+    intake_field_errors_add(r->errs, r->path.text, problem);
+}
+
+void intake_report_key(struct intake_reader *r, const char *key, const char *problem)
+{
+    intake_field_errors_add_at(r->errs, &r->path, key, problem);
+}
+
+int intake_problem_count(const struct intake_reader *r)
+{
+    return r->errs->count + r->errs->dropped;
+}
+
+struct json_object *intake_member(struct json_object *obj, const char *key)
+{
+    struct json_object *v = NULL;
+    if (!obj || !json_object_object_get_ex(obj, key, &v))
+        return NULL;
+    return v; /* json-c holds JSON null as NULL */
+}
+
+void intake_reject_unknown(struct intake_reader *r, struct json_object *obj,
+                           const char *const *allowed)
+{
+    json_object_object_foreach(obj, key, val)
+    {
+        (void)val;
+        bool known = false;
+        for (const char *const *a = allowed; *a && !known; a++)
+            known = strcmp(*a, key) == 0;
+        if (!known) {
+            size_t mark = intake_path_push_key(&r->path, key, strlen(key));
+            intake_report(r, INTAKE_P_UNKNOWN);
+            intake_path_pop(&r->path, mark);
+        }
+    }
+}
+
+enum intake_got intake_field(struct intake_reader *r, struct json_object *obj, const char *key,
+                             bool required, intake_value_fn fn, void *out)
+{
+    size_t mark = intake_path_push_key(&r->path, key, strlen(key));
+    struct json_object *v = intake_member(obj, key);
+    enum intake_got got;
+    if (!v) {
+        if (required)
+            intake_report(r, INTAKE_P_REQUIRED);
+        got = INTAKE_ABSENT;
+    } else {
+        got = fn(r, v, out) ? INTAKE_GOT : INTAKE_BAD;
+    }
+    intake_path_pop(&r->path, mark);
+    return got;
+}
+
+struct json_object *intake_enter_object(struct intake_reader *r, struct json_object *obj,
+                                        const char *key, bool required, size_t *mark)
+{
+    struct json_object *o = NULL;
+    if (intake_field(r, obj, key, required, intake_value_object, &o) != INTAKE_GOT)
+        return NULL;
+    *mark = intake_path_push_key(&r->path, key, strlen(key));
+    return o;
+}
+
+struct json_object *intake_enter_array(struct intake_reader *r, struct json_object *obj,
+                                       const char *key, bool required, size_t min, size_t max,
+                                       const char *count_problem, size_t *mark, size_t *n)
+{
+    struct json_object *a = NULL;
+    *n = 0;
+    if (intake_field(r, obj, key, required, intake_value_array, &a) != INTAKE_GOT)
+        return NULL;
+    *mark = intake_path_push_key(&r->path, key, strlen(key));
+    *n = json_object_array_length(a);
+    if (*n < min || *n > max)
+        intake_report(r, count_problem);
+    return a;
+}
+
+bool intake_item(struct intake_reader *r, struct json_object *arr, size_t i, intake_value_fn fn,
+                 void *out)
+{
+    size_t mark = intake_path_push_index(&r->path, i);
+    bool ok = fn(r, json_object_array_get_idx(arr, i), out);
+    intake_path_pop(&r->path, mark);
+    return ok;
+}
+
+static bool fail(struct intake_reader *r, const char *problem)
+{
+    intake_report(r, problem);
+    return false;
+}
+
+bool intake_value_object(struct intake_reader *r, struct json_object *v, void *out)
+{
+    if (!json_object_is_type(v, json_type_object))
+        return fail(r, INTAKE_P_OBJECT);
+    *(struct json_object **)out = v;
+    return true;
+}
+
+bool intake_value_array(struct intake_reader *r, struct json_object *v, void *out)
+{
+    if (!json_object_is_type(v, json_type_array))
+        return fail(r, INTAKE_P_ARRAY);
+    *(struct json_object **)out = v;
+    return true;
+}
+
+bool intake_value_bool(struct intake_reader *r, struct json_object *v, void *out)
+{
+    if (!json_object_is_type(v, json_type_boolean))
+        return fail(r, INTAKE_P_BOOL);
+    *(bool *)out = json_object_get_boolean(v);
+    return true;
+}
+
+bool intake_value_int(struct intake_reader *r, struct json_object *v, void *spec_)
+{
+    const struct intake_int_spec *spec = spec_;
+    /* Only JSON integers: 2.0 is a double to json-c and refused. Integers
+     * beyond int64 come back saturated from json-c and fail the range. */
+    if (!json_object_is_type(v, json_type_int))
+        return fail(r, spec->problem);
+    int64_t n = json_object_get_int64(v);
+    if (n < spec->min || n > spec->max)
+        return fail(r, spec->problem);
+    *spec->out = (int)n;
+    return true;
+}
+
+bool intake_value_enum(struct intake_reader *r, struct json_object *v, void *spec_)
+{
+    const struct intake_enum_spec *spec = spec_;
+    if (json_object_is_type(v, json_type_string)) {
+        const char *s = json_object_get_string(v);
+        size_t len = (size_t)json_object_get_string_len(v);
+        for (int i = 0; i < spec->n_names; i++)
+            if (strlen(spec->names[i]) == len && memcmp(spec->names[i], s, len) == 0) {
+                *spec->out = i;
+                return true;
+            }
+    }
+    return fail(r, spec->problem);
+}
+
+/* The bytes of a JSON string value; false (reported) for another type. */
+static bool string_of(struct intake_reader *r, struct json_object *v, const char **s, size_t *len)
+{
+    if (!json_object_is_type(v, json_type_string))
+        return fail(r, INTAKE_P_STRING);
+    *s = json_object_get_string(v);
+    *len = (size_t)json_object_get_string_len(v);
+    return true;
+}
+
+bool intake_value_date(struct intake_reader *r, struct json_object *v, void *out)
+{
+    /* date_parse wants exactly ten characters: a \u0000 inside makes the
+     * string's length differ from its strlen and it is refused. */
+    if (!json_object_is_type(v, json_type_string) ||
+        (size_t)json_object_get_string_len(v) != strlen(json_object_get_string(v)) ||
+        !date_parse(json_object_get_string(v), out))
+        return fail(r, INTAKE_P_DATE);
+    return true;
+}
+
+struct decimal_rules {
+    int decimals;
+    int64_t max_scaled; /* largest value in units of 10^-decimals */
+    bool zero_ok;
+    const char *not_positive; /* a sign, or zero when !zero_ok */
+    const char *too_many_decimals;
+    const char *too_large;
+};
+
+/*
+ * A JSON number's text to a scaled integer, exactly: amounts never pass
+ * through a double (API.md "Conventions"). json-c 0.16 keeps the text of a
+ * parsed double (json_object_new_double_s, returned by
+ * json_object_get_string), so "150.001" and "1e2" are seen as written. An
+ * integer is kept as int64 only and printed back with %lld, which is its
+ * text except that "-0" reads as "0" (harmless: it is zero).
+ */
+static bool read_decimal(struct intake_reader *r, struct json_object *v,
+                         const struct decimal_rules *rules, int64_t *out)
+{
+    if (!json_object_is_type(v, json_type_double) && !json_object_is_type(v, json_type_int))
+        return fail(r, INTAKE_P_NUMBER);
+    const char *p = json_object_get_string(v);
+    if (*p == '-')
+        return fail(r, rules->not_positive);
+    if (strpbrk(p, "eE"))
+        return fail(r, "must be written without an exponent");
+    int64_t whole = 0;
+    int whole_digits = 0;
+    bool too_large = false;
+    for (; *p >= '0' && *p <= '9'; p++, whole_digits++) {
+        if (!too_large)
+            whole = whole * 10 + (*p - '0');
+        if (whole > 1000000000000LL)
+            too_large = true; /* far past any limit; stop before overflow */
+    }
+    int64_t frac = 0;
+    int frac_digits = 0;
+    if (*p == '.')
+        for (p++; *p >= '0' && *p <= '9'; p++, frac_digits++)
+            if (frac_digits < rules->decimals)
+                frac = frac * 10 + (*p - '0');
+    if (whole_digits == 0 || *p != '\0')
+        return fail(r, INTAKE_P_NUMBER); /* not a finite JSON number */
+    if (frac_digits > rules->decimals)
+        return fail(r, rules->too_many_decimals);
+    int64_t scale = 1;
+    for (int i = 0; i < rules->decimals; i++)
+        scale *= 10;
+    for (int i = frac_digits; i < rules->decimals; i++)
+        frac *= 10;
+    if (too_large || whole > rules->max_scaled / scale || whole * scale + frac > rules->max_scaled)
+        return fail(r, rules->too_large);
+    int64_t scaled = whole * scale + frac;
+    if (scaled == 0 && !rules->zero_ok)
+        return fail(r, rules->not_positive);
+    *out = scaled;
+    return true;
+}
+
+bool intake_value_money(struct intake_reader *r, struct json_object *v, void *out)
+{
+    static const struct decimal_rules money = {
+        .decimals = 2,
+        .max_scaled = MONEY_MAX_CENTS,
+        .zero_ok = true,
+        .not_positive = "must not be negative",
+        .too_many_decimals = "must have at most two decimals",
+        .too_large = "must be at most 9999999.99",
+    };
+    int64_t cents;
+    if (!read_decimal(r, v, &money, &cents))
+        return false;
+    /* money_parse is the one definition of an amount's text; the checks
+     * above only choose the problem phrase. They agree on every input. */
+    cents_t parsed;
+    if (!money_parse(json_object_get_string(v), &parsed) || parsed != cents)
+        return fail(r, "must be a number with at most two decimals");
+    *(cents_t *)out = parsed;
+    return true;
+}
+
+bool intake_value_quantity(struct intake_reader *r, struct json_object *v, void *out)
+{
+    static const struct decimal_rules quantity = {
+        .decimals = 3,
+        .max_scaled = 999999999, /* 999,999.999 units */
+        .zero_ok = false,
+        .not_positive = "must be greater than 0",
+        .too_many_decimals = "must have at most three decimals",
+        .too_large = "must be at most 999999.999",
+    };
+    return read_decimal(r, v, &quantity, (int64_t *)out);
+}
+
+/* Control characters: C0, DEL and C1 (U+0080..U+009F, UTF-8 C2 80..C2 9F).
+ * Also catches a \u0000 escape, which json-c keeps inside the string. */
+static bool has_control(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == 0x7F)
+            return true;
+        if (c == 0xC2 && i + 1 < len && (unsigned char)s[i + 1] >= 0x80 &&
+            (unsigned char)s[i + 1] <= 0x9F)
+            return true;
+    }
+    return false;
+}
+
+static bool read_text(struct intake_reader *r, struct json_object *v, size_t max, bool trim,
+                      const char *too_long, char *out)
+{
+    const char *s;
+    size_t len;
+    if (!string_of(r, v, &s, &len))
+        return false;
+    if (has_control(s, len))
+        return fail(r, "must not contain control characters");
+    if (trim) {
+        while (len > 0 && s[0] == ' ') {
+            s++;
+            len--;
+        }
+        while (len > 0 && s[len - 1] == ' ')
+            len--;
+    }
+    if (len == 0)
+        return fail(r, "must not be empty");
+    if (len > max)
+        return fail(r, too_long);
+    memcpy(out, s, len);
+    out[len] = '\0';
+    return true;
+}
+
+bool intake_value_name(struct intake_reader *r, struct json_object *v, void *out)
+{
+    return read_text(r, v, NAME_LEN - 1, true, "must be at most 100 bytes", out);
+}
+
+bool intake_value_rx_number(struct intake_reader *r, struct json_object *v, void *out)
+{
+    return read_text(r, v, RX_NUMBER_LEN - 1, true, "must be at most 32 bytes", out);
+}
+
+bool intake_value_reference(struct intake_reader *r, struct json_object *v, void *out)
+{
+    return read_text(r, v, REF_LEN - 1, false, "must be at most 512 bytes", out);
+}
+
+bool intake_value_id(struct intake_reader *r, struct json_object *v, void *out)
+{
+    const char *s;
+    size_t len;
+    if (!string_of(r, v, &s, &len))
+        return false;
+    bool ok = len >= 1 && len <= ID_LEN - 1;
+    for (size_t i = 0; ok && i < len; i++) {
+        char c = s[i];
+        ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+             c == '.' || c == '_' || c == '-';
+    }
+    if (!ok)
+        return fail(r, "must be 1 to 64 characters of A-Z a-z 0-9 . _ -");
+    memcpy(out, s, len);
+    ((char *)out)[len] = '\0';
+    return true;
+}
+
+bool intake_value_npi(struct intake_reader *r, struct json_object *v, void *out)
+{
+    const char *s;
+    size_t len;
+    if (!string_of(r, v, &s, &len))
+        return false;
+    bool digits = len == 10;
+    for (size_t i = 0; digits && i < len; i++)
+        digits = s[i] >= '0' && s[i] <= '9';
+    if (!digits)
+        return fail(r, "must be 10 digits");
+    if (!intake_npi_valid(s, len))
+        return fail(r, "NPI check digit is wrong");
+    memcpy(out, s, 10);
+    ((char *)out)[10] = '\0';
+    return true;
+}
+
+bool intake_value_ndc(struct intake_reader *r, struct json_object *v, void *out)
+{
+    const char *s;
+    size_t len;
+    if (!string_of(r, v, &s, &len))
+        return false;
+    if (!intake_ndc_normalize(s, len, out))
+        return fail(r, "must be an NDC in 4-4-2, 5-3-2, 5-4-1 or 5-4-2 form");
+    return true;
+}
+
+bool intake_value_icd10(struct intake_reader *r, struct json_object *v, void *out)
+{
+    const char *s;
+    size_t len;
+    if (!string_of(r, v, &s, &len))
+        return false;
+    if (!intake_icd10_normalize(s, len, out))
+        return fail(r, "must be an ICD-10-CM code");
+    return true;
+}
+
+bool intake_value_procedure(struct intake_reader *r, struct json_object *v, void *out)
+{
+    const char *s;
+    size_t len;
+    if (!string_of(r, v, &s, &len))
+        return false;
+    if (!intake_procedure_normalize(s, len, out))
+        return fail(r, "must be a 5-character CPT or HCPCS code");
+    return true;
+}
+
+bool intake_value_modifier(struct intake_reader *r, struct json_object *v, void *out)
+{
+    const char *s;
+    size_t len;
+    if (!string_of(r, v, &s, &len))
+        return false;
+    if (!intake_modifier_normalize(s, len, out))
+        return fail(r, "must be 2 letters or digits");
+    return true;
+}
+
+bool intake_value_state(struct intake_reader *r, struct json_object *v, void *out)
+{
+    const char *s;
+    size_t len;
+    if (!string_of(r, v, &s, &len))
+        return false;
+    if (!intake_state_valid(s, len))
+        return fail(r, "must be a US state or territory code");
+    memcpy(out, s, 2);
+    ((char *)out)[2] = '\0';
+    return true;
+}
+
+/* ---- serialisation ---- */
+
+int intake_put(struct json_object *obj, const char *key, struct json_object *value)
+{
+    if (!value)
+        return -1;
+    if (json_object_object_add(obj, key, value)) {
+        json_object_put(value);
+        return -1;
+    }
+    return 0;
+}
+
+int intake_append(struct json_object *array, struct json_object *value)
+{
+    if (!value)
+        return -1;
+    if (json_object_array_add(array, value)) {
+        json_object_put(value);
+        return -1;
+    }
+    return 0;
+}
+
+int intake_put_null(struct json_object *obj, const char *key)
+{
+    return json_object_object_add(obj, key, NULL) ? -1 : 0;
+}
+
+int intake_put_string(struct json_object *obj, const char *key, const char *value)
+{
+    return intake_put(obj, key, json_object_new_string(value));
+}
+
+int intake_put_bool(struct json_object *obj, const char *key, bool value)
+{
+    return intake_put(obj, key, json_object_new_boolean(value));
+}
+
+int intake_put_int(struct json_object *obj, const char *key, int64_t value)
+{
+    return intake_put(obj, key, json_object_new_int64(value));
+}
+
+int intake_put_date(struct json_object *obj, const char *key, date_t value)
+{
+    char buf[DATE_STRLEN];
+    return intake_put_string(obj, key, date_format(value, buf));
+}
+
+/* json_object_new_double_s serialises the given text verbatim and returns it
+ * from json_object_get_string, which is how our readers see numbers. The
+ * double beside it is only for other json-c consumers; nothing here reads it. */
+struct json_object *intake_new_money(cents_t value)
+{
+    char buf[MONEY_STRLEN];
+    money_format(value, buf);
+    return json_object_new_double_s((double)value / 100.0, buf);
+}
+
+int intake_put_money(struct json_object *obj, const char *key, cents_t value)
+{
+    return intake_put(obj, key, intake_new_money(value));
+}
+
+int intake_put_quantity(struct json_object *obj, const char *key, int64_t milli)
+{
+    if (milli % 1000 == 0)
+        return intake_put_int(obj, key, milli / 1000);
+    char buf[32];
+    int n = snprintf(buf, sizeof buf, "%lld.%03lld", (long long)(milli / 1000),
+                     (long long)(milli % 1000));
+    while (n > 0 && buf[n - 1] == '0')
+        buf[--n] = '\0'; /* "2.500" -> "2.5" */
+    return intake_put(obj, key, json_object_new_double_s((double)milli / 1000.0, buf));
+}

@@ -1,0 +1,852 @@
+#include "intake/parse_enrollment.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "intake/codes.h"
+#include "intake/json_read.h"
+
+#define P_PATH_ID "must equal the id in the path"
+
+static const char *const certification_names[] = {"20_or_more", "19_or_fewer"};
+static const char *const relationship_names[] = {"employee", "spouse", "child", "grandchild"};
+static const char *const coverage_kind_names[] = {"active", "cobra", "state_continuation"};
+static const char *const medicare_basis_names[] = {"age", "esrd", "disability"};
+static const char *const other_kind_names[] = {"group", "individual"};
+static const char *const other_relationship_names[] = {"employee", "dependent"};
+/* Indexed by enum drug_tier. */
+static const char *const tier_names[] = {"generic", "preferred_brand", "non_preferred", "specialty",
+                                         "excluded"};
+
+/* The record's id: valid and equal to the path's. */
+static void field_record_id(struct intake_reader *r, struct json_object *body, const char *key,
+                            const char *expected_id, char out[ID_LEN])
+{
+    if (intake_field(r, body, key, true, intake_value_id, out) == INTAKE_GOT && expected_id &&
+        strcmp(out, expected_id) != 0)
+        intake_report_key(r, key, P_PATH_ID);
+}
+
+/* A date that, when both are known, is not before `start`. */
+static bool field_date_not_before(struct intake_reader *r, struct json_object *obj, const char *key,
+                                  bool start_ok, date_t start, date_t *out)
+{
+    if (intake_field(r, obj, key, false, intake_value_date, out) != INTAKE_GOT)
+        return false;
+    if (start_ok && date_cmp(*out, start) < 0)
+        intake_report_key(r, key, "must not be before effective");
+    return true;
+}
+
+/* ---- group ---- */
+
+bool intake_parse_group(struct json_object *body, const char *expected_id, struct group *out,
+                        struct intake_field_errors *errs)
+{
+    static const char *const fields[] = {"group_id",
+                                         "name",
+                                         "state",
+                                         "employee_count",
+                                         "medicare_certification",
+                                         "dependent_to_30",
+                                         "cobra_applies",
+                                         "plan_id",
+                                         NULL};
+    memset(out, 0, sizeof *out);
+    struct intake_reader r;
+    intake_reader_init(&r, errs);
+    int before = intake_problem_count(&r);
+    if (!json_object_is_type(body, json_type_object)) {
+        intake_report(&r, INTAKE_P_OBJECT);
+        return false;
+    }
+    intake_reject_unknown(&r, body, fields);
+    field_record_id(&r, body, "group_id", expected_id, out->group_id);
+    intake_field(&r, body, "name", true, intake_value_name, out->name);
+    intake_field(&r, body, "state", true, intake_value_state, out->state);
+    struct intake_int_spec count = {0, 10000000, "must be an integer from 0 to 10000000",
+                                    &out->employee_count};
+    bool have_count =
+        intake_field(&r, body, "employee_count", true, intake_value_int, &count) == INTAKE_GOT;
+    int cert = 0;
+    struct intake_enum_spec certs = {certification_names, 2, "must be 20_or_more or 19_or_fewer",
+                                     &cert};
+    intake_field(&r, body, "medicare_certification", true, intake_value_enum, &certs);
+    out->medicare_certification = (enum medicare_certification)cert;
+    intake_field(&r, body, "dependent_to_30", false, intake_value_bool, &out->dependent_to_30);
+    /* Derived (COBRA applies to 20 or more employees); accepted so that a
+     * record read with GET can be sent back with PUT, but never trusted. */
+    bool cobra;
+    if (intake_field(&r, body, "cobra_applies", false, intake_value_bool, &cobra) == INTAKE_GOT &&
+        have_count && cobra != group_cobra_applies(out))
+        intake_report_key(&r, "cobra_applies",
+                          "must be true exactly when employee_count is 20 or more");
+    intake_field(&r, body, "plan_id", true, intake_value_id, out->plan_id);
+    return intake_problem_count(&r) == before;
+}
+
+/* ---- member ---- */
+
+static void parse_coverage_span(struct intake_reader *r, struct json_object *o,
+                                struct coverage_span *span)
+{
+    static const char *const fields[] = {
+        "plan_id", "effective", "termination_event", "kind", "qualifying_event", "months", NULL};
+    intake_reject_unknown(r, o, fields);
+    intake_field(r, o, "plan_id", true, intake_value_id, span->plan_id);
+    bool have_effective =
+        intake_field(r, o, "effective", true, intake_value_date, &span->effective) == INTAKE_GOT;
+    span->has_termination_event = field_date_not_before(r, o, "termination_event", have_effective,
+                                                        span->effective, &span->termination_event);
+    int kind = -1;
+    struct intake_enum_spec kinds = {coverage_kind_names, 3,
+                                     "must be active, cobra or state_continuation", &kind};
+    if (intake_field(r, o, "kind", true, intake_value_enum, &kinds) == INTAKE_GOT)
+        span->kind = (enum coverage_kind)kind;
+    else
+        kind = -1;
+    /* COBRA spans carry their qualifying event and 18, 29 or 36 months
+     * (manual § IV "COBRA Continuation"); no other span does. */
+    if (kind == COVERAGE_COBRA) {
+        intake_field(r, o, "qualifying_event", true, intake_value_date, &span->qualifying_event);
+        struct intake_int_spec months = {18, 36, "must be 18, 29 or 36", &span->months};
+        if (intake_field(r, o, "months", true, intake_value_int, &months) == INTAKE_GOT &&
+            span->months != 18 && span->months != 29 && span->months != 36)
+            intake_report_key(r, "months", "must be 18, 29 or 36");
+    } else if (kind >= 0) {
+        if (intake_member(o, "qualifying_event"))
+            intake_report_key(r, "qualifying_event", "only allowed when kind is cobra");
+        if (intake_member(o, "months"))
+            intake_report_key(r, "months", "only allowed when kind is cobra");
+    }
+}
+
+static void parse_medicare(struct intake_reader *r, struct json_object *body, struct medicare *m)
+{
+    static const char *const fields[] = {"basis", "entitlement_date", NULL};
+    size_t mark;
+    struct json_object *o = intake_enter_object(r, body, "medicare", false, &mark);
+    if (!o)
+        return;
+    m->present = true;
+    intake_reject_unknown(r, o, fields);
+    int basis = 0;
+    struct intake_enum_spec bases = {medicare_basis_names, 3, "must be age, esrd or disability",
+                                     &basis};
+    intake_field(r, o, "basis", true, intake_value_enum, &bases);
+    m->basis = (enum medicare_basis)basis;
+    intake_field(r, o, "entitlement_date", true, intake_value_date, &m->entitlement_date);
+    intake_path_pop(&r->path, mark);
+}
+
+static void parse_other_coverage(struct intake_reader *r, struct json_object *o,
+                                 struct other_coverage *oc)
+{
+    static const char *const fields[] = {
+        "payer_name", "kind",        "relationship", "holder_birth_date",
+        "effective",  "termination", "cobra",        "active_employment",
+        NULL};
+    intake_reject_unknown(r, o, fields);
+    intake_field(r, o, "payer_name", true, intake_value_name, oc->payer_name);
+    int kind = 0, rel = 0;
+    struct intake_enum_spec kinds = {other_kind_names, 2, "must be group or individual", &kind};
+    struct intake_enum_spec rels = {other_relationship_names, 2, "must be employee or dependent",
+                                    &rel};
+    intake_field(r, o, "kind", true, intake_value_enum, &kinds);
+    intake_field(r, o, "relationship", true, intake_value_enum, &rels);
+    oc->kind = (enum other_coverage_kind)kind;
+    oc->relationship = (enum other_coverage_relationship)rel;
+    oc->has_holder_birth_date = intake_field(r, o, "holder_birth_date", false, intake_value_date,
+                                             &oc->holder_birth_date) == INTAKE_GOT;
+    bool have_effective =
+        intake_field(r, o, "effective", true, intake_value_date, &oc->effective) == INTAKE_GOT;
+    oc->has_termination =
+        field_date_not_before(r, o, "termination", have_effective, oc->effective, &oc->termination);
+    intake_field(r, o, "cobra", false, intake_value_bool, &oc->cobra);
+    intake_field(r, o, "active_employment", false, intake_value_bool, &oc->active_employment);
+}
+
+/* Array of objects under key, each checked by parse into items of size
+ * `size` (at most max of them). Returns how many were stored. */
+static int parse_object_list(struct intake_reader *r, struct json_object *body, const char *key,
+                             bool required, size_t max, const char *count_problem,
+                             void (*parse)(struct intake_reader *, struct json_object *, void *),
+                             void *items, size_t size)
+{
+    size_t mark, n;
+    struct json_object *a =
+        intake_enter_array(r, body, key, required, 0, max, count_problem, &mark, &n);
+    if (!a)
+        return 0;
+    for (size_t i = 0; i < n && i < max; i++) {
+        size_t item = intake_path_push_index(&r->path, i);
+        struct json_object *o;
+        if (intake_value_object(r, json_object_array_get_idx(a, i), &o))
+            parse(r, o, (char *)items + i * size);
+        intake_path_pop(&r->path, item);
+    }
+    intake_path_pop(&r->path, mark);
+    return n < max ? (int)n : (int)max;
+}
+
+static void parse_span_item(struct intake_reader *r, struct json_object *o, void *out)
+{
+    parse_coverage_span(r, o, out);
+}
+
+static void parse_other_item(struct intake_reader *r, struct json_object *o, void *out)
+{
+    parse_other_coverage(r, o, out);
+}
+
+bool intake_parse_member(struct json_object *body, const char *expected_id, struct member *out,
+                         struct intake_field_errors *errs)
+{
+    static const char *const fields[] = {"member_id",
+                                         "subscriber_id",
+                                         "group_id",
+                                         "relationship",
+                                         "first_name",
+                                         "last_name",
+                                         "birth_date",
+                                         "state",
+                                         "student",
+                                         "lives_with_employee",
+                                         "married_on",
+                                         "has_own_dependent",
+                                         "handicapped_certified",
+                                         "coverage",
+                                         "medicare",
+                                         "other_coverage",
+                                         NULL};
+    memset(out, 0, sizeof *out);
+    struct intake_reader r;
+    intake_reader_init(&r, errs);
+    int before = intake_problem_count(&r);
+    if (!json_object_is_type(body, json_type_object)) {
+        intake_report(&r, INTAKE_P_OBJECT);
+        return false;
+    }
+    intake_reject_unknown(&r, body, fields);
+    int problems = intake_problem_count(&r);
+    field_record_id(&r, body, "member_id", expected_id, out->member_id);
+    bool have_ids = intake_problem_count(&r) == problems;
+    have_ids &= intake_field(&r, body, "subscriber_id", true, intake_value_id,
+                             out->subscriber_id) == INTAKE_GOT;
+    intake_field(&r, body, "group_id", true, intake_value_id, out->group_id);
+    int rel = -1;
+    struct intake_enum_spec rels = {relationship_names, 4,
+                                    "must be employee, spouse, child or grandchild", &rel};
+    if (intake_field(&r, body, "relationship", true, intake_value_enum, &rels) == INTAKE_GOT)
+        out->relationship = (enum relationship)rel;
+    else
+        rel = -1;
+    /* API.md: the subscriber's own record has member_id = subscriber_id and
+     * relationship employee; a dependent's never does. */
+    if (have_ids && rel >= 0) {
+        bool self = strcmp(out->member_id, out->subscriber_id) == 0;
+        if (self && rel != REL_EMPLOYEE)
+            intake_report_key(&r, "relationship",
+                              "must be employee when member_id equals subscriber_id");
+        else if (!self && rel == REL_EMPLOYEE)
+            intake_report_key(&r, "subscriber_id", "must equal member_id for an employee");
+    }
+    intake_field(&r, body, "first_name", true, intake_value_name, out->first_name);
+    intake_field(&r, body, "last_name", true, intake_value_name, out->last_name);
+    intake_field(&r, body, "birth_date", true, intake_value_date, &out->birth_date);
+    intake_field(&r, body, "state", true, intake_value_state, out->state);
+    intake_field(&r, body, "student", false, intake_value_bool, &out->student);
+    intake_field(&r, body, "lives_with_employee", false, intake_value_bool,
+                 &out->lives_with_employee);
+    out->has_married_on = intake_field(&r, body, "married_on", false, intake_value_date,
+                                       &out->married_on) == INTAKE_GOT;
+    intake_field(&r, body, "has_own_dependent", false, intake_value_bool, &out->has_own_dependent);
+    intake_field(&r, body, "handicapped_certified", false, intake_value_bool,
+                 &out->handicapped_certified);
+    out->n_coverage = parse_object_list(&r, body, "coverage", true, MAX_COVERAGE_SPANS,
+                                        "must have at most 20 spans", parse_span_item,
+                                        out->coverage, sizeof *out->coverage);
+    parse_medicare(&r, body, &out->medicare);
+    out->n_other_coverage = parse_object_list(&r, body, "other_coverage", false, MAX_OTHER_COVERAGE,
+                                              "must have at most 8 entries", parse_other_item,
+                                              out->other_coverage, sizeof *out->other_coverage);
+    return intake_problem_count(&r) == before;
+}
+
+/* ---- plan ---- */
+
+static void parse_tier_terms(struct intake_reader *r, struct json_object *body, const char *key,
+                             bool out_of_network, struct tier_terms *t)
+{
+    static const char *const in_fields[] = {"deductible_individual", "deductible_family",
+                                            "oop_max_individual",    "oop_max_family",
+                                            "coinsurance_percent",   NULL};
+    static const char *const out_fields[] = {"deductible_individual",
+                                             "deductible_family",
+                                             "oop_max_individual",
+                                             "oop_max_family",
+                                             "coinsurance_percent",
+                                             "allowed_percent",
+                                             NULL};
+    size_t mark;
+    struct json_object *o = intake_enter_object(r, body, key, true, &mark);
+    if (!o)
+        return;
+    intake_reject_unknown(r, o, out_of_network ? out_fields : in_fields);
+    intake_field(r, o, "deductible_individual", true, intake_value_money,
+                 &t->deductible_individual);
+    intake_field(r, o, "deductible_family", true, intake_value_money, &t->deductible_family);
+    intake_field(r, o, "oop_max_individual", true, intake_value_money, &t->oop_max_individual);
+    intake_field(r, o, "oop_max_family", true, intake_value_money, &t->oop_max_family);
+    struct intake_int_spec coins = {0, 100, "must be an integer from 0 to 100",
+                                    &t->coinsurance_percent};
+    intake_field(r, o, "coinsurance_percent", true, intake_value_int, &coins);
+    if (out_of_network) {
+        struct intake_int_spec allowed = {0, 100, "must be an integer from 0 to 100",
+                                          &t->allowed_percent};
+        intake_field(r, o, "allowed_percent", true, intake_value_int, &allowed);
+    }
+    intake_path_pop(&r->path, mark);
+}
+
+static void parse_copay_rule(struct intake_reader *r, struct json_object *o, void *out)
+{
+    static const char *const fields[] = {"procedure_codes", "amount", NULL};
+    struct copay_rule *rule = out;
+    intake_reject_unknown(r, o, fields);
+    size_t mark, n;
+    struct json_object *codes = intake_enter_array(
+        r, o, "procedure_codes", true, 1, MAX_COPAY_CODES, "must have 1 to 64 codes", &mark, &n);
+    if (codes) {
+        for (size_t i = 0; i < n && i < MAX_COPAY_CODES; i++)
+            intake_item(r, codes, i, intake_value_procedure, rule->procedure_codes[i]);
+        rule->n_procedure_codes = n < MAX_COPAY_CODES ? (int)n : MAX_COPAY_CODES;
+        intake_path_pop(&r->path, mark);
+    }
+    intake_field(r, o, "amount", true, intake_value_money, &rule->amount);
+}
+
+static void parse_pharmacy_tiers(struct intake_reader *r, struct json_object *body,
+                                 struct pharmacy_tier_terms tiers[DRUG_TIER_PRICED])
+{
+    static const char *const fields[] = {"generic", "preferred_brand", "non_preferred", "specialty",
+                                         NULL};
+    static const char *const term_fields[] = {"copay", "coinsurance_percent", NULL};
+    size_t mark;
+    struct json_object *o = intake_enter_object(r, body, "pharmacy", true, &mark);
+    if (!o)
+        return;
+    intake_reject_unknown(r, o, fields);
+    for (int t = 0; t < DRUG_TIER_PRICED; t++) {
+        size_t tier_mark;
+        struct json_object *terms = intake_enter_object(r, o, tier_names[t], true, &tier_mark);
+        if (!terms)
+            continue;
+        intake_reject_unknown(r, terms, term_fields);
+        struct intake_int_spec coins = {0, 100, "must be an integer from 0 to 100",
+                                        &tiers[t].coinsurance_percent};
+        bool has_copay = intake_member(terms, "copay") != NULL;
+        bool has_coins = intake_member(terms, "coinsurance_percent") != NULL;
+        if (has_copay == has_coins)
+            intake_report(r, "must have exactly one of copay or coinsurance_percent");
+        else if (has_copay)
+            tiers[t].is_copay = intake_field(r, terms, "copay", true, intake_value_money,
+                                             &tiers[t].copay) == INTAKE_GOT;
+        else
+            intake_field(r, terms, "coinsurance_percent", true, intake_value_int, &coins);
+        intake_path_pop(&r->path, tier_mark);
+    }
+    intake_path_pop(&r->path, mark);
+}
+
+static int fee_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct fee_entry *)a)->procedure_code,
+                  ((const struct fee_entry *)b)->procedure_code);
+}
+
+static int formulary_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct formulary_entry *)a)->ndc,
+                  ((const struct formulary_entry *)b)->ndc);
+}
+
+/*
+ * A map object under key (fee_schedule, formulary): checks its size and
+ * returns it with *n entries, or NULL when absent or reported. Pushes key.
+ */
+static struct json_object *enter_map(struct intake_reader *r, struct json_object *body,
+                                     const char *key, size_t *mark, size_t *n)
+{
+    struct json_object *o = intake_enter_object(r, body, key, false, mark);
+    *n = 0;
+    if (!o)
+        return NULL;
+    *n = (size_t)json_object_object_length(o);
+    if (*n > INTAKE_MAX_MAP_ENTRIES) {
+        intake_report(r, "must have at most 100000 entries");
+        intake_path_pop(&r->path, *mark);
+        return NULL;
+    }
+    return o;
+}
+
+/* Two keys that normalise to the same code ("0071-0155-23" and
+ * "00071015523") would be one entry with two prices: refused. Entries are
+ * sorted; `code` gives an entry's key (empty for a key already reported as
+ * malformed). Reports at map["code"]. */
+static void report_normalised_duplicates(struct intake_reader *r, const void *entries, size_t n,
+                                         size_t size, const char *(*code)(const void *))
+{
+    for (size_t i = 1; i < n; i++) {
+        const char *prev = code((const char *)entries + (i - 1) * size);
+        const char *cur = code((const char *)entries + i * size);
+        if (cur[0] != '\0' && strcmp(prev, cur) == 0 &&
+            (i < 2 || strcmp(code((const char *)entries + (i - 2) * size), cur) != 0)) {
+            size_t mark = intake_path_push_map_key(&r->path, cur, strlen(cur));
+            intake_report(r, "is duplicated");
+            intake_path_pop(&r->path, mark);
+        }
+    }
+}
+
+static const char *fee_code(const void *e)
+{
+    return ((const struct fee_entry *)e)->procedure_code;
+}
+static const char *formulary_code(const void *e)
+{
+    return ((const struct formulary_entry *)e)->ndc;
+}
+
+/* Returns false only when out of memory. */
+static bool parse_fee_schedule(struct intake_reader *r, struct json_object *body, struct plan *plan)
+{
+    size_t mark, n;
+    struct json_object *map = enter_map(r, body, "fee_schedule", &mark, &n);
+    if (!map)
+        return true;
+    if (n > 0) {
+        plan->fee_schedule = calloc(n, sizeof *plan->fee_schedule);
+        if (!plan->fee_schedule) {
+            intake_path_pop(&r->path, mark);
+            return false;
+        }
+    }
+    size_t i = 0;
+    json_object_object_foreach(map, key, val)
+    {
+        struct fee_entry *e = &plan->fee_schedule[i++];
+        size_t key_mark = intake_path_push_map_key(&r->path, key, strlen(key));
+        if (!intake_procedure_normalize(key, strlen(key), e->procedure_code))
+            intake_report(r, "key must be a 5-character CPT or HCPCS code");
+        else
+            intake_value_money(r, val, &e->allowed);
+        intake_path_pop(&r->path, key_mark);
+    }
+    plan->n_fee_schedule = n;
+    qsort(plan->fee_schedule, n, sizeof *plan->fee_schedule, fee_cmp);
+    report_normalised_duplicates(r, plan->fee_schedule, n, sizeof *plan->fee_schedule, fee_code);
+    intake_path_pop(&r->path, mark);
+    return true;
+}
+
+static void parse_formulary_entry(struct intake_reader *r, struct json_object *val,
+                                  struct formulary_entry *e)
+{
+    static const char *const fields[] = {"tier", "unit_price", NULL};
+    struct json_object *o;
+    if (!intake_value_object(r, val, &o))
+        return;
+    intake_reject_unknown(r, o, fields);
+    int tier = -1;
+    struct intake_enum_spec tiers = {
+        tier_names, 5, "must be generic, preferred_brand, non_preferred, specialty or excluded",
+        &tier};
+    if (intake_field(r, o, "tier", true, intake_value_enum, &tiers) != INTAKE_GOT)
+        return;
+    e->tier = (enum drug_tier)tier;
+    /* Excluded drugs carry no price (model.h); every other tier needs one. */
+    if (tier == TIER_EXCLUDED) {
+        if (intake_member(o, "unit_price"))
+            intake_report_key(r, "unit_price", "not allowed for an excluded drug");
+    } else {
+        e->has_unit_price = intake_field(r, o, "unit_price", true, intake_value_money,
+                                         &e->unit_price) == INTAKE_GOT;
+    }
+}
+
+static bool parse_formulary(struct intake_reader *r, struct json_object *body, struct plan *plan)
+{
+    size_t mark, n;
+    struct json_object *map = enter_map(r, body, "formulary", &mark, &n);
+    if (!map)
+        return true;
+    if (n > 0) {
+        plan->formulary = calloc(n, sizeof *plan->formulary);
+        if (!plan->formulary) {
+            intake_path_pop(&r->path, mark);
+            return false;
+        }
+    }
+    size_t i = 0;
+    json_object_object_foreach(map, key, val)
+    {
+        struct formulary_entry *e = &plan->formulary[i++];
+        size_t key_mark = intake_path_push_map_key(&r->path, key, strlen(key));
+        if (!intake_ndc_normalize(key, strlen(key), e->ndc))
+            intake_report(r, "key must be an NDC in 4-4-2, 5-3-2, 5-4-1 or 5-4-2 form");
+        else
+            parse_formulary_entry(r, val, e);
+        intake_path_pop(&r->path, key_mark);
+    }
+    plan->n_formulary = n;
+    qsort(plan->formulary, n, sizeof *plan->formulary, formulary_cmp);
+    report_normalised_duplicates(r, plan->formulary, n, sizeof *plan->formulary, formulary_code);
+    intake_path_pop(&r->path, mark);
+    return true;
+}
+
+static void parse_copays(struct intake_reader *r, struct json_object *body, struct plan *plan)
+{
+    plan->n_copays = parse_object_list(r, body, "copays", false, MAX_COPAY_RULES,
+                                       "must have at most 16 copay rules", parse_copay_rule,
+                                       plan->copays, sizeof *plan->copays);
+}
+
+enum intake_status intake_parse_plan(struct json_object *body, const char *expected_id,
+                                     struct plan *out, struct intake_field_errors *errs)
+{
+    static const char *const fields[] = {"plan_id",
+                                         "name",
+                                         "in_network",
+                                         "out_of_network",
+                                         "copays",
+                                         "fee_schedule",
+                                         "medical_filing_limit_days",
+                                         "pend_days",
+                                         "pharmacy",
+                                         "formulary",
+                                         NULL};
+    memset(out, 0, sizeof *out);
+    struct intake_reader r;
+    intake_reader_init(&r, errs);
+    int before = intake_problem_count(&r);
+    if (!json_object_is_type(body, json_type_object)) {
+        intake_report(&r, INTAKE_P_OBJECT);
+        return INTAKE_INVALID;
+    }
+    intake_reject_unknown(&r, body, fields);
+    field_record_id(&r, body, "plan_id", expected_id, out->plan_id);
+    intake_field(&r, body, "name", true, intake_value_name, out->name);
+    parse_tier_terms(&r, body, "in_network", false, &out->in_network);
+    parse_tier_terms(&r, body, "out_of_network", true, &out->out_of_network);
+    parse_copays(&r, body, out);
+    /* Defaults when absent: the manual's one-year filing limit and 45 days
+     * to answer a request for information (API.md "Plan"). */
+    out->medical_filing_limit_days = 365;
+    out->pend_days = 45;
+    struct intake_int_spec filing = {1, 3650, "must be an integer from 1 to 3650",
+                                     &out->medical_filing_limit_days};
+    intake_field(&r, body, "medical_filing_limit_days", false, intake_value_int, &filing);
+    struct intake_int_spec pend = {1, 365, "must be an integer from 1 to 365", &out->pend_days};
+    intake_field(&r, body, "pend_days", false, intake_value_int, &pend);
+    parse_pharmacy_tiers(&r, body, out->pharmacy);
+    if (!parse_fee_schedule(&r, body, out) || !parse_formulary(&r, body, out)) {
+        plan_free(out);
+        return INTAKE_NO_MEMORY;
+    }
+    if (intake_problem_count(&r) != before) {
+        plan_free(out);
+        return INTAKE_INVALID;
+    }
+    return INTAKE_OK;
+}
+
+/* ---- from bytes ---- */
+
+static const char *const problems_reason = "the record has problems listed in fields";
+
+static enum intake_status edge(const char *bytes, size_t len, struct json_object **body,
+                               struct intake_field_errors *errs, const char **reason)
+{
+    intake_field_errors_init(errs);
+    return intake_json_parse(bytes, len, body, errs, reason);
+}
+
+static enum intake_status finish(struct json_object *body, bool parsed,
+                                 const struct intake_field_errors *errs, const char **reason)
+{
+    json_object_put(body);
+    if (!parsed || intake_field_errors_any(errs)) {
+        if (reason)
+            *reason = problems_reason;
+        return INTAKE_INVALID;
+    }
+    return INTAKE_OK;
+}
+
+enum intake_status intake_group_from_body(const char *bytes, size_t len, const char *expected_id,
+                                          struct group *out, struct intake_field_errors *errs,
+                                          const char **reason)
+{
+    struct json_object *body;
+    enum intake_status status = edge(bytes, len, &body, errs, reason);
+    if (status != INTAKE_OK)
+        return status;
+    return finish(body, intake_parse_group(body, expected_id, out, errs), errs, reason);
+}
+
+enum intake_status intake_member_from_body(const char *bytes, size_t len, const char *expected_id,
+                                           struct member *out, struct intake_field_errors *errs,
+                                           const char **reason)
+{
+    struct json_object *body;
+    enum intake_status status = edge(bytes, len, &body, errs, reason);
+    if (status != INTAKE_OK)
+        return status;
+    return finish(body, intake_parse_member(body, expected_id, out, errs), errs, reason);
+}
+
+enum intake_status intake_plan_from_body(const char *bytes, size_t len, const char *expected_id,
+                                         struct plan *out, struct intake_field_errors *errs,
+                                         const char **reason)
+{
+    struct json_object *body;
+    enum intake_status status = edge(bytes, len, &body, errs, reason);
+    if (status != INTAKE_OK)
+        return status;
+    status = intake_parse_plan(body, expected_id, out, errs);
+    json_object_put(body);
+    if (status == INTAKE_OK && intake_field_errors_any(errs)) {
+        plan_free(out); /* duplicate keys found at the edge */
+        status = INTAKE_INVALID;
+    }
+    if (status == INTAKE_INVALID && reason)
+        *reason = problems_reason;
+    else if (status == INTAKE_NO_MEMORY && reason)
+        *reason = "out of memory";
+    return status;
+}
+
+/* ---- canonical JSON ---- */
+
+static int put_date_or_null(struct json_object *o, const char *key, bool has, date_t d)
+{
+    return has ? intake_put_date(o, key, d) : intake_put_null(o, key);
+}
+
+struct json_object *intake_group_to_json(const struct group *g)
+{
+    struct json_object *o = json_object_new_object();
+    if (!o || intake_put_string(o, "group_id", g->group_id) ||
+        intake_put_string(o, "name", g->name) || intake_put_string(o, "state", g->state) ||
+        intake_put_int(o, "employee_count", g->employee_count) ||
+        intake_put_string(o, "medicare_certification",
+                          certification_names[g->medicare_certification]) ||
+        intake_put_bool(o, "dependent_to_30", g->dependent_to_30) ||
+        intake_put_bool(o, "cobra_applies", group_cobra_applies(g)) ||
+        intake_put_string(o, "plan_id", g->plan_id)) {
+        json_object_put(o);
+        return NULL;
+    }
+    return o;
+}
+
+static struct json_object *span_to_json(const struct coverage_span *s)
+{
+    struct json_object *o = json_object_new_object();
+    if (!o || intake_put_string(o, "plan_id", s->plan_id) ||
+        intake_put_date(o, "effective", s->effective) ||
+        put_date_or_null(o, "termination_event", s->has_termination_event, s->termination_event) ||
+        intake_put_string(o, "kind", coverage_kind_names[s->kind]) ||
+        (s->kind == COVERAGE_COBRA &&
+         (intake_put_date(o, "qualifying_event", s->qualifying_event) ||
+          intake_put_int(o, "months", s->months)))) {
+        json_object_put(o);
+        return NULL;
+    }
+    return o;
+}
+
+static struct json_object *other_coverage_to_json(const struct other_coverage *c)
+{
+    struct json_object *o = json_object_new_object();
+    if (!o || intake_put_string(o, "payer_name", c->payer_name) ||
+        intake_put_string(o, "kind", other_kind_names[c->kind]) ||
+        intake_put_string(o, "relationship", other_relationship_names[c->relationship]) ||
+        put_date_or_null(o, "holder_birth_date", c->has_holder_birth_date, c->holder_birth_date) ||
+        intake_put_date(o, "effective", c->effective) ||
+        put_date_or_null(o, "termination", c->has_termination, c->termination) ||
+        intake_put_bool(o, "cobra", c->cobra) ||
+        intake_put_bool(o, "active_employment", c->active_employment)) {
+        json_object_put(o);
+        return NULL;
+    }
+    return o;
+}
+
+static struct json_object *medicare_to_json(const struct medicare *m)
+{
+    struct json_object *o = json_object_new_object();
+    if (!o || intake_put_string(o, "basis", medicare_basis_names[m->basis]) ||
+        intake_put_date(o, "entitlement_date", m->entitlement_date)) {
+        json_object_put(o);
+        return NULL;
+    }
+    return o;
+}
+
+struct json_object *intake_member_to_json(const struct member *m)
+{
+    struct json_object *o = json_object_new_object();
+    struct json_object *coverage = json_object_new_array();
+    struct json_object *other = json_object_new_array();
+    if (!o || !coverage || !other)
+        goto fail;
+    for (int i = 0; i < m->n_coverage; i++)
+        if (intake_append(coverage, span_to_json(&m->coverage[i])))
+            goto fail;
+    for (int i = 0; i < m->n_other_coverage; i++)
+        if (intake_append(other, other_coverage_to_json(&m->other_coverage[i])))
+            goto fail;
+    if (intake_put_string(o, "member_id", m->member_id) ||
+        intake_put_string(o, "subscriber_id", m->subscriber_id) ||
+        intake_put_string(o, "group_id", m->group_id) ||
+        intake_put_string(o, "relationship", relationship_names[m->relationship]) ||
+        intake_put_string(o, "first_name", m->first_name) ||
+        intake_put_string(o, "last_name", m->last_name) ||
+        intake_put_date(o, "birth_date", m->birth_date) ||
+        intake_put_string(o, "state", m->state) || intake_put_bool(o, "student", m->student) ||
+        intake_put_bool(o, "lives_with_employee", m->lives_with_employee) ||
+        put_date_or_null(o, "married_on", m->has_married_on, m->married_on) ||
+        intake_put_bool(o, "has_own_dependent", m->has_own_dependent) ||
+        intake_put_bool(o, "handicapped_certified", m->handicapped_certified))
+        goto fail;
+    int rc = intake_put(o, "coverage", coverage);
+    coverage = NULL; /* owned by o, or freed */
+    if (rc)
+        goto fail;
+    if (m->medicare.present ? intake_put(o, "medicare", medicare_to_json(&m->medicare))
+                            : intake_put_null(o, "medicare"))
+        goto fail;
+    rc = intake_put(o, "other_coverage", other);
+    other = NULL;
+    if (rc)
+        goto fail;
+    return o;
+fail:
+    json_object_put(coverage);
+    json_object_put(other);
+    json_object_put(o);
+    return NULL;
+}
+
+static struct json_object *tier_terms_to_json(const struct tier_terms *t, bool out_of_network)
+{
+    struct json_object *o = json_object_new_object();
+    if (!o || intake_put_money(o, "deductible_individual", t->deductible_individual) ||
+        intake_put_money(o, "deductible_family", t->deductible_family) ||
+        intake_put_money(o, "oop_max_individual", t->oop_max_individual) ||
+        intake_put_money(o, "oop_max_family", t->oop_max_family) ||
+        intake_put_int(o, "coinsurance_percent", t->coinsurance_percent) ||
+        (out_of_network && intake_put_int(o, "allowed_percent", t->allowed_percent))) {
+        json_object_put(o);
+        return NULL;
+    }
+    return o;
+}
+
+static struct json_object *copays_to_json(const struct plan *p)
+{
+    struct json_object *a = json_object_new_array();
+    if (!a)
+        return NULL;
+    for (int i = 0; i < p->n_copays; i++) {
+        const struct copay_rule *rule = &p->copays[i];
+        struct json_object *o = json_object_new_object();
+        struct json_object *codes = json_object_new_array();
+        if (intake_append(a, o)) {
+            json_object_put(codes);
+            goto fail;
+        }
+        if (intake_put(o, "procedure_codes", codes))
+            goto fail;
+        for (int j = 0; j < rule->n_procedure_codes; j++)
+            if (intake_append(codes, json_object_new_string(rule->procedure_codes[j])))
+                goto fail;
+        if (intake_put_money(o, "amount", rule->amount))
+            goto fail;
+    }
+    return a;
+fail:
+    json_object_put(a);
+    return NULL;
+}
+
+static struct json_object *pharmacy_tiers_to_json(const struct plan *p)
+{
+    struct json_object *o = json_object_new_object();
+    if (!o)
+        return NULL;
+    for (int t = 0; t < DRUG_TIER_PRICED; t++) {
+        struct json_object *terms = json_object_new_object();
+        if (intake_put(o, tier_names[t], terms) ||
+            (p->pharmacy[t].is_copay ? intake_put_money(terms, "copay", p->pharmacy[t].copay)
+                                     : intake_put_int(terms, "coinsurance_percent",
+                                                      p->pharmacy[t].coinsurance_percent))) {
+            json_object_put(o);
+            return NULL;
+        }
+    }
+    return o;
+}
+
+static struct json_object *fee_schedule_to_json(const struct plan *p)
+{
+    struct json_object *o = json_object_new_object();
+    if (!o)
+        return NULL;
+    for (size_t i = 0; i < p->n_fee_schedule; i++)
+        if (intake_put_money(o, p->fee_schedule[i].procedure_code, p->fee_schedule[i].allowed)) {
+            json_object_put(o);
+            return NULL;
+        }
+    return o;
+}
+
+static struct json_object *formulary_to_json(const struct plan *p)
+{
+    struct json_object *o = json_object_new_object();
+    if (!o)
+        return NULL;
+    for (size_t i = 0; i < p->n_formulary; i++) {
+        const struct formulary_entry *e = &p->formulary[i];
+        struct json_object *entry = json_object_new_object();
+        if (intake_put(o, e->ndc, entry) || intake_put_string(entry, "tier", tier_names[e->tier]) ||
+            (e->has_unit_price && intake_put_money(entry, "unit_price", e->unit_price))) {
+            json_object_put(o);
+            return NULL;
+        }
+    }
+    return o;
+}
+
+struct json_object *intake_plan_to_json(const struct plan *p)
+{
+    struct json_object *o = json_object_new_object();
+    if (!o || intake_put_string(o, "plan_id", p->plan_id) ||
+        intake_put_string(o, "name", p->name) ||
+        intake_put(o, "in_network", tier_terms_to_json(&p->in_network, false)) ||
+        intake_put(o, "out_of_network", tier_terms_to_json(&p->out_of_network, true)) ||
+        intake_put(o, "copays", copays_to_json(p)) ||
+        intake_put(o, "fee_schedule", fee_schedule_to_json(p)) ||
+        intake_put_int(o, "medical_filing_limit_days", p->medical_filing_limit_days) ||
+        intake_put_int(o, "pend_days", p->pend_days) ||
+        intake_put(o, "pharmacy", pharmacy_tiers_to_json(p)) ||
+        intake_put(o, "formulary", formulary_to_json(p))) {
+        json_object_put(o);
+        return NULL;
+    }
+    return o;
+}
