@@ -563,3 +563,240 @@ void claims_audit(struct call *call)
 {
     call_authenticate(call, audit_authed);
 }
+
+/* ---- GET /v1/claims (search) ---- */
+
+struct search_params {
+    char member_id[ID_LEN];
+    char status[128];
+    char type[128];
+    bool overdue;
+    bool has_from, has_to;
+    date_t from, to;
+    int limit;
+    char cursor[32];
+};
+
+static const char *const search_param_names[] = {"member_id",     "status",      "type",
+                                                 "overdue",       "received_from", "received_to",
+                                                 "limit",         "cursor"};
+
+/* Parses and checks the query; every problem goes to errs. */
+static void parse_search(const struct http_request *req, struct search_params *p,
+                         struct intake_field_errors *errs)
+{
+    memset(p, 0, sizeof *p);
+    p->limit = SEARCH_LIMIT_DEFAULT;
+    /* Unknown parameters are refused like unknown fields: a typo must not
+     * silently widen a search. */
+    for (const char *q = req->query; *q;) {
+        const char *amp = strchr(q, '&');
+        size_t len = amp ? (size_t)(amp - q) : strlen(q);
+        const char *eq = memchr(q, '=', len);
+        size_t klen = eq ? (size_t)(eq - q) : len;
+        bool known = false;
+        for (size_t i = 0; i < sizeof search_param_names / sizeof *search_param_names; i++)
+            known |= strlen(search_param_names[i]) == klen &&
+                     memcmp(search_param_names[i], q, klen) == 0;
+        if (!known && klen > 0) {
+            struct intake_path path;
+            intake_path_init(&path);
+            intake_path_push_key(&path, q, klen);
+            intake_field_errors_add(errs, path.text, "unknown parameter");
+        }
+        if (!amp)
+            break;
+        q = amp + 1;
+    }
+    char buf[128];
+    int rc;
+    if ((rc = http_query_get(req, "member_id", p->member_id, sizeof p->member_id)) < 0)
+        intake_field_errors_add(errs, "member_id", "must be a member id");
+    if ((rc = http_query_get(req, "status", buf, sizeof buf)) != 0) {
+        static const char *const statuses[] = {"received", "processing", "pended", "approved",
+                                               "denied"};
+        bool ok = false;
+        for (size_t i = 0; rc > 0 && i < 5; i++)
+            ok |= strcmp(buf, statuses[i]) == 0;
+        if (!ok)
+            intake_field_errors_add(errs, "status",
+                                    "must be received, processing, pended, approved or denied");
+        else
+            snprintf(p->status, sizeof p->status, "%s", buf);
+    }
+    if ((rc = http_query_get(req, "type", buf, sizeof buf)) != 0) {
+        if (rc < 0 || (strcmp(buf, "medical") != 0 && strcmp(buf, "pharmacy") != 0))
+            intake_field_errors_add(errs, "type", "must be medical or pharmacy");
+        else
+            snprintf(p->type, sizeof p->type, "%s", buf);
+    }
+    if ((rc = http_query_get(req, "overdue", buf, sizeof buf)) != 0) {
+        if (rc < 0 || (strcmp(buf, "true") != 0 && strcmp(buf, "false") != 0))
+            intake_field_errors_add(errs, "overdue", "must be true or false");
+        else
+            p->overdue = strcmp(buf, "true") == 0;
+    }
+    if ((rc = http_query_get(req, "received_from", buf, sizeof buf)) != 0) {
+        if (rc < 0 || !date_parse(buf, &p->from))
+            intake_field_errors_add(errs, "received_from", "must be a date YYYY-MM-DD");
+        else
+            p->has_from = true;
+    }
+    if ((rc = http_query_get(req, "received_to", buf, sizeof buf)) != 0) {
+        if (rc < 0 || !date_parse(buf, &p->to))
+            intake_field_errors_add(errs, "received_to", "must be a date YYYY-MM-DD");
+        else
+            p->has_to = true;
+    }
+    if (p->has_from && p->has_to && date_cmp(p->from, p->to) > 0)
+        intake_field_errors_add(errs, "received_to", "must not be before received_from");
+    if ((rc = http_query_get(req, "limit", buf, sizeof buf)) != 0) {
+        char *end;
+        long n = rc > 0 ? strtol(buf, &end, 10) : 0;
+        if (rc < 0 || !buf[0] || *end || n < 1 || n > SEARCH_LIMIT_MAX)
+            intake_field_errors_add(errs, "limit", "must be an integer from 1 to 500");
+        else
+            p->limit = (int)n;
+    }
+    if ((rc = http_query_get(req, "cursor", buf, sizeof buf)) != 0) {
+        if (rc < 0 || !buf[0] || strlen(buf) > 20 || strspn(buf, "0123456789") != strlen(buf))
+            intake_field_errors_add(errs, "cursor", "must be a cursor returned by a search");
+        else
+            snprintf(p->cursor, sizeof p->cursor, "%s", buf);
+    }
+}
+
+static void on_search(redisReply *reply, void *arg)
+{
+    struct call *call = arg;
+    struct read_state *rs = call->state;
+    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements < 1) {
+        if (reply && reply->type == REDIS_REPLY_ERROR)
+            log_error("search script failed: %s", reply->str);
+        call_unavailable(call);
+        return;
+    }
+    struct json_object *list = json_object_new_array();
+    for (size_t i = 1; i + 5 < reply->elements; i += 6) {
+        struct json_object *c = json_object_new_object();
+        static const char *const names[] = {"claim_id", "type", "member_id", "status",
+                                            "received_date", "target_date"};
+        for (int j = 0; j < 6; j++) {
+            const redisReply *e = reply->element[i + (size_t)j];
+            if (e->type == REDIS_REPLY_STRING)
+                json_object_object_add(c, names[j], json_object_new_string(e->str));
+        }
+        json_object_array_add(list, c);
+    }
+    json_object_object_add(rs->view, "claims", list);
+    const redisReply *next = reply->element[0];
+    json_object_object_add(rs->view, "next_cursor",
+                           next->type == REDIS_REPLY_STRING && next->str[0]
+                               ? json_object_new_string(next->str)
+                               : NULL);
+    struct json_object *view = rs->view;
+    rs->view = NULL;
+    call_json(call, 200, view);
+}
+
+struct search_state {
+    struct read_state rs; /* first: read_state_free frees it */
+    struct search_params p;
+};
+
+static void search_audited(struct call *call)
+{
+    struct search_state *ss = call->state;
+    struct search_params *p = &ss->p;
+    const struct principal *who = &call->who;
+    const char *prefix = prefix_of(call);
+    if (!call_audit_ok(call)) {
+        call_unavailable(call);
+        return;
+    }
+    char primary[KEY_LEN], preferred[KEY_LEN], claim_prefix[KEY_LEN];
+    char sub_filter[ID_LEN] = "", member_alt[ID_LEN] = "", npi_filter[NPI_LEN] = "";
+    snprintf(claim_prefix, sizeof claim_prefix, KEYF_CLAIM, prefix, "");
+    if (who->role == AUTH_PROVIDER) {
+        snprintf(primary, sizeof primary, KEYF_IDX_PROVIDER, prefix, who->npi);
+        snprintf(npi_filter, sizeof npi_filter, "%s", who->npi);
+    } else if (who->role == AUTH_MEMBER) {
+        /* Their own claims, and the family's when they are the subscriber. */
+        snprintf(sub_filter, sizeof sub_filter, "%s", who->member_id);
+        snprintf(member_alt, sizeof member_alt, "%s", who->member_id);
+        if (p->member_id[0])
+            snprintf(primary, sizeof primary, KEYF_IDX_MEMBER, prefix, p->member_id);
+        else
+            snprintf(primary, sizeof primary, KEYF_IDX_MEMBER, prefix, who->member_id);
+    } else if (p->member_id[0]) {
+        snprintf(primary, sizeof primary, KEYF_IDX_MEMBER, prefix, p->member_id);
+    } else if (p->status[0]) {
+        snprintf(primary, sizeof primary, KEYF_IDX_STATUS, prefix, p->status);
+    } else {
+        snprintf(primary, sizeof primary, KEYF_IDX_ALL, prefix);
+    }
+    if (who->role == AUTH_MEMBER && !p->member_id[0])
+        snprintf(preferred, sizeof preferred, KEYF_IDX_FAMILY, prefix, who->member_id);
+    else
+        snprintf(preferred, sizeof preferred, "%s", primary);
+
+    char lo[40], hi[40], limit[8], overdue[16] = "";
+    long long shift = 1LL << INDEX_SEQ_BITS;
+    if (p->cursor[0])
+        snprintf(lo, sizeof lo, "(%s", p->cursor);
+    else if (p->has_from)
+        snprintf(lo, sizeof lo, "%lld", (long long)p->from.days * shift);
+    else
+        snprintf(lo, sizeof lo, "-inf");
+    if (p->has_to)
+        snprintf(hi, sizeof hi, "%lld", ((long long)p->to.days + 1) * shift - 1);
+    else
+        snprintf(hi, sizeof hi, "+inf");
+    snprintf(limit, sizeof limit, "%d", p->limit);
+    if (p->overdue)
+        snprintf(overdue, sizeof overdue, "%d", (int)date_today_utc().days);
+    const char *keys[] = {primary, preferred};
+    const char *args[] = {lo,         hi,         limit,        p->status, p->type,
+                          p->member_id, sub_filter, member_alt, npi_filter, overdue,
+                          claim_prefix};
+    if (script_eval_async(call->app->redis, &script_search, on_search, call, 2, keys, 11, args,
+                          NULL) != 0)
+        call_unavailable(call);
+}
+
+static void search_free(void *p)
+{
+    struct search_state *ss = p;
+    if (ss && ss->rs.view)
+        json_object_put(ss->rs.view);
+    free(ss);
+}
+
+static void search_authed(struct call *call)
+{
+    struct search_state *ss = calloc(1, sizeof *ss);
+    struct intake_field_errors *errs = malloc(sizeof *errs);
+    if (!ss || !errs) {
+        free(ss);
+        free(errs);
+        call_error(call, 500, "internal", "out of memory");
+        return;
+    }
+    call->state = ss;
+    call->state_free = search_free;
+    intake_field_errors_init(errs);
+    parse_search(call->req, &ss->p, errs);
+    if (intake_field_errors_any(errs)) {
+        call_invalid(call, 422, "the search parameters are not valid", errs);
+        free(errs);
+        return;
+    }
+    free(errs);
+    ss->rs.view = json_object_new_object();
+    call_audit(call, NULL, "claim.search", search_audited);
+}
+
+void claims_search(struct call *call)
+{
+    call_authenticate(call, search_authed);
+}

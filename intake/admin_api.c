@@ -1,0 +1,618 @@
+/*
+ * Enrollment administration and tokens. Records are checked as strictly as
+ * claims (intake/parse_enrollment.c) and stored as their canonical JSON; a
+ * member's group, plans and subscriber must exist, so that adjudication
+ * never meets a dangling reference.
+ */
+#include "admin_api.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uuid/uuid.h>
+
+#include "intake/codes.h"
+#include "intake/json_edge.h"
+#include "intake/parse_enrollment.h"
+#include "log.h"
+#include "queue/keys.h"
+#include "queue/tokens.h"
+
+static const char *kind_name(enum record_kind kind)
+{
+    return kind == RECORD_GROUP ? "group" : kind == RECORD_MEMBER ? "member" : "plan";
+}
+
+static const char *key_format(enum record_kind kind)
+{
+    return kind == RECORD_GROUP ? KEYF_GROUP : kind == RECORD_MEMBER ? KEYF_MEMBER : KEYF_PLAN;
+}
+
+/* Record ids are 1..64 of [A-Za-z0-9._-] (docs/validation.md). */
+static bool valid_record_id(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 1 || n > 64)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-'))
+            return false;
+    }
+    return true;
+}
+
+struct put_state {
+    enum record_kind kind;
+    char *json;              /* canonical record */
+    struct member member;    /* RECORD_MEMBER */
+    struct group group;      /* RECORD_GROUP */
+    char old_subscriber[ID_LEN];
+    bool existed;
+};
+
+static void put_state_free(void *p)
+{
+    struct put_state *ps = p;
+    if (ps)
+        free(ps->json);
+    free(ps);
+}
+
+static void put_respond(struct call *call)
+{
+    struct put_state *ps = call->state;
+    if (!call_audit_ok(call)) {
+        call_unavailable(call);
+        return;
+    }
+    log_info("%s stored request_id=%s", kind_name(ps->kind), call->req->request_id);
+    call_respond(call, ps->existed ? 200 : 201, JSON_CONTENT_TYPE, ps->json, strlen(ps->json));
+}
+
+static void on_stored(redisReply *reply, void *arg)
+{
+    struct call *call = arg;
+    struct put_state *ps = call->state;
+    if (!reply || reply->type != REDIS_REPLY_ARRAY) {
+        call_unavailable(call);
+        return;
+    }
+    /* EXEC's first answer is SET ... GET: the previous record or nil. */
+    ps->existed = reply->elements > 0 && reply->element[0]->type == REDIS_REPLY_STRING;
+    char action[32];
+    snprintf(action, sizeof action, "%s.put", kind_name(ps->kind));
+    call->action = NULL;
+    call_audit(call, NULL, kind_name(ps->kind)[0] == 'g'   ? "group.put"
+                           : kind_name(ps->kind)[0] == 'm' ? "member.put"
+                                                           : "plan.put",
+               put_respond);
+}
+
+static void on_queued(redisReply *reply, void *arg)
+{
+    (void)reply;
+    (void)arg; /* MULTI and the queued commands: their answers come with EXEC */
+}
+
+/* Writes the record (and a member's family set) in one transaction. */
+static void store_record(struct call *call)
+{
+    struct put_state *ps = call->state;
+    struct rconn *rc = call->app->redis;
+    const char *prefix = call->app->cfg.key_prefix;
+    char key[KEY_LEN];
+    snprintf(key, sizeof key, key_format(ps->kind), prefix, call->path_id);
+    if (rconn_command(rc, on_queued, NULL, "MULTI") != 0) {
+        call_unavailable(call);
+        return;
+    }
+    rconn_command(rc, on_queued, NULL, "SET %s %s GET", key, ps->json);
+    if (ps->kind == RECORD_MEMBER) {
+        char fam[KEY_LEN];
+        if (ps->old_subscriber[0] && strcmp(ps->old_subscriber, ps->member.subscriber_id) != 0) {
+            snprintf(fam, sizeof fam, KEYF_FAMILY, prefix, ps->old_subscriber);
+            rconn_command(rc, on_queued, NULL, "SREM %s %s", fam, ps->member.member_id);
+        }
+        snprintf(fam, sizeof fam, KEYF_FAMILY, prefix, ps->member.subscriber_id);
+        rconn_command(rc, on_queued, NULL, "SADD %s %s", fam, ps->member.member_id);
+    }
+    if (rconn_command(rc, on_stored, call, "EXEC") != 0)
+        call_unavailable(call);
+}
+
+/* The member's references: MGET of group, subscriber (unless self), the
+ * member's current record (for a family change) and each coverage plan. */
+static void on_member_refs(redisReply *reply, void *arg)
+{
+    struct call *call = arg;
+    struct put_state *ps = call->state;
+    const struct member *m = &ps->member;
+    if (!reply || reply->type != REDIS_REPLY_ARRAY) {
+        call_unavailable(call);
+        return;
+    }
+    struct intake_field_errors *errs = malloc(sizeof *errs);
+    if (!errs) {
+        call_error(call, 500, "internal", "out of memory");
+        return;
+    }
+    intake_field_errors_init(errs);
+    size_t i = 0;
+    if (reply->element[i++]->type != REDIS_REPLY_STRING)
+        intake_field_errors_add(errs, "group_id", "is not a known group");
+    if (reply->element[i++]->type != REDIS_REPLY_STRING &&
+        strcmp(m->subscriber_id, m->member_id) != 0)
+        intake_field_errors_add(errs, "subscriber_id", "is not a known member");
+    const redisReply *current = reply->element[i++];
+    if (current->type == REDIS_REPLY_STRING) {
+        struct json_object *old = json_tokener_parse(current->str), *sub = NULL;
+        if (old && json_object_object_get_ex(old, "subscriber_id", &sub))
+            snprintf(ps->old_subscriber, sizeof ps->old_subscriber, "%s",
+                     json_object_get_string(sub));
+        if (old)
+            json_object_put(old);
+    }
+    for (int c = 0; c < m->n_coverage && i < reply->elements; c++, i++) {
+        if (reply->element[i]->type != REDIS_REPLY_STRING) {
+            char path[64];
+            snprintf(path, sizeof path, "coverage[%d].plan_id", c);
+            intake_field_errors_add(errs, path, "is not a known plan");
+        }
+    }
+    if (intake_field_errors_any(errs)) {
+        call_invalid(call, 422, "the record refers to records that do not exist", errs);
+        free(errs);
+        return;
+    }
+    free(errs);
+    store_record(call);
+}
+
+static void on_group_plan(redisReply *reply, void *arg)
+{
+    struct call *call = arg;
+    if (!reply || (reply->type != REDIS_REPLY_INTEGER)) {
+        call_unavailable(call);
+        return;
+    }
+    if (reply->integer == 0) {
+        struct intake_field_errors *errs = malloc(sizeof *errs);
+        if (!errs) {
+            call_error(call, 500, "internal", "out of memory");
+            return;
+        }
+        intake_field_errors_init(errs);
+        intake_field_errors_add(errs, "plan_id", "is not a known plan");
+        call_invalid(call, 422, "the record refers to records that do not exist", errs);
+        free(errs);
+        return;
+    }
+    store_record(call);
+}
+
+static void put_authed(struct call *call)
+{
+    struct put_state *ps = call->state;
+    if (call->who.role != AUTH_ADMIN) {
+        call_forbidden(call);
+        return;
+    }
+    if (!valid_record_id(call->path_id)) {
+        call_not_found(call);
+        return;
+    }
+    if (!call_require_json(call))
+        return;
+    struct intake_field_errors *errs = malloc(sizeof *errs);
+    if (!errs) {
+        call_error(call, 500, "internal", "out of memory");
+        return;
+    }
+    const char *reason = NULL;
+    enum intake_status st;
+    struct json_object *canonical = NULL;
+    const char *body = call->req->body;
+    size_t len = call->req->body_len;
+    if (ps->kind == RECORD_GROUP) {
+        st = intake_group_from_body(body, len, call->path_id, &ps->group, errs, &reason);
+        if (st == INTAKE_OK)
+            canonical = intake_group_to_json(&ps->group);
+    } else if (ps->kind == RECORD_MEMBER) {
+        st = intake_member_from_body(body, len, call->path_id, &ps->member, errs, &reason);
+        if (st == INTAKE_OK)
+            canonical = intake_member_to_json(&ps->member);
+    } else {
+        struct plan plan;
+        st = intake_plan_from_body(body, len, call->path_id, &plan, errs, &reason);
+        if (st == INTAKE_OK) {
+            canonical = intake_plan_to_json(&plan);
+            plan_free(&plan);
+        }
+    }
+    if (st != INTAKE_OK) {
+        if (st == INTAKE_NO_MEMORY)
+            call_error(call, 500, "internal", "out of memory");
+        else
+            call_invalid(call, intake_status_http(st), reason, errs);
+        free(errs);
+        return;
+    }
+    free(errs);
+    ps->json = canonical ? strdup(json_object_to_json_string_ext(canonical, JSON_C_TO_STRING_PLAIN))
+                         : NULL;
+    json_object_put(canonical);
+    if (!ps->json) {
+        call_error(call, 500, "internal", "out of memory");
+        return;
+    }
+    const char *prefix = call->app->cfg.key_prefix;
+    int rc = 0;
+    if (ps->kind == RECORD_MEMBER) {
+        const struct member *m = &ps->member;
+        const char *argv[3 + MAX_COVERAGE_SPANS + 1];
+        char keys[3 + MAX_COVERAGE_SPANS][KEY_LEN];
+        int argc = 0;
+        argv[argc++] = "MGET";
+        snprintf(keys[0], KEY_LEN, KEYF_GROUP, prefix, m->group_id);
+        snprintf(keys[1], KEY_LEN, KEYF_MEMBER, prefix, m->subscriber_id);
+        snprintf(keys[2], KEY_LEN, KEYF_MEMBER, prefix, m->member_id);
+        for (int i = 0; i < m->n_coverage; i++)
+            snprintf(keys[3 + i], KEY_LEN, KEYF_PLAN, prefix, m->coverage[i].plan_id);
+        for (int i = 0; i < 3 + m->n_coverage; i++)
+            argv[argc++] = keys[i];
+        rc = rconn_command_argv(call->app->redis, on_member_refs, call, argc, argv, NULL);
+    } else if (ps->kind == RECORD_GROUP) {
+        char key[KEY_LEN];
+        snprintf(key, sizeof key, KEYF_PLAN, prefix, ps->group.plan_id);
+        rc = rconn_command(call->app->redis, on_group_plan, call, "EXISTS %s", key);
+    } else {
+        store_record(call);
+        return;
+    }
+    if (rc != 0)
+        call_unavailable(call);
+}
+
+void admin_put_record(struct call *call, enum record_kind kind)
+{
+    struct put_state *ps = calloc(1, sizeof *ps);
+    if (!ps) {
+        call_error(call, 500, "internal", "out of memory");
+        return;
+    }
+    ps->kind = kind;
+    call->state = ps;
+    call->state_free = put_state_free;
+    call_authenticate(call, put_authed);
+}
+
+/* ---- GET a record ---- */
+
+struct get_state {
+    enum record_kind kind;
+    char *json;
+};
+
+static void get_state_free(void *p)
+{
+    struct get_state *gs = p;
+    if (gs)
+        free(gs->json);
+    free(gs);
+}
+
+static void get_respond(struct call *call)
+{
+    struct get_state *gs = call->state;
+    if (!call_audit_ok(call)) {
+        call_unavailable(call);
+        return;
+    }
+    call_respond(call, 200, JSON_CONTENT_TYPE, gs->json, strlen(gs->json));
+}
+
+static void on_record(redisReply *reply, void *arg)
+{
+    struct call *call = arg;
+    struct get_state *gs = call->state;
+    if (!reply || (reply->type != REDIS_REPLY_STRING && reply->type != REDIS_REPLY_NIL)) {
+        call_unavailable(call);
+        return;
+    }
+    if (reply->type == REDIS_REPLY_NIL) {
+        call_not_found(call);
+        return;
+    }
+    gs->json = strdup(reply->str);
+    if (!gs->json) {
+        call_error(call, 500, "internal", "out of memory");
+        return;
+    }
+    /* A member record is personal information: its reads are audited. */
+    if (gs->kind == RECORD_MEMBER)
+        call_audit(call, NULL, "member.read", get_respond);
+    else
+        call_respond(call, 200, JSON_CONTENT_TYPE, gs->json, strlen(gs->json));
+}
+
+static void get_authed(struct call *call)
+{
+    struct get_state *gs = call->state;
+    bool allowed = call->who.role == AUTH_ADMIN ||
+                   (gs->kind == RECORD_MEMBER && call->who.role == AUTH_STAFF);
+    if (!allowed) {
+        call_forbidden(call);
+        return;
+    }
+    if (!valid_record_id(call->path_id)) {
+        call_not_found(call);
+        return;
+    }
+    char key[KEY_LEN];
+    snprintf(key, sizeof key, key_format(gs->kind), call->app->cfg.key_prefix, call->path_id);
+    if (rconn_command(call->app->redis, on_record, call, "GET %s", key) != 0)
+        call_unavailable(call);
+}
+
+void admin_get_record(struct call *call, enum record_kind kind)
+{
+    struct get_state *gs = calloc(1, sizeof *gs);
+    if (!gs) {
+        call_error(call, 500, "internal", "out of memory");
+        return;
+    }
+    gs->kind = kind;
+    call->state = gs;
+    call->state_free = get_state_free;
+    call_authenticate(call, get_authed);
+}
+
+/* ---- POST /v1/tokens ---- */
+
+struct token_state {
+    enum auth_role role;
+    char member_id[ID_LEN];
+    char npi[NPI_LEN];
+    char token[TOKEN_TEXT_LEN];
+    char token_id[CLAIM_ID_LEN];
+};
+
+static void token_state_free(void *p)
+{
+    struct token_state *ts = p;
+    if (ts) /* the token's text never outlives the request */
+        memset(ts->token, 0, sizeof ts->token);
+    free(ts);
+}
+
+static void token_respond(struct call *call)
+{
+    struct token_state *ts = call->state;
+    if (!call_audit_ok(call)) {
+        call_unavailable(call);
+        return;
+    }
+    struct json_object *o = json_object_new_object();
+    json_object_object_add(o, "token", json_object_new_string(ts->token));
+    json_object_object_add(o, "token_id", json_object_new_string(ts->token_id));
+    json_object_object_add(o, "role", json_object_new_string(auth_role_name(ts->role)));
+    if (ts->member_id[0])
+        json_object_object_add(o, "member_id", json_object_new_string(ts->member_id));
+    if (ts->npi[0])
+        json_object_object_add(o, "npi", json_object_new_string(ts->npi));
+    log_info("token created token_id=%s role=%s", ts->token_id, auth_role_name(ts->role));
+    call_json(call, 201, o);
+}
+
+static void on_token_stored(redisReply *reply, void *arg)
+{
+    struct call *call = arg;
+    if (!reply || reply->type != REDIS_REPLY_ARRAY) {
+        call_unavailable(call);
+        return;
+    }
+    call_audit(call, NULL, "token.create", token_respond);
+}
+
+static void token_store(struct call *call)
+{
+    struct token_state *ts = call->state;
+    const char *prefix = call->app->cfg.key_prefix;
+    if (token_generate(ts->token) != 0) {
+        call_error(call, 500, "internal", "no randomness available");
+        return;
+    }
+    uuid_t u;
+    uuid_generate_random(u);
+    uuid_unparse_lower(u, ts->token_id);
+    char hash[TOKEN_HASH_HEX_LEN], k_token[KEY_LEN], k_id[KEY_LEN], now[32];
+    token_hash_hex(ts->token, strlen(ts->token), hash);
+    snprintf(k_token, sizeof k_token, KEYF_TOKEN, prefix, hash);
+    snprintf(k_id, sizeof k_id, KEYF_TOKEN_ID, prefix, ts->token_id);
+    rfc3339_now(now);
+    struct rconn *rc = call->app->redis;
+    if (rconn_command(rc, on_queued, NULL, "MULTI") != 0) {
+        call_unavailable(call);
+        return;
+    }
+    rconn_command(rc, on_queued, NULL, "HSET %s token_id %s role %s member_id %s npi %s created_at %s",
+                  k_token, ts->token_id, auth_role_name(ts->role), ts->member_id, ts->npi, now);
+    rconn_command(rc, on_queued, NULL, "SET %s %s", k_id, hash);
+    if (rconn_command(rc, on_token_stored, call, "EXEC") != 0)
+        call_unavailable(call);
+}
+
+static void on_token_member(redisReply *reply, void *arg)
+{
+    struct call *call = arg;
+    if (!reply || reply->type != REDIS_REPLY_INTEGER) {
+        call_unavailable(call);
+        return;
+    }
+    if (reply->integer == 0) {
+        struct intake_field_errors errs;
+        intake_field_errors_init(&errs);
+        intake_field_errors_add(&errs, "member_id", "is not a known member");
+        call_invalid(call, 422, "the token names a member that does not exist", &errs);
+        return;
+    }
+    token_store(call);
+}
+
+static void token_authed(struct call *call)
+{
+    if (call->who.role != AUTH_ADMIN) {
+        call_forbidden(call);
+        return;
+    }
+    if (!call_require_json(call))
+        return;
+    struct token_state *ts = call->state;
+    struct intake_field_errors *errs = malloc(sizeof *errs);
+    if (!errs) {
+        call_error(call, 500, "internal", "out of memory");
+        return;
+    }
+    intake_field_errors_init(errs);
+    struct json_object *body = NULL;
+    const char *reason = NULL;
+    enum intake_status st =
+        intake_json_parse(call->req->body, call->req->body_len, &body, errs, &reason);
+    if (st != INTAKE_OK) {
+        call_invalid(call, intake_status_http(st), reason, errs);
+        free(errs);
+        return;
+    }
+    bool has_member = false, has_npi = false;
+    json_object_object_foreach(body, key, value)
+    {
+        if (strcmp(key, "role") == 0) {
+            if (!json_object_is_type(value, json_type_string) ||
+                (ts->role = auth_role_parse(json_object_get_string(value))) == AUTH_NONE)
+                intake_field_errors_add(errs, "role", "must be member, provider, staff or admin");
+        } else if (strcmp(key, "member_id") == 0) {
+            const char *v = json_object_is_type(value, json_type_string)
+                                ? json_object_get_string(value)
+                                : NULL;
+            if (!v || !valid_record_id(v))
+                intake_field_errors_add(errs, "member_id", "must be a member id");
+            else {
+                snprintf(ts->member_id, sizeof ts->member_id, "%s", v);
+                has_member = true;
+            }
+        } else if (strcmp(key, "npi") == 0) {
+            const char *v = json_object_is_type(value, json_type_string)
+                                ? json_object_get_string(value)
+                                : NULL;
+            if (!v || !intake_npi_valid(v, strlen(v)))
+                intake_field_errors_add(errs, "npi", "must be a valid 10-digit NPI");
+            else {
+                snprintf(ts->npi, sizeof ts->npi, "%s", v);
+                has_npi = true;
+            }
+        } else {
+            struct intake_path path;
+            intake_path_init(&path);
+            intake_path_push_key(&path, key, strlen(key));
+            intake_field_errors_add(errs, path.text, "is not a known field");
+        }
+    }
+    json_object_put(body);
+    if (!json_object_object_get_ex(NULL, "x", NULL) && ts->role == AUTH_NONE &&
+        intake_field_errors_find(errs, "role", "must be member, provider, staff or admin") < 0)
+        intake_field_errors_add(errs, "role", "is required");
+    if (ts->role == AUTH_MEMBER && !has_member &&
+        intake_field_errors_find(errs, "member_id", "must be a member id") < 0)
+        intake_field_errors_add(errs, "member_id", "is required for a member token");
+    if (ts->role == AUTH_PROVIDER && !has_npi &&
+        intake_field_errors_find(errs, "npi", "must be a valid 10-digit NPI") < 0)
+        intake_field_errors_add(errs, "npi", "is required for a provider token");
+    if (ts->role != AUTH_MEMBER && has_member)
+        intake_field_errors_add(errs, "member_id", "is allowed only for a member token");
+    if (ts->role != AUTH_PROVIDER && has_npi)
+        intake_field_errors_add(errs, "npi", "is allowed only for a provider token");
+    if (intake_field_errors_any(errs)) {
+        call_invalid(call, 422, "the token request is not valid", errs);
+        free(errs);
+        return;
+    }
+    free(errs);
+    if (ts->role == AUTH_MEMBER) {
+        char key[KEY_LEN];
+        snprintf(key, sizeof key, KEYF_MEMBER, call->app->cfg.key_prefix, ts->member_id);
+        if (rconn_command(call->app->redis, on_token_member, call, "EXISTS %s", key) != 0)
+            call_unavailable(call);
+        return;
+    }
+    token_store(call);
+}
+
+void admin_post_token(struct call *call)
+{
+    struct token_state *ts = calloc(1, sizeof *ts);
+    if (!ts) {
+        call_error(call, 500, "internal", "out of memory");
+        return;
+    }
+    call->state = ts;
+    call->state_free = token_state_free;
+    call_authenticate(call, token_authed);
+}
+
+/* ---- DELETE /v1/tokens/{id} ---- */
+
+static void token_deleted(struct call *call)
+{
+    if (!call_audit_ok(call)) {
+        call_unavailable(call);
+        return;
+    }
+    log_info("token revoked token_id=%s", call->path_id);
+    call_respond(call, 204, NULL, "", 0);
+}
+
+static void on_token_delete(redisReply *reply, void *arg)
+{
+    struct call *call = arg;
+    if (!reply || reply->type != REDIS_REPLY_INTEGER) {
+        call_unavailable(call);
+        return;
+    }
+    if (reply->integer == 0) {
+        call_not_found(call);
+        return;
+    }
+    call_audit(call, NULL, "token.revoke", token_deleted);
+}
+
+static void delete_authed(struct call *call)
+{
+    if (call->who.role != AUTH_ADMIN) {
+        call_forbidden(call);
+        return;
+    }
+    if (!valid_record_id(call->path_id)) {
+        call_not_found(call);
+        return;
+    }
+    const char *prefix = call->app->cfg.key_prefix;
+    char k_id[KEY_LEN], token_prefix[KEY_LEN];
+    snprintf(k_id, sizeof k_id, KEYF_TOKEN_ID, prefix, call->path_id);
+    snprintf(token_prefix, sizeof token_prefix, KEYF_TOKEN, prefix, "");
+    /* Both keys go together, or neither. */
+    if (rconn_command(call->app->redis, on_token_delete, call,
+                      "EVAL %s 1 %s %s",
+                      "local h = redis.call('GET', KEYS[1]) "
+                      "if not h then return 0 end "
+                      "redis.call('DEL', ARGV[1] .. h) "
+                      "redis.call('DEL', KEYS[1]) return 1",
+                      k_id, token_prefix) != 0)
+        call_unavailable(call);
+}
+
+void admin_delete_token(struct call *call)
+{
+    call_authenticate(call, delete_authed);
+}
