@@ -159,30 +159,27 @@ static void check_filing(struct run *r)
 
 /* ---- 3. Eligibility on the date of service ---- */
 
+/* The CARC for each reason a date is not covered (RULES.md § 3). */
+static const char *const ineligible_carc[] = {
+    [ADJ_ELIG_BEFORE_COVERAGE] = "26",       /* expenses incurred prior to coverage */
+    [ADJ_ELIG_AFTER_COVERAGE] = "27",        /* expenses incurred after coverage terminated */
+    [ADJ_ELIG_LAPSE] = "200",                /* expenses incurred during lapse in coverage */
+    [ADJ_ELIG_NOT_ELIGIBLE_DEPENDENT] = "32", /* not an eligible dependent */
+};
+
 static void check_eligibility(struct run *r)
 {
     for (int i = 0; i < r->out->n_lines; i++) {
         struct adj_line *line = &r->out->lines[i];
         if (!line_open(r, i))
             continue;
-        switch (adj_check_eligibility(r->f->patient, r->f->group, line->service_date,
-                                      &r->span[i])) {
-        case ADJ_ELIG_COVERED:
-            break;
-        case ADJ_ELIG_BEFORE_COVERAGE:
-            deny_line(line, ADJ_GROUP_CO, "26");
-            break;
-        case ADJ_ELIG_AFTER_COVERAGE:
-            deny_line(line, ADJ_GROUP_CO, "27");
-            break;
-        case ADJ_ELIG_LAPSE:
-            deny_line(line, ADJ_GROUP_CO, "200");
-            break;
-        case ADJ_ELIG_NOT_ELIGIBLE_DEPENDENT:
-            deny_line(line, ADJ_GROUP_CO, "32");
-            add_remark(line, "N30");
-            break;
-        }
+        enum adj_eligibility result = adj_check_eligibility(r->f->patient, r->f->group,
+                                                            line->service_date, &r->span[i]);
+        if (result == ADJ_ELIG_COVERED)
+            continue;
+        deny_line(line, ADJ_GROUP_CO, ineligible_carc[result]);
+        if (result == ADJ_ELIG_NOT_ELIGIBLE_DEPENDENT)
+            add_remark(line, "N30"); /* patient ineligible for this service */
     }
 }
 
@@ -483,7 +480,9 @@ int adj_claim_plan_years(const struct claim *claim, int years[ADJ_MAX_PLAN_YEARS
 {
     int n = 0;
     int n_lines = claim->type == CLAIM_PHARMACY ? 1 : claim->n_lines;
-    for (int i = 0; i < n_lines && i < MAX_LINES; i++) {
+    if (n_lines > MAX_LINES)
+        n_lines = MAX_LINES;
+    for (int i = 0; i < n_lines; i++) {
         int year = date_year(claim->type == CLAIM_PHARMACY ? claim->fill_date
                                                            : claim->lines[i].service_date);
         int at = 0;

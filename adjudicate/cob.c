@@ -55,24 +55,24 @@ bool adj_medicare_primary(const struct member *patient, const struct group *grou
         return false;
     bool current_employment = span->kind == COVERAGE_ACTIVE;
 
-    switch (patient->medicare.basis) {
-    case MEDICARE_AGE:
-        /* § II "Working aged" / "Determining when the employer health plan is
-         * primary": the employee or the spouse of an active employee, 65 or
-         * over, in a group that certified 20 or more employees (Attachment A):
-         * this plan first. 19 or fewer, or coverage that is not through current
-         * employment (COBRA), Medicare first. */
-        return !(group->medicare_certification == MEDICARE_CERT_20_OR_MORE && current_employment);
-    case MEDICARE_ESRD:
+    if (patient->medicare.basis == MEDICARE_ESRD)
         /* § II: this plan first for the coordination period, "all group health
          * plans", whatever the group size or the kind of coverage. */
         return date_cmp(on, esrd_coordination_last_day(patient->medicare.entitlement_date)) > 0;
-    case MEDICARE_DISABILITY:
-        /* The manual is silent; Medicare Secondary Payer: this plan first only
-         * for a large group (100+ employees) and current employment. */
-        return !(group->employee_count >= DISABILITY_LARGE_GROUP && current_employment);
-    }
-    return true;
+
+    bool large_group;
+    if (patient->medicare.basis == MEDICARE_AGE)
+        /* § II "Working aged" / "Determining when the employer health plan is
+         * primary": the employee, or the spouse of an active employee, 65 or
+         * over, in a group that certified 20 or more employees (Attachment A):
+         * this plan first. 19 or fewer, or coverage that is not through current
+         * employment (COBRA), Medicare first. */
+        large_group = group->medicare_certification == MEDICARE_CERT_20_OR_MORE;
+    else
+        /* Disability. The manual is silent; Medicare Secondary Payer: this plan
+         * first only for a large group (100+ employees) and current employment. */
+        large_group = group->employee_count >= DISABILITY_LARGE_GROUP;
+    return !(large_group && current_employment);
 }
 
 /* -1, 0, 1 as a's month and day (the year ignored) come before, with, after b's. */
@@ -111,9 +111,10 @@ int adj_naic_other_plan_first(const struct member *patient, const struct member 
 
     /* 2. Dependent child of parents married or living together: the plan of the
      *    parent whose birthday (month and day) falls earlier in the calendar year
-     *    pays first; the same birthday, the plan that covered the parent longer. */
+     *    pays first; the same birthday, the plan that covered the parent longer.
+     *    (Past rule 1 a child is a dependent on both plans.) */
     bool child = patient->relationship == REL_CHILD || patient->relationship == REL_GRANDCHILD;
-    if (child && !theirs_as_employee && other->has_holder_birth_date) {
+    if (child && other->has_holder_birth_date) {
         int cmp = birthday_cmp(subscriber->birth_date, other->holder_birth_date);
         if (cmp != 0)
             return cmp > 0 ? 1 : -1;

@@ -92,51 +92,41 @@ const struct adj_code_info *adj_rarc_table(size_t *n)
     return rarcs;
 }
 
+/* Indexed by the enums: adding an enum value without its name leaves a NULL a
+ * test catches. */
+static const char *const group_codes[] = {
+    [ADJ_GROUP_CO] = "CO", [ADJ_GROUP_PR] = "PR", [ADJ_GROUP_OA] = "OA"};
+static const char *const group_wordings[] = {[ADJ_GROUP_CO] = "Contractual Obligations",
+                                             [ADJ_GROUP_PR] = "Patient Responsibility",
+                                             [ADJ_GROUP_OA] = "Other Adjustments"};
+static const char *const outcome_names[] = {
+    [ADJ_APPROVED] = "approved", [ADJ_DENIED] = "denied", [ADJ_PENDED] = "pended"};
+static const char *const cob_position_names[] = {[ADJ_COB_PRIMARY] = "primary",
+                                                 [ADJ_COB_SECONDARY] = "secondary"};
+static const char *const payee_names[] = {[ADJ_PAYEE_MEMBER] = "member",
+                                          [ADJ_PAYEE_PROVIDER] = "provider"};
+
 const char *adj_group_code(enum adj_group group)
 {
-    switch (group) {
-    case ADJ_GROUP_CO:
-        return "CO";
-    case ADJ_GROUP_PR:
-        return "PR";
-    case ADJ_GROUP_OA:
-        break;
-    }
-    return "OA";
+    return group_codes[group];
 }
 
 const char *adj_group_wording(enum adj_group group)
 {
-    switch (group) {
-    case ADJ_GROUP_CO:
-        return "Contractual Obligations";
-    case ADJ_GROUP_PR:
-        return "Patient Responsibility";
-    case ADJ_GROUP_OA:
-        break;
-    }
-    return "Other Adjustments";
+    return group_wordings[group];
 }
 
 const char *adj_outcome_name(enum adj_outcome outcome)
 {
-    switch (outcome) {
-    case ADJ_APPROVED:
-        return "approved";
-    case ADJ_DENIED:
-        return "denied";
-    case ADJ_PENDED:
-        break;
-    }
-    return "pended";
+    return outcome_names[outcome];
 }
 
 const char *adj_cob_position_name(enum adj_cob_position position)
 {
-    return position == ADJ_COB_SECONDARY ? "secondary" : "primary";
+    return cob_position_names[position];
 }
 
 const char *adj_payee_name(enum adj_payee payee)
 {
-    return payee == ADJ_PAYEE_PROVIDER ? "provider" : "member";
+    return payee_names[payee];
 }

@@ -100,17 +100,13 @@ static bool grandchild_eligible(const struct member *m, date_t on)
     return date_cmp(on, adj_termination_effective_date(eighteen_months)) <= 0;
 }
 
-/* Whether the member is, on `on`, someone the plan covers in their relationship. */
+/* Whether the member is, on `on`, someone the plan covers in their relationship.
+ * The employee and the spouse: while their span is open (eligibility.c). */
 bool adj_dependent_eligible(const struct member *member, const struct group *group, date_t on)
 {
-    switch (member->relationship) {
-    case REL_CHILD:
+    if (member->relationship == REL_CHILD)
         return child_eligible(member, group, on);
-    case REL_GRANDCHILD:
+    if (member->relationship == REL_GRANDCHILD)
         return grandchild_eligible(member, on);
-    case REL_EMPLOYEE:
-    case REL_SPOUSE:
-        break;
-    }
     return true;
 }

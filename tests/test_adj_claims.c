@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "adj_fixtures.h"
+#include "adjudicate/rules.h"
 
 static struct fx X;
 
@@ -56,6 +57,25 @@ START_TEST(test_patient_mismatch_denies_whole_claim_co140)
     ck_assert_int_eq(X.out.total_charge, USD(240));
     ck_assert_int_eq(X.out.total_plan_paid, 0);
     ck_assert_int_eq(X.out.n_deltas, 0);
+}
+END_TEST
+
+START_TEST(test_patient_mismatch_stops_the_rest_on_a_late_pharmacy_claim)
+{
+    fx_pharmacy(&X, "2025-01-01", USD(150));
+    strcpy(X.claim.patient.first_name, "Anna");
+    fx_run(&X, "2025-12-01");
+    fx_expect_denied(&X.out, 0, "CO-140", "");
+}
+END_TEST
+
+START_TEST(test_same_name_rules)
+{
+    ck_assert(adj_same_name("   ", ""));
+    ck_assert(adj_same_name("", " \t"));
+    ck_assert(!adj_same_name("", "x"));
+    ck_assert(adj_same_name(" De La Cruz ", "de la cruz"));
+    ck_assert(!adj_same_name("De La Cruz", "DeLa Cruz"));
 }
 END_TEST
 
@@ -232,6 +252,21 @@ START_TEST(test_denied_first_claim_does_not_make_duplicates)
 }
 END_TEST
 
+START_TEST(test_duplicate_check_without_own_claim_id)
+{
+    /* Before the claim has an id every prior line counts, even one with the
+     * id the fixture uses. */
+    fx_line(&X, "2025-03-03", "99214", 1, USD(150));
+    X.n_prior = adj_prior_lines_from_claim("11111111-1111-4111-8111-111111111111", &X.claim,
+                                           NULL, X.prior, 8);
+    fx_run(&X, "2025-03-10");
+    ck_assert(!X.out.lines[0].denied);
+    X.facts.claim_id = NULL;
+    ck_assert_int_eq(adj_adjudicate(&X.facts, &X.out), ADJ_OK);
+    fx_expect_denied(&X.out, 0, "OA-18", "");
+}
+END_TEST
+
 START_TEST(test_identical_lines_on_one_claim_are_not_duplicates)
 {
     fx_line(&X, "2025-03-03", "80053", 1, USD(20));
@@ -261,6 +296,13 @@ START_TEST(test_pharmacy_duplicate_same_pharmacy_ndc_fill)
     ck_assert(!X.out.lines[0].denied);
 
     X.claim.pharmacy.has_npi = true;
+    X.prior[0].pharmacy_has_npi = false; /* only the new receipt has it: by name */
+    fx_run(&X, "2025-03-10");
+    ck_assert(!X.out.lines[0].denied);
+    strcpy(X.prior[0].pharmacy_name, X.claim.pharmacy.name);
+    fx_run(&X, "2025-03-10");
+    fx_expect_denied(&X.out, 0, "OA-18", "");
+    X.prior[0].pharmacy_has_npi = true;
     strcpy(X.prior[0].pharmacy_npi, "1111111112");
     fx_run(&X, "2025-03-10");
     ck_assert(!X.out.lines[0].denied); /* both NPIs: they differ */
@@ -297,6 +339,10 @@ START_TEST(test_prior_lines_from_claim_respects_max_and_line_denials)
     ck_assert_str_eq(lines[0].claim_id, FIRST_CLAIM);
     ck_assert_str_eq(lines[0].provider_npi, "1234567893");
     ck_assert_int_eq(lines[0].units, 1);
+    struct adj_decision empty;
+    memset(&empty, 0, sizeof empty); /* an approved decision without lines */
+    ck_assert_int_eq(adj_prior_lines_from_claim(FIRST_CLAIM, &X.claim, &empty, lines, 3), 3);
+    ck_assert(!lines[1].denied);
 }
 END_TEST
 
@@ -547,6 +593,8 @@ static Suite *claims_suite(void)
     tcase_add_test(t, test_patient_name_matched_case_insensitive_and_trimmed);
     tcase_add_loop_test(t, test_patient_mismatch_denies_whole_claim_co140, 0,
                         sizeof identity_cases / sizeof *identity_cases);
+    tcase_add_test(t, test_patient_mismatch_stops_the_rest_on_a_late_pharmacy_claim);
+    tcase_add_test(t, test_same_name_rules);
     tcase_add_test(t, test_pharmacy_day_180_in_time_day_181_late);
     tcase_add_test(t, test_medical_filing_limit_per_line);
     tcase_add_test(t, test_medical_filing_limit_from_plan_and_default);
@@ -556,6 +604,7 @@ static Suite *claims_suite(void)
     tcase_add_loop_test(t, test_duplicate_compares_every_field, 0,
                         sizeof dup_cases / sizeof *dup_cases);
     tcase_add_test(t, test_denied_first_claim_does_not_make_duplicates);
+    tcase_add_test(t, test_duplicate_check_without_own_claim_id);
     tcase_add_test(t, test_identical_lines_on_one_claim_are_not_duplicates);
     tcase_add_test(t, test_pharmacy_duplicate_same_pharmacy_ndc_fill);
     tcase_add_test(t, test_prior_lines_from_claim_respects_max_and_line_denials);

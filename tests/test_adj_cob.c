@@ -161,6 +161,42 @@ START_TEST(test_medicare_disability_large_group_cobra_medicare_primary)
 }
 END_TEST
 
+START_TEST(test_cob_decided_per_line_esrd_coordination_ends_mid_claim)
+{
+    medicare(MEDICARE_ESRD, "2024-03-01");
+    fx_year(&X, 2026)->individual[NETWORK_IN].deductible_met = USD(500);
+    fx_year(&X, 2026)->family[NETWORK_IN].deductible_met = USD(500);
+    fx_line(&X, "2026-08-31", "99214", 1, USD(150)); /* month 30: this plan first */
+    fx_line(&X, "2026-09-01", "99214", 1, USD(150)); /* month 31: Medicare first */
+    fx_line(&X, "2026-09-02", "99214", 1, USD(150));
+    fx_run(&X, "2026-09-10");
+    ck_assert_int_eq(X.out.outcome, ADJ_PENDED);
+    ck_assert_str_eq(fx_remarks(X.out.pend.reason_codes, X.out.pend.n_reason_codes),
+                     "N479,MA04");
+    ck_assert_int_eq(X.out.lines[0].cob_position, ADJ_COB_PRIMARY);
+    ck_assert_int_eq(X.out.lines[1].cob_position, ADJ_COB_SECONDARY);
+    ck_assert_int_eq(adj_decide_expired_pend(&X.facts, &X.out), ADJ_OK);
+    ck_assert_int_eq(X.out.outcome, ADJ_APPROVED);
+    ck_assert_int_eq(X.out.cob_position, ADJ_COB_SECONDARY);
+    ck_assert(X.out.medicare_primary);
+    fx_expect_line(&X.out, 0, USD(150), USD(150), USD(120), USD(30), "PR-2 3000");
+    fx_expect_denied(&X.out, 1, "OA-22", "N479,MA04");
+    fx_expect_denied(&X.out, 2, "OA-22", "N479,MA04");
+}
+END_TEST
+
+START_TEST(test_active_span_listed_first_stays_the_covering_span)
+{
+    employee_65();
+    X.patient.n_coverage = 2;
+    X.patient.coverage[1] = X.patient.coverage[0];
+    X.patient.coverage[1].kind = COVERAGE_COBRA;
+    X.patient.coverage[1].qualifying_event = D("2024-12-10");
+    X.patient.coverage[1].months = 18;
+    ck_assert_str_eq(position_on("2025-03-03"), "primary");
+}
+END_TEST
+
 /* ---- NAIC order rules ---- */
 
 static struct other_coverage *other(enum other_coverage_relationship rel, const char *effective)
@@ -216,6 +252,16 @@ START_TEST(test_naic_birthday_rule_for_dependent_child)
     o->has_holder_birth_date = true;
     o->holder_birth_date = D(c->other_holder_birth);
     ck_assert_msg(strcmp(position_on("2025-03-03"), c->expect) == 0, "%s", c->name);
+}
+END_TEST
+
+START_TEST(test_naic_birthday_rule_for_grandchild)
+{
+    fx_dependent(&X, "M1001-03", REL_GRANDCHILD, "Leo", "2024-08-01");
+    struct other_coverage *o = other(OTHER_AS_DEPENDENT, "2024-08-01");
+    o->has_holder_birth_date = true;
+    o->holder_birth_date = D("2001-01-20"); /* the parent's plan: January before April */
+    ck_assert_str_eq(position_on("2025-03-03"), "secondary");
 }
 END_TEST
 
@@ -287,6 +333,32 @@ START_TEST(test_naic_longer_coverage_counts_unbroken_spans_together)
     ck_assert_str_eq(position_on("2025-03-03"), "primary");
     c->effective = D("2024-08-01"); /* a month's gap: ours starts over */
     ck_assert_str_eq(position_on("2025-03-03"), "secondary");
+}
+END_TEST
+
+START_TEST(test_naic_longer_coverage_ignores_cobra_span_of_small_group)
+{
+    /* A COBRA span recorded for a 15-employee group covers nothing, so it does
+     * not make this plan's coverage older. */
+    X.group.employee_count = 15;
+    X.patient.n_coverage = 2;
+    X.patient.coverage[1] = X.patient.coverage[0];
+    X.patient.coverage[0].kind = COVERAGE_COBRA;
+    X.patient.coverage[0].effective = D("2010-01-01");
+    X.patient.coverage[0].qualifying_event = D("2009-12-15");
+    X.patient.coverage[0].months = 36;
+    other(OTHER_AS_EMPLOYEE, "2015-01-01");
+    ck_assert_str_eq(position_on("2025-03-03"), "secondary");
+}
+END_TEST
+
+START_TEST(test_naic_longer_coverage_counts_from_earliest_overlapping_span)
+{
+    X.patient.n_coverage = 2;
+    X.patient.coverage[1] = X.patient.coverage[0];
+    X.patient.coverage[1].effective = D("2010-01-01"); /* open, overlapping, older */
+    other(OTHER_AS_EMPLOYEE, "2015-01-01");
+    ck_assert_str_eq(position_on("2025-03-03"), "primary");
 }
 END_TEST
 
@@ -560,6 +632,8 @@ static Suite *cob_suite(void)
     tcase_add_test(m, test_medicare_by_age_spouse_of_active_employee);
     tcase_add_test(m, test_active_span_preferred_over_overlapping_cobra_span);
     tcase_add_test(m, test_medicare_esrd_month_30_plan_primary_month_31_medicare);
+    tcase_add_test(m, test_cob_decided_per_line_esrd_coordination_ends_mid_claim);
+    tcase_add_test(m, test_active_span_listed_first_stays_the_covering_span);
     tcase_add_test(m, test_medicare_disability_large_group_active_plan_primary);
     tcase_add_test(m, test_medicare_disability_large_group_cobra_medicare_primary);
     suite_add_tcase(s, m);
@@ -569,7 +643,10 @@ static Suite *cob_suite(void)
     tcase_add_test(n, test_naic_employee_plan_before_dependent_plan);
     tcase_add_loop_test(n, test_naic_birthday_rule_for_dependent_child, 0,
                         sizeof birthday_cases / sizeof *birthday_cases);
+    tcase_add_test(n, test_naic_birthday_rule_for_grandchild);
     tcase_add_test(n, test_naic_birthday_29_february_comes_before_1_march);
+    tcase_add_test(n, test_naic_longer_coverage_ignores_cobra_span_of_small_group);
+    tcase_add_test(n, test_naic_longer_coverage_counts_from_earliest_overlapping_span);
     tcase_add_test(n, test_naic_child_without_other_holder_birth_date_uses_longer_coverage);
     tcase_add_test(n, test_naic_active_before_cobra_or_retiree);
     tcase_add_test(n, test_naic_longer_coverage_pays_first);

@@ -298,6 +298,9 @@ START_TEST(test_plan_years_sorted_and_distinct)
     ck_assert_int_eq(years[0], 2024);
     ck_assert_int_eq(years[1], 2025);
     ck_assert_int_eq(years[2], 2026);
+    X.claim.n_lines = MAX_LINES + 1; /* never read past the lines array */
+    ck_assert_int_eq(adj_claim_plan_years(&X.claim, years), 4); /* blank lines are 1970 */
+    ck_assert_int_eq(years[0], 1970);
     fx_pharmacy(&X, "2026-05-05", USD(10));
     ck_assert_int_eq(adj_claim_plan_years(&X.claim, years), 1);
     ck_assert_int_eq(years[0], 2026);
