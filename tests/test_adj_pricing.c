@@ -188,6 +188,23 @@ START_TEST(test_family_deductible_nearly_met_limits_individual)
 }
 END_TEST
 
+START_TEST(test_family_limits_move_between_lines_of_one_claim)
+{
+    /* The family has $100 of deductible and $200 of out-of-pocket left; the
+     * member alone has all of theirs. Each line uses up what the one before left. */
+    fam(2025, NETWORK_IN)->deductible_met = USD(900);
+    fam(2025, NETWORK_IN)->oop_met = USD(5800);
+    fx_line(&X, "2025-03-03", "80053", 3, USD(60));
+    fx_line(&X, "2025-03-03", "99214", 1, USD(150));
+    fx_line(&X, "2025-03-04", "80053", 50, USD(1000));
+    fx_run(&X, "2025-03-10");
+    fx_expect_line(&X.out, 0, USD(60), USD(60), 0, USD(60), "PR-1 6000");
+    fx_expect_line(&X.out, 1, USD(150), USD(150), USD(88), USD(62), "PR-1 4000, PR-2 2200");
+    fx_expect_line(&X.out, 2, USD(1000), USD(1000), USD(922), USD(78), "PR-2 7800");
+    expect_delta(0, 2025, NETWORK_IN, USD(100), USD(200));
+}
+END_TEST
+
 START_TEST(test_out_of_network_has_its_own_accumulators)
 {
     deductible_met(2025); /* in network only */
@@ -401,6 +418,7 @@ static Suite *pricing_suite(void)
     tcase_add_test(t, test_deductible_met_between_lines_of_one_claim);
     tcase_add_test(t, test_family_deductible_met_by_two_members);
     tcase_add_test(t, test_family_deductible_nearly_met_limits_individual);
+    tcase_add_test(t, test_family_limits_move_between_lines_of_one_claim);
     tcase_add_test(t, test_out_of_network_has_its_own_accumulators);
     tcase_add_test(t, test_out_of_network_coinsurance_after_deductible);
     tcase_add_test(t, test_oop_max_reached_mid_claim);
