@@ -57,6 +57,7 @@ START_TEST(test_patient_mismatch_denies_whole_claim_co140)
     ck_assert_int_eq(X.out.total_charge, USD(240));
     ck_assert_int_eq(X.out.total_plan_paid, 0);
     ck_assert_int_eq(X.out.n_deltas, 0);
+    ck_assert_int_eq(X.out.payee, ADJ_PAYEE_PROVIDER); /* in network: named all the same */
 }
 END_TEST
 

@@ -136,6 +136,12 @@ START_TEST(test_medicare_esrd_month_30_plan_primary_month_31_medicare)
     medicare(MEDICARE_ESRD, "2024-03-20"); /* March is month 1 whatever the day */
     ck_assert_str_eq(position_on("2026-08-31"), "primary");
     ck_assert_str_eq(position_on("2026-09-01"), "secondary");
+    X.group.employee_count = 40; /* COBRA coverage coordinates the same way */
+    X.patient.coverage[0].kind = COVERAGE_COBRA;
+    X.patient.coverage[0].qualifying_event = D("2025-12-15");
+    X.patient.coverage[0].months = 36;
+    ck_assert_str_eq(position_on("2026-08-31"), "primary");
+    ck_assert_str_eq(position_on("2026-09-01"), "secondary");
 }
 END_TEST
 
@@ -305,6 +311,8 @@ END_TEST
 START_TEST(test_naic_longer_coverage_pays_first)
 {
     struct other_coverage *o = other(OTHER_AS_EMPLOYEE, "2015-01-01");
+    ck_assert_str_eq(position_on("2025-03-03"), "secondary");
+    o->kind = OTHER_INDIVIDUAL; /* an individual policy is ordered the same way */
     ck_assert_str_eq(position_on("2025-03-03"), "secondary");
     o->effective = D("2022-01-01");
     ck_assert_str_eq(position_on("2025-03-03"), "primary");
