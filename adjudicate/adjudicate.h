@@ -149,7 +149,7 @@ struct adj_pend {
 
 struct adj_decision {
     enum adj_outcome outcome;
-    enum adj_cob_position cob_position; /* secondary when any payable line is secondary */
+    enum adj_cob_position cob_position; /* secondary when COB put any line second */
     bool medicare_primary;              /* Medicare is the primary payer on a secondary line */
     enum adj_payee payee;
     struct adj_line lines[MAX_LINES];   /* a pharmacy claim has exactly one line */
