@@ -1,0 +1,239 @@
+/*
+ * The adjudication rules: facts in, decision out (RULES.md, DESIGN.md "Parts").
+ *
+ * Everything here is a pure function of its arguments. The worker loads the
+ * facts (claim, patient and subscriber records, group, plan, accumulators, the
+ * member's earlier claim lines) and "today" from Redis, calls adj_adjudicate(),
+ * and commits the decision and the accumulator deltas in one atomic step. No
+ * I/O, no clock, no allocation: a decision is a flat value the caller owns.
+ *
+ * Amounts are integer cents. Every line balances as a remittance does:
+ *   charge = plan_paid + sum of its adjustments (CO, PR and OA)
+ *   patient_responsibility = sum of its PR adjustments
+ * and the claim totals are the sums of the lines.
+ */
+#ifndef CLAIMS_ADJUDICATE_H
+#define CLAIMS_ADJUDICATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "model.h"
+
+/* ---- Facts in ---- */
+
+/* Deductible and out-of-pocket amounts met, in one network tier. */
+struct adj_tier_totals {
+    cents_t deductible_met;
+    cents_t oop_met;
+};
+
+/*
+ * The accumulators of one plan year (the calendar year of the date of
+ * service), before this claim: the patient's own and the family's (every
+ * member with the patient's subscriber_id, the patient included), each kept
+ * separately for in- and out-of-network, indexed by enum network.
+ */
+struct adj_year_accumulators {
+    int year;
+    struct adj_tier_totals individual[2];
+    struct adj_tier_totals family[2];
+};
+
+/* A claim's lines can fall in as many plan years as it has lines. */
+#define ADJ_MAX_PLAN_YEARS MAX_LINES
+
+/*
+ * One line of another claim of the same member, for the duplicate check
+ * (RULES.md § 5). The worker passes the lines of the member's claims that
+ * were adjudicated before this one (approved, denied or pended), so that the
+ * first claim keeps its benefit. adj_prior_lines_from_claim() builds these.
+ */
+struct adj_prior_line {
+    char claim_id[CLAIM_ID_LEN];
+    enum claim_type type;
+    bool denied;         /* the line, or its whole claim, was denied */
+    date_t service_date; /* pharmacy: the fill date */
+    cents_t charge;
+
+    /* type == CLAIM_MEDICAL */
+    char provider_npi[NPI_LEN];
+    char procedure_code[PROC_LEN];
+    char modifiers[MAX_MODIFIERS][MODIFIER_LEN];
+    int n_modifiers;
+    int units;
+
+    /* type == CLAIM_PHARMACY */
+    bool pharmacy_has_npi;
+    char pharmacy_npi[NPI_LEN];
+    char pharmacy_name[NAME_LEN];
+    char ndc[NDC_LEN];
+    int64_t quantity_milli;
+};
+
+struct adj_facts {
+    const char *claim_id;               /* this claim; its own lines are never its duplicates */
+    const struct claim *claim;
+    const struct member *patient;       /* the member the claim is for */
+    const struct member *subscriber;    /* the employee record of the patient's subscriber_id
+                                           (the patient itself when the patient is the employee) */
+    const struct group *group;
+    const struct plan *plan;
+    const struct adj_year_accumulators *accumulators; /* one entry per plan year needed */
+    int n_accumulators;
+    const struct adj_prior_line *prior_lines;
+    int n_prior_lines;
+    date_t received_date;               /* when the Claims Office received the claim */
+    date_t today;                       /* the adjudication date (pend deadlines count from it) */
+};
+
+/* ---- Decision out ---- */
+
+enum adj_outcome { ADJ_APPROVED, ADJ_DENIED, ADJ_PENDED };
+enum adj_cob_position { ADJ_COB_PRIMARY, ADJ_COB_SECONDARY };
+enum adj_group { ADJ_GROUP_CO, ADJ_GROUP_PR, ADJ_GROUP_OA };
+enum adj_payee { ADJ_PAYEE_MEMBER, ADJ_PAYEE_PROVIDER };
+
+#define ADJ_CODE_LEN 8         /* "200", "N479", "MA04", "CO-16" and the NUL */
+#define ADJ_NEEDED_LEN 24      /* "other_insurance", "itemized_bill" */
+#define ADJ_MAX_ADJUSTMENTS 8  /* per line: at most 45, 23, 3, 1, 2 or one denial */
+#define ADJ_MAX_REMARKS 8
+#define ADJ_MAX_CODES 16       /* distinct group+CARC pairs on a claim */
+#define ADJ_MAX_PEND_REASONS 4
+#define ADJ_MAX_NEEDED 2
+#define ADJ_MAX_DELTAS (ADJ_MAX_PLAN_YEARS * 2)
+
+/* One adjustment: group code, CARC and amount, as on an 835 CAS segment. */
+struct adj_adjustment {
+    enum adj_group group;
+    char carc[ADJ_CODE_LEN];
+    cents_t amount;
+};
+
+struct adj_line {
+    date_t service_date;    /* pharmacy: the fill date */
+    enum network network;   /* the accumulator tier the line used (pharmacy: in-network) */
+    enum adj_cob_position cob_position;
+    bool denied;
+    cents_t charge;
+    cents_t allowed;
+    cents_t plan_paid;
+    cents_t patient_responsibility;
+    struct adj_adjustment adjustments[ADJ_MAX_ADJUSTMENTS];
+    int n_adjustments;
+    char remarks[ADJ_MAX_REMARKS][ADJ_CODE_LEN]; /* RARCs */
+    int n_remarks;
+};
+
+/*
+ * What to add to the accumulators of one plan year and network tier. The
+ * same amounts go to the patient's accumulators and to the family's: a claim
+ * is for one patient, so the family grows by exactly what the patient owes.
+ */
+struct adj_accumulator_delta {
+    int year;
+    enum network network;
+    cents_t deductible;
+    cents_t oop;
+};
+
+struct adj_pend {
+    /* "N479", "MA04" (missing primary EOB), "CO-16" and "N26" (missing itemized bill) */
+    char reason_codes[ADJ_MAX_PEND_REASONS][ADJ_CODE_LEN];
+    int n_reason_codes;
+    /* API field names the claim waits for: "other_insurance", "itemized_bill" */
+    char needed[ADJ_MAX_NEEDED][ADJ_NEEDED_LEN];
+    int n_needed;
+    date_t deadline; /* today + the plan's pend_days */
+};
+
+struct adj_decision {
+    enum adj_outcome outcome;
+    enum adj_cob_position cob_position; /* secondary when COB put any line second */
+    bool medicare_primary;              /* Medicare is the primary payer on a secondary line */
+    enum adj_payee payee;
+    struct adj_line lines[MAX_LINES];   /* a pharmacy claim has exactly one line */
+    int n_lines;
+    cents_t total_charge;
+    cents_t total_allowed;
+    cents_t total_plan_paid;
+    cents_t total_patient_responsibility;
+    /* The lines' adjustments summed by group and CARC, in order of first appearance. */
+    struct adj_adjustment codes[ADJ_MAX_CODES];
+    int n_codes;
+    /* The lines' remarks and the pend remarks, each once, in order of first appearance. */
+    char remarks[ADJ_MAX_REMARKS * 2][ADJ_CODE_LEN];
+    int n_remarks;
+    struct adj_pend pend; /* meaningful when outcome == ADJ_PENDED */
+    /* Only for an approved claim; a denied or pended claim moves no accumulator. */
+    struct adj_accumulator_delta deltas[ADJ_MAX_DELTAS];
+    int n_deltas;
+};
+
+/* ---- Functions ---- */
+
+enum adj_status {
+    ADJ_OK = 0,
+    ADJ_ERR_FACTS = -1, /* missing or inconsistent facts: a bug, not a denial */
+};
+
+/*
+ * Adjudicates facts->claim by the rules of RULES.md, in their order: patient
+ * identity, filing deadline, eligibility, coordination of benefits,
+ * duplicates, required information, pricing, payee. Fills *out completely.
+ * Returns ADJ_ERR_FACTS (and an unspecified *out) when a pointer is NULL,
+ * the claim's line count is out of range, or a line that reaches pricing has
+ * no accumulators for its plan year: the worker should dead-letter the claim.
+ */
+int adj_adjudicate(const struct adj_facts *facts, struct adj_decision *out);
+
+/*
+ * Decides a pended claim whose information deadline has passed (RULES.md § 4
+ * and § 6) with the facts as they stand now: whatever would still pend is
+ * denied instead — a line still waiting for the primary's EOB OA-22 (remarks
+ * N479, and MA04 when Medicare is primary), a claim still without its
+ * itemized bill CO-16 with N26. Lines the rules pay (say, the information
+ * arrived for them) are paid as adj_adjudicate() would. Never pends.
+ */
+int adj_decide_expired_pend(const struct adj_facts *facts, struct adj_decision *out);
+
+/*
+ * The distinct plan years (calendar years of the service or fill dates) of a
+ * claim's lines, in increasing order: the worker loads the accumulators of
+ * each. Returns how many were written to years[].
+ */
+int adj_claim_plan_years(const struct claim *claim, int years[ADJ_MAX_PLAN_YEARS]);
+
+/*
+ * Turns a stored claim and its decision (NULL when it has none yet) into the
+ * lines the duplicate check compares against. Writes at most max lines and
+ * returns how many it wrote.
+ */
+int adj_prior_lines_from_claim(const char *claim_id, const struct claim *claim,
+                               const struct adj_decision *decision, struct adj_prior_line *out,
+                               int max);
+
+/* ---- Code table (codes.c): every CARC and RARC the rules emit ---- */
+
+struct adj_code_info {
+    const char *code;    /* "45", "N479" */
+    const char *wording; /* the standard's wording (X12 CARC / RARC lists) */
+    const char *plain;   /* what it means for the member, for the EOB */
+};
+
+/* NULL when the code is not one this adjudicator emits. */
+const struct adj_code_info *adj_carc_lookup(const char *carc);
+const struct adj_code_info *adj_rarc_lookup(const char *rarc);
+/* The whole tables, for documentation and the EOB legend. */
+const struct adj_code_info *adj_carc_table(size_t *n);
+const struct adj_code_info *adj_rarc_table(size_t *n);
+/* "CO", "PR", "OA" and their standard names. */
+const char *adj_group_code(enum adj_group group);
+const char *adj_group_wording(enum adj_group group);
+
+/* Text names for the enums, as API.md spells them ("approved", "secondary", "member"). */
+const char *adj_outcome_name(enum adj_outcome outcome);
+const char *adj_cob_position_name(enum adj_cob_position position);
+const char *adj_payee_name(enum adj_payee payee);
+
+#endif

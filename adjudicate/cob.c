@@ -1,0 +1,205 @@
+/*
+ * Coordination of benefits: does this plan pay first on the date of service,
+ * and what does it pay when it pays second (RULES.md § 4).
+ *
+ * Sources:
+ *   manual § II "Medical plan election (TEFRA/DEFRA/COBRA/OBRA) Medicare
+ *   primary" and Attachment A (the employer's Medicare certification);
+ *   manual § VI "Explanation of Benefits" (secondary claims come with the
+ *   primary's EOB);
+ *   the Medicare Secondary Payer rules (42 CFR 411 subparts E-H) where the
+ *   manual is silent (disability);
+ *   the NAIC Coordination of Benefits Model Regulation order rules for other
+ *   group and individual coverage.
+ */
+#include "rules.h"
+
+#define ESRD_COORDINATION_MONTHS 30   /* § II "Coverage for end-stage renal disease" */
+#define DISABILITY_LARGE_GROUP 100     /* 42 CFR 411.101: large group health plan */
+
+/* Medicare covers the member on `on` (entitlement has begun). */
+bool adj_medicare_entitled_on(const struct member *member, date_t on)
+{
+    return member->medicare.present && date_cmp(member->medicare.entitlement_date, on) <= 0;
+}
+
+/* The other coverage is in force on `on`: effective, and not past its last day. */
+bool adj_other_coverage_in_force(const struct other_coverage *other, date_t on)
+{
+    if (date_cmp(on, other->effective) < 0)
+        return false;
+    return !other->has_termination || date_cmp(on, other->termination) <= 0;
+}
+
+/*
+ * § II "Coverage for ESRD": Medicare is secondary "for the first 30 months of
+ * Medicare ESRD coverage". The months are calendar months, the month
+ * entitlement begins being the first: entitled 1 Mar 2024 (or any day of
+ * March 2024), month 30 is August 2026, and Medicare pays first from
+ * 1 Sep 2026.
+ */
+static date_t esrd_coordination_last_day(date_t entitlement)
+{
+    return date_end_of_month(date_add_months(entitlement, ESRD_COORDINATION_MONTHS - 1));
+}
+
+/*
+ * Whether Medicare pays before this plan on `on`, for a member covered by
+ * `span` (the coverage span that covers that date). "Current employment"
+ * means the span is active coverage; COBRA and state continuation are not.
+ */
+bool adj_medicare_primary(const struct member *patient, const struct group *group,
+                          const struct coverage_span *span, date_t on)
+{
+    if (!adj_medicare_entitled_on(patient, on))
+        return false;
+    bool current_employment = span->kind == COVERAGE_ACTIVE;
+
+    if (patient->medicare.basis == MEDICARE_ESRD)
+        /* § II: this plan first for the coordination period, "all group health
+         * plans", whatever the group size or the kind of coverage. */
+        return date_cmp(on, esrd_coordination_last_day(patient->medicare.entitlement_date)) > 0;
+
+    bool large_group;
+    if (patient->medicare.basis == MEDICARE_AGE)
+        /* § II "Working aged" / "Determining when the employer health plan is
+         * primary": the employee, or the spouse of an active employee, 65 or
+         * over, in a group that certified 20 or more employees (Attachment A):
+         * this plan first. 19 or fewer, or coverage that is not through current
+         * employment (COBRA), Medicare first. */
+        large_group = group->medicare_certification == MEDICARE_CERT_20_OR_MORE;
+    else
+        /* Disability. The manual is silent; Medicare Secondary Payer: this plan
+         * first only for a large group (100+ employees) and current employment. */
+        large_group = group->employee_count >= DISABILITY_LARGE_GROUP;
+    return !(large_group && current_employment);
+}
+
+/* -1, 0, 1 as a's month and day (the year ignored) come before, with, after b's. */
+static int birthday_cmp(date_t a, date_t b)
+{
+    int am = date_month(a), ad = date_day(a), bm = date_month(b), bd = date_day(b);
+    if (am != bm)
+        return am < bm ? -1 : 1;
+    return (ad > bd) - (ad < bd);
+}
+
+/* NAIC rule "longer or shorter length of coverage": the plan that covered the
+ * person longer pays first. A tie leaves this plan primary. */
+static int longer_coverage_first(const struct member *patient, const struct group *group,
+                                 int span_index, const struct other_coverage *other)
+{
+    date_t ours = adj_continuous_coverage_start(patient, group, span_index);
+    return date_cmp(other->effective, ours) < 0 ? 1 : -1;
+}
+
+/*
+ * The NAIC order rules between this plan and one other plan in force.
+ * Returns 1 when the other plan pays first, -1 when this plan does.
+ */
+int adj_naic_other_plan_first(const struct member *patient, const struct member *subscriber,
+                              const struct group *group, int span_index,
+                              const struct other_coverage *other)
+{
+    bool ours_as_employee = patient->relationship == REL_EMPLOYEE;
+    bool theirs_as_employee = other->relationship == OTHER_AS_EMPLOYEE;
+
+    /* 1. Non-dependent / dependent: the plan covering the person as an
+     *    employee (subscriber) pays before the plan covering them as a dependent. */
+    if (ours_as_employee != theirs_as_employee)
+        return theirs_as_employee ? 1 : -1;
+
+    /* 2. Dependent child of parents married or living together: the plan of the
+     *    parent whose birthday (month and day) falls earlier in the calendar year
+     *    pays first; the same birthday, the plan that covered the parent longer.
+     *    (Past rule 1 a child is a dependent on both plans.) */
+    bool child = patient->relationship == REL_CHILD || patient->relationship == REL_GRANDCHILD;
+    if (child && other->has_holder_birth_date) {
+        int cmp = birthday_cmp(subscriber->birth_date, other->holder_birth_date);
+        if (cmp != 0)
+            return cmp > 0 ? 1 : -1;
+        return longer_coverage_first(patient, group, span_index, other);
+    }
+
+    /* 3. Active employee / COBRA or retiree: coverage through active employment
+     *    pays before continuation or retiree coverage. */
+    bool ours_active = patient->coverage[span_index].kind == COVERAGE_ACTIVE;
+    bool theirs_active = other->active_employment && !other->cobra;
+    if (ours_active != theirs_active)
+        return theirs_active ? 1 : -1;
+
+    /* 4. Longer or shorter length of coverage. */
+    return longer_coverage_first(patient, group, span_index, other);
+}
+
+/*
+ * This plan's position on `on`: secondary when Medicare pays first or when
+ * any other coverage in force on that date comes before it in the NAIC order.
+ */
+struct adj_cob adj_cob_on(const struct member *patient, const struct member *subscriber,
+                          const struct group *group, int span_index, date_t on)
+{
+    struct adj_cob cob = {ADJ_COB_PRIMARY, false};
+    if (adj_medicare_primary(patient, group, &patient->coverage[span_index], on)) {
+        cob.position = ADJ_COB_SECONDARY;
+        cob.medicare_primary = true;
+    }
+    for (int i = 0; i < patient->n_other_coverage; i++) {
+        const struct other_coverage *other = &patient->other_coverage[i];
+        if (adj_other_coverage_in_force(other, on) &&
+            adj_naic_other_plan_first(patient, subscriber, group, span_index, other) > 0)
+            cob.position = ADJ_COB_SECONDARY;
+    }
+    return cob;
+}
+
+/*
+ * Spreads a claim-level amount of the primary's EOB over the lines in
+ * proportion to `weights` (their allowed amounts), each share rounded half-up,
+ * the rounding remainder on the last line that has a weight (RULES.md § 4).
+ * A share never takes the running sum past the total, so the remainder is
+ * never negative. With no weight at all every share is 0.
+ *   $100.00 over allowed $50, $30, $20 → $50.00, $30.00, $20.00;
+ *   $100.00 over three equal lines → $33.33, $33.33, $33.34.
+ */
+void adj_spread(cents_t total, const cents_t *weights, int n, cents_t *shares)
+{
+    cents_t weight_sum = 0, given = 0;
+    int last = -1;
+    for (int i = 0; i < n; i++) {
+        shares[i] = 0;
+        if (weights[i] > 0) {
+            weight_sum += weights[i];
+            last = i;
+        }
+    }
+    for (int i = 0; i < last; i++) {
+        if (weights[i] <= 0)
+            continue;
+        shares[i] = money_min(money_mul_div(total, weights[i], weight_sum), total - given);
+        given += shares[i];
+    }
+    if (last >= 0)
+        shares[last] = total - given;
+}
+
+/*
+ * RULES.md § 4, secondary payment: with C the normal cost share (what the
+ * member would owe were this plan primary) and P the primary's payment on the
+ * line, the member owes max(0, C − P), taken from the normal cost share in the
+ * order copay, deductible, coinsurance. The accumulators grow by exactly this.
+ *   C = copay $0 + deductible $60 + coinsurance $28 = $88, P = $70 → the member
+ *   owes $18, all of it deductible.
+ */
+struct adj_cost_share adj_secondary_member_share(struct adj_cost_share normal,
+                                                 cents_t primary_paid)
+{
+    cents_t owed = money_max(0, adj_cost_share_total(normal) - primary_paid);
+    struct adj_cost_share share;
+    share.copay = money_min(normal.copay, owed);
+    owed -= share.copay;
+    share.deductible = money_min(normal.deductible, owed);
+    owed -= share.deductible;
+    share.coinsurance = owed;
+    return share;
+}

@@ -1,0 +1,424 @@
+/*
+ * Eligibility on the date of service (RULES.md § 3): coverage spans and the
+ * termination effective date (manual § III), dependents (§ I), COBRA and
+ * state continuation (§ IV). Each case is a table of dates and what a line on
+ * that date gets: "paid" or its denial code, the covered last day and the day
+ * after side by side so an off-by-one fails.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+
+#include "adj_fixtures.h"
+
+/*
+ * One line per date on one claim, then each line's result against the
+ * expected one. Arguments: date, expected, date, expected, ..., NULL.
+ */
+static void expect_dates(struct fx *x, const char *name, ...)
+{
+    const char *dates[MAX_LINES], *want[MAX_LINES];
+    int n = 0;
+    va_list ap;
+    va_start(ap, name);
+    for (const char *d; (d = va_arg(ap, const char *)) != NULL; n++) {
+        dates[n] = d;
+        want[n] = va_arg(ap, const char *);
+    }
+    va_end(ap);
+
+    x->claim.n_lines = 0;
+    for (int i = 0; i < n; i++)
+        fx_line(x, dates[i], "80053", 1, USD(100));
+    x->plan.medical_filing_limit_days = 40000; /* filing is not what these cases test */
+    fx_run(x, "2034-12-31");
+    for (int i = 0; i < n; i++) {
+        ck_assert_msg(strcmp(fx_line_result(&x->out, i), want[i]) == 0, "%s: %s gave %s, want %s",
+                      name, dates[i], fx_line_result(&x->out, i), want[i]);
+        if (strcmp(want[i], "CO-32") == 0)
+            ck_assert_str_eq(fx_remarks(x->out.lines[i].remarks, x->out.lines[i].n_remarks),
+                             "N30");
+    }
+}
+
+static struct fx X;
+
+static void setup(void)
+{
+    fx_init(&X);
+}
+
+/* ---- Coverage spans and the termination effective date (§ III) ---- */
+
+START_TEST(test_termination_mid_month_covers_to_last_day_of_month)
+{
+    X.patient.coverage[0].has_termination_event = true;
+    X.patient.coverage[0].termination_event = D("2025-03-10");
+    expect_dates(&X, "terminated 10 March", "2025-03-10", "paid", "2025-03-31", "paid",
+                 "2025-04-01", "CO-27", NULL);
+    ck_assert_str_eq(fx_remarks(X.out.remarks, X.out.n_remarks), "");
+}
+END_TEST
+
+START_TEST(test_termination_in_february_of_a_leap_year)
+{
+    X.patient.coverage[0].has_termination_event = true;
+    X.patient.coverage[0].termination_event = D("2024-02-01");
+    expect_dates(&X, "terminated 1 Feb 2024", "2024-02-29", "paid", "2024-03-01", "CO-27", NULL);
+}
+END_TEST
+
+START_TEST(test_service_before_first_span_is_co26)
+{
+    expect_dates(&X, "effective 1 Jan 2020", "2019-12-31", "CO-26", "2020-01-01", "paid", NULL);
+}
+END_TEST
+
+START_TEST(test_member_without_any_span_is_co26)
+{
+    X.patient.n_coverage = 0;
+    expect_dates(&X, "no coverage", "2025-01-01", "CO-26", NULL);
+}
+END_TEST
+
+START_TEST(test_gap_between_spans_is_co200_lapse)
+{
+    X.patient.coverage[0].has_termination_event = true;
+    X.patient.coverage[0].termination_event = D("2022-06-15");
+    X.patient.n_coverage = 2;
+    X.patient.coverage[1] = X.patient.coverage[0];
+    X.patient.coverage[1].has_termination_event = false;
+    X.patient.coverage[1].effective = D("2022-09-01");
+    expect_dates(&X, "lapse Jul-Aug 2022", "2022-06-30", "paid", "2022-07-01", "CO-200",
+                 "2022-08-31", "CO-200", "2022-09-01", "paid", "2019-05-01", "CO-26", NULL);
+}
+END_TEST
+
+/* ---- Spouse (§ I, § III) ---- */
+
+START_TEST(test_spouse_covered_until_end_of_month_of_divorce)
+{
+    fx_dependent(&X, "M1001-01", REL_SPOUSE, "Luis", "1979-09-02");
+    X.patient.coverage[0].has_termination_event = true;
+    X.patient.coverage[0].termination_event = D("2025-05-20");
+    expect_dates(&X, "divorced 20 May", "2025-05-31", "paid", "2025-06-01", "CO-27", NULL);
+}
+END_TEST
+
+/* ---- Children (§ I "Eligible dependents", § III "Dependent termination") ---- */
+
+START_TEST(test_child_under_19_needs_no_student_status)
+{
+    fx_dependent(&X, "M1001-02", REL_CHILD, "Eva", "2006-05-10");
+    expect_dates(&X, "19 on 10 May 2025, no student, not at home", "2025-05-09", "paid",
+                 "2025-05-10", "CO-32", NULL);
+}
+END_TEST
+
+START_TEST(test_child_covered_to_end_of_year_of_25th_birthday)
+{
+    fx_dependent(&X, "M1001-02", REL_CHILD, "Eva", "2000-05-10");
+    X.patient.student = true;
+    expect_dates(&X, "student, 25 on 10 May 2025", "2025-05-10", "paid", "2025-12-31", "paid",
+                 "2026-01-01", "CO-32", "2026-01-02", "CO-32", NULL);
+}
+END_TEST
+
+START_TEST(test_child_living_with_employee_covered_to_end_of_year_of_25)
+{
+    fx_dependent(&X, "M1001-02", REL_CHILD, "Eva", "2000-05-10");
+    X.patient.lives_with_employee = true;
+    expect_dates(&X, "at home, 25 in 2025", "2022-01-01", "paid", "2025-12-31", "paid",
+                 "2026-01-02", "CO-32", NULL);
+}
+END_TEST
+
+START_TEST(test_child_born_29_february_turns_19_on_1_march)
+{
+    /* date_age_on: a 29 February birthday is reached on 1 March in a common year. */
+    fx_dependent(&X, "M1001-02", REL_CHILD, "Eva", "2008-02-29");
+    expect_dates(&X, "born 29 Feb 2008", "2027-02-28", "paid", "2027-03-01", "CO-32", NULL);
+}
+END_TEST
+
+START_TEST(test_child_born_29_february_student_to_end_of_year_of_25)
+{
+    fx_dependent(&X, "M1001-02", REL_CHILD, "Eva", "2004-02-29");
+    X.patient.student = true;
+    expect_dates(&X, "born 29 Feb 2004, 25 in 2029", "2029-12-31", "paid", "2030-01-01",
+                 "CO-32", NULL);
+}
+END_TEST
+
+START_TEST(test_married_child_covered_to_end_of_month_of_marriage)
+{
+    fx_dependent(&X, "M1001-02", REL_CHILD, "Eva", "2007-01-01");
+    X.patient.has_married_on = true;
+    X.patient.married_on = D("2024-06-10");
+    expect_dates(&X, "married 10 June 2024 at 17", "2024-06-09", "paid", "2024-06-30", "paid",
+                 "2024-07-01", "CO-32", NULL);
+}
+END_TEST
+
+START_TEST(test_handicapped_child_covered_at_40)
+{
+    fx_dependent(&X, "M1001-02", REL_CHILD, "Eva", "1985-06-01");
+    X.patient.handicapped_certified = true;
+    expect_dates(&X, "certified handicapped, 40", "2025-06-01", "paid", "2026-01-01", "paid",
+                 NULL);
+}
+END_TEST
+
+START_TEST(test_handicapped_child_who_marries_loses_coverage)
+{
+    fx_dependent(&X, "M1001-02", REL_CHILD, "Eva", "1985-06-01");
+    X.patient.handicapped_certified = true;
+    X.patient.has_married_on = true;
+    X.patient.married_on = D("2025-02-14");
+    expect_dates(&X, "handicapped, married 14 Feb", "2025-02-28", "paid", "2025-03-01", "CO-32",
+                 NULL);
+}
+END_TEST
+
+START_TEST(test_uncertified_child_at_40_not_eligible)
+{
+    fx_dependent(&X, "M1001-02", REL_CHILD, "Eva", "1985-06-01");
+    expect_dates(&X, "40, not certified", "2025-06-01", "CO-32", NULL);
+}
+END_TEST
+
+/* ---- The age-30 option (§ I "If elected") ---- */
+
+/* A child of 29 on 1 June 2026 (30 on 1 March 2027) who meets every condition. */
+static void age30_child(void)
+{
+    fx_dependent(&X, "M1001-02", REL_CHILD, "Eva", "1997-03-01");
+    X.group.dependent_to_30 = true;
+    strcpy(X.patient.state, "FL");
+}
+
+START_TEST(test_age30_option_covers_to_end_of_year_of_30th_birthday)
+{
+    age30_child();
+    expect_dates(&X, "age-30 option", "2026-06-01", "paid", "2027-12-31", "paid", "2028-01-01",
+                 "CO-32", NULL);
+}
+END_TEST
+
+START_TEST(test_age30_option_not_elected)
+{
+    age30_child();
+    X.group.dependent_to_30 = false;
+    expect_dates(&X, "not elected", "2026-06-01", "CO-32", NULL);
+}
+END_TEST
+
+START_TEST(test_age30_option_fails_when_married)
+{
+    age30_child();
+    X.patient.has_married_on = true;
+    X.patient.married_on = D("2026-05-10");
+    expect_dates(&X, "married 10 May 2026", "2026-05-31", "paid", "2026-06-01", "CO-32", NULL);
+}
+END_TEST
+
+START_TEST(test_age30_option_fails_with_own_dependent)
+{
+    age30_child();
+    X.patient.has_own_dependent = true;
+    expect_dates(&X, "own dependent", "2026-06-01", "CO-32", NULL);
+}
+END_TEST
+
+START_TEST(test_age30_option_fails_outside_florida_unless_student)
+{
+    age30_child();
+    strcpy(X.patient.state, "GA");
+    expect_dates(&X, "Georgia resident, not a student", "2026-06-01", "CO-32", NULL);
+    X.patient.student = true;
+    expect_dates(&X, "Georgia resident, student", "2026-06-01", "paid", NULL);
+}
+END_TEST
+
+START_TEST(test_age30_option_fails_with_other_coverage)
+{
+    age30_child();
+    X.patient.n_other_coverage = 1;
+    struct other_coverage *o = &X.patient.other_coverage[0];
+    strcpy(o->payer_name, "Blue Shield");
+    o->kind = OTHER_INDIVIDUAL;
+    o->relationship = OTHER_AS_EMPLOYEE;
+    o->effective = D("2026-01-01");
+    o->has_termination = true;
+    o->termination = D("2026-05-31");
+    expect_dates(&X, "individual policy Jan-May 2026", "2026-05-31", "CO-32", "2026-06-01",
+                 "paid", "2025-12-31", "paid", NULL);
+}
+END_TEST
+
+START_TEST(test_age30_option_fails_when_entitled_to_medicare)
+{
+    age30_child();
+    X.patient.medicare.present = true;
+    X.patient.medicare.basis = MEDICARE_DISABILITY;
+    X.patient.medicare.entitlement_date = D("2026-04-01");
+    expect_dates(&X, "Medicare from 1 April 2026", "2026-03-31", "paid", "2026-04-01", "CO-32",
+                 NULL);
+}
+END_TEST
+
+/* ---- Grandchild (§ I "children" includes a child born to a dependent child) ---- */
+
+START_TEST(test_grandchild_covered_to_end_of_month_of_18_months)
+{
+    fx_dependent(&X, "M1001-03", REL_GRANDCHILD, "Leo", "2024-02-10");
+    expect_dates(&X, "18 months on 10 Aug 2025", "2025-08-10", "paid", "2025-08-31", "paid",
+                 "2025-09-01", "CO-32", NULL);
+    fx_dependent(&X, "M1001-03", REL_GRANDCHILD, "Leo", "2024-08-31");
+    expect_dates(&X, "born 31 Aug: 18 months on 28 Feb 2026", "2026-02-28", "paid",
+                 "2026-03-01", "CO-32", NULL);
+}
+END_TEST
+
+/* ---- COBRA and state continuation (§ IV) ---- */
+
+/* Active coverage lost on a qualifying event, then a COBRA span. */
+static void cobra(const char *event, int months)
+{
+    X.patient.coverage[0].has_termination_event = true;
+    X.patient.coverage[0].termination_event = D(event);
+    X.patient.n_coverage = 2;
+    struct coverage_span *s = &X.patient.coverage[1];
+    strcpy(s->plan_id, "PPO-500");
+    s->effective = date_add_days(date_end_of_month(D(event)), 1);
+    s->kind = COVERAGE_COBRA;
+    s->qualifying_event = D(event);
+    s->months = months;
+}
+
+START_TEST(test_cobra_18_months_ends_at_end_of_last_month)
+{
+    cobra("2025-03-15", 18);
+    expect_dates(&X, "COBRA 18", "2025-03-31", "paid", "2025-04-01", "paid", "2026-09-30",
+                 "paid", "2026-10-01", "CO-27", NULL);
+}
+END_TEST
+
+START_TEST(test_cobra_29_months_disability_extension)
+{
+    cobra("2025-03-15", 29);
+    expect_dates(&X, "COBRA 29", "2027-08-31", "paid", "2027-09-01", "CO-27", NULL);
+}
+END_TEST
+
+START_TEST(test_cobra_36_months)
+{
+    cobra("2025-03-15", 36);
+    expect_dates(&X, "COBRA 36", "2028-03-31", "paid", "2028-04-01", "CO-27", NULL);
+}
+END_TEST
+
+START_TEST(test_cobra_event_on_first_of_month_counts_whole_months)
+{
+    cobra("2025-03-01", 18);
+    expect_dates(&X, "event 1 March", "2026-09-30", "paid", "2026-10-01", "CO-27", NULL);
+}
+END_TEST
+
+START_TEST(test_cobra_ends_early_at_its_own_termination_event)
+{
+    cobra("2025-03-15", 18);
+    X.patient.coverage[1].has_termination_event = true;
+    X.patient.coverage[1].termination_event = D("2025-11-05");
+    expect_dates(&X, "new group plan 5 Nov", "2025-11-30", "paid", "2025-12-01", "CO-27", NULL);
+}
+END_TEST
+
+START_TEST(test_cobra_termination_after_maximum_period_changes_nothing)
+{
+    cobra("2025-03-15", 18);
+    X.patient.coverage[1].has_termination_event = true;
+    X.patient.coverage[1].termination_event = D("2027-05-05");
+    expect_dates(&X, "event after the 18 months", "2026-09-30", "paid", "2026-10-01", "CO-27",
+                 NULL);
+}
+END_TEST
+
+START_TEST(test_cobra_span_in_group_under_20_covers_nothing)
+{
+    X.group.employee_count = 19;
+    cobra("2025-03-15", 18);
+    expect_dates(&X, "19 employees", "2025-03-31", "paid", "2025-04-01", "CO-27", NULL);
+}
+END_TEST
+
+START_TEST(test_state_continuation_in_small_group)
+{
+    X.group.employee_count = 12;
+    X.patient.coverage[0].has_termination_event = true;
+    X.patient.coverage[0].termination_event = D("2025-03-15");
+    X.patient.n_coverage = 2;
+    X.patient.coverage[1] = X.patient.coverage[0];
+    X.patient.coverage[1].kind = COVERAGE_STATE_CONTINUATION;
+    X.patient.coverage[1].effective = D("2025-04-01");
+    X.patient.coverage[1].termination_event = D("2025-12-10");
+    expect_dates(&X, "state continuation", "2025-04-01", "paid", "2025-12-31", "paid",
+                 "2026-01-01", "CO-27", NULL);
+}
+END_TEST
+
+static Suite *eligibility_suite(void)
+{
+    Suite *s = suite_create("adjudicate eligibility");
+    TCase *spans = tcase_create("spans");
+    tcase_add_checked_fixture(spans, setup, NULL);
+    tcase_add_test(spans, test_termination_mid_month_covers_to_last_day_of_month);
+    tcase_add_test(spans, test_termination_in_february_of_a_leap_year);
+    tcase_add_test(spans, test_service_before_first_span_is_co26);
+    tcase_add_test(spans, test_member_without_any_span_is_co26);
+    tcase_add_test(spans, test_gap_between_spans_is_co200_lapse);
+    tcase_add_test(spans, test_spouse_covered_until_end_of_month_of_divorce);
+    suite_add_tcase(s, spans);
+
+    TCase *children = tcase_create("dependents");
+    tcase_add_checked_fixture(children, setup, NULL);
+    tcase_add_test(children, test_child_under_19_needs_no_student_status);
+    tcase_add_test(children, test_child_covered_to_end_of_year_of_25th_birthday);
+    tcase_add_test(children, test_child_living_with_employee_covered_to_end_of_year_of_25);
+    tcase_add_test(children, test_child_born_29_february_turns_19_on_1_march);
+    tcase_add_test(children, test_child_born_29_february_student_to_end_of_year_of_25);
+    tcase_add_test(children, test_married_child_covered_to_end_of_month_of_marriage);
+    tcase_add_test(children, test_handicapped_child_covered_at_40);
+    tcase_add_test(children, test_handicapped_child_who_marries_loses_coverage);
+    tcase_add_test(children, test_uncertified_child_at_40_not_eligible);
+    tcase_add_test(children, test_age30_option_covers_to_end_of_year_of_30th_birthday);
+    tcase_add_test(children, test_age30_option_not_elected);
+    tcase_add_test(children, test_age30_option_fails_when_married);
+    tcase_add_test(children, test_age30_option_fails_with_own_dependent);
+    tcase_add_test(children, test_age30_option_fails_outside_florida_unless_student);
+    tcase_add_test(children, test_age30_option_fails_with_other_coverage);
+    tcase_add_test(children, test_age30_option_fails_when_entitled_to_medicare);
+    tcase_add_test(children, test_grandchild_covered_to_end_of_month_of_18_months);
+    suite_add_tcase(s, children);
+
+    TCase *cont = tcase_create("continuation");
+    tcase_add_checked_fixture(cont, setup, NULL);
+    tcase_add_test(cont, test_cobra_18_months_ends_at_end_of_last_month);
+    tcase_add_test(cont, test_cobra_29_months_disability_extension);
+    tcase_add_test(cont, test_cobra_36_months);
+    tcase_add_test(cont, test_cobra_event_on_first_of_month_counts_whole_months);
+    tcase_add_test(cont, test_cobra_ends_early_at_its_own_termination_event);
+    tcase_add_test(cont, test_cobra_termination_after_maximum_period_changes_nothing);
+    tcase_add_test(cont, test_cobra_span_in_group_under_20_covers_nothing);
+    tcase_add_test(cont, test_state_continuation_in_small_group);
+    suite_add_tcase(s, cont);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(eligibility_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
