@@ -1,74 +1,123 @@
 #include "routes.h"
 
 #include <hiredis/hiredis.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "intake/admin_api.h"
+#include "intake/api.h"
+#include "intake/claims_api.h"
 #include "log.h"
 #include "server/app.h"
 
-#define JSON_TYPE "application/json; charset=utf-8"
-
-static void respond_json(struct http_request *req, int status, const char *body)
+/* GET /healthz: the process runs and its loop turns. */
+static void handle_healthz(struct call *call)
 {
-    http_respond(req, status, JSON_TYPE, body, strlen(body));
+    call_respond(call, 200, JSON_CONTENT_TYPE, "{\"status\":\"ok\"}", 15);
 }
 
-/* GET /healthz: the process runs and its loop turns. */
-static void handle_healthz(struct http_request *req, struct app *app)
+static void redis_unavailable(struct call *call)
 {
-    (void)app;
-    respond_json(req, 200, "{\"status\":\"ok\"}");
+    http_add_header(call->req, "Retry-After", "1");
+    call_error(call, 503, "redis_unavailable", "storage is not reachable");
 }
 
 static void on_ready_ping(redisReply *reply, void *arg)
 {
-    struct http_request *req = arg;
+    struct call *call = arg;
     if (reply && reply->type == REDIS_REPLY_STATUS && strcmp(reply->str, "PONG") == 0) {
-        respond_json(req, 200, "{\"status\":\"ready\",\"redis\":\"ok\"}");
+        const char *body = "{\"status\":\"ready\",\"redis\":\"ok\"}";
+        call_respond(call, 200, JSON_CONTENT_TYPE, body, strlen(body));
         return;
     }
-    http_add_header(req, "Retry-After", "1");
-    http_respond_error(req, 503, "redis_unavailable", "storage is not reachable");
+    redis_unavailable(call);
 }
 
 /* GET /readyz: 200 only when Redis answers a PING through the event loop's
  * own connection, the one every request uses. */
-static void handle_readyz(struct http_request *req, struct app *app)
+static void handle_readyz(struct call *call)
 {
-    if (app->stopping) {
-        http_respond_error(req, 503, "stopping", "the server is shutting down");
+    if (call->app->stopping) {
+        call_error(call, 503, "stopping", "the server is shutting down");
         return;
     }
-    if (rconn_command(app->redis, on_ready_ping, req, "PING") != 0) {
-        http_add_header(req, "Retry-After", "1");
-        http_respond_error(req, 503, "redis_unavailable", "storage is not reachable");
-    }
+    if (rconn_command(call->app->redis, on_ready_ping, call, "PING") != 0)
+        redis_unavailable(call);
 }
+
+static void put_group(struct call *c) { admin_put_record(c, RECORD_GROUP); }
+static void get_group(struct call *c) { admin_get_record(c, RECORD_GROUP); }
+static void put_member(struct call *c) { admin_put_record(c, RECORD_MEMBER); }
+static void get_member(struct call *c) { admin_get_record(c, RECORD_MEMBER); }
+static void put_plan(struct call *c) { admin_put_record(c, RECORD_PLAN); }
+static void get_plan(struct call *c) { admin_get_record(c, RECORD_PLAN); }
 
 struct route {
     const char *method;
-    const char *path;
-    void (*handler)(struct http_request *req, struct app *app);
+    const char *pattern; /* "{id}" matches one path segment */
+    void (*handler)(struct call *call);
 };
 
 static const struct route routes[] = {
     {"GET", "/healthz", handle_healthz},
     {"GET", "/readyz", handle_readyz},
+    {"POST", "/v1/claims", claims_post},
+    {"GET", "/v1/claims", claims_search},
+    {"GET", "/v1/claims/{id}", claims_get},
+    {"GET", "/v1/claims/{id}/audit", claims_audit},
+    {"PUT", "/v1/groups/{id}", put_group},
+    {"GET", "/v1/groups/{id}", get_group},
+    {"PUT", "/v1/members/{id}", put_member},
+    {"GET", "/v1/members/{id}", get_member},
+    {"PUT", "/v1/plans/{id}", put_plan},
+    {"GET", "/v1/plans/{id}", get_plan},
+    {"POST", "/v1/tokens", admin_post_token},
+    {"DELETE", "/v1/tokens/{id}", admin_delete_token},
 };
+
+/* Matches path against pattern; the {id} segment is copied into id. */
+static bool match(const char *pattern, const char *path, char *id, size_t id_size)
+{
+    while (*pattern && *path) {
+        if (strncmp(pattern, "{id}", 4) == 0) {
+            const char *end = strchr(path, '/');
+            size_t len = end ? (size_t)(end - path) : strlen(path);
+            if (len == 0 || len >= id_size)
+                return false;
+            memcpy(id, path, len);
+            id[len] = '\0';
+            pattern += 4;
+            path += len;
+            continue;
+        }
+        if (*pattern != *path)
+            return false;
+        pattern++;
+        path++;
+    }
+    return *pattern == '\0' && *path == '\0';
+}
 
 void intake_handle_request(struct http_request *req, void *arg)
 {
     struct app *app = arg;
     bool path_known = false;
     for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
-        if (strcmp(req->path, routes[i].path) != 0)
+        char id[sizeof ((struct call *)0)->path_id];
+        if (!match(routes[i].pattern, req->path, id, sizeof id))
             continue;
         path_known = true;
-        if (strcmp(req->method, routes[i].method) == 0 ||
-            (strcmp(req->method, "HEAD") == 0 && strcmp(routes[i].method, "GET") == 0)) {
-            routes[i].handler(req, app);
+        if (strcmp(req->method, routes[i].method) != 0 &&
+            !(strcmp(req->method, "HEAD") == 0 && strcmp(routes[i].method, "GET") == 0))
+            continue;
+        struct call *call = call_new(req, app);
+        if (!call) {
+            http_respond_error(req, 503, "unavailable", "the server is out of memory");
             return;
         }
+        memcpy(call->path_id, id, sizeof id);
+        routes[i].handler(call);
+        return;
     }
     if (path_known)
         http_respond_error(req, 405, "method_not_allowed", "this method is not allowed here");

@@ -18,6 +18,7 @@
 #include "intake/routes.h"
 #include "log.h"
 #include "queue/redis_conn.h"
+#include "queue/scripts.h"
 #include "queue/tokens.h"
 #include "server/app.h"
 #include "server/redis_child.h"
@@ -236,6 +237,7 @@ int main(int argc, char **argv)
     if (parse_args(argc, argv, &app.cfg) != 0)
         return 2;
     log_set_level(app.cfg.log_level);
+    scripts_init();
     signal(SIGPIPE, SIG_IGN);
     struct sigaction sa = {0};
     sa.sa_handler = on_early_signal;
