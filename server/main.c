@@ -22,6 +22,7 @@
 #include "queue/tokens.h"
 #include "server/app.h"
 #include "server/redis_child.h"
+#include "server/seed.h"
 
 #define CLAIMSD_VERSION "0.1.0"
 #define DRAIN_LIMIT_SECONDS 30
@@ -145,7 +146,7 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 }
 
 /* Waits for Redis to answer, then runs the start-up steps that must happen
- * before serving: the bootstrap admin token. */
+ * before serving: the bootstrap admin token, the sample enrollment. */
 static int prepare_store(struct app *app)
 {
     redisContext *c = NULL;
@@ -169,6 +170,8 @@ static int prepare_store(struct app *app)
             rc = -1;
         }
     }
+    if (rc == 0 && app->cfg.seed_dir[0] && seed_load(c, app->cfg.key_prefix, app->cfg.seed_dir) != 0)
+        rc = -1;
     redisFree(c);
     return rc;
 }

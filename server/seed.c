@@ -1,0 +1,192 @@
+#include "seed.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "intake/parse_enrollment.h"
+#include "log.h"
+#include "queue/keys.h"
+
+static char *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = NULL;
+    if (fseek(f, 0, SEEK_END) == 0) {
+        long n = ftell(f);
+        if (n >= 0 && n < 64 * 1024 * 1024 && fseek(f, 0, SEEK_SET) == 0 &&
+            (buf = malloc((size_t)n + 1)) && fread(buf, 1, (size_t)n, f) == (size_t)n) {
+            buf[n] = '\0';
+            *len = (size_t)n;
+        } else {
+            free(buf);
+            buf = NULL;
+        }
+    }
+    fclose(f);
+    return buf;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The *.json names of a folder, sorted; *n of them. Caller frees each and the array. */
+static char **list_json(const char *dir, int *n)
+{
+    *n = 0;
+    DIR *d = opendir(dir);
+    if (!d)
+        return NULL;
+    char **names = NULL;
+    int cap = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        size_t len = strlen(e->d_name);
+        if (len <= 5 || strcmp(e->d_name + len - 5, ".json") != 0)
+            continue;
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            char **grown = realloc(names, (size_t)cap * sizeof *names);
+            if (!grown)
+                break;
+            names = grown;
+        }
+        names[(*n)++] = strdup(e->d_name);
+    }
+    closedir(d);
+    if (names)
+        qsort(names, (size_t)*n, sizeof *names, cmp_names);
+    return names;
+}
+
+static void report(const char *path, const struct intake_field_errors *errs, const char *reason)
+{
+    if (errs && errs->count > 0)
+        log_error("seed %s: %s: %s", path, errs->items[0].field, errs->items[0].problem);
+    else
+        log_error("seed %s: %s", path, reason ? reason : "cannot be read");
+}
+
+static bool stored(redisReply *r)
+{
+    bool ok = r && r->type != REDIS_REPLY_ERROR;
+    if (r)
+        freeReplyObject(r);
+    return ok;
+}
+
+enum kind { PLANS, GROUPS, MEMBERS };
+
+/* Loads one record file; for members, pass 0 loads subscribers, pass 1 the rest. */
+static int load_one(redisContext *c, const char *prefix, enum kind kind, const char *path,
+                    const char *id, int pass, struct intake_field_errors *errs)
+{
+    size_t len = 0;
+    char *bytes = read_file(path, &len);
+    if (!bytes) {
+        report(path, NULL, NULL);
+        return -1;
+    }
+    const char *reason = NULL;
+    enum intake_status st;
+    struct json_object *json = NULL;
+    char key[KEY_LEN];
+    int rc = 0;
+    if (kind == PLANS) {
+        struct plan plan;
+        st = intake_plan_from_body(bytes, len, id, &plan, errs, &reason);
+        if (st == INTAKE_OK) {
+            json = intake_plan_to_json(&plan);
+            plan_free(&plan);
+        }
+        snprintf(key, sizeof key, KEYF_PLAN, prefix, id);
+    } else if (kind == GROUPS) {
+        struct group group;
+        st = intake_group_from_body(bytes, len, id, &group, errs, &reason);
+        if (st == INTAKE_OK)
+            json = intake_group_to_json(&group);
+        snprintf(key, sizeof key, KEYF_GROUP, prefix, id);
+    } else {
+        struct member *m = malloc(sizeof *m);
+        st = m ? intake_member_from_body(bytes, len, id, m, errs, &reason) : INTAKE_NO_MEMORY;
+        if (st == INTAKE_OK) {
+            bool subscriber = strcmp(m->member_id, m->subscriber_id) == 0;
+            if (subscriber != (pass == 0)) {
+                free(m);
+                free(bytes);
+                return 0; /* the other pass loads it */
+            }
+            json = intake_member_to_json(m);
+            char fam[KEY_LEN];
+            snprintf(fam, sizeof fam, KEYF_FAMILY, prefix, m->subscriber_id);
+            if (!stored(redisCommand(c, "SADD %s %s", fam, m->member_id)))
+                rc = -1;
+        }
+        free(m);
+        snprintf(key, sizeof key, KEYF_MEMBER, prefix, id);
+    }
+    free(bytes);
+    if (st != INTAKE_OK || !json) {
+        report(path, errs, reason);
+        json_object_put(json);
+        return -1;
+    }
+    if (rc == 0 &&
+        !stored(redisCommand(c, "SET %s %s", key, json_object_to_json_string_ext(json, JSON_C_TO_STRING_PLAIN))))
+        rc = -1;
+    json_object_put(json);
+    if (rc != 0)
+        log_error("seed %s: Redis refused the write", path);
+    return rc;
+}
+
+int seed_load(redisContext *c, const char *prefix, const char *dir)
+{
+    char seeded[KEY_LEN];
+    snprintf(seeded, sizeof seeded, KEYF_SEEDED, prefix);
+    redisReply *r = redisCommand(c, "EXISTS %s", seeded);
+    if (!r || r->type != REDIS_REPLY_INTEGER) {
+        if (r)
+            freeReplyObject(r);
+        log_error("seed: cannot reach Redis");
+        return -1;
+    }
+    long long exists = r->integer;
+    freeReplyObject(r);
+    if (exists)
+        return 0;
+    struct intake_field_errors *errs = malloc(sizeof *errs);
+    if (!errs)
+        return -1;
+    static const char *const folders[] = {"plans", "groups", "members"};
+    int rc = 0;
+    for (int kind = PLANS; kind <= MEMBERS && rc == 0; kind++) {
+        char sub[1100];
+        snprintf(sub, sizeof sub, "%s/%s", dir, folders[kind]);
+        int n = 0;
+        char **names = list_json(sub, &n);
+        for (int pass = 0; pass < (kind == MEMBERS ? 2 : 1) && rc == 0; pass++) {
+            for (int i = 0; i < n && rc == 0; i++) {
+                char path[1400], id[128];
+                snprintf(path, sizeof path, "%s/%s", sub, names[i]);
+                snprintf(id, sizeof id, "%.*s", (int)(strlen(names[i]) - 5), names[i]);
+                intake_field_errors_init(errs);
+                rc = load_one(c, prefix, (enum kind)kind, path, id, pass, errs);
+            }
+        }
+        for (int i = 0; i < n; i++)
+            free(names[i]);
+        free(names);
+    }
+    free(errs);
+    if (rc == 0 && !stored(redisCommand(c, "SET %s 1", seeded)))
+        rc = -1;
+    if (rc == 0)
+        log_info("sample enrollment loaded from %s", dir);
+    return rc;
+}
