@@ -64,8 +64,22 @@ int redis_child_start(const struct config *cfg, int wait_ms, struct redis_child 
     }
     char lock_path[CONFIG_PATH_LEN + 32];
     snprintf(lock_path, sizeof lock_path, "%s/claimsd.lock", child->data_dir);
+    /* The lock is inherited by redis-server and so held until both are gone:
+     * a restarted claimsd waits (up to 5 s) for a previous Redis that is
+     * still flushing its AOF, instead of starting a second one on the same
+     * files. */
     child->lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (child->lock_fd < 0 || flock(child->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    bool locked = false;
+    for (int waited = 0; child->lock_fd >= 0 && waited <= 5000; waited += 50) {
+        if (flock(child->lock_fd, LOCK_EX | LOCK_NB) == 0) {
+            locked = true;
+            break;
+        }
+        if (waited == 0)
+            log_info("waiting for the data directory lock (a previous Redis may be stopping)");
+        sleep_ms(50);
+    }
+    if (!locked) {
         log_error("data directory %s is in use by another claimsd (or not writable)",
                   child->data_dir);
         unlock_dir(child);
@@ -122,6 +136,8 @@ int redis_child_start(const struct config *cfg, int wait_ms, struct redis_child 
         prctl(PR_SET_PDEATHSIG, SIGTERM);
         if (getppid() != parent)
             _exit(1); /* claimsd died before prctl took effect */
+        /* Keep the data directory lock open in redis-server. */
+        fcntl(child->lock_fd, F_SETFD, 0);
         int devnull = open("/dev/null", O_RDWR);
         if (devnull >= 0) {
             dup2(devnull, STDIN_FILENO);

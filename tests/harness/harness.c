@@ -133,7 +133,8 @@ static void redis_launch(struct test_redis *r)
     char port[16];
     snprintf(port, sizeof port, "%d", r->port);
     const char *argv[] = {"redis-server", "--port", port, "--bind", "127.0.0.1", "--dir", r->dir,
-                          "--save", "", "--appendonly", "no", "--daemonize", "no", NULL};
+                          "--save", "", "--appendonly", "yes", "--appendfsync", "always",
+                          "--daemonize", "no", NULL};
     char log[320];
     snprintf(log, sizeof log, "%s/redis.out", r->dir);
     r->pid = spawn(argv, NULL, log);
@@ -177,7 +178,11 @@ void test_redis_stop(struct test_redis *r)
     if (r->pid > 0) {
         kill(r->pid, SIGTERM);
         int st;
-        waitpid(r->pid, &st, 0);
+        /* A test (a forked child of the binary) may stop the fixture's
+         * server, which is not its own child: then wait until it is gone. */
+        if (waitpid(r->pid, &st, 0) < 0 && errno == ECHILD)
+            for (int i = 0; i < 500 && kill(r->pid, 0) == 0; i++)
+                test_sleep_ms(10);
         r->pid = -1;
     }
 }
@@ -379,4 +384,94 @@ void test_response_free(struct test_response *res)
     free(res->body);
     free(res->headers);
     res->body = res->headers = NULL;
+}
+
+void test_api(const struct test_claimsd *d, const char *method, const char *path,
+              const char *token, const char *body, const char *extra_header,
+              struct test_response *res)
+{
+    char url[1024], auth[700];
+    snprintf(url, sizeof url, "%s%s", d->base_url, path);
+    const char *headers[4];
+    int n = 0;
+    if (token) {
+        snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
+        headers[n++] = auth;
+    }
+    if (body)
+        headers[n++] = "Content-Type: application/json";
+    if (extra_header)
+        headers[n++] = extra_header;
+    headers[n] = NULL;
+    if (test_http(method, url, headers, body, res) != 0) {
+        fprintf(stderr, "test harness: %s %s got no answer\n", method, path);
+        exit(2);
+    }
+}
+
+#include <json-c/json.h>
+
+static struct json_object *json_at(struct json_object *root, const char *path)
+{
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", path);
+    struct json_object *cur = root;
+    char *save = NULL;
+    for (char *part = strtok_r(buf, ".", &save); part && cur; part = strtok_r(NULL, ".", &save)) {
+        if (json_object_is_type(cur, json_type_array)) {
+            char *end;
+            long i = strtol(part, &end, 10);
+            cur = *end || i < 0 || (size_t)i >= json_object_array_length(cur)
+                      ? NULL
+                      : json_object_array_get_idx(cur, (size_t)i);
+        } else if (!json_object_object_get_ex(cur, part, &cur)) {
+            cur = NULL;
+        }
+    }
+    return cur;
+}
+
+const char *test_json_str(const char *json, const char *path)
+{
+    static char slots[8][1024];
+    static int slot;
+    slot = (slot + 1) % 8;
+    slots[slot][0] = '\0';
+    struct json_object *root = json ? json_tokener_parse(json) : NULL;
+    struct json_object *v = root ? json_at(root, path) : NULL;
+    if (v && !json_object_is_type(v, json_type_null))
+        snprintf(slots[slot], sizeof slots[slot], "%s", json_object_get_string(v));
+    if (root)
+        json_object_put(root);
+    return slots[slot];
+}
+
+int test_json_len(const char *json, const char *path)
+{
+    struct json_object *root = json ? json_tokener_parse(json) : NULL;
+    struct json_object *v = root ? json_at(root, path) : NULL;
+    int n = v && json_object_is_type(v, json_type_array) ? (int)json_object_array_length(v) : -1;
+    if (root)
+        json_object_put(root);
+    return n;
+}
+
+char *test_read_source(const char *relative_path)
+{
+    const char *config = getenv("CLAIMS_CONFIG_DIR");
+    if (!config)
+        die("CLAIMS_CONFIG_DIR is not set (run the tests through make check)");
+    char path[1024];
+    snprintf(path, sizeof path, "%s/../%s", config, relative_path);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        die("cannot read a source file");
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    size_t got = fread(buf, 1, (size_t)n, f);
+    buf[got] = '\0';
+    fclose(f);
+    return buf;
 }

@@ -82,3 +82,20 @@ int test_free_port(void);
 void test_sleep_ms(int ms);
 
 #endif
+
+/* ---- the claimsd API, for end-to-end tests ---- */
+
+/* One API call: method, path (appended to d->base_url), bearer token (NULL:
+ * none), JSON body (NULL: none; sent with Content-Type application/json) and
+ * one extra header line (NULL: none). Aborts the test if no answer came. */
+void test_api(const struct test_claimsd *d, const char *method, const char *path,
+              const char *token, const char *body, const char *extra_header,
+              struct test_response *res);
+/* A string at a dotted path in a JSON text ("error.fields.0.field"); a
+ * static buffer per call slot, "" when absent. Numbers come as their text. */
+const char *test_json_str(const char *json, const char *path);
+/* Number of elements of the array at path, -1 when absent. */
+int test_json_len(const char *json, const char *path);
+/* The contents of a file under the source tree (CLAIMS_CONFIG_DIR/..);
+ * malloc'd, caller frees. */
+char *test_read_source(const char *relative_path);
