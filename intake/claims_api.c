@@ -574,7 +574,7 @@ struct search_params {
     bool has_from, has_to;
     date_t from, to;
     int limit;
-    char cursor[32];
+    char cursor[128];
 };
 
 static const char *const search_param_names[] = {"member_id",     "status",      "type",
@@ -740,7 +740,7 @@ static void search_audited(struct call *call)
     else
         snprintf(preferred, sizeof preferred, "%s", primary);
 
-    char lo[40], hi[40], limit[8], overdue[16] = "";
+    char lo[160], hi[40], limit[8], overdue[16] = "";
     long long shift = 1LL << INDEX_SEQ_BITS;
     if (p->cursor[0])
         snprintf(lo, sizeof lo, "(%s", p->cursor);
