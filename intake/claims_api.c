@@ -11,6 +11,7 @@
 #include <string.h>
 #include <uuid/uuid.h>
 
+#include "adjudicate/adjudicate.h"
 #include "calendar.h"
 #include "intake/parse_claim.h"
 #include "intake/parse_enrollment.h"
@@ -52,6 +53,8 @@ struct submit {
     struct claim claim;
     char claim_id[CLAIM_ID_LEN];
     char subscriber_id[ID_LEN];
+    char group_hint[ID_LEN]; /* the patient's group and plan at receipt, for the worker */
+    char plan_hint[ID_LEN];
     date_t received, target;
     bool has_idem;
     char idem_key[KEY_LEN];
@@ -201,6 +204,12 @@ static void submit_store(struct call *call)
     snprintf(k_audit, sizeof k_audit, KEYF_AUDIT, prefix);
     snprintf(k_caudit, sizeof k_caudit, KEYF_CLAIM_AUDIT, prefix, s->claim_id);
 
+    /* The plan years of the lines: the accumulators the worker will load. */
+    int year_list[ADJ_MAX_PLAN_YEARS];
+    int n_years = adj_claim_plan_years(&s->claim, year_list);
+    char years[ADJ_MAX_PLAN_YEARS * 5 + 1] = "";
+    for (int i = 0, off = 0; i < n_years; i++)
+        off += snprintf(years + off, sizeof years - (size_t)off, "%s%d", i ? "," : "", year_list[i]);
     char ttl[16], received_day[16], target_day[16];
     snprintf(ttl, sizeof ttl, "%d", app->cfg.idempotency_ttl_seconds);
     snprintf(received_day, sizeof received_day, "%d", (int)s->received.days);
@@ -221,6 +230,11 @@ static void submit_store(struct call *call)
         s->subscriber_id[0] ? "1" : "0",
         call->who.role == AUTH_PROVIDER ? "1" : "0",
         json_object_to_json_string_ext(audit, JSON_C_TO_STRING_PLAIN),
+        s->claim.member_id,
+        s->subscriber_id,
+        s->group_hint,
+        s->plan_hint,
+        years,
         "id", s->claim_id,
         "type", type,
         "member_id", s->claim.member_id,
@@ -233,6 +247,9 @@ static void submit_store(struct call *call)
         "by_role", auth_role_name(call->who.role),
         "by_npi", call->who.role == AUTH_PROVIDER ? call->who.npi : "",
         "created_at", now,
+        "group_hint", s->group_hint,
+        "plan_hint", s->plan_hint,
+        "years", years,
         "submitted", json_object_to_json_string_ext(submitted, JSON_C_TO_STRING_PLAIN),
         "history", json_object_to_json_string_ext(history, JSON_C_TO_STRING_PLAIN),
     };
@@ -256,9 +273,17 @@ static void on_patient(redisReply *reply, void *arg)
         return;
     }
     if (reply->type == REDIS_REPLY_STRING) {
-        struct json_object *m = json_tokener_parse(reply->str), *sub = NULL;
-        if (m && json_object_object_get_ex(m, "subscriber_id", &sub))
-            snprintf(s->subscriber_id, sizeof s->subscriber_id, "%s", json_object_get_string(sub));
+        struct json_object *m = json_tokener_parse(reply->str), *v = NULL;
+        if (m && json_object_object_get_ex(m, "subscriber_id", &v))
+            snprintf(s->subscriber_id, sizeof s->subscriber_id, "%s", json_object_get_string(v));
+        if (m && json_object_object_get_ex(m, "group_id", &v))
+            snprintf(s->group_hint, sizeof s->group_hint, "%s", json_object_get_string(v));
+        /* The plan of the latest coverage span; the worker checks it against
+         * the span that covers each date of service. */
+        size_t n = m && json_object_object_get_ex(m, "coverage", &v) ? json_object_array_length(v) : 0;
+        struct json_object *plan = NULL;
+        if (n && json_object_object_get_ex(json_object_array_get_idx(v, n - 1), "plan_id", &plan))
+            snprintf(s->plan_hint, sizeof s->plan_hint, "%s", json_object_get_string(plan));
         if (m)
             json_object_put(m);
     }

@@ -42,6 +42,13 @@
 #define KEYF_IDX_PROVIDER "%s" CLAIMS_TAG "idx:p:%s"  /* prefix, submitting provider NPI */
 #define KEYF_IDX_STATUS "%s" CLAIMS_TAG "idx:s:%s"    /* prefix, status */
 #define KEYF_STATS "%s" CLAIMS_TAG "stats"            /* hash: finalized, within_target counters */
+#define KEYF_FAMVER "%s" CLAIMS_TAG "famver:%s"       /* prefix, subscriber id: commit counter */
+#define KEYF_ACC "%s" CLAIMS_TAG "acc:%s:%d"          /* prefix, subscriber id, plan year: hash */
+#define KEYF_LINES "%s" CLAIMS_TAG "lines:%s"         /* prefix, member id: hash claim id -> lines */
+#define KEYF_DEADIDX "%s" CLAIMS_TAG "deadidx"        /* hash: claim id -> dead-letter entry id */
+
+/* The consumer group of the work stream. */
+#define WORK_GROUP "workers"
 
 /* Search index scores order claims by receipt: received day × 2^21 plus a
  * per-shard sequence, unique and exact in a double. */

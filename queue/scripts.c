@@ -15,8 +15,10 @@
  * ARGV: 1 "1" when an idempotency key applies, 2 the value to remember for
  *       it, 3 its time to live in seconds, 4 claim id, 5 received day number,
  *       6 target day number, 7 "1" with a family index, 8 "1" with a provider
- *       index, 9 the audit record (JSON), 10.. the claim hash's field/value
- *       pairs
+ *       index, 9 the audit record (JSON), 10 member id, 11 subscriber id,
+ *       12 group id, 13 plan id, 14 plan years ("2025,2026"): hints for the
+ *       worker's one-round-trip load, carried in the stream entry;
+ *       15.. the claim hash's field/value pairs
  * Returns {"replay", remembered value} or {"created", index score}.
  */
 struct script script_intake = {
@@ -28,8 +30,9 @@ struct script script_intake = {
     "if redis.call('EXISTS', KEYS[1]) == 1 then return redis.error_reply('ERR claim id in use') end\n"
     "local seq = redis.call('INCR', KEYS[5]) % 2097152\n"
     "local score = tonumber(ARGV[5]) * 2097152 + seq\n"
-    "redis.call('HSET', KEYS[1], 'score', score, unpack(ARGV, 10))\n"
-    "redis.call('XADD', KEYS[3], '*', 'claim', ARGV[4])\n"
+    "redis.call('HSET', KEYS[1], 'score', score, unpack(ARGV, 15))\n"
+    "redis.call('XADD', KEYS[3], '*', 'claim', ARGV[4], 'm', ARGV[10], 's', ARGV[11], 'g', ARGV[12],\n"
+    "           'p', ARGV[13], 'y', ARGV[14])\n"
     "redis.call('ZADD', KEYS[4], ARGV[6], ARGV[4])\n"
     "redis.call('ZADD', KEYS[6], score, ARGV[4])\n"
     "redis.call('ZADD', KEYS[7], score, ARGV[4])\n"
@@ -109,7 +112,196 @@ struct script script_search = {
     "",
 };
 
-static struct script *all_scripts[] = {&script_intake, &script_audit, &script_search};
+
+/*
+ * A worker takes a claim: a claim not yet final becomes "processing" (with a
+ * history entry, once) and its fields are returned.
+ * KEYS: 1 claim, 2 processing index
+ * ARGV: 1 now (RFC 3339), 2 the status index key prefix (the index of the
+ *       claim's current status is that prefix and the status)
+ * Returns the claim hash as HGETALL does, or {} when the claim is gone.
+ */
+struct script script_claim_start = {
+    "claim_start",
+    "local st = redis.call('HGET', KEYS[1], 'status')\n"
+    "if not st then return {} end\n"
+    "if st ~= 'processing' and st ~= 'approved' and st ~= 'denied' then\n"
+    "  local id = redis.call('HGET', KEYS[1], 'id')\n"
+    "  local score = redis.call('HGET', KEYS[1], 'score')\n"
+    "  redis.call('ZREM', ARGV[2] .. st, id)\n"
+    "  redis.call('ZADD', KEYS[2], score, id)\n"
+    "  local h = redis.call('HGET', KEYS[1], 'history')\n"
+    "  h = string.sub(h, 1, -2) .. ',{\"at\":\"' .. ARGV[1] .. '\",\"status\":\"processing\"}]'\n"
+    "  redis.call('HSET', KEYS[1], 'status', 'processing', 'history', h)\n"
+    "end\n"
+    "return redis.call('HGETALL', KEYS[1])\n",
+    "",
+};
+
+/*
+ * The commit of a decision, all or nothing. It first checks that the claim is
+ * not final already (a redelivered claim is committed once) and that its
+ * family's version is still the one the facts were read at (else "stale":
+ * decide again on fresh facts); then writes status, decision or pending,
+ * history, the EOB version, the member's lines for later duplicate checks,
+ * accumulators, SLA and pended sets, status index and counters, acknowledges
+ * and deletes the stream entry, and appends the audit record.
+ * KEYS: 1 claim, 2 family version, 3 member lines, 4 work stream, 5 SLA set,
+ *       6 pended set, 7 processing index, 8 new status index, 9 counters,
+ *       10 audit stream, 11 claim audit list, 12.. accumulator hashes
+ * ARGV: 1 expected family version, 2 stream entry id, 3 group name,
+ *       4 new status, 5 decision JSON, 6 pending JSON or "", 7 history entry
+ *       JSON, 8 finalized_at or "", 9 "1" within target, 10 EOB JSON or "",
+ *       11 lines JSON, 12 pend deadline day, 13 audit JSON, 14 claim id,
+ *       15 number of accumulator hashes, then per hash: field count and
+ *       field/increment pairs
+ * Returns "ok", "final" (already committed; acknowledged) or "stale".
+ */
+struct script script_commit = {
+    "commit",
+    "local st = redis.call('HGET', KEYS[1], 'status')\n"
+    "if not st or st == 'approved' or st == 'denied' then\n"
+    "  redis.call('XACK', KEYS[4], ARGV[3], ARGV[2])\n"
+    "  redis.call('XDEL', KEYS[4], ARGV[2])\n"
+    "  return 'final'\n"
+    "end\n"
+    "local v = redis.call('GET', KEYS[2]) or '0'\n"
+    "if v ~= ARGV[1] then return 'stale' end\n"
+    "redis.call('INCR', KEYS[2])\n"
+    "local id = ARGV[14]\n"
+    "local h = redis.call('HGET', KEYS[1], 'history')\n"
+    "h = string.sub(h, 1, -2) .. ',' .. ARGV[7] .. ']'\n"
+    "redis.call('HSET', KEYS[1], 'status', ARGV[4], 'decision', ARGV[5], 'history', h)\n"
+    "if ARGV[6] ~= '' then\n"
+    "  redis.call('HSET', KEYS[1], 'pending', ARGV[6])\n"
+    "  redis.call('ZADD', KEYS[6], ARGV[12], id)\n"
+    "else\n"
+    "  redis.call('HDEL', KEYS[1], 'pending')\n"
+    "  redis.call('ZREM', KEYS[6], id)\n"
+    "end\n"
+    "if ARGV[8] ~= '' then\n"
+    "  local ver = redis.call('HINCRBY', KEYS[1], 'eob_version', 1)\n"
+    "  redis.call('HSET', KEYS[1], 'finalized_at', ARGV[8], 'within_target', ARGV[9],\n"
+    "             'eob:' .. ver, ARGV[10])\n"
+    "  redis.call('ZREM', KEYS[5], id)\n"
+    "  redis.call('HINCRBY', KEYS[9], 'finalized', 1)\n"
+    "  if ARGV[9] == '1' then redis.call('HINCRBY', KEYS[9], 'within_target', 1) end\n"
+    "end\n"
+    "redis.call('HSET', KEYS[3], id, ARGV[11])\n"
+    "local score = redis.call('HGET', KEYS[1], 'score')\n"
+    "redis.call('ZREM', KEYS[7], id)\n"
+    "redis.call('ZADD', KEYS[8], score, id)\n"
+    "local i = 16\n"
+    "for k = 1, tonumber(ARGV[15]) do\n"
+    "  local n = tonumber(ARGV[i]); i = i + 1\n"
+    "  for j = 1, n do\n"
+    "    redis.call('HINCRBY', KEYS[11 + k], ARGV[i], ARGV[i + 1]); i = i + 2\n"
+    "  end\n"
+    "end\n"
+    "redis.call('XACK', KEYS[4], ARGV[3], ARGV[2])\n"
+    "redis.call('XDEL', KEYS[4], ARGV[2])\n"
+    "redis.call('XADD', KEYS[10], '*', 'claim_id', id, 'record', ARGV[13])\n"
+    "redis.call('RPUSH', KEYS[11], ARGV[13])\n"
+    "return 'ok'\n",
+    "",
+};
+
+/*
+ * Pended claims whose information deadline has passed go back on the work
+ * stream, marked so that the worker decides them as expired (RULES.md § 4, § 6).
+ * KEYS: 1 pended set, 2 work stream
+ * ARGV: 1 today's day number, 2 the claim key prefix, 3 at most this many
+ * Returns how many were requeued.
+ */
+struct script script_expire_pended = {
+    "expire_pended",
+    "local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))\n"
+    "for _, id in ipairs(ids) do\n"
+    "  redis.call('ZREM', KEYS[1], id)\n"
+    "  local f = redis.call('HMGET', ARGV[2] .. id, 'member_id', 'subscriber_id', 'group_hint', 'plan_hint', 'years')\n"
+    "  redis.call('XADD', KEYS[2], '*', 'claim', id, 'm', f[1] or '', 's', f[2] or '', 'g', f[3] or '',\n"
+    "             'p', f[4] or '', 'y', f[5] or '', 'expired', '1')\n"
+    "end\n"
+    "return #ids\n",
+    "",
+};
+
+/*
+ * Information supplied for a pended claim (POST /v1/claims/{id}/information):
+ * the merged submission replaces the old one and the claim goes back on the
+ * queue, if and only if it is still pended.
+ * KEYS: 1 claim, 2 pended set, 3 work stream, 4 pended index, 5 received
+ *       index, 6 audit stream, 7 claim audit list
+ * ARGV: 1 merged submission JSON, 2 history entry JSON, 3 audit JSON, 4 claim id
+ * Returns "ok" or the claim's status when it is not pended ("" when gone).
+ */
+struct script script_supply = {
+    "supply",
+    "local st = redis.call('HGET', KEYS[1], 'status')\n"
+    "if st ~= 'pended' then return st or '' end\n"
+    "local id = ARGV[4]\n"
+    "local h = redis.call('HGET', KEYS[1], 'history')\n"
+    "h = string.sub(h, 1, -2) .. ',' .. ARGV[2] .. ']'\n"
+    "redis.call('HSET', KEYS[1], 'submitted', ARGV[1], 'status', 'received', 'history', h)\n"
+    "redis.call('HDEL', KEYS[1], 'pending')\n"
+    "redis.call('ZREM', KEYS[2], id)\n"
+    "local score = redis.call('HGET', KEYS[1], 'score')\n"
+    "redis.call('ZREM', KEYS[4], id)\n"
+    "redis.call('ZADD', KEYS[5], score, id)\n"
+    "local f = redis.call('HMGET', KEYS[1], 'member_id', 'subscriber_id', 'group_hint', 'plan_hint', 'years')\n"
+    "redis.call('XADD', KEYS[3], '*', 'claim', id, 'm', f[1] or '', 's', f[2] or '', 'g', f[3] or '',\n"
+    "           'p', f[4] or '', 'y', f[5] or '')\n"
+    "redis.call('XADD', KEYS[6], '*', 'claim_id', id, 'record', ARGV[3])\n"
+    "redis.call('RPUSH', KEYS[7], ARGV[3])\n"
+    "return 'ok'\n",
+    "",
+};
+
+/*
+ * A stream entry delivered too many times (a crash or a bug, not a denial)
+ * moves to the dead-letter stream with the reason.
+ * KEYS: 1 work stream, 2 dead stream, 3 dead index
+ * ARGV: 1 entry id, 2 group, 3 claim id, 4 reason, 5 deliveries, 6 at
+ */
+struct script script_dead_letter = {
+    "dead_letter",
+    "local e = redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1])\n"
+    "local fields = (e[1] and e[1][2]) or {'claim', ARGV[3]}\n"
+    "local did = redis.call('XADD', KEYS[2], '*', 'reason', ARGV[4], 'deliveries', ARGV[5], 'at', ARGV[6], unpack(fields))\n"
+    "redis.call('HSET', KEYS[3], ARGV[3], did)\n"
+    "redis.call('XACK', KEYS[1], ARGV[2], ARGV[1])\n"
+    "redis.call('XDEL', KEYS[1], ARGV[1])\n"
+    "return did\n",
+    "",
+};
+
+/*
+ * Staff requeue a dead-lettered claim (POST /v1/queue/dead/{id}/retry).
+ * KEYS: 1 dead stream, 2 dead index, 3 work stream
+ * ARGV: 1 claim id
+ * Returns the new work entry id, or "" when the claim is not dead-lettered.
+ */
+struct script script_retry_dead = {
+    "retry_dead",
+    "local did = redis.call('HGET', KEYS[2], ARGV[1])\n"
+    "if not did then return '' end\n"
+    "local e = redis.call('XRANGE', KEYS[1], did, did)\n"
+    "redis.call('HDEL', KEYS[2], ARGV[1])\n"
+    "redis.call('XDEL', KEYS[1], did)\n"
+    "if not e[1] then return '' end\n"
+    "local f, keep = e[1][2], {}\n"
+    "for i = 1, #f, 2 do\n"
+    "  if f[i] ~= 'reason' and f[i] ~= 'deliveries' and f[i] ~= 'at' then\n"
+    "    keep[#keep + 1] = f[i]; keep[#keep + 1] = f[i + 1]\n"
+    "  end\n"
+    "end\n"
+    "return redis.call('XADD', KEYS[3], '*', unpack(keep))\n",
+    "",
+};
+
+static struct script *all_scripts[] = {&script_intake,        &script_audit,  &script_search,
+                                       &script_claim_start,   &script_commit, &script_expire_pended,
+                                       &script_supply,        &script_dead_letter, &script_retry_dead};
 
 void scripts_init(void)
 {

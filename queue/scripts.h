@@ -26,6 +26,13 @@ extern struct script script_intake;
 extern struct script script_audit;
 /* Claim search: one index walked with filters, bounded work per call. */
 extern struct script script_search;
+/* The worker's steps and the queue's maintenance (see each in scripts.c). */
+extern struct script script_claim_start;
+extern struct script script_commit;
+extern struct script script_expire_pended;
+extern struct script script_supply;
+extern struct script script_dead_letter;
+extern struct script script_retry_dead;
 
 /* Computes every script's SHA-1; call once at start. */
 void scripts_init(void);

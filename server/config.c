@@ -22,6 +22,9 @@ void config_defaults(struct config *cfg)
     cfg->redis_timeout_ms = 2000;
     cfg->target_business_days = 10;
     cfg->idempotency_ttl_seconds = 24 * 60 * 60;
+    cfg->claim_idle_timeout_ms = 30000;
+    cfg->max_deliveries = 5;
+    cfg->pend_sweep_seconds = 60;
     cfg->limits.max_body_bytes = 256 * 1024;
     cfg->limits.max_header_bytes = 16 * 1024;
     cfg->limits.read_timeout_seconds = 10;
@@ -98,6 +101,9 @@ static const struct key_spec top_keys[] = {
     PATH("seed_dir", seed_dir),
     INT("target_business_days", target_business_days, 1, 365),
     INT("idempotency_ttl_seconds", idempotency_ttl_seconds, 60, 30 * 24 * 3600),
+    INT("claim_idle_timeout_ms", claim_idle_timeout_ms, 100, 3600 * 1000),
+    INT("max_deliveries", max_deliveries, 1, 1000),
+    INT("pend_sweep_seconds", pend_sweep_seconds, 1, 86400),
 };
 
 static const struct key_spec limit_keys[] = {

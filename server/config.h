@@ -40,6 +40,9 @@ struct config {
     char seed_dir[CONFIG_PATH_LEN];      /* enrollment loaded into an empty store; empty: none */
     int target_business_days;        /* the processing target (RULES.md § 9) */
     int idempotency_ttl_seconds;
+    int claim_idle_timeout_ms;       /* a claim held this long by a silent worker is taken over */
+    int max_deliveries;              /* deliveries before a claim goes to the dead-letter stream */
+    int pend_sweep_seconds;          /* how often expired pended claims are requeued */
     struct limits limits;
 };
 

@@ -12,11 +12,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "adjudicate/worker.h"
 #include "calendar.h"
 #include "config.h"
 #include "intake/http.h"
 #include "intake/routes.h"
 #include "log.h"
+#include "queue/keys.h"
 #include "queue/redis_conn.h"
 #include "queue/scripts.h"
 #include "queue/tokens.h"
@@ -178,6 +180,8 @@ static int prepare_store(struct app *app)
 
 struct runtime {
     struct app *app;
+    struct worker_pool *workers;
+    struct event *sweep_timer;
     struct redis_child *child; /* NULL with an external Redis */
     struct event *drain_timer;
     time_t drain_started;
@@ -209,6 +213,34 @@ static void begin_shutdown(struct runtime *rt, const char *why)
     rt->drain_started = time(NULL);
     struct timeval tick = {0, 20 * 1000};
     event_add(rt->drain_timer, &tick);
+}
+
+static void on_sweep_done(redisReply *reply, void *arg)
+{
+    (void)arg;
+    if (reply && reply->type == REDIS_REPLY_INTEGER && reply->integer > 0)
+        log_info("%lld pended claims passed their deadline and were requeued", reply->integer);
+}
+
+/* Pended claims whose information deadline has passed go back to the
+ * workers, who deny them (RULES.md § 4, § 6). */
+static void on_sweep(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct runtime *rt = arg;
+    struct app *app = rt->app;
+    if (app->stopping)
+        return;
+    const char *prefix = app->cfg.key_prefix;
+    char k_pended[KEY_LEN], k_stream[KEY_LEN], claim_prefix[KEY_LEN], today[16];
+    snprintf(k_pended, sizeof k_pended, KEYF_PENDED, prefix);
+    snprintf(k_stream, sizeof k_stream, KEYF_STREAM, prefix);
+    snprintf(claim_prefix, sizeof claim_prefix, KEYF_CLAIM, prefix, "");
+    snprintf(today, sizeof today, "%d", (int)date_today_utc().days);
+    const char *keys[] = {k_pended, k_stream};
+    const char *args[] = {today, claim_prefix, "1000"};
+    script_eval_async(app->redis, &script_expire_pended, on_sweep_done, NULL, 2, keys, 3, args, NULL);
 }
 
 static void on_stop_signal(evutil_socket_t sig, short what, void *arg)
@@ -309,12 +341,32 @@ int main(int argc, char **argv)
         /* Tests and scripts read this line to learn the port chosen for port 0. */
         log_info("listening on http://%s:%d", app.cfg.listen_host, port);
     }
+    if (app.cfg.role != ROLE_INTAKE && app.cfg.workers > 0) {
+        struct worker_settings ws = {
+            .redis = app.redis_addr,
+            .threads = app.cfg.workers,
+            .redis_timeout_ms = app.cfg.redis_timeout_ms,
+            .claim_idle_timeout_ms = app.cfg.claim_idle_timeout_ms,
+            .max_deliveries = app.cfg.max_deliveries,
+        };
+        snprintf(ws.key_prefix, sizeof ws.key_prefix, "%s", app.cfg.key_prefix);
+        rt.workers = worker_pool_start(&ws);
+        if (!rt.workers)
+            goto out;
+        rt.sweep_timer = event_new(app.base, -1, EV_PERSIST, on_sweep, &rt);
+        struct timeval every = {app.cfg.pend_sweep_seconds, 0};
+        event_add(rt.sweep_timer, &every);
+    }
     if (early_stop)
         begin_shutdown(&rt, "signal during start-up");
     event_base_dispatch(app.base);
     rc = rt.exit_code;
 
 out:
+    /* Workers finish the claim each holds; nothing unfinished is acknowledged. */
+    worker_pool_stop(rt.workers);
+    if (rt.sweep_timer)
+        event_free(rt.sweep_timer);
     if (app.http)
         http_server_free(app.http);
     if (app.redis)

@@ -1,0 +1,51 @@
+/*
+ * The worker pool (DESIGN.md "Parts"): threads that take claims from the work
+ * stream's consumer group, load each claim's facts in one pipelined round
+ * trip, run the rules, and commit the result with one atomic script.
+ *
+ * Delivery is at least once: an entry is acknowledged only by the commit.
+ * A worker that dies holding a claim leaves it pending; after
+ * claim_idle_timeout_ms another worker takes it over (XAUTOCLAIM). An entry
+ * delivered max_deliveries times goes to the dead-letter stream. Two claims
+ * of one family never both spend the same accumulator room: the facts carry
+ * the family's version, and a commit on stale facts is refused and decided
+ * again.
+ */
+#ifndef CLAIMS_WORKER_H
+#define CLAIMS_WORKER_H
+
+#include <stdint.h>
+
+#include "queue/redis_conn.h"
+
+struct worker_pool;
+
+struct worker_settings {
+    struct redis_address redis;
+    char key_prefix[64];
+    int threads;
+    int redis_timeout_ms;
+    int claim_idle_timeout_ms;
+    int max_deliveries;
+};
+
+/* Starts the threads; returns NULL after logging on failure. */
+struct worker_pool *worker_pool_start(const struct worker_settings *settings);
+/* Asks every worker to stop after the claim it holds, waits, frees the pool. */
+void worker_pool_stop(struct worker_pool *pool);
+
+/* Process-wide counters for /metrics (all workers of this process). */
+struct worker_stats {
+    uint64_t committed[3]; /* by outcome: approved, denied, pended */
+    uint64_t stale_retries;
+    uint64_t dead_lettered;
+    uint64_t failures;     /* claims left for redelivery after an error */
+    /* adjudication latency (load + decide + commit), cumulative buckets */
+    uint64_t latency_buckets[8];
+    uint64_t latency_count;
+    double latency_sum_seconds;
+};
+extern const double worker_latency_bounds[8]; /* seconds; the last is +Inf */
+void worker_stats_read(struct worker_stats *out);
+
+#endif
