@@ -13,6 +13,7 @@
 
 #include "adjudicate/adjudicate.h"
 #include "calendar.h"
+#include "intake/json_edge.h"
 #include "intake/parse_claim.h"
 #include "intake/parse_enrollment.h"
 #include "log.h"
@@ -824,4 +825,307 @@ static void search_authed(struct call *call)
 void claims_search(struct call *call)
 {
     call_authenticate(call, search_authed);
+}
+
+/* ---- POST /v1/claims/{id}/information ---- */
+
+/* What a pended claim may be given afterwards: the fields the rules pend
+ * for (RULES.md § 4, § 6) and the documents that carry them. */
+static const char *const supplement_fields[] = {"other_insurance", "itemized_bill", "attachments"};
+
+struct supply_state {
+    struct json_object *body;   /* the supplied fields */
+    char *merged;               /* canonical merged submission */
+};
+
+static void supply_free(void *p)
+{
+    struct supply_state *ss = p;
+    if (!ss)
+        return;
+    if (ss->body)
+        json_object_put(ss->body);
+    free(ss->merged);
+    free(ss);
+}
+
+static void on_supplied(redisReply *reply, void *arg)
+{
+    struct call *call = arg;
+    if (!reply || reply->type != REDIS_REPLY_STRING) {
+        call_unavailable(call);
+        return;
+    }
+    if (strcmp(reply->str, "ok") != 0) {
+        if (!reply->str[0])
+            call_not_found(call);
+        else
+            call_error(call, 409, "not_pended", "only a pended claim takes more information");
+        return;
+    }
+    log_info("information supplied; claim requeued claim_id=%s request_id=%s", call->path_id,
+             call->req->request_id);
+    struct json_object *o = json_object_new_object();
+    json_object_object_add(o, "claim_id", json_object_new_string(call->path_id));
+    json_object_object_add(o, "status", json_object_new_string("received"));
+    call_json(call, 202, o);
+}
+
+static void on_claim_for_supply(redisReply *reply, void *arg)
+{
+    struct call *call = arg;
+    struct supply_state *ss = call->state;
+    if (!reply || reply->type != REDIS_REPLY_ARRAY) {
+        call_unavailable(call);
+        return;
+    }
+    if (reply->elements == 0 || !may_read_claim(&call->who, reply)) {
+        call_not_found(call);
+        return;
+    }
+    const char *status = field(reply, "status");
+    if (!status || strcmp(status, "pended") != 0) {
+        call_error(call, 409, "not_pended", "only a pended claim takes more information");
+        return;
+    }
+    struct json_object *merged = json_tokener_parse(field(reply, "submitted"));
+    if (!merged) {
+        call_error(call, 500, "internal", "the stored claim cannot be read");
+        return;
+    }
+    json_object_object_foreach(ss->body, key, value)
+        json_object_object_add(merged, key, json_object_get(value));
+    /* The merged claim is checked as a whole, as at submission. */
+    struct claim *claim = malloc(sizeof *claim);
+    struct intake_field_errors *errs = malloc(sizeof *errs);
+    if (!claim || !errs) {
+        free(claim);
+        free(errs);
+        json_object_put(merged);
+        call_error(call, 500, "internal", "out of memory");
+        return;
+    }
+    intake_field_errors_init(errs);
+    struct intake_claim_options opt = {.may_set_received_date = true, .today = date_today_utc()};
+    bool ok = intake_parse_claim(merged, &opt, claim, errs);
+    json_object_put(merged);
+    if (!ok) {
+        call_invalid(call, 422, "the claim with this information has problems listed in fields", errs);
+        free(claim);
+        free(errs);
+        return;
+    }
+    struct json_object *canonical = intake_claim_to_json(claim);
+    free(claim);
+    free(errs);
+    ss->merged = canonical ? strdup(json_object_to_json_string_ext(canonical, JSON_C_TO_STRING_PLAIN)) : NULL;
+    json_object_put(canonical);
+    if (!ss->merged) {
+        call_error(call, 500, "internal", "out of memory");
+        return;
+    }
+    const char *prefix = prefix_of(call);
+    char now[32];
+    rfc3339_now(now);
+    char k_claim[KEY_LEN], k_pended[KEY_LEN], k_stream[KEY_LEN], k_pidx[KEY_LEN], k_ridx[KEY_LEN],
+        k_audit[KEY_LEN], k_caudit[KEY_LEN];
+    snprintf(k_claim, sizeof k_claim, KEYF_CLAIM, prefix, call->path_id);
+    snprintf(k_pended, sizeof k_pended, KEYF_PENDED, prefix);
+    snprintf(k_stream, sizeof k_stream, KEYF_STREAM, prefix);
+    snprintf(k_pidx, sizeof k_pidx, KEYF_IDX_STATUS, prefix, "pended");
+    snprintf(k_ridx, sizeof k_ridx, KEYF_IDX_STATUS, prefix, "received");
+    snprintf(k_audit, sizeof k_audit, KEYF_AUDIT, prefix);
+    snprintf(k_caudit, sizeof k_caudit, KEYF_CLAIM_AUDIT, prefix, call->path_id);
+    struct json_object *hist = json_object_new_object();
+    json_object_object_add(hist, "at", json_object_new_string(now));
+    json_object_object_add(hist, "status", json_object_new_string("received"));
+    json_object_object_add(hist, "note", json_object_new_string("information supplied"));
+    struct json_object *audit = json_object_new_object();
+    json_object_object_add(audit, "at", json_object_new_string(now));
+    json_object_object_add(audit, "token_id", json_object_new_string(call->who.token_id));
+    json_object_object_add(audit, "role", json_object_new_string(auth_role_name(call->who.role)));
+    json_object_object_add(audit, "action", json_object_new_string("claim.information"));
+    json_object_object_add(audit, "request_id", json_object_new_string(call->req->request_id));
+    json_object_object_add(audit, "from", json_object_new_string(call->req->peer));
+    const char *keys[] = {k_claim, k_pended, k_stream, k_pidx, k_ridx, k_audit, k_caudit};
+    const char *args[] = {ss->merged, json_object_to_json_string_ext(hist, JSON_C_TO_STRING_PLAIN),
+                          json_object_to_json_string_ext(audit, JSON_C_TO_STRING_PLAIN),
+                          call->path_id};
+    int rc = script_eval_async(call->app->redis, &script_supply, on_supplied, call, 7, keys, 4,
+                               args, NULL);
+    json_object_put(hist);
+    json_object_put(audit);
+    if (rc != 0)
+        call_unavailable(call);
+}
+
+static void supply_authed(struct call *call)
+{
+    if (call->who.role == AUTH_NONE) {
+        call_forbidden(call);
+        return;
+    }
+    if (!valid_claim_id(call->path_id)) {
+        call_not_found(call);
+        return;
+    }
+    if (!call_require_json(call))
+        return;
+    struct supply_state *ss = calloc(1, sizeof *ss);
+    struct intake_field_errors *errs = malloc(sizeof *errs);
+    if (!ss || !errs) {
+        free(ss);
+        free(errs);
+        call_error(call, 500, "internal", "out of memory");
+        return;
+    }
+    call->state = ss;
+    call->state_free = supply_free;
+    intake_field_errors_init(errs);
+    const char *reason = NULL;
+    enum intake_status st =
+        intake_json_parse(call->req->body, call->req->body_len, &ss->body, errs, &reason);
+    if (st != INTAKE_OK || intake_field_errors_any(errs)) {
+        call_invalid(call, st == INTAKE_OK ? 422 : intake_status_http(st),
+                     reason ? reason : "the body has problems listed in fields", errs);
+        free(errs);
+        return;
+    }
+    int n = 0;
+    json_object_object_foreach(ss->body, key, value)
+    {
+        (void)value;
+        n++;
+        bool allowed = false;
+        for (size_t i = 0; i < sizeof supplement_fields / sizeof *supplement_fields; i++)
+            allowed |= strcmp(key, supplement_fields[i]) == 0;
+        if (!allowed) {
+            struct intake_path path;
+            intake_path_init(&path);
+            intake_path_push_key(&path, key, strlen(key));
+            intake_field_errors_add(errs, path.text,
+                                    "cannot be supplied afterwards (only other_insurance, "
+                                    "itemized_bill, attachments)");
+        }
+    }
+    if (n == 0)
+        intake_field_errors_add(errs, "", "supply at least one of other_insurance, itemized_bill, attachments");
+    if (intake_field_errors_any(errs)) {
+        call_invalid(call, 422, "the body has problems listed in fields", errs);
+        free(errs);
+        return;
+    }
+    free(errs);
+    char k_claim[KEY_LEN];
+    snprintf(k_claim, sizeof k_claim, KEYF_CLAIM, prefix_of(call), call->path_id);
+    if (rconn_command(call->app->redis, on_claim_for_supply, call, "HGETALL %s", k_claim) != 0)
+        call_unavailable(call);
+}
+
+void claims_information(struct call *call)
+{
+    call_authenticate(call, supply_authed);
+}
+
+/* ---- GET /v1/claims/{id}/eob ---- */
+
+struct eob_state {
+    char format[32];
+    int version;
+    char *record;
+};
+
+static void eob_state_free(void *p)
+{
+    struct eob_state *es = p;
+    if (es)
+        free(es->record);
+    free(es);
+}
+
+static void eob_audited(struct call *call)
+{
+    struct eob_state *es = call->state;
+    if (!call_audit_ok(call)) {
+        call_unavailable(call);
+        return;
+    }
+    call_respond(call, 200, JSON_CONTENT_TYPE, es->record, strlen(es->record));
+}
+
+static void on_claim_for_eob(redisReply *reply, void *arg)
+{
+    struct call *call = arg;
+    struct eob_state *es = call->state;
+    if (!reply || reply->type != REDIS_REPLY_ARRAY) {
+        call_unavailable(call);
+        return;
+    }
+    if (reply->elements == 0 || !may_read_claim(&call->who, reply)) {
+        call_not_found(call);
+        return;
+    }
+    const char *latest = field(reply, "eob_version");
+    if (!latest) {
+        call_error(call, 404, "no_eob", "this claim has no Explanation of Benefits yet: it is not final");
+        return;
+    }
+    int version = es->version ? es->version : atoi(latest);
+    char name[32];
+    snprintf(name, sizeof name, "eob:%d", version);
+    const char *record = field(reply, name);
+    if (!record || version < 1 || version > atoi(latest)) {
+        call_error(call, 404, "no_eob", "this claim has no Explanation of Benefits of that version");
+        return;
+    }
+    es->record = strdup(record);
+    if (!es->record) {
+        call_error(call, 500, "internal", "out of memory");
+        return;
+    }
+    call_audit(call, call->path_id, "claim.eob.read", eob_audited);
+}
+
+static void eob_authed(struct call *call)
+{
+    struct eob_state *es = calloc(1, sizeof *es);
+    if (!es) {
+        call_error(call, 500, "internal", "out of memory");
+        return;
+    }
+    call->state = es;
+    call->state_free = eob_state_free;
+    struct intake_field_errors errs;
+    intake_field_errors_init(&errs);
+    char buf[32];
+    int rc = http_query_get(call->req, "format", buf, sizeof buf);
+    snprintf(es->format, sizeof es->format, "%s", rc > 0 ? buf : "json");
+    if (rc < 0 || strcmp(es->format, "json") != 0)
+        intake_field_errors_add(&errs, "format", "must be json, fhir or html");
+    rc = http_query_get(call->req, "version", buf, sizeof buf);
+    if (rc != 0) {
+        char *end;
+        long v = rc > 0 ? strtol(buf, &end, 10) : 0;
+        if (rc < 0 || !buf[0] || *end || v < 1 || v > 100000)
+            intake_field_errors_add(&errs, "version", "must be a positive integer");
+        else
+            es->version = (int)v;
+    }
+    if (intake_field_errors_any(&errs)) {
+        call_invalid(call, 422, "the query has problems listed in fields", &errs);
+        return;
+    }
+    if (!valid_claim_id(call->path_id)) {
+        call_not_found(call);
+        return;
+    }
+    char key[KEY_LEN];
+    snprintf(key, sizeof key, KEYF_CLAIM, prefix_of(call), call->path_id);
+    if (rconn_command(call->app->redis, on_claim_for_eob, call, "HGETALL %s", key) != 0)
+        call_unavailable(call);
+}
+
+void claims_eob(struct call *call)
+{
+    call_authenticate(call, eob_authed);
 }

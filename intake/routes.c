@@ -7,6 +7,7 @@
 #include "intake/admin_api.h"
 #include "intake/api.h"
 #include "intake/claims_api.h"
+#include "intake/queue_api.h"
 #include "log.h"
 #include "server/app.h"
 
@@ -65,6 +66,11 @@ static const struct route routes[] = {
     {"GET", "/v1/claims", claims_search},
     {"GET", "/v1/claims/{id}", claims_get},
     {"GET", "/v1/claims/{id}/audit", claims_audit},
+    {"POST", "/v1/claims/{id}/information", claims_information},
+    {"GET", "/v1/claims/{id}/eob", claims_eob},
+    {"GET", "/v1/queue", queue_get},
+    {"POST", "/v1/queue/dead/{id}/retry", queue_retry_dead},
+    {"GET", "/metrics", metrics_get},
     {"PUT", "/v1/groups/{id}", put_group},
     {"GET", "/v1/groups/{id}", get_group},
     {"PUT", "/v1/members/{id}", put_member},

@@ -299,7 +299,31 @@ struct script script_retry_dead = {
     "",
 };
 
-static struct script *all_scripts[] = {&script_intake,        &script_audit,  &script_search,
+/*
+ * The processing-target dashboard in one call (GET /v1/queue).
+ * KEYS: 1 work stream, 2 pended set, 3 dead stream, 4 SLA set, 5 counters
+ * ARGV: 1 today's day number, 2 the claim key prefix, 3 the group name
+ * Returns {stream length, in flight, pended, dead, overdue, oldest open
+ * claim id or "", its received date or "", finalized, within target,
+ * dead entries as {id, fields}...}
+ */
+struct script script_queue_stats = {
+    "queue_stats",
+    "local len = redis.call('XLEN', KEYS[1])\n"
+    "local inflight = 0\n"
+    "local ok, p = pcall(redis.call, 'XPENDING', KEYS[1], ARGV[3])\n"
+    "if ok then inflight = p[1] end\n"
+    "local oldest, received = '', ''\n"
+    "local first = redis.call('ZRANGE', KEYS[4], 0, 0)\n"
+    "if first[1] then oldest = first[1]; received = redis.call('HGET', ARGV[2] .. oldest, 'received') or '' end\n"
+    "local s = redis.call('HMGET', KEYS[5], 'finalized', 'within_target')\n"
+    "return {len, inflight, redis.call('ZCARD', KEYS[2]), redis.call('XLEN', KEYS[3]),\n"
+    "        redis.call('ZCOUNT', KEYS[4], '-inf', '(' .. ARGV[1]), oldest, received,\n"
+    "        tonumber(s[1] or '0'), tonumber(s[2] or '0'), redis.call('XRANGE', KEYS[3], '-', '+', 'COUNT', 50)}\n",
+    "",
+};
+
+static struct script *all_scripts[] = {&script_queue_stats, &script_intake,        &script_audit,  &script_search,
                                        &script_claim_start,   &script_commit, &script_expire_pended,
                                        &script_supply,        &script_dead_letter, &script_retry_dead};
 

@@ -33,6 +33,7 @@ extern struct script script_expire_pended;
 extern struct script script_supply;
 extern struct script script_dead_letter;
 extern struct script script_retry_dead;
+extern struct script script_queue_stats;
 
 /* Computes every script's SHA-1; call once at start. */
 void scripts_init(void);
