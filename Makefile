@@ -32,6 +32,9 @@ HARNESS_OBJS := $(HARNESS_SRCS:%.c=$(BUILD)/%.o)
 TEST_SRCS := $(wildcard tests/test_*.c)
 TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 CLAIMSD := $(BUILD)/claimsd
+# The same server with test-only fault hooks (adjudicate/worker.c,
+# CLAIMS_FAULT_HOOKS); used by the tests, never installed or run by `make run`.
+CLAIMSD_FAULTS := $(BUILD)/claimsd-faults
 DEPS_STAMP := build/.deps-ok
 
 .SECONDARY:
@@ -57,20 +60,28 @@ $(BUILD)/libclaims.a: $(LIB_OBJS)
 $(CLAIMSD): $(BUILD)/server/main.o $(BUILD)/libclaims.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread -lm
 
+$(BUILD)/faults/worker.o: adjudicate/worker.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -DCLAIMS_FAULT_HOOKS $(PKG_CFLAGS) -MMD -MP -c $< -o $@
+
+$(CLAIMSD_FAULTS): $(BUILD)/server/main.o $(BUILD)/faults/worker.o $(BUILD)/libclaims.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread -lm
+
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(HARNESS_OBJS) $(BUILD)/libclaims.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(TEST_LIBS) -lpthread -lm
 
 # Each test binary prints Check's summary line; the run fails if any fails.
-check: $(CLAIMSD) $(TEST_BINS)
-	@CLAIMSD_BIN=$(abspath $(CLAIMSD)) CLAIMS_CONFIG_DIR=$(abspath config) \
-	  scripts/run-tests.sh $(TEST_BINS)
+TEST_ENV = CLAIMSD_BIN=$(abspath $(CLAIMSD)) CLAIMSD_FAULTS_BIN=$(abspath $(CLAIMSD_FAULTS)) \
+	  CLAIMS_CONFIG_DIR=$(abspath config)
+
+check: $(CLAIMSD) $(CLAIMSD_FAULTS) $(TEST_BINS)
+	@$(TEST_ENV) scripts/run-tests.sh $(TEST_BINS)
 
 asan:
 	$(MAKE) SANITIZE=1 check
 
-valgrind: $(CLAIMSD) $(TEST_BINS)
-	@CLAIMSD_BIN=$(abspath $(CLAIMSD)) CLAIMS_CONFIG_DIR=$(abspath config) \
-	  VALGRIND=1 scripts/run-tests.sh $(TEST_BINS)
+valgrind: $(CLAIMSD) $(CLAIMSD_FAULTS) $(TEST_BINS)
+	@$(TEST_ENV) VALGRIND=1 scripts/run-tests.sh $(TEST_BINS)
 
 run: $(CLAIMSD)
 	$(CLAIMSD) --config config/claimsd.json
@@ -81,4 +92,5 @@ format:
 clean:
 	rm -rf build
 
--include $(LIB_OBJS:.o=.d) $(HARNESS_OBJS:.o=.d) $(TEST_BINS:=.d) $(BUILD)/server/main.d
+-include $(LIB_OBJS:.o=.d) $(HARNESS_OBJS:.o=.d) $(TEST_BINS:=.d) $(BUILD)/server/main.d \
+	$(BUILD)/faults/worker.d

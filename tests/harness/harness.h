@@ -33,6 +33,7 @@ redisContext *test_redis_connect(const struct test_redis *r);
 void test_redis_flush(const struct test_redis *r);
 
 struct test_claimsd {
+    const char *bin;    /* the program to run; NULL: $CLAIMSD_BIN */
     pid_t pid;
     int port;
     char dir[256];      /* temporary folder: log, config, data */
