@@ -324,6 +324,11 @@ int main(int argc, char **argv)
     app.redis = rconn_new(app.base, &app.redis_addr, app.cfg.redis_timeout_ms);
     if (!app.redis)
         goto out;
+    /* Serve only once the loop's own Redis connection is up, so that the
+     * first requests do not meet a 503 that only says "starting". */
+    for (time_t until = time(NULL) + 1 + app.cfg.redis_timeout_ms / 1000;
+         !rconn_is_connected(app.redis) && time(NULL) <= until && !early_stop;)
+        event_base_loop(app.base, EVLOOP_ONCE);
 
     if (app.cfg.role != ROLE_WORKER) {
         struct http_limits limits = {

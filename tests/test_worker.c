@@ -289,6 +289,8 @@ static void *submit_burst(void *arg)
         char *body = lab_claim(b->member, b->first, b->birth, date);
         struct test_response res;
         test_api(&server, "POST", "/v1/claims", ADMIN, body, NULL, &res);
+        if (res.status != 202)
+            fprintf(stderr, "burst submission answered %ld: %s\n", res.status, res.body);
         snprintf(b->ids[i], 64, "%s", test_json_str(res.body, "claim_id"));
         test_response_free(&res);
         free(body);
