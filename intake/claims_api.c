@@ -12,6 +12,7 @@
 #include <uuid/uuid.h>
 
 #include "adjudicate/adjudicate.h"
+#include "adjudicate/rules.h"
 #include "calendar.h"
 #include "intake/json_edge.h"
 #include "intake/parse_claim.h"
@@ -1128,4 +1129,158 @@ static void eob_authed(struct call *call)
 void claims_eob(struct call *call)
 {
     call_authenticate(call, eob_authed);
+}
+
+/* ---- GET /v1/eligibility?member_id=..&date=.. ---- */
+
+struct elig_state {
+    char member_id[ID_LEN];
+    date_t on;
+    struct member member, subscriber;
+    struct group group;
+};
+
+static void elig_free(void *p)
+{
+    free(p);
+}
+
+static const char *coverage_kind_name(enum coverage_kind k)
+{
+    return k == COVERAGE_COBRA ? "cobra" : k == COVERAGE_STATE_CONTINUATION ? "state_continuation" : "active";
+}
+
+static void elig_answer(struct call *call)
+{
+    struct elig_state *es = call->state;
+    if (!call_audit_ok(call)) {
+        call_unavailable(call);
+        return;
+    }
+    int span = -1;
+    enum adj_eligibility e = adj_check_eligibility(&es->member, &es->group, es->on, &span);
+    struct json_object *o = json_object_new_object();
+    char date[DATE_STRLEN];
+    json_object_object_add(o, "member_id", json_object_new_string(es->member_id));
+    json_object_object_add(o, "date", json_object_new_string(date_format(es->on, date)));
+    json_object_object_add(o, "covered", json_object_new_boolean(e == ADJ_ELIG_COVERED));
+    if (e == ADJ_ELIG_COVERED && span >= 0) {
+        const struct coverage_span *cs = &es->member.coverage[span];
+        json_object_object_add(o, "plan_id", json_object_new_string(cs->plan_id));
+        json_object_object_add(o, "coverage_kind", json_object_new_string(coverage_kind_name(cs->kind)));
+        struct adj_cob cob = adj_cob_on(&es->member, &es->subscriber, &es->group, span, es->on);
+        struct json_object *c = json_object_new_object();
+        json_object_object_add(c, "position", json_object_new_string(adj_cob_position_name(cob.position)));
+        json_object_object_add(c, "medicare_primary", json_object_new_boolean(cob.medicare_primary));
+        json_object_object_add(o, "cob", c);
+    } else {
+        static const char *const carc[] = {"", "26", "27", "200", "32"};
+        const struct adj_code_info *info = adj_carc_lookup(carc[e]);
+        struct json_object *r = json_object_new_object();
+        json_object_object_add(r, "carc", json_object_new_string(carc[e]));
+        if (e == ADJ_ELIG_NOT_ELIGIBLE_DEPENDENT)
+            json_object_object_add(r, "remark", json_object_new_string("N30"));
+        json_object_object_add(r, "meaning", json_object_new_string(info ? info->plain : ""));
+        json_object_object_add(o, "reason", r);
+    }
+    call_json(call, 200, o);
+}
+
+static void on_elig_refs(redisReply *reply, void *arg)
+{
+    struct call *call = arg;
+    struct elig_state *es = call->state;
+    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
+        call_unavailable(call);
+        return;
+    }
+    struct intake_field_errors errs;
+    intake_field_errors_init(&errs);
+    struct json_object *g = reply->element[0]->type == REDIS_REPLY_STRING ? json_tokener_parse(reply->element[0]->str) : NULL;
+    bool ok = g && intake_parse_group(g, NULL, &es->group, &errs);
+    if (g)
+        json_object_put(g);
+    es->subscriber = es->member;
+    if (reply->element[1]->type == REDIS_REPLY_STRING) {
+        struct json_object *s = json_tokener_parse(reply->element[1]->str);
+        intake_field_errors_init(&errs);
+        if (!(s && intake_parse_member(s, NULL, &es->subscriber, &errs)))
+            es->subscriber = es->member;
+        if (s)
+            json_object_put(s);
+    }
+    if (!ok) {
+        call_error(call, 500, "internal", "the member's group record cannot be read");
+        return;
+    }
+    call_audit(call, NULL, "eligibility.read", elig_answer);
+}
+
+static void on_elig_member(redisReply *reply, void *arg)
+{
+    struct call *call = arg;
+    struct elig_state *es = call->state;
+    if (!reply || (reply->type != REDIS_REPLY_STRING && reply->type != REDIS_REPLY_NIL)) {
+        call_unavailable(call);
+        return;
+    }
+    struct intake_field_errors errs;
+    intake_field_errors_init(&errs);
+    struct json_object *m = reply->type == REDIS_REPLY_STRING ? json_tokener_parse(reply->str) : NULL;
+    bool ok = m && intake_parse_member(m, es->member_id, &es->member, &errs);
+    if (m)
+        json_object_put(m);
+    /* A member asks about self or, as the subscriber, the family. */
+    if (ok && call->who.role == AUTH_MEMBER && strcmp(es->member.member_id, call->who.member_id) != 0 &&
+        strcmp(es->member.subscriber_id, call->who.member_id) != 0)
+        ok = false;
+    if (!ok) {
+        call_not_found(call);
+        return;
+    }
+    const char *prefix = prefix_of(call);
+    char k_group[KEY_LEN], k_sub[KEY_LEN];
+    snprintf(k_group, sizeof k_group, KEYF_GROUP, prefix, es->member.group_id);
+    snprintf(k_sub, sizeof k_sub, KEYF_MEMBER, prefix, es->member.subscriber_id);
+    if (rconn_command(call->app->redis, on_elig_refs, call, "MGET %s %s", k_group, k_sub) != 0)
+        call_unavailable(call);
+}
+
+static void elig_authed(struct call *call)
+{
+    if (call->who.role == AUTH_NONE) {
+        call_forbidden(call);
+        return;
+    }
+    struct elig_state *es = calloc(1, sizeof *es);
+    if (!es) {
+        call_error(call, 500, "internal", "out of memory");
+        return;
+    }
+    call->state = es;
+    call->state_free = elig_free;
+    struct intake_field_errors errs;
+    intake_field_errors_init(&errs);
+    char buf[128];
+    int rc = http_query_get(call->req, "member_id", es->member_id, sizeof es->member_id);
+    if (rc <= 0 || !es->member_id[0])
+        intake_field_errors_add(&errs, "member_id", "is required");
+    rc = http_query_get(call->req, "date", buf, sizeof buf);
+    if (rc == 0)
+        es->on = date_today_utc();
+    else if (rc < 0 || !date_parse(buf, &es->on))
+        intake_field_errors_add(&errs, "date", "must be a date YYYY-MM-DD");
+    if (intake_field_errors_any(&errs)) {
+        call_invalid(call, 422, "the query has problems listed in fields", &errs);
+        return;
+    }
+    char key[KEY_LEN];
+    snprintf(key, sizeof key, KEYF_MEMBER, prefix_of(call), es->member_id);
+    if (rconn_command(call->app->redis, on_elig_member, call, "GET %s", key) != 0)
+        call_unavailable(call);
+}
+
+void eligibility_get(struct call *call)
+{
+    call_authenticate(call, elig_authed);
 }
