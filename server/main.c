@@ -23,6 +23,7 @@
 #include "queue/scripts.h"
 #include "queue/tokens.h"
 #include "server/app.h"
+#include "server/cli.h"
 #include "server/redis_child.h"
 #include "server/seed.h"
 
@@ -44,7 +45,11 @@ static void usage(FILE *out)
             "  --workers N        adjudication worker threads (default 2)\n"
             "\n"
             "Environment: CLAIMSD_BOOTSTRAP_ADMIN_TOKEN registers that value (at least %d\n"
-            "characters) as an admin token at start; only its SHA-256 hash is stored.\n",
+            "characters) as an admin token at start; only its SHA-256 hash is stored.\n"
+            "\n"
+            "       claimsd token create --role ROLE [--member-id ID] [--npi NPI]\n"
+            "                            [--config FILE] [--redis URL] [--data-dir DIR]\n"
+            "  creates an API token in the store of a running claimsd and prints it once.\n",
             BOOTSTRAP_TOKEN_MIN_LEN);
 }
 
@@ -267,6 +272,8 @@ static void on_sigchld(evutil_socket_t sig, short what, void *arg)
 
 int main(int argc, char **argv)
 {
+    if (argc >= 2 && strcmp(argv[1], "token") == 0)
+        return cli_token(argc, argv);
     static struct app app;
     config_defaults(&app.cfg);
     if (parse_args(argc, argv, &app.cfg) != 0)
