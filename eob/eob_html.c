@@ -132,7 +132,7 @@ static const char STYLE[] =
     "caption{text-align:left;font-weight:bold;padding:.25rem 0}"
     "th,td{border:1px solid #777;padding:.3rem .45rem;vertical-align:top;text-align:left}"
     "thead th,tfoot th,tfoot td{background:#eee}td.num,th.num{text-align:right;"
-    "white-space:nowrap}.code{font-family:'Courier New',monospace;font-weight:bold}"
+    "white-space:nowrap}.code{font-family:'Courier New',monospace;font-weight:bold;white-space:nowrap}"
     "ul.adj{list-style:none;margin:0;padding:0}ul.adj li+li{margin-top:.3rem}"
     ".meaning{display:block;font-size:.9rem}.wording{font-size:.85rem;color:#333}"
     ".summary{border:2px solid #333;padding:.6rem .8rem;font-size:1.05rem}"
@@ -226,20 +226,27 @@ static void summary(struct page *p, const struct json_object *rec)
     raw(p, "</strong> ");
     if (!approved)
         raw(p, "The plan pays nothing for it. The codes below say why; you can appeal.");
-    raw(p, "</p>\n<dl class=\"facts\">\n<dt>Amount billed</dt><dd>");
+    cents_t paid = money(p, totals, "plan_paid");
+    raw(p, "</p>\n<dl class=\"facts\">\n<dt>");
+    raw(p, pharmacy ? "You paid the pharmacy" : "Amount billed");
+    raw(p, "</dt><dd>");
     dollars(p, money(p, totals, "charge"));
     raw(p, "</dd>\n<dt>Amount the plan allows</dt><dd>");
     dollars(p, money(p, totals, "allowed"));
-    raw(p, "</dd>\n<dt>The plan pays</dt><dd>");
-    dollars(p, money(p, totals, "plan_paid"));
-    raw(p, ", paid to ");
-    text(p, str(p, payee, "name"));
-    raw(p, to_member ? " (you)" : " (the provider)");
+    raw(p, "</dd>\n<dt>");
+    raw(p, pharmacy ? "The plan reimburses you" : "The plan pays");
+    raw(p, "</dt><dd>");
+    dollars(p, paid);
+    if (paid > 0 && !pharmacy) {
+        raw(p, ", paid to ");
+        text(p, str(p, payee, "name"));
+        raw(p, to_member ? " (you)" : " (the provider)");
+    }
     raw(p, "</dd>\n<dt>Your share</dt><dd>");
     dollars(p, money(p, totals, "patient_responsibility"));
     if (pharmacy)
-        raw(p, " (you already paid the pharmacy; the plan reimburses you what it pays)");
-    else if (to_member)
+        raw(p, " (your copay or coinsurance, and any amount over what the plan allows)");
+    else if (to_member && paid > 0)
         raw(p, " (the plan's payment goes to you; you pay the provider)");
     else
         raw(p, " (the most the provider can bill you for this claim)");
