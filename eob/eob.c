@@ -48,8 +48,10 @@ int eob_standing_after(const struct plan *plan, const struct claim *claim,
                 fam.deductible_met += delta->deductible;
                 fam.oop_met += delta->oop;
             }
-            const struct tier_terms *t = net == NETWORK_IN ? &plan->in_network : &plan->out_of_network;
-            s->individual[net].deductible = standing_of(t->deductible_individual, ind.deductible_met);
+            const struct tier_terms *t =
+                net == NETWORK_IN ? &plan->in_network : &plan->out_of_network;
+            s->individual[net].deductible =
+                standing_of(t->deductible_individual, ind.deductible_met);
             s->individual[net].out_of_pocket = standing_of(t->oop_max_individual, ind.oop_met);
             s->family[net].deductible = standing_of(t->deductible_family, fam.deductible_met);
             s->family[net].out_of_pocket = standing_of(t->oop_max_family, fam.oop_met);
@@ -247,8 +249,8 @@ static void append_adjustment(struct writer *w, struct json_object *arr,
     put_str(w, o, "meaning", info->plain);
 }
 
-static void put_remarks(struct writer *w, struct json_object *obj, const char (*codes)[ADJ_CODE_LEN],
-                        int n)
+static void put_remarks(struct writer *w, struct json_object *obj,
+                        const char (*codes)[ADJ_CODE_LEN], int n)
 {
     struct json_object *arr = put(w, obj, "remarks", json_object_new_array());
     for (int k = 0; k < n; k++) {
@@ -323,7 +325,8 @@ static void put_tiers(struct writer *w, struct json_object *obj, const char *key
                       const struct eob_tier_standing tiers[2])
 {
     struct json_object *o = put(w, obj, key, json_object_new_object());
-    static const char *const names[2] = {[NETWORK_IN] = "in_network", [NETWORK_OUT] = "out_of_network"};
+    static const char *const names[2] = {
+        [NETWORK_IN] = "in_network", [NETWORK_OUT] = "out_of_network"};
     for (int net = NETWORK_IN; net <= NETWORK_OUT; net++) {
         struct json_object *t = put(w, o, names[net], json_object_new_object());
         put_amount_standing(w, t, "deductible", &tiers[net].deductible);
@@ -401,8 +404,7 @@ static void write_record(struct writer *w, struct json_object *rec, const struct
         put_str(w, payee, "name", c->type == CLAIM_MEDICAL ? c->provider.name : c->pharmacy.name);
     } else {
         char name[2 * NAME_LEN];
-        snprintf(name, sizeof name, "%s %s", in->subscriber->first_name,
-                 in->subscriber->last_name);
+        snprintf(name, sizeof name, "%s %s", in->subscriber->first_name, in->subscriber->last_name);
         put_str(w, payee, "name", name);
     }
     put_money(w, payee, "amount", d->total_plan_paid);
@@ -436,7 +438,8 @@ static void write_record(struct writer *w, struct json_object *rec, const struct
     struct json_object *appeal = put(w, rec, "appeal", json_object_new_object());
     put_int(w, appeal, "days", EOB_APPEAL_DAYS);
     put_date(w, appeal, "deadline", date_add_days(in->statement_date, EOB_APPEAL_DAYS));
-    put_str(w, appeal, "address", in->appeal_address ? in->appeal_address : EOB_DEFAULT_APPEAL_ADDRESS);
+    put_str(w, appeal, "address",
+            in->appeal_address ? in->appeal_address : EOB_DEFAULT_APPEAL_ADDRESS);
     put_str(w, appeal, "instructions",
             in->appeal_instructions ? in->appeal_instructions : EOB_DEFAULT_APPEAL_INSTRUCTIONS);
 }

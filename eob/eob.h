@@ -32,12 +32,11 @@
 
 /* Used when eob_inputs leaves payer_name / appeal_* NULL (no configuration). */
 #define EOB_DEFAULT_PAYER_NAME "Group Health Plan"
-#define EOB_DEFAULT_APPEAL_ADDRESS                                                                 \
-    "Claims Office, Appeals, at the address shown on your claim form"
+#define EOB_DEFAULT_APPEAL_ADDRESS "Claims Office, Appeals, at the address shown on your claim form"
 #define EOB_DEFAULT_APPEAL_INSTRUCTIONS                                                            \
-    "If you disagree with how this claim was decided, write to us. Give the claim number, the "   \
-    "patient's name and member ID, the lines you disagree with and why, and include copies of "   \
-    "any bills, records or letters that support your appeal. You may ask for copies of the "      \
+    "If you disagree with how this claim was decided, write to us. Give the claim number, the "    \
+    "patient's name and member ID, the lines you disagree with and why, and include copies of "    \
+    "any bills, records or letters that support your appeal. You may ask for copies of the "       \
     "documents used to decide your claim, free of charge."
 
 /* The appeal period: this many days from the statement date (manual § VI, RULES.md § 10). */
@@ -79,11 +78,11 @@ int eob_standing_after(const struct plan *plan, const struct claim *claim,
 /* ---- The record ---- */
 
 struct eob_inputs {
-    const char *claim_id;        /* the claim's UUID */
-    int version;                 /* 1, then +1 for each re-adjudication (earlier ones are kept) */
-    date_t statement_date;       /* the EOB's date: the appeal period counts from it */
-    date_t received_date;        /* when the Claims Office received the claim */
-    const struct claim *claim;   /* as adjudicated */
+    const char *claim_id;      /* the claim's UUID */
+    int version;               /* 1, then +1 for each re-adjudication (earlier ones are kept) */
+    date_t statement_date;     /* the EOB's date: the appeal period counts from it */
+    date_t received_date;      /* when the Claims Office received the claim */
+    const struct claim *claim; /* as adjudicated */
     const struct member *patient;
     const struct member *subscriber; /* the employee the EOB is addressed to (may be patient) */
     const struct group *group;

@@ -20,7 +20,8 @@
 #define SYS_C4BB_ADJUDICATION "http://hl7.org/fhir/us/carin-bb/CodeSystem/C4BBAdjudication"
 #define SYS_C4BB_DISCRIMINATOR                                                                     \
     "http://hl7.org/fhir/us/carin-bb/CodeSystem/C4BBAdjudicationDiscriminator"
-#define SYS_C4BB_PAYER_STATUS "http://hl7.org/fhir/us/carin-bb/CodeSystem/C4BBPayerAdjudicationStatus"
+#define SYS_C4BB_PAYER_STATUS                                                                      \
+    "http://hl7.org/fhir/us/carin-bb/CodeSystem/C4BBPayerAdjudicationStatus"
 #define SYS_C4BB_IDENTIFIER "http://hl7.org/fhir/us/carin-bb/CodeSystem/C4BBIdentifierType"
 #define SYS_C4BB_SUPPORTING "http://hl7.org/fhir/us/carin-bb/CodeSystem/C4BBSupportingInfoType"
 #define SYS_C4BB_CONTRACTING                                                                       \
@@ -205,8 +206,8 @@ static void add_insurer(struct ctx *c, struct json_object *contained, const char
 static void npi_identifier(struct ctx *c, struct json_object *o, const char *key, const char *npi,
                            bool in_list)
 {
-    struct json_object *id = in_list ? add(c, arr(c, o, key), json_object_new_object())
-                                     : obj(c, o, key);
+    struct json_object *id =
+        in_list ? add(c, arr(c, o, key), json_object_new_object()) : obj(c, o, key);
     put_concept(c, id, "type", SYS_V2_0203, "NPI", "National provider identifier", NULL);
     put_str(c, id, "system", SYS_NPI);
     put_str(c, id, "value", npi);
@@ -244,8 +245,8 @@ static void coverage_class(struct ctx *c, struct json_object *list, const char *
     put_str(c, cl, "name", name);
 }
 
-static void add_coverage(struct ctx *c, struct json_object *contained, const struct json_object *rec,
-                         const char *subscriber_ref)
+static void add_coverage(struct ctx *c, struct json_object *contained,
+                         const struct json_object *rec, const char *subscriber_ref)
 {
     const struct json_object *plan = need(c, rec, "plan", json_type_object);
     const struct json_object *subscriber = need(c, rec, "subscriber", json_type_object);
@@ -352,9 +353,9 @@ static void add_item(struct ctx *c, struct json_object *items, const struct json
         add(c, notes, json_object_new_int(n));
     }
     if (pharmacy) {
-        struct json_object *ps = put_concept(c, it, "productOrService", SYS_NDC,
-                                             need_str(c, line, "ndc"),
-                                             need_str(c, line, "drug_name"), NULL);
+        struct json_object *ps =
+            put_concept(c, it, "productOrService", SYS_NDC, need_str(c, line, "ndc"),
+                        need_str(c, line, "drug_name"), NULL);
         put_str(c, ps, "text", need_str(c, line, "drug_name"));
     } else {
         const char *code = need_str(c, line, "procedure_code");
@@ -390,8 +391,8 @@ static void add_item(struct ctx *c, struct json_object *items, const struct json
     struct json_object *status = add(c, adj, json_object_new_object());
     put_concept(c, status, "category", SYS_C4BB_DISCRIMINATOR, "benefitpaymentstatus", NULL, NULL);
     bool in_network = !strcmp(need_str(c, line, "network"), "in");
-    put_concept(c, status, "reason", SYS_C4BB_PAYER_STATUS, in_network ? "innetwork" : "outofnetwork",
-                NULL, NULL);
+    put_concept(c, status, "reason", SYS_C4BB_PAYER_STATUS,
+                in_network ? "innetwork" : "outofnetwork", NULL, NULL);
     bool denied = false;
     if (!eob_get_bool(line, "denied", &denied))
         c->bad = true;
@@ -460,9 +461,10 @@ static void add_notes(struct ctx *c, struct json_object *eob, const struct json_
             int64_t days = 0;
             if (!eob_get_int(appeal, "days", &days))
                 c->bad = true;
-            eob_buf_addf(&text, "How to appeal: within %lld days of this statement, by %s. Write to: %s. %s",
-                         (long long)days, need_str(c, appeal, "deadline"),
-                         need_str(c, appeal, "address"), need_str(c, appeal, "instructions"));
+            eob_buf_addf(
+                &text, "How to appeal: within %lld days of this statement, by %s. Write to: %s. %s",
+                (long long)days, need_str(c, appeal, "deadline"), need_str(c, appeal, "address"),
+                need_str(c, appeal, "instructions"));
         }
         char *s = eob_buf_finish(&text);
         if (!s) {
@@ -524,8 +526,8 @@ static void add_balances(struct ctx *c, struct json_object *eob, const struct js
     }
 }
 
-static void add_supporting_info(struct ctx *c, struct json_object *eob, const struct json_object *rec,
-                                bool pharmacy)
+static void add_supporting_info(struct ctx *c, struct json_object *eob,
+                                const struct json_object *rec, bool pharmacy)
 {
     struct json_object *list = arr(c, eob, "supportingInfo");
     int seq = 1;
@@ -592,7 +594,7 @@ static void build(struct ctx *c, struct json_object *eob, const struct json_obje
     add(c, arr(c, meta, "profile"),
         json_object_new_string(pharmacy ? PROFILE_BASE "C4BB-ExplanationOfBenefit-Pharmacy"
                                         : PROFILE_BASE
-                               "C4BB-ExplanationOfBenefit-Professional-NonClinician"));
+                                   "C4BB-ExplanationOfBenefit-Professional-NonClinician"));
 
     struct json_object *contained = arr(c, eob, "contained");
     add_person(c, contained, "patient", patient);

@@ -95,9 +95,9 @@ static void money_cell(struct page *p, const struct json_object *o, const char *
 /* "March 2, 2026" from the record's "2026-03-02". */
 static void long_date(struct page *p, const char *iso)
 {
-    static const char *const months[] = {"January", "February", "March",     "April",
-                                         "May",     "June",     "July",      "August",
-                                         "September", "October", "November", "December"};
+    static const char *const months[] = {"January",   "February", "March",    "April",
+                                         "May",       "June",     "July",     "August",
+                                         "September", "October",  "November", "December"};
     date_t d;
     if (!date_parse(iso, &d)) {
         p->bad = true;
@@ -132,7 +132,8 @@ static const char STYLE[] =
     "caption{text-align:left;font-weight:bold;padding:.25rem 0}"
     "th,td{border:1px solid #777;padding:.3rem .45rem;vertical-align:top;text-align:left}"
     "thead th,tfoot th,tfoot td{background:#eee}td.num,th.num{text-align:right;"
-    "white-space:nowrap}.code{font-family:'Courier New',monospace;font-weight:bold;white-space:nowrap}"
+    "white-space:nowrap}.code{font-family:'Courier "
+    "New',monospace;font-weight:bold;white-space:nowrap}"
     "ul.adj{list-style:none;margin:0;padding:0}ul.adj li+li{margin-top:.3rem}"
     ".meaning{display:block;font-size:.9rem}.wording{font-size:.85rem;color:#333}"
     ".summary{border:2px solid #333;padding:.6rem .8rem;font-size:1.05rem}"
@@ -495,8 +496,9 @@ static void appeal(struct page *p, const struct json_object *rec)
     if (!eob_get_int(a, "days", &days))
         p->bad = true;
     raw(p, "<section aria-labelledby=\"appeal\">\n<h2 id=\"appeal\">How to appeal</h2>\n");
-    eob_buf_addf(&p->b, "<p>You have %lld days from the date of this statement to ask us to "
-                        "review this decision: your appeal must reach us by <strong>",
+    eob_buf_addf(&p->b,
+                 "<p>You have %lld days from the date of this statement to ask us to "
+                 "review this decision: your appeal must reach us by <strong>",
                  (long long)days);
     date_of(p, a, "deadline");
     raw(p, "</strong>.</p>\n<p>Write to: ");

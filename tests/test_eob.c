@@ -217,7 +217,8 @@ static cents_t fhir_amount(const struct json_object *list, const char *category)
 }
 
 /* The FHIR resource carries the record's amounts, item by item and in total. */
-static void expect_fhir_matches_record(const struct json_object *fhir, const struct json_object *rec)
+static void expect_fhir_matches_record(const struct json_object *fhir,
+                                       const struct json_object *rec)
 {
     char p[64];
     bool to_provider = !strcmp(text_at(rec, "payee.type"), "provider");
@@ -387,7 +388,8 @@ START_TEST(test_approved_medical_claim_to_the_cent)
     ck_assert_int_eq(json_object_get_int(path(rec, "accumulators.0.plan_year")), 2026);
     ck_assert_int_eq(cents_at(rec, "accumulators.0.individual.in_network.deductible.met"), 50000);
     ck_assert_int_eq(cents_at(rec, "accumulators.0.individual.in_network.deductible.remaining"), 0);
-    ck_assert_int_eq(cents_at(rec, "accumulators.0.individual.in_network.out_of_pocket.met"), 54100);
+    ck_assert_int_eq(cents_at(rec, "accumulators.0.individual.in_network.out_of_pocket.met"),
+                     54100);
     ck_assert_int_eq(cents_at(rec, "accumulators.0.individual.in_network.out_of_pocket.remaining"),
                      245900);
     ck_assert_int_eq(cents_at(rec, "accumulators.0.family.in_network.deductible.remaining"), 50000);
@@ -401,8 +403,8 @@ START_TEST(test_approved_medical_claim_to_the_cent)
     ck_assert_str_eq(text_at(rec, "appeal.deadline"), "2026-09-05");
     ck_assert_int_eq(json_object_get_int(path(rec, "appeal.days")), 180);
     struct json_object *other = (struct json_object *)1;
-    ck_assert(json_object_object_get_ex(path(rec, "coordination_of_benefits"), "other_payer",
-                                        &other));
+    ck_assert(
+        json_object_object_get_ex(path(rec, "coordination_of_benefits"), "other_payer", &other));
     ck_assert_ptr_null(other); /* JSON null: this plan paid first */
     check_formats(rec);
     json_object_put(rec);
@@ -509,7 +511,8 @@ START_TEST(test_denied_late_pharmacy_claim)
     ck_assert_str_eq(text_at(fhir, "type.coding.0.code"), "pharmacy");
     ck_assert_str_eq(text_at(fhir, "item.0.productOrService.coding.0.system"),
                      "http://hl7.org/fhir/sid/ndc");
-    ck_assert_ptr_nonnull(strstr(text_at(fhir, "meta.profile.0"), "C4BB-ExplanationOfBenefit-Pharmacy"));
+    ck_assert_ptr_nonnull(
+        strstr(text_at(fhir, "meta.profile.0"), "C4BB-ExplanationOfBenefit-Pharmacy"));
     json_object_put(fhir);
     check_formats(rec);
     json_object_put(rec);
@@ -557,8 +560,8 @@ START_TEST(test_fhir_validates_with_independent_validators)
 {
     static struct json_object *(*const claims[])(void) = {
         approved_medical, cob_secondary, denied_late_pharmacy, oop_maximum, hostile_names};
-    static const char *const names[] = {"approved_medical", "cob_secondary",
-                                        "denied_late_pharmacy", "oop_maximum", "hostile_names"};
+    static const char *const names[] = {"approved_medical", "cob_secondary", "denied_late_pharmacy",
+                                        "oop_maximum", "hostile_names"};
     for (size_t i = 0; i < sizeof claims / sizeof *claims; i++) {
         struct json_object *rec = claims[i]();
         struct json_object *fhir = eob_fhir(rec);
@@ -724,14 +727,14 @@ START_TEST(test_html_escapes_every_value)
     /* The page's only tags are the renderer's own. */
     for (const char *p = strchr(html, '<'); p; p = strchr(p + 1, '<')) {
         static const char *const allowed[] = {
-            "!DOCTYPE", "html",    "/html",    "head",  "/head", "meta",  "title", "/title",
-            "style",    "/style",  "body",     "/body", "header", "/header", "h1",  "/h1",
-            "h2",       "/h2",     "p",        "/p",    "dl",    "/dl",   "dt",    "/dt",
-            "dd",       "/dd",     "section",  "/section", "div", "/div", "strong", "/strong",
-            "table",    "/table",  "caption",  "/caption", "thead", "/thead", "tbody", "/tbody",
-            "tfoot",    "/tfoot",  "tr",       "/tr",   "th",    "/th",   "td",    "/td",
-            "ul",       "/ul",     "li",       "/li",   "span",  "/span", "time",  "/time",
-            "br",       "footer",  "/footer"};
+            "!DOCTYPE", "html",   "/html",   "head",     "/head",  "meta",    "title",  "/title",
+            "style",    "/style", "body",    "/body",    "header", "/header", "h1",     "/h1",
+            "h2",       "/h2",    "p",       "/p",       "dl",     "/dl",     "dt",     "/dt",
+            "dd",       "/dd",    "section", "/section", "div",    "/div",    "strong", "/strong",
+            "table",    "/table", "caption", "/caption", "thead",  "/thead",  "tbody",  "/tbody",
+            "tfoot",    "/tfoot", "tr",      "/tr",      "th",     "/th",     "td",     "/td",
+            "ul",       "/ul",    "li",      "/li",      "span",   "/span",   "time",   "/time",
+            "br",       "footer", "/footer"};
         size_t n = strcspn(p + 1, " >");
         bool ok = false;
         for (size_t k = 0; k < sizeof allowed / sizeof *allowed; k++)
@@ -752,8 +755,8 @@ END_TEST
 START_TEST(test_malformed_records_render_nothing)
 {
     struct json_object *rec = approved_medical();
-    static const char *const keys[] = {"totals", "lines", "payee", "appeal", "claim_id",
-                                       "accumulators", "remarks", "statement_date"};
+    static const char *const keys[] = {"totals",   "lines",        "payee",   "appeal",
+                                       "claim_id", "accumulators", "remarks", "statement_date"};
     for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
         struct json_object *copy = NULL;
         ck_assert_int_eq(json_object_deep_copy(rec, &copy, NULL), 0);
