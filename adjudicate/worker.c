@@ -13,6 +13,7 @@
 #include "adjudicate/adjudicate.h"
 #include "adjudicate/decision_json.h"
 #include "adjudicate/rules.h"
+#include "eob/eob.h"
 #include "intake/parse_claim.h"
 #include "intake/parse_enrollment.h"
 #include "log.h"
@@ -112,6 +113,7 @@ struct facts {
     int n_prior;
     char famver[32];
     char status[16];
+    int eob_version; /* versions stored so far */
     date_t received, target;
     char group_seen[ID_LEN], plan_seen[ID_LEN]; /* what the member's record says */
 };
@@ -252,6 +254,8 @@ static enum load_result load_facts(struct worker *w, const struct entry *e, stru
     }
     const char *status = field_of(claim, "status");
     snprintf(f->status, sizeof f->status, "%s", status ? status : "");
+    const char *eob_version = field_of(claim, "eob_version");
+    f->eob_version = eob_version ? atoi(eob_version) : 0;
     if (strcmp(f->status, "approved") == 0 || strcmp(f->status, "denied") == 0) {
         result = LOAD_FINAL;
         goto out;
@@ -347,17 +351,47 @@ static void deny_unknown_member(const struct claim *claim, struct adj_decision *
     d->n_codes = 1;
 }
 
-/* The EOB record stored with a finalized claim. */
+/* The EOB record stored with a finalized claim (eob/eob.h): built from the
+ * decision and the very facts it was made from. A claim for an unknown
+ * member has no one to address an EOB to beyond the claim itself: it gets a
+ * short record with the decision. Returns NULL when the record cannot be
+ * built (amounts that do not add up are a bug: the claim is not committed). */
 static struct json_object *eob_record(const struct entry *e, const struct facts *f,
                                       const struct adj_decision *d, date_t today)
 {
-    struct json_object *o = json_object_new_object();
-    char date[DATE_STRLEN];
-    json_object_object_add(o, "claim_id", json_object_new_string(e->claim_id));
-    json_object_object_add(o, "statement_date", json_object_new_string(date_format(today, date)));
-    json_object_object_add(o, "member_id", json_object_new_string(f->claim.member_id));
-    json_object_object_add(o, "decision", decision_to_json(d));
-    return o;
+    if (!f->have_patient || !f->have_group || !f->have_plan) {
+        struct json_object *o = json_object_new_object();
+        char date[DATE_STRLEN];
+        json_object_object_add(o, "claim_id", json_object_new_string(e->claim_id));
+        json_object_object_add(o, "version", json_object_new_int(f->eob_version + 1));
+        json_object_object_add(o, "statement_date", json_object_new_string(date_format(today, date)));
+        json_object_object_add(o, "outcome", json_object_new_string(adj_outcome_name(d->outcome)));
+        json_object_object_add(o, "decision", decision_to_json(d));
+        return o;
+    }
+    struct eob_year_standing standing[ADJ_MAX_PLAN_YEARS];
+    int n = eob_standing_after(&f->plan, &f->claim, f->acc, f->n_acc, d, standing,
+                               ADJ_MAX_PLAN_YEARS);
+    if (n < 0)
+        return NULL;
+    struct eob_inputs in = {
+        .claim_id = e->claim_id,
+        .version = f->eob_version + 1,
+        .statement_date = today,
+        .received_date = f->received,
+        .claim = &f->claim,
+        .patient = &f->patient,
+        .subscriber = f->have_subscriber ? &f->subscriber : &f->patient,
+        .group = &f->group,
+        .plan = &f->plan,
+        .decision = d,
+        .standing = standing,
+        .n_standing = n,
+    };
+    struct json_object *record = NULL;
+    if (eob_record_build(&in, &record) != EOB_OK)
+        return NULL;
+    return record;
 }
 
 /* Appends "field count, field, increment, ..." for one year's deltas. */
@@ -405,6 +439,14 @@ static enum commit_result commit(struct worker *w, const struct entry *e, const 
     json_object_object_add(hist, "at", json_object_new_string(now));
     json_object_object_add(hist, "status", json_object_new_string(status));
     struct json_object *eob = final ? eob_record(e, f, d, today) : NULL;
+    if (final && !eob) {
+        log_error("worker: the EOB does not add up; claim left for redelivery claim_id=%s",
+                  e->claim_id);
+        json_object_put(decision);
+        json_object_put(pending);
+        json_object_put(hist);
+        return COMMIT_ERROR;
+    }
     struct adj_prior_line *mine = malloc(sizeof *mine * MAX_LINES);
     int n_mine = mine ? adj_prior_lines_from_claim(e->claim_id, &f->claim, d, mine, MAX_LINES) : 0;
     struct json_object *lines = prior_lines_to_json(mine, n_mine > 0 ? n_mine : 0);
@@ -462,7 +504,9 @@ static enum commit_result commit(struct worker *w, const struct entry *e, const 
     args[na++] = json_object_to_json_string_ext(hist, JSON_C_TO_STRING_PLAIN);
     args[na++] = final ? now : "";
     args[na++] = date_cmp(today, f->target) <= 0 ? "1" : "0";
-    args[na++] = eob ? json_object_to_json_string_ext(eob, JSON_C_TO_STRING_PLAIN) : "";
+    args[na++] = eob ? json_object_to_json_string_ext(eob, JSON_C_TO_STRING_PLAIN |
+                                                                JSON_C_TO_STRING_NOSLASHESCAPE)
+                     : "";
     args[na++] = json_object_to_json_string_ext(lines, JSON_C_TO_STRING_PLAIN);
     args[na++] = deadline;
     args[na++] = json_object_to_json_string_ext(audit, JSON_C_TO_STRING_PLAIN);

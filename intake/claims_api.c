@@ -14,6 +14,7 @@
 #include "adjudicate/adjudicate.h"
 #include "adjudicate/rules.h"
 #include "calendar.h"
+#include "eob/eob.h"
 #include "intake/json_edge.h"
 #include "intake/parse_claim.h"
 #include "intake/parse_enrollment.h"
@@ -1044,6 +1045,7 @@ static void eob_state_free(void *p)
     free(es);
 }
 
+/* Renders the stored record in the asked format (eob/eob.h). */
 static void eob_audited(struct call *call)
 {
     struct eob_state *es = call->state;
@@ -1051,7 +1053,37 @@ static void eob_audited(struct call *call)
         call_unavailable(call);
         return;
     }
-    call_respond(call, 200, JSON_CONTENT_TYPE, es->record, strlen(es->record));
+    if (strcmp(es->format, "json") == 0) {
+        call_respond(call, 200, JSON_CONTENT_TYPE, es->record, strlen(es->record));
+        return;
+    }
+    struct json_object *record = json_tokener_parse(es->record);
+    if (strcmp(es->format, "fhir") == 0) {
+        struct json_object *fhir = record ? eob_fhir(record) : NULL;
+        json_object_put(record);
+        if (!fhir) {
+            call_error(call, 500, "internal", "the EOB cannot be rendered in this format");
+            return;
+        }
+        size_t len = 0;
+        const char *text = json_object_to_json_string_length(
+            fhir, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+        call_respond(call, 200, "application/fhir+json; charset=utf-8", text, len);
+        json_object_put(fhir);
+        return;
+    }
+    char *html = record ? eob_html(record) : NULL;
+    json_object_put(record);
+    if (!html) {
+        call_error(call, 500, "internal", "the EOB cannot be rendered in this format");
+        return;
+    }
+    /* A printable page: its own inline style, no script, nothing external. */
+    http_add_header(call->req, "Content-Security-Policy",
+                    "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'");
+    http_add_header(call->req, "X-Content-Type-Options", "nosniff");
+    call_respond(call, 200, "text/html; charset=utf-8", html, strlen(html));
+    free(html);
 }
 
 static void on_claim_for_eob(redisReply *reply, void *arg)
@@ -1101,7 +1133,8 @@ static void eob_authed(struct call *call)
     char buf[32];
     int rc = http_query_get(call->req, "format", buf, sizeof buf);
     snprintf(es->format, sizeof es->format, "%s", rc > 0 ? buf : "json");
-    if (rc < 0 || strcmp(es->format, "json") != 0)
+    if (rc < 0 || (strcmp(es->format, "json") != 0 && strcmp(es->format, "fhir") != 0 &&
+                   strcmp(es->format, "html") != 0))
         intake_field_errors_add(&errs, "format", "must be json, fhir or html");
     rc = http_query_get(call->req, "version", buf, sizeof buf);
     if (rc != 0) {
