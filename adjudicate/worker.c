@@ -17,6 +17,7 @@
 #include "intake/parse_claim.h"
 #include "intake/parse_enrollment.h"
 #include "log.h"
+#include "queue/audit.h"
 #include "queue/keys.h"
 #include "queue/scripts.h"
 
@@ -451,13 +452,8 @@ static enum commit_result commit(struct worker *w, const struct entry *e, const 
     int n_mine = mine ? adj_prior_lines_from_claim(e->claim_id, &f->claim, d, mine, MAX_LINES) : 0;
     struct json_object *lines = prior_lines_to_json(mine, n_mine > 0 ? n_mine : 0);
     free(mine);
-    struct json_object *audit = json_object_new_object();
-    json_object_object_add(audit, "at", json_object_new_string(now));
-    json_object_object_add(audit, "token_id", json_object_new_string(""));
-    json_object_object_add(audit, "role", json_object_new_string("worker"));
-    json_object_object_add(audit, "action", json_object_new_string(final ? "claim.finalize" : "claim.pend"));
-    json_object_object_add(audit, "request_id", json_object_new_string(""));
-    json_object_object_add(audit, "from", json_object_new_string(w->consumer));
+    struct json_object *audit =
+        audit_record_new(now, "", "worker", final ? "claim.finalize" : "claim.pend", "", w->consumer);
     if (!final)
         snprintf(deadline, sizeof deadline, "%d", (int)d->pend.deadline.days);
 

@@ -169,13 +169,7 @@ static void submit_store(struct call *call)
     json_object_object_add(h0, "at", json_object_new_string(now));
     json_object_object_add(h0, "status", json_object_new_string("received"));
     json_object_array_add(history, h0);
-    struct json_object *audit = json_object_new_object();
-    json_object_object_add(audit, "at", json_object_new_string(now));
-    json_object_object_add(audit, "token_id", json_object_new_string(call->who.token_id));
-    json_object_object_add(audit, "role", json_object_new_string(auth_role_name(call->who.role)));
-    json_object_object_add(audit, "action", json_object_new_string("claim.submit"));
-    json_object_object_add(audit, "request_id", json_object_new_string(call->req->request_id));
-    json_object_object_add(audit, "from", json_object_new_string(call->req->peer));
+    struct json_object *audit = call_audit_record(call, now, "claim.submit");
     if (!s->response || !submitted || !history || !audit) {
         json_object_put(submitted);
         json_object_put(history);
@@ -410,6 +404,20 @@ static bool may_read_claim(const struct principal *who, const redisReply *claim)
     return false;
 }
 
+/* Reads the claim named in the path (HGETALL) and passes the reply to cb;
+ * a path id that cannot be a claim id is answered 404 here. */
+static void fetch_claim(struct call *call, rconn_reply_cb cb)
+{
+    if (!valid_claim_id(call->path_id)) {
+        call_not_found(call);
+        return;
+    }
+    char key[KEY_LEN];
+    snprintf(key, sizeof key, KEYF_CLAIM, prefix_of(call), call->path_id);
+    if (rconn_command(call->app->redis, cb, call, "HGETALL %s", key) != 0)
+        call_unavailable(call);
+}
+
 static void add_parsed(struct json_object *obj, const char *key, const char *json_text)
 {
     if (!json_text || !json_text[0])
@@ -496,14 +504,7 @@ static void on_claim_for_read(redisReply *reply, void *arg)
 
 static void read_authed(struct call *call)
 {
-    if (!valid_claim_id(call->path_id)) {
-        call_not_found(call);
-        return;
-    }
-    char key[KEY_LEN];
-    snprintf(key, sizeof key, KEYF_CLAIM, prefix_of(call), call->path_id);
-    if (rconn_command(call->app->redis, on_claim_for_read, call, "HGETALL %s", key) != 0)
-        call_unavailable(call);
+    fetch_claim(call, on_claim_for_read);
 }
 
 void claims_get(struct call *call)
@@ -942,13 +943,7 @@ static void on_claim_for_supply(redisReply *reply, void *arg)
     json_object_object_add(hist, "at", json_object_new_string(now));
     json_object_object_add(hist, "status", json_object_new_string("received"));
     json_object_object_add(hist, "note", json_object_new_string("information supplied"));
-    struct json_object *audit = json_object_new_object();
-    json_object_object_add(audit, "at", json_object_new_string(now));
-    json_object_object_add(audit, "token_id", json_object_new_string(call->who.token_id));
-    json_object_object_add(audit, "role", json_object_new_string(auth_role_name(call->who.role)));
-    json_object_object_add(audit, "action", json_object_new_string("claim.information"));
-    json_object_object_add(audit, "request_id", json_object_new_string(call->req->request_id));
-    json_object_object_add(audit, "from", json_object_new_string(call->req->peer));
+    struct json_object *audit = call_audit_record(call, now, "claim.information");
     const char *keys[] = {k_claim, k_pended, k_stream, k_pidx, k_ridx, k_audit, k_caudit};
     const char *args[] = {ss->merged, json_object_to_json_string_ext(hist, JSON_C_TO_STRING_PLAIN),
                           json_object_to_json_string_ext(audit, JSON_C_TO_STRING_PLAIN),
@@ -1018,10 +1013,7 @@ static void supply_authed(struct call *call)
         return;
     }
     free(errs);
-    char k_claim[KEY_LEN];
-    snprintf(k_claim, sizeof k_claim, KEYF_CLAIM, prefix_of(call), call->path_id);
-    if (rconn_command(call->app->redis, on_claim_for_supply, call, "HGETALL %s", k_claim) != 0)
-        call_unavailable(call);
+    fetch_claim(call, on_claim_for_supply);
 }
 
 void claims_information(struct call *call)
@@ -1149,14 +1141,7 @@ static void eob_authed(struct call *call)
         call_invalid(call, 422, "the query has problems listed in fields", &errs);
         return;
     }
-    if (!valid_claim_id(call->path_id)) {
-        call_not_found(call);
-        return;
-    }
-    char key[KEY_LEN];
-    snprintf(key, sizeof key, KEYF_CLAIM, prefix_of(call), call->path_id);
-    if (rconn_command(call->app->redis, on_claim_for_eob, call, "HGETALL %s", key) != 0)
-        call_unavailable(call);
+    fetch_claim(call, on_claim_for_eob);
 }
 
 void claims_eob(struct call *call)
