@@ -1050,6 +1050,13 @@ static void eob_audited(struct call *call)
         return;
     }
     struct json_object *record = json_tokener_parse(es->record);
+    if (record && !json_object_object_get_ex(record, "subscriber", NULL)) {
+        /* The short record of a claim for an unknown member (docs/eob.md). */
+        json_object_put(record);
+        call_error(call, 404, "format_unavailable",
+                   "this Explanation of Benefits is available only as JSON");
+        return;
+    }
     if (strcmp(es->format, "fhir") == 0) {
         struct json_object *fhir = record ? eob_fhir(record) : NULL;
         json_object_put(record);
