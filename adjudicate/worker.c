@@ -458,7 +458,8 @@ static enum commit_result commit(struct worker *w, const struct entry *e, const 
         snprintf(deadline, sizeof deadline, "%d", (int)d->pend.deadline.days);
 
     char k_claim[KEY_LEN], k_ver[KEY_LEN], k_lines[KEY_LEN], k_sla[KEY_LEN], k_pended[KEY_LEN],
-        k_proc[KEY_LEN], k_new[KEY_LEN], k_stats[KEY_LEN], k_audit[KEY_LEN], k_caudit[KEY_LEN];
+        k_proc[KEY_LEN], k_new[KEY_LEN], k_stats[KEY_LEN], k_audit[KEY_LEN], k_caudit[KEY_LEN],
+        k_events[KEY_LEN];
     snprintf(k_claim, sizeof k_claim, KEYF_CLAIM, prefix, e->claim_id);
     snprintf(k_ver, sizeof k_ver, KEYF_FAMVER, prefix, sub);
     snprintf(k_lines, sizeof k_lines, KEYF_LINES, prefix, e->member_id);
@@ -469,6 +470,7 @@ static enum commit_result commit(struct worker *w, const struct entry *e, const 
     snprintf(k_stats, sizeof k_stats, KEYF_STATS, prefix);
     snprintf(k_audit, sizeof k_audit, KEYF_AUDIT, prefix);
     snprintf(k_caudit, sizeof k_caudit, KEYF_CLAIM_AUDIT, prefix, e->claim_id);
+    snprintf(k_events, sizeof k_events, KEYF_EVENTS, prefix);
     static struct acc_args acc_zero;
     struct acc_args *acc = malloc(sizeof *acc);
     if (!acc) {
@@ -483,10 +485,10 @@ static enum commit_result commit(struct worker *w, const struct entry *e, const 
     *acc = acc_zero;
     if (d->outcome == ADJ_APPROVED)
         add_acc_args(acc, prefix, sub, e->member_id, d);
-    const char *keys[11 + MAX_YEARS] = {k_claim, k_ver, k_lines, w->k_stream, k_sla, k_pended,
-                                        k_proc, k_new, k_stats, k_audit, k_caudit};
+    const char *keys[12 + MAX_YEARS] = {k_claim, k_ver, k_lines, w->k_stream, k_sla, k_pended,
+                                        k_proc, k_new, k_stats, k_audit, k_caudit, k_events};
     for (int i = 0; i < acc->n_keys; i++)
-        keys[11 + i] = acc->keys[i];
+        keys[12 + i] = acc->keys[i];
     char n_acc[8];
     snprintf(n_acc, sizeof n_acc, "%d", acc->n_keys);
     const char *args[15 + MAX_YEARS * 9];
@@ -510,7 +512,7 @@ static enum commit_result commit(struct worker *w, const struct entry *e, const 
     args[na++] = n_acc;
     for (int i = 0; i < acc->n_text; i++)
         args[na++] = acc->text[i];
-    redisReply *r = script_eval_blocking(w->c, &script_commit, 11 + acc->n_keys, keys, na, args, NULL);
+    redisReply *r = script_eval_blocking(w->c, &script_commit, 12 + acc->n_keys, keys, na, args, NULL);
     enum commit_result result = COMMIT_ERROR;
     if (r && r->type == REDIS_REPLY_STATUS)
         result = strcmp(r->str, "ok") == 0 ? COMMIT_OK : COMMIT_ERROR;

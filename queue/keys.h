@@ -46,6 +46,7 @@
 #define KEYF_ACC "%s" CLAIMS_TAG "acc:%s:%d"          /* prefix, subscriber id, plan year: hash */
 #define KEYF_LINES "%s" CLAIMS_TAG "lines:%s"         /* prefix, member id: hash claim id -> lines */
 #define KEYF_DEADIDX "%s" CLAIMS_TAG "deadidx"        /* hash: claim id -> dead-letter entry id */
+#define KEYF_EVENTS "%s" CLAIMS_TAG "events"          /* stream: claim.finalized / claim.pended */
 
 /* The consumer group of the work stream. */
 #define WORK_GROUP "workers"

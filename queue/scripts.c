@@ -148,7 +148,8 @@ struct script script_claim_start = {
  * and deletes the stream entry, and appends the audit record.
  * KEYS: 1 claim, 2 family version, 3 member lines, 4 work stream, 5 SLA set,
  *       6 pended set, 7 processing index, 8 new status index, 9 counters,
- *       10 audit stream, 11 claim audit list, 12.. accumulator hashes
+ *       10 audit stream, 11 claim audit list, 12 events stream,
+ *       13.. accumulator hashes
  * ARGV: 1 expected family version, 2 stream entry id, 3 group name,
  *       4 new status, 5 decision JSON, 6 pending JSON or "", 7 history entry
  *       JSON, 8 finalized_at or "", 9 "1" within target, 10 EOB JSON or "",
@@ -195,13 +196,15 @@ struct script script_commit = {
     "for k = 1, tonumber(ARGV[15]) do\n"
     "  local n = tonumber(ARGV[i]); i = i + 1\n"
     "  for j = 1, n do\n"
-    "    redis.call('HINCRBY', KEYS[11 + k], ARGV[i], ARGV[i + 1]); i = i + 2\n"
+    "    redis.call('HINCRBY', KEYS[12 + k], ARGV[i], ARGV[i + 1]); i = i + 2\n"
     "  end\n"
     "end\n"
     "redis.call('XACK', KEYS[4], ARGV[3], ARGV[2])\n"
     "redis.call('XDEL', KEYS[4], ARGV[2])\n"
     "redis.call('XADD', KEYS[10], '*', 'claim_id', id, 'record', ARGV[13])\n"
     "redis.call('RPUSH', KEYS[11], ARGV[13])\n"
+    "redis.call('XADD', KEYS[12], 'MAXLEN', '~', 100000, '*', 'event',\n"
+    "           ARGV[6] ~= '' and 'claim.pended' or 'claim.finalized', 'claim_id', id, 'status', ARGV[4])\n"
     "return 'ok'\n",
     "",
 };
