@@ -99,6 +99,8 @@ struct entry {
     char plan_id[ID_LEN];
     int years[MAX_YEARS];
     int n_years;
+    int days[MAX_LINES]; /* dates of service, as day numbers */
+    int n_days;
     bool expired;
 };
 
@@ -145,7 +147,15 @@ static void parse_entry(const redisReply *fields, struct entry *e)
             snprintf(e->plan_id, sizeof e->plan_id, "%s", v);
         else if (strcmp(k, "expired") == 0)
             e->expired = strcmp(v, "1") == 0;
-        else if (strcmp(k, "y") == 0) {
+        else if (strcmp(k, "d") == 0) {
+            for (const char *p = v; *p && e->n_days < MAX_LINES;) {
+                e->days[e->n_days++] = atoi(p);
+                p = strchr(p, ',');
+                if (!p)
+                    break;
+                p++;
+            }
+        } else if (strcmp(k, "y") == 0) {
             const char *p = v;
             while (*p && e->n_years < MAX_YEARS) {
                 e->years[e->n_years++] = atoi(p);
@@ -224,9 +234,10 @@ static enum load_result load_facts(struct worker *w, const struct entry *e, stru
     for (int i = 0; i < e->n_years; i++)
         redisAppendCommand(c, "HGETALL " KEYF_ACC, prefix, sub, e->years[i]);
     redisAppendCommand(c, "GET " KEYF_FAMVER, prefix, sub);
-    redisAppendCommand(c, "HGETALL " KEYF_LINES, prefix, e->member_id);
-    int n_replies = 7 + e->n_years;
-    redisReply *r[7 + MAX_YEARS];
+    for (int i = 0; i < e->n_days; i++)
+        redisAppendCommand(c, "HGETALL " KEYF_LINES, prefix, e->member_id, e->days[i]);
+    int n_replies = 6 + e->n_years + e->n_days;
+    redisReply *r[6 + MAX_YEARS + MAX_LINES];
     int got = 0;
     enum load_result result = LOAD_OK;
     for (; got < n_replies; got++)
@@ -305,16 +316,20 @@ static enum load_result load_facts(struct worker *w, const struct entry *e, stru
     f->n_acc = 0;
     for (int i = 0; i < e->n_years; i++)
         parse_acc(r[5 + i], e->years[i], e->member_id, &f->acc[f->n_acc++]);
-    redisReply *ver = r[5 + e->n_years], *lines = r[6 + e->n_years];
+    redisReply *ver = r[5 + e->n_years];
     snprintf(f->famver, sizeof f->famver, "%s", ver->type == REDIS_REPLY_STRING ? ver->str : "0");
+    /* The member's earlier lines on this claim's dates: all a duplicate can be. */
     f->n_prior = 0;
-    for (size_t i = 0; lines->type == REDIS_REPLY_ARRAY && i + 1 < lines->elements; i += 2) {
-        if (strcmp(lines->element[i]->str, e->claim_id) == 0)
-            continue; /* its own earlier decision never counts */
-        int added = prior_lines_from_json(lines->element[i + 1]->str, f->prior + f->n_prior,
-                                          MAX_PRIOR_LINES - f->n_prior);
-        if (added > 0)
-            f->n_prior += added;
+    for (int d = 0; d < e->n_days; d++) {
+        redisReply *lines = r[6 + e->n_years + d];
+        for (size_t i = 0; lines->type == REDIS_REPLY_ARRAY && i + 1 < lines->elements; i += 2) {
+            if (strcmp(lines->element[i]->str, e->claim_id) == 0)
+                continue; /* its own earlier decision never counts */
+            int added = prior_lines_from_json(lines->element[i + 1]->str, f->prior + f->n_prior,
+                                              MAX_PRIOR_LINES - f->n_prior);
+            if (added > 0)
+                f->n_prior += added;
+        }
     }
     /* The hints in the entry name the group and plan at receipt; if the
      * member's record now says otherwise, load again with the right ones. */
@@ -423,6 +438,46 @@ static void add_acc_args(struct acc_args *a, const char *prefix, const char *sub
     }
 }
 
+/* A claim's lines of one date of service, as stored for duplicate checks. */
+struct line_day {
+    int day;
+    char key[KEY_LEN];
+    char *json; /* owned */
+};
+
+/* Groups lines by service date; writes each group's JSON. Returns the number
+ * of groups (dates). */
+static int group_lines_by_day(const struct adj_prior_line *lines, int n, struct line_day *out)
+{
+    int groups = 0;
+    struct adj_prior_line *same = malloc(sizeof *same * (size_t)(n > 0 ? n : 1));
+    for (int i = 0; same && i < n; i++) {
+        bool done = false;
+        for (int g = 0; g < groups; g++)
+            done |= out[g].day == lines[i].service_date.days;
+        if (done)
+            continue;
+        int k = 0;
+        for (int j = i; j < n; j++)
+            if (lines[j].service_date.days == lines[i].service_date.days)
+                same[k++] = lines[j];
+        struct json_object *a = prior_lines_to_json(same, k);
+        out[groups].day = lines[i].service_date.days;
+        out[groups].json = strdup(json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN));
+        json_object_put(a);
+        groups++;
+    }
+    free(same);
+    return groups;
+}
+
+static void line_days_free(struct line_day *days, int n)
+{
+    for (int i = 0; days && i < n; i++)
+        free(days[i].json);
+    free(days);
+}
+
 enum commit_result { COMMIT_OK, COMMIT_FINAL, COMMIT_STALE, COMMIT_ERROR };
 
 static enum commit_result commit(struct worker *w, const struct entry *e, const struct facts *f,
@@ -448,21 +503,22 @@ static enum commit_result commit(struct worker *w, const struct entry *e, const 
         json_object_put(hist);
         return COMMIT_ERROR;
     }
+    /* This claim's lines, grouped by date of service, for later duplicate checks. */
     struct adj_prior_line *mine = malloc(sizeof *mine * MAX_LINES);
     int n_mine = mine ? adj_prior_lines_from_claim(e->claim_id, &f->claim, d, mine, MAX_LINES) : 0;
-    struct json_object *lines = prior_lines_to_json(mine, n_mine > 0 ? n_mine : 0);
+    struct line_day *line_days = calloc(MAX_LINES, sizeof *line_days);
+    int n_line_days = line_days ? group_lines_by_day(mine, n_mine > 0 ? n_mine : 0, line_days) : 0;
     free(mine);
     struct json_object *audit =
         audit_record_new(now, "", "worker", final ? "claim.finalize" : "claim.pend", "", w->consumer);
     if (!final)
         snprintf(deadline, sizeof deadline, "%d", (int)d->pend.deadline.days);
 
-    char k_claim[KEY_LEN], k_ver[KEY_LEN], k_lines[KEY_LEN], k_sla[KEY_LEN], k_pended[KEY_LEN],
+    char k_claim[KEY_LEN], k_ver[KEY_LEN], k_sla[KEY_LEN], k_pended[KEY_LEN],
         k_proc[KEY_LEN], k_new[KEY_LEN], k_stats[KEY_LEN], k_audit[KEY_LEN], k_caudit[KEY_LEN],
         k_events[KEY_LEN];
     snprintf(k_claim, sizeof k_claim, KEYF_CLAIM, prefix, e->claim_id);
     snprintf(k_ver, sizeof k_ver, KEYF_FAMVER, prefix, sub);
-    snprintf(k_lines, sizeof k_lines, KEYF_LINES, prefix, e->member_id);
     snprintf(k_sla, sizeof k_sla, KEYF_SLA, prefix);
     snprintf(k_pended, sizeof k_pended, KEYF_PENDED, prefix);
     snprintf(k_proc, sizeof k_proc, KEYF_IDX_STATUS, prefix, "processing");
@@ -473,25 +529,32 @@ static enum commit_result commit(struct worker *w, const struct entry *e, const 
     snprintf(k_events, sizeof k_events, KEYF_EVENTS, prefix);
     static struct acc_args acc_zero;
     struct acc_args *acc = malloc(sizeof *acc);
-    if (!acc) {
+    if (!acc || !line_days) {
+        free(acc);
+        line_days_free(line_days, n_line_days);
         json_object_put(decision);
         json_object_put(pending);
         json_object_put(hist);
         json_object_put(eob);
-        json_object_put(lines);
         json_object_put(audit);
         return COMMIT_ERROR;
     }
     *acc = acc_zero;
     if (d->outcome == ADJ_APPROVED)
         add_acc_args(acc, prefix, sub, e->member_id, d);
-    const char *keys[12 + MAX_YEARS] = {k_claim, k_ver, k_lines, w->k_stream, k_sla, k_pended,
-                                        k_proc, k_new, k_stats, k_audit, k_caudit, k_events};
+    const char *keys[11 + MAX_YEARS + MAX_LINES] = {k_claim, k_ver, w->k_stream, k_sla, k_pended,
+                                                    k_proc, k_new, k_stats, k_audit, k_caudit, k_events};
     for (int i = 0; i < acc->n_keys; i++)
-        keys[12 + i] = acc->keys[i];
-    char n_acc[8];
+        keys[11 + i] = acc->keys[i];
+    for (int i = 0; i < n_line_days; i++) {
+        snprintf(line_days[i].key, sizeof line_days[i].key, KEYF_LINES, prefix, e->member_id,
+                 line_days[i].day);
+        keys[11 + acc->n_keys + i] = line_days[i].key;
+    }
+    char n_acc[16], n_lines[16];
     snprintf(n_acc, sizeof n_acc, "%d", acc->n_keys);
-    const char *args[15 + MAX_YEARS * 9];
+    snprintf(n_lines, sizeof n_lines, "%d", n_line_days);
+    const char *args[15 + MAX_YEARS * 9 + MAX_LINES];
     int na = 0;
     args[na++] = f->famver;
     args[na++] = e->id;
@@ -505,14 +568,17 @@ static enum commit_result commit(struct worker *w, const struct entry *e, const 
     args[na++] = eob ? json_object_to_json_string_ext(eob, JSON_C_TO_STRING_PLAIN |
                                                                 JSON_C_TO_STRING_NOSLASHESCAPE)
                      : "";
-    args[na++] = json_object_to_json_string_ext(lines, JSON_C_TO_STRING_PLAIN);
+    args[na++] = n_lines;
     args[na++] = deadline;
     args[na++] = json_object_to_json_string_ext(audit, JSON_C_TO_STRING_PLAIN);
     args[na++] = e->claim_id;
     args[na++] = n_acc;
     for (int i = 0; i < acc->n_text; i++)
         args[na++] = acc->text[i];
-    redisReply *r = script_eval_blocking(w->c, &script_commit, 12 + acc->n_keys, keys, na, args, NULL);
+    for (int i = 0; i < n_line_days; i++)
+        args[na++] = line_days[i].json;
+    redisReply *r = script_eval_blocking(w->c, &script_commit, 11 + acc->n_keys + n_line_days, keys,
+                                         na, args, NULL);
     enum commit_result result = COMMIT_ERROR;
     if (r && r->type == REDIS_REPLY_STATUS)
         result = strcmp(r->str, "ok") == 0 ? COMMIT_OK : COMMIT_ERROR;
@@ -529,11 +595,11 @@ static enum commit_result commit(struct worker *w, const struct entry *e, const 
     if (r)
         freeReplyObject(r);
     free(acc);
+    line_days_free(line_days, n_line_days);
     json_object_put(decision);
     json_object_put(pending);
     json_object_put(hist);
     json_object_put(eob);
-    json_object_put(lines);
     json_object_put(audit);
     return result;
 }

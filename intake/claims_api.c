@@ -207,6 +207,21 @@ static void submit_store(struct call *call)
     char years[ADJ_MAX_PLAN_YEARS * 5 + 1] = "";
     for (int i = 0, off = 0; i < n_years; i++)
         off += snprintf(years + off, sizeof years - (size_t)off, "%s%d", i ? "," : "", year_list[i]);
+    /* The dates of service (fill date): the worker loads the member's earlier
+     * lines of those dates only, for the duplicate check. */
+    char days[MAX_LINES * 12 + 1] = "";
+    if (s->claim.type == CLAIM_PHARMACY) {
+        snprintf(days, sizeof days, "%d", (int)s->claim.fill_date.days);
+    } else {
+        for (int i = 0, off = 0; i < s->claim.n_lines; i++) {
+            bool seen = false;
+            for (int j = 0; j < i; j++)
+                seen |= date_eq(s->claim.lines[j].service_date, s->claim.lines[i].service_date);
+            if (!seen)
+                off += snprintf(days + off, sizeof days - (size_t)off, "%s%d", off ? "," : "",
+                                (int)s->claim.lines[i].service_date.days);
+        }
+    }
     char ttl[16], received_day[16], target_day[16];
     snprintf(ttl, sizeof ttl, "%d", app->cfg.idempotency_ttl_seconds);
     snprintf(received_day, sizeof received_day, "%d", (int)s->received.days);
@@ -232,6 +247,7 @@ static void submit_store(struct call *call)
         s->group_hint,
         s->plan_hint,
         years,
+        days,
         "id", s->claim_id,
         "type", type,
         "member_id", s->claim.member_id,
@@ -247,6 +263,7 @@ static void submit_store(struct call *call)
         "group_hint", s->group_hint,
         "plan_hint", s->plan_hint,
         "years", years,
+        "days", days,
         "submitted", json_object_to_json_string_ext(submitted, JSON_C_TO_STRING_PLAIN),
         "history", json_object_to_json_string_ext(history, JSON_C_TO_STRING_PLAIN),
     };
