@@ -792,7 +792,7 @@ static bool recover_stalled(struct worker *w)
         const char *keys[] = {w->k_stream, k_dead, k_idx};
         const char *args[] = {id, WORK_GROUP, claim_id, "delivered too many times without a commit", n, at};
         redisReply *r = script_eval_blocking(w->c, &script_dead_letter, 3, keys, 6, args, NULL);
-        if (r && r->type == REDIS_REPLY_STRING) {
+        if (r && r->type == REDIS_REPLY_STRING && r->str[0]) {
             atomic_fetch_add(&st_dead, 1);
             log_error("claim dead-lettered after %lld deliveries claim_id=%s", deliveries, claim_id);
         }

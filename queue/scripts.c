@@ -270,14 +270,19 @@ struct script script_supply = {
 
 /*
  * A stream entry delivered too many times (a crash or a bug, not a denial)
- * moves to the dead-letter stream with the reason.
+ * moves to the dead-letter stream with the reason. Another worker may have
+ * moved it already: then nothing happens and "" is returned.
  * KEYS: 1 work stream, 2 dead stream, 3 dead index
  * ARGV: 1 entry id, 2 group, 3 claim id, 4 reason, 5 deliveries, 6 at
  */
 struct script script_dead_letter = {
     "dead_letter",
     "local e = redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1])\n"
-    "local fields = (e[1] and e[1][2]) or {'claim', ARGV[3]}\n"
+    "if not e[1] then\n"
+    "  redis.call('XACK', KEYS[1], ARGV[2], ARGV[1])\n"
+    "  return ''\n"
+    "end\n"
+    "local fields = e[1][2]\n"
     "local did = redis.call('XADD', KEYS[2], '*', 'reason', ARGV[4], 'deliveries', ARGV[5], 'at', ARGV[6], unpack(fields))\n"
     "redis.call('HSET', KEYS[3], ARGV[3], did)\n"
     "redis.call('XACK', KEYS[1], ARGV[2], ARGV[1])\n"
