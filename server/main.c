@@ -154,7 +154,7 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 
 /* Waits for Redis to answer, then runs the start-up steps that must happen
  * before serving: the bootstrap admin token, the sample enrollment. */
-static int prepare_store(struct app *app)
+static int prepare_store(struct app *app, bool embedded)
 {
     redisContext *c = NULL;
     int attempts = 0;
@@ -177,8 +177,15 @@ static int prepare_store(struct app *app)
             rc = -1;
         }
     }
-    if (rc == 0 && app->cfg.seed_dir[0] && seed_load(c, app->cfg.key_prefix, app->cfg.seed_dir) != 0)
-        rc = -1;
+    if (rc == 0 && app->cfg.seed_dir[0]) {
+        int seeded = seed_load(c, app->cfg.key_prefix, app->cfg.seed_dir);
+        if (seeded < 0)
+            rc = -1;
+        /* A new embedded store gets sample tokens, printed to the terminal. */
+        else if (seeded == 1 && embedded &&
+                 seed_print_tokens(c, app->cfg.key_prefix, app->cfg.seed_dir) != 0)
+            rc = -1;
+    }
     redisFree(c);
     return rc;
 }
@@ -315,7 +322,7 @@ int main(int argc, char **argv)
 
     int rc = 1;
     struct event *sigterm_ev = NULL, *sigint_ev = NULL, *sigchld_ev = NULL;
-    if (prepare_store(&app) != 0)
+    if (prepare_store(&app, rt.child != NULL) != 0)
         goto out;
 
     app.base = event_base_new();
