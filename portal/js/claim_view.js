@@ -108,9 +108,18 @@ async function openEob(claimId, button, note) {
   button.disabled = true;
   try {
     const res = await api.getText(`/v1/claims/${encodeURIComponent(claimId)}/eob?format=html`);
-    const doc = new DOMParser().parseFromString(res.text, 'text/html');
-    const css = [...doc.querySelectorAll('style')].map((s) => s.textContent).join('\n');
-    for (const el of doc.querySelectorAll('style, script, link, meta[http-equiv]')) el.remove();
+    // The style sheet is taken out of the text before parsing: even an inert
+    // parsed document reports its inline <style> to this page's policy.
+    let css = '';
+    const withoutStyle = res.text.replace(/<style\b[^>]*>([\s\S]*?)<\/style\s*>/gi, (_, rules) => {
+      css += `${rules}\n`;
+      return '';
+    });
+    const doc = new DOMParser().parseFromString(withoutStyle, 'text/html');
+    for (const el of doc.querySelectorAll('style, script, link, meta[http-equiv], [style]')) {
+      if (el.matches('[style]') && !el.matches('style, script, link, meta')) el.removeAttribute('style');
+      else el.remove();
+    }
     const html = `<!doctype html>\n${doc.documentElement.outerHTML}`;
     const url = URL.createObjectURL(new Blob([html], { type: 'text/html;charset=utf-8' }));
     win.location.replace(url);
