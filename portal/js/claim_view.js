@@ -27,7 +27,8 @@ function codesList(codes, remarks) {
 
 function decisionSection(claim) {
   const d = claim.decision;
-  if (!d) return null;
+  // A pended claim carries its provisional amounts; only a final one has a decision to show.
+  if (!d || (claim.status !== 'approved' && claim.status !== 'denied')) return null;
   const lines = (d.lines || []).map((l, i) => {
     const sub = (claim.submitted && claim.submitted.lines && claim.submitted.lines[i]) || {};
     const what = claim.type === 'pharmacy'

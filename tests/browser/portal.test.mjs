@@ -403,6 +403,32 @@ test('a member cannot see another family\'s claim by editing the URL', async () 
   await page.context.close();
 });
 
+test('a pended claim shows what it needs with the code\'s meaning, and the member answers it', async () => {
+  // Maria Lopez (M1001-01) is covered by her own employer's plan first: without
+  // that plan's EOB the claim is pended (N479).
+  const page = await newPage('pended');
+  await signIn(page, 'member', tokens.luis, { memberId: 'M1001' });
+  await fillPharmacy(page, { memberId: 'M1001-01', first: 'Maria', birth: '1977-03-02', ndc: '00093505698', drug: 'Metformin 500 mg', fillDate: daysAgo(4), charge: '12.00' });
+  await submitAndOpenClaim(page);
+  await page.waitForSelector('.pending form', { timeout: 90000 });
+  const pending = await page.$eval('.pending', (p) => p.textContent);
+  assert.match(pending, /N479/);
+  assert.match(pending, /Send the Explanation of Benefits from the plan that pays first/);
+  await shot(page, '17-claim-pended-needs-information');
+  await typeInto(page, '[data-field="other_insurance.payer_name"]', 'Gulf Coast Health Plan');
+  await typeInto(page, '[data-field="other_insurance.allowed"]', '3.60');
+  await typeInto(page, '[data-field="other_insurance.paid"]', '2.00');
+  await typeInto(page, '[data-field="other_insurance.patient_responsibility"]', '1.60');
+  await setValue(page, '[data-field="other_insurance.eob_date"]', daysAgo(1));
+  await page.click('.pending form button[type=submit]');
+  await page.waitForFunction(() => /the information was sent/.test(document.querySelector('main').textContent), { timeout: 15000 });
+  const status = await waitForFinal(page);
+  assert.match(status, /Approved/);
+  assert.match(await page.$eval('main', (m) => m.textContent), /second \(after the other plan\)/);
+  await shot(page, '18-claim-decided-after-information');
+  await page.context.close();
+});
+
 test('a provider posts a medical claim with two lines and checks eligibility, at phone width', async () => {
   const page = await newPage('provider', { width: 390, height: 844 });
   await signIn(page, 'provider', tokens.provider, { npi: '1245319599' });
