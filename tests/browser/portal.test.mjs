@@ -7,7 +7,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -28,6 +28,7 @@ let base;
 let browser;
 const tokens = {};
 const problems = []; // console errors, CSP violations, page errors, token in a URL
+const state = {}; // what one scenario leaves for the next
 const today = new Date().toISOString().slice(0, 10);
 const daysAgo = (n) => new Date(Date.now() - n * 86400000).toISOString().slice(0, 10);
 
@@ -55,6 +56,19 @@ function startChild(bin, args, env, logName) {
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function stopChild(c) {
+  if (c.exitCode !== null || c.signalCode !== null) return;
+  const gone = new Promise((r) => c.once('exit', r));
+  c.kill('SIGTERM');
+  await Promise.race([gone, sleep(10000)]);
+  if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+}
+
+/** A command to the test's own redis-server (test set-up only). */
+function redis(...args) {
+  return execFileSync(process.env.REDIS_CLI_BIN || 'redis-cli', ['-p', String(state.redisPort), '--raw', ...args], { encoding: 'utf8' }).trim();
+}
 
 async function waitFor(what, fn, timeoutMs = 20000, everyMs = 100) {
   const end = Date.now() + timeoutMs;
@@ -200,8 +214,13 @@ before(async () => {
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
   const config = join(tmp, 'claimsd.json');
-  writeFileSync(config, JSON.stringify({ portal_dir: join(REPO, 'portal'), log_level: 'info' }));
-  const claimsd = startChild(CLAIMSD_BIN, ['--config', config, '--redis', `redis://127.0.0.1:${redisPort}`, '--listen', `127.0.0.1:${port}`, '--data-dir', join(tmp, 'data')],
+  // Quick recovery timings, so that a claim that keeps failing reaches the dead letter in seconds.
+  writeFileSync(config, JSON.stringify({ portal_dir: join(REPO, 'portal'), claim_idle_timeout_ms: 400, max_deliveries: 3 }));
+  state.redisPort = redisPort;
+  state.workerArgs = ['--config', config, '--redis', `redis://127.0.0.1:${redisPort}`, '--role', 'worker', '--workers', '1', '--data-dir', join(tmp, 'data')];
+  // The intake answers HTTP; a separate worker process decides claims, so
+  // that the dead-letter scenario can stop and restart it.
+  const claimsd = startChild(CLAIMSD_BIN, ['--config', config, '--redis', `redis://127.0.0.1:${redisPort}`, '--listen', `127.0.0.1:${port}`, '--workers', '0', '--data-dir', join(tmp, 'data')],
     { CLAIMSD_BOOTSTRAP_ADMIN_TOKEN: ADMIN }, 'claimsd.log');
   let exited = null;
   claimsd.on('exit', (code) => { exited = code; });
@@ -210,6 +229,7 @@ before(async () => {
     const r = await fetch(`${base}/readyz`);
     return r.status === 200;
   });
+  state.worker = startChild(CLAIMSD_BIN, state.workerArgs, {}, 'worker.log');
   await enroll();
   tokens.luis = await newToken({ role: 'member', member_id: 'M1001' }); // the employee: files for the family
   tokens.grace = await newToken({ role: 'member', member_id: 'M2001' }); // another family
@@ -226,20 +246,12 @@ before(async () => {
 
 after(async () => {
   if (browser) await browser.close();
-  for (const c of children.reverse()) {
-    if (c.exitCode === null) {
-      c.kill('SIGTERM');
-      await Promise.race([new Promise((r) => c.once('exit', r)), sleep(10000)]);
-      if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-    }
-  }
+  for (const c of children.reverse()) await stopChild(c);
   if (process.env.PORTAL_KEEP_TMP) console.log(`logs kept in ${tmp}`);
   else rmSync(tmp, { recursive: true, force: true });
 });
 
 /* ---- scenarios ---- */
-
-const state = {};
 
 test('the portal is served with a strict policy and no inline code', async () => {
   const res = await fetch(`${base}/portal/`);
@@ -461,12 +473,49 @@ test('a provider posts a medical claim with two lines and checks eligibility, at
   assert.ok(id);
   await waitForFinal(page);
   await shot(page, '15-provider-claim-decided-phone');
+  await page.goto(`${base}/portal/#/claims`, { waitUntil: 'networkidle0' });
+  await page.waitForSelector(`a[href="#/claim/${id}"]`);
+  assert.equal(await page.$$eval('main tbody tr', (rows) => rows.length), 1, 'the provider sees only the claim it posted');
   await page.goto(`${base}/portal/#/eligibility`, { waitUntil: 'networkidle0' });
   await typeInto(page, '[data-field=member_id]', 'M2001');
   await page.click('form button[type=submit]');
   await page.waitForFunction(() => /Covered on|Not covered/.test(document.querySelector('main').textContent));
   assert.match(await page.$eval('main', (m) => m.textContent), /COBRA/);
   await shot(page, '16-provider-eligibility-phone');
+  await page.context.close();
+});
+
+test('staff put a dead-lettered claim back on the queue from the dashboard', async () => {
+  // A claim whose stored submission is damaged fails every delivery (a bug,
+  // not a denial) and reaches the dead letter; once repaired, staff requeue it.
+  await stopChild(state.worker);
+  const filed = await call('POST', '/v1/claims', tokens.luis, {
+    type: 'pharmacy', member_id: 'M1001-04',
+    patient: { first_name: 'Sofia', last_name: 'Lopez', birth_date: '1998-11-05' },
+    pharmacy: { name: 'Corner Drug #12', network: 'in' },
+    ndc: '00378181001', fill_date: daysAgo(7), drug_name: 'Lisinopril 10 mg', quantity: 30, days_supply: 30, charge: 6.4,
+  });
+  assert.equal(filed.status, 202, JSON.stringify(filed.data));
+  const id = filed.data.claim_id;
+  const key = `claims:{c}claim:${id}`;
+  const saved = redis('HGET', key, 'submitted');
+  assert.match(saved, /^\{"type":"pharmacy"/);
+  redis('HSET', key, 'submitted', '{broken');
+  state.worker = startChild(CLAIMSD_BIN, state.workerArgs, {}, 'worker2.log');
+  await waitFor('the claim to be dead-lettered', async () => (await call('GET', '/v1/queue', tokens.staff)).data.dead.some((d) => d.claim_id === id), 30000, 200);
+  redis('HSET', key, 'submitted', saved);
+
+  const page = await newPage('requeue');
+  await signIn(page, 'staff', tokens.staff);
+  await page.goto(`${base}/portal/#/staff/queue`, { waitUntil: 'networkidle0' });
+  await page.waitForSelector(`a[href="#/claim/${id}"]`);
+  await shot(page, '19-staff-queue-dead-letter');
+  await page.click('::-p-text(Put back on the queue)');
+  await page.waitForFunction((cid) => document.querySelector('main').textContent.includes(`Claim ${cid} is back on the queue.`), {}, id);
+  await waitFor('the requeued claim to be decided', async () => /approved|denied/.test((await call('GET', `/v1/claims/${id}`, tokens.staff)).data.status), 30000, 200);
+  await page.click('::-p-text(Refresh)');
+  await page.waitForFunction(() => /Dead letter\s*Claims that failed[^]*None\./.test(document.querySelector('main').textContent));
+  await shot(page, '20-staff-queue-after-requeue');
   await page.context.close();
 });
 
