@@ -161,6 +161,35 @@ async function typeInto(page, selector, value) {
   await page.type(selector, value);
 }
 
+/** Every input, select and text area on the page has a label, and every
+ * button and link a name (WCAG 1.3.1, 4.1.2). */
+async function assertAccessibleNames(page, where) {
+  const unnamed = await page.$$eval('input, select, textarea, button, a[href]', (els) => els
+    .filter((e) => !e.closest('[hidden]') && e.type !== 'hidden')
+    .filter((e) => (e.matches('input, select, textarea') ? e.labels.length === 0 && !e.getAttribute('aria-label') : !(e.textContent.trim() || e.getAttribute('aria-label'))))
+    .map((e) => e.outerHTML.slice(0, 80)));
+  assert.deepEqual(unnamed, [], `unnamed controls on ${where}`);
+}
+
+/** Signs in with the keyboard only: Tab between fields, Enter to submit. */
+async function signInByKeyboard(page, token, memberId) {
+  await page.goto(`${base}/portal/`, { waitUntil: 'networkidle0' });
+  await page.waitForSelector('#token');
+  // The page puts the focus on its heading; the next stop is the role ("A member" is chosen already).
+  assert.equal(await page.evaluate(() => document.activeElement.tagName), 'H1');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.value), 'member');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'token');
+  await page.keyboard.type(token);
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'member-id');
+  await page.keyboard.type(memberId);
+  await Promise.all([page.waitForFunction(() => location.hash === '#/claims'), page.keyboard.press('Enter')]);
+  await page.waitForSelector('#sign-out', { visible: true });
+  assert.equal(await page.evaluate(() => document.activeElement.tagName), 'H1', 'the focus moves to the new page\'s heading');
+}
+
 async function signIn(page, role, token, extra = {}) {
   await page.goto(`${base}/portal/`, { waitUntil: 'networkidle0' });
   await page.waitForSelector('#token');
@@ -271,6 +300,7 @@ test('a member files a pharmacy claim, fixes the NDC the API refused, follows it
   await page.goto(`${base}/portal/`, { waitUntil: 'networkidle0' });
   await page.waitForSelector('#token');
   await shot(page, '01-sign-in');
+  await assertAccessibleNames(page, 'the sign-in page');
   await signIn(page, 'member', tokens.luis, { memberId: 'M1001' });
   assert.equal(await page.evaluate(() => location.hash), '#/claims');
   assert.ok(await page.evaluate(() => sessionStorage.length === 1), 'the token is kept in sessionStorage');
@@ -280,6 +310,7 @@ test('a member files a pharmacy claim, fixes the NDC the API refused, follows it
 
   await fillPharmacy(page, { ndc: '0071-0155-2', fillDate: daysAgo(3), charge: '42.17' });
   await shot(page, '03-pharmacy-form-filled');
+  await assertAccessibleNames(page, 'the pharmacy form');
   await page.click('form.claim-form button[type=submit]');
   await page.waitForSelector('[data-field=ndc][aria-invalid=true]');
   const ndcError = await page.$eval('[data-field=ndc]', (el) => document.getElementById(el.getAttribute('aria-describedby').split(' ').pop()).textContent);
@@ -305,6 +336,7 @@ test('a member files a pharmacy claim, fixes the NDC the API refused, follows it
   assert.match(facts, /PR-3/);
   assert.match(facts, /Your copay: the fixed amount you pay for this service/);
   await shot(page, '06-claim-approved');
+  await assertAccessibleNames(page, 'the claim page');
 
   // The EOB opens in a new window from a blob: URL (the token stays out of URLs).
   const popupTarget = browser.waitForTarget((t) => t.opener() && t.url().startsWith('blob:'), { timeout: 15000 }).catch(() => null);
@@ -374,6 +406,7 @@ test('staff find the claim by member and see its audit trail', async () => {
   await page.click('form.search button[type=submit]');
   await page.waitForSelector(`a[href="#/claim/${state.claimId}"]`);
   await shot(page, '10-staff-search');
+  await assertAccessibleNames(page, 'the search page');
   await page.click(`a[href="#/claim/${state.claimId}"]`);
   await page.waitForSelector('.status-line');
   await page.waitForSelector(`a[href="#/claim/${state.claimId}/audit"]`);
@@ -393,7 +426,7 @@ test('staff find the claim by member and see its audit trail', async () => {
 test('a member cannot see another family\'s claim by editing the URL', async () => {
   assert.ok(state.claimId);
   const page = await newPage('other-family');
-  await signIn(page, 'member', tokens.grace, { memberId: 'M2001' });
+  await signInByKeyboard(page, tokens.grace, 'M2001');
   await page.goto(`${base}/portal/#/claim/${state.claimId}`, { waitUntil: 'networkidle0' });
   await page.waitForFunction(() => document.querySelector('main h1')?.textContent === 'Claim not found');
   const text = await page.$eval('main', (m) => m.textContent);
@@ -427,6 +460,7 @@ test('a pended claim shows what it needs with the code\'s meaning, and the membe
   assert.match(pending, /N479/);
   assert.match(pending, /Send the Explanation of Benefits from the plan that pays first/);
   await shot(page, '17-claim-pended-needs-information');
+  await assertAccessibleNames(page, 'the pended claim page');
   await typeInto(page, '[data-field="other_insurance.payer_name"]', 'Gulf Coast Health Plan');
   await typeInto(page, '[data-field="other_insurance.allowed"]', '3.60');
   await typeInto(page, '[data-field="other_insurance.paid"]', '2.00');
@@ -468,6 +502,7 @@ test('a provider posts a medical claim with two lines and checks eligibility, at
   await page.click('form.claim-form button[type=submit]');
   await page.waitForSelector('[data-field="lines[1].charge"][aria-invalid=true]');
   await shot(page, '14-provider-medical-form-phone');
+  await assertAccessibleNames(page, 'the medical form');
   await typeInto(page, '[data-field="lines[1].charge"]', '45.50');
   const id = await submitAndOpenClaim(page);
   assert.ok(id);
@@ -510,6 +545,7 @@ test('staff put a dead-lettered claim back on the queue from the dashboard', asy
   await page.goto(`${base}/portal/#/staff/queue`, { waitUntil: 'networkidle0' });
   await page.waitForSelector(`a[href="#/claim/${id}"]`);
   await shot(page, '19-staff-queue-dead-letter');
+  await assertAccessibleNames(page, 'the queue page');
   await page.click('::-p-text(Put back on the queue)');
   await page.waitForFunction((cid) => document.querySelector('main').textContent.includes(`Claim ${cid} is back on the queue.`), {}, id);
   await waitFor('the requeued claim to be decided', async () => /approved|denied/.test((await call('GET', `/v1/claims/${id}`, tokens.staff)).data.status), 30000, 200);
