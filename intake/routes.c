@@ -7,6 +7,7 @@
 #include "intake/admin_api.h"
 #include "intake/api.h"
 #include "intake/claims_api.h"
+#include "intake/portal.h"
 #include "intake/queue_api.h"
 #include "log.h"
 #include "server/app.h"
@@ -126,6 +127,8 @@ void intake_handle_request(struct http_request *req, void *arg)
         routes[i].handler(call);
         return;
     }
+    if (!path_known && app->cfg.portal_dir[0] && portal_serve(req, app->cfg.portal_dir))
+        return;
     if (path_known)
         http_respond_error(req, 405, "method_not_allowed", "this method is not allowed here");
     else

@@ -99,6 +99,7 @@ static const struct key_spec top_keys[] = {
     INT("redis_timeout_ms", redis_timeout_ms, 10, 600000),
     PATH("holidays_file", holidays_file),
     PATH("seed_dir", seed_dir),
+    PATH("portal_dir", portal_dir),
     INT("target_business_days", target_business_days, 1, 365),
     INT("idempotency_ttl_seconds", idempotency_ttl_seconds, 60, 30 * 24 * 3600),
     INT("claim_idle_timeout_ms", claim_idle_timeout_ms, 100, 3600 * 1000),

@@ -38,6 +38,7 @@ struct config {
     int redis_timeout_ms;            /* a Redis command not answered by then fails */
     char holidays_file[CONFIG_PATH_LEN]; /* empty: the built-in US federal holiday rules */
     char seed_dir[CONFIG_PATH_LEN];      /* enrollment loaded into an empty store; empty: none */
+    char portal_dir[CONFIG_PATH_LEN];    /* the web portal's files (docs/portal.md); empty: none */
     int target_business_days;        /* the processing target (RULES.md § 9) */
     int idempotency_ttl_seconds;
     int claim_idle_timeout_ms;       /* a claim held this long by a silent worker is taken over */
@@ -50,7 +51,7 @@ struct config {
 void config_defaults(struct config *cfg);
 
 /* Reads a JSON config file over the current values. Relative paths in the file
- * (holidays_file, seed_dir, data_dir) are resolved against the file's folder.
+ * (holidays_file, seed_dir, portal_dir, data_dir) are resolved against the file's folder.
  * Returns 0, or -1 with a message naming the file and the key in err. */
 int config_load_file(struct config *cfg, const char *path, char err[CONFIG_ERR_LEN]);
 

@@ -1,0 +1,560 @@
+// Browser tests of the web portal (issue 8): Debian's chromium, headless,
+// driven by puppeteer-core, against the built claimsd (CLAIMSD_BIN) with its
+// own redis-server on free ports. Enrollment and tokens are made through the
+// public API; everything else is done the way a person would, in the page.
+// Screenshots of each page go to PORTAL_SCREENSHOTS (default
+// build/portal-screenshots); docs/portal.md describes them.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import puppeteer from 'puppeteer-core';
+
+const REPO = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '../..');
+const CLAIMSD_BIN = process.env.CLAIMSD_BIN || join(REPO, 'build/release/claimsd');
+const CHROMIUM_BIN = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
+const REDIS_BIN = process.env.REDIS_SERVER_BIN || 'redis-server';
+const SHOTS = process.env.PORTAL_SCREENSHOTS || join(REPO, 'build/portal-screenshots');
+
+const ADMIN = randomBytes(24).toString('hex'); // 48 characters, never printed
+const tmp = mkdtempSync(join(tmpdir(), 'portal-browser-'));
+const children = [];
+let base;
+let browser;
+const tokens = {};
+const problems = []; // console errors, CSP violations, page errors, token in a URL
+const state = {}; // what one scenario leaves for the next
+const today = new Date().toISOString().slice(0, 10);
+const daysAgo = (n) => new Date(Date.now() - n * 86400000).toISOString().slice(0, 10);
+
+/* ---- processes ---- */
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.once('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => ok(port));
+    });
+  });
+}
+
+function startChild(bin, args, env, logName) {
+  const log = join(tmp, logName);
+  writeFileSync(log, '');
+  const child = spawn(bin, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  child.stderr.on('data', (d) => writeFileSync(log, d, { flag: 'a' }));
+  child.logPath = log;
+  children.push(child);
+  return child;
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function stopChild(c) {
+  if (c.exitCode !== null || c.signalCode !== null) return;
+  const gone = new Promise((r) => c.once('exit', r));
+  c.kill('SIGTERM');
+  await Promise.race([gone, sleep(10000)]);
+  if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+}
+
+/** A command to the test's own redis-server (test set-up only). */
+function redis(...args) {
+  return execFileSync(process.env.REDIS_CLI_BIN || 'redis-cli', ['-p', String(state.redisPort), '--raw', ...args], { encoding: 'utf8' }).trim();
+}
+
+async function waitFor(what, fn, timeoutMs = 20000, everyMs = 100) {
+  const end = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < end) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    await sleep(everyMs);
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}`);
+}
+
+/* ---- the API, for set-up and for checking what the page did ---- */
+
+async function call(method, path, token, body) {
+  const res = await fetch(base + path, {
+    method,
+    headers: { Authorization: `Bearer ${token}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+    body: body ? (typeof body === 'string' ? body : JSON.stringify(body)) : undefined,
+  });
+  const text = await res.text();
+  return { status: res.status, data: text ? JSON.parse(text) : null };
+}
+
+async function enroll() {
+  const dir = join(REPO, 'config/sample');
+  for (const kind of ['plans', 'groups', 'members']) {
+    let files = readdirSync(join(dir, kind)).filter((f) => f.endsWith('.json'));
+    const records = files.map((f) => JSON.parse(readFileSync(join(dir, kind, f), 'utf8')));
+    // A member's subscriber must exist first.
+    if (kind === 'members') records.sort((a, b) => (a.relationship === 'employee' ? 0 : 1) - (b.relationship === 'employee' ? 0 : 1));
+    for (const r of records) {
+      const id = r.plan_id && kind === 'plans' ? r.plan_id : kind === 'groups' ? r.group_id : r.member_id;
+      const res = await call('PUT', `/v1/${kind}/${id}`, ADMIN, r);
+      assert.ok(res.status === 200 || res.status === 201, `PUT /v1/${kind}/${id}: ${res.status} ${JSON.stringify(res.data)}`);
+    }
+    files = null;
+  }
+}
+
+async function newToken(body) {
+  const res = await call('POST', '/v1/tokens', ADMIN, body);
+  assert.equal(res.status, 201, `POST /v1/tokens ${JSON.stringify(body)}: ${JSON.stringify(res.data)}`);
+  return res.data.token;
+}
+
+async function claimsOf(memberId) {
+  const res = await call('GET', `/v1/claims?member_id=${encodeURIComponent(memberId)}&limit=500`, tokens.staff);
+  assert.equal(res.status, 200, JSON.stringify(res.data));
+  return res.data.claims;
+}
+
+/* ---- the browser ---- */
+
+async function newPage(label, { width = 1100, height = 900, expectedErrors = [] } = {}) {
+  const context = await browser.createBrowserContext();
+  const page = await context.newPage();
+  await page.setViewport({ width, height });
+  page.on('console', (m) => {
+    const t = m.text();
+    // A 4xx answer the page expects (a 422, a 404) is logged as a failed resource load.
+    if (m.type() !== 'error' || /Failed to load resource: the server responded with a status of 4\d\d/.test(t)) return;
+    if (!expectedErrors.some((re) => re.test(t))) problems.push(`${label} console: ${t}`);
+  });
+  page.on('pageerror', (e) => problems.push(`${label} page error: ${e.message}`));
+  page.on('request', (r) => {
+    for (const t of Object.values(tokens).concat(ADMIN)) if (t && r.url().includes(t)) problems.push(`${label}: a token in the URL ${r.url()}`);
+  });
+  page.context = context;
+  return page;
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+async function setValue(page, selector, value) {
+  await page.waitForSelector(selector, { visible: true });
+  await page.$eval(selector, (el, v) => { el.value = v; el.dispatchEvent(new Event('input', { bubbles: true })); el.dispatchEvent(new Event('change', { bubbles: true })); }, value);
+}
+
+async function typeInto(page, selector, value) {
+  await page.waitForSelector(selector, { visible: true });
+  await page.click(selector, { clickCount: 3 });
+  await page.keyboard.press('Backspace');
+  await page.type(selector, value);
+}
+
+/** Every input, select and text area on the page has a label, and every
+ * button and link a name (WCAG 1.3.1, 4.1.2). */
+async function assertAccessibleNames(page, where) {
+  const unnamed = await page.$$eval('input, select, textarea, button, a[href]', (els) => els
+    .filter((e) => !e.closest('[hidden]') && e.type !== 'hidden')
+    .filter((e) => (e.matches('input, select, textarea') ? e.labels.length === 0 && !e.getAttribute('aria-label') : !(e.textContent.trim() || e.getAttribute('aria-label'))))
+    .map((e) => e.outerHTML.slice(0, 80)));
+  assert.deepEqual(unnamed, [], `unnamed controls on ${where}`);
+}
+
+/** Signs in with the keyboard only: Tab between fields, Enter to submit. */
+async function signInByKeyboard(page, token, memberId) {
+  await page.goto(`${base}/portal/`, { waitUntil: 'networkidle0' });
+  await page.waitForSelector('#token');
+  // The page puts the focus on its heading; the next stop is the role ("A member" is chosen already).
+  assert.equal(await page.evaluate(() => document.activeElement.tagName), 'H1');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.value), 'member');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'token');
+  await page.keyboard.type(token);
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'member-id');
+  await page.keyboard.type(memberId);
+  await Promise.all([page.waitForFunction(() => location.hash === '#/claims'), page.keyboard.press('Enter')]);
+  await page.waitForSelector('#sign-out', { visible: true });
+  assert.equal(await page.evaluate(() => document.activeElement.tagName), 'H1', 'the focus moves to the new page\'s heading');
+}
+
+async function signIn(page, role, token, extra = {}) {
+  await page.goto(`${base}/portal/`, { waitUntil: 'networkidle0' });
+  await page.waitForSelector('#token');
+  await page.click(`input[name=role][value=${role}]`);
+  await page.type('#token', token);
+  if (extra.memberId) await typeInto(page, '#member-id', extra.memberId);
+  if (extra.npi) await typeInto(page, '#npi', extra.npi);
+  await Promise.all([page.waitForFunction(() => location.hash !== '#/signin'), page.click('form button[type=submit]')]);
+  await page.waitForSelector('#sign-out', { visible: true });
+}
+
+/** Fills the pharmacy form for Ana Lopez (M1001-02) with the values given. */
+async function fillPharmacy(page, v) {
+  await page.goto(`${base}/portal/#/file/pharmacy`, { waitUntil: 'networkidle0' });
+  await page.waitForSelector('[data-field=ndc]');
+  await typeInto(page, '[data-field=member_id]', v.memberId || 'M1001-02');
+  await typeInto(page, '[data-field="patient.first_name"]', v.first || 'Ana');
+  await typeInto(page, '[data-field="patient.last_name"]', v.last || 'Lopez');
+  await setValue(page, '[data-field="patient.birth_date"]', v.birth || '2015-06-10');
+  await typeInto(page, '[data-field="pharmacy.name"]', 'Corner Drug #12');
+  await typeInto(page, '[data-field=ndc]', v.ndc);
+  await typeInto(page, '[data-field=drug_name]', v.drug || 'Lipitor 20 mg tablet');
+  await setValue(page, '[data-field=fill_date]', v.fillDate);
+  await typeInto(page, '[data-field=quantity]', v.quantity || '30');
+  await typeInto(page, '[data-field=days_supply]', '30');
+  await typeInto(page, '[data-field=charge]', v.charge);
+}
+
+async function submitAndOpenClaim(page) {
+  await Promise.all([
+    page.waitForFunction(() => /^#\/claim\/[^/]+$/.test(location.hash), { timeout: 15000 }),
+    page.click('form.claim-form button[type=submit]'),
+  ]);
+  return page.evaluate(() => decodeURIComponent(location.hash.replace('#/claim/', '')));
+}
+
+async function waitForFinal(page) {
+  await page.waitForFunction(() => {
+    const b = document.querySelector('.status-line .badge');
+    return b && /Approved|Denied/.test(b.textContent);
+  }, { timeout: 90000 });
+  return page.$eval('.status-line .badge', (b) => b.textContent);
+}
+
+/* ---- set-up ---- */
+
+before(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  const redisPort = await freePort();
+  startChild(REDIS_BIN, ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', tmp], {}, 'redis.log');
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  const config = join(tmp, 'claimsd.json');
+  // Quick recovery timings, so that a claim that keeps failing reaches the dead letter in seconds.
+  writeFileSync(config, JSON.stringify({ portal_dir: join(REPO, 'portal'), claim_idle_timeout_ms: 400, max_deliveries: 3 }));
+  state.redisPort = redisPort;
+  state.workerArgs = ['--config', config, '--redis', `redis://127.0.0.1:${redisPort}`, '--role', 'worker', '--workers', '1', '--data-dir', join(tmp, 'data')];
+  // The intake answers HTTP; a separate worker process decides claims, so
+  // that the dead-letter scenario can stop and restart it.
+  const claimsd = startChild(CLAIMSD_BIN, ['--config', config, '--redis', `redis://127.0.0.1:${redisPort}`, '--listen', `127.0.0.1:${port}`, '--workers', '0', '--data-dir', join(tmp, 'data')],
+    { CLAIMSD_BOOTSTRAP_ADMIN_TOKEN: ADMIN }, 'claimsd.log');
+  let exited = null;
+  claimsd.on('exit', (code) => { exited = code; });
+  await waitFor('claimsd to be ready', async () => {
+    if (exited !== null) throw new Error(`claimsd exited with ${exited}: ${readFileSync(claimsd.logPath, 'utf8')}`);
+    const r = await fetch(`${base}/readyz`);
+    return r.status === 200;
+  });
+  state.worker = startChild(CLAIMSD_BIN, state.workerArgs, {}, 'worker.log');
+  await enroll();
+  tokens.luis = await newToken({ role: 'member', member_id: 'M1001' }); // the employee: files for the family
+  tokens.grace = await newToken({ role: 'member', member_id: 'M2001' }); // another family
+  tokens.staff = await newToken({ role: 'staff' });
+  tokens.provider = await newToken({ role: 'provider', npi: '1245319599' });
+  browser = await puppeteer.launch({
+    executablePath: CHROMIUM_BIN,
+    headless: true,
+    userDataDir: join(tmp, 'chromium-profile'),
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+  });
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  for (const c of children.reverse()) await stopChild(c);
+  if (process.env.PORTAL_KEEP_TMP) console.log(`logs kept in ${tmp}`);
+  else rmSync(tmp, { recursive: true, force: true });
+});
+
+/* ---- scenarios ---- */
+
+test('the portal is served with a strict policy and no inline code', async () => {
+  const res = await fetch(`${base}/portal/`);
+  assert.equal(res.status, 200);
+  const csp = res.headers.get('content-security-policy');
+  assert.match(csp, /default-src 'self'/);
+  assert.match(csp, /script-src 'self'(;|$)/);
+  assert.match(csp, /frame-ancestors 'none'/);
+  assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+  const html = await res.text();
+  assert.doesNotMatch(html, /<script(?![^>]*\bsrc=)[^>]*>/, 'an inline script');
+  assert.doesNotMatch(html, /\son\w+=/, 'an inline event handler');
+});
+
+test('a member files a pharmacy claim, fixes the NDC the API refused, follows it to its decision and opens the EOB', async () => {
+  const page = await newPage('member');
+  await page.goto(`${base}/portal/`, { waitUntil: 'networkidle0' });
+  await page.waitForSelector('#token');
+  await shot(page, '01-sign-in');
+  await assertAccessibleNames(page, 'the sign-in page');
+  await signIn(page, 'member', tokens.luis, { memberId: 'M1001' });
+  assert.equal(await page.evaluate(() => location.hash), '#/claims');
+  assert.ok(await page.evaluate(() => sessionStorage.length === 1), 'the token is kept in sessionStorage');
+  assert.equal(await page.evaluate(() => localStorage.length + document.cookie.length), 0, 'nothing in localStorage or cookies');
+  await page.waitForSelector('main p[role=status], main .table-wrap, main p');
+  await shot(page, '02-member-claims-empty');
+
+  await fillPharmacy(page, { ndc: '0071-0155-2', fillDate: daysAgo(3), charge: '42.17' });
+  await shot(page, '03-pharmacy-form-filled');
+  await assertAccessibleNames(page, 'the pharmacy form');
+  await page.click('form.claim-form button[type=submit]');
+  await page.waitForSelector('[data-field=ndc][aria-invalid=true]');
+  const ndcError = await page.$eval('[data-field=ndc]', (el) => document.getElementById(el.getAttribute('aria-describedby').split(' ').pop()).textContent);
+  assert.match(ndcError, /must be an NDC in 4-4-2, 5-3-2, 5-4-1 or 5-4-2 form/);
+  const summary = await page.$eval('.error-summary', (el) => el.textContent);
+  assert.match(summary, /NDC \(drug code\): must be an NDC/);
+  const invalid = await page.$$eval('[aria-invalid=true]', (els) => els.map((e) => e.dataset.field));
+  assert.deepEqual(invalid, ['ndc'], 'only the NDC is marked wrong');
+  assert.equal((await claimsOf('M1001-02')).length, 0, 'nothing stored after the 422');
+  await shot(page, '04-pharmacy-ndc-error');
+
+  await typeInto(page, '[data-field=ndc]', '0071-0155-23');
+  const id = await submitAndOpenClaim(page);
+  state.claimId = id;
+  await page.waitForSelector('.status-line');
+  await shot(page, '05-claim-received');
+  const status = await waitForFinal(page);
+  assert.match(status, /Approved/);
+  // Lipitor is preferred brand: allowed 30 × 4.50 = 135.00, at most the charge 42.17; copay 35.
+  const facts = await page.$eval('main', (m) => m.textContent);
+  assert.match(facts, /Plan pays\$7\.17/);
+  assert.match(facts, /You owe\$35\.00/);
+  assert.match(facts, /PR-3/);
+  assert.match(facts, /Your copay: the fixed amount you pay for this service/);
+  await shot(page, '06-claim-approved');
+  await assertAccessibleNames(page, 'the claim page');
+
+  // The EOB opens in a new window from a blob: URL (the token stays out of URLs).
+  const popupTarget = browser.waitForTarget((t) => t.opener() && t.url().startsWith('blob:'), { timeout: 15000 }).catch(() => null);
+  await page.click('#open-eob');
+  const target = await popupTarget;
+  const note = await page.$eval('#open-eob + p', (p) => p.textContent);
+  assert.ok(target, `the EOB window opened (the page said: "${note}")`);
+  const eob = await target.page();
+  await eob.waitForFunction(() => document.readyState === 'complete' && document.adoptedStyleSheets.length === 1, { timeout: 10000 });
+  const eobText = await eob.evaluate(() => document.body.textContent);
+  assert.match(eobText, /Explanation of Benefits/);
+  assert.match(eobText, /Lopez/);
+  await eob.setViewport({ width: 900, height: 1000 });
+  await shot(eob, '07-eob-printable');
+  const audit = await call('GET', `/v1/claims/${id}/audit`, tokens.staff);
+  assert.ok(audit.data.entries.some((e) => e.action === 'claim.eob.read' && e.role === 'member'), 'the EOB read is audited');
+  await page.context.close();
+});
+
+test('a double click and a retry after a lost answer each file one claim', async () => {
+  // The dropped answer below is logged by the browser as a reset connection.
+  const page = await newPage('double-submit', { expectedErrors: [/net::ERR_CONNECTION_RESET/] });
+  await signIn(page, 'member', tokens.luis, { memberId: 'M1001' });
+  const before = (await claimsOf('M1001-03')).length;
+
+  await fillPharmacy(page, { memberId: 'M1001-03', first: 'Diego', birth: '2003-01-20', ndc: '00093-5056-98', drug: 'Metformin 500 mg', fillDate: daysAgo(5), charge: '9.80' });
+  await page.click('form.claim-form button[type=submit]', { count: 2, delay: 0 });
+  await page.waitForFunction(() => /^#\/claim\//.test(location.hash), { timeout: 15000 });
+  await sleep(500);
+  assert.equal((await claimsOf('M1001-03')).length, before + 1, 'a double click filed one claim');
+
+  // The server files the claim but its answer is lost on the way: the page
+  // sees a network error; pressing the button again must not file a second.
+  await fillPharmacy(page, { memberId: 'M1001-03', first: 'Diego', birth: '2003-01-20', ndc: '00378-1810-01', drug: 'Lisinopril 10 mg', fillDate: daysAgo(6), charge: '7.25' });
+  const cdp = await page.createCDPSession();
+  await cdp.send('Fetch.enable', { patterns: [{ urlPattern: '*/v1/claims', requestStage: 'Response' }] });
+  let dropped = 0;
+  cdp.on('Fetch.requestPaused', async (e) => {
+    if (e.request.method === 'POST' && dropped === 0) {
+      dropped += 1;
+      await cdp.send('Fetch.failRequest', { requestId: e.requestId, errorReason: 'ConnectionReset' });
+    } else {
+      await cdp.send('Fetch.continueRequest', { requestId: e.requestId });
+    }
+  });
+  await page.click('form.claim-form button[type=submit]');
+  await page.waitForFunction(() => /will not be filed twice/.test(document.querySelector('.error-summary')?.textContent || ''), { timeout: 15000 });
+  assert.equal(dropped, 1);
+  assert.equal((await claimsOf('M1001-03')).length, before + 2, 'the first try was stored');
+  await shot(page, '08-retry-after-lost-answer');
+  await cdp.send('Fetch.disable');
+  await submitAndOpenClaim(page);
+  await page.waitForSelector('.status-line');
+  const flash = await page.$eval('main', (m) => m.textContent);
+  assert.match(flash, /already filed/);
+  assert.equal((await claimsOf('M1001-03')).length, before + 2, 'the retry filed nothing new');
+  await shot(page, '09-retry-answered-with-the-first-claim');
+  await page.context.close();
+});
+
+test('staff find the claim by member and see its audit trail', async () => {
+  assert.ok(state.claimId, 'the first scenario filed a claim');
+  const page = await newPage('staff');
+  await signIn(page, 'staff', tokens.staff);
+  assert.equal(await page.evaluate(() => location.hash), '#/staff/search');
+  await typeInto(page, '[data-field=member_id]', 'M1001-02');
+  await page.click('form.search button[type=submit]');
+  await page.waitForSelector(`a[href="#/claim/${state.claimId}"]`);
+  await shot(page, '10-staff-search');
+  await assertAccessibleNames(page, 'the search page');
+  await page.click(`a[href="#/claim/${state.claimId}"]`);
+  await page.waitForSelector('.status-line');
+  await page.waitForSelector(`a[href="#/claim/${state.claimId}/audit"]`);
+  await page.click(`a[href="#/claim/${state.claimId}/audit"]`);
+  await page.waitForSelector('table tbody tr');
+  const actions = await page.$$eval('table tbody tr', (rows) => rows.map((r) => r.children[1].textContent));
+  for (const want of ['Claim filed', 'Claim decided', 'Claim viewed']) assert.ok(actions.includes(want), `audit has "${want}": ${actions.join(', ')}`);
+  await shot(page, '11-staff-audit-trail');
+  await page.goto(`${base}/portal/#/staff/queue`, { waitUntil: 'networkidle0' });
+  await page.waitForSelector('.tiles');
+  const tiles = await page.$eval('.tiles', (t) => t.textContent);
+  assert.match(tiles, /Decided within target/);
+  await shot(page, '12-staff-queue');
+  await page.context.close();
+});
+
+test('a member cannot see another family\'s claim by editing the URL', async () => {
+  assert.ok(state.claimId);
+  const page = await newPage('other-family');
+  await signInByKeyboard(page, tokens.grace, 'M2001');
+  await page.goto(`${base}/portal/#/claim/${state.claimId}`, { waitUntil: 'networkidle0' });
+  await page.waitForFunction(() => document.querySelector('main h1')?.textContent === 'Claim not found');
+  const text = await page.$eval('main', (m) => m.textContent);
+  assert.doesNotMatch(text, /Lopez|M1001|42\.17|Approved/);
+  // Nor in the list of the family's claims.
+  await page.goto(`${base}/portal/#/claims`, { waitUntil: 'networkidle0' });
+  await page.waitForFunction(() => /No claims found|claims? shown/.test(document.querySelector('main').textContent));
+  assert.doesNotMatch(await page.$eval('main', (m) => m.textContent), new RegExp(state.claimId.slice(0, 8)));
+  await page.goto(`${base}/portal/#/claim/${state.claimId}`, { waitUntil: 'networkidle0' });
+  await page.waitForFunction(() => document.querySelector('main h1')?.textContent === 'Claim not found');
+  await shot(page, '13-other-family-not-found');
+  // Signing out forgets the token.
+  await page.click('#sign-out');
+  await page.waitForSelector('#token');
+  assert.equal(await page.evaluate(() => sessionStorage.length), 0);
+  await page.goto(`${base}/portal/#/claim/${state.claimId}`, { waitUntil: 'networkidle0' });
+  await page.waitForSelector('#token');
+  assert.equal(await page.evaluate(() => location.hash), '#/signin');
+  await page.context.close();
+});
+
+test('a pended claim shows what it needs with the code\'s meaning, and the member answers it', async () => {
+  // Maria Lopez (M1001-01) is covered by her own employer's plan first: without
+  // that plan's EOB the claim is pended (N479).
+  const page = await newPage('pended');
+  await signIn(page, 'member', tokens.luis, { memberId: 'M1001' });
+  await fillPharmacy(page, { memberId: 'M1001-01', first: 'Maria', birth: '1977-03-02', ndc: '00093505698', drug: 'Metformin 500 mg', fillDate: daysAgo(4), charge: '12.00' });
+  await submitAndOpenClaim(page);
+  await page.waitForSelector('.pending form', { timeout: 90000 });
+  const pending = await page.$eval('.pending', (p) => p.textContent);
+  assert.match(pending, /N479/);
+  assert.match(pending, /Send the Explanation of Benefits from the plan that pays first/);
+  await shot(page, '17-claim-pended-needs-information');
+  await assertAccessibleNames(page, 'the pended claim page');
+  await typeInto(page, '[data-field="other_insurance.payer_name"]', 'Gulf Coast Health Plan');
+  await typeInto(page, '[data-field="other_insurance.allowed"]', '3.60');
+  await typeInto(page, '[data-field="other_insurance.paid"]', '2.00');
+  await typeInto(page, '[data-field="other_insurance.patient_responsibility"]', '1.60');
+  await setValue(page, '[data-field="other_insurance.eob_date"]', daysAgo(1));
+  await page.click('.pending form button[type=submit]');
+  await page.waitForFunction(() => /the information was sent/.test(document.querySelector('main').textContent), { timeout: 15000 });
+  const status = await waitForFinal(page);
+  assert.match(status, /Approved/);
+  assert.match(await page.$eval('main', (m) => m.textContent), /second \(after the other plan\)/);
+  await shot(page, '18-claim-decided-after-information');
+  await page.context.close();
+});
+
+test('a provider posts a medical claim with two lines and checks eligibility, at phone width', async () => {
+  const page = await newPage('provider', { width: 390, height: 844 });
+  await signIn(page, 'provider', tokens.provider, { npi: '1245319599' });
+  await page.goto(`${base}/portal/#/file/medical`, { waitUntil: 'networkidle0' });
+  await page.waitForSelector('[data-field=member_id]');
+  assert.equal(await page.$eval('[data-field="provider.npi"]', (e) => e.value), '1245319599');
+  await typeInto(page, '[data-field=member_id]', 'M1001');
+  await typeInto(page, '[data-field="patient.first_name"]', 'Luis');
+  await typeInto(page, '[data-field="patient.last_name"]', 'Lopez');
+  await setValue(page, '[data-field="patient.birth_date"]', '1975-09-14');
+  await typeInto(page, '[data-field="provider.name"]', 'Bay Family Clinic');
+  await typeInto(page, '[data-field="diagnosis_codes[0]"]', 'e119');
+  // A second line, then a third removed again.
+  await page.click('::-p-text(Add a service line)');
+  await page.click('::-p-text(Add a service line)');
+  assert.equal(await page.$$eval('.lines > fieldset', (s) => s.length), 3);
+  await page.click('.lines > fieldset:nth-child(3) button');
+  assert.equal(await page.$$eval('.lines > fieldset', (s) => s.length), 2);
+  await setValue(page, '[data-field="lines[0].service_date"]', daysAgo(2));
+  await typeInto(page, '[data-field="lines[0].procedure_code"]', '99213');
+  await typeInto(page, '[data-field="lines[0].charge"]', '180.00');
+  await setValue(page, '[data-field="lines[1].service_date"]', daysAgo(2));
+  await typeInto(page, '[data-field="lines[1].procedure_code"]', '80053');
+  await typeInto(page, '[data-field="lines[1].charge"]', '45.5x');
+  await page.click('form.claim-form button[type=submit]');
+  await page.waitForSelector('[data-field="lines[1].charge"][aria-invalid=true]');
+  await shot(page, '14-provider-medical-form-phone');
+  await assertAccessibleNames(page, 'the medical form');
+  await typeInto(page, '[data-field="lines[1].charge"]', '45.50');
+  const id = await submitAndOpenClaim(page);
+  assert.ok(id);
+  await waitForFinal(page);
+  await shot(page, '15-provider-claim-decided-phone');
+  await page.goto(`${base}/portal/#/claims`, { waitUntil: 'networkidle0' });
+  await page.waitForSelector(`a[href="#/claim/${id}"]`);
+  assert.equal(await page.$$eval('main tbody tr', (rows) => rows.length), 1, 'the provider sees only the claim it posted');
+  await page.goto(`${base}/portal/#/eligibility`, { waitUntil: 'networkidle0' });
+  await typeInto(page, '[data-field=member_id]', 'M2001');
+  await page.click('form button[type=submit]');
+  await page.waitForFunction(() => /Covered on|Not covered/.test(document.querySelector('main').textContent));
+  assert.match(await page.$eval('main', (m) => m.textContent), /COBRA/);
+  await shot(page, '16-provider-eligibility-phone');
+  await page.context.close();
+});
+
+test('staff put a dead-lettered claim back on the queue from the dashboard', async () => {
+  // A claim whose stored submission is damaged fails every delivery (a bug,
+  // not a denial) and reaches the dead letter; once repaired, staff requeue it.
+  await stopChild(state.worker);
+  const filed = await call('POST', '/v1/claims', tokens.luis, {
+    type: 'pharmacy', member_id: 'M1001-04',
+    patient: { first_name: 'Sofia', last_name: 'Lopez', birth_date: '1998-11-05' },
+    pharmacy: { name: 'Corner Drug #12', network: 'in' },
+    ndc: '00378181001', fill_date: daysAgo(7), drug_name: 'Lisinopril 10 mg', quantity: 30, days_supply: 30, charge: 6.4,
+  });
+  assert.equal(filed.status, 202, JSON.stringify(filed.data));
+  const id = filed.data.claim_id;
+  const key = `claims:{c}claim:${id}`;
+  const saved = redis('HGET', key, 'submitted');
+  assert.match(saved, /^\{"type":"pharmacy"/);
+  redis('HSET', key, 'submitted', '{broken');
+  state.worker = startChild(CLAIMSD_BIN, state.workerArgs, {}, 'worker2.log');
+  await waitFor('the claim to be dead-lettered', async () => (await call('GET', '/v1/queue', tokens.staff)).data.dead.some((d) => d.claim_id === id), 30000, 200);
+  redis('HSET', key, 'submitted', saved);
+
+  const page = await newPage('requeue');
+  await signIn(page, 'staff', tokens.staff);
+  await page.goto(`${base}/portal/#/staff/queue`, { waitUntil: 'networkidle0' });
+  await page.waitForSelector(`a[href="#/claim/${id}"]`);
+  await shot(page, '19-staff-queue-dead-letter');
+  await assertAccessibleNames(page, 'the queue page');
+  await page.click('::-p-text(Put back on the queue)');
+  await page.waitForFunction((cid) => document.querySelector('main').textContent.includes(`Claim ${cid} is back on the queue.`), {}, id);
+  await waitFor('the requeued claim to be decided', async () => /approved|denied/.test((await call('GET', `/v1/claims/${id}`, tokens.staff)).data.status), 30000, 200);
+  await page.click('::-p-text(Refresh)');
+  await page.waitForFunction(() => /Dead letter\s*Claims that failed[^]*None\./.test(document.querySelector('main').textContent));
+  await shot(page, '20-staff-queue-after-requeue');
+  await page.context.close();
+});
+
+test('no page logged an error, broke the security policy or put a token in a URL', () => {
+  assert.deepEqual(problems, []);
+});
