@@ -76,6 +76,7 @@ TEST_ENV = CLAIMSD_BIN=$(abspath $(CLAIMSD)) CLAIMSD_FAULTS_BIN=$(abspath $(CLAI
 
 check: $(CLAIMSD) $(CLAIMSD_FAULTS) $(TEST_BINS)
 	@$(TEST_ENV) scripts/run-tests.sh $(TEST_BINS)
+	@$(TEST_ENV) tests/browser/run.sh
 
 asan:
 	$(MAKE) SANITIZE=1 check
