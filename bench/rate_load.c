@@ -158,10 +158,12 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
         return;
     }
     if (what & (BEV_EVENT_ERROR | BEV_EVENT_EOF)) {
-        fprintf(stderr, "rate_load: a connection was closed (%s)\n",
-                what & BEV_EVENT_EOF ? "by the server" : strerror(errno));
-        if (c->busy)
+        /* An idle connection closed by the server's idle timeout is no error. */
+        if (c->busy == 1) {
+            fprintf(stderr, "rate_load: a connection was closed with a request in flight (%s)\n",
+                    what & BEV_EVENT_EOF ? "by the server" : strerror(errno));
             finish(c->load, c, 0);
+        }
         /* Not reopened: a run that loses connections is reported, not hidden. */
         c->busy = 2;
     }
@@ -344,6 +346,17 @@ int main(int argc, char **argv)
            "p50_us=%u p90_us=%u p99_us=%u p999_us=%u max_us=%u\n",
            rate, l.next, l.ok, l.errors, lost, seconds > 0 ? (double)l.done / seconds : 0.0,
            PCT(0.50), PCT(0.90), PCT(0.99), PCT(0.999), n ? sorted[n - 1] : 0);
+    /* The worst answer of each second, so that a stall can be placed in time
+     * (an AOF rewrite, a disk flush, another process). */
+    printf("WORST_PER_SECOND_MS");
+    for (long sec = 0; sec * rate < l.total; sec++) {
+        uint32_t worst = 0;
+        for (long k = (long)(sec * rate); k < (long)((sec + 1) * rate) && k < l.total; k++)
+            if (l.latency_us[k] > worst)
+                worst = l.latency_us[k];
+        printf(" %u", worst / 1000);
+    }
+    printf("\n");
     free(sorted);
     for (int i = 0; i < connections; i++)
         bufferevent_free(l.conns[i].bev);

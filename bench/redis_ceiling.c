@@ -5,7 +5,7 @@
  * no HTTP, no parsing, no round-trip waits.
  *
  *   redis_ceiling [--host H] [--port P] [--db N] [--claims N] [--depth D]
- *                 [--members N] [--mode pipeline|lua]
+ *                 [--connections C] [--members N] [--mode pipeline|lua]
  *
  * Per claim: INCR of the sequence; HSET of the claim hash (17 fields, one of
  * them a ~1 KB canonical claim JSON, one the history); XADD to the work
@@ -18,6 +18,12 @@
  * --mode lua sends one EVALSHA per claim running the same 12 commands, D
  * claims per round trip: the shape claimsd uses, so the difference between
  * the two is the cost of the script layer itself.
+ *
+ * --connections C (default 1) sends D claims on each of C connections per
+ * round: with appendfsync always Redis fsyncs once per event-loop turn and
+ * reads at most 16 KB per connection per turn, so one deep pipeline gets
+ * few claims per fsync while many connections share one, as claimsd's many
+ * clients do.
  *
  * Works in its own database (--db, default 15), which it flushes before and
  * after: never point it at a database that holds data. Prints one line
@@ -133,7 +139,7 @@ static void make_claim(struct claim_args *a, long n, int members)
 int main(int argc, char **argv)
 {
     const char *host = "127.0.0.1";
-    int port = 6379, db = 15, depth = 64, members = 3500;
+    int port = 6379, db = 15, depth = 64, members = 3500, n_conns = 1;
     long claims = 100000;
     const char *mode = "pipeline";
     for (int i = 1; i < argc; i++) {
@@ -152,13 +158,15 @@ int main(int argc, char **argv)
             claims = atol(v);
         else if (strcmp(argv[i], "--depth") == 0)
             depth = atoi(v);
+        else if (strcmp(argv[i], "--connections") == 0)
+            n_conns = atoi(v);
         else if (strcmp(argv[i], "--members") == 0)
             members = atoi(v);
         else if (strcmp(argv[i], "--mode") == 0)
             mode = v;
         else {
             fprintf(stderr, "usage: redis_ceiling [--host H] [--port P] [--db N] [--claims N] "
-                            "[--depth D] [--members N] [--mode pipeline|lua]\n");
+                            "[--depth D] [--connections C] [--members N] [--mode pipeline|lua]\n");
             return 2;
         }
         i++;
@@ -168,14 +176,21 @@ int main(int argc, char **argv)
         fprintf(stderr, "redis_ceiling: --mode must be pipeline or lua\n");
         return 2;
     }
-    if (claims < 1 || depth < 1 || members < 3) {
-        fprintf(stderr, "redis_ceiling: --claims, --depth and --members must be positive\n");
+    if (claims < 1 || depth < 1 || members < 3 || n_conns < 1 || n_conns > 1024) {
+        fprintf(stderr, "redis_ceiling: --claims, --depth, --connections and --members must be "
+                        "positive\n");
         return 2;
     }
-    redisContext *c = redisConnect(host, port);
-    if (!c || c->err)
-        die("cannot connect", c);
-    freeReplyObject(command(c, "SELECT %d", db));
+    redisContext **conns = calloc((size_t)n_conns, sizeof *conns);
+    if (!conns)
+        die("out of memory", NULL);
+    for (int i = 0; i < n_conns; i++) {
+        conns[i] = redisConnect(host, port);
+        if (!conns[i] || conns[i]->err)
+            die("cannot connect", conns[i]);
+        freeReplyObject(command(conns[i], "SELECT %d", db));
+    }
+    redisContext *c = conns[0];
     freeReplyObject(command(c, "FLUSHDB"));
     char sha[41] = "";
     if (lua) {
@@ -202,15 +217,19 @@ int main(int argc, char **argv)
 
     long long mem_before = used_memory(c);
     double t0 = now_seconds();
-    struct claim_args *batch = calloc((size_t)depth, sizeof *batch);
-    if (!batch)
+    struct claim_args *batch = calloc((size_t)depth * (size_t)n_conns, sizeof *batch);
+    int *replies = calloc((size_t)n_conns, sizeof *replies);
+    if (!batch || !replies)
         die("out of memory", NULL);
     long seq = 0;
     for (long done = 0; done < claims;) {
-        int n = (int)(claims - done < depth ? claims - done : depth);
-        int replies = 0;
+        long round = (long)depth * n_conns;
+        int n = (int)(claims - done < round ? claims - done : round);
+        memset(replies, 0, (size_t)n_conns * sizeof *replies);
         for (int i = 0; i < n; i++) {
             struct claim_args *a = &batch[i];
+            int ci = i / depth;
+            c = conns[ci];
             make_claim(a, done + i, members);
             char score[32], target[16], received[16];
             seq++;
@@ -225,7 +244,7 @@ int main(int argc, char **argv)
                                    sha, a->k_claim, a->k_member, a->k_family, a->k_idem,
                                    a->k_caudit, a->id, a->member, submitted, history, audit,
                                    target, received);
-                replies++;
+                replies[ci]++;
                 continue;
             }
             redisAppendCommand(c, "INCR bench:{c}seq");
@@ -249,28 +268,41 @@ int main(int argc, char **argv)
             redisAppendCommand(c, "RPUSH %s %s", a->k_caudit, audit);
             /* The script's EXISTS check of the new claim key, a read. */
             redisAppendCommand(c, "EXISTS %s", a->k_claim);
-            replies += COMMANDS_PER_CLAIM;
+            replies[ci] += COMMANDS_PER_CLAIM;
         }
-        for (int i = 0; i < replies; i++) {
-            redisReply *r = NULL;
-            if (redisGetReply(c, (void **)&r) != REDIS_OK || !r)
-                die("no answer", c);
-            if (r->type == REDIS_REPLY_ERROR) {
-                fprintf(stderr, "redis_ceiling: %s\n", r->str);
-                return 1;
+        /* Everything is sent before any answer is read. */
+        for (int ci = 0; ci < n_conns; ci++) {
+            int wdone = 0;
+            while (!wdone)
+                if (redisBufferWrite(conns[ci], &wdone) != REDIS_OK)
+                    die("cannot send", conns[ci]);
+        }
+        for (int ci = 0; ci < n_conns; ci++) {
+            for (int i = 0; i < replies[ci]; i++) {
+                redisReply *r = NULL;
+                if (redisGetReply(conns[ci], (void **)&r) != REDIS_OK || !r)
+                    die("no answer", conns[ci]);
+                if (r->type == REDIS_REPLY_ERROR) {
+                    fprintf(stderr, "redis_ceiling: %s\n", r->str);
+                    return 1;
+                }
+                freeReplyObject(r);
             }
-            freeReplyObject(r);
         }
         done += n;
     }
     double seconds = now_seconds() - t0;
+    c = conns[0];
     long long mem_after = used_memory(c);
-    printf("RESULT mode=%s claims=%ld seconds=%.3f claims_per_s=%.0f bytes_per_claim=%.0f "
+    printf("RESULT mode=%s connections=%d claims=%ld seconds=%.3f claims_per_s=%.0f bytes_per_claim=%.0f "
            "commands_per_claim=%d\n",
-           mode, claims, seconds, (double)claims / seconds,
+           mode, n_conns, claims, seconds, (double)claims / seconds,
            (double)(mem_after - mem_before) / (double)claims, COMMANDS_PER_CLAIM);
     freeReplyObject(command(c, "FLUSHDB"));
     free(batch);
-    redisFree(c);
+    free(replies);
+    for (int i = 0; i < n_conns; i++)
+        redisFree(conns[i]);
+    free(conns);
     return 0;
 }
