@@ -61,11 +61,12 @@ ROWS=$WORK/rows     # pass, figure, value, unit, ceiling, ratio, note; 0x1f betw
 
 log() { printf 'bench: %s\n' "$*" >&2; }
 
-# A TCP port nobody listens on (a connect to it is refused).
+# A TCP port nobody listens on (a connect to it is refused), below the
+# ephemeral range (32768 and up) that the load's own connections use.
 free_port() {
     local p
     while :; do
-        p=$((20000 + RANDOM % 40000))
+        p=$((20000 + RANDOM % 12000))
         if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
             echo "$p"
             return
@@ -105,19 +106,24 @@ stop() {
 }
 
 # start_redis FSYNC: a fresh redis-server; sets REDIS_PORT and REDIS_PID.
+# Tries another port when the one picked was taken meanwhile.
 start_redis() {
-    local dir
-    dir=$(mktemp -d "$WORK/redis.XXXX")
-    REDIS_PORT=$(free_port)
-    redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$dir" --appendonly yes \
-        --appendfsync "$1" --save '' --logfile "$dir/redis.log" --daemonize no >/dev/null &
-    REDIS_PID=$!
-    started "$REDIS_PID"
-    for _ in $(seq 100); do
-        redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && return 0
-        sleep 0.05
+    local dir attempt
+    for attempt in 1 2 3 4 5; do
+        dir=$(mktemp -d "$WORK/redis.XXXX")
+        REDIS_PORT=$(free_port)
+        redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$dir" --appendonly yes \
+            --appendfsync "$1" --save '' --logfile "$dir/redis.log" --daemonize no >/dev/null &
+        REDIS_PID=$!
+        started "$REDIS_PID"
+        for _ in $(seq 100); do
+            redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && return 0
+            kill -0 "$REDIS_PID" 2>/dev/null || break
+            sleep 0.05
+        done
+        log "redis-server on port $REDIS_PORT did not start: $(tail -n 1 "$dir/redis.log")"
+        stop "$REDIS_PID"
     done
-    log "redis-server did not start"
     exit 1
 }
 
