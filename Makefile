@@ -29,7 +29,7 @@ LIB_SRCS := $(filter-out server/main.c,$(wildcard $(addsuffix /*.c,$(PARTS))))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 HARNESS_SRCS := $(wildcard tests/harness/*.c)
 HARNESS_OBJS := $(HARNESS_SRCS:%.c=$(BUILD)/%.o)
-TEST_SRCS := $(wildcard tests/test_*.c)
+TEST_SRCS := $(wildcard tests/test_*.c tests/fault/test_*.c)
 TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 CLAIMSD := $(BUILD)/claimsd
 # The same server with test-only fault hooks (adjudicate/worker.c,
@@ -38,7 +38,7 @@ CLAIMSD_FAULTS := $(BUILD)/claimsd-faults
 DEPS_STAMP := build/.deps-ok
 
 .SECONDARY:
-.PHONY: all check asan valgrind run format clean deps bench
+.PHONY: all check asan valgrind run format clean deps bench coverage
 .DEFAULT_GOAL := all
 
 all: $(CLAIMSD)
@@ -82,6 +82,16 @@ asan:
 
 valgrind: $(CLAIMSD) $(CLAIMSD_FAULTS) $(TEST_BINS)
 	@$(TEST_ENV) VALGRIND=1 scripts/run-tests.sh $(TEST_BINS)
+
+# Branch coverage of the adjudication rules (gcov), from their unit tests.
+ADJ_TESTS := $(patsubst tests/%.c,%,$(wildcard tests/test_adj_*.c))
+coverage:
+	@rm -rf build/coverage
+	@$(MAKE) --no-print-directory BUILD=build/coverage EXTRA_CFLAGS="--coverage -O0" \
+	  EXTRA_LDFLAGS="--coverage" $(ADJ_TESTS:%=build/coverage/tests/%) >/dev/null
+	@for t in $(ADJ_TESTS); do build/coverage/tests/$$t | tail -1; done
+	@cd build/coverage/adjudicate && gcov -b -c -o . $(abspath $(filter-out adjudicate/worker.c adjudicate/decision_json.c,$(wildcard adjudicate/*.c))) 2>/dev/null \
+	  | awk '/^File .adjudicate\/.*\.c/{f=$$2} /^Taken at least once/{x=$$4; sub(/once:/,"",x); sub(/%/,"",x); n=$$NF; t+=n; k+=x*n/100; print f, $$0} END{printf "adjudicate/ rules: %d of %d branches taken (%.2f%%)\n", k+0.5, t, 100*k/t}'
 
 run: $(CLAIMSD)
 	$(CLAIMSD) --config config/claimsd.json

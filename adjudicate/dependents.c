@@ -70,8 +70,12 @@ static bool child_eligible(const struct member *m, const struct group *g, date_t
 {
     if (marriage_ended_coverage(m, on))
         return false;
-    /* § I: children under 19. */
-    if (date_age_on(m->birth_date, on) < CHILD_AGE_LIMIT)
+    /* § I: children under 19. § III "Dependent termination": a dependent who
+     * "reaches the maximum age for dependent children (coverage will continue
+     * until the end of the calendar year)". For a child who at 19 is neither
+     * a student nor living in the employee's household, 19 is that maximum
+     * age, so coverage runs to 31 December of the year of the 19th birthday. */
+    if (date_cmp(on, end_of_year_of_birthday(m->birth_date, CHILD_AGE_LIMIT)) <= 0)
         return true;
     /* § I "Handicapped children": "may be continued indefinitely"; the
      * certification records that the disability began before 19. */

@@ -13,9 +13,11 @@
 #include "adjudicate/adjudicate.h"
 #include "adjudicate/decision_json.h"
 #include "adjudicate/rules.h"
+#include "eob/eob.h"
 #include "intake/parse_claim.h"
 #include "intake/parse_enrollment.h"
 #include "log.h"
+#include "queue/audit.h"
 #include "queue/keys.h"
 #include "queue/scripts.h"
 
@@ -97,6 +99,8 @@ struct entry {
     char plan_id[ID_LEN];
     int years[MAX_YEARS];
     int n_years;
+    int days[MAX_LINES]; /* dates of service, as day numbers */
+    int n_days;
     bool expired;
 };
 
@@ -112,6 +116,7 @@ struct facts {
     int n_prior;
     char famver[32];
     char status[16];
+    int eob_version; /* versions stored so far */
     date_t received, target;
     char group_seen[ID_LEN], plan_seen[ID_LEN]; /* what the member's record says */
 };
@@ -142,7 +147,15 @@ static void parse_entry(const redisReply *fields, struct entry *e)
             snprintf(e->plan_id, sizeof e->plan_id, "%s", v);
         else if (strcmp(k, "expired") == 0)
             e->expired = strcmp(v, "1") == 0;
-        else if (strcmp(k, "y") == 0) {
+        else if (strcmp(k, "d") == 0) {
+            for (const char *p = v; *p && e->n_days < MAX_LINES;) {
+                e->days[e->n_days++] = atoi(p);
+                p = strchr(p, ',');
+                if (!p)
+                    break;
+                p++;
+            }
+        } else if (strcmp(k, "y") == 0) {
             const char *p = v;
             while (*p && e->n_years < MAX_YEARS) {
                 e->years[e->n_years++] = atoi(p);
@@ -221,9 +234,10 @@ static enum load_result load_facts(struct worker *w, const struct entry *e, stru
     for (int i = 0; i < e->n_years; i++)
         redisAppendCommand(c, "HGETALL " KEYF_ACC, prefix, sub, e->years[i]);
     redisAppendCommand(c, "GET " KEYF_FAMVER, prefix, sub);
-    redisAppendCommand(c, "HGETALL " KEYF_LINES, prefix, e->member_id);
-    int n_replies = 7 + e->n_years;
-    redisReply *r[7 + MAX_YEARS];
+    for (int i = 0; i < e->n_days; i++)
+        redisAppendCommand(c, "HGETALL " KEYF_LINES, prefix, e->member_id, e->days[i]);
+    int n_replies = 6 + e->n_years + e->n_days;
+    redisReply *r[6 + MAX_YEARS + MAX_LINES];
     int got = 0;
     enum load_result result = LOAD_OK;
     for (; got < n_replies; got++)
@@ -252,6 +266,8 @@ static enum load_result load_facts(struct worker *w, const struct entry *e, stru
     }
     const char *status = field_of(claim, "status");
     snprintf(f->status, sizeof f->status, "%s", status ? status : "");
+    const char *eob_version = field_of(claim, "eob_version");
+    f->eob_version = eob_version ? atoi(eob_version) : 0;
     if (strcmp(f->status, "approved") == 0 || strcmp(f->status, "denied") == 0) {
         result = LOAD_FINAL;
         goto out;
@@ -300,16 +316,20 @@ static enum load_result load_facts(struct worker *w, const struct entry *e, stru
     f->n_acc = 0;
     for (int i = 0; i < e->n_years; i++)
         parse_acc(r[5 + i], e->years[i], e->member_id, &f->acc[f->n_acc++]);
-    redisReply *ver = r[5 + e->n_years], *lines = r[6 + e->n_years];
+    redisReply *ver = r[5 + e->n_years];
     snprintf(f->famver, sizeof f->famver, "%s", ver->type == REDIS_REPLY_STRING ? ver->str : "0");
+    /* The member's earlier lines on this claim's dates: all a duplicate can be. */
     f->n_prior = 0;
-    for (size_t i = 0; lines->type == REDIS_REPLY_ARRAY && i + 1 < lines->elements; i += 2) {
-        if (strcmp(lines->element[i]->str, e->claim_id) == 0)
-            continue; /* its own earlier decision never counts */
-        int added = prior_lines_from_json(lines->element[i + 1]->str, f->prior + f->n_prior,
-                                          MAX_PRIOR_LINES - f->n_prior);
-        if (added > 0)
-            f->n_prior += added;
+    for (int d = 0; d < e->n_days; d++) {
+        redisReply *lines = r[6 + e->n_years + d];
+        for (size_t i = 0; lines->type == REDIS_REPLY_ARRAY && i + 1 < lines->elements; i += 2) {
+            if (strcmp(lines->element[i]->str, e->claim_id) == 0)
+                continue; /* its own earlier decision never counts */
+            int added = prior_lines_from_json(lines->element[i + 1]->str, f->prior + f->n_prior,
+                                              MAX_PRIOR_LINES - f->n_prior);
+            if (added > 0)
+                f->n_prior += added;
+        }
     }
     /* The hints in the entry name the group and plan at receipt; if the
      * member's record now says otherwise, load again with the right ones. */
@@ -347,17 +367,47 @@ static void deny_unknown_member(const struct claim *claim, struct adj_decision *
     d->n_codes = 1;
 }
 
-/* The EOB record stored with a finalized claim. */
+/* The EOB record stored with a finalized claim (eob/eob.h): built from the
+ * decision and the very facts it was made from. A claim for an unknown
+ * member has no one to address an EOB to beyond the claim itself: it gets a
+ * short record with the decision. Returns NULL when the record cannot be
+ * built (amounts that do not add up are a bug: the claim is not committed). */
 static struct json_object *eob_record(const struct entry *e, const struct facts *f,
                                       const struct adj_decision *d, date_t today)
 {
-    struct json_object *o = json_object_new_object();
-    char date[DATE_STRLEN];
-    json_object_object_add(o, "claim_id", json_object_new_string(e->claim_id));
-    json_object_object_add(o, "statement_date", json_object_new_string(date_format(today, date)));
-    json_object_object_add(o, "member_id", json_object_new_string(f->claim.member_id));
-    json_object_object_add(o, "decision", decision_to_json(d));
-    return o;
+    if (!f->have_patient || !f->have_group || !f->have_plan) {
+        struct json_object *o = json_object_new_object();
+        char date[DATE_STRLEN];
+        json_object_object_add(o, "claim_id", json_object_new_string(e->claim_id));
+        json_object_object_add(o, "version", json_object_new_int(f->eob_version + 1));
+        json_object_object_add(o, "statement_date", json_object_new_string(date_format(today, date)));
+        json_object_object_add(o, "outcome", json_object_new_string(adj_outcome_name(d->outcome)));
+        json_object_object_add(o, "decision", decision_to_json(d));
+        return o;
+    }
+    struct eob_year_standing standing[ADJ_MAX_PLAN_YEARS];
+    int n = eob_standing_after(&f->plan, &f->claim, f->acc, f->n_acc, d, standing,
+                               ADJ_MAX_PLAN_YEARS);
+    if (n < 0)
+        return NULL;
+    struct eob_inputs in = {
+        .claim_id = e->claim_id,
+        .version = f->eob_version + 1,
+        .statement_date = today,
+        .received_date = f->received,
+        .claim = &f->claim,
+        .patient = &f->patient,
+        .subscriber = f->have_subscriber ? &f->subscriber : &f->patient,
+        .group = &f->group,
+        .plan = &f->plan,
+        .decision = d,
+        .standing = standing,
+        .n_standing = n,
+    };
+    struct json_object *record = NULL;
+    if (eob_record_build(&in, &record) != EOB_OK)
+        return NULL;
+    return record;
 }
 
 /* Appends "field count, field, increment, ..." for one year's deltas. */
@@ -388,6 +438,46 @@ static void add_acc_args(struct acc_args *a, const char *prefix, const char *sub
     }
 }
 
+/* A claim's lines of one date of service, as stored for duplicate checks. */
+struct line_day {
+    int day;
+    char key[KEY_LEN];
+    char *json; /* owned */
+};
+
+/* Groups lines by service date; writes each group's JSON. Returns the number
+ * of groups (dates). */
+static int group_lines_by_day(const struct adj_prior_line *lines, int n, struct line_day *out)
+{
+    int groups = 0;
+    struct adj_prior_line *same = malloc(sizeof *same * (size_t)(n > 0 ? n : 1));
+    for (int i = 0; same && i < n; i++) {
+        bool done = false;
+        for (int g = 0; g < groups; g++)
+            done |= out[g].day == lines[i].service_date.days;
+        if (done)
+            continue;
+        int k = 0;
+        for (int j = i; j < n; j++)
+            if (lines[j].service_date.days == lines[i].service_date.days)
+                same[k++] = lines[j];
+        struct json_object *a = prior_lines_to_json(same, k);
+        out[groups].day = lines[i].service_date.days;
+        out[groups].json = strdup(json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN));
+        json_object_put(a);
+        groups++;
+    }
+    free(same);
+    return groups;
+}
+
+static void line_days_free(struct line_day *days, int n)
+{
+    for (int i = 0; days && i < n; i++)
+        free(days[i].json);
+    free(days);
+}
+
 enum commit_result { COMMIT_OK, COMMIT_FINAL, COMMIT_STALE, COMMIT_ERROR };
 
 static enum commit_result commit(struct worker *w, const struct entry *e, const struct facts *f,
@@ -405,25 +495,30 @@ static enum commit_result commit(struct worker *w, const struct entry *e, const 
     json_object_object_add(hist, "at", json_object_new_string(now));
     json_object_object_add(hist, "status", json_object_new_string(status));
     struct json_object *eob = final ? eob_record(e, f, d, today) : NULL;
+    if (final && !eob) {
+        log_error("worker: the EOB does not add up; claim left for redelivery claim_id=%s",
+                  e->claim_id);
+        json_object_put(decision);
+        json_object_put(pending);
+        json_object_put(hist);
+        return COMMIT_ERROR;
+    }
+    /* This claim's lines, grouped by date of service, for later duplicate checks. */
     struct adj_prior_line *mine = malloc(sizeof *mine * MAX_LINES);
     int n_mine = mine ? adj_prior_lines_from_claim(e->claim_id, &f->claim, d, mine, MAX_LINES) : 0;
-    struct json_object *lines = prior_lines_to_json(mine, n_mine > 0 ? n_mine : 0);
+    struct line_day *line_days = calloc(MAX_LINES, sizeof *line_days);
+    int n_line_days = line_days ? group_lines_by_day(mine, n_mine > 0 ? n_mine : 0, line_days) : 0;
     free(mine);
-    struct json_object *audit = json_object_new_object();
-    json_object_object_add(audit, "at", json_object_new_string(now));
-    json_object_object_add(audit, "token_id", json_object_new_string(""));
-    json_object_object_add(audit, "role", json_object_new_string("worker"));
-    json_object_object_add(audit, "action", json_object_new_string(final ? "claim.finalize" : "claim.pend"));
-    json_object_object_add(audit, "request_id", json_object_new_string(""));
-    json_object_object_add(audit, "from", json_object_new_string(w->consumer));
+    struct json_object *audit =
+        audit_record_new(now, "", "worker", final ? "claim.finalize" : "claim.pend", "", w->consumer);
     if (!final)
         snprintf(deadline, sizeof deadline, "%d", (int)d->pend.deadline.days);
 
-    char k_claim[KEY_LEN], k_ver[KEY_LEN], k_lines[KEY_LEN], k_sla[KEY_LEN], k_pended[KEY_LEN],
-        k_proc[KEY_LEN], k_new[KEY_LEN], k_stats[KEY_LEN], k_audit[KEY_LEN], k_caudit[KEY_LEN];
+    char k_claim[KEY_LEN], k_ver[KEY_LEN], k_sla[KEY_LEN], k_pended[KEY_LEN],
+        k_proc[KEY_LEN], k_new[KEY_LEN], k_stats[KEY_LEN], k_audit[KEY_LEN], k_caudit[KEY_LEN],
+        k_events[KEY_LEN];
     snprintf(k_claim, sizeof k_claim, KEYF_CLAIM, prefix, e->claim_id);
     snprintf(k_ver, sizeof k_ver, KEYF_FAMVER, prefix, sub);
-    snprintf(k_lines, sizeof k_lines, KEYF_LINES, prefix, e->member_id);
     snprintf(k_sla, sizeof k_sla, KEYF_SLA, prefix);
     snprintf(k_pended, sizeof k_pended, KEYF_PENDED, prefix);
     snprintf(k_proc, sizeof k_proc, KEYF_IDX_STATUS, prefix, "processing");
@@ -431,27 +526,35 @@ static enum commit_result commit(struct worker *w, const struct entry *e, const 
     snprintf(k_stats, sizeof k_stats, KEYF_STATS, prefix);
     snprintf(k_audit, sizeof k_audit, KEYF_AUDIT, prefix);
     snprintf(k_caudit, sizeof k_caudit, KEYF_CLAIM_AUDIT, prefix, e->claim_id);
+    snprintf(k_events, sizeof k_events, KEYF_EVENTS, prefix);
     static struct acc_args acc_zero;
     struct acc_args *acc = malloc(sizeof *acc);
-    if (!acc) {
+    if (!acc || !line_days) {
+        free(acc);
+        line_days_free(line_days, n_line_days);
         json_object_put(decision);
         json_object_put(pending);
         json_object_put(hist);
         json_object_put(eob);
-        json_object_put(lines);
         json_object_put(audit);
         return COMMIT_ERROR;
     }
     *acc = acc_zero;
     if (d->outcome == ADJ_APPROVED)
         add_acc_args(acc, prefix, sub, e->member_id, d);
-    const char *keys[11 + MAX_YEARS] = {k_claim, k_ver, k_lines, w->k_stream, k_sla, k_pended,
-                                        k_proc, k_new, k_stats, k_audit, k_caudit};
+    const char *keys[11 + MAX_YEARS + MAX_LINES] = {k_claim, k_ver, w->k_stream, k_sla, k_pended,
+                                                    k_proc, k_new, k_stats, k_audit, k_caudit, k_events};
     for (int i = 0; i < acc->n_keys; i++)
         keys[11 + i] = acc->keys[i];
-    char n_acc[8];
+    for (int i = 0; i < n_line_days; i++) {
+        snprintf(line_days[i].key, sizeof line_days[i].key, KEYF_LINES, prefix, e->member_id,
+                 line_days[i].day);
+        keys[11 + acc->n_keys + i] = line_days[i].key;
+    }
+    char n_acc[16], n_lines[16];
     snprintf(n_acc, sizeof n_acc, "%d", acc->n_keys);
-    const char *args[15 + MAX_YEARS * 9];
+    snprintf(n_lines, sizeof n_lines, "%d", n_line_days);
+    const char *args[15 + MAX_YEARS * 9 + MAX_LINES];
     int na = 0;
     args[na++] = f->famver;
     args[na++] = e->id;
@@ -462,15 +565,20 @@ static enum commit_result commit(struct worker *w, const struct entry *e, const 
     args[na++] = json_object_to_json_string_ext(hist, JSON_C_TO_STRING_PLAIN);
     args[na++] = final ? now : "";
     args[na++] = date_cmp(today, f->target) <= 0 ? "1" : "0";
-    args[na++] = eob ? json_object_to_json_string_ext(eob, JSON_C_TO_STRING_PLAIN) : "";
-    args[na++] = json_object_to_json_string_ext(lines, JSON_C_TO_STRING_PLAIN);
+    args[na++] = eob ? json_object_to_json_string_ext(eob, JSON_C_TO_STRING_PLAIN |
+                                                                JSON_C_TO_STRING_NOSLASHESCAPE)
+                     : "";
+    args[na++] = n_lines;
     args[na++] = deadline;
     args[na++] = json_object_to_json_string_ext(audit, JSON_C_TO_STRING_PLAIN);
     args[na++] = e->claim_id;
     args[na++] = n_acc;
     for (int i = 0; i < acc->n_text; i++)
         args[na++] = acc->text[i];
-    redisReply *r = script_eval_blocking(w->c, &script_commit, 11 + acc->n_keys, keys, na, args, NULL);
+    for (int i = 0; i < n_line_days; i++)
+        args[na++] = line_days[i].json;
+    redisReply *r = script_eval_blocking(w->c, &script_commit, 11 + acc->n_keys + n_line_days, keys,
+                                         na, args, NULL);
     enum commit_result result = COMMIT_ERROR;
     if (r && r->type == REDIS_REPLY_STATUS)
         result = strcmp(r->str, "ok") == 0 ? COMMIT_OK : COMMIT_ERROR;
@@ -487,11 +595,11 @@ static enum commit_result commit(struct worker *w, const struct entry *e, const 
     if (r)
         freeReplyObject(r);
     free(acc);
+    line_days_free(line_days, n_line_days);
     json_object_put(decision);
     json_object_put(pending);
     json_object_put(hist);
     json_object_put(eob);
-    json_object_put(lines);
     json_object_put(audit);
     return result;
 }

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "queue/audit.h"
 #include "queue/keys.h"
 #include "queue/scripts.h"
 #include "queue/tokens.h"
@@ -218,13 +219,7 @@ void call_audit(struct call *call, const char *claim_id, const char *action, cal
     else
         snprintf(list, sizeof list, "%s", stream);
     rfc3339_now(at);
-    struct json_object *rec = json_object_new_object();
-    json_object_object_add(rec, "at", json_object_new_string(at));
-    json_object_object_add(rec, "token_id", json_object_new_string(call->who.token_id));
-    json_object_object_add(rec, "role", json_object_new_string(auth_role_name(call->who.role)));
-    json_object_object_add(rec, "action", json_object_new_string(action));
-    json_object_object_add(rec, "request_id", json_object_new_string(call->req->request_id));
-    json_object_object_add(rec, "from", json_object_new_string(call->req->peer));
+    struct json_object *rec = call_audit_record(call, at, action);
     const char *rec_text = json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PLAIN);
     const char *keys[] = {stream, list};
     const char *args[] = {rec_text, claim_id ? "1" : "0", claim_id ? claim_id : ""};
@@ -236,6 +231,12 @@ void call_audit(struct call *call, const char *claim_id, const char *action, cal
         call->audit_ok = false;
         next(call);
     }
+}
+
+struct json_object *call_audit_record(const struct call *call, const char *at, const char *action)
+{
+    return audit_record_new(at, call->who.token_id, auth_role_name(call->who.role), action,
+                            call->req->request_id, call->req->peer);
 }
 
 bool call_audit_ok(const struct call *call)

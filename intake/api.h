@@ -79,6 +79,9 @@ bool call_require_json(struct call *call);
  * write failed, with *ok false, so the caller can answer 503. */
 void call_audit(struct call *call, const char *claim_id, const char *action, call_fn next);
 bool call_audit_ok(const struct call *call);
+/* The audit record of this call's caller (for scripts that write it
+ * themselves); allocates. */
+struct json_object *call_audit_record(const struct call *call, const char *at, const char *action);
 
 /* The current UTC time as RFC 3339 ("2026-03-02T14:05:09Z"). */
 void rfc3339_now(char out[32]);

@@ -12,7 +12,9 @@
 #include <uuid/uuid.h>
 
 #include "adjudicate/adjudicate.h"
+#include "adjudicate/rules.h"
 #include "calendar.h"
+#include "eob/eob.h"
 #include "intake/json_edge.h"
 #include "intake/parse_claim.h"
 #include "intake/parse_enrollment.h"
@@ -167,13 +169,7 @@ static void submit_store(struct call *call)
     json_object_object_add(h0, "at", json_object_new_string(now));
     json_object_object_add(h0, "status", json_object_new_string("received"));
     json_object_array_add(history, h0);
-    struct json_object *audit = json_object_new_object();
-    json_object_object_add(audit, "at", json_object_new_string(now));
-    json_object_object_add(audit, "token_id", json_object_new_string(call->who.token_id));
-    json_object_object_add(audit, "role", json_object_new_string(auth_role_name(call->who.role)));
-    json_object_object_add(audit, "action", json_object_new_string("claim.submit"));
-    json_object_object_add(audit, "request_id", json_object_new_string(call->req->request_id));
-    json_object_object_add(audit, "from", json_object_new_string(call->req->peer));
+    struct json_object *audit = call_audit_record(call, now, "claim.submit");
     if (!s->response || !submitted || !history || !audit) {
         json_object_put(submitted);
         json_object_put(history);
@@ -211,6 +207,21 @@ static void submit_store(struct call *call)
     char years[ADJ_MAX_PLAN_YEARS * 5 + 1] = "";
     for (int i = 0, off = 0; i < n_years; i++)
         off += snprintf(years + off, sizeof years - (size_t)off, "%s%d", i ? "," : "", year_list[i]);
+    /* The dates of service (fill date): the worker loads the member's earlier
+     * lines of those dates only, for the duplicate check. */
+    char days[MAX_LINES * 12 + 1] = "";
+    if (s->claim.type == CLAIM_PHARMACY) {
+        snprintf(days, sizeof days, "%d", (int)s->claim.fill_date.days);
+    } else {
+        for (int i = 0, off = 0; i < s->claim.n_lines; i++) {
+            bool seen = false;
+            for (int j = 0; j < i; j++)
+                seen |= date_eq(s->claim.lines[j].service_date, s->claim.lines[i].service_date);
+            if (!seen)
+                off += snprintf(days + off, sizeof days - (size_t)off, "%s%d", off ? "," : "",
+                                (int)s->claim.lines[i].service_date.days);
+        }
+    }
     char ttl[16], received_day[16], target_day[16];
     snprintf(ttl, sizeof ttl, "%d", app->cfg.idempotency_ttl_seconds);
     snprintf(received_day, sizeof received_day, "%d", (int)s->received.days);
@@ -236,6 +247,7 @@ static void submit_store(struct call *call)
         s->group_hint,
         s->plan_hint,
         years,
+        days,
         "id", s->claim_id,
         "type", type,
         "member_id", s->claim.member_id,
@@ -251,6 +263,7 @@ static void submit_store(struct call *call)
         "group_hint", s->group_hint,
         "plan_hint", s->plan_hint,
         "years", years,
+        "days", days,
         "submitted", json_object_to_json_string_ext(submitted, JSON_C_TO_STRING_PLAIN),
         "history", json_object_to_json_string_ext(history, JSON_C_TO_STRING_PLAIN),
     };
@@ -408,6 +421,20 @@ static bool may_read_claim(const struct principal *who, const redisReply *claim)
     return false;
 }
 
+/* Reads the claim named in the path (HGETALL) and passes the reply to cb;
+ * a path id that cannot be a claim id is answered 404 here. */
+static void fetch_claim(struct call *call, rconn_reply_cb cb)
+{
+    if (!valid_claim_id(call->path_id)) {
+        call_not_found(call);
+        return;
+    }
+    char key[KEY_LEN];
+    snprintf(key, sizeof key, KEYF_CLAIM, prefix_of(call), call->path_id);
+    if (rconn_command(call->app->redis, cb, call, "HGETALL %s", key) != 0)
+        call_unavailable(call);
+}
+
 static void add_parsed(struct json_object *obj, const char *key, const char *json_text)
 {
     if (!json_text || !json_text[0])
@@ -494,14 +521,7 @@ static void on_claim_for_read(redisReply *reply, void *arg)
 
 static void read_authed(struct call *call)
 {
-    if (!valid_claim_id(call->path_id)) {
-        call_not_found(call);
-        return;
-    }
-    char key[KEY_LEN];
-    snprintf(key, sizeof key, KEYF_CLAIM, prefix_of(call), call->path_id);
-    if (rconn_command(call->app->redis, on_claim_for_read, call, "HGETALL %s", key) != 0)
-        call_unavailable(call);
+    fetch_claim(call, on_claim_for_read);
 }
 
 void claims_get(struct call *call)
@@ -940,13 +960,7 @@ static void on_claim_for_supply(redisReply *reply, void *arg)
     json_object_object_add(hist, "at", json_object_new_string(now));
     json_object_object_add(hist, "status", json_object_new_string("received"));
     json_object_object_add(hist, "note", json_object_new_string("information supplied"));
-    struct json_object *audit = json_object_new_object();
-    json_object_object_add(audit, "at", json_object_new_string(now));
-    json_object_object_add(audit, "token_id", json_object_new_string(call->who.token_id));
-    json_object_object_add(audit, "role", json_object_new_string(auth_role_name(call->who.role)));
-    json_object_object_add(audit, "action", json_object_new_string("claim.information"));
-    json_object_object_add(audit, "request_id", json_object_new_string(call->req->request_id));
-    json_object_object_add(audit, "from", json_object_new_string(call->req->peer));
+    struct json_object *audit = call_audit_record(call, now, "claim.information");
     const char *keys[] = {k_claim, k_pended, k_stream, k_pidx, k_ridx, k_audit, k_caudit};
     const char *args[] = {ss->merged, json_object_to_json_string_ext(hist, JSON_C_TO_STRING_PLAIN),
                           json_object_to_json_string_ext(audit, JSON_C_TO_STRING_PLAIN),
@@ -1016,10 +1030,7 @@ static void supply_authed(struct call *call)
         return;
     }
     free(errs);
-    char k_claim[KEY_LEN];
-    snprintf(k_claim, sizeof k_claim, KEYF_CLAIM, prefix_of(call), call->path_id);
-    if (rconn_command(call->app->redis, on_claim_for_supply, call, "HGETALL %s", k_claim) != 0)
-        call_unavailable(call);
+    fetch_claim(call, on_claim_for_supply);
 }
 
 void claims_information(struct call *call)
@@ -1043,6 +1054,7 @@ static void eob_state_free(void *p)
     free(es);
 }
 
+/* Renders the stored record in the asked format (eob/eob.h). */
 static void eob_audited(struct call *call)
 {
     struct eob_state *es = call->state;
@@ -1050,7 +1062,44 @@ static void eob_audited(struct call *call)
         call_unavailable(call);
         return;
     }
-    call_respond(call, 200, JSON_CONTENT_TYPE, es->record, strlen(es->record));
+    if (strcmp(es->format, "json") == 0) {
+        call_respond(call, 200, JSON_CONTENT_TYPE, es->record, strlen(es->record));
+        return;
+    }
+    struct json_object *record = json_tokener_parse(es->record);
+    if (record && !json_object_object_get_ex(record, "subscriber", NULL)) {
+        /* The short record of a claim for an unknown member (docs/eob.md). */
+        json_object_put(record);
+        call_error(call, 404, "format_unavailable",
+                   "this Explanation of Benefits is available only as JSON");
+        return;
+    }
+    if (strcmp(es->format, "fhir") == 0) {
+        struct json_object *fhir = record ? eob_fhir(record) : NULL;
+        json_object_put(record);
+        if (!fhir) {
+            call_error(call, 500, "internal", "the EOB cannot be rendered in this format");
+            return;
+        }
+        size_t len = 0;
+        const char *text = json_object_to_json_string_length(
+            fhir, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+        call_respond(call, 200, "application/fhir+json; charset=utf-8", text, len);
+        json_object_put(fhir);
+        return;
+    }
+    char *html = record ? eob_html(record) : NULL;
+    json_object_put(record);
+    if (!html) {
+        call_error(call, 500, "internal", "the EOB cannot be rendered in this format");
+        return;
+    }
+    /* A printable page: its own inline style, no script, nothing external. */
+    http_add_header(call->req, "Content-Security-Policy",
+                    "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'");
+    http_add_header(call->req, "X-Content-Type-Options", "nosniff");
+    call_respond(call, 200, "text/html; charset=utf-8", html, strlen(html));
+    free(html);
 }
 
 static void on_claim_for_eob(redisReply *reply, void *arg)
@@ -1100,7 +1149,8 @@ static void eob_authed(struct call *call)
     char buf[32];
     int rc = http_query_get(call->req, "format", buf, sizeof buf);
     snprintf(es->format, sizeof es->format, "%s", rc > 0 ? buf : "json");
-    if (rc < 0 || strcmp(es->format, "json") != 0)
+    if (rc < 0 || (strcmp(es->format, "json") != 0 && strcmp(es->format, "fhir") != 0 &&
+                   strcmp(es->format, "html") != 0))
         intake_field_errors_add(&errs, "format", "must be json, fhir or html");
     rc = http_query_get(call->req, "version", buf, sizeof buf);
     if (rc != 0) {
@@ -1115,17 +1165,164 @@ static void eob_authed(struct call *call)
         call_invalid(call, 422, "the query has problems listed in fields", &errs);
         return;
     }
-    if (!valid_claim_id(call->path_id)) {
-        call_not_found(call);
-        return;
-    }
-    char key[KEY_LEN];
-    snprintf(key, sizeof key, KEYF_CLAIM, prefix_of(call), call->path_id);
-    if (rconn_command(call->app->redis, on_claim_for_eob, call, "HGETALL %s", key) != 0)
-        call_unavailable(call);
+    fetch_claim(call, on_claim_for_eob);
 }
 
 void claims_eob(struct call *call)
 {
     call_authenticate(call, eob_authed);
+}
+
+/* ---- GET /v1/eligibility?member_id=..&date=.. ---- */
+
+struct elig_state {
+    char member_id[ID_LEN];
+    date_t on;
+    struct member member, subscriber;
+    struct group group;
+};
+
+static void elig_free(void *p)
+{
+    free(p);
+}
+
+static const char *coverage_kind_name(enum coverage_kind k)
+{
+    return k == COVERAGE_COBRA ? "cobra" : k == COVERAGE_STATE_CONTINUATION ? "state_continuation" : "active";
+}
+
+static void elig_answer(struct call *call)
+{
+    struct elig_state *es = call->state;
+    if (!call_audit_ok(call)) {
+        call_unavailable(call);
+        return;
+    }
+    int span = -1;
+    enum adj_eligibility e = adj_check_eligibility(&es->member, &es->group, es->on, &span);
+    struct json_object *o = json_object_new_object();
+    char date[DATE_STRLEN];
+    json_object_object_add(o, "member_id", json_object_new_string(es->member_id));
+    json_object_object_add(o, "date", json_object_new_string(date_format(es->on, date)));
+    json_object_object_add(o, "covered", json_object_new_boolean(e == ADJ_ELIG_COVERED));
+    if (e == ADJ_ELIG_COVERED && span >= 0) {
+        const struct coverage_span *cs = &es->member.coverage[span];
+        json_object_object_add(o, "plan_id", json_object_new_string(cs->plan_id));
+        json_object_object_add(o, "coverage_kind", json_object_new_string(coverage_kind_name(cs->kind)));
+        struct adj_cob cob = adj_cob_on(&es->member, &es->subscriber, &es->group, span, es->on);
+        struct json_object *c = json_object_new_object();
+        json_object_object_add(c, "position", json_object_new_string(adj_cob_position_name(cob.position)));
+        json_object_object_add(c, "medicare_primary", json_object_new_boolean(cob.medicare_primary));
+        json_object_object_add(o, "cob", c);
+    } else {
+        static const char *const carc[] = {"", "26", "27", "200", "32"};
+        const struct adj_code_info *info = adj_carc_lookup(carc[e]);
+        struct json_object *r = json_object_new_object();
+        json_object_object_add(r, "carc", json_object_new_string(carc[e]));
+        if (e == ADJ_ELIG_NOT_ELIGIBLE_DEPENDENT)
+            json_object_object_add(r, "remark", json_object_new_string("N30"));
+        json_object_object_add(r, "meaning", json_object_new_string(info ? info->plain : ""));
+        json_object_object_add(o, "reason", r);
+    }
+    call_json(call, 200, o);
+}
+
+static void on_elig_refs(redisReply *reply, void *arg)
+{
+    struct call *call = arg;
+    struct elig_state *es = call->state;
+    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
+        call_unavailable(call);
+        return;
+    }
+    struct intake_field_errors errs;
+    intake_field_errors_init(&errs);
+    struct json_object *g = reply->element[0]->type == REDIS_REPLY_STRING ? json_tokener_parse(reply->element[0]->str) : NULL;
+    bool ok = g && intake_parse_group(g, NULL, &es->group, &errs);
+    if (g)
+        json_object_put(g);
+    es->subscriber = es->member;
+    if (reply->element[1]->type == REDIS_REPLY_STRING) {
+        struct json_object *s = json_tokener_parse(reply->element[1]->str);
+        intake_field_errors_init(&errs);
+        if (!(s && intake_parse_member(s, NULL, &es->subscriber, &errs)))
+            es->subscriber = es->member;
+        if (s)
+            json_object_put(s);
+    }
+    if (!ok) {
+        call_error(call, 500, "internal", "the member's group record cannot be read");
+        return;
+    }
+    call_audit(call, NULL, "eligibility.read", elig_answer);
+}
+
+static void on_elig_member(redisReply *reply, void *arg)
+{
+    struct call *call = arg;
+    struct elig_state *es = call->state;
+    if (!reply || (reply->type != REDIS_REPLY_STRING && reply->type != REDIS_REPLY_NIL)) {
+        call_unavailable(call);
+        return;
+    }
+    struct intake_field_errors errs;
+    intake_field_errors_init(&errs);
+    struct json_object *m = reply->type == REDIS_REPLY_STRING ? json_tokener_parse(reply->str) : NULL;
+    bool ok = m && intake_parse_member(m, es->member_id, &es->member, &errs);
+    if (m)
+        json_object_put(m);
+    /* A member asks about self or, as the subscriber, the family. */
+    if (ok && call->who.role == AUTH_MEMBER && strcmp(es->member.member_id, call->who.member_id) != 0 &&
+        strcmp(es->member.subscriber_id, call->who.member_id) != 0)
+        ok = false;
+    if (!ok) {
+        call_not_found(call);
+        return;
+    }
+    const char *prefix = prefix_of(call);
+    char k_group[KEY_LEN], k_sub[KEY_LEN];
+    snprintf(k_group, sizeof k_group, KEYF_GROUP, prefix, es->member.group_id);
+    snprintf(k_sub, sizeof k_sub, KEYF_MEMBER, prefix, es->member.subscriber_id);
+    if (rconn_command(call->app->redis, on_elig_refs, call, "MGET %s %s", k_group, k_sub) != 0)
+        call_unavailable(call);
+}
+
+static void elig_authed(struct call *call)
+{
+    if (call->who.role == AUTH_NONE) {
+        call_forbidden(call);
+        return;
+    }
+    struct elig_state *es = calloc(1, sizeof *es);
+    if (!es) {
+        call_error(call, 500, "internal", "out of memory");
+        return;
+    }
+    call->state = es;
+    call->state_free = elig_free;
+    struct intake_field_errors errs;
+    intake_field_errors_init(&errs);
+    char buf[128];
+    int rc = http_query_get(call->req, "member_id", es->member_id, sizeof es->member_id);
+    if (rc <= 0 || !es->member_id[0])
+        intake_field_errors_add(&errs, "member_id", "is required");
+    rc = http_query_get(call->req, "date", buf, sizeof buf);
+    if (rc == 0)
+        es->on = date_today_utc();
+    else if (rc < 0 || !date_parse(buf, &es->on))
+        intake_field_errors_add(&errs, "date", "must be a date YYYY-MM-DD");
+    if (intake_field_errors_any(&errs)) {
+        call_invalid(call, 422, "the query has problems listed in fields", &errs);
+        return;
+    }
+    char key[KEY_LEN];
+    snprintf(key, sizeof key, KEYF_MEMBER, prefix_of(call), es->member_id);
+    if (rconn_command(call->app->redis, on_elig_member, call, "GET %s", key) != 0)
+        call_unavailable(call);
+}
+
+void eligibility_get(struct call *call)
+{
+    call_authenticate(call, elig_authed);
 }

@@ -68,6 +68,7 @@ static const struct route routes[] = {
     {"GET", "/v1/claims/{id}/audit", claims_audit},
     {"POST", "/v1/claims/{id}/information", claims_information},
     {"GET", "/v1/claims/{id}/eob", claims_eob},
+    {"GET", "/v1/eligibility", eligibility_get},
     {"GET", "/v1/queue", queue_get},
     {"POST", "/v1/queue/dead/{id}/retry", queue_retry_dead},
     {"GET", "/metrics", metrics_get},

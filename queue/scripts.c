@@ -16,9 +16,10 @@
  *       it, 3 its time to live in seconds, 4 claim id, 5 received day number,
  *       6 target day number, 7 "1" with a family index, 8 "1" with a provider
  *       index, 9 the audit record (JSON), 10 member id, 11 subscriber id,
- *       12 group id, 13 plan id, 14 plan years ("2025,2026"): hints for the
- *       worker's one-round-trip load, carried in the stream entry;
- *       15.. the claim hash's field/value pairs
+ *       12 group id, 13 plan id, 14 plan years ("2025,2026"), 15 the dates
+ *       of service as day numbers ("20500,20501"): hints for the worker's
+ *       one-round-trip load, carried in the stream entry;
+ *       16.. the claim hash's field/value pairs
  * Returns {"replay", remembered value} or {"created", index score}.
  */
 struct script script_intake = {
@@ -30,9 +31,9 @@ struct script script_intake = {
     "if redis.call('EXISTS', KEYS[1]) == 1 then return redis.error_reply('ERR claim id in use') end\n"
     "local seq = redis.call('INCR', KEYS[5]) % 2097152\n"
     "local score = tonumber(ARGV[5]) * 2097152 + seq\n"
-    "redis.call('HSET', KEYS[1], 'score', score, unpack(ARGV, 15))\n"
+    "redis.call('HSET', KEYS[1], 'score', score, unpack(ARGV, 16))\n"
     "redis.call('XADD', KEYS[3], '*', 'claim', ARGV[4], 'm', ARGV[10], 's', ARGV[11], 'g', ARGV[12],\n"
-    "           'p', ARGV[13], 'y', ARGV[14])\n"
+    "           'p', ARGV[13], 'y', ARGV[14], 'd', ARGV[15])\n"
     "redis.call('ZADD', KEYS[4], ARGV[6], ARGV[4])\n"
     "redis.call('ZADD', KEYS[6], score, ARGV[4])\n"
     "redis.call('ZADD', KEYS[7], score, ARGV[4])\n"
@@ -143,65 +144,75 @@ struct script script_claim_start = {
  * not final already (a redelivered claim is committed once) and that its
  * family's version is still the one the facts were read at (else "stale":
  * decide again on fresh facts); then writes status, decision or pending,
- * history, the EOB version, the member's lines for later duplicate checks,
- * accumulators, SLA and pended sets, status index and counters, acknowledges
- * and deletes the stream entry, and appends the audit record.
- * KEYS: 1 claim, 2 family version, 3 member lines, 4 work stream, 5 SLA set,
- *       6 pended set, 7 processing index, 8 new status index, 9 counters,
- *       10 audit stream, 11 claim audit list, 12.. accumulator hashes
+ * history, the EOB version, the member's lines for later duplicate checks
+ * (one hash per member and date of service), accumulators, SLA and pended
+ * sets, status index and counters, acknowledges and deletes the stream
+ * entry, and appends the audit record and the notification event.
+ * KEYS: 1 claim, 2 family version, 3 work stream, 4 SLA set, 5 pended set,
+ *       6 processing index, 7 new status index, 8 counters, 9 audit stream,
+ *       10 claim audit list, 11 events stream, then the accumulator hashes
+ *       (ARGV[15] of them), then the member's lines hashes (ARGV[11] of them)
  * ARGV: 1 expected family version, 2 stream entry id, 3 group name,
  *       4 new status, 5 decision JSON, 6 pending JSON or "", 7 history entry
  *       JSON, 8 finalized_at or "", 9 "1" within target, 10 EOB JSON or "",
- *       11 lines JSON, 12 pend deadline day, 13 audit JSON, 14 claim id,
- *       15 number of accumulator hashes, then per hash: field count and
- *       field/increment pairs
+ *       11 number of lines hashes, 12 pend deadline day, 13 audit JSON,
+ *       14 claim id, 15 number of accumulator hashes, then per accumulator
+ *       hash: field count and field/increment pairs, then per lines hash the
+ *       lines JSON of that date
  * Returns "ok", "final" (already committed; acknowledged) or "stale".
  */
 struct script script_commit = {
     "commit",
-    "local st = redis.call('HGET', KEYS[1], 'status')\n"
+    "local claim, famver, stream, sla, pended = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]\n"
+    "local proc, newidx, stats, audit, caudit, events = KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11]\n"
+    "local st = redis.call('HGET', claim, 'status')\n"
     "if not st or st == 'approved' or st == 'denied' then\n"
-    "  redis.call('XACK', KEYS[4], ARGV[3], ARGV[2])\n"
-    "  redis.call('XDEL', KEYS[4], ARGV[2])\n"
+    "  redis.call('XACK', stream, ARGV[3], ARGV[2])\n"
+    "  redis.call('XDEL', stream, ARGV[2])\n"
     "  return 'final'\n"
     "end\n"
-    "local v = redis.call('GET', KEYS[2]) or '0'\n"
+    "local v = redis.call('GET', famver) or '0'\n"
     "if v ~= ARGV[1] then return 'stale' end\n"
-    "redis.call('INCR', KEYS[2])\n"
+    "redis.call('INCR', famver)\n"
     "local id = ARGV[14]\n"
-    "local h = redis.call('HGET', KEYS[1], 'history')\n"
+    "local h = redis.call('HGET', claim, 'history')\n"
     "h = string.sub(h, 1, -2) .. ',' .. ARGV[7] .. ']'\n"
-    "redis.call('HSET', KEYS[1], 'status', ARGV[4], 'decision', ARGV[5], 'history', h)\n"
+    "redis.call('HSET', claim, 'status', ARGV[4], 'decision', ARGV[5], 'history', h)\n"
     "if ARGV[6] ~= '' then\n"
-    "  redis.call('HSET', KEYS[1], 'pending', ARGV[6])\n"
-    "  redis.call('ZADD', KEYS[6], ARGV[12], id)\n"
+    "  redis.call('HSET', claim, 'pending', ARGV[6])\n"
+    "  redis.call('ZADD', pended, ARGV[12], id)\n"
     "else\n"
-    "  redis.call('HDEL', KEYS[1], 'pending')\n"
-    "  redis.call('ZREM', KEYS[6], id)\n"
+    "  redis.call('HDEL', claim, 'pending')\n"
+    "  redis.call('ZREM', pended, id)\n"
     "end\n"
     "if ARGV[8] ~= '' then\n"
-    "  local ver = redis.call('HINCRBY', KEYS[1], 'eob_version', 1)\n"
-    "  redis.call('HSET', KEYS[1], 'finalized_at', ARGV[8], 'within_target', ARGV[9],\n"
+    "  local ver = redis.call('HINCRBY', claim, 'eob_version', 1)\n"
+    "  redis.call('HSET', claim, 'finalized_at', ARGV[8], 'within_target', ARGV[9],\n"
     "             'eob:' .. ver, ARGV[10])\n"
-    "  redis.call('ZREM', KEYS[5], id)\n"
-    "  redis.call('HINCRBY', KEYS[9], 'finalized', 1)\n"
-    "  if ARGV[9] == '1' then redis.call('HINCRBY', KEYS[9], 'within_target', 1) end\n"
+    "  redis.call('ZREM', sla, id)\n"
+    "  redis.call('HINCRBY', stats, 'finalized', 1)\n"
+    "  if ARGV[9] == '1' then redis.call('HINCRBY', stats, 'within_target', 1) end\n"
     "end\n"
-    "redis.call('HSET', KEYS[3], id, ARGV[11])\n"
-    "local score = redis.call('HGET', KEYS[1], 'score')\n"
-    "redis.call('ZREM', KEYS[7], id)\n"
-    "redis.call('ZADD', KEYS[8], score, id)\n"
+    "local score = redis.call('HGET', claim, 'score')\n"
+    "redis.call('ZREM', proc, id)\n"
+    "redis.call('ZADD', newidx, score, id)\n"
+    "local nacc = tonumber(ARGV[15])\n"
     "local i = 16\n"
-    "for k = 1, tonumber(ARGV[15]) do\n"
+    "for k = 1, nacc do\n"
     "  local n = tonumber(ARGV[i]); i = i + 1\n"
     "  for j = 1, n do\n"
     "    redis.call('HINCRBY', KEYS[11 + k], ARGV[i], ARGV[i + 1]); i = i + 2\n"
     "  end\n"
     "end\n"
-    "redis.call('XACK', KEYS[4], ARGV[3], ARGV[2])\n"
-    "redis.call('XDEL', KEYS[4], ARGV[2])\n"
-    "redis.call('XADD', KEYS[10], '*', 'claim_id', id, 'record', ARGV[13])\n"
-    "redis.call('RPUSH', KEYS[11], ARGV[13])\n"
+    "for k = 1, tonumber(ARGV[11]) do\n"
+    "  redis.call('HSET', KEYS[11 + nacc + k], id, ARGV[i]); i = i + 1\n"
+    "end\n"
+    "redis.call('XACK', stream, ARGV[3], ARGV[2])\n"
+    "redis.call('XDEL', stream, ARGV[2])\n"
+    "redis.call('XADD', audit, '*', 'claim_id', id, 'record', ARGV[13])\n"
+    "redis.call('RPUSH', caudit, ARGV[13])\n"
+    "redis.call('XADD', events, 'MAXLEN', '~', 100000, '*', 'event',\n"
+    "           ARGV[6] ~= '' and 'claim.pended' or 'claim.finalized', 'claim_id', id, 'status', ARGV[4])\n"
     "return 'ok'\n",
     "",
 };
@@ -218,9 +229,9 @@ struct script script_expire_pended = {
     "local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))\n"
     "for _, id in ipairs(ids) do\n"
     "  redis.call('ZREM', KEYS[1], id)\n"
-    "  local f = redis.call('HMGET', ARGV[2] .. id, 'member_id', 'subscriber_id', 'group_hint', 'plan_hint', 'years')\n"
+    "  local f = redis.call('HMGET', ARGV[2] .. id, 'member_id', 'subscriber_id', 'group_hint', 'plan_hint', 'years', 'days')\n"
     "  redis.call('XADD', KEYS[2], '*', 'claim', id, 'm', f[1] or '', 's', f[2] or '', 'g', f[3] or '',\n"
-    "             'p', f[4] or '', 'y', f[5] or '', 'expired', '1')\n"
+    "             'p', f[4] or '', 'y', f[5] or '', 'd', f[6] or '', 'expired', '1')\n"
     "end\n"
     "return #ids\n",
     "",
@@ -248,9 +259,9 @@ struct script script_supply = {
     "local score = redis.call('HGET', KEYS[1], 'score')\n"
     "redis.call('ZREM', KEYS[4], id)\n"
     "redis.call('ZADD', KEYS[5], score, id)\n"
-    "local f = redis.call('HMGET', KEYS[1], 'member_id', 'subscriber_id', 'group_hint', 'plan_hint', 'years')\n"
+    "local f = redis.call('HMGET', KEYS[1], 'member_id', 'subscriber_id', 'group_hint', 'plan_hint', 'years', 'days')\n"
     "redis.call('XADD', KEYS[3], '*', 'claim', id, 'm', f[1] or '', 's', f[2] or '', 'g', f[3] or '',\n"
-    "           'p', f[4] or '', 'y', f[5] or '')\n"
+    "           'p', f[4] or '', 'y', f[5] or '', 'd', f[6] or '')\n"
     "redis.call('XADD', KEYS[6], '*', 'claim_id', id, 'record', ARGV[3])\n"
     "redis.call('RPUSH', KEYS[7], ARGV[3])\n"
     "return 'ok'\n",

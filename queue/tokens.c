@@ -8,6 +8,8 @@
 #include <time.h>
 
 #include "log.h"
+#include "queue/keys.h"
+#include <uuid/uuid.h>
 
 static void to_hex(const unsigned char *bytes, size_t n, char *out)
 {
@@ -86,5 +88,36 @@ int tokens_register_bootstrap(redisContext *c, const char *prefix, const char *t
     }
     if (rc == 0)
         log_info("bootstrap admin token registered (token_id bootstrap)");
+    return rc;
+}
+
+int tokens_create_blocking(redisContext *c, const char *prefix, const char *role,
+                           const char *member_id, const char *npi, char token[TOKEN_TEXT_LEN],
+                           char token_id[37])
+{
+    if (token_generate(token) != 0)
+        return -1;
+    uuid_t u;
+    uuid_generate_random(u);
+    uuid_unparse_lower(u, token_id);
+    char hash[TOKEN_HASH_HEX_LEN], now[32];
+    token_hash_hex(token, strlen(token), hash);
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    redisAppendCommand(c, "MULTI");
+    redisAppendCommand(c, "HSET " KEYF_TOKEN " token_id %s role %s member_id %s npi %s created_at %s",
+                       prefix, hash, token_id, role, member_id, npi, now);
+    redisAppendCommand(c, "SET " KEYF_TOKEN_ID " %s", prefix, token_id, hash);
+    redisAppendCommand(c, "EXEC");
+    int rc = 0;
+    for (int i = 0; i < 4; i++) {
+        redisReply *r = NULL;
+        if (redisGetReply(c, (void **)&r) != REDIS_OK || !reply_ok(r))
+            rc = -1;
+        if (r)
+            freeReplyObject(r);
+    }
     return rc;
 }

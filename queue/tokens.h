@@ -24,4 +24,11 @@ int token_generate(char out[TOKEN_TEXT_LEN]);
  * "bootstrap", replacing an earlier bootstrap token. Blocking; returns 0 or -1. */
 int tokens_register_bootstrap(redisContext *c, const char *prefix, const char *token);
 
+/* Creates a token (blocking): a new random token and token id, stored as the
+ * hash with role and member id or NPI (empty strings when not applicable).
+ * Returns 0 with the token's text and id filled in, or -1. */
+int tokens_create_blocking(redisContext *c, const char *prefix, const char *role,
+                           const char *member_id, const char *npi, char token[TOKEN_TEXT_LEN],
+                           char token_id[37]);
+
 #endif

@@ -23,6 +23,7 @@
 #include "queue/scripts.h"
 #include "queue/tokens.h"
 #include "server/app.h"
+#include "server/cli.h"
 #include "server/redis_child.h"
 #include "server/seed.h"
 
@@ -44,7 +45,11 @@ static void usage(FILE *out)
             "  --workers N        adjudication worker threads (default 2)\n"
             "\n"
             "Environment: CLAIMSD_BOOTSTRAP_ADMIN_TOKEN registers that value (at least %d\n"
-            "characters) as an admin token at start; only its SHA-256 hash is stored.\n",
+            "characters) as an admin token at start; only its SHA-256 hash is stored.\n"
+            "\n"
+            "       claimsd token create --role ROLE [--member-id ID] [--npi NPI]\n"
+            "                            [--config FILE] [--redis URL] [--data-dir DIR]\n"
+            "  creates an API token in the store of a running claimsd and prints it once.\n",
             BOOTSTRAP_TOKEN_MIN_LEN);
 }
 
@@ -149,7 +154,7 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 
 /* Waits for Redis to answer, then runs the start-up steps that must happen
  * before serving: the bootstrap admin token, the sample enrollment. */
-static int prepare_store(struct app *app)
+static int prepare_store(struct app *app, bool embedded)
 {
     redisContext *c = NULL;
     int attempts = 0;
@@ -172,8 +177,15 @@ static int prepare_store(struct app *app)
             rc = -1;
         }
     }
-    if (rc == 0 && app->cfg.seed_dir[0] && seed_load(c, app->cfg.key_prefix, app->cfg.seed_dir) != 0)
-        rc = -1;
+    if (rc == 0 && app->cfg.seed_dir[0]) {
+        int seeded = seed_load(c, app->cfg.key_prefix, app->cfg.seed_dir);
+        if (seeded < 0)
+            rc = -1;
+        /* A new embedded store gets sample tokens, printed to the terminal. */
+        else if (seeded == 1 && embedded &&
+                 seed_print_tokens(c, app->cfg.key_prefix, app->cfg.seed_dir) != 0)
+            rc = -1;
+    }
     redisFree(c);
     return rc;
 }
@@ -267,6 +279,8 @@ static void on_sigchld(evutil_socket_t sig, short what, void *arg)
 
 int main(int argc, char **argv)
 {
+    if (argc >= 2 && strcmp(argv[1], "token") == 0)
+        return cli_token(argc, argv);
     static struct app app;
     config_defaults(&app.cfg);
     if (parse_args(argc, argv, &app.cfg) != 0)
@@ -308,7 +322,7 @@ int main(int argc, char **argv)
 
     int rc = 1;
     struct event *sigterm_ev = NULL, *sigint_ev = NULL, *sigchld_ev = NULL;
-    if (prepare_store(&app) != 0)
+    if (prepare_store(&app, rt.child != NULL) != 0)
         goto out;
 
     app.base = event_base_new();
@@ -324,6 +338,11 @@ int main(int argc, char **argv)
     app.redis = rconn_new(app.base, &app.redis_addr, app.cfg.redis_timeout_ms);
     if (!app.redis)
         goto out;
+    /* Serve only once the loop's own Redis connection is up, so that the
+     * first requests do not meet a 503 that only says "starting". */
+    for (time_t until = time(NULL) + 1 + app.cfg.redis_timeout_ms / 1000;
+         !rconn_is_connected(app.redis) && time(NULL) <= until && !early_stop;)
+        event_base_loop(app.base, EVLOOP_ONCE);
 
     if (app.cfg.role != ROLE_WORKER) {
         struct http_limits limits = {

@@ -8,6 +8,7 @@
 #include "intake/parse_enrollment.h"
 #include "log.h"
 #include "queue/keys.h"
+#include "queue/tokens.h"
 
 static char *read_file(const char *path, size_t *len)
 {
@@ -159,7 +160,7 @@ int seed_load(redisContext *c, const char *prefix, const char *dir)
     long long exists = r->integer;
     freeReplyObject(r);
     if (exists)
-        return 0;
+        return 0; /* seeded before */
     struct intake_field_errors *errs = malloc(sizeof *errs);
     if (!errs)
         return -1;
@@ -188,5 +189,46 @@ int seed_load(redisContext *c, const char *prefix, const char *dir)
         rc = -1;
     if (rc == 0)
         log_info("sample enrollment loaded from %s", dir);
+    return rc == 0 ? 1 : -1;
+}
+
+/* The sample providers of config/sample's claims (Corner Drug, Bay Clinic). */
+static const char *const sample_npis[] = {"1245319599", "1003000126"};
+
+int seed_print_tokens(redisContext *c, const char *prefix, const char *dir)
+{
+    char members_dir[1100];
+    snprintf(members_dir, sizeof members_dir, "%s/members", dir);
+    int n = 0;
+    char **names = list_json(members_dir, &n);
+    printf("\nSample tokens for this new data directory. They are shown once, here only;\n"
+           "the store keeps only their hashes. Use them as \"Authorization: Bearer <token>\".\n");
+    int rc = 0;
+    char token[TOKEN_TEXT_LEN], id[37];
+    const char *roles[] = {"admin", "staff"};
+    for (int i = 0; i < 2 && rc == 0; i++) {
+        rc = tokens_create_blocking(c, prefix, roles[i], "", "", token, id);
+        if (rc == 0)
+            printf("  %-8s %-11s %s\n", roles[i], "", token);
+    }
+    for (size_t i = 0; i < sizeof sample_npis / sizeof *sample_npis && rc == 0; i++) {
+        rc = tokens_create_blocking(c, prefix, "provider", "", sample_npis[i], token, id);
+        if (rc == 0)
+            printf("  %-8s %-11s %s\n", "provider", sample_npis[i], token);
+    }
+    for (int i = 0; i < n; i++) {
+        char member[128];
+        snprintf(member, sizeof member, "%.*s", (int)(strlen(names[i]) - 5), names[i]);
+        if (rc == 0) {
+            rc = tokens_create_blocking(c, prefix, "member", member, "", token, id);
+            if (rc == 0)
+                printf("  %-8s %-11s %s\n", "member", member, token);
+        }
+        free(names[i]);
+    }
+    free(names);
+    printf("\n");
+    fflush(stdout);
+    memset(token, 0, sizeof token);
     return rc;
 }

@@ -11,7 +11,13 @@
 /* Loads the .json files of DIR/plans, DIR/groups, then DIR/members
  * (subscribers before their dependents), unless the store was seeded
  * before. A file's name without ".json" must equal its record's id. Returns
- * 0, or -1 after logging the file and the first problem. Blocking. */
+ * 1 when it loaded them, 0 when the store was seeded before, or -1 after
+ * logging the file and the first problem. Blocking. */
 int seed_load(redisContext *c, const char *prefix, const char *dir);
+
+/* Creates tokens for the sample (admin, staff, the sample providers, each
+ * sample member) and prints them once on standard output, never to the log.
+ * Returns 0 or -1. */
+int seed_print_tokens(redisContext *c, const char *prefix, const char *dir);
 
 #endif

@@ -106,11 +106,13 @@ END_TEST
 
 /* ---- Children (§ I "Eligible dependents", § III "Dependent termination") ---- */
 
-START_TEST(test_child_under_19_needs_no_student_status)
+START_TEST(test_child_without_status_covered_to_end_of_year_of_19th_birthday)
 {
+    /* § III: reaching the maximum age (19 without student or household
+     * status), coverage continues to the end of the calendar year. */
     fx_dependent(&X, "M1001-02", REL_CHILD, "Eva", "2006-05-10");
     expect_dates(&X, "19 on 10 May 2025, no student, not at home", "2025-05-09", "paid",
-                 "2025-05-10", "CO-32", NULL);
+                 "2025-05-10", "paid", "2025-12-31", "paid", "2026-01-01", "CO-32", NULL);
 }
 END_TEST
 
@@ -132,11 +134,13 @@ START_TEST(test_child_living_with_employee_covered_to_end_of_year_of_25)
 }
 END_TEST
 
-START_TEST(test_child_born_29_february_turns_19_on_1_march)
+START_TEST(test_child_born_29_february_covered_to_end_of_year_of_19th_birthday)
 {
-    /* date_age_on: a 29 February birthday is reached on 1 March in a common year. */
+    /* The 19th birthday falls in 2027 (1 March in a common year): covered
+     * to 31 December 2027. */
     fx_dependent(&X, "M1001-02", REL_CHILD, "Eva", "2008-02-29");
-    expect_dates(&X, "born 29 Feb 2008", "2027-02-28", "paid", "2027-03-01", "CO-32", NULL);
+    expect_dates(&X, "born 29 Feb 2008", "2027-03-01", "paid", "2027-12-31", "paid",
+                 "2028-01-01", "CO-32", NULL);
 }
 END_TEST
 
@@ -381,10 +385,10 @@ static Suite *eligibility_suite(void)
 
     TCase *children = tcase_create("dependents");
     tcase_add_checked_fixture(children, setup, NULL);
-    tcase_add_test(children, test_child_under_19_needs_no_student_status);
+    tcase_add_test(children, test_child_without_status_covered_to_end_of_year_of_19th_birthday);
     tcase_add_test(children, test_child_covered_to_end_of_year_of_25th_birthday);
     tcase_add_test(children, test_child_living_with_employee_covered_to_end_of_year_of_25);
-    tcase_add_test(children, test_child_born_29_february_turns_19_on_1_march);
+    tcase_add_test(children, test_child_born_29_february_covered_to_end_of_year_of_19th_birthday);
     tcase_add_test(children, test_child_born_29_february_student_to_end_of_year_of_25);
     tcase_add_test(children, test_married_child_covered_to_end_of_month_of_marriage);
     tcase_add_test(children, test_handicapped_child_covered_at_40);

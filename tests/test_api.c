@@ -536,6 +536,50 @@ START_TEST(test_tokens_are_admin_only_shown_once_and_revocable)
 }
 END_TEST
 
+START_TEST(test_eligibility_on_a_date_with_plan_kind_cob_and_reason)
+{
+    struct test_response res;
+    test_api(&server, "GET", "/v1/eligibility?member_id=M1001-03&date=2026-06-01", provider_a, NULL, NULL, &res);
+    ck_assert_int_eq(res.status, 200);
+    ck_assert_str_eq(test_json_str(res.body, "covered"), "true");
+    ck_assert_str_eq(test_json_str(res.body, "plan_id"), "PPO-500");
+    ck_assert_str_eq(test_json_str(res.body, "coverage_kind"), "active");
+    ck_assert_str_eq(test_json_str(res.body, "cob.position"), "primary");
+    test_response_free(&res);
+    /* Diego, a student in a group with the age-30 option, is covered to the
+     * end of the year he turns 30 (2033), and not after. */
+    test_api(&server, "GET", "/v1/eligibility?member_id=M1001-03&date=2033-12-31", staff, NULL, NULL, &res);
+    ck_assert_str_eq(test_json_str(res.body, "covered"), "true");
+    test_response_free(&res);
+    test_api(&server, "GET", "/v1/eligibility?member_id=M1001-03&date=2034-01-02", staff, NULL, NULL, &res);
+    ck_assert_str_eq(test_json_str(res.body, "covered"), "false");
+    ck_assert_str_eq(test_json_str(res.body, "reason.carc"), "32");
+    ck_assert_str_eq(test_json_str(res.body, "reason.remark"), "N30");
+    test_response_free(&res);
+    /* Grace's COBRA: 18 months after May 2026, to 30 November 2027. */
+    test_api(&server, "GET", "/v1/eligibility?member_id=M2001&date=2027-11-30", staff, NULL, NULL, &res);
+    ck_assert_str_eq(test_json_str(res.body, "covered"), "true");
+    ck_assert_str_eq(test_json_str(res.body, "coverage_kind"), "cobra");
+    test_response_free(&res);
+    test_api(&server, "GET", "/v1/eligibility?member_id=M2001&date=2027-12-01", staff, NULL, NULL, &res);
+    ck_assert_str_eq(test_json_str(res.body, "covered"), "false");
+    ck_assert_str_eq(test_json_str(res.body, "reason.carc"), "27");
+    test_response_free(&res);
+    /* Maria's own employer plan pays first. */
+    test_api(&server, "GET", "/v1/eligibility?member_id=M1001-01&date=2026-06-01", spouse, NULL, NULL, &res);
+    ck_assert_int_eq(res.status, 200);
+    ck_assert_str_eq(test_json_str(res.body, "cob.position"), "secondary");
+    test_response_free(&res);
+    ck_assert_int_eq(status_of("GET", "/v1/eligibility?member_id=M2001&date=2026-06-01", child, NULL), 404);
+    ck_assert_int_eq(status_of("GET", "/v1/eligibility?member_id=M1001-02", subscriber, NULL), 200);
+    ck_assert_int_eq(status_of("GET", "/v1/eligibility?member_id=NOBODY", staff, NULL), 404);
+    test_api(&server, "GET", "/v1/eligibility?date=2026-02-30", staff, NULL, NULL, &res);
+    ck_assert_int_eq(res.status, 422);
+    ck_assert_int_eq(test_json_len(res.body, "error.fields"), 2);
+    test_response_free(&res);
+}
+END_TEST
+
 START_TEST(test_submission_while_redis_is_down_is_503_then_succeeds_once)
 {
     char *body = ana_claim("33.33");
@@ -632,6 +676,7 @@ static Suite *api_suite(void)
     tcase_add_test(tc, test_audit_trail_records_each_read_and_change_for_staff_only);
     tcase_add_test(tc, test_enrollment_records_are_checked_and_admin_only);
     tcase_add_test(tc, test_tokens_are_admin_only_shown_once_and_revocable);
+    tcase_add_test(tc, test_eligibility_on_a_date_with_plan_kind_cob_and_reason);
     suite_add_tcase(s, tc);
     TCase *outage = tcase_create("outage");
     tcase_add_unchecked_fixture(outage, setup, teardown);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "harness/harness.h"
@@ -301,6 +302,33 @@ START_TEST(test_bootstrap_admin_token_is_stored_only_as_its_hash)
 }
 END_TEST
 
+START_TEST(test_token_create_command_makes_a_working_admin_token)
+{
+    struct test_claimsd d = {0};
+    test_make_temp_dir(d.dir, "cli");
+    char data[300], cmd[1024];
+    snprintf(data, sizeof data, "%s/data", d.dir);
+    ck_assert_int_eq(test_claimsd_start(&d, (const char *const[]){"--data-dir", data, NULL}, NULL, NULL), 0);
+    snprintf(cmd, sizeof cmd, "%s token create --role admin --data-dir %s", getenv("CLAIMSD_BIN"), data);
+    FILE *p = popen(cmd, "r");
+    char out[512] = "";
+    ck_assert_ptr_nonnull(fgets(out, sizeof out, p));
+    ck_assert_int_eq(pclose(p), 0);
+    char token[80];
+    snprintf(token, sizeof token, "%s", test_json_str(out, "token"));
+    ck_assert_int_eq(strlen(token), 68);
+    ck_assert_str_eq(test_json_str(out, "role"), "admin");
+    struct test_response res;
+    test_api(&d, "GET", "/v1/queue", token, NULL, NULL, &res);
+    ck_assert_int_eq(res.status, 200);
+    test_response_free(&res);
+    snprintf(cmd, sizeof cmd, "%s token create --role member --data-dir %s 2>/dev/null", getenv("CLAIMSD_BIN"), data);
+    ck_assert_int_eq(WEXITSTATUS(system(cmd)), 2);
+    ck_assert_int_eq(test_claimsd_stop(&d, SIGTERM), 0);
+    test_remove_tree(d.dir);
+}
+END_TEST
+
 /* ---- HTTP limits, through raw sockets ---- */
 
 static int connect_to(int port)
@@ -473,6 +501,7 @@ static Suite *server_suite(void)
     tcase_add_test(tc, test_embedded_redis_starts_with_aof_and_stops_with_claimsd);
     tcase_add_test(tc, test_claimsd_exits_non_zero_when_its_redis_dies);
     tcase_add_test(tc, test_bootstrap_admin_token_is_stored_only_as_its_hash);
+    tcase_add_test(tc, test_token_create_command_makes_a_working_admin_token);
     suite_add_tcase(s, tc);
     TCase *lim = tcase_create("http_limits");
     tcase_add_unchecked_fixture(lim, redis_up, redis_down);

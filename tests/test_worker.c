@@ -60,6 +60,15 @@ static void setup(void)
     start(&server, (const char *const[]){"--workers", "2", NULL}, NULL);
 }
 
+/* Intake only: each recovery test starts the workers it needs. */
+static void setup_intake(void)
+{
+    test_redis_start(&redis);
+    write_config(redis.dir);
+    memset(&server, 0, sizeof server);
+    start(&server, (const char *const[]){"--workers", "0", NULL}, NULL);
+}
+
 static void teardown(void)
 {
     int status = test_claimsd_stop(&server, SIGTERM);
@@ -165,6 +174,34 @@ START_TEST(test_pharmacy_claim_is_approved_with_copay_and_eob_record)
     test_api(&server, "GET", path, ADMIN, NULL, NULL, &res);
     ck_assert_int_eq(res.status, 200);
     ck_assert_str_eq(test_json_str(res.body, "claim_id"), id);
+    ck_assert_str_eq(test_json_str(res.body, "version"), "1");
+    ck_assert_str_eq(test_json_str(res.body, "subscriber.member_id"), "M1001");
+    ck_assert_str_eq(test_json_str(res.body, "patient.member_id"), "M1001-02");
+    ck_assert_str_eq(test_json_str(res.body, "totals.plan_paid"), "7.17");
+    ck_assert_str_eq(test_json_str(res.body, "totals.patient_responsibility"), "35.00");
+    ck_assert_str_eq(test_json_str(res.body, "payee.type"), "member");
+    test_response_free(&res);
+    snprintf(path, sizeof path, "/v1/claims/%s/eob?format=fhir", id);
+    test_api(&server, "GET", path, ADMIN, NULL, NULL, &res);
+    ck_assert_int_eq(res.status, 200);
+    ck_assert_str_eq(test_json_str(res.body, "resourceType"), "ExplanationOfBenefit");
+    ck_assert_str_eq(test_json_str(res.body, "outcome"), "complete");
+    char ctype[128];
+    ck_assert(test_response_header(&res, "Content-Type", ctype, sizeof ctype));
+    ck_assert_str_eq(ctype, "application/fhir+json; charset=utf-8");
+    test_response_free(&res);
+    snprintf(path, sizeof path, "/v1/claims/%s/eob?format=html", id);
+    test_api(&server, "GET", path, ADMIN, NULL, NULL, &res);
+    ck_assert_int_eq(res.status, 200);
+    ck_assert(test_response_header(&res, "Content-Type", ctype, sizeof ctype));
+    ck_assert_str_eq(ctype, "text/html; charset=utf-8");
+    ck_assert(test_response_header(&res, "Content-Security-Policy", ctype, sizeof ctype));
+    ck_assert_ptr_null(strstr(res.body, "<script"));
+    ck_assert_ptr_nonnull(strstr(res.body, "7.17"));
+    test_response_free(&res);
+    snprintf(path, sizeof path, "/v1/claims/%s/eob?format=pdf", id);
+    test_api(&server, "GET", path, ADMIN, NULL, NULL, &res);
+    ck_assert_int_eq(res.status, 422);
     test_response_free(&res);
     snprintf(path, sizeof path, "/v1/claims/%s/eob?version=2", id);
     test_api(&server, "GET", path, ADMIN, NULL, NULL, &res);
@@ -280,6 +317,8 @@ static void *submit_burst(void *arg)
         char *body = lab_claim(b->member, b->first, b->birth, date);
         struct test_response res;
         test_api(&server, "POST", "/v1/claims", ADMIN, body, NULL, &res);
+        if (res.status != 202)
+            fprintf(stderr, "burst submission answered %ld: %s\n", res.status, res.body);
         snprintf(b->ids[i], 64, "%s", test_json_str(res.body, "claim_id"));
         test_response_free(&res);
         free(body);
@@ -360,6 +399,183 @@ START_TEST(test_queue_dashboard_counts_what_is_open_pended_and_final)
 }
 END_TEST
 
+START_TEST(test_worker_killed_between_load_and_commit_leaves_the_claim_to_another)
+{
+    /* Intake only here; a worker process with the fault hook kills itself
+     * (SIGKILL) after loading the claim's facts, before its commit. */
+    struct test_claimsd doomed = {0}, rescuer = {0};
+    struct test_claimsd intake = server;
+    char fill[16], id[64], path[128];
+    char *body = pharmacy("M1001", "Luis", "Lopez", "1975-09-14", days_ago(2, fill),
+                          "0071-0155-23", "42.17", NULL);
+    submit_to(&intake, body, id);
+    doomed.bin = getenv("CLAIMSD_FAULTS_BIN");
+    ck_assert_ptr_nonnull(doomed.bin);
+    const char *const fault_env[] = {"CLAIMSD_BOOTSTRAP_ADMIN_TOKEN=" ADMIN,
+                                     "CLAIMSD_FAULT=kill_after_load", NULL};
+    start(&doomed, (const char *const[]){"--role", "worker", "--workers", "1", NULL}, fault_env);
+    ck_assert_int_eq(test_claimsd_wait(&doomed, 10000), 128 + SIGKILL);
+    char *claim = wait_status(&intake, id, "processing");
+    ck_assert_int_eq(test_json_len(claim, "history"), 2); /* taken, not decided */
+    free(claim);
+    /* Another worker takes it over once it has been idle 400 ms. */
+    start(&rescuer, (const char *const[]){"--role", "worker", "--workers", "1", NULL}, NULL);
+    claim = wait_status(&intake, id, "approved");
+    int finals = 0;
+    for (int i = 0; i < test_json_len(claim, "history"); i++) {
+        char p[32];
+        snprintf(p, sizeof p, "history.%d.status", i);
+        finals += strcmp(test_json_str(claim, p), "approved") == 0;
+    }
+    ck_assert_int_eq(finals, 1);
+    free(claim);
+    /* Applied once: one EOB version, the copay counted once. */
+    snprintf(path, sizeof path, "/v1/claims/%s/eob?version=2", id);
+    struct test_response res;
+    test_api(&intake, "GET", path, ADMIN, NULL, NULL, &res);
+    ck_assert_int_eq(res.status, 404);
+    test_response_free(&res);
+    redisContext *c = test_redis_connect(&redis);
+    redisReply *r = redisCommand(c, "HGET claims:{c}acc:M1001:%d m:M1001:in:oop", date_year(date_today_utc()));
+    ck_assert_str_eq(r->str, "3500");
+    freeReplyObject(r);
+    r = redisCommand(c, "XPENDING claims:{c}work workers");
+    ck_assert_int_eq(r->element[0]->integer, 0);
+    freeReplyObject(r);
+    redisFree(c);
+    ck_assert_int_eq(test_claimsd_stop(&rescuer, SIGTERM), 0);
+    test_remove_tree(doomed.dir);
+    test_remove_tree(rescuer.dir);
+    free(body);
+}
+END_TEST
+
+START_TEST(test_claim_that_keeps_failing_is_dead_lettered_and_staff_can_requeue_it)
+{
+    struct test_claimsd worker = {0};
+    struct test_claimsd intake = server;
+    char fill[16], id[64], path[160];
+    char *body = pharmacy("M1001-02", "Ana", "Lopez", "2015-06-10", days_ago(4, fill),
+                          "00093505698", "5.55", NULL);
+    submit_to(&intake, body, id);
+    /* Damage the stored submission: every worker that takes the claim fails
+     * to read it (a bug, not a denial). */
+    redisContext *c = test_redis_connect(&redis);
+    redisReply *saved = redisCommand(c, "HGET claims:{c}claim:%s submitted", id);
+    redisReply *r = redisCommand(c, "HSET claims:{c}claim:%s submitted {broken", id);
+    freeReplyObject(r);
+    start(&worker, (const char *const[]){"--role", "worker", "--workers", "1", NULL}, NULL);
+    struct test_response res;
+    long dead = 0;
+    for (int i = 0; i < 200 && dead == 0; i++) {
+        test_sleep_ms(50);
+        test_api(&intake, "GET", "/v1/queue", ADMIN, NULL, NULL, &res);
+        dead = atol(test_json_str(res.body, "dead_lettered"));
+        if (dead) {
+            ck_assert_str_eq(test_json_str(res.body, "dead.0.claim_id"), id);
+            ck_assert_str_eq(test_json_str(res.body, "dead.0.deliveries"), "3");
+            ck_assert_str_eq(test_json_str(res.body, "in_flight"), "0");
+        }
+        test_response_free(&res);
+    }
+    ck_assert_int_eq(dead, 1);
+    /* Repaired, then requeued by staff: it is decided normally. */
+    r = redisCommand(c, "HSET claims:{c}claim:%s submitted %b", id, saved->str, saved->len);
+    freeReplyObject(r);
+    freeReplyObject(saved);
+    redisFree(c);
+    snprintf(path, sizeof path, "/v1/queue/dead/%s/retry", id);
+    test_api(&intake, "POST", path, ADMIN, NULL, NULL, &res);
+    ck_assert_int_eq(res.status, 202);
+    test_response_free(&res);
+    char *claim = wait_status(&intake, id, "approved|denied");
+    ck_assert_str_eq(test_json_str(claim, "status"), "approved");
+    free(claim);
+    test_api(&intake, "POST", path, ADMIN, NULL, NULL, &res);
+    ck_assert_int_eq(res.status, 404);
+    test_response_free(&res);
+    test_api(&intake, "GET", "/v1/queue", ADMIN, NULL, NULL, &res);
+    ck_assert_str_eq(test_json_str(res.body, "dead_lettered"), "0");
+    test_response_free(&res);
+    ck_assert_int_eq(test_claimsd_stop(&worker, SIGTERM), 0);
+    test_remove_tree(worker.dir);
+    free(body);
+}
+END_TEST
+
+START_TEST(test_pended_claim_is_denied_once_its_deadline_has_passed)
+{
+    /* Helen's small group: Medicare pays first, the claim waits for
+     * Medicare's EOB (N479, MA04). 46 days later (faketime) nobody sent it. */
+    char fill[16], id[64];
+    char *body = pharmacy("M4001", "Helen", "Park", "1958-08-30", days_ago(1, fill),
+                          "00093505698", "14.00", NULL);
+    submit_to(&server, body, id);
+    struct test_claimsd now = {0};
+    start(&now, (const char *const[]){"--role", "worker", "--workers", "1", NULL}, NULL);
+    char *claim = wait_status(&server, id, "pended");
+    ck_assert_str_eq(test_json_str(claim, "pending.reason_codes.0"), "N479");
+    ck_assert_str_eq(test_json_str(claim, "pending.reason_codes.1"), "MA04");
+    free(claim);
+    ck_assert_int_eq(test_claimsd_stop(&now, SIGTERM), 0);
+    test_remove_tree(now.dir);
+    struct test_claimsd later = {0};
+    const char *const env[] = {"CLAIMSD_BOOTSTRAP_ADMIN_TOKEN=" ADMIN, "LD_PRELOAD=" FAKETIME_LIB,
+                               "FAKETIME=+46d", "FAKETIME_DONT_FAKE_MONOTONIC=1",
+                               "ASAN_OPTIONS=verify_asan_link_order=0", NULL};
+    start(&later, (const char *const[]){"--role", "worker", "--workers", "1", NULL}, env);
+    claim = wait_status(&server, id, "approved|denied");
+    ck_assert_str_eq(test_json_str(claim, "status"), "denied");
+    ck_assert_str_eq(test_json_str(claim, "decision.codes.0.group"), "OA");
+    ck_assert_str_eq(test_json_str(claim, "decision.codes.0.carc"), "22");
+    ck_assert_str_eq(test_json_str(claim, "decision.codes.0.amount"), "14.00");
+    free(claim);
+    ck_assert_int_eq(test_claimsd_stop(&later, SIGTERM), 0);
+    test_remove_tree(later.dir);
+    free(body);
+}
+END_TEST
+
+START_TEST(test_stop_acknowledges_nothing_unfinished)
+{
+    struct test_claimsd busy = {0};
+    start(&busy, (const char *const[]){"--workers", "2", NULL}, NULL);
+    char ids[40][64];
+    for (int i = 0; i < 40; i++) {
+        char date[16];
+        snprintf(date, sizeof date, "2026-08-%02d", 1 + i % 28);
+        char *body = lab_claim(i % 2 ? "M1001-02" : "M1001", i % 2 ? "Ana" : "Luis",
+                               i % 2 ? "2015-06-10" : "1975-09-14", date);
+        /* Different charges keep them from being duplicates of each other. */
+        char *charge = strstr(body, "\"charge\":20.00");
+        charge[10] = (char)('0' + i / 10);
+        charge[11] = (char)('0' + i % 10);
+        submit_to(&busy, body, ids[i]);
+        free(body);
+    }
+    ck_assert_int_eq(test_claimsd_stop(&busy, SIGTERM), 0);
+    /* Whatever was unfinished is still pending or waiting; other workers
+     * finish it, each claim decided exactly once. */
+    struct test_claimsd after = {0};
+    start(&after, (const char *const[]){"--role", "worker", "--workers", "2", NULL}, NULL);
+    for (int i = 0; i < 40; i++) {
+        char *claim = wait_status(&server, ids[i], "approved|denied");
+        int finals = 0;
+        for (int h = 0; h < test_json_len(claim, "history"); h++) {
+            char p[32];
+            snprintf(p, sizeof p, "history.%d.status", h);
+            const char *st = test_json_str(claim, p);
+            finals += strcmp(st, "approved") == 0 || strcmp(st, "denied") == 0;
+        }
+        ck_assert_int_eq(finals, 1);
+        free(claim);
+    }
+    ck_assert_int_eq(test_claimsd_stop(&after, SIGTERM), 0);
+    test_remove_tree(after.dir);
+    test_remove_tree(busy.dir);
+}
+END_TEST
+
 static Suite *worker_suite(void)
 {
     Suite *s = suite_create("worker");
@@ -378,6 +594,14 @@ static Suite *worker_suite(void)
     tcase_set_timeout(race, 90);
     tcase_add_test(race, test_concurrent_claims_of_one_family_never_spend_the_deductible_twice);
     suite_add_tcase(s, race);
+    TCase *recovery = tcase_create("recovery");
+    tcase_add_unchecked_fixture(recovery, setup_intake, teardown);
+    tcase_set_timeout(recovery, 120);
+    tcase_add_test(recovery, test_worker_killed_between_load_and_commit_leaves_the_claim_to_another);
+    tcase_add_test(recovery, test_claim_that_keeps_failing_is_dead_lettered_and_staff_can_requeue_it);
+    tcase_add_test(recovery, test_pended_claim_is_denied_once_its_deadline_has_passed);
+    tcase_add_test(recovery, test_stop_acknowledges_nothing_unfinished);
+    suite_add_tcase(s, recovery);
     return s;
 }
 

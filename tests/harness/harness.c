@@ -138,7 +138,8 @@ static void redis_launch(struct test_redis *r)
     char log[320];
     snprintf(log, sizeof log, "%s/redis.out", r->dir);
     r->pid = spawn(argv, NULL, log);
-    for (int i = 0; i < 200; i++) {
+    /* Up to 30 s: a restarted server first loads its append-only file. */
+    for (int i = 0; i < 1200; i++) {
         if (redis_pings(r->port))
             return;
         int st;

@@ -1,0 +1,478 @@
+/*
+ * The EOB record (eob.h, docs/eob.md "The record"): the decision and the
+ * facts it was made from, with every code's wording and plain-language
+ * meaning written into the record, so that a stored EOB reads the same after
+ * the code table changes.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "eob/eob.h"
+#include "eob/eob_internal.h"
+
+/* ---- Standing ---- */
+
+static struct eob_amount_standing standing_of(cents_t limit, cents_t met)
+{
+    return (struct eob_amount_standing){limit, met, money_max(0, limit - met)};
+}
+
+int eob_standing_after(const struct plan *plan, const struct claim *claim,
+                       const struct adj_year_accumulators *before, int n_before,
+                       const struct adj_decision *decision, struct eob_year_standing *out, int max)
+{
+    if (!plan || !claim || !decision || !out || (n_before > 0 && !before) || max < 0)
+        return -1;
+    int years[ADJ_MAX_PLAN_YEARS];
+    int n_years = adj_claim_plan_years(claim, years);
+    int n = 0;
+    for (int y = 0; y < n_years && n < max; y++) {
+        const struct adj_year_accumulators *acc = NULL;
+        for (int i = 0; i < n_before; i++)
+            if (before[i].year == years[y])
+                acc = &before[i];
+        if (!acc)
+            return -1;
+        struct eob_year_standing *s = &out[n++];
+        memset(s, 0, sizeof *s);
+        s->year = years[y];
+        for (int net = NETWORK_IN; net <= NETWORK_OUT; net++) {
+            struct adj_tier_totals ind = acc->individual[net], fam = acc->family[net];
+            for (int d = 0; d < decision->n_deltas; d++) {
+                const struct adj_accumulator_delta *delta = &decision->deltas[d];
+                if (delta->year != years[y] || (int)delta->network != net)
+                    continue;
+                ind.deductible_met += delta->deductible;
+                ind.oop_met += delta->oop;
+                fam.deductible_met += delta->deductible;
+                fam.oop_met += delta->oop;
+            }
+            const struct tier_terms *t =
+                net == NETWORK_IN ? &plan->in_network : &plan->out_of_network;
+            s->individual[net].deductible =
+                standing_of(t->deductible_individual, ind.deductible_met);
+            s->individual[net].out_of_pocket = standing_of(t->oop_max_individual, ind.oop_met);
+            s->family[net].deductible = standing_of(t->deductible_family, fam.deductible_met);
+            s->family[net].out_of_pocket = standing_of(t->oop_max_family, fam.oop_met);
+        }
+    }
+    return n;
+}
+
+/* ---- Checks: an EOB adds up to the cent or is not written ---- */
+
+static bool id_ok(const char *id)
+{
+    size_t n = id ? strlen(id) : 0;
+    if (n == 0 || n >= CLAIM_ID_LEN) /* a FHIR id with "-v<version>" stays within 64 */
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = id[i];
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              c == '-' || c == '.'))
+            return false;
+    }
+    return true;
+}
+
+static int claim_line_count(const struct claim *c)
+{
+    return c->type == CLAIM_PHARMACY ? 1 : c->n_lines;
+}
+
+static bool decision_adds_up(const struct adj_decision *d)
+{
+    cents_t charge = 0, allowed = 0, paid = 0, patient = 0;
+    struct adj_adjustment codes[ADJ_MAX_CODES];
+    int n_codes = 0;
+    for (int i = 0; i < d->n_lines; i++) {
+        const struct adj_line *l = &d->lines[i];
+        if (l->n_adjustments < 0 || l->n_adjustments > ADJ_MAX_ADJUSTMENTS || l->n_remarks < 0 ||
+            l->n_remarks > ADJ_MAX_REMARKS)
+            return false;
+        cents_t adjusted = 0, pr = 0;
+        for (int k = 0; k < l->n_adjustments; k++) {
+            const struct adj_adjustment *a = &l->adjustments[k];
+            if (!adj_carc_lookup(a->carc) || (unsigned)a->group > ADJ_GROUP_OA)
+                return false;
+            adjusted += a->amount;
+            if (a->group == ADJ_GROUP_PR)
+                pr += a->amount;
+            int c = 0;
+            while (c < n_codes && !(codes[c].group == a->group && !strcmp(codes[c].carc, a->carc)))
+                c++;
+            if (c == n_codes) {
+                if (n_codes == ADJ_MAX_CODES)
+                    return false;
+                codes[n_codes++] = (struct adj_adjustment){a->group, "", 0};
+                strcpy(codes[c].carc, a->carc);
+            }
+            codes[c].amount += a->amount;
+        }
+        for (int k = 0; k < l->n_remarks; k++)
+            if (!adj_rarc_lookup(l->remarks[k]))
+                return false;
+        if (l->charge != l->plan_paid + adjusted || l->patient_responsibility != pr)
+            return false;
+        charge += l->charge;
+        allowed += l->allowed;
+        paid += l->plan_paid;
+        patient += l->patient_responsibility;
+    }
+    if (charge != d->total_charge || allowed != d->total_allowed || paid != d->total_plan_paid ||
+        patient != d->total_patient_responsibility || n_codes != d->n_codes)
+        return false;
+    for (int c = 0; c < n_codes; c++)
+        if (codes[c].group != d->codes[c].group || strcmp(codes[c].carc, d->codes[c].carc) ||
+            codes[c].amount != d->codes[c].amount)
+            return false;
+    if (d->n_remarks < 0 || d->n_remarks > ADJ_MAX_REMARKS * 2)
+        return false;
+    for (int k = 0; k < d->n_remarks; k++)
+        if (!adj_rarc_lookup(d->remarks[k]))
+            return false;
+    return true;
+}
+
+static bool inputs_ok(const struct eob_inputs *in)
+{
+    if (!in->claim || !in->patient || !in->subscriber || !in->group || !in->plan ||
+        !id_ok(in->claim_id) || in->version < 1 || in->n_standing < 0 ||
+        in->n_standing > ADJ_MAX_PLAN_YEARS || (in->n_standing > 0 && !in->standing))
+        return false;
+    const struct adj_decision *d = in->decision;
+    if (d->n_lines < 1 || d->n_lines > MAX_LINES || d->n_lines != claim_line_count(in->claim))
+        return false;
+    return decision_adds_up(d);
+}
+
+/* ---- Writing ---- */
+
+struct writer {
+    bool failed;
+};
+
+/* Adds v under key; a NULL v (failed allocation) marks the writer failed.
+ * Returns v, or NULL after a failure. */
+static struct json_object *put(struct writer *w, struct json_object *obj, const char *key,
+                               struct json_object *v)
+{
+    if (!v || !obj || json_object_object_add(obj, key, v) != 0) {
+        json_object_put(v);
+        w->failed = true;
+        return NULL;
+    }
+    return v;
+}
+
+static struct json_object *append(struct writer *w, struct json_object *arr, struct json_object *v)
+{
+    if (!v || !arr || json_object_array_add(arr, v) != 0) {
+        json_object_put(v);
+        w->failed = true;
+        return NULL;
+    }
+    return v;
+}
+
+static void put_null(struct writer *w, struct json_object *obj, const char *key)
+{
+    if (!obj || json_object_object_add(obj, key, NULL) != 0)
+        w->failed = true;
+}
+
+static void put_str(struct writer *w, struct json_object *obj, const char *key, const char *s)
+{
+    put(w, obj, key, json_object_new_string(s));
+}
+
+static void put_money(struct writer *w, struct json_object *obj, const char *key, cents_t v)
+{
+    put(w, obj, key, eob_new_money(v));
+}
+
+static void put_date(struct writer *w, struct json_object *obj, const char *key, date_t d)
+{
+    char buf[DATE_STRLEN];
+    put_str(w, obj, key, date_format(d, buf));
+}
+
+static void put_int(struct writer *w, struct json_object *obj, const char *key, int64_t v)
+{
+    put(w, obj, key, json_object_new_int64(v));
+}
+
+static void put_bool(struct writer *w, struct json_object *obj, const char *key, bool v)
+{
+    put(w, obj, key, json_object_new_boolean(v));
+}
+
+static const char *network_name(enum network n)
+{
+    return n == NETWORK_IN ? "in" : "out";
+}
+
+static const char *relationship_name(enum relationship r)
+{
+    switch (r) {
+    case REL_EMPLOYEE: return "employee";
+    case REL_SPOUSE: return "spouse";
+    case REL_CHILD: return "child";
+    case REL_GRANDCHILD: return "grandchild";
+    }
+    return "other";
+}
+
+static void put_person(struct writer *w, struct json_object *rec, const char *key,
+                       const struct member *m, bool with_relationship)
+{
+    struct json_object *o = put(w, rec, key, json_object_new_object());
+    put_str(w, o, "member_id", m->member_id);
+    put_str(w, o, "first_name", m->first_name);
+    put_str(w, o, "last_name", m->last_name);
+    if (with_relationship)
+        put_str(w, o, "relationship", relationship_name(m->relationship));
+}
+
+/* {"group", "group_name", "code", "amount", "wording", "meaning"} */
+static void append_adjustment(struct writer *w, struct json_object *arr,
+                              const struct adj_adjustment *a)
+{
+    const struct adj_code_info *info = adj_carc_lookup(a->carc); /* checked by inputs_ok */
+    struct json_object *o = append(w, arr, json_object_new_object());
+    put_str(w, o, "group", adj_group_code(a->group));
+    put_str(w, o, "group_name", adj_group_wording(a->group));
+    put_str(w, o, "code", a->carc);
+    put_money(w, o, "amount", a->amount);
+    put_str(w, o, "wording", info->wording);
+    put_str(w, o, "meaning", info->plain);
+}
+
+static void put_remarks(struct writer *w, struct json_object *obj,
+                        const char (*codes)[ADJ_CODE_LEN], int n)
+{
+    struct json_object *arr = put(w, obj, "remarks", json_object_new_array());
+    for (int k = 0; k < n; k++) {
+        const struct adj_code_info *info = adj_rarc_lookup(codes[k]);
+        struct json_object *o = append(w, arr, json_object_new_object());
+        put_str(w, o, "code", codes[k]);
+        put_str(w, o, "wording", info->wording);
+        put_str(w, o, "meaning", info->plain);
+    }
+}
+
+/* Quantity in thousandths as a JSON number: 30000 -> 30, 2500 -> 2.5. */
+static struct json_object *new_quantity(int64_t milli)
+{
+    if (milli % 1000 == 0)
+        return json_object_new_int64(milli / 1000);
+    char buf[32];
+    int n = snprintf(buf, sizeof buf, "%lld.%03lld", (long long)(milli / 1000),
+                     (long long)(milli % 1000));
+    while (n > 0 && buf[n - 1] == '0')
+        buf[--n] = '\0';
+    return json_object_new_double_s((double)milli / 1000.0, buf);
+}
+
+static void put_line(struct writer *w, struct json_object *arr, const struct eob_inputs *in, int i)
+{
+    const struct claim *c = in->claim;
+    const struct adj_line *l = &in->decision->lines[i];
+    struct json_object *o = append(w, arr, json_object_new_object());
+    put_int(w, o, "line", i + 1);
+    put_date(w, o, "service_date", l->service_date);
+    if (c->type == CLAIM_MEDICAL) {
+        const struct claim_line *cl = &c->lines[i];
+        char label[32];
+        snprintf(label, sizeof label, "Procedure %s", cl->procedure_code);
+        put_str(w, o, "service", label);
+        put_str(w, o, "procedure_code", cl->procedure_code);
+        struct json_object *mods = put(w, o, "modifiers", json_object_new_array());
+        for (int m = 0; m < cl->n_modifiers; m++)
+            append(w, mods, json_object_new_string(cl->modifiers[m]));
+        put_int(w, o, "units", cl->units);
+    } else {
+        put_str(w, o, "service", c->drug_name);
+        put_str(w, o, "ndc", c->ndc);
+        put_str(w, o, "drug_name", c->drug_name);
+        put(w, o, "quantity", new_quantity(c->quantity_milli));
+        put_int(w, o, "days_supply", c->days_supply);
+    }
+    put_str(w, o, "network", network_name(l->network));
+    put_str(w, o, "cob_position", adj_cob_position_name(l->cob_position));
+    put_bool(w, o, "denied", l->denied);
+    put_money(w, o, "charge", l->charge);
+    put_money(w, o, "allowed", l->allowed);
+    put_money(w, o, "plan_paid", l->plan_paid);
+    put_money(w, o, "patient_responsibility", l->patient_responsibility);
+    struct json_object *adjs = put(w, o, "adjustments", json_object_new_array());
+    for (int k = 0; k < l->n_adjustments; k++)
+        append_adjustment(w, adjs, &l->adjustments[k]);
+    put_remarks(w, o, l->remarks, l->n_remarks);
+}
+
+static void put_amount_standing(struct writer *w, struct json_object *obj, const char *key,
+                                const struct eob_amount_standing *s)
+{
+    struct json_object *o = put(w, obj, key, json_object_new_object());
+    put_money(w, o, "limit", s->limit);
+    put_money(w, o, "met", s->met);
+    put_money(w, o, "remaining", s->remaining);
+}
+
+static void put_tiers(struct writer *w, struct json_object *obj, const char *key,
+                      const struct eob_tier_standing tiers[2])
+{
+    struct json_object *o = put(w, obj, key, json_object_new_object());
+    static const char *const names[2] = {
+        [NETWORK_IN] = "in_network", [NETWORK_OUT] = "out_of_network"};
+    for (int net = NETWORK_IN; net <= NETWORK_OUT; net++) {
+        struct json_object *t = put(w, o, names[net], json_object_new_object());
+        put_amount_standing(w, t, "deductible", &tiers[net].deductible);
+        put_amount_standing(w, t, "out_of_pocket", &tiers[net].out_of_pocket);
+    }
+}
+
+static void write_record(struct writer *w, struct json_object *rec, const struct eob_inputs *in)
+{
+    const struct claim *c = in->claim;
+    const struct adj_decision *d = in->decision;
+
+    put_str(w, rec, "claim_id", in->claim_id);
+    put_int(w, rec, "version", in->version);
+    put_date(w, rec, "statement_date", in->statement_date);
+    put_date(w, rec, "received_date", in->received_date);
+    put_str(w, rec, "claim_type", c->type == CLAIM_MEDICAL ? "medical" : "pharmacy");
+    put_str(w, rec, "outcome", adj_outcome_name(d->outcome));
+
+    struct json_object *payer = put(w, rec, "payer", json_object_new_object());
+    put_str(w, payer, "name", in->payer_name ? in->payer_name : EOB_DEFAULT_PAYER_NAME);
+
+    struct json_object *plan = put(w, rec, "plan", json_object_new_object());
+    put_str(w, plan, "plan_id", in->plan->plan_id);
+    put_str(w, plan, "name", in->plan->name);
+    put_str(w, plan, "group_id", in->group->group_id);
+    put_str(w, plan, "group_name", in->group->name);
+
+    put_person(w, rec, "subscriber", in->subscriber, false);
+    put_person(w, rec, "patient", in->patient, true);
+
+    struct json_object *prov = put(w, rec, "provider", json_object_new_object());
+    if (c->type == CLAIM_MEDICAL) {
+        put_str(w, prov, "kind", "provider");
+        put_str(w, prov, "name", c->provider.name);
+        put_str(w, prov, "npi", c->provider.npi);
+        put_str(w, prov, "network", network_name(c->provider.network));
+    } else {
+        put_str(w, prov, "kind", "pharmacy");
+        put_str(w, prov, "name", c->pharmacy.name);
+        if (c->pharmacy.has_npi)
+            put_str(w, prov, "npi", c->pharmacy.npi);
+        else
+            put_null(w, prov, "npi");
+        put_str(w, prov, "network", network_name(c->pharmacy.network));
+    }
+
+    date_t first = d->lines[0].service_date, last = first;
+    for (int i = 1; i < d->n_lines; i++) {
+        if (date_cmp(d->lines[i].service_date, first) < 0)
+            first = d->lines[i].service_date;
+        if (date_cmp(d->lines[i].service_date, last) > 0)
+            last = d->lines[i].service_date;
+    }
+    struct json_object *period = put(w, rec, "service_period", json_object_new_object());
+    put_date(w, period, "start", first);
+    put_date(w, period, "end", last);
+
+    struct json_object *lines = put(w, rec, "lines", json_object_new_array());
+    for (int i = 0; i < d->n_lines; i++)
+        put_line(w, lines, in, i);
+
+    struct json_object *totals = put(w, rec, "totals", json_object_new_object());
+    put_money(w, totals, "charge", d->total_charge);
+    put_money(w, totals, "allowed", d->total_allowed);
+    put_money(w, totals, "plan_paid", d->total_plan_paid);
+    put_money(w, totals, "patient_responsibility", d->total_patient_responsibility);
+    struct json_object *codes = put(w, totals, "adjustments", json_object_new_array());
+    for (int k = 0; k < d->n_codes; k++)
+        append_adjustment(w, codes, &d->codes[k]);
+
+    struct json_object *payee = put(w, rec, "payee", json_object_new_object());
+    put_str(w, payee, "type", adj_payee_name(d->payee));
+    if (d->payee == ADJ_PAYEE_PROVIDER) {
+        put_str(w, payee, "name", c->type == CLAIM_MEDICAL ? c->provider.name : c->pharmacy.name);
+    } else {
+        char name[2 * NAME_LEN];
+        snprintf(name, sizeof name, "%s %s", in->subscriber->first_name, in->subscriber->last_name);
+        put_str(w, payee, "name", name);
+    }
+    put_money(w, payee, "amount", d->total_plan_paid);
+
+    struct json_object *cob = put(w, rec, "coordination_of_benefits", json_object_new_object());
+    put_str(w, cob, "position", adj_cob_position_name(d->cob_position));
+    put_bool(w, cob, "medicare_primary", d->medicare_primary);
+    if (d->cob_position == ADJ_COB_SECONDARY && c->other_insurance.present) {
+        const struct other_insurance *oi = &c->other_insurance;
+        struct json_object *other = put(w, cob, "other_payer", json_object_new_object());
+        put_str(w, other, "name", oi->payer_name);
+        put_money(w, other, "paid", oi->paid);
+        put_money(w, other, "allowed", oi->allowed);
+        put_money(w, other, "patient_responsibility", oi->patient_responsibility);
+        put_date(w, other, "eob_date", oi->eob_date);
+    } else {
+        put_null(w, cob, "other_payer");
+    }
+
+    struct json_object *acc = put(w, rec, "accumulators", json_object_new_array());
+    for (int y = 0; y < in->n_standing; y++) {
+        const struct eob_year_standing *s = &in->standing[y];
+        struct json_object *o = append(w, acc, json_object_new_object());
+        put_int(w, o, "plan_year", s->year);
+        put_tiers(w, o, "individual", s->individual);
+        put_tiers(w, o, "family", s->family);
+    }
+
+    put_remarks(w, rec, d->remarks, d->n_remarks);
+
+    struct json_object *appeal = put(w, rec, "appeal", json_object_new_object());
+    put_int(w, appeal, "days", EOB_APPEAL_DAYS);
+    put_date(w, appeal, "deadline", date_add_days(in->statement_date, EOB_APPEAL_DAYS));
+    put_str(w, appeal, "address",
+            in->appeal_address ? in->appeal_address : EOB_DEFAULT_APPEAL_ADDRESS);
+    put_str(w, appeal, "instructions",
+            in->appeal_instructions ? in->appeal_instructions : EOB_DEFAULT_APPEAL_INSTRUCTIONS);
+}
+
+enum eob_status eob_record_build(const struct eob_inputs *in, struct json_object **out)
+{
+    if (!out)
+        return EOB_ERR_INPUTS;
+    *out = NULL;
+    if (!in || !in->decision)
+        return EOB_ERR_INPUTS;
+    if (in->decision->outcome == ADJ_PENDED)
+        return EOB_PENDED;
+    if (in->decision->outcome != ADJ_APPROVED && in->decision->outcome != ADJ_DENIED)
+        return EOB_ERR_INPUTS;
+    if (!inputs_ok(in))
+        return EOB_ERR_INPUTS;
+    struct writer w = {false};
+    struct json_object *rec = json_object_new_object();
+    if (!rec)
+        return EOB_ERR_NOMEM;
+    write_record(&w, rec, in);
+    if (w.failed) {
+        json_object_put(rec);
+        return EOB_ERR_NOMEM;
+    }
+    *out = rec;
+    return EOB_OK;
+}
+
+struct json_object *eob_record_json(const struct eob_inputs *in)
+{
+    struct json_object *rec = NULL;
+    eob_record_build(in, &rec);
+    return rec;
+}

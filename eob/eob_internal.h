@@ -1,0 +1,44 @@
+/*
+ * Helpers shared by the EOB builders and renderers (not part of the API):
+ * a growable string, and strict readers for the stored record.
+ */
+#ifndef CLAIMS_EOB_INTERNAL_H
+#define CLAIMS_EOB_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <json-c/json.h>
+
+#include "money.h"
+
+/* A growable NUL-terminated string. After a failed allocation every later
+ * call does nothing and eob_buf_finish() returns NULL. */
+struct eob_buf {
+    char *data;
+    size_t len, cap;
+    bool failed;
+};
+
+void eob_buf_add(struct eob_buf *b, const char *s);
+void eob_buf_addn(struct eob_buf *b, const char *s, size_t n);
+void eob_buf_addf(struct eob_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends s with & < > " ' replaced by character references. */
+void eob_buf_add_escaped(struct eob_buf *b, const char *s);
+/* The string (caller frees), or NULL after a failure (the buffer is freed). */
+char *eob_buf_finish(struct eob_buf *b);
+void eob_buf_free(struct eob_buf *b);
+
+/* An amount as a JSON number with exactly two decimals ("150.00"). */
+struct json_object *eob_new_money(cents_t amount);
+/* A JSON number's text with at most two decimals and no exponent to cents. */
+bool eob_money_from_text(const char *text, cents_t *out);
+
+/* Record readers: NULL / false when the member is absent or of another type. */
+struct json_object *eob_get(const struct json_object *obj, const char *key, enum json_type type);
+const char *eob_get_str(const struct json_object *obj, const char *key);
+bool eob_get_money(const struct json_object *obj, const char *key, cents_t *out);
+bool eob_get_int(const struct json_object *obj, const char *key, int64_t *out);
+bool eob_get_bool(const struct json_object *obj, const char *key, bool *out);
+
+#endif

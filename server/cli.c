@@ -1,0 +1,114 @@
+/*
+ * claimsd token create --role ROLE [--member-id ID] [--npi NPI]
+ *                      [--config FILE] [--redis URL] [--data-dir DIR]
+ *
+ * Creates an API token directly in the store, for a first admin when no
+ * bootstrap token was set. With no --redis it talks to the embedded Redis of
+ * a running claimsd through DATA_DIR/redis.sock. Prints {"token", "token_id",
+ * "role"} once; only the token's hash is stored.
+ */
+#include "cli.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+#include "intake/codes.h"
+#include "queue/keys.h"
+#include "queue/redis_conn.h"
+#include "queue/tokens.h"
+
+static int usage(void)
+{
+    fprintf(stderr, "usage: claimsd token create --role member|provider|staff|admin "
+                    "[--member-id ID] [--npi NPI] [--config FILE] [--redis URL] [--data-dir DIR]\n");
+    return 2;
+}
+
+int cli_token(int argc, char **argv)
+{
+    if (argc < 3 || strcmp(argv[2], "create") != 0)
+        return usage();
+    struct config cfg;
+    config_defaults(&cfg);
+    const char *role = NULL, *member_id = "", *npi = "";
+    static const struct option opts[] = {
+        {"role", required_argument, NULL, 'r'},     {"member-id", required_argument, NULL, 'm'},
+        {"npi", required_argument, NULL, 'n'},      {"config", required_argument, NULL, 'c'},
+        {"redis", required_argument, NULL, 'R'},    {"data-dir", required_argument, NULL, 'd'},
+        {NULL, 0, NULL, 0},
+    };
+    optind = 3;
+    int c;
+    char err[CONFIG_ERR_LEN];
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'r': role = optarg; break;
+        case 'm': member_id = optarg; break;
+        case 'n': npi = optarg; break;
+        case 'c':
+            if (config_load_file(&cfg, optarg, err) != 0) {
+                fprintf(stderr, "claimsd: %s\n", err);
+                return 2;
+            }
+            break;
+        case 'R': snprintf(cfg.redis_url, sizeof cfg.redis_url, "%s", optarg); break;
+        case 'd': snprintf(cfg.data_dir, sizeof cfg.data_dir, "%s", optarg); break;
+        default: return usage();
+        }
+    }
+    if (!role || (strcmp(role, "member") && strcmp(role, "provider") && strcmp(role, "staff") &&
+                  strcmp(role, "admin")))
+        return usage();
+    if ((strcmp(role, "member") == 0) != (member_id[0] != '\0')) {
+        fprintf(stderr, "claimsd: --member-id is required for, and only for, a member token\n");
+        return 2;
+    }
+    if ((strcmp(role, "provider") == 0) != (npi[0] != '\0') ||
+        (npi[0] && !intake_npi_valid(npi, strlen(npi)))) {
+        fprintf(stderr, "claimsd: a provider token needs a valid --npi (and only it)\n");
+        return 2;
+    }
+    struct redis_address addr;
+    if (cfg.redis_url[0]) {
+        if (redis_address_parse(cfg.redis_url, &addr) != 0) {
+            fprintf(stderr, "claimsd: --redis must be redis://host:port[/db] or unix:/path\n");
+            return 2;
+        }
+    } else {
+        memset(&addr, 0, sizeof addr);
+        addr.is_unix = true;
+        int n = snprintf(addr.path, sizeof addr.path, "%s/redis.sock", cfg.data_dir);
+        if (n < 0 || (size_t)n >= sizeof addr.path) {
+            fprintf(stderr, "claimsd: --data-dir is too long\n");
+            return 2;
+        }
+    }
+    redisContext *rc = redis_connect_blocking(&addr, cfg.redis_timeout_ms);
+    if (!rc) {
+        fprintf(stderr, "claimsd: cannot reach Redis (is claimsd running on this data directory?)\n");
+        return 1;
+    }
+    if (member_id[0]) {
+        redisReply *r = redisCommand(rc, "EXISTS " KEYF_MEMBER, cfg.key_prefix, member_id);
+        bool known = r && r->type == REDIS_REPLY_INTEGER && r->integer == 1;
+        if (r)
+            freeReplyObject(r);
+        if (!known) {
+            fprintf(stderr, "claimsd: no such member\n");
+            redisFree(rc);
+            return 1;
+        }
+    }
+    char token[TOKEN_TEXT_LEN], token_id[37];
+    int status = tokens_create_blocking(rc, cfg.key_prefix, role, member_id, npi, token, token_id);
+    redisFree(rc);
+    if (status != 0) {
+        fprintf(stderr, "claimsd: Redis refused the write\n");
+        return 1;
+    }
+    printf("{\"token\":\"%s\",\"token_id\":\"%s\",\"role\":\"%s\"}\n", token, token_id, role);
+    memset(token, 0, sizeof token);
+    return 0;
+}

@@ -1,0 +1,401 @@
+/*
+ * The fault storm (issue 5): 10,000 claims submitted while worker processes
+ * are killed with SIGKILL and redis-server is killed and restarted (AOF,
+ * appendfsync always). Afterwards every claim that got a 202 is finalized
+ * exactly once, nothing is left on the queue, and the accumulators equal a
+ * recomputation from the claims' own decisions.
+ *
+ * Run by `make check` (and so by CI); STORM_CLAIMS overrides the count.
+ */
+#include <check.h>
+#include <json-c/json.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "date.h"
+#include "../harness/harness.h"
+
+#define ADMIN "storm-tests-bootstrap-admin-token-0123456789"
+#define SUBMITTERS 4
+#define WORKER_PROCS 2
+
+static struct test_redis redis;
+static struct test_claimsd intake;
+static struct test_claimsd workers[WORKER_PROCS];
+static char cfg_path[512];
+static int n_claims = 10000;
+static char (*ids)[40];
+static atomic_bool chaos_stop, chaos_exit;
+static atomic_int kills, redis_restarts, retries;
+static pthread_mutex_t spawn_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static const char *const env[] = {"CLAIMSD_BOOTSTRAP_ADMIN_TOKEN=" ADMIN, NULL};
+
+struct person {
+    const char *member, *first, *last, *birth, *subscriber;
+};
+
+/* Members whose claims finalize without waiting for information. */
+static const struct person people[] = {
+    {"M1001", "Luis", "Lopez", "1975-09-14", "M1001"},
+    {"M1001-02", "Ana", "Lopez", "2015-06-10", "M1001"},
+    {"M1001-03", "Diego", "Lopez", "2003-01-20", "M1001"},
+    {"M1001-04", "Sofia", "Lopez", "1998-11-05", "M1001"},
+    {"M2001", "Grace", "Kim", "1980-07-07", "M2001"},
+    {"M3001", "Robert", "Evans", "1959-04-12", "M3001"},
+};
+#define N_PEOPLE (int)(sizeof people / sizeof *people)
+
+static void start_worker(int i)
+{
+    pthread_mutex_lock(&spawn_lock);
+    memset(&workers[i], 0, sizeof workers[i]);
+    const char *args[] = {"--redis", redis.url, "--config", cfg_path, "--role", "worker",
+                          "--workers", "2", NULL};
+    int rc = test_claimsd_start(&workers[i], args, env, NULL);
+    pthread_mutex_unlock(&spawn_lock);
+    (void)rc;
+}
+
+/* Claim k: its person, type and amounts follow from k, and every claim
+ * differs from every other (charges), so none is a duplicate. */
+static char *claim_body(int k)
+{
+    const struct person *p = &people[k % N_PEOPLE];
+    char *b = malloc(4096);
+    /* All dates in 2026, up to 300 days ago: one plan year, within filing limits. */
+    date_t today = date_today_utc();
+    date_t start = date_from_ymd(2026, 1, 2);
+    int span = date_diff_days(today, start);
+    if (span > 170)
+        span = 170;
+    date_t d = date_add_days(today, -(1 + k % span));
+    if (date_year(d) != 2026)
+        d = start;
+    char date[DATE_STRLEN];
+    date_format(d, date);
+    int cents = 1000 + (k * 7919) % 90000; /* distinct per k modulo the mix */
+    if (k % 3 == 0) {
+        static const char *const ndcs[] = {"0071-0155-23", "00093505698", "00378181001", "00169413212",
+                                           "12345678901", "55555-1234-01"};
+        snprintf(b, 4096,
+                 "{\"type\":\"pharmacy\",\"member_id\":\"%s\",\"patient\":{\"first_name\":\"%s\","
+                 "\"last_name\":\"%s\",\"birth_date\":\"%s\"},\"pharmacy\":{\"name\":\"Corner Drug #12\","
+                 "\"npi\":\"1245319599\",\"network\":\"in\"},\"ndc\":\"%s\",\"fill_date\":\"%s\","
+                 "\"drug_name\":\"Storm drug\",\"quantity\":%d,\"days_supply\":30,\"charge\":%d.%02d}",
+                 p->member, p->first, p->last, p->birth, ndcs[(k / 3) % 6], date, 10 + k % 50,
+                 cents / 100 + k / 10, cents % 100);
+    } else {
+        static const char *const codes[] = {"99213", "80053", "85025", "71046", "99214"};
+        bool out = k % 5 == 1;
+        int n_lines = 1 + k % 3;
+        int off = snprintf(b, 4096,
+                           "{\"type\":\"medical\",\"member_id\":\"%s\",\"patient\":{\"first_name\":\"%s\","
+                           "\"last_name\":\"%s\",\"birth_date\":\"%s\"},\"provider\":{\"npi\":\"1003000126\","
+                           "\"name\":\"Bay Clinic\",\"network\":\"%s\"},\"itemized_bill\":true,"
+                           "\"diagnosis_codes\":[\"E11.9\"],\"lines\":[",
+                           p->member, p->first, p->last, p->birth, out ? "out" : "in");
+        for (int l = 0; l < n_lines; l++)
+            off += snprintf(b + off, (size_t)(4096 - off),
+                            "%s{\"service_date\":\"%s\",\"procedure_code\":\"%s\",\"units\":1,"
+                            "\"charge\":%d.%02d}",
+                            l ? "," : "", date, codes[(k + l) % 5], 50 + cents / 100 + k / 10 + l, cents % 100);
+        snprintf(b + off, (size_t)(4096 - off), "]}");
+    }
+    return b;
+}
+
+static void *submitter(void *arg)
+{
+    int t = (int)(intptr_t)arg;
+    for (int k = t; k < n_claims; k += SUBMITTERS) {
+        char *body = claim_body(k);
+        char key[64];
+        snprintf(key, sizeof key, "Idempotency-Key: storm-%d", k);
+        for (int attempt = 0; attempt < 600; attempt++) {
+            struct test_response res;
+            char url[128];
+            snprintf(url, sizeof url, "%s/v1/claims", intake.base_url);
+            const char *headers[] = {"Authorization: Bearer " ADMIN, "Content-Type: application/json",
+                                     key, NULL};
+            int rc = test_http("POST", url, headers, body, &res);
+            long status = res.status;
+            if (rc == 0 && status == 202) {
+                /* test_json_str is not thread-safe: parse here. */
+                struct json_object *o = json_tokener_parse(res.body), *v = NULL;
+                if (o && json_object_object_get_ex(o, "claim_id", &v))
+                    snprintf(ids[k], sizeof ids[k], "%s", json_object_get_string(v));
+                if (o)
+                    json_object_put(o);
+            }
+            else if (rc == 0 && status != 503)
+                fprintf(stderr, "storm claim %d answered %ld: %s\n", k, status, res.body);
+            test_response_free(&res);
+            if (rc == 0 && status != 503)
+                break;
+            if (attempt == 599)
+                fprintf(stderr, "storm claim %d: gave up (rc %d, status %ld)\n", k, rc, status);
+            atomic_fetch_add(&retries, 1);
+            test_sleep_ms(50); /* Redis is restarting: retry with the same key */
+        }
+        free(body);
+    }
+    return NULL;
+}
+
+static void kill_redis_and_restart(void)
+{
+    kill(redis.pid, SIGKILL);
+    int st;
+    waitpid(redis.pid, &st, 0);
+    test_sleep_ms(300);
+    test_redis_restart(&redis);
+}
+
+static void *chaos(void *arg)
+{
+    (void)arg;
+    for (int round = 1; !atomic_load(&chaos_stop); round++) {
+        test_sleep_ms(600);
+        if (atomic_load(&chaos_stop))
+            break;
+        int w = round % WORKER_PROCS;
+        if (workers[w].pid > 0) {
+            kill(workers[w].pid, SIGKILL);
+            test_claimsd_wait(&workers[w], 5000);
+            atomic_fetch_add(&kills, 1);
+        }
+        start_worker(w);
+        if (round % 4 == 0) {
+            kill_redis_and_restart();
+            atomic_fetch_add(&redis_restarts, 1);
+        }
+    }
+    /* The processes this thread started die with it (PR_SET_PDEATHSIG is
+     * per thread): it lives until the teardown. */
+    while (!atomic_load(&chaos_exit))
+        test_sleep_ms(20);
+    return NULL;
+}
+
+static pthread_t chaos_thread;
+static bool chaos_running;
+
+static void setup(void)
+{
+    const char *n = getenv("STORM_CLAIMS");
+    if (n && atoi(n) > 0)
+        n_claims = atoi(n);
+    ids = calloc((size_t)n_claims, sizeof *ids);
+    test_redis_start(&redis);
+    char text[1024];
+    snprintf(text, sizeof text,
+             "{\"seed_dir\": \"%s/sample\", \"claim_idle_timeout_ms\": 500, \"max_deliveries\": 1000,"
+             " \"redis_timeout_ms\": 1500}",
+             getenv("CLAIMS_CONFIG_DIR"));
+    snprintf(cfg_path, sizeof cfg_path, "%s", test_write_file(redis.dir, "storm.json", text));
+    const char *args[] = {"--redis", redis.url, "--config", cfg_path, "--workers", "0", NULL};
+    if (test_claimsd_start(&intake, args, env, NULL) != 0) {
+        fprintf(stderr, "intake did not start\n");
+        exit(2);
+    }
+}
+
+static void teardown(void)
+{
+    atomic_store(&chaos_stop, true);
+    atomic_store(&chaos_exit, true);
+    if (chaos_running)
+        pthread_join(chaos_thread, NULL);
+    for (int i = 0; i < WORKER_PROCS; i++) {
+        test_claimsd_stop(&workers[i], SIGTERM);
+        test_remove_tree(workers[i].dir);
+    }
+    test_claimsd_stop(&intake, SIGTERM);
+    test_remove_tree(intake.dir);
+    test_redis_stop(&redis);
+    test_remove_tree(redis.dir);
+    free(ids);
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static long to_cents(const char *s)
+{
+    long whole = 0, frac = 0;
+    const char *dot = strchr(s, '.');
+    whole = atol(s);
+    if (dot)
+        frac = atol(dot + 1) * (strlen(dot + 1) == 1 ? 10 : 1);
+    return whole * 100 + frac;
+}
+
+/* Accumulator sums recomputed from the decisions: per family and member,
+ * per network: deductible (PR-1) and out of pocket (PR-1, PR-2, PR-3). */
+struct sums {
+    long fam_ded[3][2], fam_oop[3][2];
+    long mem_ded[N_PEOPLE][2], mem_oop[N_PEOPLE][2];
+};
+
+static int family_index(const char *subscriber)
+{
+    return strcmp(subscriber, "M1001") == 0 ? 0 : strcmp(subscriber, "M2001") == 0 ? 1 : 2;
+}
+
+START_TEST(test_every_accepted_claim_is_final_exactly_once_through_the_storm)
+{
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (int i = 0; i < WORKER_PROCS; i++)
+        start_worker(i);
+    pthread_t subs[SUBMITTERS];
+    pthread_create(&chaos_thread, NULL, chaos, NULL);
+    chaos_running = true;
+    for (int t = 0; t < SUBMITTERS; t++)
+        pthread_create(&subs[t], NULL, submitter, (void *)(intptr_t)t);
+    for (int t = 0; t < SUBMITTERS; t++)
+        pthread_join(subs[t], NULL);
+    double submit_seconds = seconds_since(&t0);
+    atomic_store(&chaos_stop, true);
+    test_sleep_ms(700); /* its last round is over */
+    for (int i = 0; i < WORKER_PROCS; i++)
+        if (workers[i].pid <= 0 || test_claimsd_wait(&workers[i], 0) >= 0)
+            start_worker(i);
+
+    for (int k = 0; k < n_claims; k++) {
+        if (!ids[k][0]) {
+            char *log = test_claimsd_log(&intake);
+            fprintf(stderr, "intake log:\n%s\n", log + (strlen(log) > 3000 ? strlen(log) - 3000 : 0));
+            free(log);
+        }
+        ck_assert_msg(ids[k][0], "claim %d never got a 202", k);
+    }
+
+    /* Wait until the queue is empty and nothing is held. */
+    redisContext *c = NULL;
+    for (int i = 0; i < 1200; i++) {
+        if (!c)
+            c = test_redis_connect(&redis);
+        redisReply *len = redisCommand(c, "XLEN claims:{c}work");
+        long long left = len && len->type == REDIS_REPLY_INTEGER ? len->integer : -1;
+        if (len)
+            freeReplyObject(len);
+        if (left == 0)
+            break;
+        test_sleep_ms(100);
+    }
+    double total_seconds = seconds_since(&t0);
+    redisReply *r = redisCommand(c, "XLEN claims:{c}work");
+    ck_assert_int_eq(r->integer, 0);
+    freeReplyObject(r);
+    r = redisCommand(c, "XLEN claims:{c}dead");
+    ck_assert_int_eq(r->integer, 0);
+    freeReplyObject(r);
+    r = redisCommand(c, "ZCARD claims:{c}idx:all");
+    ck_assert_int_eq(r->integer, n_claims); /* retries made no extra claims */
+    freeReplyObject(r);
+
+    struct sums want;
+    memset(&want, 0, sizeof want);
+    int approved = 0, denied = 0;
+    for (int k = 0; k < n_claims; k++)
+        redisAppendCommand(c, "HMGET claims:{c}claim:%s status history eob_version decision submitted",
+                           ids[k]);
+    for (int k = 0; k < n_claims; k++) {
+        redisReply *h = NULL;
+        ck_assert_int_eq(redisGetReply(c, (void **)&h), REDIS_OK);
+        const char *status = h->element[0]->str;
+        ck_assert_msg(status && (strcmp(status, "approved") == 0 || strcmp(status, "denied") == 0),
+                      "claim %d is %s", k, status ? status : "missing");
+        int finals = 0;
+        for (const char *p = h->element[1]->str; (p = strstr(p, "\"status\":\"")); p += 10)
+            finals += strncmp(p + 10, "approved\"", 9) == 0 || strncmp(p + 10, "denied\"", 7) == 0;
+        ck_assert_msg(finals == 1, "claim %d has %d final history entries", k, finals);
+        ck_assert_str_eq(h->element[2]->str, "1");
+        if (strcmp(status, "approved") == 0) {
+            approved++;
+            const struct person *p = &people[k % N_PEOPLE];
+            int f = family_index(p->subscriber), m = k % N_PEOPLE;
+            int net = strstr(h->element[4]->str, "\"network\":\"out\"") ? 1 : 0;
+            const char *dec = h->element[3]->str;
+            int n_codes = test_json_len(dec, "codes");
+            for (int i = 0; i < n_codes; i++) {
+                char q[48];
+                snprintf(q, sizeof q, "codes.%d.group", i);
+                if (strcmp(test_json_str(dec, q), "PR") != 0)
+                    continue;
+                snprintf(q, sizeof q, "codes.%d.carc", i);
+                const char *carc = test_json_str(dec, q);
+                snprintf(q, sizeof q, "codes.%d.amount", i);
+                long cents = to_cents(test_json_str(dec, q));
+                bool ded = strcmp(carc, "1") == 0;
+                bool oop = ded || strcmp(carc, "2") == 0 || strcmp(carc, "3") == 0;
+                if (ded) {
+                    want.fam_ded[f][net] += cents;
+                    want.mem_ded[m][net] += cents;
+                }
+                if (oop) {
+                    want.fam_oop[f][net] += cents;
+                    want.mem_oop[m][net] += cents;
+                }
+            }
+        } else {
+            denied++;
+        }
+        freeReplyObject(h);
+    }
+    /* The stored accumulators equal the sums of the decisions. */
+    static const char *const tiers[2] = {"in", "out"};
+    for (int m = 0; m < N_PEOPLE; m++)
+        for (int t = 0; t < 2; t++) {
+            const char *sub = people[m].subscriber;
+            int f = family_index(sub);
+            r = redisCommand(c, "HMGET claims:{c}acc:%s:2026 m:%s:%s:ded m:%s:%s:oop f:%s:ded f:%s:oop",
+                             sub, people[m].member, tiers[t], people[m].member, tiers[t], tiers[t], tiers[t]);
+            long got[4];
+            for (int i = 0; i < 4; i++)
+                got[i] = r->element[i]->type == REDIS_REPLY_STRING ? atol(r->element[i]->str) : 0;
+            freeReplyObject(r);
+            ck_assert_int_eq(got[0], want.mem_ded[m][t]);
+            ck_assert_int_eq(got[1], want.mem_oop[m][t]);
+            ck_assert_int_eq(got[2], want.fam_ded[f][t]);
+            ck_assert_int_eq(got[3], want.fam_oop[f][t]);
+        }
+    redisFree(c);
+    fprintf(stderr,
+            "fault storm: %d claims (%d approved, %d denied) in %.1f s (%.0f claims/s end to end, "
+            "submissions done after %.1f s); %d worker kills, %d Redis kills, %d retried submissions\n",
+            n_claims, approved, denied, total_seconds, n_claims / total_seconds, submit_seconds,
+            atomic_load(&kills), atomic_load(&redis_restarts), atomic_load(&retries));
+    ck_assert_int_gt(atomic_load(&kills), 0);
+    ck_assert_int_gt(atomic_load(&redis_restarts), 0);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("fault_storm");
+    TCase *tc = tcase_create("storm");
+    tcase_add_unchecked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 900);
+    tcase_add_test(tc, test_every_accepted_claim_is_final_exactly_once_through_the_storm);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    /* One process: the fixture's servers and the test's threads share it. */
+    srunner_set_fork_status(sr, CK_NOFORK);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
