@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,13 +113,14 @@ struct facts {
     bool have_patient, have_subscriber, have_group, have_plan;
     struct adj_year_accumulators acc[MAX_YEARS];
     int n_acc;
-    struct adj_prior_line prior[MAX_PRIOR_LINES];
     int n_prior;
     char famver[32];
     char status[16];
     int eob_version; /* versions stored so far */
     date_t received, target;
     char group_seen[ID_LEN], plan_seen[ID_LEN]; /* what the member's record says */
+    /* Last and not cleared between attempts: only prior[0..n_prior) is read. */
+    struct adj_prior_line prior[MAX_PRIOR_LINES];
 };
 
 static const char *field_of(const redisReply *r, const char *name)
@@ -644,7 +646,7 @@ static bool process(struct worker *w, struct entry *e)
         goto out;
     }
     for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-        memset(f, 0, sizeof *f);
+        memset(f, 0, offsetof(struct facts, prior)); /* the big lines array needs no clearing */
         date_t today = date_today_utc();
         enum load_result lr = load_facts(w, e, f, errs, today);
         if (lr == LOAD_RETRY_REFS && attempt < MAX_ATTEMPTS - 1) {
