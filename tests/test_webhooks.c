@@ -61,6 +61,7 @@ struct receiver {
     pthread_mutex_t mu;
     int fail_first;   /* answer 500 to this many requests, then 200 */
     bool always_fail; /* answer 500 to everything */
+    int hang_first;   /* keep this many requests waiting 4 s before answering */
     int n;
     struct received req[MAX_REQUESTS];
 };
@@ -115,6 +116,7 @@ static void serve_one(struct receiver *r, int c)
     }
     body[have < want ? have : want] = '\0';
     int status = 200;
+    bool hang = false;
     pthread_mutex_lock(&r->mu);
     if (r->n < MAX_REQUESTS) {
         struct received *q = &r->req[r->n];
@@ -126,10 +128,13 @@ static void serve_one(struct receiver *r, int c)
         q->body = body;
         body = NULL;
         status = r->always_fail || r->n < r->fail_first ? 500 : 200;
+        hang = r->n < r->hang_first;
         r->n++;
     }
     pthread_mutex_unlock(&r->mu);
     free(body);
+    if (hang)
+        test_sleep_ms(4000);
     char answer[128];
     int n = snprintf(answer, sizeof answer,
                      "HTTP/1.1 %d X\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok", status);
@@ -758,6 +763,41 @@ START_TEST(test_due_delivery_is_attempted_by_a_new_process_after_a_restart)
 }
 END_TEST
 
+START_TEST(test_attempt_abandoned_at_stop_is_made_again_by_another_process)
+{
+    struct receiver r;
+    receiver_start(&r, 0, false);
+    r.hang_first = 1;
+    struct test_claimsd first = {0};
+    start(&first, (const char *const[]){"--workers", "2", NULL});
+    subscribe(&first, "abandoned", &r, "/abandoned", "[\"claim.finalized\"]");
+    char id[64];
+    submit(&first, false, 6006, id);
+    wait_received(&r, "/abandoned", 1, 10000);
+    /* The request is in flight (the receiver has not answered): stop now. */
+    int status = test_claimsd_stop(&first, SIGTERM);
+    char *text = test_claimsd_log(&first);
+    ck_assert_msg(strstr(text, "1 requests in flight abandoned"), "%s", text);
+    free(text);
+    ck_assert_int_eq(status, 0);
+    test_remove_tree(first.dir);
+
+    struct test_claimsd second = {0};
+    start(&second, (const char *const[]){"--workers", "0", NULL});
+    /* Due again once the lease ends (2 s timeout + 2 × 2 s Redis + 1 s). */
+    wait_received(&r, "/abandoned", 2, 15000);
+    ck_assert_str_eq(request_for(&r, "/abandoned", 1)->delivery,
+                     request_for(&r, "/abandoned", 0)->delivery);
+    ck_assert_str_eq(request_for(&r, "/abandoned", 1)->body, request_for(&r, "/abandoned", 0)->body);
+    char *log = wait_log_result(&second, "abandoned", "delivered");
+    ck_assert_int_eq(test_json_len(log, "attempts"), 1);
+    ck_assert_str_eq(test_json_str(log, "attempts.0.claim_id"), id);
+    free(log);
+    stop_cleanly(&second);
+    receiver_stop(&r);
+}
+END_TEST
+
 START_TEST(test_two_processes_deliver_each_event_once)
 {
     struct receiver r;
@@ -803,6 +843,7 @@ static Suite *webhooks_suite(void)
     tcase_add_checked_fixture(processes, setup_store_only, teardown);
     tcase_set_timeout(processes, 90);
     tcase_add_test(processes, test_due_delivery_is_attempted_by_a_new_process_after_a_restart);
+    tcase_add_test(processes, test_attempt_abandoned_at_stop_is_made_again_by_another_process);
     tcase_add_test(processes, test_two_processes_deliver_each_event_once);
     suite_add_tcase(s, processes);
     return s;
