@@ -17,10 +17,10 @@
 #include "queue/redis_conn.h"
 #include "queue/webhooks.h"
 
-#define FANOUT_BATCH 100            /* events per fan-out step */
-#define CLAIM_BATCH 50              /* deliveries taken per step */
+#define FANOUT_BATCH 100               /* events per fan-out step */
+#define CLAIM_BATCH 50                 /* deliveries taken per step */
 #define MAX_RESPONSE_BYTES (64 * 1024) /* more of a receiver's answer is not read */
-#define CONSUMER "dispatcher"       /* nothing stays pending under it: see script_wh_fanout */
+#define CONSUMER "dispatcher"          /* nothing stays pending under it: see script_wh_fanout */
 #define USER_AGENT "claimsd-webhooks/1"
 
 /* A socket curl asked to have watched. */
@@ -93,7 +93,8 @@ static void check_done(struct notifier *n);
 static void on_socket_ready(evutil_socket_t fd, short what, void *arg)
 {
     struct notifier *n = ((struct sock *)arg)->n;
-    int flags = ((what & EV_READ) ? CURL_CSELECT_IN : 0) | ((what & EV_WRITE) ? CURL_CSELECT_OUT : 0);
+    int flags = ((what & EV_READ) ? CURL_CSELECT_IN : 0) |
+                ((what & EV_WRITE) ? CURL_CSELECT_OUT : 0);
     int running;
     /* This may remove (and free) the sock whose event is running now. */
     curl_multi_socket_action(n->multi, fd, flags, &running);

@@ -20,7 +20,8 @@
 /* How many attempts, pending and dead deliveries the log answer lists. */
 #define DELIVERIES_LIST_MAX 100
 
-static const char *const events_problem = "must be a non-empty list of claim.finalized, claim.pended";
+static const char *const events_problem =
+    "must be a non-empty list of claim.finalized, claim.pended";
 
 /* Who may: admins only. Answers and returns false otherwise. */
 static bool admin_with_valid_id(struct call *call)

@@ -71,7 +71,8 @@ static void header_value(const char *head, const char *name, char *out, size_t s
 {
     out[0] = '\0';
     size_t n = strlen(name);
-    for (const char *line = strstr(head, "\r\n"); line && line[2]; line = strstr(line + 2, "\r\n")) {
+    for (const char *line = strstr(head, "\r\n"); line && line[2];
+         line = strstr(line + 2, "\r\n")) {
         const char *p = line + 2;
         if (strncasecmp(p, name, n) == 0 && p[n] == ':') {
             p += n + 1;
@@ -471,7 +472,8 @@ START_TEST(test_invalid_subscriptions_are_refused_with_the_field_named)
                    "must be an http or https URL with a host");
     assert_refused("{\"url\": 42, " OK_EVENTS ", " OK_SECRET "}", "url",
                    "must be an http or https URL with a host");
-    assert_refused("{\"url\": \"https://user:pw@hooks.example.com/x\", " OK_EVENTS ", " OK_SECRET "}",
+    assert_refused("{\"url\": \"https://user:pw@hooks.example.com/x\", " OK_EVENTS
+                   ", " OK_SECRET "}",
                    "url", "must not contain a user name or password");
     assert_refused("{" OK_URL ", \"events\": [], " OK_SECRET "}", "events",
                    "must be a non-empty list of claim.finalized, claim.pended");
@@ -625,7 +627,8 @@ START_TEST(test_delivery_answered_500_is_retried_and_then_delivered)
     char id[64];
     submit(&server, false, 1234, id);
     wait_received(&r, "/retry", 2, 10000);
-    const struct received *first = request_for(&r, "/retry", 0), *second = request_for(&r, "/retry", 1);
+    const struct received *first = request_for(&r, "/retry", 0);
+    const struct received *second = request_for(&r, "/retry", 1);
     /* The same delivery, the same bytes, a fresh valid signature. */
     ck_assert_str_eq(first->delivery, second->delivery);
     ck_assert_str_eq(first->body, second->body);
@@ -754,7 +757,8 @@ START_TEST(test_due_delivery_is_attempted_by_a_new_process_after_a_restart)
     struct test_claimsd second = {0};
     start(&second, (const char *const[]){"--workers", "0", NULL});
     wait_received(&r, "/durable", 2, 10000);
-    ck_assert_str_eq(request_for(&r, "/durable", 1)->delivery, request_for(&r, "/durable", 0)->delivery);
+    ck_assert_str_eq(request_for(&r, "/durable", 1)->delivery,
+                     request_for(&r, "/durable", 0)->delivery);
     log = wait_log_result(&second, "durable", "delivered");
     ck_assert_str_eq(test_json_str(log, "attempts.0.attempt"), "2");
     ck_assert_str_eq(test_json_str(log, "attempts.0.claim_id"), id);
@@ -789,7 +793,8 @@ START_TEST(test_attempt_abandoned_at_stop_is_made_again_by_another_process)
     wait_received(&r, "/abandoned", 2, 15000);
     ck_assert_str_eq(request_for(&r, "/abandoned", 1)->delivery,
                      request_for(&r, "/abandoned", 0)->delivery);
-    ck_assert_str_eq(request_for(&r, "/abandoned", 1)->body, request_for(&r, "/abandoned", 0)->body);
+    ck_assert_str_eq(request_for(&r, "/abandoned", 1)->body,
+                     request_for(&r, "/abandoned", 0)->body);
     char *log = wait_log_result(&second, "abandoned", "delivered");
     ck_assert_int_eq(test_json_len(log, "attempts"), 1);
     ck_assert_str_eq(test_json_str(log, "attempts.0.claim_id"), id);
@@ -817,7 +822,8 @@ START_TEST(test_two_processes_deliver_each_event_once)
     for (int i = 0; i < N; i++) {
         int seen = 0;
         for (int k = 0; k < N; k++)
-            seen += strcmp(test_json_str(request_for(&r, "/once", k)->body, "claim_id"), ids[i]) == 0;
+            seen += strcmp(test_json_str(request_for(&r, "/once", k)->body, "claim_id"),
+                           ids[i]) == 0;
         ck_assert_msg(seen == 1, "claim %d notified %d times", i, seen);
     }
     stop_cleanly(&b);
