@@ -9,6 +9,7 @@
 #include "intake/claims_api.h"
 #include "intake/portal.h"
 #include "intake/queue_api.h"
+#include "intake/webhooks_api.h"
 #include "log.h"
 #include "server/app.h"
 
@@ -81,6 +82,10 @@ static const struct route routes[] = {
     {"GET", "/v1/plans/{id}", get_plan},
     {"POST", "/v1/tokens", admin_post_token},
     {"DELETE", "/v1/tokens/{id}", admin_delete_token},
+    {"PUT", "/v1/webhooks/{id}", webhooks_put},
+    {"GET", "/v1/webhooks/{id}", webhooks_get},
+    {"DELETE", "/v1/webhooks/{id}", webhooks_delete},
+    {"GET", "/v1/webhooks/{id}/deliveries", webhooks_deliveries},
 };
 
 /* Matches path against pattern; the {id} segment is copied into id. */

@@ -48,8 +48,20 @@
 #define KEYF_DEADIDX "%s" CLAIMS_TAG "deadidx"        /* hash: claim id -> dead-letter entry id */
 #define KEYF_EVENTS "%s" CLAIMS_TAG "events"          /* stream: claim.finalized / claim.pended */
 
+/* Webhook notifications (eob/notify.c, queue/webhooks.c, docs/webhooks.md). On the
+ * claims shard, with the events stream their fan-out reads. */
+#define KEYF_WEBHOOK "%s" CLAIMS_TAG "webhook:%s"     /* prefix, subscription id: hash */
+#define KEYF_WEBHOOKS "%s" CLAIMS_TAG "webhooks"      /* set of subscription ids */
+#define KEYF_WH_DELIVERY "%s" CLAIMS_TAG "whdel:%s"   /* prefix, delivery id: hash */
+#define KEYF_WH_DUE "%s" CLAIMS_TAG "whdue"           /* zset: deliveries by next attempt (ms) */
+#define KEYF_WH_PENDING "%s" CLAIMS_TAG "whpend:%s"   /* prefix, subscription id: zset like whdue */
+#define KEYF_WH_LOG "%s" CLAIMS_TAG "whlog:%s"        /* prefix, subscription id: list of attempts */
+#define KEYF_WH_DEAD "%s" CLAIMS_TAG "whdead:%s"      /* prefix, subscription id: list of delivery ids */
+
 /* The consumer group of the work stream. */
 #define WORK_GROUP "workers"
+/* The consumer group of the events stream: the webhook fan-out. */
+#define EVENTS_GROUP "notifiers"
 
 /* Search index scores order claims by receipt: received day × 2^21 plus a
  * per-shard sequence, unique and exact in a double. */

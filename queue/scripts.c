@@ -343,15 +343,18 @@ static struct script *all_scripts[] = {&script_queue_stats, &script_intake,     
                                        &script_claim_start,   &script_commit, &script_expire_pended,
                                        &script_supply,        &script_dead_letter, &script_retry_dead};
 
+void script_init(struct script *s)
+{
+    unsigned char digest[SHA_DIGEST_LENGTH];
+    SHA1((const unsigned char *)s->body, strlen(s->body), digest);
+    for (int j = 0; j < SHA_DIGEST_LENGTH; j++)
+        snprintf(s->sha + 2 * j, 3, "%02x", digest[j]);
+}
+
 void scripts_init(void)
 {
-    for (size_t i = 0; i < sizeof all_scripts / sizeof *all_scripts; i++) {
-        struct script *s = all_scripts[i];
-        unsigned char digest[SHA_DIGEST_LENGTH];
-        SHA1((const unsigned char *)s->body, strlen(s->body), digest);
-        for (int j = 0; j < SHA_DIGEST_LENGTH; j++)
-            snprintf(s->sha + 2 * j, 3, "%02x", digest[j]);
-    }
+    for (size_t i = 0; i < sizeof all_scripts / sizeof *all_scripts; i++)
+        script_init(all_scripts[i]);
 }
 
 /* A command line "EVALSHA sha nkeys keys... args..." that can be resent as

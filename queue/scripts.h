@@ -37,6 +37,8 @@ extern struct script script_queue_stats;
 
 /* Computes every script's SHA-1; call once at start. */
 void scripts_init(void);
+/* Computes one script's SHA-1 (for scripts defined outside scripts.c). */
+void script_init(struct script *s);
 
 /* EVALSHA with NOSCRIPT fallback, on the event loop. keys and args are
  * copied. Returns 0 (cb will be called once) or -1 (not sent; cb not called). */

@@ -29,6 +29,14 @@ void config_defaults(struct config *cfg)
     cfg->limits.max_header_bytes = 16 * 1024;
     cfg->limits.read_timeout_seconds = 10;
     cfg->limits.max_connections = 1024;
+    cfg->webhooks.enabled = true;
+    cfg->webhooks.connect_timeout_ms = 5000;
+    cfg->webhooks.timeout_ms = 10000;
+    cfg->webhooks.backoff_base_ms = 1000;
+    cfg->webhooks.backoff_max_ms = 5 * 60 * 1000;
+    cfg->webhooks.max_attempts = 8;
+    cfg->webhooks.poll_interval_ms = 500;
+    cfg->webhooks.max_in_flight = 32;
 }
 
 const char *config_role_name(enum server_role role)
@@ -112,6 +120,17 @@ static const struct key_spec limit_keys[] = {
     SIZE("max_header_bytes", limits.max_header_bytes, 1024, 1024 * 1024),
     INT("read_timeout_seconds", limits.read_timeout_seconds, 1, 3600),
     INT("max_connections", limits.max_connections, 1, 1000000),
+};
+
+static const struct key_spec webhook_keys[] = {
+    BOOL("enabled", webhooks.enabled),
+    INT("connect_timeout_ms", webhooks.connect_timeout_ms, 100, 60000),
+    INT("timeout_ms", webhooks.timeout_ms, 100, 300000),
+    INT("backoff_base_ms", webhooks.backoff_base_ms, 10, 3600 * 1000),
+    INT("backoff_max_ms", webhooks.backoff_max_ms, 10, 24 * 3600 * 1000),
+    INT("max_attempts", webhooks.max_attempts, 1, 100),
+    INT("poll_interval_ms", webhooks.poll_interval_ms, 10, 60000),
+    INT("max_in_flight", webhooks.max_in_flight, 1, 10000),
 };
 
 static void dir_of(const char *path, char *out, size_t size)
@@ -242,6 +261,14 @@ int config_load_file(struct config *cfg, const char *path, char err[CONFIG_ERR_L
             }
             if (load_section(cfg, value, limit_keys, sizeof limit_keys / sizeof *limit_keys,
                              base_dir, path, "limits.", err) != 0)
+                goto out;
+        } else if (strcmp(name, "webhooks") == 0) {
+            if (!json_object_is_type(value, json_type_object)) {
+                snprintf(err, CONFIG_ERR_LEN, "%s: key \"webhooks\" must be an object", path);
+                goto out;
+            }
+            if (load_section(cfg, value, webhook_keys, sizeof webhook_keys / sizeof *webhook_keys,
+                             base_dir, path, "webhooks.", err) != 0)
                 goto out;
         } else if (strcmp(name, "listen") == 0) {
             if (string_value(value, path, name, &s, err) != 0)

@@ -23,6 +23,18 @@ struct limits {
     int max_connections;         /* open client connections at once */
 };
 
+/* Outbound webhook notifications (docs/webhooks.md). */
+struct webhook_config {
+    bool enabled;               /* run the dispatcher in this process (roles all and intake) */
+    int connect_timeout_ms;
+    int timeout_ms;             /* a whole request */
+    int backoff_base_ms;        /* wait after the first failed attempt, doubled each time */
+    int backoff_max_ms;
+    int max_attempts;           /* then the delivery is dead */
+    int poll_interval_ms;
+    int max_in_flight;
+};
+
 struct config {
     char listen_host[256];
     int listen_port;
@@ -45,6 +57,7 @@ struct config {
     int max_deliveries;              /* deliveries before a claim goes to the dead-letter stream */
     int pend_sweep_seconds;          /* how often expired pended claims are requeued */
     struct limits limits;
+    struct webhook_config webhooks;
 };
 
 /* Fills in every default. */

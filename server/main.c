@@ -15,6 +15,7 @@
 #include "adjudicate/worker.h"
 #include "calendar.h"
 #include "config.h"
+#include "eob/notify.h"
 #include "intake/http.h"
 #include "intake/routes.h"
 #include "log.h"
@@ -22,6 +23,7 @@
 #include "queue/redis_conn.h"
 #include "queue/scripts.h"
 #include "queue/tokens.h"
+#include "queue/webhooks.h"
 #include "server/app.h"
 #include "server/cli.h"
 #include "server/redis_child.h"
@@ -194,6 +196,7 @@ struct runtime {
     struct app *app;
     struct worker_pool *workers;
     struct event *sweep_timer;
+    struct notifier *notifier; /* webhook deliveries; NULL when this process runs none */
     struct redis_child *child; /* NULL with an external Redis */
     struct event *drain_timer;
     time_t drain_started;
@@ -222,6 +225,8 @@ static void begin_shutdown(struct runtime *rt, const char *why)
     log_info("shutting down (%s): no new connections, finishing requests in flight", why);
     if (rt->app->http)
         http_server_stop_accepting(rt->app->http);
+    /* Webhook requests in flight are abandoned: their deliveries stay due. */
+    notifier_stop(rt->notifier);
     rt->drain_started = time(NULL);
     struct timeval tick = {0, 20 * 1000};
     event_add(rt->drain_timer, &tick);
@@ -277,6 +282,23 @@ static void on_sigchld(evutil_socket_t sig, short what, void *arg)
     }
 }
 
+static struct notifier *start_notifier(struct app *app)
+{
+    const struct webhook_config *w = &app->cfg.webhooks;
+    struct notifier_settings s = {
+        .connect_timeout_ms = w->connect_timeout_ms,
+        .timeout_ms = w->timeout_ms,
+        .backoff_base_ms = w->backoff_base_ms,
+        .backoff_max_ms = w->backoff_max_ms,
+        .max_attempts = w->max_attempts,
+        .poll_interval_ms = w->poll_interval_ms,
+        .max_in_flight = w->max_in_flight,
+        .redis_timeout_ms = app->cfg.redis_timeout_ms,
+    };
+    snprintf(s.key_prefix, sizeof s.key_prefix, "%s", app->cfg.key_prefix);
+    return notifier_start(app->base, app->redis, &s);
+}
+
 int main(int argc, char **argv)
 {
     if (argc >= 2 && strcmp(argv[1], "token") == 0)
@@ -287,6 +309,7 @@ int main(int argc, char **argv)
         return 2;
     log_set_level(app.cfg.log_level);
     scripts_init();
+    webhook_scripts_init();
     signal(SIGPIPE, SIG_IGN);
     struct sigaction sa = {0};
     sa.sa_handler = on_early_signal;
@@ -359,6 +382,10 @@ int main(int argc, char **argv)
             goto out;
         /* Tests and scripts read this line to learn the port chosen for port 0. */
         log_info("listening on http://%s:%d", app.cfg.listen_host, port);
+        /* Deliveries run where the HTTP API does (roles all and intake): network
+         * I/O on the event loop, not adjudication CPU (docs/webhooks.md). */
+        if (app.cfg.webhooks.enabled && !(rt.notifier = start_notifier(&app)))
+            goto out;
     }
     if (app.cfg.role != ROLE_INTAKE && app.cfg.workers > 0) {
         struct worker_settings ws = {
@@ -390,6 +417,7 @@ out:
         http_server_free(app.http);
     if (app.redis)
         rconn_free(app.redis);
+    notifier_free(rt.notifier); /* after rconn_free: its last answers reach the notifier */
     if (sigterm_ev)
         event_free(sigterm_ev);
     if (sigint_ev)

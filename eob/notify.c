@@ -1,0 +1,595 @@
+#include "notify.h"
+
+#include <curl/curl.h>
+#include <event2/event.h>
+#include <inttypes.h>
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "eob/webhook.h"
+#include "log.h"
+#include "queue/keys.h"
+#include "queue/redis_conn.h"
+#include "queue/webhooks.h"
+
+#define FANOUT_BATCH 100               /* events per fan-out step */
+#define CLAIM_BATCH 50                 /* deliveries taken per step */
+#define MAX_RESPONSE_BYTES (64 * 1024) /* more of a receiver's answer is not read */
+#define CONSUMER "dispatcher"          /* nothing stays pending under it: see script_wh_fanout */
+#define USER_AGENT "claimsd-webhooks/1"
+
+/* A socket curl asked to have watched. */
+struct sock {
+    struct notifier *n;
+    struct event *ev;
+    struct sock *prev, *next;
+};
+
+/* One delivery attempt: from the lease until its outcome is recorded. */
+struct attempt {
+    struct notifier *n;
+    struct attempt *prev, *next; /* the in-flight list, while the request runs */
+    CURL *easy;
+    struct curl_slist *headers;
+    char *body;
+    size_t received;
+    bool capped; /* the answer was longer than MAX_RESPONSE_BYTES */
+    int attempts_before;
+    char id[WEBHOOK_ID_MAX + 64];
+    char webhook_id[WEBHOOK_ID_MAX + 1];
+    char event_id[48];
+    char event[32];
+    char claim_id[64];
+    char status[32];
+};
+
+struct notifier {
+    struct event_base *base;
+    struct rconn *redis;
+    struct notifier_settings set;
+    CURLM *multi;
+    struct event *poll_timer;
+    struct event *curl_timer;
+    struct sock *socks;
+    struct attempt *in_flight;
+    int n_in_flight;
+    bool fanout_busy, claim_busy, stopped;
+};
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Values that go into request headers: ids and event names, nothing that
+ * could end a header line. */
+static bool header_safe(const char *s)
+{
+    if (!*s)
+        return false;
+    for (; *s; s++) {
+        char c = *s;
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-'))
+            return false;
+    }
+    return true;
+}
+
+static void start_fanout(struct notifier *n);
+static void start_claim(struct notifier *n);
+
+/* ---- libcurl's sockets and timer on the event loop ---- */
+
+static void check_done(struct notifier *n);
+
+static void on_socket_ready(evutil_socket_t fd, short what, void *arg)
+{
+    struct notifier *n = ((struct sock *)arg)->n;
+    int flags = ((what & EV_READ) ? CURL_CSELECT_IN : 0) |
+                ((what & EV_WRITE) ? CURL_CSELECT_OUT : 0);
+    int running;
+    /* This may remove (and free) the sock whose event is running now. */
+    curl_multi_socket_action(n->multi, fd, flags, &running);
+    check_done(n);
+}
+
+static void sock_free(struct notifier *n, struct sock *s)
+{
+    if (s->prev)
+        s->prev->next = s->next;
+    else
+        n->socks = s->next;
+    if (s->next)
+        s->next->prev = s->prev;
+    event_free(s->ev);
+    free(s);
+}
+
+/* CURLMOPT_SOCKETFUNCTION: watch fd for what curl waits for, or stop. */
+static int on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
+{
+    (void)easy;
+    struct notifier *n = userp;
+    struct sock *s = socketp;
+    if (what == CURL_POLL_REMOVE) {
+        if (s)
+            sock_free(n, s);
+        return 0;
+    }
+    short kind = EV_PERSIST | ((what & CURL_POLL_IN) ? EV_READ : 0) |
+                 ((what & CURL_POLL_OUT) ? EV_WRITE : 0);
+    if (!s) {
+        s = calloc(1, sizeof *s);
+        if (!s)
+            return -1;
+        s->n = n;
+        s->ev = event_new(n->base, fd, kind, on_socket_ready, s);
+        if (!s->ev) {
+            free(s);
+            return -1;
+        }
+        s->next = n->socks;
+        if (n->socks)
+            n->socks->prev = s;
+        n->socks = s;
+        curl_multi_assign(n->multi, fd, s);
+    } else {
+        event_del(s->ev);
+        event_assign(s->ev, n->base, fd, kind, on_socket_ready, s);
+    }
+    event_add(s->ev, NULL);
+    return 0;
+}
+
+static void on_curl_timeout(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct notifier *n = arg;
+    int running;
+    curl_multi_socket_action(n->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    check_done(n);
+}
+
+/* CURLMOPT_TIMERFUNCTION: wake curl after timeout_ms (-1: never). */
+static int on_curl_timer(CURLM *multi, long timeout_ms, void *userp)
+{
+    (void)multi;
+    struct notifier *n = userp;
+    if (timeout_ms < 0) {
+        evtimer_del(n->curl_timer);
+        return 0;
+    }
+    struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+    evtimer_add(n->curl_timer, &tv);
+    return 0;
+}
+
+/* ---- attempts ---- */
+
+static void attempt_free(struct attempt *a)
+{
+    if (a->easy)
+        curl_easy_cleanup(a->easy);
+    curl_slist_free_all(a->headers);
+    free(a->body);
+    free(a);
+}
+
+/* Takes a running attempt off the multi handle and the in-flight list. */
+static void attempt_detach(struct attempt *a)
+{
+    struct notifier *n = a->n;
+    if (a->prev)
+        a->prev->next = a->next;
+    else
+        n->in_flight = a->next;
+    if (a->next)
+        a->next->prev = a->prev;
+    a->prev = a->next = NULL;
+    n->n_in_flight--;
+    curl_multi_remove_handle(n->multi, a->easy);
+    curl_easy_cleanup(a->easy);
+    a->easy = NULL;
+}
+
+static size_t on_response_data(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+    (void)ptr;
+    struct attempt *a = arg;
+    size_t len = size * nmemb;
+    a->received += len;
+    if (a->received > MAX_RESPONSE_BYTES) {
+        a->capped = true;
+        return 0; /* ends the transfer; the status line is already known */
+    }
+    return len;
+}
+
+static struct curl_slist *add_header(struct curl_slist *list, bool *ok, const char *name,
+                                     const char *value)
+{
+    char line[256];
+    snprintf(line, sizeof line, "%s: %s", name, value);
+    struct curl_slist *grown = *ok ? curl_slist_append(list, line) : NULL;
+    if (!grown) {
+        *ok = false;
+        return list;
+    }
+    return grown;
+}
+
+/* Starts the request of one leased delivery. row: {id, webhook_id, event_id,
+ * event, claim_id, status, attempts, url, secret}. On failure the delivery
+ * stays leased and is attempted again when the lease ends. */
+static void start_attempt(struct notifier *n, const redisReply *row)
+{
+    if (row->type != REDIS_REPLY_ARRAY || row->elements != 9)
+        return;
+    for (size_t i = 0; i < 9; i++)
+        if (row->element[i]->type != REDIS_REPLY_STRING)
+            return;
+    const char *v[9];
+    for (size_t i = 0; i < 9; i++)
+        v[i] = row->element[i]->str;
+    struct attempt *a = calloc(1, sizeof *a);
+    if (!a) {
+        log_error("webhook delivery %s not attempted: out of memory", v[0]);
+        return;
+    }
+    a->n = n;
+    snprintf(a->id, sizeof a->id, "%s", v[0]);
+    snprintf(a->webhook_id, sizeof a->webhook_id, "%s", v[1]);
+    snprintf(a->event_id, sizeof a->event_id, "%s", v[2]);
+    snprintf(a->event, sizeof a->event, "%s", v[3]);
+    snprintf(a->claim_id, sizeof a->claim_id, "%s", v[4]);
+    snprintf(a->status, sizeof a->status, "%s", v[5]);
+    a->attempts_before = atoi(v[6]);
+    if (!header_safe(a->id) || !header_safe(a->event) || strcmp(a->id, v[0]) != 0) {
+        log_error("webhook delivery with a malformed id or event skipped");
+        attempt_free(a);
+        return;
+    }
+    a->body = webhook_body(a->event_id, a->event, a->claim_id, a->status);
+    char signature[WEBHOOK_SIGNATURE_LEN];
+    bool ok = a->body && webhook_signature(v[8], (int64_t)time(NULL), a->body, strlen(a->body),
+                                           signature) == 0;
+    a->headers = add_header(a->headers, &ok, "Content-Type", "application/json");
+    a->headers = add_header(a->headers, &ok, "X-Claims-Event", a->event);
+    a->headers = add_header(a->headers, &ok, "X-Claims-Delivery", a->id);
+    a->headers = add_header(a->headers, &ok, "X-Claims-Signature", signature);
+    if (ok)
+        a->headers = curl_slist_append(a->headers, "Expect:"); /* no 100-continue round trip */
+    a->easy = ok && a->headers ? curl_easy_init() : NULL;
+    if (!a->easy) {
+        log_error("webhook delivery %s not attempted: out of memory", a->id);
+        attempt_free(a);
+        return;
+    }
+    CURL *e = a->easy;
+    curl_easy_setopt(e, CURLOPT_URL, v[7]);
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    /* Redirects are never followed: a 3xx is a failed attempt (docs/webhooks.md). */
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(e, CURLOPT_POST, 1L);
+    curl_easy_setopt(e, CURLOPT_POSTFIELDS, a->body);
+    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)strlen(a->body));
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, a->headers);
+    curl_easy_setopt(e, CURLOPT_USERAGENT, USER_AGENT);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)n->set.connect_timeout_ms);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)n->set.timeout_ms);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_response_data);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, a);
+    curl_easy_setopt(e, CURLOPT_PRIVATE, a);
+    if (curl_multi_add_handle(n->multi, e) != CURLM_OK) {
+        log_error("webhook delivery %s not attempted: curl refused the request", a->id);
+        attempt_free(a);
+        return;
+    }
+    a->next = n->in_flight;
+    if (n->in_flight)
+        n->in_flight->prev = a;
+    n->in_flight = a;
+    n->n_in_flight++;
+}
+
+static void on_recorded(redisReply *reply, void *arg)
+{
+    struct attempt *a = arg;
+    if (!reply || reply->type == REDIS_REPLY_ERROR)
+        log_warn("webhook delivery %s: outcome not stored (it will be attempted again)", a->id);
+    else if (reply->type == REDIS_REPLY_STRING && strcmp(reply->str, "ok") != 0)
+        log_debug("webhook delivery %s: outcome %s", a->id, reply->str);
+    attempt_free(a);
+}
+
+/* The request of a is over: decide delivered, retry or dead and store it. */
+static void finish_attempt(struct attempt *a, CURLcode result)
+{
+    struct notifier *n = a->n;
+    long code = 0;
+    curl_easy_getinfo(a->easy, CURLINFO_RESPONSE_CODE, &code);
+    attempt_detach(a);
+    bool answered = result == CURLE_OK || (result == CURLE_WRITE_ERROR && a->capped);
+    bool delivered = answered && code >= 200 && code <= 299;
+    const char *error = answered ? NULL : curl_easy_strerror(result);
+    int attempt = a->attempts_before + 1;
+    int64_t now = now_ms(), next = 0;
+    const char *outcome = "delivered";
+    if (!delivered && attempt >= n->set.max_attempts) {
+        outcome = "dead";
+    } else if (!delivered) {
+        outcome = "retry";
+        next = now + webhook_backoff_ms(attempt, n->set.backoff_base_ms, n->set.backoff_max_ms);
+    }
+    char at[WEBHOOK_TIME_LEN], next_at[WEBHOOK_TIME_LEN], status_text[16], next_text[24];
+    webhook_format_ms(now, at);
+    webhook_format_ms(next, next_at);
+    snprintf(status_text, sizeof status_text, "%ld", answered ? code : 0L);
+    snprintf(next_text, sizeof next_text, "%" PRId64, next);
+    struct json_object *entry = json_object_new_object();
+    json_object_object_add(entry, "delivery_id", json_object_new_string(a->id));
+    json_object_object_add(entry, "event_id", json_object_new_string(a->event_id));
+    json_object_object_add(entry, "event", json_object_new_string(a->event));
+    json_object_object_add(entry, "claim_id", json_object_new_string(a->claim_id));
+    json_object_object_add(entry, "attempt", json_object_new_int(attempt));
+    json_object_object_add(entry, "at", json_object_new_string(at));
+    json_object_object_add(entry, "status_code", answered ? json_object_new_int((int)code) : NULL);
+    json_object_object_add(entry, "error", error ? json_object_new_string(error) : NULL);
+    json_object_object_add(entry, "result", json_object_new_string(outcome));
+    json_object_object_add(entry, "next_attempt_at", next ? json_object_new_string(next_at) : NULL);
+    const char *entry_text = json_object_to_json_string_ext(
+        entry, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+    if (delivered)
+        log_info("webhook delivery %s delivered (attempt %d, status %ld)", a->id, attempt, code);
+    else
+        log_warn("webhook delivery %s attempt %d failed (%s%s): %s", a->id, attempt,
+                 answered ? "status " : "", answered ? status_text : error,
+                 strcmp(outcome, "dead") == 0 ? "dead, no more attempts" : "will retry");
+
+    const char *prefix = n->set.key_prefix;
+    char k_del[KEY_LEN], k_due[KEY_LEN], k_pend[KEY_LEN], k_log[KEY_LEN], k_dead[KEY_LEN],
+        k_sub[KEY_LEN], before[16], now_text[32];
+    snprintf(k_del, sizeof k_del, KEYF_WH_DELIVERY, prefix, a->id);
+    snprintf(k_due, sizeof k_due, KEYF_WH_DUE, prefix);
+    snprintf(k_pend, sizeof k_pend, KEYF_WH_PENDING, prefix, a->webhook_id);
+    snprintf(k_log, sizeof k_log, KEYF_WH_LOG, prefix, a->webhook_id);
+    snprintf(k_dead, sizeof k_dead, KEYF_WH_DEAD, prefix, a->webhook_id);
+    snprintf(k_sub, sizeof k_sub, KEYF_WEBHOOK, prefix, a->webhook_id);
+    snprintf(before, sizeof before, "%d", a->attempts_before);
+    webhook_format_ms(now, now_text);
+    const char *keys[] = {k_del, k_due, k_pend, k_log, k_dead, k_sub};
+    const char *args[] = {a->id, before, outcome, next_text, entry_text ? entry_text : "{}",
+                          answered ? status_text : "", error ? error : "", now_text};
+    int rc = script_eval_async(n->redis, &script_wh_record, on_recorded, a, 6, keys, 8, args, NULL);
+    json_object_put(entry);
+    if (rc != 0) {
+        log_warn("webhook delivery %s: outcome not stored (it will be attempted again)", a->id);
+        attempt_free(a);
+    }
+}
+
+static void check_done(struct notifier *n)
+{
+    CURLMsg *msg;
+    int left;
+    bool finished = false;
+    while (n->multi && (msg = curl_multi_info_read(n->multi, &left))) {
+        if (msg->msg != CURLMSG_DONE)
+            continue;
+        struct attempt *a = NULL;
+        CURLcode result = msg->data.result;
+        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&a);
+        if (a) {
+            finish_attempt(a, result);
+            finished = true;
+        }
+    }
+    if (finished && !n->stopped)
+        start_claim(n);
+}
+
+/* ---- polling Redis ---- */
+
+static void on_claimed(redisReply *reply, void *arg)
+{
+    struct notifier *n = arg;
+    n->claim_busy = false;
+    if (n->stopped)
+        return; /* what was leased is attempted again once the lease ends */
+    if (!reply || reply->type != REDIS_REPLY_ARRAY) {
+        if (reply && reply->type == REDIS_REPLY_ERROR)
+            log_warn("webhook deliveries not read: %s", reply->str);
+        return;
+    }
+    for (size_t i = 0; i < reply->elements; i++)
+        start_attempt(n, reply->element[i]);
+}
+
+/* Leases the due deliveries this process has room for. */
+static void start_claim(struct notifier *n)
+{
+    int room = n->set.max_in_flight - n->n_in_flight;
+    if (n->stopped || n->claim_busy || room <= 0 || !rconn_is_connected(n->redis))
+        return;
+    const char *prefix = n->set.key_prefix;
+    char k_due[KEY_LEN], p_sub[KEY_LEN], p_del[KEY_LEN], p_pend[KEY_LEN];
+    snprintf(k_due, sizeof k_due, KEYF_WH_DUE, prefix);
+    snprintf(p_sub, sizeof p_sub, KEYF_WEBHOOK, prefix, "");
+    snprintf(p_del, sizeof p_del, KEYF_WH_DELIVERY, prefix, "");
+    snprintf(p_pend, sizeof p_pend, KEYF_WH_PENDING, prefix, "");
+    int64_t now = now_ms();
+    /* Longer than any request plus the time to store its outcome. */
+    int64_t lease = now + n->set.timeout_ms + 2 * (int64_t)n->set.redis_timeout_ms + 1000;
+    char now_text[24], lease_text[24], count[16];
+    snprintf(now_text, sizeof now_text, "%" PRId64, now);
+    snprintf(lease_text, sizeof lease_text, "%" PRId64, lease);
+    snprintf(count, sizeof count, "%d", room < CLAIM_BATCH ? room : CLAIM_BATCH);
+    const char *keys[] = {k_due};
+    const char *args[] = {now_text, lease_text, count, p_sub, p_del, p_pend};
+    if (script_eval_async(n->redis, &script_wh_claim, on_claimed, n, 1, keys, 6, args, NULL) == 0)
+        n->claim_busy = true;
+}
+
+static void on_group_made(redisReply *reply, void *arg)
+{
+    struct notifier *n = arg;
+    n->fanout_busy = false;
+    if (n->stopped || !reply)
+        return;
+    if (reply->type == REDIS_REPLY_STATUS) {
+        log_info("events consumer group \"%s\" created", EVENTS_GROUP);
+    } else if (reply->type == REDIS_REPLY_ERROR && strncmp(reply->str, "BUSYGROUP", 9) != 0) {
+        log_warn("events consumer group not created: %s", reply->str);
+        return;
+    }
+    start_fanout(n); /* BUSYGROUP: another process made it meanwhile */
+}
+
+static void on_fanned_out(redisReply *reply, void *arg)
+{
+    struct notifier *n = arg;
+    n->fanout_busy = false;
+    if (n->stopped || !reply)
+        return;
+    if (reply->type == REDIS_REPLY_ERROR) {
+        if (!strstr(reply->str, "NOGROUP")) {
+            log_warn("webhook fan-out failed: %s", reply->str);
+            return;
+        }
+        /* From the stream's start: events committed before any dispatcher
+         * ran are notified too. */
+        char k_events[KEY_LEN];
+        snprintf(k_events, sizeof k_events, KEYF_EVENTS, n->set.key_prefix);
+        if (rconn_command(n->redis, on_group_made, n, "XGROUP CREATE %s %s 0 MKSTREAM", k_events,
+                          EVENTS_GROUP) == 0)
+            n->fanout_busy = true;
+        return;
+    }
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2)
+        return;
+    long long read = reply->element[0]->integer, made = reply->element[1]->integer;
+    if (made > 0) {
+        log_debug("%lld webhook deliveries made from %lld events", made, read);
+        start_claim(n);
+    }
+    if (read >= FANOUT_BATCH)
+        start_fanout(n); /* a backlog: keep reading */
+}
+
+static void start_fanout(struct notifier *n)
+{
+    if (n->stopped || n->fanout_busy || !rconn_is_connected(n->redis))
+        return;
+    const char *prefix = n->set.key_prefix;
+    char k_events[KEY_LEN], k_subs[KEY_LEN], k_due[KEY_LEN], p_sub[KEY_LEN], p_del[KEY_LEN],
+        p_pend[KEY_LEN], now_text[24], count[16];
+    snprintf(count, sizeof count, "%d", FANOUT_BATCH);
+    snprintf(k_events, sizeof k_events, KEYF_EVENTS, prefix);
+    snprintf(k_subs, sizeof k_subs, KEYF_WEBHOOKS, prefix);
+    snprintf(k_due, sizeof k_due, KEYF_WH_DUE, prefix);
+    snprintf(p_sub, sizeof p_sub, KEYF_WEBHOOK, prefix, "");
+    snprintf(p_del, sizeof p_del, KEYF_WH_DELIVERY, prefix, "");
+    snprintf(p_pend, sizeof p_pend, KEYF_WH_PENDING, prefix, "");
+    snprintf(now_text, sizeof now_text, "%" PRId64, now_ms());
+    const char *keys[] = {k_events, k_subs, k_due};
+    const char *args[] = {EVENTS_GROUP, CONSUMER, count, p_sub, p_del, p_pend,
+                          now_text};
+    if (script_eval_async(n->redis, &script_wh_fanout, on_fanned_out, n, 3, keys, 7, args,
+                          NULL) == 0)
+        n->fanout_busy = true;
+}
+
+static void on_poll(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct notifier *n = arg;
+    start_fanout(n);
+    start_claim(n);
+}
+
+/* ---- start and stop ---- */
+
+struct notifier *notifier_start(struct event_base *base, struct rconn *redis,
+                                const struct notifier_settings *settings)
+{
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        log_error("webhooks: libcurl could not be initialized");
+        return NULL;
+    }
+    struct notifier *n = calloc(1, sizeof *n);
+    if (!n) {
+        curl_global_cleanup();
+        return NULL;
+    }
+    n->base = base;
+    n->redis = redis;
+    n->set = *settings;
+    n->multi = curl_multi_init();
+    n->poll_timer = event_new(base, -1, EV_PERSIST, on_poll, n);
+    n->curl_timer = evtimer_new(base, on_curl_timeout, n);
+    if (!n->multi || !n->poll_timer || !n->curl_timer) {
+        log_error("webhooks: the dispatcher could not be started");
+        notifier_free(n);
+        return NULL;
+    }
+    curl_multi_setopt(n->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket);
+    curl_multi_setopt(n->multi, CURLMOPT_SOCKETDATA, n);
+    curl_multi_setopt(n->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
+    curl_multi_setopt(n->multi, CURLMOPT_TIMERDATA, n);
+    struct timeval every = {settings->poll_interval_ms / 1000,
+                            (settings->poll_interval_ms % 1000) * 1000};
+    event_add(n->poll_timer, &every);
+    log_info("webhook dispatcher started (at most %d requests at once, %d attempts)",
+             settings->max_in_flight, settings->max_attempts);
+    return n;
+}
+
+void notifier_stop(struct notifier *n)
+{
+    if (!n || n->stopped)
+        return;
+    n->stopped = true;
+    if (n->poll_timer)
+        event_del(n->poll_timer);
+    int abandoned = 0;
+    while (n->in_flight) {
+        struct attempt *a = n->in_flight;
+        attempt_detach(a);
+        attempt_free(a);
+        abandoned++;
+    }
+    if (abandoned)
+        log_info("webhooks: %d requests in flight abandoned; they stay due", abandoned);
+    if (n->multi)
+        curl_multi_cleanup(n->multi);
+    n->multi = NULL;
+    /* Sockets curl did not hand back (kept-alive connections). */
+    while (n->socks)
+        sock_free(n, n->socks);
+    if (n->curl_timer)
+        evtimer_del(n->curl_timer);
+}
+
+void notifier_free(struct notifier *n)
+{
+    if (!n)
+        return;
+    notifier_stop(n);
+    if (n->poll_timer)
+        event_free(n->poll_timer);
+    if (n->curl_timer)
+        event_free(n->curl_timer);
+    free(n);
+    curl_global_cleanup();
+}

@@ -1,0 +1,46 @@
+/*
+ * The webhook dispatcher (docs/webhooks.md): on the event loop, it fans the
+ * events stream out to subscriptions through the consumer group
+ * EVENTS_GROUP and POSTs each due delivery with libcurl's multi interface,
+ * driven by libevent (curl tells which sockets to watch and when to wake it;
+ * no thread per request, nothing blocks the loop). Redis is reached only
+ * through the loop's rconn, and every state change is one script of
+ * queue/webhooks.h, so several claimsd processes can run dispatchers on one
+ * Redis: each event is fanned out once, each delivery attempted by one
+ * process at a time (a lease), and a process killed at any point leaves its
+ * deliveries due.
+ */
+#ifndef CLAIMS_EOB_NOTIFY_H
+#define CLAIMS_EOB_NOTIFY_H
+
+struct event_base;
+struct rconn;
+
+struct notifier_settings {
+    char key_prefix[64];
+    int connect_timeout_ms; /* TCP and TLS connect */
+    int timeout_ms;         /* the whole request */
+    int backoff_base_ms;    /* wait after the first failure, doubled after each next one */
+    int backoff_max_ms;     /* the longest wait */
+    int max_attempts;       /* a delivery failing this many times is dead */
+    int poll_interval_ms;   /* how often the events stream and the due set are read */
+    int max_in_flight;      /* requests at once, per process */
+    int redis_timeout_ms;   /* the rconn's command deadline (part of the lease) */
+};
+
+struct notifier;
+
+/* Starts polling on base. Allocates; returns NULL on failure (logged). */
+struct notifier *notifier_start(struct event_base *base, struct rconn *redis,
+                                const struct notifier_settings *settings);
+
+/* Stops polling and abandons requests in flight: their deliveries stay due
+ * in Redis and are attempted again once their lease ends. Idempotent. */
+void notifier_stop(struct notifier *n);
+
+/* Frees the dispatcher (stopping it first). Call it after rconn_free of the
+ * connection it was given, whose pending commands still answer the
+ * dispatcher's callbacks, and before event_base_free. NULL is fine. */
+void notifier_free(struct notifier *n);
+
+#endif

@@ -1,0 +1,71 @@
+/*
+ * Webhook notifications, the pure parts (docs/webhooks.md): which events
+ * exist, what a subscription may hold, the body a receiver gets, its
+ * signature and the retry schedule. No I/O and no clock here: callers pass
+ * the time in. The dispatcher that sends them is eob/notify.c.
+ *
+ * The body carries no PHI (DESIGN.md "Security", the privacy statements in
+ * seeds/): an event id, the event name, the claim id, the claim's status and
+ * when it happened. A receiver that needs more fetches the claim or its EOB
+ * with its own token, under the roles of API.md.
+ */
+#ifndef CLAIMS_EOB_WEBHOOK_H
+#define CLAIMS_EOB_WEBHOOK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define WEBHOOK_EVENT_FINALIZED "claim.finalized"
+#define WEBHOOK_EVENT_PENDED "claim.pended"
+#define WEBHOOK_N_EVENTS 2
+
+#define WEBHOOK_ID_MAX 64          /* subscription ids: 1..64 of [A-Za-z0-9._-] */
+#define WEBHOOK_URL_MAX 2048
+#define WEBHOOK_SECRET_MIN 32
+#define WEBHOOK_SECRET_MAX 256
+/* "t=<10..20 digits>,v1=<64 hex>" and its NUL. */
+#define WEBHOOK_SIGNATURE_LEN 96
+/* "2026-03-02T14:05:09.250Z" and its NUL. */
+#define WEBHOOK_TIME_LEN 32
+
+/* The known event names, in their documented order. */
+extern const char *const webhook_events[WEBHOOK_N_EVENTS];
+
+bool webhook_event_known(const char *name);
+/* 1..64 of [A-Za-z0-9._-]. */
+bool webhook_id_valid(const char *id);
+/* The problem with a subscription URL as a fixed phrase, or NULL when it is
+ * acceptable: http or https, a host, no user name or password (credentials
+ * would be shown by GET; the signature authenticates), at most
+ * WEBHOOK_URL_MAX bytes. */
+const char *webhook_url_problem(const char *url);
+/* The problem with a shared secret, or NULL: WEBHOOK_SECRET_MIN..MAX bytes of
+ * printable ASCII without spaces. */
+const char *webhook_secret_problem(const char *secret);
+
+/* ms since the epoch as RFC 3339 UTC with milliseconds. */
+void webhook_format_ms(int64_t ms, char out[WEBHOOK_TIME_LEN]);
+/* The time a stream entry id ("<ms>-<seq>") was appended, in ms; -1 when
+ * the id is not of that form. */
+int64_t webhook_event_time_ms(const char *event_id);
+
+/*
+ * The notification body, as compact JSON with keys in this order:
+ *   {"event_id":…,"event":…,"claim_id":…,"status":…,"occurred_at":…}
+ * occurred_at comes from the event id, so every attempt of a delivery sends
+ * the same bytes. Allocates; the caller frees. NULL when out of memory.
+ */
+char *webhook_body(const char *event_id, const char *event, const char *claim_id,
+                   const char *status);
+
+/* The X-Claims-Signature value: "t=<unix seconds>,v1=<hex HMAC-SHA256 of
+ * "<t>.<body>" keyed with the secret>". Returns 0 or -1. */
+int webhook_signature(const char *secret, int64_t unix_seconds, const char *body, size_t len,
+                      char out[WEBHOOK_SIGNATURE_LEN]);
+
+/* The wait after failed attempt number `attempt` (1 for the first):
+ * base × 2^(attempt-1), at most max_ms. */
+int64_t webhook_backoff_ms(int attempt, int64_t base_ms, int64_t max_ms);
+
+#endif

@@ -1,0 +1,436 @@
+/*
+ * Webhook subscriptions: an admin registers a URL, the events it wants and a
+ * shared secret; claimsd POSTs signed notifications there (eob/notify.c).
+ * The secret is write-only: no answer ever contains it. Bodies are checked
+ * as strictly as every other body (unknown fields are refused by name).
+ */
+#include "webhooks_api.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "eob/webhook.h"
+#include "intake/json_edge.h"
+#include "log.h"
+#include "queue/keys.h"
+#include "queue/scripts.h"
+#include "queue/webhooks.h"
+
+/* How many attempts, pending and dead deliveries the log answer lists. */
+#define DELIVERIES_LIST_MAX 100
+
+static const char *const events_problem =
+    "must be a non-empty list of claim.finalized, claim.pended";
+
+/* Who may: admins only. Answers and returns false otherwise. */
+static bool admin_with_valid_id(struct call *call)
+{
+    if (call->who.role != AUTH_ADMIN) {
+        call_forbidden(call);
+        return false;
+    }
+    if (!webhook_id_valid(call->path_id)) {
+        call_not_found(call);
+        return false;
+    }
+    return true;
+}
+
+/* The subscription as answered: never the secret, only that one is set. */
+static struct json_object *subscription_view(const char *id, const char *url, const char *events,
+                                             bool secret_set, const char *created_at,
+                                             const char *updated_at)
+{
+    struct json_object *o = json_object_new_object(), *list = json_object_new_array();
+    json_object_object_add(o, "id", json_object_new_string(id));
+    json_object_object_add(o, "url", json_object_new_string(url));
+    for (int i = 0; i < WEBHOOK_N_EVENTS; i++) {
+        char wrapped[64], name[40];
+        snprintf(wrapped, sizeof wrapped, ",%s,", events);
+        snprintf(name, sizeof name, ",%s,", webhook_events[i]);
+        if (strstr(wrapped, name))
+            json_object_array_add(list, json_object_new_string(webhook_events[i]));
+    }
+    json_object_object_add(o, "events", list);
+    json_object_object_add(o, "secret_set", json_object_new_boolean(secret_set));
+    json_object_object_add(o, "created_at", json_object_new_string(created_at));
+    json_object_object_add(o, "updated_at", json_object_new_string(updated_at));
+    return o;
+}
+
+/* ---- PUT ---- */
+
+struct put_state {
+    char url[WEBHOOK_URL_MAX + 1];
+    char events[64]; /* comma-separated, in the documented order */
+    char secret[WEBHOOK_SECRET_MAX + 1];
+    bool existed;
+    char created_at[32], updated_at[32];
+};
+
+static void put_state_free(void *p)
+{
+    struct put_state *ps = p;
+    if (ps) /* the secret does not outlive the request in this process */
+        memset(ps->secret, 0, sizeof ps->secret);
+    free(ps);
+}
+
+static void parse_events(struct json_object *value, struct put_state *ps,
+                         struct intake_field_errors *errs)
+{
+    if (!json_object_is_type(value, json_type_array) || json_object_array_length(value) == 0) {
+        intake_field_errors_add(errs, "events", events_problem);
+        return;
+    }
+    bool wanted[WEBHOOK_N_EVENTS] = {false};
+    size_t n = json_object_array_length(value);
+    for (size_t i = 0; i < n; i++) {
+        struct json_object *item = json_object_array_get_idx(value, i);
+        char path[32];
+        snprintf(path, sizeof path, "events[%zu]", i);
+        int which = -1;
+        for (int e = 0; e < WEBHOOK_N_EVENTS && json_object_is_type(item, json_type_string); e++)
+            if (strcmp(json_object_get_string(item), webhook_events[e]) == 0)
+                which = e;
+        if (which < 0)
+            intake_field_errors_add(errs, path, "must be claim.finalized or claim.pended");
+        else if (wanted[which])
+            intake_field_errors_add(errs, path, "is listed twice");
+        else
+            wanted[which] = true;
+    }
+    ps->events[0] = '\0';
+    for (int e = 0; e < WEBHOOK_N_EVENTS; e++) {
+        if (!wanted[e])
+            continue;
+        size_t len = strlen(ps->events);
+        snprintf(ps->events + len, sizeof ps->events - len, "%s%s", len ? "," : "",
+                 webhook_events[e]);
+    }
+}
+
+/* Every problem of the body into errs; the accepted values into ps. */
+static void parse_subscription(struct json_object *body, struct put_state *ps,
+                               struct intake_field_errors *errs)
+{
+    bool has_url = false, has_events = false, has_secret = false;
+    json_object_object_foreach(body, key, value)
+    {
+        if (strcmp(key, "url") == 0) {
+            has_url = true;
+            const char *problem = json_object_is_type(value, json_type_string)
+                                      ? webhook_url_problem(json_object_get_string(value))
+                                      : "must be an http or https URL with a host";
+            if (problem)
+                intake_field_errors_add(errs, "url", problem);
+            else
+                snprintf(ps->url, sizeof ps->url, "%s", json_object_get_string(value));
+        } else if (strcmp(key, "events") == 0) {
+            has_events = true;
+            parse_events(value, ps, errs);
+        } else if (strcmp(key, "secret") == 0) {
+            has_secret = true;
+            const char *problem = json_object_is_type(value, json_type_string)
+                                      ? webhook_secret_problem(json_object_get_string(value))
+                                      : "must be a string of at least 32 characters";
+            if (problem)
+                intake_field_errors_add(errs, "secret", problem);
+            else
+                snprintf(ps->secret, sizeof ps->secret, "%s", json_object_get_string(value));
+        } else {
+            struct intake_path path;
+            intake_path_init(&path);
+            intake_path_push_key(&path, key, strlen(key));
+            intake_field_errors_add(errs, path.text, "is not a known field");
+        }
+    }
+    if (!has_url)
+        intake_field_errors_add(errs, "url", "is required");
+    if (!has_events)
+        intake_field_errors_add(errs, "events", "is required");
+    if (!has_secret)
+        intake_field_errors_add(errs, "secret", "is required");
+}
+
+static void put_respond(struct call *call)
+{
+    struct put_state *ps = call->state;
+    if (!call_audit_ok(call)) {
+        call_unavailable(call);
+        return;
+    }
+    log_info("webhook subscription %s %s request_id=%s", call->path_id,
+             ps->existed ? "replaced" : "created", call->req->request_id);
+    call_json(call, ps->existed ? 200 : 201,
+              subscription_view(call->path_id, ps->url, ps->events, true, ps->created_at,
+                                ps->updated_at));
+}
+
+static void on_put_stored(redisReply *reply, void *arg)
+{
+    struct call *call = arg;
+    struct put_state *ps = call->state;
+    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
+        reply->element[1]->type != REDIS_REPLY_STRING) {
+        call_unavailable(call);
+        return;
+    }
+    ps->existed = reply->element[0]->integer == 1;
+    snprintf(ps->created_at, sizeof ps->created_at, "%s", reply->element[1]->str);
+    call_audit(call, NULL, "webhook.put", put_respond);
+}
+
+static void put_authed(struct call *call)
+{
+    struct put_state *ps = call->state;
+    if (!admin_with_valid_id(call) || !call_require_json(call))
+        return;
+    struct intake_field_errors *errs = malloc(sizeof *errs);
+    if (!errs) {
+        call_error(call, 500, "internal", "out of memory");
+        return;
+    }
+    intake_field_errors_init(errs);
+    struct json_object *body = NULL;
+    const char *reason = NULL;
+    enum intake_status st =
+        intake_json_parse(call->req->body, call->req->body_len, &body, errs, &reason);
+    if (st != INTAKE_OK) {
+        call_invalid(call, intake_status_http(st), reason, errs);
+        free(errs);
+        return;
+    }
+    parse_subscription(body, ps, errs);
+    json_object_put(body);
+    if (intake_field_errors_any(errs)) {
+        call_invalid(call, 422, "the webhook subscription is not valid", errs);
+        free(errs);
+        return;
+    }
+    free(errs);
+    const char *prefix = call->app->cfg.key_prefix;
+    char k_sub[KEY_LEN], k_set[KEY_LEN];
+    snprintf(k_sub, sizeof k_sub, KEYF_WEBHOOK, prefix, call->path_id);
+    snprintf(k_set, sizeof k_set, KEYF_WEBHOOKS, prefix);
+    rfc3339_now(ps->updated_at);
+    const char *keys[] = {k_sub, k_set};
+    const char *args[] = {call->path_id, ps->url, ps->events, ps->secret, ps->updated_at};
+    if (script_eval_async(call->app->redis, &script_wh_put, on_put_stored, call, 2, keys, 5, args,
+                          NULL) != 0)
+        call_unavailable(call);
+}
+
+void webhooks_put(struct call *call)
+{
+    struct put_state *ps = calloc(1, sizeof *ps);
+    if (!ps) {
+        call_error(call, 500, "internal", "out of memory");
+        return;
+    }
+    call->state = ps;
+    call->state_free = put_state_free;
+    call_authenticate(call, put_authed);
+}
+
+/* ---- GET ---- */
+
+static const char *field_of(const redisReply *pairs, const char *name)
+{
+    for (size_t i = 0; i + 1 < pairs->elements; i += 2)
+        if (pairs->element[i]->type == REDIS_REPLY_STRING &&
+            pairs->element[i + 1]->type == REDIS_REPLY_STRING &&
+            strcmp(pairs->element[i]->str, name) == 0)
+            return pairs->element[i + 1]->str;
+    return "";
+}
+
+static void on_subscription(redisReply *reply, void *arg)
+{
+    struct call *call = arg;
+    if (!reply || reply->type != REDIS_REPLY_ARRAY) {
+        call_unavailable(call);
+        return;
+    }
+    if (reply->elements == 0) {
+        call_not_found(call);
+        return;
+    }
+    call_json(call, 200,
+              subscription_view(call->path_id, field_of(reply, "url"), field_of(reply, "events"),
+                                field_of(reply, "secret")[0] != '\0',
+                                field_of(reply, "created_at"), field_of(reply, "updated_at")));
+}
+
+static void get_authed(struct call *call)
+{
+    if (!admin_with_valid_id(call))
+        return;
+    char key[KEY_LEN];
+    snprintf(key, sizeof key, KEYF_WEBHOOK, call->app->cfg.key_prefix, call->path_id);
+    if (rconn_command(call->app->redis, on_subscription, call, "HGETALL %s", key) != 0)
+        call_unavailable(call);
+}
+
+void webhooks_get(struct call *call)
+{
+    call_authenticate(call, get_authed);
+}
+
+/* ---- DELETE ---- */
+
+static void delete_respond(struct call *call)
+{
+    if (!call_audit_ok(call)) {
+        call_unavailable(call);
+        return;
+    }
+    log_info("webhook subscription %s deleted request_id=%s", call->path_id,
+             call->req->request_id);
+    call_respond(call, 204, NULL, "", 0);
+}
+
+static void on_deleted(redisReply *reply, void *arg)
+{
+    struct call *call = arg;
+    if (!reply || reply->type != REDIS_REPLY_INTEGER) {
+        call_unavailable(call);
+        return;
+    }
+    if (reply->integer == 0) {
+        call_not_found(call);
+        return;
+    }
+    call_audit(call, NULL, "webhook.delete", delete_respond);
+}
+
+static void delete_authed(struct call *call)
+{
+    if (!admin_with_valid_id(call))
+        return;
+    const char *prefix = call->app->cfg.key_prefix, *id = call->path_id;
+    char k_sub[KEY_LEN], k_set[KEY_LEN], k_pend[KEY_LEN], k_log[KEY_LEN], k_dead[KEY_LEN],
+        k_due[KEY_LEN], p_del[KEY_LEN];
+    snprintf(k_sub, sizeof k_sub, KEYF_WEBHOOK, prefix, id);
+    snprintf(k_set, sizeof k_set, KEYF_WEBHOOKS, prefix);
+    snprintf(k_pend, sizeof k_pend, KEYF_WH_PENDING, prefix, id);
+    snprintf(k_log, sizeof k_log, KEYF_WH_LOG, prefix, id);
+    snprintf(k_dead, sizeof k_dead, KEYF_WH_DEAD, prefix, id);
+    snprintf(k_due, sizeof k_due, KEYF_WH_DUE, prefix);
+    snprintf(p_del, sizeof p_del, KEYF_WH_DELIVERY, prefix, "");
+    const char *keys[] = {k_sub, k_set, k_pend, k_log, k_dead, k_due};
+    const char *args[] = {id, p_del};
+    if (script_eval_async(call->app->redis, &script_wh_delete, on_deleted, call, 6, keys, 2, args,
+                          NULL) != 0)
+        call_unavailable(call);
+}
+
+void webhooks_delete(struct call *call)
+{
+    call_authenticate(call, delete_authed);
+}
+
+/* ---- GET .../deliveries ---- */
+
+static struct json_object *ms_time_or_null(const char *ms_text)
+{
+    char *end;
+    long long ms = strtoll(ms_text, &end, 10);
+    if (!ms_text[0] || *end || ms <= 0)
+        return NULL;
+    char text[WEBHOOK_TIME_LEN];
+    webhook_format_ms(ms, text);
+    return json_object_new_string(text);
+}
+
+static struct json_object *string_or_null(const char *s)
+{
+    return s[0] ? json_object_new_string(s) : NULL;
+}
+
+/* A delivery row {id, event_id, event, claim_id, attempts, next_at,
+ * last_status, last_error, last_attempt_at} as JSON. */
+static struct json_object *delivery_view(const redisReply *row, bool with_next)
+{
+    if (row->type != REDIS_REPLY_ARRAY || row->elements != 9)
+        return NULL;
+    const char *v[9];
+    for (size_t i = 0; i < 9; i++)
+        v[i] = row->element[i]->type == REDIS_REPLY_STRING ? row->element[i]->str : "";
+    struct json_object *o = json_object_new_object();
+    json_object_object_add(o, "delivery_id", json_object_new_string(v[0]));
+    json_object_object_add(o, "event_id", json_object_new_string(v[1]));
+    json_object_object_add(o, "event", json_object_new_string(v[2]));
+    json_object_object_add(o, "claim_id", json_object_new_string(v[3]));
+    json_object_object_add(o, "attempts", json_object_new_int(atoi(v[4])));
+    if (with_next)
+        json_object_object_add(o, "next_attempt_at", ms_time_or_null(v[5]));
+    int status = atoi(v[6]);
+    json_object_object_add(o, "last_status_code", status > 0 ? json_object_new_int(status) : NULL);
+    json_object_object_add(o, "last_error", string_or_null(v[7]));
+    json_object_object_add(o, "last_attempt_at", string_or_null(v[8]));
+    return o;
+}
+
+static void on_log(redisReply *reply, void *arg)
+{
+    struct call *call = arg;
+    if (!reply || (reply->type != REDIS_REPLY_ARRAY && reply->type != REDIS_REPLY_INTEGER)) {
+        call_unavailable(call);
+        return;
+    }
+    if (reply->type == REDIS_REPLY_INTEGER || reply->elements != 4) {
+        call_not_found(call);
+        return;
+    }
+    struct json_object *o = json_object_new_object();
+    json_object_object_add(o, "webhook_id", json_object_new_string(call->path_id));
+    struct json_object *attempts = json_object_new_array();
+    const redisReply *log = reply->element[1];
+    for (size_t i = 0; i < log->elements; i++) {
+        struct json_object *entry = log->element[i]->type == REDIS_REPLY_STRING
+                                        ? json_tokener_parse(log->element[i]->str)
+                                        : NULL;
+        if (entry)
+            json_object_array_add(attempts, entry);
+    }
+    json_object_object_add(o, "attempts", attempts);
+    const char *names[] = {"pending", "dead"};
+    for (int part = 0; part < 2; part++) {
+        struct json_object *list = json_object_new_array();
+        const redisReply *rows = reply->element[2 + part];
+        for (size_t i = 0; rows->type == REDIS_REPLY_ARRAY && i < rows->elements; i++) {
+            struct json_object *d = delivery_view(rows->element[i], part == 0);
+            if (d)
+                json_object_array_add(list, d);
+        }
+        json_object_object_add(o, names[part], list);
+    }
+    call_json(call, 200, o);
+}
+
+static void deliveries_authed(struct call *call)
+{
+    if (!admin_with_valid_id(call))
+        return;
+    const char *prefix = call->app->cfg.key_prefix, *id = call->path_id;
+    char k_sub[KEY_LEN], k_log[KEY_LEN], k_pend[KEY_LEN], k_dead[KEY_LEN], p_del[KEY_LEN],
+        limit[16];
+    snprintf(k_sub, sizeof k_sub, KEYF_WEBHOOK, prefix, id);
+    snprintf(k_log, sizeof k_log, KEYF_WH_LOG, prefix, id);
+    snprintf(k_pend, sizeof k_pend, KEYF_WH_PENDING, prefix, id);
+    snprintf(k_dead, sizeof k_dead, KEYF_WH_DEAD, prefix, id);
+    snprintf(p_del, sizeof p_del, KEYF_WH_DELIVERY, prefix, "");
+    snprintf(limit, sizeof limit, "%d", DELIVERIES_LIST_MAX);
+    const char *keys[] = {k_sub, k_log, k_pend, k_dead};
+    const char *args[] = {p_del, limit};
+    if (script_eval_async(call->app->redis, &script_wh_log, on_log, call, 4, keys, 2, args,
+                          NULL) != 0)
+        call_unavailable(call);
+}
+
+void webhooks_deliveries(struct call *call)
+{
+    call_authenticate(call, deliveries_authed);
+}

@@ -1,0 +1,931 @@
+/*
+ * Webhook notifications end to end: a real redis-server, real claimsd
+ * processes and a receiver written here (a small HTTP server on a free port,
+ * in a thread, that records every request and answers 500 or 200 as told).
+ * Subscriptions are admin only and never show their secret; a finalized or
+ * pended claim reaches the subscriptions that want that event, signed with
+ * HMAC-SHA256 over "<t>.<body>", with no PHI in the body; a 500 is retried
+ * and then delivered, a delivery failing max_attempts times is dead and
+ * shown in the log; a due delivery is attempted by a new process after a
+ * restart; two processes on one Redis deliver each event once.
+ */
+#include <arpa/inet.h>
+#include <check.h>
+#include <json-c/json.h>
+#include <netinet/in.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "date.h"
+#include "eob/webhook.h"
+#include "harness/harness.h"
+
+#define ADMIN "webhook-tests-bootstrap-admin-token-0123456789"
+#define SECRET "whsec-test-0123456789abcdefghijklmnopqrstuvwxyz"
+#define MAX_ATTEMPTS 3
+
+static struct test_redis redis;
+static struct test_claimsd server;
+static char cfg_path[512];
+
+static const char *const server_env[] = {"CLAIMSD_BOOTSTRAP_ADMIN_TOKEN=" ADMIN,
+                                         "NO_PROXY=127.0.0.1", "no_proxy=127.0.0.1", NULL};
+
+/* ---- the receiver ---- */
+
+#define MAX_REQUESTS 64
+
+struct received {
+    char path[64];
+    char content_type[64];
+    char event[64];
+    char delivery[160];
+    char signature[160];
+    char *body;
+};
+
+struct receiver {
+    int fd;
+    int port;
+    pthread_t thread;
+    volatile int stop;
+    pthread_mutex_t mu;
+    int fail_first;   /* answer 500 to this many requests, then 200 */
+    bool always_fail; /* answer 500 to everything */
+    int hang_first;   /* keep this many requests waiting 4 s before answering */
+    int n;
+    struct received req[MAX_REQUESTS];
+};
+
+static void header_value(const char *head, const char *name, char *out, size_t size)
+{
+    out[0] = '\0';
+    size_t n = strlen(name);
+    for (const char *line = strstr(head, "\r\n"); line && line[2];
+         line = strstr(line + 2, "\r\n")) {
+        const char *p = line + 2;
+        if (strncasecmp(p, name, n) == 0 && p[n] == ':') {
+            p += n + 1;
+            while (*p == ' ')
+                p++;
+            const char *end = strstr(p, "\r\n");
+            snprintf(out, size, "%.*s", (int)(end ? end - p : (long)strlen(p)), p);
+            return;
+        }
+    }
+}
+
+/* Reads one request (headers, then Content-Length bytes), records it and
+ * answers; one request per connection. */
+static void serve_one(struct receiver *r, int c)
+{
+    struct timeval tv = {3, 0};
+    setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    char buf[16384];
+    size_t len = 0;
+    char *end = NULL;
+    while (!end && len < sizeof buf - 1) {
+        ssize_t got = recv(c, buf + len, sizeof buf - 1 - len, 0);
+        if (got <= 0)
+            return;
+        len += (size_t)got;
+        buf[len] = '\0';
+        end = strstr(buf, "\r\n\r\n");
+    }
+    if (!end)
+        return;
+    *end = '\0';
+    char value[64];
+    header_value(buf, "Content-Length", value, sizeof value);
+    size_t want = (size_t)atol(value), have = len - (size_t)(end + 4 - buf);
+    char *body = malloc(want + 1);
+    memcpy(body, end + 4, have < want ? have : want);
+    while (have < want) {
+        ssize_t got = recv(c, body + have, want - have, 0);
+        if (got <= 0)
+            break;
+        have += (size_t)got;
+    }
+    body[have < want ? have : want] = '\0';
+    int status = 200;
+    bool hang = false;
+    pthread_mutex_lock(&r->mu);
+    if (r->n < MAX_REQUESTS) {
+        struct received *q = &r->req[r->n];
+        sscanf(buf, "POST %63s", q->path);
+        header_value(buf, "Content-Type", q->content_type, sizeof q->content_type);
+        header_value(buf, "X-Claims-Event", q->event, sizeof q->event);
+        header_value(buf, "X-Claims-Delivery", q->delivery, sizeof q->delivery);
+        header_value(buf, "X-Claims-Signature", q->signature, sizeof q->signature);
+        q->body = body;
+        body = NULL;
+        status = r->always_fail || r->n < r->fail_first ? 500 : 200;
+        hang = r->n < r->hang_first;
+        r->n++;
+    }
+    pthread_mutex_unlock(&r->mu);
+    free(body);
+    if (hang)
+        test_sleep_ms(4000);
+    char answer[128];
+    int n = snprintf(answer, sizeof answer,
+                     "HTTP/1.1 %d X\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok", status);
+    if (send(c, answer, (size_t)n, MSG_NOSIGNAL) < 0)
+        return;
+}
+
+static void *receiver_main(void *arg)
+{
+    struct receiver *r = arg;
+    while (!r->stop) {
+        struct pollfd p = {r->fd, POLLIN, 0};
+        if (poll(&p, 1, 50) <= 0)
+            continue;
+        int c = accept(r->fd, NULL, NULL);
+        if (c < 0)
+            continue;
+        serve_one(r, c);
+        close(c);
+    }
+    return NULL;
+}
+
+static void receiver_start(struct receiver *r, int fail_first, bool always_fail)
+{
+    memset(r, 0, sizeof *r);
+    pthread_mutex_init(&r->mu, NULL);
+    r->fail_first = fail_first;
+    r->always_fail = always_fail;
+    r->fd = socket(AF_INET, SOCK_STREAM, 0);
+    int one = 1;
+    setsockopt(r->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t sl = sizeof sin;
+    ck_assert_int_eq(bind(r->fd, (struct sockaddr *)&sin, sizeof sin), 0);
+    ck_assert_int_eq(listen(r->fd, 64), 0);
+    getsockname(r->fd, (struct sockaddr *)&sin, &sl);
+    r->port = ntohs(sin.sin_port);
+    ck_assert_int_eq(pthread_create(&r->thread, NULL, receiver_main, r), 0);
+}
+
+static void receiver_stop(struct receiver *r)
+{
+    r->stop = 1;
+    pthread_join(r->thread, NULL);
+    close(r->fd);
+    for (int i = 0; i < r->n; i++)
+        free(r->req[i].body);
+    pthread_mutex_destroy(&r->mu);
+}
+
+/* How many requests came for path (NULL: any). */
+static int received_count(struct receiver *r, const char *path)
+{
+    pthread_mutex_lock(&r->mu);
+    int n = 0;
+    for (int i = 0; i < r->n; i++)
+        n += !path || strcmp(r->req[i].path, path) == 0;
+    pthread_mutex_unlock(&r->mu);
+    return n;
+}
+
+/* Waits until count requests came for path; fails the test after timeout. */
+static void wait_received(struct receiver *r, const char *path, int count, int timeout_ms)
+{
+    for (int waited = 0; received_count(r, path) < count; waited += 20) {
+        ck_assert_msg(waited < timeout_ms, "the receiver got %d of %d requests for %s",
+                      received_count(r, path), count, path ? path : "any path");
+        test_sleep_ms(20);
+    }
+}
+
+/* The index-th request for path (the receiver is done with it). */
+static const struct received *request_for(struct receiver *r, const char *path, int index)
+{
+    pthread_mutex_lock(&r->mu);
+    const struct received *found = NULL;
+    for (int i = 0, k = 0; i < r->n && !found; i++)
+        if (strcmp(r->req[i].path, path) == 0 && k++ == index)
+            found = &r->req[i];
+    pthread_mutex_unlock(&r->mu);
+    ck_assert_ptr_nonnull(found);
+    return found;
+}
+
+/* ---- claimsd ---- */
+
+static void write_config(const char *dir, int backoff_base_ms)
+{
+    char text[1024];
+    snprintf(text, sizeof text,
+             "{\"seed_dir\": \"%s/sample\", \"webhooks\": {\"backoff_base_ms\": %d,"
+             " \"backoff_max_ms\": %d, \"max_attempts\": %d, \"poll_interval_ms\": 100,"
+             " \"timeout_ms\": 2000, \"connect_timeout_ms\": 1000}}",
+             getenv("CLAIMS_CONFIG_DIR"), backoff_base_ms, backoff_base_ms * 2, MAX_ATTEMPTS);
+    snprintf(cfg_path, sizeof cfg_path, "%s", test_write_file(dir, "webhooks.json", text));
+}
+
+static void start(struct test_claimsd *d, const char *const extra[])
+{
+    const char *args[16] = {"--redis", redis.url, "--config", cfg_path};
+    int n = 4;
+    for (const char *const *a = extra; a && *a; a++)
+        args[n++] = *a;
+    args[n] = NULL;
+    if (test_claimsd_start(d, args, server_env, NULL) != 0) {
+        char *log = test_claimsd_log(d);
+        fprintf(stderr, "claimsd did not start:\n%s\n", log);
+        free(log);
+        exit(2);
+    }
+}
+
+static void stop_cleanly(struct test_claimsd *d)
+{
+    int status = test_claimsd_stop(d, SIGTERM);
+    if (status != 0) {
+        char *log = test_claimsd_log(d);
+        fprintf(stderr, "claimsd exited %d; its log:\n%s\n", status, log);
+        free(log);
+    }
+    ck_assert_int_eq(status, 0);
+    test_remove_tree(d->dir);
+}
+
+static void setup_with(int backoff_base_ms, bool with_server)
+{
+    test_redis_start(&redis);
+    write_config(redis.dir, backoff_base_ms);
+    memset(&server, 0, sizeof server);
+    if (with_server)
+        start(&server, (const char *const[]){"--workers", "2", NULL});
+}
+
+static void setup(void)
+{
+    setup_with(200, true);
+}
+
+/* Redis only: the test runs its own claimsd processes. */
+static void setup_store_only(void)
+{
+    setup_with(2000, false);
+}
+
+static void teardown(void)
+{
+    if (server.pid > 0) {
+        int status = test_claimsd_stop(&server, SIGTERM);
+        if (status != 0) {
+            char *log = test_claimsd_log(&server);
+            fprintf(stderr, "claimsd exited %d at teardown; its log:\n%s\n", status, log);
+            free(log);
+            exit(1);
+        }
+        test_remove_tree(server.dir);
+    }
+    test_redis_stop(&redis);
+    test_remove_tree(redis.dir);
+}
+
+/* ---- API helpers ---- */
+
+static long put_webhook(const struct test_claimsd *d, const char *id, const char *body,
+                        struct test_response *res)
+{
+    char path[128];
+    snprintf(path, sizeof path, "/v1/webhooks/%s", id);
+    test_api(d, "PUT", path, ADMIN, body, NULL, res);
+    return res->status;
+}
+
+/* Subscribes id to events (a JSON list) at path on the receiver. */
+static void subscribe(const struct test_claimsd *d, const char *id, const struct receiver *r,
+                      const char *path, const char *events)
+{
+    char body[512];
+    snprintf(body, sizeof body,
+             "{\"url\": \"http://127.0.0.1:%d%s\", \"events\": %s, \"secret\": \"" SECRET "\"}",
+             r->port, path, events);
+    struct test_response res;
+    long status = put_webhook(d, id, body, &res);
+    ck_assert_msg(status == 201 || status == 200, "%ld %s", status, res.body);
+    test_response_free(&res);
+}
+
+static char *days_ago(int n, char out[16])
+{
+    return date_format(date_add_days(date_today_utc(), -n), out);
+}
+
+/* A pharmacy claim for Ana (approved) or Maria (pended: other insurance
+ * pays first). charge_cents keeps claims from being duplicates. */
+static void submit(const struct test_claimsd *d, bool pends, int charge_cents, char id[64])
+{
+    char fill[16], body[2048];
+    snprintf(body, sizeof body,
+             "{\"type\":\"pharmacy\",\"member_id\":\"%s\",\"patient\":{\"first_name\":\"%s\","
+             "\"last_name\":\"Lopez\",\"birth_date\":\"%s\"},\"pharmacy\":{\"name\":\"Corner Drug "
+             "#12\",\"npi\":\"1245319599\",\"network\":\"in\"},\"ndc\":\"%s\",\"fill_date\":\"%s\","
+             "\"drug_name\":\"Test drug\",\"quantity\":30,\"days_supply\":30,\"charge\":%d.%02d}",
+             pends ? "M1001-01" : "M1001-02", pends ? "Maria" : "Ana",
+             pends ? "1977-03-02" : "2015-06-10", pends ? "00093505698" : "0071-0155-23",
+             days_ago(3, fill), charge_cents / 100, charge_cents % 100);
+    struct test_response res;
+    test_api(d, "POST", "/v1/claims", ADMIN, body, NULL, &res);
+    ck_assert_msg(res.status == 202, "%ld %s", res.status, res.body);
+    snprintf(id, 64, "%s", test_json_str(res.body, "claim_id"));
+    test_response_free(&res);
+}
+
+/* GET .../deliveries; the caller frees. */
+static char *deliveries(const struct test_claimsd *d, const char *id)
+{
+    char path[160];
+    snprintf(path, sizeof path, "/v1/webhooks/%s/deliveries", id);
+    struct test_response res;
+    test_api(d, "GET", path, ADMIN, NULL, NULL, &res);
+    ck_assert_msg(res.status == 200, "%ld %s", res.status, res.body);
+    free(res.headers);
+    return res.body;
+}
+
+/* Polls the delivery log until its newest attempt has this result. */
+static char *wait_log_result(const struct test_claimsd *d, const char *id, const char *result)
+{
+    for (int i = 0; i < 500; i++) {
+        char *log = deliveries(d, id);
+        if (strcmp(test_json_str(log, "attempts.0.result"), result) == 0)
+            return log;
+        free(log);
+        test_sleep_ms(20);
+    }
+    ck_abort_msg("the delivery log of %s never showed %s", id, result);
+    return NULL;
+}
+
+static void create_token(const char *body, char out[80])
+{
+    struct test_response res;
+    test_api(&server, "POST", "/v1/tokens", ADMIN, body, NULL, &res);
+    ck_assert_msg(res.status == 201, "%ld %s", res.status, res.body);
+    snprintf(out, 80, "%s", test_json_str(res.body, "token"));
+    test_response_free(&res);
+}
+
+static long status_of(const char *method, const char *path, const char *token, const char *body)
+{
+    struct test_response res;
+    test_api(&server, method, path, token, body, NULL, &res);
+    long status = res.status;
+    test_response_free(&res);
+    return status;
+}
+
+/* ---- subscriptions ---- */
+
+START_TEST(test_subscription_is_stored_and_its_secret_never_returned)
+{
+    const char *body = "{\"url\": \"https://hooks.example.com/claims?x=1\", \"events\": "
+                       "[\"claim.pended\", \"claim.finalized\"], \"secret\": \"" SECRET "\"}";
+    struct test_response res;
+    ck_assert_int_eq(put_webhook(&server, "billing", body, &res), 201);
+    ck_assert_str_eq(test_json_str(res.body, "id"), "billing");
+    ck_assert_str_eq(test_json_str(res.body, "url"), "https://hooks.example.com/claims?x=1");
+    ck_assert_str_eq(test_json_str(res.body, "events.0"), "claim.finalized");
+    ck_assert_str_eq(test_json_str(res.body, "events.1"), "claim.pended");
+    ck_assert_str_eq(test_json_str(res.body, "secret_set"), "true");
+    ck_assert_ptr_null(strstr(res.body, SECRET));
+    ck_assert_ptr_null(strstr(res.body, "\"secret\""));
+    char created[32];
+    snprintf(created, sizeof created, "%s", test_json_str(res.body, "created_at"));
+    test_response_free(&res);
+
+    test_api(&server, "GET", "/v1/webhooks/billing", ADMIN, NULL, NULL, &res);
+    ck_assert_int_eq(res.status, 200);
+    ck_assert_str_eq(test_json_str(res.body, "secret_set"), "true");
+    ck_assert_str_eq(test_json_str(res.body, "created_at"), created);
+    ck_assert_int_eq(test_json_len(res.body, "events"), 2);
+    ck_assert_ptr_null(strstr(res.body, SECRET));
+    ck_assert_ptr_null(strstr(res.body, "\"secret\""));
+    test_response_free(&res);
+
+    /* A second PUT replaces it: 200, created_at kept. */
+    const char *narrower = "{\"url\": \"http://127.0.0.1:9/x\", \"events\": [\"claim.pended\"],"
+                           " \"secret\": \"" SECRET "-rotated\"}";
+    ck_assert_int_eq(put_webhook(&server, "billing", narrower, &res), 200);
+    ck_assert_str_eq(test_json_str(res.body, "created_at"), created);
+    ck_assert_int_eq(test_json_len(res.body, "events"), 1);
+    ck_assert_str_eq(test_json_str(res.body, "events.0"), "claim.pended");
+    test_response_free(&res);
+
+    char *log = deliveries(&server, "billing");
+    ck_assert_int_eq(test_json_len(log, "attempts"), 0);
+    ck_assert_int_eq(test_json_len(log, "pending"), 0);
+    ck_assert_int_eq(test_json_len(log, "dead"), 0);
+    free(log);
+
+    ck_assert_int_eq(status_of("DELETE", "/v1/webhooks/billing", ADMIN, NULL), 204);
+    ck_assert_int_eq(status_of("GET", "/v1/webhooks/billing", ADMIN, NULL), 404);
+    ck_assert_int_eq(status_of("GET", "/v1/webhooks/billing/deliveries", ADMIN, NULL), 404);
+    ck_assert_int_eq(status_of("DELETE", "/v1/webhooks/billing", ADMIN, NULL), 404);
+    ck_assert_int_eq(status_of("GET", "/v1/webhooks/no-such-hook", ADMIN, NULL), 404);
+}
+END_TEST
+
+/* The first field error of a PUT with body, which must be answered 422. */
+static void assert_refused(const char *body, const char *field, const char *problem)
+{
+    struct test_response res;
+    ck_assert_int_eq(put_webhook(&server, "bad", body, &res), 422);
+    ck_assert_str_eq(test_json_str(res.body, "error.code"), "validation_failed");
+    ck_assert_msg(strcmp(test_json_str(res.body, "error.fields.0.field"), field) == 0,
+                  "field %s in %s", field, res.body);
+    ck_assert_msg(strcmp(test_json_str(res.body, "error.fields.0.problem"), problem) == 0,
+                  "problem %s in %s", problem, res.body);
+    ck_assert_ptr_null(strstr(res.body, "short-secret"));
+    test_response_free(&res);
+}
+
+START_TEST(test_invalid_subscriptions_are_refused_with_the_field_named)
+{
+#define OK_URL "\"url\": \"https://hooks.example.com/x\""
+#define OK_EVENTS "\"events\": [\"claim.finalized\"]"
+#define OK_SECRET "\"secret\": \"" SECRET "\""
+    assert_refused("{" OK_URL ", " OK_EVENTS ", " OK_SECRET ", \"colour\": \"red\"}", "colour",
+                   "is not a known field");
+    assert_refused("{\"url\": \"ftp://hooks.example.com/x\", " OK_EVENTS ", " OK_SECRET "}", "url",
+                   "must be an http or https URL with a host");
+    assert_refused("{\"url\": \"http://\", " OK_EVENTS ", " OK_SECRET "}", "url",
+                   "must be an http or https URL with a host");
+    assert_refused("{\"url\": \"hooks.example.com/x\", " OK_EVENTS ", " OK_SECRET "}", "url",
+                   "must be an http or https URL with a host");
+    assert_refused("{\"url\": 42, " OK_EVENTS ", " OK_SECRET "}", "url",
+                   "must be an http or https URL with a host");
+    assert_refused("{\"url\": \"https://user:pw@hooks.example.com/x\", " OK_EVENTS
+                   ", " OK_SECRET "}",
+                   "url", "must not contain a user name or password");
+    assert_refused("{" OK_URL ", \"events\": [], " OK_SECRET "}", "events",
+                   "must be a non-empty list of claim.finalized, claim.pended");
+    assert_refused("{" OK_URL ", \"events\": \"claim.finalized\", " OK_SECRET "}", "events",
+                   "must be a non-empty list of claim.finalized, claim.pended");
+    assert_refused("{" OK_URL ", \"events\": [\"claim.finalized\", \"claim.paid\"], " OK_SECRET "}",
+                   "events[1]", "must be claim.finalized or claim.pended");
+    assert_refused("{" OK_URL ", \"events\": [\"claim.pended\", \"claim.pended\"], " OK_SECRET "}",
+                   "events[1]", "is listed twice");
+    assert_refused("{" OK_URL ", " OK_EVENTS ", \"secret\": \"short-secret\"}", "secret",
+                   "must be at least 32 characters");
+    assert_refused("{" OK_URL ", " OK_EVENTS ", \"secret\": \"with a space 0123456789abcdefghij\"}",
+                   "secret", "must be printable ASCII without spaces");
+
+    struct test_response res;
+    ck_assert_int_eq(put_webhook(&server, "bad", "{}", &res), 422);
+    ck_assert_int_eq(test_json_len(res.body, "error.fields"), 3);
+    ck_assert_str_eq(test_json_str(res.body, "error.fields.0.field"), "url");
+    ck_assert_str_eq(test_json_str(res.body, "error.fields.0.problem"), "is required");
+    ck_assert_str_eq(test_json_str(res.body, "error.fields.1.field"), "events");
+    ck_assert_str_eq(test_json_str(res.body, "error.fields.2.field"), "secret");
+    test_response_free(&res);
+    ck_assert_int_eq(put_webhook(&server, "bad", "{\"url\": ", &res), 400);
+    ck_assert_str_eq(test_json_str(res.body, "error.code"), "invalid_json");
+    test_response_free(&res);
+    test_api(&server, "PUT", "/v1/webhooks/bad", ADMIN, NULL, NULL, &res);
+    ck_assert_int_eq(res.status, 415);
+    test_response_free(&res);
+    /* Ids are 1..64 of [A-Za-z0-9._-]. */
+    ck_assert_int_eq(status_of("PUT", "/v1/webhooks/bad%20id", ADMIN,
+                               "{" OK_URL ", " OK_EVENTS ", " OK_SECRET "}"),
+                     404);
+    ck_assert_int_eq(status_of("GET", "/v1/webhooks/bad", ADMIN, NULL), 404);
+}
+END_TEST
+
+START_TEST(test_only_admins_manage_webhooks)
+{
+    char staff[80], member[80], provider[80];
+    create_token("{\"role\":\"staff\"}", staff);
+    create_token("{\"role\":\"member\",\"member_id\":\"M1001\"}", member);
+    create_token("{\"role\":\"provider\",\"npi\":\"1245319599\"}", provider);
+    const char *body = "{" OK_URL ", " OK_EVENTS ", " OK_SECRET "}";
+    struct test_response res;
+    ck_assert_int_eq(put_webhook(&server, "ops", body, &res), 201);
+    test_response_free(&res);
+    const char *tokens[] = {staff, member, provider};
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(status_of("PUT", "/v1/webhooks/ops", tokens[i], body), 403);
+        ck_assert_int_eq(status_of("GET", "/v1/webhooks/ops", tokens[i], NULL), 403);
+        ck_assert_int_eq(status_of("DELETE", "/v1/webhooks/ops", tokens[i], NULL), 403);
+        ck_assert_int_eq(status_of("GET", "/v1/webhooks/ops/deliveries", tokens[i], NULL), 403);
+    }
+    ck_assert_int_eq(status_of("PUT", "/v1/webhooks/ops", NULL, body), 401);
+    ck_assert_int_eq(status_of("GET", "/v1/webhooks/ops", NULL, NULL), 401);
+    ck_assert_int_eq(status_of("DELETE", "/v1/webhooks/ops", NULL, NULL), 401);
+    ck_assert_int_eq(status_of("GET", "/v1/webhooks/ops/deliveries", "not-a-token", NULL), 401);
+    ck_assert_int_eq(status_of("POST", "/v1/webhooks/ops", ADMIN, body), 405);
+    /* Still there, unchanged by the refused calls. */
+    ck_assert_int_eq(status_of("GET", "/v1/webhooks/ops", ADMIN, NULL), 200);
+    ck_assert_int_eq(status_of("DELETE", "/v1/webhooks/ops", ADMIN, NULL), 204);
+}
+END_TEST
+
+/* ---- deliveries ---- */
+
+/* HMAC-SHA256(secret, "<t>.<body>") in hex, computed here independently. */
+static void expected_signature(const char *t, const char *body, char hex[65])
+{
+    size_t tlen = strlen(t), blen = strlen(body);
+    char *signed_text = malloc(tlen + 1 + blen + 1);
+    snprintf(signed_text, tlen + 1 + blen + 1, "%s.%s", t, body);
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int mac_len = 0;
+    HMAC(EVP_sha256(), SECRET, (int)strlen(SECRET), (const unsigned char *)signed_text,
+         tlen + 1 + blen, mac, &mac_len);
+    free(signed_text);
+    ck_assert_uint_eq(mac_len, 32);
+    for (unsigned i = 0; i < mac_len; i++)
+        snprintf(hex + 2 * i, 3, "%02x", mac[i]);
+}
+
+START_TEST(test_finalized_claim_is_posted_signed_and_without_phi)
+{
+    struct receiver r;
+    receiver_start(&r, 0, false);
+    subscribe(&server, "signed", &r, "/signed", "[\"claim.finalized\"]");
+    char id[64];
+    submit(&server, false, 4217, id);
+    wait_received(&r, "/signed", 1, 10000);
+    const struct received *q = request_for(&r, "/signed", 0);
+
+    ck_assert_str_eq(q->content_type, "application/json");
+    ck_assert_str_eq(q->event, "claim.finalized");
+    /* The signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>. */
+    char t[32], v1[80];
+    ck_assert_int_eq(sscanf(q->signature, "t=%31[0-9],v1=%79s", t, v1), 2);
+    char want[65];
+    expected_signature(t, q->body, want);
+    ck_assert_str_eq(v1, want);
+    long long age = (long long)time(NULL) - atoll(t);
+    ck_assert_msg(age >= 0 && age < 60, "signature time %s is %lld s old", t, age);
+    /* A different body or secret does not verify. */
+    char other[65];
+    expected_signature(t, "{}", other);
+    ck_assert_str_ne(v1, other);
+
+    /* The body: exactly the documented keys; no PHI. */
+    struct json_object *body = json_tokener_parse(q->body);
+    ck_assert_ptr_nonnull(body);
+    const char *keys[] = {"event_id", "event", "claim_id", "status", "occurred_at"};
+    ck_assert_int_eq(json_object_object_length(body), 5);
+    for (int i = 0; i < 5; i++)
+        ck_assert_msg(json_object_object_get_ex(body, keys[i], NULL), "no %s", keys[i]);
+    json_object_put(body);
+    ck_assert_str_eq(test_json_str(q->body, "event"), "claim.finalized");
+    ck_assert_str_eq(test_json_str(q->body, "claim_id"), id);
+    ck_assert_str_eq(test_json_str(q->body, "status"), "approved");
+    ck_assert_int_eq(strlen(test_json_str(q->body, "occurred_at")), 24);
+    char event_id[64];
+    snprintf(event_id, sizeof event_id, "%s", test_json_str(q->body, "event_id"));
+    ck_assert(strchr(event_id, '-') != NULL);
+    const char *phi[] = {"M1001", "Ana", "Lopez", "2015-06-10", "42.17", "7.17", "35.00",
+                         "0071", "1245319599", "Corner Drug", "Test drug"};
+    for (size_t i = 0; i < sizeof phi / sizeof *phi; i++)
+        ck_assert_msg(!strstr(q->body, phi[i]), "the body carries %s: %s", phi[i], q->body);
+    /* The delivery id names the event and the subscription. */
+    char want_delivery[160];
+    snprintf(want_delivery, sizeof want_delivery, "%s.signed", event_id);
+    ck_assert_str_eq(q->delivery, want_delivery);
+
+    char *log = wait_log_result(&server, "signed", "delivered");
+    ck_assert_int_eq(test_json_len(log, "attempts"), 1);
+    ck_assert_str_eq(test_json_str(log, "attempts.0.delivery_id"), want_delivery);
+    ck_assert_str_eq(test_json_str(log, "attempts.0.event_id"), event_id);
+    ck_assert_str_eq(test_json_str(log, "attempts.0.claim_id"), id);
+    ck_assert_str_eq(test_json_str(log, "attempts.0.attempt"), "1");
+    ck_assert_str_eq(test_json_str(log, "attempts.0.status_code"), "200");
+    ck_assert_int_eq(test_json_len(log, "pending"), 0);
+    free(log);
+    ck_assert_int_eq(status_of("DELETE", "/v1/webhooks/signed", ADMIN, NULL), 204);
+    receiver_stop(&r);
+}
+END_TEST
+
+START_TEST(test_delivery_answered_500_is_retried_and_then_delivered)
+{
+    struct receiver r;
+    receiver_start(&r, 1, false);
+    subscribe(&server, "retry", &r, "/retry", "[\"claim.finalized\"]");
+    char id[64];
+    submit(&server, false, 1234, id);
+    wait_received(&r, "/retry", 2, 10000);
+    const struct received *first = request_for(&r, "/retry", 0);
+    const struct received *second = request_for(&r, "/retry", 1);
+    /* The same delivery, the same bytes, a fresh valid signature. */
+    ck_assert_str_eq(first->delivery, second->delivery);
+    ck_assert_str_eq(first->body, second->body);
+    char t[32], v1[80], want[65];
+    ck_assert_int_eq(sscanf(second->signature, "t=%31[0-9],v1=%79s", t, v1), 2);
+    expected_signature(t, second->body, want);
+    ck_assert_str_eq(v1, want);
+
+    char *log = wait_log_result(&server, "retry", "delivered");
+    ck_assert_int_eq(test_json_len(log, "attempts"), 2);
+    /* Newest first. */
+    ck_assert_str_eq(test_json_str(log, "attempts.0.attempt"), "2");
+    ck_assert_str_eq(test_json_str(log, "attempts.0.status_code"), "200");
+    ck_assert_str_eq(test_json_str(log, "attempts.0.next_attempt_at"), "");
+    ck_assert_str_eq(test_json_str(log, "attempts.1.attempt"), "1");
+    ck_assert_str_eq(test_json_str(log, "attempts.1.status_code"), "500");
+    ck_assert_str_eq(test_json_str(log, "attempts.1.result"), "retry");
+    ck_assert_str_eq(test_json_str(log, "attempts.1.claim_id"), id);
+    ck_assert_int_eq(strlen(test_json_str(log, "attempts.1.next_attempt_at")), 24);
+    ck_assert_int_eq(test_json_len(log, "pending"), 0);
+    ck_assert_int_eq(test_json_len(log, "dead"), 0);
+    free(log);
+    /* Delivered is final: nothing more arrives. */
+    test_sleep_ms(800);
+    ck_assert_int_eq(received_count(&r, "/retry"), 2);
+    ck_assert_int_eq(status_of("DELETE", "/v1/webhooks/retry", ADMIN, NULL), 204);
+    receiver_stop(&r);
+}
+END_TEST
+
+START_TEST(test_each_subscription_gets_only_the_events_it_asked_for)
+{
+    struct receiver r;
+    receiver_start(&r, 0, false);
+    subscribe(&server, "finals", &r, "/finals", "[\"claim.finalized\"]");
+    subscribe(&server, "pends", &r, "/pends", "[\"claim.pended\"]");
+    subscribe(&server, "both", &r, "/both", "[\"claim.finalized\", \"claim.pended\"]");
+    char approved[64], pended[64];
+    submit(&server, false, 2001, approved);
+    submit(&server, true, 1200, pended);
+    wait_received(&r, "/finals", 1, 10000);
+    wait_received(&r, "/pends", 1, 10000);
+    wait_received(&r, "/both", 2, 10000);
+    test_sleep_ms(800); /* and nothing else comes */
+    ck_assert_int_eq(received_count(&r, "/finals"), 1);
+    ck_assert_int_eq(received_count(&r, "/pends"), 1);
+    ck_assert_int_eq(received_count(&r, "/both"), 2);
+    const struct received *f = request_for(&r, "/finals", 0), *p = request_for(&r, "/pends", 0);
+    ck_assert_str_eq(f->event, "claim.finalized");
+    ck_assert_str_eq(test_json_str(f->body, "claim_id"), approved);
+    ck_assert_str_eq(p->event, "claim.pended");
+    ck_assert_str_eq(test_json_str(p->body, "claim_id"), pended);
+    ck_assert_str_eq(test_json_str(p->body, "status"), "pended");
+    ck_assert_ptr_null(strstr(p->body, "Maria"));
+    ck_assert_ptr_null(strstr(p->body, "M1001"));
+    const char *ids[] = {"finals", "pends", "both"};
+    for (int i = 0; i < 3; i++) {
+        char path[64];
+        snprintf(path, sizeof path, "/v1/webhooks/%s", ids[i]);
+        ck_assert_int_eq(status_of("DELETE", path, ADMIN, NULL), 204);
+    }
+    receiver_stop(&r);
+}
+END_TEST
+
+START_TEST(test_delivery_failing_max_attempts_times_is_dead_and_shown)
+{
+    struct receiver r;
+    receiver_start(&r, 0, true);
+    subscribe(&server, "broken", &r, "/broken", "[\"claim.finalized\"]");
+    char id[64];
+    submit(&server, false, 3003, id);
+    wait_received(&r, "/broken", MAX_ATTEMPTS, 15000);
+    char *log = wait_log_result(&server, "broken", "dead");
+    ck_assert_int_eq(test_json_len(log, "attempts"), MAX_ATTEMPTS);
+    ck_assert_str_eq(test_json_str(log, "attempts.0.attempt"), "3");
+    ck_assert_str_eq(test_json_str(log, "attempts.0.status_code"), "500");
+    ck_assert_str_eq(test_json_str(log, "attempts.0.next_attempt_at"), "");
+    ck_assert_str_eq(test_json_str(log, "attempts.1.result"), "retry");
+    ck_assert_int_eq(test_json_len(log, "pending"), 0);
+    ck_assert_int_eq(test_json_len(log, "dead"), 1);
+    ck_assert_str_eq(test_json_str(log, "dead.0.claim_id"), id);
+    ck_assert_str_eq(test_json_str(log, "dead.0.attempts"), "3");
+    ck_assert_str_eq(test_json_str(log, "dead.0.last_status_code"), "500");
+    ck_assert_str_eq(test_json_str(log, "dead.0.delivery_id"),
+                     test_json_str(log, "attempts.0.delivery_id"));
+    free(log);
+    test_sleep_ms(1000); /* dead is final */
+    ck_assert_int_eq(received_count(&r, "/broken"), MAX_ATTEMPTS);
+    receiver_stop(&r);
+
+    /* Nobody listening: a network error, also retried and logged. */
+    subscribe(&server, "nobody", &r, "/gone", "[\"claim.finalized\"]");
+    submit(&server, false, 3004, id);
+    log = wait_log_result(&server, "nobody", "retry");
+    ck_assert_str_eq(test_json_str(log, "attempts.0.status_code"), "");
+    ck_assert_str_eq(test_json_str(log, "attempts.0.error"), "Couldn't connect to server");
+    ck_assert_int_eq(test_json_len(log, "pending"), 1);
+    ck_assert_str_eq(test_json_str(log, "pending.0.claim_id"), id);
+    ck_assert_int_eq(strlen(test_json_str(log, "pending.0.next_attempt_at")), 24);
+    free(log);
+    /* Deleting the subscription drops its undelivered deliveries. */
+    ck_assert_int_eq(status_of("DELETE", "/v1/webhooks/nobody", ADMIN, NULL), 204);
+    ck_assert_int_eq(status_of("DELETE", "/v1/webhooks/broken", ADMIN, NULL), 204);
+}
+END_TEST
+
+/* ---- restarts and several processes ---- */
+
+START_TEST(test_due_delivery_is_attempted_by_a_new_process_after_a_restart)
+{
+    struct receiver r;
+    receiver_start(&r, 1, false);
+    struct test_claimsd first = {0};
+    start(&first, (const char *const[]){"--workers", "2", NULL});
+    subscribe(&first, "durable", &r, "/durable", "[\"claim.finalized\"]");
+    char id[64];
+    submit(&first, false, 5005, id);
+    wait_received(&r, "/durable", 1, 10000);
+    char *log = wait_log_result(&first, "durable", "retry");
+    free(log);
+    /* The retry is due 2 s later; this process stops before that. */
+    stop_cleanly(&first);
+    ck_assert_int_eq(received_count(&r, "/durable"), 1);
+
+    struct test_claimsd second = {0};
+    start(&second, (const char *const[]){"--workers", "0", NULL});
+    wait_received(&r, "/durable", 2, 10000);
+    ck_assert_str_eq(request_for(&r, "/durable", 1)->delivery,
+                     request_for(&r, "/durable", 0)->delivery);
+    log = wait_log_result(&second, "durable", "delivered");
+    ck_assert_str_eq(test_json_str(log, "attempts.0.attempt"), "2");
+    ck_assert_str_eq(test_json_str(log, "attempts.0.claim_id"), id);
+    free(log);
+    stop_cleanly(&second);
+    receiver_stop(&r);
+}
+END_TEST
+
+START_TEST(test_attempt_abandoned_at_stop_is_made_again_by_another_process)
+{
+    struct receiver r;
+    receiver_start(&r, 0, false);
+    r.hang_first = 1;
+    struct test_claimsd first = {0};
+    start(&first, (const char *const[]){"--workers", "2", NULL});
+    subscribe(&first, "abandoned", &r, "/abandoned", "[\"claim.finalized\"]");
+    char id[64];
+    submit(&first, false, 6006, id);
+    wait_received(&r, "/abandoned", 1, 10000);
+    /* The request is in flight (the receiver has not answered): stop now. */
+    int status = test_claimsd_stop(&first, SIGTERM);
+    char *text = test_claimsd_log(&first);
+    ck_assert_msg(strstr(text, "1 requests in flight abandoned"), "%s", text);
+    free(text);
+    ck_assert_int_eq(status, 0);
+    test_remove_tree(first.dir);
+
+    struct test_claimsd second = {0};
+    start(&second, (const char *const[]){"--workers", "0", NULL});
+    /* Due again once the lease ends (2 s timeout + 2 × 2 s Redis + 1 s). */
+    wait_received(&r, "/abandoned", 2, 15000);
+    ck_assert_str_eq(request_for(&r, "/abandoned", 1)->delivery,
+                     request_for(&r, "/abandoned", 0)->delivery);
+    ck_assert_str_eq(request_for(&r, "/abandoned", 1)->body,
+                     request_for(&r, "/abandoned", 0)->body);
+    char *log = wait_log_result(&second, "abandoned", "delivered");
+    ck_assert_int_eq(test_json_len(log, "attempts"), 1);
+    ck_assert_str_eq(test_json_str(log, "attempts.0.claim_id"), id);
+    free(log);
+    stop_cleanly(&second);
+    receiver_stop(&r);
+}
+END_TEST
+
+START_TEST(test_two_processes_deliver_each_event_once)
+{
+    struct receiver r;
+    receiver_start(&r, 0, false);
+    struct test_claimsd a = {0}, b = {0};
+    start(&a, (const char *const[]){"--workers", "2", NULL});
+    start(&b, (const char *const[]){"--role", "intake", NULL});
+    subscribe(&a, "once", &r, "/once", "[\"claim.finalized\", \"claim.pended\"]");
+    enum { N = 12 };
+    char ids[N][64];
+    for (int i = 0; i < N; i++)
+        submit(i % 2 ? &a : &b, i % 3 == 0, 100 + i, ids[i]);
+    wait_received(&r, "/once", N, 20000);
+    test_sleep_ms(1500);
+    ck_assert_int_eq(received_count(&r, "/once"), N);
+    for (int i = 0; i < N; i++) {
+        int seen = 0;
+        for (int k = 0; k < N; k++)
+            seen += strcmp(test_json_str(request_for(&r, "/once", k)->body, "claim_id"),
+                           ids[i]) == 0;
+        ck_assert_msg(seen == 1, "claim %d notified %d times", i, seen);
+    }
+    stop_cleanly(&b);
+    stop_cleanly(&a);
+    receiver_stop(&r);
+}
+END_TEST
+
+/* ---- the pure parts (eob/webhook.c) ---- */
+
+START_TEST(test_backoff_doubles_from_the_base_up_to_the_maximum)
+{
+    const int64_t want[] = {1000, 2000, 4000, 8000, 16000, 32000, 64000, 128000, 256000, 300000,
+                            300000};
+    for (int attempt = 1; attempt <= 11; attempt++)
+        ck_assert_int_eq(webhook_backoff_ms(attempt, 1000, 300000), want[attempt - 1]);
+    ck_assert_int_eq(webhook_backoff_ms(60, 1000, 300000), 300000);
+    ck_assert_int_eq(webhook_backoff_ms(1, 5000, 2000), 2000);
+}
+END_TEST
+
+START_TEST(test_body_is_the_five_documented_keys_in_order)
+{
+    char *body = webhook_body("1795430874507-0", "claim.finalized",
+                              "7b31ad4a-f4ea-4976-b740-b7ec915213b1", "approved");
+    ck_assert_str_eq(body, "{\"event_id\":\"1795430874507-0\",\"event\":\"claim.finalized\","
+                           "\"claim_id\":\"7b31ad4a-f4ea-4976-b740-b7ec915213b1\",\"status\":"
+                           "\"approved\",\"occurred_at\":\"2026-11-23T10:47:54.507Z\"}");
+    free(body);
+    ck_assert_int_eq(webhook_event_time_ms("1795430874507-12"), 1795430874507LL);
+    ck_assert_int_eq(webhook_event_time_ms("x-1"), -1);
+}
+END_TEST
+
+START_TEST(test_signature_is_hmac_sha256_over_time_dot_body)
+{
+    const char *body = "{\"event_id\":\"1-0\"}";
+    char sig[WEBHOOK_SIGNATURE_LEN], want[65], header[WEBHOOK_SIGNATURE_LEN];
+    ck_assert_int_eq(webhook_signature(SECRET, 1795430875, body, strlen(body), sig), 0);
+    expected_signature("1795430875", body, want);
+    snprintf(header, sizeof header, "t=1795430875,v1=%s", want);
+    ck_assert_str_eq(sig, header);
+}
+END_TEST
+
+START_TEST(test_subscription_fields_are_checked)
+{
+    ck_assert_ptr_null(webhook_url_problem("https://hooks.example.com/a?b=c"));
+    ck_assert_ptr_null(webhook_url_problem("http://127.0.0.1:8080/x"));
+    ck_assert_ptr_null(webhook_url_problem("http://[::1]:8080/x"));
+    ck_assert_ptr_nonnull(webhook_url_problem(""));
+    ck_assert_ptr_nonnull(webhook_url_problem("HTTPS://hooks.example.com/"));
+    ck_assert_ptr_nonnull(webhook_url_problem("file:///etc/passwd"));
+    ck_assert_ptr_nonnull(webhook_url_problem("https://"));
+    ck_assert_ptr_nonnull(webhook_url_problem("https://a b/"));
+    ck_assert_ptr_nonnull(webhook_url_problem("https://hooks.example.com/\r\nX: y"));
+    ck_assert_ptr_nonnull(webhook_url_problem("https://u@hooks.example.com/"));
+    ck_assert_ptr_null(webhook_secret_problem(SECRET));
+    ck_assert_ptr_nonnull(webhook_secret_problem("0123456789abcdef0123456789abcde"));
+    ck_assert(webhook_id_valid("billing.v2_a-1"));
+    ck_assert(!webhook_id_valid(""));
+    ck_assert(!webhook_id_valid("a/b"));
+    ck_assert(webhook_event_known("claim.pended"));
+    ck_assert(!webhook_event_known("claim.paid"));
+}
+END_TEST
+
+static Suite *webhooks_suite(void)
+{
+    Suite *s = suite_create("webhooks");
+    TCase *pure = tcase_create("pure");
+    tcase_add_test(pure, test_backoff_doubles_from_the_base_up_to_the_maximum);
+    tcase_add_test(pure, test_body_is_the_five_documented_keys_in_order);
+    tcase_add_test(pure, test_signature_is_hmac_sha256_over_time_dot_body);
+    tcase_add_test(pure, test_subscription_fields_are_checked);
+    suite_add_tcase(s, pure);
+    TCase *tc = tcase_create("subscriptions_and_deliveries");
+    tcase_add_unchecked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_subscription_is_stored_and_its_secret_never_returned);
+    tcase_add_test(tc, test_invalid_subscriptions_are_refused_with_the_field_named);
+    tcase_add_test(tc, test_only_admins_manage_webhooks);
+    tcase_add_test(tc, test_finalized_claim_is_posted_signed_and_without_phi);
+    tcase_add_test(tc, test_delivery_answered_500_is_retried_and_then_delivered);
+    tcase_add_test(tc, test_each_subscription_gets_only_the_events_it_asked_for);
+    tcase_add_test(tc, test_delivery_failing_max_attempts_times_is_dead_and_shown);
+    suite_add_tcase(s, tc);
+    TCase *processes = tcase_create("processes");
+    tcase_add_checked_fixture(processes, setup_store_only, teardown);
+    tcase_set_timeout(processes, 90);
+    tcase_add_test(processes, test_due_delivery_is_attempted_by_a_new_process_after_a_restart);
+    tcase_add_test(processes, test_attempt_abandoned_at_stop_is_made_again_by_another_process);
+    tcase_add_test(processes, test_two_processes_deliver_each_event_once);
+    suite_add_tcase(s, processes);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(webhooks_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
