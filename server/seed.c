@@ -65,12 +65,21 @@ static char **list_json(const char *dir, int *n)
     return names;
 }
 
+/* A member's file is named by the member id, which logs never carry: a
+ * member file is named by its folder only (validate it with PUT
+ * /v1/members/{id} to see which). */
 static void report(const char *path, const struct intake_field_errors *errs, const char *reason)
 {
-    if (errs && errs->count > 0)
-        log_error("seed %s: %s: %s", path, errs->items[0].field, errs->items[0].problem);
+    char shown[1200];
+    const char *members = strstr(path, "/members/");
+    if (members)
+        snprintf(shown, sizeof shown, "%.*s/members/(a member file)", (int)(members - path), path);
     else
-        log_error("seed %s: %s", path, reason ? reason : "cannot be read");
+        snprintf(shown, sizeof shown, "%s", path);
+    if (errs && errs->count > 0)
+        log_error("seed %s: %s: %s", shown, errs->items[0].field, errs->items[0].problem);
+    else
+        log_error("seed %s: %s", shown, reason ? reason : "cannot be read");
 }
 
 static bool stored(redisReply *r)
@@ -142,7 +151,7 @@ static int load_one(redisContext *c, const char *prefix, enum kind kind, const c
         rc = -1;
     json_object_put(json);
     if (rc != 0)
-        log_error("seed %s: Redis refused the write", path);
+        report(path, NULL, "Redis refused the write");
     return rc;
 }
 
