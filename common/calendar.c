@@ -1,8 +1,11 @@
 #include "calendar.h"
 
 #include <json-c/json.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+
+static void prepare(struct holiday_calendar *cal);
 
 static void add_fixed(struct holiday_calendar *cal, const char *name, int month, int day,
                       int from_year)
@@ -43,6 +46,7 @@ void calendar_us_federal(struct holiday_calendar *cal)
     add_fixed(cal, "Veterans Day", 11, 11, 0);
     add_nth(cal, "Thanksgiving Day", 11, 3, 4);
     add_fixed(cal, "Christmas Day", 12, 25, 0);
+    prepare(cal);
 }
 
 bool calendar_rule_date(const struct holiday_rule *r, int year, date_t *out)
@@ -76,9 +80,33 @@ bool calendar_rule_date(const struct holiday_rule *r, int year, date_t *out)
     return true;
 }
 
+static int cmp_day(const void *a, const void *b)
+{
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Fills the table of observed holidays of the cached years. */
+static void prepare(struct holiday_calendar *cal)
+{
+    cal->n_cached = 0;
+    for (int y = CALENDAR_CACHE_FIRST_YEAR; y <= CALENDAR_CACHE_LAST_YEAR; y++)
+        for (int i = 0; i < cal->n_rules; i++) {
+            date_t h;
+            if (calendar_rule_date(&cal->rules[i], y, &h))
+                cal->cached[cal->n_cached++] = h.days;
+        }
+    qsort(cal->cached, (size_t)cal->n_cached, sizeof *cal->cached, cmp_day);
+}
+
 bool calendar_is_holiday(const struct holiday_calendar *cal, date_t d)
 {
     int year = date_year(d);
+    /* Inside the cached years (an observed date may sit in the year before:
+     * 31 December for a Saturday New Year's Day). */
+    if (year > CALENDAR_CACHE_FIRST_YEAR && year < CALENDAR_CACHE_LAST_YEAR)
+        return bsearch(&d.days, cal->cached, (size_t)cal->n_cached, sizeof *cal->cached,
+                       cmp_day) != NULL;
     for (int i = 0; i < cal->n_rules; i++) {
         /* An observed date can fall in the neighbouring year (1 January on a
          * Saturday is observed on 31 December). */
@@ -230,6 +258,7 @@ int calendar_load_file(struct holiday_calendar *cal, const char *path, char err[
         if (parse_rule(json_object_array_get_idx(list, i), &cal->rules[i], (int)i, path, err))
             goto out;
     cal->n_rules = (int)n;
+    prepare(cal);
     rc = 0;
 out:
     json_object_put(root);

@@ -10,6 +10,7 @@
 #define CLAIMS_CALENDAR_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "date.h"
 
@@ -29,9 +30,18 @@ struct holiday_rule {
     int from_year; /* first year the holiday exists (Juneteenth: 2021); 0 = always */
 };
 
+/* Observed holidays are computed once for these years and looked up by
+ * binary search; dates outside fall back to the rules. */
+#define CALENDAR_CACHE_FIRST_YEAR 1990
+#define CALENDAR_CACHE_LAST_YEAR 2100
+#define CALENDAR_CACHE_MAX \
+    (CALENDAR_MAX_RULES * (CALENDAR_CACHE_LAST_YEAR - CALENDAR_CACHE_FIRST_YEAR + 1))
+
 struct holiday_calendar {
     struct holiday_rule rules[CALENDAR_MAX_RULES];
     int n_rules;
+    int32_t cached[CALENDAR_CACHE_MAX]; /* sorted day numbers */
+    int n_cached;
 };
 
 /* The eleven U.S. federal holidays (5 U.S.C. 6103) with their observed dates. */

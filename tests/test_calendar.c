@@ -104,6 +104,27 @@ static int load_text(const char *json, struct holiday_calendar *cal, char err[CA
     return rc;
 }
 
+START_TEST(test_cached_holidays_equal_the_rules_at_the_cache_edges)
+{
+    /* 1989..1991 and 2099..2101 straddle the cached years; every day must
+     * be classified as the rules say. */
+    const char *ranges[][2] = {{"1988-12-01", "1992-01-31"}, {"2098-12-01", "2101-01-31"}};
+    for (int r = 0; r < 2; r++)
+        for (date_t d = D(ranges[r][0]); date_cmp(d, D(ranges[r][1])) <= 0; d = date_add_days(d, 1)) {
+            bool by_rules = false;
+            for (int i = 0; i < us.n_rules; i++)
+                for (int y = date_year(d) - 1; y <= date_year(d) + 1; y++) {
+                    date_t h;
+                    if (calendar_rule_date(&us.rules[i], y, &h) && date_eq(h, d))
+                        by_rules = true;
+                }
+            ck_assert_msg(calendar_is_holiday(&us, d) == by_rules, "%s", F(d));
+        }
+    ck_assert(!calendar_is_holiday(&us, D("1990-12-31"))); /* 1 Jan 1991 was a Tuesday */
+    ck_assert(calendar_is_holiday(&us, D("2099-12-25")));
+}
+END_TEST
+
 START_TEST(test_holiday_file_errors_name_the_entry)
 {
     struct holiday_calendar cal;
@@ -133,6 +154,7 @@ int main(void)
     tcase_add_test(tc, test_target_is_tenth_business_day_after_receipt);
     tcase_add_test(tc, test_holiday_file_in_config_equals_built_in_rules);
     tcase_add_test(tc, test_holiday_file_errors_name_the_entry);
+    tcase_add_test(tc, test_cached_holidays_equal_the_rules_at_the_cache_edges);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
