@@ -438,8 +438,9 @@ static struct json_object *json_at(struct json_object *root, const char *path)
 
 const char *test_json_str(const char *json, const char *path)
 {
-    static char slots[8][1024];
-    static int slot;
+    /* Per thread: tests call this from several threads at once. */
+    static _Thread_local char slots[8][1024];
+    static _Thread_local int slot;
     slot = (slot + 1) % 8;
     slots[slot][0] = '\0';
     struct json_object *root = json ? json_tokener_parse(json) : NULL;

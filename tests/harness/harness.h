@@ -93,8 +93,8 @@ void test_api(const struct test_claimsd *d, const char *method, const char *path
               const char *token, const char *body, const char *extra_header,
               struct test_response *res);
 /* A string at a dotted path in a JSON text ("error.fields.0.field"); a
- * static buffer per call slot, "" when absent. Numbers come as their text.
- * Not thread-safe: call it from one thread. */
+ * buffer of 8 rotating slots per thread, "" when absent. Numbers come as
+ * their text. */
 const char *test_json_str(const char *json, const char *path);
 /* Number of elements of the array at path, -1 when absent. */
 int test_json_len(const char *json, const char *path);
