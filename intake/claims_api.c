@@ -435,6 +435,22 @@ static void fetch_claim(struct call *call, rconn_reply_cb cb)
         call_unavailable(call);
 }
 
+/* The claim fetched for this caller: answers 503 when Redis did not, 404
+ * when the claim does not exist or is another party's, and returns false
+ * then; true when the caller may go on with it. */
+static bool claim_reply_readable(struct call *call, const redisReply *reply)
+{
+    if (!reply || reply->type != REDIS_REPLY_ARRAY) {
+        call_unavailable(call);
+        return false;
+    }
+    if (reply->elements == 0 || !may_read_claim(&call->who, reply)) {
+        call_not_found(call);
+        return false;
+    }
+    return true;
+}
+
 static void add_parsed(struct json_object *obj, const char *key, const char *json_text)
 {
     if (!json_text || !json_text[0])
@@ -500,14 +516,8 @@ static void read_audited(struct call *call)
 static void on_claim_for_read(redisReply *reply, void *arg)
 {
     struct call *call = arg;
-    if (!reply || reply->type != REDIS_REPLY_ARRAY) {
-        call_unavailable(call);
+    if (!claim_reply_readable(call, reply))
         return;
-    }
-    if (reply->elements == 0 || !may_read_claim(&call->who, reply)) {
-        call_not_found(call);
-        return;
-    }
     struct read_state *rs = calloc(1, sizeof *rs);
     if (!rs || !(rs->view = claim_view(reply))) {
         free(rs);
@@ -895,14 +905,8 @@ static void on_claim_for_supply(redisReply *reply, void *arg)
 {
     struct call *call = arg;
     struct supply_state *ss = call->state;
-    if (!reply || reply->type != REDIS_REPLY_ARRAY) {
-        call_unavailable(call);
+    if (!claim_reply_readable(call, reply))
         return;
-    }
-    if (reply->elements == 0 || !may_read_claim(&call->who, reply)) {
-        call_not_found(call);
-        return;
-    }
     const char *status = field(reply, "status");
     if (!status || strcmp(status, "pended") != 0) {
         call_error(call, 409, "not_pended", "only a pended claim takes more information");
@@ -1106,14 +1110,8 @@ static void on_claim_for_eob(redisReply *reply, void *arg)
 {
     struct call *call = arg;
     struct eob_state *es = call->state;
-    if (!reply || reply->type != REDIS_REPLY_ARRAY) {
-        call_unavailable(call);
+    if (!claim_reply_readable(call, reply))
         return;
-    }
-    if (reply->elements == 0 || !may_read_claim(&call->who, reply)) {
-        call_not_found(call);
-        return;
-    }
     const char *latest = field(reply, "eob_version");
     if (!latest) {
         call_error(call, 404, "no_eob", "this claim has no Explanation of Benefits yet: it is not final");
