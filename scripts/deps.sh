@@ -2,7 +2,7 @@
 # Checks that the build's (and the tests') Debian packages are present. As root, installs the
 # missing ones with apt-get; otherwise prints the exact command and fails.
 set -eu
-PACKAGES="libevent-dev libjson-c-dev libhiredis-dev libcurl4-openssl-dev libssl-dev uuid-dev check redis-server pkg-config faketime"
+PACKAGES="libevent-dev libjson-c-dev libhiredis-dev libcurl4-openssl-dev libssl-dev uuid-dev zlib1g-dev check redis-server pkg-config faketime"
 
 missing=""
 for p in $PACKAGES; do

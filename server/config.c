@@ -14,7 +14,7 @@ void config_defaults(struct config *cfg)
     cfg->listen_port = 8080;
     snprintf(cfg->data_dir, sizeof cfg->data_dir, "./var");
     snprintf(cfg->redis_server_path, sizeof cfg->redis_server_path, "redis-server");
-    snprintf(cfg->appendfsync, sizeof cfg->appendfsync, "everysec");
+    snprintf(cfg->appendfsync, sizeof cfg->appendfsync, "always");
     snprintf(cfg->key_prefix, sizeof cfg->key_prefix, "claims:");
     cfg->role = ROLE_ALL;
     cfg->workers = 2;

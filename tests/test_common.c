@@ -1,10 +1,12 @@
 /* Unit tests for the shared value types: dates and money. */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "date.h"
 #include "money.h"
+#include "packed.h"
 
 static date_t D(const char *s)
 {
@@ -111,6 +113,54 @@ START_TEST(test_money_format_and_half_up_percent)
 }
 END_TEST
 
+START_TEST(test_packed_round_trips_json_and_shrinks_it)
+{
+    char text[4096];
+    size_t n = 0;
+    n += (size_t)snprintf(text + n, sizeof text - n, "{\"lines\":[");
+    for (int i = 0; i < 20; i++)
+        n += (size_t)snprintf(text + n, sizeof text - n,
+                              "%s{\"group\":\"PR\",\"code\":\"1\",\"amount\":%d.00,"
+                              "\"wording\":\"Deductible Amount\"}",
+                              i ? "," : "", 10 + i);
+    n += (size_t)snprintf(text + n, sizeof text - n, "]}");
+    char *packed = NULL, *back = NULL;
+    size_t plen = 0, blen = 0;
+    ck_assert_int_eq(packed_pack(text, n, &packed, &plen), 0);
+    ck_assert_int_eq(packed[0], 'Z');
+    ck_assert_uint_lt(plen, n / 3);
+    ck_assert_int_eq(packed_unpack(packed, plen, &back, &blen), 0);
+    ck_assert_uint_eq(blen, n);
+    ck_assert_str_eq(back, text);
+    free(back);
+    /* A cut value is refused, not read past its end. */
+    ck_assert_int_eq(packed_unpack(packed, plen / 2, &back, &blen), -1);
+    packed[3] ^= 0x55;
+    ck_assert_int_eq(packed_unpack(packed, plen, &back, &blen), -1);
+    free(packed);
+}
+END_TEST
+
+START_TEST(test_packed_keeps_short_text_as_is_and_refuses_unknown_markers)
+{
+    char *packed = NULL, *back = NULL;
+    size_t plen = 0, blen = 0;
+    ck_assert_int_eq(packed_pack("{}", 2, &packed, &plen), 0);
+    ck_assert_uint_eq(plen, 3);
+    ck_assert_int_eq(memcmp(packed, "T{}", 3), 0);
+    ck_assert_int_eq(packed_unpack(packed, plen, &back, &blen), 0);
+    ck_assert_str_eq(back, "{}");
+    ck_assert_uint_eq(blen, 2);
+    free(back);
+    free(packed);
+    ck_assert_int_eq(packed_unpack("{}", 2, &back, &blen), -1);
+    ck_assert_int_eq(packed_unpack("", 0, &back, &blen), -1);
+    ck_assert_int_eq(packed_unpack("T", 1, &back, &blen), 0);
+    ck_assert_str_eq(back, "");
+    free(back);
+}
+END_TEST
+
 static Suite *common_suite(void)
 {
     Suite *s = suite_create("common");
@@ -121,6 +171,8 @@ static Suite *common_suite(void)
     tcase_add_test(tc, test_age_on_a_date_including_29_february_births);
     tcase_add_test(tc, test_money_parse_accepts_json_numbers_with_two_decimals);
     tcase_add_test(tc, test_money_format_and_half_up_percent);
+    tcase_add_test(tc, test_packed_round_trips_json_and_shrinks_it);
+    tcase_add_test(tc, test_packed_keeps_short_text_as_is_and_refuses_unknown_markers);
     suite_add_tcase(s, tc);
     return s;
 }
