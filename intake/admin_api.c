@@ -117,6 +117,13 @@ static void store_record(struct call *call)
         }
         snprintf(fam, sizeof fam, KEYF_FAMILY, prefix, ps->member.subscriber_id);
         rconn_command(rc, on_queued, NULL, "SADD %s %s", fam, ps->member.member_id);
+        /* What the intake step reads instead of the record (queue/intake.h). */
+        const struct member *m = &ps->member;
+        char ref[KEY_LEN];
+        snprintf(ref, sizeof ref, KEYF_MREF, prefix, m->member_id);
+        rconn_command(rc, on_queued, NULL, "HSET %s subscriber_id %s group_id %s plan_id %s", ref,
+                      m->subscriber_id, m->group_id,
+                      m->n_coverage ? m->coverage[m->n_coverage - 1].plan_id : "");
     }
     if (rconn_command(rc, on_stored, call, "EXEC") != 0)
         call_unavailable(call);

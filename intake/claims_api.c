@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <uuid/uuid.h>
 
 #include "adjudicate/adjudicate.h"
@@ -19,6 +20,7 @@
 #include "intake/parse_claim.h"
 #include "intake/parse_enrollment.h"
 #include "log.h"
+#include "queue/intake.h"
 #include "queue/keys.h"
 #include "queue/scripts.h"
 #include "queue/tokens.h"
@@ -55,9 +57,6 @@ static void sha256_hex(const char *data, size_t len, char out[65])
 struct submit {
     struct claim claim;
     char claim_id[CLAIM_ID_LEN];
-    char subscriber_id[ID_LEN];
-    char group_hint[ID_LEN]; /* the patient's group and plan at receipt, for the worker */
-    char plan_hint[ID_LEN];
     date_t received, target;
     bool has_idem;
     char idem_key[KEY_LEN];
@@ -97,41 +96,40 @@ static void respond_accepted(struct call *call, const char *claim_id, const char
     call_respond(call, 202, JSON_CONTENT_TYPE, body, strlen(body));
 }
 
-static void on_intake(redisReply *reply, void *arg)
+/* The intake step's answer for this claim (queue/intake.h). */
+static void on_stored(enum queue_intake_outcome outcome, const char *value, void *arg)
 {
     struct call *call = arg;
     struct submit *s = call->state;
-    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
-        reply->element[0]->type != REDIS_REPLY_STRING) {
-        if (reply && reply->type == REDIS_REPLY_ERROR)
-            log_error("intake script failed: %s request_id=%s", reply->str, call->req->request_id);
+    switch (outcome) {
+    case QUEUE_INTAKE_CREATED:
+        respond_accepted(call, s->claim_id, s->response, false);
+        return;
+    case QUEUE_INTAKE_FORBIDDEN:
+        call_error(call, 403, "forbidden",
+                   "a member may file claims only for self or, as the subscriber, for the family");
+        return;
+    case QUEUE_INTAKE_UNAVAILABLE:
         call_unavailable(call);
         return;
+    case QUEUE_INTAKE_REPLAY:
+        break;
     }
-    if (strcmp(reply->element[0]->str, "replay") == 0) {
-        /* Remembered as "<body sha256>\n<202 body>". */
-        const char *stored = reply->element[1]->str;
-        const char *nl = strchr(stored, '\n');
-        if (!nl || (size_t)(nl - stored) != 64 || memcmp(stored, s->body_hash, 64) != 0) {
-            call_error(call, 422, "idempotency_key_reused",
-                       "this Idempotency-Key was used with a different body");
-            return;
-        }
-        struct json_object *prev = json_tokener_parse(nl + 1), *id = NULL;
-        const char *claim_id = prev && json_object_object_get_ex(prev, "claim_id", &id)
-                                   ? json_object_get_string(id)
-                                   : "";
-        char id_copy[CLAIM_ID_LEN];
-        snprintf(id_copy, sizeof id_copy, "%s", claim_id);
-        if (prev)
-            json_object_put(prev);
-        log_info("claim replayed claim_id=%s request_id=%s", id_copy, call->req->request_id);
-        respond_accepted(call, id_copy, nl + 1, true);
+    /* Remembered as "<body sha256>\n<202 body>". */
+    const char *nl = strchr(value, '\n');
+    if (!nl || (size_t)(nl - value) != 64 || memcmp(value, s->body_hash, 64) != 0) {
+        call_error(call, 422, "idempotency_key_reused",
+                   "this Idempotency-Key was used with a different body");
         return;
     }
-    log_info("claim received claim_id=%s type=%s request_id=%s", s->claim_id,
-             s->claim.type == CLAIM_MEDICAL ? "medical" : "pharmacy", call->req->request_id);
-    respond_accepted(call, s->claim_id, s->response, false);
+    struct json_object *prev = json_tokener_parse(nl + 1), *id = NULL;
+    const char *claim_id =
+        prev && json_object_object_get_ex(prev, "claim_id", &id) ? json_object_get_string(id) : "";
+    char id_copy[CLAIM_ID_LEN];
+    snprintf(id_copy, sizeof id_copy, "%s", claim_id);
+    if (prev)
+        json_object_put(prev);
+    respond_accepted(call, id_copy, nl + 1, true);
 }
 
 static void new_claim_id(char out[CLAIM_ID_LEN])
@@ -141,177 +139,78 @@ static void new_claim_id(char out[CLAIM_ID_LEN])
     uuid_unparse_lower(u, out);
 }
 
-/* Stores the claim: everything of it in one script call. */
-static void submit_store(struct call *call)
+/* The 202 body (API.md "Submitting a claim"); remembered for replays. */
+static char *accepted_body(const struct submit *s, const char *type)
 {
-    struct submit *s = call->state;
-    struct app *app = call->app;
-    const char *prefix = prefix_of(call);
-    new_claim_id(s->claim_id);
-    char received[DATE_STRLEN], target[DATE_STRLEN], now[32];
-    date_format(s->received, received);
-    date_format(s->target, target);
-    rfc3339_now(now);
-    const char *type = s->claim.type == CLAIM_MEDICAL ? "medical" : "pharmacy";
-
+    char received[DATE_STRLEN], target[DATE_STRLEN];
     struct json_object *resp = json_object_new_object();
     json_object_object_add(resp, "claim_id", json_object_new_string(s->claim_id));
     json_object_object_add(resp, "status", json_object_new_string("received"));
     json_object_object_add(resp, "type", json_object_new_string(type));
-    json_object_object_add(resp, "received_date", json_object_new_string(received));
-    json_object_object_add(resp, "target_date", json_object_new_string(target));
-    s->response = strdup(json_object_to_json_string_ext(resp, JSON_C_TO_STRING_PLAIN));
+    json_object_object_add(resp, "received_date",
+                           json_object_new_string(date_format(s->received, received)));
+    json_object_object_add(resp, "target_date",
+                           json_object_new_string(date_format(s->target, target)));
+    char *text = strdup(json_object_to_json_string_ext(resp, JSON_C_TO_STRING_PLAIN));
     json_object_put(resp);
+    return text;
+}
 
+/* Hands the claim to the intake step of this loop turn (queue/intake.h):
+ * one script call stores every claim of the turn. */
+static void submit_store(struct call *call)
+{
+    struct submit *s = call->state;
+    struct app *app = call->app;
+    new_claim_id(s->claim_id);
+    const char *type = s->claim.type == CLAIM_MEDICAL ? "medical" : "pharmacy";
+    s->response = accepted_body(s, type);
+    char received[DATE_STRLEN], target[DATE_STRLEN], now[32];
+    date_format(s->received, received);
+    date_format(s->target, target);
+    rfc3339_now(now);
     struct json_object *submitted = intake_claim_to_json(&s->claim);
-    struct json_object *history = json_object_new_array();
-    struct json_object *h0 = json_object_new_object();
-    json_object_object_add(h0, "at", json_object_new_string(now));
-    json_object_object_add(h0, "status", json_object_new_string("received"));
-    json_object_array_add(history, h0);
     struct json_object *audit = call_audit_record(call, now, "claim.submit");
-    if (!s->response || !submitted || !history || !audit) {
+    if (!s->response || !submitted || !audit) {
         json_object_put(submitted);
-        json_object_put(history);
         json_object_put(audit);
         call_error(call, 500, "internal", "out of memory");
         return;
     }
-    char idem_value_buf[64 + 2 + 512];
-    snprintf(idem_value_buf, sizeof idem_value_buf, "%s\n%s", s->body_hash, s->response);
-
-    char k_claim[KEY_LEN], k_stream[KEY_LEN], k_sla[KEY_LEN], k_seq[KEY_LEN], k_all[KEY_LEN],
-        k_member[KEY_LEN], k_status[KEY_LEN], k_family[KEY_LEN], k_provider[KEY_LEN],
-        k_audit[KEY_LEN], k_caudit[KEY_LEN];
-    snprintf(k_claim, sizeof k_claim, KEYF_CLAIM, prefix, s->claim_id);
-    snprintf(k_stream, sizeof k_stream, KEYF_STREAM, prefix);
-    snprintf(k_sla, sizeof k_sla, KEYF_SLA, prefix);
-    snprintf(k_seq, sizeof k_seq, KEYF_SEQ, prefix);
-    snprintf(k_all, sizeof k_all, KEYF_IDX_ALL, prefix);
-    snprintf(k_member, sizeof k_member, KEYF_IDX_MEMBER, prefix, s->claim.member_id);
-    snprintf(k_status, sizeof k_status, KEYF_IDX_STATUS, prefix, "received");
-    if (s->subscriber_id[0])
-        snprintf(k_family, sizeof k_family, KEYF_IDX_FAMILY, prefix, s->subscriber_id);
-    else
-        snprintf(k_family, sizeof k_family, "%s", k_claim);
-    if (call->who.role == AUTH_PROVIDER)
-        snprintf(k_provider, sizeof k_provider, KEYF_IDX_PROVIDER, prefix, call->who.npi);
-    else
-        snprintf(k_provider, sizeof k_provider, "%s", k_claim);
-    snprintf(k_audit, sizeof k_audit, KEYF_AUDIT, prefix);
-    snprintf(k_caudit, sizeof k_caudit, KEYF_CLAIM_AUDIT, prefix, s->claim_id);
-
+    char idem_value[64 + 2 + 512];
+    snprintf(idem_value, sizeof idem_value, "%s\n%s", s->body_hash, s->response);
     /* The plan years of the lines: the accumulators the worker will load. */
     int year_list[ADJ_MAX_PLAN_YEARS];
     int n_years = adj_claim_plan_years(&s->claim, year_list);
-    char years[ADJ_MAX_PLAN_YEARS * 5 + 1] = "";
+    char years[ADJ_MAX_PLAN_YEARS * 12 + 1] = "";
     for (int i = 0, off = 0; i < n_years; i++)
         off += snprintf(years + off, sizeof years - (size_t)off, "%s%d", i ? "," : "", year_list[i]);
-    /* The dates of service (fill date): the worker loads the member's earlier
-     * lines of those dates only, for the duplicate check. */
-    char days[MAX_LINES * 12 + 1] = "";
-    if (s->claim.type == CLAIM_PHARMACY) {
-        snprintf(days, sizeof days, "%d", (int)s->claim.fill_date.days);
-    } else {
-        for (int i = 0, off = 0; i < s->claim.n_lines; i++) {
-            bool seen = false;
-            for (int j = 0; j < i; j++)
-                seen |= date_eq(s->claim.lines[j].service_date, s->claim.lines[i].service_date);
-            if (!seen)
-                off += snprintf(days + off, sizeof days - (size_t)off, "%s%d", off ? "," : "",
-                                (int)s->claim.lines[i].service_date.days);
-        }
-    }
-    char ttl[16], received_day[16], target_day[16];
-    snprintf(ttl, sizeof ttl, "%d", app->cfg.idempotency_ttl_seconds);
-    snprintf(received_day, sizeof received_day, "%d", (int)s->received.days);
-    snprintf(target_day, sizeof target_day, "%d", (int)s->target.days);
-    const char *keys[] = {k_claim,  s->has_idem ? s->idem_key : k_claim,
-                          k_stream, k_sla,
-                          k_seq,    k_all,
-                          k_member, k_status,
-                          k_family, k_provider,
-                          k_audit,  k_caudit};
-    const char *args[] = {
-        s->has_idem ? "1" : "0",
-        idem_value_buf,
-        ttl,
-        s->claim_id,
-        received_day,
-        target_day,
-        s->subscriber_id[0] ? "1" : "0",
-        call->who.role == AUTH_PROVIDER ? "1" : "0",
-        json_object_to_json_string_ext(audit, JSON_C_TO_STRING_PLAIN),
-        s->claim.member_id,
-        s->subscriber_id,
-        s->group_hint,
-        s->plan_hint,
-        years,
-        days,
-        "id", s->claim_id,
-        "type", type,
-        "member_id", s->claim.member_id,
-        "subscriber_id", s->subscriber_id,
-        "status", "received",
-        "received", received,
-        "target", target,
-        "target_day", target_day,
-        "by_token", call->who.token_id,
-        "by_role", auth_role_name(call->who.role),
-        "by_npi", call->who.role == AUTH_PROVIDER ? call->who.npi : "",
-        "created_at", now,
-        "group_hint", s->group_hint,
-        "plan_hint", s->plan_hint,
-        "years", years,
-        "days", days,
-        "submitted", json_object_to_json_string_ext(submitted, JSON_C_TO_STRING_PLAIN),
-        "history", json_object_to_json_string_ext(history, JSON_C_TO_STRING_PLAIN),
+    bool provider = call->who.role == AUTH_PROVIDER;
+    struct queue_claim_record rec = {
+        .claim_id = s->claim_id,
+        .type = type,
+        .member_id = s->claim.member_id,
+        .received = received,
+        .target = target,
+        .received_day = (int)s->received.days,
+        .target_day = (int)s->target.days,
+        .years = years,
+        .by_token = call->who.token_id,
+        .by_role = auth_role_name(call->who.role),
+        .by_npi = provider ? call->who.npi : "",
+        .member_only = call->who.role == AUTH_MEMBER ? call->who.member_id : "",
+        .now_seconds = (long long)time(NULL),
+        .submitted = json_object_to_json_string_ext(submitted, JSON_C_TO_STRING_PLAIN),
+        .audit = json_object_to_json_string_ext(audit, JSON_C_TO_STRING_PLAIN),
+        .idem_key = s->has_idem ? s->idem_key : NULL,
+        .idem_value = idem_value,
+        .idem_ttl_seconds = app->cfg.idempotency_ttl_seconds,
     };
-    int rc = script_eval_async(app->redis, &script_intake, on_intake, call,
-                               (int)(sizeof keys / sizeof *keys), keys,
-                               (int)(sizeof args / sizeof *args), args, NULL);
+    int rc = queue_intake_submit(app->intake, &rec, on_stored, call);
     json_object_put(submitted);
-    json_object_put(history);
     json_object_put(audit);
     if (rc != 0)
-        call_unavailable(call);
-}
-
-/* The patient's member record decides the family (and so who may file). */
-static void on_patient(redisReply *reply, void *arg)
-{
-    struct call *call = arg;
-    struct submit *s = call->state;
-    if (!reply || (reply->type != REDIS_REPLY_STRING && reply->type != REDIS_REPLY_NIL)) {
-        call_unavailable(call);
-        return;
-    }
-    if (reply->type == REDIS_REPLY_STRING) {
-        struct json_object *m = json_tokener_parse(reply->str), *v = NULL;
-        if (m && json_object_object_get_ex(m, "subscriber_id", &v))
-            snprintf(s->subscriber_id, sizeof s->subscriber_id, "%s", json_object_get_string(v));
-        if (m && json_object_object_get_ex(m, "group_id", &v))
-            snprintf(s->group_hint, sizeof s->group_hint, "%s", json_object_get_string(v));
-        /* The plan of the latest coverage span; the worker checks it against
-         * the span that covers each date of service. */
-        size_t n = m && json_object_object_get_ex(m, "coverage", &v) ? json_object_array_length(v) : 0;
-        struct json_object *plan = NULL;
-        if (n && json_object_object_get_ex(json_object_array_get_idx(v, n - 1), "plan_id", &plan))
-            snprintf(s->plan_hint, sizeof s->plan_hint, "%s", json_object_get_string(plan));
-        if (m)
-            json_object_put(m);
-    }
-    if (call->who.role == AUTH_MEMBER) {
-        /* A member files for self; the subscriber also for the family. */
-        bool self = strcmp(s->claim.member_id, call->who.member_id) == 0;
-        bool family = s->subscriber_id[0] && strcmp(s->subscriber_id, call->who.member_id) == 0;
-        if (!self && !family) {
-            call_error(call, 403, "forbidden",
-                       "a member may file claims only for self or, as the subscriber, for the family");
-            return;
-        }
-    }
-    submit_store(call);
+        call_error(call, 500, "internal", "out of memory");
 }
 
 static void submit_authed(struct call *call)
@@ -378,10 +277,7 @@ static void submit_authed(struct call *call)
     s->received = s->claim.has_received_date ? s->claim.received_date : today;
     s->target = calendar_add_business_days(&call->app->calendar, s->received,
                                            call->app->cfg.target_business_days);
-    char key[KEY_LEN];
-    snprintf(key, sizeof key, KEYF_MEMBER, prefix_of(call), s->claim.member_id);
-    if (rconn_command(call->app->redis, on_patient, call, "GET %s", key) != 0)
-        call_unavailable(call);
+    submit_store(call);
 }
 
 void claims_post(struct call *call)

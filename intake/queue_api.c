@@ -11,6 +11,7 @@
 
 #include "adjudicate/worker.h"
 #include "log.h"
+#include "queue/intake.h"
 #include "queue/keys.h"
 #include "queue/scripts.h"
 
@@ -189,7 +190,7 @@ static void on_metrics_stats(redisReply *reply, void *arg)
     struct call *call = arg;
     struct worker_stats w;
     worker_stats_read(&w);
-    size_t cap = 8192, len = 0;
+    size_t cap = 16384, len = 0;
     char *out = malloc(cap);
     if (!out) {
         call_error(call, 500, "internal", "out of memory");
@@ -256,6 +257,21 @@ static void on_metrics_stats(redisReply *reply, void *arg)
     EMIT("# HELP claimsd_http_connections Open client connections.\n"
          "# TYPE claimsd_http_connections gauge\nclaimsd_http_connections %d\n",
          call->app->http ? http_server_connections(call->app->http) : 0);
+    struct queue_intake_stats in = {0};
+    if (call->app->intake)
+        queue_intake_stats_read(call->app->intake, &in);
+    EMIT("# HELP claimsd_intake_claims_total Accepted submissions handed to the intake step.\n"
+         "# TYPE claimsd_intake_claims_total counter\nclaimsd_intake_claims_total %llu\n", in.claims);
+    EMIT("# HELP claimsd_intake_batches_total Intake script calls (each stores one loop turn's claims).\n"
+         "# TYPE claimsd_intake_batches_total counter\nclaimsd_intake_batches_total %llu\n", in.batches);
+    EMIT("# HELP claimsd_intake_replays_total Submissions answered from an idempotency key.\n"
+         "# TYPE claimsd_intake_replays_total counter\nclaimsd_intake_replays_total %llu\n", in.replays);
+    EMIT("# HELP claimsd_intake_forbidden_total Member submissions for someone outside the family.\n"
+         "# TYPE claimsd_intake_forbidden_total counter\nclaimsd_intake_forbidden_total %llu\n",
+         in.forbidden);
+    EMIT("# HELP claimsd_intake_unavailable_total Submissions answered 503: Redis failed or refused.\n"
+         "# TYPE claimsd_intake_unavailable_total counter\nclaimsd_intake_unavailable_total %llu\n",
+         in.unavailable);
 #undef EMIT
     if (len >= cap)
         len = cap - 1;

@@ -13,6 +13,7 @@
 
 struct event_base;
 struct http_server;
+struct queue_intake;
 
 struct app {
     struct config cfg;
@@ -20,6 +21,7 @@ struct app {
     struct redis_address redis_addr;
     struct event_base *base;
     struct rconn *redis;
+    struct queue_intake *intake; /* the intake step, batched per loop turn */
     struct http_server *http;
     bool stopping;
 };

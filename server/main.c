@@ -19,7 +19,9 @@
 #include "intake/http.h"
 #include "intake/routes.h"
 #include "log.h"
+#include "queue/intake.h"
 #include "queue/keys.h"
+#include "queue/members.h"
 #include "queue/redis_conn.h"
 #include "queue/scripts.h"
 #include "queue/tokens.h"
@@ -31,6 +33,9 @@
 
 #define CLAIMSD_VERSION "0.1.0"
 #define DRAIN_LIMIT_SECONDS 30
+/* Claims stored by one intake script call at most (queue/intake.h): a
+ * turn of the loop rarely brings more; a bound keeps one call short. */
+#define INTAKE_MAX_BATCH 256
 
 static void usage(FILE *out)
 {
@@ -178,6 +183,10 @@ static int prepare_store(struct app *app, bool embedded)
             log_error("cannot register the bootstrap admin token");
             rc = -1;
         }
+    }
+    if (rc == 0 && queue_member_refs_backfill(c, app->cfg.key_prefix) < 0) {
+        log_error("cannot write the members' intake references");
+        rc = -1;
     }
     if (rc == 0 && app->cfg.seed_dir[0]) {
         int seeded = seed_load(c, app->cfg.key_prefix, app->cfg.seed_dir);
@@ -361,6 +370,9 @@ int main(int argc, char **argv)
     app.redis = rconn_new(app.base, &app.redis_addr, app.cfg.redis_timeout_ms);
     if (!app.redis)
         goto out;
+    app.intake = queue_intake_new(app.base, app.redis, app.cfg.key_prefix, INTAKE_MAX_BATCH);
+    if (!app.intake)
+        goto out;
     /* Serve only once the loop's own Redis connection is up, so that the
      * first requests do not meet a 503 that only says "starting". */
     for (time_t until = time(NULL) + 1 + app.cfg.redis_timeout_ms / 1000;
@@ -417,6 +429,7 @@ out:
         http_server_free(app.http);
     if (app.redis)
         rconn_free(app.redis);
+    queue_intake_free(app.intake); /* after rconn_free: a batch in flight was answered */
     notifier_free(rt.notifier); /* after rconn_free: its last answers reach the notifier */
     if (sigterm_ev)
         event_free(sigterm_ev);

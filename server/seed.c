@@ -136,6 +136,12 @@ static int load_one(redisContext *c, const char *prefix, enum kind kind, const c
             snprintf(fam, sizeof fam, KEYF_FAMILY, prefix, m->subscriber_id);
             if (!stored(redisCommand(c, "SADD %s %s", fam, m->member_id)))
                 rc = -1;
+            char ref[KEY_LEN];
+            snprintf(ref, sizeof ref, KEYF_MREF, prefix, m->member_id);
+            if (!stored(redisCommand(c, "HSET %s subscriber_id %s group_id %s plan_id %s", ref,
+                                     m->subscriber_id, m->group_id,
+                                     m->n_coverage ? m->coverage[m->n_coverage - 1].plan_id : "")))
+                rc = -1;
         }
         free(m);
         snprintf(key, sizeof key, KEYF_MEMBER, prefix, id);

@@ -1,0 +1,86 @@
+/*
+ * The intake step (API.md "A 202 means the claim is durably stored and
+ * queued"), with group commit.
+ *
+ * Each accepted submission is handed to queue_intake_submit(). Submissions
+ * made during one turn of the event loop are stored together by ONE script
+ * call when the turn ends: one round trip, one Redis event, and with
+ * `appendfsync always` one fsync for the whole batch. Each claim of a batch
+ * still stands or falls alone: the script answers per claim.
+ *
+ * For each claim, atomically: the idempotency key (a remembered answer is
+ * returned instead of storing), the member check (a member token may file
+ * for self or, as the subscriber, for the family: decided inside the script
+ * from the member's reference hash, so that intake costs no extra round
+ * trip), the claim hash, the body, the work stream entry, the SLA entry, the
+ * search indexes and the audit record. Key layout: docs/operations.md
+ * "Redis keys"; only this file and queue/keys.h know it.
+ *
+ * Everything here runs on the event-loop thread.
+ */
+#ifndef CLAIMS_QUEUE_INTAKE_H
+#define CLAIMS_QUEUE_INTAKE_H
+
+#include <stddef.h>
+
+#include "queue/redis_conn.h"
+
+struct event_base;
+
+/* One claim to store. Every string is copied by queue_intake_submit. */
+struct queue_claim_record {
+    const char *claim_id;
+    const char *type;        /* "medical" or "pharmacy" */
+    const char *member_id;   /* the patient */
+    const char *received;    /* YYYY-MM-DD */
+    const char *target;      /* YYYY-MM-DD */
+    int received_day;        /* day numbers of the two dates */
+    int target_day;
+    const char *years;       /* the plan years of the lines: "2025,2026" */
+    const char *by_token;    /* the submitter's token id */
+    const char *by_role;     /* "member", "provider", "staff", "admin" */
+    const char *by_npi;      /* a provider submitter's NPI, else "" */
+    const char *member_only; /* a member submitter's member id (checked against the
+                                patient and the patient's subscriber), else "" */
+    long long now_seconds;   /* the receipt time, for the history */
+    const char *submitted;   /* the submission as accepted (JSON) */
+    const char *audit;       /* the audit record (JSON) */
+    const char *idem_key;    /* the idempotency key's Redis key, or NULL */
+    const char *idem_value;  /* what to remember under it */
+    int idem_ttl_seconds;
+};
+
+enum queue_intake_outcome {
+    QUEUE_INTAKE_CREATED,     /* stored and queued */
+    QUEUE_INTAKE_REPLAY,      /* the idempotency key was seen: `value` is what it remembered */
+    QUEUE_INTAKE_FORBIDDEN,   /* a member filing for someone outside the family; nothing stored */
+    QUEUE_INTAKE_UNAVAILABLE, /* Redis did not answer or refused; nothing is known stored */
+};
+
+/* Called once per submitted claim; `value` is valid during the call only. */
+typedef void (*queue_intake_cb)(enum queue_intake_outcome outcome, const char *value, void *arg);
+
+struct queue_intake;
+
+/* Allocates the batcher for one event loop and connection; free with
+ * queue_intake_free. max_batch bounds the claims of one script call. */
+struct queue_intake *queue_intake_new(struct event_base *base, struct rconn *redis,
+                                      const char *key_prefix, int max_batch);
+
+/* Queues one claim for the batch of this loop turn. Returns 0 (cb will be
+ * called exactly once, after the turn) or -1 when out of memory (cb is not
+ * called). */
+int queue_intake_submit(struct queue_intake *qi, const struct queue_claim_record *rec,
+                        queue_intake_cb cb, void *arg);
+
+/* Claims queued and batches sent since start (for /metrics). */
+struct queue_intake_stats {
+    unsigned long long claims, batches, replays, forbidden, unavailable;
+};
+void queue_intake_stats_read(const struct queue_intake *qi, struct queue_intake_stats *out);
+
+/* Frees the batcher; claims not yet sent are answered UNAVAILABLE. Claims
+ * already sent are answered by the connection (rconn_free answers NULL). */
+void queue_intake_free(struct queue_intake *qi);
+
+#endif
