@@ -13,6 +13,7 @@
 #include "log.h"
 #include "queue/keys.h"
 #include "queue/scripts.h"
+#include "queue/token_cache.h"
 
 struct queue_figures {
     long long length, in_flight, pended, dead, overdue, finalized, within;
@@ -256,6 +257,23 @@ static void on_metrics_stats(redisReply *reply, void *arg)
     EMIT("# HELP claimsd_http_connections Open client connections.\n"
          "# TYPE claimsd_http_connections gauge\nclaimsd_http_connections %d\n",
          call->app->http ? http_server_connections(call->app->http) : 0);
+    struct token_cache_stats tc = {0};
+    if (call->app->tokens)
+        token_cache_stats(call->app->tokens, token_cache_now_ms(), &tc);
+    EMIT("# HELP claimsd_token_cache_hits_total Requests authenticated from this process's token cache.\n"
+         "# TYPE claimsd_token_cache_hits_total counter\nclaimsd_token_cache_hits_total %llu\n",
+         (unsigned long long)tc.hits);
+    EMIT("# HELP claimsd_token_cache_misses_total Token lookups that asked Redis.\n"
+         "# TYPE claimsd_token_cache_misses_total counter\nclaimsd_token_cache_misses_total %llu\n",
+         (unsigned long long)tc.misses);
+    EMIT("# HELP claimsd_token_revocations_received_total Token revocations heard on the subscription.\n"
+         "# TYPE claimsd_token_revocations_received_total counter\n"
+         "claimsd_token_revocations_received_total %llu\n",
+         (unsigned long long)tc.revocations);
+    EMIT("# HELP claimsd_token_cache_entries Tokens in this process's cache.\n"
+         "# TYPE claimsd_token_cache_entries gauge\nclaimsd_token_cache_entries %zu\n", tc.entries);
+    EMIT("# HELP claimsd_token_cache_on Whether the token cache is in use (revocation subscription up).\n"
+         "# TYPE claimsd_token_cache_on gauge\nclaimsd_token_cache_on %d\n", tc.open ? 1 : 0);
 #undef EMIT
     if (len >= cap)
         len = cap - 1;

@@ -13,6 +13,8 @@
 
 struct event_base;
 struct http_server;
+struct token_cache;
+struct token_sub;
 
 struct app {
     struct config cfg;
@@ -21,6 +23,11 @@ struct app {
     struct event_base *base;
     struct rconn *redis;
     struct http_server *http;
+    /* Authenticated tokens and the subscriber that keeps them honest
+     * (queue/token_cache.h); NULL where there is no HTTP listener. Used on
+     * the event-loop thread only. */
+    struct token_cache *tokens;
+    struct token_sub *token_sub;
     bool stopping;
 };
 
