@@ -94,7 +94,7 @@ static void entry_drop(struct token_cache *cache, struct entry *e)
     free(e);
 }
 
-/* Drops every entry. */
+/* Drops every entry and starts a new epoch. */
 static void flush(struct token_cache *cache)
 {
     struct entry *e = cache->newest;
@@ -142,11 +142,13 @@ uint64_t token_cache_epoch(const struct token_cache *cache)
     return cache->epoch;
 }
 
+/* Open, and the last proof of hearing every revocation is fresh enough. */
 static bool usable(const struct token_cache *cache, int64_t now_ms)
 {
     return cache->open && now_ms < cache->fresh_until_ms;
 }
 
+/* The entry of hash, expired or not; NULL when absent or hash is malformed. */
 static struct entry *find(const struct token_cache *cache, const char *hash)
 {
     uint64_t idx;

@@ -38,6 +38,8 @@ struct token_sub {
 
 static void start_connect(struct token_sub *ts);
 
+/* Tries again after the current backoff (0.1 s doubling to 2 s), unless
+ * token_sub_free has begun. */
 static void schedule_reconnect(struct token_sub *ts)
 {
     if (ts->closing)
@@ -71,6 +73,7 @@ static void drop_context(struct token_sub *ts)
     redisAsyncFree(ac);
 }
 
+/* reset_ev: a hiredis callback asked for the connection to be remade. */
 static void on_reset(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
@@ -136,6 +139,7 @@ static void on_sub_reply(redisAsyncContext *ac, void *r, void *privdata)
         on_heartbeat(ts, value->str);
 }
 
+/* Subscribes to both channels; the cache opens when both are confirmed. */
 static void subscribe(struct token_sub *ts, redisAsyncContext *ac)
 {
     ts->subscribe_sent_ms = token_cache_now_ms();
@@ -146,6 +150,7 @@ static void subscribe(struct token_sub *ts, redisAsyncContext *ac)
     }
 }
 
+/* The SELECT of a non-zero database answered: subscribe next. */
 static void on_select(redisAsyncContext *ac, void *r, void *privdata)
 {
     (void)privdata;
@@ -161,6 +166,7 @@ static void on_select(redisAsyncContext *ac, void *r, void *privdata)
     subscribe(ts, ac);
 }
 
+/* The connection is up (or failed; hiredis then frees the context). */
 static void on_connect(const redisAsyncContext *cac, int status)
 {
     redisAsyncContext *ac = (redisAsyncContext *)cac;
@@ -182,6 +188,8 @@ static void on_connect(const redisAsyncContext *cac, int status)
         subscribe(ts, ac);
 }
 
+/* Redis closed the connection (or it broke): the cache goes off and a new
+ * connection is tried after the backoff. hiredis frees the context. */
 static void on_disconnect(const redisAsyncContext *cac, int status)
 {
     redisAsyncContext *ac = (redisAsyncContext *)cac;
@@ -209,6 +217,8 @@ static void on_connect_deadline(evutil_socket_t fd, short what, void *arg)
     }
 }
 
+/* Starts an asynchronous connect on the event base, with a deadline for
+ * connecting and subscribing together. */
 static void start_connect(struct token_sub *ts)
 {
     redisAsyncContext *ac = ts->addr.is_unix ? redisAsyncConnectUnix(ts->addr.path)
@@ -229,6 +239,7 @@ static void start_connect(struct token_sub *ts)
     evtimer_add(ts->connect_ev, &tv);
 }
 
+/* retry_ev: the backoff is over. */
 static void on_retry(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
@@ -247,6 +258,8 @@ static void on_heartbeat_published(redisReply *reply, void *arg)
     (void)arg;
 }
 
+/* hb_ev, every TOKEN_SUB_HEARTBEAT_MS: remakes a subscription whose
+ * heartbeats stopped coming back, else publishes the next heartbeat. */
 static void on_heartbeat_tick(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
