@@ -16,6 +16,7 @@
 #include "intake/parse_enrollment.h"
 #include "log.h"
 #include "queue/keys.h"
+#include "queue/token_cache.h"
 #include "queue/tokens.h"
 
 static const char *kind_name(enum record_kind kind)
@@ -580,17 +581,22 @@ static void token_deleted(struct call *call)
     call_respond(call, 204, NULL, "", 0);
 }
 
-static void on_token_delete(redisReply *reply, void *arg)
+/* The token is gone from Redis and its hash is published to every process;
+ * this process drops it from its own cache at once, so that its next
+ * request with that token is refused whatever the subscriber's pace. */
+static void on_token_revoked(int status, const char *hash, void *arg)
 {
     struct call *call = arg;
-    if (!reply || reply->type != REDIS_REPLY_INTEGER) {
+    if (status < 0) {
         call_unavailable(call);
         return;
     }
-    if (reply->integer == 0) {
+    if (status == 0) {
         call_not_found(call);
         return;
     }
+    if (call->app->tokens)
+        token_cache_remove(call->app->tokens, hash);
     call_audit(call, NULL, "token.revoke", token_deleted);
 }
 
@@ -604,18 +610,8 @@ static void delete_authed(struct call *call)
         call_not_found(call);
         return;
     }
-    const char *prefix = call->app->cfg.key_prefix;
-    char k_id[KEY_LEN], token_prefix[KEY_LEN];
-    snprintf(k_id, sizeof k_id, KEYF_TOKEN_ID, prefix, call->path_id);
-    snprintf(token_prefix, sizeof token_prefix, KEYF_TOKEN, prefix, "");
-    /* Both keys go together, or neither. */
-    if (rconn_command(call->app->redis, on_token_delete, call,
-                      "EVAL %s 1 %s %s",
-                      "local h = redis.call('GET', KEYS[1]) "
-                      "if not h then return 0 end "
-                      "redis.call('DEL', ARGV[1] .. h) "
-                      "redis.call('DEL', KEYS[1]) return 1",
-                      k_id, token_prefix) != 0)
+    if (tokens_revoke_async(call->app->redis, call->app->cfg.key_prefix, call->path_id,
+                            on_token_revoked, call) != 0)
         call_unavailable(call);
 }
 

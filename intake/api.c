@@ -10,6 +10,7 @@
 #include "queue/audit.h"
 #include "queue/keys.h"
 #include "queue/scripts.h"
+#include "queue/token_cache.h"
 #include "queue/tokens.h"
 
 const char *auth_role_name(enum auth_role role)
@@ -135,6 +136,8 @@ bool call_require_json(struct call *call)
 struct auth_wait {
     struct call *call;
     call_fn next;
+    char hash[TOKEN_HASH_HEX_LEN];
+    uint64_t epoch; /* of the token cache when Redis was asked */
 };
 
 static void unauthorized(struct call *call)
@@ -143,32 +146,37 @@ static void unauthorized(struct call *call)
     call_error(call, 401, "unauthorized", "a valid bearer token is required");
 }
 
-static void on_token(redisReply *reply, void *arg)
+/* Fills *who from a stored token; false when the record grants no role. */
+static bool principal_from_record(struct principal *who, const struct token_record *rec)
+{
+    memset(who, 0, sizeof *who);
+    snprintf(who->token_id, sizeof who->token_id, "%s", rec->token_id);
+    who->role = auth_role_parse(rec->role);
+    snprintf(who->member_id, sizeof who->member_id, "%s", rec->member_id);
+    snprintf(who->npi, sizeof who->npi, "%s", rec->npi);
+    return who->role != AUTH_NONE && who->token_id[0];
+}
+
+/* Redis answered the token lookup: a known token is cached (unless a
+ * revocation crossed the lookup, see token_cache_insert) and the call goes on. */
+static void on_token(int status, const struct token_record *rec, void *arg)
 {
     struct auth_wait *w = arg;
     struct call *call = w->call;
     call_fn next = w->next;
-    free(w);
-    if (!reply || reply->type != REDIS_REPLY_ARRAY) {
+    if (status < 0) {
+        free(w);
         call_unavailable(call);
         return;
     }
-    struct principal *who = &call->who;
-    for (size_t i = 0; i + 1 < reply->elements; i += 2) {
-        const char *k = reply->element[i]->str, *v = reply->element[i + 1]->str;
-        if (strcmp(k, "token_id") == 0)
-            snprintf(who->token_id, sizeof who->token_id, "%s", v);
-        else if (strcmp(k, "role") == 0)
-            who->role = auth_role_parse(v);
-        else if (strcmp(k, "member_id") == 0)
-            snprintf(who->member_id, sizeof who->member_id, "%s", v);
-        else if (strcmp(k, "npi") == 0)
-            snprintf(who->npi, sizeof who->npi, "%s", v);
-    }
-    if (who->role == AUTH_NONE || !who->token_id[0]) {
+    if (status == 0 || !principal_from_record(&call->who, rec)) {
+        free(w);
         unauthorized(call);
         return;
     }
+    if (call->app->tokens)
+        token_cache_insert(call->app->tokens, w->hash, rec, w->epoch, token_cache_now_ms());
+    free(w);
     next(call);
 }
 
@@ -182,9 +190,16 @@ void call_authenticate(struct call *call, call_fn next)
     const char *token = auth + 7;
     while (*token == ' ')
         token++;
-    char hash[TOKEN_HASH_HEX_LEN], key[KEY_LEN];
+    char hash[TOKEN_HASH_HEX_LEN];
     token_hash_hex(token, strlen(token), hash);
-    snprintf(key, sizeof key, KEYF_TOKEN, call->app->cfg.key_prefix, hash);
+    /* The common case: a token this process saw within the cache's TTL. */
+    struct token_cache *cache = call->app->tokens;
+    struct token_record rec;
+    if (cache && token_cache_lookup(cache, hash, token_cache_now_ms(), &rec) &&
+        principal_from_record(&call->who, &rec)) {
+        next(call);
+        return;
+    }
     struct auth_wait *w = malloc(sizeof *w);
     if (!w) {
         call_unavailable(call);
@@ -192,7 +207,9 @@ void call_authenticate(struct call *call, call_fn next)
     }
     w->call = call;
     w->next = next;
-    if (rconn_command(call->app->redis, on_token, w, "HGETALL %s", key) != 0) {
+    memcpy(w->hash, hash, sizeof hash);
+    w->epoch = cache ? token_cache_epoch(cache) : 0;
+    if (tokens_lookup_async(call->app->redis, call->app->cfg.key_prefix, hash, on_token, w) != 0) {
         free(w);
         call_unavailable(call);
     }

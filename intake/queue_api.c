@@ -14,6 +14,7 @@
 #include "queue/intake.h"
 #include "queue/keys.h"
 #include "queue/scripts.h"
+#include "queue/token_cache.h"
 
 struct queue_figures {
     long long length, in_flight, pended, dead, overdue, finalized, within;
@@ -272,6 +273,23 @@ static void on_metrics_stats(redisReply *reply, void *arg)
     EMIT("# HELP claimsd_intake_unavailable_total Submissions answered 503: Redis failed or refused.\n"
          "# TYPE claimsd_intake_unavailable_total counter\nclaimsd_intake_unavailable_total %llu\n",
          in.unavailable);
+    struct token_cache_stats tc = {0};
+    if (call->app->tokens)
+        token_cache_stats(call->app->tokens, token_cache_now_ms(), &tc);
+    EMIT("# HELP claimsd_token_cache_hits_total Requests authenticated from this process's token cache.\n"
+         "# TYPE claimsd_token_cache_hits_total counter\nclaimsd_token_cache_hits_total %llu\n",
+         (unsigned long long)tc.hits);
+    EMIT("# HELP claimsd_token_cache_misses_total Token lookups that asked Redis.\n"
+         "# TYPE claimsd_token_cache_misses_total counter\nclaimsd_token_cache_misses_total %llu\n",
+         (unsigned long long)tc.misses);
+    EMIT("# HELP claimsd_token_revocations_received_total Token revocations heard on the subscription.\n"
+         "# TYPE claimsd_token_revocations_received_total counter\n"
+         "claimsd_token_revocations_received_total %llu\n",
+         (unsigned long long)tc.revocations);
+    EMIT("# HELP claimsd_token_cache_entries Tokens in this process's cache.\n"
+         "# TYPE claimsd_token_cache_entries gauge\nclaimsd_token_cache_entries %zu\n", tc.entries);
+    EMIT("# HELP claimsd_token_cache_on Whether the token cache is in use (revocation subscription up).\n"
+         "# TYPE claimsd_token_cache_on gauge\nclaimsd_token_cache_on %d\n", tc.open ? 1 : 0);
 #undef EMIT
     if (len >= cap)
         len = cap - 1;

@@ -20,6 +20,10 @@
 /* Unsharded keys. */
 #define KEYF_TOKEN "%stoken:%s"         /* prefix, sha256 hex: hash */
 #define KEYF_TOKEN_ID "%stoken_id:%s"   /* prefix, token id: string (the hash) */
+/* Pub/sub channels of the token cache (queue/token_sub.c): the hashes of revoked
+ * tokens, and each process's own heartbeat channel (prefix, random id). */
+#define CHANF_TOKEN_REVOKED "%stoken-revoked"
+#define CHANF_TOKEN_HEARTBEAT "%stoken-revoked:hb:%s"
 #define KEYF_GROUP "%sgroup:%s"         /* prefix, group id: canonical JSON */
 #define KEYF_MEMBER "%smember:%s"       /* prefix, member id: canonical JSON */
 #define KEYF_PLAN "%splan:%s"           /* prefix, plan id: canonical JSON */

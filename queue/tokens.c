@@ -9,6 +9,7 @@
 
 #include "log.h"
 #include "queue/keys.h"
+#include "queue/redis_conn.h"
 #include <uuid/uuid.h>
 
 static void to_hex(const unsigned char *bytes, size_t n, char *out)
@@ -69,8 +70,10 @@ int tokens_register_bootstrap(redisContext *c, const char *prefix, const char *t
     redisAppendCommand(c, "MULTI");
     int queued = 1;
     if (old->type == REDIS_REPLY_STRING && strcmp(old->str, hash) != 0) {
-        redisAppendCommand(c, "DEL %stoken:%s", prefix, old->str);
-        queued++;
+        redisAppendCommand(c, "DEL " KEYF_TOKEN, prefix, old->str);
+        /* Every running claimsd drops the old token from its cache. */
+        redisAppendCommand(c, "PUBLISH " CHANF_TOKEN_REVOKED " %s", prefix, old->str);
+        queued += 2;
     }
     freeReplyObject(old);
     redisAppendCommand(c, "HSET %stoken:%s token_id bootstrap role admin created_at %s", prefix,
@@ -120,4 +123,105 @@ int tokens_create_blocking(redisContext *c, const char *prefix, const char *role
             freeReplyObject(r);
     }
     return rc;
+}
+
+/* ---- asynchronous ---- */
+
+struct lookup_wait {
+    tokens_lookup_cb cb;
+    void *arg;
+};
+
+/* The HGETALL of a token hash: field/value pairs, none when unknown. */
+static void on_lookup(redisReply *reply, void *arg)
+{
+    struct lookup_wait w = *(struct lookup_wait *)arg;
+    free(arg);
+    if (!reply || reply->type != REDIS_REPLY_ARRAY) {
+        w.cb(-1, NULL, w.arg);
+        return;
+    }
+    struct token_record rec = {0};
+    for (size_t i = 0; i + 1 < reply->elements; i += 2) {
+        const redisReply *k = reply->element[i], *v = reply->element[i + 1];
+        if (k->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING)
+            continue;
+        if (strcmp(k->str, "token_id") == 0)
+            snprintf(rec.token_id, sizeof rec.token_id, "%s", v->str);
+        else if (strcmp(k->str, "role") == 0)
+            snprintf(rec.role, sizeof rec.role, "%s", v->str);
+        else if (strcmp(k->str, "member_id") == 0)
+            snprintf(rec.member_id, sizeof rec.member_id, "%s", v->str);
+        else if (strcmp(k->str, "npi") == 0)
+            snprintf(rec.npi, sizeof rec.npi, "%s", v->str);
+    }
+    if (reply->elements == 0)
+        w.cb(0, NULL, w.arg);
+    else
+        w.cb(1, &rec, w.arg);
+}
+
+int tokens_lookup_async(struct rconn *rc, const char *prefix, const char *hash,
+                        tokens_lookup_cb cb, void *arg)
+{
+    struct lookup_wait *w = malloc(sizeof *w);
+    if (!w)
+        return -1;
+    w->cb = cb;
+    w->arg = arg;
+    char key[KEY_LEN];
+    snprintf(key, sizeof key, KEYF_TOKEN, prefix, hash);
+    if (rconn_command(rc, on_lookup, w, "HGETALL %s", key) != 0) {
+        free(w);
+        return -1;
+    }
+    return 0;
+}
+
+struct revoke_wait {
+    tokens_revoke_cb cb;
+    void *arg;
+};
+
+static void on_revoke(redisReply *reply, void *arg)
+{
+    struct revoke_wait w = *(struct revoke_wait *)arg;
+    free(arg);
+    if (reply && reply->type == REDIS_REPLY_STRING)
+        w.cb(1, reply->str, w.arg);
+    else if (reply && reply->type == REDIS_REPLY_INTEGER && reply->integer == 0)
+        w.cb(0, NULL, w.arg);
+    else
+        w.cb(-1, NULL, w.arg);
+}
+
+/* KEYS[1] the token id's key; ARGV[1] the token key prefix, ARGV[2] the
+ * revocation channel. Both keys go together, or neither, and the hash is
+ * published in the same step. */
+static const char revoke_script[] =
+    "local h = redis.call('GET', KEYS[1]) "
+    "if not h then return 0 end "
+    "redis.call('DEL', ARGV[1] .. h) "
+    "redis.call('DEL', KEYS[1]) "
+    "redis.call('PUBLISH', ARGV[2], h) "
+    "return h";
+
+int tokens_revoke_async(struct rconn *rc, const char *prefix, const char *token_id,
+                        tokens_revoke_cb cb, void *arg)
+{
+    struct revoke_wait *w = malloc(sizeof *w);
+    if (!w)
+        return -1;
+    w->cb = cb;
+    w->arg = arg;
+    char k_id[KEY_LEN], token_prefix[KEY_LEN], channel[KEY_LEN];
+    snprintf(k_id, sizeof k_id, KEYF_TOKEN_ID, prefix, token_id);
+    snprintf(token_prefix, sizeof token_prefix, KEYF_TOKEN, prefix, "");
+    snprintf(channel, sizeof channel, CHANF_TOKEN_REVOKED, prefix);
+    if (rconn_command(rc, on_revoke, w, "EVAL %s 1 %s %s %s", revoke_script, k_id,
+                      token_prefix, channel) != 0) {
+        free(w);
+        return -1;
+    }
+    return 0;
 }

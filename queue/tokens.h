@@ -10,9 +10,19 @@
 #include <hiredis/hiredis.h>
 #include <stddef.h>
 
+#include "model.h"
+
 #define TOKEN_HASH_HEX_LEN 65 /* 64 hex digits and the NUL */
 #define TOKEN_TEXT_LEN 69     /* "clm_" + 64 hex digits and the NUL */
 #define BOOTSTRAP_TOKEN_MIN_LEN 32
+
+/* What a token grants, as stored in its hash (strings; "" when absent). */
+struct token_record {
+    char token_id[64];
+    char role[16]; /* member, provider, staff, admin */
+    char member_id[ID_LEN];
+    char npi[NPI_LEN];
+};
 
 /* SHA-256 of the token text, as lower-case hex. */
 void token_hash_hex(const char *token, size_t len, char out[TOKEN_HASH_HEX_LEN]);
@@ -21,7 +31,9 @@ void token_hash_hex(const char *token, size_t len, char out[TOKEN_HASH_HEX_LEN])
 int token_generate(char out[TOKEN_TEXT_LEN]);
 
 /* Registers the bootstrap admin token (its hash only) under the token id
- * "bootstrap", replacing an earlier bootstrap token. Blocking; returns 0 or -1. */
+ * "bootstrap", replacing an earlier bootstrap token, whose hash it publishes
+ * as revoked (queue/token_sub.h) in the same transaction. Blocking; returns
+ * 0 or -1. */
 int tokens_register_bootstrap(redisContext *c, const char *prefix, const char *token);
 
 /* Creates a token (blocking): a new random token and token id, stored as the
@@ -30,5 +42,32 @@ int tokens_register_bootstrap(redisContext *c, const char *prefix, const char *t
 int tokens_create_blocking(redisContext *c, const char *prefix, const char *role,
                            const char *member_id, const char *npi, char token[TOKEN_TEXT_LEN],
                            char token_id[37]);
+
+/* ---- asynchronous, on the event loop ---- */
+
+struct rconn;
+
+/* Answer of tokens_lookup_async: status 1 with the token's record, 0 when
+ * Redis holds no such token (rec NULL), -1 when Redis did not answer (rec
+ * NULL). rec is valid only during the call. */
+typedef void (*tokens_lookup_cb)(int status, const struct token_record *rec, void *arg);
+
+/* Reads the token stored under hash (token_hash_hex). Returns 0 when the
+ * command was sent (cb is called once), -1 when there is no connection (cb
+ * is not called). */
+int tokens_lookup_async(struct rconn *rc, const char *prefix, const char *hash,
+                        tokens_lookup_cb cb, void *arg);
+
+/* Answer of tokens_revoke_async: status 1 when the token was deleted (hash
+ * is its SHA-256 hex), 0 when no token has that id, -1 when Redis did not
+ * answer (hash NULL). hash is valid only during the call. */
+typedef void (*tokens_revoke_cb)(int status, const char *hash, void *arg);
+
+/* Revokes the token token_id in one step: deletes both its keys and
+ * publishes its hash on the revocation channel, so that every process drops
+ * it from its token cache. Returns 0 when sent (cb is called once), -1 when
+ * there is no connection (cb is not called). */
+int tokens_revoke_async(struct rconn *rc, const char *prefix, const char *token_id,
+                        tokens_revoke_cb cb, void *arg);
 
 #endif

@@ -14,6 +14,8 @@
 struct event_base;
 struct http_server;
 struct queue_intake;
+struct token_cache;
+struct token_sub;
 
 struct app {
     struct config cfg;
@@ -23,6 +25,11 @@ struct app {
     struct rconn *redis;
     struct queue_intake *intake; /* the intake step, batched per loop turn */
     struct http_server *http;
+    /* Authenticated tokens and the subscriber that keeps them honest
+     * (queue/token_cache.h); NULL where there is no HTTP listener. Used on
+     * the event-loop thread only. */
+    struct token_cache *tokens;
+    struct token_sub *token_sub;
     bool stopping;
 };
 

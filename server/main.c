@@ -24,6 +24,8 @@
 #include "queue/members.h"
 #include "queue/redis_conn.h"
 #include "queue/scripts.h"
+#include "queue/token_cache.h"
+#include "queue/token_sub.h"
 #include "queue/tokens.h"
 #include "queue/webhooks.h"
 #include "server/app.h"
@@ -386,6 +388,15 @@ int main(int argc, char **argv)
             .read_timeout_seconds = app.cfg.limits.read_timeout_seconds,
             .max_connections = app.cfg.limits.max_connections,
         };
+        /* Authenticated tokens are cached while a subscription hears every
+         * revocation (docs/operations.md "Token cache"). */
+        app.tokens = token_cache_new(TOKEN_CACHE_DEFAULT_CAPACITY, TOKEN_CACHE_DEFAULT_TTL_MS);
+        if (!app.tokens)
+            goto out;
+        app.token_sub = token_sub_start(app.base, &app.redis_addr, app.cfg.redis_timeout_ms,
+                                        app.redis, app.cfg.key_prefix, app.tokens);
+        if (!app.token_sub)
+            goto out;
         app.http = http_server_new(app.base, &limits, intake_handle_request, &app);
         int port = app.http ? http_server_listen(app.http, app.cfg.listen_host,
                                                  app.cfg.listen_port)
@@ -427,8 +438,10 @@ out:
         event_free(rt.sweep_timer);
     if (app.http)
         http_server_free(app.http);
+    token_sub_free(app.token_sub); /* its heartbeats in flight need nothing of it */
     if (app.redis)
         rconn_free(app.redis);
+    token_cache_free(app.tokens); /* after rconn_free: its last answers may reach the cache */
     queue_intake_free(app.intake); /* after rconn_free: a batch in flight was answered */
     notifier_free(rt.notifier); /* after rconn_free: its last answers reach the notifier */
     if (sigterm_ev)
