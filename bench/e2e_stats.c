@@ -3,7 +3,7 @@
  * side so that no polling client adds load to the server being measured.
  *
  *   e2e_stats --port P --since MS [--host H] [--prefix claims:] [--timeout S]
- *             [--idle S] [--ids FILE]
+ *             [--idle S] [--ids FILE] [--submitted-ids FILE]
  *
  * Reads the audit stream ({c}audit) from MS (milliseconds since the epoch)
  * on, following it as it grows, until every claim submitted since MS has
@@ -26,7 +26,8 @@
  * finalization; left is the claims submitted but neither finalized nor
  * pended when it stopped; work_len is the length of the work stream then.
  * --ids FILE writes the ids of the finalized claims, one a line, in the
- * order they were finalized.
+ * order they were finalized; --submitted-ids FILE those of the claims
+ * submitted, in the order they were submitted.
  */
 #include <json-c/json.h>
 #include <hiredis/hiredis.h>
@@ -150,7 +151,7 @@ static size_t n_lat, cap_lat;
 static int64_t *lat;
 static long submitted, finalized, pended;
 static int64_t first_submit, last_final;
-static FILE *ids_out;
+static FILE *ids_out, *submitted_out;
 
 static void on_entry(const redisReply *e)
 {
@@ -170,6 +171,8 @@ static void on_entry(const redisReply *e)
             s->submit_ms = ms;
             table_used++;
             submitted++;
+            if (submitted_out)
+                fprintf(submitted_out, "%s\n", claim);
             if (!first_submit)
                 first_submit = ms;
         }
@@ -231,7 +234,7 @@ static long read_audit(redisContext *c, const char *key, char *start, size_t sta
 
 int main(int argc, char **argv)
 {
-    const char *host = "127.0.0.1", *prefix = "claims:", *ids_file = NULL;
+    const char *host = "127.0.0.1", *prefix = "claims:", *ids_file = NULL, *sub_file = NULL;
     int port = 0;
     double timeout = 120, idle = 10;
     long long since = -1;
@@ -250,12 +253,14 @@ int main(int argc, char **argv)
             idle = atof(argv[i + 1]);
         else if (strcmp(argv[i], "--ids") == 0)
             ids_file = argv[i + 1];
+        else if (strcmp(argv[i], "--submitted-ids") == 0)
+            sub_file = argv[i + 1];
         else
             port = -1;
     }
     if (port <= 0 || since < 0 || argc % 2 == 0) {
         fprintf(stderr, "usage: e2e_stats --port P --since MS [--host H] [--prefix P] "
-                        "[--timeout S] [--idle S] [--ids FILE]\n");
+                        "[--timeout S] [--idle S] [--ids FILE] [--submitted-ids FILE]\n");
         return 2;
     }
     redisContext *c = redisConnect(host, port);
@@ -265,6 +270,10 @@ int main(int argc, char **argv)
     }
     if (ids_file && !(ids_out = fopen(ids_file, "w"))) {
         fprintf(stderr, "e2e_stats: cannot write %s\n", ids_file);
+        return 1;
+    }
+    if (sub_file && !(submitted_out = fopen(sub_file, "w"))) {
+        fprintf(stderr, "e2e_stats: cannot write %s\n", sub_file);
         return 1;
     }
     char k_work[256], k_audit[256];
@@ -301,6 +310,8 @@ int main(int argc, char **argv)
            n_lat ? (long long)lat[n_lat - 1] : -1);
     if (ids_out)
         fclose(ids_out);
+    if (submitted_out)
+        fclose(submitted_out);
     free(lat);
     free(table);
     redisFree(c);
