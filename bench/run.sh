@@ -667,7 +667,7 @@ burst_phase() {
     burst=$(field claims_per_s "$res")
     [[ -n $burst && $(field finalized "$res") != 0 ]] || burst=$NA
     target "$pass" "$name" "$burst" claims/s "${spread:-$NA}" 0.5 ">=" "$how" \
-        "${BURST_SUMMARY#gen_claims: }; the end-to-end figure at saturation (wrk, --workers 2) was ${FIG[e2e_2]:-$NA} claims/s; $(field finalized "$res") finalized, $(field pended "$res") pended, $(field left "$res") left (unfinished at the timeout) in $(field seconds "$res") s; p99 202->finalized $(field p99_ms "$res") ms"
+        "${BURST_SUMMARY#gen_claims: }; the end-to-end figure at saturation (wrk, --workers 2) was ${FIG[e2e_2]:-$NA} claims/s; $(field finalized "$res") finalized, $(field pended "$res") pended, $(field left "$res") left unfinished at the end, in $(field seconds "$res") s; p99 202->finalized $(field p99_ms "$res") ms"
 }
 
 BUSY=$(busy_percent)
