@@ -107,9 +107,10 @@ clean:
 	$(BUILD)/faults/worker.d
 
 # Benchmark (docs/performance.md): never part of `make check`, timing is noisy.
-BENCH_BINS := $(addprefix $(BUILD)/bench/,minimal_server redis_ceiling gen_claims rate_load e2e_stats)
+BENCH_BINS := $(addprefix $(BUILD)/bench/,minimal_server durable_ceiling redis_ceiling gen_claims rate_load e2e_stats mem_stats)
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libclaims.a | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(BUILD)/libclaims.a $(PKG_LIBS) -lpthread -lm
 bench: $(CLAIMSD) $(BENCH_BINS)
+	@bench/deps.sh
 	CLAIMSD=$(abspath $(CLAIMSD)) BENCH_BIN=$(abspath $(BUILD)/bench) bench/run.sh

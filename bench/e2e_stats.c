@@ -3,22 +3,33 @@
  * side so that no polling client adds load to the server being measured.
  *
  *   e2e_stats --port P --since MS [--host H] [--prefix claims:] [--timeout S]
+ *             [--idle S] [--ids FILE] [--submitted-ids FILE]
  *
- * First waits until the work stream is empty (every claim submitted so far
- * has been committed: the commit acknowledges and deletes its entry) or the
- * timeout passes. Then reads the audit stream from MS (milliseconds since
- * the epoch) on. The intake script appends "claim.submit" to it in the same
- * atomic step that stores the claim and before the 202 is sent; the
- * worker's commit appends "claim.finalize" (or "claim.pend") in the step
- * that stores the decision and EOB. The stream entry ids are Redis's
- * millisecond clock, so for each claim finalize id - submit id is its time
- * from 202 to finalized, to the millisecond.
+ * Reads the audit stream ({c}audit) from MS (milliseconds since the epoch)
+ * on, following it as it grows, until every claim submitted since MS has
+ * been finalized or pended, or nothing was finalized for --idle seconds
+ * (default 10) while the work stream is empty or gone, or --timeout
+ * seconds (default 120) have passed; --timeout 0 reads once (to count the
+ * claims submitted when no worker runs). Each entry has the fields
+ * claim_id and record, a JSON object whose "action" says what happened:
+ * "claim.submit" is appended in the intake step that stores the claim,
+ * before the 202 is sent; "claim.finalize" (or "claim.pend") in the
+ * worker's commit. The action is read from the record's JSON (whatever
+ * other fields it has or their order), so a change of the record's layout
+ * does not break the figures. The stream entry ids are Redis's millisecond
+ * clock, so for each claim its first finalize id - its submit id is its
+ * time from 202 to finalized, to the millisecond.
  *
- * Prints "RESULT submitted=N finalized=N pended=N left=N seconds=S
- * claims_per_s=X p50_ms=.. p99_ms=.. max_ms=..": claims_per_s is the
- * finalized claims over the time from the first submission to the last
- * finalization; left is what was still on the work stream at the timeout.
+ * Prints "RESULT submitted=N finalized=N pended=N left=N work_len=N
+ * seconds=S claims_per_s=X p50_ms=.. p99_ms=.. max_ms=..": claims_per_s is
+ * the finalized claims over the time from the first submission to the last
+ * finalization; left is the claims submitted but neither finalized nor
+ * pended when it stopped; work_len is the length of the work stream then.
+ * --ids FILE writes the ids of the finalized claims, one a line, in the
+ * order they were finalized; --submitted-ids FILE those of the claims
+ * submitted, in the order they were submitted.
  */
+#include <json-c/json.h>
 #include <hiredis/hiredis.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -32,10 +43,12 @@
 struct slot {
     char id[ID_MAX];
     int64_t submit_ms; /* 0: empty slot */
+    int done;          /* finalized or pended */
 };
 
 static struct slot *table;
 static size_t table_size; /* a power of two */
+static size_t table_used;
 
 static uint64_t hash_id(const char *s)
 {
@@ -47,6 +60,8 @@ static uint64_t hash_id(const char *s)
 
 static struct slot *lookup(const char *id, int insert)
 {
+    if (!table_size)
+        return NULL;
     for (size_t i = hash_id(id) & (table_size - 1);; i = (i + 1) & (table_size - 1)) {
         struct slot *s = &table[i];
         if (s->submit_ms == 0)
@@ -82,8 +97,12 @@ static int cmp_i64(const void *a, const void *b)
 
 static const char *entry_field(const redisReply *fields, const char *name)
 {
+    if (!fields || fields->type != REDIS_REPLY_ARRAY)
+        return NULL;
     for (size_t i = 0; i + 1 < fields->elements; i += 2)
-        if (strcmp(fields->element[i]->str, name) == 0)
+        if (fields->element[i]->type == REDIS_REPLY_STRING &&
+            strcmp(fields->element[i]->str, name) == 0 &&
+            fields->element[i + 1]->type == REDIS_REPLY_STRING)
             return fields->element[i + 1]->str;
     return NULL;
 }
@@ -97,11 +116,127 @@ static long long stream_len(redisContext *c, const char *key)
     return n;
 }
 
+enum action { A_OTHER, A_SUBMIT, A_FINALIZE, A_PEND };
+
+/* The record's "action", from its JSON; a record that is not JSON (or has
+ * no action) counts as another action. */
+static enum action record_action(const char *record)
+{
+    if (!strstr(record, "claim."))
+        return A_OTHER; /* not one of ours: skip the parse */
+    enum action a = A_OTHER;
+    struct json_object *o = json_tokener_parse(record), *v = NULL;
+    if (o && json_object_object_get_ex(o, "action", &v) && json_object_is_type(v, json_type_string)) {
+        const char *s = json_object_get_string(v);
+        if (strcmp(s, "claim.submit") == 0)
+            a = A_SUBMIT;
+        else if (strcmp(s, "claim.finalize") == 0)
+            a = A_FINALIZE;
+        else if (strcmp(s, "claim.pend") == 0)
+            a = A_PEND;
+    }
+    if (o)
+        json_object_put(o);
+    return a;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static size_t n_lat, cap_lat;
+static int64_t *lat;
+static long submitted, finalized, pended;
+static int64_t first_submit, last_final;
+static FILE *ids_out, *submitted_out;
+
+static void on_entry(const redisReply *e)
+{
+    if (e->type != REDIS_REPLY_ARRAY || e->elements < 2 || e->element[0]->type != REDIS_REPLY_STRING)
+        return;
+    int64_t ms = atoll(e->element[0]->str);
+    const char *claim = entry_field(e->element[1], "claim_id");
+    const char *record = entry_field(e->element[1], "record");
+    if (!claim || !record || !*claim || strlen(claim) >= ID_MAX)
+        return;
+    enum action a = record_action(record);
+    if (a == A_SUBMIT) {
+        grow(table_used + 1);
+        struct slot *s = lookup(claim, 1);
+        if (s->submit_ms == 0) {
+            snprintf(s->id, sizeof s->id, "%s", claim);
+            s->submit_ms = ms;
+            table_used++;
+            submitted++;
+            if (submitted_out)
+                fprintf(submitted_out, "%s\n", claim);
+            if (!first_submit)
+                first_submit = ms;
+        }
+    } else if (a == A_FINALIZE || a == A_PEND) {
+        struct slot *s = lookup(claim, 0);
+        if (!s || s->done)
+            return; /* submitted before --since, or counted already */
+        s->done = 1;
+        if (a == A_PEND) {
+            pended++;
+            return;
+        }
+        finalized++;
+        last_final = ms;
+        if (ids_out)
+            fprintf(ids_out, "%s\n", claim);
+        if (n_lat == cap_lat) {
+            cap_lat = cap_lat ? cap_lat * 2 : 65536;
+            lat = realloc(lat, cap_lat * sizeof *lat);
+            if (!lat)
+                exit(1);
+        }
+        lat[n_lat++] = ms - s->submit_ms;
+    }
+}
+
+/* Reads the audit stream after *start to its current end; returns the
+ * entries read, -1 on an error. */
+static long read_audit(redisContext *c, const char *key, char *start, size_t start_size)
+{
+    long n = 0;
+    for (;;) {
+        redisReply *r = redisCommand(c, "XRANGE %s %s + COUNT 2000", key, start);
+        if (!r || r->type != REDIS_REPLY_ARRAY) {
+            fprintf(stderr, "e2e_stats: XRANGE %s failed\n", key);
+            if (r)
+                freeReplyObject(r);
+            return -1;
+        }
+        if (r->elements == 0) {
+            freeReplyObject(r);
+            return n;
+        }
+        for (size_t i = 0; i < r->elements; i++) {
+            const redisReply *e = r->element[i];
+            on_entry(e);
+            n++;
+            if (i + 1 == r->elements) {
+                /* The next read starts just after this entry. */
+                const char *entry_id = e->element[0]->str;
+                const char *dash = strchr(entry_id, '-');
+                snprintf(start, start_size, "%lld-%lld", atoll(entry_id),
+                         dash ? atoll(dash + 1) + 1 : 0);
+            }
+        }
+        freeReplyObject(r);
+    }
+}
+
 int main(int argc, char **argv)
 {
-    const char *host = "127.0.0.1", *prefix = "claims:";
+    const char *host = "127.0.0.1", *prefix = "claims:", *ids_file = NULL, *sub_file = NULL;
     int port = 0;
-    double timeout = 120;
+    double timeout = 120, idle = 10;
     long long since = -1;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (strcmp(argv[i], "--host") == 0)
@@ -114,12 +249,18 @@ int main(int argc, char **argv)
             since = atoll(argv[i + 1]);
         else if (strcmp(argv[i], "--timeout") == 0)
             timeout = atof(argv[i + 1]);
+        else if (strcmp(argv[i], "--idle") == 0)
+            idle = atof(argv[i + 1]);
+        else if (strcmp(argv[i], "--ids") == 0)
+            ids_file = argv[i + 1];
+        else if (strcmp(argv[i], "--submitted-ids") == 0)
+            sub_file = argv[i + 1];
         else
             port = -1;
     }
     if (port <= 0 || since < 0 || argc % 2 == 0) {
         fprintf(stderr, "usage: e2e_stats --port P --since MS [--host H] [--prefix P] "
-                        "[--timeout S]\n");
+                        "[--timeout S] [--idle S] [--ids FILE] [--submitted-ids FILE]\n");
         return 2;
     }
     redisContext *c = redisConnect(host, port);
@@ -127,81 +268,50 @@ int main(int argc, char **argv)
         fprintf(stderr, "e2e_stats: cannot connect to Redis\n");
         return 1;
     }
+    if (ids_file && !(ids_out = fopen(ids_file, "w"))) {
+        fprintf(stderr, "e2e_stats: cannot write %s\n", ids_file);
+        return 1;
+    }
+    if (sub_file && !(submitted_out = fopen(sub_file, "w"))) {
+        fprintf(stderr, "e2e_stats: cannot write %s\n", sub_file);
+        return 1;
+    }
     char k_work[256], k_audit[256];
     snprintf(k_work, sizeof k_work, "%s{c}work", prefix);
     snprintf(k_audit, sizeof k_audit, "%s{c}audit", prefix);
 
-    long long left = 0;
-    for (double waited = 0; (left = stream_len(c, k_work)) > 0 && waited < timeout; waited += 0.05)
-        usleep(50 * 1000);
-
-    size_t n_lat = 0, cap_lat = 0;
-    int64_t *lat = NULL;
-    long submitted = 0, finalized = 0, pended = 0;
-    int64_t first_submit = 0, last_final = 0;
     char start[48];
     snprintf(start, sizeof start, "%lld-0", since);
+    double t0 = now_s(), last_progress = t0;
+    long long work_len = 0;
     for (;;) {
-        redisReply *r = redisCommand(c, "XRANGE %s %s + COUNT 2000", k_audit, start);
-        if (!r || r->type != REDIS_REPLY_ARRAY) {
-            fprintf(stderr, "e2e_stats: XRANGE failed\n");
+        long before = finalized + pended;
+        if (read_audit(c, k_audit, start, sizeof start) < 0)
             return 1;
-        }
-        if (r->elements == 0) {
-            freeReplyObject(r);
+        double t = now_s();
+        if (finalized + pended > before)
+            last_progress = t;
+        work_len = stream_len(c, k_work);
+        if (t - t0 >= timeout)
             break;
-        }
-        for (size_t i = 0; i < r->elements; i++) {
-            const redisReply *e = r->element[i];
-            const char *entry_id = e->element[0]->str;
-            int64_t ms = atoll(entry_id);
-            /* The next batch starts just after this entry. */
-            long long seq = atoll(strchr(entry_id, '-') + 1);
-            snprintf(start, sizeof start, "%lld-%lld", (long long)ms, seq + 1);
-            const char *claim = entry_field(e->element[1], "claim_id");
-            const char *record = entry_field(e->element[1], "record");
-            if (!claim || !record || !*claim || strlen(claim) >= ID_MAX)
-                continue;
-            if (strstr(record, "\"claim.submit\"")) {
-                grow((size_t)submitted + 1);
-                struct slot *s = lookup(claim, 1);
-                if (s->submit_ms == 0) {
-                    snprintf(s->id, sizeof s->id, "%s", claim);
-                    s->submit_ms = ms;
-                    submitted++;
-                    if (!first_submit)
-                        first_submit = ms;
-                }
-            } else if (strstr(record, "\"claim.finalize\"") || strstr(record, "\"claim.pend\"")) {
-                int final = strstr(record, "\"claim.finalize\"") != NULL;
-                struct slot *s = table_size ? lookup(claim, 0) : NULL;
-                if (!s)
-                    continue; /* submitted before --since */
-                if (!final) {
-                    pended++;
-                    continue;
-                }
-                finalized++;
-                last_final = ms;
-                if (n_lat == cap_lat) {
-                    cap_lat = cap_lat ? cap_lat * 2 : 65536;
-                    lat = realloc(lat, cap_lat * sizeof *lat);
-                    if (!lat)
-                        return 1;
-                }
-                lat[n_lat++] = ms - s->submit_ms;
-            }
-        }
-        freeReplyObject(r);
+        if (submitted > 0 && finalized + pended >= submitted && work_len <= 0)
+            break;
+        if (t - last_progress >= idle && work_len <= 0)
+            break;
+        usleep(100 * 1000);
     }
     qsort(lat, n_lat, sizeof *lat, cmp_i64);
 #define PCT(p) (n_lat ? (long long)lat[(size_t)((double)(n_lat - 1) * (p))] : -1)
     double seconds = last_final > first_submit ? (double)(last_final - first_submit) / 1000 : 0;
-    printf("RESULT submitted=%ld finalized=%ld pended=%ld left=%lld seconds=%.3f "
+    printf("RESULT submitted=%ld finalized=%ld pended=%ld left=%ld work_len=%lld seconds=%.3f "
            "claims_per_s=%.0f p50_ms=%lld p99_ms=%lld max_ms=%lld\n",
-           submitted, finalized, pended, left, seconds,
+           submitted, finalized, pended, submitted - finalized - pended, work_len, seconds,
            seconds > 0 ? (double)finalized / seconds : 0.0, PCT(0.50), PCT(0.99),
            n_lat ? (long long)lat[n_lat - 1] : -1);
+    if (ids_out)
+        fclose(ids_out);
+    if (submitted_out)
+        fclose(submitted_out);
     free(lat);
     free(table);
     redisFree(c);

@@ -3,7 +3,7 @@
  * the API and writes the claims the load generators send.
  *
  *   gen_claims --url http://127.0.0.1:PORT --admin-token T --plan FILE
- *              --out DIR [--families N] [--claims N] [--check N]
+ *              --out DIR [--families N] [--claims N] [--check N] [--burst N]
  *
  * Through the API, as an administrator would (PUT, so a rerun is harmless):
  * the plan from FILE; 20 employer groups on that plan; N families (default
@@ -21,6 +21,15 @@
  *
  * --check N posts the first N claims and fails unless every one is answered
  * 202: the proof that the file is what the benchmark claims it is.
+ *
+ * --burst N also writes DIR/burst.tsv: N pharmacy claims all for ONE member
+ * (the first family's subscriber, filed with that subscriber's token) and
+ * ONE fill date (10 days ago), the one-member, one-date burst of issue 11.
+ * The claims differ in their charge and Rx number and cycle through the
+ * NDCs and pharmacies, so some are exact duplicates of an earlier one
+ * (denied OA-18, RULES.md § 5) and most are not; every one is valid and is
+ * finalized without pending, as the spread claims are. The first claim of
+ * the burst is posted with --check.
  */
 #include <curl/curl.h>
 #include <json-c/json.h>
@@ -285,7 +294,7 @@ static void write_pharmacy(struct buf *b, const struct member *m)
 static void usage(void)
 {
     fprintf(stderr, "usage: gen_claims --url URL --admin-token T --plan FILE --out DIR "
-                    "[--families N] [--claims N] [--check N]\n");
+                    "[--families N] [--claims N] [--check N] [--burst N]\n");
     exit(2);
 }
 
@@ -306,7 +315,7 @@ static char *read_file(const char *path)
 int main(int argc, char **argv)
 {
     const char *url = NULL, *admin = NULL, *plan_file = NULL, *out = NULL;
-    int n_families = 1500, n_claims = 20000, check = 0;
+    int n_families = 1500, n_claims = 20000, check = 0, burst = 0;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (strcmp(argv[i], "--url") == 0)
             url = argv[i + 1];
@@ -322,11 +331,13 @@ int main(int argc, char **argv)
             n_claims = atoi(argv[i + 1]);
         else if (strcmp(argv[i], "--check") == 0)
             check = atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--burst") == 0)
+            burst = atoi(argv[i + 1]);
         else
             usage();
     }
     if (!url || !admin || !plan_file || !out || argc % 2 == 0 || n_families < N_MEMBER_TOKENS ||
-        n_claims < 1)
+        n_claims < 1 || burst < 0)
         usage();
     char *plan = read_file(plan_file);
     if (!plan) {
@@ -438,6 +449,43 @@ int main(int argc, char **argv)
         }
     }
     fclose(cf);
+    if (burst) {
+        snprintf(path, sizeof path, "%s/burst.tsv", out);
+        FILE *bf = fopen(path, "w");
+        if (!bf) {
+            fprintf(stderr, "gen_claims: cannot write %s\n", path);
+            return 1;
+        }
+        const struct member *m = &families[0].m[0];
+        char day[11];
+        date_days_ago(10, day);
+        for (int i = 0; i < burst; i++) {
+            int drug = i % 5, supply = i % 3 == 0 ? 90 : 30;
+            buf_reset(&b);
+            buf_printf(&b,
+                       "{\"type\":\"pharmacy\",\"member_id\":\"%s\",\"patient\":{\"first_name\":"
+                       "\"%s\",\"last_name\":\"%s\",\"birth_date\":\"%s\"},\"pharmacy\":{\"name\":"
+                       "\"Corner Drug #%d\",\"network\":\"in\"},\"prescriber\":{\"name\":\"Dr. "
+                       "%s %s\"},\"ndc\":\"%s\",\"rx_number\":\"RX-B%06d\",\"fill_date\":\"%s\","
+                       "\"drug_name\":\"%s\",\"quantity\":%d,\"days_supply\":%d,\"charge\":%d.%02d}",
+                       m->id, m->first, m->last, m->birth, 1 + i % 7, first_names[i % 20],
+                       last_names[i % 16], ndcs[drug], i, day, drugs[drug], supply, supply,
+                       5 + i % 300, i % 100);
+            fprintf(bf, "%s\t%s\n", member_tokens[0], b.data);
+            if (i == 0 && check) {
+                long st = api_call(&api, "POST", "/v1/claims", member_tokens[0], b.data);
+                checked++;
+                if (st == 202)
+                    accepted++;
+                else
+                    fprintf(stderr, "gen_claims: burst claim answered %ld: %s\n", st,
+                            api.answer.data ? api.answer.data : "");
+            }
+        }
+        fclose(bf);
+        printf("gen_claims: burst of %d pharmacy claims for member %s, fill date %s\n", burst,
+               m->id, day);
+    }
     printf("gen_claims: %d families, %d members, %d groups, %d provider and %d member tokens; "
            "%d claims (%d medical with %.1f lines on average, %d pharmacy), %.0f bytes a body on "
            "average\n",

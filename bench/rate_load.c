@@ -10,11 +10,16 @@
  *
  *   rate_load --port P --rate R --duration S --file claims.tsv
  *             [--host H] [--path /v1/claims] [--connections C] [--warmup S]
+ *             [--count N]
  *
  * Request k is due at start + k/R. It goes out on an idle keep-alive
  * connection as soon as it is due; when all C connections are busy it waits
  * in order, and that wait counts in its latency. Requests due during the
  * first --warmup seconds (default 1) are sent but not counted.
+ *
+ * --count N sends exactly N requests (due at the rate given, so a rate far
+ * above what the server takes posts N requests as fast as the C connections
+ * are answered); --duration then is N / R.
  *
  * The file holds one request a line, "token<TAB>body" (bench/gen_claims),
  * sent in order, cycling. Prints
@@ -254,6 +259,7 @@ int main(int argc, char **argv)
     const char *host = "127.0.0.1", *file = NULL, *path = "/v1/claims";
     int port = 0, connections = 64;
     double rate = 0, duration = 10, warmup = 1;
+    long count = 0;
     for (int i = 1; i + 1 < argc; i += 2) {
         const char *v = argv[i + 1];
         if (strcmp(argv[i], "--host") == 0)
@@ -272,17 +278,25 @@ int main(int argc, char **argv)
             file = v;
         else if (strcmp(argv[i], "--path") == 0)
             path = v;
+        else if (strcmp(argv[i], "--count") == 0)
+            count = atol(v);
         else
             port = -1;
     }
-    if (port <= 0 || rate <= 0 || duration <= warmup || !file || connections < 1 || argc % 2 == 0) {
+    if (count > 0 && rate > 0) {
+        duration = (double)count / rate;
+        if (warmup >= duration)
+            warmup = 0;
+    }
+    if (port <= 0 || rate <= 0 || count < 0 || (duration <= warmup && !count) || !file ||
+        connections < 1 || argc % 2 == 0) {
         fprintf(stderr, "usage: rate_load --port P --rate R --duration S --file claims.tsv [--host "
-                        "H] [--path P] [--connections C] [--warmup S]\n");
+                        "H] [--path P] [--connections C] [--warmup S] [--count N]\n");
         return 2;
     }
     static struct load l;
     l.rate = rate;
-    l.total = (long)(rate * duration);
+    l.total = count > 0 ? count : (long)(rate * duration);
     l.counted_from = (long)(rate * warmup);
     load_file(&l, file, host, port, path);
     l.latency_us = calloc((size_t)l.total, sizeof *l.latency_us);
@@ -322,8 +336,9 @@ int main(int argc, char **argv)
 
     l.start_ns = now_ns();
     arm_timer(&l);
-    /* Give up on answers that have not come 10 s after the last request was due. */
-    struct timeval limit = {(time_t)duration + 10, 0};
+    /* Give up on answers that have not come 10 s after the last request was due
+     * (60 s with --count, whose requests are all due at once). */
+    struct timeval limit = {(time_t)duration + (count ? 60 : 10), 0};
     event_base_loopexit(l.base, &limit);
     event_base_dispatch(l.base);
 

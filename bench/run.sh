@@ -1,27 +1,45 @@
 #!/usr/bin/env bash
-# The benchmark (issue 7, docs/performance.md), run by `make bench`.
+# The benchmark (issues 7 and 11, docs/performance.md), run by `make bench`.
 #
-# Starts its own redis-server (AOF on; a pass with appendfsync everysec and
-# one with always) on a free port in a temporary folder, claimsd against it,
-# loads enrollment through the API (bench/gen_claims) and measures, next to
-# the ceilings of this machine measured the same way in the same run:
+# Starts its own redis-server (AOF on; one pass per AOF policy, appendfsync
+# always, the default, first, then everysec) on a free port in a temporary
+# folder, claimsd against it, loads enrollment through the API
+# (bench/gen_claims) and measures, next to the ceilings of this machine
+# measured the same way in the same run:
+#   ceilings    no-work evhttp server (bench/minimal_server); the durable-accept
+#               ceiling: evhttp + one XADD of each body before the 202
+#               (bench/durable_ceiling), on a fresh Redis with the pass's policy;
+#               Redis alone doing intake's writes (bench/redis_ceiling)
 #   intake      POST /v1/claims req/s and p50/p99/p99.9 at fixed concurrency (wrk)
 #   fixed rate  POST /v1/claims latency at half the measured saturation (bench/rate_load)
 #   reads       GET /v1/claims/{id} req/s (wrk)
-#   end to end  202 -> finalized claims/s and p50/p99, from the audit stream (bench/e2e_stats)
+#   end to end  202 -> finalized claims/s, workers running, from the audit stream
+#               (bench/e2e_stats); p50/p99 at half that saturation, open loop
+#   burst       one member, one fill date (bench/gen_claims --burst): drain rate
+#               against the same number of spread claims, in the same claimsd
 #   memory      Redis used_memory growth per finalized claim (INFO before/after)
-#   scaling     --workers 1, 2, 4 and a second --role intake process
+#               and a per-key breakdown (bench/mem_stats: MEMORY USAGE of a
+#               sample of finalized claims' keys and of the shared structures)
+#   scaling     --workers 1, 2, 4 and a second --role intake process (everysec)
 # Every measurement runs on a fresh Redis with freshly loaded enrollment, so
 # that no claim is a duplicate of an earlier phase's. A measurement whose
 # endpoint or role does not exist yet prints "not available yet".
 #
-# Prints a table (figure, value, ceiling, ratio) and writes
-# build/bench/report.json. Stops everything it started on exit.
+# The targets of issue 11 are printed with value, target, ratio and whether
+# each is met (and by how much it is missed): intake >= 0.5 x the durable
+# ceiling; end to end >= 0.3 x the durable ceiling; end-to-end p99 < 50 ms at
+# half the end-to-end saturation; the burst drains at >= 0.5 x the spread
+# rate; <= 4,096 bytes of Redis per finalized claim.
+#
+# Prints a table (figure, value, ceiling or target, ratio, verdict; under
+# each row its notes and the command and settings that produced it) and
+# writes build/bench/report.json. Stops everything it started on exit.
 #
 # Environment: CLAIMSD, BENCH_BIN (binaries), BENCH_OUT (report folder),
 # BENCH_DURATION (seconds per wrk run, default 8), BENCH_CONNECTIONS (wrk
-# connections, default 32), BENCH_PASSES (default "everysec always"),
-# BENCH_CLAIMS (claims generated per phase, default 120000).
+# connections, default 32), BENCH_PASSES (default "always everysec"),
+# BENCH_CLAIMS (claims generated per phase, default 120000), BENCH_BURST
+# (claims in the one-member burst and in its spread comparison, default 5000).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -30,8 +48,9 @@ BIN=${BENCH_BIN:-$ROOT/build/release/bench}
 OUT=${BENCH_OUT:-$ROOT/build/bench}
 DURATION=${BENCH_DURATION:-8}
 CONNS=${BENCH_CONNECTIONS:-32}
-PASSES=${BENCH_PASSES:-everysec always}
+PASSES=${BENCH_PASSES:-always everysec}
 N_CLAIMS=${BENCH_CLAIMS:-120000}
+N_BURST=${BENCH_BURST:-5000}
 ADMIN_TOKEN=bench-admin-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
 PLAN=$ROOT/config/sample/plans/PPO-500.json
 NA="not available yet"
@@ -56,7 +75,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 mkdir -p "$OUT"
-ROWS=$WORK/rows     # pass, figure, value, unit, ceiling, ratio, note; 0x1f between
+ROWS=$WORK/rows     # pass, figure, value, unit, ceiling, ratio, note, how, target, verdict, met, missed_by; 0x1f between
 : >"$ROWS"
 
 log() { printf 'bench: %s\n' "$*" >&2; }
@@ -85,14 +104,67 @@ ms() {
     return 0
 }
 
-# row PASS FIGURE VALUE UNIT CEILING NOTE: one line of the report; the ratio
-# is computed when both value and ceiling are numbers.
+isnum() { [[ ${1:-} =~ ^[0-9]+([.][0-9]+)?$ ]]; }
+
+put_row() { # the 12 fields of a row
+    local IFS=$'\x1f'
+    printf '%s\n' "$*" >>"$ROWS"
+}
+
+# row PASS FIGURE VALUE UNIT CEILING NOTE [HOW]: one line of the report; the
+# ratio is computed when both value and ceiling are numbers. HOW names the
+# command and settings that produced the figure.
 row() {
     local ratio=""
-    if [[ $3 =~ ^[0-9.]+$ && $5 =~ ^[0-9.]+$ ]] && awk "BEGIN{exit !($5 > 0)}"; then
+    if isnum "$3" && isnum "$5" && awk "BEGIN{exit !($5 > 0)}"; then
         ratio=$(awk "BEGIN{printf \"%.2f\", $3 / $5}")
     fi
-    printf '%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\n' "$1" "$2" "$3" "$4" "$5" "$ratio" "${6:-}" >>"$ROWS"
+    put_row "$1" "$2" "$3" "$4" "$5" "$ratio" "${6:-}" "${7:-}" "" "" "" ""
+}
+
+# target PASS FIGURE VALUE UNIT BASE FACTOR OP HOW [NOTE]: a row with a
+# target of issue 11. With a BASE (a ceiling or a reference rate) the target
+# is VALUE OP FACTOR x BASE and the ratio VALUE / BASE; without, the target
+# is VALUE OP FACTOR (an absolute bound) and the ratio VALUE / FACTOR. OP is
+# ">=", "<" or "<=". The verdict says "met" or by how much it is missed
+# (the factor to gain and the absolute shortfall).
+target() {
+    local pass=$1 fig=$2 value=$3 unit=$4 base=$5 factor=$6 op=$7 how=$8 note=${9:-}
+    local tgt ratio="" verdict met="" by="" ceiling
+    if [[ -n $base ]]; then
+        tgt="$op ${factor} x"
+        ceiling=$base
+    else
+        tgt="$op $factor $unit"
+        ceiling=$factor
+    fi
+    if ! isnum "$value"; then
+        verdict=${value:-$NA}
+        [[ $verdict == "$NA" ]] || verdict="not measured"
+        value=${value:-$NA}
+    elif [[ -n $base ]] && ! isnum "$base"; then
+        verdict="no reference ($NA)"
+    elif [[ -n $base ]] && ! awk "BEGIN{exit !($base > 0)}"; then
+        verdict="no reference (0)"
+    else
+        read -r ratio met by verdict < <(awk -v v="$value" -v b="${base:-}" -v f="$factor" \
+            -v op="$op" -v unit="$unit" 'BEGIN{
+            if (b != "") { r = v / b; goal = f * b } else { r = v / f; goal = f }
+            if (op == ">=")      ok = v >= goal
+            else if (op == "<")  ok = v < goal
+            else                 ok = v <= goal
+            if (ok) {
+                m = (op == ">=") ? (goal > 0 ? v / goal : 0) : (v > 0 ? goal / v : 0)
+                printf "%.2f true 0 met (%.2fx margin)\n", r, m
+            } else if (op == ">=") {
+                x = v > 0 ? goal / v : 0
+                printf "%.2f false %.2f MISSED by %.2fx (%.0f %s short of %.0f)\n", r, x, x, goal - v, unit, goal
+            } else {
+                x = v / goal
+                printf "%.2f false %.2f MISSED by %.2fx (%.0f %s over %.0f)\n", r, x, x, v - goal, unit, goal
+            }}')
+    fi
+    put_row "$pass" "$fig" "$value" "$unit" "$ceiling" "$ratio" "$note" "$how" "$tgt" "$verdict" "$met" "$by"
 }
 
 # The process list to stop at the end (and at the end of each phase).
@@ -156,17 +228,19 @@ start_claimsd() {
     return 1
 }
 
-# load_enrollment PORT: PUT plan, groups, members; tokens; DATA/claims.tsv.
+# load_enrollment PORT: PUT plan, groups, members; tokens; DATA/claims.tsv
+# and DATA/burst.tsv.
 # Returns 1 when the endpoints are not there yet.
 DATA=$WORK/data
 load_enrollment() {
     mkdir -p "$DATA"
     if ! "$BIN/gen_claims" --url "http://127.0.0.1:$1" --admin-token "$ADMIN_TOKEN" --plan "$PLAN" \
-        --out "$DATA" --claims "$N_CLAIMS" --check 20 >"$WORK/gen.out" 2>&1; then
+        --out "$DATA" --claims "$N_CLAIMS" --burst "$N_BURST" --check 20 >"$WORK/gen.out" 2>&1; then
         log "enrollment or claim submission failed: $(tail -n 2 "$WORK/gen.out" | tr '\n' ' ')"
         return 1
     fi
-    GEN_SUMMARY=$(head -n 1 "$WORK/gen.out")
+    GEN_SUMMARY=$(grep -m 1 ' families, ' "$WORK/gen.out" || true)
+    BURST_SUMMARY=$(grep -m 1 'burst of' "$WORK/gen.out" || true)
 }
 
 # fresh FSYNC ARGS...: a new Redis and one claimsd with ARGS, enrollment loaded.
@@ -211,26 +285,96 @@ wrk_post() {
 }
 
 # ---- the ceilings: the same wrk run against the minimal servers ----
-http_ceiling() {
-    local mode=$1 logf port pid res
-    logf=$(mktemp "$WORK/minimal.XXXX")
-    "$BIN/minimal_server" $mode >"$logf" 2>&1 &
-    pid=$!
-    started "$pid"
-    for _ in $(seq 50); do
-        port=$(sed -n 's/^listening on port \([0-9]*\).*/\1/p' "$logf")
+# wait_listening LOGFILE PID: the port a bench server printed ("listening on
+# port N"), or "" when it exited or never said.
+wait_listening() {
+    local port=""
+    for _ in $(seq 100); do
+        port=$(sed -n 's/^listening on port \([0-9]*\).*/\1/p' "$1")
         [[ -n $port ]] && break
+        kill -0 "$2" 2>/dev/null || break
         sleep 0.05
     done
-    res=$(wrk_post "$port")
+    echo "$port"
+}
+
+# http_ceiling MODE: sets CEIL_RES to the RESULT line of the wrk run against
+# bench/minimal_server MODE ("" when it did not start).
+http_ceiling() {
+    local logf port pid
+    logf=$(mktemp "$WORK/minimal.XXXX")
+    "$BIN/minimal_server" $1 >"$logf" 2>&1 &
+    pid=$!
+    started "$pid"
+    port=$(wait_listening "$logf" "$pid")
+    CEIL_RES=""
+    [[ -n $port ]] && CEIL_RES=$(wrk_post "$port")
     stop "$pid"
-    echo "$res"
+}
+
+# durable_ceiling PASS: the durable-accept ceiling on a fresh Redis with the
+# pass's appendfsync; sets CEIL_RES (and DURABLE_STORED, the stream's length).
+durable_ceiling() {
+    local logf port pid
+    stop_all
+    start_redis "$1"
+    logf=$(mktemp "$WORK/durable.XXXX")
+    "$BIN/durable_ceiling" --redis-port "$REDIS_PORT" --key bench:durable >"$logf" 2>&1 &
+    pid=$!
+    started "$pid"
+    port=$(wait_listening "$logf" "$pid")
+    CEIL_RES="" DURABLE_STORED=""
+    if [[ -n $port ]]; then
+        CEIL_RES=$(wrk_post "$port")
+        DURABLE_STORED=$(redis-cli -p "$REDIS_PORT" xlen bench:durable)
+    else
+        log "durable_ceiling did not start: $(tail -n 2 "$logf" | tr '\n' ' ')"
+    fi
+    stop_all
+}
+
+# submitted_since MS [IDS_FILE]: the claims whose intake step is in the audit
+# stream since MS (no waiting: for runs without workers).
+submitted_since() {
+    local res
+    res=$("$BIN/e2e_stats" --port "$REDIS_PORT" --since "$1" --timeout 0 ${2:+--submitted-ids "$2"} || true)
+    field submitted "$res"
+}
+
+# post_count FILE N: posts exactly N claims of FILE (cycling) as fast as
+# claimsd answers them on $CONNS connections (bench/rate_load --count).
+post_count() {
+    "$BIN/rate_load" --port "$CLAIMSD_PORT" --rate 1000000 --count "$2" --warmup 0 \
+        --connections "$CONNS" --file "$1" >"$WORK/post_count.out" 2>&1 || true
+    grep '^RESULT' "$WORK/post_count.out" || true
 }
 
 declare -A FIG   # figures reused across rows (ceilings, saturation)
+WRK_HOW="wrk -t1 -c$CONNS -d${DURATION}s -s bench/post_claims.lua (gen_claims bodies)"
 
 measure_pass() {
     local pass=$1 res rate mem0 mem1 since n
+    local RH="redis-server appendfsync $pass"
+    FIG[durable]="" FIG[intake]="" FIG[e2e_2]="" FIG[e2e_rate]=""
+
+    # ---- the durable-accept ceiling ----
+    log "pass appendfsync=$pass: durable-accept ceiling (evhttp + XADD before each 202)"
+    if [[ -s $DATA/claims.tsv ]]; then
+        durable_ceiling "$pass"
+        FIG[durable]=$(field rps "$CEIL_RES")
+        if [[ -n ${FIG[durable]} ]]; then
+            row "$pass" "durable-accept ceiling: evhttp, XADD of each body, 202 after Redis replied (req/s)" \
+                "${FIG[durable]}" req/s "${FIG[http_evhttp]:-}" \
+                "ceiling column: the no-work evhttp server; p50 $(ms p50_us "$CEIL_RES") ms, p99 $(ms p99_us "$CEIL_RES") ms; non-2xx=$(field non2xx "$CEIL_RES"); stream length after: ${DURABLE_STORED:-?}" \
+                "bench/durable_ceiling --redis-port P; $WRK_HOW; $RH"
+        else
+            row "$pass" "durable-accept ceiling (req/s)" "$NA" req/s "" "bench/durable_ceiling did not run" \
+                "bench/durable_ceiling; $RH"
+        fi
+    else
+        row "$pass" "durable-accept ceiling (req/s)" "$NA" req/s "" "no claims to send (gen_claims failed)" \
+            "bench/durable_ceiling; $RH"
+    fi
 
     log "pass appendfsync=$pass: Redis ceiling"
     start_redis "$pass"
@@ -238,8 +382,8 @@ measure_pass() {
     # shares one fsync among the connections served in one loop turn).
     local mode best shape r1 r2
     for mode in pipeline lua; do
-        r1=$("$BIN/redis_ceiling" --port "$REDIS_PORT" --claims 60000 --mode "$mode")
-        r2=$("$BIN/redis_ceiling" --port "$REDIS_PORT" --claims 60000 --mode "$mode" --connections 32 --depth 2)
+        r1=$("$BIN/redis_ceiling" --port "$REDIS_PORT" --claims 60000 --mode "$mode" || true)
+        r2=$("$BIN/redis_ceiling" --port "$REDIS_PORT" --claims 60000 --mode "$mode" --connections 32 --depth 2 || true)
         if awk "BEGIN{exit !($(field claims_per_s "$r1") >= $(field claims_per_s "$r2"))}"; then
             best=$r1 shape="1 connection x 64 claims per round trip"
         else
@@ -250,21 +394,25 @@ measure_pass() {
         FIG[redis_bytes]=$(field bytes_per_claim "$best")
     done
     row "$pass" "Redis ceiling: intake writes pipelined (claims/s)" "${FIG[redis_pipeline]}" claims/s "" \
-        "12 commands/claim; ${FIG[redis_pipeline_shape]}"
+        "12 commands/claim (the pre-issue-11 layout); ${FIG[redis_pipeline_shape]}" \
+        "bench/redis_ceiling --claims 60000 --mode pipeline; $RH"
     row "$pass" "Redis ceiling: same writes in one EVALSHA per claim (claims/s)" "${FIG[redis_lua]}" \
-        claims/s "${FIG[redis_pipeline]}" "the script layer's own cost; ${FIG[redis_lua_shape]}"
+        claims/s "${FIG[redis_pipeline]}" "the script layer's own cost; ${FIG[redis_lua_shape]}" \
+        "bench/redis_ceiling --claims 60000 --mode lua; $RH"
     row "$pass" "Redis ceiling: bytes per claim at intake (writes only)" "${FIG[redis_bytes]}" bytes "" \
-        "record, indexes, stream entries, audit; no EOB"
+        "record, indexes, stream entries, audit; no EOB" "bench/redis_ceiling; used_memory delta"
 
     # ---- intake at fixed concurrency, reads, intake memory ----
     log "pass $pass: intake at $CONNS connections, ${DURATION}s"
     if ! fresh "$pass" --workers 0; then
         row "$pass" "intake POST /v1/claims (req/s)" "$NA" req/s "${FIG[http_evhttp]:-}" "POST /v1/claims or enrollment endpoints missing"
+        na_targets "$pass" "claimsd or the enrollment endpoints did not come up"
+        stop_all
         return
     fi
     [[ -n ${GEN_SUMMARY:-} ]] && log "$GEN_SUMMARY"
     mem0=$(used_memory)
-    n=$(redis-cli -p "$REDIS_PORT" zcard 'claims:{c}idx:all')
+    since=$(now_ms)
     local c0 r0 c1 r1
     c0=$(cpu_ms "$CLAIMSD_PID")
     r0=$(cpu_ms "$REDIS_PID")
@@ -273,28 +421,32 @@ measure_pass() {
     r1=$(cpu_ms "$REDIS_PID")
     mem1=$(used_memory)
     FIG[intake]=$(field rps "$res")
-    row "$pass" "intake POST /v1/claims, $CONNS connections (req/s)" "${FIG[intake]}" req/s \
-        "${FIG[http_evhttp]:-}" "ceiling: minimal evhttp server; non-2xx=$(field non2xx "$res") --workers 0"
+    local intake_how="claimsd --workers 0; $WRK_HOW; $RH"
+    target "$pass" "TARGET intake POST /v1/claims vs the durable-accept ceiling (req/s)" "${FIG[intake]:-$NA}" req/s \
+        "${FIG[durable]:-$NA}" 0.5 ">=" "$intake_how" \
+        "target >= 0.5 x ceiling; non-2xx=$(field non2xx "$res")"
+    row "$pass" "intake POST /v1/claims vs the no-work HTTP ceiling (req/s)" "${FIG[intake]}" req/s \
+        "${FIG[http_evhttp]:-}" "ceiling: minimal evhttp server" "$intake_how"
     row "$pass" "intake vs Redis ceiling (claims/s)" "${FIG[intake]}" claims/s "${FIG[redis_lua]}" \
-        "ceiling: the same writes as EVALSHA, pipelined"
+        "ceiling: the pre-issue-11 intake writes as EVALSHA, pipelined" "$intake_how"
     row "$pass" "intake p50 latency (ms)" "$(ms p50_us "$res")" ms \
-        "${FIG[http_evhttp_p50]:-}" "closed loop, $CONNS connections"
+        "${FIG[http_evhttp_p50]:-}" "closed loop, $CONNS connections" "$intake_how"
     row "$pass" "intake p99 latency (ms)" "$(ms p99_us "$res")" ms \
-        "${FIG[http_evhttp_p99]:-}" ""
+        "${FIG[http_evhttp_p99]:-}" "" "$intake_how"
     row "$pass" "intake p99.9 latency (ms)" "$(ms p999_us "$res")" ms \
-        "${FIG[http_evhttp_p999]:-}" ""
-    n=$(( $(redis-cli -p "$REDIS_PORT" zcard 'claims:{c}idx:all') - n ))
-    if ((n > 0)); then
+        "${FIG[http_evhttp_p999]:-}" "" "$intake_how"
+    n=$(submitted_since "$since" "$WORK/ids.all")
+    if [[ -n $n ]] && ((n > 0)); then
         row "$pass" "CPU per claim at intake: claimsd (us)" "$(( (c1 - c0) * 1000 / n ))" us "" \
-            "user+system time of the process / claims stored"
+            "user+system time of the process / $n claims stored (claim.submit records in the audit stream)" "$intake_how; /proc/PID/stat"
         row "$pass" "CPU per claim at intake: redis-server (us)" "$(( (r1 - r0) * 1000 / n ))" us "" \
-            "the ceiling's writes alone: $(awk "BEGIN{printf \"%d\", 1e6 / ${FIG[redis_lua]:-1}}") us"
+            "the Redis ceiling's writes alone: $(awk "BEGIN{printf \"%d\", 1e6 / (${FIG[redis_lua]:-0} > 0 ? ${FIG[redis_lua]} : 1)}") us" "$intake_how; /proc/PID/stat"
         row "$pass" "Redis bytes per claim at intake (not yet adjudicated)" "$(( (mem1 - mem0) / n ))" \
-            bytes "${FIG[redis_bytes]}" "used_memory delta / $n claims"
+            bytes "${FIG[redis_bytes]}" "used_memory delta / $n claims" "$intake_how; INFO memory"
     fi
 
     log "pass $pass: status reads"
-    redis-cli -p "$REDIS_PORT" zrange 'claims:{c}idx:all' 0 19999 >"$WORK/ids.txt"
+    head -n 20000 "$WORK/ids.all" >"$WORK/ids.txt" 2>/dev/null || : >"$WORK/ids.txt"
     local one
     one=$(head -n 1 "$WORK/ids.txt")
     if [[ -n $one ]] && [[ $(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $(cat "$DATA/staff.token")" \
@@ -303,7 +455,8 @@ measure_pass() {
             -d"${DURATION}s" -s "$ROOT/bench/get_claims.lua" "http://127.0.0.1:$CLAIMSD_PORT" 2>&1 |
             grep '^RESULT' || true)
         row "$pass" "status reads GET /v1/claims/{id} (req/s)" "$(field rps "$res")" req/s \
-            "${FIG[http_evhttp]:-}" "staff token; p99 $(ms p99_us "$res") ms; non-2xx=$(field non2xx "$res")"
+            "${FIG[http_evhttp]:-}" "staff token; p99 $(ms p99_us "$res") ms; non-2xx=$(field non2xx "$res")" \
+            "claimsd --workers 0; wrk -t1 -c$CONNS -d${DURATION}s -s bench/get_claims.lua over $(wc -l <"$WORK/ids.txt") ids; $RH"
     else
         row "$pass" "status reads GET /v1/claims/{id} (req/s)" "$NA" req/s "" "GET /v1/claims/{id} missing"
     fi
@@ -321,14 +474,15 @@ measure_pass() {
         done
         # The run with the median p99 stands for the three.
         res=$(for r in "${runs[@]}"; do echo "$(field p99_us "${r%%|*}") ${r%%|*}"; done | sort -n | sed -n 2p | cut -d' ' -f2-)
-        local all99
+        local all99 rate_how
         all99=$(for r in "${runs[@]}"; do ms p99_us "${r%%|*}"; done | tr '\n' ' ')
+        rate_how="claimsd --workers 0; bench/rate_load --rate $rate --duration $((DURATION + 2)) --warmup 2 --connections 128, 3 runs; $RH"
         row "$pass" "intake p50 at $rate req/s (half saturation, ms)" \
-            "$(ms p50_us "$res")" ms "" "open loop, median run of 3; achieved $(field achieved_rps "$res") req/s"
+            "$(ms p50_us "$res")" ms "" "open loop, median run of 3; achieved $(field achieved_rps "$res") req/s" "$rate_how"
         row "$pass" "intake p99 at $rate req/s (ms)" "$(ms p99_us "$res")" ms "5" \
-            "target < 5 ms; p99 of the 3 runs: ${all99}ms; errors=$(field errors "$res") unanswered=$(field unanswered "$res")"
+            "issue 7's target < 5 ms; p99 of the 3 runs: ${all99}ms; errors=$(field errors "$res") unanswered=$(field unanswered "$res")" "$rate_how"
         row "$pass" "intake p99.9 at $rate req/s (ms)" "$(ms p999_us "$res")" ms "" \
-            "max $(ms max_us "$res") ms; worst per second (ms), each run: $(for r in "${runs[@]}"; do printf '[%s] ' "${r#*|}"; done)"
+            "max $(ms max_us "$res") ms; worst per second (ms), each run: $(for r in "${runs[@]}"; do printf '[%s] ' "${r#*|}"; done)" "$rate_how"
     fi
 
     # ---- end to end, scaling with --workers ----
@@ -336,16 +490,24 @@ measure_pass() {
     [[ $pass != everysec ]] && workers_list=2
     for w in $workers_list; do
         log "pass $pass: end to end, --workers $w"
+        local e2e_how="claimsd --workers $w; $WRK_HOW, then the backlog drains; bench/e2e_stats (audit stream); $RH"
         if ! fresh "$pass" --workers "$w"; then
             row "$pass" "end to end, --workers $w (claims/s)" "$NA" claims/s "" "claimsd --workers $w did not start"
+            if [[ $w == 2 ]]; then
+                target "$pass" "TARGET end to end 202->finalized, --workers 2, vs the durable-accept ceiling (claims/s)" \
+                    "$NA" claims/s "${FIG[durable]:-$NA}" 0.3 ">=" "$e2e_how" "claimsd --workers 2 did not start"
+                target "$pass" "TARGET Redis bytes per finalized claim (record, EOB, indexes, audit)" "$NA" bytes "" 4096 "<=" \
+                    "$e2e_how" "claimsd --workers 2 did not start"
+            fi
             continue
         fi
         mem0=$(used_memory)
+        [[ $w == 2 ]] && { "$BIN/mem_stats" --port "$REDIS_PORT" --save "$WORK/mem.before" || true; }
         since=$(now_ms)
         c0=$(cpu_ms "$CLAIMSD_PID")
         r0=$(cpu_ms "$REDIS_PID")
         wrk_post "$CLAIMSD_PORT" >"$WORK/e2e_wrk.out"
-        res=$("$BIN/e2e_stats" --port "$REDIS_PORT" --since "$since" --timeout 180)
+        res=$("$BIN/e2e_stats" --port "$REDIS_PORT" --since "$since" --timeout 180 --ids "$WORK/final.ids" || true)
         c1=$(cpu_ms "$CLAIMSD_PID")
         r1=$(cpu_ms "$REDIS_PID")
         mem1=$(used_memory)
@@ -353,34 +515,60 @@ measure_pass() {
         fin=$(field finalized "$res")
         if [[ -z $fin || $fin == 0 ]]; then
             row "$pass" "end to end, --workers $w (claims/s)" "$NA" claims/s "" "no claim was finalized (worker pool missing)"
+            if [[ $w == 2 ]]; then
+                target "$pass" "TARGET end to end 202->finalized, --workers 2, vs the durable-accept ceiling (claims/s)" \
+                    "$NA" claims/s "${FIG[durable]:-$NA}" 0.3 ">=" "$e2e_how" "no claim was finalized"
+                target "$pass" "TARGET Redis bytes per finalized claim (record, EOB, indexes, audit)" "$NA" bytes "" 4096 "<=" \
+                    "$e2e_how" "no claim was finalized"
+            fi
             continue
         fi
         FIG[e2e_$w]=$(field claims_per_s "$res")
-        row "$pass" "end to end 202->finalized, --workers $w (claims/s)" "${FIG[e2e_$w]}" claims/s 10000 \
-            "target >= 10000; intake at saturation meanwhile $(field rps "$(cat "$WORK/e2e_wrk.out")") req/s; $fin finalized, $(field pended "$res") pended, $(field left "$res") left"
+        local e2e_note="finalized / (last finalize - first submit); intake at saturation meanwhile $(field rps "$(cat "$WORK/e2e_wrk.out")") req/s; $fin finalized, $(field pended "$res") pended, $(field left "$res") left"
         if [[ $w == 2 ]]; then
+            target "$pass" "TARGET end to end 202->finalized, --workers 2, vs the durable-accept ceiling (claims/s)" \
+                "${FIG[e2e_2]}" claims/s "${FIG[durable]:-$NA}" 0.3 ">=" "$e2e_how" "target >= 0.3 x ceiling; $e2e_note"
+        else
+            row "$pass" "end to end 202->finalized, --workers $w (claims/s)" "${FIG[e2e_$w]}" claims/s "${FIG[durable]}" \
+                "ceiling column: the durable-accept ceiling; $e2e_note" "$e2e_how"
+        fi
+        if [[ $w == 2 ]]; then
+            row "$pass" "intake POST /v1/claims with --workers 2 running (req/s)" \
+                "$(field rps "$(cat "$WORK/e2e_wrk.out")")" req/s "${FIG[durable]:-}" \
+                "ceiling column: the durable-accept ceiling; the wrk run of the end-to-end figure; non-2xx=$(field non2xx "$(cat "$WORK/e2e_wrk.out")")" \
+                "$e2e_how"
             row "$pass" "CPU per finalized claim, intake + worker: claimsd (us)" "$(( (c1 - c0) * 1000 / fin ))" us "" \
-                "2 cores give 2,000,000 us/s: 10,000 claims/s needs <= 200 us/claim for everything"
-            row "$pass" "CPU per finalized claim, intake + commit: redis-server (us)" "$(( (r1 - r0) * 1000 / fin ))" us "" ""
-            row "$pass" "Redis bytes per finalized claim (record, EOB, indexes, audit)" \
-                "$(( (mem1 - mem0) / fin ))" bytes 4096 "target <= 4096; used_memory delta / $fin claims"
+                "2 cores give 2,000,000 us/s" "$e2e_how; /proc/PID/stat"
+            row "$pass" "CPU per finalized claim, intake + commit: redis-server (us)" "$(( (r1 - r0) * 1000 / fin ))" us "" "" \
+                "$e2e_how; /proc/PID/stat"
+            target "$pass" "TARGET Redis bytes per finalized claim (record, EOB, indexes, audit)" \
+                "$(( (mem1 - mem0) / fin ))" bytes "" 4096 "<=" "$e2e_how; INFO memory used_memory before/after" \
+                "used_memory delta / $fin finalized claims"
+            memory_breakdown "$pass" "$fin" "$e2e_how"
             FIG[e2e_rate]=$(awk "BEGIN{printf \"%d\", ${FIG[e2e_2]} / 2}")
         fi
     done
 
     # ---- end-to-end latency below saturation ----
+    local lat_name="TARGET end to end p99 202->finalized at half the e2e saturation (ms)"
     if [[ -n ${FIG[e2e_rate]:-} && ${FIG[e2e_rate]} -gt 0 ]]; then
         log "pass $pass: end-to-end latency at ${FIG[e2e_rate]} claims/s, --workers 2"
+        local lat_how="claimsd --workers 2; bench/rate_load --rate ${FIG[e2e_rate]} --duration $((DURATION + 2)) --warmup 0.5 --connections 64 (open loop); bench/e2e_stats; $RH"
         fresh "$pass" --workers 2 || true
         since=$(now_ms)
-        res=$("$BIN/rate_load" --port "$CLAIMSD_PORT" --rate "${FIG[e2e_rate]}" --duration "$((DURATION + 2))" \
-            --warmup 0.5 --connections 64 --file "$DATA/claims.tsv" || true)
-        res=$("$BIN/e2e_stats" --port "$REDIS_PORT" --since "$since" --timeout 120)
+        "$BIN/rate_load" --port "$CLAIMSD_PORT" --rate "${FIG[e2e_rate]}" --duration "$((DURATION + 2))" \
+            --warmup 0.5 --connections 64 --file "$DATA/claims.tsv" >"$WORK/e2e_rate.out" 2>&1 || true
+        res=$("$BIN/e2e_stats" --port "$REDIS_PORT" --since "$since" --timeout 120 || true)
         row "$pass" "end to end p50 at ${FIG[e2e_rate]} claims/s (half e2e saturation, ms)" \
-            "$(field p50_ms "$res")" ms "" "--workers 2; from the audit stream's ms clock"
-        row "$pass" "end to end p99 at ${FIG[e2e_rate]} claims/s (ms)" "$(field p99_ms "$res")" ms "" \
-            "max $(field max_ms "$res") ms"
+            "$(field p50_ms "$res")" ms "" "--workers 2; from the audit stream's ms clock" "$lat_how"
+        target "$pass" "$lat_name" "$(field p99_ms "$res")" ms "" 50 "<" "$lat_how" \
+            "at ${FIG[e2e_rate]} claims/s; max $(field max_ms "$res") ms; $(field finalized "$res") finalized, $(field pended "$res") pended, $(field left "$res") left"
+    else
+        target "$pass" "$lat_name" "$NA" ms "" 50 "<" "needs the end-to-end saturation (--workers 2)"
     fi
+
+    # ---- one member, one fill date: the burst against the same number of spread claims ----
+    burst_phase "$pass"
 
     # ---- a second intake process ----
     if [[ $pass == everysec ]]; then
@@ -399,12 +587,87 @@ measure_pass() {
             r2=$(field rps "$(cat "$WORK/i2.out")")
             row "$pass" "intake with two --role intake processes (req/s)" \
                 "$(awk "BEGIN{print ${r1:-0} + ${r2:-0}}")" req/s "${FIG[intake]}" \
-                "ceiling column: one process; $((CONNS / 2)) connections to each"
+                "ceiling column: one process; $((CONNS / 2)) connections to each" \
+                "2 x claimsd --role intake; 2 x wrk -t1 -c$((CONNS / 2)) -d${DURATION}s; $RH"
         else
             row "$pass" "intake with two --role intake processes (req/s)" "$NA" req/s "" "--role intake not available"
         fi
     fi
     stop_all
+}
+
+# na_targets PASS WHY: the five targets as "not available yet".
+na_targets() {
+    target "$1" "TARGET intake POST /v1/claims vs the durable-accept ceiling (req/s)" "$NA" req/s "${FIG[durable]:-$NA}" 0.5 ">=" "" "$2"
+    target "$1" "TARGET end to end 202->finalized, --workers 2, vs the durable-accept ceiling (claims/s)" "$NA" claims/s "${FIG[durable]:-$NA}" 0.3 ">=" "" "$2"
+    target "$1" "TARGET Redis bytes per finalized claim (record, EOB, indexes, audit)" "$NA" bytes "" 4096 "<=" "" "$2"
+    target "$1" "TARGET end to end p99 202->finalized at half the e2e saturation (ms)" "$NA" ms "" 50 "<" "" "$2"
+    target "$1" "TARGET one-member, one-date burst drain vs the same number of spread claims (claims/s)" "$NA" claims/s "$NA" 0.5 ">=" "" "$2"
+}
+
+# memory_breakdown PASS FINALIZED HOW: rows from bench/mem_stats, after an
+# end-to-end run whose finalized claim ids are in $WORK/final.ids and whose
+# keyspace before the load is in $WORK/mem.before.
+memory_breakdown() {
+    local pass=$1 fin=$2 how=$3 res line
+    if [[ ! -s $WORK/mem.before ]]; then
+        row "$pass" "Redis bytes per finalized claim, by key" "$NA" bytes "" "mem_stats --save failed"
+        return
+    fi
+    "$BIN/mem_stats" --port "$REDIS_PORT" --before "$WORK/mem.before" --claims "$fin" \
+        --sample-ids "$WORK/final.ids" --sample 20 >"$WORK/mem.out" 2>&1 || true
+    res=$(grep '^RESULT' "$WORK/mem.out" || true)
+    if [[ -z $res ]]; then
+        row "$pass" "Redis bytes per finalized claim, by key" "$NA" bytes "" \
+            "mem_stats failed: $(tail -n 1 "$WORK/mem.out")"
+        return
+    fi
+    how="$how; bench/mem_stats (SCAN, MEMORY USAGE key SAMPLES 0)"
+    row "$pass" "MEMORY USAGE per finalized claim: keys named by the claim id (sample)" \
+        "$(field sample_bytes_per_claim "$res")" bytes 4096 \
+        "$(field sample_keys_per_claim "$res") keys a claim, average of $(field sample "$res") finalized claims; all such keys' growth / claims: $(field claim_keys_bytes_per_claim "$res") B" "$how"
+    while read -r _ pattern rest; do
+        row "$pass" "  claim key $pattern" "$(field bytes_per_claim " $rest")" bytes "" \
+            "$(field keys_per_claim " $rest") keys a claim"
+    done < <(grep '^CLAIM ' "$WORK/mem.out")
+    row "$pass" "MEMORY USAGE per finalized claim: shared structures (growth / claims)" \
+        "$(field shared_bytes_per_claim "$res")" bytes 4096 \
+        "keys without a claim id in their name (streams, sorted sets, per-member and per-family keys), MEMORY USAGE after - before, / $fin claims" "$how"
+    while read -r _ pattern rest; do
+        row "$pass" "  shared $pattern" "$(field bytes_per_claim " $rest")" bytes "" \
+            "$(field keys " $rest") keys; $(field delta_bytes " $rest") bytes more"
+    done < <(grep '^SHARED ' "$WORK/mem.out" | head -n 15)
+    row "$pass" "MEMORY USAGE per finalized claim: total (claim keys + shared)" \
+        "$(field total_bytes_per_claim "$res")" bytes 4096 \
+        "below the used_memory figure by the keyspace's dict entries and allocator overhead" "$how"
+}
+
+# burst_phase PASS: N_BURST claims spread over the members, drained; then
+# N_BURST claims of one member and one fill date, drained; both posted the
+# same way (bench/rate_load --count, $CONNS connections, as fast as answered)
+# to the same claimsd --workers 2, and their drain rates compared.
+burst_phase() {
+    local pass=$1 since res spread burst how name
+    name="TARGET one-member, one-date burst drain vs the same number of spread claims (claims/s)"
+    how="claimsd --workers 2; bench/rate_load --count $N_BURST --connections $CONNS (spread claims.tsv, then burst.tsv); bench/e2e_stats --timeout 180 after each; redis-server appendfsync $pass"
+    log "pass $pass: $N_BURST spread claims, then a burst of $N_BURST claims of one member and one date"
+    if ! fresh "$pass" --workers 2 || [[ ! -s $DATA/burst.tsv ]]; then
+        target "$pass" "$name" "$NA" claims/s "$NA" 0.5 ">=" "$how" "claimsd or gen_claims --burst not available"
+        return
+    fi
+    since=$(now_ms)
+    post_count "$DATA/claims.tsv" "$N_BURST" >/dev/null
+    res=$("$BIN/e2e_stats" --port "$REDIS_PORT" --since "$since" --timeout 180 || true)
+    spread=$(field claims_per_s "$res")
+    row "$pass" "spread claims drained, $N_BURST posted at once (claims/s)" "${spread:-$NA}" claims/s "" \
+        "the reference for the burst; $(field finalized "$res") finalized, $(field pended "$res") pended, $(field left "$res") left in $(field seconds "$res") s" "$how"
+    since=$(now_ms)
+    post_count "$DATA/burst.tsv" "$N_BURST" >/dev/null
+    res=$("$BIN/e2e_stats" --port "$REDIS_PORT" --since "$since" --timeout 180 || true)
+    burst=$(field claims_per_s "$res")
+    [[ -n $burst && $(field finalized "$res") != 0 ]] || burst=$NA
+    target "$pass" "$name" "$burst" claims/s "${spread:-$NA}" 0.5 ">=" "$how" \
+        "${BURST_SUMMARY#gen_claims: }; the end-to-end figure at saturation (wrk, --workers 2) was ${FIG[e2e_2]:-$NA} claims/s; $(field finalized "$res") finalized, $(field pended "$res") pended, $(field left "$res") left unfinished at the end, in $(field seconds "$res") s; p99 202->finalized $(field p99_ms "$res") ms"
 }
 
 BUSY=$(busy_percent)
@@ -419,16 +682,16 @@ if start_claimsd --workers 0 && load_enrollment "$CLAIMSD_PORT"; then :; else
 fi
 stop_all
 if [[ -s $DATA/claims.tsv ]]; then
-    res=$(http_ceiling "")
-    FIG[http_evhttp]=$(field rps "$res")
-    FIG[http_evhttp_p50]=$(ms p50_us "$res")
-    FIG[http_evhttp_p99]=$(ms p99_us "$res")
-    FIG[http_evhttp_p999]=$(ms p999_us "$res")
-    row ceiling "HTTP ceiling: minimal evhttp server, 202 to the same bodies (req/s)" "${FIG[http_evhttp]}" req/s "" \
-        "p50 ${FIG[http_evhttp_p50]} ms, p99 ${FIG[http_evhttp_p99]} ms"
-    res=$(http_ceiling --project)
-    row ceiling "HTTP layer: intake/http.c with a trivial handler (req/s)" "$(field rps "$res")" req/s \
-        "${FIG[http_evhttp]}" "the project's HTTP layer alone"
+    http_ceiling ""
+    FIG[http_evhttp]=$(field rps "$CEIL_RES")
+    FIG[http_evhttp_p50]=$(ms p50_us "$CEIL_RES")
+    FIG[http_evhttp_p99]=$(ms p99_us "$CEIL_RES")
+    FIG[http_evhttp_p999]=$(ms p999_us "$CEIL_RES")
+    row ceiling "HTTP ceiling: minimal evhttp server, 202 to the same bodies, no work (req/s)" "${FIG[http_evhttp]}" req/s "" \
+        "p50 ${FIG[http_evhttp_p50]} ms, p99 ${FIG[http_evhttp_p99]} ms" "bench/minimal_server; $WRK_HOW"
+    http_ceiling --project
+    row ceiling "HTTP layer: intake/http.c with a trivial handler (req/s)" "$(field rps "$CEIL_RES")" req/s \
+        "${FIG[http_evhttp]}" "the project's HTTP layer alone" "bench/minimal_server --project; $WRK_HOW"
 fi
 
 for pass in $PASSES; do
@@ -439,25 +702,47 @@ done
 {
     printf 'machine: %s cores, %s; %s%% busy with other work before the run\n' "$(nproc)" \
         "$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1)" "$BUSY"
-    printf '%-10s %-78s %12s %10s %7s\n' pass figure value ceil/tgt ratio
-    while IFS=$'\x1f' read -r pass figure value unit ceiling ratio note; do
-        printf '%-10s %-78s %12s %10s %7s\n' "$pass" "$figure" "$value" "$ceiling" "$ratio"
-        [[ -n $note ]] && printf '%-10s   %s\n' "" "$note"
+    printf 'settings: BENCH_DURATION=%s BENCH_CONNECTIONS=%s BENCH_CLAIMS=%s BENCH_BURST=%s BENCH_PASSES="%s"\n' \
+        "$DURATION" "$CONNS" "$N_CLAIMS" "$N_BURST" "$PASSES"
+    [[ -n ${GEN_SUMMARY:-} ]] && printf 'load: %s\n' "${GEN_SUMMARY#gen_claims: }"
+    printf '%-9s %-84s %10s %10s %6s  %s\n' pass figure value ceil/tgt ratio verdict
+    while IFS=$'\x1f' read -r pass figure value unit ceiling ratio note how tgt verdict met by; do
+        printf '%-9s %-84s %10s %10s %6s  %s\n' "$pass" "$figure" "$value" "$ceiling" "$ratio" \
+            "${tgt:+target $tgt: }$verdict"
+        [[ -n $note ]] && printf '%-9s   %s\n' "" "$note"
+        [[ -n $how ]] && printf '%-9s   how: %s\n' "" "$how"
+    done <"$ROWS"
+    printf '\nTargets (issue 11):\n'
+    while IFS=$'\x1f' read -r pass figure value unit ceiling ratio note how tgt verdict met by; do
+        [[ -n $tgt ]] || continue
+        printf '%-9s %-84s %10s %-9s ratio %-5s target %-12s %s\n' "$pass" "${figure#TARGET }" "$value" \
+            "$unit" "${ratio:--}" "$tgt" "$verdict"
     done <"$ROWS"
 } | tee "$OUT/report.txt"
 
 jq -R -s --arg when "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --arg cpu "$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1)" \
     --arg cores "$(nproc)" --arg mem "$(free -b | awk '/^Mem:/{print $2}')" \
-    --arg busy "$BUSY" --arg duration "$DURATION" --arg conns "$CONNS" --arg gen "${GEN_SUMMARY:-}" '
-    def num: if test("^[0-9.]+$") then tonumber else . end;
+    --arg busy "$BUSY" --arg duration "$DURATION" --arg conns "$CONNS" --arg gen "${GEN_SUMMARY:-}" \
+    --arg claims "$N_CLAIMS" --arg burst "$N_BURST" --arg passes "$PASSES" '
+    def num: if test("^[0-9]+([.][0-9]+)?$") then tonumber else . end;
+    def opt: if . == "" or . == null then null else num end;
     {generated_at: $when,
      machine: {cpu: $cpu, cores: ($cores | tonumber), memory_bytes: ($mem | tonumber),
               busy_percent_before_run: ($busy | tonumber)},
      settings: {wrk_threads: 1, connections: ($conns | tonumber), seconds: ($duration | tonumber),
-                load: $gen},
+                claims_per_phase: ($claims | tonumber), burst_claims: ($burst | tonumber),
+                passes: $passes, load: $gen},
      figures: [split("\n")[] | select(length > 0) | split("\u001f") |
                {pass: .[0], figure: .[1], value: (.[2] | num), unit: .[3],
-                ceiling: (if .[4] == "" then null else (.[4] | num) end),
-                ratio: (if .[5] == "" then null else (.[5] | num) end), note: .[6]}]}' \
+                ceiling: (.[4] | opt), ratio: (.[5] | opt), note: .[6], how: .[7],
+                target: (if (.[8] // "") == "" then null else .[8] end),
+                verdict: (if (.[9] // "") == "" then null else .[9] end),
+                met: (if .[10] == "true" then true elif .[10] == "false" then false else null end),
+                missed_by_factor: (if (.[11] // "") == "" or .[11] == "0" then null else (.[11] | num) end)}],
+     targets: [split("\n")[] | select(length > 0) | split("\u001f") | select((.[8] // "") != "") |
+               {pass: .[0], figure: (.[1] | sub("^TARGET "; "")), value: (.[2] | num), unit: .[3],
+                target: .[8], ratio: (.[5] | opt), verdict: .[9],
+                met: (if .[10] == "true" then true elif .[10] == "false" then false else null end),
+                how: .[7]}]}' \
     "$ROWS" >"$OUT/report.json"
 log "report written to $OUT/report.json"
