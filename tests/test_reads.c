@@ -17,6 +17,7 @@
 #include "eob/eob.h"
 #include "harness/harness.h"
 #include "packed.h"
+#include "queue/claims_read.h"
 
 #define ADMIN "reads-tests-bootstrap-admin-token-0123456789"
 #define NPI_A "1245319599"
@@ -587,6 +588,24 @@ START_TEST(test_information_supplied_requeues_the_pended_claim)
 }
 END_TEST
 
+START_TEST(test_compact_history_becomes_rfc3339_entries_and_skips_what_it_cannot_read)
+{
+    struct json_object *h = queue_history_json(
+        "received@1772460309,broken,x@,@5,pended@12ab,processing@0,approved@1772460311");
+    ck_assert_str_eq(json_object_to_json_string_ext(h, JSON_C_TO_STRING_PLAIN),
+                     "[{\"at\":\"2026-03-02T14:05:09Z\",\"status\":\"received\"},"
+                     "{\"at\":\"1970-01-01T00:00:00Z\",\"status\":\"processing\"},"
+                     "{\"at\":\"2026-03-02T14:05:11Z\",\"status\":\"approved\"}]");
+    json_object_put(h);
+    h = queue_history_json(NULL);
+    ck_assert_str_eq(json_object_to_json_string_ext(h, JSON_C_TO_STRING_PLAIN), "[]");
+    json_object_put(h);
+    h = queue_history_json("");
+    ck_assert_int_eq(json_object_array_length(h), 0);
+    json_object_put(h);
+}
+END_TEST
+
 static Suite *reads_suite(void)
 {
     Suite *s = suite_create("reads");
@@ -605,6 +624,9 @@ static Suite *reads_suite(void)
     /* Last: it changes C2. */
     tcase_add_test(tc, test_information_supplied_requeues_the_pended_claim);
     suite_add_tcase(s, tc);
+    TCase *unit = tcase_create("history");
+    tcase_add_test(unit, test_compact_history_becomes_rfc3339_entries_and_skips_what_it_cannot_read);
+    suite_add_tcase(s, unit);
     return s;
 }
 
