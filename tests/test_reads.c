@@ -322,6 +322,13 @@ START_TEST(test_pended_claim_reads_back_with_pending)
     free(body);
     /* The child may not read the parent's claim. */
     free(get("/v1/claims/" C2, child, 404));
+    /* No submission or decision stored (yet): the hash alone. */
+    body = get("/v1/claims/" C3, provider_a, 200);
+    ck_assert_str_eq(body, "{\"claim_id\":\"" C3 "\",\"type\":\"medical\",\"member_id\":\"M2001\","
+                           "\"status\":\"received\",\"received_date\":\"2026-03-04\","
+                           "\"target_date\":\"2099-01-02\","
+                           "\"history\":[{\"at\":\"2026-03-02T14:05:09Z\",\"status\":\"received\"}]}");
+    free(body);
 }
 END_TEST
 
