@@ -31,6 +31,7 @@
 #define C5 "55555555-5555-4555-8555-555555555555" /* denied, M1001-02 while unknown */
 #define C6 "66666666-6666-4666-8666-666666666666" /* approved, M2001-01 (no member reference) */
 #define C7 "77777777-7777-4777-8777-777777777777" /* received, M2001: its audit trail */
+#define C8 "88888888-8888-4888-8888-888888888888" /* received, LATE-01, after 10,050 others */
 
 static struct test_redis redis;
 static struct test_claimsd server;
@@ -613,6 +614,44 @@ START_TEST(test_compact_history_becomes_rfc3339_entries_and_skips_what_it_cannot
 }
 END_TEST
 
+START_TEST(test_search_examines_at_most_10000_index_entries_per_call)
+{
+    /* 10,050 claims of other members received after the others, then one of
+     * a member with neither a member reference nor an index of its own: the
+     * search walks every claim and needs a second call to reach it. */
+    redisContext *c = test_redis_connect(&redis);
+    long long base = (long long)D("2026-04-01").days * (1LL << 21);
+    for (int i = 0; i < 10050; i++) {
+        redisAppendCommand(c, "ZADD " P "{c}idx:all %lld fill-%d", base + i, i);
+        redisAppendCommand(c, "HSET " P "{c}claim:fill-%d type pharmacy member_id FILL status denied",
+                           i);
+    }
+    redisAppendCommand(c, "ZADD " P "{c}idx:all %lld " C8, base + 20000);
+    redisAppendCommand(c, "HSET " P "{c}claim:" C8 " id " C8 " type pharmacy member_id LATE-01 "
+                          "status received received 2026-04-01 target 2026-04-15");
+    for (int i = 0; i < 2 * 10050 + 2; i++) {
+        redisReply *r = NULL;
+        ck_assert_int_eq(redisGetReply(c, (void **)&r), REDIS_OK);
+        freeReplyObject(r);
+    }
+    redisFree(c);
+    char *body = get("/v1/claims?member_id=LATE-01", staff, 200);
+    ck_assert_int_eq(test_json_len(body, "claims"), 0);
+    char want[32], path[128];
+    /* Entries 1-7 (C1..C7) and 9,993 fillers: the last one looked at. */
+    snprintf(want, sizeof want, "%lld", base + 9992);
+    ck_assert_str_eq(test_json_str(body, "next_cursor"), want);
+    snprintf(path, sizeof path, "/v1/claims?member_id=LATE-01&cursor=%s", want);
+    free(body);
+    body = get(path, staff, 200);
+    ck_assert_str_eq(body, "{\"claims\":[{\"claim_id\":\"" C8 "\",\"type\":\"pharmacy\","
+                           "\"member_id\":\"LATE-01\",\"status\":\"received\","
+                           "\"received_date\":\"2026-04-01\",\"target_date\":\"2026-04-15\"}],"
+                           "\"next_cursor\":null}");
+    free(body);
+}
+END_TEST
+
 static Suite *reads_suite(void)
 {
     Suite *s = suite_create("reads");
@@ -628,8 +667,9 @@ static Suite *reads_suite(void)
     tcase_add_test(tc, test_members_and_providers_search_only_their_own);
     tcase_add_test(tc, test_search_by_status_and_overdue);
     tcase_add_test(tc, test_search_pages_with_the_cursor);
-    /* Last: it changes C2. */
+    /* Last: they change C2 and add claims. */
     tcase_add_test(tc, test_information_supplied_requeues_the_pended_claim);
+    tcase_add_test(tc, test_search_examines_at_most_10000_index_entries_per_call);
     suite_add_tcase(s, tc);
     TCase *unit = tcase_create("history");
     tcase_add_test(unit, test_compact_history_becomes_rfc3339_entries_and_skips_what_it_cannot_read);
