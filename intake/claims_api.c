@@ -20,9 +20,9 @@
 #include "intake/parse_claim.h"
 #include "intake/parse_enrollment.h"
 #include "log.h"
-#include "queue/claims_read.h"
 #include "queue/keys.h"
 #include "queue/scripts.h"
+#include "queue/claims_read.h"
 #include "queue/tokens.h"
 
 #define SEARCH_LIMIT_DEFAULT 50

@@ -29,12 +29,12 @@
 
 /* Keys of the claims shard. */
 #define KEYF_CLAIM "%s" CLAIMS_TAG "claim:%s"         /* prefix, claim id: hash */
-#define KEYF_CLAIM_AUDIT "%s" CLAIMS_TAG "caudit:%s"  /* prefix, claim id: list of audit stream entry ids */
-#define KEYF_BODY "%s{c}body:%s"                      /* prefix, claim id: the submission (JSON) */
-#define KEYF_DEC "%s{c}dec:%s"                        /* prefix, claim id: packed {"decision", "pending"} */
-#define KEYF_EOB "%s{c}eob:%s:%d"                     /* prefix, claim id, version: packed EOB record */
-#define KEYF_FP "%s{c}fp:%s"                          /* prefix, member id: hash fingerprint -> claim id */
-#define KEYF_MREF "%s{c}mref:%s"                      /* prefix, member id: subscriber_id, group_id, plan_id */
+#define KEYF_CLAIM_AUDIT "%s" CLAIMS_TAG "caudit:%s"  /* prefix, claim id: list of audit stream ids */
+#define KEYF_BODY "%s{c}body:%s"
+#define KEYF_DEC "%s{c}dec:%s"
+#define KEYF_EOB "%s{c}eob:%s:%d"
+#define KEYF_FP "%s{c}fp:%s"
+#define KEYF_MREF "%s{c}mref:%s"
 #define KEYF_IDEM "%s" CLAIMS_TAG "idem:%s:%s"        /* prefix, token id, sha256(key) */
 #define KEYF_STREAM "%s" CLAIMS_TAG "work"            /* stream of claim ids to adjudicate */
 #define KEYF_DEAD "%s" CLAIMS_TAG "dead"              /* dead-letter stream */
