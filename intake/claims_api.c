@@ -23,6 +23,7 @@
 #include "queue/intake.h"
 #include "queue/keys.h"
 #include "queue/scripts.h"
+#include "queue/claims_read.h"
 #include "queue/tokens.h"
 
 #define SEARCH_LIMIT_DEFAULT 50
@@ -288,28 +289,16 @@ void claims_post(struct call *call)
 
 /* ---- reading a claim ---- */
 
-/* The fields of a claim hash, as HGETALL returned them. */
-struct claim_record {
-    redisReply *reply; /* owns nothing; valid during the callback only */
-};
-
-static const char *field(const redisReply *r, const char *name)
-{
-    for (size_t i = 0; i + 1 < r->elements; i += 2)
-        if (strcmp(r->element[i]->str, name) == 0)
-            return r->element[i + 1]->str;
-    return NULL;
-}
-
 /* Object-level authorization (API.md "Roles"): staff see every claim; a
  * member their own and, as the subscriber, the family's; a provider what it
  * submitted. Everyone else is told the claim does not exist. */
-static bool may_read_claim(const struct principal *who, const redisReply *claim)
+static bool may_read_claim(const struct principal *who, const struct queue_claim *claim)
 {
     if (auth_is_staff(who))
         return true;
-    const char *member = field(claim, "member_id"), *sub = field(claim, "subscriber_id"),
-               *npi = field(claim, "by_npi");
+    const char *member = queue_claim_field(claim, "member_id"),
+               *sub = queue_claim_field(claim, "subscriber_id"),
+               *npi = queue_claim_field(claim, "by_npi");
     if (who->role == AUTH_MEMBER)
         return (member && strcmp(member, who->member_id) == 0) ||
                (sub && sub[0] && strcmp(sub, who->member_id) == 0);
@@ -318,43 +307,38 @@ static bool may_read_claim(const struct principal *who, const redisReply *claim)
     return false;
 }
 
-/* Reads the claim named in the path (HGETALL) and passes the reply to cb;
- * a path id that cannot be a claim id is answered 404 here. */
-static void fetch_claim(struct call *call, rconn_reply_cb cb)
+/* Reads the claim named in the path (its hash, submission and decision) and
+ * passes it to cb; a path id that cannot be a claim id is answered 404 here. */
+static void fetch_claim(struct call *call, queue_claim_cb cb)
 {
     if (!valid_claim_id(call->path_id)) {
         call_not_found(call);
         return;
     }
-    char key[KEY_LEN];
-    snprintf(key, sizeof key, KEYF_CLAIM, prefix_of(call), call->path_id);
-    if (rconn_command(call->app->redis, cb, call, "HGETALL %s", key) != 0)
+    if (queue_get_claim(call->app->redis, prefix_of(call), call->path_id, cb, call) != 0)
         call_unavailable(call);
 }
 
 /* The claim fetched for this caller: answers 503 when Redis did not, 404
  * when the claim does not exist or is another party's, and returns false
  * then; true when the caller may go on with it. */
-static bool claim_reply_readable(struct call *call, const redisReply *reply)
+static bool claim_readable(struct call *call, enum queue_status st, const struct queue_claim *claim)
 {
-    if (!reply || reply->type != REDIS_REPLY_ARRAY) {
+    if (st == QUEUE_UNAVAILABLE || (st == QUEUE_OK && !claim)) {
         call_unavailable(call);
         return false;
     }
-    if (reply->elements == 0 || !may_read_claim(&call->who, reply)) {
+    if (st != QUEUE_OK || !may_read_claim(&call->who, claim)) {
         call_not_found(call);
         return false;
     }
     return true;
 }
 
-static void add_parsed(struct json_object *obj, const char *key, const char *json_text)
+static void add_object(struct json_object *obj, const char *key, struct json_object *value)
 {
-    if (!json_text || !json_text[0])
-        return;
-    struct json_object *v = json_tokener_parse(json_text);
-    if (v)
-        json_object_object_add(obj, key, v);
+    if (value)
+        json_object_object_add(obj, key, json_object_get(value));
 }
 
 static void add_string(struct json_object *obj, const char *key, const char *value)
@@ -363,26 +347,34 @@ static void add_string(struct json_object *obj, const char *key, const char *val
         json_object_object_add(obj, key, json_object_new_string(value));
 }
 
-static struct json_object *claim_view(const redisReply *r)
+/* API.md "A claim as read back". */
+static struct json_object *claim_view(const struct queue_claim *c)
 {
     struct json_object *o = json_object_new_object();
-    add_string(o, "claim_id", field(r, "id"));
-    add_string(o, "type", field(r, "type"));
-    add_string(o, "member_id", field(r, "member_id"));
-    add_string(o, "status", field(r, "status"));
-    add_string(o, "received_date", field(r, "received"));
-    add_string(o, "target_date", field(r, "target"));
-    const char *fin = field(r, "finalized_at");
+    if (!o)
+        return NULL;
+    add_string(o, "claim_id", queue_claim_field(c, "id"));
+    add_string(o, "type", queue_claim_field(c, "type"));
+    add_string(o, "member_id", queue_claim_field(c, "member_id"));
+    add_string(o, "status", queue_claim_field(c, "status"));
+    add_string(o, "received_date", queue_claim_field(c, "received"));
+    add_string(o, "target_date", queue_claim_field(c, "target"));
+    const char *fin = queue_claim_field(c, "finalized_at");
     if (fin && fin[0]) {
         add_string(o, "finalized_at", fin);
-        const char *within = field(r, "within_target");
+        const char *within = queue_claim_field(c, "within_target");
         json_object_object_add(o, "within_target",
                                json_object_new_boolean(within && strcmp(within, "1") == 0));
     }
-    add_parsed(o, "submitted", field(r, "submitted"));
-    add_parsed(o, "decision", field(r, "decision"));
-    add_parsed(o, "pending", field(r, "pending"));
-    add_parsed(o, "history", field(r, "history"));
+    add_object(o, "submitted", c->submitted);
+    add_object(o, "decision", c->decision);
+    add_object(o, "pending", c->pending);
+    struct json_object *history = queue_history_json(queue_claim_field(c, "history"));
+    if (!history) {
+        json_object_put(o);
+        return NULL;
+    }
+    json_object_object_add(o, "history", history);
     return o;
 }
 
@@ -410,13 +402,13 @@ static void read_audited(struct call *call)
     call_json(call, 200, view);
 }
 
-static void on_claim_for_read(redisReply *reply, void *arg)
+static void on_claim_for_read(enum queue_status st, const struct queue_claim *claim, void *arg)
 {
     struct call *call = arg;
-    if (!claim_reply_readable(call, reply))
+    if (!claim_readable(call, st, claim))
         return;
     struct read_state *rs = calloc(1, sizeof *rs);
-    if (!rs || !(rs->view = claim_view(reply))) {
+    if (!rs || !(rs->view = claim_view(claim))) {
         free(rs);
         call_error(call, 500, "internal", "out of memory");
         return;
@@ -438,17 +430,17 @@ void claims_get(struct call *call)
 
 /* ---- GET /v1/claims/{id}/audit (staff) ---- */
 
-static void on_audit_list(redisReply *reply, void *arg)
+static void on_audit_records(enum queue_status st, const char *const *records, size_t n, void *arg)
 {
     struct call *call = arg;
-    if (!reply || reply->type != REDIS_REPLY_ARRAY) {
+    if (st != QUEUE_OK) {
         call_unavailable(call);
         return;
     }
     struct read_state *rs = call->state;
     struct json_object *entries = json_object_new_array();
-    for (size_t i = 0; i < reply->elements; i++) {
-        struct json_object *e = json_tokener_parse(reply->element[i]->str);
+    for (size_t i = 0; i < n; i++) {
+        struct json_object *e = json_tokener_parse(records[i]);
         if (e)
             json_object_array_add(entries, e);
     }
@@ -464,20 +456,18 @@ static void audit_audited(struct call *call)
         call_unavailable(call);
         return;
     }
-    char key[KEY_LEN];
-    snprintf(key, sizeof key, KEYF_CLAIM_AUDIT, prefix_of(call), call->path_id);
-    if (rconn_command(call->app->redis, on_audit_list, call, "LRANGE %s 0 -1", key) != 0)
+    if (queue_get_audit(call->app->redis, prefix_of(call), call->path_id, on_audit_records, call) != 0)
         call_unavailable(call);
 }
 
-static void on_claim_exists_for_audit(redisReply *reply, void *arg)
+static void on_claim_exists_for_audit(enum queue_status st, void *arg)
 {
     struct call *call = arg;
-    if (!reply || reply->type != REDIS_REPLY_INTEGER) {
+    if (st == QUEUE_UNAVAILABLE) {
         call_unavailable(call);
         return;
     }
-    if (reply->integer == 0) {
+    if (st != QUEUE_OK) {
         call_not_found(call);
         return;
     }
@@ -506,9 +496,8 @@ static void audit_authed(struct call *call)
         call_not_found(call);
         return;
     }
-    char key[KEY_LEN];
-    snprintf(key, sizeof key, KEYF_CLAIM, prefix_of(call), call->path_id);
-    if (rconn_command(call->app->redis, on_claim_exists_for_audit, call, "EXISTS %s", key) != 0)
+    if (queue_claim_exists(call->app->redis, prefix_of(call), call->path_id,
+                           on_claim_exists_for_audit, call) != 0)
         call_unavailable(call);
 }
 
@@ -619,34 +608,31 @@ static void parse_search(const struct http_request *req, struct search_params *p
     }
 }
 
-static void on_search(redisReply *reply, void *arg)
+static void on_search(enum queue_status st, const struct queue_search_row *rows, size_t n,
+                      const char *next_cursor, void *arg)
 {
     struct call *call = arg;
     struct read_state *rs = call->state;
-    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements < 1) {
-        if (reply && reply->type == REDIS_REPLY_ERROR)
-            log_error("search script failed: %s", reply->str);
+    if (st != QUEUE_OK) {
         call_unavailable(call);
         return;
     }
     struct json_object *list = json_object_new_array();
-    for (size_t i = 1; i + 5 < reply->elements; i += 6) {
+    for (size_t i = 0; i < n; i++) {
         struct json_object *c = json_object_new_object();
-        static const char *const names[] = {"claim_id", "type", "member_id", "status",
-                                            "received_date", "target_date"};
-        for (int j = 0; j < 6; j++) {
-            const redisReply *e = reply->element[i + (size_t)j];
-            if (e->type == REDIS_REPLY_STRING)
-                json_object_object_add(c, names[j], json_object_new_string(e->str));
-        }
+        const struct queue_search_row *r = &rows[i];
+        const char *const names[] = {"claim_id", "type", "member_id", "status",
+                                     "received_date", "target_date"};
+        const char *const values[] = {r->claim_id, r->type,          r->member_id,
+                                      r->status,   r->received_date, r->target_date};
+        for (int j = 0; j < 6; j++)
+            if (values[j])
+                json_object_object_add(c, names[j], json_object_new_string(values[j]));
         json_object_array_add(list, c);
     }
     json_object_object_add(rs->view, "claims", list);
-    const redisReply *next = reply->element[0];
     json_object_object_add(rs->view, "next_cursor",
-                           next->type == REDIS_REPLY_STRING && next->str[0]
-                               ? json_object_new_string(next->str)
-                               : NULL);
+                           next_cursor ? json_object_new_string(next_cursor) : NULL);
     struct json_object *view = rs->view;
     rs->view = NULL;
     call_json(call, 200, view);
@@ -662,58 +648,37 @@ static void search_audited(struct call *call)
     struct search_state *ss = call->state;
     struct search_params *p = &ss->p;
     const struct principal *who = &call->who;
-    const char *prefix = prefix_of(call);
     if (!call_audit_ok(call)) {
         call_unavailable(call);
         return;
     }
-    char primary[KEY_LEN], preferred[KEY_LEN], claim_prefix[KEY_LEN];
-    char sub_filter[ID_LEN] = "", member_alt[ID_LEN] = "", npi_filter[NPI_LEN] = "";
-    snprintf(claim_prefix, sizeof claim_prefix, KEYF_CLAIM, prefix, "");
+    struct queue_search_query q = {
+        .family_of = "",
+        .member_id = p->member_id,
+        .own_member = "",
+        .npi = "",
+        .status = p->status,
+        .type = p->type,
+        .has_from = p->has_from,
+        .has_to = p->has_to,
+        .from = p->from,
+        .to = p->to,
+        .cursor = p->cursor,
+        .limit = p->limit,
+        .overdue = p->overdue,
+        .today = date_today_utc(),
+    };
     if (who->role == AUTH_PROVIDER) {
-        snprintf(primary, sizeof primary, KEYF_IDX_PROVIDER, prefix, who->npi);
-        snprintf(npi_filter, sizeof npi_filter, "%s", who->npi);
+        /* What this provider submitted, nothing else. */
+        q.npi = who->npi;
     } else if (who->role == AUTH_MEMBER) {
         /* Their own claims, and the family's when they are the subscriber. */
-        snprintf(sub_filter, sizeof sub_filter, "%s", who->member_id);
-        snprintf(member_alt, sizeof member_alt, "%s", who->member_id);
-        if (p->member_id[0])
-            snprintf(primary, sizeof primary, KEYF_IDX_MEMBER, prefix, p->member_id);
-        else
-            snprintf(primary, sizeof primary, KEYF_IDX_MEMBER, prefix, who->member_id);
+        q.own_member = who->member_id;
+        q.family_of = p->member_id[0] ? p->member_id : who->member_id;
     } else if (p->member_id[0]) {
-        snprintf(primary, sizeof primary, KEYF_IDX_MEMBER, prefix, p->member_id);
-    } else if (p->status[0]) {
-        snprintf(primary, sizeof primary, KEYF_IDX_STATUS, prefix, p->status);
-    } else {
-        snprintf(primary, sizeof primary, KEYF_IDX_ALL, prefix);
+        q.family_of = p->member_id;
     }
-    if (who->role == AUTH_MEMBER && !p->member_id[0])
-        snprintf(preferred, sizeof preferred, KEYF_IDX_FAMILY, prefix, who->member_id);
-    else
-        snprintf(preferred, sizeof preferred, "%s", primary);
-
-    char lo[160], hi[40], limit[8], overdue[16] = "";
-    long long shift = 1LL << INDEX_SEQ_BITS;
-    if (p->cursor[0])
-        snprintf(lo, sizeof lo, "(%s", p->cursor);
-    else if (p->has_from)
-        snprintf(lo, sizeof lo, "%lld", (long long)p->from.days * shift);
-    else
-        snprintf(lo, sizeof lo, "-inf");
-    if (p->has_to)
-        snprintf(hi, sizeof hi, "%lld", ((long long)p->to.days + 1) * shift - 1);
-    else
-        snprintf(hi, sizeof hi, "+inf");
-    snprintf(limit, sizeof limit, "%d", p->limit);
-    if (p->overdue)
-        snprintf(overdue, sizeof overdue, "%d", (int)date_today_utc().days);
-    const char *keys[] = {primary, preferred};
-    const char *args[] = {lo,         hi,         limit,        p->status, p->type,
-                          p->member_id, sub_filter, member_alt, npi_filter, overdue,
-                          claim_prefix};
-    if (script_eval_async(call->app->redis, &script_search, on_search, call, 2, keys, 11, args,
-                          NULL) != 0)
+    if (queue_search(call->app->redis, prefix_of(call), &q, on_search, call) != 0)
         call_unavailable(call);
 }
 
@@ -776,18 +741,19 @@ static void supply_free(void *p)
     free(ss);
 }
 
-static void on_supplied(redisReply *reply, void *arg)
+static void on_supplied(enum queue_status st, void *arg)
 {
     struct call *call = arg;
-    if (!reply || reply->type != REDIS_REPLY_STRING) {
+    if (st == QUEUE_UNAVAILABLE) {
         call_unavailable(call);
         return;
     }
-    if (strcmp(reply->str, "ok") != 0) {
-        if (!reply->str[0])
-            call_not_found(call);
-        else
-            call_error(call, 409, "not_pended", "only a pended claim takes more information");
+    if (st == QUEUE_NOT_FOUND) {
+        call_not_found(call);
+        return;
+    }
+    if (st == QUEUE_CONFLICT) {
+        call_error(call, 409, "not_pended", "only a pended claim takes more information");
         return;
     }
     log_info("information supplied; claim requeued claim_id=%s request_id=%s", call->path_id,
@@ -798,19 +764,19 @@ static void on_supplied(redisReply *reply, void *arg)
     call_json(call, 202, o);
 }
 
-static void on_claim_for_supply(redisReply *reply, void *arg)
+static void on_claim_for_supply(enum queue_status st, const struct queue_claim *stored, void *arg)
 {
     struct call *call = arg;
     struct supply_state *ss = call->state;
-    if (!claim_reply_readable(call, reply))
+    if (!claim_readable(call, st, stored))
         return;
-    const char *status = field(reply, "status");
+    const char *status = queue_claim_field(stored, "status");
     if (!status || strcmp(status, "pended") != 0) {
         call_error(call, 409, "not_pended", "only a pended claim takes more information");
         return;
     }
-    struct json_object *merged = json_tokener_parse(field(reply, "submitted"));
-    if (!merged) {
+    struct json_object *merged = NULL;
+    if (!stored->submitted || json_object_deep_copy(stored->submitted, &merged, NULL) != 0) {
         call_error(call, 500, "internal", "the stored claim cannot be read");
         return;
     }
@@ -845,30 +811,13 @@ static void on_claim_for_supply(redisReply *reply, void *arg)
         call_error(call, 500, "internal", "out of memory");
         return;
     }
-    const char *prefix = prefix_of(call);
     char now[32];
     rfc3339_now(now);
-    char k_claim[KEY_LEN], k_pended[KEY_LEN], k_stream[KEY_LEN], k_pidx[KEY_LEN], k_ridx[KEY_LEN],
-        k_audit[KEY_LEN], k_caudit[KEY_LEN];
-    snprintf(k_claim, sizeof k_claim, KEYF_CLAIM, prefix, call->path_id);
-    snprintf(k_pended, sizeof k_pended, KEYF_PENDED, prefix);
-    snprintf(k_stream, sizeof k_stream, KEYF_STREAM, prefix);
-    snprintf(k_pidx, sizeof k_pidx, KEYF_IDX_STATUS, prefix, "pended");
-    snprintf(k_ridx, sizeof k_ridx, KEYF_IDX_STATUS, prefix, "received");
-    snprintf(k_audit, sizeof k_audit, KEYF_AUDIT, prefix);
-    snprintf(k_caudit, sizeof k_caudit, KEYF_CLAIM_AUDIT, prefix, call->path_id);
-    struct json_object *hist = json_object_new_object();
-    json_object_object_add(hist, "at", json_object_new_string(now));
-    json_object_object_add(hist, "status", json_object_new_string("received"));
-    json_object_object_add(hist, "note", json_object_new_string("information supplied"));
     struct json_object *audit = call_audit_record(call, now, "claim.information");
-    const char *keys[] = {k_claim, k_pended, k_stream, k_pidx, k_ridx, k_audit, k_caudit};
-    const char *args[] = {ss->merged, json_object_to_json_string_ext(hist, JSON_C_TO_STRING_PLAIN),
+    int rc = queue_supply(call->app->redis, prefix_of(call), call->path_id, ss->merged,
+                          stored->decision,
                           json_object_to_json_string_ext(audit, JSON_C_TO_STRING_PLAIN),
-                          call->path_id};
-    int rc = script_eval_async(call->app->redis, &script_supply, on_supplied, call, 7, keys, 4,
-                               args, NULL);
-    json_object_put(hist);
+                          (long long)time(NULL), on_supplied, call);
     json_object_put(audit);
     if (rc != 0)
         call_unavailable(call);
@@ -1003,26 +952,21 @@ static void eob_audited(struct call *call)
     free(html);
 }
 
-static void on_claim_for_eob(redisReply *reply, void *arg)
+static void on_claim_for_eob(enum queue_status st, const struct queue_claim *claim, void *arg)
 {
     struct call *call = arg;
     struct eob_state *es = call->state;
-    if (!claim_reply_readable(call, reply))
+    if (!claim_readable(call, st, claim))
         return;
-    const char *latest = field(reply, "eob_version");
-    if (!latest) {
+    if (claim->eob_version < 1) {
         call_error(call, 404, "no_eob", "this claim has no Explanation of Benefits yet: it is not final");
         return;
     }
-    int version = es->version ? es->version : atoi(latest);
-    char name[32];
-    snprintf(name, sizeof name, "eob:%d", version);
-    const char *record = field(reply, name);
-    if (!record || version < 1 || version > atoi(latest)) {
+    if (!claim->eob) {
         call_error(call, 404, "no_eob", "this claim has no Explanation of Benefits of that version");
         return;
     }
-    es->record = strdup(record);
+    es->record = strdup(claim->eob);
     if (!es->record) {
         call_error(call, 500, "internal", "out of memory");
         return;
@@ -1060,7 +1004,13 @@ static void eob_authed(struct call *call)
         call_invalid(call, 422, "the query has problems listed in fields", &errs);
         return;
     }
-    fetch_claim(call, on_claim_for_eob);
+    if (!valid_claim_id(call->path_id)) {
+        call_not_found(call);
+        return;
+    }
+    if (queue_get_eob(call->app->redis, prefix_of(call), call->path_id, es->version,
+                      on_claim_for_eob, call) != 0)
+        call_unavailable(call);
 }
 
 void claims_eob(struct call *call)

@@ -48,6 +48,9 @@ struct script script_intake = {
 };
 
 /*
+ * One audit record, written once: the record goes into the audit stream and
+ * the claim's list keeps the id of that stream entry (GET .../audit reads the
+ * records back through the ids).
  * KEYS: 1 audit stream, 2 the claim's audit list (or the stream again when
  *       the record is not about one claim)
  * ARGV: 1 the record as JSON, 2 "1" to add it to the claim's list, 3 the
@@ -55,40 +58,80 @@ struct script script_intake = {
  */
 struct script script_audit = {
     "audit",
-    "redis.call('XADD', KEYS[1], '*', 'claim_id', ARGV[3], 'record', ARGV[1])\n"
-    "if ARGV[2] == '1' then redis.call('RPUSH', KEYS[2], ARGV[1]) end\n"
+    "local id = redis.call('XADD', KEYS[1], '*', 'claim_id', ARGV[3], 'record', ARGV[1])\n"
+    "if ARGV[2] == '1' then redis.call('RPUSH', KEYS[2], id) end\n"
     "return 1\n",
     "",
 };
 
 /*
- * Claim search over one index zset, oldest receipt first, filtering each
- * candidate by its hash fields. Scans at most 10000 index entries per call
- * so that one search cannot hold Redis; the caller continues from the
- * returned cursor.
- * KEYS: 1 the index to walk, 2 the family index to prefer when it exists
- *       (member searches; else KEYS[1] again)
+ * Claim search: walks one or more index zsets merged by score (receipt
+ * order, oldest first), filtering each candidate by its hash fields. Scans
+ * at most 10000 index entries per call so that one search cannot hold Redis;
+ * the caller continues from the returned cursor (the score of the last entry
+ * looked at).
+ * A member search (ARGV[12] not "") walks the member's family index, its
+ * subscriber read from the member reference KEYS[2], together with the index
+ * under the member's own id (claims received while the member was unknown);
+ * without a member reference, the index under the member's own id if it
+ * exists, else the index of all claims (KEYS[1]) with the filters.
+ * KEYS: 1 the index of all claims, 2 the member reference of ARGV[12] (or
+ *       KEYS[1] again), 3.. the indexes to walk when ARGV[12] is ""
  * ARGV: 1 lower score bound ("(123" exclusive, or "-inf"), 2 upper bound,
  *       3 limit, 4 status, 5 type, 6 member id, 7 subscriber the claim must
  *       belong to (or be the member of ARGV[8]), 8 member the claim may
  *       belong to, 9 submitting provider NPI, 10 overdue before this day
- *       number, 11 the claim key prefix ("" for a filter that does not apply)
+ *       number, 11 the claim key prefix ("" for a filter that does not apply),
+ *       12 the member whose family's claims are walked, 13 the family index
+ *       key prefix
  * Returns {next cursor or "", id, type, member, status, received, target, ...}
  */
 struct script script_search = {
     "search",
-    "local key = KEYS[1]\n"
-    "if KEYS[2] ~= KEYS[1] and redis.call('EXISTS', KEYS[2]) == 1 then key = KEYS[2] end\n"
+    "local keys = {}\n"
+    "if ARGV[12] ~= '' then\n"
+    "  local m = ARGV[12]\n"
+    "  local sub = redis.call('HGET', KEYS[2], 'subscriber_id')\n"
+    "  if sub and sub ~= '' then\n"
+    "    keys[1] = ARGV[13] .. sub\n"
+    "    if sub ~= m then keys[2] = ARGV[13] .. m end\n"
+    "  elseif redis.call('EXISTS', ARGV[13] .. m) == 1 then\n"
+    "    keys[1] = ARGV[13] .. m\n"
+    "  else\n"
+    "    keys[1] = KEYS[1]\n"
+    "  end\n"
+    "else\n"
+    "  for i = 3, #KEYS do keys[#keys + 1] = KEYS[i] end\n"
+    "end\n"
     "local lo, hi, limit = ARGV[1], ARGV[2], tonumber(ARGV[3])\n"
+    "local buf, pos, done, from = {}, {}, {}, {}\n"
+    "for k = 1, #keys do buf[k] = {}; pos[k] = 1; done[k] = false; from[k] = lo end\n"
+    "local function head(k)\n"
+    "  if pos[k] > #buf[k] then\n"
+    "    if done[k] then return nil end\n"
+    "    buf[k] = redis.call('ZRANGEBYSCORE', keys[k], from[k], hi, 'WITHSCORES', 'LIMIT', 0, 256)\n"
+    "    pos[k] = 1\n"
+    "    if #buf[k] < 512 then done[k] = true end\n"
+    "    if #buf[k] == 0 then return nil end\n"
+    "    from[k] = '(' .. buf[k][#buf[k]]\n"
+    "  end\n"
+    "  return tonumber(buf[k][pos[k] + 1])\n"
+    "end\n"
     "local out = {''}\n"
-    "local found, scanned = 0, 0\n"
+    "local found, scanned, last = 0, 0, nil\n"
     "while found < limit and scanned < 10000 do\n"
-    "  local batch = redis.call('ZRANGEBYSCORE', key, lo, hi, 'WITHSCORES', 'LIMIT', 0, 256)\n"
-    "  if #batch == 0 then out[1] = ''; return out end\n"
-    "  for i = 1, #batch, 2 do\n"
-    "    local id = batch[i]\n"
-    "    scanned = scanned + 1\n"
-    "    lo = '(' .. batch[i + 1]\n"
+    "  local best, bs = nil, nil\n"
+    "  for k = 1, #keys do\n"
+    "    local s = head(k)\n"
+    "    if s and (not bs or s < bs) then best, bs = k, s end\n"
+    "  end\n"
+    "  if not best then out[1] = ''; return out end\n"
+    "  local id = buf[best][pos[best]]\n"
+    "  lo = '(' .. buf[best][pos[best] + 1]\n"
+    "  pos[best] = pos[best] + 2\n"
+    "  scanned = scanned + 1\n"
+    "  if bs ~= last then\n"
+    "    last = bs\n"
     "    local f = redis.call('HMGET', ARGV[11] .. id, 'type', 'member_id', 'status', 'received',\n"
     "                         'target', 'subscriber_id', 'by_npi', 'target_day')\n"
     "    local ok = f[1] ~= false\n"
@@ -98,13 +141,13 @@ struct script script_search = {
     "    if ok and ARGV[7] ~= '' and f[6] ~= ARGV[7] and f[2] ~= ARGV[8] then ok = false end\n"
     "    if ok and ARGV[9] ~= '' and f[7] ~= ARGV[9] then ok = false end\n"
     "    if ok and ARGV[10] ~= '' then\n"
-    "      if f[3] == 'approved' or f[3] == 'denied' or tonumber(f[8]) >= tonumber(ARGV[10]) then ok = false end\n"
+    "      local day = tonumber(f[8])\n"
+    "      if f[3] == 'approved' or f[3] == 'denied' or not day or day >= tonumber(ARGV[10]) then ok = false end\n"
     "    end\n"
     "    if ok then\n"
+    "      out[#out + 1] = id\n"
     "      for j = 1, 5 do out[#out + 1] = f[j] end\n"
-    "      table.insert(out, #out - 4, id)\n"
     "      found = found + 1\n"
-    "      if found == limit then break end\n"
     "    end\n"
     "  end\n"
     "end\n"
@@ -112,7 +155,6 @@ struct script script_search = {
     "return out\n",
     "",
 };
-
 
 /*
  * A worker takes a claim: a claim not yet final becomes "processing" (with a
@@ -239,11 +281,15 @@ struct script script_expire_pended = {
 
 /*
  * Information supplied for a pended claim (POST /v1/claims/{id}/information):
- * the merged submission replaces the old one and the claim goes back on the
- * queue, if and only if it is still pended.
+ * the merged submission replaces the old one, the decision is kept without
+ * its pending part, and the claim goes back on the queue, if and only if it
+ * is still pended. The audit record is written once (stream entry, its id in
+ * the claim's list).
  * KEYS: 1 claim, 2 pended set, 3 work stream, 4 pended index, 5 received
- *       index, 6 audit stream, 7 claim audit list
- * ARGV: 1 merged submission JSON, 2 history entry JSON, 3 audit JSON, 4 claim id
+ *       index, 6 audit stream, 7 claim audit list, 8 submission, 9 decision
+ * ARGV: 1 merged submission JSON, 2 history entry ("received@<unix seconds>"),
+ *       3 audit JSON, 4 claim id, 5 the packed decision without pending ("":
+ *       none)
  * Returns "ok" or the claim's status when it is not pended ("" when gone).
  */
 struct script script_supply = {
@@ -252,18 +298,19 @@ struct script script_supply = {
     "if st ~= 'pended' then return st or '' end\n"
     "local id = ARGV[4]\n"
     "local h = redis.call('HGET', KEYS[1], 'history')\n"
-    "h = string.sub(h, 1, -2) .. ',' .. ARGV[2] .. ']'\n"
-    "redis.call('HSET', KEYS[1], 'submitted', ARGV[1], 'status', 'received', 'history', h)\n"
-    "redis.call('HDEL', KEYS[1], 'pending')\n"
+    "if h and h ~= '' then h = h .. ',' .. ARGV[2] else h = ARGV[2] end\n"
+    "redis.call('HSET', KEYS[1], 'status', 'received', 'history', h)\n"
+    "redis.call('SET', KEYS[8], ARGV[1])\n"
+    "if ARGV[5] ~= '' then redis.call('SET', KEYS[9], ARGV[5]) else redis.call('DEL', KEYS[9]) end\n"
     "redis.call('ZREM', KEYS[2], id)\n"
     "local score = redis.call('HGET', KEYS[1], 'score')\n"
     "redis.call('ZREM', KEYS[4], id)\n"
     "redis.call('ZADD', KEYS[5], score, id)\n"
-    "local f = redis.call('HMGET', KEYS[1], 'member_id', 'subscriber_id', 'group_hint', 'plan_hint', 'years', 'days')\n"
+    "local f = redis.call('HMGET', KEYS[1], 'member_id', 'subscriber_id', 'group_hint', 'plan_hint', 'years')\n"
     "redis.call('XADD', KEYS[3], '*', 'claim', id, 'm', f[1] or '', 's', f[2] or '', 'g', f[3] or '',\n"
-    "           'p', f[4] or '', 'y', f[5] or '', 'd', f[6] or '')\n"
-    "redis.call('XADD', KEYS[6], '*', 'claim_id', id, 'record', ARGV[3])\n"
-    "redis.call('RPUSH', KEYS[7], ARGV[3])\n"
+    "           'p', f[4] or '', 'y', f[5] or '')\n"
+    "local aid = redis.call('XADD', KEYS[6], '*', 'claim_id', id, 'record', ARGV[3])\n"
+    "redis.call('RPUSH', KEYS[7], aid)\n"
     "return 'ok'\n",
     "",
 };

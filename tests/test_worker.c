@@ -467,8 +467,8 @@ START_TEST(test_claim_that_keeps_failing_is_dead_lettered_and_staff_can_requeue_
     /* Damage the stored submission: every worker that takes the claim fails
      * to read it (a bug, not a denial). */
     redisContext *c = test_redis_connect(&redis);
-    redisReply *saved = redisCommand(c, "HGET claims:{c}claim:%s submitted", id);
-    redisReply *r = redisCommand(c, "HSET claims:{c}claim:%s submitted {broken", id);
+    redisReply *saved = redisCommand(c, "GET claims:{c}body:%s", id);
+    redisReply *r = redisCommand(c, "SET claims:{c}body:%s {broken", id);
     freeReplyObject(r);
     start(&worker, (const char *const[]){"--role", "worker", "--workers", "1", NULL}, NULL);
     struct test_response res;
@@ -486,7 +486,7 @@ START_TEST(test_claim_that_keeps_failing_is_dead_lettered_and_staff_can_requeue_
     }
     ck_assert_int_eq(dead, 1);
     /* Repaired, then requeued by staff: it is decided normally. */
-    r = redisCommand(c, "HSET claims:{c}claim:%s submitted %b", id, saved->str, saved->len);
+    r = redisCommand(c, "SET claims:{c}body:%s %b", id, saved->str, saved->len);
     freeReplyObject(r);
     freeReplyObject(saved);
     redisFree(c);
