@@ -476,7 +476,7 @@ static bool is_open_status(const char *s)
 int queue_search(struct rconn *rc, const char *prefix, const struct queue_search_query *q,
                  queue_search_cb cb, void *arg)
 {
-    /* The indexes to walk (docs/operations.md "Redis keys"): a provider's own;
+    /* The indexes to walk (docs/operations.md "Reading claims back"): a provider's own;
      * a member's family, resolved in the script from the member reference;
      * else (and for a member whose family cannot be resolved) the open-status
      * indexes when only open claims can match (an overdue claim is open), or
