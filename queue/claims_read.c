@@ -476,17 +476,15 @@ static bool is_open_status(const char *s)
 int queue_search(struct rconn *rc, const char *prefix, const struct queue_search_query *q,
                  queue_search_cb cb, void *arg)
 {
-    /* The indexes to walk (docs/operations.md "Redis keys"): a provider's own;
-     * a member's family, resolved in the script; the open-status indexes
-     * (an overdue claim is open); else every claim, filtered. */
-    char k_all[KEY_LEN], k_mref[KEY_LEN], walk[3][KEY_LEN];
+    /* The indexes to walk (docs/operations.md "Reading claims back"): a provider's own;
+     * a member's family, resolved in the script from the member reference;
+     * else (and for a member whose family cannot be resolved) the open-status
+     * indexes when only open claims can match (an overdue claim is open), or
+     * every claim, filtered. */
+    char k_mref[KEY_LEN], walk[3][KEY_LEN];
     int n_walk = 0;
-    snprintf(k_all, sizeof k_all, KEYF_IDX_ALL, prefix);
-    snprintf(k_mref, sizeof k_mref, "%s", k_all);
     if (q->npi[0]) {
         snprintf(walk[n_walk++], KEY_LEN, KEYF_IDX_PROVIDER, prefix, q->npi);
-    } else if (q->family_of[0]) {
-        snprintf(k_mref, sizeof k_mref, KEYF_MREF, prefix, q->family_of);
     } else if (q->status[0] && is_open_status(q->status)) {
         snprintf(walk[n_walk++], KEY_LEN, KEYF_IDX_STATUS, prefix, q->status);
     } else if (q->overdue && !q->status[0]) {
@@ -494,8 +492,12 @@ int queue_search(struct rconn *rc, const char *prefix, const struct queue_search
         for (int i = 0; i < 3; i++)
             snprintf(walk[n_walk++], KEY_LEN, KEYF_IDX_STATUS, prefix, open[i]);
     } else {
-        snprintf(walk[n_walk++], KEY_LEN, "%s", k_all);
+        snprintf(walk[n_walk++], KEY_LEN, KEYF_IDX_ALL, prefix);
     }
+    if (q->family_of[0] && !q->npi[0])
+        snprintf(k_mref, sizeof k_mref, KEYF_MREF, prefix, q->family_of);
+    else
+        snprintf(k_mref, sizeof k_mref, "%s", walk[0]);
 
     char lo[160], hi[40], limit[16], overdue[16] = "", claim_prefix[KEY_LEN], family_prefix[KEY_LEN];
     long long shift = 1LL << INDEX_SEQ_BITS;
@@ -520,17 +522,17 @@ int queue_search(struct rconn *rc, const char *prefix, const struct queue_search
         return -1;
     w->cb = cb;
     w->arg = arg;
-    const char *keys[5] = {k_all, k_mref};
+    const char *keys[4] = {k_mref};
     for (int i = 0; i < n_walk; i++)
-        keys[2 + i] = walk[i];
+        keys[1 + i] = walk[i];
     const char *args[] = {lo,          hi,
                           limit,       q->status,
                           q->type,     q->member_id,
                           q->own_member, q->own_member,
                           q->npi,      overdue,
-                          claim_prefix, q->family_of,
+                          claim_prefix, q->npi[0] ? "" : q->family_of,
                           family_prefix};
-    if (script_eval_async(rc, &script_search, on_search, w, 2 + n_walk, keys,
+    if (script_eval_async(rc, &script_search, on_search, w, 1 + n_walk, keys,
                           (int)(sizeof args / sizeof *args), args, NULL) != 0) {
         free(w);
         return -1;

@@ -71,12 +71,13 @@ struct script script_audit = {
  * the caller continues from the returned cursor (the score of the last entry
  * looked at).
  * A member search (ARGV[12] not "") walks the member's family index, its
- * subscriber read from the member reference KEYS[2], together with the index
+ * subscriber read from the member reference KEYS[1], together with the index
  * under the member's own id (claims received while the member was unknown);
  * without a member reference, the index under the member's own id if it
- * exists, else the index of all claims (KEYS[1]) with the filters.
- * KEYS: 1 the index of all claims, 2 the member reference of ARGV[12] (or
- *       KEYS[1] again), 3.. the indexes to walk when ARGV[12] is ""
+ * exists, else KEYS[2..] with the filters.
+ * KEYS: 1 the member reference of ARGV[12] (or KEYS[2] again), 2.. the
+ *       indexes to walk when the search is not a member's or the member's
+ *       family cannot be resolved
  * ARGV: 1 lower score bound ("(123" exclusive, or "-inf"), 2 upper bound,
  *       3 limit, 4 status, 5 type, 6 member id, 7 subscriber the claim must
  *       belong to (or be the member of ARGV[8]), 8 member the claim may
@@ -91,17 +92,16 @@ struct script script_search = {
     "local keys = {}\n"
     "if ARGV[12] ~= '' then\n"
     "  local m = ARGV[12]\n"
-    "  local sub = redis.call('HGET', KEYS[2], 'subscriber_id')\n"
+    "  local sub = redis.call('HGET', KEYS[1], 'subscriber_id')\n"
     "  if sub and sub ~= '' then\n"
     "    keys[1] = ARGV[13] .. sub\n"
     "    if sub ~= m then keys[2] = ARGV[13] .. m end\n"
     "  elseif redis.call('EXISTS', ARGV[13] .. m) == 1 then\n"
     "    keys[1] = ARGV[13] .. m\n"
-    "  else\n"
-    "    keys[1] = KEYS[1]\n"
     "  end\n"
-    "else\n"
-    "  for i = 3, #KEYS do keys[#keys + 1] = KEYS[i] end\n"
+    "end\n"
+    "if #keys == 0 then\n"
+    "  for i = 2, #KEYS do keys[#keys + 1] = KEYS[i] end\n"
     "end\n"
     "local lo, hi, limit = ARGV[1], ARGV[2], tonumber(ARGV[3])\n"
     "local buf, pos, done, from = {}, {}, {}, {}\n"
