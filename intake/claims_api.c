@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/random.h>
 #include <uuid/uuid.h>
 
 #include "adjudicate/adjudicate.h"
@@ -25,6 +26,7 @@
 #include "queue/scripts.h"
 #include "queue/claims_read.h"
 #include "queue/tokens.h"
+#include "strbuf.h"
 
 #define SEARCH_LIMIT_DEFAULT 50
 #define SEARCH_LIMIT_MAX 500
@@ -133,53 +135,95 @@ static void on_stored(enum queue_intake_outcome outcome, const char *value, void
     respond_accepted(call, id_copy, nl + 1, true);
 }
 
+/* A random (version 4) UUID, RFC 9562 § 5.4, from the kernel's generator.
+ * libuuid's uuid_generate_random reseeds srandom on every call, which cost
+ * more than the rest of the id; it stays as the fallback. */
 static void new_claim_id(char out[CLAIM_ID_LEN])
 {
     uuid_t u;
-    uuid_generate_random(u);
+    if (getrandom(u, sizeof u, 0) != (ssize_t)sizeof u) {
+        uuid_generate_random(u);
+    } else {
+        u[6] = (unsigned char)((u[6] & 0x0F) | 0x40); /* version 4 */
+        u[8] = (unsigned char)((u[8] & 0x3F) | 0x80); /* variant 10 */
+    }
     uuid_unparse_lower(u, out);
 }
 
-/* The 202 body (API.md "Submitting a claim"); remembered for replays. */
-static char *accepted_body(const struct submit *s, const char *type)
+/* `"key":"value"` (value escaped), after a comma unless first. */
+static void put_member(struct strbuf *sb, const char *key, const char *value, bool first)
 {
-    char received[DATE_STRLEN], target[DATE_STRLEN];
-    struct json_object *resp = json_object_new_object();
-    json_object_object_add(resp, "claim_id", json_object_new_string(s->claim_id));
-    json_object_object_add(resp, "status", json_object_new_string("received"));
-    json_object_object_add(resp, "type", json_object_new_string(type));
-    json_object_object_add(resp, "received_date",
-                           json_object_new_string(date_format(s->received, received)));
-    json_object_object_add(resp, "target_date",
-                           json_object_new_string(date_format(s->target, target)));
-    char *text = strdup(json_object_to_json_string_ext(resp, JSON_C_TO_STRING_PLAIN));
-    json_object_put(resp);
-    return text;
+    if (!first)
+        strbuf_append_char(sb, ',');
+    strbuf_append_json_string(sb, key, strlen(key));
+    strbuf_append_char(sb, ':');
+    strbuf_append_json_string(sb, value, strlen(value));
+}
+
+/* The 202 body (API.md "Submitting a claim"); remembered for replays.
+ * Allocates: the caller frees it; NULL when out of memory. */
+static char *accepted_body(const struct submit *s, const char *type, const char *received,
+                           const char *target)
+{
+    struct strbuf sb;
+    strbuf_init(&sb);
+    strbuf_append_char(&sb, '{');
+    put_member(&sb, "claim_id", s->claim_id, true);
+    put_member(&sb, "status", "received", false);
+    put_member(&sb, "type", type, false);
+    put_member(&sb, "received_date", received, false);
+    put_member(&sb, "target_date", target, false);
+    strbuf_append_char(&sb, '}');
+    return strbuf_take(&sb);
+}
+
+/* The audit record of the submission: the members of audit_record_new
+ * (queue/audit.c) in its order, written as text. */
+static void write_audit(struct strbuf *sb, const struct call *call, const char *at)
+{
+    strbuf_append_char(sb, '{');
+    put_member(sb, "at", at, true);
+    put_member(sb, "token_id", call->who.token_id, false);
+    put_member(sb, "role", auth_role_name(call->who.role), false);
+    put_member(sb, "action", "claim.submit", false);
+    put_member(sb, "request_id", call->req->request_id, false);
+    put_member(sb, "from", call->req->peer, false);
+    strbuf_append_char(sb, '}');
 }
 
 /* Hands the claim to the intake step of this loop turn (queue/intake.h):
- * one script call stores every claim of the turn. */
+ * one script call stores every claim of the turn. The stored submission and
+ * the audit record are written straight into one buffer (no json-c tree). */
 static void submit_store(struct call *call)
 {
     struct submit *s = call->state;
     struct app *app = call->app;
     new_claim_id(s->claim_id);
     const char *type = s->claim.type == CLAIM_MEDICAL ? "medical" : "pharmacy";
-    s->response = accepted_body(s, type);
     char received[DATE_STRLEN], target[DATE_STRLEN], now[32];
     date_format(s->received, received);
     date_format(s->target, target);
     rfc3339_now(now);
-    struct json_object *submitted = intake_claim_to_json(&s->claim);
-    struct json_object *audit = call_audit_record(call, now, "claim.submit");
-    if (!s->response || !submitted || !audit) {
-        json_object_put(submitted);
-        json_object_put(audit);
+    s->response = accepted_body(s, type, received, target);
+    /* "<submitted>\0<audit>\0<body sha256>\n<202 body>": three texts, one buffer. */
+    struct strbuf sb;
+    strbuf_init(&sb);
+    intake_claim_write_json(&s->claim, &sb);
+    size_t audit_at = sb.len + 1;
+    strbuf_append_char(&sb, '\0');
+    write_audit(&sb, call, now);
+    size_t idem_at = sb.len + 1;
+    strbuf_append_char(&sb, '\0');
+    if (s->response) {
+        strbuf_append(&sb, s->body_hash, strlen(s->body_hash));
+        strbuf_append_char(&sb, '\n');
+        strbuf_append_str(&sb, s->response);
+    }
+    if (!s->response || strbuf_failed(&sb)) {
+        strbuf_free(&sb);
         call_error(call, 500, "internal", "out of memory");
         return;
     }
-    char idem_value[64 + 2 + 512];
-    snprintf(idem_value, sizeof idem_value, "%s\n%s", s->body_hash, s->response);
     /* The plan years of the lines: the accumulators the worker will load. */
     int year_list[ADJ_MAX_PLAN_YEARS];
     int n_years = adj_claim_plan_years(&s->claim, year_list);
@@ -201,15 +245,14 @@ static void submit_store(struct call *call)
         .by_npi = provider ? call->who.npi : "",
         .member_only = call->who.role == AUTH_MEMBER ? call->who.member_id : "",
         .now_seconds = (long long)time(NULL),
-        .submitted = json_object_to_json_string_ext(submitted, JSON_C_TO_STRING_PLAIN),
-        .audit = json_object_to_json_string_ext(audit, JSON_C_TO_STRING_PLAIN),
+        .submitted = sb.buf,
+        .audit = sb.buf + audit_at,
         .idem_key = s->has_idem ? s->idem_key : NULL,
-        .idem_value = idem_value,
+        .idem_value = sb.buf + idem_at,
         .idem_ttl_seconds = app->cfg.idempotency_ttl_seconds,
     };
     int rc = queue_intake_submit(app->intake, &rec, on_stored, call);
-    json_object_put(submitted);
-    json_object_put(audit);
+    strbuf_free(&sb);
     if (rc != 0)
         call_error(call, 500, "internal", "out of memory");
 }
@@ -223,11 +266,18 @@ static void submit_authed(struct call *call)
     }
     if (!call_require_json(call))
         return;
-    struct submit *s = calloc(1, sizeof *s);
+    /* Not calloc: the claim (most of the struct) is zeroed by the parse,
+     * and read only after a parse that succeeded. */
+    struct submit *s = malloc(sizeof *s);
     if (!s) {
         call_error(call, 500, "internal", "out of memory");
         return;
     }
+    s->claim_id[0] = '\0';
+    s->has_idem = false;
+    s->idem_key[0] = '\0';
+    s->body_hash[0] = '\0';
+    s->response = NULL;
     call->state = s;
     call->state_free = submit_free;
 

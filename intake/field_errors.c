@@ -92,9 +92,16 @@ size_t intake_path_push_map_key(struct intake_path *path, const char *key, size_
 size_t intake_path_push_index(struct intake_path *path, size_t index)
 {
     size_t mark = path->len;
+    /* "[index]", digits by hand: this runs for every array item parsed. */
     char buf[32];
-    int n = snprintf(buf, sizeof buf, "[%zu]", index);
-    path_append(path, buf, (size_t)n);
+    size_t i = sizeof buf;
+    buf[--i] = ']';
+    do {
+        buf[--i] = (char)('0' + index % 10);
+        index /= 10;
+    } while (index);
+    buf[--i] = '[';
+    path_append(path, buf + i, sizeof buf - i);
     return mark;
 }
 

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "intake/json_read.h"
+#include "strbuf.h"
 
 /* API.md "Submitting a claim": the fields of each kind of claim. */
 static const char *const common_fields[] = {"type",
@@ -507,4 +508,198 @@ struct json_object *intake_claim_to_json(const struct claim *c)
 fail:
     json_object_put(o);
     return NULL;
+}
+
+/* ---- canonical JSON, written directly ---- */
+
+/* `"key":` after a comma unless it is the first member of its object. Keys
+ * are this file's literals: plain ASCII, nothing to escape. */
+static void w_key(struct strbuf *sb, bool *first, const char *key)
+{
+    if (!*first)
+        strbuf_append_char(sb, ',');
+    *first = false;
+    strbuf_append_char(sb, '"');
+    strbuf_append_str(sb, key);
+    strbuf_append(sb, "\":", 2);
+}
+
+static void w_string(struct strbuf *sb, bool *first, const char *key, const char *value)
+{
+    w_key(sb, first, key);
+    strbuf_append_json_string(sb, value, strlen(value));
+}
+
+static void w_bool(struct strbuf *sb, bool *first, const char *key, bool value)
+{
+    w_key(sb, first, key);
+    strbuf_append_str(sb, value ? "true" : "false");
+}
+
+static void w_int(struct strbuf *sb, bool *first, const char *key, int64_t value)
+{
+    w_key(sb, first, key);
+    strbuf_append_int(sb, value);
+}
+
+static void w_date(struct strbuf *sb, bool *first, const char *key, date_t value)
+{
+    char buf[DATE_STRLEN];
+    w_key(sb, first, key);
+    strbuf_append_char(sb, '"');
+    strbuf_append(sb, date_format(value, buf), DATE_STRLEN - 1);
+    strbuf_append_char(sb, '"');
+}
+
+/* A fixed-point number: whole part, then `decimals` digits (all of them,
+ * or without trailing zeros when trim). The same text as intake_put_money
+ * (two decimals always) and intake_put_quantity (trimmed, no point when
+ * whole). */
+static void w_fixed(struct strbuf *sb, bool *first, const char *key, int64_t scaled,
+                    int decimals, bool trim)
+{
+    int64_t scale = 1;
+    for (int i = 0; i < decimals; i++)
+        scale *= 10;
+    w_key(sb, first, key);
+    uint64_t mag = scaled < 0 ? (uint64_t)0 - (uint64_t)scaled : (uint64_t)scaled;
+    if (scaled < 0)
+        strbuf_append_char(sb, '-');
+    strbuf_append_int(sb, (int64_t)(mag / (uint64_t)scale));
+    uint64_t frac = mag % (uint64_t)scale;
+    char digits[8];
+    int n = decimals;
+    for (int i = decimals - 1; i >= 0; i--, frac /= 10)
+        digits[i] = (char)('0' + frac % 10);
+    if (trim)
+        while (n > 0 && digits[n - 1] == '0')
+            n--;
+    if (n > 0) {
+        strbuf_append_char(sb, '.');
+        strbuf_append(sb, digits, (size_t)n);
+    }
+}
+
+static void w_money(struct strbuf *sb, bool *first, const char *key, cents_t value)
+{
+    w_fixed(sb, first, key, value, 2, false);
+}
+
+static void w_string_array(struct strbuf *sb, bool *first, const char *key, const char *items,
+                           size_t item_size, int n)
+{
+    w_key(sb, first, key);
+    strbuf_append_char(sb, '[');
+    for (int i = 0; i < n; i++) {
+        const char *item = items + (size_t)i * item_size;
+        if (i)
+            strbuf_append_char(sb, ',');
+        strbuf_append_json_string(sb, item, strlen(item));
+    }
+    strbuf_append_char(sb, ']');
+}
+
+static void write_medical(struct strbuf *sb, bool *first, const struct claim *c)
+{
+    bool f = true;
+    w_key(sb, first, "provider");
+    strbuf_append_char(sb, '{');
+    w_string(sb, &f, "npi", c->provider.npi);
+    w_string(sb, &f, "name", c->provider.name);
+    w_string(sb, &f, "network", network_names[c->provider.network]);
+    w_bool(sb, &f, "facility", c->provider.facility);
+    strbuf_append_char(sb, '}');
+    w_bool(sb, first, "inpatient", c->inpatient);
+    w_bool(sb, first, "itemized_bill", c->itemized_bill);
+    w_string_array(sb, first, "diagnosis_codes", &c->diagnosis_codes[0][0],
+                   sizeof c->diagnosis_codes[0], c->n_diagnosis_codes);
+    w_key(sb, first, "lines");
+    strbuf_append_char(sb, '[');
+    for (int i = 0; i < c->n_lines; i++) {
+        const struct claim_line *l = &c->lines[i];
+        bool lf = true;
+        strbuf_append_str(sb, i ? ",{" : "{");
+        w_date(sb, &lf, "service_date", l->service_date);
+        w_string(sb, &lf, "procedure_code", l->procedure_code);
+        w_string_array(sb, &lf, "modifiers", &l->modifiers[0][0], sizeof l->modifiers[0],
+                       l->n_modifiers);
+        w_int(sb, &lf, "units", l->units);
+        w_money(sb, &lf, "charge", l->charge);
+        strbuf_append_char(sb, '}');
+    }
+    strbuf_append_char(sb, ']');
+}
+
+static void write_pharmacy(struct strbuf *sb, bool *first, const struct claim *c)
+{
+    bool f = true;
+    w_key(sb, first, "pharmacy");
+    strbuf_append_char(sb, '{');
+    w_string(sb, &f, "name", c->pharmacy.name);
+    if (c->pharmacy.has_npi)
+        w_string(sb, &f, "npi", c->pharmacy.npi);
+    w_string(sb, &f, "network", network_names[c->pharmacy.network]);
+    strbuf_append_char(sb, '}');
+    if (c->prescriber.present) {
+        f = true;
+        w_key(sb, first, "prescriber");
+        strbuf_append_char(sb, '{');
+        w_string(sb, &f, "name", c->prescriber.name);
+        if (c->prescriber.has_npi)
+            w_string(sb, &f, "npi", c->prescriber.npi);
+        strbuf_append_char(sb, '}');
+    }
+    w_string(sb, first, "ndc", c->ndc);
+    if (c->has_rx_number)
+        w_string(sb, first, "rx_number", c->rx_number);
+    w_date(sb, first, "fill_date", c->fill_date);
+    w_string(sb, first, "drug_name", c->drug_name);
+    w_fixed(sb, first, "quantity", c->quantity_milli, 3, true);
+    w_int(sb, first, "days_supply", c->days_supply);
+    w_money(sb, first, "charge", c->charge);
+}
+
+int intake_claim_write_json(const struct claim *c, struct strbuf *sb)
+{
+    bool first = true, f = true;
+    strbuf_append_char(sb, '{');
+    w_string(sb, &first, "type", claim_type_names[c->type]);
+    w_string(sb, &first, "member_id", c->member_id);
+    w_key(sb, &first, "patient");
+    strbuf_append_char(sb, '{');
+    w_string(sb, &f, "first_name", c->patient.first_name);
+    w_string(sb, &f, "last_name", c->patient.last_name);
+    w_date(sb, &f, "birth_date", c->patient.birth_date);
+    strbuf_append_char(sb, '}');
+    if (c->has_received_date)
+        w_date(sb, &first, "received_date", c->received_date);
+    if (c->other_insurance.present) {
+        const struct other_insurance *oi = &c->other_insurance;
+        f = true;
+        w_key(sb, &first, "other_insurance");
+        strbuf_append_char(sb, '{');
+        w_string(sb, &f, "payer_name", oi->payer_name);
+        w_money(sb, &f, "paid", oi->paid);
+        w_money(sb, &f, "allowed", oi->allowed);
+        w_money(sb, &f, "patient_responsibility", oi->patient_responsibility);
+        w_date(sb, &f, "eob_date", oi->eob_date);
+        strbuf_append_char(sb, '}');
+    }
+    w_bool(sb, &first, "assignment_of_benefits", c->assignment_of_benefits);
+    w_key(sb, &first, "attachments");
+    strbuf_append_char(sb, '[');
+    for (int i = 0; i < c->n_attachments; i++) {
+        bool af = true;
+        strbuf_append_str(sb, i ? ",{" : "{");
+        w_string(sb, &af, "kind", attachment_kind_names[c->attachments[i].kind]);
+        w_string(sb, &af, "reference", c->attachments[i].reference);
+        strbuf_append_char(sb, '}');
+    }
+    strbuf_append_char(sb, ']');
+    if (c->type == CLAIM_MEDICAL)
+        write_medical(sb, &first, c);
+    else
+        write_pharmacy(sb, &first, c);
+    strbuf_append_char(sb, '}');
+    return strbuf_failed(sb) ? -1 : 0;
 }

@@ -57,4 +57,14 @@ enum intake_status intake_claim_from_body(const char *bytes, size_t len,
  */
 struct json_object *intake_claim_to_json(const struct claim *claim);
 
+/*
+ * The same canonical JSON as intake_claim_to_json, appended to sb as text
+ * without building a json-c tree (the submission path stores it this way):
+ * the same members in the same order with the same values; strings escaped
+ * per RFC 8259 (a "/" is not escaped, which json-c does, and means the same).
+ * Returns 0, or -1 when sb failed (out of memory).
+ */
+struct strbuf;
+int intake_claim_write_json(const struct claim *claim, struct strbuf *sb);
+
 #endif

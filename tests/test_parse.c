@@ -13,6 +13,7 @@
 #include "intake/json_edge.h"
 #include "intake/parse_claim.h"
 #include "intake/parse_enrollment.h"
+#include "strbuf.h"
 
 /* ---- helpers ---- */
 
@@ -1003,6 +1004,134 @@ START_TEST(test_fractional_quantity_round_trips)
 }
 END_TEST
 
+
+/* ---- canonical JSON written as text (the submission path) ---- */
+
+static char *written_json(const struct claim *c)
+{
+    struct strbuf sb;
+    strbuf_init(&sb);
+    ck_assert_int_eq(intake_claim_write_json(c, &sb), 0);
+    return strbuf_take(&sb);
+}
+
+/* The written text means what intake_claim_to_json builds (json-c renders
+ * both the same way once parsed) and reads back to the same struct. */
+static void assert_written_like_tree(const struct claim *c)
+{
+    char *text = written_json(c);
+    struct json_object *parsed = json_tokener_parse(text);
+    ck_assert_msg(parsed != NULL, "not JSON: %s", text);
+    struct json_object *tree = intake_claim_to_json(c);
+    ck_assert_str_eq(json_object_to_json_string_ext(parsed, JSON_C_TO_STRING_PLAIN),
+                     json_object_to_json_string_ext(tree, JSON_C_TO_STRING_PLAIN));
+    struct intake_claim_options opt = {.may_set_received_date = true, .today = D(TODAY)};
+    struct claim again;
+    const char *reason;
+    ck_assert_msg(intake_claim_from_body(text, strlen(text), &opt, &again, &E, &reason) ==
+                      INTAKE_OK,
+                  "%s:%s", text, dump_errors());
+    ck_assert(memcmp(c, &again, sizeof again) == 0);
+    json_object_put(tree);
+    json_object_put(parsed);
+    free(text);
+}
+
+START_TEST(test_written_canonical_json_equals_the_tree_for_the_fixtures)
+{
+    ck_assert_msg(claim_edited("claim_pharmacy.json", true, "received_date", "\"2026-03-01\"",
+                               NULL),
+                  "%s", dump_errors());
+    assert_written_like_tree(&C);
+    ck_assert(claim_edited("claim_pharmacy.json", false, "quantity", "0.125", "prescriber", NULL,
+                           "rx_number", NULL, "pharmacy.npi", NULL, "other_insurance", NULL,
+                           NULL));
+    assert_written_like_tree(&C);
+    ck_assert(claim_edited("claim_pharmacy.json", false, "quantity", "2.50", NULL));
+    assert_written_like_tree(&C);
+    ck_assert(claim_edited("claim_pharmacy.json", false, "quantity", "999999.999", "charge",
+                           "9999999.99", NULL));
+    assert_written_like_tree(&C);
+    ck_assert_msg(claim_edited("claim_medical.json", true, "received_date", "\"2026-03-01\"",
+                               NULL),
+                  "%s", dump_errors());
+    assert_written_like_tree(&C);
+    ck_assert(claim_edited("claim_medical.json", false, "lines[0].charge", "0", "lines[0].modifiers",
+                           "[\"25\",\"59\",\"lt\",\"RT\"]", "attachments", "[]", NULL));
+    assert_written_like_tree(&C);
+}
+END_TEST
+
+START_TEST(test_written_names_escape_quotes_backslashes_and_keep_utf8)
+{
+    /* Names as a client may send them: quotes, backslashes, a slash, escapes
+     * of non-ASCII letters, raw UTF-8 (Zoë, 北京, an emoji). */
+    ck_assert_msg(claim_edited("claim_medical.json", false, "patient.first_name",
+                               "\"Zo\\u00eb \\\"Jo\\\" O\\\\Brien/Smith\"", "patient.last_name",
+                               "\"\xe5\x8c\x97\xe4\xba\xac \xf0\x9f\x98\x80\"", "provider.name",
+                               "\"A\\/B \\ud83d\\ude00 \\u00e9\"", "attachments[0].reference",
+                               "\"s3://bucket/doc \\\"1\\\"\"", NULL),
+                  "%s", dump_errors());
+    ck_assert_str_eq(C.patient.first_name, "Zo\xc3\xab \"Jo\" O\\Brien/Smith");
+    assert_written_like_tree(&C);
+    char *text = written_json(&C);
+    ck_assert_ptr_nonnull(strstr(text, "\"first_name\":\"Zo\xc3\xab \\\"Jo\\\" O\\\\Brien/Smith\""));
+    ck_assert_ptr_nonnull(strstr(text, "\"last_name\":\"\xe5\x8c\x97\xe4\xba\xac \xf0\x9f\x98\x80\""));
+    free(text);
+}
+END_TEST
+
+START_TEST(test_written_strings_escape_every_control_character)
+{
+    /* The parse refuses control characters in names; the writer must still
+     * escape them should a struct ever hold one. */
+    ck_assert(claim_edited("claim_pharmacy.json", false, NULL));
+    char name[40];
+    for (int i = 0; i < 32; i++)
+        name[i] = (char)(i + 1 == 32 ? 0x1f : i + 1);
+    name[31] = '\0'; /* bytes 0x01..0x1f */
+    memcpy(C.drug_name, name, sizeof name < NAME_LEN ? sizeof name : NAME_LEN);
+    char *text = written_json(&C);
+    struct json_object *parsed = json_tokener_parse(text);
+    ck_assert_ptr_nonnull(parsed);
+    struct json_object *v;
+    ck_assert(json_object_object_get_ex(parsed, "drug_name", &v));
+    ck_assert_str_eq(json_object_get_string(v), name);
+    ck_assert_ptr_nonnull(strstr(text, "\"drug_name\":\"\\u0001\\u0002\\u0003\\u0004\\u0005"
+                                       "\\u0006\\u0007\\b\\t\\n\\u000b\\f\\r\\u000e"));
+    json_object_put(parsed);
+    free(text);
+}
+END_TEST
+
+START_TEST(test_strbuf_json_string_and_integers)
+{
+    struct strbuf sb;
+    strbuf_init(&sb);
+    strbuf_append_json_string(&sb, "a\"b\\c/d\x7f\xc3\xa9\n\x1f", 12);
+    strbuf_append_char(&sb, ' ');
+    strbuf_append_json_string(&sb, "\0x", 2);
+    strbuf_append_char(&sb, ' ');
+    strbuf_append_int(&sb, 0);
+    strbuf_append_char(&sb, ' ');
+    strbuf_append_int(&sb, -42);
+    strbuf_append_char(&sb, ' ');
+    strbuf_append_int(&sb, INT64_MIN);
+    ck_assert(!strbuf_failed(&sb));
+    ck_assert_str_eq(sb.buf, "\"a\\\"b\\\\c/d\x7f\xc3\xa9\\n\\u001f\" \"\\u0000x\" 0 -42 "
+                             "-9223372036854775808");
+    /* Growth past the first block keeps every byte. */
+    for (int i = 0; i < 1000; i++)
+        strbuf_append(&sb, "0123456789", 10);
+    ck_assert_uint_eq(sb.len, strlen(sb.buf));
+    char *text = strbuf_take(&sb);
+    ck_assert_ptr_null(sb.buf);
+    ck_assert_str_eq(text + strlen(text) - 10, "0123456789");
+    free(text);
+    strbuf_free(&sb);
+}
+END_TEST
+
 /* ---- enrollment ---- */
 
 static struct json_object *edited(const char *fixture, va_list ap)
@@ -1608,6 +1737,10 @@ static Suite *parse_suite(void)
     tcase_add_test(tc, test_claim_from_body_statuses);
     tcase_add_test(tc, test_claims_round_trip_through_canonical_json);
     tcase_add_test(tc, test_fractional_quantity_round_trips);
+    tcase_add_test(tc, test_written_canonical_json_equals_the_tree_for_the_fixtures);
+    tcase_add_test(tc, test_written_names_escape_quotes_backslashes_and_keep_utf8);
+    tcase_add_test(tc, test_written_strings_escape_every_control_character);
+    tcase_add_test(tc, test_strbuf_json_string_and_integers);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("enrollment");
