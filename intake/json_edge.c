@@ -2,6 +2,7 @@
 
 #include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -154,12 +155,34 @@ static size_t decode_string(const unsigned char *p, const unsigned char *end, ch
     return n;
 }
 
+/* A string value as json-c's tokener makes it: the decoded bytes, a
+ * \u0000 kept inside (json_object_new_string_len). */
+static bool make_string(struct scan *s, const unsigned char *start, const unsigned char *stop,
+                        bool escaped, struct json_object **out)
+{
+    size_t len = (size_t)(stop - start);
+    if (!escaped) {
+        *out = json_object_new_string_len((const char *)start, (int)len);
+    } else {
+        char small[256];
+        char *buf = len < sizeof small ? small : malloc(len + 1);
+        if (!buf)
+            return fail(s, SCAN_NO_MEMORY);
+        size_t n = decode_string(start, stop, buf);
+        *out = json_object_new_string_len(buf, (int)n);
+        if (buf != small)
+            free(buf);
+    }
+    return *out ? true : fail(s, SCAN_NO_MEMORY);
+}
+
 /*
  * A string (RFC 8259 § 7) starting at the opening quote. When key is not
  * NULL it receives the decoded text. *has_nul tells whether a \u0000 escape
- * occurred (json-c cuts keys at a NUL, so such a key must not pass).
+ * occurred (json-c cuts keys at a NUL, so such a key must not pass). When
+ * value is not NULL it receives the string as a json-c object.
  */
-static bool scan_string(struct scan *s, struct key *key, bool *has_nul)
+static bool scan_string(struct scan *s, struct key *key, bool *has_nul, struct json_object **value)
 {
     const unsigned char *start = ++s->p;
     bool escaped = false;
@@ -217,9 +240,12 @@ static bool scan_string(struct scan *s, struct key *key, bool *has_nul)
             if (!key->owned)
                 return fail(s, SCAN_NO_MEMORY);
             key->len = decode_string(start, stop, key->owned);
+            key->owned[key->len] = '\0';
             key->text = key->owned;
         }
     }
+    if (value)
+        return make_string(s, start, stop, escaped, value);
     return true;
 }
 
@@ -228,9 +254,42 @@ static bool is_digit(unsigned char c)
     return c >= '0' && c <= '9';
 }
 
-/* A number (RFC 8259 § 6): -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)? */
-static bool scan_number(struct scan *s)
+/*
+ * A number as json-c 0.16's tokener makes it (json_tokener.c, "number"):
+ * with a fraction or an exponent, a double that keeps its text
+ * (json_object_new_double_s, which is how the money readers see what was
+ * written); otherwise an int64 from strtoll for a negative one, and for the
+ * rest an int64 from strtoull, or a uint64 above INT64_MAX (both saturate,
+ * as json-c's do).
+ */
+static bool make_number(struct scan *s, const unsigned char *start, bool is_double,
+                        struct json_object **out)
 {
+    size_t len = (size_t)(s->p - start);
+    char small[64];
+    char *text = len < sizeof small ? small : malloc(len + 1);
+    if (!text)
+        return fail(s, SCAN_NO_MEMORY);
+    memcpy(text, start, len);
+    text[len] = '\0';
+    if (is_double) {
+        *out = json_object_new_double_s(strtod(text, NULL), text);
+    } else if (text[0] == '-') {
+        *out = json_object_new_int64(strtoll(text, NULL, 10));
+    } else {
+        unsigned long long u = strtoull(text, NULL, 10);
+        *out = u <= INT64_MAX ? json_object_new_int64((int64_t)u) : json_object_new_uint64(u);
+    }
+    if (text != small)
+        free(text);
+    return *out ? true : fail(s, SCAN_NO_MEMORY);
+}
+
+/* A number (RFC 8259 § 6): -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)? */
+static bool scan_number(struct scan *s, struct json_object **out)
+{
+    const unsigned char *start = s->p;
+    bool is_double = false;
     if (s->p < s->end && *s->p == '-')
         s->p++;
     if (s->p >= s->end || !is_digit(*s->p))
@@ -241,6 +300,7 @@ static bool scan_number(struct scan *s)
         while (s->p < s->end && is_digit(*s->p))
             s->p++;
     if (s->p < s->end && *s->p == '.') {
+        is_double = true;
         s->p++;
         if (s->p >= s->end || !is_digit(*s->p))
             return fail(s, SCAN_SYNTAX);
@@ -248,6 +308,7 @@ static bool scan_number(struct scan *s)
             s->p++;
     }
     if (s->p < s->end && (*s->p == 'e' || *s->p == 'E')) {
+        is_double = true;
         s->p++;
         if (s->p < s->end && (*s->p == '+' || *s->p == '-'))
             s->p++;
@@ -256,19 +317,55 @@ static bool scan_number(struct scan *s)
         while (s->p < s->end && is_digit(*s->p))
             s->p++;
     }
+    if (out)
+        return make_number(s, start, is_double, out);
     return true;
 }
 
-static bool scan_literal(struct scan *s, const char *word)
+/* true, false or null; *out (when not NULL) gets json-c's value for it
+ * (NULL for null, as json-c holds it). */
+static bool scan_literal(struct scan *s, const char *word, struct json_object **out)
 {
     size_t n = strlen(word);
     if ((size_t)(s->end - s->p) < n || memcmp(s->p, word, n) != 0)
         return fail(s, SCAN_SYNTAX);
     s->p += n;
+    if (out && word[0] != 'n') {
+        *out = json_object_new_boolean(word[0] == 't');
+        if (!*out)
+            return fail(s, SCAN_NO_MEMORY);
+    }
     return true;
 }
 
-static bool scan_value(struct scan *s);
+static bool scan_value(struct scan *s, struct json_object **out);
+
+/* obj[key] = value as json-c's tokener adds it (json_object_object_add: the
+ * key is cut at a NUL, a later equal key replaces the value). Takes value. */
+static bool add_member(struct scan *s, struct json_object *obj, const struct key *k,
+                       struct json_object *value)
+{
+    char small[256];
+    char *name = small;
+    if (k->owned)
+        name = k->owned; /* NUL-terminated already */
+    else if (k->len >= sizeof small && !(name = malloc(k->len + 1))) {
+        json_object_put(value);
+        return fail(s, SCAN_NO_MEMORY);
+    }
+    if (!k->owned) {
+        memcpy(name, k->text, k->len);
+        name[k->len] = '\0';
+    }
+    int rc = json_object_object_add(obj, name, value);
+    if (name != small && name != k->owned)
+        free(name);
+    if (rc != 0) {
+        json_object_put(value);
+        return fail(s, SCAN_NO_MEMORY);
+    }
+    return true;
+}
 
 static int key_cmp(const void *a, const void *b)
 {
@@ -308,15 +405,23 @@ static void report_duplicates(struct scan *s, struct key *keys, size_t n)
     }
 }
 
-static bool scan_object(struct scan *s)
+/* An object; *out (when not NULL) gets it as a json-c object, NULL on a
+ * failure (nothing kept). */
+static bool scan_object(struct scan *s, struct json_object **out)
 {
-    struct key *keys = NULL;
-    size_t n = 0, cap = 0;
+    struct key keys_small[16];
+    struct key *keys = keys_small;
+    size_t n = 0, cap = sizeof keys_small / sizeof *keys_small;
     bool ok = false;
+    struct json_object *obj = NULL;
+    if (out && !(obj = json_object_new_object()))
+        return fail(s, SCAN_NO_MEMORY);
     s->p++; /* { */
     skip_ws(s);
     if (s->p < s->end && *s->p == '}') {
         s->p++;
+        if (out)
+            *out = obj;
         return true;
     }
     for (;;) {
@@ -326,17 +431,20 @@ static bool scan_object(struct scan *s)
             goto out;
         }
         if (n == cap) {
-            size_t new_cap = cap ? cap * 2 : 8;
-            struct key *grown = realloc(keys, new_cap * sizeof *keys);
+            size_t new_cap = cap * 2;
+            struct key *grown = malloc(new_cap * sizeof *keys);
             if (!grown) {
                 fail(s, SCAN_NO_MEMORY);
                 goto out;
             }
+            memcpy(grown, keys, n * sizeof *keys);
+            if (keys != keys_small)
+                free(keys);
             keys = grown;
             cap = new_cap;
         }
         bool has_nul;
-        if (!scan_string(s, &keys[n], &has_nul))
+        if (!scan_string(s, &keys[n], &has_nul, NULL))
             goto out;
         struct key *k = &keys[n++];
         size_t mark = intake_path_push_key(&s->path, k->text, k->len);
@@ -349,9 +457,10 @@ static bool scan_object(struct scan *s)
         }
         s->p++;
         skip_ws(s);
-        bool value_ok = scan_value(s);
+        struct json_object *value = NULL;
+        bool value_ok = scan_value(s, out ? &value : NULL);
         intake_path_pop(&s->path, mark);
-        if (!value_ok)
+        if (!value_ok || (out && !add_member(s, obj, k, value)))
             goto out;
         skip_ws(s);
         if (s->p < s->end && *s->p == ',') {
@@ -370,25 +479,44 @@ static bool scan_object(struct scan *s)
 out:
     for (size_t i = 0; i < n; i++)
         free(keys[i].owned);
-    free(keys);
+    if (keys != keys_small)
+        free(keys);
+    if (out) {
+        if (ok)
+            *out = obj;
+        else
+            json_object_put(obj);
+    }
     return ok;
 }
 
-static bool scan_array(struct scan *s)
+/* An array; *out like scan_object's. */
+static bool scan_array(struct scan *s, struct json_object **out)
 {
+    struct json_object *arr = NULL;
+    if (out && !(arr = json_object_new_array_ext(4)))
+        return fail(s, SCAN_NO_MEMORY);
+    bool ok = false;
     s->p++; /* [ */
     skip_ws(s);
     if (s->p < s->end && *s->p == ']') {
         s->p++;
-        return true;
+        ok = true;
+        goto out;
     }
     for (size_t i = 0;; i++) {
         skip_ws(s);
         size_t mark = intake_path_push_index(&s->path, i);
-        bool value_ok = scan_value(s);
+        struct json_object *value = NULL;
+        bool value_ok = scan_value(s, out ? &value : NULL);
         intake_path_pop(&s->path, mark);
         if (!value_ok)
-            return false;
+            goto out;
+        if (out && json_object_array_add(arr, value) != 0) {
+            json_object_put(value);
+            fail(s, SCAN_NO_MEMORY);
+            goto out;
+        }
         skip_ws(s);
         if (s->p < s->end && *s->p == ',') {
             s->p++;
@@ -396,13 +524,26 @@ static bool scan_array(struct scan *s)
         }
         if (s->p < s->end && *s->p == ']') {
             s->p++;
-            return true;
+            ok = true;
+            goto out;
         }
-        return fail(s, SCAN_SYNTAX);
+        fail(s, SCAN_SYNTAX);
+        goto out;
     }
+out:
+    if (out) {
+        if (ok)
+            *out = arr;
+        else
+            json_object_put(arr);
+    }
+    return ok;
 }
 
-static bool scan_value(struct scan *s)
+/* Any value. When out is not NULL the value is built as json-c's tokener
+ * would build it (*out: the caller owns it; NULL for JSON null and on a
+ * failure, which keeps nothing). */
+static bool scan_value(struct scan *s, struct json_object **out)
 {
     if (s->p >= s->end)
         return fail(s, SCAN_SYNTAX);
@@ -412,15 +553,15 @@ static bool scan_value(struct scan *s)
     case '[': {
         if (++s->depth > INTAKE_JSON_MAX_DEPTH)
             return fail(s, SCAN_DEPTH);
-        bool ok = *s->p == '{' ? scan_object(s) : scan_array(s);
+        bool ok = *s->p == '{' ? scan_object(s, out) : scan_array(s, out);
         s->depth--;
         return ok;
     }
-    case '"': return scan_string(s, NULL, &has_nul);
-    case 't': return scan_literal(s, "true");
-    case 'f': return scan_literal(s, "false");
-    case 'n': return scan_literal(s, "null");
-    default: return scan_number(s);
+    case '"': return scan_string(s, NULL, &has_nul, out);
+    case 't': return scan_literal(s, "true", out);
+    case 'f': return scan_literal(s, "false", out);
+    case 'n': return scan_literal(s, "null", out);
+    default: return scan_number(s, out);
     }
 }
 
@@ -469,16 +610,22 @@ enum intake_status intake_json_parse(const char *bytes, size_t len, struct json_
         free(scan_errs);
         return refuse(INTAKE_NOT_JSON, reason, "the body is empty");
     }
+    /* Only an object is built (one pass: the scanner makes the json-c
+     * objects itself, as json-c's tokener would, instead of handing the
+     * checked bytes to the tokener for a second pass). */
     bool top_is_object = *s.p == '{';
-    if (scan_value(&s)) {
+    struct json_object *obj = NULL;
+    if (scan_value(&s, top_is_object ? &obj : NULL)) {
         skip_ws(&s);
         if (s.p != s.end) {
+            json_object_put(obj);
             free(scan_errs);
             return refuse(INTAKE_NOT_JSON, reason, "the body has content after the JSON value");
         }
     }
     enum scan_error err = s.err;
     if (err != SCAN_OK) {
+        json_object_put(obj); /* NULL: a failed scan keeps nothing */
         free(scan_errs);
         switch (err) {
         case SCAN_UTF8: return refuse(INTAKE_NOT_JSON, reason, "the body is not valid UTF-8");
@@ -493,24 +640,6 @@ enum intake_status intake_json_parse(const char *bytes, size_t len, struct json_
         return refuse(INTAKE_INVALID, reason, "the body must be a JSON object");
     }
 
-    /* json-c counts one level more than the scanner (its limit of N refuses
-     * N containers); the scanner has enforced the limit already. */
-    struct json_tokener *tok = json_tokener_new_ex(INTAKE_JSON_MAX_DEPTH + 1);
-    if (!tok) {
-        free(scan_errs);
-        return refuse(INTAKE_NO_MEMORY, reason, "out of memory");
-    }
-    json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-    struct json_object *obj = json_tokener_parse_ex(tok, bytes, (int)len);
-    enum json_tokener_error jerr = json_tokener_get_error(tok);
-    json_tokener_free(tok);
-    if (!obj || jerr != json_tokener_success || !json_object_is_type(obj, json_type_object)) {
-        /* The scanner accepted these bytes, so json-c can only have failed
-         * for want of memory (0.16 has no error code of its own for that). */
-        json_object_put(obj);
-        free(scan_errs);
-        return refuse(INTAKE_NO_MEMORY, reason, "out of memory");
-    }
     for (int i = 0; i < scan_errs->count; i++)
         intake_field_errors_add(errs, scan_errs->items[i].field, scan_errs->items[i].problem);
     errs->dropped += scan_errs->dropped;

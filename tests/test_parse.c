@@ -1695,6 +1695,75 @@ START_TEST(test_every_allocation_failure_is_refused_cleanly)
 }
 END_TEST
 
+
+/* The edge builds the object itself in one pass; what it builds must be what
+ * json-c's own strict tokener builds from the same bytes: the same types
+ * (int, uint64, double with its text, null), values, key order, and, for a
+ * repeated key, the last value in the first key's place. */
+static void assert_built_like_json_c(const char *text, size_t len)
+{
+    struct json_object *mine = NULL;
+    intake_field_errors_init(&E);
+    ck_assert_msg(intake_json_parse(text, len, &mine, &E, NULL) == INTAKE_OK, "%.*s", (int)len,
+                  text);
+    struct json_tokener *tok = json_tokener_new_ex(INTAKE_JSON_MAX_DEPTH + 1);
+    json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+    struct json_object *theirs = json_tokener_parse_ex(tok, text, (int)len);
+    ck_assert_int_eq(json_tokener_get_error(tok), json_tokener_success);
+    json_tokener_free(tok);
+    ck_assert_msg(json_object_equal(mine, theirs), "%.*s", (int)len, text);
+    ck_assert_str_eq(json_object_to_json_string_ext(mine, JSON_C_TO_STRING_PLAIN),
+                     json_object_to_json_string_ext(theirs, JSON_C_TO_STRING_PLAIN));
+    json_object_put(mine);
+    json_object_put(theirs);
+}
+
+START_TEST(test_edge_builds_the_same_object_as_json_c)
+{
+    static const char *const bodies[] = {
+        "{}",
+        "{\"a\":[]}",
+        " {\"a\" : [ 1 , -2 , 0 , -0 , 1.50 , 150.001 , 1e2 , 1E-2 , -0.0 , 2.5e+3 ] } ",
+        "{\"big\":9223372036854775807,\"bigger\":9223372036854775808,"
+        "\"huge\":123456789012345678901234567890,\"neg\":-9223372036854775808,"
+        "\"negbig\":-99999999999999999999999,\"dbl\":1e999,\"tiny\":-1e-999}",
+        "{\"t\":true,\"f\":false,\"n\":null,\"arr\":[null,true,false,null],\"o\":{\"n\":null}}",
+        "{\"s\":\"\",\"e\":\"\\\"\\\\\\/\\b\\f\\n\\r\\t\",\"u\":\"\\u00e9\\u4e2d\\ud83d\\ude00\","
+        "\"nul\":\"a\\u0000b\",\"raw\":\"\xc3\xa9\xe4\xb8\xad\xf0\x9f\x98\x80\"}",
+        "{\"k\\u00e9y\":1,\"k\\ty\":2,\"a\\u0000b\":3}",
+        "{\"a\":1,\"b\":2,\"a\":3,\"c\":{\"x\":[1],\"x\":[2,3]},\"b\":null}",
+        "{\"deep\":[[[[[[[[[[{\"x\":[[]]}]]]]]]]]]]}",
+        "{\"k1\":1,\"k2\":2,\"k3\":3,\"k4\":4,\"k5\":5,\"k6\":6,\"k7\":7,\"k8\":8,\"k9\":9,"
+        "\"k10\":10,\"k11\":11,\"k12\":12,\"k13\":13,\"k14\":14,\"k15\":15,\"k16\":16,"
+        "\"k17\":17,\"k18\":18,\"k2\":\"again\"}",
+    };
+    for (size_t i = 0; i < sizeof bodies / sizeof *bodies; i++)
+        assert_built_like_json_c(bodies[i], strlen(bodies[i]));
+    /* A long key and a long escaped string (past the on-stack buffers). */
+    char long_body[4096];
+    int n = snprintf(long_body, sizeof long_body, "{\"");
+    for (int i = 0; i < 300; i++)
+        long_body[n++] = 'k';
+    n += snprintf(long_body + n, sizeof long_body - (size_t)n, "\":\"");
+    for (int i = 0; i < 200; i++) /* 1,600 bytes escaped, 600 decoded */
+        n += snprintf(long_body + n, sizeof long_body - (size_t)n, "\\n\\u00e9");
+    n += snprintf(long_body + n, sizeof long_body - (size_t)n, "\",\"num\":");
+    for (int i = 0; i < 80; i++)
+        long_body[n++] = '7';
+    n += snprintf(long_body + n, sizeof long_body - (size_t)n, ".5}");
+    assert_built_like_json_c(long_body, (size_t)n);
+    static const char *const fixtures[] = {"claim_medical.json", "claim_pharmacy.json",
+                                           "group.json",         "member_child.json",
+                                           "member_employee.json", "plan.json"};
+    for (size_t i = 0; i < sizeof fixtures / sizeof *fixtures; i++) {
+        size_t len;
+        char *text = read_fixture(fixtures[i], &len);
+        assert_built_like_json_c(text, len);
+        free(text);
+    }
+}
+END_TEST
+
 /* ---- suite ---- */
 
 static Suite *parse_suite(void)
@@ -1707,6 +1776,7 @@ static Suite *parse_suite(void)
     tcase_add_test(tc, test_duplicate_keys_are_reported_at_their_paths);
     tcase_add_test(tc, test_valid_json_with_whitespace_and_unicode_is_accepted);
     tcase_add_test(tc, test_json_c_keeps_the_text_of_a_parsed_double);
+    tcase_add_test(tc, test_edge_builds_the_same_object_as_json_c);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("field_errors");
