@@ -42,9 +42,14 @@ static bool is_identifier(const char *key, size_t n)
 {
     if (n == 0 || n > SAFE_KEY_MAX || !(is_alpha(key[0]) || key[0] == '_'))
         return false;
-    for (size_t i = 1; i < n; i++)
-        if (!(is_alpha(key[i]) || is_digit(key[i]) || key[i] == '_'))
+    for (size_t i = 1; i < n; i++) {
+        char c = key[i];
+        /* Lower-case letters and '_' first: they make up field names. */
+        if ((c >= 'a' && c <= 'z') || c == '_')
+            continue;
+        if (!(is_alpha(c) || is_digit(c)))
             return false;
+    }
     return true;
 }
 
@@ -63,6 +68,16 @@ size_t intake_path_push_key(struct intake_path *path, const char *key, size_t ke
 {
     size_t mark = path->len;
     if (is_identifier(key, key_len)) {
+        /* The common case, every field name of the API: ".key" at once. */
+        if (path->len + key_len + 1 < INTAKE_PATH_MAX) {
+            char *at = path->text + path->len;
+            if (path->len > 0)
+                *at++ = '.';
+            memcpy(at, key, key_len);
+            at[key_len] = '\0';
+            path->len = (size_t)(at + key_len - path->text);
+            return mark;
+        }
         if (path->len > 0)
             path_append(path, ".", 1);
         path_append(path, key, key_len);

@@ -9,13 +9,37 @@
 /* Why the scanner stopped. */
 enum scan_error { SCAN_OK, SCAN_SYNTAX, SCAN_UTF8, SCAN_DEPTH, SCAN_NO_MEMORY };
 
+/* One step of the path to the value being scanned: a member's key or an
+ * array index. The path text is built only when a problem is reported. */
+struct step {
+    const char *key; /* NULL for an array item */
+    size_t len;      /* the key's length, or the item's index */
+};
+
 struct scan {
     const unsigned char *p, *end;
     int depth;
     enum scan_error err;
-    struct intake_path path;
+    struct step steps[INTAKE_JSON_MAX_DEPTH + 1];
+    int n_steps;
     struct intake_field_errors *errs;
 };
+
+/* Records problem at the current path, plus key when key is not NULL. */
+static void report_at(struct scan *s, const char *key, size_t key_len, const char *problem)
+{
+    struct intake_path path;
+    intake_path_init(&path);
+    for (int i = 0; i < s->n_steps; i++) {
+        if (s->steps[i].key)
+            intake_path_push_key(&path, s->steps[i].key, s->steps[i].len);
+        else
+            intake_path_push_index(&path, s->steps[i].len);
+    }
+    if (key)
+        intake_path_push_key(&path, key, key_len);
+    intake_field_errors_add(s->errs, path.text, problem);
+}
 
 /* An object key as json-c will store it: the decoded bytes. Keys without
  * escapes point into the input; decoded ones own their buffer. */
@@ -191,6 +215,10 @@ static bool scan_string(struct scan *s, struct key *key, bool *has_nul, struct j
         if (s->p >= s->end)
             return fail(s, SCAN_SYNTAX);
         unsigned char c = *s->p;
+        if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+            s->p++; /* plain ASCII, most of any body */
+            continue;
+        }
         if (c == '"')
             break;
         if (c < 0x20)
@@ -399,9 +427,7 @@ static void report_duplicates(struct scan *s, struct key *keys, size_t n)
             continue;
         if (i >= 2 && key_cmp(&keys[i - 2], &keys[i]) == 0)
             continue; /* reported with its first repetition */
-        size_t mark = intake_path_push_key(&s->path, keys[i].text, keys[i].len);
-        intake_field_errors_add(s->errs, s->path.text, "is duplicated");
-        intake_path_pop(&s->path, mark);
+        report_at(s, keys[i].text, keys[i].len, "is duplicated");
     }
 }
 
@@ -447,9 +473,8 @@ static bool scan_object(struct scan *s, struct json_object **out)
         if (!scan_string(s, &keys[n], &has_nul, NULL))
             goto out;
         struct key *k = &keys[n++];
-        size_t mark = intake_path_push_key(&s->path, k->text, k->len);
         if (has_nul)
-            intake_field_errors_add(s->errs, s->path.text, "must not contain a NUL character");
+            report_at(s, k->text, k->len, "must not contain a NUL character");
         skip_ws(s);
         if (s->p >= s->end || *s->p != ':') {
             fail(s, SCAN_SYNTAX);
@@ -458,8 +483,9 @@ static bool scan_object(struct scan *s, struct json_object **out)
         s->p++;
         skip_ws(s);
         struct json_object *value = NULL;
+        s->steps[s->n_steps++] = (struct step){k->text, k->len};
         bool value_ok = scan_value(s, out ? &value : NULL);
-        intake_path_pop(&s->path, mark);
+        s->n_steps--;
         if (!value_ok || (out && !add_member(s, obj, k, value)))
             goto out;
         skip_ws(s);
@@ -506,10 +532,10 @@ static bool scan_array(struct scan *s, struct json_object **out)
     }
     for (size_t i = 0;; i++) {
         skip_ws(s);
-        size_t mark = intake_path_push_index(&s->path, i);
+        s->steps[s->n_steps++] = (struct step){NULL, i};
         struct json_object *value = NULL;
         bool value_ok = scan_value(s, out ? &value : NULL);
-        intake_path_pop(&s->path, mark);
+        s->n_steps--;
         if (!value_ok)
             goto out;
         if (out && json_object_array_add(arr, value) != 0) {
@@ -594,56 +620,66 @@ enum intake_status intake_json_parse(const char *bytes, size_t len, struct json_
     if (memchr(bytes, '\0', len))
         return refuse(INTAKE_NOT_JSON, reason, "the body contains a NUL byte");
 
-    struct scan s = {
-        .p = (const unsigned char *)bytes, .end = (const unsigned char *)bytes + len, .errs = errs};
-    intake_path_init(&s.path);
-    /* Duplicate keys are only worth reporting for a body that is JSON at
-     * all: collect them aside and keep them only when the scan succeeds. */
-    struct intake_field_errors *scan_errs = malloc(sizeof *scan_errs);
-    if (!scan_errs)
+    /* The scan state lives on the heap: its path steps and buffers are
+     * more than an event callback's stack should carry. Duplicate keys are
+     * only worth reporting for a body that is JSON at all: they go to errs
+     * as found and are taken back out when the scan fails. */
+    struct scan *s = malloc(sizeof *s);
+    if (!s)
         return refuse(INTAKE_NO_MEMORY, reason, "out of memory");
-    intake_field_errors_init(scan_errs);
-    s.errs = scan_errs;
+    *s = (struct scan){
+        .p = (const unsigned char *)bytes, .end = (const unsigned char *)bytes + len, .errs = errs};
+    int errs_count = errs->count, errs_dropped = errs->dropped;
 
-    skip_ws(&s);
-    if (s.p == s.end) {
-        free(scan_errs);
+    skip_ws(s);
+    if (s->p == s->end) {
+        free(s);
         return refuse(INTAKE_NOT_JSON, reason, "the body is empty");
     }
     /* Only an object is built (one pass: the scanner makes the json-c
      * objects itself, as json-c's tokener would, instead of handing the
      * checked bytes to the tokener for a second pass). */
-    bool top_is_object = *s.p == '{';
+    bool top_is_object = *s->p == '{';
     struct json_object *obj = NULL;
-    if (scan_value(&s, top_is_object ? &obj : NULL)) {
-        skip_ws(&s);
-        if (s.p != s.end) {
-            json_object_put(obj);
-            free(scan_errs);
-            return refuse(INTAKE_NOT_JSON, reason, "the body has content after the JSON value");
+    const char *why = NULL;
+    enum intake_status status = INTAKE_OK;
+    if (scan_value(s, top_is_object ? &obj : NULL)) {
+        skip_ws(s);
+        if (s->p != s->end) {
+            status = INTAKE_NOT_JSON;
+            why = "the body has content after the JSON value";
         }
     }
-    enum scan_error err = s.err;
-    if (err != SCAN_OK) {
-        json_object_put(obj); /* NULL: a failed scan keeps nothing */
-        free(scan_errs);
-        switch (err) {
-        case SCAN_UTF8: return refuse(INTAKE_NOT_JSON, reason, "the body is not valid UTF-8");
-        case SCAN_DEPTH:
-            return refuse(INTAKE_INVALID, reason, "the body nests deeper than 32 levels");
-        case SCAN_NO_MEMORY: return refuse(INTAKE_NO_MEMORY, reason, "out of memory");
-        default: return refuse(INTAKE_NOT_JSON, reason, "the body is not valid JSON");
-        }
+    switch (s->err) {
+    case SCAN_OK: break;
+    case SCAN_UTF8:
+        status = INTAKE_NOT_JSON;
+        why = "the body is not valid UTF-8";
+        break;
+    case SCAN_DEPTH:
+        status = INTAKE_INVALID;
+        why = "the body nests deeper than 32 levels";
+        break;
+    case SCAN_NO_MEMORY:
+        status = INTAKE_NO_MEMORY;
+        why = "out of memory";
+        break;
+    default:
+        status = INTAKE_NOT_JSON;
+        why = "the body is not valid JSON";
+        break;
     }
-    if (!top_is_object) {
-        free(scan_errs);
-        return refuse(INTAKE_INVALID, reason, "the body must be a JSON object");
+    if (status == INTAKE_OK && !top_is_object) {
+        status = INTAKE_INVALID;
+        why = "the body must be a JSON object";
     }
-
-    for (int i = 0; i < scan_errs->count; i++)
-        intake_field_errors_add(errs, scan_errs->items[i].field, scan_errs->items[i].problem);
-    errs->dropped += scan_errs->dropped;
-    free(scan_errs);
+    free(s);
+    if (status != INTAKE_OK) {
+        json_object_put(obj); /* NULL unless only trailing content failed */
+        errs->count = errs_count;
+        errs->dropped = errs_dropped;
+        return refuse(status, reason, why);
+    }
     *out = obj;
     return INTAKE_OK;
 }
