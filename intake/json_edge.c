@@ -369,9 +369,11 @@ static bool scan_literal(struct scan *s, const char *word, struct json_object **
 static bool scan_value(struct scan *s, struct json_object **out);
 
 /* obj[key] = value as json-c's tokener adds it (json_object_object_add: the
- * key is cut at a NUL, a later equal key replaces the value). Takes value. */
+ * key is cut at a NUL, a later equal key replaces the value). Takes value.
+ * is_new: the key is known not to be in obj yet, which spares json-c its
+ * lookup (JSON_C_OBJECT_ADD_KEY_IS_NEW). */
 static bool add_member(struct scan *s, struct json_object *obj, const struct key *k,
-                       struct json_object *value)
+                       struct json_object *value, bool is_new)
 {
     char small[256];
     char *name = small;
@@ -385,7 +387,7 @@ static bool add_member(struct scan *s, struct json_object *obj, const struct key
         memcpy(name, k->text, k->len);
         name[k->len] = '\0';
     }
-    int rc = json_object_object_add(obj, name, value);
+    int rc = json_object_object_add_ex(obj, name, value, is_new ? JSON_C_OBJECT_ADD_KEY_IS_NEW : 0);
     if (name != small && name != k->owned)
         free(name);
     if (rc != 0) {
@@ -431,6 +433,19 @@ static void report_duplicates(struct scan *s, struct key *keys, size_t n)
     }
 }
 
+/* Whether keys[n], a key without escapes, differs from every key before it.
+ * Only answered for small objects whose keys are all unescaped (an escaped
+ * key may hold a NUL, where json-c cuts it); false means "not known". */
+static bool key_is_new(const struct key *keys, size_t n, bool any_escaped)
+{
+    if (any_escaped || n >= 16)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (keys[i].len == keys[n].len && memcmp(keys[i].text, keys[n].text, keys[n].len) == 0)
+            return false;
+    return true;
+}
+
 /* An object; *out (when not NULL) gets it as a json-c object, NULL on a
  * failure (nothing kept). */
 static bool scan_object(struct scan *s, struct json_object **out)
@@ -438,7 +453,7 @@ static bool scan_object(struct scan *s, struct json_object **out)
     struct key keys_small[16];
     struct key *keys = keys_small;
     size_t n = 0, cap = sizeof keys_small / sizeof *keys_small;
-    bool ok = false;
+    bool ok = false, any_escaped = false;
     struct json_object *obj = NULL;
     if (out && !(obj = json_object_new_object()))
         return fail(s, SCAN_NO_MEMORY);
@@ -472,6 +487,8 @@ static bool scan_object(struct scan *s, struct json_object **out)
         bool has_nul;
         if (!scan_string(s, &keys[n], &has_nul, NULL))
             goto out;
+        any_escaped = any_escaped || keys[n].owned != NULL;
+        bool is_new = out && key_is_new(keys, n, any_escaped);
         struct key *k = &keys[n++];
         if (has_nul)
             report_at(s, k->text, k->len, "must not contain a NUL character");
@@ -486,7 +503,7 @@ static bool scan_object(struct scan *s, struct json_object **out)
         s->steps[s->n_steps++] = (struct step){k->text, k->len};
         bool value_ok = scan_value(s, out ? &value : NULL);
         s->n_steps--;
-        if (!value_ok || (out && !add_member(s, obj, k, value)))
+        if (!value_ok || (out && !add_member(s, obj, k, value, is_new)))
             goto out;
         skip_ws(s);
         if (s->p < s->end && *s->p == ',') {
