@@ -24,7 +24,7 @@
 
 #define BATCH 16
 #define MAX_YEARS 4          /* plan years loaded in the single round trip */
-#define MAX_PRIOR_LINES 2000 /* earlier lines of the member kept for duplicates */
+#define MAX_HITS (MAX_LINES * ADJ_FP_PER_LINE) /* duplicate fingerprints looked up per claim */
 #define MAX_ATTEMPTS 20      /* stale-version retries before leaving it for later */
 
 struct worker;
@@ -49,6 +49,7 @@ struct worker {
 
 const double worker_latency_bounds[8] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 1.0, 1e300};
 static _Atomic uint64_t st_committed[3], st_stale, st_dead, st_failures, st_buckets[8], st_count;
+static _Atomic uint64_t st_facts_bytes;
 static _Atomic uint64_t st_sum_ns;
 
 void worker_stats_read(struct worker_stats *out)
@@ -58,6 +59,7 @@ void worker_stats_read(struct worker_stats *out)
     out->stale_retries = atomic_load(&st_stale);
     out->dead_lettered = atomic_load(&st_dead);
     out->failures = atomic_load(&st_failures);
+    out->facts_bytes = atomic_load(&st_facts_bytes);
     for (int i = 0; i < 8; i++)
         out->latency_buckets[i] = atomic_load(&st_buckets[i]);
     out->latency_count = atomic_load(&st_count);
@@ -100,8 +102,6 @@ struct entry {
     char plan_id[ID_LEN];
     int years[MAX_YEARS];
     int n_years;
-    int days[MAX_LINES]; /* dates of service, as day numbers */
-    int n_days;
     bool expired;
 };
 
@@ -119,8 +119,9 @@ struct facts {
     int eob_version; /* versions stored so far */
     date_t received, target;
     char group_seen[ID_LEN], plan_seen[ID_LEN]; /* what the member's record says */
-    /* Last and not cleared between attempts: only prior[0..n_prior) is read. */
-    struct adj_prior_line prior[MAX_PRIOR_LINES];
+    /* Last and not cleared between attempts: only prior[0..n_prior) is read.
+     * One per duplicate fingerprint hit: the earlier line it stands for. */
+    struct adj_prior_line prior[MAX_HITS];
 };
 
 static const char *field_of(const redisReply *r, const char *name)
@@ -149,15 +150,7 @@ static void parse_entry(const redisReply *fields, struct entry *e)
             snprintf(e->plan_id, sizeof e->plan_id, "%s", v);
         else if (strcmp(k, "expired") == 0)
             e->expired = strcmp(v, "1") == 0;
-        else if (strcmp(k, "d") == 0) {
-            for (const char *p = v; *p && e->n_days < MAX_LINES;) {
-                e->days[e->n_days++] = atoi(p);
-                p = strchr(p, ',');
-                if (!p)
-                    break;
-                p++;
-            }
-        } else if (strcmp(k, "y") == 0) {
+        else if (strcmp(k, "y") == 0) {
             const char *p = v;
             while (*p && e->n_years < MAX_YEARS) {
                 e->years[e->n_years++] = atoi(p);
@@ -207,15 +200,81 @@ static bool parse_member_json(const char *text, const char *id, struct member *o
 
 enum load_result { LOAD_OK, LOAD_GONE, LOAD_FINAL, LOAD_ERROR, LOAD_RETRY_REFS };
 
+/* The size of a reply as Redis sent it (RESP2), for the facts_bytes counter. */
+static uint64_t resp_bytes(const redisReply *r)
+{
+    char n[32];
+    switch (r->type) {
+    case REDIS_REPLY_STRING:
+        return 1 + (uint64_t)snprintf(n, sizeof n, "%zu", r->len) + 2 + r->len + 2;
+    case REDIS_REPLY_ARRAY: {
+        uint64_t total = 1 + (uint64_t)snprintf(n, sizeof n, "%zu", r->elements) + 2;
+        for (size_t i = 0; i < r->elements; i++)
+            total += resp_bytes(r->element[i]);
+        return total;
+    }
+    case REDIS_REPLY_INTEGER:
+        return 1 + (uint64_t)snprintf(n, sizeof n, "%lld", r->integer) + 2;
+    case REDIS_REPLY_NIL:
+        return 5; /* $-1\r\n */
+    default: /* status, error */
+        return 1 + r->len + 2;
+    }
+}
+
 static int reply_ok(redisContext *c, redisReply **r)
 {
     *r = NULL;
-    return redisGetReply(c, (void **)r) == REDIS_OK && *r ? 0 : -1;
+    if (redisGetReply(c, (void **)r) != REDIS_OK || !*r)
+        return -1;
+    atomic_fetch_add(&st_facts_bytes, resp_bytes(*r));
+    return 0;
+}
+
+/* Looks up the claim's duplicate fingerprints in the member's hash (one
+ * HMGET, whatever the member's history) and turns each hit held by another
+ * claim into the earlier line it stands for. Returns 0, or -1 when Redis
+ * failed. */
+static int lookup_fingerprints(struct worker *w, const struct entry *e, struct facts *f)
+{
+    struct adj_fingerprint fps[MAX_HITS];
+    int line_of[MAX_HITS], n = 0;
+    int n_lines = f->claim.type == CLAIM_PHARMACY ? 1 : f->claim.n_lines;
+    for (int i = 0; i < n_lines && n + ADJ_FP_PER_LINE <= MAX_HITS; i++) {
+        int k = adj_line_fingerprints_to_look_up(&f->claim, i, fps + n);
+        for (int j = 0; j < k; j++)
+            line_of[n + j] = i;
+        n += k;
+    }
+    f->n_prior = 0;
+    if (n == 0)
+        return 0;
+    char key[KEY_LEN];
+    snprintf(key, sizeof key, KEYF_FP, w->pool->s.key_prefix, e->member_id);
+    const char *argv[2 + MAX_HITS];
+    argv[0] = "HMGET";
+    argv[1] = key;
+    for (int i = 0; i < n; i++)
+        argv[2 + i] = fps[i].text;
+    if (redisAppendCommandArgv(w->c, 2 + n, argv, NULL) != REDIS_OK)
+        return -1;
+    redisReply *r;
+    if (reply_ok(w->c, &r) != 0)
+        return -1;
+    int rc = r->type == REDIS_REPLY_ARRAY && r->elements == (size_t)n ? 0 : -1;
+    for (int i = 0; rc == 0 && i < n; i++) {
+        const redisReply *v = r->element[i];
+        if (v->type != REDIS_REPLY_STRING || strcmp(v->str, e->claim_id) == 0)
+            continue; /* no hit, or this claim's own earlier decision */
+        adj_prior_line_for_hit(&f->claim, line_of[i], fps[i].kind, v->str, &f->prior[f->n_prior++]);
+    }
+    freeReplyObject(r);
+    return rc;
 }
 
 /* One pipelined round trip: take the claim (status processing), and read
- * member, subscriber, group, plan, accumulators, family version and the
- * member's earlier lines. */
+ * member, subscriber, group, plan, accumulators and family version; then one
+ * more for the claim's duplicate fingerprints. */
 static enum load_result load_facts(struct worker *w, const struct entry *e, struct facts *f,
                                    struct intake_field_errors *errs, date_t today)
 {
@@ -236,10 +295,8 @@ static enum load_result load_facts(struct worker *w, const struct entry *e, stru
     for (int i = 0; i < e->n_years; i++)
         redisAppendCommand(c, "HGETALL " KEYF_ACC, prefix, sub, e->years[i]);
     redisAppendCommand(c, "GET " KEYF_FAMVER, prefix, sub);
-    for (int i = 0; i < e->n_days; i++)
-        redisAppendCommand(c, "HGETALL " KEYF_LINES, prefix, e->member_id, e->days[i]);
-    int n_replies = 6 + e->n_years + e->n_days;
-    redisReply *r[6 + MAX_YEARS + MAX_LINES];
+    int n_replies = 6 + e->n_years;
+    redisReply *r[6 + MAX_YEARS];
     int got = 0;
     enum load_result result = LOAD_OK;
     for (; got < n_replies; got++)
@@ -320,24 +377,13 @@ static enum load_result load_facts(struct worker *w, const struct entry *e, stru
         parse_acc(r[5 + i], e->years[i], e->member_id, &f->acc[f->n_acc++]);
     redisReply *ver = r[5 + e->n_years];
     snprintf(f->famver, sizeof f->famver, "%s", ver->type == REDIS_REPLY_STRING ? ver->str : "0");
-    /* The member's earlier lines on this claim's dates: all a duplicate can be. */
-    f->n_prior = 0;
-    for (int d = 0; d < e->n_days; d++) {
-        redisReply *lines = r[6 + e->n_years + d];
-        for (size_t i = 0; lines->type == REDIS_REPLY_ARRAY && i + 1 < lines->elements; i += 2) {
-            if (strcmp(lines->element[i]->str, e->claim_id) == 0)
-                continue; /* its own earlier decision never counts */
-            int added = prior_lines_from_json(lines->element[i + 1]->str, f->prior + f->n_prior,
-                                              MAX_PRIOR_LINES - f->n_prior);
-            if (added > 0)
-                f->n_prior += added;
-        }
-    }
     /* The hints in the entry name the group and plan at receipt; if the
      * member's record now says otherwise, load again with the right ones. */
     if (f->have_patient && (strcmp(f->patient.group_id, e->group_id) != 0 ||
                             (f->have_group && strcmp(f->group.plan_id, e->plan_id) != 0)))
         result = LOAD_RETRY_REFS;
+    else if (lookup_fingerprints(w, e, f) != 0)
+        result = LOAD_ERROR;
 out:
     for (int i = 0; i < got; i++)
         freeReplyObject(r[i]);
@@ -440,44 +486,46 @@ static void add_acc_args(struct acc_args *a, const char *prefix, const char *sub
     }
 }
 
-/* A claim's lines of one date of service, as stored for duplicate checks. */
-struct line_day {
-    int day;
-    char key[KEY_LEN];
-    char *json; /* owned */
+/* The duplicate fingerprints a decision changes (RULES.md § 5): every line
+ * not denied holds its fingerprints (a pended claim's lines too: the first
+ * claim keeps its benefit), and a line this decision denies gives up its own. */
+struct fp_changes {
+    char store[MAX_HITS][ADJ_FP_LEN];
+    int n_store;
+    char drop[MAX_HITS][ADJ_FP_LEN];
+    int n_drop;
 };
 
-/* Groups lines by service date; writes each group's JSON. Returns the number
- * of groups (dates). */
-static int group_lines_by_day(const struct adj_prior_line *lines, int n, struct line_day *out)
+static bool fp_listed(char (*list)[ADJ_FP_LEN], int n, const char *fp)
 {
-    int groups = 0;
-    struct adj_prior_line *same = malloc(sizeof *same * (size_t)(n > 0 ? n : 1));
-    for (int i = 0; same && i < n; i++) {
-        bool done = false;
-        for (int g = 0; g < groups; g++)
-            done |= out[g].day == lines[i].service_date.days;
-        if (done)
-            continue;
-        int k = 0;
-        for (int j = i; j < n; j++)
-            if (lines[j].service_date.days == lines[i].service_date.days)
-                same[k++] = lines[j];
-        struct json_object *a = prior_lines_to_json(same, k);
-        out[groups].day = lines[i].service_date.days;
-        out[groups].json = strdup(json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN));
-        json_object_put(a);
-        groups++;
-    }
-    free(same);
-    return groups;
+    for (int i = 0; i < n; i++)
+        if (strcmp(list[i], fp) == 0)
+            return true;
+    return false;
 }
 
-static void line_days_free(struct line_day *days, int n)
+static void fingerprint_changes(const struct claim *claim, const struct adj_decision *d,
+                                struct fp_changes *out)
 {
-    for (int i = 0; days && i < n; i++)
-        free(days[i].json);
-    free(days);
+    out->n_store = out->n_drop = 0;
+    int n_lines = claim->type == CLAIM_PHARMACY ? 1 : claim->n_lines;
+    struct adj_fingerprint fps[ADJ_FP_PER_LINE];
+    for (int pass = 0; pass < 2; pass++) /* stores first: a line kept wins over its denied twin */
+        for (int i = 0; i < n_lines; i++) {
+            bool denied = d->outcome == ADJ_DENIED || (i < d->n_lines && d->lines[i].denied);
+            if (denied != (pass == 1))
+                continue;
+            int k = adj_line_fingerprints_to_store(claim, i, fps);
+            for (int j = 0; j < k; j++) {
+                if (fp_listed(out->store, out->n_store, fps[j].text) ||
+                    fp_listed(out->drop, out->n_drop, fps[j].text))
+                    continue;
+                if (pass == 0)
+                    snprintf(out->store[out->n_store++], ADJ_FP_LEN, "%s", fps[j].text);
+                else
+                    snprintf(out->drop[out->n_drop++], ADJ_FP_LEN, "%s", fps[j].text);
+            }
+        }
 }
 
 enum commit_result { COMMIT_OK, COMMIT_FINAL, COMMIT_STALE, COMMIT_ERROR };
@@ -505,12 +553,9 @@ static enum commit_result commit(struct worker *w, const struct entry *e, const 
         json_object_put(hist);
         return COMMIT_ERROR;
     }
-    /* This claim's lines, grouped by date of service, for later duplicate checks. */
-    struct adj_prior_line *mine = malloc(sizeof *mine * MAX_LINES);
-    int n_mine = mine ? adj_prior_lines_from_claim(e->claim_id, &f->claim, d, mine, MAX_LINES) : 0;
-    struct line_day *line_days = calloc(MAX_LINES, sizeof *line_days);
-    int n_line_days = line_days ? group_lines_by_day(mine, n_mine > 0 ? n_mine : 0, line_days) : 0;
-    free(mine);
+    struct fp_changes *fpc = malloc(sizeof *fpc);
+    if (fpc)
+        fingerprint_changes(&f->claim, d, fpc);
     struct json_object *audit =
         audit_record_new(now, "", "worker", final ? "claim.finalize" : "claim.pend", "", w->consumer);
     if (!final)
@@ -518,7 +563,7 @@ static enum commit_result commit(struct worker *w, const struct entry *e, const 
 
     char k_claim[KEY_LEN], k_ver[KEY_LEN], k_sla[KEY_LEN], k_pended[KEY_LEN],
         k_proc[KEY_LEN], k_new[KEY_LEN], k_stats[KEY_LEN], k_audit[KEY_LEN], k_caudit[KEY_LEN],
-        k_events[KEY_LEN];
+        k_events[KEY_LEN], k_fp[KEY_LEN];
     snprintf(k_claim, sizeof k_claim, KEYF_CLAIM, prefix, e->claim_id);
     snprintf(k_ver, sizeof k_ver, KEYF_FAMVER, prefix, sub);
     snprintf(k_sla, sizeof k_sla, KEYF_SLA, prefix);
@@ -529,11 +574,12 @@ static enum commit_result commit(struct worker *w, const struct entry *e, const 
     snprintf(k_audit, sizeof k_audit, KEYF_AUDIT, prefix);
     snprintf(k_caudit, sizeof k_caudit, KEYF_CLAIM_AUDIT, prefix, e->claim_id);
     snprintf(k_events, sizeof k_events, KEYF_EVENTS, prefix);
+    snprintf(k_fp, sizeof k_fp, KEYF_FP, prefix, e->member_id);
     static struct acc_args acc_zero;
     struct acc_args *acc = malloc(sizeof *acc);
-    if (!acc || !line_days) {
+    if (!acc || !fpc) {
         free(acc);
-        line_days_free(line_days, n_line_days);
+        free(fpc);
         json_object_put(decision);
         json_object_put(pending);
         json_object_put(hist);
@@ -544,19 +590,15 @@ static enum commit_result commit(struct worker *w, const struct entry *e, const 
     *acc = acc_zero;
     if (d->outcome == ADJ_APPROVED)
         add_acc_args(acc, prefix, sub, e->member_id, d);
-    const char *keys[11 + MAX_YEARS + MAX_LINES] = {k_claim, k_ver, w->k_stream, k_sla, k_pended,
-                                                    k_proc, k_new, k_stats, k_audit, k_caudit, k_events};
+    const char *keys[12 + MAX_YEARS] = {k_claim, k_ver,   w->k_stream, k_sla,    k_pended, k_proc,
+                                        k_new,   k_stats, k_audit,     k_caudit, k_events, k_fp};
     for (int i = 0; i < acc->n_keys; i++)
-        keys[11 + i] = acc->keys[i];
-    for (int i = 0; i < n_line_days; i++) {
-        snprintf(line_days[i].key, sizeof line_days[i].key, KEYF_LINES, prefix, e->member_id,
-                 line_days[i].day);
-        keys[11 + acc->n_keys + i] = line_days[i].key;
-    }
-    char n_acc[16], n_lines[16];
+        keys[12 + i] = acc->keys[i];
+    char n_acc[16], n_store[16], n_drop[16];
     snprintf(n_acc, sizeof n_acc, "%d", acc->n_keys);
-    snprintf(n_lines, sizeof n_lines, "%d", n_line_days);
-    const char *args[15 + MAX_YEARS * 9 + MAX_LINES];
+    snprintf(n_store, sizeof n_store, "%d", fpc->n_store);
+    snprintf(n_drop, sizeof n_drop, "%d", fpc->n_drop);
+    const char *args[16 + MAX_YEARS * 9 + 2 * MAX_HITS];
     int na = 0;
     args[na++] = f->famver;
     args[na++] = e->id;
@@ -570,17 +612,20 @@ static enum commit_result commit(struct worker *w, const struct entry *e, const 
     args[na++] = eob ? json_object_to_json_string_ext(eob, JSON_C_TO_STRING_PLAIN |
                                                                 JSON_C_TO_STRING_NOSLASHESCAPE)
                      : "";
-    args[na++] = n_lines;
+    args[na++] = n_store;
     args[na++] = deadline;
     args[na++] = json_object_to_json_string_ext(audit, JSON_C_TO_STRING_PLAIN);
     args[na++] = e->claim_id;
     args[na++] = n_acc;
     for (int i = 0; i < acc->n_text; i++)
         args[na++] = acc->text[i];
-    for (int i = 0; i < n_line_days; i++)
-        args[na++] = line_days[i].json;
-    redisReply *r = script_eval_blocking(w->c, &script_commit, 11 + acc->n_keys + n_line_days, keys,
-                                         na, args, NULL);
+    for (int i = 0; i < fpc->n_store; i++)
+        args[na++] = fpc->store[i];
+    args[na++] = n_drop;
+    for (int i = 0; i < fpc->n_drop; i++)
+        args[na++] = fpc->drop[i];
+    redisReply *r = script_eval_blocking(w->c, &script_commit, 12 + acc->n_keys, keys, na, args,
+                                         NULL);
     enum commit_result result = COMMIT_ERROR;
     if (r && r->type == REDIS_REPLY_STATUS)
         result = strcmp(r->str, "ok") == 0 ? COMMIT_OK : COMMIT_ERROR;
@@ -597,7 +642,7 @@ static enum commit_result commit(struct worker *w, const struct entry *e, const 
     if (r)
         freeReplyObject(r);
     free(acc);
-    line_days_free(line_days, n_line_days);
+    free(fpc);
     json_object_put(decision);
     json_object_put(pending);
     json_object_put(hist);

@@ -44,7 +44,7 @@
 #define KEYF_STATS "%s" CLAIMS_TAG "stats"            /* hash: finalized, within_target counters */
 #define KEYF_FAMVER "%s" CLAIMS_TAG "famver:%s"       /* prefix, subscriber id: commit counter */
 #define KEYF_ACC "%s" CLAIMS_TAG "acc:%s:%d"          /* prefix, subscriber id, plan year: hash */
-#define KEYF_LINES "%s" CLAIMS_TAG "lines:%s:%d"      /* prefix, member id, day: hash claim id -> lines */
+#define KEYF_FP "%s" CLAIMS_TAG "fp:%s"                /* prefix, member id: hash fingerprint -> claim id */
 #define KEYF_DEADIDX "%s" CLAIMS_TAG "deadidx"        /* hash: claim id -> dead-letter entry id */
 #define KEYF_EVENTS "%s" CLAIMS_TAG "events"          /* stream: claim.finalized / claim.pended */
 

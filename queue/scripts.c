@@ -144,27 +144,30 @@ struct script script_claim_start = {
  * not final already (a redelivered claim is committed once) and that its
  * family's version is still the one the facts were read at (else "stale":
  * decide again on fresh facts); then writes status, decision or pending,
- * history, the EOB version, the member's lines for later duplicate checks
- * (one hash per member and date of service), accumulators, SLA and pended
- * sets, status index and counters, acknowledges and deletes the stream
- * entry, and appends the audit record and the notification event.
+ * history, the EOB version, the duplicate fingerprints of the lines it
+ * keeps (value: this claim id) and the removal of those of the lines it
+ * denies (only where this claim still holds them), accumulators, SLA and
+ * pended sets, status index and counters, acknowledges and deletes the
+ * stream entry, and appends the audit record and the notification event.
  * KEYS: 1 claim, 2 family version, 3 work stream, 4 SLA set, 5 pended set,
  *       6 processing index, 7 new status index, 8 counters, 9 audit stream,
- *       10 claim audit list, 11 events stream, then the accumulator hashes
- *       (ARGV[15] of them), then the member's lines hashes (ARGV[11] of them)
+ *       10 claim audit list, 11 events stream, 12 the member's fingerprint
+ *       hash, then the accumulator hashes (ARGV[15] of them)
  * ARGV: 1 expected family version, 2 stream entry id, 3 group name,
  *       4 new status, 5 decision JSON, 6 pending JSON or "", 7 history entry
  *       JSON, 8 finalized_at or "", 9 "1" within target, 10 EOB JSON or "",
- *       11 number of lines hashes, 12 pend deadline day, 13 audit JSON,
- *       14 claim id, 15 number of accumulator hashes, then per accumulator
- *       hash: field count and field/increment pairs, then per lines hash the
- *       lines JSON of that date
+ *       11 number of fingerprints to store, 12 pend deadline day, 13 audit
+ *       JSON, 14 claim id, 15 number of accumulator hashes, then per
+ *       accumulator hash: field count and field/increment pairs, then the
+ *       fingerprints to store (ARGV[11] of them), then the number of
+ *       fingerprints to drop and those fingerprints
  * Returns "ok", "final" (already committed; acknowledged) or "stale".
  */
 struct script script_commit = {
     "commit",
     "local claim, famver, stream, sla, pended = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]\n"
     "local proc, newidx, stats, audit, caudit, events = KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11]\n"
+    "local fp = KEYS[12]\n"
     "local st = redis.call('HGET', claim, 'status')\n"
     "if not st or st == 'approved' or st == 'denied' then\n"
     "  redis.call('XACK', stream, ARGV[3], ARGV[2])\n"
@@ -201,11 +204,16 @@ struct script script_commit = {
     "for k = 1, nacc do\n"
     "  local n = tonumber(ARGV[i]); i = i + 1\n"
     "  for j = 1, n do\n"
-    "    redis.call('HINCRBY', KEYS[11 + k], ARGV[i], ARGV[i + 1]); i = i + 2\n"
+    "    redis.call('HINCRBY', KEYS[12 + k], ARGV[i], ARGV[i + 1]); i = i + 2\n"
     "  end\n"
     "end\n"
     "for k = 1, tonumber(ARGV[11]) do\n"
-    "  redis.call('HSET', KEYS[11 + nacc + k], id, ARGV[i]); i = i + 1\n"
+    "  redis.call('HSET', fp, ARGV[i], id); i = i + 1\n"
+    "end\n"
+    "local ndrop = tonumber(ARGV[i]); i = i + 1\n"
+    "for k = 1, ndrop do\n"
+    "  if redis.call('HGET', fp, ARGV[i]) == id then redis.call('HDEL', fp, ARGV[i]) end\n"
+    "  i = i + 1\n"
     "end\n"
     "redis.call('XACK', stream, ARGV[3], ARGV[2])\n"
     "redis.call('XDEL', stream, ARGV[2])\n"

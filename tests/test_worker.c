@@ -582,6 +582,127 @@ START_TEST(test_stop_acknowledges_nothing_unfinished)
 }
 END_TEST
 
+/* ---- cost independent of history ---- */
+
+static void put_employee(const char *id)
+{
+    char body[1024], path[64];
+    snprintf(body, sizeof body,
+             "{\"member_id\": \"%s\", \"subscriber_id\": \"%s\", \"group_id\": \"G100\","
+             " \"relationship\": \"employee\", \"first_name\": \"Sam\", \"last_name\": \"Ortiz\","
+             " \"birth_date\": \"1981-02-03\", \"state\": \"FL\", \"student\": false,"
+             " \"lives_with_employee\": true, \"married_on\": null, \"has_own_dependent\": false,"
+             " \"handicapped_certified\": false, \"coverage\": [{\"plan_id\": \"PPO-500\","
+             " \"effective\": \"2018-01-01\", \"termination_event\": null, \"kind\": \"active\"}],"
+             " \"medicare\": null, \"other_coverage\": []}",
+             id, id);
+    snprintf(path, sizeof path, "/v1/members/%s", id);
+    struct test_response res;
+    test_api(&server, "PUT", path, ADMIN, body, NULL, &res);
+    ck_assert_msg(res.status == 200 || res.status == 201, "%ld %s", res.status, res.body);
+    test_response_free(&res);
+}
+
+/* A medical claim of n lab lines on one date, charges first_cents, +1, +2, … */
+static char *lab_lines(const char *member, const char *date, int n, long first_cents)
+{
+    size_t cap = 1024 + (size_t)n * 128, len = 0;
+    char *b = malloc(cap);
+    len += (size_t)snprintf(b + len, cap - len,
+                            "{\"type\":\"medical\",\"member_id\":\"%s\",\"patient\":{\"first_name\":"
+                            "\"Sam\",\"last_name\":\"Ortiz\",\"birth_date\":\"1981-02-03\"},"
+                            "\"provider\":{\"npi\":\"1003000126\",\"name\":\"Bay Lab\",\"network\":"
+                            "\"in\"},\"diagnosis_codes\":[\"E11.9\"],\"lines\":[",
+                            member);
+    for (int i = 0; i < n; i++) {
+        long c = first_cents + i;
+        len += (size_t)snprintf(b + len, cap - len,
+                                "%s{\"service_date\":\"%s\",\"procedure_code\":\"80053\","
+                                "\"units\":1,\"charge\":%ld.%02ld}",
+                                i ? "," : "", date, c / 100, c % 100);
+    }
+    snprintf(b + len, cap - len, "]}");
+    return b;
+}
+
+static long long facts_bytes(void)
+{
+    struct test_response res;
+    test_api(&server, "GET", "/metrics", NULL, NULL, NULL, &res);
+    ck_assert_int_eq(res.status, 200);
+    const char *at = strstr(res.body, "\nclaimsd_worker_facts_bytes_total ");
+    ck_assert_ptr_nonnull(at);
+    long long v = atoll(at + strlen("\nclaimsd_worker_facts_bytes_total "));
+    test_response_free(&res);
+    return v;
+}
+
+/* Bytes the workers read to load the facts of one claim (nothing else in flight). */
+static long long bytes_to_decide(const char *body, const char *want)
+{
+    char id[64];
+    long long before = facts_bytes();
+    submit_to(&server, body, id);
+    char *claim = wait_status(&server, id, "approved|denied|pended");
+    ck_assert_str_eq(test_json_str(claim, "status"), want);
+    free(claim);
+    return facts_bytes() - before;
+}
+
+START_TEST(test_claim_of_member_with_10000_lines_on_its_date_loads_no_more_than_a_fresh_one)
+{
+    /* Two employees whose records differ only in one character of the id. */
+    put_employee("T9001");
+    put_employee("T9002");
+    char date[16], other[16];
+    days_ago(10, date);
+    days_ago(11, other);
+    /* T9001: 200 claims of 50 lines on one date, every charge distinct. */
+    char ids[200][64];
+    for (int c = 0; c < 200; c++) {
+        char *body = lab_lines("T9001", date, 50, 100 + c * 50L);
+        submit_to(&server, body, ids[c]);
+        free(body);
+    }
+    for (int c = 0; c < 200; c++) {
+        char *claim = wait_status(&server, ids[c], "approved|denied");
+        ck_assert_str_eq(test_json_str(claim, "status"), "approved");
+        free(claim);
+    }
+    redisContext *rc = test_redis_connect(&redis);
+    redisReply *r = redisCommand(rc, "HLEN claims:{c}fp:T9001");
+    ck_assert_int_eq(r->integer, 10000);
+    freeReplyObject(r);
+    /* T9002: one earlier claim on another date, so that both families'
+     * accumulator hashes have the same fields. */
+    char *body = lab_lines("T9002", other, 1, 5000);
+    char id[64];
+    submit_to(&server, body, id);
+    free(wait_status(&server, id, "approved"));
+    free(body);
+
+    body = lab_lines("T9001", date, 1, 777777);
+    long long heavy = bytes_to_decide(body, "approved");
+    free(body);
+    body = lab_lines("T9002", date, 1, 777777);
+    long long fresh = bytes_to_decide(body, "approved");
+    free(body);
+    /* The same claim, the same records: what may differ is the digits of the
+     * accumulator values (4 fields, at most 7 digits each more) and of the
+     * family version (200 commits: 2 digits more). */
+    ck_assert_int_gt(fresh, 1000);
+    ck_assert_msg(heavy <= fresh + 4 * 7 + 2, "heavy %lld fresh %lld", heavy, fresh);
+    /* And the lookup found the earlier lines when they are duplicates. */
+    body = lab_lines("T9001", date, 1, 100 + 199 * 50L + 49);
+    submit_to(&server, body, id);
+    char *claim = wait_status(&server, id, "approved|denied");
+    ck_assert_str_eq(test_json_str(claim, "decision.lines.0.codes.0.carc"), "18");
+    free(claim);
+    free(body);
+    redisFree(rc);
+}
+END_TEST
+
 static Suite *worker_suite(void)
 {
     Suite *s = suite_create("worker");
@@ -600,6 +721,11 @@ static Suite *worker_suite(void)
     tcase_set_timeout(race, 90);
     tcase_add_test(race, test_concurrent_claims_of_one_family_never_spend_the_deductible_twice);
     suite_add_tcase(s, race);
+    TCase *history = tcase_create("history");
+    tcase_add_unchecked_fixture(history, setup, teardown);
+    tcase_set_timeout(history, 120);
+    tcase_add_test(history, test_claim_of_member_with_10000_lines_on_its_date_loads_no_more_than_a_fresh_one);
+    suite_add_tcase(s, history);
     TCase *recovery = tcase_create("recovery");
     tcase_add_unchecked_fixture(recovery, setup_intake, teardown);
     tcase_set_timeout(recovery, 120);
