@@ -143,7 +143,10 @@ struct script script_claim_start = {
  * The commit of a decision, all or nothing. It first checks that the claim is
  * not final already (a redelivered claim is committed once) and that its
  * family's version is still the one the facts were read at (else "stale":
- * decide again on fresh facts); then writes status, decision or pending,
+ * decide again on fresh facts). The version becomes "<count>:<this claim
+ * id>", so a batch can chain its commits: a claim decided on the facts plus
+ * an earlier claim's changes expects the version only that earlier commit
+ * leaves (queue_version_after). Then it writes status, decision or pending,
  * history, the EOB version, the duplicate fingerprints of the lines it
  * keeps (value: this claim id) and the removal of those of the lines it
  * denies (only where this claim still holds them), accumulators, SLA and
@@ -176,8 +179,8 @@ struct script script_commit = {
     "end\n"
     "local v = redis.call('GET', famver) or '0'\n"
     "if v ~= ARGV[1] then return 'stale' end\n"
-    "redis.call('INCR', famver)\n"
     "local id = ARGV[14]\n"
+    "redis.call('SET', famver, ((tonumber(string.match(v, '^%d+')) or 0) + 1) .. ':' .. id)\n"
     "local h = redis.call('HGET', claim, 'history')\n"
     "h = string.sub(h, 1, -2) .. ',' .. ARGV[7] .. ']'\n"
     "redis.call('HSET', claim, 'status', ARGV[4], 'decision', ARGV[5], 'history', h)\n"
