@@ -383,6 +383,60 @@ START_TEST(test_concurrent_claims_of_one_family_never_spend_the_deductible_twice
 }
 END_TEST
 
+/* Milliseconds from a claim's 202 to its commit, from the audit stream's
+ * entry ids (Redis's clock): "claim.submit" by intake, then the worker's
+ * "claim.finalize" or "claim.pend". */
+static long long ms_to_decide(redisContext *c, const char *claim_id)
+{
+    long long submit = -1, decided = -1;
+    redisReply *r = redisCommand(c, "XREVRANGE claims:{c}audit + - COUNT 200");
+    for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
+        const redisReply *e = r->element[i], *f = e->element[1];
+        bool mine = false;
+        const char *record = "";
+        for (size_t k = 0; k + 1 < f->elements; k += 2) {
+            if (strcmp(f->element[k]->str, "claim_id") == 0)
+                mine = strcmp(f->element[k + 1]->str, claim_id) == 0;
+            else if (strcmp(f->element[k]->str, "record") == 0)
+                record = f->element[k + 1]->str;
+        }
+        if (!mine)
+            continue;
+        if (strstr(record, "\"claim.submit\""))
+            submit = atoll(e->element[0]->str);
+        else if (strstr(record, "\"claim.finalize\"") || strstr(record, "\"claim.pend\""))
+            decided = atoll(e->element[0]->str);
+    }
+    if (r)
+        freeReplyObject(r);
+    ck_assert_int_ge(submit, 0);
+    ck_assert_int_ge(decided, 0);
+    return decided - submit;
+}
+
+START_TEST(test_idle_worker_takes_a_new_claim_within_milliseconds)
+{
+    /* The workers wait in reads of up to 1 s. A claim arriving at any point
+     * of that wait is taken at once, not when the wait ends. */
+    redisContext *c = test_redis_connect(&redis);
+    char fill[16];
+    days_ago(2, fill);
+    for (int i = 0; i < 5; i++) {
+        test_sleep_ms(1100 + 230 * i); /* idle: land at another point of the wait each time */
+        char charge[16], id[64];
+        snprintf(charge, sizeof charge, "3.%02d", 10 + i);
+        char *body = pharmacy("M1001", "Luis", "Lopez", "1975-09-14", fill, "00093505698", charge,
+                              NULL);
+        submit_to(&server, body, id);
+        free(wait_status(&server, id, "approved|denied|pended"));
+        long long ms = ms_to_decide(c, id);
+        ck_assert_msg(ms < 200, "claim %d decided %lld ms after its 202", i, ms);
+        free(body);
+    }
+    redisFree(c);
+}
+END_TEST
+
 START_TEST(test_queue_dashboard_counts_what_is_open_pended_and_final)
 {
     struct test_response res;
@@ -714,6 +768,7 @@ static Suite *worker_suite(void)
     tcase_add_test(tc, test_secondary_claim_pends_for_the_primary_eob_then_pays_as_secondary);
     tcase_add_test(tc, test_duplicate_line_on_a_second_claim_is_denied_oa18);
     tcase_add_test(tc, test_queue_dashboard_counts_what_is_open_pended_and_final);
+    tcase_add_test(tc, test_idle_worker_takes_a_new_claim_within_milliseconds);
     suite_add_tcase(s, tc);
     /* A fresh store: the family's accumulators start at zero. */
     TCase *race = tcase_create("family_race");
