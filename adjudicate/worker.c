@@ -25,6 +25,7 @@
 #define BLOCK_MS 1000     /* how long an idle worker waits in one read */
 #define MAX_DELTAS (WORK_MAX_YEARS * 2)
 
+_Static_assert(BATCH <= WORK_MAX_BATCH, "a batch is committed in one call");
 _Static_assert(WORK_FP_LEN >= ADJ_FP_LEN, "queue/ must carry a whole fingerprint");
 _Static_assert(WORK_MAX_FPS >= MAX_LINES * ADJ_FP_PER_LINE, "every line's fingerprints");
 
@@ -668,6 +669,7 @@ static bool process_batch(struct worker *w, const struct work_item *items, int n
                 .decision = s->decision_json,
                 .pending = s->pending_json,
                 .eob = s->eob_json,
+                .eob_version = s->raw.eob_version + 1,
                 .audit = s->audit_json,
                 .final = s->decision.outcome != ADJ_PENDED,
                 .within_target = date_cmp(today, s->target) <= 0,

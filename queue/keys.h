@@ -29,7 +29,10 @@
 
 /* Keys of the claims shard. */
 #define KEYF_CLAIM "%s" CLAIMS_TAG "claim:%s"         /* prefix, claim id: hash */
-#define KEYF_CLAIM_AUDIT "%s" CLAIMS_TAG "caudit:%s"  /* prefix, claim id: list of audit JSON */
+#define KEYF_CLAIM_AUDIT "%s" CLAIMS_TAG "caudit:%s"  /* prefix, claim id: list of audit stream entry ids */
+#define KEYF_BODY "%s" CLAIMS_TAG "body:%s"           /* prefix, claim id: the submission (JSON) */
+#define KEYF_DEC "%s" CLAIMS_TAG "dec:%s"             /* prefix, claim id: packed {"decision", "pending"} */
+#define KEYF_EOB "%s" CLAIMS_TAG "eob:%s:%d"          /* prefix, claim id, version: packed EOB record */
 #define KEYF_IDEM "%s" CLAIMS_TAG "idem:%s:%s"        /* prefix, token id, sha256(key) */
 #define KEYF_STREAM "%s" CLAIMS_TAG "work"            /* stream of claim ids to adjudicate */
 #define KEYF_DEAD "%s" CLAIMS_TAG "dead"              /* dead-letter stream */

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "packed.h"
 #include "queue/keys.h"
 #include "queue/scripts.h"
 
@@ -268,7 +269,9 @@ static void rfc3339_now(char out[32])
     strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* claim_start's answer: the claim's fields. */
+/* claim_start's answer: {the claim's small fields, its submission}. A
+ * claim stored before the submission had a key of its own still has it as
+ * the hash field `submitted`. */
 static void take_claim(const redisReply *r, struct work_facts *f)
 {
     if (r->type == REDIS_REPLY_ERROR) {
@@ -283,12 +286,19 @@ static void take_claim(const redisReply *r, struct work_facts *f)
         f->state = WORK_GONE;
         return;
     }
+    if (r->elements != 2 || r->element[0]->type != REDIS_REPLY_ARRAY) {
+        f->state = WORK_ERROR;
+        return;
+    }
+    const redisReply *h = r->element[0];
     const char *v;
-    copy_field(f->status, sizeof f->status, (v = field_of(r, "status")) ? v : "");
-    f->eob_version = (v = field_of(r, "eob_version")) ? atoi(v) : 0;
-    copy_field(f->received, sizeof f->received, (v = field_of(r, "received")) ? v : "");
-    copy_field(f->target, sizeof f->target, (v = field_of(r, "target")) ? v : "");
-    if ((v = field_of(r, "submitted")))
+    copy_field(f->status, sizeof f->status, (v = field_of(h, "status")) ? v : "");
+    f->eob_version = (v = field_of(h, "eob_version")) ? atoi(v) : 0;
+    copy_field(f->received, sizeof f->received, (v = field_of(h, "received")) ? v : "");
+    copy_field(f->target, sizeof f->target, (v = field_of(h, "target")) ? v : "");
+    if (r->element[1]->type == REDIS_REPLY_STRING)
+        f->submission = strdup(r->element[1]->str);
+    else if ((v = field_of(h, "submitted")))
         f->submission = strdup(v);
     f->state = strcmp(f->status, "approved") == 0 || strcmp(f->status, "denied") == 0
                    ? WORK_FINAL
@@ -311,18 +321,19 @@ static void read_accumulators(const redisReply *r, int year, struct work_accumul
 int queue_load_facts(struct work_conn *wc, const struct work_item *items, int n,
                      struct work_facts *out, uint64_t *bytes_read)
 {
-    char k_proc[KEY_LEN], idx_prefix[KEY_LEN], now[32];
+    char k_proc[KEY_LEN], idx_prefix[KEY_LEN], now[24];
     snprintf(k_proc, sizeof k_proc, KEYF_IDX_STATUS, wc->prefix, "processing");
     snprintf(idx_prefix, sizeof idx_prefix, KEYF_IDX_STATUS, wc->prefix, "");
-    rfc3339_now(now);
+    snprintf(now, sizeof now, "%lld", (long long)time(NULL));
     const char *p = wc->prefix;
     for (int i = 0; i < n; i++) {
         const struct work_item *e = &items[i];
-        char k_claim[KEY_LEN];
+        char k_claim[KEY_LEN], k_body[KEY_LEN];
         snprintf(k_claim, sizeof k_claim, KEYF_CLAIM, p, e->claim_id);
-        const char *argv[] = {"EVALSHA", script_claim_start.sha, "2", k_claim, k_proc, now,
-                              idx_prefix};
-        redisAppendCommandArgv(wc->c, 7, argv, NULL);
+        snprintf(k_body, sizeof k_body, KEYF_BODY, p, e->claim_id);
+        const char *argv[] = {"EVALSHA", script_claim_start.sha, "3", k_claim, k_proc, k_body,
+                              now, idx_prefix};
+        redisAppendCommandArgv(wc->c, 8, argv, NULL);
         redisAppendCommand(wc->c, "GET " KEYF_MEMBER, p, e->member_id);
         redisAppendCommand(wc->c, "GET " KEYF_MEMBER, p, e->subscriber_id);
         redisAppendCommand(wc->c, "GET " KEYF_GROUP, p, e->group_id);
@@ -440,13 +451,30 @@ void queue_version_after(const char *from, const char *claim_id, char out[WORK_V
 /* The arguments of one commit call (scripts.c, script_commit), owning their text. */
 struct commit_call {
     const char *argv[64 + 2 * WORK_MAX_FPS + WORK_MAX_YEARS * 2 * 9];
+    size_t argvlen[64 + 2 * WORK_MAX_FPS + WORK_MAX_YEARS * 2 * 9];
     int argc;
-    char keys[12 + WORK_MAX_YEARS * 2][KEY_LEN];
+    char keys[14 + WORK_MAX_YEARS * 2][KEY_LEN];
     char text[WORK_MAX_YEARS * 2 * 9 + 8][ID_LEN + 32];
     int n_text;
-    char history[96];
+    char history[48];
     char now[32];
+    char *dec, *eob; /* packed; owned */
+    size_t dec_len, eob_len;
 };
+
+/* Packs {"decision": …, "pending": …} (pending only when pended). */
+static int pack_decision(const struct work_commit *c, char **out, size_t *out_len)
+{
+    size_t dl = strlen(c->decision), pl = c->pending ? strlen(c->pending) : 0;
+    char *text = malloc(dl + pl + 32);
+    if (!text)
+        return -1;
+    int n = c->pending ? sprintf(text, "{\"decision\":%s,\"pending\":%s}", c->decision, c->pending)
+                       : sprintf(text, "{\"decision\":%s}", c->decision);
+    int rc = packed_pack(text, (size_t)n, out, out_len);
+    free(text);
+    return rc;
+}
 
 static const char *call_int(struct commit_call *cc, long long v)
 {
@@ -467,8 +495,18 @@ static const char *call_acc_field(struct commit_call *cc, const char *member, co
     return t;
 }
 
-static void build_commit(struct work_conn *wc, const struct work_commit *c, struct commit_call *cc)
+/* Fills cc with the call; returns -1 when out of memory (nothing to free). */
+static int build_commit(struct work_conn *wc, const struct work_commit *c, struct commit_call *cc)
 {
+    cc->dec = cc->eob = NULL;
+    cc->dec_len = cc->eob_len = 0;
+    if (pack_decision(c, &cc->dec, &cc->dec_len) != 0)
+        return -1;
+    if (c->eob && packed_pack(c->eob, strlen(c->eob), &cc->eob, &cc->eob_len) != 0) {
+        free(cc->dec);
+        cc->dec = NULL;
+        return -1;
+    }
     const struct work_item *e = c->item;
     const char *p = wc->prefix;
     cc->argc = 0;
@@ -479,36 +517,39 @@ static void build_commit(struct work_conn *wc, const struct work_commit *c, stru
     snprintf(cc->keys[3], KEY_LEN, KEYF_SLA, p);
     snprintf(cc->keys[4], KEY_LEN, KEYF_PENDED, p);
     snprintf(cc->keys[5], KEY_LEN, KEYF_IDX_STATUS, p, "processing");
-    snprintf(cc->keys[6], KEY_LEN, KEYF_IDX_STATUS, p, c->status);
+    snprintf(cc->keys[6], KEY_LEN, KEYF_IDX_STATUS, p, "pended");
     snprintf(cc->keys[7], KEY_LEN, KEYF_STATS, p);
     snprintf(cc->keys[8], KEY_LEN, KEYF_AUDIT, p);
     snprintf(cc->keys[9], KEY_LEN, KEYF_CLAIM_AUDIT, p, e->claim_id);
     snprintf(cc->keys[10], KEY_LEN, KEYF_EVENTS, p);
     snprintf(cc->keys[11], KEY_LEN, KEYF_FP, p, e->member_id);
+    snprintf(cc->keys[12], KEY_LEN, KEYF_DEC, p, e->claim_id);
+    snprintf(cc->keys[13], KEY_LEN, KEYF_EOB, p, e->claim_id, c->eob_version);
     int n_acc = c->n_deltas < WORK_MAX_YEARS * 2 ? c->n_deltas : WORK_MAX_YEARS * 2;
     for (int i = 0; i < n_acc; i++)
-        snprintf(cc->keys[12 + i], KEY_LEN, KEYF_ACC, p, e->subscriber_id, c->deltas[i].year);
+        snprintf(cc->keys[14 + i], KEY_LEN, KEYF_ACC, p, e->subscriber_id, c->deltas[i].year);
     rfc3339_now(cc->now);
-    snprintf(cc->history, sizeof cc->history, "{\"at\":\"%s\",\"status\":\"%s\"}", cc->now,
-             c->status);
+    snprintf(cc->history, sizeof cc->history, "%s@%lld", c->status, (long long)time(NULL));
 
     const char **a = cc->argv;
     int n = 0;
     a[n++] = "EVALSHA";
     a[n++] = script_commit.sha;
-    a[n++] = call_int(cc, 12 + n_acc);
-    for (int i = 0; i < 12 + n_acc; i++)
+    a[n++] = call_int(cc, 14 + n_acc);
+    for (int i = 0; i < 14 + n_acc; i++)
         a[n++] = cc->keys[i];
     a[n++] = c->expected_version;
     a[n++] = e->entry_id;
     a[n++] = WORK_GROUP;
     a[n++] = c->status;
-    a[n++] = c->decision;
-    a[n++] = c->pending ? c->pending : "";
+    int dec_at = n;
+    a[n++] = cc->dec;
+    a[n++] = c->pending ? "1" : "";
     a[n++] = cc->history;
     a[n++] = c->final ? cc->now : "";
     a[n++] = c->within_target ? "1" : "0";
-    a[n++] = c->eob ? c->eob : "";
+    int eob_at = n;
+    a[n++] = cc->eob ? cc->eob : "";
     a[n++] = call_int(cc, c->n_store);
     a[n++] = call_int(cc, c->final ? 0 : c->pend_deadline_day);
     a[n++] = c->audit;
@@ -534,6 +575,11 @@ static void build_commit(struct work_conn *wc, const struct work_commit *c, stru
     for (int i = 0; i < c->n_drop; i++)
         a[n++] = c->drop[i];
     cc->argc = n;
+    for (int i = 0; i < n; i++)
+        cc->argvlen[i] = strlen(a[i]);
+    cc->argvlen[dec_at] = cc->dec_len; /* packed values are binary */
+    cc->argvlen[eob_at] = cc->eob ? cc->eob_len : 0;
+    return 0;
 }
 
 int queue_commit(struct work_conn *wc, const struct work_commit *commits, int n,
@@ -545,15 +591,26 @@ int queue_commit(struct work_conn *wc, const struct work_commit *commits, int n,
             results[i] = WORK_COMMIT_ERROR;
         return 0;
     }
+    for (int i = WORK_MAX_BATCH; i < n; i++)
+        results[i] = WORK_COMMIT_ERROR; /* more than a batch: not sent, left pending */
+    if (n > WORK_MAX_BATCH)
+        n = WORK_MAX_BATCH;
+    bool sent[WORK_MAX_BATCH];
     for (int i = 0; i < n; i++) {
-        build_commit(wc, &commits[i], cc);
-        redisAppendCommandArgv(wc->c, cc->argc, cc->argv, NULL);
+        sent[i] = build_commit(wc, &commits[i], cc) == 0;
+        if (!sent[i])
+            continue;
+        redisAppendCommandArgv(wc->c, cc->argc, cc->argv, cc->argvlen);
+        free(cc->dec);
+        free(cc->eob);
     }
     free(cc);
     bool broken = false, reload = false;
     for (int i = 0; i < n; i++) {
-        redisReply *r = broken ? NULL : next_reply(wc);
         results[i] = WORK_COMMIT_ERROR;
+        if (!sent[i])
+            continue; /* out of memory: left pending */
+        redisReply *r = broken ? NULL : next_reply(wc);
         if (!r) {
             broken = true;
             continue;

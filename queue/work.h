@@ -127,7 +127,8 @@ struct work_acc_delta {
     int64_t deductible, oop;
 };
 
-/* One decision to commit. Text fields are JSON; NULL where none. */
+/* One decision to commit. Text fields are JSON; NULL where none. The
+ * decision (with pending) and the EOB are stored packed (common/packed.h). */
 struct work_commit {
     const struct work_item *item;
     const char *expected_version; /* the family version the facts were read at */
@@ -135,6 +136,7 @@ struct work_commit {
     const char *decision;
     const char *pending;          /* pended only */
     const char *eob;              /* final only */
+    int eob_version;              /* the version it becomes: the facts' eob_version + 1 */
     const char *audit;
     bool final;
     bool within_target;

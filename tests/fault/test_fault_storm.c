@@ -20,6 +20,7 @@
 
 #include "date.h"
 #include "../harness/harness.h"
+#include "packed.h"
 
 #define ADMIN "storm-tests-bootstrap-admin-token-0123456789"
 #define SUBMITTERS 4
@@ -314,35 +315,52 @@ START_TEST(test_every_accepted_claim_is_final_exactly_once_through_the_storm)
     struct sums want;
     memset(&want, 0, sizeof want);
     int approved = 0, denied = 0;
-    for (int k = 0; k < n_claims; k++)
-        redisAppendCommand(c, "HMGET claims:{c}claim:%s status history eob_version decision submitted",
-                           ids[k]);
+    /* The layout of docs/operations.md "Redis keys": the decision packed in
+     * {c}dec:<id>, the submission in {c}body:<id> (or the hash field
+     * `submitted` of an intake older than that layout), a compact history. */
     for (int k = 0; k < n_claims; k++) {
-        redisReply *h = NULL;
+        redisAppendCommand(c, "HMGET claims:{c}claim:%s status history eob_version submitted", ids[k]);
+        redisAppendCommand(c, "GET claims:{c}dec:%s", ids[k]);
+        redisAppendCommand(c, "GET claims:{c}body:%s", ids[k]);
+    }
+    for (int k = 0; k < n_claims; k++) {
+        redisReply *h = NULL, *packed = NULL, *body = NULL;
         ck_assert_int_eq(redisGetReply(c, (void **)&h), REDIS_OK);
+        ck_assert_int_eq(redisGetReply(c, (void **)&packed), REDIS_OK);
+        ck_assert_int_eq(redisGetReply(c, (void **)&body), REDIS_OK);
         const char *status = h->element[0]->str;
         ck_assert_msg(status && (strcmp(status, "approved") == 0 || strcmp(status, "denied") == 0),
                       "claim %d is %s", k, status ? status : "missing");
         int finals = 0;
-        for (const char *p = h->element[1]->str; (p = strstr(p, "\"status\":\"")); p += 10)
-            finals += strncmp(p + 10, "approved\"", 9) == 0 || strncmp(p + 10, "denied\"", 7) == 0;
+        for (const char *p = h->element[1]->str; (p = strchr(p, '@')); p++) {
+            const char *start = p;
+            while (start > h->element[1]->str && start[-1] != ',')
+                start--;
+            finals += (p - start == 8 && strncmp(start, "approved", 8) == 0) ||
+                      (p - start == 6 && strncmp(start, "denied", 6) == 0);
+        }
         ck_assert_msg(finals == 1, "claim %d has %d final history entries", k, finals);
         ck_assert_str_eq(h->element[2]->str, "1");
+        const char *submission = body->type == REDIS_REPLY_STRING ? body->str : h->element[3]->str;
+        ck_assert_ptr_nonnull(submission);
+        char *dec = NULL;
+        size_t dec_len;
+        ck_assert_int_eq(packed->type, REDIS_REPLY_STRING);
+        ck_assert_int_eq(packed_unpack(packed->str, packed->len, &dec, &dec_len), 0);
         if (strcmp(status, "approved") == 0) {
             approved++;
             const struct person *p = &people[k % N_PEOPLE];
             int f = family_index(p->subscriber), m = k % N_PEOPLE;
-            int net = strstr(h->element[4]->str, "\"network\":\"out\"") ? 1 : 0;
-            const char *dec = h->element[3]->str;
-            int n_codes = test_json_len(dec, "codes");
+            int net = strstr(submission, "\"network\":\"out\"") ? 1 : 0;
+            int n_codes = test_json_len(dec, "decision.codes");
             for (int i = 0; i < n_codes; i++) {
                 char q[48];
-                snprintf(q, sizeof q, "codes.%d.group", i);
+                snprintf(q, sizeof q, "decision.codes.%d.group", i);
                 if (strcmp(test_json_str(dec, q), "PR") != 0)
                     continue;
-                snprintf(q, sizeof q, "codes.%d.carc", i);
+                snprintf(q, sizeof q, "decision.codes.%d.carc", i);
                 const char *carc = test_json_str(dec, q);
-                snprintf(q, sizeof q, "codes.%d.amount", i);
+                snprintf(q, sizeof q, "decision.codes.%d.amount", i);
                 long cents = to_cents(test_json_str(dec, q));
                 bool ded = strcmp(carc, "1") == 0;
                 bool oop = ded || strcmp(carc, "2") == 0 || strcmp(carc, "3") == 0;
@@ -358,7 +376,10 @@ START_TEST(test_every_accepted_claim_is_final_exactly_once_through_the_storm)
         } else {
             denied++;
         }
+        free(dec);
         freeReplyObject(h);
+        freeReplyObject(packed);
+        freeReplyObject(body);
     }
     /* The stored accumulators equal the sums of the decisions. */
     static const char *const tiers[2] = {"in", "out"};
