@@ -76,13 +76,22 @@ struct slot {
     int n_drop;
 };
 
+struct carry;
+
+/* A worker thread and what it reuses from batch to batch (allocated once). */
 struct worker {
     struct worker_pool *pool;
     int index;
     char consumer[128];
     struct work_conn *conn;
-    struct slot *slots; /* BATCH of them */
     struct intake_field_errors errs;
+    struct slot *slots; /* BATCH of each */
+    struct carry *carry;
+    struct work_item *round_items;
+    struct work_facts *raw;
+    struct work_fp_lookup *lookups;
+    struct work_commit *commits;
+    enum work_commit_result *results;
 };
 
 /* ---- statistics ---- */
@@ -354,7 +363,7 @@ struct family {
 struct carry {
     struct family fam[BATCH];
     int n_fam;
-    struct fp_change *fps; /* BATCH * WORK_MAX_FPS */
+    struct fp_change fps[BATCH * WORK_MAX_FPS];
     int n_fps;
 };
 
@@ -560,6 +569,12 @@ static void count_commit(const struct slot *s)
 static bool process_batch(struct worker *w, const struct work_item *items, int n)
 {
     struct slot *slots = w->slots;
+    struct carry *carry = w->carry;
+    struct work_item *round_items = w->round_items;
+    struct work_facts *raw = w->raw;
+    struct work_fp_lookup *lookups = w->lookups;
+    struct work_commit *commits = w->commits;
+    enum work_commit_result *results = w->results;
     uint64_t started = now_ns();
     for (int i = 0; i < n; i++) {
         slots[i].item = items[i];
@@ -568,19 +583,8 @@ static bool process_batch(struct worker *w, const struct work_item *items, int n
         slots[i].loaded = slots[i].ready = false;
         slots[i].have_plan = false;
     }
-    struct carry *carry = malloc(sizeof *carry);
-    struct fp_change *changes = malloc(sizeof *changes * BATCH * WORK_MAX_FPS);
-    struct work_item *round_items = malloc(sizeof *round_items * BATCH);
-    struct work_facts *raw = malloc(sizeof *raw * BATCH);
-    struct work_fp_lookup *lookups = malloc(sizeof *lookups * BATCH);
-    struct work_commit *commits = malloc(sizeof *commits * BATCH);
-    enum work_commit_result *results = malloc(sizeof *results * BATCH);
     int round_of[BATCH];
     bool connected = true;
-    if (!carry || !changes || !round_items || !raw || !lookups || !commits || !results) {
-        atomic_fetch_add(&st_failures, 1);
-        goto out;
-    }
     for (int attempt = 0; attempt < MAX_ATTEMPTS && !atomic_load(&w->pool->stop); attempt++) {
         /* This round: the open claims, each claim id once (a second entry of
          * the same claim waits for the next round and its fresh facts). */
@@ -644,16 +648,19 @@ static bool process_batch(struct worker *w, const struct work_item *items, int n
         atomic_fetch_add(&st_facts_bytes, bytes);
         fault_point("kill_after_load");
         /* Decide in stream order, carrying each family's changes forward. */
-        memset(carry, 0, offsetof(struct carry, fps));
-        carry->fps = changes;
+        carry->n_fam = 0;
         carry->n_fps = 0;
         int n_commit = 0;
         int commit_of[BATCH];
         for (int k = 0; k < m; k++) {
             struct slot *s = &slots[round_of[k]];
-            if (s->state != SLOT_OPEN || !s->have_claim)
+            if (s->state != SLOT_OPEN)
                 continue;
             struct family *fam = family_of(carry, s);
+            if (!s->have_claim) {
+                fam->broken = true; /* loaded again next round: the later ones wait for it */
+                continue;
+            }
             if (fam->broken)
                 continue; /* decided next round, after what blocked it */
             if (!decide(w, s, carry, fam, today)) {
@@ -704,16 +711,8 @@ static bool process_batch(struct worker *w, const struct work_item *items, int n
         if (!connected)
             break;
     }
-out:
     for (int i = 0; i < n; i++)
         slot_release(&slots[i]);
-    free(carry);
-    free(changes);
-    free(round_items);
-    free(raw);
-    free(lookups);
-    free(commits);
-    free(results);
     return connected;
 }
 
@@ -771,6 +770,33 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
+/* The buffers a worker reuses for every batch (about 8 MB with BATCH 64:
+ * parsed claims, plans and fingerprints). Returns false when out of memory;
+ * worker_free releases whatever was allocated. */
+static bool worker_alloc(struct worker *w)
+{
+    w->slots = calloc(BATCH, sizeof *w->slots);
+    w->carry = malloc(sizeof *w->carry);
+    w->round_items = malloc(sizeof *w->round_items * BATCH);
+    w->raw = malloc(sizeof *w->raw * BATCH);
+    w->lookups = malloc(sizeof *w->lookups * BATCH);
+    w->commits = malloc(sizeof *w->commits * BATCH);
+    w->results = malloc(sizeof *w->results * BATCH);
+    return w->slots && w->carry && w->round_items && w->raw && w->lookups && w->commits &&
+           w->results;
+}
+
+static void worker_free(struct worker *w)
+{
+    free(w->slots);
+    free(w->carry);
+    free(w->round_items);
+    free(w->raw);
+    free(w->lookups);
+    free(w->commits);
+    free(w->results);
+}
+
 struct worker_pool *worker_pool_start(const struct worker_settings *settings)
 {
     struct worker_pool *pool = calloc(1, sizeof *pool);
@@ -792,14 +818,14 @@ struct worker_pool *worker_pool_start(const struct worker_settings *settings)
         ws[i].pool = pool;
         ws[i].index = i;
         snprintf(ws[i].consumer, sizeof ws[i].consumer, "%s-%d-%d", host, (int)getpid(), i);
-        ws[i].slots = calloc(BATCH, sizeof *ws[i].slots);
-        if (!ws[i].slots || pthread_create(&pool->threads[i], NULL, worker_main, &ws[i]) != 0) {
+        if (!worker_alloc(&ws[i]) ||
+            pthread_create(&pool->threads[i], NULL, worker_main, &ws[i]) != 0) {
             log_error("cannot start worker thread %d", i);
             atomic_store(&pool->stop, true);
             for (int j = 0; j < i; j++)
                 pthread_join(pool->threads[j], NULL);
             for (int j = 0; j <= i; j++)
-                free(ws[j].slots);
+                worker_free(&ws[j]);
             free(pool->threads);
             free(ws);
             free(pool);
@@ -819,7 +845,7 @@ void worker_pool_stop(struct worker_pool *pool)
     for (int i = 0; i < pool->n; i++)
         pthread_join(pool->threads[i], NULL);
     for (int i = 0; i < pool->n; i++)
-        free(pool->workers[i].slots);
+        worker_free(&pool->workers[i]);
     free(pool->workers);
     free(pool->threads);
     free(pool);
