@@ -115,6 +115,7 @@ void worker_stats_read(struct worker_stats *out)
     out->latency_sum_seconds = (double)atomic_load(&st_sum_ns) / 1e9;
 }
 
+/* The monotonic clock in nanoseconds, for latencies. */
 static uint64_t now_ns(void)
 {
     struct timespec ts;
@@ -122,6 +123,7 @@ static uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* Adds one claim's time from read to commit to the histogram. */
 static void record_latency(uint64_t ns)
 {
     double s = (double)ns / 1e9;
@@ -132,6 +134,7 @@ static void record_latency(uint64_t ns)
     atomic_fetch_add(&st_sum_ns, ns);
 }
 
+/* Now, UTC, as "2026-11-23T09:43:07Z" (audit records). */
 static void rfc3339(char out[32])
 {
     time_t t = time(NULL);
@@ -140,6 +143,7 @@ static void rfc3339(char out[32])
     strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* A stored member record (canonical JSON) into *out; errs says why not. */
 static bool parse_member_json(const char *text, const char *id, struct member *out,
                               struct intake_field_errors *errs)
 {
@@ -241,6 +245,8 @@ static void fault_point(const char *name)
 
 /* ---- a batch ---- */
 
+/* Frees what a slot holds (loaded text, the parsed plan, the commit's text)
+ * and marks it empty; safe to call twice. */
 static void slot_release(struct slot *s)
 {
     if (s->loaded)
@@ -367,6 +373,8 @@ struct carry {
     int n_fps;
 };
 
+/* The carried state of the slot's family, created at the version its facts
+ * were read at when the family has no earlier claim in this round. */
 static struct family *family_of(struct carry *c, const struct slot *s)
 {
     for (int i = 0; i < c->n_fam; i++)
@@ -390,6 +398,7 @@ static const char *holder_now(const struct carry *c, const char *member_id, cons
     return loaded;
 }
 
+/* Records that fp of member_id is now held by holder ("" once dropped). */
 static void note_holder(struct carry *c, const char *member_id, const char *fp, const char *holder)
 {
     if (c->n_fps >= BATCH * WORK_MAX_FPS)
@@ -418,9 +427,7 @@ static void apply_carried(const struct family *fam, struct slot *s)
     }
 }
 
-/* The duplicate fingerprints the decision changes (RULES.md § 5): every line
- * not denied holds its fingerprints (a pended claim's lines too: the first
- * claim keeps its benefit); a line this decision denies gives up its own. */
+/* Whether fp is one of list[0..n). */
 static bool fp_listed(char (*list)[WORK_FP_LEN], int n, const char *fp)
 {
     for (int i = 0; i < n; i++)
@@ -429,6 +436,10 @@ static bool fp_listed(char (*list)[WORK_FP_LEN], int n, const char *fp)
     return false;
 }
 
+/* The duplicate fingerprints the decision changes (RULES.md § 5): every line
+ * not denied holds its fingerprints (a pended claim's lines too: the first
+ * claim keeps its benefit); a line this decision denies gives up its own,
+ * unless an identical line it keeps holds the same one. */
 static void fingerprint_changes(struct slot *s)
 {
     const struct adj_decision *d = &s->decision;
@@ -453,6 +464,7 @@ static void fingerprint_changes(struct slot *s)
         }
 }
 
+/* The text of o (allocated; the caller frees it), and o put; NULL for NULL. */
 static char *json_text(struct json_object *o, int flags)
 {
     char *t = o ? strdup(json_object_to_json_string_ext(o, flags)) : NULL;
@@ -549,6 +561,8 @@ static bool decide(struct worker *w, struct slot *s, struct carry *c, struct fam
     return true;
 }
 
+/* Counts a committed decision for /metrics (debug log only: nothing per
+ * claim at the default level). */
 static void count_commit(const struct slot *s)
 {
     enum adj_outcome o = s->decision.outcome;
@@ -718,6 +732,11 @@ static bool process_batch(struct worker *w, const struct work_item *items, int n
 
 /* ---- the loop ---- */
 
+/* A worker thread: (re)connects with backoff, takes over stalled entries
+ * every claim_idle_timeout_ms / 2, and otherwise reads and processes
+ * batches until the pool stops. A broken connection is closed and made
+ * again; what it held stays pending for this consumer (read first after
+ * the reconnect) or, if the process dies, for XAUTOCLAIM. */
 static void *worker_main(void *arg)
 {
     struct worker *w = arg;
@@ -786,6 +805,7 @@ static bool worker_alloc(struct worker *w)
            w->results;
 }
 
+/* Frees worker_alloc's buffers. */
 static void worker_free(struct worker *w)
 {
     free(w->slots);

@@ -57,6 +57,7 @@ static redisReply *next_reply(struct work_conn *wc)
     return r;
 }
 
+/* Creates the consumer group (and the stream) unless it exists. */
 static bool ensure_group(struct work_conn *wc)
 {
     redisReply *r =
@@ -124,11 +125,14 @@ bool queue_work_broken(const struct work_conn *wc)
 
 /* ---- entries ---- */
 
+/* Copies src into dst[size], truncating. */
 static void copy_field(char *dst, size_t size, const char *src)
 {
     snprintf(dst, size, "%s", src);
 }
 
+/* A stream entry's fields (claim, m, s, g, p, y, expired) into *e; the
+ * subscriber defaults to the member. */
 static void parse_item(const redisReply *fields, struct work_item *e)
 {
     for (size_t i = 0; i + 1 < fields->elements; i += 2) {
@@ -239,6 +243,7 @@ void queue_ack(struct work_conn *wc, const char *entry_id)
 
 /* ---- facts ---- */
 
+/* The value of field `name` in an HGETALL-style reply, or NULL. */
 static const char *field_of(const redisReply *r, const char *name)
 {
     for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements; i += 2)
@@ -248,11 +253,13 @@ static const char *field_of(const redisReply *r, const char *name)
     return NULL;
 }
 
+/* A copy of a string reply (the caller frees it), or NULL for nil. */
 static char *string_of(const redisReply *r)
 {
     return r->type == REDIS_REPLY_STRING ? strdup(r->str) : NULL;
 }
 
+/* Element i of an HMGET reply as an integer (0 where nil). */
 static int64_t integer_at(const redisReply *r, size_t i)
 {
     return r->type == REDIS_REPLY_ARRAY && i < r->elements &&
@@ -261,6 +268,7 @@ static int64_t integer_at(const redisReply *r, size_t i)
                : 0;
 }
 
+/* Now, UTC, as "2026-11-23T09:43:07Z" (finalized_at). */
 static void rfc3339_now(char out[32])
 {
     time_t t = time(NULL);
@@ -305,6 +313,7 @@ static void take_claim(const redisReply *r, struct work_facts *f)
                    : WORK_LOADED;
 }
 
+/* One year's HMGET of the accumulator fields queue_load_facts asks for. */
 static void read_accumulators(const redisReply *r, int year, struct work_accumulators *a)
 {
     memset(a, 0, sizeof *a);
@@ -476,6 +485,7 @@ static int pack_decision(const struct work_commit *c, char **out, size_t *out_le
     return rc;
 }
 
+/* v as text kept in cc for the call's lifetime. */
 static const char *call_int(struct commit_call *cc, long long v)
 {
     char *t = cc->text[cc->n_text++];
@@ -575,10 +585,10 @@ static int build_commit(struct work_conn *wc, const struct work_commit *c, struc
     for (int i = 0; i < c->n_drop; i++)
         a[n++] = c->drop[i];
     cc->argc = n;
-    for (int i = 0; i < n; i++)
-        cc->argvlen[i] = strlen(a[i]);
-    cc->argvlen[dec_at] = cc->dec_len; /* packed values are binary */
-    cc->argvlen[eob_at] = cc->eob ? cc->eob_len : 0;
+    for (int i = 0; i < n; i++) /* packed values are binary: their lengths are known */
+        cc->argvlen[i] = i == dec_at ? cc->dec_len
+                         : i == eob_at ? (cc->eob ? cc->eob_len : 0)
+                                       : strlen(a[i]);
     return 0;
 }
 
