@@ -696,3 +696,40 @@ int queue_recover_stalled(struct work_conn *wc, int idle_ms, int max_deliveries,
     freeReplyObject(r);
     return n;
 }
+
+/* ---- pend deadlines, on the event loop ---- */
+
+struct expire_call {
+    work_expired_cb done;
+    void *arg;
+};
+
+/* The expire_pended script's answer, handed to the caller's callback. */
+static void on_expired(redisReply *reply, void *arg)
+{
+    struct expire_call *call = arg;
+    call->done(reply && reply->type == REDIS_REPLY_INTEGER ? reply->integer : -1, call->arg);
+    free(call);
+}
+
+int queue_expire_pended(struct rconn *rc, const char *key_prefix, int today_day, int max,
+                        work_expired_cb done, void *arg)
+{
+    struct expire_call *call = malloc(sizeof *call);
+    if (!call)
+        return -1;
+    *call = (struct expire_call){done, arg};
+    char k_pended[KEY_LEN], k_stream[KEY_LEN], claim_prefix[KEY_LEN], today[16], n[16];
+    snprintf(k_pended, sizeof k_pended, KEYF_PENDED, key_prefix);
+    snprintf(k_stream, sizeof k_stream, KEYF_STREAM, key_prefix);
+    snprintf(claim_prefix, sizeof claim_prefix, KEYF_CLAIM, key_prefix, "");
+    snprintf(today, sizeof today, "%d", today_day);
+    snprintf(n, sizeof n, "%d", max);
+    const char *keys[] = {k_pended, k_stream};
+    const char *args[] = {today, claim_prefix, n};
+    if (script_eval_async(rc, &script_expire_pended, on_expired, call, 2, keys, 3, args, NULL) != 0) {
+        free(call);
+        return -1;
+    }
+    return 0;
+}

@@ -185,4 +185,16 @@ int queue_recover_stalled(struct work_conn *wc, int idle_ms, int max_deliveries,
                           struct work_item *items, int max, char (*dead)[CLAIM_ID_LEN],
                           int *n_dead);
 
+/* ---- on the event loop ---- */
+
+/* Called once with how many claims were requeued, or -1 when Redis failed. */
+typedef void (*work_expired_cb)(long long requeued, void *arg);
+
+/* Requeues the pended claims whose information deadline (a day number) is
+ * before today_day, at most max, as entries marked expired: the workers
+ * deny what is still missing (RULES.md § 4, § 6). Returns 0 (done will be
+ * called once) or -1 (nothing sent; done is not called). */
+int queue_expire_pended(struct rconn *rc, const char *key_prefix, int today_day, int max,
+                        work_expired_cb done, void *arg);
+
 #endif
