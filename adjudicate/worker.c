@@ -22,7 +22,12 @@
 
 #define BATCH 64          /* entries read, loaded and committed together */
 #define MAX_ATTEMPTS 20   /* rounds of a batch (stale versions, reloads) before leaving the rest */
-#define BLOCK_MS 1000     /* how long an idle worker waits in one read */
+/* How long an idle worker waits in one read. Redis answers a waiting
+ * XREADGROUP ... > as soon as an entry arrives, and an entry added between
+ * two reads is returned by the next one (">" means "never delivered", not
+ * "new since the last call"), so this bounds only how often an idle worker
+ * wakes up, never how long a claim waits (tests/test_worker.c checks it). */
+#define BLOCK_MS 1000
 #define MAX_DELTAS (WORK_MAX_YEARS * 2)
 
 _Static_assert(BATCH <= WORK_MAX_BATCH, "a batch is committed in one call");
