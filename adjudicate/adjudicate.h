@@ -3,7 +3,8 @@
  *
  * Everything here is a pure function of its arguments. The worker loads the
  * facts (claim, patient and subscriber records, group, plan, accumulators, the
- * member's earlier claim lines) and "today" from Redis, calls adj_adjudicate(),
+ * earlier lines its duplicate fingerprints found) and "today" from Redis,
+ * calls adj_adjudicate(),
  * and commits the decision and the accumulator deltas in one atomic step. No
  * I/O, no clock, no allocation: a decision is a flat value the caller owns.
  *
@@ -45,9 +46,10 @@ struct adj_year_accumulators {
 
 /*
  * One line of another claim of the same member, for the duplicate check
- * (RULES.md § 5). The worker passes the lines of the member's claims that
- * were adjudicated before this one (approved, denied or pended), so that the
- * first claim keeps its benefit. adj_prior_lines_from_claim() builds these.
+ * (RULES.md § 5), so that the first claim keeps its benefit. The worker
+ * passes one per duplicate fingerprint hit (adj_prior_line_for_hit: the line
+ * of another claim not denied that the hit stands for); tests may pass whole
+ * claims (adj_prior_lines_from_claim).
  */
 struct adj_prior_line {
     char claim_id[CLAIM_ID_LEN];
