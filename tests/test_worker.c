@@ -765,6 +765,14 @@ START_TEST(test_pended_claim_is_denied_once_its_deadline_has_passed)
     ck_assert_str_eq(test_json_str(claim, "pending.reason_codes.0"), "N479");
     ck_assert_str_eq(test_json_str(claim, "pending.reason_codes.1"), "MA04");
     free(claim);
+    /* Pended, its line holds its fingerprints (by NPI and by name): a copy
+     * filed meanwhile would be its duplicate. */
+    redisContext *c = test_redis_connect(&redis);
+    redisReply *r = redisCommand(c, "HVALS claims:{c}fp:M4001");
+    ck_assert_int_eq(r->elements, 2);
+    ck_assert_str_eq(r->element[0]->str, id);
+    ck_assert_str_eq(r->element[1]->str, id);
+    freeReplyObject(r);
     ck_assert_int_eq(test_claimsd_stop(&now, SIGTERM), 0);
     test_remove_tree(now.dir);
     struct test_claimsd later = {0};
@@ -778,6 +786,11 @@ START_TEST(test_pended_claim_is_denied_once_its_deadline_has_passed)
     ck_assert_str_eq(test_json_str(claim, "decision.codes.0.carc"), "22");
     ck_assert_str_eq(test_json_str(claim, "decision.codes.0.amount"), "14.00");
     free(claim);
+    /* Denied, it gives them up. */
+    r = redisCommand(c, "EXISTS claims:{c}fp:M4001");
+    ck_assert_int_eq(r->integer, 0);
+    freeReplyObject(r);
+    redisFree(c);
     ck_assert_int_eq(test_claimsd_stop(&later, SIGTERM), 0);
     test_remove_tree(later.dir);
     free(body);
