@@ -3,7 +3,8 @@
  *
  * Everything here is a pure function of its arguments. The worker loads the
  * facts (claim, patient and subscriber records, group, plan, accumulators, the
- * member's earlier claim lines) and "today" from Redis, calls adj_adjudicate(),
+ * earlier lines its duplicate fingerprints found) and "today" from Redis,
+ * calls adj_adjudicate(),
  * and commits the decision and the accumulator deltas in one atomic step. No
  * I/O, no clock, no allocation: a decision is a flat value the caller owns.
  *
@@ -45,9 +46,10 @@ struct adj_year_accumulators {
 
 /*
  * One line of another claim of the same member, for the duplicate check
- * (RULES.md § 5). The worker passes the lines of the member's claims that
- * were adjudicated before this one (approved, denied or pended), so that the
- * first claim keeps its benefit. adj_prior_lines_from_claim() builds these.
+ * (RULES.md § 5), so that the first claim keeps its benefit. The worker
+ * passes one per duplicate fingerprint hit (adj_prior_line_for_hit: the line
+ * of another claim not denied that the hit stands for); tests may pass whole
+ * claims (adj_prior_lines_from_claim).
  */
 struct adj_prior_line {
     char claim_id[CLAIM_ID_LEN];
@@ -212,6 +214,61 @@ int adj_claim_plan_years(const struct claim *claim, int years[ADJ_MAX_PLAN_YEARS
 int adj_prior_lines_from_claim(const char *claim_id, const struct claim *claim,
                                const struct adj_decision *decision, struct adj_prior_line *out,
                                int max);
+
+/* ---- Duplicate fingerprints (duplicates.c, RULES.md § 5) ---- */
+
+/*
+ * The duplicate check by exact lookup: each line of a claim that is not
+ * denied is stored under one or more fingerprints of its compared fields
+ * (kept per member), and a later line is a duplicate when one of its lookup
+ * fingerprints is held by another claim. A lookup hit means exactly what
+ * adj_is_duplicate()'s comparison means:
+ *   medical   "m:"             provider NPI, service date, procedure code,
+ *                              modifiers (sorted: any order), units, charge;
+ *   pharmacy  "p:npi:"         pharmacy NPI, NDC, fill date, quantity, charge
+ *                              (the same pharmacy by NPI when both claims
+ *                              carry one);
+ *             "p:name-any:"    pharmacy name (blanks trimmed, case folded),
+ *                              NDC, fill date, quantity, charge: stored by
+ *                              every pharmacy line, looked up by one without
+ *                              an NPI (then the name decides);
+ *             "p:name-nonpi:"  the same text, stored only by a line without an
+ *                              NPI, looked up by one with an NPI.
+ * The text after the prefix is the first 128 bits of SHA-256 of the exact
+ * canonical field text (integers and length-prefixed strings), in hex.
+ */
+#define ADJ_FP_LEN 48      /* "p:name-nonpi:" + 32 hex digits + NUL */
+#define ADJ_FP_PER_LINE 2  /* a pharmacy line stores 2 and looks up at most 2 */
+
+enum adj_fp_kind {
+    ADJ_FP_MEDICAL,
+    ADJ_FP_PHARMACY_NPI,
+    ADJ_FP_PHARMACY_NAME_ANY,
+    ADJ_FP_PHARMACY_NAME_NONPI,
+};
+
+struct adj_fingerprint {
+    enum adj_fp_kind kind;
+    char text[ADJ_FP_LEN];
+};
+
+/* The fingerprints to store for line `line` of claim (a pharmacy claim has
+ * line 0 only). Returns how many were written to out (1 or 2), or 0 when the
+ * line does not exist. */
+int adj_line_fingerprints_to_store(const struct claim *claim, int line,
+                                   struct adj_fingerprint out[ADJ_FP_PER_LINE]);
+
+/* The fingerprints to look up for line `line`: a hit on any of them, held by
+ * another claim that is not denied, makes the line a duplicate. Returns how
+ * many were written (1 or 2), or 0 when the line does not exist. */
+int adj_line_fingerprints_to_look_up(const struct claim *claim, int line,
+                                     struct adj_fingerprint out[ADJ_FP_PER_LINE]);
+
+/* The earlier line a lookup hit of `kind` stands for: line `line` of claim
+ * as claim `holder` filed it (pharmacy: with an NPI only for an NPI hit), not
+ * denied. Passed in adj_facts.prior_lines, adj_is_duplicate() finds it. */
+void adj_prior_line_for_hit(const struct claim *claim, int line, enum adj_fp_kind kind,
+                            const char *holder, struct adj_prior_line *out);
 
 /* ---- Code table (codes.c): every CARC and RARC the rules emit ---- */
 

@@ -8,8 +8,18 @@
  * units and charge; for pharmacy, the same pharmacy, NDC, fill date, quantity
  * and charge. Two identical lines on one claim are not duplicates of each
  * other: a provider bills repeated services that way.
+ *
+ * The worker never loads earlier lines: it looks up the fingerprints of a
+ * line's compared fields (adj_line_fingerprints_to_look_up) among those the
+ * member's earlier claims stored (adj_line_fingerprints_to_store), one exact
+ * lookup per line whatever the member's history, and passes each hit as the
+ * earlier line it stands for (adj_prior_line_for_hit), so that
+ * adj_is_duplicate() still decides.
  */
 #include <ctype.h>
+#include <openssl/sha.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "rules.h"
@@ -102,37 +112,197 @@ static void copy_text(char *dst, size_t size, const char *src)
     dst[n] = '\0';
 }
 
+/* Line i of claim as the duplicate check compares it. */
+static void prior_line_of(const char *claim_id, const struct claim *claim, int i, bool denied,
+                          struct adj_prior_line *p)
+{
+    memset(p, 0, sizeof *p);
+    copy_text(p->claim_id, sizeof p->claim_id, claim_id);
+    p->type = claim->type;
+    p->denied = denied;
+    if (claim->type == CLAIM_PHARMACY) {
+        p->service_date = claim->fill_date;
+        p->charge = claim->charge;
+        p->pharmacy_has_npi = claim->pharmacy.has_npi;
+        memcpy(p->pharmacy_npi, claim->pharmacy.npi, sizeof p->pharmacy_npi);
+        memcpy(p->pharmacy_name, claim->pharmacy.name, sizeof p->pharmacy_name);
+        memcpy(p->ndc, claim->ndc, sizeof p->ndc);
+        p->quantity_milli = claim->quantity_milli;
+    } else {
+        const struct claim_line *line = &claim->lines[i];
+        p->service_date = line->service_date;
+        p->charge = line->charge;
+        memcpy(p->provider_npi, claim->provider.npi, sizeof p->provider_npi);
+        memcpy(p->procedure_code, line->procedure_code, sizeof p->procedure_code);
+        memcpy(p->modifiers, line->modifiers, sizeof p->modifiers);
+        p->n_modifiers = line->n_modifiers;
+        p->units = line->units;
+    }
+}
+
 int adj_prior_lines_from_claim(const char *claim_id, const struct claim *claim,
                                const struct adj_decision *decision, struct adj_prior_line *out,
                                int max)
 {
     int n_lines = claim->type == CLAIM_PHARMACY ? 1 : claim->n_lines;
     int written = 0;
-    for (int i = 0; i < n_lines && written < max; i++) {
-        struct adj_prior_line *p = &out[written++];
-        memset(p, 0, sizeof *p);
-        copy_text(p->claim_id, sizeof p->claim_id, claim_id);
-        p->type = claim->type;
-        p->denied = decision && (decision->outcome == ADJ_DENIED ||
-                                 (i < decision->n_lines && decision->lines[i].denied));
-        if (claim->type == CLAIM_PHARMACY) {
-            p->service_date = claim->fill_date;
-            p->charge = claim->charge;
-            p->pharmacy_has_npi = claim->pharmacy.has_npi;
-            memcpy(p->pharmacy_npi, claim->pharmacy.npi, sizeof p->pharmacy_npi);
-            memcpy(p->pharmacy_name, claim->pharmacy.name, sizeof p->pharmacy_name);
-            memcpy(p->ndc, claim->ndc, sizeof p->ndc);
-            p->quantity_milli = claim->quantity_milli;
-        } else {
-            const struct claim_line *line = &claim->lines[i];
-            p->service_date = line->service_date;
-            p->charge = line->charge;
-            memcpy(p->provider_npi, claim->provider.npi, sizeof p->provider_npi);
-            memcpy(p->procedure_code, line->procedure_code, sizeof p->procedure_code);
-            memcpy(p->modifiers, line->modifiers, sizeof p->modifiers);
-            p->n_modifiers = line->n_modifiers;
-            p->units = line->units;
-        }
-    }
+    for (int i = 0; i < n_lines && written < max; i++)
+        prior_line_of(claim_id, claim, i,
+                      decision && (decision->outcome == ADJ_DENIED ||
+                                   (i < decision->n_lines && decision->lines[i].denied)),
+                      &out[written++]);
     return written;
+}
+
+/* ---- Fingerprints: the same comparison as an exact lookup ---- */
+
+/* Canonical field text, built by appending; never longer than the fields of
+ * one line can make it (names are at most NAME_LEN - 1 bytes). */
+struct canon {
+    char text[512];
+    size_t len;
+};
+
+static void canon_int(struct canon *c, const char *tag, long long v)
+{
+    int n = snprintf(c->text + c->len, sizeof c->text - c->len, "%s=%lld;", tag, v);
+    if (n > 0 && (size_t)n < sizeof c->text - c->len)
+        c->len += (size_t)n;
+}
+
+/* Strings carry their length, so no byte of a name can fake a field boundary. */
+static void canon_str(struct canon *c, const char *tag, const char *s, size_t len)
+{
+    int n = snprintf(c->text + c->len, sizeof c->text - c->len, "%s=%zu:", tag, len);
+    if (n <= 0 || (size_t)n + len + 1 >= sizeof c->text - c->len)
+        return;
+    c->len += (size_t)n;
+    memcpy(c->text + c->len, s, len);
+    c->len += len;
+    c->text[c->len++] = ';';
+}
+
+static void fingerprint_of(const struct canon *c, enum adj_fp_kind kind, struct adj_fingerprint *out)
+{
+    static const char *const prefixes[] = {"m:", "p:npi:", "p:name-any:", "p:name-nonpi:"};
+    unsigned char digest[SHA256_DIGEST_LENGTH];
+    SHA256((const unsigned char *)c->text, c->len, digest);
+    out->kind = kind;
+    size_t at = (size_t)snprintf(out->text, sizeof out->text, "%s", prefixes[kind]);
+    for (int i = 0; i < 16; i++)
+        at += (size_t)snprintf(out->text + at, sizeof out->text - at, "%02x", digest[i]);
+}
+
+static int compare_modifiers(const void *a, const void *b)
+{
+    return strcmp((const char *)a, (const char *)b);
+}
+
+static void medical_fingerprint(const struct claim *claim, int line, struct adj_fingerprint *out)
+{
+    const struct claim_line *l = &claim->lines[line];
+    char mods[MAX_MODIFIERS][MODIFIER_LEN];
+    int n_mods = l->n_modifiers < MAX_MODIFIERS ? l->n_modifiers : MAX_MODIFIERS;
+    memcpy(mods, l->modifiers, sizeof mods);
+    qsort(mods, (size_t)n_mods, sizeof mods[0], compare_modifiers); /* any order: § 5 */
+    struct canon c = {.len = 0};
+    canon_str(&c, "npi", claim->provider.npi, strlen(claim->provider.npi));
+    canon_int(&c, "date", l->service_date.days);
+    canon_str(&c, "proc", l->procedure_code, strlen(l->procedure_code));
+    canon_int(&c, "mods", n_mods);
+    for (int i = 0; i < n_mods; i++)
+        canon_str(&c, "mod", mods[i], strlen(mods[i]));
+    canon_int(&c, "units", l->units);
+    canon_int(&c, "charge", l->charge);
+    fingerprint_of(&c, ADJ_FP_MEDICAL, out);
+}
+
+/* The fill's fields other than the pharmacy itself. */
+static void canon_fill(struct canon *c, const struct claim *claim)
+{
+    canon_str(c, "ndc", claim->ndc, strlen(claim->ndc));
+    canon_int(c, "date", claim->fill_date.days);
+    canon_int(c, "qty", claim->quantity_milli);
+    canon_int(c, "charge", claim->charge);
+}
+
+static void pharmacy_npi_fingerprint(const struct claim *claim, struct adj_fingerprint *out)
+{
+    struct canon c = {.len = 0};
+    canon_str(&c, "npi", claim->pharmacy.npi, strlen(claim->pharmacy.npi));
+    canon_fill(&c, claim);
+    fingerprint_of(&c, ADJ_FP_PHARMACY_NPI, out);
+}
+
+/* The name as adj_same_name() compares it: blanks trimmed, case folded. */
+static void pharmacy_name_fingerprint(const struct claim *claim, enum adj_fp_kind kind,
+                                      struct adj_fingerprint *out)
+{
+    const char *s = claim->pharmacy.name;
+    while (isspace((unsigned char)*s))
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && isspace((unsigned char)s[n - 1]))
+        n--;
+    char folded[NAME_LEN];
+    n = n < sizeof folded ? n : sizeof folded - 1;
+    for (size_t i = 0; i < n; i++)
+        folded[i] = (char)tolower((unsigned char)s[i]);
+    struct canon c = {.len = 0};
+    canon_str(&c, "name", folded, n);
+    canon_fill(&c, claim);
+    fingerprint_of(&c, kind, out);
+}
+
+static bool line_exists(const struct claim *claim, int line)
+{
+    return line >= 0 && (claim->type == CLAIM_PHARMACY ? line == 0 : line < claim->n_lines);
+}
+
+int adj_line_fingerprints_to_store(const struct claim *claim, int line,
+                                   struct adj_fingerprint out[ADJ_FP_PER_LINE])
+{
+    if (!line_exists(claim, line))
+        return 0;
+    if (claim->type == CLAIM_MEDICAL) {
+        medical_fingerprint(claim, line, &out[0]);
+        return 1;
+    }
+    /* Later claims find this one by NPI (if both carry one) or by name. */
+    if (claim->pharmacy.has_npi)
+        pharmacy_npi_fingerprint(claim, &out[0]);
+    else
+        pharmacy_name_fingerprint(claim, ADJ_FP_PHARMACY_NAME_NONPI, &out[0]);
+    pharmacy_name_fingerprint(claim, ADJ_FP_PHARMACY_NAME_ANY, &out[1]);
+    return 2;
+}
+
+int adj_line_fingerprints_to_look_up(const struct claim *claim, int line,
+                                     struct adj_fingerprint out[ADJ_FP_PER_LINE])
+{
+    if (!line_exists(claim, line))
+        return 0;
+    if (claim->type == CLAIM_MEDICAL) {
+        medical_fingerprint(claim, line, &out[0]);
+        return 1;
+    }
+    if (!claim->pharmacy.has_npi) {
+        /* No NPI here: the name decides, whatever the earlier claim carried. */
+        pharmacy_name_fingerprint(claim, ADJ_FP_PHARMACY_NAME_ANY, &out[0]);
+        return 1;
+    }
+    /* An NPI here: an earlier claim with one matches by NPI, one without by name. */
+    pharmacy_npi_fingerprint(claim, &out[0]);
+    pharmacy_name_fingerprint(claim, ADJ_FP_PHARMACY_NAME_NONPI, &out[1]);
+    return 2;
+}
+
+void adj_prior_line_for_hit(const struct claim *claim, int line, enum adj_fp_kind kind,
+                            const char *holder, struct adj_prior_line *out)
+{
+    if (!line_exists(claim, line))
+        return;
+    prior_line_of(holder, claim, line, false, out);
+    if (claim->type == CLAIM_PHARMACY)
+        out->pharmacy_has_npi = kind == ADJ_FP_PHARMACY_NPI;
 }

@@ -1,6 +1,5 @@
 #include "worker.h"
 
-#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -19,13 +18,21 @@
 #include "intake/parse_enrollment.h"
 #include "log.h"
 #include "queue/audit.h"
-#include "queue/keys.h"
-#include "queue/scripts.h"
+#include "queue/work.h"
 
-#define BATCH 16
-#define MAX_YEARS 4          /* plan years loaded in the single round trip */
-#define MAX_PRIOR_LINES 2000 /* earlier lines of the member kept for duplicates */
-#define MAX_ATTEMPTS 20      /* stale-version retries before leaving it for later */
+#define BATCH 64          /* entries read, loaded and committed together */
+#define MAX_ATTEMPTS 20   /* rounds of a batch (stale versions, reloads) before leaving the rest */
+/* How long an idle worker waits in one read. Redis answers a waiting
+ * XREADGROUP ... > as soon as an entry arrives, and an entry added between
+ * two reads is returned by the next one (">" means "never delivered", not
+ * "new since the last call"), so this bounds only how often an idle worker
+ * wakes up, never how long a claim waits (tests/test_worker.c checks it). */
+#define BLOCK_MS 1000
+#define MAX_DELTAS (WORK_MAX_YEARS * 2)
+
+_Static_assert(BATCH <= WORK_MAX_BATCH, "a batch is committed in one call");
+_Static_assert(WORK_FP_LEN >= ADJ_FP_LEN, "queue/ must carry a whole fingerprint");
+_Static_assert(WORK_MAX_FPS >= MAX_LINES * ADJ_FP_PER_LINE, "every line's fingerprints");
 
 struct worker;
 
@@ -37,18 +44,66 @@ struct worker_pool {
     atomic_bool stop;
 };
 
+/* One claim of a batch: what was read, what was decided, what to write. */
+struct slot {
+    struct work_item item;
+    struct work_facts raw;
+    bool loaded; /* raw holds allocations */
+    enum { SLOT_OPEN, SLOT_DONE, SLOT_LEAVE } state;
+    uint64_t started;
+
+    struct claim claim;
+    struct member patient, subscriber;
+    struct group group;
+    struct plan plan;
+    bool have_patient, have_subscriber, have_group, have_plan, have_claim;
+    date_t received, target;
+    struct adj_year_accumulators acc[WORK_MAX_YEARS];
+    int n_acc;
+
+    char fps[WORK_MAX_FPS][WORK_FP_LEN]; /* looked up */
+    enum adj_fp_kind fp_kind[WORK_MAX_FPS];
+    int fp_line[WORK_MAX_FPS];
+    int n_fps;
+    char holders[WORK_MAX_FPS][CLAIM_ID_LEN];
+    struct adj_prior_line prior[WORK_MAX_FPS];
+    int n_prior;
+
+    struct adj_decision decision;
+    bool ready; /* a commit was built */
+    char expected_version[WORK_VERSION_LEN];
+    char *decision_json, *pending_json, *eob_json, *audit_json; /* owned */
+    struct work_acc_delta deltas[MAX_DELTAS];
+    int n_deltas;
+    char store[WORK_MAX_FPS][WORK_FP_LEN];
+    int n_store;
+    char drop[WORK_MAX_FPS][WORK_FP_LEN];
+    int n_drop;
+};
+
+struct carry;
+
+/* A worker thread and what it reuses from batch to batch (allocated once). */
 struct worker {
     struct worker_pool *pool;
     int index;
     char consumer[128];
-    redisContext *c;
-    char k_stream[KEY_LEN];
+    struct work_conn *conn;
+    struct intake_field_errors errs;
+    struct slot *slots; /* BATCH of each */
+    struct carry *carry;
+    struct work_item *round_items;
+    struct work_facts *raw;
+    struct work_fp_lookup *lookups;
+    struct work_commit *commits;
+    enum work_commit_result *results;
 };
 
 /* ---- statistics ---- */
 
 const double worker_latency_bounds[8] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 1.0, 1e300};
 static _Atomic uint64_t st_committed[3], st_stale, st_dead, st_failures, st_buckets[8], st_count;
+static _Atomic uint64_t st_facts_bytes;
 static _Atomic uint64_t st_sum_ns;
 
 void worker_stats_read(struct worker_stats *out)
@@ -58,12 +113,14 @@ void worker_stats_read(struct worker_stats *out)
     out->stale_retries = atomic_load(&st_stale);
     out->dead_lettered = atomic_load(&st_dead);
     out->failures = atomic_load(&st_failures);
+    out->facts_bytes = atomic_load(&st_facts_bytes);
     for (int i = 0; i < 8; i++)
         out->latency_buckets[i] = atomic_load(&st_buckets[i]);
     out->latency_count = atomic_load(&st_count);
     out->latency_sum_seconds = (double)atomic_load(&st_sum_ns) / 1e9;
 }
 
+/* The monotonic clock in nanoseconds, for latencies. */
 static uint64_t now_ns(void)
 {
     struct timespec ts;
@@ -71,6 +128,7 @@ static uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* Adds one claim's time from read to commit to the histogram. */
 static void record_latency(uint64_t ns)
 {
     double s = (double)ns / 1e9;
@@ -81,6 +139,7 @@ static void record_latency(uint64_t ns)
     atomic_fetch_add(&st_sum_ns, ns);
 }
 
+/* Now, UTC, as "2026-11-23T09:43:07Z" (audit records). */
 static void rfc3339(char out[32])
 {
     time_t t = time(NULL);
@@ -89,111 +148,7 @@ static void rfc3339(char out[32])
     strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* ---- a claim's facts ---- */
-
-struct entry {
-    char id[64];
-    char claim_id[CLAIM_ID_LEN];
-    char member_id[ID_LEN];
-    char subscriber_id[ID_LEN];
-    char group_id[ID_LEN];
-    char plan_id[ID_LEN];
-    int years[MAX_YEARS];
-    int n_years;
-    int days[MAX_LINES]; /* dates of service, as day numbers */
-    int n_days;
-    bool expired;
-};
-
-struct facts {
-    struct claim claim;
-    struct member patient, subscriber;
-    struct group group;
-    struct plan plan;
-    bool have_patient, have_subscriber, have_group, have_plan;
-    struct adj_year_accumulators acc[MAX_YEARS];
-    int n_acc;
-    int n_prior;
-    char famver[32];
-    char status[16];
-    int eob_version; /* versions stored so far */
-    date_t received, target;
-    char group_seen[ID_LEN], plan_seen[ID_LEN]; /* what the member's record says */
-    /* Last and not cleared between attempts: only prior[0..n_prior) is read. */
-    struct adj_prior_line prior[MAX_PRIOR_LINES];
-};
-
-static const char *field_of(const redisReply *r, const char *name)
-{
-    for (size_t i = 0; i + 1 < r->elements; i += 2)
-        if (r->element[i]->type == REDIS_REPLY_STRING && strcmp(r->element[i]->str, name) == 0)
-            return r->element[i + 1]->str;
-    return NULL;
-}
-
-static void parse_entry(const redisReply *fields, struct entry *e)
-{
-    for (size_t i = 0; i + 1 < fields->elements; i += 2) {
-        const char *k = fields->element[i]->str, *v = fields->element[i + 1]->str;
-        if (!k || !v)
-            continue;
-        if (strcmp(k, "claim") == 0)
-            snprintf(e->claim_id, sizeof e->claim_id, "%s", v);
-        else if (strcmp(k, "m") == 0)
-            snprintf(e->member_id, sizeof e->member_id, "%s", v);
-        else if (strcmp(k, "s") == 0)
-            snprintf(e->subscriber_id, sizeof e->subscriber_id, "%s", v);
-        else if (strcmp(k, "g") == 0)
-            snprintf(e->group_id, sizeof e->group_id, "%s", v);
-        else if (strcmp(k, "p") == 0)
-            snprintf(e->plan_id, sizeof e->plan_id, "%s", v);
-        else if (strcmp(k, "expired") == 0)
-            e->expired = strcmp(v, "1") == 0;
-        else if (strcmp(k, "d") == 0) {
-            for (const char *p = v; *p && e->n_days < MAX_LINES;) {
-                e->days[e->n_days++] = atoi(p);
-                p = strchr(p, ',');
-                if (!p)
-                    break;
-                p++;
-            }
-        } else if (strcmp(k, "y") == 0) {
-            const char *p = v;
-            while (*p && e->n_years < MAX_YEARS) {
-                e->years[e->n_years++] = atoi(p);
-                p = strchr(p, ',');
-                if (!p)
-                    break;
-                p++;
-            }
-        }
-    }
-}
-
-static void parse_acc(const redisReply *r, int year, const char *member_id,
-                      struct adj_year_accumulators *acc)
-{
-    memset(acc, 0, sizeof *acc);
-    acc->year = year;
-    static const char *const tiers[2] = {"in", "out"};
-    for (int t = 0; t < 2; t++) {
-        char k[ID_LEN + 32];
-        const char *v;
-        snprintf(k, sizeof k, "f:%s:ded", tiers[t]);
-        if ((v = field_of(r, k)))
-            acc->family[t].deductible_met = atoll(v);
-        snprintf(k, sizeof k, "f:%s:oop", tiers[t]);
-        if ((v = field_of(r, k)))
-            acc->family[t].oop_met = atoll(v);
-        snprintf(k, sizeof k, "m:%s:%s:ded", member_id, tiers[t]);
-        if ((v = field_of(r, k)))
-            acc->individual[t].deductible_met = atoll(v);
-        snprintf(k, sizeof k, "m:%s:%s:oop", member_id, tiers[t]);
-        if ((v = field_of(r, k)))
-            acc->individual[t].oop_met = atoll(v);
-    }
-}
-
+/* A stored member record (canonical JSON) into *out; errs says why not. */
 static bool parse_member_json(const char *text, const char *id, struct member *out,
                               struct intake_field_errors *errs)
 {
@@ -205,144 +160,6 @@ static bool parse_member_json(const char *text, const char *id, struct member *o
     return ok;
 }
 
-enum load_result { LOAD_OK, LOAD_GONE, LOAD_FINAL, LOAD_ERROR, LOAD_RETRY_REFS };
-
-static int reply_ok(redisContext *c, redisReply **r)
-{
-    *r = NULL;
-    return redisGetReply(c, (void **)r) == REDIS_OK && *r ? 0 : -1;
-}
-
-/* One pipelined round trip: take the claim (status processing), and read
- * member, subscriber, group, plan, accumulators, family version and the
- * member's earlier lines. */
-static enum load_result load_facts(struct worker *w, const struct entry *e, struct facts *f,
-                                   struct intake_field_errors *errs, date_t today)
-{
-    redisContext *c = w->c;
-    const char *prefix = w->pool->s.key_prefix;
-    char k_claim[KEY_LEN], k_proc[KEY_LEN], idx_prefix[KEY_LEN], now[32];
-    snprintf(k_claim, sizeof k_claim, KEYF_CLAIM, prefix, e->claim_id);
-    snprintf(k_proc, sizeof k_proc, KEYF_IDX_STATUS, prefix, "processing");
-    snprintf(idx_prefix, sizeof idx_prefix, KEYF_IDX_STATUS, prefix, "");
-    rfc3339(now);
-    const char *sub = e->subscriber_id[0] ? e->subscriber_id : e->member_id;
-    const char *argv[] = {"EVALSHA", script_claim_start.sha, "2", k_claim, k_proc, now, idx_prefix};
-    redisAppendCommandArgv(c, 7, argv, NULL);
-    redisAppendCommand(c, "GET " KEYF_MEMBER, prefix, e->member_id);
-    redisAppendCommand(c, "GET " KEYF_MEMBER, prefix, sub);
-    redisAppendCommand(c, "GET " KEYF_GROUP, prefix, e->group_id);
-    redisAppendCommand(c, "GET " KEYF_PLAN, prefix, e->plan_id);
-    for (int i = 0; i < e->n_years; i++)
-        redisAppendCommand(c, "HGETALL " KEYF_ACC, prefix, sub, e->years[i]);
-    redisAppendCommand(c, "GET " KEYF_FAMVER, prefix, sub);
-    for (int i = 0; i < e->n_days; i++)
-        redisAppendCommand(c, "HGETALL " KEYF_LINES, prefix, e->member_id, e->days[i]);
-    int n_replies = 6 + e->n_years + e->n_days;
-    redisReply *r[6 + MAX_YEARS + MAX_LINES];
-    int got = 0;
-    enum load_result result = LOAD_OK;
-    for (; got < n_replies; got++)
-        if (reply_ok(c, &r[got]) != 0) {
-            result = LOAD_ERROR;
-            break;
-        }
-    if (result == LOAD_ERROR)
-        goto out;
-    redisReply *claim = r[0];
-    if (claim->type == REDIS_REPLY_ERROR && strncmp(claim->str, "NOSCRIPT", 8) == 0) {
-        redisReply *loaded = redisCommand(c, "SCRIPT LOAD %s", script_claim_start.body);
-        if (loaded)
-            freeReplyObject(loaded);
-        result = LOAD_RETRY_REFS;
-        goto out;
-    }
-    if (claim->type != REDIS_REPLY_ARRAY) {
-        log_error("worker: claim_start failed claim_id=%s", e->claim_id);
-        result = LOAD_ERROR;
-        goto out;
-    }
-    if (claim->elements == 0) {
-        result = LOAD_GONE;
-        goto out;
-    }
-    const char *status = field_of(claim, "status");
-    snprintf(f->status, sizeof f->status, "%s", status ? status : "");
-    const char *eob_version = field_of(claim, "eob_version");
-    f->eob_version = eob_version ? atoi(eob_version) : 0;
-    if (strcmp(f->status, "approved") == 0 || strcmp(f->status, "denied") == 0) {
-        result = LOAD_FINAL;
-        goto out;
-    }
-    const char *submitted = field_of(claim, "submitted"), *rec = field_of(claim, "received"),
-               *tgt = field_of(claim, "target");
-    struct json_object *so = submitted ? json_tokener_parse(submitted) : NULL;
-    struct intake_claim_options opt = {.may_set_received_date = true, .today = today};
-    intake_field_errors_init(errs);
-    bool claim_ok = so && intake_parse_claim(so, &opt, &f->claim, errs) && rec &&
-                    date_parse(rec, &f->received) && tgt && date_parse(tgt, &f->target);
-    if (so)
-        json_object_put(so);
-    if (!claim_ok) {
-        log_error("worker: stored claim does not parse claim_id=%s", e->claim_id);
-        result = LOAD_ERROR;
-        goto out;
-    }
-    if (r[1]->type == REDIS_REPLY_STRING) {
-        f->have_patient = parse_member_json(r[1]->str, e->member_id, &f->patient, errs);
-        if (!f->have_patient) {
-            log_error("worker: stored member does not parse claim_id=%s", e->claim_id);
-            result = LOAD_ERROR;
-            goto out;
-        }
-        snprintf(f->group_seen, sizeof f->group_seen, "%s", f->patient.group_id);
-    }
-    if (r[2]->type == REDIS_REPLY_STRING)
-        f->have_subscriber = parse_member_json(r[2]->str, sub, &f->subscriber, errs);
-    if (r[3]->type == REDIS_REPLY_STRING) {
-        struct json_object *o = json_tokener_parse(r[3]->str);
-        intake_field_errors_init(errs);
-        f->have_group = o && intake_parse_group(o, e->group_id, &f->group, errs);
-        if (o)
-            json_object_put(o);
-        if (f->have_group)
-            snprintf(f->plan_seen, sizeof f->plan_seen, "%s", f->group.plan_id);
-    }
-    if (r[4]->type == REDIS_REPLY_STRING) {
-        struct json_object *o = json_tokener_parse(r[4]->str);
-        intake_field_errors_init(errs);
-        f->have_plan = o && intake_parse_plan(o, e->plan_id, &f->plan, errs) == INTAKE_OK;
-        if (o)
-            json_object_put(o);
-    }
-    f->n_acc = 0;
-    for (int i = 0; i < e->n_years; i++)
-        parse_acc(r[5 + i], e->years[i], e->member_id, &f->acc[f->n_acc++]);
-    redisReply *ver = r[5 + e->n_years];
-    snprintf(f->famver, sizeof f->famver, "%s", ver->type == REDIS_REPLY_STRING ? ver->str : "0");
-    /* The member's earlier lines on this claim's dates: all a duplicate can be. */
-    f->n_prior = 0;
-    for (int d = 0; d < e->n_days; d++) {
-        redisReply *lines = r[6 + e->n_years + d];
-        for (size_t i = 0; lines->type == REDIS_REPLY_ARRAY && i + 1 < lines->elements; i += 2) {
-            if (strcmp(lines->element[i]->str, e->claim_id) == 0)
-                continue; /* its own earlier decision never counts */
-            int added = prior_lines_from_json(lines->element[i + 1]->str, f->prior + f->n_prior,
-                                              MAX_PRIOR_LINES - f->n_prior);
-            if (added > 0)
-                f->n_prior += added;
-        }
-    }
-    /* The hints in the entry name the group and plan at receipt; if the
-     * member's record now says otherwise, load again with the right ones. */
-    if (f->have_patient && (strcmp(f->patient.group_id, e->group_id) != 0 ||
-                            (f->have_group && strcmp(f->group.plan_id, e->plan_id) != 0)))
-        result = LOAD_RETRY_REFS;
-out:
-    for (int i = 0; i < got; i++)
-        freeReplyObject(r[i]);
-    return result;
-}
 
 /* ---- deciding ---- */
 
@@ -374,14 +191,14 @@ static void deny_unknown_member(const struct claim *claim, struct adj_decision *
  * member has no one to address an EOB to beyond the claim itself: it gets a
  * short record with the decision. Returns NULL when the record cannot be
  * built (amounts that do not add up are a bug: the claim is not committed). */
-static struct json_object *eob_record(const struct entry *e, const struct facts *f,
+static struct json_object *eob_record(const struct slot *f,
                                       const struct adj_decision *d, date_t today)
 {
     if (!f->have_patient || !f->have_group || !f->have_plan) {
         struct json_object *o = json_object_new_object();
         char date[DATE_STRLEN];
-        json_object_object_add(o, "claim_id", json_object_new_string(e->claim_id));
-        json_object_object_add(o, "version", json_object_new_int(f->eob_version + 1));
+        json_object_object_add(o, "claim_id", json_object_new_string(f->item.claim_id));
+        json_object_object_add(o, "version", json_object_new_int(f->raw.eob_version + 1));
         json_object_object_add(o, "statement_date", json_object_new_string(date_format(today, date)));
         json_object_object_add(o, "outcome", json_object_new_string(adj_outcome_name(d->outcome)));
         json_object_object_add(o, "decision", decision_to_json(d));
@@ -393,8 +210,8 @@ static struct json_object *eob_record(const struct entry *e, const struct facts 
     if (n < 0)
         return NULL;
     struct eob_inputs in = {
-        .claim_id = e->claim_id,
-        .version = f->eob_version + 1,
+        .claim_id = f->item.claim_id,
+        .version = f->raw.eob_version + 1,
         .statement_date = today,
         .received_date = f->received,
         .claim = &f->claim,
@@ -412,209 +229,6 @@ static struct json_object *eob_record(const struct entry *e, const struct facts 
     return record;
 }
 
-/* Appends "field count, field, increment, ..." for one year's deltas. */
-struct acc_args {
-    char keys[MAX_YEARS][KEY_LEN];
-    int n_keys;
-    char text[MAX_YEARS * 9][ID_LEN + 32];
-    int n_text;
-};
-
-static void add_acc_args(struct acc_args *a, const char *prefix, const char *sub,
-                         const char *member_id, const struct adj_decision *d)
-{
-    static const char *const tiers[2] = {"in", "out"};
-    for (int i = 0; i < d->n_deltas && a->n_keys < MAX_YEARS; i++) {
-        const struct adj_accumulator_delta *delta = &d->deltas[i];
-        snprintf(a->keys[a->n_keys++], KEY_LEN, KEYF_ACC, prefix, sub, delta->year);
-        const char *t = tiers[delta->network == NETWORK_OUT];
-        snprintf(a->text[a->n_text++], sizeof a->text[0], "4");
-        snprintf(a->text[a->n_text++], sizeof a->text[0], "f:%s:ded", t);
-        snprintf(a->text[a->n_text++], sizeof a->text[0], "%lld", (long long)delta->deductible);
-        snprintf(a->text[a->n_text++], sizeof a->text[0], "f:%s:oop", t);
-        snprintf(a->text[a->n_text++], sizeof a->text[0], "%lld", (long long)delta->oop);
-        snprintf(a->text[a->n_text++], sizeof a->text[0], "m:%s:%s:ded", member_id, t);
-        snprintf(a->text[a->n_text++], sizeof a->text[0], "%lld", (long long)delta->deductible);
-        snprintf(a->text[a->n_text++], sizeof a->text[0], "m:%s:%s:oop", member_id, t);
-        snprintf(a->text[a->n_text++], sizeof a->text[0], "%lld", (long long)delta->oop);
-    }
-}
-
-/* A claim's lines of one date of service, as stored for duplicate checks. */
-struct line_day {
-    int day;
-    char key[KEY_LEN];
-    char *json; /* owned */
-};
-
-/* Groups lines by service date; writes each group's JSON. Returns the number
- * of groups (dates). */
-static int group_lines_by_day(const struct adj_prior_line *lines, int n, struct line_day *out)
-{
-    int groups = 0;
-    struct adj_prior_line *same = malloc(sizeof *same * (size_t)(n > 0 ? n : 1));
-    for (int i = 0; same && i < n; i++) {
-        bool done = false;
-        for (int g = 0; g < groups; g++)
-            done |= out[g].day == lines[i].service_date.days;
-        if (done)
-            continue;
-        int k = 0;
-        for (int j = i; j < n; j++)
-            if (lines[j].service_date.days == lines[i].service_date.days)
-                same[k++] = lines[j];
-        struct json_object *a = prior_lines_to_json(same, k);
-        out[groups].day = lines[i].service_date.days;
-        out[groups].json = strdup(json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN));
-        json_object_put(a);
-        groups++;
-    }
-    free(same);
-    return groups;
-}
-
-static void line_days_free(struct line_day *days, int n)
-{
-    for (int i = 0; days && i < n; i++)
-        free(days[i].json);
-    free(days);
-}
-
-enum commit_result { COMMIT_OK, COMMIT_FINAL, COMMIT_STALE, COMMIT_ERROR };
-
-static enum commit_result commit(struct worker *w, const struct entry *e, const struct facts *f,
-                                 const struct adj_decision *d, date_t today)
-{
-    const char *prefix = w->pool->s.key_prefix;
-    const char *sub = e->subscriber_id[0] ? e->subscriber_id : e->member_id;
-    const char *status = adj_outcome_name(d->outcome);
-    bool final = d->outcome != ADJ_PENDED;
-    char now[32], deadline[16] = "0";
-    rfc3339(now);
-    struct json_object *decision = decision_to_json(d);
-    struct json_object *pending = final ? NULL : pending_to_json(&d->pend);
-    struct json_object *hist = json_object_new_object();
-    json_object_object_add(hist, "at", json_object_new_string(now));
-    json_object_object_add(hist, "status", json_object_new_string(status));
-    struct json_object *eob = final ? eob_record(e, f, d, today) : NULL;
-    if (final && !eob) {
-        log_error("worker: the EOB does not add up; claim left for redelivery claim_id=%s",
-                  e->claim_id);
-        json_object_put(decision);
-        json_object_put(pending);
-        json_object_put(hist);
-        return COMMIT_ERROR;
-    }
-    /* This claim's lines, grouped by date of service, for later duplicate checks. */
-    struct adj_prior_line *mine = malloc(sizeof *mine * MAX_LINES);
-    int n_mine = mine ? adj_prior_lines_from_claim(e->claim_id, &f->claim, d, mine, MAX_LINES) : 0;
-    struct line_day *line_days = calloc(MAX_LINES, sizeof *line_days);
-    int n_line_days = line_days ? group_lines_by_day(mine, n_mine > 0 ? n_mine : 0, line_days) : 0;
-    free(mine);
-    struct json_object *audit =
-        audit_record_new(now, "", "worker", final ? "claim.finalize" : "claim.pend", "", w->consumer);
-    if (!final)
-        snprintf(deadline, sizeof deadline, "%d", (int)d->pend.deadline.days);
-
-    char k_claim[KEY_LEN], k_ver[KEY_LEN], k_sla[KEY_LEN], k_pended[KEY_LEN],
-        k_proc[KEY_LEN], k_new[KEY_LEN], k_stats[KEY_LEN], k_audit[KEY_LEN], k_caudit[KEY_LEN],
-        k_events[KEY_LEN];
-    snprintf(k_claim, sizeof k_claim, KEYF_CLAIM, prefix, e->claim_id);
-    snprintf(k_ver, sizeof k_ver, KEYF_FAMVER, prefix, sub);
-    snprintf(k_sla, sizeof k_sla, KEYF_SLA, prefix);
-    snprintf(k_pended, sizeof k_pended, KEYF_PENDED, prefix);
-    snprintf(k_proc, sizeof k_proc, KEYF_IDX_STATUS, prefix, "processing");
-    snprintf(k_new, sizeof k_new, KEYF_IDX_STATUS, prefix, status);
-    snprintf(k_stats, sizeof k_stats, KEYF_STATS, prefix);
-    snprintf(k_audit, sizeof k_audit, KEYF_AUDIT, prefix);
-    snprintf(k_caudit, sizeof k_caudit, KEYF_CLAIM_AUDIT, prefix, e->claim_id);
-    snprintf(k_events, sizeof k_events, KEYF_EVENTS, prefix);
-    static struct acc_args acc_zero;
-    struct acc_args *acc = malloc(sizeof *acc);
-    if (!acc || !line_days) {
-        free(acc);
-        line_days_free(line_days, n_line_days);
-        json_object_put(decision);
-        json_object_put(pending);
-        json_object_put(hist);
-        json_object_put(eob);
-        json_object_put(audit);
-        return COMMIT_ERROR;
-    }
-    *acc = acc_zero;
-    if (d->outcome == ADJ_APPROVED)
-        add_acc_args(acc, prefix, sub, e->member_id, d);
-    const char *keys[11 + MAX_YEARS + MAX_LINES] = {k_claim, k_ver, w->k_stream, k_sla, k_pended,
-                                                    k_proc, k_new, k_stats, k_audit, k_caudit, k_events};
-    for (int i = 0; i < acc->n_keys; i++)
-        keys[11 + i] = acc->keys[i];
-    for (int i = 0; i < n_line_days; i++) {
-        snprintf(line_days[i].key, sizeof line_days[i].key, KEYF_LINES, prefix, e->member_id,
-                 line_days[i].day);
-        keys[11 + acc->n_keys + i] = line_days[i].key;
-    }
-    char n_acc[16], n_lines[16];
-    snprintf(n_acc, sizeof n_acc, "%d", acc->n_keys);
-    snprintf(n_lines, sizeof n_lines, "%d", n_line_days);
-    const char *args[15 + MAX_YEARS * 9 + MAX_LINES];
-    int na = 0;
-    args[na++] = f->famver;
-    args[na++] = e->id;
-    args[na++] = WORK_GROUP;
-    args[na++] = status;
-    args[na++] = json_object_to_json_string_ext(decision, JSON_C_TO_STRING_PLAIN);
-    args[na++] = pending ? json_object_to_json_string_ext(pending, JSON_C_TO_STRING_PLAIN) : "";
-    args[na++] = json_object_to_json_string_ext(hist, JSON_C_TO_STRING_PLAIN);
-    args[na++] = final ? now : "";
-    args[na++] = date_cmp(today, f->target) <= 0 ? "1" : "0";
-    args[na++] = eob ? json_object_to_json_string_ext(eob, JSON_C_TO_STRING_PLAIN |
-                                                                JSON_C_TO_STRING_NOSLASHESCAPE)
-                     : "";
-    args[na++] = n_lines;
-    args[na++] = deadline;
-    args[na++] = json_object_to_json_string_ext(audit, JSON_C_TO_STRING_PLAIN);
-    args[na++] = e->claim_id;
-    args[na++] = n_acc;
-    for (int i = 0; i < acc->n_text; i++)
-        args[na++] = acc->text[i];
-    for (int i = 0; i < n_line_days; i++)
-        args[na++] = line_days[i].json;
-    redisReply *r = script_eval_blocking(w->c, &script_commit, 11 + acc->n_keys + n_line_days, keys,
-                                         na, args, NULL);
-    enum commit_result result = COMMIT_ERROR;
-    if (r && r->type == REDIS_REPLY_STATUS)
-        result = strcmp(r->str, "ok") == 0 ? COMMIT_OK : COMMIT_ERROR;
-    if (r && (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS)) {
-        if (strcmp(r->str, "ok") == 0)
-            result = COMMIT_OK;
-        else if (strcmp(r->str, "final") == 0)
-            result = COMMIT_FINAL;
-        else if (strcmp(r->str, "stale") == 0)
-            result = COMMIT_STALE;
-    } else if (r && r->type == REDIS_REPLY_ERROR) {
-        log_error("worker: commit failed claim_id=%s: %s", e->claim_id, r->str);
-    }
-    if (r)
-        freeReplyObject(r);
-    free(acc);
-    line_days_free(line_days, n_line_days);
-    json_object_put(decision);
-    json_object_put(pending);
-    json_object_put(hist);
-    json_object_put(eob);
-    json_object_put(audit);
-    return result;
-}
-
-static void ack_and_delete(struct worker *w, const char *id)
-{
-    redisReply *r = redisCommand(w->c, "XACK %s %s %s", w->k_stream, WORK_GROUP, id);
-    if (r)
-        freeReplyObject(r);
-    r = redisCommand(w->c, "XDEL %s %s", w->k_stream, id);
-    if (r)
-        freeReplyObject(r);
-}
 
 #ifdef CLAIMS_FAULT_HOOKS
 /* Test builds only (claimsd-faults): CLAIMSD_FAULT=kill_after_load makes the
@@ -632,243 +246,580 @@ static void fault_point(const char *name)
 #define fault_point(name) ((void)0)
 #endif
 
-/* Takes one claim through load, decide and commit. Returns false when the
- * connection broke (the caller reconnects). */
-static bool process(struct worker *w, struct entry *e)
+
+
+/* ---- a batch ---- */
+
+/* Frees what a slot holds (loaded text, the parsed plan, the commit's text)
+ * and marks it empty; safe to call twice. */
+static void slot_release(struct slot *s)
 {
+    if (s->loaded)
+        work_facts_free(&s->raw);
+    s->loaded = false;
+    if (s->have_plan)
+        plan_free(&s->plan);
+    s->have_plan = false;
+    free(s->decision_json);
+    free(s->pending_json);
+    free(s->eob_json);
+    free(s->audit_json);
+    s->decision_json = s->pending_json = s->eob_json = s->audit_json = NULL;
+    s->ready = false;
+}
+
+/* Parses what was loaded for one claim. Returns false (the claim is left
+ * for redelivery) when a stored record does not parse; sets *refs when the
+ * member's record names another group or plan than the entry's hints (the
+ * hints are updated: load again). */
+static bool parse_facts(struct worker *w, struct slot *s, date_t today, bool *refs)
+{
+    const struct work_facts *r = &s->raw;
+    struct intake_field_errors *errs = &w->errs;
+    *refs = false;
+    s->have_patient = s->have_subscriber = s->have_group = s->have_plan = false;
+    struct json_object *so = r->submission ? json_tokener_parse(r->submission) : NULL;
+    struct intake_claim_options opt = {.may_set_received_date = true, .today = today};
+    intake_field_errors_init(errs);
+    bool ok = so && intake_parse_claim(so, &opt, &s->claim, errs) &&
+              date_parse(r->received, &s->received) && date_parse(r->target, &s->target);
+    if (so)
+        json_object_put(so);
+    if (!ok) {
+        log_error("worker: stored claim does not parse claim_id=%s", s->item.claim_id);
+        return false;
+    }
+    if (r->patient) {
+        s->have_patient = parse_member_json(r->patient, s->item.member_id, &s->patient, errs);
+        if (!s->have_patient) {
+            log_error("worker: stored member does not parse claim_id=%s", s->item.claim_id);
+            return false;
+        }
+    }
+    if (r->subscriber)
+        s->have_subscriber =
+            parse_member_json(r->subscriber, s->item.subscriber_id, &s->subscriber, errs);
+    if (r->group) {
+        struct json_object *o = json_tokener_parse(r->group);
+        intake_field_errors_init(errs);
+        s->have_group = o && intake_parse_group(o, s->item.group_id, &s->group, errs);
+        if (o)
+            json_object_put(o);
+    }
+    if (r->plan) {
+        struct json_object *o = json_tokener_parse(r->plan);
+        intake_field_errors_init(errs);
+        s->have_plan = o && intake_parse_plan(o, s->item.plan_id, &s->plan, errs) == INTAKE_OK;
+        if (o)
+            json_object_put(o);
+    }
+    /* The hints name the group and plan at receipt; follow the member's
+     * current group and that group's plan. */
+    if (s->have_patient && strcmp(s->patient.group_id, s->item.group_id) != 0) {
+        snprintf(s->item.group_id, sizeof s->item.group_id, "%s", s->patient.group_id);
+        *refs = true;
+    } else if (s->have_patient && s->have_group && strcmp(s->group.plan_id, s->item.plan_id) != 0) {
+        snprintf(s->item.plan_id, sizeof s->item.plan_id, "%s", s->group.plan_id);
+        *refs = true;
+    }
+    s->n_acc = 0;
+    for (int i = 0; i < r->n_acc && i < WORK_MAX_YEARS; i++) {
+        const struct work_accumulators *a = &r->acc[i];
+        struct adj_year_accumulators *y = &s->acc[s->n_acc++];
+        memset(y, 0, sizeof *y);
+        y->year = a->year;
+        for (int t = 0; t < 2; t++) {
+            y->family[t] = (struct adj_tier_totals){a->family_deductible[t], a->family_oop[t]};
+            y->individual[t] = (struct adj_tier_totals){a->member_deductible[t], a->member_oop[t]};
+        }
+    }
+    s->n_fps = 0;
+    int n_lines = s->claim.type == CLAIM_PHARMACY ? 1 : s->claim.n_lines;
+    for (int i = 0; i < n_lines && s->n_fps + ADJ_FP_PER_LINE <= WORK_MAX_FPS; i++) {
+        struct adj_fingerprint fp[ADJ_FP_PER_LINE];
+        int k = adj_line_fingerprints_to_look_up(&s->claim, i, fp);
+        for (int j = 0; j < k; j++) {
+            snprintf(s->fps[s->n_fps], WORK_FP_LEN, "%s", fp[j].text);
+            s->fp_kind[s->n_fps] = fp[j].kind;
+            s->fp_line[s->n_fps++] = i;
+        }
+    }
+    s->have_claim = true;
+    return true;
+}
+
+/*
+ * What the claims of one family decided earlier in this batch change for
+ * the later ones (a one-at-a-time order within the batch): the family
+ * version their commits leave, the accumulator deltas, the fingerprints
+ * stored and dropped.
+ */
+struct fp_change {
+    const char *member_id;
+    char fp[WORK_FP_LEN];
+    char holder[CLAIM_ID_LEN]; /* "" once dropped */
+};
+
+struct family {
+    const char *subscriber_id;
+    char version[WORK_VERSION_LEN];
+    bool broken; /* a claim of it could not be committed: the rest wait */
+    struct {
+        const char *member_id;
+        struct work_acc_delta d;
+    } deltas[BATCH * MAX_DELTAS];
+    int n_deltas;
+};
+
+struct carry {
+    struct family fam[BATCH];
+    int n_fam;
+    struct fp_change fps[BATCH * WORK_MAX_FPS];
+    int n_fps;
+};
+
+/* The carried state of the slot's family, created at the version its facts
+ * were read at when the family has no earlier claim in this round. */
+static struct family *family_of(struct carry *c, const struct slot *s)
+{
+    for (int i = 0; i < c->n_fam; i++)
+        if (strcmp(c->fam[i].subscriber_id, s->item.subscriber_id) == 0)
+            return &c->fam[i];
+    struct family *f = &c->fam[c->n_fam++];
+    f->subscriber_id = s->item.subscriber_id;
+    snprintf(f->version, sizeof f->version, "%s", s->raw.version);
+    f->broken = false;
+    f->n_deltas = 0;
+    return f;
+}
+
+/* The holder of fp now: a change made earlier in the batch, else what Redis said. */
+static const char *holder_now(const struct carry *c, const char *member_id, const char *fp,
+                              const char *loaded)
+{
+    for (int i = c->n_fps - 1; i >= 0; i--)
+        if (strcmp(c->fps[i].fp, fp) == 0 && strcmp(c->fps[i].member_id, member_id) == 0)
+            return c->fps[i].holder;
+    return loaded;
+}
+
+/* Records that fp of member_id is now held by holder ("" once dropped). */
+static void note_holder(struct carry *c, const char *member_id, const char *fp, const char *holder)
+{
+    if (c->n_fps >= BATCH * WORK_MAX_FPS)
+        return;
+    struct fp_change *ch = &c->fps[c->n_fps++];
+    ch->member_id = member_id;
+    snprintf(ch->fp, sizeof ch->fp, "%s", fp);
+    snprintf(ch->holder, sizeof ch->holder, "%s", holder);
+}
+
+/* Applies the earlier claims' deltas of the family to this claim's loaded accumulators. */
+static void apply_carried(const struct family *fam, struct slot *s)
+{
+    for (int i = 0; i < fam->n_deltas; i++) {
+        const struct work_acc_delta *d = &fam->deltas[i].d;
+        for (int y = 0; y < s->n_acc; y++) {
+            if (s->acc[y].year != d->year)
+                continue;
+            s->acc[y].family[d->network].deductible_met += d->deductible;
+            s->acc[y].family[d->network].oop_met += d->oop;
+            if (strcmp(fam->deltas[i].member_id, s->item.member_id) == 0) {
+                s->acc[y].individual[d->network].deductible_met += d->deductible;
+                s->acc[y].individual[d->network].oop_met += d->oop;
+            }
+        }
+    }
+}
+
+/* Whether fp is one of list[0..n). */
+static bool fp_listed(char (*list)[WORK_FP_LEN], int n, const char *fp)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(list[i], fp) == 0)
+            return true;
+    return false;
+}
+
+/* The duplicate fingerprints the decision changes (RULES.md § 5): every line
+ * not denied holds its fingerprints (a pended claim's lines too: the first
+ * claim keeps its benefit); a line this decision denies gives up its own,
+ * unless an identical line it keeps holds the same one. */
+static void fingerprint_changes(struct slot *s)
+{
+    const struct adj_decision *d = &s->decision;
+    s->n_store = s->n_drop = 0;
+    int n_lines = s->claim.type == CLAIM_PHARMACY ? 1 : s->claim.n_lines;
+    struct adj_fingerprint fps[ADJ_FP_PER_LINE];
+    for (int pass = 0; pass < 2; pass++) /* stores first: a line kept wins over its denied twin */
+        for (int i = 0; i < n_lines; i++) {
+            bool denied = d->outcome == ADJ_DENIED || (i < d->n_lines && d->lines[i].denied);
+            if (denied != (pass == 1))
+                continue;
+            int k = adj_line_fingerprints_to_store(&s->claim, i, fps);
+            for (int j = 0; j < k; j++) {
+                if (fp_listed(s->store, s->n_store, fps[j].text) ||
+                    fp_listed(s->drop, s->n_drop, fps[j].text))
+                    continue;
+                if (pass == 0 && s->n_store < WORK_MAX_FPS)
+                    snprintf(s->store[s->n_store++], WORK_FP_LEN, "%s", fps[j].text);
+                else if (pass == 1 && s->n_drop < WORK_MAX_FPS)
+                    snprintf(s->drop[s->n_drop++], WORK_FP_LEN, "%s", fps[j].text);
+            }
+        }
+}
+
+/* The text of o (allocated; the caller frees it), and o put; NULL for NULL. */
+static char *json_text(struct json_object *o, int flags)
+{
+    char *t = o ? strdup(json_object_to_json_string_ext(o, flags)) : NULL;
+    if (o)
+        json_object_put(o);
+    return t;
+}
+
+/* Decides one claim on its facts and the family's carried changes, and
+ * builds its commit. Returns false (the claim is left for redelivery) when
+ * the rules refuse the facts or the EOB does not add up. */
+static bool decide(struct worker *w, struct slot *s, struct carry *c, struct family *fam,
+                   date_t today)
+{
+    apply_carried(fam, s);
+    s->n_prior = 0;
+    for (int i = 0; i < s->n_fps; i++) {
+        const char *h = holder_now(c, s->item.member_id, s->fps[i], s->holders[i]);
+        if (h[0] && strcmp(h, s->item.claim_id) != 0)
+            adj_prior_line_for_hit(&s->claim, s->fp_line[i], s->fp_kind[i], h,
+                                   &s->prior[s->n_prior++]);
+    }
+    struct adj_decision *d = &s->decision;
+    int rc;
+    if (!s->have_patient) {
+        deny_unknown_member(&s->claim, d);
+        rc = ADJ_OK;
+    } else {
+        struct adj_facts facts = {
+            .claim_id = s->item.claim_id,
+            .claim = &s->claim,
+            .patient = &s->patient,
+            .subscriber = s->have_subscriber ? &s->subscriber : &s->patient,
+            .group = s->have_group ? &s->group : NULL,
+            .plan = s->have_plan ? &s->plan : NULL,
+            .accumulators = s->acc,
+            .n_accumulators = s->n_acc,
+            .prior_lines = s->prior,
+            .n_prior_lines = s->n_prior,
+            .received_date = s->received,
+            .today = today,
+        };
+        rc = s->item.expired ? adj_decide_expired_pend(&facts, d) : adj_adjudicate(&facts, d);
+    }
+    if (rc != ADJ_OK) {
+        log_error("worker: the rules refused the facts claim_id=%s", s->item.claim_id);
+        return false;
+    }
+    bool final = d->outcome != ADJ_PENDED;
+    s->eob_json = final ? json_text(eob_record(s, d, today), JSON_C_TO_STRING_PLAIN |
+                                                                 JSON_C_TO_STRING_NOSLASHESCAPE)
+                        : NULL;
+    if (final && !s->eob_json) {
+        log_error("worker: the EOB does not add up; claim left for redelivery claim_id=%s",
+                  s->item.claim_id);
+        return false;
+    }
+    s->decision_json = json_text(decision_to_json(d), JSON_C_TO_STRING_PLAIN);
+    s->pending_json = final ? NULL : json_text(pending_to_json(&d->pend), JSON_C_TO_STRING_PLAIN);
+    char now[32];
+    rfc3339(now);
+    s->audit_json = json_text(audit_record_new(now, "", "worker",
+                                               final ? "claim.finalize" : "claim.pend", "",
+                                               w->consumer),
+                              JSON_C_TO_STRING_PLAIN);
+    if (!s->decision_json || !s->audit_json || (!final && !s->pending_json))
+        return false;
+    s->n_deltas = 0;
+    if (d->outcome == ADJ_APPROVED)
+        for (int i = 0; i < d->n_deltas && s->n_deltas < MAX_DELTAS; i++)
+            s->deltas[s->n_deltas++] = (struct work_acc_delta){
+                d->deltas[i].year, d->deltas[i].network == NETWORK_OUT, d->deltas[i].deductible,
+                d->deltas[i].oop};
+    fingerprint_changes(s);
+    /* What the family looks like to its next claim in this batch. */
+    snprintf(s->expected_version, sizeof s->expected_version, "%s", fam->version);
+    queue_version_after(s->expected_version, s->item.claim_id, fam->version);
+    for (int i = 0; i < s->n_deltas && fam->n_deltas < BATCH * MAX_DELTAS; i++) {
+        fam->deltas[fam->n_deltas].member_id = s->item.member_id;
+        fam->deltas[fam->n_deltas++].d = s->deltas[i];
+    }
+    for (int i = 0; i < s->n_store; i++)
+        note_holder(c, s->item.member_id, s->store[i], s->item.claim_id);
+    for (int i = 0; i < s->n_drop; i++) {
+        /* Dropped only where this claim holds it (the commit script checks the same). */
+        const char *loaded = "";
+        for (int j = 0; j < s->n_fps; j++)
+            if (strcmp(s->fps[j], s->drop[i]) == 0)
+                loaded = s->holders[j];
+        if (strcmp(holder_now(c, s->item.member_id, s->drop[i], loaded), s->item.claim_id) == 0)
+            note_holder(c, s->item.member_id, s->drop[i], "");
+    }
+    s->ready = true;
+    return true;
+}
+
+/* Counts a committed decision for /metrics (debug log only: nothing per
+ * claim at the default level). */
+static void count_commit(const struct slot *s)
+{
+    enum adj_outcome o = s->decision.outcome;
+    atomic_fetch_add(&st_committed[o == ADJ_APPROVED ? 0 : o == ADJ_DENIED ? 1 : 2], 1);
+    record_latency(now_ns() - s->started);
+    log_debug("claim %s claim_id=%s", adj_outcome_name(o), s->item.claim_id);
+}
+
+/*
+ * Takes n entries through load, decide and commit, in rounds: each round
+ * loads the facts of every open claim in one pipeline (and their
+ * fingerprints in a second), decides them in stream order (a family's later
+ * claims see its earlier ones' deltas, fingerprints and version), and
+ * commits them pipelined. A claim whose commit found its family moved on
+ * (and so every later claim of that family in the round) goes to the next
+ * round with fresh facts. Returns false when the connection broke.
+ */
+static bool process_batch(struct worker *w, const struct work_item *items, int n)
+{
+    struct slot *slots = w->slots;
+    struct carry *carry = w->carry;
+    struct work_item *round_items = w->round_items;
+    struct work_facts *raw = w->raw;
+    struct work_fp_lookup *lookups = w->lookups;
+    struct work_commit *commits = w->commits;
+    enum work_commit_result *results = w->results;
     uint64_t started = now_ns();
-    struct facts *f = malloc(sizeof *f);
-    struct adj_decision *d = malloc(sizeof *d);
-    struct intake_field_errors *errs = malloc(sizeof *errs);
+    for (int i = 0; i < n; i++) {
+        slots[i].item = items[i];
+        slots[i].state = SLOT_OPEN;
+        slots[i].started = started;
+        slots[i].loaded = slots[i].ready = false;
+        slots[i].have_plan = false;
+    }
+    int round_of[BATCH];
     bool connected = true;
-    if (!f || !d || !errs) {
-        atomic_fetch_add(&st_failures, 1);
-        goto out;
-    }
-    for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-        memset(f, 0, offsetof(struct facts, prior)); /* the big lines array needs no clearing */
+    for (int attempt = 0; attempt < MAX_ATTEMPTS && !atomic_load(&w->pool->stop); attempt++) {
+        /* This round: the open claims, each claim id once (a second entry of
+         * the same claim waits for the next round and its fresh facts). */
+        int m = 0;
+        for (int i = 0; i < n; i++) {
+            if (slots[i].state != SLOT_OPEN)
+                continue;
+            bool twice = false;
+            for (int j = 0; j < m; j++)
+                twice |= strcmp(slots[round_of[j]].item.claim_id, slots[i].item.claim_id) == 0;
+            if (!twice) {
+                round_of[m] = i;
+                round_items[m++] = slots[i].item;
+            }
+        }
+        if (m == 0)
+            break;
+        uint64_t bytes = 0;
+        if (queue_load_facts(w->conn, round_items, m, raw, &bytes) != 0) {
+            connected = false;
+            break;
+        }
         date_t today = date_today_utc();
-        enum load_result lr = load_facts(w, e, f, errs, today);
-        if (lr == LOAD_RETRY_REFS && attempt < MAX_ATTEMPTS - 1) {
-            /* Follow the member's current group and its plan. */
-            if (f->group_seen[0])
-                snprintf(e->group_id, sizeof e->group_id, "%s", f->group_seen);
-            if (f->plan_seen[0] && strcmp(f->group_seen, e->group_id) == 0)
-                snprintf(e->plan_id, sizeof e->plan_id, "%s", f->plan_seen);
-            plan_free(&f->plan);
-            continue;
+        int n_look = 0;
+        for (int k = 0; k < m; k++) {
+            struct slot *s = &slots[round_of[k]];
+            s->raw = raw[k];
+            s->loaded = true;
+            s->have_claim = false;
+            if (s->raw.state == WORK_GONE || s->raw.state == WORK_FINAL) {
+                queue_ack(w->conn, s->item.entry_id);
+                s->state = SLOT_DONE;
+                continue;
+            }
+            if (s->raw.state == WORK_ERROR) {
+                log_error("worker: claim_start failed claim_id=%s", s->item.claim_id);
+                atomic_fetch_add(&st_failures, 1);
+                s->state = SLOT_LEAVE;
+                continue;
+            }
+            if (s->raw.state == WORK_RETRY)
+                continue;
+            bool refs;
+            if (!parse_facts(w, s, today, &refs)) {
+                atomic_fetch_add(&st_failures, 1);
+                s->state = SLOT_LEAVE;
+                continue;
+            }
+            if (refs) {
+                s->have_claim = false; /* load again with the member's current group and plan */
+                continue;
+            }
+            lookups[n_look++] = (struct work_fp_lookup){s->item.member_id,
+                                                       (const char(*)[WORK_FP_LEN])s->fps,
+                                                       s->n_fps, s->holders};
         }
-        if (lr == LOAD_GONE || lr == LOAD_FINAL) {
-            ack_and_delete(w, e->id);
+        if (queue_lookup_fingerprints(w->conn, lookups, n_look, &bytes) != 0) {
+            connected = false;
             break;
         }
-        if (lr == LOAD_ERROR || lr == LOAD_RETRY_REFS) {
-            connected = !w->c->err;
-            atomic_fetch_add(&st_failures, 1);
-            plan_free(&f->plan);
-            break; /* left pending: redelivered, then dead-lettered */
-        }
-        int rc;
-        if (!f->have_patient) {
-            deny_unknown_member(&f->claim, d);
-            rc = ADJ_OK;
-        } else {
-            struct adj_facts facts = {
-                .claim_id = e->claim_id,
-                .claim = &f->claim,
-                .patient = &f->patient,
-                .subscriber = f->have_subscriber ? &f->subscriber : &f->patient,
-                .group = f->have_group ? &f->group : NULL,
-                .plan = f->have_plan ? &f->plan : NULL,
-                .accumulators = f->acc,
-                .n_accumulators = f->n_acc,
-                .prior_lines = f->prior,
-                .n_prior_lines = f->n_prior,
-                .received_date = f->received,
-                .today = today,
-            };
-            rc = e->expired ? adj_decide_expired_pend(&facts, d) : adj_adjudicate(&facts, d);
-        }
-        if (rc != ADJ_OK) {
-            log_error("worker: the rules refused the facts claim_id=%s", e->claim_id);
-            atomic_fetch_add(&st_failures, 1);
-            plan_free(&f->plan);
-            break;
-        }
+        atomic_fetch_add(&st_facts_bytes, bytes);
         fault_point("kill_after_load");
-        enum commit_result cr = commit(w, e, f, d, today);
-        plan_free(&f->plan);
-        if (cr == COMMIT_STALE) {
-            atomic_fetch_add(&st_stale, 1);
-            continue; /* another claim of the family committed first */
+        /* Decide in stream order, carrying each family's changes forward. */
+        carry->n_fam = 0;
+        carry->n_fps = 0;
+        int n_commit = 0;
+        int commit_of[BATCH];
+        for (int k = 0; k < m; k++) {
+            struct slot *s = &slots[round_of[k]];
+            if (s->state != SLOT_OPEN)
+                continue;
+            struct family *fam = family_of(carry, s);
+            if (!s->have_claim) {
+                fam->broken = true; /* loaded again next round: the later ones wait for it */
+                continue;
+            }
+            if (fam->broken)
+                continue; /* decided next round, after what blocked it */
+            if (!decide(w, s, carry, fam, today)) {
+                atomic_fetch_add(&st_failures, 1);
+                s->state = SLOT_LEAVE;
+                fam->broken = true;
+                continue;
+            }
+            commits[n_commit] = (struct work_commit){
+                .item = &s->item,
+                .expected_version = s->expected_version,
+                .status = adj_outcome_name(s->decision.outcome),
+                .decision = s->decision_json,
+                .pending = s->pending_json,
+                .eob = s->eob_json,
+                .eob_version = s->raw.eob_version + 1,
+                .audit = s->audit_json,
+                .final = s->decision.outcome != ADJ_PENDED,
+                .within_target = date_cmp(today, s->target) <= 0,
+                .pend_deadline_day = (int)s->decision.pend.deadline.days,
+                .deltas = s->deltas,
+                .n_deltas = s->n_deltas,
+                .store = (const char(*)[WORK_FP_LEN])s->store,
+                .n_store = s->n_store,
+                .drop = (const char(*)[WORK_FP_LEN])s->drop,
+                .n_drop = s->n_drop,
+            };
+            commit_of[n_commit++] = round_of[k];
         }
-        if (cr == COMMIT_ERROR) {
-            connected = !w->c->err;
-            atomic_fetch_add(&st_failures, 1);
+        if (n_commit > 0 && queue_commit(w->conn, commits, n_commit, results) != 0)
+            connected = false;
+        for (int k = 0; k < n_commit; k++) {
+            struct slot *s = &slots[commit_of[k]];
+            if (results[k] == WORK_COMMIT_OK) {
+                count_commit(s);
+                s->state = SLOT_DONE;
+            } else if (results[k] == WORK_COMMIT_FINAL) {
+                s->state = SLOT_DONE;
+            } else if (results[k] == WORK_COMMIT_STALE) {
+                atomic_fetch_add(&st_stale, 1);
+            } else {
+                atomic_fetch_add(&st_failures, 1);
+                s->state = SLOT_LEAVE;
+            }
+        }
+        for (int k = 0; k < m; k++)
+            slot_release(&slots[round_of[k]]);
+        if (!connected)
             break;
-        }
-        if (cr == COMMIT_OK) {
-            atomic_fetch_add(&st_committed[d->outcome == ADJ_APPROVED ? 0
-                                           : d->outcome == ADJ_DENIED ? 1
-                                                                      : 2],
-                             1);
-            record_latency(now_ns() - started);
-            log_info("claim %s claim_id=%s", adj_outcome_name(d->outcome), e->claim_id);
-        }
-        break;
     }
-out:
-    free(f);
-    free(d);
-    free(errs);
+    for (int i = 0; i < n; i++)
+        slot_release(&slots[i]);
     return connected;
 }
 
 /* ---- the loop ---- */
 
-static bool ensure_group(struct worker *w)
-{
-    redisReply *r = redisCommand(w->c, "XGROUP CREATE %s %s 0 MKSTREAM", w->k_stream, WORK_GROUP);
-    bool ok = r && (r->type == REDIS_REPLY_STATUS ||
-                    (r->type == REDIS_REPLY_ERROR && strncmp(r->str, "BUSYGROUP", 9) == 0));
-    if (r)
-        freeReplyObject(r);
-    return ok;
-}
-
-static bool handle_entries(struct worker *w, const redisReply *list)
-{
-    for (size_t i = 0; list && list->type == REDIS_REPLY_ARRAY && i < list->elements; i++) {
-        const redisReply *item = list->element[i];
-        if (item->type != REDIS_REPLY_ARRAY || item->elements != 2 ||
-            item->element[1]->type != REDIS_REPLY_ARRAY)
-            continue; /* an entry deleted while pending */
-        struct entry e;
-        memset(&e, 0, sizeof e);
-        snprintf(e.id, sizeof e.id, "%s", item->element[0]->str);
-        parse_entry(item->element[1], &e);
-        if (!e.claim_id[0]) {
-            ack_and_delete(w, e.id);
-            continue;
-        }
-        if (!process(w, &e))
-            return false;
-        if (atomic_load(&w->pool->stop))
-            break; /* the rest stay pending and are taken over later */
-    }
-    return true;
-}
-
-/* Claims held too long by a silent worker: dead-letter the ones delivered
- * too often, take over the rest. */
-static bool recover_stalled(struct worker *w)
-{
-    const struct worker_settings *s = &w->pool->s;
-    redisReply *p = redisCommand(w->c, "XPENDING %s %s IDLE %d - + %d", w->k_stream, WORK_GROUP,
-                                 s->claim_idle_timeout_ms, BATCH);
-    if (!p)
-        return false;
-    for (size_t i = 0; p->type == REDIS_REPLY_ARRAY && i < p->elements; i++) {
-        const redisReply *it = p->element[i];
-        if (it->type != REDIS_REPLY_ARRAY || it->elements < 4)
-            continue;
-        long long deliveries = it->element[3]->integer;
-        if (deliveries < s->max_deliveries)
-            continue;
-        const char *id = it->element[0]->str;
-        redisReply *entry = redisCommand(w->c, "XRANGE %s %s %s", w->k_stream, id, id);
-        char claim_id[CLAIM_ID_LEN] = "";
-        if (entry && entry->type == REDIS_REPLY_ARRAY && entry->elements == 1) {
-            struct entry e;
-            memset(&e, 0, sizeof e);
-            parse_entry(entry->element[0]->element[1], &e);
-            snprintf(claim_id, sizeof claim_id, "%s", e.claim_id);
-        }
-        if (entry)
-            freeReplyObject(entry);
-        char k_dead[KEY_LEN], k_idx[KEY_LEN], at[32], n[24];
-        snprintf(k_dead, sizeof k_dead, KEYF_DEAD, s->key_prefix);
-        snprintf(k_idx, sizeof k_idx, KEYF_DEADIDX, s->key_prefix);
-        rfc3339(at);
-        snprintf(n, sizeof n, "%lld", deliveries);
-        const char *keys[] = {w->k_stream, k_dead, k_idx};
-        const char *args[] = {id, WORK_GROUP, claim_id, "delivered too many times without a commit", n, at};
-        redisReply *r = script_eval_blocking(w->c, &script_dead_letter, 3, keys, 6, args, NULL);
-        if (r && r->type == REDIS_REPLY_STRING && r->str[0]) {
-            atomic_fetch_add(&st_dead, 1);
-            log_error("claim dead-lettered after %lld deliveries claim_id=%s", deliveries, claim_id);
-        }
-        if (r)
-            freeReplyObject(r);
-    }
-    freeReplyObject(p);
-    redisReply *r = redisCommand(w->c, "XAUTOCLAIM %s %s %s %d 0-0 COUNT %d", w->k_stream,
-                                 WORK_GROUP, w->consumer, s->claim_idle_timeout_ms, BATCH);
-    if (!r)
-        return false;
-    bool ok = true;
-    if (r->type == REDIS_REPLY_ARRAY && r->elements >= 2) {
-        if (r->element[1]->elements > 0)
-            log_warn("worker took over %zu stalled claims", r->element[1]->elements);
-        ok = handle_entries(w, r->element[1]);
-    }
-    freeReplyObject(r);
-    return ok;
-}
-
+/* A worker thread: (re)connects with backoff, takes over stalled entries
+ * every claim_idle_timeout_ms / 2, and otherwise reads and processes
+ * batches until the pool stops. A broken connection is closed and made
+ * again; what it held stays pending for this consumer (read first after
+ * the reconnect) or, if the process dies, for XAUTOCLAIM. */
 static void *worker_main(void *arg)
 {
     struct worker *w = arg;
     struct worker_pool *pool = w->pool;
     const struct worker_settings *s = &pool->s;
+    struct work_item *items = malloc(sizeof *items * BATCH);
+    char(*dead)[CLAIM_ID_LEN] = malloc(sizeof *dead * BATCH);
     uint64_t last_recovery = 0;
     int backoff_ms = 100;
-    while (!atomic_load(&pool->stop)) {
-        if (!w->c) {
-            w->c = redis_connect_blocking(&s->redis, s->redis_timeout_ms);
-            if (!w->c || !ensure_group(w)) {
-                if (w->c) {
-                    redisFree(w->c);
-                    w->c = NULL;
-                }
+    while (items && dead && !atomic_load(&pool->stop)) {
+        if (!w->conn) {
+            w->conn = queue_work_connect(&s->redis, s->redis_timeout_ms, s->key_prefix,
+                                         w->consumer);
+            if (!w->conn) {
                 usleep((useconds_t)backoff_ms * 1000);
                 backoff_ms = backoff_ms * 2 > 2000 ? 2000 : backoff_ms * 2;
                 continue;
             }
-            /* Reads block up to 1 s; allow for that on top of the command timeout. */
-            struct timeval tv = {(s->redis_timeout_ms + 1000) / 1000,
-                                 ((s->redis_timeout_ms + 1000) % 1000) * 1000};
-            redisSetTimeout(w->c, tv);
             backoff_ms = 100;
         }
         bool ok = true;
         uint64_t now = now_ns();
         if (now - last_recovery > (uint64_t)s->claim_idle_timeout_ms * 1000000ull / 2) {
             last_recovery = now;
-            ok = recover_stalled(w);
+            int n_dead = 0;
+            int n = queue_recover_stalled(w->conn, s->claim_idle_timeout_ms, s->max_deliveries,
+                                          items, BATCH, dead, &n_dead);
+            for (int i = 0; i < n_dead; i++) {
+                atomic_fetch_add(&st_dead, 1);
+                log_error("claim dead-lettered after too many deliveries claim_id=%s", dead[i]);
+            }
+            if (n > 0)
+                log_warn("worker took over %d stalled claims", n);
+            ok = n >= 0 && (n == 0 || process_batch(w, items, n));
         }
         if (ok) {
-            redisReply *r = redisCommand(w->c, "XREADGROUP GROUP %s %s COUNT %d BLOCK 1000 STREAMS %s >",
-                                         WORK_GROUP, w->consumer, BATCH, w->k_stream);
-            if (!r) {
-                ok = false;
-            } else {
-                if (r->type == REDIS_REPLY_ARRAY && r->elements == 1)
-                    ok = handle_entries(w, r->element[0]->element[1]);
-                else if (r->type == REDIS_REPLY_ERROR && strncmp(r->str, "NOGROUP", 7) == 0)
-                    ok = ensure_group(w);
-                freeReplyObject(r);
-            }
+            int n = queue_next_batch(w->conn, items, BATCH, BLOCK_MS);
+            ok = n >= 0 && (n == 0 || process_batch(w, items, n));
         }
-        if (!ok) {
+        if (!ok || queue_work_broken(w->conn)) {
             log_warn("worker %d: Redis connection lost; reconnecting", w->index);
-            redisFree(w->c);
-            w->c = NULL;
+            queue_work_close(w->conn);
+            w->conn = NULL;
         }
     }
-    if (w->c)
-        redisFree(w->c);
+    queue_work_close(w->conn);
+    w->conn = NULL;
+    free(items);
+    free(dead);
     return NULL;
+}
+
+/* The buffers a worker reuses for every batch (about 8 MB with BATCH 64:
+ * parsed claims, plans and fingerprints). Returns false when out of memory;
+ * worker_free releases whatever was allocated. */
+static bool worker_alloc(struct worker *w)
+{
+    w->slots = calloc(BATCH, sizeof *w->slots);
+    w->carry = malloc(sizeof *w->carry);
+    w->round_items = malloc(sizeof *w->round_items * BATCH);
+    w->raw = malloc(sizeof *w->raw * BATCH);
+    w->lookups = malloc(sizeof *w->lookups * BATCH);
+    w->commits = malloc(sizeof *w->commits * BATCH);
+    w->results = malloc(sizeof *w->results * BATCH);
+    return w->slots && w->carry && w->round_items && w->raw && w->lookups && w->commits &&
+           w->results;
+}
+
+/* Frees worker_alloc's buffers. */
+static void worker_free(struct worker *w)
+{
+    free(w->slots);
+    free(w->carry);
+    free(w->round_items);
+    free(w->raw);
+    free(w->lookups);
+    free(w->commits);
+    free(w->results);
 }
 
 struct worker_pool *worker_pool_start(const struct worker_settings *settings)
@@ -892,12 +843,14 @@ struct worker_pool *worker_pool_start(const struct worker_settings *settings)
         ws[i].pool = pool;
         ws[i].index = i;
         snprintf(ws[i].consumer, sizeof ws[i].consumer, "%s-%d-%d", host, (int)getpid(), i);
-        snprintf(ws[i].k_stream, sizeof ws[i].k_stream, KEYF_STREAM, settings->key_prefix);
-        if (pthread_create(&pool->threads[i], NULL, worker_main, &ws[i]) != 0) {
+        if (!worker_alloc(&ws[i]) ||
+            pthread_create(&pool->threads[i], NULL, worker_main, &ws[i]) != 0) {
             log_error("cannot start worker thread %d", i);
             atomic_store(&pool->stop, true);
             for (int j = 0; j < i; j++)
                 pthread_join(pool->threads[j], NULL);
+            for (int j = 0; j <= i; j++)
+                worker_free(&ws[j]);
             free(pool->threads);
             free(ws);
             free(pool);
@@ -916,8 +869,11 @@ void worker_pool_stop(struct worker_pool *pool)
     atomic_store(&pool->stop, true);
     for (int i = 0; i < pool->n; i++)
         pthread_join(pool->threads[i], NULL);
+    for (int i = 0; i < pool->n; i++)
+        worker_free(&pool->workers[i]);
     free(pool->workers);
     free(pool->threads);
     free(pool);
     log_info("adjudication workers stopped");
 }
+

@@ -1,7 +1,9 @@
 /*
  * The worker pool (DESIGN.md "Parts"): threads that take claims from the work
- * stream's consumer group, load each claim's facts in one pipelined round
- * trip, run the rules, and commit the result with one atomic script.
+ * stream's consumer group in batches, load a batch's facts in one pipelined
+ * round trip (and its duplicate fingerprints in a second), run the rules, and
+ * commit each claim with one atomic script, a batch's scripts pipelined.
+ * Redis is reached only through queue/work.h.
  *
  * Delivery is at least once: an entry is acknowledged only by the commit.
  * A worker that dies holding a claim leaves it pending; after
@@ -16,7 +18,7 @@
 
 #include <stdint.h>
 
-#include "queue/redis_conn.h"
+#include "queue/redis_conn.h" /* struct redis_address */
 
 struct worker_pool;
 
@@ -40,6 +42,7 @@ struct worker_stats {
     uint64_t stale_retries;
     uint64_t dead_lettered;
     uint64_t failures;     /* claims left for redelivery after an error */
+    uint64_t facts_bytes;  /* bytes of Redis replies (RESP) read while loading facts */
     /* adjudication latency (load + decide + commit), cumulative buckets */
     uint64_t latency_buckets[8];
     uint64_t latency_count;

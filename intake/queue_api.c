@@ -240,6 +240,7 @@ static void on_metrics_stats(redisReply *reply, void *arg)
     EMIT("# HELP claimsd_worker_dead_lettered_total Claims this process moved to the dead-letter stream.\n"
          "# TYPE claimsd_worker_dead_lettered_total counter\nclaimsd_worker_dead_lettered_total %llu\n",
          (unsigned long long)w.dead_lettered);
+    EMIT("# HELP claimsd_worker_facts_bytes_total Bytes of Redis replies read loading facts.\n# TYPE claimsd_worker_facts_bytes_total counter\nclaimsd_worker_facts_bytes_total %llu\n", (unsigned long long)w.facts_bytes);
     EMIT("# HELP claimsd_adjudication_seconds Time from taking a claim to its commit.\n"
          "# TYPE claimsd_adjudication_seconds histogram\n");
     for (int i = 0; i < 8; i++) {

@@ -33,12 +33,11 @@
 
 /* Keys of the claims shard. */
 #define KEYF_CLAIM "%s" CLAIMS_TAG "claim:%s"         /* prefix, claim id: hash */
-#define KEYF_CLAIM_AUDIT "%s" CLAIMS_TAG "caudit:%s"  /* prefix, claim id: list of audit stream ids */
-#define KEYF_BODY "%s{c}body:%s"
-#define KEYF_DEC "%s{c}dec:%s"
-#define KEYF_EOB "%s{c}eob:%s:%d"
-#define KEYF_FP "%s{c}fp:%s"
-#define KEYF_MREF "%s{c}mref:%s"
+#define KEYF_CLAIM_AUDIT "%s" CLAIMS_TAG "caudit:%s"  /* prefix, claim id: list of audit stream entry ids */
+#define KEYF_BODY "%s" CLAIMS_TAG "body:%s"           /* prefix, claim id: the submission (JSON) */
+#define KEYF_DEC "%s" CLAIMS_TAG "dec:%s"             /* prefix, claim id: packed {"decision", "pending"} */
+#define KEYF_EOB "%s" CLAIMS_TAG "eob:%s:%d"          /* prefix, claim id, version: packed EOB record */
+#define KEYF_MREF "%s" CLAIMS_TAG "mref:%s"           /* prefix, member id: subscriber_id, group_id, plan_id */
 #define KEYF_IDEM "%s" CLAIMS_TAG "idem:%s:%s"        /* prefix, token id, sha256(key) */
 #define KEYF_STREAM "%s" CLAIMS_TAG "work"            /* stream of claim ids to adjudicate */
 #define KEYF_DEAD "%s" CLAIMS_TAG "dead"              /* dead-letter stream */
@@ -46,14 +45,13 @@
 #define KEYF_PENDED "%s" CLAIMS_TAG "pended"          /* zset: pended claims by deadline day */
 #define KEYF_SEQ "%s" CLAIMS_TAG "seq"                /* counter for index scores */
 #define KEYF_IDX_ALL "%s" CLAIMS_TAG "idx:all"        /* zset: every claim by receipt */
-#define KEYF_IDX_MEMBER "%s" CLAIMS_TAG "idx:m:%s"    /* prefix, member id */
 #define KEYF_IDX_FAMILY "%s" CLAIMS_TAG "idx:f:%s"    /* prefix, subscriber id */
 #define KEYF_IDX_PROVIDER "%s" CLAIMS_TAG "idx:p:%s"  /* prefix, submitting provider NPI */
 #define KEYF_IDX_STATUS "%s" CLAIMS_TAG "idx:s:%s"    /* prefix, status */
 #define KEYF_STATS "%s" CLAIMS_TAG "stats"            /* hash: finalized, within_target counters */
 #define KEYF_FAMVER "%s" CLAIMS_TAG "famver:%s"       /* prefix, subscriber id: commit counter */
 #define KEYF_ACC "%s" CLAIMS_TAG "acc:%s:%d"          /* prefix, subscriber id, plan year: hash */
-#define KEYF_LINES "%s" CLAIMS_TAG "lines:%s:%d"      /* prefix, member id, day: hash claim id -> lines */
+#define KEYF_FP "%s" CLAIMS_TAG "fp:%s"                /* prefix, member id: hash fingerprint -> claim id */
 #define KEYF_DEADIDX "%s" CLAIMS_TAG "deadidx"        /* hash: claim id -> dead-letter entry id */
 #define KEYF_EVENTS "%s" CLAIMS_TAG "events"          /* stream: claim.finalized / claim.pended */
 

@@ -157,27 +157,31 @@ struct script script_search = {
 };
 
 /*
- * A worker takes a claim: a claim not yet final becomes "processing" (with a
- * history entry, once) and its fields are returned.
- * KEYS: 1 claim, 2 processing index
- * ARGV: 1 now (RFC 3339), 2 the status index key prefix (the index of the
+ * A worker takes a claim: a claim not yet final becomes "processing" (its
+ * open-status index moves, and "processing@<unix seconds>" is appended to
+ * its compact history, once) and what the worker needs is returned.
+ * KEYS: 1 claim, 2 processing index, 3 the claim's submission ({c}body:<id>)
+ * ARGV: 1 now (unix seconds), 2 the status index key prefix (the index of the
  *       claim's current status is that prefix and the status)
- * Returns the claim hash as HGETALL does, or {} when the claim is gone.
+ * Returns {the claim hash's small fields as HGETALL does, the submission or
+ * nil (nil too once final)}, or {} when the claim is gone.
  */
 struct script script_claim_start = {
     "claim_start",
     "local st = redis.call('HGET', KEYS[1], 'status')\n"
     "if not st then return {} end\n"
-    "if st ~= 'processing' and st ~= 'approved' and st ~= 'denied' then\n"
+    "if st == 'approved' or st == 'denied' then return {redis.call('HGETALL', KEYS[1]), false} end\n"
+    "if st ~= 'processing' then\n"
     "  local id = redis.call('HGET', KEYS[1], 'id')\n"
     "  local score = redis.call('HGET', KEYS[1], 'score')\n"
     "  redis.call('ZREM', ARGV[2] .. st, id)\n"
     "  redis.call('ZADD', KEYS[2], score, id)\n"
     "  local h = redis.call('HGET', KEYS[1], 'history')\n"
-    "  h = string.sub(h, 1, -2) .. ',{\"at\":\"' .. ARGV[1] .. '\",\"status\":\"processing\"}]'\n"
+    "  local entry = 'processing@' .. ARGV[1]\n"
+    "  if h and h ~= '' then h = h .. ',' .. entry else h = entry end\n"
     "  redis.call('HSET', KEYS[1], 'status', 'processing', 'history', h)\n"
     "end\n"
-    "return redis.call('HGETALL', KEYS[1])\n",
+    "return {redis.call('HGETALL', KEYS[1]), redis.call('GET', KEYS[3])}\n",
     "",
 };
 
@@ -185,28 +189,38 @@ struct script script_claim_start = {
  * The commit of a decision, all or nothing. It first checks that the claim is
  * not final already (a redelivered claim is committed once) and that its
  * family's version is still the one the facts were read at (else "stale":
- * decide again on fresh facts); then writes status, decision or pending,
- * history, the EOB version, the member's lines for later duplicate checks
- * (one hash per member and date of service), accumulators, SLA and pended
- * sets, status index and counters, acknowledges and deletes the stream
- * entry, and appends the audit record and the notification event.
+ * decide again on fresh facts). The version becomes "<count>:<this claim
+ * id>", so a batch can chain its commits: a claim decided on the facts plus
+ * an earlier claim's changes expects the version only that earlier commit
+ * leaves (queue_version_after). Then it writes the status and the compact
+ * history entry, the decision (and pending) as one packed value, the EOB
+ * version (final only), the duplicate fingerprints of the lines it keeps
+ * (value: this claim id) and the removal of those of the lines it denies
+ * (only where this claim still holds them), accumulators, SLA and pended
+ * sets, the open-status indexes (a final claim leaves them), counters,
+ * acknowledges and deletes the stream entry, appends the audit record once
+ * (the stream; the claim's list gets its entry id) and the notification event.
  * KEYS: 1 claim, 2 family version, 3 work stream, 4 SLA set, 5 pended set,
- *       6 processing index, 7 new status index, 8 counters, 9 audit stream,
- *       10 claim audit list, 11 events stream, then the accumulator hashes
- *       (ARGV[15] of them), then the member's lines hashes (ARGV[11] of them)
+ *       6 processing index, 7 pended index, 8 counters, 9 audit stream,
+ *       10 claim audit list, 11 events stream, 12 the member's fingerprint
+ *       hash, 13 the decision ({c}dec:<id>), 14 the EOB version this commit
+ *       writes ({c}eob:<id>:<eob_version + 1>), then the accumulator hashes
+ *       (ARGV[15] of them)
  * ARGV: 1 expected family version, 2 stream entry id, 3 group name,
- *       4 new status, 5 decision JSON, 6 pending JSON or "", 7 history entry
- *       JSON, 8 finalized_at or "", 9 "1" within target, 10 EOB JSON or "",
- *       11 number of lines hashes, 12 pend deadline day, 13 audit JSON,
- *       14 claim id, 15 number of accumulator hashes, then per accumulator
- *       hash: field count and field/increment pairs, then per lines hash the
- *       lines JSON of that date
+ *       4 new status, 5 packed {"decision", "pending"}, 6 "1" when pended,
+ *       7 history entry ("<status>@<unix seconds>"), 8 finalized_at or "",
+ *       9 "1" within target, 10 packed EOB or "", 11 number of fingerprints
+ *       to store, 12 pend deadline day, 13 audit JSON, 14 claim id, 15 number
+ *       of accumulator hashes, then per accumulator hash: field count and
+ *       field/increment pairs, then the fingerprints to store (ARGV[11] of
+ *       them), then the number of fingerprints to drop and those fingerprints
  * Returns "ok", "final" (already committed; acknowledged) or "stale".
  */
 struct script script_commit = {
     "commit",
     "local claim, famver, stream, sla, pended = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]\n"
-    "local proc, newidx, stats, audit, caudit, events = KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11]\n"
+    "local proc, pidx, stats, audit, caudit, events = KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11]\n"
+    "local fp, dec, eob = KEYS[12], KEYS[13], KEYS[14]\n"
     "local st = redis.call('HGET', claim, 'status')\n"
     "if not st or st == 'approved' or st == 'denied' then\n"
     "  redis.call('XACK', stream, ARGV[3], ARGV[2])\n"
@@ -215,46 +229,51 @@ struct script script_commit = {
     "end\n"
     "local v = redis.call('GET', famver) or '0'\n"
     "if v ~= ARGV[1] then return 'stale' end\n"
-    "redis.call('INCR', famver)\n"
     "local id = ARGV[14]\n"
+    "redis.call('SET', famver, ((tonumber(string.match(v, '^%d+')) or 0) + 1) .. ':' .. id)\n"
     "local h = redis.call('HGET', claim, 'history')\n"
-    "h = string.sub(h, 1, -2) .. ',' .. ARGV[7] .. ']'\n"
-    "redis.call('HSET', claim, 'status', ARGV[4], 'decision', ARGV[5], 'history', h)\n"
-    "if ARGV[6] ~= '' then\n"
-    "  redis.call('HSET', claim, 'pending', ARGV[6])\n"
+    "if h and h ~= '' then h = h .. ',' .. ARGV[7] else h = ARGV[7] end\n"
+    "redis.call('HSET', claim, 'status', ARGV[4], 'history', h)\n"
+    "redis.call('SET', dec, ARGV[5])\n"
+    "local score = redis.call('HGET', claim, 'score')\n"
+    "redis.call('ZREM', proc, id)\n"
+    "if ARGV[6] == '1' then\n"
     "  redis.call('ZADD', pended, ARGV[12], id)\n"
+    "  redis.call('ZADD', pidx, score, id)\n"
     "else\n"
-    "  redis.call('HDEL', claim, 'pending')\n"
     "  redis.call('ZREM', pended, id)\n"
+    "  redis.call('ZREM', pidx, id)\n"
     "end\n"
     "if ARGV[8] ~= '' then\n"
-    "  local ver = redis.call('HINCRBY', claim, 'eob_version', 1)\n"
-    "  redis.call('HSET', claim, 'finalized_at', ARGV[8], 'within_target', ARGV[9],\n"
-    "             'eob:' .. ver, ARGV[10])\n"
+    "  redis.call('HINCRBY', claim, 'eob_version', 1)\n"
+    "  redis.call('HSET', claim, 'finalized_at', ARGV[8], 'within_target', ARGV[9])\n"
+    "  redis.call('SET', eob, ARGV[10])\n"
     "  redis.call('ZREM', sla, id)\n"
     "  redis.call('HINCRBY', stats, 'finalized', 1)\n"
     "  if ARGV[9] == '1' then redis.call('HINCRBY', stats, 'within_target', 1) end\n"
     "end\n"
-    "local score = redis.call('HGET', claim, 'score')\n"
-    "redis.call('ZREM', proc, id)\n"
-    "redis.call('ZADD', newidx, score, id)\n"
     "local nacc = tonumber(ARGV[15])\n"
     "local i = 16\n"
     "for k = 1, nacc do\n"
     "  local n = tonumber(ARGV[i]); i = i + 1\n"
     "  for j = 1, n do\n"
-    "    redis.call('HINCRBY', KEYS[11 + k], ARGV[i], ARGV[i + 1]); i = i + 2\n"
+    "    redis.call('HINCRBY', KEYS[14 + k], ARGV[i], ARGV[i + 1]); i = i + 2\n"
     "  end\n"
     "end\n"
     "for k = 1, tonumber(ARGV[11]) do\n"
-    "  redis.call('HSET', KEYS[11 + nacc + k], id, ARGV[i]); i = i + 1\n"
+    "  redis.call('HSET', fp, ARGV[i], id); i = i + 1\n"
+    "end\n"
+    "local ndrop = tonumber(ARGV[i]); i = i + 1\n"
+    "for k = 1, ndrop do\n"
+    "  if redis.call('HGET', fp, ARGV[i]) == id then redis.call('HDEL', fp, ARGV[i]) end\n"
+    "  i = i + 1\n"
     "end\n"
     "redis.call('XACK', stream, ARGV[3], ARGV[2])\n"
     "redis.call('XDEL', stream, ARGV[2])\n"
-    "redis.call('XADD', audit, '*', 'claim_id', id, 'record', ARGV[13])\n"
-    "redis.call('RPUSH', caudit, ARGV[13])\n"
+    "local aid = redis.call('XADD', audit, '*', 'claim_id', id, 'record', ARGV[13])\n"
+    "redis.call('RPUSH', caudit, aid)\n"
     "redis.call('XADD', events, 'MAXLEN', '~', 100000, '*', 'event',\n"
-    "           ARGV[6] ~= '' and 'claim.pended' or 'claim.finalized', 'claim_id', id, 'status', ARGV[4])\n"
+    "           ARGV[6] == '1' and 'claim.pended' or 'claim.finalized', 'claim_id', id, 'status', ARGV[4])\n"
     "return 'ok'\n",
     "",
 };
@@ -262,6 +281,7 @@ struct script script_commit = {
 /*
  * Pended claims whose information deadline has passed go back on the work
  * stream, marked so that the worker decides them as expired (RULES.md § 4, § 6).
+ * The entry carries the hints intake stores (claim, m, s, g, p, y).
  * KEYS: 1 pended set, 2 work stream
  * ARGV: 1 today's day number, 2 the claim key prefix, 3 at most this many
  * Returns how many were requeued.
@@ -271,9 +291,9 @@ struct script script_expire_pended = {
     "local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))\n"
     "for _, id in ipairs(ids) do\n"
     "  redis.call('ZREM', KEYS[1], id)\n"
-    "  local f = redis.call('HMGET', ARGV[2] .. id, 'member_id', 'subscriber_id', 'group_hint', 'plan_hint', 'years', 'days')\n"
+    "  local f = redis.call('HMGET', ARGV[2] .. id, 'member_id', 'subscriber_id', 'group_hint', 'plan_hint', 'years')\n"
     "  redis.call('XADD', KEYS[2], '*', 'claim', id, 'm', f[1] or '', 's', f[2] or '', 'g', f[3] or '',\n"
-    "             'p', f[4] or '', 'y', f[5] or '', 'd', f[6] or '', 'expired', '1')\n"
+    "             'p', f[4] or '', 'y', f[5] or '', 'expired', '1')\n"
     "end\n"
     "return #ids\n",
     "",

@@ -26,6 +26,7 @@
 #include "queue/scripts.h"
 #include "queue/token_cache.h"
 #include "queue/token_sub.h"
+#include "queue/work.h"
 #include "queue/tokens.h"
 #include "queue/webhooks.h"
 #include "server/app.h"
@@ -243,11 +244,12 @@ static void begin_shutdown(struct runtime *rt, const char *why)
     event_add(rt->drain_timer, &tick);
 }
 
-static void on_sweep_done(redisReply *reply, void *arg)
+/* How many pended claims the sweep requeued (a count, no claim ids). */
+static void on_sweep_done(long long requeued, void *arg)
 {
     (void)arg;
-    if (reply && reply->type == REDIS_REPLY_INTEGER && reply->integer > 0)
-        log_info("%lld pended claims passed their deadline and were requeued", reply->integer);
+    if (requeued > 0)
+        log_info("%lld pended claims passed their deadline and were requeued", requeued);
 }
 
 /* Pended claims whose information deadline has passed go back to the
@@ -260,15 +262,8 @@ static void on_sweep(evutil_socket_t fd, short what, void *arg)
     struct app *app = rt->app;
     if (app->stopping)
         return;
-    const char *prefix = app->cfg.key_prefix;
-    char k_pended[KEY_LEN], k_stream[KEY_LEN], claim_prefix[KEY_LEN], today[16];
-    snprintf(k_pended, sizeof k_pended, KEYF_PENDED, prefix);
-    snprintf(k_stream, sizeof k_stream, KEYF_STREAM, prefix);
-    snprintf(claim_prefix, sizeof claim_prefix, KEYF_CLAIM, prefix, "");
-    snprintf(today, sizeof today, "%d", (int)date_today_utc().days);
-    const char *keys[] = {k_pended, k_stream};
-    const char *args[] = {today, claim_prefix, "1000"};
-    script_eval_async(app->redis, &script_expire_pended, on_sweep_done, NULL, 2, keys, 3, args, NULL);
+    queue_expire_pended(app->redis, app->cfg.key_prefix, (int)date_today_utc().days, 1000,
+                        on_sweep_done, NULL);
 }
 
 static void on_stop_signal(evutil_socket_t sig, short what, void *arg)

@@ -21,6 +21,7 @@
 #include "date.h"
 #include "packed.h"
 #include "../harness/harness.h"
+#include "packed.h"
 
 #define ADMIN "storm-tests-bootstrap-admin-token-0123456789"
 #define SUBMITTERS 4
@@ -315,35 +316,42 @@ START_TEST(test_every_accepted_claim_is_final_exactly_once_through_the_storm)
     struct sums want;
     memset(&want, 0, sizeof want);
     int approved = 0, denied = 0;
-    /* The compact layout (docs/operations.md "Redis keys"): small hash with
-     * "<status>@<secs>" history, the submission and the packed decision apart. */
+    /* The layout of docs/operations.md "Redis keys": the decision packed in
+     * {c}dec:<id>, the submission in {c}body:<id>, a compact history. */
     for (int k = 0; k < n_claims; k++) {
         redisAppendCommand(c, "HMGET claims:{c}claim:%s status history eob_version", ids[k]);
-        redisAppendCommand(c, "GET claims:{c}body:%s", ids[k]);
         redisAppendCommand(c, "GET claims:{c}dec:%s", ids[k]);
+        redisAppendCommand(c, "GET claims:{c}body:%s", ids[k]);
     }
     for (int k = 0; k < n_claims; k++) {
-        redisReply *h = NULL, *submitted = NULL, *packed = NULL;
+        redisReply *h = NULL, *packed = NULL, *body = NULL;
         ck_assert_int_eq(redisGetReply(c, (void **)&h), REDIS_OK);
-        ck_assert_int_eq(redisGetReply(c, (void **)&submitted), REDIS_OK);
         ck_assert_int_eq(redisGetReply(c, (void **)&packed), REDIS_OK);
+        ck_assert_int_eq(redisGetReply(c, (void **)&body), REDIS_OK);
         const char *status = h->element[0]->str;
         ck_assert_msg(status && (strcmp(status, "approved") == 0 || strcmp(status, "denied") == 0),
                       "claim %d is %s", k, status ? status : "missing");
         int finals = 0;
-        for (const char *p = h->element[1]->str; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
-            finals += strncmp(p, "approved@", 9) == 0 || strncmp(p, "denied@", 7) == 0;
+        for (const char *p = h->element[1]->str; (p = strchr(p, '@')); p++) {
+            const char *start = p;
+            while (start > h->element[1]->str && start[-1] != ',')
+                start--;
+            finals += (p - start == 8 && strncmp(start, "approved", 8) == 0) ||
+                      (p - start == 6 && strncmp(start, "denied", 6) == 0);
+        }
         ck_assert_msg(finals == 1, "claim %d has %d final history entries", k, finals);
         ck_assert_str_eq(h->element[2]->str, "1");
+        ck_assert_int_eq(body->type, REDIS_REPLY_STRING);
+        const char *submission = body->str;
         char *dec = NULL;
-        size_t dec_len = 0;
+        size_t dec_len;
         ck_assert_int_eq(packed->type, REDIS_REPLY_STRING);
         ck_assert_int_eq(packed_unpack(packed->str, packed->len, &dec, &dec_len), 0);
         if (strcmp(status, "approved") == 0) {
             approved++;
             const struct person *p = &people[k % N_PEOPLE];
             int f = family_index(p->subscriber), m = k % N_PEOPLE;
-            int net = strstr(submitted->str, "\"network\":\"out\"") ? 1 : 0;
+            int net = strstr(submission, "\"network\":\"out\"") ? 1 : 0;
             int n_codes = test_json_len(dec, "decision.codes");
             for (int i = 0; i < n_codes; i++) {
                 char q[48];
@@ -369,9 +377,9 @@ START_TEST(test_every_accepted_claim_is_final_exactly_once_through_the_storm)
             denied++;
         }
         free(dec);
-        freeReplyObject(packed);
-        freeReplyObject(submitted);
         freeReplyObject(h);
+        freeReplyObject(packed);
+        freeReplyObject(body);
     }
     /* The stored accumulators equal the sums of the decisions. */
     static const char *const tiers[2] = {"in", "out"};

@@ -1,0 +1,735 @@
+#include "work.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include "log.h"
+#include "packed.h"
+#include "queue/keys.h"
+#include "queue/scripts.h"
+
+#define WORK_MAX_BLOCK_MS 1000 /* a read's own wait, on top of the command timeout */
+
+struct work_conn {
+    redisContext *c;
+    char prefix[64];
+    char consumer[128];
+    char k_stream[KEY_LEN];
+    bool read_own; /* read this consumer's own pending entries before new ones */
+};
+
+static struct script *const worker_scripts[] = {&script_claim_start, &script_commit,
+                                                &script_dead_letter};
+
+/* The size of a reply as Redis sent it (RESP2): what loading facts costs. */
+static uint64_t resp_bytes(const redisReply *r)
+{
+    char n[32];
+    switch (r->type) {
+    case REDIS_REPLY_STRING:
+        return 1 + (uint64_t)snprintf(n, sizeof n, "%zu", r->len) + 2 + r->len + 2;
+    case REDIS_REPLY_ARRAY: {
+        uint64_t total = 1 + (uint64_t)snprintf(n, sizeof n, "%zu", r->elements) + 2;
+        for (size_t i = 0; i < r->elements; i++)
+            total += resp_bytes(r->element[i]);
+        return total;
+    }
+    case REDIS_REPLY_INTEGER:
+        return 1 + (uint64_t)snprintf(n, sizeof n, "%lld", r->integer) + 2;
+    case REDIS_REPLY_NIL:
+        return 5; /* $-1\r\n */
+    default: /* status, error */
+        return 1 + r->len + 2;
+    }
+}
+
+/* Reads the next pipelined reply. Returns it (the caller frees it) or NULL
+ * when the connection failed. */
+static redisReply *next_reply(struct work_conn *wc)
+{
+    redisReply *r = NULL;
+    if (redisGetReply(wc->c, (void **)&r) != REDIS_OK)
+        return NULL;
+    return r;
+}
+
+/* Creates the consumer group (and the stream) unless it exists. */
+static bool ensure_group(struct work_conn *wc)
+{
+    redisReply *r =
+        redisCommand(wc->c, "XGROUP CREATE %s %s 0 MKSTREAM", wc->k_stream, WORK_GROUP);
+    bool ok = r && (r->type == REDIS_REPLY_STATUS ||
+                    (r->type == REDIS_REPLY_ERROR && strncmp(r->str, "BUSYGROUP", 9) == 0));
+    if (r)
+        freeReplyObject(r);
+    return ok;
+}
+
+/* Loads the worker's scripts so that pipelined EVALSHA calls find them. */
+static bool load_scripts(struct work_conn *wc)
+{
+    for (size_t i = 0; i < sizeof worker_scripts / sizeof *worker_scripts; i++) {
+        redisReply *r = redisCommand(wc->c, "SCRIPT LOAD %s", worker_scripts[i]->body);
+        bool ok = r && r->type == REDIS_REPLY_STRING;
+        if (r)
+            freeReplyObject(r);
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+struct work_conn *queue_work_connect(const struct redis_address *addr, int timeout_ms,
+                                     const char *key_prefix, const char *consumer)
+{
+    struct work_conn *wc = calloc(1, sizeof *wc);
+    if (!wc)
+        return NULL;
+    wc->c = redis_connect_blocking(addr, timeout_ms);
+    if (!wc->c) {
+        free(wc);
+        return NULL;
+    }
+    /* A blocking read waits up to WORK_MAX_BLOCK_MS; allow for that on top. */
+    int ms = timeout_ms + WORK_MAX_BLOCK_MS;
+    struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+    redisSetTimeout(wc->c, tv);
+    snprintf(wc->prefix, sizeof wc->prefix, "%s", key_prefix);
+    snprintf(wc->consumer, sizeof wc->consumer, "%s", consumer);
+    snprintf(wc->k_stream, sizeof wc->k_stream, KEYF_STREAM, key_prefix);
+    wc->read_own = true;
+    if (!ensure_group(wc) || !load_scripts(wc)) {
+        queue_work_close(wc);
+        return NULL;
+    }
+    return wc;
+}
+
+void queue_work_close(struct work_conn *wc)
+{
+    if (!wc)
+        return;
+    if (wc->c)
+        redisFree(wc->c);
+    free(wc);
+}
+
+bool queue_work_broken(const struct work_conn *wc)
+{
+    return !wc || !wc->c || wc->c->err != 0;
+}
+
+/* ---- entries ---- */
+
+/* Copies src into dst[size], truncating. */
+static void copy_field(char *dst, size_t size, const char *src)
+{
+    snprintf(dst, size, "%s", src);
+}
+
+/* A stream entry's fields (claim, m, s, g, p, y, expired) into *e; the
+ * subscriber defaults to the member. */
+static void parse_item(const redisReply *fields, struct work_item *e)
+{
+    for (size_t i = 0; i + 1 < fields->elements; i += 2) {
+        const char *k = fields->element[i]->str, *v = fields->element[i + 1]->str;
+        if (!k || !v)
+            continue;
+        if (strcmp(k, "claim") == 0)
+            copy_field(e->claim_id, sizeof e->claim_id, v);
+        else if (strcmp(k, "m") == 0)
+            copy_field(e->member_id, sizeof e->member_id, v);
+        else if (strcmp(k, "s") == 0)
+            copy_field(e->subscriber_id, sizeof e->subscriber_id, v);
+        else if (strcmp(k, "g") == 0)
+            copy_field(e->group_id, sizeof e->group_id, v);
+        else if (strcmp(k, "p") == 0)
+            copy_field(e->plan_id, sizeof e->plan_id, v);
+        else if (strcmp(k, "expired") == 0)
+            e->expired = strcmp(v, "1") == 0;
+        else if (strcmp(k, "y") == 0)
+            for (const char *p = v; *p && e->n_years < WORK_MAX_YEARS;) {
+                e->years[e->n_years++] = atoi(p);
+                p = strchr(p, ',');
+                if (!p)
+                    break;
+                p++;
+            }
+    }
+    if (!e->subscriber_id[0])
+        copy_field(e->subscriber_id, sizeof e->subscriber_id, e->member_id);
+}
+
+/* Entries of an XREADGROUP / XAUTOCLAIM list into items; an entry deleted
+ * meanwhile, or one without a claim id, is acknowledged and skipped. */
+static int parse_entries(struct work_conn *wc, const redisReply *list, struct work_item *items,
+                         int max)
+{
+    int n = 0;
+    for (size_t i = 0; list && list->type == REDIS_REPLY_ARRAY && i < list->elements && n < max;
+         i++) {
+        const redisReply *it = list->element[i];
+        if (it->type != REDIS_REPLY_ARRAY || it->elements != 2 ||
+            it->element[0]->type != REDIS_REPLY_STRING)
+            continue;
+        struct work_item *e = &items[n];
+        memset(e, 0, sizeof *e);
+        copy_field(e->entry_id, sizeof e->entry_id, it->element[0]->str);
+        if (it->element[1]->type == REDIS_REPLY_ARRAY)
+            parse_item(it->element[1], e);
+        if (!e->claim_id[0]) {
+            queue_ack(wc, e->entry_id);
+            continue;
+        }
+        n++;
+    }
+    return n;
+}
+
+int queue_next_batch(struct work_conn *wc, struct work_item *items, int max, int block_ms)
+{
+    if (block_ms > WORK_MAX_BLOCK_MS)
+        block_ms = WORK_MAX_BLOCK_MS;
+    if (wc->read_own) {
+        /* Entries Redis delivered to this consumer while its connection
+         * broke: nobody else reads them until they have been idle for
+         * claim_idle_timeout_ms, so take them first. */
+        redisReply *r = redisCommand(wc->c, "XREADGROUP GROUP %s %s COUNT %d STREAMS %s 0",
+                                     WORK_GROUP, wc->consumer, max, wc->k_stream);
+        if (!r)
+            return -1;
+        int n = 0;
+        if (r->type == REDIS_REPLY_ARRAY && r->elements == 1 &&
+            r->element[0]->type == REDIS_REPLY_ARRAY && r->element[0]->elements == 2)
+            n = parse_entries(wc, r->element[0]->element[1], items, max);
+        bool empty = !(r->type == REDIS_REPLY_ARRAY && r->elements == 1 &&
+                       r->element[0]->elements == 2 && r->element[0]->element[1]->elements > 0);
+        freeReplyObject(r);
+        if (empty)
+            wc->read_own = false;
+        if (n > 0 || !empty)
+            return n;
+    }
+    redisReply *r = redisCommand(wc->c, "XREADGROUP GROUP %s %s COUNT %d BLOCK %d STREAMS %s >",
+                                 WORK_GROUP, wc->consumer, max, block_ms, wc->k_stream);
+    if (!r)
+        return -1;
+    int n = 0;
+    if (r->type == REDIS_REPLY_ARRAY && r->elements == 1 &&
+        r->element[0]->type == REDIS_REPLY_ARRAY && r->element[0]->elements == 2)
+        n = parse_entries(wc, r->element[0]->element[1], items, max);
+    else if (r->type == REDIS_REPLY_ERROR && strncmp(r->str, "NOGROUP", 7) == 0 &&
+             !ensure_group(wc))
+        n = -1;
+    freeReplyObject(r);
+    return n;
+}
+
+void queue_ack(struct work_conn *wc, const char *entry_id)
+{
+    redisAppendCommand(wc->c, "XACK %s %s %s", wc->k_stream, WORK_GROUP, entry_id);
+    redisAppendCommand(wc->c, "XDEL %s %s", wc->k_stream, entry_id);
+    for (int i = 0; i < 2; i++) {
+        redisReply *r = next_reply(wc);
+        if (!r)
+            return;
+        freeReplyObject(r);
+    }
+}
+
+/* ---- facts ---- */
+
+/* The value of field `name` in an HGETALL-style reply, or NULL. */
+static const char *field_of(const redisReply *r, const char *name)
+{
+    for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements; i += 2)
+        if (r->element[i]->type == REDIS_REPLY_STRING && strcmp(r->element[i]->str, name) == 0 &&
+            r->element[i + 1]->type == REDIS_REPLY_STRING)
+            return r->element[i + 1]->str;
+    return NULL;
+}
+
+/* A copy of a string reply (the caller frees it), or NULL for nil. */
+static char *string_of(const redisReply *r)
+{
+    return r->type == REDIS_REPLY_STRING ? strdup(r->str) : NULL;
+}
+
+/* Element i of an HMGET reply as an integer (0 where nil). */
+static int64_t integer_at(const redisReply *r, size_t i)
+{
+    return r->type == REDIS_REPLY_ARRAY && i < r->elements &&
+                   r->element[i]->type == REDIS_REPLY_STRING
+               ? atoll(r->element[i]->str)
+               : 0;
+}
+
+/* Now, UTC, as "2026-11-23T09:43:07Z" (finalized_at). */
+static void rfc3339_now(char out[32])
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* claim_start's answer: {the claim's small fields, its submission}. A
+ * claim stored before the submission had a key of its own still has it as
+ * the hash field `submitted`. */
+static void take_claim(const redisReply *r, struct work_facts *f)
+{
+    if (r->type == REDIS_REPLY_ERROR) {
+        f->state = strncmp(r->str, "NOSCRIPT", 8) == 0 ? WORK_RETRY : WORK_ERROR;
+        return;
+    }
+    if (r->type != REDIS_REPLY_ARRAY) {
+        f->state = WORK_ERROR;
+        return;
+    }
+    if (r->elements == 0) {
+        f->state = WORK_GONE;
+        return;
+    }
+    if (r->elements != 2 || r->element[0]->type != REDIS_REPLY_ARRAY) {
+        f->state = WORK_ERROR;
+        return;
+    }
+    const redisReply *h = r->element[0];
+    const char *v;
+    copy_field(f->status, sizeof f->status, (v = field_of(h, "status")) ? v : "");
+    f->eob_version = (v = field_of(h, "eob_version")) ? atoi(v) : 0;
+    copy_field(f->received, sizeof f->received, (v = field_of(h, "received")) ? v : "");
+    copy_field(f->target, sizeof f->target, (v = field_of(h, "target")) ? v : "");
+    if (r->element[1]->type == REDIS_REPLY_STRING)
+        f->submission = strdup(r->element[1]->str);
+    else if ((v = field_of(h, "submitted")))
+        f->submission = strdup(v);
+    f->state = strcmp(f->status, "approved") == 0 || strcmp(f->status, "denied") == 0
+                   ? WORK_FINAL
+                   : WORK_LOADED;
+}
+
+/* One year's HMGET of the accumulator fields queue_load_facts asks for. */
+static void read_accumulators(const redisReply *r, int year, struct work_accumulators *a)
+{
+    memset(a, 0, sizeof *a);
+    a->year = year;
+    /* The HMGET order of queue_load_facts. */
+    for (int t = 0; t < 2; t++) {
+        a->family_deductible[t] = integer_at(r, (size_t)t * 2);
+        a->family_oop[t] = integer_at(r, (size_t)t * 2 + 1);
+        a->member_deductible[t] = integer_at(r, 4 + (size_t)t * 2);
+        a->member_oop[t] = integer_at(r, 4 + (size_t)t * 2 + 1);
+    }
+}
+
+int queue_load_facts(struct work_conn *wc, const struct work_item *items, int n,
+                     struct work_facts *out, uint64_t *bytes_read)
+{
+    char k_proc[KEY_LEN], idx_prefix[KEY_LEN], now[24];
+    snprintf(k_proc, sizeof k_proc, KEYF_IDX_STATUS, wc->prefix, "processing");
+    snprintf(idx_prefix, sizeof idx_prefix, KEYF_IDX_STATUS, wc->prefix, "");
+    snprintf(now, sizeof now, "%lld", (long long)time(NULL));
+    const char *p = wc->prefix;
+    for (int i = 0; i < n; i++) {
+        const struct work_item *e = &items[i];
+        char k_claim[KEY_LEN], k_body[KEY_LEN];
+        snprintf(k_claim, sizeof k_claim, KEYF_CLAIM, p, e->claim_id);
+        snprintf(k_body, sizeof k_body, KEYF_BODY, p, e->claim_id);
+        const char *argv[] = {"EVALSHA", script_claim_start.sha, "3", k_claim, k_proc, k_body,
+                              now, idx_prefix};
+        redisAppendCommandArgv(wc->c, 8, argv, NULL);
+        redisAppendCommand(wc->c, "GET " KEYF_MEMBER, p, e->member_id);
+        redisAppendCommand(wc->c, "GET " KEYF_MEMBER, p, e->subscriber_id);
+        redisAppendCommand(wc->c, "GET " KEYF_GROUP, p, e->group_id);
+        redisAppendCommand(wc->c, "GET " KEYF_PLAN, p, e->plan_id);
+        for (int y = 0; y < e->n_years; y++) {
+            char k_acc[KEY_LEN], m[8][ID_LEN + 16];
+            snprintf(k_acc, sizeof k_acc, KEYF_ACC, p, e->subscriber_id, e->years[y]);
+            static const char *const tiers[2] = {"in", "out"};
+            for (int t = 0; t < 2; t++) {
+                snprintf(m[t * 2], sizeof m[0], "f:%s:ded", tiers[t]);
+                snprintf(m[t * 2 + 1], sizeof m[0], "f:%s:oop", tiers[t]);
+                snprintf(m[4 + t * 2], sizeof m[0], "m:%s:%s:ded", e->member_id, tiers[t]);
+                snprintf(m[4 + t * 2 + 1], sizeof m[0], "m:%s:%s:oop", e->member_id, tiers[t]);
+            }
+            const char *hm[10] = {"HMGET", k_acc, m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7]};
+            redisAppendCommandArgv(wc->c, 10, hm, NULL);
+        }
+        redisAppendCommand(wc->c, "GET " KEYF_FAMVER, p, e->subscriber_id);
+    }
+    memset(out, 0, sizeof *out * (size_t)n);
+    bool broken = false, reload = false;
+    for (int i = 0; i < n; i++) {
+        const struct work_item *e = &items[i];
+        struct work_facts *f = &out[i];
+        int replies = 6 + e->n_years;
+        for (int k = 0; k < replies; k++) {
+            redisReply *r = broken ? NULL : next_reply(wc);
+            if (!r) {
+                broken = true;
+                continue;
+            }
+            *bytes_read += resp_bytes(r);
+            if (k == 0)
+                take_claim(r, f);
+            else if (k == 1)
+                f->patient = string_of(r);
+            else if (k == 2)
+                f->subscriber = string_of(r);
+            else if (k == 3)
+                f->group = string_of(r);
+            else if (k == 4)
+                f->plan = string_of(r);
+            else if (k < 5 + e->n_years)
+                read_accumulators(r, e->years[k - 5], &f->acc[f->n_acc++]);
+            else
+                copy_field(f->version, sizeof f->version,
+                           r->type == REDIS_REPLY_STRING ? r->str : "0");
+            freeReplyObject(r);
+        }
+        reload |= f->state == WORK_RETRY;
+    }
+    if (broken) {
+        for (int i = 0; i < n; i++)
+            work_facts_free(&out[i]);
+        return -1;
+    }
+    if (reload && !load_scripts(wc))
+        log_warn("worker: cannot load the worker's scripts");
+    return 0;
+}
+
+void work_facts_free(struct work_facts *f)
+{
+    free(f->submission);
+    free(f->patient);
+    free(f->subscriber);
+    free(f->group);
+    free(f->plan);
+    f->submission = f->patient = f->subscriber = f->group = f->plan = NULL;
+}
+
+int queue_lookup_fingerprints(struct work_conn *wc, struct work_fp_lookup *lookups, int n,
+                              uint64_t *bytes_read)
+{
+    const char *argv[2 + WORK_MAX_FPS];
+    for (int i = 0; i < n; i++) {
+        struct work_fp_lookup *l = &lookups[i];
+        for (int j = 0; j < l->n; j++)
+            l->holders[j][0] = '\0';
+        if (l->n == 0)
+            continue;
+        char key[KEY_LEN];
+        snprintf(key, sizeof key, KEYF_FP, wc->prefix, l->member_id);
+        argv[0] = "HMGET";
+        argv[1] = key;
+        for (int j = 0; j < l->n && j < WORK_MAX_FPS; j++)
+            argv[2 + j] = l->fps[j];
+        redisAppendCommandArgv(wc->c, 2 + (l->n < WORK_MAX_FPS ? l->n : WORK_MAX_FPS), argv,
+                               NULL);
+    }
+    for (int i = 0; i < n; i++) {
+        struct work_fp_lookup *l = &lookups[i];
+        if (l->n == 0)
+            continue;
+        redisReply *r = next_reply(wc);
+        if (!r)
+            return -1;
+        *bytes_read += resp_bytes(r);
+        for (size_t j = 0; r->type == REDIS_REPLY_ARRAY && j < r->elements && j < (size_t)l->n;
+             j++)
+            if (r->element[j]->type == REDIS_REPLY_STRING)
+                copy_field(l->holders[j], CLAIM_ID_LEN, r->element[j]->str);
+        freeReplyObject(r);
+    }
+    return 0;
+}
+
+/* ---- commit ---- */
+
+void queue_version_after(const char *from, const char *claim_id, char out[WORK_VERSION_LEN])
+{
+    snprintf(out, WORK_VERSION_LEN, "%lld:%s", atoll(from) + 1, claim_id);
+}
+
+/* The arguments of one commit call (scripts.c, script_commit), owning their text. */
+struct commit_call {
+    const char *argv[64 + 2 * WORK_MAX_FPS + WORK_MAX_YEARS * 2 * 9];
+    size_t argvlen[64 + 2 * WORK_MAX_FPS + WORK_MAX_YEARS * 2 * 9];
+    int argc;
+    char keys[14 + WORK_MAX_YEARS * 2][KEY_LEN];
+    char text[WORK_MAX_YEARS * 2 * 9 + 8][ID_LEN + 32];
+    int n_text;
+    char history[48];
+    char now[32];
+    char *dec, *eob; /* packed; owned */
+    size_t dec_len, eob_len;
+};
+
+/* Packs {"decision": …, "pending": …} (pending only when pended). */
+static int pack_decision(const struct work_commit *c, char **out, size_t *out_len)
+{
+    size_t dl = strlen(c->decision), pl = c->pending ? strlen(c->pending) : 0;
+    char *text = malloc(dl + pl + 32);
+    if (!text)
+        return -1;
+    int n = c->pending ? sprintf(text, "{\"decision\":%s,\"pending\":%s}", c->decision, c->pending)
+                       : sprintf(text, "{\"decision\":%s}", c->decision);
+    int rc = packed_pack(text, (size_t)n, out, out_len);
+    free(text);
+    return rc;
+}
+
+/* v as text kept in cc for the call's lifetime. */
+static const char *call_int(struct commit_call *cc, long long v)
+{
+    char *t = cc->text[cc->n_text++];
+    snprintf(t, sizeof cc->text[0], "%lld", v);
+    return t;
+}
+
+/* "f:<tier>:<what>" or, with a member id, "m:<member>:<tier>:<what>". */
+static const char *call_acc_field(struct commit_call *cc, const char *member, const char *tier,
+                                  const char *what)
+{
+    char *t = cc->text[cc->n_text++];
+    if (member)
+        snprintf(t, sizeof cc->text[0], "m:%s:%s:%s", member, tier, what);
+    else
+        snprintf(t, sizeof cc->text[0], "f:%s:%s", tier, what);
+    return t;
+}
+
+/* Fills cc with the call; returns -1 when out of memory (nothing to free). */
+static int build_commit(struct work_conn *wc, const struct work_commit *c, struct commit_call *cc)
+{
+    cc->dec = cc->eob = NULL;
+    cc->dec_len = cc->eob_len = 0;
+    if (pack_decision(c, &cc->dec, &cc->dec_len) != 0)
+        return -1;
+    if (c->eob && packed_pack(c->eob, strlen(c->eob), &cc->eob, &cc->eob_len) != 0) {
+        free(cc->dec);
+        cc->dec = NULL;
+        return -1;
+    }
+    const struct work_item *e = c->item;
+    const char *p = wc->prefix;
+    cc->argc = 0;
+    cc->n_text = 0;
+    snprintf(cc->keys[0], KEY_LEN, KEYF_CLAIM, p, e->claim_id);
+    snprintf(cc->keys[1], KEY_LEN, KEYF_FAMVER, p, e->subscriber_id);
+    snprintf(cc->keys[2], KEY_LEN, "%s", wc->k_stream);
+    snprintf(cc->keys[3], KEY_LEN, KEYF_SLA, p);
+    snprintf(cc->keys[4], KEY_LEN, KEYF_PENDED, p);
+    snprintf(cc->keys[5], KEY_LEN, KEYF_IDX_STATUS, p, "processing");
+    snprintf(cc->keys[6], KEY_LEN, KEYF_IDX_STATUS, p, "pended");
+    snprintf(cc->keys[7], KEY_LEN, KEYF_STATS, p);
+    snprintf(cc->keys[8], KEY_LEN, KEYF_AUDIT, p);
+    snprintf(cc->keys[9], KEY_LEN, KEYF_CLAIM_AUDIT, p, e->claim_id);
+    snprintf(cc->keys[10], KEY_LEN, KEYF_EVENTS, p);
+    snprintf(cc->keys[11], KEY_LEN, KEYF_FP, p, e->member_id);
+    snprintf(cc->keys[12], KEY_LEN, KEYF_DEC, p, e->claim_id);
+    snprintf(cc->keys[13], KEY_LEN, KEYF_EOB, p, e->claim_id, c->eob_version);
+    int n_acc = c->n_deltas < WORK_MAX_YEARS * 2 ? c->n_deltas : WORK_MAX_YEARS * 2;
+    for (int i = 0; i < n_acc; i++)
+        snprintf(cc->keys[14 + i], KEY_LEN, KEYF_ACC, p, e->subscriber_id, c->deltas[i].year);
+    rfc3339_now(cc->now);
+    snprintf(cc->history, sizeof cc->history, "%s@%lld", c->status, (long long)time(NULL));
+
+    const char **a = cc->argv;
+    int n = 0;
+    a[n++] = "EVALSHA";
+    a[n++] = script_commit.sha;
+    a[n++] = call_int(cc, 14 + n_acc);
+    for (int i = 0; i < 14 + n_acc; i++)
+        a[n++] = cc->keys[i];
+    a[n++] = c->expected_version;
+    a[n++] = e->entry_id;
+    a[n++] = WORK_GROUP;
+    a[n++] = c->status;
+    int dec_at = n;
+    a[n++] = cc->dec;
+    a[n++] = c->pending ? "1" : "";
+    a[n++] = cc->history;
+    a[n++] = c->final ? cc->now : "";
+    a[n++] = c->within_target ? "1" : "0";
+    int eob_at = n;
+    a[n++] = cc->eob ? cc->eob : "";
+    a[n++] = call_int(cc, c->n_store);
+    a[n++] = call_int(cc, c->final ? 0 : c->pend_deadline_day);
+    a[n++] = c->audit;
+    a[n++] = e->claim_id;
+    a[n++] = call_int(cc, n_acc);
+    static const char *const tiers[2] = {"in", "out"};
+    for (int i = 0; i < n_acc; i++) {
+        const struct work_acc_delta *d = &c->deltas[i];
+        const char *t = tiers[d->network != 0];
+        a[n++] = "4";
+        a[n++] = call_acc_field(cc, NULL, t, "ded");
+        a[n++] = call_int(cc, (long long)d->deductible);
+        a[n++] = call_acc_field(cc, NULL, t, "oop");
+        a[n++] = call_int(cc, (long long)d->oop);
+        a[n++] = call_acc_field(cc, e->member_id, t, "ded");
+        a[n++] = call_int(cc, (long long)d->deductible);
+        a[n++] = call_acc_field(cc, e->member_id, t, "oop");
+        a[n++] = call_int(cc, (long long)d->oop);
+    }
+    for (int i = 0; i < c->n_store; i++)
+        a[n++] = c->store[i];
+    a[n++] = call_int(cc, c->n_drop);
+    for (int i = 0; i < c->n_drop; i++)
+        a[n++] = c->drop[i];
+    cc->argc = n;
+    for (int i = 0; i < n; i++) /* packed values are binary: their lengths are known */
+        cc->argvlen[i] = i == dec_at ? cc->dec_len
+                         : i == eob_at ? (cc->eob ? cc->eob_len : 0)
+                                       : strlen(a[i]);
+    return 0;
+}
+
+int queue_commit(struct work_conn *wc, const struct work_commit *commits, int n,
+                 enum work_commit_result *results)
+{
+    struct commit_call *cc = malloc(sizeof *cc);
+    if (!cc) {
+        for (int i = 0; i < n; i++)
+            results[i] = WORK_COMMIT_ERROR;
+        return 0;
+    }
+    for (int i = WORK_MAX_BATCH; i < n; i++)
+        results[i] = WORK_COMMIT_ERROR; /* more than a batch: not sent, left pending */
+    if (n > WORK_MAX_BATCH)
+        n = WORK_MAX_BATCH;
+    bool sent[WORK_MAX_BATCH];
+    for (int i = 0; i < n; i++) {
+        sent[i] = build_commit(wc, &commits[i], cc) == 0;
+        if (!sent[i])
+            continue;
+        redisAppendCommandArgv(wc->c, cc->argc, cc->argv, cc->argvlen);
+        free(cc->dec);
+        free(cc->eob);
+    }
+    free(cc);
+    bool broken = false, reload = false;
+    for (int i = 0; i < n; i++) {
+        results[i] = WORK_COMMIT_ERROR;
+        if (!sent[i])
+            continue; /* out of memory: left pending */
+        redisReply *r = broken ? NULL : next_reply(wc);
+        if (!r) {
+            broken = true;
+            continue;
+        }
+        if (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS) {
+            if (strcmp(r->str, "ok") == 0)
+                results[i] = WORK_COMMIT_OK;
+            else if (strcmp(r->str, "final") == 0)
+                results[i] = WORK_COMMIT_FINAL;
+            else if (strcmp(r->str, "stale") == 0)
+                results[i] = WORK_COMMIT_STALE;
+        } else if (r->type == REDIS_REPLY_ERROR && strncmp(r->str, "NOSCRIPT", 8) == 0) {
+            results[i] = WORK_COMMIT_STALE; /* not applied: decide again once loaded */
+            reload = true;
+        } else if (r->type == REDIS_REPLY_ERROR) {
+            log_error("worker: commit refused claim_id=%s: %s", commits[i].item->claim_id, r->str);
+        }
+        freeReplyObject(r);
+    }
+    if (reload && !broken && !load_scripts(wc))
+        log_warn("worker: cannot load the worker's scripts");
+    return broken ? -1 : 0;
+}
+
+/* ---- stalled entries ---- */
+
+int queue_recover_stalled(struct work_conn *wc, int idle_ms, int max_deliveries,
+                          struct work_item *items, int max, char (*dead)[CLAIM_ID_LEN],
+                          int *n_dead)
+{
+    *n_dead = 0;
+    redisReply *p = redisCommand(wc->c, "XPENDING %s %s IDLE %d - + %d", wc->k_stream,
+                                 WORK_GROUP, idle_ms, max);
+    if (!p)
+        return -1;
+    for (size_t i = 0; p->type == REDIS_REPLY_ARRAY && i < p->elements; i++) {
+        const redisReply *it = p->element[i];
+        if (it->type != REDIS_REPLY_ARRAY || it->elements < 4)
+            continue;
+        long long deliveries = it->element[3]->integer;
+        if (deliveries < max_deliveries)
+            continue;
+        const char *id = it->element[0]->str;
+        redisReply *entry = redisCommand(wc->c, "XRANGE %s %s %s", wc->k_stream, id, id);
+        struct work_item e;
+        memset(&e, 0, sizeof e);
+        if (entry && entry->type == REDIS_REPLY_ARRAY && entry->elements == 1)
+            parse_item(entry->element[0]->element[1], &e);
+        if (entry)
+            freeReplyObject(entry);
+        char k_dead[KEY_LEN], k_idx[KEY_LEN], at[32], nd[24];
+        snprintf(k_dead, sizeof k_dead, KEYF_DEAD, wc->prefix);
+        snprintf(k_idx, sizeof k_idx, KEYF_DEADIDX, wc->prefix);
+        rfc3339_now(at);
+        snprintf(nd, sizeof nd, "%lld", deliveries);
+        const char *keys[] = {wc->k_stream, k_dead, k_idx};
+        const char *args[] = {id, WORK_GROUP, e.claim_id, "delivered too many times without a commit",
+                              nd, at};
+        redisReply *r = script_eval_blocking(wc->c, &script_dead_letter, 3, keys, 6, args, NULL);
+        if (r && r->type == REDIS_REPLY_STRING && r->str[0] && *n_dead < max)
+            copy_field(dead[(*n_dead)++], CLAIM_ID_LEN, e.claim_id);
+        if (r)
+            freeReplyObject(r);
+    }
+    freeReplyObject(p);
+    redisReply *r = redisCommand(wc->c, "XAUTOCLAIM %s %s %s %d 0-0 COUNT %d", wc->k_stream,
+                                 WORK_GROUP, wc->consumer, idle_ms, max);
+    if (!r)
+        return -1;
+    int n = 0;
+    if (r->type == REDIS_REPLY_ARRAY && r->elements >= 2)
+        n = parse_entries(wc, r->element[1], items, max);
+    freeReplyObject(r);
+    return n;
+}
+
+/* ---- pend deadlines, on the event loop ---- */
+
+struct expire_call {
+    work_expired_cb done;
+    void *arg;
+};
+
+/* The expire_pended script's answer, handed to the caller's callback. */
+static void on_expired(redisReply *reply, void *arg)
+{
+    struct expire_call *call = arg;
+    call->done(reply && reply->type == REDIS_REPLY_INTEGER ? reply->integer : -1, call->arg);
+    free(call);
+}
+
+int queue_expire_pended(struct rconn *rc, const char *key_prefix, int today_day, int max,
+                        work_expired_cb done, void *arg)
+{
+    struct expire_call *call = malloc(sizeof *call);
+    if (!call)
+        return -1;
+    *call = (struct expire_call){done, arg};
+    char k_pended[KEY_LEN], k_stream[KEY_LEN], claim_prefix[KEY_LEN], today[16], n[16];
+    snprintf(k_pended, sizeof k_pended, KEYF_PENDED, key_prefix);
+    snprintf(k_stream, sizeof k_stream, KEYF_STREAM, key_prefix);
+    snprintf(claim_prefix, sizeof claim_prefix, KEYF_CLAIM, key_prefix, "");
+    snprintf(today, sizeof today, "%d", today_day);
+    snprintf(n, sizeof n, "%d", max);
+    const char *keys[] = {k_pended, k_stream};
+    const char *args[] = {today, claim_prefix, n};
+    if (script_eval_async(rc, &script_expire_pended, on_expired, call, 2, keys, 3, args, NULL) != 0) {
+        free(call);
+        return -1;
+    }
+    return 0;
+}
