@@ -7,47 +7,6 @@
 #include <string.h>
 
 /*
- * KEYS: 1 claim, 2 idempotency key (or the claim key again when there is
- *       none), 3 work stream, 4 SLA zset, 5 sequence, 6 index of all claims,
- *       7 member index, 8 status index, 9 family index, 10 provider index
- *       (9 and 10: the claim key again when not applicable), 11 audit
- *       stream, 12 the claim's audit list
- * ARGV: 1 "1" when an idempotency key applies, 2 the value to remember for
- *       it, 3 its time to live in seconds, 4 claim id, 5 received day number,
- *       6 target day number, 7 "1" with a family index, 8 "1" with a provider
- *       index, 9 the audit record (JSON), 10 member id, 11 subscriber id,
- *       12 group id, 13 plan id, 14 plan years ("2025,2026"), 15 the dates
- *       of service as day numbers ("20500,20501"): hints for the worker's
- *       one-round-trip load, carried in the stream entry;
- *       16.. the claim hash's field/value pairs
- * Returns {"replay", remembered value} or {"created", index score}.
- */
-struct script script_intake = {
-    "intake",
-    "if ARGV[1] == '1' then\n"
-    "  local prev = redis.call('GET', KEYS[2])\n"
-    "  if prev then return {'replay', prev} end\n"
-    "end\n"
-    "if redis.call('EXISTS', KEYS[1]) == 1 then return redis.error_reply('ERR claim id in use') end\n"
-    "local seq = redis.call('INCR', KEYS[5]) % 2097152\n"
-    "local score = tonumber(ARGV[5]) * 2097152 + seq\n"
-    "redis.call('HSET', KEYS[1], 'score', score, unpack(ARGV, 16))\n"
-    "redis.call('XADD', KEYS[3], '*', 'claim', ARGV[4], 'm', ARGV[10], 's', ARGV[11], 'g', ARGV[12],\n"
-    "           'p', ARGV[13], 'y', ARGV[14], 'd', ARGV[15])\n"
-    "redis.call('ZADD', KEYS[4], ARGV[6], ARGV[4])\n"
-    "redis.call('ZADD', KEYS[6], score, ARGV[4])\n"
-    "redis.call('ZADD', KEYS[7], score, ARGV[4])\n"
-    "redis.call('ZADD', KEYS[8], score, ARGV[4])\n"
-    "if ARGV[7] == '1' then redis.call('ZADD', KEYS[9], score, ARGV[4]) end\n"
-    "if ARGV[8] == '1' then redis.call('ZADD', KEYS[10], score, ARGV[4]) end\n"
-    "if ARGV[1] == '1' then redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3]) end\n"
-    "redis.call('XADD', KEYS[11], '*', 'claim_id', ARGV[4], 'record', ARGV[9])\n"
-    "redis.call('RPUSH', KEYS[12], ARGV[9])\n"
-    "return {'created', tostring(score)}\n",
-    "",
-};
-
-/*
  * One audit record, written once: the record goes into the audit stream and
  * the claim's list keeps the id of that stream entry (GET .../audit reads the
  * records back through the ids).
@@ -406,7 +365,7 @@ struct script script_queue_stats = {
     "",
 };
 
-static struct script *all_scripts[] = {&script_queue_stats, &script_intake,        &script_audit,  &script_search,
+static struct script *all_scripts[] = {&script_queue_stats,         &script_audit,  &script_search,
                                        &script_claim_start,   &script_commit, &script_expire_pended,
                                        &script_supply,        &script_dead_letter, &script_retry_dead};
 

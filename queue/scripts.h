@@ -18,10 +18,6 @@ struct script {
     char sha[41];
 };
 
-/* The intake step (API.md "A 202 means the claim is durably stored and
- * queued"): claim record, idempotency key, work stream entry, SLA entry and
- * search indexes, all or nothing. */
-extern struct script script_intake;
 /* One audit record: the global audit stream and the claim's own list. */
 extern struct script script_audit;
 /* Claim search: one index walked with filters, bounded work per call. */
