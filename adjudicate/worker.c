@@ -695,6 +695,7 @@ static bool process_batch(struct worker *w, const struct work_item *items, int n
                 .decision = s->decision_json,
                 .pending = s->pending_json,
                 .eob = s->eob_json,
+                .submission = s->raw.submission,
                 .eob_version = s->raw.eob_version + 1,
                 .audit = s->audit_json,
                 .final = s->decision.outcome != ADJ_PENDED,

@@ -170,9 +170,17 @@ static void on_claim_read(redisReply *reply, void *arg)
     }
     struct queue_claim c = {.fields = reply->element[0]};
     c.eob_version = eob_version_of(&c);
+    /* The submission is JSON text until the claim is final, then packed. */
     const redisReply *body = reply->element[1];
-    if (body->type == REDIS_REPLY_STRING && !(c.submitted = json_tokener_parse(body->str)))
-        log_error("stored submission cannot be read claim_id=%s", cr->claim_id);
+    if (body->type == REDIS_REPLY_STRING) {
+        char *packed_text = body->len > 0 && body->str[0] != '{'
+                                ? unpack_reply(body, "submission", cr->claim_id)
+                                : NULL;
+        const char *text = packed_text ? packed_text : body->str;
+        if (!(c.submitted = json_tokener_parse(text)))
+            log_error("stored submission cannot be read claim_id=%s", cr->claim_id);
+        free(packed_text);
+    }
     struct json_object *dec = NULL;
     char *dec_text = unpack_reply(reply->element[2], "decision", cr->claim_id);
     if (dec_text && !(dec = json_tokener_parse(dec_text)))

@@ -164,7 +164,7 @@ struct script script_claim_start = {
  *       10 claim audit list, 11 events stream, 12 the member's fingerprint
  *       hash, 13 the decision ({c}dec:<id>), 14 the EOB version this commit
  *       writes ({c}eob:<id>:<eob_version + 1>), then the accumulator hashes
- *       (ARGV[15] of them)
+ *       (ARGV[15] of them), then the submission ({c}body:<id>)
  * ARGV: 1 expected family version, 2 stream entry id, 3 group name,
  *       4 new status, 5 packed {"decision", "pending"}, 6 "1" when pended,
  *       7 history entry ("<status>@<unix seconds>"), 8 finalized_at or "",
@@ -172,7 +172,9 @@ struct script script_claim_start = {
  *       to store, 12 pend deadline day, 13 audit JSON, 14 claim id, 15 number
  *       of accumulator hashes, then per accumulator hash: field count and
  *       field/increment pairs, then the fingerprints to store (ARGV[11] of
- *       them), then the number of fingerprints to drop and those fingerprints
+ *       them), then the number of fingerprints to drop and those fingerprints,
+ *       last the submission packed (a final claim's, which no step rewrites
+ *       any more) or "" to leave it as it is
  * Returns "ok", "final" (already committed; acknowledged) or "stale".
  */
 struct script script_commit = {
@@ -227,6 +229,7 @@ struct script script_commit = {
     "  if redis.call('HGET', fp, ARGV[i]) == id then redis.call('HDEL', fp, ARGV[i]) end\n"
     "  i = i + 1\n"
     "end\n"
+    "if ARGV[i] ~= '' and ARGV[8] ~= '' then redis.call('SET', KEYS[15 + nacc], ARGV[i]) end\n"
     "redis.call('XACK', stream, ARGV[3], ARGV[2])\n"
     "redis.call('XDEL', stream, ARGV[2])\n"
     "local aid = redis.call('XADD', audit, '*', 'claim_id', id, 'record', ARGV[13])\n"

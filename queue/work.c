@@ -462,13 +462,13 @@ struct commit_call {
     const char *argv[64 + 2 * WORK_MAX_FPS + WORK_MAX_YEARS * 2 * 9];
     size_t argvlen[64 + 2 * WORK_MAX_FPS + WORK_MAX_YEARS * 2 * 9];
     int argc;
-    char keys[14 + WORK_MAX_YEARS * 2][KEY_LEN];
+    char keys[15 + WORK_MAX_YEARS * 2][KEY_LEN];
     char text[WORK_MAX_YEARS * 2 * 9 + 8][ID_LEN + 32];
     int n_text;
     char history[48];
     char now[32];
-    char *dec, *eob; /* packed; owned */
-    size_t dec_len, eob_len;
+    char *dec, *eob, *body; /* packed; owned */
+    size_t dec_len, eob_len, body_len;
 };
 
 /* Packs {"decision": …, "pending": …} (pending only when pended). */
@@ -508,13 +508,16 @@ static const char *call_acc_field(struct commit_call *cc, const char *member, co
 /* Fills cc with the call; returns -1 when out of memory (nothing to free). */
 static int build_commit(struct work_conn *wc, const struct work_commit *c, struct commit_call *cc)
 {
-    cc->dec = cc->eob = NULL;
-    cc->dec_len = cc->eob_len = 0;
+    cc->dec = cc->eob = cc->body = NULL;
+    cc->dec_len = cc->eob_len = cc->body_len = 0;
     if (pack_decision(c, &cc->dec, &cc->dec_len) != 0)
         return -1;
-    if (c->eob && packed_pack(c->eob, strlen(c->eob), &cc->eob, &cc->eob_len) != 0) {
+    if ((c->eob && packed_pack(c->eob, strlen(c->eob), &cc->eob, &cc->eob_len) != 0) ||
+        (c->final && c->submission &&
+         packed_pack(c->submission, strlen(c->submission), &cc->body, &cc->body_len) != 0)) {
         free(cc->dec);
-        cc->dec = NULL;
+        free(cc->eob);
+        cc->dec = cc->eob = NULL;
         return -1;
     }
     const struct work_item *e = c->item;
@@ -538,6 +541,7 @@ static int build_commit(struct work_conn *wc, const struct work_commit *c, struc
     int n_acc = c->n_deltas < WORK_MAX_YEARS * 2 ? c->n_deltas : WORK_MAX_YEARS * 2;
     for (int i = 0; i < n_acc; i++)
         snprintf(cc->keys[14 + i], KEY_LEN, KEYF_ACC, p, e->subscriber_id, c->deltas[i].year);
+    snprintf(cc->keys[14 + n_acc], KEY_LEN, KEYF_BODY, p, e->claim_id);
     rfc3339_now(cc->now);
     snprintf(cc->history, sizeof cc->history, "%s@%lld", c->status, (long long)time(NULL));
 
@@ -545,8 +549,8 @@ static int build_commit(struct work_conn *wc, const struct work_commit *c, struc
     int n = 0;
     a[n++] = "EVALSHA";
     a[n++] = script_commit.sha;
-    a[n++] = call_int(cc, 14 + n_acc);
-    for (int i = 0; i < 14 + n_acc; i++)
+    a[n++] = call_int(cc, 15 + n_acc);
+    for (int i = 0; i < 15 + n_acc; i++)
         a[n++] = cc->keys[i];
     a[n++] = c->expected_version;
     a[n++] = e->entry_id;
@@ -584,11 +588,14 @@ static int build_commit(struct work_conn *wc, const struct work_commit *c, struc
     a[n++] = call_int(cc, c->n_drop);
     for (int i = 0; i < c->n_drop; i++)
         a[n++] = c->drop[i];
+    int body_at = n;
+    a[n++] = cc->body ? cc->body : "";
     cc->argc = n;
     for (int i = 0; i < n; i++) /* packed values are binary: their lengths are known */
-        cc->argvlen[i] = i == dec_at ? cc->dec_len
-                         : i == eob_at ? (cc->eob ? cc->eob_len : 0)
-                                       : strlen(a[i]);
+        cc->argvlen[i] = i == dec_at    ? cc->dec_len
+                         : i == eob_at  ? (cc->eob ? cc->eob_len : 0)
+                         : i == body_at ? (cc->body ? cc->body_len : 0)
+                                        : strlen(a[i]);
     return 0;
 }
 
@@ -613,6 +620,7 @@ int queue_commit(struct work_conn *wc, const struct work_commit *commits, int n,
         redisAppendCommandArgv(wc->c, cc->argc, cc->argv, cc->argvlen);
         free(cc->dec);
         free(cc->eob);
+        free(cc->body);
     }
     free(cc);
     bool broken = false, reload = false;

@@ -136,6 +136,7 @@ struct work_commit {
     const char *decision;
     const char *pending;          /* pended only */
     const char *eob;              /* final only */
+    const char *submission;       /* the claim as accepted (JSON): a final claim's is packed */
     int eob_version;              /* the version it becomes: the facts' eob_version + 1 */
     const char *audit;
     bool final;

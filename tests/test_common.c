@@ -8,6 +8,8 @@
 #include "money.h"
 #include "packed.h"
 
+#include <zlib.h>
+
 static date_t D(const char *s)
 {
     date_t d;
@@ -127,7 +129,7 @@ START_TEST(test_packed_round_trips_json_and_shrinks_it)
     char *packed = NULL, *back = NULL;
     size_t plen = 0, blen = 0;
     ck_assert_int_eq(packed_pack(text, n, &packed, &plen), 0);
-    ck_assert_int_eq(packed[0], 'Z');
+    ck_assert_int_eq(packed[0], 'D');
     ck_assert_uint_lt(plen, n / 3);
     ck_assert_int_eq(packed_unpack(packed, plen, &back, &blen), 0);
     ck_assert_uint_eq(blen, n);
@@ -161,6 +163,21 @@ START_TEST(test_packed_keeps_short_text_as_is_and_refuses_unknown_markers)
 }
 END_TEST
 
+START_TEST(test_packed_reads_zlib_without_a_dictionary)
+{
+    const char *text = "{\"decision\":{\"outcome\":\"approved\",\"outcome2\":\"approved\"}}";
+    unsigned char z[256];
+    uLongf n = sizeof z - 1;
+    ck_assert_int_eq(compress2(z + 1, &n, (const Bytef *)text, strlen(text), 6), Z_OK);
+    z[0] = 'Z';
+    char *back = NULL;
+    size_t blen = 0;
+    ck_assert_int_eq(packed_unpack((const char *)z, n + 1, &back, &blen), 0);
+    ck_assert_str_eq(back, text);
+    free(back);
+}
+END_TEST
+
 static Suite *common_suite(void)
 {
     Suite *s = suite_create("common");
@@ -173,6 +190,7 @@ static Suite *common_suite(void)
     tcase_add_test(tc, test_money_format_and_half_up_percent);
     tcase_add_test(tc, test_packed_round_trips_json_and_shrinks_it);
     tcase_add_test(tc, test_packed_keeps_short_text_as_is_and_refuses_unknown_markers);
+    tcase_add_test(tc, test_packed_reads_zlib_without_a_dictionary);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -322,7 +322,7 @@ START_TEST(test_commit_writes_decision_eob_audit_and_open_indexes_once)
     /* The final claim: one packed decision without pending, EOB version 1 packed. */
     redisReply *r = redisCommand(c, "GET claims:{c}dec:%s", id);
     ck_assert_int_eq(r->type, REDIS_REPLY_STRING);
-    ck_assert_int_eq(r->str[0], 'Z');
+    ck_assert_int_eq(r->str[0], 'D');
     char *text = NULL;
     size_t len;
     ck_assert_int_eq(packed_unpack(r->str, r->len, &text, &len), 0);
@@ -451,15 +451,17 @@ START_TEST(test_secondary_claim_pends_for_the_primary_eob_then_pays_as_secondary
      * (copay 10.00 ≥ allowed); secondary pays min(0, 3.60 − 2.00) = 0. */
     ck_assert_str_eq(test_json_str(claim, "decision.allowed"), "3.60");
     ck_assert_str_eq(test_json_str(claim, "decision.plan_paid"), "0.00");
-    /* The merged submission is what was decided ({c}body:<id>, or the hash
-     * field `submitted` of an intake older than that layout). */
+    /* The merged submission is what was decided; once final it is kept
+     * packed ({c}body:<id>, docs/operations.md "Redis keys"). */
     redisContext *rc = test_redis_connect(&redis);
     redisReply *sub = redisCommand(rc, "GET claims:{c}body:%s", id);
-    if (sub->type != REDIS_REPLY_STRING) {
-        freeReplyObject(sub);
-        sub = redisCommand(rc, "HGET claims:{c}claim:%s submitted", id);
-    }
-    ck_assert_str_eq(test_json_str(sub->str, "other_insurance.paid"), "2.00");
+    ck_assert_int_eq(sub->type, REDIS_REPLY_STRING);
+    ck_assert_int_eq(sub->str[0], 'D');
+    char *text = NULL;
+    size_t text_len = 0;
+    ck_assert_int_eq(packed_unpack(sub->str, sub->len, &text, &text_len), 0);
+    ck_assert_str_eq(test_json_str(text, "other_insurance.paid"), "2.00");
+    free(text);
     freeReplyObject(sub);
     redisFree(rc);
     free(claim);

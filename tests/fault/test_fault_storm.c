@@ -341,8 +341,11 @@ START_TEST(test_every_accepted_claim_is_final_exactly_once_through_the_storm)
         }
         ck_assert_msg(finals == 1, "claim %d has %d final history entries", k, finals);
         ck_assert_str_eq(h->element[2]->str, "1");
+        /* A final claim's submission is packed. */
         ck_assert_int_eq(body->type, REDIS_REPLY_STRING);
-        const char *submission = body->str;
+        char *submission = NULL;
+        size_t submission_len = 0;
+        ck_assert_int_eq(packed_unpack(body->str, body->len, &submission, &submission_len), 0);
         char *dec = NULL;
         size_t dec_len;
         ck_assert_int_eq(packed->type, REDIS_REPLY_STRING);
@@ -377,6 +380,7 @@ START_TEST(test_every_accepted_claim_is_final_exactly_once_through_the_storm)
             denied++;
         }
         free(dec);
+        free(submission);
         freeReplyObject(h);
         freeReplyObject(packed);
         freeReplyObject(body);
