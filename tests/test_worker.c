@@ -464,6 +464,15 @@ START_TEST(test_secondary_claim_pends_for_the_primary_eob_then_pays_as_secondary
     free(text);
     freeReplyObject(sub);
     redisFree(rc);
+    /* Read back through the API, the packed submission is the same JSON. */
+    char read_path[128];
+    snprintf(read_path, sizeof read_path, "/v1/claims/%s", id);
+    test_api(&server, "GET", read_path, ADMIN, NULL, NULL, &res);
+    ck_assert_int_eq(res.status, 200);
+    ck_assert_str_eq(test_json_str(res.body, "submitted.other_insurance.paid"), "2.00");
+    ck_assert_str_eq(test_json_str(res.body, "submitted.other_insurance.payer_name"),
+                     "Gulf Coast Health Plan");
+    test_response_free(&res);
     free(claim);
     test_api(&server, "POST", path, ADMIN, info_body, NULL, &res);
     ck_assert_int_eq(res.status, 409);
