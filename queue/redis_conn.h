@@ -40,6 +40,10 @@ void redis_address_format(const struct redis_address *addr, char *buf, size_t si
  * Returns NULL (and logs why) on failure; free with redisFree. */
 redisContext *redis_connect_blocking(const struct redis_address *addr, int timeout_ms);
 
+/* Whether Redis at addr answers PONG within timeout_ms on a fresh blocking
+ * connection (a Redis still loading its AOF answers an error: false). */
+bool redis_ping_blocking(const struct redis_address *addr, int timeout_ms);
+
 /* ---- asynchronous, on the event loop ---- */
 
 struct rconn;
