@@ -90,6 +90,12 @@ redisContext *redis_connect_blocking(const struct redis_address *addr, int timeo
     return c;
 }
 
+void redis_close_blocking(redisContext *c)
+{
+    if (c)
+        redisFree(c);
+}
+
 bool redis_ping_blocking(const struct redis_address *addr, int timeout_ms)
 {
     redisContext *c = redis_connect_blocking(addr, timeout_ms);

@@ -95,13 +95,13 @@ int cli_token(int argc, char **argv)
                                                   member_id) == 1;
         if (!known) {
             fprintf(stderr, "claimsd: no such member\n");
-            redisFree(rc);
+            redis_close_blocking(rc);
             return 1;
         }
     }
     char token[TOKEN_TEXT_LEN], token_id[37];
     int status = tokens_create_blocking(rc, cfg.key_prefix, role, member_id, npi, token, token_id);
-    redisFree(rc);
+    redis_close_blocking(rc);
     if (status != 0) {
         fprintf(stderr, "claimsd: Redis refused the write\n");
         return 1;

@@ -199,7 +199,7 @@ static int prepare_store(struct app *app, bool embedded)
                  seed_print_tokens(c, app->cfg.key_prefix, app->cfg.seed_dir) != 0)
             rc = -1;
     }
-    redisFree(c);
+    redis_close_blocking(c);
     return rc;
 }
 
