@@ -13,7 +13,7 @@ set -u
 # soon as its file is clean.
 EXEMPT='
 adjudicate/worker.c  the worker: its Redis steps move to queue/work.c on branch dp-worker
-server/main.c        the pend sweep (script_expire_pended), rewritten on branch dp-worker
+server/main.c        the pend sweep (script_expire_pended and its keys): queue_expire_pended on branch dp-worker; then main.c needs neither queue/keys.h nor queue/scripts.h
 '
 
 PARTS="common intake adjudicate eob server"

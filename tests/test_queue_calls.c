@@ -11,8 +11,8 @@
 #include "harness/harness.h"
 #include "queue/audit.h"
 #include "queue/enrollment.h"
+#include "queue/queue.h"
 #include "queue/redis_conn.h"
-#include "queue/scripts.h"
 #include "queue/stats.h"
 #include "queue/webhooks.h"
 
@@ -494,8 +494,7 @@ END_TEST
 
 int main(void)
 {
-    scripts_init();
-    webhook_scripts_init();
+    queue_init();
     test_redis_start(&redis);
     Suite *s = suite_create("queue_calls");
     TCase *tc = tcase_create("typed");
