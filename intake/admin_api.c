@@ -239,6 +239,8 @@ static void put_authed(struct call *call)
     int rc = 0;
     if (ps->kind == RECORD_MEMBER) {
         const struct member *m = &ps->member;
+        _Static_assert(3 + MAX_COVERAGE_SPANS <= QUEUE_RECORDS_MAX,
+                       "a member's references are read in one call");
         struct queue_record_ref refs[3 + MAX_COVERAGE_SPANS] = {
             {QUEUE_RECORD_GROUP, m->group_id},
             {QUEUE_RECORD_MEMBER, m->subscriber_id},

@@ -8,8 +8,6 @@
 #include "queue/keys.h"
 #include "queue/redis_conn.h"
 
-#define RECORDS_MAX 32
-
 static const char *record_key_format(enum queue_record_kind kind)
 {
     return kind == QUEUE_RECORD_GROUP ? KEYF_GROUP : kind == QUEUE_RECORD_MEMBER ? KEYF_MEMBER
@@ -39,7 +37,7 @@ static void on_records(redisReply *reply, void *arg)
         w.cb(QUEUE_UNAVAILABLE, NULL, 0, w.arg);
         return;
     }
-    const char *json[RECORDS_MAX];
+    const char *json[QUEUE_RECORDS_MAX];
     for (size_t i = 0; i < w.n; i++)
         json[i] = reply->element[i]->type == REDIS_REPLY_STRING ? reply->element[i]->str : NULL;
     w.cb(QUEUE_OK, json, w.n, w.arg);
@@ -48,7 +46,7 @@ static void on_records(redisReply *reply, void *arg)
 int queue_get_records(struct rconn *rc, const char *prefix, const struct queue_record_ref *refs,
                       size_t n, queue_records_cb cb, void *arg)
 {
-    if (n == 0 || n > RECORDS_MAX)
+    if (n == 0 || n > QUEUE_RECORDS_MAX)
         return -1;
     struct records_wait *w = malloc(sizeof *w);
     char(*keys)[KEY_LEN] = malloc(n * KEY_LEN);
@@ -60,7 +58,7 @@ int queue_get_records(struct rconn *rc, const char *prefix, const struct queue_r
     w->cb = cb;
     w->arg = arg;
     w->n = n;
-    const char *argv[RECORDS_MAX + 1];
+    const char *argv[QUEUE_RECORDS_MAX + 1];
     argv[0] = "MGET";
     for (size_t i = 0; i < n; i++) {
         record_key(keys[i], prefix, refs[i].kind, refs[i].id);

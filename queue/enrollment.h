@@ -46,7 +46,9 @@ struct queue_member_facts {
 typedef void (*queue_records_cb)(enum queue_status status, const char *const *json, size_t n,
                                  void *arg);
 
-/* Reads n records (at most 32) in one round trip. refs and their ids are
+#define QUEUE_RECORDS_MAX 32
+
+/* Reads n records (at most QUEUE_RECORDS_MAX) in one round trip. refs and their ids are
  * copied before the call returns. */
 int queue_get_records(struct rconn *rc, const char *prefix, const struct queue_record_ref *refs,
                       size_t n, queue_records_cb cb, void *arg);
