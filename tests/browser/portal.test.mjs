@@ -532,13 +532,13 @@ test('staff put a dead-lettered claim back on the queue from the dashboard', asy
   });
   assert.equal(filed.status, 202, JSON.stringify(filed.data));
   const id = filed.data.claim_id;
-  const key = `claims:{c}claim:${id}`;
-  const saved = redis('HGET', key, 'submitted');
+  const key = `claims:{c}body:${id}`; // the submission as accepted (docs/operations.md "Redis keys")
+  const saved = redis('GET', key);
   assert.match(saved, /^\{"type":"pharmacy"/);
-  redis('HSET', key, 'submitted', '{broken');
+  redis('SET', key, '{broken');
   state.worker = startChild(CLAIMSD_BIN, state.workerArgs, {}, 'worker2.log');
   await waitFor('the claim to be dead-lettered', async () => (await call('GET', '/v1/queue', tokens.staff)).data.dead.some((d) => d.claim_id === id), 30000, 200);
-  redis('HSET', key, 'submitted', saved);
+  redis('SET', key, saved);
 
   const page = await newPage('requeue');
   await signIn(page, 'staff', tokens.staff);
