@@ -38,7 +38,7 @@ CLAIMSD_FAULTS := $(BUILD)/claimsd-faults
 DEPS_STAMP := build/.deps-ok
 
 .SECONDARY:
-.PHONY: all check asan valgrind run format clean deps bench coverage
+.PHONY: all check asan valgrind run format clean deps bench coverage lint-layers
 .DEFAULT_GOAL := all
 
 all: $(CLAIMSD)
@@ -74,9 +74,14 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(HARNESS_OBJS) $(BUILD)/libclaims.a
 TEST_ENV = CLAIMSD_BIN=$(abspath $(CLAIMSD)) CLAIMSD_FAULTS_BIN=$(abspath $(CLAIMSD_FAULTS)) \
 	  CLAIMS_CONFIG_DIR=$(abspath config)
 
-check: $(CLAIMSD) $(CLAIMSD_FAULTS) $(TEST_BINS)
+check: lint-layers $(CLAIMSD) $(CLAIMSD_FAULTS) $(TEST_BINS)
 	@$(TEST_ENV) scripts/run-tests.sh $(TEST_BINS)
 	@$(TEST_ENV) tests/browser/run.sh
+
+# Only queue/ talks to Redis: no hiredis, key format or script call elsewhere
+# (the files still exempt are listed, with why, in the script).
+lint-layers:
+	@scripts/lint-layers.sh
 
 asan:
 	$(MAKE) SANITIZE=1 check

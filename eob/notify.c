@@ -2,7 +2,6 @@
 
 #include <curl/curl.h>
 #include <event2/event.h>
-#include <inttypes.h>
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -13,7 +12,6 @@
 
 #include "eob/webhook.h"
 #include "log.h"
-#include "queue/keys.h"
 #include "queue/redis_conn.h"
 #include "queue/webhooks.h"
 
@@ -227,40 +225,31 @@ static struct curl_slist *add_header(struct curl_slist *list, bool *ok, const ch
     return grown;
 }
 
-/* Starts the request of one leased delivery. row: {id, webhook_id, event_id,
- * event, claim_id, status, attempts, url, secret}. On failure the delivery
- * stays leased and is attempted again when the lease ends. */
-static void start_attempt(struct notifier *n, const redisReply *row)
+/* Starts the request of one leased delivery. On failure the delivery stays
+ * leased and is attempted again when the lease ends. */
+static void start_attempt(struct notifier *n, const struct queue_delivery_lease *row)
 {
-    if (row->type != REDIS_REPLY_ARRAY || row->elements != 9)
-        return;
-    for (size_t i = 0; i < 9; i++)
-        if (row->element[i]->type != REDIS_REPLY_STRING)
-            return;
-    const char *v[9];
-    for (size_t i = 0; i < 9; i++)
-        v[i] = row->element[i]->str;
     struct attempt *a = calloc(1, sizeof *a);
     if (!a) {
-        log_error("webhook delivery %s not attempted: out of memory", v[0]);
+        log_error("webhook delivery %s not attempted: out of memory", row->delivery_id);
         return;
     }
     a->n = n;
-    snprintf(a->id, sizeof a->id, "%s", v[0]);
-    snprintf(a->webhook_id, sizeof a->webhook_id, "%s", v[1]);
-    snprintf(a->event_id, sizeof a->event_id, "%s", v[2]);
-    snprintf(a->event, sizeof a->event, "%s", v[3]);
-    snprintf(a->claim_id, sizeof a->claim_id, "%s", v[4]);
-    snprintf(a->status, sizeof a->status, "%s", v[5]);
-    a->attempts_before = atoi(v[6]);
-    if (!header_safe(a->id) || !header_safe(a->event) || strcmp(a->id, v[0]) != 0) {
+    snprintf(a->id, sizeof a->id, "%s", row->delivery_id);
+    snprintf(a->webhook_id, sizeof a->webhook_id, "%s", row->webhook_id);
+    snprintf(a->event_id, sizeof a->event_id, "%s", row->event_id);
+    snprintf(a->event, sizeof a->event, "%s", row->event);
+    snprintf(a->claim_id, sizeof a->claim_id, "%s", row->claim_id);
+    snprintf(a->status, sizeof a->status, "%s", row->status);
+    a->attempts_before = row->attempts;
+    if (!header_safe(a->id) || !header_safe(a->event) || strcmp(a->id, row->delivery_id) != 0) {
         log_error("webhook delivery with a malformed id or event skipped");
         attempt_free(a);
         return;
     }
     a->body = webhook_body(a->event_id, a->event, a->claim_id, a->status);
     char signature[WEBHOOK_SIGNATURE_LEN];
-    bool ok = a->body && webhook_signature(v[8], (int64_t)time(NULL), a->body, strlen(a->body),
+    bool ok = a->body && webhook_signature(row->secret, (int64_t)time(NULL), a->body, strlen(a->body),
                                            signature) == 0;
     a->headers = add_header(a->headers, &ok, "Content-Type", "application/json");
     a->headers = add_header(a->headers, &ok, "X-Claims-Event", a->event);
@@ -275,7 +264,7 @@ static void start_attempt(struct notifier *n, const redisReply *row)
         return;
     }
     CURL *e = a->easy;
-    curl_easy_setopt(e, CURLOPT_URL, v[7]);
+    curl_easy_setopt(e, CURLOPT_URL, row->url);
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
     /* Redirects are never followed: a 3xx is a failed attempt (docs/webhooks.md). */
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
@@ -302,13 +291,13 @@ static void start_attempt(struct notifier *n, const redisReply *row)
     n->n_in_flight++;
 }
 
-static void on_recorded(redisReply *reply, void *arg)
+static void on_recorded(enum queue_status status, const char *result, void *arg)
 {
     struct attempt *a = arg;
-    if (!reply || reply->type == REDIS_REPLY_ERROR)
+    if (status != QUEUE_OK)
         log_warn("webhook delivery %s: outcome not stored (it will be attempted again)", a->id);
-    else if (reply->type == REDIS_REPLY_STRING && strcmp(reply->str, "ok") != 0)
-        log_debug("webhook delivery %s: outcome %s", a->id, reply->str);
+    else if (result && strcmp(result, "ok") != 0)
+        log_debug("webhook delivery %s: outcome %s", a->id, result);
     attempt_free(a);
 }
 
@@ -331,11 +320,10 @@ static void finish_attempt(struct attempt *a, CURLcode result)
         outcome = "retry";
         next = now + webhook_backoff_ms(attempt, n->set.backoff_base_ms, n->set.backoff_max_ms);
     }
-    char at[WEBHOOK_TIME_LEN], next_at[WEBHOOK_TIME_LEN], status_text[16], next_text[24];
+    char at[WEBHOOK_TIME_LEN], next_at[WEBHOOK_TIME_LEN], status_text[16];
     webhook_format_ms(now, at);
     webhook_format_ms(next, next_at);
     snprintf(status_text, sizeof status_text, "%ld", answered ? code : 0L);
-    snprintf(next_text, sizeof next_text, "%" PRId64, next);
     struct json_object *entry = json_object_new_object();
     json_object_object_add(entry, "delivery_id", json_object_new_string(a->id));
     json_object_object_add(entry, "event_id", json_object_new_string(a->event_id));
@@ -356,21 +344,20 @@ static void finish_attempt(struct attempt *a, CURLcode result)
                  answered ? "status " : "", answered ? status_text : error,
                  strcmp(outcome, "dead") == 0 ? "dead, no more attempts" : "will retry");
 
-    const char *prefix = n->set.key_prefix;
-    char k_del[KEY_LEN], k_due[KEY_LEN], k_pend[KEY_LEN], k_log[KEY_LEN], k_dead[KEY_LEN],
-        k_sub[KEY_LEN], before[16], now_text[32];
-    snprintf(k_del, sizeof k_del, KEYF_WH_DELIVERY, prefix, a->id);
-    snprintf(k_due, sizeof k_due, KEYF_WH_DUE, prefix);
-    snprintf(k_pend, sizeof k_pend, KEYF_WH_PENDING, prefix, a->webhook_id);
-    snprintf(k_log, sizeof k_log, KEYF_WH_LOG, prefix, a->webhook_id);
-    snprintf(k_dead, sizeof k_dead, KEYF_WH_DEAD, prefix, a->webhook_id);
-    snprintf(k_sub, sizeof k_sub, KEYF_WEBHOOK, prefix, a->webhook_id);
-    snprintf(before, sizeof before, "%d", a->attempts_before);
+    char now_text[32];
     webhook_format_ms(now, now_text);
-    const char *keys[] = {k_del, k_due, k_pend, k_log, k_dead, k_sub};
-    const char *args[] = {a->id, before, outcome, next_text, entry_text ? entry_text : "{}",
-                          answered ? status_text : "", error ? error : "", now_text};
-    int rc = script_eval_async(n->redis, &script_wh_record, on_recorded, a, 6, keys, 8, args, NULL);
+    struct queue_delivery_outcome o = {
+        .delivery_id = a->id,
+        .webhook_id = a->webhook_id,
+        .attempts_before = a->attempts_before,
+        .outcome = outcome,
+        .next_attempt_ms = next,
+        .log_entry = entry_text ? entry_text : "{}",
+        .status_code = answered ? status_text : "",
+        .error = error ? error : "",
+        .now = now_text,
+    };
+    int rc = queue_webhook_record(n->redis, n->set.key_prefix, &o, on_recorded, a);
     json_object_put(entry);
     if (rc != 0) {
         log_warn("webhook delivery %s: outcome not stored (it will be attempted again)", a->id);
@@ -400,19 +387,20 @@ static void check_done(struct notifier *n)
 
 /* ---- polling Redis ---- */
 
-static void on_claimed(redisReply *reply, void *arg)
+static void on_claimed(enum queue_status status, const struct queue_delivery_lease *rows,
+                       size_t count, const char *error, void *arg)
 {
     struct notifier *n = arg;
     n->claim_busy = false;
     if (n->stopped)
         return; /* what was leased is attempted again once the lease ends */
-    if (!reply || reply->type != REDIS_REPLY_ARRAY) {
-        if (reply && reply->type == REDIS_REPLY_ERROR)
-            log_warn("webhook deliveries not read: %s", reply->str);
+    if (status != QUEUE_OK) {
+        if (error)
+            log_warn("webhook deliveries not read: %s", error);
         return;
     }
-    for (size_t i = 0; i < reply->elements; i++)
-        start_attempt(n, reply->element[i]);
+    for (size_t i = 0; i < count; i++)
+        start_attempt(n, &rows[i]);
 }
 
 /* Leases the due deliveries this process has room for. */
@@ -421,63 +409,42 @@ static void start_claim(struct notifier *n)
     int room = n->set.max_in_flight - n->n_in_flight;
     if (n->stopped || n->claim_busy || room <= 0 || !rconn_is_connected(n->redis))
         return;
-    const char *prefix = n->set.key_prefix;
-    char k_due[KEY_LEN], p_sub[KEY_LEN], p_del[KEY_LEN], p_pend[KEY_LEN];
-    snprintf(k_due, sizeof k_due, KEYF_WH_DUE, prefix);
-    snprintf(p_sub, sizeof p_sub, KEYF_WEBHOOK, prefix, "");
-    snprintf(p_del, sizeof p_del, KEYF_WH_DELIVERY, prefix, "");
-    snprintf(p_pend, sizeof p_pend, KEYF_WH_PENDING, prefix, "");
     int64_t now = now_ms();
     /* Longer than any request plus the time to store its outcome. */
     int64_t lease = now + n->set.timeout_ms + 2 * (int64_t)n->set.redis_timeout_ms + 1000;
-    char now_text[24], lease_text[24], count[16];
-    snprintf(now_text, sizeof now_text, "%" PRId64, now);
-    snprintf(lease_text, sizeof lease_text, "%" PRId64, lease);
-    snprintf(count, sizeof count, "%d", room < CLAIM_BATCH ? room : CLAIM_BATCH);
-    const char *keys[] = {k_due};
-    const char *args[] = {now_text, lease_text, count, p_sub, p_del, p_pend};
-    if (script_eval_async(n->redis, &script_wh_claim, on_claimed, n, 1, keys, 6, args, NULL) == 0)
+    if (queue_webhook_lease(n->redis, n->set.key_prefix, now, lease,
+                            room < CLAIM_BATCH ? room : CLAIM_BATCH, on_claimed, n) == 0)
         n->claim_busy = true;
 }
 
-static void on_group_made(redisReply *reply, void *arg)
+static void on_group_made(enum queue_status status, void *arg)
 {
     struct notifier *n = arg;
     n->fanout_busy = false;
-    if (n->stopped || !reply)
+    if (n->stopped || status != QUEUE_OK)
         return;
-    if (reply->type == REDIS_REPLY_STATUS) {
-        log_info("events consumer group \"%s\" created", EVENTS_GROUP);
-    } else if (reply->type == REDIS_REPLY_ERROR && strncmp(reply->str, "BUSYGROUP", 9) != 0) {
-        log_warn("events consumer group not created: %s", reply->str);
-        return;
-    }
-    start_fanout(n); /* BUSYGROUP: another process made it meanwhile */
+    start_fanout(n);
 }
 
-static void on_fanned_out(redisReply *reply, void *arg)
+static void on_fanned_out(enum queue_status status, long long read, long long made,
+                          const char *error, void *arg)
 {
     struct notifier *n = arg;
     n->fanout_busy = false;
-    if (n->stopped || !reply)
+    if (n->stopped)
         return;
-    if (reply->type == REDIS_REPLY_ERROR) {
-        if (!strstr(reply->str, "NOGROUP")) {
-            log_warn("webhook fan-out failed: %s", reply->str);
-            return;
-        }
-        /* From the stream's start: events committed before any dispatcher
-         * ran are notified too. */
-        char k_events[KEY_LEN];
-        snprintf(k_events, sizeof k_events, KEYF_EVENTS, n->set.key_prefix);
-        if (rconn_command(n->redis, on_group_made, n, "XGROUP CREATE %s %s 0 MKSTREAM", k_events,
-                          EVENTS_GROUP) == 0)
+    if (status == QUEUE_NOT_FOUND) {
+        /* No consumer group yet: made from the stream's start, so that
+         * events committed before any dispatcher ran are notified too. */
+        if (queue_events_group_create(n->redis, n->set.key_prefix, on_group_made, n) == 0)
             n->fanout_busy = true;
         return;
     }
-    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2)
+    if (status != QUEUE_OK) {
+        if (error)
+            log_warn("webhook fan-out failed: %s", error);
         return;
-    long long read = reply->element[0]->integer, made = reply->element[1]->integer;
+    }
     if (made > 0) {
         log_debug("%lld webhook deliveries made from %lld events", made, read);
         start_claim(n);
@@ -490,22 +457,8 @@ static void start_fanout(struct notifier *n)
 {
     if (n->stopped || n->fanout_busy || !rconn_is_connected(n->redis))
         return;
-    const char *prefix = n->set.key_prefix;
-    char k_events[KEY_LEN], k_subs[KEY_LEN], k_due[KEY_LEN], p_sub[KEY_LEN], p_del[KEY_LEN],
-        p_pend[KEY_LEN], now_text[24], count[16];
-    snprintf(count, sizeof count, "%d", FANOUT_BATCH);
-    snprintf(k_events, sizeof k_events, KEYF_EVENTS, prefix);
-    snprintf(k_subs, sizeof k_subs, KEYF_WEBHOOKS, prefix);
-    snprintf(k_due, sizeof k_due, KEYF_WH_DUE, prefix);
-    snprintf(p_sub, sizeof p_sub, KEYF_WEBHOOK, prefix, "");
-    snprintf(p_del, sizeof p_del, KEYF_WH_DELIVERY, prefix, "");
-    snprintf(p_pend, sizeof p_pend, KEYF_WH_PENDING, prefix, "");
-    snprintf(now_text, sizeof now_text, "%" PRId64, now_ms());
-    const char *keys[] = {k_events, k_subs, k_due};
-    const char *args[] = {EVENTS_GROUP, CONSUMER, count, p_sub, p_del, p_pend,
-                          now_text};
-    if (script_eval_async(n->redis, &script_wh_fanout, on_fanned_out, n, 3, keys, 7, args,
-                          NULL) == 0)
+    if (queue_webhook_fanout(n->redis, n->set.key_prefix, CONSUMER, FANOUT_BATCH, now_ms(),
+                             on_fanned_out, n) == 0)
         n->fanout_busy = true;
 }
 

@@ -15,7 +15,7 @@
 #include "intake/json_edge.h"
 #include "intake/parse_enrollment.h"
 #include "log.h"
-#include "queue/keys.h"
+#include "queue/enrollment.h"
 #include "queue/token_cache.h"
 #include "queue/tokens.h"
 
@@ -24,9 +24,11 @@ static const char *kind_name(enum record_kind kind)
     return kind == RECORD_GROUP ? "group" : kind == RECORD_MEMBER ? "member" : "plan";
 }
 
-static const char *key_format(enum record_kind kind)
+static enum queue_record_kind stored_kind(enum record_kind kind)
 {
-    return kind == RECORD_GROUP ? KEYF_GROUP : kind == RECORD_MEMBER ? KEYF_MEMBER : KEYF_PLAN;
+    return kind == RECORD_GROUP    ? QUEUE_RECORD_GROUP
+           : kind == RECORD_MEMBER ? QUEUE_RECORD_MEMBER
+                                   : QUEUE_RECORD_PLAN;
 }
 
 /* Record ids are 1..64 of [A-Za-z0-9._-] (docs/validation.md). */
@@ -72,16 +74,15 @@ static void put_respond(struct call *call)
     call_respond(call, ps->existed ? 200 : 201, JSON_CONTENT_TYPE, ps->json, strlen(ps->json));
 }
 
-static void on_stored(redisReply *reply, void *arg)
+static void on_stored(enum queue_status status, bool existed, void *arg)
 {
     struct call *call = arg;
     struct put_state *ps = call->state;
-    if (!reply || reply->type != REDIS_REPLY_ARRAY) {
+    if (status != QUEUE_OK) {
         call_unavailable(call);
         return;
     }
-    /* EXEC's first answer is SET ... GET: the previous record or nil. */
-    ps->existed = reply->elements > 0 && reply->element[0]->type == REDIS_REPLY_STRING;
+    ps->existed = existed;
     char action[32];
     snprintf(action, sizeof action, "%s.put", kind_name(ps->kind));
     call->action = NULL;
@@ -91,53 +92,33 @@ static void on_stored(redisReply *reply, void *arg)
                put_respond);
 }
 
-static void on_queued(redisReply *reply, void *arg)
-{
-    (void)reply;
-    (void)arg; /* MULTI and the queued commands: their answers come with EXEC */
-}
-
-/* Writes the record (and a member's family set) in one transaction. */
+/* Writes the record (and a member's family set and reference) in one
+ * transaction. */
 static void store_record(struct call *call)
 {
     struct put_state *ps = call->state;
-    struct rconn *rc = call->app->redis;
-    const char *prefix = call->app->cfg.key_prefix;
-    char key[KEY_LEN];
-    snprintf(key, sizeof key, key_format(ps->kind), prefix, call->path_id);
-    if (rconn_command(rc, on_queued, NULL, "MULTI") != 0) {
-        call_unavailable(call);
-        return;
-    }
-    rconn_command(rc, on_queued, NULL, "SET %s %s GET", key, ps->json);
-    if (ps->kind == RECORD_MEMBER) {
-        char fam[KEY_LEN];
-        if (ps->old_subscriber[0] && strcmp(ps->old_subscriber, ps->member.subscriber_id) != 0) {
-            snprintf(fam, sizeof fam, KEYF_FAMILY, prefix, ps->old_subscriber);
-            rconn_command(rc, on_queued, NULL, "SREM %s %s", fam, ps->member.member_id);
-        }
-        snprintf(fam, sizeof fam, KEYF_FAMILY, prefix, ps->member.subscriber_id);
-        rconn_command(rc, on_queued, NULL, "SADD %s %s", fam, ps->member.member_id);
-        /* What the intake step reads instead of the record (queue/intake.h). */
-        const struct member *m = &ps->member;
-        char ref[KEY_LEN];
-        snprintf(ref, sizeof ref, KEYF_MREF, prefix, m->member_id);
-        rconn_command(rc, on_queued, NULL, "HSET %s subscriber_id %s group_id %s plan_id %s", ref,
-                      m->subscriber_id, m->group_id,
-                      m->n_coverage ? m->coverage[m->n_coverage - 1].plan_id : "");
-    }
-    if (rconn_command(rc, on_stored, call, "EXEC") != 0)
+    const struct member *m = &ps->member;
+    struct queue_member_facts facts = {
+        .member_id = m->member_id,
+        .subscriber_id = m->subscriber_id,
+        .group_id = m->group_id,
+        .latest_plan_id = m->n_coverage ? m->coverage[m->n_coverage - 1].plan_id : "",
+    };
+    if (queue_put_record(call->app->redis, call->app->cfg.key_prefix, stored_kind(ps->kind),
+                         call->path_id, ps->json, ps->kind == RECORD_MEMBER ? &facts : NULL,
+                         ps->old_subscriber, on_stored, call) != 0)
         call_unavailable(call);
 }
 
-/* The member's references: MGET of group, subscriber (unless self), the
+/* The member's references: the group, the subscriber (unless self), the
  * member's current record (for a family change) and each coverage plan. */
-static void on_member_refs(redisReply *reply, void *arg)
+static void on_member_refs(enum queue_status status, const char *const *json, size_t n,
+                           void *arg)
 {
     struct call *call = arg;
     struct put_state *ps = call->state;
     const struct member *m = &ps->member;
-    if (!reply || reply->type != REDIS_REPLY_ARRAY) {
+    if (status != QUEUE_OK) {
         call_unavailable(call);
         return;
     }
@@ -148,22 +129,21 @@ static void on_member_refs(redisReply *reply, void *arg)
     }
     intake_field_errors_init(errs);
     size_t i = 0;
-    if (reply->element[i++]->type != REDIS_REPLY_STRING)
+    if (!json[i++])
         intake_field_errors_add(errs, "group_id", "is not a known group");
-    if (reply->element[i++]->type != REDIS_REPLY_STRING &&
-        strcmp(m->subscriber_id, m->member_id) != 0)
+    if (!json[i++] && strcmp(m->subscriber_id, m->member_id) != 0)
         intake_field_errors_add(errs, "subscriber_id", "is not a known member");
-    const redisReply *current = reply->element[i++];
-    if (current->type == REDIS_REPLY_STRING) {
-        struct json_object *old = json_tokener_parse(current->str), *sub = NULL;
+    const char *current = json[i++];
+    if (current) {
+        struct json_object *old = json_tokener_parse(current), *sub = NULL;
         if (old && json_object_object_get_ex(old, "subscriber_id", &sub))
             snprintf(ps->old_subscriber, sizeof ps->old_subscriber, "%s",
                      json_object_get_string(sub));
         if (old)
             json_object_put(old);
     }
-    for (int c = 0; c < m->n_coverage && i < reply->elements; c++, i++) {
-        if (reply->element[i]->type != REDIS_REPLY_STRING) {
+    for (int c = 0; c < m->n_coverage && i < n; c++, i++) {
+        if (!json[i]) {
             char path[64];
             snprintf(path, sizeof path, "coverage[%d].plan_id", c);
             intake_field_errors_add(errs, path, "is not a known plan");
@@ -178,14 +158,14 @@ static void on_member_refs(redisReply *reply, void *arg)
     store_record(call);
 }
 
-static void on_group_plan(redisReply *reply, void *arg)
+static void on_group_plan(enum queue_status status, void *arg)
 {
     struct call *call = arg;
-    if (!reply || (reply->type != REDIS_REPLY_INTEGER)) {
+    if (status == QUEUE_UNAVAILABLE) {
         call_unavailable(call);
         return;
     }
-    if (reply->integer == 0) {
+    if (status == QUEUE_NOT_FOUND) {
         struct intake_field_errors *errs = malloc(sizeof *errs);
         if (!errs) {
             call_error(call, 500, "internal", "out of memory");
@@ -259,22 +239,20 @@ static void put_authed(struct call *call)
     int rc = 0;
     if (ps->kind == RECORD_MEMBER) {
         const struct member *m = &ps->member;
-        const char *argv[3 + MAX_COVERAGE_SPANS + 1];
-        char keys[3 + MAX_COVERAGE_SPANS][KEY_LEN];
-        int argc = 0;
-        argv[argc++] = "MGET";
-        snprintf(keys[0], KEY_LEN, KEYF_GROUP, prefix, m->group_id);
-        snprintf(keys[1], KEY_LEN, KEYF_MEMBER, prefix, m->subscriber_id);
-        snprintf(keys[2], KEY_LEN, KEYF_MEMBER, prefix, m->member_id);
+        _Static_assert(3 + MAX_COVERAGE_SPANS <= QUEUE_RECORDS_MAX,
+                       "a member's references are read in one call");
+        struct queue_record_ref refs[3 + MAX_COVERAGE_SPANS] = {
+            {QUEUE_RECORD_GROUP, m->group_id},
+            {QUEUE_RECORD_MEMBER, m->subscriber_id},
+            {QUEUE_RECORD_MEMBER, m->member_id},
+        };
         for (int i = 0; i < m->n_coverage; i++)
-            snprintf(keys[3 + i], KEY_LEN, KEYF_PLAN, prefix, m->coverage[i].plan_id);
-        for (int i = 0; i < 3 + m->n_coverage; i++)
-            argv[argc++] = keys[i];
-        rc = rconn_command_argv(call->app->redis, on_member_refs, call, argc, argv, NULL);
+            refs[3 + i] = (struct queue_record_ref){QUEUE_RECORD_PLAN, m->coverage[i].plan_id};
+        rc = queue_get_records(call->app->redis, prefix, refs, 3 + (size_t)m->n_coverage,
+                               on_member_refs, call);
     } else if (ps->kind == RECORD_GROUP) {
-        char key[KEY_LEN];
-        snprintf(key, sizeof key, KEYF_PLAN, prefix, ps->group.plan_id);
-        rc = rconn_command(call->app->redis, on_group_plan, call, "EXISTS %s", key);
+        rc = queue_record_exists(call->app->redis, prefix, QUEUE_RECORD_PLAN, ps->group.plan_id,
+                                 on_group_plan, call);
     } else {
         store_record(call);
         return;
@@ -321,19 +299,19 @@ static void get_respond(struct call *call)
     call_respond(call, 200, JSON_CONTENT_TYPE, gs->json, strlen(gs->json));
 }
 
-static void on_record(redisReply *reply, void *arg)
+static void on_record(enum queue_status status, const char *const *json, size_t n, void *arg)
 {
     struct call *call = arg;
     struct get_state *gs = call->state;
-    if (!reply || (reply->type != REDIS_REPLY_STRING && reply->type != REDIS_REPLY_NIL)) {
+    if (status != QUEUE_OK || n != 1) {
         call_unavailable(call);
         return;
     }
-    if (reply->type == REDIS_REPLY_NIL) {
+    if (!json[0]) {
         call_not_found(call);
         return;
     }
-    gs->json = strdup(reply->str);
+    gs->json = strdup(json[0]);
     if (!gs->json) {
         call_error(call, 500, "internal", "out of memory");
         return;
@@ -358,9 +336,9 @@ static void get_authed(struct call *call)
         call_not_found(call);
         return;
     }
-    char key[KEY_LEN];
-    snprintf(key, sizeof key, key_format(gs->kind), call->app->cfg.key_prefix, call->path_id);
-    if (rconn_command(call->app->redis, on_record, call, "GET %s", key) != 0)
+    struct queue_record_ref ref = {stored_kind(gs->kind), call->path_id};
+    if (queue_get_records(call->app->redis, call->app->cfg.key_prefix, &ref, 1, on_record,
+                          call) != 0)
         call_unavailable(call);
 }
 
@@ -414,10 +392,10 @@ static void token_respond(struct call *call)
     call_json(call, 201, o);
 }
 
-static void on_token_stored(redisReply *reply, void *arg)
+static void on_token_stored(int status, void *arg)
 {
     struct call *call = arg;
-    if (!reply || reply->type != REDIS_REPLY_ARRAY) {
+    if (status != 0) {
         call_unavailable(call);
         return;
     }
@@ -435,31 +413,26 @@ static void token_store(struct call *call)
     uuid_t u;
     uuid_generate_random(u);
     uuid_unparse_lower(u, ts->token_id);
-    char hash[TOKEN_HASH_HEX_LEN], k_token[KEY_LEN], k_id[KEY_LEN], now[32];
+    char hash[TOKEN_HASH_HEX_LEN], now[32];
     token_hash_hex(ts->token, strlen(ts->token), hash);
-    snprintf(k_token, sizeof k_token, KEYF_TOKEN, prefix, hash);
-    snprintf(k_id, sizeof k_id, KEYF_TOKEN_ID, prefix, ts->token_id);
     rfc3339_now(now);
-    struct rconn *rc = call->app->redis;
-    if (rconn_command(rc, on_queued, NULL, "MULTI") != 0) {
-        call_unavailable(call);
-        return;
-    }
-    rconn_command(rc, on_queued, NULL, "HSET %s token_id %s role %s member_id %s npi %s created_at %s",
-                  k_token, ts->token_id, auth_role_name(ts->role), ts->member_id, ts->npi, now);
-    rconn_command(rc, on_queued, NULL, "SET %s %s", k_id, hash);
-    if (rconn_command(rc, on_token_stored, call, "EXEC") != 0)
+    struct token_record rec = {0};
+    snprintf(rec.token_id, sizeof rec.token_id, "%s", ts->token_id);
+    snprintf(rec.role, sizeof rec.role, "%s", auth_role_name(ts->role));
+    snprintf(rec.member_id, sizeof rec.member_id, "%s", ts->member_id);
+    snprintf(rec.npi, sizeof rec.npi, "%s", ts->npi);
+    if (tokens_store_async(call->app->redis, prefix, hash, &rec, now, on_token_stored, call) != 0)
         call_unavailable(call);
 }
 
-static void on_token_member(redisReply *reply, void *arg)
+static void on_token_member(enum queue_status status, void *arg)
 {
     struct call *call = arg;
-    if (!reply || reply->type != REDIS_REPLY_INTEGER) {
+    if (status == QUEUE_UNAVAILABLE) {
         call_unavailable(call);
         return;
     }
-    if (reply->integer == 0) {
+    if (status == QUEUE_NOT_FOUND) {
         struct intake_field_errors errs;
         intake_field_errors_init(&errs);
         intake_field_errors_add(&errs, "member_id", "is not a known member");
@@ -548,9 +521,8 @@ static void token_authed(struct call *call)
     }
     free(errs);
     if (ts->role == AUTH_MEMBER) {
-        char key[KEY_LEN];
-        snprintf(key, sizeof key, KEYF_MEMBER, call->app->cfg.key_prefix, ts->member_id);
-        if (rconn_command(call->app->redis, on_token_member, call, "EXISTS %s", key) != 0)
+        if (queue_record_exists(call->app->redis, call->app->cfg.key_prefix, QUEUE_RECORD_MEMBER,
+                                ts->member_id, on_token_member, call) != 0)
             call_unavailable(call);
         return;
     }

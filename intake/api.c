@@ -8,8 +8,6 @@
 
 #include "log.h"
 #include "queue/audit.h"
-#include "queue/keys.h"
-#include "queue/scripts.h"
 #include "queue/token_cache.h"
 #include "queue/tokens.h"
 
@@ -217,10 +215,10 @@ void call_authenticate(struct call *call, call_fn next)
 
 /* ---- audit ---- */
 
-static void on_audit(redisReply *reply, void *arg)
+static void on_audit(enum queue_status status, void *arg)
 {
     struct call *call = arg;
-    call->audit_ok = reply && reply->type == REDIS_REPLY_INTEGER;
+    call->audit_ok = status == QUEUE_OK;
     if (!call->audit_ok)
         log_error("audit record not stored request_id=%s", call->req->request_id);
     call->after_audit(call);
@@ -228,21 +226,13 @@ static void on_audit(redisReply *reply, void *arg)
 
 void call_audit(struct call *call, const char *claim_id, const char *action, call_fn next)
 {
-    const char *prefix = call->app->cfg.key_prefix;
-    char stream[KEY_LEN], list[KEY_LEN], at[32];
-    snprintf(stream, sizeof stream, KEYF_AUDIT, prefix);
-    if (claim_id)
-        snprintf(list, sizeof list, KEYF_CLAIM_AUDIT, prefix, claim_id);
-    else
-        snprintf(list, sizeof list, "%s", stream);
+    char at[32];
     rfc3339_now(at);
     struct json_object *rec = call_audit_record(call, at, action);
     const char *rec_text = json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PLAIN);
-    const char *keys[] = {stream, list};
-    const char *args[] = {rec_text, claim_id ? "1" : "0", claim_id ? claim_id : ""};
     call->after_audit = next;
-    int rc = script_eval_async(call->app->redis, &script_audit, on_audit, call, 2, keys,
-                               (int)(sizeof args / sizeof *args), args, NULL);
+    int rc = queue_audit_append(call->app->redis, call->app->cfg.key_prefix, claim_id, rec_text,
+                                on_audit, call);
     json_object_put(rec);
     if (rc != 0) {
         call->audit_ok = false;

@@ -21,10 +21,9 @@
 #include "intake/parse_claim.h"
 #include "intake/parse_enrollment.h"
 #include "log.h"
-#include "queue/intake.h"
-#include "queue/keys.h"
-#include "queue/scripts.h"
 #include "queue/claims_read.h"
+#include "queue/enrollment.h"
+#include "queue/intake.h"
 #include "queue/tokens.h"
 #include "strbuf.h"
 
@@ -62,7 +61,7 @@ struct submit {
     char claim_id[CLAIM_ID_LEN];
     date_t received, target;
     bool has_idem;
-    char idem_key[KEY_LEN];
+    char idem_hash[65]; /* SHA-256 hex of the Idempotency-Key header */
     char body_hash[65];
     char *response; /* the 202 body, remembered for replays */
 };
@@ -251,7 +250,7 @@ static void submit_store(struct call *call)
         .now_seconds = (long long)time(NULL),
         .submitted = sb.buf,
         .audit = sb.buf + audit_at,
-        .idem_key = s->has_idem ? s->idem_key : NULL,
+        .idem_hash = s->has_idem ? s->idem_hash : NULL,
         .idem_value = sb.buf + idem_at,
         .idem_ttl_seconds = app->cfg.idempotency_ttl_seconds,
     };
@@ -279,7 +278,7 @@ static void submit_authed(struct call *call)
     }
     s->claim_id[0] = '\0';
     s->has_idem = false;
-    s->idem_key[0] = '\0';
+    s->idem_hash[0] = '\0';
     s->body_hash[0] = '\0';
     s->response = NULL;
     call->state = s;
@@ -292,10 +291,7 @@ static void submit_authed(struct call *call)
                        "Idempotency-Key must be 1 to 255 printable ASCII characters");
             return;
         }
-        char idem_hash[65];
-        sha256_hex(idem, strlen(idem), idem_hash);
-        snprintf(s->idem_key, sizeof s->idem_key, KEYF_IDEM, prefix_of(call), who->token_id,
-                 idem_hash);
+        sha256_hex(idem, strlen(idem), s->idem_hash);
         s->has_idem = true;
         /* Only a replay compares bodies. */
         sha256_hex(call->req->body, call->req->body_len, s->body_hash);
@@ -1123,23 +1119,24 @@ static void elig_answer(struct call *call)
     call_json(call, 200, o);
 }
 
-static void on_elig_refs(redisReply *reply, void *arg)
+/* The member's group and subscriber records (NULL where there is none). */
+static void on_elig_refs(enum queue_status status, const char *const *json, size_t n, void *arg)
 {
     struct call *call = arg;
     struct elig_state *es = call->state;
-    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
+    if (status != QUEUE_OK || n != 2) {
         call_unavailable(call);
         return;
     }
     struct intake_field_errors errs;
     intake_field_errors_init(&errs);
-    struct json_object *g = reply->element[0]->type == REDIS_REPLY_STRING ? json_tokener_parse(reply->element[0]->str) : NULL;
+    struct json_object *g = json[0] ? json_tokener_parse(json[0]) : NULL;
     bool ok = g && intake_parse_group(g, NULL, &es->group, &errs);
     if (g)
         json_object_put(g);
     es->subscriber = es->member;
-    if (reply->element[1]->type == REDIS_REPLY_STRING) {
-        struct json_object *s = json_tokener_parse(reply->element[1]->str);
+    if (json[1]) {
+        struct json_object *s = json_tokener_parse(json[1]);
         intake_field_errors_init(&errs);
         if (!(s && intake_parse_member(s, NULL, &es->subscriber, &errs)))
             es->subscriber = es->member;
@@ -1153,17 +1150,18 @@ static void on_elig_refs(redisReply *reply, void *arg)
     call_audit(call, NULL, "eligibility.read", elig_answer);
 }
 
-static void on_elig_member(redisReply *reply, void *arg)
+static void on_elig_member(enum queue_status status, const char *const *json, size_t n,
+                           void *arg)
 {
     struct call *call = arg;
     struct elig_state *es = call->state;
-    if (!reply || (reply->type != REDIS_REPLY_STRING && reply->type != REDIS_REPLY_NIL)) {
+    if (status != QUEUE_OK || n != 1) {
         call_unavailable(call);
         return;
     }
     struct intake_field_errors errs;
     intake_field_errors_init(&errs);
-    struct json_object *m = reply->type == REDIS_REPLY_STRING ? json_tokener_parse(reply->str) : NULL;
+    struct json_object *m = json[0] ? json_tokener_parse(json[0]) : NULL;
     bool ok = m && intake_parse_member(m, es->member_id, &es->member, &errs);
     if (m)
         json_object_put(m);
@@ -1175,11 +1173,9 @@ static void on_elig_member(redisReply *reply, void *arg)
         call_not_found(call);
         return;
     }
-    const char *prefix = prefix_of(call);
-    char k_group[KEY_LEN], k_sub[KEY_LEN];
-    snprintf(k_group, sizeof k_group, KEYF_GROUP, prefix, es->member.group_id);
-    snprintf(k_sub, sizeof k_sub, KEYF_MEMBER, prefix, es->member.subscriber_id);
-    if (rconn_command(call->app->redis, on_elig_refs, call, "MGET %s %s", k_group, k_sub) != 0)
+    struct queue_record_ref refs[] = {{QUEUE_RECORD_GROUP, es->member.group_id},
+                                      {QUEUE_RECORD_MEMBER, es->member.subscriber_id}};
+    if (queue_get_records(call->app->redis, prefix_of(call), refs, 2, on_elig_refs, call) != 0)
         call_unavailable(call);
 }
 
@@ -1211,9 +1207,8 @@ static void elig_authed(struct call *call)
         call_invalid(call, 422, "the query has problems listed in fields", &errs);
         return;
     }
-    char key[KEY_LEN];
-    snprintf(key, sizeof key, KEYF_MEMBER, prefix_of(call), es->member_id);
-    if (rconn_command(call->app->redis, on_elig_member, call, "GET %s", key) != 0)
+    struct queue_record_ref ref = {QUEUE_RECORD_MEMBER, es->member_id};
+    if (queue_get_records(call->app->redis, prefix_of(call), &ref, 1, on_elig_member, call) != 0)
         call_unavailable(call);
 }
 

@@ -12,101 +12,59 @@
 #include "adjudicate/worker.h"
 #include "log.h"
 #include "queue/intake.h"
-#include "queue/keys.h"
-#include "queue/scripts.h"
+#include "queue/stats.h"
 #include "queue/token_cache.h"
 
-struct queue_figures {
-    long long length, in_flight, pended, dead, overdue, finalized, within;
-    char oldest_claim[CLAIM_ID_LEN];
-    char oldest_received[DATE_STRLEN];
-};
-
-static void read_figures(const redisReply *r, struct queue_figures *q)
+static int stats_call(struct call *call, queue_stats_cb cb)
 {
-    memset(q, 0, sizeof *q);
-    long long *ints[] = {&q->length, &q->in_flight, &q->pended, &q->dead, &q->overdue};
-    for (int i = 0; i < 5; i++)
-        *ints[i] = r->element[i]->integer;
-    if (r->element[5]->type == REDIS_REPLY_STRING)
-        snprintf(q->oldest_claim, sizeof q->oldest_claim, "%s", r->element[5]->str);
-    if (r->element[6]->type == REDIS_REPLY_STRING)
-        snprintf(q->oldest_received, sizeof q->oldest_received, "%s", r->element[6]->str);
-    q->finalized = r->element[7]->integer;
-    q->within = r->element[8]->integer;
+    return queue_stats_read(call->app->redis, call->app->cfg.key_prefix,
+                            (int)date_today_utc().days, cb, call);
 }
 
-static int stats_call(struct call *call, rconn_reply_cb cb)
-{
-    const char *prefix = call->app->cfg.key_prefix;
-    char k_stream[KEY_LEN], k_pended[KEY_LEN], k_dead[KEY_LEN], k_sla[KEY_LEN], k_stats[KEY_LEN],
-        claim_prefix[KEY_LEN], today[16];
-    snprintf(k_stream, sizeof k_stream, KEYF_STREAM, prefix);
-    snprintf(k_pended, sizeof k_pended, KEYF_PENDED, prefix);
-    snprintf(k_dead, sizeof k_dead, KEYF_DEAD, prefix);
-    snprintf(k_sla, sizeof k_sla, KEYF_SLA, prefix);
-    snprintf(k_stats, sizeof k_stats, KEYF_STATS, prefix);
-    snprintf(claim_prefix, sizeof claim_prefix, KEYF_CLAIM, prefix, "");
-    snprintf(today, sizeof today, "%d", (int)date_today_utc().days);
-    const char *keys[] = {k_stream, k_pended, k_dead, k_sla, k_stats};
-    const char *args[] = {today, claim_prefix, WORK_GROUP};
-    return script_eval_async(call->app->redis, &script_queue_stats, cb, call, 5, keys, 3, args,
-                             NULL);
-}
-
-static bool stats_reply_ok(const redisReply *r)
-{
-    return r && r->type == REDIS_REPLY_ARRAY && r->elements == 10;
-}
-
-static void on_queue_stats(redisReply *reply, void *arg)
+static void on_queue_stats(enum queue_status status, const struct queue_stats *q, void *arg)
 {
     struct call *call = arg;
-    if (!stats_reply_ok(reply)) {
+    if (status != QUEUE_OK) {
         call_unavailable(call);
         return;
     }
-    struct queue_figures q;
-    read_figures(reply, &q);
     struct json_object *o = json_object_new_object();
-    json_object_object_add(o, "depth", json_object_new_int64(q.length - q.in_flight));
-    json_object_object_add(o, "in_flight", json_object_new_int64(q.in_flight));
-    json_object_object_add(o, "pended", json_object_new_int64(q.pended));
-    json_object_object_add(o, "dead_lettered", json_object_new_int64(q.dead));
-    json_object_object_add(o, "overdue", json_object_new_int64(q.overdue));
-    if (q.oldest_claim[0]) {
+    json_object_object_add(o, "depth", json_object_new_int64(q->length - q->in_flight));
+    json_object_object_add(o, "in_flight", json_object_new_int64(q->in_flight));
+    json_object_object_add(o, "pended", json_object_new_int64(q->pended));
+    json_object_object_add(o, "dead_lettered", json_object_new_int64(q->dead));
+    json_object_object_add(o, "overdue", json_object_new_int64(q->overdue));
+    if (q->oldest_claim_id) {
         date_t received;
-        json_object_object_add(o, "oldest_open_claim_id", json_object_new_string(q.oldest_claim));
-        if (date_parse(q.oldest_received, &received))
+        json_object_object_add(o, "oldest_open_claim_id",
+                               json_object_new_string(q->oldest_claim_id));
+        if (q->oldest_received && date_parse(q->oldest_received, &received))
             json_object_object_add(o, "oldest_open_age_days",
                                    json_object_new_int(date_diff_days(date_today_utc(), received)));
     } else {
         json_object_object_add(o, "oldest_open_claim_id", NULL);
         json_object_object_add(o, "oldest_open_age_days", NULL);
     }
-    json_object_object_add(o, "finalized", json_object_new_int64(q.finalized));
-    json_object_object_add(o, "finalized_within_target", json_object_new_int64(q.within));
+    long long finalized = q->finalized, within = q->finalized_within_target;
+    json_object_object_add(o, "finalized", json_object_new_int64(finalized));
+    json_object_object_add(o, "finalized_within_target", json_object_new_int64(within));
     /* A share of nothing is unknown, not 0 % or 100 %. */
     json_object_object_add(o, "share_within_target",
-                           q.finalized ? json_object_new_double((double)q.within / (double)q.finalized)
-                                       : NULL);
+                           finalized ? json_object_new_double((double)within / (double)finalized)
+                                     : NULL);
     struct json_object *dead = json_object_new_array();
-    const redisReply *entries = reply->element[9];
-    for (size_t i = 0; entries->type == REDIS_REPLY_ARRAY && i < entries->elements; i++) {
-        const redisReply *e = entries->element[i];
-        if (e->type != REDIS_REPLY_ARRAY || e->elements != 2)
-            continue;
+    for (size_t i = 0; i < q->n_dead_entries; i++) {
+        const struct queue_dead_entry *e = &q->dead_entries[i];
+        /* The fields in the order the dead-letter step writes them. */
         struct json_object *d = json_object_new_object();
-        const redisReply *f = e->element[1];
-        for (size_t j = 0; j + 1 < f->elements; j += 2) {
-            const char *k = f->element[j]->str, *v = f->element[j + 1]->str;
-            if (strcmp(k, "claim") == 0)
-                json_object_object_add(d, "claim_id", json_object_new_string(v));
-            else if (strcmp(k, "reason") == 0 || strcmp(k, "at") == 0)
-                json_object_object_add(d, k, json_object_new_string(v));
-            else if (strcmp(k, "deliveries") == 0)
-                json_object_object_add(d, k, json_object_new_int(atoi(v)));
-        }
+        if (e->reason)
+            json_object_object_add(d, "reason", json_object_new_string(e->reason));
+        if (e->deliveries)
+            json_object_object_add(d, "deliveries", json_object_new_int(atoi(e->deliveries)));
+        if (e->at)
+            json_object_object_add(d, "at", json_object_new_string(e->at));
+        if (e->claim_id)
+            json_object_object_add(d, "claim_id", json_object_new_string(e->claim_id));
         json_object_array_add(dead, d);
     }
     json_object_object_add(o, "dead", dead);
@@ -130,14 +88,14 @@ void queue_get(struct call *call)
 
 /* ---- POST /v1/queue/dead/{claim_id}/retry ---- */
 
-static void on_retry(redisReply *reply, void *arg)
+static void on_retry(enum queue_status status, void *arg)
 {
     struct call *call = arg;
-    if (!reply || reply->type != REDIS_REPLY_STRING) {
+    if (status == QUEUE_UNAVAILABLE) {
         call_unavailable(call);
         return;
     }
-    if (!reply->str[0]) {
+    if (status == QUEUE_NOT_FOUND) {
         call_not_found(call);
         return;
     }
@@ -154,15 +112,8 @@ static void retry_audited(struct call *call)
         call_unavailable(call);
         return;
     }
-    const char *prefix = call->app->cfg.key_prefix;
-    char k_dead[KEY_LEN], k_idx[KEY_LEN], k_stream[KEY_LEN];
-    snprintf(k_dead, sizeof k_dead, KEYF_DEAD, prefix);
-    snprintf(k_idx, sizeof k_idx, KEYF_DEADIDX, prefix);
-    snprintf(k_stream, sizeof k_stream, KEYF_STREAM, prefix);
-    const char *keys[] = {k_dead, k_idx, k_stream};
-    const char *args[] = {call->path_id};
-    if (script_eval_async(call->app->redis, &script_retry_dead, on_retry, call, 3, keys, 1, args,
-                          NULL) != 0)
+    if (queue_requeue_dead(call->app->redis, call->app->cfg.key_prefix, call->path_id, on_retry,
+                         call) != 0)
         call_unavailable(call);
 }
 
@@ -186,7 +137,8 @@ void queue_retry_dead(struct call *call)
 
 /* ---- GET /metrics ---- */
 
-static void on_metrics_stats(redisReply *reply, void *arg)
+static void on_metrics_stats(enum queue_status status, const struct queue_stats *stats,
+                             void *arg)
 {
     struct call *call = arg;
     struct worker_stats w;
@@ -202,9 +154,12 @@ static void on_metrics_stats(redisReply *reply, void *arg)
         if (len < cap)                                                             \
             len += (size_t)snprintf(out + len, cap - len, __VA_ARGS__);            \
     } while (0)
-    if (stats_reply_ok(reply)) {
-        struct queue_figures q;
-        read_figures(reply, &q);
+    if (status == QUEUE_OK) {
+        const struct {
+            long long length, in_flight, pended, dead, overdue, finalized, within;
+        } q = {stats->length,  stats->in_flight, stats->pended,
+               stats->dead,    stats->overdue,   stats->finalized,
+               stats->finalized_within_target};
         EMIT("# HELP claimsd_queue_depth Claims waiting for a worker.\n# TYPE claimsd_queue_depth gauge\n"
              "claimsd_queue_depth %lld\n", q.length - q.in_flight);
         EMIT("# HELP claimsd_queue_in_flight Claims held by a worker.\n# TYPE claimsd_queue_in_flight gauge\n"
@@ -303,5 +258,5 @@ void metrics_get(struct call *call)
     /* No PHI here: counts only. Anyone who can reach the listener may read it
      * (bind the listener to a private address in production). */
     if (stats_call(call, on_metrics_stats) != 0)
-        on_metrics_stats(NULL, call);
+        on_metrics_stats(QUEUE_UNAVAILABLE, NULL, call);
 }

@@ -1,6 +1,5 @@
 #include "routes.h"
 
-#include <hiredis/hiredis.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,6 +10,7 @@
 #include "intake/queue_api.h"
 #include "intake/webhooks_api.h"
 #include "log.h"
+#include "queue/stats.h"
 #include "server/app.h"
 
 /* GET /healthz: the process runs and its loop turns. */
@@ -25,10 +25,10 @@ static void redis_unavailable(struct call *call)
     call_error(call, 503, "redis_unavailable", "storage is not reachable");
 }
 
-static void on_ready_ping(redisReply *reply, void *arg)
+static void on_ready_ping(enum queue_status status, void *arg)
 {
     struct call *call = arg;
-    if (reply && reply->type == REDIS_REPLY_STATUS && strcmp(reply->str, "PONG") == 0) {
+    if (status == QUEUE_OK) {
         const char *body = "{\"status\":\"ready\",\"redis\":\"ok\"}";
         call_respond(call, 200, JSON_CONTENT_TYPE, body, strlen(body));
         return;
@@ -44,7 +44,7 @@ static void handle_readyz(struct call *call)
         call_error(call, 503, "stopping", "the server is shutting down");
         return;
     }
-    if (rconn_command(call->app->redis, on_ready_ping, call, "PING") != 0)
+    if (queue_ping(call->app->redis, on_ready_ping, call) != 0)
         redis_unavailable(call);
 }
 

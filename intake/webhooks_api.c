@@ -13,8 +13,6 @@
 #include "eob/webhook.h"
 #include "intake/json_edge.h"
 #include "log.h"
-#include "queue/keys.h"
-#include "queue/scripts.h"
 #include "queue/webhooks.h"
 
 /* How many attempts, pending and dead deliveries the log answer lists. */
@@ -168,17 +166,17 @@ static void put_respond(struct call *call)
                                 ps->updated_at));
 }
 
-static void on_put_stored(redisReply *reply, void *arg)
+static void on_put_stored(enum queue_status status, bool existed, const char *created_at,
+                          void *arg)
 {
     struct call *call = arg;
     struct put_state *ps = call->state;
-    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
-        reply->element[1]->type != REDIS_REPLY_STRING) {
+    if (status != QUEUE_OK) {
         call_unavailable(call);
         return;
     }
-    ps->existed = reply->element[0]->integer == 1;
-    snprintf(ps->created_at, sizeof ps->created_at, "%s", reply->element[1]->str);
+    ps->existed = existed;
+    snprintf(ps->created_at, sizeof ps->created_at, "%s", created_at);
     call_audit(call, NULL, "webhook.put", put_respond);
 }
 
@@ -210,15 +208,9 @@ static void put_authed(struct call *call)
         return;
     }
     free(errs);
-    const char *prefix = call->app->cfg.key_prefix;
-    char k_sub[KEY_LEN], k_set[KEY_LEN];
-    snprintf(k_sub, sizeof k_sub, KEYF_WEBHOOK, prefix, call->path_id);
-    snprintf(k_set, sizeof k_set, KEYF_WEBHOOKS, prefix);
     rfc3339_now(ps->updated_at);
-    const char *keys[] = {k_sub, k_set};
-    const char *args[] = {call->path_id, ps->url, ps->events, ps->secret, ps->updated_at};
-    if (script_eval_async(call->app->redis, &script_wh_put, on_put_stored, call, 2, keys, 5, args,
-                          NULL) != 0)
+    if (queue_webhook_put(call->app->redis, call->app->cfg.key_prefix, call->path_id, ps->url,
+                          ps->events, ps->secret, ps->updated_at, on_put_stored, call) != 0)
         call_unavailable(call);
 }
 
@@ -236,40 +228,28 @@ void webhooks_put(struct call *call)
 
 /* ---- GET ---- */
 
-static const char *field_of(const redisReply *pairs, const char *name)
-{
-    for (size_t i = 0; i + 1 < pairs->elements; i += 2)
-        if (pairs->element[i]->type == REDIS_REPLY_STRING &&
-            pairs->element[i + 1]->type == REDIS_REPLY_STRING &&
-            strcmp(pairs->element[i]->str, name) == 0)
-            return pairs->element[i + 1]->str;
-    return "";
-}
-
-static void on_subscription(redisReply *reply, void *arg)
+static void on_subscription(enum queue_status status, const struct queue_webhook *sub, void *arg)
 {
     struct call *call = arg;
-    if (!reply || reply->type != REDIS_REPLY_ARRAY) {
+    if (status == QUEUE_UNAVAILABLE) {
         call_unavailable(call);
         return;
     }
-    if (reply->elements == 0) {
+    if (status == QUEUE_NOT_FOUND) {
         call_not_found(call);
         return;
     }
     call_json(call, 200,
-              subscription_view(call->path_id, field_of(reply, "url"), field_of(reply, "events"),
-                                field_of(reply, "secret")[0] != '\0',
-                                field_of(reply, "created_at"), field_of(reply, "updated_at")));
+              subscription_view(call->path_id, sub->url, sub->events, sub->secret_set,
+                                sub->created_at, sub->updated_at));
 }
 
 static void get_authed(struct call *call)
 {
     if (!admin_with_valid_id(call))
         return;
-    char key[KEY_LEN];
-    snprintf(key, sizeof key, KEYF_WEBHOOK, call->app->cfg.key_prefix, call->path_id);
-    if (rconn_command(call->app->redis, on_subscription, call, "HGETALL %s", key) != 0)
+    if (queue_webhook_get(call->app->redis, call->app->cfg.key_prefix, call->path_id,
+                          on_subscription, call) != 0)
         call_unavailable(call);
 }
 
@@ -291,14 +271,14 @@ static void delete_respond(struct call *call)
     call_respond(call, 204, NULL, "", 0);
 }
 
-static void on_deleted(redisReply *reply, void *arg)
+static void on_deleted(enum queue_status status, void *arg)
 {
     struct call *call = arg;
-    if (!reply || reply->type != REDIS_REPLY_INTEGER) {
+    if (status == QUEUE_UNAVAILABLE) {
         call_unavailable(call);
         return;
     }
-    if (reply->integer == 0) {
+    if (status == QUEUE_NOT_FOUND) {
         call_not_found(call);
         return;
     }
@@ -309,20 +289,8 @@ static void delete_authed(struct call *call)
 {
     if (!admin_with_valid_id(call))
         return;
-    const char *prefix = call->app->cfg.key_prefix, *id = call->path_id;
-    char k_sub[KEY_LEN], k_set[KEY_LEN], k_pend[KEY_LEN], k_log[KEY_LEN], k_dead[KEY_LEN],
-        k_due[KEY_LEN], p_del[KEY_LEN];
-    snprintf(k_sub, sizeof k_sub, KEYF_WEBHOOK, prefix, id);
-    snprintf(k_set, sizeof k_set, KEYF_WEBHOOKS, prefix);
-    snprintf(k_pend, sizeof k_pend, KEYF_WH_PENDING, prefix, id);
-    snprintf(k_log, sizeof k_log, KEYF_WH_LOG, prefix, id);
-    snprintf(k_dead, sizeof k_dead, KEYF_WH_DEAD, prefix, id);
-    snprintf(k_due, sizeof k_due, KEYF_WH_DUE, prefix);
-    snprintf(p_del, sizeof p_del, KEYF_WH_DELIVERY, prefix, "");
-    const char *keys[] = {k_sub, k_set, k_pend, k_log, k_dead, k_due};
-    const char *args[] = {id, p_del};
-    if (script_eval_async(call->app->redis, &script_wh_delete, on_deleted, call, 6, keys, 2, args,
-                          NULL) != 0)
+    if (queue_webhook_delete(call->app->redis, call->app->cfg.key_prefix, call->path_id,
+                             on_deleted, call) != 0)
         call_unavailable(call);
 }
 
@@ -349,62 +317,53 @@ static struct json_object *string_or_null(const char *s)
     return s[0] ? json_object_new_string(s) : NULL;
 }
 
-/* A delivery row {id, event_id, event, claim_id, attempts, next_at,
- * last_status, last_error, last_attempt_at} as JSON. */
-static struct json_object *delivery_view(const redisReply *row, bool with_next)
+/* A delivery as JSON. */
+static struct json_object *delivery_view(const struct queue_delivery_row *row, bool with_next)
 {
-    if (row->type != REDIS_REPLY_ARRAY || row->elements != 9)
-        return NULL;
-    const char *v[9];
-    for (size_t i = 0; i < 9; i++)
-        v[i] = row->element[i]->type == REDIS_REPLY_STRING ? row->element[i]->str : "";
     struct json_object *o = json_object_new_object();
-    json_object_object_add(o, "delivery_id", json_object_new_string(v[0]));
-    json_object_object_add(o, "event_id", json_object_new_string(v[1]));
-    json_object_object_add(o, "event", json_object_new_string(v[2]));
-    json_object_object_add(o, "claim_id", json_object_new_string(v[3]));
-    json_object_object_add(o, "attempts", json_object_new_int(atoi(v[4])));
+    json_object_object_add(o, "delivery_id", json_object_new_string(row->delivery_id));
+    json_object_object_add(o, "event_id", json_object_new_string(row->event_id));
+    json_object_object_add(o, "event", json_object_new_string(row->event));
+    json_object_object_add(o, "claim_id", json_object_new_string(row->claim_id));
+    json_object_object_add(o, "attempts", json_object_new_int(atoi(row->attempts)));
     if (with_next)
-        json_object_object_add(o, "next_attempt_at", ms_time_or_null(v[5]));
-    int status = atoi(v[6]);
+        json_object_object_add(o, "next_attempt_at", ms_time_or_null(row->next_at));
+    int status = atoi(row->last_status);
     json_object_object_add(o, "last_status_code", status > 0 ? json_object_new_int(status) : NULL);
-    json_object_object_add(o, "last_error", string_or_null(v[7]));
-    json_object_object_add(o, "last_attempt_at", string_or_null(v[8]));
+    json_object_object_add(o, "last_error", string_or_null(row->last_error));
+    json_object_object_add(o, "last_attempt_at", string_or_null(row->last_attempt_at));
     return o;
 }
 
-static void on_log(redisReply *reply, void *arg)
+static void on_log(enum queue_status status, const char *const *log, size_t n_log,
+                   const struct queue_delivery_row *pending, size_t n_pending,
+                   const struct queue_delivery_row *dead, size_t n_dead, void *arg)
 {
     struct call *call = arg;
-    if (!reply || (reply->type != REDIS_REPLY_ARRAY && reply->type != REDIS_REPLY_INTEGER)) {
+    if (status == QUEUE_UNAVAILABLE) {
         call_unavailable(call);
         return;
     }
-    if (reply->type == REDIS_REPLY_INTEGER || reply->elements != 4) {
+    if (status == QUEUE_NOT_FOUND) {
         call_not_found(call);
         return;
     }
     struct json_object *o = json_object_new_object();
     json_object_object_add(o, "webhook_id", json_object_new_string(call->path_id));
     struct json_object *attempts = json_object_new_array();
-    const redisReply *log = reply->element[1];
-    for (size_t i = 0; i < log->elements; i++) {
-        struct json_object *entry = log->element[i]->type == REDIS_REPLY_STRING
-                                        ? json_tokener_parse(log->element[i]->str)
-                                        : NULL;
+    for (size_t i = 0; i < n_log; i++) {
+        struct json_object *entry = json_tokener_parse(log[i]);
         if (entry)
             json_object_array_add(attempts, entry);
     }
     json_object_object_add(o, "attempts", attempts);
     const char *names[] = {"pending", "dead"};
+    const struct queue_delivery_row *rows[] = {pending, dead};
+    size_t counts[] = {n_pending, n_dead};
     for (int part = 0; part < 2; part++) {
         struct json_object *list = json_object_new_array();
-        const redisReply *rows = reply->element[2 + part];
-        for (size_t i = 0; rows->type == REDIS_REPLY_ARRAY && i < rows->elements; i++) {
-            struct json_object *d = delivery_view(rows->element[i], part == 0);
-            if (d)
-                json_object_array_add(list, d);
-        }
+        for (size_t i = 0; i < counts[part]; i++)
+            json_object_array_add(list, delivery_view(&rows[part][i], part == 0));
         json_object_object_add(o, names[part], list);
     }
     call_json(call, 200, o);
@@ -414,19 +373,8 @@ static void deliveries_authed(struct call *call)
 {
     if (!admin_with_valid_id(call))
         return;
-    const char *prefix = call->app->cfg.key_prefix, *id = call->path_id;
-    char k_sub[KEY_LEN], k_log[KEY_LEN], k_pend[KEY_LEN], k_dead[KEY_LEN], p_del[KEY_LEN],
-        limit[16];
-    snprintf(k_sub, sizeof k_sub, KEYF_WEBHOOK, prefix, id);
-    snprintf(k_log, sizeof k_log, KEYF_WH_LOG, prefix, id);
-    snprintf(k_pend, sizeof k_pend, KEYF_WH_PENDING, prefix, id);
-    snprintf(k_dead, sizeof k_dead, KEYF_WH_DEAD, prefix, id);
-    snprintf(p_del, sizeof p_del, KEYF_WH_DELIVERY, prefix, "");
-    snprintf(limit, sizeof limit, "%d", DELIVERIES_LIST_MAX);
-    const char *keys[] = {k_sub, k_log, k_pend, k_dead};
-    const char *args[] = {p_del, limit};
-    if (script_eval_async(call->app->redis, &script_wh_log, on_log, call, 4, keys, 2, args,
-                          NULL) != 0)
+    if (queue_webhook_log(call->app->redis, call->app->cfg.key_prefix, call->path_id,
+                          DELIVERIES_LIST_MAX, on_log, call) != 0)
         call_unavailable(call);
 }
 

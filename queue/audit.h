@@ -4,11 +4,24 @@
 
 #include <json-c/json.h>
 
+#include "queue/status.h"
+
+struct rconn;
+
 /* {"at", "token_id", "role", "action", "request_id", "from"}; allocates (the
  * caller puts it). `at` is RFC 3339; empty strings where a field does not
  * apply (a worker has no token or request). */
 struct json_object *audit_record_new(const char *at, const char *token_id, const char *role,
                                      const char *action, const char *request_id,
                                      const char *from);
+
+/* Appends one audit record (JSON text, copied) to the audit stream, once;
+ * about a claim (claim_id not NULL) its entry id also goes on the claim's own
+ * audit list, which GET /v1/claims/{id}/audit reads. One script call on the
+ * event loop: returns 0 when sent (cb is then called once with QUEUE_OK, or
+ * QUEUE_UNAVAILABLE when Redis did not store it) or -1 when nothing was sent
+ * (cb is not called). */
+int queue_audit_append(struct rconn *rc, const char *prefix, const char *claim_id,
+                       const char *record_json, queue_status_cb cb, void *arg);
 
 #endif

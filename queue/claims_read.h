@@ -23,13 +23,8 @@
 
 #include "date.h"
 #include "queue/redis_conn.h"
+#include "queue/status.h"
 
-enum queue_status {
-    QUEUE_OK,
-    QUEUE_NOT_FOUND,   /* no such claim */
-    QUEUE_CONFLICT,    /* the claim is not in a state that allows the change */
-    QUEUE_UNAVAILABLE, /* Redis did not answer, or answered an error */
-};
 
 /* A claim as stored. */
 struct queue_claim {
@@ -66,7 +61,6 @@ int queue_get_eob(struct rconn *rc, const char *prefix, const char *claim_id, in
                   queue_claim_cb cb, void *arg);
 
 /* Whether the claim exists: QUEUE_OK, QUEUE_NOT_FOUND or QUEUE_UNAVAILABLE. */
-typedef void (*queue_status_cb)(enum queue_status status, void *arg);
 int queue_claim_exists(struct rconn *rc, const char *prefix, const char *claim_id,
                        queue_status_cb cb, void *arg);
 

@@ -200,9 +200,12 @@ int queue_intake_submit(struct queue_intake *qi, const struct queue_claim_record
     snprintf(k_body, sizeof k_body, KEYF_BODY, prefix, rec->claim_id);
     snprintf(k_mref, sizeof k_mref, KEYF_MREF, prefix, rec->member_id);
     snprintf(k_caudit, sizeof k_caudit, KEYF_CLAIM_AUDIT, prefix, rec->claim_id);
-    bool idem = rec->idem_key && rec->idem_key[0];
+    bool idem = rec->idem_hash && rec->idem_hash[0];
+    char k_idem[KEY_LEN];
+    if (idem)
+        snprintf(k_idem, sizeof k_idem, KEYF_IDEM, prefix, rec->by_token, rec->idem_hash);
     const char *keys[KEYS_PER_CLAIM] = {
-        [K_CLAIM] = k_claim, [K_BODY] = k_body, [K_IDEM] = idem ? rec->idem_key : k_claim,
+        [K_CLAIM] = k_claim, [K_BODY] = k_body, [K_IDEM] = idem ? k_idem : k_claim,
         [K_MREF] = k_mref,   [K_CAUDIT] = k_caudit,
     };
     char received_day[16], target_day[16], history[64], ttl[16];

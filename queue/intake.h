@@ -45,7 +45,8 @@ struct queue_claim_record {
     long long now_seconds;   /* the receipt time, for the history */
     const char *submitted;   /* the submission as accepted (JSON) */
     const char *audit;       /* the audit record (JSON) */
-    const char *idem_key;    /* the idempotency key's Redis key, or NULL */
+    const char *idem_hash;   /* SHA-256 hex of the Idempotency-Key header, or NULL; the key
+                                is remembered per submitting token (by_token) */
     const char *idem_value;  /* what to remember under it */
     int idem_ttl_seconds;
 };

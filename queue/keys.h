@@ -1,6 +1,8 @@
 /*
  * The Redis key layout (DESIGN.md "Redis layout"); every key name is built
- * here and nowhere else. All keys start with the configured prefix.
+ * from these formats, inside queue/ only (scripts/lint-layers.sh checks that
+ * nothing else includes this file). All keys start with the configured
+ * prefix.
  *
  * Hash tags: every key that a claim's atomic steps touch together (claim
  * record, idempotency key, work stream, SLA and pended sets, search indexes,

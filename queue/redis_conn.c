@@ -90,6 +90,25 @@ redisContext *redis_connect_blocking(const struct redis_address *addr, int timeo
     return c;
 }
 
+void redis_close_blocking(redisContext *c)
+{
+    if (c)
+        redisFree(c);
+}
+
+bool redis_ping_blocking(const struct redis_address *addr, int timeout_ms)
+{
+    redisContext *c = redis_connect_blocking(addr, timeout_ms);
+    if (!c)
+        return false;
+    redisReply *r = redisCommand(c, "PING");
+    bool ok = r && r->type == REDIS_REPLY_STATUS && strcmp(r->str, "PONG") == 0;
+    if (r)
+        freeReplyObject(r);
+    redisFree(c);
+    return ok;
+}
+
 /* ---- asynchronous connection ---- */
 
 struct rconn {

@@ -37,8 +37,15 @@ int redis_address_parse(const char *url, struct redis_address *out);
 void redis_address_format(const struct redis_address *addr, char *buf, size_t size);
 
 /* A blocking connection with connect and command timeouts, SELECTing the db.
- * Returns NULL (and logs why) on failure; free with redisFree. */
+ * Returns NULL (and logs why) on failure; close with redis_close_blocking. */
 redisContext *redis_connect_blocking(const struct redis_address *addr, int timeout_ms);
+
+/* Closes a connection of redis_connect_blocking (NULL is fine). */
+void redis_close_blocking(redisContext *c);
+
+/* Whether Redis at addr answers PONG within timeout_ms on a fresh blocking
+ * connection (a Redis still loading its AOF answers an error: false). */
+bool redis_ping_blocking(const struct redis_address *addr, int timeout_ms);
 
 /* ---- asynchronous, on the event loop ---- */
 

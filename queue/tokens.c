@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
@@ -172,6 +173,52 @@ int tokens_lookup_async(struct rconn *rc, const char *prefix, const char *hash,
     char key[KEY_LEN];
     snprintf(key, sizeof key, KEYF_TOKEN, prefix, hash);
     if (rconn_command(rc, on_lookup, w, "HGETALL %s", key) != 0) {
+        free(w);
+        return -1;
+    }
+    return 0;
+}
+
+struct store_wait {
+    tokens_store_cb cb;
+    void *arg;
+};
+
+static void on_token_queued(redisReply *reply, void *arg)
+{
+    (void)reply;
+    (void)arg; /* MULTI and the queued commands: their answers come with EXEC */
+}
+
+/* EXEC's answer: an array when the transaction ran. */
+static void on_store(redisReply *reply, void *arg)
+{
+    struct store_wait w = *(struct store_wait *)arg;
+    free(arg);
+    w.cb(reply && reply->type == REDIS_REPLY_ARRAY ? 0 : -1, w.arg);
+}
+
+int tokens_store_async(struct rconn *rc, const char *prefix, const char *hash,
+                       const struct token_record *rec, const char *created_at,
+                       tokens_store_cb cb, void *arg)
+{
+    struct store_wait *w = malloc(sizeof *w);
+    if (!w)
+        return -1;
+    w->cb = cb;
+    w->arg = arg;
+    char k_token[KEY_LEN], k_id[KEY_LEN];
+    snprintf(k_token, sizeof k_token, KEYF_TOKEN, prefix, hash);
+    snprintf(k_id, sizeof k_id, KEYF_TOKEN_ID, prefix, rec->token_id);
+    if (rconn_command(rc, on_token_queued, NULL, "MULTI") != 0) {
+        free(w);
+        return -1;
+    }
+    rconn_command(rc, on_token_queued, NULL,
+                  "HSET %s token_id %s role %s member_id %s npi %s created_at %s", k_token,
+                  rec->token_id, rec->role, rec->member_id, rec->npi, created_at);
+    rconn_command(rc, on_token_queued, NULL, "SET %s %s", k_id, hash);
+    if (rconn_command(rc, on_store, w, "EXEC") != 0) {
         free(w);
         return -1;
     }

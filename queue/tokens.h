@@ -58,6 +58,19 @@ typedef void (*tokens_lookup_cb)(int status, const struct token_record *rec, voi
 int tokens_lookup_async(struct rconn *rc, const char *prefix, const char *hash,
                         tokens_lookup_cb cb, void *arg);
 
+/* Answer of tokens_store_async: 0 when both keys were written, -1 when Redis
+ * did not answer or refused. */
+typedef void (*tokens_store_cb)(int status, void *arg);
+
+/* Stores a new token in one transaction: its hash (hash: token_hash_hex of
+ * the token) with rec's token id, role, member id and NPI ("" when not
+ * applicable) and created_at (RFC 3339), and its id's key, to revoke it by
+ * id. Every string is copied before the call returns. Returns 0 when sent
+ * (cb is called once), -1 when there is no connection (cb is not called). */
+int tokens_store_async(struct rconn *rc, const char *prefix, const char *hash,
+                       const struct token_record *rec, const char *created_at,
+                       tokens_store_cb cb, void *arg);
+
 /* Answer of tokens_revoke_async: status 1 when the token was deleted (hash
  * is its SHA-256 hex), 0 when no token has that id, -1 when Redis did not
  * answer (hash NULL). hash is valid only during the call. */

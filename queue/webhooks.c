@@ -1,12 +1,24 @@
 #include "webhooks.h"
 
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
 #include "queue/keys.h"
+#include "queue/redis_conn.h"
+#include "queue/scripts.h"
 
 /* Numbers written into the scripts' text. */
 #define CLAIMS_STR_(x) #x
 #define CLAIMS_STR(x) CLAIMS_STR_(x)
 
-struct script script_wh_put = {
+/* Create or replace a subscription, keeping its created_at.
+ * KEYS: 1 subscription hash, 2 subscription set
+ * ARGV: 1 id, 2 url, 3 events (comma-separated), 4 secret, 5 now (RFC 3339)
+ * Returns {existed 0/1, created_at}. */
+static struct script script_wh_put = {
     "wh_put",
     "local existed = redis.call('EXISTS', KEYS[1])\n"
     "if existed == 0 then redis.call('HSET', KEYS[1], 'created_at', ARGV[5]) end\n"
@@ -17,7 +29,12 @@ struct script script_wh_put = {
     "",
 };
 
-struct script script_wh_delete = {
+/* Delete a subscription with its log, dead list and undelivered deliveries.
+ * KEYS: 1 subscription hash, 2 subscription set, 3 its pending set, 4 its
+ *       log, 5 its dead list, 6 due set
+ * ARGV: 1 id, 2 delivery key prefix
+ * Returns 1, or 0 when there was no such subscription. */
+static struct script script_wh_delete = {
     "wh_delete",
     "if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end\n"
     "for _, d in ipairs(redis.call('ZRANGE', KEYS[3], 0, -1)) do\n"
@@ -33,7 +50,14 @@ struct script script_wh_delete = {
     "",
 };
 
-struct script script_wh_fanout = {
+/* Read new events through the consumer group and make one delivery per
+ * event and matching subscription; the events are acknowledged in the same
+ * step. KEYS: 1 events stream, 2 subscription set, 3 due set
+ * ARGV: 1 group, 2 consumer, 3 at most this many events, 4 subscription key
+ *       prefix, 5 delivery key prefix, 6 pending key prefix, 7 now (ms)
+ * Returns {events read, deliveries made}; a NOGROUP error when the group
+ * does not exist yet. */
+static struct script script_wh_fanout = {
     "wh_fanout",
     "local r = redis.call('XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'COUNT', tonumber(ARGV[3]),\n"
     "                     'STREAMS', KEYS[1], '>')\n"
@@ -67,7 +91,15 @@ struct script script_wh_fanout = {
     "",
 };
 
-struct script script_wh_claim = {
+/* Take due deliveries for an attempt: each is leased (its due score moved to
+ * the lease's end) so that no other process attempts it meanwhile; one whose
+ * subscription is gone is dropped.
+ * KEYS: 1 due set
+ * ARGV: 1 now (ms), 2 lease end (ms), 3 at most this many, 4 subscription
+ *       key prefix, 5 delivery key prefix, 6 pending key prefix
+ * Returns per delivery {id, webhook_id, event_id, event, claim_id, status,
+ * attempts so far, url, secret}. */
+static struct script script_wh_claim = {
     "wh_claim",
     "local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1],\n"
     "                       'LIMIT', 0, tonumber(ARGV[3]))\n"
@@ -91,7 +123,15 @@ struct script script_wh_claim = {
     "",
 };
 
-struct script script_wh_record = {
+/* Record an attempt's outcome: "delivered", "retry" (due again at next) or
+ * "dead". Ignored ("stale") unless the delivery is still pending with the
+ * attempt count the attempt started from.
+ * KEYS: 1 delivery hash, 2 due set, 3 pending set, 4 log, 5 dead list,
+ *       6 subscription hash
+ * ARGV: 1 delivery id, 2 attempts before, 3 outcome, 4 next attempt (ms),
+ *       5 log entry JSON, 6 status code or "", 7 error or "", 8 now (RFC 3339)
+ * Returns "ok", "stale" or "gone" (the subscription was deleted). */
+static struct script script_wh_record = {
     "wh_record",
     "local d = redis.call('HMGET', KEYS[1], 'attempts', 'state')\n"
     "if d[2] ~= 'pending' or d[1] ~= ARGV[2] then return 'stale' end\n"
@@ -125,7 +165,13 @@ struct script script_wh_record = {
     "",
 };
 
-struct script script_wh_log = {
+/* A subscription's delivery log.
+ * KEYS: 1 subscription hash, 2 log, 3 pending set, 4 dead list
+ * ARGV: 1 delivery key prefix, 2 at most this many of each
+ * Returns 0 when there is no such subscription, else {1, {log JSON...},
+ * {pending rows}, {dead rows}}, a row being {id, event_id, event, claim_id,
+ * attempts, next_at, last_status, last_error, last_attempt_at}. */
+static struct script script_wh_log = {
     "wh_log",
     "if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end\n"
     "local n = tonumber(ARGV[2])\n"
@@ -155,4 +201,373 @@ void webhook_scripts_init(void)
                             &script_wh_claim, &script_wh_record, &script_wh_log};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++)
         script_init(all[i]);
+}
+
+/* ---- subscriptions ---- */
+
+/* What every asynchronous call remembers until its answer. */
+struct wait {
+    void (*cb)(void);
+    void *arg;
+};
+
+static struct wait *wait_new(void (*cb)(void), void *arg)
+{
+    struct wait *w = malloc(sizeof *w);
+    if (w) {
+        w->cb = cb;
+        w->arg = arg;
+    }
+    return w;
+}
+
+/* Sends a script with a wait as its callback's argument; frees the wait
+ * when nothing was sent. */
+static int send_script(struct rconn *rc, const struct script *s, rconn_reply_cb on_reply,
+                       struct wait *w, int nkeys, const char *const *keys, int nargs,
+                       const char *const *args)
+{
+    if (!w)
+        return -1;
+    if (script_eval_async(rc, s, on_reply, w, nkeys, keys, nargs, args, NULL) != 0) {
+        free(w);
+        return -1;
+    }
+    return 0;
+}
+
+static void on_put(redisReply *reply, void *arg)
+{
+    struct wait w = *(struct wait *)arg;
+    free(arg);
+    queue_webhook_put_cb cb = (queue_webhook_put_cb)w.cb;
+    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
+        reply->element[1]->type != REDIS_REPLY_STRING) {
+        cb(QUEUE_UNAVAILABLE, false, NULL, w.arg);
+        return;
+    }
+    cb(QUEUE_OK, reply->element[0]->integer == 1, reply->element[1]->str, w.arg);
+}
+
+int queue_webhook_put(struct rconn *rc, const char *prefix, const char *id, const char *url,
+                      const char *events, const char *secret, const char *now,
+                      queue_webhook_put_cb cb, void *arg)
+{
+    char k_sub[KEY_LEN], k_set[KEY_LEN];
+    snprintf(k_sub, sizeof k_sub, KEYF_WEBHOOK, prefix, id);
+    snprintf(k_set, sizeof k_set, KEYF_WEBHOOKS, prefix);
+    const char *keys[] = {k_sub, k_set};
+    const char *args[] = {id, url, events, secret, now};
+    return send_script(rc, &script_wh_put, on_put, wait_new((void (*)(void))cb, arg), 2, keys, 5,
+                       args);
+}
+
+/* A hash's field from HGETALL's pairs, "" when absent. */
+static const char *field_of(const redisReply *pairs, const char *name)
+{
+    for (size_t i = 0; i + 1 < pairs->elements; i += 2)
+        if (pairs->element[i]->type == REDIS_REPLY_STRING &&
+            pairs->element[i + 1]->type == REDIS_REPLY_STRING &&
+            strcmp(pairs->element[i]->str, name) == 0)
+            return pairs->element[i + 1]->str;
+    return "";
+}
+
+static void on_get(redisReply *reply, void *arg)
+{
+    struct wait w = *(struct wait *)arg;
+    free(arg);
+    queue_webhook_cb cb = (queue_webhook_cb)w.cb;
+    if (!reply || reply->type != REDIS_REPLY_ARRAY) {
+        cb(QUEUE_UNAVAILABLE, NULL, w.arg);
+        return;
+    }
+    if (reply->elements == 0) {
+        cb(QUEUE_NOT_FOUND, NULL, w.arg);
+        return;
+    }
+    struct queue_webhook sub = {
+        .url = field_of(reply, "url"),
+        .events = field_of(reply, "events"),
+        .created_at = field_of(reply, "created_at"),
+        .updated_at = field_of(reply, "updated_at"),
+        .secret_set = field_of(reply, "secret")[0] != '\0',
+    };
+    cb(QUEUE_OK, &sub, w.arg);
+}
+
+int queue_webhook_get(struct rconn *rc, const char *prefix, const char *id, queue_webhook_cb cb,
+                      void *arg)
+{
+    struct wait *w = wait_new((void (*)(void))cb, arg);
+    if (!w)
+        return -1;
+    char key[KEY_LEN];
+    snprintf(key, sizeof key, KEYF_WEBHOOK, prefix, id);
+    if (rconn_command(rc, on_get, w, "HGETALL %s", key) != 0) {
+        free(w);
+        return -1;
+    }
+    return 0;
+}
+
+static void on_delete(redisReply *reply, void *arg)
+{
+    struct wait w = *(struct wait *)arg;
+    free(arg);
+    queue_status_cb cb = (queue_status_cb)w.cb;
+    if (!reply || reply->type != REDIS_REPLY_INTEGER)
+        cb(QUEUE_UNAVAILABLE, w.arg);
+    else
+        cb(reply->integer == 0 ? QUEUE_NOT_FOUND : QUEUE_OK, w.arg);
+}
+
+int queue_webhook_delete(struct rconn *rc, const char *prefix, const char *id,
+                         queue_status_cb cb, void *arg)
+{
+    char k_sub[KEY_LEN], k_set[KEY_LEN], k_pend[KEY_LEN], k_log[KEY_LEN], k_dead[KEY_LEN],
+        k_due[KEY_LEN], p_del[KEY_LEN];
+    snprintf(k_sub, sizeof k_sub, KEYF_WEBHOOK, prefix, id);
+    snprintf(k_set, sizeof k_set, KEYF_WEBHOOKS, prefix);
+    snprintf(k_pend, sizeof k_pend, KEYF_WH_PENDING, prefix, id);
+    snprintf(k_log, sizeof k_log, KEYF_WH_LOG, prefix, id);
+    snprintf(k_dead, sizeof k_dead, KEYF_WH_DEAD, prefix, id);
+    snprintf(k_due, sizeof k_due, KEYF_WH_DUE, prefix);
+    snprintf(p_del, sizeof p_del, KEYF_WH_DELIVERY, prefix, "");
+    const char *keys[] = {k_sub, k_set, k_pend, k_log, k_dead, k_due};
+    const char *args[] = {id, p_del};
+    return send_script(rc, &script_wh_delete, on_delete, wait_new((void (*)(void))cb, arg), 6,
+                       keys, 2, args);
+}
+
+/* The rows of script_wh_log that have its 9 fields, into out (allocated,
+ * the caller frees it; NULL when there are none or memory ran out). */
+static size_t delivery_rows(const redisReply *rows, struct queue_delivery_row **out)
+{
+    *out = NULL;
+    if (rows->type != REDIS_REPLY_ARRAY || rows->elements == 0)
+        return 0;
+    struct queue_delivery_row *r = calloc(rows->elements, sizeof *r);
+    if (!r)
+        return 0;
+    size_t n = 0;
+    for (size_t i = 0; i < rows->elements; i++) {
+        const redisReply *row = rows->element[i];
+        if (row->type != REDIS_REPLY_ARRAY || row->elements != 9)
+            continue;
+        const char *v[9];
+        for (size_t j = 0; j < 9; j++)
+            v[j] = row->element[j]->type == REDIS_REPLY_STRING ? row->element[j]->str : "";
+        r[n++] = (struct queue_delivery_row){v[0], v[1], v[2], v[3], v[4],
+                                             v[5], v[6], v[7], v[8]};
+    }
+    *out = r;
+    return n;
+}
+
+/* script_wh_log answers 0 (no such subscription) or {1, log, pending rows,
+ * dead rows}. */
+static void on_log(redisReply *reply, void *arg)
+{
+    struct wait w = *(struct wait *)arg;
+    free(arg);
+    queue_webhook_log_cb cb = (queue_webhook_log_cb)w.cb;
+    if (!reply || (reply->type != REDIS_REPLY_ARRAY && reply->type != REDIS_REPLY_INTEGER)) {
+        cb(QUEUE_UNAVAILABLE, NULL, 0, NULL, 0, NULL, 0, w.arg);
+        return;
+    }
+    if (reply->type == REDIS_REPLY_INTEGER || reply->elements != 4) {
+        cb(QUEUE_NOT_FOUND, NULL, 0, NULL, 0, NULL, 0, w.arg);
+        return;
+    }
+    const redisReply *log = reply->element[1];
+    const char **attempts = log->elements ? calloc(log->elements, sizeof *attempts) : NULL;
+    size_t n_attempts = 0;
+    for (size_t i = 0; attempts && i < log->elements; i++)
+        if (log->element[i]->type == REDIS_REPLY_STRING)
+            attempts[n_attempts++] = log->element[i]->str;
+    struct queue_delivery_row *pending, *dead;
+    size_t n_pending = delivery_rows(reply->element[2], &pending);
+    size_t n_dead = delivery_rows(reply->element[3], &dead);
+    cb(QUEUE_OK, attempts, n_attempts, pending, n_pending, dead, n_dead, w.arg);
+    free(attempts);
+    free(pending);
+    free(dead);
+}
+
+int queue_webhook_log(struct rconn *rc, const char *prefix, const char *id, int limit,
+                      queue_webhook_log_cb cb, void *arg)
+{
+    char k_sub[KEY_LEN], k_log[KEY_LEN], k_pend[KEY_LEN], k_dead[KEY_LEN], p_del[KEY_LEN],
+        limit_text[16];
+    snprintf(k_sub, sizeof k_sub, KEYF_WEBHOOK, prefix, id);
+    snprintf(k_log, sizeof k_log, KEYF_WH_LOG, prefix, id);
+    snprintf(k_pend, sizeof k_pend, KEYF_WH_PENDING, prefix, id);
+    snprintf(k_dead, sizeof k_dead, KEYF_WH_DEAD, prefix, id);
+    snprintf(p_del, sizeof p_del, KEYF_WH_DELIVERY, prefix, "");
+    snprintf(limit_text, sizeof limit_text, "%d", limit);
+    const char *keys[] = {k_sub, k_log, k_pend, k_dead};
+    const char *args[] = {p_del, limit_text};
+    return send_script(rc, &script_wh_log, on_log, wait_new((void (*)(void))cb, arg), 4, keys, 2,
+                       args);
+}
+
+/* ---- the dispatcher ---- */
+
+static void on_fanout(redisReply *reply, void *arg)
+{
+    struct wait w = *(struct wait *)arg;
+    free(arg);
+    queue_fanout_cb cb = (queue_fanout_cb)w.cb;
+    if (!reply) {
+        cb(QUEUE_UNAVAILABLE, 0, 0, NULL, w.arg);
+    } else if (reply->type == REDIS_REPLY_ERROR) {
+        cb(strstr(reply->str, "NOGROUP") ? QUEUE_NOT_FOUND : QUEUE_UNAVAILABLE, 0, 0, reply->str,
+           w.arg);
+    } else if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
+        cb(QUEUE_UNAVAILABLE, 0, 0, NULL, w.arg);
+    } else {
+        cb(QUEUE_OK, reply->element[0]->integer, reply->element[1]->integer, NULL, w.arg);
+    }
+}
+
+int queue_webhook_fanout(struct rconn *rc, const char *prefix, const char *consumer,
+                         int max_events, int64_t now_ms, queue_fanout_cb cb, void *arg)
+{
+    char k_events[KEY_LEN], k_subs[KEY_LEN], k_due[KEY_LEN], p_sub[KEY_LEN], p_del[KEY_LEN],
+        p_pend[KEY_LEN], now_text[24], count[16];
+    snprintf(count, sizeof count, "%d", max_events);
+    snprintf(k_events, sizeof k_events, KEYF_EVENTS, prefix);
+    snprintf(k_subs, sizeof k_subs, KEYF_WEBHOOKS, prefix);
+    snprintf(k_due, sizeof k_due, KEYF_WH_DUE, prefix);
+    snprintf(p_sub, sizeof p_sub, KEYF_WEBHOOK, prefix, "");
+    snprintf(p_del, sizeof p_del, KEYF_WH_DELIVERY, prefix, "");
+    snprintf(p_pend, sizeof p_pend, KEYF_WH_PENDING, prefix, "");
+    snprintf(now_text, sizeof now_text, "%" PRId64, now_ms);
+    const char *keys[] = {k_events, k_subs, k_due};
+    const char *args[] = {EVENTS_GROUP, consumer, count, p_sub, p_del, p_pend, now_text};
+    return send_script(rc, &script_wh_fanout, on_fanout, wait_new((void (*)(void))cb, arg), 3,
+                       keys, 7, args);
+}
+
+static void on_group_made(redisReply *reply, void *arg)
+{
+    struct wait w = *(struct wait *)arg;
+    free(arg);
+    queue_status_cb cb = (queue_status_cb)w.cb;
+    if (!reply) {
+        cb(QUEUE_UNAVAILABLE, w.arg);
+        return;
+    }
+    if (reply->type == REDIS_REPLY_STATUS) {
+        log_info("events consumer group \"%s\" created", EVENTS_GROUP);
+    } else if (reply->type == REDIS_REPLY_ERROR && strncmp(reply->str, "BUSYGROUP", 9) != 0) {
+        log_warn("events consumer group not created: %s", reply->str);
+        cb(QUEUE_UNAVAILABLE, w.arg);
+        return;
+    }
+    cb(QUEUE_OK, w.arg); /* BUSYGROUP: another process made it meanwhile */
+}
+
+int queue_events_group_create(struct rconn *rc, const char *prefix, queue_status_cb cb,
+                              void *arg)
+{
+    struct wait *w = wait_new((void (*)(void))cb, arg);
+    if (!w)
+        return -1;
+    char k_events[KEY_LEN];
+    snprintf(k_events, sizeof k_events, KEYF_EVENTS, prefix);
+    if (rconn_command(rc, on_group_made, w, "XGROUP CREATE %s %s 0 MKSTREAM", k_events,
+                      EVENTS_GROUP) != 0) {
+        free(w);
+        return -1;
+    }
+    return 0;
+}
+
+/* script_wh_claim answers per delivery {id, webhook_id, event_id, event,
+ * claim_id, status, attempts so far, url, secret}. */
+static void on_lease(redisReply *reply, void *arg)
+{
+    struct wait w = *(struct wait *)arg;
+    free(arg);
+    queue_lease_cb cb = (queue_lease_cb)w.cb;
+    if (!reply || reply->type != REDIS_REPLY_ARRAY) {
+        cb(QUEUE_UNAVAILABLE, NULL, 0,
+           reply && reply->type == REDIS_REPLY_ERROR ? reply->str : NULL, w.arg);
+        return;
+    }
+    struct queue_delivery_lease *rows =
+        reply->elements ? calloc(reply->elements, sizeof *rows) : NULL;
+    size_t n = 0;
+    for (size_t i = 0; rows && i < reply->elements; i++) {
+        const redisReply *row = reply->element[i];
+        bool whole = row->type == REDIS_REPLY_ARRAY && row->elements == 9;
+        for (size_t j = 0; whole && j < 9; j++)
+            whole = row->element[j]->type == REDIS_REPLY_STRING;
+        if (!whole)
+            continue;
+        const char *v[9];
+        for (size_t j = 0; j < 9; j++)
+            v[j] = row->element[j]->str;
+        rows[n++] = (struct queue_delivery_lease){
+            .delivery_id = v[0], .webhook_id = v[1], .event_id = v[2], .event = v[3],
+            .claim_id = v[4],    .status = v[5],     .attempts = atoi(v[6]),
+            .url = v[7],         .secret = v[8],
+        };
+    }
+    if (reply->elements && !rows)
+        log_error("webhook deliveries not attempted: out of memory");
+    cb(QUEUE_OK, rows, n, NULL, w.arg);
+    free(rows);
+}
+
+int queue_webhook_lease(struct rconn *rc, const char *prefix, int64_t now_ms,
+                        int64_t lease_until_ms, int max, queue_lease_cb cb, void *arg)
+{
+    char k_due[KEY_LEN], p_sub[KEY_LEN], p_del[KEY_LEN], p_pend[KEY_LEN];
+    snprintf(k_due, sizeof k_due, KEYF_WH_DUE, prefix);
+    snprintf(p_sub, sizeof p_sub, KEYF_WEBHOOK, prefix, "");
+    snprintf(p_del, sizeof p_del, KEYF_WH_DELIVERY, prefix, "");
+    snprintf(p_pend, sizeof p_pend, KEYF_WH_PENDING, prefix, "");
+    char now_text[24], lease_text[24], count[16];
+    snprintf(now_text, sizeof now_text, "%" PRId64, now_ms);
+    snprintf(lease_text, sizeof lease_text, "%" PRId64, lease_until_ms);
+    snprintf(count, sizeof count, "%d", max);
+    const char *keys[] = {k_due};
+    const char *args[] = {now_text, lease_text, count, p_sub, p_del, p_pend};
+    return send_script(rc, &script_wh_claim, on_lease, wait_new((void (*)(void))cb, arg), 1, keys,
+                       6, args);
+}
+
+static void on_record(redisReply *reply, void *arg)
+{
+    struct wait w = *(struct wait *)arg;
+    free(arg);
+    queue_record_outcome_cb cb = (queue_record_outcome_cb)w.cb;
+    if (!reply || reply->type == REDIS_REPLY_ERROR)
+        cb(QUEUE_UNAVAILABLE, NULL, w.arg);
+    else
+        cb(QUEUE_OK, reply->type == REDIS_REPLY_STRING ? reply->str : NULL, w.arg);
+}
+
+int queue_webhook_record(struct rconn *rc, const char *prefix,
+                         const struct queue_delivery_outcome *o, queue_record_outcome_cb cb,
+                         void *arg)
+{
+    char k_del[KEY_LEN], k_due[KEY_LEN], k_pend[KEY_LEN], k_log[KEY_LEN], k_dead[KEY_LEN],
+        k_sub[KEY_LEN], before[16], next[24];
+    snprintf(k_del, sizeof k_del, KEYF_WH_DELIVERY, prefix, o->delivery_id);
+    snprintf(k_due, sizeof k_due, KEYF_WH_DUE, prefix);
+    snprintf(k_pend, sizeof k_pend, KEYF_WH_PENDING, prefix, o->webhook_id);
+    snprintf(k_log, sizeof k_log, KEYF_WH_LOG, prefix, o->webhook_id);
+    snprintf(k_dead, sizeof k_dead, KEYF_WH_DEAD, prefix, o->webhook_id);
+    snprintf(k_sub, sizeof k_sub, KEYF_WEBHOOK, prefix, o->webhook_id);
+    snprintf(before, sizeof before, "%d", o->attempts_before);
+    snprintf(next, sizeof next, "%" PRId64, o->next_attempt_ms);
+    const char *keys[] = {k_del, k_due, k_pend, k_log, k_dead, k_sub};
+    const char *args[] = {o->delivery_id, before,         o->outcome, next, o->log_entry,
+                          o->status_code, o->error, o->now};
+    return send_script(rc, &script_wh_record, on_record, wait_new((void (*)(void))cb, arg), 6,
+                       keys, 8, args);
 }

@@ -11,7 +11,13 @@
 #ifndef CLAIMS_QUEUE_WEBHOOKS_H
 #define CLAIMS_QUEUE_WEBHOOKS_H
 
-#include "queue/scripts.h"
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "queue/status.h"
+
+struct rconn;
 
 /* How long a finished delivery's record is kept (seconds), and how many
  * attempts and dead deliveries a subscription's log keeps. */
@@ -20,50 +26,126 @@
 #define WEBHOOK_LOG_MAX 100
 #define WEBHOOK_DEAD_MAX 1000
 
-/* Create or replace a subscription, keeping its created_at.
- * KEYS: 1 subscription hash, 2 subscription set
- * ARGV: 1 id, 2 url, 3 events (comma-separated), 4 secret, 5 now (RFC 3339)
- * Returns {existed 0/1, created_at}. */
-extern struct script script_wh_put;
-/* Delete a subscription with its log, dead list and undelivered deliveries.
- * KEYS: 1 subscription hash, 2 subscription set, 3 its pending set, 4 its
- *       log, 5 its dead list, 6 due set
- * ARGV: 1 id, 2 delivery key prefix
- * Returns 1, or 0 when there was no such subscription. */
-extern struct script script_wh_delete;
-/* Read new events through the consumer group and make one delivery per
- * event and matching subscription; the events are acknowledged in the same
- * step. KEYS: 1 events stream, 2 subscription set, 3 due set
- * ARGV: 1 group, 2 consumer, 3 at most this many events, 4 subscription key
- *       prefix, 5 delivery key prefix, 6 pending key prefix, 7 now (ms)
- * Returns {events read, deliveries made}; a NOGROUP error when the group
- * does not exist yet. */
-extern struct script script_wh_fanout;
-/* Take due deliveries for an attempt: each is leased (its due score moved to
- * the lease's end) so that no other process attempts it meanwhile; one whose
- * subscription is gone is dropped.
- * KEYS: 1 due set
- * ARGV: 1 now (ms), 2 lease end (ms), 3 at most this many, 4 subscription
- *       key prefix, 5 delivery key prefix, 6 pending key prefix
- * Returns per delivery {id, webhook_id, event_id, event, claim_id, status,
- * attempts so far, url, secret}. */
-extern struct script script_wh_claim;
-/* Record an attempt's outcome: "delivered", "retry" (due again at next) or
- * "dead". Ignored ("stale") unless the delivery is still pending with the
- * attempt count the attempt started from.
- * KEYS: 1 delivery hash, 2 due set, 3 pending set, 4 log, 5 dead list,
- *       6 subscription hash
- * ARGV: 1 delivery id, 2 attempts before, 3 outcome, 4 next attempt (ms),
- *       5 log entry JSON, 6 status code or "", 7 error or "", 8 now (RFC 3339)
- * Returns "ok", "stale" or "gone" (the subscription was deleted). */
-extern struct script script_wh_record;
-/* A subscription's delivery log.
- * KEYS: 1 subscription hash, 2 log, 3 pending set, 4 dead list
- * ARGV: 1 delivery key prefix, 2 at most this many of each
- * Returns 0 when there is no such subscription, else {1, {log JSON...},
- * {pending rows}, {dead rows}}, a row being {id, event_id, event, claim_id,
- * attempts, next_at, last_status, last_error, last_attempt_at}. */
-extern struct script script_wh_log;
+/* ---- subscriptions (the admin API) ----
+ *
+ * Each call sends one request on the event loop and returns 0, after which
+ * its callback is called exactly once, or -1 when nothing was sent (Redis not
+ * connected, out of memory): then the callback is not called. Every string
+ * passed in is copied before the call returns; what a callback receives is
+ * borrowed and valid during the call only. */
+
+/* A subscription as stored ("" for a field it lacks). The secret itself is
+ * never read back here. */
+struct queue_webhook {
+    const char *url;
+    const char *events; /* comma-separated */
+    const char *created_at, *updated_at;
+    bool secret_set;
+};
+
+/* Answer of queue_webhook_put: QUEUE_OK with whether it replaced one and its
+ * (kept) created_at, or QUEUE_UNAVAILABLE (created_at NULL). */
+typedef void (*queue_webhook_put_cb)(enum queue_status status, bool existed,
+                                     const char *created_at, void *arg);
+
+/* Creates or replaces subscription id, keeping its created_at; now (RFC
+ * 3339) becomes its updated_at (and created_at when new). */
+int queue_webhook_put(struct rconn *rc, const char *prefix, const char *id, const char *url,
+                      const char *events, const char *secret, const char *now,
+                      queue_webhook_put_cb cb, void *arg);
+
+/* QUEUE_OK with the subscription, QUEUE_NOT_FOUND or QUEUE_UNAVAILABLE (sub
+ * NULL then). */
+typedef void (*queue_webhook_cb)(enum queue_status status, const struct queue_webhook *sub,
+                                 void *arg);
+int queue_webhook_get(struct rconn *rc, const char *prefix, const char *id, queue_webhook_cb cb,
+                      void *arg);
+
+/* Deletes the subscription with its log, dead list and undelivered
+ * deliveries: QUEUE_OK, QUEUE_NOT_FOUND or QUEUE_UNAVAILABLE. */
+int queue_webhook_delete(struct rconn *rc, const char *prefix, const char *id,
+                         queue_status_cb cb, void *arg);
+
+/* A delivery as the log lists it: strings, "" for what it lacks; next_at
+ * and attempts as stored (milliseconds, decimal). */
+struct queue_delivery_row {
+    const char *delivery_id, *event_id, *event, *claim_id, *attempts, *next_at, *last_status,
+        *last_error, *last_attempt_at;
+};
+
+/* Answer of queue_webhook_log: QUEUE_OK with the latest attempts (their JSON
+ * log entries, newest first), the undelivered deliveries (by next attempt)
+ * and the dead ones (newest first), at most limit of each; QUEUE_NOT_FOUND
+ * when there is no such subscription; QUEUE_UNAVAILABLE. */
+typedef void (*queue_webhook_log_cb)(enum queue_status status, const char *const *attempts,
+                                     size_t n_attempts, const struct queue_delivery_row *pending,
+                                     size_t n_pending, const struct queue_delivery_row *dead,
+                                     size_t n_dead, void *arg);
+int queue_webhook_log(struct rconn *rc, const char *prefix, const char *id, int limit,
+                      queue_webhook_log_cb cb, void *arg);
+
+/* ---- the dispatcher (eob/notify.c) ---- */
+
+/* Answer of queue_webhook_fanout: QUEUE_OK with how many events were read
+ * and deliveries made; QUEUE_NOT_FOUND when the events stream's consumer
+ * group does not exist yet (queue_events_group_create makes it);
+ * QUEUE_UNAVAILABLE with Redis's error text, or NULL when it did not answer. */
+typedef void (*queue_fanout_cb)(enum queue_status status, long long events_read,
+                                long long deliveries_made, const char *error, void *arg);
+
+/* Reads at most max_events new events through the events stream's consumer
+ * group (as consumer) and makes one due delivery (due at now_ms) per event
+ * and subscription that wants it; the events are acknowledged in the same
+ * step. */
+int queue_webhook_fanout(struct rconn *rc, const char *prefix, const char *consumer,
+                         int max_events, int64_t now_ms, queue_fanout_cb cb, void *arg);
+
+/* Creates the events stream's consumer group from the stream's start (so
+ * events committed before any dispatcher ran are notified too), logging it:
+ * QUEUE_OK when it was made or already existed, QUEUE_UNAVAILABLE (logged
+ * when Redis refused) otherwise. */
+int queue_events_group_create(struct rconn *rc, const char *prefix, queue_status_cb cb,
+                              void *arg);
+
+/* A delivery leased for an attempt. */
+struct queue_delivery_lease {
+    const char *delivery_id, *webhook_id, *event_id, *event, *claim_id, *status;
+    int attempts; /* attempts made before this one */
+    const char *url, *secret;
+};
+
+/* Answer of queue_webhook_lease: QUEUE_OK with the leased deliveries (rows
+ * Redis answered malformed are left out: they stay leased and come due again
+ * when the lease ends); QUEUE_UNAVAILABLE with Redis's error text or NULL. */
+typedef void (*queue_lease_cb)(enum queue_status status, const struct queue_delivery_lease *rows,
+                               size_t n, const char *error, void *arg);
+
+/* Leases at most max deliveries due at now_ms until lease_until_ms, so that
+ * no other process attempts them meanwhile; one whose subscription is gone
+ * is dropped. */
+int queue_webhook_lease(struct rconn *rc, const char *prefix, int64_t now_ms,
+                        int64_t lease_until_ms, int max, queue_lease_cb cb, void *arg);
+
+/* The outcome of one attempt. */
+struct queue_delivery_outcome {
+    const char *delivery_id, *webhook_id;
+    int attempts_before;      /* as leased: the outcome is stale if another attempt counted */
+    const char *outcome;      /* "delivered", "retry" or "dead" */
+    int64_t next_attempt_ms;  /* "retry": when it is due again; else 0 */
+    const char *log_entry;    /* JSON of the attempt for the subscription's log */
+    const char *status_code;  /* the receiver's HTTP status, "" when none */
+    const char *error;        /* why it failed without an answer, "" */
+    const char *now;          /* RFC 3339 */
+};
+
+/* Answer of queue_webhook_record: QUEUE_OK with "ok", "stale" (another
+ * attempt counted meanwhile: nothing stored) or "gone" (the subscription
+ * was deleted); QUEUE_UNAVAILABLE (result NULL): not stored, the delivery
+ * is attempted again when its lease ends. */
+typedef void (*queue_record_outcome_cb)(enum queue_status status, const char *result, void *arg);
+int queue_webhook_record(struct rconn *rc, const char *prefix,
+                         const struct queue_delivery_outcome *o, queue_record_outcome_cb cb,
+                         void *arg);
 
 /* Computes the scripts' SHA-1s; call once at start, after scripts_init. */
 void webhook_scripts_init(void);

@@ -15,7 +15,7 @@
 
 #include "config.h"
 #include "intake/codes.h"
-#include "queue/keys.h"
+#include "queue/enrollment.h"
 #include "queue/redis_conn.h"
 #include "queue/tokens.h"
 
@@ -91,19 +91,17 @@ int cli_token(int argc, char **argv)
         return 1;
     }
     if (member_id[0]) {
-        redisReply *r = redisCommand(rc, "EXISTS " KEYF_MEMBER, cfg.key_prefix, member_id);
-        bool known = r && r->type == REDIS_REPLY_INTEGER && r->integer == 1;
-        if (r)
-            freeReplyObject(r);
+        bool known = queue_record_exists_blocking(rc, cfg.key_prefix, QUEUE_RECORD_MEMBER,
+                                                  member_id) == 1;
         if (!known) {
             fprintf(stderr, "claimsd: no such member\n");
-            redisFree(rc);
+            redis_close_blocking(rc);
             return 1;
         }
     }
     char token[TOKEN_TEXT_LEN], token_id[37];
     int status = tokens_create_blocking(rc, cfg.key_prefix, role, member_id, npi, token, token_id);
-    redisFree(rc);
+    redis_close_blocking(rc);
     if (status != 0) {
         fprintf(stderr, "claimsd: Redis refused the write\n");
         return 1;

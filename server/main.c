@@ -20,15 +20,13 @@
 #include "intake/routes.h"
 #include "log.h"
 #include "queue/intake.h"
-#include "queue/keys.h"
 #include "queue/members.h"
+#include "queue/queue.h"
 #include "queue/redis_conn.h"
-#include "queue/scripts.h"
 #include "queue/token_cache.h"
 #include "queue/token_sub.h"
 #include "queue/work.h"
 #include "queue/tokens.h"
-#include "queue/webhooks.h"
 #include "server/app.h"
 #include "server/cli.h"
 #include "server/redis_child.h"
@@ -200,7 +198,7 @@ static int prepare_store(struct app *app, bool embedded)
                  seed_print_tokens(c, app->cfg.key_prefix, app->cfg.seed_dir) != 0)
             rc = -1;
     }
-    redisFree(c);
+    redis_close_blocking(c);
     return rc;
 }
 
@@ -314,8 +312,7 @@ int main(int argc, char **argv)
     if (parse_args(argc, argv, &app.cfg) != 0)
         return 2;
     log_set_level(app.cfg.log_level);
-    scripts_init();
-    webhook_scripts_init();
+    queue_init();
     signal(SIGPIPE, SIG_IGN);
     struct sigaction sa = {0};
     sa.sa_handler = on_early_signal;

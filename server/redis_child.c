@@ -162,17 +162,9 @@ int redis_child_start(const struct config *cfg, int wait_ms, struct redis_child 
             unlock_dir(child);
             return -1;
         }
-        redisContext *c = redis_connect_blocking(addr, 500);
-        if (c) {
-            redisReply *r = redisCommand(c, "PING");
-            /* LOADING replies an error while the AOF is read: keep waiting. */
-            bool ok = r && r->type == REDIS_REPLY_STATUS && strcmp(r->str, "PONG") == 0;
-            if (r)
-                freeReplyObject(r);
-            redisFree(c);
-            if (ok)
-                return 0;
-        }
+        /* LOADING replies an error while the AOF is read: keep waiting. */
+        if (redis_ping_blocking(addr, 500))
+            return 0;
         sleep_ms(50);
     }
     log_error("embedded redis-server did not answer within %d ms; see %s", wait_ms, logfile);

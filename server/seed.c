@@ -7,7 +7,7 @@
 
 #include "intake/parse_enrollment.h"
 #include "log.h"
-#include "queue/keys.h"
+#include "queue/enrollment.h"
 #include "queue/tokens.h"
 
 static char *read_file(const char *path, size_t *len)
@@ -82,18 +82,10 @@ static void report(const char *path, const struct intake_field_errors *errs, con
         log_error("seed %s: %s", shown, reason ? reason : "cannot be read");
 }
 
-static bool stored(redisReply *r)
-{
-    bool ok = r && r->type != REDIS_REPLY_ERROR;
-    if (r)
-        freeReplyObject(r);
-    return ok;
-}
-
 enum kind { PLANS, GROUPS, MEMBERS };
 
 /* Loads one record file; for members, pass 0 loads subscribers, pass 1 the rest. */
-static int load_one(redisContext *c, const char *prefix, enum kind kind, const char *path,
+static int load_one(struct redisContext *c, const char *prefix, enum kind kind, const char *path,
                     const char *id, int pass, struct intake_field_errors *errs)
 {
     size_t len = 0;
@@ -105,8 +97,12 @@ static int load_one(redisContext *c, const char *prefix, enum kind kind, const c
     const char *reason = NULL;
     enum intake_status st;
     struct json_object *json = NULL;
-    char key[KEY_LEN];
-    int rc = 0;
+    struct queue_member_facts facts = {0};
+    char member_id[ID_LEN] = "", subscriber_id[ID_LEN] = "", group_id[ID_LEN] = "",
+         latest_plan[ID_LEN] = "";
+    enum queue_record_kind stored_kind = kind == PLANS    ? QUEUE_RECORD_PLAN
+                                         : kind == GROUPS ? QUEUE_RECORD_GROUP
+                                                          : QUEUE_RECORD_MEMBER;
     if (kind == PLANS) {
         struct plan plan;
         st = intake_plan_from_body(bytes, len, id, &plan, errs, &reason);
@@ -114,13 +110,11 @@ static int load_one(redisContext *c, const char *prefix, enum kind kind, const c
             json = intake_plan_to_json(&plan);
             plan_free(&plan);
         }
-        snprintf(key, sizeof key, KEYF_PLAN, prefix, id);
     } else if (kind == GROUPS) {
         struct group group;
         st = intake_group_from_body(bytes, len, id, &group, errs, &reason);
         if (st == INTAKE_OK)
             json = intake_group_to_json(&group);
-        snprintf(key, sizeof key, KEYF_GROUP, prefix, id);
     } else {
         struct member *m = malloc(sizeof *m);
         st = m ? intake_member_from_body(bytes, len, id, m, errs, &reason) : INTAKE_NO_MEMORY;
@@ -132,19 +126,14 @@ static int load_one(redisContext *c, const char *prefix, enum kind kind, const c
                 return 0; /* the other pass loads it */
             }
             json = intake_member_to_json(m);
-            char fam[KEY_LEN];
-            snprintf(fam, sizeof fam, KEYF_FAMILY, prefix, m->subscriber_id);
-            if (!stored(redisCommand(c, "SADD %s %s", fam, m->member_id)))
-                rc = -1;
-            char ref[KEY_LEN];
-            snprintf(ref, sizeof ref, KEYF_MREF, prefix, m->member_id);
-            if (!stored(redisCommand(c, "HSET %s subscriber_id %s group_id %s plan_id %s", ref,
-                                     m->subscriber_id, m->group_id,
-                                     m->n_coverage ? m->coverage[m->n_coverage - 1].plan_id : "")))
-                rc = -1;
+            snprintf(member_id, sizeof member_id, "%s", m->member_id);
+            snprintf(subscriber_id, sizeof subscriber_id, "%s", m->subscriber_id);
+            snprintf(group_id, sizeof group_id, "%s", m->group_id);
+            snprintf(latest_plan, sizeof latest_plan, "%s",
+                     m->n_coverage ? m->coverage[m->n_coverage - 1].plan_id : "");
+            facts = (struct queue_member_facts){member_id, subscriber_id, group_id, latest_plan};
         }
         free(m);
-        snprintf(key, sizeof key, KEYF_MEMBER, prefix, id);
     }
     free(bytes);
     if (st != INTAKE_OK || !json) {
@@ -152,28 +141,22 @@ static int load_one(redisContext *c, const char *prefix, enum kind kind, const c
         json_object_put(json);
         return -1;
     }
-    if (rc == 0 &&
-        !stored(redisCommand(c, "SET %s %s", key, json_object_to_json_string_ext(json, JSON_C_TO_STRING_PLAIN))))
-        rc = -1;
+    int rc = queue_put_record_blocking(c, prefix, stored_kind, id,
+                                       json_object_to_json_string_ext(json, JSON_C_TO_STRING_PLAIN),
+                                       kind == MEMBERS ? &facts : NULL);
     json_object_put(json);
     if (rc != 0)
         report(path, NULL, "Redis refused the write");
     return rc;
 }
 
-int seed_load(redisContext *c, const char *prefix, const char *dir)
+int seed_load(struct redisContext *c, const char *prefix, const char *dir)
 {
-    char seeded[KEY_LEN];
-    snprintf(seeded, sizeof seeded, KEYF_SEEDED, prefix);
-    redisReply *r = redisCommand(c, "EXISTS %s", seeded);
-    if (!r || r->type != REDIS_REPLY_INTEGER) {
-        if (r)
-            freeReplyObject(r);
+    int exists = queue_seeded_blocking(c, prefix);
+    if (exists < 0) {
         log_error("seed: cannot reach Redis");
         return -1;
     }
-    long long exists = r->integer;
-    freeReplyObject(r);
     if (exists)
         return 0; /* seeded before */
     struct intake_field_errors *errs = malloc(sizeof *errs);
@@ -200,7 +183,7 @@ int seed_load(redisContext *c, const char *prefix, const char *dir)
         free(names);
     }
     free(errs);
-    if (rc == 0 && !stored(redisCommand(c, "SET %s 1", seeded)))
+    if (rc == 0 && queue_mark_seeded_blocking(c, prefix) != 0)
         rc = -1;
     if (rc == 0)
         log_info("sample enrollment loaded from %s", dir);
@@ -210,7 +193,7 @@ int seed_load(redisContext *c, const char *prefix, const char *dir)
 /* The sample providers of config/sample's claims (Corner Drug, Bay Clinic). */
 static const char *const sample_npis[] = {"1245319599", "1003000126"};
 
-int seed_print_tokens(redisContext *c, const char *prefix, const char *dir)
+int seed_print_tokens(struct redisContext *c, const char *prefix, const char *dir)
 {
     char members_dir[1100];
     snprintf(members_dir, sizeof members_dir, "%s/members", dir);

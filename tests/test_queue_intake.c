@@ -82,7 +82,7 @@ static void record_for(struct queue_claim_record *rec, const char *claim_id, con
         .now_seconds = 1772460309,
         .submitted = "{\"type\":\"pharmacy\"}",
         .audit = "{\"action\":\"claim.submit\"}",
-        .idem_key = NULL,
+        .idem_hash = NULL,
         .idem_value = "",
         .idem_ttl_seconds = 60,
     };
@@ -206,7 +206,7 @@ START_TEST(test_each_claim_of_a_batch_stands_alone)
     queue_intake_submit(f.qi, &rec, on_answer, &answers[1]);
     /* 3: an idempotency key seen before: the remembered answer. */
     record_for(&rec, "00000000-0000-4000-8000-000000000003", "M1", "");
-    rec.idem_key = "t:{c}idem:tok-1:k";
+    rec.idem_hash = "k"; /* with by_token "tok-1": t:{c}idem:tok-1:k */
     rec.idem_value = "def\n{}";
     queue_intake_submit(f.qi, &rec, on_answer, &answers[2]);
     /* 4: a member id with no record, filed by staff: stored, indexed under itself. */

@@ -324,6 +324,10 @@ START_TEST(test_token_create_command_makes_a_working_admin_token)
     test_response_free(&res);
     snprintf(cmd, sizeof cmd, "%s token create --role member --data-dir %s 2>/dev/null", getenv("CLAIMSD_BIN"), data);
     ck_assert_int_eq(WEXITSTATUS(system(cmd)), 2);
+    /* A member token names a member the store holds. */
+    snprintf(cmd, sizeof cmd, "%s token create --role member --member-id NOBODY --data-dir %s 2>/dev/null",
+             getenv("CLAIMSD_BIN"), data);
+    ck_assert_int_eq(WEXITSTATUS(system(cmd)), 1);
     ck_assert_int_eq(test_claimsd_stop(&d, SIGTERM), 0);
     test_remove_tree(d.dir);
 }

@@ -1,0 +1,93 @@
+/*
+ * Enrollment records in Redis (API.md "Enrollment records", docs/operations.md
+ * "Redis keys"): plans, groups and members stored as their canonical JSON, a
+ * family's member set, and a member's reference hash (queue/members.h) that
+ * the intake step reads instead of the record. Key formats stay here; callers
+ * name a record by its kind and id.
+ *
+ * The asynchronous calls run on the event loop: each returns 0 when the
+ * request was sent (its callback is then called exactly once) or -1 when
+ * nothing was sent (Redis not connected, out of memory; the callback is not
+ * called). What a callback receives is borrowed, valid during the call only.
+ * The blocking calls are for start-up and the command line.
+ */
+#ifndef CLAIMS_QUEUE_ENROLLMENT_H
+#define CLAIMS_QUEUE_ENROLLMENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "queue/status.h"
+
+struct rconn;
+struct redisContext;
+
+enum queue_record_kind { QUEUE_RECORD_GROUP, QUEUE_RECORD_MEMBER, QUEUE_RECORD_PLAN };
+
+/* One record to read: its kind and id. */
+struct queue_record_ref {
+    enum queue_record_kind kind;
+    const char *id;
+};
+
+/* What a member record implies for the keys beside it: its family set
+ * (subscriber) and its reference hash (subscriber, group, the plan of its
+ * latest coverage span, "" when it has none). */
+struct queue_member_facts {
+    const char *member_id;
+    const char *subscriber_id;
+    const char *group_id;
+    const char *latest_plan_id;
+};
+
+/* Answer of queue_get_records: status QUEUE_OK with json[i] the record of
+ * refs[i] as stored (NULL when there is none), n of them; QUEUE_UNAVAILABLE
+ * with json NULL. */
+typedef void (*queue_records_cb)(enum queue_status status, const char *const *json, size_t n,
+                                 void *arg);
+
+#define QUEUE_RECORDS_MAX 32
+
+/* Reads n records (at most QUEUE_RECORDS_MAX) in one round trip. refs and their ids are
+ * copied before the call returns. */
+int queue_get_records(struct rconn *rc, const char *prefix, const struct queue_record_ref *refs,
+                      size_t n, queue_records_cb cb, void *arg);
+
+/* Whether the record exists: QUEUE_OK, QUEUE_NOT_FOUND or QUEUE_UNAVAILABLE. */
+int queue_record_exists(struct rconn *rc, const char *prefix, enum queue_record_kind kind,
+                        const char *id, queue_status_cb cb, void *arg);
+
+/* Answer of queue_put_record: QUEUE_OK with existed telling whether a record
+ * was replaced, or QUEUE_UNAVAILABLE (existed false; the write may or may not
+ * have happened). */
+typedef void (*queue_put_cb)(enum queue_status status, bool existed, void *arg);
+
+/* Stores the record's canonical JSON under its kind and id in one
+ * transaction; for a member (member not NULL) also adds it to its family set,
+ * removes it from the set of old_subscriber (when not NULL, not empty and not
+ * its subscriber now) and writes its reference hash. Every string is copied
+ * before the call returns. */
+int queue_put_record(struct rconn *rc, const char *prefix, enum queue_record_kind kind,
+                     const char *id, const char *json, const struct queue_member_facts *member,
+                     const char *old_subscriber, queue_put_cb cb, void *arg);
+
+/* ---- blocking, at start-up and on the command line ---- */
+
+/* The same writes as queue_put_record for a new store (no old family):
+ * a member's family set and reference first, then the record. Returns 0, or
+ * -1 when Redis failed or refused a write. */
+int queue_put_record_blocking(struct redisContext *c, const char *prefix,
+                              enum queue_record_kind kind, const char *id, const char *json,
+                              const struct queue_member_facts *member);
+
+/* 1 when the record exists, 0 when not, -1 when Redis did not answer. */
+int queue_record_exists_blocking(struct redisContext *c, const char *prefix,
+                                 enum queue_record_kind kind, const char *id);
+
+/* The sample enrollment's marker: queue_seeded_blocking answers 1 when it
+ * was loaded before, 0 when not, -1 when Redis did not answer;
+ * queue_mark_seeded_blocking sets it (0 or -1). */
+int queue_seeded_blocking(struct redisContext *c, const char *prefix);
+int queue_mark_seeded_blocking(struct redisContext *c, const char *prefix);
+
+#endif

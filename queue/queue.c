@@ -1,0 +1,10 @@
+#include "queue.h"
+
+#include "queue/scripts.h"
+#include "queue/webhooks.h"
+
+void queue_init(void)
+{
+    scripts_init();
+    webhook_scripts_init();
+}

@@ -1,0 +1,16 @@
+/*
+ * What the rest of the program does with queue/ as a whole. Everything that
+ * talks to Redis lives in queue/ (DESIGN.md "Redis layout"; make
+ * lint-layers): the key formats (keys.h) and the Lua scripts (scripts.h,
+ * webhooks.c, and each file's own) are private to it, and the other parts call
+ * the typed functions of intake.h, claims_read.h, enrollment.h, audit.h,
+ * tokens.h, token_cache.h, stats.h and webhooks.h.
+ */
+#ifndef CLAIMS_QUEUE_QUEUE_H
+#define CLAIMS_QUEUE_QUEUE_H
+
+/* Computes the SHA-1 of every shared script (each is sent with EVALSHA).
+ * Call once at start, before any other queue call and before threads start. */
+void queue_init(void);
+
+#endif
