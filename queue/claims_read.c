@@ -401,7 +401,8 @@ int queue_supply(struct rconn *rc, const char *prefix, const char *claim_id,
     const char *args[] = {merged_json, hist, audit_json, claim_id, dec ? dec : ""};
     const size_t lens[] = {strlen(merged_json), strlen(hist), strlen(audit_json),
                            strlen(claim_id), dec_len};
-    int rc_send = script_eval_async(rc, &script_supply, queue_on_status_reply, w, 9, keys, 5, args, lens);
+    int rc_send =
+        script_eval_async(rc, &script_supply, queue_on_status_reply, w, 9, keys, 5, args, lens);
     free(dec);
     if (rc_send != 0) {
         free(w);

@@ -130,8 +130,9 @@ int queue_put_record(struct rconn *rc, const char *prefix, enum queue_record_kin
         /* What the intake step reads instead of the record (queue/intake.h). */
         char ref[KEY_LEN];
         snprintf(ref, sizeof ref, KEYF_MREF, prefix, member->member_id);
-        rconn_command(rc, queue_ignore_reply, NULL, "HSET %s subscriber_id %s group_id %s plan_id %s", ref,
-                      member->subscriber_id, member->group_id, member->latest_plan_id);
+        rconn_command(rc, queue_ignore_reply, NULL,
+                      "HSET %s subscriber_id %s group_id %s plan_id %s", ref, member->subscriber_id,
+                      member->group_id, member->latest_plan_id);
     }
     if (rconn_command(rc, on_put, w, "EXEC") != 0) {
         free(w);
