@@ -8,6 +8,7 @@
 #include "log.h"
 #include "packed.h"
 #include "queue/keys.h"
+#include "queue/reply.h"
 #include "queue/scripts.h"
 
 /*
@@ -152,24 +153,37 @@ static int eob_version_of(const struct queue_claim *c)
     return v ? atoi(v) : 0;
 }
 
-static void on_claim_read(redisReply *reply, void *arg)
+/* The claim's hash out of a read script's answer: {} when the claim does not
+ * exist, else n elements with the hash first. True with *c holding the hash
+ * and its EOB version; false when the caller was answered (QUEUE_NOT_FOUND,
+ * or QUEUE_UNAVAILABLE logged as "<what> read failed") and cr freed. */
+static bool claim_of_reply(const redisReply *reply, size_t n, const char *what,
+                           struct claim_read *cr, struct queue_claim *c)
 {
-    struct claim_read *cr = arg;
     if (!reply || reply->type != REDIS_REPLY_ARRAY ||
-        (reply->elements != 0 && reply->elements != 3)) {
+        (reply->elements != 0 && reply->elements != n)) {
         if (reply && reply->type == REDIS_REPLY_ERROR)
-            log_error("claim read failed: %s", reply->str);
+            log_error("%s read failed: %s", what, reply->str);
         cr->cb(QUEUE_UNAVAILABLE, NULL, cr->arg);
         free(cr);
-        return;
+        return false;
     }
     if (reply->elements == 0) {
         cr->cb(QUEUE_NOT_FOUND, NULL, cr->arg);
         free(cr);
-        return;
+        return false;
     }
-    struct queue_claim c = {.fields = reply->element[0]};
-    c.eob_version = eob_version_of(&c);
+    *c = (struct queue_claim){.fields = reply->element[0]};
+    c->eob_version = eob_version_of(c);
+    return true;
+}
+
+static void on_claim_read(redisReply *reply, void *arg)
+{
+    struct claim_read *cr = arg;
+    struct queue_claim c;
+    if (!claim_of_reply(reply, 3, "claim", cr, &c))
+        return;
     /* The submission is JSON text until the claim is final, then packed. */
     const redisReply *body = reply->element[1];
     if (body->type == REDIS_REPLY_STRING) {
@@ -235,21 +249,9 @@ int queue_get_claim(struct rconn *rc, const char *prefix, const char *claim_id,
 static void on_eob_read(redisReply *reply, void *arg)
 {
     struct claim_read *cr = arg;
-    if (!reply || reply->type != REDIS_REPLY_ARRAY ||
-        (reply->elements != 0 && reply->elements != 2)) {
-        if (reply && reply->type == REDIS_REPLY_ERROR)
-            log_error("EOB read failed: %s", reply->str);
-        cr->cb(QUEUE_UNAVAILABLE, NULL, cr->arg);
-        free(cr);
+    struct queue_claim c;
+    if (!claim_of_reply(reply, 2, "EOB", cr, &c))
         return;
-    }
-    if (reply->elements == 0) {
-        cr->cb(QUEUE_NOT_FOUND, NULL, cr->arg);
-        free(cr);
-        return;
-    }
-    struct queue_claim c = {.fields = reply->element[0]};
-    c.eob_version = eob_version_of(&c);
     char *eob = unpack_reply(reply->element[1], "EOB", cr->claim_id);
     c.eob = eob;
     c.eob_len = eob ? strlen(eob) : 0;
@@ -283,36 +285,12 @@ int queue_get_eob(struct rconn *rc, const char *prefix, const char *claim_id, in
 
 /* ---- existence, audit trail ---- */
 
-struct status_wait {
-    queue_status_cb cb;
-    void *arg;
-};
-
-static void on_exists(redisReply *reply, void *arg)
-{
-    struct status_wait *w = arg;
-    enum queue_status st = !reply || reply->type != REDIS_REPLY_INTEGER ? QUEUE_UNAVAILABLE
-                           : reply->integer == 0                        ? QUEUE_NOT_FOUND
-                                                                        : QUEUE_OK;
-    w->cb(st, w->arg);
-    free(w);
-}
-
 int queue_claim_exists(struct rconn *rc, const char *prefix, const char *claim_id,
                        queue_status_cb cb, void *arg)
 {
-    struct status_wait *w = malloc(sizeof *w);
-    if (!w)
-        return -1;
-    w->cb = cb;
-    w->arg = arg;
     char key[KEY_LEN];
     snprintf(key, sizeof key, KEYF_CLAIM, prefix, claim_id);
-    if (rconn_command(rc, on_exists, w, "EXISTS %s", key) != 0) {
-        free(w);
-        return -1;
-    }
-    return 0;
+    return queue_key_exists(rc, key, cb, arg);
 }
 
 struct audit_wait {
@@ -367,21 +345,18 @@ int queue_get_audit(struct rconn *rc, const char *prefix, const char *claim_id,
 
 /* ---- information supplied ---- */
 
-static void on_supplied(redisReply *reply, void *arg)
+/* script_supply answers "ok", the claim's status when it is not pended, or
+ * "" when it is gone. */
+static enum queue_status supplied_status(const redisReply *reply)
 {
-    struct status_wait *w = arg;
-    enum queue_status st;
     if (!reply || reply->type != REDIS_REPLY_STRING) {
         if (reply && reply->type == REDIS_REPLY_ERROR)
             log_error("information supply failed: %s", reply->str);
-        st = QUEUE_UNAVAILABLE;
-    } else if (strcmp(reply->str, "ok") == 0) {
-        st = QUEUE_OK;
-    } else {
-        st = reply->str[0] ? QUEUE_CONFLICT : QUEUE_NOT_FOUND;
+        return QUEUE_UNAVAILABLE;
     }
-    w->cb(st, w->arg);
-    free(w);
+    if (strcmp(reply->str, "ok") == 0)
+        return QUEUE_OK;
+    return reply->str[0] ? QUEUE_CONFLICT : QUEUE_NOT_FOUND;
 }
 
 int queue_supply(struct rconn *rc, const char *prefix, const char *claim_id,
@@ -404,13 +379,11 @@ int queue_supply(struct rconn *rc, const char *prefix, const char *claim_id,
         if (rc_pack != 0)
             return -1;
     }
-    struct status_wait *w = malloc(sizeof *w);
+    struct queue_status_wait *w = queue_status_wait_new(supplied_status, cb, arg);
     if (!w) {
         free(dec);
         return -1;
     }
-    w->cb = cb;
-    w->arg = arg;
     char k_claim[KEY_LEN], k_pended[KEY_LEN], k_stream[KEY_LEN], k_pidx[KEY_LEN], k_ridx[KEY_LEN],
         k_audit[KEY_LEN], k_caudit[KEY_LEN], k_body[KEY_LEN], k_dec[KEY_LEN], hist[48];
     snprintf(k_claim, sizeof k_claim, KEYF_CLAIM, prefix, claim_id);
@@ -428,7 +401,8 @@ int queue_supply(struct rconn *rc, const char *prefix, const char *claim_id,
     const char *args[] = {merged_json, hist, audit_json, claim_id, dec ? dec : ""};
     const size_t lens[] = {strlen(merged_json), strlen(hist), strlen(audit_json),
                            strlen(claim_id), dec_len};
-    int rc_send = script_eval_async(rc, &script_supply, on_supplied, w, 9, keys, 5, args, lens);
+    int rc_send =
+        script_eval_async(rc, &script_supply, queue_on_status_reply, w, 9, keys, 5, args, lens);
     free(dec);
     if (rc_send != 0) {
         free(w);

@@ -7,6 +7,7 @@
 
 #include "queue/keys.h"
 #include "queue/redis_conn.h"
+#include "queue/reply.h"
 
 static const char *record_key_format(enum queue_record_kind kind)
 {
@@ -73,36 +74,12 @@ int queue_get_records(struct rconn *rc, const char *prefix, const struct queue_r
     return 0;
 }
 
-struct status_wait {
-    queue_status_cb cb;
-    void *arg;
-};
-
-static void on_exists(redisReply *reply, void *arg)
-{
-    struct status_wait w = *(struct status_wait *)arg;
-    free(arg);
-    if (!reply || reply->type != REDIS_REPLY_INTEGER)
-        w.cb(QUEUE_UNAVAILABLE, w.arg);
-    else
-        w.cb(reply->integer == 0 ? QUEUE_NOT_FOUND : QUEUE_OK, w.arg);
-}
-
 int queue_record_exists(struct rconn *rc, const char *prefix, enum queue_record_kind kind,
                         const char *id, queue_status_cb cb, void *arg)
 {
-    struct status_wait *w = malloc(sizeof *w);
-    if (!w)
-        return -1;
-    w->cb = cb;
-    w->arg = arg;
     char key[KEY_LEN];
     record_key(key, prefix, kind, id);
-    if (rconn_command(rc, on_exists, w, "EXISTS %s", key) != 0) {
-        free(w);
-        return -1;
-    }
-    return 0;
+    return queue_key_exists(rc, key, cb, arg);
 }
 
 /* ---- writing ---- */
@@ -111,12 +88,6 @@ struct put_wait {
     queue_put_cb cb;
     void *arg;
 };
-
-static void on_queued(redisReply *reply, void *arg)
-{
-    (void)reply;
-    (void)arg; /* MULTI and the queued commands: their answers come with EXEC */
-}
 
 static void on_put(redisReply *reply, void *arg)
 {
@@ -142,25 +113,26 @@ int queue_put_record(struct rconn *rc, const char *prefix, enum queue_record_kin
     w->arg = arg;
     char key[KEY_LEN];
     record_key(key, prefix, kind, id);
-    if (rconn_command(rc, on_queued, NULL, "MULTI") != 0) {
+    if (rconn_command(rc, queue_ignore_reply, NULL, "MULTI") != 0) {
         free(w);
         return -1;
     }
-    rconn_command(rc, on_queued, NULL, "SET %s %s GET", key, json);
+    rconn_command(rc, queue_ignore_reply, NULL, "SET %s %s GET", key, json);
     if (member) {
         char fam[KEY_LEN];
         if (old_subscriber && old_subscriber[0] &&
             strcmp(old_subscriber, member->subscriber_id) != 0) {
             snprintf(fam, sizeof fam, KEYF_FAMILY, prefix, old_subscriber);
-            rconn_command(rc, on_queued, NULL, "SREM %s %s", fam, member->member_id);
+            rconn_command(rc, queue_ignore_reply, NULL, "SREM %s %s", fam, member->member_id);
         }
         snprintf(fam, sizeof fam, KEYF_FAMILY, prefix, member->subscriber_id);
-        rconn_command(rc, on_queued, NULL, "SADD %s %s", fam, member->member_id);
+        rconn_command(rc, queue_ignore_reply, NULL, "SADD %s %s", fam, member->member_id);
         /* What the intake step reads instead of the record (queue/intake.h). */
         char ref[KEY_LEN];
         snprintf(ref, sizeof ref, KEYF_MREF, prefix, member->member_id);
-        rconn_command(rc, on_queued, NULL, "HSET %s subscriber_id %s group_id %s plan_id %s", ref,
-                      member->subscriber_id, member->group_id, member->latest_plan_id);
+        rconn_command(rc, queue_ignore_reply, NULL,
+                      "HSET %s subscriber_id %s group_id %s plan_id %s", ref, member->subscriber_id,
+                      member->group_id, member->latest_plan_id);
     }
     if (rconn_command(rc, on_put, w, "EXEC") != 0) {
         free(w);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "queue/keys.h"
+#include "queue/reply.h"
 #include "queue/scripts.h"
 
 struct stats_wait {
@@ -89,60 +90,47 @@ int queue_stats_read(struct rconn *rc, const char *prefix, int today, queue_stat
     return 0;
 }
 
-struct status_wait {
-    queue_status_cb cb;
-    void *arg;
-};
-
 /* script_retry_dead answers the new work entry's id, or "" when the claim
  * is not dead-lettered. */
-static void on_retry(redisReply *reply, void *arg)
+static enum queue_status retry_status(const redisReply *reply)
 {
-    struct status_wait w = *(struct status_wait *)arg;
-    free(arg);
     if (!reply || reply->type != REDIS_REPLY_STRING)
-        w.cb(QUEUE_UNAVAILABLE, w.arg);
-    else
-        w.cb(reply->str[0] ? QUEUE_OK : QUEUE_NOT_FOUND, w.arg);
+        return QUEUE_UNAVAILABLE;
+    return reply->str[0] ? QUEUE_OK : QUEUE_NOT_FOUND;
 }
 
 int queue_requeue_dead(struct rconn *rc, const char *prefix, const char *claim_id,
                      queue_status_cb cb, void *arg)
 {
-    struct status_wait *w = malloc(sizeof *w);
+    struct queue_status_wait *w = queue_status_wait_new(retry_status, cb, arg);
     if (!w)
         return -1;
-    w->cb = cb;
-    w->arg = arg;
     char k_dead[KEY_LEN], k_idx[KEY_LEN], k_stream[KEY_LEN];
     snprintf(k_dead, sizeof k_dead, KEYF_DEAD, prefix);
     snprintf(k_idx, sizeof k_idx, KEYF_DEADIDX, prefix);
     snprintf(k_stream, sizeof k_stream, KEYF_STREAM, prefix);
     const char *keys[] = {k_dead, k_idx, k_stream};
     const char *args[] = {claim_id};
-    if (script_eval_async(rc, &script_retry_dead, on_retry, w, 3, keys, 1, args, NULL) != 0) {
+    if (script_eval_async(rc, &script_retry_dead, queue_on_status_reply, w, 3, keys, 1, args,
+                          NULL) != 0) {
         free(w);
         return -1;
     }
     return 0;
 }
 
-static void on_ping(redisReply *reply, void *arg)
+static enum queue_status ping_status(const redisReply *reply)
 {
-    struct status_wait w = *(struct status_wait *)arg;
-    free(arg);
     bool pong = reply && reply->type == REDIS_REPLY_STATUS && strcmp(reply->str, "PONG") == 0;
-    w.cb(pong ? QUEUE_OK : QUEUE_UNAVAILABLE, w.arg);
+    return pong ? QUEUE_OK : QUEUE_UNAVAILABLE;
 }
 
 int queue_ping(struct rconn *rc, queue_status_cb cb, void *arg)
 {
-    struct status_wait *w = malloc(sizeof *w);
+    struct queue_status_wait *w = queue_status_wait_new(ping_status, cb, arg);
     if (!w)
         return -1;
-    w->cb = cb;
-    w->arg = arg;
-    if (rconn_command(rc, on_ping, w, "PING") != 0) {
+    if (rconn_command(rc, queue_on_status_reply, w, "PING") != 0) {
         free(w);
         return -1;
     }

@@ -11,6 +11,7 @@
 #include "log.h"
 #include "queue/keys.h"
 #include "queue/redis_conn.h"
+#include "queue/reply.h"
 #include <uuid/uuid.h>
 
 static void to_hex(const unsigned char *bytes, size_t n, char *out)
@@ -51,15 +52,37 @@ static bool reply_ok(redisReply *r)
     return r && r->type != REDIS_REPLY_ERROR;
 }
 
+/* Reads the answers of n pipelined commands (redisAppendCommand), freeing
+ * each; 0 when every one came without an error, else -1 (all n are read
+ * either way). */
+static int read_answers(redisContext *c, int n)
+{
+    int rc = 0;
+    for (int i = 0; i < n; i++) {
+        redisReply *r = NULL;
+        if (redisGetReply(c, (void **)&r) != REDIS_OK || !reply_ok(r))
+            rc = -1;
+        if (r)
+            freeReplyObject(r);
+    }
+    return rc;
+}
+
+/* Now, UTC, as RFC 3339 ("2026-11-23T09:43:07Z"): a token's created_at. */
+static void now_rfc3339(char out[32])
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
 int tokens_register_bootstrap(redisContext *c, const char *prefix, const char *token)
 {
     char hash[TOKEN_HASH_HEX_LEN];
     token_hash_hex(token, strlen(token), hash);
     char now[32];
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    now_rfc3339(now);
 
     redisReply *old = redisCommand(c, "GET %stoken_id:bootstrap", prefix);
     if (!reply_ok(old)) {
@@ -82,14 +105,7 @@ int tokens_register_bootstrap(redisContext *c, const char *prefix, const char *t
     redisAppendCommand(c, "SET %stoken_id:bootstrap %s", prefix, hash);
     redisAppendCommand(c, "EXEC");
     queued += 3;
-    int rc = 0;
-    for (int i = 0; i < queued; i++) {
-        redisReply *r = NULL;
-        if (redisGetReply(c, (void **)&r) != REDIS_OK || !reply_ok(r))
-            rc = -1;
-        if (r)
-            freeReplyObject(r);
-    }
+    int rc = read_answers(c, queued);
     if (rc == 0)
         log_info("bootstrap admin token registered (token_id bootstrap)");
     return rc;
@@ -106,24 +122,13 @@ int tokens_create_blocking(redisContext *c, const char *prefix, const char *role
     uuid_unparse_lower(u, token_id);
     char hash[TOKEN_HASH_HEX_LEN], now[32];
     token_hash_hex(token, strlen(token), hash);
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    now_rfc3339(now);
     redisAppendCommand(c, "MULTI");
     redisAppendCommand(c, "HSET " KEYF_TOKEN " token_id %s role %s member_id %s npi %s created_at %s",
                        prefix, hash, token_id, role, member_id, npi, now);
     redisAppendCommand(c, "SET " KEYF_TOKEN_ID " %s", prefix, token_id, hash);
     redisAppendCommand(c, "EXEC");
-    int rc = 0;
-    for (int i = 0; i < 4; i++) {
-        redisReply *r = NULL;
-        if (redisGetReply(c, (void **)&r) != REDIS_OK || !reply_ok(r))
-            rc = -1;
-        if (r)
-            freeReplyObject(r);
-    }
-    return rc;
+    return read_answers(c, 4);
 }
 
 /* ---- asynchronous ---- */
@@ -184,12 +189,6 @@ struct store_wait {
     void *arg;
 };
 
-static void on_token_queued(redisReply *reply, void *arg)
-{
-    (void)reply;
-    (void)arg; /* MULTI and the queued commands: their answers come with EXEC */
-}
-
 /* EXEC's answer: an array when the transaction ran. */
 static void on_store(redisReply *reply, void *arg)
 {
@@ -210,14 +209,14 @@ int tokens_store_async(struct rconn *rc, const char *prefix, const char *hash,
     char k_token[KEY_LEN], k_id[KEY_LEN];
     snprintf(k_token, sizeof k_token, KEYF_TOKEN, prefix, hash);
     snprintf(k_id, sizeof k_id, KEYF_TOKEN_ID, prefix, rec->token_id);
-    if (rconn_command(rc, on_token_queued, NULL, "MULTI") != 0) {
+    if (rconn_command(rc, queue_ignore_reply, NULL, "MULTI") != 0) {
         free(w);
         return -1;
     }
-    rconn_command(rc, on_token_queued, NULL,
+    rconn_command(rc, queue_ignore_reply, NULL,
                   "HSET %s token_id %s role %s member_id %s npi %s created_at %s", k_token,
                   rec->token_id, rec->role, rec->member_id, rec->npi, created_at);
-    rconn_command(rc, on_token_queued, NULL, "SET %s %s", k_id, hash);
+    rconn_command(rc, queue_ignore_reply, NULL, "SET %s %s", k_id, hash);
     if (rconn_command(rc, on_store, w, "EXEC") != 0) {
         free(w);
         return -1;

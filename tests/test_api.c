@@ -23,81 +23,31 @@ static struct test_claimsd server;
 static char staff[80], subscriber[80], spouse[80], child[80], other_family[80], provider_a[80],
     provider_b[80];
 
-static void create_token(const char *body, char out[80])
-{
-    struct test_response res;
-    test_api(&server, "POST", "/v1/tokens", ADMIN, body, NULL, &res);
-    if (res.status != 201) {
-        fprintf(stderr, "token creation failed: %ld %s\n", res.status, res.body);
-        exit(2);
-    }
-    snprintf(out, 80, "%s", test_json_str(res.body, "token"));
-    test_response_free(&res);
-}
-
-static void put_record(const char *kind, const char *id)
-{
-    char file[256], path[256];
-    snprintf(file, sizeof file, "config/sample/%s/%s.json", kind, id);
-    snprintf(path, sizeof path, "/v1/%s/%s", kind, id);
-    char *body = test_read_source(file);
-    struct test_response res;
-    test_api(&server, "PUT", path, ADMIN, body, NULL, &res);
-    if (res.status != 201 && res.status != 200) {
-        fprintf(stderr, "PUT %s failed: %ld %s\n", path, res.status, res.body);
-        exit(2);
-    }
-    test_response_free(&res);
-    free(body);
-}
-
-static void start_server_with(const char *const extra_args[])
-{
-    const char *args[12] = {"--redis", redis.url};
-    int n = 2;
-    for (const char *const *a = extra_args; a && *a; a++)
-        args[n++] = *a;
-    args[n] = NULL;
-    memset(&server, 0, sizeof server);
-    if (test_claimsd_start(&server, args,
-                           (const char *const[]){"CLAIMSD_BOOTSTRAP_ADMIN_TOKEN=" ADMIN, NULL},
-                           NULL) != 0) {
-        fprintf(stderr, "claimsd did not start\n");
-        exit(2);
-    }
-}
-
 static void setup(void)
 {
     test_redis_start(&redis);
     /* No workers: these tests look at claims as intake leaves them. */
-    start_server_with((const char *const[]){"--workers", "0", NULL});
-    put_record("plans", "PPO-500");
-    put_record("groups", "G100");
-    put_record("groups", "G200");
+    test_claimsd_start_admin(&server, redis.url, ADMIN,
+                             (const char *const[]){"--workers", "0", NULL});
+    test_put_sample_record(&server, ADMIN, "plans", "PPO-500");
+    test_put_sample_record(&server, ADMIN, "groups", "G100");
+    test_put_sample_record(&server, ADMIN, "groups", "G200");
     const char *members[] = {"M1001", "M1001-01", "M1001-02", "M1001-03", "M2001", "M3001", "M4001"};
     for (size_t i = 0; i < sizeof members / sizeof *members; i++)
-        put_record("members", members[i]);
-    create_token("{\"role\":\"staff\"}", staff);
-    create_token("{\"role\":\"member\",\"member_id\":\"M1001\"}", subscriber);
-    create_token("{\"role\":\"member\",\"member_id\":\"M1001-01\"}", spouse);
-    create_token("{\"role\":\"member\",\"member_id\":\"M1001-02\"}", child);
-    create_token("{\"role\":\"member\",\"member_id\":\"M2001\"}", other_family);
-    create_token("{\"role\":\"provider\",\"npi\":\"" NPI_A "\"}", provider_a);
-    create_token("{\"role\":\"provider\",\"npi\":\"" NPI_B "\"}", provider_b);
+        test_put_sample_record(&server, ADMIN, "members", members[i]);
+    test_create_token(&server, ADMIN, "{\"role\":\"staff\"}", staff);
+    test_create_token(&server, ADMIN, "{\"role\":\"member\",\"member_id\":\"M1001\"}", subscriber);
+    test_create_token(&server, ADMIN, "{\"role\":\"member\",\"member_id\":\"M1001-01\"}", spouse);
+    test_create_token(&server, ADMIN, "{\"role\":\"member\",\"member_id\":\"M1001-02\"}", child);
+    test_create_token(&server, ADMIN, "{\"role\":\"member\",\"member_id\":\"M2001\"}",
+                      other_family);
+    test_create_token(&server, ADMIN, "{\"role\":\"provider\",\"npi\":\"" NPI_A "\"}", provider_a);
+    test_create_token(&server, ADMIN, "{\"role\":\"provider\",\"npi\":\"" NPI_B "\"}", provider_b);
 }
 
 static void teardown(void)
 {
-    /* A clean stop exits 0; a sanitizer's leak report would not. */
-    int status = test_claimsd_stop(&server, SIGTERM);
-    if (status != 0) {
-        char *log = test_claimsd_log(&server);
-        fprintf(stderr, "claimsd exited %d at teardown; its log:\n%s\n", status, log);
-        free(log);
-        exit(1);
-    }
-    test_remove_tree(server.dir);
+    test_claimsd_stop_clean(&server);
     test_redis_stop(&redis);
     test_remove_tree(redis.dir);
 }
@@ -692,9 +642,5 @@ static Suite *api_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(api_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(api_suite(), CK_FORK_GETENV) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

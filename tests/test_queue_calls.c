@@ -31,12 +31,7 @@ static void fixture_open(struct fixture *f)
     test_redis_flush(&redis);
     f->c = test_redis_connect(&redis);
     f->base = event_base_new();
-    struct redis_address addr;
-    ck_assert_int_eq(redis_address_parse(redis.url, &addr), 0);
-    f->rc = rconn_new(f->base, &addr, 2000);
-    for (int i = 0; i < 200 && !rconn_is_connected(f->rc); i++)
-        event_base_loop(f->base, EVLOOP_ONCE | EVLOOP_NONBLOCK), test_sleep_ms(5);
-    ck_assert(rconn_is_connected(f->rc));
+    f->rc = test_rconn_connect(f->base, &redis);
 }
 
 static void fixture_close(struct fixture *f)
@@ -61,15 +56,6 @@ static void command_text(redisContext *c, char *out, size_t size, const char *cm
     ck_assert_ptr_nonnull(r);
     snprintf(out, size, "%s", r->type == REDIS_REPLY_STRING ? r->str : "");
     freeReplyObject(r);
-}
-
-static long long command_int(redisContext *c, const char *cmd)
-{
-    redisReply *r = redisCommand(c, cmd);
-    ck_assert_ptr_nonnull(r);
-    long long v = r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
-    freeReplyObject(r);
-    return v;
 }
 
 static void command_ok(redisContext *c, const char *cmd)
@@ -141,7 +127,7 @@ START_TEST(test_member_record_moves_family_and_writes_its_reference)
     run_until(&f, &put.done);
     ck_assert_int_eq(put.status, QUEUE_OK);
     ck_assert(!put.existed);
-    ck_assert_int_eq(command_int(f.c, "SISMEMBER t:family:M1 M1-02"), 1);
+    ck_assert_int_eq(test_redis_int(f.c, "SISMEMBER t:family:M1 M1-02"), 1);
     char text[128];
     command_text(f.c, text, sizeof text, "HGET t:{c}mref:M1-02 plan_id");
     ck_assert_str_eq(text, "P1");
@@ -156,8 +142,8 @@ START_TEST(test_member_record_moves_family_and_writes_its_reference)
     run_until(&f, &again.done);
     ck_assert_int_eq(again.status, QUEUE_OK);
     ck_assert(again.existed);
-    ck_assert_int_eq(command_int(f.c, "SISMEMBER t:family:M1 M1-02"), 0);
-    ck_assert_int_eq(command_int(f.c, "SISMEMBER t:family:M2 M1-02"), 1);
+    ck_assert_int_eq(test_redis_int(f.c, "SISMEMBER t:family:M1 M1-02"), 0);
+    ck_assert_int_eq(test_redis_int(f.c, "SISMEMBER t:family:M2 M1-02"), 1);
     command_text(f.c, text, sizeof text, "HGET t:{c}mref:M1-02 subscriber_id");
     ck_assert_str_eq(text, "M2");
 
@@ -189,7 +175,7 @@ START_TEST(test_member_record_moves_family_and_writes_its_reference)
     ck_assert_int_eq(queue_mark_seeded_blocking(f.c, PREFIX), 0);
     ck_assert_int_eq(queue_seeded_blocking(f.c, PREFIX), 1);
     ck_assert_int_eq(queue_record_exists_blocking(f.c, PREFIX, QUEUE_RECORD_MEMBER, "M3"), 1);
-    ck_assert_int_eq(command_int(f.c, "SISMEMBER t:family:M3 M3"), 1);
+    ck_assert_int_eq(test_redis_int(f.c, "SISMEMBER t:family:M3 M3"), 1);
     fixture_close(&f);
 }
 END_TEST
@@ -209,8 +195,8 @@ START_TEST(test_audit_record_is_written_once_and_listed_for_its_claim)
     run_until(&f, &b.done);
     ck_assert_int_eq(a.status, QUEUE_OK);
     ck_assert_int_eq(b.status, QUEUE_OK);
-    ck_assert_int_eq(command_int(f.c, "XLEN t:{c}audit"), 2);
-    ck_assert_int_eq(command_int(f.c, "LLEN t:{c}caudit:C1"), 1);
+    ck_assert_int_eq(test_redis_int(f.c, "XLEN t:{c}audit"), 2);
+    ck_assert_int_eq(test_redis_int(f.c, "LLEN t:{c}caudit:C1"), 1);
     fixture_close(&f);
 }
 END_TEST
@@ -272,8 +258,8 @@ START_TEST(test_queue_figures_list_the_dead_letter_and_requeue_puts_it_back)
     ck_assert_int_eq(queue_requeue_dead(f.rc, PREFIX, "C9", on_status, &retry), 0);
     run_until(&f, &retry.done);
     ck_assert_int_eq(retry.status, QUEUE_OK);
-    ck_assert_int_eq(command_int(f.c, "XLEN t:{c}dead"), 0);
-    ck_assert_int_eq(command_int(f.c, "XLEN t:{c}work"), 1);
+    ck_assert_int_eq(test_redis_int(f.c, "XLEN t:{c}dead"), 0);
+    ck_assert_int_eq(test_redis_int(f.c, "XLEN t:{c}work"), 1);
     ck_assert_int_eq(queue_requeue_dead(f.rc, PREFIX, "C9", on_status, &again), 0);
     run_until(&f, &again.done);
     ck_assert_int_eq(again.status, QUEUE_NOT_FOUND);
@@ -504,11 +490,7 @@ int main(void)
     tcase_add_test(tc, test_queue_figures_list_the_dead_letter_and_requeue_puts_it_back);
     tcase_add_test(tc, test_subscription_and_one_delivery_through_the_typed_calls);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_set_fork_status(sr, CK_NOFORK);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = test_run_suite(s, CK_NOFORK);
     test_redis_stop(&redis);
     return failed ? 1 : 0;
 }

@@ -41,12 +41,7 @@ static void fixture_open(struct fixture *f, int max_batch)
     test_redis_flush(&redis);
     f->c = test_redis_connect(&redis);
     f->base = event_base_new();
-    struct redis_address addr;
-    ck_assert_int_eq(redis_address_parse(redis.url, &addr), 0);
-    f->rc = rconn_new(f->base, &addr, 2000);
-    for (int i = 0; i < 200 && !rconn_is_connected(f->rc); i++)
-        event_base_loop(f->base, EVLOOP_ONCE | EVLOOP_NONBLOCK), test_sleep_ms(5);
-    ck_assert(rconn_is_connected(f->rc));
+    f->rc = test_rconn_connect(f->base, &redis);
     f->qi = queue_intake_new(f->base, f->rc, PREFIX, max_batch);
     ck_assert_ptr_nonnull(f->qi);
     redisReply *r = redisCommand(f->c, "HSET t:{c}mref:M1-02 subscriber_id M1 group_id G1 plan_id P1");
@@ -102,15 +97,6 @@ static void run_until_answered(struct fixture *f, struct answer *answers, int n)
     ck_abort_msg("the intake step did not answer");
 }
 
-static long long integer(redisContext *c, const char *fmt, const char *arg)
-{
-    redisReply *r = redisCommand(c, fmt, arg);
-    ck_assert_ptr_nonnull(r);
-    long long v = r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
-    freeReplyObject(r);
-    return v;
-}
-
 START_TEST(test_claims_of_one_loop_turn_are_stored_by_one_script_call)
 {
     struct fixture f;
@@ -136,10 +122,10 @@ START_TEST(test_claims_of_one_loop_turn_are_stored_by_one_script_call)
         snprintf(want, sizeof want, "%lld", 20514LL * 2097152 + i + 1);
         ck_assert_str_eq(answers[i].value, want);
     }
-    ck_assert_int_eq(integer(f.c, "XLEN %s", "t:{c}work"), 20);
-    ck_assert_int_eq(integer(f.c, "ZCARD %s", "t:{c}idx:f:M1"), 20);
-    ck_assert_int_eq(integer(f.c, "ZCARD %s", "t:{c}idx:s:received"), 20);
-    ck_assert_int_eq(integer(f.c, "XLEN %s", "t:{c}audit"), 20);
+    ck_assert_int_eq(test_redis_int(f.c, "XLEN %s", "t:{c}work"), 20);
+    ck_assert_int_eq(test_redis_int(f.c, "ZCARD %s", "t:{c}idx:f:M1"), 20);
+    ck_assert_int_eq(test_redis_int(f.c, "ZCARD %s", "t:{c}idx:s:received"), 20);
+    ck_assert_int_eq(test_redis_int(f.c, "XLEN %s", "t:{c}audit"), 20);
     /* The hash holds small fields only, so Redis keeps it compact. */
     redisReply *r = redisCommand(f.c, "OBJECT ENCODING t:{c}claim:%s", ids[3]);
     ck_assert_str_eq(r->str, "listpack");
@@ -185,7 +171,7 @@ START_TEST(test_a_batch_is_split_at_its_bound)
     struct queue_intake_stats st;
     queue_intake_stats_read(f.qi, &st);
     ck_assert_uint_eq(st.batches, 3); /* 8 + 8 + 4 */
-    ck_assert_int_eq(integer(f.c, "XLEN %s", "t:{c}work"), 20);
+    ck_assert_int_eq(test_redis_int(f.c, "XLEN %s", "t:{c}work"), 20);
     fixture_close(&f);
 }
 END_TEST
@@ -223,11 +209,13 @@ START_TEST(test_each_claim_of_a_batch_stands_alone)
     ck_assert_uint_eq(st.batches, 1);
     ck_assert_uint_eq(st.forbidden, 1);
     ck_assert_uint_eq(st.replays, 1);
-    ck_assert_int_eq(integer(f.c, "XLEN %s", "t:{c}work"), 2);
-    ck_assert_int_eq(integer(f.c, "EXISTS %s", "t:{c}claim:00000000-0000-4000-8000-000000000002"), 0);
-    ck_assert_int_eq(integer(f.c, "EXISTS %s", "t:{c}claim:00000000-0000-4000-8000-000000000003"), 0);
-    ck_assert_int_eq(integer(f.c, "ZCARD %s", "t:{c}idx:f:NOBODY"), 1);
-    ck_assert_int_eq(integer(f.c, "ZCARD %s", "t:{c}idx:f:M1"), 1);
+    ck_assert_int_eq(test_redis_int(f.c, "XLEN %s", "t:{c}work"), 2);
+    ck_assert_int_eq(
+        test_redis_int(f.c, "EXISTS %s", "t:{c}claim:00000000-0000-4000-8000-000000000002"), 0);
+    ck_assert_int_eq(
+        test_redis_int(f.c, "EXISTS %s", "t:{c}claim:00000000-0000-4000-8000-000000000003"), 0);
+    ck_assert_int_eq(test_redis_int(f.c, "ZCARD %s", "t:{c}idx:f:NOBODY"), 1);
+    ck_assert_int_eq(test_redis_int(f.c, "ZCARD %s", "t:{c}idx:f:M1"), 1);
     fixture_close(&f);
 }
 END_TEST
@@ -244,7 +232,7 @@ START_TEST(test_claims_not_yet_sent_are_answered_unavailable_when_freed)
     f.qi = NULL;
     ck_assert_int_eq(a.done, 1);
     ck_assert_int_eq(a.outcome, QUEUE_INTAKE_UNAVAILABLE);
-    ck_assert_int_eq(integer(f.c, "XLEN %s", "t:{c}work"), 0);
+    ck_assert_int_eq(test_redis_int(f.c, "XLEN %s", "t:{c}work"), 0);
     fixture_close(&f);
 }
 END_TEST
@@ -260,11 +248,7 @@ int main(void)
     tcase_add_test(tc, test_each_claim_of_a_batch_stands_alone);
     tcase_add_test(tc, test_claims_not_yet_sent_are_answered_unavailable_when_freed);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_set_fork_status(sr, CK_NOFORK);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = test_run_suite(s, CK_NOFORK);
     test_redis_stop(&redis);
     return failed ? 1 : 0;
 }

@@ -38,34 +38,6 @@ static struct test_claimsd server;
 static char staff[80], subscriber[80], child[80], other_family[80], provider_a[80];
 static char *eob_text; /* C1's EOB record, as stored (before packing) */
 
-static void create_token(const char *body, char out[80])
-{
-    struct test_response res;
-    test_api(&server, "POST", "/v1/tokens", ADMIN, body, NULL, &res);
-    if (res.status != 201) {
-        fprintf(stderr, "token creation failed: %ld %s\n", res.status, res.body);
-        exit(2);
-    }
-    snprintf(out, 80, "%s", test_json_str(res.body, "token"));
-    test_response_free(&res);
-}
-
-static void put_record(const char *kind, const char *id)
-{
-    char file[256], path[256];
-    snprintf(file, sizeof file, "config/sample/%s/%s.json", kind, id);
-    snprintf(path, sizeof path, "/v1/%s/%s", kind, id);
-    char *body = test_read_source(file);
-    struct test_response res;
-    test_api(&server, "PUT", path, ADMIN, body, NULL, &res);
-    if (res.status != 201 && res.status != 200) {
-        fprintf(stderr, "PUT %s failed: %ld %s\n", path, res.status, res.body);
-        exit(2);
-    }
-    test_response_free(&res);
-    free(body);
-}
-
 static void ok(redisContext *c, redisReply *r)
 {
     if (!r || r->type == REDIS_REPLY_ERROR) {
@@ -222,37 +194,26 @@ static void seed(void)
 static void setup(void)
 {
     test_redis_start(&redis);
-    const char *args[] = {"--redis", redis.url, "--workers", "0", NULL};
-    if (test_claimsd_start(&server, args,
-                           (const char *const[]){"CLAIMSD_BOOTSTRAP_ADMIN_TOKEN=" ADMIN, NULL},
-                           NULL) != 0) {
-        fprintf(stderr, "claimsd did not start\n");
-        exit(2);
-    }
-    put_record("plans", "PPO-500");
-    put_record("groups", "G100");
-    put_record("groups", "G200");
+    test_claimsd_start_admin(&server, redis.url, ADMIN,
+                             (const char *const[]){"--workers", "0", NULL});
+    test_put_sample_record(&server, ADMIN, "plans", "PPO-500");
+    test_put_sample_record(&server, ADMIN, "groups", "G100");
+    test_put_sample_record(&server, ADMIN, "groups", "G200");
     const char *members[] = {"M1001", "M1001-02", "M2001"};
     for (size_t i = 0; i < sizeof members / sizeof *members; i++)
-        put_record("members", members[i]);
-    create_token("{\"role\":\"staff\"}", staff);
-    create_token("{\"role\":\"member\",\"member_id\":\"M1001\"}", subscriber);
-    create_token("{\"role\":\"member\",\"member_id\":\"M1001-02\"}", child);
-    create_token("{\"role\":\"member\",\"member_id\":\"M2001\"}", other_family);
-    create_token("{\"role\":\"provider\",\"npi\":\"" NPI_A "\"}", provider_a);
+        test_put_sample_record(&server, ADMIN, "members", members[i]);
+    test_create_token(&server, ADMIN, "{\"role\":\"staff\"}", staff);
+    test_create_token(&server, ADMIN, "{\"role\":\"member\",\"member_id\":\"M1001\"}", subscriber);
+    test_create_token(&server, ADMIN, "{\"role\":\"member\",\"member_id\":\"M1001-02\"}", child);
+    test_create_token(&server, ADMIN, "{\"role\":\"member\",\"member_id\":\"M2001\"}",
+                      other_family);
+    test_create_token(&server, ADMIN, "{\"role\":\"provider\",\"npi\":\"" NPI_A "\"}", provider_a);
     seed();
 }
 
 static void teardown(void)
 {
-    int status = test_claimsd_stop(&server, SIGTERM);
-    if (status != 0) {
-        char *log = test_claimsd_log(&server);
-        fprintf(stderr, "claimsd exited %d at teardown; its log:\n%s\n", status, log);
-        free(log);
-        exit(1);
-    }
-    test_remove_tree(server.dir);
+    test_claimsd_stop_clean(&server);
     test_redis_stop(&redis);
     test_remove_tree(redis.dir);
     free(eob_text);
@@ -418,6 +379,17 @@ static const char *search(const char *query, const char *token)
     return ids;
 }
 
+/* The page after `page` (its next_cursor) of the search query ("limit=3"),
+ * as staff: frees page, returns the next page's body (caller frees). */
+static char *next_page(const char *query, char *page)
+{
+    char path[256];
+    snprintf(path, sizeof path, "/v1/claims?%s&cursor=%s", query,
+             test_json_str(page, "next_cursor"));
+    free(page);
+    return get(path, staff, 200);
+}
+
 START_TEST(test_search_answer_shape_is_unchanged)
 {
     char *body = get("/v1/claims?member_id=X9999", staff, 200);
@@ -478,39 +450,25 @@ START_TEST(test_search_pages_with_the_cursor)
 {
     char *body = get("/v1/claims?limit=3", staff, 200);
     ck_assert_str_eq(ids_of(body), "1 2 3");
-    char cursor[64];
-    snprintf(cursor, sizeof cursor, "%s", test_json_str(body, "next_cursor"));
     char want[32];
     snprintf(want, sizeof want, "%lld", (long long)D("2026-03-04").days * (1LL << 21) + 3);
-    ck_assert_str_eq(cursor, want);
-    free(body);
-    char path[128];
-    snprintf(path, sizeof path, "/v1/claims?limit=3&cursor=%s", cursor);
-    body = get(path, staff, 200);
+    ck_assert_str_eq(test_json_str(body, "next_cursor"), want);
+    body = next_page("limit=3", body);
     ck_assert_str_eq(ids_of(body), "4 5 6");
-    snprintf(cursor, sizeof cursor, "%s", test_json_str(body, "next_cursor"));
-    free(body);
-    snprintf(path, sizeof path, "/v1/claims?limit=3&cursor=%s", cursor);
-    body = get(path, staff, 200);
+    body = next_page("limit=3", body);
     ck_assert_str_eq(ids_of(body), "7");
     ck_assert(strstr(body, "\"next_cursor\":null") != NULL);
     free(body);
     /* Over merged indexes too: the child's claims one at a time. */
     body = get("/v1/claims?member_id=M1001-02&limit=1", staff, 200);
     ck_assert_str_eq(ids_of(body), "1");
-    snprintf(path, sizeof path, "/v1/claims?member_id=M1001-02&limit=1&cursor=%s",
-             test_json_str(body, "next_cursor"));
-    free(body);
-    body = get(path, staff, 200);
+    body = next_page("member_id=M1001-02&limit=1", body);
     ck_assert_str_eq(ids_of(body), "5");
     free(body);
     /* Overdue over the three open-status indexes. */
     body = get("/v1/claims?overdue=true&limit=1", staff, 200);
     ck_assert_str_eq(ids_of(body), "2");
-    snprintf(path, sizeof path, "/v1/claims?overdue=true&limit=1&cursor=%s",
-             test_json_str(body, "next_cursor"));
-    free(body);
-    body = get(path, staff, 200);
+    body = next_page("overdue=true&limit=1", body);
     ck_assert_str_eq(ids_of(body), "4");
     free(body);
 }
@@ -686,9 +644,5 @@ static Suite *reads_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(reads_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(reads_suite(), CK_FORK_GETENV) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

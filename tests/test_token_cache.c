@@ -271,14 +271,7 @@ static int64_t now_ms(void)
 
 static void start_proc(struct test_claimsd *d, const char *admin)
 {
-    char env_entry[128];
-    snprintf(env_entry, sizeof env_entry, "CLAIMSD_BOOTSTRAP_ADMIN_TOKEN=%s", admin);
-    memset(d, 0, sizeof *d);
-    if (test_claimsd_start(d, (const char *const[]){"--redis", redis.url, "--workers", "0", NULL},
-                           (const char *const[]){env_entry, NULL}, NULL) != 0) {
-        fprintf(stderr, "claimsd did not start\n");
-        exit(2);
-    }
+    test_claimsd_start_admin(d, redis.url, admin, (const char *const[]){"--workers", "0", NULL});
 }
 
 /* The value of an unlabelled metric of d's /metrics; -1 when absent. */
@@ -361,16 +354,8 @@ static void two_up(void)
 
 static void stop_proc(struct test_claimsd *d)
 {
-    if (d->pid <= 0)
-        return;
-    int status = test_claimsd_stop(d, SIGTERM);
-    if (status != 0) {
-        char *log = test_claimsd_log(d);
-        fprintf(stderr, "claimsd exited %d at teardown; its log:\n%s\n", status, log);
-        free(log);
-        exit(1);
-    }
-    test_remove_tree(d->dir);
+    if (d->pid > 0)
+        test_claimsd_stop_clean(d);
 }
 
 static void two_down(void)
@@ -552,9 +537,5 @@ static Suite *token_cache_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(token_cache_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return test_run_suite(token_cache_suite(), CK_FORK_GETENV) ? 1 : 0;
 }

@@ -1,11 +1,13 @@
 #include "harness.h"
 
 #include <curl/curl.h>
+#include <event2/event.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +18,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "queue/redis_conn.h"
 
 extern char **environ;
 
@@ -480,4 +484,96 @@ char *test_read_source(const char *relative_path)
     buf[got] = '\0';
     fclose(f);
     return buf;
+}
+
+void test_claimsd_start_admin(struct test_claimsd *d, const char *redis_url, const char *admin,
+                              const char *const extra_args[])
+{
+    const char *args[12] = {"--redis", redis_url};
+    int n = 2;
+    for (const char *const *a = extra_args; a && *a && n < 11; a++)
+        args[n++] = *a;
+    args[n] = NULL;
+    char env_entry[128];
+    snprintf(env_entry, sizeof env_entry, "CLAIMSD_BOOTSTRAP_ADMIN_TOKEN=%s", admin);
+    memset(d, 0, sizeof *d);
+    if (test_claimsd_start(d, args, (const char *const[]){env_entry, NULL}, NULL) != 0) {
+        fprintf(stderr, "claimsd did not start\n");
+        exit(2);
+    }
+}
+
+void test_claimsd_stop_clean(struct test_claimsd *d)
+{
+    int status = test_claimsd_stop(d, SIGTERM);
+    if (status != 0) {
+        char *log = test_claimsd_log(d);
+        fprintf(stderr, "claimsd exited %d at teardown; its log:\n%s\n", status, log);
+        free(log);
+        exit(1);
+    }
+    test_remove_tree(d->dir);
+}
+
+void test_create_token(const struct test_claimsd *d, const char *admin, const char *body,
+                       char out[80])
+{
+    struct test_response res;
+    test_api(d, "POST", "/v1/tokens", admin, body, NULL, &res);
+    if (res.status != 201) {
+        fprintf(stderr, "token creation failed: %ld %s\n", res.status, res.body);
+        exit(2);
+    }
+    snprintf(out, 80, "%s", test_json_str(res.body, "token"));
+    test_response_free(&res);
+}
+
+void test_put_sample_record(const struct test_claimsd *d, const char *admin, const char *kind,
+                            const char *id)
+{
+    char file[256], path[256];
+    snprintf(file, sizeof file, "config/sample/%s/%s.json", kind, id);
+    snprintf(path, sizeof path, "/v1/%s/%s", kind, id);
+    char *body = test_read_source(file);
+    struct test_response res;
+    test_api(d, "PUT", path, admin, body, NULL, &res);
+    if (res.status != 201 && res.status != 200) {
+        fprintf(stderr, "PUT %s failed: %ld %s\n", path, res.status, res.body);
+        exit(2);
+    }
+    test_response_free(&res);
+    free(body);
+}
+
+struct rconn *test_rconn_connect(struct event_base *base, const struct test_redis *r)
+{
+    struct redis_address addr;
+    ck_assert_int_eq(redis_address_parse(r->url, &addr), 0);
+    struct rconn *rc = rconn_new(base, &addr, 2000);
+    for (int i = 0; i < 200 && !rconn_is_connected(rc); i++)
+        event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK), test_sleep_ms(5);
+    ck_assert(rconn_is_connected(rc));
+    return rc;
+}
+
+long long test_redis_int(redisContext *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    redisReply *r = redisvCommand(c, fmt, ap);
+    va_end(ap);
+    ck_assert_ptr_nonnull(r);
+    long long v = r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
+    freeReplyObject(r);
+    return v;
+}
+
+int test_run_suite(Suite *s, enum fork_status fork)
+{
+    SRunner *sr = srunner_create(s);
+    srunner_set_fork_status(sr, fork);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed;
 }

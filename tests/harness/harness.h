@@ -10,6 +10,7 @@
 #ifndef CLAIMS_TEST_HARNESS_H
 #define CLAIMS_TEST_HARNESS_H
 
+#include <check.h>
 #include <hiredis/hiredis.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -82,8 +83,6 @@ void test_response_free(struct test_response *res);
 int test_free_port(void);
 void test_sleep_ms(int ms);
 
-#endif
-
 /* ---- the claimsd API, for end-to-end tests ---- */
 
 /* One API call: method, path (appended to d->base_url), bearer token (NULL:
@@ -101,3 +100,45 @@ int test_json_len(const char *json, const char *path);
 /* The contents of a file under the source tree (CLAIMS_CONFIG_DIR/..);
  * malloc'd, caller frees. */
 char *test_read_source(const char *relative_path);
+
+/* ---- a claimsd with a bootstrap admin token, for end-to-end tests ---- */
+
+/* Resets d ($CLAIMSD_BIN, a new folder) and starts claimsd with
+ * "--redis redis_url" and extra_args (NULL-terminated, may be NULL; at most
+ * 9) and CLAIMSD_BOOTSTRAP_ADMIN_TOKEN=admin. Exits the test binary (2) when
+ * it does not start. */
+void test_claimsd_start_admin(struct test_claimsd *d, const char *redis_url, const char *admin,
+                              const char *const extra_args[]);
+/* Stops d with SIGTERM at teardown: a clean stop exits 0 (a sanitizer's
+ * leak report would not), else its log is printed and the test binary exits
+ * 1. Then d's folder is removed. */
+void test_claimsd_stop_clean(struct test_claimsd *d);
+/* POST /v1/tokens with the JSON body as admin; the new token's text into
+ * out. Exits the test binary (2) unless it is answered 201. */
+void test_create_token(const struct test_claimsd *d, const char *admin, const char *body,
+                       char out[80]);
+/* PUT /v1/<kind>/<id> of config/sample/<kind>/<id>.json as admin. Exits the
+ * test binary (2) unless it is answered 200 or 201. */
+void test_put_sample_record(const struct test_claimsd *d, const char *admin, const char *kind,
+                            const char *id);
+
+/* ---- queue/ against the test redis-server ---- */
+
+struct event_base;
+struct rconn;
+
+/* A connection of queue/redis_conn.h to r on base, connected (base's loop
+ * runs until it is, up to about 1 s; the running test fails if it is not).
+ * The caller frees it with rconn_free before freeing base. */
+struct rconn *test_rconn_connect(struct event_base *base, const struct test_redis *r);
+/* The integer answer of a blocking command (redisCommand's format and
+ * arguments), -1 when the answer is not an integer; the running test fails
+ * when there is no answer. */
+long long test_redis_int(redisContext *c, const char *fmt, ...);
+
+/* Runs every test of s in fork mode (CK_FORK_GETENV: as $CK_FORK says, or
+ * CK_NOFORK) with Check's normal output, frees the runner and returns how
+ * many tests failed. */
+int test_run_suite(Suite *s, enum fork_status fork);
+
+#endif
