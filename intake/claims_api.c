@@ -23,6 +23,7 @@
 #include "log.h"
 #include "queue/claims_read.h"
 #include "queue/enrollment.h"
+#include "queue/audit.h"
 #include "queue/intake.h"
 #include "queue/tokens.h"
 #include "strbuf.h"
@@ -177,20 +178,6 @@ static char *accepted_body(const struct submit *s, const char *type, const char 
     return strbuf_take(&sb);
 }
 
-/* The audit record of the submission: the members of audit_record_new
- * (queue/audit.c) in its order, written as text. */
-static void write_audit(struct strbuf *sb, const struct call *call, const char *at)
-{
-    strbuf_append_char(sb, '{');
-    put_member(sb, "at", at, true);
-    put_member(sb, "token_id", call->who.token_id, false);
-    put_member(sb, "role", auth_role_name(call->who.role), false);
-    put_member(sb, "action", "claim.submit", false);
-    put_member(sb, "request_id", call->req->request_id, false);
-    put_member(sb, "from", call->req->peer, false);
-    strbuf_append_char(sb, '}');
-}
-
 /* Hands the claim to the intake step of this loop turn (queue/intake.h):
  * one script call stores every claim of the turn. The stored submission and
  * the audit record are written straight into one buffer (no json-c tree). */
@@ -214,7 +201,8 @@ static void submit_store(struct call *call)
     intake_claim_write_json(&s->claim, &sb);
     size_t audit_at = sb.len + 1;
     strbuf_append_char(&sb, '\0');
-    write_audit(&sb, call, now);
+    audit_record_write(&sb, now, call->who.token_id, auth_role_name(call->who.role), "claim.submit",
+                       call->req->request_id, call->req->peer);
     size_t idem_at = sb.len + 1;
     strbuf_append_char(&sb, '\0');
     if (s->response) {

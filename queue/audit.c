@@ -2,20 +2,35 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "queue/keys.h"
 #include "queue/scripts.h"
 
+void audit_record_write(struct strbuf *sb, const char *at, const char *token_id, const char *role,
+                        const char *action, const char *request_id, const char *from)
+{
+    static const char *const keys[] = {"at", "token_id", "role", "action", "request_id", "from"};
+    const char *values[] = {at, token_id, role, action, request_id, from};
+    strbuf_append_char(sb, '{');
+    for (int i = 0; i < 6; i++) {
+        if (i > 0)
+            strbuf_append_char(sb, ',');
+        strbuf_append_json_string(sb, keys[i], strlen(keys[i]));
+        strbuf_append_char(sb, ':');
+        strbuf_append_json_string(sb, values[i], strlen(values[i]));
+    }
+    strbuf_append_char(sb, '}');
+}
+
 struct json_object *audit_record_new(const char *at, const char *token_id, const char *role,
                                      const char *action, const char *request_id, const char *from)
 {
-    struct json_object *rec = json_object_new_object();
-    json_object_object_add(rec, "at", json_object_new_string(at));
-    json_object_object_add(rec, "token_id", json_object_new_string(token_id));
-    json_object_object_add(rec, "role", json_object_new_string(role));
-    json_object_object_add(rec, "action", json_object_new_string(action));
-    json_object_object_add(rec, "request_id", json_object_new_string(request_id));
-    json_object_object_add(rec, "from", json_object_new_string(from));
+    struct strbuf sb;
+    strbuf_init(&sb);
+    audit_record_write(&sb, at, token_id, role, action, request_id, from);
+    struct json_object *rec = strbuf_failed(&sb) ? NULL : json_tokener_parse(sb.buf);
+    strbuf_free(&sb);
     return rec;
 }
 

@@ -4,12 +4,20 @@
 
 #include <json-c/json.h>
 
+#include "strbuf.h"
+
 #include "queue/status.h"
 
 struct rconn;
 
-/* {"at", "token_id", "role", "action", "request_id", "from"}; allocates (the
- * caller puts it). `at` is RFC 3339; empty strings where a field does not
+/* Appends the record's JSON text {"at", "token_id", "role", "action",
+ * "request_id", "from"} to sb, every value escaped: the one definition of the
+ * record's form (audit_record_new parses what this writes). */
+void audit_record_write(struct strbuf *sb, const char *at, const char *token_id, const char *role,
+                        const char *action, const char *request_id, const char *from);
+
+/* The same record as a json-c object; allocates (the caller puts it), NULL
+ * when out of memory. `at` is RFC 3339; empty strings where a field does not
  * apply (a worker has no token or request). */
 struct json_object *audit_record_new(const char *at, const char *token_id, const char *role,
                                      const char *action, const char *request_id,
