@@ -57,6 +57,7 @@ struct slot {
     struct group group;
     struct plan plan;
     bool have_patient, have_subscriber, have_group, have_plan, have_claim;
+    bool plan_owned; /* else the plan's tables are the enrollment cache's */
     date_t received, target;
     struct adj_year_accumulators acc[WORK_MAX_YEARS];
     int n_acc;
@@ -90,6 +91,7 @@ struct worker {
     char consumer[128];
     struct work_conn *conn;
     struct intake_field_errors errs;
+    struct intake_enrollment_cache *enrollment; /* parsed members, groups and plans */
     struct slot *slots; /* BATCH of each */
     struct carry *carry;
     struct work_item *round_items;
@@ -148,17 +150,6 @@ static void rfc3339(char out[32])
     strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* A stored member record (canonical JSON) into *out; errs says why not. */
-static bool parse_member_json(const char *text, const char *id, struct member *out,
-                              struct intake_field_errors *errs)
-{
-    struct json_object *o = json_tokener_parse(text);
-    intake_field_errors_init(errs);
-    bool ok = o && intake_parse_member(o, id, out, errs);
-    if (o)
-        json_object_put(o);
-    return ok;
-}
 
 
 /* ---- deciding ---- */
@@ -257,7 +248,7 @@ static void slot_release(struct slot *s)
     if (s->loaded)
         work_facts_free(&s->raw);
     s->loaded = false;
-    if (s->have_plan)
+    if (s->have_plan && s->plan_owned)
         plan_free(&s->plan);
     s->have_plan = false;
     free(s->decision_json);
@@ -290,29 +281,24 @@ static bool parse_facts(struct worker *w, struct slot *s, date_t today, bool *re
         return false;
     }
     if (r->patient) {
-        s->have_patient = parse_member_json(r->patient, s->item.member_id, &s->patient, errs);
+        s->have_patient =
+            intake_cached_member(w->enrollment, r->patient, s->item.member_id, &s->patient, errs);
         if (!s->have_patient) {
             log_error("worker: stored member does not parse claim_id=%s", s->item.claim_id);
             return false;
         }
     }
     if (r->subscriber)
-        s->have_subscriber =
-            parse_member_json(r->subscriber, s->item.subscriber_id, &s->subscriber, errs);
-    if (r->group) {
-        struct json_object *o = json_tokener_parse(r->group);
-        intake_field_errors_init(errs);
-        s->have_group = o && intake_parse_group(o, s->item.group_id, &s->group, errs);
-        if (o)
-            json_object_put(o);
-    }
-    if (r->plan) {
-        struct json_object *o = json_tokener_parse(r->plan);
-        intake_field_errors_init(errs);
-        s->have_plan = o && intake_parse_plan(o, s->item.plan_id, &s->plan, errs) == INTAKE_OK;
-        if (o)
-            json_object_put(o);
-    }
+        s->have_subscriber = intake_cached_member(w->enrollment, r->subscriber,
+                                                  s->item.subscriber_id, &s->subscriber, errs);
+    /* Parsed once per text and worker (intake_cached_*): a changed record
+     * has another text and is parsed afresh. */
+    if (r->group)
+        s->have_group =
+            intake_cached_group(w->enrollment, r->group, s->item.group_id, &s->group, errs);
+    if (r->plan)
+        s->have_plan = intake_cached_plan(w->enrollment, r->plan, s->item.plan_id, &s->plan,
+                                          &s->plan_owned, errs) == INTAKE_OK;
     /* The hints name the group and plan at receipt; follow the member's
      * current group and that group's plan. */
     if (s->have_patient && strcmp(s->patient.group_id, s->item.group_id) != 0) {
@@ -595,6 +581,7 @@ static bool process_batch(struct worker *w, const struct work_item *items, int n
     struct work_commit *commits = w->commits;
     enum work_commit_result *results = w->results;
     uint64_t started = now_ns();
+    intake_enrollment_cache_begin(w->enrollment); /* no slot holds a cached plan now */
     for (int i = 0; i < n; i++) {
         slots[i].item = items[i];
         slots[i].state = SLOT_OPEN;
@@ -807,7 +794,8 @@ static bool worker_alloc(struct worker *w)
     w->lookups = malloc(sizeof *w->lookups * BATCH);
     w->commits = malloc(sizeof *w->commits * BATCH);
     w->results = malloc(sizeof *w->results * BATCH);
-    return w->slots && w->carry && w->round_items && w->raw && w->lookups && w->commits &&
+    w->enrollment = intake_enrollment_cache_new();
+    return w->enrollment && w->slots && w->carry && w->round_items && w->raw && w->lookups && w->commits &&
            w->results;
 }
 
@@ -821,6 +809,7 @@ static void worker_free(struct worker *w)
     free(w->lookups);
     free(w->commits);
     free(w->results);
+    intake_enrollment_cache_free(w->enrollment);
 }
 
 struct worker_pool *worker_pool_start(const struct worker_settings *settings)
