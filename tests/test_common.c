@@ -1,5 +1,6 @@
 /* Unit tests for the shared value types: dates and money. */
 #include <check.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,6 +107,11 @@ START_TEST(test_money_format_and_half_up_percent)
     ck_assert_str_eq(money_format(15000, buf), "150.00");
     ck_assert_str_eq(money_format(5, buf), "0.05");
     ck_assert_str_eq(money_format(-310, buf), "-3.10");
+    ck_assert_str_eq(money_format(0, buf), "0.00");
+    ck_assert_str_eq(money_format(-1, buf), "-0.01");
+    ck_assert_str_eq(money_format(100, buf), "1.00");
+    ck_assert_str_eq(money_format(INT64_MAX, buf), "92233720368547758.07");
+    ck_assert_str_eq(money_format(INT64_MIN, buf), "-92233720368547758.08");
     ck_assert_int_eq(money_percent(1001, 50), 501); /* 500.5 rounds up */
     ck_assert_int_eq(money_percent(1003, 20), 201); /* 200.6 */
     ck_assert_int_eq(money_percent(1002, 20), 200); /* 200.4 */
