@@ -177,23 +177,27 @@ static void deny_unknown_member(const struct claim *claim, struct adj_decision *
     d->n_codes = 1;
 }
 
-/* The EOB record stored with a finalized claim (eob/eob.h): built from the
- * decision and the very facts it was made from. A claim for an unknown
- * member has no one to address an EOB to beyond the claim itself: it gets a
- * short record with the decision. Returns NULL when the record cannot be
- * built (amounts that do not add up are a bug: the claim is not committed). */
-static struct json_object *eob_record(const struct slot *f,
-                                      const struct adj_decision *d, date_t today)
+/* The EOB record stored with a finalized claim (eob/eob.h), as the text
+ * json-c writes for it (PLAIN, NOSLASHESCAPE), written without the tree:
+ * built from the decision and the very facts it was made from. A claim for
+ * an unknown member has no one to address an EOB to beyond the claim itself:
+ * it gets a short record with the decision. Returns NULL when the record
+ * cannot be built (amounts that do not add up are a bug: the claim is not
+ * committed). Allocates: the caller frees. */
+static char *eob_record(const struct slot *f, const struct adj_decision *d, date_t today)
 {
     if (!f->have_patient || !f->have_group || !f->have_plan) {
-        struct json_object *o = json_object_new_object();
+        struct json_writer w;
         char date[DATE_STRLEN];
-        json_object_object_add(o, "claim_id", json_object_new_string(f->item.claim_id));
-        json_object_object_add(o, "version", json_object_new_int(f->raw.eob_version + 1));
-        json_object_object_add(o, "statement_date", json_object_new_string(date_format(today, date)));
-        json_object_object_add(o, "outcome", json_object_new_string(adj_outcome_name(d->outcome)));
-        json_object_object_add(o, "decision", decision_to_json(d));
-        return o;
+        json_writer_init(&w, false);
+        json_writer_open(&w, NULL, '{');
+        json_writer_string(&w, "claim_id", f->item.claim_id);
+        json_writer_int(&w, "version", f->raw.eob_version + 1);
+        json_writer_string(&w, "statement_date", date_format(today, date));
+        json_writer_string(&w, "outcome", adj_outcome_name(d->outcome));
+        decision_write(&w, "decision", d);
+        json_writer_close(&w, '}');
+        return strbuf_take(&w.sb);
     }
     struct eob_year_standing standing[ADJ_MAX_PLAN_YEARS];
     int n = eob_standing_after(&f->plan, &f->claim, f->acc, f->n_acc, d, standing,
@@ -214,10 +218,10 @@ static struct json_object *eob_record(const struct slot *f,
         .standing = standing,
         .n_standing = n,
     };
-    struct json_object *record = NULL;
-    if (eob_record_build(&in, &record) != EOB_OK)
+    char *text = NULL;
+    if (eob_record_text(&in, &text) != EOB_OK)
         return NULL;
-    return record;
+    return text;
 }
 
 
@@ -505,16 +509,14 @@ static bool decide(struct worker *w, struct slot *s, struct carry *c, struct fam
         return false;
     }
     bool final = d->outcome != ADJ_PENDED;
-    s->eob_json = final ? json_text(eob_record(s, d, today), JSON_C_TO_STRING_PLAIN |
-                                                                 JSON_C_TO_STRING_NOSLASHESCAPE)
-                        : NULL;
+    s->eob_json = final ? eob_record(s, d, today) : NULL;
     if (final && !s->eob_json) {
         log_error("worker: the EOB does not add up; claim left for redelivery claim_id=%s",
                   s->item.claim_id);
         return false;
     }
-    s->decision_json = json_text(decision_to_json(d), JSON_C_TO_STRING_PLAIN);
-    s->pending_json = final ? NULL : json_text(pending_to_json(&d->pend), JSON_C_TO_STRING_PLAIN);
+    s->decision_json = decision_to_text(d);
+    s->pending_json = final ? NULL : pending_to_text(&d->pend);
     char now[32];
     rfc3339(now);
     s->audit_json = json_text(audit_record_new(now, "", "worker",
