@@ -864,17 +864,16 @@ struct cache_entry {
     char id[ID_LEN];
     unsigned long used;  /* the lookup count at the last hit (least recently used goes) */
     unsigned long batch; /* a plan handed out in this batch stays */
-    union {
-        struct member member;
-        struct group group;
-        struct plan plan; /* owns its fee schedule and formulary */
-    } *value;
+    void *value; /* a struct member, group or plan (which owns its fee schedule and formulary) */
 };
 
-/* Sets of WAYS entries, the set chosen by the hash. Members: two a claim, a
- * few hundred a batch at most; plans: few, but each worth a great deal. */
-static const size_t cache_sets[CACHE_KINDS] = {256, 64, 1};
+/* Sets of WAYS entries, the set chosen by the hash. Members: two a claim,
+ * up to 2,048 kept (about 9 MB a thread when full); plans: few, but each
+ * worth a great deal. */
+static const size_t cache_sets[CACHE_KINDS] = {512, 64, 1};
 static const size_t cache_ways[CACHE_KINDS] = {4, 4, 32};
+static const size_t cache_value_size[CACHE_KINDS] = {
+    sizeof(struct member), sizeof(struct group), sizeof(struct plan)};
 
 struct intake_enrollment_cache {
     struct cache_entry *entries[CACHE_KINDS];
@@ -898,7 +897,7 @@ struct intake_enrollment_cache *intake_enrollment_cache_new(void)
 static void entry_clear(enum cache_kind kind, struct cache_entry *e)
 {
     if (e->value && kind == CACHE_PLAN && e->text)
-        plan_free(&e->value->plan);
+        plan_free(e->value);
     free(e->value);
     free(e->text);
     memset(e, 0, sizeof *e);
@@ -985,7 +984,7 @@ static struct cache_entry *cache_claim(struct intake_enrollment_cache *c, enum c
         return NULL;
     entry_clear(kind, victim);
     victim->text = malloc(len + 1);
-    victim->value = malloc(sizeof *victim->value);
+    victim->value = malloc(cache_value_size[kind]);
     if (!victim->text || !victim->value) {
         entry_clear(kind, victim);
         return NULL;
@@ -1015,7 +1014,7 @@ bool intake_cached_member(struct intake_enrollment_cache *c, const char *text,
         struct cache_entry *e = cache_find(c, CACHE_MEMBER, hash, expected_id, text, len);
         if (e) {
             intake_field_errors_init(errs);
-            memcpy(out, &e->value->member, sizeof *out);
+            memcpy(out, e->value, sizeof *out);
             return true;
         }
     }
@@ -1030,7 +1029,7 @@ bool intake_cached_member(struct intake_enrollment_cache *c, const char *text,
                                     ? cache_claim(c, CACHE_MEMBER, hash, expected_id, text, len)
                                     : NULL;
         if (e)
-            memcpy(&e->value->member, out, sizeof *out);
+            memcpy(e->value, out, sizeof *out);
     }
     return ok;
 }
@@ -1046,7 +1045,7 @@ bool intake_cached_group(struct intake_enrollment_cache *c, const char *text,
         struct cache_entry *e = cache_find(c, CACHE_GROUP, hash, expected_id, text, len);
         if (e) {
             intake_field_errors_init(errs);
-            memcpy(out, &e->value->group, sizeof *out);
+            memcpy(out, e->value, sizeof *out);
             return true;
         }
     }
@@ -1061,7 +1060,7 @@ bool intake_cached_group(struct intake_enrollment_cache *c, const char *text,
                                     ? cache_claim(c, CACHE_GROUP, hash, expected_id, text, len)
                                     : NULL;
         if (e)
-            memcpy(&e->value->group, out, sizeof *out);
+            memcpy(e->value, out, sizeof *out);
     }
     return ok;
 }
@@ -1079,7 +1078,7 @@ enum intake_status intake_cached_plan(struct intake_enrollment_cache *c, const c
         if (e) {
             intake_field_errors_init(errs);
             e->batch = c->batch;
-            memcpy(out, &e->value->plan, sizeof *out);
+            memcpy(out, e->value, sizeof *out);
             *owned = false;
             return INTAKE_OK;
         }
@@ -1096,7 +1095,7 @@ enum intake_status intake_cached_plan(struct intake_enrollment_cache *c, const c
                                     : NULL;
         if (e) {
             /* The cache takes the plan's tables; the caller shares them. */
-            memcpy(&e->value->plan, out, sizeof *out);
+            memcpy(e->value, out, sizeof *out);
             e->batch = c->batch;
             *owned = false;
         }
