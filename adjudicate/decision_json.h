@@ -10,12 +10,24 @@
 #include <json-c/json.h>
 
 #include "adjudicate/adjudicate.h"
+#include "strbuf.h"
 
 /* An amount as a JSON number with exactly two decimals ("124.00"). */
 struct json_object *json_money(cents_t amount);
 
 struct json_object *decision_to_json(const struct adj_decision *d);
 struct json_object *pending_to_json(const struct adj_pend *p);
+
+/* The same records written straight into w under key (NULL in an array):
+ * the bytes json-c writes for decision_to_json / pending_to_json with w's
+ * slash flag, without the tree (the worker writes one per claim). */
+void decision_write(struct json_writer *w, const char *key, const struct adj_decision *d);
+void pending_write(struct json_writer *w, const char *key, const struct adj_pend *p);
+
+/* Their text as json_object_to_json_string_ext(…, JSON_C_TO_STRING_PLAIN)
+ * writes it. Allocates: the caller frees; NULL when out of memory. */
+char *decision_to_text(const struct adj_decision *d);
+char *pending_to_text(const struct adj_pend *p);
 
 
 #endif

@@ -57,6 +57,7 @@ struct slot {
     struct group group;
     struct plan plan;
     bool have_patient, have_subscriber, have_group, have_plan, have_claim;
+    bool plan_owned; /* else the plan's tables are the enrollment cache's */
     date_t received, target;
     struct adj_year_accumulators acc[WORK_MAX_YEARS];
     int n_acc;
@@ -90,6 +91,7 @@ struct worker {
     char consumer[128];
     struct work_conn *conn;
     struct intake_field_errors errs;
+    struct intake_enrollment_cache *enrollment; /* parsed members, groups and plans */
     struct slot *slots; /* BATCH of each */
     struct carry *carry;
     struct work_item *round_items;
@@ -148,17 +150,6 @@ static void rfc3339(char out[32])
     strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* A stored member record (canonical JSON) into *out; errs says why not. */
-static bool parse_member_json(const char *text, const char *id, struct member *out,
-                              struct intake_field_errors *errs)
-{
-    struct json_object *o = json_tokener_parse(text);
-    intake_field_errors_init(errs);
-    bool ok = o && intake_parse_member(o, id, out, errs);
-    if (o)
-        json_object_put(o);
-    return ok;
-}
 
 
 /* ---- deciding ---- */
@@ -186,23 +177,27 @@ static void deny_unknown_member(const struct claim *claim, struct adj_decision *
     d->n_codes = 1;
 }
 
-/* The EOB record stored with a finalized claim (eob/eob.h): built from the
- * decision and the very facts it was made from. A claim for an unknown
- * member has no one to address an EOB to beyond the claim itself: it gets a
- * short record with the decision. Returns NULL when the record cannot be
- * built (amounts that do not add up are a bug: the claim is not committed). */
-static struct json_object *eob_record(const struct slot *f,
-                                      const struct adj_decision *d, date_t today)
+/* The EOB record stored with a finalized claim (eob/eob.h), as the text
+ * json-c writes for it (PLAIN, NOSLASHESCAPE), written without the tree:
+ * built from the decision and the very facts it was made from. A claim for
+ * an unknown member has no one to address an EOB to beyond the claim itself:
+ * it gets a short record with the decision. Returns NULL when the record
+ * cannot be built (amounts that do not add up are a bug: the claim is not
+ * committed). Allocates: the caller frees. */
+static char *eob_record(const struct slot *f, const struct adj_decision *d, date_t today)
 {
     if (!f->have_patient || !f->have_group || !f->have_plan) {
-        struct json_object *o = json_object_new_object();
+        struct json_writer w;
         char date[DATE_STRLEN];
-        json_object_object_add(o, "claim_id", json_object_new_string(f->item.claim_id));
-        json_object_object_add(o, "version", json_object_new_int(f->raw.eob_version + 1));
-        json_object_object_add(o, "statement_date", json_object_new_string(date_format(today, date)));
-        json_object_object_add(o, "outcome", json_object_new_string(adj_outcome_name(d->outcome)));
-        json_object_object_add(o, "decision", decision_to_json(d));
-        return o;
+        json_writer_init(&w, false);
+        json_writer_open(&w, NULL, '{');
+        json_writer_string(&w, "claim_id", f->item.claim_id);
+        json_writer_int(&w, "version", f->raw.eob_version + 1);
+        json_writer_string(&w, "statement_date", date_format(today, date));
+        json_writer_string(&w, "outcome", adj_outcome_name(d->outcome));
+        decision_write(&w, "decision", d);
+        json_writer_close(&w, '}');
+        return strbuf_take(&w.sb);
     }
     struct eob_year_standing standing[ADJ_MAX_PLAN_YEARS];
     int n = eob_standing_after(&f->plan, &f->claim, f->acc, f->n_acc, d, standing,
@@ -223,10 +218,10 @@ static struct json_object *eob_record(const struct slot *f,
         .standing = standing,
         .n_standing = n,
     };
-    struct json_object *record = NULL;
-    if (eob_record_build(&in, &record) != EOB_OK)
+    char *text = NULL;
+    if (eob_record_text(&in, &text) != EOB_OK)
         return NULL;
-    return record;
+    return text;
 }
 
 
@@ -257,7 +252,7 @@ static void slot_release(struct slot *s)
     if (s->loaded)
         work_facts_free(&s->raw);
     s->loaded = false;
-    if (s->have_plan)
+    if (s->have_plan && s->plan_owned)
         plan_free(&s->plan);
     s->have_plan = false;
     free(s->decision_json);
@@ -290,29 +285,24 @@ static bool parse_facts(struct worker *w, struct slot *s, date_t today, bool *re
         return false;
     }
     if (r->patient) {
-        s->have_patient = parse_member_json(r->patient, s->item.member_id, &s->patient, errs);
+        s->have_patient =
+            intake_cached_member(w->enrollment, r->patient, s->item.member_id, &s->patient, errs);
         if (!s->have_patient) {
             log_error("worker: stored member does not parse claim_id=%s", s->item.claim_id);
             return false;
         }
     }
     if (r->subscriber)
-        s->have_subscriber =
-            parse_member_json(r->subscriber, s->item.subscriber_id, &s->subscriber, errs);
-    if (r->group) {
-        struct json_object *o = json_tokener_parse(r->group);
-        intake_field_errors_init(errs);
-        s->have_group = o && intake_parse_group(o, s->item.group_id, &s->group, errs);
-        if (o)
-            json_object_put(o);
-    }
-    if (r->plan) {
-        struct json_object *o = json_tokener_parse(r->plan);
-        intake_field_errors_init(errs);
-        s->have_plan = o && intake_parse_plan(o, s->item.plan_id, &s->plan, errs) == INTAKE_OK;
-        if (o)
-            json_object_put(o);
-    }
+        s->have_subscriber = intake_cached_member(w->enrollment, r->subscriber,
+                                                  s->item.subscriber_id, &s->subscriber, errs);
+    /* Parsed once per text and worker (intake_cached_*): a changed record
+     * has another text and is parsed afresh. */
+    if (r->group)
+        s->have_group =
+            intake_cached_group(w->enrollment, r->group, s->item.group_id, &s->group, errs);
+    if (r->plan)
+        s->have_plan = intake_cached_plan(w->enrollment, r->plan, s->item.plan_id, &s->plan,
+                                          &s->plan_owned, errs) == INTAKE_OK;
     /* The hints name the group and plan at receipt; follow the member's
      * current group and that group's plan. */
     if (s->have_patient && strcmp(s->patient.group_id, s->item.group_id) != 0) {
@@ -519,16 +509,14 @@ static bool decide(struct worker *w, struct slot *s, struct carry *c, struct fam
         return false;
     }
     bool final = d->outcome != ADJ_PENDED;
-    s->eob_json = final ? json_text(eob_record(s, d, today), JSON_C_TO_STRING_PLAIN |
-                                                                 JSON_C_TO_STRING_NOSLASHESCAPE)
-                        : NULL;
+    s->eob_json = final ? eob_record(s, d, today) : NULL;
     if (final && !s->eob_json) {
         log_error("worker: the EOB does not add up; claim left for redelivery claim_id=%s",
                   s->item.claim_id);
         return false;
     }
-    s->decision_json = json_text(decision_to_json(d), JSON_C_TO_STRING_PLAIN);
-    s->pending_json = final ? NULL : json_text(pending_to_json(&d->pend), JSON_C_TO_STRING_PLAIN);
+    s->decision_json = decision_to_text(d);
+    s->pending_json = final ? NULL : pending_to_text(&d->pend);
     char now[32];
     rfc3339(now);
     s->audit_json = json_text(audit_record_new(now, "", "worker",
@@ -595,6 +583,7 @@ static bool process_batch(struct worker *w, const struct work_item *items, int n
     struct work_commit *commits = w->commits;
     enum work_commit_result *results = w->results;
     uint64_t started = now_ns();
+    intake_enrollment_cache_begin(w->enrollment); /* no slot holds a cached plan now */
     for (int i = 0; i < n; i++) {
         slots[i].item = items[i];
         slots[i].state = SLOT_OPEN;
@@ -807,7 +796,8 @@ static bool worker_alloc(struct worker *w)
     w->lookups = malloc(sizeof *w->lookups * BATCH);
     w->commits = malloc(sizeof *w->commits * BATCH);
     w->results = malloc(sizeof *w->results * BATCH);
-    return w->slots && w->carry && w->round_items && w->raw && w->lookups && w->commits &&
+    w->enrollment = intake_enrollment_cache_new();
+    return w->enrollment && w->slots && w->carry && w->round_items && w->raw && w->lookups && w->commits &&
            w->results;
 }
 
@@ -821,6 +811,7 @@ static void worker_free(struct worker *w)
     free(w->lookups);
     free(w->commits);
     free(w->results);
+    intake_enrollment_cache_free(w->enrollment);
 }
 
 struct worker_pool *worker_pool_start(const struct worker_settings *settings)

@@ -10,6 +10,7 @@
 
 #include "eob/eob.h"
 #include "eob/eob_internal.h"
+#include "strbuf.h"
 
 /* ---- Standing ---- */
 
@@ -475,4 +476,292 @@ struct json_object *eob_record_json(const struct eob_inputs *in)
     struct json_object *rec = NULL;
     eob_record_build(in, &rec);
     return rec;
+}
+
+/* ---- The same record written as text (the worker's path) ---- */
+
+/*
+ * write_record's record written straight into a buffer: the bytes
+ * json_object_to_json_string_ext(record, JSON_C_TO_STRING_PLAIN |
+ * JSON_C_TO_STRING_NOSLASHESCAPE) gives for the tree, member for member in
+ * the same order (tests/test_eob.c compares the two), without building and
+ * freeing the tree of ~400 objects for every claim.
+ */
+static void text_money(struct json_writer *w, const char *key, cents_t v)
+{
+    char buf[MONEY_STRLEN];
+    json_writer_raw(w, key, money_format(v, buf));
+}
+
+static void text_date(struct json_writer *w, const char *key, date_t d)
+{
+    char buf[DATE_STRLEN];
+    json_writer_string(w, key, date_format(d, buf));
+}
+
+static void text_person(struct json_writer *w, const char *key, const struct member *m,
+                        bool with_relationship)
+{
+    json_writer_open(w, key, '{');
+    json_writer_string(w, "member_id", m->member_id);
+    json_writer_string(w, "first_name", m->first_name);
+    json_writer_string(w, "last_name", m->last_name);
+    if (with_relationship)
+        json_writer_string(w, "relationship", relationship_name(m->relationship));
+    json_writer_close(w, '}');
+}
+
+static void text_adjustment(struct json_writer *w, const struct adj_adjustment *a)
+{
+    const struct adj_code_info *info = adj_carc_lookup(a->carc); /* checked by inputs_ok */
+    json_writer_open(w, NULL, '{');
+    json_writer_string(w, "group", adj_group_code(a->group));
+    json_writer_string(w, "group_name", adj_group_wording(a->group));
+    json_writer_string(w, "code", a->carc);
+    text_money(w, "amount", a->amount);
+    json_writer_string(w, "wording", info->wording);
+    json_writer_string(w, "meaning", info->plain);
+    json_writer_close(w, '}');
+}
+
+static void text_remarks(struct json_writer *w, const char (*codes)[ADJ_CODE_LEN], int n)
+{
+    json_writer_open(w, "remarks", '[');
+    for (int k = 0; k < n; k++) {
+        const struct adj_code_info *info = adj_rarc_lookup(codes[k]);
+        json_writer_open(w, NULL, '{');
+        json_writer_string(w, "code", codes[k]);
+        json_writer_string(w, "wording", info->wording);
+        json_writer_string(w, "meaning", info->plain);
+        json_writer_close(w, '}');
+    }
+    json_writer_close(w, ']');
+}
+
+/* new_quantity's text: 30000 -> 30, 2500 -> 2.5. */
+static void text_quantity(struct json_writer *w, const char *key, int64_t milli)
+{
+    if (milli % 1000 == 0) {
+        json_writer_int(w, key, milli / 1000);
+        return;
+    }
+    char buf[32];
+    int n = snprintf(buf, sizeof buf, "%lld.%03lld", (long long)(milli / 1000),
+                     (long long)(milli % 1000));
+    while (n > 0 && buf[n - 1] == '0')
+        buf[--n] = '\0';
+    json_writer_raw(w, key, buf);
+}
+
+static void text_line(struct json_writer *w, const struct eob_inputs *in, int i)
+{
+    const struct claim *c = in->claim;
+    const struct adj_line *l = &in->decision->lines[i];
+    json_writer_open(w, NULL, '{');
+    json_writer_int(w, "line", i + 1);
+    text_date(w, "service_date", l->service_date);
+    if (c->type == CLAIM_MEDICAL) {
+        const struct claim_line *cl = &c->lines[i];
+        char label[32];
+        snprintf(label, sizeof label, "Procedure %s", cl->procedure_code);
+        json_writer_string(w, "service", label);
+        json_writer_string(w, "procedure_code", cl->procedure_code);
+        json_writer_open(w, "modifiers", '[');
+        for (int m = 0; m < cl->n_modifiers; m++)
+            json_writer_string(w, NULL, cl->modifiers[m]);
+        json_writer_close(w, ']');
+        json_writer_int(w, "units", cl->units);
+    } else {
+        json_writer_string(w, "service", c->drug_name);
+        json_writer_string(w, "ndc", c->ndc);
+        json_writer_string(w, "drug_name", c->drug_name);
+        text_quantity(w, "quantity", c->quantity_milli);
+        json_writer_int(w, "days_supply", c->days_supply);
+    }
+    json_writer_string(w, "network", network_name(l->network));
+    json_writer_string(w, "cob_position", adj_cob_position_name(l->cob_position));
+    json_writer_bool(w, "denied", l->denied);
+    text_money(w, "charge", l->charge);
+    text_money(w, "allowed", l->allowed);
+    text_money(w, "plan_paid", l->plan_paid);
+    text_money(w, "patient_responsibility", l->patient_responsibility);
+    json_writer_open(w, "adjustments", '[');
+    for (int k = 0; k < l->n_adjustments; k++)
+        text_adjustment(w, &l->adjustments[k]);
+    json_writer_close(w, ']');
+    text_remarks(w, l->remarks, l->n_remarks);
+    json_writer_close(w, '}');
+}
+
+static void text_amount_standing(struct json_writer *w, const char *key,
+                                 const struct eob_amount_standing *s)
+{
+    json_writer_open(w, key, '{');
+    text_money(w, "limit", s->limit);
+    text_money(w, "met", s->met);
+    text_money(w, "remaining", s->remaining);
+    json_writer_close(w, '}');
+}
+
+static void text_tiers(struct json_writer *w, const char *key,
+                       const struct eob_tier_standing tiers[2])
+{
+    static const char *const names[2] = {
+        [NETWORK_IN] = "in_network", [NETWORK_OUT] = "out_of_network"};
+    json_writer_open(w, key, '{');
+    for (int net = NETWORK_IN; net <= NETWORK_OUT; net++) {
+        json_writer_open(w, names[net], '{');
+        text_amount_standing(w, "deductible", &tiers[net].deductible);
+        text_amount_standing(w, "out_of_pocket", &tiers[net].out_of_pocket);
+        json_writer_close(w, '}');
+    }
+    json_writer_close(w, '}');
+}
+
+static void text_record(struct json_writer *w, const struct eob_inputs *in)
+{
+    const struct claim *c = in->claim;
+    const struct adj_decision *d = in->decision;
+
+    json_writer_open(w, NULL, '{');
+    json_writer_string(w, "claim_id", in->claim_id);
+    json_writer_int(w, "version", in->version);
+    text_date(w, "statement_date", in->statement_date);
+    text_date(w, "received_date", in->received_date);
+    json_writer_string(w, "claim_type", c->type == CLAIM_MEDICAL ? "medical" : "pharmacy");
+    json_writer_string(w, "outcome", adj_outcome_name(d->outcome));
+
+    json_writer_open(w, "payer", '{');
+    json_writer_string(w, "name", in->payer_name ? in->payer_name : EOB_DEFAULT_PAYER_NAME);
+    json_writer_close(w, '}');
+
+    json_writer_open(w, "plan", '{');
+    json_writer_string(w, "plan_id", in->plan->plan_id);
+    json_writer_string(w, "name", in->plan->name);
+    json_writer_string(w, "group_id", in->group->group_id);
+    json_writer_string(w, "group_name", in->group->name);
+    json_writer_close(w, '}');
+
+    text_person(w, "subscriber", in->subscriber, false);
+    text_person(w, "patient", in->patient, true);
+
+    json_writer_open(w, "provider", '{');
+    if (c->type == CLAIM_MEDICAL) {
+        json_writer_string(w, "kind", "provider");
+        json_writer_string(w, "name", c->provider.name);
+        json_writer_string(w, "npi", c->provider.npi);
+        json_writer_string(w, "network", network_name(c->provider.network));
+    } else {
+        json_writer_string(w, "kind", "pharmacy");
+        json_writer_string(w, "name", c->pharmacy.name);
+        if (c->pharmacy.has_npi)
+            json_writer_string(w, "npi", c->pharmacy.npi);
+        else
+            json_writer_null(w, "npi");
+        json_writer_string(w, "network", network_name(c->pharmacy.network));
+    }
+    json_writer_close(w, '}');
+
+    date_t first = d->lines[0].service_date, last = first;
+    for (int i = 1; i < d->n_lines; i++) {
+        if (date_cmp(d->lines[i].service_date, first) < 0)
+            first = d->lines[i].service_date;
+        if (date_cmp(d->lines[i].service_date, last) > 0)
+            last = d->lines[i].service_date;
+    }
+    json_writer_open(w, "service_period", '{');
+    text_date(w, "start", first);
+    text_date(w, "end", last);
+    json_writer_close(w, '}');
+
+    json_writer_open(w, "lines", '[');
+    for (int i = 0; i < d->n_lines; i++)
+        text_line(w, in, i);
+    json_writer_close(w, ']');
+
+    json_writer_open(w, "totals", '{');
+    text_money(w, "charge", d->total_charge);
+    text_money(w, "allowed", d->total_allowed);
+    text_money(w, "plan_paid", d->total_plan_paid);
+    text_money(w, "patient_responsibility", d->total_patient_responsibility);
+    json_writer_open(w, "adjustments", '[');
+    for (int k = 0; k < d->n_codes; k++)
+        text_adjustment(w, &d->codes[k]);
+    json_writer_close(w, ']');
+    json_writer_close(w, '}');
+
+    json_writer_open(w, "payee", '{');
+    json_writer_string(w, "type", adj_payee_name(d->payee));
+    if (d->payee == ADJ_PAYEE_PROVIDER) {
+        json_writer_string(w, "name",
+                           c->type == CLAIM_MEDICAL ? c->provider.name : c->pharmacy.name);
+    } else {
+        char name[2 * NAME_LEN];
+        snprintf(name, sizeof name, "%s %s", in->subscriber->first_name,
+                 in->subscriber->last_name);
+        json_writer_string(w, "name", name);
+    }
+    text_money(w, "amount", d->total_plan_paid);
+    json_writer_close(w, '}');
+
+    json_writer_open(w, "coordination_of_benefits", '{');
+    json_writer_string(w, "position", adj_cob_position_name(d->cob_position));
+    json_writer_bool(w, "medicare_primary", d->medicare_primary);
+    if (d->cob_position == ADJ_COB_SECONDARY && c->other_insurance.present) {
+        const struct other_insurance *oi = &c->other_insurance;
+        json_writer_open(w, "other_payer", '{');
+        json_writer_string(w, "name", oi->payer_name);
+        text_money(w, "paid", oi->paid);
+        text_money(w, "allowed", oi->allowed);
+        text_money(w, "patient_responsibility", oi->patient_responsibility);
+        text_date(w, "eob_date", oi->eob_date);
+        json_writer_close(w, '}');
+    } else {
+        json_writer_null(w, "other_payer");
+    }
+    json_writer_close(w, '}');
+
+    json_writer_open(w, "accumulators", '[');
+    for (int y = 0; y < in->n_standing; y++) {
+        const struct eob_year_standing *s = &in->standing[y];
+        json_writer_open(w, NULL, '{');
+        json_writer_int(w, "plan_year", s->year);
+        text_tiers(w, "individual", s->individual);
+        text_tiers(w, "family", s->family);
+        json_writer_close(w, '}');
+    }
+    json_writer_close(w, ']');
+
+    text_remarks(w, d->remarks, d->n_remarks);
+
+    json_writer_open(w, "appeal", '{');
+    json_writer_int(w, "days", EOB_APPEAL_DAYS);
+    text_date(w, "deadline", date_add_days(in->statement_date, EOB_APPEAL_DAYS));
+    json_writer_string(w, "address",
+                       in->appeal_address ? in->appeal_address : EOB_DEFAULT_APPEAL_ADDRESS);
+    json_writer_string(w, "instructions", in->appeal_instructions
+                                              ? in->appeal_instructions
+                                              : EOB_DEFAULT_APPEAL_INSTRUCTIONS);
+    json_writer_close(w, '}');
+    json_writer_close(w, '}');
+}
+
+enum eob_status eob_record_text(const struct eob_inputs *in, char **out)
+{
+    if (!out)
+        return EOB_ERR_INPUTS;
+    *out = NULL;
+    if (!in || !in->decision)
+        return EOB_ERR_INPUTS;
+    if (in->decision->outcome == ADJ_PENDED)
+        return EOB_PENDED;
+    if (in->decision->outcome != ADJ_APPROVED && in->decision->outcome != ADJ_DENIED)
+        return EOB_ERR_INPUTS;
+    if (!inputs_ok(in))
+        return EOB_ERR_INPUTS;
+    struct json_writer w;
+    json_writer_init(&w, false);
+    text_record(&w, in);
+    *out = strbuf_take(&w.sb);
+    return *out ? EOB_OK : EOB_ERR_NOMEM;
 }

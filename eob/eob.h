@@ -117,6 +117,12 @@ enum eob_status eob_record_build(const struct eob_inputs *in, struct json_object
 /* eob_record_build() that returns the record, or NULL for any other status. */
 struct json_object *eob_record_json(const struct eob_inputs *in);
 
+/* eob_record_build() as the text the worker stores: exactly
+ * json_object_to_json_string_ext(record, JSON_C_TO_STRING_PLAIN |
+ * JSON_C_TO_STRING_NOSLASHESCAPE), written without the tree. The same
+ * statuses; on EOB_OK *out is allocated (the caller frees it). */
+enum eob_status eob_record_text(const struct eob_inputs *in, char **out);
+
 /* ---- Formats rendered from a record (built here, or parsed back from storage) ---- */
 
 /*

@@ -1,5 +1,7 @@
 #include "intake/parse_enrollment.h"
 
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -849,4 +851,254 @@ struct json_object *intake_plan_to_json(const struct plan *p)
         return NULL;
     }
     return o;
+}
+
+/* ---- A per-thread cache of parsed records ---- */
+
+enum cache_kind { CACHE_MEMBER, CACHE_GROUP, CACHE_PLAN, CACHE_KINDS };
+
+struct cache_entry {
+    uint64_t hash;
+    size_t len;
+    char *text; /* the record's text, compared in full; NULL: the entry is empty */
+    char id[ID_LEN];
+    unsigned long used;  /* the lookup count at the last hit (least recently used goes) */
+    unsigned long batch; /* a plan handed out in this batch stays */
+    void *value; /* a struct member, group or plan (which owns its fee schedule and formulary) */
+};
+
+/* Sets of WAYS entries, the set chosen by the hash. Members: two a claim,
+ * up to 2,048 kept (about 9 MB a thread when full); plans: few, but each
+ * worth a great deal. */
+static const size_t cache_sets[CACHE_KINDS] = {512, 64, 1};
+static const size_t cache_ways[CACHE_KINDS] = {4, 4, 32};
+static const size_t cache_value_size[CACHE_KINDS] = {
+    sizeof(struct member), sizeof(struct group), sizeof(struct plan)};
+
+struct intake_enrollment_cache {
+    struct cache_entry *entries[CACHE_KINDS];
+    unsigned long clock, batch, hits, parses;
+};
+
+struct intake_enrollment_cache *intake_enrollment_cache_new(void)
+{
+    struct intake_enrollment_cache *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    for (int k = 0; k < CACHE_KINDS; k++)
+        if (!(c->entries[k] = calloc(cache_sets[k] * cache_ways[k], sizeof *c->entries[k]))) {
+            intake_enrollment_cache_free(c);
+            return NULL;
+        }
+    c->batch = 1;
+    return c;
+}
+
+static void entry_clear(enum cache_kind kind, struct cache_entry *e)
+{
+    if (e->value && kind == CACHE_PLAN && e->text)
+        plan_free(e->value);
+    free(e->value);
+    free(e->text);
+    memset(e, 0, sizeof *e);
+}
+
+void intake_enrollment_cache_free(struct intake_enrollment_cache *c)
+{
+    if (!c)
+        return;
+    for (int k = 0; k < CACHE_KINDS; k++)
+        for (size_t i = 0; c->entries[k] && i < cache_sets[k] * cache_ways[k]; i++)
+            entry_clear((enum cache_kind)k, &c->entries[k][i]);
+    for (int k = 0; k < CACHE_KINDS; k++)
+        free(c->entries[k]);
+    free(c);
+}
+
+void intake_enrollment_cache_begin(struct intake_enrollment_cache *c)
+{
+    c->batch++;
+}
+
+void intake_enrollment_cache_counts(const struct intake_enrollment_cache *c, unsigned long *hits,
+                                    unsigned long *parses)
+{
+    *hits = c->hits;
+    *parses = c->parses;
+}
+
+/* A 64-bit hash of the id and the text (eight bytes a step); equal hashes are
+ * only a hint, the text is compared in full. */
+static uint64_t record_hash(const char *id, const char *text, size_t len)
+{
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ len;
+    for (const char *s = id; *s; s++)
+        h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, text + i, 8);
+        h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+        h ^= h >> 29;
+    }
+    for (; i < len; i++)
+        h = (h ^ (unsigned char)text[i]) * 0x100000001b3ull;
+    return h ^ (h >> 32);
+}
+
+/* The entry holding exactly (id, text), or NULL. */
+static struct cache_entry *cache_find(struct intake_enrollment_cache *c, enum cache_kind kind,
+                                      uint64_t hash, const char *id, const char *text, size_t len)
+{
+    struct cache_entry *set = &c->entries[kind][(hash % cache_sets[kind]) * cache_ways[kind]];
+    for (size_t w = 0; w < cache_ways[kind]; w++) {
+        struct cache_entry *e = &set[w];
+        if (e->text && e->hash == hash && e->len == len && strcmp(e->id, id) == 0 &&
+            memcmp(e->text, text, len) == 0) {
+            e->used = ++c->clock;
+            c->hits++;
+            return e;
+        }
+    }
+    return NULL;
+}
+
+/* An emptied entry of the set for (id, text), its text copied and its value
+ * allocated; NULL when every entry is a plan handed out in this batch, or
+ * when out of memory (the caller then keeps what it parsed). */
+static struct cache_entry *cache_claim(struct intake_enrollment_cache *c, enum cache_kind kind,
+                                       uint64_t hash, const char *id, const char *text, size_t len)
+{
+    struct cache_entry *set = &c->entries[kind][(hash % cache_sets[kind]) * cache_ways[kind]];
+    struct cache_entry *victim = NULL;
+    for (size_t w = 0; w < cache_ways[kind]; w++) {
+        struct cache_entry *e = &set[w];
+        if (kind == CACHE_PLAN && e->text && e->batch == c->batch)
+            continue;
+        if (!victim || !e->text || (victim->text && e->used < victim->used))
+            victim = e;
+        if (!e->text)
+            break;
+    }
+    if (!victim)
+        return NULL;
+    entry_clear(kind, victim);
+    victim->text = malloc(len + 1);
+    victim->value = malloc(cache_value_size[kind]);
+    if (!victim->text || !victim->value) {
+        entry_clear(kind, victim);
+        return NULL;
+    }
+    memcpy(victim->text, text, len + 1);
+    victim->len = len;
+    victim->hash = hash;
+    snprintf(victim->id, sizeof victim->id, "%s", id);
+    victim->used = ++c->clock;
+    return victim;
+}
+
+/* Whether (id, text) can be cached at all: an id to key it by, short enough to keep. */
+static bool cacheable(const char *id, const char *text)
+{
+    return id && text && strlen(id) < ID_LEN;
+}
+
+bool intake_cached_member(struct intake_enrollment_cache *c, const char *text,
+                          const char *expected_id, struct member *out,
+                          struct intake_field_errors *errs)
+{
+    size_t len = text ? strlen(text) : 0;
+    uint64_t hash = 0;
+    if (c && cacheable(expected_id, text)) {
+        hash = record_hash(expected_id, text, len);
+        struct cache_entry *e = cache_find(c, CACHE_MEMBER, hash, expected_id, text, len);
+        if (e) {
+            intake_field_errors_init(errs);
+            memcpy(out, e->value, sizeof *out);
+            return true;
+        }
+    }
+    struct json_object *o = text ? json_tokener_parse(text) : NULL;
+    intake_field_errors_init(errs);
+    bool ok = o && intake_parse_member(o, expected_id, out, errs);
+    if (o)
+        json_object_put(o);
+    if (c) {
+        c->parses++;
+        struct cache_entry *e = ok && cacheable(expected_id, text)
+                                    ? cache_claim(c, CACHE_MEMBER, hash, expected_id, text, len)
+                                    : NULL;
+        if (e)
+            memcpy(e->value, out, sizeof *out);
+    }
+    return ok;
+}
+
+bool intake_cached_group(struct intake_enrollment_cache *c, const char *text,
+                         const char *expected_id, struct group *out,
+                         struct intake_field_errors *errs)
+{
+    size_t len = text ? strlen(text) : 0;
+    uint64_t hash = 0;
+    if (c && cacheable(expected_id, text)) {
+        hash = record_hash(expected_id, text, len);
+        struct cache_entry *e = cache_find(c, CACHE_GROUP, hash, expected_id, text, len);
+        if (e) {
+            intake_field_errors_init(errs);
+            memcpy(out, e->value, sizeof *out);
+            return true;
+        }
+    }
+    struct json_object *o = text ? json_tokener_parse(text) : NULL;
+    intake_field_errors_init(errs);
+    bool ok = o && intake_parse_group(o, expected_id, out, errs);
+    if (o)
+        json_object_put(o);
+    if (c) {
+        c->parses++;
+        struct cache_entry *e = ok && cacheable(expected_id, text)
+                                    ? cache_claim(c, CACHE_GROUP, hash, expected_id, text, len)
+                                    : NULL;
+        if (e)
+            memcpy(e->value, out, sizeof *out);
+    }
+    return ok;
+}
+
+enum intake_status intake_cached_plan(struct intake_enrollment_cache *c, const char *text,
+                                      const char *expected_id, struct plan *out, bool *owned,
+                                      struct intake_field_errors *errs)
+{
+    *owned = true;
+    size_t len = text ? strlen(text) : 0;
+    uint64_t hash = 0;
+    if (c && cacheable(expected_id, text)) {
+        hash = record_hash(expected_id, text, len);
+        struct cache_entry *e = cache_find(c, CACHE_PLAN, hash, expected_id, text, len);
+        if (e) {
+            intake_field_errors_init(errs);
+            e->batch = c->batch;
+            memcpy(out, e->value, sizeof *out);
+            *owned = false;
+            return INTAKE_OK;
+        }
+    }
+    struct json_object *o = text ? json_tokener_parse(text) : NULL;
+    intake_field_errors_init(errs);
+    enum intake_status rc = o ? intake_parse_plan(o, expected_id, out, errs) : INTAKE_INVALID;
+    if (o)
+        json_object_put(o);
+    if (c) {
+        c->parses++;
+        struct cache_entry *e = rc == INTAKE_OK && cacheable(expected_id, text)
+                                    ? cache_claim(c, CACHE_PLAN, hash, expected_id, text, len)
+                                    : NULL;
+        if (e) {
+            /* The cache takes the plan's tables; the caller shares them. */
+            memcpy(e->value, out, sizeof *out);
+            e->batch = c->batch;
+            *owned = false;
+        }
+    }
+    return rc;
 }

@@ -62,4 +62,44 @@ struct json_object *intake_group_to_json(const struct group *group);
 struct json_object *intake_member_to_json(const struct member *member);
 struct json_object *intake_plan_to_json(const struct plan *plan);
 
+/*
+ * A cache of parsed enrollment records for one thread (the worker parses the
+ * same member, group and plan for many claims of a batch). A record is found
+ * by its exact stored text and the id it was asked for: the text is hashed
+ * and then compared in full, so a changed record is parsed afresh at once and
+ * never mistaken for the old one. Only records that parse are kept; a record
+ * that does not is parsed (and refused) every time, with the same errors as
+ * without the cache. Not thread-safe: one cache per thread.
+ */
+struct intake_enrollment_cache;
+
+/* Allocates an empty cache (free it with intake_enrollment_cache_free); NULL
+ * when out of memory. */
+struct intake_enrollment_cache *intake_enrollment_cache_new(void);
+void intake_enrollment_cache_free(struct intake_enrollment_cache *cache);
+
+/* Starts a batch: plans handed out before this call may be dropped from now on. */
+void intake_enrollment_cache_begin(struct intake_enrollment_cache *cache);
+
+/* The stored JSON text of a member or group into *out, as
+ * intake_parse_member / intake_parse_group on json_tokener_parse(text) would
+ * fill it (errs initialised here). */
+bool intake_cached_member(struct intake_enrollment_cache *cache, const char *text,
+                          const char *expected_id, struct member *out,
+                          struct intake_field_errors *errs);
+bool intake_cached_group(struct intake_enrollment_cache *cache, const char *text,
+                         const char *expected_id, struct group *out,
+                         struct intake_field_errors *errs);
+/* Likewise for a plan (intake_parse_plan). On INTAKE_OK, *owned says who
+ * holds the fee schedule and formulary: true, the caller (plan_free); false,
+ * the cache, valid until the next intake_enrollment_cache_begin or
+ * intake_enrollment_cache_free, and the caller must not free them. */
+enum intake_status intake_cached_plan(struct intake_enrollment_cache *cache, const char *text,
+                                      const char *expected_id, struct plan *out, bool *owned,
+                                      struct intake_field_errors *errs);
+
+/* Lookups answered from the cache and records parsed, since it was made (tests). */
+void intake_enrollment_cache_counts(const struct intake_enrollment_cache *cache,
+                                    unsigned long *hits, unsigned long *parses);
+
 #endif

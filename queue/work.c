@@ -26,20 +26,33 @@ static struct script *const worker_scripts[] = {&script_claim_start, &script_com
                                                 &script_dead_letter};
 
 /* The size of a reply as Redis sent it (RESP2): what loading facts costs. */
+/* Digits of n in decimal (resp_bytes runs for every reply: no snprintf). */
+static uint64_t decimal_digits(uint64_t n)
+{
+    uint64_t d = 1;
+    while (n >= 10) {
+        n /= 10;
+        d++;
+    }
+    return d;
+}
+
 static uint64_t resp_bytes(const redisReply *r)
 {
-    char n[32];
     switch (r->type) {
     case REDIS_REPLY_STRING:
-        return 1 + (uint64_t)snprintf(n, sizeof n, "%zu", r->len) + 2 + r->len + 2;
+        return 1 + decimal_digits(r->len) + 2 + r->len + 2;
     case REDIS_REPLY_ARRAY: {
-        uint64_t total = 1 + (uint64_t)snprintf(n, sizeof n, "%zu", r->elements) + 2;
+        uint64_t total = 1 + decimal_digits(r->elements) + 2;
         for (size_t i = 0; i < r->elements; i++)
             total += resp_bytes(r->element[i]);
         return total;
     }
     case REDIS_REPLY_INTEGER:
-        return 1 + (uint64_t)snprintf(n, sizeof n, "%lld", r->integer) + 2;
+        return 1 + (r->integer < 0) +
+               decimal_digits(r->integer < 0 ? (uint64_t)0 - (uint64_t)r->integer
+                                             : (uint64_t)r->integer) +
+               2;
     case REDIS_REPLY_NIL:
         return 5; /* $-1\r\n */
     default: /* status, error */

@@ -1,5 +1,6 @@
 /* Unit tests for the shared value types: dates and money. */
 #include <check.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 #include "date.h"
 #include "money.h"
 #include "packed.h"
+#include "packed_dict.h"
 
 #include <zlib.h>
 
@@ -105,6 +107,11 @@ START_TEST(test_money_format_and_half_up_percent)
     ck_assert_str_eq(money_format(15000, buf), "150.00");
     ck_assert_str_eq(money_format(5, buf), "0.05");
     ck_assert_str_eq(money_format(-310, buf), "-3.10");
+    ck_assert_str_eq(money_format(0, buf), "0.00");
+    ck_assert_str_eq(money_format(-1, buf), "-0.01");
+    ck_assert_str_eq(money_format(100, buf), "1.00");
+    ck_assert_str_eq(money_format(INT64_MAX, buf), "92233720368547758.07");
+    ck_assert_str_eq(money_format(INT64_MIN, buf), "-92233720368547758.08");
     ck_assert_int_eq(money_percent(1001, 50), 501); /* 500.5 rounds up */
     ck_assert_int_eq(money_percent(1003, 20), 201); /* 200.6 */
     ck_assert_int_eq(money_percent(1002, 20), 200); /* 200.4 */
@@ -140,6 +147,57 @@ START_TEST(test_packed_round_trips_json_and_shrinks_it)
     packed[3] ^= 0x55;
     ck_assert_int_eq(packed_unpack(packed, plen, &back, &blen), -1);
     free(packed);
+}
+END_TEST
+
+/* What a stream freshly primed with the dictionary writes for text (the
+ * packing before each thread kept one primed stream to copy). */
+static size_t packed_reference(const char *text, size_t len, unsigned char *out, size_t cap)
+{
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    ck_assert_int_eq(deflateInit2(&z, 1, Z_DEFLATED, 15, 8, Z_DEFAULT_STRATEGY), Z_OK);
+    ck_assert_int_eq(deflateSetDictionary(&z, (const Bytef *)packed_dictionary_v1,
+                                          packed_dictionary_v1_len),
+                     Z_OK);
+    z.next_in = (Bytef *)text;
+    z.avail_in = (uInt)len;
+    z.next_out = out;
+    z.avail_out = (uInt)cap;
+    ck_assert_int_eq(deflate(&z, Z_FINISH), Z_STREAM_END);
+    size_t n = cap - z.avail_out;
+    deflateEnd(&z);
+    return n;
+}
+
+START_TEST(test_packed_writes_the_same_bytes_as_a_freshly_primed_stream_every_call)
+{
+    /* Texts of several sizes, one past the dictionary's share of the window,
+     * packed in turn and again: each call starts from the primed state. */
+    size_t sizes[] = {300, 5000, 40000, 300, 5000};
+    static char text[40001];
+    static unsigned char ref[50000];
+    for (size_t t = 0; t < sizeof sizes / sizeof sizes[0]; t++) {
+        size_t n = 0;
+        for (int i = 0; n + 80 < sizes[t]; i++)
+            n += (size_t)snprintf(text + n, sizeof text - n,
+                                  "%s{\"group\":\"CO\",\"code\":\"%d\",\"amount\":%d.%02d}",
+                                  i ? "," : "[", i * 7 % 300, i * 13 % 997, i % 100);
+        text[n++] = ']';
+        text[n] = '\0';
+        size_t rn = packed_reference(text, n, ref, sizeof ref);
+        char *packed = NULL, *back = NULL;
+        size_t plen = 0, blen = 0;
+        ck_assert_int_eq(packed_pack(text, n, &packed, &plen), 0);
+        ck_assert_int_eq(packed[0], 'D');
+        ck_assert_uint_eq(plen, rn + 1);
+        ck_assert_int_eq(memcmp(packed + 1, ref, rn), 0);
+        ck_assert_int_eq(packed_unpack(packed, plen, &back, &blen), 0);
+        ck_assert_uint_eq(blen, n);
+        ck_assert_int_eq(memcmp(back, text, n), 0);
+        free(back);
+        free(packed);
+    }
 }
 END_TEST
 
@@ -190,6 +248,7 @@ static Suite *common_suite(void)
     tcase_add_test(tc, test_money_format_and_half_up_percent);
     tcase_add_test(tc, test_packed_round_trips_json_and_shrinks_it);
     tcase_add_test(tc, test_packed_keeps_short_text_as_is_and_refuses_unknown_markers);
+    tcase_add_test(tc, test_packed_writes_the_same_bytes_as_a_freshly_primed_stream_every_call);
     tcase_add_test(tc, test_packed_reads_zlib_without_a_dictionary);
     suite_add_tcase(s, tc);
     return s;

@@ -15,7 +15,9 @@
 #include <unistd.h>
 
 #include "adj_fixtures.h"
+#include "adjudicate/decision_json.h"
 #include "eob/eob.h"
+#include "strbuf.h"
 
 #define CLAIM_ID "7c0e4a52-1b7d-4d8e-9f3a-2b6c1d0e9a11"
 
@@ -44,9 +46,34 @@ static struct eob_inputs inputs(const char *statement, const char *received)
     };
 }
 
+/* The worker's text of the record, decision and pending part is what json-c
+ * writes for the trees, byte for byte. */
+static void expect_text_equals_tree(const struct eob_inputs *in)
+{
+    struct json_object *rec = NULL;
+    char *text = NULL;
+    ck_assert_int_eq(eob_record_build(in, &rec), EOB_OK);
+    ck_assert_int_eq(eob_record_text(in, &text), EOB_OK);
+    ck_assert_str_eq(text, json_object_to_json_string_ext(
+                               rec, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+    free(text);
+    json_object_put(rec);
+    struct json_object *d = decision_to_json(in->decision);
+    text = decision_to_text(in->decision);
+    ck_assert_str_eq(text, json_object_to_json_string_ext(d, JSON_C_TO_STRING_PLAIN));
+    free(text);
+    json_object_put(d);
+    d = pending_to_json(&in->decision->pend);
+    text = pending_to_text(&in->decision->pend);
+    ck_assert_str_eq(text, json_object_to_json_string_ext(d, JSON_C_TO_STRING_PLAIN));
+    free(text);
+    json_object_put(d);
+}
+
 static struct json_object *build(const char *statement, const char *received)
 {
     struct eob_inputs in = inputs(statement, received);
+    expect_text_equals_tree(&in);
     struct json_object *rec = NULL;
     ck_assert_int_eq(eob_record_build(&in, &rec), EOB_OK);
     ck_assert_ptr_nonnull(rec);
@@ -702,12 +729,56 @@ static struct json_object *hostile_names(void)
     ck_assert_int_eq(X.out.outcome, ADJ_APPROVED);
     struct eob_inputs in = inputs("2026-03-09", "2026-03-05");
     in.appeal_address = "<a href=\"javascript:alert(4)\">Appeals</a>";
+    expect_text_equals_tree(&in);
     struct json_object *rec = eob_record_json(&in);
     ck_assert_ptr_nonnull(rec);
     return rec;
 }
 
 /* Escaped in HTML, intact in JSON and FHIR. */
+START_TEST(test_json_writer_writes_strings_as_json_c_does)
+{
+    static const char *const strings[] = {
+        "", "plain", "a/b//c/", "/", "\"quoted\" \\ back", "tab\tnl\ncr\rff\fbs\b",
+        "\x01\x02\x1f\x7f end", "caf\xc3\xa9 \xe2\x82\xac", "</title><script>",
+    };
+    for (int slash = 0; slash < 2; slash++) {
+        struct json_writer w;
+        json_writer_init(&w, slash == 1);
+        struct json_object *tree = json_object_new_object();
+        json_writer_open(&w, NULL, '{');
+        for (size_t i = 0; i < sizeof strings / sizeof *strings; i++) {
+            char key[16];
+            snprintf(key, sizeof key, "k/%zu", i);
+            json_writer_string(&w, key, strings[i]);
+            json_object_object_add(tree, key, json_object_new_string(strings[i]));
+        }
+        json_writer_open(&w, "list", '[');
+        json_writer_int(&w, NULL, -42);
+        json_writer_bool(&w, NULL, true);
+        json_writer_null(&w, NULL);
+        json_writer_open(&w, NULL, '{');
+        json_writer_close(&w, '}');
+        json_writer_open(&w, NULL, '[');
+        json_writer_close(&w, ']');
+        json_writer_close(&w, ']');
+        json_writer_close(&w, '}');
+        struct json_object *list = json_object_new_array();
+        json_object_array_add(list, json_object_new_int64(-42));
+        json_object_array_add(list, json_object_new_boolean(true));
+        json_object_array_add(list, NULL);
+        json_object_array_add(list, json_object_new_object());
+        json_object_array_add(list, json_object_new_array());
+        json_object_object_add(tree, "list", list);
+        char *text = strbuf_take(&w.sb);
+        int flags = JSON_C_TO_STRING_PLAIN | (slash ? 0 : JSON_C_TO_STRING_NOSLASHESCAPE);
+        ck_assert_str_eq(text, json_object_to_json_string_ext(tree, flags));
+        free(text);
+        json_object_put(tree);
+    }
+}
+END_TEST
+
 START_TEST(test_html_escapes_every_value)
 {
     struct json_object *rec = hostile_names();
@@ -801,6 +872,7 @@ static Suite *eob_suite(void)
     tcase_add_test(tc, test_amounts_that_do_not_add_up_are_refused);
     tcase_add_test(tc, test_standing_after_adds_the_deltas_and_needs_every_year);
     tcase_add_test(tc, test_html_escape);
+    tcase_add_test(tc, test_json_writer_writes_strings_as_json_c_does);
     tcase_add_test(tc, test_malformed_records_render_nothing);
     suite_add_tcase(s, tc);
     return s;

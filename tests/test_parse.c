@@ -1194,6 +1194,118 @@ static enum intake_status plan_edited(bool keep, const char *expected_id, ...)
     return st;
 }
 
+/* The fixture with edits as text (allocated; the caller frees it). */
+static char *edited_text(const char *fixture, ...)
+{
+    va_list ap;
+    va_start(ap, fixture);
+    struct json_object *obj = edited(fixture, ap);
+    va_end(ap);
+    char *t = strdup(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN));
+    json_object_put(obj);
+    return t;
+}
+
+START_TEST(test_enrollment_cache_hits_the_same_text_and_sees_a_changed_record_at_once)
+{
+    struct intake_enrollment_cache *c = intake_enrollment_cache_new();
+    ck_assert_ptr_nonnull(c);
+    unsigned long hits, parses;
+    char *member = edited_text("member_employee.json", NULL);
+    char *renamed = edited_text("member_employee.json", "first_name", "\"Luisa\"", NULL);
+    struct member m;
+    intake_enrollment_cache_begin(c);
+    ck_assert(intake_cached_member(c, member, "M1001", &m, &E));
+    ck_assert_str_eq(m.first_name, "Luis");
+    ck_assert(intake_cached_member(c, member, "M1001", &m, &E));
+    ck_assert_str_eq(m.first_name, "Luis");
+    intake_enrollment_cache_counts(c, &hits, &parses);
+    ck_assert_uint_eq(hits, 1);
+    ck_assert_uint_eq(parses, 1);
+    /* The record changed under the same id: parsed afresh, the new name. */
+    ck_assert(intake_cached_member(c, renamed, "M1001", &m, &E));
+    ck_assert_str_eq(m.first_name, "Luisa");
+    /* The same text asked for under another id is not the cached answer. */
+    ck_assert(!intake_cached_member(c, member, "M9999", &m, &E));
+    ck_assert_int_gt(E.count, 0);
+    /* And back: the old text is still the old record. */
+    ck_assert(intake_cached_member(c, member, "M1001", &m, &E));
+    ck_assert_str_eq(m.first_name, "Luis");
+    ck_assert_int_eq(E.count, 0);
+    intake_enrollment_cache_counts(c, &hits, &parses);
+    ck_assert_uint_eq(hits, 2);
+    ck_assert_uint_eq(parses, 3);
+
+    char *group = edited_text("group.json", NULL);
+    char *group2 = edited_text("group.json", "name", "\"Acme Tools West\"", NULL);
+    struct group g;
+    ck_assert(intake_cached_group(c, group, "G100", &g, &E));
+    ck_assert(intake_cached_group(c, group2, "G100", &g, &E));
+    ck_assert_str_eq(g.name, "Acme Tools West");
+    ck_assert(intake_cached_group(c, group, "G100", &g, &E));
+    ck_assert_str_eq(g.name, "Acme Tools");
+
+    /* A record that does not parse is refused every time, never cached. */
+    char *bad = edited_text("member_employee.json", "birth_date", "\"1970-02-30\"", NULL);
+    for (int i = 0; i < 2; i++) {
+        ck_assert(!intake_cached_member(c, bad, "M1001", &m, &E));
+        ck_assert_int_gt(E.count, 0);
+    }
+    ck_assert(!intake_cached_member(c, "{", "M1001", &m, &E));
+    free(member);
+    free(renamed);
+    free(group);
+    free(group2);
+    free(bad);
+    intake_enrollment_cache_free(c);
+}
+END_TEST
+
+START_TEST(test_enrollment_cache_shares_a_plan_and_keeps_it_through_the_batch)
+{
+    struct intake_enrollment_cache *c = intake_enrollment_cache_new();
+    ck_assert_ptr_nonnull(c);
+    char *plan = edited_text("plan.json", NULL);
+    char *repriced = edited_text("plan.json", "fee_schedule.99213", "110.00", NULL);
+    struct plan a, b, d;
+    bool owned_a, owned_b, owned_d;
+    intake_enrollment_cache_begin(c);
+    ck_assert_int_eq(intake_cached_plan(c, plan, "PPO-500", &a, &owned_a, &E), INTAKE_OK);
+    ck_assert(!owned_a);
+    ck_assert_int_eq(plan_fee_lookup(&a, "99213")->allowed, 10000);
+    ck_assert_int_eq(intake_cached_plan(c, plan, "PPO-500", &b, &owned_b, &E), INTAKE_OK);
+    ck_assert(!owned_b);
+    ck_assert_ptr_eq(a.fee_schedule, b.fee_schedule); /* parsed once */
+    ck_assert_int_eq(intake_cached_plan(c, repriced, "PPO-500", &d, &owned_d, &E), INTAKE_OK);
+    ck_assert_int_eq(plan_fee_lookup(&d, "99213")->allowed, 11000);
+    /* More plans than the cache holds in one batch: the ones handed out stay
+     * readable, the rest are the caller's. */
+    for (int i = 0; i < 40; i++) {
+        char name[64], *t;
+        snprintf(name, sizeof name, "\"Plan %d\"", i);
+        t = edited_text("plan.json", "name", name, NULL);
+        struct plan x;
+        bool owned;
+        ck_assert_int_eq(intake_cached_plan(c, t, "PPO-500", &x, &owned, &E), INTAKE_OK);
+        if (owned)
+            plan_free(&x);
+        free(t);
+    }
+    ck_assert_int_eq(plan_fee_lookup(&a, "99213")->allowed, 10000);
+    ck_assert_int_eq(plan_fee_lookup(&d, "99213")->allowed, 11000);
+    ck_assert_int_eq(intake_cached_plan(c, plan, "PPO-500", &b, &owned_b, &E), INTAKE_OK);
+    ck_assert(!owned_b);
+    ck_assert_ptr_eq(a.fee_schedule, b.fee_schedule);
+    /* Without a cache every plan is the caller's. */
+    ck_assert_int_eq(intake_cached_plan(NULL, plan, "PPO-500", &b, &owned_b, &E), INTAKE_OK);
+    ck_assert(owned_b);
+    plan_free(&b);
+    free(plan);
+    free(repriced);
+    intake_enrollment_cache_free(c);
+}
+END_TEST
+
 START_TEST(test_group_fixture_and_its_rules)
 {
     ck_assert_msg(group_edited("G100", NULL), "%s", dump_errors());
@@ -1825,6 +1937,8 @@ static Suite *parse_suite(void)
                         (int)(sizeof plan_cases / sizeof *plan_cases));
     tcase_add_test(tc, test_enrollment_round_trips_through_canonical_json);
     tcase_add_test(tc, test_enrollment_from_body_statuses);
+    tcase_add_test(tc, test_enrollment_cache_hits_the_same_text_and_sees_a_changed_record_at_once);
+    tcase_add_test(tc, test_enrollment_cache_shares_a_plan_and_keeps_it_through_the_batch);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("allocation_failures");

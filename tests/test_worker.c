@@ -835,24 +835,55 @@ END_TEST
 
 /* ---- cost independent of history ---- */
 
-static void put_employee(const char *id)
+static void put_employee_named(const char *id, const char *first)
 {
     char body[1024], path[64];
     snprintf(body, sizeof body,
              "{\"member_id\": \"%s\", \"subscriber_id\": \"%s\", \"group_id\": \"G100\","
-             " \"relationship\": \"employee\", \"first_name\": \"Sam\", \"last_name\": \"Ortiz\","
+             " \"relationship\": \"employee\", \"first_name\": \"%s\", \"last_name\": \"Ortiz\","
              " \"birth_date\": \"1981-02-03\", \"state\": \"FL\", \"student\": false,"
              " \"lives_with_employee\": true, \"married_on\": null, \"has_own_dependent\": false,"
              " \"handicapped_certified\": false, \"coverage\": [{\"plan_id\": \"PPO-500\","
              " \"effective\": \"2018-01-01\", \"termination_event\": null, \"kind\": \"active\"}],"
              " \"medicare\": null, \"other_coverage\": []}",
-             id, id);
+             id, id, first);
     snprintf(path, sizeof path, "/v1/members/%s", id);
     struct test_response res;
     test_api(&server, "PUT", path, ADMIN, body, NULL, &res);
     ck_assert_msg(res.status == 200 || res.status == 201, "%ld %s", res.status, res.body);
     test_response_free(&res);
 }
+
+static void put_employee(const char *id)
+{
+    put_employee_named(id, "Sam");
+}
+
+/* The worker parses each enrollment record once per text (intake_cached_*):
+ * a member changed between two claims is what the second claim sees. Five
+ * names for two worker threads: some thread decides twice. */
+START_TEST(test_a_member_changed_between_claims_is_seen_by_the_next_claim)
+{
+    char fill[16], id[64], path[128];
+    const char *names[] = {"Sam", "Samuel", "Sammy", "Samson", "Samir"};
+    put_employee_named("MCACHE1", names[0]);
+    for (int i = 0; i < 5; i++) {
+        if (i > 0)
+            put_employee_named("MCACHE1", names[i]);
+        char *body = pharmacy("MCACHE1", names[i], "Ortiz", "1981-02-03", days_ago(2 + i, fill),
+                              "0071-0155-23", "42.17", NULL);
+        submit_to(&server, body, id);
+        free(wait_status(&server, id, "approved"));
+        snprintf(path, sizeof path, "/v1/claims/%s/eob", id);
+        struct test_response res;
+        test_api(&server, "GET", path, ADMIN, NULL, NULL, &res);
+        ck_assert_int_eq(res.status, 200);
+        ck_assert_str_eq(test_json_str(res.body, "patient.first_name"), names[i]);
+        test_response_free(&res);
+        free(body);
+    }
+}
+END_TEST
 
 /* A medical claim of n lab lines on one date, charges first_cents, +1, +2, … */
 static char *lab_lines(const char *member, const char *date, int n, long first_cents)
@@ -978,6 +1009,7 @@ static Suite *worker_suite(void)
     tcase_add_unchecked_fixture(history, setup, teardown);
     tcase_set_timeout(history, 120);
     tcase_add_test(history, test_claim_of_member_with_10000_lines_on_its_date_loads_no_more_than_a_fresh_one);
+    tcase_add_test(history, test_a_member_changed_between_claims_is_seen_by_the_next_claim);
     suite_add_tcase(s, history);
     TCase *recovery = tcase_create("recovery");
     tcase_add_unchecked_fixture(recovery, setup_intake, teardown);
