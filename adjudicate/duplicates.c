@@ -163,34 +163,69 @@ struct canon {
     size_t len;
 };
 
-static void canon_int(struct canon *c, const char *tag, long long v)
+/* Appends raw bytes when they fit (a line's fields always do). */
+static bool canon_put(struct canon *c, const char *s, size_t n)
 {
-    int n = snprintf(c->text + c->len, sizeof c->text - c->len, "%s=%lld;", tag, v);
-    if (n > 0 && (size_t)n < sizeof c->text - c->len)
-        c->len += (size_t)n;
+    if (n >= sizeof c->text - c->len)
+        return false;
+    memcpy(c->text + c->len, s, n);
+    c->len += n;
+    return true;
 }
 
-/* Strings carry their length, so no byte of a name can fake a field boundary. */
+/* Decimal digits of v, as printf's %lld writes them. */
+static size_t decimal(char out[24], long long v)
+{
+    char tmp[24];
+    size_t n = 0;
+    unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+    do {
+        tmp[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    size_t k = 0;
+    if (v < 0)
+        out[k++] = '-';
+    while (n)
+        out[k++] = tmp[--n];
+    return k;
+}
+
+/* "<tag>=<v>;" (printf-free: the worker builds a few per line). */
+static void canon_int(struct canon *c, const char *tag, long long v)
+{
+    char digits[24];
+    size_t n = decimal(digits, v), mark = c->len;
+    if (!canon_put(c, tag, strlen(tag)) || !canon_put(c, "=", 1) || !canon_put(c, digits, n) ||
+        !canon_put(c, ";", 1))
+        c->len = mark;
+}
+
+/* "<tag>=<len>:<bytes>;": strings carry their length, so no byte of a name
+ * can fake a field boundary. */
 static void canon_str(struct canon *c, const char *tag, const char *s, size_t len)
 {
-    int n = snprintf(c->text + c->len, sizeof c->text - c->len, "%s=%zu:", tag, len);
-    if (n <= 0 || (size_t)n + len + 1 >= sizeof c->text - c->len)
-        return;
-    c->len += (size_t)n;
-    memcpy(c->text + c->len, s, len);
-    c->len += len;
-    c->text[c->len++] = ';';
+    char digits[24];
+    size_t n = decimal(digits, (long long)len), mark = c->len;
+    if (!canon_put(c, tag, strlen(tag)) || !canon_put(c, "=", 1) || !canon_put(c, digits, n) ||
+        !canon_put(c, ":", 1) || !canon_put(c, s, len) || !canon_put(c, ";", 1))
+        c->len = mark;
 }
 
 static void fingerprint_of(const struct canon *c, enum adj_fp_kind kind, struct adj_fingerprint *out)
 {
     static const char *const prefixes[] = {"m:", "p:npi:", "p:name-any:", "p:name-nonpi:"};
+    static const char hex[] = "0123456789abcdef";
     unsigned char digest[SHA256_DIGEST_LENGTH];
     SHA256((const unsigned char *)c->text, c->len, digest);
     out->kind = kind;
-    size_t at = (size_t)snprintf(out->text, sizeof out->text, "%s", prefixes[kind]);
-    for (int i = 0; i < 16; i++)
-        at += (size_t)snprintf(out->text + at, sizeof out->text - at, "%02x", digest[i]);
+    size_t at = strlen(prefixes[kind]);
+    memcpy(out->text, prefixes[kind], at);
+    for (int i = 0; i < 16; i++) {
+        out->text[at++] = hex[digest[i] >> 4];
+        out->text[at++] = hex[digest[i] & 15];
+    }
+    out->text[at] = '\0';
 }
 
 static int compare_modifiers(const void *a, const void *b)

@@ -7,6 +7,8 @@
  * field-by-field comparison agree.
  */
 #include <check.h>
+#include <openssl/sha.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "adj_fixtures.h"
@@ -131,6 +133,27 @@ START_TEST(test_medical_fingerprint_hits_exactly_when_the_lines_compare_equal)
         ck_assert_int_eq(kind, ADJ_FP_MEDICAL);
         expect_hit_means_duplicate(&later, kind);
     }
+}
+END_TEST
+
+/* The stored form is a contract with the data already in Redis: the
+ * fingerprint is "m:" and the first 16 bytes of SHA-256, in hex, of the
+ * canonical text written out here by hand (docs/rules.md § 5). */
+START_TEST(test_medical_fingerprint_is_sha256_of_the_documented_canonical_text)
+{
+    struct claim c = medical_base();
+    char text[256];
+    snprintf(text, sizeof text,
+             "npi=10:%s;date=%d;proc=5:99214;mods=2;mod=2:25;mod=2:LT;units=1;charge=15000;",
+             c.provider.npi, (int)c.lines[0].service_date.days);
+    unsigned char digest[SHA256_DIGEST_LENGTH];
+    SHA256((const unsigned char *)text, strlen(text), digest);
+    char want[64] = "m:";
+    for (int i = 0; i < 16; i++)
+        snprintf(want + 2 + 2 * i, sizeof want - 2 - 2 * (size_t)i, "%02x", digest[i]);
+    struct adj_fingerprint fp[ADJ_FP_PER_LINE];
+    ck_assert_int_eq(adj_line_fingerprints_to_store(&c, 0, fp), 1);
+    ck_assert_str_eq(fp[0].text, want);
 }
 END_TEST
 
@@ -269,6 +292,7 @@ static Suite *fingerprint_suite(void)
     tcase_add_loop_test(t, test_medical_fingerprint_hits_exactly_when_the_lines_compare_equal, 0,
                         (int)(sizeof medical_cases / sizeof *medical_cases));
     tcase_add_test(t, test_medical_fingerprint_text_is_prefix_and_128_bits_hex);
+    tcase_add_test(t, test_medical_fingerprint_is_sha256_of_the_documented_canonical_text);
     tcase_add_loop_test(t, test_pharmacy_fingerprint_hits_exactly_when_the_fills_compare_equal, 0,
                         (int)(sizeof pharmacy_cases / sizeof *pharmacy_cases));
     tcase_add_test(t, test_pharmacy_line_stores_two_fingerprints_and_looks_up_by_its_npi);
