@@ -1003,66 +1003,68 @@ static bool cacheable(const char *id, const char *text)
     return id && text && strlen(id) < ID_LEN;
 }
 
-bool intake_cached_member(struct intake_enrollment_cache *c, const char *text,
-                          const char *expected_id, struct member *out,
-                          struct intake_field_errors *errs)
+/* A member or group record through the cache: a hit copies the parsed
+ * record; a miss parses it (parse) and keeps it when it parsed. */
+typedef bool (*record_parser)(struct json_object *o, const char *expected_id, void *out,
+                              struct intake_field_errors *errs);
+
+static bool parse_member_record(struct json_object *o, const char *id, void *out,
+                                struct intake_field_errors *errs)
+{
+    return intake_parse_member(o, id, out, errs);
+}
+
+static bool parse_group_record(struct json_object *o, const char *id, void *out,
+                               struct intake_field_errors *errs)
+{
+    return intake_parse_group(o, id, out, errs);
+}
+
+static bool cached_record(struct intake_enrollment_cache *c, enum cache_kind kind,
+                          record_parser parse, const char *text, const char *expected_id,
+                          void *out, size_t size, struct intake_field_errors *errs)
 {
     size_t len = text ? strlen(text) : 0;
     uint64_t hash = 0;
     if (c && cacheable(expected_id, text)) {
         hash = record_hash(expected_id, text, len);
-        struct cache_entry *e = cache_find(c, CACHE_MEMBER, hash, expected_id, text, len);
+        struct cache_entry *e = cache_find(c, kind, hash, expected_id, text, len);
         if (e) {
             intake_field_errors_init(errs);
-            memcpy(out, e->value, sizeof *out);
+            memcpy(out, e->value, size);
             return true;
         }
     }
     struct json_object *o = text ? json_tokener_parse(text) : NULL;
     intake_field_errors_init(errs);
-    bool ok = o && intake_parse_member(o, expected_id, out, errs);
+    bool ok = o && parse(o, expected_id, out, errs);
     if (o)
         json_object_put(o);
     if (c) {
         c->parses++;
         struct cache_entry *e = ok && cacheable(expected_id, text)
-                                    ? cache_claim(c, CACHE_MEMBER, hash, expected_id, text, len)
+                                    ? cache_claim(c, kind, hash, expected_id, text, len)
                                     : NULL;
         if (e)
-            memcpy(e->value, out, sizeof *out);
+            memcpy(e->value, out, size);
     }
     return ok;
+}
+
+bool intake_cached_member(struct intake_enrollment_cache *c, const char *text,
+                          const char *expected_id, struct member *out,
+                          struct intake_field_errors *errs)
+{
+    return cached_record(c, CACHE_MEMBER, parse_member_record, text, expected_id, out,
+                         sizeof *out, errs);
 }
 
 bool intake_cached_group(struct intake_enrollment_cache *c, const char *text,
                          const char *expected_id, struct group *out,
                          struct intake_field_errors *errs)
 {
-    size_t len = text ? strlen(text) : 0;
-    uint64_t hash = 0;
-    if (c && cacheable(expected_id, text)) {
-        hash = record_hash(expected_id, text, len);
-        struct cache_entry *e = cache_find(c, CACHE_GROUP, hash, expected_id, text, len);
-        if (e) {
-            intake_field_errors_init(errs);
-            memcpy(out, e->value, sizeof *out);
-            return true;
-        }
-    }
-    struct json_object *o = text ? json_tokener_parse(text) : NULL;
-    intake_field_errors_init(errs);
-    bool ok = o && intake_parse_group(o, expected_id, out, errs);
-    if (o)
-        json_object_put(o);
-    if (c) {
-        c->parses++;
-        struct cache_entry *e = ok && cacheable(expected_id, text)
-                                    ? cache_claim(c, CACHE_GROUP, hash, expected_id, text, len)
-                                    : NULL;
-        if (e)
-            memcpy(e->value, out, sizeof *out);
-    }
-    return ok;
+    return cached_record(c, CACHE_GROUP, parse_group_record, text, expected_id, out,
+                         sizeof *out, errs);
 }
 
 enum intake_status intake_cached_plan(struct intake_enrollment_cache *c, const char *text,
