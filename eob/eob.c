@@ -445,11 +445,10 @@ static void write_record(struct writer *w, struct json_object *rec, const struct
             in->appeal_instructions ? in->appeal_instructions : EOB_DEFAULT_APPEAL_INSTRUCTIONS);
 }
 
-enum eob_status eob_record_build(const struct eob_inputs *in, struct json_object **out)
+/* Whether a record can be built from in: EOB_OK, EOB_PENDED (no
+ * determination yet) or EOB_ERR_INPUTS (see eob_record_build). */
+static enum eob_status record_inputs_status(const struct eob_inputs *in)
 {
-    if (!out)
-        return EOB_ERR_INPUTS;
-    *out = NULL;
     if (!in || !in->decision)
         return EOB_ERR_INPUTS;
     if (in->decision->outcome == ADJ_PENDED)
@@ -458,6 +457,17 @@ enum eob_status eob_record_build(const struct eob_inputs *in, struct json_object
         return EOB_ERR_INPUTS;
     if (!inputs_ok(in))
         return EOB_ERR_INPUTS;
+    return EOB_OK;
+}
+
+enum eob_status eob_record_build(const struct eob_inputs *in, struct json_object **out)
+{
+    if (!out)
+        return EOB_ERR_INPUTS;
+    *out = NULL;
+    enum eob_status checked = record_inputs_status(in);
+    if (checked != EOB_OK)
+        return checked;
     struct writer w = {false};
     struct json_object *rec = json_object_new_object();
     if (!rec)
@@ -751,14 +761,9 @@ enum eob_status eob_record_text(const struct eob_inputs *in, char **out)
     if (!out)
         return EOB_ERR_INPUTS;
     *out = NULL;
-    if (!in || !in->decision)
-        return EOB_ERR_INPUTS;
-    if (in->decision->outcome == ADJ_PENDED)
-        return EOB_PENDED;
-    if (in->decision->outcome != ADJ_APPROVED && in->decision->outcome != ADJ_DENIED)
-        return EOB_ERR_INPUTS;
-    if (!inputs_ok(in))
-        return EOB_ERR_INPUTS;
+    enum eob_status checked = record_inputs_status(in);
+    if (checked != EOB_OK)
+        return checked;
     struct json_writer w;
     json_writer_init(&w, false);
     text_record(&w, in);
