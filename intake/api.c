@@ -60,8 +60,17 @@ static void call_free(struct call *call)
     free(call);
 }
 
+/* API answers (claims, EOBs, audit trails, members) are personal: no browser
+ * or proxy may keep a copy (issue 16, finding 6). The portal's static files
+ * are served elsewhere and stay cacheable. */
+static void forbid_caching(struct call *call)
+{
+    http_add_header(call->req, "Cache-Control", "no-store");
+}
+
 void call_json(struct call *call, int status, struct json_object *body)
 {
+    forbid_caching(call);
     size_t len = 0;
     const char *text = body ? json_object_to_json_string_length(body, JSON_C_TO_STRING_PLAIN |
                                                                           JSON_C_TO_STRING_NOSLASHESCAPE,
@@ -80,12 +89,14 @@ void call_json(struct call *call, int status, struct json_object *body)
 void call_respond(struct call *call, int status, const char *content_type, const char *body,
                   size_t len)
 {
+    forbid_caching(call);
     http_respond(call->req, status, content_type, body, len);
     call_free(call);
 }
 
 void call_error(struct call *call, int status, const char *code, const char *message)
 {
+    forbid_caching(call);
     http_respond_error(call->req, status, code, message);
     call_free(call);
 }

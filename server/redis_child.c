@@ -1,5 +1,6 @@
 #include "redis_child.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -48,6 +49,38 @@ static void unlock_dir(struct redis_child *child)
     }
 }
 
+/*
+ * The data directory holds PHI and webhook secrets (issue 16, finding 5): it
+ * is 0700 and every file in it and in Redis's appendonlydir 0600, whatever
+ * created them before (a pre-created folder, an older claimsd). redis-server
+ * then runs with umask 077, so what it creates is private too. Returns 0, or
+ * -1 (errno set) when the folder itself cannot be made private.
+ */
+static int make_private(const char *dir)
+{
+    if (chmod(dir, 0700) != 0)
+        return -1;
+    DIR *d = opendir(dir);
+    if (!d)
+        return -1;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        char path[CONFIG_PATH_LEN + 300];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        struct stat st;
+        if (lstat(path, &st) != 0)
+            continue;
+        if (S_ISDIR(st.st_mode))
+            make_private(path); /* appendonlydir */
+        else if (S_ISREG(st.st_mode))
+            chmod(path, 0600);
+    }
+    closedir(d);
+    return 0;
+}
+
 int redis_child_start(const struct config *cfg, int wait_ms, struct redis_child *child,
                       struct redis_address *addr)
 {
@@ -60,6 +93,11 @@ int redis_child_start(const struct config *cfg, int wait_ms, struct redis_child 
     }
     if (!realpath(cfg->data_dir, child->data_dir)) {
         log_error("cannot resolve data directory %s: %s", cfg->data_dir, strerror(errno));
+        return -1;
+    }
+    if (make_private(child->data_dir) != 0) {
+        log_error("cannot make data directory %s private (0700): %s", child->data_dir,
+                  strerror(errno));
         return -1;
     }
     char lock_path[CONFIG_PATH_LEN + 32];
@@ -136,6 +174,7 @@ int redis_child_start(const struct config *cfg, int wait_ms, struct redis_child 
         prctl(PR_SET_PDEATHSIG, SIGTERM);
         if (getppid() != parent)
             _exit(1); /* claimsd died before prctl took effect */
+        umask(077); /* the AOF, the socket and the log: owner only */
         /* Keep the data directory lock open in redis-server. */
         fcntl(child->lock_fd, F_SETFD, 0);
         int devnull = open("/dev/null", O_RDWR);

@@ -334,6 +334,26 @@ START_TEST(test_eob_is_read_from_its_packed_version_in_each_format)
 }
 END_TEST
 
+/* Claims, EOBs and audit trails are personal: no cache may keep them
+ * (issue 16, finding 6). */
+START_TEST(test_claim_eob_and_audit_answers_forbid_caching)
+{
+    static const char *const paths[] = {"/v1/claims/" C1, "/v1/claims/" C1 "/eob",
+                                        "/v1/claims/" C1 "/eob?format=html",
+                                        "/v1/claims/" C7 "/audit"};
+    for (int i = 0; i < 4; i++) {
+        struct test_response res;
+        test_api(&server, "GET", paths[i], staff, NULL, NULL, &res);
+        ck_assert_int_eq(res.status, 200);
+        char value[64];
+        ck_assert_msg(test_response_header(&res, "Cache-Control", value, sizeof value),
+                      "%s has no Cache-Control", paths[i]);
+        ck_assert_str_eq(value, "no-store");
+        test_response_free(&res);
+    }
+}
+END_TEST
+
 START_TEST(test_audit_trail_reads_records_through_the_claims_entry_ids)
 {
     char *body = get("/v1/claims/" C7 "/audit", staff, 200);
@@ -627,6 +647,7 @@ static Suite *reads_suite(void)
     tcase_add_test(tc, test_pended_claim_reads_back_with_pending);
     tcase_add_test(tc, test_eob_is_read_from_its_packed_version_in_each_format);
     tcase_add_test(tc, test_audit_trail_reads_records_through_the_claims_entry_ids);
+    tcase_add_test(tc, test_claim_eob_and_audit_answers_forbid_caching);
     tcase_add_test(tc, test_search_answer_shape_is_unchanged);
     tcase_add_test(tc, test_search_by_member_walks_the_family_resolved_by_member_reference);
     tcase_add_test(tc, test_members_and_providers_search_only_their_own);

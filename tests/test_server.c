@@ -5,6 +5,7 @@
  */
 #include <arpa/inet.h>
 #include <check.h>
+#include <dirent.h>
 #include <netinet/in.h>
 #include <openssl/evp.h>
 #include <signal.h>
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -230,6 +232,60 @@ START_TEST(test_embedded_redis_starts_with_aof_and_stops_with_claimsd)
 
     ck_assert_int_eq(test_claimsd_stop(&d, SIGINT), 0);
     ck_assert(!process_exists(rpid));
+    test_remove_tree(d.dir);
+}
+END_TEST
+
+/* Every regular file under dir (and its folders) is 0600 and every folder
+ * 0700; returns how many files were seen. */
+static int assert_private_tree(const char *dir)
+{
+    struct stat st;
+    ck_assert_int_eq(stat(dir, &st), 0);
+    ck_assert_msg((st.st_mode & 0777) == 0700, "%s is %o", dir, st.st_mode & 0777);
+    DIR *d = opendir(dir);
+    ck_assert_ptr_nonnull(d);
+    int files = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        char path[600];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        ck_assert_int_eq(lstat(path, &st), 0);
+        if (S_ISDIR(st.st_mode)) {
+            files += assert_private_tree(path);
+        } else if (S_ISREG(st.st_mode)) {
+            ck_assert_msg((st.st_mode & 0777) == 0600, "%s is %o", path, st.st_mode & 0777);
+            files++;
+        }
+    }
+    closedir(d);
+    return files;
+}
+
+/* Issue 16, finding 5: a data directory made beforehand with 0755 and a file
+ * in it with 0644 become 0700 and 0600; Redis's own files are 0600. */
+START_TEST(test_embedded_data_directory_and_redis_files_are_private)
+{
+    struct test_claimsd d = {0};
+    test_make_temp_dir(d.dir, "private");
+    char data[300], stale[400];
+    snprintf(data, sizeof data, "%s/data", d.dir);
+    ck_assert_int_eq(mkdir(data, 0755), 0);
+    ck_assert_int_eq(chmod(data, 0755), 0);
+    snprintf(stale, sizeof stale, "%s/notes.txt", data);
+    FILE *f = fopen(stale, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("left by an operator\n", f);
+    fclose(f);
+    ck_assert_int_eq(chmod(stale, 0644), 0);
+    ck_assert_int_eq(test_claimsd_start(&d, (const char *const[]){"--data-dir", data, NULL}, NULL, NULL), 0);
+    /* The AOF files exist once Redis has started with appendonly on. */
+    int files = assert_private_tree(data);
+    ck_assert_int_ge(files, 4); /* notes.txt, the lock, the AOF manifest and its files */
+    ck_assert_int_eq(test_claimsd_stop(&d, SIGTERM), 0);
+    assert_private_tree(data);
     test_remove_tree(d.dir);
 }
 END_TEST
@@ -504,6 +560,7 @@ static Suite *server_suite(void)
     tcase_add_test(tc, test_unknown_config_key_exits_non_zero_naming_the_key);
     tcase_add_test(tc, test_embedded_redis_starts_with_aof_and_stops_with_claimsd);
     tcase_add_test(tc, test_claimsd_exits_non_zero_when_its_redis_dies);
+    tcase_add_test(tc, test_embedded_data_directory_and_redis_files_are_private);
     tcase_add_test(tc, test_bootstrap_admin_token_is_stored_only_as_its_hash);
     tcase_add_test(tc, test_token_create_command_makes_a_working_admin_token);
     suite_add_tcase(s, tc);
