@@ -809,6 +809,35 @@ static void on_claim_for_supply(enum queue_status st, const struct queue_claim *
         call_error(call, 409, "not_pended", "only a pended claim takes more information");
         return;
     }
+    /* The information must include something the claim waits for. */
+    struct json_object *needed = NULL;
+    if (stored->pending && json_object_object_get_ex(stored->pending, "needed", &needed) &&
+        json_object_is_type(needed, json_type_array) && json_object_array_length(needed) > 0) {
+        bool answers = false;
+        for (size_t i = 0; i < json_object_array_length(needed) && !answers; i++) {
+            const char *want = json_object_get_string(json_object_array_get_idx(needed, i));
+            struct json_object *given = NULL;
+            answers = want && json_object_object_get_ex(ss->body, want, &given) && given;
+            /* An attachment of the needed kind also answers (RULES.md § 6). */
+            struct json_object *list = NULL;
+            if (!answers && want && json_object_object_get_ex(ss->body, "attachments", &list) &&
+                json_object_is_type(list, json_type_array))
+                for (size_t k = 0; k < json_object_array_length(list) && !answers; k++) {
+                    struct json_object *kind = NULL;
+                    answers = json_object_object_get_ex(json_object_array_get_idx(list, k),
+                                                        "kind", &kind) &&
+                              strcmp(json_object_get_string(kind), want) == 0;
+                }
+        }
+        if (!answers) {
+            struct intake_field_errors errs;
+            intake_field_errors_init(&errs);
+            intake_field_errors_add(&errs, "", "supplies none of what the claim waits for "
+                                               "(its pending.needed)");
+            call_invalid(call, 422, "the body has problems listed in fields", &errs);
+            return;
+        }
+    }
     struct json_object *merged = NULL;
     if (!stored->submitted || json_object_deep_copy(stored->submitted, &merged, NULL) != 0) {
         call_error(call, 500, "internal", "the stored claim cannot be read");
@@ -897,14 +926,21 @@ static void supply_authed(struct call *call)
         bool allowed = false;
         for (size_t i = 0; i < sizeof supplement_fields / sizeof *supplement_fields; i++)
             allowed |= strcmp(key, supplement_fields[i]) == 0;
-        if (!allowed) {
-            struct intake_path path;
-            intake_path_init(&path);
-            intake_path_push_key(&path, key, strlen(key));
+        struct intake_path path;
+        intake_path_init(&path);
+        intake_path_push_key(&path, key, strlen(key));
+        if (!allowed)
             intake_field_errors_add(errs, path.text,
                                     "cannot be supplied afterwards (only other_insurance, "
                                     "itemized_bill, attachments)");
-        }
+        /* Supplying nothing is not supplying (issue 16, finding 7): a null,
+         * or an itemized bill said not to exist, would requeue the claim
+         * with nothing new, as often as one liked. */
+        else if (!value)
+            intake_field_errors_add(errs, path.text, "must not be null");
+        else if (strcmp(key, "itemized_bill") == 0 && json_object_is_type(value, json_type_boolean) &&
+                 !json_object_get_boolean(value))
+            intake_field_errors_add(errs, path.text, "must be true: it says the itemized bill is supplied");
     }
     if (n == 0)
         intake_field_errors_add(errs, "", "supply at least one of other_insurance, itemized_bill, attachments");

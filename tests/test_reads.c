@@ -494,6 +494,34 @@ START_TEST(test_search_pages_with_the_cursor)
 }
 END_TEST
 
+/* Issue 16, finding 7: information that supplies nothing is refused and the
+ * claim stays pended (it waits for other_insurance). */
+START_TEST(test_information_that_supplies_nothing_is_refused)
+{
+    static const struct {
+        const char *body, *field, *problem;
+    } cases[] = {
+        {"{\"other_insurance\": null}", "other_insurance", "must not be null"},
+        {"{\"itemized_bill\": false}", "itemized_bill",
+         "must be true: it says the itemized bill is supplied"},
+        {"{\"attachments\": [{\"kind\": \"other\", \"reference\": \"doc-1\"}]}", "",
+         "supplies none of what the claim waits for (its pending.needed)"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        struct test_response res;
+        test_api(&server, "POST", "/v1/claims/" C2 "/information", subscriber, cases[i].body, NULL,
+                 &res);
+        ck_assert_msg(res.status == 422, "%s: %ld %s", cases[i].body, res.status, res.body);
+        ck_assert_str_eq(test_json_str(res.body, "error.fields.0.field"), cases[i].field);
+        ck_assert_str_eq(test_json_str(res.body, "error.fields.0.problem"), cases[i].problem);
+        test_response_free(&res);
+    }
+    char *body = get("/v1/claims/" C2, subscriber, 200);
+    ck_assert_str_eq(test_json_str(body, "status"), "pended");
+    free(body);
+}
+END_TEST
+
 START_TEST(test_information_supplied_requeues_the_pended_claim)
 {
     struct test_response res;
@@ -654,6 +682,7 @@ static Suite *reads_suite(void)
     tcase_add_test(tc, test_search_by_status_and_overdue);
     tcase_add_test(tc, test_search_pages_with_the_cursor);
     /* Last: they change C2 and add claims. */
+    tcase_add_test(tc, test_information_that_supplies_nothing_is_refused);
     tcase_add_test(tc, test_information_supplied_requeues_the_pended_claim);
     tcase_add_test(tc, test_search_examines_at_most_10000_index_entries_per_call);
     suite_add_tcase(s, tc);
