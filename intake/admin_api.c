@@ -112,6 +112,20 @@ static void store_record(struct call *call)
 
 /* The member's references: the group, the subscriber (unless self), the
  * member's current record (for a family change) and each coverage plan. */
+/* Whether the stored member record `json` is the employee's own record of
+ * subscriber_id: relationship "employee" and its own subscriber. */
+static bool is_employee_record(const char *json, const char *subscriber_id)
+{
+    struct json_object *o = json_tokener_parse(json), *rel = NULL, *sub = NULL;
+    bool ok = o && json_object_object_get_ex(o, "relationship", &rel) &&
+              json_object_object_get_ex(o, "subscriber_id", &sub) &&
+              strcmp(json_object_get_string(rel), "employee") == 0 &&
+              strcmp(json_object_get_string(sub), subscriber_id) == 0;
+    if (o)
+        json_object_put(o);
+    return ok;
+}
+
 static void on_member_refs(enum queue_status status, const char *const *json, size_t n,
                            void *arg)
 {
@@ -131,8 +145,15 @@ static void on_member_refs(enum queue_status status, const char *const *json, si
     size_t i = 0;
     if (!json[i++])
         intake_field_errors_add(errs, "group_id", "is not a known group");
-    if (!json[i++] && strcmp(m->subscriber_id, m->member_id) != 0)
+    const char *subscriber = json[i++];
+    if (!subscriber && strcmp(m->subscriber_id, m->member_id) != 0)
         intake_field_errors_add(errs, "subscriber_id", "is not a known member");
+    else if (subscriber && strcmp(m->subscriber_id, m->member_id) != 0 &&
+             !is_employee_record(subscriber, m->subscriber_id))
+        /* A child named as subscriber would give that child's token a
+         * subscriber's rights over the family (issue 16, finding 8). */
+        intake_field_errors_add(errs, "subscriber_id",
+                                "must name an employee's own record (relationship employee)");
     const char *current = json[i++];
     if (current) {
         struct json_object *old = json_tokener_parse(current), *sub = NULL;

@@ -454,6 +454,23 @@ START_TEST(test_enrollment_records_are_checked_and_admin_only)
     ck_assert_str_eq(test_json_str(res.body, "error.fields.0.problem"), "is not a known group");
     ck_assert_str_eq(test_json_str(res.body, "error.fields.1.field"), "coverage[0].plan_id");
     test_response_free(&res);
+    /* A child named as subscriber would give the child's token a subscriber's
+     * rights over the family (issue 16, finding 8). */
+    const char *under_child =
+        "{\"member_id\": \"M1001-09\", \"subscriber_id\": \"M1001-02\", \"group_id\": \"G100\","
+        " \"relationship\": \"child\", \"first_name\": \"A\", \"last_name\": \"B\","
+        " \"birth_date\": \"2020-01-01\", \"state\": \"FL\", \"student\": false,"
+        " \"lives_with_employee\": true, \"married_on\": null, \"has_own_dependent\": false,"
+        " \"handicapped_certified\": false, \"coverage\": [{\"plan_id\": \"PPO-500\","
+        " \"effective\": \"2020-01-01\", \"termination_event\": null, \"kind\": \"active\"}],"
+        " \"medicare\": null, \"other_coverage\": []}";
+    test_api(&server, "PUT", "/v1/members/M1001-09", ADMIN, under_child, NULL, &res);
+    ck_assert_int_eq(res.status, 422);
+    ck_assert_str_eq(test_json_str(res.body, "error.fields.0.field"), "subscriber_id");
+    ck_assert_str_eq(test_json_str(res.body, "error.fields.0.problem"),
+                     "must name an employee's own record (relationship employee)");
+    test_response_free(&res);
+    ck_assert_int_eq(status_of("GET", "/v1/members/M1001-09", ADMIN, NULL), 404);
 }
 END_TEST
 
