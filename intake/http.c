@@ -223,10 +223,22 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
         answer_timeout(conn);
 }
 
+/* Parses the header lines that follow the request line, up to the empty
+ * line. A line ends only at CRLF: a bare CR or LF inside the header section
+ * is refused (a proxy that passes the byte through would see other headers
+ * than we do: request smuggling, issue 16 finding 2). */
 static int parse_headers(struct http_request *req, char *lines, const char **problem)
 {
-    char *save = NULL;
-    for (char *line = strtok_r(lines, "\r\n", &save); line; line = strtok_r(NULL, "\r\n", &save)) {
+    for (char *line = lines;;) {
+        char *crlf = strstr(line, "\r\n");
+        if (!crlf || crlf == line)
+            break; /* the empty line that ends the head */
+        *crlf = '\0';
+        char *next = crlf + 2;
+        if (strpbrk(line, "\r\n")) {
+            *problem = "a bare CR or LF in the header section";
+            return -1;
+        }
         char *colon = strchr(line, ':');
         if (!colon || colon == line) {
             *problem = "malformed header line";
@@ -249,7 +261,7 @@ static int parse_headers(struct http_request *req, char *lines, const char **pro
         while (vlen && (value[vlen - 1] == ' ' || value[vlen - 1] == '\t'))
             value[--vlen] = '\0';
         for (char *p = value; *p; p++)
-            if ((unsigned char)*p < 0x20 && *p != '\t') {
+            if (((unsigned char)*p < 0x20 && *p != '\t') || (unsigned char)*p == 0x7f) {
                 *problem = "control character in a header value";
                 return -1;
             }
@@ -262,8 +274,20 @@ static int parse_headers(struct http_request *req, char *lines, const char **pro
             *problem = "out of memory";
             return -1;
         }
+        line = next;
     }
     return 0;
+}
+
+/* A method is an RFC 9110 token. */
+static bool is_token(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (!(isalnum(c) || strchr("!#$%&'*+-.^_`|~", c)) || c == '\0')
+            return false;
+    }
+    return n > 0;
 }
 
 const char *http_header_get(const struct http_request *req, const char *name)
@@ -328,10 +352,13 @@ static struct http_request *parse_head(struct http_conn *conn, struct parse_erro
         goto fail;
     char *line_end = strstr(head, "\r\n");
     *line_end = '\0';
+    if (strpbrk(head, "\r\n"))
+        goto fail; /* a bare CR or LF in the request line */
     char *sp1 = strchr(head, ' ');
     char *sp2 = sp1 ? strchr(sp1 + 1, ' ') : NULL;
     if (!sp1 || !sp2 || strchr(sp2 + 1, ' ') || sp1 == head ||
-        (size_t)(sp1 - head) >= sizeof req->method || sp1[1] != '/')
+        (size_t)(sp1 - head) >= sizeof req->method || sp1[1] != '/' ||
+        !is_token(head, (size_t)(sp1 - head)))
         goto fail;
     memcpy(req->method, head, (size_t)(sp1 - head));
     const char *version = sp2 + 1;
@@ -381,6 +408,15 @@ static struct http_request *parse_head(struct http_conn *conn, struct parse_erro
     }
     if (req->body_len > srv->limits.max_body_bytes) {
         set_error(e, 413, "body_too_large", "the request body is larger than the server accepts");
+        goto fail;
+    }
+    /* RFC 9112 § 3.2: an HTTP/1.1 request has exactly one Host; none or two
+     * is 400 (issue 16, finding 4). HTTP/1.0 may leave it out. */
+    int n_host = 0;
+    for (int i = 0; i < req->n_headers; i++)
+        n_host += strcmp(req->headers[i].name, "host") == 0;
+    if (n_host > 1 || (http11 && n_host == 0)) {
+        e->message = "an HTTP/1.1 request needs exactly one Host header";
         goto fail;
     }
     const char *id = http_header_get(req, "x-request-id");

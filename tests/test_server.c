@@ -467,7 +467,7 @@ START_TEST(test_slow_client_gets_408_and_others_are_served_meanwhile)
 {
     start_limited();
     int slow = connect_to(limited.port);
-    send_text(slow, "POST /v1/claims HTTP/1.1\r\nContent-Length: 100\r\n\r\n{\"type\":");
+    send_text(slow, "POST /v1/claims HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"type\":");
     /* Another client is served while the slow one dawdles. */
     struct test_response res;
     get(&limited, "/healthz", &res);
@@ -497,7 +497,7 @@ START_TEST(test_connections_over_the_cap_get_503_and_the_rest_still_work)
     ck_assert_ptr_nonnull(strstr(buf, "Retry-After: 1\r\n"));
     ck_assert_ptr_nonnull(strstr(buf, "{\"error\":{\"code\":\"too_many_connections\","));
     /* A held connection is served normally. */
-    send_text(held[0], "GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n");
+    send_text(held[0], "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     read_all(held[0], buf, sizeof buf);
     ck_assert_msg(strncmp(buf, "HTTP/1.1 200 OK\r\n", 17) == 0, "%s", buf);
     for (int i = 0; i < 3; i++)
@@ -510,9 +510,9 @@ START_TEST(test_pipelined_requests_are_answered_in_order_with_request_ids)
 {
     start_limited();
     int fd = connect_to(limited.port);
-    send_text(fd, "GET /healthz HTTP/1.1\r\nX-Request-Id: 0F8FAD5B-D9CB-469F-A165-70867728950E\r\n\r\n"
-                  "GET /nowhere HTTP/1.1\r\n\r\n"
-                  "DELETE /healthz HTTP/1.1\r\nConnection: close\r\n\r\n");
+    send_text(fd, "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Request-Id: 0F8FAD5B-D9CB-469F-A165-70867728950E\r\n\r\n"
+                  "GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n"
+                  "DELETE /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     char buf[8192];
     read_all(fd, buf, sizeof buf);
     close(fd);
@@ -532,9 +532,19 @@ START_TEST(test_malformed_request_lines_are_400_json)
     const char *bad[] = {"GARBAGE\r\n\r\n", "GET healthz HTTP/1.1\r\n\r\n",
                          "GET /healthz HTTP/2.0\r\n\r\n", "GET /healthz HTTP/1.1\r\nNoColon\r\n\r\n",
                          "POST /v1/claims HTTP/1.1\r\nContent-Length: 12x\r\n\r\n",
-                         "POST /v1/claims HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"};
+                         "POST /v1/claims HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n",
+                         /* Issue 16, findings 2 and 4: a header hidden behind a bare CR or
+                          * LF, no Host, two Hosts, a method that is not a token, DEL in a
+                          * header value. */
+                         "GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: x\rContent-Length: 25\r\n\r\n",
+                         "GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: x\nContent-Length: 25\r\n\r\n",
+                         "GET /healthz HTTP/1.1\r\n\r\n",
+                         "GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+                         "G(T /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
+                         "GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a\x7f\r\n\r\n"};
     const char *expect[] = {"HTTP/1.1 400 ", "HTTP/1.1 400 ", "HTTP/1.1 505 ", "HTTP/1.1 400 ",
-                            "HTTP/1.1 400 ", "HTTP/1.1 411 "};
+                            "HTTP/1.1 400 ", "HTTP/1.1 411 ", "HTTP/1.1 400 ", "HTTP/1.1 400 ",
+                            "HTTP/1.1 400 ", "HTTP/1.1 400 ", "HTTP/1.1 400 ", "HTTP/1.1 400 "};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         int fd = connect_to(limited.port);
         send_text(fd, bad[i]);
