@@ -76,6 +76,11 @@ struct slot {
     char *decision_json, *pending_json, *eob_json, *audit_json; /* owned */
     struct work_acc_delta deltas[MAX_DELTAS];
     int n_deltas;
+    /* Every line's fingerprints to store, computed once when the claim is
+     * loaded (a stale retry decides again, the lines stay the same). */
+    char line_fps[WORK_MAX_FPS][WORK_FP_LEN];
+    int line_fp_line[WORK_MAX_FPS];
+    int n_line_fps;
     char store[WORK_MAX_FPS][WORK_FP_LEN];
     int n_store;
     char drop[WORK_MAX_FPS][WORK_FP_LEN];
@@ -323,11 +328,19 @@ static bool parse_facts(struct worker *w, struct slot *s, date_t today, bool *re
             y->individual[t] = (struct adj_tier_totals){a->member_deductible[t], a->member_oop[t]};
         }
     }
-    s->n_fps = 0;
+    s->n_fps = s->n_line_fps = 0;
     int n_lines = s->claim.type == CLAIM_PHARMACY ? 1 : s->claim.n_lines;
     for (int i = 0; i < n_lines && s->n_fps + ADJ_FP_PER_LINE <= WORK_MAX_FPS; i++) {
-        struct adj_fingerprint fp[ADJ_FP_PER_LINE];
-        int k = adj_line_fingerprints_to_look_up(&s->claim, i, fp);
+        struct adj_fingerprint store[ADJ_FP_PER_LINE], look[ADJ_FP_PER_LINE];
+        int n_store = adj_line_fingerprints_to_store(&s->claim, i, store);
+        for (int j = 0; j < n_store; j++) {
+            snprintf(s->line_fps[s->n_line_fps], WORK_FP_LEN, "%s", store[j].text);
+            s->line_fp_line[s->n_line_fps++] = i;
+        }
+        /* A medical line looks up the very fingerprint it stores. */
+        int k = s->claim.type == CLAIM_MEDICAL ? n_store
+                                               : adj_line_fingerprints_to_look_up(&s->claim, i, look);
+        const struct adj_fingerprint *fp = s->claim.type == CLAIM_MEDICAL ? store : look;
         for (int j = 0; j < k; j++) {
             snprintf(s->fps[s->n_fps], WORK_FP_LEN, "%s", fp[j].text);
             s->fp_kind[s->n_fps] = fp[j].kind;
@@ -439,23 +452,19 @@ static void fingerprint_changes(struct slot *s)
 {
     const struct adj_decision *d = &s->decision;
     s->n_store = s->n_drop = 0;
-    int n_lines = s->claim.type == CLAIM_PHARMACY ? 1 : s->claim.n_lines;
-    struct adj_fingerprint fps[ADJ_FP_PER_LINE];
     for (int pass = 0; pass < 2; pass++) /* stores first: a line kept wins over its denied twin */
-        for (int i = 0; i < n_lines; i++) {
+        for (int f = 0; f < s->n_line_fps; f++) {
+            int i = s->line_fp_line[f];
             bool denied = d->outcome == ADJ_DENIED || (i < d->n_lines && d->lines[i].denied);
             if (denied != (pass == 1))
                 continue;
-            int k = adj_line_fingerprints_to_store(&s->claim, i, fps);
-            for (int j = 0; j < k; j++) {
-                if (fp_listed(s->store, s->n_store, fps[j].text) ||
-                    fp_listed(s->drop, s->n_drop, fps[j].text))
-                    continue;
-                if (pass == 0 && s->n_store < WORK_MAX_FPS)
-                    snprintf(s->store[s->n_store++], WORK_FP_LEN, "%s", fps[j].text);
-                else if (pass == 1 && s->n_drop < WORK_MAX_FPS)
-                    snprintf(s->drop[s->n_drop++], WORK_FP_LEN, "%s", fps[j].text);
-            }
+            const char *fp = s->line_fps[f];
+            if (fp_listed(s->store, s->n_store, fp) || fp_listed(s->drop, s->n_drop, fp))
+                continue;
+            if (pass == 0 && s->n_store < WORK_MAX_FPS)
+                snprintf(s->store[s->n_store++], WORK_FP_LEN, "%s", fp);
+            else if (pass == 1 && s->n_drop < WORK_MAX_FPS)
+                snprintf(s->drop[s->n_drop++], WORK_FP_LEN, "%s", fp);
         }
 }
 
