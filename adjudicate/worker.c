@@ -146,17 +146,6 @@ static void record_latency(uint64_t ns)
     atomic_fetch_add(&st_sum_ns, ns);
 }
 
-/* Now, UTC, as "2026-11-23T09:43:07Z" (audit records). */
-static void rfc3339(char out[32])
-{
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-
-
 /* ---- deciding ---- */
 
 /* A claim for a member id with no record: the patient is not identified as
@@ -527,7 +516,7 @@ static bool decide(struct worker *w, struct slot *s, struct carry *c, struct fam
     s->decision_json = decision_to_text(d);
     s->pending_json = final ? NULL : pending_to_text(&d->pend);
     char now[32];
-    rfc3339(now);
+    rfc3339_now(now);
     s->audit_json = json_text(audit_record_new(now, "", "worker",
                                                final ? "claim.finalize" : "claim.pend", "",
                                                w->consumer),

@@ -69,4 +69,8 @@ date_t date_nth_birthday(date_t birth, int n);
  * is read for calendar purposes; rules take "today" as a parameter. */
 date_t date_today_utc(void);
 
+/* Now, UTC, as RFC 3339 to the second ("2026-03-02T14:05:09Z"): the one
+ * reading of the wall clock for timestamps (history, audit, finalized_at). */
+void rfc3339_now(char out[32]);
+
 #endif

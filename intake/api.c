@@ -35,14 +35,6 @@ enum auth_role auth_role_parse(const char *name)
     return AUTH_NONE;
 }
 
-void rfc3339_now(char out[32])
-{
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 struct call *call_new(struct http_request *req, struct app *app)
 {
     struct call *call = calloc(1, sizeof *call);

@@ -83,7 +83,4 @@ bool call_audit_ok(const struct call *call);
  * themselves); allocates. */
 struct json_object *call_audit_record(const struct call *call, const char *at, const char *action);
 
-/* The current UTC time as RFC 3339 ("2026-03-02T14:05:09Z"). */
-void rfc3339_now(char out[32]);
-
 #endif

@@ -68,21 +68,12 @@ static int read_answers(redisContext *c, int n)
     return rc;
 }
 
-/* Now, UTC, as RFC 3339 ("2026-11-23T09:43:07Z"): a token's created_at. */
-static void now_rfc3339(char out[32])
-{
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 int tokens_register_bootstrap(redisContext *c, const char *prefix, const char *token)
 {
     char hash[TOKEN_HASH_HEX_LEN];
     token_hash_hex(token, strlen(token), hash);
     char now[32];
-    now_rfc3339(now);
+    rfc3339_now(now);
 
     redisReply *old = redisCommand(c, "GET %stoken_id:bootstrap", prefix);
     if (!reply_ok(old)) {
@@ -122,7 +113,7 @@ int tokens_create_blocking(redisContext *c, const char *prefix, const char *role
     uuid_unparse_lower(u, token_id);
     char hash[TOKEN_HASH_HEX_LEN], now[32];
     token_hash_hex(token, strlen(token), hash);
-    now_rfc3339(now);
+    rfc3339_now(now);
     redisAppendCommand(c, "MULTI");
     redisAppendCommand(c, "HSET " KEYF_TOKEN " token_id %s role %s member_id %s npi %s created_at %s",
                        prefix, hash, token_id, role, member_id, npi, now);

@@ -281,15 +281,6 @@ static int64_t integer_at(const redisReply *r, size_t i)
                : 0;
 }
 
-/* Now, UTC, as "2026-11-23T09:43:07Z" (finalized_at). */
-static void rfc3339_now(char out[32])
-{
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 /* claim_start's answer: {the claim's small fields, its submission}. A
  * claim stored before the submission had a key of its own still has it as
  * the hash field `submitted`. */
