@@ -117,5 +117,5 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libclaims.a | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(BUILD)/libclaims.a $(PKG_LIBS) -lpthread -lm
 bench: $(CLAIMSD) $(BENCH_BINS)
-	@bench/deps.sh
+	@scripts/deps.sh "make bench" wrk jq curl redis-tools
 	CLAIMSD=$(abspath $(CLAIMSD)) BENCH_BIN=$(abspath $(BUILD)/bench) bench/run.sh
