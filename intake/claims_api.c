@@ -150,32 +150,22 @@ static void new_claim_id(char out[CLAIM_ID_LEN])
     uuid_unparse_lower(u, out);
 }
 
-/* `"key":"value"` (value escaped), after a comma unless first. */
-static void put_member(struct strbuf *sb, const char *key, const char *value, bool first)
-{
-    if (!first)
-        strbuf_append_char(sb, ',');
-    strbuf_append_json_string(sb, key, strlen(key));
-    strbuf_append_char(sb, ':');
-    strbuf_append_json_string(sb, value, strlen(value));
-}
-
 /* The 202 body (API.md "Submitting a claim"); remembered for replays.
  * Allocates: the caller frees it; NULL when out of memory. */
 static char *accepted_body(const struct submit *s, const char *type, const char *received,
                            const char *target)
 {
-    struct strbuf sb;
-    strbuf_init(&sb);
-    strbuf_grow(&sb, 160); /* the body is about 130 bytes: one allocation */
-    strbuf_append_char(&sb, '{');
-    put_member(&sb, "claim_id", s->claim_id, true);
-    put_member(&sb, "status", "received", false);
-    put_member(&sb, "type", type, false);
-    put_member(&sb, "received_date", received, false);
-    put_member(&sb, "target_date", target, false);
-    strbuf_append_char(&sb, '}');
-    return strbuf_take(&sb);
+    struct json_writer w;
+    json_writer_init(&w, false);
+    strbuf_grow(&w.sb, 160); /* the body is about 130 bytes: one allocation */
+    json_writer_open(&w, NULL, '{');
+    json_writer_string(&w, "claim_id", s->claim_id);
+    json_writer_string(&w, "status", "received");
+    json_writer_string(&w, "type", type);
+    json_writer_string(&w, "received_date", received);
+    json_writer_string(&w, "target_date", target);
+    json_writer_close(&w, '}');
+    return strbuf_take(&w.sb);
 }
 
 /* Hands the claim to the intake step of this loop turn (queue/intake.h):
