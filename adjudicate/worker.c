@@ -450,10 +450,11 @@ static void fingerprint_changes(struct slot *s)
             const char *fp = s->line_fps[f];
             if (fp_listed(s->store, s->n_store, fp) || fp_listed(s->drop, s->n_drop, fp))
                 continue;
+            /* Whole arrays of one size: copied as they are. */
             if (pass == 0 && s->n_store < WORK_MAX_FPS)
-                snprintf(s->store[s->n_store++], WORK_FP_LEN, "%s", fp);
+                memcpy(s->store[s->n_store++], fp, WORK_FP_LEN);
             else if (pass == 1 && s->n_drop < WORK_MAX_FPS)
-                snprintf(s->drop[s->n_drop++], WORK_FP_LEN, "%s", fp);
+                memcpy(s->drop[s->n_drop++], fp, WORK_FP_LEN);
         }
 }
 
