@@ -51,6 +51,7 @@ struct http_request {
     size_t body_len;
     char request_id[REQUEST_ID_LEN];
     char peer[64];          /* the client's address, for audit records */
+    bool tls;               /* arrived over TLS (cookies get Secure, HSTS is sent) */
     uint64_t started_ns;    /* monotonic clock when the request was complete */
     char *resp_headers[HTTP_MAX_RESPONSE_HEADERS]; /* "Name: value" lines */
     int n_resp_headers;
