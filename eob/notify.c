@@ -3,15 +3,19 @@
 #include <curl/curl.h>
 #include <event2/event.h>
 #include <json-c/json.h>
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "eob/webhook.h"
+#include "eob/webhook_dns.h"
 #include "log.h"
+#include "netaddr.h"
 #include "queue/redis_conn.h"
 #include "queue/webhooks.h"
 
@@ -20,6 +24,11 @@
 #define MAX_RESPONSE_BYTES (64 * 1024) /* more of a receiver's answer is not read */
 #define CONSUMER "dispatcher"          /* nothing stays pending under it: see script_wh_fanout */
 #define USER_AGENT "claimsd-webhooks/1"
+/* The error of an attempt refused because the receiver's address is not
+ * public (docs/webhooks.md): fixed, so the log says nothing about what
+ * answers inside. */
+#define REFUSED_ERROR "address not allowed"
+#define UNRESOLVED_ERROR "host does not resolve"
 
 /* A socket curl asked to have watched. */
 struct sock {
@@ -31,9 +40,14 @@ struct sock {
 /* One delivery attempt: from the lease until its outcome is recorded. */
 struct attempt {
     struct notifier *n;
-    struct attempt *prev, *next; /* the in-flight list, while the request runs */
+    struct attempt *prev, *next; /* the in-flight list: address check, then request */
     CURL *easy;
+    bool in_multi;               /* the request runs (else its address is being checked) */
+    struct webhook_dns *dns;     /* the address check, until it answers */
+    struct sockaddr_storage pinned; /* the checked address, the only one connected to */
+    bool refused;                /* curl was about to connect elsewhere: refused */
     struct curl_slist *headers;
+    struct curl_slist *connect_to;
     char *body;
     size_t received;
     bool capped; /* the answer was longer than MAX_RESPONSE_BYTES */
@@ -178,11 +192,13 @@ static void attempt_free(struct attempt *a)
     if (a->easy)
         curl_easy_cleanup(a->easy);
     curl_slist_free_all(a->headers);
+    curl_slist_free_all(a->connect_to);
     free(a->body);
     free(a);
 }
 
-/* Takes a running attempt off the multi handle and the in-flight list. */
+/* Takes a running attempt off the in-flight list, and off the multi handle
+ * or its address check. */
 static void attempt_detach(struct attempt *a)
 {
     struct notifier *n = a->n;
@@ -194,7 +210,11 @@ static void attempt_detach(struct attempt *a)
         a->next->prev = a->prev;
     a->prev = a->next = NULL;
     n->n_in_flight--;
-    curl_multi_remove_handle(n->multi, a->easy);
+    webhook_dns_cancel(a->dns);
+    a->dns = NULL;
+    if (a->in_multi)
+        curl_multi_remove_handle(n->multi, a->easy);
+    a->in_multi = false;
     curl_easy_cleanup(a->easy);
     a->easy = NULL;
 }
@@ -225,8 +245,72 @@ static struct curl_slist *add_header(struct curl_slist *list, bool *ok, const ch
     return grown;
 }
 
-/* Starts the request of one leased delivery. On failure the delivery stays
- * leased and is attempted again when the lease ends. */
+/* CURLOPT_OPENSOCKETFUNCTION: the last look at the address curl connects
+ * to. It must be the pinned one (CURLOPT_CONNECT_TO makes it so) and
+ * allowed; anything else is refused and the attempt recorded as such. */
+static curl_socket_t on_open_socket(void *clientp, curlsocktype purpose,
+                                    struct curl_sockaddr *address)
+{
+    struct attempt *a = clientp;
+    struct sockaddr_storage to;
+    memset(&to, 0, sizeof to);
+    size_t len = address->addrlen < sizeof to ? address->addrlen : sizeof to;
+    memcpy(&to, &address->addr, len);
+    if (purpose != CURLSOCKTYPE_IPCXN ||
+        (to.ss_family == AF_INET && len < sizeof(struct sockaddr_in)) ||
+        (to.ss_family == AF_INET6 && len < sizeof(struct sockaddr_in6)) ||
+        !netaddr_same((struct sockaddr *)&to, (struct sockaddr *)&a->pinned) ||
+        !netaddr_allowed((struct sockaddr *)&to, &a->n->set.allow_private)) {
+        a->refused = true;
+        return CURL_SOCKET_BAD;
+    }
+    return socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+}
+
+static void record_outcome(struct attempt *a, bool answered, long code, const char *error,
+                           bool permanent);
+
+/* The receiver's address is checked: start the request pinned to it, or
+ * record why not. */
+static void on_checked(enum webhook_dns_result result, const struct sockaddr *pinned, void *arg)
+{
+    struct attempt *a = arg;
+    struct notifier *n = a->n;
+    a->dns = NULL;
+    if (result == WEBHOOK_DNS_NOT_ALLOWED) {
+        record_outcome(a, false, 0, REFUSED_ERROR, true);
+    } else if (result == WEBHOOK_DNS_NO_ADDRESS) {
+        record_outcome(a, false, 0, UNRESOLVED_ERROR, false);
+    } else {
+        /* "::ADDR:" connects whatever host and port the URL names to ADDR
+         * at the URL's port; TLS still checks the URL's host name. */
+        char addr[INET6_ADDRSTRLEN + 2], rule[INET6_ADDRSTRLEN + 8];
+        memset(&a->pinned, 0, sizeof a->pinned);
+        memcpy(&a->pinned, pinned,
+               pinned->sa_family == AF_INET ? sizeof(struct sockaddr_in)
+                                            : sizeof(struct sockaddr_in6));
+        bool ok = netaddr_format(pinned, true, addr, sizeof addr) == 0;
+        snprintf(rule, sizeof rule, "::%s:", addr);
+        if (ok)
+            a->connect_to = curl_slist_append(NULL, rule);
+        if (!ok || !a->connect_to ||
+            curl_easy_setopt(a->easy, CURLOPT_CONNECT_TO, a->connect_to) != CURLE_OK ||
+            curl_multi_add_handle(n->multi, a->easy) != CURLM_OK) {
+            log_error("webhook delivery %s not attempted: curl refused the request", a->id);
+            attempt_detach(a);
+            attempt_free(a);
+            return;
+        }
+        a->in_multi = true;
+        return;
+    }
+    if (!n->stopped)
+        start_claim(n);
+}
+
+/* Starts the request of one leased delivery: first its receiver's address
+ * is checked (on_checked). On failure the delivery stays leased and is
+ * attempted again when the lease ends. */
 static void start_attempt(struct notifier *n, const struct queue_delivery_lease *row)
 {
     struct attempt *a = calloc(1, sizeof *a);
@@ -268,6 +352,11 @@ static void start_attempt(struct notifier *n, const struct queue_delivery_lease 
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
     /* Redirects are never followed: a 3xx is a failed attempt (docs/webhooks.md). */
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+    /* No proxy, also none from the environment: the connection goes to the
+     * checked address and nowhere else. */
+    curl_easy_setopt(e, CURLOPT_PROXY, "");
+    curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
+    curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, a);
     curl_easy_setopt(e, CURLOPT_POST, 1L);
     curl_easy_setopt(e, CURLOPT_POSTFIELDS, a->body);
     curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)strlen(a->body));
@@ -279,16 +368,25 @@ static void start_attempt(struct notifier *n, const struct queue_delivery_lease 
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_response_data);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, a);
     curl_easy_setopt(e, CURLOPT_PRIVATE, a);
-    if (curl_multi_add_handle(n->multi, e) != CURLM_OK) {
-        log_error("webhook delivery %s not attempted: curl refused the request", a->id);
-        attempt_free(a);
-        return;
-    }
     a->next = n->in_flight;
     if (n->in_flight)
         n->in_flight->prev = a;
     n->in_flight = a;
     n->n_in_flight++;
+    char host[WEBHOOK_HOST_MAX], port[8];
+    if (webhook_url_target(row->url, host, port) != 0) {
+        /* Stored URLs were checked when registered; this one has no host. */
+        record_outcome(a, false, 0, REFUSED_ERROR, true);
+        return;
+    }
+    a->dns = webhook_dns_check(n->base, host, &n->set.allow_private, n->set.connect_timeout_ms,
+                               on_checked, a);
+    if (!a->dns) {
+        log_warn("webhook delivery %s not attempted now: its address could not be checked",
+                 a->id);
+        attempt_detach(a);
+        attempt_free(a);
+    }
 }
 
 static void on_recorded(enum queue_status status, const char *result, void *arg)
@@ -301,20 +399,21 @@ static void on_recorded(enum queue_status status, const char *result, void *arg)
     attempt_free(a);
 }
 
-/* The request of a is over: decide delivered, retry or dead and store it. */
-static void finish_attempt(struct attempt *a, CURLcode result)
+/* The attempt a is over (answered with code, or failed with error): decide
+ * delivered, retry or dead and store it. A permanent failure is dead at
+ * once. */
+static void record_outcome(struct attempt *a, bool answered, long code, const char *error,
+                           bool permanent)
 {
     struct notifier *n = a->n;
-    long code = 0;
-    curl_easy_getinfo(a->easy, CURLINFO_RESPONSE_CODE, &code);
     attempt_detach(a);
-    bool answered = result == CURLE_OK || (result == CURLE_WRITE_ERROR && a->capped);
     bool delivered = answered && code >= 200 && code <= 299;
-    const char *error = answered ? NULL : curl_easy_strerror(result);
+    if (answered)
+        error = NULL;
     int attempt = a->attempts_before + 1;
     int64_t now = now_ms(), next = 0;
     const char *outcome = "delivered";
-    if (!delivered && attempt >= n->set.max_attempts) {
+    if (!delivered && (permanent || attempt >= n->set.max_attempts)) {
         outcome = "dead";
     } else if (!delivered) {
         outcome = "retry";
@@ -363,6 +462,19 @@ static void finish_attempt(struct attempt *a, CURLcode result)
         log_warn("webhook delivery %s: outcome not stored (it will be attempted again)", a->id);
         attempt_free(a);
     }
+}
+
+/* The request of a is over. */
+static void finish_attempt(struct attempt *a, CURLcode result)
+{
+    long code = 0;
+    curl_easy_getinfo(a->easy, CURLINFO_RESPONSE_CODE, &code);
+    if (a->refused) {
+        record_outcome(a, false, 0, REFUSED_ERROR, true);
+        return;
+    }
+    bool answered = result == CURLE_OK || (result == CURLE_WRITE_ERROR && a->capped);
+    record_outcome(a, answered, code, answered ? NULL : curl_easy_strerror(result), false);
 }
 
 static void check_done(struct notifier *n)

@@ -9,9 +9,18 @@
  * Redis: each event is fanned out once, each delivery attempted by one
  * process at a time (a lease), and a process killed at any point leaves its
  * deliveries due.
+ *
+ * Before each request the receiver's host is resolved and every address
+ * checked (eob/webhook_dns.h: public, or in allow_private); the request is
+ * then pinned to the checked address (CURLOPT_CONNECT_TO) and curl's socket
+ * is refused if it would go anywhere else. A refused receiver's delivery is
+ * dead at once with the error "address not allowed" (docs/webhooks.md
+ * "Which addresses are refused").
  */
 #ifndef CLAIMS_EOB_NOTIFY_H
 #define CLAIMS_EOB_NOTIFY_H
+
+#include "netaddr.h"
 
 struct event_base;
 struct rconn;
@@ -26,6 +35,9 @@ struct notifier_settings {
     int poll_interval_ms;   /* how often the events stream and the due set are read */
     int max_in_flight;      /* requests at once, per process */
     int redis_timeout_ms;   /* the rconn's command deadline (part of the lease) */
+    /* Receivers' addresses allowed although not public (webhooks.allow_private);
+     * every other non-public address is refused (docs/webhooks.md). */
+    struct netaddr_list allow_private;
 };
 
 struct notifier;

@@ -66,6 +66,37 @@ const char *webhook_url_problem(const char *url)
     return problem;
 }
 
+int webhook_url_target(const char *url, char host[WEBHOOK_HOST_MAX], char port[8])
+{
+    CURLU *u = curl_url();
+    if (!u)
+        return -1;
+    char *h = NULL, *p = NULL;
+    int rc = -1;
+    if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK && h && h[0] &&
+        curl_url_get(u, CURLUPART_PORT, &p, CURLU_DEFAULT_PORT) == CURLUE_OK && p &&
+        strlen(p) < 8) {
+        /* curl answers an IPv6 literal in brackets, its zone apart. */
+        size_t n = strlen(h);
+        const char *start = h;
+        if (n >= 2 && h[0] == '[' && h[n - 1] == ']') {
+            start = h + 1;
+            n -= 2;
+        }
+        if (n > 0 && n < WEBHOOK_HOST_MAX) {
+            memcpy(host, start, n);
+            host[n] = '\0';
+            snprintf(port, 8, "%s", p);
+            rc = 0;
+        }
+    }
+    curl_free(h);
+    curl_free(p);
+    curl_url_cleanup(u);
+    return rc;
+}
+
 const char *webhook_secret_problem(const char *secret)
 {
     size_t n = strlen(secret);

@@ -40,6 +40,12 @@ bool webhook_id_valid(const char *id);
  * would be shown by GET; the signature authenticates), at most
  * WEBHOOK_URL_MAX bytes. */
 const char *webhook_url_problem(const char *url);
+/* The host a subscription URL names, as a resolver takes it (an IPv6
+ * literal without its brackets or zone), and its port ("443" when the URL
+ * gives none for https, "80" for http), into host and port. Returns 0, or
+ * -1 when the URL has no host (webhook_url_problem says why). */
+#define WEBHOOK_HOST_MAX 256
+int webhook_url_target(const char *url, char host[WEBHOOK_HOST_MAX], char port[8]);
 /* The problem with a shared secret, or NULL: WEBHOOK_SECRET_MIN..MAX bytes of
  * printable ASCII without spaces. */
 const char *webhook_secret_problem(const char *secret);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "eob/webhook.h"
+#include "eob/webhook_dns.h"
 #include "intake/json_edge.h"
 #include "log.h"
 #include "queue/webhooks.h"
@@ -20,6 +21,10 @@
 
 static const char *const events_problem =
     "must be a non-empty list of claim.finalized, claim.pended";
+/* The url problems found by resolving its host: fixed phrases that never
+ * say which address the host has. */
+static const char *const not_public_problem = "host is not a public address";
+static const char *const unresolved_problem = "host does not resolve";
 
 /* Who may: admins only. Answers and returns false otherwise. */
 static bool admin_with_valid_id(struct call *call)
@@ -65,13 +70,16 @@ struct put_state {
     char secret[WEBHOOK_SECRET_MAX + 1];
     bool existed;
     char created_at[32], updated_at[32];
+    struct webhook_dns *dns; /* the url's host being checked */
 };
 
 static void put_state_free(void *p)
 {
     struct put_state *ps = p;
-    if (ps) /* the secret does not outlive the request in this process */
+    if (ps) { /* the secret does not outlive the request in this process */
+        webhook_dns_cancel(ps->dns);
         memset(ps->secret, 0, sizeof ps->secret);
+    }
     free(ps);
 }
 
@@ -180,6 +188,43 @@ static void on_put_stored(enum queue_status status, bool existed, const char *cr
     call_audit(call, NULL, "webhook.put", put_respond);
 }
 
+/* 422 with the one url problem. */
+static void url_refused(struct call *call, const char *problem)
+{
+    struct intake_field_errors *errs = malloc(sizeof *errs);
+    if (!errs) {
+        call_error(call, 500, "internal", "out of memory");
+        return;
+    }
+    intake_field_errors_init(errs);
+    intake_field_errors_add(errs, "url", problem);
+    call_invalid(call, 422, "the webhook subscription is not valid", errs);
+    free(errs);
+}
+
+/* The url's host is checked: store the subscription, or refuse it. */
+static void on_url_checked(enum webhook_dns_result result, const struct sockaddr *pinned,
+                           void *arg)
+{
+    (void)pinned;
+    struct call *call = arg;
+    struct put_state *ps = call->state;
+    ps->dns = NULL;
+    if (result != WEBHOOK_DNS_OK) {
+        log_info("webhook subscription %s refused: its host %s request_id=%s", call->path_id,
+                 result == WEBHOOK_DNS_NOT_ALLOWED ? "is not a public address"
+                                                   : "does not resolve",
+                 call->req->request_id);
+        url_refused(call, result == WEBHOOK_DNS_NOT_ALLOWED ? not_public_problem
+                                                            : unresolved_problem);
+        return;
+    }
+    rfc3339_now(ps->updated_at);
+    if (queue_webhook_put(call->app->redis, call->app->cfg.key_prefix, call->path_id, ps->url,
+                          ps->events, ps->secret, ps->updated_at, on_put_stored, call) != 0)
+        call_unavailable(call);
+}
+
 static void put_authed(struct call *call)
 {
     struct put_state *ps = call->state;
@@ -208,9 +253,18 @@ static void put_authed(struct call *call)
         return;
     }
     free(errs);
-    rfc3339_now(ps->updated_at);
-    if (queue_webhook_put(call->app->redis, call->app->cfg.key_prefix, call->path_id, ps->url,
-                          ps->events, ps->secret, ps->updated_at, on_put_stored, call) != 0)
+    /* Where the url leads is checked last, once the body is otherwise
+     * valid: every address its host has must be public or allowed
+     * (webhooks.allow_private). Delivery checks it again at each attempt. */
+    char host[WEBHOOK_HOST_MAX], port[8];
+    if (webhook_url_target(ps->url, host, port) != 0) {
+        url_refused(call, "must be an http or https URL with a host");
+        return;
+    }
+    const struct webhook_config *w = &call->app->cfg.webhooks;
+    ps->dns = webhook_dns_check(call->app->base, host, &w->allow_private, w->connect_timeout_ms,
+                                on_url_checked, call);
+    if (!ps->dns)
         call_unavailable(call);
 }
 

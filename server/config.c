@@ -221,6 +221,62 @@ static int load_section(struct config *cfg, json_object *obj, const struct key_s
     return 0;
 }
 
+/* webhooks.allow_private: a list of "ADDR" or "ADDR/PREFIX" strings. */
+static int load_allow_private(struct netaddr_list *list, json_object *v, const char *path,
+                              char err[CONFIG_ERR_LEN])
+{
+    if (!json_object_is_type(v, json_type_array)) {
+        snprintf(err, CONFIG_ERR_LEN,
+                 "%s: key \"webhooks.allow_private\" must be a list of addresses or CIDR blocks",
+                 path);
+        return -1;
+    }
+    size_t n = json_object_array_length(v);
+    if (n > NETADDR_LIST_MAX) {
+        snprintf(err, CONFIG_ERR_LEN,
+                 "%s: key \"webhooks.allow_private\" has more than %d entries", path,
+                 NETADDR_LIST_MAX);
+        return -1;
+    }
+    list->n = 0;
+    for (size_t i = 0; i < n; i++) {
+        json_object *item = json_object_array_get_idx(v, i);
+        if (!json_object_is_type(item, json_type_string) ||
+            netaddr_parse_cidr(json_object_get_string(item), &list->cidr[i]) != 0) {
+            list->n = 0;
+            snprintf(err, CONFIG_ERR_LEN,
+                     "%s: key \"webhooks.allow_private[%zu]\" must be an IP address or a CIDR "
+                     "block such as \"10.1.0.0/16\"",
+                     path, i);
+            return -1;
+        }
+        list->n = (int)i + 1;
+    }
+    return 0;
+}
+
+static int load_webhooks(struct config *cfg, json_object *obj, const char *base_dir,
+                         const char *path, char err[CONFIG_ERR_LEN])
+{
+    json_object_object_foreach(obj, name, value)
+    {
+        if (strcmp(name, "allow_private") == 0) {
+            if (load_allow_private(&cfg->webhooks.allow_private, value, path, err) != 0)
+                return -1;
+            continue;
+        }
+        const struct key_spec *k =
+            find_key(webhook_keys, sizeof webhook_keys / sizeof *webhook_keys, name);
+        if (!k) {
+            snprintf(err, CONFIG_ERR_LEN, "%s: unknown key \"webhooks.%s\"", path, name);
+            return -1;
+        }
+        if (set_key(cfg, k, value, base_dir, path, "webhooks.", err) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int string_value(json_object *v, const char *path, const char *key, const char **out,
                         char err[CONFIG_ERR_LEN])
 {
@@ -267,8 +323,7 @@ int config_load_file(struct config *cfg, const char *path, char err[CONFIG_ERR_L
                 snprintf(err, CONFIG_ERR_LEN, "%s: key \"webhooks\" must be an object", path);
                 goto out;
             }
-            if (load_section(cfg, value, webhook_keys, sizeof webhook_keys / sizeof *webhook_keys,
-                             base_dir, path, "webhooks.", err) != 0)
+            if (load_webhooks(cfg, value, base_dir, path, err) != 0)
                 goto out;
         } else if (strcmp(name, "listen") == 0) {
             if (string_value(value, path, name, &s, err) != 0)

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "log.h"
+#include "netaddr.h"
 
 #define CONFIG_PATH_LEN 1024
 #define CONFIG_ERR_LEN 512
@@ -33,6 +34,9 @@ struct webhook_config {
     int max_attempts;           /* then the delivery is dead */
     int poll_interval_ms;
     int max_in_flight;
+    /* Addresses a receiver may have although they are not public
+     * (loopback, private, ...: docs/webhooks.md); empty: none. */
+    struct netaddr_list allow_private;
 };
 
 struct config {

@@ -298,6 +298,7 @@ static struct notifier *start_notifier(struct app *app)
         .poll_interval_ms = w->poll_interval_ms,
         .max_in_flight = w->max_in_flight,
         .redis_timeout_ms = app->cfg.redis_timeout_ms,
+        .allow_private = w->allow_private,
     };
     snprintf(s.key_prefix, sizeof s.key_prefix, "%s", app->cfg.key_prefix);
     return notifier_start(app->base, app->redis, &s);

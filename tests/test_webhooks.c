@@ -7,10 +7,15 @@
  * HMAC-SHA256 over "<t>.<body>", with no PHI in the body; a 500 is retried
  * and then delivered, a delivery failing max_attempts times is dead and
  * shown in the log; a due delivery is attempted by a new process after a
- * restart; two processes on one Redis deliver each event once.
+ * restart; two processes on one Redis deliver each event once. Receivers
+ * whose address is not public (loopback, private, link-local, ... in any
+ * numeric form) are refused at registration and again at each attempt,
+ * unless webhooks.allow_private lists them: the receivers here listen on
+ * 127.0.0.1, which the config of most tests allows.
  */
 #include <arpa/inet.h>
 #include <check.h>
+#include <event2/event.h>
 #include <json-c/json.h>
 #include <netinet/in.h>
 #include <openssl/evp.h>
@@ -29,6 +34,10 @@
 #include "date.h"
 #include "eob/webhook.h"
 #include "harness/harness.h"
+#include "queue/queue.h"
+#include "queue/redis_conn.h"
+#include "queue/webhooks.h"
+#include "server/config.h"
 
 #define ADMIN "webhook-tests-bootstrap-admin-token-0123456789"
 #define SECRET "whsec-test-0123456789abcdefghijklmnopqrstuvwxyz"
@@ -36,7 +45,11 @@
 
 static struct test_redis redis;
 static struct test_claimsd server;
-static char cfg_path[512];
+static char cfg_path[512];        /* allows 127.0.0.1 (the receivers) and 192.0.2.0/24 */
+static char cfg_public_path[512]; /* no webhooks.allow_private: public receivers only */
+/* The fixed answer and log text for a receiver whose address is not public. */
+#define NOT_PUBLIC "host is not a public address"
+#define REFUSED_ERROR "address not allowed"
 
 static const char *const server_env[] = {"CLAIMSD_BOOTSTRAP_ADMIN_TOKEN=" ADMIN,
                                          "NO_PROXY=127.0.0.1", "no_proxy=127.0.0.1", NULL};
@@ -224,20 +237,29 @@ static const struct received *request_for(struct receiver *r, const char *path, 
 
 /* ---- claimsd ---- */
 
+/* Two configs: cfg_path with the allow list the receivers need (127.0.0.1)
+ * and a documentation block for subscriptions that are never delivered,
+ * cfg_public_path without one. */
 static void write_config(const char *dir, int backoff_base_ms)
 {
-    char text[1024];
-    snprintf(text, sizeof text,
-             "{\"seed_dir\": \"%s/sample\", \"webhooks\": {\"backoff_base_ms\": %d,"
-             " \"backoff_max_ms\": %d, \"max_attempts\": %d, \"poll_interval_ms\": 100,"
-             " \"timeout_ms\": 2000, \"connect_timeout_ms\": 1000}}",
-             getenv("CLAIMS_CONFIG_DIR"), backoff_base_ms, backoff_base_ms * 2, MAX_ATTEMPTS);
-    snprintf(cfg_path, sizeof cfg_path, "%s", test_write_file(dir, "webhooks.json", text));
+    const char *allow = ", \"allow_private\": [\"127.0.0.1/32\", \"192.0.2.0/24\"]";
+    for (int with_allow = 0; with_allow < 2; with_allow++) {
+        char text[1024];
+        snprintf(text, sizeof text,
+                 "{\"seed_dir\": \"%s/sample\", \"webhooks\": {\"backoff_base_ms\": %d,"
+                 " \"backoff_max_ms\": %d, \"max_attempts\": %d, \"poll_interval_ms\": 100,"
+                 " \"timeout_ms\": 2000, \"connect_timeout_ms\": 1000%s}}",
+                 getenv("CLAIMS_CONFIG_DIR"), backoff_base_ms, backoff_base_ms * 2, MAX_ATTEMPTS,
+                 with_allow ? allow : "");
+        const char *path =
+            test_write_file(dir, with_allow ? "webhooks.json" : "webhooks-public.json", text);
+        snprintf(with_allow ? cfg_path : cfg_public_path, sizeof cfg_path, "%s", path);
+    }
 }
 
-static void start(struct test_claimsd *d, const char *const extra[])
+static void start_with(struct test_claimsd *d, const char *config, const char *const extra[])
 {
-    const char *args[16] = {"--redis", redis.url, "--config", cfg_path};
+    const char *args[16] = {"--redis", redis.url, "--config", config};
     int n = 4;
     for (const char *const *a = extra; a && *a; a++)
         args[n++] = *a;
@@ -248,6 +270,11 @@ static void start(struct test_claimsd *d, const char *const extra[])
         free(log);
         exit(2);
     }
+}
+
+static void start(struct test_claimsd *d, const char *const extra[])
+{
+    start_with(d, cfg_path, extra);
 }
 
 static void stop_cleanly(struct test_claimsd *d)
@@ -280,6 +307,13 @@ static void setup(void)
 static void setup_store_only(void)
 {
     setup_with(2000, false);
+}
+
+/* A claimsd without webhooks.allow_private. */
+static void setup_public_only(void)
+{
+    setup_with(200, false);
+    start_with(&server, cfg_public_path, (const char *const[]){"--workers", "2", NULL});
 }
 
 static void teardown(void)
@@ -396,12 +430,12 @@ static long status_of(const char *method, const char *path, const char *token, c
 
 START_TEST(test_subscription_is_stored_and_its_secret_never_returned)
 {
-    const char *body = "{\"url\": \"https://hooks.example.com/claims?x=1\", \"events\": "
+    const char *body = "{\"url\": \"https://192.0.2.10/claims?x=1\", \"events\": "
                        "[\"claim.pended\", \"claim.finalized\"], \"secret\": \"" SECRET "\"}";
     struct test_response res;
     ck_assert_int_eq(put_webhook(&server, "billing", body, &res), 201);
     ck_assert_str_eq(test_json_str(res.body, "id"), "billing");
-    ck_assert_str_eq(test_json_str(res.body, "url"), "https://hooks.example.com/claims?x=1");
+    ck_assert_str_eq(test_json_str(res.body, "url"), "https://192.0.2.10/claims?x=1");
     ck_assert_str_eq(test_json_str(res.body, "events.0"), "claim.finalized");
     ck_assert_str_eq(test_json_str(res.body, "events.1"), "claim.pended");
     ck_assert_str_eq(test_json_str(res.body, "secret_set"), "true");
@@ -459,7 +493,7 @@ static void assert_refused(const char *body, const char *field, const char *prob
 
 START_TEST(test_invalid_subscriptions_are_refused_with_the_field_named)
 {
-#define OK_URL "\"url\": \"https://hooks.example.com/x\""
+#define OK_URL "\"url\": \"https://192.0.2.10/x\""
 #define OK_EVENTS "\"events\": [\"claim.finalized\"]"
 #define OK_SECRET "\"secret\": \"" SECRET "\""
     assert_refused("{" OK_URL ", " OK_EVENTS ", " OK_SECRET ", \"colour\": \"red\"}", "colour",
@@ -832,6 +866,171 @@ START_TEST(test_two_processes_deliver_each_event_once)
 }
 END_TEST
 
+/* ---- receivers whose address is not public ---- */
+
+/* PUT of url to a claimsd without allow list: 422 naming url with problem. */
+static void assert_url_refused(const char *url, const char *problem)
+{
+    char body[512];
+    snprintf(body, sizeof body,
+             "{\"url\": \"%s\", \"events\": [\"claim.finalized\"], \"secret\": \"" SECRET "\"}",
+             url);
+    struct test_response res;
+    long status = put_webhook(&server, "internal", body, &res);
+    ck_assert_msg(status == 422, "%s: %ld %s", url, status, res.body);
+    ck_assert_str_eq(test_json_str(res.body, "error.code"), "validation_failed");
+    ck_assert_int_eq(test_json_len(res.body, "error.fields"), 1);
+    ck_assert_str_eq(test_json_str(res.body, "error.fields.0.field"), "url");
+    ck_assert_msg(strcmp(test_json_str(res.body, "error.fields.0.problem"), problem) == 0,
+                  "%s: %s", url, res.body);
+    /* Nothing about what the host resolved to. */
+    ck_assert_msg(!strstr(res.body, "127.0.0") && !strstr(res.body, "169.254") &&
+                      !strstr(res.body, "::1"),
+                  "%s: %s", url, res.body);
+    test_response_free(&res);
+}
+
+START_TEST(test_the_issue_urls_are_refused_at_registration)
+{
+    /* The four of issue 16. */
+    assert_url_refused("http://169.254.169.254/latest/meta-data/", NOT_PUBLIC);
+    assert_url_refused("http://127.0.0.1:6379/", NOT_PUBLIC);
+    assert_url_refused("http://[::1]:8080/x", NOT_PUBLIC);
+    assert_url_refused("http://2130706433/", NOT_PUBLIC);
+    /* Other numeric forms, mapped and NAT64 IPv6, and the other ranges. */
+    const char *more[] = {
+        "http://0177.0.0.1/",          "http://0x7f.1/",
+        "http://127.1:6379/",          "http://0x7f000001/",
+        "http://[::ffff:127.0.0.1]/",  "http://[::ffff:a9fe:a9fe]/",
+        "http://[64:ff9b::7f00:1]/",   "http://[::127.0.0.1]/",
+        "http://[::]/",                "http://0.0.0.0:8080/",
+        "http://10.0.0.1/",            "http://172.16.0.1/",
+        "http://172.31.255.255/",      "http://192.168.1.1/",
+        "http://100.64.0.1/",          "http://169.254.0.1/",
+        "https://[fe80::1]/",          "https://[fd00::1]/",
+        "https://[fc00::1]/",          "http://224.0.0.1/",
+        "http://[ff02::1]/",           "http://255.255.255.255/",
+        "http://localhost:6379/",      "http://LOCALHOST:6379/",
+        "http://192.0.2.10/",
+    };
+    for (size_t i = 0; i < sizeof more / sizeof *more; i++)
+        assert_url_refused(more[i], NOT_PUBLIC);
+    /* A name that does not resolve. */
+    assert_url_refused("https://hooks.invalid/x", "host does not resolve");
+    /* Nothing was stored. */
+    ck_assert_int_eq(status_of("GET", "/v1/webhooks/internal", ADMIN, NULL), 404);
+    /* A public address is taken (no claim is decided here: nothing is sent). */
+    const char *body = "{\"url\": \"https://1.1.1.1/hooks\", \"events\": [\"claim.pended\"],"
+                       " \"secret\": \"" SECRET "\"}";
+    ck_assert_int_eq(status_of("PUT", "/v1/webhooks/public", ADMIN, body), 201);
+    ck_assert_int_eq(status_of("DELETE", "/v1/webhooks/public", ADMIN, NULL), 204);
+}
+END_TEST
+
+START_TEST(test_receiver_on_loopback_is_refused_without_allow_list)
+{
+    struct receiver r;
+    receiver_start(&r, 0, false);
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/hook", r.port);
+    assert_url_refused(url, NOT_PUBLIC);
+    ck_assert_int_eq(status_of("GET", "/v1/webhooks/internal", ADMIN, NULL), 404);
+    ck_assert_int_eq(received_count(&r, NULL), 0);
+    receiver_stop(&r);
+}
+END_TEST
+
+static void on_stored(enum queue_status status, bool existed, const char *created_at, void *arg)
+{
+    (void)existed;
+    (void)created_at;
+    *(int *)arg = status == QUEUE_OK ? 1 : -1;
+}
+
+/* Stores a subscription as it would be if registered while allowed (or by
+ * any other way around the API's check). */
+static void store_subscription(const char *id, const char *url)
+{
+    queue_init();
+    struct event_base *base = event_base_new();
+    struct rconn *rc = test_rconn_connect(base, &redis);
+    int done = 0;
+    ck_assert_int_eq(queue_webhook_put(rc, "claims:", id, url, "claim.finalized", SECRET,
+                                       "2026-11-23T10:47:54Z", on_stored, &done),
+                     0);
+    for (int spin = 0; spin < 1000 && !done; spin++)
+        event_base_loop(base, EVLOOP_ONCE);
+    ck_assert_int_eq(done, 1);
+    rconn_free(rc);
+    event_base_free(base);
+}
+
+START_TEST(test_stored_internal_receiver_is_refused_at_connect_time)
+{
+    struct receiver r;
+    receiver_start(&r, 0, false);
+    char by_address[128], by_name[128];
+    snprintf(by_address, sizeof by_address, "http://127.0.0.1:%d/address", r.port);
+    snprintf(by_name, sizeof by_name, "http://localhost:%d/name", r.port);
+    store_subscription("stored", by_address);
+    store_subscription("by-name", by_name);
+    ck_assert_int_eq(status_of("GET", "/v1/webhooks/stored", ADMIN, NULL), 200);
+    char id[64];
+    submit(&server, false, 7007, id);
+    const char *hooks[] = {"stored", "by-name"};
+    for (int i = 0; i < 2; i++) {
+        /* Refused once, for good: dead at the first attempt. */
+        char *log = wait_log_result(&server, hooks[i], "dead");
+        ck_assert_int_eq(test_json_len(log, "attempts"), 1);
+        ck_assert_str_eq(test_json_str(log, "attempts.0.attempt"), "1");
+        ck_assert_str_eq(test_json_str(log, "attempts.0.error"), REFUSED_ERROR);
+        ck_assert_str_eq(test_json_str(log, "attempts.0.status_code"), "");
+        ck_assert_str_eq(test_json_str(log, "attempts.0.next_attempt_at"), "");
+        ck_assert_str_eq(test_json_str(log, "attempts.0.claim_id"), id);
+        ck_assert_int_eq(test_json_len(log, "pending"), 0);
+        ck_assert_int_eq(test_json_len(log, "dead"), 1);
+        ck_assert_str_eq(test_json_str(log, "dead.0.last_error"), REFUSED_ERROR);
+        ck_assert_str_eq(test_json_str(log, "dead.0.last_status_code"), "");
+        free(log);
+    }
+    test_sleep_ms(800);
+    ck_assert_int_eq(received_count(&r, NULL), 0);
+    char *text = test_claimsd_log(&server);
+    ck_assert_msg(strstr(text, "failed (address not allowed): dead"), "%s", text);
+    free(text);
+    ck_assert_int_eq(status_of("DELETE", "/v1/webhooks/stored", ADMIN, NULL), 204);
+    ck_assert_int_eq(status_of("DELETE", "/v1/webhooks/by-name", ADMIN, NULL), 204);
+    receiver_stop(&r);
+}
+END_TEST
+
+START_TEST(test_malformed_allow_list_stops_claimsd)
+{
+    const char *bad[][2] = {
+        {"{\"webhooks\": {\"allow_private\": \"127.0.0.1\"}}",
+         "key \"webhooks.allow_private\" must be a list of addresses or CIDR blocks"},
+        {"{\"webhooks\": {\"allow_private\": [\"127.0.0.1/32\", \"10.1.2.3/16\"]}}",
+         "key \"webhooks.allow_private[1]\" must be an IP address or a CIDR block"},
+        {"{\"webhooks\": {\"allow_private\": [\"localhost\"]}}",
+         "key \"webhooks.allow_private[0]\" must be an IP address or a CIDR block"},
+        {"{\"webhooks\": {\"allow_privat\": []}}", "unknown key \"webhooks.allow_privat\""},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        const char *path = test_write_file(redis.dir, "bad.json", bad[i][0]);
+        struct test_claimsd d = {0};
+        int status = -1;
+        ck_assert_int_eq(
+            test_claimsd_start(&d, (const char *const[]){"--config", path, NULL}, NULL, &status),
+            -1);
+        ck_assert_int_eq(status, 2);
+        char *log = test_claimsd_log(&d);
+        ck_assert_msg(strstr(log, bad[i][1]) != NULL, "log: %s", log);
+        free(log);
+        test_remove_tree(d.dir);
+    }
+}
+END_TEST
+
 /* ---- the pure parts (eob/webhook.c) ---- */
 
 START_TEST(test_backoff_doubles_from_the_base_up_to_the_maximum)
@@ -891,6 +1090,49 @@ START_TEST(test_subscription_fields_are_checked)
 }
 END_TEST
 
+START_TEST(test_url_target_is_the_host_and_port_to_resolve)
+{
+    char host[WEBHOOK_HOST_MAX], port[8];
+    ck_assert_int_eq(webhook_url_target("https://hooks.example.com/a", host, port), 0);
+    ck_assert_str_eq(host, "hooks.example.com");
+    ck_assert_str_eq(port, "443");
+    ck_assert_int_eq(webhook_url_target("http://[::1]:8080/x", host, port), 0);
+    ck_assert_str_eq(host, "::1");
+    ck_assert_str_eq(port, "8080");
+    ck_assert_int_eq(webhook_url_target("http://2130706433/", host, port), 0);
+    ck_assert_str_eq(host, "127.0.0.1");
+    ck_assert_str_eq(port, "80");
+    ck_assert_int_eq(webhook_url_target("http://[fe80::1%25eth0]/", host, port), 0);
+    ck_assert_str_eq(host, "fe80::1");
+    ck_assert_int_eq(webhook_url_target("http://", host, port), -1);
+}
+END_TEST
+
+START_TEST(test_allow_private_is_read_from_the_config)
+{
+    char dir[256], err[CONFIG_ERR_LEN];
+    test_make_temp_dir(dir, "whcfg");
+    struct config cfg;
+    config_defaults(&cfg);
+    ck_assert_int_eq(cfg.webhooks.allow_private.n, 0);
+    const char *path = test_write_file(
+        dir, "ok.json",
+        "{\"webhooks\": {\"allow_private\": [\"127.0.0.1/32\", \"::1\", \"10.1.0.0/16\"],"
+        " \"max_attempts\": 4}}");
+    ck_assert_int_eq(config_load_file(&cfg, path, err), 0);
+    ck_assert_int_eq(cfg.webhooks.allow_private.n, 3);
+    ck_assert_int_eq(cfg.webhooks.max_attempts, 4);
+    ck_assert_int_eq(cfg.webhooks.allow_private.cidr[2].prefix, 16);
+    path = test_write_file(dir, "empty.json", "{\"webhooks\": {\"allow_private\": []}}");
+    ck_assert_int_eq(config_load_file(&cfg, path, err), 0);
+    ck_assert_int_eq(cfg.webhooks.allow_private.n, 0);
+    path = test_write_file(dir, "bad.json", "{\"webhooks\": {\"allow_private\": [\"::1\", 7]}}");
+    ck_assert_int_eq(config_load_file(&cfg, path, err), -1);
+    ck_assert_msg(strstr(err, "key \"webhooks.allow_private[1]\""), "%s", err);
+    test_remove_tree(dir);
+}
+END_TEST
+
 static Suite *webhooks_suite(void)
 {
     Suite *s = suite_create("webhooks");
@@ -899,6 +1141,8 @@ static Suite *webhooks_suite(void)
     tcase_add_test(pure, test_body_is_the_five_documented_keys_in_order);
     tcase_add_test(pure, test_signature_is_hmac_sha256_over_time_dot_body);
     tcase_add_test(pure, test_subscription_fields_are_checked);
+    tcase_add_test(pure, test_url_target_is_the_host_and_port_to_resolve);
+    tcase_add_test(pure, test_allow_private_is_read_from_the_config);
     suite_add_tcase(s, pure);
     TCase *tc = tcase_create("subscriptions_and_deliveries");
     tcase_add_unchecked_fixture(tc, setup, teardown);
@@ -918,6 +1162,14 @@ static Suite *webhooks_suite(void)
     tcase_add_test(processes, test_attempt_abandoned_at_stop_is_made_again_by_another_process);
     tcase_add_test(processes, test_two_processes_deliver_each_event_once);
     suite_add_tcase(s, processes);
+    TCase *internal = tcase_create("internal_receivers");
+    tcase_add_checked_fixture(internal, setup_public_only, teardown);
+    tcase_set_timeout(internal, 60);
+    tcase_add_test(internal, test_the_issue_urls_are_refused_at_registration);
+    tcase_add_test(internal, test_receiver_on_loopback_is_refused_without_allow_list);
+    tcase_add_test(internal, test_stored_internal_receiver_is_refused_at_connect_time);
+    tcase_add_test(internal, test_malformed_allow_list_stops_claimsd);
+    suite_add_tcase(s, internal);
     return s;
 }
 
