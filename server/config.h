@@ -39,6 +39,12 @@ struct webhook_config {
     struct netaddr_list allow_private;
 };
 
+/* People's sign-in sessions (docs/api.md "Accounts and sessions"). */
+struct session_config {
+    int idle_timeout_seconds;   /* a session unused this long ends */
+    int max_lifetime_seconds;   /* and every session ends this long after sign-in */
+};
+
 struct config {
     char listen_host[256];
     int listen_port;
@@ -62,6 +68,7 @@ struct config {
     int pend_sweep_seconds;          /* how often expired pended claims are requeued */
     struct limits limits;
     struct webhook_config webhooks;
+    struct session_config sessions;
 };
 
 /* Fills in every default. */
