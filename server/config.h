@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "log.h"
+#include "ratelimit.h"
 
 #define CONFIG_PATH_LEN 1024
 #define CONFIG_ERR_LEN 512
@@ -35,6 +36,11 @@ struct webhook_config {
     int max_in_flight;
 };
 
+/* The classes of rate_limits (docs/configuration.md): a bucket per token or
+ * session of each role, and per client address for requests answered 401
+ * and failed sign-ins. */
+enum rate_class { RATE_MEMBER, RATE_PROVIDER, RATE_STAFF, RATE_ADMIN, RATE_ADDRESS, RATE_CLASSES };
+
 struct config {
     char listen_host[256];
     int listen_port;
@@ -58,6 +64,7 @@ struct config {
     int pend_sweep_seconds;          /* how often expired pended claims are requeued */
     struct limits limits;
     struct webhook_config webhooks;
+    struct ratelimit_rule rate_limits[RATE_CLASSES]; /* per_second_milli 0: no limit */
 };
 
 /* Fills in every default. */
@@ -74,5 +81,7 @@ int config_set_listen(struct config *cfg, const char *hostport);
 int config_set_role(struct config *cfg, const char *name);
 
 const char *config_role_name(enum server_role role);
+/* "member", "provider", "staff", "admin", "address". */
+const char *config_rate_class_name(enum rate_class c);
 
 #endif
