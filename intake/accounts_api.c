@@ -514,8 +514,11 @@ static void invalid_credentials(struct call *call)
 
 static void signin_fail_respond(struct call *call)
 {
-    /* rate limit: failed sign-in */
-    invalid_credentials(call);
+    /* A failed sign-in also draws on the client address's bucket
+     * (rate_limits.address): guessing across many usernames from one
+     * address is slowed too, not only five tries per username. */
+    if (call_limit_address(call))
+        invalid_credentials(call);
 }
 
 static void on_failure_counted(enum queue_status status, void *arg)

@@ -1,5 +1,7 @@
 #include "api.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +15,7 @@
 #include "queue/audit.h"
 #include "queue/token_cache.h"
 #include "queue/tokens.h"
+#include "ratelimit.h"
 
 const char *auth_role_name(enum auth_role role)
 {
@@ -146,6 +149,8 @@ struct auth_wait {
 
 static void unauthorized(struct call *call)
 {
+    if (!call_limit_address(call))
+        return;
     http_add_header(call->req, "WWW-Authenticate", "Bearer");
     call_error(call, 401, "unauthorized", "a valid bearer token is required");
 }
@@ -181,7 +186,8 @@ static void on_token(int status, const struct token_record *rec, void *arg)
     if (call->app->tokens)
         token_cache_insert(call->app->tokens, w->hash, rec, w->epoch, token_cache_now_ms());
     free(w);
-    next(call);
+    if (call_limit_principal(call))
+        next(call);
 }
 
 /* ---- the session cookie (docs/api.md "Accounts and sessions") ---- */
@@ -236,6 +242,10 @@ struct session_wait {
 
 static void session_unauthorized(struct call *call)
 {
+    /* An ended or forged cookie is a failure like a bad token: it draws on
+     * the client address's bucket (rate_limits.address). */
+    if (!call_limit_address(call))
+        return;
     call_error(call, 401, "unauthorized", "the session has ended or is unknown; sign in again");
 }
 
@@ -274,7 +284,8 @@ static void on_session(int status, const struct session_record *rec, void *arg)
             return;
         }
     }
-    next(call);
+    if (call_limit_principal(call))
+        next(call);
 }
 
 static void authenticate_session(struct call *call, call_fn next, const char *session_id)
@@ -326,7 +337,8 @@ void call_authenticate(struct call *call, call_fn next)
     struct token_record rec;
     if (cache && token_cache_lookup(cache, hash, token_cache_now_ms(), &rec) &&
         principal_from_record(&call->who, &rec)) {
-        next(call);
+        if (call_limit_principal(call))
+            next(call);
         return;
     }
     struct auth_wait *w = malloc(sizeof *w);
@@ -342,6 +354,89 @@ void call_authenticate(struct call *call, call_fn next)
         free(w);
         call_unavailable(call);
     }
+}
+
+/* ---- rate limits (docs/configuration.md "rate_limits") ---- */
+
+/* At most one line a second, so that a flood does not flood the log: the
+ * token id of a role's bucket (never the address: a client's address is
+ * personal); /metrics counts every 429. Event-loop thread only. */
+static void log_rate_limited(const struct call *call, const char *class, const char *token_id,
+                             int64_t now)
+{
+    static int64_t next_ms;
+    if (now < next_ms)
+        return;
+    next_ms = now + 1000;
+    log_warn("rate limited class=%s token_id=%s request_id=%s", class, token_id,
+             call->req->request_id);
+}
+
+static void rate_limited(struct call *call, int retry_after_s)
+{
+    char seconds[16], message[96];
+    snprintf(seconds, sizeof seconds, "%d", retry_after_s);
+    http_add_header(call->req, "Retry-After", seconds);
+    snprintf(message, sizeof message, "too many requests; retry in %d s", retry_after_s);
+    call_error(call, 429, "rate_limited", message);
+}
+
+static int64_t now_ms(void)
+{
+    return (int64_t)(monotonic_ns() / 1000000);
+}
+
+bool call_limit_principal(struct call *call)
+{
+    static const enum rate_class of_role[] = {
+        [AUTH_MEMBER] = RATE_MEMBER,
+        [AUTH_PROVIDER] = RATE_PROVIDER,
+        [AUTH_STAFF] = RATE_STAFF,
+        [AUTH_ADMIN] = RATE_ADMIN,
+    };
+    enum auth_role role = call->who.role;
+    if (role < AUTH_MEMBER || role > AUTH_ADMIN)
+        return true;
+    int retry_after = 0;
+    /* The class is the role, the key its token id ("session:..." for a
+     * signed-in person): a partner's gateway or an office behind one
+     * address is limited per token, not per address. */
+    int64_t now = now_ms();
+    if (ratelimit_take(call->app->ratelimit, of_role[role], call->who.token_id, now, &retry_after))
+        return true;
+    log_rate_limited(call, auth_role_name(role), call->who.token_id, now);
+    rate_limited(call, retry_after);
+    return false;
+}
+
+/* The bucket key of a client address: an IPv4 address (or an IPv4-mapped
+ * IPv6 one) as it is; an IPv6 address by its /64, which one client
+ * usually holds all of. */
+static void address_key(const char *peer, char *out, size_t size)
+{
+    struct in6_addr a6;
+    if (strchr(peer, ':') && inet_pton(AF_INET6, peer, &a6) == 1 && !IN6_IS_ADDR_V4MAPPED(&a6)) {
+        char text[INET6_ADDRSTRLEN];
+        memset(a6.s6_addr + 8, 0, 8);
+        if (inet_ntop(AF_INET6, &a6, text, sizeof text)) {
+            snprintf(out, size, "%s/64", text);
+            return;
+        }
+    }
+    snprintf(out, size, "%s", peer);
+}
+
+bool call_limit_address(struct call *call)
+{
+    char key[sizeof call->req->peer + 8];
+    address_key(call->req->peer, key, sizeof key);
+    int retry_after = 0;
+    int64_t now = now_ms();
+    if (ratelimit_take(call->app->ratelimit, RATE_ADDRESS, key, now, &retry_after))
+        return true;
+    log_rate_limited(call, "address", "-", now);
+    rate_limited(call, retry_after);
+    return false;
 }
 
 /* ---- audit ---- */

@@ -64,6 +64,16 @@ struct call *call_new(struct http_request *req, struct app *app);
  * X-CSRF-Token (403 csrf_failed otherwise). */
 void call_authenticate(struct call *call, call_fn next);
 
+/* Rate limits (docs/configuration.md "rate_limits"). Each takes a token
+ * from a bucket and returns true, or answers 429 rate_limited with
+ * Retry-After itself (the call is then freed) and returns false.
+ * call_limit_principal: the bucket of call->who's token or session, by its
+ * role (call_authenticate calls it before next). call_limit_address: the
+ * bucket of the client's address, for a request answered 401 and a failed
+ * sign-in (call it before answering the failure). */
+bool call_limit_principal(struct call *call);
+bool call_limit_address(struct call *call);
+
 /* Answers and frees the call. call_json takes ownership of body. */
 void call_json(struct call *call, int status, struct json_object *body);
 void call_respond(struct call *call, int status, const char *content_type, const char *body,

@@ -14,6 +14,7 @@
 struct event_base;
 struct http_server;
 struct queue_intake;
+struct ratelimit;
 struct token_cache;
 struct token_sub;
 
@@ -30,6 +31,9 @@ struct app {
      * the event-loop thread only. */
     struct token_cache *tokens;
     struct token_sub *token_sub;
+    /* Rate limits (cfg.rate_limits, common/ratelimit.h), this process's
+     * own; NULL where there is no HTTP listener. Event-loop thread only. */
+    struct ratelimit *ratelimit;
     bool stopping;
 };
 

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <json-c/json.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,18 @@ void config_defaults(struct config *cfg)
     cfg->webhooks.max_in_flight = 32;
     cfg->sessions.idle_timeout_seconds = 15 * 60;
     cfg->sessions.max_lifetime_seconds = 12 * 3600;
+    /* docs/configuration.md "rate_limits" gives the reasons for these. */
+    cfg->rate_limits[RATE_MEMBER] = (struct ratelimit_rule){.per_second_milli = 5000, .burst = 20};
+    cfg->rate_limits[RATE_PROVIDER] =
+        (struct ratelimit_rule){.per_second_milli = 50000, .burst = 200};
+    cfg->rate_limits[RATE_ADDRESS] = (struct ratelimit_rule){.per_second_milli = 1000, .burst = 20};
+}
+
+const char *config_rate_class_name(enum rate_class c)
+{
+    static const char *const names[RATE_CLASSES] = {"member", "provider", "staff", "admin",
+                                                    "address"};
+    return c >= 0 && c < RATE_CLASSES ? names[c] : "none";
 }
 
 const char *config_role_name(enum server_role role)
@@ -295,6 +308,99 @@ static int string_value(json_object *v, const char *path, const char *key, const
     return 0;
 }
 
+/* One class of rate_limits: null (no limit) or {"per_second": N, "burst": M},
+ * both keys required; per_second 0 is also no limit. */
+static int load_rate_rule(json_object *v, struct ratelimit_rule *out, const char *path,
+                          const char *name, char err[CONFIG_ERR_LEN])
+{
+    if (json_object_is_type(v, json_type_null)) {
+        *out = (struct ratelimit_rule){0, 0};
+        return 0;
+    }
+    if (!json_object_is_type(v, json_type_object)) {
+        snprintf(err, CONFIG_ERR_LEN,
+                 "%s: key \"rate_limits.%s\" must be null or {\"per_second\": N, \"burst\": M}",
+                 path, name);
+        return -1;
+    }
+    json_object *ps = NULL, *burst = NULL;
+    json_object_object_foreach(v, key, value)
+    {
+        if (strcmp(key, "per_second") == 0) {
+            ps = value;
+        } else if (strcmp(key, "burst") == 0) {
+            burst = value;
+        } else {
+            snprintf(err, CONFIG_ERR_LEN, "%s: unknown key \"rate_limits.%s.%s\"", path, name, key);
+            return -1;
+        }
+    }
+    if (!ps || !burst) {
+        snprintf(err, CONFIG_ERR_LEN, "%s: key \"rate_limits.%s.%s\" is required", path, name,
+                 ps ? "burst" : "per_second");
+        return -1;
+    }
+    if (!json_object_is_type(ps, json_type_int) && !json_object_is_type(ps, json_type_double)) {
+        snprintf(err, CONFIG_ERR_LEN, "%s: key \"rate_limits.%s.per_second\" has the wrong type",
+                 path, name);
+        return -1;
+    }
+    double per_second = json_object_get_double(ps);
+    /* Thousandths of a token a second (0.001 is one every 1000 s). */
+    double milli = round(per_second * 1000.0);
+    if (!(per_second >= 0) || milli > (double)RATELIMIT_MAX_PER_SECOND_MILLI ||
+        (per_second > 0 && milli < 1)) {
+        snprintf(err, CONFIG_ERR_LEN,
+                 "%s: key \"rate_limits.%s.per_second\" must be 0 (no limit) or between 0.001 "
+                 "and %lld",
+                 path, name, RATELIMIT_MAX_PER_SECOND_MILLI / 1000);
+        return -1;
+    }
+    if (!json_object_is_type(burst, json_type_int)) {
+        snprintf(err, CONFIG_ERR_LEN, "%s: key \"rate_limits.%s.burst\" has the wrong type", path,
+                 name);
+        return -1;
+    }
+    errno = 0;
+    int64_t b = json_object_get_int64(burst);
+    if (errno || b < 1 || b > RATELIMIT_MAX_BURST) {
+        snprintf(err, CONFIG_ERR_LEN, "%s: key \"rate_limits.%s.burst\" must be between 1 and %d",
+                 path, name, RATELIMIT_MAX_BURST);
+        return -1;
+    }
+    out->per_second_milli = (int64_t)milli;
+    out->burst = milli > 0 ? b : 0;
+    return 0;
+}
+
+/* rate_limits: null (no limits at all) or an object of classes; a class
+ * left out keeps its default. */
+static int load_rate_limits(struct config *cfg, json_object *v, const char *path,
+                            char err[CONFIG_ERR_LEN])
+{
+    if (json_object_is_type(v, json_type_null)) {
+        memset(cfg->rate_limits, 0, sizeof cfg->rate_limits);
+        return 0;
+    }
+    if (!json_object_is_type(v, json_type_object)) {
+        snprintf(err, CONFIG_ERR_LEN, "%s: key \"rate_limits\" must be an object or null", path);
+        return -1;
+    }
+    json_object_object_foreach(v, name, value)
+    {
+        int c = 0;
+        while (c < RATE_CLASSES && strcmp(name, config_rate_class_name((enum rate_class)c)) != 0)
+            c++;
+        if (c == RATE_CLASSES) {
+            snprintf(err, CONFIG_ERR_LEN, "%s: unknown key \"rate_limits.%s\"", path, name);
+            return -1;
+        }
+        if (load_rate_rule(value, &cfg->rate_limits[c], path, name, err) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 int config_load_file(struct config *cfg, const char *path, char err[CONFIG_ERR_LEN])
 {
     json_object *root = json_object_from_file(path);
@@ -339,6 +445,9 @@ int config_load_file(struct config *cfg, const char *path, char err[CONFIG_ERR_L
             }
             if (load_section(cfg, value, session_keys, sizeof session_keys / sizeof *session_keys,
                              base_dir, path, "sessions.", err) != 0)
+                goto out;
+        } else if (strcmp(name, "rate_limits") == 0) {
+            if (load_rate_limits(cfg, value, path, err) != 0)
                 goto out;
         } else if (strcmp(name, "listen") == 0) {
             if (string_value(value, path, name, &s, err) != 0)

@@ -11,6 +11,7 @@
 
 #include "log.h"
 #include "netaddr.h"
+#include "ratelimit.h"
 
 #define CONFIG_PATH_LEN 1024
 #define CONFIG_ERR_LEN 512
@@ -45,6 +46,11 @@ struct session_config {
     int max_lifetime_seconds;   /* and every session ends this long after sign-in */
 };
 
+/* The classes of rate_limits (docs/configuration.md): a bucket per token or
+ * session of each role, and per client address for requests answered 401
+ * and failed sign-ins. */
+enum rate_class { RATE_MEMBER, RATE_PROVIDER, RATE_STAFF, RATE_ADMIN, RATE_ADDRESS, RATE_CLASSES };
+
 struct config {
     char listen_host[256];
     int listen_port;
@@ -69,6 +75,7 @@ struct config {
     struct limits limits;
     struct webhook_config webhooks;
     struct session_config sessions;
+    struct ratelimit_rule rate_limits[RATE_CLASSES]; /* per_second_milli 0: no limit */
 };
 
 /* Fills in every default. */
@@ -85,5 +92,7 @@ int config_set_listen(struct config *cfg, const char *hostport);
 int config_set_role(struct config *cfg, const char *name);
 
 const char *config_role_name(enum server_role role);
+/* "member", "provider", "staff", "admin", "address". */
+const char *config_rate_class_name(enum rate_class c);
 
 #endif

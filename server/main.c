@@ -27,6 +27,7 @@
 #include "queue/token_sub.h"
 #include "queue/work.h"
 #include "queue/tokens.h"
+#include "ratelimit.h"
 #include "server/app.h"
 #include "server/cli.h"
 #include "server/redis_child.h"
@@ -390,6 +391,9 @@ int main(int argc, char **argv)
                                         app.redis, app.cfg.key_prefix, app.tokens);
         if (!app.token_sub)
             goto out;
+        app.ratelimit = ratelimit_new(app.cfg.rate_limits, RATE_CLASSES, RATELIMIT_DEFAULT_CAPACITY);
+        if (!app.ratelimit)
+            goto out;
         app.http = http_server_new(app.base, &limits, intake_handle_request, &app);
         int port = app.http ? http_server_listen(app.http, app.cfg.listen_host,
                                                  app.cfg.listen_port)
@@ -434,6 +438,7 @@ out:
     token_sub_free(app.token_sub); /* its heartbeats in flight need nothing of it */
     if (app.redis)
         rconn_free(app.redis);
+    ratelimit_free(app.ratelimit);
     token_cache_free(app.tokens); /* after rconn_free: its last answers may reach the cache */
     queue_intake_free(app.intake); /* after rconn_free: a batch in flight was answered */
     notifier_free(rt.notifier); /* after rconn_free: its last answers reach the notifier */

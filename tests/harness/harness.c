@@ -489,14 +489,20 @@ char *test_read_source(const char *relative_path)
 void test_claimsd_start_admin(struct test_claimsd *d, const char *redis_url, const char *admin,
                               const char *const extra_args[])
 {
-    const char *args[12] = {"--redis", redis_url};
-    int n = 2;
-    for (const char *const *a = extra_args; a && *a && n < 11; a++)
+    memset(d, 0, sizeof *d);
+    /* Functional tests are not held to rate limits; a --config among
+     * extra_args is read after this one and overrides it. */
+    test_make_temp_dir(d->dir, "claimsd");
+    char no_limits[512];
+    snprintf(no_limits, sizeof no_limits, "%s",
+             test_write_file(d->dir, "no-rate-limits.json", "{\"rate_limits\": null}"));
+    const char *args[14] = {"--redis", redis_url, "--config", no_limits};
+    int n = 4;
+    for (const char *const *a = extra_args; a && *a && n < 13; a++)
         args[n++] = *a;
     args[n] = NULL;
     char env_entry[128];
     snprintf(env_entry, sizeof env_entry, "CLAIMSD_BOOTSTRAP_ADMIN_TOKEN=%s", admin);
-    memset(d, 0, sizeof *d);
     if (test_claimsd_start(d, args, (const char *const[]){env_entry, NULL}, NULL) != 0) {
         fprintf(stderr, "claimsd did not start\n");
         exit(2);

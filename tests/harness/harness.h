@@ -104,8 +104,10 @@ char *test_read_source(const char *relative_path);
 /* ---- a claimsd with a bootstrap admin token, for end-to-end tests ---- */
 
 /* Resets d ($CLAIMSD_BIN, a new folder) and starts claimsd with
- * "--redis redis_url" and extra_args (NULL-terminated, may be NULL; at most
- * 9) and CLAIMSD_BOOTSTRAP_ADMIN_TOKEN=admin. Exits the test binary (2) when
+ * "--redis redis_url", a --config of {"rate_limits": null} (no rate limits;
+ * a --config in extra_args is read after it and overrides it) and
+ * extra_args (NULL-terminated, may be NULL; at most 9) and
+ * CLAIMSD_BOOTSTRAP_ADMIN_TOKEN=admin. Exits the test binary (2) when
  * it does not start. */
 void test_claimsd_start_admin(struct test_claimsd *d, const char *redis_url, const char *admin,
                               const char *const extra_args[]);
