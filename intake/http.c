@@ -727,6 +727,10 @@ struct http_server *http_server_new(struct event_base *base, const struct http_l
         return NULL;
     srv->base = base;
     srv->limits = *limits;
+    /* A caller that predates the bound (bench/minimal_server.c) gets the
+     * default, not a bound of 0 that would hold every connection. */
+    if (!srv->limits.max_output_bytes)
+        srv->limits.max_output_bytes = HTTP_DEFAULT_MAX_OUTPUT_BYTES;
     srv->handler = handler;
     srv->handler_arg = arg;
     return srv;

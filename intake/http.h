@@ -34,14 +34,17 @@ struct http_conn;
 #define HTTP_MAX_HEADERS 64
 #define HTTP_MAX_RESPONSE_HEADERS 16
 #define REQUEST_ID_LEN 37
+#define HTTP_DEFAULT_MAX_OUTPUT_BYTES (256 * 1024)
 
 struct http_limits {
     size_t max_body_bytes;    /* 413 above */
     size_t max_header_bytes;  /* request line + headers; 431 above */
     int read_timeout_seconds; /* a request not complete in time: 408 */
     int max_connections;      /* further connections: 503 and closed */
-    size_t max_output_bytes;  /* unsent answers above this: the connection's requests wait */
-    int write_timeout_seconds; /* answers pending and none taken for this long: closed */
+    size_t max_output_bytes;  /* unsent answers above this: the connection's requests wait
+                               * (0: HTTP_DEFAULT_MAX_OUTPUT_BYTES) */
+    int write_timeout_seconds; /* answers pending and none taken for this long: closed
+                                * (0: never) */
 };
 
 struct http_header {
