@@ -520,7 +520,7 @@ static bool decide(struct worker *w, struct slot *s, struct carry *c, struct fam
     rfc3339_now(now);
     s->audit_json = json_text(audit_record_new(now, "", "worker",
                                                final ? "claim.finalize" : "claim.pend", "",
-                                               w->consumer),
+                                               NULL, w->consumer),
                               JSON_C_TO_STRING_PLAIN);
     if (!s->decision_json || !s->audit_json || (!final && !s->pending_json))
         return false;

@@ -469,7 +469,8 @@ void call_audit(struct call *call, const char *claim_id, const char *action, cal
 struct json_object *call_audit_record(const struct call *call, const char *at, const char *action)
 {
     return audit_record_new(at, call->who.token_id, auth_role_name(call->who.role), action,
-                            call->req->request_id, call->req->peer);
+                            call->req->request_id, call->req->client_request_id,
+                            call->req->peer);
 }
 
 bool call_audit_ok(const struct call *call)

@@ -192,7 +192,7 @@ static void submit_store(struct call *call)
     size_t audit_at = sb.len + 1;
     strbuf_append_char(&sb, '\0');
     audit_record_write(&sb, now, call->who.token_id, auth_role_name(call->who.role), "claim.submit",
-                       call->req->request_id, call->req->peer);
+                       call->req->request_id, call->req->client_request_id, call->req->peer);
     size_t idem_at = sb.len + 1;
     strbuf_append_char(&sb, '\0');
     if (s->response) {

@@ -5,10 +5,12 @@
 #include <errno.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/listener.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/ssl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +31,8 @@ struct http_server {
     struct http_conn *conns; /* doubly linked list of open connections */
     int n_conns;
     int in_flight;
+    int n_paused;            /* connections not read while their answers drain */
+    SSL_CTX *tls;            /* NULL: plain HTTP */
     bool accepting;
 };
 
@@ -41,6 +45,7 @@ struct http_conn {
     struct http_request *current; /* handed to the handler, not yet answered */
     bool close_after_write;
     bool keep_alive;              /* of the request being read or handled */
+    bool paused;                  /* not read: too much of its output is unsent */
     char peer[64];
 };
 
@@ -107,6 +112,8 @@ static void conn_free(struct http_conn *conn)
     if (conn->next)
         conn->next->prev = conn->prev;
     srv->n_conns--;
+    if (conn->paused)
+        srv->n_paused--;
     if (conn->bev)
         bufferevent_free(conn->bev);
     if (conn->deadline)
@@ -138,6 +145,9 @@ static bool valid_request_id(const char *s)
     return true;
 }
 
+/* Every answer over TLS (RFC 6797): browsers then use only HTTPS for a year. */
+#define HSTS_LINE "Strict-Transport-Security: max-age=31536000\r\n"
+
 static void new_request_id(char out[REQUEST_ID_LEN])
 {
     uuid_t u;
@@ -158,9 +168,10 @@ static void send_raw_error(struct http_conn *conn, int status, const char *code,
     struct evbuffer *out = bufferevent_get_output(conn->bev);
     evbuffer_add_printf(out,
                         "HTTP/1.1 %d %s\r\nContent-Type: application/json; charset=utf-8\r\n"
-                        "Content-Length: %d\r\nX-Request-Id: %s\r\n%sConnection: close\r\n\r\n%s",
+                        "Content-Length: %d\r\nX-Request-Id: %s\r\n%s%sConnection: close\r\n\r\n%s",
                         status, http_status_text(status), n, id,
-                        status == 503 ? "Retry-After: 1\r\n" : "", body);
+                        status == 503 ? "Retry-After: 1\r\n" : "",
+                        conn->srv->tls ? HSTS_LINE : "", body);
     conn->close_after_write = true;
     bufferevent_disable(conn->bev, EV_READ);
     evtimer_del(conn->deadline);
@@ -173,6 +184,27 @@ static void send_raw_error(struct http_conn *conn, int status, const char *code,
 
 static void process_input(struct http_conn *conn);
 
+/* Backpressure (issue 16, finding 1): a client that pipelines requests and
+ * reads no answer would otherwise have every answer built and queued in
+ * memory. Once max_output_bytes of answers wait unsent, the connection is
+ * not read (nor its buffered requests parsed) until they drain to half of
+ * that (the write low watermark calls on_write); the request deadline stops
+ * meanwhile, since the client is not what is late. Returns whether it is
+ * paused. */
+static bool output_full(struct http_conn *conn)
+{
+    size_t pending = evbuffer_get_length(bufferevent_get_output(conn->bev));
+    if (pending < conn->srv->limits.max_output_bytes)
+        return false;
+    if (!conn->paused) {
+        conn->paused = true;
+        conn->srv->n_paused++;
+        bufferevent_disable(conn->bev, EV_READ);
+        evtimer_del(conn->deadline);
+    }
+    return true;
+}
+
 static void on_read(struct bufferevent *bev, void *arg)
 {
     (void)bev;
@@ -182,11 +214,26 @@ static void on_read(struct bufferevent *bev, void *arg)
 static void on_write(struct bufferevent *bev, void *arg)
 {
     struct http_conn *conn = arg;
+    size_t pending = evbuffer_get_length(bufferevent_get_output(bev));
     /* Deferred callbacks can run for an earlier "writable" event while an
      * answer is still queued: close only once the output is really empty. */
-    if (conn->close_after_write && !conn->current &&
-        evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+    if (conn->close_after_write && !conn->current && pending == 0) {
         conn_close(conn);
+        return;
+    }
+    if (conn->paused && pending <= conn->srv->limits.max_output_bytes / 2) {
+        conn->paused = false;
+        conn->srv->n_paused--;
+        if (conn->current || conn->close_after_write)
+            return;
+        bufferevent_enable(bev, EV_READ);
+        /* A request whose body was still arriving gets its time again. */
+        if (conn->reading && !evtimer_pending(conn->deadline, NULL)) {
+            struct timeval tv = {conn->srv->limits.read_timeout_seconds, 0};
+            evtimer_add(conn->deadline, &tv);
+        }
+        process_input(conn);
+    }
 }
 
 /* A request that started arriving did not complete within
@@ -201,6 +248,8 @@ static void answer_timeout(struct http_conn *conn)
 static void on_event(struct bufferevent *bev, short what, void *arg)
 {
     struct http_conn *conn = arg;
+    if (what & BEV_EVENT_CONNECTED)
+        return; /* a TLS handshake done: the request comes as input */
     bool partial = conn->reading || evbuffer_get_length(bufferevent_get_input(bev)) > 0;
     bool read_timeout = (what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_READING);
     if (read_timeout && conn->close_after_write)
@@ -210,7 +259,11 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
         answer_timeout(conn);
         return;
     }
-    /* EOF, an error, a write timeout, or an idle keep-alive connection. */
+    if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_WRITING))
+        log_info("http connection from %s closed: its answers were not taken in time",
+                 conn->peer);
+    /* EOF, an error (a failed TLS handshake too), a write timeout, or an
+     * idle keep-alive connection. */
     conn_close(conn);
 }
 
@@ -419,13 +472,14 @@ static struct http_request *parse_head(struct http_conn *conn, struct parse_erro
         e->message = "an HTTP/1.1 request needs exactly one Host header";
         goto fail;
     }
+    /* The request's id is always the server's own: it is what the logs and
+     * the audit records carry, so a client cannot choose it (issue 16,
+     * finding 9). A client's UUID is kept beside it and echoed. */
     const char *id = http_header_get(req, "x-request-id");
-    if (valid_request_id(id)) {
+    if (valid_request_id(id))
         for (int i = 0; i < 36; i++)
-            req->request_id[i] = (char)tolower((unsigned char)id[i]);
-    } else {
-        new_request_id(req->request_id);
-    }
+            req->client_request_id[i] = (char)tolower((unsigned char)id[i]);
+    new_request_id(req->request_id);
     free(head);
     e->status = 0;
     return req;
@@ -438,7 +492,7 @@ fail:
 static void process_input(struct http_conn *conn)
 {
     struct http_server *srv = conn->srv;
-    if (conn->current || conn->close_after_write)
+    if (conn->current || conn->close_after_write || output_full(conn))
         return;
     struct evbuffer *in = bufferevent_get_input(conn->bev);
     if (!conn->reading) {
@@ -474,6 +528,7 @@ static void process_input(struct http_conn *conn)
     conn->current = req;
     req->conn = conn;
     memcpy(req->peer, conn->peer, sizeof req->peer);
+    req->tls = srv->tls != NULL;
     req->started_ns = monotonic_ns();
     evtimer_del(conn->deadline);
     /* No reading, so no timeout, while the handler has the request; a
@@ -508,8 +563,11 @@ void http_respond(struct http_request *req, int status, const char *content_type
         evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\n", status, http_status_text(status));
         if (content_type)
             evbuffer_add_printf(out, "Content-Type: %s\r\n", content_type);
-        evbuffer_add_printf(out, "Content-Length: %zu\r\nX-Request-Id: %s\r\n", body_len,
-                            req->request_id);
+        /* API.md: the client's own id when it sent one, else the server's. */
+        evbuffer_add_printf(out, "Content-Length: %zu\r\nX-Request-Id: %s\r\n%s", body_len,
+                            req->client_request_id[0] ? req->client_request_id
+                                                      : req->request_id,
+                            srv->tls ? HSTS_LINE : "");
         for (int i = 0; i < req->n_resp_headers; i++)
             evbuffer_add_printf(out, "%s\r\n", req->resp_headers[i]);
         evbuffer_add_printf(out, "Connection: %s\r\n\r\n", keep ? "keep-alive" : "close");
@@ -518,7 +576,7 @@ void http_respond(struct http_request *req, int status, const char *content_type
         conn->current = NULL;
         if (!keep) {
             conn->close_after_write = true;
-        } else {
+        } else if (!output_full(conn)) {
             bufferevent_enable(conn->bev, EV_READ);
             if (evbuffer_get_length(bufferevent_get_input(conn->bev)) > 0)
                 process_input(conn);
@@ -605,8 +663,20 @@ static void on_accept(struct evconnlistener *listener, evutil_socket_t fd, struc
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     struct http_conn *conn = calloc(1, sizeof *conn);
-    struct bufferevent *bev =
-        bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
+    struct bufferevent *bev = NULL;
+    if (srv->tls) {
+        /* The handshake runs inside the bufferevent; a client that does not
+         * speak TLS (plain HTTP included) fails it and is closed (on_event). */
+        SSL *ssl = SSL_new(srv->tls);
+        if (ssl) {
+            bev = bufferevent_openssl_socket_new(srv->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
+                                                 BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
+            if (!bev)
+                SSL_free(ssl);
+        }
+    } else {
+        bev = bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
+    }
     struct event *deadline = conn ? evtimer_new(srv->base, on_deadline, conn) : NULL;
     if (!conn || !bev || !deadline) {
         free(conn);
@@ -632,9 +702,15 @@ static void on_accept(struct evconnlistener *listener, evutil_socket_t fd, struc
     srv->n_conns++;
     bufferevent_setcb(bev, on_read, on_write, on_event, conn);
     /* The idle limit of a kept-alive connection; a started request is held
-     * to the same limit by conn->deadline. */
+     * to the same limit by conn->deadline. Answers that wait unsent with
+     * none of them taken for write_timeout_seconds close the connection
+     * (on_event): the write event's timeout restarts with every write. */
     struct timeval idle = {srv->limits.read_timeout_seconds, 0};
-    bufferevent_set_timeouts(bev, &idle, NULL);
+    struct timeval write_limit = {srv->limits.write_timeout_seconds, 0};
+    bufferevent_set_timeouts(bev, &idle, &write_limit);
+    /* on_write runs once the output has drained to half the bound (and at
+     * empty, which closes a connection after its last answer). */
+    bufferevent_setwatermark(bev, EV_WRITE, srv->limits.max_output_bytes / 2, 0);
     if (srv->n_conns > srv->limits.max_connections) {
         send_raw_error(conn, 503, "too_many_connections",
                        "the server has too many open connections; retry shortly");
@@ -651,9 +727,18 @@ struct http_server *http_server_new(struct event_base *base, const struct http_l
         return NULL;
     srv->base = base;
     srv->limits = *limits;
+    /* A caller that predates the bound (bench/minimal_server.c) gets the
+     * default, not a bound of 0 that would hold every connection. */
+    if (!srv->limits.max_output_bytes)
+        srv->limits.max_output_bytes = HTTP_DEFAULT_MAX_OUTPUT_BYTES;
     srv->handler = handler;
     srv->handler_arg = arg;
     return srv;
+}
+
+void http_server_use_tls(struct http_server *srv, struct ssl_ctx_st *ctx)
+{
+    srv->tls = ctx;
 }
 
 int http_server_listen(struct http_server *srv, const char *host, int port)
@@ -718,6 +803,11 @@ int http_server_in_flight(const struct http_server *srv)
 int http_server_connections(const struct http_server *srv)
 {
     return srv->n_conns;
+}
+
+int http_server_paused(const struct http_server *srv)
+{
+    return srv->n_paused;
 }
 
 void http_server_free(struct http_server *srv)

@@ -10,6 +10,14 @@
  * (after Redis replies) without blocking the loop.
  *
  * Bodies must come with Content-Length (chunked uploads are answered 411).
+ *
+ * Backpressure: a client that sends requests and does not read the answers
+ * holds at most about max_output_bytes of them in memory; past that its
+ * connection is not read until they drain, and it is closed when none of
+ * them is taken for write_timeout_seconds.
+ *
+ * With an OpenSSL context (http_server_use_tls) the listener speaks TLS only
+ * (libevent's OpenSSL bufferevents); the limits are the same.
  */
 #ifndef CLAIMS_HTTP_H
 #define CLAIMS_HTTP_H
@@ -19,18 +27,24 @@
 #include <stdint.h>
 
 struct event_base;
+struct ssl_ctx_st;
 struct http_server;
 struct http_conn;
 
 #define HTTP_MAX_HEADERS 64
 #define HTTP_MAX_RESPONSE_HEADERS 16
 #define REQUEST_ID_LEN 37
+#define HTTP_DEFAULT_MAX_OUTPUT_BYTES (256 * 1024)
 
 struct http_limits {
     size_t max_body_bytes;    /* 413 above */
     size_t max_header_bytes;  /* request line + headers; 431 above */
     int read_timeout_seconds; /* a request not complete in time: 408 */
     int max_connections;      /* further connections: 503 and closed */
+    size_t max_output_bytes;  /* unsent answers above this: the connection's requests wait
+                               * (0: HTTP_DEFAULT_MAX_OUTPUT_BYTES) */
+    int write_timeout_seconds; /* answers pending and none taken for this long: closed
+                                * (0: never) */
 };
 
 struct http_header {
@@ -49,7 +63,9 @@ struct http_request {
     int n_headers;
     char *body;             /* NUL-terminated for convenience; body_len excludes the NUL */
     size_t body_len;
-    char request_id[REQUEST_ID_LEN];
+    char request_id[REQUEST_ID_LEN];        /* the server's own, new for every request */
+    char client_request_id[REQUEST_ID_LEN]; /* the client's X-Request-Id (a UUID, lower
+                                             * case), "" when it sent none or another form */
     char peer[64];          /* the client's address, for audit records */
     bool tls;               /* arrived over TLS (cookies get Secure, HSTS is sent) */
     uint64_t started_ns;    /* monotonic clock when the request was complete */
@@ -64,6 +80,9 @@ typedef void (*http_handler)(struct http_request *req, void *arg);
 
 struct http_server *http_server_new(struct event_base *base, const struct http_limits *limits,
                                     http_handler handler, void *arg);
+/* Serves HTTPS only with this OpenSSL context (call before listening; the
+ * caller keeps ownership and frees it after http_server_free). */
+void http_server_use_tls(struct http_server *srv, struct ssl_ctx_st *ctx);
 /* Binds and listens; returns the bound port (useful with port 0) or -1. */
 int http_server_listen(struct http_server *srv, const char *host, int port);
 /* Stops accepting and closes idle connections; requests in progress finish. */
@@ -71,6 +90,8 @@ void http_server_stop_accepting(struct http_server *srv);
 /* Requests handed to the handler and not yet answered. */
 int http_server_in_flight(const struct http_server *srv);
 int http_server_connections(const struct http_server *srv);
+/* Connections whose reading waits for their unsent answers to drain. */
+int http_server_paused(const struct http_server *srv);
 void http_server_free(struct http_server *srv);
 
 /* The header's value (name is case-insensitive), or NULL. */

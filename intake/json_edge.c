@@ -7,7 +7,7 @@
 #include <string.h>
 
 /* Why the scanner stopped. */
-enum scan_error { SCAN_OK, SCAN_SYNTAX, SCAN_UTF8, SCAN_DEPTH, SCAN_NO_MEMORY };
+enum scan_error { SCAN_OK, SCAN_SYNTAX, SCAN_UTF8, SCAN_DEPTH, SCAN_KEY_NUL, SCAN_NO_MEMORY };
 
 /* One step of the path to the value being scanned: a member's key or an
  * array index. The path text is built only when a problem is reported. */
@@ -23,19 +23,26 @@ struct scan {
     struct step steps[INTAKE_JSON_MAX_DEPTH + 1];
     int n_steps;
     struct intake_field_errors *errs;
+    struct intake_path key_nul_at; /* SCAN_KEY_NUL: the path of the object */
 };
+
+/* The current path into path. */
+static void current_path(const struct scan *s, struct intake_path *path)
+{
+    intake_path_init(path);
+    for (int i = 0; i < s->n_steps; i++) {
+        if (s->steps[i].key)
+            intake_path_push_key(path, s->steps[i].key, s->steps[i].len);
+        else
+            intake_path_push_index(path, s->steps[i].len);
+    }
+}
 
 /* Records problem at the current path, plus key when key is not NULL. */
 static void report_at(struct scan *s, const char *key, size_t key_len, const char *problem)
 {
     struct intake_path path;
-    intake_path_init(&path);
-    for (int i = 0; i < s->n_steps; i++) {
-        if (s->steps[i].key)
-            intake_path_push_key(&path, s->steps[i].key, s->steps[i].len);
-        else
-            intake_path_push_index(&path, s->steps[i].len);
-    }
+    current_path(s, &path);
     if (key)
         intake_path_push_key(&path, key, key_len);
     intake_field_errors_add(s->errs, path.text, problem);
@@ -490,8 +497,15 @@ static bool scan_object(struct scan *s, struct json_object **out)
         any_escaped = any_escaped || keys[n].owned != NULL;
         bool is_new = out && key_is_new(keys, n, any_escaped);
         struct key *k = &keys[n++];
-        if (has_nul)
-            report_at(s, k->text, k->len, "must not contain a NUL character");
+        if (has_nul) {
+            /* json-c would cut the key at the NUL, and the validators after
+             * it would see (and name) another key than the one sent: the
+             * body is refused here, the object named, no piece of the key
+             * echoed (issue 16, finding 9). */
+            current_path(s, &s->key_nul_at);
+            fail(s, SCAN_KEY_NUL);
+            goto out;
+        }
         skip_ws(s);
         if (s->p >= s->end || *s->p != ':') {
             fail(s, SCAN_SYNTAX);
@@ -677,6 +691,10 @@ enum intake_status intake_json_parse(const char *bytes, size_t len, struct json_
         status = INTAKE_INVALID;
         why = "the body nests deeper than 32 levels";
         break;
+    case SCAN_KEY_NUL:
+        status = INTAKE_NOT_JSON;
+        why = INTAKE_KEY_NUL_MESSAGE;
+        break;
     case SCAN_NO_MEMORY:
         status = INTAKE_NO_MEMORY;
         why = "out of memory";
@@ -690,13 +708,16 @@ enum intake_status intake_json_parse(const char *bytes, size_t len, struct json_
         status = INTAKE_INVALID;
         why = "the body must be a JSON object";
     }
-    free(s);
     if (status != INTAKE_OK) {
         json_object_put(obj); /* NULL unless only trailing content failed */
         errs->count = errs_count;
         errs->dropped = errs_dropped;
+        if (s->err == SCAN_KEY_NUL)
+            intake_field_errors_add(errs, s->key_nul_at.text, INTAKE_KEY_NUL_PROBLEM);
+        free(s);
         return refuse(status, reason, why);
     }
+    free(s);
     *out = obj;
     return INTAKE_OK;
 }

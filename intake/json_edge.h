@@ -26,6 +26,10 @@
  * deepest valid body (a plan's formulary entry) is 3 levels. */
 #define INTAKE_JSON_MAX_DEPTH 32
 
+/* A key holding \u0000: the 400's message, and the problem at the object. */
+#define INTAKE_KEY_NUL_MESSAGE "an object key contains U+0000"
+#define INTAKE_KEY_NUL_PROBLEM "has a key that contains U+0000"
+
 /* How a body fared at the edge; the HTTP answer for each is noted. */
 enum intake_status {
     INTAKE_OK = 0,    /* parsed (and, for the *_from_body functions, valid) */
@@ -40,11 +44,13 @@ enum intake_status {
  *
  * INTAKE_OK: *out is the object; the caller owns it (json_object_put). Keys
  *   that occur twice in one object were recorded in errs as "is duplicated"
- *   at their path (and keys holding a \u0000 as "must not contain a NUL
- *   character"): the caller validates the object as usual, adding to the
+ *   at their path: the caller validates the object as usual, adding to the
  *   same errs, and must refuse the body (422) when errs is not empty.
  * INTAKE_NOT_JSON: empty body, a syntax error, invalid UTF-8, a NUL byte, or
- *   anything but whitespace after the value.
+ *   anything but whitespace after the value; or an object key holding a
+ *   \u0000 escape (json-c would cut the key short): then errs holds just
+ *   {the path of that object ("" for the body itself), INTAKE_KEY_NUL_PROBLEM}
+ *   and the reason is INTAKE_KEY_NUL_MESSAGE.
  * INTAKE_INVALID: valid JSON that is not an object, or nested deeper than
  *   INTAKE_JSON_MAX_DEPTH.
  * For every status but INTAKE_OK, *out is NULL and *reason (when reason is

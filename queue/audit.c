@@ -8,12 +8,16 @@
 #include "queue/scripts.h"
 
 void audit_record_write(struct strbuf *sb, const char *at, const char *token_id, const char *role,
-                        const char *action, const char *request_id, const char *from)
+                        const char *action, const char *request_id,
+                        const char *client_request_id, const char *from)
 {
-    static const char *const keys[] = {"at", "token_id", "role", "action", "request_id", "from"};
-    const char *values[] = {at, token_id, role, action, request_id, from};
+    static const char *const keys[] = {"at",         "token_id",          "role", "action",
+                                       "request_id", "client_request_id", "from"};
+    const char *values[] = {at, token_id, role, action, request_id, client_request_id, from};
     strbuf_append_char(sb, '{');
-    for (int i = 0; i < 6; i++) {
+    for (int i = 0; i < 7; i++) {
+        if (i == 5 && !(client_request_id && client_request_id[0]))
+            continue; /* only when the client sent one */
         if (i > 0)
             strbuf_append_char(sb, ',');
         strbuf_append_json_string(sb, keys[i], strlen(keys[i]));
@@ -24,11 +28,12 @@ void audit_record_write(struct strbuf *sb, const char *at, const char *token_id,
 }
 
 struct json_object *audit_record_new(const char *at, const char *token_id, const char *role,
-                                     const char *action, const char *request_id, const char *from)
+                                     const char *action, const char *request_id,
+                                     const char *client_request_id, const char *from)
 {
     struct strbuf sb;
     strbuf_init(&sb);
-    audit_record_write(&sb, at, token_id, role, action, request_id, from);
+    audit_record_write(&sb, at, token_id, role, action, request_id, client_request_id, from);
     struct json_object *rec = strbuf_failed(&sb) ? NULL : json_tokener_parse(sb.buf);
     strbuf_free(&sb);
     return rec;

@@ -30,6 +30,8 @@ void config_defaults(struct config *cfg)
     cfg->limits.max_header_bytes = 16 * 1024;
     cfg->limits.read_timeout_seconds = 10;
     cfg->limits.max_connections = 1024;
+    cfg->limits.max_output_bytes = 256 * 1024;
+    cfg->limits.write_timeout_seconds = 30;
     cfg->webhooks.enabled = true;
     cfg->webhooks.connect_timeout_ms = 5000;
     cfg->webhooks.timeout_ms = 10000;
@@ -135,6 +137,13 @@ static const struct key_spec limit_keys[] = {
     SIZE("max_header_bytes", limits.max_header_bytes, 1024, 1024 * 1024),
     INT("read_timeout_seconds", limits.read_timeout_seconds, 1, 3600),
     INT("max_connections", limits.max_connections, 1, 1000000),
+    SIZE("max_output_bytes", limits.max_output_bytes, 4096, 64 * 1024 * 1024),
+    INT("write_timeout_seconds", limits.write_timeout_seconds, 1, 3600),
+};
+
+static const struct key_spec tls_keys[] = {
+    PATH("cert_file", tls.cert_file),
+    PATH("key_file", tls.key_file),
 };
 
 static const struct key_spec webhook_keys[] = {
@@ -449,6 +458,21 @@ int config_load_file(struct config *cfg, const char *path, char err[CONFIG_ERR_L
         } else if (strcmp(name, "rate_limits") == 0) {
             if (load_rate_limits(cfg, value, path, err) != 0)
                 goto out;
+        } else if (strcmp(name, "tls") == 0) {
+            if (!json_object_is_type(value, json_type_object)) {
+                snprintf(err, CONFIG_ERR_LEN, "%s: key \"tls\" must be an object", path);
+                goto out;
+            }
+            if (load_section(cfg, value, tls_keys, sizeof tls_keys / sizeof *tls_keys, base_dir,
+                             path, "tls.", err) != 0)
+                goto out;
+            if (!cfg->tls.cert_file[0] != !cfg->tls.key_file[0]) {
+                snprintf(err, CONFIG_ERR_LEN,
+                         "%s: keys \"tls.cert_file\" and \"tls.key_file\" go together: set "
+                         "both or neither",
+                         path);
+                goto out;
+            }
         } else if (strcmp(name, "listen") == 0) {
             if (string_value(value, path, name, &s, err) != 0)
                 goto out;

@@ -23,6 +23,14 @@ struct limits {
     size_t max_header_bytes;     /* total request header size */
     int read_timeout_seconds;    /* a slow client is cut off after this */
     int max_connections;         /* open client connections at once */
+    size_t max_output_bytes;     /* a connection's unsent answers; above, it is not read */
+    int write_timeout_seconds;   /* answers pending and none taken this long: closed */
+};
+
+/* HTTPS on the listener (docs/configuration.md "tls"): both files or neither. */
+struct tls_config {
+    char cert_file[CONFIG_PATH_LEN]; /* PEM certificate chain, leaf first; empty: plain HTTP */
+    char key_file[CONFIG_PATH_LEN];  /* PEM private key of the certificate */
 };
 
 /* Outbound webhook notifications (docs/webhooks.md). */
@@ -76,13 +84,14 @@ struct config {
     struct webhook_config webhooks;
     struct session_config sessions;
     struct ratelimit_rule rate_limits[RATE_CLASSES]; /* per_second_milli 0: no limit */
+    struct tls_config tls;
 };
 
 /* Fills in every default. */
 void config_defaults(struct config *cfg);
 
 /* Reads a JSON config file over the current values. Relative paths in the file
- * (holidays_file, seed_dir, portal_dir, data_dir) are resolved against the file's folder.
+ * (holidays_file, seed_dir, portal_dir, data_dir, tls.*) are resolved against the file's folder.
  * Returns 0, or -1 with a message naming the file and the key in err. */
 int config_load_file(struct config *cfg, const char *path, char err[CONFIG_ERR_LEN]);
 

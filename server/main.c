@@ -5,6 +5,9 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <getopt.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -161,6 +164,67 @@ static int parse_args(int argc, char **argv, struct config *cfg)
     return 0;
 }
 
+/* The last OpenSSL error as text, for a start-up message. */
+static const char *openssl_error(void)
+{
+    static char buf[256];
+    unsigned long e = ERR_peek_last_error();
+    if (!e)
+        return "unknown error";
+    ERR_error_string_n(e, buf, sizeof buf);
+    ERR_clear_error();
+    return buf;
+}
+
+/* The listener's TLS context from tls.cert_file and tls.key_file
+ * (docs/configuration.md "tls"): TLS 1.2 and later, forward-secret AEAD
+ * cipher suites for TLS 1.2 (OpenSSL's defaults for TLS 1.3), no
+ * compression, no renegotiation. NULL, with the file and the key named in
+ * the log, when a file cannot be read or the key does not fit. */
+static SSL_CTX *tls_context(const struct tls_config *t)
+{
+    const char *files[] = {t->cert_file, t->key_file};
+    const char *keys[] = {"tls.cert_file", "tls.key_file"};
+    for (int i = 0; i < 2; i++) {
+        FILE *f = fopen(files[i], "r");
+        if (!f) {
+            log_error("%s %s: cannot read it: %s", keys[i], files[i], strerror(errno));
+            return NULL;
+        }
+        fclose(f);
+    }
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    if (!ctx) {
+        log_error("tls: cannot make a TLS context: %s", openssl_error());
+        return NULL;
+    }
+    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+    SSL_CTX_set_cipher_list(ctx, "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+                                 "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+                                 "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305");
+    if (SSL_CTX_use_certificate_chain_file(ctx, t->cert_file) != 1) {
+        log_error("tls.cert_file %s: not a usable PEM certificate: %s", t->cert_file,
+                  openssl_error());
+    } else if (SSL_CTX_use_PrivateKey_file(ctx, t->key_file, SSL_FILETYPE_PEM) != 1) {
+        if (ERR_GET_REASON(ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH) {
+            ERR_clear_error();
+            log_error("tls.key_file %s: the key does not belong to tls.cert_file %s",
+                      t->key_file, t->cert_file);
+        } else {
+            log_error("tls.key_file %s: not a usable PEM private key: %s", t->key_file,
+                      openssl_error());
+        }
+    } else if (SSL_CTX_check_private_key(ctx) != 1) {
+        log_error("tls.key_file %s: the key does not belong to tls.cert_file %s", t->key_file,
+                  t->cert_file);
+    } else {
+        return ctx;
+    }
+    SSL_CTX_free(ctx);
+    return NULL;
+}
+
 /* Waits for Redis to answer, then runs the start-up steps that must happen
  * before serving: the bootstrap admin token, the sample enrollment. */
 static int prepare_store(struct app *app, bool embedded)
@@ -314,6 +378,12 @@ int main(int argc, char **argv)
     if (parse_args(argc, argv, &app.cfg) != 0)
         return 2;
     log_set_level(app.cfg.log_level);
+    /* A TLS misconfiguration is a configuration error: found before
+     * anything starts. */
+    static SSL_CTX *tls; /* static: reachable until exit, whichever way main ends */
+    if (app.cfg.tls.cert_file[0] && app.cfg.role != ROLE_WORKER &&
+        !(tls = tls_context(&app.cfg.tls)))
+        return 2;
     queue_init();
     signal(SIGPIPE, SIG_IGN);
     struct sigaction sa = {0};
@@ -381,6 +451,8 @@ int main(int argc, char **argv)
             .max_header_bytes = app.cfg.limits.max_header_bytes,
             .read_timeout_seconds = app.cfg.limits.read_timeout_seconds,
             .max_connections = app.cfg.limits.max_connections,
+            .max_output_bytes = app.cfg.limits.max_output_bytes,
+            .write_timeout_seconds = app.cfg.limits.write_timeout_seconds,
         };
         /* Authenticated tokens are cached while a subscription hears every
          * revocation (docs/operations.md "Token cache"). */
@@ -395,13 +467,15 @@ int main(int argc, char **argv)
         if (!app.ratelimit)
             goto out;
         app.http = http_server_new(app.base, &limits, intake_handle_request, &app);
+        if (app.http && tls)
+            http_server_use_tls(app.http, tls);
         int port = app.http ? http_server_listen(app.http, app.cfg.listen_host,
                                                  app.cfg.listen_port)
                             : -1;
         if (port < 0)
             goto out;
         /* Tests and scripts read this line to learn the port chosen for port 0. */
-        log_info("listening on http://%s:%d", app.cfg.listen_host, port);
+        log_info("listening on %s://%s:%d", tls ? "https" : "http", app.cfg.listen_host, port);
         /* Deliveries run where the HTTP API does (roles all and intake): network
          * I/O on the event loop, not adjudication CPU (docs/webhooks.md). */
         if (app.cfg.webhooks.enabled && !(rt.notifier = start_notifier(&app)))
@@ -452,6 +526,7 @@ out:
         event_free(rt.drain_timer);
     if (app.base)
         event_base_free(app.base);
+    SSL_CTX_free(tls); /* after http_server_free: its connections used it */
     if (rt.child)
         redis_child_stop(rt.child, 10000);
     log_info("claimsd stopped (exit %d)", rc);

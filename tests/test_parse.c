@@ -282,12 +282,42 @@ START_TEST(test_duplicate_keys_are_reported_at_their_paths)
     assert_has_problem("b.c", "is duplicated"); /* three times, reported once */
     assert_has_problem("l[0].x", "is duplicated");
     assert_has_problem("a", "is duplicated");
-    /* A key with \u0000 would be cut short by json-c. */
-    ck_assert_int_eq(EDGE("{\"type\\u0000x\":1}", &reason), INTAKE_OK);
-    assert_only_problem("[?]", "must not contain a NUL character");
     /* Duplicates in bytes that are not JSON are not reported. */
     ck_assert_int_eq(EDGE("{\"a\":1,\"a\":2", &reason), INTAKE_NOT_JSON);
     ck_assert_int_eq(E.count, 0);
+}
+END_TEST
+
+/* Issue 16, finding 9: json-c cuts a key at a NUL, so "lines\u0000x" would
+ * reach the validators as "lines" and the error list would name that piece.
+ * The edge refuses the body instead, naming the object that holds the key
+ * and no part of the key; duplicates found before are dropped. */
+START_TEST(test_a_key_holding_u0000_is_refused_naming_its_object)
+{
+    const char *reason = NULL;
+    ck_assert_int_eq(EDGE("{\"type\\u0000x\":1}", &reason), INTAKE_NOT_JSON);
+    ck_assert_str_eq(reason, "an object key contains U+0000");
+    assert_only_problem("", "has a key that contains U+0000");
+    ck_assert_int_eq(
+        EDGE("{\"a\":1,\"a\":2,\"lines\":[{},{\"charge\":1,\"memo\\u0000secret\":2}]}", &reason),
+        INTAKE_NOT_JSON);
+    assert_only_problem("lines[1]", "has a key that contains U+0000");
+    /* A NUL in a value is a string like any other (json-c keeps its length). */
+    ck_assert_int_eq(EDGE("{\"a\":\"x\\u0000y\"}", &reason), INTAKE_OK);
+    ck_assert_int_eq(E.count, 0);
+
+    /* The whole answer, through the claim parser as POST /v1/claims has it. */
+    const char *body = "{\"type\":\"medical\",\"patient\":{\"first_\\u0000name\":\"Ana\"}}";
+    struct intake_claim_options opt = {.today = D(TODAY)};
+    ck_assert_int_eq(intake_claim_from_body(body, strlen(body), &opt, &C, &E, &reason),
+                     INTAKE_NOT_JSON);
+    ck_assert_int_eq(intake_status_http(INTAKE_NOT_JSON), 400);
+    struct json_object *err = intake_error_render(INTAKE_CODE_INVALID_JSON, reason, &E);
+    ck_assert_str_eq(json_object_to_json_string_ext(err, JSON_C_TO_STRING_PLAIN),
+                     "{\"error\":{\"code\":\"invalid_json\",\"message\":\"an object key "
+                     "contains U+0000\",\"fields\":[{\"field\":\"patient\",\"problem\":\"has a "
+                     "key that contains U+0000\"}]}}");
+    json_object_put(err);
 }
 END_TEST
 
@@ -1842,7 +1872,7 @@ START_TEST(test_edge_builds_the_same_object_as_json_c)
         "{\"t\":true,\"f\":false,\"n\":null,\"arr\":[null,true,false,null],\"o\":{\"n\":null}}",
         "{\"s\":\"\",\"e\":\"\\\"\\\\\\/\\b\\f\\n\\r\\t\",\"u\":\"\\u00e9\\u4e2d\\ud83d\\ude00\","
         "\"nul\":\"a\\u0000b\",\"raw\":\"\xc3\xa9\xe4\xb8\xad\xf0\x9f\x98\x80\"}",
-        "{\"k\\u00e9y\":1,\"k\\ty\":2,\"a\\u0000b\":3}",
+        "{\"k\\u00e9y\":1,\"k\\ty\":2}", /* a key with \u0000 is refused (see above) */
         "{\"a\":1,\"b\":2,\"a\":3,\"c\":{\"x\":[1],\"x\":[2,3]},\"b\":null}",
         "{\"deep\":[[[[[[[[[[{\"x\":[[]]}]]]]]]]]]]}",
         "{\"k1\":1,\"k2\":2,\"k3\":3,\"k4\":4,\"k5\":5,\"k6\":6,\"k7\":7,\"k8\":8,\"k9\":9,"
@@ -1886,6 +1916,7 @@ static Suite *parse_suite(void)
     tcase_add_test(tc, test_json_that_is_not_an_object_is_refused_as_invalid);
     tcase_add_test(tc, test_nesting_deeper_than_32_is_refused);
     tcase_add_test(tc, test_duplicate_keys_are_reported_at_their_paths);
+    tcase_add_test(tc, test_a_key_holding_u0000_is_refused_naming_its_object);
     tcase_add_test(tc, test_valid_json_with_whitespace_and_unicode_is_accepted);
     tcase_add_test(tc, test_json_c_keeps_the_text_of_a_parsed_double);
     tcase_add_test(tc, test_edge_builds_the_same_object_as_json_c);

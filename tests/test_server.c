@@ -6,7 +6,10 @@
 #include <arpa/inet.h>
 #include <check.h>
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <openssl/evp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -558,6 +561,292 @@ START_TEST(test_malformed_request_lines_are_400_json)
 }
 END_TEST
 
+/* ---- backpressure and the write timeout (issue 16, finding 1) ---- */
+
+/* The resident memory of a process, in KiB (VmRSS of /proc/<pid>/status). */
+static long vm_rss_kib(pid_t pid)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "r");
+    ck_assert_ptr_nonnull(f);
+    long kib = -1;
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, "VmRSS:", 6) == 0)
+            kib = atol(line + 6);
+    fclose(f);
+    ck_assert_int_gt(kib, 0);
+    return kib;
+}
+
+/* A client socket that takes little at a time: a 4 KiB receive buffer
+ * (set before connecting, so the window is small from the start), and
+ * non-blocking. */
+static int connect_small_window(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    int small = 4096;
+    ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small), 0);
+    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    return fd;
+}
+
+/* Sends what the peer takes of text[*sent, len) within ms milliseconds. */
+static void send_what_fits(int fd, const char *text, size_t len, size_t *sent, int ms)
+{
+    for (int waited = 0; *sent < len && waited < ms;) {
+        ssize_t n = send(fd, text + *sent, len - *sent, MSG_NOSIGNAL);
+        if (n > 0) {
+            *sent += (size_t)n;
+            continue;
+        }
+        ck_assert_msg(n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK), "send: %s",
+                      strerror(errno));
+        struct pollfd p = {.fd = fd, .events = POLLOUT};
+        poll(&p, 1, 50);
+        waited += 50;
+    }
+}
+
+/* n pipelined GETs of path, the last with Connection: close (malloc'd). */
+static char *pipeline(const char *path, int n, size_t *len)
+{
+    char one[256], last[256];
+    int one_len = snprintf(one, sizeof one, "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", path);
+    int last_len = snprintf(last, sizeof last, "GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", path);
+    char *text = malloc((size_t)one_len * (size_t)n + (size_t)last_len + 1);
+    size_t at = 0;
+    for (int i = 0; i < n - 1; i++, at += (size_t)one_len)
+        memcpy(text + at, one, (size_t)one_len);
+    memcpy(text + at, last, (size_t)last_len + 1);
+    *len = at + (size_t)last_len;
+    return text;
+}
+
+static void start_with_portal(struct test_claimsd *d, const char *limits)
+{
+    memset(d, 0, sizeof *d);
+    test_make_temp_dir(d->dir, "backpressure");
+    char text[1024];
+    snprintf(text, sizeof text, "{\"portal_dir\": \"%s/../portal\", \"limits\": %s}",
+             getenv("CLAIMS_CONFIG_DIR"), limits);
+    const char *cfg = test_write_file(d->dir, "bp.json", text);
+    ck_assert_int_eq(test_claimsd_start(d, (const char *const[]){"--redis", redis.url, "--workers",
+                                                                 "0", "--config", cfg, NULL},
+                                        NULL, NULL),
+                     0);
+}
+
+#define PORTAL_FILE "/portal/js/claim_forms.js" /* about 21 KB */
+#define PIPELINED 3000
+
+/* One connection pipelines 3,000 GETs of a 21 KB portal file and reads no
+ * answer. Before, the server parsed every request and queued every answer:
+ * about 64 MB more resident memory (17 MB to 81 MB). Now it stops reading
+ * that connection once limits.max_output_bytes (256 KiB by default) of
+ * answers wait unsent, so it grows by far less than 16 MiB; and when the
+ * client then reads, every answer comes, in order. */
+START_TEST(test_a_client_that_reads_no_answers_holds_bounded_memory)
+{
+    struct test_claimsd d;
+    start_with_portal(&d, "{\"read_timeout_seconds\": 60}");
+    struct test_response res;
+    get(&d, PORTAL_FILE, &res);
+    ck_assert_int_eq(res.status, 200);
+    size_t file_len = res.body_len;
+    ck_assert_uint_gt(file_len, 16000);
+    test_response_free(&res);
+    long before = vm_rss_kib(d.pid);
+
+    size_t len, sent = 0;
+    char *text = pipeline(PORTAL_FILE, PIPELINED, &len);
+    int fd = connect_small_window(d.port);
+    send_what_fits(fd, text, len, &sent, 2000);
+    test_sleep_ms(1000); /* the old code had answered everything by then */
+    long grown = vm_rss_kib(d.pid) - before;
+    ck_assert_msg(grown < 16 * 1024, "the server grew by %ld KiB", grown);
+
+    /* Reading resumes the connection: all 3,000 answers, then the close. */
+    int answers = 0;
+    size_t body_bytes = 0;
+    char buf[65536 + 32], carry[32] = "";
+    size_t carry_len = 0;
+    for (int idle = 0; idle < 10000;) {
+        send_what_fits(fd, text, len, &sent, 0);
+        memcpy(buf, carry, carry_len);
+        ssize_t n = read(fd, buf + carry_len, 65536);
+        if (n == 0)
+            break;
+        if (n < 0) {
+            ck_assert_msg(errno == EAGAIN, "read: %s", strerror(errno));
+            struct pollfd p = {.fd = fd, .events = POLLIN | (sent < len ? POLLOUT : 0)};
+            poll(&p, 1, 50);
+            idle += 50;
+            continue;
+        }
+        idle = 0;
+        body_bytes += (size_t)n;
+        size_t have = carry_len + (size_t)n;
+        buf[have] = '\0';
+        for (char *p = buf; (p = memmem(p, have - (size_t)(p - buf), "HTTP/1.1 200 OK\r\n", 17)); p += 17)
+            answers++;
+        /* The tail, in case a status line is split between two reads. */
+        carry_len = have < 16 ? have : 16;
+        memcpy(carry, buf + have - carry_len, carry_len);
+    }
+    close(fd);
+    free(text);
+    ck_assert_uint_eq(sent, len);
+    ck_assert_int_eq(answers, PIPELINED);
+    ck_assert_uint_gt(body_bytes, (size_t)PIPELINED * file_len);
+    finish(&d);
+}
+END_TEST
+
+/* A client that never reads its answers is closed once none of them has
+ * been taken for limits.write_timeout_seconds (1 s here): its socket sees
+ * the reset without reading a byte. Other clients are served meanwhile and
+ * after. */
+START_TEST(test_a_client_that_never_reads_is_closed_after_the_write_timeout)
+{
+    struct test_claimsd d;
+    start_with_portal(&d, "{\"read_timeout_seconds\": 60, \"write_timeout_seconds\": 1}");
+    size_t len, sent = 0;
+    char *text = pipeline(PORTAL_FILE, PIPELINED, &len);
+    int fd = connect_small_window(d.port);
+    send_what_fits(fd, text, len, &sent, 300); /* well within the 1 s */
+    free(text);
+    struct pollfd p = {.fd = fd, .events = POLLRDHUP};
+    ck_assert_int_eq(poll(&p, 1, 0), 0); /* not closed at once */
+    struct test_response res;
+    get(&d, "/healthz", &res);
+    ck_assert_int_eq(res.status, 200);
+    test_response_free(&res);
+    /* Closed within a few seconds: the requests it had not read yet make
+     * the close a reset. */
+    ck_assert_int_eq(poll(&p, 1, 5000), 1);
+    ck_assert_msg(p.revents & (POLLERR | POLLHUP | POLLRDHUP), "revents %x", p.revents);
+    int err = 0;
+    socklen_t err_len = sizeof err;
+    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &err_len);
+    ck_assert_msg(err == ECONNRESET || (p.revents & POLLRDHUP), "error %d", err);
+    close(fd);
+    char *log = test_claimsd_log(&d);
+    ck_assert_msg(strstr(log, "closed: its answers were not taken in time") != NULL, "%s", log);
+    free(log);
+    get(&d, "/healthz", &res);
+    ck_assert_int_eq(res.status, 200);
+    test_response_free(&res);
+    finish(&d);
+}
+END_TEST
+
+START_TEST(test_output_limits_in_the_config_are_checked)
+{
+    char dir[256];
+    test_make_temp_dir(dir, "cfg");
+    struct test_claimsd d = {0};
+    snprintf(d.dir, sizeof d.dir, "%s", dir);
+    int status = -1;
+    const char *cfg = test_write_file(dir, "bad.json", "{\"limits\": {\"max_output_bytes\": 100}}");
+    ck_assert_int_eq(test_claimsd_start(&d, (const char *const[]){"--config", cfg, NULL}, NULL, &status), -1);
+    ck_assert_int_eq(status, 2);
+    char *log = test_claimsd_log(&d);
+    ck_assert_msg(strstr(log, "key \"limits.max_output_bytes\" must be between 4096 and 67108864") != NULL,
+                  "log: %s", log);
+    free(log);
+    cfg = test_write_file(dir, "bad2.json", "{\"limits\": {\"write_timeout_seconds\": 0}}");
+    ck_assert_int_eq(test_claimsd_start(&d, (const char *const[]){"--config", cfg, NULL}, NULL, &status), -1);
+    ck_assert_int_eq(status, 2);
+    log = test_claimsd_log(&d);
+    ck_assert_msg(strstr(log, "key \"limits.write_timeout_seconds\" must be between 1 and 3600") != NULL,
+                  "log: %s", log);
+    free(log);
+    test_remove_tree(dir);
+}
+END_TEST
+
+/* ---- request ids (issue 16, finding 9) ---- */
+
+#define ADMIN "server-tests-bootstrap-admin-token-0123456789"
+#define CLIENT_ID "0F8FAD5B-D9CB-469F-A165-70867728950E"
+#define CLIENT_ID_LOWER "0f8fad5b-d9cb-469f-a165-70867728950e"
+
+static bool is_uuid(const char *s)
+{
+    if (strlen(s) != 36)
+        return false;
+    for (int i = 0; i < 36; i++) {
+        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+        if (dash ? s[i] != '-' : !strchr("0123456789abcdef", s[i]))
+            return false;
+    }
+    return true;
+}
+
+/* A client's X-Request-Id is echoed in the answer but is not the request's
+ * id in the audit: request_id there is the server's own (a new UUID), and
+ * the client's is kept apart as client_request_id (only when it sent a
+ * UUID). */
+START_TEST(test_audit_records_the_servers_request_id_and_the_clients_apart)
+{
+    struct test_claimsd d;
+    test_claimsd_start_admin(&d, redis.url, ADMIN, (const char *const[]){"--workers", "0", NULL});
+    test_put_sample_record(&d, ADMIN, "plans", "PPO-500");
+    test_put_sample_record(&d, ADMIN, "groups", "G100");
+    test_put_sample_record(&d, ADMIN, "members", "M1001");
+    test_put_sample_record(&d, ADMIN, "members", "M1001-02");
+    char member[80], staff[80];
+    test_create_token(&d, ADMIN, "{\"role\":\"member\",\"member_id\":\"M1001-02\"}", member);
+    test_create_token(&d, ADMIN, "{\"role\":\"staff\"}", staff);
+    const char *claim =
+        "{\"type\":\"pharmacy\",\"member_id\":\"M1001-02\","
+        "\"patient\":{\"first_name\":\"Ana\",\"last_name\":\"Lopez\",\"birth_date\":\"2015-06-10\"},"
+        "\"pharmacy\":{\"name\":\"Corner Drug #12\",\"npi\":\"1245319599\",\"network\":\"in\"},"
+        "\"ndc\":\"0071-0155-23\",\"rx_number\":\"RX-1\",\"fill_date\":\"2026-01-05\","
+        "\"drug_name\":\"Lipitor 20 mg tablet\",\"quantity\":30,\"days_supply\":30,"
+        "\"charge\":12.50}";
+    struct test_response res;
+    test_api(&d, "POST", "/v1/claims", member, claim, "X-Request-Id: " CLIENT_ID, &res);
+    ck_assert_msg(res.status == 202, "%ld %s", res.status, res.body);
+    char echoed[64], id[64], path[128];
+    ck_assert(test_response_header(&res, "X-Request-Id", echoed, sizeof echoed));
+    ck_assert_str_eq(echoed, CLIENT_ID_LOWER);
+    snprintf(id, sizeof id, "%s", test_json_str(res.body, "claim_id"));
+    test_response_free(&res);
+
+    /* A read with an X-Request-Id that is not a UUID: a new id, no client id. */
+    snprintf(path, sizeof path, "/v1/claims/%s", id);
+    test_api(&d, "GET", path, member, NULL, "X-Request-Id: my-own-id", &res);
+    ck_assert_int_eq(res.status, 200);
+    ck_assert(test_response_header(&res, "X-Request-Id", echoed, sizeof echoed));
+    ck_assert(is_uuid(echoed));
+    test_response_free(&res);
+
+    snprintf(path, sizeof path, "/v1/claims/%s/audit", id);
+    test_api(&d, "GET", path, staff, NULL, "X-Request-Id: " CLIENT_ID, &res);
+    ck_assert_int_eq(res.status, 200);
+    ck_assert_int_eq(test_json_len(res.body, "entries"), 3);
+    ck_assert_str_eq(test_json_str(res.body, "entries.0.action"), "claim.submit");
+    const char *rid = test_json_str(res.body, "entries.0.request_id");
+    ck_assert_msg(is_uuid(rid) && strcmp(rid, CLIENT_ID_LOWER) != 0, "request_id %s", rid);
+    ck_assert_str_eq(test_json_str(res.body, "entries.0.client_request_id"), CLIENT_ID_LOWER);
+    ck_assert_str_eq(test_json_str(res.body, "entries.1.action"), "claim.read");
+    ck_assert(is_uuid(test_json_str(res.body, "entries.1.request_id")));
+    ck_assert_ptr_null(strstr(res.body, "my-own-id"));
+    /* The read's record has no client_request_id ("" is absent here: an
+     * empty one is never written). */
+    ck_assert_str_eq(test_json_str(res.body, "entries.1.client_request_id"), "");
+    ck_assert_str_eq(test_json_str(res.body, "entries.2.client_request_id"), CLIENT_ID_LOWER);
+    ck_assert_str_ne(test_json_str(res.body, "entries.2.request_id"), CLIENT_ID_LOWER);
+    test_response_free(&res);
+    test_claimsd_stop_clean(&d);
+}
+END_TEST
+
 static Suite *server_suite(void)
 {
     Suite *s = suite_create("server");
@@ -583,6 +872,10 @@ static Suite *server_suite(void)
     tcase_add_test(lim, test_connections_over_the_cap_get_503_and_the_rest_still_work);
     tcase_add_test(lim, test_pipelined_requests_are_answered_in_order_with_request_ids);
     tcase_add_test(lim, test_malformed_request_lines_are_400_json);
+    tcase_add_test(lim, test_a_client_that_reads_no_answers_holds_bounded_memory);
+    tcase_add_test(lim, test_a_client_that_never_reads_is_closed_after_the_write_timeout);
+    tcase_add_test(lim, test_output_limits_in_the_config_are_checked);
+    tcase_add_test(lim, test_audit_records_the_servers_request_id_and_the_clients_apart);
     suite_add_tcase(s, lim);
     return s;
 }

@@ -262,16 +262,19 @@ int test_claimsd_start(struct test_claimsd *d, const char *const args[], const c
     d->port = 0;
     for (int waited = 0; waited < 15000; waited += 20) {
         char *log = test_claimsd_log(d);
+        /* "listening on http://..." or, with tls configured, "https://...". */
         char *p = strstr(log, "listening on http://127.0.0.1:");
+        bool tls = !p && (p = strstr(log, "listening on https://127.0.0.1:"));
         if (p)
-            d->port = atoi(p + strlen("listening on http://127.0.0.1:"));
+            d->port = atoi(strchr(p + strlen("listening on https://"), ':') + 1);
         /* A worker-only process has no listener: its workers' start is the sign. */
         bool worker_only = !p && strstr(log, "role worker") && strstr(log, "adjudication workers started");
         free(log);
         if (worker_only)
             return 0;
         if (d->port > 0) {
-            snprintf(d->base_url, sizeof d->base_url, "http://127.0.0.1:%d", d->port);
+            snprintf(d->base_url, sizeof d->base_url, "%s://127.0.0.1:%d", tls ? "https" : "http",
+                     d->port);
             return 0;
         }
         int st = test_claimsd_wait(d, 0);
