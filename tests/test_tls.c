@@ -24,6 +24,8 @@
 
 #include "harness/harness.h"
 
+#define ADMIN "tls-tests-bootstrap-admin-token-0123456789abcdef"
+
 static struct test_redis redis;
 static struct test_claimsd server;
 static char certs[256]; /* cert.pem, key.pem, other-key.pem, the config */
@@ -64,7 +66,8 @@ static void setup(void)
     if (test_claimsd_start(&server,
                            (const char *const[]){"--redis", redis.url, "--workers", "0", "--config",
                                                  cfg, NULL},
-                           NULL, NULL) != 0) {
+                           (const char *const[]){"CLAIMSD_BOOTSTRAP_ADMIN_TOKEN=" ADMIN, NULL},
+                           NULL) != 0) {
         char *log = test_claimsd_log(&server);
         fprintf(stderr, "claimsd did not start with TLS:\n%s\n", log);
         free(log);
@@ -138,6 +141,39 @@ static CURLcode curl_get(const char *url, long ssl_version, struct answer *a)
     if (rc == CURLE_OK)
         curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &a->status);
     curl_easy_cleanup(curl);
+    return rc;
+}
+
+/* A JSON request through libcurl over TLS: bearer (or none) and a body. */
+static CURLcode curl_json(const char *method, const char *url, const char *bearer,
+                          const char *body, struct answer *a)
+{
+    memset(a, 0, sizeof *a);
+    CURL *curl = curl_easy_init();
+    ck_assert_ptr_nonnull(curl);
+    struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
+    char auth[200];
+    if (bearer) {
+        snprintf(auth, sizeof auth, "Authorization: Bearer %s", bearer);
+        h = curl_slist_append(h, auth);
+    }
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(curl, CURLOPT_CAINFO, ca_file);
+    curl_easy_setopt(curl, CURLOPT_CAPATH, NULL);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, a);
+    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_head);
+    curl_easy_setopt(curl, CURLOPT_HEADERDATA, a);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT, 10L);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    CURLcode rc = curl_easy_perform(curl);
+    if (rc == CURLE_OK)
+        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &a->status);
+    curl_easy_cleanup(curl);
+    curl_slist_free_all(h);
     return rc;
 }
 
@@ -220,6 +256,43 @@ static long vm_rss_kib(pid_t pid)
 }
 
 /* ---- the tests ---- */
+
+/* Over TLS the session cookie is also Secure: a browser never sends it over
+ * plain HTTP (issue 16: "plus Secure under TLS"). */
+START_TEST(test_the_session_cookie_is_secure_under_tls)
+{
+    char url[128], body[256];
+    struct answer a;
+    url_of("/v1/invitations", url, sizeof url);
+    ck_assert_int_eq(curl_json("POST", url, ADMIN, "{\"role\":\"provider\",\"npi\":\"1245319599\"}",
+                               &a), CURLE_OK);
+    ck_assert_msg(a.status == 201, "%ld %s", a.status, a.body);
+    const char *code = strstr(a.body, "\"code\":\"");
+    ck_assert_ptr_nonnull(code);
+    code += 8;
+    snprintf(body, sizeof body,
+             "{\"code\":\"%.68s\",\"username\":\"front.desk\",\"password\":\"%s\"}", code,
+             "cobalt harbor lantern 42");
+    url_of("/v1/accounts", url, sizeof url);
+    ck_assert_int_eq(curl_json("POST", url, NULL, body, &a), CURLE_OK);
+    ck_assert_msg(a.status == 201, "%ld %s", a.status, a.body);
+    url_of("/v1/sessions", url, sizeof url);
+    ck_assert_int_eq(curl_json("POST", url, NULL,
+                               "{\"username\":\"front.desk\",\"password\":\"cobalt harbor lantern 42\"}",
+                               &a),
+                     CURLE_OK);
+    ck_assert_int_eq(a.status, 201);
+    const char *set = strstr(a.headers, "\r\nSet-Cookie: claimsd_session=");
+    ck_assert_msg(set != NULL, "%s", a.headers);
+    const char *end = strstr(set + 2, "\r\n");
+    ck_assert_ptr_nonnull(end);
+    const char *attrs = memchr(set + 2, ';', (size_t)(end - set - 2));
+    ck_assert_ptr_nonnull(attrs);
+    char got[128];
+    snprintf(got, sizeof got, "%.*s", (int)(end - attrs), attrs);
+    ck_assert_str_eq(got, "; HttpOnly; SameSite=Strict; Path=/; Secure");
+}
+END_TEST
 
 START_TEST(test_healthz_over_https_carries_hsts)
 {
@@ -477,6 +550,7 @@ static Suite *tls_suite(void)
     tcase_add_unchecked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_healthz_over_https_carries_hsts);
+    tcase_add_test(tc, test_the_session_cookie_is_secure_under_tls);
     tcase_add_test(tc, test_tls_1_1_is_refused_and_1_2_and_1_3_are_served);
     tcase_add_test(tc, test_plain_http_to_the_tls_port_gets_no_http_answer);
     tcase_add_test(tc, test_http_limits_hold_under_tls);
