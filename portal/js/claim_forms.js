@@ -10,11 +10,39 @@ import { field, radios, radioValue, text, number, errorSummary, showFieldErrors,
 const MAX_LINES = 50;
 const MAX_DIAGNOSES = 12;
 
+const RELATIONSHIPS = { employee: 'you, the employee', spouse: 'spouse', child: 'child', domestic_partner: 'domestic partner', dependent: 'dependent' };
+
+/**
+ * Whom a member may file for: the family of GET /v1/me (a subscriber's own
+ * record and the covered family), or, for a dependent, their own record.
+ * [[member_id, label, first_name]]
+ */
+export function familyChoices(memberId, family) {
+  const list = (family || []).map((p) => [p.member_id, `${p.first_name} (${RELATIONSHIPS[p.relationship] || p.relationship}, ${p.member_id})`, p.first_name]);
+  if (memberId && !list.some(([id]) => id === memberId)) list.unshift([memberId, `You (${memberId})`, '']);
+  return list;
+}
+
 function patientFields(defaults) {
+  const firstName = field({ label: 'First name', path: 'patient.first_name', required: true, autocomplete: 'off' });
+  let who;
+  if (defaults.family) {
+    // A member files for self or the family: picked from a list, not typed.
+    const choices = familyChoices(defaults.memberId, defaults.family);
+    who = field({ label: 'Who is the claim for?', path: 'member_id', type: 'select', required: true, options: [['', 'Choose a person'], ...choices.map(([id, label]) => [id, label])], value: choices.length === 1 ? choices[0][0] : '' });
+    const fill = () => {
+      const c = choices.find(([id]) => id === who.control.value);
+      if (c && c[2]) firstName.control.value = c[2];
+    };
+    who.control.addEventListener('change', fill);
+    fill();
+  } else {
+    who = field({ label: 'Member ID of the patient', path: 'member_id', required: true, value: defaults.memberId || '', hint: 'As on the ID card, for example M1001-02.' });
+  }
   return h('fieldset', null, h('legend', null, 'Patient'),
     h('p', { class: 'hint' }, 'One patient per claim. Write the name and birth date exactly as on the member\'s ID card.'),
-    field({ label: 'Member ID of the patient', path: 'member_id', required: true, value: defaults.memberId || '', hint: 'As on the ID card, for example M1001-02.' }),
-    field({ label: 'First name', path: 'patient.first_name', required: true, autocomplete: 'off' }),
+    who,
+    firstName,
     field({ label: 'Last name', path: 'patient.last_name', required: true, autocomplete: 'off' }),
     field({ label: 'Birth date', path: 'patient.birth_date', type: 'date', required: true }));
 }

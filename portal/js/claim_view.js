@@ -92,8 +92,9 @@ function submittedDetails(claim) {
 }
 
 /**
- * Opens the printable HTML EOB in a new window without putting the token in
- * a URL: the HTML is fetched with the bearer token and shown from a blob URL.
+ * Opens the printable HTML EOB in a new window without putting the claim's
+ * data behind an address: the HTML is fetched with the session cookie and
+ * shown from a blob URL.
  * The blob document inherits this page's Content-Security-Policy, which
  * refuses the EOB's inline <style>; its rules are applied instead as a
  * constructed style sheet (CSSOM, which the policy does not govern).

@@ -113,6 +113,7 @@ const LABELS = {
   'other_insurance.payer_name': 'Other plan name', 'other_insurance.paid': 'Other plan paid',
   'other_insurance.allowed': 'Other plan allowed', 'other_insurance.patient_responsibility': 'You owed after the other plan',
   'other_insurance.eob_date': 'Other plan EOB date', attachments: 'Attachments',
+  code: 'Invitation', username: 'Username', password: 'Password', confirm_password: 'Password again',
 };
 
 const LINE_LABELS = { service_date: 'service date', procedure_code: 'procedure code', modifiers: 'modifiers', units: 'units', charge: 'charge' };
