@@ -4,7 +4,7 @@
 # under Valgrind, `make format` runs clang-format.
 
 CC = gcc
-PKGS := libevent libevent_pthreads json-c hiredis libcurl libcrypto uuid zlib
+PKGS := libevent libevent_pthreads json-c hiredis libcurl libcrypto uuid zlib libargon2
 TEST_PKGS := check
 
 ifeq ($(SANITIZE),1)

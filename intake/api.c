@@ -6,7 +6,10 @@
 #include <strings.h>
 #include <time.h>
 
+#include <openssl/crypto.h>
+
 #include "log.h"
+#include "queue/accounts.h"
 #include "queue/audit.h"
 #include "queue/token_cache.h"
 #include "queue/tokens.h"
@@ -181,9 +184,133 @@ static void on_token(int status, const struct token_record *rec, void *arg)
     next(call);
 }
 
+/* ---- the session cookie (docs/api.md "Accounts and sessions") ---- */
+
+#define SESSION_COOKIE_NAME "claimsd_session"
+#define SESSION_ID_TEXT_LEN 43 /* 256 bits, base64url without padding */
+
+/* The value of the session cookie in the Cookie header into out: 1, or 0
+ * when there is none, -1 when it is not shaped like a session id. */
+static int session_cookie(const struct http_request *req, char out[SESSION_ID_TEXT_LEN + 1])
+{
+    const char *c = http_header_get(req, "cookie");
+    const size_t name_len = sizeof SESSION_COOKIE_NAME - 1;
+    while (c && *c) {
+        while (*c == ' ' || *c == ';')
+            c++;
+        const char *end = strchr(c, ';');
+        size_t len = end ? (size_t)(end - c) : strlen(c);
+        if (len > name_len && strncmp(c, SESSION_COOKIE_NAME "=", name_len + 1) == 0) {
+            const char *v = c + name_len + 1;
+            size_t vlen = len - name_len - 1;
+            while (vlen > 0 && v[vlen - 1] == ' ')
+                vlen--;
+            if (vlen != SESSION_ID_TEXT_LEN)
+                return -1;
+            for (size_t i = 0; i < vlen; i++) {
+                char ch = v[i];
+                if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+                      (ch >= '0' && ch <= '9') || ch == '-' || ch == '_'))
+                    return -1;
+            }
+            memcpy(out, v, vlen);
+            out[vlen] = '\0';
+            return 1;
+        }
+        c = end;
+    }
+    return 0;
+}
+
+static bool method_changes_state(const char *method)
+{
+    return strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0 ||
+           strcmp(method, "PATCH") == 0 || strcmp(method, "DELETE") == 0;
+}
+
+struct session_wait {
+    struct call *call;
+    call_fn next;
+    char hash[TOKEN_HASH_HEX_LEN];
+};
+
+static void session_unauthorized(struct call *call)
+{
+    call_error(call, 401, "unauthorized", "the session has ended or is unknown; sign in again");
+}
+
+static void on_session(int status, const struct session_record *rec, void *arg)
+{
+    struct session_wait *w = arg;
+    struct call *call = w->call;
+    call_fn next = w->next;
+    if (status < 0) {
+        free(w);
+        call_unavailable(call);
+        return;
+    }
+    struct principal *who = &call->who;
+    memset(who, 0, sizeof *who);
+    who->role = status == 1 ? auth_role_parse(rec->role) : AUTH_NONE;
+    if (who->role == AUTH_NONE) {
+        free(w);
+        session_unauthorized(call);
+        return;
+    }
+    snprintf(who->token_id, sizeof who->token_id, "session:%.12s", w->hash);
+    snprintf(who->member_id, sizeof who->member_id, "%s", rec->member_id);
+    snprintf(who->npi, sizeof who->npi, "%s", rec->npi);
+    memcpy(who->session_hash, w->hash, sizeof who->session_hash);
+    free(w);
+    if (method_changes_state(call->req->method)) {
+        /* The cookie goes with every request the browser makes, a forged
+         * one too; the CSRF token only with the portal's own. */
+        const char *sent = http_header_get(call->req, "x-csrf-token");
+        size_t want = strlen(rec->csrf);
+        if (!sent || want == 0 || strlen(sent) != want || CRYPTO_memcmp(sent, rec->csrf, want) != 0) {
+            call_error(call, 403, "csrf_failed",
+                       "a request signed in by cookie that changes anything needs X-CSRF-Token");
+            return;
+        }
+    }
+    next(call);
+}
+
+static void authenticate_session(struct call *call, call_fn next, const char *session_id)
+{
+    struct session_wait *w = malloc(sizeof *w);
+    if (!w) {
+        call_unavailable(call);
+        return;
+    }
+    w->call = call;
+    w->next = next;
+    token_hash_hex(session_id, strlen(session_id), w->hash);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    long long now = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    long long idle = call->app->cfg.sessions.idle_timeout_seconds * 1000LL;
+    if (sessions_touch_async(call->app->redis, call->app->cfg.key_prefix, w->hash, now, idle,
+                             on_session, w) != 0) {
+        free(w);
+        call_unavailable(call);
+    }
+}
+
 void call_authenticate(struct call *call, call_fn next)
 {
     const char *auth = http_header_get(call->req, "authorization");
+    char session_id[SESSION_ID_TEXT_LEN + 1];
+    int cookie = auth ? 0 : session_cookie(call->req, session_id);
+    if (cookie < 0) {
+        session_unauthorized(call);
+        return;
+    }
+    if (cookie > 0) {
+        authenticate_session(call, next, session_id);
+        explicit_bzero(session_id, sizeof session_id);
+        return;
+    }
     if (!auth || strncasecmp(auth, "Bearer ", 7) != 0 || !auth[7] || strlen(auth + 7) > 512) {
         unauthorized(call);
         return;

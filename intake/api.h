@@ -26,6 +26,9 @@ struct principal {
     enum auth_role role;
     char member_id[ID_LEN]; /* AUTH_MEMBER */
     char npi[NPI_LEN];      /* AUTH_PROVIDER */
+    /* Signed in with the session cookie: the SHA-256 hex of its id ("" for a
+     * bearer token). token_id is then "session:" and its first 12 digits. */
+    char session_hash[65];
 };
 
 struct call;
@@ -54,7 +57,11 @@ static inline bool auth_is_staff(const struct principal *who)
 struct call *call_new(struct http_request *req, struct app *app);
 
 /* Reads the bearer token, looks it up (by its hash) and calls next with
- * call->who filled in; answers 401 itself when the token is missing or unknown. */
+ * call->who filled in; answers 401 itself when the token is missing or unknown.
+ * Without an Authorization header, the claimsd_session cookie instead: the
+ * session is looked up (and its idle expiry moved on), and a request that
+ * changes anything (POST, PUT, PATCH, DELETE) must carry its CSRF token in
+ * X-CSRF-Token (403 csrf_failed otherwise). */
 void call_authenticate(struct call *call, call_fn next);
 
 /* Answers and frees the call. call_json takes ownership of body. */

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "intake/accounts_api.h"
 #include "intake/admin_api.h"
 #include "intake/api.h"
 #include "intake/claims_api.h"
@@ -85,6 +86,8 @@ static const struct route routes[] = {
     {"PUT", "/v1/webhooks/{id}", webhooks_put},
     {"GET", "/v1/webhooks/{id}", webhooks_get},
     {"DELETE", "/v1/webhooks/{id}", webhooks_delete},
+    {"POST", "/v1/invitations", invitations_post},
+    {"POST", "/v1/accounts", accounts_post},
     {"GET", "/v1/webhooks/{id}/deliveries", webhooks_deliveries},
 };
 

@@ -37,6 +37,8 @@ void config_defaults(struct config *cfg)
     cfg->webhooks.max_attempts = 8;
     cfg->webhooks.poll_interval_ms = 500;
     cfg->webhooks.max_in_flight = 32;
+    cfg->sessions.idle_timeout_seconds = 15 * 60;
+    cfg->sessions.max_lifetime_seconds = 12 * 3600;
 }
 
 const char *config_role_name(enum server_role role)
@@ -131,6 +133,11 @@ static const struct key_spec webhook_keys[] = {
     INT("max_attempts", webhooks.max_attempts, 1, 100),
     INT("poll_interval_ms", webhooks.poll_interval_ms, 10, 60000),
     INT("max_in_flight", webhooks.max_in_flight, 1, 10000),
+};
+
+static const struct key_spec session_keys[] = {
+    INT("idle_timeout_seconds", sessions.idle_timeout_seconds, 1, 7 * 24 * 3600),
+    INT("max_lifetime_seconds", sessions.max_lifetime_seconds, 1, 30 * 24 * 3600),
 };
 
 static void dir_of(const char *path, char *out, size_t size)
@@ -269,6 +276,14 @@ int config_load_file(struct config *cfg, const char *path, char err[CONFIG_ERR_L
             }
             if (load_section(cfg, value, webhook_keys, sizeof webhook_keys / sizeof *webhook_keys,
                              base_dir, path, "webhooks.", err) != 0)
+                goto out;
+        } else if (strcmp(name, "sessions") == 0) {
+            if (!json_object_is_type(value, json_type_object)) {
+                snprintf(err, CONFIG_ERR_LEN, "%s: key \"sessions\" must be an object", path);
+                goto out;
+            }
+            if (load_section(cfg, value, session_keys, sizeof session_keys / sizeof *session_keys,
+                             base_dir, path, "sessions.", err) != 0)
                 goto out;
         } else if (strcmp(name, "listen") == 0) {
             if (string_value(value, path, name, &s, err) != 0)

@@ -35,6 +35,12 @@ struct webhook_config {
     int max_in_flight;
 };
 
+/* People's sign-in sessions (docs/api.md "Accounts and sessions"). */
+struct session_config {
+    int idle_timeout_seconds;   /* a session unused this long ends */
+    int max_lifetime_seconds;   /* and every session ends this long after sign-in */
+};
+
 struct config {
     char listen_host[256];
     int listen_port;
@@ -58,6 +64,7 @@ struct config {
     int pend_sweep_seconds;          /* how often expired pended claims are requeued */
     struct limits limits;
     struct webhook_config webhooks;
+    struct session_config sessions;
 };
 
 /* Fills in every default. */

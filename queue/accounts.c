@@ -1,0 +1,503 @@
+#include "accounts.h"
+
+#include <hiredis/hiredis.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "queue/keys.h"
+#include "queue/redis_conn.h"
+#include "queue/reply.h"
+#include "queue/scripts.h"
+
+/* Key formats of people's accounts (queue/accounts.h); unsharded, like tokens. */
+#define KEYF_INVITE "%sinvite:%s"           /* prefix, sha256 hex of the code: hash */
+#define KEYF_ACCOUNT "%saccount:%s"         /* prefix, username: hash */
+#define KEYF_SIGNIN_FAIL "%ssignin_fail:%s" /* prefix, username: zset of failures by ms */
+#define KEYF_SESSION "%ssession:%s"         /* prefix, sha256 hex of the id: hash */
+
+static void ensure_sha(struct script *s)
+{
+    if (!s->sha[0])
+        script_init(s);
+}
+
+static void copy_str(char *dst, size_t size, const redisReply *r)
+{
+    if (r && r->type == REDIS_REPLY_STRING)
+        snprintf(dst, size, "%s", r->str);
+    else
+        dst[0] = '\0';
+}
+
+/* ---- invitations ---- */
+
+static enum queue_status exec_status(const redisReply *reply)
+{
+    return reply && reply->type == REDIS_REPLY_ARRAY ? QUEUE_OK : QUEUE_UNAVAILABLE;
+}
+
+int accounts_invitation_store_async(struct rconn *rc, const char *prefix, const char *hash,
+                                    const char *role, const char *member_id, const char *npi,
+                                    const char *created_at, const char *created_by,
+                                    int ttl_seconds, queue_status_cb cb, void *arg)
+{
+    struct queue_status_wait *w = queue_status_wait_new(exec_status, cb, arg);
+    if (!w)
+        return -1;
+    char key[KEY_LEN];
+    snprintf(key, sizeof key, KEYF_INVITE, prefix, hash);
+    if (rconn_command(rc, queue_ignore_reply, NULL, "MULTI") != 0) {
+        free(w);
+        return -1;
+    }
+    rconn_command(rc, queue_ignore_reply, NULL,
+                  "HSET %s role %s member_id %s npi %s created_at %s created_by %s", key, role,
+                  member_id, npi, created_at, created_by);
+    rconn_command(rc, queue_ignore_reply, NULL, "EXPIRE %s %d", key, ttl_seconds);
+    if (rconn_command(rc, queue_on_status_reply, w, "EXEC") != 0) {
+        free(w);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- accounts ---- */
+
+/*
+ * Creates an account from an invitation: the invitation is consumed in the
+ * same step, and only when the account is created.
+ * KEYS: 1 the invitation, 2 the account
+ * ARGV: 1 username, 2 password hash, 3 account id, 4 created_at
+ * Returns {"ok", role, member_id, npi}, {"invalid"} or {"taken"}.
+ */
+static struct script script_account_create = {
+    "account_create",
+    "if redis.call('EXISTS', KEYS[1]) == 0 then return {'invalid'} end\n"
+    "if redis.call('EXISTS', KEYS[2]) == 1 then return {'taken'} end\n"
+    "local inv = redis.call('HGETALL', KEYS[1])\n"
+    "local f = {}\n"
+    "for i = 1, #inv, 2 do f[inv[i]] = inv[i + 1] end\n"
+    "redis.call('DEL', KEYS[1])\n"
+    "redis.call('HSET', KEYS[2], 'account_id', ARGV[3], 'username', ARGV[1], 'role', f.role or '',\n"
+    "           'member_id', f.member_id or '', 'npi', f.npi or '', 'password_hash', ARGV[2],\n"
+    "           'created_at', ARGV[4])\n"
+    "return {'ok', f.role or '', f.member_id or '', f.npi or ''}\n",
+    "",
+};
+
+struct create_wait {
+    accounts_create_cb cb;
+    void *arg;
+    struct account_record rec;
+};
+
+static void on_create(redisReply *reply, void *arg)
+{
+    struct create_wait *w = arg;
+    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements < 1 ||
+        reply->element[0]->type != REDIS_REPLY_STRING) {
+        if (reply && reply->type == REDIS_REPLY_ERROR)
+            log_error("account create: %s", reply->str);
+        w->cb(ACCOUNTS_UNAVAILABLE, NULL, w->arg);
+    } else if (strcmp(reply->element[0]->str, "invalid") == 0) {
+        w->cb(ACCOUNTS_INVALID_INVITATION, NULL, w->arg);
+    } else if (strcmp(reply->element[0]->str, "taken") == 0) {
+        w->cb(ACCOUNTS_USERNAME_TAKEN, NULL, w->arg);
+    } else if (reply->elements == 4) {
+        copy_str(w->rec.role, sizeof w->rec.role, reply->element[1]);
+        copy_str(w->rec.member_id, sizeof w->rec.member_id, reply->element[2]);
+        copy_str(w->rec.npi, sizeof w->rec.npi, reply->element[3]);
+        w->cb(ACCOUNTS_CREATED, &w->rec, w->arg);
+    } else {
+        w->cb(ACCOUNTS_UNAVAILABLE, NULL, w->arg);
+    }
+    free(w);
+}
+
+int accounts_create_async(struct rconn *rc, const char *prefix, const char *invite_hash,
+                          const char *username, const char *password_hash,
+                          const char *account_id, const char *created_at,
+                          accounts_create_cb cb, void *arg)
+{
+    ensure_sha(&script_account_create);
+    struct create_wait *w = calloc(1, sizeof *w);
+    if (!w)
+        return -1;
+    w->cb = cb;
+    w->arg = arg;
+    snprintf(w->rec.account_id, sizeof w->rec.account_id, "%s", account_id);
+    snprintf(w->rec.username, sizeof w->rec.username, "%s", username);
+    char k_inv[KEY_LEN], k_acc[KEY_LEN];
+    snprintf(k_inv, sizeof k_inv, KEYF_INVITE, prefix, invite_hash);
+    snprintf(k_acc, sizeof k_acc, KEYF_ACCOUNT, prefix, username);
+    const char *keys[] = {k_inv, k_acc};
+    const char *args[] = {username, password_hash, account_id, created_at};
+    if (script_eval_async(rc, &script_account_create, on_create, w, 2, keys, 4, args, NULL) != 0) {
+        free(w);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- sign-in ---- */
+
+/*
+ * The account and its recent failures: failures older than the window go,
+ * and when max or more remain, how long until the oldest that matters
+ * leaves the window (then one more attempt is let through).
+ * KEYS: 1 the account, 2 its failures
+ * ARGV: 1 now (ms), 2 window (ms), 3 max failures
+ * Returns {retry_after_ms, {account field, value, ...}}.
+ */
+static struct script script_signin_lookup = {
+    "signin_lookup",
+    "local now, window, max = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])\n"
+    "redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - window)\n"
+    "local n = redis.call('ZCARD', KEYS[2])\n"
+    "local retry = 0\n"
+    "if n >= max then\n"
+    "  local e = redis.call('ZRANGE', KEYS[2], n - max, n - max, 'WITHSCORES')\n"
+    "  retry = tonumber(e[2]) + window - now\n"
+    "  if retry < 1 then retry = 1 end\n"
+    "end\n"
+    "return {retry, redis.call('HGETALL', KEYS[1])}\n",
+    "",
+};
+
+struct signin_wait {
+    accounts_signin_cb cb;
+    void *arg;
+};
+
+static void account_from_pairs(struct account_record *rec, const redisReply *arr)
+{
+    memset(rec, 0, sizeof *rec);
+    for (size_t i = 0; i + 1 < arr->elements; i += 2) {
+        const redisReply *k = arr->element[i], *v = arr->element[i + 1];
+        if (k->type != REDIS_REPLY_STRING)
+            continue;
+        if (strcmp(k->str, "account_id") == 0)
+            copy_str(rec->account_id, sizeof rec->account_id, v);
+        else if (strcmp(k->str, "username") == 0)
+            copy_str(rec->username, sizeof rec->username, v);
+        else if (strcmp(k->str, "role") == 0)
+            copy_str(rec->role, sizeof rec->role, v);
+        else if (strcmp(k->str, "member_id") == 0)
+            copy_str(rec->member_id, sizeof rec->member_id, v);
+        else if (strcmp(k->str, "npi") == 0)
+            copy_str(rec->npi, sizeof rec->npi, v);
+        else if (strcmp(k->str, "password_hash") == 0)
+            copy_str(rec->password_hash, sizeof rec->password_hash, v);
+    }
+}
+
+static void on_signin(redisReply *reply, void *arg)
+{
+    struct signin_wait w = *(struct signin_wait *)arg;
+    free(arg);
+    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
+        reply->element[0]->type != REDIS_REPLY_INTEGER ||
+        reply->element[1]->type != REDIS_REPLY_ARRAY) {
+        if (reply && reply->type == REDIS_REPLY_ERROR)
+            log_error("sign-in lookup: %s", reply->str);
+        w.cb(-1, 0, NULL, w.arg);
+        return;
+    }
+    long long retry = reply->element[0]->integer;
+    const redisReply *acc = reply->element[1];
+    if (acc->elements == 0) {
+        w.cb(0, retry, NULL, w.arg);
+        return;
+    }
+    struct account_record rec;
+    account_from_pairs(&rec, acc);
+    w.cb(1, retry, &rec, w.arg);
+}
+
+int accounts_signin_lookup_async(struct rconn *rc, const char *prefix, const char *username,
+                                 long long now_ms, long long window_ms, int max_failures,
+                                 accounts_signin_cb cb, void *arg)
+{
+    ensure_sha(&script_signin_lookup);
+    struct signin_wait *w = malloc(sizeof *w);
+    if (!w)
+        return -1;
+    w->cb = cb;
+    w->arg = arg;
+    char k_acc[KEY_LEN], k_fail[KEY_LEN], now[32], window[32], max[16];
+    snprintf(k_acc, sizeof k_acc, KEYF_ACCOUNT, prefix, username);
+    snprintf(k_fail, sizeof k_fail, KEYF_SIGNIN_FAIL, prefix, username);
+    snprintf(now, sizeof now, "%lld", now_ms);
+    snprintf(window, sizeof window, "%lld", window_ms);
+    snprintf(max, sizeof max, "%d", max_failures);
+    const char *keys[] = {k_acc, k_fail};
+    const char *args[] = {now, window, max};
+    if (script_eval_async(rc, &script_signin_lookup, on_signin, w, 2, keys, 3, args, NULL) != 0) {
+        free(w);
+        return -1;
+    }
+    return 0;
+}
+
+int accounts_signin_failed_async(struct rconn *rc, const char *prefix, const char *username,
+                                 long long now_ms, const char *unique, long long window_ms,
+                                 queue_status_cb cb, void *arg)
+{
+    struct queue_status_wait *w = queue_status_wait_new(exec_status, cb, arg);
+    if (!w)
+        return -1;
+    char key[KEY_LEN];
+    snprintf(key, sizeof key, KEYF_SIGNIN_FAIL, prefix, username);
+    if (rconn_command(rc, queue_ignore_reply, NULL, "MULTI") != 0) {
+        free(w);
+        return -1;
+    }
+    rconn_command(rc, queue_ignore_reply, NULL, "ZADD %s %lld %lld:%s", key, now_ms, now_ms,
+                  unique);
+    rconn_command(rc, queue_ignore_reply, NULL, "PEXPIRE %s %lld", key, window_ms);
+    if (rconn_command(rc, queue_on_status_reply, w, "EXEC") != 0) {
+        free(w);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- sessions ---- */
+
+int sessions_store_async(struct rconn *rc, const char *prefix, const char *hash,
+                         const struct session_record *rec, long long now_ms, long long idle_ms,
+                         const char *username, queue_status_cb cb, void *arg)
+{
+    struct queue_status_wait *w = queue_status_wait_new(exec_status, cb, arg);
+    if (!w)
+        return -1;
+    char key[KEY_LEN], k_fail[KEY_LEN];
+    snprintf(key, sizeof key, KEYF_SESSION, prefix, hash);
+    snprintf(k_fail, sizeof k_fail, KEYF_SIGNIN_FAIL, prefix, username);
+    long long ttl = rec->expires_at_ms - now_ms < idle_ms ? rec->expires_at_ms - now_ms : idle_ms;
+    if (ttl < 1)
+        ttl = 1;
+    if (rconn_command(rc, queue_ignore_reply, NULL, "MULTI") != 0) {
+        free(w);
+        return -1;
+    }
+    rconn_command(rc, queue_ignore_reply, NULL,
+                  "HSET %s account_id %s role %s member_id %s npi %s csrf %s created_at_ms %lld "
+                  "expires_at_ms %lld",
+                  key, rec->account_id, rec->role, rec->member_id, rec->npi, rec->csrf, now_ms,
+                  rec->expires_at_ms);
+    rconn_command(rc, queue_ignore_reply, NULL, "PEXPIRE %s %lld", key, ttl);
+    rconn_command(rc, queue_ignore_reply, NULL, "DEL %s", k_fail);
+    if (rconn_command(rc, queue_on_status_reply, w, "EXEC") != 0) {
+        free(w);
+        return -1;
+    }
+    return 0;
+}
+
+/*
+ * A session is used: it lives on for another idle period, never past its
+ * lifetime; one past its lifetime is deleted.
+ * KEYS: 1 the session
+ * ARGV: 1 now (ms), 2 idle timeout (ms)
+ * Returns the session's fields and values, or an empty array.
+ */
+static struct script script_session_touch = {
+    "session_touch",
+    "local s = redis.call('HGETALL', KEYS[1])\n"
+    "if #s == 0 then return {} end\n"
+    "local now, idle = tonumber(ARGV[1]), tonumber(ARGV[2])\n"
+    "local exp = tonumber(redis.call('HGET', KEYS[1], 'expires_at_ms'))\n"
+    "if not exp or exp <= now then redis.call('DEL', KEYS[1]) return {} end\n"
+    "if exp - now < idle then idle = exp - now end\n"
+    "redis.call('PEXPIRE', KEYS[1], idle)\n"
+    "return s\n",
+    "",
+};
+
+struct touch_wait {
+    sessions_touch_cb cb;
+    void *arg;
+};
+
+static void on_touch(redisReply *reply, void *arg)
+{
+    struct touch_wait w = *(struct touch_wait *)arg;
+    free(arg);
+    if (!reply || reply->type != REDIS_REPLY_ARRAY) {
+        if (reply && reply->type == REDIS_REPLY_ERROR)
+            log_error("session lookup: %s", reply->str);
+        w.cb(-1, NULL, w.arg);
+        return;
+    }
+    if (reply->elements == 0) {
+        w.cb(0, NULL, w.arg);
+        return;
+    }
+    struct session_record rec = {0};
+    for (size_t i = 0; i + 1 < reply->elements; i += 2) {
+        const redisReply *k = reply->element[i], *v = reply->element[i + 1];
+        if (k->type != REDIS_REPLY_STRING)
+            continue;
+        if (strcmp(k->str, "account_id") == 0)
+            copy_str(rec.account_id, sizeof rec.account_id, v);
+        else if (strcmp(k->str, "role") == 0)
+            copy_str(rec.role, sizeof rec.role, v);
+        else if (strcmp(k->str, "member_id") == 0)
+            copy_str(rec.member_id, sizeof rec.member_id, v);
+        else if (strcmp(k->str, "npi") == 0)
+            copy_str(rec.npi, sizeof rec.npi, v);
+        else if (strcmp(k->str, "csrf") == 0)
+            copy_str(rec.csrf, sizeof rec.csrf, v);
+        else if (strcmp(k->str, "expires_at_ms") == 0 && v->type == REDIS_REPLY_STRING)
+            rec.expires_at_ms = strtoll(v->str, NULL, 10);
+    }
+    w.cb(1, &rec, w.arg);
+}
+
+int sessions_touch_async(struct rconn *rc, const char *prefix, const char *hash,
+                         long long now_ms, long long idle_ms, sessions_touch_cb cb, void *arg)
+{
+    ensure_sha(&script_session_touch);
+    struct touch_wait *w = malloc(sizeof *w);
+    if (!w)
+        return -1;
+    w->cb = cb;
+    w->arg = arg;
+    char key[KEY_LEN], now[32], idle[32];
+    snprintf(key, sizeof key, KEYF_SESSION, prefix, hash);
+    snprintf(now, sizeof now, "%lld", now_ms);
+    snprintf(idle, sizeof idle, "%lld", idle_ms);
+    const char *keys[] = {key};
+    const char *args[] = {now, idle};
+    if (script_eval_async(rc, &script_session_touch, on_touch, w, 1, keys, 2, args, NULL) != 0) {
+        free(w);
+        return -1;
+    }
+    return 0;
+}
+
+static enum queue_status integer_status(const redisReply *reply)
+{
+    return reply && reply->type == REDIS_REPLY_INTEGER ? QUEUE_OK : QUEUE_UNAVAILABLE;
+}
+
+int sessions_delete_async(struct rconn *rc, const char *prefix, const char *hash,
+                          queue_status_cb cb, void *arg)
+{
+    struct queue_status_wait *w = queue_status_wait_new(integer_status, cb, arg);
+    if (!w)
+        return -1;
+    char key[KEY_LEN];
+    snprintf(key, sizeof key, KEYF_SESSION, prefix, hash);
+    if (rconn_command(rc, queue_on_status_reply, w, "DEL %s", key) != 0) {
+        free(w);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- a member's family ---- */
+
+/*
+ * A member's subscriber and, for the subscriber, the family's names and
+ * relationships. Enrollment records are unsharded and read outside the
+ * claims shard's scripts; this one reads the family's records by the ids in
+ * the family set (keys built from ARGV, like the member reference backfill).
+ * KEYS: 1 the member record
+ * ARGV: 1 the member id, 2 the family set key prefix, 3 the member key prefix
+ * Returns {} when there is no record, else {subscriber_id, id, first_name,
+ * relationship, ...} (the family only when the member is the subscriber).
+ */
+static struct script script_member_family = {
+    "member_family",
+    "local raw = redis.call('GET', KEYS[1])\n"
+    "if not raw then return {} end\n"
+    "local ok, m = pcall(cjson.decode, raw)\n"
+    "if not ok or type(m) ~= 'table' then return {} end\n"
+    "local sub = m.subscriber_id\n"
+    "if type(sub) ~= 'string' then sub = '' end\n"
+    "local out = {sub}\n"
+    "if sub ~= ARGV[1] then return out end\n"
+    "local ids = redis.call('SMEMBERS', ARGV[2] .. sub)\n"
+    "table.sort(ids)\n"
+    "local function add(id, rec)\n"
+    "  local fname, rel = '', ''\n"
+    "  if type(rec.first_name) == 'string' then fname = rec.first_name end\n"
+    "  if type(rec.relationship) == 'string' then rel = rec.relationship end\n"
+    "  out[#out + 1] = id; out[#out + 1] = fname; out[#out + 1] = rel\n"
+    "end\n"
+    "add(ARGV[1], m)\n"
+    "for _, id in ipairs(ids) do\n"
+    "  if id ~= ARGV[1] then\n"
+    "    local r = redis.call('GET', ARGV[3] .. id)\n"
+    "    if r then\n"
+    "      local ok2, d = pcall(cjson.decode, r)\n"
+    "      if ok2 and type(d) == 'table' and d.subscriber_id == sub then add(id, d) end\n"
+    "    end\n"
+    "  end\n"
+    "end\n"
+    "return out\n",
+    "",
+};
+
+struct family_wait {
+    accounts_family_cb cb;
+    void *arg;
+};
+
+static void on_family(redisReply *reply, void *arg)
+{
+    struct family_wait w = *(struct family_wait *)arg;
+    free(arg);
+    if (!reply || reply->type != REDIS_REPLY_ARRAY) {
+        if (reply && reply->type == REDIS_REPLY_ERROR)
+            log_error("member family: %s", reply->str);
+        w.cb(QUEUE_UNAVAILABLE, NULL, NULL, 0, w.arg);
+        return;
+    }
+    if (reply->elements == 0) {
+        w.cb(QUEUE_NOT_FOUND, NULL, NULL, 0, w.arg);
+        return;
+    }
+    struct family_entry *fam = calloc(FAMILY_MAX, sizeof *fam);
+    if (!fam) {
+        w.cb(QUEUE_UNAVAILABLE, NULL, NULL, 0, w.arg);
+        return;
+    }
+    char sub[ID_LEN];
+    copy_str(sub, sizeof sub, reply->element[0]);
+    size_t n = 0;
+    for (size_t i = 1; i + 2 < reply->elements + 0 && n < FAMILY_MAX; i += 3, n++) {
+        copy_str(fam[n].member_id, sizeof fam[n].member_id, reply->element[i]);
+        copy_str(fam[n].first_name, sizeof fam[n].first_name, reply->element[i + 1]);
+        copy_str(fam[n].relationship, sizeof fam[n].relationship, reply->element[i + 2]);
+    }
+    w.cb(QUEUE_OK, sub, fam, n, w.arg);
+    free(fam);
+}
+
+int accounts_member_family_async(struct rconn *rc, const char *prefix, const char *member_id,
+                                 accounts_family_cb cb, void *arg)
+{
+    ensure_sha(&script_member_family);
+    struct family_wait *w = malloc(sizeof *w);
+    if (!w)
+        return -1;
+    w->cb = cb;
+    w->arg = arg;
+    char k_member[KEY_LEN], fam_prefix[KEY_LEN], member_prefix[KEY_LEN];
+    snprintf(k_member, sizeof k_member, KEYF_MEMBER, prefix, member_id);
+    snprintf(fam_prefix, sizeof fam_prefix, KEYF_FAMILY, prefix, "");
+    snprintf(member_prefix, sizeof member_prefix, KEYF_MEMBER, prefix, "");
+    const char *keys[] = {k_member};
+    const char *args[] = {member_id, fam_prefix, member_prefix};
+    if (script_eval_async(rc, &script_member_family, on_family, w, 1, keys, 3, args, NULL) != 0) {
+        free(w);
+        return -1;
+    }
+    return 0;
+}
