@@ -56,11 +56,13 @@ function freePort() {
   });
 }
 
-function startChild(bin, args, env, logName) {
+function startChild(bin, args, env, logName, { stdout = false } = {}) {
   const log = join(tmp, logName);
   writeFileSync(log, '');
-  const child = spawn(bin, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(bin, args, { env: { ...process.env, ...env }, stdio: ['ignore', stdout ? 'pipe' : 'ignore', 'pipe'] });
   child.stderr.on('data', (d) => writeFileSync(log, d, { flag: 'a' }));
+  child.stdoutText = '';
+  if (stdout) child.stdout.on('data', (d) => { child.stdoutText += d; });
   child.logPath = log;
   children.push(child);
   return child;
@@ -477,6 +479,44 @@ test('a member accepts an invitation, signs in, files a claim and signs out', as
   assert.doesNotMatch(await page.$eval('main', (m) => m.textContent), /Lisinopril|Evans|M3001/);
   await shot(page, '25-signed-out-claim-page-asks-to-sign-in');
   await page.context.close();
+});
+
+test('a new user of make run opens the invitation link it printed and is signed in with the family', async () => {
+  // A claimsd like `make run`'s: its own redis-server, the sample enrollment
+  // loaded into a new data directory, and what it prints on its first start.
+  const port = await freePort();
+  const dir = join(tmp, 'make-run');
+  mkdirSync(dir);
+  const config = join(dir, 'claimsd.json');
+  writeFileSync(config, JSON.stringify({ portal_dir: join(REPO, 'portal'), seed_dir: join(REPO, 'config/sample'), data_dir: join(dir, 'data') }));
+  const child = startChild(CLAIMSD_BIN, ['--config', config, '--listen', `127.0.0.1:${port}`, '--workers', '0'], {}, 'make-run.log', { stdout: true });
+  const runBase = `http://127.0.0.1:${port}`;
+  await waitFor('the make-run claimsd to be ready', async () => (await fetch(`${runBase}/readyz`)).status === 200);
+  const printed = await waitFor('the sample invitations', () => (/member {3}M4001 {7}clm_/.test(child.stdoutText) ? child.stdoutText : null));
+  const links = [...printed.matchAll(/^ {2}(staff|provider|member) +(\S*?) *(http:\/\/\S+)$/gm)].map((m) => ({ role: m[1], id: m[2], link: m[3] }));
+  assert.deepEqual(links.map((l) => `${l.role} ${l.id}`), ['staff ', 'provider 1245319599', 'provider 1003000126',
+    'member M1001-01', 'member M1001-02', 'member M1001-03', 'member M1001-04', 'member M1001', 'member M2001', 'member M3001', 'member M4001']);
+  for (const l of links) assert.match(l.link, new RegExp(`^${runBase}/portal/#/accept\\?code=inv_[0-9a-f]{64}$`));
+  assert.equal(new Set(links.map((l) => l.link)).size, links.length, 'each link is its own');
+  assert.match(printed, /^ {2}admin {16}clm_[0-9a-f]{64}$/m, 'programs still get an API token');
+
+  // Luis Lopez opens his link, chooses a username and a password, and is in.
+  const luis = links.find((l) => l.id === 'M1001');
+  const page = await newPage('make-run');
+  await page.goto(luis.link, { waitUntil: 'networkidle0' });
+  await typeInto(page, '#new-username', 'luis');
+  await typeInto(page, '#new-password', 'blue heron over the marsh');
+  await typeInto(page, '#confirm-password', 'blue heron over the marsh');
+  await Promise.all([page.waitForFunction(() => location.hash === '#/claims'), page.click('form button[type=submit]')]);
+  assert.equal(await notice(page, 'status'), 'Your account is ready. You are signed in as Member.');
+  await page.click('nav a[href="#/file/pharmacy"]');
+  await page.waitForSelector('select[data-field=member_id]');
+  assert.deepEqual(await page.$$eval('[data-field=member_id] option', (os) => os.map((o) => o.textContent)), FAMILY_OPTIONS);
+  // The link worked once.
+  const again = await fetch(`${runBase}/v1/accounts`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ code: new URL(luis.link).hash.replace('#/accept?code=', ''), username: 'luis2', password: 'blue heron over the marsh' }) });
+  assert.equal(again.status, 422);
+  await page.context.close();
+  await stopChild(child);
 });
 
 test('a session the server ended sends the page back to sign-in with a message', async () => {
