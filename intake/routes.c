@@ -88,6 +88,9 @@ static const struct route routes[] = {
     {"DELETE", "/v1/webhooks/{id}", webhooks_delete},
     {"POST", "/v1/invitations", invitations_post},
     {"POST", "/v1/accounts", accounts_post},
+    {"POST", "/v1/sessions", sessions_post},
+    {"DELETE", "/v1/sessions/current", sessions_delete_current},
+    {"GET", "/v1/me", me_get},
     {"GET", "/v1/webhooks/{id}/deliveries", webhooks_deliveries},
 };
 
