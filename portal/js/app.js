@@ -5,7 +5,7 @@
 
 import * as api from './api.js';
 import * as session from './session.js';
-import { h, replace, table } from './dom.js';
+import { h, append, replace, table } from './dom.js';
 import { field, text, errorSummary, showFieldErrors, formMessage, clearErrors } from './forms.js';
 import { medicalForm, pharmacyForm, familyChoices } from './claim_forms.js';
 import { claimPage, auditPage } from './claim_view.js';
@@ -183,7 +183,7 @@ function acceptView(m, params) {
   const code = params.get('code') || '';
   const form = h('form', { novalidate: true, 'aria-label': 'Create your account', class: 'narrow' });
   const codeField = code ? null : field({ label: 'Invitation code', path: 'code', required: true, hint: 'From the invitation you were sent.', id: 'code' });
-  const username = field({ label: 'Choose a username', path: 'username', required: true, autocomplete: 'username', id: 'new-username', hint: 'You sign in with it. Not your member ID or email address.' });
+  const username = field({ label: 'Choose a username', path: 'username', required: true, autocomplete: 'username', id: 'new-username', hint: 'You sign in with it: 3 to 64 letters, digits, dots, dashes or underscores.' });
   const password = field({ label: 'Choose a password', path: 'password', type: 'password', required: true, autocomplete: 'new-password', id: 'new-password', hint: `At least ${MIN_PASSWORD} characters. A few unrelated words are easy to remember and hard to guess; common passwords are refused.` });
   const confirm = field({ label: 'Type the password again', path: 'confirm_password', type: 'password', required: true, autocomplete: 'new-password', id: 'confirm-password' });
   const count = h('p', { class: 'hint', id: 'password-count', 'aria-live': 'polite' }, `0 of at least ${MIN_PASSWORD} characters`);
@@ -193,7 +193,7 @@ function acceptView(m, params) {
     const n = [...password.control.value].length;
     count.textContent = n >= MIN_PASSWORD ? `${n} characters: long enough` : `${n} of at least ${MIN_PASSWORD} characters`;
   });
-  form.append(errorSummary(), codeField, username, password, confirm, h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Create my account')));
+  append(form, [errorSummary(), codeField, username, password, confirm, h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Create my account'))]);
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     clearErrors(form);

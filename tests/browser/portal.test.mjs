@@ -377,6 +377,17 @@ test('a member accepts an invitation, signs in, files a claim and signs out', as
   assert.equal(await page.$eval('main h1', (e) => e.textContent), 'Create your account');
   assert.equal(await page.$eval('#sign-out', (e) => e.hidden), true);
   await assertAccessibleNames(page, 'the invitation page');
+  assert.deepEqual(await page.$eval('main', (m) => m.innerText.split('\n').map((l) => l.trim()).filter(Boolean)), [
+    'Create your account',
+    'You were invited to the claims portal. Choose the username and password you will sign in with. The invitation works once.',
+    'Choose a username (required)',
+    'You sign in with it: 3 to 64 letters, digits, dots, dashes or underscores.',
+    'Choose a password (required)',
+    'At least 12 characters. A few unrelated words are easy to remember and hard to guess; common passwords are refused.',
+    '0 of at least 12 characters',
+    'Type the password again (required)',
+    'Create my account',
+  ]);
   assert.equal(await page.$eval('#password-count', (e) => e.textContent), '0 of at least 12 characters');
 
   // Too short, and typed differently the second time: refused in the page, nothing sent.
@@ -460,8 +471,9 @@ test('a member accepts an invitation, signs in, files a claim and signs out', as
   assert.deepEqual(filed.map((c) => c.claim_id), [id]);
   assert.match(await page.$eval('main', (m) => m.textContent), new RegExp(`Thank you: your claim was received\\. We aim to decide it by ${filed[0].target_date}\\.`));
   const audit = await call('GET', `/v1/claims/${id}/audit`, tokens.staff);
-  assert.equal(audit.data.entries[0].action, 'claim.submitted');
+  assert.equal(audit.data.entries[0].action, 'claim.submit');
   assert.equal(audit.data.entries[0].role, 'member');
+  assert.match(audit.data.entries[0].token_id, /^session:[0-9a-f]{12}$/, 'filed with the session, not a token');
 
   // Signing out ends the session on the server and in the tab.
   const before = await sessionCookie(page);
@@ -470,6 +482,7 @@ test('a member accepts an invitation, signs in, files a claim and signs out', as
   assert.equal(await notice(page, 'status'), 'You are signed out.');
   const after = await browserStorage(page);
   assert.deepEqual(after, { session: {}, local: 0, cookie: '' });
+  assert.equal(await sessionCookie(page), undefined, 'the server cleared the cookie');
   const old = await anonymous('GET', '/v1/me', undefined, { Cookie: `claimsd_session=${before.value}` });
   assert.equal(old.status, 401, 'the server forgot the session');
   await page.goto(`${base}/portal/#/claim/${encodeURIComponent(id)}`, { waitUntil: 'networkidle0' });
@@ -512,9 +525,18 @@ test('a new user of make run opens the invitation link it printed and is signed 
   await page.click('nav a[href="#/file/pharmacy"]');
   await page.waitForSelector('select[data-field=member_id]');
   assert.deepEqual(await page.$$eval('[data-field=member_id] option', (os) => os.map((o) => o.textContent)), FAMILY_OPTIONS);
-  // The link worked once.
-  const again = await fetch(`${runBase}/v1/accounts`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ code: new URL(luis.link).hash.replace('#/accept?code=', ''), username: 'luis2', password: 'blue heron over the marsh' }) });
-  assert.equal(again.status, 422);
+  // The link works once: opened again, the server refuses it.
+  const second = await newPage('make-run-again');
+  await second.goto(luis.link, { waitUntil: 'networkidle0' });
+  await typeInto(second, '#new-username', 'luis.again');
+  await typeInto(second, '#new-password', 'blue heron over the marsh');
+  await typeInto(second, '#confirm-password', 'blue heron over the marsh');
+  await second.click('form button[type=submit]');
+  await second.waitForSelector('.error-summary:not([hidden]) li');
+  assert.deepEqual(await second.$$eval('.error-summary li', (ls) => ls.map((l) => l.textContent)),
+    ['Invitation: is not a valid invitation (unknown, used or expired)']);
+  assert.equal(await second.evaluate(() => location.hash.startsWith('#/accept?code=')), true);
+  await second.context.close();
   await page.context.close();
   await stopChild(child);
 });
@@ -541,6 +563,16 @@ test('a member files a pharmacy claim, fixes the NDC the API refused, follows it
   await page.waitForSelector('#username');
   await shot(page, '01-sign-in');
   await assertAccessibleNames(page, 'the sign-in page');
+  // Username and password, nothing else: no role to pick, no member ID or token to type.
+  assert.deepEqual(await page.$eval('main', (m) => m.innerText.split('\n').map((l) => l.trim()).filter(Boolean)), [
+    'Sign in',
+    'File and follow medical and pharmacy claims. Members see their own and their family\'s claims; providers the claims they posted; claims staff all claims.',
+    'Username (required)',
+    'Password (required)',
+    'Sign in',
+    'New here? Open the invitation link the Claims Office sent you to choose your username and password.',
+  ]);
+  assert.deepEqual(await page.$$eval('main input', (els) => els.map((e) => `${e.id} ${e.type} ${e.autocomplete}`)), ['username text username', 'password password current-password']);
   await signIn(page, accounts.luis);
   assert.equal(await page.evaluate(() => location.hash), '#/claims');
   assert.equal(await notice(page, 'status'), 'Signed in as Member.');
