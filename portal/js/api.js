@@ -87,7 +87,10 @@ async function send(method, path, { body, idempotencyKey, anonymous = false, raw
     }
   }
   if (!res.ok) {
-    if (res.status === 401 && !anonymous) onUnauthorized();
+    // 401: the session ended. 403 csrf_failed: the browser's cookie is no
+    // longer the session this tab signed in with (another tab signed in
+    // again): this tab's session is over too.
+    if (!anonymous && (res.status === 401 || (res.status === 403 && data && data.error && data.error.code === 'csrf_failed'))) onUnauthorized();
     throw new ApiError(res.status, data, res.headers);
   }
   return { status: res.status, data, headers: res.headers };

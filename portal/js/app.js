@@ -9,7 +9,7 @@ import { h, append, replace, table } from './dom.js';
 import { field, text, errorSummary, showFieldErrors, formMessage, clearErrors } from './forms.js';
 import { medicalForm, pharmacyForm, familyChoices } from './claim_forms.js';
 import { claimPage, auditPage } from './claim_view.js';
-import { statusText, todayUtc, timestamp } from './words.js';
+import { statusText, todayUtc, timestamp, waitWords } from './words.js';
 
 const main = () => document.getElementById('main');
 let generation = 0; // bumped on every navigation; a view's late answers check it
@@ -118,14 +118,6 @@ async function signOut() {
     button.disabled = false;
   }
   endSession({ status: message });
-}
-
-/** "15 minutes", "1 minute", "40 seconds": a Retry-After in words. */
-function waitWords(seconds) {
-  if (seconds === null || seconds === undefined) return 'a few minutes';
-  if (seconds < 60) return `${seconds} second${seconds === 1 ? '' : 's'}`;
-  const minutes = Math.ceil(seconds / 60);
-  return `${minutes} minute${minutes === 1 ? '' : 's'}`;
 }
 
 /** POST /v1/sessions; on 201 the cookie is set and the answer's fields are kept. */

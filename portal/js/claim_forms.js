@@ -5,6 +5,7 @@
 
 import * as api from './api.js';
 import { h, append } from './dom.js';
+import { waitWords } from './words.js';
 import { field, radios, radioValue, text, number, errorSummary, showFieldErrors, formMessage, clearErrors } from './forms.js';
 
 const MAX_LINES = 50;
@@ -333,6 +334,10 @@ function wireSubmit(form, read, onFiled) {
         formMessage(form, 'We could not reach the server, so we do not know whether the claim arrived. Press "File this claim" again: it will not be filed twice.');
       } else if (err.code === 'idempotency_key_reused') {
         formMessage(form, 'This form was already filed with other details. Look at your claims before filing again; reload this page to start a new claim.');
+      } else if (err.status === 429) {
+        formMessage(form, `Too many requests from you just now. Wait ${waitWords(err.retryAfter)}, then press "File this claim" again: it will not be filed twice.`);
+      } else if (err.code === 'csrf_failed') {
+        // The page goes back to sign-in (api.js); nothing was filed.
       } else if (err.status === 403) {
         formMessage(form, 'You may not file this claim: a member files for self (the employee also for the family), a provider only under its own NPI.');
       } else {

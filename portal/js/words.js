@@ -129,3 +129,11 @@ export function fieldLabel(path) {
   if (m) return `Attachment ${Number(m[1]) + 1}`;
   return path;
 }
+
+/** A wait in words from Retry-After seconds: "40 seconds", "1 minute", "15 minutes". */
+export function waitWords(seconds) {
+  if (seconds === null || seconds === undefined) return 'a few minutes';
+  if (seconds < 60) return `${seconds} second${seconds === 1 ? '' : 's'}`;
+  const minutes = Math.ceil(seconds / 60);
+  return `${minutes} minute${minutes === 1 ? '' : 's'}`;
+}

@@ -554,6 +554,27 @@ test('a session the server ended sends the page back to sign-in with a message',
   assert.equal(await page.evaluate(() => sessionStorage.length), 0);
   assert.equal(await page.$eval('#sign-out', (e) => e.hidden), true);
   await shot(page, '26-session-ended');
+
+  // Two tabs of one browser: signing in again in the second replaces the
+  // browser's cookie, so the first tab's session is over. Its next change
+  // carries the first session's CSRF token, is refused (403 csrf_failed), and
+  // the tab goes back to sign-in; nothing is filed.
+  await signIn(page, accounts.grace);
+  const other = await page.context.newPage();
+  await signIn(other, accounts.grace);
+  await page.bringToFront(); // back to the first tab (a hidden tab does not paint)
+  const before = (await claimsOf('M2001')).length;
+  await fillPharmacy(page, { memberId: 'M2001', first: 'Grace', last: 'Kim', birth: '1980-07-07', ndc: '00378-1810-01', drug: 'Lisinopril 10 mg', fillDate: daysAgo(3), charge: '6.40' });
+  const [refused] = await Promise.all([
+    page.waitForResponse((r) => r.url() === `${base}/v1/claims` && r.request().method() === 'POST'),
+    page.click('form.claim-form button[type=submit]'),
+  ]);
+  assert.equal(refused.status(), 403);
+  assert.equal((await refused.json()).error.code, 'csrf_failed');
+  await page.waitForFunction(() => location.hash === '#/signin');
+  assert.equal(await notice(page, 'alert'), 'Your session ended; sign in again.');
+  assert.equal((await claimsOf('M2001')).length, before, 'nothing was filed');
+  assert.equal(await other.evaluate(() => location.hash), '#/claims', 'the second tab is still signed in');
   await page.context.close();
 });
 
