@@ -31,6 +31,8 @@
 /* Sign-in failures: this many for one username within the window, then 429. */
 #define SIGNIN_MAX_FAILURES 5
 #define SIGNIN_WINDOW_MS (15LL * 60 * 1000)
+/* The one answer for a code that is unknown, used or expired: not told apart. */
+#define INVALID_INVITATION "is not a valid invitation (unknown, used or expired)"
 
 static long long now_ms(void)
 {
@@ -375,7 +377,7 @@ static void on_account_created(enum accounts_create_result result,
     if (result == ACCOUNTS_INVALID_INVITATION) {
         struct intake_field_errors errs;
         intake_field_errors_init(&errs);
-        intake_field_errors_add(&errs, "code", "is not a valid invitation (unknown, used or expired)");
+        intake_field_errors_add(&errs, "code", INVALID_INVITATION);
         call_invalid(call, 422, "the invitation code cannot be used", &errs);
         return;
     }
@@ -436,8 +438,7 @@ void accounts_post(struct call *call)
             if (!v)
                 intake_field_errors_add(errs, "code", "must be a string");
             else if (!valid_code_shape(v))
-                intake_field_errors_add(errs, "code",
-                                        "is not a valid invitation (unknown, used or expired)");
+                intake_field_errors_add(errs, "code", INVALID_INVITATION);
             else
                 token_hash_hex(v, strlen(v), as->invite_hash);
         } else if (strcmp(key, "username") == 0) {

@@ -267,7 +267,8 @@ static void on_session(int status, const struct session_record *rec, void *arg)
          * one too; the CSRF token only with the portal's own. */
         const char *sent = http_header_get(call->req, "x-csrf-token");
         size_t want = strlen(rec->csrf);
-        if (!sent || want == 0 || strlen(sent) != want || CRYPTO_memcmp(sent, rec->csrf, want) != 0) {
+        if (!sent || want == 0 || strlen(sent) != want ||
+            CRYPTO_memcmp(sent, rec->csrf, want) != 0) {
             call_error(call, 403, "csrf_failed",
                        "a request signed in by cookie that changes anything needs X-CSRF-Token");
             return;

@@ -538,6 +538,30 @@ START_TEST(test_an_idle_session_ends)
 }
 END_TEST
 
+START_TEST(test_a_session_ends_at_its_lifetime_however_used)
+{
+    char dir[256];
+    test_make_temp_dir(dir, "acct-life");
+    const char *cfg = test_write_file(
+        dir, "claimsd.json",
+        "{\"sessions\": {\"idle_timeout_seconds\": 60, \"max_lifetime_seconds\": 3}}");
+    struct test_claimsd d;
+    test_claimsd_start_admin(&d, redis.url, ADMIN,
+                             (const char *const[]){"--workers", "0", "--config", cfg, NULL});
+    make_account(&d, "{\"role\":\"staff\"}", "desk");
+    struct session s;
+    sign_in(&d, "desk", &s);
+    for (int i = 0; i < 2; i++) {
+        ck_assert_int_eq(cookie_status(&d, "GET", "/v1/me", &s, false, NULL), 200);
+        test_sleep_ms(1000);
+    }
+    test_sleep_ms(1500);
+    ck_assert_int_eq(cookie_status(&d, "GET", "/v1/me", &s, false, NULL), 401);
+    test_claimsd_stop_clean(&d);
+    test_remove_tree(dir);
+}
+END_TEST
+
 START_TEST(test_sessions_config_rejects_unknown_keys)
 {
     char dir[256];
@@ -578,6 +602,7 @@ int main(void)
     tcase_add_test(tc, test_five_failures_then_429_with_retry_after);
     tcase_add_test(tc, test_sign_out_ends_the_session);
     tcase_add_test(tc, test_an_idle_session_ends);
+    tcase_add_test(tc, test_a_session_ends_at_its_lifetime_however_used);
     tcase_add_test(tc, test_sessions_config_rejects_unknown_keys);
     suite_add_tcase(s, tc);
     return test_run_suite(s, CK_FORK_GETENV) == 0 ? 0 : 1;
