@@ -537,6 +537,20 @@ test('a new user of make run opens the invitation link it printed and is signed 
     ['Invitation: is not a valid invitation (unknown, used or expired)']);
   assert.equal(await second.evaluate(() => location.hash.startsWith('#/accept?code=')), true);
   await second.context.close();
+
+  // Without the code in the address (a link cut short), the page asks for it.
+  const grace = links.find((l) => l.id === 'M2001');
+  const pasted = await newPage('make-run-code');
+  await pasted.goto(`${runBase}/portal/#/accept`, { waitUntil: 'networkidle0' });
+  await pasted.waitForSelector('#code');
+  await assertAccessibleNames(pasted, 'the invitation page without a code');
+  await typeInto(pasted, '#code', new URL(grace.link).hash.replace('#/accept?code=', ''));
+  await typeInto(pasted, '#new-username', 'Grace.Kim');
+  await typeInto(pasted, '#new-password', 'lanterns along the harbour wall');
+  await typeInto(pasted, '#confirm-password', 'lanterns along the harbour wall');
+  await Promise.all([pasted.waitForFunction(() => location.hash === '#/claims'), pasted.click('form button[type=submit]')]);
+  assert.equal(await pasted.$eval('#who', (e) => e.textContent), 'Signed in as Member (M2001)');
+  await pasted.context.close();
   await page.context.close();
   await stopChild(child);
 });
