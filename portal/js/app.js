@@ -111,9 +111,10 @@ async function signOut() {
   try {
     await api.del('/v1/sessions/current', { anonymous: true });
   } catch (err) {
-    // 401: the session had ended already. Anything else: the server may
-    // still hold it until it times out; this tab forgets it either way.
-    if (err.status !== 401) message = 'You are signed out in this tab, but the server could not be reached: close the browser to be sure the session ends.';
+    // 401: the session had ended already; 403 csrf_failed: the browser's
+    // cookie is another tab's session now. Unreachable: the server may hold
+    // the session until it times out; this tab forgets it either way.
+    if (err.code === 'network' || err.status >= 500) message = 'You are signed out in this tab, but the server could not be reached: close the browser to be sure the session ends.';
   } finally {
     button.disabled = false;
   }
