@@ -202,7 +202,10 @@ void seed_portal_url(const char *host, int port, char *out, size_t size)
     else if (strcmp(host, "::") == 0 || strcmp(host, "[::]") == 0)
         host = "[::1]";
     bool v6 = strchr(host, ':') && host[0] != '[';
-    snprintf(out, size, "http://%s%s%s:%d/portal/", v6 ? "[" : "", host, v6 ? "]" : "", port);
+    if (port <= 0) /* a port the system picks, not known yet: the path alone */
+        snprintf(out, size, "/portal/");
+    else
+        snprintf(out, size, "http://%s%s%s:%d/portal/", v6 ? "[" : "", host, v6 ? "]" : "", port);
 }
 
 /* One invitation: a line with the link to accept it in the portal (or the
@@ -214,8 +217,8 @@ static int print_invitation(struct redisContext *c, const char *prefix, const ch
     if (invitation_create_blocking(c, prefix, role, member_id, npi, code, expires_at) != 0)
         return -1;
     if (portal_url && *portal_url)
-        printf("  %-8s %-11s %s#/accept?code=%s\n", role, *member_id ? member_id : npi,
-               portal_url, code);
+        printf("  %-8s %-11s %s#/accept?code=%s\n", role, *member_id ? member_id : npi, portal_url,
+               code);
     else
         printf("  %-8s %-11s %s\n", role, *member_id ? member_id : npi, code);
     explicit_bzero(code, sizeof code);
@@ -237,7 +240,8 @@ int seed_print_tokens(struct redisContext *c, const char *prefix, const char *di
                "Each link works once, for 7 days; it is shown here only.\n");
     else
         printf("\nSample invitations for this new data directory (no portal_dir: accept one with\n"
-               "POST /v1/accounts {\"code\", \"username\", \"password\"}). Each works once, for 7 days.\n");
+               "POST /v1/accounts {\"code\", \"username\", \"password\"}). Each works once, for 7 "
+               "days.\n");
     int rc = print_invitation(c, prefix, portal_url, "staff", "", "");
     for (size_t i = 0; i < sizeof sample_npis / sizeof *sample_npis && rc == 0; i++)
         rc = print_invitation(c, prefix, portal_url, "provider", "", sample_npis[i]);

@@ -28,7 +28,8 @@ int seed_print_tokens(struct redisContext *c, const char *prefix, const char *di
 
 /* The portal's address on the listener host:port, for the printed links:
  * "http://127.0.0.1:8080/portal/" (a wildcard host is shown as the
- * loopback, an IPv6 address in brackets). */
+ * loopback, an IPv6 address in brackets; port 0, picked by the system
+ * later, gives the path "/portal/" alone). */
 void seed_portal_url(const char *host, int port, char *out, size_t size);
 
 #endif
