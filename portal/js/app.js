@@ -179,7 +179,8 @@ function acceptView(m, params) {
   const username = field({ label: 'Choose a username', path: 'username', required: true, autocomplete: 'username', id: 'new-username', hint: 'You sign in with it: 3 to 64 letters, digits, dots, dashes or underscores.' });
   const password = field({ label: 'Choose a password', path: 'password', type: 'password', required: true, autocomplete: 'new-password', id: 'new-password', hint: `At least ${MIN_PASSWORD} characters. A few unrelated words are easy to remember and hard to guess; common passwords are refused.` });
   const confirm = field({ label: 'Type the password again', path: 'confirm_password', type: 'password', required: true, autocomplete: 'new-password', id: 'confirm-password' });
-  const count = h('p', { class: 'hint', id: 'password-count', 'aria-live': 'polite' }, `0 of at least ${MIN_PASSWORD} characters`);
+  // Read with the field (aria-describedby), not announced at every key.
+  const count = h('p', { class: 'hint', id: 'password-count' }, `0 of at least ${MIN_PASSWORD} characters`);
   password.control.after(count);
   password.control.setAttribute('aria-describedby', `${password.control.getAttribute('aria-describedby')} password-count`);
   password.control.addEventListener('input', () => {
@@ -215,7 +216,15 @@ function acceptView(m, params) {
       return;
     }
     // The account exists: sign in with it at once. The invitation code
-    // leaves the address (and the history) either way.
+    // leaves the address (and the history) either way. Someone signed in
+    // in this tab before is signed out first.
+    if (session.get()) {
+      try {
+        await api.del('/v1/sessions/current', { anonymous: true });
+      } catch {
+        /* ended already, or another tab's: the new session replaces the cookie */
+      }
+    }
     session.clear();
     try {
       await startSession(u, p);

@@ -135,8 +135,8 @@ async function invite(body) {
 }
 
 /** A call without any credentials (accepting an invitation, signing in). */
-async function anonymous(method, path, body, headers = {}) {
-  const res = await fetch(base + path, {
+async function anonymous(method, path, body, headers = {}, server = base) {
+  const res = await fetch(server + path, {
     method,
     headers: { ...(body ? { 'Content-Type': 'application/json' } : {}), ...headers },
     body: body ? JSON.stringify(body) : undefined,
@@ -525,6 +525,20 @@ test('a new user of make run opens the invitation link it printed and is signed 
   await page.click('nav a[href="#/file/pharmacy"]');
   await page.waitForSelector('select[data-field=member_id]');
   assert.deepEqual(await page.$$eval('[data-field=member_id] option', (os) => os.map((o) => o.textContent)), FAMILY_OPTIONS);
+
+  // Ana's invitation opened in the same tab while Luis is signed in: his
+  // session ends on the server before hers begins.
+  const luisCookie = await sessionCookie(page);
+  const ana = links.find((l) => l.id === 'M1001-02');
+  await page.goto(ana.link, { waitUntil: 'networkidle0' });
+  await page.waitForSelector('#new-username');
+  await typeInto(page, '#new-username', 'ana.lopez');
+  await typeInto(page, '#new-password', 'seven sleepy otters swimming');
+  await typeInto(page, '#confirm-password', 'seven sleepy otters swimming');
+  await Promise.all([page.waitForFunction(() => location.hash === '#/claims'), page.click('form button[type=submit]')]);
+  assert.equal(await page.$eval('#who', (e) => e.textContent), 'Signed in as Member (M1001-02)');
+  assert.equal((await anonymous('GET', '/v1/me', undefined, { Cookie: `claimsd_session=${luisCookie.value}` }, runBase)).status, 401, 'Luis\'s session ended');
+  assert.notEqual((await sessionCookie(page)).value, luisCookie.value);
   // The link works once: opened again, the server refuses it.
   const second = await newPage('make-run-again');
   await second.goto(luis.link, { waitUntil: 'networkidle0' });
