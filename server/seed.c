@@ -6,11 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "date.h"
 #include "intake/parse_enrollment.h"
 #include "log.h"
+#include "queue/accounts.h"
 #include "queue/enrollment.h"
-#include "queue/invitations_seed.h"
 #include "queue/tokens.h"
+#include "secret.h"
 
 static char *read_file(const char *path, size_t *len)
 {
@@ -195,7 +197,7 @@ int seed_load(struct redisContext *c, const char *prefix, const char *dir)
 /* The sample providers of config/sample's claims (Corner Drug, Bay Clinic). */
 static const char *const sample_npis[] = {"1245319599", "1003000126"};
 
-void seed_portal_url(const char *host, int port, char *out, size_t size)
+void seed_portal_url(const char *host, int port, bool tls, char *out, size_t size)
 {
     if (!*host || strcmp(host, "0.0.0.0") == 0)
         host = "127.0.0.1";
@@ -205,7 +207,8 @@ void seed_portal_url(const char *host, int port, char *out, size_t size)
     if (port <= 0) /* a port the system picks, not known yet: the path alone */
         snprintf(out, size, "/portal/");
     else
-        snprintf(out, size, "http://%s%s%s:%d/portal/", v6 ? "[" : "", host, v6 ? "]" : "", port);
+        snprintf(out, size, "%s://%s%s%s:%d/portal/", tls ? "https" : "http", v6 ? "[" : "",
+                 host, v6 ? "]" : "", port);
 }
 
 /* One invitation: a line with the link to accept it in the portal (or the
@@ -213,8 +216,13 @@ void seed_portal_url(const char *host, int port, char *out, size_t size)
 static int print_invitation(struct redisContext *c, const char *prefix, const char *portal_url,
                             const char *role, const char *member_id, const char *npi)
 {
-    char code[SEED_INVITATION_CODE_LEN + 1], expires_at[32];
-    if (invitation_create_blocking(c, prefix, role, member_id, npi, code, expires_at) != 0)
+    char code[INVITATION_CODE_LEN + 1], hash[TOKEN_HASH_HEX_LEN], created_at[32];
+    if (invitation_code_new(code) != 0)
+        return -1;
+    token_hash_hex(code, strlen(code), hash);
+    rfc3339_now(created_at);
+    if (accounts_invitation_store_blocking(c, prefix, hash, role, member_id, npi, created_at,
+                                           "seed", INVITATION_TTL_SECONDS) != 0)
         return -1;
     if (portal_url && *portal_url)
         printf("  %-8s %-11s %s#/accept?code=%s\n", role, *member_id ? member_id : npi, portal_url,

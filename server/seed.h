@@ -6,6 +6,7 @@
 #ifndef CLAIMS_SEED_H
 #define CLAIMS_SEED_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct redisContext; /* a blocking connection (queue/redis_conn.h) */
@@ -27,9 +28,9 @@ int seed_print_tokens(struct redisContext *c, const char *prefix, const char *di
                       const char *portal_url);
 
 /* The portal's address on the listener host:port, for the printed links:
- * "http://127.0.0.1:8080/portal/" (a wildcard host is shown as the
+ * "http://127.0.0.1:8080/portal/" ("https://" when tls is true; a wildcard host is shown as the
  * loopback, an IPv6 address in brackets; port 0, picked by the system
  * later, gives the path "/portal/" alone). */
-void seed_portal_url(const char *host, int port, char *out, size_t size);
+void seed_portal_url(const char *host, int port, bool tls, char *out, size_t size);
 
 #endif

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "harness/harness.h"
+#include "server/seed.h"
 
 #define ADMIN    "seed-test-admin-token-0123456789abcdef"
 #define PASSWORD "copper kettle on a windy pier"
@@ -56,6 +57,25 @@ static const char *start(struct test_claimsd *d, const char *portal, int port)
                      0);
     return cfg;
 }
+
+/* The printed link names the listener as a browser reaches it: https when
+ * the listener serves TLS, the loopback for a wildcard host, IPv6 in
+ * brackets, the path alone while the port is not known. */
+START_TEST(test_the_portal_link_follows_the_listener)
+{
+    char url[400];
+    seed_portal_url("127.0.0.1", 8080, false, url, sizeof url);
+    ck_assert_str_eq(url, "http://127.0.0.1:8080/portal/");
+    seed_portal_url("0.0.0.0", 8443, true, url, sizeof url);
+    ck_assert_str_eq(url, "https://127.0.0.1:8443/portal/");
+    seed_portal_url("::", 8080, false, url, sizeof url);
+    ck_assert_str_eq(url, "http://[::1]:8080/portal/");
+    seed_portal_url("claims.example.org", 443, true, url, sizeof url);
+    ck_assert_str_eq(url, "https://claims.example.org:443/portal/");
+    seed_portal_url("127.0.0.1", 0, true, url, sizeof url);
+    ck_assert_str_eq(url, "/portal/");
+}
+END_TEST
 
 START_TEST(test_a_new_data_directory_prints_one_use_invitations_and_program_tokens)
 {
@@ -154,6 +174,7 @@ static Suite *seed_suite(void)
     Suite *s = suite_create("seed");
     TCase *tc = tcase_create("first start");
     tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_the_portal_link_follows_the_listener);
     tcase_add_test(tc, test_a_new_data_directory_prints_one_use_invitations_and_program_tokens);
     tcase_add_test(tc, test_with_a_portal_each_invitation_is_a_link_to_accept_it);
     suite_add_tcase(s, tc);
