@@ -119,3 +119,26 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libclaims.a | $(DEPS_STAMP)
 bench: $(CLAIMSD) $(BENCH_BINS)
 	@scripts/deps.sh "make bench" wrk jq curl redis-tools
 	CLAIMSD=$(abspath $(CLAIMSD)) BENCH_BIN=$(abspath $(BUILD)/bench) bench/run.sh
+
+# Fuzzing (docs/fuzzing.md): libFuzzer targets of tests/fuzz/ built with clang,
+# each with the library, under ASan+UBSan in build/fuzz; each runs for
+# FUZZ_SECONDS from its seed corpus. Never part of `make check`; CI runs it after.
+FUZZ_SECONDS ?= 60
+FUZZ_SEED ?= 1
+FUZZ_BUILD := build/fuzz
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+.PHONY: fuzz fuzz-build fuzz-bins
+$(FUZZ_BUILD)/fuzzers/%: tests/fuzz/%.c tests/fuzz/fuzz_check.h $(FUZZ_BUILD)/libclaims.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_BUILD)/libclaims.a \
+	  $(PKG_LIBS) -lpthread -lm
+fuzz-build:
+	@scripts/deps.sh "make fuzz" clang libclang-rt-14-dev llvm
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang \
+	  EXTRA_CFLAGS="-O1 $(FUZZ_SAN) -fsanitize=fuzzer-no-link" EXTRA_LDFLAGS="$(FUZZ_SAN)" \
+	  fuzz-bins
+fuzz-bins: $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzzers/%)
+	@:
+fuzz: fuzz-build
+	@tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_SEED) $(FUZZ_BUILD) $(FUZZ_TARGETS)
