@@ -59,8 +59,12 @@ static void parse_one(const char *bytes, size_t size, const struct intake_claim_
     if (st != INTAKE_OK) {
         FUZZ_CHECK(st == INTAKE_NOT_JSON || st == INTAKE_INVALID || st == INTAKE_NO_MEMORY);
         FUZZ_CHECK(reason != NULL && reason[0] != '\0');
+        /* Bytes that are not JSON name no field, except a key holding U+0000:
+         * the object that holds it is named (intake/json_edge.c). */
         if (st == INTAKE_NOT_JSON)
-            FUZZ_CHECK(!intake_field_errors_any(&errs));
+            FUZZ_CHECK(!intake_field_errors_any(&errs) ||
+                       (errs.count == 1 &&
+                        strcmp(errs.items[0].problem, "has a key that contains U+0000") == 0));
         return;
     }
     FUZZ_CHECK(!intake_field_errors_any(&errs));
