@@ -153,7 +153,11 @@ int ctl_emit(const struct ctl_response *res, bool raw, const char *output)
         struct json_tokener *tok = json_tokener_new();
         if (tok) {
             doc = json_tokener_parse_ex(tok, res->body, (int)res->len);
-            if (json_tokener_get_error(tok) != json_tokener_success) {
+            size_t end = json_tokener_get_parse_end(tok);
+            while (end < res->len && res->body[end] && strchr(" \t\r\n", res->body[end]))
+                end++;
+            /* Anything after the first value would be lost: show it all as sent. */
+            if (json_tokener_get_error(tok) != json_tokener_success || end != res->len) {
                 json_object_put(doc);
                 doc = NULL;
             }

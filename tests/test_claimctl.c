@@ -868,6 +868,25 @@ START_TEST(test_answers_that_are_not_the_apis_error_body_and_redirects_are_exit_
 }
 END_TEST
 
+START_TEST(test_json_with_anything_after_the_value_is_printed_as_sent)
+{
+    /* Pretty-printing the first value would drop the rest. */
+    const char *answer = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                         "Content-Length: 15\r\nConnection: close\r\n\r\n{\"a\":1} {\"b\":2}";
+    struct recorder rec;
+    char url[64];
+    recorder_start(&rec, answer);
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", rec.port);
+    struct ctl_run r;
+    run_ctl(&r, url, "t", (const char *const[]){"queue", NULL});
+    recorder_finish(&rec);
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_str_eq(r.out, "{\"a\":1} {\"b\":2}");
+    ck_assert_str_eq(r.err, "");
+    run_free(&r);
+}
+END_TEST
+
 /* ---- a dead-lettered claim requeued ---- */
 
 static struct test_claimsd worker;
@@ -1017,6 +1036,7 @@ static Suite *claimctl_suite(void)
     tcase_add_test(wire, test_x12_file_is_posted_to_v1_x12_as_edi_x12_and_the_answer_printed_as_returned);
     tcase_add_test(wire, test_remit_asks_for_the_providers_835_and_writes_it_0600);
     tcase_add_test(wire, test_answers_that_are_not_the_apis_error_body_and_redirects_are_exit_1);
+    tcase_add_test(wire, test_json_with_anything_after_the_value_is_printed_as_sent);
     suite_add_tcase(s, wire);
     TCase *dead = tcase_create("dead letter");
     tcase_add_unchecked_fixture(dead, setup_dead_letter, stop_server);
