@@ -88,7 +88,6 @@ static const char global_help[] =
 
 /* ---- commands ---- */
 
-struct command;
 typedef int (*command_fn)(struct ctl_conn *c, const struct cmdline *cl);
 
 struct command {
