@@ -110,7 +110,7 @@ run: $(CLAIMSD)
 	$(CLAIMSD) --config config/claimsd.json
 
 format:
-	clang-format -i $(wildcard $(addsuffix /*.[ch],$(PARTS) tests tests/harness))
+	clang-format -i $(wildcard $(addsuffix /*.[ch],$(PARTS) cli tests tests/harness tests/fuzz))
 
 clean:
 	rm -rf build
