@@ -197,7 +197,7 @@ struct remit_claim {
 };
 
 struct edi_state {
-    char npi[NPI_LEN], date[DATE_STRLEN], cycle_id[CYCLE_ID_LEN];
+    char npi[32], date[32], cycle_id[CYCLE_ID_LEN]; /* as get_authed checked them */
     struct cycles cycles;      /* the date's cycles paying npi */
     struct remit_claim *claims;
     struct fetch *fetches;
