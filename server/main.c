@@ -345,6 +345,9 @@ static void on_cycle_closed(enum queue_status status, const char *summary, void 
     if (summary)
         log_info("the scheduled payment cycle of %s closed (GET /v1/remittances lists it)",
                  rt->cycle_done_date);
+    else
+        log_info("the scheduled payment cycle of %s: already run, or nothing was due",
+                 rt->cycle_done_date);
 }
 
 /* Once per UTC day at payment_cycle.time: the day's cycle, in exactly one

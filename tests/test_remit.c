@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "harness/harness.h"
+#include "server/config.h"
 
 #define ADMIN "remit-tests-bootstrap-admin-token-0123456789"
 #define NPI_A "1245319599" /* in network */
@@ -440,6 +441,144 @@ START_TEST(test_a_second_run_takes_nothing)
 }
 END_TEST
 
+/* The scheduled cycle: two more processes configured for 00:00 UTC (long
+ * past) start on the same Redis; exactly one of them closes the day's
+ * cycle, which takes the claim finalized since. Last: it adds a cycle. */
+START_TEST(test_the_scheduled_cycle_runs_in_exactly_one_process)
+{
+    static char g_id[40]; /* a claim of its own */
+    char body[1024];
+    snprintf(body, sizeof body,
+             "{\"type\":\"medical\",\"member_id\":\"M7001\"," PATIENT_GRACE ","
+             "\"provider\":{\"npi\":\"" NPI_A "\",\"name\":\"Bay Clinic\",\"network\":\"in\",\"facility\":false},"
+             "\"diagnosis_codes\":[\"M54.5\"],\"lines\":["
+             "{\"service_date\":\"%s\",\"procedure_code\":\"99213\",\"units\":1,\"charge\":110.00}]}",
+             service);
+    char *res = call("POST", "/v1/claims", staff, body, 202);
+    snprintf(g_id, sizeof g_id, "%s", test_json_str(res, "claim_id"));
+    free(res);
+    char path[96];
+    snprintf(path, sizeof path, "/v1/claims/%s", g_id);
+    for (int i = 0;; i++) {
+        ck_assert_int_lt(i, 1000);
+        char *b = call("GET", path, staff, NULL, 200);
+        bool done = strcmp(test_json_str(b, "status"), "approved") == 0;
+        free(b);
+        if (done)
+            break;
+        test_sleep_ms(20);
+    }
+    char dir[256];
+    test_make_temp_dir(dir, "remit-sched");
+    const char *cfg = test_write_file(dir, "claimsd.json",
+                                      "{\"rate_limits\": null, \"payment_cycle\": {\"time\": \"00:00\"}}");
+    struct test_claimsd more[2];
+    for (int i = 0; i < 2; i++)
+        test_claimsd_start_admin(&more[i], redis.url, ADMIN,
+                                 (const char *const[]){"--config", cfg, "--workers", "0", NULL});
+    /* Each logs what its first tick found. */
+    char closed[160], nothing[160];
+    snprintf(closed, sizeof closed, "the scheduled payment cycle of %s closed", today);
+    snprintf(nothing, sizeof nothing, "the scheduled payment cycle of %s: already run", today);
+    int n_closed = 0;
+    for (int i = 0; i < 2; i++) {
+        for (int w = 0;; w++) {
+            char *log = test_claimsd_log(&more[i]);
+            bool c = strstr(log, closed) != NULL, n = strstr(log, nothing) != NULL;
+            free(log);
+            if (c || n) {
+                n_closed += c;
+                break;
+            }
+            ck_assert_msg(w < 500, "claimsd %d did not run its scheduled tick", i);
+            test_sleep_ms(20);
+        }
+    }
+    ck_assert_int_eq(n_closed, 1);
+    char *list = call("GET", "/v1/remittances", staff, NULL, 200);
+    ck_assert_int_eq(test_json_len(list, "cycles"), 3);
+    ck_assert_str_eq(test_json_str(list, "cycles.2.date"), today);
+    ck_assert_str_eq(test_json_str(list, "cycles.2.claims"), "1");
+    ck_assert_str_eq(test_json_str(list, "cycles.2.member_claims"), "0");
+    ck_assert_str_eq(test_json_str(list, "cycles.2.payees.0.npi"), NPI_A);
+    free(list);
+    for (int i = 0; i < 2; i++)
+        test_claimsd_stop_clean(&more[i]);
+    test_remove_tree(dir);
+}
+END_TEST
+
+/* ---- configuration: payment_cycle ---- */
+
+/* Loads text as a config file over the defaults; returns 0 or -1 with err. */
+static int load_config(const char *text, struct config *cfg, char err[CONFIG_ERR_LEN])
+{
+    char dir[256];
+    test_make_temp_dir(dir, "remit-config");
+    const char *path = test_write_file(dir, "c.json", text);
+    config_defaults(cfg);
+    err[0] = '\0';
+    int rc = config_load_file(cfg, path, err);
+    test_remove_tree(dir);
+    return rc;
+}
+
+START_TEST(test_payment_cycle_defaults_and_times)
+{
+    struct config cfg;
+    char err[CONFIG_ERR_LEN];
+    config_defaults(&cfg);
+    ck_assert_int_eq(cfg.payment_cycle.minute_of_day, 18 * 60);
+    ck_assert_str_eq(cfg.payment_cycle.payer_name, "CLAIMS OFFICE");
+    ck_assert_str_eq(cfg.payment_cycle.payer_id, "1000000000");
+    ck_assert_int_eq(load_config("{\"payment_cycle\": {\"time\": \"06:30\", \"payer_name\": "
+                                 "\"ACME HEALTH PLAN\", \"payer_id\": \"1234567890\"}}",
+                                 &cfg, err),
+                     0);
+    ck_assert_int_eq(cfg.payment_cycle.minute_of_day, 6 * 60 + 30);
+    ck_assert_str_eq(cfg.payment_cycle.payer_name, "ACME HEALTH PLAN");
+    ck_assert_str_eq(cfg.payment_cycle.payer_id, "1234567890");
+    ck_assert_int_eq(load_config("{\"payment_cycle\": {\"time\": null}}", &cfg, err), 0);
+    ck_assert_int_eq(cfg.payment_cycle.minute_of_day, -1);
+    ck_assert_int_eq(config_parse_time_of_day("00:00"), 0);
+    ck_assert_int_eq(config_parse_time_of_day("23:59"), 23 * 60 + 59);
+    ck_assert_int_eq(config_parse_time_of_day("24:00"), -1);
+    ck_assert_int_eq(config_parse_time_of_day("12:60"), -1);
+    ck_assert_int_eq(config_parse_time_of_day("6:30"), -1);
+    ck_assert_int_eq(config_parse_time_of_day("06:30:00"), -1);
+}
+END_TEST
+
+START_TEST(test_payment_cycle_errors_name_the_key)
+{
+    struct config cfg;
+    char err[CONFIG_ERR_LEN];
+    static const struct {
+        const char *text, *message;
+    } cases[] = {
+        {"{\"payment_cycle\": {\"time\": \"24:00\"}}",
+         "key \"payment_cycle.time\" must be \"HH:MM\" (UTC) or null"},
+        {"{\"payment_cycle\": {\"time\": 1800}}",
+         "key \"payment_cycle.time\" must be \"HH:MM\" (UTC) or null"},
+        {"{\"payment_cycle\": {\"when\": \"18:00\"}}", "unknown key \"payment_cycle.when\""},
+        {"{\"payment_cycle\": {\"payer_id\": \"123456789\"}}",
+         "key \"payment_cycle.payer_id\" must be \"1\" and the payer's 9-digit EIN"},
+        {"{\"payment_cycle\": {\"payer_state\": \"Florida\"}}",
+         "key \"payment_cycle.payer_state\" is too long"},
+        {"{\"payment_cycle\": {\"payer_city\": \"\"}}",
+         "the payer's name, address, city, 2-letter state, zip and phone in \"payment_cycle\" may "
+         "not be empty"},
+        {"{\"payment_cycle\": \"18:00\"}", "key \"payment_cycle\" must be an object"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        ck_assert_int_eq(load_config(cases[i].text, &cfg, err), -1);
+        const char *msg = strstr(err, ": ");
+        ck_assert_msg(msg != NULL, "%s", err);
+        ck_assert_str_eq(msg + 2, cases[i].message);
+    }
+}
+END_TEST
+
 static Suite *remit_suite(void)
 {
     Suite *s = suite_create("remit");
@@ -454,7 +593,12 @@ static Suite *remit_suite(void)
     tcase_add_test(tc, test_reads_of_the_835_are_audited);
     tcase_add_test(tc, test_bad_queries_and_roles_are_refused);
     tcase_add_test(tc, test_a_second_run_takes_nothing);
+    tcase_add_test(tc, test_the_scheduled_cycle_runs_in_exactly_one_process);
     suite_add_tcase(s, tc);
+    TCase *config = tcase_create("config");
+    tcase_add_test(config, test_payment_cycle_defaults_and_times);
+    tcase_add_test(config, test_payment_cycle_errors_name_the_key);
+    suite_add_tcase(s, config);
     return s;
 }
 
