@@ -225,6 +225,23 @@ static void setup(void)
     ck_assert_str_eq(test_json_str(bodies[D], "decision.payee"), "member");
     ck_assert_str_eq(test_json_str(bodies[E], "decision.payee"), "member");
 
+    /* Before the cycle: each final claim is due under its payee, with its
+     * payment (docs/operations.md "Redis keys"). */
+    redisContext *rc = test_redis_connect(&redis);
+    ck_assert_int_eq(test_redis_int(rc, "ZCARD claims:{c}remit:due"), 4);
+    ck_assert_int_eq(test_redis_int(rc, "ZCARD claims:{c}memberpay:due"), 2);
+    redisReply *info = redisCommand(rc, "HGET claims:{c}remit:info %s", ids[A]);
+    ck_assert_ptr_nonnull(info);
+    char want_info[64];
+    snprintf(want_info, sizeof want_info, "P|" NPI_A "|%lld", plan_paid(A));
+    ck_assert_str_eq(info->str, want_info);
+    freeReplyObject(info);
+    info = redisCommand(rc, "HGET claims:{c}remit:info %s", ids[E]);
+    ck_assert_ptr_nonnull(info);
+    snprintf(want_info, sizeof want_info, "M|M1001|%lld", plan_paid(E));
+    ck_assert_str_eq(info->str, want_info);
+    freeReplyObject(info);
+
     /* The cycle: the four provider-payee claims. */
     char *run = call("POST", "/v1/remittances/run", staff, NULL, 201);
     snprintf(cycle_id, sizeof cycle_id, "%s", test_json_str(run, "cycle_id"));
@@ -233,6 +250,11 @@ static void setup(void)
     ck_assert_str_eq(test_json_str(run, "total"),
                      money(plan_paid(A) + plan_paid(B) + plan_paid(F) + plan_paid(C)));
     free(run);
+    /* Nothing is due any more: every claim moved into the cycle. */
+    ck_assert_int_eq(test_redis_int(rc, "EXISTS claims:{c}remit:due claims:{c}memberpay:due "
+                                        "claims:{c}remit:info"),
+                     0);
+    redisFree(rc);
     char path[128];
     snprintf(path, sizeof path, "/v1/remittances?npi=" NPI_A "&date=%s", today);
     struct test_response res;
