@@ -12,7 +12,8 @@
 const char *x835_amount(cents_t amount, char buf[X835_AMOUNT_LEN])
 {
     bool negative = amount < 0;
-    unsigned long long a = negative ? 0ULL - (unsigned long long)amount : (unsigned long long)amount;
+    unsigned long long a =
+        negative ? 0ULL - (unsigned long long)amount : (unsigned long long)amount;
     unsigned long long whole = a / 100, cents = a % 100;
     if (cents == 0)
         snprintf(buf, X835_AMOUNT_LEN, "%s%llu", negative ? "-" : "", whole);
@@ -46,14 +47,18 @@ struct w {
     int segments; /* since ST */
 };
 
-/* Appends an element value without the delimiters (* : ^ ~) or control
- * characters, at most max characters. */
+/* c, or a space for a delimiter (* : ^ ~) or a control character. */
+static char safe_char(char c)
+{
+    unsigned char u = (unsigned char)c;
+    return u < 0x20 || u == 0x7f || c == '*' || c == ':' || c == '^' || c == '~' ? ' ' : c;
+}
+
+/* Appends an element value, delimiters made spaces, at most max characters. */
 static void add_value(struct eob_buf *b, const char *s, size_t max)
 {
-    size_t n = 0;
-    for (; s && *s && n < max; s++, n++) {
-        unsigned char c = (unsigned char)*s;
-        char out = c < 0x20 || c == 0x7f || c == '*' || c == ':' || c == '^' || c == '~' ? ' ' : (char)c;
+    for (size_t n = 0; s && *s && n < max; s++, n++) {
+        char out = safe_char(*s);
         eob_buf_addn(b, &out, 1);
     }
 }
@@ -296,7 +301,8 @@ static bool write_claim(struct w *w, const struct json_object *claim, cents_t *p
         struct adj line_adj[MAX_ADJ];
         int n_line_adj = 0;
         if (!add_codes(eob_get(dl, "codes", json_type_array), line_adj, &n_line_adj, 1)) {
-            snprintf(err, X835_ERR_LEN, "claim %.40s: line %zu codes are not readable", id, i + 1);
+            snprintf(err, X835_ERR_LEN, "claim %.40s: line %zu codes are not readable", id,
+                     i + 1);
             return false;
         }
         seg(w, "SVC");
@@ -348,8 +354,9 @@ static bool write_payment(struct w *w, const struct x835_interchange *ix,
         cents_t paid;
         struct json_object *dec = eob_get(p->claims[i], "decision", json_type_object);
         if (!eob_get_money(dec, "plan_paid", &paid)) {
+            const char *id = eob_get_str(p->claims[i], "claim_id");
             snprintf(err, X835_ERR_LEN, "claim %.40s: the stored record is not readable",
-                     eob_get_str(p->claims[i], "claim_id") ? eob_get_str(p->claims[i], "claim_id") : "?");
+                     id ? id : "?");
             return false;
         }
         total += paid;
@@ -435,8 +442,7 @@ static void add_fixed(struct eob_buf *b, const char *v, size_t width)
 {
     size_t n = 0;
     for (; v && v[n] && n < width; n++) {
-        unsigned char c = (unsigned char)v[n];
-        char out = c < 0x20 || c == 0x7f || c == '*' || c == ':' || c == '^' || c == '~' ? ' ' : (char)c;
+        char out = safe_char(v[n]);
         eob_buf_addn(b, &out, 1);
     }
     for (; n < width; n++)

@@ -35,6 +35,13 @@ static const char *str_of(struct json_object *o, const char *key)
                : NULL;
 }
 
+/* The same, "" when absent. */
+static const char *text_of(struct json_object *o, const char *key)
+{
+    const char *s = str_of(o, key);
+    return s ? s : "";
+}
+
 static int64_t int_of(struct json_object *o, const char *key)
 {
     struct json_object *v;
@@ -134,7 +141,7 @@ static void cycles_free(struct cycles *c)
 static struct json_object *payee_view(struct json_object *p)
 {
     struct json_object *o = json_object_new_object();
-    json_object_object_add(o, "npi", json_object_new_string(str_of(p, "npi") ? str_of(p, "npi") : ""));
+    json_object_object_add(o, "npi", json_object_new_string(text_of(p, "npi")));
     json_object_object_add(o, "claims", json_object_new_int64(int_of(p, "claims")));
     json_object_object_add(o, "total", money_json(int_of(p, "total")));
     return o;
@@ -156,14 +163,15 @@ static void on_cycles_for_list(enum queue_status st, const char *const *texts, s
         if (!staff && !own)
             continue;
         struct json_object *o = json_object_new_object();
-        json_object_object_add(o, "cycle_id", json_object_new_string(str_of(s, "cycle_id") ? str_of(s, "cycle_id") : ""));
-        json_object_object_add(o, "date", json_object_new_string(str_of(s, "date") ? str_of(s, "date") : ""));
-        json_object_object_add(o, "created_at", json_object_new_string(str_of(s, "created_at") ? str_of(s, "created_at") : ""));
+        json_object_object_add(o, "cycle_id", json_object_new_string(text_of(s, "cycle_id")));
+        json_object_object_add(o, "date", json_object_new_string(text_of(s, "date")));
+        json_object_object_add(o, "created_at", json_object_new_string(text_of(s, "created_at")));
         struct json_object *payees = json_object_new_array();
         if (staff) {
             json_object_object_add(o, "claims", json_object_new_int64(int_of(s, "claims")));
             json_object_object_add(o, "total", money_json(int_of(s, "total")));
-            json_object_object_add(o, "member_claims", json_object_new_int64(int_of(s, "member_claims")));
+            json_object_object_add(o, "member_claims",
+                                   json_object_new_int64(int_of(s, "member_claims")));
             json_object_object_add(o, "member_total", money_json(int_of(s, "member_total")));
             struct json_object *all = list_of(s, "payees");
             for (size_t k = 0; k < list_len(all); k++)
@@ -501,8 +509,8 @@ static void on_closed(enum queue_status st, const char *summary, void *arg)
              str_of(s, "cycle_id"), call->req->request_id, (long long)int_of(s, "claims"),
              (long long)int_of(s, "member_claims"));
     struct json_object *o = json_object_new_object();
-    json_object_object_add(o, "cycle_id", json_object_new_string(str_of(s, "cycle_id") ? str_of(s, "cycle_id") : ""));
-    json_object_object_add(o, "date", json_object_new_string(str_of(s, "date") ? str_of(s, "date") : ""));
+    json_object_object_add(o, "cycle_id", json_object_new_string(text_of(s, "cycle_id")));
+    json_object_object_add(o, "date", json_object_new_string(text_of(s, "date")));
     json_object_object_add(o, "claims", json_object_new_int64(int_of(s, "claims")));
     json_object_object_add(o, "total", money_json(int_of(s, "total")));
     json_object_put(s);
@@ -518,7 +526,8 @@ static void run_audited(struct call *call)
     char now[32], today[DATE_STRLEN];
     rfc3339_now(now);
     date_format(date_today_utc(), today);
-    if (queue_remit_close(call->app->redis, prefix_of(call), today, now, false, on_closed, call) != 0)
+    if (queue_remit_close(call->app->redis, prefix_of(call), today, now, false, on_closed,
+                          call) != 0)
         call_unavailable(call);
 }
 
@@ -556,8 +565,8 @@ static void on_members(enum queue_status st, const char *const *texts, size_t n,
     for (size_t i = 0; i < list_len(members); i++) {
         struct json_object *m = json_object_array_get_idx(members, i);
         struct json_object *o = json_object_new_object();
-        json_object_object_add(o, "claim_id", json_object_new_string(str_of(m, "claim_id") ? str_of(m, "claim_id") : ""));
-        json_object_object_add(o, "member_id", json_object_new_string(str_of(m, "member_id") ? str_of(m, "member_id") : ""));
+        json_object_object_add(o, "claim_id", json_object_new_string(text_of(m, "claim_id")));
+        json_object_object_add(o, "member_id", json_object_new_string(text_of(m, "member_id")));
         json_object_object_add(o, "amount", money_json(int_of(m, "amount")));
         total += int_of(m, "amount");
         json_object_array_add(payments, o);
@@ -565,7 +574,8 @@ static void on_members(enum queue_status st, const char *const *texts, size_t n,
     json_object_put(rec);
     struct json_object *body = json_object_new_object();
     json_object_object_add(body, "cycle_id", json_object_new_string(call->path_id));
-    json_object_object_add(body, "claims", json_object_new_int64((int64_t)json_object_array_length(payments)));
+    json_object_object_add(body, "claims",
+                           json_object_new_int64((int64_t)json_object_array_length(payments)));
     json_object_object_add(body, "total", money_json(total));
     json_object_object_add(body, "payments", payments);
     call_json(call, 200, body);

@@ -467,8 +467,8 @@ static int load_payment_cycle(struct config *cfg, json_object *obj, const char *
             pc->minute_of_day = m;
             continue;
         }
-        const struct key_spec *k =
-            find_key(payment_cycle_keys, sizeof payment_cycle_keys / sizeof *payment_cycle_keys, name);
+        const struct key_spec *k = find_key(
+            payment_cycle_keys, sizeof payment_cycle_keys / sizeof *payment_cycle_keys, name);
         if (!k) {
             snprintf(err, CONFIG_ERR_LEN, "%s: unknown key \"payment_cycle.%s\"", path, name);
             return -1;
@@ -482,7 +482,8 @@ static int load_payment_cycle(struct config *cfg, json_object *obj, const char *
         id_ok = id[i] >= '0' && id[i] <= '9';
     if (!id_ok) {
         snprintf(err, CONFIG_ERR_LEN,
-                 "%s: key \"payment_cycle.payer_id\" must be \"1\" and the payer's 9-digit EIN", path);
+                 "%s: key \"payment_cycle.payer_id\" must be \"1\" and the payer's 9-digit EIN",
+                 path);
         return -1;
     }
     if (!pc->payer_name[0] || !pc->payer_address[0] || !pc->payer_city[0] ||

@@ -371,7 +371,8 @@ static void on_cycle_tick(evutil_socket_t fd, short what, void *arg)
         return;
     snprintf(rt->cycle_done_date, sizeof rt->cycle_done_date, "%s", today);
     rfc3339_now(at);
-    if (queue_remit_close(app->redis, app->cfg.key_prefix, today, at, true, on_cycle_closed, rt) != 0)
+    if (queue_remit_close(app->redis, app->cfg.key_prefix, today, at, true, on_cycle_closed,
+                          rt) != 0)
         rt->cycle_done_date[0] = '\0';
 }
 
