@@ -454,12 +454,24 @@ START_TEST(test_a_second_run_takes_nothing)
     ck_assert_str_eq(test_json_str(list, "cycles.1.member_claims"), "0");
     ck_assert_int_eq(test_json_len(list, "cycles.1.payees"), 0);
     free(list);
-    /* The date's 835 is still the first cycle's alone. */
-    char path[128];
+    /* The date's 835 is still the first cycle's alone; cycle_id narrows it. */
+    char path[160];
     snprintf(path, sizeof path, "/v1/remittances?npi=" NPI_A "&date=%s", today);
     char *edi = call("GET", path, staff, NULL, 200);
     ck_assert_str_eq(edi, edi_a);
     free(edi);
+    snprintf(path, sizeof path, "/v1/remittances?npi=" NPI_A "&date=%s&cycle_id=%s", today,
+             cycle_id);
+    edi = call("GET", path, provider_a, NULL, 200);
+    ck_assert_str_eq(edi, edi_a);
+    free(edi);
+    snprintf(path, sizeof path, "/v1/remittances?npi=" NPI_A "&date=%s&cycle_id=%s", today,
+             second);
+    free(call("GET", path, provider_a, NULL, 404));
+    snprintf(path, sizeof path, "/v1/remittances?npi=" NPI_A "&date=%s&cycle_id=x-1", today);
+    char *bad = call("GET", path, staff, NULL, 422);
+    ck_assert_str_eq(test_json_str(bad, "error.message"), "cycle_id is not a cycle id");
+    free(bad);
 }
 END_TEST
 
