@@ -695,6 +695,9 @@ static bool process_batch(struct worker *w, const struct work_item *items, int n
                 .n_store = s->n_store,
                 .drop = (const char(*)[WORK_FP_LEN])s->drop,
                 .n_drop = s->n_drop,
+                .provider_payee = s->decision.payee == ADJ_PAYEE_PROVIDER,
+                .payee_npi = s->claim.provider.npi,
+                .plan_paid = s->decision.total_plan_paid,
             };
             commit_of[n_commit++] = round_of[k];
         }

@@ -9,6 +9,7 @@
 #include "intake/claims_api.h"
 #include "intake/portal.h"
 #include "intake/queue_api.h"
+#include "intake/remit_api.h"
 #include "intake/webhooks_api.h"
 #include "log.h"
 #include "queue/stats.h"
@@ -92,6 +93,9 @@ static const struct route routes[] = {
     {"DELETE", "/v1/sessions/current", sessions_delete_current},
     {"GET", "/v1/me", me_get},
     {"GET", "/v1/webhooks/{id}/deliveries", webhooks_deliveries},
+    {"GET", "/v1/remittances", remit_get},
+    {"POST", "/v1/remittances/run", remit_run},
+    {"GET", "/v1/remittances/{id}/members", remit_members},
 };
 
 /* Matches path against pattern; the {id} segment is copied into id. */

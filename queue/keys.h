@@ -67,6 +67,17 @@
 #define KEYF_WH_LOG "%s" CLAIMS_TAG "whlog:%s"        /* prefix, subscription id: list of attempts */
 #define KEYF_WH_DEAD "%s" CLAIMS_TAG "whdead:%s"      /* prefix, subscription id: list of delivery ids */
 
+/* Remittance (queue/remit.c, docs/x12.md "Remittance (835)"). The commit
+ * script adds each finalized claim to a due set by payee; a payment cycle
+ * moves them, atomically, into a cycle. */
+#define KEYF_REMIT_DUE "%s" CLAIMS_TAG "remit:due"         /* zset: provider-payee claim ids by finalize time (ms) */
+#define KEYF_MEMBERPAY_DUE "%s" CLAIMS_TAG "memberpay:due" /* zset: member-payee claim ids likewise */
+#define KEYF_REMIT_INFO "%s" CLAIMS_TAG "remit:info"       /* hash: claim id -> "P|npi|cents" or "M|member|cents" */
+#define KEYF_REMIT_SEQ "%s" CLAIMS_TAG "remit:seq"         /* counter of cycle numbers */
+#define KEYF_REMIT_CYCLES "%s" CLAIMS_TAG "remit:cycles"   /* hash: cycle id -> summary JSON */
+#define KEYF_REMIT_CLAIMS "%s" CLAIMS_TAG "remit:claims"   /* hash: cycle id -> its claims JSON */
+#define KEYF_REMIT_AUTO "%s" CLAIMS_TAG "remit:auto:%s"    /* prefix, date: the day's scheduled cycle ran */
+
 /* The consumer group of the work stream. */
 #define WORK_GROUP "workers"
 /* The consumer group of the events stream: the webhook fan-out. */

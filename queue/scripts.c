@@ -164,7 +164,9 @@ struct script script_claim_start = {
  *       10 claim audit list, 11 events stream, 12 the member's fingerprint
  *       hash, 13 the decision ({c}dec:<id>), 14 the EOB version this commit
  *       writes ({c}eob:<id>:<eob_version + 1>), then the accumulator hashes
- *       (ARGV[15] of them), then the submission ({c}body:<id>)
+ *       (ARGV[15] of them), then the submission ({c}body:<id>), then the
+ *       payment's due set ({c}remit:due or {c}memberpay:due) and
+ *       {c}remit:info (queue/remit.h)
  * ARGV: 1 expected family version, 2 stream entry id, 3 group name,
  *       4 new status, 5 packed {"decision", "pending"}, 6 "1" when pended,
  *       7 history entry ("<status>@<unix seconds>"), 8 finalized_at or "",
@@ -173,8 +175,10 @@ struct script script_claim_start = {
  *       of accumulator hashes, then per accumulator hash: field count and
  *       field/increment pairs, then the fingerprints to store (ARGV[11] of
  *       them), then the number of fingerprints to drop and those fingerprints,
- *       last the submission packed (a final claim's, which no step rewrites
- *       any more) or "" to leave it as it is
+ *       then the submission packed (a final claim's, which no step rewrites
+ *       any more) or "" to leave it as it is, last the payment
+ *       ("P|<npi>|<cents>" or "M|<member id>|<cents>"; "" for none) and its
+ *       due score (unix ms): a final claim joins the due set of its payee
  * Returns "ok", "final" (already committed; acknowledged) or "stale".
  */
 struct script script_commit = {
@@ -230,6 +234,10 @@ struct script script_commit = {
     "  i = i + 1\n"
     "end\n"
     "if ARGV[i] ~= '' and ARGV[8] ~= '' then redis.call('SET', KEYS[15 + nacc], ARGV[i]) end\n"
+    "if ARGV[8] ~= '' and ARGV[i + 1] ~= '' then\n"
+    "  redis.call('ZADD', KEYS[16 + nacc], ARGV[i + 2], id)\n"
+    "  redis.call('HSET', KEYS[17 + nacc], id, ARGV[i + 1])\n"
+    "end\n"
     "redis.call('XACK', stream, ARGV[3], ARGV[2])\n"
     "redis.call('XDEL', stream, ARGV[2])\n"
     "local aid = redis.call('XADD', audit, '*', 'claim_id', id, 'record', ARGV[13])\n"

@@ -466,11 +466,12 @@ struct commit_call {
     const char *argv[64 + 2 * WORK_MAX_FPS + WORK_MAX_YEARS * 2 * 9];
     size_t argvlen[64 + 2 * WORK_MAX_FPS + WORK_MAX_YEARS * 2 * 9];
     int argc;
-    char keys[15 + WORK_MAX_YEARS * 2][KEY_LEN];
+    char keys[17 + WORK_MAX_YEARS * 2][KEY_LEN];
     char text[WORK_MAX_YEARS * 2 * 9 + 8][ID_LEN + 32];
     int n_text;
     char history[48];
     char now[32];
+    char payment[ID_LEN + 48], due_at[24];
     char *dec, *eob, *body; /* packed; owned */
     size_t dec_len, eob_len, body_len;
 };
@@ -546,6 +547,18 @@ static int build_commit(struct work_conn *wc, const struct work_commit *c, struc
     for (int i = 0; i < n_acc; i++)
         snprintf(cc->keys[14 + i], KEY_LEN, KEYF_ACC, p, e->subscriber_id, c->deltas[i].year);
     snprintf(cc->keys[14 + n_acc], KEY_LEN, KEYF_BODY, p, e->claim_id);
+    snprintf(cc->keys[15 + n_acc], KEY_LEN,
+             c->provider_payee ? KEYF_REMIT_DUE : KEYF_MEMBERPAY_DUE, p);
+    snprintf(cc->keys[16 + n_acc], KEY_LEN, KEYF_REMIT_INFO, p);
+    cc->payment[0] = '\0';
+    if (c->final)
+        snprintf(cc->payment, sizeof cc->payment, "%c|%s|%lld", c->provider_payee ? 'P' : 'M',
+                 c->provider_payee ? (c->payee_npi ? c->payee_npi : "") : e->member_id,
+                 (long long)c->plan_paid);
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    snprintf(cc->due_at, sizeof cc->due_at, "%lld",
+             (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000);
     rfc3339_now(cc->now);
     snprintf(cc->history, sizeof cc->history, "%s@%lld", c->status, (long long)time(NULL));
 
@@ -553,8 +566,8 @@ static int build_commit(struct work_conn *wc, const struct work_commit *c, struc
     int n = 0;
     a[n++] = "EVALSHA";
     a[n++] = script_commit.sha;
-    a[n++] = call_int(cc, 15 + n_acc);
-    for (int i = 0; i < 15 + n_acc; i++)
+    a[n++] = call_int(cc, 17 + n_acc);
+    for (int i = 0; i < 17 + n_acc; i++)
         a[n++] = cc->keys[i];
     a[n++] = c->expected_version;
     a[n++] = e->entry_id;
@@ -594,6 +607,8 @@ static int build_commit(struct work_conn *wc, const struct work_commit *c, struc
         a[n++] = c->drop[i];
     int body_at = n;
     a[n++] = cc->body ? cc->body : "";
+    a[n++] = cc->payment;
+    a[n++] = cc->due_at;
     cc->argc = n;
     for (int i = 0; i < n; i++) /* packed values are binary: their lengths are known */
         cc->argvlen[i] = i == dec_at    ? cc->dec_len

@@ -148,6 +148,11 @@ struct work_commit {
     int n_store;
     const char (*drop)[WORK_FP_LEN];  /* fingerprints of the lines denied */
     int n_drop;
+    /* A final claim's payment (queue/remit.h): to the provider of this NPI
+     * (provider_payee) or to the member, plan_paid cents. */
+    bool provider_payee;
+    const char *payee_npi;
+    int64_t plan_paid;
 };
 
 enum work_commit_result {

@@ -17,8 +17,9 @@ for p in $PACKAGES; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
 if [ "$WHO" = claimsd ]; then
-    # The tests' FHIR validator (tests/fhir) runs on Node.js; any installed Node
-    # 18 or later will do, so Debian's is added only when there is none.
+    # The tests' FHIR validator (tests/fhir) and 835 checker (tests/x12) run on
+    # Node.js; any installed Node 18 or later will do, so Debian's is added
+    # only when there is none.
     command -v node >/dev/null 2>&1 || missing="$missing nodejs"
     command -v npm >/dev/null 2>&1 || missing="$missing npm"
 fi

@@ -42,6 +42,14 @@ void config_defaults(struct config *cfg)
     cfg->webhooks.max_in_flight = 32;
     cfg->sessions.idle_timeout_seconds = 15 * 60;
     cfg->sessions.max_lifetime_seconds = 12 * 3600;
+    cfg->payment_cycle.minute_of_day = 18 * 60; /* 18:00 UTC */
+    snprintf(cfg->payment_cycle.payer_name, sizeof cfg->payment_cycle.payer_name, "CLAIMS OFFICE");
+    snprintf(cfg->payment_cycle.payer_id, sizeof cfg->payment_cycle.payer_id, "1000000000");
+    snprintf(cfg->payment_cycle.payer_address, sizeof cfg->payment_cycle.payer_address, "PO BOX 1");
+    snprintf(cfg->payment_cycle.payer_city, sizeof cfg->payment_cycle.payer_city, "TALLAHASSEE");
+    snprintf(cfg->payment_cycle.payer_state, sizeof cfg->payment_cycle.payer_state, "FL");
+    snprintf(cfg->payment_cycle.payer_zip, sizeof cfg->payment_cycle.payer_zip, "32301");
+    snprintf(cfg->payment_cycle.payer_phone, sizeof cfg->payment_cycle.payer_phone, "8005550100");
     /* docs/configuration.md "rate_limits" gives the reasons for these. */
     cfg->rate_limits[RATE_MEMBER] = (struct ratelimit_rule){.per_second_milli = 5000, .burst = 20};
     cfg->rate_limits[RATE_PROVIDER] =
@@ -161,6 +169,27 @@ static const struct key_spec session_keys[] = {
     INT("idle_timeout_seconds", sessions.idle_timeout_seconds, 1, 7 * 24 * 3600),
     INT("max_lifetime_seconds", sessions.max_lifetime_seconds, 1, 30 * 24 * 3600),
 };
+
+static const struct key_spec payment_cycle_keys[] = {
+    STR("payer_name", payment_cycle.payer_name),
+    STR("payer_id", payment_cycle.payer_id),
+    STR("payer_address", payment_cycle.payer_address),
+    STR("payer_city", payment_cycle.payer_city),
+    STR("payer_state", payment_cycle.payer_state),
+    STR("payer_zip", payment_cycle.payer_zip),
+    STR("payer_phone", payment_cycle.payer_phone),
+};
+
+int config_parse_time_of_day(const char *t)
+{
+    if (!t || strlen(t) != 5 || t[2] != ':')
+        return -1;
+    for (int i = 0; i < 5; i++)
+        if (i != 2 && (t[i] < '0' || t[i] > '9'))
+            return -1;
+    int h = (t[0] - '0') * 10 + (t[1] - '0'), m = (t[3] - '0') * 10 + (t[4] - '0');
+    return h < 24 && m < 60 ? h * 60 + m : -1;
+}
 
 static void dir_of(const char *path, char *out, size_t size)
 {
@@ -410,6 +439,64 @@ static int load_rate_limits(struct config *cfg, json_object *v, const char *path
     return 0;
 }
 
+/* payment_cycle: {"time": "HH:MM" (UTC) or null (no scheduled cycle), the
+ * payer's name, id and address}. */
+static int load_payment_cycle(struct config *cfg, json_object *obj, const char *path,
+                              char err[CONFIG_ERR_LEN])
+{
+    if (!json_object_is_type(obj, json_type_object)) {
+        snprintf(err, CONFIG_ERR_LEN, "%s: key \"payment_cycle\" must be an object", path);
+        return -1;
+    }
+    struct payment_cycle_config *pc = &cfg->payment_cycle;
+    json_object_object_foreach(obj, name, value)
+    {
+        if (strcmp(name, "time") == 0) {
+            if (json_object_is_type(value, json_type_null)) {
+                pc->minute_of_day = -1;
+                continue;
+            }
+            int m = json_object_is_type(value, json_type_string)
+                        ? config_parse_time_of_day(json_object_get_string(value))
+                        : -1;
+            if (m < 0) {
+                snprintf(err, CONFIG_ERR_LEN,
+                         "%s: key \"payment_cycle.time\" must be \"HH:MM\" (UTC) or null", path);
+                return -1;
+            }
+            pc->minute_of_day = m;
+            continue;
+        }
+        const struct key_spec *k = find_key(
+            payment_cycle_keys, sizeof payment_cycle_keys / sizeof *payment_cycle_keys, name);
+        if (!k) {
+            snprintf(err, CONFIG_ERR_LEN, "%s: unknown key \"payment_cycle.%s\"", path, name);
+            return -1;
+        }
+        if (set_key(cfg, k, value, ".", path, "payment_cycle.", err) != 0)
+            return -1;
+    }
+    const char *id = pc->payer_id;
+    bool id_ok = strlen(id) == 10 && id[0] == '1';
+    for (int i = 1; id_ok && i < 10; i++)
+        id_ok = id[i] >= '0' && id[i] <= '9';
+    if (!id_ok) {
+        snprintf(err, CONFIG_ERR_LEN,
+                 "%s: key \"payment_cycle.payer_id\" must be \"1\" and the payer's 9-digit EIN",
+                 path);
+        return -1;
+    }
+    if (!pc->payer_name[0] || !pc->payer_address[0] || !pc->payer_city[0] ||
+        strlen(pc->payer_state) != 2 || !pc->payer_zip[0] || !pc->payer_phone[0]) {
+        snprintf(err, CONFIG_ERR_LEN,
+                 "%s: the payer's name, address, city, 2-letter state, zip and phone in "
+                 "\"payment_cycle\" may not be empty",
+                 path);
+        return -1;
+    }
+    return 0;
+}
+
 int config_load_file(struct config *cfg, const char *path, char err[CONFIG_ERR_LEN])
 {
     json_object *root = json_object_from_file(path);
@@ -454,6 +541,9 @@ int config_load_file(struct config *cfg, const char *path, char err[CONFIG_ERR_L
             }
             if (load_section(cfg, value, session_keys, sizeof session_keys / sizeof *session_keys,
                              base_dir, path, "sessions.", err) != 0)
+                goto out;
+        } else if (strcmp(name, "payment_cycle") == 0) {
+            if (load_payment_cycle(cfg, value, path, err) != 0)
                 goto out;
         } else if (strcmp(name, "rate_limits") == 0) {
             if (load_rate_limits(cfg, value, path, err) != 0)

@@ -54,6 +54,20 @@ struct session_config {
     int max_lifetime_seconds;   /* and every session ends this long after sign-in */
 };
 
+/* Remittance (docs/configuration.md "payment_cycle", docs/x12.md
+ * "Remittance (835)"): when the daily payment cycle runs and who the payer
+ * on the 835 is. */
+struct payment_cycle_config {
+    int minute_of_day;          /* UTC minutes after midnight; -1: no scheduled cycle */
+    char payer_name[61];        /* N1*PR, PER*BL */
+    char payer_id[11];          /* TRN03, ISA06, GS02: "1" and the payer's 9-digit EIN */
+    char payer_address[56];     /* N3 */
+    char payer_city[31];        /* N4 */
+    char payer_state[3];
+    char payer_zip[16];
+    char payer_phone[33];       /* PER*BL TE */
+};
+
 /* The classes of rate_limits (docs/configuration.md): a bucket per token or
  * session of each role, and per client address for requests answered 401
  * and failed sign-ins. */
@@ -85,6 +99,7 @@ struct config {
     struct session_config sessions;
     struct ratelimit_rule rate_limits[RATE_CLASSES]; /* per_second_milli 0: no limit */
     struct tls_config tls;
+    struct payment_cycle_config payment_cycle;
 };
 
 /* Fills in every default. */
@@ -99,6 +114,8 @@ int config_load_file(struct config *cfg, const char *path, char err[CONFIG_ERR_L
 int config_set_listen(struct config *cfg, const char *hostport);
 /* "all", "intake", "worker" → role; returns 0 or -1. */
 int config_set_role(struct config *cfg, const char *name);
+/* "HH:MM" (00:00–23:59) → minutes after midnight, or -1. */
+int config_parse_time_of_day(const char *text);
 
 const char *config_role_name(enum server_role role);
 /* "member", "provider", "staff", "admin", "address". */

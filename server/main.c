@@ -26,6 +26,7 @@
 #include "queue/members.h"
 #include "queue/queue.h"
 #include "queue/redis_conn.h"
+#include "queue/remit.h"
 #include "queue/token_cache.h"
 #include "queue/token_sub.h"
 #include "queue/work.h"
@@ -278,6 +279,8 @@ struct runtime {
     struct app *app;
     struct worker_pool *workers;
     struct event *sweep_timer;
+    struct event *cycle_timer;   /* the scheduled payment cycle; NULL when none */
+    char cycle_done_date[16];    /* the date this process saw that day's cycle run */
     struct notifier *notifier; /* webhook deliveries; NULL when this process runs none */
     struct redis_child *child; /* NULL with an external Redis */
     struct event *drain_timer;
@@ -334,6 +337,50 @@ static void on_sweep(evutil_socket_t fd, short what, void *arg)
         return;
     queue_expire_pended(app->redis, app->cfg.key_prefix, (int)date_today_utc().days, 1000,
                         on_sweep_done, NULL);
+}
+
+/* The scheduled payment cycle's answer (a summary, or NULL: another
+ * process ran the day's cycle, or nothing was due). */
+static void on_cycle_closed(enum queue_status status, const char *summary, void *arg)
+{
+    struct runtime *rt = arg;
+    if (status != QUEUE_OK) {
+        rt->cycle_done_date[0] = '\0'; /* tried again at the next tick */
+        log_warn("the scheduled payment cycle did not run: storage did not answer");
+        return;
+    }
+    if (summary)
+        log_info("the scheduled payment cycle of %s closed (GET /v1/remittances lists it)",
+                 rt->cycle_done_date);
+    else
+        log_info("the scheduled payment cycle of %s: already run, or nothing was due",
+                 rt->cycle_done_date);
+}
+
+/* Once per UTC day at payment_cycle.time: the day's cycle, in exactly one
+ * process (queue_remit_close's marker); docs/configuration.md. */
+static void on_cycle_tick(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct runtime *rt = arg;
+    struct app *app = rt->app;
+    if (app->stopping)
+        return;
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    if (tm.tm_hour * 60 + tm.tm_min < app->cfg.payment_cycle.minute_of_day)
+        return;
+    char today[DATE_STRLEN], at[32];
+    date_format(date_today_utc(), today);
+    if (strcmp(today, rt->cycle_done_date) == 0)
+        return;
+    snprintf(rt->cycle_done_date, sizeof rt->cycle_done_date, "%s", today);
+    rfc3339_now(at);
+    if (queue_remit_close(app->redis, app->cfg.key_prefix, today, at, true, on_cycle_closed,
+                          rt) != 0)
+        rt->cycle_done_date[0] = '\0';
 }
 
 static void on_stop_signal(evutil_socket_t sig, short what, void *arg)
@@ -504,6 +551,12 @@ int main(int argc, char **argv)
         struct timeval every = {app.cfg.pend_sweep_seconds, 0};
         event_add(rt.sweep_timer, &every);
     }
+    if (app.cfg.payment_cycle.minute_of_day >= 0) {
+        rt.cycle_timer = event_new(app.base, -1, EV_PERSIST, on_cycle_tick, &rt);
+        struct timeval every = {30, 0};
+        event_add(rt.cycle_timer, &every);
+        event_active(rt.cycle_timer, EV_TIMEOUT, 0);
+    }
     if (early_stop)
         begin_shutdown(&rt, "signal during start-up");
     event_base_dispatch(app.base);
@@ -514,6 +567,8 @@ out:
     worker_pool_stop(rt.workers);
     if (rt.sweep_timer)
         event_free(rt.sweep_timer);
+    if (rt.cycle_timer)
+        event_free(rt.cycle_timer);
     if (app.http)
         http_server_free(app.http);
     token_sub_free(app.token_sub); /* its heartbeats in flight need nothing of it */
