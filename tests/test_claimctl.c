@@ -49,9 +49,16 @@ static void start_server(const char *const extra[])
     test_make_temp_dir(work, "claimctl");
 }
 
+static char cfg_dir[256];
+
+/* No scheduled payment cycle (payment_cycle.time null): only the test's own
+ * POST /v1/remittances/run closes one, whatever the hour CI runs at. */
 static void setup(void)
 {
-    start_server(NULL);
+    test_make_temp_dir(cfg_dir, "claimctl-cfg");
+    const char *cfg = test_write_file(cfg_dir, "claimsd.json",
+                                      "{\"rate_limits\": null, \"payment_cycle\": {\"time\": null}}");
+    start_server((const char *const[]){"--config", cfg, NULL});
 }
 
 static void stop_server(void)
@@ -60,6 +67,10 @@ static void stop_server(void)
     test_redis_stop(&redis);
     test_remove_tree(redis.dir);
     test_remove_tree(work);
+    if (cfg_dir[0]) {
+        test_remove_tree(cfg_dir);
+        cfg_dir[0] = '\0';
+    }
 }
 
 /* ---- running claimctl ---- */
@@ -762,6 +773,55 @@ static bool has_header(const struct recorder *rec, const char *line)
     "ST*999*0001*005010X231A1~AK1*HC*101*005010X222A1~AK9*A*1*1*1~SE*4*0001~GE*1*901~"          \
     "IEA*1*000000901~"
 
+/* claimctl remit against the real server: a provider-payee claim filed with
+ * claimctl, finalized, a payment cycle run, and the provider's 835 for the
+ * day written to a 0600 file, byte for byte what the server answers. */
+START_TEST(test_remit_writes_the_days_835_from_the_server)
+{
+    char fill[16], body[1024], path[300], id[64];
+    days_ago(3, fill);
+    snprintf(body, sizeof body,
+             "{\"type\":\"medical\",\"member_id\":\"M1001-02\",\"patient\":{\"first_name\":\"Ana\","
+             "\"last_name\":\"Lopez\",\"birth_date\":\"2015-06-10\"},\"provider\":{\"npi\":"
+             "\"1245319599\",\"name\":\"Bay Clinic\",\"network\":\"in\",\"facility\":false},"
+             "\"diagnosis_codes\":[\"J06.9\"],\"lines\":[{\"service_date\":\"%s\","
+             "\"procedure_code\":\"99213\",\"units\":1,\"charge\":150.00}]}",
+             fill);
+    snprintf(path, sizeof path, "%s", test_write_file(work, "medical.json", body));
+    submit(path, id);
+    wait_final(id);
+    struct test_response res;
+    test_api(&server, "POST", "/v1/remittances/run", staff, NULL, NULL, &res);
+    ck_assert_int_eq(res.status, 201);
+    char today[16];
+    snprintf(today, sizeof today, "%s", test_json_str(res.body, "date"));
+    ck_assert_str_eq(test_json_str(res.body, "claims"), "1");
+    test_response_free(&res);
+    char out[300], remit_path[128];
+    snprintf(out, sizeof out, "%s/day.835", work);
+    struct ctl_run r;
+    CTL(&r, staff, "remit", "--npi", "1245319599", "--date", today, "-o", out);
+    ck_assert_msg(r.status == 0, "%d %s", r.status, r.err);
+    ck_assert_str_eq(r.out, "");
+    ck_assert_str_eq(r.err, "");
+    run_free(&r);
+    ck_assert_int_eq(file_mode(out), 0600);
+    snprintf(remit_path, sizeof remit_path, "/v1/remittances?npi=1245319599&date=%s", today);
+    char *want = server_body(remit_path, 200);
+    char *written = read_file(out, NULL);
+    ck_assert_str_eq(written, want);
+    ck_assert(starts_with(written, "ISA*"));
+    ck_assert_ptr_nonnull(strstr(written, "ST*835*"));
+    free(written);
+    free(want);
+    /* Another NPI's 835 of that day: nothing was paid to it. */
+    CTL(&r, staff, "remit", "--npi", "1003000126", "--date", today);
+    ck_assert_int_eq(r.status, 1);
+    ck_assert(starts_with(r.err, "error: not_found: "));
+    run_free(&r);
+}
+END_TEST
+
 START_TEST(test_x12_file_is_posted_to_v1_x12_as_edi_x12_and_the_answer_printed_as_returned)
 {
     char answer[2048], url[64], head[1024];
@@ -1021,6 +1081,7 @@ static Suite *claimctl_suite(void)
     tcase_add_test(tc, test_status_prints_the_claim_with_its_decision);
     tcase_add_test(tc, test_search_filters_pages_and_follows_every_page_with_all);
     tcase_add_test(tc, test_eob_json_fhir_and_html_with_files_created_0600);
+    tcase_add_test(tc, test_remit_writes_the_days_835_from_the_server);
     tcase_add_test(tc, test_queue_as_staff_and_forbidden_to_a_member);
     tcase_add_test(tc, test_retry_of_a_claim_that_is_not_dead_lettered_is_not_found);
     tcase_add_test(tc, test_unknown_token_is_unauthorized_exit_1);
