@@ -10,6 +10,7 @@
 #include "intake/portal.h"
 #include "intake/queue_api.h"
 #include "intake/webhooks_api.h"
+#include "intake/x12_api.h"
 #include "log.h"
 #include "queue/stats.h"
 #include "server/app.h"
@@ -92,6 +93,7 @@ static const struct route routes[] = {
     {"DELETE", "/v1/sessions/current", sessions_delete_current},
     {"GET", "/v1/me", me_get},
     {"GET", "/v1/webhooks/{id}/deliveries", webhooks_deliveries},
+    {"POST", "/v1/x12", x12_post},
 };
 
 /* Matches path against pattern; the {id} segment is copied into id. */
