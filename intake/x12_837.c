@@ -801,7 +801,7 @@ static void read_procedure(struct reader *r, const struct x12_seg *s, int i, boo
             l->mod_too_long = true;
             continue;
         }
-        snprintf(l->mods[l->n_mods++], sizeof l->mods[0], "%s", mod);
+        memcpy(l->mods[l->n_mods++], mod, 3); /* 2 characters and the NUL */
     }
 }
 

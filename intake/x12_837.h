@@ -49,7 +49,7 @@ struct x12_claim_in {
 
 struct x12_provider_in {
     char npi[81];
-    char name[61];
+    char name[101]; /* NM103, or NM104 and NM103 for a person */
     bool person;
 };
 

@@ -542,6 +542,93 @@ START_TEST(test_the_277ca_of_an_accepted_and_a_rejected_claim_is_exact)
 }
 END_TEST
 
+/* Every stage on mutated copies of the fixtures: whatever the bytes, a
+ * status or an answer, never a crash (run under ASan by `make asan`). */
+static void run_all_stages(const char *bytes, size_t len)
+{
+    struct x12_doc doc;
+    if (x12_tokenize(bytes, len, &doc, NULL) != X12_OK)
+        return;
+    struct x12_interchange *ix = malloc(sizeof *ix);
+    bool ok = x12_envelope(&doc, ix);
+    size_t out_len;
+    if (!ok) {
+        free(x12_ta1_build(ix, &doc.d, "000000001", "20261202", "0915", &out_len));
+    } else {
+        struct x12_set_result *sets = calloc((size_t)ix->n_sets + 1, sizeof *sets);
+        for (int i = 0; i < ix->n_sets; i++) {
+            if (ix->sets[i].ik5_code || x12_837_read(&doc, &ix->sets[i], &sets[i].m) != 0)
+                continue;
+            sets[i].read = true;
+            sets[i].claims = calloc((size_t)sets[i].m.n_claims + 1, sizeof *sets[i].claims);
+            for (int c = 0; c < sets[i].m.n_claims; c++) {
+                sets[i].claims[c].accepted = c % 2 == 0;
+                snprintf(sets[i].claims[c].claim_id, CLAIM_ID_LEN, "id");
+                sets[i].claims[c].category = "A7";
+                sets[i].claims[c].status = "21";
+                sets[i].claims[c].entity = "";
+            }
+        }
+        struct x12_answer_input in = {.ix = ix, .d = doc.d, .sets = sets, .control = "000000001",
+                                      .date8 = "20261202", .time4 = "0915"};
+        free(x12_answer_build(&in, &out_len));
+        for (int i = 0; i < ix->n_sets; i++) {
+            x12_837_free(&sets[i].m);
+            free(sets[i].claims);
+        }
+        free(sets);
+    }
+    free(ix);
+    x12_doc_free(&doc);
+}
+
+START_TEST(test_mutated_fixtures_never_crash)
+{
+    const char *names[] = {"837p_claims.x12", "837i_inpatient.x12", "837p_syntax_error.x12"};
+    unsigned long long seed = 0x9e3779b97f4a7c15ull;
+    const char alphabet[] = "*~:^|>!0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ .-\r\n";
+    for (size_t f = 0; f < sizeof names / sizeof *names; f++) {
+        char path[128];
+        snprintf(path, sizeof path, "tests/fixtures/x12/%s", names[f]);
+        char *orig = test_read_source(path);
+        ck_assert_ptr_nonnull(orig);
+        size_t len = strlen(orig);
+        run_all_stages(orig, len);
+        char *buf = malloc(len + 64);
+        for (int round = 0; round < 3000; round++) {
+            memcpy(buf, orig, len);
+            size_t n = len;
+            int edits = 1 + round % 8;
+            for (int e = 0; e < edits; e++) {
+                seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+                size_t at = (size_t)(seed >> 33) % n;
+                char c = alphabet[(seed >> 13) % (sizeof alphabet - 1)];
+                switch ((seed >> 7) % 3) {
+                case 0: /* overwrite */
+                    buf[at] = c;
+                    break;
+                case 1: /* delete */
+                    if (n > 1) {
+                        memmove(buf + at, buf + at + 1, n - at - 1);
+                        n--;
+                    }
+                    break;
+                default: /* insert */
+                    if (n < len + 63) {
+                        memmove(buf + at + 1, buf + at, n - at);
+                        buf[at] = c;
+                        n++;
+                    }
+                }
+            }
+            run_all_stages(buf, n);
+        }
+        free(buf);
+        free(orig);
+    }
+}
+END_TEST
+
 static Suite *x12_suite(void)
 {
     Suite *s = suite_create("x12");
@@ -557,6 +644,8 @@ static Suite *x12_suite(void)
     tcase_add_test(tc, test_837_mapping_rejections_and_element_names);
     tcase_add_test(tc, test_the_answer_to_a_rejected_set_is_exact);
     tcase_add_test(tc, test_the_277ca_of_an_accepted_and_a_rejected_claim_is_exact);
+    tcase_add_test(tc, test_mutated_fixtures_never_crash);
+    tcase_set_timeout(tc, 120);
     suite_add_tcase(s, tc);
     return s;
 }
