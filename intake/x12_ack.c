@@ -96,8 +96,9 @@ static void isa(struct writer *w, const struct x12_interchange *ix, const char *
                 const char *date8, const char *time4)
 {
     char sq[3], sid[16], rq[3], rid[16], rep[2] = {w->d.repetition, '\0'},
-                                         comp[2] = {w->d.component, '\0'}, usage[2] = {ix->usage,
-                                                                                      '\0'};
+                                         comp[2] = {w->d.component, '\0'};
+    /* Their test indicator, or P when theirs was unreadable (a TA1 answer). */
+    char usage[2] = {ix->usage == 'T' ? 'T' : 'P', '\0'};
     /* Ours is their receiver; theirs is their sender, padded to 15. */
     snprintf(sq, sizeof sq, "%-2s", ix->receiver_qual);
     snprintf(sid, sizeof sid, "%-15s", ix->receiver);
@@ -336,8 +337,12 @@ static void write_277(struct writer *w, const struct x12_answer_input *in,
                         amount(cl->charge_cents, d, sizeof d), NULL);
                 } else {
                     char text[264];
+                    /* A result never filled (out of memory while handing the
+                     * claims over) reads as "missing or invalid information". */
                     seg(w, "STC",
-                        composite(w, c, sizeof c, res->category, res->status, res->entity),
+                        composite(w, c, sizeof c, res->category ? res->category : "A3",
+                                  res->status ? res->status : "21",
+                                  res->entity ? res->entity : ""),
                         in->date8, "U", amount(cl->charge_cents, d, sizeof d), "", "", "", "", "",
                         "", "", clean(w, res->text, text, sizeof text), NULL);
                 }

@@ -629,6 +629,33 @@ START_TEST(test_mutated_fixtures_never_crash)
 }
 END_TEST
 
+/* Found by fuzz_x12: the terminator inside the ISA (ISA12 "00~01") cuts it
+ * short; the TA1's own ISA is still 106 bytes, ISA15 P for the unreadable one. */
+START_TEST(test_a_ta1_to_a_cut_isa_is_still_a_whole_interchange)
+{
+    char in[300];
+    snprintf(in, sizeof in, "%s",
+             "ISA*00*          *00*          *ZZ*NORTHSIDE      *ZZ*CLAIMSD        *261120*1030*^*"
+             "00~01*000000103*0*T*:~GS*HC*A*B*20261120*1030*1*X*005010X222A1~IEA*1*000000103~");
+    struct x12_doc doc;
+    ck_assert_int_eq(x12_tokenize(in, strlen(in), &doc, NULL), X12_OK);
+    struct x12_interchange *ix = malloc(sizeof *ix);
+    ck_assert(!x12_envelope(&doc, ix));
+    ck_assert_str_eq(ix->ta1_code, "022");
+    size_t len;
+    char *ta1 = x12_ta1_build(ix, &doc.d, "000000001", "20261202", "0915", &len);
+    ck_assert_str_eq(ta1, "ISA*00*          *00*          *ZZ*CLAIMSD        *ZZ*NORTHSIDE      *"
+                          "261202*0915*^*00501*000000001*0*P*:~TA1**261120*1030*R*022~"
+                          "IEA*0*000000001~");
+    struct x12_doc back;
+    ck_assert_int_eq(x12_tokenize(ta1, len, &back, NULL), X12_OK);
+    x12_doc_free(&back);
+    free(ta1);
+    free(ix);
+    x12_doc_free(&doc);
+}
+END_TEST
+
 static Suite *x12_suite(void)
 {
     Suite *s = suite_create("x12");
@@ -644,6 +671,7 @@ static Suite *x12_suite(void)
     tcase_add_test(tc, test_837_mapping_rejections_and_element_names);
     tcase_add_test(tc, test_the_answer_to_a_rejected_set_is_exact);
     tcase_add_test(tc, test_the_277ca_of_an_accepted_and_a_rejected_claim_is_exact);
+    tcase_add_test(tc, test_a_ta1_to_a_cut_isa_is_still_a_whole_interchange);
     tcase_add_test(tc, test_mutated_fixtures_never_crash);
     tcase_set_timeout(tc, 120);
     suite_add_tcase(s, tc);
