@@ -348,10 +348,11 @@ static void write_277(struct writer *w, const struct x12_answer_input *in,
                 }
                 if (res->accepted)
                     seg(w, "REF", "1K", res->claim_id, NULL);
-                if (cl->bill_type[0])
-                    seg(w, "REF", "BLT", clean(w, cl->bill_type, e, sizeof e), NULL);
+                /* The 2200D REFs in the guide's order: 1K, D9, BLT. */
                 if (cl->d9[0])
                     seg(w, "REF", "D9", clean(w, cl->d9, e, sizeof e), NULL);
+                if (cl->bill_type[0])
+                    seg(w, "REF", "BLT", clean(w, cl->bill_type, e, sizeof e), NULL);
                 const char *qual;
                 date_range(w, cl->from, cl->to, f, sizeof f, &qual);
                 if (f[0])
