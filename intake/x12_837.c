@@ -361,6 +361,20 @@ static int close_claim(struct reader *r)
         }
     }
 
+    /* CLM02 is the total of the lines (both guides): a claim out of balance
+     * would give the 835 a CLP03 that its lines do not add up to. */
+    if (c->n_lines_total <= B_MAX_LINES) {
+        long long sum = 0, cents;
+        for (int i = 0; i < c->n_lines; i++)
+            if (x12_is_r_cents(c->lines[i].charge, 18, &cents))
+                sum += cents;
+        if (sum != ci->charge_cents) {
+            reject(ci, "A7", "400", "",
+                   inst ? "2300 CLM02 is not the total of the lines' charges (SV203)"
+                        : "2300 CLM02 is not the total of the lines' charges (SV102)");
+            return 0;
+        }
+    }
     struct json_object *o = json_object_new_object(), *patient = json_object_new_object(),
                        *prov = json_object_new_object(), *dx = json_object_new_array(),
                        *lines = json_object_new_array();

@@ -365,6 +365,25 @@ START_TEST(test_837p_clm07_c_is_out_of_network)
 }
 END_TEST
 
+START_TEST(test_837_clm02_must_be_the_total_of_the_lines)
+{
+    char body[1024];
+    snprintf(body, sizeof body, "%s", claim_body);
+    memcpy(strstr(body, "CLM*P1*150*"), "CLM*P1*151*", 11);
+    char *text = wrap_837p(body, 10);
+    struct read_result *r = read_837(text);
+    ck_assert_int_eq(r->m.n_errs, 0);
+    ck_assert_ptr_null(r->m.claims[0].submission);
+    ck_assert_int_eq(r->m.claims[0].charge_cents, 15100);
+    ck_assert_str_eq(r->m.claims[0].reject_category, "A7");
+    ck_assert_str_eq(r->m.claims[0].reject_status, "400");
+    ck_assert_str_eq(r->m.claims[0].reject_text,
+                     "2300 CLM02 is not the total of the lines' charges (SV102)");
+    read_free(r);
+    free(text);
+}
+END_TEST
+
 START_TEST(test_837_syntax_errors_are_ik3_ik4)
 {
     /* CLM02 not a number, SV1 without units, an unknown segment, DTP*472 missing. */
@@ -667,6 +686,7 @@ static Suite *x12_suite(void)
     tcase_add_test(tc, test_envelope_counts_and_control_numbers);
     tcase_add_test(tc, test_837p_maps_to_the_json_submission);
     tcase_add_test(tc, test_837p_clm07_c_is_out_of_network);
+    tcase_add_test(tc, test_837_clm02_must_be_the_total_of_the_lines);
     tcase_add_test(tc, test_837_syntax_errors_are_ik3_ik4);
     tcase_add_test(tc, test_837_mapping_rejections_and_element_names);
     tcase_add_test(tc, test_the_answer_to_a_rejected_set_is_exact);
