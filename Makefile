@@ -35,13 +35,17 @@ CLAIMSD := $(BUILD)/claimsd
 # The same server with test-only fault hooks (adjudicate/worker.c,
 # CLAIMS_FAULT_HOOKS); used by the tests, never installed or run by `make run`.
 CLAIMSD_FAULTS := $(BUILD)/claimsd-faults
+# The command-line client (docs/claimctl.md): libcurl and json-c only, no
+# part of the server's library.
+CLAIMCTL := $(BUILD)/claimctl
+CLAIMCTL_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard cli/*.c))
 DEPS_STAMP := build/.deps-ok
 
 .SECONDARY:
 .PHONY: all check asan valgrind run format clean deps bench coverage lint-layers
 .DEFAULT_GOAL := all
 
-all: $(CLAIMSD)
+all: $(CLAIMSD) $(CLAIMCTL)
 
 # Installs the Debian packages when run as root, otherwise prints the command.
 $(DEPS_STAMP): scripts/deps.sh
@@ -60,6 +64,9 @@ $(BUILD)/libclaims.a: $(LIB_OBJS)
 $(CLAIMSD): $(BUILD)/server/main.o $(BUILD)/libclaims.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread -lm
 
+$(CLAIMCTL): $(CLAIMCTL_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs libcurl json-c)
+
 $(BUILD)/faults/worker.o: adjudicate/worker.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -DCLAIMS_FAULT_HOOKS $(PKG_CFLAGS) -MMD -MP -c $< -o $@
@@ -72,9 +79,9 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(HARNESS_OBJS) $(BUILD)/libclaims.a
 
 # Each test binary prints Check's summary line; the run fails if any fails.
 TEST_ENV = CLAIMSD_BIN=$(abspath $(CLAIMSD)) CLAIMSD_FAULTS_BIN=$(abspath $(CLAIMSD_FAULTS)) \
-	  CLAIMS_CONFIG_DIR=$(abspath config)
+	  CLAIMS_CONFIG_DIR=$(abspath config) CLAIMCTL_BIN=$(abspath $(CLAIMCTL))
 
-check: lint-layers $(CLAIMSD) $(CLAIMSD_FAULTS) $(TEST_BINS)
+check: lint-layers $(CLAIMSD) $(CLAIMSD_FAULTS) $(CLAIMCTL) $(TEST_BINS)
 	@$(TEST_ENV) scripts/run-tests.sh $(TEST_BINS)
 	@$(TEST_ENV) tests/browser/run.sh
 
@@ -86,7 +93,7 @@ lint-layers:
 asan:
 	$(MAKE) SANITIZE=1 check
 
-valgrind: $(CLAIMSD) $(CLAIMSD_FAULTS) $(TEST_BINS)
+valgrind: $(CLAIMSD) $(CLAIMSD_FAULTS) $(CLAIMCTL) $(TEST_BINS)
 	@$(TEST_ENV) VALGRIND=1 scripts/run-tests.sh $(TEST_BINS)
 
 # Branch coverage of the adjudication rules (gcov), from their unit tests.
@@ -103,13 +110,13 @@ run: $(CLAIMSD)
 	$(CLAIMSD) --config config/claimsd.json
 
 format:
-	clang-format -i $(wildcard $(addsuffix /*.[ch],$(PARTS) tests tests/harness))
+	clang-format -i $(wildcard $(addsuffix /*.[ch],$(PARTS) cli tests tests/harness tests/fuzz))
 
 clean:
 	rm -rf build
 
 -include $(LIB_OBJS:.o=.d) $(HARNESS_OBJS:.o=.d) $(TEST_BINS:=.d) $(BUILD)/server/main.d \
-	$(BUILD)/faults/worker.d
+	$(BUILD)/faults/worker.d $(CLAIMCTL_OBJS:.o=.d)
 
 # Benchmark (docs/performance.md): never part of `make check`, timing is noisy.
 BENCH_BINS := $(addprefix $(BUILD)/bench/,minimal_server durable_ceiling redis_ceiling gen_claims rate_load e2e_stats mem_stats)
@@ -119,3 +126,26 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libclaims.a | $(DEPS_STAMP)
 bench: $(CLAIMSD) $(BENCH_BINS)
 	@scripts/deps.sh "make bench" wrk jq curl redis-tools
 	CLAIMSD=$(abspath $(CLAIMSD)) BENCH_BIN=$(abspath $(BUILD)/bench) bench/run.sh
+
+# Fuzzing (docs/fuzzing.md): libFuzzer targets of tests/fuzz/ built with clang,
+# each with the library, under ASan+UBSan in build/fuzz; each runs for
+# FUZZ_SECONDS from its seed corpus. Never part of `make check`; CI runs it after.
+FUZZ_SECONDS ?= 60
+FUZZ_SEED ?= 1
+FUZZ_BUILD := build/fuzz
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+.PHONY: fuzz fuzz-build fuzz-bins
+$(FUZZ_BUILD)/fuzzers/%: tests/fuzz/%.c tests/fuzz/fuzz_check.h $(FUZZ_BUILD)/libclaims.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_BUILD)/libclaims.a \
+	  $(PKG_LIBS) -lpthread -lm
+fuzz-build:
+	@scripts/deps.sh "make fuzz" clang libclang-rt-14-dev llvm
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang \
+	  EXTRA_CFLAGS="-O1 $(FUZZ_SAN) -fsanitize=fuzzer-no-link" EXTRA_LDFLAGS="$(FUZZ_SAN)" \
+	  fuzz-bins
+fuzz-bins: $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzzers/%)
+	@:
+fuzz: fuzz-build
+	@tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_SEED) $(FUZZ_BUILD) $(FUZZ_TARGETS)

@@ -72,5 +72,8 @@ date_t date_today_utc(void);
 /* Now, UTC, as RFC 3339 to the second ("2026-03-02T14:05:09Z"): the one
  * reading of the wall clock for timestamps (history, audit, finalized_at). */
 void rfc3339_now(char out[32]);
+/* A given moment (seconds since the epoch), UTC, in the same form; "" when
+ * it cannot be written. */
+void rfc3339_at(long long unix_seconds, char out[32]);
 
 #endif

@@ -12,21 +12,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 #include <uuid/uuid.h>
 
 #include "intake/codes.h"
 #include "intake/json_edge.h"
 #include "intake/password.h"
+#include "date.h"
 #include "log.h"
 #include "queue/accounts.h"
 #include "queue/enrollment.h"
 #include "queue/tokens.h"
+#include "secret.h"
 
-#define INVITATION_TTL_SECONDS (7 * 24 * 3600)
-#define INVITATION_PREFIX "inv_"
-#define INVITATION_CODE_LEN (4 + 64) /* "inv_" and 64 hex digits */
 #define SESSION_ID_LEN 43            /* 32 bytes, base64url without padding */
 /* Sign-in failures: this many for one username within the window, then 429. */
 #define SIGNIN_MAX_FAILURES 5
@@ -41,24 +39,10 @@ static long long now_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void rfc3339_at(long long ms, char out[32])
+/* An RFC 3339 timestamp of a moment in milliseconds (common/date.h). */
+static void rfc3339_at_ms(long long ms, char out[32])
 {
-    time_t t = (time_t)(ms / 1000);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-static int random_bytes(unsigned char *out, size_t n)
-{
-    size_t got = 0;
-    while (got < n) {
-        ssize_t r = getrandom(out + got, n - got, 0);
-        if (r < 0)
-            return -1;
-        got += (size_t)r;
-    }
-    return 0;
+    rfc3339_at(ms / 1000, out);
 }
 
 /* 32 random bytes as base64url without padding: 43 characters and the NUL. */
@@ -67,7 +51,7 @@ static int random_base64url(char out[SESSION_ID_LEN + 1])
     static const char alphabet[] =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     unsigned char b[33] = {0};
-    if (random_bytes(b, 32) != 0)
+    if (secret_random_bytes(b, 32) != 0)
         return -1;
     size_t o = 0;
     for (size_t i = 0; i < 33; i += 3) {
@@ -76,22 +60,6 @@ static int random_base64url(char out[SESSION_ID_LEN + 1])
             out[o++] = alphabet[(v >> (6 * k)) & 63];
     }
     out[SESSION_ID_LEN] = '\0';
-    explicit_bzero(b, sizeof b);
-    return 0;
-}
-
-static int random_code(char out[INVITATION_CODE_LEN + 1])
-{
-    static const char digits[] = "0123456789abcdef";
-    unsigned char b[32];
-    if (random_bytes(b, sizeof b) != 0)
-        return -1;
-    memcpy(out, INVITATION_PREFIX, 4);
-    for (size_t i = 0; i < 32; i++) {
-        out[4 + 2 * i] = digits[b[i] >> 4];
-        out[5 + 2 * i] = digits[b[i] & 15];
-    }
-    out[INVITATION_CODE_LEN] = '\0';
     explicit_bzero(b, sizeof b);
     return 0;
 }
@@ -214,14 +182,14 @@ static void on_invite_stored(enum queue_status status, void *arg)
 static void invite_store(struct call *call)
 {
     struct invite_state *is = call->state;
-    if (random_code(is->code) != 0) {
+    if (invitation_code_new(is->code) != 0) {
         call_error(call, 500, "internal", "no randomness available");
         return;
     }
     long long now = now_ms();
     char created_at[32], hash[TOKEN_HASH_HEX_LEN];
-    rfc3339_at(now, created_at);
-    rfc3339_at(now + INVITATION_TTL_SECONDS * 1000LL, is->expires_at);
+    rfc3339_at_ms(now, created_at);
+    rfc3339_at_ms(now + INVITATION_TTL_SECONDS * 1000LL, is->expires_at);
     token_hash_hex(is->code, strlen(is->code), hash);
     if (accounts_invitation_store_async(call->app->redis, call->app->cfg.key_prefix, hash,
                                         auth_role_name(is->role), is->member_id, is->npi,
@@ -557,7 +525,7 @@ static void signin_respond(struct call *call)
         return;
     }
     char expires[32];
-    rfc3339_at(ss->session.expires_at_ms, expires);
+    rfc3339_at_ms(ss->session.expires_at_ms, expires);
     struct json_object *o = json_object_new_object();
     json_object_object_add(o, "csrf_token", json_object_new_string(ss->session.csrf));
     json_object_object_add(o, "role", json_object_new_string(ss->session.role));

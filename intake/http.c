@@ -820,3 +820,71 @@ void http_server_free(struct http_server *srv)
         conn_close(srv->conns);
     free(srv);
 }
+
+/* ---- Fuzzing entry point (tests/fuzz/fuzz_http.c, docs/fuzzing.md) ---- */
+
+int http_parse_for_fuzz(const struct http_limits *limits, const char *data, size_t len,
+                        void (*each)(struct http_request *req, void *arg), void *arg)
+{
+    /* One event base for the process: a socket bufferevent on no socket
+     * (fd -1) only needs one to exist; it never polls. */
+    static struct event_base *base;
+    if (!base && !(base = event_base_new()))
+        return 503;
+    struct http_server srv = {.base = base, .limits = *limits};
+    struct http_conn *conn = calloc(1, sizeof *conn);
+    struct bufferevent *bev = bufferevent_socket_new(base, -1, 0);
+    if (!conn || !bev) {
+        free(conn);
+        if (bev)
+            bufferevent_free(bev);
+        return 503;
+    }
+    conn->srv = &srv;
+    conn->bev = bev;
+    /* The bytes arrive as a read would add them: the input's end is frozen
+     * except while the socket is read. */
+    struct evbuffer *in = bufferevent_get_input(bev);
+    evbuffer_unfreeze(in, 0);
+    int added = len ? evbuffer_add(in, data, len) : 0;
+    evbuffer_freeze(in, 0);
+    if (added != 0) {
+        bufferevent_free(bev);
+        free(conn);
+        event_base_loop(base, EVLOOP_NONBLOCK);
+        return 503;
+    }
+    int status = 0;
+    /* As process_input: a head, then its body once all of it is there, then
+     * the next pipelined request while the connection is kept alive. */
+    for (;;) {
+        struct parse_error e;
+        struct http_request *req = parse_head(conn, &e);
+        if (!req) {
+            status = e.status;
+            break;
+        }
+        if (evbuffer_get_length(in) < req->body_len) {
+            request_free(req); /* the rest of the body has not arrived */
+            break;
+        }
+        req->body = malloc(req->body_len + 1);
+        if (!req->body) {
+            request_free(req);
+            status = 503;
+            break;
+        }
+        evbuffer_remove(in, req->body, req->body_len);
+        req->body[req->body_len] = '\0';
+        if (each)
+            each(req, arg);
+        request_free(req);
+        if (!conn->keep_alive)
+            break;
+    }
+    bufferevent_free(bev);
+    free(conn);
+    /* Lets libevent run the bufferevent's deferred finalizer now. */
+    event_base_loop(base, EVLOOP_NONBLOCK);
+    return status;
+}

@@ -111,4 +111,15 @@ void http_respond_error(struct http_request *req, int status, const char *code,
 const char *http_status_text(int status);
 uint64_t monotonic_ns(void);
 
+/* For the fuzz target tests/fuzz/fuzz_http.c only (docs/fuzzing.md): feeds
+ * `len` bytes, as if one client had sent them, through the server's request
+ * parser with these limits (only the two byte limits are used), as the
+ * connection would: each complete request (head and body) is passed to each
+ * (when not NULL) and then freed; parsing goes on with the next pipelined
+ * request while the connection is kept alive. Returns the error status the
+ * server would answer with (400, 411, 413, 431, 505, 503), or 0 when the
+ * input was all taken or more of it is needed. Frees everything it made. */
+int http_parse_for_fuzz(const struct http_limits *limits, const char *data, size_t len,
+                        void (*each)(struct http_request *req, void *arg), void *arg);
+
 #endif

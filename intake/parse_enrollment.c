@@ -447,7 +447,8 @@ static bool parse_fee_schedule(struct intake_reader *r, struct json_object *body
         intake_path_pop(&r->path, key_mark);
     }
     plan->n_fee_schedule = n;
-    qsort(plan->fee_schedule, n, sizeof *plan->fee_schedule, fee_cmp);
+    if (n > 0) /* an empty map has no array: qsort's base must not be NULL */
+        qsort(plan->fee_schedule, n, sizeof *plan->fee_schedule, fee_cmp);
     report_normalised_duplicates(r, plan->fee_schedule, n, sizeof *plan->fee_schedule, fee_code);
     intake_path_pop(&r->path, mark);
     return true;
@@ -503,7 +504,8 @@ static bool parse_formulary(struct intake_reader *r, struct json_object *body, s
         intake_path_pop(&r->path, key_mark);
     }
     plan->n_formulary = n;
-    qsort(plan->formulary, n, sizeof *plan->formulary, formulary_cmp);
+    if (n > 0) /* as for the fee schedule */
+        qsort(plan->formulary, n, sizeof *plan->formulary, formulary_cmp);
     report_normalised_duplicates(r, plan->formulary, n, sizeof *plan->formulary, formulary_code);
     intake_path_pop(&r->path, mark);
     return true;

@@ -215,6 +215,10 @@ static void on_metrics_stats(enum queue_status status, const struct queue_stats 
     EMIT("# HELP claimsd_http_connections Open client connections.\n"
          "# TYPE claimsd_http_connections gauge\nclaimsd_http_connections %d\n",
          call->app->http ? http_server_connections(call->app->http) : 0);
+    EMIT("# HELP claimsd_http_connections_paused Connections not read while their unsent answers "
+         "exceed limits.max_output_bytes.\n"
+         "# TYPE claimsd_http_connections_paused gauge\nclaimsd_http_connections_paused %d\n",
+         call->app->http ? http_server_paused(call->app->http) : 0);
     struct queue_intake_stats in = {0};
     if (call->app->intake)
         queue_intake_stats_read(call->app->intake, &in);

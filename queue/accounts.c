@@ -64,6 +64,32 @@ int accounts_invitation_store_async(struct rconn *rc, const char *prefix, const 
     return 0;
 }
 
+int accounts_invitation_store_blocking(redisContext *c, const char *prefix, const char *hash,
+                                       const char *role, const char *member_id, const char *npi,
+                                       const char *created_at, const char *created_by,
+                                       int ttl_seconds)
+{
+    char key[KEY_LEN];
+    snprintf(key, sizeof key, KEYF_INVITE, prefix, hash);
+    redisAppendCommand(c, "MULTI");
+    redisAppendCommand(c, "HSET %s role %s member_id %s npi %s created_at %s created_by %s", key,
+                       role, member_id, npi, created_at, created_by);
+    redisAppendCommand(c, "EXPIRE %s %d", key, ttl_seconds);
+    redisAppendCommand(c, "EXEC");
+    int rc = 0;
+    for (int i = 0; i < 4; i++) {
+        redisReply *r = NULL;
+        if (redisGetReply(c, (void **)&r) != REDIS_OK || !r || r->type == REDIS_REPLY_ERROR ||
+            (i == 3 && r->type != REDIS_REPLY_ARRAY))
+            rc = -1;
+        if (r)
+            freeReplyObject(r);
+        if (!r && c->err) /* the connection is gone: no more replies will come */
+            return -1;
+    }
+    return rc;
+}
+
 /* ---- accounts ---- */
 
 /*

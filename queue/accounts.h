@@ -18,6 +18,8 @@
 #ifndef CLAIMS_QUEUE_ACCOUNTS_H
 #define CLAIMS_QUEUE_ACCOUNTS_H
 
+struct redisContext;
+
 #include <stddef.h>
 
 #include "model.h"
@@ -44,6 +46,13 @@ int accounts_invitation_store_async(struct rconn *rc, const char *prefix, const 
                                     const char *role, const char *member_id, const char *npi,
                                     const char *created_at, const char *created_by,
                                     int ttl_seconds, queue_status_cb cb, void *arg);
+
+/* The same, blocking, before the event loop runs (the sample invitations
+ * server/seed.c prints at first start). Returns 0 or -1. */
+int accounts_invitation_store_blocking(struct redisContext *c, const char *prefix,
+                                       const char *hash, const char *role, const char *member_id,
+                                       const char *npi, const char *created_at,
+                                       const char *created_by, int ttl_seconds);
 
 enum accounts_create_result {
     ACCOUNTS_CREATED,

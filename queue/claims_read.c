@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "date.h"
 #include "log.h"
 #include "packed.h"
 #include "queue/keys.h"
@@ -105,11 +106,10 @@ struct json_object *queue_history_json(const char *compact)
                 digits[dlen] = '\0';
                 char *end;
                 long long secs = strtoll(digits, &end, 10);
-                struct tm tm;
-                time_t t = (time_t)secs;
-                char when[32];
-                if (!*end && secs >= 0 && gmtime_r(&t, &tm) &&
-                    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm) > 0) {
+                char when[32] = "";
+                if (!*end && secs >= 0)
+                    rfc3339_at(secs, when);
+                if (when[0]) {
                     struct json_object *e = json_object_new_object();
                     json_object_object_add(e, "at", json_object_new_string(when));
                     json_object_object_add(e, "status", json_object_new_string(status));

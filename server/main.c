@@ -258,10 +258,17 @@ static int prepare_store(struct app *app, bool embedded)
         int seeded = seed_load(c, app->cfg.key_prefix, app->cfg.seed_dir);
         if (seeded < 0)
             rc = -1;
-        /* A new embedded store gets sample tokens, printed to the terminal. */
-        else if (seeded == 1 && embedded &&
-                 seed_print_tokens(c, app->cfg.key_prefix, app->cfg.seed_dir) != 0)
-            rc = -1;
+        /* A new embedded store gets sample invitations and tokens, printed
+         * to the terminal. */
+        else if (seeded == 1 && embedded) {
+            char portal_url[400] = "";
+            if (app->cfg.portal_dir[0])
+                seed_portal_url(app->cfg.listen_host, app->cfg.listen_port, app->cfg.tls.cert_file[0] != '\0',
+                                portal_url,
+                                sizeof portal_url);
+            if (seed_print_tokens(c, app->cfg.key_prefix, app->cfg.seed_dir, portal_url) != 0)
+                rc = -1;
+        }
     }
     redis_close_blocking(c);
     return rc;

@@ -1,14 +1,18 @@
 #include "seed.h"
 
 #include <dirent.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "date.h"
 #include "intake/parse_enrollment.h"
 #include "log.h"
+#include "queue/accounts.h"
 #include "queue/enrollment.h"
 #include "queue/tokens.h"
+#include "secret.h"
 
 static char *read_file(const char *path, size_t *len)
 {
@@ -193,15 +197,71 @@ int seed_load(struct redisContext *c, const char *prefix, const char *dir)
 /* The sample providers of config/sample's claims (Corner Drug, Bay Clinic). */
 static const char *const sample_npis[] = {"1245319599", "1003000126"};
 
-int seed_print_tokens(struct redisContext *c, const char *prefix, const char *dir)
+void seed_portal_url(const char *host, int port, bool tls, char *out, size_t size)
+{
+    if (!*host || strcmp(host, "0.0.0.0") == 0)
+        host = "127.0.0.1";
+    else if (strcmp(host, "::") == 0 || strcmp(host, "[::]") == 0)
+        host = "[::1]";
+    bool v6 = strchr(host, ':') && host[0] != '[';
+    if (port <= 0) /* a port the system picks, not known yet: the path alone */
+        snprintf(out, size, "/portal/");
+    else
+        snprintf(out, size, "%s://%s%s%s:%d/portal/", tls ? "https" : "http", v6 ? "[" : "",
+                 host, v6 ? "]" : "", port);
+}
+
+/* One invitation: a line with the link to accept it in the portal (or the
+ * code alone when there is no portal). */
+static int print_invitation(struct redisContext *c, const char *prefix, const char *portal_url,
+                            const char *role, const char *member_id, const char *npi)
+{
+    char code[INVITATION_CODE_LEN + 1], hash[TOKEN_HASH_HEX_LEN], created_at[32];
+    if (invitation_code_new(code) != 0)
+        return -1;
+    token_hash_hex(code, strlen(code), hash);
+    rfc3339_now(created_at);
+    if (accounts_invitation_store_blocking(c, prefix, hash, role, member_id, npi, created_at,
+                                           "seed", INVITATION_TTL_SECONDS) != 0)
+        return -1;
+    if (portal_url && *portal_url)
+        printf("  %-8s %-11s %s#/accept?code=%s\n", role, *member_id ? member_id : npi, portal_url,
+               code);
+    else
+        printf("  %-8s %-11s %s\n", role, *member_id ? member_id : npi, code);
+    explicit_bzero(code, sizeof code);
+    return 0;
+}
+
+int seed_print_tokens(struct redisContext *c, const char *prefix, const char *dir,
+                      const char *portal_url)
 {
     char members_dir[1100];
     snprintf(members_dir, sizeof members_dir, "%s/members", dir);
     int n = 0;
     char **names = list_json(members_dir, &n);
-    printf("\nSample tokens for this new data directory. They are shown once, here only;\n"
-           "the store keeps only their hashes. Use them as \"Authorization: Bearer <token>\".\n");
-    int rc = 0;
+    /* People: an invitation each, accepted in the portal with a username and
+     * a password of their own (docs/portal.md). */
+    if (portal_url && *portal_url)
+        printf("\nSample people for this new data directory: open your link in a browser, choose\n"
+               "a username and a password (at least 12 characters), and you are signed in.\n"
+               "Each link works once, for 7 days; it is shown here only.\n");
+    else
+        printf("\nSample invitations for this new data directory (no portal_dir: accept one with\n"
+               "POST /v1/accounts {\"code\", \"username\", \"password\"}). Each works once, for 7 "
+               "days.\n");
+    int rc = print_invitation(c, prefix, portal_url, "staff", "", "");
+    for (size_t i = 0; i < sizeof sample_npis / sizeof *sample_npis && rc == 0; i++)
+        rc = print_invitation(c, prefix, portal_url, "provider", "", sample_npis[i]);
+    for (int i = 0; i < n && rc == 0; i++) {
+        char member[128];
+        snprintf(member, sizeof member, "%.*s", (int)(strlen(names[i]) - 5), names[i]);
+        rc = print_invitation(c, prefix, portal_url, "member", member, "");
+    }
+    /* Programs: API tokens (docs/api.md). */
+    if (rc == 0)
+        printf("\nSample API tokens for programs and curl, shown once, here only; the store keeps\n"
+               "only their hashes. Use them as \"Authorization: Bearer <token>\".\n");
     char token[TOKEN_TEXT_LEN], id[37];
     const char *roles[] = {"admin", "staff"};
     for (int i = 0; i < 2 && rc == 0; i++) {
@@ -227,6 +287,6 @@ int seed_print_tokens(struct redisContext *c, const char *prefix, const char *di
     free(names);
     printf("\n");
     fflush(stdout);
-    memset(token, 0, sizeof token);
+    explicit_bzero(token, sizeof token);
     return rc;
 }

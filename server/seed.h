@@ -6,6 +6,9 @@
 #ifndef CLAIMS_SEED_H
 #define CLAIMS_SEED_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 struct redisContext; /* a blocking connection (queue/redis_conn.h) */
 
 /* Loads the .json files of DIR/plans, DIR/groups, then DIR/members
@@ -15,9 +18,19 @@ struct redisContext; /* a blocking connection (queue/redis_conn.h) */
  * logging the file and the first problem. Blocking. */
 int seed_load(struct redisContext *c, const char *prefix, const char *dir);
 
-/* Creates tokens for the sample (admin, staff, the sample providers, each
- * sample member) and prints them once on standard output, never to the log.
- * Returns 0 or -1. */
-int seed_print_tokens(struct redisContext *c, const char *prefix, const char *dir);
+/* Creates an invitation for each sample person (a staff member, the sample
+ * providers, each sample member) and API tokens for programs (admin, staff,
+ * the providers, each member), and prints them once on standard output,
+ * never to the log: each invitation as the link portal_url#/accept?code=…
+ * ("http://127.0.0.1:8080/portal/"), or as its code when portal_url is NULL
+ * or empty (no portal). Returns 0 or -1. */
+int seed_print_tokens(struct redisContext *c, const char *prefix, const char *dir,
+                      const char *portal_url);
+
+/* The portal's address on the listener host:port, for the printed links:
+ * "http://127.0.0.1:8080/portal/" ("https://" when tls is true; a wildcard host is shown as the
+ * loopback, an IPv6 address in brackets; port 0, picked by the system
+ * later, gives the path "/portal/" alone). */
+void seed_portal_url(const char *host, int port, bool tls, char *out, size_t size);
 
 #endif

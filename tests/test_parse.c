@@ -1532,6 +1532,30 @@ START_TEST(test_plan_defaults_when_limits_are_absent)
 }
 END_TEST
 
+/* An empty fee schedule or formulary ({}) is no entries and no array (fuzz
+ * finding: it was sorted with qsort(NULL, 0, ...), undefined behaviour that
+ * UBSan reports as a null argument). */
+START_TEST(test_plan_with_empty_fee_schedule_and_formulary)
+{
+    ck_assert_int_eq(plan_edited(true, "PPO-500", "fee_schedule", "{}", "formulary", "{}", NULL),
+                     INTAKE_OK);
+    ck_assert_uint_eq(P.n_fee_schedule, 0);
+    ck_assert_ptr_null(P.fee_schedule);
+    ck_assert_uint_eq(P.n_formulary, 0);
+    ck_assert_ptr_null(P.formulary);
+    ck_assert_ptr_null(plan_fee_lookup(&P, "99213"));
+    ck_assert_ptr_null(plan_formulary_lookup(&P, "00071015523"));
+    struct json_object *j = intake_plan_to_json(&P);
+    struct json_object *v;
+    ck_assert(json_object_object_get_ex(j, "fee_schedule", &v));
+    ck_assert_str_eq(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN), "{}");
+    ck_assert(json_object_object_get_ex(j, "formulary", &v));
+    ck_assert_str_eq(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN), "{}");
+    json_object_put(j);
+    plan_free(&P);
+}
+END_TEST
+
 static const struct one_problem plan_cases[] = {
     {"plan.json", "plan_id", "\"PPO-1000\"", "plan_id", "must equal the id in the path"},
     {"plan.json", "in_network", NULL, "in_network", "is required"},
@@ -1964,6 +1988,7 @@ static Suite *parse_suite(void)
     tcase_add_test(tc, test_member_cobra_span_with_all_its_months);
     tcase_add_test(tc, test_plan_fixture_parses_sorted_and_normalised);
     tcase_add_test(tc, test_plan_defaults_when_limits_are_absent);
+    tcase_add_test(tc, test_plan_with_empty_fee_schedule_and_formulary);
     tcase_add_loop_test(tc, test_plan_rules_report_their_path_and_problem, 0,
                         (int)(sizeof plan_cases / sizeof *plan_cases));
     tcase_add_test(tc, test_enrollment_round_trips_through_canonical_json);

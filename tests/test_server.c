@@ -668,6 +668,11 @@ START_TEST(test_a_client_that_reads_no_answers_holds_bounded_memory)
     test_sleep_ms(1000); /* the old code had answered everything by then */
     long grown = vm_rss_kib(d.pid) - before;
     ck_assert_msg(grown < 16 * 1024, "the server grew by %ld KiB", grown);
+    /* The connection is paused, and /metrics says so. */
+    get(&d, "/metrics", &res);
+    ck_assert_int_eq(res.status, 200);
+    ck_assert_ptr_nonnull(strstr(res.body, "\nclaimsd_http_connections_paused 1\n"));
+    test_response_free(&res);
 
     /* Reading resumes the connection: all 3,000 answers, then the close. */
     int answers = 0;

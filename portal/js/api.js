@@ -1,16 +1,20 @@
-// The portal's only way to the server: the public API of API.md, with the
-// bearer token from the session. Errors come back as ApiError with the API's
-// error.code, error.message and error.fields.
+// The portal's only way to the server: the public API of API.md. The session
+// is the server's HttpOnly cookie (sent by the browser, same origin only);
+// every call that changes something carries the session's CSRF token in
+// X-CSRF-Token. No Authorization header: people have no API token. Errors
+// come back as ApiError with the API's error.code, error.message and
+// error.fields, and the seconds of Retry-After on a 429.
 
 import * as session from './session.js';
 
 export class ApiError extends Error {
-  constructor(status, body) {
+  constructor(status, body, headers) {
     const err = (body && body.error) || {};
     super(err.message || `the server answered ${status}`);
     this.status = status;
     this.code = err.code || '';
     this.fields = Array.isArray(err.fields) ? err.fields : [];
+    this.retryAfter = retryAfterSeconds(headers && headers.get('Retry-After'));
   }
 }
 
@@ -22,9 +26,17 @@ export class NetworkError extends Error {
   }
 }
 
+/** Retry-After as seconds (a number of seconds or an HTTP date), or null. */
+function retryAfterSeconds(value) {
+  if (!value) return null;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim());
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? null : Math.max(0, Math.ceil((at - Date.now()) / 1000));
+}
+
 let onUnauthorized = () => {};
 
-/** Called when a signed-in request is answered 401 (token revoked or unknown). */
+/** Called when a signed-in request is answered 401 (the session ended). */
 export function setUnauthorizedHandler(fn) {
   onUnauthorized = fn;
 }
@@ -39,10 +51,16 @@ export function newIdempotencyKey() {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-async function send(method, path, { body, idempotencyKey, token, raw = false } = {}) {
+const SAFE = ['GET', 'HEAD'];
+
+/**
+ * opts.anonymous: a call made before there is a session (signing in,
+ * accepting an invitation): a 401 is its own answer, not a session ending.
+ */
+async function send(method, path, { body, idempotencyKey, anonymous = false, raw = false } = {}) {
   const headers = { Accept: raw ? 'text/html' : 'application/json' };
-  const t = token || (session.get() && session.get().token);
-  if (t) headers.Authorization = `Bearer ${t}`;
+  const s = session.get();
+  if (s && !SAFE.includes(method)) headers['X-CSRF-Token'] = s.csrfToken;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (idempotencyKey) headers['Idempotency-Key'] = idempotencyKey;
   let res;
@@ -52,7 +70,7 @@ async function send(method, path, { body, idempotencyKey, token, raw = false } =
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
       cache: 'no-store',
-      credentials: 'omit',
+      credentials: 'same-origin',
       redirect: 'error',
     });
   } catch {
@@ -69,14 +87,18 @@ async function send(method, path, { body, idempotencyKey, token, raw = false } =
     }
   }
   if (!res.ok) {
-    if (res.status === 401 && !token) onUnauthorized();
-    throw new ApiError(res.status, data);
+    // 401: the session ended. 403 csrf_failed: the browser's cookie is no
+    // longer the session this tab signed in with (another tab signed in
+    // again): this tab's session is over too.
+    if (!anonymous && (res.status === 401 || (res.status === 403 && data && data.error && data.error.code === 'csrf_failed'))) onUnauthorized();
+    throw new ApiError(res.status, data, res.headers);
   }
   return { status: res.status, data, headers: res.headers };
 }
 
 export const get = (path, opts) => send('GET', path, opts);
 export const post = (path, body, opts = {}) => send('POST', path, { ...opts, body });
+export const del = (path, opts) => send('DELETE', path, opts);
 /** The body as text (the printable EOB). */
 export const getText = (path) => send('GET', path, { raw: true });
 

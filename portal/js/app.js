@@ -1,20 +1,22 @@
-// The portal: sign-in, navigation by the part of the URL after "#" (the
-// claim number may be there; the token never is), and the views of each role.
+// The portal: sign-in with a username and password (the server's session
+// cookie), accepting an invitation, navigation by the part of the URL after
+// "#" (a claim number may be there; nothing secret is), and the views of each
+// role.
 
 import * as api from './api.js';
 import * as session from './session.js';
-import { h, replace, table } from './dom.js';
-import { field, radios, radioValue, text, errorSummary, showFieldErrors, formMessage, clearErrors } from './forms.js';
-import { medicalForm, pharmacyForm } from './claim_forms.js';
+import { h, append, replace, table } from './dom.js';
+import { field, text, errorSummary, showFieldErrors, formMessage, clearErrors } from './forms.js';
+import { medicalForm, pharmacyForm, familyChoices } from './claim_forms.js';
 import { claimPage, auditPage } from './claim_view.js';
-import { statusText, todayUtc, timestamp } from './words.js';
+import { statusText, todayUtc, timestamp, waitWords } from './words.js';
 
 const main = () => document.getElementById('main');
 let generation = 0; // bumped on every navigation; a view's late answers check it
 let flash = null;
 let nextAnnouncement = null; // said once the next page is shown
 
-const ROLE_NAMES = { member: 'Member', provider: 'Provider', staff: 'Claims staff' };
+const ROLE_NAMES = { member: 'Member', provider: 'Provider', staff: 'Claims staff', admin: 'Administrator' };
 
 const NAV = {
   member: [['#/claims', 'My family\'s claims'], ['#/file/pharmacy', 'File a pharmacy claim'], ['#/file/medical', 'File a medical claim'], ['#/eligibility', 'Check coverage']],
@@ -47,6 +49,9 @@ function clearNotices() {
 
 /* ---- chrome ---- */
 
+/** The pages a role sees: an administrator has the staff's pages. */
+const pagesOf = (role) => (role === 'admin' ? 'staff' : role);
+
 function renderChrome() {
   const s = session.get();
   const nav = document.getElementById('nav');
@@ -61,7 +66,7 @@ function renderChrome() {
     return;
   }
   const here = location.hash || '#/';
-  replace(list, NAV[s.role].map(([href, label]) => h('li', null,
+  replace(list, NAV[pagesOf(s.role)].map(([href, label]) => h('li', null,
     h('a', { href, 'aria-current': here === href ? 'page' : null }, label))));
   nav.hidden = false;
   who.hidden = false;
@@ -69,41 +74,73 @@ function renderChrome() {
   out.hidden = false;
 }
 
-function signOut(message) {
+/* ---- who the user is (GET /v1/me), kept in memory only ---- */
+
+let me = null; // {csrf token it belongs to, promise of the answer}
+
+/** GET /v1/me once per session and page load: the role, ids and the family. */
+function whoAmI() {
+  const s = session.get();
+  if (!me || me.csrfToken !== s.csrfToken) {
+    const promise = api.get('/v1/me').then((res) => res.data);
+    me = { csrfToken: s.csrfToken, promise };
+    promise.catch(() => { if (me && me.promise === promise) me = null; });
+  }
+  return me.promise;
+}
+
+/* ---- signing in and out ---- */
+
+const SESSION_ENDED = 'Your session ended; sign in again.';
+
+/** Ends the session here: the page forgets it and shows the sign-in page. */
+function endSession(announcement) {
   session.clear();
+  me = null;
   flash = null;
-  nextAnnouncement = message ? { alert: message } : { status: 'You are signed out. The token was removed from this browser.' };
+  nextAnnouncement = announcement;
   if (location.hash !== '#/signin') location.hash = '#/signin';
   else route();
 }
 
-/* ---- sign-in ---- */
+/** Sign out: the server ends the session (and clears its cookie), then this tab forgets it. */
+async function signOut() {
+  const button = document.getElementById('sign-out');
+  button.disabled = true;
+  let message = 'You are signed out.';
+  try {
+    await api.del('/v1/sessions/current', { anonymous: true });
+  } catch (err) {
+    // 401: the session had ended already; 403 csrf_failed: the browser's
+    // cookie is another tab's session now. Unreachable: the server may hold
+    // the session until it times out; this tab forgets it either way.
+    if (err.code === 'network' || err.status >= 500) message = 'You are signed out in this tab, but the server could not be reached: close the browser to be sure the session ends.';
+  } finally {
+    button.disabled = false;
+  }
+  endSession({ status: message });
+}
+
+/** POST /v1/sessions; on 201 the cookie is set and the answer's fields are kept. */
+async function startSession(username, password) {
+  const res = await api.post('/v1/sessions', { username, password }, { anonymous: true });
+  session.save(res.data);
+  me = null;
+}
 
 function signInView(m) {
   const form = h('form', { novalidate: true, 'aria-label': 'Sign in', class: 'narrow' });
-  const role = radios({ legend: 'I am', path: 'role', options: [['member', 'A member (employee or family)'], ['provider', 'A provider or pharmacy'], ['staff', 'Claims staff']], value: 'member', name: 'role' });
-  const token = field({ label: 'API token', path: 'token', type: 'password', required: true, hint: 'The token you were given. It is kept in this browser tab only and forgotten when you sign out or close the tab.', autocomplete: 'off', id: 'token' });
-  const memberId = field({ label: 'Your member ID', path: 'member_id', required: true, hint: 'As on your ID card. Your claims are filed with it.', id: 'member-id' });
-  const npi = field({ label: 'Your NPI', path: 'npi', required: true, inputmode: 'numeric', hint: 'The 10-digit NPI your token was issued for.', id: 'npi', maxlength: 10 });
-  const sync = () => {
-    const r = radioValue(role);
-    memberId.hidden = r !== 'member';
-    npi.hidden = r !== 'provider';
-  };
-  role.addEventListener('change', sync);
-  form.append(errorSummary(), role, token, memberId, npi, h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Sign in')));
-  sync();
+  const username = field({ label: 'Username', path: 'username', required: true, autocomplete: 'username', id: 'username' });
+  const password = field({ label: 'Password', path: 'password', type: 'password', required: true, autocomplete: 'current-password', id: 'password' });
+  form.append(errorSummary(), username, password, h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Sign in')));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     clearErrors(form);
-    const r = radioValue(role);
-    const t = token.control.value.trim();
+    const u = username.control.value.trim();
+    const p = password.control.value;
     const errors = [];
-    if (!t) errors.push({ field: 'token', problem: 'is required' });
-    const mid = text(memberId.control);
-    const n = text(npi.control);
-    if (r === 'member' && !mid) errors.push({ field: 'member_id', problem: 'is required' });
-    if (r === 'provider' && !(n && /^\d{10}$/.test(n))) errors.push({ field: 'npi', problem: 'must be 10 digits' });
+    if (!u) errors.push({ field: 'username', problem: 'is required' });
+    if (!p) errors.push({ field: 'password', problem: 'is required' });
     if (errors.length) {
       showFieldErrors(form, errors, 'Please complete the form');
       return;
@@ -111,19 +148,16 @@ function signInView(m) {
     const button = form.querySelector('button[type=submit]');
     button.disabled = true;
     try {
-      // Check the token, and that it fits the role chosen. The server
-      // enforces every permission anyway; this only picks the right pages.
-      if (r === 'staff') await api.get('/v1/queue', { token: t });
-      else if (r === 'member') await api.get(`/v1/eligibility${api.query({ member_id: mid, date: todayUtc() })}`, { token: t });
-      else await api.get('/v1/claims?limit=1', { token: t });
-      session.save({ token: t, role: r, memberId: r === 'member' ? mid : undefined, npi: r === 'provider' ? n : undefined });
-      token.control.value = '';
-      nextAnnouncement = { status: `Signed in as ${ROLE_NAMES[r]}.` };
-      location.hash = r === 'staff' ? '#/staff/search' : '#/claims';
+      await startSession(u, p);
+      password.control.value = '';
+      const s = session.get();
+      nextAnnouncement = { status: `Signed in as ${ROLE_NAMES[s.role]}.` };
+      location.hash = pagesOf(s.role) === 'staff' ? '#/staff/search' : '#/claims';
     } catch (err) {
-      if (err.status === 401) showFieldErrors(form, [{ field: 'token', problem: 'is not accepted: check that you copied all of it' }], 'You are not signed in');
-      else if (err.status === 403) showFieldErrors(form, [{ field: 'role', problem: 'does not match this token: it is not a claims staff token' }], 'You are not signed in');
-      else if (err.status === 404 && r === 'member') showFieldErrors(form, [{ field: 'member_id', problem: 'is not yours or your family\'s according to this token' }], 'You are not signed in');
+      password.control.value = '';
+      if (err.status === 401) formMessage(form, 'The username or password is not right. Check both and try again.');
+      else if (err.status === 429) formMessage(form, `Too many attempts to sign in. Wait ${waitWords(err.retryAfter)}, then try again.`);
+      else if (err.fields && err.fields.length) showFieldErrors(form, err.fields, 'You are not signed in');
       else formMessage(form, `Sign-in failed: ${err.message}`);
     } finally {
       button.disabled = false;
@@ -131,6 +165,81 @@ function signInView(m) {
   });
   replace(m, h('h1', { tabindex: '-1' }, 'Sign in'),
     h('p', null, 'File and follow medical and pharmacy claims. Members see their own and their family\'s claims; providers the claims they posted; claims staff all claims.'),
+    form,
+    h('p', { class: 'hint' }, 'New here? Open the invitation link the Claims Office sent you to choose your username and password.'));
+}
+
+const MIN_PASSWORD = 12;
+
+/** #/accept?code=…: an invitation becomes an account (POST /v1/accounts), then a session. */
+function acceptView(m, params) {
+  const code = params.get('code') || '';
+  const form = h('form', { novalidate: true, 'aria-label': 'Create your account', class: 'narrow' });
+  const codeField = code ? null : field({ label: 'Invitation code', path: 'code', required: true, hint: 'From the invitation you were sent.', id: 'code' });
+  const username = field({ label: 'Choose a username', path: 'username', required: true, autocomplete: 'username', id: 'new-username', hint: 'You sign in with it: 3 to 64 letters, digits, dots, dashes or underscores.' });
+  const password = field({ label: 'Choose a password', path: 'password', type: 'password', required: true, autocomplete: 'new-password', id: 'new-password', hint: `At least ${MIN_PASSWORD} characters. A few unrelated words are easy to remember and hard to guess; common passwords are refused.` });
+  const confirm = field({ label: 'Type the password again', path: 'confirm_password', type: 'password', required: true, autocomplete: 'new-password', id: 'confirm-password' });
+  // Read with the field (aria-describedby), not announced at every key.
+  const count = h('p', { class: 'hint', id: 'password-count' }, `0 of at least ${MIN_PASSWORD} characters`);
+  password.control.after(count);
+  password.control.setAttribute('aria-describedby', `${password.control.getAttribute('aria-describedby')} password-count`);
+  password.control.addEventListener('input', () => {
+    const n = [...password.control.value].length;
+    count.textContent = n >= MIN_PASSWORD ? `${n} characters: long enough` : `${n} of at least ${MIN_PASSWORD} characters`;
+  });
+  append(form, [errorSummary(), codeField, username, password, confirm, h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Create my account'))]);
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    clearErrors(form);
+    const c = code || (codeField && codeField.control.value.trim());
+    const u = username.control.value.trim();
+    const p = password.control.value;
+    const errors = [];
+    if (!c) errors.push({ field: 'code', problem: 'is required' });
+    if (!u) errors.push({ field: 'username', problem: 'is required' });
+    if ([...p].length < MIN_PASSWORD) errors.push({ field: 'password', problem: `must be at least ${MIN_PASSWORD} characters` });
+    if (p !== confirm.control.value) errors.push({ field: 'confirm_password', problem: 'does not match the password' });
+    if (errors.length) {
+      showFieldErrors(form, errors, 'Your account was not created. Please correct:');
+      return;
+    }
+    const button = form.querySelector('button[type=submit]');
+    button.disabled = true;
+    try {
+      await api.post('/v1/accounts', { code: c, username: u, password: p }, { anonymous: true });
+    } catch (err) {
+      button.disabled = false;
+      if (err.code === 'username_taken') showFieldErrors(form, [{ field: 'username', problem: 'is taken: choose another' }], 'Your account was not created. Please correct:');
+      else if (err.fields && err.fields.length) showFieldErrors(form, err.fields, 'Your account was not created. Please correct:');
+      else if (err.status === 429) formMessage(form, `Too many attempts. Wait ${waitWords(err.retryAfter)}, then try again.`);
+      else formMessage(form, `Your account was not created: ${err.message}`);
+      return;
+    }
+    // The account exists: sign in with it at once. The invitation code
+    // leaves the address (and the history) either way. Someone signed in
+    // in this tab before is signed out first.
+    if (session.get()) {
+      try {
+        await api.del('/v1/sessions/current', { anonymous: true });
+      } catch {
+        /* ended already, or another tab's: the new session replaces the cookie */
+      }
+    }
+    session.clear();
+    try {
+      await startSession(u, p);
+      password.control.value = '';
+      confirm.control.value = '';
+      const s = session.get();
+      nextAnnouncement = { status: `Your account is ready. You are signed in as ${ROLE_NAMES[s.role]}.` };
+      location.replace(pagesOf(s.role) === 'staff' ? '#/staff/search' : '#/claims');
+    } catch {
+      nextAnnouncement = { status: 'Your account is ready. Sign in with your username and password.' };
+      location.replace('#/signin');
+    }
+  });
+  replace(m, h('h1', { tabindex: '-1' }, 'Create your account'),
+    h('p', null, 'You were invited to the claims portal. Choose the username and password you will sign in with. The invitation works once.'),
     form);
 }
 
@@ -192,23 +301,53 @@ function myClaimsView(m, s, gen) {
   claimResults(results, { limit: 50 }, 'Claims', gen);
 }
 
-function fileView(m, s, kind) {
+function fileView(m, s, kind, gen) {
   const onFiled = (summary, replayed) => {
     flash = `${replayed ? 'This claim was already filed (your form was sent twice); here it is. ' : 'Thank you: your claim was received. '}We aim to decide it by ${summary.target_date}.`;
     location.hash = `#/claim/${encodeURIComponent(summary.claim_id)}`;
   };
-  const defaults = { memberId: s.memberId, npi: s.npi };
-  const form = kind === 'pharmacy' ? pharmacyForm(s.role, defaults, onFiled) : medicalForm(s.role, defaults, onFiled);
-  replace(m,
-    h('h1', { tabindex: '-1' }, kind === 'pharmacy' ? 'File a pharmacy reimbursement claim' : 'File a medical claim'),
-    h('p', { class: 'hint' }, 'Fields marked (required) must be filled in. If something is wrong, the problem is shown next to the field.'),
-    form);
+  const title = kind === 'pharmacy' ? 'File a pharmacy reimbursement claim' : 'File a medical claim';
+  const show = (family) => {
+    const defaults = { memberId: s.memberId, npi: s.npi, family };
+    const role = pagesOf(s.role);
+    const form = kind === 'pharmacy' ? pharmacyForm(role, defaults, onFiled) : medicalForm(role, defaults, onFiled);
+    replace(m,
+      h('h1', { tabindex: '-1' }, title),
+      h('p', { class: 'hint' }, 'Fields marked (required) must be filled in. If something is wrong, the problem is shown next to the field.'),
+      form);
+  };
+  if (s.role !== 'member') {
+    show(undefined);
+    return;
+  }
+  // A member picks the patient from the family the server knows (GET /v1/me).
+  replace(m, h('h1', { tabindex: '-1' }, title), h('p', null, 'Loading…'));
+  whoAmI().then((who) => {
+    if (gen !== generation) return;
+    show(who.family || []);
+    m.querySelector('h1').focus();
+  }, (err) => {
+    if (gen !== generation || err.status === 401) return;
+    replace(m, h('h1', { tabindex: '-1' }, title), h('p', { class: 'notice notice-error' }, `The form could not be loaded: ${err.message}`));
+  });
 }
 
-function eligibilityView(m, s) {
+function eligibilityView(m, s, gen) {
   const form = h('form', { novalidate: true, class: 'narrow', 'aria-label': 'Eligibility check' });
   const result = h('div', { 'aria-live': 'polite' });
-  const mid = field({ label: 'Member ID', path: 'member_id', required: true, value: s.memberId || '' });
+  const options = (family) => familyChoices(s.memberId, family).map(([id, label]) => [id, label]);
+  // A member asks about self or the family (GET /v1/me): picked, not typed.
+  const mid = s.role === 'member'
+    ? field({ label: 'Who', path: 'member_id', type: 'select', required: true, options: options([]), value: s.memberId })
+    : field({ label: 'Member ID', path: 'member_id', required: true });
+  if (s.role === 'member') {
+    whoAmI().then((who) => {
+      if (gen !== generation) return;
+      const keep = mid.control.value;
+      replace(mid.control, options(who.family || []).map(([v, l]) => h('option', { value: v }, l)));
+      mid.control.value = keep;
+    }, () => {});
+  }
   const date = field({ label: 'Date of service', path: 'date', type: 'date', required: true, value: todayUtc() });
   form.append(errorSummary(), mid, date, h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Check')));
   form.addEventListener('submit', async (e) => {
@@ -318,15 +457,18 @@ async function queueView(m, gen) {
 /* ---- router ---- */
 
 function parse(hash) {
-  const path = (hash || '').replace(/^#/, '') || '/';
+  const full = (hash || '').replace(/^#/, '') || '/';
+  const q = full.indexOf('?');
+  const path = q < 0 ? full : full.slice(0, q);
+  const params = new URLSearchParams(q < 0 ? '' : full.slice(q + 1));
   let mm;
   if ((mm = /^\/claim\/([^/]+)\/audit$/.exec(path))) return { name: 'audit', id: decodeURIComponent(mm[1]) };
   if ((mm = /^\/claim\/([^/]+)$/.exec(path))) return { name: 'claim', id: decodeURIComponent(mm[1]) };
-  return { name: path };
+  return { name: path, params };
 }
 
 const TITLES = {
-  '/signin': 'Sign in', '/claims': 'Claims', '/file/medical': 'File a medical claim', '/file/pharmacy': 'File a pharmacy claim',
+  '/signin': 'Sign in', '/accept': 'Create your account', '/claims': 'Claims', '/file/medical': 'File a medical claim', '/file/pharmacy': 'File a pharmacy claim',
   '/eligibility': 'Eligibility', '/staff/search': 'Find claims', '/staff/queue': 'Queue', claim: 'Claim', audit: 'Audit trail',
 };
 
@@ -337,12 +479,17 @@ function route() {
   const s = session.get();
   const r = parse(location.hash);
   clearNotices();
-  if (!s && r.name !== '/signin') {
+  if (s && s.expiresAt && Date.parse(s.expiresAt) <= Date.now()) {
+    // Past the session's whole lifetime: the server has ended it too.
+    endSession({ alert: SESSION_ENDED });
+    return;
+  }
+  if (!s && r.name !== '/signin' && r.name !== '/accept') {
     location.replace('#/signin');
     return;
   }
   if (s && (r.name === '/signin' || r.name === '/')) {
-    location.replace(s.role === 'staff' ? '#/staff/search' : '#/claims');
+    location.replace(pagesOf(s.role) === 'staff' ? '#/staff/search' : '#/claims');
     return;
   }
   renderChrome();
@@ -353,19 +500,20 @@ function route() {
   }
   document.title = `${TITLES[r.name] || 'Not found'} · Claims portal`;
   const staffOnly = ['/staff/search', '/staff/queue', 'audit'];
-  if (s && staffOnly.includes(r.name) && s.role !== 'staff') {
+  if (s && staffOnly.includes(r.name) && pagesOf(s.role) !== 'staff') {
     replace(m, h('h1', { tabindex: '-1' }, 'Not available'), h('p', null, 'This page is for claims staff.'));
   } else {
     switch (r.name) {
       case '/signin': signInView(m); break;
+      case '/accept': acceptView(m, r.params); break;
       case '/claims': myClaimsView(m, s, gen); break;
-      case '/file/medical': fileView(m, s, 'medical'); break;
-      case '/file/pharmacy': fileView(m, s, 'pharmacy'); break;
-      case '/eligibility': eligibilityView(m, s); break;
+      case '/file/medical': fileView(m, s, 'medical', gen); break;
+      case '/file/pharmacy': fileView(m, s, 'pharmacy', gen); break;
+      case '/eligibility': eligibilityView(m, s, gen); break;
       case '/staff/search': searchView(m, gen); break;
       case '/staff/queue': queueView(m, gen); return;
       case 'claim': {
-        const ctx = { role: s.role, flash, isCurrent: () => gen === generation, announce };
+        const ctx = { role: pagesOf(s.role), flash, isCurrent: () => gen === generation, announce };
         flash = null;
         claimPage(m, r.id, ctx);
         return;
@@ -381,7 +529,7 @@ function route() {
 
 function start() {
   session.load();
-  api.setUnauthorizedHandler(() => signOut('Your token is no longer accepted. Please sign in again.'));
+  api.setUnauthorizedHandler(() => { if (session.get()) endSession({ alert: SESSION_ENDED }); });
   document.getElementById('sign-out').addEventListener('click', () => signOut());
   window.addEventListener('hashchange', route);
   route();

@@ -5,16 +5,45 @@
 
 import * as api from './api.js';
 import { h, append } from './dom.js';
+import { waitWords } from './words.js';
 import { field, radios, radioValue, text, number, errorSummary, showFieldErrors, formMessage, clearErrors } from './forms.js';
 
 const MAX_LINES = 50;
 const MAX_DIAGNOSES = 12;
 
+const RELATIONSHIPS = { employee: 'you, the employee', spouse: 'spouse', child: 'child', domestic_partner: 'domestic partner', dependent: 'dependent' };
+
+/**
+ * Whom a member may file for: the family of GET /v1/me (a subscriber's own
+ * record and the covered family), or, for a dependent, their own record.
+ * [[member_id, label, first_name]]
+ */
+export function familyChoices(memberId, family) {
+  const list = (family || []).map((p) => [p.member_id, `${p.first_name} (${RELATIONSHIPS[p.relationship] || p.relationship}, ${p.member_id})`, p.first_name]);
+  if (memberId && !list.some(([id]) => id === memberId)) list.unshift([memberId, `You (${memberId})`, '']);
+  return list;
+}
+
 function patientFields(defaults) {
+  const firstName = field({ label: 'First name', path: 'patient.first_name', required: true, autocomplete: 'off' });
+  let who;
+  if (defaults.family) {
+    // A member files for self or the family: picked from a list, not typed.
+    const choices = familyChoices(defaults.memberId, defaults.family);
+    who = field({ label: 'Who is the claim for?', path: 'member_id', type: 'select', required: true, options: [['', 'Choose a person'], ...choices.map(([id, label]) => [id, label])], value: choices.length === 1 ? choices[0][0] : '' });
+    const fill = () => {
+      const c = choices.find(([id]) => id === who.control.value);
+      if (c && c[2]) firstName.control.value = c[2];
+    };
+    who.control.addEventListener('change', fill);
+    fill();
+  } else {
+    who = field({ label: 'Member ID of the patient', path: 'member_id', required: true, value: defaults.memberId || '', hint: 'As on the ID card, for example M1001-02.' });
+  }
   return h('fieldset', null, h('legend', null, 'Patient'),
     h('p', { class: 'hint' }, 'One patient per claim. Write the name and birth date exactly as on the member\'s ID card.'),
-    field({ label: 'Member ID of the patient', path: 'member_id', required: true, value: defaults.memberId || '', hint: 'As on the ID card, for example M1001-02.' }),
-    field({ label: 'First name', path: 'patient.first_name', required: true, autocomplete: 'off' }),
+    who,
+    firstName,
     field({ label: 'Last name', path: 'patient.last_name', required: true, autocomplete: 'off' }),
     field({ label: 'Birth date', path: 'patient.birth_date', type: 'date', required: true }));
 }
@@ -305,6 +334,10 @@ function wireSubmit(form, read, onFiled) {
         formMessage(form, 'We could not reach the server, so we do not know whether the claim arrived. Press "File this claim" again: it will not be filed twice.');
       } else if (err.code === 'idempotency_key_reused') {
         formMessage(form, 'This form was already filed with other details. Look at your claims before filing again; reload this page to start a new claim.');
+      } else if (err.status === 429) {
+        formMessage(form, `Too many requests from you just now. Wait ${waitWords(err.retryAfter)}, then press "File this claim" again: it will not be filed twice.`);
+      } else if (err.code === 'csrf_failed') {
+        // The page goes back to sign-in (api.js); nothing was filed.
       } else if (err.status === 403) {
         formMessage(form, 'You may not file this claim: a member files for self (the employee also for the family), a provider only under its own NPI.');
       } else {

@@ -92,8 +92,9 @@ function submittedDetails(claim) {
 }
 
 /**
- * Opens the printable HTML EOB in a new window without putting the token in
- * a URL: the HTML is fetched with the bearer token and shown from a blob URL.
+ * Opens the printable HTML EOB in a new window without putting the claim's
+ * data behind an address: the HTML is fetched with the session cookie and
+ * shown from a blob URL.
  * The blob document inherits this page's Content-Security-Policy, which
  * refuses the EOB's inline <style>; its rules are applied instead as a
  * constructed style sheet (CSSOM, which the policy does not govern).
@@ -225,7 +226,7 @@ export async function auditPage(main, id) {
     replace(main,
       h('h1', { tabindex: '-1' }, 'Audit trail of claim ', h('span', { class: 'claim-id' }, id)),
       h('p', null, 'Everyone who filed, read or changed this claim, oldest first. Reading this page is recorded too.'),
-      table('Audit entries', ['When', 'What', 'Role', 'Token', 'From', 'Request'],
+      table('Audit entries', ['When', 'What', 'Role', 'Token or session', 'From', 'Request'],
         entries.map((e) => [timestamp(e.at), AUDIT_ACTION[e.action] || e.action, e.role, e.token_id, e.from, e.request_id])),
       h('p', null, h('a', { href: `#/claim/${encodeURIComponent(id)}` }, 'Back to the claim')));
   } catch (err) {

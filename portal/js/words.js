@@ -113,6 +113,7 @@ const LABELS = {
   'other_insurance.payer_name': 'Other plan name', 'other_insurance.paid': 'Other plan paid',
   'other_insurance.allowed': 'Other plan allowed', 'other_insurance.patient_responsibility': 'You owed after the other plan',
   'other_insurance.eob_date': 'Other plan EOB date', attachments: 'Attachments',
+  code: 'Invitation', username: 'Username', password: 'Password', confirm_password: 'Password again',
 };
 
 const LINE_LABELS = { service_date: 'service date', procedure_code: 'procedure code', modifiers: 'modifiers', units: 'units', charge: 'charge' };
@@ -127,4 +128,12 @@ export function fieldLabel(path) {
   m = /^attachments\[(\d+)\]/.exec(path);
   if (m) return `Attachment ${Number(m[1]) + 1}`;
   return path;
+}
+
+/** A wait in words from Retry-After seconds: "40 seconds", "1 minute", "15 minutes". */
+export function waitWords(seconds) {
+  if (seconds === null || seconds === undefined) return 'a few minutes';
+  if (seconds < 60) return `${seconds} second${seconds === 1 ? '' : 's'}`;
+  const minutes = Math.ceil(seconds / 60);
+  return `${minutes} minute${minutes === 1 ? '' : 's'}`;
 }

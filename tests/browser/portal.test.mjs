@@ -1,7 +1,10 @@
-// Browser tests of the web portal (issue 8): Debian's chromium, headless,
-// driven by puppeteer-core, against the built claimsd (CLAIMSD_BIN) with its
-// own redis-server on free ports. Enrollment and tokens are made through the
-// public API; everything else is done the way a person would, in the page.
+// Browser tests of the web portal (issues 8 and 16): Debian's chromium,
+// headless, driven by puppeteer-core, against the built claimsd (CLAIMSD_BIN)
+// with its own redis-server on free ports. Enrollment, tokens for the test's
+// own API calls, and the invitations people accept are made through the public
+// API; everything else (accepting an invitation, signing in with a username
+// and password, filing, signing out) is done the way a person would, in the
+// page.
 // Screenshots of each page go to PORTAL_SCREENSHOTS (default
 // build/portal-screenshots); docs/portal.md describes them.
 
@@ -26,10 +29,18 @@ const tmp = mkdtempSync(join(tmpdir(), 'portal-browser-'));
 const children = [];
 let base;
 let browser;
-const tokens = {};
+const tokens = {}; // API tokens of the test's own calls (set-up and checks); people never see one
+const accounts = {}; // {username, password} of the people who sign in to the portal
 const problems = []; // console errors, CSP violations, page errors, token in a URL
 const state = {}; // what one scenario leaves for the next
 const today = new Date().toISOString().slice(0, 10);
+// Luis Lopez's family as the pharmacy form lists it (GET /v1/me).
+const FAMILY_OPTIONS = ['Choose a person', 'Luis (you, the employee, M1001)', 'Maria (spouse, M1001-01)', 'Ana (child, M1001-02)', 'Diego (child, M1001-03)', 'Sofia (child, M1001-04)'];
+// Robert Evans (M3001) files for himself only.
+const ROBERT_OPTIONS = ['Choose a person', 'Robert (you, the employee, M3001)'];
+// A password in the server's list of common passwords, and the server's problem with it.
+const COMMON_PASSWORD = 'password1234';
+const COMMON_PASSWORD_PROBLEM = 'is too common';
 const daysAgo = (n) => new Date(Date.now() - n * 86400000).toISOString().slice(0, 10);
 
 /* ---- processes ---- */
@@ -45,11 +56,13 @@ function freePort() {
   });
 }
 
-function startChild(bin, args, env, logName) {
+function startChild(bin, args, env, logName, { stdout = false } = {}) {
   const log = join(tmp, logName);
   writeFileSync(log, '');
-  const child = spawn(bin, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(bin, args, { env: { ...process.env, ...env }, stdio: ['ignore', stdout ? 'pipe' : 'ignore', 'pipe'] });
   child.stderr.on('data', (d) => writeFileSync(log, d, { flag: 'a' }));
+  child.stdoutText = '';
+  if (stdout) child.stdout.on('data', (d) => { child.stdoutText += d; });
   child.logPath = log;
   children.push(child);
   return child;
@@ -113,6 +126,35 @@ async function enroll() {
   }
 }
 
+/** An invitation for a person (POST /v1/invitations with the admin token): its code. */
+async function invite(body) {
+  const res = await call('POST', '/v1/invitations', ADMIN, body);
+  assert.equal(res.status, 201, `POST /v1/invitations ${JSON.stringify(body)}: ${JSON.stringify(res.data)}`);
+  assert.match(res.data.code, /^\S{16,}$/);
+  return res.data.code;
+}
+
+/** A call without any credentials (accepting an invitation, signing in). */
+async function anonymous(method, path, body, headers = {}, server = base) {
+  const res = await fetch(server + path, {
+    method,
+    headers: { ...(body ? { 'Content-Type': 'application/json' } : {}), ...headers },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  return { status: res.status, data: text ? JSON.parse(text) : null, headers: res.headers };
+}
+
+/** A person's account made through the API (invitation, POST /v1/accounts); the
+ * browser then signs in with it. The password is random, 24 characters. */
+async function newAccount(username, body) {
+  const code = await invite(body);
+  const password = `pw-${randomBytes(12).toString('base64url')}`;
+  const res = await anonymous('POST', '/v1/accounts', { code, username, password });
+  assert.equal(res.status, 201, `POST /v1/accounts ${username}: ${JSON.stringify(res.data)}`);
+  return { username, password };
+}
+
 async function newToken(body) {
   const res = await call('POST', '/v1/tokens', ADMIN, body);
   assert.equal(res.status, 201, `POST /v1/tokens ${JSON.stringify(body)}: ${JSON.stringify(res.data)}`);
@@ -139,7 +181,8 @@ async function newPage(label, { width = 1100, height = 900, expectedErrors = [] 
   });
   page.on('pageerror', (e) => problems.push(`${label} page error: ${e.message}`));
   page.on('request', (r) => {
-    for (const t of Object.values(tokens).concat(ADMIN)) if (t && r.url().includes(t)) problems.push(`${label}: a token in the URL ${r.url()}`);
+    const secrets = Object.values(tokens).concat(ADMIN, Object.values(accounts).map((a) => a.password));
+    for (const t of secrets) if (t && r.url().includes(t)) problems.push(`${label}: a token or password in the URL ${r.url()}`);
   });
   page.context = context;
   return page;
@@ -172,40 +215,59 @@ async function assertAccessibleNames(page, where) {
 }
 
 /** Signs in with the keyboard only: Tab between fields, Enter to submit. */
-async function signInByKeyboard(page, token, memberId) {
+async function signInByKeyboard(page, account) {
   await page.goto(`${base}/portal/`, { waitUntil: 'networkidle0' });
-  await page.waitForSelector('#token');
-  // The page puts the focus on its heading; the next stop is the role ("A member" is chosen already).
+  await page.waitForSelector('#username');
+  // The page puts the focus on its heading; the next stops are the username and the password.
   assert.equal(await page.evaluate(() => document.activeElement.tagName), 'H1');
   await page.keyboard.press('Tab');
-  assert.equal(await page.evaluate(() => document.activeElement.value), 'member');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'username');
+  await page.keyboard.type(account.username);
   await page.keyboard.press('Tab');
-  assert.equal(await page.evaluate(() => document.activeElement.id), 'token');
-  await page.keyboard.type(token);
-  await page.keyboard.press('Tab');
-  assert.equal(await page.evaluate(() => document.activeElement.id), 'member-id');
-  await page.keyboard.type(memberId);
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'password');
+  await page.keyboard.type(account.password);
   await Promise.all([page.waitForFunction(() => location.hash === '#/claims'), page.keyboard.press('Enter')]);
   await page.waitForSelector('#sign-out', { visible: true });
   assert.equal(await page.evaluate(() => document.activeElement.tagName), 'H1', 'the focus moves to the new page\'s heading');
 }
 
-async function signIn(page, role, token, extra = {}) {
+/** Signs in on the sign-in page with a username and password. */
+async function signIn(page, account) {
   await page.goto(`${base}/portal/`, { waitUntil: 'networkidle0' });
-  await page.waitForSelector('#token');
-  await page.click(`input[name=role][value=${role}]`);
-  await page.type('#token', token);
-  if (extra.memberId) await typeInto(page, '#member-id', extra.memberId);
-  if (extra.npi) await typeInto(page, '#npi', extra.npi);
+  await page.waitForSelector('#username');
+  await typeInto(page, '#username', account.username);
+  await typeInto(page, '#password', account.password);
   await Promise.all([page.waitForFunction(() => location.hash !== '#/signin'), page.click('form button[type=submit]')]);
   await page.waitForSelector('#sign-out', { visible: true });
+}
+
+/** The text of the page's status or alert notice once it is shown. */
+async function notice(page, id) {
+  await page.waitForFunction((i) => { const el = document.getElementById(i); return el && !el.hidden && el.textContent !== ''; }, {}, id);
+  return page.$eval(`#${id}`, (el) => el.textContent);
+}
+
+/** What the tab keeps: every sessionStorage and localStorage entry, and document.cookie. */
+async function browserStorage(page) {
+  return page.evaluate(() => ({
+    session: Object.fromEntries(Object.keys(sessionStorage).map((k) => [k, sessionStorage.getItem(k)])),
+    local: localStorage.length,
+    cookie: document.cookie,
+  }));
+}
+
+/** A member chooses the patient from the family list; others type the member ID. */
+async function choosePatient(page, memberId) {
+  const tag = await page.$eval('[data-field=member_id]', (e) => e.tagName);
+  if (tag === 'SELECT') await page.select('[data-field=member_id]', memberId);
+  else await typeInto(page, '[data-field=member_id]', memberId);
 }
 
 /** Fills the pharmacy form for Ana Lopez (M1001-02) with the values given. */
 async function fillPharmacy(page, v) {
   await page.goto(`${base}/portal/#/file/pharmacy`, { waitUntil: 'networkidle0' });
   await page.waitForSelector('[data-field=ndc]');
-  await typeInto(page, '[data-field=member_id]', v.memberId || 'M1001-02');
+  await choosePatient(page, v.memberId || 'M1001-02');
   await typeInto(page, '[data-field="patient.first_name"]', v.first || 'Ana');
   await typeInto(page, '[data-field="patient.last_name"]', v.last || 'Lopez');
   await setValue(page, '[data-field="patient.birth_date"]', v.birth || '2015-06-10');
@@ -260,10 +322,12 @@ before(async () => {
   });
   state.worker = startChild(CLAIMSD_BIN, state.workerArgs, {}, 'worker.log');
   await enroll();
-  tokens.luis = await newToken({ role: 'member', member_id: 'M1001' }); // the employee: files for the family
-  tokens.grace = await newToken({ role: 'member', member_id: 'M2001' }); // another family
+  tokens.luis = await newToken({ role: 'member', member_id: 'M1001' }); // files the dead-letter scenario's claim
   tokens.staff = await newToken({ role: 'staff' });
-  tokens.provider = await newToken({ role: 'provider', npi: '1245319599' });
+  accounts.luis = await newAccount('luis.lopez', { role: 'member', member_id: 'M1001' });
+  accounts.grace = await newAccount('grace.kim', { role: 'member', member_id: 'M2001' });
+  accounts.staff = await newAccount('sam.staff', { role: 'staff' });
+  accounts.provider = await newAccount('bay.clinic', { role: 'provider', npi: '1245319599' });
   browser = await puppeteer.launch({
     executablePath: CHROMIUM_BIN,
     headless: true,
@@ -295,20 +359,279 @@ test('the portal is served with a strict policy and no inline code', async () =>
   assert.doesNotMatch(html, /\son\w+=/, 'an inline event handler');
 });
 
+/** The value of the portal's session cookie in this page's browser context. */
+async function sessionCookie(page) {
+  return (await page.cookies()).find((c) => c.name === 'claimsd_session');
+}
+
+test('a member accepts an invitation, signs in, files a claim and signs out', async () => {
+  // Robert Evans (M3001) has no account yet: the Claims Office sends him an invitation link.
+  const code = await invite({ role: 'member', member_id: 'M3001' });
+  accounts.robert = { username: 'robert.evans', password: 'copper kettle on a windy pier' };
+  const { password } = accounts.robert;
+  const page = await newPage('new-member');
+  const accountPosts = [];
+  page.on('request', (r) => { if (r.url() === `${base}/v1/accounts`) accountPosts.push(r.method()); });
+  await page.goto(`${base}/portal/#/accept?code=${encodeURIComponent(code)}`, { waitUntil: 'networkidle0' });
+  await page.waitForSelector('#new-username');
+  assert.equal(await page.$eval('main h1', (e) => e.textContent), 'Create your account');
+  assert.equal(await page.$eval('#sign-out', (e) => e.hidden), true);
+  await assertAccessibleNames(page, 'the invitation page');
+  assert.deepEqual(await page.$eval('main', (m) => m.innerText.split('\n').map((l) => l.trim()).filter(Boolean)), [
+    'Create your account',
+    'You were invited to the claims portal. Choose the username and password you will sign in with. The invitation works once.',
+    'Choose a username (required)',
+    'You sign in with it: 3 to 64 letters, digits, dots, dashes or underscores.',
+    'Choose a password (required)',
+    'At least 12 characters. A few unrelated words are easy to remember and hard to guess; common passwords are refused.',
+    '0 of at least 12 characters',
+    'Type the password again (required)',
+    'Create my account',
+  ]);
+  assert.equal(await page.$eval('#password-count', (e) => e.textContent), '0 of at least 12 characters');
+
+  // Too short, and typed differently the second time: refused in the page, nothing sent.
+  await typeInto(page, '#new-username', 'robert.evans');
+  await typeInto(page, '#new-password', 'short pw');
+  assert.equal(await page.$eval('#password-count', (e) => e.textContent), '8 of at least 12 characters');
+  await typeInto(page, '#confirm-password', 'short pw!');
+  await page.click('form button[type=submit]');
+  await page.waitForSelector('.error-summary:not([hidden]) li');
+  assert.equal(await page.$eval('.error-summary h2', (e) => e.textContent), 'Your account was not created. Please correct:');
+  assert.deepEqual(await page.$$eval('.error-summary li', (ls) => ls.map((l) => l.textContent)),
+    ['Password: must be at least 12 characters', 'Password again: does not match the password']);
+  assert.equal(await page.$eval('#new-password-err', (e) => e.textContent), 'must be at least 12 characters');
+  assert.equal(await page.$eval('#confirm-password-err', (e) => e.textContent), 'does not match the password');
+  assert.deepEqual(await page.$$eval('[aria-invalid=true]', (els) => els.map((e) => e.id)), ['new-password', 'confirm-password']);
+  assert.deepEqual(accountPosts, []);
+  await shot(page, '21-accept-invitation-refused-in-page');
+
+  // A common password is refused by the server, next to the field.
+  await typeInto(page, '#new-password', COMMON_PASSWORD);
+  await typeInto(page, '#confirm-password', COMMON_PASSWORD);
+  await page.click('form button[type=submit]');
+  await page.waitForFunction(() => document.getElementById('new-password-err').textContent !== '');
+  assert.equal(await page.$eval('#new-password-err', (e) => e.textContent), COMMON_PASSWORD_PROBLEM);
+  assert.deepEqual(await page.$$eval('[aria-invalid=true]', (els) => els.map((e) => e.id)), ['new-password']);
+  assert.deepEqual(accountPosts, ['POST']);
+  await shot(page, '22-accept-invitation-common-password');
+
+  await typeInto(page, '#new-password', password);
+  assert.equal(await page.$eval('#password-count', (e) => e.textContent), '29 characters: long enough');
+  await typeInto(page, '#confirm-password', password);
+  await Promise.all([page.waitForFunction(() => location.hash === '#/claims'), page.click('form button[type=submit]')]);
+  assert.equal(await notice(page, 'status'), 'Your account is ready. You are signed in as Member.');
+  assert.equal(await page.$eval('#who', (e) => e.textContent), 'Signed in as Member (M3001)');
+  assert.equal(await page.evaluate(() => history.length), 2, 'the invitation address was replaced in the history');
+  assert.ok(!(await page.evaluate(() => location.href)).includes(code));
+
+  // The tab keeps what the session needs and nothing else; the session
+  // itself is the HttpOnly cookie, which no script in the page can read.
+  const kept = await browserStorage(page);
+  assert.deepEqual(Object.keys(kept.session), ['claimsd.portal.session']);
+  const stored = JSON.parse(kept.session['claimsd.portal.session']);
+  assert.deepEqual(Object.keys(stored).sort(), ['csrfToken', 'expiresAt', 'memberId', 'role']);
+  assert.equal(stored.role, 'member');
+  assert.equal(stored.memberId, 'M3001');
+  assert.match(stored.csrfToken, /^\S{16,}$/);
+  assert.ok(Date.parse(stored.expiresAt) > Date.now());
+  assert.equal(kept.local, 0, 'nothing in localStorage');
+  assert.equal(kept.cookie, '', 'document.cookie does not show the HttpOnly session cookie');
+  const cookie = await sessionCookie(page);
+  assert.ok(cookie, 'the browser holds the session cookie');
+  assert.equal(cookie.httpOnly, true);
+  assert.equal(cookie.sameSite, 'Strict');
+  assert.equal(cookie.path, '/');
+  const everything = JSON.stringify(kept);
+  for (const secret of [password, code, cookie.value]) assert.ok(!everything.includes(secret), 'no password, code or session id in storage');
+  await shot(page, '23-new-member-signed-in');
+
+  // Sign out, then a wrong password.
+  await page.click('#sign-out');
+  await page.waitForSelector('#username');
+  assert.equal(await notice(page, 'status'), 'You are signed out.');
+  await typeInto(page, '#username', 'robert.evans');
+  await typeInto(page, '#password', 'not my password at all');
+  await page.click('form button[type=submit]');
+  await page.waitForSelector('.error-summary:not([hidden]) p');
+  assert.equal(await page.$eval('.error-summary', (e) => e.textContent), 'The username or password is not right. Check both and try again.');
+  assert.equal(await page.$eval('#password', (e) => e.value), '', 'the password field is emptied');
+  assert.equal(await page.evaluate(() => location.hash), '#/signin');
+  assert.equal(await page.evaluate(() => sessionStorage.length), 0);
+  await shot(page, '24-sign-in-wrong-password');
+
+  // Signs in and files a pharmacy claim for himself, picked from the list.
+  await signIn(page, accounts.robert);
+  assert.equal(await page.evaluate(() => location.hash), '#/claims');
+  await fillPharmacy(page, { memberId: 'M3001', first: 'Robert', last: 'Evans', birth: '1959-04-12', ndc: '00378-1810-01', drug: 'Lisinopril 10 mg', fillDate: daysAgo(2), charge: '6.40' });
+  assert.deepEqual(await page.$$eval('[data-field=member_id] option', (os) => os.map((o) => o.textContent)), ROBERT_OPTIONS);
+  const id = await submitAndOpenClaim(page);
+  await page.waitForSelector('.status-line');
+  const filed = await claimsOf('M3001');
+  assert.deepEqual(filed.map((c) => c.claim_id), [id]);
+  assert.match(await page.$eval('main', (m) => m.textContent), new RegExp(`Thank you: your claim was received\\. We aim to decide it by ${filed[0].target_date}\\.`));
+  const audit = await call('GET', `/v1/claims/${id}/audit`, tokens.staff);
+  assert.equal(audit.data.entries[0].action, 'claim.submit');
+  assert.equal(audit.data.entries[0].role, 'member');
+  assert.match(audit.data.entries[0].token_id, /^session:[0-9a-f]{12}$/, 'filed with the session, not a token');
+
+  // Signing out ends the session on the server and in the tab.
+  const before = await sessionCookie(page);
+  await page.click('#sign-out');
+  await page.waitForSelector('#username');
+  assert.equal(await notice(page, 'status'), 'You are signed out.');
+  const after = await browserStorage(page);
+  assert.deepEqual(after, { session: {}, local: 0, cookie: '' });
+  assert.equal(await sessionCookie(page), undefined, 'the server cleared the cookie');
+  const old = await anonymous('GET', '/v1/me', undefined, { Cookie: `claimsd_session=${before.value}` });
+  assert.equal(old.status, 401, 'the server forgot the session');
+  await page.goto(`${base}/portal/#/claim/${encodeURIComponent(id)}`, { waitUntil: 'networkidle0' });
+  await page.waitForSelector('#username');
+  assert.equal(await page.evaluate(() => location.hash), '#/signin');
+  assert.equal(await page.$eval('main h1', (e) => e.textContent), 'Sign in');
+  assert.doesNotMatch(await page.$eval('main', (m) => m.textContent), /Lisinopril|Evans|M3001/);
+  await shot(page, '25-signed-out-claim-page-asks-to-sign-in');
+  await page.context.close();
+});
+
+test('a new user of make run opens the invitation link it printed and is signed in with the family', async () => {
+  // A claimsd like `make run`'s: its own redis-server, the sample enrollment
+  // loaded into a new data directory, and what it prints on its first start.
+  const port = await freePort();
+  const dir = join(tmp, 'make-run');
+  mkdirSync(dir);
+  const config = join(dir, 'claimsd.json');
+  writeFileSync(config, JSON.stringify({ portal_dir: join(REPO, 'portal'), seed_dir: join(REPO, 'config/sample'), data_dir: join(dir, 'data') }));
+  const child = startChild(CLAIMSD_BIN, ['--config', config, '--listen', `127.0.0.1:${port}`, '--workers', '0'], {}, 'make-run.log', { stdout: true });
+  const runBase = `http://127.0.0.1:${port}`;
+  await waitFor('the make-run claimsd to be ready', async () => (await fetch(`${runBase}/readyz`)).status === 200);
+  const printed = await waitFor('the sample invitations', () => (/member {3}M4001 {7}clm_/.test(child.stdoutText) ? child.stdoutText : null));
+  const links = [...printed.matchAll(/^ {2}(staff|provider|member) +(\S*?) *(http:\/\/\S+)$/gm)].map((m) => ({ role: m[1], id: m[2], link: m[3] }));
+  assert.deepEqual(links.map((l) => `${l.role} ${l.id}`), ['staff ', 'provider 1245319599', 'provider 1003000126',
+    'member M1001-01', 'member M1001-02', 'member M1001-03', 'member M1001-04', 'member M1001', 'member M2001', 'member M3001', 'member M4001']);
+  for (const l of links) assert.match(l.link, new RegExp(`^${runBase}/portal/#/accept\\?code=inv_[0-9a-f]{64}$`));
+  assert.equal(new Set(links.map((l) => l.link)).size, links.length, 'each link is its own');
+  assert.match(printed, /^ {2}admin {16}clm_[0-9a-f]{64}$/m, 'programs still get an API token');
+
+  // Luis Lopez opens his link, chooses a username and a password, and is in.
+  const luis = links.find((l) => l.id === 'M1001');
+  const page = await newPage('make-run');
+  await page.goto(luis.link, { waitUntil: 'networkidle0' });
+  await typeInto(page, '#new-username', 'luis');
+  await typeInto(page, '#new-password', 'blue heron over the marsh');
+  await typeInto(page, '#confirm-password', 'blue heron over the marsh');
+  await Promise.all([page.waitForFunction(() => location.hash === '#/claims'), page.click('form button[type=submit]')]);
+  assert.equal(await notice(page, 'status'), 'Your account is ready. You are signed in as Member.');
+  await page.click('nav a[href="#/file/pharmacy"]');
+  await page.waitForSelector('select[data-field=member_id]');
+  assert.deepEqual(await page.$$eval('[data-field=member_id] option', (os) => os.map((o) => o.textContent)), FAMILY_OPTIONS);
+
+  // Ana's invitation opened in the same tab while Luis is signed in: his
+  // session ends on the server before hers begins.
+  const luisCookie = await sessionCookie(page);
+  const ana = links.find((l) => l.id === 'M1001-02');
+  await page.goto(ana.link, { waitUntil: 'networkidle0' });
+  await page.waitForSelector('#new-username');
+  await typeInto(page, '#new-username', 'ana.lopez');
+  await typeInto(page, '#new-password', 'seven sleepy otters swimming');
+  await typeInto(page, '#confirm-password', 'seven sleepy otters swimming');
+  await Promise.all([page.waitForFunction(() => location.hash === '#/claims'), page.click('form button[type=submit]')]);
+  assert.equal(await page.$eval('#who', (e) => e.textContent), 'Signed in as Member (M1001-02)');
+  assert.equal((await anonymous('GET', '/v1/me', undefined, { Cookie: `claimsd_session=${luisCookie.value}` }, runBase)).status, 401, 'Luis\'s session ended');
+  assert.notEqual((await sessionCookie(page)).value, luisCookie.value);
+  // The link works once: opened again, the server refuses it.
+  const second = await newPage('make-run-again');
+  await second.goto(luis.link, { waitUntil: 'networkidle0' });
+  await typeInto(second, '#new-username', 'luis.again');
+  await typeInto(second, '#new-password', 'blue heron over the marsh');
+  await typeInto(second, '#confirm-password', 'blue heron over the marsh');
+  await second.click('form button[type=submit]');
+  await second.waitForSelector('.error-summary:not([hidden]) li');
+  assert.deepEqual(await second.$$eval('.error-summary li', (ls) => ls.map((l) => l.textContent)),
+    ['Invitation: is not a valid invitation (unknown, used or expired)']);
+  assert.equal(await second.evaluate(() => location.hash.startsWith('#/accept?code=')), true);
+  await second.context.close();
+
+  // Without the code in the address (a link cut short), the page asks for it.
+  const grace = links.find((l) => l.id === 'M2001');
+  const pasted = await newPage('make-run-code');
+  await pasted.goto(`${runBase}/portal/#/accept`, { waitUntil: 'networkidle0' });
+  await pasted.waitForSelector('#code');
+  await assertAccessibleNames(pasted, 'the invitation page without a code');
+  await typeInto(pasted, '#code', new URL(grace.link).hash.replace('#/accept?code=', ''));
+  await typeInto(pasted, '#new-username', 'Grace.Kim');
+  await typeInto(pasted, '#new-password', 'lanterns along the harbour wall');
+  await typeInto(pasted, '#confirm-password', 'lanterns along the harbour wall');
+  await Promise.all([pasted.waitForFunction(() => location.hash === '#/claims'), pasted.click('form button[type=submit]')]);
+  assert.equal(await pasted.$eval('#who', (e) => e.textContent), 'Signed in as Member (M2001)');
+  await pasted.context.close();
+  await page.context.close();
+  await stopChild(child);
+});
+
+test('a session the server ended sends the page back to sign-in with a message', async () => {
+  const page = await newPage('session-ended');
+  await signIn(page, accounts.grace);
+  const cookie = await sessionCookie(page);
+  const csrf = await page.evaluate(() => JSON.parse(sessionStorage.getItem('claimsd.portal.session')).csrfToken);
+  // The session ends elsewhere (here: the same session signed out through the API).
+  const ended = await anonymous('DELETE', '/v1/sessions/current', undefined, { Cookie: `claimsd_session=${cookie.value}`, 'X-CSRF-Token': csrf });
+  assert.equal(ended.status, 204);
+  await Promise.all([page.waitForFunction(() => location.hash === '#/signin'), page.click('nav a[href="#/file/pharmacy"]')]);
+  assert.equal(await notice(page, 'alert'), 'Your session ended; sign in again.');
+  assert.equal(await page.evaluate(() => sessionStorage.length), 0);
+  assert.equal(await page.$eval('#sign-out', (e) => e.hidden), true);
+  await shot(page, '26-session-ended');
+
+  // Two tabs of one browser: signing in again in the second replaces the
+  // browser's cookie, so the first tab's session is over. Its next change
+  // carries the first session's CSRF token, is refused (403 csrf_failed), and
+  // the tab goes back to sign-in; nothing is filed.
+  await signIn(page, accounts.grace);
+  const other = await page.context.newPage();
+  await signIn(other, accounts.grace);
+  await page.bringToFront(); // back to the first tab (a hidden tab does not paint)
+  const before = (await claimsOf('M2001')).length;
+  await fillPharmacy(page, { memberId: 'M2001', first: 'Grace', last: 'Kim', birth: '1980-07-07', ndc: '00378-1810-01', drug: 'Lisinopril 10 mg', fillDate: daysAgo(3), charge: '6.40' });
+  const [refused] = await Promise.all([
+    page.waitForResponse((r) => r.url() === `${base}/v1/claims` && r.request().method() === 'POST'),
+    page.click('form.claim-form button[type=submit]'),
+  ]);
+  assert.equal(refused.status(), 403);
+  assert.equal((await refused.json()).error.code, 'csrf_failed');
+  await page.waitForFunction(() => location.hash === '#/signin');
+  assert.equal(await notice(page, 'alert'), 'Your session ended; sign in again.');
+  assert.equal((await claimsOf('M2001')).length, before, 'nothing was filed');
+  assert.equal(await other.evaluate(() => location.hash), '#/claims', 'the second tab is still signed in');
+  await page.context.close();
+});
+
 test('a member files a pharmacy claim, fixes the NDC the API refused, follows it to its decision and opens the EOB', async () => {
   const page = await newPage('member');
   await page.goto(`${base}/portal/`, { waitUntil: 'networkidle0' });
-  await page.waitForSelector('#token');
+  await page.waitForSelector('#username');
   await shot(page, '01-sign-in');
   await assertAccessibleNames(page, 'the sign-in page');
-  await signIn(page, 'member', tokens.luis, { memberId: 'M1001' });
+  // Username and password, nothing else: no role to pick, no member ID or token to type.
+  assert.deepEqual(await page.$eval('main', (m) => m.innerText.split('\n').map((l) => l.trim()).filter(Boolean)), [
+    'Sign in',
+    'File and follow medical and pharmacy claims. Members see their own and their family\'s claims; providers the claims they posted; claims staff all claims.',
+    'Username (required)',
+    'Password (required)',
+    'Sign in',
+    'New here? Open the invitation link the Claims Office sent you to choose your username and password.',
+  ]);
+  assert.deepEqual(await page.$$eval('main input', (els) => els.map((e) => `${e.id} ${e.type} ${e.autocomplete}`)), ['username text username', 'password password current-password']);
+  await signIn(page, accounts.luis);
   assert.equal(await page.evaluate(() => location.hash), '#/claims');
-  assert.ok(await page.evaluate(() => sessionStorage.length === 1), 'the token is kept in sessionStorage');
-  assert.equal(await page.evaluate(() => localStorage.length + document.cookie.length), 0, 'nothing in localStorage or cookies');
+  assert.equal(await notice(page, 'status'), 'Signed in as Member.');
+  assert.equal(await page.$eval('#who', (e) => e.textContent), 'Signed in as Member (M1001)');
   await page.waitForSelector('main p[role=status], main .table-wrap, main p');
   await shot(page, '02-member-claims-empty');
 
   await fillPharmacy(page, { ndc: '0071-0155-2', fillDate: daysAgo(3), charge: '42.17' });
+  // The patient is picked from the family of GET /v1/me, not typed.
+  assert.deepEqual(await page.$$eval('[data-field=member_id] option', (os) => os.map((o) => o.textContent)), FAMILY_OPTIONS);
   await shot(page, '03-pharmacy-form-filled');
   await assertAccessibleNames(page, 'the pharmacy form');
   await page.click('form.claim-form button[type=submit]');
@@ -359,7 +682,7 @@ test('a member files a pharmacy claim, fixes the NDC the API refused, follows it
 test('a double click and a retry after a lost answer each file one claim', async () => {
   // The dropped answer below is logged by the browser as a reset connection.
   const page = await newPage('double-submit', { expectedErrors: [/net::ERR_CONNECTION_RESET/] });
-  await signIn(page, 'member', tokens.luis, { memberId: 'M1001' });
+  await signIn(page, accounts.luis);
   const before = (await claimsOf('M1001-03')).length;
 
   await fillPharmacy(page, { memberId: 'M1001-03', first: 'Diego', birth: '2003-01-20', ndc: '00093-5056-98', drug: 'Metformin 500 mg', fillDate: daysAgo(5), charge: '9.80' });
@@ -400,7 +723,7 @@ test('a double click and a retry after a lost answer each file one claim', async
 test('staff find the claim by member and see its audit trail', async () => {
   assert.ok(state.claimId, 'the first scenario filed a claim');
   const page = await newPage('staff');
-  await signIn(page, 'staff', tokens.staff);
+  await signIn(page, accounts.staff);
   assert.equal(await page.evaluate(() => location.hash), '#/staff/search');
   await typeInto(page, '[data-field=member_id]', 'M1001-02');
   await page.click('form.search button[type=submit]');
@@ -426,7 +749,7 @@ test('staff find the claim by member and see its audit trail', async () => {
 test('a member cannot see another family\'s claim by editing the URL', async () => {
   assert.ok(state.claimId);
   const page = await newPage('other-family');
-  await signInByKeyboard(page, tokens.grace, 'M2001');
+  await signInByKeyboard(page, accounts.grace);
   await page.goto(`${base}/portal/#/claim/${state.claimId}`, { waitUntil: 'networkidle0' });
   await page.waitForFunction(() => document.querySelector('main h1')?.textContent === 'Claim not found');
   const text = await page.$eval('main', (m) => m.textContent);
@@ -438,12 +761,13 @@ test('a member cannot see another family\'s claim by editing the URL', async () 
   await page.goto(`${base}/portal/#/claim/${state.claimId}`, { waitUntil: 'networkidle0' });
   await page.waitForFunction(() => document.querySelector('main h1')?.textContent === 'Claim not found');
   await shot(page, '13-other-family-not-found');
-  // Signing out forgets the token.
+  // Signing out ends the session and forgets it.
   await page.click('#sign-out');
-  await page.waitForSelector('#token');
+  await page.waitForSelector('#username');
+  assert.equal(await notice(page, 'status'), 'You are signed out.');
   assert.equal(await page.evaluate(() => sessionStorage.length), 0);
   await page.goto(`${base}/portal/#/claim/${state.claimId}`, { waitUntil: 'networkidle0' });
-  await page.waitForSelector('#token');
+  await page.waitForSelector('#username');
   assert.equal(await page.evaluate(() => location.hash), '#/signin');
   await page.context.close();
 });
@@ -452,7 +776,7 @@ test('a pended claim shows what it needs with the code\'s meaning, and the membe
   // Maria Lopez (M1001-01) is covered by her own employer's plan first: without
   // that plan's EOB the claim is pended (N479).
   const page = await newPage('pended');
-  await signIn(page, 'member', tokens.luis, { memberId: 'M1001' });
+  await signIn(page, accounts.luis);
   await fillPharmacy(page, { memberId: 'M1001-01', first: 'Maria', birth: '1977-03-02', ndc: '00093505698', drug: 'Metformin 500 mg', fillDate: daysAgo(4), charge: '12.00' });
   await submitAndOpenClaim(page);
   await page.waitForSelector('.pending form', { timeout: 90000 });
@@ -477,7 +801,7 @@ test('a pended claim shows what it needs with the code\'s meaning, and the membe
 
 test('a provider posts a medical claim with two lines and checks eligibility, at phone width', async () => {
   const page = await newPage('provider', { width: 390, height: 844 });
-  await signIn(page, 'provider', tokens.provider, { npi: '1245319599' });
+  await signIn(page, accounts.provider);
   await page.goto(`${base}/portal/#/file/medical`, { waitUntil: 'networkidle0' });
   await page.waitForSelector('[data-field=member_id]');
   assert.equal(await page.$eval('[data-field="provider.npi"]', (e) => e.value), '1245319599');
@@ -542,7 +866,7 @@ test('staff put a dead-lettered claim back on the queue from the dashboard', asy
   redis('SET', key, saved);
 
   const page = await newPage('requeue');
-  await signIn(page, 'staff', tokens.staff);
+  await signIn(page, accounts.staff);
   await page.goto(`${base}/portal/#/staff/queue`, { waitUntil: 'networkidle0' });
   await page.waitForSelector(`a[href="#/claim/${id}"]`);
   await shot(page, '19-staff-queue-dead-letter');
@@ -553,6 +877,36 @@ test('staff put a dead-lettered claim back on the queue from the dashboard', asy
   await page.click('::-p-text(Refresh)');
   await page.waitForFunction(() => /Dead letter\s*Claims that failed[^]*None\./.test(document.querySelector('main').textContent));
   await shot(page, '20-staff-queue-after-requeue');
+  await page.context.close();
+});
+
+test('after five wrong passwords the page says how long to wait', async () => {
+  // Helen Park (M4001) has an account; someone tries five passwords (through the API).
+  const helen = await newAccount('helen.park', { role: 'member', member_id: 'M4001' });
+  for (let i = 1; i <= 5; i++) {
+    const r = await anonymous('POST', '/v1/sessions', { username: helen.username, password: `guess number ${i} of five` });
+    assert.equal(r.status, 401);
+    assert.equal(r.data.error.code, 'invalid_credentials');
+  }
+  // Now even the right password waits.
+  const page = await newPage('locked');
+  await page.goto(`${base}/portal/`, { waitUntil: 'networkidle0' });
+  await typeInto(page, '#username', helen.username);
+  await typeInto(page, '#password', helen.password);
+  const [res] = await Promise.all([
+    page.waitForResponse((r) => r.url() === `${base}/v1/sessions` && r.request().method() === 'POST'),
+    page.click('form button[type=submit]'),
+  ]);
+  assert.equal(res.status(), 429);
+  const seconds = Number(res.headers()['retry-after']);
+  assert.ok(Number.isInteger(seconds) && seconds > 0 && seconds <= 15 * 60, `Retry-After ${res.headers()['retry-after']}`);
+  const minutes = Math.ceil(seconds / 60);
+  const wait = seconds < 60 ? `${seconds} second${seconds === 1 ? '' : 's'}` : `${minutes} minute${minutes === 1 ? '' : 's'}`;
+  await page.waitForSelector('.error-summary:not([hidden]) p');
+  assert.equal(await page.$eval('.error-summary', (e) => e.textContent), `Too many attempts to sign in. Wait ${wait}, then try again.`);
+  assert.equal(await page.evaluate(() => location.hash), '#/signin');
+  assert.equal(await page.evaluate(() => sessionStorage.length), 0);
+  await shot(page, '27-sign-in-locked');
   await page.context.close();
 });
 
