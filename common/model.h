@@ -30,6 +30,8 @@
 #define STATE_LEN 3        /* US postal code */
 #define REF_LEN 513        /* attachment reference: 1..512 bytes */
 #define RX_NUMBER_LEN 33   /* pharmacy's prescription number: 1..32 bytes */
+#define PCN_LEN 39         /* patient control number (X12 CLM01): 1..38 bytes */
+#define REVENUE_LEN 5      /* institutional revenue code: 4 digits */
 
 #define MAX_LINES 50
 #define MAX_DIAGNOSES 12
@@ -74,6 +76,7 @@ struct claim_line {
     int n_modifiers;
     int units; /* 1..999 */
     cents_t charge;
+    char revenue_code[REVENUE_LEN]; /* optional: "" when absent */
 };
 
 struct medical_provider {
@@ -107,6 +110,9 @@ struct claim {
     bool assignment_of_benefits;
     struct attachment attachments[MAX_ATTACHMENTS];
     int n_attachments;
+    /* Optional: the provider's own claim number (X12 CLM01), "" when absent;
+     * echoed in the 835's CLP01. */
+    char patient_control_number[PCN_LEN];
 
     /* type == CLAIM_MEDICAL */
     struct medical_provider provider;

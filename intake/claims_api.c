@@ -174,52 +174,89 @@ static char *accepted_body(const struct submit *s, const char *type, const char 
 static void submit_store(struct call *call)
 {
     struct submit *s = call->state;
-    struct app *app = call->app;
     new_claim_id(s->claim_id);
     const char *type = s->claim.type == CLAIM_MEDICAL ? "medical" : "pharmacy";
-    char received[DATE_STRLEN], target[DATE_STRLEN], now[32];
+    char received[DATE_STRLEN], target[DATE_STRLEN];
     date_format(s->received, received);
     date_format(s->target, target);
-    rfc3339_now(now);
     s->response = accepted_body(s, type, received, target);
-    /* "<submitted>\0<audit>\0<body sha256>\n<202 body>": three texts, one buffer. */
+    if (!s->response) {
+        call_error(call, 500, "internal", "out of memory");
+        return;
+    }
+    struct strbuf idem;
+    strbuf_init(&idem);
+    strbuf_append(&idem, s->body_hash, strlen(s->body_hash));
+    strbuf_append_char(&idem, '\n');
+    strbuf_append_str(&idem, s->response);
+    struct claims_store_request req = {
+        .claim = &s->claim,
+        .claim_id = s->claim_id,
+        .received = s->received,
+        .target = s->target,
+        .idem_hash = s->has_idem ? s->idem_hash : NULL,
+        .idem_value = idem.buf ? idem.buf : "",
+    };
+    int rc = strbuf_failed(&idem) ? -1 : claims_store(call, &req, on_stored, call);
+    strbuf_free(&idem);
+    if (rc != 0)
+        call_error(call, 500, "internal", "out of memory");
+}
+
+void claims_new_id(char out[CLAIM_ID_LEN])
+{
+    new_claim_id(out);
+}
+
+date_t claims_target_date(const struct app *app, date_t received)
+{
+    return calendar_add_business_days(&app->calendar, received, app->cfg.target_business_days);
+}
+
+int claims_store(struct call *call, const struct claims_store_request *req, queue_intake_cb cb,
+                 void *arg)
+{
+    struct app *app = call->app;
+    const struct claim *claim = req->claim;
+    const char *type = claim->type == CLAIM_MEDICAL ? "medical" : "pharmacy";
+    char received[DATE_STRLEN], target[DATE_STRLEN], now[32];
+    date_format(req->received, received);
+    date_format(req->target, target);
+    rfc3339_now(now);
+    /* "<submitted>\0<audit>\0<idempotency value>": three texts, one buffer. */
     struct strbuf sb;
     strbuf_init(&sb);
     /* Room for a typical claim and its records at once: growing by
      * doubling would copy it a few times over. */
     strbuf_grow(&sb, 4096);
-    intake_claim_write_json(&s->claim, &sb);
+    intake_claim_write_json(claim, &sb);
     size_t audit_at = sb.len + 1;
     strbuf_append_char(&sb, '\0');
     audit_record_write(&sb, now, call->who.token_id, auth_role_name(call->who.role), "claim.submit",
                        call->req->request_id, call->req->client_request_id, call->req->peer);
     size_t idem_at = sb.len + 1;
     strbuf_append_char(&sb, '\0');
-    if (s->response) {
-        strbuf_append(&sb, s->body_hash, strlen(s->body_hash));
-        strbuf_append_char(&sb, '\n');
-        strbuf_append_str(&sb, s->response);
-    }
-    if (!s->response || strbuf_failed(&sb)) {
+    if (req->idem_value)
+        strbuf_append_str(&sb, req->idem_value);
+    if (strbuf_failed(&sb)) {
         strbuf_free(&sb);
-        call_error(call, 500, "internal", "out of memory");
-        return;
+        return -1;
     }
     /* The plan years of the lines: the accumulators the worker will load. */
     int year_list[ADJ_MAX_PLAN_YEARS];
-    int n_years = adj_claim_plan_years(&s->claim, year_list);
+    int n_years = adj_claim_plan_years(claim, year_list);
     char years[ADJ_MAX_PLAN_YEARS * 12 + 1] = "";
     for (int i = 0, off = 0; i < n_years; i++)
         off += snprintf(years + off, sizeof years - (size_t)off, "%s%d", i ? "," : "", year_list[i]);
     bool provider = call->who.role == AUTH_PROVIDER;
     struct queue_claim_record rec = {
-        .claim_id = s->claim_id,
+        .claim_id = req->claim_id,
         .type = type,
-        .member_id = s->claim.member_id,
+        .member_id = claim->member_id,
         .received = received,
         .target = target,
-        .received_day = (int)s->received.days,
-        .target_day = (int)s->target.days,
+        .received_day = (int)req->received.days,
+        .target_day = (int)req->target.days,
         .years = years,
         .by_token = call->who.token_id,
         .by_role = auth_role_name(call->who.role),
@@ -228,14 +265,13 @@ static void submit_store(struct call *call)
         .now_seconds = (long long)time(NULL),
         .submitted = sb.buf,
         .audit = sb.buf + audit_at,
-        .idem_hash = s->has_idem ? s->idem_hash : NULL,
+        .idem_hash = req->idem_hash,
         .idem_value = sb.buf + idem_at,
         .idem_ttl_seconds = app->cfg.idempotency_ttl_seconds,
     };
-    int rc = queue_intake_submit(app->intake, &rec, on_stored, call);
+    int rc = queue_intake_submit(app->intake, &rec, cb, arg);
     strbuf_free(&sb);
-    if (rc != 0)
-        call_error(call, 500, "internal", "out of memory");
+    return rc;
 }
 
 static void submit_authed(struct call *call)
@@ -301,8 +337,7 @@ static void submit_authed(struct call *call)
         }
     }
     s->received = s->claim.has_received_date ? s->claim.received_date : today;
-    s->target = calendar_add_business_days(&call->app->calendar, s->received,
-                                           call->app->cfg.target_business_days);
+    s->target = claims_target_date(call->app, s->received);
     submit_store(call);
 }
 

@@ -3,6 +3,7 @@
 #define CLAIMS_CLAIMS_API_H
 
 #include "intake/api.h"
+#include "queue/intake.h"
 
 void claims_post(struct call *call);   /* POST /v1/claims */
 void claims_get(struct call *call);    /* GET /v1/claims/{id} */
@@ -11,5 +12,23 @@ void claims_search(struct call *call); /* GET /v1/claims */
 void claims_information(struct call *call); /* POST /v1/claims/{id}/information */
 void claims_eob(struct call *call);    /* GET /v1/claims/{id}/eob */
 void eligibility_get(struct call *call); /* GET /v1/eligibility */
+
+/* Storing one checked claim exactly as POST /v1/claims does (the same
+ * record, audit "claim.submit" by call->who, work queue entry, group commit);
+ * POST /v1/x12 stores each claim of a file this way. */
+struct claims_store_request {
+    const struct claim *claim;  /* checked by intake_parse_claim */
+    const char *claim_id;       /* from claims_new_id */
+    date_t received, target;
+    const char *idem_hash;      /* SHA-256 hex of an Idempotency-Key, or NULL */
+    const char *idem_value;     /* what to remember under it (NULL: nothing) */
+};
+/* Returns 0 (cb is called once, after this loop turn) or -1 when out of
+ * memory (cb is not called). */
+int claims_store(struct call *call, const struct claims_store_request *req, queue_intake_cb cb,
+                 void *arg);
+void claims_new_id(char out[CLAIM_ID_LEN]);
+/* The target date: the configured business days after received. */
+date_t claims_target_date(const struct app *app, date_t received);
 
 #endif

@@ -13,6 +13,7 @@ static const char *const common_fields[] = {"type",
                                             "other_insurance",
                                             "assignment_of_benefits",
                                             "attachments",
+                                            "patient_control_number",
                                             NULL};
 static const char *const medical_fields[] = {"provider",        "inpatient", "itemized_bill",
                                              "diagnosis_codes", "lines",     NULL};
@@ -25,6 +26,47 @@ static const char *const network_names[] = {"in", "out"};
 static const char *const attachment_kind_names[] = {"itemized_bill", "primary_eob", "other"};
 
 #define P_AFTER_RECEIVED "must not be after the received date"
+
+/* patient_control_number: 1..38 printable ASCII characters (X12 CLM01). */
+static bool value_patient_control_number(struct intake_reader *r, struct json_object *v, void *out)
+{
+    if (!json_object_is_type(v, json_type_string)) {
+        intake_report(r, INTAKE_P_STRING);
+        return false;
+    }
+    const char *s = json_object_get_string(v);
+    size_t n = (size_t)json_object_get_string_len(v);
+    if (n < 1 || n > PCN_LEN - 1) {
+        intake_report(r, "must be 1 to 38 characters");
+        return false;
+    }
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e) {
+            intake_report(r, "must be printable ASCII");
+            return false;
+        }
+    memcpy(out, s, n + 1);
+    return true;
+}
+
+/* A line's revenue code (institutional claims): 4 digits. */
+static bool value_revenue_code(struct intake_reader *r, struct json_object *v, void *out)
+{
+    if (!json_object_is_type(v, json_type_string)) {
+        intake_report(r, INTAKE_P_STRING);
+        return false;
+    }
+    const char *s = json_object_get_string(v);
+    bool ok = json_object_get_string_len(v) == 4;
+    for (int i = 0; ok && i < 4; i++)
+        ok = s[i] >= '0' && s[i] <= '9';
+    if (!ok) {
+        intake_report(r, "must be 4 digits");
+        return false;
+    }
+    memcpy(out, s, 5);
+    return true;
+}
 
 /* What the parse learnt that later checks depend on. */
 struct claim_ctx {
@@ -204,7 +246,8 @@ static void parse_line(struct intake_reader *r, struct json_object *o, const str
                        struct claim_line *line)
 {
     static const char *const fields[] = {"service_date", "procedure_code", "modifiers",
-                                         "units",        "charge",         NULL};
+                                         "units",        "charge",         "revenue_code",
+                                         NULL};
     intake_reject_unknown(r, o, fields);
     field_date_not_after(r, o, "service_date", true, ctx->have_receipt, ctx->receipt,
                          P_AFTER_RECEIVED, &line->service_date);
@@ -221,6 +264,7 @@ static void parse_line(struct intake_reader *r, struct json_object *o, const str
     struct intake_int_spec units = {1, 999, "must be an integer from 1 to 999", &line->units};
     intake_field(r, o, "units", true, intake_value_int, &units);
     intake_field(r, o, "charge", true, intake_value_money, &line->charge);
+    intake_field(r, o, "revenue_code", false, value_revenue_code, line->revenue_code);
 }
 
 static void parse_lines(struct intake_reader *r, struct json_object *body,
@@ -336,6 +380,8 @@ bool intake_parse_claim(struct json_object *body, const struct intake_claim_opti
     intake_field(&r, body, "assignment_of_benefits", false, intake_value_bool,
                  &out->assignment_of_benefits);
     parse_attachments(&r, body, out);
+    intake_field(&r, body, "patient_control_number", false, value_patient_control_number,
+                 out->patient_control_number);
 
     if (type == CLAIM_MEDICAL)
         parse_medical(&r, body, &ctx, out);
@@ -419,7 +465,8 @@ static struct json_object *line_to_json(const struct claim_line *l)
         goto fail;
     int rc = intake_put(o, "modifiers", mods);
     mods = NULL; /* owned by o now, or freed */
-    if (rc || intake_put_int(o, "units", l->units) || intake_put_money(o, "charge", l->charge))
+    if (rc || intake_put_int(o, "units", l->units) || intake_put_money(o, "charge", l->charge) ||
+        (l->revenue_code[0] && intake_put_string(o, "revenue_code", l->revenue_code)))
         goto fail;
     return o;
 fail:
@@ -500,7 +547,9 @@ struct json_object *intake_claim_to_json(const struct claim *c)
         (c->other_insurance.present &&
          intake_put(o, "other_insurance", other_insurance_to_json(&c->other_insurance))) ||
         intake_put_bool(o, "assignment_of_benefits", c->assignment_of_benefits) ||
-        intake_put(o, "attachments", attachments_to_json(c)))
+        intake_put(o, "attachments", attachments_to_json(c)) ||
+        (c->patient_control_number[0] &&
+         intake_put_string(o, "patient_control_number", c->patient_control_number)))
         goto fail;
     if ((c->type == CLAIM_MEDICAL ? put_medical : put_pharmacy)(o, c))
         goto fail;
@@ -625,6 +674,8 @@ static void write_medical(struct strbuf *sb, bool *first, const struct claim *c)
                        l->n_modifiers);
         w_int(sb, &lf, "units", l->units);
         w_money(sb, &lf, "charge", l->charge);
+        if (l->revenue_code[0])
+            w_string(sb, &lf, "revenue_code", l->revenue_code);
         strbuf_append_char(sb, '}');
     }
     strbuf_append_char(sb, ']');
@@ -696,6 +747,8 @@ int intake_claim_write_json(const struct claim *c, struct strbuf *sb)
         strbuf_append_char(sb, '}');
     }
     strbuf_append_char(sb, ']');
+    if (c->patient_control_number[0])
+        w_string(sb, &first, "patient_control_number", c->patient_control_number);
     if (c->type == CLAIM_MEDICAL)
         write_medical(sb, &first, c);
     else

@@ -11,6 +11,7 @@
 #include "intake/queue_api.h"
 #include "intake/remit_api.h"
 #include "intake/webhooks_api.h"
+#include "intake/x12_api.h"
 #include "log.h"
 #include "queue/stats.h"
 #include "server/app.h"
@@ -93,6 +94,7 @@ static const struct route routes[] = {
     {"DELETE", "/v1/sessions/current", sessions_delete_current},
     {"GET", "/v1/me", me_get},
     {"GET", "/v1/webhooks/{id}/deliveries", webhooks_deliveries},
+    {"POST", "/v1/x12", x12_post},
     {"GET", "/v1/remittances", remit_get},
     {"POST", "/v1/remittances/run", remit_run},
     {"GET", "/v1/remittances/{id}/members", remit_members},
