@@ -822,6 +822,36 @@ START_TEST(test_remit_writes_the_days_835_from_the_server)
 }
 END_TEST
 
+/* claimctl submit of an 837 file against the real server: sent as X12 by
+ * its content, the 999 and 277CA printed as the server wrote them, and the
+ * claim the 277CA accepted is stored. */
+START_TEST(test_submit_x12_837_gets_the_999_and_277ca_and_stores_the_claims)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/../tests/fixtures/x12/837p_claims.x12",
+             getenv("CLAIMS_CONFIG_DIR"));
+    struct ctl_run r;
+    CTL(&r, staff, "submit", path);
+    ck_assert_msg(r.status == 0, "%d %s", r.status, r.err);
+    ck_assert_str_eq(r.err, "");
+    ck_assert(starts_with(r.out, "ISA*"));
+    ck_assert_ptr_nonnull(strstr(r.out, "~ST*999*"));
+    ck_assert_ptr_nonnull(strstr(r.out, "AK9*A*1*1*1~"));
+    ck_assert_ptr_nonnull(strstr(r.out, "~ST*277*"));
+    /* Each accepted claim's id is its payer claim control number (REF*1K). */
+    const char *ref = strstr(r.out, "REF*1K*");
+    ck_assert_ptr_nonnull(ref);
+    char id[64], claim_path[128];
+    snprintf(id, sizeof id, "%.36s", ref + 7);
+    snprintf(claim_path, sizeof claim_path, "/v1/claims/%s", id);
+    char *claim = server_body(claim_path, 200);
+    ck_assert_str_eq(test_json_str(claim, "claim_id"), id);
+    ck_assert_str_eq(test_json_str(claim, "submitted.patient_control_number"), "PCN-1001-A");
+    free(claim);
+    run_free(&r);
+}
+END_TEST
+
 START_TEST(test_x12_file_is_posted_to_v1_x12_as_edi_x12_and_the_answer_printed_as_returned)
 {
     char answer[2048], url[64], head[1024];
@@ -1082,6 +1112,7 @@ static Suite *claimctl_suite(void)
     tcase_add_test(tc, test_search_filters_pages_and_follows_every_page_with_all);
     tcase_add_test(tc, test_eob_json_fhir_and_html_with_files_created_0600);
     tcase_add_test(tc, test_remit_writes_the_days_835_from_the_server);
+    tcase_add_test(tc, test_submit_x12_837_gets_the_999_and_277ca_and_stores_the_claims);
     tcase_add_test(tc, test_queue_as_staff_and_forbidden_to_a_member);
     tcase_add_test(tc, test_retry_of_a_claim_that_is_not_dead_lettered_is_not_found);
     tcase_add_test(tc, test_unknown_token_is_unauthorized_exit_1);
