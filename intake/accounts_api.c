@@ -224,7 +224,7 @@ static void invite_authed(struct call *call)
     struct invite_state *is = call->state;
     struct intake_field_errors *errs = malloc(sizeof *errs);
     if (!errs) {
-        call_error(call, 500, "internal", "out of memory");
+        call_out_of_memory(call);
         return;
     }
     struct json_object *body = parse_body(call, errs);
@@ -292,13 +292,9 @@ static void invite_authed(struct call *call)
 
 void invitations_post(struct call *call)
 {
-    struct invite_state *is = calloc(1, sizeof *is);
-    if (!is) {
-        call_error(call, 500, "internal", "out of memory");
+    struct invite_state *is = call_state_new(call, sizeof *is, invite_state_free);
+    if (!is)
         return;
-    }
-    call->state = is;
-    call->state_free = invite_state_free;
     call_authenticate(call, invite_authed);
 }
 
@@ -378,16 +374,12 @@ static void on_password_hashed(int ok, const char *encoded, void *arg)
 
 void accounts_post(struct call *call)
 {
-    struct account_state *as = calloc(1, sizeof *as);
-    if (!as) {
-        call_error(call, 500, "internal", "out of memory");
+    struct account_state *as = call_state_new(call, sizeof *as, free);
+    if (!as)
         return;
-    }
-    call->state = as;
-    call->state_free = free;
     struct intake_field_errors *errs = malloc(sizeof *errs);
     if (!errs) {
-        call_error(call, 500, "internal", "out of memory");
+        call_out_of_memory(call);
         return;
     }
     struct json_object *body = parse_body(call, errs);
@@ -625,16 +617,12 @@ static void on_signin_lookup(int status, long long retry_after_ms,
 
 void sessions_post(struct call *call)
 {
-    struct signin_state *ss = calloc(1, sizeof *ss);
-    if (!ss) {
-        call_error(call, 500, "internal", "out of memory");
+    struct signin_state *ss = call_state_new(call, sizeof *ss, signin_state_free);
+    if (!ss)
         return;
-    }
-    call->state = ss;
-    call->state_free = signin_state_free;
     struct intake_field_errors *errs = malloc(sizeof *errs);
     if (!errs) {
-        call_error(call, 500, "internal", "out of memory");
+        call_out_of_memory(call);
         return;
     }
     struct json_object *body = parse_body(call, errs);

@@ -138,7 +138,7 @@ static void on_member_refs(enum queue_status status, const char *const *json, si
     }
     struct intake_field_errors *errs = malloc(sizeof *errs);
     if (!errs) {
-        call_error(call, 500, "internal", "out of memory");
+        call_out_of_memory(call);
         return;
     }
     intake_field_errors_init(errs);
@@ -189,7 +189,7 @@ static void on_group_plan(enum queue_status status, void *arg)
     if (status == QUEUE_NOT_FOUND) {
         struct intake_field_errors *errs = malloc(sizeof *errs);
         if (!errs) {
-            call_error(call, 500, "internal", "out of memory");
+            call_out_of_memory(call);
             return;
         }
         intake_field_errors_init(errs);
@@ -216,7 +216,7 @@ static void put_authed(struct call *call)
         return;
     struct intake_field_errors *errs = malloc(sizeof *errs);
     if (!errs) {
-        call_error(call, 500, "internal", "out of memory");
+        call_out_of_memory(call);
         return;
     }
     const char *reason = NULL;
@@ -242,7 +242,7 @@ static void put_authed(struct call *call)
     }
     if (st != INTAKE_OK) {
         if (st == INTAKE_NO_MEMORY)
-            call_error(call, 500, "internal", "out of memory");
+            call_out_of_memory(call);
         else
             call_invalid(call, intake_status_http(st), reason, errs);
         free(errs);
@@ -253,7 +253,7 @@ static void put_authed(struct call *call)
                          : NULL;
     json_object_put(canonical);
     if (!ps->json) {
-        call_error(call, 500, "internal", "out of memory");
+        call_out_of_memory(call);
         return;
     }
     const char *prefix = call->app->cfg.key_prefix;
@@ -284,14 +284,10 @@ static void put_authed(struct call *call)
 
 void admin_put_record(struct call *call, enum record_kind kind)
 {
-    struct put_state *ps = calloc(1, sizeof *ps);
-    if (!ps) {
-        call_error(call, 500, "internal", "out of memory");
+    struct put_state *ps = call_state_new(call, sizeof *ps, put_state_free);
+    if (!ps)
         return;
-    }
     ps->kind = kind;
-    call->state = ps;
-    call->state_free = put_state_free;
     call_authenticate(call, put_authed);
 }
 
@@ -334,7 +330,7 @@ static void on_record(enum queue_status status, const char *const *json, size_t 
     }
     gs->json = strdup(json[0]);
     if (!gs->json) {
-        call_error(call, 500, "internal", "out of memory");
+        call_out_of_memory(call);
         return;
     }
     /* A member record is personal information: its reads are audited. */
@@ -365,14 +361,10 @@ static void get_authed(struct call *call)
 
 void admin_get_record(struct call *call, enum record_kind kind)
 {
-    struct get_state *gs = calloc(1, sizeof *gs);
-    if (!gs) {
-        call_error(call, 500, "internal", "out of memory");
+    struct get_state *gs = call_state_new(call, sizeof *gs, get_state_free);
+    if (!gs)
         return;
-    }
     gs->kind = kind;
-    call->state = gs;
-    call->state_free = get_state_free;
     call_authenticate(call, get_authed);
 }
 
@@ -474,7 +466,7 @@ static void token_authed(struct call *call)
     struct token_state *ts = call->state;
     struct intake_field_errors *errs = malloc(sizeof *errs);
     if (!errs) {
-        call_error(call, 500, "internal", "out of memory");
+        call_out_of_memory(call);
         return;
     }
     intake_field_errors_init(errs);
@@ -552,13 +544,9 @@ static void token_authed(struct call *call)
 
 void admin_post_token(struct call *call)
 {
-    struct token_state *ts = calloc(1, sizeof *ts);
-    if (!ts) {
-        call_error(call, 500, "internal", "out of memory");
+    struct token_state *ts = call_state_new(call, sizeof *ts, token_state_free);
+    if (!ts)
         return;
-    }
-    call->state = ts;
-    call->state_free = token_state_free;
     call_authenticate(call, token_authed);
 }
 

@@ -122,6 +122,23 @@ void call_not_found(struct call *call)
     call_error(call, 404, "not_found", "no such resource");
 }
 
+void call_out_of_memory(struct call *call)
+{
+    call_error(call, 500, "internal", "out of memory");
+}
+
+void *call_state_new(struct call *call, size_t size, void (*state_free)(void *state))
+{
+    void *state = calloc(1, size);
+    if (!state) {
+        call_out_of_memory(call);
+        return NULL;
+    }
+    call->state = state;
+    call->state_free = state_free;
+    return state;
+}
+
 void call_forbidden(struct call *call)
 {
     call_error(call, 403, "forbidden", "this token's role may not do this");

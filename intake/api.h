@@ -87,6 +87,13 @@ void call_unavailable(struct call *call);
 /* 404 not_found: also the answer for another party's claim (API.md). */
 void call_not_found(struct call *call);
 void call_forbidden(struct call *call);
+/* 500 internal "out of memory". */
+void call_out_of_memory(struct call *call);
+
+/* The handler's state, zeroed, handed to the call with the function that
+ * frees it (freed with the call); NULL after answering 500 when out of
+ * memory. */
+void *call_state_new(struct call *call, size_t size, void (*state_free)(void *state));
 
 /* The request has a JSON content type (415 otherwise, answered here). */
 bool call_require_json(struct call *call);

@@ -181,7 +181,7 @@ static void submit_store(struct call *call)
     date_format(s->target, target);
     s->response = accepted_body(s, type, received, target);
     if (!s->response) {
-        call_error(call, 500, "internal", "out of memory");
+        call_out_of_memory(call);
         return;
     }
     struct strbuf idem;
@@ -200,7 +200,7 @@ static void submit_store(struct call *call)
     int rc = strbuf_failed(&idem) ? -1 : claims_store(call, &req, on_stored, call);
     strbuf_free(&idem);
     if (rc != 0)
-        call_error(call, 500, "internal", "out of memory");
+        call_out_of_memory(call);
 }
 
 void claims_new_id(char out[CLAIM_ID_LEN])
@@ -287,7 +287,7 @@ static void submit_authed(struct call *call)
      * and read only after a parse that succeeded. */
     struct submit *s = malloc(sizeof *s);
     if (!s) {
-        call_error(call, 500, "internal", "out of memory");
+        call_out_of_memory(call);
         return;
     }
     s->claim_id[0] = '\0';
@@ -321,7 +321,7 @@ static void submit_authed(struct call *call)
                                                    &s->claim, &errs, &reason);
     if (st != INTAKE_OK) {
         if (st == INTAKE_NO_MEMORY)
-            call_error(call, 500, "internal", "out of memory");
+            call_out_of_memory(call);
         else
             call_invalid(call, intake_status_http(st), reason, &errs);
         return;
@@ -469,7 +469,7 @@ static void on_claim_for_read(enum queue_status st, const struct queue_claim *cl
     struct read_state *rs = calloc(1, sizeof *rs);
     if (!rs || !(rs->view = claim_view(claim))) {
         free(rs);
-        call_error(call, 500, "internal", "out of memory");
+        call_out_of_memory(call);
         return;
     }
     call->state = rs;
@@ -532,7 +532,7 @@ static void on_claim_exists_for_audit(enum queue_status st, void *arg)
     }
     struct read_state *rs = calloc(1, sizeof *rs);
     if (!rs) {
-        call_error(call, 500, "internal", "out of memory");
+        call_out_of_memory(call);
         return;
     }
     rs->view = json_object_new_object();
@@ -756,7 +756,7 @@ static void search_authed(struct call *call)
     if (!ss || !errs) {
         free(ss);
         free(errs);
-        call_error(call, 500, "internal", "out of memory");
+        call_out_of_memory(call);
         return;
     }
     call->state = ss;
@@ -877,7 +877,7 @@ static void on_claim_for_supply(enum queue_status st, const struct queue_claim *
         free(claim);
         free(errs);
         json_object_put(merged);
-        call_error(call, 500, "internal", "out of memory");
+        call_out_of_memory(call);
         return;
     }
     intake_field_errors_init(errs);
@@ -896,7 +896,7 @@ static void on_claim_for_supply(enum queue_status st, const struct queue_claim *
     ss->merged = canonical ? strdup(json_object_to_json_string_ext(canonical, JSON_C_TO_STRING_PLAIN)) : NULL;
     json_object_put(canonical);
     if (!ss->merged) {
-        call_error(call, 500, "internal", "out of memory");
+        call_out_of_memory(call);
         return;
     }
     char now[32];
@@ -928,7 +928,7 @@ static void supply_authed(struct call *call)
     if (!ss || !errs) {
         free(ss);
         free(errs);
-        call_error(call, 500, "internal", "out of memory");
+        call_out_of_memory(call);
         return;
     }
     call->state = ss;
@@ -1063,7 +1063,7 @@ static void on_claim_for_eob(enum queue_status st, const struct queue_claim *cla
     }
     es->record = strdup(claim->eob);
     if (!es->record) {
-        call_error(call, 500, "internal", "out of memory");
+        call_out_of_memory(call);
         return;
     }
     call_audit(call, call->path_id, "claim.eob.read", eob_audited);
@@ -1071,13 +1071,9 @@ static void on_claim_for_eob(enum queue_status st, const struct queue_claim *cla
 
 static void eob_authed(struct call *call)
 {
-    struct eob_state *es = calloc(1, sizeof *es);
-    if (!es) {
-        call_error(call, 500, "internal", "out of memory");
+    struct eob_state *es = call_state_new(call, sizeof *es, eob_state_free);
+    if (!es)
         return;
-    }
-    call->state = es;
-    call->state_free = eob_state_free;
     struct intake_field_errors errs;
     intake_field_errors_init(&errs);
     char buf[32];
@@ -1234,13 +1230,9 @@ static void elig_authed(struct call *call)
         call_forbidden(call);
         return;
     }
-    struct elig_state *es = calloc(1, sizeof *es);
-    if (!es) {
-        call_error(call, 500, "internal", "out of memory");
+    struct elig_state *es = call_state_new(call, sizeof *es, elig_free);
+    if (!es)
         return;
-    }
-    call->state = es;
-    call->state_free = elig_free;
     struct intake_field_errors errs;
     intake_field_errors_init(&errs);
     char buf[128];

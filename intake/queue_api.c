@@ -147,7 +147,7 @@ static void on_metrics_stats(enum queue_status status, const struct queue_stats 
     size_t cap = 16384, len = 0;
     char *out = malloc(cap);
     if (!out) {
-        call_error(call, 500, "internal", "out of memory");
+        call_out_of_memory(call);
         return;
     }
 #define EMIT(...)                                                                  \

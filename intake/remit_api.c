@@ -241,7 +241,7 @@ static void edi_answer(struct call *call)
         free(payments);
         free(views);
         free(traces);
-        call_error(call, 500, "internal", "out of memory");
+        call_out_of_memory(call);
         return;
     }
     /* The claims are in cycle order: each cycle's run is one payment. */
@@ -331,7 +331,7 @@ static void on_cycle_claims_for_edi(enum queue_status st, const char *const *tex
     /* Count, then collect this NPI's claim ids, cycle by cycle. */
     struct json_object **recs = calloc(n + 1, sizeof *recs);
     if (!recs) {
-        call_error(call, 500, "internal", "out of memory");
+        call_out_of_memory(call);
         return;
     }
     size_t total = 0;
@@ -358,7 +358,7 @@ static void on_cycle_claims_for_edi(enum queue_status st, const char *const *tex
             json_object_put(recs[c]);
     free(recs);
     if (!ok) {
-        call_error(call, 500, "internal", "out of memory");
+        call_out_of_memory(call);
         return;
     }
     if (es->n_claims == 0) {
@@ -397,7 +397,7 @@ static void on_cycles_for_edi(enum queue_status st, const char *const *texts, si
     es->cycles.s = calloc(all.n + 1, sizeof *es->cycles.s);
     if (!es->cycles.s) {
         cycles_free(&all);
-        call_error(call, 500, "internal", "out of memory");
+        call_out_of_memory(call);
         return;
     }
     for (size_t i = 0; i < all.n; i++) {
@@ -420,7 +420,7 @@ static void on_cycles_for_edi(enum queue_status st, const char *const *texts, si
     }
     const char **ids = calloc(es->cycles.n + 1, sizeof *ids);
     if (!ids) {
-        call_error(call, 500, "internal", "out of memory");
+        call_out_of_memory(call);
         return;
     }
     for (size_t i = 0; i < es->cycles.n; i++)
@@ -442,7 +442,7 @@ static void edi_start(struct call *call, const char *npi, const char *date, cons
     }
     struct edi_state *es = calloc(1, sizeof *es);
     if (!es) {
-        call_error(call, 500, "internal", "out of memory");
+        call_out_of_memory(call);
         return;
     }
     snprintf(es->npi, sizeof es->npi, "%s", npi);

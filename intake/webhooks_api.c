@@ -193,7 +193,7 @@ static void url_refused(struct call *call, const char *problem)
 {
     struct intake_field_errors *errs = malloc(sizeof *errs);
     if (!errs) {
-        call_error(call, 500, "internal", "out of memory");
+        call_out_of_memory(call);
         return;
     }
     intake_field_errors_init(errs);
@@ -232,7 +232,7 @@ static void put_authed(struct call *call)
         return;
     struct intake_field_errors *errs = malloc(sizeof *errs);
     if (!errs) {
-        call_error(call, 500, "internal", "out of memory");
+        call_out_of_memory(call);
         return;
     }
     intake_field_errors_init(errs);
@@ -270,13 +270,9 @@ static void put_authed(struct call *call)
 
 void webhooks_put(struct call *call)
 {
-    struct put_state *ps = calloc(1, sizeof *ps);
-    if (!ps) {
-        call_error(call, 500, "internal", "out of memory");
+    struct put_state *ps = call_state_new(call, sizeof *ps, put_state_free);
+    if (!ps)
         return;
-    }
-    call->state = ps;
-    call->state_free = put_state_free;
     call_authenticate(call, put_authed);
 }
 

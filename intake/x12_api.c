@@ -145,7 +145,7 @@ static void finish(struct call *call)
     };
     s->answer = x12_answer_build(&in, &s->answer_len);
     if (!s->answer) {
-        call_error(call, 500, "internal", "out of memory");
+        call_out_of_memory(call);
         return;
     }
     /* Remembered as "<owner>\n<answer>". */
@@ -354,13 +354,9 @@ static void post_authed(struct call *call)
         call_error(call, 415, "unsupported_media_type", "send the body as application/edi-x12");
         return;
     }
-    struct x12_state *s = calloc(1, sizeof *s);
-    if (!s) {
-        call_error(call, 500, "internal", "out of memory");
+    struct x12_state *s = call_state_new(call, sizeof *s, state_free);
+    if (!s)
         return;
-    }
-    call->state = s;
-    call->state_free = state_free;
     if (who->role == AUTH_PROVIDER)
         snprintf(s->owner, sizeof s->owner, "npi:%s", who->npi);
     else
@@ -371,7 +367,7 @@ static void post_authed(struct call *call)
         return;
     }
     if (st == X12_NO_MEMORY) {
-        call_error(call, 500, "internal", "out of memory");
+        call_out_of_memory(call);
         return;
     }
     if (st != X12_OK) {
@@ -380,7 +376,7 @@ static void post_authed(struct call *call)
     }
     s->ix = malloc(sizeof *s->ix);
     if (!s->ix) {
-        call_error(call, 500, "internal", "out of memory");
+        call_out_of_memory(call);
         return;
     }
     answer_stamp(s);
@@ -388,7 +384,7 @@ static void post_authed(struct call *call)
         size_t len;
         char *ta1 = x12_ta1_build(s->ix, &s->doc.d, s->control, s->date8, s->time4, &len);
         if (!ta1) {
-            call_error(call, 500, "internal", "out of memory");
+            call_out_of_memory(call);
             return;
         }
         s->answer = ta1;
