@@ -849,6 +849,25 @@ START_TEST(test_submit_x12_837_gets_the_999_and_277ca_and_stores_the_claims)
     ck_assert_str_eq(test_json_str(claim, "submitted.patient_control_number"), "PCN-1001-A");
     free(claim);
     run_free(&r);
+    /* Once final and paid in a cycle, the provider's 835 names the claim by
+     * its CLM01 (CLP01) and by the claim id (CLP07). */
+    wait_final(id);
+    struct test_response res;
+    test_api(&server, "POST", "/v1/remittances/run", staff, NULL, NULL, &res);
+    ck_assert_int_eq(res.status, 201);
+    char today[16];
+    snprintf(today, sizeof today, "%s", test_json_str(res.body, "date"));
+    test_response_free(&res);
+    CTL(&r, staff, "remit", "--npi", "1245319599", "--date", today);
+    ck_assert_msg(r.status == 0, "%d %s", r.status, r.err);
+    char clp[80];
+    snprintf(clp, sizeof clp, "~\nCLP*PCN-1001-A*");
+    const char *at = strstr(r.out, clp);
+    ck_assert_ptr_nonnull(at);
+    const char *end = strchr(at + 3, '~');
+    ck_assert_ptr_nonnull(end);
+    ck_assert_ptr_nonnull(memmem(at, (size_t)(end - at), id, strlen(id)));
+    run_free(&r);
 }
 END_TEST
 
