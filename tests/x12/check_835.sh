@@ -11,7 +11,9 @@ if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
 fi
 stamp="$here/node_modules/.package-lock.json"
 if [ ! -f "$stamp" ] || [ "$here/package-lock.json" -nt "$stamp" ]; then
-    (cd "$here" && npm ci --no-audit --no-fund --loglevel=error >&2) || {
+    # npm prints its summary ("added 1 package") on stdout whatever the log level:
+    # only its errors may reach the caller, which compares the checker's output.
+    (cd "$here" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) || {
         echo "check_835.sh: npm ci failed" >&2
         exit 3
     }
