@@ -635,3 +635,9 @@ const char *test_business_days_after(const char *from, int n, char out[11])
     strftime(out, 11, "%Y-%m-%d", &day);
     return out;
 }
+
+void test_skipped(const char *test, const char *why)
+{
+    fprintf(stderr, "SKIPPED: %s: %s\n", test, why);
+    fflush(stderr);
+}
