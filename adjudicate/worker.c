@@ -22,12 +22,13 @@
 
 #define BATCH 64          /* entries read, loaded and committed together */
 #define MAX_ATTEMPTS 20   /* rounds of a batch (stale versions, reloads) before leaving the rest */
-/* How long an idle worker waits in one read. Redis answers a waiting
+/* How long an idle worker waits in one read: worker_settings.idle_read_ms
+ * (config worker_idle_read_ms, 1000 by default). Redis answers a waiting
  * XREADGROUP ... > as soon as an entry arrives, and an entry added between
  * two reads is returned by the next one (">" means "never delivered", not
  * "new since the last call"), so this bounds only how often an idle worker
- * wakes up, never how long a claim waits (tests/test_worker.c checks it). */
-#define BLOCK_MS 1000
+ * wakes up (and how long a stop waits), never how long a claim waits
+ * (tests/test_worker.c checks it with a 10 s read). */
 #define MAX_DELTAS (WORK_MAX_YEARS * 2)
 
 _Static_assert(BATCH <= WORK_MAX_BATCH, "a batch is committed in one call");
@@ -770,7 +771,7 @@ static void *worker_main(void *arg)
             ok = n >= 0 && (n == 0 || process_batch(w, items, n));
         }
         if (ok) {
-            int n = queue_next_batch(w->conn, items, BATCH, BLOCK_MS);
+            int n = queue_next_batch(w->conn, items, BATCH, s->idle_read_ms);
             ok = n >= 0 && (n == 0 || process_batch(w, items, n));
         }
         if (!ok || queue_work_broken(w->conn)) {

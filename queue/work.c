@@ -12,7 +12,7 @@
 #include "queue/keys.h"
 #include "queue/scripts.h"
 
-#define WORK_MAX_BLOCK_MS 1000 /* a read's own wait, on top of the command timeout */
+#define WORK_BLOCK_MS 1000 /* the read's own wait allowed for by the connection's timeout */
 
 struct work_conn {
     redisContext *c;
@@ -20,6 +20,7 @@ struct work_conn {
     char consumer[128];
     char k_stream[KEY_LEN];
     bool read_own; /* read this consumer's own pending entries before new ones */
+    int timeout_ms; /* for a connect and each command */
 };
 
 static struct script *const worker_scripts[] = {&script_claim_start, &script_commit,
@@ -96,6 +97,13 @@ static bool load_scripts(struct work_conn *wc)
     return true;
 }
 
+/* The socket timeout of every command from now on. */
+static void set_timeout(struct work_conn *wc, int ms)
+{
+    struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+    redisSetTimeout(wc->c, tv);
+}
+
 struct work_conn *queue_work_connect(const struct redis_address *addr, int timeout_ms,
                                      const char *key_prefix, const char *consumer)
 {
@@ -107,10 +115,10 @@ struct work_conn *queue_work_connect(const struct redis_address *addr, int timeo
         free(wc);
         return NULL;
     }
-    /* A blocking read waits up to WORK_MAX_BLOCK_MS; allow for that on top. */
-    int ms = timeout_ms + WORK_MAX_BLOCK_MS;
-    struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
-    redisSetTimeout(wc->c, tv);
+    /* A blocking read waits up to WORK_BLOCK_MS; allow for that on top (a
+     * longer read sets a longer timeout for itself). */
+    wc->timeout_ms = timeout_ms;
+    set_timeout(wc, timeout_ms + WORK_BLOCK_MS);
     snprintf(wc->prefix, sizeof wc->prefix, "%s", key_prefix);
     snprintf(wc->consumer, sizeof wc->consumer, "%s", consumer);
     snprintf(wc->k_stream, sizeof wc->k_stream, KEYF_STREAM, key_prefix);
@@ -205,8 +213,6 @@ static int parse_entries(struct work_conn *wc, const redisReply *list, struct wo
 
 int queue_next_batch(struct work_conn *wc, struct work_item *items, int max, int block_ms)
 {
-    if (block_ms > WORK_MAX_BLOCK_MS)
-        block_ms = WORK_MAX_BLOCK_MS;
     if (wc->read_own) {
         /* Entries Redis delivered to this consumer while its connection
          * broke: nobody else reads them until they have been idle for
@@ -227,8 +233,12 @@ int queue_next_batch(struct work_conn *wc, struct work_item *items, int max, int
         if (n > 0 || !empty)
             return n;
     }
+    if (block_ms > WORK_BLOCK_MS)
+        set_timeout(wc, wc->timeout_ms + block_ms);
     redisReply *r = redisCommand(wc->c, "XREADGROUP GROUP %s %s COUNT %d BLOCK %d STREAMS %s >",
                                  WORK_GROUP, wc->consumer, max, block_ms, wc->k_stream);
+    if (block_ms > WORK_BLOCK_MS && r)
+        set_timeout(wc, wc->timeout_ms + WORK_BLOCK_MS);
     if (!r)
         return -1;
     int n = 0;
