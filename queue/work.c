@@ -276,10 +276,13 @@ static const char *field_of(const redisReply *r, const char *name)
     return NULL;
 }
 
-/* A copy of a string reply (the caller frees it), or NULL for nil. */
-static char *string_of(const redisReply *r)
+/* A copy of a string reply (the caller frees it), or NULL for nil. Sets
+ * *no_memory when the copy could not be made. */
+static char *string_of(const redisReply *r, bool *no_memory)
 {
-    return r->type == REDIS_REPLY_STRING ? strdup(r->str) : NULL;
+    char *copy = r->type == REDIS_REPLY_STRING ? strdup(r->str) : NULL;
+    *no_memory |= r->type == REDIS_REPLY_STRING && !copy;
+    return copy;
 }
 
 /* Element i of an HMGET reply as an integer (0 where nil). */
@@ -294,7 +297,7 @@ static int64_t integer_at(const redisReply *r, size_t i)
 /* claim_start's answer: {the claim's small fields, its submission}. A
  * claim stored before the submission had a key of its own still has it as
  * the hash field `submitted`. */
-static void take_claim(const redisReply *r, struct work_facts *f)
+static void take_claim(const redisReply *r, struct work_facts *f, bool *no_memory)
 {
     if (r->type == REDIS_REPLY_ERROR) {
         f->state = strncmp(r->str, "NOSCRIPT", 8) == 0 ? WORK_RETRY : WORK_ERROR;
@@ -319,9 +322,9 @@ static void take_claim(const redisReply *r, struct work_facts *f)
     copy_field(f->received, sizeof f->received, (v = field_of(h, "received")) ? v : "");
     copy_field(f->target, sizeof f->target, (v = field_of(h, "target")) ? v : "");
     if (r->element[1]->type == REDIS_REPLY_STRING)
-        f->submission = strdup(r->element[1]->str);
-    else if ((v = field_of(h, "submitted")))
-        f->submission = strdup(v);
+        f->submission = string_of(r->element[1], no_memory);
+    else if ((v = field_of(h, "submitted")) && !(f->submission = strdup(v)))
+        *no_memory = true;
     f->state = strcmp(f->status, "approved") == 0 || strcmp(f->status, "denied") == 0
                    ? WORK_FINAL
                    : WORK_LOADED;
@@ -382,6 +385,7 @@ int queue_load_facts(struct work_conn *wc, const struct work_item *items, int n,
         const struct work_item *e = &items[i];
         struct work_facts *f = &out[i];
         int replies = 6 + e->n_years;
+        bool no_memory = false;
         for (int k = 0; k < replies; k++) {
             redisReply *r = broken ? NULL : next_reply(wc);
             if (!r) {
@@ -390,21 +394,29 @@ int queue_load_facts(struct work_conn *wc, const struct work_item *items, int n,
             }
             *bytes_read += resp_bytes(r);
             if (k == 0)
-                take_claim(r, f);
+                take_claim(r, f, &no_memory);
             else if (k == 1)
-                f->patient = string_of(r);
+                f->patient = string_of(r, &no_memory);
             else if (k == 2)
-                f->subscriber = string_of(r);
+                f->subscriber = string_of(r, &no_memory);
             else if (k == 3)
-                f->group = string_of(r);
+                f->group = string_of(r, &no_memory);
             else if (k == 4)
-                f->plan = string_of(r);
+                f->plan = string_of(r, &no_memory);
             else if (k < 5 + e->n_years)
                 read_accumulators(r, e->years[k - 5], &f->acc[f->n_acc++]);
             else
                 copy_field(f->version, sizeof f->version,
                            r->type == REDIS_REPLY_STRING ? r->str : "0");
             freeReplyObject(r);
+        }
+        if (no_memory && f->state == WORK_LOADED) {
+            /* Not decided on what could be copied: a missing member record
+             * would read as "not our member". */
+            log_error("worker: out of memory loading the facts; claim left for redelivery "
+                      "claim_id=%s",
+                      e->claim_id);
+            f->state = WORK_ERROR;
         }
         reload |= f->state == WORK_RETRY;
     }
@@ -525,6 +537,10 @@ static int build_commit(struct work_conn *wc, const struct work_commit *c, struc
 {
     cc->dec = cc->eob = cc->body = NULL;
     cc->dec_len = cc->eob_len = cc->body_len = 0;
+    /* Text a failed allocation left NULL is never measured (strlen). */
+    if (!c->decision || !c->audit || !c->status || !c->expected_version ||
+        (c->final && !c->eob) || (c->pending == NULL && strcmp(c->status, "pended") == 0))
+        return -1;
     if (pack_decision(c, &cc->dec, &cc->dec_len) != 0)
         return -1;
     if ((c->eob && packed_pack(c->eob, strlen(c->eob), &cc->eob, &cc->eob_len) != 0) ||
@@ -633,6 +649,7 @@ int queue_commit(struct work_conn *wc, const struct work_commit *commits, int n,
 {
     struct commit_call *cc = malloc(sizeof *cc);
     if (!cc) {
+        log_error("worker: %d commits not sent (out of memory); left for redelivery", n);
         for (int i = 0; i < n; i++)
             results[i] = WORK_COMMIT_ERROR;
         return 0;
@@ -644,8 +661,12 @@ int queue_commit(struct work_conn *wc, const struct work_commit *commits, int n,
     bool sent[WORK_MAX_BATCH];
     for (int i = 0; i < n; i++) {
         sent[i] = build_commit(wc, &commits[i], cc) == 0;
-        if (!sent[i])
+        if (!sent[i]) {
+            log_error("worker: commit not sent (out of memory); claim left for redelivery "
+                      "claim_id=%s",
+                      commits[i].item->claim_id);
             continue;
+        }
         redisAppendCommandArgv(wc->c, cc->argc, cc->argv, cc->argvlen);
         free(cc->dec);
         free(cc->eob);
