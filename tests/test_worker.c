@@ -608,7 +608,8 @@ START_TEST(test_claim_with_lines_in_six_plan_years_moves_each_years_accumulators
     int n = snprintf(body, sizeof body,
                      "{\"type\":\"medical\",\"member_id\":\"M1001\",\"patient\":{\"first_name\":"
                      "\"Luis\",\"last_name\":\"Lopez\",\"birth_date\":\"1975-09-14\"},"
-                     "\"provider\":{\"npi\":\"1003000126\",\"name\":\"Bay Lab\",\"network\":\"in\"},"
+                     "\"provider\":{\"npi\":\"1003000126\",\"name\":\"Bay Lab\","
+                     "\"network\":\"in\"},"
                      "\"diagnosis_codes\":[\"E11.9\"],\"lines\":[");
     for (int i = 0; i < 6; i++)
         n += snprintf(body + n, sizeof body - (size_t)n,
