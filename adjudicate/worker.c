@@ -22,15 +22,17 @@
 
 #define BATCH 64          /* entries read, loaded and committed together */
 #define MAX_ATTEMPTS 20   /* rounds of a batch (stale versions, reloads) before leaving the rest */
-/* How long an idle worker waits in one read. Redis answers a waiting
+/* How long an idle worker waits in one read: worker_settings.idle_read_ms
+ * (config worker_idle_read_ms, 1000 by default). Redis answers a waiting
  * XREADGROUP ... > as soon as an entry arrives, and an entry added between
  * two reads is returned by the next one (">" means "never delivered", not
  * "new since the last call"), so this bounds only how often an idle worker
- * wakes up, never how long a claim waits (tests/test_worker.c checks it). */
-#define BLOCK_MS 1000
-#define MAX_DELTAS (WORK_MAX_YEARS * 2)
+ * wakes up (and how long a stop waits), never how long a claim waits
+ * (tests/test_worker.c checks it with a 10 s read). */
+#define MAX_DELTAS ADJ_MAX_DELTAS /* a year's in- and out-of-network deltas, for every year */
 
 _Static_assert(BATCH <= WORK_MAX_BATCH, "a batch is committed in one call");
+_Static_assert(WORK_MAX_YEARS >= ADJ_MAX_PLAN_YEARS, "every plan year a claim's lines can span");
 _Static_assert(WORK_FP_LEN >= ADJ_FP_LEN, "queue/ must carry a whole fingerprint");
 _Static_assert(WORK_MAX_FPS >= MAX_LINES * ADJ_FP_PER_LINE, "every line's fingerprints");
 
@@ -104,6 +106,8 @@ struct worker {
     struct work_fp_lookup *lookups;
     struct work_commit *commits;
     enum work_commit_result *results;
+    struct work_item *items;  /* a read's entries */
+    char (*dead)[CLAIM_ID_LEN]; /* claims dead-lettered by a recovery */
 };
 
 /* ---- statistics ---- */
@@ -275,28 +279,41 @@ static bool parse_facts(struct worker *w, struct slot *s, date_t today, bool *re
     if (so)
         json_object_put(so);
     if (!ok) {
-        log_error("worker: stored claim does not parse claim_id=%s", s->item.claim_id);
+        log_error("worker: stored claim does not parse (or out of memory) claim_id=%s",
+                  s->item.claim_id);
         return false;
     }
     if (r->patient) {
         s->have_patient =
             intake_cached_member(w->enrollment, r->patient, s->item.member_id, &s->patient, errs);
         if (!s->have_patient) {
-            log_error("worker: stored member does not parse claim_id=%s", s->item.claim_id);
+            log_error("worker: stored member does not parse (or out of memory) claim_id=%s",
+                      s->item.claim_id);
             return false;
         }
     }
-    if (r->subscriber)
-        s->have_subscriber = intake_cached_member(w->enrollment, r->subscriber,
-                                                  s->item.subscriber_id, &s->subscriber, errs);
     /* Parsed once per text and worker (intake_cached_*): a changed record
-     * has another text and is parsed afresh. */
-    if (r->group)
-        s->have_group =
-            intake_cached_group(w->enrollment, r->group, s->item.group_id, &s->group, errs);
-    if (r->plan)
-        s->have_plan = intake_cached_plan(w->enrollment, r->plan, s->item.plan_id, &s->plan,
-                                          &s->plan_owned, errs) == INTAKE_OK;
+     * has another text and is parsed afresh. A stored record that cannot be
+     * parsed (damaged, or no memory to parse it) leaves the claim for
+     * redelivery: it is not decided as if the record were missing. */
+    const char *broken = NULL;
+    if (r->subscriber &&
+        !(s->have_subscriber = intake_cached_member(w->enrollment, r->subscriber,
+                                                    s->item.subscriber_id, &s->subscriber, errs)))
+        broken = "subscriber";
+    else if (r->group && !(s->have_group = intake_cached_group(w->enrollment, r->group,
+                                                                s->item.group_id, &s->group, errs)))
+        broken = "group";
+    else if (r->plan &&
+             !(s->have_plan = intake_cached_plan(w->enrollment, r->plan, s->item.plan_id,
+                                                 &s->plan, &s->plan_owned, errs) == INTAKE_OK))
+        broken = "plan";
+    if (broken) {
+        log_error("worker: stored %s does not parse (or out of memory); claim left for "
+                  "redelivery claim_id=%s",
+                  broken, s->item.claim_id);
+        return false;
+    }
     /* The hints name the group and plan at receipt; follow the member's
      * current group and that group's plan. */
     if (s->have_patient && strcmp(s->patient.group_id, s->item.group_id) != 0) {
@@ -356,16 +373,22 @@ struct family {
     const char *subscriber_id;
     char version[WORK_VERSION_LEN];
     bool broken; /* a claim of it could not be committed: the rest wait */
-    struct {
-        const char *member_id;
-        struct work_acc_delta d;
-    } deltas[BATCH * MAX_DELTAS];
-    int n_deltas;
 };
 
+/* An approved claim's accumulator delta, for the later claims of its family. */
+struct carried_delta {
+    const struct family *fam;
+    const char *member_id;
+    struct work_acc_delta d;
+};
+
+/* Sized for every claim of a batch and every delta or fingerprint each can
+ * have (BATCH * MAX_DELTAS, BATCH * WORK_MAX_FPS): nothing is dropped. */
 struct carry {
     struct family fam[BATCH];
     int n_fam;
+    struct carried_delta deltas[BATCH * MAX_DELTAS];
+    int n_deltas;
     struct fp_change fps[BATCH * WORK_MAX_FPS];
     int n_fps;
 };
@@ -381,7 +404,6 @@ static struct family *family_of(struct carry *c, const struct slot *s)
     f->subscriber_id = s->item.subscriber_id;
     snprintf(f->version, sizeof f->version, "%s", s->raw.version);
     f->broken = false;
-    f->n_deltas = 0;
     return f;
 }
 
@@ -407,16 +429,18 @@ static void note_holder(struct carry *c, const char *member_id, const char *fp, 
 }
 
 /* Applies the earlier claims' deltas of the family to this claim's loaded accumulators. */
-static void apply_carried(const struct family *fam, struct slot *s)
+static void apply_carried(const struct carry *c, const struct family *fam, struct slot *s)
 {
-    for (int i = 0; i < fam->n_deltas; i++) {
-        const struct work_acc_delta *d = &fam->deltas[i].d;
+    for (int i = 0; i < c->n_deltas; i++) {
+        if (c->deltas[i].fam != fam)
+            continue;
+        const struct work_acc_delta *d = &c->deltas[i].d;
         for (int y = 0; y < s->n_acc; y++) {
             if (s->acc[y].year != d->year)
                 continue;
             s->acc[y].family[d->network].deductible_met += d->deductible;
             s->acc[y].family[d->network].oop_met += d->oop;
-            if (strcmp(fam->deltas[i].member_id, s->item.member_id) == 0) {
+            if (strcmp(c->deltas[i].member_id, s->item.member_id) == 0) {
                 s->acc[y].individual[d->network].deductible_met += d->deductible;
                 s->acc[y].individual[d->network].oop_met += d->oop;
             }
@@ -473,7 +497,7 @@ static char *json_text(struct json_object *o, int flags)
 static bool decide(struct worker *w, struct slot *s, struct carry *c, struct family *fam,
                    date_t today)
 {
-    apply_carried(fam, s);
+    apply_carried(c, fam, s);
     s->n_prior = 0;
     for (int i = 0; i < s->n_fps; i++) {
         const char *h = holder_now(c, s->item.member_id, s->fps[i], s->holders[i]);
@@ -510,7 +534,8 @@ static bool decide(struct worker *w, struct slot *s, struct carry *c, struct fam
     bool final = d->outcome != ADJ_PENDED;
     s->eob_json = final ? eob_record(s, d, today) : NULL;
     if (final && !s->eob_json) {
-        log_error("worker: the EOB does not add up; claim left for redelivery claim_id=%s",
+        log_error("worker: the EOB does not add up (or out of memory); claim left for "
+                  "redelivery claim_id=%s",
                   s->item.claim_id);
         return false;
     }
@@ -522,8 +547,12 @@ static bool decide(struct worker *w, struct slot *s, struct carry *c, struct fam
                                                final ? "claim.finalize" : "claim.pend", "",
                                                NULL, w->consumer),
                               JSON_C_TO_STRING_PLAIN);
-    if (!s->decision_json || !s->audit_json || (!final && !s->pending_json))
+    if (!s->decision_json || !s->audit_json || (!final && !s->pending_json)) {
+        log_error("worker: out of memory writing the decision; claim left for redelivery "
+                  "claim_id=%s",
+                  s->item.claim_id);
         return false;
+    }
     s->n_deltas = 0;
     if (d->outcome == ADJ_APPROVED)
         for (int i = 0; i < d->n_deltas && s->n_deltas < MAX_DELTAS; i++)
@@ -534,10 +563,8 @@ static bool decide(struct worker *w, struct slot *s, struct carry *c, struct fam
     /* What the family looks like to its next claim in this batch. */
     snprintf(s->expected_version, sizeof s->expected_version, "%s", fam->version);
     queue_version_after(s->expected_version, s->item.claim_id, fam->version);
-    for (int i = 0; i < s->n_deltas && fam->n_deltas < BATCH * MAX_DELTAS; i++) {
-        fam->deltas[fam->n_deltas].member_id = s->item.member_id;
-        fam->deltas[fam->n_deltas++].d = s->deltas[i];
-    }
+    for (int i = 0; i < s->n_deltas && c->n_deltas < BATCH * MAX_DELTAS; i++)
+        c->deltas[c->n_deltas++] = (struct carried_delta){fam, s->item.member_id, s->deltas[i]};
     for (int i = 0; i < s->n_store; i++)
         note_holder(c, s->item.member_id, s->store[i], s->item.claim_id);
     for (int i = 0; i < s->n_drop; i++) {
@@ -627,7 +654,9 @@ static bool process_batch(struct worker *w, const struct work_item *items, int n
                 continue;
             }
             if (s->raw.state == WORK_ERROR) {
-                log_error("worker: claim_start failed claim_id=%s", s->item.claim_id);
+                log_error("worker: claim not loaded (claim_start refused, or out of memory); left "
+                          "for redelivery claim_id=%s",
+                          s->item.claim_id);
                 atomic_fetch_add(&st_failures, 1);
                 s->state = SLOT_LEAVE;
                 continue;
@@ -656,6 +685,7 @@ static bool process_batch(struct worker *w, const struct work_item *items, int n
         fault_point("kill_after_load");
         /* Decide in stream order, carrying each family's changes forward. */
         carry->n_fam = 0;
+        carry->n_deltas = 0;
         carry->n_fps = 0;
         int n_commit = 0;
         int commit_of[BATCH];
@@ -739,11 +769,11 @@ static void *worker_main(void *arg)
     struct worker *w = arg;
     struct worker_pool *pool = w->pool;
     const struct worker_settings *s = &pool->s;
-    struct work_item *items = malloc(sizeof *items * BATCH);
-    char(*dead)[CLAIM_ID_LEN] = malloc(sizeof *dead * BATCH);
+    struct work_item *items = w->items;
+    char(*dead)[CLAIM_ID_LEN] = w->dead;
     uint64_t last_recovery = 0;
     int backoff_ms = 100;
-    while (items && dead && !atomic_load(&pool->stop)) {
+    while (!atomic_load(&pool->stop)) {
         if (!w->conn) {
             w->conn = queue_work_connect(&s->redis, s->redis_timeout_ms, s->key_prefix,
                                          w->consumer);
@@ -770,7 +800,7 @@ static void *worker_main(void *arg)
             ok = n >= 0 && (n == 0 || process_batch(w, items, n));
         }
         if (ok) {
-            int n = queue_next_batch(w->conn, items, BATCH, BLOCK_MS);
+            int n = queue_next_batch(w->conn, items, BATCH, s->idle_read_ms);
             ok = n >= 0 && (n == 0 || process_batch(w, items, n));
         }
         if (!ok || queue_work_broken(w->conn)) {
@@ -781,8 +811,6 @@ static void *worker_main(void *arg)
     }
     queue_work_close(w->conn);
     w->conn = NULL;
-    free(items);
-    free(dead);
     return NULL;
 }
 
@@ -798,9 +826,11 @@ static bool worker_alloc(struct worker *w)
     w->lookups = malloc(sizeof *w->lookups * BATCH);
     w->commits = malloc(sizeof *w->commits * BATCH);
     w->results = malloc(sizeof *w->results * BATCH);
+    w->items = malloc(sizeof *w->items * BATCH);
+    w->dead = malloc(sizeof *w->dead * BATCH);
     w->enrollment = intake_enrollment_cache_new();
-    return w->enrollment && w->slots && w->carry && w->round_items && w->raw && w->lookups && w->commits &&
-           w->results;
+    return w->enrollment && w->slots && w->carry && w->round_items && w->raw && w->lookups &&
+           w->commits && w->results && w->items && w->dead;
 }
 
 /* Frees worker_alloc's buffers. */
@@ -813,6 +843,8 @@ static void worker_free(struct worker *w)
     free(w->lookups);
     free(w->commits);
     free(w->results);
+    free(w->items);
+    free(w->dead);
     intake_enrollment_cache_free(w->enrollment);
 }
 

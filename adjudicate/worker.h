@@ -29,6 +29,9 @@ struct worker_settings {
     int redis_timeout_ms;
     int claim_idle_timeout_ms;
     int max_deliveries;
+    /* How long an idle worker waits in one read of the work stream (a
+     * claim arriving meanwhile ends the wait at once). */
+    int idle_read_ms;
 };
 
 /* Starts the threads; returns NULL after logging on failure. */

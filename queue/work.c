@@ -12,7 +12,7 @@
 #include "queue/keys.h"
 #include "queue/scripts.h"
 
-#define WORK_MAX_BLOCK_MS 1000 /* a read's own wait, on top of the command timeout */
+#define WORK_BLOCK_MS 1000 /* the read's own wait allowed for by the connection's timeout */
 
 struct work_conn {
     redisContext *c;
@@ -20,6 +20,7 @@ struct work_conn {
     char consumer[128];
     char k_stream[KEY_LEN];
     bool read_own; /* read this consumer's own pending entries before new ones */
+    int timeout_ms; /* for a connect and each command */
 };
 
 static struct script *const worker_scripts[] = {&script_claim_start, &script_commit,
@@ -96,6 +97,13 @@ static bool load_scripts(struct work_conn *wc)
     return true;
 }
 
+/* The socket timeout of every command from now on. */
+static void set_timeout(struct work_conn *wc, int ms)
+{
+    struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+    redisSetTimeout(wc->c, tv);
+}
+
 struct work_conn *queue_work_connect(const struct redis_address *addr, int timeout_ms,
                                      const char *key_prefix, const char *consumer)
 {
@@ -107,10 +115,10 @@ struct work_conn *queue_work_connect(const struct redis_address *addr, int timeo
         free(wc);
         return NULL;
     }
-    /* A blocking read waits up to WORK_MAX_BLOCK_MS; allow for that on top. */
-    int ms = timeout_ms + WORK_MAX_BLOCK_MS;
-    struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
-    redisSetTimeout(wc->c, tv);
+    /* A blocking read waits up to WORK_BLOCK_MS; allow for that on top (a
+     * longer read sets a longer timeout for itself). */
+    wc->timeout_ms = timeout_ms;
+    set_timeout(wc, timeout_ms + WORK_BLOCK_MS);
     snprintf(wc->prefix, sizeof wc->prefix, "%s", key_prefix);
     snprintf(wc->consumer, sizeof wc->consumer, "%s", consumer);
     snprintf(wc->k_stream, sizeof wc->k_stream, KEYF_STREAM, key_prefix);
@@ -205,8 +213,6 @@ static int parse_entries(struct work_conn *wc, const redisReply *list, struct wo
 
 int queue_next_batch(struct work_conn *wc, struct work_item *items, int max, int block_ms)
 {
-    if (block_ms > WORK_MAX_BLOCK_MS)
-        block_ms = WORK_MAX_BLOCK_MS;
     if (wc->read_own) {
         /* Entries Redis delivered to this consumer while its connection
          * broke: nobody else reads them until they have been idle for
@@ -227,8 +233,12 @@ int queue_next_batch(struct work_conn *wc, struct work_item *items, int max, int
         if (n > 0 || !empty)
             return n;
     }
+    if (block_ms > WORK_BLOCK_MS)
+        set_timeout(wc, wc->timeout_ms + block_ms);
     redisReply *r = redisCommand(wc->c, "XREADGROUP GROUP %s %s COUNT %d BLOCK %d STREAMS %s >",
                                  WORK_GROUP, wc->consumer, max, block_ms, wc->k_stream);
+    if (block_ms > WORK_BLOCK_MS && r)
+        set_timeout(wc, wc->timeout_ms + WORK_BLOCK_MS);
     if (!r)
         return -1;
     int n = 0;
@@ -266,10 +276,13 @@ static const char *field_of(const redisReply *r, const char *name)
     return NULL;
 }
 
-/* A copy of a string reply (the caller frees it), or NULL for nil. */
-static char *string_of(const redisReply *r)
+/* A copy of a string reply (the caller frees it), or NULL for nil. Sets
+ * *no_memory when the copy could not be made. */
+static char *string_of(const redisReply *r, bool *no_memory)
 {
-    return r->type == REDIS_REPLY_STRING ? strdup(r->str) : NULL;
+    char *copy = r->type == REDIS_REPLY_STRING ? strdup(r->str) : NULL;
+    *no_memory |= r->type == REDIS_REPLY_STRING && !copy;
+    return copy;
 }
 
 /* Element i of an HMGET reply as an integer (0 where nil). */
@@ -284,7 +297,7 @@ static int64_t integer_at(const redisReply *r, size_t i)
 /* claim_start's answer: {the claim's small fields, its submission}. A
  * claim stored before the submission had a key of its own still has it as
  * the hash field `submitted`. */
-static void take_claim(const redisReply *r, struct work_facts *f)
+static void take_claim(const redisReply *r, struct work_facts *f, bool *no_memory)
 {
     if (r->type == REDIS_REPLY_ERROR) {
         f->state = strncmp(r->str, "NOSCRIPT", 8) == 0 ? WORK_RETRY : WORK_ERROR;
@@ -309,9 +322,9 @@ static void take_claim(const redisReply *r, struct work_facts *f)
     copy_field(f->received, sizeof f->received, (v = field_of(h, "received")) ? v : "");
     copy_field(f->target, sizeof f->target, (v = field_of(h, "target")) ? v : "");
     if (r->element[1]->type == REDIS_REPLY_STRING)
-        f->submission = strdup(r->element[1]->str);
-    else if ((v = field_of(h, "submitted")))
-        f->submission = strdup(v);
+        f->submission = string_of(r->element[1], no_memory);
+    else if ((v = field_of(h, "submitted")) && !(f->submission = strdup(v)))
+        *no_memory = true;
     f->state = strcmp(f->status, "approved") == 0 || strcmp(f->status, "denied") == 0
                    ? WORK_FINAL
                    : WORK_LOADED;
@@ -372,6 +385,7 @@ int queue_load_facts(struct work_conn *wc, const struct work_item *items, int n,
         const struct work_item *e = &items[i];
         struct work_facts *f = &out[i];
         int replies = 6 + e->n_years;
+        bool no_memory = false;
         for (int k = 0; k < replies; k++) {
             redisReply *r = broken ? NULL : next_reply(wc);
             if (!r) {
@@ -380,21 +394,29 @@ int queue_load_facts(struct work_conn *wc, const struct work_item *items, int n,
             }
             *bytes_read += resp_bytes(r);
             if (k == 0)
-                take_claim(r, f);
+                take_claim(r, f, &no_memory);
             else if (k == 1)
-                f->patient = string_of(r);
+                f->patient = string_of(r, &no_memory);
             else if (k == 2)
-                f->subscriber = string_of(r);
+                f->subscriber = string_of(r, &no_memory);
             else if (k == 3)
-                f->group = string_of(r);
+                f->group = string_of(r, &no_memory);
             else if (k == 4)
-                f->plan = string_of(r);
+                f->plan = string_of(r, &no_memory);
             else if (k < 5 + e->n_years)
                 read_accumulators(r, e->years[k - 5], &f->acc[f->n_acc++]);
             else
                 copy_field(f->version, sizeof f->version,
                            r->type == REDIS_REPLY_STRING ? r->str : "0");
             freeReplyObject(r);
+        }
+        if (no_memory && f->state == WORK_LOADED) {
+            /* Not decided on what could be copied: a missing member record
+             * would read as "not our member". */
+            log_error("worker: out of memory loading the facts; claim left for redelivery "
+                      "claim_id=%s",
+                      e->claim_id);
+            f->state = WORK_ERROR;
         }
         reload |= f->state == WORK_RETRY;
     }
@@ -515,6 +537,10 @@ static int build_commit(struct work_conn *wc, const struct work_commit *c, struc
 {
     cc->dec = cc->eob = cc->body = NULL;
     cc->dec_len = cc->eob_len = cc->body_len = 0;
+    /* Text a failed allocation left NULL is never measured (strlen). */
+    if (!c->decision || !c->audit || !c->status || !c->expected_version ||
+        (c->final && !c->eob) || (c->pending == NULL && strcmp(c->status, "pended") == 0))
+        return -1;
     if (pack_decision(c, &cc->dec, &cc->dec_len) != 0)
         return -1;
     if ((c->eob && packed_pack(c->eob, strlen(c->eob), &cc->eob, &cc->eob_len) != 0) ||
@@ -623,6 +649,7 @@ int queue_commit(struct work_conn *wc, const struct work_commit *commits, int n,
 {
     struct commit_call *cc = malloc(sizeof *cc);
     if (!cc) {
+        log_error("worker: %d commits not sent (out of memory); left for redelivery", n);
         for (int i = 0; i < n; i++)
             results[i] = WORK_COMMIT_ERROR;
         return 0;
@@ -634,8 +661,12 @@ int queue_commit(struct work_conn *wc, const struct work_commit *commits, int n,
     bool sent[WORK_MAX_BATCH];
     for (int i = 0; i < n; i++) {
         sent[i] = build_commit(wc, &commits[i], cc) == 0;
-        if (!sent[i])
+        if (!sent[i]) {
+            log_error("worker: commit not sent (out of memory); claim left for redelivery "
+                      "claim_id=%s",
+                      commits[i].item->claim_id);
             continue;
+        }
         redisAppendCommandArgv(wc->c, cc->argc, cc->argv, cc->argvlen);
         free(cc->dec);
         free(cc->eob);

@@ -20,7 +20,9 @@
 #include "queue/redis_conn.h"
 
 #define WORK_MAX_BATCH 64
-#define WORK_MAX_YEARS 4     /* plan years loaded per claim */
+/* Plan years loaded per claim: every line can fall in a year of its own
+ * (a claim has at most MAX_LINES lines), so this is no limit on a claim. */
+#define WORK_MAX_YEARS MAX_LINES
 #define WORK_FP_LEN 48       /* a duplicate fingerprint's text and its NUL */
 #define WORK_MAX_FPS (MAX_LINES * 2)
 #define WORK_VERSION_LEN 64  /* "<commit count>:<claim id>" */
@@ -53,7 +55,8 @@ enum work_load_state {
     WORK_GONE,  /* the claim record does not exist */
     WORK_FINAL, /* already approved or denied: acknowledge the entry */
     WORK_RETRY, /* the script was not loaded in Redis: load again */
-    WORK_ERROR, /* Redis refused the step: left pending (redelivered, then dead-lettered) */
+    WORK_ERROR, /* Redis refused the step, or no memory for its reply: left pending
+                   (redelivered, then dead-lettered) */
 };
 
 /* What Redis holds for one claim, as text (parsed by the caller). */

@@ -24,6 +24,7 @@ void config_defaults(struct config *cfg)
     cfg->target_business_days = 10;
     cfg->idempotency_ttl_seconds = 24 * 60 * 60;
     cfg->claim_idle_timeout_ms = 30000;
+    cfg->worker_idle_read_ms = 1000;
     cfg->max_deliveries = 5;
     cfg->pend_sweep_seconds = 60;
     cfg->limits.max_body_bytes = 256 * 1024;
@@ -137,6 +138,7 @@ static const struct key_spec top_keys[] = {
     INT("idempotency_ttl_seconds", idempotency_ttl_seconds, 60, 30 * 24 * 3600),
     INT("claim_idle_timeout_ms", claim_idle_timeout_ms, 100, 3600 * 1000),
     INT("max_deliveries", max_deliveries, 1, 1000),
+    INT("worker_idle_read_ms", worker_idle_read_ms, 100, 60000),
     INT("pend_sweep_seconds", pend_sweep_seconds, 1, 86400),
 };
 

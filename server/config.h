@@ -92,6 +92,7 @@ struct config {
     int target_business_days;        /* the processing target (RULES.md § 9) */
     int idempotency_ttl_seconds;
     int claim_idle_timeout_ms;       /* a claim held this long by a silent worker is taken over */
+    int worker_idle_read_ms;         /* an idle worker's blocking read of the work stream */
     int max_deliveries;              /* deliveries before a claim goes to the dead-letter stream */
     int pend_sweep_seconds;          /* how often expired pended claims are requeued */
     struct limits limits;

@@ -542,6 +542,7 @@ int main(int argc, char **argv)
             .redis_timeout_ms = app.cfg.redis_timeout_ms,
             .claim_idle_timeout_ms = app.cfg.claim_idle_timeout_ms,
             .max_deliveries = app.cfg.max_deliveries,
+            .idle_read_ms = app.cfg.worker_idle_read_ms,
         };
         snprintf(ws.key_prefix, sizeof ws.key_prefix, "%s", app.cfg.key_prefix);
         rt.workers = worker_pool_start(&ws);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "calendar.h"
+#include "harness/harness.h"
 
 static date_t D(const char *s)
 {
@@ -144,6 +145,25 @@ START_TEST(test_holiday_file_errors_name_the_entry)
 }
 END_TEST
 
+START_TEST(test_business_days_agree_with_the_hand_written_oracle_for_every_start_day)
+{
+    /* The tests' oracle (a day-by-day walk over a literal holiday table)
+     * and the product's rules agree from every day of 2025-2031. */
+    ck_assert_str_eq(test_business_days_after("2026-12-19", 10, (char[11]){0}), "2027-01-05");
+    ck_assert_str_eq(test_business_days_after("2027-12-20", 10, (char[11]){0}), "2028-01-05");
+    int days = 0;
+    for (date_t d = D("2025-01-01"); date_cmp(d, D("2031-12-01")) < 0; d.days++, days++) {
+        char from[DATE_STRLEN], want[11];
+        date_format(d, from);
+        test_business_days_after(from, 10, want);
+        ck_assert_msg(strcmp(F(calendar_add_business_days(&us, d, 10)), want) == 0,
+                      "from %s: %s, the oracle says %s", from,
+                      F(calendar_add_business_days(&us, d, 10)), want);
+    }
+    ck_assert_int_eq(days, 2525);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("calendar");
@@ -155,6 +175,7 @@ int main(void)
     tcase_add_test(tc, test_holiday_file_in_config_equals_built_in_rules);
     tcase_add_test(tc, test_holiday_file_errors_name_the_entry);
     tcase_add_test(tc, test_cached_holidays_equal_the_rules_at_the_cache_edges);
+    tcase_add_test(tc, test_business_days_agree_with_the_hand_written_oracle_for_every_start_day);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

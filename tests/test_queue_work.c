@@ -2,7 +2,8 @@
  * The worker's Redis steps (queue/work.c and its scripts) against a real
  * redis-server, without the rules: the family version chain of a batch, the
  * duplicate fingerprints a commit stores and drops, a commit refused for a
- * claim already final, and what claim_start returns and records.
+ * claim already final, what claim_start returns and records, and a claim
+ * whose facts or commit text could not be copied (out of memory) left alone.
  */
 #include <check.h>
 #include <stdio.h>
@@ -287,6 +288,81 @@ START_TEST(test_claim_start_takes_the_claim_and_returns_its_submission)
 }
 END_TEST
 
+/* ---- out of memory ----
+ * The test binary's own strdup fails the n-th copy made by this project's
+ * code (the caller is inside the executable: queue/work.c is linked in), as
+ * test_parse does for malloc. */
+extern char __executable_start[], etext[];
+static long strdup_countdown = -1; /* -1: never fail */
+char *strdup(const char *s)
+{
+    const char *caller = __builtin_return_address(0);
+    if (strdup_countdown >= 0 && caller >= __executable_start && caller < etext &&
+        strdup_countdown-- == 0)
+        return NULL;
+    size_t n = strlen(s) + 1;
+    char *copy = malloc(n);
+    return copy ? memcpy(copy, s, n) : NULL;
+}
+
+START_TEST(test_out_of_memory_leaves_the_claim_for_redelivery)
+{
+    char *(*volatile copy)(const char *) = strdup;
+    strdup_countdown = 0;
+    char *probe = copy("x");
+    strdup_countdown = -1;
+    if (probe) {
+        free(probe);
+        test_skipped("test_out_of_memory_leaves_the_claim_for_redelivery",
+                     "strdup cannot be made to fail here (Valgrind replaces it)");
+        return;
+    }
+    ok(redisCommand(rc, "HSET claims:{c}claim:%s id %s status received score 9 history received@1 "
+                        "received 2026-11-02 target 2026-11-16",
+                    A, A));
+    ok(redisCommand(rc, "SET claims:{c}body:%s {\"type\":\"pharmacy\"}", A));
+    ok(redisCommand(rc, "SET claims:member:M1 {\"member_id\":\"M1\"}"));
+    ok(redisCommand(rc, "SET claims:member:S1 {\"member_id\":\"S1\"}"));
+    struct work_item items[1] = {item_of(A)};
+    int refused = 0;
+    for (long n = 0;; n++) {
+        struct work_facts f;
+        uint64_t bytes = 0;
+        strdup_countdown = n; /* no assert until it is reset: Check copies too */
+        int rc_load = queue_load_facts(wc, items, 1, &f, &bytes);
+        bool finished = strdup_countdown >= 0; /* the n-th copy never came */
+        strdup_countdown = -1;
+        ck_assert_int_eq(rc_load, 0);
+        if (f.state == WORK_LOADED) {
+            ck_assert(finished);
+            ck_assert_str_eq(f.submission, "{\"type\":\"pharmacy\"}");
+            ck_assert_str_eq(f.patient, "{\"member_id\":\"M1\"}");
+            ck_assert_str_eq(f.subscriber, "{\"member_id\":\"S1\"}");
+        } else {
+            ck_assert_int_eq(f.state, WORK_ERROR);
+            refused++;
+        }
+        work_facts_free(&f);
+        if (finished)
+            break;
+    }
+    ck_assert_int_eq(refused, 3); /* submission, member, subscriber */
+    /* A commit whose text could not be made is not sent (no strlen(NULL)). */
+    struct work_commit c = decision(&items[0], "0", "approved");
+    c.decision = NULL;
+    enum work_commit_result result;
+    ck_assert_int_eq(queue_commit(wc, &c, 1, &result), 0);
+    ck_assert_int_eq(result, WORK_COMMIT_ERROR);
+    c = decision(&items[0], "0", "approved");
+    c.audit = NULL;
+    ck_assert_int_eq(queue_commit(wc, &c, 1, &result), 0);
+    ck_assert_int_eq(result, WORK_COMMIT_ERROR);
+    char *v = get("HGET claims:{c}claim:%s status", A);
+    ck_assert_str_eq(v, "processing");
+    free(v);
+}
+END_TEST
+
 static Suite *queue_work_suite(void)
 {
     Suite *s = suite_create("queue_work");
@@ -297,6 +373,7 @@ static Suite *queue_work_suite(void)
     tcase_add_test(t, test_commit_writes_the_compact_layout_once);
     tcase_add_test(t, test_fingerprints_are_kept_by_lines_not_denied_and_dropped_by_their_holder_only);
     tcase_add_test(t, test_claim_start_takes_the_claim_and_returns_its_submission);
+    tcase_add_test(t, test_out_of_memory_leaves_the_claim_for_redelivery);
     suite_add_tcase(s, t);
     return s;
 }

@@ -586,3 +586,58 @@ int test_run_suite(Suite *s, enum fork_status fork)
     srunner_free(sr);
     return failed;
 }
+
+/* ---- an independent date oracle ---- */
+
+/* Observed US federal holidays (a Saturday's on the Friday before, a
+ * Sunday's on the Monday after), listed by hand, not computed. */
+static const char *const oracle_holidays[] = {
+    "2025-01-01", "2025-01-20", "2025-02-17", "2025-05-26", "2025-06-19", "2025-07-04",
+    "2025-09-01", "2025-10-13", "2025-11-11", "2025-11-27", "2025-12-25", "2026-01-01",
+    "2026-01-19", "2026-02-16", "2026-05-25", "2026-06-19", "2026-07-03", "2026-09-07",
+    "2026-10-12", "2026-11-11", "2026-11-26", "2026-12-25", "2027-01-01", "2027-01-18",
+    "2027-02-15", "2027-05-31", "2027-06-18", "2027-07-05", "2027-09-06", "2027-10-11",
+    "2027-11-11", "2027-11-25", "2027-12-24", "2027-12-31", "2028-01-17", "2028-02-21",
+    "2028-05-29", "2028-06-19", "2028-07-04", "2028-09-04", "2028-10-09", "2028-11-10",
+    "2028-11-23", "2028-12-25", "2029-01-01", "2029-01-15", "2029-02-19", "2029-05-28",
+    "2029-06-19", "2029-07-04", "2029-09-03", "2029-10-08", "2029-11-12", "2029-11-22",
+    "2029-12-25", "2030-01-01", "2030-01-21", "2030-02-18", "2030-05-27", "2030-06-19",
+    "2030-07-04", "2030-09-02", "2030-10-14", "2030-11-11", "2030-11-28", "2030-12-25",
+    "2031-01-01", "2031-01-20", "2031-02-17", "2031-05-26", "2031-06-19", "2031-07-04",
+    "2031-09-01", "2031-10-13", "2031-11-11", "2031-11-27", "2031-12-25",
+};
+
+const char *test_business_days_after(const char *from, int n, char out[11])
+{
+    struct tm tm = {0};
+    ck_assert_msg(sscanf(from, "%d-%d-%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday) == 3,
+                  "bad date %s", from);
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    tm.tm_hour = 12;
+    time_t t = timegm(&tm);
+    while (n > 0) {
+        t += 24 * 60 * 60;
+        struct tm day;
+        gmtime_r(&t, &day);
+        char text[16];
+        strftime(text, sizeof text, "%Y-%m-%d", &day);
+        ck_assert_msg(day.tm_year + 1900 >= 2025 && day.tm_year + 1900 <= 2031,
+                      "the date oracle's holiday table ends before %s", text);
+        bool holiday = false;
+        for (size_t i = 0; i < sizeof oracle_holidays / sizeof *oracle_holidays; i++)
+            holiday |= strcmp(oracle_holidays[i], text) == 0;
+        if (day.tm_wday != 0 && day.tm_wday != 6 && !holiday)
+            n--;
+    }
+    struct tm day;
+    gmtime_r(&t, &day);
+    strftime(out, 11, "%Y-%m-%d", &day);
+    return out;
+}
+
+void test_skipped(const char *test, const char *why)
+{
+    fprintf(stderr, "SKIPPED: %s: %s\n", test, why);
+    fflush(stderr);
+}
