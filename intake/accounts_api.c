@@ -116,19 +116,30 @@ static void add_unknown_field(struct intake_field_errors *errs, const char *key)
 }
 
 /* The body as a JSON object (answers 415/400/422 itself and returns NULL). */
-static struct json_object *parse_body(struct call *call, struct intake_field_errors *errs)
+/* The request's JSON object, with *errs allocated for the caller's field
+ * checks (the caller frees it); NULL after answering (415, 400/422, 500),
+ * with nothing left to free. */
+static struct json_object *parse_body(struct call *call, struct intake_field_errors **errs)
 {
+    *errs = NULL;
     if (!call_require_json(call))
         return NULL;
-    intake_field_errors_init(errs);
+    struct intake_field_errors *e = malloc(sizeof *e);
+    if (!e) {
+        call_out_of_memory(call);
+        return NULL;
+    }
+    intake_field_errors_init(e);
     struct json_object *body = NULL;
     const char *reason = NULL;
     enum intake_status st =
-        intake_json_parse(call->req->body, call->req->body_len, &body, errs, &reason);
+        intake_json_parse(call->req->body, call->req->body_len, &body, e, &reason);
     if (st != INTAKE_OK) {
-        call_invalid(call, intake_status_http(st), reason, errs);
+        call_invalid(call, intake_status_http(st), reason, e);
+        free(e);
         return NULL;
     }
+    *errs = e;
     return body;
 }
 
@@ -201,18 +212,8 @@ static void invite_store(struct call *call)
 static void on_invite_member(enum queue_status status, void *arg)
 {
     struct call *call = arg;
-    if (status == QUEUE_UNAVAILABLE) {
-        call_unavailable(call);
-        return;
-    }
-    if (status == QUEUE_NOT_FOUND) {
-        struct intake_field_errors errs;
-        intake_field_errors_init(&errs);
-        intake_field_errors_add(&errs, "member_id", "is not a known member");
-        call_invalid(call, 422, "the invitation names a member that does not exist", &errs);
-        return;
-    }
-    invite_store(call);
+    if (!call_refuse_unknown_member(call, status, "the invitation names a member that does not exist"))
+        invite_store(call);
 }
 
 static void invite_authed(struct call *call)
@@ -222,16 +223,10 @@ static void invite_authed(struct call *call)
         return;
     }
     struct invite_state *is = call->state;
-    struct intake_field_errors *errs = malloc(sizeof *errs);
-    if (!errs) {
-        call_out_of_memory(call);
+    struct intake_field_errors *errs;
+    struct json_object *body = parse_body(call, &errs);
+    if (!body)
         return;
-    }
-    struct json_object *body = parse_body(call, errs);
-    if (!body) {
-        free(errs);
-        return;
-    }
     bool has_member = false, has_npi = false, bad_role = false;
     json_object_object_foreach(body, key, value)
     {
@@ -377,16 +372,10 @@ void accounts_post(struct call *call)
     struct account_state *as = call_state_new(call, sizeof *as, free);
     if (!as)
         return;
-    struct intake_field_errors *errs = malloc(sizeof *errs);
-    if (!errs) {
-        call_out_of_memory(call);
+    struct intake_field_errors *errs;
+    struct json_object *body = parse_body(call, &errs);
+    if (!body)
         return;
-    }
-    struct json_object *body = parse_body(call, errs);
-    if (!body) {
-        free(errs);
-        return;
-    }
     const char *password = NULL;
     size_t password_len = 0;
     bool has_code = false, has_user = false;
@@ -620,16 +609,10 @@ void sessions_post(struct call *call)
     struct signin_state *ss = call_state_new(call, sizeof *ss, signin_state_free);
     if (!ss)
         return;
-    struct intake_field_errors *errs = malloc(sizeof *errs);
-    if (!errs) {
-        call_out_of_memory(call);
+    struct intake_field_errors *errs;
+    struct json_object *body = parse_body(call, &errs);
+    if (!body)
         return;
-    }
-    struct json_object *body = parse_body(call, errs);
-    if (!body) {
-        free(errs);
-        return;
-    }
     bool has_user = false;
     json_object_object_foreach(body, key, value)
     {

@@ -441,18 +441,8 @@ static void token_store(struct call *call)
 static void on_token_member(enum queue_status status, void *arg)
 {
     struct call *call = arg;
-    if (status == QUEUE_UNAVAILABLE) {
-        call_unavailable(call);
-        return;
-    }
-    if (status == QUEUE_NOT_FOUND) {
-        struct intake_field_errors errs;
-        intake_field_errors_init(&errs);
-        intake_field_errors_add(&errs, "member_id", "is not a known member");
-        call_invalid(call, 422, "the token names a member that does not exist", &errs);
-        return;
-    }
-    token_store(call);
+    if (!call_refuse_unknown_member(call, status, "the token names a member that does not exist"))
+        token_store(call);
 }
 
 static void token_authed(struct call *call)

@@ -127,6 +127,22 @@ void call_out_of_memory(struct call *call)
     call_error(call, 500, "internal", "out of memory");
 }
 
+bool call_refuse_unknown_member(struct call *call, enum queue_status status, const char *message)
+{
+    if (status == QUEUE_UNAVAILABLE) {
+        call_unavailable(call);
+        return true;
+    }
+    if (status == QUEUE_NOT_FOUND) {
+        struct intake_field_errors errs;
+        intake_field_errors_init(&errs);
+        intake_field_errors_add(&errs, "member_id", "is not a known member");
+        call_invalid(call, 422, message, &errs);
+        return true;
+    }
+    return false;
+}
+
 void *call_state_new(struct call *call, size_t size, void (*state_free)(void *state))
 {
     void *state = calloc(1, size);

@@ -15,6 +15,7 @@
 #include "intake/field_errors.h"
 #include "intake/http.h"
 #include "model.h"
+#include "queue/status.h"
 #include "server/app.h"
 
 #define JSON_CONTENT_TYPE "application/json; charset=utf-8"
@@ -89,6 +90,10 @@ void call_not_found(struct call *call);
 void call_forbidden(struct call *call);
 /* 500 internal "out of memory". */
 void call_out_of_memory(struct call *call);
+/* After a lookup of the member a body's "member_id" names: answers 503 when
+ * storage did not answer, 422 naming member_id (with message) when there is
+ * no such member, and returns true; false when the member exists. */
+bool call_refuse_unknown_member(struct call *call, enum queue_status status, const char *message);
 
 /* The handler's state, zeroed, handed to the call with the function that
  * frees it (freed with the call); NULL after answering 500 when out of
