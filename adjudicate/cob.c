@@ -20,7 +20,8 @@
 /* Medicare covers the member on `on` (entitlement has begun). */
 bool adj_medicare_entitled_on(const struct member *member, date_t on)
 {
-    return member->medicare.present && date_cmp(member->medicare.entitlement_date, on) <= 0;
+    const struct medicare *m = &member_facts_on(member, on)->medicare;
+    return m->present && date_cmp(m->entitlement_date, on) <= 0;
 }
 
 /* The other coverage is in force on `on`: effective, and not past its last day. */
@@ -54,24 +55,26 @@ bool adj_medicare_primary(const struct member *patient, const struct group *grou
     if (!adj_medicare_entitled_on(patient, on))
         return false;
     bool current_employment = span->kind == COVERAGE_ACTIVE;
+    const struct medicare *medicare = &member_facts_on(patient, on)->medicare;
+    const struct group_facts *size = group_facts_on(group, on);
 
-    if (patient->medicare.basis == MEDICARE_ESRD)
+    if (medicare->basis == MEDICARE_ESRD)
         /* § II: this plan first for the coordination period, "all group health
          * plans", whatever the group size or the kind of coverage. */
-        return date_cmp(on, esrd_coordination_last_day(patient->medicare.entitlement_date)) > 0;
+        return date_cmp(on, esrd_coordination_last_day(medicare->entitlement_date)) > 0;
 
     bool large_group;
-    if (patient->medicare.basis == MEDICARE_AGE)
+    if (medicare->basis == MEDICARE_AGE)
         /* § II "Working aged" / "Determining when the employer health plan is
          * primary": the employee, or the spouse of an active employee, 65 or
          * over, in a group that certified 20 or more employees (Attachment A):
          * this plan first. 19 or fewer, or coverage that is not through current
          * employment (COBRA), Medicare first. */
-        large_group = group->medicare_certification == MEDICARE_CERT_20_OR_MORE;
+        large_group = size->medicare_certification == MEDICARE_CERT_20_OR_MORE;
     else
         /* Disability. The manual is silent; Medicare Secondary Payer: this plan
          * first only for a large group (100+ employees) and current employment. */
-        large_group = group->employee_count >= DISABILITY_LARGE_GROUP;
+        large_group = size->employee_count >= DISABILITY_LARGE_GROUP;
     return !(large_group && current_employment);
 }
 

@@ -29,11 +29,12 @@ date_t adj_cobra_last_day(const struct coverage_span *span)
  * eligible employees." A COBRA span recorded for a smaller group rests on no
  * law and covers nothing (smaller groups use state continuation, § IV "State
  * requirements", which the plan documents govern and which is honoured as
- * recorded).
+ * recorded). The group's size is the one in force at the qualifying event: a
+ * later change of the count never takes back a continuation already elected.
  */
 bool adj_continuation_span_counts(const struct coverage_span *span, const struct group *group)
 {
     if (span->kind == COVERAGE_COBRA)
-        return group_cobra_applies(group);
+        return group_cobra_applies_on(group, span->qualifying_event);
     return true;
 }

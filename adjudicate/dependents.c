@@ -57,9 +57,10 @@ static bool other_coverage_on(const struct member *m, date_t on)
  */
 static bool optional_age_conditions_met(const struct member *m, date_t on)
 {
-    if (m->has_own_dependent)
+    const struct member_facts *f = member_facts_on(m, on);
+    if (f->has_own_dependent)
         return false;
-    if (strcmp(m->state, OPTIONAL_AGE_STATE) != 0 && !m->student)
+    if (strcmp(m->state, OPTIONAL_AGE_STATE) != 0 && !f->student)
         return false;
     if (other_coverage_on(m, on))
         return false;
@@ -68,6 +69,9 @@ static bool optional_age_conditions_met(const struct member *m, date_t on)
 
 static bool child_eligible(const struct member *m, const struct group *g, date_t on)
 {
+    /* The statuses as they stood on the date of service (issue 13: a later
+     * change never reaches back). */
+    const struct member_facts *f = member_facts_on(m, on);
     if (marriage_ended_coverage(m, on))
         return false;
     /* § I: children under 19. § III "Dependent termination": a dependent who
@@ -79,11 +83,11 @@ static bool child_eligible(const struct member *m, const struct group *g, date_t
         return true;
     /* § I "Handicapped children": "may be continued indefinitely"; the
      * certification records that the disability began before 19. */
-    if (m->handicapped_certified)
+    if (f->handicapped_certified)
         return true;
     /* § I: from 19 to the end of the year of the 25th birthday, "living in the
      * employee's household or enrolled as a full-time or part-time student". */
-    if ((m->student || m->lives_with_employee) &&
+    if ((f->student || f->lives_with_employee) &&
         date_cmp(on, end_of_year_of_birthday(m->birth_date, STUDENT_AGE_LIMIT)) <= 0)
         return true;
     /* § I: the age-30 option, when the group elected it. */

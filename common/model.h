@@ -41,6 +41,7 @@
 #define MAX_OTHER_COVERAGE 8
 #define MAX_COPAY_RULES 16
 #define MAX_COPAY_CODES 64
+#define MAX_FACT_HISTORY 64 /* dated values of a member's or a group's changing facts */
 
 enum claim_type { CLAIM_MEDICAL, CLAIM_PHARMACY };
 enum network { NETWORK_IN, NETWORK_OUT };
@@ -140,18 +141,40 @@ struct claim {
 
 enum medicare_certification { MEDICARE_CERT_20_OR_MORE, MEDICARE_CERT_19_OR_FEWER };
 
+/* A group's facts that change over time (issue 13 "every fact dated"). */
+struct group_facts {
+    int employee_count;
+    enum medicare_certification medicare_certification;
+};
+
+/* When an entry of a fact history holds: from `from` until the next entry's
+ * `from`. The first entry holds from the beginning (has_from false);
+ * reported_on is the day the plan learned of it (has_reported_on false when
+ * unknown, as for a record stored whole without dates). */
+struct fact_dates {
+    bool has_from;
+    date_t from;
+    bool has_reported_on;
+    date_t reported_on;
+};
+
+struct group_facts_entry {
+    struct fact_dates dates; /* first member: model.c reads histories through it */
+    struct group_facts facts;
+};
+
 struct group {
     char group_id[ID_LEN];
     char name[NAME_LEN];
     char state[STATE_LEN];
-    int employee_count;
-    enum medicare_certification medicare_certification;
     bool dependent_to_30;
     char plan_id[ID_LEN];
+    int waiting_period_days;  /* § I "Enrollment for new hires": default 0 */
+    bool leave_continuation;  /* § IV "Temporary lay-off or leave of absence": "if the contract permits" */
+    /* In increasing order of `from`; at least one entry, the first without `from`. */
+    struct group_facts_entry history[MAX_FACT_HISTORY];
+    int n_history;
 };
-
-/* COBRA applies to groups of 20 or more employees (manual § IV "COBRA Continuation"). */
-static inline bool group_cobra_applies(const struct group *g) { return g->employee_count >= 20; }
 
 enum relationship { REL_EMPLOYEE, REL_SPOUSE, REL_CHILD, REL_GRANDCHILD };
 enum coverage_kind { COVERAGE_ACTIVE, COVERAGE_COBRA, COVERAGE_STATE_CONTINUATION };
@@ -172,6 +195,8 @@ struct medicare {
     bool present;
     enum medicare_basis basis;
     date_t entitlement_date;
+    bool part_a; /* hospital insurance (§ II "Medicare Part A (Hospitalization)") */
+    bool part_b; /* medical insurance, by enrolment and premium (§ II "Medicare Part B") */
 };
 
 enum other_coverage_kind { OTHER_GROUP, OTHER_INDIVIDUAL };
@@ -190,6 +215,20 @@ struct other_coverage {
     bool active_employment;
 };
 
+/* A member's facts that change over time (issue 13 "every fact dated"). */
+struct member_facts {
+    bool student;
+    bool lives_with_employee;
+    bool has_own_dependent;
+    bool handicapped_certified;
+    struct medicare medicare;
+};
+
+struct member_facts_entry {
+    struct fact_dates dates; /* first member: model.c reads histories through it */
+    struct member_facts facts;
+};
+
 struct member {
     char member_id[ID_LEN];
     char subscriber_id[ID_LEN];
@@ -199,18 +238,50 @@ struct member {
     char last_name[NAME_LEN];
     date_t birth_date;
     char state[STATE_LEN];
-    bool student;
-    bool lives_with_employee;
     bool has_married_on;
     date_t married_on;
-    bool has_own_dependent;
-    bool handicapped_certified;
     struct coverage_span coverage[MAX_COVERAGE_SPANS];
     int n_coverage;
-    struct medicare medicare;
+    /* In increasing order of `from`; at least one entry, the first without `from`. */
+    struct member_facts_entry history[MAX_FACT_HISTORY];
+    int n_history;
     struct other_coverage other_coverage[MAX_OTHER_COVERAGE];
     int n_other_coverage;
 };
+
+/* ---- Dated facts (common/model.c) ---- */
+
+/* The facts in force on `on`: those of the last entry whose `from` is on or
+ * before it (the first entry's for an earlier date). The record has at least
+ * one entry. */
+const struct member_facts *member_facts_on(const struct member *m, date_t on);
+const struct group_facts *group_facts_on(const struct group *g, date_t on);
+
+/* An edit of one or more facts, applied to every entry it reaches. */
+typedef void (*member_facts_edit)(struct member_facts *facts, const void *arg);
+typedef void (*group_facts_edit)(struct group_facts *facts, const void *arg);
+
+/*
+ * Records that from `from` on the facts change by `edit`, as reported on
+ * `reported_on`: an entry at `from` is made (a copy of the facts in force on
+ * that day, or the entry already there), and `edit` is applied to it and to
+ * every later entry, so a later change of another fact keeps this one. An entry
+ * made at `from` that ends up equal to the one before it is dropped (the
+ * change changed nothing). Returns 0, or -1 (record unchanged) when
+ * the history would exceed MAX_FACT_HISTORY entries.
+ */
+int member_change_facts(struct member *m, date_t from, date_t reported_on, member_facts_edit edit,
+                        const void *arg);
+int group_change_facts(struct group *g, date_t from, date_t reported_on, group_facts_edit edit,
+                       const void *arg);
+
+/* Sets a record's history to one entry holding `facts` from the beginning. */
+void member_set_initial_facts(struct member *m, const struct member_facts *facts);
+void group_set_initial_facts(struct group *g, const struct group_facts *facts);
+
+/* COBRA applies to groups of 20 or more employees (manual § IV "COBRA
+ * Continuation"), by the count in force on `on`. */
+bool group_cobra_applies_on(const struct group *g, date_t on);
 
 /* ---- Plan (API.md "Plan", RULES.md § 7) ---- */
 

@@ -53,7 +53,10 @@ bool intake_parse_group(struct json_object *body, const char *expected_id, struc
                                          "dependent_to_30",
                                          "cobra_applies",
                                          "plan_id",
+                                         "waiting_period_days",
+                                         "leave_continuation",
                                          NULL};
+    struct group_facts facts = {0};
     memset(out, 0, sizeof *out);
     struct intake_reader r;
     intake_reader_init(&r, errs);
@@ -67,23 +70,29 @@ bool intake_parse_group(struct json_object *body, const char *expected_id, struc
     intake_field(&r, body, "name", true, intake_value_name, out->name);
     intake_field(&r, body, "state", true, intake_value_state, out->state);
     struct intake_int_spec count = {0, 10000000, "must be an integer from 0 to 10000000",
-                                    &out->employee_count};
+                                    &facts.employee_count};
     bool have_count =
         intake_field(&r, body, "employee_count", true, intake_value_int, &count) == INTAKE_GOT;
     int cert = 0;
     struct intake_enum_spec certs = {certification_names, 2, "must be 20_or_more or 19_or_fewer",
                                      &cert};
     intake_field(&r, body, "medicare_certification", true, intake_value_enum, &certs);
-    out->medicare_certification = (enum medicare_certification)cert;
+    facts.medicare_certification = (enum medicare_certification)cert;
+    group_set_initial_facts(out, &facts);
     intake_field(&r, body, "dependent_to_30", false, intake_value_bool, &out->dependent_to_30);
     /* Derived (COBRA applies to 20 or more employees); accepted so that a
      * record read with GET can be sent back with PUT, but never trusted. */
     bool cobra;
     if (intake_field(&r, body, "cobra_applies", false, intake_value_bool, &cobra) == INTAKE_GOT &&
-        have_count && cobra != group_cobra_applies(out))
+        have_count && cobra != (facts.employee_count >= 20))
         intake_report_key(&r, "cobra_applies",
                           "must be true exactly when employee_count is 20 or more");
     intake_field(&r, body, "plan_id", true, intake_value_id, out->plan_id);
+    struct intake_int_spec waiting = {0, 365, "must be an integer from 0 to 365",
+                                      &out->waiting_period_days};
+    intake_field(&r, body, "waiting_period_days", false, intake_value_int, &waiting);
+    intake_field(&r, body, "leave_continuation", false, intake_value_bool,
+                 &out->leave_continuation);
     return intake_problem_count(&r) == before;
 }
 
@@ -125,7 +134,7 @@ static void parse_coverage_span(struct intake_reader *r, struct json_object *o,
 
 static void parse_medicare(struct intake_reader *r, struct json_object *body, struct medicare *m)
 {
-    static const char *const fields[] = {"basis", "entitlement_date", NULL};
+    static const char *const fields[] = {"basis", "entitlement_date", "part_a", "part_b", NULL};
     size_t mark;
     struct json_object *o = intake_enter_object(r, body, "medicare", false, &mark);
     if (!o)
@@ -138,6 +147,11 @@ static void parse_medicare(struct intake_reader *r, struct json_object *body, st
     intake_field(r, o, "basis", true, intake_value_enum, &bases);
     m->basis = (enum medicare_basis)basis;
     intake_field(r, o, "entitlement_date", true, intake_value_date, &m->entitlement_date);
+    /* Both parts unless the record says otherwise (records stored before the
+     * parts were kept meant Medicare as a whole). */
+    m->part_a = m->part_b = true;
+    intake_field(r, o, "part_a", false, intake_value_bool, &m->part_a);
+    intake_field(r, o, "part_b", false, intake_value_bool, &m->part_b);
     intake_path_pop(&r->path, mark);
 }
 
@@ -257,18 +271,21 @@ bool intake_parse_member(struct json_object *body, const char *expected_id, stru
     intake_field(&r, body, "last_name", true, intake_value_name, out->last_name);
     intake_field(&r, body, "birth_date", true, intake_value_date, &out->birth_date);
     intake_field(&r, body, "state", true, intake_value_state, out->state);
-    intake_field(&r, body, "student", false, intake_value_bool, &out->student);
+    struct member_facts facts;
+    memset(&facts, 0, sizeof facts);
+    intake_field(&r, body, "student", false, intake_value_bool, &facts.student);
     intake_field(&r, body, "lives_with_employee", false, intake_value_bool,
-                 &out->lives_with_employee);
+                 &facts.lives_with_employee);
     out->has_married_on = intake_field(&r, body, "married_on", false, intake_value_date,
                                        &out->married_on) == INTAKE_GOT;
-    intake_field(&r, body, "has_own_dependent", false, intake_value_bool, &out->has_own_dependent);
+    intake_field(&r, body, "has_own_dependent", false, intake_value_bool, &facts.has_own_dependent);
     intake_field(&r, body, "handicapped_certified", false, intake_value_bool,
-                 &out->handicapped_certified);
+                 &facts.handicapped_certified);
     out->n_coverage = parse_object_list(&r, body, "coverage", true, MAX_COVERAGE_SPANS,
                                         "must have at most 20 spans", parse_span_item,
                                         out->coverage, sizeof *out->coverage);
-    parse_medicare(&r, body, &out->medicare);
+    parse_medicare(&r, body, &facts.medicare);
+    member_set_initial_facts(out, &facts);
     out->n_other_coverage = parse_object_list(&r, body, "other_coverage", false, MAX_OTHER_COVERAGE,
                                               "must have at most 8 entries", parse_other_item,
                                               out->other_coverage, sizeof *out->other_coverage);
@@ -643,14 +660,17 @@ static int put_date_or_null(struct json_object *o, const char *key, bool has, da
 struct json_object *intake_group_to_json(const struct group *g)
 {
     struct json_object *o = json_object_new_object();
+    const struct group_facts *f = &g->history[g->n_history - 1].facts;
     if (!o || intake_put_string(o, "group_id", g->group_id) ||
         intake_put_string(o, "name", g->name) || intake_put_string(o, "state", g->state) ||
-        intake_put_int(o, "employee_count", g->employee_count) ||
+        intake_put_int(o, "employee_count", f->employee_count) ||
         intake_put_string(o, "medicare_certification",
-                          certification_names[g->medicare_certification]) ||
+                          certification_names[f->medicare_certification]) ||
         intake_put_bool(o, "dependent_to_30", g->dependent_to_30) ||
-        intake_put_bool(o, "cobra_applies", group_cobra_applies(g)) ||
-        intake_put_string(o, "plan_id", g->plan_id)) {
+        intake_put_bool(o, "cobra_applies", f->employee_count >= 20) ||
+        intake_put_string(o, "plan_id", g->plan_id) ||
+        intake_put_int(o, "waiting_period_days", g->waiting_period_days) ||
+        intake_put_bool(o, "leave_continuation", g->leave_continuation)) {
         json_object_put(o);
         return NULL;
     }
@@ -694,7 +714,8 @@ static struct json_object *medicare_to_json(const struct medicare *m)
 {
     struct json_object *o = json_object_new_object();
     if (!o || intake_put_string(o, "basis", medicare_basis_names[m->basis]) ||
-        intake_put_date(o, "entitlement_date", m->entitlement_date)) {
+        intake_put_date(o, "entitlement_date", m->entitlement_date) ||
+        intake_put_bool(o, "part_a", m->part_a) || intake_put_bool(o, "part_b", m->part_b)) {
         json_object_put(o);
         return NULL;
     }
@@ -703,6 +724,7 @@ static struct json_object *medicare_to_json(const struct medicare *m)
 
 struct json_object *intake_member_to_json(const struct member *m)
 {
+    const struct member_facts *f = &m->history[m->n_history - 1].facts;
     struct json_object *o = json_object_new_object();
     struct json_object *coverage = json_object_new_array();
     struct json_object *other = json_object_new_array();
@@ -721,17 +743,17 @@ struct json_object *intake_member_to_json(const struct member *m)
         intake_put_string(o, "first_name", m->first_name) ||
         intake_put_string(o, "last_name", m->last_name) ||
         intake_put_date(o, "birth_date", m->birth_date) ||
-        intake_put_string(o, "state", m->state) || intake_put_bool(o, "student", m->student) ||
-        intake_put_bool(o, "lives_with_employee", m->lives_with_employee) ||
+        intake_put_string(o, "state", m->state) || intake_put_bool(o, "student", f->student) ||
+        intake_put_bool(o, "lives_with_employee", f->lives_with_employee) ||
         put_date_or_null(o, "married_on", m->has_married_on, m->married_on) ||
-        intake_put_bool(o, "has_own_dependent", m->has_own_dependent) ||
-        intake_put_bool(o, "handicapped_certified", m->handicapped_certified))
+        intake_put_bool(o, "has_own_dependent", f->has_own_dependent) ||
+        intake_put_bool(o, "handicapped_certified", f->handicapped_certified))
         goto fail;
     int rc = intake_put(o, "coverage", coverage);
     coverage = NULL; /* owned by o, or freed */
     if (rc)
         goto fail;
-    if (m->medicare.present ? intake_put(o, "medicare", medicare_to_json(&m->medicare))
+    if (f->medicare.present ? intake_put(o, "medicare", medicare_to_json(&f->medicare))
                             : intake_put_null(o, "medicare"))
         goto fail;
     rc = intake_put(o, "other_coverage", other);

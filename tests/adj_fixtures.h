@@ -92,6 +92,7 @@ static inline void fx_member(struct member *m, const char *id, enum relationship
     strcpy(m->last_name, "Lopez");
     m->birth_date = D(birth);
     strcpy(m->state, "FL");
+    m->n_history = 1;
     m->n_coverage = 1;
     strcpy(m->coverage[0].plan_id, "PPO-500");
     m->coverage[0].effective = D("2020-01-01");
@@ -129,8 +130,9 @@ static inline void fx_init(struct fx *x)
     strcpy(x->group.group_id, "G100");
     strcpy(x->group.name, "Acme Tools");
     strcpy(x->group.state, "FL");
-    x->group.employee_count = 25;
-    x->group.medicare_certification = MEDICARE_CERT_20_OR_MORE;
+    x->group.history[0].facts.employee_count = 25;
+    x->group.history[0].facts.medicare_certification = MEDICARE_CERT_20_OR_MORE;
+    x->group.n_history = 1;
     strcpy(x->group.plan_id, "PPO-500");
     fx_member(&x->patient, "M1001", REL_EMPLOYEE, "Ana", "1980-04-10");
     fx_member(&x->subscriber, "M1001", REL_EMPLOYEE, "Ana", "1980-04-10");

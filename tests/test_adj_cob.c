@@ -18,9 +18,9 @@ static void setup(void)
 
 static void medicare(enum medicare_basis basis, const char *entitled)
 {
-    X.patient.medicare.present = true;
-    X.patient.medicare.basis = basis;
-    X.patient.medicare.entitlement_date = D(entitled);
+    X.patient.history[0].facts.medicare.present = true;
+    X.patient.history[0].facts.medicare.basis = basis;
+    X.patient.history[0].facts.medicare.entitlement_date = D(entitled);
 }
 
 /* One line on `date`, adjudicated: returns "primary" or "secondary" and checks
@@ -52,8 +52,8 @@ static void employee_65(void)
 START_TEST(test_medicare_by_age_group_20_or_more_active_plan_primary)
 {
     employee_65();
-    X.group.employee_count = 20;
-    X.group.medicare_certification = MEDICARE_CERT_20_OR_MORE;
+    X.group.history[0].facts.employee_count = 20;
+    X.group.history[0].facts.medicare_certification = MEDICARE_CERT_20_OR_MORE;
     ck_assert_str_eq(position_on("2025-03-03"), "primary");
     ck_assert(!X.out.medicare_primary);
 }
@@ -62,8 +62,8 @@ END_TEST
 START_TEST(test_medicare_by_age_group_19_or_fewer_medicare_primary)
 {
     employee_65();
-    X.group.employee_count = 19;
-    X.group.medicare_certification = MEDICARE_CERT_19_OR_FEWER;
+    X.group.history[0].facts.employee_count = 19;
+    X.group.history[0].facts.medicare_certification = MEDICARE_CERT_19_OR_FEWER;
     ck_assert_str_eq(position_on("2025-03-03"), "secondary");
     ck_assert(X.out.medicare_primary);
     ck_assert_int_eq(X.out.pend.n_reason_codes, 2);
@@ -76,7 +76,7 @@ END_TEST
 START_TEST(test_medicare_by_age_before_entitlement_plan_primary)
 {
     employee_65();
-    X.group.medicare_certification = MEDICARE_CERT_19_OR_FEWER;
+    X.group.history[0].facts.medicare_certification = MEDICARE_CERT_19_OR_FEWER;
     ck_assert_str_eq(position_on("2023-03-31"), "primary");
     ck_assert_str_eq(position_on("2023-04-01"), "secondary");
 }
@@ -85,7 +85,7 @@ END_TEST
 START_TEST(test_medicare_by_age_on_cobra_medicare_primary)
 {
     employee_65();
-    X.group.employee_count = 50;
+    X.group.history[0].facts.employee_count = 50;
     X.patient.coverage[0].has_termination_event = true;
     X.patient.coverage[0].termination_event = D("2024-12-31");
     X.patient.n_coverage = 2;
@@ -105,7 +105,7 @@ START_TEST(test_medicare_by_age_spouse_of_active_employee)
     fx_dependent(&X, "M1001-01", REL_SPOUSE, "Luis", "1957-09-02");
     medicare(MEDICARE_AGE, "2022-09-01");
     ck_assert_str_eq(position_on("2025-03-03"), "primary");
-    X.group.medicare_certification = MEDICARE_CERT_19_OR_FEWER;
+    X.group.history[0].facts.medicare_certification = MEDICARE_CERT_19_OR_FEWER;
     ck_assert_str_eq(position_on("2025-03-03"), "secondary");
 }
 END_TEST
@@ -126,8 +126,8 @@ END_TEST
 
 START_TEST(test_medicare_esrd_month_30_plan_primary_month_31_medicare)
 {
-    X.group.employee_count = 12; /* whatever the group size */
-    X.group.medicare_certification = MEDICARE_CERT_19_OR_FEWER;
+    X.group.history[0].facts.employee_count = 12; /* whatever the group size */
+    X.group.history[0].facts.medicare_certification = MEDICARE_CERT_19_OR_FEWER;
     medicare(MEDICARE_ESRD, "2024-03-01");
     ck_assert_str_eq(position_on("2026-08-01"), "primary");  /* month 30 */
     ck_assert_str_eq(position_on("2026-08-31"), "primary");
@@ -136,7 +136,7 @@ START_TEST(test_medicare_esrd_month_30_plan_primary_month_31_medicare)
     medicare(MEDICARE_ESRD, "2024-03-20"); /* March is month 1 whatever the day */
     ck_assert_str_eq(position_on("2026-08-31"), "primary");
     ck_assert_str_eq(position_on("2026-09-01"), "secondary");
-    X.group.employee_count = 40; /* COBRA coverage coordinates the same way */
+    X.group.history[0].facts.employee_count = 40; /* COBRA coverage coordinates the same way */
     X.patient.coverage[0].kind = COVERAGE_COBRA;
     X.patient.coverage[0].qualifying_event = D("2025-12-15");
     X.patient.coverage[0].months = 36;
@@ -148,9 +148,9 @@ END_TEST
 START_TEST(test_medicare_disability_large_group_active_plan_primary)
 {
     medicare(MEDICARE_DISABILITY, "2023-01-01");
-    X.group.employee_count = 100;
+    X.group.history[0].facts.employee_count = 100;
     ck_assert_str_eq(position_on("2025-03-03"), "primary");
-    X.group.employee_count = 99;
+    X.group.history[0].facts.employee_count = 99;
     ck_assert_str_eq(position_on("2025-03-03"), "secondary");
     ck_assert(X.out.medicare_primary);
 }
@@ -159,7 +159,7 @@ END_TEST
 START_TEST(test_medicare_disability_large_group_cobra_medicare_primary)
 {
     medicare(MEDICARE_DISABILITY, "2023-01-01");
-    X.group.employee_count = 500;
+    X.group.history[0].facts.employee_count = 500;
     X.patient.coverage[0].kind = COVERAGE_COBRA;
     X.patient.coverage[0].qualifying_event = D("2024-10-01");
     X.patient.coverage[0].months = 29;
@@ -348,7 +348,7 @@ START_TEST(test_naic_longer_coverage_ignores_cobra_span_of_small_group)
 {
     /* A COBRA span recorded for a 15-employee group covers nothing, so it does
      * not make this plan's coverage older. */
-    X.group.employee_count = 15;
+    X.group.history[0].facts.employee_count = 15;
     X.patient.n_coverage = 2;
     X.patient.coverage[1] = X.patient.coverage[0];
     X.patient.coverage[0].kind = COVERAGE_COBRA;
@@ -556,7 +556,7 @@ END_TEST
 START_TEST(test_expired_pend_without_eob_denied_oa22)
 {
     employee_65();
-    X.group.medicare_certification = MEDICARE_CERT_19_OR_FEWER;
+    X.group.history[0].facts.medicare_certification = MEDICARE_CERT_19_OR_FEWER;
     fx_line(&X, "2025-03-03", "99214", 1, USD(150));
     fx_line(&X, "2010-03-03", "99214", 1, USD(150)); /* denied anyway: CO-29 */
     fx_run(&X, "2025-03-10");

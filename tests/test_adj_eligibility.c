@@ -119,7 +119,7 @@ END_TEST
 START_TEST(test_child_covered_to_end_of_year_of_25th_birthday)
 {
     fx_dependent(&X, "M1001-02", REL_CHILD, "Eva", "2000-05-10");
-    X.patient.student = true;
+    X.patient.history[0].facts.student = true;
     expect_dates(&X, "student, 25 on 10 May 2025", "2025-05-10", "paid", "2025-12-31", "paid",
                  "2026-01-01", "CO-32", "2026-01-02", "CO-32", NULL);
 }
@@ -128,7 +128,7 @@ END_TEST
 START_TEST(test_child_living_with_employee_covered_to_end_of_year_of_25)
 {
     fx_dependent(&X, "M1001-02", REL_CHILD, "Eva", "2000-05-10");
-    X.patient.lives_with_employee = true;
+    X.patient.history[0].facts.lives_with_employee = true;
     expect_dates(&X, "at home, 25 in 2025", "2022-01-01", "paid", "2025-12-31", "paid",
                  "2026-01-02", "CO-32", NULL);
 }
@@ -147,7 +147,7 @@ END_TEST
 START_TEST(test_child_born_29_february_student_to_end_of_year_of_25)
 {
     fx_dependent(&X, "M1001-02", REL_CHILD, "Eva", "2004-02-29");
-    X.patient.student = true;
+    X.patient.history[0].facts.student = true;
     expect_dates(&X, "born 29 Feb 2004, 25 in 2029", "2029-12-31", "paid", "2030-01-01",
                  "CO-32", NULL);
 }
@@ -166,7 +166,7 @@ END_TEST
 START_TEST(test_handicapped_child_covered_at_40)
 {
     fx_dependent(&X, "M1001-02", REL_CHILD, "Eva", "1985-06-01");
-    X.patient.handicapped_certified = true;
+    X.patient.history[0].facts.handicapped_certified = true;
     expect_dates(&X, "certified handicapped, 40", "2025-06-01", "paid", "2026-01-01", "paid",
                  NULL);
 }
@@ -175,7 +175,7 @@ END_TEST
 START_TEST(test_handicapped_child_who_marries_loses_coverage)
 {
     fx_dependent(&X, "M1001-02", REL_CHILD, "Eva", "1985-06-01");
-    X.patient.handicapped_certified = true;
+    X.patient.history[0].facts.handicapped_certified = true;
     X.patient.has_married_on = true;
     X.patient.married_on = D("2025-02-14");
     expect_dates(&X, "handicapped, married 14 Feb", "2025-02-28", "paid", "2025-03-01", "CO-32",
@@ -228,7 +228,7 @@ END_TEST
 START_TEST(test_age30_option_fails_with_own_dependent)
 {
     age30_child();
-    X.patient.has_own_dependent = true;
+    X.patient.history[0].facts.has_own_dependent = true;
     expect_dates(&X, "own dependent", "2026-06-01", "CO-32", NULL);
 }
 END_TEST
@@ -238,7 +238,7 @@ START_TEST(test_age30_option_fails_outside_florida_unless_student)
     age30_child();
     strcpy(X.patient.state, "GA");
     expect_dates(&X, "Georgia resident, not a student", "2026-06-01", "CO-32", NULL);
-    X.patient.student = true;
+    X.patient.history[0].facts.student = true;
     expect_dates(&X, "Georgia resident, student", "2026-06-01", "paid", NULL);
 }
 END_TEST
@@ -262,9 +262,9 @@ END_TEST
 START_TEST(test_age30_option_fails_when_entitled_to_medicare)
 {
     age30_child();
-    X.patient.medicare.present = true;
-    X.patient.medicare.basis = MEDICARE_DISABILITY;
-    X.patient.medicare.entitlement_date = D("2026-04-01");
+    X.patient.history[0].facts.medicare.present = true;
+    X.patient.history[0].facts.medicare.basis = MEDICARE_DISABILITY;
+    X.patient.history[0].facts.medicare.entitlement_date = D("2026-04-01");
     expect_dates(&X, "Medicare from 1 April 2026", "2026-03-31", "paid", "2026-04-01", "CO-32",
                  NULL);
 }
@@ -349,7 +349,7 @@ END_TEST
 
 START_TEST(test_cobra_span_in_group_under_20_covers_nothing)
 {
-    X.group.employee_count = 19;
+    X.group.history[0].facts.employee_count = 19;
     cobra("2025-03-15", 18);
     expect_dates(&X, "19 employees", "2025-03-31", "paid", "2025-04-01", "CO-27", NULL);
 }
@@ -357,7 +357,7 @@ END_TEST
 
 START_TEST(test_state_continuation_in_small_group)
 {
-    X.group.employee_count = 12;
+    X.group.history[0].facts.employee_count = 12;
     X.patient.coverage[0].has_termination_event = true;
     X.patient.coverage[0].termination_event = D("2025-03-15");
     X.patient.n_coverage = 2;

@@ -1343,10 +1343,10 @@ START_TEST(test_group_fixture_and_its_rules)
     ck_assert_str_eq(G.group_id, "G100");
     ck_assert_str_eq(G.name, "Acme Tools");
     ck_assert_str_eq(G.state, "FL");
-    ck_assert_int_eq(G.employee_count, 25);
-    ck_assert_int_eq(G.medicare_certification, MEDICARE_CERT_20_OR_MORE);
+    ck_assert_int_eq(G.history[0].facts.employee_count, 25);
+    ck_assert_int_eq(G.history[0].facts.medicare_certification, MEDICARE_CERT_20_OR_MORE);
     ck_assert(G.dependent_to_30);
-    ck_assert(group_cobra_applies(&G));
+    ck_assert(group_cobra_applies_on(&G, D("2026-01-01")));
     ck_assert_str_eq(G.plan_id, "PPO-500");
 
     ck_assert(!group_edited("G200", NULL));
@@ -1375,12 +1375,12 @@ START_TEST(test_member_fixtures_parse)
     ck_assert_str_eq(M.member_id, "M1001-02");
     ck_assert_str_eq(M.subscriber_id, "M1001");
     ck_assert_int_eq(M.relationship, REL_CHILD);
-    ck_assert(M.student);
+    ck_assert(M.history[0].facts.student);
     ck_assert(!M.has_married_on);
     ck_assert_int_eq(M.n_coverage, 1);
     ck_assert_int_eq(M.coverage[0].kind, COVERAGE_ACTIVE);
     ck_assert(!M.coverage[0].has_termination_event);
-    ck_assert(!M.medicare.present);
+    ck_assert(!M.history[0].facts.medicare.present);
     ck_assert_int_eq(M.n_other_coverage, 0);
 
     ck_assert_msg(member_edited("member_employee.json", "M1001", NULL), "%s", dump_errors());
@@ -1390,9 +1390,9 @@ START_TEST(test_member_fixtures_parse)
     ck_assert_int_eq(M.coverage[1].kind, COVERAGE_COBRA);
     ck_assert_str_eq(F(M.coverage[1].qualifying_event), "2025-06-15");
     ck_assert_int_eq(M.coverage[1].months, 18);
-    ck_assert(M.medicare.present);
-    ck_assert_int_eq(M.medicare.basis, MEDICARE_AGE);
-    ck_assert_str_eq(F(M.medicare.entitlement_date), "2024-09-01");
+    ck_assert(M.history[0].facts.medicare.present);
+    ck_assert_int_eq(M.history[0].facts.medicare.basis, MEDICARE_AGE);
+    ck_assert_str_eq(F(M.history[0].facts.medicare.entitlement_date), "2024-09-01");
     ck_assert_int_eq(M.n_other_coverage, 1);
     ck_assert_int_eq(M.other_coverage[0].kind, OTHER_GROUP);
     ck_assert_int_eq(M.other_coverage[0].relationship, OTHER_AS_DEPENDENT);
@@ -1633,7 +1633,7 @@ START_TEST(test_enrollment_round_trips_through_canonical_json)
     ck_assert_str_eq(text, "{\"group_id\":\"G100\",\"name\":\"Acme Tools\",\"state\":\"FL\","
                            "\"employee_count\":25,\"medicare_certification\":\"20_or_more\","
                            "\"dependent_to_30\":true,\"cobra_applies\":true,\"plan_id\":"
-                           "\"PPO-500\"}");
+                           "\"PPO-500\",\"waiting_period_days\":0,\"leave_continuation\":false}");
     const char *reason;
     ck_assert_int_eq(intake_group_from_body(text, strlen(text), "G100", &g2, &E, &reason),
                      INTAKE_OK);
@@ -1665,7 +1665,7 @@ START_TEST(test_enrollment_round_trips_through_canonical_json)
         "\"2020-01-01\",\"termination_event\":\"2025-06-15\",\"kind\":\"active\"},{\"plan_id\":"
         "\"PPO-500\",\"effective\":\"2025-07-01\",\"termination_event\":null,\"kind\":\"cobra\","
         "\"qualifying_event\":\"2025-06-15\",\"months\":18}],\"medicare\":{\"basis\":\"age\","
-        "\"entitlement_date\":\"2024-09-01\"},\"other_coverage\":[{\"payer_name\":\"Blue Shore "
+        "\"entitlement_date\":\"2024-09-01\",\"part_a\":true,\"part_b\":true},\"other_coverage\":[{\"payer_name\":\"Blue Shore "
         "Health\",\"kind\":\"group\",\"relationship\":\"dependent\",\"holder_birth_date\":"
         "\"1961-02-03\",\"effective\":\"2023-01-01\",\"termination\":null,\"cobra\":false,"
         "\"active_employment\":true}]}");
