@@ -21,8 +21,11 @@ PKG_LIBS = $(shell pkg-config --libs $(PKGS))
 TEST_CFLAGS = $(shell pkg-config --cflags $(TEST_PKGS))
 TEST_LIBS = $(shell pkg-config --libs $(TEST_PKGS))
 
-CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g $(OPT) -I. -Icommon $(EXTRA_CFLAGS)
-LDFLAGS := $(OPT) $(EXTRA_LDFLAGS)
+# Flags given on the command line or in the environment (`make CFLAGS+=-O0`)
+# come after the project's, so they add to them (and a later -O wins).
+override CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g $(OPT) -I. -Icommon \
+	$(EXTRA_CFLAGS) $(CFLAGS)
+override LDFLAGS := $(OPT) $(EXTRA_LDFLAGS) $(LDFLAGS)
 
 PARTS := common intake adjudicate queue eob server
 LIB_SRCS := $(filter-out server/main.c,$(wildcard $(addsuffix /*.c,$(PARTS))))
@@ -122,7 +125,8 @@ clean:
 BENCH_BINS := $(addprefix $(BUILD)/bench/,minimal_server durable_ceiling redis_ceiling gen_claims rate_load e2e_stats mem_stats)
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libclaims.a | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(BUILD)/libclaims.a $(PKG_LIBS) -lpthread -lm
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP -o $@ $< $(BUILD)/libclaims.a $(PKG_LIBS) -lpthread -lm
+-include $(BENCH_BINS:=.d)
 bench: $(CLAIMSD) $(BENCH_BINS)
 	@scripts/deps.sh "make bench" wrk jq curl redis-tools
 	CLAIMSD=$(abspath $(CLAIMSD)) BENCH_BIN=$(abspath $(BUILD)/bench) bench/run.sh
