@@ -32,7 +32,7 @@ static struct test_claimsd workers[WORKER_PROCS];
 static char cfg_path[512];
 static int n_claims = 10000;
 static char (*ids)[40];
-static atomic_bool chaos_stop, chaos_exit;
+static atomic_bool chaos_stop, chaos_exit, chaos_idle;
 static atomic_int kills, redis_restarts, retries;
 static pthread_mutex_t spawn_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -228,6 +228,7 @@ static void *chaos(void *arg)
             atomic_fetch_add(&redis_restarts, 1);
         }
     }
+    atomic_store(&chaos_idle, true);
     /* The processes this thread started die with it (PR_SET_PDEATHSIG is
      * per thread): it lives until the teardown. */
     while (!atomic_load(&chaos_exit))
@@ -319,7 +320,10 @@ START_TEST(test_every_accepted_claim_is_final_exactly_once_through_the_storm)
         pthread_join(subs[t], NULL);
     double submit_seconds = seconds_since(&t0);
     atomic_store(&chaos_stop, true);
-    test_sleep_ms(700); /* its last round is over */
+    /* Its last round is over: a Redis restart in it may take many seconds
+     * on a loaded machine (the append-only file is read back first). */
+    while (!atomic_load(&chaos_idle))
+        test_sleep_ms(20);
     for (int i = 0; i < WORKER_PROCS; i++)
         if (workers[i].pid <= 0 || test_claimsd_wait(&workers[i], 0) >= 0)
             start_worker(i);
