@@ -1387,13 +1387,6 @@ START_TEST(test_member_fixtures_parse)
     ck_assert_int_eq(M.relationship, REL_EMPLOYEE);
     ck_assert_int_eq(M.n_coverage, 2);
     ck_assert_str_eq(F(M.coverage[0].termination_event), "2025-06-15");
-    ck_assert(!M.coverage[0].has_termination_reported_on);
-    ck_assert_msg(member_edited("member_employee.json", "M1001",
-                                "coverage[0].termination_reported_on", "\"2025-08-01\"", NULL),
-                  "%s", dump_errors());
-    ck_assert(M.coverage[0].has_termination_reported_on);
-    ck_assert_str_eq(F(M.coverage[0].termination_reported_on), "2025-08-01");
-    ck_assert_msg(member_edited("member_employee.json", "M1001", NULL), "%s", dump_errors());
     ck_assert_int_eq(M.coverage[1].kind, COVERAGE_COBRA);
     ck_assert_str_eq(F(M.coverage[1].qualifying_event), "2025-06-15");
     ck_assert_int_eq(M.coverage[1].months, 18);
@@ -1431,10 +1424,6 @@ static const struct one_problem member_cases[] = {
      "must be active, cobra or state_continuation"},
     {EM, "coverage[0].termination_event", "\"2019-12-31\"", "coverage[0].termination_event",
      "must not be before effective"},
-    {EM, "coverage[0].termination_reported_on", "\"2025-06-31\"",
-     "coverage[0].termination_reported_on", "must be a date YYYY-MM-DD"},
-    {EM, "coverage[0].termination_reported_on", "20250615", "coverage[0].termination_reported_on",
-     "must be a date YYYY-MM-DD"},
     {EM, "coverage[0].end", "\"2019-12-31\"", "coverage[0].end", "unknown field"},
     {EM, "coverage[0].plan_id", "\"PPO 500\"", "coverage[0].plan_id",
      "must be 1 to 64 characters of A-Z a-z 0-9 . _ -"},
@@ -1673,10 +1662,8 @@ START_TEST(test_enrollment_round_trips_through_canonical_json)
         "\"birth_date\":\"1959-09-14\",\"state\":\"FL\",\"student\":false,"
         "\"lives_with_employee\":true,\"married_on\":null,\"has_own_dependent\":true,"
         "\"handicapped_certified\":false,\"coverage\":[{\"plan_id\":\"PPO-500\",\"effective\":"
-        "\"2020-01-01\",\"termination_event\":\"2025-06-15\",\"termination_reported_on\":null,"
-        "\"kind\":\"active\"},{\"plan_id\":"
-        "\"PPO-500\",\"effective\":\"2025-07-01\",\"termination_event\":null,"
-        "\"termination_reported_on\":null,\"kind\":\"cobra\","
+        "\"2020-01-01\",\"termination_event\":\"2025-06-15\",\"kind\":\"active\"},{\"plan_id\":"
+        "\"PPO-500\",\"effective\":\"2025-07-01\",\"termination_event\":null,\"kind\":\"cobra\","
         "\"qualifying_event\":\"2025-06-15\",\"months\":18}],\"medicare\":{\"basis\":\"age\","
         "\"entitlement_date\":\"2024-09-01\",\"part_a\":true,\"part_b\":true},\"other_coverage\":[{\"payer_name\":\"Blue Shore "
         "Health\",\"kind\":\"group\",\"relationship\":\"dependent\",\"holder_birth_date\":"

@@ -1024,7 +1024,7 @@ test('staff see the claims a retroactive termination left paid on uncovered date
   await assertAccessibleNames(page, 'the recoveries page');
   // Withdrawn once the termination is undone.
   robert.coverage[0].termination_event = null;
-  robert.coverage[0].termination_reported_on = null;
+  delete robert.coverage[0].termination_reported_on;
   assert.equal((await call('PUT', '/v1/members/M3001', ADMIN, robert)).status, 200);
   await page.reload({ waitUntil: 'networkidle0' });
   await page.waitForSelector('#recoveries');
