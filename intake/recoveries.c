@@ -187,8 +187,12 @@ static bool decide_and_store(struct scan *s, const struct queue_family_paid *f,
                 group = &groups[g];
         int n = paid_lines_of(c->decision, paid);
         if (!patient || !group || n < 0) {
+            /* Not checked: whatever recovery it has stays as it is. */
             log_warn("recoveries scan skipped claim_id=%s (its records cannot be read)",
                      c->claim_id);
+            fd.found[fd.n++] = (struct queue_recovery_found){
+                .claim_id = c->claim_id, .member_id = c->member_id, .new_id = "", .lines = "",
+                .coverage_ended = "", .termination_reported_on = ""};
             continue;
         }
         if (adj_find_recovery(paid, n, patient, subscriber, group, today, rec) <= 0)

@@ -198,7 +198,8 @@ int queue_read_family_paid(struct rconn *rc, const char *prefix, const char *sub
  * ARGV: 1 expected version, 2 now, 3 recovery key prefix, 4 claim-to-
  *       recovery key prefix, 5 subscriber id, 6 how many found, then 8 per
  *       recovery: claim id, member id, new id, lines, amount (cents),
- *       coverage_ended, termination_reported_on, employer_liable ("1"/"0")
+ *       coverage_ended, termination_reported_on, employer_liable ("1"/"0");
+ *       an empty new id keeps the claim's recovery as it is
  * Returns {"ok", created, updated, withdrawn} or {"stale"}.
  */
 static struct script script_store_recoveries = {
@@ -210,6 +211,9 @@ static struct script script_store_recoveries = {
     "for k = 1, tonumber(ARGV[6]) do\n"
     "  local cid = ARGV[i]\n"
     "  local rid = redis.call('GET', cp .. cid)\n"
+    "  if ARGV[i + 2] == '' then\n"
+    "    if rid then found[rid] = true end\n"
+    "  else\n"
     "  if not rid then\n"
     "    rid = ARGV[i + 2]\n"
     "    redis.call('SET', cp .. cid, rid)\n"
@@ -227,6 +231,7 @@ static struct script script_store_recoveries = {
     "               'termination_reported_on', ARGV[i + 6], 'employer_liable', ARGV[i + 7], 'updated_at', now)\n"
     "  end\n"
     "  found[rid] = true\n"
+    "  end\n"
     "  i = i + 8\n"
     "end\n"
     "for _, rid in ipairs(redis.call('SMEMBERS', KEYS[3])) do\n"

@@ -53,7 +53,8 @@ int queue_read_family_paid(struct rconn *rc, const char *prefix, const char *sub
 struct queue_recovery_found {
     const char *claim_id;
     const char *member_id;
-    const char *new_id;          /* the id it gets if the claim has none yet */
+    const char *new_id;          /* the id it gets if the claim has none yet; "": the claim
+                                    could not be checked, its recovery is left as it is */
     const char *lines;
     long long amount;            /* cents */
     const char *coverage_ended;  /* YYYY-MM-DD or "" */

@@ -255,6 +255,24 @@ START_TEST(test_retroactive_termination_lists_paid_claims_of_dependent)
     free(body);
     redisContext *rc = test_redis_connect(&redis);
     ck_assert_int_eq(test_redis_int(rc, "ZCARD " P "{c}recoveries"), 3);
+
+    /* A claim whose stored decision cannot be read is not checked: its
+     * recovery stays as it is while the others are withdrawn. */
+    redisReply *saved = redisCommand(rc, "GET " P "{c}dec:%s", b);
+    ck_assert(saved && saved->type == REDIS_REPLY_STRING);
+    freeReplyObject(redisCommand(rc, "SET " P "{c}dec:%s %s", b, "not a packed decision"));
+    put_employee("{\"plan_id\":\"PPO-500\",\"effective\":\"2020-01-01\","
+                 "\"termination_event\":null,\"kind\":\"active\"}");
+    body = call("GET", "/v1/recoveries?status=open", staff, NULL, 200);
+    ck_assert_str_eq(ids_of(body), b);
+    free(body);
+    freeReplyObject(redisCommand(rc, "SET " P "{c}dec:%s %b", b, saved->str, saved->len));
+    freeReplyObject(saved);
+    put_employee("{\"plan_id\":\"PPO-500\",\"effective\":\"2020-01-01\","
+                 "\"termination_event\":null,\"kind\":\"active\"}");
+    body = call("GET", "/v1/recoveries?status=open", staff, NULL, 200);
+    ck_assert_str_eq(body, "{\"recoveries\":[],\"next_cursor\":null}");
+    free(body);
     redisFree(rc);
 }
 END_TEST
