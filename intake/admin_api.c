@@ -14,6 +14,7 @@
 #include "intake/codes.h"
 #include "intake/json_edge.h"
 #include "intake/parse_enrollment.h"
+#include "intake/recoveries.h"
 #include "log.h"
 #include "queue/enrollment.h"
 #include "queue/token_cache.h"
@@ -74,6 +75,24 @@ static void put_respond(struct call *call)
     call_respond(call, ps->existed ? 200 : 201, JSON_CONTENT_TYPE, ps->json, strlen(ps->json));
 }
 
+static void audit_put(struct call *call)
+{
+    struct put_state *ps = call->state;
+    call->action = NULL;
+    call_audit(call, NULL, kind_name(ps->kind)[0] == 'g'   ? "group.put"
+                           : kind_name(ps->kind)[0] == 'm' ? "member.put"
+                                                           : "plan.put",
+               put_respond);
+}
+
+/* The record is stored whatever the scan did (a failed scan is logged and
+ * runs again with the family's next write). */
+static void on_scanned(bool ok, void *arg)
+{
+    (void)ok;
+    audit_put(arg);
+}
+
 static void on_stored(enum queue_status status, bool existed, void *arg)
 {
     struct call *call = arg;
@@ -83,13 +102,17 @@ static void on_stored(enum queue_status status, bool existed, void *arg)
         return;
     }
     ps->existed = existed;
-    char action[32];
-    snprintf(action, sizeof action, "%s.put", kind_name(ps->kind));
-    call->action = NULL;
-    call_audit(call, NULL, kind_name(ps->kind)[0] == 'g'   ? "group.put"
-                           : kind_name(ps->kind)[0] == 'm' ? "member.put"
-                                                           : "plan.put",
-               put_respond);
+    if (ps->kind == RECORD_MEMBER) {
+        /* A member's record can end coverage retroactively: the family's paid
+         * claims are checked before the answer (docs/api.md "Recoveries"),
+         * and the old family's too when the member moved. */
+        const struct member *m = &ps->member;
+        if (ps->old_subscriber[0] && strcmp(ps->old_subscriber, m->subscriber_id) != 0)
+            recoveries_scan_family(call->app, ps->old_subscriber);
+        recoveries_scan_family_then(call->app, m->subscriber_id, on_scanned, call);
+        return;
+    }
+    audit_put(call);
 }
 
 /* Writes the record (and a member's family set and reference) in one

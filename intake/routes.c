@@ -9,6 +9,7 @@
 #include "intake/claims_api.h"
 #include "intake/portal.h"
 #include "intake/queue_api.h"
+#include "intake/recoveries.h"
 #include "intake/remit_api.h"
 #include "intake/webhooks_api.h"
 #include "intake/x12_api.h"
@@ -98,6 +99,7 @@ static const struct route routes[] = {
     {"GET", "/v1/remittances", remit_get},
     {"POST", "/v1/remittances/run", remit_run},
     {"GET", "/v1/remittances/{id}/members", remit_members},
+    {"GET", "/v1/recoveries", recoveries_get},
 };
 
 /* Matches path against pattern; the {id} segment is copied into id. */

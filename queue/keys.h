@@ -79,6 +79,14 @@
 #define KEYF_REMIT_CLAIMS "%s" CLAIMS_TAG "remit:claims"   /* hash: cycle id -> its claims JSON */
 #define KEYF_REMIT_AUTO "%s" CLAIMS_TAG "remit:auto:%s"    /* prefix, date: the day's scheduled cycle ran */
 
+/* Recoveries (queue/recoveries.c, docs/api.md "Recoveries"): paid claims a
+ * retroactive termination left on dates no longer covered, one per claim. */
+#define KEYF_RECOVERY "%s" CLAIMS_TAG "recovery:%s"            /* prefix, recovery id: hash */
+#define KEYF_RECOVERY_CLAIM "%s" CLAIMS_TAG "rclaim:%s"        /* prefix, claim id: its recovery id */
+#define KEYF_RECOVERIES "%s" CLAIMS_TAG "recoveries"           /* zset: recovery ids by creation order */
+#define KEYF_RECOVERY_FAMILY "%s" CLAIMS_TAG "recoveries:f:%s" /* prefix, subscriber id: set of recovery ids */
+#define KEYF_RECOVERY_SEQ "%s" CLAIMS_TAG "recoveries:seq"     /* counter: the zset's scores */
+
 /* The consumer group of the work stream. */
 #define WORK_GROUP "workers"
 /* The consumer group of the events stream: the webhook fan-out. */

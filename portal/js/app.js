@@ -9,6 +9,7 @@ import { h, append, replace, table } from './dom.js';
 import { field, text, errorSummary, showFieldErrors, formMessage, clearErrors } from './forms.js';
 import { medicalForm, pharmacyForm, familyChoices } from './claim_forms.js';
 import { claimPage, auditPage } from './claim_view.js';
+import { memberEventView, recoveriesView } from './events.js';
 import { statusText, todayUtc, timestamp, waitWords } from './words.js';
 
 const main = () => document.getElementById('main');
@@ -21,7 +22,7 @@ const ROLE_NAMES = { member: 'Member', provider: 'Provider', staff: 'Claims staf
 const NAV = {
   member: [['#/claims', 'My family\'s claims'], ['#/file/pharmacy', 'File a pharmacy claim'], ['#/file/medical', 'File a medical claim'], ['#/eligibility', 'Check coverage']],
   provider: [['#/claims', 'Claims I posted'], ['#/file/medical', 'Post a claim'], ['#/eligibility', 'Check eligibility']],
-  staff: [['#/staff/search', 'Find claims'], ['#/staff/queue', 'Queue'], ['#/file/medical', 'Enter a medical claim'], ['#/file/pharmacy', 'Enter a pharmacy claim'], ['#/eligibility', 'Check eligibility']],
+  staff: [['#/staff/search', 'Find claims'], ['#/staff/queue', 'Queue'], ['#/staff/events', 'Enrollment events'], ['#/staff/recoveries', 'Recoveries'], ['#/file/medical', 'Enter a medical claim'], ['#/file/pharmacy', 'Enter a pharmacy claim'], ['#/eligibility', 'Check eligibility']],
 };
 
 /* ---- notices ---- */
@@ -469,7 +470,7 @@ function parse(hash) {
 
 const TITLES = {
   '/signin': 'Sign in', '/accept': 'Create your account', '/claims': 'Claims', '/file/medical': 'File a medical claim', '/file/pharmacy': 'File a pharmacy claim',
-  '/eligibility': 'Eligibility', '/staff/search': 'Find claims', '/staff/queue': 'Queue', claim: 'Claim', audit: 'Audit trail',
+  '/eligibility': 'Eligibility', '/staff/search': 'Find claims', '/staff/queue': 'Queue', '/staff/events': 'Enrollment events', '/staff/recoveries': 'Recoveries', claim: 'Claim', audit: 'Audit trail',
 };
 
 function route() {
@@ -499,7 +500,7 @@ function route() {
     nextAnnouncement = null;
   }
   document.title = `${TITLES[r.name] || 'Not found'} · Claims portal`;
-  const staffOnly = ['/staff/search', '/staff/queue', 'audit'];
+  const staffOnly = ['/staff/search', '/staff/queue', '/staff/events', '/staff/recoveries', 'audit'];
   if (s && staffOnly.includes(r.name) && pagesOf(s.role) !== 'staff') {
     replace(m, h('h1', { tabindex: '-1' }, 'Not available'), h('p', null, 'This page is for claims staff.'));
   } else {
@@ -512,6 +513,8 @@ function route() {
       case '/eligibility': eligibilityView(m, s, gen); break;
       case '/staff/search': searchView(m, gen); break;
       case '/staff/queue': queueView(m, gen); return;
+      case '/staff/events': memberEventView(m, r.params, () => gen === generation); break;
+      case '/staff/recoveries': recoveriesView(m, () => gen === generation); break;
       case 'claim': {
         const ctx = { role: pagesOf(s.role), flash, isCurrent: () => gen === generation, announce };
         flash = null;

@@ -1,0 +1,430 @@
+#include "recoveries.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "packed.h"
+#include "queue/keys.h"
+#include "queue/scripts.h"
+
+/* The scripts of this file get their SHA-1 on first use: they run only on
+ * the event loop's thread. */
+static const struct script *ready(struct script *s)
+{
+    if (!s->sha[0])
+        script_init(s);
+    return s;
+}
+
+/*
+ * A family scan's facts, read at one instant: the family's version, the
+ * member records (the subscriber's, the family set's and each claim
+ * patient's), the groups they name, and every approved claim of the family
+ * index with its packed decision. Enrollment keys carry no hash tag and are
+ * named through ARGV prefixes, as queue/accounts.c's family read does.
+ * KEYS: 1 the family's claim index, 2 the family's version
+ * ARGV: 1 the family set key, 2 member key prefix, 3 group key prefix,
+ *       4 claim key prefix, 5 decision key prefix, 6 subscriber id
+ * Returns {version, {member JSON...}, {group id, group JSON, ...},
+ *          {claim id, member id, packed decision, ...}}.
+ */
+static struct script script_family_paid = {
+    "family_paid",
+    "local version = redis.call('GET', KEYS[2]) or '0'\n"
+    "local seen, gseen, members, groups, claims = {}, {}, {}, {}, {}\n"
+    "local function member(id)\n"
+    "  if seen[id] then return end\n"
+    "  seen[id] = true\n"
+    "  local r = redis.call('GET', ARGV[2] .. id)\n"
+    "  if not r then return end\n"
+    "  members[#members + 1] = r\n"
+    "  local ok, d = pcall(cjson.decode, r)\n"
+    "  if ok and type(d) == 'table' and type(d.group_id) == 'string' and not gseen[d.group_id] then\n"
+    "    gseen[d.group_id] = true\n"
+    "    local g = redis.call('GET', ARGV[3] .. d.group_id)\n"
+    "    if g then groups[#groups + 1] = d.group_id; groups[#groups + 1] = g end\n"
+    "  end\n"
+    "end\n"
+    "member(ARGV[6])\n"
+    "for _, id in ipairs(redis.call('SMEMBERS', ARGV[1])) do member(id) end\n"
+    "for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do\n"
+    "  local f = redis.call('HMGET', ARGV[4] .. id, 'status', 'member_id')\n"
+    "  if f[1] == 'approved' and f[2] then\n"
+    "    local d = redis.call('GET', ARGV[5] .. id)\n"
+    "    if d then\n"
+    "      member(f[2])\n"
+    "      claims[#claims + 1] = id; claims[#claims + 1] = f[2]; claims[#claims + 1] = d\n"
+    "    end\n"
+    "  end\n"
+    "end\n"
+    "return {version, members, groups, claims}\n",
+    "",
+};
+
+struct paid_wait {
+    queue_family_paid_cb cb;
+    void *arg;
+};
+
+static bool is_array(const redisReply *r)
+{
+    return r && r->type == REDIS_REPLY_ARRAY;
+}
+
+static bool all_strings(const redisReply *r)
+{
+    for (size_t i = 0; i < r->elements; i++)
+        if (r->element[i]->type != REDIS_REPLY_STRING)
+            return false;
+    return true;
+}
+
+/* The decision object out of a packed {"decision", "pending"}; NULL when it
+ * cannot be read (logged without anything about the member). */
+static struct json_object *decision_of(const redisReply *packed, const char *claim_id,
+                                       struct json_object **holder)
+{
+    char *text = NULL;
+    size_t len = 0;
+    *holder = NULL;
+    if (packed_unpack(packed->str, packed->len, &text, &len) != 0) {
+        log_error("stored decision cannot be unpacked claim_id=%s", claim_id);
+        return NULL;
+    }
+    struct json_object *o = json_tokener_parse(text), *d = NULL;
+    free(text);
+    if (!o || !json_object_object_get_ex(o, "decision", &d) ||
+        !json_object_is_type(d, json_type_object)) {
+        log_error("stored decision cannot be read claim_id=%s", claim_id);
+        if (o)
+            json_object_put(o);
+        return NULL;
+    }
+    *holder = o;
+    return d;
+}
+
+static void on_family_paid(redisReply *reply, void *arg)
+{
+    struct paid_wait w = *(struct paid_wait *)arg;
+    free(arg);
+    if (!is_array(reply) || reply->elements != 4 ||
+        reply->element[0]->type != REDIS_REPLY_STRING || !is_array(reply->element[1]) ||
+        !is_array(reply->element[2]) || !is_array(reply->element[3]) ||
+        !all_strings(reply->element[1]) || !all_strings(reply->element[2]) ||
+        !all_strings(reply->element[3])) {
+        if (reply && reply->type == REDIS_REPLY_ERROR)
+            log_error("family claims read failed: %s", reply->str);
+        w.cb(QUEUE_UNAVAILABLE, NULL, w.arg);
+        return;
+    }
+    const redisReply *m = reply->element[1], *g = reply->element[2], *c = reply->element[3];
+    size_t n_claims = c->elements / 3, n_groups = g->elements / 2;
+    const char **members = calloc(m->elements + 1, sizeof *members);
+    const char **gids = calloc(n_groups + 1, sizeof *gids);
+    const char **groups = calloc(n_groups + 1, sizeof *groups);
+    struct queue_paid_claim *claims = calloc(n_claims + 1, sizeof *claims);
+    struct json_object **holders = calloc(n_claims + 1, sizeof *holders);
+    if (!members || !gids || !groups || !claims || !holders) {
+        w.cb(QUEUE_UNAVAILABLE, NULL, w.arg);
+        goto out;
+    }
+    for (size_t i = 0; i < m->elements; i++)
+        members[i] = m->element[i]->str;
+    for (size_t i = 0; i < n_groups; i++) {
+        gids[i] = g->element[2 * i]->str;
+        groups[i] = g->element[2 * i + 1]->str;
+    }
+    for (size_t i = 0; i < n_claims; i++) {
+        claims[i].claim_id = c->element[3 * i]->str;
+        claims[i].member_id = c->element[3 * i + 1]->str;
+        claims[i].decision = decision_of(c->element[3 * i + 2], claims[i].claim_id, &holders[i]);
+    }
+    struct queue_family_paid f = {
+        .version = reply->element[0]->str,
+        .members = members,
+        .n_members = m->elements,
+        .group_ids = gids,
+        .groups = groups,
+        .n_groups = n_groups,
+        .claims = claims,
+        .n_claims = n_claims,
+    };
+    w.cb(QUEUE_OK, &f, w.arg);
+out:
+    for (size_t i = 0; holders && i < n_claims; i++)
+        if (holders[i])
+            json_object_put(holders[i]);
+    free(members);
+    free(gids);
+    free(groups);
+    free(claims);
+    free(holders);
+}
+
+int queue_read_family_paid(struct rconn *rc, const char *prefix, const char *subscriber_id,
+                           queue_family_paid_cb cb, void *arg)
+{
+    struct paid_wait *w = malloc(sizeof *w);
+    if (!w)
+        return -1;
+    w->cb = cb;
+    w->arg = arg;
+    char k_idx[KEY_LEN], k_ver[KEY_LEN], fam[KEY_LEN], mem[KEY_LEN], grp[KEY_LEN], clm[KEY_LEN],
+        dec[KEY_LEN];
+    snprintf(k_idx, sizeof k_idx, KEYF_IDX_FAMILY, prefix, subscriber_id);
+    snprintf(k_ver, sizeof k_ver, KEYF_FAMVER, prefix, subscriber_id);
+    snprintf(fam, sizeof fam, KEYF_FAMILY, prefix, subscriber_id);
+    snprintf(mem, sizeof mem, KEYF_MEMBER, prefix, "");
+    snprintf(grp, sizeof grp, KEYF_GROUP, prefix, "");
+    snprintf(clm, sizeof clm, KEYF_CLAIM, prefix, "");
+    snprintf(dec, sizeof dec, KEYF_DEC, prefix, "");
+    const char *keys[] = {k_idx, k_ver};
+    const char *args[] = {fam, mem, grp, clm, dec, subscriber_id};
+    if (script_eval_async(rc, ready(&script_family_paid), on_family_paid, w, 2, keys, 6, args,
+                          NULL) != 0) {
+        free(w);
+        return -1;
+    }
+    return 0;
+}
+
+/*
+ * One scan's findings, stored all or nothing (queue_store_recoveries).
+ * KEYS: 1 the family's version, 2 {c}recoveries, 3 the family's recovery
+ *       set, 4 {c}recoveries:seq
+ * ARGV: 1 expected version, 2 now, 3 recovery key prefix, 4 claim-to-
+ *       recovery key prefix, 5 subscriber id, 6 how many found, then 8 per
+ *       recovery: claim id, member id, new id, lines, amount (cents),
+ *       coverage_ended, termination_reported_on, employer_liable ("1"/"0");
+ *       an empty new id keeps the claim's recovery as it is
+ * Returns {"ok", created, updated, withdrawn} or {"stale"}.
+ */
+static struct script script_store_recoveries = {
+    "store_recoveries",
+    "if (redis.call('GET', KEYS[1]) or '0') ~= ARGV[1] then return {'stale'} end\n"
+    "local now, rp, cp = ARGV[2], ARGV[3], ARGV[4]\n"
+    "local found, created, updated, withdrawn = {}, 0, 0, 0\n"
+    "local i = 7\n"
+    "for k = 1, tonumber(ARGV[6]) do\n"
+    "  local cid = ARGV[i]\n"
+    "  local rid = redis.call('GET', cp .. cid)\n"
+    "  if ARGV[i + 2] == '' then\n"
+    "    if rid then found[rid] = true end\n"
+    "  else\n"
+    "  if not rid then\n"
+    "    rid = ARGV[i + 2]\n"
+    "    redis.call('SET', cp .. cid, rid)\n"
+    "    redis.call('ZADD', KEYS[2], redis.call('INCR', KEYS[4]), rid)\n"
+    "    redis.call('HSET', rp .. rid, 'recovery_id', rid, 'claim_id', cid, 'found_at', now, 'status', 'open')\n"
+    "    created = created + 1\n"
+    "  else\n"
+    "    updated = updated + 1\n"
+    "  end\n"
+    "  redis.call('SADD', KEYS[3], rid)\n"
+    "  local st = redis.call('HGET', rp .. rid, 'status')\n"
+    "  if st == 'open' or st == 'withdrawn' then\n"
+    "    redis.call('HSET', rp .. rid, 'status', 'open', 'member_id', ARGV[i + 1], 'subscriber_id', ARGV[5],\n"
+    "               'lines', ARGV[i + 3], 'amount', ARGV[i + 4], 'coverage_ended', ARGV[i + 5],\n"
+    "               'termination_reported_on', ARGV[i + 6], 'employer_liable', ARGV[i + 7], 'updated_at', now)\n"
+    "  end\n"
+    "  found[rid] = true\n"
+    "  end\n"
+    "  i = i + 8\n"
+    "end\n"
+    "for _, rid in ipairs(redis.call('SMEMBERS', KEYS[3])) do\n"
+    "  if not found[rid] and redis.call('HGET', rp .. rid, 'status') == 'open' then\n"
+    "    redis.call('HSET', rp .. rid, 'status', 'withdrawn', 'updated_at', now)\n"
+    "    withdrawn = withdrawn + 1\n"
+    "  end\n"
+    "end\n"
+    "return {'ok', created, updated, withdrawn}\n",
+    "",
+};
+
+struct store_wait {
+    queue_recoveries_stored_cb cb;
+    void *arg;
+};
+
+static void on_stored(redisReply *reply, void *arg)
+{
+    struct store_wait w = *(struct store_wait *)arg;
+    free(arg);
+    if (is_array(reply) && reply->elements == 1 &&
+        reply->element[0]->type == REDIS_REPLY_STRING &&
+        strcmp(reply->element[0]->str, "stale") == 0) {
+        w.cb(QUEUE_CONFLICT, 0, 0, 0, w.arg);
+        return;
+    }
+    if (!is_array(reply) || reply->elements != 4 ||
+        reply->element[1]->type != REDIS_REPLY_INTEGER ||
+        reply->element[2]->type != REDIS_REPLY_INTEGER ||
+        reply->element[3]->type != REDIS_REPLY_INTEGER) {
+        if (reply && reply->type == REDIS_REPLY_ERROR)
+            log_error("recoveries store failed: %s", reply->str);
+        w.cb(QUEUE_UNAVAILABLE, 0, 0, 0, w.arg);
+        return;
+    }
+    w.cb(QUEUE_OK, (int)reply->element[1]->integer, (int)reply->element[2]->integer,
+         (int)reply->element[3]->integer, w.arg);
+}
+
+int queue_store_recoveries(struct rconn *rc, const char *prefix, const char *subscriber_id,
+                           const char *version, const char *now,
+                           const struct queue_recovery_found *found, size_t n,
+                           queue_recoveries_stored_cb cb, void *arg)
+{
+    enum { PER = 8, FIXED = 6 };
+    char k_ver[KEY_LEN], k_all[KEY_LEN], k_fam[KEY_LEN], k_seq[KEY_LEN], rp[KEY_LEN],
+        cp[KEY_LEN], count[24];
+    snprintf(k_ver, sizeof k_ver, KEYF_FAMVER, prefix, subscriber_id);
+    snprintf(k_all, sizeof k_all, KEYF_RECOVERIES, prefix);
+    snprintf(k_fam, sizeof k_fam, KEYF_RECOVERY_FAMILY, prefix, subscriber_id);
+    snprintf(k_seq, sizeof k_seq, KEYF_RECOVERY_SEQ, prefix);
+    snprintf(rp, sizeof rp, KEYF_RECOVERY, prefix, "");
+    snprintf(cp, sizeof cp, KEYF_RECOVERY_CLAIM, prefix, "");
+    snprintf(count, sizeof count, "%zu", n);
+    const char **args = calloc(FIXED + PER * n, sizeof *args);
+    char (*amounts)[24] = calloc(n + 1, sizeof *amounts);
+    struct store_wait *w = malloc(sizeof *w);
+    if (!args || !amounts || !w) {
+        free(args);
+        free(amounts);
+        free(w);
+        return -1;
+    }
+    w->cb = cb;
+    w->arg = arg;
+    args[0] = version;
+    args[1] = now;
+    args[2] = rp;
+    args[3] = cp;
+    args[4] = subscriber_id;
+    args[5] = count;
+    for (size_t i = 0; i < n; i++) {
+        const struct queue_recovery_found *f = &found[i];
+        const char **a = &args[FIXED + PER * i];
+        snprintf(amounts[i], sizeof amounts[i], "%lld", f->amount);
+        a[0] = f->claim_id;
+        a[1] = f->member_id;
+        a[2] = f->new_id;
+        a[3] = f->lines;
+        a[4] = amounts[i];
+        a[5] = f->coverage_ended;
+        a[6] = f->termination_reported_on;
+        a[7] = f->employer_liable ? "1" : "0";
+    }
+    const char *keys[] = {k_ver, k_all, k_fam, k_seq};
+    int rc_send = script_eval_async(rc, ready(&script_store_recoveries), on_stored, w, 4, keys,
+                                    (int)(FIXED + PER * n), args, NULL);
+    free(args);
+    free(amounts);
+    if (rc_send != 0) {
+        free(w);
+        return -1;
+    }
+    return 0;
+}
+
+/*
+ * The staff list: recoveries in creation order after the cursor, filtered by
+ * status, looking at no more than 10,000 entries.
+ * KEYS: 1 {c}recoveries
+ * ARGV: 1 lower bound ("(score" or "-inf"), 2 limit, 3 status ("" any),
+ *       4 recovery key prefix
+ * Returns {next cursor or "", then 12 fields per recovery}.
+ */
+static struct script script_list_recoveries = {
+    "list_recoveries",
+    "local limit, want, rp = tonumber(ARGV[2]), ARGV[3], ARGV[4]\n"
+    "local names = {'recovery_id', 'claim_id', 'member_id', 'subscriber_id', 'status', 'lines',\n"
+    "  'amount', 'coverage_ended', 'termination_reported_on', 'employer_liable', 'found_at', 'updated_at'}\n"
+    "local out, found, looked, last = {''}, 0, 0, nil\n"
+    "local ids = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], '+inf', 'WITHSCORES', 'LIMIT', 0, 10000)\n"
+    "for j = 1, #ids, 2 do\n"
+    "  if found >= limit then break end\n"
+    "  local id, score = ids[j], ids[j + 1]\n"
+    "  looked = looked + 1\n"
+    "  last = score\n"
+    "  local f = redis.call('HMGET', rp .. id, unpack(names))\n"
+    "  if f[1] and (want == '' or f[5] == want) then\n"
+    "    for k = 1, #names do out[#out + 1] = f[k] or false end\n"
+    "    found = found + 1\n"
+    "  end\n"
+    "end\n"
+    "if last and redis.call('ZCOUNT', KEYS[1], '(' .. last, '+inf') > 0 then out[1] = last end\n"
+    "return out\n",
+    "",
+};
+
+#define RECOVERY_FIELDS 12
+
+struct list_wait {
+    queue_recoveries_cb cb;
+    void *arg;
+};
+
+static void on_list(redisReply *reply, void *arg)
+{
+    struct list_wait w = *(struct list_wait *)arg;
+    free(arg);
+    if (!is_array(reply) || reply->elements < 1 ||
+        (reply->elements - 1) % RECOVERY_FIELDS != 0 ||
+        reply->element[0]->type != REDIS_REPLY_STRING) {
+        if (reply && reply->type == REDIS_REPLY_ERROR)
+            log_error("recoveries list failed: %s", reply->str);
+        w.cb(QUEUE_UNAVAILABLE, NULL, 0, NULL, w.arg);
+        return;
+    }
+    size_t n = (reply->elements - 1) / RECOVERY_FIELDS;
+    struct queue_recovery_row *rows = calloc(n + 1, sizeof *rows);
+    if (!rows) {
+        w.cb(QUEUE_UNAVAILABLE, NULL, 0, NULL, w.arg);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const char **f[RECOVERY_FIELDS] = {
+            &rows[i].recovery_id,    &rows[i].claim_id,
+            &rows[i].member_id,      &rows[i].subscriber_id,
+            &rows[i].status,         &rows[i].lines,
+            &rows[i].amount,         &rows[i].coverage_ended,
+            &rows[i].termination_reported_on, &rows[i].employer_liable,
+            &rows[i].found_at,       &rows[i].updated_at};
+        for (size_t j = 0; j < RECOVERY_FIELDS; j++) {
+            const redisReply *e = reply->element[1 + RECOVERY_FIELDS * i + j];
+            *f[j] = e->type == REDIS_REPLY_STRING ? e->str : NULL;
+        }
+    }
+    const char *next = reply->element[0]->str;
+    w.cb(QUEUE_OK, rows, n, next[0] ? next : NULL, w.arg);
+    free(rows);
+}
+
+int queue_list_recoveries(struct rconn *rc, const char *prefix, const char *status,
+                          const char *cursor, int limit, queue_recoveries_cb cb, void *arg)
+{
+    char k_all[KEY_LEN], rp[KEY_LEN], lo[64], lim[16];
+    snprintf(k_all, sizeof k_all, KEYF_RECOVERIES, prefix);
+    snprintf(rp, sizeof rp, KEYF_RECOVERY, prefix, "");
+    if (cursor[0])
+        snprintf(lo, sizeof lo, "(%s", cursor);
+    else
+        snprintf(lo, sizeof lo, "-inf");
+    snprintf(lim, sizeof lim, "%d", limit);
+    struct list_wait *w = malloc(sizeof *w);
+    if (!w)
+        return -1;
+    w->cb = cb;
+    w->arg = arg;
+    const char *keys[] = {k_all};
+    const char *args[] = {lo, lim, status, rp};
+    if (script_eval_async(rc, ready(&script_list_recoveries), on_list, w, 1, keys, 4, args,
+                          NULL) != 0) {
+        free(w);
+        return -1;
+    }
+    return 0;
+}
