@@ -184,6 +184,10 @@ struct coverage_span {
     date_t effective;
     bool has_termination_event;
     date_t termination_event; /* the event's date; coverage ends at the end of its month */
+    /* When the plan learned of the termination (§ III "Reporting terminations":
+     * due within 31 days of the termination effective date); optional. */
+    bool has_termination_reported_on;
+    date_t termination_reported_on;
     enum coverage_kind kind;
     date_t qualifying_event; /* kind == COVERAGE_COBRA */
     int months;              /* kind == COVERAGE_COBRA: 18, 29 or 36 */

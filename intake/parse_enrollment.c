@@ -102,13 +102,22 @@ static void parse_coverage_span(struct intake_reader *r, struct json_object *o,
                                 struct coverage_span *span)
 {
     static const char *const fields[] = {
-        "plan_id", "effective", "termination_event", "kind", "qualifying_event", "months", NULL};
+        "plan_id",          "effective", "termination_event", "termination_reported_on", "kind",
+        "qualifying_event", "months",    NULL};
     intake_reject_unknown(r, o, fields);
     intake_field(r, o, "plan_id", true, intake_value_id, span->plan_id);
     bool have_effective =
         intake_field(r, o, "effective", true, intake_value_date, &span->effective) == INTAKE_GOT;
     span->has_termination_event = field_date_not_before(r, o, "termination_event", have_effective,
                                                         span->effective, &span->termination_event);
+    /* § III "Reporting terminations": the day the plan learned of it. */
+    if (intake_field(r, o, "termination_reported_on", false, intake_value_date,
+                     &span->termination_reported_on) == INTAKE_GOT) {
+        span->has_termination_reported_on = true;
+        if (!span->has_termination_event)
+            intake_report_key(r, "termination_reported_on",
+                              "only allowed with termination_event");
+    }
     int kind = -1;
     struct intake_enum_spec kinds = {coverage_kind_names, 3,
                                      "must be active, cobra or state_continuation", &kind};
@@ -683,6 +692,9 @@ static struct json_object *span_to_json(const struct coverage_span *s)
     if (!o || intake_put_string(o, "plan_id", s->plan_id) ||
         intake_put_date(o, "effective", s->effective) ||
         put_date_or_null(o, "termination_event", s->has_termination_event, s->termination_event) ||
+        /* Written only when known: spans stored before it existed read back unchanged. */
+        (s->has_termination_reported_on &&
+         intake_put_date(o, "termination_reported_on", s->termination_reported_on)) ||
         intake_put_string(o, "kind", coverage_kind_names[s->kind]) ||
         (s->kind == COVERAGE_COBRA &&
          (intake_put_date(o, "qualifying_event", s->qualifying_event) ||
