@@ -36,6 +36,7 @@ struct event_state {
     char *answer;                           /* the record answered */
     bool terminated;                        /* a span got a termination event */
     int attempts;
+    char action[48];                        /* the audit action: "member.event.<event>" */
 };
 
 static void clear_read(struct event_state *es)
@@ -312,7 +313,7 @@ static void on_written(enum queue_status status, void *arg)
         return;
     }
     member_events_after_write(call, es->terminated);
-    call_audit(call, NULL, "member.event", respond);
+    call_audit(call, NULL, es->action, respond);
 }
 
 static const char *latest_plan(const struct member *m)
@@ -368,7 +369,7 @@ static void write_family(struct call *call)
         return;
     }
     if (n == 0) /* nothing changed (a fact set to the value it had): answer as it stands */
-        call_audit(call, NULL, "member.event", respond);
+        call_audit(call, NULL, es->action, respond);
 }
 
 /* Whether the event ends coverage (sets a termination event), for the
@@ -601,6 +602,7 @@ static void events_authed(struct call *call)
         return;
     }
     free(errs);
+    snprintf(es->action, sizeof es->action, "member.event.%s", lifecycle_event_name(es->ev.kind));
     if (es->ev.kind == LC_HIRE) {
         /* The new employee is its own subscriber; the group is the record's. */
         snprintf(es->subscriber_id, sizeof es->subscriber_id, "%s", call->path_id);

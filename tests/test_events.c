@@ -250,6 +250,14 @@ START_TEST(test_family_walk_through_the_lifecycle)
     assert_paid(&SPOUSE, "2026-09-30");
     assert_denied(&SPOUSE, "2026-10-01", "27");
 
+    /* Each write moved the family version on (a claim being decided meanwhile
+     * is decided again, queue/scripts.c commit). */
+    redisContext *c = test_redis_connect(&redis);
+    redisReply *before = redisCommand(c, "GET claims:{c}famver:E900");
+    ck_assert_int_eq(before->type, REDIS_REPLY_STRING);
+    long long version = strtoll(before->str, NULL, 10);
+    freeReplyObject(before);
+
     /* The employment ends on 20 August, reported late on 15 October after
      * September's claims were paid: a retroactive termination, accepted; the
      * whole family's coverage ends 31 August (§ III). */
@@ -267,6 +275,25 @@ START_TEST(test_family_walk_through_the_lifecycle)
     assert_denied(&SPOUSE, "2026-09-01", "27");
     assert_denied(&EMPLOYEE, "2026-09-15", "27");
     assert_denied(&NEWBORN, "2026-09-02", "27");
+
+    redisReply *after = redisCommand(c, "GET claims:{c}famver:E900");
+    ck_assert_int_eq(after->type, REDIS_REPLY_STRING);
+    ck_assert_int_gt(strtoll(after->str, NULL, 10), version);
+    freeReplyObject(after);
+    /* The event's audit record names the event and who recorded it. */
+    redisReply *audit = redisCommand(c, "XRANGE claims:{c}audit - +");
+    ck_assert_int_eq(audit->type, REDIS_REPLY_ARRAY);
+    int terminations = 0;
+    for (size_t i = 0; i < audit->elements; i++) {
+        const redisReply *fields = audit->element[i]->element[1];
+        for (size_t f = 0; f + 1 < fields->elements; f += 2)
+            if (strstr(fields->element[f + 1]->str, "\"member.event.termination\"") &&
+                strstr(fields->element[f + 1]->str, "\"staff\""))
+                terminations++;
+    }
+    ck_assert_int_eq(terminations, 1);
+    freeReplyObject(audit);
+    redisFree(c);
 }
 END_TEST
 
