@@ -426,7 +426,7 @@ static void on_family(enum queue_status status, const struct queue_family *famil
     bool hire = es->ev.kind == LC_HIRE;
     if (status == QUEUE_CONFLICT) {
         refuse_field(call, 422, INTAKE_CODE_VALIDATION_FAILED, "the event cannot be applied",
-                     "member_id", "has a family of more than 24 members");
+                     "member_id", "has a family of more than 23 members");
         return;
     }
     if (status != QUEUE_OK) {
@@ -455,8 +455,12 @@ static void on_family(enum queue_status status, const struct queue_family *famil
         if (!family->records[i])
             continue; /* a set member without a record: nothing to change */
         int at = f->n;
-        if (at >= LIFECYCLE_MAX_FAMILY - 1 ||
-            !parse_stored_member(family->records[i], family->ids[i], &f->members[at])) {
+        if (at >= LIFECYCLE_MAX_FAMILY - 1) { /* room is kept for a person the event adds */
+            refuse_field(call, 422, INTAKE_CODE_VALIDATION_FAILED, "the event cannot be applied",
+                         "member_id", "has a family of more than 23 members");
+            return;
+        }
+        if (!parse_stored_member(family->records[i], family->ids[i], &f->members[at])) {
             call_error(call, 500, "internal", "a stored record could not be read");
             return;
         }

@@ -340,6 +340,28 @@ START_TEST(test_unknown_member_role_and_fields)
     assert_refusal(&res, 422, "validation_failed", "member.coverage",
                    "must be left out: the event derives the coverage");
     test_response_free(&res);
+    post_event("E950",
+               "{\"event\":\"hire\",\"date\":\"2026-01-05\",\"reported_on\":\"2026-01-06\","
+               "\"member\":{\"member_id\":\"E950\",\"subscriber_id\":\"E950\",\"group_id\":\"G404\","
+               "\"relationship\":\"employee\",\"first_name\":\"Rosa\",\"last_name\":\"Vega\","
+               "\"birth_date\":\"1984-02-11\",\"state\":\"FL\"}}",
+               &res);
+    assert_refusal(&res, 422, "validation_failed", "member.group_id", "is not a known group");
+    test_response_free(&res);
+    /* A hire reported on day 32 after eligibility (G100: no waiting period). */
+    post_event("E951",
+               "{\"event\":\"hire\",\"date\":\"2026-01-05\",\"reported_on\":\"2026-02-06\","
+               "\"member\":{\"member_id\":\"E951\",\"subscriber_id\":\"E951\",\"group_id\":\"G100\","
+               "\"relationship\":\"employee\",\"first_name\":\"Rosa\",\"last_name\":\"Vega\","
+               "\"birth_date\":\"1984-02-11\",\"state\":\"FL\"}}",
+               &res);
+    assert_refusal(&res, 422, "late_enrollment", "reported_on",
+                   "is more than 31 days after the date of eligibility (the window for enrolling a "
+                   "new hire, manual § I \"Enrollment for new hires\")");
+    test_response_free(&res);
+    test_api(&server, "GET", "/v1/members/E951", staff, NULL, NULL, &res);
+    ck_assert_int_eq(res.status, 404);
+    test_response_free(&res);
     post_event("M1001",
                "{\"event\":\"cobra_election\",\"date\":\"2026-01-10\",\"qualifying_event\":"
                "\"2026-01-05\",\"reason\":\"divorce\",\"months\":18}",
