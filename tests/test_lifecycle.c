@@ -377,6 +377,48 @@ START_TEST(test_divorce_ends_the_spouse)
 }
 END_TEST
 
+START_TEST(test_divorce_recorded_on_the_employee_ends_the_spouse)
+{
+    event(LC_DIVORCE, "2026-04-30", "2026-05-02");
+    ck_assert(lifecycle_apply(&ev, &group, TODAY, &fam, &ref));
+    ck_assert(fam.changed[1]);
+    ck_assert(!fam.changed[0]);
+    ck_assert(!fam.changed[2]);
+    ck_assert_int_eq(fam.answer, 0);
+    char buf[DATE_STRLEN];
+    ck_assert_str_eq(date_text(fam.members[1].coverage[0].termination_event, buf), "2026-04-30");
+    setup();
+    fam.path = 2;
+    event(LC_DIVORCE, "2026-04-30", "2026-05-02");
+    assert_refused(LIFECYCLE_INVALID, "event",
+                   "needs a spouse: the member in the path or the employee's spouse");
+}
+END_TEST
+
+START_TEST(test_loss_of_other_coverage_adds_a_dependent_and_ends_the_other_coverage)
+{
+    event(LC_LOSS_OF_OTHER_COVERAGE, "2026-02-10", "2026-02-27");
+    adds("C2", REL_CHILD, "2012-01-01");
+    struct other_coverage *oc = &ev.member.other_coverage[ev.member.n_other_coverage++];
+    snprintf(oc->payer_name, NAME_LEN, "Other");
+    oc->effective = D("2024-01-01");
+    ck_assert(lifecycle_apply(&ev, &group, TODAY, &fam, &ref));
+    ck_assert_int_eq(fam.n, 4);
+    ck_assert_int_eq(fam.answer, 3);
+    const struct member *m = &fam.members[3];
+    char buf[DATE_STRLEN];
+    ck_assert_str_eq(date_text(m->coverage[0].effective, buf), "2026-03-01");
+    ck_assert(m->other_coverage[0].has_termination);
+    ck_assert_str_eq(date_text(m->other_coverage[0].termination, buf), "2026-02-10");
+    /* The employee, already enrolled, cannot enrol through it. */
+    setup();
+    event(LC_LOSS_OF_OTHER_COVERAGE, "2026-02-10", "2026-02-27");
+    assert_refused(LIFECYCLE_INVALID, "event",
+                   "the member is already enrolled; loss_of_other_coverage enrols someone who is "
+                   "not");
+}
+END_TEST
+
 /* ---- § IV leave and return ---- */
 
 struct leave_case {
@@ -638,6 +680,8 @@ static Suite *lifecycle_suite(void)
     tcase_add_test(t, test_dependent_termination_ends_only_that_dependent);
     tcase_add_test(t, test_child_marriage_is_its_termination_event);
     tcase_add_test(t, test_divorce_ends_the_spouse);
+    tcase_add_test(t, test_divorce_recorded_on_the_employee_ends_the_spouse);
+    tcase_add_test(t, test_loss_of_other_coverage_adds_a_dependent_and_ends_the_other_coverage);
     tcase_add_loop_test(t, test_leave_continuation_table, 0, (int)(sizeof leaves / sizeof *leaves));
     tcase_add_test(t, test_return_during_leave_continues_coverage);
     tcase_add_loop_test(t, test_rehire_table, 0, (int)(sizeof rehires / sizeof *rehires));
