@@ -224,6 +224,18 @@ static void parse_other_item(struct intake_reader *r, struct json_object *o, voi
     parse_other_coverage(r, o, out);
 }
 
+bool intake_parse_other_coverage(struct json_object *o, const char *key, struct other_coverage *out,
+                                 struct intake_field_errors *errs)
+{
+    memset(out, 0, sizeof *out);
+    struct intake_reader r;
+    intake_reader_init(&r, errs);
+    int before = intake_problem_count(&r);
+    intake_path_push_key(&r.path, key, strlen(key));
+    parse_other_coverage(&r, o, out);
+    return intake_problem_count(&r) == before;
+}
+
 bool intake_parse_member(struct json_object *body, const char *expected_id, struct member *out,
                          struct intake_field_errors *errs)
 {

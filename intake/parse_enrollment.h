@@ -29,6 +29,10 @@ bool intake_parse_group(struct json_object *body, const char *expected_id, struc
                         struct intake_field_errors *errs);
 bool intake_parse_member(struct json_object *body, const char *expected_id, struct member *out,
                          struct intake_field_errors *errs);
+/* One entry of a member's other_coverage list, o, reported at path `key`
+ * (an enrollment event's "other_coverage", docs/api.md). */
+bool intake_parse_other_coverage(struct json_object *o, const char *key, struct other_coverage *out,
+                                 struct intake_field_errors *errs);
 /*
  * A plan owns its fee schedule and formulary (sorted, NDCs normalised).
  * INTAKE_OK: the caller releases them with plan_free. INTAKE_INVALID: the

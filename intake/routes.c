@@ -7,6 +7,7 @@
 #include "intake/admin_api.h"
 #include "intake/api.h"
 #include "intake/claims_api.h"
+#include "intake/member_events_api.h"
 #include "intake/portal.h"
 #include "intake/queue_api.h"
 #include "intake/recoveries.h"
@@ -82,6 +83,7 @@ static const struct route routes[] = {
     {"GET", "/v1/groups/{id}", get_group},
     {"PUT", "/v1/members/{id}", put_member},
     {"GET", "/v1/members/{id}", get_member},
+    {"POST", "/v1/members/{id}/events", member_events_post},
     {"PUT", "/v1/plans/{id}", put_plan},
     {"GET", "/v1/plans/{id}", get_plan},
     {"POST", "/v1/tokens", admin_post_token},

@@ -1442,6 +1442,10 @@ static const struct one_problem member_cases[] = {
     {CH, "married_on", "\"2025-02-30\"", "married_on", "must be a date YYYY-MM-DD"},
     {CH, "student", "\"yes\"", "student", "must be true or false"},
     {CH, "nickname", "\"Annie\"", "nickname", "unknown field"},
+    {EM, "coverage[1].termination_reported_on", "\"2025-08-01\"",
+     "coverage[1].termination_reported_on", "only allowed with termination_event"},
+    {EM, "coverage[0].termination_reported_on", "\"2025-06-31\"",
+     "coverage[0].termination_reported_on", "must be a date YYYY-MM-DD"},
 #undef CH
 #undef EM
 };
@@ -1452,6 +1456,30 @@ START_TEST(test_member_rules_report_their_path_and_problem)
     const char *id = strcmp(t->fixture, "member_child.json") == 0 ? "M1001-02" : "M1001";
     ck_assert_msg(!member_edited(t->fixture, id, t->path, t->value, NULL), "case %d accepted", _i);
     assert_only_problem(t->field, t->problem);
+}
+END_TEST
+
+/* § III "Reporting terminations": the day a termination was reported is kept
+ * on its span, written only when known, and read back unchanged. */
+START_TEST(test_span_termination_reported_on_round_trips)
+{
+    ck_assert_msg(member_edited("member_employee.json", "M1001", "coverage[0].termination_reported_on",
+                                "\"2025-07-20\"", NULL),
+                  "%s", dump_errors());
+    ck_assert(M.coverage[0].has_termination_reported_on);
+    ck_assert_str_eq(F(M.coverage[0].termination_reported_on), "2025-07-20");
+    ck_assert(!M.coverage[1].has_termination_reported_on);
+    struct json_object *j = intake_member_to_json(&M);
+    const char *text = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN);
+    ck_assert_ptr_nonnull(strstr(text, "\"termination_event\":\"2025-06-15\","
+                                       "\"termination_reported_on\":\"2025-07-20\",\"kind\""));
+    ck_assert_ptr_null(strstr(strstr(text, "\"cobra\""), "termination_reported_on"));
+    static struct member m2;
+    const char *reason;
+    ck_assert_int_eq(intake_member_from_body(text, strlen(text), "M1001", &m2, &E, &reason),
+                     INTAKE_OK);
+    ck_assert(memcmp(&M, &m2, sizeof M) == 0);
+    json_object_put(j);
 }
 END_TEST
 
@@ -2001,6 +2029,7 @@ static Suite *parse_suite(void)
     tcase_add_loop_test(tc, test_plan_rules_report_their_path_and_problem, 0,
                         (int)(sizeof plan_cases / sizeof *plan_cases));
     tcase_add_test(tc, test_enrollment_round_trips_through_canonical_json);
+    tcase_add_test(tc, test_span_termination_reported_on_round_trips);
     tcase_add_test(tc, test_enrollment_from_body_statuses);
     tcase_add_test(tc, test_enrollment_cache_hits_the_same_text_and_sees_a_changed_record_at_once);
     tcase_add_test(tc, test_enrollment_cache_shares_a_plan_and_keeps_it_through_the_batch);

@@ -1,0 +1,623 @@
+/*
+ * POST /v1/members/{member_id}/events (admin, staff): an enrollment event
+ * (docs/api.md "Member events"). The body is checked here; the family's
+ * records and group are read in one step (queue/family_write.h), the event
+ * is applied by the pure rules of adjudicate/lifecycle.c, and every changed
+ * or new record is written in one atomic compare-and-set that also moves the
+ * family version on. When the family changed between the read and the write
+ * the whole step runs again (at most EVENT_ATTEMPTS times).
+ */
+#include "member_events_api.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "adjudicate/lifecycle.h"
+#include "intake/json_edge.h"
+#include "intake/json_read.h"
+#include "intake/parse_enrollment.h"
+#include "intake/recoveries.h"
+#include "log.h"
+#include "queue/enrollment.h"
+#include "queue/family_write.h"
+
+#define EVENT_ATTEMPTS 5
+
+struct event_state {
+    struct lifecycle_event ev;
+    struct lifecycle_family fam;
+    struct group group;
+    char subscriber_id[ID_LEN];
+    char group_id[ID_LEN];
+    char *path_record;                      /* the path member's stored record */
+    char *expected[LIFECYCLE_MAX_FAMILY];   /* each family record as read ("" when new) */
+    char family_ids[QUEUE_FAMILY_MAX][ID_LEN];
+    size_t n_family_ids;
+    char *answer;                           /* the record answered */
+    int attempts;
+    char action[48];                        /* the audit action: "member.event.<event>" */
+};
+
+static void clear_read(struct event_state *es)
+{
+    for (int i = 0; i < LIFECYCLE_MAX_FAMILY; i++) {
+        free(es->expected[i]);
+        es->expected[i] = NULL;
+    }
+    free(es->answer);
+    es->answer = NULL;
+}
+
+static void event_state_free(void *p)
+{
+    struct event_state *es = p;
+    if (!es)
+        return;
+    clear_read(es);
+    free(es->path_record);
+    free(es);
+}
+
+/* ---- the body ---- */
+
+static const char *const medicare_bases[] = {"age", "esrd", "disability"};
+
+/* The fields each event takes besides event, date and reported_on. */
+static const char *const *event_fields(enum lifecycle_event_kind kind)
+{
+    static const char *const adds[] = {"event", "date", "reported_on", "member", NULL};
+    static const char *const plain[] = {"event", "date", "reported_on", NULL};
+    static const char *const student[] = {"event", "date", "reported_on", "student", NULL};
+    static const char *const household[] = {"event",        "date", "reported_on",
+                                            "lives_with_employee", "has_own_dependent", NULL};
+    static const char *const handicapped[] = {"event", "date", "reported_on",
+                                              "handicapped_certified", NULL};
+    static const char *const medicare[] = {"event", "date", "reported_on", "basis",
+                                           "part_a", "part_b", NULL};
+    static const char *const other[] = {"event", "date", "reported_on", "other_coverage", NULL};
+    static const char *const cobra[] = {"event",  "date",   "reported_on", "qualifying_event",
+                                        "reason", "months", NULL};
+    if (lifecycle_event_adds_allowed(kind))
+        return adds;
+    switch (kind) {
+    case LC_STUDENT_STATUS:
+        return student;
+    case LC_HOUSEHOLD_STATUS:
+        return household;
+    case LC_HANDICAPPED_STATUS:
+        return handicapped;
+    case LC_MEDICARE_ENTITLEMENT:
+        return medicare;
+    case LC_OTHER_GROUP_COVERAGE:
+        return other;
+    case LC_COBRA_ELECTION:
+        return cobra;
+    default:
+        return plain;
+    }
+}
+
+/* Copies the problems of a nested parse under `prefix` ("member."). */
+static void add_prefixed(struct intake_field_errors *errs, const char *prefix,
+                         const struct intake_field_errors *inner)
+{
+    for (int i = 0; i < inner->count; i++) {
+        char path[INTAKE_PATH_MAX];
+        snprintf(path, sizeof path, "%s%s%s", prefix, inner->items[i].field[0] ? "." : "",
+                 inner->items[i].field);
+        intake_field_errors_add(errs, path, inner->items[i].problem);
+    }
+}
+
+/* The person an event adds: a member record without coverage (the event
+ * derives it). For a hire its member_id must be the path's. */
+static void parse_added(struct intake_reader *r, struct json_object *body, const char *hire_id,
+                        struct lifecycle_event *ev, struct intake_field_errors *errs)
+{
+    struct json_object *o = intake_member(body, "member"); /* null counts as absent */
+    if (!o)
+        return;
+    if (!json_object_is_type(o, json_type_object)) {
+        intake_report_key(r, "member", INTAKE_P_OBJECT);
+        return;
+    }
+    ev->has_member = true;
+    if (json_object_object_get_ex(o, "coverage", NULL)) {
+        intake_field_errors_add(errs, "member.coverage",
+                                "must be left out: the event derives the coverage");
+        return;
+    }
+    struct json_object *copy = NULL;
+    if (json_object_deep_copy(o, &copy, NULL) != 0 || !copy) {
+        intake_report_key(r, "member", "could not be read (out of memory)");
+        return;
+    }
+    json_object_object_add(copy, "coverage", json_object_new_array());
+    struct intake_field_errors *inner = malloc(sizeof *inner);
+    if (!inner) {
+        json_object_put(copy);
+        intake_report_key(r, "member", "could not be read (out of memory)");
+        return;
+    }
+    intake_field_errors_init(inner);
+    intake_parse_member(copy, hire_id, &ev->member, inner);
+    add_prefixed(errs, "member", inner);
+    free(inner);
+    json_object_put(copy);
+}
+
+/* Reads the body into ev, reporting every problem to errs. */
+static void parse_event(struct json_object *body, const char *path_id, date_t today,
+                        struct lifecycle_event *ev, struct intake_field_errors *errs)
+{
+    struct intake_reader r;
+    intake_reader_init(&r, errs);
+    memset(ev, 0, sizeof *ev);
+    if (!json_object_is_type(body, json_type_object)) {
+        intake_report(&r, INTAKE_P_OBJECT);
+        return;
+    }
+    struct json_object *name = intake_member(body, "event");
+    bool known = false;
+    if (!name)
+        intake_report_key(&r, "event", INTAKE_P_REQUIRED);
+    else if (!json_object_is_type(name, json_type_string))
+        intake_report_key(&r, "event", INTAKE_P_STRING);
+    else if (!(known = lifecycle_event_parse(json_object_get_string(name), &ev->kind)))
+        intake_report_key(&r, "event", "is not a known event (docs/api.md \"Member events\")");
+    intake_field(&r, body, "date", true, intake_value_date, &ev->date);
+    ev->reported_on = today;
+    if (intake_field(&r, body, "reported_on", false, intake_value_date, &ev->reported_on) ==
+            INTAKE_GOT &&
+        date_cmp(ev->reported_on, today) > 0)
+        intake_report_key(&r, "reported_on", INTAKE_P_FUTURE);
+    if (!known)
+        return;
+    intake_reject_unknown(&r, body, event_fields(ev->kind));
+    if (lifecycle_event_adds_allowed(ev->kind))
+        parse_added(&r, body, ev->kind == LC_HIRE ? path_id : NULL, ev, errs);
+    switch (ev->kind) {
+    case LC_STUDENT_STATUS:
+        intake_field(&r, body, "student", true, intake_value_bool, &ev->flag);
+        break;
+    case LC_HOUSEHOLD_STATUS:
+        intake_field(&r, body, "lives_with_employee", true, intake_value_bool, &ev->flag);
+        ev->has_own_dependent_given =
+            intake_field(&r, body, "has_own_dependent", false, intake_value_bool,
+                         &ev->has_own_dependent) == INTAKE_GOT;
+        break;
+    case LC_HANDICAPPED_STATUS:
+        intake_field(&r, body, "handicapped_certified", true, intake_value_bool, &ev->flag);
+        break;
+    case LC_MEDICARE_ENTITLEMENT: {
+        int basis = 0;
+        struct intake_enum_spec bases = {medicare_bases, 3, "must be age, esrd or disability",
+                                         &basis};
+        intake_field(&r, body, "basis", true, intake_value_enum, &bases);
+        ev->medicare.basis = (enum medicare_basis)basis;
+        intake_field(&r, body, "part_a", true, intake_value_bool, &ev->medicare.part_a);
+        intake_field(&r, body, "part_b", true, intake_value_bool, &ev->medicare.part_b);
+        break;
+    }
+    case LC_OTHER_GROUP_COVERAGE: {
+        struct json_object *o = intake_member(body, "other_coverage");
+        if (!o) {
+            intake_report_key(&r, "other_coverage", INTAKE_P_REQUIRED);
+        } else if (!json_object_is_type(o, json_type_object)) {
+            intake_report_key(&r, "other_coverage", INTAKE_P_OBJECT);
+        } else if (json_object_object_get_ex(o, "effective", NULL)) {
+            intake_field_errors_add(errs, "other_coverage.effective",
+                                    "must be left out: the event's date is its effective date");
+        } else {
+            struct json_object *copy = NULL;
+            if (json_object_deep_copy(o, &copy, NULL) != 0 || !copy) {
+                intake_report_key(&r, "other_coverage", "could not be read (out of memory)");
+                break;
+            }
+            char d[DATE_STRLEN];
+            json_object_object_add(copy, "effective",
+                                   json_object_new_string(date_format(ev->date, d)));
+            intake_parse_other_coverage(copy, "other_coverage", &ev->other_coverage, errs);
+            json_object_put(copy);
+        }
+        break;
+    }
+    case LC_COBRA_ELECTION: {
+        intake_field(&r, body, "qualifying_event", true, intake_value_date,
+                     &ev->qualifying_event);
+        struct json_object *reason = intake_member(body, "reason");
+        if (!reason)
+            intake_report_key(&r, "reason", INTAKE_P_REQUIRED);
+        else if (!json_object_is_type(reason, json_type_string) ||
+                 !lifecycle_cobra_reason_parse(json_object_get_string(reason), &ev->cobra_reason))
+            intake_report_key(&r, "reason",
+                              "must be termination_of_employment, reduction_of_hours, divorce, "
+                              "legal_separation, death_of_employee, medicare_entitlement or "
+                              "loss_of_dependent_status");
+        struct intake_int_spec months = {18, 36, "must be 18, 29 or 36", &ev->cobra_months};
+        if (intake_field(&r, body, "months", true, intake_value_int, &months) == INTAKE_GOT &&
+            ev->cobra_months != 18 && ev->cobra_months != 29 && ev->cobra_months != 36)
+            intake_report_key(&r, "months", "must be 18, 29 or 36");
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+/* ---- answering ---- */
+
+/*
+ * The single place where the recoveries work (GET /v1/recoveries, branch
+ * `recov`) hooks in: called after an event's records were written, with
+ * whether the event set a termination event on any span (a retroactive
+ * termination may make paid claims recoverable, § III "Reporting
+ * terminations"). Nothing to do until that hook exists.
+ */
+static void audit_event(struct call *call);
+
+/* The scan is over (its failure is logged and does not undo the event). */
+static void on_scanned(bool ok, void *arg)
+{
+    (void)ok;
+    audit_event(arg);
+}
+
+/* After the family's records are written: its paid claims are checked
+ * against them before the answer (docs/api.md "Recoveries"), whatever the
+ * event: a termination may leave paid claims on dates no longer covered, and
+ * a return to work may withdraw such a recovery. */
+static void member_events_after_write(struct call *call)
+{
+    struct event_state *es = call->state;
+    recoveries_scan_family_then(call->app, es->subscriber_id, on_scanned, call);
+}
+
+static void respond(struct call *call)
+{
+    struct event_state *es = call->state;
+    if (!call_audit_ok(call)) {
+        call_unavailable(call);
+        return;
+    }
+    log_info("member event stored event=%s request_id=%s", lifecycle_event_name(es->ev.kind),
+             call->req->request_id);
+    call_respond(call, 200, JSON_CONTENT_TYPE, es->answer, strlen(es->answer));
+}
+
+static void refuse_field(struct call *call, int status, const char *code, const char *message,
+                         const char *field, const char *problem)
+{
+    struct intake_field_errors *errs = malloc(sizeof *errs);
+    if (!errs) {
+        call_out_of_memory(call);
+        return;
+    }
+    intake_field_errors_init(errs);
+    intake_field_errors_add(errs, field, problem);
+    struct json_object *body = intake_error_render(code, message, errs);
+    free(errs);
+    if (!body) {
+        call_out_of_memory(call);
+        return;
+    }
+    call_json(call, status, body);
+}
+
+static void read_path_member(struct call *call);
+
+static void on_written(enum queue_status status, void *arg)
+{
+    struct call *call = arg;
+    struct event_state *es = call->state;
+    if (status == QUEUE_CONFLICT) {
+        if (++es->attempts < EVENT_ATTEMPTS) {
+            clear_read(es);
+            read_path_member(call);
+            return;
+        }
+        call_error(call, 409, "conflict",
+                   "the family's records kept changing while the event was applied; retry");
+        return;
+    }
+    if (status != QUEUE_OK) {
+        call_unavailable(call);
+        return;
+    }
+    member_events_after_write(call);
+}
+
+static void audit_event(struct call *call)
+{
+    struct event_state *es = call->state;
+    call_audit(call, NULL, es->action, respond);
+}
+
+static const char *latest_plan(const struct member *m)
+{
+    return m->n_coverage ? m->coverage[m->n_coverage - 1].plan_id : "";
+}
+
+/* Encodes every changed record and writes them together. */
+static void write_family(struct call *call)
+{
+    struct event_state *es = call->state;
+    struct lifecycle_family *f = &es->fam;
+    char *json[LIFECYCLE_MAX_FAMILY] = {0};
+    struct queue_family_record recs[LIFECYCLE_MAX_FAMILY];
+    const char *ids[QUEUE_FAMILY_MAX];
+    size_t n = 0;
+    bool ok = true;
+    for (int i = 0; i < f->n && ok; i++) {
+        if (!f->changed[i] && i != f->answer)
+            continue;
+        struct json_object *o = intake_member_to_json(&f->members[i]);
+        json[i] = o ? strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN)) : NULL;
+        json_object_put(o);
+        if (!json[i]) {
+            ok = false;
+            break;
+        }
+        if (i == f->answer)
+            es->answer = strdup(json[i]);
+        if (!f->changed[i])
+            continue;
+        const struct member *m = &f->members[i];
+        recs[n++] = (struct queue_family_record){m->member_id, es->expected[i] ? es->expected[i] : "",
+                                                 json[i], m->subscriber_id, m->group_id,
+                                                 latest_plan(m)};
+    }
+    for (size_t i = 0; i < es->n_family_ids; i++)
+        ids[i] = es->family_ids[i];
+    int rc = -1;
+    if (ok && es->answer)
+        rc = n == 0 ? 0
+                    : queue_family_write(call->app->redis, call->app->cfg.key_prefix,
+                                         es->subscriber_id, ids, es->n_family_ids, recs, n,
+                                         on_written, call);
+    for (int i = 0; i < LIFECYCLE_MAX_FAMILY; i++)
+        free(json[i]);
+    if (!ok || !es->answer) {
+        call_out_of_memory(call);
+        return;
+    }
+    if (rc != 0) {
+        call_unavailable(call);
+        return;
+    }
+    if (n == 0) /* nothing changed (a fact set to the value it had): answer as it stands */
+        call_audit(call, NULL, es->action, respond);
+}
+
+static bool parse_stored_member(const char *text, const char *id, struct member *out)
+{
+    struct json_object *o = json_tokener_parse(text);
+    struct intake_field_errors *errs = malloc(sizeof *errs);
+    bool ok = o && errs;
+    if (ok) {
+        intake_field_errors_init(errs);
+        ok = intake_parse_member(o, id, out, errs);
+    }
+    free(errs);
+    json_object_put(o);
+    return ok;
+}
+
+static bool parse_stored_group(const char *text, const char *id, struct group *out)
+{
+    struct json_object *o = json_tokener_parse(text);
+    struct intake_field_errors *errs = malloc(sizeof *errs);
+    bool ok = o && errs;
+    if (ok) {
+        intake_field_errors_init(errs);
+        ok = intake_parse_group(o, id, out, errs);
+    }
+    free(errs);
+    json_object_put(o);
+    return ok;
+}
+
+static void on_family(enum queue_status status, const struct queue_family *family, void *arg)
+{
+    struct call *call = arg;
+    struct event_state *es = call->state;
+    struct lifecycle_family *f = &es->fam;
+    bool hire = es->ev.kind == LC_HIRE;
+    if (status == QUEUE_CONFLICT) {
+        refuse_field(call, 422, INTAKE_CODE_VALIDATION_FAILED, "the event cannot be applied",
+                     "member_id", "has a family of more than 23 members");
+        return;
+    }
+    if (status != QUEUE_OK) {
+        call_unavailable(call);
+        return;
+    }
+    if (!family->group) {
+        refuse_field(call, 422, INTAKE_CODE_VALIDATION_FAILED,
+                     "the event refers to records that do not exist",
+                     hire ? "member.group_id" : "group_id", "is not a known group");
+        return;
+    }
+    if (es->ev.has_member && family->added) {
+        call_error(call, 409, "conflict", "a member with the id to add exists already");
+        return;
+    }
+    if (!parse_stored_group(family->group, es->group_id, &es->group)) {
+        call_error(call, 500, "internal", "a stored record could not be read");
+        return;
+    }
+    memset(f, 0, sizeof *f);
+    f->path = -1;
+    es->n_family_ids = family->n;
+    for (size_t i = 0; i < family->n; i++) {
+        snprintf(es->family_ids[i], ID_LEN, "%s", family->ids[i]);
+        if (!family->records[i])
+            continue; /* a set member without a record: nothing to change */
+        int at = f->n;
+        if (at >= LIFECYCLE_MAX_FAMILY - 1) { /* room is kept for a person the event adds */
+            refuse_field(call, 422, INTAKE_CODE_VALIDATION_FAILED, "the event cannot be applied",
+                         "member_id", "has a family of more than 23 members");
+            return;
+        }
+        if (!parse_stored_member(family->records[i], family->ids[i], &f->members[at])) {
+            call_error(call, 500, "internal", "a stored record could not be read");
+            return;
+        }
+        if (!(es->expected[at] = strdup(family->records[i]))) {
+            call_out_of_memory(call);
+            return;
+        }
+        if (strcmp(family->ids[i], call->path_id) == 0)
+            f->path = at;
+        f->n++;
+    }
+    if (!hire && f->path < 0) {
+        /* The record exists but its family set does not list it (a record
+         * stored before family sets were kept): it joins its family now. */
+        int at = f->n;
+        if (at >= LIFECYCLE_MAX_FAMILY - 1 ||
+            !parse_stored_member(es->path_record, call->path_id, &f->members[at]) ||
+            !(es->expected[at] = strdup(es->path_record))) {
+            call_error(call, 500, "internal", "a stored record could not be read");
+            return;
+        }
+        f->path = at;
+        f->n++;
+    }
+    struct lifecycle_refusal refusal;
+    if (!lifecycle_apply(&es->ev, &es->group, date_today_utc(), f, &refusal)) {
+        bool late = strcmp(refusal.code, LIFECYCLE_LATE) == 0;
+        refuse_field(call, 422, refusal.code,
+                     late ? "the event was reported after its enrollment window closed"
+                          : "the event does not fit the member's records",
+                     refusal.field, refusal.problem);
+        return;
+    }
+    write_family(call);
+}
+
+static void read_family(struct call *call)
+{
+    struct event_state *es = call->state;
+    const char *added = es->ev.has_member ? es->ev.member.member_id : NULL;
+    if (queue_family_read(call->app->redis, call->app->cfg.key_prefix, es->subscriber_id,
+                          es->group_id, added, on_family, call) != 0)
+        call_unavailable(call);
+}
+
+static void on_path_member(enum queue_status status, const char *const *json, size_t n, void *arg)
+{
+    struct call *call = arg;
+    struct event_state *es = call->state;
+    if (status != QUEUE_OK || n != 1) {
+        call_unavailable(call);
+        return;
+    }
+    if (es->ev.kind == LC_HIRE) {
+        if (json[0]) {
+            call_error(call, 409, "conflict", "a member with the id to add exists already");
+            return;
+        }
+        read_family(call);
+        return;
+    }
+    if (!json[0]) {
+        call_not_found(call);
+        return;
+    }
+    struct member *m = malloc(sizeof *m);
+    if (!m) {
+        call_out_of_memory(call);
+        return;
+    }
+    bool ok = parse_stored_member(json[0], call->path_id, m);
+    if (ok) {
+        snprintf(es->subscriber_id, sizeof es->subscriber_id, "%s", m->subscriber_id);
+        snprintf(es->group_id, sizeof es->group_id, "%s", m->group_id);
+    }
+    free(m);
+    free(es->path_record);
+    es->path_record = ok ? strdup(json[0]) : NULL;
+    if (!es->path_record) {
+        call_error(call, 500, "internal", "a stored record could not be read");
+        return;
+    }
+    read_family(call);
+}
+
+static void read_path_member(struct call *call)
+{
+    struct queue_record_ref ref = {QUEUE_RECORD_MEMBER, call->path_id};
+    if (queue_get_records(call->app->redis, call->app->cfg.key_prefix, &ref, 1, on_path_member,
+                          call) != 0)
+        call_unavailable(call);
+}
+
+/* Record ids are 1..64 of [A-Za-z0-9._-] (docs/validation.md). */
+static bool valid_member_id(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 1 || n > 64)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-'))
+            return false;
+    }
+    return true;
+}
+
+static void events_authed(struct call *call)
+{
+    struct event_state *es = call->state;
+    if (!auth_is_staff(&call->who)) {
+        call_forbidden(call);
+        return;
+    }
+    if (!valid_member_id(call->path_id)) {
+        call_not_found(call);
+        return;
+    }
+    if (!call_require_json(call))
+        return;
+    struct intake_field_errors *errs = malloc(sizeof *errs);
+    if (!errs) {
+        call_out_of_memory(call);
+        return;
+    }
+    intake_field_errors_init(errs);
+    struct json_object *body = NULL;
+    const char *reason = NULL;
+    enum intake_status st =
+        intake_json_parse(call->req->body, call->req->body_len, &body, errs, &reason);
+    if (st != INTAKE_OK) {
+        call_invalid(call, intake_status_http(st), reason, errs);
+        free(errs);
+        return;
+    }
+    parse_event(body, call->path_id, date_today_utc(), &es->ev, errs);
+    json_object_put(body);
+    if (intake_field_errors_any(errs)) {
+        call_invalid(call, 422, "the event has problems listed in fields", errs);
+        free(errs);
+        return;
+    }
+    free(errs);
+    snprintf(es->action, sizeof es->action, "member.event.%s", lifecycle_event_name(es->ev.kind));
+    if (es->ev.kind == LC_HIRE) {
+        /* The new employee is its own subscriber; the group is the record's. */
+        snprintf(es->subscriber_id, sizeof es->subscriber_id, "%s", call->path_id);
+        snprintf(es->group_id, sizeof es->group_id, "%s", es->ev.member.group_id);
+    }
+    read_path_member(call);
+}
+
+void member_events_post(struct call *call)
+{
+    struct event_state *es = call_state_new(call, sizeof *es, event_state_free);
+    if (!es)
+        return;
+    call_authenticate(call, events_authed);
+}

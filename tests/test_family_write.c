@@ -1,0 +1,205 @@
+/* queue/family_write.c against a real redis-server: a family read answers its
+ * sorted members, group and the added id's record; a write stores every
+ * record, its family set entry and reference hash and moves the family
+ * version on, and writes nothing (QUEUE_CONFLICT) when a record or the
+ * family set changed since the read. */
+#include <check.h>
+#include <event2/event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/harness.h"
+#include "queue/family_write.h"
+#include "queue/queue.h"
+#include "queue/redis_conn.h"
+
+#define PREFIX "t:"
+
+static struct test_redis redis;
+static struct event_base *base;
+static struct rconn *rc;
+static redisContext *c;
+
+static void setup(void)
+{
+    test_redis_flush(&redis);
+    c = test_redis_connect(&redis);
+    base = event_base_new();
+    rc = test_rconn_connect(base, &redis);
+}
+
+static void teardown(void)
+{
+    rconn_free(rc);
+    event_base_free(base);
+    redisFree(c);
+}
+
+static void run_until(const int *done)
+{
+    for (int spin = 0; spin < 1000 && !*done; spin++)
+        event_base_loop(base, EVLOOP_ONCE);
+    ck_assert_msg(*done, "the call did not answer");
+}
+
+static void text(char *out, size_t size, const char *cmd)
+{
+    redisReply *r = redisCommand(c, cmd);
+    ck_assert_ptr_nonnull(r);
+    snprintf(out, size, "%s", r->type == REDIS_REPLY_STRING ? r->str : "");
+    freeReplyObject(r);
+}
+
+static void command(const char *cmd)
+{
+    redisReply *r = redisCommand(c, cmd);
+    ck_assert_ptr_nonnull(r);
+    ck_assert_int_ne(r->type, REDIS_REPLY_ERROR);
+    freeReplyObject(r);
+}
+
+struct status_answer {
+    int done;
+    enum queue_status status;
+};
+
+static void on_status(enum queue_status status, void *arg)
+{
+    struct status_answer *a = arg;
+    a->done++;
+    a->status = status;
+}
+
+struct family_answer {
+    int done;
+    enum queue_status status;
+    char ids[4][16];
+    char records[4][64];
+    size_t n;
+    char group[64];
+    char added[64];
+};
+
+static void on_family(enum queue_status status, const struct queue_family *fam, void *arg)
+{
+    struct family_answer *a = arg;
+    a->done++;
+    a->status = status;
+    if (!fam)
+        return;
+    a->n = fam->n;
+    for (size_t i = 0; i < fam->n && i < 4; i++) {
+        snprintf(a->ids[i], sizeof a->ids[i], "%s", fam->ids[i]);
+        snprintf(a->records[i], sizeof a->records[i], "%s", fam->records[i] ? fam->records[i] : "-");
+    }
+    snprintf(a->group, sizeof a->group, "%s", fam->group ? fam->group : "-");
+    snprintf(a->added, sizeof a->added, "%s", fam->added ? fam->added : "-");
+}
+
+static enum queue_status write_one(const char *const *ids, size_t n_ids, const char *expected,
+                                   const char *json)
+{
+    struct queue_family_record rec = {"E1-02", expected, json, "E1", "G1", "P1"};
+    struct status_answer a = {0};
+    ck_assert_int_eq(queue_family_write(rc, PREFIX, "E1", ids, n_ids, &rec, 1, on_status, &a), 0);
+    run_until(&a.done);
+    return a.status;
+}
+
+START_TEST(test_read_answers_sorted_family_group_and_added)
+{
+    command("SADD t:family:E1 E1-01 E1 E1-09");
+    command("SET t:member:E1 {\"e\":1}");
+    command("SET t:member:E1-01 {\"s\":1}");
+    command("SET t:group:G1 {\"g\":1}");
+    command("SET t:member:X7 {\"x\":1}");
+    struct family_answer a = {0};
+    ck_assert_int_eq(queue_family_read(rc, PREFIX, "E1", "G1", "X7", on_family, &a), 0);
+    run_until(&a.done);
+    ck_assert_int_eq(a.status, QUEUE_OK);
+    ck_assert_uint_eq(a.n, 3);
+    ck_assert_str_eq(a.ids[0], "E1");
+    ck_assert_str_eq(a.records[0], "{\"e\":1}");
+    ck_assert_str_eq(a.ids[1], "E1-01");
+    ck_assert_str_eq(a.ids[2], "E1-09");
+    ck_assert_str_eq(a.records[2], "-");
+    ck_assert_str_eq(a.group, "{\"g\":1}");
+    ck_assert_str_eq(a.added, "{\"x\":1}");
+    struct family_answer b = {0};
+    ck_assert_int_eq(queue_family_read(rc, PREFIX, "E2", "G9", NULL, on_family, &b), 0);
+    run_until(&b.done);
+    ck_assert_int_eq(b.status, QUEUE_OK);
+    ck_assert_uint_eq(b.n, 0);
+    ck_assert_str_eq(b.group, "-");
+    ck_assert_str_eq(b.added, "-");
+}
+END_TEST
+
+START_TEST(test_write_stores_records_keys_and_moves_the_version)
+{
+    command("SADD t:family:E1 E1");
+    command("SET t:{c}famver:E1 7:claim-1");
+    const char *ids[] = {"E1"};
+    ck_assert_int_eq(write_one(ids, 1, "", "{\"v\":1}"), QUEUE_OK);
+    char out[128];
+    text(out, sizeof out, "GET t:member:E1-02");
+    ck_assert_str_eq(out, "{\"v\":1}");
+    text(out, sizeof out, "GET t:{c}famver:E1");
+    ck_assert_str_eq(out, "8:event");
+    text(out, sizeof out, "HGET t:{c}mref:E1-02 plan_id");
+    ck_assert_str_eq(out, "P1");
+    redisReply *r = redisCommand(c, "SISMEMBER t:family:E1 E1-02");
+    ck_assert_int_eq(r->integer, 1);
+    freeReplyObject(r);
+    /* The next write must expect what is stored now. */
+    const char *ids2[] = {"E1", "E1-02"};
+    ck_assert_int_eq(write_one(ids2, 2, "{\"v\":1}", "{\"v\":2}"), QUEUE_OK);
+    text(out, sizeof out, "GET t:{c}famver:E1");
+    ck_assert_str_eq(out, "9:event");
+}
+END_TEST
+
+START_TEST(test_write_refused_when_a_record_changed)
+{
+    command("SADD t:family:E1 E1 E1-02");
+    command("SET t:member:E1-02 {\"v\":2}");
+    const char *ids[] = {"E1", "E1-02"};
+    ck_assert_int_eq(write_one(ids, 2, "{\"v\":1}", "{\"v\":3}"), QUEUE_CONFLICT);
+    ck_assert_int_eq(write_one(ids, 2, "", "{\"v\":3}"), QUEUE_CONFLICT);
+    char out[64];
+    text(out, sizeof out, "GET t:member:E1-02");
+    ck_assert_str_eq(out, "{\"v\":2}");
+    text(out, sizeof out, "GET t:{c}famver:E1");
+    ck_assert_str_eq(out, "");
+}
+END_TEST
+
+START_TEST(test_write_refused_when_the_family_set_changed)
+{
+    command("SADD t:family:E1 E1 E1-05");
+    const char *ids[] = {"E1"}; /* read before E1-05 joined */
+    ck_assert_int_eq(write_one(ids, 1, "", "{\"v\":1}"), QUEUE_CONFLICT);
+    char out[64];
+    text(out, sizeof out, "GET t:member:E1-02");
+    ck_assert_str_eq(out, "");
+}
+END_TEST
+
+int main(void)
+{
+    queue_init();
+    test_redis_start(&redis);
+    Suite *s = suite_create("family write");
+    TCase *tc = tcase_create("family");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, test_read_answers_sorted_family_group_and_added);
+    tcase_add_test(tc, test_write_stores_records_keys_and_moves_the_version);
+    tcase_add_test(tc, test_write_refused_when_a_record_changed);
+    tcase_add_test(tc, test_write_refused_when_the_family_set_changed);
+    suite_add_tcase(s, tc);
+    int failed = test_run_suite(s, CK_NOFORK);
+    test_redis_stop(&redis);
+    test_remove_tree(redis.dir);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
