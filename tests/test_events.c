@@ -271,6 +271,44 @@ START_TEST(test_family_walk_through_the_lifecycle)
     ck_assert_int_eq(res.status, 200);
     ck_assert_str_eq(test_json_str(res.body, "coverage.0.termination_event"), "2026-08-20");
     test_response_free(&res);
+    /* The two September claims paid before the report are listed for staff
+     * to recover (docs/api.md "Recoveries"): reported 45 days after the
+     * termination effective date (31 August), so the employer answers for
+     * them (§ III "Reporting terminations"). */
+    test_api(&server, "GET", "/v1/recoveries", staff, NULL, NULL, &res);
+    ck_assert_msg(res.status == 200, "%ld %s", res.status, res.body);
+    ck_assert_msg(!*test_json_str(res.body, "recoveries.2.claim_id"), "%s", res.body);
+    int employee = 0, spouse = 0;
+    for (int k = 0; k < 2; k++) {
+        char key[64];
+        snprintf(key, sizeof key, "recoveries.%d.member_id", k);
+        const char *who = test_json_str(res.body, key);
+        employee += strcmp(who, EMPLOYEE.id) == 0;
+        spouse += strcmp(who, SPOUSE.id) == 0;
+        snprintf(key, sizeof key, "recoveries.%d.coverage_ended", k);
+        ck_assert_str_eq(test_json_str(res.body, key), "2026-08-31");
+        snprintf(key, sizeof key, "recoveries.%d.termination_reported_on", k);
+        ck_assert_str_eq(test_json_str(res.body, key), "2026-10-15");
+        snprintf(key, sizeof key, "recoveries.%d.employer_liable", k);
+        ck_assert_str_eq(test_json_str(res.body, key), "true");
+        snprintf(key, sizeof key, "recoveries.%d.lines.0.service_date", k);
+        ck_assert_str_eq(test_json_str(res.body, key),
+                         strcmp(who, EMPLOYEE.id) == 0 ? "2026-09-15" : "2026-09-30");
+        /* What was paid on the claim is what is to be recovered. */
+        char path[128], amount[32];
+        snprintf(key, sizeof key, "recoveries.%d.amount", k);
+        snprintf(amount, sizeof amount, "%s", test_json_str(res.body, key));
+        snprintf(key, sizeof key, "recoveries.%d.claim_id", k);
+        snprintf(path, sizeof path, "/v1/claims/%s", test_json_str(res.body, key));
+        struct test_response claim;
+        test_api(&server, "GET", path, staff, NULL, NULL, &claim);
+        ck_assert_str_eq(test_json_str(claim.body, "decision.plan_paid"), amount);
+        ck_assert_str_ne(amount, "0.00");
+        test_response_free(&claim);
+    }
+    ck_assert_int_eq(employee, 1);
+    ck_assert_int_eq(spouse, 1);
+    test_response_free(&res);
     assert_paid(&SPOUSE, "2026-08-31");
     assert_denied(&SPOUSE, "2026-09-01", "27");
     assert_denied(&EMPLOYEE, "2026-09-15", "27");
