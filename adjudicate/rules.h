@@ -12,9 +12,15 @@
 
 date_t adj_termination_effective_date(date_t event);
 bool adj_span_counts(const struct coverage_span *span, const struct group *group);
-bool adj_span_last_day(const struct coverage_span *span, date_t *last_day);
+bool adj_span_last_day(const struct coverage_span *span, const struct member *member,
+                       const struct group *group, date_t on, date_t *last_day);
 date_t adj_cobra_last_day(const struct coverage_span *span);
+date_t adj_continuation_last_day(const struct coverage_span *span, const struct member *member,
+                                 const struct group *group, date_t on);
 bool adj_continuation_span_counts(const struct coverage_span *span, const struct group *group);
+
+#define ADJ_DEFAULT_STATE_CONTINUATION_MONTHS 18
+int adj_state_continuation_months(const struct group *group);
 
 /* Why a date is not covered (the CARC that says so), or ADJ_ELIG_COVERED. */
 enum adj_eligibility {

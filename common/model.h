@@ -171,6 +171,7 @@ struct group {
     char plan_id[ID_LEN];
     int waiting_period_days;  /* § I "Enrollment for new hires": default 0 */
     bool leave_continuation;  /* § IV "Temporary lay-off or leave of absence": "if the contract permits" */
+    int state_continuation_months; /* § IV "State requirements", states without a table entry: 0 = default */
     /* In increasing order of `from`; at least one entry, the first without `from`. */
     struct group_facts_entry history[MAX_FACT_HISTORY];
     int n_history;
@@ -187,6 +188,9 @@ struct coverage_span {
     enum coverage_kind kind;
     date_t qualifying_event; /* kind == COVERAGE_COBRA */
     int months;              /* kind == COVERAGE_COBRA: 18, 29 or 36 */
+    date_t elected_on;       /* kind == COVERAGE_COBRA: the election (default: effective) */
+    bool has_disability_ended_on; /* months == 29: SSA's final determination that the */
+    date_t disability_ended_on;   /* individual is no longer disabled (§ IV) */
 };
 
 enum medicare_basis { MEDICARE_AGE, MEDICARE_ESRD, MEDICARE_DISABILITY };

@@ -55,6 +55,7 @@ bool intake_parse_group(struct json_object *body, const char *expected_id, struc
                                          "plan_id",
                                          "waiting_period_days",
                                          "leave_continuation",
+                                         "state_continuation_months",
                                          NULL};
     struct group_facts facts = {0};
     memset(out, 0, sizeof *out);
@@ -93,6 +94,11 @@ bool intake_parse_group(struct json_object *body, const char *expected_id, struc
     intake_field(&r, body, "waiting_period_days", false, intake_value_int, &waiting);
     intake_field(&r, body, "leave_continuation", false, intake_value_bool,
                  &out->leave_continuation);
+    /* § IV "State requirements": the plan documents' period where the state
+     * has no entry in adjudicate/continuation.c's table; absent, the default. */
+    struct intake_int_spec state_months = {1, 36, "must be an integer from 1 to 36",
+                                           &out->state_continuation_months};
+    intake_field(&r, body, "state_continuation_months", false, intake_value_int, &state_months);
     return intake_problem_count(&r) == before;
 }
 
@@ -101,8 +107,9 @@ bool intake_parse_group(struct json_object *body, const char *expected_id, struc
 static void parse_coverage_span(struct intake_reader *r, struct json_object *o,
                                 struct coverage_span *span)
 {
-    static const char *const fields[] = {
-        "plan_id", "effective", "termination_event", "kind", "qualifying_event", "months", NULL};
+    static const char *const fields[] = {"plan_id",          "effective", "termination_event",
+                                         "kind",             "qualifying_event", "months",
+                                         "elected_on",       "disability_ended_on", NULL};
     intake_reject_unknown(r, o, fields);
     intake_field(r, o, "plan_id", true, intake_value_id, span->plan_id);
     bool have_effective =
@@ -124,11 +131,23 @@ static void parse_coverage_span(struct intake_reader *r, struct json_object *o,
         if (intake_field(r, o, "months", true, intake_value_int, &months) == INTAKE_GOT &&
             span->months != 18 && span->months != 29 && span->months != 36)
             intake_report_key(r, "months", "must be 18, 29 or 36");
+        /* § IV "End of COBRA coverage period": the election, after which
+         * Medicare or another group plan ends COBRA; by default the span's start. */
+        span->elected_on = span->effective;
+        intake_field(r, o, "elected_on", false, intake_value_date, &span->elected_on);
+        /* The disability extension's end: only for a 29-month span. */
+        if (span->months == 29)
+            span->has_disability_ended_on =
+                intake_field(r, o, "disability_ended_on", false, intake_value_date,
+                             &span->disability_ended_on) == INTAKE_GOT;
+        else if (intake_member(o, "disability_ended_on"))
+            intake_report_key(r, "disability_ended_on", "only allowed when months is 29");
     } else if (kind >= 0) {
-        if (intake_member(o, "qualifying_event"))
-            intake_report_key(r, "qualifying_event", "only allowed when kind is cobra");
-        if (intake_member(o, "months"))
-            intake_report_key(r, "months", "only allowed when kind is cobra");
+        static const char *const cobra_only[] = {"qualifying_event", "months", "elected_on",
+                                                 "disability_ended_on", NULL};
+        for (int i = 0; cobra_only[i]; i++)
+            if (intake_member(o, cobra_only[i]))
+                intake_report_key(r, cobra_only[i], "only allowed when kind is cobra");
     }
 }
 
@@ -670,7 +689,10 @@ struct json_object *intake_group_to_json(const struct group *g)
         intake_put_bool(o, "cobra_applies", f->employee_count >= 20) ||
         intake_put_string(o, "plan_id", g->plan_id) ||
         intake_put_int(o, "waiting_period_days", g->waiting_period_days) ||
-        intake_put_bool(o, "leave_continuation", g->leave_continuation)) {
+        intake_put_bool(o, "leave_continuation", g->leave_continuation) ||
+        (g->state_continuation_months > 0
+             ? intake_put_int(o, "state_continuation_months", g->state_continuation_months)
+             : intake_put_null(o, "state_continuation_months"))) {
         json_object_put(o);
         return NULL;
     }
@@ -686,7 +708,11 @@ static struct json_object *span_to_json(const struct coverage_span *s)
         intake_put_string(o, "kind", coverage_kind_names[s->kind]) ||
         (s->kind == COVERAGE_COBRA &&
          (intake_put_date(o, "qualifying_event", s->qualifying_event) ||
-          intake_put_int(o, "months", s->months)))) {
+          intake_put_int(o, "months", s->months) ||
+          intake_put_date(o, "elected_on", s->elected_on))) ||
+        (s->kind == COVERAGE_COBRA && s->months == 29 &&
+         put_date_or_null(o, "disability_ended_on", s->has_disability_ended_on,
+                          s->disability_ended_on))) {
         json_object_put(o);
         return NULL;
     }

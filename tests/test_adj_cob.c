@@ -95,6 +95,7 @@ START_TEST(test_medicare_by_age_on_cobra_medicare_primary)
     X.patient.coverage[1].effective = D("2025-01-01");
     X.patient.coverage[1].qualifying_event = D("2024-12-31");
     X.patient.coverage[1].months = 18;
+    X.patient.coverage[1].elected_on = D("2025-01-01"); /* entitled before: COBRA stands */
     ck_assert_str_eq(position_on("2024-12-31"), "primary");
     ck_assert_str_eq(position_on("2025-01-01"), "secondary");
 }
@@ -140,6 +141,7 @@ START_TEST(test_medicare_esrd_month_30_plan_primary_month_31_medicare)
     X.patient.coverage[0].kind = COVERAGE_COBRA;
     X.patient.coverage[0].qualifying_event = D("2025-12-15");
     X.patient.coverage[0].months = 36;
+    X.patient.coverage[0].elected_on = D("2025-12-20");
     ck_assert_str_eq(position_on("2026-08-31"), "primary");
     ck_assert_str_eq(position_on("2026-09-01"), "secondary");
 }
@@ -163,6 +165,7 @@ START_TEST(test_medicare_disability_large_group_cobra_medicare_primary)
     X.patient.coverage[0].kind = COVERAGE_COBRA;
     X.patient.coverage[0].qualifying_event = D("2024-10-01");
     X.patient.coverage[0].months = 29;
+    X.patient.coverage[0].elected_on = D("2024-10-15");
     ck_assert_str_eq(position_on("2025-03-03"), "secondary");
 }
 END_TEST
@@ -304,6 +307,7 @@ START_TEST(test_naic_active_before_cobra_or_retiree)
     X.patient.coverage[0].kind = COVERAGE_COBRA;
     X.patient.coverage[0].qualifying_event = D("2024-12-01");
     X.patient.coverage[0].months = 18;
+    X.patient.coverage[0].elected_on = D("2024-12-15"); /* theirs began before the election */
     ck_assert_str_eq(position_on("2025-03-03"), "secondary");
 }
 END_TEST
@@ -335,6 +339,7 @@ START_TEST(test_naic_longer_coverage_counts_unbroken_spans_together)
     c->effective = D("2024-07-01");
     c->qualifying_event = D("2024-06-10");
     c->months = 18;
+    c->elected_on = c->effective;
     struct other_coverage *o = other(OTHER_AS_EMPLOYEE, "2015-01-01");
     o->cobra = true;
     o->active_employment = false;

@@ -297,6 +297,7 @@ static void cobra(const char *event, int months)
     s->kind = COVERAGE_COBRA;
     s->qualifying_event = D(event);
     s->months = months;
+    s->elected_on = s->effective; /* the parser's default */
 }
 
 START_TEST(test_cobra_18_months_ends_at_end_of_last_month)
@@ -370,6 +371,160 @@ START_TEST(test_state_continuation_in_small_group)
 }
 END_TEST
 
+/* ---- § IV "End of COBRA coverage period": Medicare or another group plan
+ * after the election; the end of the disability extension ---- */
+
+struct cobra_end_case {
+    const char *name;
+    const char *elected_on;   /* NULL: the span's effective date, 1 Apr 2025 */
+    const char *medicare;     /* entitlement date, recorded as a dated fact; NULL: none */
+    const char *other_group;  /* another plan's effective date; NULL: none */
+    enum other_coverage_kind other_kind;
+    const char *last_paid, *first_denied;
+};
+
+/* Qualifying event 15 Mar 2025, COBRA from 1 Apr 2025, 18 months: through 30 Sep 2026. */
+static const struct cobra_end_case cobra_end_cases[] = {
+    {"no event: the 18 months", NULL, NULL, NULL, OTHER_GROUP, "2026-09-30", "2026-10-01"},
+    {"Medicare 1 Sep 2025", NULL, "2025-09-01", NULL, OTHER_GROUP, "2025-08-31", "2025-09-01"},
+    {"Medicare the day after the election", "2025-04-10", "2025-04-11", NULL, OTHER_GROUP,
+     "2025-04-10", "2025-04-11"},
+    {"Medicare on the election day", "2025-04-10", "2025-04-10", NULL, OTHER_GROUP, "2026-09-30",
+     "2026-10-01"},
+    {"Medicare before the election", NULL, "2025-01-01", NULL, OTHER_GROUP, "2026-09-30",
+     "2026-10-01"},
+    {"group plan 1 Nov 2025", NULL, NULL, "2025-11-01", OTHER_GROUP, "2025-10-31", "2025-11-01"},
+    {"group plan the day after the election", "2025-04-20", NULL, "2025-04-21", OTHER_GROUP,
+     "2025-04-20", "2025-04-21"},
+    {"group plan on the election day", "2025-04-20", NULL, "2025-04-20", OTHER_GROUP,
+     "2026-09-30", "2026-10-01"},
+    {"individual policy ends nothing", NULL, NULL, "2025-11-01", OTHER_INDIVIDUAL, "2026-09-30",
+     "2026-10-01"},
+    {"Medicare after the 18 months", NULL, "2026-12-01", NULL, OTHER_GROUP, "2026-09-30",
+     "2026-10-01"},
+    {"the earlier of Medicare and a group plan", NULL, "2026-02-01", "2025-12-01", OTHER_GROUP,
+     "2025-11-30", "2025-12-01"},
+};
+
+static void entitle(struct member_facts *f, const void *arg)
+{
+    f->medicare.present = true;
+    f->medicare.basis = MEDICARE_AGE;
+    f->medicare.entitlement_date = *(const date_t *)arg;
+    f->medicare.part_a = f->medicare.part_b = true;
+}
+
+START_TEST(test_cobra_ends_on_medicare_or_group_plan_after_election)
+{
+    const struct cobra_end_case *c = &cobra_end_cases[_i];
+    cobra("2025-03-15", 18);
+    struct coverage_span *s = &X.patient.coverage[1];
+    if (c->elected_on)
+        s->elected_on = D(c->elected_on);
+    if (c->medicare) {
+        date_t when = D(c->medicare);
+        /* The dated fact: Medicare from its entitlement date on, reported then. */
+        ck_assert_int_eq(member_change_facts(&X.patient, when, when, entitle, &when), 0);
+    }
+    if (c->other_group) {
+        struct other_coverage *o = &X.patient.other_coverage[X.patient.n_other_coverage++];
+        strcpy(o->payer_name, "Next Employer Health");
+        o->kind = c->other_kind;
+        o->relationship = OTHER_AS_EMPLOYEE;
+        o->effective = D(c->other_group);
+        o->active_employment = true;
+    }
+    /* Coordination is not what these cases test: the primary's EOB is there. */
+    X.claim.other_insurance.present = true;
+    strcpy(X.claim.other_insurance.payer_name, "Primary");
+    X.claim.other_insurance.eob_date = D("2026-12-01");
+    expect_dates(&X, c->name, c->last_paid, "paid", c->first_denied, "CO-27", NULL);
+}
+END_TEST
+
+START_TEST(test_cobra_medicare_ending_is_read_from_dated_facts_not_today)
+{
+    /* Entitled from 1 Sep 2025, but the history records it only from 1 Oct 2025
+     * on (a non-retroactive change): the facts in force in September show no
+     * Medicare, so September is covered; from 1 Oct the facts say entitled
+     * since 1 Sep, after the election, and COBRA has ended. */
+    cobra("2025-03-15", 18);
+    date_t entitled = D("2025-09-01"), from = D("2025-10-01");
+    ck_assert_int_eq(member_change_facts(&X.patient, from, from, entitle, &entitled), 0);
+    X.claim.other_insurance.present = true;
+    strcpy(X.claim.other_insurance.payer_name, "Primary");
+    expect_dates(&X, "entry from 1 Oct", "2025-09-01", "paid", "2025-09-30", "paid", "2025-10-01",
+                 "CO-27", NULL);
+}
+END_TEST
+
+struct disability_case {
+    const char *name;
+    const char *ended_on; /* the final determination; NULL: none */
+    const char *last_paid, *first_denied;
+};
+
+/* Qualifying event 15 Mar 2025, 29 months: through 31 Aug 2027; its 18 months
+ * through 30 Sep 2026. */
+static const struct disability_case disability_cases[] = {
+    {"no determination: the 29 months", NULL, "2027-08-31", "2027-09-01"},
+    {"1 Oct 2026: 1 Nov is 31 days later", "2026-10-01", "2026-11-30", "2026-12-01"},
+    {"2 Oct 2026: 1 Nov is 30 days later", "2026-10-02", "2026-12-31", "2027-01-01"},
+    {"31 Oct 2026: 1 Dec is 31 days later", "2026-10-31", "2026-12-31", "2027-01-01"},
+    {"early determination: never before the 18 months", "2025-06-10", "2026-09-30",
+     "2026-10-01"},
+    {"determination late in the 29 months: the maximum", "2027-07-20", "2027-08-31",
+     "2027-09-01"},
+};
+
+START_TEST(test_cobra_disability_extension_ends_as_section_iv_says)
+{
+    const struct disability_case *c = &disability_cases[_i];
+    cobra("2025-03-15", 29);
+    if (c->ended_on) {
+        X.patient.coverage[1].has_disability_ended_on = true;
+        X.patient.coverage[1].disability_ended_on = D(c->ended_on);
+    }
+    expect_dates(&X, c->name, c->last_paid, "paid", c->first_denied, "CO-27", NULL);
+}
+END_TEST
+
+/* ---- § IV "State requirements": the state's continuation period ---- */
+
+struct state_case {
+    const char *name;
+    const char *state;
+    int group_months; /* the group's state_continuation_months; 0: absent */
+    const char *last_paid, *first_denied;
+};
+
+/* Active coverage ends 31 Mar 2025; state continuation from 1 Apr 2025. */
+static const struct state_case state_cases[] = {
+    {"Florida, 18 months (Fla. Stat. 627.6692)", "FL", 0, "2026-09-30", "2026-10-01"},
+    {"Florida's table wins over the group's value", "FL", 6, "2026-09-30", "2026-10-01"},
+    {"Georgia, 3 months (O.C.G.A. 33-24-21.1)", "GA", 0, "2025-06-30", "2025-07-01"},
+    {"a state without an entry: the group's 9 months", "TX", 9, "2025-12-31", "2026-01-01"},
+    {"a state without an entry, no value: 18 months", "TX", 0, "2026-09-30", "2026-10-01"},
+};
+
+START_TEST(test_state_continuation_lasts_the_states_period)
+{
+    const struct state_case *c = &state_cases[_i];
+    X.group.history[0].facts.employee_count = 12;
+    strcpy(X.group.state, c->state);
+    X.group.state_continuation_months = c->group_months;
+    X.patient.coverage[0].has_termination_event = true;
+    X.patient.coverage[0].termination_event = D("2025-03-15");
+    X.patient.n_coverage = 2;
+    X.patient.coverage[1] = X.patient.coverage[0];
+    X.patient.coverage[1].has_termination_event = false;
+    X.patient.coverage[1].kind = COVERAGE_STATE_CONTINUATION;
+    X.patient.coverage[1].effective = D("2025-04-01");
+    expect_dates(&X, c->name, "2025-04-01", "paid", c->last_paid, "paid", c->first_denied,
+                 "CO-27", NULL);
+}
+END_TEST
+
 static Suite *eligibility_suite(void)
 {
     Suite *s = suite_create("adjudicate eligibility");
@@ -414,6 +569,13 @@ static Suite *eligibility_suite(void)
     tcase_add_test(cont, test_cobra_termination_after_maximum_period_changes_nothing);
     tcase_add_test(cont, test_cobra_span_in_group_under_20_covers_nothing);
     tcase_add_test(cont, test_state_continuation_in_small_group);
+    tcase_add_loop_test(cont, test_cobra_ends_on_medicare_or_group_plan_after_election, 0,
+                        sizeof cobra_end_cases / sizeof *cobra_end_cases);
+    tcase_add_test(cont, test_cobra_medicare_ending_is_read_from_dated_facts_not_today);
+    tcase_add_loop_test(cont, test_cobra_disability_extension_ends_as_section_iv_says, 0,
+                        sizeof disability_cases / sizeof *disability_cases);
+    tcase_add_loop_test(cont, test_state_continuation_lasts_the_states_period, 0,
+                        sizeof state_cases / sizeof *state_cases);
     suite_add_tcase(s, cont);
     return s;
 }

@@ -1366,6 +1366,18 @@ START_TEST(test_group_fixture_and_its_rules)
     assert_has_problem("employees", "unknown field");
     ck_assert(group_edited(NULL, "dependent_to_30", NULL, NULL));
     ck_assert(!G.dependent_to_30);
+    /* § IV "State requirements": the plan documents' period, 1 to 36 months. */
+    ck_assert_int_eq(G.state_continuation_months, 0);
+    ck_assert(group_edited("G100", "state_continuation_months", "1", NULL));
+    ck_assert_int_eq(G.state_continuation_months, 1);
+    ck_assert(group_edited("G100", "state_continuation_months", "36", NULL));
+    ck_assert_int_eq(G.state_continuation_months, 36);
+    ck_assert(group_edited("G100", "state_continuation_months", "null", NULL));
+    ck_assert_int_eq(G.state_continuation_months, 0);
+    ck_assert(!group_edited("G100", "state_continuation_months", "0", NULL));
+    assert_only_problem("state_continuation_months", "must be an integer from 1 to 36");
+    ck_assert(!group_edited("G100", "state_continuation_months", "37", NULL));
+    assert_only_problem("state_continuation_months", "must be an integer from 1 to 36");
 }
 END_TEST
 
@@ -1420,6 +1432,14 @@ static const struct one_problem member_cases[] = {
     {EM, "coverage[0].months", "18", "coverage[0].months", "only allowed when kind is cobra"},
     {EM, "coverage[0].qualifying_event", "\"2025-06-15\"", "coverage[0].qualifying_event",
      "only allowed when kind is cobra"},
+    {EM, "coverage[0].elected_on", "\"2025-07-01\"", "coverage[0].elected_on",
+     "only allowed when kind is cobra"},
+    {EM, "coverage[0].disability_ended_on", "\"2026-07-01\"", "coverage[0].disability_ended_on",
+     "only allowed when kind is cobra"},
+    {EM, "coverage[1].disability_ended_on", "\"2026-07-01\"", "coverage[1].disability_ended_on",
+     "only allowed when months is 29"},
+    {EM, "coverage[1].elected_on", "\"2025-07-32\"", "coverage[1].elected_on",
+     "must be a date YYYY-MM-DD"},
     {EM, "coverage[0].kind", "\"retiree\"", "coverage[0].kind",
      "must be active, cobra or state_continuation"},
     {EM, "coverage[0].termination_event", "\"2019-12-31\"", "coverage[0].termination_event",
@@ -1459,6 +1479,29 @@ START_TEST(test_member_cobra_span_with_all_its_months)
 {
     ck_assert(member_edited("member_employee.json", "M1001", "coverage[1].months", "29", NULL));
     ck_assert_int_eq(M.coverage[1].months, 29);
+    ck_assert(!M.coverage[1].has_disability_ended_on);
+    /* The election defaults to the span's start (§ IV "End of COBRA coverage period"). */
+    ck_assert_str_eq(F(M.coverage[1].elected_on), "2025-07-01");
+    ck_assert(member_edited("member_employee.json", "M1001", "coverage[1].months", "29",
+                            "coverage[1].elected_on", "\"2025-08-20\"",
+                            "coverage[1].disability_ended_on", "\"2026-10-01\"", NULL));
+    ck_assert_str_eq(F(M.coverage[1].elected_on), "2025-08-20");
+    ck_assert(M.coverage[1].has_disability_ended_on);
+    ck_assert_str_eq(F(M.coverage[1].disability_ended_on), "2026-10-01");
+    struct json_object *j = intake_member_to_json(&M);
+    ck_assert_str_eq(json_object_to_json_string_ext(json_object_array_get_idx(
+                                                        json_object_object_get(j, "coverage"), 1),
+                                                    JSON_C_TO_STRING_PLAIN),
+                     "{\"plan_id\":\"PPO-500\",\"effective\":\"2025-07-01\",\"termination_event\":"
+                     "null,\"kind\":\"cobra\",\"qualifying_event\":\"2025-06-15\",\"months\":29,"
+                     "\"elected_on\":\"2025-08-20\",\"disability_ended_on\":\"2026-10-01\"}");
+    static struct member again;
+    const char *text = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN);
+    const char *reason;
+    ck_assert_int_eq(intake_member_from_body(text, strlen(text), "M1001", &again, &E, &reason),
+                     INTAKE_OK);
+    ck_assert(memcmp(&M, &again, sizeof M) == 0);
+    json_object_put(j);
     ck_assert(member_edited("member_employee.json", "M1001", "coverage[1].months", "36",
                             "coverage[0].kind", "\"state_continuation\"", NULL));
     ck_assert_int_eq(M.coverage[0].kind, COVERAGE_STATE_CONTINUATION);
@@ -1633,7 +1676,8 @@ START_TEST(test_enrollment_round_trips_through_canonical_json)
     ck_assert_str_eq(text, "{\"group_id\":\"G100\",\"name\":\"Acme Tools\",\"state\":\"FL\","
                            "\"employee_count\":25,\"medicare_certification\":\"20_or_more\","
                            "\"dependent_to_30\":true,\"cobra_applies\":true,\"plan_id\":"
-                           "\"PPO-500\",\"waiting_period_days\":0,\"leave_continuation\":false}");
+                           "\"PPO-500\",\"waiting_period_days\":0,\"leave_continuation\":false,"
+                           "\"state_continuation_months\":null}");
     const char *reason;
     ck_assert_int_eq(intake_group_from_body(text, strlen(text), "G100", &g2, &E, &reason),
                      INTAKE_OK);
@@ -1664,7 +1708,7 @@ START_TEST(test_enrollment_round_trips_through_canonical_json)
         "\"handicapped_certified\":false,\"coverage\":[{\"plan_id\":\"PPO-500\",\"effective\":"
         "\"2020-01-01\",\"termination_event\":\"2025-06-15\",\"kind\":\"active\"},{\"plan_id\":"
         "\"PPO-500\",\"effective\":\"2025-07-01\",\"termination_event\":null,\"kind\":\"cobra\","
-        "\"qualifying_event\":\"2025-06-15\",\"months\":18}],\"medicare\":{\"basis\":\"age\","
+        "\"qualifying_event\":\"2025-06-15\",\"months\":18,\"elected_on\":\"2025-07-01\"}],\"medicare\":{\"basis\":\"age\","
         "\"entitlement_date\":\"2024-09-01\",\"part_a\":true,\"part_b\":true},\"other_coverage\":[{\"payer_name\":\"Blue Shore "
         "Health\",\"kind\":\"group\",\"relationship\":\"dependent\",\"holder_birth_date\":"
         "\"1961-02-03\",\"effective\":\"2023-01-01\",\"termination\":null,\"cobra\":false,"
