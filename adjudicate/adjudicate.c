@@ -193,7 +193,8 @@ static void check_cob(struct run *r)
         if (!line_open(r, i))
             continue;
         struct adj_cob cob =
-            adj_cob_on(f->patient, f->subscriber, f->group, r->span[i], line->service_date);
+            adj_cob_on(f->patient, f->subscriber, f->group, r->span[i], line->service_date,
+                       adj_service_of(f->claim));
         line->cob_position = cob.position;
         r->medicare[i] = cob.medicare_primary;
         r->needs_eob[i] =

@@ -136,14 +136,70 @@ int adj_naic_other_plan_first(const struct member *patient, const struct member 
 }
 
 /*
- * This plan's position on `on`: secondary when Medicare pays first or when
- * any other coverage in force on that date comes before it in the NAIC order.
+ * Which part of Medicare would pay a claim's services (manual § II "Working
+ * aged": "Medicare Part A (Hospitalization)", "Medicare Part B (Doctors'
+ * Visits)"):
+ *   - Part A, hospital insurance: an inpatient claim billed by a facility
+ *     (the hospital's own bill for the stay);
+ *   - Part B, medical insurance: every other medical claim — physicians,
+ *     including a physician's bill for services during an inpatient stay,
+ *     and outpatient services;
+ *   - none: a pharmacy fill. Retail prescriptions are Medicare Part D, which
+ *     the model does not hold; Parts A and B do not pay them, so no Medicare
+ *     EOB for a fill can be asked for.
+ */
+enum adj_service adj_service_of(const struct claim *claim)
+{
+    if (claim->type == CLAIM_PHARMACY)
+        return ADJ_SERVICE_PHARMACY;
+    if (claim->inpatient && claim->provider.facility)
+        return ADJ_SERVICE_HOSPITAL;
+    return ADJ_SERVICE_MEDICAL;
+}
+
+/*
+ * Whether the member has the Medicare part that would pay `service` on `on`.
+ * ADJ_SERVICE_ANY (a question about a date, not a claim): either part.
+ */
+static bool medicare_part_pays(const struct member *patient, enum adj_service service, date_t on)
+{
+    const struct medicare *m = &member_facts_on(patient, on)->medicare;
+    switch (service) {
+    case ADJ_SERVICE_HOSPITAL:
+        return m->part_a;
+    case ADJ_SERVICE_MEDICAL:
+        return m->part_b;
+    case ADJ_SERVICE_PHARMACY:
+        return false;
+    case ADJ_SERVICE_ANY:
+        break;
+    }
+    return m->part_a || m->part_b;
+}
+
+/*
+ * This plan's position on `on` for `service`: secondary when Medicare pays
+ * first or when any other coverage in force on that date comes before it in
+ * the NAIC order.
+ *
+ * Medicare pays first only for what the member's Medicare covers. Where the
+ * Medicare Secondary Payer rules make Medicare primary but the member lacks
+ * the part that would pay the service (Part A only, and a doctor's bill;
+ * Part B only, and the hospital's bill; any pharmacy fill), Medicare pays
+ * nothing and no Medicare EOB can ever come: this plan pays as primary (with
+ * respect to Medicare; other coverage still coordinates by the NAIC rules).
+ * The manual nowhere reduces benefits by Medicare a member does not have
+ * (§ II: Medicare pays for Part B services "only if the employee enrolls in
+ * Medicare Part B and pays the applicable premium"), and the plan has no
+ * Medicare fee schedule to estimate what Medicare "would have paid".
  */
 struct adj_cob adj_cob_on(const struct member *patient, const struct member *subscriber,
-                          const struct group *group, int span_index, date_t on)
+                          const struct group *group, int span_index, date_t on,
+                          enum adj_service service)
 {
     struct adj_cob cob = {ADJ_COB_PRIMARY, false};
-    if (adj_medicare_primary(patient, group, &patient->coverage[span_index], on)) {
+    if (adj_medicare_primary(patient, group, &patient->coverage[span_index], on) &&
+        medicare_part_pays(patient, service, on)) {
         cob.position = ADJ_COB_SECONDARY;
         cob.medicare_primary = true;
     }

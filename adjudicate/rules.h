@@ -52,6 +52,14 @@ int adj_pend_days(const struct plan *plan);
 
 /* ---- cob.c (§ II, § VI, NAIC model regulation, Medicare Secondary Payer) ---- */
 
+/* The Medicare part a claim's services fall under (adj_service_of). */
+enum adj_service {
+    ADJ_SERVICE_ANY,      /* a question about a date (GET /v1/eligibility): either part */
+    ADJ_SERVICE_HOSPITAL, /* Part A */
+    ADJ_SERVICE_MEDICAL,  /* Part B */
+    ADJ_SERVICE_PHARMACY, /* Part D, not in the model: no Medicare part pays */
+};
+
 struct adj_cob {
     enum adj_cob_position position;
     bool medicare_primary;
@@ -59,8 +67,10 @@ struct adj_cob {
 
 bool adj_medicare_entitled_on(const struct member *member, date_t on);
 bool adj_other_coverage_in_force(const struct other_coverage *other, date_t on);
+enum adj_service adj_service_of(const struct claim *claim);
 struct adj_cob adj_cob_on(const struct member *patient, const struct member *subscriber,
-                          const struct group *group, int span_index, date_t on);
+                          const struct group *group, int span_index, date_t on,
+                          enum adj_service service);
 bool adj_medicare_primary(const struct member *patient, const struct group *group,
                           const struct coverage_span *span, date_t on);
 int adj_naic_other_plan_first(const struct member *patient, const struct member *subscriber,

@@ -1146,7 +1146,8 @@ static void elig_answer(struct call *call)
         const struct coverage_span *cs = &es->member.coverage[span];
         json_object_object_add(o, "plan_id", json_object_new_string(cs->plan_id));
         json_object_object_add(o, "coverage_kind", json_object_new_string(coverage_kind_name(cs->kind)));
-        struct adj_cob cob = adj_cob_on(&es->member, &es->subscriber, &es->group, span, es->on);
+        struct adj_cob cob = adj_cob_on(&es->member, &es->subscriber, &es->group, span, es->on,
+                                        ADJ_SERVICE_ANY);
         struct json_object *c = json_object_new_object();
         json_object_object_add(c, "position", json_object_new_string(adj_cob_position_name(cob.position)));
         json_object_object_add(c, "medicare_primary", json_object_new_boolean(cob.medicare_primary));

@@ -21,6 +21,8 @@ static void medicare(enum medicare_basis basis, const char *entitled)
     X.patient.history[0].facts.medicare.present = true;
     X.patient.history[0].facts.medicare.basis = basis;
     X.patient.history[0].facts.medicare.entitlement_date = D(entitled);
+    /* Both parts, as the parser's default. */
+    X.patient.history[0].facts.medicare.part_a = X.patient.history[0].facts.medicare.part_b = true;
 }
 
 /* One line on `date`, adjudicated: returns "primary" or "secondary" and checks
@@ -203,6 +205,100 @@ START_TEST(test_active_span_listed_first_stays_the_covering_span)
     X.patient.coverage[1].qualifying_event = D("2024-12-10");
     X.patient.coverage[1].months = 18;
     ck_assert_str_eq(position_on("2025-03-03"), "primary");
+}
+END_TEST
+
+/* ---- Medicare Part A and Part B (§ II "Working aged") ---- */
+
+enum part_claim { PROFESSIONAL, INPATIENT_FACILITY, INPATIENT_PHYSICIAN, OUTPATIENT_FACILITY,
+                  PHARMACY };
+
+struct part_case {
+    const char *name;
+    bool part_a, part_b;
+    enum part_claim claim;
+    const char *want; /* "secondary": pends for Medicare's EOB; "primary": paid now */
+};
+
+/* A 67-year-old employee, Medicare by age since 2023, in a group certified 19
+ * or fewer: Medicare is primary for what it covers. */
+static const struct part_case part_cases[] = {
+    {"Part A only, doctor's visit", true, false, PROFESSIONAL, "primary"},
+    {"Part A only, hospital's inpatient bill", true, false, INPATIENT_FACILITY, "secondary"},
+    {"Part A only, physician during the stay", true, false, INPATIENT_PHYSICIAN, "primary"},
+    {"Part A only, hospital outpatient", true, false, OUTPATIENT_FACILITY, "primary"},
+    {"Part B only, doctor's visit", false, true, PROFESSIONAL, "secondary"},
+    {"Part B only, hospital's inpatient bill", false, true, INPATIENT_FACILITY, "primary"},
+    {"Part B only, physician during the stay", false, true, INPATIENT_PHYSICIAN, "secondary"},
+    {"Part B only, hospital outpatient", false, true, OUTPATIENT_FACILITY, "secondary"},
+    {"both parts, doctor's visit", true, true, PROFESSIONAL, "secondary"},
+    {"both parts, hospital's inpatient bill", true, true, INPATIENT_FACILITY, "secondary"},
+    {"both parts, pharmacy fill (Part D not in the model)", true, true, PHARMACY, "primary"},
+    {"neither part recorded, doctor's visit", false, false, PROFESSIONAL, "primary"},
+};
+
+static void part_claim(enum part_claim kind)
+{
+    if (kind == PHARMACY) {
+        fx_pharmacy(&X, "2025-03-03", USD(150));
+        return;
+    }
+    X.claim.inpatient = kind == INPATIENT_FACILITY || kind == INPATIENT_PHYSICIAN;
+    X.claim.provider.facility = kind == INPATIENT_FACILITY || kind == OUTPATIENT_FACILITY;
+    fx_line(&X, "2025-03-03", "99214", 1, USD(150));
+}
+
+START_TEST(test_medicare_primary_only_for_the_part_the_member_has)
+{
+    const struct part_case *c = &part_cases[_i];
+    X.patient.birth_date = D("1958-04-10");
+    fx_claim_for(&X);
+    medicare(MEDICARE_AGE, "2023-04-01");
+    X.patient.history[0].facts.medicare.part_a = c->part_a;
+    X.patient.history[0].facts.medicare.part_b = c->part_b;
+    X.group.history[0].facts.employee_count = 12;
+    X.group.history[0].facts.medicare_certification = MEDICARE_CERT_19_OR_FEWER;
+    part_claim(c->claim);
+    fx_run(&X, "2025-03-10");
+    if (strcmp(c->want, "secondary") == 0) {
+        ck_assert_msg(X.out.outcome == ADJ_PENDED, "%s: not pended", c->name);
+        ck_assert_str_eq(fx_remarks(X.out.pend.reason_codes, X.out.pend.n_reason_codes),
+                         "N479,MA04");
+        ck_assert(X.out.medicare_primary);
+        return;
+    }
+    /* No Medicare EOB can exist: paid now as primary, no remark asking for one. */
+    ck_assert_msg(X.out.outcome == ADJ_APPROVED, "%s: outcome %d", c->name, X.out.outcome);
+    ck_assert_int_eq(X.out.cob_position, ADJ_COB_PRIMARY);
+    ck_assert(!X.out.medicare_primary);
+    ck_assert_str_eq(fx_remarks(X.out.remarks, X.out.n_remarks), "");
+    ck_assert_int_eq(X.out.lines[0].plan_paid,
+                     c->claim == PHARMACY ? USD(135) - USD(35) /* preferred brand copay */
+                                          : 0 /* all to the deductible */);
+    ck_assert_int_eq(X.out.total_patient_responsibility,
+                     c->claim == PHARMACY ? USD(15) + USD(35) /* PR-45, PR-3 */ : USD(150));
+}
+END_TEST
+
+START_TEST(test_part_a_only_professional_claim_not_denied_at_the_pend_deadline)
+{
+    /* The issue's scenario: pended for a Medicare EOB that cannot exist, then
+     * denied OA-22 after 45 days. Now decided at once, and the same at the deadline. */
+    X.patient.birth_date = D("1958-04-10");
+    fx_claim_for(&X);
+    medicare(MEDICARE_AGE, "2023-04-01");
+    X.patient.history[0].facts.medicare.part_b = false;
+    X.group.history[0].facts.employee_count = 12;
+    X.group.history[0].facts.medicare_certification = MEDICARE_CERT_19_OR_FEWER;
+    struct adj_year_accumulators *y = fx_year(&X, 2025);
+    y->individual[NETWORK_IN].deductible_met = y->family[NETWORK_IN].deductible_met = USD(500);
+    fx_line(&X, "2025-03-03", "99214", 1, USD(150));
+    fx_run(&X, "2025-03-10");
+    ck_assert_int_eq(X.out.outcome, ADJ_APPROVED);
+    fx_expect_line(&X.out, 0, USD(150), USD(150), USD(120), USD(30), "PR-2 3000");
+    ck_assert_int_eq(adj_decide_expired_pend(&X.facts, &X.out), ADJ_OK);
+    ck_assert_int_eq(X.out.outcome, ADJ_APPROVED);
+    fx_expect_line(&X.out, 0, USD(150), USD(150), USD(120), USD(30), "PR-2 3000");
 }
 END_TEST
 
@@ -649,6 +745,9 @@ static Suite *cob_suite(void)
     tcase_add_test(m, test_active_span_listed_first_stays_the_covering_span);
     tcase_add_test(m, test_medicare_disability_large_group_active_plan_primary);
     tcase_add_test(m, test_medicare_disability_large_group_cobra_medicare_primary);
+    tcase_add_loop_test(m, test_medicare_primary_only_for_the_part_the_member_has, 0,
+                        sizeof part_cases / sizeof *part_cases);
+    tcase_add_test(m, test_part_a_only_professional_claim_not_denied_at_the_pend_deadline);
     suite_add_tcase(s, m);
 
     TCase *n = tcase_create("naic");
