@@ -70,7 +70,8 @@ static bool span_covers(const struct coverage_span *span, const struct member *m
 }
 
 /*
- * Checks the member's coverage on `on` (RULES.md § 3):
+ * Checks the member's coverage on `on` (RULES.md § 3); `parent` is a
+ * grandchild's parent record (NULL for anyone else, or when not on file):
  *   - a span that counts covers `on` → the dependent rules decide (CO-32 + N30);
  *   - no span has ended by `on` → the date is before coverage (CO-26);
  *   - one ended before and another starts after → a lapse (CO-200);
@@ -80,8 +81,8 @@ static bool span_covers(const struct coverage_span *span, const struct member *m
  * current employment that coordination of benefits asks about. *span_index is
  * set to the covering span, or -1.
  */
-enum adj_eligibility adj_check_eligibility(const struct member *member, const struct group *group,
-                                           date_t on, int *span_index)
+enum adj_eligibility adj_check_eligibility(const struct member *member, const struct member *parent,
+                                           const struct group *group, date_t on, int *span_index)
 {
     bool ended_before = false, starts_after = false;
     int covering = -1;
@@ -102,7 +103,7 @@ enum adj_eligibility adj_check_eligibility(const struct member *member, const st
 
     *span_index = covering;
     if (covering >= 0)
-        return adj_dependent_eligible(member, group, on) ? ADJ_ELIG_COVERED
+        return adj_dependent_eligible(member, parent, group, on) ? ADJ_ELIG_COVERED
                                                          : ADJ_ELIG_NOT_ELIGIBLE_DEPENDENT;
     if (!ended_before)
         return ADJ_ELIG_BEFORE_COVERAGE;

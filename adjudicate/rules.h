@@ -31,14 +31,15 @@ enum adj_eligibility {
     ADJ_ELIG_NOT_ELIGIBLE_DEPENDENT /* CO-32 with N30 */
 };
 
-enum adj_eligibility adj_check_eligibility(const struct member *member, const struct group *group,
-                                           date_t on, int *span_index);
+enum adj_eligibility adj_check_eligibility(const struct member *member, const struct member *parent,
+                                           const struct group *group, date_t on, int *span_index);
 date_t adj_continuous_coverage_start(const struct member *member, const struct group *group,
                                      int span_index);
 
 /* ---- dependents.c (§ I, § III "Dependent termination") ---- */
 
-bool adj_dependent_eligible(const struct member *member, const struct group *group, date_t on);
+bool adj_dependent_eligible(const struct member *member, const struct member *parent,
+                            const struct group *group, date_t on);
 
 /* ---- filing.c (§ VII, plan documents) ---- */
 

@@ -238,6 +238,10 @@ struct member {
     char subscriber_id[ID_LEN];
     char group_id[ID_LEN];
     enum relationship relationship;
+    /* REL_GRANDCHILD: the member id of the grandchild's parent, a dependent
+     * child of the same subscriber (§ I "Eligible dependents"); "" when not
+     * recorded (records stored before the field existed). */
+    char parent_member_id[ID_LEN];
     char first_name[NAME_LEN];
     char last_name[NAME_LEN];
     date_t birth_date;

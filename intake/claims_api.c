@@ -1114,7 +1114,8 @@ void claims_eob(struct call *call)
 struct elig_state {
     char member_id[ID_LEN];
     date_t on;
-    struct member member, subscriber;
+    struct member member, subscriber, parent;
+    bool have_parent; /* a grandchild's parent record (§ I) */
     struct group group;
 };
 
@@ -1136,7 +1137,8 @@ static void elig_answer(struct call *call)
         return;
     }
     int span = -1;
-    enum adj_eligibility e = adj_check_eligibility(&es->member, &es->group, es->on, &span);
+    enum adj_eligibility e = adj_check_eligibility(&es->member, es->have_parent ? &es->parent : NULL,
+                                                   &es->group, es->on, &span);
     struct json_object *o = json_object_new_object();
     char date[DATE_STRLEN];
     json_object_object_add(o, "member_id", json_object_new_string(es->member_id));
@@ -1165,12 +1167,13 @@ static void elig_answer(struct call *call)
     call_json(call, 200, o);
 }
 
-/* The member's group and subscriber records (NULL where there is none). */
+/* The member's group and subscriber records, and a grandchild's parent (NULL
+ * where there is none). */
 static void on_elig_refs(enum queue_status status, const char *const *json, size_t n, void *arg)
 {
     struct call *call = arg;
     struct elig_state *es = call->state;
-    if (status != QUEUE_OK || n != 2) {
+    if (status != QUEUE_OK || n < 2) {
         call_unavailable(call);
         return;
     }
@@ -1188,6 +1191,13 @@ static void on_elig_refs(enum queue_status status, const char *const *json, size
             es->subscriber = es->member;
         if (s)
             json_object_put(s);
+    }
+    if (n > 2 && json[2]) {
+        struct json_object *p = json_tokener_parse(json[2]);
+        intake_field_errors_init(&errs);
+        es->have_parent = p && intake_parse_member(p, NULL, &es->parent, &errs);
+        if (p)
+            json_object_put(p);
     }
     if (!ok) {
         call_error(call, 500, "internal", "the member's group record cannot be read");
@@ -1220,8 +1230,11 @@ static void on_elig_member(enum queue_status status, const char *const *json, si
         return;
     }
     struct queue_record_ref refs[] = {{QUEUE_RECORD_GROUP, es->member.group_id},
-                                      {QUEUE_RECORD_MEMBER, es->member.subscriber_id}};
-    if (queue_get_records(call->app->redis, prefix_of(call), refs, 2, on_elig_refs, call) != 0)
+                                      {QUEUE_RECORD_MEMBER, es->member.subscriber_id},
+                                      {QUEUE_RECORD_MEMBER, es->member.parent_member_id}};
+    size_t n_refs = es->member.parent_member_id[0] ? 3 : 2;
+    if (queue_get_records(call->app->redis, prefix_of(call), refs, n_refs, on_elig_refs, call) !=
+        0)
         call_unavailable(call);
 }
 

@@ -253,6 +253,7 @@ bool intake_parse_member(struct json_object *body, const char *expected_id, stru
                                          "coverage",
                                          "medicare",
                                          "other_coverage",
+                                         "parent_member_id",
                                          NULL};
     memset(out, 0, sizeof *out);
     struct intake_reader r;
@@ -286,6 +287,13 @@ bool intake_parse_member(struct json_object *body, const char *expected_id, stru
         else if (!self && rel == REL_EMPLOYEE)
             intake_report_key(&r, "subscriber_id", "must equal member_id for an employee");
     }
+    /* § I: a grandchild is covered while its parent is a covered dependent
+     * child: the parent's record. Optional here so that records stored before
+     * it existed still read; PUT requires it (intake/admin_api.c). */
+    if (rel == REL_GRANDCHILD)
+        intake_field(&r, body, "parent_member_id", false, intake_value_id, out->parent_member_id);
+    else if (rel >= 0 && intake_member(body, "parent_member_id"))
+        intake_report_key(&r, "parent_member_id", "only allowed when relationship is grandchild");
     intake_field(&r, body, "first_name", true, intake_value_name, out->first_name);
     intake_field(&r, body, "last_name", true, intake_value_name, out->last_name);
     intake_field(&r, body, "birth_date", true, intake_value_date, &out->birth_date);
@@ -766,6 +774,9 @@ struct json_object *intake_member_to_json(const struct member *m)
         intake_put_string(o, "subscriber_id", m->subscriber_id) ||
         intake_put_string(o, "group_id", m->group_id) ||
         intake_put_string(o, "relationship", relationship_names[m->relationship]) ||
+        (m->relationship == REL_GRANDCHILD &&
+         (m->parent_member_id[0] ? intake_put_string(o, "parent_member_id", m->parent_member_id)
+                                 : intake_put_null(o, "parent_member_id"))) ||
         intake_put_string(o, "first_name", m->first_name) ||
         intake_put_string(o, "last_name", m->last_name) ||
         intake_put_date(o, "birth_date", m->birth_date) ||

@@ -363,6 +363,11 @@ END_TEST
 START_TEST(test_naic_birthday_rule_for_grandchild)
 {
     fx_dependent(&X, "M1001-03", REL_GRANDCHILD, "Leo", "2024-08-01");
+    static struct member parent; /* § I: born to a covered dependent child */
+    fx_member(&parent, "M1001-02", REL_CHILD, "Sofia", "2006-03-15");
+    parent.history[0].facts.student = true;
+    strcpy(X.patient.parent_member_id, "M1001-02");
+    X.facts.parent = &parent;
     struct other_coverage *o = other(OTHER_AS_DEPENDENT, "2024-08-01");
     o->has_holder_birth_date = true;
     o->holder_birth_date = D("2001-01-20"); /* the parent's plan: January before April */

@@ -272,14 +272,105 @@ END_TEST
 
 /* ---- Grandchild (§ I "children" includes a child born to a dependent child) ---- */
 
+static struct member PARENT;
+
+/* A grandchild of the employee whose parent, M1001-02, is a dependent child
+ * born 15 Mar 2006 and a student (covered to 31 Dec 2031). */
+static void grandchild(const char *birth)
+{
+    fx_dependent(&X, "M1001-03", REL_GRANDCHILD, "Leo", birth);
+    strcpy(X.patient.parent_member_id, "M1001-02");
+    fx_member(&PARENT, "M1001-02", REL_CHILD, "Sofia", "2006-03-15");
+    PARENT.history[0].facts.student = true;
+    X.facts.parent = &PARENT;
+}
+
 START_TEST(test_grandchild_covered_to_end_of_month_of_18_months)
 {
-    fx_dependent(&X, "M1001-03", REL_GRANDCHILD, "Leo", "2024-02-10");
+    grandchild("2024-02-10");
     expect_dates(&X, "18 months on 10 Aug 2025", "2025-08-10", "paid", "2025-08-31", "paid",
                  "2025-09-01", "CO-32", NULL);
-    fx_dependent(&X, "M1001-03", REL_GRANDCHILD, "Leo", "2024-08-31");
+    grandchild("2024-08-31");
     expect_dates(&X, "born 31 Aug: 18 months on 28 Feb 2026", "2026-02-28", "paid",
                  "2026-03-01", "CO-32", NULL);
+}
+END_TEST
+
+/* § I: "a child born to a Dependent child": the parent must be a covered
+ * dependent child on the date of service. Grandchild born 10 Feb 2025 (18
+ * months on 10 Aug 2026). */
+struct grandchild_case {
+    const char *name;
+    int change; /* what is done to the parent */
+    const char *last_paid, *first_denied;
+};
+
+enum { PARENT_COVERED, PARENT_AGES_OUT, PARENT_MARRIES, PARENT_SPAN_ENDS, PARENT_NONE,
+       PARENT_OTHER_FAMILY, PARENT_IS_SPOUSE, PARENT_ID_DIFFERS };
+
+static const struct grandchild_case grandchild_cases[] = {
+    {"parent covered: the 18 months decide", PARENT_COVERED, "2026-08-31", "2026-09-01"},
+    {"parent (no status) ages out at the end of the year of 19", PARENT_AGES_OUT, "2025-12-31",
+     "2026-01-01"},
+    {"parent marries 10 Mar 2026: end of March", PARENT_MARRIES, "2026-03-31", "2026-04-01"},
+    {"parent's own coverage ends 5 May 2026: end of May", PARENT_SPAN_ENDS, "2026-05-31",
+     "2026-06-01"},
+};
+
+/* Cases where the grandchild is never covered: the parent's record is not
+ * one that can make the grandchild a dependent. */
+static const struct grandchild_case no_parent_cases[] = {
+    {"no parent record on file", PARENT_NONE, NULL, "2025-03-01"},
+    {"parent of another subscriber", PARENT_OTHER_FAMILY, NULL, "2025-03-01"},
+    {"parent is the spouse, not a dependent child", PARENT_IS_SPOUSE, NULL, "2025-03-01"},
+    {"record loaded is not the one named", PARENT_ID_DIFFERS, NULL, "2025-03-01"},
+};
+
+static void change_parent(int change)
+{
+    switch (change) {
+    case PARENT_AGES_OUT:
+        PARENT.history[0].facts.student = false; /* 19 on 15 Mar 2025 */
+        break;
+    case PARENT_MARRIES:
+        PARENT.has_married_on = true;
+        PARENT.married_on = D("2026-03-10");
+        break;
+    case PARENT_SPAN_ENDS:
+        PARENT.coverage[0].has_termination_event = true;
+        PARENT.coverage[0].termination_event = D("2026-05-05");
+        break;
+    case PARENT_NONE:
+        X.facts.parent = NULL;
+        break;
+    case PARENT_OTHER_FAMILY:
+        strcpy(PARENT.subscriber_id, "M2001");
+        break;
+    case PARENT_IS_SPOUSE:
+        PARENT.relationship = REL_SPOUSE;
+        break;
+    case PARENT_ID_DIFFERS:
+        strcpy(X.patient.parent_member_id, "M1001-04");
+        break;
+    }
+}
+
+START_TEST(test_grandchild_covered_only_while_parent_is_covered_dependent_child)
+{
+    const struct grandchild_case *c = &grandchild_cases[_i];
+    grandchild("2025-02-10");
+    change_parent(c->change);
+    expect_dates(&X, c->name, "2025-02-10", "paid", c->last_paid, "paid", c->first_denied,
+                 "CO-32", NULL);
+}
+END_TEST
+
+START_TEST(test_grandchild_without_a_covered_parent_is_co32)
+{
+    const struct grandchild_case *c = &no_parent_cases[_i];
+    grandchild("2025-02-10");
+    change_parent(c->change);
+    expect_dates(&X, c->name, c->first_denied, "CO-32", NULL);
 }
 END_TEST
 
@@ -557,6 +648,10 @@ static Suite *eligibility_suite(void)
     tcase_add_test(children, test_age30_option_fails_with_other_coverage);
     tcase_add_test(children, test_age30_option_fails_when_entitled_to_medicare);
     tcase_add_test(children, test_grandchild_covered_to_end_of_month_of_18_months);
+    tcase_add_loop_test(children, test_grandchild_covered_only_while_parent_is_covered_dependent_child,
+                        0, sizeof grandchild_cases / sizeof *grandchild_cases);
+    tcase_add_loop_test(children, test_grandchild_without_a_covered_parent_is_co32, 0,
+                        sizeof no_parent_cases / sizeof *no_parent_cases);
     suite_add_tcase(s, children);
 
     TCase *cont = tcase_create("continuation");

@@ -1460,6 +1460,8 @@ static const struct one_problem member_cases[] = {
     {EM, "other_coverage[0].group_number", "\"X\"", "other_coverage[0].group_number",
      "unknown field"},
     {CH, "married_on", "\"2025-02-30\"", "married_on", "must be a date YYYY-MM-DD"},
+    {CH, "parent_member_id", "\"M1001-01\"", "parent_member_id",
+     "only allowed when relationship is grandchild"},
     {CH, "student", "\"yes\"", "student", "must be true or false"},
     {CH, "nickname", "\"Annie\"", "nickname", "unknown field"},
 #undef CH
@@ -1509,6 +1511,43 @@ START_TEST(test_member_cobra_span_with_all_its_months)
                             "\"2024-06-01\"", NULL));
     ck_assert(M.has_married_on);
     ck_assert_int_eq(M.n_coverage, 0);
+}
+END_TEST
+
+START_TEST(test_member_grandchild_names_its_parent)
+{
+    /* § I: a grandchild's parent; optional when reading (records stored before
+     * the field existed), written as null when absent, only for grandchildren. */
+    ck_assert(member_edited("member_child.json", "M1001-02", "relationship", "\"grandchild\"",
+                            "parent_member_id", "\"M1001-01\"", NULL));
+    ck_assert_str_eq(M.parent_member_id, "M1001-01");
+    struct json_object *j = intake_member_to_json(&M), *v = NULL;
+    ck_assert(json_object_object_get_ex(j, "parent_member_id", &v));
+    ck_assert_str_eq(json_object_get_string(v), "M1001-01");
+    const char *text = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN);
+    static struct member again;
+    const char *reason;
+    ck_assert_int_eq(intake_member_from_body(text, strlen(text), "M1001-02", &again, &E, &reason),
+                     INTAKE_OK);
+    ck_assert(memcmp(&M, &again, sizeof M) == 0);
+    json_object_put(j);
+
+    ck_assert(member_edited("member_child.json", "M1001-02", "relationship", "\"grandchild\"",
+                            NULL));
+    ck_assert_str_eq(M.parent_member_id, "");
+    j = intake_member_to_json(&M);
+    ck_assert(json_object_object_get_ex(j, "parent_member_id", &v));
+    ck_assert_ptr_null(v);
+    json_object_put(j);
+
+    ck_assert(!member_edited("member_child.json", "M1001-02", "relationship", "\"grandchild\"",
+                             "parent_member_id", "\"M1001 01\"", NULL));
+    assert_only_problem("parent_member_id", "must be 1 to 64 characters of A-Z a-z 0-9 . _ -");
+    /* Other relationships never write it. */
+    ck_assert(member_edited("member_child.json", "M1001-02", NULL));
+    j = intake_member_to_json(&M);
+    ck_assert(!json_object_object_get_ex(j, "parent_member_id", &v));
+    json_object_put(j);
 }
 END_TEST
 
@@ -2039,6 +2078,7 @@ static Suite *parse_suite(void)
     tcase_add_loop_test(tc, test_member_rules_report_their_path_and_problem, 0,
                         (int)(sizeof member_cases / sizeof *member_cases));
     tcase_add_test(tc, test_member_cobra_span_with_all_its_months);
+    tcase_add_test(tc, test_member_grandchild_names_its_parent);
     tcase_add_test(tc, test_plan_fixture_parses_sorted_and_normalised);
     tcase_add_test(tc, test_plan_defaults_when_limits_are_absent);
     tcase_add_test(tc, test_plan_with_empty_fee_schedule_and_formulary);

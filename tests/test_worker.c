@@ -973,6 +973,97 @@ START_TEST(test_a_member_changed_between_claims_is_seen_by_the_next_claim)
 }
 END_TEST
 
+/* A member record put by the admin; returns the HTTP status. */
+static long put_member(const char *id, const char *body, char *problem, size_t problem_size)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/v1/members/%s", id);
+    struct test_response res;
+    test_api(&server, "PUT", path, ADMIN, body, NULL, &res);
+    long st = res.status;
+    if (problem)
+        snprintf(problem, problem_size, "%s %s", test_json_str(res.body, "error.fields.0.field"),
+                 test_json_str(res.body, "error.fields.0.problem"));
+    test_response_free(&res);
+    return st;
+}
+
+static void grandchild_record(char *body, size_t size, const char *birth, const char *parent)
+{
+    char parent_field[96] = "";
+    if (parent)
+        snprintf(parent_field, sizeof parent_field, " \"parent_member_id\": %s,", parent);
+    snprintf(body, size,
+             "{\"member_id\": \"M1001-07\", \"subscriber_id\": \"M1001\", \"group_id\": \"G100\","
+             " \"relationship\": \"grandchild\",%s \"first_name\": \"Leo\", \"last_name\": \"Lopez\","
+             " \"birth_date\": \"%s\", \"state\": \"FL\", \"coverage\": [{\"plan_id\": \"PPO-500\","
+             " \"effective\": \"%s\", \"termination_event\": null, \"kind\": \"active\"}]}",
+             parent_field, birth, birth);
+}
+
+/* § I: a grandchild is covered only while its parent is a covered dependent
+ * child. The worker loads the parent named by parent_member_id (a second load
+ * of the facts, like a changed group), and a change of the parent's record
+ * reaches the grandchild's next claim. */
+START_TEST(test_grandchild_is_decided_with_its_parents_record)
+{
+    char birth[16], fill[16], married[16], id[64], body[1024], problem[160];
+    days_ago(200, birth);
+    grandchild_record(body, sizeof body, birth, NULL);
+    ck_assert_int_eq(put_member("M1001-07", body, problem, sizeof problem), 422);
+    ck_assert_str_eq(problem, "parent_member_id is required for a grandchild");
+    grandchild_record(body, sizeof body, birth, "\"M1001-01\""); /* the spouse */
+    ck_assert_int_eq(put_member("M1001-07", body, problem, sizeof problem), 422);
+    ck_assert_str_eq(problem,
+                     "parent_member_id must name a child of the same subscriber (relationship child)");
+    grandchild_record(body, sizeof body, birth, "\"M1001-77\"");
+    ck_assert_int_eq(put_member("M1001-07", body, problem, sizeof problem), 422);
+    ck_assert_str_eq(problem, "parent_member_id is not a known member");
+    grandchild_record(body, sizeof body, birth, "\"M1001-03\""); /* Diego, a covered student */
+    ck_assert_int_eq(put_member("M1001-07", body, NULL, 0), 201);
+
+    char *claim_body = pharmacy("M1001-07", "Leo", "Lopez", birth, days_ago(3, fill),
+                                "0071-0155-23", "42.17", NULL);
+    submit_to(&server, claim_body, id);
+    char *claim = wait_status(&server, id, "approved|denied");
+    ck_assert_str_eq(test_json_str(claim, "status"), "approved");
+    ck_assert_str_eq(test_json_str(claim, "decision.plan_paid"), "7.17");
+    free(claim);
+    char path[128];
+    snprintf(path, sizeof path, "/v1/eligibility?member_id=M1001-07&date=%s", fill);
+    struct test_response res;
+    test_api(&server, "GET", path, ADMIN, NULL, NULL, &res);
+    ck_assert_str_eq(test_json_str(res.body, "covered"), "true");
+    test_response_free(&res);
+
+    /* Diego marries: his coverage ends at the end of that month, and the
+     * grandchild's with it. */
+    char *diego = test_read_source("config/sample/members/M1001-03.json");
+    char *at = strstr(diego, "\"married_on\": null");
+    ck_assert_ptr_nonnull(at);
+    days_ago(60, married);
+    char changed[2048];
+    snprintf(changed, sizeof changed, "%.*s\"married_on\": \"%s\"%s", (int)(at - diego), diego,
+             married, at + strlen("\"married_on\": null"));
+    ck_assert_int_eq(put_member("M1001-03", changed, NULL, 0), 200);
+    free(diego);
+    test_api(&server, "GET", path, ADMIN, NULL, NULL, &res); /* GET /v1/eligibility loads him too */
+    ck_assert_str_eq(test_json_str(res.body, "covered"), "false");
+    ck_assert_str_eq(test_json_str(res.body, "reason.carc"), "32");
+    ck_assert_str_eq(test_json_str(res.body, "reason.remark"), "N30");
+    test_response_free(&res);
+    free(claim_body);
+    claim_body = pharmacy("M1001-07", "Leo", "Lopez", birth, days_ago(2, fill), "0071-0155-23",
+                          "42.17", NULL);
+    submit_to(&server, claim_body, id);
+    claim = wait_status(&server, id, "approved|denied");
+    ck_assert_str_eq(test_json_str(claim, "status"), "denied");
+    ck_assert_str_eq(test_json_str(claim, "decision.codes.0.carc"), "32");
+    free(claim);
+    free(claim_body);
+}
+END_TEST
+
 /* A medical claim of n lab lines on one date, charges first_cents, +1, +2, … */
 static char *lab_lines(const char *member, const char *date, int n, long first_cents)
 {
@@ -1098,6 +1189,11 @@ static Suite *worker_suite(void)
     tcase_add_test(history, test_claim_of_member_with_10000_lines_on_its_date_loads_no_more_than_a_fresh_one);
     tcase_add_test(history, test_a_member_changed_between_claims_is_seen_by_the_next_claim);
     suite_add_tcase(s, history);
+    TCase *grand = tcase_create("grandchild");
+    tcase_add_unchecked_fixture(grand, setup, teardown);
+    tcase_set_timeout(grand, 60);
+    tcase_add_test(grand, test_grandchild_is_decided_with_its_parents_record);
+    suite_add_tcase(s, grand);
     TCase *years = tcase_create("plan_years");
     tcase_add_unchecked_fixture(years, setup, teardown);
     tcase_set_timeout(years, 60);
