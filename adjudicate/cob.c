@@ -97,6 +97,50 @@ static int longer_coverage_first(const struct member *patient, const struct grou
 }
 
 /*
+ * NAIC Coordination of Benefits Model Regulation, order of benefit
+ * determination for a dependent child whose parents are divorced, separated
+ * or not living together, whether or not they have ever been married:
+ *   (i)   a court decree states that one parent is responsible for the child's
+ *         health care expenses or coverage: that parent's plan first;
+ *   (ii)  the decree makes both parents responsible, or
+ *   (iii) gives joint custody without saying who is responsible for health
+ *         care: the birthday rule, as for parents living together;
+ *   (iv)  no decree: the plan covering the custodial parent, then the plan
+ *         covering the custodial parent's spouse, then the non-custodial
+ *         parent's, then the non-custodial parent's spouse's.
+ * This plan is held by the subscriber (one of the child's parents); the other
+ * plan's holder is recorded on it (other_coverage.holder). Returns 1 when the
+ * other plan pays first, -1 when this plan does, 0 when this rule does not
+ * order them (the birthday rule and the later rules decide). Between two
+ * plans of which neither is the decree parent's, (iv) orders them.
+ */
+static int rank_in_custody(enum coverage_holder h, enum custodial_parent custodial)
+{
+    bool subscriber_side = h == HOLDER_SUBSCRIBER || h == HOLDER_SUBSCRIBER_SPOUSE;
+    bool spouse = h == HOLDER_SUBSCRIBER_SPOUSE || h == HOLDER_OTHER_PARENT_SPOUSE;
+    bool custodial_side = subscriber_side == (custodial == CUSTODY_SUBSCRIBER);
+    return (custodial_side ? 0 : 2) + (spouse ? 1 : 0);
+}
+
+static int separated_parents_order(const struct separated_parents *p, enum coverage_holder theirs)
+{
+    if (theirs == HOLDER_SUBSCRIBER)
+        return 0; /* both plans the subscriber's: the later rules */
+    if (p->decree == DECREE_SUBSCRIBER)
+        return -1;
+    if (p->decree == DECREE_OTHER_PARENT && theirs == HOLDER_OTHER_PARENT)
+        return 1;
+    if (p->decree == DECREE_BOTH ||
+        (p->decree == DECREE_NONE && p->custodial == CUSTODY_JOINT))
+        return 0;
+    if (p->custodial == CUSTODY_JOINT)
+        return 0; /* a decree on another parent, joint custody: the birthday rule */
+    int ours = rank_in_custody(HOLDER_SUBSCRIBER, p->custodial);
+    int other = rank_in_custody(theirs, p->custodial);
+    return other < ours ? 1 : -1;
+}
+
+/*
  * The NAIC order rules between this plan and one other plan in force.
  * Returns 1 when the other plan pays first, -1 when this plan does.
  */
@@ -112,7 +156,17 @@ int adj_naic_other_plan_first(const struct member *patient, const struct member 
     if (ours_as_employee != theirs_as_employee)
         return theirs_as_employee ? 1 : -1;
 
-    /* 2. Dependent child of parents married or living together: the plan of the
+    /* 2. Dependent child of parents divorced, separated or never married
+     *    (separated_parents_order), when the other plan's holder is known;
+     *    where that rule sends it to the birthday rule, on to it. */
+    if (patient->relationship == REL_CHILD && patient->parents.present &&
+        other->holder != HOLDER_UNKNOWN) {
+        int order = separated_parents_order(&patient->parents, other->holder);
+        if (order != 0)
+            return order;
+    }
+
+    /*    Dependent child of parents married or living together: the plan of the
      *    parent whose birthday (month and day) falls earlier in the calendar year
      *    pays first; the same birthday, the plan that covered the parent longer.
      *    (Past rule 1 a child is a dependent on both plans.) */

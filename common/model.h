@@ -203,6 +203,31 @@ struct medicare {
     bool part_b; /* medical insurance, by enrolment and premium (§ II "Medicare Part B") */
 };
 
+/* NAIC COB Model Regulation, the dependent child of parents who are divorced,
+ * separated or not living together (whether or not ever married): who the
+ * parents are relative to the child's coverage under this plan, whose
+ * holder is the subscriber ("subscriber" is the subscriber of this plan,
+ * "other_parent" the child's other parent). */
+enum parents_status { PARENTS_SEPARATED, PARENTS_DIVORCED, PARENTS_NEVER_MARRIED };
+enum custodial_parent { CUSTODY_SUBSCRIBER, CUSTODY_OTHER_PARENT, CUSTODY_JOINT };
+enum decree_responsible { DECREE_NONE, DECREE_SUBSCRIBER, DECREE_OTHER_PARENT, DECREE_BOTH };
+
+struct separated_parents {
+    bool present; /* false: parents married or living together (the birthday rule) */
+    enum parents_status status;
+    enum custodial_parent custodial;
+    enum decree_responsible decree; /* the court decree's parent responsible for health care */
+};
+
+/* Who holds an other coverage, relative to a child whose parents are set. */
+enum coverage_holder {
+    HOLDER_UNKNOWN,
+    HOLDER_SUBSCRIBER,
+    HOLDER_SUBSCRIBER_SPOUSE,
+    HOLDER_OTHER_PARENT,
+    HOLDER_OTHER_PARENT_SPOUSE,
+};
+
 enum other_coverage_kind { OTHER_GROUP, OTHER_INDIVIDUAL };
 enum other_coverage_relationship { OTHER_AS_EMPLOYEE, OTHER_AS_DEPENDENT };
 
@@ -217,6 +242,7 @@ struct other_coverage {
     date_t termination;
     bool cobra;
     bool active_employment;
+    enum coverage_holder holder; /* for a child of separated parents; HOLDER_UNKNOWN when absent */
 };
 
 /* A member's facts that change over time (issue 13 "every fact dated"). */
@@ -242,6 +268,8 @@ struct member {
      * child of the same subscriber (§ I "Eligible dependents"); "" when not
      * recorded (records stored before the field existed). */
     char parent_member_id[ID_LEN];
+    /* REL_CHILD whose parents are divorced, separated or never married. */
+    struct separated_parents parents;
     char first_name[NAME_LEN];
     char last_name[NAME_LEN];
     date_t birth_date;

@@ -16,6 +16,12 @@ static const char *const coverage_kind_names[] = {"active", "cobra", "state_cont
 static const char *const medicare_basis_names[] = {"age", "esrd", "disability"};
 static const char *const other_kind_names[] = {"group", "individual"};
 static const char *const other_relationship_names[] = {"employee", "dependent"};
+/* NAIC children of separated parents: indexed by their enums (model.h). */
+static const char *const parents_status_names[] = {"separated", "divorced", "never_married"};
+static const char *const custodial_names[] = {"subscriber", "other_parent", "joint"};
+static const char *const decree_names[] = {"", "subscriber", "other_parent", "both"};
+static const char *const holder_names[] = {"", "subscriber", "subscriber_spouse", "other_parent",
+                                           "other_parent_spouse"};
 /* Indexed by enum drug_tier. */
 static const char *const tier_names[] = {"generic", "preferred_brand", "non_preferred", "specialty",
                                          "excluded"};
@@ -180,7 +186,7 @@ static void parse_other_coverage(struct intake_reader *r, struct json_object *o,
     static const char *const fields[] = {
         "payer_name", "kind",        "relationship", "holder_birth_date",
         "effective",  "termination", "cobra",        "active_employment",
-        NULL};
+        "holder",     NULL};
     intake_reject_unknown(r, o, fields);
     intake_field(r, o, "payer_name", true, intake_value_name, oc->payer_name);
     int kind = 0, rel = 0;
@@ -199,6 +205,43 @@ static void parse_other_coverage(struct intake_reader *r, struct json_object *o,
         field_date_not_before(r, o, "termination", have_effective, oc->effective, &oc->termination);
     intake_field(r, o, "cobra", false, intake_value_bool, &oc->cobra);
     intake_field(r, o, "active_employment", false, intake_value_bool, &oc->active_employment);
+    /* Who holds it, relative to a child of separated parents (NAIC). */
+    int holder = 0;
+    struct intake_enum_spec holders = {
+        holder_names + 1, 4,
+        "must be subscriber, subscriber_spouse, other_parent or other_parent_spouse", &holder};
+    if (intake_field(r, o, "holder", false, intake_value_enum, &holders) == INTAKE_GOT)
+        oc->holder = (enum coverage_holder)(holder + 1);
+}
+
+/* The NAIC rule for a dependent child of divorced, separated or never-married
+ * parents: `parents` {status, custodial_parent, court_decree_responsible}. */
+static void parse_parents(struct intake_reader *r, struct json_object *body,
+                          struct separated_parents *p)
+{
+    static const char *const fields[] = {"status", "custodial_parent", "court_decree_responsible",
+                                         NULL};
+    size_t mark;
+    struct json_object *o = intake_enter_object(r, body, "parents", false, &mark);
+    if (!o)
+        return;
+    p->present = true;
+    intake_reject_unknown(r, o, fields);
+    int status = 0, custodial = 0, decree = 0;
+    struct intake_enum_spec statuses = {parents_status_names, 3,
+                                        "must be separated, divorced or never_married", &status};
+    struct intake_enum_spec custody = {custodial_names, 3,
+                                       "must be subscriber, other_parent or joint", &custodial};
+    struct intake_enum_spec decrees = {decree_names + 1, 3,
+                                       "must be subscriber, other_parent or both", &decree};
+    intake_field(r, o, "status", true, intake_value_enum, &statuses);
+    intake_field(r, o, "custodial_parent", true, intake_value_enum, &custody);
+    p->status = (enum parents_status)status;
+    p->custodial = (enum custodial_parent)custodial;
+    if (intake_field(r, o, "court_decree_responsible", false, intake_value_enum, &decrees) ==
+        INTAKE_GOT)
+        p->decree = (enum decree_responsible)(decree + 1);
+    intake_path_pop(&r->path, mark);
 }
 
 /* Array of objects under key, each checked by parse into items of size
@@ -254,6 +297,7 @@ bool intake_parse_member(struct json_object *body, const char *expected_id, stru
                                          "medicare",
                                          "other_coverage",
                                          "parent_member_id",
+                                         "parents",
                                          NULL};
     memset(out, 0, sizeof *out);
     struct intake_reader r;
@@ -294,6 +338,10 @@ bool intake_parse_member(struct json_object *body, const char *expected_id, stru
         intake_field(&r, body, "parent_member_id", false, intake_value_id, out->parent_member_id);
     else if (rel >= 0 && intake_member(body, "parent_member_id"))
         intake_report_key(&r, "parent_member_id", "only allowed when relationship is grandchild");
+    if (rel == REL_CHILD)
+        parse_parents(&r, body, &out->parents);
+    else if (rel >= 0 && intake_member(body, "parents"))
+        intake_report_key(&r, "parents", "only allowed when relationship is child");
     intake_field(&r, body, "first_name", true, intake_value_name, out->first_name);
     intake_field(&r, body, "last_name", true, intake_value_name, out->last_name);
     intake_field(&r, body, "birth_date", true, intake_value_date, &out->birth_date);
@@ -737,7 +785,9 @@ static struct json_object *other_coverage_to_json(const struct other_coverage *c
         intake_put_date(o, "effective", c->effective) ||
         put_date_or_null(o, "termination", c->has_termination, c->termination) ||
         intake_put_bool(o, "cobra", c->cobra) ||
-        intake_put_bool(o, "active_employment", c->active_employment)) {
+        intake_put_bool(o, "active_employment", c->active_employment) ||
+        (c->holder != HOLDER_UNKNOWN ? intake_put_string(o, "holder", holder_names[c->holder])
+                                     : intake_put_null(o, "holder"))) {
         json_object_put(o);
         return NULL;
     }
@@ -750,6 +800,20 @@ static struct json_object *medicare_to_json(const struct medicare *m)
     if (!o || intake_put_string(o, "basis", medicare_basis_names[m->basis]) ||
         intake_put_date(o, "entitlement_date", m->entitlement_date) ||
         intake_put_bool(o, "part_a", m->part_a) || intake_put_bool(o, "part_b", m->part_b)) {
+        json_object_put(o);
+        return NULL;
+    }
+    return o;
+}
+
+static struct json_object *parents_to_json(const struct separated_parents *p)
+{
+    struct json_object *o = json_object_new_object();
+    if (!o || intake_put_string(o, "status", parents_status_names[p->status]) ||
+        intake_put_string(o, "custodial_parent", custodial_names[p->custodial]) ||
+        (p->decree != DECREE_NONE
+             ? intake_put_string(o, "court_decree_responsible", decree_names[p->decree])
+             : intake_put_null(o, "court_decree_responsible"))) {
         json_object_put(o);
         return NULL;
     }
@@ -777,6 +841,9 @@ struct json_object *intake_member_to_json(const struct member *m)
         (m->relationship == REL_GRANDCHILD &&
          (m->parent_member_id[0] ? intake_put_string(o, "parent_member_id", m->parent_member_id)
                                  : intake_put_null(o, "parent_member_id"))) ||
+        (m->relationship == REL_CHILD &&
+         (m->parents.present ? intake_put(o, "parents", parents_to_json(&m->parents))
+                             : intake_put_null(o, "parents"))) ||
         intake_put_string(o, "first_name", m->first_name) ||
         intake_put_string(o, "last_name", m->last_name) ||
         intake_put_date(o, "birth_date", m->birth_date) ||

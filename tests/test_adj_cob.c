@@ -360,6 +360,75 @@ START_TEST(test_naic_birthday_rule_for_dependent_child)
 }
 END_TEST
 
+/* NAIC: dependent child of divorced, separated or never-married parents. Our
+ * plan's holder is the subscriber (born 10 Apr); the other plan started after
+ * ours, so without this rule a January-born holder wins by the birthday rule
+ * and a December-born one loses. */
+#define NO_DECREE DECREE_NONE
+struct separated_case {
+    const char *name;
+    bool parents; /* false: married or living together */
+    enum parents_status status;
+    enum custodial_parent custodial;
+    enum decree_responsible decree;
+    enum coverage_holder holder;
+    const char *holder_birth;
+    const char *expect;
+};
+
+static const struct separated_case separated_cases[] = {
+    {"custodial subscriber beats the other parent's earlier birthday", true, PARENTS_DIVORCED,
+     CUSTODY_SUBSCRIBER, NO_DECREE, HOLDER_OTHER_PARENT, "1981-01-20", "primary"},
+    {"custodial other parent first, whatever the birthdays", true, PARENTS_DIVORCED,
+     CUSTODY_OTHER_PARENT, NO_DECREE, HOLDER_OTHER_PARENT, "1981-12-20", "secondary"},
+    {"custodial parent's spouse before the non-custodial parent", true, PARENTS_SEPARATED,
+     CUSTODY_OTHER_PARENT, NO_DECREE, HOLDER_OTHER_PARENT_SPOUSE, "1981-12-20", "secondary"},
+    {"custodial parent before its own spouse", true, PARENTS_DIVORCED, CUSTODY_SUBSCRIBER,
+     NO_DECREE, HOLDER_SUBSCRIBER_SPOUSE, "1981-01-20", "primary"},
+    {"non-custodial parent before the non-custodial parent's spouse", true, PARENTS_DIVORCED,
+     CUSTODY_OTHER_PARENT, NO_DECREE, HOLDER_SUBSCRIBER_SPOUSE, "1981-01-20", "primary"},
+    {"custodial subscriber before the other parent's spouse", true, PARENTS_DIVORCED,
+     CUSTODY_SUBSCRIBER, NO_DECREE, HOLDER_OTHER_PARENT_SPOUSE, "1981-01-20", "primary"},
+    {"decree names the subscriber: ours first though the other has custody", true,
+     PARENTS_DIVORCED, CUSTODY_OTHER_PARENT, DECREE_SUBSCRIBER, HOLDER_OTHER_PARENT, "1981-01-20",
+     "primary"},
+    {"decree names the other parent: theirs first though we have custody", true,
+     PARENTS_DIVORCED, CUSTODY_SUBSCRIBER, DECREE_OTHER_PARENT, HOLDER_OTHER_PARENT, "1981-12-20",
+     "secondary"},
+    {"decree names the other parent; the other parent's spouse by custody", true,
+     PARENTS_DIVORCED, CUSTODY_SUBSCRIBER, DECREE_OTHER_PARENT, HOLDER_OTHER_PARENT_SPOUSE,
+     "1981-01-20", "primary"},
+    {"decree makes both responsible: birthday rule, theirs earlier", true, PARENTS_DIVORCED,
+     CUSTODY_SUBSCRIBER, DECREE_BOTH, HOLDER_OTHER_PARENT, "1981-01-20", "secondary"},
+    {"decree makes both responsible: birthday rule, ours earlier", true, PARENTS_DIVORCED,
+     CUSTODY_OTHER_PARENT, DECREE_BOTH, HOLDER_OTHER_PARENT, "1981-12-20", "primary"},
+    {"joint custody, no decree: birthday rule, theirs earlier", true, PARENTS_SEPARATED,
+     CUSTODY_JOINT, NO_DECREE, HOLDER_OTHER_PARENT, "1981-01-20", "secondary"},
+    {"joint custody, no decree: birthday rule, ours earlier", true, PARENTS_SEPARATED,
+     CUSTODY_JOINT, NO_DECREE, HOLDER_OTHER_PARENT, "1981-12-20", "primary"},
+    {"never married, custodial subscriber", true, PARENTS_NEVER_MARRIED, CUSTODY_SUBSCRIBER,
+     NO_DECREE, HOLDER_OTHER_PARENT, "1981-01-20", "primary"},
+    {"never married, custodial other parent", true, PARENTS_NEVER_MARRIED, CUSTODY_OTHER_PARENT,
+     NO_DECREE, HOLDER_OTHER_PARENT, "1981-12-20", "secondary"},
+    {"parents together: the birthday rule", false, 0, 0, NO_DECREE, HOLDER_OTHER_PARENT,
+     "1981-01-20", "secondary"},
+    {"holder not recorded: the birthday rule", true, PARENTS_DIVORCED, CUSTODY_SUBSCRIBER,
+     NO_DECREE, HOLDER_UNKNOWN, "1981-01-20", "secondary"},
+};
+
+START_TEST(test_naic_children_of_separated_parents)
+{
+    const struct separated_case *c = &separated_cases[_i];
+    fx_dependent(&X, "M1001-02", REL_CHILD, "Eva", "2012-01-15");
+    X.patient.parents = (struct separated_parents){c->parents, c->status, c->custodial, c->decree};
+    struct other_coverage *o = other(OTHER_AS_DEPENDENT, "2024-01-01");
+    o->has_holder_birth_date = true;
+    o->holder_birth_date = D(c->holder_birth);
+    o->holder = c->holder;
+    ck_assert_msg(strcmp(position_on("2025-03-03"), c->expect) == 0, "%s", c->name);
+}
+END_TEST
+
 START_TEST(test_naic_birthday_rule_for_grandchild)
 {
     fx_dependent(&X, "M1001-03", REL_GRANDCHILD, "Leo", "2024-08-01");
@@ -761,6 +830,8 @@ static Suite *cob_suite(void)
     tcase_add_loop_test(n, test_naic_birthday_rule_for_dependent_child, 0,
                         sizeof birthday_cases / sizeof *birthday_cases);
     tcase_add_test(n, test_naic_birthday_rule_for_grandchild);
+    tcase_add_loop_test(n, test_naic_children_of_separated_parents, 0,
+                        sizeof separated_cases / sizeof *separated_cases);
     tcase_add_test(n, test_naic_birthday_29_february_comes_before_1_march);
     tcase_add_test(n, test_naic_longer_coverage_ignores_cobra_span_of_small_group);
     tcase_add_test(n, test_naic_longer_coverage_counts_from_earliest_overlapping_span);

@@ -1462,6 +1462,21 @@ static const struct one_problem member_cases[] = {
     {CH, "married_on", "\"2025-02-30\"", "married_on", "must be a date YYYY-MM-DD"},
     {CH, "parent_member_id", "\"M1001-01\"", "parent_member_id",
      "only allowed when relationship is grandchild"},
+    {EM, "parents", "{\"status\":\"divorced\",\"custodial_parent\":\"subscriber\"}", "parents",
+     "only allowed when relationship is child"},
+    {CH, "parents", "{\"status\":\"apart\",\"custodial_parent\":\"subscriber\"}",
+     "parents.status", "must be separated, divorced or never_married"},
+    {CH, "parents", "{\"status\":\"divorced\",\"custodial_parent\":\"mother\"}",
+     "parents.custodial_parent", "must be subscriber, other_parent or joint"},
+    {CH, "parents", "{\"status\":\"divorced\"}", "parents.custodial_parent", "is required"},
+    {CH, "parents",
+     "{\"status\":\"divorced\",\"custodial_parent\":\"joint\",\"court_decree_responsible\":"
+     "\"joint\"}",
+     "parents.court_decree_responsible", "must be subscriber, other_parent or both"},
+    {CH, "parents", "{\"status\":\"divorced\",\"custodial_parent\":\"joint\",\"judge\":1}",
+     "parents.judge", "unknown field"},
+    {EM, "other_coverage[0].holder", "\"mother\"", "other_coverage[0].holder",
+     "must be subscriber, subscriber_spouse, other_parent or other_parent_spouse"},
     {CH, "student", "\"yes\"", "student", "must be true or false"},
     {CH, "nickname", "\"Annie\"", "nickname", "unknown field"},
 #undef CH
@@ -1547,6 +1562,54 @@ START_TEST(test_member_grandchild_names_its_parent)
     ck_assert(member_edited("member_child.json", "M1001-02", NULL));
     j = intake_member_to_json(&M);
     ck_assert(!json_object_object_get_ex(j, "parent_member_id", &v));
+    json_object_put(j);
+}
+END_TEST
+
+START_TEST(test_member_child_of_separated_parents_round_trips)
+{
+    /* NAIC: a child's separated parents and who holds each other plan. */
+    ck_assert(member_edited("member_child.json", "M1001-02", "parents",
+                            "{\"status\":\"never_married\",\"custodial_parent\":\"other_parent\","
+                            "\"court_decree_responsible\":\"both\"}",
+                            "other_coverage",
+                            "[{\"payer_name\":\"Harbor Health\",\"kind\":\"group\",\"relationship\":"
+                            "\"dependent\",\"effective\":\"2024-01-01\",\"holder\":"
+                            "\"other_parent_spouse\"}]",
+                            NULL));
+    ck_assert(M.parents.present);
+    ck_assert_int_eq(M.parents.status, PARENTS_NEVER_MARRIED);
+    ck_assert_int_eq(M.parents.custodial, CUSTODY_OTHER_PARENT);
+    ck_assert_int_eq(M.parents.decree, DECREE_BOTH);
+    ck_assert_int_eq(M.other_coverage[0].holder, HOLDER_OTHER_PARENT_SPOUSE);
+    struct json_object *j = intake_member_to_json(&M), *v = NULL;
+    ck_assert(json_object_object_get_ex(j, "parents", &v));
+    ck_assert_str_eq(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN),
+                     "{\"status\":\"never_married\",\"custodial_parent\":\"other_parent\","
+                     "\"court_decree_responsible\":\"both\"}");
+    const char *text = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN);
+    ck_assert_ptr_nonnull(strstr(text, "\"holder\":\"other_parent_spouse\""));
+    static struct member again;
+    const char *reason;
+    ck_assert_int_eq(intake_member_from_body(text, strlen(text), "M1001-02", &again, &E, &reason),
+                     INTAKE_OK);
+    ck_assert(memcmp(&M, &again, sizeof M) == 0);
+    json_object_put(j);
+    /* No decree: written null; no parents: null for a child, absent for others. */
+    ck_assert(member_edited("member_child.json", "M1001-02", "parents",
+                            "{\"status\":\"divorced\",\"custodial_parent\":\"subscriber\"}", NULL));
+    ck_assert_int_eq(M.parents.decree, DECREE_NONE);
+    j = intake_member_to_json(&M);
+    ck_assert(json_object_object_get_ex(j, "parents", &v));
+    ck_assert_str_eq(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN),
+                     "{\"status\":\"divorced\",\"custodial_parent\":\"subscriber\","
+                     "\"court_decree_responsible\":null}");
+    json_object_put(j);
+    ck_assert(member_edited("member_child.json", "M1001-02", NULL));
+    ck_assert(!M.parents.present);
+    j = intake_member_to_json(&M);
+    ck_assert(json_object_object_get_ex(j, "parents", &v));
+    ck_assert_ptr_null(v);
     json_object_put(j);
 }
 END_TEST
@@ -1751,7 +1814,7 @@ START_TEST(test_enrollment_round_trips_through_canonical_json)
         "\"entitlement_date\":\"2024-09-01\",\"part_a\":true,\"part_b\":true},\"other_coverage\":[{\"payer_name\":\"Blue Shore "
         "Health\",\"kind\":\"group\",\"relationship\":\"dependent\",\"holder_birth_date\":"
         "\"1961-02-03\",\"effective\":\"2023-01-01\",\"termination\":null,\"cobra\":false,"
-        "\"active_employment\":true}]}");
+        "\"active_employment\":true,\"holder\":null}]}");
     json_object_put(j);
 
     /* Plan */
@@ -2079,6 +2142,7 @@ static Suite *parse_suite(void)
                         (int)(sizeof member_cases / sizeof *member_cases));
     tcase_add_test(tc, test_member_cobra_span_with_all_its_months);
     tcase_add_test(tc, test_member_grandchild_names_its_parent);
+    tcase_add_test(tc, test_member_child_of_separated_parents_round_trips);
     tcase_add_test(tc, test_plan_fixture_parses_sorted_and_normalised);
     tcase_add_test(tc, test_plan_defaults_when_limits_are_absent);
     tcase_add_test(tc, test_plan_with_empty_fee_schedule_and_formulary);
