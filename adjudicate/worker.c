@@ -650,7 +650,7 @@ static bool process_batch(struct worker *w, const struct work_item *items, int n
             connected = false;
             break;
         }
-        date_t today = date_today_utc();
+        date_t today = date_today();
         int n_look = 0;
         for (int k = 0; k < m; k++) {
             struct slot *s = &slots[round_of[k]];

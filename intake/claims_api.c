@@ -311,7 +311,7 @@ static void submit_authed(struct call *call)
         sha256_hex(call->req->body, call->req->body_len, s->body_hash);
     }
 
-    date_t today = date_today_utc();
+    date_t today = date_today();
     struct intake_claim_options opt = {.may_set_received_date = auth_is_staff(who), .today = today};
     /* On the stack, as the other handlers here keep theirs: a malloc of this
      * size per claim costs malloc a consolidation of its small-chunk bins. */
@@ -725,7 +725,7 @@ static void search_audited(struct call *call)
         .cursor = p->cursor,
         .limit = p->limit,
         .overdue = p->overdue,
-        .today = date_today_utc(),
+        .today = date_today(),
     };
     if (who->role == AUTH_PROVIDER) {
         /* What this provider submitted, nothing else. */
@@ -881,7 +881,7 @@ static void on_claim_for_supply(enum queue_status st, const struct queue_claim *
         return;
     }
     intake_field_errors_init(errs);
-    struct intake_claim_options opt = {.may_set_received_date = true, .today = date_today_utc()};
+    struct intake_claim_options opt = {.may_set_received_date = true, .today = date_today()};
     bool ok = intake_parse_claim(merged, &opt, claim, errs);
     json_object_put(merged);
     if (!ok) {
@@ -1255,7 +1255,7 @@ static void elig_authed(struct call *call)
         intake_field_errors_add(&errs, "member_id", "is required");
     rc = http_query_get(call->req, "date", buf, sizeof buf);
     if (rc == 0)
-        es->on = date_today_utc();
+        es->on = date_today();
     else if (rc < 0 || !date_parse(buf, &es->on))
         intake_field_errors_add(&errs, "date", "must be a date YYYY-MM-DD");
     if (intake_field_errors_any(&errs)) {

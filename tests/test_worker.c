@@ -87,7 +87,7 @@ static void teardown(void)
 
 static char *days_ago(int n, char out[16])
 {
-    date_t d = date_add_days(date_today_utc(), -n);
+    date_t d = date_add_days(date_today(), -n);
     return date_format(d, out);
 }
 
@@ -422,7 +422,7 @@ START_TEST(test_secondary_claim_pends_for_the_primary_eob_then_pays_as_secondary
     ck_assert_str_eq(test_json_str(claim, "pending.reason_codes.0"), "N479");
     ck_assert_str_eq(test_json_str(claim, "pending.needed.0"), "other_insurance");
     char deadline[16];
-    date_format(date_add_days(date_today_utc(), 45), deadline);
+    date_format(date_add_days(date_today(), 45), deadline);
     ck_assert_str_eq(test_json_str(claim, "pending.deadline"), deadline);
     free(claim);
     snprintf(path, sizeof path, "/v1/claims/%s/eob", id);
@@ -775,7 +775,7 @@ START_TEST(test_worker_killed_between_load_and_commit_leaves_the_claim_to_anothe
     ck_assert_int_eq(res.status, 404);
     test_response_free(&res);
     redisContext *c = test_redis_connect(&redis);
-    redisReply *r = redisCommand(c, "HGET claims:{c}acc:M1001:%d m:M1001:in:oop", date_year(date_today_utc()));
+    redisReply *r = redisCommand(c, "HGET claims:{c}acc:M1001:%d m:M1001:in:oop", date_year(date_today()));
     ck_assert_str_eq(r->str, "3500");
     freeReplyObject(r);
     r = redisCommand(c, "XPENDING claims:{c}work workers");
@@ -1064,6 +1064,56 @@ START_TEST(test_grandchild_is_decided_with_its_parents_record)
 }
 END_TEST
 
+/* config time_zone (default America/New_York): a claim received at 02:00 UTC
+ * on 2 December 2026 was received on 1 December where the plan is, and its
+ * processing target counts from that day (faketime sets the clock). */
+START_TEST(test_received_date_is_the_date_in_the_plans_time_zone)
+{
+    struct test_claimsd at2utc = {0};
+    const char *const env[] = {"CLAIMSD_BOOTSTRAP_ADMIN_TOKEN=" ADMIN, "LD_PRELOAD=" FAKETIME_LIB,
+                               "FAKETIME=@2026-12-02 02:00:00", "TZ=UTC",
+                               "FAKETIME_DONT_FAKE_MONOTONIC=1",
+                               "ASAN_OPTIONS=verify_asan_link_order=0", NULL};
+    start(&at2utc, (const char *const[]){"--role", "intake", NULL}, env);
+    char *body = pharmacy("M1001-02", "Ana", "Lopez", "2015-06-10", "2026-11-28", "0071-0155-23",
+                          "42.17", NULL);
+    struct test_response res;
+    test_api(&at2utc, "POST", "/v1/claims", ADMIN, body, NULL, &res);
+    ck_assert_msg(res.status == 202, "%ld %s", res.status, res.body);
+    ck_assert_str_eq(test_json_str(res.body, "received_date"), "2026-12-01");
+    ck_assert_str_eq(test_json_str(res.body, "target_date"), "2026-12-15");
+    test_response_free(&res);
+    free(body);
+    ck_assert_int_eq(test_claimsd_stop(&at2utc, SIGTERM), 0);
+    test_remove_tree(at2utc.dir);
+}
+END_TEST
+
+/* An unknown time_zone is a configuration error: exit 2, the key named. */
+START_TEST(test_unknown_time_zone_stops_the_start_naming_the_key)
+{
+    const char *names[] = {"Mars/Olympus", "../../etc/passwd", "EST5EDT,M3.2.0,M11.1.0"};
+    for (int i = 0; i < 3; i++) {
+        char text[256];
+        snprintf(text, sizeof text, "{\"time_zone\": \"%s\"}", names[i]);
+        const char *cfg = test_write_file(redis.dir, "tz.json", text);
+        struct test_claimsd d = {0};
+        test_make_temp_dir(d.dir, "tz");
+        int status = -1;
+        ck_assert_int_eq(test_claimsd_start(&d, (const char *const[]){"--redis", redis.url,
+                                                                      "--config", cfg, NULL},
+                                            admin_env, &status),
+                         -1);
+        ck_assert_int_eq(status, 2);
+        char *log = test_claimsd_log(&d);
+        ck_assert_msg(strstr(log, "key \"time_zone\" must be an IANA time zone name") != NULL,
+                      "log: %s", log);
+        free(log);
+        test_remove_tree(d.dir);
+    }
+}
+END_TEST
+
 /* A medical claim of n lab lines on one date, charges first_cents, +1, +2, … */
 static char *lab_lines(const char *member, const char *date, int n, long first_cents)
 {
@@ -1194,6 +1244,12 @@ static Suite *worker_suite(void)
     tcase_set_timeout(grand, 60);
     tcase_add_test(grand, test_grandchild_is_decided_with_its_parents_record);
     suite_add_tcase(s, grand);
+    TCase *zone = tcase_create("time_zone");
+    tcase_add_unchecked_fixture(zone, setup, teardown);
+    tcase_set_timeout(zone, 60);
+    tcase_add_test(zone, test_received_date_is_the_date_in_the_plans_time_zone);
+    tcase_add_test(zone, test_unknown_time_zone_stops_the_start_naming_the_key);
+    suite_add_tcase(s, zone);
     TCase *years = tcase_create("plan_years");
     tcase_add_unchecked_fixture(years, setup, teardown);
     tcase_set_timeout(years, 60);
@@ -1217,6 +1273,8 @@ static Suite *worker_suite(void)
 
 int main(void)
 {
+    /* "Today" as the servers under test count it: the default time_zone. */
+    date_set_time_zone("America/New_York");
     SRunner *sr = srunner_create(worker_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
