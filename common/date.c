@@ -217,6 +217,14 @@ date_t date_today(void)
     return date_at((long long)time(NULL));
 }
 
+date_t date_today_utc(void)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    return date_from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
 void rfc3339_at(long long unix_seconds, char out[32])
 {
     time_t t = (time_t)unix_seconds;

@@ -79,6 +79,10 @@ date_t date_at(long long unix_seconds);
  * The only place the clock is read for calendar purposes; rules take "today"
  * as a parameter. */
 date_t date_today(void);
+/* Today's date in UTC: only the payment cycle's day, which runs on a UTC
+ * schedule so that every process agrees (docs/configuration.md
+ * "payment_cycle.time"; a cycle id's date, docs/x12.md). */
+date_t date_today_utc(void);
 
 /* Now, UTC, as RFC 3339 to the second ("2026-03-02T14:05:09Z"): the one
  * reading of the wall clock for timestamps (history, audit, finalized_at). */

@@ -373,7 +373,7 @@ static void on_cycle_tick(evutil_socket_t fd, short what, void *arg)
     if (tm.tm_hour * 60 + tm.tm_min < app->cfg.payment_cycle.minute_of_day)
         return;
     char today[DATE_STRLEN], at[32];
-    date_format(date_today(), today);
+    date_format(date_today_utc(), today); /* the cycle's UTC day, as its UTC time */
     if (strcmp(today, rt->cycle_done_date) == 0)
         return;
     snprintf(rt->cycle_done_date, sizeof rt->cycle_done_date, "%s", today);
