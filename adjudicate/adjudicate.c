@@ -173,8 +173,8 @@ static void check_eligibility(struct run *r)
         struct adj_line *line = &r->out->lines[i];
         if (!line_open(r, i))
             continue;
-        enum adj_eligibility result = adj_check_eligibility(r->f->patient, r->f->group,
-                                                            line->service_date, &r->span[i]);
+        enum adj_eligibility result = adj_check_eligibility(
+            r->f->patient, r->f->parent, r->f->group, line->service_date, &r->span[i]);
         if (result == ADJ_ELIG_COVERED)
             continue;
         deny_line(line, ADJ_GROUP_CO, ineligible_carc[result]);
@@ -193,7 +193,8 @@ static void check_cob(struct run *r)
         if (!line_open(r, i))
             continue;
         struct adj_cob cob =
-            adj_cob_on(f->patient, f->subscriber, f->group, r->span[i], line->service_date);
+            adj_cob_on(f->patient, f->subscriber, f->group, r->span[i], line->service_date,
+                       adj_service_of(f->claim));
         line->cob_position = cob.position;
         r->medicare[i] = cob.medicare_primary;
         r->needs_eob[i] =

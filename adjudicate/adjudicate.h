@@ -79,6 +79,8 @@ struct adj_facts {
     const struct member *patient;       /* the member the claim is for */
     const struct member *subscriber;    /* the employee record of the patient's subscriber_id
                                            (the patient itself when the patient is the employee) */
+    const struct member *parent;        /* a grandchild's parent (parent_member_id), NULL when
+                                           the patient is no grandchild or it is not on file */
     const struct group *group;
     const struct plan *plan;
     const struct adj_year_accumulators *accumulators; /* one entry per plan year needed */

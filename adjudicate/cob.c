@@ -97,6 +97,50 @@ static int longer_coverage_first(const struct member *patient, const struct grou
 }
 
 /*
+ * NAIC Coordination of Benefits Model Regulation, order of benefit
+ * determination for a dependent child whose parents are divorced, separated
+ * or not living together, whether or not they have ever been married:
+ *   (i)   a court decree states that one parent is responsible for the child's
+ *         health care expenses or coverage: that parent's plan first;
+ *   (ii)  the decree makes both parents responsible, or
+ *   (iii) gives joint custody without saying who is responsible for health
+ *         care: the birthday rule, as for parents living together;
+ *   (iv)  no decree: the plan covering the custodial parent, then the plan
+ *         covering the custodial parent's spouse, then the non-custodial
+ *         parent's, then the non-custodial parent's spouse's.
+ * This plan is held by the subscriber (one of the child's parents); the other
+ * plan's holder is recorded on it (other_coverage.holder). Returns 1 when the
+ * other plan pays first, -1 when this plan does, 0 when this rule does not
+ * order them (the birthday rule and the later rules decide). Between two
+ * plans of which neither is the decree parent's, (iv) orders them.
+ */
+static int rank_in_custody(enum coverage_holder h, enum custodial_parent custodial)
+{
+    bool subscriber_side = h == HOLDER_SUBSCRIBER || h == HOLDER_SUBSCRIBER_SPOUSE;
+    bool spouse = h == HOLDER_SUBSCRIBER_SPOUSE || h == HOLDER_OTHER_PARENT_SPOUSE;
+    bool custodial_side = subscriber_side == (custodial == CUSTODY_SUBSCRIBER);
+    return (custodial_side ? 0 : 2) + (spouse ? 1 : 0);
+}
+
+static int separated_parents_order(const struct separated_parents *p, enum coverage_holder theirs)
+{
+    if (theirs == HOLDER_SUBSCRIBER)
+        return 0; /* both plans the subscriber's: the later rules */
+    if (p->decree == DECREE_SUBSCRIBER)
+        return -1;
+    if (p->decree == DECREE_OTHER_PARENT && theirs == HOLDER_OTHER_PARENT)
+        return 1;
+    if (p->decree == DECREE_BOTH ||
+        (p->decree == DECREE_NONE && p->custodial == CUSTODY_JOINT))
+        return 0;
+    if (p->custodial == CUSTODY_JOINT)
+        return 0; /* a decree on another parent, joint custody: the birthday rule */
+    int ours = rank_in_custody(HOLDER_SUBSCRIBER, p->custodial);
+    int other = rank_in_custody(theirs, p->custodial);
+    return other < ours ? 1 : -1;
+}
+
+/*
  * The NAIC order rules between this plan and one other plan in force.
  * Returns 1 when the other plan pays first, -1 when this plan does.
  */
@@ -112,7 +156,17 @@ int adj_naic_other_plan_first(const struct member *patient, const struct member 
     if (ours_as_employee != theirs_as_employee)
         return theirs_as_employee ? 1 : -1;
 
-    /* 2. Dependent child of parents married or living together: the plan of the
+    /* 2. Dependent child of parents divorced, separated or never married
+     *    (separated_parents_order), when the other plan's holder is known;
+     *    where that rule sends it to the birthday rule, on to it. */
+    if (patient->relationship == REL_CHILD && patient->parents.present &&
+        other->holder != HOLDER_UNKNOWN) {
+        int order = separated_parents_order(&patient->parents, other->holder);
+        if (order != 0)
+            return order;
+    }
+
+    /*    Dependent child of parents married or living together: the plan of the
      *    parent whose birthday (month and day) falls earlier in the calendar year
      *    pays first; the same birthday, the plan that covered the parent longer.
      *    (Past rule 1 a child is a dependent on both plans.) */
@@ -136,14 +190,70 @@ int adj_naic_other_plan_first(const struct member *patient, const struct member 
 }
 
 /*
- * This plan's position on `on`: secondary when Medicare pays first or when
- * any other coverage in force on that date comes before it in the NAIC order.
+ * Which part of Medicare would pay a claim's services (manual § II "Working
+ * aged": "Medicare Part A (Hospitalization)", "Medicare Part B (Doctors'
+ * Visits)"):
+ *   - Part A, hospital insurance: an inpatient claim billed by a facility
+ *     (the hospital's own bill for the stay);
+ *   - Part B, medical insurance: every other medical claim — physicians,
+ *     including a physician's bill for services during an inpatient stay,
+ *     and outpatient services;
+ *   - none: a pharmacy fill. Retail prescriptions are Medicare Part D, which
+ *     the model does not hold; Parts A and B do not pay them, so no Medicare
+ *     EOB for a fill can be asked for.
+ */
+enum adj_service adj_service_of(const struct claim *claim)
+{
+    if (claim->type == CLAIM_PHARMACY)
+        return ADJ_SERVICE_PHARMACY;
+    if (claim->inpatient && claim->provider.facility)
+        return ADJ_SERVICE_HOSPITAL;
+    return ADJ_SERVICE_MEDICAL;
+}
+
+/*
+ * Whether the member has the Medicare part that would pay `service` on `on`.
+ * ADJ_SERVICE_ANY (a question about a date, not a claim): either part.
+ */
+static bool medicare_part_pays(const struct member *patient, enum adj_service service, date_t on)
+{
+    const struct medicare *m = &member_facts_on(patient, on)->medicare;
+    switch (service) {
+    case ADJ_SERVICE_HOSPITAL:
+        return m->part_a;
+    case ADJ_SERVICE_MEDICAL:
+        return m->part_b;
+    case ADJ_SERVICE_PHARMACY:
+        return false;
+    case ADJ_SERVICE_ANY:
+        break;
+    }
+    return m->part_a || m->part_b;
+}
+
+/*
+ * This plan's position on `on` for `service`: secondary when Medicare pays
+ * first or when any other coverage in force on that date comes before it in
+ * the NAIC order.
+ *
+ * Medicare pays first only for what the member's Medicare covers. Where the
+ * Medicare Secondary Payer rules make Medicare primary but the member lacks
+ * the part that would pay the service (Part A only, and a doctor's bill;
+ * Part B only, and the hospital's bill; any pharmacy fill), Medicare pays
+ * nothing and no Medicare EOB can ever come: this plan pays as primary (with
+ * respect to Medicare; other coverage still coordinates by the NAIC rules).
+ * The manual nowhere reduces benefits by Medicare a member does not have
+ * (§ II: Medicare pays for Part B services "only if the employee enrolls in
+ * Medicare Part B and pays the applicable premium"), and the plan has no
+ * Medicare fee schedule to estimate what Medicare "would have paid".
  */
 struct adj_cob adj_cob_on(const struct member *patient, const struct member *subscriber,
-                          const struct group *group, int span_index, date_t on)
+                          const struct group *group, int span_index, date_t on,
+                          enum adj_service service)
 {
     struct adj_cob cob = {ADJ_COB_PRIMARY, false};
-    if (adj_medicare_primary(patient, group, &patient->coverage[span_index], on)) {
+    if (adj_medicare_primary(patient, group, &patient->coverage[span_index], on) &&
+        medicare_part_pays(patient, service, on)) {
         cob.position = ADJ_COB_SECONDARY;
         cob.medicare_primary = true;
     }

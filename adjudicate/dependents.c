@@ -101,20 +101,38 @@ static bool child_eligible(const struct member *m, const struct group *g, date_t
  * is 18 months old". Reaching 18 months is the termination event; by § III the
  * coverage runs to the end of that month. Born 10 Feb 2024: 18 months on
  * 10 Aug 2025, covered through 31 Aug 2025.
+ *
+ * "Born to a Dependent child": on the date of service the parent must itself
+ * be a covered dependent child of the same employee — the record named by
+ * parent_member_id, relationship child, same subscriber, covered on that date
+ * by its own spans and the child rules. A parent who ages out, marries or
+ * loses coverage takes the grandchild's coverage with it, from the same day.
+ * No parent on file (a record stored before parent_member_id, or a parent
+ * record that is gone): the condition cannot be shown, so not eligible.
  */
-static bool grandchild_eligible(const struct member *m, date_t on)
+static bool grandchild_eligible(const struct member *m, const struct member *parent,
+                                const struct group *g, date_t on)
 {
     date_t eighteen_months = date_add_months(m->birth_date, GRANDCHILD_MONTHS_LIMIT);
-    return date_cmp(on, adj_termination_effective_date(eighteen_months)) <= 0;
+    if (date_cmp(on, adj_termination_effective_date(eighteen_months)) > 0)
+        return false;
+    if (!parent || parent->relationship != REL_CHILD ||
+        strcmp(parent->member_id, m->parent_member_id) != 0 ||
+        strcmp(parent->subscriber_id, m->subscriber_id) != 0)
+        return false;
+    int span;
+    return adj_check_eligibility(parent, NULL, g, on, &span) == ADJ_ELIG_COVERED;
 }
 
 /* Whether the member is, on `on`, someone the plan covers in their relationship.
- * The employee and the spouse: while their span is open (eligibility.c). */
-bool adj_dependent_eligible(const struct member *member, const struct group *group, date_t on)
+ * The employee and the spouse: while their span is open (eligibility.c). A
+ * grandchild: with its parent's record (NULL when not on file). */
+bool adj_dependent_eligible(const struct member *member, const struct member *parent,
+                            const struct group *group, date_t on)
 {
     if (member->relationship == REL_CHILD)
         return child_eligible(member, group, on);
     if (member->relationship == REL_GRANDCHILD)
-        return grandchild_eligible(member, on);
+        return grandchild_eligible(member, parent, group, on);
     return true;
 }

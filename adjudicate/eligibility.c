@@ -33,17 +33,21 @@ bool adj_span_counts(const struct coverage_span *span, const struct group *group
 
 /*
  * The last day a span covers. Returns false for an open span (no termination
- * event and no continuation period running out). A COBRA span ends at the end
- * of its maximum period (continuation.c) or, earlier, at the termination
- * effective date of its own termination event (§ IV "End of COBRA coverage
- * period": Medicare entitlement, non-payment, other group coverage...).
+ * event and no continuation period running out). A continuation span ends at
+ * the end of its period (continuation.c: COBRA's maximum, the disability
+ * extension's end, Medicare or another group plan after the election; the
+ * state's continuation period) or, earlier, at the termination effective date
+ * of its own termination event (§ IV "End of COBRA coverage period":
+ * non-payment...). The member's facts are read as they stand on `on`, the
+ * date asked about.
  */
-bool adj_span_last_day(const struct coverage_span *span, date_t *last_day)
+bool adj_span_last_day(const struct coverage_span *span, const struct member *member,
+                       const struct group *group, date_t on, date_t *last_day)
 {
     bool ends = false;
     date_t last = {0};
-    if (span->kind == COVERAGE_COBRA) {
-        last = adj_cobra_last_day(span);
+    if (span->kind != COVERAGE_ACTIVE) {
+        last = adj_continuation_last_day(span, member, group, on);
         ends = true;
     }
     if (span->has_termination_event) {
@@ -56,16 +60,18 @@ bool adj_span_last_day(const struct coverage_span *span, date_t *last_day)
     return ends;
 }
 
-static bool span_covers(const struct coverage_span *span, date_t on)
+static bool span_covers(const struct coverage_span *span, const struct member *member,
+                        const struct group *group, date_t on)
 {
     date_t last;
     if (date_cmp(on, span->effective) < 0)
         return false;
-    return !adj_span_last_day(span, &last) || date_cmp(on, last) <= 0;
+    return !adj_span_last_day(span, member, group, on, &last) || date_cmp(on, last) <= 0;
 }
 
 /*
- * Checks the member's coverage on `on` (RULES.md § 3):
+ * Checks the member's coverage on `on` (RULES.md § 3); `parent` is a
+ * grandchild's parent record (NULL for anyone else, or when not on file):
  *   - a span that counts covers `on` → the dependent rules decide (CO-32 + N30);
  *   - no span has ended by `on` → the date is before coverage (CO-26);
  *   - one ended before and another starts after → a lapse (CO-200);
@@ -75,8 +81,8 @@ static bool span_covers(const struct coverage_span *span, date_t on)
  * current employment that coordination of benefits asks about. *span_index is
  * set to the covering span, or -1.
  */
-enum adj_eligibility adj_check_eligibility(const struct member *member, const struct group *group,
-                                           date_t on, int *span_index)
+enum adj_eligibility adj_check_eligibility(const struct member *member, const struct member *parent,
+                                           const struct group *group, date_t on, int *span_index)
 {
     bool ended_before = false, starts_after = false;
     int covering = -1;
@@ -85,7 +91,7 @@ enum adj_eligibility adj_check_eligibility(const struct member *member, const st
         const struct coverage_span *span = &member->coverage[i];
         if (!adj_span_counts(span, group))
             continue;
-        if (span_covers(span, on)) {
+        if (span_covers(span, member, group, on)) {
             if (covering < 0 || span->kind < member->coverage[covering].kind)
                 covering = i;
         } else if (date_cmp(on, span->effective) < 0) {
@@ -97,7 +103,7 @@ enum adj_eligibility adj_check_eligibility(const struct member *member, const st
 
     *span_index = covering;
     if (covering >= 0)
-        return adj_dependent_eligible(member, group, on) ? ADJ_ELIG_COVERED
+        return adj_dependent_eligible(member, parent, group, on) ? ADJ_ELIG_COVERED
                                                          : ADJ_ELIG_NOT_ELIGIBLE_DEPENDENT;
     if (!ended_before)
         return ADJ_ELIG_BEFORE_COVERAGE;
@@ -124,7 +130,8 @@ date_t adj_continuous_coverage_start(const struct member *member, const struct g
             date_t last;
             if (!adj_span_counts(span, group) || date_cmp(span->effective, start) >= 0)
                 continue;
-            if (!adj_span_last_day(span, &last) ||
+            /* Did the earlier span run up to `start`, as the facts then stood? */
+            if (!adj_span_last_day(span, member, group, start, &last) ||
                 date_cmp(date_add_days(last, 1), start) >= 0) {
                 start = span->effective;
                 moved = true;

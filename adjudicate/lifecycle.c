@@ -644,7 +644,7 @@ static bool cobra_applies(const struct group *g, date_t qualifying_event)
 }
 
 /*
- * The election makes a COBRA span: it begins the day after the termination
+ * The election (the event's date) makes a COBRA span: it begins the day after the termination
  * effective date of the qualifying event (the day active coverage would
  * otherwise end, § III), with the qualifying event and the months. An
  * active span of the member still open on the qualifying event is given it
@@ -683,6 +683,9 @@ static bool apply_cobra(const struct lifecycle_event *ev, const struct group *g,
     s->kind = COVERAGE_COBRA;
     s->qualifying_event = ev->qualifying_event;
     s->months = ev->cobra_months;
+    /* The election is the event (§ IV "End of COBRA coverage period": what
+     * happens after it, Medicare or another group plan, ends COBRA). */
+    s->elected_on = ev->date;
     f->changed[f->path] = true;
     f->answer = f->path;
     return true;

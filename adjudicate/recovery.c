@@ -21,10 +21,10 @@
 #include "rules.h"
 
 bool adj_covered_now(const struct member *patient, const struct member *subscriber,
-                     const struct group *group, date_t on)
+                     const struct member *parent, const struct group *group, date_t on)
 {
     int span = -1;
-    if (adj_check_eligibility(patient, group, on, &span) != ADJ_ELIG_COVERED)
+    if (adj_check_eligibility(patient, parent, group, on, &span) != ADJ_ELIG_COVERED)
         return false;
     /* A dependent's own continuation (COBRA, state) outlives the employee's
      * coverage by design (§ IV): only an active span follows the employee. */
@@ -32,16 +32,17 @@ bool adj_covered_now(const struct member *patient, const struct member *subscrib
         patient->coverage[span].kind != COVERAGE_ACTIVE)
         return true;
     int employee_span = -1;
-    return adj_check_eligibility(subscriber, group, on, &employee_span) == ADJ_ELIG_COVERED;
+    return adj_check_eligibility(subscriber, NULL, group, on, &employee_span) == ADJ_ELIG_COVERED;
 }
 
 /* The last covered day before `on`, within the look-back. */
 static bool last_covered_before(const struct member *patient, const struct member *subscriber,
-                                const struct group *group, date_t on, date_t *out)
+                                const struct member *parent, const struct group *group, date_t on,
+                                date_t *out)
 {
     for (int k = 1; k <= ADJ_RECOVERY_LOOKBACK_DAYS; k++) {
         date_t d = date_add_days(on, -k);
-        if (adj_covered_now(patient, subscriber, group, d)) {
+        if (adj_covered_now(patient, subscriber, parent, group, d)) {
             *out = d;
             return true;
         }
@@ -59,7 +60,7 @@ static bool reported_on_of(const struct member *m, const struct group *group, da
         const struct coverage_span *s = &m->coverage[i];
         date_t span_last;
         if (!s->has_termination_event || !s->has_termination_reported_on ||
-            !adj_span_counts(s, group) || !adj_span_last_day(s, &span_last) ||
+            !adj_span_counts(s, group) || !adj_span_last_day(s, m, group, last, &span_last) ||
             !date_eq(span_last, last) ||
             !date_eq(adj_termination_effective_date(s->termination_event), last))
             continue;
@@ -84,8 +85,8 @@ static bool employer_liable(date_t last, date_t reported, date_t service)
 }
 
 int adj_find_recovery(const struct adj_paid_line *lines, int n, const struct member *patient,
-                      const struct member *subscriber, const struct group *group, date_t today,
-                      struct adj_recovery *out)
+                      const struct member *subscriber, const struct member *parent,
+                      const struct group *group, date_t today, struct adj_recovery *out)
 {
     if (!out)
         return -1;
@@ -96,7 +97,7 @@ int adj_find_recovery(const struct adj_paid_line *lines, int n, const struct mem
     date_t first = {0};
     for (int i = 0; i < n; i++) {
         const struct adj_paid_line *l = &lines[i];
-        if (l->denied || adj_covered_now(patient, subscriber, group, l->service_date))
+        if (l->denied || adj_covered_now(patient, subscriber, parent, group, l->service_date))
             continue;
         struct adj_recovery_line *r = &out->lines[out->n_lines++];
         r->line = i;
@@ -104,7 +105,8 @@ int adj_find_recovery(const struct adj_paid_line *lines, int n, const struct mem
         r->plan_paid = l->plan_paid;
         out->amount += l->plan_paid;
         date_t last, reported = today;
-        bool ended = last_covered_before(patient, subscriber, group, l->service_date, &last);
+        bool ended =
+            last_covered_before(patient, subscriber, parent, group, l->service_date, &last);
         if (ended && !reported_on_of(patient, group, last, &reported) &&
             patient->relationship != REL_EMPLOYEE && subscriber && subscriber != patient)
             reported_on_of(subscriber, group, last, &reported);

@@ -57,10 +57,11 @@ struct adj_recovery {
  * covered by an active span, the employee's own coverage on `on` too (§ III
  * "Dependent termination": "Group coverage ... for all of an employee's
  * dependents will terminate when ... the employee's group coverage
- * terminates"). subscriber may be NULL or the patient itself.
+ * terminates"). subscriber may be NULL or the patient itself; parent is a
+ * grandchild's parent record (§ I; NULL for anyone else).
  */
 bool adj_covered_now(const struct member *patient, const struct member *subscriber,
-                     const struct group *group, date_t on);
+                     const struct member *parent, const struct group *group, date_t on);
 
 /*
  * The lines of a claim (its n lines as decided) that were not denied and
@@ -69,7 +70,7 @@ bool adj_covered_now(const struct member *patient, const struct member *subscrib
  * is NULL or n is out of range (*out then empty).
  */
 int adj_find_recovery(const struct adj_paid_line *lines, int n, const struct member *patient,
-                      const struct member *subscriber, const struct group *group, date_t today,
-                      struct adj_recovery *out);
+                      const struct member *subscriber, const struct member *parent,
+                      const struct group *group, date_t today, struct adj_recovery *out);
 
 #endif

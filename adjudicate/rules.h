@@ -12,9 +12,15 @@
 
 date_t adj_termination_effective_date(date_t event);
 bool adj_span_counts(const struct coverage_span *span, const struct group *group);
-bool adj_span_last_day(const struct coverage_span *span, date_t *last_day);
+bool adj_span_last_day(const struct coverage_span *span, const struct member *member,
+                       const struct group *group, date_t on, date_t *last_day);
 date_t adj_cobra_last_day(const struct coverage_span *span);
+date_t adj_continuation_last_day(const struct coverage_span *span, const struct member *member,
+                                 const struct group *group, date_t on);
 bool adj_continuation_span_counts(const struct coverage_span *span, const struct group *group);
+
+#define ADJ_DEFAULT_STATE_CONTINUATION_MONTHS 18
+int adj_state_continuation_months(const struct group *group);
 
 /* Why a date is not covered (the CARC that says so), or ADJ_ELIG_COVERED. */
 enum adj_eligibility {
@@ -25,14 +31,15 @@ enum adj_eligibility {
     ADJ_ELIG_NOT_ELIGIBLE_DEPENDENT /* CO-32 with N30 */
 };
 
-enum adj_eligibility adj_check_eligibility(const struct member *member, const struct group *group,
-                                           date_t on, int *span_index);
+enum adj_eligibility adj_check_eligibility(const struct member *member, const struct member *parent,
+                                           const struct group *group, date_t on, int *span_index);
 date_t adj_continuous_coverage_start(const struct member *member, const struct group *group,
                                      int span_index);
 
 /* ---- dependents.c (§ I, § III "Dependent termination") ---- */
 
-bool adj_dependent_eligible(const struct member *member, const struct group *group, date_t on);
+bool adj_dependent_eligible(const struct member *member, const struct member *parent,
+                            const struct group *group, date_t on);
 
 /* ---- filing.c (§ VII, plan documents) ---- */
 
@@ -46,6 +53,14 @@ int adj_pend_days(const struct plan *plan);
 
 /* ---- cob.c (§ II, § VI, NAIC model regulation, Medicare Secondary Payer) ---- */
 
+/* The Medicare part a claim's services fall under (adj_service_of). */
+enum adj_service {
+    ADJ_SERVICE_ANY,      /* a question about a date (GET /v1/eligibility): either part */
+    ADJ_SERVICE_HOSPITAL, /* Part A */
+    ADJ_SERVICE_MEDICAL,  /* Part B */
+    ADJ_SERVICE_PHARMACY, /* Part D, not in the model: no Medicare part pays */
+};
+
 struct adj_cob {
     enum adj_cob_position position;
     bool medicare_primary;
@@ -53,8 +68,10 @@ struct adj_cob {
 
 bool adj_medicare_entitled_on(const struct member *member, date_t on);
 bool adj_other_coverage_in_force(const struct other_coverage *other, date_t on);
+enum adj_service adj_service_of(const struct claim *claim);
 struct adj_cob adj_cob_on(const struct member *patient, const struct member *subscriber,
-                          const struct group *group, int span_index, date_t on);
+                          const struct group *group, int span_index, date_t on,
+                          enum adj_service service);
 bool adj_medicare_primary(const struct member *patient, const struct group *group,
                           const struct coverage_span *span, date_t on);
 int adj_naic_other_plan_first(const struct member *patient, const struct member *subscriber,

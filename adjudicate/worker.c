@@ -55,10 +55,10 @@ struct slot {
     uint64_t started;
 
     struct claim claim;
-    struct member patient, subscriber;
+    struct member patient, subscriber, parent;
     struct group group;
     struct plan plan;
-    bool have_patient, have_subscriber, have_group, have_plan, have_claim;
+    bool have_patient, have_subscriber, have_parent, have_group, have_plan, have_claim;
     bool plan_owned; /* else the plan's tables are the enrollment cache's */
     date_t received, target;
     struct adj_year_accumulators acc[WORK_MAX_YEARS];
@@ -270,7 +270,7 @@ static bool parse_facts(struct worker *w, struct slot *s, date_t today, bool *re
     const struct work_facts *r = &s->raw;
     struct intake_field_errors *errs = &w->errs;
     *refs = false;
-    s->have_patient = s->have_subscriber = s->have_group = s->have_plan = false;
+    s->have_patient = s->have_subscriber = s->have_parent = s->have_group = s->have_plan = false;
     struct json_object *so = r->submission ? json_tokener_parse(r->submission) : NULL;
     struct intake_claim_options opt = {.may_set_received_date = true, .today = today};
     intake_field_errors_init(errs);
@@ -301,6 +301,10 @@ static bool parse_facts(struct worker *w, struct slot *s, date_t today, bool *re
         !(s->have_subscriber = intake_cached_member(w->enrollment, r->subscriber,
                                                     s->item.subscriber_id, &s->subscriber, errs)))
         broken = "subscriber";
+    else if (r->parent &&
+             !(s->have_parent = intake_cached_member(w->enrollment, r->parent,
+                                                     s->item.parent_id, &s->parent, errs)))
+        broken = "parent";
     else if (r->group && !(s->have_group = intake_cached_group(w->enrollment, r->group,
                                                                 s->item.group_id, &s->group, errs)))
         broken = "group";
@@ -321,6 +325,10 @@ static bool parse_facts(struct worker *w, struct slot *s, date_t today, bool *re
         *refs = true;
     } else if (s->have_patient && s->have_group && strcmp(s->group.plan_id, s->item.plan_id) != 0) {
         snprintf(s->item.plan_id, sizeof s->item.plan_id, "%s", s->group.plan_id);
+        *refs = true;
+    } else if (s->have_patient && strcmp(s->patient.parent_member_id, s->item.parent_id) != 0) {
+        /* A grandchild's parent (§ I): loaded with the facts of the next round. */
+        snprintf(s->item.parent_id, sizeof s->item.parent_id, "%s", s->patient.parent_member_id);
         *refs = true;
     }
     s->n_acc = 0;
@@ -516,6 +524,7 @@ static bool decide(struct worker *w, struct slot *s, struct carry *c, struct fam
             .claim = &s->claim,
             .patient = &s->patient,
             .subscriber = s->have_subscriber ? &s->subscriber : &s->patient,
+            .parent = s->have_parent ? &s->parent : NULL,
             .group = s->have_group ? &s->group : NULL,
             .plan = s->have_plan ? &s->plan : NULL,
             .accumulators = s->acc,
@@ -641,7 +650,7 @@ static bool process_batch(struct worker *w, const struct work_item *items, int n
             connected = false;
             break;
         }
-        date_t today = date_today_utc();
+        date_t today = date_today();
         int n_look = 0;
         for (int k = 0; k < m; k++) {
             struct slot *s = &slots[round_of[k]];

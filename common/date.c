@@ -1,6 +1,9 @@
 #include "date.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 bool date_is_leap_year(int year)
@@ -161,6 +164,57 @@ date_t date_nth_birthday(date_t birth, int n)
     if (bm == 2 && bd == 29 && !date_is_leap_year(y))
         return date_from_ymd(y, 3, 1);
     return date_from_ymd(y, bm, bd);
+}
+
+/* An IANA zone name: Area/Location letters, digits and _ + -, no "..", not
+ * absolute (a name, never a path out of the zoneinfo directory). */
+static bool zone_name_valid(const char *name)
+{
+    size_t n = strlen(name);
+    if (n == 0 || n > 128 || name[0] == '/' || strstr(name, ".."))
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = name[i];
+        bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                  c == '_' || c == '+' || c == '-' || c == '/';
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+bool date_time_zone_known(const char *iana_name)
+{
+    if (!iana_name || !zone_name_valid(iana_name))
+        return false;
+    const char *dir = getenv("TZDIR");
+    char path[512];
+    int n = snprintf(path, sizeof path, "%s/%s", dir && dir[0] ? dir : "/usr/share/zoneinfo",
+                     iana_name);
+    struct stat st;
+    return n > 0 && (size_t)n < sizeof path && stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+bool date_set_time_zone(const char *iana_name)
+{
+    if (!date_time_zone_known(iana_name) || setenv("TZ", iana_name, 1) != 0)
+        return false;
+    tzset();
+    return true;
+}
+
+date_t date_at(long long unix_seconds)
+{
+    time_t t = (time_t)unix_seconds;
+    struct tm tm;
+    if (!localtime_r(&t, &tm))
+        gmtime_r(&t, &tm);
+    return date_from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
+date_t date_today(void)
+{
+    return date_at((long long)time(NULL));
 }
 
 date_t date_today_utc(void)

@@ -65,8 +65,23 @@ int date_age_on(date_t birth, date_t on);
  * consistent with date_age_on). */
 date_t date_nth_birthday(date_t birth, int n);
 
-/* Today's date in UTC, read from the system clock. The only place the clock
- * is read for calendar purposes; rules take "today" as a parameter. */
+/* The plan's time zone (config `time_zone`, an IANA name such as
+ * "America/New_York"): whether the system's zoneinfo has it. */
+bool date_time_zone_known(const char *iana_name);
+/* Makes `iana_name` the zone date_today() reads the date in (sets TZ for the
+ * process): once, at start-up, before any thread starts. False, and nothing
+ * changed, for an unknown zone. */
+bool date_set_time_zone(const char *iana_name);
+/* The calendar date of the instant `unix_seconds` in the zone set. */
+date_t date_at(long long unix_seconds);
+/* Today's date in the plan's time zone, read from the system clock: a claim
+ * received at 02:00 UTC on 2 December is received on 1 December in New York.
+ * The only place the clock is read for calendar purposes; rules take "today"
+ * as a parameter. */
+date_t date_today(void);
+/* Today's date in UTC: only the payment cycle's day, which runs on a UTC
+ * schedule so that every process agrees (docs/configuration.md
+ * "payment_cycle.time"; a cycle id's date, docs/x12.md). */
 date_t date_today_utc(void);
 
 /* Now, UTC, as RFC 3339 to the second ("2026-03-02T14:05:09Z"): the one

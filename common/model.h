@@ -171,6 +171,7 @@ struct group {
     char plan_id[ID_LEN];
     int waiting_period_days;  /* § I "Enrollment for new hires": default 0 */
     bool leave_continuation;  /* § IV "Temporary lay-off or leave of absence": "if the contract permits" */
+    int state_continuation_months; /* § IV "State requirements", states without a table entry: 0 = default */
     /* In increasing order of `from`; at least one entry, the first without `from`. */
     struct group_facts_entry history[MAX_FACT_HISTORY];
     int n_history;
@@ -191,6 +192,9 @@ struct coverage_span {
     enum coverage_kind kind;
     date_t qualifying_event; /* kind == COVERAGE_COBRA */
     int months;              /* kind == COVERAGE_COBRA: 18, 29 or 36 */
+    date_t elected_on;       /* kind == COVERAGE_COBRA: the election (default: effective) */
+    bool has_disability_ended_on; /* months == 29: SSA's final determination that the */
+    date_t disability_ended_on;   /* individual is no longer disabled (§ IV) */
 };
 
 enum medicare_basis { MEDICARE_AGE, MEDICARE_ESRD, MEDICARE_DISABILITY };
@@ -201,6 +205,31 @@ struct medicare {
     date_t entitlement_date;
     bool part_a; /* hospital insurance (§ II "Medicare Part A (Hospitalization)") */
     bool part_b; /* medical insurance, by enrolment and premium (§ II "Medicare Part B") */
+};
+
+/* NAIC COB Model Regulation, the dependent child of parents who are divorced,
+ * separated or not living together (whether or not ever married): who the
+ * parents are relative to the child's coverage under this plan, whose
+ * holder is the subscriber ("subscriber" is the subscriber of this plan,
+ * "other_parent" the child's other parent). */
+enum parents_status { PARENTS_SEPARATED, PARENTS_DIVORCED, PARENTS_NEVER_MARRIED };
+enum custodial_parent { CUSTODY_SUBSCRIBER, CUSTODY_OTHER_PARENT, CUSTODY_JOINT };
+enum decree_responsible { DECREE_NONE, DECREE_SUBSCRIBER, DECREE_OTHER_PARENT, DECREE_BOTH };
+
+struct separated_parents {
+    bool present; /* false: parents married or living together (the birthday rule) */
+    enum parents_status status;
+    enum custodial_parent custodial;
+    enum decree_responsible decree; /* the court decree's parent responsible for health care */
+};
+
+/* Who holds an other coverage, relative to a child whose parents are set. */
+enum coverage_holder {
+    HOLDER_UNKNOWN,
+    HOLDER_SUBSCRIBER,
+    HOLDER_SUBSCRIBER_SPOUSE,
+    HOLDER_OTHER_PARENT,
+    HOLDER_OTHER_PARENT_SPOUSE,
 };
 
 enum other_coverage_kind { OTHER_GROUP, OTHER_INDIVIDUAL };
@@ -217,6 +246,7 @@ struct other_coverage {
     date_t termination;
     bool cobra;
     bool active_employment;
+    enum coverage_holder holder; /* for a child of separated parents; HOLDER_UNKNOWN when absent */
 };
 
 /* A member's facts that change over time (issue 13 "every fact dated"). */
@@ -238,6 +268,12 @@ struct member {
     char subscriber_id[ID_LEN];
     char group_id[ID_LEN];
     enum relationship relationship;
+    /* REL_GRANDCHILD: the member id of the grandchild's parent, a dependent
+     * child of the same subscriber (§ I "Eligible dependents"); "" when not
+     * recorded (records stored before the field existed). */
+    char parent_member_id[ID_LEN];
+    /* REL_CHILD whose parents are divorced, separated or never married. */
+    struct separated_parents parents;
     char first_name[NAME_LEN];
     char last_name[NAME_LEN];
     date_t birth_date;

@@ -149,6 +149,20 @@ static bool is_employee_record(const char *json, const char *subscriber_id)
     return ok;
 }
 
+/* Whether the stored member record `json` is a dependent child of
+ * subscriber_id (a grandchild's parent, § I). */
+static bool is_child_record(const char *json, const char *subscriber_id)
+{
+    struct json_object *o = json_tokener_parse(json), *rel = NULL, *sub = NULL;
+    bool ok = o && json_object_object_get_ex(o, "relationship", &rel) &&
+              json_object_object_get_ex(o, "subscriber_id", &sub) &&
+              strcmp(json_object_get_string(rel), "child") == 0 &&
+              strcmp(json_object_get_string(sub), subscriber_id) == 0;
+    if (o)
+        json_object_put(o);
+    return ok;
+}
+
 static void on_member_refs(enum queue_status status, const char *const *json, size_t n,
                            void *arg)
 {
@@ -178,6 +192,18 @@ static void on_member_refs(enum queue_status status, const char *const *json, si
         intake_field_errors_add(errs, "subscriber_id",
                                 "must name an employee's own record (relationship employee)");
     const char *current = json[i++];
+    /* § I: a grandchild names its parent, a dependent child of the same
+     * subscriber (records stored before the field existed still read). */
+    if (m->relationship == REL_GRANDCHILD) {
+        const char *parent = m->parent_member_id[0] ? json[i++] : NULL;
+        if (!m->parent_member_id[0])
+            intake_field_errors_add(errs, "parent_member_id", "is required for a grandchild");
+        else if (!parent)
+            intake_field_errors_add(errs, "parent_member_id", "is not a known member");
+        else if (!is_child_record(parent, m->subscriber_id))
+            intake_field_errors_add(errs, "parent_member_id",
+                                    "must name a child of the same subscriber (relationship child)");
+    }
     if (current) {
         struct json_object *old = json_tokener_parse(current), *sub = NULL;
         if (old && json_object_object_get_ex(old, "subscriber_id", &sub))
@@ -283,17 +309,19 @@ static void put_authed(struct call *call)
     int rc = 0;
     if (ps->kind == RECORD_MEMBER) {
         const struct member *m = &ps->member;
-        _Static_assert(3 + MAX_COVERAGE_SPANS <= QUEUE_RECORDS_MAX,
+        _Static_assert(4 + MAX_COVERAGE_SPANS <= QUEUE_RECORDS_MAX,
                        "a member's references are read in one call");
-        struct queue_record_ref refs[3 + MAX_COVERAGE_SPANS] = {
+        struct queue_record_ref refs[4 + MAX_COVERAGE_SPANS] = {
             {QUEUE_RECORD_GROUP, m->group_id},
             {QUEUE_RECORD_MEMBER, m->subscriber_id},
             {QUEUE_RECORD_MEMBER, m->member_id},
         };
+        size_t n_refs = 3;
+        if (m->relationship == REL_GRANDCHILD && m->parent_member_id[0])
+            refs[n_refs++] = (struct queue_record_ref){QUEUE_RECORD_MEMBER, m->parent_member_id};
         for (int i = 0; i < m->n_coverage; i++)
-            refs[3 + i] = (struct queue_record_ref){QUEUE_RECORD_PLAN, m->coverage[i].plan_id};
-        rc = queue_get_records(call->app->redis, prefix, refs, 3 + (size_t)m->n_coverage,
-                               on_member_refs, call);
+            refs[n_refs++] = (struct queue_record_ref){QUEUE_RECORD_PLAN, m->coverage[i].plan_id};
+        rc = queue_get_records(call->app->redis, prefix, refs, n_refs, on_member_refs, call);
     } else if (ps->kind == RECORD_GROUP) {
         rc = queue_record_exists(call->app->redis, prefix, QUEUE_RECORD_PLAN, ps->group.plan_id,
                                  on_group_plan, call);

@@ -311,7 +311,7 @@ static void submit_authed(struct call *call)
         sha256_hex(call->req->body, call->req->body_len, s->body_hash);
     }
 
-    date_t today = date_today_utc();
+    date_t today = date_today();
     struct intake_claim_options opt = {.may_set_received_date = auth_is_staff(who), .today = today};
     /* On the stack, as the other handlers here keep theirs: a malloc of this
      * size per claim costs malloc a consolidation of its small-chunk bins. */
@@ -725,7 +725,7 @@ static void search_audited(struct call *call)
         .cursor = p->cursor,
         .limit = p->limit,
         .overdue = p->overdue,
-        .today = date_today_utc(),
+        .today = date_today(),
     };
     if (who->role == AUTH_PROVIDER) {
         /* What this provider submitted, nothing else. */
@@ -881,7 +881,7 @@ static void on_claim_for_supply(enum queue_status st, const struct queue_claim *
         return;
     }
     intake_field_errors_init(errs);
-    struct intake_claim_options opt = {.may_set_received_date = true, .today = date_today_utc()};
+    struct intake_claim_options opt = {.may_set_received_date = true, .today = date_today()};
     bool ok = intake_parse_claim(merged, &opt, claim, errs);
     json_object_put(merged);
     if (!ok) {
@@ -1114,7 +1114,8 @@ void claims_eob(struct call *call)
 struct elig_state {
     char member_id[ID_LEN];
     date_t on;
-    struct member member, subscriber;
+    struct member member, subscriber, parent;
+    bool have_parent; /* a grandchild's parent record (§ I) */
     struct group group;
 };
 
@@ -1136,7 +1137,8 @@ static void elig_answer(struct call *call)
         return;
     }
     int span = -1;
-    enum adj_eligibility e = adj_check_eligibility(&es->member, &es->group, es->on, &span);
+    enum adj_eligibility e = adj_check_eligibility(&es->member, es->have_parent ? &es->parent : NULL,
+                                                   &es->group, es->on, &span);
     struct json_object *o = json_object_new_object();
     char date[DATE_STRLEN];
     json_object_object_add(o, "member_id", json_object_new_string(es->member_id));
@@ -1146,7 +1148,8 @@ static void elig_answer(struct call *call)
         const struct coverage_span *cs = &es->member.coverage[span];
         json_object_object_add(o, "plan_id", json_object_new_string(cs->plan_id));
         json_object_object_add(o, "coverage_kind", json_object_new_string(coverage_kind_name(cs->kind)));
-        struct adj_cob cob = adj_cob_on(&es->member, &es->subscriber, &es->group, span, es->on);
+        struct adj_cob cob = adj_cob_on(&es->member, &es->subscriber, &es->group, span, es->on,
+                                        ADJ_SERVICE_ANY);
         struct json_object *c = json_object_new_object();
         json_object_object_add(c, "position", json_object_new_string(adj_cob_position_name(cob.position)));
         json_object_object_add(c, "medicare_primary", json_object_new_boolean(cob.medicare_primary));
@@ -1164,12 +1167,13 @@ static void elig_answer(struct call *call)
     call_json(call, 200, o);
 }
 
-/* The member's group and subscriber records (NULL where there is none). */
+/* The member's group and subscriber records, and a grandchild's parent (NULL
+ * where there is none). */
 static void on_elig_refs(enum queue_status status, const char *const *json, size_t n, void *arg)
 {
     struct call *call = arg;
     struct elig_state *es = call->state;
-    if (status != QUEUE_OK || n != 2) {
+    if (status != QUEUE_OK || n < 2) {
         call_unavailable(call);
         return;
     }
@@ -1187,6 +1191,13 @@ static void on_elig_refs(enum queue_status status, const char *const *json, size
             es->subscriber = es->member;
         if (s)
             json_object_put(s);
+    }
+    if (n > 2 && json[2]) {
+        struct json_object *p = json_tokener_parse(json[2]);
+        intake_field_errors_init(&errs);
+        es->have_parent = p && intake_parse_member(p, NULL, &es->parent, &errs);
+        if (p)
+            json_object_put(p);
     }
     if (!ok) {
         call_error(call, 500, "internal", "the member's group record cannot be read");
@@ -1219,8 +1230,11 @@ static void on_elig_member(enum queue_status status, const char *const *json, si
         return;
     }
     struct queue_record_ref refs[] = {{QUEUE_RECORD_GROUP, es->member.group_id},
-                                      {QUEUE_RECORD_MEMBER, es->member.subscriber_id}};
-    if (queue_get_records(call->app->redis, prefix_of(call), refs, 2, on_elig_refs, call) != 0)
+                                      {QUEUE_RECORD_MEMBER, es->member.subscriber_id},
+                                      {QUEUE_RECORD_MEMBER, es->member.parent_member_id}};
+    size_t n_refs = es->member.parent_member_id[0] ? 3 : 2;
+    if (queue_get_records(call->app->redis, prefix_of(call), refs, n_refs, on_elig_refs, call) !=
+        0)
         call_unavailable(call);
 }
 
@@ -1241,7 +1255,7 @@ static void elig_authed(struct call *call)
         intake_field_errors_add(&errs, "member_id", "is required");
     rc = http_query_get(call->req, "date", buf, sizeof buf);
     if (rc == 0)
-        es->on = date_today_utc();
+        es->on = date_today();
     else if (rc < 0 || !date_parse(buf, &es->on))
         intake_field_errors_add(&errs, "date", "must be a date YYYY-MM-DD");
     if (intake_field_errors_any(&errs)) {

@@ -16,6 +16,12 @@ static const char *const coverage_kind_names[] = {"active", "cobra", "state_cont
 static const char *const medicare_basis_names[] = {"age", "esrd", "disability"};
 static const char *const other_kind_names[] = {"group", "individual"};
 static const char *const other_relationship_names[] = {"employee", "dependent"};
+/* NAIC children of separated parents: indexed by their enums (model.h). */
+static const char *const parents_status_names[] = {"separated", "divorced", "never_married"};
+static const char *const custodial_names[] = {"subscriber", "other_parent", "joint"};
+static const char *const decree_names[] = {"", "subscriber", "other_parent", "both"};
+static const char *const holder_names[] = {"", "subscriber", "subscriber_spouse", "other_parent",
+                                           "other_parent_spouse"};
 /* Indexed by enum drug_tier. */
 static const char *const tier_names[] = {"generic", "preferred_brand", "non_preferred", "specialty",
                                          "excluded"};
@@ -55,6 +61,7 @@ bool intake_parse_group(struct json_object *body, const char *expected_id, struc
                                          "plan_id",
                                          "waiting_period_days",
                                          "leave_continuation",
+                                         "state_continuation_months",
                                          NULL};
     struct group_facts facts = {0};
     memset(out, 0, sizeof *out);
@@ -93,6 +100,11 @@ bool intake_parse_group(struct json_object *body, const char *expected_id, struc
     intake_field(&r, body, "waiting_period_days", false, intake_value_int, &waiting);
     intake_field(&r, body, "leave_continuation", false, intake_value_bool,
                  &out->leave_continuation);
+    /* § IV "State requirements": the plan documents' period where the state
+     * has no entry in adjudicate/continuation.c's table; absent, the default. */
+    struct intake_int_spec state_months = {1, 36, "must be an integer from 1 to 36",
+                                           &out->state_continuation_months};
+    intake_field(&r, body, "state_continuation_months", false, intake_value_int, &state_months);
     return intake_problem_count(&r) == before;
 }
 
@@ -101,9 +113,16 @@ bool intake_parse_group(struct json_object *body, const char *expected_id, struc
 static void parse_coverage_span(struct intake_reader *r, struct json_object *o,
                                 struct coverage_span *span)
 {
-    static const char *const fields[] = {
-        "plan_id",          "effective", "termination_event", "termination_reported_on", "kind",
-        "qualifying_event", "months",    NULL};
+    static const char *const fields[] = {"plan_id",
+                                         "effective",
+                                         "termination_event",
+                                         "termination_reported_on",
+                                         "kind",
+                                         "qualifying_event",
+                                         "months",
+                                         "elected_on",
+                                         "disability_ended_on",
+                                         NULL};
     intake_reject_unknown(r, o, fields);
     intake_field(r, o, "plan_id", true, intake_value_id, span->plan_id);
     bool have_effective =
@@ -133,11 +152,23 @@ static void parse_coverage_span(struct intake_reader *r, struct json_object *o,
         if (intake_field(r, o, "months", true, intake_value_int, &months) == INTAKE_GOT &&
             span->months != 18 && span->months != 29 && span->months != 36)
             intake_report_key(r, "months", "must be 18, 29 or 36");
+        /* § IV "End of COBRA coverage period": the election, after which
+         * Medicare or another group plan ends COBRA; by default the span's start. */
+        span->elected_on = span->effective;
+        intake_field(r, o, "elected_on", false, intake_value_date, &span->elected_on);
+        /* The disability extension's end: only for a 29-month span. */
+        if (span->months == 29)
+            span->has_disability_ended_on =
+                intake_field(r, o, "disability_ended_on", false, intake_value_date,
+                             &span->disability_ended_on) == INTAKE_GOT;
+        else if (intake_member(o, "disability_ended_on"))
+            intake_report_key(r, "disability_ended_on", "only allowed when months is 29");
     } else if (kind >= 0) {
-        if (intake_member(o, "qualifying_event"))
-            intake_report_key(r, "qualifying_event", "only allowed when kind is cobra");
-        if (intake_member(o, "months"))
-            intake_report_key(r, "months", "only allowed when kind is cobra");
+        static const char *const cobra_only[] = {"qualifying_event", "months", "elected_on",
+                                                 "disability_ended_on", NULL};
+        for (int i = 0; cobra_only[i]; i++)
+            if (intake_member(o, cobra_only[i]))
+                intake_report_key(r, cobra_only[i], "only allowed when kind is cobra");
     }
 }
 
@@ -170,7 +201,7 @@ static void parse_other_coverage(struct intake_reader *r, struct json_object *o,
     static const char *const fields[] = {
         "payer_name", "kind",        "relationship", "holder_birth_date",
         "effective",  "termination", "cobra",        "active_employment",
-        NULL};
+        "holder",     NULL};
     intake_reject_unknown(r, o, fields);
     intake_field(r, o, "payer_name", true, intake_value_name, oc->payer_name);
     int kind = 0, rel = 0;
@@ -189,6 +220,43 @@ static void parse_other_coverage(struct intake_reader *r, struct json_object *o,
         field_date_not_before(r, o, "termination", have_effective, oc->effective, &oc->termination);
     intake_field(r, o, "cobra", false, intake_value_bool, &oc->cobra);
     intake_field(r, o, "active_employment", false, intake_value_bool, &oc->active_employment);
+    /* Who holds it, relative to a child of separated parents (NAIC). */
+    int holder = 0;
+    struct intake_enum_spec holders = {
+        holder_names + 1, 4,
+        "must be subscriber, subscriber_spouse, other_parent or other_parent_spouse", &holder};
+    if (intake_field(r, o, "holder", false, intake_value_enum, &holders) == INTAKE_GOT)
+        oc->holder = (enum coverage_holder)(holder + 1);
+}
+
+/* The NAIC rule for a dependent child of divorced, separated or never-married
+ * parents: `parents` {status, custodial_parent, court_decree_responsible}. */
+static void parse_parents(struct intake_reader *r, struct json_object *body,
+                          struct separated_parents *p)
+{
+    static const char *const fields[] = {"status", "custodial_parent", "court_decree_responsible",
+                                         NULL};
+    size_t mark;
+    struct json_object *o = intake_enter_object(r, body, "parents", false, &mark);
+    if (!o)
+        return;
+    p->present = true;
+    intake_reject_unknown(r, o, fields);
+    int status = 0, custodial = 0, decree = 0;
+    struct intake_enum_spec statuses = {parents_status_names, 3,
+                                        "must be separated, divorced or never_married", &status};
+    struct intake_enum_spec custody = {custodial_names, 3,
+                                       "must be subscriber, other_parent or joint", &custodial};
+    struct intake_enum_spec decrees = {decree_names + 1, 3,
+                                       "must be subscriber, other_parent or both", &decree};
+    intake_field(r, o, "status", true, intake_value_enum, &statuses);
+    intake_field(r, o, "custodial_parent", true, intake_value_enum, &custody);
+    p->status = (enum parents_status)status;
+    p->custodial = (enum custodial_parent)custodial;
+    if (intake_field(r, o, "court_decree_responsible", false, intake_value_enum, &decrees) ==
+        INTAKE_GOT)
+        p->decree = (enum decree_responsible)(decree + 1);
+    intake_path_pop(&r->path, mark);
 }
 
 /* Array of objects under key, each checked by parse into items of size
@@ -255,6 +323,8 @@ bool intake_parse_member(struct json_object *body, const char *expected_id, stru
                                          "coverage",
                                          "medicare",
                                          "other_coverage",
+                                         "parent_member_id",
+                                         "parents",
                                          NULL};
     memset(out, 0, sizeof *out);
     struct intake_reader r;
@@ -288,6 +358,17 @@ bool intake_parse_member(struct json_object *body, const char *expected_id, stru
         else if (!self && rel == REL_EMPLOYEE)
             intake_report_key(&r, "subscriber_id", "must equal member_id for an employee");
     }
+    /* § I: a grandchild is covered while its parent is a covered dependent
+     * child: the parent's record. Optional here so that records stored before
+     * it existed still read; PUT requires it (intake/admin_api.c). */
+    if (rel == REL_GRANDCHILD)
+        intake_field(&r, body, "parent_member_id", false, intake_value_id, out->parent_member_id);
+    else if (rel >= 0 && intake_member(body, "parent_member_id"))
+        intake_report_key(&r, "parent_member_id", "only allowed when relationship is grandchild");
+    if (rel == REL_CHILD)
+        parse_parents(&r, body, &out->parents);
+    else if (rel >= 0 && intake_member(body, "parents"))
+        intake_report_key(&r, "parents", "only allowed when relationship is child");
     intake_field(&r, body, "first_name", true, intake_value_name, out->first_name);
     intake_field(&r, body, "last_name", true, intake_value_name, out->last_name);
     intake_field(&r, body, "birth_date", true, intake_value_date, &out->birth_date);
@@ -691,7 +772,10 @@ struct json_object *intake_group_to_json(const struct group *g)
         intake_put_bool(o, "cobra_applies", f->employee_count >= 20) ||
         intake_put_string(o, "plan_id", g->plan_id) ||
         intake_put_int(o, "waiting_period_days", g->waiting_period_days) ||
-        intake_put_bool(o, "leave_continuation", g->leave_continuation)) {
+        intake_put_bool(o, "leave_continuation", g->leave_continuation) ||
+        (g->state_continuation_months > 0
+             ? intake_put_int(o, "state_continuation_months", g->state_continuation_months)
+             : intake_put_null(o, "state_continuation_months"))) {
         json_object_put(o);
         return NULL;
     }
@@ -710,7 +794,11 @@ static struct json_object *span_to_json(const struct coverage_span *s)
         intake_put_string(o, "kind", coverage_kind_names[s->kind]) ||
         (s->kind == COVERAGE_COBRA &&
          (intake_put_date(o, "qualifying_event", s->qualifying_event) ||
-          intake_put_int(o, "months", s->months)))) {
+          intake_put_int(o, "months", s->months) ||
+          intake_put_date(o, "elected_on", s->elected_on))) ||
+        (s->kind == COVERAGE_COBRA && s->months == 29 &&
+         put_date_or_null(o, "disability_ended_on", s->has_disability_ended_on,
+                          s->disability_ended_on))) {
         json_object_put(o);
         return NULL;
     }
@@ -727,7 +815,9 @@ static struct json_object *other_coverage_to_json(const struct other_coverage *c
         intake_put_date(o, "effective", c->effective) ||
         put_date_or_null(o, "termination", c->has_termination, c->termination) ||
         intake_put_bool(o, "cobra", c->cobra) ||
-        intake_put_bool(o, "active_employment", c->active_employment)) {
+        intake_put_bool(o, "active_employment", c->active_employment) ||
+        (c->holder != HOLDER_UNKNOWN ? intake_put_string(o, "holder", holder_names[c->holder])
+                                     : intake_put_null(o, "holder"))) {
         json_object_put(o);
         return NULL;
     }
@@ -740,6 +830,20 @@ static struct json_object *medicare_to_json(const struct medicare *m)
     if (!o || intake_put_string(o, "basis", medicare_basis_names[m->basis]) ||
         intake_put_date(o, "entitlement_date", m->entitlement_date) ||
         intake_put_bool(o, "part_a", m->part_a) || intake_put_bool(o, "part_b", m->part_b)) {
+        json_object_put(o);
+        return NULL;
+    }
+    return o;
+}
+
+static struct json_object *parents_to_json(const struct separated_parents *p)
+{
+    struct json_object *o = json_object_new_object();
+    if (!o || intake_put_string(o, "status", parents_status_names[p->status]) ||
+        intake_put_string(o, "custodial_parent", custodial_names[p->custodial]) ||
+        (p->decree != DECREE_NONE
+             ? intake_put_string(o, "court_decree_responsible", decree_names[p->decree])
+             : intake_put_null(o, "court_decree_responsible"))) {
         json_object_put(o);
         return NULL;
     }
@@ -764,6 +868,12 @@ struct json_object *intake_member_to_json(const struct member *m)
         intake_put_string(o, "subscriber_id", m->subscriber_id) ||
         intake_put_string(o, "group_id", m->group_id) ||
         intake_put_string(o, "relationship", relationship_names[m->relationship]) ||
+        (m->relationship == REL_GRANDCHILD &&
+         (m->parent_member_id[0] ? intake_put_string(o, "parent_member_id", m->parent_member_id)
+                                 : intake_put_null(o, "parent_member_id"))) ||
+        (m->relationship == REL_CHILD &&
+         (m->parents.present ? intake_put(o, "parents", parents_to_json(&m->parents))
+                             : intake_put_null(o, "parents"))) ||
         intake_put_string(o, "first_name", m->first_name) ||
         intake_put_string(o, "last_name", m->last_name) ||
         intake_put_date(o, "birth_date", m->birth_date) ||

@@ -19,7 +19,7 @@
 static int stats_call(struct call *call, queue_stats_cb cb)
 {
     return queue_stats_read(call->app->redis, call->app->cfg.key_prefix,
-                            (int)date_today_utc().days, cb, call);
+                            (int)date_today().days, cb, call);
 }
 
 static void on_queue_stats(enum queue_status status, const struct queue_stats *q, void *arg)
@@ -41,7 +41,7 @@ static void on_queue_stats(enum queue_status status, const struct queue_stats *q
                                json_object_new_string(q->oldest_claim_id));
         if (q->oldest_received && date_parse(q->oldest_received, &received))
             json_object_object_add(o, "oldest_open_age_days",
-                                   json_object_new_int(date_diff_days(date_today_utc(), received)));
+                                   json_object_new_int(date_diff_days(date_today(), received)));
     } else {
         json_object_object_add(o, "oldest_open_claim_id", NULL);
         json_object_object_add(o, "oldest_open_age_days", NULL);

@@ -177,7 +177,7 @@ static bool decide_and_store(struct scan *s, const struct queue_family_paid *f,
     if (!fd.found || !fd.ids || !fd.ended || !fd.reported || !fd.lines || !rec || !paid)
         goto out;
     const struct member *subscriber = find_member(members, n_members, s->subscriber_id);
-    date_t today = date_today_utc();
+    date_t today = date_today();
     for (size_t i = 0; i < f->n_claims; i++) {
         const struct queue_paid_claim *c = &f->claims[i];
         const struct member *patient = find_member(members, n_members, c->member_id);
@@ -195,7 +195,13 @@ static bool decide_and_store(struct scan *s, const struct queue_family_paid *f,
                 .coverage_ended = "", .termination_reported_on = ""};
             continue;
         }
-        if (adj_find_recovery(paid, n, patient, subscriber, group, today, rec) <= 0)
+        /* A grandchild's coverage follows its parent's (§ I): the parent is
+         * one of the family's records. */
+        const struct member *parent =
+            patient->parent_member_id[0]
+                ? find_member(members, n_members, patient->parent_member_id)
+                : NULL;
+        if (adj_find_recovery(paid, n, patient, subscriber, parent, group, today, rec) <= 0)
             continue;
         size_t k = fd.n;
         if (!(fd.lines[k] = lines_text(rec)))

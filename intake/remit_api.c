@@ -525,7 +525,7 @@ static void run_audited(struct call *call)
     }
     char now[32], today[DATE_STRLEN];
     rfc3339_now(now);
-    date_format(date_today_utc(), today);
+    date_format(date_today_utc(), today); /* a cycle's day is UTC (docs/x12.md) */
     if (queue_remit_close(call->app->redis, prefix_of(call), today, now, false, on_closed,
                           call) != 0)
         call_unavailable(call);

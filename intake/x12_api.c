@@ -268,7 +268,7 @@ static void process(struct call *call)
         give_up(call);
         return;
     }
-    date_t today = date_today_utc();
+    date_t today = date_today();
     /* One more than the claims handed over, so that no answer finishes the
      * call before every claim is handed over. */
     s->pending = 1;

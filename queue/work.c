@@ -364,6 +364,8 @@ int queue_load_facts(struct work_conn *wc, const struct work_item *items, int n,
         redisAppendCommand(wc->c, "GET " KEYF_MEMBER, p, e->subscriber_id);
         redisAppendCommand(wc->c, "GET " KEYF_GROUP, p, e->group_id);
         redisAppendCommand(wc->c, "GET " KEYF_PLAN, p, e->plan_id);
+        if (e->parent_id[0])
+            redisAppendCommand(wc->c, "GET " KEYF_MEMBER, p, e->parent_id);
         for (int y = 0; y < e->n_years; y++) {
             char k_acc[KEY_LEN], m[8][ID_LEN + 16];
             snprintf(k_acc, sizeof k_acc, KEYF_ACC, p, e->subscriber_id, e->years[y]);
@@ -384,7 +386,8 @@ int queue_load_facts(struct work_conn *wc, const struct work_item *items, int n,
     for (int i = 0; i < n; i++) {
         const struct work_item *e = &items[i];
         struct work_facts *f = &out[i];
-        int replies = 6 + e->n_years;
+        int has_parent = e->parent_id[0] ? 1 : 0;
+        int replies = 6 + has_parent + e->n_years;
         bool no_memory = false;
         for (int k = 0; k < replies; k++) {
             redisReply *r = broken ? NULL : next_reply(wc);
@@ -403,8 +406,10 @@ int queue_load_facts(struct work_conn *wc, const struct work_item *items, int n,
                 f->group = string_of(r, &no_memory);
             else if (k == 4)
                 f->plan = string_of(r, &no_memory);
-            else if (k < 5 + e->n_years)
-                read_accumulators(r, e->years[k - 5], &f->acc[f->n_acc++]);
+            else if (k == 5 && has_parent)
+                f->parent = string_of(r, &no_memory);
+            else if (k < 5 + has_parent + e->n_years)
+                read_accumulators(r, e->years[k - 5 - has_parent], &f->acc[f->n_acc++]);
             else
                 copy_field(f->version, sizeof f->version,
                            r->type == REDIS_REPLY_STRING ? r->str : "0");
@@ -435,9 +440,10 @@ void work_facts_free(struct work_facts *f)
     free(f->submission);
     free(f->patient);
     free(f->subscriber);
+    free(f->parent);
     free(f->group);
     free(f->plan);
-    f->submission = f->patient = f->subscriber = f->group = f->plan = NULL;
+    f->submission = f->patient = f->subscriber = f->parent = f->group = f->plan = NULL;
 }
 
 int queue_lookup_fingerprints(struct work_conn *wc, struct work_fp_lookup *lookups, int n,

@@ -38,6 +38,9 @@ struct work_item {
     char subscriber_id[ID_LEN]; /* the member itself when the hint is empty */
     char group_id[ID_LEN];
     char plan_id[ID_LEN];
+    /* A grandchild's parent (§ I): not a stream hint; set by the worker from
+     * the patient's record, then loaded with the rest. "" when none. */
+    char parent_id[ID_LEN];
     int years[WORK_MAX_YEARS];
     int n_years;
     bool expired; /* requeued by the pend sweep: decide as expired */
@@ -69,6 +72,7 @@ struct work_facts {
     char *submission;     /* the claim as accepted (JSON); owned */
     char *patient;        /* member records, group and plan (JSON) or NULL; owned */
     char *subscriber;
+    char *parent; /* item parent_id's record, when the item names one */
     char *group;
     char *plan;
     struct work_accumulators acc[WORK_MAX_YEARS]; /* one per item year, same order */
@@ -101,7 +105,8 @@ int queue_next_batch(struct work_conn *wc, struct work_item *items, int max, int
 /*
  * Loads the facts of n claims in one pipelined round trip: for each, takes
  * the claim (status processing, a history entry) and reads its record,
- * member, subscriber, group, plan, the family's accumulators for each of
+ * member, subscriber, group, plan, a grandchild's parent (when the item names
+ * one), the family's accumulators for each of
  * its years and the family version. Adds the bytes of the replies to
  * *bytes_read. Returns 0, or -1 when the connection failed (out[] then
  * holds nothing to free).

@@ -4,7 +4,7 @@
 set -eu
 # With arguments (`scripts/deps.sh WHO PACKAGE...`, as `make bench` calls it)
 # the same for those packages, WHO naming what needs them.
-PACKAGES="libevent-dev libjson-c-dev libhiredis-dev libcurl4-openssl-dev libssl-dev openssl uuid-dev zlib1g-dev libargon2-dev check redis-server pkg-config faketime"
+PACKAGES="libevent-dev libjson-c-dev libhiredis-dev libcurl4-openssl-dev libssl-dev openssl uuid-dev zlib1g-dev libargon2-dev check redis-server pkg-config faketime tzdata"
 WHO=claimsd
 if [ $# -gt 0 ]; then
     WHO=$1

@@ -1,5 +1,7 @@
 #include "config.h"
 
+#include "date.h"
+
 #include <errno.h>
 #include <json-c/json.h>
 #include <limits.h>
@@ -17,6 +19,7 @@ void config_defaults(struct config *cfg)
     snprintf(cfg->redis_server_path, sizeof cfg->redis_server_path, "redis-server");
     snprintf(cfg->appendfsync, sizeof cfg->appendfsync, "always");
     snprintf(cfg->key_prefix, sizeof cfg->key_prefix, "claims:");
+    snprintf(cfg->time_zone, sizeof cfg->time_zone, "America/New_York");
     cfg->role = ROLE_ALL;
     cfg->workers = 2;
     cfg->log_level = LOG_INFO;
@@ -599,6 +602,19 @@ int config_load_file(struct config *cfg, const char *path, char err[CONFIG_ERR_L
                 goto out;
             }
             snprintf(cfg->appendfsync, sizeof cfg->appendfsync, "%s", s);
+        } else if (strcmp(name, "time_zone") == 0) {
+            /* The plan's time zone: what day it is for received dates and
+             * "today" (common/date.c date_today). */
+            if (string_value(value, path, name, &s, err) != 0)
+                goto out;
+            if (strlen(s) >= sizeof cfg->time_zone || !date_time_zone_known(s)) {
+                snprintf(err, CONFIG_ERR_LEN,
+                         "%s: key \"time_zone\" must be an IANA time zone name the system's "
+                         "tzdata knows, like \"America/New_York\"",
+                         path);
+                goto out;
+            }
+            snprintf(cfg->time_zone, sizeof cfg->time_zone, "%s", s);
         } else if (strcmp(name, "$comment") == 0) {
             continue; /* documentation inside the file */
         } else {

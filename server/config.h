@@ -82,6 +82,7 @@ struct config {
     char appendfsync[16];            /* "everysec" or "always" */
     bool rdb_snapshots;
     char key_prefix[64];
+    char time_zone[64];              /* IANA name: the plan's calendar (received dates, today) */
     enum server_role role;
     int workers;
     enum log_level log_level;

@@ -335,7 +335,7 @@ static void on_sweep(evutil_socket_t fd, short what, void *arg)
     struct app *app = rt->app;
     if (app->stopping)
         return;
-    queue_expire_pended(app->redis, app->cfg.key_prefix, (int)date_today_utc().days, 1000,
+    queue_expire_pended(app->redis, app->cfg.key_prefix, (int)date_today().days, 1000,
                         on_sweep_done, NULL);
 }
 
@@ -373,7 +373,7 @@ static void on_cycle_tick(evutil_socket_t fd, short what, void *arg)
     if (tm.tm_hour * 60 + tm.tm_min < app->cfg.payment_cycle.minute_of_day)
         return;
     char today[DATE_STRLEN], at[32];
-    date_format(date_today_utc(), today);
+    date_format(date_today_utc(), today); /* the cycle's UTC day, as its UTC time */
     if (strcmp(today, rt->cycle_done_date) == 0)
         return;
     snprintf(rt->cycle_done_date, sizeof rt->cycle_done_date, "%s", today);
@@ -432,6 +432,13 @@ int main(int argc, char **argv)
     if (parse_args(argc, argv, &app.cfg) != 0)
         return 2;
     log_set_level(app.cfg.log_level);
+    /* The plan's calendar: set once, before any thread, for date_today(). */
+    if (!date_set_time_zone(app.cfg.time_zone)) {
+        fprintf(stderr, "claimsd: key \"time_zone\": \"%s\" is not a time zone the system's tzdata "
+                        "knows (install tzdata)\n",
+                app.cfg.time_zone);
+        return 2;
+    }
     /* A TLS misconfiguration is a configuration error: found before
      * anything starts. */
     static SSL_CTX *tls; /* static: reachable until exit, whichever way main ends */

@@ -425,17 +425,27 @@ struct payee_case {
     const char *name;
     enum claim_type type;
     enum network network;
-    bool inpatient, assigned;
+    bool inpatient, assigned, facility;
     enum adj_payee payee;
 };
 
 static const struct payee_case payee_cases[] = {
-    {"inpatient, out of network, unassigned", CLAIM_MEDICAL, NETWORK_OUT, true, false,
+    {"inpatient facility, out of network, unassigned", CLAIM_MEDICAL, NETWORK_OUT, true, false,
+     true, ADJ_PAYEE_PROVIDER},
+    {"inpatient, non-facility, out of network, unassigned: not paid as a facility", CLAIM_MEDICAL,
+     NETWORK_OUT, true, false, false, ADJ_PAYEE_MEMBER},
+    {"inpatient, non-facility, out of network, assigned", CLAIM_MEDICAL, NETWORK_OUT, true, true,
+     false, ADJ_PAYEE_PROVIDER},
+    {"inpatient, non-facility, in network", CLAIM_MEDICAL, NETWORK_IN, true, false, false,
      ADJ_PAYEE_PROVIDER},
-    {"in network", CLAIM_MEDICAL, NETWORK_IN, false, false, ADJ_PAYEE_PROVIDER},
-    {"out of network, assigned", CLAIM_MEDICAL, NETWORK_OUT, false, true, ADJ_PAYEE_PROVIDER},
-    {"out of network, unassigned", CLAIM_MEDICAL, NETWORK_OUT, false, false, ADJ_PAYEE_MEMBER},
-    {"pharmacy, even assigned", CLAIM_PHARMACY, NETWORK_IN, false, true, ADJ_PAYEE_MEMBER},
+    {"outpatient facility, out of network, unassigned", CLAIM_MEDICAL, NETWORK_OUT, false, false,
+     true, ADJ_PAYEE_MEMBER},
+    {"in network", CLAIM_MEDICAL, NETWORK_IN, false, false, false, ADJ_PAYEE_PROVIDER},
+    {"out of network, assigned", CLAIM_MEDICAL, NETWORK_OUT, false, true, false,
+     ADJ_PAYEE_PROVIDER},
+    {"out of network, unassigned", CLAIM_MEDICAL, NETWORK_OUT, false, false, false,
+     ADJ_PAYEE_MEMBER},
+    {"pharmacy, even assigned", CLAIM_PHARMACY, NETWORK_IN, false, true, false, ADJ_PAYEE_MEMBER},
 };
 
 START_TEST(test_payee)
@@ -448,6 +458,7 @@ START_TEST(test_payee)
     X.claim.provider.network = c->network;
     X.claim.pharmacy.network = c->network;
     X.claim.inpatient = c->inpatient;
+    X.claim.provider.facility = c->facility;
     X.claim.assignment_of_benefits = c->assigned;
     fx_run(&X, "2025-03-10");
     ck_assert_msg(X.out.payee == c->payee, "%s", c->name);

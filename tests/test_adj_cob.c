@@ -21,6 +21,8 @@ static void medicare(enum medicare_basis basis, const char *entitled)
     X.patient.history[0].facts.medicare.present = true;
     X.patient.history[0].facts.medicare.basis = basis;
     X.patient.history[0].facts.medicare.entitlement_date = D(entitled);
+    /* Both parts, as the parser's default. */
+    X.patient.history[0].facts.medicare.part_a = X.patient.history[0].facts.medicare.part_b = true;
 }
 
 /* One line on `date`, adjudicated: returns "primary" or "secondary" and checks
@@ -95,6 +97,7 @@ START_TEST(test_medicare_by_age_on_cobra_medicare_primary)
     X.patient.coverage[1].effective = D("2025-01-01");
     X.patient.coverage[1].qualifying_event = D("2024-12-31");
     X.patient.coverage[1].months = 18;
+    X.patient.coverage[1].elected_on = D("2025-01-01"); /* entitled before: COBRA stands */
     ck_assert_str_eq(position_on("2024-12-31"), "primary");
     ck_assert_str_eq(position_on("2025-01-01"), "secondary");
 }
@@ -140,6 +143,7 @@ START_TEST(test_medicare_esrd_month_30_plan_primary_month_31_medicare)
     X.patient.coverage[0].kind = COVERAGE_COBRA;
     X.patient.coverage[0].qualifying_event = D("2025-12-15");
     X.patient.coverage[0].months = 36;
+    X.patient.coverage[0].elected_on = D("2025-12-20");
     ck_assert_str_eq(position_on("2026-08-31"), "primary");
     ck_assert_str_eq(position_on("2026-09-01"), "secondary");
 }
@@ -163,6 +167,7 @@ START_TEST(test_medicare_disability_large_group_cobra_medicare_primary)
     X.patient.coverage[0].kind = COVERAGE_COBRA;
     X.patient.coverage[0].qualifying_event = D("2024-10-01");
     X.patient.coverage[0].months = 29;
+    X.patient.coverage[0].elected_on = D("2024-10-15");
     ck_assert_str_eq(position_on("2025-03-03"), "secondary");
 }
 END_TEST
@@ -200,6 +205,100 @@ START_TEST(test_active_span_listed_first_stays_the_covering_span)
     X.patient.coverage[1].qualifying_event = D("2024-12-10");
     X.patient.coverage[1].months = 18;
     ck_assert_str_eq(position_on("2025-03-03"), "primary");
+}
+END_TEST
+
+/* ---- Medicare Part A and Part B (§ II "Working aged") ---- */
+
+enum part_claim { PROFESSIONAL, INPATIENT_FACILITY, INPATIENT_PHYSICIAN, OUTPATIENT_FACILITY,
+                  PHARMACY };
+
+struct part_case {
+    const char *name;
+    bool part_a, part_b;
+    enum part_claim claim;
+    const char *want; /* "secondary": pends for Medicare's EOB; "primary": paid now */
+};
+
+/* A 67-year-old employee, Medicare by age since 2023, in a group certified 19
+ * or fewer: Medicare is primary for what it covers. */
+static const struct part_case part_cases[] = {
+    {"Part A only, doctor's visit", true, false, PROFESSIONAL, "primary"},
+    {"Part A only, hospital's inpatient bill", true, false, INPATIENT_FACILITY, "secondary"},
+    {"Part A only, physician during the stay", true, false, INPATIENT_PHYSICIAN, "primary"},
+    {"Part A only, hospital outpatient", true, false, OUTPATIENT_FACILITY, "primary"},
+    {"Part B only, doctor's visit", false, true, PROFESSIONAL, "secondary"},
+    {"Part B only, hospital's inpatient bill", false, true, INPATIENT_FACILITY, "primary"},
+    {"Part B only, physician during the stay", false, true, INPATIENT_PHYSICIAN, "secondary"},
+    {"Part B only, hospital outpatient", false, true, OUTPATIENT_FACILITY, "secondary"},
+    {"both parts, doctor's visit", true, true, PROFESSIONAL, "secondary"},
+    {"both parts, hospital's inpatient bill", true, true, INPATIENT_FACILITY, "secondary"},
+    {"both parts, pharmacy fill (Part D not in the model)", true, true, PHARMACY, "primary"},
+    {"neither part recorded, doctor's visit", false, false, PROFESSIONAL, "primary"},
+};
+
+static void part_claim(enum part_claim kind)
+{
+    if (kind == PHARMACY) {
+        fx_pharmacy(&X, "2025-03-03", USD(150));
+        return;
+    }
+    X.claim.inpatient = kind == INPATIENT_FACILITY || kind == INPATIENT_PHYSICIAN;
+    X.claim.provider.facility = kind == INPATIENT_FACILITY || kind == OUTPATIENT_FACILITY;
+    fx_line(&X, "2025-03-03", "99214", 1, USD(150));
+}
+
+START_TEST(test_medicare_primary_only_for_the_part_the_member_has)
+{
+    const struct part_case *c = &part_cases[_i];
+    X.patient.birth_date = D("1958-04-10");
+    fx_claim_for(&X);
+    medicare(MEDICARE_AGE, "2023-04-01");
+    X.patient.history[0].facts.medicare.part_a = c->part_a;
+    X.patient.history[0].facts.medicare.part_b = c->part_b;
+    X.group.history[0].facts.employee_count = 12;
+    X.group.history[0].facts.medicare_certification = MEDICARE_CERT_19_OR_FEWER;
+    part_claim(c->claim);
+    fx_run(&X, "2025-03-10");
+    if (strcmp(c->want, "secondary") == 0) {
+        ck_assert_msg(X.out.outcome == ADJ_PENDED, "%s: not pended", c->name);
+        ck_assert_str_eq(fx_remarks(X.out.pend.reason_codes, X.out.pend.n_reason_codes),
+                         "N479,MA04");
+        ck_assert(X.out.medicare_primary);
+        return;
+    }
+    /* No Medicare EOB can exist: paid now as primary, no remark asking for one. */
+    ck_assert_msg(X.out.outcome == ADJ_APPROVED, "%s: outcome %d", c->name, X.out.outcome);
+    ck_assert_int_eq(X.out.cob_position, ADJ_COB_PRIMARY);
+    ck_assert(!X.out.medicare_primary);
+    ck_assert_str_eq(fx_remarks(X.out.remarks, X.out.n_remarks), "");
+    ck_assert_int_eq(X.out.lines[0].plan_paid,
+                     c->claim == PHARMACY ? USD(135) - USD(35) /* preferred brand copay */
+                                          : 0 /* all to the deductible */);
+    ck_assert_int_eq(X.out.total_patient_responsibility,
+                     c->claim == PHARMACY ? USD(15) + USD(35) /* PR-45, PR-3 */ : USD(150));
+}
+END_TEST
+
+START_TEST(test_part_a_only_professional_claim_not_denied_at_the_pend_deadline)
+{
+    /* The issue's scenario: pended for a Medicare EOB that cannot exist, then
+     * denied OA-22 after 45 days. Now decided at once, and the same at the deadline. */
+    X.patient.birth_date = D("1958-04-10");
+    fx_claim_for(&X);
+    medicare(MEDICARE_AGE, "2023-04-01");
+    X.patient.history[0].facts.medicare.part_b = false;
+    X.group.history[0].facts.employee_count = 12;
+    X.group.history[0].facts.medicare_certification = MEDICARE_CERT_19_OR_FEWER;
+    struct adj_year_accumulators *y = fx_year(&X, 2025);
+    y->individual[NETWORK_IN].deductible_met = y->family[NETWORK_IN].deductible_met = USD(500);
+    fx_line(&X, "2025-03-03", "99214", 1, USD(150));
+    fx_run(&X, "2025-03-10");
+    ck_assert_int_eq(X.out.outcome, ADJ_APPROVED);
+    fx_expect_line(&X.out, 0, USD(150), USD(150), USD(120), USD(30), "PR-2 3000");
+    ck_assert_int_eq(adj_decide_expired_pend(&X.facts, &X.out), ADJ_OK);
+    ck_assert_int_eq(X.out.outcome, ADJ_APPROVED);
+    fx_expect_line(&X.out, 0, USD(150), USD(150), USD(120), USD(30), "PR-2 3000");
 }
 END_TEST
 
@@ -261,9 +360,83 @@ START_TEST(test_naic_birthday_rule_for_dependent_child)
 }
 END_TEST
 
+/* NAIC: dependent child of divorced, separated or never-married parents. Our
+ * plan's holder is the subscriber (born 10 Apr); the other plan started after
+ * ours, so without this rule a January-born holder wins by the birthday rule
+ * and a December-born one loses. */
+#define NO_DECREE DECREE_NONE
+struct separated_case {
+    const char *name;
+    bool parents; /* false: married or living together */
+    enum parents_status status;
+    enum custodial_parent custodial;
+    enum decree_responsible decree;
+    enum coverage_holder holder;
+    const char *holder_birth;
+    const char *expect;
+};
+
+static const struct separated_case separated_cases[] = {
+    {"custodial subscriber beats the other parent's earlier birthday", true, PARENTS_DIVORCED,
+     CUSTODY_SUBSCRIBER, NO_DECREE, HOLDER_OTHER_PARENT, "1981-01-20", "primary"},
+    {"custodial other parent first, whatever the birthdays", true, PARENTS_DIVORCED,
+     CUSTODY_OTHER_PARENT, NO_DECREE, HOLDER_OTHER_PARENT, "1981-12-20", "secondary"},
+    {"custodial parent's spouse before the non-custodial parent", true, PARENTS_SEPARATED,
+     CUSTODY_OTHER_PARENT, NO_DECREE, HOLDER_OTHER_PARENT_SPOUSE, "1981-12-20", "secondary"},
+    {"custodial parent before its own spouse", true, PARENTS_DIVORCED, CUSTODY_SUBSCRIBER,
+     NO_DECREE, HOLDER_SUBSCRIBER_SPOUSE, "1981-01-20", "primary"},
+    {"non-custodial parent before the non-custodial parent's spouse", true, PARENTS_DIVORCED,
+     CUSTODY_OTHER_PARENT, NO_DECREE, HOLDER_SUBSCRIBER_SPOUSE, "1981-01-20", "primary"},
+    {"custodial subscriber before the other parent's spouse", true, PARENTS_DIVORCED,
+     CUSTODY_SUBSCRIBER, NO_DECREE, HOLDER_OTHER_PARENT_SPOUSE, "1981-01-20", "primary"},
+    {"decree names the subscriber: ours first though the other has custody", true,
+     PARENTS_DIVORCED, CUSTODY_OTHER_PARENT, DECREE_SUBSCRIBER, HOLDER_OTHER_PARENT, "1981-01-20",
+     "primary"},
+    {"decree names the other parent: theirs first though we have custody", true,
+     PARENTS_DIVORCED, CUSTODY_SUBSCRIBER, DECREE_OTHER_PARENT, HOLDER_OTHER_PARENT, "1981-12-20",
+     "secondary"},
+    {"decree names the other parent; the other parent's spouse by custody", true,
+     PARENTS_DIVORCED, CUSTODY_SUBSCRIBER, DECREE_OTHER_PARENT, HOLDER_OTHER_PARENT_SPOUSE,
+     "1981-01-20", "primary"},
+    {"decree makes both responsible: birthday rule, theirs earlier", true, PARENTS_DIVORCED,
+     CUSTODY_SUBSCRIBER, DECREE_BOTH, HOLDER_OTHER_PARENT, "1981-01-20", "secondary"},
+    {"decree makes both responsible: birthday rule, ours earlier", true, PARENTS_DIVORCED,
+     CUSTODY_OTHER_PARENT, DECREE_BOTH, HOLDER_OTHER_PARENT, "1981-12-20", "primary"},
+    {"joint custody, no decree: birthday rule, theirs earlier", true, PARENTS_SEPARATED,
+     CUSTODY_JOINT, NO_DECREE, HOLDER_OTHER_PARENT, "1981-01-20", "secondary"},
+    {"joint custody, no decree: birthday rule, ours earlier", true, PARENTS_SEPARATED,
+     CUSTODY_JOINT, NO_DECREE, HOLDER_OTHER_PARENT, "1981-12-20", "primary"},
+    {"never married, custodial subscriber", true, PARENTS_NEVER_MARRIED, CUSTODY_SUBSCRIBER,
+     NO_DECREE, HOLDER_OTHER_PARENT, "1981-01-20", "primary"},
+    {"never married, custodial other parent", true, PARENTS_NEVER_MARRIED, CUSTODY_OTHER_PARENT,
+     NO_DECREE, HOLDER_OTHER_PARENT, "1981-12-20", "secondary"},
+    {"parents together: the birthday rule", false, 0, 0, NO_DECREE, HOLDER_OTHER_PARENT,
+     "1981-01-20", "secondary"},
+    {"holder not recorded: the birthday rule", true, PARENTS_DIVORCED, CUSTODY_SUBSCRIBER,
+     NO_DECREE, HOLDER_UNKNOWN, "1981-01-20", "secondary"},
+};
+
+START_TEST(test_naic_children_of_separated_parents)
+{
+    const struct separated_case *c = &separated_cases[_i];
+    fx_dependent(&X, "M1001-02", REL_CHILD, "Eva", "2012-01-15");
+    X.patient.parents = (struct separated_parents){c->parents, c->status, c->custodial, c->decree};
+    struct other_coverage *o = other(OTHER_AS_DEPENDENT, "2024-01-01");
+    o->has_holder_birth_date = true;
+    o->holder_birth_date = D(c->holder_birth);
+    o->holder = c->holder;
+    ck_assert_msg(strcmp(position_on("2025-03-03"), c->expect) == 0, "%s", c->name);
+}
+END_TEST
+
 START_TEST(test_naic_birthday_rule_for_grandchild)
 {
     fx_dependent(&X, "M1001-03", REL_GRANDCHILD, "Leo", "2024-08-01");
+    static struct member parent; /* § I: born to a covered dependent child */
+    fx_member(&parent, "M1001-02", REL_CHILD, "Sofia", "2006-03-15");
+    parent.history[0].facts.student = true;
+    strcpy(X.patient.parent_member_id, "M1001-02");
+    X.facts.parent = &parent;
     struct other_coverage *o = other(OTHER_AS_DEPENDENT, "2024-08-01");
     o->has_holder_birth_date = true;
     o->holder_birth_date = D("2001-01-20"); /* the parent's plan: January before April */
@@ -304,6 +477,7 @@ START_TEST(test_naic_active_before_cobra_or_retiree)
     X.patient.coverage[0].kind = COVERAGE_COBRA;
     X.patient.coverage[0].qualifying_event = D("2024-12-01");
     X.patient.coverage[0].months = 18;
+    X.patient.coverage[0].elected_on = D("2024-12-15"); /* theirs began before the election */
     ck_assert_str_eq(position_on("2025-03-03"), "secondary");
 }
 END_TEST
@@ -335,6 +509,7 @@ START_TEST(test_naic_longer_coverage_counts_unbroken_spans_together)
     c->effective = D("2024-07-01");
     c->qualifying_event = D("2024-06-10");
     c->months = 18;
+    c->elected_on = c->effective;
     struct other_coverage *o = other(OTHER_AS_EMPLOYEE, "2015-01-01");
     o->cobra = true;
     o->active_employment = false;
@@ -644,6 +819,9 @@ static Suite *cob_suite(void)
     tcase_add_test(m, test_active_span_listed_first_stays_the_covering_span);
     tcase_add_test(m, test_medicare_disability_large_group_active_plan_primary);
     tcase_add_test(m, test_medicare_disability_large_group_cobra_medicare_primary);
+    tcase_add_loop_test(m, test_medicare_primary_only_for_the_part_the_member_has, 0,
+                        sizeof part_cases / sizeof *part_cases);
+    tcase_add_test(m, test_part_a_only_professional_claim_not_denied_at_the_pend_deadline);
     suite_add_tcase(s, m);
 
     TCase *n = tcase_create("naic");
@@ -652,6 +830,8 @@ static Suite *cob_suite(void)
     tcase_add_loop_test(n, test_naic_birthday_rule_for_dependent_child, 0,
                         sizeof birthday_cases / sizeof *birthday_cases);
     tcase_add_test(n, test_naic_birthday_rule_for_grandchild);
+    tcase_add_loop_test(n, test_naic_children_of_separated_parents, 0,
+                        sizeof separated_cases / sizeof *separated_cases);
     tcase_add_test(n, test_naic_birthday_29_february_comes_before_1_march);
     tcase_add_test(n, test_naic_longer_coverage_ignores_cobra_span_of_small_group);
     tcase_add_test(n, test_naic_longer_coverage_counts_from_earliest_overlapping_span);

@@ -272,14 +272,105 @@ END_TEST
 
 /* ---- Grandchild (§ I "children" includes a child born to a dependent child) ---- */
 
+static struct member PARENT;
+
+/* A grandchild of the employee whose parent, M1001-02, is a dependent child
+ * born 15 Mar 2006 and a student (covered to 31 Dec 2031). */
+static void grandchild(const char *birth)
+{
+    fx_dependent(&X, "M1001-03", REL_GRANDCHILD, "Leo", birth);
+    strcpy(X.patient.parent_member_id, "M1001-02");
+    fx_member(&PARENT, "M1001-02", REL_CHILD, "Sofia", "2006-03-15");
+    PARENT.history[0].facts.student = true;
+    X.facts.parent = &PARENT;
+}
+
 START_TEST(test_grandchild_covered_to_end_of_month_of_18_months)
 {
-    fx_dependent(&X, "M1001-03", REL_GRANDCHILD, "Leo", "2024-02-10");
+    grandchild("2024-02-10");
     expect_dates(&X, "18 months on 10 Aug 2025", "2025-08-10", "paid", "2025-08-31", "paid",
                  "2025-09-01", "CO-32", NULL);
-    fx_dependent(&X, "M1001-03", REL_GRANDCHILD, "Leo", "2024-08-31");
+    grandchild("2024-08-31");
     expect_dates(&X, "born 31 Aug: 18 months on 28 Feb 2026", "2026-02-28", "paid",
                  "2026-03-01", "CO-32", NULL);
+}
+END_TEST
+
+/* § I: "a child born to a Dependent child": the parent must be a covered
+ * dependent child on the date of service. Grandchild born 10 Feb 2025 (18
+ * months on 10 Aug 2026). */
+struct grandchild_case {
+    const char *name;
+    int change; /* what is done to the parent */
+    const char *last_paid, *first_denied;
+};
+
+enum { PARENT_COVERED, PARENT_AGES_OUT, PARENT_MARRIES, PARENT_SPAN_ENDS, PARENT_NONE,
+       PARENT_OTHER_FAMILY, PARENT_IS_SPOUSE, PARENT_ID_DIFFERS };
+
+static const struct grandchild_case grandchild_cases[] = {
+    {"parent covered: the 18 months decide", PARENT_COVERED, "2026-08-31", "2026-09-01"},
+    {"parent (no status) ages out at the end of the year of 19", PARENT_AGES_OUT, "2025-12-31",
+     "2026-01-01"},
+    {"parent marries 10 Mar 2026: end of March", PARENT_MARRIES, "2026-03-31", "2026-04-01"},
+    {"parent's own coverage ends 5 May 2026: end of May", PARENT_SPAN_ENDS, "2026-05-31",
+     "2026-06-01"},
+};
+
+/* Cases where the grandchild is never covered: the parent's record is not
+ * one that can make the grandchild a dependent. */
+static const struct grandchild_case no_parent_cases[] = {
+    {"no parent record on file", PARENT_NONE, NULL, "2025-03-01"},
+    {"parent of another subscriber", PARENT_OTHER_FAMILY, NULL, "2025-03-01"},
+    {"parent is the spouse, not a dependent child", PARENT_IS_SPOUSE, NULL, "2025-03-01"},
+    {"record loaded is not the one named", PARENT_ID_DIFFERS, NULL, "2025-03-01"},
+};
+
+static void change_parent(int change)
+{
+    switch (change) {
+    case PARENT_AGES_OUT:
+        PARENT.history[0].facts.student = false; /* 19 on 15 Mar 2025 */
+        break;
+    case PARENT_MARRIES:
+        PARENT.has_married_on = true;
+        PARENT.married_on = D("2026-03-10");
+        break;
+    case PARENT_SPAN_ENDS:
+        PARENT.coverage[0].has_termination_event = true;
+        PARENT.coverage[0].termination_event = D("2026-05-05");
+        break;
+    case PARENT_NONE:
+        X.facts.parent = NULL;
+        break;
+    case PARENT_OTHER_FAMILY:
+        strcpy(PARENT.subscriber_id, "M2001");
+        break;
+    case PARENT_IS_SPOUSE:
+        PARENT.relationship = REL_SPOUSE;
+        break;
+    case PARENT_ID_DIFFERS:
+        strcpy(X.patient.parent_member_id, "M1001-04");
+        break;
+    }
+}
+
+START_TEST(test_grandchild_covered_only_while_parent_is_covered_dependent_child)
+{
+    const struct grandchild_case *c = &grandchild_cases[_i];
+    grandchild("2025-02-10");
+    change_parent(c->change);
+    expect_dates(&X, c->name, "2025-02-10", "paid", c->last_paid, "paid", c->first_denied,
+                 "CO-32", NULL);
+}
+END_TEST
+
+START_TEST(test_grandchild_without_a_covered_parent_is_co32)
+{
+    const struct grandchild_case *c = &no_parent_cases[_i];
+    grandchild("2025-02-10");
+    change_parent(c->change);
+    expect_dates(&X, c->name, c->first_denied, "CO-32", NULL);
 }
 END_TEST
 
@@ -297,6 +388,7 @@ static void cobra(const char *event, int months)
     s->kind = COVERAGE_COBRA;
     s->qualifying_event = D(event);
     s->months = months;
+    s->elected_on = s->effective; /* the parser's default */
 }
 
 START_TEST(test_cobra_18_months_ends_at_end_of_last_month)
@@ -370,6 +462,160 @@ START_TEST(test_state_continuation_in_small_group)
 }
 END_TEST
 
+/* ---- § IV "End of COBRA coverage period": Medicare or another group plan
+ * after the election; the end of the disability extension ---- */
+
+struct cobra_end_case {
+    const char *name;
+    const char *elected_on;   /* NULL: the span's effective date, 1 Apr 2025 */
+    const char *medicare;     /* entitlement date, recorded as a dated fact; NULL: none */
+    const char *other_group;  /* another plan's effective date; NULL: none */
+    enum other_coverage_kind other_kind;
+    const char *last_paid, *first_denied;
+};
+
+/* Qualifying event 15 Mar 2025, COBRA from 1 Apr 2025, 18 months: through 30 Sep 2026. */
+static const struct cobra_end_case cobra_end_cases[] = {
+    {"no event: the 18 months", NULL, NULL, NULL, OTHER_GROUP, "2026-09-30", "2026-10-01"},
+    {"Medicare 1 Sep 2025", NULL, "2025-09-01", NULL, OTHER_GROUP, "2025-08-31", "2025-09-01"},
+    {"Medicare the day after the election", "2025-04-10", "2025-04-11", NULL, OTHER_GROUP,
+     "2025-04-10", "2025-04-11"},
+    {"Medicare on the election day", "2025-04-10", "2025-04-10", NULL, OTHER_GROUP, "2026-09-30",
+     "2026-10-01"},
+    {"Medicare before the election", NULL, "2025-01-01", NULL, OTHER_GROUP, "2026-09-30",
+     "2026-10-01"},
+    {"group plan 1 Nov 2025", NULL, NULL, "2025-11-01", OTHER_GROUP, "2025-10-31", "2025-11-01"},
+    {"group plan the day after the election", "2025-04-20", NULL, "2025-04-21", OTHER_GROUP,
+     "2025-04-20", "2025-04-21"},
+    {"group plan on the election day", "2025-04-20", NULL, "2025-04-20", OTHER_GROUP,
+     "2026-09-30", "2026-10-01"},
+    {"individual policy ends nothing", NULL, NULL, "2025-11-01", OTHER_INDIVIDUAL, "2026-09-30",
+     "2026-10-01"},
+    {"Medicare after the 18 months", NULL, "2026-12-01", NULL, OTHER_GROUP, "2026-09-30",
+     "2026-10-01"},
+    {"the earlier of Medicare and a group plan", NULL, "2026-02-01", "2025-12-01", OTHER_GROUP,
+     "2025-11-30", "2025-12-01"},
+};
+
+static void entitle(struct member_facts *f, const void *arg)
+{
+    f->medicare.present = true;
+    f->medicare.basis = MEDICARE_AGE;
+    f->medicare.entitlement_date = *(const date_t *)arg;
+    f->medicare.part_a = f->medicare.part_b = true;
+}
+
+START_TEST(test_cobra_ends_on_medicare_or_group_plan_after_election)
+{
+    const struct cobra_end_case *c = &cobra_end_cases[_i];
+    cobra("2025-03-15", 18);
+    struct coverage_span *s = &X.patient.coverage[1];
+    if (c->elected_on)
+        s->elected_on = D(c->elected_on);
+    if (c->medicare) {
+        date_t when = D(c->medicare);
+        /* The dated fact: Medicare from its entitlement date on, reported then. */
+        ck_assert_int_eq(member_change_facts(&X.patient, when, when, entitle, &when), 0);
+    }
+    if (c->other_group) {
+        struct other_coverage *o = &X.patient.other_coverage[X.patient.n_other_coverage++];
+        strcpy(o->payer_name, "Next Employer Health");
+        o->kind = c->other_kind;
+        o->relationship = OTHER_AS_EMPLOYEE;
+        o->effective = D(c->other_group);
+        o->active_employment = true;
+    }
+    /* Coordination is not what these cases test: the primary's EOB is there. */
+    X.claim.other_insurance.present = true;
+    strcpy(X.claim.other_insurance.payer_name, "Primary");
+    X.claim.other_insurance.eob_date = D("2026-12-01");
+    expect_dates(&X, c->name, c->last_paid, "paid", c->first_denied, "CO-27", NULL);
+}
+END_TEST
+
+START_TEST(test_cobra_medicare_ending_is_read_from_dated_facts_not_today)
+{
+    /* Entitled from 1 Sep 2025, but the history records it only from 1 Oct 2025
+     * on (a non-retroactive change): the facts in force in September show no
+     * Medicare, so September is covered; from 1 Oct the facts say entitled
+     * since 1 Sep, after the election, and COBRA has ended. */
+    cobra("2025-03-15", 18);
+    date_t entitled = D("2025-09-01"), from = D("2025-10-01");
+    ck_assert_int_eq(member_change_facts(&X.patient, from, from, entitle, &entitled), 0);
+    X.claim.other_insurance.present = true;
+    strcpy(X.claim.other_insurance.payer_name, "Primary");
+    expect_dates(&X, "entry from 1 Oct", "2025-09-01", "paid", "2025-09-30", "paid", "2025-10-01",
+                 "CO-27", NULL);
+}
+END_TEST
+
+struct disability_case {
+    const char *name;
+    const char *ended_on; /* the final determination; NULL: none */
+    const char *last_paid, *first_denied;
+};
+
+/* Qualifying event 15 Mar 2025, 29 months: through 31 Aug 2027; its 18 months
+ * through 30 Sep 2026. */
+static const struct disability_case disability_cases[] = {
+    {"no determination: the 29 months", NULL, "2027-08-31", "2027-09-01"},
+    {"1 Oct 2026: 1 Nov is 31 days later", "2026-10-01", "2026-11-30", "2026-12-01"},
+    {"2 Oct 2026: 1 Nov is 30 days later", "2026-10-02", "2026-12-31", "2027-01-01"},
+    {"31 Oct 2026: 1 Dec is 31 days later", "2026-10-31", "2026-12-31", "2027-01-01"},
+    {"early determination: never before the 18 months", "2025-06-10", "2026-09-30",
+     "2026-10-01"},
+    {"determination late in the 29 months: the maximum", "2027-07-20", "2027-08-31",
+     "2027-09-01"},
+};
+
+START_TEST(test_cobra_disability_extension_ends_as_section_iv_says)
+{
+    const struct disability_case *c = &disability_cases[_i];
+    cobra("2025-03-15", 29);
+    if (c->ended_on) {
+        X.patient.coverage[1].has_disability_ended_on = true;
+        X.patient.coverage[1].disability_ended_on = D(c->ended_on);
+    }
+    expect_dates(&X, c->name, c->last_paid, "paid", c->first_denied, "CO-27", NULL);
+}
+END_TEST
+
+/* ---- § IV "State requirements": the state's continuation period ---- */
+
+struct state_case {
+    const char *name;
+    const char *state;
+    int group_months; /* the group's state_continuation_months; 0: absent */
+    const char *last_paid, *first_denied;
+};
+
+/* Active coverage ends 31 Mar 2025; state continuation from 1 Apr 2025. */
+static const struct state_case state_cases[] = {
+    {"Florida, 18 months (Fla. Stat. 627.6692)", "FL", 0, "2026-09-30", "2026-10-01"},
+    {"Florida's table wins over the group's value", "FL", 6, "2026-09-30", "2026-10-01"},
+    {"Georgia, 3 months (O.C.G.A. 33-24-21.1)", "GA", 0, "2025-06-30", "2025-07-01"},
+    {"a state without an entry: the group's 9 months", "TX", 9, "2025-12-31", "2026-01-01"},
+    {"a state without an entry, no value: 18 months", "TX", 0, "2026-09-30", "2026-10-01"},
+};
+
+START_TEST(test_state_continuation_lasts_the_states_period)
+{
+    const struct state_case *c = &state_cases[_i];
+    X.group.history[0].facts.employee_count = 12;
+    strcpy(X.group.state, c->state);
+    X.group.state_continuation_months = c->group_months;
+    X.patient.coverage[0].has_termination_event = true;
+    X.patient.coverage[0].termination_event = D("2025-03-15");
+    X.patient.n_coverage = 2;
+    X.patient.coverage[1] = X.patient.coverage[0];
+    X.patient.coverage[1].has_termination_event = false;
+    X.patient.coverage[1].kind = COVERAGE_STATE_CONTINUATION;
+    X.patient.coverage[1].effective = D("2025-04-01");
+    expect_dates(&X, c->name, "2025-04-01", "paid", c->last_paid, "paid", c->first_denied,
+                 "CO-27", NULL);
+}
+END_TEST
+
 static Suite *eligibility_suite(void)
 {
     Suite *s = suite_create("adjudicate eligibility");
@@ -402,6 +648,10 @@ static Suite *eligibility_suite(void)
     tcase_add_test(children, test_age30_option_fails_with_other_coverage);
     tcase_add_test(children, test_age30_option_fails_when_entitled_to_medicare);
     tcase_add_test(children, test_grandchild_covered_to_end_of_month_of_18_months);
+    tcase_add_loop_test(children, test_grandchild_covered_only_while_parent_is_covered_dependent_child,
+                        0, sizeof grandchild_cases / sizeof *grandchild_cases);
+    tcase_add_loop_test(children, test_grandchild_without_a_covered_parent_is_co32, 0,
+                        sizeof no_parent_cases / sizeof *no_parent_cases);
     suite_add_tcase(s, children);
 
     TCase *cont = tcase_create("continuation");
@@ -414,6 +664,13 @@ static Suite *eligibility_suite(void)
     tcase_add_test(cont, test_cobra_termination_after_maximum_period_changes_nothing);
     tcase_add_test(cont, test_cobra_span_in_group_under_20_covers_nothing);
     tcase_add_test(cont, test_state_continuation_in_small_group);
+    tcase_add_loop_test(cont, test_cobra_ends_on_medicare_or_group_plan_after_election, 0,
+                        sizeof cobra_end_cases / sizeof *cobra_end_cases);
+    tcase_add_test(cont, test_cobra_medicare_ending_is_read_from_dated_facts_not_today);
+    tcase_add_loop_test(cont, test_cobra_disability_extension_ends_as_section_iv_says, 0,
+                        sizeof disability_cases / sizeof *disability_cases);
+    tcase_add_loop_test(cont, test_state_continuation_lasts_the_states_period, 0,
+                        sizeof state_cases / sizeof *state_cases);
     suite_add_tcase(s, cont);
     return s;
 }

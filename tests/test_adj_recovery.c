@@ -48,7 +48,7 @@ static void terminate(struct member *m, const char *reported)
 
 static int find(const char *today)
 {
-    return adj_find_recovery(lines, n_lines, &x.patient, &x.subscriber, &x.group, D(today), &rec);
+    return adj_find_recovery(lines, n_lines, &x.patient, &x.subscriber, NULL, &x.group, D(today), &rec);
 }
 
 static void expect_line(int i, int line, const char *date, cents_t plan_paid, bool liable)
@@ -210,15 +210,15 @@ END_TEST
 START_TEST(test_bad_arguments)
 {
     paid("2026-04-01", USD(10));
-    ck_assert_int_eq(adj_find_recovery(NULL, 1, &x.patient, NULL, &x.group, D("2026-05-01"), &rec),
+    ck_assert_int_eq(adj_find_recovery(NULL, 1, &x.patient, NULL, NULL, &x.group, D("2026-05-01"), &rec),
                      -1);
-    ck_assert_int_eq(adj_find_recovery(lines, MAX_LINES + 1, &x.patient, NULL, &x.group,
+    ck_assert_int_eq(adj_find_recovery(lines, MAX_LINES + 1, &x.patient, NULL, NULL, &x.group,
                                        D("2026-05-01"), &rec),
                      -1);
-    ck_assert_int_eq(adj_find_recovery(lines, -1, &x.patient, NULL, &x.group, D("2026-05-01"), &rec),
+    ck_assert_int_eq(adj_find_recovery(lines, -1, &x.patient, NULL, NULL, &x.group, D("2026-05-01"), &rec),
                      -1);
     ck_assert_int_eq(rec.n_lines, 0);
-    ck_assert_int_eq(adj_find_recovery(lines, 1, &x.patient, NULL, &x.group, D("2026-05-01"), NULL),
+    ck_assert_int_eq(adj_find_recovery(lines, 1, &x.patient, NULL, NULL, &x.group, D("2026-05-01"), NULL),
                      -1);
 }
 END_TEST

@@ -187,7 +187,7 @@ static bool starts_with(const char *text, const char *prefix)
 
 static char *days_ago(int n, char out[16])
 {
-    return date_format(date_add_days(date_today_utc(), -n), out);
+    return date_format(date_add_days(date_today(), -n), out);
 }
 
 /* A pharmacy reimbursement for Ana (M1001-02) or Maria (M1001-01), written
@@ -277,7 +277,7 @@ START_TEST(test_submit_json_claim_prints_the_receipt_and_exits_0)
     ck_assert_str_eq(r.err, "");
     const char *id = test_json_str(r.out, "claim_id");
     ck_assert_int_eq(strlen(id), 36);
-    date_format(date_today_utc(), today);
+    date_format(date_today(), today);
     test_business_days_after(today, 10, target); /* the oracle, not the product's calendar */
     /* Pretty-printed, two spaces, the server's order, a final newline. */
     snprintf(expected, sizeof expected,
@@ -1160,5 +1160,7 @@ static Suite *claimctl_suite(void)
 
 int main(void)
 {
+    /* "Today" as the servers under test count it: the default time_zone. */
+    date_set_time_zone("America/New_York");
     return test_run_suite(claimctl_suite(), CK_FORK_GETENV) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

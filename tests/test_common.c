@@ -236,11 +236,58 @@ START_TEST(test_packed_reads_zlib_without_a_dictionary)
 }
 END_TEST
 
+/* config time_zone: the plan's calendar date of an instant (received dates,
+ * "today"). Each instant and the second before the zone's midnight. */
+struct zone_case {
+    const char *zone;
+    long long at; /* seconds since the epoch, UTC */
+    const char *date;
+};
+
+static const struct zone_case zone_cases[] = {
+    {"America/New_York", 1796176800, "2026-12-01"}, /* 02:00 UTC on 2 Dec: still 1 Dec */
+    {"America/New_York", 1796187599, "2026-12-01"}, /* 04:59:59 UTC = 23:59:59 EST */
+    {"America/New_York", 1796187600, "2026-12-02"}, /* 05:00 UTC = midnight EST */
+    {"America/New_York", 1782878399, "2026-06-30"}, /* summer: 03:59:59 UTC = 23:59:59 EDT */
+    {"America/New_York", 1782878400, "2026-07-01"},
+    {"America/Los_Angeles", 1796198399, "2026-12-01"},
+    {"America/Los_Angeles", 1796198400, "2026-12-02"},
+    {"Etc/UTC", 1796169599, "2026-12-01"},
+    {"Etc/UTC", 1796169600, "2026-12-02"},
+};
+
+START_TEST(test_date_at_is_the_date_in_the_configured_zone)
+{
+    const struct zone_case *c = &zone_cases[_i];
+    ck_assert(date_time_zone_known(c->zone));
+    ck_assert(date_set_time_zone(c->zone));
+    char out[DATE_STRLEN];
+    ck_assert_str_eq(date_format(date_at(c->at), out), c->date);
+}
+END_TEST
+
+START_TEST(test_unknown_time_zone_is_refused_and_changes_nothing)
+{
+    ck_assert(date_set_time_zone("America/New_York"));
+    const char *bad[] = {"Mars/Olympus", "", "../../etc/passwd", "/usr/share/zoneinfo/UTC",
+                         "America/New York", "America", NULL};
+    for (int i = 0; bad[i]; i++) {
+        ck_assert_msg(!date_time_zone_known(bad[i]), "%s", bad[i]);
+        ck_assert_msg(!date_set_time_zone(bad[i]), "%s", bad[i]);
+    }
+    char out[DATE_STRLEN];
+    ck_assert_str_eq(date_format(date_at(1796176800), out), "2026-12-01");
+}
+END_TEST
+
 static Suite *common_suite(void)
 {
     Suite *s = suite_create("common");
     TCase *tc = tcase_create("dates_and_money");
     tcase_add_test(tc, test_date_round_trips_across_eras);
+    tcase_add_loop_test(tc, test_date_at_is_the_date_in_the_configured_zone, 0,
+                        sizeof zone_cases / sizeof *zone_cases);
+    tcase_add_test(tc, test_unknown_time_zone_is_refused_and_changes_nothing);
     tcase_add_test(tc, test_date_parse_rejects_malformed_and_impossible_dates);
     tcase_add_test(tc, test_date_weekday_end_of_month_and_months);
     tcase_add_test(tc, test_age_on_a_date_including_29_february_births);

@@ -326,7 +326,7 @@ START_TEST(test_employee_termination_ends_every_dependent)
         ck_assert(s->has_termination_reported_on);
         ck_assert_str_eq(date_text(s->termination_reported_on, buf), "2026-05-20");
         date_t last;
-        ck_assert(adj_span_last_day(s, &last));
+        ck_assert(adj_span_last_day(s, &fam.members[i], &group, TODAY, &last));
         ck_assert_str_eq(date_text(last, buf), "2026-03-31");
     }
     /* The child's earlier end stays. */
@@ -372,7 +372,7 @@ START_TEST(test_divorce_ends_the_spouse)
     ck_assert(!fam.members[0].coverage[0].has_termination_event);
     date_t last;
     char buf[DATE_STRLEN];
-    ck_assert(adj_span_last_day(&fam.members[1].coverage[0], &last));
+    ck_assert(adj_span_last_day(&fam.members[1].coverage[0], &fam.members[1], &group, TODAY, &last));
     ck_assert_str_eq(date_text(last, buf), "2026-04-30");
 }
 END_TEST
@@ -451,7 +451,7 @@ START_TEST(test_leave_continuation_table)
         const struct coverage_span *s = &fam.members[i].coverage[0];
         ck_assert_str_eq(date_text(s->termination_event, buf), c->event);
         date_t last;
-        ck_assert(adj_span_last_day(s, &last));
+        ck_assert(adj_span_last_day(s, &fam.members[i], &group, TODAY, &last));
         ck_assert_str_eq(date_text(last, buf), c->last_day);
     }
 }

@@ -1366,6 +1366,18 @@ START_TEST(test_group_fixture_and_its_rules)
     assert_has_problem("employees", "unknown field");
     ck_assert(group_edited(NULL, "dependent_to_30", NULL, NULL));
     ck_assert(!G.dependent_to_30);
+    /* § IV "State requirements": the plan documents' period, 1 to 36 months. */
+    ck_assert_int_eq(G.state_continuation_months, 0);
+    ck_assert(group_edited("G100", "state_continuation_months", "1", NULL));
+    ck_assert_int_eq(G.state_continuation_months, 1);
+    ck_assert(group_edited("G100", "state_continuation_months", "36", NULL));
+    ck_assert_int_eq(G.state_continuation_months, 36);
+    ck_assert(group_edited("G100", "state_continuation_months", "null", NULL));
+    ck_assert_int_eq(G.state_continuation_months, 0);
+    ck_assert(!group_edited("G100", "state_continuation_months", "0", NULL));
+    assert_only_problem("state_continuation_months", "must be an integer from 1 to 36");
+    ck_assert(!group_edited("G100", "state_continuation_months", "37", NULL));
+    assert_only_problem("state_continuation_months", "must be an integer from 1 to 36");
 }
 END_TEST
 
@@ -1420,6 +1432,14 @@ static const struct one_problem member_cases[] = {
     {EM, "coverage[0].months", "18", "coverage[0].months", "only allowed when kind is cobra"},
     {EM, "coverage[0].qualifying_event", "\"2025-06-15\"", "coverage[0].qualifying_event",
      "only allowed when kind is cobra"},
+    {EM, "coverage[0].elected_on", "\"2025-07-01\"", "coverage[0].elected_on",
+     "only allowed when kind is cobra"},
+    {EM, "coverage[0].disability_ended_on", "\"2026-07-01\"", "coverage[0].disability_ended_on",
+     "only allowed when kind is cobra"},
+    {EM, "coverage[1].disability_ended_on", "\"2026-07-01\"", "coverage[1].disability_ended_on",
+     "only allowed when months is 29"},
+    {EM, "coverage[1].elected_on", "\"2025-07-32\"", "coverage[1].elected_on",
+     "must be a date YYYY-MM-DD"},
     {EM, "coverage[0].kind", "\"retiree\"", "coverage[0].kind",
      "must be active, cobra or state_continuation"},
     {EM, "coverage[0].termination_event", "\"2019-12-31\"", "coverage[0].termination_event",
@@ -1440,6 +1460,23 @@ static const struct one_problem member_cases[] = {
     {EM, "other_coverage[0].group_number", "\"X\"", "other_coverage[0].group_number",
      "unknown field"},
     {CH, "married_on", "\"2025-02-30\"", "married_on", "must be a date YYYY-MM-DD"},
+    {CH, "parent_member_id", "\"M1001-01\"", "parent_member_id",
+     "only allowed when relationship is grandchild"},
+    {EM, "parents", "{\"status\":\"divorced\",\"custodial_parent\":\"subscriber\"}", "parents",
+     "only allowed when relationship is child"},
+    {CH, "parents", "{\"status\":\"apart\",\"custodial_parent\":\"subscriber\"}",
+     "parents.status", "must be separated, divorced or never_married"},
+    {CH, "parents", "{\"status\":\"divorced\",\"custodial_parent\":\"mother\"}",
+     "parents.custodial_parent", "must be subscriber, other_parent or joint"},
+    {CH, "parents", "{\"status\":\"divorced\"}", "parents.custodial_parent", "is required"},
+    {CH, "parents",
+     "{\"status\":\"divorced\",\"custodial_parent\":\"joint\",\"court_decree_responsible\":"
+     "\"joint\"}",
+     "parents.court_decree_responsible", "must be subscriber, other_parent or both"},
+    {CH, "parents", "{\"status\":\"divorced\",\"custodial_parent\":\"joint\",\"judge\":1}",
+     "parents.judge", "unknown field"},
+    {EM, "other_coverage[0].holder", "\"mother\"", "other_coverage[0].holder",
+     "must be subscriber, subscriber_spouse, other_parent or other_parent_spouse"},
     {CH, "student", "\"yes\"", "student", "must be true or false"},
     {CH, "nickname", "\"Annie\"", "nickname", "unknown field"},
     {EM, "coverage[1].termination_reported_on", "\"2025-08-01\"",
@@ -1487,6 +1524,29 @@ START_TEST(test_member_cobra_span_with_all_its_months)
 {
     ck_assert(member_edited("member_employee.json", "M1001", "coverage[1].months", "29", NULL));
     ck_assert_int_eq(M.coverage[1].months, 29);
+    ck_assert(!M.coverage[1].has_disability_ended_on);
+    /* The election defaults to the span's start (§ IV "End of COBRA coverage period"). */
+    ck_assert_str_eq(F(M.coverage[1].elected_on), "2025-07-01");
+    ck_assert(member_edited("member_employee.json", "M1001", "coverage[1].months", "29",
+                            "coverage[1].elected_on", "\"2025-08-20\"",
+                            "coverage[1].disability_ended_on", "\"2026-10-01\"", NULL));
+    ck_assert_str_eq(F(M.coverage[1].elected_on), "2025-08-20");
+    ck_assert(M.coverage[1].has_disability_ended_on);
+    ck_assert_str_eq(F(M.coverage[1].disability_ended_on), "2026-10-01");
+    struct json_object *j = intake_member_to_json(&M);
+    ck_assert_str_eq(json_object_to_json_string_ext(json_object_array_get_idx(
+                                                        json_object_object_get(j, "coverage"), 1),
+                                                    JSON_C_TO_STRING_PLAIN),
+                     "{\"plan_id\":\"PPO-500\",\"effective\":\"2025-07-01\",\"termination_event\":"
+                     "null,\"kind\":\"cobra\",\"qualifying_event\":\"2025-06-15\",\"months\":29,"
+                     "\"elected_on\":\"2025-08-20\",\"disability_ended_on\":\"2026-10-01\"}");
+    static struct member again;
+    const char *text = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN);
+    const char *reason;
+    ck_assert_int_eq(intake_member_from_body(text, strlen(text), "M1001", &again, &E, &reason),
+                     INTAKE_OK);
+    ck_assert(memcmp(&M, &again, sizeof M) == 0);
+    json_object_put(j);
     ck_assert(member_edited("member_employee.json", "M1001", "coverage[1].months", "36",
                             "coverage[0].kind", "\"state_continuation\"", NULL));
     ck_assert_int_eq(M.coverage[0].kind, COVERAGE_STATE_CONTINUATION);
@@ -1494,6 +1554,91 @@ START_TEST(test_member_cobra_span_with_all_its_months)
                             "\"2024-06-01\"", NULL));
     ck_assert(M.has_married_on);
     ck_assert_int_eq(M.n_coverage, 0);
+}
+END_TEST
+
+START_TEST(test_member_grandchild_names_its_parent)
+{
+    /* § I: a grandchild's parent; optional when reading (records stored before
+     * the field existed), written as null when absent, only for grandchildren. */
+    ck_assert(member_edited("member_child.json", "M1001-02", "relationship", "\"grandchild\"",
+                            "parent_member_id", "\"M1001-01\"", NULL));
+    ck_assert_str_eq(M.parent_member_id, "M1001-01");
+    struct json_object *j = intake_member_to_json(&M), *v = NULL;
+    ck_assert(json_object_object_get_ex(j, "parent_member_id", &v));
+    ck_assert_str_eq(json_object_get_string(v), "M1001-01");
+    const char *text = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN);
+    static struct member again;
+    const char *reason;
+    ck_assert_int_eq(intake_member_from_body(text, strlen(text), "M1001-02", &again, &E, &reason),
+                     INTAKE_OK);
+    ck_assert(memcmp(&M, &again, sizeof M) == 0);
+    json_object_put(j);
+
+    ck_assert(member_edited("member_child.json", "M1001-02", "relationship", "\"grandchild\"",
+                            NULL));
+    ck_assert_str_eq(M.parent_member_id, "");
+    j = intake_member_to_json(&M);
+    ck_assert(json_object_object_get_ex(j, "parent_member_id", &v));
+    ck_assert_ptr_null(v);
+    json_object_put(j);
+
+    ck_assert(!member_edited("member_child.json", "M1001-02", "relationship", "\"grandchild\"",
+                             "parent_member_id", "\"M1001 01\"", NULL));
+    assert_only_problem("parent_member_id", "must be 1 to 64 characters of A-Z a-z 0-9 . _ -");
+    /* Other relationships never write it. */
+    ck_assert(member_edited("member_child.json", "M1001-02", NULL));
+    j = intake_member_to_json(&M);
+    ck_assert(!json_object_object_get_ex(j, "parent_member_id", &v));
+    json_object_put(j);
+}
+END_TEST
+
+START_TEST(test_member_child_of_separated_parents_round_trips)
+{
+    /* NAIC: a child's separated parents and who holds each other plan. */
+    ck_assert(member_edited("member_child.json", "M1001-02", "parents",
+                            "{\"status\":\"never_married\",\"custodial_parent\":\"other_parent\","
+                            "\"court_decree_responsible\":\"both\"}",
+                            "other_coverage",
+                            "[{\"payer_name\":\"Harbor Health\",\"kind\":\"group\",\"relationship\":"
+                            "\"dependent\",\"effective\":\"2024-01-01\",\"holder\":"
+                            "\"other_parent_spouse\"}]",
+                            NULL));
+    ck_assert(M.parents.present);
+    ck_assert_int_eq(M.parents.status, PARENTS_NEVER_MARRIED);
+    ck_assert_int_eq(M.parents.custodial, CUSTODY_OTHER_PARENT);
+    ck_assert_int_eq(M.parents.decree, DECREE_BOTH);
+    ck_assert_int_eq(M.other_coverage[0].holder, HOLDER_OTHER_PARENT_SPOUSE);
+    struct json_object *j = intake_member_to_json(&M), *v = NULL;
+    ck_assert(json_object_object_get_ex(j, "parents", &v));
+    ck_assert_str_eq(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN),
+                     "{\"status\":\"never_married\",\"custodial_parent\":\"other_parent\","
+                     "\"court_decree_responsible\":\"both\"}");
+    const char *text = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN);
+    ck_assert_ptr_nonnull(strstr(text, "\"holder\":\"other_parent_spouse\""));
+    static struct member again;
+    const char *reason;
+    ck_assert_int_eq(intake_member_from_body(text, strlen(text), "M1001-02", &again, &E, &reason),
+                     INTAKE_OK);
+    ck_assert(memcmp(&M, &again, sizeof M) == 0);
+    json_object_put(j);
+    /* No decree: written null; no parents: null for a child, absent for others. */
+    ck_assert(member_edited("member_child.json", "M1001-02", "parents",
+                            "{\"status\":\"divorced\",\"custodial_parent\":\"subscriber\"}", NULL));
+    ck_assert_int_eq(M.parents.decree, DECREE_NONE);
+    j = intake_member_to_json(&M);
+    ck_assert(json_object_object_get_ex(j, "parents", &v));
+    ck_assert_str_eq(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN),
+                     "{\"status\":\"divorced\",\"custodial_parent\":\"subscriber\","
+                     "\"court_decree_responsible\":null}");
+    json_object_put(j);
+    ck_assert(member_edited("member_child.json", "M1001-02", NULL));
+    ck_assert(!M.parents.present);
+    j = intake_member_to_json(&M);
+    ck_assert(json_object_object_get_ex(j, "parents", &v));
+    ck_assert_ptr_null(v);
+    json_object_put(j);
 }
 END_TEST
 
@@ -1661,7 +1806,8 @@ START_TEST(test_enrollment_round_trips_through_canonical_json)
     ck_assert_str_eq(text, "{\"group_id\":\"G100\",\"name\":\"Acme Tools\",\"state\":\"FL\","
                            "\"employee_count\":25,\"medicare_certification\":\"20_or_more\","
                            "\"dependent_to_30\":true,\"cobra_applies\":true,\"plan_id\":"
-                           "\"PPO-500\",\"waiting_period_days\":0,\"leave_continuation\":false}");
+                           "\"PPO-500\",\"waiting_period_days\":0,\"leave_continuation\":false,"
+                           "\"state_continuation_months\":null}");
     const char *reason;
     ck_assert_int_eq(intake_group_from_body(text, strlen(text), "G100", &g2, &E, &reason),
                      INTAKE_OK);
@@ -1692,11 +1838,11 @@ START_TEST(test_enrollment_round_trips_through_canonical_json)
         "\"handicapped_certified\":false,\"coverage\":[{\"plan_id\":\"PPO-500\",\"effective\":"
         "\"2020-01-01\",\"termination_event\":\"2025-06-15\",\"kind\":\"active\"},{\"plan_id\":"
         "\"PPO-500\",\"effective\":\"2025-07-01\",\"termination_event\":null,\"kind\":\"cobra\","
-        "\"qualifying_event\":\"2025-06-15\",\"months\":18}],\"medicare\":{\"basis\":\"age\","
+        "\"qualifying_event\":\"2025-06-15\",\"months\":18,\"elected_on\":\"2025-07-01\"}],\"medicare\":{\"basis\":\"age\","
         "\"entitlement_date\":\"2024-09-01\",\"part_a\":true,\"part_b\":true},\"other_coverage\":[{\"payer_name\":\"Blue Shore "
         "Health\",\"kind\":\"group\",\"relationship\":\"dependent\",\"holder_birth_date\":"
         "\"1961-02-03\",\"effective\":\"2023-01-01\",\"termination\":null,\"cobra\":false,"
-        "\"active_employment\":true}]}");
+        "\"active_employment\":true,\"holder\":null}]}");
     json_object_put(j);
 
     /* Plan */
@@ -2023,6 +2169,8 @@ static Suite *parse_suite(void)
     tcase_add_loop_test(tc, test_member_rules_report_their_path_and_problem, 0,
                         (int)(sizeof member_cases / sizeof *member_cases));
     tcase_add_test(tc, test_member_cobra_span_with_all_its_months);
+    tcase_add_test(tc, test_member_grandchild_names_its_parent);
+    tcase_add_test(tc, test_member_child_of_separated_parents_round_trips);
     tcase_add_test(tc, test_plan_fixture_parses_sorted_and_normalised);
     tcase_add_test(tc, test_plan_defaults_when_limits_are_absent);
     tcase_add_test(tc, test_plan_with_empty_fee_schedule_and_formulary);

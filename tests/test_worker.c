@@ -87,7 +87,7 @@ static void teardown(void)
 
 static char *days_ago(int n, char out[16])
 {
-    date_t d = date_add_days(date_today_utc(), -n);
+    date_t d = date_add_days(date_today(), -n);
     return date_format(d, out);
 }
 
@@ -422,7 +422,7 @@ START_TEST(test_secondary_claim_pends_for_the_primary_eob_then_pays_as_secondary
     ck_assert_str_eq(test_json_str(claim, "pending.reason_codes.0"), "N479");
     ck_assert_str_eq(test_json_str(claim, "pending.needed.0"), "other_insurance");
     char deadline[16];
-    date_format(date_add_days(date_today_utc(), 45), deadline);
+    date_format(date_add_days(date_today(), 45), deadline);
     ck_assert_str_eq(test_json_str(claim, "pending.deadline"), deadline);
     free(claim);
     snprintf(path, sizeof path, "/v1/claims/%s/eob", id);
@@ -775,7 +775,7 @@ START_TEST(test_worker_killed_between_load_and_commit_leaves_the_claim_to_anothe
     ck_assert_int_eq(res.status, 404);
     test_response_free(&res);
     redisContext *c = test_redis_connect(&redis);
-    redisReply *r = redisCommand(c, "HGET claims:{c}acc:M1001:%d m:M1001:in:oop", date_year(date_today_utc()));
+    redisReply *r = redisCommand(c, "HGET claims:{c}acc:M1001:%d m:M1001:in:oop", date_year(date_today()));
     ck_assert_str_eq(r->str, "3500");
     freeReplyObject(r);
     r = redisCommand(c, "XPENDING claims:{c}work workers");
@@ -844,11 +844,18 @@ END_TEST
 
 START_TEST(test_pended_claim_is_denied_once_its_deadline_has_passed)
 {
-    /* Helen's small group: Medicare pays first, the claim waits for
-     * Medicare's EOB (N479, MA04). 46 days later (faketime) nobody sent it. */
-    char fill[16], id[64];
-    char *body = pharmacy("M4001", "Helen", "Park", "1958-08-30", days_ago(1, fill),
-                          "00093505698", "14.00", NULL);
+    /* Helen's small group: Medicare pays first, and her lab test (a Part B
+     * service; she has both parts) waits for Medicare's EOB (N479, MA04). 46
+     * days later (faketime) nobody sent it. (A pharmacy fill would not wait:
+     * Parts A and B never pay one, docs/rules.md § 4.) */
+    char day[16], id[64], *body = malloc(1024);
+    snprintf(body, 1024,
+             "{\"type\":\"medical\",\"member_id\":\"M4001\",\"patient\":{\"first_name\":"
+             "\"Helen\",\"last_name\":\"Park\",\"birth_date\":\"1958-08-30\"},\"provider\":{"
+             "\"npi\":\"1003000126\",\"name\":\"Bay Lab\",\"network\":\"in\"},"
+             "\"diagnosis_codes\":[\"E11.9\"],\"lines\":[{\"service_date\":\"%s\","
+             "\"procedure_code\":\"80053\",\"units\":1,\"charge\":14.00}]}",
+             days_ago(1, day));
     submit_to(&server, body, id);
     struct test_claimsd now = {0};
     start(&now, (const char *const[]){"--role", "worker", "--workers", "1", NULL}, NULL);
@@ -856,13 +863,12 @@ START_TEST(test_pended_claim_is_denied_once_its_deadline_has_passed)
     ck_assert_str_eq(test_json_str(claim, "pending.reason_codes.0"), "N479");
     ck_assert_str_eq(test_json_str(claim, "pending.reason_codes.1"), "MA04");
     free(claim);
-    /* Pended, its line holds its fingerprints (by NPI and by name): a copy
-     * filed meanwhile would be its duplicate. */
+    /* Pended, its line holds its fingerprint: a copy filed meanwhile would be
+     * its duplicate. */
     redisContext *c = test_redis_connect(&redis);
     redisReply *r = redisCommand(c, "HVALS claims:{c}fp:M4001");
-    ck_assert_int_eq(r->elements, 2);
+    ck_assert_int_eq(r->elements, 1);
     ck_assert_str_eq(r->element[0]->str, id);
-    ck_assert_str_eq(r->element[1]->str, id);
     freeReplyObject(r);
     ck_assert_int_eq(test_claimsd_stop(&now, SIGTERM), 0);
     test_remove_tree(now.dir);
@@ -969,6 +975,147 @@ START_TEST(test_a_member_changed_between_claims_is_seen_by_the_next_claim)
         ck_assert_str_eq(test_json_str(res.body, "patient.first_name"), names[i]);
         test_response_free(&res);
         free(body);
+    }
+}
+END_TEST
+
+/* A member record put by the admin; returns the HTTP status. */
+static long put_member(const char *id, const char *body, char *problem, size_t problem_size)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/v1/members/%s", id);
+    struct test_response res;
+    test_api(&server, "PUT", path, ADMIN, body, NULL, &res);
+    long st = res.status;
+    if (problem)
+        snprintf(problem, problem_size, "%s %s", test_json_str(res.body, "error.fields.0.field"),
+                 test_json_str(res.body, "error.fields.0.problem"));
+    test_response_free(&res);
+    return st;
+}
+
+static void grandchild_record(char *body, size_t size, const char *birth, const char *parent)
+{
+    char parent_field[96] = "";
+    if (parent)
+        snprintf(parent_field, sizeof parent_field, " \"parent_member_id\": %s,", parent);
+    snprintf(body, size,
+             "{\"member_id\": \"M1001-07\", \"subscriber_id\": \"M1001\", \"group_id\": \"G100\","
+             " \"relationship\": \"grandchild\",%s \"first_name\": \"Leo\", \"last_name\": \"Lopez\","
+             " \"birth_date\": \"%s\", \"state\": \"FL\", \"coverage\": [{\"plan_id\": \"PPO-500\","
+             " \"effective\": \"%s\", \"termination_event\": null, \"kind\": \"active\"}]}",
+             parent_field, birth, birth);
+}
+
+/* § I: a grandchild is covered only while its parent is a covered dependent
+ * child. The worker loads the parent named by parent_member_id (a second load
+ * of the facts, like a changed group), and a change of the parent's record
+ * reaches the grandchild's next claim. */
+START_TEST(test_grandchild_is_decided_with_its_parents_record)
+{
+    char birth[16], fill[16], married[16], id[64], body[1024], problem[160];
+    days_ago(200, birth);
+    grandchild_record(body, sizeof body, birth, NULL);
+    ck_assert_int_eq(put_member("M1001-07", body, problem, sizeof problem), 422);
+    ck_assert_str_eq(problem, "parent_member_id is required for a grandchild");
+    grandchild_record(body, sizeof body, birth, "\"M1001-01\""); /* the spouse */
+    ck_assert_int_eq(put_member("M1001-07", body, problem, sizeof problem), 422);
+    ck_assert_str_eq(problem,
+                     "parent_member_id must name a child of the same subscriber (relationship child)");
+    grandchild_record(body, sizeof body, birth, "\"M1001-77\"");
+    ck_assert_int_eq(put_member("M1001-07", body, problem, sizeof problem), 422);
+    ck_assert_str_eq(problem, "parent_member_id is not a known member");
+    grandchild_record(body, sizeof body, birth, "\"M1001-03\""); /* Diego, a covered student */
+    ck_assert_int_eq(put_member("M1001-07", body, NULL, 0), 201);
+
+    char *claim_body = pharmacy("M1001-07", "Leo", "Lopez", birth, days_ago(3, fill),
+                                "0071-0155-23", "42.17", NULL);
+    submit_to(&server, claim_body, id);
+    char *claim = wait_status(&server, id, "approved|denied");
+    ck_assert_str_eq(test_json_str(claim, "status"), "approved");
+    ck_assert_str_eq(test_json_str(claim, "decision.plan_paid"), "7.17");
+    free(claim);
+    char path[128];
+    snprintf(path, sizeof path, "/v1/eligibility?member_id=M1001-07&date=%s", fill);
+    struct test_response res;
+    test_api(&server, "GET", path, ADMIN, NULL, NULL, &res);
+    ck_assert_str_eq(test_json_str(res.body, "covered"), "true");
+    test_response_free(&res);
+
+    /* Diego marries: his coverage ends at the end of that month, and the
+     * grandchild's with it. */
+    char *diego = test_read_source("config/sample/members/M1001-03.json");
+    char *at = strstr(diego, "\"married_on\": null");
+    ck_assert_ptr_nonnull(at);
+    days_ago(60, married);
+    char changed[2048];
+    snprintf(changed, sizeof changed, "%.*s\"married_on\": \"%s\"%s", (int)(at - diego), diego,
+             married, at + strlen("\"married_on\": null"));
+    ck_assert_int_eq(put_member("M1001-03", changed, NULL, 0), 200);
+    free(diego);
+    test_api(&server, "GET", path, ADMIN, NULL, NULL, &res); /* GET /v1/eligibility loads him too */
+    ck_assert_str_eq(test_json_str(res.body, "covered"), "false");
+    ck_assert_str_eq(test_json_str(res.body, "reason.carc"), "32");
+    ck_assert_str_eq(test_json_str(res.body, "reason.remark"), "N30");
+    test_response_free(&res);
+    free(claim_body);
+    claim_body = pharmacy("M1001-07", "Leo", "Lopez", birth, days_ago(2, fill), "0071-0155-23",
+                          "42.17", NULL);
+    submit_to(&server, claim_body, id);
+    claim = wait_status(&server, id, "approved|denied");
+    ck_assert_str_eq(test_json_str(claim, "status"), "denied");
+    ck_assert_str_eq(test_json_str(claim, "decision.codes.0.carc"), "32");
+    free(claim);
+    free(claim_body);
+}
+END_TEST
+
+/* config time_zone (default America/New_York): a claim received at 02:00 UTC
+ * on 2 December 2026 was received on 1 December where the plan is, and its
+ * processing target counts from that day (faketime sets the clock). */
+START_TEST(test_received_date_is_the_date_in_the_plans_time_zone)
+{
+    struct test_claimsd at2utc = {0};
+    const char *const env[] = {"CLAIMSD_BOOTSTRAP_ADMIN_TOKEN=" ADMIN, "LD_PRELOAD=" FAKETIME_LIB,
+                               "FAKETIME=@2026-12-02 02:00:00", "TZ=UTC",
+                               "FAKETIME_DONT_FAKE_MONOTONIC=1",
+                               "ASAN_OPTIONS=verify_asan_link_order=0", NULL};
+    start(&at2utc, (const char *const[]){"--role", "intake", NULL}, env);
+    char *body = pharmacy("M1001-02", "Ana", "Lopez", "2015-06-10", "2026-11-28", "0071-0155-23",
+                          "42.17", NULL);
+    struct test_response res;
+    test_api(&at2utc, "POST", "/v1/claims", ADMIN, body, NULL, &res);
+    ck_assert_msg(res.status == 202, "%ld %s", res.status, res.body);
+    ck_assert_str_eq(test_json_str(res.body, "received_date"), "2026-12-01");
+    ck_assert_str_eq(test_json_str(res.body, "target_date"), "2026-12-15");
+    test_response_free(&res);
+    free(body);
+    ck_assert_int_eq(test_claimsd_stop(&at2utc, SIGTERM), 0);
+    test_remove_tree(at2utc.dir);
+}
+END_TEST
+
+/* An unknown time_zone is a configuration error: exit 2, the key named. */
+START_TEST(test_unknown_time_zone_stops_the_start_naming_the_key)
+{
+    const char *names[] = {"Mars/Olympus", "../../etc/passwd", "EST5EDT,M3.2.0,M11.1.0"};
+    for (int i = 0; i < 3; i++) {
+        char text[256];
+        snprintf(text, sizeof text, "{\"time_zone\": \"%s\"}", names[i]);
+        const char *cfg = test_write_file(redis.dir, "tz.json", text);
+        struct test_claimsd d = {0};
+        test_make_temp_dir(d.dir, "tz");
+        int status = -1;
+        ck_assert_int_eq(test_claimsd_start(&d, (const char *const[]){"--redis", redis.url,
+                                                                      "--config", cfg, NULL},
+                                            admin_env, &status),
+                         -1);
+        ck_assert_int_eq(status, 2);
+        char *log = test_claimsd_log(&d);
+        ck_assert_msg(strstr(log, "key \"time_zone\" must be an IANA time zone name") != NULL,
+                      "log: %s", log);
+        free(log);
+        test_remove_tree(d.dir);
     }
 }
 END_TEST
@@ -1098,6 +1245,17 @@ static Suite *worker_suite(void)
     tcase_add_test(history, test_claim_of_member_with_10000_lines_on_its_date_loads_no_more_than_a_fresh_one);
     tcase_add_test(history, test_a_member_changed_between_claims_is_seen_by_the_next_claim);
     suite_add_tcase(s, history);
+    TCase *grand = tcase_create("grandchild");
+    tcase_add_unchecked_fixture(grand, setup, teardown);
+    tcase_set_timeout(grand, 60);
+    tcase_add_test(grand, test_grandchild_is_decided_with_its_parents_record);
+    suite_add_tcase(s, grand);
+    TCase *zone = tcase_create("time_zone");
+    tcase_add_unchecked_fixture(zone, setup, teardown);
+    tcase_set_timeout(zone, 60);
+    tcase_add_test(zone, test_received_date_is_the_date_in_the_plans_time_zone);
+    tcase_add_test(zone, test_unknown_time_zone_stops_the_start_naming_the_key);
+    suite_add_tcase(s, zone);
     TCase *years = tcase_create("plan_years");
     tcase_add_unchecked_fixture(years, setup, teardown);
     tcase_set_timeout(years, 60);
@@ -1121,6 +1279,8 @@ static Suite *worker_suite(void)
 
 int main(void)
 {
+    /* "Today" as the servers under test count it: the default time_zone. */
+    date_set_time_zone("America/New_York");
     SRunner *sr = srunner_create(worker_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
