@@ -9,6 +9,7 @@
  * redis-server 7.0.15 (CLUSTER KEYSLOT), not computed by this code.
  */
 #include <arpa/inet.h>
+#include <stdarg.h>
 #include <check.h>
 #include <event2/event.h>
 #include <hiredis/hiredis.h>
@@ -23,6 +24,12 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+
+#include "harness/harness.h"
 #include "log.h"
 #include "queue/cluster.h"
 
@@ -844,6 +851,291 @@ START_TEST(test_bad_arguments_are_refused)
 }
 END_TEST
 
+
+/* ---- the router against a real cluster of three masters ---- */
+
+#define REAL_MASTERS 3
+
+struct real_cluster {
+    char dir[256];
+    int port[REAL_MASTERS];
+    pid_t pid[REAL_MASTERS];
+    char id[REAL_MASTERS][64];
+};
+
+/* Runs argv with its output in <dir>/<log>; dies with the test. */
+static pid_t real_spawn(const char *const argv[], const char *dir, const char *log)
+{
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid > 0)
+        return pid;
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent)
+        _exit(1);
+    char path[400];
+    snprintf(path, sizeof path, "%s/%s", dir, log);
+    int out = open(path, O_WRONLY | O_CREAT | O_APPEND, 0600);
+    if (out >= 0) {
+        dup2(out, STDOUT_FILENO);
+        dup2(out, STDERR_FILENO);
+        close(out);
+    }
+    execvp(argv[0], (char *const *)argv);
+    _exit(127);
+}
+
+static bool port_free(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    bool ok = fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
+    if (fd >= 0)
+        close(fd);
+    return ok;
+}
+
+/* A port for a cluster node: its bus port (10,000 higher) must be free too,
+ * so it is at most 55535. */
+static int real_free_port(void)
+{
+    for (int t = 0; t < 1000; t++) {
+        int port = 20000 + (int)(random() % 35000);
+        if (port_free(port) && port_free(port + 10000))
+            return port;
+    }
+    ck_abort_msg("no free port pair for a cluster node");
+    return -1;
+}
+
+static redisContext *real_connect(int port)
+{
+    struct timeval tv = {5, 0};
+    redisContext *c = redisConnectWithTimeout("127.0.0.1", port, tv);
+    ck_assert_msg(c && !c->err, "cannot connect to port %d", port);
+    return c;
+}
+
+/* A command on node i; the reply as text (status, string, or error with a
+ * leading '-'), or its integer. */
+static void real_cmd(const struct real_cluster *rc, int i, char *out, size_t size,
+                     const char *fmt, ...)
+{
+    redisContext *c = real_connect(rc->port[i]);
+    va_list ap;
+    va_start(ap, fmt);
+    redisReply *r = redisvCommand(c, fmt, ap);
+    va_end(ap);
+    ck_assert_ptr_nonnull(r);
+    if (r->type == REDIS_REPLY_INTEGER)
+        snprintf(out, size, "%lld", r->integer);
+    else if (r->type == REDIS_REPLY_ERROR)
+        snprintf(out, size, "-%s", r->str);
+    else if (r->str)
+        snprintf(out, size, "%s", r->str);
+    else
+        snprintf(out, size, "(type %d)", r->type);
+    freeReplyObject(r);
+    redisFree(c);
+}
+
+static bool real_state_ok(const struct real_cluster *rc, int i)
+{
+    char info[4096];
+    real_cmd(rc, i, info, sizeof info, "CLUSTER INFO");
+    return strstr(info, "cluster_state:ok") != NULL;
+}
+
+/* Three masters, no replicas, made by redis-cli --cluster create: slots
+ * 0-5460, 5461-10922, 10923-16383 in port order. */
+static void real_start(struct real_cluster *rc)
+{
+    memset(rc, 0, sizeof *rc);
+    srandom((unsigned)getpid());
+    test_make_temp_dir(rc->dir, "cluster");
+    for (int i = 0; i < REAL_MASTERS; i++) {
+        rc->port[i] = real_free_port();
+        char port[16], conf[64];
+        snprintf(port, sizeof port, "%d", rc->port[i]);
+        snprintf(conf, sizeof conf, "nodes-%d.conf", rc->port[i]);
+        const char *argv[] = {"redis-server", "--port", port, "--bind", "127.0.0.1",
+                              "--dir", rc->dir, "--cluster-enabled", "yes",
+                              "--cluster-config-file", conf, "--cluster-node-timeout", "3000",
+                              "--save", "", "--appendonly", "no", "--daemonize", "no", NULL};
+        rc->pid[i] = real_spawn(argv, rc->dir, "redis.out");
+    }
+    for (int i = 0; i < REAL_MASTERS; i++) {
+        bool up = false;
+        for (int t = 0; t < 400 && !up; t++) {
+            struct timeval tv = {0, 200 * 1000};
+            redisContext *c = redisConnectWithTimeout("127.0.0.1", rc->port[i], tv);
+            if (c && !c->err) {
+                redisReply *r = redisCommand(c, "PING");
+                up = r && r->type == REDIS_REPLY_STATUS;
+                if (r)
+                    freeReplyObject(r);
+            }
+            if (c)
+                redisFree(c);
+            if (!up)
+                test_sleep_ms(25);
+        }
+        ck_assert_msg(up, "redis-server on %d did not start", rc->port[i]);
+        real_cmd(rc, i, rc->id[i], sizeof rc->id[i], "CLUSTER MYID");
+    }
+    char a[32], b[32], c[32];
+    snprintf(a, sizeof a, "127.0.0.1:%d", rc->port[0]);
+    snprintf(b, sizeof b, "127.0.0.1:%d", rc->port[1]);
+    snprintf(c, sizeof c, "127.0.0.1:%d", rc->port[2]);
+    const char *create[] = {"redis-cli", "--cluster", "create", a, b, c, "--cluster-yes", NULL};
+    pid_t cli = real_spawn(create, rc->dir, "create.out");
+    int st;
+    ck_assert_int_eq(waitpid(cli, &st, 0), cli);
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "redis-cli --cluster create failed");
+    for (int t = 0; t < 400; t++) {
+        bool ok = true;
+        for (int i = 0; i < REAL_MASTERS; i++)
+            ok = ok && real_state_ok(rc, i);
+        if (ok)
+            return;
+        test_sleep_ms(50);
+    }
+    ck_abort_msg("the cluster did not reach cluster_state:ok");
+}
+
+static void real_stop(struct real_cluster *rc)
+{
+    for (int i = 0; i < REAL_MASTERS; i++) {
+        if (rc->pid[i] > 0) {
+            kill(rc->pid[i], SIGKILL);
+            waitpid(rc->pid[i], NULL, 0);
+        }
+    }
+    test_remove_tree(rc->dir);
+}
+
+static void router_cmd(struct event_base *base, struct cluster *cl, struct answer *a, int argc,
+                       const char **argv)
+{
+    memset(a, 0, sizeof *a);
+    size_t lens[8];
+    for (int i = 0; i < argc; i++)
+        lens[i] = strlen(argv[i]);
+    ck_assert_int_eq(cluster_command_argv(cl, cluster_key_slot(argv[1], lens[1]), on_answer, a,
+                                          argc, argv, lens),
+                     0);
+    ck_assert_msg(run_until(base, &a->done, 10000), "no answer in 10 s");
+}
+
+/* The router writes 300 keys through one seed: each lands on the master of
+ * its slot (every master gets some) and reads back; then slot 12182 ("foo")
+ * migrates from the third master to the first: during the migration a key
+ * already moved is read through ASK (ASKING on the target), a new key is
+ * written through ASK, a key not yet moved is read from the source; after
+ * CLUSTER SETSLOT NODE the source answers MOVED and the router's map follows. */
+START_TEST(test_real_cluster_routes_follows_ask_and_moved)
+{
+    struct real_cluster rc;
+    real_start(&rc);
+    struct event_base *base = event_base_new();
+    struct cluster_endpoint seed = {"127.0.0.1", rc.port[1]};
+    struct cluster *cl = cluster_new(base, &seed, 1, NULL);
+    wait_for_map(base, cl);
+    struct cluster_slot_map *map = malloc(sizeof *map);
+    cluster_get_map(cl, map);
+    ck_assert_int_eq(map->n_masters, 3);
+    ck_assert_int_eq(map->masters[map->owner[0]].port, rc.port[0]);
+    ck_assert_int_eq(map->masters[map->owner[5460]].port, rc.port[0]);
+    ck_assert_int_eq(map->masters[map->owner[5461]].port, rc.port[1]);
+    ck_assert_int_eq(map->masters[map->owner[10922]].port, rc.port[1]);
+    ck_assert_int_eq(map->masters[map->owner[10923]].port, rc.port[2]);
+    ck_assert_int_eq(map->masters[map->owner[16383]].port, rc.port[2]);
+
+    struct answer ans;
+    for (int i = 0; i < 300; i++) {
+        char key[16], val[16];
+        snprintf(key, sizeof key, "k%d", i);
+        snprintf(val, sizeof val, "v%d", i);
+        const char *set[] = {"SET", key, val};
+        router_cmd(base, cl, &ans, 3, set);
+        ck_assert_msg(!ans.null && ans.type == REDIS_REPLY_STATUS, "SET %s failed", key);
+        ck_assert_str_eq(ans.str, "OK");
+    }
+    long long total = 0;
+    for (int i = 0; i < REAL_MASTERS; i++) {
+        char n[32];
+        real_cmd(&rc, i, n, sizeof n, "DBSIZE");
+        ck_assert_msg(atoll(n) > 50, "master %d holds %s of the 300 keys", i, n);
+        total += atoll(n);
+    }
+    ck_assert_int_eq(total, 300);
+    for (int i = 0; i < 300; i += 37) {
+        char key[16], val[16];
+        snprintf(key, sizeof key, "k%d", i);
+        snprintf(val, sizeof val, "v%d", i);
+        const char *get_[] = {"GET", key};
+        router_cmd(base, cl, &ans, 2, get_);
+        ck_assert_str_eq(ans.str, val);
+    }
+
+    /* Slot 12182 ("foo", "{foo}...") lives on the third master. */
+    const int slot = 12182, src = 2, dst = 0;
+    const char *set_foo[] = {"SET", "foo", "1"};
+    const char *set_a[] = {"SET", "{foo}a", "2"};
+    router_cmd(base, cl, &ans, 3, set_foo);
+    router_cmd(base, cl, &ans, 3, set_a);
+    char out[256];
+    real_cmd(&rc, dst, out, sizeof out, "CLUSTER SETSLOT %d IMPORTING %s", slot, rc.id[src]);
+    ck_assert_str_eq(out, "OK");
+    real_cmd(&rc, src, out, sizeof out, "CLUSTER SETSLOT %d MIGRATING %s", slot, rc.id[dst]);
+    ck_assert_str_eq(out, "OK");
+    real_cmd(&rc, src, out, sizeof out, "MIGRATE 127.0.0.1 %d {foo}a 0 5000", rc.port[dst]);
+    ck_assert_str_eq(out, "OK");
+    /* Moved already: the source answers ASK; read on the target. */
+    const char *get_a[] = {"GET", "{foo}a"};
+    router_cmd(base, cl, &ans, 2, get_a);
+    ck_assert(!ans.null);
+    ck_assert_int_eq(ans.type, REDIS_REPLY_STRING);
+    ck_assert_str_eq(ans.str, "2");
+    /* Not moved yet: the source answers itself. */
+    const char *get_foo[] = {"GET", "foo"};
+    router_cmd(base, cl, &ans, 2, get_foo);
+    ck_assert_str_eq(ans.str, "1");
+    /* A new key of a migrating slot is created on the target, through ASK. */
+    const char *set_new[] = {"SET", "{foo}new", "3"};
+    router_cmd(base, cl, &ans, 3, set_new);
+    ck_assert_str_eq(ans.str, "OK");
+    real_cmd(&rc, dst, out, sizeof out, "CLUSTER COUNTKEYSINSLOT %d", slot);
+    ck_assert_str_eq(out, "2");
+    /* ASK changed nothing in the map. */
+    cluster_get_map(cl, map);
+    ck_assert_int_eq(map->masters[map->owner[slot]].port, rc.port[src]);
+
+    /* Finish the migration: the slot belongs to the first master. */
+    real_cmd(&rc, src, out, sizeof out, "MIGRATE 127.0.0.1 %d foo 0 5000", rc.port[dst]);
+    ck_assert_str_eq(out, "OK");
+    for (int i = 0; i < REAL_MASTERS; i++) {
+        real_cmd(&rc, i, out, sizeof out, "CLUSTER SETSLOT %d NODE %s", slot, rc.id[dst]);
+        ck_assert_str_eq(out, "OK");
+    }
+    router_cmd(base, cl, &ans, 2, get_foo);
+    ck_assert_int_eq(ans.type, REDIS_REPLY_STRING);
+    ck_assert_str_eq(ans.str, "1");
+    cluster_get_map(cl, map);
+    ck_assert_int_eq(map->masters[map->owner[slot]].port, rc.port[dst]);
+    ck_assert_int_eq(map->masters[map->owner[slot + 1]].port, rc.port[src]);
+    router_cmd(base, cl, &ans, 2, get_a);
+    ck_assert_str_eq(ans.str, "2");
+
+    free(map);
+    cluster_free(cl);
+    event_base_free(base);
+    real_stop(&rc);
+}
+END_TEST
+
 int main(void)
 {
     log_set_level(LOG_ERROR);
@@ -870,6 +1162,10 @@ int main(void)
     tcase_add_test(router, test_seed_down_then_up_and_free_answers_waiting_commands);
     tcase_add_test(router, test_bad_arguments_are_refused);
     suite_add_tcase(s, router);
+    TCase *real = tcase_create("router_against_a_real_cluster");
+    tcase_set_timeout(real, 120);
+    tcase_add_test(real, test_real_cluster_routes_follows_ask_and_moved);
+    suite_add_tcase(s, real);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
