@@ -236,6 +236,7 @@ struct cluster {
     bool refreshing;
     bool refresh_again; /* a MOVED came while a refresh was in flight */
     bool closing;
+    struct timeval last_refresh; /* when the last CLUSTER SLOTS answer came */
     struct event *refresh_ev;
     struct ccmd *cmds;
     rconn_ready_cb ready_cb;
@@ -302,6 +303,30 @@ static struct cluster_node *node_get(struct cluster *cl, const struct cluster_en
     return node;
 }
 
+/* Drops the connections to nodes that are neither seeds nor masters of the
+ * map and are down (a killed master after its replica took over): they would
+ * otherwise try to reconnect, and log it, forever. A connected one is kept:
+ * commands in flight there will be answered (MOVED, at worst). */
+static void prune_nodes(struct cluster *cl, const struct cluster_node *keep)
+{
+    int kept = 0;
+    for (int i = 0; i < cl->n_nodes; i++) {
+        struct cluster_node *node = cl->nodes[i];
+        bool master = false;
+        for (int m = 0; m < cl->map->n_masters; m++)
+            master |= endpoint_same(&cl->map->masters[m], &node->ep);
+        if (i < cl->n_seeds || master || node == keep || rconn_is_connected(node->rc)) {
+            cl->nodes[kept++] = node;
+            continue;
+        }
+        log_info("redis cluster: %s:%d is no master any more and is down; not reconnecting",
+                 node->ep.host, node->ep.port);
+        rconn_free(node->rc);
+        free(node);
+    }
+    cl->n_nodes = kept;
+}
+
 static void on_slots(redisReply *reply, void *arg)
 {
     struct cluster_node *node = arg;
@@ -309,6 +334,7 @@ static void on_slots(redisReply *reply, void *arg)
     cl->refreshing = false;
     if (cl->closing)
         return;
+    event_base_gettimeofday_cached(cl->base, &cl->last_refresh);
     struct cluster_slot_map *fresh = malloc(sizeof *fresh);
     if (!fresh) {
         log_error("redis cluster: out of memory reading the slot map");
@@ -332,6 +358,7 @@ static void on_slots(redisReply *reply, void *arg)
         log_info("redis cluster: slot map read from %s:%d: %d masters, %d slots without one",
                  node->ep.host, node->ep.port, cl->map->n_masters, uncovered);
     cl->have_map = true;
+    prune_nodes(cl, node);
     if (cl->refresh_again) {
         cl->refresh_again = false;
         request_refresh(cl);
@@ -339,7 +366,10 @@ static void on_slots(redisReply *reply, void *arg)
 }
 
 /* Reads CLUSTER SLOTS from a connected node: a master of the map first,
- * else any node. Tries again shortly while none is connected. */
+ * else any node. At most one read in flight and one each REFRESH_GAP_MS
+ * (many commands waiting for one dead master ask for it together); tries
+ * again shortly while no node is connected. */
+#define REFRESH_GAP_MS 100
 static void request_refresh(struct cluster *cl)
 {
     if (cl->closing)
@@ -347,6 +377,19 @@ static void request_refresh(struct cluster *cl)
     if (cl->refreshing) {
         cl->refresh_again = true;
         return;
+    }
+    if (evtimer_pending(cl->refresh_ev, NULL))
+        return;
+    if (cl->last_refresh.tv_sec || cl->last_refresh.tv_usec) {
+        struct timeval now;
+        event_base_gettimeofday_cached(cl->base, &now);
+        long ms = (now.tv_sec - cl->last_refresh.tv_sec) * 1000 +
+                  (now.tv_usec - cl->last_refresh.tv_usec) / 1000;
+        if (ms >= 0 && ms < REFRESH_GAP_MS) {
+            struct timeval tv = {0, (REFRESH_GAP_MS - ms) * 1000};
+            evtimer_add(cl->refresh_ev, &tv);
+            return;
+        }
     }
     for (int pass = 0; pass < 2; pass++) {
         for (int i = 0; i < cl->n_nodes; i++) {
@@ -417,6 +460,11 @@ bool cluster_has_map(const struct cluster *cl)
 void cluster_get_map(const struct cluster *cl, struct cluster_slot_map *out)
 {
     memcpy(out, cl->map, sizeof *out);
+}
+
+int cluster_connections(const struct cluster *cl)
+{
+    return cl->n_nodes;
 }
 
 static void ccmd_free(struct ccmd *c)
@@ -555,6 +603,9 @@ static void ccmd_send(struct ccmd *c)
         return;
     }
     if (!node || !rconn_is_connected(node->rc)) {
+        /* Down, perhaps for good (its replica may be taking over). */
+        if (!c->asking)
+            request_refresh(cl);
         ccmd_wait(c, "no connection to its master");
         return;
     }

@@ -121,6 +121,10 @@ bool cluster_has_map(const struct cluster *cl);
 /* A copy of the current slot map (all -1 before one is read). */
 void cluster_get_map(const struct cluster *cl, struct cluster_slot_map *out);
 
+/* The nodes the router holds a connection (or a reconnecting one) to: the
+ * seeds and the masters of the map, plus nodes a redirect named. */
+int cluster_connections(const struct cluster *cl);
+
 /* Sends a command to the master of slot, following redirects. The argv is
  * copied. Returns 0 (cb is then called exactly once: the reply, or NULL on
  * failure or when cluster_free runs) or -1 when out of memory (cb not called). */

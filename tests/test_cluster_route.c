@@ -452,6 +452,7 @@ struct answer {
     bool done;
     bool null;
     int type;
+    long long integer;
     char str[256];
     struct timeval at;
 };
@@ -465,6 +466,7 @@ static void on_answer(redisReply *reply, void *arg)
     a->null = reply == NULL;
     if (reply) {
         a->type = reply->type;
+        a->integer = reply->integer;
         if (reply->str)
             snprintf(a->str, sizeof a->str, "%s", reply->str);
     }
@@ -620,8 +622,14 @@ START_TEST(test_moved_updates_the_map_and_resends)
     ck_assert_str_eq(ans.str, "new");
     ck_assert_int_eq(fake_count(t.a, "GET " KEY_OF_A), 1);
     ck_assert_int_eq(fake_count(t.b, "GET " KEY_OF_A), 2);
-    /* ...and a refresh (CLUSTER SLOTS) was asked for after each MOVED. */
-    int slots_asked = fake_count(t.a, "CLUSTER SLOTS") + fake_count(t.b, "CLUSTER SLOTS");
+    /* ...and a refresh (CLUSTER SLOTS) was asked for after the MOVED (at
+     * most one each 100 ms: it may come a little later). */
+    int slots_asked = 0;
+    for (int i = 0; i < 100 && slots_asked < 2; i++) {
+        bool never = false;
+        run_until(t.base, &never, 10);
+        slots_asked = fake_count(t.a, "CLUSTER SLOTS") + fake_count(t.b, "CLUSTER SLOTS");
+    }
     ck_assert_int_ge(slots_asked, 2);
     free(map);
     two_nodes_stop(&t);
@@ -759,7 +767,7 @@ START_TEST(test_slot_without_master_gives_up)
     struct cluster_options opt;
     cluster_options_default(&opt);
     opt.max_tries = 3;
-    opt.backoff_first_ms = 5;
+    opt.backoff_first_ms = 60; /* waits of 60, 120 and 240 ms */
     struct event_base *base = event_base_new();
     struct fake_node *a = fake_start();
     /* Only slots 0..99 are served. */
@@ -775,7 +783,7 @@ START_TEST(test_slot_without_master_gives_up)
     get(base, cl, KEY_OF_A, &ans); /* slot 5061: nobody */
     ck_assert(ans.null);
     ck_assert_int_eq(fake_count(a, "GET " KEY_OF_A), 0);
-    /* Each wait asked for a fresh map. */
+    /* The waits asked for fresh maps (at most one each 100 ms). */
     ck_assert_int_ge(fake_count(a, "CLUSTER SLOTS"), 2);
     cluster_free(cl);
     fake_stop(a);
@@ -855,13 +863,25 @@ END_TEST
 /* ---- the router against a real cluster of three masters ---- */
 
 #define REAL_MASTERS 3
+#define REAL_NODES 6
 
 struct real_cluster {
     char dir[256];
-    int port[REAL_MASTERS];
-    pid_t pid[REAL_MASTERS];
-    char id[REAL_MASTERS][64];
+    int n; /* 3 masters, or 3 masters and 3 replicas */
+    int port[REAL_NODES];
+    pid_t pid[REAL_NODES];
+    char id[REAL_NODES][64];
 };
+
+/* The folder of the running cluster, removed at exit also when a check
+ * fails (the nodes die with the test: PR_SET_PDEATHSIG). */
+static char real_dir_at_exit[256];
+
+static void real_remove_dir(void)
+{
+    if (real_dir_at_exit[0])
+        test_remove_tree(real_dir_at_exit);
+}
 
 /* Runs argv with its output in <dir>/<log>; dies with the test. */
 static pid_t real_spawn(const char *const argv[], const char *dir, const char *log)
@@ -948,25 +968,28 @@ static bool real_state_ok(const struct real_cluster *rc, int i)
     return strstr(info, "cluster_state:ok") != NULL;
 }
 
-/* Three masters, no replicas, made by redis-cli --cluster create: slots
- * 0-5460, 5461-10922, 10923-16383 in port order. */
-static void real_start(struct real_cluster *rc)
+/* Three masters made by redis-cli --cluster create (slots 0-5460,
+ * 5461-10922, 10923-16383 in port order), with a replica each when asked. */
+static void real_start(struct real_cluster *rc, bool replicas)
 {
     memset(rc, 0, sizeof *rc);
+    rc->n = replicas ? REAL_NODES : REAL_MASTERS;
     srandom((unsigned)getpid());
     test_make_temp_dir(rc->dir, "cluster");
-    for (int i = 0; i < REAL_MASTERS; i++) {
+    snprintf(real_dir_at_exit, sizeof real_dir_at_exit, "%s", rc->dir);
+    atexit(real_remove_dir);
+    for (int i = 0; i < rc->n; i++) {
         rc->port[i] = real_free_port();
         char port[16], conf[64];
         snprintf(port, sizeof port, "%d", rc->port[i]);
         snprintf(conf, sizeof conf, "nodes-%d.conf", rc->port[i]);
         const char *argv[] = {"redis-server", "--port", port, "--bind", "127.0.0.1",
                               "--dir", rc->dir, "--cluster-enabled", "yes",
-                              "--cluster-config-file", conf, "--cluster-node-timeout", "3000",
+                              "--cluster-config-file", conf, "--cluster-node-timeout", "1000",
                               "--save", "", "--appendonly", "no", "--daemonize", "no", NULL};
         rc->pid[i] = real_spawn(argv, rc->dir, "redis.out");
     }
-    for (int i = 0; i < REAL_MASTERS; i++) {
+    for (int i = 0; i < rc->n; i++) {
         bool up = false;
         for (int t = 0; t < 400 && !up; t++) {
             struct timeval tv = {0, 200 * 1000};
@@ -985,19 +1008,33 @@ static void real_start(struct real_cluster *rc)
         ck_assert_msg(up, "redis-server on %d did not start", rc->port[i]);
         real_cmd(rc, i, rc->id[i], sizeof rc->id[i], "CLUSTER MYID");
     }
-    char a[32], b[32], c[32];
-    snprintf(a, sizeof a, "127.0.0.1:%d", rc->port[0]);
-    snprintf(b, sizeof b, "127.0.0.1:%d", rc->port[1]);
-    snprintf(c, sizeof c, "127.0.0.1:%d", rc->port[2]);
-    const char *create[] = {"redis-cli", "--cluster", "create", a, b, c, "--cluster-yes", NULL};
+    char addr[REAL_NODES][32];
+    const char *create[REAL_NODES + 8] = {"redis-cli", "--cluster", "create"};
+    int argc = 3;
+    for (int i = 0; i < rc->n; i++) {
+        snprintf(addr[i], sizeof addr[i], "127.0.0.1:%d", rc->port[i]);
+        create[argc++] = addr[i];
+    }
+    if (replicas) {
+        create[argc++] = "--cluster-replicas";
+        create[argc++] = "1";
+    }
+    create[argc++] = "--cluster-yes";
+    create[argc] = NULL;
     pid_t cli = real_spawn(create, rc->dir, "create.out");
     int st;
     ck_assert_int_eq(waitpid(cli, &st, 0), cli);
     ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "redis-cli --cluster create failed");
-    for (int t = 0; t < 400; t++) {
+    for (int t = 0; t < 600; t++) {
         bool ok = true;
-        for (int i = 0; i < REAL_MASTERS; i++)
+        for (int i = 0; i < rc->n; i++)
             ok = ok && real_state_ok(rc, i);
+        /* Replicas in sync with their masters. */
+        for (int i = REAL_MASTERS; ok && i < rc->n; i++) {
+            char info[4096];
+            real_cmd(rc, i, info, sizeof info, "INFO replication");
+            ok = strstr(info, "master_link_status:up") != NULL;
+        }
         if (ok)
             return;
         test_sleep_ms(50);
@@ -1005,15 +1042,62 @@ static void real_start(struct real_cluster *rc)
     ck_abort_msg("the cluster did not reach cluster_state:ok");
 }
 
+static int real_index_of_port(const struct real_cluster *rc, int port)
+{
+    for (int i = 0; i < rc->n; i++)
+        if (rc->port[i] == port)
+            return i;
+    ck_abort_msg("no node on port %d", port);
+    return -1;
+}
+
+/* The node that replicates master m (CLUSTER REPLICAS: "id ip:port@bus ..."). */
+static int real_replica_of(const struct real_cluster *rc, int m)
+{
+    redisContext *c = real_connect(rc->port[m]);
+    redisReply *r = redisCommand(c, "CLUSTER REPLICAS %s", rc->id[m]);
+    ck_assert_msg(r && r->type == REDIS_REPLY_ARRAY && r->elements == 1,
+                  "master %d has no single replica", m);
+    const char *colon = strchr(r->element[0]->str, ':');
+    ck_assert_ptr_nonnull(colon);
+    int port = atoi(colon + 1);
+    freeReplyObject(r);
+    redisFree(c);
+    return real_index_of_port(rc, port);
+}
+
+static int owner_port(struct cluster *cl, int slot)
+{
+    struct cluster_slot_map *map = malloc(sizeof *map);
+    cluster_get_map(cl, map);
+    int port = map->owner[slot] >= 0 ? map->masters[map->owner[slot]].port : -1;
+    free(map);
+    return port;
+}
+
 static void real_stop(struct real_cluster *rc)
 {
-    for (int i = 0; i < REAL_MASTERS; i++) {
+    for (int i = 0; i < rc->n; i++) {
         if (rc->pid[i] > 0) {
             kill(rc->pid[i], SIGKILL);
             waitpid(rc->pid[i], NULL, 0);
         }
     }
     test_remove_tree(rc->dir);
+    real_dir_at_exit[0] = '\0';
+}
+
+/* WAIT for one replica on the connection of the router that wrote the slot
+ * (WAIT counts the writes of its own connection only). */
+static void router_wait_replica(struct event_base *base, struct cluster *cl, int slot)
+{
+    struct answer a = {0};
+    const char *argv[] = {"WAIT", "1", "5000"};
+    size_t lens[] = {4, 1, 4};
+    ck_assert_int_eq(cluster_command_argv(cl, slot, on_answer, &a, 3, argv, lens), 0);
+    ck_assert_msg(run_until(base, &a.done, 10000), "no answer to WAIT");
+    ck_assert_msg(!a.null && a.type == REDIS_REPLY_INTEGER, "WAIT failed");
+    ck_assert_msg(a.integer == 1, "WAIT: %lld replicas", a.integer);
 }
 
 static void router_cmd(struct event_base *base, struct cluster *cl, struct answer *a, int argc,
@@ -1038,7 +1122,7 @@ static void router_cmd(struct event_base *base, struct cluster *cl, struct answe
 START_TEST(test_real_cluster_routes_follows_ask_and_moved)
 {
     struct real_cluster rc;
-    real_start(&rc);
+    real_start(&rc, false);
     struct event_base *base = event_base_new();
     struct cluster_endpoint seed = {"127.0.0.1", rc.port[1]};
     struct cluster *cl = cluster_new(base, &seed, 1, NULL);
@@ -1136,6 +1220,84 @@ START_TEST(test_real_cluster_routes_follows_ask_and_moved)
 }
 END_TEST
 
+/* Three masters with a replica each. A manual CLUSTER FAILOVER on the
+ * replica of "bar"'s master: the old master answers MOVED and the router
+ * follows to the new one. Then the master of "foo" is SIGKILLed: commands
+ * wait, give up after their bounded tries (NULL, the API's 503) while no
+ * master serves the slot, and are answered again once its replica took over
+ * (node timeout 1 s); the dead node's connection is dropped. */
+START_TEST(test_real_cluster_failover_and_killed_master)
+{
+    struct real_cluster rc;
+    real_start(&rc, true);
+    struct event_base *base = event_base_new();
+    struct cluster_endpoint seed = {"127.0.0.1", rc.port[1]};
+    struct cluster *cl = cluster_new(base, &seed, 1, NULL);
+    wait_for_map(base, cl);
+    struct answer ans;
+    char out[256];
+
+    const int slot_bar = 5061, slot_foo = 12182;
+    int m = real_index_of_port(&rc, owner_port(cl, slot_bar));
+    int r = real_replica_of(&rc, m);
+    const char *set_bar[] = {"SET", "bar", "v"};
+    router_cmd(base, cl, &ans, 3, set_bar);
+    ck_assert_str_eq(ans.str, "OK");
+    router_wait_replica(base, cl, slot_bar);
+    real_cmd(&rc, r, out, sizeof out, "CLUSTER FAILOVER");
+    ck_assert_str_eq(out, "OK");
+    const char *get_bar[] = {"GET", "bar"};
+    bool served = false;
+    for (int t = 0; t < 150 && !served; t++) {
+        router_cmd(base, cl, &ans, 2, get_bar);
+        served = !ans.null && ans.type == REDIS_REPLY_STRING && strcmp(ans.str, "v") == 0 &&
+                 owner_port(cl, slot_bar) == rc.port[r];
+        if (!served)
+            test_sleep_ms(100);
+    }
+    ck_assert_msg(served, "bar not served by the promoted replica within 15 s");
+
+    int m2 = real_index_of_port(&rc, owner_port(cl, slot_foo));
+    int r2 = real_replica_of(&rc, m2);
+    ck_assert_int_ne(m2, 1); /* the seed stays up */
+    const char *set_foo[] = {"SET", "foo", "1"};
+    router_cmd(base, cl, &ans, 3, set_foo);
+    ck_assert_str_eq(ans.str, "OK");
+    router_wait_replica(base, cl, slot_foo);
+    int before = cluster_connections(cl);
+    kill(rc.pid[m2], SIGKILL);
+    waitpid(rc.pid[m2], NULL, 0);
+    rc.pid[m2] = -1;
+    const char *get_foo[] = {"GET", "foo"};
+    served = false;
+    int gave_up = 0;
+    struct timeval start, now;
+    gettimeofday(&start, NULL);
+    for (;;) {
+        router_cmd(base, cl, &ans, 2, get_foo);
+        if (!ans.null && ans.type == REDIS_REPLY_STRING && strcmp(ans.str, "1") == 0) {
+            served = true;
+            break;
+        }
+        ck_assert_msg(ans.null, "GET foo answered type %d %s", ans.type, ans.str);
+        gave_up++;
+        gettimeofday(&now, NULL);
+        if (now.tv_sec - start.tv_sec > 40)
+            break;
+    }
+    ck_assert_msg(served, "foo not served within 40 s of its master's death");
+    ck_assert_int_eq(owner_port(cl, slot_foo), rc.port[r2]);
+    /* A command waits about 2.5 s before it gives up; the takeover takes
+     * longer than the node timeout (1 s), so some gave up, but not forever. */
+    ck_assert_int_lt(gave_up, 16);
+    /* The dead master's connection went, the promoted replica's came. */
+    ck_assert_int_eq(cluster_connections(cl), before);
+    cluster_free(cl);
+    event_base_free(base);
+    real_stop(&rc);
+}
+END_TEST
+
 int main(void)
 {
     log_set_level(LOG_ERROR);
@@ -1165,6 +1327,7 @@ int main(void)
     TCase *real = tcase_create("router_against_a_real_cluster");
     tcase_set_timeout(real, 120);
     tcase_add_test(real, test_real_cluster_routes_follows_ask_and_moved);
+    tcase_add_test(real, test_real_cluster_failover_and_killed_master);
     suite_add_tcase(s, real);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
