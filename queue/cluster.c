@@ -198,6 +198,84 @@ enum cluster_reply_kind cluster_reply_classify(const redisReply *reply, const ch
     return CLUSTER_REPLY_PLAIN;
 }
 
+static bool arg_is(const char *arg, size_t len, const char *name)
+{
+    return strlen(name) == len && strncasecmp(arg, name, len) == 0;
+}
+
+static bool arg_in(const char *arg, size_t len, const char *const *names)
+{
+    for (; *names; names++)
+        if (arg_is(arg, len, *names))
+            return true;
+    return false;
+}
+
+/* The slot of keys argv[from], argv[from + step], ... below `to`. */
+static int keys_slot(const char *const *argv, const size_t *argvlen, int from, int to, int step)
+{
+    int slot = CLUSTER_SLOT_NO_KEY;
+    for (int i = from; i < to; i += step) {
+        int s = cluster_key_slot(argv[i], argvlen[i]);
+        if (slot >= 0 && s != slot)
+            return CLUSTER_SLOT_CROSSSLOT;
+        slot = s;
+    }
+    return slot;
+}
+
+int cluster_command_slot(int argc, const char *const *argv, const size_t *argvlen)
+{
+    static const char *const keyless[] = {
+        "PING",  "SCRIPT", "CLUSTER", "INFO",   "WAIT",    "MULTI",     "EXEC",   "DISCARD",
+        "PUBLISH", "SUBSCRIBE", "UNSUBSCRIBE", "SELECT", "COMMAND", "DBSIZE", "FLUSHALL",
+        "FLUSHDB", "TIME", "ASKING", "READONLY", "READWRITE", "SCAN", "KEYS", "RANDOMKEY",
+        "AUTH",  "HELLO",  "CLIENT", "CONFIG", "FUNCTION", "ECHO", "QUIT", "RESET", NULL};
+    static const char *const scripts[] = {"EVAL", "EVALSHA", "EVAL_RO", "EVALSHA_RO",
+                                          "FCALL", "FCALL_RO", NULL};
+    static const char *const subcommand_first[] = {"XGROUP", "XINFO", "OBJECT", "MEMORY", NULL};
+    static const char *const all_keys[] = {"DEL",   "EXISTS", "UNLINK", "MGET",  "TOUCH",
+                                           "WATCH", "SINTER", "SUNION", "SDIFF", NULL};
+    if (argc < 1)
+        return CLUSTER_SLOT_MALFORMED;
+    const char *cmd = argv[0];
+    size_t len = argvlen[0];
+    if (arg_in(cmd, len, keyless))
+        return CLUSTER_SLOT_NO_KEY;
+    if (arg_in(cmd, len, scripts)) {
+        if (argc < 3 || argvlen[2] == 0 || argvlen[2] > 6)
+            return CLUSTER_SLOT_MALFORMED;
+        int numkeys = 0;
+        for (size_t i = 0; i < argvlen[2]; i++) {
+            if (argv[2][i] < '0' || argv[2][i] > '9')
+                return CLUSTER_SLOT_MALFORMED;
+            numkeys = numkeys * 10 + (argv[2][i] - '0');
+        }
+        if (numkeys > argc - 3)
+            return CLUSTER_SLOT_MALFORMED;
+        return keys_slot(argv, argvlen, 3, 3 + numkeys, 1);
+    }
+    if (arg_is(cmd, len, "XREAD") || arg_is(cmd, len, "XREADGROUP")) {
+        for (int i = 1; i < argc; i++) {
+            if (arg_is(argv[i], argvlen[i], "STREAMS")) {
+                int rest = argc - i - 1;
+                if (rest < 2 || rest % 2)
+                    return CLUSTER_SLOT_MALFORMED;
+                return keys_slot(argv, argvlen, i + 1, i + 1 + rest / 2, 1);
+            }
+        }
+        return CLUSTER_SLOT_MALFORMED;
+    }
+    if (arg_in(cmd, len, subcommand_first))
+        return argc >= 3 ? cluster_key_slot(argv[2], argvlen[2]) : CLUSTER_SLOT_MALFORMED;
+    if (arg_in(cmd, len, all_keys))
+        return argc >= 2 ? keys_slot(argv, argvlen, 1, argc, 1) : CLUSTER_SLOT_MALFORMED;
+    if (arg_is(cmd, len, "MSET") || arg_is(cmd, len, "MSETNX"))
+        return argc >= 3 && argc % 2 ? keys_slot(argv, argvlen, 1, argc, 2)
+                                     : CLUSTER_SLOT_MALFORMED;
+    return argc >= 2 ? cluster_key_slot(argv[1], argvlen[1]) : CLUSTER_SLOT_MALFORMED;
+}
+
 /* ---- the router ---- */
 
 struct cluster_node {

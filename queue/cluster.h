@@ -89,6 +89,20 @@ struct cluster_redirect {
 enum cluster_reply_kind cluster_reply_classify(const redisReply *reply, const char *answered_by,
                                                struct cluster_redirect *out);
 
+/* What cluster_command_slot found besides a slot. */
+#define CLUSTER_SLOT_NO_KEY (-1)    /* keyless (PING, SCRIPT LOAD, WAIT, PUBLISH...): any node */
+#define CLUSTER_SLOT_CROSSSLOT (-2) /* keys of different slots: no node can run it */
+#define CLUSTER_SLOT_MALFORMED (-3) /* e.g. EVALSHA whose key count is not a number or too big */
+
+/* The slot a command's keys hash to, so that callers written for one Redis
+ * (script calls with their KEYS, XREADGROUP ... STREAMS, XGROUP CREATE) can
+ * be routed without naming a key: EVAL, EVALSHA (and their _RO forms) and
+ * FCALL: the numkeys keys; XREAD, XREADGROUP: the streams after STREAMS;
+ * XGROUP, XINFO, OBJECT, MEMORY: the key after the subcommand; DEL, EXISTS,
+ * UNLINK, MGET, TOUCH, WATCH: every argument; the keyless commands above;
+ * any other command: its first argument. Every key must hash to one slot. */
+int cluster_command_slot(int argc, const char *const *argv, const size_t *argvlen);
+
 /* ---- the router, on the event loop ---- */
 
 struct event_base;

@@ -264,6 +264,59 @@ START_TEST(test_reply_classification)
 }
 END_TEST
 
+
+/* Commands as the code sends them, routed without naming the key. */
+START_TEST(test_command_slot_finds_the_keys)
+{
+    static const struct {
+        const char *line; /* arguments split at spaces */
+        int slot;
+    } cases[] = {
+        {"GET foo", 12182},
+        {"hset bar f v", 5061},
+        {"XADD {foo}work * claim x", 12182},
+        {"EVALSHA 0123456789abcdef0123456789abcdef01234567 2 {foo}a {foo}b arg1 arg2", 12182},
+        {"EVAL body 1 bar foo", 5061}, /* "foo" is an ARGV here */
+        {"EVALSHA sha 2 foo bar", CLUSTER_SLOT_CROSSSLOT},
+        {"EVALSHA sha 0", CLUSTER_SLOT_NO_KEY},
+        {"EVALSHA sha 3 foo bar", CLUSTER_SLOT_MALFORMED}, /* fewer keys than numkeys */
+        {"EVALSHA sha x foo", CLUSTER_SLOT_MALFORMED},
+        {"EVALSHA sha", CLUSTER_SLOT_MALFORMED},
+        {"XREADGROUP GROUP workers c1 COUNT 10 BLOCK 100 STREAMS {foo}work >", 12182},
+        {"XREADGROUP GROUP g c STREAMS {foo}a {foo}b > >", 12182},
+        {"XREADGROUP GROUP g c STREAMS foo bar > >", CLUSTER_SLOT_CROSSSLOT},
+        {"XREADGROUP GROUP g c STREAMS foo", CLUSTER_SLOT_MALFORMED},
+        {"XREAD COUNT 1 foo", CLUSTER_SLOT_MALFORMED},
+        {"XGROUP CREATE bar workers $ MKSTREAM", 5061},
+        {"XINFO STREAM foo", 12182},
+        {"DEL {foo}a {foo}b foo", 12182},
+        {"DEL foo bar", CLUSTER_SLOT_CROSSSLOT},
+        {"MSET foo 1 {foo}x 2", 12182},
+        {"MSET foo 1 bar", CLUSTER_SLOT_MALFORMED},
+        {"PING", CLUSTER_SLOT_NO_KEY},
+        {"SCRIPT LOAD return", CLUSTER_SLOT_NO_KEY},
+        {"wait 1 100", CLUSTER_SLOT_NO_KEY},
+        {"PUBLISH claims:token-revoked abc", CLUSTER_SLOT_NO_KEY},
+        {"GET", CLUSTER_SLOT_MALFORMED},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char copy[256];
+        snprintf(copy, sizeof copy, "%s", cases[i].line);
+        const char *argv[32];
+        size_t lens[32];
+        int argc = 0;
+        for (char *tok = strtok(copy, " "); tok; tok = strtok(NULL, " ")) {
+            argv[argc] = tok;
+            lens[argc++] = strlen(tok);
+        }
+        int got = cluster_command_slot(argc, argv, lens);
+        ck_assert_msg(got == cases[i].slot, "%s: %d, want %d", cases[i].line, got,
+                      cases[i].slot);
+    }
+    ck_assert_int_eq(cluster_command_slot(0, NULL, NULL), CLUSTER_SLOT_MALFORMED);
+}
+END_TEST
+
 /* ---- fake nodes ---- */
 
 #define FAKE_RULES 8
@@ -1310,6 +1363,7 @@ int main(void)
     tcase_add_test(pure, test_slot_map_from_cluster_slots);
     tcase_add_test(pure, test_slot_map_refuses_malformed_replies);
     tcase_add_test(pure, test_reply_classification);
+    tcase_add_test(pure, test_command_slot_finds_the_keys);
     suite_add_tcase(s, pure);
     TCase *router = tcase_create("router_against_fake_nodes");
     tcase_set_timeout(router, 30);
