@@ -32,6 +32,7 @@
 #include "harness/harness.h"
 #include "log.h"
 #include "queue/cluster.h"
+#include "queue/cluster_sync.h"
 
 /* ---- pure parts ---- */
 
@@ -913,6 +914,144 @@ START_TEST(test_bad_arguments_are_refused)
 END_TEST
 
 
+
+/* ---- the blocking router against fake nodes ---- */
+
+struct sync_pair {
+    struct fake_node *a, *b;
+    struct cluster_sync *cs;
+};
+
+static void sync_start(struct sync_pair *t, const struct cluster_options *opt)
+{
+    t->a = fake_start();
+    t->b = fake_start();
+    char slots[1024];
+    slots_reply(slots, sizeof slots, 8192, t->a->port, t->b->port);
+    RULE(t->a, "CLUSTER", slots);
+    RULE(t->b, "CLUSTER", slots);
+    struct cluster_endpoint seed = {"127.0.0.1", t->a->port};
+    t->cs = cluster_sync_connect(&seed, 1, opt);
+    ck_assert_ptr_nonnull(t->cs);
+}
+
+static void sync_stop(struct sync_pair *t)
+{
+    cluster_sync_free(t->cs);
+    fake_stop(t->a);
+    fake_stop(t->b);
+}
+
+static redisReply *sync_get(struct cluster_sync *cs, const char *key)
+{
+    const char *argv[] = {"GET", key};
+    size_t lens[] = {3, strlen(key)};
+    return cluster_sync_command_argv(cs, cluster_key_slot(key, lens[1]), 2, argv, lens);
+}
+
+START_TEST(test_sync_routes_and_follows_moved_and_ask)
+{
+    struct sync_pair t;
+    sync_start(&t, NULL);
+    RULE(t.a, "GET", "$1\r\na\r\n");
+    RULE(t.b, "GET", "$1\r\nb\r\n");
+    redisReply *r = sync_get(t.cs, KEY_OF_A);
+    ck_assert_ptr_nonnull(r);
+    ck_assert_str_eq(r->str, "a");
+    freeReplyObject(r);
+    r = sync_get(t.cs, KEY_OF_B);
+    ck_assert_str_eq(r->str, "b");
+    freeReplyObject(r);
+    /* The connection for pipelining a slot's batch is b's. */
+    redisContext *c = cluster_sync_node(t.cs, cluster_key_slot(KEY_OF_B, 3));
+    ck_assert_ptr_nonnull(c);
+    redisReply *direct = redisCommand(c, "GET pipelined");
+    ck_assert_str_eq(direct->str, "b");
+    freeReplyObject(direct);
+    ck_assert_int_eq(fake_count(t.b, "GET pipelined"), 1);
+
+    /* MOVED: the fakes' map still says a, so the redirect itself routes. */
+    int slot = cluster_key_slot(KEY_OF_A, 3);
+    char moved[128], ask[128];
+    snprintf(moved, sizeof moved, "-MOVED %d 127.0.0.1:%d\r\n", slot, t.b->port);
+    RULE(t.a, "GET", moved);
+    r = sync_get(t.cs, KEY_OF_A);
+    ck_assert_str_eq(r->str, "b");
+    freeReplyObject(r);
+    r = sync_get(t.cs, KEY_OF_A);
+    ck_assert_str_eq(r->str, "b");
+    freeReplyObject(r);
+    ck_assert_int_eq(fake_count(t.a, "GET " KEY_OF_A), 2);
+    ck_assert_int_eq(fake_count(t.b, "GET " KEY_OF_A), 2);
+
+    /* ASK (b sends KEY_OF_B's slot to a, once): ASKING then the command. */
+    int slot_b = cluster_key_slot(KEY_OF_B, 3);
+    snprintf(ask, sizeof ask, "-ASK %d 127.0.0.1:%d\r\n", slot_b, t.a->port);
+    RULE(t.b, "GET", ask, "$1\r\nb\r\n");
+    RULE(t.a, "ASKING", "+OK\r\n");
+    RULE(t.a, "GET", "$8\r\nmigrated\r\n");
+    r = sync_get(t.cs, KEY_OF_B);
+    ck_assert_str_eq(r->str, "migrated");
+    freeReplyObject(r);
+    char log[FAKE_LOG][128];
+    int n;
+    fake_log_copy(t.a, log, &n);
+    ck_assert_int_ge(n, 2);
+    ck_assert_str_eq(log[n - 2], "ASKING");
+    ck_assert_str_eq(log[n - 1], "GET " KEY_OF_B);
+    r = sync_get(t.cs, KEY_OF_B); /* the map did not change */
+    ck_assert_str_eq(r->str, "b");
+    freeReplyObject(r);
+    ck_assert_int_eq(fake_count(t.a, "ASKING"), 1);
+    sync_stop(&t);
+}
+END_TEST
+
+START_TEST(test_sync_tryagain_then_clusterdown_gives_up)
+{
+    struct cluster_options opt;
+    cluster_options_default(&opt);
+    opt.max_tries = 3;
+    opt.backoff_first_ms = 10;
+    struct sync_pair t;
+    sync_start(&t, &opt);
+    RULE(t.a, "GET", "-TRYAGAIN Multiple keys request during rehashing of slot\r\n",
+         "$2\r\nok\r\n");
+    redisReply *r = sync_get(t.cs, KEY_OF_A);
+    ck_assert_str_eq(r->str, "ok");
+    freeReplyObject(r);
+    ck_assert_int_eq(fake_count(t.a, "GET " KEY_OF_A), 2);
+    RULE(t.a, "GET", "-CLUSTERDOWN The cluster is down\r\n");
+    struct timeval start, end;
+    gettimeofday(&start, NULL);
+    ck_assert_ptr_null(sync_get(t.cs, KEY_OF_A));
+    gettimeofday(&end, NULL);
+    /* 1 + 3 sends, waits of 10, 20 and 40 ms. */
+    ck_assert_int_eq(fake_count(t.a, "GET " KEY_OF_A), 2 + 4);
+    long ms = (end.tv_sec - start.tv_sec) * 1000 + (end.tv_usec - start.tv_usec) / 1000;
+    ck_assert_int_ge(ms, 70);
+    ck_assert_int_lt(ms, 2000);
+    /* A plain error is the command's own. */
+    RULE(t.a, "GET", "-ERR boom\r\n");
+    r = sync_get(t.cs, KEY_OF_A);
+    ck_assert_int_eq(r->type, REDIS_REPLY_ERROR);
+    ck_assert_str_eq(r->str, "ERR boom");
+    freeReplyObject(r);
+    sync_stop(&t);
+}
+END_TEST
+
+START_TEST(test_sync_without_a_seed_map_fails)
+{
+    struct fake_node *a = fake_start();
+    RULE(a, "CLUSTER", "-ERR This instance has cluster support disabled\r\n");
+    struct cluster_endpoint seed = {"127.0.0.1", a->port};
+    ck_assert_ptr_null(cluster_sync_connect(&seed, 1, NULL));
+    ck_assert_ptr_null(cluster_sync_connect(&seed, 0, NULL));
+    fake_stop(a);
+}
+END_TEST
+
 /* ---- the router against a real cluster of three masters ---- */
 
 #define REAL_MASTERS 3
@@ -1180,7 +1319,13 @@ START_TEST(test_real_cluster_routes_follows_ask_and_moved)
     struct cluster_endpoint seed = {"127.0.0.1", rc.port[1]};
     struct cluster *cl = cluster_new(base, &seed, 1, NULL);
     wait_for_map(base, cl);
+    /* The blocking router beside it, from the same seed. */
+    struct cluster_sync *cs = cluster_sync_connect(&seed, 1, NULL);
+    ck_assert_ptr_nonnull(cs);
     struct cluster_slot_map *map = malloc(sizeof *map);
+    cluster_sync_get_map(cs, map);
+    ck_assert_int_eq(map->n_masters, 3);
+    ck_assert_int_eq(map->masters[map->owner[10923]].port, rc.port[2]);
     cluster_get_map(cl, map);
     ck_assert_int_eq(map->n_masters, 3);
     ck_assert_int_eq(map->masters[map->owner[0]].port, rc.port[0]);
@@ -1249,6 +1394,17 @@ START_TEST(test_real_cluster_routes_follows_ask_and_moved)
     /* ASK changed nothing in the map. */
     cluster_get_map(cl, map);
     ck_assert_int_eq(map->masters[map->owner[slot]].port, rc.port[src]);
+    /* The blocking router: the same three cases. */
+    redisReply *r = sync_get(cs, "{foo}a");
+    ck_assert_ptr_nonnull(r);
+    ck_assert_str_eq(r->str, "2");
+    freeReplyObject(r);
+    r = sync_get(cs, "foo");
+    ck_assert_str_eq(r->str, "1");
+    freeReplyObject(r);
+    r = sync_get(cs, "{foo}new");
+    ck_assert_str_eq(r->str, "3");
+    freeReplyObject(r);
 
     /* Finish the migration: the slot belongs to the first master. */
     real_cmd(&rc, src, out, sizeof out, "MIGRATE 127.0.0.1 %d foo 0 5000", rc.port[dst]);
@@ -1265,8 +1421,15 @@ START_TEST(test_real_cluster_routes_follows_ask_and_moved)
     ck_assert_int_eq(map->masters[map->owner[slot + 1]].port, rc.port[src]);
     router_cmd(base, cl, &ans, 2, get_a);
     ck_assert_str_eq(ans.str, "2");
+    r = sync_get(cs, "foo"); /* MOVED now */
+    ck_assert_ptr_nonnull(r);
+    ck_assert_str_eq(r->str, "1");
+    freeReplyObject(r);
+    cluster_sync_get_map(cs, map);
+    ck_assert_int_eq(map->masters[map->owner[slot]].port, rc.port[dst]);
 
     free(map);
+    cluster_sync_free(cs);
     cluster_free(cl);
     event_base_free(base);
     real_stop(&rc);
@@ -1378,6 +1541,12 @@ int main(void)
     tcase_add_test(router, test_seed_down_then_up_and_free_answers_waiting_commands);
     tcase_add_test(router, test_bad_arguments_are_refused);
     suite_add_tcase(s, router);
+    TCase *sync = tcase_create("blocking_router_against_fake_nodes");
+    tcase_set_timeout(sync, 30);
+    tcase_add_test(sync, test_sync_routes_and_follows_moved_and_ask);
+    tcase_add_test(sync, test_sync_tryagain_then_clusterdown_gives_up);
+    tcase_add_test(sync, test_sync_without_a_seed_map_fails);
+    suite_add_tcase(s, sync);
     TCase *real = tcase_create("router_against_a_real_cluster");
     tcase_set_timeout(real, 120);
     tcase_add_test(real, test_real_cluster_routes_follows_ask_and_moved);
