@@ -1,0 +1,48 @@
+/*
+ * Redis Cluster routing for blocking connections (worker threads, command
+ * line tools): the same rules as queue/cluster.h (slots, the map from
+ * CLUSTER SLOTS, MOVED, ASK, TRYAGAIN and CLUSTERDOWN with bounded backoff),
+ * with one blocking connection per master, made when first needed. Not
+ * shared between threads: each worker has its own.
+ */
+#ifndef CLAIMS_CLUSTER_SYNC_H
+#define CLAIMS_CLUSTER_SYNC_H
+
+#include <hiredis/hiredis.h>
+
+#include "queue/cluster.h"
+
+struct cluster_sync;
+
+/* Connects to the first seed that answers and reads the slot map. Returns
+ * NULL (logged) when no seed gave one; free with cluster_sync_free. opt NULL:
+ * cluster_options_default. */
+struct cluster_sync *cluster_sync_connect(const struct cluster_endpoint *seeds, int n_seeds,
+                                          const struct cluster_options *opt);
+
+/* Reads the slot map again. Returns 0, or -1 when no node gave one (the old
+ * map stays). */
+int cluster_sync_refresh(struct cluster_sync *cs);
+
+/* Runs a command on the master of slot, following redirects and waiting out
+ * TRYAGAIN and CLUSTERDOWN. Returns the reply (the caller frees it with
+ * freeReplyObject), or NULL when it gave up (logged) or the connection
+ * failed after the command was sent (not resent: it may have run). */
+redisReply *cluster_sync_command_argv(struct cluster_sync *cs, int slot, int argc,
+                                      const char **argv, const size_t *argvlen);
+
+/* The connection to the master of slot, connecting if needed, for a caller
+ * that pipelines several commands of that one slot (then a MOVED reply among
+ * them means: cluster_sync_refresh and send the batch again). NULL when the
+ * slot has no master or it cannot be reached. Owned by cs; a caller that
+ * sees an error on it calls cluster_sync_drop. */
+redisContext *cluster_sync_node(struct cluster_sync *cs, int slot);
+
+/* Closes a connection that failed (it is made again when next needed). */
+void cluster_sync_drop(struct cluster_sync *cs, redisContext *c);
+
+void cluster_sync_get_map(const struct cluster_sync *cs, struct cluster_slot_map *out);
+
+void cluster_sync_free(struct cluster_sync *cs);
+
+#endif
