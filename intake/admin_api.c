@@ -12,6 +12,7 @@
 #include <uuid/uuid.h>
 
 #include "intake/codes.h"
+#include "intake/dated_facts.h"
 #include "intake/json_edge.h"
 #include "intake/parse_enrollment.h"
 #include "log.h"
@@ -51,6 +52,8 @@ struct put_state {
     char *json;              /* canonical record */
     struct member member;    /* RECORD_MEMBER */
     struct group group;      /* RECORD_GROUP */
+    struct intake_member_put member_put; /* the body's history and top-level facts */
+    struct intake_group_put group_put;
     char old_subscriber[ID_LEN];
     bool existed;
 };
@@ -90,6 +93,56 @@ static void on_stored(enum queue_status status, bool existed, void *arg)
                            : kind_name(ps->kind)[0] == 'm' ? "member.put"
                                                            : "plan.put",
                put_respond);
+}
+
+/*
+ * A member's or group's dated facts (docs/api.md "Dated facts"): the body's
+ * history, else the stored record's (`current`, NULL when there is none),
+ * else the body's values from the beginning; then each top-level value that
+ * differs from the timeline's as of today is a change from today. The
+ * record's canonical JSON (as of today) goes to ps->json. Answers the call
+ * and returns false when it cannot go on.
+ */
+static bool settle_dated_facts(struct call *call, const char *current)
+{
+    struct put_state *ps = call->state;
+    date_t today = date_today_utc();
+    struct intake_field_errors errs;
+    intake_field_errors_init(&errs);
+    struct json_object *old = current ? json_tokener_parse(current) : NULL;
+    int rc;
+    struct json_object *canonical;
+    if (ps->kind == RECORD_MEMBER) {
+        struct member *stored = old && !ps->member_put.has_history ? malloc(sizeof *stored) : NULL;
+        if (stored && intake_parse_member(old, NULL, stored, &errs))
+            intake_member_keep_history(&ps->member, stored);
+        free(stored);
+        rc = intake_member_apply_put(&ps->member, &ps->member_put, today);
+        canonical = rc == 0 ? intake_member_to_json(&ps->member, today) : NULL;
+    } else {
+        struct group *stored = old && !ps->group_put.has_history ? malloc(sizeof *stored) : NULL;
+        if (stored && intake_parse_group(old, NULL, stored, &errs))
+            intake_group_keep_history(&ps->group, stored);
+        free(stored);
+        rc = intake_group_apply_put(&ps->group, &ps->group_put, today);
+        canonical = rc == 0 ? intake_group_to_json(&ps->group, today) : NULL;
+    }
+    if (old)
+        json_object_put(old);
+    if (rc != 0) {
+        intake_field_errors_init(&errs);
+        intake_field_errors_add(&errs, "history", "must have at most 64 entries");
+        call_invalid(call, 422, "the record has problems listed in fields", &errs);
+        return false;
+    }
+    ps->json = canonical ? strdup(json_object_to_json_string_ext(canonical, JSON_C_TO_STRING_PLAIN))
+                         : NULL;
+    json_object_put(canonical);
+    if (!ps->json) {
+        call_out_of_memory(call);
+        return false;
+    }
+    return true;
 }
 
 /* Writes the record (and a member's family set and reference) in one
@@ -176,17 +229,19 @@ static void on_member_refs(enum queue_status status, const char *const *json, si
         return;
     }
     free(errs);
-    store_record(call);
+    if (settle_dated_facts(call, current))
+        store_record(call);
 }
 
-static void on_group_plan(enum queue_status status, void *arg)
+/* The group's plan and the group's current record. */
+static void on_group_refs(enum queue_status status, const char *const *json, size_t n, void *arg)
 {
     struct call *call = arg;
-    if (status == QUEUE_UNAVAILABLE) {
+    if (status != QUEUE_OK || n != 2) {
         call_unavailable(call);
         return;
     }
-    if (status == QUEUE_NOT_FOUND) {
+    if (!json[0]) {
         struct intake_field_errors *errs = malloc(sizeof *errs);
         if (!errs) {
             call_out_of_memory(call);
@@ -198,7 +253,8 @@ static void on_group_plan(enum queue_status status, void *arg)
         free(errs);
         return;
     }
-    store_record(call);
+    if (settle_dated_facts(call, json[1]))
+        store_record(call);
 }
 
 static void put_authed(struct call *call)
@@ -225,13 +281,11 @@ static void put_authed(struct call *call)
     const char *body = call->req->body;
     size_t len = call->req->body_len;
     if (ps->kind == RECORD_GROUP) {
-        st = intake_group_from_body(body, len, call->path_id, &ps->group, errs, &reason);
-        if (st == INTAKE_OK)
-            canonical = intake_group_to_json(&ps->group);
+        st = intake_group_put_from_body(body, len, call->path_id, &ps->group, &ps->group_put,
+                                        errs, &reason);
     } else if (ps->kind == RECORD_MEMBER) {
-        st = intake_member_from_body(body, len, call->path_id, &ps->member, errs, &reason);
-        if (st == INTAKE_OK)
-            canonical = intake_member_to_json(&ps->member);
+        st = intake_member_put_from_body(body, len, call->path_id, &ps->member, &ps->member_put,
+                                         errs, &reason);
     } else {
         struct plan plan;
         st = intake_plan_from_body(body, len, call->path_id, &plan, errs, &reason);
@@ -249,12 +303,15 @@ static void put_authed(struct call *call)
         return;
     }
     free(errs);
-    ps->json = canonical ? strdup(json_object_to_json_string_ext(canonical, JSON_C_TO_STRING_PLAIN))
-                         : NULL;
-    json_object_put(canonical);
-    if (!ps->json) {
-        call_out_of_memory(call);
-        return;
+    if (ps->kind == RECORD_PLAN) {
+        ps->json = canonical
+                       ? strdup(json_object_to_json_string_ext(canonical, JSON_C_TO_STRING_PLAIN))
+                       : NULL;
+        json_object_put(canonical);
+        if (!ps->json) {
+            call_out_of_memory(call);
+            return;
+        }
     }
     const char *prefix = call->app->cfg.key_prefix;
     int rc = 0;
@@ -272,8 +329,9 @@ static void put_authed(struct call *call)
         rc = queue_get_records(call->app->redis, prefix, refs, 3 + (size_t)m->n_coverage,
                                on_member_refs, call);
     } else if (ps->kind == RECORD_GROUP) {
-        rc = queue_record_exists(call->app->redis, prefix, QUEUE_RECORD_PLAN, ps->group.plan_id,
-                                 on_group_plan, call);
+        struct queue_record_ref refs[2] = {{QUEUE_RECORD_PLAN, ps->group.plan_id},
+                                           {QUEUE_RECORD_GROUP, ps->group.group_id}};
+        rc = queue_get_records(call->app->redis, prefix, refs, 2, on_group_refs, call);
     } else {
         store_record(call);
         return;
@@ -295,8 +353,46 @@ void admin_put_record(struct call *call, enum record_kind kind)
 
 struct get_state {
     enum record_kind kind;
+    date_t as_of; /* a member's or group's facts as of this date (default today) */
     char *json;
 };
+
+/*
+ * A stored member or group record as it stands on `as_of`: its history whole
+ * and its changing facts at the top level as of that date (the stored text
+ * has them as of the day it was written). NULL when out of memory; a record
+ * that does not parse is answered as stored.
+ */
+static char *record_as_of(enum record_kind kind, const char *stored, date_t as_of)
+{
+    struct json_object *o = json_tokener_parse(stored), *view = NULL;
+    struct intake_field_errors *errs = malloc(sizeof *errs);
+    void *record = malloc(kind == RECORD_MEMBER ? sizeof(struct member) : sizeof(struct group));
+    bool parsed = false;
+    if (o && errs && record) {
+        intake_field_errors_init(errs);
+        if (kind == RECORD_MEMBER && intake_parse_member(o, NULL, record, errs)) {
+            parsed = true;
+            view = intake_member_to_json(record, as_of);
+        } else if (kind == RECORD_GROUP && intake_parse_group(o, NULL, record, errs)) {
+            parsed = true;
+            view = intake_group_to_json(record, as_of);
+        }
+    }
+    char *text = NULL;
+    if (!o || !errs || !record)
+        text = NULL;
+    else if (!parsed)
+        text = strdup(stored);
+    else if (view)
+        text = strdup(json_object_to_json_string_ext(view, JSON_C_TO_STRING_PLAIN));
+    json_object_put(view);
+    if (o)
+        json_object_put(o);
+    free(errs);
+    free(record);
+    return text;
+}
 
 static void get_state_free(void *p)
 {
@@ -328,7 +424,7 @@ static void on_record(enum queue_status status, const char *const *json, size_t 
         call_not_found(call);
         return;
     }
-    gs->json = strdup(json[0]);
+    gs->json = gs->kind == RECORD_PLAN ? strdup(json[0]) : record_as_of(gs->kind, json[0], gs->as_of);
     if (!gs->json) {
         call_out_of_memory(call);
         return;
@@ -351,6 +447,17 @@ static void get_authed(struct call *call)
     }
     if (!valid_record_id(call->path_id)) {
         call_not_found(call);
+        return;
+    }
+    /* ?as_of=YYYY-MM-DD: a member's or group's facts as of that date. */
+    char buf[64];
+    int rc = gs->kind == RECORD_PLAN ? 0 : http_query_get(call->req, "as_of", buf, sizeof buf);
+    gs->as_of = date_today_utc();
+    if (rc != 0 && (rc < 0 || !date_parse(buf, &gs->as_of))) {
+        struct intake_field_errors errs;
+        intake_field_errors_init(&errs);
+        intake_field_errors_add(&errs, "as_of", "must be a date YYYY-MM-DD");
+        call_invalid(call, 422, "the query has problems listed in fields", &errs);
         return;
     }
     struct queue_record_ref ref = {stored_kind(gs->kind), call->path_id};
