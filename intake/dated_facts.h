@@ -16,6 +16,19 @@
 int intake_member_apply_put(struct member *m, const struct intake_member_put *put, date_t today);
 int intake_group_apply_put(struct group *g, const struct intake_group_put *put, date_t today);
 
+/*
+ * Sets facts from `from` on, as reported on `reported_on`: each fact set (the
+ * INTAKE_GIVEN_* bits of mask; for a group, count and/or certification) takes
+ * `values`' value from `from` until the next later entry that already changes
+ * that same fact, so a later dated change of it is kept; the other facts stay
+ * as they are. (model.c's *_change_facts applies an edit to every later entry;
+ * these limit it.) Return 0, or -1 (record unchanged) when the history is full.
+ */
+int intake_member_set_facts(struct member *m, date_t from, date_t reported_on, unsigned mask,
+                            const struct member_facts *values);
+int intake_group_set_facts(struct group *g, date_t from, date_t reported_on, bool count,
+                           bool certification, const struct group_facts *values);
+
 /* Replaces `into`'s history with `from`'s (the stored timeline kept by a PUT
  * without one). */
 void intake_member_keep_history(struct member *into, const struct member *from);
