@@ -17,6 +17,7 @@
 #include "intake/parse_enrollment.h"
 #include "log.h"
 #include "queue/enrollment.h"
+#include "queue/record_cas.h"
 #include "queue/token_cache.h"
 #include "queue/tokens.h"
 
@@ -54,6 +55,8 @@ struct put_state {
     struct group group;      /* RECORD_GROUP */
     struct intake_member_put member_put; /* the body's history and top-level facts */
     struct intake_group_put group_put;
+    char *current;           /* RECORD_GROUP: the stored text the change was made on */
+    int attempts;            /* RECORD_GROUP: reads of it (a concurrent write reads again) */
     char old_subscriber[ID_LEN];
     bool existed;
 };
@@ -61,8 +64,10 @@ struct put_state {
 static void put_state_free(void *p)
 {
     struct put_state *ps = p;
-    if (ps)
+    if (ps) {
         free(ps->json);
+        free(ps->current);
+    }
     free(ps);
 }
 
@@ -145,11 +150,34 @@ static bool settle_dated_facts(struct call *call, const char *current)
     return true;
 }
 
+static void read_group_refs(struct call *call);
+
+/* A group is written only if it still holds the text its dated facts were
+ * settled on (a group event may have landed since): otherwise it is read
+ * and settled again. */
+static void on_group_replaced(enum queue_status status, void *arg)
+{
+    struct call *call = arg;
+    struct put_state *ps = call->state;
+    if ((status == QUEUE_CONFLICT || status == QUEUE_NOT_FOUND) && ps->attempts < 5) {
+        read_group_refs(call);
+        return;
+    }
+    on_stored(status == QUEUE_OK ? QUEUE_OK : QUEUE_UNAVAILABLE, ps->current != NULL, call);
+}
+
 /* Writes the record (and a member's family set and reference) in one
  * transaction. */
 static void store_record(struct call *call)
 {
     struct put_state *ps = call->state;
+    if (ps->kind == RECORD_GROUP) {
+        if (queue_replace_record(call->app->redis, call->app->cfg.key_prefix, QUEUE_RECORD_GROUP,
+                                 call->path_id, ps->current, ps->json, on_group_replaced,
+                                 call) != 0)
+            call_unavailable(call);
+        return;
+    }
     const struct member *m = &ps->member;
     struct queue_member_facts facts = {
         .member_id = m->member_id,
@@ -237,6 +265,7 @@ static void on_member_refs(enum queue_status status, const char *const *json, si
 static void on_group_refs(enum queue_status status, const char *const *json, size_t n, void *arg)
 {
     struct call *call = arg;
+    struct put_state *ps = call->state;
     if (status != QUEUE_OK || n != 2) {
         call_unavailable(call);
         return;
@@ -253,8 +282,41 @@ static void on_group_refs(enum queue_status status, const char *const *json, siz
         free(errs);
         return;
     }
+    free(ps->current);
+    ps->current = json[1] ? strdup(json[1]) : NULL;
+    if (json[1] && !ps->current) {
+        call_out_of_memory(call);
+        return;
+    }
     if (settle_dated_facts(call, json[1]))
         store_record(call);
+}
+
+/* The group's plan and its stored record, read again on a retry after the
+ * body is parsed again (settling changed ps->group). */
+static void read_group_refs(struct call *call)
+{
+    struct put_state *ps = call->state;
+    if (ps->attempts++ > 0) {
+        struct intake_field_errors *errs = malloc(sizeof *errs);
+        const char *reason;
+        enum intake_status st =
+            errs ? intake_group_put_from_body(call->req->body, call->req->body_len, call->path_id,
+                                              &ps->group, &ps->group_put, errs, &reason)
+                 : INTAKE_NO_MEMORY;
+        free(errs);
+        free(ps->json);
+        ps->json = NULL;
+        if (st != INTAKE_OK) { /* it parsed the first time: only memory can fail */
+            call_out_of_memory(call);
+            return;
+        }
+    }
+    struct queue_record_ref refs[2] = {{QUEUE_RECORD_PLAN, ps->group.plan_id},
+                                       {QUEUE_RECORD_GROUP, ps->group.group_id}};
+    if (queue_get_records(call->app->redis, call->app->cfg.key_prefix, refs, 2, on_group_refs,
+                          call) != 0)
+        call_unavailable(call);
 }
 
 static void put_authed(struct call *call)
@@ -329,9 +391,8 @@ static void put_authed(struct call *call)
         rc = queue_get_records(call->app->redis, prefix, refs, 3 + (size_t)m->n_coverage,
                                on_member_refs, call);
     } else if (ps->kind == RECORD_GROUP) {
-        struct queue_record_ref refs[2] = {{QUEUE_RECORD_PLAN, ps->group.plan_id},
-                                           {QUEUE_RECORD_GROUP, ps->group.group_id}};
-        rc = queue_get_records(call->app->redis, prefix, refs, 2, on_group_refs, call);
+        read_group_refs(call);
+        return;
     } else {
         store_record(call);
         return;

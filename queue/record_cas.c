@@ -7,14 +7,19 @@
 #include "queue/reply.h"
 #include "queue/scripts.h"
 
-/* KEYS[1] the record; ARGV[1] the text it was read with, ARGV[2] the new
- * text. Returns 1 (replaced), 0 (changed meanwhile) or -1 (gone). */
+/* KEYS[1] the record; ARGV[1] "1" when ARGV[2] is the text it was read
+ * with, "0" when it must not exist; ARGV[3] the new text. Returns 1
+ * (written), 0 (changed or created meanwhile) or -1 (gone). */
 static struct script script_record_replace = {
     "record_replace",
     "local cur = redis.call('GET', KEYS[1])\n"
-    "if not cur then return -1 end\n"
-    "if cur ~= ARGV[1] then return 0 end\n"
-    "redis.call('SET', KEYS[1], ARGV[2])\n"
+    "if ARGV[1] == '0' then\n"
+    "  if cur then return 0 end\n"
+    "else\n"
+    "  if not cur then return -1 end\n"
+    "  if cur ~= ARGV[2] then return 0 end\n"
+    "end\n"
+    "redis.call('SET', KEYS[1], ARGV[3])\n"
     "return 1\n",
     "",
 };
@@ -42,8 +47,8 @@ int queue_replace_record(struct rconn *rc, const char *prefix, enum queue_record
     if (!w)
         return -1;
     const char *keys[] = {key};
-    const char *args[] = {expected, json};
-    if (script_eval_async(rc, &script_record_replace, queue_on_status_reply, w, 1, keys, 2, args,
+    const char *args[] = {expected ? "1" : "0", expected ? expected : "", json};
+    if (script_eval_async(rc, &script_record_replace, queue_on_status_reply, w, 1, keys, 3, args,
                           NULL) != 0) {
         free(w);
         return -1;

@@ -13,9 +13,12 @@
 
 struct rconn;
 
-/* Replaces the record of (kind, id) by `json` if it holds `expected` now.
- * The callback gets QUEUE_OK (replaced), QUEUE_CONFLICT (it changed since:
+/* Replaces the record of (kind, id) by `json` if it holds `expected` now
+ * (expected NULL: writes it only if there is no record). The callback gets
+ * QUEUE_OK (written), QUEUE_CONFLICT (it changed, or was created, since:
  * nothing written), QUEUE_NOT_FOUND (it is gone) or QUEUE_UNAVAILABLE.
+ * Only the record's own key is written (a member's family set and
+ * reference hash are queue_put_record's).
  * Strings are copied. Returns 0 when sent (cb called once), -1 when not. */
 int queue_replace_record(struct rconn *rc, const char *prefix, enum queue_record_kind kind,
                          const char *id, const char *expected, const char *json,

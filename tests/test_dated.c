@@ -477,17 +477,41 @@ static void *post_events(void *arg)
     return NULL;
 }
 
-START_TEST(test_concurrent_group_events_are_all_kept)
+/* A third writer: an existing client's PUT of the whole group, five times,
+ * with a count of 24 (so the first of them always records a change today). */
+static void *put_group_again(void *arg)
+{
+    int *failures = arg;
+    const char *body = "{\"group_id\":\"G100\",\"name\":\"Acme Tools\",\"state\":\"FL\","
+                       "\"employee_count\":24,\"medicare_certification\":\"20_or_more\","
+                       "\"dependent_to_30\":true,\"plan_id\":\"PPO-500\"}";
+    for (int i = 0; i < 5; i++) {
+        struct test_response res;
+        test_api(&server, "PUT", "/v1/groups/G100", ADMIN, body, NULL, &res);
+        *failures += res.status != 200;
+        test_response_free(&res);
+    }
+    return NULL;
+}
+
+START_TEST(test_concurrent_group_events_and_puts_are_all_kept)
 {
     struct writer a = {60, 0}, b = {59, 0};
-    pthread_t ta, tb;
+    int put_failures = 0;
+    pthread_t ta, tb, tc;
     pthread_create(&ta, NULL, post_events, &a);
     pthread_create(&tb, NULL, post_events, &b);
+    pthread_create(&tc, NULL, put_group_again, &put_failures);
     pthread_join(ta, NULL);
     pthread_join(tb, NULL);
-    ck_assert_int_eq(a.failures + b.failures, 0);
+    pthread_join(tc, NULL);
+    ck_assert_int_eq(a.failures + b.failures + put_failures, 0);
+    /* Every event, and the PUT's count 24 from today (the events are older). */
     char *g = call("GET", "/v1/groups/G100", ADMIN, NULL, 200);
-    ck_assert_int_eq(test_json_len(g, "history"), 11);
+    ck_assert_int_eq(test_json_len(g, "history"), 12);
+    ck_assert_str_eq(test_json_str(g, "history.11.from"), ago(0));
+    ck_assert_str_eq(test_json_str(g, "history.11.employee_count"), "24");
+    ck_assert_str_eq(test_json_str(g, "employee_count"), "24");
     for (int i = 1; i <= 10; i++) {
         char key[32];
         snprintf(key, sizeof key, "history.%d.from", i);
@@ -516,7 +540,7 @@ static Suite *dated_suite(void)
     tcase_add_test(t, test_certification_change_does_not_move_medicare_to_primary_for_past_services);
     tcase_add_test(t, test_group_event_records_a_dated_count);
     tcase_add_test(t, test_group_event_refusals);
-    tcase_add_test(t, test_concurrent_group_events_are_all_kept);
+    tcase_add_test(t, test_concurrent_group_events_and_puts_are_all_kept);
     suite_add_tcase(s, t);
     return s;
 }
