@@ -485,7 +485,8 @@ static void on_record(enum queue_status status, const char *const *json, size_t 
         call_not_found(call);
         return;
     }
-    gs->json = gs->kind == RECORD_PLAN ? strdup(json[0]) : record_as_of(gs->kind, json[0], gs->as_of);
+    gs->json = gs->kind == RECORD_PLAN ? strdup(json[0])
+                                       : record_as_of(gs->kind, json[0], gs->as_of);
     if (!gs->json) {
         call_out_of_memory(call);
         return;

@@ -8,8 +8,9 @@ static bool same_medicare(const struct medicare *a, const struct medicare *b)
 {
     if (a->present != b->present)
         return false;
-    return !a->present || (a->basis == b->basis && date_eq(a->entitlement_date, b->entitlement_date) &&
-                           a->part_a == b->part_a && a->part_b == b->part_b);
+    return !a->present ||
+           (a->basis == b->basis && date_eq(a->entitlement_date, b->entitlement_date) &&
+            a->part_a == b->part_a && a->part_b == b->part_b);
 }
 
 /*

@@ -537,7 +537,8 @@ static Suite *dated_suite(void)
     tcase_add_test(t, test_student_change_reported_later_does_not_reach_back);
     tcase_add_test(t, test_group_count_edited_below_20_keeps_an_earlier_cobra_continuant);
     tcase_add_test(t, test_cobra_span_of_a_group_always_under_20_covers_nothing);
-    tcase_add_test(t, test_certification_change_does_not_move_medicare_to_primary_for_past_services);
+    tcase_add_test(t,
+                   test_certification_change_does_not_move_medicare_to_primary_for_past_services);
     tcase_add_test(t, test_group_event_records_a_dated_count);
     tcase_add_test(t, test_group_event_refusals);
     tcase_add_test(t, test_concurrent_group_events_and_puts_are_all_kept);

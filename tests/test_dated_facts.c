@@ -42,9 +42,11 @@ START_TEST(test_earlier_change_stops_at_the_next_change_of_the_same_fact)
 {
     group_25();
     struct group_facts v = {18, MEDICARE_CERT_20_OR_MORE};
-    ck_assert_int_eq(intake_group_set_facts(&G, D("2026-05-01"), D("2026-05-02"), true, false, &v), 0);
+    ck_assert_int_eq(
+        intake_group_set_facts(&G, D("2026-05-01"), D("2026-05-02"), true, false, &v), 0);
     v.employee_count = 22;
-    ck_assert_int_eq(intake_group_set_facts(&G, D("2026-03-01"), D("2026-06-01"), true, false, &v), 0);
+    ck_assert_int_eq(
+        intake_group_set_facts(&G, D("2026-03-01"), D("2026-06-01"), true, false, &v), 0);
     ck_assert_int_eq(G.n_history, 3);
     ck_assert_int_eq(count_on("2026-02-28"), 25);
     ck_assert_int_eq(count_on("2026-03-01"), 22);
@@ -55,7 +57,8 @@ START_TEST(test_earlier_change_stops_at_the_next_change_of_the_same_fact)
      * of the certification), and leaves the counts alone. */
     v.medicare_certification = MEDICARE_CERT_19_OR_FEWER;
     v.employee_count = 99;
-    ck_assert_int_eq(intake_group_set_facts(&G, D("2026-04-01"), D("2026-06-01"), false, true, &v), 0);
+    ck_assert_int_eq(
+        intake_group_set_facts(&G, D("2026-04-01"), D("2026-06-01"), false, true, &v), 0);
     ck_assert_int_eq(G.n_history, 4);
     ck_assert_int_eq(cert_on("2026-03-31"), MEDICARE_CERT_20_OR_MORE);
     ck_assert_int_eq(cert_on("2026-04-01"), MEDICARE_CERT_19_OR_FEWER);
@@ -64,7 +67,8 @@ START_TEST(test_earlier_change_stops_at_the_next_change_of_the_same_fact)
     ck_assert_int_eq(count_on("2026-05-01"), 18);
     /* A change on an existing entry's date updates it in place. */
     v.employee_count = 17;
-    ck_assert_int_eq(intake_group_set_facts(&G, D("2026-05-01"), D("2026-06-02"), true, false, &v), 0);
+    ck_assert_int_eq(
+        intake_group_set_facts(&G, D("2026-05-01"), D("2026-06-02"), true, false, &v), 0);
     ck_assert_int_eq(G.n_history, 4);
     ck_assert_int_eq(count_on("2026-05-01"), 17);
 }
