@@ -14,6 +14,7 @@
 #include "intake/codes.h"
 #include "intake/dated_facts.h"
 #include "intake/json_edge.h"
+#include "intake/json_read.h"
 #include "intake/parse_enrollment.h"
 #include "log.h"
 #include "queue/enrollment.h"
@@ -361,6 +362,21 @@ static void put_authed(struct call *call)
             call_out_of_memory(call);
         else
             call_invalid(call, intake_status_http(st), reason, errs);
+        free(errs);
+        return;
+    }
+    /* A history's reported_on is a day already passed (or today). */
+    int future = ps->kind == RECORD_MEMBER  ? intake_member_reported_after(&ps->member,
+                                                                          date_today_utc())
+                 : ps->kind == RECORD_GROUP ? intake_group_reported_after(&ps->group,
+                                                                         date_today_utc())
+                                            : -1;
+    if (future >= 0) {
+        char field[48];
+        snprintf(field, sizeof field, "history[%d].reported_on", future);
+        intake_field_errors_init(errs);
+        intake_field_errors_add(errs, field, INTAKE_P_FUTURE);
+        call_invalid(call, 422, "the record has problems listed in fields", errs);
         free(errs);
         return;
     }

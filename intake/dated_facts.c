@@ -133,6 +133,24 @@ int intake_group_apply_put(struct group *g, const struct intake_group_put *put, 
     return intake_group_set_facts(g, today, today, count, cert, &put->facts);
 }
 
+int intake_member_reported_after(const struct member *m, date_t today)
+{
+    for (int i = 0; i < m->n_history; i++)
+        if (m->history[i].dates.has_reported_on &&
+            date_cmp(m->history[i].dates.reported_on, today) > 0)
+            return i;
+    return -1;
+}
+
+int intake_group_reported_after(const struct group *g, date_t today)
+{
+    for (int i = 0; i < g->n_history; i++)
+        if (g->history[i].dates.has_reported_on &&
+            date_cmp(g->history[i].dates.reported_on, today) > 0)
+            return i;
+    return -1;
+}
+
 void intake_member_keep_history(struct member *into, const struct member *from)
 {
     memcpy(into->history, from->history, sizeof into->history);

@@ -29,6 +29,11 @@ int intake_member_set_facts(struct member *m, date_t from, date_t reported_on, u
 int intake_group_set_facts(struct group *g, date_t from, date_t reported_on, bool count,
                            bool certification, const struct group_facts *values);
 
+/* The index of the first history entry reported after `today` (a PUT's
+ * history must not be reported in the future), or -1. */
+int intake_member_reported_after(const struct member *m, date_t today);
+int intake_group_reported_after(const struct group *g, date_t today);
+
 /* Replaces `into`'s history with `from`'s (the stored timeline kept by a PUT
  * without one). */
 void intake_member_keep_history(struct member *into, const struct member *from);

@@ -197,6 +197,17 @@ START_TEST(test_member_history_is_validated_with_its_paths)
                      "must be after the previous entry's from");
     free(r);
     free(body);
+    /* Reported tomorrow: not yet. */
+    char tomorrow[DATE_STRLEN];
+    date_format(date_add_days(date_today_utc(), 1), tomorrow);
+    body = eva(ago(200), tomorrow, NULL);
+    r = call("PUT", "/v1/members/M1001-05", ADMIN, body, 422);
+    ck_assert_int_eq(test_json_len(r, "error.fields"), 1);
+    ck_assert_str_eq(test_json_str(r, "error.fields.0.field"), "history[1].reported_on");
+    ck_assert_str_eq(test_json_str(r, "error.fields.0.problem"), "must not be in the future");
+    free(r);
+    free(body);
+    free(call("GET", "/v1/members/M1001-05", ADMIN, NULL, 404)); /* nothing stored */
 }
 END_TEST
 
