@@ -78,9 +78,8 @@ static enum tri week_large(const struct group *g, date_t sunday)
 static enum tri year_has_20_weeks(const struct group *g, int year, date_t before)
 {
     int large = 0, unknown = 0;
+    /* The week holding 1 January ends in `year`: it is the year's first. */
     date_t sunday = week_start(date_from_ymd(year, 1, 1));
-    if (date_year(date_add_days(sunday, 6)) < year)
-        sunday = date_add_days(sunday, 7);
     for (; date_cmp(sunday, before) < 0 && date_year(date_add_days(sunday, 6)) == year;
          sunday = date_add_days(sunday, 7)) {
         enum tri w = week_large(g, sunday);
