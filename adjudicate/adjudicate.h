@@ -202,6 +202,15 @@ int adj_adjudicate(const struct adj_facts *facts, struct adj_decision *out);
 int adj_decide_expired_pend(const struct adj_facts *facts, struct adj_decision *out);
 
 /*
+ * Whether COBRA applies to a qualifying event on `qualifying_event` for this
+ * group: manual § IV, "20 or more employees ... on more than 50% of the
+ * previous calendar year", read from the group's employee_count history over
+ * the typical business days (Monday to Friday) of the calendar year before
+ * the event (adjudicate/group_size.c, docs/rules.md "Group size over time").
+ */
+bool adj_cobra_applies(const struct group *group, date_t qualifying_event);
+
+/*
  * The distinct plan years (calendar years of the service or fill dates) of a
  * claim's lines, in increasing order: the worker loads the accumulators of
  * each. Returns how many were written to years[].

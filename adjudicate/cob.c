@@ -67,10 +67,12 @@ bool adj_medicare_primary(const struct member *patient, const struct group *grou
     if (medicare->basis == MEDICARE_AGE)
         /* § II "Working aged" / "Determining when the employer health plan is
          * primary": the employee, or the spouse of an active employee, 65 or
-         * over, in a group that certified 20 or more employees (Attachment A):
-         * this plan first. 19 or fewer, or coverage that is not through current
-         * employment (COBRA), Medicare first. */
-        large_group = size->medicare_certification == MEDICARE_CERT_20_OR_MORE;
+         * over, in a group of 20 or more employees by the count history over
+         * the previous weeks and years (group_size.c), or by its Medicare
+         * certification (Attachment A) where the history does not reach back
+         * far enough: this plan first. Otherwise, or for coverage that is not
+         * through current employment (COBRA), Medicare first. */
+        large_group = adj_msp_large_group(group, on);
     else
         /* Disability. The manual is silent; Medicare Secondary Payer: this plan
          * first only for a large group (100+ employees) and current employment. */

@@ -178,15 +178,16 @@ date_t adj_continuation_last_day(const struct coverage_span *span, const struct 
 
 /*
  * § IV "COBRA continuation": "COBRA applies to groups with 20 or more
- * eligible employees." A COBRA span recorded for a smaller group rests on no
- * law and covers nothing (smaller groups use state continuation, § IV "State
- * requirements"). The group's size is the one in force at the qualifying
- * event: a later change of the count never takes back a continuation already
- * elected.
+ * eligible employees", "20 or more employees ... on more than 50% of the
+ * previous calendar year" (adj_cobra_applies, group_size.c). A COBRA span
+ * recorded for a smaller group rests on no law and covers nothing (smaller
+ * groups use state continuation, § IV "State requirements"). The size is
+ * judged for the qualifying event, from the count history before it: a later
+ * change of the count never takes back a continuation already elected.
  */
 bool adj_continuation_span_counts(const struct coverage_span *span, const struct group *group)
 {
     if (span->kind == COVERAGE_COBRA)
-        return group_cobra_applies_on(group, span->qualifying_event);
+        return adj_cobra_applies(group, span->qualifying_event);
     return true;
 }

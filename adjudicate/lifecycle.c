@@ -548,30 +548,28 @@ static bool apply_return(const struct lifecycle_event *ev, const struct group *g
 
 /* ---- dated facts (issue 13: "effective from date, never reaching back") ---- */
 
-static void edit_student(struct member_facts *facts, const void *arg)
+/* The facts the event sets (their bits) and their values. */
+static unsigned event_facts(const struct lifecycle_event *ev, struct member_facts *v)
 {
-    facts->student = ((const struct lifecycle_event *)arg)->flag;
-}
-
-static void edit_household(struct member_facts *facts, const void *arg)
-{
-    const struct lifecycle_event *ev = arg;
-    facts->lives_with_employee = ev->flag;
-    if (ev->has_own_dependent_given)
-        facts->has_own_dependent = ev->has_own_dependent;
-}
-
-static void edit_handicapped(struct member_facts *facts, const void *arg)
-{
-    facts->handicapped_certified = ((const struct lifecycle_event *)arg)->flag;
-}
-
-static void edit_medicare(struct member_facts *facts, const void *arg)
-{
-    const struct lifecycle_event *ev = arg;
-    facts->medicare = ev->medicare;
-    facts->medicare.present = true;
-    facts->medicare.entitlement_date = ev->date;
+    memset(v, 0, sizeof *v);
+    switch (ev->kind) {
+    case LC_STUDENT_STATUS:
+        v->student = ev->flag;
+        return MEMBER_FACT_STUDENT;
+    case LC_HOUSEHOLD_STATUS:
+        v->lives_with_employee = ev->flag;
+        v->has_own_dependent = ev->has_own_dependent;
+        return MEMBER_FACT_LIVES_WITH_EMPLOYEE |
+               (ev->has_own_dependent_given ? MEMBER_FACT_HAS_OWN_DEPENDENT : 0);
+    case LC_HANDICAPPED_STATUS:
+        v->handicapped_certified = ev->flag;
+        return MEMBER_FACT_HANDICAPPED;
+    default: /* medicare_entitlement */
+        v->medicare = ev->medicare;
+        v->medicare.present = true;
+        v->medicare.entitlement_date = ev->date;
+        return MEMBER_FACT_MEDICARE;
+    }
 }
 
 /*
@@ -584,11 +582,9 @@ static void edit_medicare(struct member_facts *facts, const void *arg)
 static bool apply_fact(const struct lifecycle_event *ev, struct lifecycle_family *f,
                        struct lifecycle_refusal *refusal)
 {
-    member_facts_edit edit = ev->kind == LC_STUDENT_STATUS     ? edit_student
-                             : ev->kind == LC_HOUSEHOLD_STATUS ? edit_household
-                             : ev->kind == LC_HANDICAPPED_STATUS ? edit_handicapped
-                                                                 : edit_medicare;
-    if (member_change_facts(&f->members[f->path], ev->date, ev->reported_on, edit, ev) != 0)
+    struct member_facts values;
+    unsigned mask = event_facts(ev, &values);
+    if (member_set_facts(&f->members[f->path], ev->date, ev->reported_on, mask, &values) != 0)
         return refuse(refusal, LIFECYCLE_INVALID, "date",
                       "the member's history of facts is full (64 dated changes)");
     f->changed[f->path] = true;

@@ -36,6 +36,10 @@ enum adj_eligibility adj_check_eligibility(const struct member *member, const st
 date_t adj_continuous_coverage_start(const struct member *member, const struct group *group,
                                      int span_index);
 
+/* ---- group_size.c (§ II working aged, § IV COBRA; adj_cobra_applies in adjudicate.h) ---- */
+
+bool adj_msp_large_group(const struct group *group, date_t on);
+
 /* ---- dependents.c (§ I, § III "Dependent termination") ---- */
 
 bool adj_dependent_eligible(const struct member *member, const struct member *parent,

@@ -297,23 +297,34 @@ struct member {
 const struct member_facts *member_facts_on(const struct member *m, date_t on);
 const struct group_facts *group_facts_on(const struct group *g, date_t on);
 
-/* An edit of one or more facts, applied to every entry it reaches. */
-typedef void (*member_facts_edit)(struct member_facts *facts, const void *arg);
-typedef void (*group_facts_edit)(struct group_facts *facts, const void *arg);
+/* The changing facts, as bits of a mask (member_set_facts, group_set_facts). */
+#define MEMBER_FACT_STUDENT 1u
+#define MEMBER_FACT_LIVES_WITH_EMPLOYEE 2u
+#define MEMBER_FACT_HAS_OWN_DEPENDENT 4u
+#define MEMBER_FACT_HANDICAPPED 8u
+#define MEMBER_FACT_MEDICARE 16u
+#define MEMBER_FACTS_ALL 31u
+#define GROUP_FACT_EMPLOYEE_COUNT 1u
+#define GROUP_FACT_MEDICARE_CERTIFICATION 2u
 
 /*
- * Records that from `from` on the facts change by `edit`, as reported on
- * `reported_on`: an entry at `from` is made (a copy of the facts in force on
- * that day, or the entry already there), and `edit` is applied to it and to
- * every later entry, so a later change of another fact keeps this one. An entry
- * made at `from` that ends up equal to the one before it is dropped (the
- * change changed nothing). Returns 0, or -1 (record unchanged) when
- * the history would exceed MAX_FACT_HISTORY entries.
+ * Records that from `from` on the facts named by `mask` take their values in
+ * `values`, as reported on `reported_on`: an entry at `from` is made (a copy
+ * of the facts in force on that day, or the entry already there), and each
+ * named fact is set in it and in the later entries up to the next later
+ * change of that same fact (a later dated change of it is kept; the other
+ * facts are left as they are). An entry made at `from` that ends up equal to
+ * the one before it is dropped (the change changed nothing). Returns 0, or -1
+ * (record unchanged) when the history would exceed MAX_FACT_HISTORY entries.
  */
-int member_change_facts(struct member *m, date_t from, date_t reported_on, member_facts_edit edit,
-                        const void *arg);
-int group_change_facts(struct group *g, date_t from, date_t reported_on, group_facts_edit edit,
-                       const void *arg);
+int member_set_facts(struct member *m, date_t from, date_t reported_on, unsigned mask,
+                     const struct member_facts *values);
+int group_set_facts(struct group *g, date_t from, date_t reported_on, unsigned mask,
+                    const struct group_facts *values);
+
+/* The mask of the facts in which a and b differ. */
+unsigned member_facts_differ(const struct member_facts *a, const struct member_facts *b);
+unsigned group_facts_differ(const struct group_facts *a, const struct group_facts *b);
 
 /* Sets a record's history to one entry holding `facts` from the beginning. */
 void member_set_initial_facts(struct member *m, const struct member_facts *facts);

@@ -12,11 +12,14 @@
 #include <uuid/uuid.h>
 
 #include "intake/codes.h"
+#include "intake/dated_facts.h"
 #include "intake/json_edge.h"
+#include "intake/json_read.h"
 #include "intake/parse_enrollment.h"
 #include "intake/recoveries.h"
 #include "log.h"
 #include "queue/enrollment.h"
+#include "queue/record_cas.h"
 #include "queue/token_cache.h"
 #include "queue/tokens.h"
 
@@ -52,6 +55,10 @@ struct put_state {
     char *json;              /* canonical record */
     struct member member;    /* RECORD_MEMBER */
     struct group group;      /* RECORD_GROUP */
+    struct intake_member_put member_put; /* the body's history and top-level facts */
+    struct intake_group_put group_put;
+    char *current;           /* RECORD_GROUP: the stored text the change was made on */
+    int attempts;            /* RECORD_GROUP: reads of it (a concurrent write reads again) */
     char old_subscriber[ID_LEN];
     bool existed;
 };
@@ -59,8 +66,10 @@ struct put_state {
 static void put_state_free(void *p)
 {
     struct put_state *ps = p;
-    if (ps)
+    if (ps) {
         free(ps->json);
+        free(ps->current);
+    }
     free(ps);
 }
 
@@ -115,11 +124,84 @@ static void on_stored(enum queue_status status, bool existed, void *arg)
     audit_put(call);
 }
 
+/*
+ * A member's or group's dated facts (docs/api.md "Dated facts"): the body's
+ * history, else the stored record's (`current`, NULL when there is none),
+ * else the body's values from the beginning; then each top-level value that
+ * differs from the timeline's as of today is a change from today. The
+ * record's canonical JSON (as of today) goes to ps->json. Answers the call
+ * and returns false when it cannot go on.
+ */
+static bool settle_dated_facts(struct call *call, const char *current)
+{
+    struct put_state *ps = call->state;
+    date_t today = date_today();
+    struct intake_field_errors errs;
+    intake_field_errors_init(&errs);
+    struct json_object *old = current ? json_tokener_parse(current) : NULL;
+    int rc;
+    struct json_object *canonical;
+    if (ps->kind == RECORD_MEMBER) {
+        struct member *stored = old && !ps->member_put.has_history ? malloc(sizeof *stored) : NULL;
+        if (stored && intake_parse_member(old, NULL, stored, &errs))
+            intake_member_keep_history(&ps->member, stored);
+        free(stored);
+        rc = intake_member_apply_put(&ps->member, &ps->member_put, today);
+        canonical = rc == 0 ? intake_member_to_json(&ps->member, today) : NULL;
+    } else {
+        struct group *stored = old && !ps->group_put.has_history ? malloc(sizeof *stored) : NULL;
+        if (stored && intake_parse_group(old, NULL, stored, &errs))
+            intake_group_keep_history(&ps->group, stored);
+        free(stored);
+        rc = intake_group_apply_put(&ps->group, &ps->group_put, today);
+        canonical = rc == 0 ? intake_group_to_json(&ps->group, today) : NULL;
+    }
+    if (old)
+        json_object_put(old);
+    if (rc != 0) {
+        intake_field_errors_init(&errs);
+        intake_field_errors_add(&errs, "history", "must have at most 64 entries");
+        call_invalid(call, 422, "the record has problems listed in fields", &errs);
+        return false;
+    }
+    ps->json = canonical ? strdup(json_object_to_json_string_ext(canonical, JSON_C_TO_STRING_PLAIN))
+                         : NULL;
+    json_object_put(canonical);
+    if (!ps->json) {
+        call_out_of_memory(call);
+        return false;
+    }
+    return true;
+}
+
+static void read_group_refs(struct call *call);
+
+/* A group is written only if it still holds the text its dated facts were
+ * settled on (a group event may have landed since): otherwise it is read
+ * and settled again. */
+static void on_group_replaced(enum queue_status status, void *arg)
+{
+    struct call *call = arg;
+    struct put_state *ps = call->state;
+    if ((status == QUEUE_CONFLICT || status == QUEUE_NOT_FOUND) && ps->attempts < 5) {
+        read_group_refs(call);
+        return;
+    }
+    on_stored(status == QUEUE_OK ? QUEUE_OK : QUEUE_UNAVAILABLE, ps->current != NULL, call);
+}
+
 /* Writes the record (and a member's family set and reference) in one
  * transaction. */
 static void store_record(struct call *call)
 {
     struct put_state *ps = call->state;
+    if (ps->kind == RECORD_GROUP) {
+        if (queue_replace_record(call->app->redis, call->app->cfg.key_prefix, QUEUE_RECORD_GROUP,
+                                 call->path_id, ps->current, ps->json, on_group_replaced,
+                                 call) != 0)
+            call_unavailable(call);
+        return;
+    }
     const struct member *m = &ps->member;
     struct queue_member_facts facts = {
         .member_id = m->member_id,
@@ -225,17 +307,20 @@ static void on_member_refs(enum queue_status status, const char *const *json, si
         return;
     }
     free(errs);
-    store_record(call);
+    if (settle_dated_facts(call, current))
+        store_record(call);
 }
 
-static void on_group_plan(enum queue_status status, void *arg)
+/* The group's plan and the group's current record. */
+static void on_group_refs(enum queue_status status, const char *const *json, size_t n, void *arg)
 {
     struct call *call = arg;
-    if (status == QUEUE_UNAVAILABLE) {
+    struct put_state *ps = call->state;
+    if (status != QUEUE_OK || n != 2) {
         call_unavailable(call);
         return;
     }
-    if (status == QUEUE_NOT_FOUND) {
+    if (!json[0]) {
         struct intake_field_errors *errs = malloc(sizeof *errs);
         if (!errs) {
             call_out_of_memory(call);
@@ -247,7 +332,41 @@ static void on_group_plan(enum queue_status status, void *arg)
         free(errs);
         return;
     }
-    store_record(call);
+    free(ps->current);
+    ps->current = json[1] ? strdup(json[1]) : NULL;
+    if (json[1] && !ps->current) {
+        call_out_of_memory(call);
+        return;
+    }
+    if (settle_dated_facts(call, json[1]))
+        store_record(call);
+}
+
+/* The group's plan and its stored record, read again on a retry after the
+ * body is parsed again (settling changed ps->group). */
+static void read_group_refs(struct call *call)
+{
+    struct put_state *ps = call->state;
+    if (ps->attempts++ > 0) {
+        struct intake_field_errors *errs = malloc(sizeof *errs);
+        const char *reason;
+        enum intake_status st =
+            errs ? intake_group_put_from_body(call->req->body, call->req->body_len, call->path_id,
+                                              &ps->group, &ps->group_put, errs, &reason)
+                 : INTAKE_NO_MEMORY;
+        free(errs);
+        free(ps->json);
+        ps->json = NULL;
+        if (st != INTAKE_OK) { /* it parsed the first time: only memory can fail */
+            call_out_of_memory(call);
+            return;
+        }
+    }
+    struct queue_record_ref refs[2] = {{QUEUE_RECORD_PLAN, ps->group.plan_id},
+                                       {QUEUE_RECORD_GROUP, ps->group.group_id}};
+    if (queue_get_records(call->app->redis, call->app->cfg.key_prefix, refs, 2, on_group_refs,
+                          call) != 0)
+        call_unavailable(call);
 }
 
 static void put_authed(struct call *call)
@@ -274,13 +393,11 @@ static void put_authed(struct call *call)
     const char *body = call->req->body;
     size_t len = call->req->body_len;
     if (ps->kind == RECORD_GROUP) {
-        st = intake_group_from_body(body, len, call->path_id, &ps->group, errs, &reason);
-        if (st == INTAKE_OK)
-            canonical = intake_group_to_json(&ps->group);
+        st = intake_group_put_from_body(body, len, call->path_id, &ps->group, &ps->group_put,
+                                        errs, &reason);
     } else if (ps->kind == RECORD_MEMBER) {
-        st = intake_member_from_body(body, len, call->path_id, &ps->member, errs, &reason);
-        if (st == INTAKE_OK)
-            canonical = intake_member_to_json(&ps->member);
+        st = intake_member_put_from_body(body, len, call->path_id, &ps->member, &ps->member_put,
+                                         errs, &reason);
     } else {
         struct plan plan;
         st = intake_plan_from_body(body, len, call->path_id, &plan, errs, &reason);
@@ -297,13 +414,31 @@ static void put_authed(struct call *call)
         free(errs);
         return;
     }
-    free(errs);
-    ps->json = canonical ? strdup(json_object_to_json_string_ext(canonical, JSON_C_TO_STRING_PLAIN))
-                         : NULL;
-    json_object_put(canonical);
-    if (!ps->json) {
-        call_out_of_memory(call);
+    /* A history's reported_on is a day already passed (or today). */
+    int future = ps->kind == RECORD_MEMBER  ? intake_member_reported_after(&ps->member,
+                                                                          date_today())
+                 : ps->kind == RECORD_GROUP ? intake_group_reported_after(&ps->group,
+                                                                         date_today())
+                                            : -1;
+    if (future >= 0) {
+        char field[48];
+        snprintf(field, sizeof field, "history[%d].reported_on", future);
+        intake_field_errors_init(errs);
+        intake_field_errors_add(errs, field, INTAKE_P_FUTURE);
+        call_invalid(call, 422, "the record has problems listed in fields", errs);
+        free(errs);
         return;
+    }
+    free(errs);
+    if (ps->kind == RECORD_PLAN) {
+        ps->json = canonical
+                       ? strdup(json_object_to_json_string_ext(canonical, JSON_C_TO_STRING_PLAIN))
+                       : NULL;
+        json_object_put(canonical);
+        if (!ps->json) {
+            call_out_of_memory(call);
+            return;
+        }
     }
     const char *prefix = call->app->cfg.key_prefix;
     int rc = 0;
@@ -323,8 +458,8 @@ static void put_authed(struct call *call)
             refs[n_refs++] = (struct queue_record_ref){QUEUE_RECORD_PLAN, m->coverage[i].plan_id};
         rc = queue_get_records(call->app->redis, prefix, refs, n_refs, on_member_refs, call);
     } else if (ps->kind == RECORD_GROUP) {
-        rc = queue_record_exists(call->app->redis, prefix, QUEUE_RECORD_PLAN, ps->group.plan_id,
-                                 on_group_plan, call);
+        read_group_refs(call);
+        return;
     } else {
         store_record(call);
         return;
@@ -346,8 +481,46 @@ void admin_put_record(struct call *call, enum record_kind kind)
 
 struct get_state {
     enum record_kind kind;
+    date_t as_of; /* a member's or group's facts as of this date (default today) */
     char *json;
 };
+
+/*
+ * A stored member or group record as it stands on `as_of`: its history whole
+ * and its changing facts at the top level as of that date (the stored text
+ * has them as of the day it was written). NULL when out of memory; a record
+ * that does not parse is answered as stored.
+ */
+static char *record_as_of(enum record_kind kind, const char *stored, date_t as_of)
+{
+    struct json_object *o = json_tokener_parse(stored), *view = NULL;
+    struct intake_field_errors *errs = malloc(sizeof *errs);
+    void *record = malloc(kind == RECORD_MEMBER ? sizeof(struct member) : sizeof(struct group));
+    bool parsed = false;
+    if (o && errs && record) {
+        intake_field_errors_init(errs);
+        if (kind == RECORD_MEMBER && intake_parse_member(o, NULL, record, errs)) {
+            parsed = true;
+            view = intake_member_to_json(record, as_of);
+        } else if (kind == RECORD_GROUP && intake_parse_group(o, NULL, record, errs)) {
+            parsed = true;
+            view = intake_group_to_json(record, as_of);
+        }
+    }
+    char *text = NULL;
+    if (!o || !errs || !record)
+        text = NULL;
+    else if (!parsed)
+        text = strdup(stored);
+    else if (view)
+        text = strdup(json_object_to_json_string_ext(view, JSON_C_TO_STRING_PLAIN));
+    json_object_put(view);
+    if (o)
+        json_object_put(o);
+    free(errs);
+    free(record);
+    return text;
+}
 
 static void get_state_free(void *p)
 {
@@ -379,7 +552,8 @@ static void on_record(enum queue_status status, const char *const *json, size_t 
         call_not_found(call);
         return;
     }
-    gs->json = strdup(json[0]);
+    gs->json = gs->kind == RECORD_PLAN ? strdup(json[0])
+                                       : record_as_of(gs->kind, json[0], gs->as_of);
     if (!gs->json) {
         call_out_of_memory(call);
         return;
@@ -402,6 +576,17 @@ static void get_authed(struct call *call)
     }
     if (!valid_record_id(call->path_id)) {
         call_not_found(call);
+        return;
+    }
+    /* ?as_of=YYYY-MM-DD: a member's or group's facts as of that date. */
+    char buf[64];
+    int rc = gs->kind == RECORD_PLAN ? 0 : http_query_get(call->req, "as_of", buf, sizeof buf);
+    gs->as_of = date_today();
+    if (rc != 0 && (rc < 0 || !date_parse(buf, &gs->as_of))) {
+        struct intake_field_errors errs;
+        intake_field_errors_init(&errs);
+        intake_field_errors_add(&errs, "as_of", "must be a date YYYY-MM-DD");
+        call_invalid(call, 422, "the query has problems listed in fields", &errs);
         return;
     }
     struct queue_record_ref ref = {stored_kind(gs->kind), call->path_id};

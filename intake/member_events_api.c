@@ -352,7 +352,7 @@ static void write_family(struct call *call)
     for (int i = 0; i < f->n && ok; i++) {
         if (!f->changed[i] && i != f->answer)
             continue;
-        struct json_object *o = intake_member_to_json(&f->members[i]);
+        struct json_object *o = intake_member_to_json(&f->members[i], date_today());
         json[i] = o ? strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN)) : NULL;
         json_object_put(o);
         if (!json[i]) {
@@ -486,7 +486,7 @@ static void on_family(enum queue_status status, const struct queue_family *famil
         f->n++;
     }
     struct lifecycle_refusal refusal;
-    if (!lifecycle_apply(&es->ev, &es->group, date_today_utc(), f, &refusal)) {
+    if (!lifecycle_apply(&es->ev, &es->group, date_today(), f, &refusal)) {
         bool late = strcmp(refusal.code, LIFECYCLE_LATE) == 0;
         refuse_field(call, 422, refusal.code,
                      late ? "the event was reported after its enrollment window closed"
@@ -597,7 +597,7 @@ static void events_authed(struct call *call)
         free(errs);
         return;
     }
-    parse_event(body, call->path_id, date_today_utc(), &es->ev, errs);
+    parse_event(body, call->path_id, date_today(), &es->ev, errs);
     json_object_put(body);
     if (intake_field_errors_any(errs)) {
         call_invalid(call, 422, "the event has problems listed in fields", errs);

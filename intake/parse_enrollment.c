@@ -46,10 +46,85 @@ static bool field_date_not_before(struct intake_reader *r, struct json_object *o
     return true;
 }
 
+/* ---- fact histories (issue 13 "every fact dated") ---- */
+
+/*
+ * Entry i's dates: the first entry holds from the beginning (`from` absent or
+ * null); each later one from a date after the previous entry's. reported_on
+ * is optional (null: not known).
+ */
+static void parse_fact_dates(struct intake_reader *r, struct json_object *o, size_t i,
+                             const struct fact_dates *prev, struct fact_dates *d)
+{
+    if (i == 0) {
+        if (intake_member(o, "from"))
+            intake_report_key(r, "from", "must be null in the first entry");
+    } else if (intake_field(r, o, "from", true, intake_value_date, &d->from) == INTAKE_GOT) {
+        d->has_from = true;
+        if (prev && prev->has_from && date_cmp(d->from, prev->from) <= 0)
+            intake_report_key(r, "from", "must be after the previous entry's from");
+    }
+    d->has_reported_on =
+        intake_field(r, o, "reported_on", false, intake_value_date, &d->reported_on) == INTAKE_GOT;
+}
+
+/*
+ * The optional "history" array of a member or group: 1 to MAX_FACT_HISTORY
+ * entries `stride` bytes apart in `history` (each starting with its struct
+ * fact_dates), each entry's facts read by `facts`. Returns how many were
+ * stored (0 when absent).
+ */
+static int parse_history(struct intake_reader *r, struct json_object *body, void *history,
+                         size_t stride, const char *const *fields,
+                         void (*facts)(struct intake_reader *, struct json_object *, void *entry))
+{
+    size_t mark, n;
+    struct json_object *a = intake_enter_array(r, body, "history", false, 1, MAX_FACT_HISTORY,
+                                               "must have 1 to 64 entries", &mark, &n);
+    if (!a)
+        return 0;
+    const struct fact_dates *prev = NULL;
+    for (size_t i = 0; i < n && i < MAX_FACT_HISTORY; i++) {
+        size_t item = intake_path_push_index(&r->path, i);
+        struct fact_dates *d = (struct fact_dates *)((char *)history + i * stride);
+        struct json_object *o;
+        if (intake_value_object(r, json_object_array_get_idx(a, i), &o)) {
+            intake_reject_unknown(r, o, fields);
+            parse_fact_dates(r, o, i, prev, d);
+            facts(r, o, d);
+        }
+        prev = d;
+        intake_path_pop(&r->path, item);
+    }
+    intake_path_pop(&r->path, mark);
+    return n < MAX_FACT_HISTORY ? (int)n : MAX_FACT_HISTORY;
+}
+
 /* ---- group ---- */
 
-bool intake_parse_group(struct json_object *body, const char *expected_id, struct group *out,
-                        struct intake_field_errors *errs)
+/* A group's changing facts, both required, from the record or a history entry. */
+static void parse_group_facts(struct intake_reader *r, struct json_object *o,
+                              struct group_facts *f, bool *have_count)
+{
+    struct intake_int_spec count = {0, 10000000, "must be an integer from 0 to 10000000",
+                                    &f->employee_count};
+    bool got = intake_field(r, o, "employee_count", true, intake_value_int, &count) == INTAKE_GOT;
+    if (have_count)
+        *have_count = got;
+    int cert = 0;
+    struct intake_enum_spec certs = {certification_names, 2, "must be 20_or_more or 19_or_fewer",
+                                     &cert};
+    intake_field(r, o, "medicare_certification", true, intake_value_enum, &certs);
+    f->medicare_certification = (enum medicare_certification)cert;
+}
+
+static void parse_group_entry(struct intake_reader *r, struct json_object *o, void *entry)
+{
+    parse_group_facts(r, o, &((struct group_facts_entry *)entry)->facts, NULL);
+}
+
+static bool parse_group(struct json_object *body, const char *expected_id, struct group *out,
+                        struct intake_group_put *put, struct intake_field_errors *errs)
 {
     static const char *const fields[] = {"group_id",
                                          "name",
@@ -62,7 +137,10 @@ bool intake_parse_group(struct json_object *body, const char *expected_id, struc
                                          "waiting_period_days",
                                          "leave_continuation",
                                          "state_continuation_months",
+                                         "history",
                                          NULL};
+    static const char *const entry_fields[] = {"from", "reported_on", "employee_count",
+                                               "medicare_certification", NULL};
     struct group_facts facts = {0};
     memset(out, 0, sizeof *out);
     struct intake_reader r;
@@ -76,16 +154,21 @@ bool intake_parse_group(struct json_object *body, const char *expected_id, struc
     field_record_id(&r, body, "group_id", expected_id, out->group_id);
     intake_field(&r, body, "name", true, intake_value_name, out->name);
     intake_field(&r, body, "state", true, intake_value_state, out->state);
-    struct intake_int_spec count = {0, 10000000, "must be an integer from 0 to 10000000",
-                                    &facts.employee_count};
-    bool have_count =
-        intake_field(&r, body, "employee_count", true, intake_value_int, &count) == INTAKE_GOT;
-    int cert = 0;
-    struct intake_enum_spec certs = {certification_names, 2, "must be 20_or_more or 19_or_fewer",
-                                     &cert};
-    intake_field(&r, body, "medicare_certification", true, intake_value_enum, &certs);
-    facts.medicare_certification = (enum medicare_certification)cert;
-    group_set_initial_facts(out, &facts);
+    bool have_count;
+    parse_group_facts(&r, body, &facts, &have_count);
+    /* With a history, the history is the record's timeline and the top-level
+     * values are what a PUT sets from today (intake/dated_facts.c); without
+     * one, the values hold from the beginning. */
+    bool has_history = intake_member(body, "history") != NULL;
+    if (has_history)
+        out->n_history = parse_history(&r, body, out->history, sizeof out->history[0],
+                                       entry_fields, parse_group_entry);
+    else
+        group_set_initial_facts(out, &facts);
+    if (put) {
+        put->has_history = has_history;
+        put->facts = facts;
+    }
     intake_field(&r, body, "dependent_to_30", false, intake_value_bool, &out->dependent_to_30);
     /* Derived (COBRA applies to 20 or more employees); accepted so that a
      * record read with GET can be sent back with PUT, but never trusted. */
@@ -106,6 +189,12 @@ bool intake_parse_group(struct json_object *body, const char *expected_id, struc
                                            &out->state_continuation_months};
     intake_field(&r, body, "state_continuation_months", false, intake_value_int, &state_months);
     return intake_problem_count(&r) == before;
+}
+
+bool intake_parse_group(struct json_object *body, const char *expected_id, struct group *out,
+                        struct intake_field_errors *errs)
+{
+    return parse_group(body, expected_id, out, NULL, errs);
 }
 
 /* ---- member ---- */
@@ -304,8 +393,34 @@ bool intake_parse_other_coverage(struct json_object *o, const char *key, struct 
     return intake_problem_count(&r) == before;
 }
 
-bool intake_parse_member(struct json_object *body, const char *expected_id, struct member *out,
-                         struct intake_field_errors *errs)
+/* The member's changing facts from the record or a history entry: absent
+ * booleans are false, an absent medicare is none. *given (may be NULL) gets
+ * an INTAKE_GIVEN_* bit for each one the object holds. */
+static void parse_member_facts(struct intake_reader *r, struct json_object *o,
+                               struct member_facts *f, unsigned *given)
+{
+    static const char *const keys[] = {"student", "lives_with_employee", "has_own_dependent",
+                                       "handicapped_certified"};
+    bool *flags[] = {&f->student, &f->lives_with_employee, &f->has_own_dependent,
+                     &f->handicapped_certified};
+    unsigned bits = 0;
+    for (int i = 0; i < 4; i++)
+        if (intake_field(r, o, keys[i], false, intake_value_bool, flags[i]) != INTAKE_ABSENT)
+            bits |= 1u << i;
+    if (intake_member(o, "medicare"))
+        bits |= INTAKE_GIVEN_MEDICARE;
+    parse_medicare(r, o, &f->medicare);
+    if (given)
+        *given = bits;
+}
+
+static void parse_member_entry(struct intake_reader *r, struct json_object *o, void *entry)
+{
+    parse_member_facts(r, o, &((struct member_facts_entry *)entry)->facts, NULL);
+}
+
+static bool parse_member(struct json_object *body, const char *expected_id, struct member *out,
+                         struct intake_member_put *put, struct intake_field_errors *errs)
 {
     static const char *const fields[] = {"member_id",
                                          "subscriber_id",
@@ -325,7 +440,16 @@ bool intake_parse_member(struct json_object *body, const char *expected_id, stru
                                          "other_coverage",
                                          "parent_member_id",
                                          "parents",
+                                         "history",
                                          NULL};
+    static const char *const entry_fields[] = {"from",
+                                               "reported_on",
+                                               "student",
+                                               "lives_with_employee",
+                                               "has_own_dependent",
+                                               "handicapped_certified",
+                                               "medicare",
+                                               NULL};
     memset(out, 0, sizeof *out);
     struct intake_reader r;
     intake_reader_init(&r, errs);
@@ -373,25 +497,39 @@ bool intake_parse_member(struct json_object *body, const char *expected_id, stru
     intake_field(&r, body, "last_name", true, intake_value_name, out->last_name);
     intake_field(&r, body, "birth_date", true, intake_value_date, &out->birth_date);
     intake_field(&r, body, "state", true, intake_value_state, out->state);
-    struct member_facts facts;
-    memset(&facts, 0, sizeof facts);
-    intake_field(&r, body, "student", false, intake_value_bool, &facts.student);
-    intake_field(&r, body, "lives_with_employee", false, intake_value_bool,
-                 &facts.lives_with_employee);
     out->has_married_on = intake_field(&r, body, "married_on", false, intake_value_date,
                                        &out->married_on) == INTAKE_GOT;
-    intake_field(&r, body, "has_own_dependent", false, intake_value_bool, &facts.has_own_dependent);
-    intake_field(&r, body, "handicapped_certified", false, intake_value_bool,
-                 &facts.handicapped_certified);
     out->n_coverage = parse_object_list(&r, body, "coverage", true, MAX_COVERAGE_SPANS,
                                         "must have at most 20 spans", parse_span_item,
                                         out->coverage, sizeof *out->coverage);
-    parse_medicare(&r, body, &facts.medicare);
-    member_set_initial_facts(out, &facts);
+    struct member_facts facts;
+    memset(&facts, 0, sizeof facts);
+    unsigned given;
+    parse_member_facts(&r, body, &facts, &given);
+    /* As for a group: with a history, the history is the timeline and the
+     * top-level values are what a PUT sets from today; without one, the
+     * values hold from the beginning. */
+    bool has_history = intake_member(body, "history") != NULL;
+    if (has_history)
+        out->n_history = parse_history(&r, body, out->history, sizeof out->history[0],
+                                       entry_fields, parse_member_entry);
+    else
+        member_set_initial_facts(out, &facts);
+    if (put) {
+        put->has_history = has_history;
+        put->given = has_history ? given : INTAKE_GIVEN_ALL;
+        put->facts = facts;
+    }
     out->n_other_coverage = parse_object_list(&r, body, "other_coverage", false, MAX_OTHER_COVERAGE,
                                               "must have at most 8 entries", parse_other_item,
                                               out->other_coverage, sizeof *out->other_coverage);
     return intake_problem_count(&r) == before;
+}
+
+bool intake_parse_member(struct json_object *body, const char *expected_id, struct member *out,
+                         struct intake_field_errors *errs)
+{
+    return parse_member(body, expected_id, out, NULL, errs);
 }
 
 /* ---- plan ---- */
@@ -731,6 +869,32 @@ enum intake_status intake_member_from_body(const char *bytes, size_t len, const 
     return finish(body, intake_parse_member(body, expected_id, out, errs), errs, reason);
 }
 
+enum intake_status intake_group_put_from_body(const char *bytes, size_t len,
+                                              const char *expected_id, struct group *out,
+                                              struct intake_group_put *put,
+                                              struct intake_field_errors *errs,
+                                              const char **reason)
+{
+    struct json_object *body;
+    enum intake_status status = edge(bytes, len, &body, errs, reason);
+    if (status != INTAKE_OK)
+        return status;
+    return finish(body, parse_group(body, expected_id, out, put, errs), errs, reason);
+}
+
+enum intake_status intake_member_put_from_body(const char *bytes, size_t len,
+                                               const char *expected_id, struct member *out,
+                                               struct intake_member_put *put,
+                                               struct intake_field_errors *errs,
+                                               const char **reason)
+{
+    struct json_object *body;
+    enum intake_status status = edge(bytes, len, &body, errs, reason);
+    if (status != INTAKE_OK)
+        return status;
+    return finish(body, parse_member(body, expected_id, out, put, errs), errs, reason);
+}
+
 enum intake_status intake_plan_from_body(const char *bytes, size_t len, const char *expected_id,
                                          struct plan *out, struct intake_field_errors *errs,
                                          const char **reason)
@@ -759,23 +923,48 @@ static int put_date_or_null(struct json_object *o, const char *key, bool has, da
     return has ? intake_put_date(o, key, d) : intake_put_null(o, key);
 }
 
-struct json_object *intake_group_to_json(const struct group *g)
+static int put_fact_dates(struct json_object *o, const struct fact_dates *d)
+{
+    return put_date_or_null(o, "from", d->has_from, d->from) ||
+           put_date_or_null(o, "reported_on", d->has_reported_on, d->reported_on);
+}
+
+static int put_group_facts(struct json_object *o, const struct group_facts *f)
+{
+    return intake_put_int(o, "employee_count", f->employee_count) ||
+           intake_put_string(o, "medicare_certification",
+                             certification_names[f->medicare_certification]);
+}
+
+static struct json_object *group_history_to_json(const struct group *g)
+{
+    struct json_object *a = json_object_new_array();
+    for (int i = 0; a && i < g->n_history; i++) {
+        struct json_object *e = json_object_new_object();
+        if (intake_append(a, e) || put_fact_dates(e, &g->history[i].dates) ||
+            put_group_facts(e, &g->history[i].facts)) {
+            json_object_put(a);
+            return NULL;
+        }
+    }
+    return a;
+}
+
+struct json_object *intake_group_to_json(const struct group *g, date_t as_of)
 {
     struct json_object *o = json_object_new_object();
-    const struct group_facts *f = &g->history[g->n_history - 1].facts;
+    const struct group_facts *f = group_facts_on(g, as_of);
     if (!o || intake_put_string(o, "group_id", g->group_id) ||
         intake_put_string(o, "name", g->name) || intake_put_string(o, "state", g->state) ||
-        intake_put_int(o, "employee_count", f->employee_count) ||
-        intake_put_string(o, "medicare_certification",
-                          certification_names[f->medicare_certification]) ||
-        intake_put_bool(o, "dependent_to_30", g->dependent_to_30) ||
-        intake_put_bool(o, "cobra_applies", f->employee_count >= 20) ||
+        put_group_facts(o, f) || intake_put_bool(o, "dependent_to_30", g->dependent_to_30) ||
+        intake_put_bool(o, "cobra_applies", group_cobra_applies_on(g, as_of)) ||
         intake_put_string(o, "plan_id", g->plan_id) ||
         intake_put_int(o, "waiting_period_days", g->waiting_period_days) ||
         intake_put_bool(o, "leave_continuation", g->leave_continuation) ||
         (g->state_continuation_months > 0
              ? intake_put_int(o, "state_continuation_months", g->state_continuation_months)
-             : intake_put_null(o, "state_continuation_months"))) {
+             : intake_put_null(o, "state_continuation_months")) ||
+        intake_put(o, "history", group_history_to_json(g))) {
         json_object_put(o);
         return NULL;
     }
@@ -850,9 +1039,38 @@ static struct json_object *parents_to_json(const struct separated_parents *p)
     return o;
 }
 
-struct json_object *intake_member_to_json(const struct member *m)
+static int put_member_flags(struct json_object *o, const struct member_facts *f)
 {
-    const struct member_facts *f = &m->history[m->n_history - 1].facts;
+    return intake_put_bool(o, "student", f->student) ||
+           intake_put_bool(o, "lives_with_employee", f->lives_with_employee) ||
+           intake_put_bool(o, "has_own_dependent", f->has_own_dependent) ||
+           intake_put_bool(o, "handicapped_certified", f->handicapped_certified);
+}
+
+static int put_medicare(struct json_object *o, const struct medicare *m)
+{
+    return m->present ? intake_put(o, "medicare", medicare_to_json(m))
+                      : intake_put_null(o, "medicare");
+}
+
+static struct json_object *member_history_to_json(const struct member *m)
+{
+    struct json_object *a = json_object_new_array();
+    for (int i = 0; a && i < m->n_history; i++) {
+        struct json_object *e = json_object_new_object();
+        if (intake_append(a, e) || put_fact_dates(e, &m->history[i].dates) ||
+            put_member_flags(e, &m->history[i].facts) ||
+            put_medicare(e, &m->history[i].facts.medicare)) {
+            json_object_put(a);
+            return NULL;
+        }
+    }
+    return a;
+}
+
+struct json_object *intake_member_to_json(const struct member *m, date_t as_of)
+{
+    const struct member_facts *f = member_facts_on(m, as_of);
     struct json_object *o = json_object_new_object();
     struct json_object *coverage = json_object_new_array();
     struct json_object *other = json_object_new_array();
@@ -887,12 +1105,11 @@ struct json_object *intake_member_to_json(const struct member *m)
     coverage = NULL; /* owned by o, or freed */
     if (rc)
         goto fail;
-    if (f->medicare.present ? intake_put(o, "medicare", medicare_to_json(&f->medicare))
-                            : intake_put_null(o, "medicare"))
+    if (put_medicare(o, &f->medicare))
         goto fail;
     rc = intake_put(o, "other_coverage", other);
     other = NULL;
-    if (rc)
+    if (rc || intake_put(o, "history", member_history_to_json(m)))
         goto fail;
     return o;
 fail:

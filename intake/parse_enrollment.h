@@ -42,6 +42,32 @@ bool intake_parse_other_coverage(struct json_object *o, const char *key, struct 
 enum intake_status intake_parse_plan(struct json_object *body, const char *expected_id,
                                      struct plan *out, struct intake_field_errors *errs);
 
+/*
+ * What a PUT body says beyond the record (issue 13 "every fact dated"):
+ * whether it carried a `history`, and its top-level values of the changing
+ * facts, which a PUT sets from today (intake/dated_facts.h). `given` has an
+ * INTAKE_GIVEN_* bit for each top-level member fact to apply: all of them
+ * when the body has no history (absent ones take their defaults, as before
+ * histories), only those present when it has one.
+ */
+#define INTAKE_GIVEN_STUDENT MEMBER_FACT_STUDENT
+#define INTAKE_GIVEN_LIVES_WITH_EMPLOYEE MEMBER_FACT_LIVES_WITH_EMPLOYEE
+#define INTAKE_GIVEN_HAS_OWN_DEPENDENT MEMBER_FACT_HAS_OWN_DEPENDENT
+#define INTAKE_GIVEN_HANDICAPPED MEMBER_FACT_HANDICAPPED
+#define INTAKE_GIVEN_MEDICARE MEMBER_FACT_MEDICARE
+#define INTAKE_GIVEN_ALL MEMBER_FACTS_ALL
+
+struct intake_member_put {
+    bool has_history;
+    unsigned given;
+    struct member_facts facts;
+};
+
+struct intake_group_put {
+    bool has_history;
+    struct group_facts facts; /* both required at the top level */
+};
+
 /* Bytes to record, for the PUT handlers, like intake_claim_from_body: errs is
  * initialised here; *reason gets a static sentence for any status but OK. */
 enum intake_status intake_group_from_body(const char *bytes, size_t len, const char *expected_id,
@@ -50,6 +76,17 @@ enum intake_status intake_group_from_body(const char *bytes, size_t len, const c
 enum intake_status intake_member_from_body(const char *bytes, size_t len, const char *expected_id,
                                            struct member *out, struct intake_field_errors *errs,
                                            const char **reason);
+/* The same for the PUT handlers, also filling *put. */
+enum intake_status intake_group_put_from_body(const char *bytes, size_t len,
+                                              const char *expected_id, struct group *out,
+                                              struct intake_group_put *put,
+                                              struct intake_field_errors *errs,
+                                              const char **reason);
+enum intake_status intake_member_put_from_body(const char *bytes, size_t len,
+                                               const char *expected_id, struct member *out,
+                                               struct intake_member_put *put,
+                                               struct intake_field_errors *errs,
+                                               const char **reason);
 enum intake_status intake_plan_from_body(const char *bytes, size_t len, const char *expected_id,
                                          struct plan *out, struct intake_field_errors *errs,
                                          const char **reason);
@@ -58,12 +95,15 @@ enum intake_status intake_plan_from_body(const char *bytes, size_t len, const ch
  * Canonical JSON of each record (for storage and GET): every field written,
  * absent optional dates and medicare as null, amounts with two decimals. The
  * group also carries the derived `cobra_applies`, which the parser accepts
- * when it agrees with employee_count. Parsing the result gives back an
- * identical struct. Allocate: the caller owns the object (json_object_put);
- * NULL when out of memory.
+ * when it agrees with employee_count. A member's and a group's changing facts
+ * are written at the top level as they stand on `as_of`, and whole in
+ * `history` (every entry, its `from` and `reported_on`). Parsing the result
+ * gives back an identical struct (the history is the record's; the top-level
+ * values only repeat it). Allocate: the caller owns the object
+ * (json_object_put); NULL when out of memory.
  */
-struct json_object *intake_group_to_json(const struct group *group);
-struct json_object *intake_member_to_json(const struct member *member);
+struct json_object *intake_group_to_json(const struct group *group, date_t as_of);
+struct json_object *intake_member_to_json(const struct member *member, date_t as_of);
 struct json_object *intake_plan_to_json(const struct plan *plan);
 
 /*

@@ -7,6 +7,7 @@
 #include "intake/admin_api.h"
 #include "intake/api.h"
 #include "intake/claims_api.h"
+#include "intake/group_events_api.h"
 #include "intake/member_events_api.h"
 #include "intake/portal.h"
 #include "intake/queue_api.h"
@@ -81,6 +82,7 @@ static const struct route routes[] = {
     {"GET", "/metrics", metrics_get},
     {"PUT", "/v1/groups/{id}", put_group},
     {"GET", "/v1/groups/{id}", get_group},
+    {"POST", "/v1/groups/{id}/events", group_events_post},
     {"PUT", "/v1/members/{id}", put_member},
     {"GET", "/v1/members/{id}", get_member},
     {"POST", "/v1/members/{id}/events", member_events_post},

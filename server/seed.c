@@ -118,7 +118,7 @@ static int load_one(struct redisContext *c, const char *prefix, enum kind kind, 
         struct group group;
         st = intake_group_from_body(bytes, len, id, &group, errs, &reason);
         if (st == INTAKE_OK)
-            json = intake_group_to_json(&group);
+            json = intake_group_to_json(&group, date_today());
     } else {
         struct member *m = malloc(sizeof *m);
         st = m ? intake_member_from_body(bytes, len, id, m, errs, &reason) : INTAKE_NO_MEMORY;
@@ -129,7 +129,7 @@ static int load_one(struct redisContext *c, const char *prefix, enum kind kind, 
                 free(bytes);
                 return 0; /* the other pass loads it */
             }
-            json = intake_member_to_json(m);
+            json = intake_member_to_json(m, date_today());
             snprintf(member_id, sizeof member_id, "%s", m->member_id);
             snprintf(subscriber_id, sizeof subscriber_id, "%s", m->subscriber_id);
             snprintf(group_id, sizeof group_id, "%s", m->group_id);

@@ -497,12 +497,15 @@ static const struct cobra_end_case cobra_end_cases[] = {
      "2025-11-30", "2025-12-01"},
 };
 
-static void entitle(struct member_facts *f, const void *arg)
+/* Medicare by age from `entitled` on, both parts, recorded from `from`. */
+static int entitle(struct member *m, date_t from, date_t entitled)
 {
-    f->medicare.present = true;
-    f->medicare.basis = MEDICARE_AGE;
-    f->medicare.entitlement_date = *(const date_t *)arg;
-    f->medicare.part_a = f->medicare.part_b = true;
+    struct member_facts f = {0};
+    f.medicare.present = true;
+    f.medicare.basis = MEDICARE_AGE;
+    f.medicare.entitlement_date = entitled;
+    f.medicare.part_a = f.medicare.part_b = true;
+    return member_set_facts(m, from, from, MEMBER_FACT_MEDICARE, &f);
 }
 
 START_TEST(test_cobra_ends_on_medicare_or_group_plan_after_election)
@@ -515,7 +518,7 @@ START_TEST(test_cobra_ends_on_medicare_or_group_plan_after_election)
     if (c->medicare) {
         date_t when = D(c->medicare);
         /* The dated fact: Medicare from its entitlement date on, reported then. */
-        ck_assert_int_eq(member_change_facts(&X.patient, when, when, entitle, &when), 0);
+        ck_assert_int_eq(entitle(&X.patient, when, when), 0);
     }
     if (c->other_group) {
         struct other_coverage *o = &X.patient.other_coverage[X.patient.n_other_coverage++];
@@ -541,7 +544,7 @@ START_TEST(test_cobra_medicare_ending_is_read_from_dated_facts_not_today)
      * since 1 Sep, after the election, and COBRA has ended. */
     cobra("2025-03-15", 18);
     date_t entitled = D("2025-09-01"), from = D("2025-10-01");
-    ck_assert_int_eq(member_change_facts(&X.patient, from, from, entitle, &entitled), 0);
+    ck_assert_int_eq(entitle(&X.patient, from, entitled), 0);
     X.claim.other_insurance.present = true;
     strcpy(X.claim.other_insurance.payer_name, "Primary");
     expect_dates(&X, "entry from 1 Oct", "2025-09-01", "paid", "2025-09-30", "paid", "2025-10-01",

@@ -1360,6 +1360,27 @@ START_TEST(test_group_fixture_and_its_rules)
     ck_assert(!group_edited("G100", "cobra_applies", "false", NULL));
     assert_only_problem("cobra_applies", "must be true exactly when employee_count is 20 or more");
     ck_assert(group_edited("G100", "cobra_applies", "false", "employee_count", "19", NULL));
+    /* A history: the timeline; entries need both facts and increasing dates. */
+    ck_assert_msg(group_edited("G100", "employee_count", "18", "cobra_applies", "false", "history",
+                               "[{\"employee_count\":25,\"medicare_certification\":\"20_or_more\"},"
+                               "{\"from\":\"2026-03-01\",\"reported_on\":\"2026-03-05\","
+                               "\"employee_count\":18,\"medicare_certification\":\"20_or_more\"}]",
+                               NULL),
+                  "%s", dump_errors());
+    ck_assert_int_eq(G.n_history, 2);
+    ck_assert_int_eq(group_facts_on(&G, D("2026-02-28"))->employee_count, 25);
+    ck_assert_int_eq(group_facts_on(&G, D("2026-03-01"))->employee_count, 18);
+    ck_assert(G.history[1].dates.has_reported_on);
+    ck_assert(date_eq(G.history[1].dates.reported_on, D("2026-03-05")));
+    ck_assert(!G.history[0].dates.has_from && !G.history[0].dates.has_reported_on);
+    ck_assert(!group_edited("G100", "history", "[{\"employee_count\":25}]", NULL));
+    assert_only_problem("history[0].medicare_certification", "is required");
+    ck_assert(!group_edited("G100", "history",
+                            "[{\"employee_count\":25,\"medicare_certification\":\"20_or_more\"},"
+                            "{\"from\":\"2026-03-01\",\"employee_count\":-2,"
+                            "\"medicare_certification\":\"20_or_more\"}]",
+                            NULL));
+    assert_only_problem("history[1].employee_count", "must be an integer from 0 to 10000000");
     ck_assert(!group_edited("G100", "plan_id", NULL, "employees", "25", NULL));
     ck_assert_int_eq(E.count, 2);
     assert_has_problem("plan_id", "is required");
@@ -1483,6 +1504,25 @@ static const struct one_problem member_cases[] = {
      "coverage[1].termination_reported_on", "only allowed with termination_event"},
     {EM, "coverage[0].termination_reported_on", "\"2025-06-31\"",
      "coverage[0].termination_reported_on", "must be a date YYYY-MM-DD"},
+    /* Histories (docs/validation.md "Histories"). */
+    {CH, "history", "[]", "history", "must have 1 to 64 entries"},
+    {CH, "history", "{}", "history", "must be an array"},
+    {CH, "history", "[1]", "history[0]", "must be an object"},
+    {CH, "history", "[{\"from\":\"2025-01-01\"}]", "history[0].from",
+     "must be null in the first entry"},
+    {CH, "history", "[{},{\"student\":true}]", "history[1].from", "is required"},
+    {CH, "history", "[{},{\"from\":\"2025-02-30\"}]", "history[1].from",
+     "must be a date YYYY-MM-DD"},
+    {CH, "history", "[{},{\"from\":\"2025-05-01\"},{\"from\":\"2025-05-01\"}]",
+     "history[2].from", "must be after the previous entry's from"},
+    {CH, "history", "[{},{\"from\":\"2025-05-02\"},{\"from\":\"2025-05-01\"}]",
+     "history[2].from", "must be after the previous entry's from"},
+    {CH, "history", "[{\"reported_on\":\"2025\"}]", "history[0].reported_on",
+     "must be a date YYYY-MM-DD"},
+    {CH, "history", "[{\"student\":1}]", "history[0].student", "must be true or false"},
+    {CH, "history", "[{\"colour\":1}]", "history[0].colour", "unknown field"},
+    {CH, "history", "[{\"medicare\":{\"basis\":\"age\"}}]",
+     "history[0].medicare.entitlement_date", "is required"},
 #undef CH
 #undef EM
 };
@@ -1506,7 +1546,7 @@ START_TEST(test_span_termination_reported_on_round_trips)
     ck_assert(M.coverage[0].has_termination_reported_on);
     ck_assert_str_eq(F(M.coverage[0].termination_reported_on), "2025-07-20");
     ck_assert(!M.coverage[1].has_termination_reported_on);
-    struct json_object *j = intake_member_to_json(&M);
+    struct json_object *j = intake_member_to_json(&M, D("2026-06-01"));
     const char *text = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN);
     ck_assert_ptr_nonnull(strstr(text, "\"termination_event\":\"2025-06-15\","
                                        "\"termination_reported_on\":\"2025-07-20\",\"kind\""));
@@ -1533,7 +1573,7 @@ START_TEST(test_member_cobra_span_with_all_its_months)
     ck_assert_str_eq(F(M.coverage[1].elected_on), "2025-08-20");
     ck_assert(M.coverage[1].has_disability_ended_on);
     ck_assert_str_eq(F(M.coverage[1].disability_ended_on), "2026-10-01");
-    struct json_object *j = intake_member_to_json(&M);
+    struct json_object *j = intake_member_to_json(&M, D("2026-06-01"));
     ck_assert_str_eq(json_object_to_json_string_ext(json_object_array_get_idx(
                                                         json_object_object_get(j, "coverage"), 1),
                                                     JSON_C_TO_STRING_PLAIN),
@@ -1564,7 +1604,7 @@ START_TEST(test_member_grandchild_names_its_parent)
     ck_assert(member_edited("member_child.json", "M1001-02", "relationship", "\"grandchild\"",
                             "parent_member_id", "\"M1001-01\"", NULL));
     ck_assert_str_eq(M.parent_member_id, "M1001-01");
-    struct json_object *j = intake_member_to_json(&M), *v = NULL;
+    struct json_object *j = intake_member_to_json(&M, D("2026-06-01")), *v = NULL;
     ck_assert(json_object_object_get_ex(j, "parent_member_id", &v));
     ck_assert_str_eq(json_object_get_string(v), "M1001-01");
     const char *text = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN);
@@ -1578,7 +1618,7 @@ START_TEST(test_member_grandchild_names_its_parent)
     ck_assert(member_edited("member_child.json", "M1001-02", "relationship", "\"grandchild\"",
                             NULL));
     ck_assert_str_eq(M.parent_member_id, "");
-    j = intake_member_to_json(&M);
+    j = intake_member_to_json(&M, D("2026-06-01"));
     ck_assert(json_object_object_get_ex(j, "parent_member_id", &v));
     ck_assert_ptr_null(v);
     json_object_put(j);
@@ -1588,7 +1628,7 @@ START_TEST(test_member_grandchild_names_its_parent)
     assert_only_problem("parent_member_id", "must be 1 to 64 characters of A-Z a-z 0-9 . _ -");
     /* Other relationships never write it. */
     ck_assert(member_edited("member_child.json", "M1001-02", NULL));
-    j = intake_member_to_json(&M);
+    j = intake_member_to_json(&M, D("2026-06-01"));
     ck_assert(!json_object_object_get_ex(j, "parent_member_id", &v));
     json_object_put(j);
 }
@@ -1610,7 +1650,7 @@ START_TEST(test_member_child_of_separated_parents_round_trips)
     ck_assert_int_eq(M.parents.custodial, CUSTODY_OTHER_PARENT);
     ck_assert_int_eq(M.parents.decree, DECREE_BOTH);
     ck_assert_int_eq(M.other_coverage[0].holder, HOLDER_OTHER_PARENT_SPOUSE);
-    struct json_object *j = intake_member_to_json(&M), *v = NULL;
+    struct json_object *j = intake_member_to_json(&M, D("2026-06-01")), *v = NULL;
     ck_assert(json_object_object_get_ex(j, "parents", &v));
     ck_assert_str_eq(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN),
                      "{\"status\":\"never_married\",\"custodial_parent\":\"other_parent\","
@@ -1627,7 +1667,7 @@ START_TEST(test_member_child_of_separated_parents_round_trips)
     ck_assert(member_edited("member_child.json", "M1001-02", "parents",
                             "{\"status\":\"divorced\",\"custodial_parent\":\"subscriber\"}", NULL));
     ck_assert_int_eq(M.parents.decree, DECREE_NONE);
-    j = intake_member_to_json(&M);
+    j = intake_member_to_json(&M, D("2026-06-01"));
     ck_assert(json_object_object_get_ex(j, "parents", &v));
     ck_assert_str_eq(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN),
                      "{\"status\":\"divorced\",\"custodial_parent\":\"subscriber\","
@@ -1635,7 +1675,7 @@ START_TEST(test_member_child_of_separated_parents_round_trips)
     json_object_put(j);
     ck_assert(member_edited("member_child.json", "M1001-02", NULL));
     ck_assert(!M.parents.present);
-    j = intake_member_to_json(&M);
+    j = intake_member_to_json(&M, D("2026-06-01"));
     ck_assert(json_object_object_get_ex(j, "parents", &v));
     ck_assert_ptr_null(v);
     json_object_put(j);
@@ -1801,13 +1841,15 @@ START_TEST(test_enrollment_round_trips_through_canonical_json)
     /* Group */
     ck_assert(group_edited("G100", NULL));
     struct group g2;
-    struct json_object *j = intake_group_to_json(&G);
+    struct json_object *j = intake_group_to_json(&G, D("2026-06-01"));
     const char *text = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN);
     ck_assert_str_eq(text, "{\"group_id\":\"G100\",\"name\":\"Acme Tools\",\"state\":\"FL\","
                            "\"employee_count\":25,\"medicare_certification\":\"20_or_more\","
                            "\"dependent_to_30\":true,\"cobra_applies\":true,\"plan_id\":"
                            "\"PPO-500\",\"waiting_period_days\":0,\"leave_continuation\":false,"
-                           "\"state_continuation_months\":null}");
+                           "\"state_continuation_months\":null,"
+                           "\"history\":[{\"from\":null,\"reported_on\":null,\"employee_count\":25,"
+                           "\"medicare_certification\":\"20_or_more\"}]}");
     const char *reason;
     ck_assert_int_eq(intake_group_from_body(text, strlen(text), "G100", &g2, &E, &reason),
                      INTAKE_OK);
@@ -1820,7 +1862,7 @@ START_TEST(test_enrollment_round_trips_through_canonical_json)
     for (int i = 0; i < 2; i++) {
         ck_assert(member_edited(fixtures[i][0], fixtures[i][1], NULL));
         static struct member m2;
-        j = intake_member_to_json(&M);
+        j = intake_member_to_json(&M, D("2026-06-01"));
         text = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN);
         ck_assert_int_eq(
             intake_member_from_body(text, strlen(text), fixtures[i][1], &m2, &E, &reason),
@@ -1828,7 +1870,7 @@ START_TEST(test_enrollment_round_trips_through_canonical_json)
         ck_assert(memcmp(&M, &m2, sizeof M) == 0);
         json_object_put(j);
     }
-    j = intake_member_to_json(&M);
+    j = intake_member_to_json(&M, D("2026-06-01"));
     ck_assert_str_eq(
         json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN),
         "{\"member_id\":\"M1001\",\"subscriber_id\":\"M1001\",\"group_id\":\"G100\","
@@ -1842,7 +1884,41 @@ START_TEST(test_enrollment_round_trips_through_canonical_json)
         "\"entitlement_date\":\"2024-09-01\",\"part_a\":true,\"part_b\":true},\"other_coverage\":[{\"payer_name\":\"Blue Shore "
         "Health\",\"kind\":\"group\",\"relationship\":\"dependent\",\"holder_birth_date\":"
         "\"1961-02-03\",\"effective\":\"2023-01-01\",\"termination\":null,\"cobra\":false,"
-        "\"active_employment\":true,\"holder\":null}]}");
+                "\"active_employment\":true,\"holder\":null}],\"history\":[{\"from\":null,\"reported_on\":null,"
+        "\"student\":false,\"lives_with_employee\":true,\"has_own_dependent\":true,"
+        "\"handicapped_certified\":false,\"medicare\":{\"basis\":\"age\",\"entitlement_date\":"
+        "\"2024-09-01\",\"part_a\":true,\"part_b\":true}}]}");
+    json_object_put(j);
+
+    /* A member with a history: the top level as of the date asked, the history whole. */
+    ck_assert_msg(member_edited("member_child.json", "M1001-02", "history",
+                                "[{\"student\":true},{\"from\":\"2026-05-15\",\"reported_on\":"
+                                "\"2026-06-01\",\"lives_with_employee\":true,\"medicare\":{\"basis\":"
+                                "\"disability\",\"entitlement_date\":\"2026-05-01\",\"part_b\":false}}]",
+                                NULL),
+                  "%s", dump_errors());
+    ck_assert_int_eq(M.n_history, 2);
+    for (int k = 0; k < 2; k++) {
+        static struct member m2;
+        j = intake_member_to_json(&M, D(k ? "2026-05-15" : "2026-05-14"));
+        text = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN);
+        struct json_object *student = NULL;
+        ck_assert(json_object_object_get_ex(j, "student", &student));
+        ck_assert_int_eq(json_object_get_boolean(student), k == 0);
+        ck_assert_int_eq(
+            intake_member_from_body(text, strlen(text), "M1001-02", &m2, &E, &reason), INTAKE_OK);
+        ck_assert(memcmp(&M, &m2, sizeof M) == 0);
+        json_object_put(j);
+    }
+    j = intake_member_to_json(&M, D("2026-06-01"));
+    text = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN);
+    ck_assert_ptr_nonnull(strstr(
+        text, "\"history\":[{\"from\":null,\"reported_on\":null,\"student\":true,"
+              "\"lives_with_employee\":false,\"has_own_dependent\":false,\"handicapped_certified\":"
+              "false,\"medicare\":null},{\"from\":\"2026-05-15\",\"reported_on\":\"2026-06-01\","
+              "\"student\":false,\"lives_with_employee\":true,\"has_own_dependent\":false,"
+              "\"handicapped_certified\":false,\"medicare\":{\"basis\":\"disability\","
+              "\"entitlement_date\":\"2026-05-01\",\"part_a\":true,\"part_b\":false}}]}"));
     json_object_put(j);
 
     /* Plan */

@@ -54,7 +54,7 @@ static void fuzz_group(const char *bytes, size_t size)
         FUZZ_CHECK(reason != NULL);
         return;
     }
-    struct json_object *tree = intake_group_to_json(&g);
+    struct json_object *tree = intake_group_to_json(&g, date_from_ymd(2026, 6, 1));
     FUZZ_CHECK(tree != NULL);
     size_t len;
     const char *text = json_object_to_json_string_length(tree, JSON_C_TO_STRING_PLAIN, &len);
@@ -79,7 +79,7 @@ static void fuzz_member(const char *bytes, size_t size)
         FUZZ_CHECK(reason != NULL);
         return;
     }
-    struct json_object *tree = intake_member_to_json(&m);
+    struct json_object *tree = intake_member_to_json(&m, date_from_ymd(2026, 6, 1));
     FUZZ_CHECK(tree != NULL);
     size_t len;
     const char *text = json_object_to_json_string_length(tree, JSON_C_TO_STRING_PLAIN, &len);

@@ -1,0 +1,29 @@
+/*
+ * A PUT of a whole member or group record over its dated facts (issue 13
+ * "every fact dated", docs/api.md "Dated facts"): the record's timeline is the
+ * body's `history`, or the stored one, and each top-level value that differs
+ * from the timeline's value as of today becomes a change effective today,
+ * reported today. A PUT therefore never reaches back to an earlier date.
+ */
+#ifndef CLAIMS_INTAKE_DATED_FACTS_H
+#define CLAIMS_INTAKE_DATED_FACTS_H
+
+#include "intake/parse_enrollment.h"
+#include "model.h"
+
+/* Each returns 0, or -1 (record unchanged) when the change would take the
+ * history past MAX_FACT_HISTORY entries. */
+int intake_member_apply_put(struct member *m, const struct intake_member_put *put, date_t today);
+int intake_group_apply_put(struct group *g, const struct intake_group_put *put, date_t today);
+
+/* The index of the first history entry reported after `today` (a PUT's
+ * history must not be reported in the future), or -1. */
+int intake_member_reported_after(const struct member *m, date_t today);
+int intake_group_reported_after(const struct group *g, date_t today);
+
+/* Replaces `into`'s history with `from`'s (the stored timeline kept by a PUT
+ * without one). */
+void intake_member_keep_history(struct member *into, const struct member *from);
+void intake_group_keep_history(struct group *into, const struct group *from);
+
+#endif

@@ -1,0 +1,241 @@
+/*
+ * A group event: {"event": "employee_count", "date", "reported_on",
+ * "employee_count"} or {"event": "medicare_certification", "date",
+ * "reported_on", "medicare_certification"}. The value holds from `date`
+ * until the next later change of the same fact already recorded
+ * (group_set_facts); the group is read, changed and written back only if nobody wrote it
+ * meanwhile (queue/record_cas.h), else read again, up to EVENT_ATTEMPTS times.
+ * Rules and phrases: docs/api.md "Group events", docs/validation.md.
+ */
+#include "intake/group_events_api.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "intake/dated_facts.h"
+#include "intake/json_edge.h"
+#include "intake/json_read.h"
+#include "intake/parse_enrollment.h"
+#include "log.h"
+#include "queue/enrollment.h"
+#include "queue/record_cas.h"
+
+#define EVENT_ATTEMPTS 5
+
+enum group_event { EVENT_EMPLOYEE_COUNT, EVENT_MEDICARE_CERTIFICATION };
+
+static const char *const event_names[] = {"employee_count", "medicare_certification"};
+static const char *const certification_names[] = {"20_or_more", "19_or_fewer"};
+
+struct event_state {
+    enum group_event event;
+    date_t date, reported_on, today;
+    struct group_facts value; /* the one fact the event sets */
+    int attempts;
+    char *stored; /* the text the group was read with */
+    char *json;   /* the group as changed */
+    struct group group;
+};
+
+static void event_state_free(void *p)
+{
+    struct event_state *es = p;
+    if (es) {
+        free(es->stored);
+        free(es->json);
+    }
+    free(es);
+}
+
+/* Reads and checks the body into es; returns false with errs filled. */
+static bool parse_event(struct json_object *body, struct event_state *es,
+                        struct intake_field_errors *errs)
+{
+    static const char *const fields[] = {"event", "date", "reported_on", "employee_count",
+                                         "medicare_certification", NULL};
+    struct intake_reader r;
+    intake_reader_init(&r, errs);
+    intake_reject_unknown(&r, body, fields);
+    int event = -1;
+    struct intake_enum_spec events = {event_names, 2,
+                                      "must be employee_count or medicare_certification", &event};
+    if (intake_field(&r, body, "event", true, intake_value_enum, &events) != INTAKE_GOT)
+        event = -1;
+    intake_field(&r, body, "date", true, intake_value_date, &es->date);
+    es->reported_on = es->today;
+    if (intake_field(&r, body, "reported_on", false, intake_value_date, &es->reported_on) ==
+            INTAKE_GOT &&
+        date_cmp(es->reported_on, es->today) > 0)
+        intake_report_key(&r, "reported_on", INTAKE_P_FUTURE);
+    /* The event's own value, and no other. */
+    if (event == EVENT_EMPLOYEE_COUNT) {
+        struct intake_int_spec count = {0, 10000000, "must be an integer from 0 to 10000000",
+                                        &es->value.employee_count};
+        intake_field(&r, body, "employee_count", true, intake_value_int, &count);
+        if (intake_member(body, "medicare_certification"))
+            intake_report_key(&r, "medicare_certification",
+                              "only allowed when event is medicare_certification");
+    } else if (event == EVENT_MEDICARE_CERTIFICATION) {
+        int cert = 0;
+        struct intake_enum_spec certs = {certification_names, 2,
+                                         "must be 20_or_more or 19_or_fewer", &cert};
+        intake_field(&r, body, "medicare_certification", true, intake_value_enum, &certs);
+        es->value.medicare_certification = (enum medicare_certification)cert;
+        if (intake_member(body, "employee_count"))
+            intake_report_key(&r, "employee_count", "only allowed when event is employee_count");
+    }
+    es->event = event == EVENT_MEDICARE_CERTIFICATION ? EVENT_MEDICARE_CERTIFICATION
+                                                      : EVENT_EMPLOYEE_COUNT;
+    return !intake_field_errors_any(errs);
+}
+
+static void event_respond(struct call *call)
+{
+    struct event_state *es = call->state;
+    if (!call_audit_ok(call)) {
+        call_unavailable(call);
+        return;
+    }
+    log_info("group event stored request_id=%s", call->req->request_id);
+    call_respond(call, 200, JSON_CONTENT_TYPE, es->json, strlen(es->json));
+}
+
+static void read_group(struct call *call);
+
+static void on_replaced(enum queue_status status, void *arg)
+{
+    struct call *call = arg;
+    struct event_state *es = call->state;
+    if (status == QUEUE_CONFLICT && es->attempts < EVENT_ATTEMPTS) {
+        read_group(call); /* written meanwhile: apply the event to the new record */
+        return;
+    }
+    if (status == QUEUE_NOT_FOUND) {
+        call_not_found(call);
+        return;
+    }
+    if (status != QUEUE_OK) {
+        call_unavailable(call);
+        return;
+    }
+    call_audit(call, NULL, "group.event", event_respond);
+}
+
+static void on_group(enum queue_status status, const char *const *json, size_t n, void *arg)
+{
+    struct call *call = arg;
+    struct event_state *es = call->state;
+    if (status != QUEUE_OK || n != 1) {
+        call_unavailable(call);
+        return;
+    }
+    if (!json[0]) {
+        call_not_found(call);
+        return;
+    }
+    free(es->stored);
+    free(es->json);
+    es->json = NULL;
+    es->stored = strdup(json[0]);
+    struct intake_field_errors errs;
+    intake_field_errors_init(&errs);
+    struct json_object *o = json_tokener_parse(json[0]);
+    bool ok = o && intake_parse_group(o, call->path_id, &es->group, &errs);
+    if (o)
+        json_object_put(o);
+    if (!es->stored) {
+        call_out_of_memory(call);
+        return;
+    }
+    if (!ok) {
+        call_error(call, 500, "internal", "the group record cannot be read");
+        return;
+    }
+    bool count = es->event == EVENT_EMPLOYEE_COUNT;
+    if (group_set_facts(&es->group, es->date, es->reported_on,
+                        count ? GROUP_FACT_EMPLOYEE_COUNT : GROUP_FACT_MEDICARE_CERTIFICATION,
+                        &es->value) !=
+        0) {
+        intake_field_errors_init(&errs);
+        intake_field_errors_add(&errs, "date", "would take the history past 64 entries");
+        call_invalid(call, 422, "the request has problems listed in fields", &errs);
+        return;
+    }
+    struct json_object *view = intake_group_to_json(&es->group, es->today);
+    es->json = view ? strdup(json_object_to_json_string_ext(view, JSON_C_TO_STRING_PLAIN)) : NULL;
+    json_object_put(view);
+    if (!es->json) {
+        call_out_of_memory(call);
+        return;
+    }
+    if (queue_replace_record(call->app->redis, call->app->cfg.key_prefix, QUEUE_RECORD_GROUP,
+                             call->path_id, es->stored, es->json, on_replaced, call) != 0)
+        call_unavailable(call);
+}
+
+static void read_group(struct call *call)
+{
+    struct event_state *es = call->state;
+    es->attempts++;
+    struct queue_record_ref ref = {QUEUE_RECORD_GROUP, call->path_id};
+    if (queue_get_records(call->app->redis, call->app->cfg.key_prefix, &ref, 1, on_group, call) !=
+        0)
+        call_unavailable(call);
+}
+
+/* Record ids are 1..64 of [A-Za-z0-9._-] (docs/validation.md). */
+static bool valid_id(const char *s)
+{
+    size_t n = strlen(s);
+    return n >= 1 && n <= 64 &&
+           strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == n;
+}
+
+static void events_authed(struct call *call)
+{
+    struct event_state *es = call->state;
+    if (!auth_is_staff(&call->who)) {
+        call_forbidden(call);
+        return;
+    }
+    if (!valid_id(call->path_id)) {
+        call_not_found(call);
+        return;
+    }
+    if (!call_require_json(call))
+        return;
+    struct intake_field_errors *errs = malloc(sizeof *errs);
+    if (!errs) {
+        call_out_of_memory(call);
+        return;
+    }
+    intake_field_errors_init(errs);
+    const char *reason = NULL;
+    struct json_object *body = NULL;
+    enum intake_status st =
+        intake_json_parse(call->req->body, call->req->body_len, &body, errs, &reason);
+    es->today = date_today();
+    if (st == INTAKE_OK && !parse_event(body, es, errs)) {
+        st = INTAKE_INVALID;
+        reason = "the request has problems listed in fields";
+    }
+    if (body)
+        json_object_put(body);
+    if (st != INTAKE_OK) {
+        if (st == INTAKE_NO_MEMORY)
+            call_out_of_memory(call);
+        else
+            call_invalid(call, intake_status_http(st), reason, errs);
+        free(errs);
+        return;
+    }
+    free(errs);
+    read_group(call);
+}
+
+void group_events_post(struct call *call)
+{
+    if (!call_state_new(call, sizeof(struct event_state), event_state_free))
+        return;
+    call_authenticate(call, events_authed);
+}
