@@ -173,8 +173,9 @@ static void check_eligibility(struct run *r)
         struct adj_line *line = &r->out->lines[i];
         if (!line_open(r, i))
             continue;
-        enum adj_eligibility result = adj_check_eligibility(
-            r->f->patient, r->f->parent, r->f->group, line->service_date, &r->span[i]);
+        enum adj_eligibility result =
+            adj_check_family_eligibility(r->f->patient, r->f->subscriber, r->f->parent,
+                                         r->f->group, line->service_date, &r->span[i]);
         if (result == ADJ_ELIG_COVERED)
             continue;
         deny_line(line, ADJ_GROUP_CO, ineligible_carc[result]);

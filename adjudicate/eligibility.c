@@ -8,6 +8,8 @@
  *   § III "Dependent termination" and § I "Eligible dependents" — dependents.c.
  *   § IV  "COBRA continuation" / "State requirements" — continuation.c.
  */
+#include <string.h>
+
 #include "rules.h"
 
 /*
@@ -109,6 +111,36 @@ enum adj_eligibility adj_check_eligibility(const struct member *member, const st
         return ADJ_ELIG_BEFORE_COVERAGE;
     if (starts_after)
         return ADJ_ELIG_LAPSE;
+    return ADJ_ELIG_AFTER_COVERAGE;
+}
+
+/*
+ * § III "Dependent termination": "Group coverage ... for all of an employee's
+ * dependents will terminate when ... the employee's group coverage
+ * terminates." A dependent covered by an active span is covered on `on` only
+ * while the employee (subscriber) is covered by active coverage that day too,
+ * whatever the dependent's own record says: a record left open after the
+ * employee's termination is not coverage (CO-27, coverage terminated). A
+ * dependent's own continuation span (COBRA, state) outlives the employee's
+ * coverage by design (§ IV) and is not affected. subscriber may be NULL or the
+ * patient's own record (then only adj_check_eligibility decides).
+ */
+enum adj_eligibility adj_check_family_eligibility(const struct member *patient,
+                                                  const struct member *subscriber,
+                                                  const struct member *parent,
+                                                  const struct group *group, date_t on,
+                                                  int *span_index)
+{
+    enum adj_eligibility e = adj_check_eligibility(patient, parent, group, on, span_index);
+    if (e != ADJ_ELIG_COVERED || patient->relationship == REL_EMPLOYEE || !subscriber ||
+        strcmp(subscriber->member_id, patient->member_id) == 0 ||
+        patient->coverage[*span_index].kind != COVERAGE_ACTIVE)
+        return e;
+    int employee_span = -1;
+    if (adj_check_eligibility(subscriber, NULL, group, on, &employee_span) == ADJ_ELIG_COVERED &&
+        subscriber->coverage[employee_span].kind == COVERAGE_ACTIVE)
+        return e;
+    *span_index = -1;
     return ADJ_ELIG_AFTER_COVERAGE;
 }
 

@@ -636,7 +636,7 @@ bool lifecycle_cobra_months_fit(enum cobra_reason reason, int months)
  */
 static bool cobra_applies(const struct group *g, date_t qualifying_event)
 {
-    return group_cobra_applies_on(g, qualifying_event);
+    return adj_cobra_applies(g, qualifying_event);
 }
 
 /*

@@ -24,15 +24,8 @@ bool adj_covered_now(const struct member *patient, const struct member *subscrib
                      const struct member *parent, const struct group *group, date_t on)
 {
     int span = -1;
-    if (adj_check_eligibility(patient, parent, group, on, &span) != ADJ_ELIG_COVERED)
-        return false;
-    /* A dependent's own continuation (COBRA, state) outlives the employee's
-     * coverage by design (§ IV): only an active span follows the employee. */
-    if (patient->relationship == REL_EMPLOYEE || !subscriber || subscriber == patient ||
-        patient->coverage[span].kind != COVERAGE_ACTIVE)
-        return true;
-    int employee_span = -1;
-    return adj_check_eligibility(subscriber, NULL, group, on, &employee_span) == ADJ_ELIG_COVERED;
+    return adj_check_family_eligibility(patient, subscriber, parent, group, on, &span) ==
+           ADJ_ELIG_COVERED;
 }
 
 /* The last covered day before `on`, within the look-back. */

@@ -33,6 +33,13 @@ enum adj_eligibility {
 
 enum adj_eligibility adj_check_eligibility(const struct member *member, const struct member *parent,
                                            const struct group *group, date_t on, int *span_index);
+/* adj_check_eligibility, and for a dependent on an active span the
+ * employee's active coverage on `on` too (§ III "Dependent termination"). */
+enum adj_eligibility adj_check_family_eligibility(const struct member *patient,
+                                                  const struct member *subscriber,
+                                                  const struct member *parent,
+                                                  const struct group *group, date_t on,
+                                                  int *span_index);
 date_t adj_continuous_coverage_start(const struct member *member, const struct group *group,
                                      int span_index);
 

@@ -1137,8 +1137,9 @@ static void elig_answer(struct call *call)
         return;
     }
     int span = -1;
-    enum adj_eligibility e = adj_check_eligibility(&es->member, es->have_parent ? &es->parent : NULL,
-                                                   &es->group, es->on, &span);
+    enum adj_eligibility e =
+        adj_check_family_eligibility(&es->member, &es->subscriber,
+                                     es->have_parent ? &es->parent : NULL, &es->group, es->on, &span);
     struct json_object *o = json_object_new_object();
     char date[DATE_STRLEN];
     json_object_object_add(o, "member_id", json_object_new_string(es->member_id));

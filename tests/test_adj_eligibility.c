@@ -619,6 +619,36 @@ START_TEST(test_state_continuation_lasts_the_states_period)
 }
 END_TEST
 
+/* § III "Dependent termination": the employee's termination ends every
+ * dependent's coverage, even when the dependent's own record was left open. */
+START_TEST(test_open_dependent_record_ends_with_the_employee)
+{
+    fx_dependent(&X, "M1001-01", REL_SPOUSE, "Luis", "1979-09-02");
+    X.subscriber.coverage[0].has_termination_event = true;
+    X.subscriber.coverage[0].termination_event = D("2026-03-10");
+    expect_dates(&X, "employee ended 31 Mar", "2026-03-31", "paid", "2026-04-01", "CO-27",
+                 "2026-05-02", "CO-27", NULL);
+    /* Before the employee's coverage begins the dependent is not covered
+     * either (the employee's record decides for an active span). */
+    X.subscriber.coverage[0].has_termination_event = false;
+    X.subscriber.coverage[0].effective = D("2026-02-01");
+    expect_dates(&X, "employee from 1 Feb", "2026-01-31", "CO-27", "2026-02-01", "paid", NULL);
+}
+END_TEST
+
+START_TEST(test_dependent_cobra_outlives_the_employee)
+{
+    /* The spouse's own COBRA span (divorce, 36 months) is not the
+     * employee's coverage: it continues after the employee's ends. */
+    fx_dependent(&X, "M1001-01", REL_SPOUSE, "Luis", "1979-09-02");
+    cobra("2025-05-20", 36);
+    X.subscriber.coverage[0].has_termination_event = true;
+    X.subscriber.coverage[0].termination_event = D("2025-09-10");
+    expect_dates(&X, "spouse on COBRA", "2025-05-31", "paid", "2025-10-01", "paid", "2028-05-31",
+                 "paid", "2028-06-01", "CO-27", NULL);
+}
+END_TEST
+
 static Suite *eligibility_suite(void)
 {
     Suite *s = suite_create("adjudicate eligibility");
@@ -670,6 +700,8 @@ static Suite *eligibility_suite(void)
     tcase_add_loop_test(cont, test_cobra_ends_on_medicare_or_group_plan_after_election, 0,
                         sizeof cobra_end_cases / sizeof *cobra_end_cases);
     tcase_add_test(cont, test_cobra_medicare_ending_is_read_from_dated_facts_not_today);
+    tcase_add_test(cont, test_open_dependent_record_ends_with_the_employee);
+    tcase_add_test(cont, test_dependent_cobra_outlives_the_employee);
     tcase_add_loop_test(cont, test_cobra_disability_extension_ends_as_section_iv_says, 0,
                         sizeof disability_cases / sizeof *disability_cases);
     tcase_add_loop_test(cont, test_state_continuation_lasts_the_states_period, 0,
