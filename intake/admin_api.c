@@ -183,7 +183,8 @@ static void on_group_replaced(enum queue_status status, void *arg)
 {
     struct call *call = arg;
     struct put_state *ps = call->state;
-    if ((status == QUEUE_CONFLICT || status == QUEUE_NOT_FOUND) && ps->attempts < 5) {
+    if ((status == QUEUE_CONFLICT || status == QUEUE_NOT_FOUND) &&
+        ps->attempts < CALL_WRITE_ATTEMPTS) {
         read_group_refs(call);
         return;
     }

@@ -20,6 +20,12 @@
 
 #define JSON_CONTENT_TYPE "application/json; charset=utf-8"
 
+/* How often a compare-and-set write of an enrollment record (group events,
+ * member events, a group PUT) reads again after finding it changed. Each
+ * conflict means another write went through, so this bounds only how many
+ * writers to one record a request may lose to in a burst. */
+#define CALL_WRITE_ATTEMPTS 20
+
 enum auth_role { AUTH_NONE, AUTH_MEMBER, AUTH_PROVIDER, AUTH_STAFF, AUTH_ADMIN };
 
 struct principal {

@@ -4,7 +4,7 @@
  * "reported_on", "medicare_certification"}. The value holds from `date`
  * until the next later change of the same fact already recorded
  * (group_set_facts); the group is read, changed and written back only if nobody wrote it
- * meanwhile (queue/record_cas.h), else read again, up to EVENT_ATTEMPTS times.
+ * meanwhile (queue/record_cas.h), else read again, up to CALL_WRITE_ATTEMPTS times.
  * Rules and phrases: docs/api.md "Group events", docs/validation.md.
  */
 #include "intake/group_events_api.h"
@@ -20,7 +20,6 @@
 #include "queue/enrollment.h"
 #include "queue/record_cas.h"
 
-#define EVENT_ATTEMPTS 5
 
 enum group_event { EVENT_EMPLOYEE_COUNT, EVENT_MEDICARE_CERTIFICATION };
 
@@ -106,7 +105,7 @@ static void on_replaced(enum queue_status status, void *arg)
 {
     struct call *call = arg;
     struct event_state *es = call->state;
-    if (status == QUEUE_CONFLICT && es->attempts < EVENT_ATTEMPTS) {
+    if (status == QUEUE_CONFLICT && es->attempts < CALL_WRITE_ATTEMPTS) {
         read_group(call); /* written meanwhile: apply the event to the new record */
         return;
     }

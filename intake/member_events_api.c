@@ -5,7 +5,7 @@
  * is applied by the pure rules of adjudicate/lifecycle.c, and every changed
  * or new record is written in one atomic compare-and-set that also moves the
  * family version on. When the family changed between the read and the write
- * the whole step runs again (at most EVENT_ATTEMPTS times).
+ * the whole step runs again (at most CALL_WRITE_ATTEMPTS times).
  */
 #include "member_events_api.h"
 
@@ -22,7 +22,6 @@
 #include "queue/enrollment.h"
 #include "queue/family_write.h"
 
-#define EVENT_ATTEMPTS 5
 
 struct event_state {
     struct lifecycle_event ev;
@@ -312,7 +311,7 @@ static void on_written(enum queue_status status, void *arg)
     struct call *call = arg;
     struct event_state *es = call->state;
     if (status == QUEUE_CONFLICT) {
-        if (++es->attempts < EVENT_ATTEMPTS) {
+        if (++es->attempts < CALL_WRITE_ATTEMPTS) {
             clear_read(es);
             read_path_member(call);
             return;
