@@ -17,6 +17,7 @@
 
 #include "intake/codes.h"
 #include "intake/json_edge.h"
+#include "intake/json_read.h"
 #include "intake/password.h"
 #include "date.h"
 #include "log.h"
@@ -92,55 +93,12 @@ static bool username_fold(const char *s, size_t len, char out[ACCOUNT_USERNAME_L
     return true;
 }
 
-/* Record ids are 1..64 of [A-Za-z0-9._-] (docs/validation.md). */
-static bool valid_record_id(const char *s)
-{
-    size_t n = strlen(s);
-    if (n < 1 || n > 64)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-              c == '.' || c == '_' || c == '-'))
-            return false;
-    }
-    return true;
-}
-
 static void add_unknown_field(struct intake_field_errors *errs, const char *key)
 {
     struct intake_path path;
     intake_path_init(&path);
     intake_path_push_key(&path, key, strlen(key));
     intake_field_errors_add(errs, path.text, "is not a known field");
-}
-
-/* The body as a JSON object (answers 415/400/422 itself and returns NULL). */
-/* The request's JSON object, with *errs allocated for the caller's field
- * checks (the caller frees it); NULL after answering (415, 400/422, 500),
- * with nothing left to free. */
-static struct json_object *parse_body(struct call *call, struct intake_field_errors **errs)
-{
-    *errs = NULL;
-    if (!call_require_json(call))
-        return NULL;
-    struct intake_field_errors *e = malloc(sizeof *e);
-    if (!e) {
-        call_out_of_memory(call);
-        return NULL;
-    }
-    intake_field_errors_init(e);
-    struct json_object *body = NULL;
-    const char *reason = NULL;
-    enum intake_status st =
-        intake_json_parse(call->req->body, call->req->body_len, &body, e, &reason);
-    if (st != INTAKE_OK) {
-        call_invalid(call, intake_status_http(st), reason, e);
-        free(e);
-        return NULL;
-    }
-    *errs = e;
-    return body;
 }
 
 static const char *string_of(struct json_object *v)
@@ -224,7 +182,7 @@ static void invite_authed(struct call *call)
     }
     struct invite_state *is = call->state;
     struct intake_field_errors *errs;
-    struct json_object *body = parse_body(call, &errs);
+    struct json_object *body = call_parse_body(call, &errs);
     if (!body)
         return;
     bool has_member = false, has_npi = false, bad_role = false;
@@ -238,7 +196,7 @@ static void invite_authed(struct call *call)
             }
         } else if (strcmp(key, "member_id") == 0) {
             const char *v = string_of(value);
-            if (!v || !valid_record_id(v))
+            if (!v || !intake_is_record_id(v, strlen(v)))
                 intake_field_errors_add(errs, "member_id", "must be a member id");
             else
                 snprintf(is->member_id, sizeof is->member_id, "%s", v);
@@ -373,7 +331,7 @@ void accounts_post(struct call *call)
     if (!as)
         return;
     struct intake_field_errors *errs;
-    struct json_object *body = parse_body(call, &errs);
+    struct json_object *body = call_parse_body(call, &errs);
     if (!body)
         return;
     const char *password = NULL;
@@ -610,7 +568,7 @@ void sessions_post(struct call *call)
     if (!ss)
         return;
     struct intake_field_errors *errs;
-    struct json_object *body = parse_body(call, &errs);
+    struct json_object *body = call_parse_body(call, &errs);
     if (!body)
         return;
     bool has_user = false;

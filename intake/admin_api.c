@@ -35,21 +35,6 @@ static enum queue_record_kind stored_kind(enum record_kind kind)
                                    : QUEUE_RECORD_PLAN;
 }
 
-/* Record ids are 1..64 of [A-Za-z0-9._-] (docs/validation.md). */
-static bool valid_record_id(const char *s)
-{
-    size_t n = strlen(s);
-    if (n < 1 || n > 64)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-              c == '.' || c == '_' || c == '-'))
-            return false;
-    }
-    return true;
-}
-
 struct put_state {
     enum record_kind kind;
     char *json;              /* canonical record */
@@ -377,7 +362,7 @@ static void put_authed(struct call *call)
         call_forbidden(call);
         return;
     }
-    if (!valid_record_id(call->path_id)) {
+    if (!intake_is_record_id(call->path_id, strlen(call->path_id))) {
         call_not_found(call);
         return;
     }
@@ -575,7 +560,7 @@ static void get_authed(struct call *call)
         call_forbidden(call);
         return;
     }
-    if (!valid_record_id(call->path_id)) {
+    if (!intake_is_record_id(call->path_id, strlen(call->path_id))) {
         call_not_found(call);
         return;
     }
@@ -688,24 +673,11 @@ static void token_authed(struct call *call)
         call_forbidden(call);
         return;
     }
-    if (!call_require_json(call))
-        return;
     struct token_state *ts = call->state;
-    struct intake_field_errors *errs = malloc(sizeof *errs);
-    if (!errs) {
-        call_out_of_memory(call);
+    struct intake_field_errors *errs;
+    struct json_object *body = call_parse_body(call, &errs);
+    if (!body)
         return;
-    }
-    intake_field_errors_init(errs);
-    struct json_object *body = NULL;
-    const char *reason = NULL;
-    enum intake_status st =
-        intake_json_parse(call->req->body, call->req->body_len, &body, errs, &reason);
-    if (st != INTAKE_OK) {
-        call_invalid(call, intake_status_http(st), reason, errs);
-        free(errs);
-        return;
-    }
     bool has_member = false, has_npi = false;
     json_object_object_foreach(body, key, value)
     {
@@ -717,7 +689,7 @@ static void token_authed(struct call *call)
             const char *v = json_object_is_type(value, json_type_string)
                                 ? json_object_get_string(value)
                                 : NULL;
-            if (!v || !valid_record_id(v))
+            if (!v || !intake_is_record_id(v, strlen(v)))
                 intake_field_errors_add(errs, "member_id", "must be a member id");
             else {
                 snprintf(ts->member_id, sizeof ts->member_id, "%s", v);
@@ -814,7 +786,7 @@ static void delete_authed(struct call *call)
         call_forbidden(call);
         return;
     }
-    if (!valid_record_id(call->path_id)) {
+    if (!intake_is_record_id(call->path_id, strlen(call->path_id))) {
         call_not_found(call);
         return;
     }

@@ -10,6 +10,7 @@
 
 #include <openssl/crypto.h>
 
+#include "intake/json_edge.h"
 #include "log.h"
 #include "queue/accounts.h"
 #include "queue/audit.h"
@@ -169,6 +170,30 @@ bool call_require_json(struct call *call)
         return true;
     call_error(call, 415, "unsupported_media_type", "send the body as application/json");
     return false;
+}
+
+struct json_object *call_parse_body(struct call *call, struct intake_field_errors **errs)
+{
+    *errs = NULL;
+    if (!call_require_json(call))
+        return NULL;
+    struct intake_field_errors *e = malloc(sizeof *e);
+    if (!e) {
+        call_out_of_memory(call);
+        return NULL;
+    }
+    intake_field_errors_init(e);
+    struct json_object *body = NULL;
+    const char *reason = NULL;
+    enum intake_status st =
+        intake_json_parse(call->req->body, call->req->body_len, &body, e, &reason);
+    if (st != INTAKE_OK) {
+        call_invalid(call, intake_status_http(st), reason, e);
+        free(e);
+        return NULL;
+    }
+    *errs = e;
+    return body;
 }
 
 /* ---- authentication ---- */

@@ -109,6 +109,11 @@ void *call_state_new(struct call *call, size_t size, void (*state_free)(void *st
 /* The request has a JSON content type (415 otherwise, answered here). */
 bool call_require_json(struct call *call);
 
+/* The request's JSON body, with *errs allocated for the caller's field
+ * checks (the caller frees it); NULL after answering (415, 400/422, 500),
+ * with nothing left to free. */
+struct json_object *call_parse_body(struct call *call, struct intake_field_errors **errs);
+
 /* Appends an audit record (who, what, when, request id, from where) about a
  * claim (claim_id may be NULL) and then calls next; next runs even if the
  * write failed, with *ok false, so the caller can answer 503. */

@@ -182,14 +182,6 @@ static void read_group(struct call *call)
         call_unavailable(call);
 }
 
-/* Record ids are 1..64 of [A-Za-z0-9._-] (docs/validation.md). */
-static bool valid_id(const char *s)
-{
-    size_t n = strlen(s);
-    return n >= 1 && n <= 64 &&
-           strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == n;
-}
-
 static void events_authed(struct call *call)
 {
     struct event_state *es = call->state;
@@ -197,34 +189,19 @@ static void events_authed(struct call *call)
         call_forbidden(call);
         return;
     }
-    if (!valid_id(call->path_id)) {
+    if (!intake_is_record_id(call->path_id, strlen(call->path_id))) {
         call_not_found(call);
         return;
     }
-    if (!call_require_json(call))
+    struct intake_field_errors *errs;
+    struct json_object *body = call_parse_body(call, &errs);
+    if (!body)
         return;
-    struct intake_field_errors *errs = malloc(sizeof *errs);
-    if (!errs) {
-        call_out_of_memory(call);
-        return;
-    }
-    intake_field_errors_init(errs);
-    const char *reason = NULL;
-    struct json_object *body = NULL;
-    enum intake_status st =
-        intake_json_parse(call->req->body, call->req->body_len, &body, errs, &reason);
     es->today = date_today();
-    if (st == INTAKE_OK && !parse_event(body, es, errs)) {
-        st = INTAKE_INVALID;
-        reason = "the request has problems listed in fields";
-    }
-    if (body)
-        json_object_put(body);
-    if (st != INTAKE_OK) {
-        if (st == INTAKE_NO_MEMORY)
-            call_out_of_memory(call);
-        else
-            call_invalid(call, intake_status_http(st), reason, errs);
+    bool ok = parse_event(body, es, errs);
+    json_object_put(body);
+    if (!ok) {
+        call_invalid(call, 422, "the request has problems listed in fields", errs);
         free(errs);
         return;
     }

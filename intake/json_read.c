@@ -333,19 +333,24 @@ bool intake_value_reference(struct intake_reader *r, struct json_object *v, void
     return read_text(r, v, REF_LEN - 1, false, "must be at most 512 bytes", out);
 }
 
-bool intake_value_id(struct intake_reader *r, struct json_object *v, void *out)
+bool intake_is_record_id(const char *s, size_t len)
 {
-    const char *s;
-    size_t len;
-    if (!string_of(r, v, &s, &len))
-        return false;
     bool ok = len >= 1 && len <= ID_LEN - 1;
     for (size_t i = 0; ok && i < len; i++) {
         char c = s[i];
         ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
              c == '.' || c == '_' || c == '-';
     }
-    if (!ok)
+    return ok;
+}
+
+bool intake_value_id(struct intake_reader *r, struct json_object *v, void *out)
+{
+    const char *s;
+    size_t len;
+    if (!string_of(r, v, &s, &len))
+        return false;
+    if (!intake_is_record_id(s, len))
         return fail(r, "must be 1 to 64 characters of A-Z a-z 0-9 . _ -");
     memcpy(out, s, len);
     ((char *)out)[len] = '\0';

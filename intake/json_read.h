@@ -112,6 +112,8 @@ bool intake_value_rx_number(struct intake_reader *r, struct json_object *v,
 /* An attachment reference: 1..512 bytes, no control characters, no trimming. */
 bool intake_value_reference(struct intake_reader *r, struct json_object *v,
                             void *out /* char[REF_LEN] */);
+/* Whether s[0..len) is a record id: [A-Za-z0-9._-]{1,64} (docs/validation.md). */
+bool intake_is_record_id(const char *s, size_t len);
 /* Ids: [A-Za-z0-9._-]{1,64}, exactly. */
 bool intake_value_id(struct intake_reader *r, struct json_object *v, void *out /* char[ID_LEN] */);
 bool intake_value_npi(struct intake_reader *r, struct json_object *v,

@@ -553,21 +553,6 @@ static void read_path_member(struct call *call)
         call_unavailable(call);
 }
 
-/* Record ids are 1..64 of [A-Za-z0-9._-] (docs/validation.md). */
-static bool valid_member_id(const char *s)
-{
-    size_t n = strlen(s);
-    if (n < 1 || n > 64)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-              c == '.' || c == '_' || c == '-'))
-            return false;
-    }
-    return true;
-}
-
 static void events_authed(struct call *call)
 {
     struct event_state *es = call->state;
@@ -575,27 +560,14 @@ static void events_authed(struct call *call)
         call_forbidden(call);
         return;
     }
-    if (!valid_member_id(call->path_id)) {
+    if (!intake_is_record_id(call->path_id, strlen(call->path_id))) {
         call_not_found(call);
         return;
     }
-    if (!call_require_json(call))
+    struct intake_field_errors *errs;
+    struct json_object *body = call_parse_body(call, &errs);
+    if (!body)
         return;
-    struct intake_field_errors *errs = malloc(sizeof *errs);
-    if (!errs) {
-        call_out_of_memory(call);
-        return;
-    }
-    intake_field_errors_init(errs);
-    struct json_object *body = NULL;
-    const char *reason = NULL;
-    enum intake_status st =
-        intake_json_parse(call->req->body, call->req->body_len, &body, errs, &reason);
-    if (st != INTAKE_OK) {
-        call_invalid(call, intake_status_http(st), reason, errs);
-        free(errs);
-        return;
-    }
     parse_event(body, call->path_id, date_today(), &es->ev, errs);
     json_object_put(body);
     if (intake_field_errors_any(errs)) {

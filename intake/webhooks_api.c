@@ -228,23 +228,12 @@ static void on_url_checked(enum webhook_dns_result result, const struct sockaddr
 static void put_authed(struct call *call)
 {
     struct put_state *ps = call->state;
-    if (!admin_with_valid_id(call) || !call_require_json(call))
+    if (!admin_with_valid_id(call))
         return;
-    struct intake_field_errors *errs = malloc(sizeof *errs);
-    if (!errs) {
-        call_out_of_memory(call);
+    struct intake_field_errors *errs;
+    struct json_object *body = call_parse_body(call, &errs);
+    if (!body)
         return;
-    }
-    intake_field_errors_init(errs);
-    struct json_object *body = NULL;
-    const char *reason = NULL;
-    enum intake_status st =
-        intake_json_parse(call->req->body, call->req->body_len, &body, errs, &reason);
-    if (st != INTAKE_OK) {
-        call_invalid(call, intake_status_http(st), reason, errs);
-        free(errs);
-        return;
-    }
     parse_subscription(body, ps, errs);
     json_object_put(body);
     if (intake_field_errors_any(errs)) {
