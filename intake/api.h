@@ -114,6 +114,11 @@ bool call_require_json(struct call *call);
  * with nothing left to free. */
 struct json_object *call_parse_body(struct call *call, struct intake_field_errors **errs);
 
+/* Adds "unknown parameter" to errs for each query parameter of req not among
+ * the n names (a typo must not silently widen a list). */
+void call_check_query_names(const struct http_request *req, const char *const *names, size_t n,
+                            struct intake_field_errors *errs);
+
 /* Appends an audit record (who, what, when, request id, from where) about a
  * claim (claim_id may be NULL) and then calls next; next runs even if the
  * write failed, with *ok false, so the caller can answer 503. */

@@ -309,26 +309,7 @@ static void parse_list(const struct http_request *req, struct list_state *p,
                        struct intake_field_errors *errs)
 {
     p->limit = LIST_LIMIT_DEFAULT;
-    /* Unknown parameters are refused, as the claims search does. */
-    for (const char *q = req->query; *q;) {
-        const char *amp = strchr(q, '&');
-        size_t len = amp ? (size_t)(amp - q) : strlen(q);
-        const char *eq = memchr(q, '=', len);
-        size_t klen = eq ? (size_t)(eq - q) : len;
-        bool known = false;
-        for (size_t i = 0; i < sizeof list_param_names / sizeof *list_param_names; i++)
-            known |= strlen(list_param_names[i]) == klen &&
-                     memcmp(list_param_names[i], q, klen) == 0;
-        if (!known && klen > 0) {
-            struct intake_path path;
-            intake_path_init(&path);
-            intake_path_push_key(&path, q, klen);
-            intake_field_errors_add(errs, path.text, "unknown parameter");
-        }
-        if (!amp)
-            break;
-        q = amp + 1;
-    }
+    call_check_query_names(req, list_param_names, sizeof list_param_names / sizeof *list_param_names, errs);
     char buf[128];
     int rc;
     if ((rc = http_query_get(req, "status", buf, sizeof buf)) != 0) {
