@@ -17,21 +17,6 @@
 #define ESRD_COORDINATION_MONTHS 30   /* § II "Coverage for end-stage renal disease" */
 #define DISABILITY_LARGE_GROUP 100     /* 42 CFR 411.101: large group health plan */
 
-/* Medicare covers the member on `on` (entitlement has begun). */
-bool adj_medicare_entitled_on(const struct member *member, date_t on)
-{
-    const struct medicare *m = &member_facts_on(member, on)->medicare;
-    return m->present && date_cmp(m->entitlement_date, on) <= 0;
-}
-
-/* The other coverage is in force on `on`: effective, and not past its last day. */
-bool adj_other_coverage_in_force(const struct other_coverage *other, date_t on)
-{
-    if (date_cmp(on, other->effective) < 0)
-        return false;
-    return !other->has_termination || date_cmp(on, other->termination) <= 0;
-}
-
 /*
  * § II "Coverage for ESRD": Medicare is secondary "for the first 30 months of
  * Medicare ESRD coverage". The months are calendar months, the month

@@ -8,12 +8,8 @@
 
 #include "adjudicate.h"
 
-/* ---- eligibility.c (§ III) and continuation.c (§ IV) ---- */
+/* ---- continuation.c (§ IV): calls no other rule file ---- */
 
-date_t adj_termination_effective_date(date_t event);
-bool adj_span_counts(const struct coverage_span *span, const struct group *group);
-bool adj_span_last_day(const struct coverage_span *span, const struct member *member,
-                       const struct group *group, date_t on, date_t *last_day);
 date_t adj_cobra_last_day(const struct coverage_span *span);
 date_t adj_continuation_last_day(const struct coverage_span *span, const struct member *member,
                                  const struct group *group, date_t on);
@@ -21,6 +17,24 @@ bool adj_continuation_span_counts(const struct coverage_span *span, const struct
 
 #define ADJ_DEFAULT_STATE_CONTINUATION_MONTHS 18
 int adj_state_continuation_months(const struct group *group);
+
+/* ---- coverage.c (§ III spans, Medicare, other coverage): calls continuation.c ---- */
+
+date_t adj_termination_effective_date(date_t event);
+bool adj_span_counts(const struct coverage_span *span, const struct group *group);
+bool adj_span_last_day(const struct coverage_span *span, const struct member *member,
+                       const struct group *group, date_t on, date_t *last_day);
+date_t adj_continuous_coverage_start(const struct member *member, const struct group *group,
+                                     int span_index);
+bool adj_medicare_entitled_on(const struct member *member, date_t on);
+bool adj_other_coverage_in_force(const struct other_coverage *other, date_t on);
+
+/* ---- dependents.c (§ I, § III "Dependent termination"): calls coverage.c ---- */
+
+bool adj_dependent_eligible(const struct member *member, const struct member *parent,
+                            const struct group *group, date_t on);
+
+/* ---- eligibility.c (§ III): calls coverage.c, dependents.c ---- */
 
 /* Why a date is not covered (the CARC that says so), or ADJ_ELIG_COVERED. */
 enum adj_eligibility {
@@ -40,17 +54,10 @@ enum adj_eligibility adj_check_family_eligibility(const struct member *patient,
                                                   const struct member *parent,
                                                   const struct group *group, date_t on,
                                                   int *span_index);
-date_t adj_continuous_coverage_start(const struct member *member, const struct group *group,
-                                     int span_index);
 
 /* ---- group_size.c (§ II working aged, § IV COBRA; adj_cobra_applies in adjudicate.h) ---- */
 
 bool adj_msp_large_group(const struct group *group, date_t on);
-
-/* ---- dependents.c (§ I, § III "Dependent termination") ---- */
-
-bool adj_dependent_eligible(const struct member *member, const struct member *parent,
-                            const struct group *group, date_t on);
 
 /* ---- filing.c (§ VII, plan documents) ---- */
 
@@ -62,7 +69,8 @@ bool adj_pharmacy_filed_in_time(date_t fill_date, date_t received);
 bool adj_medical_filed_in_time(const struct plan *plan, date_t service_date, date_t received);
 int adj_pend_days(const struct plan *plan);
 
-/* ---- cob.c (§ II, § VI, NAIC model regulation, Medicare Secondary Payer) ---- */
+/* ---- cob.c (§ II, § VI, NAIC model regulation, Medicare Secondary Payer): calls
+ * coverage.c, group_size.c ---- */
 
 /* The Medicare part a claim's services fall under (adj_service_of). */
 enum adj_service {
@@ -77,8 +85,6 @@ struct adj_cob {
     bool medicare_primary;
 };
 
-bool adj_medicare_entitled_on(const struct member *member, date_t on);
-bool adj_other_coverage_in_force(const struct other_coverage *other, date_t on);
 enum adj_service adj_service_of(const struct claim *claim);
 struct adj_cob adj_cob_on(const struct member *patient, const struct member *subscriber,
                           const struct group *group, int span_index, date_t on,
