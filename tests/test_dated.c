@@ -524,7 +524,7 @@ START_TEST(test_concurrent_group_events_and_puts_are_all_kept)
     ck_assert_str_eq(test_json_str(g, "history.11.employee_count"), "24");
     ck_assert_str_eq(test_json_str(g, "employee_count"), "24");
     for (int i = 1; i <= 10; i++) {
-        char key[32];
+        char key[48];
         snprintf(key, sizeof key, "history.%d.from", i);
         ck_assert_str_eq(test_json_str(g, key), ago(61 - i));
         snprintf(key, sizeof key, "history.%d.employee_count", i);
