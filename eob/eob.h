@@ -27,6 +27,7 @@
 
 #include "adjudicate/adjudicate.h"
 #include "date.h"
+#include "adjudicate/appeals.h"
 #include "model.h"
 #include "money.h"
 
@@ -39,8 +40,9 @@
     "any bills, records or letters that support your appeal. You may ask for copies of the "       \
     "documents used to decide your claim, free of charge."
 
-/* The appeal period: this many days from the statement date (manual § VI, RULES.md § 10). */
-#define EOB_APPEAL_DAYS 180
+/* The appeal period: this many days from the statement date (manual § VI, RULES.md § 10;
+ * 29 CFR 2560.503-1(h)(3)(i)): the same rule POST /v1/claims/{id}/appeals enforces. */
+#define EOB_APPEAL_DAYS ADJ_APPEAL_WINDOW_DAYS
 
 /* ---- Deductible and out-of-pocket standing after the claim ---- */
 
