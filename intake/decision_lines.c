@@ -51,7 +51,8 @@ static void parse_item(struct intake_reader *r, struct json_object *item, struct
     read_code(r, item, "rarc", adj_rarc_lookup,
               "must be a remark code of the plan's table (docs/rules.md)", d->rarc,
               sizeof d->rarc);
-    if (!d->group[0] != !d->carc[0])
+    /* Given or left out together (a wrong value is reported as such). */
+    if (!intake_member(item, "group") != !intake_member(item, "carc"))
         intake_report(r, "must give group and carc together");
 }
 
