@@ -361,7 +361,8 @@ static bool eob_statement_date(const char *record, date_t *out)
 {
     struct json_object *o = record ? json_tokener_parse(record) : NULL, *d = NULL;
     bool ok = o && json_object_object_get_ex(o, "statement_date", &d) &&
-              json_object_is_type(d, json_type_string) && date_parse(json_object_get_string(d), out);
+              json_object_is_type(d, json_type_string) &&
+              date_parse(json_object_get_string(d), out);
     if (o)
         json_object_put(o);
     return ok;

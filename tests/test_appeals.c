@@ -567,7 +567,8 @@ START_TEST(test_who_may_file_and_read_and_what_is_refused)
     assert_422(&server, "POST", path, child,
                "{\"statement\": \"x\", \"attachments\": [{\"kind\": \"photo\", \"reference\": "
                "\"a\"}]}",
-               "attachments[0].kind", "must be medical_record, letter, itemized_bill, eob or other");
+               "attachments[0].kind",
+               "must be medical_record, letter, itemized_bill, eob or other");
     assert_422(&server, "POST", path, child,
                "{\"statement\": \"x\", \"attachments\": [{\"kind\": \"letter\"}]}",
                "attachments[0].reference", "is required");
