@@ -101,7 +101,9 @@ static void parse_events(struct json_object *value, struct put_state *ps,
             if (strcmp(json_object_get_string(item), webhook_events[e]) == 0)
                 which = e;
         if (which < 0)
-            intake_field_errors_add(errs, path, "must be claim.finalized, claim.pended, appeal.filed or appeal.decided");
+            intake_field_errors_add(errs, path,
+                                    "must be claim.finalized, claim.pended, appeal.filed or "
+                                    "appeal.decided");
         else if (wanted[which])
             intake_field_errors_add(errs, path, "is listed twice");
         else
