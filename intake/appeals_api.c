@@ -116,6 +116,8 @@ static struct json_object *decision_view(const struct queue_appeal_row *r, bool 
     if (!r->outcome || !r->outcome[0])
         return NULL;
     struct json_object *d = json_object_new_object();
+    if (!d)
+        return NULL;
     json_object_object_add(d, "outcome", json_object_new_string(r->outcome));
     json_object_object_add(d, "lines", parsed_or(r->lines, json_object_new_array()));
     json_object_object_add(d, "note", string_or_null(r->note));
@@ -131,6 +133,8 @@ static struct json_object *appeal_view(const struct queue_appeal_row *r, bool st
 {
     date_t today = date_today();
     struct json_object *o = json_object_new_object();
+    if (!o)
+        return NULL; /* answered 500 by call_json */
     json_object_object_add(o, "appeal_id", string_or_null(r->appeal_id));
     json_object_object_add(o, "claim_id", string_or_null(r->claim_id));
     json_object_object_add(o, "member_id", string_or_null(r->member_id));
@@ -217,6 +221,7 @@ static void parse_attachments(struct intake_reader *r, struct json_object *body,
 {
     static const char *const keys[] = {"kind", "reference", NULL};
     struct json_object *canon = json_object_new_array();
+    bool oom = false;
     size_t mark = 0, n = 0;
     struct json_object *a =
         intake_enter_array(r, body, "attachments", false, 0, APPEAL_ATTACHMENTS_MAX,
@@ -238,19 +243,23 @@ static void parse_attachments(struct intake_reader *r, struct json_object *body,
             ok &= intake_field(r, item, "reference", true, intake_value_reference, reference) ==
                   INTAKE_GOT;
             struct json_object *o = ok ? json_object_new_object() : NULL;
-            if (o) {
-                intake_put_string(o, "kind", attachment_kinds[kind]);
-                intake_put_string(o, "reference", reference);
-                intake_append(canon, o);
+            if (ok && (!o || intake_put_string(o, "kind", attachment_kinds[kind]) ||
+                       intake_put_string(o, "reference", reference))) {
+                if (o)
+                    json_object_put(o);
+                oom = true;
+            } else if (ok && intake_append(canon, o)) {
+                oom = true; /* intake_append put o */
             }
         }
         intake_path_pop(&r->path, m);
     }
     if (a)
         intake_path_pop(&r->path, mark);
-    *out = canon ? strdup(json_object_to_json_string_ext(canon, JSON_C_TO_STRING_PLAIN |
-                                                                    JSON_C_TO_STRING_NOSLASHESCAPE))
-                 : NULL;
+    /* NULL when out of memory: the caller answers 500. */
+    *out = canon && !oom ? strdup(json_object_to_json_string_ext(
+                                      canon, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE))
+                         : NULL;
     if (canon)
         json_object_put(canon);
 }
