@@ -438,7 +438,8 @@ static void write_record(struct writer *w, struct json_object *rec, const struct
 
     struct json_object *appeal = put(w, rec, "appeal", json_object_new_object());
     put_int(w, appeal, "days", EOB_APPEAL_DAYS);
-    put_date(w, appeal, "deadline", date_add_days(in->statement_date, EOB_APPEAL_DAYS));
+    put_date(w, appeal, "deadline", adj_appeal_deadline(in->statement_date));
+    put_int(w, appeal, "decision_days", EOB_APPEAL_DECISION_DAYS);
     put_str(w, appeal, "address",
             in->appeal_address ? in->appeal_address : EOB_DEFAULT_APPEAL_ADDRESS);
     put_str(w, appeal, "instructions",
@@ -746,7 +747,8 @@ static void text_record(struct json_writer *w, const struct eob_inputs *in)
 
     json_writer_open(w, "appeal", '{');
     json_writer_int(w, "days", EOB_APPEAL_DAYS);
-    text_date(w, "deadline", date_add_days(in->statement_date, EOB_APPEAL_DAYS));
+    text_date(w, "deadline", adj_appeal_deadline(in->statement_date));
+    json_writer_int(w, "decision_days", EOB_APPEAL_DECISION_DAYS);
     json_writer_string(w, "address",
                        in->appeal_address ? in->appeal_address : EOB_DEFAULT_APPEAL_ADDRESS);
     json_writer_string(w, "instructions", in->appeal_instructions

@@ -27,6 +27,7 @@
 
 #include "adjudicate/adjudicate.h"
 #include "date.h"
+#include "adjudicate/appeals.h"
 #include "model.h"
 #include "money.h"
 
@@ -36,11 +37,16 @@
 #define EOB_DEFAULT_APPEAL_INSTRUCTIONS                                                            \
     "If you disagree with how this claim was decided, write to us. Give the claim number, the "    \
     "patient's name and member ID, the lines you disagree with and why, and include copies of "    \
-    "any bills, records or letters that support your appeal. You may ask for copies of the "       \
+    "any bills, records or letters that support your appeal. You can also appeal online: sign in " \
+    "to the member portal, open this claim and choose Appeal. You may ask for copies of the "      \
     "documents used to decide your claim, free of charge."
 
-/* The appeal period: this many days from the statement date (manual § VI, RULES.md § 10). */
-#define EOB_APPEAL_DAYS 180
+/* The appeal period: this many days from the statement date (manual § VI, RULES.md § 10;
+ * 29 CFR 2560.503-1(h)(3)(i)): the same rule POST /v1/claims/{id}/appeals enforces. */
+#define EOB_APPEAL_DAYS ADJ_APPEAL_WINDOW_DAYS
+/* How long the plan takes to decide an appeal, told on the EOB as the review
+ * procedure's time limit (29 CFR 2560.503-1(g)(1)(iv), (i)(2)(iii)(A)). */
+#define EOB_APPEAL_DECISION_DAYS ADJ_APPEAL_DECISION_DAYS
 
 /* ---- Deductible and out-of-pocket standing after the claim ---- */
 

@@ -465,6 +465,12 @@ static void add_notes(struct ctx *c, struct json_object *eob, const struct json_
                 &text, "How to appeal: within %lld days of this statement, by %s. Write to: %s. %s",
                 (long long)days, need_str(c, appeal, "deadline"), need_str(c, appeal, "address"),
                 need_str(c, appeal, "instructions"));
+            /* Records issued before decision_days existed lack it. */
+            int64_t decision_days = 0;
+            if (json_object_object_get_ex(appeal, "decision_days", NULL) &&
+                eob_get_int(appeal, "decision_days", &decision_days))
+                eob_buf_addf(&text, " We decide an appeal within %lld days of receiving it.",
+                             (long long)decision_days);
         }
         char *s = eob_buf_finish(&text);
         if (!s) {

@@ -505,6 +505,12 @@ static void appeal(struct page *p, const struct json_object *rec)
     text(p, str(p, a, "address"));
     raw(p, "</p>\n<p>");
     text(p, str(p, a, "instructions"));
+    /* Records issued before decision_days existed lack it. */
+    int64_t decision_days = 0;
+    if (json_object_object_get_ex(a, "decision_days", NULL) &&
+        eob_get_int(a, "decision_days", &decision_days))
+        eob_buf_addf(&p->b, "</p>\n<p>We decide an appeal within %lld days of receiving it.",
+                     (long long)decision_days);
     raw(p, "</p>\n</section>\n<footer>\n<p>Keep this statement for your records. Claim ");
     text(p, str(p, rec, "claim_id"));
     raw(p, ".</p>\n</footer>\n</body>\n</html>\n");

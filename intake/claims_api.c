@@ -38,7 +38,7 @@ static const char *prefix_of(const struct call *call)
 
 /* A claim id is a UUID in its lower-case text form; anything else cannot
  * name a claim and is answered 404 without asking Redis. */
-static bool valid_claim_id(const char *s)
+bool claims_id_valid(const char *s)
 {
     if (strlen(s) != 36)
         return false;
@@ -351,7 +351,7 @@ void claims_post(struct call *call)
 /* Object-level authorization (API.md "Roles"): staff see every claim; a
  * member their own and, as the subscriber, the family's; a provider what it
  * submitted. Everyone else is told the claim does not exist. */
-static bool may_read_claim(const struct principal *who, const struct queue_claim *claim)
+bool claims_may_read(const struct principal *who, const struct queue_claim *claim)
 {
     if (auth_is_staff(who))
         return true;
@@ -370,7 +370,7 @@ static bool may_read_claim(const struct principal *who, const struct queue_claim
  * passes it to cb; a path id that cannot be a claim id is answered 404 here. */
 static void fetch_claim(struct call *call, queue_claim_cb cb)
 {
-    if (!valid_claim_id(call->path_id)) {
+    if (!claims_id_valid(call->path_id)) {
         call_not_found(call);
         return;
     }
@@ -381,13 +381,13 @@ static void fetch_claim(struct call *call, queue_claim_cb cb)
 /* The claim fetched for this caller: answers 503 when Redis did not, 404
  * when the claim does not exist or is another party's, and returns false
  * then; true when the caller may go on with it. */
-static bool claim_readable(struct call *call, enum queue_status st, const struct queue_claim *claim)
+bool claims_readable(struct call *call, enum queue_status st, const struct queue_claim *claim)
 {
     if (st == QUEUE_UNAVAILABLE || (st == QUEUE_OK && !claim)) {
         call_unavailable(call);
         return false;
     }
-    if (st != QUEUE_OK || !may_read_claim(&call->who, claim)) {
+    if (st != QUEUE_OK || !claims_may_read(&call->who, claim)) {
         call_not_found(call);
         return false;
     }
@@ -428,6 +428,8 @@ static struct json_object *claim_view(const struct queue_claim *c)
     add_object(o, "submitted", c->submitted);
     add_object(o, "decision", c->decision);
     add_object(o, "pending", c->pending);
+    /* The latest appeal of the claim, if any (GET /v1/appeals/{id}). */
+    add_string(o, "appeal_id", queue_claim_field(c, "appeal_id"));
     struct json_object *history = queue_history_json(queue_claim_field(c, "history"));
     if (!history) {
         json_object_put(o);
@@ -464,7 +466,7 @@ static void read_audited(struct call *call)
 static void on_claim_for_read(enum queue_status st, const struct queue_claim *claim, void *arg)
 {
     struct call *call = arg;
-    if (!claim_readable(call, st, claim))
+    if (!claims_readable(call, st, claim))
         return;
     struct read_state *rs = calloc(1, sizeof *rs);
     if (!rs || !(rs->view = claim_view(claim))) {
@@ -551,7 +553,7 @@ static void audit_authed(struct call *call)
         call_not_found(call);
         return;
     }
-    if (!valid_claim_id(call->path_id)) {
+    if (!claims_id_valid(call->path_id)) {
         call_not_found(call);
         return;
     }
@@ -807,7 +809,7 @@ static void on_claim_for_supply(enum queue_status st, const struct queue_claim *
 {
     struct call *call = arg;
     struct supply_state *ss = call->state;
-    if (!claim_readable(call, st, stored))
+    if (!claims_readable(call, st, stored))
         return;
     const char *status = queue_claim_field(stored, "status");
     if (!status || strcmp(status, "pended") != 0) {
@@ -897,7 +899,7 @@ static void supply_authed(struct call *call)
         call_forbidden(call);
         return;
     }
-    if (!valid_claim_id(call->path_id)) {
+    if (!claims_id_valid(call->path_id)) {
         call_not_found(call);
         return;
     }
@@ -1031,7 +1033,7 @@ static void on_claim_for_eob(enum queue_status st, const struct queue_claim *cla
 {
     struct call *call = arg;
     struct eob_state *es = call->state;
-    if (!claim_readable(call, st, claim))
+    if (!claims_readable(call, st, claim))
         return;
     if (claim->eob_version < 1) {
         call_error(call, 404, "no_eob", "this claim has no Explanation of Benefits yet: it is not final");
@@ -1075,7 +1077,7 @@ static void eob_authed(struct call *call)
         call_invalid(call, 422, "the query has problems listed in fields", &errs);
         return;
     }
-    if (!valid_claim_id(call->path_id)) {
+    if (!claims_id_valid(call->path_id)) {
         call_not_found(call);
         return;
     }

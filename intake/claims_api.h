@@ -3,6 +3,7 @@
 #define CLAIMS_CLAIMS_API_H
 
 #include "intake/api.h"
+#include "queue/claims_read.h"
 #include "queue/intake.h"
 
 void claims_post(struct call *call);   /* POST /v1/claims */
@@ -30,5 +31,15 @@ int claims_store(struct call *call, const struct claims_store_request *req, queu
 void claims_new_id(char out[CLAIM_ID_LEN]);
 /* The target date: the configured business days after received. */
 date_t claims_target_date(const struct app *app, date_t received);
+
+/* Whether s can name a claim: a UUID in its lower-case text form. */
+bool claims_id_valid(const char *s);
+/* Object-level authorization of a claim (API.md "Roles"): staff, the
+ * patient, the subscriber of the patient's family, the submitting provider. */
+bool claims_may_read(const struct principal *who, const struct queue_claim *claim);
+/* A claim fetched for call->who: answers 503 when Redis did not, 404 when the
+ * claim does not exist or is another party's, and returns false then; true
+ * when the caller may go on with it. */
+bool claims_readable(struct call *call, enum queue_status st, const struct queue_claim *claim);
 
 #endif

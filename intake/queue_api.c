@@ -11,6 +11,7 @@
 
 #include "adjudicate/worker.h"
 #include "log.h"
+#include "queue/appeals.h"
 #include "queue/intake.h"
 #include "queue/stats.h"
 #include "queue/token_cache.h"
@@ -20,6 +21,29 @@ static int stats_call(struct call *call, queue_stats_cb cb)
 {
     return queue_stats_read(call->app->redis, call->app->cfg.key_prefix,
                             (int)date_today().days, cb, call);
+}
+
+/* The appeals' counts (docs/api.md "Appeals"), read after the queue's own
+ * figures and added to the answer held in the call's state. */
+static void on_queue_appeals(enum queue_status status, long long open, long long overdue,
+                             void *arg)
+{
+    struct call *call = arg;
+    if (status != QUEUE_OK) {
+        call_unavailable(call);
+        return;
+    }
+    struct json_object *o = call->state;
+    call->state = NULL;
+    json_object_object_add(o, "appeals_open", json_object_new_int64(open));
+    json_object_object_add(o, "appeals_overdue", json_object_new_int64(overdue));
+    call_json(call, 200, o);
+}
+
+static void put_json_state(void *state)
+{
+    if (state)
+        json_object_put(state);
 }
 
 static void on_queue_stats(enum queue_status status, const struct queue_stats *q, void *arg)
@@ -69,7 +93,11 @@ static void on_queue_stats(enum queue_status status, const struct queue_stats *q
         json_object_array_add(dead, d);
     }
     json_object_object_add(o, "dead", dead);
-    call_json(call, 200, o);
+    call->state = o;
+    call->state_free = put_json_state;
+    if (queue_appeal_counts(call->app->redis, call->app->cfg.key_prefix, (int)date_today().days,
+                            on_queue_appeals, call) != 0)
+        call_unavailable(call);
 }
 
 static void queue_authed(struct call *call)
@@ -138,6 +166,12 @@ void queue_retry_dead(struct call *call)
 
 /* ---- GET /metrics ---- */
 
+/* The appeals' gauges, read before the queue's figures. */
+struct appeal_counts {
+    bool ok;
+    long long open, overdue;
+};
+
 static void on_metrics_stats(enum queue_status status, const struct queue_stats *stats,
                              void *arg)
 {
@@ -155,6 +189,13 @@ static void on_metrics_stats(enum queue_status status, const struct queue_stats 
         if (len < cap)                                                             \
             len += (size_t)snprintf(out + len, cap - len, __VA_ARGS__);            \
     } while (0)
+    const struct appeal_counts *ac = call->state;
+    if (status == QUEUE_OK && ac && ac->ok) {
+        EMIT("# HELP claimsd_appeals_open Appeals waiting for a decision.\n"
+             "# TYPE claimsd_appeals_open gauge\nclaimsd_appeals_open %lld\n", ac->open);
+        EMIT("# HELP claimsd_appeals_overdue Open appeals past their decision due date.\n"
+             "# TYPE claimsd_appeals_overdue gauge\nclaimsd_appeals_overdue %lld\n", ac->overdue);
+    }
     if (status == QUEUE_OK) {
         const struct {
             long long length, in_flight, pended, dead, overdue, finalized, within;
@@ -282,10 +323,24 @@ static void on_metrics_stats(enum queue_status status, const struct queue_stats 
     free(out);
 }
 
+static void on_metrics_appeals(enum queue_status status, long long open, long long overdue,
+                               void *arg)
+{
+    struct call *call = arg;
+    struct appeal_counts *ac = call->state;
+    *ac = (struct appeal_counts){status == QUEUE_OK, open, overdue};
+    if (stats_call(call, on_metrics_stats) != 0)
+        on_metrics_stats(QUEUE_UNAVAILABLE, NULL, call);
+}
+
 void metrics_get(struct call *call)
 {
     /* No PHI here: counts only. Anyone who can reach the listener may read it
      * (bind the listener to a private address in production). */
-    if (stats_call(call, on_metrics_stats) != 0)
-        on_metrics_stats(QUEUE_UNAVAILABLE, NULL, call);
+    struct appeal_counts *ac = call_state_new(call, sizeof *ac, free);
+    if (!ac)
+        return;
+    if (queue_appeal_counts(call->app->redis, call->app->cfg.key_prefix, (int)date_today().days,
+                            on_metrics_appeals, call) != 0)
+        on_metrics_appeals(QUEUE_UNAVAILABLE, 0, 0, call);
 }

@@ -5,6 +5,7 @@
 
 #include "intake/accounts_api.h"
 #include "intake/admin_api.h"
+#include "intake/appeals_api.h"
 #include "intake/api.h"
 #include "intake/claims_api.h"
 #include "intake/group_events_api.h"
@@ -104,6 +105,10 @@ static const struct route routes[] = {
     {"POST", "/v1/remittances/run", remit_run},
     {"GET", "/v1/remittances/{id}/members", remit_members},
     {"GET", "/v1/recoveries", recoveries_get},
+    {"POST", "/v1/claims/{id}/appeals", appeals_file},
+    {"GET", "/v1/appeals", appeals_list},
+    {"GET", "/v1/appeals/{id}", appeals_get},
+    {"POST", "/v1/appeals/{id}/decision", appeals_decide},
 };
 
 /* Matches path against pattern; the {id} segment is copied into id. */

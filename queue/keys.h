@@ -87,6 +87,14 @@
 #define KEYF_RECOVERY_FAMILY "%s" CLAIMS_TAG "recoveries:f:%s" /* prefix, subscriber id: set of recovery ids */
 #define KEYF_RECOVERY_SEQ "%s" CLAIMS_TAG "recoveries:seq"     /* counter: the zset's scores */
 
+/* Appeals (queue/appeals.c, docs/api.md "Appeals"): one hash per appeal, listed
+ * by decision due date (score: due day x 2^INDEX_SEQ_BITS plus a sequence), all
+ * of them and the open ones apart; the claim's hash names its latest appeal. */
+#define KEYF_APPEAL "%s" CLAIMS_TAG "appeal:%s"         /* prefix, appeal id: hash */
+#define KEYF_APPEALS "%s" CLAIMS_TAG "appeals"          /* zset: every appeal by due order */
+#define KEYF_APPEALS_OPEN "%s" CLAIMS_TAG "appeals:open" /* zset: open appeals by due order */
+#define KEYF_APPEALS_SEQ "%s" CLAIMS_TAG "appeals:seq"  /* counter: the scores' sequence part */
+
 /* The consumer group of the work stream. */
 #define WORK_GROUP "workers"
 /* The consumer group of the events stream: the webhook fan-out. */

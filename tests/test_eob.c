@@ -534,7 +534,20 @@ START_TEST(test_denied_late_pharmacy_claim)
     /* A denied claim moves no accumulator. */
     ck_assert_int_eq(cents_at(rec, "accumulators.0.individual.in_network.out_of_pocket.met"), 0);
     ck_assert_str_eq(text_at(rec, "appeal.deadline"), "2027-01-12");
+    /* The review procedure's time limit, told with the deadline (29 CFR
+     * 2560.503-1(g)(1)(iv)), in every format. */
+    ck_assert_int_eq(json_object_get_int(path(rec, "appeal.decision_days")), 60);
+    char *page = eob_html(rec);
+    ck_assert_ptr_nonnull(strstr(page, "<p>We decide an appeal within 60 days of receiving it."));
+    ck_assert_ptr_nonnull(strstr(page, "your appeal must reach us by <strong>"));
+    free(page);
     struct json_object *fhir = eob_fhir(rec);
+    struct json_object *notes = path(fhir, "processNote");
+    const char *last = json_object_get_string(
+        path(json_object_array_get_idx(notes, json_object_array_length(notes) - 1), "text"));
+    ck_assert_ptr_nonnull(strstr(last, "How to appeal: within 180 days of this statement, by "
+                                       "2027-01-12."));
+    ck_assert_ptr_nonnull(strstr(last, "We decide an appeal within 60 days of receiving it."));
     ck_assert_str_eq(text_at(fhir, "type.coding.0.code"), "pharmacy");
     ck_assert_str_eq(text_at(fhir, "item.0.productOrService.coding.0.system"),
                      "http://hl7.org/fhir/sid/ndc");

@@ -510,11 +510,14 @@ START_TEST(test_invalid_subscriptions_are_refused_with_the_field_named)
                    ", " OK_SECRET "}",
                    "url", "must not contain a user name or password");
     assert_refused("{" OK_URL ", \"events\": [], " OK_SECRET "}", "events",
-                   "must be a non-empty list of claim.finalized, claim.pended");
+                   "must be a non-empty list of claim.finalized, claim.pended, appeal.filed, "
+                   "appeal.decided");
     assert_refused("{" OK_URL ", \"events\": \"claim.finalized\", " OK_SECRET "}", "events",
-                   "must be a non-empty list of claim.finalized, claim.pended");
+                   "must be a non-empty list of claim.finalized, claim.pended, appeal.filed, "
+                   "appeal.decided");
     assert_refused("{" OK_URL ", \"events\": [\"claim.finalized\", \"claim.paid\"], " OK_SECRET "}",
-                   "events[1]", "must be claim.finalized or claim.pended");
+                   "events[1]",
+                   "must be claim.finalized, claim.pended, appeal.filed or appeal.decided");
     assert_refused("{" OK_URL ", \"events\": [\"claim.pended\", \"claim.pended\"], " OK_SECRET "}",
                    "events[1]", "is listed twice");
     assert_refused("{" OK_URL ", " OK_EVENTS ", \"secret\": \"short-secret\"}", "secret",
@@ -724,6 +727,68 @@ START_TEST(test_each_subscription_gets_only_the_events_it_asked_for)
         snprintf(path, sizeof path, "/v1/webhooks/%s", ids[i]);
         ck_assert_int_eq(status_of("DELETE", path, ADMIN, NULL), 204);
     }
+    receiver_stop(&r);
+}
+END_TEST
+
+/* Waits until the claim is approved or denied. */
+static void wait_final(const char *id)
+{
+    char path[128];
+    snprintf(path, sizeof path, "/v1/claims/%s", id);
+    for (int i = 0; i < 200; i++) {
+        struct test_response res;
+        test_api(&server, "GET", path, ADMIN, NULL, NULL, &res);
+        bool final = strcmp(test_json_str(res.body, "status"), "approved") == 0 ||
+                     strcmp(test_json_str(res.body, "status"), "denied") == 0;
+        test_response_free(&res);
+        if (final)
+            return;
+        test_sleep_ms(50);
+    }
+    ck_abort_msg("claim %s was not decided", id);
+}
+
+START_TEST(test_appeal_filed_and_decided_are_posted_to_their_subscribers)
+{
+    struct receiver r;
+    receiver_start(&r, 0, false);
+    subscribe(&server, "appeals", &r, "/appeals", "[\"appeal.filed\", \"appeal.decided\"]");
+    char id[64], path[128], appeal[64];
+    submit(&server, false, 4001, id);
+    wait_final(id);
+    snprintf(path, sizeof path, "/v1/claims/%s/appeals", id);
+    struct test_response res;
+    test_api(&server, "POST", path, ADMIN, "{\"statement\": \"Ana needs the brand drug.\"}",
+             NULL, &res);
+    ck_assert_msg(res.status == 201, "%ld %s", res.status, res.body);
+    snprintf(appeal, sizeof appeal, "%s", test_json_str(res.body, "appeal_id"));
+    test_response_free(&res);
+    snprintf(path, sizeof path, "/v1/appeals/%s/decision", appeal);
+    ck_assert_int_eq(status_of("POST", path, ADMIN, "{\"outcome\": \"upheld\", \"note\": \"x\"}"),
+                     200);
+    wait_received(&r, "/appeals", 2, 10000);
+    test_sleep_ms(800); /* and the claim's own finalization is not among them */
+    ck_assert_int_eq(received_count(&r, "/appeals"), 2);
+    const struct received *filed = request_for(&r, "/appeals", 0),
+                          *decided = request_for(&r, "/appeals", 1);
+    /* No ordering is promised: take them as they came. */
+    if (strcmp(filed->event, "appeal.filed") != 0) {
+        const struct received *t = filed;
+        filed = decided;
+        decided = t;
+    }
+    ck_assert_str_eq(filed->event, "appeal.filed");
+    ck_assert_str_eq(test_json_str(filed->body, "event"), "appeal.filed");
+    ck_assert_str_eq(test_json_str(filed->body, "claim_id"), id);
+    ck_assert_str_eq(test_json_str(filed->body, "status"), "open");
+    ck_assert_str_eq(decided->event, "appeal.decided");
+    ck_assert_str_eq(test_json_str(decided->body, "claim_id"), id);
+    ck_assert_str_eq(test_json_str(decided->body, "status"), "upheld");
+    /* The five keys only: not the statement, not the note. */
+    ck_assert_ptr_null(strstr(filed->body, "brand"));
+    ck_assert_ptr_null(strstr(filed->body, "appeal_id"));
+    ck_assert_int_eq(status_of("DELETE", "/v1/webhooks/appeals", ADMIN, NULL), 204);
     receiver_stop(&r);
 }
 END_TEST
@@ -1153,6 +1218,7 @@ static Suite *webhooks_suite(void)
     tcase_add_test(tc, test_finalized_claim_is_posted_signed_and_without_phi);
     tcase_add_test(tc, test_delivery_answered_500_is_retried_and_then_delivered);
     tcase_add_test(tc, test_each_subscription_gets_only_the_events_it_asked_for);
+    tcase_add_test(tc, test_appeal_filed_and_decided_are_posted_to_their_subscribers);
     tcase_add_test(tc, test_delivery_failing_max_attempts_times_is_dead_and_shown);
     suite_add_tcase(s, tc);
     TCase *processes = tcase_create("processes");

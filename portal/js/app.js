@@ -10,6 +10,7 @@ import { field, text, errorSummary, showFieldErrors, formMessage, clearErrors } 
 import { medicalForm, pharmacyForm, familyChoices } from './claim_forms.js';
 import { claimPage, auditPage } from './claim_view.js';
 import { memberEventView, recoveriesView } from './events.js';
+import { appealsView, appealPage } from './appeals.js';
 import { statusText, todayUtc, timestamp, waitWords } from './words.js';
 
 const main = () => document.getElementById('main');
@@ -22,7 +23,7 @@ const ROLE_NAMES = { member: 'Member', provider: 'Provider', staff: 'Claims staf
 const NAV = {
   member: [['#/claims', 'My family\'s claims'], ['#/file/pharmacy', 'File a pharmacy claim'], ['#/file/medical', 'File a medical claim'], ['#/eligibility', 'Check coverage']],
   provider: [['#/claims', 'Claims I posted'], ['#/file/medical', 'Post a claim'], ['#/eligibility', 'Check eligibility']],
-  staff: [['#/staff/search', 'Find claims'], ['#/staff/queue', 'Queue'], ['#/staff/events', 'Enrollment events'], ['#/staff/recoveries', 'Recoveries'], ['#/file/medical', 'Enter a medical claim'], ['#/file/pharmacy', 'Enter a pharmacy claim'], ['#/eligibility', 'Check eligibility']],
+  staff: [['#/staff/search', 'Find claims'], ['#/staff/queue', 'Queue'], ['#/staff/events', 'Enrollment events'], ['#/staff/recoveries', 'Recoveries'], ['#/staff/appeals', 'Appeals'], ['#/file/medical', 'Enter a medical claim'], ['#/file/pharmacy', 'Enter a pharmacy claim'], ['#/eligibility', 'Check eligibility']],
 };
 
 /* ---- notices ---- */
@@ -444,6 +445,8 @@ async function queueView(m, gen) {
       tile('Waiting for information', q.pended),
       tile('Failed repeatedly (dead letter)', q.dead_lettered),
       tile('Open past their target date', q.overdue),
+      tile('Appeals waiting for a decision', q.appeals_open),
+      tile('Appeals past their due date', q.appeals_overdue),
       tile('Decided', q.finalized),
       tile('Decided within target', share, `${q.finalized_within_target ?? 0} of ${q.finalized ?? 0}`)),
     q.oldest_open_claim_id ? h('p', null, 'Oldest open claim: ', h('a', { href: `#/claim/${encodeURIComponent(q.oldest_open_claim_id)}` }, q.oldest_open_claim_id), `, ${q.oldest_open_age_days} day${q.oldest_open_age_days === 1 ? '' : 's'} old.`) : h('p', null, 'No open claims.'),
@@ -465,12 +468,13 @@ function parse(hash) {
   let mm;
   if ((mm = /^\/claim\/([^/]+)\/audit$/.exec(path))) return { name: 'audit', id: decodeURIComponent(mm[1]) };
   if ((mm = /^\/claim\/([^/]+)$/.exec(path))) return { name: 'claim', id: decodeURIComponent(mm[1]) };
+  if ((mm = /^\/appeal\/([^/]+)$/.exec(path))) return { name: 'appeal', id: decodeURIComponent(mm[1]) };
   return { name: path, params };
 }
 
 const TITLES = {
   '/signin': 'Sign in', '/accept': 'Create your account', '/claims': 'Claims', '/file/medical': 'File a medical claim', '/file/pharmacy': 'File a pharmacy claim',
-  '/eligibility': 'Eligibility', '/staff/search': 'Find claims', '/staff/queue': 'Queue', '/staff/events': 'Enrollment events', '/staff/recoveries': 'Recoveries', claim: 'Claim', audit: 'Audit trail',
+  '/eligibility': 'Eligibility', '/staff/search': 'Find claims', '/staff/queue': 'Queue', '/staff/events': 'Enrollment events', '/staff/recoveries': 'Recoveries', '/staff/appeals': 'Appeals', claim: 'Claim', appeal: 'Appeal', audit: 'Audit trail',
 };
 
 function route() {
@@ -500,7 +504,7 @@ function route() {
     nextAnnouncement = null;
   }
   document.title = `${TITLES[r.name] || 'Not found'} · Claims portal`;
-  const staffOnly = ['/staff/search', '/staff/queue', '/staff/events', '/staff/recoveries', 'audit'];
+  const staffOnly = ['/staff/search', '/staff/queue', '/staff/events', '/staff/recoveries', '/staff/appeals', 'audit'];
   if (s && staffOnly.includes(r.name) && pagesOf(s.role) !== 'staff') {
     replace(m, h('h1', { tabindex: '-1' }, 'Not available'), h('p', null, 'This page is for claims staff.'));
   } else {
@@ -515,6 +519,8 @@ function route() {
       case '/staff/queue': queueView(m, gen); return;
       case '/staff/events': memberEventView(m, r.params, () => gen === generation); break;
       case '/staff/recoveries': recoveriesView(m, () => gen === generation); break;
+      case '/staff/appeals': appealsView(m, () => gen === generation); break;
+      case 'appeal': appealPage(m, r.id, { role: pagesOf(s.role), isCurrent: () => gen === generation, announce }); return;
       case 'claim': {
         const ctx = { role: pagesOf(s.role), flash, isCurrent: () => gen === generation, announce };
         flash = null;

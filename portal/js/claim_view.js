@@ -1,10 +1,11 @@
 // One claim: its status, decision (every code with its meaning), what a
 // pended claim needs (and the form to send it), history, the printable EOB;
-// for staff, the audit trail.
+// the appeal (or the form to file one); for staff, the audit trail.
 
 import * as api from './api.js';
 import { h, replace, dl, table } from './dom.js';
 import { informationForm } from './claim_forms.js';
+import { appealSection } from './appeals.js';
 import {
   statusText, adjustmentText, remarkText, NEEDED, PAYEE, AUDIT_ACTION, money, timestamp,
 } from './words.js';
@@ -181,6 +182,7 @@ export async function claimPage(main, id, ctx) {
       ]),
       final ? h('div', { class: 'eob' }, eobButton, eobNote) : null,
       decisionSection(claim),
+      appealSection(claim, ctx, (message) => { ctx.flash = message; load(); }),
       pendingSection(claim, () => { ctx.flash = 'Thank you: the information was sent and the claim is back in line for processing.'; load(); }),
       historyList(claim),
       submittedDetails(claim),

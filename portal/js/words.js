@@ -80,6 +80,9 @@ export const AUDIT_ACTION = {
   'claim.pend': 'Claim pended (information asked for)',
   'claim.finalize': 'Claim decided',
   'claim.requeue': 'Claim put back on the queue',
+  'appeal.file': 'Appeal filed',
+  'appeal.read': 'Appeal viewed',
+  'appeal.decide': 'Appeal decided',
 };
 
 /** "$1,234.50" for a JSON amount (a number with at most two decimals). */

@@ -1035,6 +1035,95 @@ test('staff see the claims a retroactive termination left paid on uncovered date
   await page.context.close();
 });
 
+test('a member appeals a denied claim and staff decide it from the appeals list', async () => {
+  // Luis Lopez's office visit of 2019, before his coverage began: denied.
+  const filed = await call('POST', '/v1/claims', tokens.luis, {
+    type: 'medical', member_id: 'M1001',
+    patient: { first_name: 'Luis', last_name: 'Lopez', birth_date: '1975-09-14' },
+    provider: { npi: '1003000126', name: 'Bay Clinic', network: 'in' },
+    diagnosis_codes: ['E11.9'],
+    lines: [{ service_date: '2019-06-03', procedure_code: '99213', units: 1, charge: 150 }],
+  });
+  assert.equal(filed.status, 202, JSON.stringify(filed.data));
+  const id = filed.data.claim_id;
+  await waitFor('the claim to be denied', async () => (await call('GET', `/v1/claims/${id}`, tokens.staff)).data.status === 'denied', 30000, 200);
+  const eob = (await call('GET', `/v1/claims/${id}/eob`, tokens.staff)).data;
+
+  const page = await newPage('appeal-member');
+  await signIn(page, accounts.luis);
+  await page.goto(`${base}/portal/#/claim/${id}`, { waitUntil: 'networkidle0' });
+  await page.waitForSelector('#start-appeal');
+  await page.click('#start-appeal');
+  await page.waitForSelector('#appeal-statement');
+  // The last day to appeal, as the EOB states it.
+  assert.match(await page.$eval('#appeal', (s) => s.textContent), new RegExp(`until ${eob.appeal.deadline} \\(180 days after`));
+  // An empty statement is refused on the page; nothing is sent.
+  await page.click('#appeal-form button[type=submit]');
+  await page.waitForSelector('#appeal-statement[aria-invalid=true]');
+  assert.equal((await call('GET', `/v1/claims/${id}`, tokens.staff)).data.appeal_id, undefined);
+  const words = 'I was covered on that day.\nMy enrollment form is dated 2019-05-20.';
+  await typeInto(page, '#appeal-statement', words);
+  await shot(page, '31-member-appeal-form');
+  await assertAccessibleNames(page, 'the appeal form');
+  await page.click('#appeal-form button[type=submit]');
+  await page.waitForFunction(() => /Your appeal was received/.test(document.querySelector('main').textContent));
+  const claim = (await call('GET', `/v1/claims/${id}`, tokens.staff)).data;
+  const appeal = (await call('GET', `/v1/appeals/${claim.appeal_id}`, tokens.staff)).data;
+  assert.equal(appeal.statement, words);
+  assert.equal(appeal.status, 'open');
+  assert.equal(appeal.filed_by_role, 'member');
+  await page.waitForFunction((due) => { const s = document.getElementById('appeal'); return s && s.textContent.includes(`Decision due by${due}`); }, {}, appeal.due_date);
+  assert.match(await page.$eval('#appeal', (s) => s.textContent), /Open: waiting for a decision/);
+  await shot(page, '32-member-appeal-filed');
+
+  // The overturn below is answered 501 until the adjustment path exists.
+  const staffPage = await newPage('appeal-staff', { expectedErrors: [/status of 501 \(Not Implemented\)/] });
+  await signIn(staffPage, accounts.staff);
+  await staffPage.goto(`${base}/portal/#/staff/appeals`, { waitUntil: 'networkidle0' });
+  const link = `#appeals a[href="#/appeal/${appeal.appeal_id}"]`;
+  await staffPage.waitForSelector(link);
+  const row = await staffPage.$eval(link, (a) => [...a.closest('tr').children].map((c) => c.textContent));
+  assert.deepEqual([row[0], row[1], row[2], row[3], row[5], row[6]], [appeal.appeal_id.slice(0, 8), id.slice(0, 8), 'M1001', 'Open', appeal.due_date, '—']);
+  await shot(staffPage, '33-staff-appeals');
+  await assertAccessibleNames(staffPage, 'the appeals list');
+  await Promise.all([staffPage.waitForFunction((h) => location.hash === h, {}, `#/appeal/${appeal.appeal_id}`), staffPage.click(link)]);
+  await staffPage.waitForSelector('#decision-form');
+  assert.match(await staffPage.$eval('main', (m) => m.textContent), /My enrollment form is dated 2019-05-20/);
+  // An overturn is checked, then refused until the claim can be decided again; nothing is recorded.
+  await staffPage.click('#decision-form input[type=radio][value=overturned]');
+  await staffPage.waitForSelector('[data-field="lines[0].allowed"]', { visible: true });
+  await typeInto(staffPage, '[data-field="lines[0].allowed"]', '200.00');
+  await staffPage.select('[data-field="lines[0].group"]', 'CO');
+  await typeInto(staffPage, '[data-field="lines[0].carc"]', '45');
+  await typeInto(staffPage, '#decision-note', 'Covered: the enrollment form predates the visit.');
+  await staffPage.click('#decision-form button[type=submit]');
+  await staffPage.waitForSelector('[data-field="lines[0].allowed"][aria-invalid=true]');
+  assert.match(await staffPage.$eval('#decision-form .error-summary', (e) => e.textContent), /must not be more than the line's charge/);
+  await typeInto(staffPage, '[data-field="lines[0].allowed"]', '100.00');
+  await staffPage.click('#decision-form button[type=submit]');
+  await staffPage.waitForFunction(() => /Overturning an appeal is not available on this server yet/.test(document.querySelector('#decision-form .error-summary').textContent));
+  assert.equal((await call('GET', `/v1/appeals/${appeal.appeal_id}`, tokens.staff)).data.status, 'open');
+  await assertAccessibleNames(staffPage, 'the appeal decision form');
+  // Upheld, with the reason the member reads.
+  await staffPage.click('#decision-form input[type=radio][value=upheld]');
+  await typeInto(staffPage, '#decision-note', 'Coverage began on 2020-01-01; the visit was before it.');
+  await staffPage.click('#decision-form button[type=submit]');
+  await staffPage.waitForFunction(() => /The appeal was decided: upheld\./.test(document.querySelector('main').textContent));
+  const decided = (await call('GET', `/v1/appeals/${appeal.appeal_id}`, tokens.staff)).data;
+  assert.equal(decided.status, 'decided');
+  assert.equal(decided.decision.outcome, 'upheld');
+  assert.equal(decided.decision.note, 'Coverage began on 2020-01-01; the visit was before it.');
+  await shot(staffPage, '34-staff-appeal-decided');
+  await staffPage.context.close();
+
+  // The member reads the outcome and its reason on the claim.
+  await page.reload({ waitUntil: 'networkidle0' });
+  await page.waitForFunction(() => { const s = document.getElementById('appeal'); return s && /Upheld: the decision stands/.test(s.textContent); });
+  assert.match(await page.$eval('#appeal', (s) => s.textContent), /Coverage began on 2020-01-01; the visit was before it\./);
+  await shot(page, '35-member-appeal-decided');
+  await page.context.close();
+});
+
 test('after five wrong passwords the page says how long to wait', async () => {
   // Helen Park (M4001) has an account; someone tries five passwords (through the API).
   const helen = await newAccount('helen.park', { role: 'member', member_id: 'M4001' });

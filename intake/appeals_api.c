@@ -1,0 +1,811 @@
+/*
+ * Appeals (intake/appeals_api.h). A claimant asks the plan to review a
+ * final claim within 180 days of its EOB; staff decide within 60 days
+ * (adjudicate/appeals.h has the dates and their sources). Filing, reading
+ * and deciding each check the caller, the body and the claim here, then
+ * store through one script of queue/appeals.h that also writes the audit
+ * record and the webhook event.
+ */
+#include "appeals_api.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uuid/uuid.h>
+
+#include "adjudicate/appeals.h"
+#include "intake/claims_api.h"
+#include "intake/decision_lines.h"
+#include "intake/json_edge.h"
+#include "intake/json_read.h"
+#include "log.h"
+#include "queue/appeals.h"
+#include "queue/claims_read.h"
+
+/* A statement and a decision note: bytes of text (docs/validation.md
+ * "Appeals"). */
+#define STATEMENT_MAX 10000
+#define NOTE_MAX 4000
+#define APPEAL_ATTACHMENTS_MAX 20
+#define LIST_LIMIT_DEFAULT 50
+#define LIST_LIMIT_MAX 500
+
+static const char *const attachment_kinds[] = {"medical_record", "letter", "itemized_bill",
+                                               "eob", "other"};
+static const char *const outcome_names[] = {"upheld", "overturned"};
+enum { OUTCOME_UPHELD, OUTCOME_OVERTURNED };
+
+struct appeal_state {
+    struct json_object *body;
+    char *statement, *attachments, *note, *lines_json;
+    int outcome;
+    struct decision_line lines[MAX_LINES];
+    size_t n_lines;
+    struct json_object *lines_out;  /* the checked lines as written back */
+    struct json_object *view;       /* a read's answer, built before its audit */
+    struct queue_appeal_row row;    /* the filing's appeal, for its answer */
+    char appeal_id[CLAIM_ID_LEN], claim_id[CLAIM_ID_LEN], member_id[ID_LEN],
+        subscriber_id[ID_LEN], npi[NPI_LEN], filed_at[32], filed_on[DATE_STRLEN],
+        due_date[DATE_STRLEN], eob_date[DATE_STRLEN], deadline[DATE_STRLEN], version[16];
+    /* the list's query */
+    char status[16], cursor[32];
+    bool overdue;
+    int limit;
+};
+
+static void state_free(void *p)
+{
+    struct appeal_state *s = p;
+    if (!s)
+        return;
+    if (s->body)
+        json_object_put(s->body);
+    if (s->lines_out)
+        json_object_put(s->lines_out);
+    if (s->view)
+        json_object_put(s->view);
+    free(s->statement);
+    free(s->attachments);
+    free(s->note);
+    free(s->lines_json);
+    free(s);
+}
+
+static const char *prefix_of(const struct call *call)
+{
+    return call->app->cfg.key_prefix;
+}
+
+/* value ("" for NULL) into out, cut to size. */
+static void copy_field(char *out, size_t size, const char *value)
+{
+    size_t n = value ? strnlen(value, size - 1) : 0;
+    memcpy(out, value ? value : "", n);
+    out[n] = '\0';
+}
+
+/* ---- the view ---- */
+
+static struct json_object *string_or_null(const char *s)
+{
+    return s && s[0] ? json_object_new_string(s) : NULL;
+}
+
+static struct json_object *parsed_or(const char *json, struct json_object *fallback)
+{
+    struct json_object *o = json && json[0] ? json_tokener_parse(json) : NULL;
+    if (!o)
+        return fallback;
+    if (fallback)
+        json_object_put(fallback);
+    return o;
+}
+
+/* Whether the open appeal due on due_date is overdue today. */
+static bool row_overdue(const struct queue_appeal_row *r, date_t today)
+{
+    date_t due;
+    return r->status && strcmp(r->status, "open") == 0 && r->due_date &&
+           date_parse(r->due_date, &due) && adj_appeal_overdue(due, today);
+}
+
+/* The decision part of the view: null while open. decided_by (a token id)
+ * is shown to staff only. */
+static struct json_object *decision_view(const struct queue_appeal_row *r, bool staff)
+{
+    if (!r->outcome || !r->outcome[0])
+        return NULL;
+    struct json_object *d = json_object_new_object();
+    if (!d)
+        return NULL;
+    json_object_object_add(d, "outcome", json_object_new_string(r->outcome));
+    json_object_object_add(d, "lines", parsed_or(r->lines, json_object_new_array()));
+    json_object_object_add(d, "note", string_or_null(r->note));
+    json_object_object_add(d, "decided_at", string_or_null(r->decided_at));
+    if (staff)
+        json_object_object_add(d, "decided_by", string_or_null(r->decided_by));
+    return d;
+}
+
+/* docs/api.md "An appeal". summary: a list row (no statement, attachments
+ * or decision lines). */
+static struct json_object *appeal_view(const struct queue_appeal_row *r, bool staff, bool summary)
+{
+    date_t today = date_today();
+    struct json_object *o = json_object_new_object();
+    if (!o)
+        return NULL; /* answered 500 by call_json */
+    json_object_object_add(o, "appeal_id", string_or_null(r->appeal_id));
+    json_object_object_add(o, "claim_id", string_or_null(r->claim_id));
+    json_object_object_add(o, "member_id", string_or_null(r->member_id));
+    json_object_object_add(o, "status", string_or_null(r->status));
+    json_object_object_add(o, "filed_at", string_or_null(r->filed_at));
+    json_object_object_add(o, "filed_by_role", string_or_null(r->filed_by_role));
+    json_object_object_add(o, "due_date", string_or_null(r->due_date));
+    json_object_object_add(o, "overdue", json_object_new_boolean(row_overdue(r, today)));
+    json_object_object_add(o, "eob_version",
+                           json_object_new_int(r->eob_version ? atoi(r->eob_version) : 0));
+    json_object_object_add(o, "eob_date", string_or_null(r->eob_date));
+    json_object_object_add(o, "appeal_deadline", string_or_null(r->deadline));
+    if (summary) {
+        json_object_object_add(o, "outcome", string_or_null(r->outcome));
+        json_object_object_add(o, "decided_at", string_or_null(r->decided_at));
+        return o;
+    }
+    json_object_object_add(o, "statement", string_or_null(r->statement));
+    json_object_object_add(o, "attachments", parsed_or(r->attachments, json_object_new_array()));
+    json_object_object_add(o, "decision", decision_view(r, staff));
+    return o;
+}
+
+/* Who may read an appeal: staff, and the appellant's side, i.e. whoever may
+ * read its claim (the patient, the subscriber, the submitting provider). */
+static bool may_read_appeal(const struct principal *who, const struct queue_appeal_row *r)
+{
+    if (auth_is_staff(who))
+        return true;
+    if (who->role == AUTH_MEMBER)
+        return (r->member_id && strcmp(r->member_id, who->member_id) == 0) ||
+               (r->subscriber_id && r->subscriber_id[0] &&
+                strcmp(r->subscriber_id, who->member_id) == 0);
+    if (who->role == AUTH_PROVIDER)
+        return r->by_npi && r->by_npi[0] && strcmp(r->by_npi, who->npi) == 0;
+    return false;
+}
+
+/* ---- body fields ---- */
+
+/* Text of 1..max bytes (UTF-8 checked at the edge), not only white space,
+ * with no control character but tab, line feed and carriage return. */
+static bool read_long_text(struct intake_reader *r, struct json_object *v, size_t max,
+                           const char *too_long, char **out)
+{
+    if (!json_object_is_type(v, json_type_string)) {
+        intake_report(r, INTAKE_P_STRING);
+        return false;
+    }
+    const char *s = json_object_get_string(v);
+    size_t len = (size_t)json_object_get_string_len(v);
+    bool blank = true, control = strlen(s) != len;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        blank &= c == ' ' || c == '\t' || c == '\n' || c == '\r';
+        control |= (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f;
+    }
+    const char *problem = blank      ? "must not be empty"
+                          : len > max ? too_long
+                          : control   ? "must not contain control characters other than tab "
+                                        "and line breaks"
+                                      : NULL;
+    if (problem) {
+        intake_report(r, problem);
+        return false;
+    }
+    *out = strdup(s);
+    return *out != NULL;
+}
+
+static bool value_statement(struct intake_reader *r, struct json_object *v, void *out)
+{
+    return read_long_text(r, v, STATEMENT_MAX, "must be at most 10000 bytes", out);
+}
+
+static bool value_note(struct intake_reader *r, struct json_object *v, void *out)
+{
+    return read_long_text(r, v, NOTE_MAX, "must be at most 4000 bytes", out);
+}
+
+/* attachments: 0..20 of {kind, reference}, written back canonical into
+ * *out ("[]" when absent). */
+static void parse_attachments(struct intake_reader *r, struct json_object *body, char **out)
+{
+    static const char *const keys[] = {"kind", "reference", NULL};
+    struct json_object *canon = json_object_new_array();
+    bool oom = false;
+    size_t mark = 0, n = 0;
+    struct json_object *a =
+        intake_enter_array(r, body, "attachments", false, 0, APPEAL_ATTACHMENTS_MAX,
+                           "must have at most 20 attachments", &mark, &n);
+    for (size_t i = 0; a && canon && i < n && i < APPEAL_ATTACHMENTS_MAX; i++) {
+        struct json_object *item = json_object_array_get_idx(a, i);
+        size_t m = intake_path_push_index(&r->path, i);
+        int kind = -1;
+        char reference[REF_LEN] = "";
+        struct intake_enum_spec kinds = {attachment_kinds, 5,
+                                         "must be medical_record, letter, itemized_bill, eob "
+                                         "or other",
+                                         &kind};
+        if (!json_object_is_type(item, json_type_object)) {
+            intake_report(r, INTAKE_P_OBJECT);
+        } else {
+            intake_reject_unknown(r, item, keys);
+            bool ok = intake_field(r, item, "kind", true, intake_value_enum, &kinds) == INTAKE_GOT;
+            ok &= intake_field(r, item, "reference", true, intake_value_reference, reference) ==
+                  INTAKE_GOT;
+            struct json_object *o = ok ? json_object_new_object() : NULL;
+            if (ok && (!o || intake_put_string(o, "kind", attachment_kinds[kind]) ||
+                       intake_put_string(o, "reference", reference))) {
+                if (o)
+                    json_object_put(o);
+                oom = true;
+            } else if (ok && intake_append(canon, o)) {
+                oom = true; /* intake_append put o */
+            }
+        }
+        intake_path_pop(&r->path, m);
+    }
+    if (a)
+        intake_path_pop(&r->path, mark);
+    /* NULL when out of memory: the caller answers 500. */
+    *out = canon && !oom ? strdup(json_object_to_json_string_ext(
+                                      canon, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE))
+                         : NULL;
+    if (canon)
+        json_object_put(canon);
+}
+
+/* The body as JSON (400 / 415 / 422 answered here, false returned). */
+static bool read_body(struct call *call, struct appeal_state *s)
+{
+    if (!call_require_json(call))
+        return false;
+    struct intake_field_errors *errs = malloc(sizeof *errs);
+    if (!errs) {
+        call_out_of_memory(call);
+        return false;
+    }
+    intake_field_errors_init(errs);
+    const char *reason = NULL;
+    enum intake_status st =
+        intake_json_parse(call->req->body, call->req->body_len, &s->body, errs, &reason);
+    bool ok = st == INTAKE_OK && !intake_field_errors_any(errs);
+    if (!ok)
+        call_invalid(call, st == INTAKE_OK ? 422 : intake_status_http(st),
+                     reason ? reason : "the body has problems listed in fields", errs);
+    free(errs);
+    return ok;
+}
+
+/* Answers 422 with errs when it holds a problem (returns true then). */
+static bool refused(struct call *call, const struct intake_field_errors *errs)
+{
+    if (!intake_field_errors_any(errs))
+        return false;
+    call_invalid(call, 422, "the body has problems listed in fields", errs);
+    return true;
+}
+
+/* ---- POST /v1/claims/{claim_id}/appeals ---- */
+
+static void on_filed(enum queue_status status, const char *why, void *arg)
+{
+    struct call *call = arg;
+    struct appeal_state *s = call->state;
+    if (status == QUEUE_UNAVAILABLE) {
+        call_unavailable(call);
+        return;
+    }
+    if (status == QUEUE_NOT_FOUND) {
+        call_not_found(call);
+        return;
+    }
+    if (status == QUEUE_CONFLICT) {
+        if (strcmp(why, "already_appealed") == 0)
+            call_error(call, 409, "already_appealed",
+                       "this claim's Explanation of Benefits has been appealed already");
+        else
+            call_error(call, 409, "conflict", "the claim changed while the appeal was filed; "
+                                              "read it again");
+        return;
+    }
+    log_info("appeal filed appeal_id=%s claim_id=%s request_id=%s", s->appeal_id, s->claim_id,
+             call->req->request_id);
+    char location[80];
+    snprintf(location, sizeof location, "/v1/appeals/%s", s->appeal_id);
+    http_add_header(call->req, "Location", location);
+    call_json(call, 201, appeal_view(&s->row, auth_is_staff(&call->who), false));
+}
+
+/* The filing, once the claim and the window are checked. */
+static void file_store(struct call *call, int eob_version)
+{
+    struct appeal_state *s = call->state;
+    uuid_t u;
+    uuid_generate_random(u);
+    uuid_unparse_lower(u, s->appeal_id);
+    rfc3339_now(s->filed_at);
+    date_t today = date_today(), due = adj_appeal_due_date(today);
+    date_format(today, s->filed_on);
+    date_format(due, s->due_date);
+    snprintf(s->version, sizeof s->version, "%d", eob_version);
+    struct json_object *audit = call_audit_record(call, s->filed_at, "appeal.file");
+    if (!audit || intake_put_string(audit, "appeal_id", s->appeal_id)) {
+        if (audit)
+            json_object_put(audit);
+        call_out_of_memory(call);
+        return;
+    }
+    struct queue_appeal_filing f = {
+        .appeal_id = s->appeal_id, .claim_id = s->claim_id, .eob_version = eob_version,
+        .eob_date = s->eob_date, .deadline = s->deadline, .filed_at = s->filed_at,
+        .filed_on = s->filed_on, .due_day = due.days, .due_date = s->due_date,
+        .statement = s->statement, .attachments = s->attachments,
+        .filed_by = call->who.token_id, .filed_by_role = auth_role_name(call->who.role),
+        .audit_json = json_object_to_json_string_ext(audit, JSON_C_TO_STRING_PLAIN)};
+    s->row = (struct queue_appeal_row){
+        .appeal_id = s->appeal_id, .claim_id = s->claim_id, .member_id = s->member_id,
+        .subscriber_id = s->subscriber_id, .by_npi = s->npi, .status = "open",
+        .filed_at = s->filed_at, .filed_on = s->filed_on, .due_date = s->due_date,
+        .eob_version = s->version, .eob_date = s->eob_date, .deadline = s->deadline,
+        .filed_by_role = f.filed_by_role, .statement = s->statement,
+        .attachments = s->attachments};
+    int rc = queue_file_appeal(call->app->redis, prefix_of(call), &f, on_filed, call);
+    json_object_put(audit);
+    if (rc != 0)
+        call_unavailable(call);
+}
+
+/* The statement date of the claim's latest EOB; false when unreadable. */
+static bool eob_statement_date(const char *record, date_t *out)
+{
+    struct json_object *o = record ? json_tokener_parse(record) : NULL, *d = NULL;
+    bool ok = o && json_object_object_get_ex(o, "statement_date", &d) &&
+              json_object_is_type(d, json_type_string) &&
+              date_parse(json_object_get_string(d), out);
+    if (o)
+        json_object_put(o);
+    return ok;
+}
+
+static void on_claim_for_appeal(enum queue_status st, const struct queue_claim *claim, void *arg)
+{
+    struct call *call = arg;
+    struct appeal_state *s = call->state;
+    if (!claims_readable(call, st, claim))
+        return;
+    const char *status = queue_claim_field(claim, "status");
+    if (!status || (strcmp(status, "approved") != 0 && strcmp(status, "denied") != 0) ||
+        claim->eob_version < 1 || !claim->eob) {
+        call_error(call, 409, "not_final",
+                   "only a final claim with an Explanation of Benefits can be appealed");
+        return;
+    }
+    date_t eob_date;
+    if (!eob_statement_date(claim->eob, &eob_date)) {
+        log_error("stored EOB cannot be read claim_id=%s", s->claim_id);
+        call_error(call, 500, "internal", "the claim's Explanation of Benefits cannot be read");
+        return;
+    }
+    date_format(eob_date, s->eob_date);
+    date_format(adj_appeal_deadline(eob_date), s->deadline);
+    /* 29 CFR 2560.503-1(h)(3)(i): 180 days from the EOB; day 180 is on time. */
+    if (!adj_appeal_window_open(eob_date, date_today())) {
+        char message[160];
+        snprintf(message, sizeof message,
+                 "the time to appeal ended on %s, 180 days after the Explanation of Benefits "
+                 "of %s",
+                 s->deadline, s->eob_date);
+        call_error(call, 422, "appeal_window_closed", message);
+        return;
+    }
+    copy_field(s->member_id, sizeof s->member_id, queue_claim_field(claim, "member_id"));
+    copy_field(s->subscriber_id, sizeof s->subscriber_id,
+               queue_claim_field(claim, "subscriber_id"));
+    copy_field(s->npi, sizeof s->npi, queue_claim_field(claim, "by_npi"));
+    file_store(call, claim->eob_version);
+}
+
+static void file_authed(struct call *call)
+{
+    struct appeal_state *s = call_state_new(call, sizeof *s, state_free);
+    if (!s)
+        return;
+    if (!claims_id_valid(call->path_id)) {
+        call_not_found(call);
+        return;
+    }
+    copy_field(s->claim_id, sizeof s->claim_id, call->path_id);
+    if (!read_body(call, s))
+        return;
+    static const char *const keys[] = {"statement", "attachments", NULL};
+    struct intake_field_errors errs;
+    struct intake_reader r;
+    intake_field_errors_init(&errs);
+    intake_reader_init(&r, &errs);
+    intake_reject_unknown(&r, s->body, keys);
+    intake_field(&r, s->body, "statement", true, value_statement, &s->statement);
+    parse_attachments(&r, s->body, &s->attachments);
+    if (refused(call, &errs))
+        return;
+    if (!s->statement || !s->attachments) {
+        call_out_of_memory(call);
+        return;
+    }
+    if (queue_get_eob(call->app->redis, prefix_of(call), s->claim_id, 0, on_claim_for_appeal,
+                      call) != 0)
+        call_unavailable(call);
+}
+
+void appeals_file(struct call *call)
+{
+    call_authenticate(call, file_authed);
+}
+
+/* ---- GET /v1/appeals/{id} ---- */
+
+static void read_audited(struct call *call)
+{
+    struct appeal_state *s = call->state;
+    if (!call_audit_ok(call)) {
+        call_unavailable(call);
+        return;
+    }
+    struct json_object *view = s->view;
+    s->view = NULL;
+    call_json(call, 200, view);
+}
+
+static void on_appeal_for_read(enum queue_status st, const struct queue_appeal_row *row, void *arg)
+{
+    struct call *call = arg;
+    struct appeal_state *s = call->state;
+    if (st == QUEUE_UNAVAILABLE) {
+        call_unavailable(call);
+        return;
+    }
+    if (st != QUEUE_OK || !may_read_appeal(&call->who, row)) {
+        call_not_found(call);
+        return;
+    }
+    s->view = appeal_view(row, auth_is_staff(&call->who), false);
+    if (!s->view) {
+        call_out_of_memory(call);
+        return;
+    }
+    copy_field(s->claim_id, sizeof s->claim_id, row->claim_id);
+    /* The statement is the member's own words about their care: reads are
+     * audited in the claim's trail. */
+    call_audit(call, s->claim_id, "appeal.read", read_audited);
+}
+
+static void get_authed(struct call *call)
+{
+    if (!call_state_new(call, sizeof(struct appeal_state), state_free))
+        return;
+    if (!claims_id_valid(call->path_id)) {
+        call_not_found(call);
+        return;
+    }
+    if (queue_get_appeal(call->app->redis, prefix_of(call), call->path_id, on_appeal_for_read,
+                         call) != 0)
+        call_unavailable(call);
+}
+
+void appeals_get(struct call *call)
+{
+    call_authenticate(call, get_authed);
+}
+
+/* ---- GET /v1/appeals ---- */
+
+static void parse_list(const struct http_request *req, struct appeal_state *s,
+                       struct intake_field_errors *errs)
+{
+    static const char *const names[] = {"status", "overdue", "limit", "cursor"};
+    call_query_reject_unknown(req, names, 4, errs);
+    s->limit = LIST_LIMIT_DEFAULT;
+    char buf[64];
+    int rc;
+    if ((rc = http_query_get(req, "status", buf, sizeof buf)) != 0) {
+        if (rc < 0 || (strcmp(buf, "open") != 0 && strcmp(buf, "decided") != 0))
+            intake_field_errors_add(errs, "status", "must be open or decided");
+        else
+            copy_field(s->status, sizeof s->status, buf);
+    }
+    if ((rc = http_query_get(req, "overdue", buf, sizeof buf)) != 0) {
+        if (rc < 0 || (strcmp(buf, "true") != 0 && strcmp(buf, "false") != 0))
+            intake_field_errors_add(errs, "overdue", "must be true or false");
+        else
+            s->overdue = strcmp(buf, "true") == 0;
+    }
+    if (s->overdue && strcmp(s->status, "decided") == 0)
+        intake_field_errors_add(errs, "overdue", "only open appeals are overdue");
+    if ((rc = http_query_get(req, "limit", buf, sizeof buf)) != 0) {
+        char *end;
+        long n = rc > 0 ? strtol(buf, &end, 10) : 0;
+        if (rc < 0 || !buf[0] || *end || n < 1 || n > LIST_LIMIT_MAX)
+            intake_field_errors_add(errs, "limit", "must be an integer from 1 to 500");
+        else
+            s->limit = (int)n;
+    }
+    if ((rc = http_query_get(req, "cursor", buf, sizeof buf)) != 0) {
+        if (rc < 0 || !buf[0] || strlen(buf) > 20 || strspn(buf, "0123456789") != strlen(buf))
+            intake_field_errors_add(errs, "cursor", "must be a cursor returned by a search");
+        else
+            copy_field(s->cursor, sizeof s->cursor, buf);
+    }
+}
+
+static void on_list(enum queue_status status, const struct queue_appeal_row *rows, size_t n,
+                    const char *next_cursor, void *arg)
+{
+    struct call *call = arg;
+    if (status != QUEUE_OK) {
+        call_unavailable(call);
+        return;
+    }
+    struct json_object *list = json_object_new_array(), *body = json_object_new_object();
+    for (size_t i = 0; list && i < n; i++)
+        json_object_array_add(list, appeal_view(&rows[i], true, true));
+    json_object_object_add(body, "appeals", list);
+    json_object_object_add(body, "next_cursor", string_or_null(next_cursor));
+    call_json(call, 200, body);
+}
+
+static void list_audited(struct call *call)
+{
+    struct appeal_state *s = call->state;
+    if (!call_audit_ok(call)) {
+        call_unavailable(call);
+        return;
+    }
+    struct queue_appeal_query q = {.status = s->status, .overdue = s->overdue,
+                                   .today_day = date_today().days, .cursor = s->cursor,
+                                   .limit = s->limit};
+    if (queue_list_appeals(call->app->redis, prefix_of(call), &q, on_list, call) != 0)
+        call_unavailable(call);
+}
+
+static void list_authed(struct call *call)
+{
+    struct appeal_state *s = call_state_new(call, sizeof *s, state_free);
+    if (!s)
+        return;
+    if (!auth_is_staff(&call->who)) {
+        call_forbidden(call);
+        return;
+    }
+    struct intake_field_errors errs;
+    intake_field_errors_init(&errs);
+    parse_list(call->req, s, &errs);
+    if (intake_field_errors_any(&errs)) {
+        call_invalid(call, 422, "the search parameters are not valid", &errs);
+        return;
+    }
+    /* The list names members: its reads are audited. */
+    call_audit(call, NULL, "appeal.list", list_audited);
+}
+
+void appeals_list(struct call *call)
+{
+    call_authenticate(call, list_authed);
+}
+
+/* ---- POST /v1/appeals/{id}/decision ---- */
+
+void appeal_overturn_redecide(struct call *call, const char *claim_id, const char *appeal_id,
+                              struct json_object *lines, call_fn store)
+{
+    /* The integrator wires the adjustment path (branch c14core) here: decide
+     * claim_id again with these lines, issue the new EOB version, then call
+     * store(call) to record the decision on the appeal. Until then nothing is
+     * stored and the appeal stays open. */
+    (void)lines;
+    (void)store;
+    log_info("appeal overturn not available appeal_id=%s claim_id=%s", appeal_id, claim_id);
+    call_error(call, 501, "not_implemented",
+               "overturning an appeal needs the claim adjustment path, which this server "
+               "does not have yet; nothing was stored");
+}
+
+static void on_decided_read(enum queue_status st, const struct queue_appeal_row *row, void *arg)
+{
+    struct call *call = arg;
+    if (st != QUEUE_OK) {
+        call_unavailable(call);
+        return;
+    }
+    call_json(call, 200, appeal_view(row, true, false));
+}
+
+static void on_decided(enum queue_status status, void *arg)
+{
+    struct call *call = arg;
+    struct appeal_state *s = call->state;
+    if (status == QUEUE_UNAVAILABLE) {
+        call_unavailable(call);
+        return;
+    }
+    if (status == QUEUE_NOT_FOUND) {
+        call_not_found(call);
+        return;
+    }
+    if (status == QUEUE_CONFLICT) {
+        call_error(call, 409, "already_decided", "this appeal has been decided already");
+        return;
+    }
+    log_info("appeal decided appeal_id=%s claim_id=%s outcome=%s request_id=%s", s->appeal_id,
+             s->claim_id, outcome_names[s->outcome], call->req->request_id);
+    if (queue_get_appeal(call->app->redis, prefix_of(call), s->appeal_id, on_decided_read,
+                         call) != 0)
+        call_unavailable(call);
+}
+
+/* Records the checked decision (decider and note in the audit record). */
+static void decision_store(struct call *call)
+{
+    struct appeal_state *s = call->state;
+    char at[32], on[DATE_STRLEN];
+    rfc3339_now(at);
+    date_format(date_today(), on);
+    struct json_object *audit = call_audit_record(call, at, "appeal.decide");
+    if (!audit || intake_put_string(audit, "appeal_id", s->appeal_id) ||
+        intake_put_string(audit, "outcome", outcome_names[s->outcome]) ||
+        intake_put_string(audit, "note", s->note)) {
+        if (audit)
+            json_object_put(audit);
+        call_out_of_memory(call);
+        return;
+    }
+    struct queue_appeal_decision d = {
+        .appeal_id = s->appeal_id, .claim_id = s->claim_id, .outcome = outcome_names[s->outcome],
+        .lines = s->lines_json, .note = s->note, .decided_at = at, .decided_on = on,
+        .decided_by = call->who.token_id,
+        .audit_json = json_object_to_json_string_ext(audit, JSON_C_TO_STRING_PLAIN)};
+    int rc = queue_decide_appeal(call->app->redis, prefix_of(call), &d, on_decided, call);
+    json_object_put(audit);
+    if (rc != 0)
+        call_unavailable(call);
+}
+
+/* The charge of each line of the claim's decision; -1 when unreadable. */
+static int claim_charges(const struct queue_claim *claim, cents_t *out)
+{
+    struct json_object *lines = NULL;
+    if (!claim->decision || !json_object_object_get_ex(claim->decision, "lines", &lines) ||
+        !json_object_is_type(lines, json_type_array) ||
+        json_object_array_length(lines) > MAX_LINES)
+        return -1;
+    size_t n = json_object_array_length(lines);
+    for (size_t i = 0; i < n; i++) {
+        struct json_object *charge = NULL;
+        if (!json_object_object_get_ex(json_object_array_get_idx(lines, i), "charge", &charge) ||
+            !money_parse(json_object_get_string(charge), &out[i]))
+            return -1;
+    }
+    return (int)n;
+}
+
+static void on_claim_for_decision(enum queue_status st, const struct queue_claim *claim,
+                                  void *arg)
+{
+    struct call *call = arg;
+    struct appeal_state *s = call->state;
+    if (st != QUEUE_OK || !claim) {
+        call_unavailable(call);
+        return;
+    }
+    cents_t charges[MAX_LINES];
+    int n = claim_charges(claim, charges);
+    if (n < 0) {
+        log_error("stored decision cannot be read claim_id=%s", s->claim_id);
+        call_error(call, 500, "internal", "the claim's decision cannot be read");
+        return;
+    }
+    struct intake_field_errors errs;
+    struct intake_reader r;
+    intake_field_errors_init(&errs);
+    intake_reader_init(&r, &errs);
+    intake_decision_lines_check(&r, "lines", s->lines, s->n_lines, charges, (size_t)n);
+    if (refused(call, &errs))
+        return;
+    s->lines_out = intake_decision_lines_json(s->lines, s->n_lines);
+    const char *text = s->lines_out ? json_object_to_json_string_ext(
+                                          s->lines_out, JSON_C_TO_STRING_PLAIN)
+                                    : NULL;
+    if (!text || !(s->lines_json = strdup(text))) {
+        call_out_of_memory(call);
+        return;
+    }
+    if (s->outcome == OUTCOME_OVERTURNED)
+        appeal_overturn_redecide(call, s->claim_id, s->appeal_id, s->lines_out, decision_store);
+    else
+        decision_store(call);
+}
+
+static void on_appeal_for_decision(enum queue_status st, const struct queue_appeal_row *row,
+                                   void *arg)
+{
+    struct call *call = arg;
+    struct appeal_state *s = call->state;
+    if (st == QUEUE_UNAVAILABLE) {
+        call_unavailable(call);
+        return;
+    }
+    if (st != QUEUE_OK) {
+        call_not_found(call);
+        return;
+    }
+    if (!row->status || strcmp(row->status, "open") != 0) {
+        call_error(call, 409, "already_decided", "this appeal has been decided already");
+        return;
+    }
+    copy_field(s->claim_id, sizeof s->claim_id, row->claim_id);
+    if (queue_get_claim(call->app->redis, prefix_of(call), s->claim_id, on_claim_for_decision,
+                        call) != 0)
+        call_unavailable(call);
+}
+
+/* The body's own rules, before anything is read. */
+static void parse_decision(struct appeal_state *s, struct intake_reader *r)
+{
+    static const char *const keys[] = {"outcome", "lines", "note", NULL};
+    intake_reject_unknown(r, s->body, keys);
+    struct intake_enum_spec outcomes = {outcome_names, 2, "must be upheld or overturned",
+                                        &s->outcome};
+    enum intake_got got = intake_field(r, s->body, "outcome", true, intake_value_enum, &outcomes);
+    intake_decision_lines_parse(r, s->body, "lines", s->lines, &s->n_lines);
+    intake_field(r, s->body, "note", true, value_note, &s->note);
+    if (got != INTAKE_GOT)
+        return;
+    if (s->outcome == OUTCOME_UPHELD && s->n_lines > 0)
+        intake_report_key(r, "lines", "must be empty when outcome is upheld: the claim stands "
+                                      "as decided");
+    if (s->outcome == OUTCOME_OVERTURNED && !intake_member(s->body, "lines"))
+        intake_report_key(r, "lines", "is required when outcome is overturned");
+    else if (s->outcome == OUTCOME_OVERTURNED && s->n_lines == 0)
+        intake_report_key(r, "lines", "must have at least one line when outcome is overturned");
+}
+
+static void decide_authed(struct call *call)
+{
+    struct appeal_state *s = call_state_new(call, sizeof *s, state_free);
+    if (!s)
+        return;
+    if (!auth_is_staff(&call->who)) {
+        call_forbidden(call);
+        return;
+    }
+    if (!claims_id_valid(call->path_id)) {
+        call_not_found(call);
+        return;
+    }
+    copy_field(s->appeal_id, sizeof s->appeal_id, call->path_id);
+    if (!read_body(call, s))
+        return;
+    struct intake_field_errors errs;
+    struct intake_reader r;
+    intake_field_errors_init(&errs);
+    intake_reader_init(&r, &errs);
+    parse_decision(s, &r);
+    if (refused(call, &errs))
+        return;
+    if (queue_get_appeal(call->app->redis, prefix_of(call), s->appeal_id, on_appeal_for_decision,
+                         call) != 0)
+        call_unavailable(call);
+}
+
+void appeals_decide(struct call *call)
+{
+    call_authenticate(call, decide_authed);
+}
