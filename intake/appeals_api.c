@@ -264,26 +264,14 @@ static void parse_attachments(struct intake_reader *r, struct json_object *body,
         json_object_put(canon);
 }
 
-/* The body as JSON (400 / 415 / 422 answered here, false returned). */
+/* The body as JSON into s->body (400 / 415 / 422 / 500 answered here, false
+ * returned). */
 static bool read_body(struct call *call, struct appeal_state *s)
 {
-    if (!call_require_json(call))
-        return false;
-    struct intake_field_errors *errs = malloc(sizeof *errs);
-    if (!errs) {
-        call_out_of_memory(call);
-        return false;
-    }
-    intake_field_errors_init(errs);
-    const char *reason = NULL;
-    enum intake_status st =
-        intake_json_parse(call->req->body, call->req->body_len, &s->body, errs, &reason);
-    bool ok = st == INTAKE_OK && !intake_field_errors_any(errs);
-    if (!ok)
-        call_invalid(call, st == INTAKE_OK ? 422 : intake_status_http(st),
-                     reason ? reason : "the body has problems listed in fields", errs);
+    struct intake_field_errors *errs;
+    s->body = call_parse_body(call, &errs);
     free(errs);
-    return ok;
+    return s->body != NULL;
 }
 
 /* Answers 422 with errs when it holds a problem (returns true then). */
@@ -512,7 +500,7 @@ static void parse_list(const struct http_request *req, struct appeal_state *s,
                        struct intake_field_errors *errs)
 {
     static const char *const names[] = {"status", "overdue", "limit", "cursor"};
-    call_query_reject_unknown(req, names, 4, errs);
+    call_check_query_names(req, names, 4, errs);
     s->limit = LIST_LIMIT_DEFAULT;
     char buf[64];
     int rc;
