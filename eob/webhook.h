@@ -18,7 +18,8 @@
 
 #define WEBHOOK_EVENT_FINALIZED "claim.finalized"
 #define WEBHOOK_EVENT_PENDED "claim.pended"
-#define WEBHOOK_N_EVENTS 2
+#define WEBHOOK_EVENT_IN_REVIEW "claim.in_review"
+#define WEBHOOK_N_EVENTS 3
 
 #define WEBHOOK_ID_MAX 64          /* subscription ids: 1..64 of [A-Za-z0-9._-] */
 #define WEBHOOK_URL_MAX 2048

@@ -506,6 +506,29 @@ struct json_object *call_audit_record(const struct call *call, const char *at, c
                             call->req->peer);
 }
 
+void call_query_reject_unknown(const struct http_request *req, const char *const *names, size_t n,
+                               struct intake_field_errors *errs)
+{
+    for (const char *q = req->query; *q;) {
+        const char *amp = strchr(q, '&');
+        size_t len = amp ? (size_t)(amp - q) : strlen(q);
+        const char *eq = memchr(q, '=', len);
+        size_t klen = eq ? (size_t)(eq - q) : len;
+        bool known = false;
+        for (size_t i = 0; i < n; i++)
+            known |= strlen(names[i]) == klen && memcmp(names[i], q, klen) == 0;
+        if (!known && klen > 0) {
+            struct intake_path path;
+            intake_path_init(&path);
+            intake_path_push_key(&path, q, klen);
+            intake_field_errors_add(errs, path.text, "unknown parameter");
+        }
+        if (!amp)
+            break;
+        q = amp + 1;
+    }
+}
+
 bool call_audit_ok(const struct call *call)
 {
     return call->audit_ok;

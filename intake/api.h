@@ -106,6 +106,11 @@ bool call_refuse_unknown_member(struct call *call, enum queue_status status, con
  * memory. */
 void *call_state_new(struct call *call, size_t size, void (*state_free)(void *state));
 
+/* Reports each query parameter of req not in names[0..n) as "unknown
+ * parameter" (a typo must not silently widen a list). */
+void call_query_reject_unknown(const struct http_request *req, const char *const *names, size_t n,
+                               struct intake_field_errors *errs);
+
 /* The request has a JSON content type (415 otherwise, answered here). */
 bool call_require_json(struct call *call);
 

@@ -38,7 +38,7 @@ static const char *prefix_of(const struct call *call)
 
 /* A claim id is a UUID in its lower-case text form; anything else cannot
  * name a claim and is answered 404 without asking Redis. */
-static bool valid_claim_id(const char *s)
+bool claims_valid_id(const char *s)
 {
     if (strlen(s) != 36)
         return false;
@@ -370,7 +370,7 @@ static bool may_read_claim(const struct principal *who, const struct queue_claim
  * passes it to cb; a path id that cannot be a claim id is answered 404 here. */
 static void fetch_claim(struct call *call, queue_claim_cb cb)
 {
-    if (!valid_claim_id(call->path_id)) {
+    if (!claims_valid_id(call->path_id)) {
         call_not_found(call);
         return;
     }
@@ -551,7 +551,7 @@ static void audit_authed(struct call *call)
         call_not_found(call);
         return;
     }
-    if (!valid_claim_id(call->path_id)) {
+    if (!claims_valid_id(call->path_id)) {
         call_not_found(call);
         return;
     }
@@ -614,14 +614,15 @@ static void parse_search(const struct http_request *req, struct search_params *p
     if ((rc = http_query_get(req, "member_id", p->member_id, sizeof p->member_id)) < 0)
         intake_field_errors_add(errs, "member_id", "must be a member id");
     if ((rc = http_query_get(req, "status", buf, sizeof buf)) != 0) {
-        static const char *const statuses[] = {"received", "processing", "pended", "approved",
-                                               "denied"};
+        static const char *const statuses[] = {"received", "processing", "pended",
+                                               "in_review", "approved",   "denied"};
         bool ok = false;
-        for (size_t i = 0; rc > 0 && i < 5; i++)
+        for (size_t i = 0; rc > 0 && i < 6; i++)
             ok |= strcmp(buf, statuses[i]) == 0;
         if (!ok)
             intake_field_errors_add(errs, "status",
-                                    "must be received, processing, pended, approved or denied");
+                                    "must be received, processing, pended, in_review, approved "
+                                    "or denied");
         else
             snprintf(p->status, sizeof p->status, "%s", buf);
     }
@@ -917,7 +918,7 @@ static void supply_authed(struct call *call)
         call_forbidden(call);
         return;
     }
-    if (!valid_claim_id(call->path_id)) {
+    if (!claims_valid_id(call->path_id)) {
         call_not_found(call);
         return;
     }
@@ -1095,7 +1096,7 @@ static void eob_authed(struct call *call)
         call_invalid(call, 422, "the query has problems listed in fields", &errs);
         return;
     }
-    if (!valid_claim_id(call->path_id)) {
+    if (!claims_valid_id(call->path_id)) {
         call_not_found(call);
         return;
     }

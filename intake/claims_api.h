@@ -28,6 +28,9 @@ struct claims_store_request {
 int claims_store(struct call *call, const struct claims_store_request *req, queue_intake_cb cb,
                  void *arg);
 void claims_new_id(char out[CLAIM_ID_LEN]);
+/* Whether s has the form of a claim id (a lower-case UUID): a path id that
+ * has not is answered 404 without a lookup. */
+bool claims_valid_id(const char *s);
 /* The target date: the configured business days after received. */
 date_t claims_target_date(const struct app *app, date_t received);
 

@@ -12,6 +12,7 @@
 #include "intake/portal.h"
 #include "intake/queue_api.h"
 #include "intake/recoveries.h"
+#include "intake/review_api.h"
 #include "intake/remit_api.h"
 #include "intake/webhooks_api.h"
 #include "intake/x12_api.h"
@@ -104,6 +105,8 @@ static const struct route routes[] = {
     {"POST", "/v1/remittances/run", remit_run},
     {"GET", "/v1/remittances/{id}/members", remit_members},
     {"GET", "/v1/recoveries", recoveries_get},
+    {"GET", "/v1/review", review_list},
+    {"POST", "/v1/claims/{id}/review", review_post},
 };
 
 /* Matches path against pattern; the {id} segment is copied into id. */

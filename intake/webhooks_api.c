@@ -20,7 +20,7 @@
 #define DELIVERIES_LIST_MAX 100
 
 static const char *const events_problem =
-    "must be a non-empty list of claim.finalized, claim.pended";
+    "must be a non-empty list of claim.finalized, claim.pended, claim.in_review";
 /* The url problems found by resolving its host: fixed phrases that never
  * say which address the host has. */
 static const char *const not_public_problem = "host is not a public address";
@@ -49,7 +49,7 @@ static struct json_object *subscription_view(const char *id, const char *url, co
     json_object_object_add(o, "id", json_object_new_string(id));
     json_object_object_add(o, "url", json_object_new_string(url));
     for (int i = 0; i < WEBHOOK_N_EVENTS; i++) {
-        char wrapped[64], name[40];
+        char wrapped[160], name[40];
         snprintf(wrapped, sizeof wrapped, ",%s,", events);
         snprintf(name, sizeof name, ",%s,", webhook_events[i]);
         if (strstr(wrapped, name))
@@ -66,7 +66,7 @@ static struct json_object *subscription_view(const char *id, const char *url, co
 
 struct put_state {
     char url[WEBHOOK_URL_MAX + 1];
-    char events[64]; /* comma-separated, in the documented order */
+    char events[128]; /* comma-separated, in the documented order */
     char secret[WEBHOOK_SECRET_MAX + 1];
     bool existed;
     char created_at[32], updated_at[32];
@@ -101,7 +101,8 @@ static void parse_events(struct json_object *value, struct put_state *ps,
             if (strcmp(json_object_get_string(item), webhook_events[e]) == 0)
                 which = e;
         if (which < 0)
-            intake_field_errors_add(errs, path, "must be claim.finalized or claim.pended");
+            intake_field_errors_add(errs, path,
+                                    "must be claim.finalized, claim.pended or claim.in_review");
         else if (wanted[which])
             intake_field_errors_add(errs, path, "is listed twice");
         else
