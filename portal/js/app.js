@@ -10,6 +10,7 @@ import { field, text, errorSummary, showFieldErrors, formMessage, clearErrors } 
 import { medicalForm, pharmacyForm, familyChoices } from './claim_forms.js';
 import { claimPage, auditPage } from './claim_view.js';
 import { memberEventView, recoveriesView } from './events.js';
+import { reviewView } from './review.js';
 import { statusText, todayUtc, timestamp, waitWords } from './words.js';
 
 const main = () => document.getElementById('main');
@@ -22,7 +23,7 @@ const ROLE_NAMES = { member: 'Member', provider: 'Provider', staff: 'Claims staf
 const NAV = {
   member: [['#/claims', 'My family\'s claims'], ['#/file/pharmacy', 'File a pharmacy claim'], ['#/file/medical', 'File a medical claim'], ['#/eligibility', 'Check coverage']],
   provider: [['#/claims', 'Claims I posted'], ['#/file/medical', 'Post a claim'], ['#/eligibility', 'Check eligibility']],
-  staff: [['#/staff/search', 'Find claims'], ['#/staff/queue', 'Queue'], ['#/staff/events', 'Enrollment events'], ['#/staff/recoveries', 'Recoveries'], ['#/file/medical', 'Enter a medical claim'], ['#/file/pharmacy', 'Enter a pharmacy claim'], ['#/eligibility', 'Check eligibility']],
+  staff: [['#/staff/search', 'Find claims'], ['#/staff/queue', 'Queue'], ['#/staff/review', 'Review'], ['#/staff/events', 'Enrollment events'], ['#/staff/recoveries', 'Recoveries'], ['#/file/medical', 'Enter a medical claim'], ['#/file/pharmacy', 'Enter a pharmacy claim'], ['#/eligibility', 'Check eligibility']],
 };
 
 /* ---- notices ---- */
@@ -388,7 +389,7 @@ function searchView(m, gen) {
   const results = h('div');
   const f = {
     member: field({ label: 'Member ID', path: 'member_id' }),
-    status: field({ label: 'Status', path: 'status', type: 'select', options: [['', 'Any status'], ['received', 'Received'], ['processing', 'Being processed'], ['pended', 'Waiting for information'], ['approved', 'Approved'], ['denied', 'Denied']] }),
+    status: field({ label: 'Status', path: 'status', type: 'select', options: [['', 'Any status'], ['received', 'Received'], ['processing', 'Being processed'], ['pended', 'Waiting for information'], ['in_review', 'Waiting for staff review'], ['approved', 'Approved'], ['denied', 'Denied']] }),
     type: field({ label: 'Type', path: 'type', type: 'select', options: [['', 'Any type'], ['medical', 'Medical'], ['pharmacy', 'Pharmacy']] }),
     from: field({ label: 'Received from', path: 'received_from', type: 'date' }),
     to: field({ label: 'Received to', path: 'received_to', type: 'date' }),
@@ -442,6 +443,7 @@ async function queueView(m, gen) {
       tile('Waiting to be processed', q.depth),
       tile('Being processed now', q.in_flight),
       tile('Waiting for information', q.pended),
+      tile('Waiting for staff review', q.in_review),
       tile('Failed repeatedly (dead letter)', q.dead_lettered),
       tile('Open past their target date', q.overdue),
       tile('Decided', q.finalized),
@@ -470,7 +472,7 @@ function parse(hash) {
 
 const TITLES = {
   '/signin': 'Sign in', '/accept': 'Create your account', '/claims': 'Claims', '/file/medical': 'File a medical claim', '/file/pharmacy': 'File a pharmacy claim',
-  '/eligibility': 'Eligibility', '/staff/search': 'Find claims', '/staff/queue': 'Queue', '/staff/events': 'Enrollment events', '/staff/recoveries': 'Recoveries', claim: 'Claim', audit: 'Audit trail',
+  '/eligibility': 'Eligibility', '/staff/search': 'Find claims', '/staff/queue': 'Queue', '/staff/review': 'Review', '/staff/events': 'Enrollment events', '/staff/recoveries': 'Recoveries', claim: 'Claim', audit: 'Audit trail',
 };
 
 function route() {
@@ -500,7 +502,7 @@ function route() {
     nextAnnouncement = null;
   }
   document.title = `${TITLES[r.name] || 'Not found'} · Claims portal`;
-  const staffOnly = ['/staff/search', '/staff/queue', '/staff/events', '/staff/recoveries', 'audit'];
+  const staffOnly = ['/staff/search', '/staff/queue', '/staff/review', '/staff/events', '/staff/recoveries', 'audit'];
   if (s && staffOnly.includes(r.name) && pagesOf(s.role) !== 'staff') {
     replace(m, h('h1', { tabindex: '-1' }, 'Not available'), h('p', null, 'This page is for claims staff.'));
   } else {
@@ -515,6 +517,7 @@ function route() {
       case '/staff/queue': queueView(m, gen); return;
       case '/staff/events': memberEventView(m, r.params, () => gen === generation); break;
       case '/staff/recoveries': recoveriesView(m, () => gen === generation); break;
+      case '/staff/review': reviewView(m, () => gen === generation, announce); break;
       case 'claim': {
         const ctx = { role: pagesOf(s.role), flash, isCurrent: () => gen === generation, announce };
         flash = null;
