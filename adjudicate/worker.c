@@ -115,7 +115,8 @@ struct worker {
 /* ---- statistics ---- */
 
 const double worker_latency_bounds[8] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 1.0, 1e300};
-static _Atomic uint64_t st_committed[WORKER_OUTCOMES], st_stale, st_dead, st_failures, st_buckets[8], st_count;
+static _Atomic uint64_t st_committed[WORKER_OUTCOMES], st_stale, st_dead, st_failures,
+    st_buckets[8], st_count;
 static _Atomic uint64_t st_facts_bytes;
 static _Atomic uint64_t st_sum_ns;
 

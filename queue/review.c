@@ -22,7 +22,8 @@ static struct script script_review_list = {
     "review_list",
     "local limit, cp, dp = tonumber(ARGV[2]), ARGV[3], ARGV[4]\n"
     "local out, last = {''}, nil\n"
-    "local ids = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], '+inf', 'WITHSCORES', 'LIMIT', 0, limit)\n"
+    "local ids = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], '+inf', 'WITHSCORES',\n"
+    "                       'LIMIT', 0, limit)\n"
     "for j = 1, #ids, 2 do\n"
     "  local id = ids[j]\n"
     "  last = ids[j + 1]\n"
@@ -55,9 +56,10 @@ static struct script script_review_submit = {
     "local score = redis.call('HGET', KEYS[1], 'score')\n"
     "redis.call('ZREM', KEYS[2], id)\n"
     "redis.call('ZADD', KEYS[3], score, id)\n"
-    "local f = redis.call('HMGET', KEYS[1], 'member_id', 'subscriber_id', 'group_hint', 'plan_hint', 'years')\n"
-    "redis.call('XADD', KEYS[4], '*', 'claim', id, 'm', f[1] or '', 's', f[2] or '', 'g', f[3] or '',\n"
-    "           'p', f[4] or '', 'y', f[5] or '')\n"
+    "local f = redis.call('HMGET', KEYS[1], 'member_id', 'subscriber_id', 'group_hint',\n"
+    "                     'plan_hint', 'years')\n"
+    "redis.call('XADD', KEYS[4], '*', 'claim', id, 'm', f[1] or '', 's', f[2] or '',\n"
+    "           'g', f[3] or '', 'p', f[4] or '', 'y', f[5] or '')\n"
     "local aid = redis.call('XADD', KEYS[5], '*', 'claim_id', id, 'record', ARGV[3])\n"
     "redis.call('RPUSH', KEYS[6], aid)\n"
     "return 'ok'\n",

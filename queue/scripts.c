@@ -379,8 +379,8 @@ struct script script_queue_stats = {
     "local s = redis.call('HMGET', KEYS[5], 'finalized', 'within_target')\n"
     "return {len, inflight, redis.call('ZCARD', KEYS[2]), redis.call('XLEN', KEYS[3]),\n"
     "        redis.call('ZCOUNT', KEYS[4], '-inf', '(' .. ARGV[1]), oldest, received,\n"
-    "        tonumber(s[1] or '0'), tonumber(s[2] or '0'), redis.call('XRANGE', KEYS[3], '-', '+', 'COUNT', 50),\n"
-    "        redis.call('ZCARD', KEYS[6])}\n",
+    "        tonumber(s[1] or '0'), tonumber(s[2] or '0'),\n"
+    "        redis.call('XRANGE', KEYS[3], '-', '+', 'COUNT', 50), redis.call('ZCARD', KEYS[6])}\n",
     "",
 };
 

@@ -343,7 +343,8 @@ START_TEST(test_review_from_json_refuses_other_shapes)
         json_object_put(o);
     }
     struct json_object *ok = json_tokener_parse(
-        "{\"action\": \"deny\", \"lines\": [{\"group\": \"CO\", \"carc\": \"96\"}], \"note\": \"x\"}");
+        "{\"action\": \"deny\", \"lines\": [{\"group\": \"CO\", \"carc\": \"96\"}], "
+        "\"note\": \"x\"}");
     struct adj_review got;
     ck_assert(review_from_json(ok, &got));
     ck_assert_int_eq(got.lines[0].line, 0);

@@ -47,8 +47,9 @@ static const char *day(int offset)
     return date_format(date_add_days(date_today(), offset), slots[slot]);
 }
 
-#define LUIS "\"member_id\":\"M1001\",\"patient\":{\"first_name\":\"Luis\",\"last_name\":\"Lopez\"," \
-             "\"birth_date\":\"1975-09-14\"}"
+#define LUIS                                                                                       \
+    "\"member_id\":\"M1001\",\"patient\":{\"first_name\":\"Luis\","                               \
+    "\"last_name\":\"Lopez\",\"birth_date\":\"1975-09-14\"}"
 #define ANA "\"member_id\":\"M1001-02\",\"patient\":{\"first_name\":\"Ana\",\"last_name\":"      \
             "\"Lopez\",\"birth_date\":\"2015-06-10\"}"
 
@@ -455,7 +456,8 @@ START_TEST(test_refusals)
             "{\"action\":\"adjust\",\"lines\":[{\"line\":1,\"allowed\":10.00},{\"line\":1,"
             "\"allowed\":20.00}]}",
             "lines[1].line", "is listed twice");
-    refused(x, "{\"action\":\"adjust\",\"lines\":[{\"line\":1,\"allowed\":10.00,\"group\":\"CO\"}]}",
+    refused(x,
+            "{\"action\":\"adjust\",\"lines\":[{\"line\":1,\"allowed\":10.00,\"group\":\"CO\"}]}",
             "lines[0].carc", "is required");
     refused(x, "{\"action\":\"deny\",\"lines\":[{\"line\":1}]}", "lines[0].group", "is required");
     refused(x, "{\"action\":\"deny\",\"lines\":[{\"line\":1,\"group\":\"XX\",\"carc\":\"96\"}]}",
