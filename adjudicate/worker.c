@@ -32,6 +32,7 @@
 #define MAX_DELTAS ADJ_MAX_DELTAS /* a year's in- and out-of-network deltas, for every year */
 
 _Static_assert(BATCH <= WORK_MAX_BATCH, "a batch is committed in one call");
+_Static_assert(ADJ_IN_REVIEW + 1 == WORKER_OUTCOMES, "a decision counter for every outcome");
 _Static_assert(WORK_MAX_YEARS >= ADJ_MAX_PLAN_YEARS, "every plan year a claim's lines can span");
 _Static_assert(WORK_FP_LEN >= ADJ_FP_LEN, "queue/ must carry a whole fingerprint");
 _Static_assert(WORK_MAX_FPS >= MAX_LINES * ADJ_FP_PER_LINE, "every line's fingerprints");

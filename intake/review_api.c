@@ -282,23 +282,27 @@ static void parse_review_body(struct json_object *body, struct submit_state *ss,
         }
 }
 
-/* The charge of line (1-based) of the stored decision, -1 when it has none. */
-static cents_t line_charge(struct json_object *decision, int line)
+/* The charge of line (1-based) of the stored decision, -1 when it has none;
+ * *denied: whether the rules denied it. */
+static cents_t line_charge(struct json_object *decision, int line, bool *denied)
 {
-    struct json_object *lines = NULL, *charge = NULL;
+    struct json_object *lines = NULL, *lo = NULL, *charge = NULL, *d = NULL;
     cents_t c;
     if (!decision || !json_object_object_get_ex(decision, "lines", &lines) ||
         !json_object_is_type(lines, json_type_array) || line < 1 ||
         (size_t)line > json_object_array_length(lines) ||
-        !json_object_object_get_ex(json_object_array_get_idx(lines, (size_t)line - 1), "charge",
-                                   &charge) ||
+        !(lo = json_object_array_get_idx(lines, (size_t)line - 1)) ||
+        !json_object_object_get_ex(lo, "charge", &charge) ||
         !money_parse(json_object_get_string(charge), &c))
         return -1;
+    *denied = json_object_object_get_ex(lo, "denied", &d) && json_object_get_boolean(d);
     return c;
 }
 
 /* The review's lines against the claim in review: each names a line of the
- * claim, once; an adjusted amount is not over the line's charge. */
+ * claim, once; an adjusted line is one the rules priced (adjust replaces an
+ * amount, not a denial: docs/rules.md "Staff review") and its amount is not
+ * over the line's charge. */
 static void check_against_claim(const struct submit_state *ss, struct json_object *decision,
                                 struct intake_field_errors *errs)
 {
@@ -308,7 +312,8 @@ static void check_against_claim(const struct submit_state *ss, struct json_objec
         char path[40];
         if (!ss->line_given[i])
             continue;
-        cents_t charge = line_charge(decision, ld->line);
+        bool denied = false;
+        cents_t charge = line_charge(decision, ld->line, &denied);
         snprintf(path, sizeof path, "lines[%d].line", i);
         if (charge < 0) {
             intake_field_errors_add(errs, path, "must be a line number of the claim");
@@ -317,6 +322,9 @@ static void check_against_claim(const struct submit_state *ss, struct json_objec
         for (int j = 0; j < i; j++)
             if (ss->line_given[j] && rv->lines[j].line == ld->line)
                 intake_field_errors_add(errs, path, "is listed twice");
+        if (denied && rv->action == ADJ_REVIEW_ADJUST)
+            intake_field_errors_add(errs, path,
+                                    "is a line the rules denied: it can be denied, not adjusted");
         snprintf(path, sizeof path, "lines[%d].allowed", i);
         if (ld->has_allowed && ld->allowed > charge)
             intake_field_errors_add(errs, path, "must not exceed the line's charge");

@@ -53,20 +53,22 @@ static const char *day(int offset)
 #define ANA "\"member_id\":\"M1001-02\",\"patient\":{\"first_name\":\"Ana\",\"last_name\":"      \
             "\"Lopez\",\"birth_date\":\"2015-06-10\"}"
 
-/* Posts a medical claim as staff (received `received` days from today, every
- * line on day -40); its id into out. lines: "code:units:charge,..." */
+/* Posts a medical claim as staff (received `received` days from today, a
+ * line on day -40 unless it says another day); its id into out. lines:
+ * "code:units:charge[:day],..." */
 static void post_claim(const char *who, int received, const char *lines, char out[40])
 {
     char body[4096], list[2048] = "";
     char code[16];
-    int units;
+    int units, on = -40;
     double charge;
     for (const char *p = lines; p && *p;) {
-        ck_assert_int_eq(sscanf(p, "%15[^:]:%d:%lf", code, &units, &charge), 3);
+        int got = sscanf(p, "%15[^:]:%d:%lf:%d", code, &units, &charge, &on);
+        ck_assert(got == 3 || got == 4);
         snprintf(list + strlen(list), sizeof list - strlen(list),
                  "%s{\"service_date\":\"%s\",\"procedure_code\":\"%s\",\"units\":%d,"
                  "\"charge\":%.2f}",
-                 list[0] ? "," : "", day(-40), code, units, charge);
+                 list[0] ? "," : "", day(got == 4 ? on : -40), code, units, charge);
         p = strchr(p, ',');
         if (p)
             p++;
@@ -476,6 +478,22 @@ START_TEST(test_refusals)
             "{\"action\":\"deny\",\"lines\":[{\"group\":\"CO\",\"carc\":\"96\"},{\"line\":1,"
             "\"group\":\"CO\",\"carc\":\"96\"}]}",
             "lines[0].line", "is required when more than one line is given");
+    /* Z: line 2 is 400 days old, denied CO-29 by the rules: not adjusted, but denied. */
+    char z[40];
+    post_claim(LUIS, -3, "71046:7:450.00,85025:1:20.00:-400", z);
+    got = wait_status(z, "in_review");
+    ck_assert_str_eq(test_json_str(got, "decision.lines.1.codes.0.carc"), "29");
+    free(got);
+    refused(z, "{\"action\":\"adjust\",\"lines\":[{\"line\":2,\"allowed\":12.00}]}",
+            "lines[0].line", "is a line the rules denied: it can be denied, not adjusted");
+    review(z,
+           "{\"action\":\"deny\",\"lines\":[{\"line\":2,\"group\":\"CO\",\"carc\":\"96\"}]}",
+           staff, 202);
+    got = wait_status(z, "approved");
+    ck_assert_str_eq(test_json_str(got, "decision.lines.1.codes.0.group"), "CO");
+    ck_assert_str_eq(test_json_str(got, "decision.lines.1.codes.0.carc"), "96");
+    ck_assert_str_eq(test_json_str(got, "decision.lines.1.codes.0.amount"), "20.00");
+    free(got);
     /* Bad queries of the list. */
     got = call("GET", "/v1/review?limit=0", staff, NULL, 422);
     ck_assert_str_eq(test_json_str(got, "error.fields.0.field"), "limit");
@@ -497,10 +515,11 @@ START_TEST(test_refusals)
     got = call("POST", path, staff, "{\"action\":\"approve\"}", 409);
     ck_assert_str_eq(test_json_str(got, "error.code"), "not_in_review");
     free(got);
-    /* Luis: 360.00 allowed, 60.00 of his deductible met by Y: all 360.00 deductible. */
+    /* Luis: 360.00 allowed; 480.00 of his deductible met by Y (60.00) and Z
+     * (420.00): 20.00 deductible, 20 % of 340.00 = 68.00. */
     got = wait_status(x, "approved");
-    ck_assert_str_eq(test_json_str(got, "decision.patient_responsibility"), "360.00");
-    ck_assert_str_eq(test_json_str(got, "decision.plan_paid"), "0.00");
+    ck_assert_str_eq(test_json_str(got, "decision.patient_responsibility"), "88.00");
+    ck_assert_str_eq(test_json_str(got, "decision.plan_paid"), "272.00");
     free(got);
 }
 END_TEST
