@@ -1055,7 +1055,12 @@ test('staff work the review list: a claim over the plan\'s review threshold, a r
 
     const page = await newPage('review');
     await signIn(page, accounts.staff);
-    await page.goto(`${base}/portal/#/staff/review`, { waitUntil: 'networkidle0' });
+    // The claim's own page says it waits for staff and leads to the review list.
+    await page.goto(`${base}/portal/#/claim/${id}`, { waitUntil: 'networkidle0' });
+    await page.waitForSelector('.status-line');
+    assert.equal(await page.$eval('.status-line', (e) => e.textContent), 'Status: Being reviewed by claims staff');
+    assert.equal(await page.$('#decision-h'), null, 'no decision is shown before the review');
+    await page.click('main a[href="#/staff/review"]');
     await page.waitForSelector(`#review a[href="#/claim/${id}"]`);
     const row = await page.$eval(`#review a[href="#/claim/${id}"]`, (a) => [...a.closest('tr').children].map((c) => c.textContent));
     assert.deepEqual(row.slice(1), ['Medical', listed.received_date, listed.target_date, '$360.00', 'Total allowed is over the plan\'s review threshold']);
