@@ -253,24 +253,44 @@ static void review_deny_line(struct adj_line *line, const struct adj_line_decisi
         add_remark(line, ld->rarc);
 }
 
+bool adj_review_codes_fit(const struct adj_review *rv)
+{
+    int distinct = 0;
+    for (int k = 0; k < rv->n_lines; k++) {
+        const struct adj_line_decision *ld = &rv->lines[k];
+        bool seen = false;
+        for (int j = 0; j < k && ld->has_code && !seen; j++)
+            seen = rv->lines[j].has_code && rv->lines[j].group == ld->group &&
+                   strcmp(rv->lines[j].carc, ld->carc) == 0;
+        distinct += ld->has_code && !seen;
+    }
+    return distinct <= ADJ_MAX_REVIEW_CODES;
+}
+
 /*
  * Applies facts->review to the lines, after the rules' own denials and
  * before pricing: deny denies the lines given (line 0: every line); adjust
  * marks the lines given for pricing at the reviewer's allowed amount (a line
  * the rules denied stays denied); approve changes nothing. Returns false when
- * a line number is out of range or a decision lacks what its action needs.
+ * a line number is out of range, a decision lacks what its action needs,
+ * names a code the tables do not have, or the review gives more than
+ * ADJ_MAX_REVIEW_CODES distinct group+CARC pairs.
  */
 static bool apply_line_decisions(struct run *r)
 {
     const struct adj_review *rv = r->f->review;
     if (!rv)
         return true;
-    if (rv->n_lines < 0 || rv->n_lines > MAX_LINES)
+    if (rv->n_lines < 0 || rv->n_lines > MAX_LINES || !adj_review_codes_fit(rv))
         return false;
     for (int k = 0; k < rv->n_lines; k++) {
         const struct adj_line_decision *ld = &rv->lines[k];
         bool every = ld->line == 0 && rv->action == ADJ_REVIEW_DENY;
         if (!every && (ld->line < 1 || ld->line > r->out->n_lines))
+            return false;
+        if (ld->has_code && !adj_carc_lookup(ld->carc))
+            return false; /* an EOB can only carry codes with a meaning */
+        if (ld->rarc[0] && !adj_rarc_lookup(ld->rarc))
             return false;
         if (rv->action == ADJ_REVIEW_DENY) {
             if (!ld->has_code)

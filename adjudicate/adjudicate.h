@@ -101,11 +101,18 @@ struct adj_line_decision {
     char rarc[ADJ_CODE_LEN];   /* "" when none */
 };
 
+#define ADJ_MAX_REVIEW_CODES 4 /* distinct group+CARC pairs one review may give */
+
 struct adj_review {
     enum adj_review_action action;
     struct adj_line_decision lines[MAX_LINES];
     int n_lines;
 };
+
+/* Whether the review gives at most ADJ_MAX_REVIEW_CODES distinct group+CARC
+ * pairs (so that a claim's code list always has room for them); the rules
+ * refuse a review that does not (ADJ_ERR_FACTS), the API answers 422. */
+bool adj_review_codes_fit(const struct adj_review *rv);
 
 struct adj_facts {
     const char *claim_id;               /* this claim; its own lines are never its duplicates */
@@ -138,7 +145,9 @@ enum adj_payee { ADJ_PAYEE_MEMBER, ADJ_PAYEE_PROVIDER };
 #define ADJ_NEEDED_LEN 24      /* "other_insurance", "itemized_bill" */
 #define ADJ_MAX_ADJUSTMENTS 8  /* per line: at most 45, 23, 3, 1, 2 or one denial */
 #define ADJ_MAX_REMARKS 8
-#define ADJ_MAX_CODES 16       /* distinct group+CARC pairs on a claim */
+/* Distinct group+CARC pairs on a claim: the rules give at most 13 (one 45, 23, 3, 1, 2 and the
+ * denials 29, 26, 27, 200, 32, 18, 16 or 22, 140), a reviewer at most ADJ_MAX_REVIEW_CODES. */
+#define ADJ_MAX_CODES 24
 #define ADJ_MAX_PEND_REASONS 4
 #define ADJ_MAX_NEEDED 2
 #define ADJ_MAX_DELTAS (ADJ_MAX_PLAN_YEARS * 2)

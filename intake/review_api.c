@@ -273,6 +273,8 @@ static void parse_review_body(struct json_object *body, struct submit_state *ss,
     }
     ss->review.n_lines = n < MAX_LINES ? (int)n : MAX_LINES;
     intake_path_pop(&r.path, mark);
+    if (!adj_review_codes_fit(&ss->review))
+        intake_report_key(&r, "lines", "must use at most 4 different group and CARC pairs");
     /* A deny entry without "line" denies every line: then it is the only entry. */
     for (int i = 0; i < ss->review.n_lines; i++)
         if (ss->review.action == ADJ_REVIEW_DENY && !ss->line_given[i] && n > 1) {

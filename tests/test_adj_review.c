@@ -275,6 +275,43 @@ START_TEST(test_bad_review_is_an_error)
 }
 END_TEST
 
+START_TEST(test_review_codes_are_bounded_and_known)
+{
+    two_lines();
+    R.action = ADJ_REVIEW_DENY;
+    static const enum adj_group groups[] = {ADJ_GROUP_CO, ADJ_GROUP_PR, ADJ_GROUP_OA, ADJ_GROUP_PI};
+    for (int g = 0; g < 4; g++) {
+        struct adj_line_decision *ld = add_decision(1 + g % 2);
+        ld->has_code = true;
+        ld->group = groups[g];
+        strcpy(ld->carc, "96");
+    }
+    ck_assert(adj_review_codes_fit(&R)); /* 4 distinct pairs */
+    X.facts.review = &R;
+    ck_assert_int_eq(fx_run_on(&X, "2026-03-10", "2026-03-10"), ADJ_OK);
+    fx_expect_denied(&X.out, 0, "OA-96", ""); /* the last decision of a line wins */
+    fx_expect_denied(&X.out, 1, "PI-96", "");
+    struct adj_line_decision *again = add_decision(2); /* the same pair again: still 4 */
+    again->has_code = true;
+    again->group = ADJ_GROUP_PI;
+    strcpy(again->carc, "96");
+    ck_assert(adj_review_codes_fit(&R));
+    struct adj_line_decision *fifth = add_decision(1);
+    fifth->has_code = true;
+    fifth->group = ADJ_GROUP_CO;
+    strcpy(fifth->carc, "18");
+    ck_assert(!adj_review_codes_fit(&R));
+    ck_assert_int_eq(fx_run_on(&X, "2026-03-10", "2026-03-10"), ADJ_ERR_FACTS);
+    /* Codes outside the tables are refused, not put on an EOB. */
+    R.n_lines = 1;
+    strcpy(R.lines[0].carc, "999");
+    ck_assert_int_eq(fx_run_on(&X, "2026-03-10", "2026-03-10"), ADJ_ERR_FACTS);
+    strcpy(R.lines[0].carc, "96");
+    strcpy(R.lines[0].rarc, "ZZ1");
+    ck_assert_int_eq(fx_run_on(&X, "2026-03-10", "2026-03-10"), ADJ_ERR_FACTS);
+}
+END_TEST
+
 START_TEST(test_pharmacy_review_line_1)
 {
     fx_pharmacy(&X, "2026-03-02", USD(150)); /* allowed $135, $35 copay */
@@ -399,6 +436,7 @@ static Suite *review_suite(void)
     tcase_add_test(t, test_deny_given_lines_with_the_reviewers_codes);
     tcase_add_test(t, test_deny_every_line_replaces_the_rules_codes);
     tcase_add_test(t, test_bad_review_is_an_error);
+    tcase_add_test(t, test_review_codes_are_bounded_and_known);
     tcase_add_test(t, test_pharmacy_review_line_1);
     tcase_add_test(t, test_review_json_round_trip);
     tcase_add_test(t, test_review_from_json_refuses_other_shapes);

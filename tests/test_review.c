@@ -478,6 +478,12 @@ START_TEST(test_refusals)
             "{\"action\":\"deny\",\"lines\":[{\"group\":\"CO\",\"carc\":\"96\"},{\"line\":1,"
             "\"group\":\"CO\",\"carc\":\"96\"}]}",
             "lines[0].line", "is required when more than one line is given");
+    refused(x,
+            "{\"action\":\"deny\",\"lines\":[{\"line\":1,\"group\":\"CO\",\"carc\":\"96\"},"
+            "{\"line\":1,\"group\":\"PR\",\"carc\":\"96\"},{\"line\":1,\"group\":\"OA\","
+            "\"carc\":\"96\"},{\"line\":1,\"group\":\"PI\",\"carc\":\"96\"},{\"line\":1,"
+            "\"group\":\"CO\",\"carc\":\"18\"}]}",
+            "lines", "must use at most 4 different group and CARC pairs");
     /* Z: line 2 is 400 days old, denied CO-29 by the rules: not adjusted, but denied. */
     char z[40];
     post_claim(LUIS, -3, "71046:7:450.00,85025:1:20.00:-400", z);
