@@ -156,6 +156,13 @@ static void record_latency(uint64_t ns)
 
 /* ---- deciding ---- */
 
+/* Approved and denied are final; pended and in_review wait (for information,
+ * for a staff reviewer). */
+static bool outcome_final(enum adj_outcome o)
+{
+    return o == ADJ_APPROVED || o == ADJ_DENIED;
+}
+
 /* A claim for a member id with no record: the patient is not identified as
  * our member, as when the name does not match (RULES.md § 1, CO-140). */
 static void deny_unknown_member(const struct claim *claim, struct adj_decision *d)
@@ -565,7 +572,7 @@ static bool decide(struct worker *w, struct slot *s, struct carry *c, struct fam
         log_error("worker: the rules refused the facts claim_id=%s", s->item.claim_id);
         return false;
     }
-    bool final = d->outcome != ADJ_PENDED && d->outcome != ADJ_IN_REVIEW;
+    bool final = outcome_final(d->outcome);
     s->eob_json = final ? eob_record(s, d, today) : NULL;
     if (final && !s->eob_json) {
         log_error("worker: the EOB does not add up (or out of memory); claim left for "
@@ -750,8 +757,7 @@ static bool process_batch(struct worker *w, const struct work_item *items, int n
                 .submission = s->raw.submission,
                 .eob_version = s->raw.eob_version + 1,
                 .audit = s->audit_json,
-                .final = s->decision.outcome != ADJ_PENDED &&
-                         s->decision.outcome != ADJ_IN_REVIEW,
+                .final = outcome_final(s->decision.outcome),
                 .in_review = s->decision.outcome == ADJ_IN_REVIEW,
                 .within_target = date_cmp(today, s->target) <= 0,
                 .pend_deadline_day = (int)s->decision.pend.deadline.days,
