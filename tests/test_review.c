@@ -321,6 +321,8 @@ START_TEST(test_referral_list_and_the_three_actions)
     free(got);
     got = call("GET", "/metrics", staff, NULL, 200);
     ck_assert_ptr_nonnull(strstr(got, "\nclaimsd_claims_in_review 4\n"));
+    ck_assert_ptr_nonnull(strstr(got, "\nclaimsd_worker_decisions_total{outcome=\"in_review\"} 4\n"));
+    ck_assert_ptr_nonnull(strstr(got, "\nclaimsd_worker_decisions_total{outcome=\"approved\"} 1\n"));
     free(got);
     ck_assert(has_event("claim.in_review", a));
     ck_assert(has_event("claim.in_review", e));
