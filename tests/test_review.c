@@ -2,7 +2,8 @@
  * Staff review end to end (docs/api.md "Staff review", docs/rules.md "Staff
  * review") through a real claimsd and its workers: the plan PPO-500 with a
  * review_threshold of 300.00 sends claims whose total allowed exceeds it to
- * in_review (no EOB, no accumulators moved, listed oldest target first,
+ * in_review (no EOB, no accumulators moved, its duplicate fingerprints held,
+ * listed oldest target first,
  * overdue like any open claim, counted in /v1/queue and /metrics, a
  * claim.in_review event); staff approve, adjust and deny them, each with the
  * exact amounts and codes on the EOB and the reviewer and note in the audit.
@@ -422,6 +423,13 @@ START_TEST(test_refusals)
     post_claim(LUIS, -3, "71046:1:80.00", y);
     expect_status(x, "in_review");
     expect_status(y, "approved");
+    /* X in review holds its line's duplicate fingerprint, as a pended claim does. */
+    char w[40];
+    post_claim(LUIS, -2, "71046:6:400.00", w);
+    char *dup = wait_status(w, "denied");
+    ck_assert_str_eq(test_json_str(dup, "decision.lines.0.codes.0.group"), "OA");
+    ck_assert_str_eq(test_json_str(dup, "decision.lines.0.codes.0.carc"), "18");
+    free(dup);
 
     free(call("GET", "/v1/review", member, NULL, 403));
     free(call("GET", "/v1/review", provider, NULL, 403));
