@@ -25,6 +25,8 @@ struct run {
     bool needs_itemized;           /* out-of-network medical without an itemized bill */
     enum drug_tier rx_tier;
     cents_t rx_allowed;
+    /* The reviewer's adjustments (facts->review, action adjust), by line. */
+    const struct adj_line_decision *adjusted[MAX_LINES];
 };
 
 static void copy_code(char dst[ADJ_CODE_LEN], const char *code)
@@ -238,6 +240,88 @@ static void check_required_information(struct run *r)
     r->needs_itemized = c->provider.network == NETWORK_OUT && !has_itemized_bill(c);
 }
 
+/* ---- Staff review (docs/rules.md "Staff review") ---- */
+
+/* A line the reviewer denies: the reviewer's group and CARC carry the whole
+ * charge and replace whatever the rules found; the reviewer's RARC, if any,
+ * is the line's only remark. */
+static void review_deny_line(struct adj_line *line, const struct adj_line_decision *ld)
+{
+    line->n_remarks = 0;
+    deny_line(line, ld->group, ld->carc);
+    if (ld->rarc[0])
+        add_remark(line, ld->rarc);
+}
+
+bool adj_review_codes_fit(const struct adj_review *rv)
+{
+    int distinct = 0;
+    for (int k = 0; k < rv->n_lines; k++) {
+        const struct adj_line_decision *ld = &rv->lines[k];
+        bool seen = false;
+        for (int j = 0; j < k && ld->has_code && !seen; j++)
+            seen = rv->lines[j].has_code && rv->lines[j].group == ld->group &&
+                   strcmp(rv->lines[j].carc, ld->carc) == 0;
+        distinct += ld->has_code && !seen;
+    }
+    return distinct <= ADJ_MAX_REVIEW_CODES;
+}
+
+/*
+ * Applies facts->review to the lines, after the rules' own denials and
+ * before pricing: deny denies the lines given (line 0: every line); adjust
+ * marks the lines given for pricing at the reviewer's allowed amount (a line
+ * the rules denied stays denied); approve changes nothing. Returns false when
+ * a line number is out of range, a decision lacks what its action needs,
+ * names a code the tables do not have, or the review gives more than
+ * ADJ_MAX_REVIEW_CODES distinct group+CARC pairs.
+ */
+static bool apply_line_decisions(struct run *r)
+{
+    const struct adj_review *rv = r->f->review;
+    if (!rv)
+        return true;
+    if (rv->n_lines < 0 || rv->n_lines > MAX_LINES || !adj_review_codes_fit(rv))
+        return false;
+    for (int k = 0; k < rv->n_lines; k++) {
+        const struct adj_line_decision *ld = &rv->lines[k];
+        bool every = ld->line == 0 && rv->action == ADJ_REVIEW_DENY;
+        if (!every && (ld->line < 1 || ld->line > r->out->n_lines))
+            return false;
+        if (ld->has_code && !adj_carc_lookup(ld->carc))
+            return false; /* an EOB can only carry codes with a meaning */
+        if (ld->rarc[0] && !adj_rarc_lookup(ld->rarc))
+            return false;
+        if (rv->action == ADJ_REVIEW_DENY) {
+            if (!ld->has_code)
+                return false;
+            for (int i = 0; i < r->out->n_lines; i++)
+                if (every || i == ld->line - 1)
+                    review_deny_line(&r->out->lines[i], ld);
+        } else if (rv->action == ADJ_REVIEW_ADJUST) {
+            if (!ld->has_allowed || ld->allowed < 0)
+                return false;
+            r->adjusted[ld->line - 1] = ld;
+        }
+    }
+    return true;
+}
+
+/* Without a reviewer's decision, a claim the rules approve whose total
+ * allowed exceeds the plan's review_threshold waits for staff review: the
+ * amounts stay as computed, nothing moves the accumulators yet. */
+static void refer_for_review(struct run *r)
+{
+    struct adj_decision *out = r->out;
+    const struct plan *plan = r->f->plan;
+    if (r->f->review || out->outcome != ADJ_APPROVED || !plan->has_review_threshold ||
+        out->total_allowed <= plan->review_threshold)
+        return;
+    out->outcome = ADJ_IN_REVIEW;
+    strcpy(out->referrals[out->n_referrals++], "review_threshold");
+    out->n_deltas = 0;
+}
+
 /* ---- Pend, or deny when the pend deadline has passed ---- */
 
 static void add_pend_reason(struct adj_pend *pend, const char *code)
@@ -341,6 +425,8 @@ static int price_lines(struct run *r)
             allowed[i] = c->type == CLAIM_PHARMACY
                              ? r->rx_allowed
                              : adj_medical_allowed(f->plan, c->provider.network, &c->lines[i]);
+        if (line_open(r, i) && r->adjusted[i]) /* the reviewer's amount, never over the charge */
+            allowed[i] = money_min(r->adjusted[i]->allowed, out->lines[i].charge);
         weights[i] = out->lines[i].cob_position == ADJ_COB_SECONDARY && line_open(r, i)
                          ? allowed[i]
                          : 0;
@@ -375,7 +461,14 @@ static int price_lines(struct run *r)
         /* Charge over allowed: an in-network provider's write-off (CO-45); out of
          * network, and at the pharmacy counter, the member's (PR-45). */
         bool write_off = c->type == CLAIM_MEDICAL && line->network == NETWORK_IN;
-        add_adjustment(line, write_off ? ADJ_GROUP_CO : ADJ_GROUP_PR, "45", line->charge - a);
+        const struct adj_line_decision *ld = r->adjusted[i];
+        if (ld && ld->has_code) { /* the reviewer's reason for the reduction */
+            add_adjustment(line, ld->group, ld->carc, line->charge - a);
+        } else {
+            add_adjustment(line, write_off ? ADJ_GROUP_CO : ADJ_GROUP_PR, "45", line->charge - a);
+        }
+        if (ld && ld->rarc[0])
+            add_remark(line, ld->rarc);
         add_adjustment(line, ADJ_GROUP_OA, "23", prior);
         add_adjustment(line, ADJ_GROUP_PR, "3", owed.copay);
         add_adjustment(line, ADJ_GROUP_PR, "1", owed.deductible);
@@ -459,12 +552,15 @@ static int run_rules(const struct adj_facts *facts, bool expired, struct adj_dec
     check_cob(&r);
     check_duplicates(&r);
     check_required_information(&r);
+    if (!apply_line_decisions(&r))
+        return ADJ_ERR_FACTS;
     if (!pend_for_information(&r)) {
         int status = price_lines(&r);
         if (status != ADJ_OK)
             return status;
     }
     finish(&r);
+    refer_for_review(&r);
     return ADJ_OK;
 }
 

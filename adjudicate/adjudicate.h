@@ -23,6 +23,11 @@
 
 /* ---- Facts in ---- */
 
+/* Group codes; PI (payer initiated reductions) only as a reviewer gives it. */
+enum adj_group { ADJ_GROUP_CO, ADJ_GROUP_PR, ADJ_GROUP_OA, ADJ_GROUP_PI };
+#define ADJ_N_GROUPS 4
+#define ADJ_CODE_LEN 8         /* "200", "N479", "MA04", "CO-16" and the NUL */
+
 /* Deductible and out-of-pocket amounts met, in one network tier. */
 struct adj_tier_totals {
     cents_t deductible_met;
@@ -73,6 +78,42 @@ struct adj_prior_line {
     int64_t quantity_milli;
 };
 
+/*
+ * A staff reviewer's decision on a claim in review (POST /v1/claims/{id}/review,
+ * docs/rules.md "Staff review"). It stays with the claim: every later decision
+ * of that claim (the review's own, and any re-decision after) passes it again
+ * in adj_facts.review, and the rules apply it to the lines they decide.
+ */
+enum adj_review_action {
+    ADJ_REVIEW_APPROVE, /* the rules' amounts stand */
+    ADJ_REVIEW_ADJUST,  /* the lines given take the reviewer's allowed amount (and codes) */
+    ADJ_REVIEW_DENY,    /* the lines given (line 0: every line) are denied with their codes */
+};
+
+/* One line of a review: line is 1-based (0: every line, deny only). */
+struct adj_line_decision {
+    int line;
+    bool has_allowed;          /* adjust: the allowed amount that replaces the rules' */
+    cents_t allowed;
+    bool has_code;             /* the group and CARC (deny: required) */
+    enum adj_group group;
+    char carc[ADJ_CODE_LEN];
+    char rarc[ADJ_CODE_LEN];   /* "" when none */
+};
+
+#define ADJ_MAX_REVIEW_CODES 4 /* distinct group+CARC pairs one review may give */
+
+struct adj_review {
+    enum adj_review_action action;
+    struct adj_line_decision lines[MAX_LINES];
+    int n_lines;
+};
+
+/* Whether the review gives at most ADJ_MAX_REVIEW_CODES distinct group+CARC
+ * pairs (so that a claim's code list always has room for them); the rules
+ * refuse a review that does not (ADJ_ERR_FACTS), the API answers 422. */
+bool adj_review_codes_fit(const struct adj_review *rv);
+
 struct adj_facts {
     const char *claim_id;               /* this claim; its own lines are never its duplicates */
     const struct claim *claim;
@@ -89,23 +130,29 @@ struct adj_facts {
     int n_prior_lines;
     date_t received_date;               /* when the Claims Office received the claim */
     date_t today;                       /* the adjudication date (pend deadlines count from it) */
+    /* The reviewer's decision stored with the claim, NULL when it has none:
+     * with one, the claim is never referred for review again. */
+    const struct adj_review *review;
 };
 
 /* ---- Decision out ---- */
 
-enum adj_outcome { ADJ_APPROVED, ADJ_DENIED, ADJ_PENDED };
+/* in_review: not final; the claim waits for a staff reviewer (docs/rules.md "Staff review"). */
+enum adj_outcome { ADJ_APPROVED, ADJ_DENIED, ADJ_PENDED, ADJ_IN_REVIEW };
 enum adj_cob_position { ADJ_COB_PRIMARY, ADJ_COB_SECONDARY };
-enum adj_group { ADJ_GROUP_CO, ADJ_GROUP_PR, ADJ_GROUP_OA };
 enum adj_payee { ADJ_PAYEE_MEMBER, ADJ_PAYEE_PROVIDER };
 
-#define ADJ_CODE_LEN 8         /* "200", "N479", "MA04", "CO-16" and the NUL */
 #define ADJ_NEEDED_LEN 24      /* "other_insurance", "itemized_bill" */
 #define ADJ_MAX_ADJUSTMENTS 8  /* per line: at most 45, 23, 3, 1, 2 or one denial */
 #define ADJ_MAX_REMARKS 8
-#define ADJ_MAX_CODES 16       /* distinct group+CARC pairs on a claim */
+/* Distinct group+CARC pairs on a claim: the rules give at most 13 (one 45, 23, 3, 1, 2 and the
+ * denials 29, 26, 27, 200, 32, 18, 16 or 22, 140), a reviewer at most ADJ_MAX_REVIEW_CODES. */
+#define ADJ_MAX_CODES 24
 #define ADJ_MAX_PEND_REASONS 4
 #define ADJ_MAX_NEEDED 2
 #define ADJ_MAX_DELTAS (ADJ_MAX_PLAN_YEARS * 2)
+#define ADJ_MAX_REFERRALS 2
+#define ADJ_REFERRAL_LEN 24    /* "review_threshold" */
 
 /* One adjustment: group code, CARC and amount, as on an 835 CAS segment. */
 struct adj_adjustment {
@@ -169,7 +216,10 @@ struct adj_decision {
     char remarks[ADJ_MAX_REMARKS * 2][ADJ_CODE_LEN];
     int n_remarks;
     struct adj_pend pend; /* meaningful when outcome == ADJ_PENDED */
-    /* Only for an approved claim; a denied or pended claim moves no accumulator. */
+    /* Why the claim went to review (outcome == ADJ_IN_REVIEW): "review_threshold". */
+    char referrals[ADJ_MAX_REFERRALS][ADJ_REFERRAL_LEN];
+    int n_referrals;
+    /* Only for an approved claim; a denied, pended or in-review claim moves no accumulator. */
     struct adj_accumulator_delta deltas[ADJ_MAX_DELTAS];
     int n_deltas;
 };
@@ -185,9 +235,15 @@ enum adj_status {
  * Adjudicates facts->claim by the rules of RULES.md, in their order: patient
  * identity, filing deadline, eligibility, coordination of benefits,
  * duplicates, required information, pricing, payee. Fills *out completely.
+ * Then staff review (docs/rules.md "Staff review"): facts->review, when set,
+ * is applied to the lines (apply_line_decisions, adjudicate.c); without one, a
+ * claim the rules approve with a total allowed over the plan's
+ * review_threshold is referred: outcome ADJ_IN_REVIEW, the amounts as they
+ * would be, referrals[] saying why, no accumulator deltas.
  * Returns ADJ_ERR_FACTS (and an unspecified *out) when a pointer is NULL,
- * the claim's line count is out of range, or a line that reaches pricing has
- * no accumulators for its plan year: the worker should dead-letter the claim.
+ * the claim's line count is out of range, a line that reaches pricing has
+ * no accumulators for its plan year, or the review names a line the claim
+ * does not have: the worker should dead-letter the claim.
  */
 int adj_adjudicate(const struct adj_facts *facts, struct adj_decision *out);
 
@@ -197,7 +253,8 @@ int adj_adjudicate(const struct adj_facts *facts, struct adj_decision *out);
  * denied instead — a line still waiting for the primary's EOB OA-22 (remarks
  * N479, and MA04 when Medicare is primary), a claim still without its
  * itemized bill CO-16 with N26. Lines the rules pay (say, the information
- * arrived for them) are paid as adj_adjudicate() would. Never pends.
+ * arrived for them) are paid as adj_adjudicate() would (review and referral
+ * included). Never pends.
  */
 int adj_decide_expired_pend(const struct adj_facts *facts, struct adj_decision *out);
 
@@ -295,9 +352,11 @@ const struct adj_code_info *adj_rarc_lookup(const char *rarc);
 /* The whole tables, for documentation and the EOB legend. */
 const struct adj_code_info *adj_carc_table(size_t *n);
 const struct adj_code_info *adj_rarc_table(size_t *n);
-/* "CO", "PR", "OA" and their standard names. */
+/* "CO", "PR", "OA", "PI" and their standard names; adj_group_parse: the
+ * enum of a code, false when it is none of them. */
 const char *adj_group_code(enum adj_group group);
 const char *adj_group_wording(enum adj_group group);
+bool adj_group_parse(const char *code, enum adj_group *out);
 
 /* Text names for the enums, as API.md spells them ("approved", "secondary", "member"). */
 const char *adj_outcome_name(enum adj_outcome outcome);

@@ -94,13 +94,17 @@ const struct adj_code_info *adj_rarc_table(size_t *n)
 
 /* Indexed by the enums: adding an enum value without its name leaves a NULL a
  * test catches. */
-static const char *const group_codes[] = {
-    [ADJ_GROUP_CO] = "CO", [ADJ_GROUP_PR] = "PR", [ADJ_GROUP_OA] = "OA"};
-static const char *const group_wordings[] = {[ADJ_GROUP_CO] = "Contractual Obligations",
-                                             [ADJ_GROUP_PR] = "Patient Responsibility",
-                                             [ADJ_GROUP_OA] = "Other Adjustments"};
-static const char *const outcome_names[] = {
-    [ADJ_APPROVED] = "approved", [ADJ_DENIED] = "denied", [ADJ_PENDED] = "pended"};
+static const char *const group_codes[ADJ_N_GROUPS] = {
+    [ADJ_GROUP_CO] = "CO", [ADJ_GROUP_PR] = "PR", [ADJ_GROUP_OA] = "OA", [ADJ_GROUP_PI] = "PI"};
+static const char *const group_wordings[ADJ_N_GROUPS] = {
+    [ADJ_GROUP_CO] = "Contractual Obligations",
+    [ADJ_GROUP_PR] = "Patient Responsibility",
+    [ADJ_GROUP_OA] = "Other Adjustments",
+    [ADJ_GROUP_PI] = "Payor Initiated Reductions"};
+static const char *const outcome_names[] = {[ADJ_APPROVED] = "approved",
+                                            [ADJ_DENIED] = "denied",
+                                            [ADJ_PENDED] = "pended",
+                                            [ADJ_IN_REVIEW] = "in_review"};
 static const char *const cob_position_names[] = {[ADJ_COB_PRIMARY] = "primary",
                                                  [ADJ_COB_SECONDARY] = "secondary"};
 static const char *const payee_names[] = {[ADJ_PAYEE_MEMBER] = "member",
@@ -114,6 +118,17 @@ const char *adj_group_code(enum adj_group group)
 const char *adj_group_wording(enum adj_group group)
 {
     return group_wordings[group];
+}
+
+bool adj_group_parse(const char *code, enum adj_group *out)
+{
+    for (int g = 0; g < ADJ_N_GROUPS; g++) {
+        if (code && strcmp(code, group_codes[g]) == 0) {
+            *out = (enum adj_group)g;
+            return true;
+        }
+    }
+    return false;
 }
 
 const char *adj_outcome_name(enum adj_outcome outcome)

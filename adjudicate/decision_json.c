@@ -45,6 +45,12 @@ struct json_object *decision_to_json(const struct adj_decision *d)
     json_object_object_add(o, "payee", json_object_new_string(adj_payee_name(d->payee)));
     json_object_object_add(o, "codes", codes_json(d->codes, d->n_codes));
     json_object_object_add(o, "remarks", remarks_json(d->remarks, d->n_remarks));
+    if (d->n_referrals > 0) { /* in review: why (docs/rules.md "Staff review") */
+        struct json_object *refs = json_object_new_array();
+        for (int i = 0; i < d->n_referrals; i++)
+            json_object_array_add(refs, json_object_new_string(d->referrals[i]));
+        json_object_object_add(o, "review_reasons", refs);
+    }
     struct json_object *lines = json_object_new_array();
     for (int i = 0; i < d->n_lines; i++) {
         const struct adj_line *l = &d->lines[i];
@@ -119,6 +125,12 @@ void decision_write(struct json_writer *w, const char *key, const struct adj_dec
     json_writer_string(w, "payee", adj_payee_name(d->payee));
     codes_write(w, d->codes, d->n_codes);
     strings_write(w, "remarks", d->remarks, d->n_remarks);
+    if (d->n_referrals > 0) {
+        json_writer_open(w, "review_reasons", '[');
+        for (int i = 0; i < d->n_referrals; i++)
+            json_writer_string(w, NULL, d->referrals[i]);
+        json_writer_close(w, ']');
+    }
     json_writer_open(w, "lines", '[');
     for (int i = 0; i < d->n_lines; i++) {
         const struct adj_line *l = &d->lines[i];
@@ -166,4 +178,114 @@ char *pending_to_text(const struct adj_pend *p)
     json_writer_init(&w, true);
     pending_write(&w, NULL, p);
     return strbuf_take(&w.sb);
+}
+
+/* ---- a reviewer's decision ---- */
+
+static const char *const review_actions[] = {[ADJ_REVIEW_APPROVE] = "approve",
+                                             [ADJ_REVIEW_ADJUST] = "adjust",
+                                             [ADJ_REVIEW_DENY] = "deny"};
+
+const char *review_action_name(enum adj_review_action action)
+{
+    return review_actions[action];
+}
+
+bool review_action_parse(const char *text, enum adj_review_action *out)
+{
+    for (int a = 0; a < 3; a++) {
+        if (text && strcmp(text, review_actions[a]) == 0) {
+            *out = (enum adj_review_action)a;
+            return true;
+        }
+    }
+    return false;
+}
+
+struct json_object *review_to_json(const struct adj_review *rv)
+{
+    struct json_object *o = json_object_new_object(), *lines = json_object_new_array();
+    if (!o || !lines) {
+        json_object_put(o);
+        json_object_put(lines);
+        return NULL;
+    }
+    json_object_object_add(o, "action", json_object_new_string(review_action_name(rv->action)));
+    for (int i = 0; i < rv->n_lines; i++) {
+        const struct adj_line_decision *ld = &rv->lines[i];
+        struct json_object *lo = json_object_new_object();
+        if (!lo) {
+            json_object_put(o);
+            json_object_put(lines);
+            return NULL;
+        }
+        if (ld->line > 0)
+            json_object_object_add(lo, "line", json_object_new_int(ld->line));
+        if (ld->has_allowed)
+            json_object_object_add(lo, "allowed", json_money(ld->allowed));
+        if (ld->has_code) {
+            json_object_object_add(lo, "group", json_object_new_string(adj_group_code(ld->group)));
+            json_object_object_add(lo, "carc", json_object_new_string(ld->carc));
+        }
+        if (ld->rarc[0])
+            json_object_object_add(lo, "rarc", json_object_new_string(ld->rarc));
+        json_object_array_add(lines, lo);
+    }
+    json_object_object_add(o, "lines", lines);
+    return o;
+}
+
+/* A code member copied into dst, false when it is not a string that fits. */
+static bool code_member(struct json_object *o, const char *key, char dst[ADJ_CODE_LEN])
+{
+    struct json_object *v = NULL;
+    if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string) ||
+        json_object_get_string_len(v) >= ADJ_CODE_LEN)
+        return false;
+    strcpy(dst, json_object_get_string(v));
+    return true;
+}
+
+/* One stored line decision; false when it is not review_to_json's form. */
+static bool line_decision_from_json(struct json_object *lo, struct adj_line_decision *ld)
+{
+    struct json_object *v = NULL;
+    memset(ld, 0, sizeof *ld);
+    if (!json_object_is_type(lo, json_type_object))
+        return false;
+    if (json_object_object_get_ex(lo, "line", &v) &&
+        (!json_object_is_type(v, json_type_int) || (ld->line = json_object_get_int(v)) < 1))
+        return false;
+    if (json_object_object_get_ex(lo, "allowed", &v)) {
+        if (!json_object_is_type(v, json_type_double) && !json_object_is_type(v, json_type_int))
+            return false;
+        if (!money_parse(json_object_get_string(v), &ld->allowed))
+            return false;
+        ld->has_allowed = true;
+    }
+    if (json_object_object_get_ex(lo, "group", &v)) {
+        if (!adj_group_parse(json_object_get_string(v), &ld->group) ||
+            !code_member(lo, "carc", ld->carc))
+            return false;
+        ld->has_code = true;
+    }
+    if (json_object_object_get_ex(lo, "rarc", &v) && !code_member(lo, "rarc", ld->rarc))
+        return false;
+    return true;
+}
+
+bool review_from_json(struct json_object *o, struct adj_review *out)
+{
+    struct json_object *v = NULL;
+    memset(out, 0, sizeof *out);
+    if (!json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, "action", &v) ||
+        !review_action_parse(json_object_get_string(v), &out->action))
+        return false;
+    if (!json_object_object_get_ex(o, "lines", &v) || !json_object_is_type(v, json_type_array) ||
+        json_object_array_length(v) > MAX_LINES)
+        return false;
+    for (size_t i = 0; i < json_object_array_length(v); i++)
+        if (!line_decision_from_json(json_object_array_get_idx(v, i), &out->lines[out->n_lines++]))
+            return false;
+    return true;
 }

@@ -29,5 +29,18 @@ void pending_write(struct json_writer *w, const char *key, const struct adj_pend
 char *decision_to_text(const struct adj_decision *d);
 char *pending_to_text(const struct adj_pend *p);
 
+/* A reviewer's decision as stored with the claim (its `review` field,
+ * docs/operations.md): {"action", "lines": [{"line", "allowed", "group",
+ * "carc", "rarc"}]}, line 0 written as absent, absent members left out.
+ * NULL when out of memory. */
+struct json_object *review_to_json(const struct adj_review *rv);
+/* Reads review_to_json's form (other members ignored) into *out; false when
+ * o is not one (the claim is then left for redelivery, never decided without
+ * its review). */
+bool review_from_json(struct json_object *o, struct adj_review *out);
+/* "approve", "adjust", "deny"; adj_review_action_parse: false for another text. */
+const char *review_action_name(enum adj_review_action action);
+bool review_action_parse(const char *text, enum adj_review_action *out);
+
 
 #endif

@@ -32,6 +32,7 @@
 #define MAX_DELTAS ADJ_MAX_DELTAS /* a year's in- and out-of-network deltas, for every year */
 
 _Static_assert(BATCH <= WORK_MAX_BATCH, "a batch is committed in one call");
+_Static_assert(ADJ_IN_REVIEW + 1 == WORKER_OUTCOMES, "a decision counter for every outcome");
 _Static_assert(WORK_MAX_YEARS >= ADJ_MAX_PLAN_YEARS, "every plan year a claim's lines can span");
 _Static_assert(WORK_FP_LEN >= ADJ_FP_LEN, "queue/ must carry a whole fingerprint");
 _Static_assert(WORK_MAX_FPS >= MAX_LINES * ADJ_FP_PER_LINE, "every line's fingerprints");
@@ -63,6 +64,8 @@ struct slot {
     date_t received, target;
     struct adj_year_accumulators acc[WORK_MAX_YEARS];
     int n_acc;
+    struct adj_review review; /* the reviewer's decision stored with the claim */
+    bool have_review;
 
     char fps[WORK_MAX_FPS][WORK_FP_LEN]; /* looked up */
     enum adj_fp_kind fp_kind[WORK_MAX_FPS];
@@ -113,13 +116,14 @@ struct worker {
 /* ---- statistics ---- */
 
 const double worker_latency_bounds[8] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 1.0, 1e300};
-static _Atomic uint64_t st_committed[3], st_stale, st_dead, st_failures, st_buckets[8], st_count;
+static _Atomic uint64_t st_committed[WORKER_OUTCOMES], st_stale, st_dead, st_failures,
+    st_buckets[8], st_count;
 static _Atomic uint64_t st_facts_bytes;
 static _Atomic uint64_t st_sum_ns;
 
 void worker_stats_read(struct worker_stats *out)
 {
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < WORKER_OUTCOMES; i++)
         out->committed[i] = atomic_load(&st_committed[i]);
     out->stale_retries = atomic_load(&st_stale);
     out->dead_lettered = atomic_load(&st_dead);
@@ -151,6 +155,13 @@ static void record_latency(uint64_t ns)
 }
 
 /* ---- deciding ---- */
+
+/* Approved and denied are final; pended and in_review wait (for information,
+ * for a staff reviewer). */
+static bool outcome_final(enum adj_outcome o)
+{
+    return o == ADJ_APPROVED || o == ADJ_DENIED;
+}
 
 /* A claim for a member id with no record: the patient is not identified as
  * our member, as when the name does not match (RULES.md § 1, CO-140). */
@@ -261,6 +272,24 @@ static void slot_release(struct slot *s)
     s->ready = false;
 }
 
+/* The reviewer's decision stored with the claim, if any, into s->review
+ * (docs/rules.md "Staff review"). False (logged; the claim is left for
+ * redelivery, never decided without it) when it does not parse. */
+static bool parse_review(struct slot *s)
+{
+    s->have_review = false;
+    if (!s->raw.review)
+        return true;
+    struct json_object *o = json_tokener_parse(s->raw.review);
+    s->have_review = o && review_from_json(o, &s->review);
+    if (o)
+        json_object_put(o);
+    if (!s->have_review)
+        log_error("worker: stored review does not parse (or out of memory) claim_id=%s",
+                  s->item.claim_id);
+    return s->have_review;
+}
+
 /* Parses what was loaded for one claim. Returns false (the claim is left
  * for redelivery) when a stored record does not parse; sets *refs when the
  * member's record names another group or plan than the entry's hints (the
@@ -283,6 +312,8 @@ static bool parse_facts(struct worker *w, struct slot *s, date_t today, bool *re
                   s->item.claim_id);
         return false;
     }
+    if (!parse_review(s))
+        return false;
     if (r->patient) {
         s->have_patient =
             intake_cached_member(w->enrollment, r->patient, s->item.member_id, &s->patient, errs);
@@ -533,6 +564,7 @@ static bool decide(struct worker *w, struct slot *s, struct carry *c, struct fam
             .n_prior_lines = s->n_prior,
             .received_date = s->received,
             .today = today,
+            .review = s->have_review ? &s->review : NULL,
         };
         rc = s->item.expired ? adj_decide_expired_pend(&facts, d) : adj_adjudicate(&facts, d);
     }
@@ -540,7 +572,7 @@ static bool decide(struct worker *w, struct slot *s, struct carry *c, struct fam
         log_error("worker: the rules refused the facts claim_id=%s", s->item.claim_id);
         return false;
     }
-    bool final = d->outcome != ADJ_PENDED;
+    bool final = outcome_final(d->outcome);
     s->eob_json = final ? eob_record(s, d, today) : NULL;
     if (final && !s->eob_json) {
         log_error("worker: the EOB does not add up (or out of memory); claim left for "
@@ -549,14 +581,14 @@ static bool decide(struct worker *w, struct slot *s, struct carry *c, struct fam
         return false;
     }
     s->decision_json = decision_to_text(d);
-    s->pending_json = final ? NULL : pending_to_text(&d->pend);
+    bool pended = d->outcome == ADJ_PENDED;
+    s->pending_json = pended ? pending_to_text(&d->pend) : NULL;
     char now[32];
     rfc3339_now(now);
-    s->audit_json = json_text(audit_record_new(now, "", "worker",
-                                               final ? "claim.finalize" : "claim.pend", "",
-                                               NULL, w->consumer),
+    const char *action = final ? "claim.finalize" : pended ? "claim.pend" : "claim.refer";
+    s->audit_json = json_text(audit_record_new(now, "", "worker", action, "", NULL, w->consumer),
                               JSON_C_TO_STRING_PLAIN);
-    if (!s->decision_json || !s->audit_json || (!final && !s->pending_json)) {
+    if (!s->decision_json || !s->audit_json || (pended && !s->pending_json)) {
         log_error("worker: out of memory writing the decision; claim left for redelivery "
                   "claim_id=%s",
                   s->item.claim_id);
@@ -594,7 +626,7 @@ static bool decide(struct worker *w, struct slot *s, struct carry *c, struct fam
 static void count_commit(const struct slot *s)
 {
     enum adj_outcome o = s->decision.outcome;
-    atomic_fetch_add(&st_committed[o == ADJ_APPROVED ? 0 : o == ADJ_DENIED ? 1 : 2], 1);
+    atomic_fetch_add(&st_committed[o], 1); /* indexed by enum adj_outcome */
     record_latency(now_ns() - s->started);
     log_debug("claim %s claim_id=%s", adj_outcome_name(o), s->item.claim_id);
 }
@@ -725,7 +757,8 @@ static bool process_batch(struct worker *w, const struct work_item *items, int n
                 .submission = s->raw.submission,
                 .eob_version = s->raw.eob_version + 1,
                 .audit = s->audit_json,
-                .final = s->decision.outcome != ADJ_PENDED,
+                .final = outcome_final(s->decision.outcome),
+                .in_review = s->decision.outcome == ADJ_IN_REVIEW,
                 .within_target = date_cmp(today, s->target) <= 0,
                 .pend_deadline_day = (int)s->decision.pend.deadline.days,
                 .deltas = s->deltas,

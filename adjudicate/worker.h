@@ -40,8 +40,9 @@ struct worker_pool *worker_pool_start(const struct worker_settings *settings);
 void worker_pool_stop(struct worker_pool *pool);
 
 /* Process-wide counters for /metrics (all workers of this process). */
+#define WORKER_OUTCOMES 4 /* approved, denied, pended, in_review: enum adj_outcome's order */
 struct worker_stats {
-    uint64_t committed[3]; /* by outcome: approved, denied, pended */
+    uint64_t committed[WORKER_OUTCOMES]; /* by outcome (enum adj_outcome) */
     uint64_t stale_retries;
     uint64_t dead_lettered;
     uint64_t failures;     /* claims left for redelivery after an error */

@@ -366,7 +366,7 @@ static const struct command commands[] = {
      "Usage: claimctl search [OPTIONS]\n"
      "Searches claims (GET /v1/claims), oldest receipt first:\n"
      "  --member-id ID        the patient's or a family's member id\n"
-     "  --status STATUS       received, processing, pended, approved or denied\n"
+     "  --status STATUS       received, processing, pended, in_review, approved or denied\n"
      "  --type TYPE           medical or pharmacy\n"
      "  --overdue             open and past the target date\n"
      "  --received-from DATE  received on or after DATE (YYYY-MM-DD)\n"

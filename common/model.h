@@ -389,6 +389,10 @@ struct plan {
     size_t n_fee_schedule;
     int medical_filing_limit_days; /* default 365 */
     int pend_days;                 /* default 45 */
+    /* Staff review (docs/rules.md "Staff review"): a claim whose total allowed
+     * exceeds this goes to review; has_review_threshold false: none. */
+    bool has_review_threshold;
+    cents_t review_threshold;
     struct pharmacy_tier_terms pharmacy[DRUG_TIER_PRICED]; /* indexed by enum drug_tier */
     struct formulary_entry *formulary; /* owned; sorted by ndc */
     size_t n_formulary;

@@ -95,7 +95,7 @@ static bool decision_adds_up(const struct adj_decision *d)
         cents_t adjusted = 0, pr = 0;
         for (int k = 0; k < l->n_adjustments; k++) {
             const struct adj_adjustment *a = &l->adjustments[k];
-            if (!adj_carc_lookup(a->carc) || (unsigned)a->group > ADJ_GROUP_OA)
+            if (!adj_carc_lookup(a->carc) || (unsigned)a->group > ADJ_GROUP_PI)
                 return false;
             adjusted += a->amount;
             if (a->group == ADJ_GROUP_PR)

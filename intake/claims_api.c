@@ -596,14 +596,15 @@ static void parse_search(const struct http_request *req, struct search_params *p
     if ((rc = http_query_get(req, "member_id", p->member_id, sizeof p->member_id)) < 0)
         intake_field_errors_add(errs, "member_id", "must be a member id");
     if ((rc = http_query_get(req, "status", buf, sizeof buf)) != 0) {
-        static const char *const statuses[] = {"received", "processing", "pended", "approved",
-                                               "denied"};
+        static const char *const statuses[] = {"received", "processing", "pended",
+                                               "in_review", "approved",   "denied"};
         bool ok = false;
-        for (size_t i = 0; rc > 0 && i < 5; i++)
+        for (size_t i = 0; rc > 0 && i < 6; i++)
             ok |= strcmp(buf, statuses[i]) == 0;
         if (!ok)
             intake_field_errors_add(errs, "status",
-                                    "must be received, processing, pended, approved or denied");
+                                    "must be received, processing, pended, in_review, approved "
+                                    "or denied");
         else
             snprintf(p->status, sizeof p->status, "%s", buf);
     }

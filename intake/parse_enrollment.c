@@ -786,6 +786,7 @@ enum intake_status intake_parse_plan(struct json_object *body, const char *expec
                                          "fee_schedule",
                                          "medical_filing_limit_days",
                                          "pend_days",
+                                         "review_threshold",
                                          "pharmacy",
                                          "formulary",
                                          NULL};
@@ -812,6 +813,10 @@ enum intake_status intake_parse_plan(struct json_object *body, const char *expec
     intake_field(&r, body, "medical_filing_limit_days", false, intake_value_int, &filing);
     struct intake_int_spec pend = {1, 365, "must be an integer from 1 to 365", &out->pend_days};
     intake_field(&r, body, "pend_days", false, intake_value_int, &pend);
+    /* Staff review (docs/rules.md "Staff review"): absent or null, none. */
+    out->has_review_threshold = intake_field(&r, body, "review_threshold", false,
+                                             intake_value_money,
+                                             &out->review_threshold) == INTAKE_GOT;
     parse_pharmacy_tiers(&r, body, out->pharmacy);
     if (!parse_fee_schedule(&r, body, out) || !parse_formulary(&r, body, out)) {
         plan_free(out);
@@ -1220,6 +1225,7 @@ struct json_object *intake_plan_to_json(const struct plan *p)
         intake_put(o, "fee_schedule", fee_schedule_to_json(p)) ||
         intake_put_int(o, "medical_filing_limit_days", p->medical_filing_limit_days) ||
         intake_put_int(o, "pend_days", p->pend_days) ||
+        (p->has_review_threshold && intake_put_money(o, "review_threshold", p->review_threshold)) ||
         intake_put(o, "pharmacy", pharmacy_tiers_to_json(p)) ||
         intake_put(o, "formulary", formulary_to_json(p))) {
         json_object_put(o);

@@ -57,6 +57,7 @@ static void on_queue_stats(enum queue_status status, const struct queue_stats *q
     json_object_object_add(o, "depth", json_object_new_int64(q->length - q->in_flight));
     json_object_object_add(o, "in_flight", json_object_new_int64(q->in_flight));
     json_object_object_add(o, "pended", json_object_new_int64(q->pended));
+    json_object_object_add(o, "in_review", json_object_new_int64(q->in_review));
     json_object_object_add(o, "dead_lettered", json_object_new_int64(q->dead));
     json_object_object_add(o, "overdue", json_object_new_int64(q->overdue));
     if (q->oldest_claim_id) {
@@ -198,16 +199,18 @@ static void on_metrics_stats(enum queue_status status, const struct queue_stats 
     }
     if (status == QUEUE_OK) {
         const struct {
-            long long length, in_flight, pended, dead, overdue, finalized, within;
+            long long length, in_flight, pended, dead, overdue, finalized, within, in_review;
         } q = {stats->length,  stats->in_flight, stats->pended,
                stats->dead,    stats->overdue,   stats->finalized,
-               stats->finalized_within_target};
+               stats->finalized_within_target, stats->in_review};
         EMIT("# HELP claimsd_queue_depth Claims waiting for a worker.\n# TYPE claimsd_queue_depth gauge\n"
              "claimsd_queue_depth %lld\n", q.length - q.in_flight);
         EMIT("# HELP claimsd_queue_in_flight Claims held by a worker.\n# TYPE claimsd_queue_in_flight gauge\n"
              "claimsd_queue_in_flight %lld\n", q.in_flight);
         EMIT("# HELP claimsd_claims_pended Claims waiting for information.\n# TYPE claimsd_claims_pended gauge\n"
              "claimsd_claims_pended %lld\n", q.pended);
+        EMIT("# HELP claimsd_claims_in_review Claims waiting for staff review.\n"
+             "# TYPE claimsd_claims_in_review gauge\nclaimsd_claims_in_review %lld\n", q.in_review);
         EMIT("# HELP claimsd_claims_dead_lettered Claims in the dead-letter stream.\n"
              "# TYPE claimsd_claims_dead_lettered gauge\nclaimsd_claims_dead_lettered %lld\n", q.dead);
         EMIT("# HELP claimsd_claims_overdue Open claims past their target date.\n"
@@ -222,10 +225,11 @@ static void on_metrics_stats(enum queue_status status, const struct queue_stats 
     } else {
         EMIT("# HELP claimsd_redis_up Whether Redis answered.\n# TYPE claimsd_redis_up gauge\nclaimsd_redis_up 0\n");
     }
-    static const char *const outcomes[3] = {"approved", "denied", "pended"};
+    static const char *const outcomes[WORKER_OUTCOMES] = {"approved", "denied", "pended",
+                                                          "in_review"};
     EMIT("# HELP claimsd_worker_decisions_total Decisions committed by this process's workers.\n"
          "# TYPE claimsd_worker_decisions_total counter\n");
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < WORKER_OUTCOMES; i++)
         EMIT("claimsd_worker_decisions_total{outcome=\"%s\"} %llu\n", outcomes[i],
              (unsigned long long)w.committed[i]);
     EMIT("# HELP claimsd_worker_stale_retries_total Decisions redone on fresher family facts.\n"

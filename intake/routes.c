@@ -13,6 +13,7 @@
 #include "intake/portal.h"
 #include "intake/queue_api.h"
 #include "intake/recoveries.h"
+#include "intake/review_api.h"
 #include "intake/remit_api.h"
 #include "intake/webhooks_api.h"
 #include "intake/x12_api.h"
@@ -109,6 +110,8 @@ static const struct route routes[] = {
     {"GET", "/v1/appeals", appeals_list},
     {"GET", "/v1/appeals/{id}", appeals_get},
     {"POST", "/v1/appeals/{id}/decision", appeals_decide},
+    {"GET", "/v1/review", review_list},
+    {"POST", "/v1/claims/{id}/review", review_post},
 };
 
 /* Matches path against pattern; the {id} segment is copied into id. */

@@ -452,7 +452,8 @@ static void on_search(redisReply *reply, void *arg)
 
 static bool is_open_status(const char *s)
 {
-    return strcmp(s, "received") == 0 || strcmp(s, "processing") == 0 || strcmp(s, "pended") == 0;
+    return strcmp(s, "received") == 0 || strcmp(s, "processing") == 0 ||
+           strcmp(s, "pended") == 0 || strcmp(s, "in_review") == 0;
 }
 
 int queue_search(struct rconn *rc, const char *prefix, const struct queue_search_query *q,
@@ -463,15 +464,15 @@ int queue_search(struct rconn *rc, const char *prefix, const struct queue_search
      * else (and for a member whose family cannot be resolved) the open-status
      * indexes when only open claims can match (an overdue claim is open), or
      * every claim, filtered. */
-    char k_mref[KEY_LEN], walk[3][KEY_LEN];
+    char k_mref[KEY_LEN], walk[4][KEY_LEN];
     int n_walk = 0;
     if (q->npi[0]) {
         snprintf(walk[n_walk++], KEY_LEN, KEYF_IDX_PROVIDER, prefix, q->npi);
     } else if (q->status[0] && is_open_status(q->status)) {
         snprintf(walk[n_walk++], KEY_LEN, KEYF_IDX_STATUS, prefix, q->status);
     } else if (q->overdue && !q->status[0]) {
-        static const char *const open[] = {"received", "processing", "pended"};
-        for (int i = 0; i < 3; i++)
+        static const char *const open[] = {"received", "processing", "pended", "in_review"};
+        for (int i = 0; i < 4; i++)
             snprintf(walk[n_walk++], KEY_LEN, KEYF_IDX_STATUS, prefix, open[i]);
     } else {
         snprintf(walk[n_walk++], KEY_LEN, KEYF_IDX_ALL, prefix);
@@ -504,7 +505,7 @@ int queue_search(struct rconn *rc, const char *prefix, const struct queue_search
         return -1;
     w->cb = cb;
     w->arg = arg;
-    const char *keys[4] = {k_mref};
+    const char *keys[5] = {k_mref};
     for (int i = 0; i < n_walk; i++)
         keys[1 + i] = walk[i];
     const char *args[] = {lo,          hi,

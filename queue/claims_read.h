@@ -90,7 +90,7 @@ struct queue_search_query {
     const char *member_id;  /* the claim's patient is this member */
     const char *own_member; /* the claim's patient or its subscriber is this member */
     const char *npi;        /* submitted by this provider (its index is walked) */
-    const char *status;     /* received, processing, pended, approved, denied */
+    const char *status;     /* received, processing, pended, in_review, approved, denied */
     const char *type;       /* medical, pharmacy */
     bool has_from, has_to;  /* received date range, inclusive */
     date_t from, to;

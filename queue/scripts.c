@@ -160,7 +160,8 @@ struct script script_claim_start = {
  * acknowledges and deletes the stream entry, appends the audit record once
  * (the stream; the claim's list gets its entry id) and the notification event.
  * KEYS: 1 claim, 2 family version, 3 work stream, 4 SLA set, 5 pended set,
- *       6 processing index, 7 pended index, 8 counters, 9 audit stream,
+ *       6 processing index, 7 pended index (in review: the in_review index),
+ *       8 counters, 9 audit stream,
  *       10 claim audit list, 11 events stream, 12 the member's fingerprint
  *       hash, 13 the decision ({c}dec:<id>), 14 the EOB version this commit
  *       writes ({c}eob:<id>:<eob_version + 1>), then the accumulator hashes
@@ -169,6 +170,7 @@ struct script script_claim_start = {
  *       {c}remit:info (queue/remit.h)
  * ARGV: 1 expected family version, 2 stream entry id, 3 group name,
  *       4 new status, 5 packed {"decision", "pending"}, 6 "1" when pended,
+ *       "2" when in review (docs/rules.md "Staff review": an open status),
  *       7 history entry ("<status>@<unix seconds>"), 8 finalized_at or "",
  *       9 "1" within target, 10 packed EOB or "", 11 number of fingerprints
  *       to store, 12 pend deadline day, 13 audit JSON, 14 claim id, 15 number
@@ -204,6 +206,9 @@ struct script script_commit = {
     "redis.call('ZREM', proc, id)\n"
     "if ARGV[6] == '1' then\n"
     "  redis.call('ZADD', pended, ARGV[12], id)\n"
+    "  redis.call('ZADD', pidx, score, id)\n"
+    "elseif ARGV[6] == '2' then\n"
+    "  redis.call('ZREM', pended, id)\n"
     "  redis.call('ZADD', pidx, score, id)\n"
     "else\n"
     "  redis.call('ZREM', pended, id)\n"
@@ -243,7 +248,8 @@ struct script script_commit = {
     "local aid = redis.call('XADD', audit, '*', 'claim_id', id, 'record', ARGV[13])\n"
     "redis.call('RPUSH', caudit, aid)\n"
     "redis.call('XADD', events, 'MAXLEN', '~', 100000, '*', 'event',\n"
-    "           ARGV[6] == '1' and 'claim.pended' or 'claim.finalized', 'claim_id', id, 'status', ARGV[4])\n"
+    "           ARGV[6] == '1' and 'claim.pended' or ARGV[6] == '2' and 'claim.in_review'\n"
+    "           or 'claim.finalized', 'claim_id', id, 'status', ARGV[4])\n"
     "return 'ok'\n",
     "",
 };
@@ -354,11 +360,12 @@ struct script script_retry_dead = {
 
 /*
  * The processing-target dashboard in one call (GET /v1/queue).
- * KEYS: 1 work stream, 2 pended set, 3 dead stream, 4 SLA set, 5 counters
+ * KEYS: 1 work stream, 2 pended set, 3 dead stream, 4 SLA set, 5 counters,
+ *       6 the in_review status index
  * ARGV: 1 today's day number, 2 the claim key prefix, 3 the group name
  * Returns {stream length, in flight, pended, dead, overdue, oldest open
  * claim id or "", its received date or "", finalized, within target,
- * dead entries as {id, fields}...}
+ * dead entries as {id, fields}..., claims in review}
  */
 struct script script_queue_stats = {
     "queue_stats",
@@ -372,7 +379,8 @@ struct script script_queue_stats = {
     "local s = redis.call('HMGET', KEYS[5], 'finalized', 'within_target')\n"
     "return {len, inflight, redis.call('ZCARD', KEYS[2]), redis.call('XLEN', KEYS[3]),\n"
     "        redis.call('ZCOUNT', KEYS[4], '-inf', '(' .. ARGV[1]), oldest, received,\n"
-    "        tonumber(s[1] or '0'), tonumber(s[2] or '0'), redis.call('XRANGE', KEYS[3], '-', '+', 'COUNT', 50)}\n",
+    "        tonumber(s[1] or '0'), tonumber(s[2] or '0'),\n"
+    "        redis.call('XRANGE', KEYS[3], '-', '+', 'COUNT', 50), redis.call('ZCARD', KEYS[6])}\n",
     "",
 };
 

@@ -26,12 +26,12 @@ static const char *entry_field(const redisReply *e, const char *name)
 
 /* script_queue_stats answers {stream length, in flight, pended, dead,
  * overdue, oldest claim id or "", its received date or "", finalized,
- * within target, up to 50 dead-letter entries}. */
+ * within target, up to 50 dead-letter entries, in review}. */
 static void on_stats(redisReply *reply, void *arg)
 {
     struct stats_wait w = *(struct stats_wait *)arg;
     free(arg);
-    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 10) {
+    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 11) {
         w.cb(QUEUE_UNAVAILABLE, NULL, w.arg);
         return;
     }
@@ -45,6 +45,7 @@ static void on_stats(redisReply *reply, void *arg)
         st.oldest_received = reply->element[6]->str;
     st.finalized = reply->element[7]->integer;
     st.finalized_within_target = reply->element[8]->integer;
+    st.in_review = reply->element[10]->integer;
     struct queue_dead_entry dead[QUEUE_STATS_DEAD_MAX];
     const redisReply *entries = reply->element[9];
     for (size_t i = 0; entries->type == REDIS_REPLY_ARRAY && i < entries->elements &&
@@ -73,17 +74,18 @@ int queue_stats_read(struct rconn *rc, const char *prefix, int today, queue_stat
     w->cb = cb;
     w->arg = arg;
     char k_stream[KEY_LEN], k_pended[KEY_LEN], k_dead[KEY_LEN], k_sla[KEY_LEN], k_stats[KEY_LEN],
-        claim_prefix[KEY_LEN], day[16];
+        k_review[KEY_LEN], claim_prefix[KEY_LEN], day[16];
     snprintf(k_stream, sizeof k_stream, KEYF_STREAM, prefix);
     snprintf(k_pended, sizeof k_pended, KEYF_PENDED, prefix);
     snprintf(k_dead, sizeof k_dead, KEYF_DEAD, prefix);
     snprintf(k_sla, sizeof k_sla, KEYF_SLA, prefix);
     snprintf(k_stats, sizeof k_stats, KEYF_STATS, prefix);
+    snprintf(k_review, sizeof k_review, KEYF_IDX_STATUS, prefix, "in_review");
     snprintf(claim_prefix, sizeof claim_prefix, KEYF_CLAIM, prefix, "");
     snprintf(day, sizeof day, "%d", today);
-    const char *keys[] = {k_stream, k_pended, k_dead, k_sla, k_stats};
+    const char *keys[] = {k_stream, k_pended, k_dead, k_sla, k_stats, k_review};
     const char *args[] = {day, claim_prefix, WORK_GROUP};
-    if (script_eval_async(rc, &script_queue_stats, on_stats, w, 5, keys, 3, args, NULL) != 0) {
+    if (script_eval_async(rc, &script_queue_stats, on_stats, w, 6, keys, 3, args, NULL) != 0) {
         free(w);
         return -1;
     }

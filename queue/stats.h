@@ -31,6 +31,7 @@ struct queue_stats {
     long long length;    /* entries in the work stream */
     long long in_flight; /* of them, held by a worker */
     long long pended, dead, overdue;
+    long long in_review; /* claims waiting for staff review (docs/rules.md "Staff review") */
     long long finalized, finalized_within_target; /* counters of all processes */
     const char *oldest_claim_id;  /* the open claim with the earliest target, NULL if none */
     const char *oldest_received;  /* its received date (YYYY-MM-DD), NULL if unknown */

@@ -325,6 +325,8 @@ static void take_claim(const redisReply *r, struct work_facts *f, bool *no_memor
         f->submission = string_of(r->element[1], no_memory);
     else if ((v = field_of(h, "submitted")) && !(f->submission = strdup(v)))
         *no_memory = true;
+    if ((v = field_of(h, "review")) && !(f->review = strdup(v)))
+        *no_memory = true;
     f->state = strcmp(f->status, "approved") == 0 || strcmp(f->status, "denied") == 0
                    ? WORK_FINAL
                    : WORK_LOADED;
@@ -438,6 +440,8 @@ int queue_load_facts(struct work_conn *wc, const struct work_item *items, int n,
 void work_facts_free(struct work_facts *f)
 {
     free(f->submission);
+    free(f->review);
+    f->review = NULL;
     free(f->patient);
     free(f->subscriber);
     free(f->parent);
@@ -567,7 +571,7 @@ static int build_commit(struct work_conn *wc, const struct work_commit *c, struc
     snprintf(cc->keys[3], KEY_LEN, KEYF_SLA, p);
     snprintf(cc->keys[4], KEY_LEN, KEYF_PENDED, p);
     snprintf(cc->keys[5], KEY_LEN, KEYF_IDX_STATUS, p, "processing");
-    snprintf(cc->keys[6], KEY_LEN, KEYF_IDX_STATUS, p, "pended");
+    snprintf(cc->keys[6], KEY_LEN, KEYF_IDX_STATUS, p, c->in_review ? "in_review" : "pended");
     snprintf(cc->keys[7], KEY_LEN, KEYF_STATS, p);
     snprintf(cc->keys[8], KEY_LEN, KEYF_AUDIT, p);
     snprintf(cc->keys[9], KEY_LEN, KEYF_CLAIM_AUDIT, p, e->claim_id);
@@ -607,7 +611,7 @@ static int build_commit(struct work_conn *wc, const struct work_commit *c, struc
     a[n++] = c->status;
     int dec_at = n;
     a[n++] = cc->dec;
-    a[n++] = c->pending ? "1" : "";
+    a[n++] = c->pending ? "1" : c->in_review ? "2" : "";
     a[n++] = cc->history;
     a[n++] = c->final ? cc->now : "";
     a[n++] = c->within_target ? "1" : "0";

@@ -70,6 +70,7 @@ struct work_facts {
     char received[16];    /* YYYY-MM-DD */
     char target[16];
     char *submission;     /* the claim as accepted (JSON); owned */
+    char *review;         /* the reviewer's decision stored with the claim (JSON) or NULL; owned */
     char *patient;        /* member records, group and plan (JSON) or NULL; owned */
     char *subscriber;
     char *parent; /* item parent_id's record, when the item names one */
@@ -140,7 +141,7 @@ struct work_acc_delta {
 struct work_commit {
     const struct work_item *item;
     const char *expected_version; /* the family version the facts were read at */
-    const char *status;           /* approved, denied or pended */
+    const char *status;           /* approved, denied, pended or in_review */
     const char *decision;
     const char *pending;          /* pended only */
     const char *eob;              /* final only */
@@ -148,6 +149,7 @@ struct work_commit {
     int eob_version;              /* the version it becomes: the facts' eob_version + 1 */
     const char *audit;
     bool final;
+    bool in_review;               /* waits for staff review (not final, not pended) */
     bool within_target;
     int pend_deadline_day;
     const struct work_acc_delta *deltas;

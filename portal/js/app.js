@@ -11,6 +11,7 @@ import { medicalForm, pharmacyForm, familyChoices } from './claim_forms.js';
 import { claimPage, auditPage } from './claim_view.js';
 import { memberEventView, recoveriesView } from './events.js';
 import { appealsView, appealPage } from './appeals.js';
+import { reviewView } from './review.js';
 import { statusText, todayUtc, timestamp, waitWords } from './words.js';
 
 const main = () => document.getElementById('main');
@@ -23,7 +24,7 @@ const ROLE_NAMES = { member: 'Member', provider: 'Provider', staff: 'Claims staf
 const NAV = {
   member: [['#/claims', 'My family\'s claims'], ['#/file/pharmacy', 'File a pharmacy claim'], ['#/file/medical', 'File a medical claim'], ['#/eligibility', 'Check coverage']],
   provider: [['#/claims', 'Claims I posted'], ['#/file/medical', 'Post a claim'], ['#/eligibility', 'Check eligibility']],
-  staff: [['#/staff/search', 'Find claims'], ['#/staff/queue', 'Queue'], ['#/staff/events', 'Enrollment events'], ['#/staff/recoveries', 'Recoveries'], ['#/staff/appeals', 'Appeals'], ['#/file/medical', 'Enter a medical claim'], ['#/file/pharmacy', 'Enter a pharmacy claim'], ['#/eligibility', 'Check eligibility']],
+  staff: [['#/staff/search', 'Find claims'], ['#/staff/queue', 'Queue'], ['#/staff/review', 'Review'], ['#/staff/events', 'Enrollment events'], ['#/staff/recoveries', 'Recoveries'], ['#/staff/appeals', 'Appeals'], ['#/file/medical', 'Enter a medical claim'], ['#/file/pharmacy', 'Enter a pharmacy claim'], ['#/eligibility', 'Check eligibility']],
 };
 
 /* ---- notices ---- */
@@ -389,7 +390,7 @@ function searchView(m, gen) {
   const results = h('div');
   const f = {
     member: field({ label: 'Member ID', path: 'member_id' }),
-    status: field({ label: 'Status', path: 'status', type: 'select', options: [['', 'Any status'], ['received', 'Received'], ['processing', 'Being processed'], ['pended', 'Waiting for information'], ['approved', 'Approved'], ['denied', 'Denied']] }),
+    status: field({ label: 'Status', path: 'status', type: 'select', options: [['', 'Any status'], ['received', 'Received'], ['processing', 'Being processed'], ['pended', 'Waiting for information'], ['in_review', 'Waiting for staff review'], ['approved', 'Approved'], ['denied', 'Denied']] }),
     type: field({ label: 'Type', path: 'type', type: 'select', options: [['', 'Any type'], ['medical', 'Medical'], ['pharmacy', 'Pharmacy']] }),
     from: field({ label: 'Received from', path: 'received_from', type: 'date' }),
     to: field({ label: 'Received to', path: 'received_to', type: 'date' }),
@@ -443,6 +444,7 @@ async function queueView(m, gen) {
       tile('Waiting to be processed', q.depth),
       tile('Being processed now', q.in_flight),
       tile('Waiting for information', q.pended),
+      tile('Waiting for staff review', q.in_review),
       tile('Failed repeatedly (dead letter)', q.dead_lettered),
       tile('Open past their target date', q.overdue),
       tile('Appeals waiting for a decision', q.appeals_open),
@@ -474,7 +476,7 @@ function parse(hash) {
 
 const TITLES = {
   '/signin': 'Sign in', '/accept': 'Create your account', '/claims': 'Claims', '/file/medical': 'File a medical claim', '/file/pharmacy': 'File a pharmacy claim',
-  '/eligibility': 'Eligibility', '/staff/search': 'Find claims', '/staff/queue': 'Queue', '/staff/events': 'Enrollment events', '/staff/recoveries': 'Recoveries', '/staff/appeals': 'Appeals', claim: 'Claim', appeal: 'Appeal', audit: 'Audit trail',
+  '/eligibility': 'Eligibility', '/staff/search': 'Find claims', '/staff/queue': 'Queue', '/staff/review': 'Review', '/staff/events': 'Enrollment events', '/staff/recoveries': 'Recoveries', '/staff/appeals': 'Appeals', claim: 'Claim', appeal: 'Appeal', audit: 'Audit trail',
 };
 
 function route() {
@@ -504,7 +506,7 @@ function route() {
     nextAnnouncement = null;
   }
   document.title = `${TITLES[r.name] || 'Not found'} · Claims portal`;
-  const staffOnly = ['/staff/search', '/staff/queue', '/staff/events', '/staff/recoveries', '/staff/appeals', 'audit'];
+  const staffOnly = ['/staff/search', '/staff/queue', '/staff/review', '/staff/events', '/staff/recoveries', '/staff/appeals', 'audit'];
   if (s && staffOnly.includes(r.name) && pagesOf(s.role) !== 'staff') {
     replace(m, h('h1', { tabindex: '-1' }, 'Not available'), h('p', null, 'This page is for claims staff.'));
   } else {
@@ -519,6 +521,7 @@ function route() {
       case '/staff/queue': queueView(m, gen); return;
       case '/staff/events': memberEventView(m, r.params, () => gen === generation); break;
       case '/staff/recoveries': recoveriesView(m, () => gen === generation); break;
+      case '/staff/review': reviewView(m, () => gen === generation, announce); break;
       case '/staff/appeals': appealsView(m, () => gen === generation); break;
       case 'appeal': appealPage(m, r.id, { role: pagesOf(s.role), isCurrent: () => gen === generation, announce }); return;
       case 'claim': {

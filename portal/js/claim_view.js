@@ -173,6 +173,8 @@ export async function claimPage(main, id, ctx) {
       ctx.flash ? h('p', { class: 'notice notice-ok', role: 'status' }, ctx.flash) : null,
       h('p', { class: 'status-line' }, 'Status: ', statusBadge(claim.status), late ? h('span', { class: 'badge badge-late' }, 'past its target date') : null),
       OPEN.has(claim.status) ? h('p', { class: 'hint' }, 'We usually decide within 10 working days. This page updates by itself.') : null,
+      claim.status === 'in_review' ? h('p', { class: 'hint' }, 'A member of the claims staff checks this claim before it is decided. We usually decide within 10 working days.') : null,
+      claim.status === 'in_review' && ctx.role === 'staff' ? h('p', null, h('a', { href: '#/staff/review' }, 'Decide it on the review list')) : null,
       dl([
         ['Patient (member ID)', claim.member_id],
         ['Received', claim.received_date],

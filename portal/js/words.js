@@ -33,6 +33,7 @@ export const GROUP = {
   CO: 'the provider writes this off; you do not owe it',
   PR: 'your share: you owe this',
   OA: 'other adjustment',
+  PI: 'a reduction the plan made; you do not owe it',
 };
 
 /** "PR-1: Applied to your deductible… (your share: you owe this)". */
@@ -53,6 +54,7 @@ export const STATUS = {
   received: 'Received, waiting to be processed',
   processing: 'Being processed',
   pended: 'Waiting for information',
+  in_review: 'Being reviewed by claims staff',
   approved: 'Approved: benefit decided',
   denied: 'Denied',
 };
@@ -83,6 +85,13 @@ export const AUDIT_ACTION = {
   'appeal.file': 'Appeal filed',
   'appeal.read': 'Appeal viewed',
   'appeal.decide': 'Appeal decided',
+  'claim.refer': 'Claim sent to staff review',
+  'claim.review': 'Reviewer\'s decision recorded',
+};
+
+/** Why a claim waits for staff review (GET /v1/review "reasons"). */
+export const REVIEW_REASON = {
+  review_threshold: 'Total allowed is over the plan\'s review threshold',
 };
 
 /** "$1,234.50" for a JSON amount (a number with at most two decimals). */

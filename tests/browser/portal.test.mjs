@@ -1124,6 +1124,66 @@ test('a member appeals a denied claim and staff decide it from the appeals list'
   await page.context.close();
 });
 
+test('staff work the review list: a claim over the plan\'s review threshold, a refused amount shown at its field, then adjusted', async () => {
+  // The plan gets a review threshold of 300.00 for this scenario (put back afterwards).
+  const plan = JSON.parse(readFileSync(join(REPO, 'config/sample/plans/PPO-500.json'), 'utf8'));
+  assert.equal((await call('PUT', '/v1/plans/PPO-500', ADMIN, { ...plan, review_threshold: 300 })).status, 200);
+  try {
+    // Luis, 6 x 71046 (60.00 a unit) on 400.00: 360.00 allowed, over 300.00.
+    const filed = await call('POST', '/v1/claims', tokens.staff, {
+      type: 'medical', member_id: 'M1001',
+      patient: { first_name: 'Luis', last_name: 'Lopez', birth_date: '1975-09-14' },
+      provider: { npi: '1245319599', name: 'Bay Clinic', network: 'in', facility: false },
+      diagnosis_codes: ['J06.9'], lines: [{ service_date: daysAgo(4), procedure_code: '71046', units: 6, charge: 400 }],
+    });
+    assert.equal(filed.status, 202, JSON.stringify(filed.data));
+    const id = filed.data.claim_id;
+    await waitFor('the claim to go to review', async () => (await call('GET', `/v1/claims/${id}`, tokens.staff)).data.status === 'in_review', 30000, 200);
+    const listed = (await call('GET', '/v1/review?limit=500', tokens.staff)).data.claims.find((c) => c.claim_id === id);
+    assert.ok(listed, 'the API lists the claim');
+
+    const page = await newPage('review');
+    await signIn(page, accounts.staff);
+    // The claim's own page says it waits for staff and leads to the review list.
+    await page.goto(`${base}/portal/#/claim/${id}`, { waitUntil: 'networkidle0' });
+    await page.waitForSelector('.status-line');
+    assert.equal(await page.$eval('.status-line', (e) => e.textContent), 'Status: Being reviewed by claims staff');
+    assert.equal(await page.$('#decision-h'), null, 'no decision is shown before the review');
+    await page.click('main a[href="#/staff/review"]');
+    await page.waitForSelector(`#review a[href="#/claim/${id}"]`);
+    const row = await page.$eval(`#review a[href="#/claim/${id}"]`, (a) => [...a.closest('tr').children].map((c) => c.textContent));
+    assert.deepEqual(row.slice(1), ['Medical', listed.received_date, listed.target_date, '$360.00', 'Total allowed is over the plan\'s review threshold']);
+    await assertAccessibleNames(page, 'the review page');
+    const form = `section[data-claim="${id}"] form`;
+    const p = `review-${id.slice(0, 8)}-`;
+    await page.select(`#${p}action`, 'adjust');
+    await typeInto(page, `#${p}0-line`, '1');
+    await typeInto(page, `#${p}0-allowed`, '450.00'); // over the line's charge
+    await page.select(`#${p}0-group`, 'CO');
+    await typeInto(page, `#${p}0-carc`, '45');
+    await typeInto(page, `#${p}note`, 'priced at the contract rate');
+    await page.click(`${form} button[type=submit]`);
+    await page.waitForSelector(`${form} .error-summary:not([hidden])`);
+    assert.equal(await page.$eval(`#${p}0-allowed`, (e) => e.getAttribute('aria-invalid')), 'true');
+    assert.equal(await page.$eval(`#${p}0-allowed-err`, (e) => e.textContent), 'must not exceed the line\'s charge');
+    assert.equal((await call('GET', `/v1/claims/${id}`, tokens.staff)).data.status, 'in_review', 'nothing was saved');
+    await shot(page, '36-staff-review-refused');
+    await typeInto(page, `#${p}0-allowed`, '300.00');
+    await page.click(`${form} button[type=submit]`);
+    await page.waitForFunction((cid) => document.querySelector('main').textContent.includes(`Claim ${cid}: decision saved; the claim is being finalized.`), {}, id);
+    await waitFor('the reviewed claim to be decided', async () => (await call('GET', `/v1/claims/${id}`, tokens.staff)).data.status === 'approved', 30000, 200);
+    const decided = (await call('GET', `/v1/claims/${id}`, tokens.staff)).data.decision;
+    assert.equal(decided.allowed, 300);
+    assert.deepEqual(decided.lines[0].codes[0], { group: 'CO', carc: '45', amount: 100 });
+    await shot(page, '37-staff-review-saved');
+    await page.click('::-p-text(Refresh)');
+    await page.waitForFunction((cid) => !document.querySelector(`#review a[href="#/claim/${cid}"]`), {}, id);
+    await page.context.close();
+  } finally {
+    assert.equal((await call('PUT', '/v1/plans/PPO-500', ADMIN, plan)).status, 200);
+  }
+});
+
 test('after five wrong passwords the page says how long to wait', async () => {
   // Helen Park (M4001) has an account; someone tries five passwords (through the API).
   const helen = await newAccount('helen.park', { role: 'member', member_id: 'M4001' });

@@ -1,0 +1,456 @@
+/*
+ * Staff review (docs/api.md "Staff review", docs/rules.md "Staff review"):
+ * the workbasket of claims in review and the reviewer's decision on one.
+ * The decision is stored with the claim and the claim goes back on the work
+ * queue; the worker decides it with the decision applied (adj_facts.review)
+ * and commits it as any final decision, so the family's version check
+ * protects the accumulators.
+ */
+#include "review_api.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "adjudicate/decision_json.h"
+#include "intake/claims_api.h"
+#include "intake/json_edge.h"
+#include "intake/json_read.h"
+#include "log.h"
+#include "queue/claims_read.h"
+#include "queue/review.h"
+
+#define LIST_LIMIT_DEFAULT 50
+#define LIST_LIMIT_MAX 500
+#define NOTE_MAX 2000 /* bytes of a reviewer's note */
+
+static const char *prefix_of(const struct call *call)
+{
+    return call->app->cfg.key_prefix;
+}
+
+/* ---- GET /v1/review ---- */
+
+struct list_state {
+    char cursor[128];
+    int limit;
+};
+
+static void parse_list(const struct http_request *req, struct list_state *p,
+                       struct intake_field_errors *errs)
+{
+    static const char *const names[] = {"limit", "cursor"};
+    p->limit = LIST_LIMIT_DEFAULT;
+    call_check_query_names(req, names, sizeof names / sizeof *names, errs);
+    char buf[128];
+    int rc;
+    if ((rc = http_query_get(req, "limit", buf, sizeof buf)) != 0) {
+        char *end;
+        long n = rc > 0 ? strtol(buf, &end, 10) : 0;
+        if (rc < 0 || !buf[0] || *end || n < 1 || n > LIST_LIMIT_MAX)
+            intake_field_errors_add(errs, "limit", "must be an integer from 1 to 500");
+        else
+            p->limit = (int)n;
+    }
+    if ((rc = http_query_get(req, "cursor", buf, sizeof buf)) != 0) {
+        if (rc < 0 || !buf[0] || strlen(buf) > 20 || strspn(buf, "0123456789") != strlen(buf))
+            intake_field_errors_add(errs, "cursor", "must be a cursor returned by a search");
+        else
+            snprintf(p->cursor, sizeof p->cursor, "%s", buf);
+    }
+}
+
+static struct json_object *string_or_null(const char *s)
+{
+    return s && s[0] ? json_object_new_string(s) : NULL;
+}
+
+/* A member of the stored decision, a new reference (NULL when absent). */
+static struct json_object *decision_member(struct json_object *decision, const char *key)
+{
+    struct json_object *v = NULL;
+    if (!decision || !json_object_object_get_ex(decision, key, &v))
+        return NULL;
+    return json_object_get(v);
+}
+
+static void on_list(enum queue_status status, const struct queue_review_row *rows, size_t n,
+                    const char *next_cursor, void *arg)
+{
+    struct call *call = arg;
+    if (status != QUEUE_OK) {
+        call_unavailable(call);
+        return;
+    }
+    struct json_object *list = json_object_new_array(), *body = json_object_new_object();
+    if (!list || !body) {
+        json_object_put(list);
+        json_object_put(body);
+        call_out_of_memory(call);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const struct queue_review_row *r = &rows[i];
+        struct json_object *o = json_object_new_object();
+        json_object_object_add(o, "claim_id", string_or_null(r->claim_id));
+        json_object_object_add(o, "type", string_or_null(r->type));
+        json_object_object_add(o, "received_date", string_or_null(r->received_date));
+        json_object_object_add(o, "target_date", string_or_null(r->target_date));
+        json_object_object_add(o, "total_allowed", decision_member(r->decision, "allowed"));
+        struct json_object *reasons = decision_member(r->decision, "review_reasons");
+        json_object_object_add(o, "reasons", reasons ? reasons : json_object_new_array());
+        json_object_array_add(list, o);
+    }
+    json_object_object_add(body, "claims", list);
+    json_object_object_add(body, "next_cursor", string_or_null(next_cursor));
+    call_json(call, 200, body);
+}
+
+static void list_audited(struct call *call)
+{
+    struct list_state *ls = call->state;
+    if (!call_audit_ok(call)) {
+        call_unavailable(call);
+        return;
+    }
+    if (queue_review_list(call->app->redis, prefix_of(call), ls->cursor, ls->limit, on_list,
+                          call) != 0)
+        call_unavailable(call);
+}
+
+static void list_authed(struct call *call)
+{
+    struct list_state *ls = call->state;
+    if (!auth_is_staff(&call->who)) {
+        call_forbidden(call);
+        return;
+    }
+    struct intake_field_errors *errs = malloc(sizeof *errs);
+    if (!errs) {
+        call_out_of_memory(call);
+        return;
+    }
+    intake_field_errors_init(errs);
+    parse_list(call->req, ls, errs);
+    if (intake_field_errors_any(errs)) {
+        call_invalid(call, 422, "the search parameters are not valid", errs);
+        free(errs);
+        return;
+    }
+    free(errs);
+    call_audit(call, NULL, "review.list", list_audited);
+}
+
+void review_list(struct call *call)
+{
+    if (!call_state_new(call, sizeof(struct list_state), free))
+        return;
+    call_authenticate(call, list_authed);
+}
+
+/* ---- POST /v1/claims/{id}/review ---- */
+
+struct submit_state {
+    struct adj_review review;
+    char note[NOTE_MAX + 1];
+    bool line_given[MAX_LINES]; /* lines[i] had a "line" */
+    char *review_json;          /* as stored with the claim */
+};
+
+static void submit_free(void *p)
+{
+    struct submit_state *ss = p;
+    if (ss)
+        free(ss->review_json);
+    free(ss);
+}
+
+static const char *const action_names[] = {"approve", "adjust", "deny"};
+static const char *const group_names[] = {"CO", "PR", "OA", "PI"};
+
+/* A note: a string of at most NOTE_MAX bytes. */
+static bool value_note(struct intake_reader *r, struct json_object *v, void *out)
+{
+    if (!json_object_is_type(v, json_type_string)) {
+        intake_report(r, INTAKE_P_STRING);
+        return false;
+    }
+    if (json_object_get_string_len(v) > NOTE_MAX) {
+        intake_report(r, "must be at most 2000 bytes");
+        return false;
+    }
+    strcpy(out, json_object_get_string(v));
+    return true;
+}
+
+/* A code of one of the adjudicator's tables (adjudicate/codes.c). */
+static bool value_code(struct intake_reader *r, struct json_object *v, char out[ADJ_CODE_LEN],
+                       const struct adj_code_info *(*lookup)(const char *), const char *problem)
+{
+    if (!json_object_is_type(v, json_type_string) ||
+        json_object_get_string_len(v) >= ADJ_CODE_LEN || !lookup(json_object_get_string(v))) {
+        intake_report(r, problem);
+        return false;
+    }
+    strcpy(out, json_object_get_string(v));
+    return true;
+}
+
+static bool value_carc(struct intake_reader *r, struct json_object *v, void *out)
+{
+    return value_code(r, v, out, adj_carc_lookup, "must be a CARC of docs/rules.md \"Codes\"");
+}
+
+static bool value_rarc(struct intake_reader *r, struct json_object *v, void *out)
+{
+    return value_code(r, v, out, adj_rarc_lookup, "must be a RARC of docs/rules.md \"Codes\"");
+}
+
+/* One entry of "lines", checked against the action (not yet the claim). */
+static void parse_line(struct intake_reader *r, struct json_object *o,
+                       enum adj_review_action action, struct adj_line_decision *ld, bool *given)
+{
+    static const char *const fields[] = {"line", "allowed", "group", "carc", "rarc", NULL};
+    intake_reject_unknown(r, o, fields);
+    struct intake_int_spec line = {1, MAX_LINES, "must be a line number of the claim", &ld->line};
+    *given = intake_field(r, o, "line", action == ADJ_REVIEW_ADJUST, intake_value_int, &line) ==
+             INTAKE_GOT;
+    if (action == ADJ_REVIEW_ADJUST) {
+        ld->has_allowed = intake_field(r, o, "allowed", true, intake_value_money,
+                                       &ld->allowed) == INTAKE_GOT;
+    } else if (intake_member(o, "allowed")) {
+        intake_report_key(r, "allowed", "must be absent unless the action is adjust");
+    }
+    int group = 0;
+    struct intake_enum_spec gs = {group_names, 4, "must be CO, PR, OA or PI", &group};
+    bool deny = action == ADJ_REVIEW_DENY;
+    bool has_group = intake_member(o, "group") != NULL, has_carc = intake_member(o, "carc") != NULL;
+    enum intake_got g = intake_field(r, o, "group", deny || has_carc, intake_value_enum, &gs);
+    enum intake_got c = intake_field(r, o, "carc", deny || has_group, value_carc, ld->carc);
+    ld->group = (enum adj_group)group;
+    ld->has_code = g == INTAKE_GOT && c == INTAKE_GOT;
+    intake_field(r, o, "rarc", false, value_rarc, ld->rarc);
+}
+
+/* The body: every problem into errs, the review and note into ss. */
+static void parse_review_body(struct json_object *body, struct submit_state *ss,
+                              struct intake_field_errors *errs)
+{
+    static const char *const fields[] = {"action", "lines", "note", NULL};
+    struct intake_reader r;
+    intake_reader_init(&r, errs);
+    if (!json_object_is_type(body, json_type_object)) {
+        intake_report(&r, INTAKE_P_OBJECT);
+        return;
+    }
+    intake_reject_unknown(&r, body, fields);
+    int action = -1;
+    struct intake_enum_spec as = {action_names, 3, "must be approve, adjust or deny", &action};
+    intake_field(&r, body, "action", true, intake_value_enum, &as);
+    intake_field(&r, body, "note", false, value_note, ss->note);
+    if (action < 0)
+        return;
+    ss->review.action = (enum adj_review_action)action;
+    if (ss->review.action == ADJ_REVIEW_APPROVE) {
+        struct json_object *lines = intake_member(body, "lines");
+        if (lines && !(json_object_is_type(lines, json_type_array) &&
+                       json_object_array_length(lines) == 0))
+            intake_report_key(&r, "lines", "must be absent or empty when the action is approve");
+        return;
+    }
+    size_t mark, n;
+    struct json_object *a = intake_enter_array(&r, body, "lines", true, 1, MAX_LINES,
+                                               "must list 1 to 50 lines", &mark, &n);
+    if (!a)
+        return;
+    for (size_t i = 0; i < n && i < MAX_LINES; i++) {
+        size_t item = intake_path_push_index(&r.path, i);
+        struct json_object *o;
+        if (intake_value_object(&r, json_object_array_get_idx(a, i), &o))
+            parse_line(&r, o, ss->review.action, &ss->review.lines[i], &ss->line_given[i]);
+        intake_path_pop(&r.path, item);
+    }
+    ss->review.n_lines = n < MAX_LINES ? (int)n : MAX_LINES;
+    intake_path_pop(&r.path, mark);
+    if (!adj_review_codes_fit(&ss->review))
+        intake_report_key(&r, "lines", "must use at most 4 different group and CARC pairs");
+    /* A deny entry without "line" denies every line: then it is the only entry. */
+    for (int i = 0; i < ss->review.n_lines; i++)
+        if (ss->review.action == ADJ_REVIEW_DENY && !ss->line_given[i] && n > 1) {
+            char path[32];
+            snprintf(path, sizeof path, "lines[%d].line", i);
+            intake_field_errors_add(errs, path, "is required when more than one line is given");
+        }
+}
+
+/* The charge of line (1-based) of the stored decision, -1 when it has none;
+ * *denied: whether the rules denied it. */
+static cents_t line_charge(struct json_object *decision, int line, bool *denied)
+{
+    struct json_object *lines = NULL, *lo = NULL, *charge = NULL, *d = NULL;
+    cents_t c;
+    if (!decision || !json_object_object_get_ex(decision, "lines", &lines) ||
+        !json_object_is_type(lines, json_type_array) || line < 1 ||
+        (size_t)line > json_object_array_length(lines) ||
+        !(lo = json_object_array_get_idx(lines, (size_t)line - 1)) ||
+        !json_object_object_get_ex(lo, "charge", &charge) ||
+        !money_parse(json_object_get_string(charge), &c))
+        return -1;
+    *denied = json_object_object_get_ex(lo, "denied", &d) && json_object_get_boolean(d);
+    return c;
+}
+
+/* The review's lines against the claim in review: each names a line of the
+ * claim, once; an adjusted line is one the rules priced (adjust replaces an
+ * amount, not a denial: docs/rules.md "Staff review") and its amount is not
+ * over the line's charge. */
+static void check_against_claim(const struct submit_state *ss, struct json_object *decision,
+                                struct intake_field_errors *errs)
+{
+    const struct adj_review *rv = &ss->review;
+    for (int i = 0; i < rv->n_lines; i++) {
+        const struct adj_line_decision *ld = &rv->lines[i];
+        char path[40];
+        if (!ss->line_given[i])
+            continue;
+        bool denied = false;
+        cents_t charge = line_charge(decision, ld->line, &denied);
+        snprintf(path, sizeof path, "lines[%d].line", i);
+        if (charge < 0) {
+            intake_field_errors_add(errs, path, "must be a line number of the claim");
+            continue;
+        }
+        for (int j = 0; j < i; j++)
+            if (ss->line_given[j] && rv->lines[j].line == ld->line)
+                intake_field_errors_add(errs, path, "is listed twice");
+        if (denied && rv->action == ADJ_REVIEW_ADJUST)
+            intake_field_errors_add(errs, path,
+                                    "is a line the rules denied: it can be denied, not adjusted");
+        snprintf(path, sizeof path, "lines[%d].allowed", i);
+        if (ld->has_allowed && ld->allowed > charge)
+            intake_field_errors_add(errs, path, "must not exceed the line's charge");
+    }
+}
+
+static void on_submitted(enum queue_status st, void *arg)
+{
+    struct call *call = arg;
+    if (st == QUEUE_UNAVAILABLE) {
+        call_unavailable(call);
+        return;
+    }
+    if (st == QUEUE_NOT_FOUND) {
+        call_not_found(call);
+        return;
+    }
+    if (st == QUEUE_CONFLICT) {
+        call_error(call, 409, "not_in_review", "only a claim in review takes a review decision");
+        return;
+    }
+    log_info("review decision stored; claim requeued claim_id=%s request_id=%s", call->path_id,
+             call->req->request_id);
+    struct json_object *o = json_object_new_object();
+    json_object_object_add(o, "claim_id", json_object_new_string(call->path_id));
+    json_object_object_add(o, "status", json_object_new_string("received"));
+    call_json(call, 202, o);
+}
+
+/* The review as stored with the claim: its decision, the reviewer and note. */
+static char *stored_review(const struct call *call, const struct submit_state *ss,
+                           const char *now)
+{
+    struct json_object *o = review_to_json(&ss->review);
+    if (!o)
+        return NULL;
+    json_object_object_add(o, "note", json_object_new_string(ss->note));
+    json_object_object_add(o, "reviewer", json_object_new_string(call->who.token_id));
+    json_object_object_add(o, "role", json_object_new_string(auth_role_name(call->who.role)));
+    json_object_object_add(o, "at", json_object_new_string(now));
+    const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+    char *copy = text ? strdup(text) : NULL;
+    json_object_put(o);
+    return copy;
+}
+
+static void on_claim_for_review(enum queue_status st, const struct queue_claim *claim, void *arg)
+{
+    struct call *call = arg;
+    struct submit_state *ss = call->state;
+    if (st == QUEUE_UNAVAILABLE || (st == QUEUE_OK && !claim)) {
+        call_unavailable(call);
+        return;
+    }
+    if (st != QUEUE_OK) {
+        call_not_found(call);
+        return;
+    }
+    const char *status = queue_claim_field(claim, "status");
+    if (!status || strcmp(status, "in_review") != 0) {
+        call_error(call, 409, "not_in_review", "only a claim in review takes a review decision");
+        return;
+    }
+    struct intake_field_errors errs;
+    intake_field_errors_init(&errs);
+    check_against_claim(ss, claim->decision, &errs);
+    if (intake_field_errors_any(&errs)) {
+        call_invalid(call, 422, "the body has problems listed in fields", &errs);
+        return;
+    }
+    char now[32];
+    rfc3339_now(now);
+    ss->review_json = stored_review(call, ss, now);
+    struct json_object *audit = call_audit_record(call, now, "claim.review");
+    struct json_object *rv = review_to_json(&ss->review);
+    if (!ss->review_json || !audit || !rv) {
+        json_object_put(audit);
+        json_object_put(rv);
+        call_out_of_memory(call);
+        return;
+    }
+    /* The reviewer (the record's token and role) and the note, in the audit. */
+    json_object_object_add(audit, "review", rv);
+    json_object_object_add(audit, "note", json_object_new_string(ss->note));
+    int rc = queue_review_submit(call->app->redis, prefix_of(call), call->path_id,
+                                 ss->review_json,
+                                 json_object_to_json_string_ext(audit, JSON_C_TO_STRING_PLAIN),
+                                 (long long)time(NULL), on_submitted, call);
+    json_object_put(audit);
+    if (rc != 0)
+        call_unavailable(call);
+}
+
+static void submit_authed(struct call *call)
+{
+    struct submit_state *ss = call->state;
+    if (!auth_is_staff(&call->who)) {
+        call_forbidden(call);
+        return;
+    }
+    if (!claims_id_valid(call->path_id)) {
+        call_not_found(call);
+        return;
+    }
+    struct intake_field_errors *errs;
+    struct json_object *body = call_parse_body(call, &errs);
+    if (!body)
+        return;
+    parse_review_body(body, ss, errs);
+    json_object_put(body);
+    if (intake_field_errors_any(errs)) {
+        call_invalid(call, 422, "the body has problems listed in fields", errs);
+        free(errs);
+        return;
+    }
+    free(errs);
+    if (queue_get_claim(call->app->redis, prefix_of(call), call->path_id, on_claim_for_review,
+                        call) != 0)
+        call_unavailable(call);
+}
+
+void review_post(struct call *call)
+{
+    if (!call_state_new(call, sizeof(struct submit_state), submit_free))
+        return;
+    call_authenticate(call, submit_authed);
+}

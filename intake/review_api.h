@@ -1,0 +1,10 @@
+/* Staff review (docs/api.md "Staff review"); each takes a fresh call. */
+#ifndef CLAIMS_REVIEW_API_H
+#define CLAIMS_REVIEW_API_H
+
+#include "intake/api.h"
+
+void review_list(struct call *call); /* GET /v1/review (staff, admin) */
+void review_post(struct call *call); /* POST /v1/claims/{id}/review (staff, admin) */
+
+#endif
