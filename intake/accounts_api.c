@@ -15,9 +15,9 @@
 #include <time.h>
 #include <uuid/uuid.h>
 
-#include "intake/codes.h"
-#include "intake/json_edge.h"
-#include "intake/json_read.h"
+#include "codec/codes.h"
+#include "codec/json_edge.h"
+#include "codec/json_read.h"
 #include "intake/password.h"
 #include "date.h"
 #include "log.h"

@@ -1,6 +1,6 @@
 /*
  * Enrollment administration and tokens. Records are checked as strictly as
- * claims (intake/parse_enrollment.c) and stored as their canonical JSON; a
+ * claims (codec/parse_enrollment.c) and stored as their canonical JSON; a
  * member's group, plans and subscriber must exist, so that adjudication
  * never meets a dangling reference.
  */
@@ -11,11 +11,11 @@
 #include <string.h>
 #include <uuid/uuid.h>
 
-#include "intake/codes.h"
+#include "codec/codes.h"
 #include "intake/dated_facts.h"
-#include "intake/json_edge.h"
-#include "intake/json_read.h"
-#include "intake/parse_enrollment.h"
+#include "codec/json_edge.h"
+#include "codec/json_read.h"
+#include "codec/parse_enrollment.h"
 #include "intake/recoveries.h"
 #include "log.h"
 #include "queue/enrollment.h"

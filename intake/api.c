@@ -10,7 +10,7 @@
 
 #include <openssl/crypto.h>
 
-#include "intake/json_edge.h"
+#include "codec/json_edge.h"
 #include "log.h"
 #include "queue/accounts.h"
 #include "queue/audit.h"

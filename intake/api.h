@@ -12,11 +12,11 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 
-#include "intake/field_errors.h"
+#include "codec/field_errors.h"
 #include "intake/http.h"
 #include "model.h"
 #include "queue/status.h"
-#include "server/app.h"
+#include "intake/app.h"
 
 #define JSON_CONTENT_TYPE "application/json; charset=utf-8"
 

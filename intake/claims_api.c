@@ -14,12 +14,11 @@
 #include <uuid/uuid.h>
 
 #include "adjudicate/adjudicate.h"
-#include "adjudicate/rules.h"
 #include "calendar.h"
 #include "eob/eob.h"
-#include "intake/json_edge.h"
-#include "intake/parse_claim.h"
-#include "intake/parse_enrollment.h"
+#include "codec/json_edge.h"
+#include "codec/parse_claim.h"
+#include "codec/parse_enrollment.h"
 #include "log.h"
 #include "queue/claims_read.h"
 #include "queue/enrollment.h"
@@ -1116,32 +1115,31 @@ static void elig_answer(struct call *call)
         call_unavailable(call);
         return;
     }
-    int span = -1;
-    enum adj_eligibility e =
-        adj_check_family_eligibility(&es->member, &es->subscriber,
-                                     es->have_parent ? &es->parent : NULL, &es->group, es->on, &span);
+    struct adj_eligibility_answer a =
+        adj_eligibility_on(&es->member, &es->subscriber, es->have_parent ? &es->parent : NULL,
+                           &es->group, es->on);
     struct json_object *o = json_object_new_object();
     char date[DATE_STRLEN];
     json_object_object_add(o, "member_id", json_object_new_string(es->member_id));
     json_object_object_add(o, "date", json_object_new_string(date_format(es->on, date)));
-    json_object_object_add(o, "covered", json_object_new_boolean(e == ADJ_ELIG_COVERED));
-    if (e == ADJ_ELIG_COVERED && span >= 0) {
-        const struct coverage_span *cs = &es->member.coverage[span];
+    json_object_object_add(o, "covered", json_object_new_boolean(a.covered));
+    if (a.covered) {
+        const struct coverage_span *cs = &es->member.coverage[a.span];
         json_object_object_add(o, "plan_id", json_object_new_string(cs->plan_id));
-        json_object_object_add(o, "coverage_kind", json_object_new_string(coverage_kind_name(cs->kind)));
-        struct adj_cob cob = adj_cob_on(&es->member, &es->subscriber, &es->group, span, es->on,
-                                        ADJ_SERVICE_ANY);
+        json_object_object_add(o, "coverage_kind",
+                               json_object_new_string(coverage_kind_name(cs->kind)));
         struct json_object *c = json_object_new_object();
-        json_object_object_add(c, "position", json_object_new_string(adj_cob_position_name(cob.position)));
-        json_object_object_add(c, "medicare_primary", json_object_new_boolean(cob.medicare_primary));
+        json_object_object_add(c, "position",
+                               json_object_new_string(adj_cob_position_name(a.position)));
+        json_object_object_add(c, "medicare_primary",
+                               json_object_new_boolean(a.medicare_primary));
         json_object_object_add(o, "cob", c);
     } else {
-        static const char *const carc[] = {"", "26", "27", "200", "32"};
-        const struct adj_code_info *info = adj_carc_lookup(carc[e]);
+        const struct adj_code_info *info = adj_carc_lookup(a.carc);
         struct json_object *r = json_object_new_object();
-        json_object_object_add(r, "carc", json_object_new_string(carc[e]));
-        if (e == ADJ_ELIG_NOT_ELIGIBLE_DEPENDENT)
-            json_object_object_add(r, "remark", json_object_new_string("N30"));
+        json_object_object_add(r, "carc", json_object_new_string(a.carc));
+        if (a.rarc)
+            json_object_object_add(r, "remark", json_object_new_string(a.rarc));
         json_object_object_add(r, "meaning", json_object_new_string(info ? info->plain : ""));
         json_object_object_add(o, "reason", r);
     }

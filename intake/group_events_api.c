@@ -13,9 +13,9 @@
 #include <string.h>
 
 #include "intake/dated_facts.h"
-#include "intake/json_edge.h"
-#include "intake/json_read.h"
-#include "intake/parse_enrollment.h"
+#include "codec/json_edge.h"
+#include "codec/json_read.h"
+#include "codec/parse_enrollment.h"
 #include "log.h"
 #include "queue/enrollment.h"
 #include "queue/record_cas.h"

@@ -14,9 +14,9 @@
 #include <string.h>
 
 #include "adjudicate/lifecycle.h"
-#include "intake/json_edge.h"
-#include "intake/json_read.h"
-#include "intake/parse_enrollment.h"
+#include "codec/json_edge.h"
+#include "codec/json_read.h"
+#include "codec/parse_enrollment.h"
 #include "intake/recoveries.h"
 #include "log.h"
 #include "queue/enrollment.h"

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "adjudicate/worker.h"
+#include "work/worker.h"
 #include "log.h"
 #include "queue/intake.h"
 #include "queue/stats.h"

@@ -17,10 +17,10 @@
 
 #include "adjudicate/decision_json.h"
 #include "adjudicate/recovery.h"
-#include "intake/parse_enrollment.h"
+#include "codec/parse_enrollment.h"
 #include "log.h"
 #include "queue/recoveries.h"
-#include "server/app.h"
+#include "intake/app.h"
 
 #define SCAN_ATTEMPTS 3
 #define LIST_LIMIT_DEFAULT 50

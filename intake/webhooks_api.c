@@ -1,6 +1,6 @@
 /*
  * Webhook subscriptions: an admin registers a URL, the events it wants and a
- * shared secret; claimsd POSTs signed notifications there (eob/notify.c).
+ * shared secret; claimsd POSTs signed notifications there (notify/notify.c).
  * The secret is write-only: no answer ever contains it. Bodies are checked
  * as strictly as every other body (unknown fields are refused by name).
  */
@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "eob/webhook.h"
-#include "eob/webhook_dns.h"
-#include "intake/json_edge.h"
+#include "notify/webhook.h"
+#include "notify/webhook_dns.h"
+#include "codec/json_edge.h"
 #include "log.h"
 #include "queue/webhooks.h"
 

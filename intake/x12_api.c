@@ -19,7 +19,7 @@
 #include <time.h>
 
 #include "intake/claims_api.h"
-#include "intake/parse_claim.h"
+#include "codec/parse_claim.h"
 #include "intake/x12.h"
 #include "intake/x12_837.h"
 #include "intake/x12_ack.h"

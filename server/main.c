@@ -15,10 +15,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "adjudicate/worker.h"
+#include "work/worker.h"
 #include "calendar.h"
 #include "config.h"
-#include "eob/notify.h"
+#include "notify/notify.h"
 #include "intake/http.h"
 #include "intake/routes.h"
 #include "log.h"
@@ -32,7 +32,7 @@
 #include "queue/work.h"
 #include "queue/tokens.h"
 #include "ratelimit.h"
-#include "server/app.h"
+#include "intake/app.h"
 #include "server/cli.h"
 #include "server/redis_child.h"
 #include "server/seed.h"

@@ -32,12 +32,12 @@
 #include <unistd.h>
 
 #include "date.h"
-#include "eob/webhook.h"
+#include "notify/webhook.h"
 #include "harness/harness.h"
 #include "queue/queue.h"
 #include "queue/redis_conn.h"
 #include "queue/webhooks.h"
-#include "server/config.h"
+#include "config.h"
 
 #define ADMIN "webhook-tests-bootstrap-admin-token-0123456789"
 #define SECRET "whsec-test-0123456789abcdefghijklmnopqrstuvwxyz"
@@ -1031,7 +1031,7 @@ START_TEST(test_malformed_allow_list_stops_claimsd)
 }
 END_TEST
 
-/* ---- the pure parts (eob/webhook.c) ---- */
+/* ---- the pure parts (notify/webhook.c) ---- */
 
 START_TEST(test_backoff_doubles_from_the_base_up_to_the_maximum)
 {

@@ -12,8 +12,8 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "eob/webhook.h"
-#include "eob/webhook_dns.h"
+#include "notify/webhook.h"
+#include "notify/webhook_dns.h"
 #include "log.h"
 #include "netaddr.h"
 #include "queue/redis_conn.h"

@@ -1,9 +1,9 @@
-#include "intake/json_read.h"
+#include "codec/json_read.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "intake/codes.h"
+#include "codec/codes.h"
 
 void intake_reader_init(struct intake_reader *r, struct intake_field_errors *errs)
 {

@@ -20,7 +20,7 @@
 
 #include <json-c/json.h>
 
-#include "intake/field_errors.h"
+#include "codec/field_errors.h"
 #include "model.h"
 
 struct intake_reader {

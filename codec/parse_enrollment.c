@@ -1,12 +1,12 @@
-#include "intake/parse_enrollment.h"
+#include "codec/parse_enrollment.h"
 
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "intake/codes.h"
-#include "intake/json_read.h"
+#include "codec/codes.h"
+#include "codec/json_read.h"
 
 #define P_PATH_ID "must equal the id in the path"
 
