@@ -20,9 +20,9 @@
 
 #include "intake/claims_api.h"
 #include "codec/parse_claim.h"
-#include "intake/x12.h"
-#include "intake/x12_837.h"
-#include "intake/x12_ack.h"
+#include "codec/x12.h"
+#include "codec/x12_837.h"
+#include "codec/x12_ack.h"
 #include "log.h"
 #include "queue/tokens.h"
 #include "queue/x12.h"
