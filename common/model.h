@@ -2,7 +2,7 @@
  * The data model as C structs (DESIGN.md "Data model", API.md).
  *
  * These are the parsed, validated forms of claims and enrollment records.
- * JSON from outside becomes these structs once, at the edge (intake/parse*.c);
+ * JSON from outside becomes these structs once, at the edge (codec/parse*.c);
  * the rules in adjudicate/ read only these structs. Fixed-size fields keep a
  * claim or a member a flat value with no ownership questions; only a plan,
  * whose fee schedule and formulary have no natural bound, owns heap memory
