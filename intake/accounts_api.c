@@ -33,13 +33,6 @@
 /* The one answer for a code that is unknown, used or expired: not told apart. */
 #define INVALID_INVITATION "is not a valid invitation (unknown, used or expired)"
 
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* An RFC 3339 timestamp of a moment in milliseconds (common/date.h). */
 static void rfc3339_at_ms(long long ms, char out[32])
 {
@@ -155,7 +148,7 @@ static void invite_store(struct call *call)
         call_error(call, 500, "internal", "no randomness available");
         return;
     }
-    long long now = now_ms();
+    long long now = (long long)clock_wall_ms();
     char created_at[32], hash[TOKEN_HASH_HEX_LEN];
     rfc3339_at_ms(now, created_at);
     rfc3339_at_ms(now + INVITATION_TTL_SECONDS * 1000LL, is->expires_at);
@@ -443,7 +436,7 @@ static void signin_failed(struct call *call)
     struct signin_state *ss = call->state;
     if (!ss->username_valid ||
         accounts_signin_failed_async(call->app->redis, call->app->cfg.key_prefix, ss->username,
-                                     now_ms(), call->req->request_id, SIGNIN_WINDOW_MS,
+                                     (long long)clock_wall_ms(), call->req->request_id, SIGNIN_WINDOW_MS,
                                      on_failure_counted, call) != 0)
         on_failure_counted(ss->username_valid ? QUEUE_UNAVAILABLE : QUEUE_OK, call);
 }
@@ -497,7 +490,7 @@ static void start_session(struct call *call)
         return;
     }
     const struct session_config *cfg = &call->app->cfg.sessions;
-    long long now = now_ms();
+    long long now = (long long)clock_wall_ms();
     snprintf(s->account_id, sizeof s->account_id, "%s", ss->rec.account_id);
     snprintf(s->role, sizeof s->role, "%s", ss->rec.role);
     snprintf(s->member_id, sizeof s->member_id, "%s", ss->rec.member_id);
@@ -613,7 +606,7 @@ void sessions_post(struct call *call)
         return;
     }
     if (accounts_signin_lookup_async(call->app->redis, call->app->cfg.key_prefix, ss->username,
-                                     now_ms(), SIGNIN_WINDOW_MS, SIGNIN_MAX_FAILURES,
+                                     (long long)clock_wall_ms(), SIGNIN_WINDOW_MS, SIGNIN_MAX_FAILURES,
                                      on_signin_lookup, call) != 0)
         call_unavailable(call);
 }

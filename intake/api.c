@@ -11,6 +11,7 @@
 #include <openssl/crypto.h>
 
 #include "codec/json_edge.h"
+#include "date.h"
 #include "log.h"
 #include "queue/accounts.h"
 #include "queue/audit.h"
@@ -379,9 +380,7 @@ static void authenticate_session(struct call *call, call_fn next, const char *se
     w->call = call;
     w->next = next;
     token_hash_hex(session_id, strlen(session_id), w->hash);
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    long long now = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    long long now = (long long)clock_wall_ms();
     long long idle = call->app->cfg.sessions.idle_timeout_seconds * 1000LL;
     if (sessions_touch_async(call->app->redis, call->app->cfg.key_prefix, w->hash, now, idle,
                              on_session, w) != 0) {
@@ -464,7 +463,7 @@ static void rate_limited(struct call *call, int retry_after_s)
 
 static int64_t now_ms(void)
 {
-    return (int64_t)(monotonic_ns() / 1000000);
+    return (int64_t)(clock_monotonic_ns() / 1000000);
 }
 
 bool call_limit_principal(struct call *call)

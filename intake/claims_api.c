@@ -19,6 +19,7 @@
 #include "codec/json_edge.h"
 #include "codec/parse_claim.h"
 #include "codec/parse_enrollment.h"
+#include "date.h"
 #include "log.h"
 #include "queue/claims_read.h"
 #include "queue/enrollment.h"
@@ -261,7 +262,7 @@ int claims_store(struct call *call, const struct claims_store_request *req, queu
         .by_role = auth_role_name(call->who.role),
         .by_npi = provider ? call->who.npi : "",
         .member_only = call->who.role == AUTH_MEMBER ? call->who.member_id : "",
-        .now_seconds = (long long)time(NULL),
+        .now_seconds = (long long)clock_wall_seconds(),
         .submitted = sb.buf,
         .audit = sb.buf + audit_at,
         .idem_hash = req->idem_hash,
@@ -884,7 +885,7 @@ static void on_claim_for_supply(enum queue_status st, const struct queue_claim *
     int rc = queue_supply(call->app->redis, prefix_of(call), call->path_id, ss->merged,
                           stored->decision,
                           json_object_to_json_string_ext(audit, JSON_C_TO_STRING_PLAIN),
-                          (long long)time(NULL), on_supplied, call);
+                          (long long)clock_wall_seconds(), on_supplied, call);
     json_object_put(audit);
     if (rc != 0)
         call_unavailable(call);

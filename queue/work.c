@@ -7,6 +7,7 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include "date.h"
 #include "log.h"
 #include "packed.h"
 #include "queue/keys.h"
@@ -350,7 +351,7 @@ int queue_load_facts(struct work_conn *wc, const struct work_item *items, int n,
     char k_proc[KEY_LEN], idx_prefix[KEY_LEN], now[24];
     snprintf(k_proc, sizeof k_proc, KEYF_IDX_STATUS, wc->prefix, "processing");
     snprintf(idx_prefix, sizeof idx_prefix, KEYF_IDX_STATUS, wc->prefix, "");
-    snprintf(now, sizeof now, "%lld", (long long)time(NULL));
+    snprintf(now, sizeof now, "%lld", (long long)clock_wall_seconds());
     const char *p = wc->prefix;
     for (int i = 0; i < n; i++) {
         const struct work_item *e = &items[i];
@@ -587,12 +588,9 @@ static int build_commit(struct work_conn *wc, const struct work_commit *c, struc
         snprintf(cc->payment, sizeof cc->payment, "%c|%s|%lld", c->provider_payee ? 'P' : 'M',
                  c->provider_payee ? (c->payee_npi ? c->payee_npi : "") : e->member_id,
                  (long long)c->plan_paid);
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    snprintf(cc->due_at, sizeof cc->due_at, "%lld",
-             (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000);
+    snprintf(cc->due_at, sizeof cc->due_at, "%lld", (long long)clock_wall_ms());
     rfc3339_now(cc->now);
-    snprintf(cc->history, sizeof cc->history, "%s@%lld", c->status, (long long)time(NULL));
+    snprintf(cc->history, sizeof cc->history, "%s@%lld", c->status, (long long)clock_wall_seconds());
 
     const char **a = cc->argv;
     int n = 0;
