@@ -66,8 +66,6 @@ bool adj_msp_large_group(const struct group *group, date_t on);
 /* ---- filing.c (§ VII, plan documents) ---- */
 
 #define ADJ_PHARMACY_FILING_DAYS 180
-#define ADJ_DEFAULT_MEDICAL_FILING_DAYS 365
-#define ADJ_DEFAULT_PEND_DAYS 45
 
 bool adj_pharmacy_filed_in_time(date_t fill_date, date_t received);
 bool adj_medical_filed_in_time(const struct plan *plan, date_t service_date, date_t received);

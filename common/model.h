@@ -378,6 +378,12 @@ struct formulary_entry {
     cents_t unit_price;
 };
 
+/* A plan's values where its record gives none (docs/validation.md "Plans"):
+ * claims filed within 365 days of service (RULES.md § 2), and 45 days to send
+ * what a pended claim waits for (§ 6). */
+#define PLAN_DEFAULT_MEDICAL_FILING_DAYS 365
+#define PLAN_DEFAULT_PEND_DAYS 45
+
 struct plan {
     char plan_id[ID_LEN];
     char name[NAME_LEN];
@@ -387,8 +393,8 @@ struct plan {
     int n_copays;
     struct fee_entry *fee_schedule; /* owned; sorted by procedure_code */
     size_t n_fee_schedule;
-    int medical_filing_limit_days; /* default 365 */
-    int pend_days;                 /* default 45 */
+    int medical_filing_limit_days; /* default PLAN_DEFAULT_MEDICAL_FILING_DAYS */
+    int pend_days;                 /* default PLAN_DEFAULT_PEND_DAYS */
     struct pharmacy_tier_terms pharmacy[DRUG_TIER_PRICED]; /* indexed by enum drug_tier */
     struct formulary_entry *formulary; /* owned; sorted by ndc */
     size_t n_formulary;
