@@ -11,6 +11,7 @@
 #include "log.h"
 #include "packed.h"
 #include "queue/keys.h"
+#include "queue/reply.h"
 #include "queue/scripts.h"
 
 #define WORK_BLOCK_MS 1000 /* the read's own wait allowed for by the connection's timeout */
@@ -267,16 +268,6 @@ void queue_ack(struct work_conn *wc, const char *entry_id)
 
 /* ---- facts ---- */
 
-/* The value of field `name` in an HGETALL-style reply, or NULL. */
-static const char *field_of(const redisReply *r, const char *name)
-{
-    for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements; i += 2)
-        if (r->element[i]->type == REDIS_REPLY_STRING && strcmp(r->element[i]->str, name) == 0 &&
-            r->element[i + 1]->type == REDIS_REPLY_STRING)
-            return r->element[i + 1]->str;
-    return NULL;
-}
-
 /* A copy of a string reply (the caller frees it), or NULL for nil. Sets
  * *no_memory when the copy could not be made. */
 static char *string_of(const redisReply *r, bool *no_memory)
@@ -318,13 +309,13 @@ static void take_claim(const redisReply *r, struct work_facts *f, bool *no_memor
     }
     const redisReply *h = r->element[0];
     const char *v;
-    copy_field(f->status, sizeof f->status, (v = field_of(h, "status")) ? v : "");
-    f->eob_version = (v = field_of(h, "eob_version")) ? atoi(v) : 0;
-    copy_field(f->received, sizeof f->received, (v = field_of(h, "received")) ? v : "");
-    copy_field(f->target, sizeof f->target, (v = field_of(h, "target")) ? v : "");
+    copy_field(f->status, sizeof f->status, (v = queue_reply_field(h, "status")) ? v : "");
+    f->eob_version = (v = queue_reply_field(h, "eob_version")) ? atoi(v) : 0;
+    copy_field(f->received, sizeof f->received, (v = queue_reply_field(h, "received")) ? v : "");
+    copy_field(f->target, sizeof f->target, (v = queue_reply_field(h, "target")) ? v : "");
     if (r->element[1]->type == REDIS_REPLY_STRING)
         f->submission = string_of(r->element[1], no_memory);
-    else if ((v = field_of(h, "submitted")) && !(f->submission = strdup(v)))
+    else if ((v = queue_reply_field(h, "submitted")) && !(f->submission = strdup(v)))
         *no_memory = true;
     f->state = strcmp(f->status, "approved") == 0 || strcmp(f->status, "denied") == 0
                    ? WORK_FINAL
