@@ -120,10 +120,8 @@ static void invite_state_free(void *p)
 static void invite_respond(struct call *call)
 {
     struct invite_state *is = call->state;
-    if (!call_audit_ok(call)) {
-        call_unavailable(call);
+    if (!call_audited(call))
         return;
-    }
     struct json_object *o = json_object_new_object();
     json_object_object_add(o, "code", json_object_new_string(is->code));
     json_object_object_add(o, "expires_at", json_object_new_string(is->expires_at));
@@ -256,10 +254,8 @@ struct account_state {
 static void account_respond(struct call *call)
 {
     struct account_state *as = call->state;
-    if (!call_audit_ok(call)) {
-        call_unavailable(call);
+    if (!call_audited(call))
         return;
-    }
     struct json_object *o = json_object_new_object();
     json_object_object_add(o, "username", json_object_new_string(as->username));
     json_object_object_add(o, "role", json_object_new_string(as->rec.role));
@@ -452,10 +448,8 @@ static void cookie_header(struct call *call, const char *value, bool clear)
 static void signin_respond(struct call *call)
 {
     struct signin_state *ss = call->state;
-    if (!call_audit_ok(call)) {
-        call_unavailable(call);
+    if (!call_audited(call))
         return;
-    }
     char expires[32];
     rfc3339_at_ms(ss->session.expires_at_ms, expires);
     struct json_object *o = json_object_new_object();
@@ -615,10 +609,8 @@ void sessions_post(struct call *call)
 
 static void signout_respond(struct call *call)
 {
-    if (!call_audit_ok(call)) {
-        call_unavailable(call);
+    if (!call_audited(call))
         return;
-    }
     cookie_header(call, "", true);
     call_respond(call, 204, NULL, "", 0);
 }
@@ -666,9 +658,8 @@ static void me_respond(struct call *call)
 {
     struct json_object *o = call->state;
     call->state = NULL; /* call_json takes it */
-    if (!call_audit_ok(call)) {
+    if (!call_audited(call)) {
         json_object_put(o);
-        call_unavailable(call);
         return;
     }
     call_json(call, 200, o);

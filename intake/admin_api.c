@@ -61,10 +61,8 @@ static void put_state_free(void *p)
 static void put_respond(struct call *call)
 {
     struct put_state *ps = call->state;
-    if (!call_audit_ok(call)) {
-        call_unavailable(call);
+    if (!call_audited(call))
         return;
-    }
     log_info("%s stored request_id=%s", kind_name(ps->kind), call->req->request_id);
     call_respond(call, ps->existed ? 200 : 201, JSON_CONTENT_TYPE, ps->json, strlen(ps->json));
 }
@@ -519,10 +517,8 @@ static void get_state_free(void *p)
 static void get_respond(struct call *call)
 {
     struct get_state *gs = call->state;
-    if (!call_audit_ok(call)) {
-        call_unavailable(call);
+    if (!call_audited(call))
         return;
-    }
     call_respond(call, 200, JSON_CONTENT_TYPE, gs->json, strlen(gs->json));
 }
 
@@ -611,10 +607,8 @@ static void token_state_free(void *p)
 static void token_respond(struct call *call)
 {
     struct token_state *ts = call->state;
-    if (!call_audit_ok(call)) {
-        call_unavailable(call);
+    if (!call_audited(call))
         return;
-    }
     struct json_object *o = json_object_new_object();
     json_object_object_add(o, "token", json_object_new_string(ts->token));
     json_object_object_add(o, "token_id", json_object_new_string(ts->token_id));
@@ -753,10 +747,8 @@ void admin_post_token(struct call *call)
 
 static void token_deleted(struct call *call)
 {
-    if (!call_audit_ok(call)) {
-        call_unavailable(call);
+    if (!call_audited(call))
         return;
-    }
     log_info("token revoked token_id=%s", call->path_id);
     call_respond(call, 204, NULL, "", 0);
 }

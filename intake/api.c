@@ -553,7 +553,10 @@ struct json_object *call_audit_record(const struct call *call, const char *at, c
                             call->req->peer);
 }
 
-bool call_audit_ok(const struct call *call)
+bool call_audited(struct call *call)
 {
-    return call->audit_ok;
+    if (call->audit_ok)
+        return true;
+    call_unavailable(call); /* answers and frees the call */
+    return false;
 }

@@ -121,9 +121,11 @@ void call_check_query_names(const struct http_request *req, const char *const *n
 
 /* Appends an audit record (who, what, when, request id, from where) about a
  * claim (claim_id may be NULL) and then calls next; next runs even if the
- * write failed, with *ok false, so the caller can answer 503. */
+ * write failed, and asks call_audited. */
 void call_audit(struct call *call, const char *claim_id, const char *action, call_fn next);
-bool call_audit_ok(const struct call *call);
+/* In call_audit's next: true when the audit record was written; otherwise
+ * answers 503 (nothing is done without its record) and returns false. */
+bool call_audited(struct call *call);
 /* The audit record of this call's caller (for scripts that write it
  * themselves); allocates. */
 struct json_object *call_audit_record(const struct call *call, const char *at, const char *action);

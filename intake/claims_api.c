@@ -452,10 +452,8 @@ static void read_state_free(void *p)
 static void read_audited(struct call *call)
 {
     struct read_state *rs = call->state;
-    if (!call_audit_ok(call)) {
-        call_unavailable(call);
+    if (!call_audited(call))
         return;
-    }
     struct json_object *view = rs->view;
     rs->view = NULL;
     call_json(call, 200, view);
@@ -511,10 +509,8 @@ static void on_audit_records(enum queue_status st, const char *const *records, s
 
 static void audit_audited(struct call *call)
 {
-    if (!call_audit_ok(call)) {
-        call_unavailable(call);
+    if (!call_audited(call))
         return;
-    }
     if (queue_get_audit(call->app->redis, prefix_of(call), call->path_id, on_audit_records, call) != 0)
         call_unavailable(call);
 }
@@ -687,10 +683,8 @@ static void search_audited(struct call *call)
     struct search_state *ss = call->state;
     struct search_params *p = &ss->p;
     const struct principal *who = &call->who;
-    if (!call_audit_ok(call)) {
-        call_unavailable(call);
+    if (!call_audited(call))
         return;
-    }
     struct queue_search_query q = {
         .family_of = "",
         .member_id = p->member_id,
@@ -983,10 +977,8 @@ static void eob_state_free(void *p)
 static void eob_audited(struct call *call)
 {
     struct eob_state *es = call->state;
-    if (!call_audit_ok(call)) {
-        call_unavailable(call);
+    if (!call_audited(call))
         return;
-    }
     if (strcmp(es->format, "json") == 0) {
         call_respond(call, 200, JSON_CONTENT_TYPE, es->record, strlen(es->record));
         return;
@@ -1112,10 +1104,8 @@ static const char *coverage_kind_name(enum coverage_kind k)
 static void elig_answer(struct call *call)
 {
     struct elig_state *es = call->state;
-    if (!call_audit_ok(call)) {
-        call_unavailable(call);
+    if (!call_audited(call))
         return;
-    }
     struct adj_eligibility_answer a =
         adj_eligibility_on(&es->member, &es->subscriber, es->have_parent ? &es->parent : NULL,
                            &es->group, es->on);

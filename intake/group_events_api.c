@@ -91,10 +91,8 @@ static bool parse_event(struct json_object *body, struct event_state *es,
 static void event_respond(struct call *call)
 {
     struct event_state *es = call->state;
-    if (!call_audit_ok(call)) {
-        call_unavailable(call);
+    if (!call_audited(call))
         return;
-    }
     log_info("group event stored request_id=%s", call->req->request_id);
     call_respond(call, 200, JSON_CONTENT_TYPE, es->json, strlen(es->json));
 }

@@ -109,10 +109,8 @@ static void on_retry(enum queue_status status, void *arg)
 
 static void retry_audited(struct call *call)
 {
-    if (!call_audit_ok(call)) {
-        call_unavailable(call);
+    if (!call_audited(call))
         return;
-    }
     if (queue_requeue_dead(call->app->redis, call->app->cfg.key_prefix, call->path_id, on_retry,
                          call) != 0)
         call_unavailable(call);

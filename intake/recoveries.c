@@ -406,10 +406,8 @@ static void on_list(enum queue_status status, const struct queue_recovery_row *r
 static void list_audited(struct call *call)
 {
     struct list_state *ls = call->state;
-    if (!call_audit_ok(call)) {
-        call_unavailable(call);
+    if (!call_audited(call))
         return;
-    }
     if (queue_list_recoveries(call->app->redis, call->app->cfg.key_prefix, ls->status,
                               ls->cursor, ls->limit, on_list, call) != 0)
         call_unavailable(call);

@@ -163,10 +163,8 @@ static void parse_subscription(struct json_object *body, struct put_state *ps,
 static void put_respond(struct call *call)
 {
     struct put_state *ps = call->state;
-    if (!call_audit_ok(call)) {
-        call_unavailable(call);
+    if (!call_audited(call))
         return;
-    }
     log_info("webhook subscription %s %s request_id=%s", call->path_id,
              ps->existed ? "replaced" : "created", call->req->request_id);
     call_json(call, ps->existed ? 200 : 201,
@@ -301,10 +299,8 @@ void webhooks_get(struct call *call)
 
 static void delete_respond(struct call *call)
 {
-    if (!call_audit_ok(call)) {
-        call_unavailable(call);
+    if (!call_audited(call))
         return;
-    }
     log_info("webhook subscription %s deleted request_id=%s", call->path_id,
              call->req->request_id);
     call_respond(call, 204, NULL, "", 0);
