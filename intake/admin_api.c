@@ -672,49 +672,26 @@ static void token_authed(struct call *call)
     struct json_object *body = call_parse_body(call, &errs);
     if (!body)
         return;
-    bool has_member = false, has_npi = false;
-    json_object_object_foreach(body, key, value)
-    {
-        if (strcmp(key, "role") == 0) {
-            if (!json_object_is_type(value, json_type_string) ||
-                (ts->role = auth_role_parse(json_object_get_string(value))) == AUTH_NONE)
-                intake_field_errors_add(errs, "role", "must be member, provider, staff or admin");
-        } else if (strcmp(key, "member_id") == 0) {
-            const char *v = json_object_is_type(value, json_type_string)
-                                ? json_object_get_string(value)
-                                : NULL;
-            if (!v || !intake_is_record_id(v, strlen(v)))
-                intake_field_errors_add(errs, "member_id", "must be a member id");
-            else {
-                snprintf(ts->member_id, sizeof ts->member_id, "%s", v);
-                has_member = true;
-            }
-        } else if (strcmp(key, "npi") == 0) {
-            const char *v = json_object_is_type(value, json_type_string)
-                                ? json_object_get_string(value)
-                                : NULL;
-            if (!v || !intake_npi_valid(v, strlen(v)))
-                intake_field_errors_add(errs, "npi", "must be a valid 10-digit NPI");
-            else {
-                snprintf(ts->npi, sizeof ts->npi, "%s", v);
-                has_npi = true;
-            }
-        } else {
-            struct intake_path path;
-            intake_path_init(&path);
-            intake_path_push_key(&path, key, strlen(key));
-            intake_field_errors_add(errs, path.text, "is not a known field");
-        }
-    }
+    /* The reader's phrases (docs/validation.md "Token"). */
+    static const char *const fields[] = {"role", "member_id", "npi", NULL};
+    static const char *const roles[] = {"member", "provider", "staff", "admin"};
+    struct intake_reader r;
+    intake_reader_init(&r, errs);
+    intake_reject_unknown(&r, body, fields);
+    int role = -1;
+    struct intake_enum_spec role_spec = {roles, 4, "must be member, provider, staff or admin",
+                                         &role};
+    if (intake_field(&r, body, "role", true, intake_value_enum, &role_spec) == INTAKE_GOT)
+        ts->role = auth_role_parse(roles[role]);
+    bool has_member = intake_field(&r, body, "member_id", false, intake_value_id,
+                                   ts->member_id) == INTAKE_GOT;
+    bool has_npi = intake_field(&r, body, "npi", false, intake_value_npi, ts->npi) == INTAKE_GOT;
+    bool member_given = intake_member(body, "member_id") != NULL;
+    bool npi_given = intake_member(body, "npi") != NULL;
     json_object_put(body);
-    if (!json_object_object_get_ex(NULL, "x", NULL) && ts->role == AUTH_NONE &&
-        intake_field_errors_find(errs, "role", "must be member, provider, staff or admin") < 0)
-        intake_field_errors_add(errs, "role", "is required");
-    if (ts->role == AUTH_MEMBER && !has_member &&
-        intake_field_errors_find(errs, "member_id", "must be a member id") < 0)
+    if (ts->role == AUTH_MEMBER && !member_given)
         intake_field_errors_add(errs, "member_id", "is required for a member token");
-    if (ts->role == AUTH_PROVIDER && !has_npi &&
-        intake_field_errors_find(errs, "npi", "must be a valid 10-digit NPI") < 0)
+    if (ts->role == AUTH_PROVIDER && !npi_given)
         intake_field_errors_add(errs, "npi", "is required for a provider token");
     if (ts->role != AUTH_MEMBER && has_member)
         intake_field_errors_add(errs, "member_id", "is allowed only for a member token");

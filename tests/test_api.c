@@ -484,6 +484,33 @@ START_TEST(test_tokens_are_admin_only_shown_once_and_revocable)
     ck_assert_int_eq(res.status, 422);
     ck_assert_int_eq(test_json_len(res.body, "error.fields"), 2);
     test_response_free(&res);
+    /* Each problem named with the reader's phrase (docs/validation.md "Token"). */
+    static const struct {
+        const char *body, *field, *problem;
+    } refused[] = {
+        {"{\"role\":\"provider\",\"npi\":\"1234567890\",\"x\":1}", "x", "unknown field"},
+        {"{}", "role", "is required"},
+        {"{\"role\":\"boss\"}", "role", "must be member, provider, staff or admin"},
+        {"{\"role\":7}", "role", "must be member, provider, staff or admin"},
+        {"{\"role\":\"member\"}", "member_id", "is required for a member token"},
+        {"{\"role\":\"member\",\"member_id\":\"M 1\"}", "member_id",
+         "must be 1 to 64 characters of A-Z a-z 0-9 . _ -"},
+        {"{\"role\":\"provider\"}", "npi", "is required for a provider token"},
+        {"{\"role\":\"provider\",\"npi\":\"12345\"}", "npi", "must be 10 digits"},
+        {"{\"role\":\"provider\",\"npi\":\"1245319590\"}", "npi", "NPI check digit is wrong"},
+        {"{\"role\":\"staff\",\"member_id\":\"M1001\"}", "member_id",
+         "is allowed only for a member token"},
+        {"{\"role\":\"admin\",\"npi\":\"1245319599\"}", "npi",
+         "is allowed only for a provider token"},
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
+        test_api(&server, "POST", "/v1/tokens", ADMIN, refused[i].body, NULL, &res);
+        ck_assert_msg(res.status == 422, "%s: %d", refused[i].body, res.status);
+        ck_assert_str_eq(test_json_str(res.body, "error.code"), "validation_failed");
+        ck_assert_str_eq(test_json_str(res.body, "error.fields.0.field"), refused[i].field);
+        ck_assert_str_eq(test_json_str(res.body, "error.fields.0.problem"), refused[i].problem);
+        test_response_free(&res);
+    }
     test_api(&server, "POST", "/v1/tokens", ADMIN, "{\"role\":\"staff\"}", NULL, &res);
     ck_assert_int_eq(res.status, 201);
     char token[80], id[64], path[128];
