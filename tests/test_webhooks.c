@@ -497,7 +497,7 @@ START_TEST(test_invalid_subscriptions_are_refused_with_the_field_named)
 #define OK_EVENTS "\"events\": [\"claim.finalized\"]"
 #define OK_SECRET "\"secret\": \"" SECRET "\""
     assert_refused("{" OK_URL ", " OK_EVENTS ", " OK_SECRET ", \"colour\": \"red\"}", "colour",
-                   "is not a known field");
+                   "unknown field");
     assert_refused("{\"url\": \"ftp://hooks.example.com/x\", " OK_EVENTS ", " OK_SECRET "}", "url",
                    "must be an http or https URL with a host");
     assert_refused("{\"url\": \"http://\", " OK_EVENTS ", " OK_SECRET "}", "url",
