@@ -86,12 +86,13 @@ static bool username_fold(const char *s, size_t len, char out[ACCOUNT_USERNAME_L
     return true;
 }
 
+/* A field the body may not have: the reader's phrase (docs/validation.md). */
 static void add_unknown_field(struct intake_field_errors *errs, const char *key)
 {
     struct intake_path path;
     intake_path_init(&path);
     intake_path_push_key(&path, key, strlen(key));
-    intake_field_errors_add(errs, path.text, "is not a known field");
+    intake_field_errors_add(errs, path.text, INTAKE_P_UNKNOWN);
 }
 
 static const char *string_of(struct json_object *v)
@@ -176,44 +177,8 @@ static void invite_authed(struct call *call)
     struct json_object *body = call_parse_body(call, &errs);
     if (!body)
         return;
-    bool has_member = false, has_npi = false, bad_role = false;
-    json_object_object_foreach(body, key, value)
-    {
-        if (strcmp(key, "role") == 0) {
-            const char *v = string_of(value);
-            if (!v || (is->role = auth_role_parse(v)) == AUTH_NONE) {
-                intake_field_errors_add(errs, "role", "must be member, provider, staff or admin");
-                bad_role = true;
-            }
-        } else if (strcmp(key, "member_id") == 0) {
-            const char *v = string_of(value);
-            if (!v || !intake_is_record_id(v, strlen(v)))
-                intake_field_errors_add(errs, "member_id", "must be a member id");
-            else
-                snprintf(is->member_id, sizeof is->member_id, "%s", v);
-            has_member = true;
-        } else if (strcmp(key, "npi") == 0) {
-            const char *v = string_of(value);
-            if (!v || !intake_npi_valid(v, strlen(v)))
-                intake_field_errors_add(errs, "npi", "must be a valid 10-digit NPI");
-            else
-                snprintf(is->npi, sizeof is->npi, "%s", v);
-            has_npi = true;
-        } else {
-            add_unknown_field(errs, key);
-        }
-    }
+    call_read_principal(body, "invitation", errs, &is->role, is->member_id, is->npi);
     json_object_put(body);
-    if (is->role == AUTH_NONE && !bad_role)
-        intake_field_errors_add(errs, "role", "is required");
-    if (is->role == AUTH_MEMBER && !has_member)
-        intake_field_errors_add(errs, "member_id", "is required for a member invitation");
-    if (is->role == AUTH_PROVIDER && !has_npi)
-        intake_field_errors_add(errs, "npi", "is required for a provider invitation");
-    if (is->role != AUTH_NONE && is->role != AUTH_MEMBER && has_member)
-        intake_field_errors_add(errs, "member_id", "is allowed only for a member invitation");
-    if (is->role != AUTH_NONE && is->role != AUTH_PROVIDER && has_npi)
-        intake_field_errors_add(errs, "npi", "is allowed only for a provider invitation");
     if (intake_field_errors_any(errs)) {
         call_invalid(call, 422, "the invitation request is not valid", errs);
         free(errs);

@@ -672,31 +672,8 @@ static void token_authed(struct call *call)
     struct json_object *body = call_parse_body(call, &errs);
     if (!body)
         return;
-    /* The reader's phrases (docs/validation.md "Token"). */
-    static const char *const fields[] = {"role", "member_id", "npi", NULL};
-    static const char *const roles[] = {"member", "provider", "staff", "admin"};
-    struct intake_reader r;
-    intake_reader_init(&r, errs);
-    intake_reject_unknown(&r, body, fields);
-    int role = -1;
-    struct intake_enum_spec role_spec = {roles, 4, "must be member, provider, staff or admin",
-                                         &role};
-    if (intake_field(&r, body, "role", true, intake_value_enum, &role_spec) == INTAKE_GOT)
-        ts->role = auth_role_parse(roles[role]);
-    bool has_member = intake_field(&r, body, "member_id", false, intake_value_id,
-                                   ts->member_id) == INTAKE_GOT;
-    bool has_npi = intake_field(&r, body, "npi", false, intake_value_npi, ts->npi) == INTAKE_GOT;
-    bool member_given = intake_member(body, "member_id") != NULL;
-    bool npi_given = intake_member(body, "npi") != NULL;
+    call_read_principal(body, "token", errs, &ts->role, ts->member_id, ts->npi);
     json_object_put(body);
-    if (ts->role == AUTH_MEMBER && !member_given)
-        intake_field_errors_add(errs, "member_id", "is required for a member token");
-    if (ts->role == AUTH_PROVIDER && !npi_given)
-        intake_field_errors_add(errs, "npi", "is required for a provider token");
-    if (ts->role != AUTH_MEMBER && has_member)
-        intake_field_errors_add(errs, "member_id", "is allowed only for a member token");
-    if (ts->role != AUTH_PROVIDER && has_npi)
-        intake_field_errors_add(errs, "npi", "is allowed only for a provider token");
     if (intake_field_errors_any(errs)) {
         call_invalid(call, 422, "the token request is not valid", errs);
         free(errs);

@@ -11,6 +11,7 @@
 #include <openssl/crypto.h>
 
 #include "codec/json_edge.h"
+#include "codec/json_read.h"
 #include "date.h"
 #include "log.h"
 #include "queue/accounts.h"
@@ -218,6 +219,46 @@ void call_check_query_names(const struct http_request *req, const char *const *n
             break;
         q = amp + 1;
     }
+}
+
+void call_read_principal(struct json_object *body, const char *what,
+                         struct intake_field_errors *errs, enum auth_role *role_out,
+                         char member_id[ID_LEN], char npi[NPI_LEN])
+{
+    /* Problems are string literals (codec/field_errors.h), one set per thing. */
+    bool token = strcmp(what, "token") == 0;
+    const char *required_member = token ? "is required for a member token"
+                                        : "is required for a member invitation";
+    const char *required_npi = token ? "is required for a provider token"
+                                     : "is required for a provider invitation";
+    const char *only_member = token ? "is allowed only for a member token"
+                                    : "is allowed only for a member invitation";
+    const char *only_npi = token ? "is allowed only for a provider token"
+                                 : "is allowed only for a provider invitation";
+    *role_out = AUTH_NONE;
+    static const char *const fields[] = {"role", "member_id", "npi", NULL};
+    static const char *const roles[] = {"member", "provider", "staff", "admin"};
+    struct intake_reader r;
+    intake_reader_init(&r, errs);
+    intake_reject_unknown(&r, body, fields);
+    int role = -1;
+    struct intake_enum_spec role_spec = {roles, 4, "must be member, provider, staff or admin",
+                                         &role};
+    if (intake_field(&r, body, "role", true, intake_value_enum, &role_spec) == INTAKE_GOT)
+        *role_out = auth_role_parse(roles[role]);
+    bool has_member = intake_field(&r, body, "member_id", false, intake_value_id,
+                                   member_id) == INTAKE_GOT;
+    bool has_npi = intake_field(&r, body, "npi", false, intake_value_npi, npi) == INTAKE_GOT;
+    bool member_given = intake_member(body, "member_id") != NULL;
+    bool npi_given = intake_member(body, "npi") != NULL;
+    if (*role_out == AUTH_MEMBER && !member_given)
+        intake_field_errors_add(errs, "member_id", required_member);
+    if (*role_out == AUTH_PROVIDER && !npi_given)
+        intake_field_errors_add(errs, "npi", required_npi);
+    if (*role_out != AUTH_NONE && *role_out != AUTH_MEMBER && has_member)
+        intake_field_errors_add(errs, "member_id", only_member);
+    if (*role_out != AUTH_NONE && *role_out != AUTH_PROVIDER && has_npi)
+        intake_field_errors_add(errs, "npi", only_npi);
 }
 
 /* ---- authentication ---- */

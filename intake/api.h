@@ -114,6 +114,15 @@ bool call_require_json(struct call *call);
  * with nothing left to free. */
 struct json_object *call_parse_body(struct call *call, struct intake_field_errors **errs);
 
+/* Reads the body of a request that names a person to act for (POST
+ * /v1/tokens, POST /v1/invitations): role, member_id for a member, npi for a
+ * provider, each problem into errs with the reader's phrases (docs/
+ * validation.md "Token"); `what` is "token" or "invitation", the word the
+ * phrases use. role is AUTH_NONE when absent or refused. */
+void call_read_principal(struct json_object *body, const char *what,
+                         struct intake_field_errors *errs, enum auth_role *role,
+                         char member_id[ID_LEN], char npi[NPI_LEN]);
+
 /* Adds "unknown parameter" to errs for each query parameter of req not among
  * the n names (a typo must not silently widen a list). */
 void call_check_query_names(const struct http_request *req, const char *const *names, size_t n,

@@ -149,14 +149,29 @@ START_TEST(test_invitation_validation)
              NULL, &res);
     ck_assert_int_eq(res.status, 422);
     ck_assert_str_eq(test_json_str(res.body, "error.fields.0.field"), "npi");
+    ck_assert_str_eq(test_json_str(res.body, "error.fields.0.problem"), "must be 10 digits");
     test_response_free(&res);
     test_api(&server, "POST", "/v1/invitations", ADMIN, "{\"role\":\"king\"}", NULL, &res);
     ck_assert_int_eq(res.status, 422);
     ck_assert_str_eq(test_json_str(res.body, "error.fields.0.field"), "role");
+    ck_assert_str_eq(test_json_str(res.body, "error.fields.0.problem"),
+                     "must be member, provider, staff or admin");
     test_response_free(&res);
     test_api(&server, "POST", "/v1/invitations", ADMIN, "{\"role\":\"member\"}", NULL, &res);
     ck_assert_int_eq(res.status, 422);
     ck_assert_str_eq(test_json_str(res.body, "error.fields.0.field"), "member_id");
+    ck_assert_str_eq(test_json_str(res.body, "error.fields.0.problem"),
+                     "is required for a member invitation");
+    test_response_free(&res);
+    test_api(&server, "POST", "/v1/invitations", ADMIN,
+             "{\"role\":\"staff\",\"npi\":\"1245319599\",\"note\":1}", NULL, &res);
+    ck_assert_int_eq(res.status, 422);
+    ck_assert_int_eq(test_json_len(res.body, "error.fields"), 2);
+    ck_assert_str_eq(test_json_str(res.body, "error.fields.0.field"), "note");
+    ck_assert_str_eq(test_json_str(res.body, "error.fields.0.problem"), "unknown field");
+    ck_assert_str_eq(test_json_str(res.body, "error.fields.1.field"), "npi");
+    ck_assert_str_eq(test_json_str(res.body, "error.fields.1.problem"),
+                     "is allowed only for a provider invitation");
     test_response_free(&res);
 }
 END_TEST
@@ -240,6 +255,13 @@ START_TEST(test_taken_username_is_409_and_keeps_the_invitation)
                         "desk3", PASSWORD, &res);
     ck_assert_int_eq(res.status, 422);
     ck_assert_str_eq(test_json_str(res.body, "error.fields.0.field"), "code");
+    test_response_free(&res);
+    /* A field no body has: the reader's phrase (docs/validation.md). */
+    test_api(&server, "POST", "/v1/sessions", NULL,
+             "{\"username\":\"desk\",\"password\":\"x\",\"remember\":true}", NULL, &res);
+    ck_assert_int_eq(res.status, 422);
+    ck_assert_str_eq(test_json_str(res.body, "error.fields.0.field"), "remember");
+    ck_assert_str_eq(test_json_str(res.body, "error.fields.0.problem"), "unknown field");
     test_response_free(&res);
 }
 END_TEST
