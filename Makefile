@@ -23,7 +23,8 @@ TEST_LIBS = $(shell pkg-config --libs $(TEST_PKGS))
 
 # Flags given on the command line or in the environment (`make CFLAGS+=-O0`)
 # come after the project's, so they add to them (and a later -O wins).
-override CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g $(OPT) -I. -Icommon \
+override CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wconversion -Werror -g $(OPT) \
+	-I. -Icommon \
 	$(EXTRA_CFLAGS) $(CFLAGS)
 override LDFLAGS := $(OPT) $(EXTRA_LDFLAGS) $(LDFLAGS)
 

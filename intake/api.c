@@ -523,7 +523,7 @@ bool call_limit_principal(struct call *call)
      * signed-in person): a partner's gateway or an office behind one
      * address is limited per token, not per address. */
     int64_t now = now_ms();
-    if (ratelimit_take(call->app->ratelimit, of_role[role], call->who.token_id, now, &retry_after))
+    if (ratelimit_take(call->app->ratelimit, (int)of_role[role], call->who.token_id, now, &retry_after))
         return true;
     log_rate_limited(call, auth_role_name(role), call->who.token_id, now);
     rate_limited(call, retry_after);

@@ -52,7 +52,7 @@ static uint64_t resp_bytes(const redisReply *r)
         return total;
     }
     case REDIS_REPLY_INTEGER:
-        return 1 + (r->integer < 0) +
+        return 1 + (uint64_t)(r->integer < 0) +
                decimal_digits(r->integer < 0 ? (uint64_t)0 - (uint64_t)r->integer
                                              : (uint64_t)r->integer) +
                2;

@@ -102,7 +102,7 @@ START_TEST(test_invitation_by_admin_has_a_one_time_code)
     redisContext *c = test_redis_connect(&redis);
     redisReply *keys = redisCommand(c, "KEYS *invite:*");
     ck_assert_int_eq(keys->type, REDIS_REPLY_ARRAY);
-    ck_assert_int_eq(keys->elements, 1);
+    ck_assert_uint_eq(keys->elements, 1);
     ck_assert_ptr_null(strstr(keys->element[0]->str, code + 4));
     redisReply *vals = redisCommand(c, "HGETALL %s", keys->element[0]->str);
     for (size_t i = 0; i < vals->elements; i++)
@@ -347,7 +347,7 @@ START_TEST(test_sign_in_sets_the_session_cookie)
     snprintf(id, sizeof id, "%.43s", set + strlen("claimsd_session="));
     redisContext *c = test_redis_connect(&redis);
     redisReply *keys = redisCommand(c, "KEYS *session:*");
-    ck_assert_int_eq(keys->elements, 1);
+    ck_assert_uint_eq(keys->elements, 1);
     ck_assert_ptr_null(strstr(keys->element[0]->str, id));
     ck_assert_int_gt(test_redis_int(c, "PTTL %s", keys->element[0]->str), 800 * 1000);
     ck_assert_int_le(test_redis_int(c, "PTTL %s", keys->element[0]->str), 900 * 1000);

@@ -122,7 +122,7 @@ START_TEST(test_submission_is_accepted_with_receipt_and_target_dates)
     ck_assert_str_eq(test_json_str(res.body, "received_date"), t);
     ck_assert_str_eq(test_json_str(res.body, "target_date"), target);
     const char *id = test_json_str(res.body, "claim_id");
-    ck_assert_int_eq(strlen(id), 36);
+    ck_assert_uint_eq(strlen(id), 36);
     char location[128], expected[128];
     ck_assert(test_response_header(&res, "Location", location, sizeof location));
     snprintf(expected, sizeof expected, "/v1/claims/%s", id);
@@ -324,7 +324,7 @@ START_TEST(test_concurrent_retries_with_one_key_file_one_claim)
     int replayed = 0;
     char first[64];
     snprintf(first, sizeof first, "%s", test_json_str(racers[0].res.body, "claim_id"));
-    ck_assert_int_eq(strlen(first), 36);
+    ck_assert_uint_eq(strlen(first), 36);
     for (int i = 0; i < 8; i++) {
         ck_assert_int_eq(racers[i].res.status, 202);
         ck_assert_str_eq(test_json_str(racers[i].res.body, "claim_id"), first);
@@ -415,7 +415,7 @@ START_TEST(test_audit_trail_records_each_read_and_change_for_staff_only)
     ck_assert_str_eq(test_json_str(res.body, "entries.2.action"), "claim.audit.read");
     ck_assert_str_eq(test_json_str(res.body, "entries.2.role"), "staff");
     ck_assert_str_eq(test_json_str(res.body, "entries.0.from"), "127.0.0.1");
-    ck_assert_int_eq(strlen(test_json_str(res.body, "entries.1.request_id")), 36);
+    ck_assert_uint_eq(strlen(test_json_str(res.body, "entries.1.request_id")), 36);
     test_response_free(&res);
     free(body);
 }
@@ -505,7 +505,7 @@ START_TEST(test_tokens_are_admin_only_shown_once_and_revocable)
     };
     for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
         test_api(&server, "POST", "/v1/tokens", ADMIN, refused[i].body, NULL, &res);
-        ck_assert_msg(res.status == 422, "%s: %d", refused[i].body, res.status);
+        ck_assert_msg(res.status == 422, "%s: %ld", refused[i].body, res.status);
         ck_assert_str_eq(test_json_str(res.body, "error.code"), "validation_failed");
         ck_assert_str_eq(test_json_str(res.body, "error.fields.0.field"), refused[i].field);
         ck_assert_str_eq(test_json_str(res.body, "error.fields.0.problem"), refused[i].problem);
@@ -516,7 +516,7 @@ START_TEST(test_tokens_are_admin_only_shown_once_and_revocable)
     char token[80], id[64], path[128];
     snprintf(token, sizeof token, "%s", test_json_str(res.body, "token"));
     snprintf(id, sizeof id, "%s", test_json_str(res.body, "token_id"));
-    ck_assert_int_eq(strlen(token), 68);
+    ck_assert_uint_eq(strlen(token), 68);
     ck_assert(strncmp(token, "clm_", 4) == 0);
     test_response_free(&res);
     ck_assert_int_eq(status_of("GET", "/v1/claims?limit=1", token, NULL), 200);

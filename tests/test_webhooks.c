@@ -626,7 +626,7 @@ START_TEST(test_finalized_claim_is_posted_signed_and_without_phi)
     ck_assert_str_eq(test_json_str(q->body, "event"), "claim.finalized");
     ck_assert_str_eq(test_json_str(q->body, "claim_id"), id);
     ck_assert_str_eq(test_json_str(q->body, "status"), "approved");
-    ck_assert_int_eq(strlen(test_json_str(q->body, "occurred_at")), 24);
+    ck_assert_uint_eq(strlen(test_json_str(q->body, "occurred_at")), 24);
     char event_id[64];
     snprintf(event_id, sizeof event_id, "%s", test_json_str(q->body, "event_id"));
     ck_assert(strchr(event_id, '-') != NULL);
@@ -681,7 +681,7 @@ START_TEST(test_delivery_answered_500_is_retried_and_then_delivered)
     ck_assert_str_eq(test_json_str(log, "attempts.1.status_code"), "500");
     ck_assert_str_eq(test_json_str(log, "attempts.1.result"), "retry");
     ck_assert_str_eq(test_json_str(log, "attempts.1.claim_id"), id);
-    ck_assert_int_eq(strlen(test_json_str(log, "attempts.1.next_attempt_at")), 24);
+    ck_assert_uint_eq(strlen(test_json_str(log, "attempts.1.next_attempt_at")), 24);
     ck_assert_int_eq(test_json_len(log, "pending"), 0);
     ck_assert_int_eq(test_json_len(log, "dead"), 0);
     free(log);
@@ -762,7 +762,7 @@ START_TEST(test_delivery_failing_max_attempts_times_is_dead_and_shown)
     ck_assert_str_eq(test_json_str(log, "attempts.0.error"), "Couldn't connect to server");
     ck_assert_int_eq(test_json_len(log, "pending"), 1);
     ck_assert_str_eq(test_json_str(log, "pending.0.claim_id"), id);
-    ck_assert_int_eq(strlen(test_json_str(log, "pending.0.next_attempt_at")), 24);
+    ck_assert_uint_eq(strlen(test_json_str(log, "pending.0.next_attempt_at")), 24);
     free(log);
     /* Deleting the subscription drops its undelivered deliveries. */
     ck_assert_int_eq(status_of("DELETE", "/v1/webhooks/nobody", ADMIN, NULL), 204);

@@ -788,7 +788,7 @@ static void *worker_main(void *arg)
         }
         bool ok = true;
         uint64_t now = clock_monotonic_ns();
-        if (now - last_recovery > (uint64_t)s->claim_idle_timeout_ms * 1000000ull / 2) {
+        if (now - last_recovery > (uint64_t)s->claim_idle_timeout_ms * UINT64_C(1000000) / 2) {
             last_recovery = now;
             int n_dead = 0;
             int n = queue_recover_stalled(w->conn, s->claim_idle_timeout_ms, s->max_deliveries,
