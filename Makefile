@@ -23,11 +23,12 @@ TEST_LIBS = $(shell pkg-config --libs $(TEST_PKGS))
 
 # Flags given on the command line or in the environment (`make CFLAGS+=-O0`)
 # come after the project's, so they add to them (and a later -O wins).
-override CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g $(OPT) -I. -Icommon \
+override CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wconversion -Werror -g $(OPT) \
+	-I. -Icommon \
 	$(EXTRA_CFLAGS) $(CFLAGS)
 override LDFLAGS := $(OPT) $(EXTRA_LDFLAGS) $(LDFLAGS)
 
-PARTS := common intake adjudicate queue eob server
+PARTS := common codec queue adjudicate eob notify work intake server
 LIB_SRCS := $(filter-out server/main.c,$(wildcard $(addsuffix /*.c,$(PARTS))))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 HARNESS_SRCS := $(wildcard tests/harness/*.c)
@@ -35,7 +36,7 @@ HARNESS_OBJS := $(HARNESS_SRCS:%.c=$(BUILD)/%.o)
 TEST_SRCS := $(wildcard tests/test_*.c tests/fault/test_*.c)
 TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 CLAIMSD := $(BUILD)/claimsd
-# The same server with test-only fault hooks (adjudicate/worker.c,
+# The same server with test-only fault hooks (work/worker.c,
 # CLAIMS_FAULT_HOOKS); used by the tests, never installed or run by `make run`.
 CLAIMSD_FAULTS := $(BUILD)/claimsd-faults
 # The command-line client (docs/claimctl.md): libcurl and json-c only, no
@@ -70,7 +71,7 @@ $(CLAIMSD): $(BUILD)/server/main.o $(BUILD)/libclaims.a
 $(CLAIMCTL): $(CLAIMCTL_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs libcurl json-c)
 
-$(BUILD)/faults/worker.o: adjudicate/worker.c | $(DEPS_STAMP)
+$(BUILD)/faults/worker.o: work/worker.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -DCLAIMS_FAULT_HOOKS $(PKG_CFLAGS) -MMD -MP -c $< -o $@
 
@@ -106,7 +107,7 @@ coverage:
 	@$(MAKE) --no-print-directory BUILD=build/coverage EXTRA_CFLAGS="--coverage -O0" \
 	  EXTRA_LDFLAGS="--coverage" $(ADJ_TESTS:%=build/coverage/tests/%) >/dev/null
 	@for t in $(ADJ_TESTS); do build/coverage/tests/$$t | tail -1; done
-	@cd build/coverage/adjudicate && gcov -b -c -o . $(abspath $(filter-out adjudicate/worker.c adjudicate/decision_json.c,$(wildcard adjudicate/*.c))) 2>/dev/null \
+	@cd build/coverage/adjudicate && gcov -b -c -o . $(abspath $(filter-out adjudicate/decision_json.c,$(wildcard adjudicate/*.c))) 2>/dev/null \
 	  | awk '/^File .adjudicate\/.*\.c/{f=$$2} /^Taken at least once/{x=$$4; sub(/once:/,"",x); sub(/%/,"",x); n=$$NF; t+=n; k+=x*n/100; print f, $$0} END{printf "adjudicate/ rules: %d of %d branches taken (%.2f%%)\n", k+0.5, t, 100*k/t}'
 
 run: $(CLAIMSD)

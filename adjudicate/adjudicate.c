@@ -161,14 +161,6 @@ static void check_filing(struct run *r)
 
 /* ---- 3. Eligibility on the date of service ---- */
 
-/* The CARC for each reason a date is not covered (RULES.md § 3). */
-static const char *const ineligible_carc[] = {
-    [ADJ_ELIG_BEFORE_COVERAGE] = "26",       /* expenses incurred prior to coverage */
-    [ADJ_ELIG_AFTER_COVERAGE] = "27",        /* expenses incurred after coverage terminated */
-    [ADJ_ELIG_LAPSE] = "200",                /* expenses incurred during lapse in coverage */
-    [ADJ_ELIG_NOT_ELIGIBLE_DEPENDENT] = "32", /* not an eligible dependent */
-};
-
 static void check_eligibility(struct run *r)
 {
     for (int i = 0; i < r->out->n_lines; i++) {
@@ -180,10 +172,30 @@ static void check_eligibility(struct run *r)
                                          r->f->group, line->service_date, &r->span[i]);
         if (result == ADJ_ELIG_COVERED)
             continue;
-        deny_line(line, ADJ_GROUP_CO, ineligible_carc[result]);
-        if (result == ADJ_ELIG_NOT_ELIGIBLE_DEPENDENT)
-            add_remark(line, "N30"); /* patient ineligible for this service */
+        deny_line(line, ADJ_GROUP_CO, adj_eligibility_carc(result));
+        if (adj_eligibility_rarc(result))
+            add_remark(line, adj_eligibility_rarc(result));
     }
+}
+
+struct adj_eligibility_answer adj_eligibility_on(const struct member *patient,
+                                                 const struct member *subscriber,
+                                                 const struct member *parent,
+                                                 const struct group *group, date_t on)
+{
+    struct adj_eligibility_answer a = {.span = -1};
+    enum adj_eligibility e =
+        adj_check_family_eligibility(patient, subscriber, parent, group, on, &a.span);
+    a.covered = e == ADJ_ELIG_COVERED && a.span >= 0;
+    if (a.covered) {
+        struct adj_cob cob = adj_cob_on(patient, subscriber, group, a.span, on, ADJ_SERVICE_ANY);
+        a.position = cob.position;
+        a.medicare_primary = cob.medicare_primary;
+    } else {
+        a.carc = adj_eligibility_carc(e == ADJ_ELIG_COVERED ? ADJ_ELIG_AFTER_COVERAGE : e);
+        a.rarc = adj_eligibility_rarc(e);
+    }
+    return a;
 }
 
 /* ---- 4. Coordination of benefits ---- */

@@ -267,6 +267,24 @@ int adj_decide_expired_pend(const struct adj_facts *facts, struct adj_decision *
  */
 bool adj_cobra_applies(const struct group *group, date_t qualifying_event);
 
+/* Whether a member is covered on a date (GET /v1/eligibility), read as the
+ * rules read a line of that date (RULES.md § 3, § 4). */
+struct adj_eligibility_answer {
+    bool covered;
+    int span;                       /* covered: the member's covering coverage span */
+    enum adj_cob_position position; /* covered: this plan's place, either Medicare part */
+    bool medicare_primary;
+    const char *carc; /* not covered: the CARC that says why */
+    const char *rarc; /* not covered: its remark, or NULL */
+};
+
+/* The answer for `patient` on `on`; subscriber is the employee's record (the
+ * patient itself for the employee), parent a grandchild's parent or NULL. */
+struct adj_eligibility_answer adj_eligibility_on(const struct member *patient,
+                                                 const struct member *subscriber,
+                                                 const struct member *parent,
+                                                 const struct group *group, date_t on);
+
 /*
  * The distinct plan years (calendar years of the service or fill dates) of a
  * claim's lines, in increasing order: the worker loads the accumulators of

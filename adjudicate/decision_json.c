@@ -3,14 +3,6 @@
 #include <stdio.h>
 #include <string.h>
 
-struct json_object *json_money(cents_t amount)
-{
-    char text[MONEY_STRLEN];
-    money_format(amount, text);
-    /* The text is kept as written: no floating-point rounding on output. */
-    return json_object_new_double_s((double)amount / 100.0, text);
-}
-
 static struct json_object *codes_json(const struct adj_adjustment *adj, int n)
 {
     struct json_object *a = json_object_new_array();

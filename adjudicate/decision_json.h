@@ -10,10 +10,8 @@
 #include <json-c/json.h>
 
 #include "adjudicate/adjudicate.h"
+#include "json_values.h"
 #include "strbuf.h"
-
-/* An amount as a JSON number with exactly two decimals ("124.00"). */
-struct json_object *json_money(cents_t amount);
 
 struct json_object *decision_to_json(const struct adj_decision *d);
 struct json_object *pending_to_json(const struct adj_pend *p);

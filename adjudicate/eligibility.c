@@ -92,3 +92,23 @@ enum adj_eligibility adj_check_family_eligibility(const struct member *patient,
     *span_index = -1;
     return ADJ_ELIG_AFTER_COVERAGE;
 }
+
+/* The CARC for each reason a date is not covered (RULES.md § 3). */
+static const char *const ineligible_carc[] = {
+    [ADJ_ELIG_COVERED] = NULL,
+    [ADJ_ELIG_BEFORE_COVERAGE] = "26",        /* expenses incurred prior to coverage */
+    [ADJ_ELIG_AFTER_COVERAGE] = "27",         /* expenses incurred after coverage terminated */
+    [ADJ_ELIG_LAPSE] = "200",                 /* expenses incurred during lapse in coverage */
+    [ADJ_ELIG_NOT_ELIGIBLE_DEPENDENT] = "32", /* not an eligible dependent */
+};
+
+const char *adj_eligibility_carc(enum adj_eligibility e)
+{
+    return ineligible_carc[e];
+}
+
+const char *adj_eligibility_rarc(enum adj_eligibility e)
+{
+    return e == ADJ_ELIG_NOT_ELIGIBLE_DEPENDENT ? "N30" /* patient ineligible for this service */
+                                                 : NULL;
+}

@@ -22,12 +22,12 @@ bool adj_pharmacy_filed_in_time(date_t fill_date, date_t received)
 bool adj_medical_filed_in_time(const struct plan *plan, date_t service_date, date_t received)
 {
     int limit = plan->medical_filing_limit_days > 0 ? plan->medical_filing_limit_days
-                                                    : ADJ_DEFAULT_MEDICAL_FILING_DAYS;
+                                                    : PLAN_DEFAULT_MEDICAL_FILING_DAYS;
     return date_diff_days(received, service_date) <= limit;
 }
 
 /* How long a pended claim waits for information: the plan's `pend_days`, default 45. */
 int adj_pend_days(const struct plan *plan)
 {
-    return plan->pend_days > 0 ? plan->pend_days : ADJ_DEFAULT_PEND_DAYS;
+    return plan->pend_days > 0 ? plan->pend_days : PLAN_DEFAULT_PEND_DAYS;
 }

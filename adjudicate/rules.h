@@ -45,6 +45,10 @@ enum adj_eligibility {
     ADJ_ELIG_NOT_ELIGIBLE_DEPENDENT /* CO-32 with N30 */
 };
 
+/* The CARC that says why a date is not covered (NULL for ADJ_ELIG_COVERED), and
+ * the remark that goes with it (NULL when none). */
+const char *adj_eligibility_carc(enum adj_eligibility e);
+const char *adj_eligibility_rarc(enum adj_eligibility e);
 enum adj_eligibility adj_check_eligibility(const struct member *member, const struct member *parent,
                                            const struct group *group, date_t on, int *span_index);
 /* adj_check_eligibility, and for a dependent on an active span the
@@ -62,8 +66,6 @@ bool adj_msp_large_group(const struct group *group, date_t on);
 /* ---- filing.c (§ VII, plan documents) ---- */
 
 #define ADJ_PHARMACY_FILING_DAYS 180
-#define ADJ_DEFAULT_MEDICAL_FILING_DAYS 365
-#define ADJ_DEFAULT_PEND_DAYS 45
 
 bool adj_pharmacy_filed_in_time(date_t fill_date, date_t received);
 bool adj_medical_filed_in_time(const struct plan *plan, date_t service_date, date_t received);

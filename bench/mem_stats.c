@@ -89,10 +89,10 @@ static struct group *group_of(const char *pattern)
 /* Where a UUID (8-4-4-4-12 hex digits) starts in s, or NULL. */
 static const char *find_uuid(const char *s, size_t len)
 {
-    static const int dash_at[] = {8, 13, 18, 23};
+    static const size_t dash_at[] = {8, 13, 18, 23};
     for (size_t i = 0; i + 36 <= len; i++) {
         int ok = 1;
-        for (int j = 0, d = 0; j < 36 && ok; j++) {
+        for (size_t j = 0, d = 0; j < 36 && ok; j++) {
             if (d < 4 && j == dash_at[d]) {
                 ok = s[i + j] == '-';
                 d++;

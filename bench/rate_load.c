@@ -364,9 +364,10 @@ int main(int argc, char **argv)
     /* The worst answer of each second, so that a stall can be placed in time
      * (an AOF rewrite, a disk flush, another process). */
     printf("WORST_PER_SECOND_MS");
-    for (long sec = 0; sec * rate < l.total; sec++) {
+    for (long sec = 0; (double)sec * rate < (double)l.total; sec++) {
         uint32_t worst = 0;
-        for (long k = (long)(sec * rate); k < (long)((sec + 1) * rate) && k < l.total; k++)
+        for (long k = (long)((double)sec * rate); k < (long)((double)(sec + 1) * rate) && k < l.total;
+             k++)
             if (l.latency_us[k] > worst)
                 worst = l.latency_us[k];
         printf(" %u", worst / 1000);

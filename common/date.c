@@ -214,7 +214,7 @@ date_t date_at(long long unix_seconds)
 
 date_t date_today(void)
 {
-    return date_at((long long)time(NULL));
+    return date_at((long long)clock_wall_seconds());
 }
 
 date_t date_today_utc(void)
@@ -235,5 +235,24 @@ void rfc3339_at(long long unix_seconds, char out[32])
 
 void rfc3339_now(char out[32])
 {
-    rfc3339_at((long long)time(NULL), out);
+    rfc3339_at((long long)clock_wall_seconds(), out);
+}
+
+int64_t clock_wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t clock_wall_seconds(void)
+{
+    return (int64_t)time(NULL);
+}
+
+uint64_t clock_monotonic_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }

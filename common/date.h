@@ -91,4 +91,11 @@ void rfc3339_now(char out[32]);
  * it cannot be written. */
 void rfc3339_at(long long unix_seconds, char out[32]);
 
+/* The clocks, read here and nowhere else (DESIGN.md "Time"): the wall clock in
+ * milliseconds and in seconds since the epoch, and a monotonic clock in
+ * nanoseconds for intervals and latencies. */
+int64_t clock_wall_ms(void);
+int64_t clock_wall_seconds(void);
+uint64_t clock_monotonic_ns(void);
+
 #endif

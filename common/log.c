@@ -1,9 +1,11 @@
 #include "log.h"
 
+#include "date.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/time.h>
+#include <stdint.h>
 #include <time.h>
 
 /* Written once before any thread starts, read-only afterwards. */
@@ -28,14 +30,14 @@ void log_msg(enum log_level level, const char *fmt, ...)
     static const char *labels[] = {"debug", "info", "warn", "error"};
     if (level < min_level)
         return;
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
+    int64_t ms = clock_wall_ms();
+    time_t seconds = (time_t)(ms / 1000);
     struct tm tm;
-    gmtime_r(&tv.tv_sec, &tm);
+    gmtime_r(&seconds, &tm);
     char line[2048];
     int n = snprintf(line, sizeof line, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %-5s ",
                      tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                     tm.tm_sec, (long)(tv.tv_usec / 1000), labels[level]);
+                     tm.tm_sec, (long)(ms % 1000), labels[level]);
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);

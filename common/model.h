@@ -2,7 +2,7 @@
  * The data model as C structs (DESIGN.md "Data model", API.md).
  *
  * These are the parsed, validated forms of claims and enrollment records.
- * JSON from outside becomes these structs once, at the edge (intake/parse*.c);
+ * JSON from outside becomes these structs once, at the edge (codec/parse*.c);
  * the rules in adjudicate/ read only these structs. Fixed-size fields keep a
  * claim or a member a flat value with no ownership questions; only a plan,
  * whose fee schedule and formulary have no natural bound, owns heap memory
@@ -378,6 +378,12 @@ struct formulary_entry {
     cents_t unit_price;
 };
 
+/* A plan's values where its record gives none (docs/validation.md "Plans"):
+ * claims filed within 365 days of service (RULES.md § 2), and 45 days to send
+ * what a pended claim waits for (§ 6). */
+#define PLAN_DEFAULT_MEDICAL_FILING_DAYS 365
+#define PLAN_DEFAULT_PEND_DAYS 45
+
 struct plan {
     char plan_id[ID_LEN];
     char name[NAME_LEN];
@@ -387,8 +393,8 @@ struct plan {
     int n_copays;
     struct fee_entry *fee_schedule; /* owned; sorted by procedure_code */
     size_t n_fee_schedule;
-    int medical_filing_limit_days; /* default 365 */
-    int pend_days;                 /* default 45 */
+    int medical_filing_limit_days; /* default PLAN_DEFAULT_MEDICAL_FILING_DAYS */
+    int pend_days;                 /* default PLAN_DEFAULT_PEND_DAYS */
     /* Staff review (docs/rules.md "Staff review"): a claim whose total allowed
      * exceeds this goes to review; has_review_threshold false: none. */
     bool has_review_threshold;

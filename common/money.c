@@ -79,3 +79,50 @@ cents_t money_percent(cents_t amount, int percent)
 {
     return money_mul_div(amount, percent, 100);
 }
+
+bool money_parse_stored(const char *p, cents_t *out)
+{
+    bool negative = *p == '-';
+    if (negative)
+        p++;
+    cents_t whole = 0;
+    int digits = 0;
+    for (; *p >= '0' && *p <= '9'; p++, digits++) {
+        if (digits >= 15)
+            return false; /* far past any amount; no overflow */
+        whole = whole * 10 + (*p - '0');
+    }
+    if (digits == 0)
+        return false;
+    cents_t frac = 0;
+    if (*p == '.') {
+        p++;
+        int fd = 0;
+        for (; *p >= '0' && *p <= '9'; p++, fd++) {
+            if (fd >= 2)
+                return false;
+            frac = frac * 10 + (*p - '0');
+        }
+        if (fd == 0)
+            return false;
+        if (fd == 1)
+            frac *= 10;
+    }
+    if (*p != '\0')
+        return false;
+    *out = (whole * 100 + frac) * (negative ? -1 : 1);
+    return true;
+}
+
+char *quantity_format(int64_t milli, char buf[QUANTITY_STRLEN])
+{
+    if (milli % 1000 == 0) {
+        snprintf(buf, QUANTITY_STRLEN, "%lld", (long long)(milli / 1000));
+        return buf;
+    }
+    int n = snprintf(buf, QUANTITY_STRLEN, "%lld.%03lld", (long long)(milli / 1000),
+                     (long long)(milli % 1000));
+    while (n > 0 && buf[n - 1] == '0')
+        buf[--n] = '\0'; /* "2.500" -> "2.5" */
+    return buf;
+}

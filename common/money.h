@@ -25,6 +25,19 @@ bool money_parse(const char *text, cents_t *out);
  * into buf; returns buf. The text is also a valid JSON number. */
 char *money_format(cents_t amount, char buf[MONEY_STRLEN]);
 
+/* Parses an amount as money_format writes it: an optional minus sign, up to
+ * 15 digits, and one or two decimals when there is a point ("-3.1" is
+ * -310). For stored text this program wrote, not for the API's input
+ * (money_parse). Returns true on success. */
+bool money_parse_stored(const char *text, cents_t *out);
+
+/* Buffer size for quantity_format. */
+#define QUANTITY_STRLEN 32
+
+/* Writes a quantity held in thousandths without trailing zeros ("30", "2.5",
+ * "0.125") into buf; returns buf. The text is also a valid JSON number. */
+char *quantity_format(int64_t milli, char buf[QUANTITY_STRLEN]);
+
 /* percent% of amount, rounded half-up to the cent (RULES.md § 7).
  * amount >= 0, 0 <= percent <= 100. */
 cents_t money_percent(cents_t amount, int percent);

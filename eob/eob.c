@@ -10,6 +10,7 @@
 
 #include "eob/eob.h"
 #include "eob/eob_internal.h"
+#include "json_values.h"
 #include "strbuf.h"
 
 /* ---- Standing ---- */
@@ -190,7 +191,7 @@ static void put_str(struct writer *w, struct json_object *obj, const char *key, 
 
 static void put_money(struct writer *w, struct json_object *obj, const char *key, cents_t v)
 {
-    put(w, obj, key, eob_new_money(v));
+    put(w, obj, key, json_money(v));
 }
 
 static void put_date(struct writer *w, struct json_object *obj, const char *key, date_t d)
@@ -263,19 +264,6 @@ static void put_remarks(struct writer *w, struct json_object *obj,
     }
 }
 
-/* Quantity in thousandths as a JSON number: 30000 -> 30, 2500 -> 2.5. */
-static struct json_object *new_quantity(int64_t milli)
-{
-    if (milli % 1000 == 0)
-        return json_object_new_int64(milli / 1000);
-    char buf[32];
-    int n = snprintf(buf, sizeof buf, "%lld.%03lld", (long long)(milli / 1000),
-                     (long long)(milli % 1000));
-    while (n > 0 && buf[n - 1] == '0')
-        buf[--n] = '\0';
-    return json_object_new_double_s((double)milli / 1000.0, buf);
-}
-
 static void put_line(struct writer *w, struct json_object *arr, const struct eob_inputs *in, int i)
 {
     const struct claim *c = in->claim;
@@ -297,7 +285,7 @@ static void put_line(struct writer *w, struct json_object *arr, const struct eob
         put_str(w, o, "service", c->drug_name);
         put_str(w, o, "ndc", c->ndc);
         put_str(w, o, "drug_name", c->drug_name);
-        put(w, o, "quantity", new_quantity(c->quantity_milli));
+        put(w, o, "quantity", json_quantity(c->quantity_milli));
         put_int(w, o, "days_supply", c->days_supply);
     }
     put_str(w, o, "network", network_name(l->network));
@@ -549,19 +537,11 @@ static void text_remarks(struct json_writer *w, const char (*codes)[ADJ_CODE_LEN
     json_writer_close(w, ']');
 }
 
-/* new_quantity's text: 30000 -> 30, 2500 -> 2.5. */
+/* A quantity's text: 30000 -> 30, 2500 -> 2.5. */
 static void text_quantity(struct json_writer *w, const char *key, int64_t milli)
 {
-    if (milli % 1000 == 0) {
-        json_writer_int(w, key, milli / 1000);
-        return;
-    }
-    char buf[32];
-    int n = snprintf(buf, sizeof buf, "%lld.%03lld", (long long)(milli / 1000),
-                     (long long)(milli % 1000));
-    while (n > 0 && buf[n - 1] == '0')
-        buf[--n] = '\0';
-    json_writer_raw(w, key, buf);
+    char buf[QUANTITY_STRLEN];
+    json_writer_raw(w, key, quantity_format(milli, buf));
 }
 
 static void text_line(struct json_writer *w, const struct eob_inputs *in, int i)

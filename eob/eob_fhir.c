@@ -14,6 +14,7 @@
 
 #include "eob/eob.h"
 #include "eob/eob_internal.h"
+#include "json_values.h"
 
 #define SYS_CLAIM_TYPE "http://terminology.hl7.org/CodeSystem/claim-type"
 #define SYS_ADJUDICATION "http://terminology.hl7.org/CodeSystem/adjudication"
@@ -128,7 +129,7 @@ static struct json_object *arr(struct ctx *c, struct json_object *o, const char 
 static void put_money(struct ctx *c, struct json_object *o, const char *key, cents_t amount)
 {
     struct json_object *m = obj(c, o, key);
-    put(c, m, "value", eob_new_money(amount));
+    put(c, m, "value", json_money(amount));
     put_str(c, m, "currency", "USD");
 }
 

@@ -29,10 +29,6 @@ void eob_buf_add_escaped(struct eob_buf *b, const char *s);
 char *eob_buf_finish(struct eob_buf *b);
 void eob_buf_free(struct eob_buf *b);
 
-/* An amount as a JSON number with exactly two decimals ("150.00"). */
-struct json_object *eob_new_money(cents_t amount);
-/* A JSON number's text with at most two decimals and no exponent to cents. */
-bool eob_money_from_text(const char *text, cents_t *out);
 
 /* Record readers: NULL / false when the member is absent or of another type. */
 struct json_object *eob_get(const struct json_object *obj, const char *key, enum json_type type);

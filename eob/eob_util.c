@@ -6,6 +6,7 @@
 
 #include "eob/eob.h"
 #include "eob/eob_internal.h"
+#include "json_values.h"
 
 static bool reserve(struct eob_buf *b, size_t extra)
 {
@@ -110,50 +111,6 @@ char *eob_html_escape(const char *text)
     return eob_buf_finish(&b);
 }
 
-/* json_object_new_double_s serialises its text verbatim and json-c 0.16 keeps
- * the text of a parsed number too, so the text, never the double, is what
- * every reader here sees. */
-struct json_object *eob_new_money(cents_t amount)
-{
-    char buf[MONEY_STRLEN];
-    money_format(amount, buf);
-    return json_object_new_double_s((double)amount / 100.0, buf);
-}
-
-bool eob_money_from_text(const char *p, cents_t *out)
-{
-    bool negative = *p == '-';
-    if (negative)
-        p++;
-    cents_t whole = 0;
-    int digits = 0;
-    for (; *p >= '0' && *p <= '9'; p++, digits++) {
-        if (digits >= 15)
-            return false; /* far past any amount; no overflow */
-        whole = whole * 10 + (*p - '0');
-    }
-    if (digits == 0)
-        return false;
-    cents_t frac = 0;
-    if (*p == '.') {
-        p++;
-        int fd = 0;
-        for (; *p >= '0' && *p <= '9'; p++, fd++) {
-            if (fd >= 2)
-                return false;
-            frac = frac * 10 + (*p - '0');
-        }
-        if (fd == 0)
-            return false;
-        if (fd == 1)
-            frac *= 10;
-    }
-    if (*p != '\0')
-        return false;
-    *out = (whole * 100 + frac) * (negative ? -1 : 1);
-    return true;
-}
-
 struct json_object *eob_get(const struct json_object *obj, const char *key, enum json_type type)
 {
     struct json_object *v = NULL;
@@ -174,7 +131,7 @@ bool eob_get_money(const struct json_object *obj, const char *key, cents_t *out)
     struct json_object *v = eob_get(obj, key, json_type_double);
     if (!v)
         v = eob_get(obj, key, json_type_int);
-    return v && eob_money_from_text(json_object_get_string(v), out);
+    return v && money_parse_stored(json_object_get_string(v), out);
 }
 
 bool eob_get_int(const struct json_object *obj, const char *key, int64_t *out)

@@ -15,9 +15,9 @@
 #include <time.h>
 #include <uuid/uuid.h>
 
-#include "intake/codes.h"
-#include "intake/json_edge.h"
-#include "intake/json_read.h"
+#include "codec/codes.h"
+#include "codec/json_edge.h"
+#include "codec/json_read.h"
 #include "intake/password.h"
 #include "date.h"
 #include "log.h"
@@ -32,13 +32,6 @@
 #define SIGNIN_WINDOW_MS (15LL * 60 * 1000)
 /* The one answer for a code that is unknown, used or expired: not told apart. */
 #define INVALID_INVITATION "is not a valid invitation (unknown, used or expired)"
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* An RFC 3339 timestamp of a moment in milliseconds (common/date.h). */
 static void rfc3339_at_ms(long long ms, char out[32])
@@ -93,12 +86,13 @@ static bool username_fold(const char *s, size_t len, char out[ACCOUNT_USERNAME_L
     return true;
 }
 
+/* A field the body may not have: the reader's phrase (docs/validation.md). */
 static void add_unknown_field(struct intake_field_errors *errs, const char *key)
 {
     struct intake_path path;
     intake_path_init(&path);
     intake_path_push_key(&path, key, strlen(key));
-    intake_field_errors_add(errs, path.text, "is not a known field");
+    intake_field_errors_add(errs, path.text, INTAKE_P_UNKNOWN);
 }
 
 static const char *string_of(struct json_object *v)
@@ -127,10 +121,8 @@ static void invite_state_free(void *p)
 static void invite_respond(struct call *call)
 {
     struct invite_state *is = call->state;
-    if (!call_audit_ok(call)) {
-        call_unavailable(call);
+    if (!call_audited(call))
         return;
-    }
     struct json_object *o = json_object_new_object();
     json_object_object_add(o, "code", json_object_new_string(is->code));
     json_object_object_add(o, "expires_at", json_object_new_string(is->expires_at));
@@ -155,7 +147,7 @@ static void invite_store(struct call *call)
         call_error(call, 500, "internal", "no randomness available");
         return;
     }
-    long long now = now_ms();
+    long long now = (long long)clock_wall_ms();
     char created_at[32], hash[TOKEN_HASH_HEX_LEN];
     rfc3339_at_ms(now, created_at);
     rfc3339_at_ms(now + INVITATION_TTL_SECONDS * 1000LL, is->expires_at);
@@ -185,44 +177,8 @@ static void invite_authed(struct call *call)
     struct json_object *body = call_parse_body(call, &errs);
     if (!body)
         return;
-    bool has_member = false, has_npi = false, bad_role = false;
-    json_object_object_foreach(body, key, value)
-    {
-        if (strcmp(key, "role") == 0) {
-            const char *v = string_of(value);
-            if (!v || (is->role = auth_role_parse(v)) == AUTH_NONE) {
-                intake_field_errors_add(errs, "role", "must be member, provider, staff or admin");
-                bad_role = true;
-            }
-        } else if (strcmp(key, "member_id") == 0) {
-            const char *v = string_of(value);
-            if (!v || !intake_is_record_id(v, strlen(v)))
-                intake_field_errors_add(errs, "member_id", "must be a member id");
-            else
-                snprintf(is->member_id, sizeof is->member_id, "%s", v);
-            has_member = true;
-        } else if (strcmp(key, "npi") == 0) {
-            const char *v = string_of(value);
-            if (!v || !intake_npi_valid(v, strlen(v)))
-                intake_field_errors_add(errs, "npi", "must be a valid 10-digit NPI");
-            else
-                snprintf(is->npi, sizeof is->npi, "%s", v);
-            has_npi = true;
-        } else {
-            add_unknown_field(errs, key);
-        }
-    }
+    call_read_principal(body, "invitation", errs, &is->role, is->member_id, is->npi);
     json_object_put(body);
-    if (is->role == AUTH_NONE && !bad_role)
-        intake_field_errors_add(errs, "role", "is required");
-    if (is->role == AUTH_MEMBER && !has_member)
-        intake_field_errors_add(errs, "member_id", "is required for a member invitation");
-    if (is->role == AUTH_PROVIDER && !has_npi)
-        intake_field_errors_add(errs, "npi", "is required for a provider invitation");
-    if (is->role != AUTH_NONE && is->role != AUTH_MEMBER && has_member)
-        intake_field_errors_add(errs, "member_id", "is allowed only for a member invitation");
-    if (is->role != AUTH_NONE && is->role != AUTH_PROVIDER && has_npi)
-        intake_field_errors_add(errs, "npi", "is allowed only for a provider invitation");
     if (intake_field_errors_any(errs)) {
         call_invalid(call, 422, "the invitation request is not valid", errs);
         free(errs);
@@ -263,10 +219,8 @@ struct account_state {
 static void account_respond(struct call *call)
 {
     struct account_state *as = call->state;
-    if (!call_audit_ok(call)) {
-        call_unavailable(call);
+    if (!call_audited(call))
         return;
-    }
     struct json_object *o = json_object_new_object();
     json_object_object_add(o, "username", json_object_new_string(as->username));
     json_object_object_add(o, "role", json_object_new_string(as->rec.role));
@@ -443,7 +397,7 @@ static void signin_failed(struct call *call)
     struct signin_state *ss = call->state;
     if (!ss->username_valid ||
         accounts_signin_failed_async(call->app->redis, call->app->cfg.key_prefix, ss->username,
-                                     now_ms(), call->req->request_id, SIGNIN_WINDOW_MS,
+                                     (long long)clock_wall_ms(), call->req->request_id, SIGNIN_WINDOW_MS,
                                      on_failure_counted, call) != 0)
         on_failure_counted(ss->username_valid ? QUEUE_UNAVAILABLE : QUEUE_OK, call);
 }
@@ -459,10 +413,8 @@ static void cookie_header(struct call *call, const char *value, bool clear)
 static void signin_respond(struct call *call)
 {
     struct signin_state *ss = call->state;
-    if (!call_audit_ok(call)) {
-        call_unavailable(call);
+    if (!call_audited(call))
         return;
-    }
     char expires[32];
     rfc3339_at_ms(ss->session.expires_at_ms, expires);
     struct json_object *o = json_object_new_object();
@@ -497,7 +449,7 @@ static void start_session(struct call *call)
         return;
     }
     const struct session_config *cfg = &call->app->cfg.sessions;
-    long long now = now_ms();
+    long long now = (long long)clock_wall_ms();
     snprintf(s->account_id, sizeof s->account_id, "%s", ss->rec.account_id);
     snprintf(s->role, sizeof s->role, "%s", ss->rec.role);
     snprintf(s->member_id, sizeof s->member_id, "%s", ss->rec.member_id);
@@ -613,7 +565,7 @@ void sessions_post(struct call *call)
         return;
     }
     if (accounts_signin_lookup_async(call->app->redis, call->app->cfg.key_prefix, ss->username,
-                                     now_ms(), SIGNIN_WINDOW_MS, SIGNIN_MAX_FAILURES,
+                                     (long long)clock_wall_ms(), SIGNIN_WINDOW_MS, SIGNIN_MAX_FAILURES,
                                      on_signin_lookup, call) != 0)
         call_unavailable(call);
 }
@@ -622,10 +574,8 @@ void sessions_post(struct call *call)
 
 static void signout_respond(struct call *call)
 {
-    if (!call_audit_ok(call)) {
-        call_unavailable(call);
+    if (!call_audited(call))
         return;
-    }
     cookie_header(call, "", true);
     call_respond(call, 204, NULL, "", 0);
 }
@@ -673,9 +623,8 @@ static void me_respond(struct call *call)
 {
     struct json_object *o = call->state;
     call->state = NULL; /* call_json takes it */
-    if (!call_audit_ok(call)) {
+    if (!call_audited(call)) {
         json_object_put(o);
-        call_unavailable(call);
         return;
     }
     call_json(call, 200, o);

@@ -1,6 +1,6 @@
 /*
  * Enrollment administration and tokens. Records are checked as strictly as
- * claims (intake/parse_enrollment.c) and stored as their canonical JSON; a
+ * claims (codec/parse_enrollment.c) and stored as their canonical JSON; a
  * member's group, plans and subscriber must exist, so that adjudication
  * never meets a dangling reference.
  */
@@ -11,11 +11,11 @@
 #include <string.h>
 #include <uuid/uuid.h>
 
-#include "intake/codes.h"
+#include "codec/codes.h"
 #include "intake/dated_facts.h"
-#include "intake/json_edge.h"
-#include "intake/json_read.h"
-#include "intake/parse_enrollment.h"
+#include "codec/json_edge.h"
+#include "codec/json_read.h"
+#include "codec/parse_enrollment.h"
 #include "intake/recoveries.h"
 #include "log.h"
 #include "queue/enrollment.h"
@@ -61,10 +61,8 @@ static void put_state_free(void *p)
 static void put_respond(struct call *call)
 {
     struct put_state *ps = call->state;
-    if (!call_audit_ok(call)) {
-        call_unavailable(call);
+    if (!call_audited(call))
         return;
-    }
     log_info("%s stored request_id=%s", kind_name(ps->kind), call->req->request_id);
     call_respond(call, ps->existed ? 200 : 201, JSON_CONTENT_TYPE, ps->json, strlen(ps->json));
 }
@@ -519,10 +517,8 @@ static void get_state_free(void *p)
 static void get_respond(struct call *call)
 {
     struct get_state *gs = call->state;
-    if (!call_audit_ok(call)) {
-        call_unavailable(call);
+    if (!call_audited(call))
         return;
-    }
     call_respond(call, 200, JSON_CONTENT_TYPE, gs->json, strlen(gs->json));
 }
 
@@ -611,10 +607,8 @@ static void token_state_free(void *p)
 static void token_respond(struct call *call)
 {
     struct token_state *ts = call->state;
-    if (!call_audit_ok(call)) {
-        call_unavailable(call);
+    if (!call_audited(call))
         return;
-    }
     struct json_object *o = json_object_new_object();
     json_object_object_add(o, "token", json_object_new_string(ts->token));
     json_object_object_add(o, "token_id", json_object_new_string(ts->token_id));
@@ -678,54 +672,8 @@ static void token_authed(struct call *call)
     struct json_object *body = call_parse_body(call, &errs);
     if (!body)
         return;
-    bool has_member = false, has_npi = false;
-    json_object_object_foreach(body, key, value)
-    {
-        if (strcmp(key, "role") == 0) {
-            if (!json_object_is_type(value, json_type_string) ||
-                (ts->role = auth_role_parse(json_object_get_string(value))) == AUTH_NONE)
-                intake_field_errors_add(errs, "role", "must be member, provider, staff or admin");
-        } else if (strcmp(key, "member_id") == 0) {
-            const char *v = json_object_is_type(value, json_type_string)
-                                ? json_object_get_string(value)
-                                : NULL;
-            if (!v || !intake_is_record_id(v, strlen(v)))
-                intake_field_errors_add(errs, "member_id", "must be a member id");
-            else {
-                snprintf(ts->member_id, sizeof ts->member_id, "%s", v);
-                has_member = true;
-            }
-        } else if (strcmp(key, "npi") == 0) {
-            const char *v = json_object_is_type(value, json_type_string)
-                                ? json_object_get_string(value)
-                                : NULL;
-            if (!v || !intake_npi_valid(v, strlen(v)))
-                intake_field_errors_add(errs, "npi", "must be a valid 10-digit NPI");
-            else {
-                snprintf(ts->npi, sizeof ts->npi, "%s", v);
-                has_npi = true;
-            }
-        } else {
-            struct intake_path path;
-            intake_path_init(&path);
-            intake_path_push_key(&path, key, strlen(key));
-            intake_field_errors_add(errs, path.text, "is not a known field");
-        }
-    }
+    call_read_principal(body, "token", errs, &ts->role, ts->member_id, ts->npi);
     json_object_put(body);
-    if (!json_object_object_get_ex(NULL, "x", NULL) && ts->role == AUTH_NONE &&
-        intake_field_errors_find(errs, "role", "must be member, provider, staff or admin") < 0)
-        intake_field_errors_add(errs, "role", "is required");
-    if (ts->role == AUTH_MEMBER && !has_member &&
-        intake_field_errors_find(errs, "member_id", "must be a member id") < 0)
-        intake_field_errors_add(errs, "member_id", "is required for a member token");
-    if (ts->role == AUTH_PROVIDER && !has_npi &&
-        intake_field_errors_find(errs, "npi", "must be a valid 10-digit NPI") < 0)
-        intake_field_errors_add(errs, "npi", "is required for a provider token");
-    if (ts->role != AUTH_MEMBER && has_member)
-        intake_field_errors_add(errs, "member_id", "is allowed only for a member token");
-    if (ts->role != AUTH_PROVIDER && has_npi)
-        intake_field_errors_add(errs, "npi", "is allowed only for a provider token");
     if (intake_field_errors_any(errs)) {
         call_invalid(call, 422, "the token request is not valid", errs);
         free(errs);
@@ -753,10 +701,8 @@ void admin_post_token(struct call *call)
 
 static void token_deleted(struct call *call)
 {
-    if (!call_audit_ok(call)) {
-        call_unavailable(call);
+    if (!call_audited(call))
         return;
-    }
     log_info("token revoked token_id=%s", call->path_id);
     call_respond(call, 204, NULL, "", 0);
 }

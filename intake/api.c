@@ -10,7 +10,9 @@
 
 #include <openssl/crypto.h>
 
-#include "intake/json_edge.h"
+#include "codec/json_edge.h"
+#include "codec/json_read.h"
+#include "date.h"
 #include "log.h"
 #include "queue/accounts.h"
 #include "queue/audit.h"
@@ -219,6 +221,46 @@ void call_check_query_names(const struct http_request *req, const char *const *n
     }
 }
 
+void call_read_principal(struct json_object *body, const char *what,
+                         struct intake_field_errors *errs, enum auth_role *role_out,
+                         char member_id[ID_LEN], char npi[NPI_LEN])
+{
+    /* Problems are string literals (codec/field_errors.h), one set per thing. */
+    bool token = strcmp(what, "token") == 0;
+    const char *required_member = token ? "is required for a member token"
+                                        : "is required for a member invitation";
+    const char *required_npi = token ? "is required for a provider token"
+                                     : "is required for a provider invitation";
+    const char *only_member = token ? "is allowed only for a member token"
+                                    : "is allowed only for a member invitation";
+    const char *only_npi = token ? "is allowed only for a provider token"
+                                 : "is allowed only for a provider invitation";
+    *role_out = AUTH_NONE;
+    static const char *const fields[] = {"role", "member_id", "npi", NULL};
+    static const char *const roles[] = {"member", "provider", "staff", "admin"};
+    struct intake_reader r;
+    intake_reader_init(&r, errs);
+    intake_reject_unknown(&r, body, fields);
+    int role = -1;
+    struct intake_enum_spec role_spec = {roles, 4, "must be member, provider, staff or admin",
+                                         &role};
+    if (intake_field(&r, body, "role", true, intake_value_enum, &role_spec) == INTAKE_GOT)
+        *role_out = auth_role_parse(roles[role]);
+    bool has_member = intake_field(&r, body, "member_id", false, intake_value_id,
+                                   member_id) == INTAKE_GOT;
+    bool has_npi = intake_field(&r, body, "npi", false, intake_value_npi, npi) == INTAKE_GOT;
+    bool member_given = intake_member(body, "member_id") != NULL;
+    bool npi_given = intake_member(body, "npi") != NULL;
+    if (*role_out == AUTH_MEMBER && !member_given)
+        intake_field_errors_add(errs, "member_id", required_member);
+    if (*role_out == AUTH_PROVIDER && !npi_given)
+        intake_field_errors_add(errs, "npi", required_npi);
+    if (*role_out != AUTH_NONE && *role_out != AUTH_MEMBER && has_member)
+        intake_field_errors_add(errs, "member_id", only_member);
+    if (*role_out != AUTH_NONE && *role_out != AUTH_PROVIDER && has_npi)
+        intake_field_errors_add(errs, "npi", only_npi);
+}
+
 /* ---- authentication ---- */
 
 struct auth_wait {
@@ -379,9 +421,7 @@ static void authenticate_session(struct call *call, call_fn next, const char *se
     w->call = call;
     w->next = next;
     token_hash_hex(session_id, strlen(session_id), w->hash);
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    long long now = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    long long now = (long long)clock_wall_ms();
     long long idle = call->app->cfg.sessions.idle_timeout_seconds * 1000LL;
     if (sessions_touch_async(call->app->redis, call->app->cfg.key_prefix, w->hash, now, idle,
                              on_session, w) != 0) {
@@ -464,7 +504,7 @@ static void rate_limited(struct call *call, int retry_after_s)
 
 static int64_t now_ms(void)
 {
-    return (int64_t)(monotonic_ns() / 1000000);
+    return (int64_t)(clock_monotonic_ns() / 1000000);
 }
 
 bool call_limit_principal(struct call *call)
@@ -483,7 +523,7 @@ bool call_limit_principal(struct call *call)
      * signed-in person): a partner's gateway or an office behind one
      * address is limited per token, not per address. */
     int64_t now = now_ms();
-    if (ratelimit_take(call->app->ratelimit, of_role[role], call->who.token_id, now, &retry_after))
+    if (ratelimit_take(call->app->ratelimit, (int)of_role[role], call->who.token_id, now, &retry_after))
         return true;
     log_rate_limited(call, auth_role_name(role), call->who.token_id, now);
     rate_limited(call, retry_after);
@@ -554,7 +594,10 @@ struct json_object *call_audit_record(const struct call *call, const char *at, c
                             call->req->peer);
 }
 
-bool call_audit_ok(const struct call *call)
+bool call_audited(struct call *call)
 {
-    return call->audit_ok;
+    if (call->audit_ok)
+        return true;
+    call_unavailable(call); /* answers and frees the call */
+    return false;
 }

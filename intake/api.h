@@ -12,11 +12,11 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 
-#include "intake/field_errors.h"
+#include "codec/field_errors.h"
 #include "intake/http.h"
 #include "model.h"
 #include "queue/status.h"
-#include "server/app.h"
+#include "intake/app.h"
 
 #define JSON_CONTENT_TYPE "application/json; charset=utf-8"
 
@@ -114,6 +114,15 @@ bool call_require_json(struct call *call);
  * with nothing left to free. */
 struct json_object *call_parse_body(struct call *call, struct intake_field_errors **errs);
 
+/* Reads the body of a request that names a person to act for (POST
+ * /v1/tokens, POST /v1/invitations): role, member_id for a member, npi for a
+ * provider, each problem into errs with the reader's phrases (docs/
+ * validation.md "Token"); `what` is "token" or "invitation", the word the
+ * phrases use. role is AUTH_NONE when absent or refused. */
+void call_read_principal(struct json_object *body, const char *what,
+                         struct intake_field_errors *errs, enum auth_role *role,
+                         char member_id[ID_LEN], char npi[NPI_LEN]);
+
 /* Adds "unknown parameter" to errs for each query parameter of req not among
  * the n names (a typo must not silently widen a list). */
 void call_check_query_names(const struct http_request *req, const char *const *names, size_t n,
@@ -121,9 +130,11 @@ void call_check_query_names(const struct http_request *req, const char *const *n
 
 /* Appends an audit record (who, what, when, request id, from where) about a
  * claim (claim_id may be NULL) and then calls next; next runs even if the
- * write failed, with *ok false, so the caller can answer 503. */
+ * write failed, and asks call_audited. */
 void call_audit(struct call *call, const char *claim_id, const char *action, call_fn next);
-bool call_audit_ok(const struct call *call);
+/* In call_audit's next: true when the audit record was written; otherwise
+ * answers 503 (nothing is done without its record) and returns false. */
+bool call_audited(struct call *call);
 /* The audit record of this call's caller (for scripts that write it
  * themselves); allocates. */
 struct json_object *call_audit_record(const struct call *call, const char *at, const char *action);

@@ -16,8 +16,8 @@
 #include "adjudicate/appeals.h"
 #include "intake/claims_api.h"
 #include "intake/decision_lines.h"
-#include "intake/json_edge.h"
-#include "intake/json_read.h"
+#include "codec/json_edge.h"
+#include "codec/json_read.h"
 #include "log.h"
 #include "queue/appeals.h"
 #include "queue/claims_read.h"
@@ -444,10 +444,8 @@ void appeals_file(struct call *call)
 static void read_audited(struct call *call)
 {
     struct appeal_state *s = call->state;
-    if (!call_audit_ok(call)) {
-        call_unavailable(call);
+    if (!call_audited(call))
         return;
-    }
     struct json_object *view = s->view;
     s->view = NULL;
     call_json(call, 200, view);
@@ -553,10 +551,8 @@ static void on_list(enum queue_status status, const struct queue_appeal_row *row
 static void list_audited(struct call *call)
 {
     struct appeal_state *s = call->state;
-    if (!call_audit_ok(call)) {
-        call_unavailable(call);
+    if (!call_audited(call))
         return;
-    }
     struct queue_appeal_query q = {.status = s->status, .overdue = s->overdue,
                                    .today_day = date_today().days, .cursor = s->cursor,
                                    .limit = s->limit};

@@ -14,12 +14,12 @@
 #include <uuid/uuid.h>
 
 #include "adjudicate/adjudicate.h"
-#include "adjudicate/rules.h"
 #include "calendar.h"
 #include "eob/eob.h"
-#include "intake/json_edge.h"
-#include "intake/parse_claim.h"
-#include "intake/parse_enrollment.h"
+#include "codec/json_edge.h"
+#include "codec/parse_claim.h"
+#include "codec/parse_enrollment.h"
+#include "date.h"
 #include "log.h"
 #include "queue/claims_read.h"
 #include "queue/enrollment.h"
@@ -262,7 +262,7 @@ int claims_store(struct call *call, const struct claims_store_request *req, queu
         .by_role = auth_role_name(call->who.role),
         .by_npi = provider ? call->who.npi : "",
         .member_only = call->who.role == AUTH_MEMBER ? call->who.member_id : "",
-        .now_seconds = (long long)time(NULL),
+        .now_seconds = (long long)clock_wall_seconds(),
         .submitted = sb.buf,
         .audit = sb.buf + audit_at,
         .idem_hash = req->idem_hash,
@@ -454,10 +454,8 @@ static void read_state_free(void *p)
 static void read_audited(struct call *call)
 {
     struct read_state *rs = call->state;
-    if (!call_audit_ok(call)) {
-        call_unavailable(call);
+    if (!call_audited(call))
         return;
-    }
     struct json_object *view = rs->view;
     rs->view = NULL;
     call_json(call, 200, view);
@@ -513,10 +511,8 @@ static void on_audit_records(enum queue_status st, const char *const *records, s
 
 static void audit_audited(struct call *call)
 {
-    if (!call_audit_ok(call)) {
-        call_unavailable(call);
+    if (!call_audited(call))
         return;
-    }
     if (queue_get_audit(call->app->redis, prefix_of(call), call->path_id, on_audit_records, call) != 0)
         call_unavailable(call);
 }
@@ -690,10 +686,8 @@ static void search_audited(struct call *call)
     struct search_state *ss = call->state;
     struct search_params *p = &ss->p;
     const struct principal *who = &call->who;
-    if (!call_audit_ok(call)) {
-        call_unavailable(call);
+    if (!call_audited(call))
         return;
-    }
     struct queue_search_query q = {
         .family_of = "",
         .member_id = p->member_id,
@@ -888,7 +882,7 @@ static void on_claim_for_supply(enum queue_status st, const struct queue_claim *
     int rc = queue_supply(call->app->redis, prefix_of(call), call->path_id, ss->merged,
                           stored->decision,
                           json_object_to_json_string_ext(audit, JSON_C_TO_STRING_PLAIN),
-                          (long long)time(NULL), on_supplied, call);
+                          (long long)clock_wall_seconds(), on_supplied, call);
     json_object_put(audit);
     if (rc != 0)
         call_unavailable(call);
@@ -986,10 +980,8 @@ static void eob_state_free(void *p)
 static void eob_audited(struct call *call)
 {
     struct eob_state *es = call->state;
-    if (!call_audit_ok(call)) {
-        call_unavailable(call);
+    if (!call_audited(call))
         return;
-    }
     if (strcmp(es->format, "json") == 0) {
         call_respond(call, 200, JSON_CONTENT_TYPE, es->record, strlen(es->record));
         return;
@@ -1115,36 +1107,33 @@ static const char *coverage_kind_name(enum coverage_kind k)
 static void elig_answer(struct call *call)
 {
     struct elig_state *es = call->state;
-    if (!call_audit_ok(call)) {
-        call_unavailable(call);
+    if (!call_audited(call))
         return;
-    }
-    int span = -1;
-    enum adj_eligibility e =
-        adj_check_family_eligibility(&es->member, &es->subscriber,
-                                     es->have_parent ? &es->parent : NULL, &es->group, es->on, &span);
+    struct adj_eligibility_answer a =
+        adj_eligibility_on(&es->member, &es->subscriber, es->have_parent ? &es->parent : NULL,
+                           &es->group, es->on);
     struct json_object *o = json_object_new_object();
     char date[DATE_STRLEN];
     json_object_object_add(o, "member_id", json_object_new_string(es->member_id));
     json_object_object_add(o, "date", json_object_new_string(date_format(es->on, date)));
-    json_object_object_add(o, "covered", json_object_new_boolean(e == ADJ_ELIG_COVERED));
-    if (e == ADJ_ELIG_COVERED && span >= 0) {
-        const struct coverage_span *cs = &es->member.coverage[span];
+    json_object_object_add(o, "covered", json_object_new_boolean(a.covered));
+    if (a.covered) {
+        const struct coverage_span *cs = &es->member.coverage[a.span];
         json_object_object_add(o, "plan_id", json_object_new_string(cs->plan_id));
-        json_object_object_add(o, "coverage_kind", json_object_new_string(coverage_kind_name(cs->kind)));
-        struct adj_cob cob = adj_cob_on(&es->member, &es->subscriber, &es->group, span, es->on,
-                                        ADJ_SERVICE_ANY);
+        json_object_object_add(o, "coverage_kind",
+                               json_object_new_string(coverage_kind_name(cs->kind)));
         struct json_object *c = json_object_new_object();
-        json_object_object_add(c, "position", json_object_new_string(adj_cob_position_name(cob.position)));
-        json_object_object_add(c, "medicare_primary", json_object_new_boolean(cob.medicare_primary));
+        json_object_object_add(c, "position",
+                               json_object_new_string(adj_cob_position_name(a.position)));
+        json_object_object_add(c, "medicare_primary",
+                               json_object_new_boolean(a.medicare_primary));
         json_object_object_add(o, "cob", c);
     } else {
-        static const char *const carc[] = {"", "26", "27", "200", "32"};
-        const struct adj_code_info *info = adj_carc_lookup(carc[e]);
+        const struct adj_code_info *info = adj_carc_lookup(a.carc);
         struct json_object *r = json_object_new_object();
-        json_object_object_add(r, "carc", json_object_new_string(carc[e]));
-        if (e == ADJ_ELIG_NOT_ELIGIBLE_DEPENDENT)
-            json_object_object_add(r, "remark", json_object_new_string("N30"));
+        json_object_object_add(r, "carc", json_object_new_string(a.carc));
+        if (a.rarc)
+            json_object_object_add(r, "remark", json_object_new_string(a.rarc));
         json_object_object_add(r, "meaning", json_object_new_string(info ? info->plain : ""));
         json_object_object_add(o, "reason", r);
     }

@@ -8,7 +8,7 @@
 #ifndef CLAIMS_INTAKE_DATED_FACTS_H
 #define CLAIMS_INTAKE_DATED_FACTS_H
 
-#include "intake/parse_enrollment.h"
+#include "codec/parse_enrollment.h"
 #include "model.h"
 
 /* Each returns 0, or -1 (record unchanged) when the change would take the

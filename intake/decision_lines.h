@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "intake/json_read.h"
+#include "codec/json_read.h"
 #include "model.h"
 
 /* One line's decision. group and carc are "" when not given (allowed at the

@@ -13,9 +13,9 @@
 #include <string.h>
 
 #include "intake/dated_facts.h"
-#include "intake/json_edge.h"
-#include "intake/json_read.h"
-#include "intake/parse_enrollment.h"
+#include "codec/json_edge.h"
+#include "codec/json_read.h"
+#include "codec/parse_enrollment.h"
 #include "log.h"
 #include "queue/enrollment.h"
 #include "queue/record_cas.h"
@@ -91,10 +91,8 @@ static bool parse_event(struct json_object *body, struct event_state *es,
 static void event_respond(struct call *call)
 {
     struct event_state *es = call->state;
-    if (!call_audit_ok(call)) {
-        call_unavailable(call);
+    if (!call_audited(call))
         return;
-    }
     log_info("group event stored request_id=%s", call->req->request_id);
     call_respond(call, 200, JSON_CONTENT_TYPE, es->json, strlen(es->json));
 }

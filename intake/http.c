@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <uuid/uuid.h>
 
+#include "date.h"
 #include "log.h"
 
 struct http_server {
@@ -48,13 +49,6 @@ struct http_conn {
     bool paused;                  /* not read: too much of its output is unsent */
     char peer[64];
 };
-
-uint64_t monotonic_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 const char *http_status_text(int status)
 {
@@ -529,7 +523,7 @@ static void process_input(struct http_conn *conn)
     req->conn = conn;
     memcpy(req->peer, conn->peer, sizeof req->peer);
     req->tls = srv->tls != NULL;
-    req->started_ns = monotonic_ns();
+    req->started_ns = clock_monotonic_ns();
     evtimer_del(conn->deadline);
     /* No reading, so no timeout, while the handler has the request; a
      * pipelined request waits in the buffer. */

@@ -109,7 +109,7 @@ void http_respond_error(struct http_request *req, int status, const char *code,
                         const char *message);
 
 const char *http_status_text(int status);
-uint64_t monotonic_ns(void);
+
 
 /* For the fuzz target tests/fuzz/fuzz_http.c only (docs/fuzzing.md): feeds
  * `len` bytes, as if one client had sent them, through the server's request

@@ -14,9 +14,9 @@
 #include <string.h>
 
 #include "adjudicate/lifecycle.h"
-#include "intake/json_edge.h"
-#include "intake/json_read.h"
-#include "intake/parse_enrollment.h"
+#include "codec/json_edge.h"
+#include "codec/json_read.h"
+#include "codec/parse_enrollment.h"
 #include "intake/recoveries.h"
 #include "log.h"
 #include "queue/enrollment.h"
@@ -276,10 +276,8 @@ static void member_events_after_write(struct call *call)
 static void respond(struct call *call)
 {
     struct event_state *es = call->state;
-    if (!call_audit_ok(call)) {
-        call_unavailable(call);
+    if (!call_audited(call))
         return;
-    }
     log_info("member event stored event=%s request_id=%s", lifecycle_event_name(es->ev.kind),
              call->req->request_id);
     call_respond(call, 200, JSON_CONTENT_TYPE, es->answer, strlen(es->answer));

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "adjudicate/worker.h"
+#include "work/worker.h"
 #include "log.h"
 #include "queue/appeals.h"
 #include "queue/intake.h"
@@ -138,10 +138,8 @@ static void on_retry(enum queue_status status, void *arg)
 
 static void retry_audited(struct call *call)
 {
-    if (!call_audit_ok(call)) {
-        call_unavailable(call);
+    if (!call_audited(call))
         return;
-    }
     if (queue_requeue_dead(call->app->redis, call->app->cfg.key_prefix, call->path_id, on_retry,
                          call) != 0)
         call_unavailable(call);
@@ -298,25 +296,25 @@ static void on_metrics_stats(enum queue_status status, const struct queue_stats 
          "# TYPE claimsd_token_cache_on gauge\nclaimsd_token_cache_on %d\n", tc.open ? 1 : 0);
     EMIT("# HELP claimsd_rate_limited_total Requests this process answered 429 rate_limited, by class.\n"
          "# TYPE claimsd_rate_limited_total counter\n");
-    for (int c = 0; c < RATE_CLASSES; c++) {
+    for (enum rate_class c = 0; c < RATE_CLASSES; c++) {
         struct ratelimit_stats rs;
-        ratelimit_stats(call->app->ratelimit, c, &rs);
+        ratelimit_stats(call->app->ratelimit, (int)c, &rs);
         EMIT("claimsd_rate_limited_total{class=\"%s\"} %llu\n", config_rate_class_name(c),
              (unsigned long long)rs.refused);
     }
     EMIT("# HELP claimsd_rate_limit_buckets Token buckets this process holds, by class.\n"
          "# TYPE claimsd_rate_limit_buckets gauge\n");
-    for (int c = 0; c < RATE_CLASSES; c++) {
+    for (enum rate_class c = 0; c < RATE_CLASSES; c++) {
         struct ratelimit_stats rs;
-        ratelimit_stats(call->app->ratelimit, c, &rs);
+        ratelimit_stats(call->app->ratelimit, (int)c, &rs);
         EMIT("claimsd_rate_limit_buckets{class=\"%s\"} %zu\n", config_rate_class_name(c),
              rs.entries);
     }
     EMIT("# HELP claimsd_rate_limit_evictions_total Buckets dropped at the bound before they were full.\n"
          "# TYPE claimsd_rate_limit_evictions_total counter\n");
-    for (int c = 0; c < RATE_CLASSES; c++) {
+    for (enum rate_class c = 0; c < RATE_CLASSES; c++) {
         struct ratelimit_stats rs;
-        ratelimit_stats(call->app->ratelimit, c, &rs);
+        ratelimit_stats(call->app->ratelimit, (int)c, &rs);
         EMIT("claimsd_rate_limit_evictions_total{class=\"%s\"} %llu\n", config_rate_class_name(c),
              (unsigned long long)rs.evicted);
     }

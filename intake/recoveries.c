@@ -17,10 +17,10 @@
 
 #include "adjudicate/decision_json.h"
 #include "adjudicate/recovery.h"
-#include "intake/parse_enrollment.h"
+#include "codec/parse_enrollment.h"
 #include "log.h"
 #include "queue/recoveries.h"
-#include "server/app.h"
+#include "intake/app.h"
 
 #define SCAN_ATTEMPTS 3
 #define LIST_LIMIT_DEFAULT 50
@@ -406,10 +406,8 @@ static void on_list(enum queue_status status, const struct queue_recovery_row *r
 static void list_audited(struct call *call)
 {
     struct list_state *ls = call->state;
-    if (!call_audit_ok(call)) {
-        call_unavailable(call);
+    if (!call_audited(call))
         return;
-    }
     if (queue_list_recoveries(call->app->redis, call->app->cfg.key_prefix, ls->status,
                               ls->cursor, ls->limit, on_list, call) != 0)
         call_unavailable(call);

@@ -284,10 +284,8 @@ static void edi_answer(struct call *call)
 static void edi_audited(struct call *call)
 {
     struct edi_state *es = call->state;
-    if (!call_audit_ok(call)) {
-        call_unavailable(call);
+    if (!call_audited(call))
         return;
-    }
     if (es->audited < es->n_claims) {
         call_audit(call, es->claims[es->audited++].id, "remittance.read", edi_audited);
         return;
@@ -519,10 +517,8 @@ static void on_closed(enum queue_status st, const char *summary, void *arg)
 
 static void run_audited(struct call *call)
 {
-    if (!call_audit_ok(call)) {
-        call_unavailable(call);
+    if (!call_audited(call))
         return;
-    }
     char now[32], today[DATE_STRLEN];
     rfc3339_now(now);
     date_format(date_today_utc(), today); /* a cycle's day is UTC (docs/x12.md) */
@@ -583,10 +579,8 @@ static void on_members(enum queue_status st, const char *const *texts, size_t n,
 
 static void members_audited(struct call *call)
 {
-    if (!call_audit_ok(call)) {
-        call_unavailable(call);
+    if (!call_audited(call))
         return;
-    }
     const char *ids[1] = {call->path_id};
     if (queue_remit_cycle_claims(call->app->redis, prefix_of(call), ids, 1, on_members, call) != 0)
         call_unavailable(call);

@@ -15,8 +15,9 @@
 
 #include "adjudicate/decision_json.h"
 #include "intake/claims_api.h"
-#include "intake/json_edge.h"
-#include "intake/json_read.h"
+#include "codec/json_edge.h"
+#include "codec/json_read.h"
+#include "date.h"
 #include "log.h"
 #include "queue/claims_read.h"
 #include "queue/review.h"
@@ -110,10 +111,8 @@ static void on_list(enum queue_status status, const struct queue_review_row *row
 static void list_audited(struct call *call)
 {
     struct list_state *ls = call->state;
-    if (!call_audit_ok(call)) {
-        call_unavailable(call);
+    if (!call_audited(call))
         return;
-    }
     if (queue_review_list(call->app->redis, prefix_of(call), ls->cursor, ls->limit, on_list,
                           call) != 0)
         call_unavailable(call);
@@ -414,7 +413,7 @@ static void on_claim_for_review(enum queue_status st, const struct queue_claim *
     int rc = queue_review_submit(call->app->redis, prefix_of(call), call->path_id,
                                  ss->review_json,
                                  json_object_to_json_string_ext(audit, JSON_C_TO_STRING_PLAIN),
-                                 (long long)time(NULL), on_submitted, call);
+                                 (long long)clock_wall_seconds(), on_submitted, call);
     json_object_put(audit);
     if (rc != 0)
         call_unavailable(call);

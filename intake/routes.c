@@ -19,7 +19,7 @@
 #include "intake/x12_api.h"
 #include "log.h"
 #include "queue/stats.h"
-#include "server/app.h"
+#include "intake/app.h"
 
 /* GET /healthz: the process runs and its loop turns. */
 static void handle_healthz(struct call *call)

@@ -1,6 +1,6 @@
 /*
  * Webhook subscriptions: an admin registers a URL, the events it wants and a
- * shared secret; claimsd POSTs signed notifications there (eob/notify.c).
+ * shared secret; claimsd POSTs signed notifications there (notify/notify.c).
  * The secret is write-only: no answer ever contains it. Bodies are checked
  * as strictly as every other body (unknown fields are refused by name).
  */
@@ -10,9 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "eob/webhook.h"
-#include "eob/webhook_dns.h"
-#include "intake/json_edge.h"
+#include "notify/webhook.h"
+#include "notify/webhook_dns.h"
+#include "codec/json_edge.h"
+#include "codec/json_read.h"
 #include "log.h"
 #include "queue/webhooks.h"
 
@@ -119,56 +120,57 @@ static void parse_events(struct json_object *value, struct put_state *ps,
     }
 }
 
-/* Every problem of the body into errs; the accepted values into ps. */
+/* A url field for intake_field: a string webhook_url_problem accepts. */
+static bool value_url(struct intake_reader *r, struct json_object *v, void *out)
+{
+    const char *problem = json_object_is_type(v, json_type_string)
+                              ? webhook_url_problem(json_object_get_string(v))
+                              : "must be an http or https URL with a host";
+    if (problem) {
+        intake_report(r, problem);
+        return false;
+    }
+    snprintf(out, sizeof ((struct put_state *)0)->url, "%s", json_object_get_string(v));
+    return true;
+}
+
+/* A secret field for intake_field: a string webhook_secret_problem accepts. */
+static bool value_secret(struct intake_reader *r, struct json_object *v, void *out)
+{
+    const char *problem = json_object_is_type(v, json_type_string)
+                              ? webhook_secret_problem(json_object_get_string(v))
+                              : "must be a string of at least 32 characters";
+    if (problem) {
+        intake_report(r, problem);
+        return false;
+    }
+    snprintf(out, sizeof ((struct put_state *)0)->secret, "%s", json_object_get_string(v));
+    return true;
+}
+
+/* Every problem of the body into errs (the reader's phrases, docs/validation.md
+ * "Webhook subscription"); the accepted values into ps. */
 static void parse_subscription(struct json_object *body, struct put_state *ps,
                                struct intake_field_errors *errs)
 {
-    bool has_url = false, has_events = false, has_secret = false;
-    json_object_object_foreach(body, key, value)
-    {
-        if (strcmp(key, "url") == 0) {
-            has_url = true;
-            const char *problem = json_object_is_type(value, json_type_string)
-                                      ? webhook_url_problem(json_object_get_string(value))
-                                      : "must be an http or https URL with a host";
-            if (problem)
-                intake_field_errors_add(errs, "url", problem);
-            else
-                snprintf(ps->url, sizeof ps->url, "%s", json_object_get_string(value));
-        } else if (strcmp(key, "events") == 0) {
-            has_events = true;
-            parse_events(value, ps, errs);
-        } else if (strcmp(key, "secret") == 0) {
-            has_secret = true;
-            const char *problem = json_object_is_type(value, json_type_string)
-                                      ? webhook_secret_problem(json_object_get_string(value))
-                                      : "must be a string of at least 32 characters";
-            if (problem)
-                intake_field_errors_add(errs, "secret", problem);
-            else
-                snprintf(ps->secret, sizeof ps->secret, "%s", json_object_get_string(value));
-        } else {
-            struct intake_path path;
-            intake_path_init(&path);
-            intake_path_push_key(&path, key, strlen(key));
-            intake_field_errors_add(errs, path.text, "is not a known field");
-        }
-    }
-    if (!has_url)
-        intake_field_errors_add(errs, "url", "is required");
-    if (!has_events)
-        intake_field_errors_add(errs, "events", "is required");
-    if (!has_secret)
-        intake_field_errors_add(errs, "secret", "is required");
+    static const char *const fields[] = {"url", "events", "secret", NULL};
+    struct intake_reader r;
+    intake_reader_init(&r, errs);
+    intake_reject_unknown(&r, body, fields);
+    intake_field(&r, body, "url", true, value_url, ps->url);
+    struct json_object *events = intake_member(body, "events");
+    if (events)
+        parse_events(events, ps, errs);
+    else
+        intake_report_key(&r, "events", "is required");
+    intake_field(&r, body, "secret", true, value_secret, ps->secret);
 }
 
 static void put_respond(struct call *call)
 {
     struct put_state *ps = call->state;
-    if (!call_audit_ok(call)) {
-        call_unavailable(call);
+    if (!call_audited(call))
         return;
-    }
     log_info("webhook subscription %s %s request_id=%s", call->path_id,
              ps->existed ? "replaced" : "created", call->req->request_id);
     call_json(call, ps->existed ? 200 : 201,
@@ -303,10 +305,8 @@ void webhooks_get(struct call *call)
 
 static void delete_respond(struct call *call)
 {
-    if (!call_audit_ok(call)) {
-        call_unavailable(call);
+    if (!call_audited(call))
         return;
-    }
     log_info("webhook subscription %s deleted request_id=%s", call->path_id,
              call->req->request_id);
     call_respond(call, 204, NULL, "", 0);

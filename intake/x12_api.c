@@ -19,10 +19,11 @@
 #include <time.h>
 
 #include "intake/claims_api.h"
-#include "intake/parse_claim.h"
-#include "intake/x12.h"
-#include "intake/x12_837.h"
-#include "intake/x12_ack.h"
+#include "codec/parse_claim.h"
+#include "codec/x12.h"
+#include "codec/x12_837.h"
+#include "codec/x12_ack.h"
+#include "date.h"
 #include "log.h"
 #include "queue/tokens.h"
 #include "queue/x12.h"
@@ -89,9 +90,9 @@ static void answer_stamp(struct x12_state *s)
 {
     unsigned int r = 0;
     if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r)
-        r = (unsigned int)time(NULL);
+        r = (unsigned int)clock_wall_seconds();
     snprintf(s->control, sizeof s->control, "%09u", r % 1000000000u);
-    time_t now = time(NULL);
+    time_t now = (time_t)clock_wall_seconds();
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(s->date8, sizeof s->date8, "%Y%m%d", &tm);

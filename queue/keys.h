@@ -58,7 +58,7 @@
 #define KEYF_DEADIDX "%s" CLAIMS_TAG "deadidx"        /* hash: claim id -> dead-letter entry id */
 #define KEYF_EVENTS "%s" CLAIMS_TAG "events"          /* stream: claim.finalized / claim.pended */
 
-/* Webhook notifications (eob/notify.c, queue/webhooks.c, docs/webhooks.md). On the
+/* Webhook notifications (notify/notify.c, queue/webhooks.c, docs/webhooks.md). On the
  * claims shard, with the events stream their fan-out reads. */
 #define KEYF_WEBHOOK "%s" CLAIMS_TAG "webhook:%s"     /* prefix, subscription id: hash */
 #define KEYF_WEBHOOKS "%s" CLAIMS_TAG "webhooks"      /* set of subscription ids */

@@ -1,6 +1,7 @@
 #include "reply.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 struct queue_status_wait {
     queue_reply_status_fn classify;
@@ -48,4 +49,14 @@ void queue_ignore_reply(redisReply *reply, void *arg)
 {
     (void)reply;
     (void)arg;
+}
+
+const char *queue_reply_field(const redisReply *pairs, const char *name)
+{
+    for (size_t i = 0; pairs->type == REDIS_REPLY_ARRAY && i + 1 < pairs->elements; i += 2)
+        if (pairs->element[i]->type == REDIS_REPLY_STRING &&
+            pairs->element[i + 1]->type == REDIS_REPLY_STRING &&
+            strcmp(pairs->element[i]->str, name) == 0)
+            return pairs->element[i + 1]->str;
+    return NULL;
 }

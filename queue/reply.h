@@ -38,4 +38,9 @@ int queue_key_exists(struct rconn *rc, const char *key, queue_status_cb cb, void
  * after it, whose answers come with EXEC. arg is not used (pass NULL). */
 void queue_ignore_reply(redisReply *reply, void *arg);
 
+/* The value of field `name` in a {field, value, ...} array reply (HGETALL, a
+ * stream entry's fields), or NULL when the reply is no array or has no such
+ * string field. */
+const char *queue_reply_field(const redisReply *pairs, const char *name);
+
 #endif

@@ -16,12 +16,7 @@ struct stats_wait {
 /* A stream entry's field, NULL when absent. e: {id, {field, value, ...}}. */
 static const char *entry_field(const redisReply *e, const char *name)
 {
-    const redisReply *f = e->element[1];
-    for (size_t j = 0; f->type == REDIS_REPLY_ARRAY && j + 1 < f->elements; j += 2)
-        if (f->element[j]->type == REDIS_REPLY_STRING &&
-            f->element[j + 1]->type == REDIS_REPLY_STRING && strcmp(f->element[j]->str, name) == 0)
-            return f->element[j + 1]->str;
-    return NULL;
+    return queue_reply_field(e->element[1], name);
 }
 
 /* script_queue_stats answers {stream length, in flight, pended, dead,

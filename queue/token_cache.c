@@ -1,5 +1,7 @@
 #include "token_cache.h"
 
+#include "date.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -255,7 +257,5 @@ void token_cache_stats(const struct token_cache *cache, int64_t now_ms,
 
 int64_t token_cache_now_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return (int64_t)(clock_monotonic_ns() / 1000000);
 }

@@ -8,6 +8,7 @@
 #include "log.h"
 #include "queue/keys.h"
 #include "queue/redis_conn.h"
+#include "queue/reply.h"
 #include "queue/scripts.h"
 
 /* Numbers written into the scripts' text. */
@@ -265,12 +266,8 @@ int queue_webhook_put(struct rconn *rc, const char *prefix, const char *id, cons
 /* A hash's field from HGETALL's pairs, "" when absent. */
 static const char *field_of(const redisReply *pairs, const char *name)
 {
-    for (size_t i = 0; i + 1 < pairs->elements; i += 2)
-        if (pairs->element[i]->type == REDIS_REPLY_STRING &&
-            pairs->element[i + 1]->type == REDIS_REPLY_STRING &&
-            strcmp(pairs->element[i]->str, name) == 0)
-            return pairs->element[i + 1]->str;
-    return "";
+    const char *v = queue_reply_field(pairs, name);
+    return v ? v : "";
 }
 
 static void on_get(redisReply *reply, void *arg)

@@ -84,7 +84,7 @@ typedef void (*queue_webhook_log_cb)(enum queue_status status, const char *const
 int queue_webhook_log(struct rconn *rc, const char *prefix, const char *id, int limit,
                       queue_webhook_log_cb cb, void *arg);
 
-/* ---- the dispatcher (eob/notify.c) ---- */
+/* ---- the dispatcher (notify/notify.c) ---- */
 
 /* Answer of queue_webhook_fanout: QUEUE_OK with how many events were read
  * and deliveries made; QUEUE_NOT_FOUND when the events stream's consumer

@@ -7,9 +7,11 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include "date.h"
 #include "log.h"
 #include "packed.h"
 #include "queue/keys.h"
+#include "queue/reply.h"
 #include "queue/scripts.h"
 
 #define WORK_BLOCK_MS 1000 /* the read's own wait allowed for by the connection's timeout */
@@ -50,7 +52,7 @@ static uint64_t resp_bytes(const redisReply *r)
         return total;
     }
     case REDIS_REPLY_INTEGER:
-        return 1 + (r->integer < 0) +
+        return 1 + (uint64_t)(r->integer < 0) +
                decimal_digits(r->integer < 0 ? (uint64_t)0 - (uint64_t)r->integer
                                              : (uint64_t)r->integer) +
                2;
@@ -266,16 +268,6 @@ void queue_ack(struct work_conn *wc, const char *entry_id)
 
 /* ---- facts ---- */
 
-/* The value of field `name` in an HGETALL-style reply, or NULL. */
-static const char *field_of(const redisReply *r, const char *name)
-{
-    for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements; i += 2)
-        if (r->element[i]->type == REDIS_REPLY_STRING && strcmp(r->element[i]->str, name) == 0 &&
-            r->element[i + 1]->type == REDIS_REPLY_STRING)
-            return r->element[i + 1]->str;
-    return NULL;
-}
-
 /* A copy of a string reply (the caller frees it), or NULL for nil. Sets
  * *no_memory when the copy could not be made. */
 static char *string_of(const redisReply *r, bool *no_memory)
@@ -317,15 +309,15 @@ static void take_claim(const redisReply *r, struct work_facts *f, bool *no_memor
     }
     const redisReply *h = r->element[0];
     const char *v;
-    copy_field(f->status, sizeof f->status, (v = field_of(h, "status")) ? v : "");
-    f->eob_version = (v = field_of(h, "eob_version")) ? atoi(v) : 0;
-    copy_field(f->received, sizeof f->received, (v = field_of(h, "received")) ? v : "");
-    copy_field(f->target, sizeof f->target, (v = field_of(h, "target")) ? v : "");
+    copy_field(f->status, sizeof f->status, (v = queue_reply_field(h, "status")) ? v : "");
+    f->eob_version = (v = queue_reply_field(h, "eob_version")) ? atoi(v) : 0;
+    copy_field(f->received, sizeof f->received, (v = queue_reply_field(h, "received")) ? v : "");
+    copy_field(f->target, sizeof f->target, (v = queue_reply_field(h, "target")) ? v : "");
     if (r->element[1]->type == REDIS_REPLY_STRING)
         f->submission = string_of(r->element[1], no_memory);
-    else if ((v = field_of(h, "submitted")) && !(f->submission = strdup(v)))
+    else if ((v = queue_reply_field(h, "submitted")) && !(f->submission = strdup(v)))
         *no_memory = true;
-    if ((v = field_of(h, "review")) && !(f->review = strdup(v)))
+    if ((v = queue_reply_field(h, "review")) && !(f->review = strdup(v)))
         *no_memory = true;
     f->state = strcmp(f->status, "approved") == 0 || strcmp(f->status, "denied") == 0
                    ? WORK_FINAL
@@ -352,7 +344,7 @@ int queue_load_facts(struct work_conn *wc, const struct work_item *items, int n,
     char k_proc[KEY_LEN], idx_prefix[KEY_LEN], now[24];
     snprintf(k_proc, sizeof k_proc, KEYF_IDX_STATUS, wc->prefix, "processing");
     snprintf(idx_prefix, sizeof idx_prefix, KEYF_IDX_STATUS, wc->prefix, "");
-    snprintf(now, sizeof now, "%lld", (long long)time(NULL));
+    snprintf(now, sizeof now, "%lld", (long long)clock_wall_seconds());
     const char *p = wc->prefix;
     for (int i = 0; i < n; i++) {
         const struct work_item *e = &items[i];
@@ -591,12 +583,9 @@ static int build_commit(struct work_conn *wc, const struct work_commit *c, struc
         snprintf(cc->payment, sizeof cc->payment, "%c|%s|%lld", c->provider_payee ? 'P' : 'M',
                  c->provider_payee ? (c->payee_npi ? c->payee_npi : "") : e->member_id,
                  (long long)c->plan_paid);
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    snprintf(cc->due_at, sizeof cc->due_at, "%lld",
-             (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000);
+    snprintf(cc->due_at, sizeof cc->due_at, "%lld", (long long)clock_wall_ms());
     rfc3339_now(cc->now);
-    snprintf(cc->history, sizeof cc->history, "%s@%lld", c->status, (long long)time(NULL));
+    snprintf(cc->history, sizeof cc->history, "%s@%lld", c->status, (long long)clock_wall_seconds());
 
     const char **a = cc->argv;
     int n = 0;

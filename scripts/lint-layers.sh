@@ -14,7 +14,7 @@ set -u
 EXEMPT='
 '
 
-PARTS="common intake adjudicate eob server"
+PARTS="common codec adjudicate eob notify work intake server"
 PATTERN='#include[[:space:]]*[<"]hiredis|KEYF_|CHANF_|queue/keys\.h|queue/scripts\.h|rconn_command|script_eval|redis(Command|AppendCommand|GetReply|Async[A-Za-z]*|Free|Connect[A-Za-z]*)[[:space:]]*\(|redisReply|freeReplyObject|REDIS_REPLY_'
 
 exempt_files=$(printf '%s\n' "$EXEMPT" | awk 'NF {print $1}')
@@ -41,3 +41,39 @@ if [ -n "$exempt_files" ]; then
 else
     echo "lint-layers: only queue/ talks to Redis"
 fi
+
+# Folders depend one way (docs/architecture.md): each may include only the
+# folders listed after it, which sit lower. common/ is reached by bare names
+# ("date.h") and may include nothing of the others.
+LAYERS='
+common:
+codec: common
+queue: common
+adjudicate: common
+eob: common adjudicate
+notify: common queue
+work: common codec queue adjudicate eob
+intake: common codec queue adjudicate eob notify work
+server: common codec queue adjudicate eob notify work intake
+cli:
+'
+status=0
+for folder in $(printf '%s\n' "$LAYERS" | awk -F: 'NF {print $1}'); do
+    allowed=" $folder $(printf '%s\n' "$LAYERS" | awk -F: -v f="$folder" '$1 == f {print $2}') "
+    for f in $(find "$folder" -maxdepth 1 -name '*.[ch]' | sort); do
+        for inc in $(sed -n 's|^#include "\([a-z_]*\)/.*|\1|p' "$f" | sort -u); do
+            case "$allowed" in
+            *" $inc "*) ;;
+            *)
+                echo "$f: includes $inc/, which is not below $folder/"
+                status=1
+                ;;
+            esac
+        done
+    done
+done
+if [ $status -ne 0 ]; then
+    echo "lint-layers: a folder includes only the folders below it (see scripts/lint-layers.sh)"
+    exit 1
+fi
+echo "lint-layers: each folder includes only the folders below it"

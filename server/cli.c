@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "config.h"
-#include "intake/codes.h"
+#include "codec/codes.h"
 #include "queue/enrollment.h"
 #include "queue/redis_conn.h"
 #include "queue/tokens.h"

@@ -15,12 +15,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "adjudicate/worker.h"
+#include "work/worker.h"
 #include "calendar.h"
 #include "config.h"
-#include "eob/notify.h"
+#include "notify/notify.h"
 #include "intake/http.h"
 #include "intake/routes.h"
+#include "date.h"
 #include "log.h"
 #include "queue/intake.h"
 #include "queue/members.h"
@@ -32,7 +33,7 @@
 #include "queue/work.h"
 #include "queue/tokens.h"
 #include "ratelimit.h"
-#include "server/app.h"
+#include "intake/app.h"
 #include "server/cli.h"
 #include "server/redis_child.h"
 #include "server/seed.h"
@@ -294,7 +295,7 @@ static void on_drain_tick(evutil_socket_t fd, short what, void *arg)
     (void)what;
     struct runtime *rt = arg;
     int busy = rt->app->http ? http_server_in_flight(rt->app->http) : 0;
-    if (busy == 0 || time(NULL) - rt->drain_started >= DRAIN_LIMIT_SECONDS) {
+    if (busy == 0 || (time_t)clock_wall_seconds() - rt->drain_started >= DRAIN_LIMIT_SECONDS) {
         if (busy)
             log_warn("stopping with %d requests unanswered after %d s", busy,
                      DRAIN_LIMIT_SECONDS);
@@ -312,7 +313,7 @@ static void begin_shutdown(struct runtime *rt, const char *why)
         http_server_stop_accepting(rt->app->http);
     /* Webhook requests in flight are abandoned: their deliveries stay due. */
     notifier_stop(rt->notifier);
-    rt->drain_started = time(NULL);
+    rt->drain_started = (time_t)clock_wall_seconds();
     struct timeval tick = {0, 20 * 1000};
     event_add(rt->drain_timer, &tick);
 }
@@ -367,7 +368,7 @@ static void on_cycle_tick(evutil_socket_t fd, short what, void *arg)
     struct app *app = rt->app;
     if (app->stopping)
         return;
-    time_t now = time(NULL);
+    time_t now = (time_t)clock_wall_seconds();
     struct tm tm;
     gmtime_r(&now, &tm);
     if (tm.tm_hour * 60 + tm.tm_min < app->cfg.payment_cycle.minute_of_day)
@@ -502,8 +503,8 @@ int main(int argc, char **argv)
         goto out;
     /* Serve only once the loop's own Redis connection is up, so that the
      * first requests do not meet a 503 that only says "starting". */
-    for (time_t until = time(NULL) + 1 + app.cfg.redis_timeout_ms / 1000;
-         !rconn_is_connected(app.redis) && time(NULL) <= until && !early_stop;)
+    for (time_t until = (time_t)clock_wall_seconds() + 1 + app.cfg.redis_timeout_ms / 1000;
+         !rconn_is_connected(app.redis) && (time_t)clock_wall_seconds() <= until && !early_stop;)
         event_base_loop(app.base, EVLOOP_ONCE);
 
     if (app.cfg.role != ROLE_WORKER) {

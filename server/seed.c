@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "date.h"
-#include "intake/parse_enrollment.h"
+#include "codec/parse_enrollment.h"
 #include "log.h"
 #include "queue/accounts.h"
 #include "queue/enrollment.h"

@@ -162,9 +162,9 @@ START_TEST(test_medical_fingerprint_text_is_prefix_and_128_bits_hex)
     struct claim c = medical_base();
     struct adj_fingerprint fp[ADJ_FP_PER_LINE];
     ck_assert_int_eq(adj_line_fingerprints_to_store(&c, 0, fp), 1);
-    ck_assert_int_eq(strlen(fp[0].text), 2 + 32);
+    ck_assert_uint_eq(strlen(fp[0].text), 2 + 32);
     ck_assert_int_eq(strncmp(fp[0].text, "m:", 2), 0);
-    ck_assert_int_eq(strspn(fp[0].text + 2, "0123456789abcdef"), 32);
+    ck_assert_uint_eq(strspn(fp[0].text + 2, "0123456789abcdef"), 32);
     /* Lines that do not exist have none. */
     ck_assert_int_eq(adj_line_fingerprints_to_store(&c, 1, fp), 0);
     ck_assert_int_eq(adj_line_fingerprints_to_look_up(&c, -1, fp), 0);
@@ -260,10 +260,10 @@ START_TEST(test_pharmacy_line_stores_two_fingerprints_and_looks_up_by_its_npi)
     ck_assert_int_eq(fp[0].kind, ADJ_FP_PHARMACY_NPI);
     ck_assert_int_eq(strncmp(fp[0].text, "p:npi:", 6), 0);
     ck_assert_int_eq(fp[1].kind, ADJ_FP_PHARMACY_NAME_ANY);
-    ck_assert_int_eq(strlen(fp[1].text), strlen("p:name-any:") + 32);
+    ck_assert_uint_eq(strlen(fp[1].text), strlen("p:name-any:") + 32);
     ck_assert_int_eq(adj_line_fingerprints_to_store(&without, 0, fp), 2);
     ck_assert_int_eq(fp[0].kind, ADJ_FP_PHARMACY_NAME_NONPI);
-    ck_assert_int_eq(strlen(fp[0].text), strlen("p:name-nonpi:") + 32);
+    ck_assert_uint_eq(strlen(fp[0].text), strlen("p:name-nonpi:") + 32);
     ck_assert_int_eq(fp[1].kind, ADJ_FP_PHARMACY_NAME_ANY);
     ck_assert_int_eq(adj_line_fingerprints_to_look_up(&with, 0, fp), 2);
     ck_assert_int_eq(fp[0].kind, ADJ_FP_PHARMACY_NPI);

@@ -122,7 +122,7 @@ START_TEST(test_submission_is_accepted_with_receipt_and_target_dates)
     ck_assert_str_eq(test_json_str(res.body, "received_date"), t);
     ck_assert_str_eq(test_json_str(res.body, "target_date"), target);
     const char *id = test_json_str(res.body, "claim_id");
-    ck_assert_int_eq(strlen(id), 36);
+    ck_assert_uint_eq(strlen(id), 36);
     char location[128], expected[128];
     ck_assert(test_response_header(&res, "Location", location, sizeof location));
     snprintf(expected, sizeof expected, "/v1/claims/%s", id);
@@ -324,7 +324,7 @@ START_TEST(test_concurrent_retries_with_one_key_file_one_claim)
     int replayed = 0;
     char first[64];
     snprintf(first, sizeof first, "%s", test_json_str(racers[0].res.body, "claim_id"));
-    ck_assert_int_eq(strlen(first), 36);
+    ck_assert_uint_eq(strlen(first), 36);
     for (int i = 0; i < 8; i++) {
         ck_assert_int_eq(racers[i].res.status, 202);
         ck_assert_str_eq(test_json_str(racers[i].res.body, "claim_id"), first);
@@ -415,7 +415,7 @@ START_TEST(test_audit_trail_records_each_read_and_change_for_staff_only)
     ck_assert_str_eq(test_json_str(res.body, "entries.2.action"), "claim.audit.read");
     ck_assert_str_eq(test_json_str(res.body, "entries.2.role"), "staff");
     ck_assert_str_eq(test_json_str(res.body, "entries.0.from"), "127.0.0.1");
-    ck_assert_int_eq(strlen(test_json_str(res.body, "entries.1.request_id")), 36);
+    ck_assert_uint_eq(strlen(test_json_str(res.body, "entries.1.request_id")), 36);
     test_response_free(&res);
     free(body);
 }
@@ -484,12 +484,39 @@ START_TEST(test_tokens_are_admin_only_shown_once_and_revocable)
     ck_assert_int_eq(res.status, 422);
     ck_assert_int_eq(test_json_len(res.body, "error.fields"), 2);
     test_response_free(&res);
+    /* Each problem named with the reader's phrase (docs/validation.md "Token"). */
+    static const struct {
+        const char *body, *field, *problem;
+    } refused[] = {
+        {"{\"role\":\"provider\",\"npi\":\"1234567890\",\"x\":1}", "x", "unknown field"},
+        {"{}", "role", "is required"},
+        {"{\"role\":\"boss\"}", "role", "must be member, provider, staff or admin"},
+        {"{\"role\":7}", "role", "must be member, provider, staff or admin"},
+        {"{\"role\":\"member\"}", "member_id", "is required for a member token"},
+        {"{\"role\":\"member\",\"member_id\":\"M 1\"}", "member_id",
+         "must be 1 to 64 characters of A-Z a-z 0-9 . _ -"},
+        {"{\"role\":\"provider\"}", "npi", "is required for a provider token"},
+        {"{\"role\":\"provider\",\"npi\":\"12345\"}", "npi", "must be 10 digits"},
+        {"{\"role\":\"provider\",\"npi\":\"1245319590\"}", "npi", "NPI check digit is wrong"},
+        {"{\"role\":\"staff\",\"member_id\":\"M1001\"}", "member_id",
+         "is allowed only for a member token"},
+        {"{\"role\":\"admin\",\"npi\":\"1245319599\"}", "npi",
+         "is allowed only for a provider token"},
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
+        test_api(&server, "POST", "/v1/tokens", ADMIN, refused[i].body, NULL, &res);
+        ck_assert_msg(res.status == 422, "%s: %ld", refused[i].body, res.status);
+        ck_assert_str_eq(test_json_str(res.body, "error.code"), "validation_failed");
+        ck_assert_str_eq(test_json_str(res.body, "error.fields.0.field"), refused[i].field);
+        ck_assert_str_eq(test_json_str(res.body, "error.fields.0.problem"), refused[i].problem);
+        test_response_free(&res);
+    }
     test_api(&server, "POST", "/v1/tokens", ADMIN, "{\"role\":\"staff\"}", NULL, &res);
     ck_assert_int_eq(res.status, 201);
     char token[80], id[64], path[128];
     snprintf(token, sizeof token, "%s", test_json_str(res.body, "token"));
     snprintf(id, sizeof id, "%s", test_json_str(res.body, "token_id"));
-    ck_assert_int_eq(strlen(token), 68);
+    ck_assert_uint_eq(strlen(token), 68);
     ck_assert(strncmp(token, "clm_", 4) == 0);
     test_response_free(&res);
     ck_assert_int_eq(status_of("GET", "/v1/claims?limit=1", token, NULL), 200);

@@ -218,7 +218,7 @@ START_TEST(test_a_denied_claim_is_appealed_with_its_due_date_60_days_on)
                 &res);
     ck_assert_msg(res.status == 201, "%ld %s", res.status, res.body);
     const char *id = test_json_str(res.body, "appeal_id");
-    ck_assert_int_eq(strlen(id), 36);
+    ck_assert_uint_eq(strlen(id), 36);
     ck_assert(test_response_header(&res, "Location", path, sizeof path));
     snprintf(expected, sizeof expected, "/v1/appeals/%s", id);
     ck_assert_str_eq(path, expected);
@@ -265,9 +265,9 @@ START_TEST(test_a_denied_claim_is_appealed_with_its_due_date_60_days_on)
     /* The event for webhooks, in the same step as the filing. */
     redisContext *c = test_redis_connect(&redis);
     redisReply *r = redisCommand(c, "XREVRANGE claims:{c}events + - COUNT 1");
-    ck_assert_int_eq(r->elements, 1);
+    ck_assert_uint_eq(r->elements, 1);
     const redisReply *f = r->element[0]->element[1];
-    ck_assert_int_eq(f->elements, 8);
+    ck_assert_uint_eq(f->elements, 8);
     ck_assert_str_eq(f->element[1]->str, "appeal.filed");
     ck_assert_str_eq(f->element[3]->str, claim);
     ck_assert_str_eq(f->element[5]->str, "open");

@@ -176,7 +176,7 @@ static void assert_server_error(const struct ctl_run *r, const char *first_lines
     size_t n = strlen(first_lines);
     ck_assert_msg(strncmp(r->err, first_lines, n) == 0, "stderr: %s", r->err);
     ck_assert_msg(strncmp(r->err + n, "  request id: ", 14) == 0, "stderr: %s", r->err);
-    ck_assert_int_eq(strlen(r->err + n + 14), 36 + 1);
+    ck_assert_uint_eq(strlen(r->err + n + 14), 36 + 1);
     ck_assert_int_eq(r->err[n + 14 + 36], '\n');
 }
 
@@ -215,7 +215,7 @@ static void submit(const char *file, char id[64])
     ck_assert_msg(r.status == 0, "%d %s", r.status, r.err);
     ck_assert_str_eq(r.err, "");
     snprintf(id, 64, "%s", test_json_str(r.out, "claim_id"));
-    ck_assert_int_eq(strlen(id), 36);
+    ck_assert_uint_eq(strlen(id), 36);
     run_free(&r);
 }
 
@@ -276,7 +276,7 @@ START_TEST(test_submit_json_claim_prints_the_receipt_and_exits_0)
     ck_assert_int_eq(r.status, 0);
     ck_assert_str_eq(r.err, "");
     const char *id = test_json_str(r.out, "claim_id");
-    ck_assert_int_eq(strlen(id), 36);
+    ck_assert_uint_eq(strlen(id), 36);
     date_format(date_today(), today);
     test_business_days_after(today, 10, target); /* the oracle, not the product's calendar */
     /* Pretty-printed, two spaces, the server's order, a final newline. */
@@ -931,7 +931,7 @@ START_TEST(test_remit_asks_for_the_providers_835_and_writes_it_0600)
                           "GET /v1/remittances?npi=1245319599&date=2026-12-01 HTTP/1.1\r\n"));
     ck_assert(has_header(&rec, "Authorization: Bearer staff-token"));
     ck_assert_ptr_null(strcasestr(rec.request, "\r\nContent-Type:"));
-    ck_assert_int_eq(rec.len, rec.head_len); /* no body */
+    ck_assert_uint_eq(rec.len, rec.head_len); /* no body */
     ck_assert_int_eq(file_mode(out), 0600);
     char *written = read_file(out, NULL);
     ck_assert_str_eq(written, X835);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "date.h"
+#include "json_values.h"
 #include "money.h"
 #include "packed.h"
 #include "packed_dict.h"
@@ -119,6 +120,46 @@ START_TEST(test_money_format_and_half_up_percent)
     ck_assert_int_eq(money_percent(12345, 100), 12345);
     ck_assert_int_eq(money_mul_div(450, 2500, 1000), 1125); /* 4.50 x 2.5 */
     ck_assert_int_eq(money_mul_div(1, 1, 2), 1);             /* 0.5 cent rounds up */
+}
+END_TEST
+
+START_TEST(test_stored_amounts_and_quantities_read_and_write_exactly)
+{
+    cents_t c = 0;
+    ck_assert(money_parse_stored("150.00", &c));
+    ck_assert_int_eq(c, 15000);
+    ck_assert(money_parse_stored("-3.1", &c));
+    ck_assert_int_eq(c, -310);
+    ck_assert(money_parse_stored("7", &c));
+    ck_assert_int_eq(c, 700);
+    ck_assert(money_parse_stored("999999999999999.99", &c));
+    ck_assert_int_eq(c, 99999999999999999);
+    c = 42;
+    ck_assert(!money_parse_stored("1000000000000000", &c)); /* 16 digits */
+    ck_assert(!money_parse_stored("1.234", &c));
+    ck_assert(!money_parse_stored("1.", &c));
+    ck_assert(!money_parse_stored(".5", &c));
+    ck_assert(!money_parse_stored("1e2", &c));
+    ck_assert(!money_parse_stored("", &c));
+    ck_assert(!money_parse_stored("-", &c));
+    ck_assert_int_eq(c, 42); /* untouched on refusal */
+
+    char q[QUANTITY_STRLEN];
+    ck_assert_str_eq(quantity_format(30000, q), "30");
+    ck_assert_str_eq(quantity_format(2500, q), "2.5");
+    ck_assert_str_eq(quantity_format(125, q), "0.125");
+    ck_assert_str_eq(quantity_format(1010, q), "1.01");
+    ck_assert_str_eq(quantity_format(0, q), "0");
+
+    struct json_object *m = json_money(-310);
+    ck_assert_str_eq(json_object_to_json_string(m), "-3.10");
+    json_object_put(m);
+    struct json_object *whole = json_quantity(30000), *part = json_quantity(2500);
+    ck_assert(json_object_is_type(whole, json_type_int));
+    ck_assert_str_eq(json_object_to_json_string(whole), "30");
+    ck_assert_str_eq(json_object_to_json_string(part), "2.5");
+    json_object_put(whole);
+    json_object_put(part);
 }
 END_TEST
 
@@ -293,6 +334,7 @@ static Suite *common_suite(void)
     tcase_add_test(tc, test_age_on_a_date_including_29_february_births);
     tcase_add_test(tc, test_money_parse_accepts_json_numbers_with_two_decimals);
     tcase_add_test(tc, test_money_format_and_half_up_percent);
+    tcase_add_test(tc, test_stored_amounts_and_quantities_read_and_write_exactly);
     tcase_add_test(tc, test_packed_round_trips_json_and_shrinks_it);
     tcase_add_test(tc, test_packed_keeps_short_text_as_is_and_refuses_unknown_markers);
     tcase_add_test(tc, test_packed_writes_the_same_bytes_as_a_freshly_primed_stream_every_call);

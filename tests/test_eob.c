@@ -255,7 +255,7 @@ static void expect_fhir_matches_record(const struct json_object *fhir,
     ck_assert_str_eq(text_at(fhir, "outcome"), "complete");
     ck_assert_str_eq(text_at(fhir, "use"), "claim");
     ck_assert_str_eq(text_at(fhir, "created"), text_at(rec, "statement_date"));
-    ck_assert_int_eq(count_at(fhir, "item"), count_at(rec, "lines"));
+    ck_assert_uint_eq(count_at(fhir, "item"), count_at(rec, "lines"));
     for (size_t i = 0; i < count_at(rec, "lines"); i++) {
         snprintf(p, sizeof p, "item.%zu.adjudication", i);
         struct json_object *adj = path(fhir, p);

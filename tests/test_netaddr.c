@@ -1,7 +1,7 @@
 /*
  * common/netaddr.c: which addresses are public, CIDR blocks and the allow
  * list (docs/webhooks.md "Which addresses are refused"), and the verdict of
- * eob/webhook_dns.c on a resolved address list. No I/O: addresses are made
+ * notify/webhook_dns.c on a resolved address list. No I/O: addresses are made
  * with getaddrinfo(AI_NUMERICHOST), which takes the same numeric forms as
  * curl and inet_aton (2130706433, 0177.0.0.1, 0x7f.1, 127.1).
  */
@@ -15,7 +15,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
-#include "eob/webhook_dns.h"
+#include "notify/webhook_dns.h"
 #include "netaddr.h"
 
 /* The numeric host text as an address; the test fails if it is not one. */
@@ -293,7 +293,7 @@ START_TEST(test_format_and_same)
 }
 END_TEST
 
-/* ---- eob/webhook_dns.c's verdict on a resolved list ---- */
+/* ---- notify/webhook_dns.c's verdict on a resolved list ---- */
 
 struct fake_list {
     struct addrinfo ai[4];

@@ -9,11 +9,11 @@
 #include <json-c/json.h>
 
 #include "harness/harness.h"
-#include "intake/codes.h"
-#include "intake/field_errors.h"
-#include "intake/json_edge.h"
-#include "intake/parse_claim.h"
-#include "intake/parse_enrollment.h"
+#include "codec/codes.h"
+#include "codec/field_errors.h"
+#include "codec/json_edge.h"
+#include "codec/parse_claim.h"
+#include "codec/parse_enrollment.h"
 #include "strbuf.h"
 
 /* ---- helpers ---- */

@@ -163,7 +163,7 @@ START_TEST(test_bare_portal_path_redirects_to_the_folder)
     get("GET", "/portal", NULL, &res);
     ck_assert_int_eq(res.status, 308);
     assert_header(&res, "Location", "/portal/");
-    ck_assert_int_eq(res.body_len, 0);
+    ck_assert_uint_eq(res.body_len, 0);
     test_response_free(&res);
 }
 END_TEST
@@ -195,7 +195,7 @@ START_TEST(test_head_has_the_headers_and_no_body)
     struct test_response res;
     get("HEAD", "/portal/app.js", NULL, &res);
     ck_assert_int_eq(res.status, 200);
-    ck_assert_int_eq(res.body_len, 0);
+    ck_assert_uint_eq(res.body_len, 0);
     char length[32];
     ck_assert(test_response_header(&res, "Content-Length", length, sizeof length));
     ck_assert_int_eq(atoi(length), (int)strlen(app_js));
@@ -230,7 +230,7 @@ START_TEST(test_etag_revalidation_answers_304)
     snprintf(header, sizeof header, "If-None-Match: %s", etag);
     get("GET", "/portal/index.html", (const char *const[]){header, NULL}, &res);
     ck_assert_int_eq(res.status, 304);
-    ck_assert_int_eq(res.body_len, 0);
+    ck_assert_uint_eq(res.body_len, 0);
     assert_header(&res, "ETag", etag);
     test_response_free(&res);
     get("GET", "/portal/index.html", (const char *const[]){"If-None-Match: \"other\"", NULL},

@@ -142,7 +142,7 @@ START_TEST(test_filing_is_checked_against_the_claim_and_stored_with_its_event)
     ck_assert_int_eq(test_redis_int(c, "ZCARD t:{c}appeals"), 1);
     ck_assert_int_eq(test_redis_int(c, "LLEN t:{c}caudit:" CLAIM), 1);
     r = redisCommand(c, "XRANGE t:{c}events - +");
-    ck_assert_int_eq(r->elements, 1);
+    ck_assert_uint_eq(r->elements, 1);
     const redisReply *e = r->element[0]->element[1];
     ck_assert_str_eq(e->element[1]->str, "appeal.filed");
     ck_assert_str_eq(e->element[5]->str, "open");
@@ -249,17 +249,17 @@ START_TEST(test_the_list_and_the_counts_go_by_due_day)
         ck_assert_int_eq(file(appeals[i], claims[i], 1, due[i]).status, QUEUE_OK);
     }
     struct list_answer a = list("", false, DUE_DAY, "", 2);
-    ck_assert_int_eq(a.n, 2);
+    ck_assert_uint_eq(a.n, 2);
     ck_assert_str_eq(a.ids[0], appeals[0]);
     ck_assert_str_eq(a.ids[1], appeals[2]);
     ck_assert(a.next[0]);
     a = list("", false, DUE_DAY, a.next, 2);
-    ck_assert_int_eq(a.n, 1);
+    ck_assert_uint_eq(a.n, 1);
     ck_assert_str_eq(a.ids[0], appeals[1]);
     ck_assert_str_eq(a.next, "");
     /* On day +12 the ones due on +10 and +11 are overdue; the one due +12 not yet. */
     a = list("open", true, DUE_DAY + 12, "", 50);
-    ck_assert_int_eq(a.n, 2);
+    ck_assert_uint_eq(a.n, 2);
     ck_assert_str_eq(a.ids[0], appeals[0]);
     ck_assert_str_eq(a.ids[1], appeals[2]);
     struct counts_answer k = {0};
@@ -270,10 +270,10 @@ START_TEST(test_the_list_and_the_counts_go_by_due_day)
     /* Decided: out of the open set, in the decided list. */
     ck_assert_int_eq(decide(appeals[0], "upheld", "[]"), QUEUE_OK);
     a = list("decided", false, DUE_DAY, "", 50);
-    ck_assert_int_eq(a.n, 1);
+    ck_assert_uint_eq(a.n, 1);
     ck_assert_str_eq(a.ids[0], appeals[0]);
     a = list("open", false, DUE_DAY, "", 50);
-    ck_assert_int_eq(a.n, 2);
+    ck_assert_uint_eq(a.n, 2);
     k = (struct counts_answer){0};
     ck_assert_int_eq(queue_appeal_counts(rc, PREFIX, DUE_DAY + 12, on_counts, &k), 0);
     run_until(&k.done);

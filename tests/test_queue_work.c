@@ -184,7 +184,7 @@ START_TEST(test_commit_writes_the_compact_layout_once)
     /* The audit record once, in the stream; the claim's list holds its id. */
     ck_assert_int_eq(integer(redisCommand(rc, "XLEN claims:{c}audit")), 1);
     redisReply *ids = redisCommand(rc, "LRANGE claims:{c}caudit:%s 0 -1", A);
-    ck_assert_int_eq(ids->elements, 1);
+    ck_assert_uint_eq(ids->elements, 1);
     redisReply *e = redisCommand(rc, "XRANGE claims:{c}audit - +");
     ck_assert_str_eq(e->element[0]->element[0]->str, ids->element[0]->str);
     ck_assert_str_eq(e->element[0]->element[1]->element[1]->str, A);
@@ -258,7 +258,7 @@ START_TEST(test_claim_start_takes_the_claim_and_returns_its_submission)
     struct work_facts f[3];
     uint64_t bytes = 0;
     ck_assert_int_eq(queue_load_facts(wc, items, 3, f, &bytes), 0);
-    ck_assert_int_gt(bytes, 0);
+    ck_assert_uint_gt(bytes, 0);
     ck_assert_int_eq(f[0].state, WORK_LOADED);
     ck_assert_str_eq(f[0].submission, "{\"type\":\"pharmacy\"}");
     ck_assert_str_eq(f[0].received, "2026-11-02");

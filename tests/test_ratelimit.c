@@ -11,7 +11,7 @@
 
 #include "harness/harness.h"
 #include "ratelimit.h"
-#include "server/config.h"
+#include "config.h"
 
 enum { C_SLOW, C_FAST, C_OFF, N_CLASSES };
 

@@ -254,12 +254,12 @@ START_TEST(test_finalized_claim_reads_back_with_decision_and_rfc3339_history)
     /* Each read is audited once: the claim's list holds stream entry ids. */
     redisContext *c = test_redis_connect(&redis);
     redisReply *r = redisCommand(c, "LRANGE " P "{c}caudit:" C1 " 0 -1");
-    ck_assert_int_eq(r->elements, 3);
+    ck_assert_uint_eq(r->elements, 3);
     for (size_t i = 0; i < r->elements; i++) {
         const char *id = r->element[i]->str;
         ck_assert_msg(strspn(id, "0123456789-") == strlen(id), "not a stream id: %s", id);
         redisReply *e = redisCommand(c, "XRANGE " P "{c}audit %s %s", id, id);
-        ck_assert_int_eq(e->elements, 1);
+        ck_assert_uint_eq(e->elements, 1);
         ck_assert_str_eq(e->element[0]->element[1]->element[1]->str, C1);
         ck_assert_str_eq(test_json_str(e->element[0]->element[1]->element[3]->str, "action"),
                          "claim.read");
@@ -545,7 +545,7 @@ START_TEST(test_information_supplied_requeues_the_pended_claim)
     const char *h = r->element[1]->str;
     const char *prefix = "received@1772460309,processing@1772460310,pended@1772460311,received@";
     ck_assert_msg(strncmp(h, prefix, strlen(prefix)) == 0, "history %s", h);
-    ck_assert_int_eq(strspn(h + strlen(prefix), "0123456789"), strlen(h + strlen(prefix)));
+    ck_assert_uint_eq(strspn(h + strlen(prefix), "0123456789"), strlen(h + strlen(prefix)));
     freeReplyObject(r);
     /* The merged submission replaces the stored one. */
     r = redisCommand(c, "GET " P "{c}body:" C2);
@@ -571,11 +571,11 @@ START_TEST(test_information_supplied_requeues_the_pended_claim)
     freeReplyObject(r);
     /* Back on the work stream with the worker's hints. */
     r = redisCommand(c, "XRANGE " P "{c}work - +");
-    ck_assert_int_eq(r->elements, 1);
+    ck_assert_uint_eq(r->elements, 1);
     const redisReply *f = r->element[0]->element[1];
     const char *want[] = {"claim", C2, "m", "M1001", "s", "M1001", "g", "G100", "p", "PPO-500",
                           "y", "2026"};
-    ck_assert_int_eq(f->elements, 12);
+    ck_assert_uint_eq(f->elements, 12);
     for (int i = 0; i < 12; i++)
         ck_assert_str_eq(f->element[i]->str, want[i]);
     freeReplyObject(r);
@@ -615,7 +615,7 @@ START_TEST(test_compact_history_becomes_rfc3339_entries_and_skips_what_it_cannot
     ck_assert_str_eq(json_object_to_json_string_ext(h, JSON_C_TO_STRING_PLAIN), "[]");
     json_object_put(h);
     h = queue_history_json("");
-    ck_assert_int_eq(json_object_array_length(h), 0);
+    ck_assert_uint_eq(json_object_array_length(h), 0);
     json_object_put(h);
 }
 END_TEST

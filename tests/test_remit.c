@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "harness/harness.h"
-#include "server/config.h"
+#include "config.h"
 
 #define ADMIN "remit-tests-bootstrap-admin-token-0123456789"
 #define NPI_A "1245319599" /* in network */

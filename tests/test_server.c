@@ -72,7 +72,7 @@ START_TEST(test_healthz_and_readyz_answer_when_redis_is_up)
     ck_assert(test_response_header(&res, "Content-Type", ctype, sizeof ctype));
     ck_assert_str_eq(ctype, "application/json; charset=utf-8");
     ck_assert(test_response_header(&res, "X-Request-Id", rid, sizeof rid));
-    ck_assert_int_eq(strlen(rid), 36);
+    ck_assert_uint_eq(strlen(rid), 36);
     test_response_free(&res);
     get(&d, "/readyz", &res);
     ck_assert_int_eq(res.status, 200);
@@ -375,7 +375,7 @@ START_TEST(test_token_create_command_makes_a_working_admin_token)
     ck_assert_int_eq(pclose(p), 0);
     char token[80];
     snprintf(token, sizeof token, "%s", test_json_str(out, "token"));
-    ck_assert_int_eq(strlen(token), 68);
+    ck_assert_uint_eq(strlen(token), 68);
     ck_assert_str_eq(test_json_str(out, "role"), "admin");
     struct test_response res;
     test_api(&d, "GET", "/v1/queue", token, NULL, NULL, &res);

@@ -449,7 +449,7 @@ START_TEST(test_revocation_published_while_the_subscriber_is_away_is_not_missed)
         }
     }
     ck_assert_int_eq(r->type, REDIS_REPLY_ARRAY);
-    ck_assert_int_eq(r->elements, 3);
+    ck_assert_uint_eq(r->elements, 3);
     ck_assert_int_eq(r->element[0]->integer, 2); /* both processes' subscribers */
     ck_assert_int_eq(r->element[1]->integer, 2);
     ck_assert_int_eq(r->element[2]->integer, 0); /* nobody heard the revocation */

@@ -32,12 +32,12 @@
 #include <unistd.h>
 
 #include "date.h"
-#include "eob/webhook.h"
+#include "notify/webhook.h"
 #include "harness/harness.h"
 #include "queue/queue.h"
 #include "queue/redis_conn.h"
 #include "queue/webhooks.h"
-#include "server/config.h"
+#include "config.h"
 
 #define ADMIN "webhook-tests-bootstrap-admin-token-0123456789"
 #define SECRET "whsec-test-0123456789abcdefghijklmnopqrstuvwxyz"
@@ -497,7 +497,7 @@ START_TEST(test_invalid_subscriptions_are_refused_with_the_field_named)
 #define OK_EVENTS "\"events\": [\"claim.finalized\"]"
 #define OK_SECRET "\"secret\": \"" SECRET "\""
     assert_refused("{" OK_URL ", " OK_EVENTS ", " OK_SECRET ", \"colour\": \"red\"}", "colour",
-                   "is not a known field");
+                   "unknown field");
     assert_refused("{\"url\": \"ftp://hooks.example.com/x\", " OK_EVENTS ", " OK_SECRET "}", "url",
                    "must be an http or https URL with a host");
     assert_refused("{\"url\": \"http://\", " OK_EVENTS ", " OK_SECRET "}", "url",
@@ -630,7 +630,7 @@ START_TEST(test_finalized_claim_is_posted_signed_and_without_phi)
     ck_assert_str_eq(test_json_str(q->body, "event"), "claim.finalized");
     ck_assert_str_eq(test_json_str(q->body, "claim_id"), id);
     ck_assert_str_eq(test_json_str(q->body, "status"), "approved");
-    ck_assert_int_eq(strlen(test_json_str(q->body, "occurred_at")), 24);
+    ck_assert_uint_eq(strlen(test_json_str(q->body, "occurred_at")), 24);
     char event_id[64];
     snprintf(event_id, sizeof event_id, "%s", test_json_str(q->body, "event_id"));
     ck_assert(strchr(event_id, '-') != NULL);
@@ -685,7 +685,7 @@ START_TEST(test_delivery_answered_500_is_retried_and_then_delivered)
     ck_assert_str_eq(test_json_str(log, "attempts.1.status_code"), "500");
     ck_assert_str_eq(test_json_str(log, "attempts.1.result"), "retry");
     ck_assert_str_eq(test_json_str(log, "attempts.1.claim_id"), id);
-    ck_assert_int_eq(strlen(test_json_str(log, "attempts.1.next_attempt_at")), 24);
+    ck_assert_uint_eq(strlen(test_json_str(log, "attempts.1.next_attempt_at")), 24);
     ck_assert_int_eq(test_json_len(log, "pending"), 0);
     ck_assert_int_eq(test_json_len(log, "dead"), 0);
     free(log);
@@ -828,7 +828,7 @@ START_TEST(test_delivery_failing_max_attempts_times_is_dead_and_shown)
     ck_assert_str_eq(test_json_str(log, "attempts.0.error"), "Couldn't connect to server");
     ck_assert_int_eq(test_json_len(log, "pending"), 1);
     ck_assert_str_eq(test_json_str(log, "pending.0.claim_id"), id);
-    ck_assert_int_eq(strlen(test_json_str(log, "pending.0.next_attempt_at")), 24);
+    ck_assert_uint_eq(strlen(test_json_str(log, "pending.0.next_attempt_at")), 24);
     free(log);
     /* Deleting the subscription drops its undelivered deliveries. */
     ck_assert_int_eq(status_of("DELETE", "/v1/webhooks/nobody", ADMIN, NULL), 204);
@@ -1097,7 +1097,7 @@ START_TEST(test_malformed_allow_list_stops_claimsd)
 }
 END_TEST
 
-/* ---- the pure parts (eob/webhook.c) ---- */
+/* ---- the pure parts (notify/webhook.c) ---- */
 
 START_TEST(test_backoff_doubles_from_the_base_up_to_the_maximum)
 {

@@ -222,7 +222,7 @@ START_TEST(test_pharmacy_claim_is_approved_with_copay_and_eob_record)
     ck_assert_str_eq(test_json_str(claim, "decision.codes.0.group"), "PR");
     ck_assert_str_eq(test_json_str(claim, "decision.codes.0.carc"), "3");
     ck_assert_str_eq(test_json_str(claim, "within_target"), "1");
-    ck_assert_int_eq(strlen(test_json_str(claim, "finalized_at")), 20);
+    ck_assert_uint_eq(strlen(test_json_str(claim, "finalized_at")), 20);
     ck_assert_str_eq(test_json_str(claim, "eob_version"), "1");
     const char *history = test_json_str(claim, "history");
     ck_assert_int_eq(history_count(history, "processing"), 1);
@@ -361,7 +361,7 @@ START_TEST(test_commit_writes_decision_eob_audit_and_open_indexes_once)
     ck_assert(!zscore_exists(c, "claims:{c}pended", id));
     /* The audit record is in the stream once; the claim's list holds its id. */
     r = redisCommand(c, "LRANGE claims:{c}caudit:%s 0 -1", id);
-    ck_assert_int_ge(r->elements, 1);
+    ck_assert_uint_ge(r->elements, 1);
     char *last = audit_record_of(c, r->element[r->elements - 1]->str, id);
     ck_assert_ptr_nonnull(last);
     ck_assert_str_eq(test_json_str(last, "action"), "claim.finalize");
@@ -867,7 +867,7 @@ START_TEST(test_pended_claim_is_denied_once_its_deadline_has_passed)
      * its duplicate. */
     redisContext *c = test_redis_connect(&redis);
     redisReply *r = redisCommand(c, "HVALS claims:{c}fp:M4001");
-    ck_assert_int_eq(r->elements, 1);
+    ck_assert_uint_eq(r->elements, 1);
     ck_assert_str_eq(r->element[0]->str, id);
     freeReplyObject(r);
     ck_assert_int_eq(test_claimsd_stop(&now, SIGTERM), 0);

@@ -1,6 +1,6 @@
 /*
  * The X12 tokenizer, envelope checks, 837 mapping and answer writer
- * (intake/x12*.c), without I/O: exact values for good and hostile input.
+ * (codec/x12*.c), without I/O: exact values for good and hostile input.
  */
 #include <check.h>
 #include <stdio.h>
@@ -8,9 +8,9 @@
 #include <string.h>
 
 #include "harness/harness.h"
-#include "intake/x12.h"
-#include "intake/x12_837.h"
-#include "intake/x12_ack.h"
+#include "codec/x12.h"
+#include "codec/x12_837.h"
+#include "codec/x12_ack.h"
 
 #define ISA_STAR                                                                                   \
     "ISA*00*          *00*          *ZZ*SENDER         *ZZ*CLAIMSD        *261120*1030*^*00501*"   \

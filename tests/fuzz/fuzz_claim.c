@@ -1,5 +1,5 @@
 /*
- * The claim edge (intake/parse_claim.c intake_claim_from_body): any bytes,
+ * The claim edge (codec/parse_claim.c intake_claim_from_body): any bytes,
  * as a member and as staff (who may set received_date).
  *
  * Checked: the status contract of parse_claim.h (a reason and no problems
@@ -15,7 +15,7 @@
 
 #include "date.h"
 #include "fuzz_check.h"
-#include "intake/parse_claim.h"
+#include "codec/parse_claim.h"
 #include "strbuf.h"
 
 static void check_errors(const struct intake_field_errors *errs)
@@ -60,7 +60,7 @@ static void parse_one(const char *bytes, size_t size, const struct intake_claim_
         FUZZ_CHECK(st == INTAKE_NOT_JSON || st == INTAKE_INVALID || st == INTAKE_NO_MEMORY);
         FUZZ_CHECK(reason != NULL && reason[0] != '\0');
         /* Bytes that are not JSON name no field, except a key holding U+0000:
-         * the object that holds it is named (intake/json_edge.c). */
+         * the object that holds it is named (codec/json_edge.c). */
         if (st == INTAKE_NOT_JSON)
             FUZZ_CHECK(!intake_field_errors_any(&errs) ||
                        (errs.count == 1 &&

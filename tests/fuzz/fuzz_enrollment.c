@@ -1,5 +1,5 @@
 /*
- * The enrollment edge (intake/parse_enrollment.c): any bytes as a group, a
+ * The enrollment edge (codec/parse_enrollment.c): any bytes as a group, a
  * member and a plan body (PUT /v1/groups|members|plans/{id}).
  *
  * Checked: the status contract of parse_enrollment.h (problems only when
@@ -14,7 +14,7 @@
 #include <json-c/json.h>
 
 #include "fuzz_check.h"
-#include "intake/parse_enrollment.h"
+#include "codec/parse_enrollment.h"
 
 static struct intake_enrollment_cache *cache;
 

@@ -1,5 +1,5 @@
 /*
- * The strict JSON scanner at the edge (intake/json_edge.c): any bytes.
+ * The strict JSON scanner at the edge (codec/json_edge.c): any bytes.
  *
  * Checked: the status contract of json_edge.h; a body the edge accepts is
  * what json-c's own strict tokener builds from the same bytes (as
@@ -13,8 +13,8 @@
 #include <json-c/json.h>
 
 #include "fuzz_check.h"
-#include "intake/field_errors.h"
-#include "intake/json_edge.h"
+#include "codec/field_errors.h"
+#include "codec/json_edge.h"
 
 static void check_errors(const struct intake_field_errors *errs)
 {

@@ -1,6 +1,6 @@
 /*
- * The X12 parser (intake/x12.c, intake/x12_837.c) and the answers
- * (intake/x12_ack.c): any bytes, as POST /v1/x12 takes them.
+ * The X12 parser (codec/x12.c, codec/x12_837.c) and the answers
+ * (codec/x12_ack.c): any bytes, as POST /v1/x12 takes them.
  *
  * Checked: the tokenizer answers one of its statuses and, on X12_OK, keeps
  * its limits (segments, elements) and NUL-free texts; the envelope either
@@ -14,9 +14,9 @@
 #include <string.h>
 
 #include "fuzz_check.h"
-#include "intake/x12.h"
-#include "intake/x12_837.h"
-#include "intake/x12_ack.h"
+#include "codec/x12.h"
+#include "codec/x12_837.h"
+#include "codec/x12_ack.h"
 
 static void check_answer(const char *answer, size_t len)
 {

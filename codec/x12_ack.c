@@ -1,4 +1,4 @@
-#include "intake/x12_ack.h"
+#include "codec/x12_ack.h"
 
 #include <stdarg.h>
 #include <stdio.h>

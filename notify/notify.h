@@ -11,7 +11,7 @@
  * deliveries due.
  *
  * Before each request the receiver's host is resolved and every address
- * checked (eob/webhook_dns.h: public, or in allow_private); the request is
+ * checked (notify/webhook_dns.h: public, or in allow_private); the request is
  * then pinned to the checked address (CURLOPT_CONNECT_TO) and curl's socket
  * is refused if it would go anywhere else. A refused receiver's delivery is
  * dead at once with the error "address not allowed" (docs/webhooks.md

@@ -1,4 +1,4 @@
-#include "intake/field_errors.h"
+#include "codec/field_errors.h"
 
 #include <stdio.h>
 #include <string.h>

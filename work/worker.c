@@ -14,8 +14,9 @@
 #include "adjudicate/decision_json.h"
 #include "adjudicate/rules.h"
 #include "eob/eob.h"
-#include "intake/parse_claim.h"
-#include "intake/parse_enrollment.h"
+#include "codec/parse_claim.h"
+#include "codec/parse_enrollment.h"
+#include "date.h"
 #include "log.h"
 #include "queue/audit.h"
 #include "queue/work.h"
@@ -133,14 +134,6 @@ void worker_stats_read(struct worker_stats *out)
         out->latency_buckets[i] = atomic_load(&st_buckets[i]);
     out->latency_count = atomic_load(&st_count);
     out->latency_sum_seconds = (double)atomic_load(&st_sum_ns) / 1e9;
-}
-
-/* The monotonic clock in nanoseconds, for latencies. */
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 /* Adds one claim's time from read to commit to the histogram. */
@@ -627,7 +620,7 @@ static void count_commit(const struct slot *s)
 {
     enum adj_outcome o = s->decision.outcome;
     atomic_fetch_add(&st_committed[o], 1); /* indexed by enum adj_outcome */
-    record_latency(now_ns() - s->started);
+    record_latency(clock_monotonic_ns() - s->started);
     log_debug("claim %s claim_id=%s", adj_outcome_name(o), s->item.claim_id);
 }
 
@@ -649,7 +642,7 @@ static bool process_batch(struct worker *w, const struct work_item *items, int n
     struct work_fp_lookup *lookups = w->lookups;
     struct work_commit *commits = w->commits;
     enum work_commit_result *results = w->results;
-    uint64_t started = now_ns();
+    uint64_t started = clock_monotonic_ns();
     intake_enrollment_cache_begin(w->enrollment); /* no slot holds a cached plan now */
     for (int i = 0; i < n; i++) {
         slots[i].item = items[i];
@@ -827,8 +820,8 @@ static void *worker_main(void *arg)
             backoff_ms = 100;
         }
         bool ok = true;
-        uint64_t now = now_ns();
-        if (now - last_recovery > (uint64_t)s->claim_idle_timeout_ms * 1000000ull / 2) {
+        uint64_t now = clock_monotonic_ns();
+        if (now - last_recovery > (uint64_t)s->claim_idle_timeout_ms * UINT64_C(1000000) / 2) {
             last_recovery = now;
             int n_dead = 0;
             int n = queue_recover_stalled(w->conn, s->claim_idle_timeout_ms, s->max_deliveries,

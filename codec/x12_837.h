@@ -14,7 +14,7 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 
-#include "intake/x12.h"
+#include "codec/x12.h"
 
 /* One segment in error: a 999 IK3 and, when elem > 0, its IK4. */
 struct x12_ik3 {

@@ -20,7 +20,7 @@
 
 #include <json-c/json.h>
 
-#include "intake/field_errors.h"
+#include "codec/field_errors.h"
 #include "model.h"
 
 struct intake_reader {
@@ -153,8 +153,7 @@ int intake_put_quantity(struct json_object *obj, const char *key, int64_t milli)
 int intake_put_null(struct json_object *obj, const char *key);
 /* Adds value under key, taking ownership of value even on failure. */
 int intake_put(struct json_object *obj, const char *key, struct json_object *value);
-/* json_object_new_* counterparts for array items. */
-struct json_object *intake_new_money(cents_t value);
+/* Appends value to array, taking ownership of value even on failure. */
 int intake_append(struct json_object *array, struct json_object *value);
 
 #endif

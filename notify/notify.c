@@ -12,8 +12,9 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "eob/webhook.h"
-#include "eob/webhook_dns.h"
+#include "notify/webhook.h"
+#include "notify/webhook_dns.h"
+#include "date.h"
 #include "log.h"
 #include "netaddr.h"
 #include "queue/redis_conn.h"
@@ -72,13 +73,6 @@ struct notifier {
     int n_in_flight;
     bool fanout_busy, claim_busy, stopped;
 };
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Values that go into request headers: ids and event names, nothing that
  * could end a header line. */
@@ -333,7 +327,7 @@ static void start_attempt(struct notifier *n, const struct queue_delivery_lease 
     }
     a->body = webhook_body(a->event_id, a->event, a->claim_id, a->status);
     char signature[WEBHOOK_SIGNATURE_LEN];
-    bool ok = a->body && webhook_signature(row->secret, (int64_t)time(NULL), a->body, strlen(a->body),
+    bool ok = a->body && webhook_signature(row->secret, clock_wall_seconds(), a->body, strlen(a->body),
                                            signature) == 0;
     a->headers = add_header(a->headers, &ok, "Content-Type", "application/json");
     a->headers = add_header(a->headers, &ok, "X-Claims-Event", a->event);
@@ -411,7 +405,7 @@ static void record_outcome(struct attempt *a, bool answered, long code, const ch
     if (answered)
         error = NULL;
     int attempt = a->attempts_before + 1;
-    int64_t now = now_ms(), next = 0;
+    int64_t now = clock_wall_ms(), next = 0;
     const char *outcome = "delivered";
     if (!delivered && (permanent || attempt >= n->set.max_attempts)) {
         outcome = "dead";
@@ -521,7 +515,7 @@ static void start_claim(struct notifier *n)
     int room = n->set.max_in_flight - n->n_in_flight;
     if (n->stopped || n->claim_busy || room <= 0 || !rconn_is_connected(n->redis))
         return;
-    int64_t now = now_ms();
+    int64_t now = clock_wall_ms();
     /* Longer than any request plus the time to store its outcome. */
     int64_t lease = now + n->set.timeout_ms + 2 * (int64_t)n->set.redis_timeout_ms + 1000;
     if (queue_webhook_lease(n->redis, n->set.key_prefix, now, lease,
@@ -569,7 +563,7 @@ static void start_fanout(struct notifier *n)
 {
     if (n->stopped || n->fanout_busy || !rconn_is_connected(n->redis))
         return;
-    if (queue_webhook_fanout(n->redis, n->set.key_prefix, CONSUMER, FANOUT_BATCH, now_ms(),
+    if (queue_webhook_fanout(n->redis, n->set.key_prefix, CONSUMER, FANOUT_BATCH, clock_wall_ms(),
                              on_fanned_out, n) == 0)
         n->fanout_busy = true;
 }

@@ -1,12 +1,12 @@
-#include "intake/parse_enrollment.h"
+#include "codec/parse_enrollment.h"
 
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "intake/codes.h"
-#include "intake/json_read.h"
+#include "codec/codes.h"
+#include "codec/json_read.h"
 
 #define P_PATH_ID "must equal the id in the path"
 
@@ -806,8 +806,8 @@ enum intake_status intake_parse_plan(struct json_object *body, const char *expec
     parse_copays(&r, body, out);
     /* Defaults when absent: the manual's one-year filing limit and 45 days
      * to answer a request for information (API.md "Plan"). */
-    out->medical_filing_limit_days = 365;
-    out->pend_days = 45;
+    out->medical_filing_limit_days = PLAN_DEFAULT_MEDICAL_FILING_DAYS;
+    out->pend_days = PLAN_DEFAULT_PEND_DAYS;
     struct intake_int_spec filing = {1, 3650, "must be an integer from 1 to 3650",
                                      &out->medical_filing_limit_days};
     intake_field(&r, body, "medical_filing_limit_days", false, intake_value_int, &filing);

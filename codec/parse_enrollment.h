@@ -11,8 +11,8 @@
 
 #include <json-c/json.h>
 
-#include "intake/field_errors.h"
-#include "intake/json_edge.h"
+#include "codec/field_errors.h"
+#include "codec/json_edge.h"
 #include "model.h"
 
 /* Fee schedule and formulary entries a plan may list. */

@@ -11,8 +11,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "intake/x12.h"
-#include "intake/x12_837.h"
+#include "codec/x12.h"
+#include "codec/x12_837.h"
 #include "model.h"
 
 /* What became of one claim. */

@@ -1,4 +1,4 @@
-#include "intake/x12_837.h"
+#include "codec/x12_837.h"
 
 #include <stdio.h>
 #include <stdlib.h>

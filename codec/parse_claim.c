@@ -1,8 +1,8 @@
-#include "intake/parse_claim.h"
+#include "codec/parse_claim.h"
 
 #include <string.h>
 
-#include "intake/json_read.h"
+#include "codec/json_read.h"
 #include "strbuf.h"
 
 /* API.md "Submitting a claim": the fields of each kind of claim. */

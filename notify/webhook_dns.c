@@ -13,7 +13,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "eob/webhook.h"
+#include "notify/webhook.h"
 
 static atomic_int lookups_running;
 

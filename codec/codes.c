@@ -1,4 +1,4 @@
-#include "intake/codes.h"
+#include "codec/codes.h"
 
 #include <string.h>
 

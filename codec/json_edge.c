@@ -1,4 +1,4 @@
-#include "intake/json_edge.h"
+#include "codec/json_edge.h"
 
 #include <limits.h>
 #include <stdbool.h>

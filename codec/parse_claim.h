@@ -10,8 +10,8 @@
 
 #include <json-c/json.h>
 
-#include "intake/field_errors.h"
-#include "intake/json_edge.h"
+#include "codec/field_errors.h"
+#include "codec/json_edge.h"
 #include "model.h"
 
 struct intake_claim_options {

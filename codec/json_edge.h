@@ -20,7 +20,7 @@
 
 #include <json-c/json.h>
 
-#include "intake/field_errors.h"
+#include "codec/field_errors.h"
 
 /* Containers (objects and arrays) nested deeper than this are refused. The
  * deepest valid body (a plan's formulary entry) is 3 levels. */

@@ -1,4 +1,4 @@
-#include "intake/x12.h"
+#include "codec/x12.h"
 
 #include <stdio.h>
 #include <stdlib.h>

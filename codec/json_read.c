@@ -1,9 +1,10 @@
-#include "intake/json_read.h"
+#include "codec/json_read.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "intake/codes.h"
+#include "codec/codes.h"
+#include "json_values.h"
 
 void intake_reader_init(struct intake_reader *r, struct intake_field_errors *errs)
 {
@@ -482,29 +483,12 @@ int intake_put_date(struct json_object *obj, const char *key, date_t value)
     return intake_put_string(obj, key, date_format(value, buf));
 }
 
-/* json_object_new_double_s serialises the given text verbatim and returns it
- * from json_object_get_string, which is how our readers see numbers. The
- * double beside it is only for other json-c consumers; nothing here reads it. */
-struct json_object *intake_new_money(cents_t value)
-{
-    char buf[MONEY_STRLEN];
-    money_format(value, buf);
-    return json_object_new_double_s((double)value / 100.0, buf);
-}
-
 int intake_put_money(struct json_object *obj, const char *key, cents_t value)
 {
-    return intake_put(obj, key, intake_new_money(value));
+    return intake_put(obj, key, json_money(value));
 }
 
 int intake_put_quantity(struct json_object *obj, const char *key, int64_t milli)
 {
-    if (milli % 1000 == 0)
-        return intake_put_int(obj, key, milli / 1000);
-    char buf[32];
-    int n = snprintf(buf, sizeof buf, "%lld.%03lld", (long long)(milli / 1000),
-                     (long long)(milli % 1000));
-    while (n > 0 && buf[n - 1] == '0')
-        buf[--n] = '\0'; /* "2.500" -> "2.5" */
-    return intake_put(obj, key, json_object_new_double_s((double)milli / 1000.0, buf));
+    return intake_put(obj, key, json_quantity(milli));
 }

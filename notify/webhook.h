@@ -2,7 +2,7 @@
  * Webhook notifications, the pure parts (docs/webhooks.md): which events
  * exist, what a subscription may hold, the body a receiver gets, its
  * signature and the retry schedule. No I/O and no clock here: callers pass
- * the time in. The dispatcher that sends them is eob/notify.c.
+ * the time in. The dispatcher that sends them is notify/notify.c.
  *
  * The body carries no PHI (DESIGN.md "Security", the privacy statements in
  * seeds/): an event id, the event name, the claim id, the claim's status and
