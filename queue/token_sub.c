@@ -34,6 +34,7 @@ struct token_sub {
     struct event *connect_ev; /* connect-and-subscribe deadline */
     struct event *reset_ev;   /* drops the connection outside any hiredis callback */
     struct event *hb_ev;      /* heartbeat timer */
+    unsigned next_seed;       /* cluster mode: the seed node connected to next */
 };
 
 static void start_connect(struct token_sub *ts);
@@ -221,6 +222,13 @@ static void on_connect_deadline(evutil_socket_t fd, short what, void *arg)
  * connecting and subscribing together. */
 static void start_connect(struct token_sub *ts)
 {
+    if (ts->addr.is_cluster) {
+        /* Any node: Redis Cluster 7 passes every PUBLISH to every node over
+         * the cluster bus. The seeds in turn, so that a dead one is passed. */
+        const struct cluster_endpoint *ep = &ts->addr.seeds[ts->next_seed++ % ts->addr.n_seeds];
+        snprintf(ts->addr.host, sizeof ts->addr.host, "%s", ep->host);
+        ts->addr.port = ep->port;
+    }
     redisAsyncContext *ac = ts->addr.is_unix ? redisAsyncConnectUnix(ts->addr.path)
                                              : redisAsyncConnect(ts->addr.host, ts->addr.port);
     if (!ac || ac->err) {
