@@ -422,6 +422,7 @@ struct tx_call {
     int n_cb;
     rconn_reply_cb exec_cb;
     void *exec_arg;
+    bool send_failed; /* a group's script could not be sent: EXEC fails */
     redisReply *replies[CLUSTER_TX_MAX];
     struct tx_group {
         struct tx_call *call;
@@ -454,10 +455,11 @@ static void on_tx_group(redisReply *reply, void *arg)
 {
     struct tx_group *grp = arg;
     struct tx_call *call = grp->call;
-    call->replies[grp->g] = reply ? resp_copy(reply) : NULL;
+    if (grp->g >= 0) /* -1: tx_exec's own share */
+        call->replies[grp->g] = reply ? resp_copy(reply) : NULL;
     if (--call->waiting > 0)
         return;
-    redisReply *exec = cluster_tx_exec_reply(&call->tx, call->replies);
+    redisReply *exec = call->send_failed ? NULL : cluster_tx_exec_reply(&call->tx, call->replies);
     tx_finish(call, exec);
     if (exec)
         freeReplyObject(exec);
@@ -484,25 +486,24 @@ static void tx_exec(struct tx_call *call)
             freeReplyObject(empty);
         return;
     }
-    call->waiting = tx->n_groups;
-    for (int g = 0; g < tx->n_groups; g++) {
+    /* One share per group sent, and this function's own until the loop ends
+     * (an answer may come before it does). */
+    call->waiting = 1;
+    for (int g = 0; g < tx->n_groups && !call->send_failed; g++) {
         int argc;
-        const char **argv;
+        const char **argv = NULL;
         size_t *argvlen;
         call->groups[g] = (struct tx_group){call, g};
+        call->waiting++;
         if (cluster_tx_group_call(tx, g, &argc, &argv, &argvlen) != 0 ||
             cluster_command_argv(call->rc->cl, tx->group_slot[g], on_tx_group, &call->groups[g],
                                  argc, argv, argvlen) != 0) {
-            if (g == 0) {
-                tx_finish(call, NULL);
-                return;
-            }
-            call->waiting -= tx->n_groups - g; /* the ones sent are answered */
-            tx->n_groups = g;
-            return;
+            call->waiting--;
+            call->send_failed = true; /* the groups sent are answered, then EXEC fails */
         }
         free(argv);
     }
+    on_tx_group(NULL, &(struct tx_group){call, -1});
 }
 
 /* A command on a cluster connection: MULTI, EXEC and what lies between are

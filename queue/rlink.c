@@ -17,7 +17,8 @@ struct pending_cmd {
     int argc;
     char **argv;        /* one allocation with argvlen and the bytes; NULL for ready */
     size_t *argvlen;
-    redisReply *ready;  /* an answer made here (MULTI, QUEUED, EXEC, errors) */
+    redisReply *ready;  /* its answer, read already (see drain) or made here */
+    bool made_here;     /* ready was made here (MULTI, QUEUED, EXEC, errors) */
     bool lost;          /* its connection failed: no answer */
 };
 
@@ -129,19 +130,23 @@ static struct pending_cmd *push(struct rlink *l)
 static void push_ready(struct rlink *l, redisReply *r)
 {
     struct pending_cmd *p = push(l);
-    if (p)
+    if (p) {
         p->ready = r;
-    else if (r)
+        p->made_here = true;
+    } else if (r)
         freeReplyObject(r);
     if (p && !r)
         p->lost = true;
 }
+
+static void drain(struct rlink *l);
 
 /* EXEC of a collected transaction: each slot's script, run now. */
 static void run_tx(struct rlink *l)
 {
     struct cluster_tx *tx = l->tx;
     l->tx = NULL;
+    drain(l);
     redisReply *replies[CLUSTER_TX_MAX] = {0};
     redisReply *exec;
     if (tx->failed) {
@@ -293,6 +298,35 @@ static void lose_connection(struct rlink *l, redisContext *c)
     l->broken = true;
 }
 
+/* Reads every reply still due on the masters' connections into its entry,
+ * so that the router may use a connection for a command of its own (a
+ * resend, a transaction, a script load) without taking a reply that
+ * belongs to a later entry. */
+static void drain(struct rlink *l)
+{
+    for (int i = l->q_head; i < l->q_len; i++) {
+        struct pending_cmd *q = &l->q[i];
+        if (q->ready || q->lost || !q->c)
+            continue;
+        void *reply = NULL;
+        if (redisGetReply(q->c, &reply) != REDIS_OK || !reply) {
+            log_warn("redis cluster: a connection failed: %s", q->c->errstr);
+            lose_connection(l, q->c);
+            continue;
+        }
+        q->ready = reply;
+        q->c = NULL;
+    }
+}
+
+/* Sends p through the router, now (the connections drained first). */
+static redisReply *route_now(struct rlink *l, struct pending_cmd *p)
+{
+    drain(l);
+    return cluster_sync_command_argv(l->cs, p->slot, p->argc, (const char **)p->argv,
+                                     p->argvlen);
+}
+
 static int cluster_get_reply(struct rlink *l, redisReply **out)
 {
     *out = NULL;
@@ -304,9 +338,7 @@ static int cluster_get_reply(struct rlink *l, redisReply **out)
         r = p->ready;
         p->ready = NULL;
     } else if (!p->lost && !p->c) {
-        /* Its master could not be reached when appended: the router waits. */
-        r = cluster_sync_command_argv(l->cs, p->slot, p->argc, (const char **)p->argv,
-                                      p->argvlen);
+        r = route_now(l, p); /* its master could not be reached when appended */
     } else if (!p->lost) {
         void *reply = NULL;
         if (redisGetReply(p->c, &reply) != REDIS_OK || !reply) {
@@ -314,13 +346,12 @@ static int cluster_get_reply(struct rlink *l, redisReply **out)
             lose_connection(l, p->c);
         }
         r = reply;
-        struct cluster_redirect to;
-        if (r && cluster_reply_classify(r, p->c ? p->c->tcp.host : "", &to) != CLUSTER_REPLY_PLAIN) {
-            /* Refused, so not run: the router sends it where it runs now. */
-            freeReplyObject(r);
-            r = cluster_sync_command_argv(l->cs, p->slot, p->argc, (const char **)p->argv,
-                                          p->argvlen);
-        }
+    }
+    struct cluster_redirect to;
+    if (r && !p->made_here && cluster_reply_classify(r, "", &to) != CLUSTER_REPLY_PLAIN) {
+        /* Refused, so not run: the router sends it where it runs now. */
+        freeReplyObject(r);
+        r = route_now(l, p);
     }
     pending_free(p);
     if (!r) {
@@ -402,6 +433,7 @@ redisReply *rlink_command_on_master(struct rlink *l, int m, int argc, const char
 {
     if (!l->cs)
         return redisCommandArgv(l->c, argc, argv, argvlen);
+    drain(l);
     int slot = slot_of_master(l, m);
     return slot < 0 ? NULL : cluster_sync_command_argv(l->cs, slot, argc, argv, argvlen);
 }
