@@ -62,13 +62,7 @@ int resp_split(const char *cmd, size_t len, int *argc, const char ***argv, size_
     return 0;
 }
 
-struct sbuf {
-    char *s;
-    size_t len, cap;
-    bool failed;
-};
-
-static void sb_add(struct sbuf *b, const char *s, size_t n)
+static void sb_add(struct resp_buf *b, const char *s, size_t n)
 {
     if (b->failed)
         return;
@@ -88,7 +82,7 @@ static void sb_add(struct sbuf *b, const char *s, size_t n)
     b->len += n;
 }
 
-static void sb_head(struct sbuf *b, char type, long long n)
+static void sb_head(struct resp_buf *b, char type, long long n)
 {
     char head[32];
     int l = snprintf(head, sizeof head, "%c%lld\r\n", type, n);
@@ -96,7 +90,7 @@ static void sb_head(struct sbuf *b, char type, long long n)
 }
 
 /* r as RESP2. */
-static void write_reply(struct sbuf *b, const redisReply *r)
+static void write_reply(struct resp_buf *b, const redisReply *r)
 {
     switch (r->type) {
     case REDIS_REPLY_STRING:
@@ -140,7 +134,7 @@ static redisReply *read_reply(const char *text, size_t len)
 
 redisReply *resp_copy(const redisReply *r)
 {
-    struct sbuf b = {0};
+    struct resp_buf b = {0};
     write_reply(&b, r);
     redisReply *copy = b.failed ? NULL : read_reply(b.s, b.len);
     free(b.s);
@@ -149,7 +143,7 @@ redisReply *resp_copy(const redisReply *r)
 
 redisReply *resp_status(const char *text)
 {
-    struct sbuf b = {0};
+    struct resp_buf b = {0};
     sb_add(&b, "+", 1);
     sb_add(&b, text, strlen(text));
     sb_add(&b, "\r\n", 2);
@@ -160,12 +154,37 @@ redisReply *resp_status(const char *text)
 
 redisReply *resp_error(const char *text)
 {
-    struct sbuf b = {0};
+    struct resp_buf b = {0};
     sb_add(&b, "-", 1);
     sb_add(&b, text, strlen(text));
     sb_add(&b, "\r\n", 2);
     redisReply *r = b.failed ? NULL : read_reply(b.s, b.len);
     free(b.s);
+    return r;
+}
+
+void resp_buf_array(struct resp_buf *b, size_t n)
+{
+    sb_head(b, '*', (long long)n);
+}
+
+void resp_buf_string(struct resp_buf *b, const char *s, size_t len)
+{
+    sb_head(b, '$', (long long)len);
+    sb_add(b, s, len);
+    sb_add(b, "\r\n", 2);
+}
+
+void resp_buf_reply(struct resp_buf *b, const redisReply *r)
+{
+    write_reply(b, r);
+}
+
+redisReply *resp_buf_read(struct resp_buf *b)
+{
+    redisReply *r = b->failed || !b->s ? NULL : read_reply(b->s, b->len);
+    free(b->s);
+    memset(b, 0, sizeof *b);
     return r;
 }
 
@@ -297,7 +316,7 @@ redisReply *cluster_tx_exec_reply(const struct cluster_tx *tx, redisReply *const
         if (replies[g]->type != REDIS_REPLY_ARRAY)
             return resp_error("ERR unexpected answer to a transaction's script");
     }
-    struct sbuf b = {0};
+    struct resp_buf b = {0};
     sb_head(&b, '*', tx->n);
     for (int i = 0; i < tx->n; i++) {
         const redisReply *r = replies[tx->group_of[i]];

@@ -39,6 +39,21 @@ redisReply *resp_copy(const redisReply *r);
 redisReply *resp_status(const char *text);
 redisReply *resp_error(const char *text);
 
+/* A reply written piece by piece (RESP2) and then read back as one, for a
+ * caller that puts an answer together from several (queue/recoveries.c). */
+struct resp_buf {
+    char *s;
+    size_t len, cap;
+    bool failed; /* out of memory: resp_buf_read gives NULL */
+};
+void resp_buf_array(struct resp_buf *b, size_t n);
+void resp_buf_string(struct resp_buf *b, const char *s, size_t len);
+/* A copy of r. */
+void resp_buf_reply(struct resp_buf *b, const redisReply *r);
+/* The reply written (the caller frees it), NULL when out of memory or
+ * incomplete; frees the buffer either way. */
+redisReply *resp_buf_read(struct resp_buf *b);
+
 /* Whether argv[0] is name (any case). */
 bool resp_is(int argc, const char *const *argv, const size_t *argvlen, const char *name);
 

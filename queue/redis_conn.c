@@ -506,9 +506,33 @@ static void tx_exec(struct tx_call *call)
     on_tx_group(NULL, &(struct tx_group){call, -1});
 }
 
+/* MGET of keys on several slots: a GET of each, run like a transaction (one
+ * script per slot), its answer MGET's array. */
+static int split_mget(struct rconn *rc, rconn_reply_cb cb, void *arg, int argc,
+                      const char **argv, const size_t *argvlen)
+{
+    if (argc - 1 > CLUSTER_TX_MAX)
+        return -1;
+    struct tx_call *call = calloc(1, sizeof *call);
+    if (!call)
+        return -1;
+    call->rc = rc;
+    cluster_tx_init(&call->tx);
+    for (int i = 1; i < argc; i++) {
+        const char *get[] = {"GET", argv[i]};
+        size_t lens[] = {3, argvlen[i]};
+        cluster_tx_add(&call->tx, 2, get, lens);
+    }
+    call->exec_cb = cb;
+    call->exec_arg = arg;
+    tx_exec(call);
+    return 0;
+}
+
 /* A command on a cluster connection: MULTI, EXEC and what lies between are
- * collected (above); others go to the master of their keys' slot, keyless
- * ones (PING, PUBLISH) to slot 0's. */
+ * collected (above), an MGET over several slots is split (above); others go
+ * to the master of their keys' slot, keyless ones (PING, PUBLISH) to slot
+ * 0's. */
 static int routed_command(struct rconn *rc, rconn_reply_cb cb, void *arg, int argc,
                           const char **argv, const size_t *argvlen)
 {
@@ -546,6 +570,8 @@ static int routed_command(struct rconn *rc, rconn_reply_cb cb, void *arg, int ar
     int slot = cluster_command_slot(argc, argv, argvlen);
     if (slot == CLUSTER_SLOT_NO_KEY)
         slot = 0;
+    if (slot == CLUSTER_SLOT_CROSSSLOT && resp_is(argc, argv, argvlen, "MGET"))
+        return split_mget(rc, cb, arg, argc, argv, argvlen);
     if (slot < 0) {
         log_error("redis cluster: a %.*s over keys of several slots; not sent",
                   argc > 0 ? (int)argvlen[0] : 0, argc > 0 ? argv[0] : "");

@@ -698,6 +698,13 @@ int config_load_file(struct config *cfg, const char *path, char err[CONFIG_ERR_L
                 goto out;
         }
     }
+    if (json_object_object_get_ex(root, "redis", NULL) &&
+        json_object_object_get_ex(root, "redis_cluster", NULL) && cfg->redis_url[0] &&
+        cfg->redis_cluster[0]) {
+        snprintf(err, CONFIG_ERR_LEN,
+                 "%s: keys \"redis\" and \"redis_cluster\" exclude each other: set one", path);
+        goto out;
+    }
     /* The sharded key layout of issue 12 is not built yet: one shard, the
      * "{c}" tag of every claims key (docs/configuration.md "shards"). */
     if (cfg->shards != 1) {
