@@ -48,7 +48,8 @@ int redis_address_parse(const char *url, struct redis_address *out);
 /* A cluster's seed nodes, "host:port[,host:port...]" (at most
  * REDIS_MAX_SEEDS), into out (is_cluster). Returns 0 or -1. */
 int redis_cluster_address_parse(const char *seeds, struct redis_address *out);
-/* "unix:/path", "redis://host:port/db" or "cluster host:port,..."; for logs (no secrets in the URL form we accept). */
+/* "unix:/path", "redis://host:port/db" or "cluster host:port,..."; for logs
+ * (no secrets in the URL form we accept). */
 void redis_address_format(const struct redis_address *addr, char *buf, size_t size);
 
 /* A blocking connection with connect and command timeouts, SELECTing the db.

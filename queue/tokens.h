@@ -81,8 +81,9 @@ typedef void (*tokens_revoke_cb)(int status, const char *hash, void *arg);
  * publishes its hash on the revocation channel, so that every process drops
  * it from its token cache. On a cluster (the two keys on different slots)
  * it takes four: read the hash, delete the token, publish, delete the id
- * (a revocation cut short is finished by the next one of that id). Returns 0 when sent (cb is called once), -1 when
- * there is no connection (cb is not called). */
+ * (a revocation cut short is finished by the next one of that id).
+ * Returns 0 when sent (cb is called once), -1 when there is no connection
+ * (cb is not called). */
 int tokens_revoke_async(struct rconn *rc, const char *prefix, const char *token_id,
                         tokens_revoke_cb cb, void *arg);
 

@@ -1153,9 +1153,11 @@ START_TEST(test_real_cluster_routes_follows_ask_and_moved)
     router_cmd(base, cl, &ans, 3, set_foo);
     router_cmd(base, cl, &ans, 3, set_a);
     char out[256];
-    test_cluster_cmd(&rc, dst, out, sizeof out, "CLUSTER SETSLOT %d IMPORTING %s", slot, rc.id[src]);
+    test_cluster_cmd(&rc, dst, out, sizeof out, "CLUSTER SETSLOT %d IMPORTING %s", slot,
+                     rc.id[src]);
     ck_assert_str_eq(out, "OK");
-    test_cluster_cmd(&rc, src, out, sizeof out, "CLUSTER SETSLOT %d MIGRATING %s", slot, rc.id[dst]);
+    test_cluster_cmd(&rc, src, out, sizeof out, "CLUSTER SETSLOT %d MIGRATING %s", slot,
+                     rc.id[dst]);
     ck_assert_str_eq(out, "OK");
     test_cluster_cmd(&rc, src, out, sizeof out, "MIGRATE 127.0.0.1 %d {foo}a 0 5000", rc.port[dst]);
     ck_assert_str_eq(out, "OK");

@@ -225,6 +225,24 @@ static void expect_next(struct rlink *l, const char *want)
     freeReplyObject(r);
 }
 
+/* Moves slot 12182 ("foo", "{foo}x") with its keys from master src to dst. */
+static void move_foo_slot(const struct test_cluster *tc, int src, int dst)
+{
+    const int slot = 12182;
+    char out[256];
+    test_cluster_cmd(tc, dst, out, sizeof out, "CLUSTER SETSLOT %d IMPORTING %s", slot,
+                     tc->id[src]);
+    test_cluster_cmd(tc, src, out, sizeof out, "CLUSTER SETSLOT %d MIGRATING %s", slot,
+                     tc->id[dst]);
+    test_cluster_cmd(tc, src, out, sizeof out, "MIGRATE 127.0.0.1 %d %s 0 5000 KEYS foo {foo}x",
+                     tc->port[dst], "");
+    ck_assert_str_eq(out, "OK");
+    for (int i = 0; i < TEST_CLUSTER_MASTERS; i++) {
+        test_cluster_cmd(tc, i, out, sizeof out, "CLUSTER SETSLOT %d NODE %s", slot, tc->id[dst]);
+        ck_assert_str_eq(out, "OK");
+    }
+}
+
 START_TEST(test_rlink_pipelines_across_masters_and_follows_moved_in_order)
 {
     struct test_cluster tc;
@@ -248,17 +266,9 @@ START_TEST(test_rlink_pipelines_across_masters_and_follows_moved_in_order)
     expect_next(l, "4");
 
     /* Slot 12182 moves to the first master behind the link's back. */
-    const int slot = 12182, src = 2, dst = 0;
+    const int dst = 0;
+    move_foo_slot(&tc, 2, dst);
     char out[256];
-    test_cluster_cmd(&tc, dst, out, sizeof out, "CLUSTER SETSLOT %d IMPORTING %s", slot, tc.id[src]);
-    test_cluster_cmd(&tc, src, out, sizeof out, "CLUSTER SETSLOT %d MIGRATING %s", slot, tc.id[dst]);
-    test_cluster_cmd(&tc, src, out, sizeof out, "MIGRATE 127.0.0.1 %d %s 0 5000 KEYS foo {foo}x",
-                     tc.port[dst], "");
-    ck_assert_str_eq(out, "OK");
-    for (int i = 0; i < TEST_CLUSTER_MASTERS; i++) {
-        test_cluster_cmd(&tc, i, out, sizeof out, "CLUSTER SETSLOT %d NODE %s", slot, tc.id[dst]);
-        ck_assert_str_eq(out, "OK");
-    }
     /* The pipeline: the old master answers MOVED for foo's commands, which
      * are sent again to the new one while the others' answers wait. */
     rlink_append(l, "GET b");       /* the first master: foo's slot's new home */

@@ -174,7 +174,8 @@ START_TEST(test_member_record_moves_family_and_writes_its_reference)
     ck_assert_ptr_nonnull(l);
     ck_assert_int_eq(queue_seeded_blocking(l, PREFIX), 0);
     struct queue_member_facts sub = {"M3", "M3", "G1", "P1"};
-    ck_assert_int_eq(queue_put_record_blocking(l, PREFIX, QUEUE_RECORD_MEMBER, "M3", "{}", &sub), 0);
+    ck_assert_int_eq(queue_put_record_blocking(l, PREFIX, QUEUE_RECORD_MEMBER, "M3", "{}", &sub),
+                     0);
     ck_assert_int_eq(queue_mark_seeded_blocking(l, PREFIX), 0);
     ck_assert_int_eq(queue_seeded_blocking(l, PREFIX), 1);
     ck_assert_int_eq(queue_record_exists_blocking(l, PREFIX, QUEUE_RECORD_MEMBER, "M3"), 1);

@@ -23,6 +23,7 @@
 #include "date.h"
 #include "../harness/harness.h"
 #include "queue/cluster.h"
+#include "queue/scripts.h"
 
 #define ADMIN "cluster-tests-bootstrap-admin-token-0123456789"
 
@@ -100,11 +101,13 @@ static char *pharmacy(const char *fill_date, const char *charge)
 {
     char *b = malloc(2048);
     snprintf(b, 2048,
-             "{\"type\":\"pharmacy\",\"member_id\":\"M1001-02\",\"patient\":{\"first_name\":\"Ana\","
-             "\"last_name\":\"Lopez\",\"birth_date\":\"2015-06-10\"},\"pharmacy\":{\"name\":"
-             "\"Corner Drug #12\",\"npi\":\"1245319599\",\"network\":\"in\"},\"ndc\":"
-             "\"0071-0155-23\",\"fill_date\":\"%s\",\"drug_name\":\"Test drug\",\"quantity\":30,"
-             "\"days_supply\":30,\"charge\":%s}",
+             "{\"type\":\"pharmacy\",\"member_id\":\"M1001-02\","
+             "\"patient\":{\"first_name\":\"Ana\",\"last_name\":\"Lopez\","
+             "\"birth_date\":\"2015-06-10\"},"
+             "\"pharmacy\":{\"name\":\"Corner Drug #12\",\"npi\":\"1245319599\","
+             "\"network\":\"in\"},\"ndc\":\"0071-0155-23\",\"fill_date\":\"%s\","
+             "\"drug_name\":\"Test drug\",\"quantity\":30,\"days_supply\":30,"
+             "\"charge\":%s}",
              fill_date, charge);
     return b;
 }
@@ -342,7 +345,7 @@ START_TEST(test_claim_flow_submit_decide_read_eob_search_queue)
 }
 END_TEST
 
-START_TEST(test_tokens_invitations_accounts_and_sign_in)
+START_TEST(test_tokens_work_at_once_and_revocation_reaches_every_process)
 {
     char staff[80], token_id[64];
     struct test_response res;
@@ -395,7 +398,12 @@ START_TEST(test_tokens_invitations_accounts_and_sign_in)
     test_api(&server, "DELETE", path, ADMIN, NULL, NULL, &res);
     ck_assert_int_eq(res.status, 404);
     test_response_free(&res);
+}
+END_TEST
 
+START_TEST(test_invitations_accounts_and_sign_in)
+{
+    struct test_response res;
     /* An invitation makes one account; a second use of the code is refused. */
     test_api(&server, "POST", "/v1/invitations", ADMIN,
              "{\"role\":\"member\",\"member_id\":\"M1001\"}", NULL, &res);
@@ -533,6 +541,17 @@ START_TEST(test_failover_of_the_claims_master_during_traffic_finalizes_each_clai
         ck_assert_msg(finals_in_history(claim) == 1, "claim %s: %s", t->ids[i], claim);
         free(claim);
     }
+    /* The promoted replica started with no scripts: the workers, which lost
+     * their connections to the old master, loaded theirs on every master. */
+    redisContext *c = redisConnect("127.0.0.1", cluster.port[r]);
+    ck_assert(c && !c->err);
+    redisReply *exists = redisCommand(c, "SCRIPT EXISTS %s %s", script_commit.sha,
+                                      script_claim_start.sha);
+    ck_assert_int_eq(exists->type, REDIS_REPLY_ARRAY);
+    ck_assert_int_eq(exists->element[0]->integer, 1);
+    ck_assert_int_eq(exists->element[1]->integer, 1);
+    freeReplyObject(exists);
+    redisFree(c);
     /* Nothing left open or dead-lettered, and the counters saw each claim once. */
     struct test_response res;
     test_api(&server, "GET", "/v1/queue", ADMIN, NULL, NULL, &res);
@@ -619,6 +638,7 @@ END_TEST
 
 int main(void)
 {
+    scripts_init(); /* the scripts' SHA-1s, to look for them on a promoted replica */
     Suite *s = suite_create("cluster_api");
     /* One cluster and one claimsd for the whole run, in this order: the
      * race needs the family's accumulators fresh, the failover goes last. */
@@ -627,7 +647,8 @@ int main(void)
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, test_family_race_spends_the_deductible_exactly_once);
     tcase_add_test(tc, test_claim_flow_submit_decide_read_eob_search_queue);
-    tcase_add_test(tc, test_tokens_invitations_accounts_and_sign_in);
+    tcase_add_test(tc, test_tokens_work_at_once_and_revocation_reaches_every_process);
+    tcase_add_test(tc, test_invitations_accounts_and_sign_in);
     tcase_add_test(tc, test_shards_other_than_one_are_refused_at_start);
     tcase_add_test(tc, test_failover_of_the_claims_master_during_traffic_finalizes_each_claim_once);
     tcase_add_test(tc, test_a_slot_without_a_master_is_one_log_line_and_503);
