@@ -240,7 +240,9 @@ static SSL_CTX *tls_context(const struct tls_config *t)
 }
 
 /* Waits for Redis to answer, then runs the start-up steps that must happen
- * before serving: the bootstrap admin token, the sample enrollment. */
+ * before serving: the shard count's check, the bootstrap admin token, the
+ * sample enrollment. Returns 0, 2 when the configuration does not fit the
+ * data (exit status 2), or -1. */
 static int prepare_store(struct app *app, bool embedded)
 {
     struct rlink *c = NULL;
@@ -262,7 +264,7 @@ static int prepare_store(struct app *app, bool embedded)
                   "configuration says %d; refusing to start (changing it renames every claims "
                   "key)",
                   stored_shards, app->cfg.shards);
-        rc = -1;
+        rc = 2;
     }
     const char *bootstrap = getenv("CLAIMSD_BOOTSTRAP_ADMIN_TOKEN");
     if (rc != 0)
@@ -512,8 +514,11 @@ int main(int argc, char **argv)
 
     int rc = 1;
     struct event *sigterm_ev = NULL, *sigint_ev = NULL, *sigchld_ev = NULL;
-    if (prepare_store(&app, rt.child != NULL) != 0)
+    int prepared = prepare_store(&app, rt.child != NULL);
+    if (prepared != 0) {
+        rc = prepared == 2 ? 2 : 1;
         goto out;
+    }
 
     app.base = event_base_new();
     if (!app.base)

@@ -592,7 +592,7 @@ START_TEST(test_shards_other_than_one_are_refused_at_start)
                                                                   "--config", cfg_path, NULL},
                                         admin_env, &status),
                      0);
-    ck_assert_int_eq(status, 1);
+    ck_assert_int_eq(status, 2);
     log = test_claimsd_log(&d);
     ck_assert_ptr_nonnull(strstr(log, "key \"shards\": the data in Redis was laid out for 16 "
                                       "shards, this configuration says 1"));
