@@ -223,6 +223,13 @@ static void on_create_step(redisReply *reply, void *arg)
         sent = ok ? rconn_command(st->rc, on_create_step, st, "DEL %s", st->k_inv)
                   : rconn_command(st->rc, on_create_step, st, "HDEL %s held_by",
                                   st->k_inv);
+    } else if (st->step == 1 && reply && reply->type == REDIS_REPLY_ERROR) {
+        /* Refused, so not run: the invitation is released. (No answer at
+         * all may mean it ran: the invitation stays held.) */
+        log_error("account create: %s", reply->str);
+        st->result = ACCOUNTS_UNAVAILABLE;
+        st->step = 2;
+        sent = rconn_command(st->rc, on_create_step, st, "HDEL %s held_by", st->k_inv);
     } else if (st->step == 2) {
         /* The account exists (or not) whatever became of the invitation. */
         create_step_done(st, st->result);

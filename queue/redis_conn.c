@@ -558,12 +558,15 @@ static int routed_command(struct rconn *rc, rconn_reply_cb cb, void *arg, int ar
             tx_exec(call);
             return 0;
         }
-        if (call->n_cb == CLUSTER_TX_MAX + 1)
+        if (call->n_cb == CLUSTER_TX_MAX + 1) {
+            /* More than a transaction holds: it fails, and this command's
+             * caller is answered at once (its callback has no room). */
             call->tx.failed = true;
-        else {
-            call->cb[call->n_cb] = cb;
-            call->arg[call->n_cb++] = arg;
+            cb(NULL, arg);
+            return 0;
         }
+        call->cb[call->n_cb] = cb;
+        call->arg[call->n_cb++] = arg;
         cluster_tx_add(&call->tx, argc, argv, argvlen);
         return 0;
     }
