@@ -481,6 +481,60 @@ START_TEST(test_invitations_accounts_and_sign_in)
 }
 END_TEST
 
+struct account_try {
+    char body[512];
+    long status;
+};
+
+static void *try_account(void *arg)
+{
+    struct account_try *t = arg;
+    char url[128];
+    snprintf(url, sizeof url, "%s/v1/accounts", server.base_url);
+    const char *headers[] = {"Content-Type: application/json", NULL};
+    struct test_response res;
+    t->status = test_http("POST", url, headers, t->body, &res) == 0 ? res.status : -1;
+    if (t->status >= 0)
+        test_response_free(&res);
+    return NULL;
+}
+
+START_TEST(test_one_invitation_used_twice_at_once_makes_one_account)
+{
+    /* The invitation and the accounts are on different slots: the
+     * invitation is held for the first account_put, so the second request
+     * finds it used, whichever order the steps run in. */
+    struct test_response res;
+    test_api(&server, "POST", "/v1/invitations", ADMIN,
+             "{\"role\":\"member\",\"member_id\":\"M1001-03\"}", NULL, &res);
+    ck_assert_int_eq(res.status, 201);
+    char code[100];
+    snprintf(code, sizeof code, "%s", test_json_str(res.body, "code"));
+    test_response_free(&res);
+    struct account_try tries[2];
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++) {
+        snprintf(tries[i].body, sizeof tries[i].body,
+                 "{\"code\":\"%s\",\"username\":\"diego.%d\",\"password\":\"violet tractor "
+                 "harbor 5%d\"}",
+                 code, i, i);
+        pthread_create(&t[i], NULL, try_account, &tries[i]);
+    }
+    for (int i = 0; i < 2; i++)
+        pthread_join(t[i], NULL);
+    ck_assert_int_eq(tries[0].status + tries[1].status, 201 + 422);
+    ck_assert(tries[0].status == 201 || tries[1].status == 201);
+    int made = tries[0].status == 201 ? 0 : 1;
+    char key[64], out[64];
+    snprintf(key, sizeof key, "claims:account:diego.%d", made);
+    on_key_master(key, out, sizeof out, "HGET %s %s", "member_id");
+    ck_assert_str_eq(out, "M1001-03");
+    snprintf(key, sizeof key, "claims:account:diego.%d", 1 - made);
+    on_key_master(key, out, sizeof out, "EXISTS %s", "");
+    ck_assert_str_eq(out, "0");
+}
+END_TEST
+
 struct traffic {
     atomic_bool stop;
     int n;
@@ -649,6 +703,7 @@ int main(void)
     tcase_add_test(tc, test_claim_flow_submit_decide_read_eob_search_queue);
     tcase_add_test(tc, test_tokens_work_at_once_and_revocation_reaches_every_process);
     tcase_add_test(tc, test_invitations_accounts_and_sign_in);
+    tcase_add_test(tc, test_one_invitation_used_twice_at_once_makes_one_account);
     tcase_add_test(tc, test_shards_other_than_one_are_refused_at_start);
     tcase_add_test(tc, test_failover_of_the_claims_master_during_traffic_finalizes_each_claim_once);
     tcase_add_test(tc, test_a_slot_without_a_master_is_one_log_line_and_503);
