@@ -130,6 +130,10 @@ bool cluster_has_map(const struct cluster *cl);
 /* A copy of the current slot map (all -1 before one is read). */
 void cluster_get_map(const struct cluster *cl, struct cluster_slot_map *out);
 
+/* The master of slot in the current map into *out. Returns 0, or -1 when
+ * no master serves it (or no map was read yet). */
+int cluster_master_of_slot(const struct cluster *cl, int slot, struct cluster_endpoint *out);
+
 /* The nodes the router holds a connection (or a reconnecting one) to: the
  * seeds and the masters of the map, plus nodes a redirect named. */
 int cluster_connections(const struct cluster *cl);

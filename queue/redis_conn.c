@@ -361,6 +361,11 @@ bool rconn_is_cluster(const struct rconn *rc)
     return rc->cl != NULL;
 }
 
+int rconn_master_of_slot(const struct rconn *rc, int slot, struct cluster_endpoint *out)
+{
+    return rc->cl ? cluster_master_of_slot(rc->cl, slot, out) : -1;
+}
+
 static void on_reply(redisAsyncContext *ac, void *r, void *privdata)
 {
     (void)ac;

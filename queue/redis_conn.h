@@ -82,6 +82,9 @@ bool rconn_is_connected(const struct rconn *rc);
 /* Whether rc routes over a Redis Cluster (then a script may touch only its
  * declared keys, all of one slot). */
 bool rconn_is_cluster(const struct rconn *rc);
+/* Cluster mode: the master of slot now (queue/cluster.h). Returns 0, or -1
+ * (not a cluster, or no master known). */
+int rconn_master_of_slot(const struct rconn *rc, int slot, struct cluster_endpoint *out);
 
 /* Sends a command. Returns 0 when it was sent (cb will be called once), or
  * -1 when there is no connection right now (cb is not called). */
