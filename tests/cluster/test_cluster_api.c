@@ -28,6 +28,7 @@
 #define ADMIN "cluster-tests-bootstrap-admin-token-0123456789"
 
 static struct test_cluster cluster;
+static char pharmacy_id[64]; /* the flow test's claim, for the recovery test */
 static struct test_claimsd server;
 static char seeds[512], cfg_path[512];
 
@@ -173,12 +174,15 @@ static char *wait_final(const char *id, int seconds)
 }
 
 /* Nothing was refused for its keys' slots (a script or command touching
- * keys of several slots: CROSSSLOT, or not sent at all). */
+ * keys of several slots: CROSSSLOT, or not sent at all), and no recovery
+ * scan failed to read or store. */
 static void assert_no_cross_slot(void)
 {
     char *log = test_claimsd_log(&server);
     ck_assert_msg(!strstr(log, "CROSSSLOT") && !strstr(log, "several slots") &&
-                      !strstr(log, "non local key"),
+                      !strstr(log, "non local key") && !strstr(log, "recoveries scan not") &&
+                      !strstr(log, "recoveries scan could not") &&
+                      !strstr(log, "family claims read failed"),
                   "a command over several slots:\n%s", log);
     free(log);
 }
@@ -271,6 +275,7 @@ START_TEST(test_claim_flow_submit_decide_read_eob_search_queue)
     char *body = pharmacy(days_ago(3, fill), "42.17");
     ck_assert_int_eq(submit(body, id), 202);
     free(body);
+    snprintf(pharmacy_id, sizeof pharmacy_id, "%s", id);
     char *claim = wait_final(id, 30);
     /* Preferred brand: allowed = min(4.50 × 30, 42.17) = 42.17, copay 35.00. */
     ck_assert_str_eq(test_json_str(claim, "status"), "approved");
@@ -341,6 +346,59 @@ START_TEST(test_claim_flow_submit_decide_read_eob_search_queue)
     /* The shard count recorded at start. */
     on_key_master("claims:shards", out, sizeof out, "GET %s", "");
     ck_assert_str_eq(out, "1");
+    assert_no_cross_slot();
+}
+END_TEST
+
+/* PUT of the sample employee with one coverage span. */
+static void put_employee(const char *span)
+{
+    char body[2048];
+    snprintf(body, sizeof body,
+             "{\"member_id\":\"M1001\",\"subscriber_id\":\"M1001\",\"group_id\":\"G100\","
+             "\"relationship\":\"employee\",\"first_name\":\"Luis\",\"last_name\":\"Lopez\","
+             "\"birth_date\":\"1975-09-14\",\"state\":\"FL\",\"student\":false,"
+             "\"lives_with_employee\":true,\"married_on\":null,\"has_own_dependent\":true,"
+             "\"handicapped_certified\":false,\"coverage\":[%s],\"medicare\":null,"
+             "\"other_coverage\":[]}",
+             span);
+    struct test_response res;
+    test_api(&server, "PUT", "/v1/members/M1001", ADMIN, body, NULL, &res);
+    ck_assert_msg(res.status == 200, "%ld %s", res.status, res.body);
+    test_response_free(&res);
+}
+
+START_TEST(test_retroactive_termination_finds_the_paid_claim_and_undoing_it_withdraws)
+{
+    /* The family's facts are read in steps on a cluster (queue/recoveries.c).
+     * The employee leaves 40 days ago (covered to the end of that month):
+     * the race's October lab claims stay covered, the flow's pharmacy claim
+     * of 3 days ago (plan paid 7.17) is no longer. */
+    ck_assert_int_eq(strlen(pharmacy_id), 36);
+    char ended[16], reported[16], span[256];
+    snprintf(span, sizeof span,
+             "{\"plan_id\":\"PPO-500\",\"effective\":\"2020-01-01\",\"termination_event\":"
+             "\"%s\",\"termination_reported_on\":\"%s\",\"kind\":\"active\"}",
+             days_ago(40, ended), days_ago(5, reported));
+    put_employee(span);
+    struct test_response res;
+    test_api(&server, "GET", "/v1/recoveries", ADMIN, NULL, NULL, &res);
+    ck_assert_int_eq(res.status, 200);
+    ck_assert_int_eq(test_json_len(res.body, "recoveries"), 1);
+    ck_assert_str_eq(test_json_str(res.body, "recoveries.0.claim_id"), pharmacy_id);
+    ck_assert_str_eq(test_json_str(res.body, "recoveries.0.member_id"), "M1001-02");
+    ck_assert_str_eq(test_json_str(res.body, "recoveries.0.subscriber_id"), "M1001");
+    ck_assert_str_eq(test_json_str(res.body, "recoveries.0.amount"), "7.17");
+    ck_assert_str_eq(test_json_str(res.body, "recoveries.0.status"), "open");
+    test_response_free(&res);
+    /* Coverage restored: the recovery is withdrawn. */
+    put_employee("{\"plan_id\":\"PPO-500\",\"effective\":\"2020-01-01\","
+                 "\"termination_event\":null,\"kind\":\"active\"}");
+    test_api(&server, "GET", "/v1/recoveries", ADMIN, NULL, NULL, &res);
+    ck_assert_int_eq(res.status, 200);
+    ck_assert_int_eq(test_json_len(res.body, "recoveries"), 1);
+    ck_assert_str_eq(test_json_str(res.body, "recoveries.0.status"), "withdrawn");
+    test_response_free(&res);
     assert_no_cross_slot();
 }
 END_TEST
@@ -746,6 +804,7 @@ int main(void)
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, test_family_race_spends_the_deductible_exactly_once);
     tcase_add_test(tc, test_claim_flow_submit_decide_read_eob_search_queue);
+    tcase_add_test(tc, test_retroactive_termination_finds_the_paid_claim_and_undoing_it_withdraws);
     tcase_add_test(tc, test_tokens_work_at_once_and_revocation_reaches_every_process);
     tcase_add_test(tc, test_invitations_accounts_and_sign_in);
     tcase_add_test(tc, test_one_invitation_used_twice_at_once_makes_one_account);
