@@ -33,7 +33,8 @@ LIB_SRCS := $(filter-out server/main.c,$(wildcard $(addsuffix /*.c,$(PARTS))))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 HARNESS_SRCS := $(wildcard tests/harness/*.c)
 HARNESS_OBJS := $(HARNESS_SRCS:%.c=$(BUILD)/%.o)
-TEST_SRCS := $(wildcard tests/test_*.c tests/fault/test_*.c)
+# tests/cluster/: claimsd on a local Redis Cluster (3 masters, 3 replicas).
+TEST_SRCS := $(wildcard tests/test_*.c tests/fault/test_*.c tests/cluster/test_*.c)
 TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 CLAIMSD := $(BUILD)/claimsd
 # The same server with test-only fault hooks (work/worker.c,

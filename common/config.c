@@ -22,6 +22,7 @@ void config_defaults(struct config *cfg)
     snprintf(cfg->time_zone, sizeof cfg->time_zone, "America/New_York");
     cfg->role = ROLE_ALL;
     cfg->workers = 2;
+    cfg->shards = 1;
     cfg->log_level = LOG_INFO;
     cfg->redis_timeout_ms = 2000;
     cfg->target_business_days = 10;
@@ -109,6 +110,71 @@ int config_set_listen(struct config *cfg, const char *hostport)
     return 0;
 }
 
+/* One seed node: HOST:PORT with a port of 1..65535 (the last ':' splits). */
+static bool seed_valid(const char *s, size_t len)
+{
+    const char *colon = NULL;
+    for (size_t i = 0; i < len; i++)
+        if (s[i] == ':')
+            colon = s + i;
+    if (!colon || colon == s || (size_t)(colon - s) >= 256)
+        return false;
+    size_t digits = len - (size_t)(colon - s) - 1;
+    long port = 0;
+    for (size_t i = 0; i < digits; i++) {
+        if (colon[1 + i] < '0' || colon[1 + i] > '9' || digits > 5)
+            return false;
+        port = port * 10 + (colon[1 + i] - '0');
+    }
+    return digits > 0 && port >= 1 && port <= 65535;
+}
+
+int config_set_redis_cluster(struct config *cfg, const char *seeds)
+{
+    size_t n = 0;
+    for (const char *p = seeds;;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        if (!seed_valid(p, len) || ++n > 16)
+            return -1;
+        if (!comma)
+            break;
+        p = comma + 1;
+    }
+    if (strlen(seeds) >= sizeof cfg->redis_cluster)
+        return -1;
+    snprintf(cfg->redis_cluster, sizeof cfg->redis_cluster, "%s", seeds);
+    return 0;
+}
+
+/* redis_cluster: a list of seed nodes "host:port" (or null: none). */
+static int load_redis_cluster(struct config *cfg, json_object *v, const char *path,
+                              char err[CONFIG_ERR_LEN])
+{
+    if (json_object_is_type(v, json_type_null)) {
+        cfg->redis_cluster[0] = '\0';
+        return 0;
+    }
+    size_t n = json_object_is_type(v, json_type_array) ? json_object_array_length(v) : 0;
+    char joined[CONFIG_PATH_LEN] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < n && used < sizeof joined; i++) {
+        json_object *item = json_object_array_get_idx(v, i);
+        if (!json_object_is_type(item, json_type_string))
+            n = 0;
+        else
+            used += (size_t)snprintf(joined + used, sizeof joined - used, "%s%s", i ? "," : "",
+                                     json_object_get_string(item));
+    }
+    if (n == 0 || used >= sizeof joined || config_set_redis_cluster(cfg, joined) != 0) {
+        snprintf(err, CONFIG_ERR_LEN,
+                 "%s: key \"redis_cluster\" must be a list of 1 to 16 seed nodes \"host:port\"",
+                 path);
+        return -1;
+    }
+    return 0;
+}
+
 /* One config key: its name, its type and where it goes. */
 enum key_type { K_STRING, K_PATH, K_INT, K_BOOL, K_SIZE };
 
@@ -133,6 +199,7 @@ static const struct key_spec top_keys[] = {
     BOOL("rdb_snapshots", rdb_snapshots),
     STR("key_prefix", key_prefix),
     INT("workers", workers, 0, 256),
+    INT("shards", shards, 1, 256),
     INT("redis_timeout_ms", redis_timeout_ms, 10, 600000),
     PATH("holidays_file", holidays_file),
     PATH("seed_dir", seed_dir),
@@ -615,6 +682,9 @@ int config_load_file(struct config *cfg, const char *path, char err[CONFIG_ERR_L
                 goto out;
             }
             snprintf(cfg->time_zone, sizeof cfg->time_zone, "%s", s);
+        } else if (strcmp(name, "redis_cluster") == 0) {
+            if (load_redis_cluster(cfg, value, path, err) != 0)
+                goto out;
         } else if (strcmp(name, "$comment") == 0) {
             continue; /* documentation inside the file */
         } else {
@@ -627,6 +697,22 @@ int config_load_file(struct config *cfg, const char *path, char err[CONFIG_ERR_L
             if (set_key(cfg, k, value, base_dir, path, "", err) != 0)
                 goto out;
         }
+    }
+    if (json_object_object_get_ex(root, "redis", NULL) &&
+        json_object_object_get_ex(root, "redis_cluster", NULL) && cfg->redis_url[0] &&
+        cfg->redis_cluster[0]) {
+        snprintf(err, CONFIG_ERR_LEN,
+                 "%s: keys \"redis\" and \"redis_cluster\" exclude each other: set one", path);
+        goto out;
+    }
+    /* The sharded key layout of issue 12 is not built yet: one shard, the
+     * "{c}" tag of every claims key (docs/configuration.md "shards"). */
+    if (cfg->shards != 1) {
+        snprintf(err, CONFIG_ERR_LEN,
+                 "%s: key \"shards\" must be 1 in this version (claims on several shards are "
+                 "not built yet)",
+                 path);
+        goto out;
     }
     rc = 0;
 out:

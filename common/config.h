@@ -78,6 +78,8 @@ struct config {
     int listen_port;
     char data_dir[CONFIG_PATH_LEN];
     char redis_url[CONFIG_PATH_LEN]; /* empty: start the embedded redis-server */
+    char redis_cluster[CONFIG_PATH_LEN]; /* seed nodes "host:port,host:port"; empty: none */
+    int shards;                      /* claims shards (issue 12): only 1 in this version */
     char redis_server_path[CONFIG_PATH_LEN];
     char appendfsync[16];            /* "everysec" or "always" */
     bool rdb_snapshots;
@@ -110,6 +112,10 @@ void config_defaults(struct config *cfg);
 /* Reads a JSON config file over the current values. Relative paths in the file
  * (holidays_file, seed_dir, portal_dir, data_dir, tls.*) are resolved against the file's folder.
  * Returns 0, or -1 with a message naming the file and the key in err. */
+/* "HOST:PORT[,HOST:PORT...]" (a cluster's seed nodes) into cfg->redis_cluster.
+ * Returns 0, or -1 when an entry is not HOST:PORT or the list is too long. */
+int config_set_redis_cluster(struct config *cfg, const char *seeds);
+
 int config_load_file(struct config *cfg, const char *path, char err[CONFIG_ERR_LEN]);
 
 /* Parses "HOST:PORT" into the listen fields; returns 0 or -1. */

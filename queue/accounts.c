@@ -15,7 +15,10 @@
 /* Key formats of people's accounts (queue/accounts.h); unsharded, like tokens. */
 #define KEYF_INVITE "%sinvite:%s"           /* prefix, sha256 hex of the code: hash */
 #define KEYF_ACCOUNT "%saccount:%s"         /* prefix, username: hash */
-#define KEYF_SIGNIN_FAIL "%ssignin_fail:%s" /* prefix, username: zset of failures by ms */
+/* prefix, prefix, username: zset of failures by ms. Its hash tag is the account's
+ * whole key, so both are on one slot of a cluster (signin_lookup reads them in
+ * one script) while the account keys stay as they were. */
+#define KEYF_SIGNIN_FAIL "%ssignin_fail:{%saccount:%s}"
 #define KEYF_SESSION "%ssession:%s"         /* prefix, sha256 hex of the id: hash */
 
 static void ensure_sha(struct script *s)
@@ -64,27 +67,27 @@ int accounts_invitation_store_async(struct rconn *rc, const char *prefix, const 
     return 0;
 }
 
-int accounts_invitation_store_blocking(redisContext *c, const char *prefix, const char *hash,
+int accounts_invitation_store_blocking(struct rlink *c, const char *prefix, const char *hash,
                                        const char *role, const char *member_id, const char *npi,
                                        const char *created_at, const char *created_by,
                                        int ttl_seconds)
 {
     char key[KEY_LEN];
     snprintf(key, sizeof key, KEYF_INVITE, prefix, hash);
-    redisAppendCommand(c, "MULTI");
-    redisAppendCommand(c, "HSET %s role %s member_id %s npi %s created_at %s created_by %s", key,
+    rlink_append(c, "MULTI");
+    rlink_append(c, "HSET %s role %s member_id %s npi %s created_at %s created_by %s", key,
                        role, member_id, npi, created_at, created_by);
-    redisAppendCommand(c, "EXPIRE %s %d", key, ttl_seconds);
-    redisAppendCommand(c, "EXEC");
+    rlink_append(c, "EXPIRE %s %d", key, ttl_seconds);
+    rlink_append(c, "EXEC");
     int rc = 0;
     for (int i = 0; i < 4; i++) {
         redisReply *r = NULL;
-        if (redisGetReply(c, (void **)&r) != REDIS_OK || !r || r->type == REDIS_REPLY_ERROR ||
+        if (rlink_get_reply(c, &r) != REDIS_OK || !r || r->type == REDIS_REPLY_ERROR ||
             (i == 3 && r->type != REDIS_REPLY_ARRAY))
             rc = -1;
         if (r)
             freeReplyObject(r);
-        if (!r && c->err) /* the connection is gone: no more replies will come */
+        if (!r && rlink_broken(c)) /* the connection is gone: no more replies will come */
             return -1;
     }
     return rc;
@@ -143,6 +146,130 @@ static void on_create(redisReply *reply, void *arg)
     free(w);
 }
 
+/*
+ * On a cluster the invitation and the account are on different slots, so
+ * account_create runs in steps (docs/operations.md "Running on a cluster"):
+ * 1. invite_take: the invitation is held for this account id (a held one is
+ *    "invalid" to any other request: one invitation never makes two
+ *    accounts) and its fields read;
+ * 2. account_put: the account is created unless the username is taken;
+ * 3. the invitation is deleted (created) or released (taken).
+ * A crash between 1 and 3 leaves the invitation held: unusable, as if used
+ * (an admin invites again); it expires with its 7 days.
+ */
+static struct script script_invite_take = {
+    "invite_take",
+    "if redis.call('EXISTS', KEYS[1]) == 0 then return {'invalid'} end\n"
+    "local f = {}\n"
+    "local inv = redis.call('HGETALL', KEYS[1])\n"
+    "for i = 1, #inv, 2 do f[inv[i]] = inv[i + 1] end\n"
+    "if f.held_by and f.held_by ~= ARGV[1] then return {'invalid'} end\n"
+    "redis.call('HSET', KEYS[1], 'held_by', ARGV[1])\n"
+    "return {'ok', f.role or '', f.member_id or '', f.npi or ''}\n",
+    "",
+};
+
+static struct script script_account_put = {
+    "account_put",
+    "if redis.call('EXISTS', KEYS[1]) == 1 then return 'taken' end\n"
+    "redis.call('HSET', KEYS[1], 'account_id', ARGV[3], 'username', ARGV[1], 'role', ARGV[5],\n"
+    "           'member_id', ARGV[6], 'npi', ARGV[7], 'password_hash', ARGV[2],\n"
+    "           'created_at', ARGV[4])\n"
+    "return 'ok'\n",
+    "",
+};
+
+struct create_steps {
+    struct rconn *rc;
+    accounts_create_cb cb;
+    void *arg;
+    struct account_record rec;
+    int step;
+    char k_inv[KEY_LEN], k_acc[KEY_LEN];
+    char password_hash[ACCOUNT_HASH_LEN], created_at[40];
+    enum accounts_create_result result;
+};
+
+static void create_step_done(struct create_steps *st, enum accounts_create_result result)
+{
+    st->cb(result, result == ACCOUNTS_CREATED ? &st->rec : NULL, st->arg);
+    free(st);
+}
+
+static void on_create_step(redisReply *reply, void *arg)
+{
+    struct create_steps *st = arg;
+    int sent = -1;
+    if (st->step == 0 && reply && reply->type == REDIS_REPLY_ARRAY && reply->elements >= 1 &&
+        reply->element[0]->type == REDIS_REPLY_STRING) {
+        if (strcmp(reply->element[0]->str, "ok") != 0 || reply->elements != 4) {
+            create_step_done(st, ACCOUNTS_INVALID_INVITATION);
+            return;
+        }
+        copy_str(st->rec.role, sizeof st->rec.role, reply->element[1]);
+        copy_str(st->rec.member_id, sizeof st->rec.member_id, reply->element[2]);
+        copy_str(st->rec.npi, sizeof st->rec.npi, reply->element[3]);
+        ensure_sha(&script_account_put);
+        const char *keys[] = {st->k_acc};
+        const char *args[] = {st->rec.username, st->password_hash, st->rec.account_id,
+                              st->created_at, st->rec.role, st->rec.member_id, st->rec.npi};
+        st->step = 1;
+        sent = script_eval_async(st->rc, &script_account_put, on_create_step, st, 1, keys, 7,
+                                 args, NULL);
+    } else if (st->step == 1 && reply && reply->type == REDIS_REPLY_STRING) {
+        bool ok = strcmp(reply->str, "ok") == 0;
+        st->result = ok ? ACCOUNTS_CREATED : ACCOUNTS_USERNAME_TAKEN;
+        st->step = 2;
+        sent = ok ? rconn_command(st->rc, on_create_step, st, "DEL %s", st->k_inv)
+                  : rconn_command(st->rc, on_create_step, st, "HDEL %s held_by",
+                                  st->k_inv);
+    } else if (st->step == 1 && reply && reply->type == REDIS_REPLY_ERROR) {
+        /* Refused, so not run: the invitation is released. (No answer at
+         * all may mean it ran: the invitation stays held.) */
+        log_error("account create: %s", reply->str);
+        st->result = ACCOUNTS_UNAVAILABLE;
+        st->step = 2;
+        sent = rconn_command(st->rc, on_create_step, st, "HDEL %s held_by", st->k_inv);
+    } else if (st->step == 2) {
+        /* The account exists (or not) whatever became of the invitation. */
+        create_step_done(st, st->result);
+        return;
+    }
+    if (sent != 0) {
+        if (reply && reply->type == REDIS_REPLY_ERROR)
+            log_error("account create: %s", reply->str);
+        create_step_done(st, ACCOUNTS_UNAVAILABLE);
+    }
+}
+
+static int create_in_steps(struct rconn *rc, const char *k_inv, const char *k_acc,
+                           const char *username, const char *password_hash,
+                           const char *account_id, const char *created_at, accounts_create_cb cb,
+                           void *arg)
+{
+    ensure_sha(&script_invite_take);
+    struct create_steps *st = calloc(1, sizeof *st);
+    if (!st)
+        return -1;
+    st->rc = rc;
+    st->cb = cb;
+    st->arg = arg;
+    snprintf(st->rec.account_id, sizeof st->rec.account_id, "%s", account_id);
+    snprintf(st->rec.username, sizeof st->rec.username, "%s", username);
+    snprintf(st->k_inv, sizeof st->k_inv, "%s", k_inv);
+    snprintf(st->k_acc, sizeof st->k_acc, "%s", k_acc);
+    snprintf(st->password_hash, sizeof st->password_hash, "%s", password_hash);
+    snprintf(st->created_at, sizeof st->created_at, "%s", created_at);
+    const char *keys[] = {k_inv};
+    const char *args[] = {account_id};
+    if (script_eval_async(rc, &script_invite_take, on_create_step, st, 1, keys, 1, args, NULL) !=
+        0) {
+        free(st);
+        return -1;
+    }
+    return 0;
+}
+
 int accounts_create_async(struct rconn *rc, const char *prefix, const char *invite_hash,
                           const char *username, const char *password_hash,
                           const char *account_id, const char *created_at,
@@ -159,6 +286,11 @@ int accounts_create_async(struct rconn *rc, const char *prefix, const char *invi
     char k_inv[KEY_LEN], k_acc[KEY_LEN];
     snprintf(k_inv, sizeof k_inv, KEYF_INVITE, prefix, invite_hash);
     snprintf(k_acc, sizeof k_acc, KEYF_ACCOUNT, prefix, username);
+    if (rconn_is_cluster(rc)) {
+        free(w);
+        return create_in_steps(rc, k_inv, k_acc, username, password_hash, account_id, created_at,
+                               cb, arg);
+    }
     const char *keys[] = {k_inv, k_acc};
     const char *args[] = {username, password_hash, account_id, created_at};
     if (script_eval_async(rc, &script_account_create, on_create, w, 2, keys, 4, args, NULL) != 0) {
@@ -255,7 +387,7 @@ int accounts_signin_lookup_async(struct rconn *rc, const char *prefix, const cha
     w->arg = arg;
     char k_acc[KEY_LEN], k_fail[KEY_LEN], now[32], window[32], max[16];
     snprintf(k_acc, sizeof k_acc, KEYF_ACCOUNT, prefix, username);
-    snprintf(k_fail, sizeof k_fail, KEYF_SIGNIN_FAIL, prefix, username);
+    snprintf(k_fail, sizeof k_fail, KEYF_SIGNIN_FAIL, prefix, prefix, username);
     snprintf(now, sizeof now, "%lld", now_ms);
     snprintf(window, sizeof window, "%lld", window_ms);
     snprintf(max, sizeof max, "%d", max_failures);
@@ -276,7 +408,7 @@ int accounts_signin_failed_async(struct rconn *rc, const char *prefix, const cha
     if (!w)
         return -1;
     char key[KEY_LEN];
-    snprintf(key, sizeof key, KEYF_SIGNIN_FAIL, prefix, username);
+    snprintf(key, sizeof key, KEYF_SIGNIN_FAIL, prefix, prefix, username);
     if (rconn_command(rc, queue_ignore_reply, NULL, "MULTI") != 0) {
         free(w);
         return -1;
@@ -302,7 +434,7 @@ int sessions_store_async(struct rconn *rc, const char *prefix, const char *hash,
         return -1;
     char key[KEY_LEN], k_fail[KEY_LEN];
     snprintf(key, sizeof key, KEYF_SESSION, prefix, hash);
-    snprintf(k_fail, sizeof k_fail, KEYF_SIGNIN_FAIL, prefix, username);
+    snprintf(k_fail, sizeof k_fail, KEYF_SIGNIN_FAIL, prefix, prefix, username);
     long long ttl = rec->expires_at_ms - now_ms < idle_ms ? rec->expires_at_ms - now_ms : idle_ms;
     if (ttl < 1)
         ttl = 1;
@@ -506,9 +638,189 @@ static void on_family(redisReply *reply, void *arg)
     free(fam);
 }
 
+/*
+ * On a cluster the family's records are on many slots: member_family reads
+ * them key by key (member_brief on each record, the family set with
+ * SMEMBERS), all through the router, and puts the answer together here.
+ * KEYS: 1 a member record. Returns {} or {subscriber_id, first_name,
+ * relationship}.
+ */
+static struct script script_member_brief = {
+    "member_brief",
+    "local raw = redis.call('GET', KEYS[1])\n"
+    "if not raw then return {} end\n"
+    "local ok, m = pcall(cjson.decode, raw)\n"
+    "if not ok or type(m) ~= 'table' then return {} end\n"
+    "local function s(v) if type(v) == 'string' then return v end return '' end\n"
+    "return {s(m.subscriber_id), s(m.first_name), s(m.relationship)}\n",
+    "",
+};
+
+struct family_steps {
+    struct rconn *rc;
+    accounts_family_cb cb;
+    void *arg;
+    char prefix[64], member_id[ID_LEN], sub[ID_LEN];
+    struct family_entry fam[FAMILY_MAX];
+    bool keep[FAMILY_MAX];
+    size_t n;
+    int waiting;
+    bool failed;
+};
+
+/* One family entry from a member_brief answer; false when it is no record. */
+static bool brief_entry(const redisReply *r, const char *id, struct family_entry *e, char *sub,
+                        size_t sub_size)
+{
+    if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 3)
+        return false;
+    snprintf(e->member_id, sizeof e->member_id, "%s", id);
+    copy_str(sub, sub_size, r->element[0]);
+    copy_str(e->first_name, sizeof e->first_name, r->element[1]);
+    copy_str(e->relationship, sizeof e->relationship, r->element[2]);
+    return true;
+}
+
+struct brief_call {
+    struct family_steps *st;
+    size_t i;
+};
+
+static void family_steps_done(struct family_steps *st)
+{
+    if (st->failed) {
+        st->cb(QUEUE_UNAVAILABLE, NULL, NULL, 0, st->arg);
+    } else {
+        size_t n = 0;
+        for (size_t i = 0; i < st->n; i++)
+            if (st->keep[i])
+                st->fam[n++] = st->fam[i];
+        st->cb(QUEUE_OK, st->sub, st->fam, n, st->arg);
+    }
+    free(st);
+}
+
+static void on_relative(redisReply *reply, void *arg)
+{
+    struct brief_call *bc = arg;
+    struct family_steps *st = bc->st;
+    char sub[ID_LEN] = "";
+    char id[ID_LEN];
+    snprintf(id, sizeof id, "%s", st->fam[bc->i].member_id);
+    if (!reply || reply->type == REDIS_REPLY_ERROR)
+        st->failed = true;
+    else
+        st->keep[bc->i] = brief_entry(reply, id, &st->fam[bc->i], sub, sizeof sub) &&
+                          strcmp(sub, st->sub) == 0;
+    free(bc);
+    if (--st->waiting == 0)
+        family_steps_done(st);
+}
+
+static int cmp_ids(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The family set's ids: each one's record, all at once. */
+static void on_family_ids(redisReply *reply, void *arg)
+{
+    struct family_steps *st = arg;
+    if (!reply || reply->type != REDIS_REPLY_ARRAY) {
+        st->failed = true;
+        family_steps_done(st);
+        return;
+    }
+    const char *ids[FAMILY_MAX * 4];
+    size_t n_ids = 0;
+    for (size_t i = 0; i < reply->elements && n_ids < FAMILY_MAX * 4; i++)
+        if (reply->element[i]->type == REDIS_REPLY_STRING &&
+            strcmp(reply->element[i]->str, st->member_id) != 0)
+            ids[n_ids++] = reply->element[i]->str;
+    qsort(ids, n_ids, sizeof *ids, cmp_ids);
+    st->waiting = 1; /* this function's own share, released below */
+    ensure_sha(&script_member_brief);
+    for (size_t i = 0; i < n_ids && st->n < FAMILY_MAX; i++) {
+        struct brief_call *bc = malloc(sizeof *bc);
+        char key[KEY_LEN];
+        snprintf(key, sizeof key, KEYF_MEMBER, st->prefix, ids[i]);
+        const char *keys[] = {key};
+        snprintf(st->fam[st->n].member_id, sizeof st->fam[0].member_id, "%s", ids[i]);
+        if (!bc) {
+            st->failed = true;
+            break;
+        }
+        *bc = (struct brief_call){st, st->n++};
+        st->waiting++;
+        if (script_eval_async(st->rc, &script_member_brief, on_relative, bc, 1, keys, 0, NULL,
+                              NULL) != 0) {
+            st->waiting--;
+            st->failed = true;
+            free(bc);
+            break;
+        }
+    }
+    if (--st->waiting == 0)
+        family_steps_done(st);
+}
+
+/* The member's own record: its subscriber; the family only for a subscriber. */
+static void on_member_brief(redisReply *reply, void *arg)
+{
+    struct family_steps *st = arg;
+    if (!reply || reply->type != REDIS_REPLY_ARRAY) {
+        st->cb(QUEUE_UNAVAILABLE, NULL, NULL, 0, st->arg);
+        free(st);
+        return;
+    }
+    if (!brief_entry(reply, st->member_id, &st->fam[0], st->sub, sizeof st->sub)) {
+        st->cb(QUEUE_NOT_FOUND, NULL, NULL, 0, st->arg);
+        free(st);
+        return;
+    }
+    if (strcmp(st->sub, st->member_id) != 0) {
+        st->cb(QUEUE_OK, st->sub, st->fam, 0, st->arg);
+        free(st);
+        return;
+    }
+    st->keep[0] = true;
+    st->n = 1;
+    char k_fam[KEY_LEN];
+    snprintf(k_fam, sizeof k_fam, KEYF_FAMILY, st->prefix, st->sub);
+    if (rconn_command(st->rc, on_family_ids, st, "SMEMBERS %s", k_fam) != 0) {
+        st->cb(QUEUE_UNAVAILABLE, NULL, NULL, 0, st->arg);
+        free(st);
+    }
+}
+
+static int member_family_in_steps(struct rconn *rc, const char *prefix, const char *member_id,
+                                  accounts_family_cb cb, void *arg)
+{
+    ensure_sha(&script_member_brief);
+    struct family_steps *st = calloc(1, sizeof *st);
+    if (!st)
+        return -1;
+    st->rc = rc;
+    st->cb = cb;
+    st->arg = arg;
+    snprintf(st->prefix, sizeof st->prefix, "%s", prefix);
+    snprintf(st->member_id, sizeof st->member_id, "%s", member_id);
+    char key[KEY_LEN];
+    snprintf(key, sizeof key, KEYF_MEMBER, prefix, member_id);
+    const char *keys[] = {key};
+    if (script_eval_async(rc, &script_member_brief, on_member_brief, st, 1, keys, 0, NULL, NULL) !=
+        0) {
+        free(st);
+        return -1;
+    }
+    return 0;
+}
+
 int accounts_member_family_async(struct rconn *rc, const char *prefix, const char *member_id,
                                  accounts_family_cb cb, void *arg)
 {
+    if (rconn_is_cluster(rc))
+        return member_family_in_steps(rc, prefix, member_id, cb, arg);
     ensure_sha(&script_member_family);
     struct family_wait *w = malloc(sizeof *w);
     if (!w)

@@ -23,6 +23,7 @@ struct redisContext;
 #include <stddef.h>
 
 #include "model.h"
+#include "queue/rlink.h"
 #include "queue/status.h"
 
 struct rconn;
@@ -49,7 +50,7 @@ int accounts_invitation_store_async(struct rconn *rc, const char *prefix, const 
 
 /* The same, blocking, before the event loop runs (the sample invitations
  * server/seed.c prints at first start). Returns 0 or -1. */
-int accounts_invitation_store_blocking(struct redisContext *c, const char *prefix,
+int accounts_invitation_store_blocking(struct rlink *c, const char *prefix,
                                        const char *hash, const char *role, const char *member_id,
                                        const char *npi, const char *created_at,
                                        const char *created_by, int ttl_seconds);

@@ -540,6 +540,14 @@ void cluster_get_map(const struct cluster *cl, struct cluster_slot_map *out)
     memcpy(out, cl->map, sizeof *out);
 }
 
+int cluster_master_of_slot(const struct cluster *cl, int slot, struct cluster_endpoint *out)
+{
+    if (!cl->have_map || slot < 0 || slot >= CLUSTER_SLOTS || cl->map->owner[slot] < 0)
+        return -1;
+    *out = cl->map->masters[cl->map->owner[slot]];
+    return 0;
+}
+
 int cluster_connections(const struct cluster *cl)
 {
     return cl->n_nodes;

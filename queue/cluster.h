@@ -38,7 +38,7 @@
 /* Masters the slot map can hold; a bigger cluster is refused by
  * cluster_slot_map_parse (and logged), not truncated. */
 #define CLUSTER_MAX_MASTERS 64
-#define CLUSTER_HOST_LEN 256
+#define CLUSTER_HOST_LEN 256 /* struct cluster_endpoint's host (queue/redis_conn.h) */
 
 /* CRC16 of the Redis Cluster specification (XMODEM: polynomial 0x1021,
  * initial 0, no reflection, no final xor): "123456789" gives 0x31C3. */
@@ -46,11 +46,6 @@ uint16_t cluster_crc16(const void *buf, size_t len);
 
 /* The hash slot of a key (0..16383), hash tags included. */
 int cluster_key_slot(const char *key, size_t len);
-
-struct cluster_endpoint {
-    char host[CLUSTER_HOST_LEN];
-    int port;
-};
 
 /* "host:port" (the last ':' splits, so an IPv6 host works); an empty host
  * means default_host (Redis 7 sends ":port" for a node whose endpoint is
@@ -134,6 +129,10 @@ bool cluster_has_map(const struct cluster *cl);
 
 /* A copy of the current slot map (all -1 before one is read). */
 void cluster_get_map(const struct cluster *cl, struct cluster_slot_map *out);
+
+/* The master of slot in the current map into *out. Returns 0, or -1 when
+ * no master serves it (or no map was read yet). */
+int cluster_master_of_slot(const struct cluster *cl, int slot, struct cluster_endpoint *out);
 
 /* The nodes the router holds a connection (or a reconnecting one) to: the
  * seeds and the masters of the map, plus nodes a redirect named. */

@@ -21,6 +21,7 @@ struct cluster_sync {
     int n_nodes;
     struct cluster_slot_map *map;
     bool have_map;
+    int cmd_timeout_ms; /* each command's socket timeout */
 };
 
 static bool same(const struct cluster_endpoint *a, const struct cluster_endpoint *b)
@@ -64,7 +65,8 @@ static redisContext *node_connect(struct cluster_sync *cs, struct sync_node *n)
             redisFree(c);
         return NULL;
     }
-    redisSetTimeout(c, tv);
+    struct timeval cmd = {cs->cmd_timeout_ms / 1000, (cs->cmd_timeout_ms % 1000) * 1000};
+    redisSetTimeout(c, cmd);
     n->c = c;
     return c;
 }
@@ -124,6 +126,7 @@ struct cluster_sync *cluster_sync_connect(const struct cluster_endpoint *seeds, 
         cs->opt = *opt;
     else
         cluster_options_default(&cs->opt);
+    cs->cmd_timeout_ms = cs->opt.timeout_ms;
     cs->map = malloc(sizeof *cs->map);
     if (!cs->map) {
         free(cs);
@@ -258,6 +261,15 @@ redisReply *cluster_sync_command_argv(struct cluster_sync *cs, int slot, int arg
         if (!n || !c)
             cluster_sync_refresh(cs);
     }
+}
+
+void cluster_sync_set_timeout(struct cluster_sync *cs, int ms)
+{
+    cs->cmd_timeout_ms = ms;
+    struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+    for (int i = 0; i < cs->n_nodes; i++)
+        if (cs->nodes[i].c)
+            redisSetTimeout(cs->nodes[i].c, tv);
 }
 
 void cluster_sync_get_map(const struct cluster_sync *cs, struct cluster_slot_map *out)

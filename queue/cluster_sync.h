@@ -41,6 +41,10 @@ redisContext *cluster_sync_node(struct cluster_sync *cs, int slot);
 /* Closes a connection that failed (it is made again when next needed). */
 void cluster_sync_drop(struct cluster_sync *cs, redisContext *c);
 
+/* The socket timeout of every command from now on (connections made later
+ * too); the connect timeout stays the options' timeout_ms. */
+void cluster_sync_set_timeout(struct cluster_sync *cs, int ms);
+
 void cluster_sync_get_map(const struct cluster_sync *cs, struct cluster_slot_map *out);
 
 void cluster_sync_free(struct cluster_sync *cs);

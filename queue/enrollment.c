@@ -152,37 +152,37 @@ static bool stored(redisReply *r)
     return ok;
 }
 
-int queue_put_record_blocking(struct redisContext *c, const char *prefix,
+int queue_put_record_blocking(struct rlink *c, const char *prefix,
                               enum queue_record_kind kind, const char *id, const char *json,
                               const struct queue_member_facts *member)
 {
     if (member) {
         char fam[KEY_LEN], ref[KEY_LEN];
         snprintf(fam, sizeof fam, KEYF_FAMILY, prefix, member->subscriber_id);
-        if (!stored(redisCommand(c, "SADD %s %s", fam, member->member_id)))
+        if (!stored(rlink_command(c, "SADD %s %s", fam, member->member_id)))
             return -1;
         snprintf(ref, sizeof ref, KEYF_MREF, prefix, member->member_id);
-        if (!stored(redisCommand(c, "HSET %s subscriber_id %s group_id %s plan_id %s", ref,
+        if (!stored(rlink_command(c, "HSET %s subscriber_id %s group_id %s plan_id %s", ref,
                                  member->subscriber_id, member->group_id,
                                  member->latest_plan_id)))
             return -1;
     }
     char key[KEY_LEN];
     record_key(key, prefix, kind, id);
-    return stored(redisCommand(c, "SET %s %s", key, json)) ? 0 : -1;
+    return stored(rlink_command(c, "SET %s %s", key, json)) ? 0 : -1;
 }
 
 /* 1, 0 or -1 for an EXISTS of key. */
-static int exists_blocking(struct redisContext *c, const char *key)
+static int exists_blocking(struct rlink *c, const char *key)
 {
-    redisReply *r = redisCommand(c, "EXISTS %s", key);
+    redisReply *r = rlink_command(c, "EXISTS %s", key);
     int answer = r && r->type == REDIS_REPLY_INTEGER ? r->integer != 0 : -1;
     if (r)
         freeReplyObject(r);
     return answer;
 }
 
-int queue_record_exists_blocking(struct redisContext *c, const char *prefix,
+int queue_record_exists_blocking(struct rlink *c, const char *prefix,
                                  enum queue_record_kind kind, const char *id)
 {
     char key[KEY_LEN];
@@ -190,16 +190,16 @@ int queue_record_exists_blocking(struct redisContext *c, const char *prefix,
     return exists_blocking(c, key);
 }
 
-int queue_seeded_blocking(struct redisContext *c, const char *prefix)
+int queue_seeded_blocking(struct rlink *c, const char *prefix)
 {
     char key[KEY_LEN];
     snprintf(key, sizeof key, KEYF_SEEDED, prefix);
     return exists_blocking(c, key);
 }
 
-int queue_mark_seeded_blocking(struct redisContext *c, const char *prefix)
+int queue_mark_seeded_blocking(struct rlink *c, const char *prefix)
 {
     char key[KEY_LEN];
     snprintf(key, sizeof key, KEYF_SEEDED, prefix);
-    return stored(redisCommand(c, "SET %s 1", key)) ? 0 : -1;
+    return stored(rlink_command(c, "SET %s 1", key)) ? 0 : -1;
 }

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "queue/rlink.h"
 #include "queue/status.h"
 
 struct rconn;
@@ -76,18 +77,18 @@ int queue_put_record(struct rconn *rc, const char *prefix, enum queue_record_kin
 /* The same writes as queue_put_record for a new store (no old family):
  * a member's family set and reference first, then the record. Returns 0, or
  * -1 when Redis failed or refused a write. */
-int queue_put_record_blocking(struct redisContext *c, const char *prefix,
+int queue_put_record_blocking(struct rlink *c, const char *prefix,
                               enum queue_record_kind kind, const char *id, const char *json,
                               const struct queue_member_facts *member);
 
 /* 1 when the record exists, 0 when not, -1 when Redis did not answer. */
-int queue_record_exists_blocking(struct redisContext *c, const char *prefix,
+int queue_record_exists_blocking(struct rlink *c, const char *prefix,
                                  enum queue_record_kind kind, const char *id);
 
 /* The sample enrollment's marker: queue_seeded_blocking answers 1 when it
  * was loaded before, 0 when not, -1 when Redis did not answer;
  * queue_mark_seeded_blocking sets it (0 or -1). */
-int queue_seeded_blocking(struct redisContext *c, const char *prefix);
-int queue_mark_seeded_blocking(struct redisContext *c, const char *prefix);
+int queue_seeded_blocking(struct rlink *c, const char *prefix);
+int queue_mark_seeded_blocking(struct rlink *c, const char *prefix);
 
 #endif

@@ -32,6 +32,7 @@
 #define KEYF_FAMILY "%sfamily:%s"       /* prefix, subscriber id: set of member ids */
 #define KEYF_AUDIT "%s" CLAIMS_TAG "audit"           /* prefix: stream of every audit record */
 #define KEYF_SEEDED "%sseeded"          /* prefix: set once the sample enrollment was loaded */
+#define KEYF_SHARDS "%sshards"          /* prefix: the claims shard count of the data */
 #define KEYF_X12 "%sx12:%s"             /* prefix, sha256(sender, ISA13): "P" or "A"+answer (queue/x12.h) */
 
 /* Keys of the claims shard. */

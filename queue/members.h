@@ -10,9 +10,11 @@
 
 #include <hiredis/hiredis.h>
 
+#include "queue/rlink.h"
+
 /* Writes the reference of every member record that has none (a store
  * written by an earlier version). Blocking, at start-up, a page of keys per
  * call to Redis. Returns how many were written, or -1 when Redis failed. */
-long queue_member_refs_backfill(redisContext *c, const char *prefix);
+long queue_member_refs_backfill(struct rlink *c, const char *prefix);
 
 #endif

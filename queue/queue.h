@@ -13,4 +13,11 @@
  * Call once at start, before any other queue call and before threads start. */
 void queue_init(void);
 
+struct rlink;
+
+/* Records `shards` in Redis unless a count is recorded already (issue 12:
+ * the key layout depends on it). Returns the recorded count (shards when
+ * it was just recorded), or -1 when Redis did not answer. Blocking. */
+int queue_shards_record(struct rlink *c, const char *prefix, int shards);
+
 #endif

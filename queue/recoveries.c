@@ -4,8 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
 #include "log.h"
+#include "model.h"
 #include "packed.h"
+#include "queue/cluster_tx.h"
 #include "queue/keys.h"
 #include "queue/scripts.h"
 
@@ -164,6 +168,275 @@ out:
     free(holders);
 }
 
+/*
+ * On a cluster the enrollment records are on other slots than {c}: the
+ * family scan's facts are read in steps (a script for the claims' part, then
+ * the family set, the member records and their groups key by key) and put
+ * together as family_paid's answer. Not one instant any more: the family's
+ * version read first still guards the store (queue_store_recoveries), and an
+ * enrollment change moves it too.
+ * KEYS: 1 the family's claim index, 2 the family's version
+ * ARGV: 1 claim key prefix, 2 decision key prefix
+ * Returns {version, {claim id, member id, packed decision, ...}}.
+ */
+static struct script script_family_paid_claims = {
+    "family_paid_claims",
+    "local version = redis.call('GET', KEYS[2]) or '0'\n"
+    "local claims = {}\n"
+    "for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do\n"
+    "  local f = redis.call('HMGET', ARGV[1] .. id, 'status', 'member_id')\n"
+    "  if f[1] == 'approved' and f[2] then\n"
+    "    local d = redis.call('GET', ARGV[2] .. id)\n"
+    "    if d then\n"
+    "      claims[#claims + 1] = id; claims[#claims + 1] = f[2]; claims[#claims + 1] = d\n"
+    "    end\n"
+    "  end\n"
+    "end\n"
+    "return {version, claims}\n",
+    "",
+};
+
+/* The records read one key at a time: ids and their texts (NULL: none). */
+struct record_set {
+    char (*ids)[ID_LEN];
+    char **texts;
+    size_t n, cap;
+};
+
+struct paid_steps {
+    struct rconn *rc;
+    struct paid_wait *w;
+    char prefix[64];
+    redisReply *claims; /* the first step's answer */
+    struct record_set members, groups;
+    int waiting;
+    bool failed;
+};
+
+struct record_get {
+    struct paid_steps *st;
+    struct record_set *set;
+    size_t i;
+};
+
+/* Adds id unless it is there; false when out of memory. */
+static bool record_set_add(struct record_set *rs, const char *id)
+{
+    for (size_t i = 0; i < rs->n; i++)
+        if (strcmp(rs->ids[i], id) == 0)
+            return true;
+    if (rs->n == rs->cap) {
+        size_t cap = rs->cap ? rs->cap * 2 : 16;
+        char(*ids)[ID_LEN] = realloc(rs->ids, cap * ID_LEN);
+        if (!ids)
+            return false;
+        rs->ids = ids;
+        char **texts = realloc(rs->texts, cap * sizeof *texts);
+        if (!texts)
+            return false;
+        rs->texts = texts;
+        rs->cap = cap;
+    }
+    snprintf(rs->ids[rs->n], ID_LEN, "%s", id);
+    rs->texts[rs->n++] = NULL;
+    return true;
+}
+
+static void record_set_free(struct record_set *rs)
+{
+    for (size_t i = 0; i < rs->n; i++)
+        free(rs->texts[i]);
+    free(rs->ids);
+    free(rs->texts);
+}
+
+static void paid_steps_free(struct paid_steps *st)
+{
+    if (st->claims)
+        freeReplyObject(st->claims);
+    record_set_free(&st->members);
+    record_set_free(&st->groups);
+    free(st->w);
+    free(st);
+}
+
+/* The end: family_paid's answer put together (or none) for on_family_paid. */
+static void paid_steps_done(struct paid_steps *st)
+{
+    redisReply *reply = NULL;
+    if (!st->failed) {
+        struct resp_buf b = {0};
+        resp_buf_array(&b, 4);
+        resp_buf_reply(&b, st->claims->element[0]);
+        size_t n = 0;
+        for (size_t i = 0; i < st->members.n; i++)
+            n += st->members.texts[i] != NULL;
+        resp_buf_array(&b, n);
+        for (size_t i = 0; i < st->members.n; i++)
+            if (st->members.texts[i])
+                resp_buf_string(&b, st->members.texts[i], strlen(st->members.texts[i]));
+        n = 0;
+        for (size_t i = 0; i < st->groups.n; i++)
+            n += st->groups.texts[i] != NULL;
+        resp_buf_array(&b, n * 2);
+        for (size_t i = 0; i < st->groups.n; i++)
+            if (st->groups.texts[i]) {
+                resp_buf_string(&b, st->groups.ids[i], strlen(st->groups.ids[i]));
+                resp_buf_string(&b, st->groups.texts[i], strlen(st->groups.texts[i]));
+            }
+        resp_buf_reply(&b, st->claims->element[1]);
+        reply = resp_buf_read(&b);
+    }
+    struct paid_wait *w = st->w;
+    st->w = NULL;
+    on_family_paid(reply, w); /* frees w */
+    if (reply)
+        freeReplyObject(reply);
+    paid_steps_free(st);
+}
+
+static void read_groups(struct paid_steps *st);
+
+static void on_record(redisReply *reply, void *arg)
+{
+    struct record_get *g = arg;
+    struct paid_steps *st = g->st;
+    if (!reply || (reply->type != REDIS_REPLY_STRING && reply->type != REDIS_REPLY_NIL))
+        st->failed = true;
+    else if (reply->type == REDIS_REPLY_STRING && !(g->set->texts[g->i] = strdup(reply->str)))
+        st->failed = true;
+    bool members = g->set == &st->members;
+    free(g);
+    if (--st->waiting > 0)
+        return;
+    if (members && !st->failed)
+        read_groups(st);
+    else
+        paid_steps_done(st);
+}
+
+/* GET of every record of set (key format fmt); then on_record. */
+static void get_records(struct paid_steps *st, struct record_set *set, const char *fmt)
+{
+    st->waiting = 1; /* this function's own share */
+    for (size_t i = 0; i < set->n && !st->failed; i++) {
+        struct record_get *g = malloc(sizeof *g);
+        char key[KEY_LEN];
+        snprintf(key, sizeof key, fmt, st->prefix, set->ids[i]);
+        if (!g) {
+            st->failed = true;
+            break;
+        }
+        *g = (struct record_get){st, set, i};
+        st->waiting++;
+        if (rconn_command(st->rc, on_record, g, "GET %s", key) != 0) {
+            st->waiting--;
+            st->failed = true;
+            free(g);
+        }
+    }
+    struct record_get *own = malloc(sizeof *own);
+    if (!own) {
+        st->failed = true;
+        if (--st->waiting == 0)
+            paid_steps_done(st);
+        return;
+    }
+    *own = (struct record_get){st, set, 0};
+    redisReply nil = {.type = REDIS_REPLY_NIL};
+    on_record(&nil, own);
+}
+
+/* The groups the member records name. */
+static void read_groups(struct paid_steps *st)
+{
+    for (size_t i = 0; i < st->members.n && !st->failed; i++) {
+        struct json_object *o = st->members.texts[i] ? json_tokener_parse(st->members.texts[i])
+                                                      : NULL, *g = NULL;
+        if (o && json_object_object_get_ex(o, "group_id", &g) &&
+            json_object_is_type(g, json_type_string) &&
+            !record_set_add(&st->groups, json_object_get_string(g)))
+            st->failed = true;
+        if (o)
+            json_object_put(o);
+    }
+    if (st->failed || st->groups.n == 0) {
+        paid_steps_done(st);
+        return;
+    }
+    get_records(st, &st->groups, KEYF_GROUP);
+}
+
+/* The family set's ids: with the subscriber and the claims' patients, the
+ * member records to read. */
+static void on_paid_family(redisReply *reply, void *arg)
+{
+    struct paid_steps *st = arg;
+    if (!is_array(reply) || !all_strings(reply)) {
+        st->failed = true;
+        paid_steps_done(st);
+        return;
+    }
+    for (size_t i = 0; i < reply->elements && !st->failed; i++)
+        st->failed = !record_set_add(&st->members, reply->element[i]->str);
+    const redisReply *c = st->claims->element[1];
+    for (size_t i = 1; i < c->elements && !st->failed; i += 3)
+        st->failed = !record_set_add(&st->members, c->element[i]->str);
+    if (st->failed)
+        paid_steps_done(st);
+    else
+        get_records(st, &st->members, KEYF_MEMBER);
+}
+
+static void on_paid_claims(redisReply *reply, void *arg)
+{
+    struct paid_steps *st = arg;
+    if (!is_array(reply) || reply->elements != 2 ||
+        reply->element[0]->type != REDIS_REPLY_STRING || !is_array(reply->element[1]) ||
+        !all_strings(reply->element[1]) || reply->element[1]->elements % 3 != 0 ||
+        !(st->claims = resp_copy(reply))) {
+        if (reply && reply->type == REDIS_REPLY_ERROR)
+            log_error("family claims read failed: %s", reply->str);
+        st->failed = true;
+        paid_steps_done(st);
+        return;
+    }
+    char fam[KEY_LEN];
+    snprintf(fam, sizeof fam, KEYF_FAMILY, st->prefix, st->members.ids[0]);
+    if (rconn_command(st->rc, on_paid_family, st, "SMEMBERS %s", fam) != 0) {
+        st->failed = true;
+        paid_steps_done(st);
+    }
+}
+
+static int read_family_paid_in_steps(struct rconn *rc, const char *prefix,
+                                     const char *subscriber_id, struct paid_wait *w)
+{
+    struct paid_steps *st = calloc(1, sizeof *st);
+    if (!st)
+        return -1;
+    st->rc = rc;
+    snprintf(st->prefix, sizeof st->prefix, "%s", prefix);
+    if (!record_set_add(&st->members, subscriber_id)) {
+        paid_steps_free(st);
+        return -1;
+    }
+    char k_idx[KEY_LEN], k_ver[KEY_LEN], clm[KEY_LEN], dec[KEY_LEN];
+    snprintf(k_idx, sizeof k_idx, KEYF_IDX_FAMILY, prefix, subscriber_id);
+    snprintf(k_ver, sizeof k_ver, KEYF_FAMVER, prefix, subscriber_id);
+    snprintf(clm, sizeof clm, KEYF_CLAIM, prefix, "");
+    snprintf(dec, sizeof dec, KEYF_DEC, prefix, "");
+    const char *keys[] = {k_idx, k_ver};
+    const char *args[] = {clm, dec};
+    if (script_eval_async(rc, ready(&script_family_paid_claims), on_paid_claims, st, 2, keys, 2,
+                          args, NULL) != 0) {
+        paid_steps_free(st);
+        return -1;
+    }
+    st->w = w; /* from here on, answered through on_family_paid */
+    return 0;
+}
+
 int queue_read_family_paid(struct rconn *rc, const char *prefix, const char *subscriber_id,
                            queue_family_paid_cb cb, void *arg)
 {
@@ -181,6 +454,13 @@ int queue_read_family_paid(struct rconn *rc, const char *prefix, const char *sub
     snprintf(grp, sizeof grp, KEYF_GROUP, prefix, "");
     snprintf(clm, sizeof clm, KEYF_CLAIM, prefix, "");
     snprintf(dec, sizeof dec, KEYF_DEC, prefix, "");
+    if (rconn_is_cluster(rc)) {
+        if (read_family_paid_in_steps(rc, prefix, subscriber_id, w) != 0) {
+            free(w);
+            return -1;
+        }
+        return 0;
+    }
     const char *keys[] = {k_idx, k_ver};
     const char *args[] = {fam, mem, grp, clm, dec, subscriber_id};
     if (script_eval_async(rc, ready(&script_family_paid), on_family_paid, w, 2, keys, 6, args,

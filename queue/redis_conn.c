@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "log.h"
+#include "queue/cluster.h"
+#include "queue/cluster_tx.h"
 
 int redis_address_parse(const char *url, struct redis_address *out)
 {
@@ -53,8 +55,40 @@ int redis_address_parse(const char *url, struct redis_address *out)
     return 0;
 }
 
+int redis_cluster_address_parse(const char *seeds, struct redis_address *out)
+{
+    memset(out, 0, sizeof *out);
+    out->is_cluster = true;
+    const char *p = seeds;
+    while (*p) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        if (out->n_seeds == REDIS_MAX_SEEDS || len == 0 ||
+            cluster_endpoint_parse(p, len, NULL, &out->seeds[out->n_seeds]) != 0)
+            return -1;
+        out->n_seeds++;
+        if (!comma)
+            break;
+        p = comma + 1;
+        if (!*p)
+            return -1;
+    }
+    if (out->n_seeds == 0)
+        return -1;
+    snprintf(out->host, sizeof out->host, "%s", out->seeds[0].host);
+    out->port = out->seeds[0].port;
+    return 0;
+}
+
 void redis_address_format(const struct redis_address *addr, char *buf, size_t size)
 {
+    if (addr->is_cluster) {
+        size_t used = (size_t)snprintf(buf, size, "cluster ");
+        for (int i = 0; i < addr->n_seeds && used < size; i++)
+            used += (size_t)snprintf(buf + used, size - used, "%s%s:%d", i ? "," : "",
+                                     addr->seeds[i].host, addr->seeds[i].port);
+        return;
+    }
     if (addr->is_unix)
         snprintf(buf, size, "unix:%s", addr->path);
     else
@@ -111,7 +145,11 @@ bool redis_ping_blocking(const struct redis_address *addr, int timeout_ms)
 
 /* ---- asynchronous connection ---- */
 
+struct tx_call;
+
 struct rconn {
+    struct cluster *cl;      /* cluster mode: every command goes through the router */
+    struct tx_call *tx;      /* cluster mode: a MULTI collected until its EXEC */
     struct event_base *base;
     struct redis_address addr;
     int timeout_ms;
@@ -274,6 +312,20 @@ struct rconn *rconn_new(struct event_base *base, const struct redis_address *add
     struct rconn *rc = calloc(1, sizeof *rc);
     if (!rc)
         return NULL;
+    if (addr->is_cluster) {
+        struct cluster_options opt;
+        cluster_options_default(&opt);
+        opt.timeout_ms = timeout_ms;
+        rc->base = base;
+        rc->addr = *addr;
+        rc->timeout_ms = timeout_ms;
+        rc->cl = cluster_new(base, addr->seeds, addr->n_seeds, &opt);
+        if (!rc->cl) {
+            free(rc);
+            return NULL;
+        }
+        return rc;
+    }
     rc->base = base;
     rc->addr = *addr;
     rc->timeout_ms = timeout_ms;
@@ -291,13 +343,27 @@ struct rconn *rconn_new(struct event_base *base, const struct redis_address *add
 
 void rconn_set_ready_cb(struct rconn *rc, rconn_ready_cb cb, void *arg)
 {
+    if (rc->cl)
+        cluster_set_ready_cb(rc->cl, cb, arg);
     rc->ready_cb = cb;
     rc->ready_arg = arg;
 }
 
 bool rconn_is_connected(const struct rconn *rc)
 {
+    if (rc->cl)
+        return cluster_has_map(rc->cl);
     return rc->connected;
+}
+
+bool rconn_is_cluster(const struct rconn *rc)
+{
+    return rc->cl != NULL;
+}
+
+int rconn_master_of_slot(const struct rconn *rc, int slot, struct cluster_endpoint *out)
+{
+    return rc->cl ? cluster_master_of_slot(rc->cl, slot, out) : -1;
 }
 
 static void on_reply(redisAsyncContext *ac, void *r, void *privdata)
@@ -350,8 +416,197 @@ static int pending_sent(struct rconn *rc, struct pending *p, int status)
     return 0;
 }
 
+/* ---- cluster mode (issue 12): every command through queue/cluster.c ---- */
+
+/* A MULTI ... EXEC collected on a cluster connection (queue/cluster_tx.h). */
+struct tx_call {
+    struct rconn *rc;
+    struct cluster_tx tx;
+    rconn_reply_cb cb[CLUSTER_TX_MAX + 1]; /* MULTI's, then each command's */
+    void *arg[CLUSTER_TX_MAX + 1];
+    int n_cb;
+    rconn_reply_cb exec_cb;
+    void *exec_arg;
+    bool send_failed; /* a group's script could not be sent: EXEC fails */
+    redisReply *replies[CLUSTER_TX_MAX];
+    struct tx_group {
+        struct tx_call *call;
+        int g;
+    } groups[CLUSTER_TX_MAX];
+    int waiting;
+};
+
+/* Answers every callback of the transaction (exec: EXEC's answer, NULL when
+ * it failed) and frees it. */
+static void tx_finish(struct tx_call *call, redisReply *exec)
+{
+    redisReply *ok = exec ? resp_status("OK") : NULL, *queued = exec ? resp_status("QUEUED") : NULL;
+    for (int i = 0; i < call->n_cb; i++)
+        call->cb[i](i == 0 ? ok : queued, call->arg[i]);
+    if (call->exec_cb)
+        call->exec_cb(exec, call->exec_arg);
+    if (ok)
+        freeReplyObject(ok);
+    if (queued)
+        freeReplyObject(queued);
+    for (int g = 0; g < call->tx.n_groups; g++)
+        if (call->replies[g])
+            freeReplyObject(call->replies[g]);
+    cluster_tx_clear(&call->tx);
+    free(call);
+}
+
+static void on_tx_group(redisReply *reply, void *arg)
+{
+    struct tx_group *grp = arg;
+    struct tx_call *call = grp->call;
+    if (grp->g >= 0) /* -1: tx_exec's own share */
+        call->replies[grp->g] = reply ? resp_copy(reply) : NULL;
+    if (--call->waiting > 0)
+        return;
+    redisReply *exec = call->send_failed ? NULL : cluster_tx_exec_reply(&call->tx, call->replies);
+    tx_finish(call, exec);
+    if (exec)
+        freeReplyObject(exec);
+}
+
+/* EXEC: one script per slot of the transaction's commands. */
+static void tx_exec(struct tx_call *call)
+{
+    struct cluster_tx *tx = &call->tx;
+    if (tx->failed) {
+        log_error("redis cluster: a transaction with a command of several slots, or too long; "
+                  "not run");
+        redisReply *err = resp_error("ERR claimsd: transaction not run in cluster mode");
+        tx_finish(call, err);
+        if (err)
+            freeReplyObject(err);
+        return;
+    }
+    cluster_tx_plan(tx);
+    if (tx->n_groups == 0) {
+        redisReply *empty = cluster_tx_exec_reply(tx, call->replies);
+        tx_finish(call, empty);
+        if (empty)
+            freeReplyObject(empty);
+        return;
+    }
+    /* One share per group sent, and this function's own until the loop ends
+     * (an answer may come before it does). */
+    call->waiting = 1;
+    for (int g = 0; g < tx->n_groups && !call->send_failed; g++) {
+        int argc;
+        const char **argv = NULL;
+        size_t *argvlen;
+        call->groups[g] = (struct tx_group){call, g};
+        call->waiting++;
+        if (cluster_tx_group_call(tx, g, &argc, &argv, &argvlen) != 0 ||
+            cluster_command_argv(call->rc->cl, tx->group_slot[g], on_tx_group, &call->groups[g],
+                                 argc, argv, argvlen) != 0) {
+            call->waiting--;
+            call->send_failed = true; /* the groups sent are answered, then EXEC fails */
+        }
+        free(argv);
+    }
+    on_tx_group(NULL, &(struct tx_group){call, -1});
+}
+
+/* MGET of keys on several slots: a GET of each, run like a transaction (one
+ * script per slot), its answer MGET's array. */
+static int split_mget(struct rconn *rc, rconn_reply_cb cb, void *arg, int argc,
+                      const char **argv, const size_t *argvlen)
+{
+    if (argc - 1 > CLUSTER_TX_MAX)
+        return -1;
+    struct tx_call *call = calloc(1, sizeof *call);
+    if (!call)
+        return -1;
+    call->rc = rc;
+    cluster_tx_init(&call->tx);
+    for (int i = 1; i < argc; i++) {
+        const char *get[] = {"GET", argv[i]};
+        size_t lens[] = {3, argvlen[i]};
+        cluster_tx_add(&call->tx, 2, get, lens);
+    }
+    call->exec_cb = cb;
+    call->exec_arg = arg;
+    tx_exec(call);
+    return 0;
+}
+
+/* A command on a cluster connection: MULTI, EXEC and what lies between are
+ * collected (above), an MGET over several slots is split (above); others go
+ * to the master of their keys' slot, keyless ones (PING, PUBLISH) to slot
+ * 0's. */
+static int routed_command(struct rconn *rc, rconn_reply_cb cb, void *arg, int argc,
+                          const char **argv, const size_t *argvlen)
+{
+    if (resp_is(argc, argv, argvlen, "MULTI")) {
+        if (rc->tx)
+            return -1;
+        rc->tx = calloc(1, sizeof *rc->tx);
+        if (!rc->tx)
+            return -1;
+        rc->tx->rc = rc;
+        cluster_tx_init(&rc->tx->tx);
+        rc->tx->cb[0] = cb;
+        rc->tx->arg[0] = arg;
+        rc->tx->n_cb = 1;
+        return 0;
+    }
+    if (rc->tx) {
+        struct tx_call *call = rc->tx;
+        if (resp_is(argc, argv, argvlen, "EXEC")) {
+            rc->tx = NULL;
+            call->exec_cb = cb;
+            call->exec_arg = arg;
+            tx_exec(call);
+            return 0;
+        }
+        if (call->n_cb == CLUSTER_TX_MAX + 1) {
+            /* More than a transaction holds: it fails, and this command's
+             * caller is answered at once (its callback has no room). */
+            call->tx.failed = true;
+            cb(NULL, arg);
+            return 0;
+        }
+        call->cb[call->n_cb] = cb;
+        call->arg[call->n_cb++] = arg;
+        cluster_tx_add(&call->tx, argc, argv, argvlen);
+        return 0;
+    }
+    int slot = cluster_command_slot(argc, argv, argvlen);
+    if (slot == CLUSTER_SLOT_NO_KEY)
+        slot = 0;
+    if (slot == CLUSTER_SLOT_CROSSSLOT && resp_is(argc, argv, argvlen, "MGET"))
+        return split_mget(rc, cb, arg, argc, argv, argvlen);
+    if (slot < 0) {
+        log_error("redis cluster: a %.*s over keys of several slots; not sent",
+                  argc > 0 ? (int)argvlen[0] : 0, argc > 0 ? argv[0] : "");
+        return -1;
+    }
+    return cluster_command_argv(rc->cl, slot, cb, arg, argc, argv, argvlen);
+}
+
 int rconn_command(struct rconn *rc, rconn_reply_cb cb, void *arg, const char *fmt, ...)
 {
+    if (rc->cl) {
+        va_list ap;
+        va_start(ap, fmt);
+        char *cmd = NULL;
+        int len = redisvFormatCommand(&cmd, fmt, ap);
+        va_end(ap);
+        int argc = 0;
+        const char **argv = NULL;
+        size_t *argvlen = NULL;
+        int status = -1;
+        if (len > 0 && resp_split(cmd, (size_t)len, &argc, &argv, &argvlen) == 0) {
+            status = routed_command(rc, cb, arg, argc, argv, argvlen);
+            free(argv);
+        }
+        free(cmd);
+        return status;
+    }
     if (!rc->connected)
         return -1;
     struct pending *p = pending_new(rc, cb, arg);
@@ -367,6 +622,14 @@ int rconn_command(struct rconn *rc, rconn_reply_cb cb, void *arg, const char *fm
 int rconn_command_argv(struct rconn *rc, rconn_reply_cb cb, void *arg, int argc,
                        const char **argv, const size_t *argvlen)
 {
+    if (rc->cl) {
+        if (argvlen)
+            return routed_command(rc, cb, arg, argc, argv, argvlen);
+        size_t lens[argc > 0 ? argc : 1];
+        for (int i = 0; i < argc; i++)
+            lens[i] = strlen(argv[i]);
+        return routed_command(rc, cb, arg, argc, argv, lens);
+    }
     if (!rc->connected)
         return -1;
     struct pending *p = pending_new(rc, cb, arg);
@@ -380,6 +643,14 @@ void rconn_free(struct rconn *rc)
 {
     if (!rc)
         return;
+    if (rc->cl) {
+        if (rc->tx)
+            tx_finish(rc->tx, NULL); /* a MULTI never followed by EXEC */
+        rc->tx = NULL;
+        cluster_free(rc->cl);
+        free(rc);
+        return;
+    }
     rc->closing = true;
     drop_context(rc);
     if (rc->retry_ev)

@@ -21,19 +21,35 @@
 struct event_base;
 
 #define REDIS_ADDR_LEN 1024
+#define REDIS_MAX_SEEDS 16
 
+/* A Redis Cluster node, "host:port" (queue/cluster.h). */
+struct cluster_endpoint {
+    char host[256];
+    int port;
+};
+
+/* One Redis (a TCP address or a unix socket), or a Redis Cluster given by
+ * its seed nodes (is_cluster: every command is routed, queue/cluster.h). */
 struct redis_address {
     bool is_unix;
     char host[256];
     int port;
     char path[REDIS_ADDR_LEN]; /* unix socket */
     int db;
+    bool is_cluster;
+    int n_seeds;
+    struct cluster_endpoint seeds[REDIS_MAX_SEEDS];
 };
 
 /* Parses "redis://host:port[/db]", "unix:/path/to.sock" or "unix:///path".
  * Returns 0 or -1. */
 int redis_address_parse(const char *url, struct redis_address *out);
-/* "unix:/path" or "redis://host:port/db"; for logs (no secrets in the URL form we accept). */
+/* A cluster's seed nodes, "host:port[,host:port...]" (at most
+ * REDIS_MAX_SEEDS), into out (is_cluster). Returns 0 or -1. */
+int redis_cluster_address_parse(const char *seeds, struct redis_address *out);
+/* "unix:/path", "redis://host:port/db" or "cluster host:port,..."; for logs
+ * (no secrets in the URL form we accept). */
 void redis_address_format(const struct redis_address *addr, char *buf, size_t size);
 
 /* A blocking connection with connect and command timeouts, SELECTing the db.
@@ -63,6 +79,12 @@ struct rconn *rconn_new(struct event_base *base, const struct redis_address *add
                         int timeout_ms);
 void rconn_set_ready_cb(struct rconn *rc, rconn_ready_cb cb, void *arg);
 bool rconn_is_connected(const struct rconn *rc);
+/* Whether rc routes over a Redis Cluster (then a script may touch only its
+ * declared keys, all of one slot). */
+bool rconn_is_cluster(const struct rconn *rc);
+/* Cluster mode: the master of slot now (queue/cluster.h). Returns 0, or -1
+ * (not a cluster, or no master known). */
+int rconn_master_of_slot(const struct rconn *rc, int slot, struct cluster_endpoint *out);
 
 /* Sends a command. Returns 0 when it was sent (cb will be called once), or
  * -1 when there is no connection right now (cb is not called). */

@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "queue/redis_conn.h"
+#include "queue/rlink.h"
 
 struct script {
     const char *name;
@@ -43,7 +44,7 @@ int script_eval_async(struct rconn *rc, const struct script *s, rconn_reply_cb c
                       const size_t *arglens);
 
 /* The same over a blocking connection; the caller frees the reply. */
-redisReply *script_eval_blocking(redisContext *c, const struct script *s, int nkeys,
+redisReply *script_eval_blocking(struct rlink *c, const struct script *s, int nkeys,
                                  const char *const *keys, int nargs, const char *const *args,
                                  const size_t *arglens);
 

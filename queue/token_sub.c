@@ -34,6 +34,8 @@ struct token_sub {
     struct event *connect_ev; /* connect-and-subscribe deadline */
     struct event *reset_ev;   /* drops the connection outside any hiredis callback */
     struct event *hb_ev;      /* heartbeat timer */
+    unsigned next_seed;       /* cluster mode: the seed tried next without a map */
+    struct cluster_endpoint sub_at; /* cluster mode: the node subscribed on */
 };
 
 static void start_connect(struct token_sub *ts);
@@ -221,6 +223,18 @@ static void on_connect_deadline(evutil_socket_t fd, short what, void *arg)
  * connecting and subscribing together. */
 static void start_connect(struct token_sub *ts)
 {
+    if (ts->addr.is_cluster) {
+        /* The master of slot 0, where every revocation and heartbeat is
+         * published (keyless commands go there): delivered there in the
+         * order published, as on one Redis, with no cluster bus between.
+         * Before the map is known, the seeds in turn. */
+        struct cluster_endpoint ep;
+        if (rconn_master_of_slot(ts->publisher, 0, &ep) != 0)
+            ep = ts->addr.seeds[ts->next_seed++ % (unsigned)ts->addr.n_seeds];
+        ts->sub_at = ep;
+        snprintf(ts->addr.host, sizeof ts->addr.host, "%s", ep.host);
+        ts->addr.port = ep.port;
+    }
     redisAsyncContext *ac = ts->addr.is_unix ? redisAsyncConnectUnix(ts->addr.path)
                                              : redisAsyncConnect(ts->addr.host, ts->addr.port);
     if (!ac || ac->err) {
@@ -267,6 +281,14 @@ static void on_heartbeat_tick(evutil_socket_t fd, short what, void *arg)
     struct token_sub *ts = arg;
     if (!ts->subscribed)
         return;
+    struct cluster_endpoint master;
+    if (ts->addr.is_cluster && rconn_master_of_slot(ts->publisher, 0, &master) == 0 &&
+        (master.port != ts->sub_at.port || strcmp(master.host, ts->sub_at.host) != 0)) {
+        log_info("token revocations: slot 0 has another master; subscribing there");
+        drop_context(ts);
+        schedule_reconnect(ts);
+        return;
+    }
     int64_t now = token_cache_now_ms();
     if (ts->first_unanswered_ms && now - ts->first_unanswered_ms > TOKEN_SUB_DEAD_MS) {
         log_warn("token revocations: heartbeats do not come back; reconnecting");

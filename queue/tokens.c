@@ -55,12 +55,12 @@ static bool reply_ok(redisReply *r)
 /* Reads the answers of n pipelined commands (redisAppendCommand), freeing
  * each; 0 when every one came without an error, else -1 (all n are read
  * either way). */
-static int read_answers(redisContext *c, int n)
+static int read_answers(struct rlink *c, int n)
 {
     int rc = 0;
     for (int i = 0; i < n; i++) {
         redisReply *r = NULL;
-        if (redisGetReply(c, (void **)&r) != REDIS_OK || !reply_ok(r))
+        if (rlink_get_reply(c, &r) != REDIS_OK || !reply_ok(r))
             rc = -1;
         if (r)
             freeReplyObject(r);
@@ -68,33 +68,33 @@ static int read_answers(redisContext *c, int n)
     return rc;
 }
 
-int tokens_register_bootstrap(redisContext *c, const char *prefix, const char *token)
+int tokens_register_bootstrap(struct rlink *c, const char *prefix, const char *token)
 {
     char hash[TOKEN_HASH_HEX_LEN];
     token_hash_hex(token, strlen(token), hash);
     char now[32];
     rfc3339_now(now);
 
-    redisReply *old = redisCommand(c, "GET %stoken_id:bootstrap", prefix);
+    redisReply *old = rlink_command(c, "GET %stoken_id:bootstrap", prefix);
     if (!reply_ok(old)) {
         if (old)
             freeReplyObject(old);
         return -1;
     }
     /* One transaction: the old bootstrap token stops working as the new one starts. */
-    redisAppendCommand(c, "MULTI");
+    rlink_append(c, "MULTI");
     int queued = 1;
     if (old->type == REDIS_REPLY_STRING && strcmp(old->str, hash) != 0) {
-        redisAppendCommand(c, "DEL " KEYF_TOKEN, prefix, old->str);
+        rlink_append(c, "DEL " KEYF_TOKEN, prefix, old->str);
         /* Every running claimsd drops the old token from its cache. */
-        redisAppendCommand(c, "PUBLISH " CHANF_TOKEN_REVOKED " %s", prefix, old->str);
+        rlink_append(c, "PUBLISH " CHANF_TOKEN_REVOKED " %s", prefix, old->str);
         queued += 2;
     }
     freeReplyObject(old);
-    redisAppendCommand(c, "HSET %stoken:%s token_id bootstrap role admin created_at %s", prefix,
+    rlink_append(c, "HSET %stoken:%s token_id bootstrap role admin created_at %s", prefix,
                        hash, now);
-    redisAppendCommand(c, "SET %stoken_id:bootstrap %s", prefix, hash);
-    redisAppendCommand(c, "EXEC");
+    rlink_append(c, "SET %stoken_id:bootstrap %s", prefix, hash);
+    rlink_append(c, "EXEC");
     queued += 3;
     int rc = read_answers(c, queued);
     if (rc == 0)
@@ -102,7 +102,7 @@ int tokens_register_bootstrap(redisContext *c, const char *prefix, const char *t
     return rc;
 }
 
-int tokens_create_blocking(redisContext *c, const char *prefix, const char *role,
+int tokens_create_blocking(struct rlink *c, const char *prefix, const char *role,
                            const char *member_id, const char *npi, char token[TOKEN_TEXT_LEN],
                            char token_id[37])
 {
@@ -114,11 +114,11 @@ int tokens_create_blocking(redisContext *c, const char *prefix, const char *role
     char hash[TOKEN_HASH_HEX_LEN], now[32];
     token_hash_hex(token, strlen(token), hash);
     rfc3339_now(now);
-    redisAppendCommand(c, "MULTI");
-    redisAppendCommand(c, "HSET " KEYF_TOKEN " token_id %s role %s member_id %s npi %s created_at %s",
+    rlink_append(c, "MULTI");
+    rlink_append(c, "HSET " KEYF_TOKEN " token_id %s role %s member_id %s npi %s created_at %s",
                        prefix, hash, token_id, role, member_id, npi, now);
-    redisAppendCommand(c, "SET " KEYF_TOKEN_ID " %s", prefix, token_id, hash);
-    redisAppendCommand(c, "EXEC");
+    rlink_append(c, "SET " KEYF_TOKEN_ID " %s", prefix, token_id, hash);
+    rlink_append(c, "EXEC");
     return read_answers(c, 4);
 }
 
@@ -243,6 +243,72 @@ static const char revoke_script[] =
     "redis.call('PUBLISH', ARGV[2], h) "
     "return h";
 
+/* A revocation on a cluster, step by step (tokens.h): each step starts when
+ * the one before was answered. */
+struct revoke_steps {
+    struct rconn *rc;
+    tokens_revoke_cb cb;
+    void *arg;
+    int step;
+    char k_id[KEY_LEN], token_prefix[KEY_LEN], channel[KEY_LEN];
+    char hash[TOKEN_HASH_HEX_LEN];
+};
+
+/* Deletes the id's key only while it still names this hash. */
+static const char revoke_id_script[] =
+    "if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end return 1";
+
+static void on_revoke_step(redisReply *reply, void *arg)
+{
+    struct revoke_steps *st = arg;
+    int sent = -1;
+    bool ok = reply && reply->type != REDIS_REPLY_ERROR;
+    if (ok && st->step == 0 && reply->type == REDIS_REPLY_NIL) {
+        st->cb(0, NULL, st->arg);
+        free(st);
+        return;
+    }
+    if (ok && st->step == 0 && reply->type == REDIS_REPLY_STRING &&
+        reply->len < sizeof st->hash) {
+        snprintf(st->hash, sizeof st->hash, "%s", reply->str);
+        st->step = 1;
+        sent = rconn_command(st->rc, on_revoke_step, st, "DEL %s%s", st->token_prefix,
+                             st->hash);
+    } else if (ok && st->step == 1) {
+        st->step = 2; /* keyless: from slot 0's master, like the heartbeats */
+        sent = rconn_command(st->rc, on_revoke_step, st, "PUBLISH %s %s", st->channel, st->hash);
+    } else if (ok && st->step == 2) {
+        st->step = 3;
+        sent = rconn_command(st->rc, on_revoke_step, st, "EVAL %s 1 %s %s", revoke_id_script,
+                             st->k_id, st->hash);
+    } else if (ok && st->step == 3) {
+        st->cb(1, st->hash, st->arg);
+        free(st);
+        return;
+    }
+    if (sent != 0) {
+        st->cb(-1, NULL, st->arg);
+        free(st);
+    }
+}
+
+static int revoke_in_steps(struct rconn *rc, const char *k_id, const char *token_prefix,
+                           const char *channel, tokens_revoke_cb cb, void *arg)
+{
+    struct revoke_steps *st = calloc(1, sizeof *st);
+    if (!st)
+        return -1;
+    *st = (struct revoke_steps){.rc = rc, .cb = cb, .arg = arg};
+    snprintf(st->k_id, sizeof st->k_id, "%s", k_id);
+    snprintf(st->token_prefix, sizeof st->token_prefix, "%s", token_prefix);
+    snprintf(st->channel, sizeof st->channel, "%s", channel);
+    if (rconn_command(rc, on_revoke_step, st, "GET %s", k_id) != 0) {
+        free(st);
+        return -1;
+    }
+    return 0;
+}
+
 int tokens_revoke_async(struct rconn *rc, const char *prefix, const char *token_id,
                         tokens_revoke_cb cb, void *arg)
 {
@@ -255,6 +321,10 @@ int tokens_revoke_async(struct rconn *rc, const char *prefix, const char *token_
     snprintf(k_id, sizeof k_id, KEYF_TOKEN_ID, prefix, token_id);
     snprintf(token_prefix, sizeof token_prefix, KEYF_TOKEN, prefix, "");
     snprintf(channel, sizeof channel, CHANF_TOKEN_REVOKED, prefix);
+    if (rconn_is_cluster(rc)) {
+        free(w);
+        return revoke_in_steps(rc, k_id, token_prefix, channel, cb, arg);
+    }
     if (rconn_command(rc, on_revoke, w, "EVAL %s 1 %s %s %s", revoke_script, k_id,
                       token_prefix, channel) != 0) {
         free(w);

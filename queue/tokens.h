@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "model.h"
+#include "queue/rlink.h"
 
 #define TOKEN_HASH_HEX_LEN 65 /* 64 hex digits and the NUL */
 #define TOKEN_TEXT_LEN 69     /* "clm_" + 64 hex digits and the NUL */
@@ -34,12 +35,12 @@ int token_generate(char out[TOKEN_TEXT_LEN]);
  * "bootstrap", replacing an earlier bootstrap token, whose hash it publishes
  * as revoked (queue/token_sub.h) in the same transaction. Blocking; returns
  * 0 or -1. */
-int tokens_register_bootstrap(redisContext *c, const char *prefix, const char *token);
+int tokens_register_bootstrap(struct rlink *c, const char *prefix, const char *token);
 
 /* Creates a token (blocking): a new random token and token id, stored as the
  * hash with role and member id or NPI (empty strings when not applicable).
  * Returns 0 with the token's text and id filled in, or -1. */
-int tokens_create_blocking(redisContext *c, const char *prefix, const char *role,
+int tokens_create_blocking(struct rlink *c, const char *prefix, const char *role,
                            const char *member_id, const char *npi, char token[TOKEN_TEXT_LEN],
                            char token_id[37]);
 
@@ -78,8 +79,11 @@ typedef void (*tokens_revoke_cb)(int status, const char *hash, void *arg);
 
 /* Revokes the token token_id in one step: deletes both its keys and
  * publishes its hash on the revocation channel, so that every process drops
- * it from its token cache. Returns 0 when sent (cb is called once), -1 when
- * there is no connection (cb is not called). */
+ * it from its token cache. On a cluster (the two keys on different slots)
+ * it takes four: read the hash, delete the token, publish, delete the id
+ * (a revocation cut short is finished by the next one of that id).
+ * Returns 0 when sent (cb is called once), -1 when there is no connection
+ * (cb is not called). */
 int tokens_revoke_async(struct rconn *rc, const char *prefix, const char *token_id,
                         tokens_revoke_cb cb, void *arg);
 

@@ -17,7 +17,7 @@
 #define WORK_BLOCK_MS 1000 /* the read's own wait allowed for by the connection's timeout */
 
 struct work_conn {
-    redisContext *c;
+    struct rlink *c;
     char prefix[64];
     char consumer[128];
     char k_stream[KEY_LEN];
@@ -68,7 +68,7 @@ static uint64_t resp_bytes(const redisReply *r)
 static redisReply *next_reply(struct work_conn *wc)
 {
     redisReply *r = NULL;
-    if (redisGetReply(wc->c, (void **)&r) != REDIS_OK)
+    if (rlink_get_reply(wc->c, &r) != REDIS_OK)
         return NULL;
     return r;
 }
@@ -77,7 +77,7 @@ static redisReply *next_reply(struct work_conn *wc)
 static bool ensure_group(struct work_conn *wc)
 {
     redisReply *r =
-        redisCommand(wc->c, "XGROUP CREATE %s %s 0 MKSTREAM", wc->k_stream, WORK_GROUP);
+        rlink_command(wc->c, "XGROUP CREATE %s %s 0 MKSTREAM", wc->k_stream, WORK_GROUP);
     bool ok = r && (r->type == REDIS_REPLY_STATUS ||
                     (r->type == REDIS_REPLY_ERROR && strncmp(r->str, "BUSYGROUP", 9) == 0));
     if (r)
@@ -89,11 +89,8 @@ static bool ensure_group(struct work_conn *wc)
 static bool load_scripts(struct work_conn *wc)
 {
     for (size_t i = 0; i < sizeof worker_scripts / sizeof *worker_scripts; i++) {
-        redisReply *r = redisCommand(wc->c, "SCRIPT LOAD %s", worker_scripts[i]->body);
-        bool ok = r && r->type == REDIS_REPLY_STRING;
-        if (r)
-            freeReplyObject(r);
-        if (!ok)
+        /* On every master of a cluster (a promoted replica has none). */
+        if (rlink_script_load(wc->c, worker_scripts[i]->body) != 0)
             return false;
     }
     return true;
@@ -102,8 +99,7 @@ static bool load_scripts(struct work_conn *wc)
 /* The socket timeout of every command from now on. */
 static void set_timeout(struct work_conn *wc, int ms)
 {
-    struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
-    redisSetTimeout(wc->c, tv);
+    rlink_set_timeout(wc->c, ms);
 }
 
 struct work_conn *queue_work_connect(const struct redis_address *addr, int timeout_ms,
@@ -112,7 +108,7 @@ struct work_conn *queue_work_connect(const struct redis_address *addr, int timeo
     struct work_conn *wc = calloc(1, sizeof *wc);
     if (!wc)
         return NULL;
-    wc->c = redis_connect_blocking(addr, timeout_ms);
+    wc->c = rlink_connect(addr, timeout_ms);
     if (!wc->c) {
         free(wc);
         return NULL;
@@ -136,14 +132,13 @@ void queue_work_close(struct work_conn *wc)
 {
     if (!wc)
         return;
-    if (wc->c)
-        redisFree(wc->c);
+    rlink_close(wc->c);
     free(wc);
 }
 
 bool queue_work_broken(const struct work_conn *wc)
 {
-    return !wc || !wc->c || wc->c->err != 0;
+    return !wc || rlink_broken(wc->c);
 }
 
 /* ---- entries ---- */
@@ -219,7 +214,7 @@ int queue_next_batch(struct work_conn *wc, struct work_item *items, int max, int
         /* Entries Redis delivered to this consumer while its connection
          * broke: nobody else reads them until they have been idle for
          * claim_idle_timeout_ms, so take them first. */
-        redisReply *r = redisCommand(wc->c, "XREADGROUP GROUP %s %s COUNT %d STREAMS %s 0",
+        redisReply *r = rlink_command(wc->c, "XREADGROUP GROUP %s %s COUNT %d STREAMS %s 0",
                                      WORK_GROUP, wc->consumer, max, wc->k_stream);
         if (!r)
             return -1;
@@ -237,7 +232,7 @@ int queue_next_batch(struct work_conn *wc, struct work_item *items, int max, int
     }
     if (block_ms > WORK_BLOCK_MS)
         set_timeout(wc, wc->timeout_ms + block_ms);
-    redisReply *r = redisCommand(wc->c, "XREADGROUP GROUP %s %s COUNT %d BLOCK %d STREAMS %s >",
+    redisReply *r = rlink_command(wc->c, "XREADGROUP GROUP %s %s COUNT %d BLOCK %d STREAMS %s >",
                                  WORK_GROUP, wc->consumer, max, block_ms, wc->k_stream);
     if (block_ms > WORK_BLOCK_MS && r)
         set_timeout(wc, wc->timeout_ms + WORK_BLOCK_MS);
@@ -256,8 +251,8 @@ int queue_next_batch(struct work_conn *wc, struct work_item *items, int max, int
 
 void queue_ack(struct work_conn *wc, const char *entry_id)
 {
-    redisAppendCommand(wc->c, "XACK %s %s %s", wc->k_stream, WORK_GROUP, entry_id);
-    redisAppendCommand(wc->c, "XDEL %s %s", wc->k_stream, entry_id);
+    rlink_append(wc->c, "XACK %s %s %s", wc->k_stream, WORK_GROUP, entry_id);
+    rlink_append(wc->c, "XDEL %s %s", wc->k_stream, entry_id);
     for (int i = 0; i < 2; i++) {
         redisReply *r = next_reply(wc);
         if (!r)
@@ -353,13 +348,13 @@ int queue_load_facts(struct work_conn *wc, const struct work_item *items, int n,
         snprintf(k_body, sizeof k_body, KEYF_BODY, p, e->claim_id);
         const char *argv[] = {"EVALSHA", script_claim_start.sha, "3", k_claim, k_proc, k_body,
                               now, idx_prefix};
-        redisAppendCommandArgv(wc->c, 8, argv, NULL);
-        redisAppendCommand(wc->c, "GET " KEYF_MEMBER, p, e->member_id);
-        redisAppendCommand(wc->c, "GET " KEYF_MEMBER, p, e->subscriber_id);
-        redisAppendCommand(wc->c, "GET " KEYF_GROUP, p, e->group_id);
-        redisAppendCommand(wc->c, "GET " KEYF_PLAN, p, e->plan_id);
+        rlink_append_argv(wc->c, 8, argv, NULL);
+        rlink_append(wc->c, "GET " KEYF_MEMBER, p, e->member_id);
+        rlink_append(wc->c, "GET " KEYF_MEMBER, p, e->subscriber_id);
+        rlink_append(wc->c, "GET " KEYF_GROUP, p, e->group_id);
+        rlink_append(wc->c, "GET " KEYF_PLAN, p, e->plan_id);
         if (e->parent_id[0])
-            redisAppendCommand(wc->c, "GET " KEYF_MEMBER, p, e->parent_id);
+            rlink_append(wc->c, "GET " KEYF_MEMBER, p, e->parent_id);
         for (int y = 0; y < e->n_years; y++) {
             char k_acc[KEY_LEN], m[8][ID_LEN + 16];
             snprintf(k_acc, sizeof k_acc, KEYF_ACC, p, e->subscriber_id, e->years[y]);
@@ -371,9 +366,9 @@ int queue_load_facts(struct work_conn *wc, const struct work_item *items, int n,
                 snprintf(m[4 + t * 2 + 1], sizeof m[0], "m:%s:%s:oop", e->member_id, tiers[t]);
             }
             const char *hm[10] = {"HMGET", k_acc, m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7]};
-            redisAppendCommandArgv(wc->c, 10, hm, NULL);
+            rlink_append_argv(wc->c, 10, hm, NULL);
         }
-        redisAppendCommand(wc->c, "GET " KEYF_FAMVER, p, e->subscriber_id);
+        rlink_append(wc->c, "GET " KEYF_FAMVER, p, e->subscriber_id);
     }
     memset(out, 0, sizeof *out * (size_t)n);
     bool broken = false, reload = false;
@@ -458,7 +453,7 @@ int queue_lookup_fingerprints(struct work_conn *wc, struct work_fp_lookup *looku
         argv[1] = key;
         for (int j = 0; j < l->n && j < WORK_MAX_FPS; j++)
             argv[2 + j] = l->fps[j];
-        redisAppendCommandArgv(wc->c, 2 + (l->n < WORK_MAX_FPS ? l->n : WORK_MAX_FPS), argv,
+        rlink_append_argv(wc->c, 2 + (l->n < WORK_MAX_FPS ? l->n : WORK_MAX_FPS), argv,
                                NULL);
     }
     for (int i = 0; i < n; i++) {
@@ -666,7 +661,7 @@ int queue_commit(struct work_conn *wc, const struct work_commit *commits, int n,
                       commits[i].item->claim_id);
             continue;
         }
-        redisAppendCommandArgv(wc->c, cc->argc, cc->argv, cc->argvlen);
+        rlink_append_argv(wc->c, cc->argc, cc->argv, cc->argvlen);
         free(cc->dec);
         free(cc->eob);
         free(cc->body);
@@ -709,7 +704,7 @@ int queue_recover_stalled(struct work_conn *wc, int idle_ms, int max_deliveries,
                           int *n_dead)
 {
     *n_dead = 0;
-    redisReply *p = redisCommand(wc->c, "XPENDING %s %s IDLE %d - + %d", wc->k_stream,
+    redisReply *p = rlink_command(wc->c, "XPENDING %s %s IDLE %d - + %d", wc->k_stream,
                                  WORK_GROUP, idle_ms, max);
     if (!p)
         return -1;
@@ -721,7 +716,7 @@ int queue_recover_stalled(struct work_conn *wc, int idle_ms, int max_deliveries,
         if (deliveries < max_deliveries)
             continue;
         const char *id = it->element[0]->str;
-        redisReply *entry = redisCommand(wc->c, "XRANGE %s %s %s", wc->k_stream, id, id);
+        redisReply *entry = rlink_command(wc->c, "XRANGE %s %s %s", wc->k_stream, id, id);
         struct work_item e;
         memset(&e, 0, sizeof e);
         if (entry && entry->type == REDIS_REPLY_ARRAY && entry->elements == 1)
@@ -743,7 +738,7 @@ int queue_recover_stalled(struct work_conn *wc, int idle_ms, int max_deliveries,
             freeReplyObject(r);
     }
     freeReplyObject(p);
-    redisReply *r = redisCommand(wc->c, "XAUTOCLAIM %s %s %s %d 0-0 COUNT %d", wc->k_stream,
+    redisReply *r = rlink_command(wc->c, "XAUTOCLAIM %s %s %s %d 0-0 COUNT %d", wc->k_stream,
                                  WORK_GROUP, wc->consumer, idle_ms, max);
     if (!r)
         return -1;

@@ -18,6 +18,7 @@
 
 #include "model.h"
 #include "queue/redis_conn.h"
+#include "queue/rlink.h"
 
 #define WORK_MAX_BATCH 64
 /* Plan years loaded per claim: every line can fall in a year of its own

@@ -1,6 +1,7 @@
 /*
  * claimsd token create --role ROLE [--member-id ID] [--npi NPI]
  *                      [--config FILE] [--redis URL] [--data-dir DIR]
+ *                      [--redis-cluster HOST:PORT[,HOST:PORT...]]
  *
  * Creates an API token directly in the store, for a first admin when no
  * bootstrap token was set. With no --redis it talks to the embedded Redis of
@@ -17,12 +18,14 @@
 #include "codec/codes.h"
 #include "queue/enrollment.h"
 #include "queue/redis_conn.h"
+#include "queue/rlink.h"
 #include "queue/tokens.h"
 
 static int usage(void)
 {
     fprintf(stderr, "usage: claimsd token create --role member|provider|staff|admin "
-                    "[--member-id ID] [--npi NPI] [--config FILE] [--redis URL] [--data-dir DIR]\n");
+                    "[--member-id ID] [--npi NPI] [--config FILE] [--redis URL] [--data-dir DIR]\n"
+                    "       [--redis-cluster HOST:PORT[,HOST:PORT...]]\n");
     return 2;
 }
 
@@ -37,6 +40,7 @@ int cli_token(int argc, char **argv)
         {"role", required_argument, NULL, 'r'},     {"member-id", required_argument, NULL, 'm'},
         {"npi", required_argument, NULL, 'n'},      {"config", required_argument, NULL, 'c'},
         {"redis", required_argument, NULL, 'R'},    {"data-dir", required_argument, NULL, 'd'},
+        {"redis-cluster", required_argument, NULL, 'C'},
         {NULL, 0, NULL, 0},
     };
     optind = 3;
@@ -53,7 +57,17 @@ int cli_token(int argc, char **argv)
                 return 2;
             }
             break;
-        case 'R': snprintf(cfg.redis_url, sizeof cfg.redis_url, "%s", optarg); break;
+        case 'R':
+            snprintf(cfg.redis_url, sizeof cfg.redis_url, "%s", optarg);
+            cfg.redis_cluster[0] = '\0';
+            break;
+        case 'C':
+            if (config_set_redis_cluster(&cfg, optarg) != 0) {
+                fprintf(stderr, "claimsd: --redis-cluster must be HOST:PORT[,HOST:PORT...]\n");
+                return 2;
+            }
+            cfg.redis_url[0] = '\0';
+            break;
         case 'd': snprintf(cfg.data_dir, sizeof cfg.data_dir, "%s", optarg); break;
         default: return usage();
         }
@@ -71,7 +85,12 @@ int cli_token(int argc, char **argv)
         return 2;
     }
     struct redis_address addr;
-    if (cfg.redis_url[0]) {
+    if (cfg.redis_cluster[0]) {
+        if (redis_cluster_address_parse(cfg.redis_cluster, &addr) != 0) {
+            fprintf(stderr, "claimsd: --redis-cluster must be HOST:PORT[,HOST:PORT...]\n");
+            return 2;
+        }
+    } else if (cfg.redis_url[0]) {
         if (redis_address_parse(cfg.redis_url, &addr) != 0) {
             fprintf(stderr, "claimsd: --redis must be redis://host:port[/db] or unix:/path\n");
             return 2;
@@ -85,7 +104,7 @@ int cli_token(int argc, char **argv)
             return 2;
         }
     }
-    redisContext *rc = redis_connect_blocking(&addr, cfg.redis_timeout_ms);
+    struct rlink *rc = rlink_connect(&addr, cfg.redis_timeout_ms);
     if (!rc) {
         fprintf(stderr, "claimsd: cannot reach Redis (is claimsd running on this data directory?)\n");
         return 1;
@@ -95,13 +114,13 @@ int cli_token(int argc, char **argv)
                                                   member_id) == 1;
         if (!known) {
             fprintf(stderr, "claimsd: no such member\n");
-            redis_close_blocking(rc);
+            rlink_close(rc);
             return 1;
         }
     }
     char token[TOKEN_TEXT_LEN], token_id[37];
     int status = tokens_create_blocking(rc, cfg.key_prefix, role, member_id, npi, token, token_id);
-    redis_close_blocking(rc);
+    rlink_close(rc);
     if (status != 0) {
         fprintf(stderr, "claimsd: Redis refused the write\n");
         return 1;

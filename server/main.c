@@ -27,6 +27,7 @@
 #include "queue/members.h"
 #include "queue/queue.h"
 #include "queue/redis_conn.h"
+#include "queue/rlink.h"
 #include "queue/remit.h"
 #include "queue/token_cache.h"
 #include "queue/token_sub.h"
@@ -48,6 +49,7 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: claimsd [--config FILE] [--listen HOST:PORT] [--data-dir DIR] [--redis URL]\n"
+            "               [--redis-cluster HOST:PORT[,HOST:PORT...]]\n"
             "               [--role all|intake|worker] [--workers N] [--log-level LEVEL]\n"
             "\n"
             "  --config FILE      JSON configuration (docs/configuration.md)\n"
@@ -55,6 +57,7 @@ static void usage(FILE *out)
             "  --data-dir DIR     embedded redis-server data (default ./var)\n"
             "  --redis URL        redis://host:port[/db] or unix:/path; without it claimsd\n"
             "                     starts its own redis-server under the data directory\n"
+            "  --redis-cluster SEEDS  an existing Redis Cluster, by one or more of its nodes\n"
             "  --role ROLE        all (default), intake (HTTP only) or worker (adjudication only)\n"
             "  --workers N        adjudication worker threads (default 2)\n"
             "\n"
@@ -78,12 +81,13 @@ static void on_early_signal(int sig)
 
 static int parse_args(int argc, char **argv, struct config *cfg)
 {
-    enum { OPT_LOG_LEVEL = 1000 };
+    enum { OPT_LOG_LEVEL = 1000, OPT_REDIS_CLUSTER };
     static const struct option opts[] = {
         {"config", required_argument, NULL, 'c'},   {"listen", required_argument, NULL, 'l'},
         {"data-dir", required_argument, NULL, 'd'}, {"redis", required_argument, NULL, 'r'},
         {"role", required_argument, NULL, 'R'},     {"workers", required_argument, NULL, 'w'},
         {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+        {"redis-cluster", required_argument, NULL, OPT_REDIS_CLUSTER},
         {"help", no_argument, NULL, 'h'},           {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
@@ -122,8 +126,17 @@ static int parse_args(int argc, char **argv, struct config *cfg)
                 return -1;
             }
             snprintf(cfg->redis_url, sizeof cfg->redis_url, "%s", optarg);
+            cfg->redis_cluster[0] = '\0'; /* the command line wins over the file */
             break;
         }
+        case OPT_REDIS_CLUSTER:
+            if (config_set_redis_cluster(cfg, optarg) != 0) {
+                fprintf(stderr, "claimsd: --redis-cluster must be HOST:PORT[,HOST:PORT...] "
+                                "(at most 16 nodes)\n");
+                return -1;
+            }
+            cfg->redis_url[0] = '\0';
+            break;
         case 'R':
             if (config_set_role(cfg, optarg) != 0) {
                 fprintf(stderr, "claimsd: --role must be all, intake or worker\n");
@@ -228,12 +241,14 @@ static SSL_CTX *tls_context(const struct tls_config *t)
 }
 
 /* Waits for Redis to answer, then runs the start-up steps that must happen
- * before serving: the bootstrap admin token, the sample enrollment. */
+ * before serving: the shard count's check, the bootstrap admin token, the
+ * sample enrollment. Returns 0, 2 when the configuration does not fit the
+ * data (exit status 2), or -1. */
 static int prepare_store(struct app *app, bool embedded)
 {
-    redisContext *c = NULL;
+    struct rlink *c = NULL;
     int attempts = 0;
-    while (!(c = redis_connect_blocking(&app->redis_addr, app->cfg.redis_timeout_ms))) {
+    while (!(c = rlink_connect(&app->redis_addr, app->cfg.redis_timeout_ms))) {
         if (early_stop)
             return -1;
         if (attempts++ % 10 == 0)
@@ -241,7 +256,20 @@ static int prepare_store(struct app *app, bool embedded)
         usleep(500 * 1000);
     }
     int rc = 0;
+    int stored_shards = queue_shards_record(c, app->cfg.key_prefix, app->cfg.shards);
+    if (stored_shards < 0) {
+        log_error("cannot record the shard count in Redis");
+        rc = -1;
+    } else if (stored_shards != app->cfg.shards) {
+        log_error("key \"shards\": the data in Redis was laid out for %d shards, this "
+                  "configuration says %d; refusing to start (changing it renames every claims "
+                  "key)",
+                  stored_shards, app->cfg.shards);
+        rc = 2;
+    }
     const char *bootstrap = getenv("CLAIMSD_BOOTSTRAP_ADMIN_TOKEN");
+    if (rc != 0)
+        bootstrap = NULL;
     if (bootstrap && *bootstrap) {
         if (strlen(bootstrap) < BOOTSTRAP_TOKEN_MIN_LEN) {
             log_error("CLAIMSD_BOOTSTRAP_ADMIN_TOKEN must be at least %d characters",
@@ -272,7 +300,7 @@ static int prepare_store(struct app *app, bool embedded)
                 rc = -1;
         }
     }
-    redis_close_blocking(c);
+    rlink_close(c);
     return rc;
 }
 
@@ -465,7 +493,12 @@ int main(int argc, char **argv)
 
     struct redis_child child;
     struct runtime rt = {.app = &app, .child = NULL, .exit_code = 0};
-    if (app.cfg.redis_url[0]) {
+    if (app.cfg.redis_cluster[0]) {
+        if (redis_cluster_address_parse(app.cfg.redis_cluster, &app.redis_addr) != 0) {
+            log_error("redis_cluster must be a list of seed nodes \"host:port\"");
+            return 2;
+        }
+    } else if (app.cfg.redis_url[0]) {
         if (redis_address_parse(app.cfg.redis_url, &app.redis_addr) != 0) {
             log_error("redis address must be redis://host:port[/db] or unix:/path");
             return 2;
@@ -482,8 +515,11 @@ int main(int argc, char **argv)
 
     int rc = 1;
     struct event *sigterm_ev = NULL, *sigint_ev = NULL, *sigchld_ev = NULL;
-    if (prepare_store(&app, rt.child != NULL) != 0)
+    int prepared = prepare_store(&app, rt.child != NULL);
+    if (prepared != 0) {
+        rc = prepared == 2 ? 2 : 1;
         goto out;
+    }
 
     app.base = event_base_new();
     if (!app.base)

@@ -89,7 +89,7 @@ static void report(const char *path, const struct intake_field_errors *errs, con
 enum kind { PLANS, GROUPS, MEMBERS };
 
 /* Loads one record file; for members, pass 0 loads subscribers, pass 1 the rest. */
-static int load_one(struct redisContext *c, const char *prefix, enum kind kind, const char *path,
+static int load_one(struct rlink *c, const char *prefix, enum kind kind, const char *path,
                     const char *id, int pass, struct intake_field_errors *errs)
 {
     size_t len = 0;
@@ -154,7 +154,7 @@ static int load_one(struct redisContext *c, const char *prefix, enum kind kind, 
     return rc;
 }
 
-int seed_load(struct redisContext *c, const char *prefix, const char *dir)
+int seed_load(struct rlink *c, const char *prefix, const char *dir)
 {
     int exists = queue_seeded_blocking(c, prefix);
     if (exists < 0) {
@@ -213,7 +213,7 @@ void seed_portal_url(const char *host, int port, bool tls, char *out, size_t siz
 
 /* One invitation: a line with the link to accept it in the portal (or the
  * code alone when there is no portal). */
-static int print_invitation(struct redisContext *c, const char *prefix, const char *portal_url,
+static int print_invitation(struct rlink *c, const char *prefix, const char *portal_url,
                             const char *role, const char *member_id, const char *npi)
 {
     char code[INVITATION_CODE_LEN + 1], hash[TOKEN_HASH_HEX_LEN], created_at[32];
@@ -233,7 +233,7 @@ static int print_invitation(struct redisContext *c, const char *prefix, const ch
     return 0;
 }
 
-int seed_print_tokens(struct redisContext *c, const char *prefix, const char *dir,
+int seed_print_tokens(struct rlink *c, const char *prefix, const char *dir,
                       const char *portal_url)
 {
     char members_dir[1100];

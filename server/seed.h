@@ -9,14 +9,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-struct redisContext; /* a blocking connection (queue/redis_conn.h) */
+struct rlink; /* a blocking connection (queue/rlink.h) */
 
 /* Loads the .json files of DIR/plans, DIR/groups, then DIR/members
  * (subscribers before their dependents), unless the store was seeded
  * before. A file's name without ".json" must equal its record's id. Returns
  * 1 when it loaded them, 0 when the store was seeded before, or -1 after
  * logging the file and the first problem. Blocking. */
-int seed_load(struct redisContext *c, const char *prefix, const char *dir);
+int seed_load(struct rlink *c, const char *prefix, const char *dir);
 
 /* Creates an invitation for each sample person (a staff member, the sample
  * providers, each sample member) and API tokens for programs (admin, staff,
@@ -24,7 +24,7 @@ int seed_load(struct redisContext *c, const char *prefix, const char *dir);
  * never to the log: each invitation as the link portal_url#/accept?code=…
  * ("http://127.0.0.1:8080/portal/"), or as its code when portal_url is NULL
  * or empty (no portal). Returns 0 or -1. */
-int seed_print_tokens(struct redisContext *c, const char *prefix, const char *dir,
+int seed_print_tokens(struct rlink *c, const char *prefix, const char *dir,
                       const char *portal_url);
 
 /* The portal's address on the listener host:port, for the printed links:

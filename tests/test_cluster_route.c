@@ -1054,210 +1054,6 @@ END_TEST
 
 /* ---- the router against a real cluster of three masters ---- */
 
-#define REAL_MASTERS 3
-#define REAL_NODES 6
-
-struct real_cluster {
-    char dir[256];
-    int n; /* 3 masters, or 3 masters and 3 replicas */
-    int port[REAL_NODES];
-    pid_t pid[REAL_NODES];
-    char id[REAL_NODES][64];
-};
-
-/* The folder of the running cluster, removed at exit also when a check
- * fails (the nodes die with the test: PR_SET_PDEATHSIG). */
-static char real_dir_at_exit[256];
-
-static void real_remove_dir(void)
-{
-    if (real_dir_at_exit[0])
-        test_remove_tree(real_dir_at_exit);
-}
-
-/* Runs argv with its output in <dir>/<log>; dies with the test. */
-static pid_t real_spawn(const char *const argv[], const char *dir, const char *log)
-{
-    pid_t parent = getpid();
-    pid_t pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid > 0)
-        return pid;
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent)
-        _exit(1);
-    char path[400];
-    snprintf(path, sizeof path, "%s/%s", dir, log);
-    int out = open(path, O_WRONLY | O_CREAT | O_APPEND, 0600);
-    if (out >= 0) {
-        dup2(out, STDOUT_FILENO);
-        dup2(out, STDERR_FILENO);
-        close(out);
-    }
-    execvp(argv[0], (char *const *)argv);
-    _exit(127);
-}
-
-static bool port_free(int port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    bool ok = fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
-    if (fd >= 0)
-        close(fd);
-    return ok;
-}
-
-/* A port for a cluster node: its bus port (10,000 higher) must be free too,
- * so it is at most 55535. */
-static int real_free_port(void)
-{
-    for (int t = 0; t < 1000; t++) {
-        int port = 20000 + (int)(random() % 35000);
-        if (port_free(port) && port_free(port + 10000))
-            return port;
-    }
-    ck_abort_msg("no free port pair for a cluster node");
-    return -1;
-}
-
-static redisContext *real_connect(int port)
-{
-    struct timeval tv = {5, 0};
-    redisContext *c = redisConnectWithTimeout("127.0.0.1", port, tv);
-    ck_assert_msg(c && !c->err, "cannot connect to port %d", port);
-    return c;
-}
-
-/* A command on node i; the reply as text (status, string, or error with a
- * leading '-'), or its integer. */
-static void real_cmd(const struct real_cluster *rc, int i, char *out, size_t size,
-                     const char *fmt, ...)
-{
-    redisContext *c = real_connect(rc->port[i]);
-    va_list ap;
-    va_start(ap, fmt);
-    redisReply *r = redisvCommand(c, fmt, ap);
-    va_end(ap);
-    ck_assert_ptr_nonnull(r);
-    if (r->type == REDIS_REPLY_INTEGER)
-        snprintf(out, size, "%lld", r->integer);
-    else if (r->type == REDIS_REPLY_ERROR)
-        snprintf(out, size, "-%s", r->str);
-    else if (r->str)
-        snprintf(out, size, "%s", r->str);
-    else
-        snprintf(out, size, "(type %d)", r->type);
-    freeReplyObject(r);
-    redisFree(c);
-}
-
-static bool real_state_ok(const struct real_cluster *rc, int i)
-{
-    char info[4096];
-    real_cmd(rc, i, info, sizeof info, "CLUSTER INFO");
-    return strstr(info, "cluster_state:ok") != NULL;
-}
-
-/* Three masters made by redis-cli --cluster create (slots 0-5460,
- * 5461-10922, 10923-16383 in port order), with a replica each when asked. */
-static void real_start(struct real_cluster *rc, bool replicas)
-{
-    memset(rc, 0, sizeof *rc);
-    rc->n = replicas ? REAL_NODES : REAL_MASTERS;
-    srandom((unsigned)getpid());
-    test_make_temp_dir(rc->dir, "cluster");
-    snprintf(real_dir_at_exit, sizeof real_dir_at_exit, "%s", rc->dir);
-    atexit(real_remove_dir);
-    for (int i = 0; i < rc->n; i++) {
-        rc->port[i] = real_free_port();
-        char port[16], conf[64];
-        snprintf(port, sizeof port, "%d", rc->port[i]);
-        snprintf(conf, sizeof conf, "nodes-%d.conf", rc->port[i]);
-        const char *argv[] = {"redis-server", "--port", port, "--bind", "127.0.0.1",
-                              "--dir", rc->dir, "--cluster-enabled", "yes",
-                              "--cluster-config-file", conf, "--cluster-node-timeout", "1000",
-                              "--save", "", "--appendonly", "no", "--daemonize", "no", NULL};
-        rc->pid[i] = real_spawn(argv, rc->dir, "redis.out");
-    }
-    for (int i = 0; i < rc->n; i++) {
-        bool up = false;
-        for (int t = 0; t < 400 && !up; t++) {
-            struct timeval tv = {0, 200 * 1000};
-            redisContext *c = redisConnectWithTimeout("127.0.0.1", rc->port[i], tv);
-            if (c && !c->err) {
-                redisReply *r = redisCommand(c, "PING");
-                up = r && r->type == REDIS_REPLY_STATUS;
-                if (r)
-                    freeReplyObject(r);
-            }
-            if (c)
-                redisFree(c);
-            if (!up)
-                test_sleep_ms(25);
-        }
-        ck_assert_msg(up, "redis-server on %d did not start", rc->port[i]);
-        real_cmd(rc, i, rc->id[i], sizeof rc->id[i], "CLUSTER MYID");
-    }
-    char addr[REAL_NODES][32];
-    const char *create[REAL_NODES + 8] = {"redis-cli", "--cluster", "create"};
-    int argc = 3;
-    for (int i = 0; i < rc->n; i++) {
-        snprintf(addr[i], sizeof addr[i], "127.0.0.1:%d", rc->port[i]);
-        create[argc++] = addr[i];
-    }
-    if (replicas) {
-        create[argc++] = "--cluster-replicas";
-        create[argc++] = "1";
-    }
-    create[argc++] = "--cluster-yes";
-    create[argc] = NULL;
-    pid_t cli = real_spawn(create, rc->dir, "create.out");
-    int st;
-    ck_assert_int_eq(waitpid(cli, &st, 0), cli);
-    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "redis-cli --cluster create failed");
-    for (int t = 0; t < 600; t++) {
-        bool ok = true;
-        for (int i = 0; i < rc->n; i++)
-            ok = ok && real_state_ok(rc, i);
-        /* Replicas in sync with their masters. */
-        for (int i = REAL_MASTERS; ok && i < rc->n; i++) {
-            char info[4096];
-            real_cmd(rc, i, info, sizeof info, "INFO replication");
-            ok = strstr(info, "master_link_status:up") != NULL;
-        }
-        if (ok)
-            return;
-        test_sleep_ms(50);
-    }
-    ck_abort_msg("the cluster did not reach cluster_state:ok");
-}
-
-static int real_index_of_port(const struct real_cluster *rc, int port)
-{
-    for (int i = 0; i < rc->n; i++)
-        if (rc->port[i] == port)
-            return i;
-    ck_abort_msg("no node on port %d", port);
-    return -1;
-}
-
-/* The node that replicates master m (CLUSTER REPLICAS: "id ip:port@bus ..."). */
-static int real_replica_of(const struct real_cluster *rc, int m)
-{
-    redisContext *c = real_connect(rc->port[m]);
-    redisReply *r = redisCommand(c, "CLUSTER REPLICAS %s", rc->id[m]);
-    ck_assert_msg(r && r->type == REDIS_REPLY_ARRAY && r->elements == 1,
-                  "master %d has no single replica", m);
-    const char *colon = strchr(r->element[0]->str, ':');
-    ck_assert_ptr_nonnull(colon);
-    int port = atoi(colon + 1);
-    freeReplyObject(r);
-    redisFree(c);
-    return real_index_of_port(rc, port);
-}
-
 static int owner_port(struct cluster *cl, int slot)
 {
     struct cluster_slot_map *map = malloc(sizeof *map);
@@ -1265,18 +1061,6 @@ static int owner_port(struct cluster *cl, int slot)
     int port = map->owner[slot] >= 0 ? map->masters[map->owner[slot]].port : -1;
     free(map);
     return port;
-}
-
-static void real_stop(struct real_cluster *rc)
-{
-    for (int i = 0; i < rc->n; i++) {
-        if (rc->pid[i] > 0) {
-            kill(rc->pid[i], SIGKILL);
-            waitpid(rc->pid[i], NULL, 0);
-        }
-    }
-    test_remove_tree(rc->dir);
-    real_dir_at_exit[0] = '\0';
 }
 
 /* WAIT for one replica on the connection of the router that wrote the slot
@@ -1313,8 +1097,8 @@ static void router_cmd(struct event_base *base, struct cluster *cl, struct answe
  * CLUSTER SETSLOT NODE the source answers MOVED and the router's map follows. */
 START_TEST(test_real_cluster_routes_follows_ask_and_moved)
 {
-    struct real_cluster rc;
-    real_start(&rc, false);
+    struct test_cluster rc;
+    test_cluster_start(&rc, false);
     struct event_base *base = event_base_new();
     struct cluster_endpoint seed = {"127.0.0.1", rc.port[1]};
     struct cluster *cl = cluster_new(base, &seed, 1, NULL);
@@ -1346,9 +1130,9 @@ START_TEST(test_real_cluster_routes_follows_ask_and_moved)
         ck_assert_str_eq(ans.str, "OK");
     }
     long long total = 0;
-    for (int i = 0; i < REAL_MASTERS; i++) {
+    for (int i = 0; i < TEST_CLUSTER_MASTERS; i++) {
         char n[32];
-        real_cmd(&rc, i, n, sizeof n, "DBSIZE");
+        test_cluster_cmd(&rc, i, n, sizeof n, "DBSIZE");
         ck_assert_msg(atoll(n) > 50, "master %d holds %s of the 300 keys", i, n);
         total += atoll(n);
     }
@@ -1369,11 +1153,13 @@ START_TEST(test_real_cluster_routes_follows_ask_and_moved)
     router_cmd(base, cl, &ans, 3, set_foo);
     router_cmd(base, cl, &ans, 3, set_a);
     char out[256];
-    real_cmd(&rc, dst, out, sizeof out, "CLUSTER SETSLOT %d IMPORTING %s", slot, rc.id[src]);
+    test_cluster_cmd(&rc, dst, out, sizeof out, "CLUSTER SETSLOT %d IMPORTING %s", slot,
+                     rc.id[src]);
     ck_assert_str_eq(out, "OK");
-    real_cmd(&rc, src, out, sizeof out, "CLUSTER SETSLOT %d MIGRATING %s", slot, rc.id[dst]);
+    test_cluster_cmd(&rc, src, out, sizeof out, "CLUSTER SETSLOT %d MIGRATING %s", slot,
+                     rc.id[dst]);
     ck_assert_str_eq(out, "OK");
-    real_cmd(&rc, src, out, sizeof out, "MIGRATE 127.0.0.1 %d {foo}a 0 5000", rc.port[dst]);
+    test_cluster_cmd(&rc, src, out, sizeof out, "MIGRATE 127.0.0.1 %d {foo}a 0 5000", rc.port[dst]);
     ck_assert_str_eq(out, "OK");
     /* Moved already: the source answers ASK; read on the target. */
     const char *get_a[] = {"GET", "{foo}a"};
@@ -1389,7 +1175,7 @@ START_TEST(test_real_cluster_routes_follows_ask_and_moved)
     const char *set_new[] = {"SET", "{foo}new", "3"};
     router_cmd(base, cl, &ans, 3, set_new);
     ck_assert_str_eq(ans.str, "OK");
-    real_cmd(&rc, dst, out, sizeof out, "CLUSTER COUNTKEYSINSLOT %d", slot);
+    test_cluster_cmd(&rc, dst, out, sizeof out, "CLUSTER COUNTKEYSINSLOT %d", slot);
     ck_assert_str_eq(out, "2");
     /* ASK changed nothing in the map. */
     cluster_get_map(cl, map);
@@ -1407,10 +1193,10 @@ START_TEST(test_real_cluster_routes_follows_ask_and_moved)
     freeReplyObject(r);
 
     /* Finish the migration: the slot belongs to the first master. */
-    real_cmd(&rc, src, out, sizeof out, "MIGRATE 127.0.0.1 %d foo 0 5000", rc.port[dst]);
+    test_cluster_cmd(&rc, src, out, sizeof out, "MIGRATE 127.0.0.1 %d foo 0 5000", rc.port[dst]);
     ck_assert_str_eq(out, "OK");
-    for (int i = 0; i < REAL_MASTERS; i++) {
-        real_cmd(&rc, i, out, sizeof out, "CLUSTER SETSLOT %d NODE %s", slot, rc.id[dst]);
+    for (int i = 0; i < TEST_CLUSTER_MASTERS; i++) {
+        test_cluster_cmd(&rc, i, out, sizeof out, "CLUSTER SETSLOT %d NODE %s", slot, rc.id[dst]);
         ck_assert_str_eq(out, "OK");
     }
     router_cmd(base, cl, &ans, 2, get_foo);
@@ -1432,7 +1218,7 @@ START_TEST(test_real_cluster_routes_follows_ask_and_moved)
     cluster_sync_free(cs);
     cluster_free(cl);
     event_base_free(base);
-    real_stop(&rc);
+    test_cluster_stop(&rc);
 }
 END_TEST
 
@@ -1444,8 +1230,8 @@ END_TEST
  * (node timeout 1 s); the dead node's connection is dropped. */
 START_TEST(test_real_cluster_failover_and_killed_master)
 {
-    struct real_cluster rc;
-    real_start(&rc, true);
+    struct test_cluster rc;
+    test_cluster_start(&rc, true);
     struct event_base *base = event_base_new();
     struct cluster_endpoint seed = {"127.0.0.1", rc.port[1]};
     struct cluster *cl = cluster_new(base, &seed, 1, NULL);
@@ -1454,13 +1240,13 @@ START_TEST(test_real_cluster_failover_and_killed_master)
     char out[256];
 
     const int slot_bar = 5061, slot_foo = 12182;
-    int m = real_index_of_port(&rc, owner_port(cl, slot_bar));
-    int r = real_replica_of(&rc, m);
+    int m = test_cluster_index_of_port(&rc, owner_port(cl, slot_bar));
+    int r = test_cluster_replica_of(&rc, m);
     const char *set_bar[] = {"SET", "bar", "v"};
     router_cmd(base, cl, &ans, 3, set_bar);
     ck_assert_str_eq(ans.str, "OK");
     router_wait_replica(base, cl, slot_bar);
-    real_cmd(&rc, r, out, sizeof out, "CLUSTER FAILOVER");
+    test_cluster_cmd(&rc, r, out, sizeof out, "CLUSTER FAILOVER");
     ck_assert_str_eq(out, "OK");
     const char *get_bar[] = {"GET", "bar"};
     bool served = false;
@@ -1473,8 +1259,8 @@ START_TEST(test_real_cluster_failover_and_killed_master)
     }
     ck_assert_msg(served, "bar not served by the promoted replica within 15 s");
 
-    int m2 = real_index_of_port(&rc, owner_port(cl, slot_foo));
-    int r2 = real_replica_of(&rc, m2);
+    int m2 = test_cluster_index_of_port(&rc, owner_port(cl, slot_foo));
+    int r2 = test_cluster_replica_of(&rc, m2);
     ck_assert_int_ne(m2, 1); /* the seed stays up */
     const char *set_foo[] = {"SET", "foo", "1"};
     router_cmd(base, cl, &ans, 3, set_foo);
@@ -1510,7 +1296,7 @@ START_TEST(test_real_cluster_failover_and_killed_master)
     ck_assert_int_eq(cluster_connections(cl), before);
     cluster_free(cl);
     event_base_free(base);
-    real_stop(&rc);
+    test_cluster_stop(&rc);
 }
 END_TEST
 

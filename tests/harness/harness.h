@@ -138,6 +138,39 @@ struct rconn *test_rconn_connect(struct event_base *base, const struct test_redi
  * when there is no answer. */
 long long test_redis_int(redisContext *c, const char *fmt, ...);
 
+/* ---- a local Redis Cluster (tests/harness/cluster.c) ---- */
+
+#define TEST_CLUSTER_MASTERS 3
+#define TEST_CLUSTER_NODES 6
+
+struct test_cluster {
+    char dir[256];
+    int n; /* 3 masters, or 3 masters and 3 replicas */
+    int port[TEST_CLUSTER_NODES];
+    pid_t pid[TEST_CLUSTER_NODES]; /* -1 once killed */
+    char id[TEST_CLUSTER_NODES][64];
+};
+
+/* Three masters made by redis-cli --cluster create (slots 0-5460,
+ * 5461-10922, 10923-16383 in port order), with a replica each when asked;
+ * returns once every node says cluster_state:ok and the replicas are in
+ * sync. The nodes die with the test binary; the test fails when it cannot. */
+void test_cluster_start(struct test_cluster *rc, bool replicas);
+/* SIGKILLs every node and removes the folder. */
+void test_cluster_stop(struct test_cluster *rc);
+/* A command on node i (redisCommand's format); the reply as text (status,
+ * string, or error with a leading '-'), or its integer. */
+void test_cluster_cmd(const struct test_cluster *rc, int i, char *out, size_t size,
+                      const char *fmt, ...);
+/* The node listening on port. */
+int test_cluster_index_of_port(const struct test_cluster *rc, int port);
+/* The node that replicates master m. */
+int test_cluster_replica_of(const struct test_cluster *rc, int m);
+/* "127.0.0.1:port,..." of every node still running: claimsd's --redis-cluster. */
+void test_cluster_seeds(const struct test_cluster *rc, char *out, size_t size);
+/* The node that is master of slot now (CLUSTER SLOTS of a running node). */
+int test_cluster_master_of_slot(const struct test_cluster *rc, int slot);
+
 /* Runs every test of s in fork mode (CK_FORK_GETENV: as $CK_FORK says, or
  * CK_NOFORK) with Check's normal output, frees the runner and returns how
  * many tests failed. */

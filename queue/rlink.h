@@ -1,0 +1,74 @@
+/*
+ * A blocking connection to Redis for worker threads, start-up steps and
+ * command-line tools: one Redis (a plain hiredis context), or a Redis
+ * Cluster (issue 12) through queue/cluster_sync.h, with the calls of
+ * hiredis's blocking API (command, append, get reply) so that callers pipeline
+ * as they do on one Redis:
+ * - each command goes to the master of its keys' slot (keyless ones to slot
+ *   0's); replies come back in the order the commands were appended, whichever
+ *   master answers them;
+ * - a command refused by redirect, TRYAGAIN or CLUSTERDOWN (it ran nothing)
+ *   is sent again through the router (redirects followed, bounded backoff);
+ * - MULTI ... EXEC runs as one script per slot (queue/cluster_tx.h);
+ * - a connection that fails makes the link broken (rlink_broken): replies
+ *   still due on it are lost, and the caller connects again.
+ * Not shared between threads.
+ */
+#ifndef CLAIMS_RLINK_H
+#define CLAIMS_RLINK_H
+
+#include <hiredis/hiredis.h>
+#include <stdbool.h>
+
+#include "queue/redis_conn.h"
+
+struct rlink;
+
+/* Connects (one Redis: SELECTs its db; a cluster: reads the slot map from
+ * the first seed that answers). NULL when it cannot (logged at debug level
+ * for one Redis, as redis_connect_blocking). Close with rlink_close. */
+struct rlink *rlink_connect(const struct redis_address *addr, int timeout_ms);
+
+/* A link over a context the caller keeps (rlink_close leaves it open). NULL
+ * when out of memory. */
+struct rlink *rlink_wrap(redisContext *c);
+
+/* Closes the link (NULL is fine). */
+void rlink_close(struct rlink *l);
+
+/* Whether a connection of the link failed: connect again. */
+bool rlink_broken(const struct rlink *l);
+
+/* The socket timeout of every command from now on. */
+void rlink_set_timeout(struct rlink *l, int ms);
+
+/* As redisCommand / redisCommandArgv: the next reply (the caller frees it),
+ * NULL when the link failed. */
+redisReply *rlink_command(struct rlink *l, const char *fmt, ...);
+redisReply *rlink_command_argv(struct rlink *l, int argc, const char **argv,
+                               const size_t *argvlen);
+
+/* As redisAppendCommand / redisAppendCommandArgv (argvlen NULL: strlen). */
+void rlink_append(struct rlink *l, const char *fmt, ...);
+void rlink_append_argv(struct rlink *l, int argc, const char **argv, const size_t *argvlen);
+
+/* As redisGetReply: REDIS_OK with *out (the caller frees it), or REDIS_ERR
+ * (then *out is NULL). */
+int rlink_get_reply(struct rlink *l, redisReply **out);
+
+/* Whether the link is to a cluster. */
+bool rlink_is_cluster(const struct rlink *l);
+
+/* The masters of a cluster's slot map (1 for one Redis). */
+int rlink_masters(struct rlink *l);
+
+/* A command on master m (0 .. rlink_masters - 1) of a cluster, for what runs
+ * on every node (SCAN); on one Redis, on it. The caller frees the reply;
+ * NULL when it failed. */
+redisReply *rlink_command_on_master(struct rlink *l, int m, int argc, const char **argv,
+                                    const size_t *argvlen);
+
+/* SCRIPT LOAD body, on every master of a cluster. Returns 0 or -1. */
+int rlink_script_load(struct rlink *l, const char *body);
+
+#endif

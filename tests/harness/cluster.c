@@ -1,0 +1,260 @@
+/*
+ * A local Redis Cluster for tests (tests/harness/harness.h "Redis Cluster"):
+ * redis-server nodes with --cluster-enabled yes on free ports, joined by
+ * redis-cli --cluster create. Used by tests/test_cluster_route.c and
+ * tests/cluster/.
+ */
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+/* The folder of the running cluster, removed at exit also when a check
+ * fails (the nodes die with the test: PR_SET_PDEATHSIG). */
+static char cluster_dir_at_exit[256];
+
+static void cluster_remove_dir(void)
+{
+    if (cluster_dir_at_exit[0])
+        test_remove_tree(cluster_dir_at_exit);
+}
+
+/* Runs argv with its output in <dir>/<log>; dies with the test. */
+static pid_t cluster_spawn(const char *const argv[], const char *dir, const char *log)
+{
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid > 0)
+        return pid;
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent)
+        _exit(1);
+    char path[400];
+    snprintf(path, sizeof path, "%s/%s", dir, log);
+    int out = open(path, O_WRONLY | O_CREAT | O_APPEND, 0600);
+    if (out >= 0) {
+        dup2(out, STDOUT_FILENO);
+        dup2(out, STDERR_FILENO);
+        close(out);
+    }
+    execvp(argv[0], (char *const *)argv);
+    _exit(127);
+}
+
+static bool port_free(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    bool ok = fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
+    if (fd >= 0)
+        close(fd);
+    return ok;
+}
+
+/* A port for a cluster node: its bus port (10,000 higher) must be free too,
+ * so it is at most 55535. */
+static int cluster_free_port(void)
+{
+    for (int t = 0; t < 1000; t++) {
+        int port = 20000 + (int)(random() % 35000);
+        if (port_free(port) && port_free(port + 10000))
+            return port;
+    }
+    ck_abort_msg("no free port pair for a cluster node");
+    return -1;
+}
+
+static redisContext *cluster_connect(int port)
+{
+    struct timeval tv = {5, 0};
+    redisContext *c = redisConnectWithTimeout("127.0.0.1", port, tv);
+    ck_assert_msg(c && !c->err, "cannot connect to port %d", port);
+    return c;
+}
+
+/* A command on node i; the reply as text (status, string, or error with a
+ * leading '-'), or its integer. */
+void test_cluster_cmd(const struct test_cluster *rc, int i, char *out, size_t size,
+                     const char *fmt, ...)
+{
+    redisContext *c = cluster_connect(rc->port[i]);
+    va_list ap;
+    va_start(ap, fmt);
+    redisReply *r = redisvCommand(c, fmt, ap);
+    va_end(ap);
+    ck_assert_ptr_nonnull(r);
+    if (r->type == REDIS_REPLY_INTEGER)
+        snprintf(out, size, "%lld", r->integer);
+    else if (r->type == REDIS_REPLY_ERROR)
+        snprintf(out, size, "-%s", r->str);
+    else if (r->str)
+        snprintf(out, size, "%s", r->str);
+    else
+        snprintf(out, size, "(type %d)", r->type);
+    freeReplyObject(r);
+    redisFree(c);
+}
+
+static bool cluster_state_ok(const struct test_cluster *rc, int i)
+{
+    char info[4096];
+    test_cluster_cmd(rc, i, info, sizeof info, "CLUSTER INFO");
+    return strstr(info, "cluster_state:ok") != NULL;
+}
+
+/* Three masters made by redis-cli --cluster create (slots 0-5460,
+ * 5461-10922, 10923-16383 in port order), with a replica each when asked. */
+void test_cluster_start(struct test_cluster *rc, bool replicas)
+{
+    memset(rc, 0, sizeof *rc);
+    rc->n = replicas ? TEST_CLUSTER_NODES : TEST_CLUSTER_MASTERS;
+    srandom((unsigned)getpid());
+    test_make_temp_dir(rc->dir, "cluster");
+    snprintf(cluster_dir_at_exit, sizeof cluster_dir_at_exit, "%s", rc->dir);
+    atexit(cluster_remove_dir);
+    for (int i = 0; i < rc->n; i++) {
+        rc->port[i] = cluster_free_port();
+        char port[16], conf[64];
+        snprintf(port, sizeof port, "%d", rc->port[i]);
+        snprintf(conf, sizeof conf, "nodes-%d.conf", rc->port[i]);
+        const char *argv[] = {"redis-server", "--port", port, "--bind", "127.0.0.1",
+                              "--dir", rc->dir, "--cluster-enabled", "yes",
+                              "--cluster-config-file", conf, "--cluster-node-timeout", "1000",
+                              "--save", "", "--appendonly", "no", "--daemonize", "no", NULL};
+        rc->pid[i] = cluster_spawn(argv, rc->dir, "redis.out");
+    }
+    for (int i = 0; i < rc->n; i++) {
+        bool up = false;
+        for (int t = 0; t < 400 && !up; t++) {
+            struct timeval tv = {0, 200 * 1000};
+            redisContext *c = redisConnectWithTimeout("127.0.0.1", rc->port[i], tv);
+            if (c && !c->err) {
+                redisReply *r = redisCommand(c, "PING");
+                up = r && r->type == REDIS_REPLY_STATUS;
+                if (r)
+                    freeReplyObject(r);
+            }
+            if (c)
+                redisFree(c);
+            if (!up)
+                test_sleep_ms(25);
+        }
+        ck_assert_msg(up, "redis-server on %d did not start", rc->port[i]);
+        test_cluster_cmd(rc, i, rc->id[i], sizeof rc->id[i], "CLUSTER MYID");
+    }
+    char addr[TEST_CLUSTER_NODES][32];
+    const char *create[TEST_CLUSTER_NODES + 8] = {"redis-cli", "--cluster", "create"};
+    int argc = 3;
+    for (int i = 0; i < rc->n; i++) {
+        snprintf(addr[i], sizeof addr[i], "127.0.0.1:%d", rc->port[i]);
+        create[argc++] = addr[i];
+    }
+    if (replicas) {
+        create[argc++] = "--cluster-replicas";
+        create[argc++] = "1";
+    }
+    create[argc++] = "--cluster-yes";
+    create[argc] = NULL;
+    pid_t cli = cluster_spawn(create, rc->dir, "create.out");
+    int st;
+    ck_assert_int_eq(waitpid(cli, &st, 0), cli);
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "redis-cli --cluster create failed");
+    for (int t = 0; t < 600; t++) {
+        bool ok = true;
+        for (int i = 0; i < rc->n; i++)
+            ok = ok && cluster_state_ok(rc, i);
+        /* Replicas in sync with their masters. */
+        for (int i = TEST_CLUSTER_MASTERS; ok && i < rc->n; i++) {
+            char info[4096];
+            test_cluster_cmd(rc, i, info, sizeof info, "INFO replication");
+            ok = strstr(info, "master_link_status:up") != NULL;
+        }
+        if (ok)
+            return;
+        test_sleep_ms(50);
+    }
+    ck_abort_msg("the cluster did not reach cluster_state:ok");
+}
+
+int test_cluster_index_of_port(const struct test_cluster *rc, int port)
+{
+    for (int i = 0; i < rc->n; i++)
+        if (rc->port[i] == port)
+            return i;
+    ck_abort_msg("no node on port %d", port);
+    return -1;
+}
+
+/* The node that replicates master m (CLUSTER REPLICAS: "id ip:port@bus ..."). */
+int test_cluster_replica_of(const struct test_cluster *rc, int m)
+{
+    redisContext *c = cluster_connect(rc->port[m]);
+    redisReply *r = redisCommand(c, "CLUSTER REPLICAS %s", rc->id[m]);
+    ck_assert_msg(r && r->type == REDIS_REPLY_ARRAY && r->elements == 1,
+                  "master %d has no single replica", m);
+    const char *colon = strchr(r->element[0]->str, ':');
+    ck_assert_ptr_nonnull(colon);
+    int port = atoi(colon + 1);
+    freeReplyObject(r);
+    redisFree(c);
+    return test_cluster_index_of_port(rc, port);
+}
+
+void test_cluster_stop(struct test_cluster *rc)
+{
+    for (int i = 0; i < rc->n; i++) {
+        if (rc->pid[i] > 0) {
+            kill(rc->pid[i], SIGKILL);
+            waitpid(rc->pid[i], NULL, 0);
+        }
+    }
+    test_remove_tree(rc->dir);
+    cluster_dir_at_exit[0] = '\0';
+}
+
+
+void test_cluster_seeds(const struct test_cluster *rc, char *out, size_t size)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (int i = 0; i < rc->n && used < size; i++)
+        if (rc->pid[i] > 0)
+            used += (size_t)snprintf(out + used, size - used, "%s127.0.0.1:%d", used ? "," : "",
+                                     rc->port[i]);
+}
+
+int test_cluster_master_of_slot(const struct test_cluster *rc, int slot)
+{
+    for (int i = 0; i < rc->n; i++) {
+        if (rc->pid[i] <= 0)
+            continue;
+        redisContext *c = cluster_connect(rc->port[i]);
+        redisReply *r = redisCommand(c, "CLUSTER SLOTS");
+        int port = -1;
+        for (size_t k = 0; r && r->type == REDIS_REPLY_ARRAY && k < r->elements; k++) {
+            const redisReply *range = r->element[k];
+            if (range->elements >= 3 && slot >= range->element[0]->integer &&
+                slot <= range->element[1]->integer)
+                port = (int)range->element[2]->element[1]->integer;
+        }
+        if (r)
+            freeReplyObject(r);
+        redisFree(c);
+        if (port > 0)
+            return test_cluster_index_of_port(rc, port);
+    }
+    ck_abort_msg("no node knows the master of slot %d", slot);
+    return -1;
+}
