@@ -45,11 +45,11 @@ START_TEST(test_resp_split_gives_back_the_arguments)
     size_t *argvlen;
     ck_assert_int_eq(resp_split(cmd, (size_t)len, &argc, &argv, &argvlen), 0);
     ck_assert_int_eq(argc, 4);
-    ck_assert_int_eq(argvlen[0], 4);
+    ck_assert_uint_eq(argvlen[0], 4);
     ck_assert_int_eq(memcmp(argv[0], "HSET", 4), 0);
-    ck_assert_int_eq(argvlen[1], 3);
+    ck_assert_uint_eq(argvlen[1], 3);
     ck_assert_int_eq(memcmp(argv[1], "key", 3), 0);
-    ck_assert_int_eq(argvlen[3], 3);
+    ck_assert_uint_eq(argvlen[3], 3);
     ck_assert_int_eq(memcmp(argv[3], "a\0b", 3), 0);
     free(argv);
     /* Not a command, or cut short. */
@@ -97,7 +97,7 @@ START_TEST(test_transaction_groups_by_slot_keyless_on_slot_0)
     ck_assert_int_eq(argc, 13);
     for (int i = 0; i < argc; i++)
         if (want[i]) {
-            ck_assert_int_eq(argvlen[i], strlen(want[i]));
+            ck_assert_uint_eq(argvlen[i], strlen(want[i]));
             ck_assert_int_eq(memcmp(argv[i], want[i], argvlen[i]), 0);
         }
     /* The router finds the group's slot from the call itself. */
@@ -115,7 +115,7 @@ START_TEST(test_transaction_groups_by_slot_keyless_on_slot_0)
     redisReply *exec = cluster_tx_exec_reply(&tx, replies);
     ck_assert_ptr_nonnull(exec);
     ck_assert_int_eq(exec->type, REDIS_REPLY_ARRAY);
-    ck_assert_int_eq(exec->elements, 4);
+    ck_assert_uint_eq(exec->elements, 4);
     ck_assert_int_eq(exec->element[0]->type, REDIS_REPLY_STATUS);
     ck_assert_str_eq(exec->element[0]->str, "OK");
     ck_assert_int_eq(exec->element[1]->type, REDIS_REPLY_STATUS);
@@ -172,7 +172,7 @@ START_TEST(test_transaction_script_answers_like_exec)
     redisReply *replies[1] = {reply};
     redisReply *exec = cluster_tx_exec_reply(&tx, replies);
     ck_assert_int_eq(exec->type, REDIS_REPLY_ARRAY);
-    ck_assert_int_eq(exec->elements, 5);
+    ck_assert_uint_eq(exec->elements, 5);
     ck_assert_int_eq(exec->element[0]->type, REDIS_REPLY_NIL);
     ck_assert_int_eq(exec->element[1]->type, REDIS_REPLY_INTEGER);
     ck_assert_int_eq(exec->element[1]->integer, 1);
@@ -297,7 +297,7 @@ START_TEST(test_rlink_pipelines_across_masters_and_follows_moved_in_order)
     redisReply *exec = NULL;
     ck_assert_int_eq(rlink_get_reply(l, &exec), REDIS_OK);
     ck_assert_int_eq(exec->type, REDIS_REPLY_ARRAY);
-    ck_assert_int_eq(exec->elements, 3);
+    ck_assert_uint_eq(exec->elements, 3);
     ck_assert_str_eq(exec->element[0]->str, "OK");
     ck_assert_int_eq(exec->element[1]->integer, 5);
     ck_assert_str_eq(exec->element[2]->str, "10");

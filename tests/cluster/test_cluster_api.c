@@ -239,7 +239,7 @@ START_TEST(test_family_race_spends_the_deductible_exactly_once)
     long deductible = 0, coinsurance = 0, paid = 0;
     for (int b = 0; b < 3; b++)
         for (int i = 0; i < 20; i++) {
-            ck_assert_int_eq(strlen(bursts[b].ids[i]), 36);
+            ck_assert_uint_eq(strlen(bursts[b].ids[i]), 36);
             char *claim = wait_final(bursts[b].ids[i], 60);
             ck_assert_str_eq(test_json_str(claim, "status"), "approved");
             for (int c = 0; c < test_json_len(claim, "decision.codes"); c++) {
@@ -374,7 +374,7 @@ START_TEST(test_retroactive_termination_finds_the_paid_claim_and_undoing_it_with
      * The employee leaves 40 days ago (covered to the end of that month):
      * the race's October lab claims stay covered, the flow's pharmacy claim
      * of 3 days ago (plan paid 7.17) is no longer. */
-    ck_assert_int_eq(strlen(pharmacy_id), 36);
+    ck_assert_uint_eq(strlen(pharmacy_id), 36);
     char ended[16], reported[16], span[256];
     snprintf(span, sizeof span,
              "{\"plan_id\":\"PPO-500\",\"effective\":\"2020-01-01\",\"termination_event\":"
