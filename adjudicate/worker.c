@@ -12,6 +12,7 @@
 
 #include "adjudicate/adjudicate.h"
 #include "adjudicate/decision_json.h"
+#include "adjudicate/redecide.h"
 #include "adjudicate/rules.h"
 #include "eob/eob.h"
 #include "intake/parse_claim.h"
@@ -151,29 +152,6 @@ static void record_latency(uint64_t ns)
 }
 
 /* ---- deciding ---- */
-
-/* A claim for a member id with no record: the patient is not identified as
- * our member, as when the name does not match (RULES.md § 1, CO-140). */
-static void deny_unknown_member(const struct claim *claim, struct adj_decision *d)
-{
-    memset(d, 0, sizeof *d);
-    d->outcome = ADJ_DENIED;
-    d->payee = adj_payee_for(claim);
-    int n = claim->type == CLAIM_PHARMACY ? 1 : claim->n_lines;
-    for (int i = 0; i < n; i++) {
-        struct adj_line *l = &d->lines[i];
-        l->service_date = claim->type == CLAIM_PHARMACY ? claim->fill_date
-                                                        : claim->lines[i].service_date;
-        l->charge = claim->type == CLAIM_PHARMACY ? claim->charge : claim->lines[i].charge;
-        l->denied = true;
-        l->adjustments[0] = (struct adj_adjustment){ADJ_GROUP_CO, "140", l->charge};
-        l->n_adjustments = 1;
-        d->total_charge += l->charge;
-    }
-    d->n_lines = n;
-    d->codes[0] = (struct adj_adjustment){ADJ_GROUP_CO, "140", d->total_charge};
-    d->n_codes = 1;
-}
 
 /* The EOB record stored with a finalized claim (eob/eob.h), as the text
  * json-c writes for it (PLAIN, NOSLASHESCAPE), written without the tree:
@@ -516,7 +494,7 @@ static bool decide(struct worker *w, struct slot *s, struct carry *c, struct fam
     struct adj_decision *d = &s->decision;
     int rc;
     if (!s->have_patient) {
-        deny_unknown_member(&s->claim, d);
+        adj_deny_unknown_member(&s->claim, d);
         rc = ADJ_OK;
     } else {
         struct adj_facts facts = {
