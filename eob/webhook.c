@@ -11,8 +11,9 @@
 #include <string.h>
 #include <time.h>
 
-const char *const webhook_events[WEBHOOK_N_EVENTS] = {WEBHOOK_EVENT_FINALIZED,
-                                                      WEBHOOK_EVENT_PENDED};
+const char *const webhook_events[WEBHOOK_N_EVENTS] = {
+    WEBHOOK_EVENT_FINALIZED, WEBHOOK_EVENT_PENDED, WEBHOOK_EVENT_REPLACED, WEBHOOK_EVENT_VOIDED,
+    WEBHOOK_EVENT_ADJUSTED};
 
 bool webhook_event_known(const char *name)
 {

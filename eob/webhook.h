@@ -18,7 +18,10 @@
 
 #define WEBHOOK_EVENT_FINALIZED "claim.finalized"
 #define WEBHOOK_EVENT_PENDED "claim.pended"
-#define WEBHOOK_N_EVENTS 2
+#define WEBHOOK_EVENT_REPLACED "claim.replaced" /* docs/webhooks.md "Events" */
+#define WEBHOOK_EVENT_VOIDED "claim.voided"
+#define WEBHOOK_EVENT_ADJUSTED "claim.adjusted"
+#define WEBHOOK_N_EVENTS 5
 
 #define WEBHOOK_ID_MAX 64          /* subscription ids: 1..64 of [A-Za-z0-9._-] */
 #define WEBHOOK_URL_MAX 2048

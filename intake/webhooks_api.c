@@ -20,7 +20,8 @@
 #define DELIVERIES_LIST_MAX 100
 
 static const char *const events_problem =
-    "must be a non-empty list of claim.finalized, claim.pended";
+    "must be a non-empty list of claim.finalized, claim.pended, claim.replaced, "
+    "claim.voided, claim.adjusted";
 /* The url problems found by resolving its host: fixed phrases that never
  * say which address the host has. */
 static const char *const not_public_problem = "host is not a public address";
@@ -101,7 +102,9 @@ static void parse_events(struct json_object *value, struct put_state *ps,
             if (strcmp(json_object_get_string(item), webhook_events[e]) == 0)
                 which = e;
         if (which < 0)
-            intake_field_errors_add(errs, path, "must be claim.finalized or claim.pended");
+            intake_field_errors_add(errs, path,
+                                    "must be claim.finalized, claim.pended, claim.replaced, "
+                                    "claim.voided or claim.adjusted");
         else if (wanted[which])
             intake_field_errors_add(errs, path, "is listed twice");
         else
