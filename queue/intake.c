@@ -116,7 +116,7 @@ static struct script script_intake_batch = {
     "  redis.call('RPUSH', caudit, aid)\n"
     "  if orig ~= '' then\n"
     "    redis.call('HSET', claim, 'replaces', orig)\n"
-    "    replace_original(orig, id, member, ARGV[a + 12], ARGV[a + 18])\n"
+    "    replace_original(orig, id, ARGV[a + 2], ARGV[a + 12], ARGV[a + 18])\n"
     "  end\n"
     "  return 'created', string.format('%.0f', score)\n"
     "end\n"
