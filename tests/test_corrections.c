@@ -219,6 +219,16 @@ START_TEST(test_void_reverses_and_adjusts_the_later_claim)
     snprintf(path, sizeof path, "/v1/claims/%s/eob?version=1", b);
     eob = call("GET", path, staff, NULL, 200);
     ck_assert_str_eq(test_json_str(eob, "totals.plan_paid"), "240.00");
+    ck_assert_str_eq(test_json_str(eob, "adjustment.kind"), "");
+    free(eob);
+    /* The adjusted and the voided versions render as FHIR and HTML too. */
+    snprintf(path, sizeof path, "/v1/claims/%s/eob?format=fhir", b);
+    eob = call("GET", path, staff, NULL, 200);
+    ck_assert_str_eq(test_json_str(eob, "resourceType"), "ExplanationOfBenefit");
+    free(eob);
+    snprintf(path, sizeof path, "/v1/claims/%s/eob?format=html", a);
+    eob = call("GET", path, member, NULL, 200);
+    ck_assert_ptr_nonnull(strstr(eob, "<html"));
     free(eob);
     snprintf(path, sizeof path, "/v1/claims/%s", b);
     res = call("GET", path, member, NULL, 200);
