@@ -227,6 +227,40 @@ int queue_replace_in_place(struct rconn *rc, const char *prefix, const char *cla
     return send_correction(rc, &script_replace_in_place, 9, keys, 10, args, cb, arg);
 }
 
+/*
+ * Queues a family re-decision for one claim's family and years
+ * (queue_request_redecision).
+ * KEYS: 1 claim, 2 work stream
+ * ARGV: 1 claim id, 2 family version key prefix, 3 tag
+ * Returns {"ok", status} or {"missing"}.
+ */
+static struct script script_request_redecision = {
+    "request_redecision",
+    "local f = redis.call('HMGET', KEYS[1], 'status', 'member_id', 'subscriber_id', 'years')\n"
+    "if not f[1] then return {'missing'} end\n"
+    "local member, sub = f[2] or '', f[3] or ''\n"
+    "if sub == '' then sub = member end\n"
+    "local vk = ARGV[2] .. sub\n"
+    "local v = redis.call('GET', vk) or '0'\n"
+    "redis.call('SET', vk, ((tonumber(string.match(v, '^%d+')) or 0) + 1) .. ':' .. ARGV[3] .. ':' .. ARGV[1])\n"
+    "redis.call('XADD', KEYS[2], '*', 'claim', ARGV[1], 'redecide', '1', 'm', member, 's', sub,\n"
+    "           'y', f[4] or '')\n"
+    "return {'ok', f[1]}\n",
+    "",
+};
+
+int queue_request_redecision(struct rconn *rc, const char *prefix, const char *claim_id,
+                             const char *tag, queue_correction_cb cb, void *arg)
+{
+    char k_claim[KEY_LEN], k_stream[KEY_LEN], ver[KEY_LEN];
+    snprintf(k_claim, sizeof k_claim, KEYF_CLAIM, prefix, claim_id);
+    snprintf(k_stream, sizeof k_stream, KEYF_STREAM, prefix);
+    snprintf(ver, sizeof ver, KEYF_FAMVER, prefix, "");
+    const char *keys[] = {k_claim, k_stream};
+    const char *args[] = {claim_id, ver, tag};
+    return send_correction(rc, &script_request_redecision, 2, keys, 3, args, cb, arg);
+}
+
 /* ---- the re-decision job ---- */
 
 /*

@@ -70,6 +70,20 @@ int queue_replace_in_place(struct rconn *rc, const char *prefix, const char *cla
                            const char *type, const char *years, long long now_secs,
                            const char *audit_json, queue_correction_cb cb, void *arg);
 
+/*
+ * Queues a family re-decision for the family and plan years of one claim
+ * (the path review overrides and appeal overturns are to take, docs/
+ * operations.md "Corrections and the adjustment cascade"): the family
+ * version moves on (tag names the cause in it: "review", "appeal") and a job
+ * entry goes on the work stream, in one script. The job re-decides every
+ * standing claim of the claim's plan years with the rules and issues an EOB
+ * version (an adjustment) for each whose decision changes. QUEUE_OK,
+ * QUEUE_NOT_FOUND (no such claim) or QUEUE_UNAVAILABLE; prior_status is the
+ * claim's status.
+ */
+int queue_request_redecision(struct rconn *rc, const char *prefix, const char *claim_id,
+                             const char *tag, queue_correction_cb cb, void *arg);
+
 /* ---- the re-decision job, on a worker's connection ---- */
 
 /* One claim of the family a re-decision reads: a standing one (approved or

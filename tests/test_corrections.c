@@ -14,7 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/event.h>
+
 #include "harness/harness.h"
+#include "queue/corrections.h"
+#include "queue/redis_conn.h"
 
 #define ADMIN "corrections-tests-bootstrap-admin-token-0123456789"
 #define NPI_A "1245319599"
@@ -440,6 +444,61 @@ START_TEST(test_recovery_reversed_with_overpayment_on_eob)
 }
 END_TEST
 
+/* queue_request_redecision's answer. */
+struct requested {
+    int done; /* 0 waiting, else the status + 1 */
+    char prior[32];
+};
+
+static void on_requested(enum queue_status st, const char *prior, void *arg)
+{
+    struct requested *r = arg;
+    r->done = (int)st + 1;
+    snprintf(r->prior, sizeof r->prior, "%s", prior);
+}
+
+/* queue_request_redecision from this process; returns the status. */
+static enum queue_status request_redecision(const char *claim_id, char prior[32])
+{
+    struct event_base *base = event_base_new();
+    struct rconn *rc = test_rconn_connect(base, &redis);
+    struct requested r = {0, ""};
+    ck_assert_int_eq(queue_request_redecision(rc, P, claim_id, "review", on_requested, &r), 0);
+    for (int i = 0; i < 1000 && !r.done; i++)
+        event_base_loop(base, EVLOOP_ONCE);
+    rconn_free(rc);
+    event_base_free(base);
+    ck_assert_int_ne(r.done, 0);
+    snprintf(prior, 32, "%s", r.prior);
+    return (enum queue_status)(r.done - 1);
+}
+
+START_TEST(test_requested_redecision_restores_the_accumulators)
+{
+    /* The path review overrides and appeal overturns take: queue a family
+     * re-decision for one claim; the worker sets the accumulators to what
+     * the standing claims make them, whatever they held. */
+    char a[40], prior[32];
+    claim_as(member, XRAY("2026-03-02", "10", "800.00"), "approved", a);
+    ck_assert_int_eq(acc("f:in:ded"), 50000);
+    redisContext *c = test_redis_connect(&redis);
+    freeReplyObject(redisCommand(c, "HSET " P "{c}acc:M1001:2026 f:in:ded 7 m:M1001:in:ded 7"));
+    redisFree(c);
+    ck_assert_int_eq(request_redecision(a, prior), QUEUE_OK);
+    ck_assert_str_eq(prior, "approved");
+    for (int i = 0; i < 1000 && acc("m:M1001:in:ded") != 50000; i++)
+        test_sleep_ms(20);
+    ck_assert_int_eq(acc("f:in:ded"), 50000);
+    ck_assert_int_eq(acc("m:M1001:in:ded"), 50000);
+    ck_assert_int_eq(acc("f:in:oop"), 52000);
+    /* Nothing changed in the claim's decision: no new EOB version. */
+    char *eob = eob_version(a, 1);
+    free(eob);
+    ck_assert_int_eq(request_redecision("00000000-0000-4000-8000-000000000000", prior),
+                     QUEUE_NOT_FOUND);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("corrections");
@@ -450,6 +509,7 @@ int main(void)
     tcase_add_test(tc, test_replacement_links_both_ways_and_is_no_duplicate);
     tcase_add_test(tc, test_pended_claim_replaced_in_place);
     tcase_add_test(tc, test_recovery_reversed_with_overpayment_on_eob);
+    tcase_add_test(tc, test_requested_redecision_restores_the_accumulators);
     suite_add_tcase(s, tc);
     return test_run_suite(s, CK_FORK_GETENV) ? EXIT_FAILURE : EXIT_SUCCESS;
 }
