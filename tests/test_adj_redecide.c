@@ -78,11 +78,9 @@ START_TEST(test_void_of_first_claim_moves_deductible_to_the_fourth)
 {
     /* Four visits of $150.00 allowed against the $500.00 deductible: the
      * fourth meets the last $50.00 and pays 80% of the other $100.00. */
-    for (int i = 0; i < 4; i++) {
-        char date[16];
-        snprintf(date, sizeof date, "2025-03-0%d", i + 2);
-        office_visit(i, date, false);
-    }
+    const char *const dates[4] = {"2025-03-02", "2025-03-03", "2025-03-04", "2025-03-05"};
+    for (int i = 0; i < 4; i++)
+        office_visit(i, dates[i], false);
     int n_totals = 0;
     ck_assert_int_eq(run(in, 4, &n_totals), ADJ_OK);
     ck_assert_int_eq(out[3].decision.total_plan_paid, USD(80));
