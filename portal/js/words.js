@@ -55,6 +55,8 @@ export const STATUS = {
   pended: 'Waiting for information',
   approved: 'Approved: benefit decided',
   denied: 'Denied',
+  voided: 'Voided',
+  replaced: 'Replaced by a corrected claim',
 };
 
 export function statusText(status) {
@@ -80,6 +82,11 @@ export const AUDIT_ACTION = {
   'claim.pend': 'Claim pended (information asked for)',
   'claim.finalize': 'Claim decided',
   'claim.requeue': 'Claim put back on the queue',
+  'claim.void': 'Claim voided',
+  'claim.replace': 'Claim corrected (replaced)',
+  'claim.adjust': 'Claim adjusted (decided again)',
+  'claim.reversal': 'Payment reversed (voided or replaced claim)',
+  'recovery.reverse': 'Recovery reversed',
 };
 
 /** "$1,234.50" for a JSON amount (a number with at most two decimals). */
@@ -117,6 +124,8 @@ const LABELS = {
 };
 
 const LINE_LABELS = { service_date: 'service date', procedure_code: 'procedure code', modifiers: 'modifiers', units: 'units', charge: 'charge' };
+
+LABELS.reason = 'Reason';
 
 export function fieldLabel(path) {
   if (!path) return 'The form';
