@@ -163,8 +163,9 @@ struct redecide_commit {
 
 /* Writes a re-decision in one script if the family version is still the
  * one it was read at: each year's accumulator hash replaced, each change
- * written (status, decision, EOB version, fingerprints, payment, recovery,
- * audit, a claim.adjusted event for an adjustment), the job acknowledged,
+ * written (status, with a history entry when it changes, decision, EOB
+ * version, fingerprints, payment, recovery, audit, a claim.adjusted event for
+ * an adjustment), the job acknowledged,
  * the version moved on. WORK_COMMIT_OK, _STALE (read again) or _ERROR. */
 enum work_commit_result queue_redecide_commit(struct work_conn *wc,
                                               const struct redecide_commit *c);
