@@ -168,6 +168,7 @@ struct attempt {
     struct adj_acc_entry *totals;
     int n_totals;
     struct adj_prior_line *prior;
+    int n_lines; /* the lines of the claims in scope */
     int years[ADJ_MAX_PLAN_YEARS * 8];
     int n_years;
 };
@@ -195,15 +196,12 @@ static bool pick_claims(struct attempt *a, const struct work_item *job, date_t t
     a->parsed = calloc(n + 1, sizeof *a->parsed);
     a->in = calloc(n + 1, sizeof *a->in);
     a->row_of = calloc(n + 1, sizeof *a->row_of);
-    a->out = calloc(n + 1, sizeof *a->out);
-    a->totals = calloc(n * ADJ_MAX_DELTAS + 1, sizeof *a->totals);
-    a->prior = calloc(n * MAX_LINES + 1, sizeof *a->prior);
     const struct claim **standing = calloc(n + 1, sizeof *standing);
     int *standing_row = calloc(n + 1, sizeof *standing_row);
     bool *scope = calloc(n + 1, sizeof *scope);
     struct intake_field_errors *errs = malloc(sizeof *errs);
-    bool ok = a->claims && a->parsed && a->in && a->row_of && a->out && a->totals && a->prior &&
-              standing && standing_row && scope && errs;
+    bool ok = a->claims && a->parsed && a->in && a->row_of && standing && standing_row && scope &&
+              errs;
     int n_standing = 0;
     struct intake_claim_options opt = {.may_set_received_date = true, .today = today};
     for (size_t i = 0; ok && i < n; i++) {
@@ -232,8 +230,18 @@ static bool pick_claims(struct attempt *a, const struct work_item *job, date_t t
     for (int k = 0; ok && k < n_standing; k++) {
         if (!scope[k])
             continue;
+        const struct claim *c = &a->claims[standing_row[k]];
+        a->n_lines += c->type == CLAIM_PHARMACY ? 1 : c->n_lines;
         a->row_of[a->n_in] = standing_row[k];
         a->n_in++;
+    }
+    /* Sized for the claims in scope (a decision is about 17 KB): the
+     * results, every delta each can add, and every line as a prior line. */
+    if (ok) {
+        a->out = calloc((size_t)a->n_in + 1, sizeof *a->out);
+        a->totals = calloc((size_t)a->n_in * ADJ_MAX_DELTAS + 1, sizeof *a->totals);
+        a->prior = calloc((size_t)a->n_lines + 1, sizeof *a->prior);
+        ok = a->out && a->totals && a->prior;
     }
     free(standing);
     free(standing_row);
@@ -372,8 +380,8 @@ static char *reversal_eob(const struct redecide_row *r, date_t today)
 /* The text one change owns. */
 struct change_buf {
     char *decision, *eob, *audit;
-    char store[WORK_MAX_FPS][ADJ_FP_LEN];
-    char drop[WORK_MAX_FPS][ADJ_FP_LEN];
+    char (*store)[ADJ_FP_LEN]; /* WORK_MAX_FPS each: allocated for a changed claim only */
+    char (*drop)[ADJ_FP_LEN];
     int n_store, n_drop;
     char payment[ID_LEN + 48];
 };
@@ -383,6 +391,8 @@ static void change_buf_free(struct change_buf *b)
     free(b->decision);
     free(b->eob);
     free(b->audit);
+    free(b->store);
+    free(b->drop);
 }
 
 /* The worker's audit record of one change (action claim.adjust or
@@ -433,7 +443,9 @@ static bool adjustment_of(const struct attempt *a, int k, date_t today, const ch
     b->eob = record ? with_adjustment(record, kind, r->eob_version, r->decision, d) : NULL;
     free(record);
     b->audit = audit_text(now, "claim.adjust", consumer);
-    if (!b->eob || !b->audit)
+    b->store = malloc(sizeof *b->store * WORK_MAX_FPS);
+    b->drop = malloc(sizeof *b->drop * WORK_MAX_FPS);
+    if (!b->eob || !b->audit || !b->store || !b->drop)
         return false;
     char fps[WORK_MAX_FPS][ADJ_FP_LEN];
     int line_of[WORK_MAX_FPS], n_fps = 0;
@@ -621,8 +633,8 @@ static enum work_commit_result attempt_once(struct work_conn *wc, const struct w
                   job->claim_id);
         goto out;
     }
-    buf = (struct adj_redecide_buffers){a.totals, (int)f.n_rows * ADJ_MAX_DELTAS, a.prior,
-                                        (int)f.n_rows * MAX_LINES};
+    buf = (struct adj_redecide_buffers){a.totals, a.n_in * ADJ_MAX_DELTAS, a.prior,
+                                        a.n_lines + 1};
     if (adj_redecide_family(a.in, a.n_in, today, &buf, a.out, &a.n_totals) != ADJ_OK) {
         log_error("re-decision: the rules refused the facts claim_id=%s", job->claim_id);
         goto out;
