@@ -226,6 +226,20 @@ date_t claims_target_date(const struct app *app, date_t received)
     return calendar_add_business_days(&app->calendar, received, app->cfg.target_business_days);
 }
 
+#define YEARS_TEXT_LEN (ADJ_MAX_PLAN_YEARS * 12 + 1)
+
+/* The plan years of the claim's lines as the work entry and the claim hash
+ * keep them: "2025,2026". */
+static void years_text(const struct claim *claim, char out[YEARS_TEXT_LEN])
+{
+    int year_list[ADJ_MAX_PLAN_YEARS];
+    int n_years = adj_claim_plan_years(claim, year_list);
+    out[0] = '\0';
+    for (int i = 0, off = 0; i < n_years; i++)
+        off += snprintf(out + off, YEARS_TEXT_LEN - (size_t)off, "%s%d", i ? "," : "",
+                        year_list[i]);
+}
+
 int claims_store(struct call *call, const struct claims_store_request *req, queue_intake_cb cb,
                  void *arg)
 {
@@ -263,11 +277,8 @@ int claims_store(struct call *call, const struct claims_store_request *req, queu
         return -1;
     }
     /* The plan years of the lines: the accumulators the worker will load. */
-    int year_list[ADJ_MAX_PLAN_YEARS];
-    int n_years = adj_claim_plan_years(claim, year_list);
-    char years[ADJ_MAX_PLAN_YEARS * 12 + 1] = "";
-    for (int i = 0, off = 0; i < n_years; i++)
-        off += snprintf(years + off, sizeof years - (size_t)off, "%s%d", i ? "," : "", year_list[i]);
+    char years[YEARS_TEXT_LEN];
+    years_text(claim, years);
     bool provider = call->who.role == AUTH_PROVIDER;
     struct queue_claim_record rec = {
         .claim_id = req->claim_id,
@@ -1074,8 +1085,9 @@ static void correction_conflict(struct call *call, const char *status)
     } else if (strcmp(status, "member") == 0) {
         struct intake_field_errors errs;
         intake_field_errors_init(&errs);
-        intake_field_errors_add(&errs, "member_id", "must be the member_id of the claim it "
-                                                    "replaces (file a new claim for another patient)");
+        intake_field_errors_add(&errs, "member_id",
+                                "must be the member_id of the claim it replaces (file a new "
+                                "claim for another patient)");
         call_invalid(call, 422, "the body has problems listed in fields", &errs);
     } else if (!status[0]) {
         call_not_found(call);
@@ -1113,11 +1125,8 @@ static void replace_in_place(struct call *call, const struct queue_claim *stored
     struct strbuf sb;
     strbuf_init(&sb);
     intake_claim_write_json(&s->claim, &sb);
-    int year_list[ADJ_MAX_PLAN_YEARS];
-    int n_years = adj_claim_plan_years(&s->claim, year_list);
-    char years[ADJ_MAX_PLAN_YEARS * 12 + 1] = "";
-    for (int i = 0, off = 0; i < n_years; i++)
-        off += snprintf(years + off, sizeof years - (size_t)off, "%s%d", i ? "," : "", year_list[i]);
+    char years[YEARS_TEXT_LEN];
+    years_text(&s->claim, years);
     char now[32];
     rfc3339_now(now);
     struct json_object *audit = call_audit_record(call, now, "claim.replace");
