@@ -232,7 +232,22 @@ START_TEST(test_void_reverses_and_adjusts_the_later_claim)
     free(eob);
     snprintf(path, sizeof path, "/v1/claims/%s/eob?format=html", a);
     eob = call("GET", path, member, NULL, 200);
-    ck_assert_ptr_nonnull(strstr(eob, "<html"));
+    ck_assert_ptr_nonnull(strstr(eob, "This claim was voided. What the plan paid on it is taken "
+                                      "back. This statement replaces version 1."));
+    ck_assert_ptr_nonnull(strstr(eob, "<tr><th scope=\"row\">The plan pays</th><td class=\"num\">"
+                                      "$80.00</td><td class=\"num\">$0.00</td><td class=\"num\">"
+                                      "-$80.00</td></tr>"));
+    free(eob);
+    snprintf(path, sizeof path, "/v1/claims/%s/eob?format=html", b);
+    eob = call("GET", path, member, NULL, 200);
+    ck_assert_ptr_nonnull(strstr(eob, "another claim of your family was voided or corrected"));
+    ck_assert_ptr_nonnull(strstr(eob, "<tr><th scope=\"row\">Your share</th><td class=\"num\">"
+                                      "$60.00</td><td class=\"num\">$300.00</td><td class=\"num\">"
+                                      "$240.00</td></tr>"));
+    free(eob);
+    snprintf(path, sizeof path, "/v1/claims/%s/eob?format=html&version=1", b);
+    eob = call("GET", path, member, NULL, 200);
+    ck_assert_ptr_null(strstr(eob, "What changed"));
     free(eob);
     snprintf(path, sizeof path, "/v1/claims/%s", b);
     res = call("GET", path, member, NULL, 200);
@@ -429,6 +444,11 @@ START_TEST(test_recovery_reversed_with_overpayment_on_eob)
     ck_assert_str_eq(test_json_str(eob, "adjustment.previous.plan_paid"), "120.00");
     ck_assert_str_eq(test_json_str(eob, "adjustment.new.plan_paid"), "0.00");
     ck_assert_str_eq(test_json_str(eob, "lines.0.denied"), "true");
+    free(eob);
+    snprintf(path, sizeof path, "/v1/claims/%s/eob?format=html", c);
+    eob = call("GET", path, staff, NULL, 200);
+    ck_assert_ptr_nonnull(strstr(eob, "it was paid for. The plan overpaid $120.00. This statement "
+                                      "replaces version 1."));
     free(eob);
     snprintf(path, sizeof path, "/v1/claims/%s", c);
     res = call("GET", path, staff, NULL, 200);
