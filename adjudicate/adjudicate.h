@@ -356,6 +356,18 @@ int adj_line_fingerprints_to_look_up(const struct claim *claim, int line,
 void adj_prior_line_for_hit(const struct claim *claim, int line, enum adj_fp_kind kind,
                             const char *holder, struct adj_prior_line *out);
 
+/*
+ * The fingerprint changes a decision makes (RULES.md § 5): every line not
+ * denied holds its fingerprints (a pended claim's lines too: the first claim
+ * keeps its benefit); a line the decision denies gives up its own, unless a
+ * kept line holds the same one. line_fps[i] is a fingerprint the claim's line
+ * line_of[i] stores (adj_line_fingerprints_to_store). Writes the distinct
+ * ones to store (at most max) and drop (at most max).
+ */
+void adj_fingerprint_changes(const char (*line_fps)[ADJ_FP_LEN], const int *line_of, int n,
+                             const struct adj_decision *d, char (*store)[ADJ_FP_LEN],
+                             int *n_store, char (*drop)[ADJ_FP_LEN], int *n_drop, int max);
+
 /* ---- Code table (codes.c): every CARC and RARC the rules emit ---- */
 
 struct adj_code_info {

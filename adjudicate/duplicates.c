@@ -341,3 +341,34 @@ void adj_prior_line_for_hit(const struct claim *claim, int line, enum adj_fp_kin
     if (claim->type == CLAIM_PHARMACY)
         out->pharmacy_has_npi = kind == ADJ_FP_PHARMACY_NPI;
 }
+
+/* Whether fp is one of list[0..n). */
+static bool fp_listed(const char (*list)[ADJ_FP_LEN], int n, const char *fp)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(list[i], fp) == 0)
+            return true;
+    return false;
+}
+
+void adj_fingerprint_changes(const char (*line_fps)[ADJ_FP_LEN], const int *line_of, int n,
+                             const struct adj_decision *d, char (*store)[ADJ_FP_LEN],
+                             int *n_store, char (*drop)[ADJ_FP_LEN], int *n_drop, int max)
+{
+    *n_store = *n_drop = 0;
+    for (int pass = 0; pass < 2; pass++) /* stores first: a line kept wins over its denied twin */
+        for (int f = 0; f < n; f++) {
+            int i = line_of[f];
+            bool denied = d->outcome == ADJ_DENIED || (i < d->n_lines && d->lines[i].denied);
+            if (denied != (pass == 1))
+                continue;
+            const char *fp = line_fps[f];
+            if (fp_listed((const char(*)[ADJ_FP_LEN])store, *n_store, fp) ||
+                fp_listed((const char(*)[ADJ_FP_LEN])drop, *n_drop, fp))
+                continue;
+            if (pass == 0 && *n_store < max)
+                memcpy(store[(*n_store)++], fp, ADJ_FP_LEN);
+            else if (pass == 1 && *n_drop < max)
+                memcpy(drop[(*n_drop)++], fp, ADJ_FP_LEN);
+        }
+}

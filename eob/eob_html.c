@@ -254,6 +254,60 @@ static void summary(struct page *p, const struct json_object *rec)
     raw(p, "</dd>\n</dl>\n</div>\n</section>\n");
 }
 
+/* One row of the changes table: before, now and the difference of a key. */
+static void change_row(struct page *p, const char *label, const struct json_object *a,
+                       const char *key)
+{
+    raw(p, "<tr><th scope=\"row\">");
+    raw(p, label);
+    raw(p, "</th>");
+    static const char *const cols[] = {"previous", "new", "difference"};
+    for (int i = 0; i < 3; i++)
+        money_cell(p, need(p, a, cols[i], json_type_object), key);
+    raw(p, "</tr>\n");
+}
+
+/* What a later version changed (docs/eob.md "Adjustments"): why the claim was
+ * decided again or reversed, and its amounts before and now. Only a record
+ * with an `adjustment` object has this section. */
+static void changes(struct page *p, const struct json_object *rec)
+{
+    struct json_object *a = eob_get(rec, "adjustment", json_type_object);
+    if (!a)
+        return;
+    const char *kind = str(p, a, "kind");
+    int64_t previous = 0;
+    if (!eob_get_int(a, "previous_version", &previous))
+        p->bad = true;
+    raw(p, "<section aria-labelledby=\"chg\">\n<h2 id=\"chg\">What changed</h2>\n<p>");
+    if (!strcmp(kind, "void")) {
+        raw(p, "This claim was voided. What the plan paid on it is taken back.");
+    } else if (!strcmp(kind, "replacement")) {
+        raw(p, "This claim was replaced by a corrected claim, which has its own statement. "
+               "What the plan paid on this one is taken back.");
+    } else if (!strcmp(kind, "recovery")) {
+        raw(p, "This claim was decided again because coverage had ended on dates of service "
+               "it was paid for. The plan overpaid ");
+        dollars(p, money(p, a, "overpayment"));
+        raw(p, ".");
+    } else {
+        raw(p, "This claim was decided again because another claim of your family was voided "
+               "or corrected: the deductible and out-of-pocket amounts it counts against "
+               "changed.");
+    }
+    char version[64];
+    snprintf(version, sizeof version, " This statement replaces version %lld.", (long long)previous);
+    raw(p, version);
+    raw(p, "</p>\n<table>\n<caption>The claim's amounts before and now</caption>\n"
+           "<thead><tr><th scope=\"col\">Amount</th><th scope=\"col\">Before</th>"
+           "<th scope=\"col\">Now</th><th scope=\"col\">Difference</th></tr></thead>\n"
+           "<tbody>\n");
+    change_row(p, "Amount the plan allows", a, "allowed");
+    change_row(p, "The plan pays", a, "plan_paid");
+    change_row(p, "Your share", a, "patient_responsibility");
+    raw(p, "</tbody>\n</table>\n</section>\n");
+}
+
 /* "<span class=code>PR-1</span> $20.00 <span class=meaning>...</span>" */
 static void adjustment_item(struct page *p, const struct json_object *a)
 {
@@ -525,6 +579,7 @@ char *eob_html(const struct json_object *record)
     if (strcmp(outcome, "approved") && strcmp(outcome, "denied"))
         p.bad = true;
     header(&p, record);
+    changes(&p, record);
     parties(&p, record);
     summary(&p, record);
     services(&p, record);

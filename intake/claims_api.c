@@ -22,6 +22,7 @@
 #include "date.h"
 #include "log.h"
 #include "queue/claims_read.h"
+#include "queue/corrections.h"
 #include "queue/enrollment.h"
 #include "queue/audit.h"
 #include "queue/intake.h"
@@ -65,6 +66,8 @@ struct submit {
     char idem_hash[65]; /* SHA-256 hex of the Idempotency-Key header */
     char body_hash[65];
     char *response; /* the 202 body, remembered for replays */
+    char replaces[CLAIM_ID_LEN]; /* a replacement: the final claim it replaces; "" otherwise */
+    char *in_place;              /* a replacement in place: the canonical submission */
 };
 
 static void submit_free(void *p)
@@ -73,6 +76,7 @@ static void submit_free(void *p)
     if (!s)
         return;
     free(s->response);
+    free(s->in_place);
     free(s);
 }
 
@@ -99,6 +103,8 @@ static void respond_accepted(struct call *call, const char *claim_id, const char
     call_respond(call, 202, JSON_CONTENT_TYPE, body, strlen(body));
 }
 
+static void correction_conflict(struct call *call, const char *status);
+
 /* The intake step's answer for this claim (queue/intake.h). */
 static void on_stored(enum queue_intake_outcome outcome, const char *value, void *arg)
 {
@@ -111,6 +117,10 @@ static void on_stored(enum queue_intake_outcome outcome, const char *value, void
     case QUEUE_INTAKE_FORBIDDEN:
         call_error(call, 403, "forbidden",
                    "a member may file claims only for self or, as the subscriber, for the family");
+        return;
+    case QUEUE_INTAKE_CONFLICT:
+        /* The original stopped being final between the read and the store. */
+        correction_conflict(call, value);
         return;
     case QUEUE_INTAKE_UNAVAILABLE:
         call_unavailable(call);
@@ -164,6 +174,8 @@ static char *accepted_body(const struct submit *s, const char *type, const char 
     json_writer_string(&w, "type", type);
     json_writer_string(&w, "received_date", received);
     json_writer_string(&w, "target_date", target);
+    if (s->replaces[0])
+        json_writer_string(&w, "replaces", s->replaces);
     json_writer_close(&w, '}');
     return strbuf_take(&w.sb);
 }
@@ -196,6 +208,7 @@ static void submit_store(struct call *call)
         .target = s->target,
         .idem_hash = s->has_idem ? s->idem_hash : NULL,
         .idem_value = idem.buf ? idem.buf : "",
+        .replaces = s->replaces[0] ? s->replaces : NULL,
     };
     int rc = strbuf_failed(&idem) ? -1 : claims_store(call, &req, on_stored, call);
     strbuf_free(&idem);
@@ -211,6 +224,20 @@ void claims_new_id(char out[CLAIM_ID_LEN])
 date_t claims_target_date(const struct app *app, date_t received)
 {
     return calendar_add_business_days(&app->calendar, received, app->cfg.target_business_days);
+}
+
+#define YEARS_TEXT_LEN (ADJ_MAX_PLAN_YEARS * 12 + 1)
+
+/* The plan years of the claim's lines as the work entry and the claim hash
+ * keep them: "2025,2026". */
+static void years_text(const struct claim *claim, char out[YEARS_TEXT_LEN])
+{
+    int year_list[ADJ_MAX_PLAN_YEARS];
+    int n_years = adj_claim_plan_years(claim, year_list);
+    out[0] = '\0';
+    for (int i = 0, off = 0; i < n_years; i++)
+        off += snprintf(out + off, YEARS_TEXT_LEN - (size_t)off, "%s%d", i ? "," : "",
+                        year_list[i]);
 }
 
 int claims_store(struct call *call, const struct claims_store_request *req, queue_intake_cb cb,
@@ -238,16 +265,20 @@ int claims_store(struct call *call, const struct claims_store_request *req, queu
     strbuf_append_char(&sb, '\0');
     if (req->idem_value)
         strbuf_append_str(&sb, req->idem_value);
+    /* A replacement's record on the original's trail. */
+    size_t replace_at = sb.len + 1;
+    strbuf_append_char(&sb, '\0');
+    if (req->replaces)
+        audit_record_write(&sb, now, call->who.token_id, auth_role_name(call->who.role),
+                           "claim.replace", call->req->request_id, call->req->client_request_id,
+                           call->req->peer);
     if (strbuf_failed(&sb)) {
         strbuf_free(&sb);
         return -1;
     }
     /* The plan years of the lines: the accumulators the worker will load. */
-    int year_list[ADJ_MAX_PLAN_YEARS];
-    int n_years = adj_claim_plan_years(claim, year_list);
-    char years[ADJ_MAX_PLAN_YEARS * 12 + 1] = "";
-    for (int i = 0, off = 0; i < n_years; i++)
-        off += snprintf(years + off, sizeof years - (size_t)off, "%s%d", i ? "," : "", year_list[i]);
+    char years[YEARS_TEXT_LEN];
+    years_text(claim, years);
     bool provider = call->who.role == AUTH_PROVIDER;
     struct queue_claim_record rec = {
         .claim_id = req->claim_id,
@@ -268,42 +299,49 @@ int claims_store(struct call *call, const struct claims_store_request *req, queu
         .idem_hash = req->idem_hash,
         .idem_value = sb.buf + idem_at,
         .idem_ttl_seconds = app->cfg.idempotency_ttl_seconds,
+        .replaces = req->replaces,
+        .replace_audit = req->replaces ? sb.buf + replace_at : NULL,
     };
     int rc = queue_intake_submit(app->intake, &rec, cb, arg);
     strbuf_free(&sb);
     return rc;
 }
 
-static void submit_authed(struct call *call)
+/* A new submit state for this call (owned by the call); NULL (answered
+ * 500) when out of memory. */
+static struct submit *submit_new(struct call *call)
 {
-    struct principal *who = &call->who;
-    if (who->role == AUTH_NONE) {
-        call_forbidden(call);
-        return;
-    }
-    if (!call_require_json(call))
-        return;
     /* Not calloc: the claim (most of the struct) is zeroed by the parse,
      * and read only after a parse that succeeded. */
     struct submit *s = malloc(sizeof *s);
     if (!s) {
         call_out_of_memory(call);
-        return;
+        return NULL;
     }
     s->claim_id[0] = '\0';
     s->has_idem = false;
     s->idem_hash[0] = '\0';
     s->body_hash[0] = '\0';
     s->response = NULL;
+    s->replaces[0] = '\0';
+    s->in_place = NULL;
     call->state = s;
     call->state_free = submit_free;
+    return s;
+}
 
+/* Checks the request's Idempotency-Key and body as POST /v1/claims does
+ * (the submitter's own NPI for a provider), and sets the receipt and target
+ * dates. Returns false after answering the problem. */
+static bool submit_parse(struct call *call, struct submit *s)
+{
+    struct principal *who = &call->who;
     const char *idem = http_header_get(call->req, "idempotency-key");
     if (idem) {
         if (!valid_idempotency_key(idem)) {
             call_error(call, 400, "invalid_idempotency_key",
                        "Idempotency-Key must be 1 to 255 printable ASCII characters");
-            return;
+            return false;
         }
         sha256_hex(idem, strlen(idem), s->idem_hash);
         s->has_idem = true;
@@ -324,7 +362,7 @@ static void submit_authed(struct call *call)
             call_out_of_memory(call);
         else
             call_invalid(call, intake_status_http(st), reason, &errs);
-        return;
+        return false;
     }
     if (who->role == AUTH_PROVIDER) {
         const char *npi = s->claim.type == CLAIM_MEDICAL
@@ -333,12 +371,25 @@ static void submit_authed(struct call *call)
         if (strcmp(npi, who->npi) != 0) {
             call_error(call, 403, "forbidden",
                        "a provider may file only claims that name its own NPI");
-            return;
+            return false;
         }
     }
     s->received = s->claim.has_received_date ? s->claim.received_date : today;
     s->target = claims_target_date(call->app, s->received);
-    submit_store(call);
+    return true;
+}
+
+static void submit_authed(struct call *call)
+{
+    if (call->who.role == AUTH_NONE) {
+        call_forbidden(call);
+        return;
+    }
+    if (!call_require_json(call))
+        return;
+    struct submit *s = submit_new(call);
+    if (s && submit_parse(call, s))
+        submit_store(call);
 }
 
 void claims_post(struct call *call)
@@ -424,6 +475,15 @@ static struct json_object *claim_view(const struct queue_claim *c)
         const char *within = queue_claim_field(c, "within_target");
         json_object_object_add(o, "within_target",
                                json_object_new_boolean(within && strcmp(within, "1") == 0));
+    }
+    add_string(o, "replaces", queue_claim_field(c, "replaces"));
+    add_string(o, "replaced_by", queue_claim_field(c, "replaced_by"));
+    const char *voided_at = queue_claim_field(c, "voided_at");
+    if (voided_at && voided_at[0]) {
+        struct json_object *v = json_object_new_object();
+        add_string(v, "reason", queue_claim_field(c, "voided_reason"));
+        add_string(v, "at", voided_at);
+        json_object_object_add(o, "voided", v);
     }
     add_object(o, "submitted", c->submitted);
     add_object(o, "decision", c->decision);
@@ -592,15 +652,15 @@ static void parse_search(const struct http_request *req, struct search_params *p
     if ((rc = http_query_get(req, "member_id", p->member_id, sizeof p->member_id)) < 0)
         intake_field_errors_add(errs, "member_id", "must be a member id");
     if ((rc = http_query_get(req, "status", buf, sizeof buf)) != 0) {
-        static const char *const statuses[] = {"received", "processing", "pended",
-                                               "in_review", "approved",   "denied"};
+        static const char *const statuses[] = {"received", "processing", "pended", "in_review",
+                                               "approved", "denied",     "voided", "replaced"};
         bool ok = false;
-        for (size_t i = 0; rc > 0 && i < 6; i++)
+        for (size_t i = 0; rc > 0 && i < sizeof statuses / sizeof *statuses; i++)
             ok |= strcmp(buf, statuses[i]) == 0;
         if (!ok)
             intake_field_errors_add(errs, "status",
-                                    "must be received, processing, pended, in_review, approved "
-                                    "or denied");
+                                    "must be received, processing, pended, in_review, approved, "
+                                    "denied, voided or replaced");
         else
             snprintf(p->status, sizeof p->status, "%s", buf);
     }
@@ -958,6 +1018,289 @@ static void supply_authed(struct call *call)
 void claims_information(struct call *call)
 {
     call_authenticate(call, supply_authed);
+}
+
+/* ---- corrections: POST /v1/claims/{id}/replace and /void ---- */
+
+#define VOID_REASON_MAX 500 /* characters */
+
+/* Who may correct a claim (docs/api.md "Corrections"): staff and admin; the
+ * provider that submitted it; a member when a member filed it and may read
+ * it (the patient, or the family's subscriber). Everyone else is told the
+ * claim does not exist. */
+static bool may_correct_claim(const struct principal *who, const struct queue_claim *claim)
+{
+    if (auth_is_staff(who))
+        return true;
+    const char *by_role = queue_claim_field(claim, "by_role");
+    return by_role && strcmp(by_role, auth_role_name(who->role)) == 0 &&
+           claims_may_read(who, claim);
+}
+
+/* The claim fetched for a correction: false after answering 503 or 404. */
+static bool claim_correctable(struct call *call, enum queue_status st,
+                              const struct queue_claim *claim)
+{
+    if (!claims_readable(call, st, claim))
+        return false;
+    if (!may_correct_claim(&call->who, claim)) {
+        call_not_found(call);
+        return false;
+    }
+    return true;
+}
+
+/* A correction refused for the claim's status (or, from a script, for another patient). */
+static void correction_conflict(struct call *call, const char *status)
+{
+    if (strcmp(status, "voided") == 0) {
+        call_error(call, 409, "already_voided", "this claim is voided: it cannot be changed");
+    } else if (strcmp(status, "replaced") == 0) {
+        call_error(call, 409, "already_replaced",
+                   "this claim was replaced: correct its replacement instead");
+    } else if (strcmp(status, "member") == 0) {
+        struct intake_field_errors errs;
+        intake_field_errors_init(&errs);
+        intake_field_errors_add(&errs, "member_id",
+                                "must be the member_id of the claim it replaces (file a new "
+                                "claim for another patient)");
+        call_invalid(call, 422, "the body has problems listed in fields", &errs);
+    } else if (!status[0]) {
+        call_not_found(call);
+    } else {
+        call_error(call, 409, "not_correctable", "a claim in this status cannot be replaced");
+    }
+}
+
+static void on_replaced_in_place(enum queue_status st, const char *prior, void *arg)
+{
+    struct call *call = arg;
+    struct submit *s = call->state;
+    if (st == QUEUE_UNAVAILABLE) {
+        call_unavailable(call);
+        return;
+    }
+    if (st != QUEUE_OK) {
+        correction_conflict(call, st == QUEUE_NOT_FOUND ? "" : prior);
+        return;
+    }
+    log_info("claim replaced in place; requeued claim_id=%s request_id=%s", call->path_id,
+             call->req->request_id);
+    respond_accepted(call, s->claim_id, s->response, false);
+}
+
+/* A claim not yet final: the submission replaced, the same id, back to the queue. */
+static void replace_in_place(struct call *call, const struct queue_claim *stored)
+{
+    struct submit *s = call->state;
+    memcpy(s->claim_id, call->path_id, CLAIM_ID_LEN); /* a valid id: 36 characters */
+    const char *received = queue_claim_field(stored, "received"),
+               *target = queue_claim_field(stored, "target");
+    const char *type = s->claim.type == CLAIM_MEDICAL ? "medical" : "pharmacy";
+    s->response = accepted_body(s, type, received ? received : "", target ? target : "");
+    struct strbuf sb;
+    strbuf_init(&sb);
+    intake_claim_write_json(&s->claim, &sb);
+    char years[YEARS_TEXT_LEN];
+    years_text(&s->claim, years);
+    char now[32];
+    rfc3339_now(now);
+    struct json_object *audit = call_audit_record(call, now, "claim.replace");
+    int rc = -1;
+    if (s->response && !strbuf_failed(&sb) && audit)
+        rc = queue_replace_in_place(call->app->redis, prefix_of(call), call->path_id,
+                                    s->claim.member_id, sb.buf, type, years,
+                                    (long long)clock_wall_seconds(),
+                                    json_object_to_json_string_ext(audit, JSON_C_TO_STRING_PLAIN),
+                                    on_replaced_in_place, call);
+    if (audit)
+        json_object_put(audit);
+    bool no_memory = !s->response || strbuf_failed(&sb) || !audit;
+    strbuf_free(&sb);
+    if (rc != 0) {
+        if (no_memory)
+            call_out_of_memory(call);
+        else
+            call_unavailable(call);
+    }
+}
+
+static void on_claim_for_replace(enum queue_status st, const struct queue_claim *stored,
+                                 void *arg)
+{
+    struct call *call = arg;
+    struct submit *s = call->state;
+    if (!claim_correctable(call, st, stored))
+        return;
+    const char *status = queue_claim_field(stored, "status");
+    const char *member = queue_claim_field(stored, "member_id");
+    if (!status || strcmp(status, "voided") == 0 || strcmp(status, "replaced") == 0) {
+        correction_conflict(call, status ? status : "");
+        return;
+    }
+    if (!member || strcmp(member, s->claim.member_id) != 0) {
+        correction_conflict(call, "member");
+        return;
+    }
+    if (strcmp(status, "approved") == 0 || strcmp(status, "denied") == 0) {
+        memcpy(s->replaces, call->path_id, CLAIM_ID_LEN); /* a valid id: 36 characters */
+        submit_store(call);
+        return;
+    }
+    if (strcmp(status, "received") != 0 && strcmp(status, "processing") != 0 &&
+        strcmp(status, "pended") != 0) {
+        correction_conflict(call, status);
+        return;
+    }
+    replace_in_place(call, stored);
+}
+
+static void replace_authed(struct call *call)
+{
+    if (call->who.role == AUTH_NONE) {
+        call_forbidden(call);
+        return;
+    }
+    if (!claims_id_valid(call->path_id)) {
+        call_not_found(call);
+        return;
+    }
+    if (!call_require_json(call))
+        return;
+    struct submit *s = submit_new(call);
+    if (s && submit_parse(call, s))
+        fetch_claim(call, on_claim_for_replace);
+}
+
+void claims_replace(struct call *call)
+{
+    call_authenticate(call, replace_authed);
+}
+
+struct void_state {
+    char reason[VOID_REASON_MAX * 4 + 1]; /* UTF-8 */
+    char voided_at[32];
+};
+
+static void on_voided(enum queue_status st, const char *prior, void *arg)
+{
+    struct call *call = arg;
+    struct void_state *vs = call->state;
+    if (st == QUEUE_UNAVAILABLE) {
+        call_unavailable(call);
+        return;
+    }
+    if (st != QUEUE_OK) {
+        correction_conflict(call, st == QUEUE_NOT_FOUND ? "" : prior);
+        return;
+    }
+    log_info("claim voided claim_id=%s request_id=%s", call->path_id, call->req->request_id);
+    struct json_object *o = json_object_new_object(), *v = json_object_new_object();
+    json_object_object_add(o, "claim_id", json_object_new_string(call->path_id));
+    json_object_object_add(o, "status", json_object_new_string("voided"));
+    json_object_object_add(v, "reason", json_object_new_string(vs->reason));
+    json_object_object_add(v, "at", json_object_new_string(vs->voided_at));
+    json_object_object_add(o, "voided", v);
+    call_json(call, 200, o);
+}
+
+static void on_claim_for_void(enum queue_status st, const struct queue_claim *stored, void *arg)
+{
+    struct call *call = arg;
+    struct void_state *vs = call->state;
+    if (!claim_correctable(call, st, stored))
+        return;
+    const char *status = queue_claim_field(stored, "status");
+    if (!status || strcmp(status, "voided") == 0 || strcmp(status, "replaced") == 0) {
+        correction_conflict(call, status ? status : "");
+        return;
+    }
+    rfc3339_now(vs->voided_at);
+    struct json_object *audit = call_audit_record(call, vs->voided_at, "claim.void");
+    int rc = audit ? queue_void_claim(call->app->redis, prefix_of(call), call->path_id,
+                                      vs->reason, vs->voided_at, (long long)clock_wall_seconds(),
+                                      json_object_to_json_string_ext(audit, JSON_C_TO_STRING_PLAIN),
+                                      on_voided, call)
+                   : -1;
+    if (audit)
+        json_object_put(audit);
+    if (rc != 0)
+        call_unavailable(call);
+}
+
+/* Characters (UTF-8 code points) of a valid UTF-8 text. */
+static size_t utf8_chars(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
+/* The void body: {"reason": 1..500 characters}, nothing else. Returns false
+ * after answering the problem. */
+static bool parse_void_body(struct call *call, struct void_state *vs)
+{
+    struct intake_field_errors errs;
+    intake_field_errors_init(&errs);
+    struct json_object *body = NULL;
+    const char *why = NULL;
+    enum intake_status st =
+        intake_json_parse(call->req->body, call->req->body_len, &body, &errs, &why);
+    if (st != INTAKE_OK) {
+        call_invalid(call, intake_status_http(st), why ? why : "the body is not valid JSON",
+                     &errs);
+        return false;
+    }
+    json_object_object_foreach(body, key, value)
+    {
+        (void)value;
+        if (strcmp(key, "reason") != 0) {
+            struct intake_path path;
+            intake_path_init(&path);
+            intake_path_push_key(&path, key, strlen(key));
+            intake_field_errors_add(&errs, path.text, "is not a known field");
+        }
+    }
+    struct json_object *r = NULL;
+    if (!json_object_object_get_ex(body, "reason", &r) || !r)
+        intake_field_errors_add(&errs, "reason", "is required");
+    else if (!json_object_is_type(r, json_type_string))
+        intake_field_errors_add(&errs, "reason", "must be a string");
+    else if (json_object_get_string_len(r) == 0 ||
+             utf8_chars(json_object_get_string(r)) > VOID_REASON_MAX ||
+             (size_t)json_object_get_string_len(r) >= sizeof vs->reason)
+        intake_field_errors_add(&errs, "reason", "must be 1 to 500 characters");
+    else
+        snprintf(vs->reason, sizeof vs->reason, "%s", json_object_get_string(r));
+    json_object_put(body);
+    if (intake_field_errors_any(&errs)) {
+        call_invalid(call, 422, "the body has problems listed in fields", &errs);
+        return false;
+    }
+    return true;
+}
+
+static void void_authed(struct call *call)
+{
+    if (call->who.role == AUTH_NONE) {
+        call_forbidden(call);
+        return;
+    }
+    if (!claims_id_valid(call->path_id)) {
+        call_not_found(call);
+        return;
+    }
+    if (!call_require_json(call))
+        return;
+    struct void_state *vs = call_state_new(call, sizeof *vs, free);
+    if (vs && parse_void_body(call, vs))
+        fetch_claim(call, on_claim_for_void);
+}
+
+void claims_void(struct call *call)
+{
+    call_authenticate(call, void_authed);
 }
 
 /* ---- GET /v1/claims/{id}/eob ---- */

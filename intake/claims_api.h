@@ -12,6 +12,8 @@ void claims_audit(struct call *call);  /* GET /v1/claims/{id}/audit */
 void claims_search(struct call *call); /* GET /v1/claims */
 void claims_information(struct call *call); /* POST /v1/claims/{id}/information */
 void claims_eob(struct call *call);    /* GET /v1/claims/{id}/eob */
+void claims_replace(struct call *call); /* POST /v1/claims/{id}/replace */
+void claims_void(struct call *call);    /* POST /v1/claims/{id}/void */
 void eligibility_get(struct call *call); /* GET /v1/eligibility */
 
 /* Storing one checked claim exactly as POST /v1/claims does (the same
@@ -23,6 +25,8 @@ struct claims_store_request {
     date_t received, target;
     const char *idem_hash;      /* SHA-256 hex of an Idempotency-Key, or NULL */
     const char *idem_value;     /* what to remember under it (NULL: nothing) */
+    const char *replaces;       /* a replacement: the final claim it replaces (NULL: none);
+                                   audited "claim.replace" on that claim's trail */
 };
 /* Returns 0 (cb is called once, after this loop turn) or -1 when out of
  * memory (cb is not called). */

@@ -313,8 +313,9 @@ static void parse_list(const struct http_request *req, struct list_state *p,
     char buf[128];
     int rc;
     if ((rc = http_query_get(req, "status", buf, sizeof buf)) != 0) {
-        if (rc < 0 || (strcmp(buf, "open") != 0 && strcmp(buf, "withdrawn") != 0))
-            intake_field_errors_add(errs, "status", "must be open or withdrawn");
+        if (rc < 0 || (strcmp(buf, "open") != 0 && strcmp(buf, "withdrawn") != 0 &&
+                       strcmp(buf, "reversed") != 0))
+            intake_field_errors_add(errs, "status", "must be open, withdrawn or reversed");
         else
             snprintf(p->status, sizeof p->status, "%s", buf);
     }
@@ -442,4 +443,74 @@ void recoveries_get(struct call *call)
     if (!call_state_new(call, sizeof(struct list_state), free))
         return;
     call_authenticate(call, list_authed);
+}
+
+/* ---- POST /v1/recoveries/{id}/reverse (staff, admin) ---- */
+
+/* A recovery id is a UUID in lower-case text; anything else names none. */
+static bool valid_recovery_id(const char *s)
+{
+    if (strlen(s) != 36)
+        return false;
+    for (int i = 0; i < 36; i++) {
+        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+        if (dash ? s[i] != '-' : !((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+            return false;
+    }
+    return true;
+}
+
+static void on_reversed(enum queue_status st, const char *claim_id, const char *status, void *arg)
+{
+    struct call *call = arg;
+    if (st == QUEUE_UNAVAILABLE) {
+        call_unavailable(call);
+        return;
+    }
+    if (st == QUEUE_NOT_FOUND) {
+        call_not_found(call);
+        return;
+    }
+    if (st == QUEUE_CONFLICT) {
+        (void)status;
+        call_error(call, 409, "recovery_not_open", "only an open recovery can be reversed");
+        return;
+    }
+    log_info("recovery reversed recovery_id=%s claim_id=%s request_id=%s", call->path_id,
+             claim_id, call->req->request_id);
+    struct json_object *o = json_object_new_object();
+    json_object_object_add(o, "recovery_id", json_object_new_string(call->path_id));
+    json_object_object_add(o, "claim_id", json_object_new_string(claim_id));
+    json_object_object_add(o, "status", json_object_new_string("reversed"));
+    call_json(call, 202, o);
+}
+
+static void reverse_authed(struct call *call)
+{
+    if (!auth_is_staff(&call->who)) {
+        call_forbidden(call);
+        return;
+    }
+    if (!valid_recovery_id(call->path_id)) {
+        call_not_found(call);
+        return;
+    }
+    char now[32];
+    rfc3339_now(now);
+    struct json_object *audit = call_audit_record(call, now, "recovery.reverse");
+    int rc = audit ? queue_reverse_recovery(call->app->redis, call->app->cfg.key_prefix,
+                                            call->path_id, now,
+                                            json_object_to_json_string_ext(audit,
+                                                                           JSON_C_TO_STRING_PLAIN),
+                                            on_reversed, call)
+                   : -1;
+    if (audit)
+        json_object_put(audit);
+    if (rc != 0)
+        call_unavailable(call);
+}
+
+void recoveries_reverse(struct call *call)
+{
+    call_authenticate(call, reverse_authed);
 }

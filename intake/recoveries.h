@@ -31,5 +31,7 @@ void recoveries_scan_family_then(struct app *app, const char *subscriber_id,
 
 /* GET /v1/recoveries (staff, admin). */
 void recoveries_get(struct call *call);
+/* POST /v1/recoveries/{id}/reverse (staff, admin). */
+void recoveries_reverse(struct call *call);
 
 #endif

@@ -78,6 +78,8 @@ static const struct route routes[] = {
     {"GET", "/v1/claims/{id}/audit", claims_audit},
     {"POST", "/v1/claims/{id}/information", claims_information},
     {"GET", "/v1/claims/{id}/eob", claims_eob},
+    {"POST", "/v1/claims/{id}/replace", claims_replace},
+    {"POST", "/v1/claims/{id}/void", claims_void},
     {"GET", "/v1/eligibility", eligibility_get},
     {"GET", "/v1/queue", queue_get},
     {"POST", "/v1/queue/dead/{id}/retry", queue_retry_dead},
@@ -112,6 +114,7 @@ static const struct route routes[] = {
     {"POST", "/v1/appeals/{id}/decision", appeals_decide},
     {"GET", "/v1/review", review_list},
     {"POST", "/v1/claims/{id}/review", review_post},
+    {"POST", "/v1/recoveries/{id}/reverse", recoveries_reverse},
 };
 
 /* Matches path against pattern; the {id} segment is copied into id. */

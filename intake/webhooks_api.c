@@ -21,7 +21,8 @@
 #define DELIVERIES_LIST_MAX 100
 
 static const char *const events_problem =
-    "must be a non-empty list of claim.finalized, claim.pended, claim.in_review, appeal.filed, appeal.decided";
+    "must be a non-empty list of claim.finalized, claim.pended, claim.in_review, claim.replaced, "
+    "claim.voided, claim.adjusted, appeal.filed, appeal.decided";
 /* The url problems found by resolving its host: fixed phrases that never
  * say which address the host has. */
 static const char *const not_public_problem = "host is not a public address";
@@ -104,7 +105,8 @@ static void parse_events(struct json_object *value, struct put_state *ps,
         if (which < 0)
             intake_field_errors_add(errs, path,
                                     "must be claim.finalized, claim.pended, claim.in_review, "
-                                    "appeal.filed or appeal.decided");
+                                    "claim.replaced, claim.voided, claim.adjusted, appeal.filed "
+                                    "or appeal.decided");
         else if (wanted[which])
             intake_field_errors_add(errs, path, "is listed twice");
         else

@@ -19,11 +19,14 @@
 #define WEBHOOK_EVENT_FINALIZED "claim.finalized"
 #define WEBHOOK_EVENT_PENDED "claim.pended"
 #define WEBHOOK_EVENT_IN_REVIEW "claim.in_review"
+#define WEBHOOK_EVENT_REPLACED "claim.replaced" /* docs/webhooks.md "Events" */
+#define WEBHOOK_EVENT_VOIDED "claim.voided"
+#define WEBHOOK_EVENT_ADJUSTED "claim.adjusted"
 /* An appeal of a final claim was filed (status "open") or decided (status
  * "upheld" or "overturned"); claim_id is the appealed claim. */
 #define WEBHOOK_EVENT_APPEAL_FILED "appeal.filed"
 #define WEBHOOK_EVENT_APPEAL_DECIDED "appeal.decided"
-#define WEBHOOK_N_EVENTS 5
+#define WEBHOOK_N_EVENTS 8
 
 #define WEBHOOK_ID_MAX 64          /* subscription ids: 1..64 of [A-Za-z0-9._-] */
 #define WEBHOOK_URL_MAX 2048

@@ -17,10 +17,13 @@ enum {
 enum {
     A_ID, A_TYPE, A_MEMBER, A_RECEIVED, A_TARGET, A_RECEIVED_DAY, A_TARGET_DAY, A_YEARS,
     A_BY_TOKEN, A_BY_ROLE, A_BY_NPI, A_MEMBER_ONLY, A_HISTORY, A_SUBMITTED, A_AUDIT, A_IDEM_VALUE,
-    A_IDEM_TTL, ARGS_PER_CLAIM
+    A_IDEM_TTL, A_REPLACES, A_REPLACE_AUDIT, ARGS_PER_CLAIM
 };
 #define SHARED_KEYS 6 /* work stream, SLA, sequence, idx:all, idx:s:received, audit stream */
-#define SHARED_ARGS 3 /* claim count, family index prefix, provider index prefix */
+/* claim count, family and provider index prefixes, then what a replacement
+ * touches: claim key, fingerprint and family version prefixes, the events
+ * stream, the two payment due sets, remit:info, the claim audit list prefix */
+#define SHARED_ARGS 11
 
 /*
  * The intake step for a batch of claims; each claim stands alone (see
@@ -36,14 +39,46 @@ enum {
  *       KEYS_PER_CLAIM keys in the K_* order (the idempotency key is the
  *       claim key again when there is none)
  * ARGV: 1 number of claims, 2 the family index key prefix, 3 the provider
- *       index key prefix, then per claim ARGS_PER_CLAIM values in the A_*
- *       order (A_IDEM_VALUE "" when there is no idempotency key)
+ *       index key prefix, 4 claim key prefix, 5 fingerprint key prefix,
+ *       6 family version key prefix, 7 events stream, 8 remit:due,
+ *       9 memberpay:due, 10 remit:info, 11 claim audit list prefix, then per
+ *       claim ARGS_PER_CLAIM values in the A_* order (A_IDEM_VALUE "" when
+ *       there is no idempotency key, A_REPLACES "" for a new claim)
  * Returns {outcome, value} per claim, flattened: "created"/score,
- * "replay"/remembered value, "forbidden"/"", "error"/reason.
+ * "replay"/remembered value, "forbidden"/"", "conflict"/the original's
+ * status or "member", "error"/reason.
  */
 static struct script script_intake_batch = {
     "intake_batch",
     "local fpre, ppre = ARGV[2], ARGV[3]\n"
+    "local function replace_original(orig, id, member, hist, audit)\n"
+    "  local ck = ARGV[4] .. orig\n"
+    "  local f = redis.call('HMGET', ck, 'subscriber_id', 'years', 'history')\n"
+    "  local sub = f[1] or ''\n"
+    "  if sub == '' then sub = member end\n"
+    "  local entry = 'replaced@' .. string.match(hist, '@(%d+)$')\n"
+    "  local h = f[3]\n"
+    "  if h and h ~= '' then h = h .. ',' .. entry else h = entry end\n"
+    "  redis.call('HSET', ck, 'status', 'replaced', 'replaced_by', id, 'history', h, 'rev', '1')\n"
+    "  redis.call('ZREM', ARGV[8], orig)\n"
+    "  redis.call('ZREM', ARGV[9], orig)\n"
+    "  redis.call('HDEL', ARGV[10], orig)\n"
+    "  local fk = ARGV[5] .. member\n"
+    "  local all = redis.call('HGETALL', fk)\n"
+    "  for i = 1, #all, 2 do\n"
+    "    if all[i + 1] == orig then redis.call('HDEL', fk, all[i]) end\n"
+    "  end\n"
+    "  local vk = ARGV[6] .. sub\n"
+    "  local v = redis.call('GET', vk) or '0'\n"
+    "  local count = (tonumber(string.match(v, '^%d+')) or 0) + 1\n"
+    "  redis.call('SET', vk, count .. ':replace:' .. orig)\n"
+    "  redis.call('XADD', KEYS[1], '*', 'claim', orig, 'redecide', '1', 'm', member, 's', sub,\n"
+    "             'y', f[2] or '')\n"
+    "  local aid = redis.call('XADD', KEYS[6], '*', 'claim_id', orig, 'record', audit)\n"
+    "  redis.call('RPUSH', ARGV[11] .. orig, aid)\n"
+    "  redis.call('XADD', ARGV[7], 'MAXLEN', '~', 100000, '*', 'event', 'claim.replaced',\n"
+    "             'claim_id', orig, 'status', 'replaced')\n"
+    "end\n"
     "local function one(k, a)\n"
     "  local claim, body, idem, mref, caudit = KEYS[k], KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4]\n"
     "  local id, member, years = ARGV[a], ARGV[a + 2], ARGV[a + 7]\n"
@@ -56,6 +91,12 @@ static struct script script_intake_batch = {
     "  local only = ARGV[a + 11]\n"
     "  if only ~= '' and only ~= member and (sub == '' or only ~= sub) then return 'forbidden', '' end\n"
     "  if redis.call('EXISTS', claim) == 1 then return 'error', 'claim id in use' end\n"
+    "  local orig = ARGV[a + 17]\n"
+    "  if orig ~= '' then\n"
+    "    local o = redis.call('HMGET', ARGV[4] .. orig, 'status', 'member_id')\n"
+    "    if o[1] ~= 'approved' and o[1] ~= 'denied' then return 'conflict', o[1] or '' end\n"
+    "    if o[2] ~= member then return 'conflict', 'member' end\n"
+    "  end\n"
     "  local seq = redis.call('INCR', KEYS[3]) % 2097152\n"
     "  local score = tonumber(ARGV[a + 5]) * 2097152 + seq\n"
     "  redis.call('HSET', claim, 'id', id, 'type', ARGV[a + 1], 'member_id', member,\n"
@@ -74,11 +115,15 @@ static struct script script_intake_batch = {
     "  if ARGV[a + 15] ~= '' then redis.call('SET', idem, ARGV[a + 15], 'EX', ARGV[a + 16]) end\n"
     "  local aid = redis.call('XADD', KEYS[6], '*', 'claim_id', id, 'record', ARGV[a + 14])\n"
     "  redis.call('RPUSH', caudit, aid)\n"
+    "  if orig ~= '' then\n"
+    "    redis.call('HSET', claim, 'replaces', orig)\n"
+    "    replace_original(orig, id, ARGV[a + 2], ARGV[a + 12], ARGV[a + 18])\n"
+    "  end\n"
     "  return 'created', string.format('%.0f', score)\n"
     "end\n"
     "local out = {}\n"
     "for i = 0, tonumber(ARGV[1]) - 1 do\n"
-    "  local o, v = one(7 + i * 5, 4 + i * 17)\n"
+    "  local o, v = one(7 + i * 5, 12 + i * 19)\n"
     "  out[#out + 1] = o\n"
     "  out[#out + 1] = v\n"
     "end\n"
@@ -121,6 +166,9 @@ struct queue_intake {
     struct queue_intake_stats stats;
     char k_stream[KEY_LEN], k_sla[KEY_LEN], k_seq[KEY_LEN], k_all[KEY_LEN], k_received[KEY_LEN],
         k_audit[KEY_LEN], family_prefix[KEY_LEN], provider_prefix[KEY_LEN];
+    char claim_prefix[KEY_LEN], fp_prefix[KEY_LEN], famver_prefix[KEY_LEN], k_events[KEY_LEN],
+        k_remit_due[KEY_LEN], k_memberpay_due[KEY_LEN], k_remit_info[KEY_LEN],
+        caudit_prefix[KEY_LEN];
 };
 
 static void flush(struct queue_intake *qi);
@@ -157,6 +205,14 @@ struct queue_intake *queue_intake_new(struct event_base *base, struct rconn *red
     snprintf(qi->k_audit, sizeof qi->k_audit, KEYF_AUDIT, prefix);
     snprintf(qi->family_prefix, sizeof qi->family_prefix, KEYF_IDX_FAMILY, prefix, "");
     snprintf(qi->provider_prefix, sizeof qi->provider_prefix, KEYF_IDX_PROVIDER, prefix, "");
+    snprintf(qi->claim_prefix, sizeof qi->claim_prefix, KEYF_CLAIM, prefix, "");
+    snprintf(qi->fp_prefix, sizeof qi->fp_prefix, KEYF_FP, prefix, "");
+    snprintf(qi->famver_prefix, sizeof qi->famver_prefix, KEYF_FAMVER, prefix, "");
+    snprintf(qi->k_events, sizeof qi->k_events, KEYF_EVENTS, prefix);
+    snprintf(qi->k_remit_due, sizeof qi->k_remit_due, KEYF_REMIT_DUE, prefix);
+    snprintf(qi->k_memberpay_due, sizeof qi->k_memberpay_due, KEYF_MEMBERPAY_DUE, prefix);
+    snprintf(qi->k_remit_info, sizeof qi->k_remit_info, KEYF_REMIT_INFO, prefix);
+    snprintf(qi->caudit_prefix, sizeof qi->caudit_prefix, KEYF_CLAIM_AUDIT, prefix, "");
     return qi;
 }
 
@@ -231,6 +287,8 @@ int queue_intake_submit(struct queue_intake *qi, const struct queue_claim_record
         [A_AUDIT] = rec->audit,
         [A_IDEM_VALUE] = idem ? rec->idem_value : "",
         [A_IDEM_TTL] = ttl,
+        [A_REPLACES] = rec->replaces ? rec->replaces : "",
+        [A_REPLACE_AUDIT] = rec->replace_audit ? rec->replace_audit : "",
     };
     struct pending_claim *p = pending_claim_new(keys, values);
     if (!p)
@@ -304,6 +362,8 @@ static void on_batch_reply(redisReply *reply, void *arg)
         } else if (strcmp(what, "replay") == 0) {
             qi->stats.replays++;
             p->cb(QUEUE_INTAKE_REPLAY, value, p->arg);
+        } else if (strcmp(what, "conflict") == 0) {
+            p->cb(QUEUE_INTAKE_CONFLICT, value, p->arg);
         } else if (strcmp(what, "forbidden") == 0) {
             qi->stats.forbidden++;
             p->cb(QUEUE_INTAKE_FORBIDDEN, "", p->arg);
@@ -369,6 +429,14 @@ static void flush(struct queue_intake *qi)
     PUTS(b->nclaims);
     PUTS(qi->family_prefix);
     PUTS(qi->provider_prefix);
+    PUTS(qi->claim_prefix);
+    PUTS(qi->fp_prefix);
+    PUTS(qi->famver_prefix);
+    PUTS(qi->k_events);
+    PUTS(qi->k_remit_due);
+    PUTS(qi->k_memberpay_due);
+    PUTS(qi->k_remit_info);
+    PUTS(qi->caudit_prefix);
     for (struct pending_claim *p = claims; p; p = p->next)
         for (int k = 0; k < ARGS_PER_CLAIM; k++)
             PUT(p->args[k], p->arg_lens[k]);

@@ -49,12 +49,20 @@ struct queue_claim_record {
                                 is remembered per submitting token (by_token) */
     const char *idem_value;  /* what to remember under it */
     int idem_ttl_seconds;
+    /* A replacement (POST /v1/claims/{id}/replace): the id of the final claim
+     * it replaces and the audit record written on that claim's trail; NULL
+     * for a new claim. */
+    const char *replaces;
+    const char *replace_audit;
 };
 
 enum queue_intake_outcome {
     QUEUE_INTAKE_CREATED,     /* stored and queued */
     QUEUE_INTAKE_REPLAY,      /* the idempotency key was seen: `value` is what it remembered */
     QUEUE_INTAKE_FORBIDDEN,   /* a member filing for someone outside the family; nothing stored */
+    QUEUE_INTAKE_CONFLICT,    /* a replacement whose original is not final (value: its status,
+                                 "" when gone) or of another patient (value "member"); nothing
+                                 stored */
     QUEUE_INTAKE_UNAVAILABLE, /* Redis did not answer or refused; nothing is known stored */
 };
 

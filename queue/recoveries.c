@@ -708,3 +708,94 @@ int queue_list_recoveries(struct rconn *rc, const char *prefix, const char *stat
     }
     return 0;
 }
+
+/*
+ * Reverses a recovery (queue_reverse_recovery).
+ * KEYS: 1 the recovery, 2 work stream, 3 audit stream
+ * ARGV: 1 recovery id, 2 now (RFC 3339), 3 claim key prefix, 4 family
+ *       version key prefix, 5 claim audit list prefix, 6 audit JSON
+ * Returns {"ok", claim id}, {"conflict", status} or {"missing"}.
+ */
+static struct script script_reverse_recovery = {
+    "reverse_recovery",
+    "local st = redis.call('HGET', KEYS[1], 'status')\n"
+    "if not st then return {'missing'} end\n"
+    "if st ~= 'open' then return {'conflict', st} end\n"
+    "local cid = redis.call('HGET', KEYS[1], 'claim_id') or ''\n"
+    "redis.call('HSET', KEYS[1], 'status', 'reversed', 'reversed_at', ARGV[2],\n"
+    "           'updated_at', ARGV[2])\n"
+    "local ck = ARGV[3] .. cid\n"
+    "local f = redis.call('HMGET', ck, 'status', 'member_id', 'subscriber_id', 'years')\n"
+    "if f[1] == 'approved' or f[1] == 'denied' then\n"
+    "  local member, sub = f[2] or '', f[3] or ''\n"
+    "  if sub == '' then sub = member end\n"
+    "  redis.call('HSET', ck, 'recover', ARGV[1])\n"
+    "  local vk = ARGV[4] .. sub\n"
+    "  local v = redis.call('GET', vk) or '0'\n"
+    "  local count = (tonumber(string.match(v, '^%d+')) or 0) + 1\n"
+    "  redis.call('SET', vk, count .. ':recovery:' .. ARGV[1])\n"
+    "  redis.call('XADD', KEYS[2], '*', 'claim', cid, 'redecide', '1', 'm', member, 's', sub,\n"
+    "             'y', f[4] or '')\n"
+    "end\n"
+    "if cid ~= '' then\n"
+    "  local aid = redis.call('XADD', KEYS[3], '*', 'claim_id', cid, 'record', ARGV[6])\n"
+    "  redis.call('RPUSH', ARGV[5] .. cid, aid)\n"
+    "end\n"
+    "return {'ok', cid}\n",
+    "",
+};
+
+struct reverse_wait {
+    queue_reverse_cb cb;
+    void *arg;
+};
+
+static void on_reversed(redisReply *reply, void *arg)
+{
+    struct reverse_wait w = *(struct reverse_wait *)arg;
+    free(arg);
+    if (!is_array(reply) || reply->elements < 1 ||
+        reply->element[0]->type != REDIS_REPLY_STRING) {
+        if (reply && reply->type == REDIS_REPLY_ERROR)
+            log_error("recovery reversal failed: %s", reply->str);
+        w.cb(QUEUE_UNAVAILABLE, "", "", w.arg);
+        return;
+    }
+    const char *what = reply->element[0]->str;
+    const char *v = reply->elements > 1 && reply->element[1]->type == REDIS_REPLY_STRING
+                        ? reply->element[1]->str
+                        : "";
+    if (strcmp(what, "ok") == 0)
+        w.cb(QUEUE_OK, v, "reversed", w.arg);
+    else if (strcmp(what, "conflict") == 0)
+        w.cb(QUEUE_CONFLICT, "", v, w.arg);
+    else
+        w.cb(QUEUE_NOT_FOUND, "", "", w.arg);
+}
+
+int queue_reverse_recovery(struct rconn *rc, const char *prefix, const char *recovery_id,
+                           const char *now, const char *audit_json, queue_reverse_cb cb,
+                           void *arg)
+{
+    char k_rec[KEY_LEN], k_stream[KEY_LEN], k_audit[KEY_LEN], cp[KEY_LEN], vp[KEY_LEN],
+        ap[KEY_LEN];
+    snprintf(k_rec, sizeof k_rec, KEYF_RECOVERY, prefix, recovery_id);
+    snprintf(k_stream, sizeof k_stream, KEYF_STREAM, prefix);
+    snprintf(k_audit, sizeof k_audit, KEYF_AUDIT, prefix);
+    snprintf(cp, sizeof cp, KEYF_CLAIM, prefix, "");
+    snprintf(vp, sizeof vp, KEYF_FAMVER, prefix, "");
+    snprintf(ap, sizeof ap, KEYF_CLAIM_AUDIT, prefix, "");
+    struct reverse_wait *w = malloc(sizeof *w);
+    if (!w)
+        return -1;
+    w->cb = cb;
+    w->arg = arg;
+    const char *keys[] = {k_rec, k_stream, k_audit};
+    const char *args[] = {recovery_id, now, cp, vp, ap, audit_json};
+    if (script_eval_async(rc, ready(&script_reverse_recovery), on_reversed, w, 3, keys, 6, args,
+                          NULL) != 0) {
+        free(w);
+        return -1;
+    }
+    return 0;
+}

@@ -96,4 +96,23 @@ typedef void (*queue_recoveries_cb)(enum queue_status status, const struct queue
 int queue_list_recoveries(struct rconn *rc, const char *prefix, const char *status,
                           const char *cursor, int limit, queue_recoveries_cb cb, void *arg);
 
+/* Answer of queue_reverse_recovery: QUEUE_OK with the recovery's claim id,
+ * QUEUE_NOT_FOUND, QUEUE_CONFLICT (status: the recovery's, not "open") or
+ * QUEUE_UNAVAILABLE. */
+typedef void (*queue_reverse_cb)(enum queue_status status, const char *claim_id,
+                                 const char *recovery_status, void *arg);
+
+/*
+ * Reverses an open recovery (POST /v1/recoveries/{id}/reverse): status
+ * "reversed" (reversed_at, updated_at = now, RFC 3339); when its claim is
+ * final, the claim is marked for a recovery EOB ("recover" = the recovery
+ * id), the family version moves on and a family re-decision job is queued
+ * (queue/corrections.h): the worker re-decides the claim on today's records
+ * and issues the EOB version that states the overpayment. The audit record
+ * goes on the claim's trail, in the same step.
+ */
+int queue_reverse_recovery(struct rconn *rc, const char *prefix, const char *recovery_id,
+                           const char *now, const char *audit_json, queue_reverse_cb cb,
+                           void *arg);
+
 #endif

@@ -116,7 +116,8 @@ struct script script_search = {
 };
 
 /*
- * A worker takes a claim: a claim not yet final becomes "processing" (its
+ * A worker takes a claim (approved, denied, voided and replaced are final): a
+ * claim not yet final becomes "processing" (its
  * open-status index moves, and "processing@<unix seconds>" is appended to
  * its compact history, once) and what the worker needs is returned.
  * KEYS: 1 claim, 2 processing index, 3 the claim's submission ({c}body:<id>)
@@ -129,7 +130,9 @@ struct script script_claim_start = {
     "claim_start",
     "local st = redis.call('HGET', KEYS[1], 'status')\n"
     "if not st then return {} end\n"
-    "if st == 'approved' or st == 'denied' then return {redis.call('HGETALL', KEYS[1]), false} end\n"
+    "if st == 'approved' or st == 'denied' or st == 'voided' or st == 'replaced' then\n"
+    "  return {redis.call('HGETALL', KEYS[1]), false}\n"
+    "end\n"
     "if st ~= 'processing' then\n"
     "  local id = redis.call('HGET', KEYS[1], 'id')\n"
     "  local score = redis.call('HGET', KEYS[1], 'score')\n"
@@ -146,7 +149,8 @@ struct script script_claim_start = {
 
 /*
  * The commit of a decision, all or nothing. It first checks that the claim is
- * not final already (a redelivered claim is committed once) and that its
+ * not final already (a redelivered claim is committed once; a voided or
+ * replaced claim counts as final) and that its
  * family's version is still the one the facts were read at (else "stale":
  * decide again on fresh facts). The version becomes "<count>:<this claim
  * id>", so a batch can chain its commits: a claim decided on the facts plus
@@ -189,7 +193,7 @@ struct script script_commit = {
     "local proc, pidx, stats, audit, caudit, events = KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11]\n"
     "local fp, dec, eob = KEYS[12], KEYS[13], KEYS[14]\n"
     "local st = redis.call('HGET', claim, 'status')\n"
-    "if not st or st == 'approved' or st == 'denied' then\n"
+    "if not st or st == 'approved' or st == 'denied' or st == 'voided' or st == 'replaced' then\n"
     "  redis.call('XACK', stream, ARGV[3], ARGV[2])\n"
     "  redis.call('XDEL', stream, ARGV[2])\n"
     "  return 'final'\n"

@@ -136,6 +136,16 @@ void queue_work_close(struct work_conn *wc)
     free(wc);
 }
 
+struct rlink *queue_work_context(struct work_conn *wc)
+{
+    return wc->c;
+}
+
+const char *queue_work_prefix(const struct work_conn *wc)
+{
+    return wc->prefix;
+}
+
 bool queue_work_broken(const struct work_conn *wc)
 {
     return !wc || rlink_broken(wc->c);
@@ -169,6 +179,8 @@ static void parse_item(const redisReply *fields, struct work_item *e)
             copy_field(e->plan_id, sizeof e->plan_id, v);
         else if (strcmp(k, "expired") == 0)
             e->expired = strcmp(v, "1") == 0;
+        else if (strcmp(k, "redecide") == 0)
+            e->redecide = strcmp(v, "1") == 0;
         else if (strcmp(k, "y") == 0)
             for (const char *p = v; *p && e->n_years < WORK_MAX_YEARS;) {
                 e->years[e->n_years++] = atoi(p);
@@ -314,7 +326,9 @@ static void take_claim(const redisReply *r, struct work_facts *f, bool *no_memor
         *no_memory = true;
     if ((v = queue_reply_field(h, "review")) && !(f->review = strdup(v)))
         *no_memory = true;
-    f->state = strcmp(f->status, "approved") == 0 || strcmp(f->status, "denied") == 0
+    /* A voided or replaced claim is as final as a decided one: nothing to decide. */
+    f->state = strcmp(f->status, "approved") == 0 || strcmp(f->status, "denied") == 0 ||
+                       strcmp(f->status, "voided") == 0 || strcmp(f->status, "replaced") == 0
                    ? WORK_FINAL
                    : WORK_LOADED;
 }

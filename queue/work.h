@@ -45,6 +45,10 @@ struct work_item {
     int years[WORK_MAX_YEARS];
     int n_years;
     bool expired; /* requeued by the pend sweep: decide as expired */
+    /* A family re-decision job (queue/corrections.h), not a claim to decide:
+     * claim_id names the claim whose void, replacement or recovery queued it,
+     * subscriber_id the family, years the plan years to re-decide. */
+    bool redecide;
 };
 
 /* Deductible and out-of-pocket met, in cents, indexed by network (0 in, 1 out). */
@@ -92,6 +96,10 @@ struct work_conn;
 struct work_conn *queue_work_connect(const struct redis_address *addr, int timeout_ms,
                                      const char *key_prefix, const char *consumer);
 void queue_work_close(struct work_conn *wc);
+/* The connection (queue/rlink.h) and key prefix, for the other blocking
+ * steps of queue/ (queue/corrections.c); borrowed. */
+struct rlink *queue_work_context(struct work_conn *wc);
+const char *queue_work_prefix(const struct work_conn *wc);
 /* Whether the connection failed; the caller closes it and connects again. */
 bool queue_work_broken(const struct work_conn *wc);
 

@@ -416,7 +416,7 @@ START_TEST(test_search_filters_pages_and_follows_every_page_with_all)
     ck_assert_str_eq(test_json_str(page.out, "claims.0.member_id"), "M1001-01");
     assert_server_error(&bad, "error: validation_failed: the search parameters are not valid\n"
                               "  status: must be received, processing, pended, in_review, "
-                              "approved or denied\n"
+                              "approved, denied, voided or replaced\n"
                               "  limit: must be an integer from 1 to 500\n");
     run_free(&page);
     run_free(&all);

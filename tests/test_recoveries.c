@@ -308,7 +308,7 @@ START_TEST(test_bad_queries_refused)
     const struct {
         const char *query, *field, *problem;
     } cases[] = {
-        {"status=closed", "status", "must be open or withdrawn"},
+        {"status=closed", "status", "must be open, withdrawn or reversed"},
         {"limit=0", "limit", "must be an integer from 1 to 500"},
         {"limit=501", "limit", "must be an integer from 1 to 500"},
         {"cursor=abc", "cursor", "must be a cursor returned by a search"},

@@ -511,14 +511,14 @@ START_TEST(test_invalid_subscriptions_are_refused_with_the_field_named)
                    "url", "must not contain a user name or password");
     assert_refused("{" OK_URL ", \"events\": [], " OK_SECRET "}", "events",
                    "must be a non-empty list of claim.finalized, claim.pended, claim.in_review, "
-                   "appeal.filed, appeal.decided");
+                   "claim.replaced, claim.voided, claim.adjusted, appeal.filed, appeal.decided");
     assert_refused("{" OK_URL ", \"events\": \"claim.finalized\", " OK_SECRET "}", "events",
                    "must be a non-empty list of claim.finalized, claim.pended, claim.in_review, "
-                   "appeal.filed, appeal.decided");
+                   "claim.replaced, claim.voided, claim.adjusted, appeal.filed, appeal.decided");
     assert_refused("{" OK_URL ", \"events\": [\"claim.finalized\", \"claim.paid\"], " OK_SECRET "}",
                    "events[1]",
-                   "must be claim.finalized, claim.pended, claim.in_review, appeal.filed or "
-                   "appeal.decided");
+                   "must be claim.finalized, claim.pended, claim.in_review, claim.replaced, "
+                   "claim.voided, claim.adjusted, appeal.filed or appeal.decided");
     assert_refused("{" OK_URL ", \"events\": [\"claim.pended\", \"claim.pended\"], " OK_SECRET "}",
                    "events[1]", "is listed twice");
     assert_refused("{" OK_URL ", " OK_EVENTS ", \"secret\": \"short-secret\"}", "secret",

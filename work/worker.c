@@ -12,6 +12,8 @@
 
 #include "adjudicate/adjudicate.h"
 #include "adjudicate/decision_json.h"
+#include "adjudicate/redecide.h"
+#include "work/redecide_job.h"
 #include "adjudicate/rules.h"
 #include "eob/eob.h"
 #include "codec/parse_claim.h"
@@ -19,6 +21,7 @@
 #include "date.h"
 #include "log.h"
 #include "queue/audit.h"
+#include "queue/corrections.h"
 #include "queue/work.h"
 
 #define BATCH 64          /* entries read, loaded and committed together */
@@ -156,29 +159,6 @@ static bool outcome_final(enum adj_outcome o)
     return o == ADJ_APPROVED || o == ADJ_DENIED;
 }
 
-/* A claim for a member id with no record: the patient is not identified as
- * our member, as when the name does not match (RULES.md § 1, CO-140). */
-static void deny_unknown_member(const struct claim *claim, struct adj_decision *d)
-{
-    memset(d, 0, sizeof *d);
-    d->outcome = ADJ_DENIED;
-    d->payee = adj_payee_for(claim);
-    int n = claim->type == CLAIM_PHARMACY ? 1 : claim->n_lines;
-    for (int i = 0; i < n; i++) {
-        struct adj_line *l = &d->lines[i];
-        l->service_date = claim->type == CLAIM_PHARMACY ? claim->fill_date
-                                                        : claim->lines[i].service_date;
-        l->charge = claim->type == CLAIM_PHARMACY ? claim->charge : claim->lines[i].charge;
-        l->denied = true;
-        l->adjustments[0] = (struct adj_adjustment){ADJ_GROUP_CO, "140", l->charge};
-        l->n_adjustments = 1;
-        d->total_charge += l->charge;
-    }
-    d->n_lines = n;
-    d->codes[0] = (struct adj_adjustment){ADJ_GROUP_CO, "140", d->total_charge};
-    d->n_codes = 1;
-}
-
 /* The EOB record stored with a finalized claim (eob/eob.h), as the text
  * json-c writes for it (PLAIN, NOSLASHESCAPE), written without the tree:
  * built from the decision and the very facts it was made from. A claim for
@@ -188,42 +168,11 @@ static void deny_unknown_member(const struct claim *claim, struct adj_decision *
  * committed). Allocates: the caller frees. */
 static char *eob_record(const struct slot *f, const struct adj_decision *d, date_t today)
 {
-    if (!f->have_patient || !f->have_group || !f->have_plan) {
-        struct json_writer w;
-        char date[DATE_STRLEN];
-        json_writer_init(&w, false);
-        json_writer_open(&w, NULL, '{');
-        json_writer_string(&w, "claim_id", f->item.claim_id);
-        json_writer_int(&w, "version", f->raw.eob_version + 1);
-        json_writer_string(&w, "statement_date", date_format(today, date));
-        json_writer_string(&w, "outcome", adj_outcome_name(d->outcome));
-        decision_write(&w, "decision", d);
-        json_writer_close(&w, '}');
-        return strbuf_take(&w.sb);
-    }
-    struct eob_year_standing standing[ADJ_MAX_PLAN_YEARS];
-    int n = eob_standing_after(&f->plan, &f->claim, f->acc, f->n_acc, d, standing,
-                               ADJ_MAX_PLAN_YEARS);
-    if (n < 0)
-        return NULL;
-    struct eob_inputs in = {
-        .claim_id = f->item.claim_id,
-        .version = f->raw.eob_version + 1,
-        .statement_date = today,
-        .received_date = f->received,
-        .claim = &f->claim,
-        .patient = &f->patient,
-        .subscriber = f->have_subscriber ? &f->subscriber : &f->patient,
-        .group = &f->group,
-        .plan = &f->plan,
-        .decision = d,
-        .standing = standing,
-        .n_standing = n,
-    };
-    char *text = NULL;
-    if (eob_record_text(&in, &text) != EOB_OK)
-        return NULL;
-    return text;
+    const struct member *patient = f->have_patient ? &f->patient : NULL;
+    return redecide_eob_text(f->item.claim_id, f->raw.eob_version + 1, today, f->received,
+                             &f->claim, patient, f->have_subscriber ? &f->subscriber : patient,
+                             f->have_group ? &f->group : NULL, f->have_plan ? &f->plan : NULL,
+                             f->acc, f->n_acc, d);
 }
 
 
@@ -480,38 +429,12 @@ static void apply_carried(const struct carry *c, const struct family *fam, struc
     }
 }
 
-/* Whether fp is one of list[0..n). */
-static bool fp_listed(char (*list)[WORK_FP_LEN], int n, const char *fp)
-{
-    for (int i = 0; i < n; i++)
-        if (strcmp(list[i], fp) == 0)
-            return true;
-    return false;
-}
-
-/* The duplicate fingerprints the decision changes (RULES.md § 5): every line
- * not denied holds its fingerprints (a pended claim's lines too: the first
- * claim keeps its benefit); a line this decision denies gives up its own,
- * unless an identical line it keeps holds the same one. */
+/* The duplicate fingerprints the decision changes (adj_fingerprint_changes). */
 static void fingerprint_changes(struct slot *s)
 {
-    const struct adj_decision *d = &s->decision;
-    s->n_store = s->n_drop = 0;
-    for (int pass = 0; pass < 2; pass++) /* stores first: a line kept wins over its denied twin */
-        for (int f = 0; f < s->n_line_fps; f++) {
-            int i = s->line_fp_line[f];
-            bool denied = d->outcome == ADJ_DENIED || (i < d->n_lines && d->lines[i].denied);
-            if (denied != (pass == 1))
-                continue;
-            const char *fp = s->line_fps[f];
-            if (fp_listed(s->store, s->n_store, fp) || fp_listed(s->drop, s->n_drop, fp))
-                continue;
-            /* Whole arrays of one size: copied as they are. */
-            if (pass == 0 && s->n_store < WORK_MAX_FPS)
-                memcpy(s->store[s->n_store++], fp, WORK_FP_LEN);
-            else if (pass == 1 && s->n_drop < WORK_MAX_FPS)
-                memcpy(s->drop[s->n_drop++], fp, WORK_FP_LEN);
-        }
+    adj_fingerprint_changes((const char(*)[ADJ_FP_LEN])s->line_fps, s->line_fp_line,
+                            s->n_line_fps, &s->decision, s->store, &s->n_store, s->drop,
+                            &s->n_drop, WORK_MAX_FPS);
 }
 
 /* The text of o (allocated; the caller frees it), and o put; NULL for NULL. */
@@ -540,7 +463,7 @@ static bool decide(struct worker *w, struct slot *s, struct carry *c, struct fam
     struct adj_decision *d = &s->decision;
     int rc;
     if (!s->have_patient) {
-        deny_unknown_member(&s->claim, d);
+        adj_deny_unknown_member(&s->claim, d);
         rc = ADJ_OK;
     } else {
         struct adj_facts facts = {
@@ -794,6 +717,30 @@ static bool process_batch(struct worker *w, const struct work_item *items, int n
 
 /* ---- the loop ---- */
 
+/* Runs the family re-decision jobs among items[0..n) (work/redecide_job.h)
+ * and moves the claims to the front. Returns how many claims remain, or -1
+ * when the connection broke. */
+static int run_jobs(struct worker *w, struct work_item *items, int n)
+{
+    int m = 0;
+    for (int i = 0; i < n; i++) {
+        if (!items[i].redecide) {
+            items[m++] = items[i];
+            continue;
+        }
+        if (!redecide_job_run(w->conn, &items[i], w->consumer))
+            return -1;
+    }
+    return m;
+}
+
+/* A batch: its re-decision jobs, then its claims. */
+static bool process_entries(struct worker *w, struct work_item *items, int n)
+{
+    int m = run_jobs(w, items, n);
+    return m >= 0 && (m == 0 || process_batch(w, items, m));
+}
+
 /* A worker thread: (re)connects with backoff, takes over stalled entries
  * every claim_idle_timeout_ms / 2, and otherwise reads and processes
  * batches until the pool stops. A broken connection is closed and made
@@ -832,11 +779,11 @@ static void *worker_main(void *arg)
             }
             if (n > 0)
                 log_warn("worker took over %d stalled claims", n);
-            ok = n >= 0 && (n == 0 || process_batch(w, items, n));
+            ok = n >= 0 && (n == 0 || process_entries(w, items, n));
         }
         if (ok) {
             int n = queue_next_batch(w->conn, items, BATCH, s->idle_read_ms);
-            ok = n >= 0 && (n == 0 || process_batch(w, items, n));
+            ok = n >= 0 && (n == 0 || process_entries(w, items, n));
         }
         if (!ok || queue_work_broken(w->conn)) {
             log_warn("worker %d: Redis connection lost; reconnecting", w->index);
@@ -898,6 +845,7 @@ struct worker_pool *worker_pool_start(const struct worker_settings *settings)
         free(pool);
         return NULL;
     }
+    queue_corrections_init(); /* the re-decision scripts' SHA-1, before any thread runs */
     char host[64] = "host";
     gethostname(host, sizeof host - 1);
     for (int i = 0; i < pool->n; i++) {

@@ -335,6 +335,39 @@ function fileView(m, s, kind, gen) {
   });
 }
 
+/** A correction: the claim's form filled from its submission, posted to /replace. */
+function correctView(m, s, id, gen) {
+  const title = 'Correct a claim';
+  replace(m, h('h1', { tabindex: '-1' }, title), h('p', null, 'Loading the claim…'));
+  const onFiled = (summary) => {
+    flash = summary.replaces
+      ? `Thank you: your correction was filed as a new claim. It replaces claim ${summary.replaces}. We aim to decide it by ${summary.target_date}.`
+      : 'Thank you: the claim was corrected and is back in line for processing.';
+    location.hash = `#/claim/${encodeURIComponent(summary.claim_id)}`;
+  };
+  const family = s.role === 'member' ? whoAmI().then((who) => who.family || []) : Promise.resolve(undefined);
+  Promise.all([api.get(`/v1/claims/${encodeURIComponent(id)}`), family]).then(([res, fam]) => {
+    if (gen !== generation) return;
+    const claim = res.data;
+    const defaults = { memberId: s.memberId, npi: s.npi, family: fam, prefill: claim.submitted, postPath: `/v1/claims/${encodeURIComponent(id)}/replace` };
+    const role = pagesOf(s.role);
+    const form = claim.type === 'pharmacy' ? pharmacyForm(role, defaults, onFiled) : medicalForm(role, defaults, onFiled);
+    form.querySelector('button[type=submit]').textContent = 'File the corrected claim';
+    replace(m,
+      h('h1', { tabindex: '-1' }, title),
+      h('p', null, 'The form holds claim ', h('a', { href: `#/claim/${encodeURIComponent(id)}` }, id), ' as it was filed. Change what was wrong and file it: ',
+        claim.status === 'approved' || claim.status === 'denied'
+          ? 'the corrected claim replaces this one, which is then reversed.'
+          : 'the claim is not decided yet, so it is corrected in place.'),
+      form);
+    m.querySelector('h1').focus();
+  }, (err) => {
+    if (gen !== generation || err.status === 401) return;
+    replace(m, h('h1', { tabindex: '-1' }, title), h('p', { class: 'notice notice-error' },
+      err.status === 404 ? 'There is no claim with this number that you may see.' : `The claim could not be loaded: ${err.message}`));
+  });
+}
+
 function eligibilityView(m, s, gen) {
   const form = h('form', { novalidate: true, class: 'narrow', 'aria-label': 'Eligibility check' });
   const result = h('div', { 'aria-live': 'polite' });
@@ -469,6 +502,7 @@ function parse(hash) {
   const params = new URLSearchParams(q < 0 ? '' : full.slice(q + 1));
   let mm;
   if ((mm = /^\/claim\/([^/]+)\/audit$/.exec(path))) return { name: 'audit', id: decodeURIComponent(mm[1]) };
+  if ((mm = /^\/claim\/([^/]+)\/correct$/.exec(path))) return { name: 'correct', id: decodeURIComponent(mm[1]) };
   if ((mm = /^\/claim\/([^/]+)$/.exec(path))) return { name: 'claim', id: decodeURIComponent(mm[1]) };
   if ((mm = /^\/appeal\/([^/]+)$/.exec(path))) return { name: 'appeal', id: decodeURIComponent(mm[1]) };
   return { name: path, params };
@@ -476,7 +510,7 @@ function parse(hash) {
 
 const TITLES = {
   '/signin': 'Sign in', '/accept': 'Create your account', '/claims': 'Claims', '/file/medical': 'File a medical claim', '/file/pharmacy': 'File a pharmacy claim',
-  '/eligibility': 'Eligibility', '/staff/search': 'Find claims', '/staff/queue': 'Queue', '/staff/review': 'Review', '/staff/events': 'Enrollment events', '/staff/recoveries': 'Recoveries', '/staff/appeals': 'Appeals', claim: 'Claim', appeal: 'Appeal', audit: 'Audit trail',
+  '/eligibility': 'Eligibility', '/staff/search': 'Find claims', '/staff/queue': 'Queue', '/staff/review': 'Review', '/staff/events': 'Enrollment events', '/staff/recoveries': 'Recoveries', '/staff/appeals': 'Appeals', claim: 'Claim', appeal: 'Appeal', audit: 'Audit trail', correct: 'Correct a claim',
 };
 
 function route() {
@@ -531,6 +565,7 @@ function route() {
         return;
       }
       case 'audit': auditPage(m, r.id); return;
+      case 'correct': correctView(m, s, r.id, gen); return;
       default:
         replace(m, h('h1', { tabindex: '-1' }, 'Page not found'), h('p', null, h('a', { href: '#/' }, 'Go to the start page')));
     }

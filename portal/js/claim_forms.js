@@ -150,9 +150,49 @@ function diagnosisField(list, renumber) {
   return wrap;
 }
 
+/* ---- a correction: the form filled from the claim it corrects ---- */
+
+/** Sets the input of an API field path to value (a checkbox: checked); absent values are left. */
+function setField(form, path, value) {
+  const el = form.querySelector(`[data-field="${path}"]`);
+  if (!el || value === undefined || value === null) return;
+  if (el.type === 'checkbox') el.checked = Boolean(value);
+  else el.value = String(value);
+}
+
+function setRadio(fieldset, value) {
+  for (const r of fieldset.querySelectorAll('input[type=radio]')) r.checked = r.value === value;
+}
+
+/** An amount as the form shows it ("42.17"). */
+function amountText(n) {
+  return n === undefined || n === null ? undefined : Number(n).toFixed(2);
+}
+
+/** The parts every claim form shares: the patient and the other plan's EOB. */
+function prefillCommon(form, s) {
+  setField(form, 'member_id', s.member_id);
+  setField(form, 'patient.first_name', s.patient && s.patient.first_name);
+  setField(form, 'patient.last_name', s.patient && s.patient.last_name);
+  setField(form, 'patient.birth_date', s.patient && s.patient.birth_date);
+  const oi = s.other_insurance;
+  const box = form.querySelector('[name=has_other_insurance]');
+  if (oi && box) {
+    box.checked = true;
+    form.querySelector('fieldset[data-field=other_insurance]').hidden = false;
+    setField(form, 'other_insurance.payer_name', oi.payer_name);
+    setField(form, 'other_insurance.allowed', amountText(oi.allowed));
+    setField(form, 'other_insurance.paid', amountText(oi.paid));
+    setField(form, 'other_insurance.patient_responsibility', amountText(oi.patient_responsibility));
+    setField(form, 'other_insurance.eob_date', oi.eob_date);
+  }
+}
+
 /**
  * The medical claim form. role: 'member' | 'provider' | 'staff';
- * defaults: {memberId, npi}; onFiled(summary) after a 202.
+ * defaults: {memberId, npi, family, prefill, postPath}: prefill is the
+ * submission a correction starts from, postPath where it is posted
+ * (default /v1/claims); onFiled(summary) after a 202.
  */
 export function medicalForm(role, defaults, onFiled) {
   const form = h('form', { class: 'claim-form', novalidate: true, 'aria-label': 'Medical claim' });
@@ -244,7 +284,31 @@ export function medicalForm(role, defaults, onFiled) {
     body.attachments = readAttachments(form, ['itemized_bill', 'primary_eob']);
     return compact(body);
   };
-  wireSubmit(form, read, onFiled);
+  if (defaults.prefill) {
+    const p = defaults.prefill;
+    prefillCommon(form, p);
+    const want = p.lines || [];
+    while (lines.children.length < want.length) newLine();
+    want.forEach((l, i) => {
+      const g = (name) => lines.children[i].querySelector(`[data-line-field="${name}"]`);
+      g('service_date').value = l.service_date || '';
+      g('procedure_code').value = l.procedure_code || '';
+      g('modifiers').value = (l.modifiers || []).join(', ');
+      g('units').value = l.units === undefined ? '' : String(l.units);
+      g('charge').value = amountText(l.charge) || '';
+    });
+    const codes = p.diagnosis_codes || [];
+    while (dx.children.length < codes.length) newDx();
+    codes.forEach((c, i) => { dx.children[i].querySelector('input').value = c; });
+    setField(form, 'provider.name', p.provider && p.provider.name);
+    setField(form, 'provider.npi', p.provider && p.provider.npi);
+    setField(form, 'provider.facility', p.provider && p.provider.facility);
+    if (p.provider) setRadio(network, p.provider.network);
+    setField(form, 'inpatient', p.inpatient);
+    setField(form, 'itemized_bill', p.itemized_bill);
+    setField(form, 'assignment_of_benefits', p.assignment_of_benefits);
+  }
+  wireSubmit(form, read, onFiled, defaults.postPath);
   return form;
 }
 
@@ -300,7 +364,18 @@ export function pharmacyForm(role, defaults, onFiled) {
     body.attachments = readAttachments(form, ['primary_eob']);
     return compact(body);
   };
-  wireSubmit(form, read, onFiled);
+  if (defaults.prefill) {
+    const p = defaults.prefill;
+    prefillCommon(form, p);
+    setField(form, 'pharmacy.name', p.pharmacy && p.pharmacy.name);
+    setField(form, 'pharmacy.npi', p.pharmacy && p.pharmacy.npi);
+    if (p.pharmacy) setRadio(network, p.pharmacy.network);
+    for (const k of ['ndc', 'drug_name', 'rx_number', 'fill_date', 'quantity', 'days_supply']) setField(form, k, p[k]);
+    setField(form, 'charge', amountText(p.charge));
+    setField(form, 'prescriber.name', p.prescriber && p.prescriber.name);
+    setField(form, 'prescriber.npi', p.prescriber && p.prescriber.npi);
+  }
+  wireSubmit(form, read, onFiled, defaults.postPath);
   return form;
 }
 
@@ -310,7 +385,7 @@ export function pharmacyForm(role, defaults, onFiled) {
  * with the same key and the server answers the first 202 again. A 422 stores
  * nothing, so the corrected form may reuse the key.
  */
-function wireSubmit(form, read, onFiled) {
+function wireSubmit(form, read, onFiled, path = '/v1/claims') {
   form.dataset.idempotencyKey = api.newIdempotencyKey();
   let busy = false;
   const button = form.querySelector('button[type=submit]');
@@ -324,7 +399,7 @@ function wireSubmit(form, read, onFiled) {
     button.textContent = 'Sending…';
     clearErrors(form);
     try {
-      const res = await api.post('/v1/claims', read(), { idempotencyKey: form.dataset.idempotencyKey });
+      const res = await api.post(path, read(), { idempotencyKey: form.dataset.idempotencyKey });
       form.dataset.filed = 'true';
       onFiled(res.data, res.headers.get('Idempotent-Replayed') === 'true');
     } catch (err) {
@@ -338,6 +413,10 @@ function wireSubmit(form, read, onFiled) {
         formMessage(form, `Too many requests from you just now. Wait ${waitWords(err.retryAfter)}, then press "File this claim" again: it will not be filed twice.`);
       } else if (err.code === 'csrf_failed') {
         // The page goes back to sign-in (api.js); nothing was filed.
+      } else if (err.code === 'already_voided' || err.code === 'already_replaced' || err.code === 'not_correctable') {
+        formMessage(form, `This claim can no longer be corrected: ${err.message}`);
+      } else if (err.status === 404) {
+        formMessage(form, 'You may not correct this claim: only who filed it, or claims staff, may.');
       } else if (err.status === 403) {
         formMessage(form, 'You may not file this claim: a member files for self (the employee also for the family), a provider only under its own NPI.');
       } else {

@@ -6,6 +6,7 @@ import * as api from './api.js';
 import { h, replace, dl, table } from './dom.js';
 import { informationForm } from './claim_forms.js';
 import { appealSection } from './appeals.js';
+import { field, errorSummary, showFieldErrors, formMessage, clearErrors } from './forms.js';
 import {
   statusText, adjustmentText, remarkText, NEEDED, PAYEE, AUDIT_ACTION, money, timestamp,
 } from './words.js';
@@ -29,7 +30,7 @@ function codesList(codes, remarks) {
 function decisionSection(claim) {
   const d = claim.decision;
   // A pended claim carries its provisional amounts; only a final one has a decision to show.
-  if (!d || (claim.status !== 'approved' && claim.status !== 'denied')) return null;
+  if (!d || !['approved', 'denied', 'voided', 'replaced'].includes(claim.status)) return null;
   const lines = (d.lines || []).map((l, i) => {
     const sub = (claim.submitted && claim.submitted.lines && claim.submitted.lines[i]) || {};
     const what = claim.type === 'pharmacy'
@@ -40,7 +41,9 @@ function decisionSection(claim) {
   });
   return h('section', { 'aria-labelledby': 'decision-h' },
     h('h2', { id: 'decision-h' }, 'Decision'),
-    h('p', { class: 'lead' }, d.outcome === 'denied' ? 'This claim was denied. The reasons are below.' : 'The plan decided this claim.'),
+    h('p', { class: 'lead' }, claim.status === 'voided' || claim.status === 'replaced'
+      ? 'The plan\'s decision before this claim was ' + (claim.status === 'voided' ? 'voided' : 'replaced') + '. What it paid is taken back (see the latest Explanation of Benefits).'
+      : d.outcome === 'denied' ? 'This claim was denied. The reasons are below.' : 'The plan decided this claim.'),
     dl([
       ['Outcome', statusText(d.outcome)],
       ['Total charge', money(d.total_charge)],
@@ -64,6 +67,54 @@ function pendingSection(claim, reload) {
     codesList([], p.reason_codes),
     p.deadline ? h('p', null, 'Please send it by ', h('strong', null, p.deadline), '. After that date the claim is denied.') : null,
     informationForm(claim.claim_id, needed, reload));
+}
+
+/** Links between a correction and the claim it corrects, and a void's reason. */
+function correctionNotes(claim) {
+  const link = (id) => h('a', { href: `#/claim/${encodeURIComponent(id)}` }, id);
+  return [
+    claim.replaced_by ? h('p', { class: 'notice' }, 'This claim was corrected: it is replaced by claim ', link(claim.replaced_by), '.') : null,
+    claim.replaces ? h('p', { class: 'hint' }, 'This claim corrects (replaces) claim ', link(claim.replaces), '.') : null,
+    claim.voided ? h('p', { class: 'notice' }, `This claim was voided: ${claim.voided.reason}`) : null,
+  ];
+}
+
+/** The form that voids the claim (POST /v1/claims/{id}/void): a reason is required. */
+function voidForm(claimId, onDone) {
+  const form = h('form', { class: 'claim-form', novalidate: true, 'aria-label': 'Void this claim', hidden: true, id: 'void-form' });
+  form.append(errorSummary(),
+    field({ label: 'Why is this claim void?', path: 'reason', type: 'textarea', required: true, hint: 'For example: sent twice by mistake. At most 500 characters.' }),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Void the claim')));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const button = form.querySelector('button[type=submit]');
+    button.disabled = true;
+    clearErrors(form);
+    try {
+      await api.post(`/v1/claims/${encodeURIComponent(claimId)}/void`, { reason: form.querySelector('[data-field=reason]').value });
+      onDone();
+    } catch (err) {
+      if (err.fields && err.fields.length) showFieldErrors(form, err.fields, 'The claim was not voided. Please correct:');
+      else if (err.status === 404) formMessage(form, 'You may not void this claim: only who filed it, or claims staff, may.');
+      else formMessage(form, `The claim was not voided: ${err.message}`);
+    } finally {
+      button.disabled = false;
+    }
+  });
+  return form;
+}
+
+/** Correct (a new submission, prefilled) or void a claim that still stands or is not final yet. */
+function correctionSection(claim, onVoided) {
+  if (claim.status === 'voided' || claim.status === 'replaced') return null;
+  const form = voidForm(claim.claim_id, onVoided);
+  const show = h('button', { type: 'button', class: 'secondary', id: 'void-claim' }, 'Void this claim');
+  show.addEventListener('click', () => { form.hidden = false; form.querySelector('textarea').focus(); });
+  return h('section', { 'aria-labelledby': 'correct-h' },
+    h('h2', { id: 'correct-h' }, 'Correct or void'),
+    h('p', { class: 'hint' }, 'Something wrong on this claim? File the corrected claim: it replaces this one, and the plan takes back what it paid on this one. Sent by mistake? Void it.'),
+    h('p', null, h('a', { href: `#/claim/${encodeURIComponent(claim.claim_id)}/correct`, id: 'correct-claim' }, 'Correct this claim'), ' ', show),
+    form);
 }
 
 function historyList(claim) {
@@ -182,14 +233,16 @@ export async function claimPage(main, id, ctx) {
         ['Decided', claim.finalized_at ? timestamp(claim.finalized_at) : null],
         ['Decided within target', claim.finalized_at ? (claim.within_target ? 'yes' : 'no') : null],
       ]),
-      final ? h('div', { class: 'eob' }, eobButton, eobNote) : null,
+      final || claim.finalized_at ? h('div', { class: 'eob' }, eobButton, eobNote) : null,
+      correctionNotes(claim),
       decisionSection(claim),
       appealSection(claim, ctx, (message) => { ctx.flash = message; load(); }),
       pendingSection(claim, () => { ctx.flash = 'Thank you: the information was sent and the claim is back in line for processing.'; load(); }),
       historyList(claim),
       submittedDetails(claim),
       ctx.role === 'staff' ? h('p', null, h('a', { href: `#/claim/${encodeURIComponent(claim.claim_id)}/audit` }, 'See who read or changed this claim (audit trail)')) : null,
-      h('p', null, h('button', { type: 'button', class: 'secondary', onclick: () => load() }, 'Refresh')));
+      h('p', null, h('button', { type: 'button', class: 'secondary', onclick: () => load() }, 'Refresh')),
+      correctionSection(claim, () => { ctx.flash = 'The claim was voided. What the plan paid on it is taken back.'; load(); }));
     ctx.flash = null;
   };
   const load = async () => {

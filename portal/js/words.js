@@ -57,6 +57,8 @@ export const STATUS = {
   in_review: 'Being reviewed by claims staff',
   approved: 'Approved: benefit decided',
   denied: 'Denied',
+  voided: 'Voided',
+  replaced: 'Replaced by a corrected claim',
 };
 
 export function statusText(status) {
@@ -82,6 +84,11 @@ export const AUDIT_ACTION = {
   'claim.pend': 'Claim pended (information asked for)',
   'claim.finalize': 'Claim decided',
   'claim.requeue': 'Claim put back on the queue',
+  'claim.void': 'Claim voided',
+  'claim.replace': 'Claim corrected (replaced)',
+  'claim.adjust': 'Claim adjusted (decided again)',
+  'claim.reversal': 'Payment reversed (voided or replaced claim)',
+  'recovery.reverse': 'Recovery reversed',
   'appeal.file': 'Appeal filed',
   'appeal.read': 'Appeal viewed',
   'appeal.decide': 'Appeal decided',
@@ -129,6 +136,8 @@ const LABELS = {
 };
 
 const LINE_LABELS = { service_date: 'service date', procedure_code: 'procedure code', modifiers: 'modifiers', units: 'units', charge: 'charge' };
+
+LABELS.reason = 'Reason';
 
 export function fieldLabel(path) {
   if (!path) return 'The form';

@@ -734,6 +734,8 @@ test('staff find the claim by member and see its audit trail', async () => {
   await page.waitForSelector('.status-line');
   await page.waitForSelector(`a[href="#/claim/${state.claimId}/audit"]`);
   await page.click(`a[href="#/claim/${state.claimId}/audit"]`);
+  // The claim page has tables too: wait for the audit page itself.
+  await page.waitForFunction(() => /^Audit trail of claim/.test(document.querySelector('main h1')?.textContent || ''));
   await page.waitForSelector('table tbody tr');
   const actions = await page.$$eval('table tbody tr', (rows) => rows.map((r) => r.children[1].textContent));
   for (const want of ['Claim filed', 'Claim decided', 'Claim viewed']) assert.ok(actions.includes(want), `audit has "${want}": ${actions.join(', ')}`);
@@ -1182,6 +1184,59 @@ test('staff work the review list: a claim over the plan\'s review threshold, a r
   } finally {
     assert.equal((await call('PUT', '/v1/plans/PPO-500', ADMIN, plan)).status, 200);
   }
+});
+
+test('a member corrects a claim from the form filled with it, then voids the correction with a reason', async () => {
+  const page = await newPage('correct');
+  await signIn(page, accounts.luis);
+  await fillPharmacy(page, { ndc: '00093505698', drug: 'Metformin 500 mg', fillDate: daysAgo(6), charge: '30.00' });
+  const first = await submitAndOpenClaim(page);
+  await waitForFinal(page);
+  await Promise.all([
+    page.waitForFunction(() => /\/correct$/.test(location.hash), { timeout: 15000 }),
+    page.click('#correct-claim'),
+  ]);
+  await page.waitForSelector('form.claim-form [data-field=ndc]');
+  // The form holds the claim as it was filed (codes as the server normalised them).
+  assert.equal(await page.$eval('[data-field=member_id]', (e) => e.value), 'M1001-02');
+  assert.equal(await page.$eval('[data-field="patient.first_name"]', (e) => e.value), 'Ana');
+  assert.equal(await page.$eval('[data-field=ndc]', (e) => e.value), '00093505698');
+  assert.equal(await page.$eval('[data-field=fill_date]', (e) => e.value), daysAgo(6));
+  assert.equal(await page.$eval('[data-field=charge]', (e) => e.value), '30.00');
+  assert.equal(await page.$eval('form.claim-form button[type=submit]', (e) => e.textContent), 'File the corrected claim');
+  await shot(page, '38-correct-claim-form');
+  await assertAccessibleNames(page, 'the correction form');
+  await typeInto(page, '[data-field=quantity]', '60');
+  const second = await submitAndOpenClaim(page);
+  assert.notEqual(second, first);
+  await page.waitForSelector('main .notice-ok');
+  assert.match(await page.$eval('main .notice-ok', (e) => e.textContent), new RegExp(`It replaces claim ${first}`));
+  await waitForFinal(page);
+  assert.match(await page.$eval('main', (m) => m.textContent), new RegExp(`This claim corrects \\(replaces\\) claim ${first}`));
+  const original = await call('GET', `/v1/claims/${first}`, tokens.staff);
+  assert.equal(original.data.status, 'replaced');
+  assert.equal(original.data.replaced_by, second);
+  const corrected = await call('GET', `/v1/claims/${second}`, tokens.staff);
+  assert.equal(corrected.data.replaces, first);
+  assert.equal(corrected.data.submitted.quantity, 60);
+
+  // Void the correction: the reason is required, and the server's problem shows next to it.
+  await page.click('#void-claim');
+  await page.waitForSelector('#void-form textarea', { visible: true });
+  await page.click('#void-form button[type=submit]');
+  await page.waitForSelector('#void-form [data-field=reason][aria-invalid=true]');
+  assert.match(await page.$eval('#void-form .error-summary', (e) => e.textContent), /Reason: must be 1 to 500 characters/);
+  await shot(page, '39-void-reason-required');
+  await typeInto(page, '#void-form [data-field=reason]', 'The pharmacy sent it already');
+  await page.click('#void-form button[type=submit]');
+  await page.waitForFunction(() => /Voided/.test(document.querySelector('.status-line .badge')?.textContent || ''), { timeout: 15000 });
+  assert.match(await page.$eval('main', (m) => m.textContent), /This claim was voided: The pharmacy sent it already/);
+  assert.equal(await page.$('#void-claim'), null, 'a voided claim offers no correction');
+  await shot(page, '40-claim-voided');
+  const voided = await call('GET', `/v1/claims/${second}`, tokens.staff);
+  assert.equal(voided.data.status, 'voided');
+  assert.equal(voided.data.voided.reason, 'The pharmacy sent it already');
+  await page.context.close();
 });
 
 test('after five wrong passwords the page says how long to wait', async () => {

@@ -5,6 +5,13 @@
  * exactly once, nothing is left on the queue, and the accumulators equal a
  * recomputation from the claims' own decisions.
  *
+ * Corrections mixed in (issue 14): meanwhile a corrector files claims for a
+ * family of its own, waits for each decision, and voids every fourth and
+ * replaces another fourth, through the same kills and restarts; afterwards
+ * each has the status it must have, a voided claim's reversal EOB is
+ * stored, and the family's accumulators equal the sums of the decisions of
+ * the claims that still stand.
+ *
  * Run by `make check` (and so by CI); STORM_CLAIMS overrides the count.
  */
 #include <check.h>
@@ -236,6 +243,210 @@ static void *chaos(void *arg)
     return NULL;
 }
 
+/* ---- corrections mixed in ---- */
+
+#define CORR_CLAIMS 40
+#define CORR_FAMILY "S900"
+
+static long to_cents(const char *s);
+
+struct corr_claim {
+    char id[40];
+    char want[16]; /* the status it must end with: "" final (approved or denied) */
+};
+static struct corr_claim corr[CORR_CLAIMS * 2];
+static int n_corr;
+
+/* One API call as admin that outlasts the chaos: answers 503 and lost
+ * connections are retried (with the same Idempotency-Key, if any) for up to
+ * 60 s. Returns the status (0: never answered); the body into *body (freed by
+ * the caller) when it is not NULL. */
+static long storm_call(const char *method, const char *path, const char *json, const char *key,
+                       char **body)
+{
+    char url[256], idem[96];
+    snprintf(url, sizeof url, "%s%s", intake.base_url, path);
+    snprintf(idem, sizeof idem, "Idempotency-Key: %s", key ? key : "");
+    const char *headers[] = {"Authorization: Bearer " ADMIN, "Content-Type: application/json",
+                             key ? idem : NULL, NULL};
+    for (int attempt = 0; attempt < 1200; attempt++) {
+        struct test_response res;
+        int rc = test_http(method, url, headers, json, &res);
+        long status = rc == 0 ? res.status : 0;
+        if (rc == 0 && status != 503) {
+            if (body)
+                *body = strdup(res.body);
+            test_response_free(&res);
+            return status;
+        }
+        if (rc == 0)
+            test_response_free(&res);
+        test_sleep_ms(50);
+    }
+    return 0;
+}
+
+/* The string at key of a JSON body ("" when absent), copied into out. */
+static void json_field(const char *body, const char *key, char *out, size_t size)
+{
+    struct json_object *o = json_tokener_parse(body), *v = NULL;
+    snprintf(out, size, "%s",
+             o && json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "");
+    if (o)
+        json_object_put(o);
+}
+
+/* Waits (through the chaos) until the claim is approved or denied. */
+static bool corr_wait_final(const char *id)
+{
+    char path[96], status[32] = "";
+    snprintf(path, sizeof path, "/v1/claims/%s", id);
+    for (int i = 0; i < 2400; i++) {
+        char *body = NULL;
+        if (storm_call("GET", path, NULL, NULL, &body) == 200) {
+            json_field(body, "status", status, sizeof status);
+            free(body);
+            if (!strcmp(status, "approved") || !strcmp(status, "denied"))
+                return true;
+        }
+        test_sleep_ms(50);
+    }
+    fprintf(stderr, "storm corrector: claim %s not final (%s)\n", id, status);
+    return false;
+}
+
+/* Claim j of the corrector's family: one in-network X-ray, its own charge. */
+static void corr_body(int j, int cents, char *out, size_t size)
+{
+    char date[DATE_STRLEN];
+    date_format(date_add_days(date_today(), -(1 + j % 20)), date);
+    snprintf(out, size,
+             "{\"type\":\"medical\",\"member_id\":\"" CORR_FAMILY "\",\"patient\":{\"first_name\":"
+             "\"Vera\",\"last_name\":\"Stone\",\"birth_date\":\"1981-02-03\"},\"provider\":{\"npi\":"
+             "\"1003000126\",\"name\":\"Bay Clinic\",\"network\":\"in\"},\"itemized_bill\":true,"
+             "\"diagnosis_codes\":[\"E11.9\"],\"lines\":[{\"service_date\":\"%s\","
+             "\"procedure_code\":\"71046\",\"units\":1,\"charge\":%d.%02d}]}",
+             date, cents / 100, cents % 100);
+}
+
+/* Files, waits for, and voids or replaces claims of its family while the
+ * chaos goes on. */
+static void *corrector(void *arg)
+{
+    (void)arg;
+    for (int j = 0; j < CORR_CLAIMS; j++) {
+        char body[1024], key[32], *answer = NULL, path[128];
+        corr_body(j, 9000 + 137 * j, body, sizeof body);
+        snprintf(key, sizeof key, "corr-%d", j);
+        if (storm_call("POST", "/v1/claims", body, key, &answer) != 202)
+            continue;
+        struct corr_claim *c = &corr[n_corr++];
+        json_field(answer, "claim_id", c->id, sizeof c->id);
+        free(answer);
+        if (!corr_wait_final(c->id))
+            continue;
+        if (j % 4 == 1) {
+            snprintf(path, sizeof path, "/v1/claims/%s/void", c->id);
+            /* 409 already_voided: a retry after an answer lost in a Redis kill */
+            long st = storm_call("POST", path, "{\"reason\":\"storm\"}", NULL, NULL);
+            if (st == 200 || st == 409)
+                snprintf(c->want, sizeof c->want, "voided");
+        } else if (j % 4 == 3) {
+            snprintf(path, sizeof path, "/v1/claims/%s/replace", c->id);
+            snprintf(key, sizeof key, "corr-r-%d", j);
+            corr_body(j, 20000 + 137 * j, body, sizeof body);
+            if (storm_call("POST", path, body, key, &answer) == 202) {
+                snprintf(c->want, sizeof c->want, "replaced");
+                struct corr_claim *r = &corr[n_corr++];
+                json_field(answer, "claim_id", r->id, sizeof r->id);
+                free(answer);
+                corr_wait_final(r->id);
+            }
+        }
+    }
+    return NULL;
+}
+
+/* Adds an approved decision's PR-1 (deductible) and PR-1/2/3 (out of
+ * pocket) amounts, in-network, to ded and oop. */
+static void add_cost_share(const char *dec, long *ded, long *oop)
+{
+    int n_codes = test_json_len(dec, "decision.codes");
+    for (int i = 0; i < n_codes; i++) {
+        char q[48];
+        snprintf(q, sizeof q, "decision.codes.%d.group", i);
+        if (strcmp(test_json_str(dec, q), "PR") != 0)
+            continue;
+        snprintf(q, sizeof q, "decision.codes.%d.carc", i);
+        char carc[8];
+        snprintf(carc, sizeof carc, "%s", test_json_str(dec, q));
+        snprintf(q, sizeof q, "decision.codes.%d.amount", i);
+        long cents = to_cents(test_json_str(dec, q));
+        if (!strcmp(carc, "1"))
+            *ded += cents;
+        if (!strcmp(carc, "1") || !strcmp(carc, "2") || !strcmp(carc, "3"))
+            *oop += cents;
+    }
+}
+
+/* After the storm: every correction as it must be, and the family's
+ * accumulators equal to its standing claims' decisions. */
+static void check_corrections(redisContext *c)
+{
+    ck_assert_int_gt(n_corr, CORR_CLAIMS / 2);
+    long ded = 0, oop = 0;
+    int voided = 0, replaced = 0;
+    for (int i = 0; i < n_corr; i++) {
+        redisReply *h = redisCommand(c, "HMGET claims:{c}claim:%s status eob_version", corr[i].id);
+        const char *st = h->element[0]->type == REDIS_REPLY_STRING ? h->element[0]->str : "";
+        int version = h->element[1]->type == REDIS_REPLY_STRING ? atoi(h->element[1]->str) : 0;
+        if (corr[i].want[0]) {
+            ck_assert_msg(!strcmp(st, corr[i].want), "correction %d: %s, not %s", i, st,
+                          corr[i].want);
+            /* Final before it was corrected: its reversal is the latest EOB version. */
+            ck_assert_int_ge(version, 2);
+            redisReply *e = redisCommand(c, "GET claims:{c}eob:%s:%d", corr[i].id, version);
+            char *eob = NULL;
+            size_t eob_len = 0;
+            ck_assert_int_eq(packed_unpack(e->str, e->len, &eob, &eob_len), 0);
+            ck_assert_ptr_nonnull(strstr(eob, !strcmp(st, "voided") ? "\"kind\":\"void\""
+                                                                    : "\"kind\":\"replacement\""));
+            free(eob);
+            freeReplyObject(e);
+            voided += !strcmp(st, "voided");
+            replaced += !strcmp(st, "replaced");
+        } else {
+            ck_assert_msg(!strcmp(st, "approved") || !strcmp(st, "denied"), "correction %d: %s", i,
+                          st);
+            if (!strcmp(st, "approved")) {
+                redisReply *d = redisCommand(c, "GET claims:{c}dec:%s", corr[i].id);
+                char *dec = NULL;
+                size_t dec_len = 0;
+                ck_assert_int_eq(packed_unpack(d->str, d->len, &dec, &dec_len), 0);
+                add_cost_share(dec, &ded, &oop);
+                free(dec);
+                freeReplyObject(d);
+            }
+        }
+        freeReplyObject(h);
+    }
+    ck_assert_int_gt(voided, 0);
+    ck_assert_int_gt(replaced, 0);
+    redisReply *r = redisCommand(c, "HMGET claims:{c}acc:" CORR_FAMILY ":2026 f:in:ded f:in:oop "
+                                    "m:" CORR_FAMILY ":in:ded m:" CORR_FAMILY ":in:oop");
+    long got[4];
+    for (int i = 0; i < 4; i++)
+        got[i] = r->element[i]->type == REDIS_REPLY_STRING ? atol(r->element[i]->str) : 0;
+    freeReplyObject(r);
+    ck_assert_int_eq(got[0], ded);
+    ck_assert_int_eq(got[1], oop);
+    ck_assert_int_eq(got[2], ded);
+    ck_assert_int_eq(got[3], oop);
+    fprintf(stderr, "fault storm corrections: %d claims, %d voided, %d replaced; deductible met "
+                    "%ld cents\n",
+            n_corr, voided, replaced, ded);
+}
+
 static pthread_t chaos_thread;
 static bool chaos_running;
 
@@ -311,13 +522,28 @@ START_TEST(test_every_accepted_claim_is_final_exactly_once_through_the_storm)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (int i = 0; i < WORKER_PROCS; i++)
         start_worker(i);
-    pthread_t subs[SUBMITTERS];
+    /* The corrector's family: an employee of the sample group G100. */
+    ck_assert_int_eq(storm_call("PUT", "/v1/members/" CORR_FAMILY,
+                                "{\"member_id\":\"" CORR_FAMILY "\",\"subscriber_id\":\"" CORR_FAMILY
+                                "\",\"group_id\":\"G100\",\"relationship\":\"employee\","
+                                "\"first_name\":\"Vera\",\"last_name\":\"Stone\","
+                                "\"birth_date\":\"1981-02-03\",\"state\":\"FL\",\"student\":false,"
+                                "\"lives_with_employee\":true,\"married_on\":null,"
+                                "\"has_own_dependent\":false,\"handicapped_certified\":false,"
+                                "\"coverage\":[{\"plan_id\":\"PPO-500\",\"effective\":\"2020-01-01\","
+                                "\"termination_event\":null,\"kind\":\"active\"}],"
+                                "\"medicare\":null,\"other_coverage\":[]}",
+                                NULL, NULL),
+                     201);
+    pthread_t subs[SUBMITTERS], corr_thread;
     pthread_create(&chaos_thread, NULL, chaos, NULL);
     chaos_running = true;
+    pthread_create(&corr_thread, NULL, corrector, NULL);
     for (int t = 0; t < SUBMITTERS; t++)
         pthread_create(&subs[t], NULL, submitter, (void *)(intptr_t)t);
     for (int t = 0; t < SUBMITTERS; t++)
         pthread_join(subs[t], NULL);
+    pthread_join(corr_thread, NULL);
     double submit_seconds = seconds_since(&t0);
     atomic_store(&chaos_stop, true);
     /* Its last round is over: a Redis restart in it may take many seconds
@@ -363,7 +589,7 @@ START_TEST(test_every_accepted_claim_is_final_exactly_once_through_the_storm)
     ck_assert_int_eq(r->integer, 0);
     freeReplyObject(r);
     r = redisCommand(c, "ZCARD claims:{c}idx:all");
-    ck_assert_int_eq(r->integer, n_claims); /* retries made no extra claims */
+    ck_assert_int_eq(r->integer, n_claims + n_corr); /* retries made no extra claims */
     freeReplyObject(r);
 
     struct sums want;
@@ -457,6 +683,7 @@ START_TEST(test_every_accepted_claim_is_final_exactly_once_through_the_storm)
             ck_assert_int_eq(got[2], want.fam_ded[f][t]);
             ck_assert_int_eq(got[3], want.fam_oop[f][t]);
         }
+    check_corrections(c);
     redisFree(c);
     fprintf(stderr,
             "fault storm: %d claims (%d approved, %d denied) in %.1f s (%.0f claims/s end to end, "
