@@ -358,8 +358,9 @@ static bool lines_acceptable(struct x12_claim_in *ci, const struct claim_build *
     for (int i = 0; i < c->n_lines; i++) {
         const struct line_build *l = &c->lines[i];
         if (l->mod_too_long) {
-            reject(ci, "A7", "453", "", inst ? "2400 SV202 a procedure modifier is not 2 characters"
-                                             : "2400 SV101 a procedure modifier is not 2 characters");
+            reject(ci, "A7", "453", "",
+                   inst ? "2400 SV202 a procedure modifier is not 2 characters"
+                        : "2400 SV101 a procedure modifier is not 2 characters");
             return false;
         }
         if (inst && !l->proc[0]) {
