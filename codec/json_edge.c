@@ -453,8 +453,7 @@ static bool key_is_new(const struct key *keys, size_t n, bool any_escaped)
     return true;
 }
 
-/* The keys of one object, kept to find its duplicates: a small array first, then one grown on
- * the heap. */
+/* The keys of one object, kept for the duplicate check: a small array, grown on the heap. */
 struct key_list {
     struct key small[16];
     struct key *keys; /* small, or the grown array */

@@ -419,8 +419,7 @@ static void parse_member_entry(struct intake_reader *r, struct json_object *o, v
     parse_member_facts(r, o, &((struct member_facts_entry *)entry)->facts, NULL);
 }
 
-/* The member's ids and relationship, checked against each other; returns the relationship,
- * or -1 when it was not read. */
+/* The member's ids and relationship, checked together; returns the relationship or -1. */
 static int parse_member_ids(struct intake_reader *r, struct json_object *body,
                             const char *expected_id, struct member *out)
 {
@@ -450,8 +449,7 @@ static int parse_member_ids(struct intake_reader *r, struct json_object *body,
     return rel;
 }
 
-/* A grandchild's parent_member_id and a child's parents, refused for other relationships
- * (rel -1: not known, nothing refused). */
+/* A grandchild's parent_member_id and a child's parents, refused for other relationships. */
 static void parse_member_parents(struct intake_reader *r, struct json_object *body, int rel,
                                  struct member *out)
 {
@@ -483,8 +481,7 @@ static void parse_member_person(struct intake_reader *r, struct json_object *bod
                                         out->coverage, sizeof *out->coverage);
 }
 
-/* The member's changing facts: the history when there is one, else the top-level values from
- * the beginning; *put (may be NULL) gets what a PUT sets. */
+/* The member's changing facts (history or top-level values), and what a PUT sets into *put. */
 static void parse_member_timeline(struct intake_reader *r, struct json_object *body,
                                   struct member *out, struct intake_member_put *put)
 {
@@ -516,8 +513,7 @@ static void parse_member_timeline(struct intake_reader *r, struct json_object *b
     }
 }
 
-/* A member record into *out, every problem into errs (in the order of the fields); *put (may
- * be NULL) gets what a PUT sets. False when any problem was found. */
+/* A member record into *out (and *put, may be NULL); false when errs got a problem. */
 static bool parse_member(struct json_object *body, const char *expected_id, struct member *out,
                          struct intake_member_put *put, struct intake_field_errors *errs)
 {

@@ -70,8 +70,7 @@ void x12_doc_free(struct x12_doc *doc)
 
 static bool is_eol(char c) { return c == '\r' || c == '\n'; }
 
-/* The ISA's four delimiters into *d, when usable, different, and the only element separators
- * inside the ISA; X12_OK or X12_BAD_ISA. */
+/* The ISA's four delimiters into *d; X12_BAD_ISA when unusable, alike, or misplaced. */
 static enum x12_status read_isa_delimiters(const char *bytes, struct x12_delims *d)
 {
     *d = (struct x12_delims){bytes[3], bytes[82], bytes[104], bytes[105]};
@@ -97,8 +96,7 @@ static enum x12_status read_isa_delimiters(const char *bytes, struct x12_delims 
     return X12_OK;
 }
 
-/* First pass: counts segments and element separators into *n_segs and *n_elems, checking the
- * segment count and length limits (*err_segment names the one over). */
+/* First pass: counts segments and element separators, checking the segment limits. */
 static enum x12_status count_segments(const char *bytes, size_t len, const struct x12_delims *d,
                                       size_t *n_segs_out, size_t *n_elems_out, int *err_segment)
 {
@@ -133,8 +131,7 @@ static enum x12_status count_segments(const char *bytes, size_t len, const struc
     return X12_OK;
 }
 
-/* Second pass: cuts doc->buf (len bytes) into doc's segments and elements in place; on an
- * error frees doc and sets *err_segment. */
+/* Second pass: cuts doc->buf into segments and elements in place (doc freed on an error). */
 static enum x12_status cut_segments(struct x12_doc *doc, size_t len, int *err_segment)
 {
     const struct x12_delims d = doc->d;
@@ -472,8 +469,7 @@ static bool is_envelope_segment(const struct x12_seg *seg)
            x12_is(seg, "IEA") || x12_is(seg, "ISA");
 }
 
-/* Reads the transaction set whose ST is at *i into t (for group g), its IK5 code included,
- * and moves *i past its SE (or to the segment that cut it short). */
+/* Reads the transaction set whose ST is at *i into t with its IK5 code; moves *i past it. */
 static void read_set(const struct x12_doc *doc, int *i, const struct x12_group *g,
                      struct x12_set *t)
 {
@@ -526,8 +522,7 @@ static void open_group(struct x12_interchange *ix, struct x12_group *g, const st
         g->ak9_code = 2; /* version not supported */
 }
 
-/* Reads the functional group whose GS is at *i, its sets and its GE, moving *i past it;
- * false (ix->ta1_code set) when the interchange cannot be read on. */
+/* Reads the group whose GS is at *i, its sets and GE; false (ix->ta1_code) to stop there. */
 static bool read_group(const struct x12_doc *doc, int *i, struct x12_interchange *ix)
 {
     int n = doc->n_segs;
@@ -573,8 +568,7 @@ static bool read_group(const struct x12_doc *doc, int *i, struct x12_interchange
     return true;
 }
 
-/* Checks that segment i is the IEA matching the ISA and the group count, and the last one;
- * false with ix->ta1_code set when not. */
+/* Checks that segment i is the last, an IEA that matches; false with ix->ta1_code when not. */
 static bool check_iea(const struct x12_doc *doc, int i, struct x12_interchange *ix)
 {
     int n = doc->n_segs;

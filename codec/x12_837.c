@@ -302,8 +302,7 @@ static void report_missing_segments(struct reader *r, const struct claim_build *
     }
 }
 
-/* The claim's service period and bill type: the statement dates (837I) or the span of the
- * lines' dates (837P). */
+/* The claim's period (837I statement dates, 837P span of the lines) and bill type. */
 static void set_claim_period(struct x12_claim_in *ci, const struct claim_build *c, bool inst)
 {
     if (inst) {
@@ -323,8 +322,7 @@ static void set_claim_period(struct x12_claim_in *ci, const struct claim_build *
     }
 }
 
-/* Copies the patient's name and member id into ci; false (the claim rejected) when the id,
- * first name or birth date is missing. */
+/* Copies the patient into ci; false (claim rejected) without id, first name or birth date. */
 static bool take_patient(struct reader *r, struct x12_claim_in *ci, const struct person *p)
 {
     snprintf(ci->last_name, sizeof ci->last_name, "%s", p->last);
@@ -351,8 +349,7 @@ static bool take_patient(struct reader *r, struct x12_claim_in *ci, const struct
     return true;
 }
 
-/* False (the claim rejected) at the first line with a bad modifier, or (837I) without a
- * HCPCS code or any date. */
+/* False (the claim rejected) at the first line the payer cannot take. */
 static bool lines_acceptable(struct x12_claim_in *ci, const struct claim_build *c, bool inst)
 {
     for (int i = 0; i < c->n_lines; i++) {
@@ -376,10 +373,11 @@ static bool lines_acceptable(struct x12_claim_in *ci, const struct claim_build *
     return true;
 }
 
-/* CLM02 is the total of the lines (both guides): a claim out of balance would give the 835 a
- * CLP03 that its lines do not add up to. False (the claim rejected) when it is not. */
+/* False (the claim rejected) when CLM02 is not the total of the lines' charges. */
 static bool charges_balance(struct x12_claim_in *ci, const struct claim_build *c, bool inst)
 {
+    /* CLM02 is the total of the lines (both guides): a claim out of balance
+     * would give the 835 a CLP03 that its lines do not add up to. */
     if (c->n_lines_total > B_MAX_LINES)
         return true;
     long long sum = 0, cents;
@@ -420,8 +418,7 @@ static int add_json_lines(struct json_object *lines, const struct claim_build *c
     return 0;
 }
 
-/* Builds the claim's JSON submission (as POST /v1/claims takes it) into ci->submission;
- * -1 when out of memory. */
+/* The claim's JSON submission (as POST /v1/claims takes it); -1 when out of memory. */
 static int build_submission(struct reader *r, struct x12_claim_in *ci, const struct person *p)
 {
     const struct claim_build *c = r->c;
@@ -471,8 +468,7 @@ static int build_submission(struct reader *r, struct x12_claim_in *ci, const str
     return 0;
 }
 
-/* Ends the open claim: reports its missing segments, sets its period and patient, and either
- * rejects it (ci->reject_*) or builds its submission; -1 when out of memory. */
+/* Ends the open claim: rejected (ci->reject_*) or mapped; -1 when out of memory. */
 static int close_claim(struct reader *r)
 {
     struct claim_build *c = r->c;

@@ -284,8 +284,7 @@ static void totals_277(const struct x12_answer_input *in, const struct x12_group
     }
 }
 
-/* ST, BHT, the 2000A information source (this payer) and the 2000B information receiver
- * (the 837's submitter) with the group's totals. */
+/* ST, BHT, the 2000A source (this payer) and 2000B receiver (submitter) with the totals. */
 static void write_277_head(struct writing_277 *x, const struct x12_group *g,
                            const struct totals_277 *t)
 {

@@ -355,9 +355,7 @@ static void read_group_refs(struct call *call)
         call_unavailable(call);
 }
 
-/* Parses the PUT body as a record of ps->kind into the call's state (a plan only into its
- * canonical JSON, *canonical, which the caller puts); returns the intake status, with errs
- * and *reason filled on a problem. */
+/* Parses the PUT body as a ps->kind record (a plan into *canonical); its intake status. */
 static enum intake_status parse_put_body(struct call *call, struct intake_field_errors *errs,
                                          const char **reason, struct json_object **canonical)
 {
@@ -379,10 +377,10 @@ static enum intake_status parse_put_body(struct call *call, struct intake_field_
     return st;
 }
 
-/* A history's reported_on is a day already passed (or today): refuses (422) a member's or
- * group's record with a later one, reusing errs; true when it did. */
+/* Refuses (422) a record whose history was reported after today; true when it did. */
 static bool refuse_future_report(struct call *call, struct intake_field_errors *errs)
 {
+    /* A history's reported_on is a day already passed (or today). */
     struct put_state *ps = call->state;
     int future = ps->kind == RECORD_MEMBER  ? intake_member_reported_after(&ps->member,
                                                                           date_today())
@@ -399,8 +397,7 @@ static bool refuse_future_report(struct call *call, struct intake_field_errors *
     return true;
 }
 
-/* Reads and checks the PUT body into the call's state (a plan's canonical text into
- * ps->json); false when the call was answered (a bad body, out of memory). */
+/* Reads and checks the PUT body into the call's state; false when the call was answered. */
 static bool read_put_body(struct call *call)
 {
     struct put_state *ps = call->state;
@@ -437,8 +434,7 @@ static bool read_put_body(struct call *call)
     return true;
 }
 
-/* Reads the records a member refers to (its group, its subscriber, itself, a grandchild's
- * parent, its coverage's plans); on_member_refs goes on. */
+/* Reads the records a member refers to; on_member_refs goes on. */
 static void read_member_refs(struct call *call)
 {
     struct put_state *ps = call->state;
@@ -460,8 +456,7 @@ static void read_member_refs(struct call *call)
         call_unavailable(call);
 }
 
-/* PUT of a record by an admin: the body checked, then the records it refers to read (a
- * plan's stored at once). */
+/* PUT of a record by an admin: the body, then the records it refers to, then the store. */
 static void put_authed(struct call *call)
 {
     struct put_state *ps = call->state;

@@ -358,9 +358,7 @@ static void set_error(struct parse_error *e, int status, const char *code, const
     e->message = message;
 }
 
-/* Takes a request's head (through its empty line) out of the input once it is all there, with
- * a fresh request for it: *head (caller frees) gets the bytes, NUL-terminated, *head_len their
- * count. NULL with e->status 0 when more input is needed, otherwise the error to answer. */
+/* Takes a complete head out of the input into *head (caller frees), with a new request. */
 static struct http_request *take_head(struct http_conn *conn, struct parse_error *e, char **head,
                                       size_t *head_len)
 {
@@ -399,8 +397,7 @@ static struct http_request *take_head(struct http_conn *conn, struct parse_error
     return req;
 }
 
-/* The request line (head, cut at its CRLF): method and target into req, *http11 whether it is
- * HTTP/1.1. False when it is refused: e keeps its 400, or gets the 505 of another version. */
+/* The request line into req's method and target; false (e's 400, or a 505) when refused. */
 static bool parse_request_line(struct http_request *req, char *head, bool *http11,
                                struct parse_error *e)
 {
@@ -440,8 +437,7 @@ static void split_target(struct http_request *req)
     }
 }
 
-/* The body's length from its one Content-Length, within the server's limit; false (e set)
- * for a chunked body, a bad or repeated Content-Length, or a body too large. */
+/* The body's length from its one Content-Length, within the limit; false (e set) if not. */
 static bool read_body_length(struct http_request *req, const struct http_server *srv,
                              struct parse_error *e)
 {
@@ -468,10 +464,11 @@ static bool read_body_length(struct http_request *req, const struct http_server 
     return true;
 }
 
-/* RFC 9112 § 3.2: an HTTP/1.1 request has exactly one Host; none or two is 400 (issue 16,
- * finding 4). HTTP/1.0 may leave it out. False (e's message set) when the count is wrong. */
+/* False (e's message set) when the request has not the one Host header it needs. */
 static bool check_host(const struct http_request *req, bool http11, struct parse_error *e)
 {
+    /* RFC 9112 § 3.2: an HTTP/1.1 request has exactly one Host; none or two
+     * is 400 (issue 16, finding 4). HTTP/1.0 may leave it out. */
     int n_host = 0;
     for (int i = 0; i < req->n_headers; i++)
         n_host += strcmp(req->headers[i].name, "host") == 0;

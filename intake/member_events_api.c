@@ -146,8 +146,7 @@ static void parse_added(struct intake_reader *r, struct json_object *body, const
     json_object_put(copy);
 }
 
-/* The event's name, date and reported_on (today when absent, never later); returns whether
- * the name is a known event (ev->kind then set). */
+/* The event's name, date and reported_on; returns whether ev->kind is a known event. */
 static bool parse_event_head(struct intake_reader *r, struct json_object *body, date_t today,
                              struct lifecycle_event *ev)
 {
@@ -181,8 +180,7 @@ static void parse_medicare_event(struct intake_reader *r, struct json_object *bo
     intake_field(r, body, "part_b", true, intake_value_bool, &ev->medicare.part_b);
 }
 
-/* An other_group_coverage's other_coverage entry, effective on the event's date (which it
- * must not name itself). */
+/* An other_group_coverage's entry, effective on the event's date (which it must not name). */
 static void parse_other_coverage_event(struct intake_reader *r, struct json_object *body,
                                        struct lifecycle_event *ev,
                                        struct intake_field_errors *errs)

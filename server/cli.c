@@ -84,8 +84,7 @@ static int check_token_role(const struct token_args *a)
     return 0;
 }
 
-/* Where Redis is: --redis, or else the embedded one's socket in the data directory;
- * returns 0 or the exit status. */
+/* Redis's address: --redis, else the embedded one's socket; returns 0 or the exit status. */
 static int token_redis_address(const struct config *cfg, struct redis_address *addr)
 {
     if (cfg->redis_url[0]) {
@@ -105,8 +104,7 @@ static int token_redis_address(const struct config *cfg, struct redis_address *a
     return 0;
 }
 
-/* Stores the token through rc (after checking a member token's member exists) and prints it
- * once; closes rc; returns the exit status. */
+/* Stores the token through rc (then closed) and prints it once; returns the exit status. */
 static int create_token(redisContext *rc, const struct token_args *a)
 {
     const char *prefix = a->cfg.key_prefix;
@@ -149,7 +147,8 @@ int cli_token(int argc, char **argv)
         return status;
     redisContext *rc = redis_connect_blocking(&addr, a.cfg.redis_timeout_ms);
     if (!rc) {
-        fprintf(stderr, "claimsd: cannot reach Redis (is claimsd running on this data directory?)\n");
+        fprintf(stderr, "claimsd: cannot reach Redis "
+                        "(is claimsd running on this data directory?)\n");
         return 1;
     }
     return create_token(rc, &a);

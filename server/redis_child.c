@@ -81,8 +81,7 @@ static int make_private(const char *dir)
     return 0;
 }
 
-/* Creates the data directory, resolves it into child->data_dir and makes it private; returns
- * 0, or -1 after logging why. */
+/* Creates, resolves (child->data_dir) and privatises the data directory; 0, or -1 logged. */
 static int prepare_data_dir(const struct config *cfg, struct redis_child *child)
 {
     if (mkdir_p(cfg->data_dir, 0700) != 0) {
@@ -101,8 +100,7 @@ static int prepare_data_dir(const struct config *cfg, struct redis_child *child)
     return 0;
 }
 
-/* Takes the data directory's lock into child->lock_fd, waiting up to 5 s for a previous
- * holder; returns 0, or -1 after logging why (nothing held). */
+/* Locks the data directory (child->lock_fd), waiting up to 5 s; 0, or -1 logged. */
 static int lock_data_dir(struct redis_child *child)
 {
     char lock_path[CONFIG_PATH_LEN + 32];
@@ -131,8 +129,7 @@ static int lock_data_dir(struct redis_child *child)
     return 0;
 }
 
-/* child->socket_path in the data directory, any stale socket there removed; returns 0, or -1
- * after logging that the path is too long for a unix socket. */
+/* child->socket_path in the data directory, a stale one removed; 0, or -1 logged. */
 static int set_socket_path(struct redis_child *child)
 {
     struct sockaddr_un sun;
@@ -147,8 +144,7 @@ static int set_socket_path(struct redis_child *child)
     return 0;
 }
 
-/* redis-server's command line into argv (room for 40, NULL-terminated): socket only, data and
- * log in the data directory, AOF on, RDB snapshots only when configured. */
+/* redis-server's command line into argv (NULL-terminated), as the header describes. */
 static void redis_argv(const struct config *cfg, const struct redis_child *child,
                        const char *logfile, const char *argv[40])
 {
@@ -177,8 +173,7 @@ static void redis_argv(const struct config *cfg, const struct redis_child *child
     argv[argc] = NULL;
 }
 
-/* In the forked child: becomes redis-server (argv), in its own process group, killed with
- * claimsd, private files, holding the data directory lock. Never returns. */
+/* In the forked child: becomes redis-server (argv), holding the lock; never returns. */
 static void exec_redis(const struct redis_child *child, const char *const *argv, pid_t parent)
 {
     /* Own process group: the terminal's Ctrl-C goes to claimsd only. */
@@ -200,8 +195,7 @@ static void exec_redis(const struct redis_child *child, const char *const *argv,
     _exit(127);
 }
 
-/* Waits up to wait_ms for the started redis-server to answer PING on addr; returns 0, or -1
- * after logging why (it exited, or was stopped for not answering). */
+/* Waits up to wait_ms for redis-server to answer PING; 0, or -1 logged (and it stopped). */
 static int wait_for_redis(struct redis_child *child, const struct redis_address *addr,
                           int wait_ms, const char *logfile)
 {
