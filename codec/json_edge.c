@@ -453,14 +453,82 @@ static bool key_is_new(const struct key *keys, size_t n, bool any_escaped)
     return true;
 }
 
+/* The keys of one object, kept for the duplicate check: a small array, grown on the heap. */
+struct key_list {
+    struct key small[16];
+    struct key *keys; /* small, or the grown array */
+    size_t n, cap;
+    bool any_escaped; /* a key had an escape (its text is owned) */
+};
+
+/* Room for one more key in kl; false (SCAN_NO_MEMORY) when it cannot grow. */
+static bool keys_reserve(struct scan *s, struct key_list *kl)
+{
+    if (kl->n < kl->cap)
+        return true;
+    size_t new_cap = kl->cap * 2;
+    struct key *grown = malloc(new_cap * sizeof *kl->keys);
+    if (!grown)
+        return fail(s, SCAN_NO_MEMORY);
+    memcpy(grown, kl->keys, kl->n * sizeof *kl->keys);
+    if (kl->keys != kl->small)
+        free(kl->keys);
+    kl->keys = grown;
+    kl->cap = new_cap;
+    return true;
+}
+
+/* Frees the keys' own copies and the grown array. */
+static void keys_free(struct key_list *kl)
+{
+    for (size_t i = 0; i < kl->n; i++)
+        free(kl->keys[i].owned);
+    if (kl->keys != kl->small)
+        free(kl->keys);
+}
+
+/* One member, "key": value, its key kept in kl; with want, its value added to obj. */
+static bool scan_member(struct scan *s, struct json_object *obj, struct key_list *kl, bool want)
+{
+    if (s->p >= s->end || *s->p != '"')
+        return fail(s, SCAN_SYNTAX);
+    if (!keys_reserve(s, kl))
+        return false;
+    bool has_nul;
+    if (!scan_string(s, &kl->keys[kl->n], &has_nul, NULL))
+        return false;
+    kl->any_escaped = kl->any_escaped || kl->keys[kl->n].owned != NULL;
+    bool is_new = want && key_is_new(kl->keys, kl->n, kl->any_escaped);
+    struct key *k = &kl->keys[kl->n++];
+    if (has_nul) {
+        /* json-c would cut the key at the NUL, and the validators after it would see (and
+         * name) another key than the one sent: the body is refused here, the object named, no
+         * piece of the key echoed (issue 16, finding 9). */
+        current_path(s, &s->key_nul_at);
+        return fail(s, SCAN_KEY_NUL);
+    }
+    skip_ws(s);
+    if (s->p >= s->end || *s->p != ':')
+        return fail(s, SCAN_SYNTAX);
+    s->p++;
+    skip_ws(s);
+    struct json_object *value = NULL;
+    s->steps[s->n_steps++] = (struct step){k->text, k->len};
+    bool value_ok = scan_value(s, want ? &value : NULL);
+    s->n_steps--;
+    return value_ok && (!want || add_member(s, obj, k, value, is_new));
+}
+
 /* An object; *out (when not NULL) gets it as a json-c object, NULL on a
  * failure (nothing kept). */
 static bool scan_object(struct scan *s, struct json_object **out)
 {
-    struct key keys_small[16];
-    struct key *keys = keys_small;
-    size_t n = 0, cap = sizeof keys_small / sizeof *keys_small;
-    bool ok = false, any_escaped = false;
+    struct key_list kl;
+    kl.keys = kl.small;
+    kl.n = 0;
+    kl.cap = sizeof kl.small / sizeof *kl.small;
+    kl.any_escaped = false;
+    bool ok = false;
     struct json_object *obj = NULL;
     if (out && !(obj = json_object_new_object()))
         return fail(s, SCAN_NO_MEMORY);
@@ -474,51 +542,8 @@ static bool scan_object(struct scan *s, struct json_object **out)
     }
     for (;;) {
         skip_ws(s);
-        if (s->p >= s->end || *s->p != '"') {
-            fail(s, SCAN_SYNTAX);
-            goto out;
-        }
-        if (n == cap) {
-            size_t new_cap = cap * 2;
-            struct key *grown = malloc(new_cap * sizeof *keys);
-            if (!grown) {
-                fail(s, SCAN_NO_MEMORY);
-                goto out;
-            }
-            memcpy(grown, keys, n * sizeof *keys);
-            if (keys != keys_small)
-                free(keys);
-            keys = grown;
-            cap = new_cap;
-        }
-        bool has_nul;
-        if (!scan_string(s, &keys[n], &has_nul, NULL))
-            goto out;
-        any_escaped = any_escaped || keys[n].owned != NULL;
-        bool is_new = out && key_is_new(keys, n, any_escaped);
-        struct key *k = &keys[n++];
-        if (has_nul) {
-            /* json-c would cut the key at the NUL, and the validators after
-             * it would see (and name) another key than the one sent: the
-             * body is refused here, the object named, no piece of the key
-             * echoed (issue 16, finding 9). */
-            current_path(s, &s->key_nul_at);
-            fail(s, SCAN_KEY_NUL);
-            goto out;
-        }
-        skip_ws(s);
-        if (s->p >= s->end || *s->p != ':') {
-            fail(s, SCAN_SYNTAX);
-            goto out;
-        }
-        s->p++;
-        skip_ws(s);
-        struct json_object *value = NULL;
-        s->steps[s->n_steps++] = (struct step){k->text, k->len};
-        bool value_ok = scan_value(s, out ? &value : NULL);
-        s->n_steps--;
-        if (!value_ok || (out && !add_member(s, obj, k, value, is_new)))
-            goto out;
+        if (!scan_member(s, obj, &kl, out != NULL))
+            break;
         skip_ws(s);
         if (s->p < s->end && *s->p == ',') {
             s->p++;
@@ -526,18 +551,14 @@ static bool scan_object(struct scan *s, struct json_object **out)
         }
         if (s->p < s->end && *s->p == '}') {
             s->p++;
-            break;
+            report_duplicates(s, kl.keys, kl.n);
+            ok = true;
+        } else {
+            fail(s, SCAN_SYNTAX);
         }
-        fail(s, SCAN_SYNTAX);
-        goto out;
+        break;
     }
-    report_duplicates(s, keys, n);
-    ok = true;
-out:
-    for (size_t i = 0; i < n; i++)
-        free(keys[i].owned);
-    if (keys != keys_small)
-        free(keys);
+    keys_free(&kl);
     if (out) {
         if (ok)
             *out = obj;

@@ -419,6 +419,101 @@ static void parse_member_entry(struct intake_reader *r, struct json_object *o, v
     parse_member_facts(r, o, &((struct member_facts_entry *)entry)->facts, NULL);
 }
 
+/* The member's ids and relationship, checked together; returns the relationship or -1. */
+static int parse_member_ids(struct intake_reader *r, struct json_object *body,
+                            const char *expected_id, struct member *out)
+{
+    int problems = intake_problem_count(r);
+    field_record_id(r, body, "member_id", expected_id, out->member_id);
+    bool have_ids = intake_problem_count(r) == problems;
+    have_ids &= intake_field(r, body, "subscriber_id", true, intake_value_id,
+                             out->subscriber_id) == INTAKE_GOT;
+    intake_field(r, body, "group_id", true, intake_value_id, out->group_id);
+    int rel = -1;
+    struct intake_enum_spec rels = {relationship_names, 4,
+                                    "must be employee, spouse, child or grandchild", &rel};
+    if (intake_field(r, body, "relationship", true, intake_value_enum, &rels) == INTAKE_GOT)
+        out->relationship = (enum relationship)rel;
+    else
+        rel = -1;
+    /* API.md: the subscriber's own record has member_id = subscriber_id and
+     * relationship employee; a dependent's never does. */
+    if (have_ids && rel >= 0) {
+        bool self = strcmp(out->member_id, out->subscriber_id) == 0;
+        if (self && rel != REL_EMPLOYEE)
+            intake_report_key(r, "relationship",
+                              "must be employee when member_id equals subscriber_id");
+        else if (!self && rel == REL_EMPLOYEE)
+            intake_report_key(r, "subscriber_id", "must equal member_id for an employee");
+    }
+    return rel;
+}
+
+/* A grandchild's parent_member_id and a child's parents, refused for other relationships. */
+static void parse_member_parents(struct intake_reader *r, struct json_object *body, int rel,
+                                 struct member *out)
+{
+    /* § I: a grandchild is covered while its parent is a covered dependent
+     * child: the parent's record. Optional here so that records stored before
+     * it existed still read; PUT requires it (intake/admin_api.c). */
+    if (rel == REL_GRANDCHILD)
+        intake_field(r, body, "parent_member_id", false, intake_value_id, out->parent_member_id);
+    else if (rel >= 0 && intake_member(body, "parent_member_id"))
+        intake_report_key(r, "parent_member_id", "only allowed when relationship is grandchild");
+    if (rel == REL_CHILD)
+        parse_parents(r, body, &out->parents);
+    else if (rel >= 0 && intake_member(body, "parents"))
+        intake_report_key(r, "parents", "only allowed when relationship is child");
+}
+
+/* The member's name, birth date, state, marriage date and coverage spans. */
+static void parse_member_person(struct intake_reader *r, struct json_object *body,
+                                struct member *out)
+{
+    intake_field(r, body, "first_name", true, intake_value_name, out->first_name);
+    intake_field(r, body, "last_name", true, intake_value_name, out->last_name);
+    intake_field(r, body, "birth_date", true, intake_value_date, &out->birth_date);
+    intake_field(r, body, "state", true, intake_value_state, out->state);
+    out->has_married_on = intake_field(r, body, "married_on", false, intake_value_date,
+                                       &out->married_on) == INTAKE_GOT;
+    out->n_coverage = parse_object_list(r, body, "coverage", true, MAX_COVERAGE_SPANS,
+                                        "must have at most 20 spans", parse_span_item,
+                                        out->coverage, sizeof *out->coverage);
+}
+
+/* The member's changing facts (history or top-level values), and what a PUT sets into *put. */
+static void parse_member_timeline(struct intake_reader *r, struct json_object *body,
+                                  struct member *out, struct intake_member_put *put)
+{
+    static const char *const entry_fields[] = {"from",
+                                               "reported_on",
+                                               "student",
+                                               "lives_with_employee",
+                                               "has_own_dependent",
+                                               "handicapped_certified",
+                                               "medicare",
+                                               NULL};
+    struct member_facts facts;
+    memset(&facts, 0, sizeof facts);
+    unsigned given;
+    parse_member_facts(r, body, &facts, &given);
+    /* As for a group: with a history, the history is the timeline and the
+     * top-level values are what a PUT sets from today; without one, the
+     * values hold from the beginning. */
+    bool has_history = intake_member(body, "history") != NULL;
+    if (has_history)
+        out->n_history = parse_history(r, body, out->history, sizeof out->history[0],
+                                       entry_fields, parse_member_entry);
+    else
+        member_set_initial_facts(out, &facts);
+    if (put) {
+        put->has_history = has_history;
+        put->given = has_history ? given : INTAKE_GIVEN_ALL;
+        put->facts = facts;
+    }
+}
+
+/* A member record into *out (and *put, may be NULL); false when errs got a problem. */
 static bool parse_member(struct json_object *body, const char *expected_id, struct member *out,
                          struct intake_member_put *put, struct intake_field_errors *errs)
 {
@@ -442,14 +537,6 @@ static bool parse_member(struct json_object *body, const char *expected_id, stru
                                          "parents",
                                          "history",
                                          NULL};
-    static const char *const entry_fields[] = {"from",
-                                               "reported_on",
-                                               "student",
-                                               "lives_with_employee",
-                                               "has_own_dependent",
-                                               "handicapped_certified",
-                                               "medicare",
-                                               NULL};
     memset(out, 0, sizeof *out);
     struct intake_reader r;
     intake_reader_init(&r, errs);
@@ -459,67 +546,10 @@ static bool parse_member(struct json_object *body, const char *expected_id, stru
         return false;
     }
     intake_reject_unknown(&r, body, fields);
-    int problems = intake_problem_count(&r);
-    field_record_id(&r, body, "member_id", expected_id, out->member_id);
-    bool have_ids = intake_problem_count(&r) == problems;
-    have_ids &= intake_field(&r, body, "subscriber_id", true, intake_value_id,
-                             out->subscriber_id) == INTAKE_GOT;
-    intake_field(&r, body, "group_id", true, intake_value_id, out->group_id);
-    int rel = -1;
-    struct intake_enum_spec rels = {relationship_names, 4,
-                                    "must be employee, spouse, child or grandchild", &rel};
-    if (intake_field(&r, body, "relationship", true, intake_value_enum, &rels) == INTAKE_GOT)
-        out->relationship = (enum relationship)rel;
-    else
-        rel = -1;
-    /* API.md: the subscriber's own record has member_id = subscriber_id and
-     * relationship employee; a dependent's never does. */
-    if (have_ids && rel >= 0) {
-        bool self = strcmp(out->member_id, out->subscriber_id) == 0;
-        if (self && rel != REL_EMPLOYEE)
-            intake_report_key(&r, "relationship",
-                              "must be employee when member_id equals subscriber_id");
-        else if (!self && rel == REL_EMPLOYEE)
-            intake_report_key(&r, "subscriber_id", "must equal member_id for an employee");
-    }
-    /* § I: a grandchild is covered while its parent is a covered dependent
-     * child: the parent's record. Optional here so that records stored before
-     * it existed still read; PUT requires it (intake/admin_api.c). */
-    if (rel == REL_GRANDCHILD)
-        intake_field(&r, body, "parent_member_id", false, intake_value_id, out->parent_member_id);
-    else if (rel >= 0 && intake_member(body, "parent_member_id"))
-        intake_report_key(&r, "parent_member_id", "only allowed when relationship is grandchild");
-    if (rel == REL_CHILD)
-        parse_parents(&r, body, &out->parents);
-    else if (rel >= 0 && intake_member(body, "parents"))
-        intake_report_key(&r, "parents", "only allowed when relationship is child");
-    intake_field(&r, body, "first_name", true, intake_value_name, out->first_name);
-    intake_field(&r, body, "last_name", true, intake_value_name, out->last_name);
-    intake_field(&r, body, "birth_date", true, intake_value_date, &out->birth_date);
-    intake_field(&r, body, "state", true, intake_value_state, out->state);
-    out->has_married_on = intake_field(&r, body, "married_on", false, intake_value_date,
-                                       &out->married_on) == INTAKE_GOT;
-    out->n_coverage = parse_object_list(&r, body, "coverage", true, MAX_COVERAGE_SPANS,
-                                        "must have at most 20 spans", parse_span_item,
-                                        out->coverage, sizeof *out->coverage);
-    struct member_facts facts;
-    memset(&facts, 0, sizeof facts);
-    unsigned given;
-    parse_member_facts(&r, body, &facts, &given);
-    /* As for a group: with a history, the history is the timeline and the
-     * top-level values are what a PUT sets from today; without one, the
-     * values hold from the beginning. */
-    bool has_history = intake_member(body, "history") != NULL;
-    if (has_history)
-        out->n_history = parse_history(&r, body, out->history, sizeof out->history[0],
-                                       entry_fields, parse_member_entry);
-    else
-        member_set_initial_facts(out, &facts);
-    if (put) {
-        put->has_history = has_history;
-        put->given = has_history ? given : INTAKE_GIVEN_ALL;
-        put->facts = facts;
-    }
+    int rel = parse_member_ids(&r, body, expected_id, out);
+    parse_member_parents(&r, body, rel, out);
+    parse_member_person(&r, body, out);
+    parse_member_timeline(&r, body, out, put);
     out->n_other_coverage = parse_object_list(&r, body, "other_coverage", false, MAX_OTHER_COVERAGE,
                                               "must have at most 8 entries", parse_other_item,
                                               out->other_coverage, sizeof *out->other_coverage);

@@ -120,6 +120,7 @@ struct intake_enrollment_cache;
 /* Allocates an empty cache (free it with intake_enrollment_cache_free); NULL
  * when out of memory. */
 struct intake_enrollment_cache *intake_enrollment_cache_new(void);
+/* Frees the cache and every record it holds (NULL is fine). */
 void intake_enrollment_cache_free(struct intake_enrollment_cache *cache);
 
 /* Starts a batch: plans handed out before this call may be dropped from now on. */

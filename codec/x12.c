@@ -70,42 +70,36 @@ void x12_doc_free(struct x12_doc *doc)
 
 static bool is_eol(char c) { return c == '\r' || c == '\n'; }
 
-enum x12_status x12_tokenize(const char *bytes, size_t len, struct x12_doc *doc, int *err_segment)
+/* The ISA's four delimiters into *d; X12_BAD_ISA when unusable, alike, or misplaced. */
+static enum x12_status read_isa_delimiters(const char *bytes, struct x12_delims *d)
 {
-    memset(doc, 0, sizeof *doc);
-    int dummy;
-    if (!err_segment)
-        err_segment = &dummy;
-    *err_segment = 0;
-    if (len < 3 || memcmp(bytes, "ISA", 3) != 0)
-        return X12_NOT_ISA;
-    if (len > X12_MAX_BYTES)
-        return X12_TOO_LARGE;
-    if (len < X12_ISA_LEN)
-        return X12_BAD_ISA;
-    if (memchr(bytes, '\0', len))
-        return X12_BAD_CHARACTER;
-    struct x12_delims d = {bytes[3], bytes[82], bytes[104], bytes[105]};
+    *d = (struct x12_delims){bytes[3], bytes[82], bytes[104], bytes[105]};
     /* ISA11 is the repetition separator in 5010; all four must differ. */
-    if (!usable_delimiter(d.element) || !usable_delimiter(d.component) ||
-        !usable_delimiter(d.repetition) ||
-        !(usable_delimiter(d.segment) || is_eol(d.segment) || d.segment == '\x1c') ||
-        d.element == d.component || d.element == d.repetition || d.element == d.segment ||
-        d.component == d.repetition || d.component == d.segment || d.repetition == d.segment)
+    if (!usable_delimiter(d->element) || !usable_delimiter(d->component) ||
+        !usable_delimiter(d->repetition) ||
+        !(usable_delimiter(d->segment) || is_eol(d->segment) || d->segment == '\x1c') ||
+        d->element == d->component || d->element == d->repetition ||
+        d->element == d->segment || d->component == d->repetition ||
+        d->component == d->segment || d->repetition == d->segment)
         return X12_BAD_ISA;
     for (int i = 0; i < 16; i++)
-        if (bytes[isa_separators[i]] != d.element)
+        if (bytes[isa_separators[i]] != d->element)
             return X12_BAD_ISA;
     /* No other element separator inside the ISA. */
     for (int i = 0, k = 0; i < 105; i++) {
-        if (bytes[i] != d.element)
+        if (bytes[i] != d->element)
             continue;
         if (k >= 16 || i != isa_separators[k])
             return X12_BAD_ISA;
         k++;
     }
+    return X12_OK;
+}
 
-    /* First pass: count segments and separators, check the limits. */
+/* First pass: counts segments and element separators, checking the segment limits. */
+static enum x12_status count_segments(const char *bytes, size_t len, const struct x12_delims *d,
+                                      size_t *n_segs_out, size_t *n_elems_out, int *err_segment)
+{
     size_t n_segs = 0, n_elems = 0, seg_len = 0;
     bool in_seg = false;
     for (size_t i = 0; i < len; i++) {
@@ -121,7 +115,7 @@ enum x12_status x12_tokenize(const char *bytes, size_t len, struct x12_doc *doc,
             }
             n_segs++;
         }
-        if (c == d.segment) {
+        if (c == d->segment) {
             in_seg = false;
             continue;
         }
@@ -129,21 +123,18 @@ enum x12_status x12_tokenize(const char *bytes, size_t len, struct x12_doc *doc,
             *err_segment = (int)n_segs - 1;
             return X12_SEGMENT_TOO_LONG;
         }
-        if (c == d.element)
+        if (c == d->element)
             n_elems++;
     }
-    doc->buf = malloc(len + 1);
-    doc->segs = calloc(n_segs ? n_segs : 1, sizeof *doc->segs);
-    doc->pool = calloc(n_elems + n_segs + 1, sizeof *doc->pool);
-    if (!doc->buf || !doc->segs || !doc->pool) {
-        x12_doc_free(doc);
-        return X12_NO_MEMORY;
-    }
-    memcpy(doc->buf, bytes, len);
-    doc->buf[len] = '\0';
-    doc->d = d;
+    *n_segs_out = n_segs;
+    *n_elems_out = n_elems;
+    return X12_OK;
+}
 
-    /* Second pass: cut. */
+/* Second pass: cuts doc->buf into segments and elements in place (doc freed on an error). */
+static enum x12_status cut_segments(struct x12_doc *doc, size_t len, int *err_segment)
+{
+    const struct x12_delims d = doc->d;
     size_t pool_at = 0;
     char *p = doc->buf, *end = doc->buf + len;
     int s = 0;
@@ -183,6 +174,42 @@ enum x12_status x12_tokenize(const char *bytes, size_t len, struct x12_doc *doc,
     }
     doc->n_segs = s;
     return X12_OK;
+}
+
+enum x12_status x12_tokenize(const char *bytes, size_t len, struct x12_doc *doc, int *err_segment)
+{
+    memset(doc, 0, sizeof *doc);
+    int dummy;
+    if (!err_segment)
+        err_segment = &dummy;
+    *err_segment = 0;
+    if (len < 3 || memcmp(bytes, "ISA", 3) != 0)
+        return X12_NOT_ISA;
+    if (len > X12_MAX_BYTES)
+        return X12_TOO_LARGE;
+    if (len < X12_ISA_LEN)
+        return X12_BAD_ISA;
+    if (memchr(bytes, '\0', len))
+        return X12_BAD_CHARACTER;
+    struct x12_delims d;
+    enum x12_status st = read_isa_delimiters(bytes, &d);
+    if (st != X12_OK)
+        return st;
+    size_t n_segs, n_elems;
+    st = count_segments(bytes, len, &d, &n_segs, &n_elems, err_segment);
+    if (st != X12_OK)
+        return st;
+    doc->buf = malloc(len + 1);
+    doc->segs = calloc(n_segs ? n_segs : 1, sizeof *doc->segs);
+    doc->pool = calloc(n_elems + n_segs + 1, sizeof *doc->pool);
+    if (!doc->buf || !doc->segs || !doc->pool) {
+        x12_doc_free(doc);
+        return X12_NO_MEMORY;
+    }
+    memcpy(doc->buf, bytes, len);
+    doc->buf[len] = '\0';
+    doc->d = d;
+    return cut_segments(doc, len, err_segment);
 }
 
 bool x12_is(const struct x12_seg *seg, const char *id)
@@ -422,10 +449,9 @@ static bool same_number(const char *a, const char *b)
     return strtoull(a, NULL, 10) == strtoull(b, NULL, 10);
 }
 
-bool x12_envelope(const struct x12_doc *doc, struct x12_interchange *ix)
+/* Copies the ISA's sender, receiver, date, time, control number and usage into ix. */
+static void copy_isa(struct x12_interchange *ix, const struct x12_seg *isa)
 {
-    memset(ix, 0, sizeof *ix);
-    const struct x12_seg *isa = &doc->segs[0];
     copy_trimmed(ix->sender_qual, sizeof ix->sender_qual, x12_el(isa, 5));
     copy_trimmed(ix->sender, sizeof ix->sender, x12_el(isa, 6));
     copy_trimmed(ix->receiver_qual, sizeof ix->receiver_qual, x12_el(isa, 7));
@@ -434,91 +460,118 @@ bool x12_envelope(const struct x12_doc *doc, struct x12_interchange *ix)
     copy_trimmed(ix->time, sizeof ix->time, x12_el(isa, 10));
     copy_trimmed(ix->control, sizeof ix->control, x12_el(isa, 13));
     ix->usage = x12_el(isa, 15)[0];
-    if ((ix->ta1_code = check_isa(isa)))
-        return false;
+}
 
-    int i = 1, n = doc->n_segs;
-    while (i < n && x12_is(&doc->segs[i], "GS")) {
-        if (ix->n_groups >= X12_MAX_GROUPS) {
+/* True when seg opens or closes a set, a group or the interchange. */
+static bool is_envelope_segment(const struct x12_seg *seg)
+{
+    return x12_is(seg, "SE") || x12_is(seg, "ST") || x12_is(seg, "GE") || x12_is(seg, "GS") ||
+           x12_is(seg, "IEA") || x12_is(seg, "ISA");
+}
+
+/* Reads the transaction set whose ST is at *i into t with its IK5 code; moves *i past it. */
+static void read_set(const struct x12_doc *doc, int *i, const struct x12_group *g,
+                     struct x12_set *t)
+{
+    int n = doc->n_segs;
+    const struct x12_seg *st = &doc->segs[*i];
+    t->st = *i;
+    t->se = -1;
+    copy_trimmed(t->code, sizeof t->code, x12_el(st, 1));
+    copy_trimmed(t->control, sizeof t->control, x12_el(st, 2));
+    copy_trimmed(t->version, sizeof t->version, st->n >= 3 ? x12_el(st, 3) : g->version);
+    if (strcmp(x12_el(st, 1), "837") != 0)
+        t->ik5_code = 1; /* transaction set not supported */
+    else if (!x12_is_an(x12_el(st, 2), 4, 9))
+        t->ik5_code = 7; /* missing or invalid control number */
+    else if (!supported_version(t->version) || st->n > 3)
+        t->ik5_code = 1;
+    (*i)++;
+    while (*i < n && !is_envelope_segment(&doc->segs[*i]))
+        (*i)++;
+    if (*i < n && x12_is(&doc->segs[*i], "SE")) {
+        const struct x12_seg *se = &doc->segs[*i];
+        t->se = *i;
+        char count[16];
+        snprintf(count, sizeof count, "%d", t->se - t->st + 1);
+        if (!t->ik5_code && (se->n != 2 || strcmp(x12_el(se, 2), t->control) != 0))
+            t->ik5_code = 3; /* control numbers do not match */
+        else if (!t->ik5_code && !same_number(x12_el(se, 1), count))
+            t->ik5_code = 4; /* segment count does not match */
+        (*i)++;
+    } else if (!t->ik5_code) {
+        t->ik5_code = 2; /* trailer missing */
+    }
+}
+
+/* Opens group g from the GS at index gs_index: its identifiers and whether it is supported. */
+static void open_group(struct x12_interchange *ix, struct x12_group *g, const struct x12_seg *gs,
+                       int gs_index)
+{
+    g->gs = gs_index;
+    g->ge = -1;
+    copy_trimmed(g->functional_id, sizeof g->functional_id, x12_el(gs, 1));
+    copy_trimmed(g->sender, sizeof g->sender, x12_el(gs, 2));
+    copy_trimmed(g->receiver, sizeof g->receiver, x12_el(gs, 3));
+    copy_trimmed(g->control, sizeof g->control, x12_el(gs, 6));
+    copy_trimmed(g->version, sizeof g->version, x12_el(gs, 8));
+    g->first_set = ix->n_sets;
+    if (strcmp(g->functional_id, "HC") != 0)
+        g->ak9_code = 1; /* functional group not supported */
+    else if (!supported_version(g->version))
+        g->ak9_code = 2; /* version not supported */
+}
+
+/* Reads the group whose GS is at *i, its sets and GE; false (ix->ta1_code) to stop there. */
+static bool read_group(const struct x12_doc *doc, int *i, struct x12_interchange *ix)
+{
+    int n = doc->n_segs;
+    if (ix->n_groups >= X12_MAX_GROUPS) {
+        ix->ta1_code = "022";
+        return false;
+    }
+    const struct x12_seg *gs = &doc->segs[*i];
+    if (!check_gs(gs)) {
+        ix->ta1_code = "024";
+        return false;
+    }
+    struct x12_group *g = &ix->groups[ix->n_groups++];
+    open_group(ix, g, gs, *i);
+    (*i)++;
+    while (*i < n && x12_is(&doc->segs[*i], "ST")) {
+        if (ix->n_sets >= X12_MAX_SETS) {
             ix->ta1_code = "022";
             return false;
         }
-        const struct x12_seg *gs = &doc->segs[i];
-        if (!check_gs(gs)) {
-            ix->ta1_code = "024";
-            return false;
-        }
-        struct x12_group *g = &ix->groups[ix->n_groups++];
-        g->gs = i;
-        g->ge = -1;
-        copy_trimmed(g->functional_id, sizeof g->functional_id, x12_el(gs, 1));
-        copy_trimmed(g->sender, sizeof g->sender, x12_el(gs, 2));
-        copy_trimmed(g->receiver, sizeof g->receiver, x12_el(gs, 3));
-        copy_trimmed(g->control, sizeof g->control, x12_el(gs, 6));
-        copy_trimmed(g->version, sizeof g->version, x12_el(gs, 8));
-        g->first_set = ix->n_sets;
-        if (strcmp(g->functional_id, "HC") != 0)
-            g->ak9_code = 1; /* functional group not supported */
-        else if (!supported_version(g->version))
-            g->ak9_code = 2; /* version not supported */
-        i++;
-        while (i < n && x12_is(&doc->segs[i], "ST")) {
-            if (ix->n_sets >= X12_MAX_SETS) {
-                ix->ta1_code = "022";
-                return false;
-            }
-            struct x12_set *t = &ix->sets[ix->n_sets++];
-            g->n_sets++;
-            const struct x12_seg *st = &doc->segs[i];
-            t->st = i;
-            t->se = -1;
-            copy_trimmed(t->code, sizeof t->code, x12_el(st, 1));
-            copy_trimmed(t->control, sizeof t->control, x12_el(st, 2));
-            copy_trimmed(t->version, sizeof t->version, st->n >= 3 ? x12_el(st, 3) : g->version);
-            if (strcmp(x12_el(st, 1), "837") != 0)
-                t->ik5_code = 1; /* transaction set not supported */
-            else if (!x12_is_an(x12_el(st, 2), 4, 9))
-                t->ik5_code = 7; /* missing or invalid control number */
-            else if (!supported_version(t->version) || st->n > 3)
-                t->ik5_code = 1;
-            i++;
-            while (i < n && !x12_is(&doc->segs[i], "SE") && !x12_is(&doc->segs[i], "ST") &&
-                   !x12_is(&doc->segs[i], "GE") && !x12_is(&doc->segs[i], "GS") &&
-                   !x12_is(&doc->segs[i], "IEA") && !x12_is(&doc->segs[i], "ISA"))
-                i++;
-            if (i < n && x12_is(&doc->segs[i], "SE")) {
-                const struct x12_seg *se = &doc->segs[i];
-                t->se = i;
-                char count[16];
-                snprintf(count, sizeof count, "%d", t->se - t->st + 1);
-                if (!t->ik5_code && (se->n != 2 || strcmp(x12_el(se, 2), t->control) != 0))
-                    t->ik5_code = 3; /* control numbers do not match */
-                else if (!t->ik5_code && !same_number(x12_el(se, 1), count))
-                    t->ik5_code = 4; /* segment count does not match */
-                i++;
-            } else if (!t->ik5_code) {
-                t->ik5_code = 2; /* trailer missing */
-            }
-        }
-        if (i < n && x12_is(&doc->segs[i], "GE")) {
-            const struct x12_seg *ge = &doc->segs[i];
-            g->ge = i;
-            char count[16];
-            snprintf(count, sizeof count, "%d", g->n_sets);
-            if (!g->ak9_code && (ge->n != 2 || !same_number(x12_el(ge, 2), g->control)))
-                g->ak9_code = 4;
-            else if (!g->ak9_code && !same_number(x12_el(ge, 1), count))
-                g->ak9_code = 5;
-            i++;
-        } else {
-            if (!g->ak9_code)
-                g->ak9_code = 3; /* GE missing */
-            if (i < n && !x12_is(&doc->segs[i], "GS") && !x12_is(&doc->segs[i], "IEA")) {
-                ix->ta1_code = "022";
-                return false;
-            }
-        }
+        struct x12_set *t = &ix->sets[ix->n_sets++];
+        g->n_sets++;
+        read_set(doc, i, g, t);
     }
+    if (*i < n && x12_is(&doc->segs[*i], "GE")) {
+        const struct x12_seg *ge = &doc->segs[*i];
+        g->ge = *i;
+        char count[16];
+        snprintf(count, sizeof count, "%d", g->n_sets);
+        if (!g->ak9_code && (ge->n != 2 || !same_number(x12_el(ge, 2), g->control)))
+            g->ak9_code = 4;
+        else if (!g->ak9_code && !same_number(x12_el(ge, 1), count))
+            g->ak9_code = 5;
+        (*i)++;
+        return true;
+    }
+    if (!g->ak9_code)
+        g->ak9_code = 3; /* GE missing */
+    if (*i < n && !x12_is(&doc->segs[*i], "GS") && !x12_is(&doc->segs[*i], "IEA")) {
+        ix->ta1_code = "022";
+        return false;
+    }
+    return true;
+}
+
+/* Checks that segment i is the last, an IEA that matches; false with ix->ta1_code when not. */
+static bool check_iea(const struct x12_doc *doc, int i, struct x12_interchange *ix)
+{
+    int n = doc->n_segs;
     if (i >= n || !x12_is(&doc->segs[i], "IEA")) {
         ix->ta1_code = i >= n ? "023" : "022";
         return false;
@@ -526,7 +579,7 @@ bool x12_envelope(const struct x12_doc *doc, struct x12_interchange *ix)
     const struct x12_seg *iea = &doc->segs[i];
     char groups[16];
     snprintf(groups, sizeof groups, "%d", ix->n_groups);
-    if (iea->n != 2 || strcmp(x12_el(iea, 2), x12_el(isa, 13)) != 0) {
+    if (iea->n != 2 || strcmp(x12_el(iea, 2), x12_el(&doc->segs[0], 13)) != 0) {
         ix->ta1_code = "001";
         return false;
     }
@@ -539,4 +592,18 @@ bool x12_envelope(const struct x12_doc *doc, struct x12_interchange *ix)
         return false;
     }
     return true;
+}
+
+bool x12_envelope(const struct x12_doc *doc, struct x12_interchange *ix)
+{
+    memset(ix, 0, sizeof *ix);
+    const struct x12_seg *isa = &doc->segs[0];
+    copy_isa(ix, isa);
+    if ((ix->ta1_code = check_isa(isa)))
+        return false;
+    int i = 1, n = doc->n_segs;
+    while (i < n && x12_is(&doc->segs[i], "GS"))
+        if (!read_group(doc, &i, ix))
+            return false;
+    return check_iea(doc, i, ix);
 }

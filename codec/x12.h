@@ -62,6 +62,7 @@ const char *x12_status_text(enum x12_status st);
  * *err_segment (may be NULL) is the 0-based index of the offending segment. */
 enum x12_status x12_tokenize(const char *bytes, size_t len, struct x12_doc *doc,
                              int *err_segment);
+/* Frees what x12_tokenize kept in *doc and empties it (an empty doc is fine). */
 void x12_doc_free(struct x12_doc *doc);
 
 /* Element i of seg ("" when the segment has fewer). */
@@ -69,6 +70,7 @@ static inline const char *x12_el(const struct x12_seg *seg, int i)
 {
     return i >= 0 && i <= seg->n ? seg->el[i] : "";
 }
+/* Whether seg's id is id ("CLM"). */
 bool x12_is(const struct x12_seg *seg, const char *id);
 
 /* Component k (1-based) of an element into out (size bytes with its NUL);

@@ -286,42 +286,45 @@ static void icd_with_dot(const char *code, char *out, size_t size)
         snprintf(out, size, "%s", code);
 }
 
-static int close_claim(struct reader *r)
+/* Reports (IK3) the segments a claim and its lines needed and did not send. */
+static void report_missing_segments(struct reader *r, const struct claim_build *c, bool inst)
 {
-    struct claim_build *c = r->c;
-    if (!c || !c->open)
-        return 0;
-    struct x12_837 *m = r->m;
-    struct x12_claim_in *ci = &m->claims[m->n_claims - 1];
-    bool inst = m->institutional;
     if (!c->has_hi)
         add_err(r, "HI", c->clm_position, "2300", 3, 0, 0, 0, 0);
     if (c->n_lines_total == 0)
         add_err(r, "LX", c->clm_position, "2300", 3, 0, 0, 0, 0);
     for (int i = 0; i < c->n_lines; i++) {
-        struct line_build *l = &c->lines[i];
+        const struct line_build *l = &c->lines[i];
         if (!l->has_service)
             add_err(r, inst ? "SV2" : "SV1", l->lx_position, "2400", 3, 0, 0, 0, 0);
         else if (!inst && !l->date[0])
             add_err(r, "DTP", l->lx_position, "2400", 3, 0, 0, 0, 0);
     }
-    c->open = false;
+}
+
+/* The claim's period (837I statement dates, 837P span of the lines) and bill type. */
+static void set_claim_period(struct x12_claim_in *ci, const struct claim_build *c, bool inst)
+{
     if (inst) {
         snprintf(ci->from, sizeof ci->from, "%s", c->stmt_from);
         snprintf(ci->to, sizeof ci->to, "%s", c->stmt_to);
         snprintf(ci->bill_type, sizeof ci->bill_type, "%s%s", c->facility, c->frequency);
-    } else {
-        for (int i = 0; i < c->n_lines; i++) {
-            const char *d = c->lines[i].date;
-            if (!d[0])
-                continue;
-            if (!ci->from[0] || strcmp(d, ci->from) < 0)
-                snprintf(ci->from, sizeof ci->from, "%s", d);
-            if (!ci->to[0] || strcmp(d, ci->to) > 0)
-                snprintf(ci->to, sizeof ci->to, "%s", d);
-        }
+        return;
     }
-    const struct person *p = r->pat.present ? &r->pat : &r->sub;
+    for (int i = 0; i < c->n_lines; i++) {
+        const char *d = c->lines[i].date;
+        if (!d[0])
+            continue;
+        if (!ci->from[0] || strcmp(d, ci->from) < 0)
+            snprintf(ci->from, sizeof ci->from, "%s", d);
+        if (!ci->to[0] || strcmp(d, ci->to) > 0)
+            snprintf(ci->to, sizeof ci->to, "%s", d);
+    }
+}
+
+/* Copies the patient into ci; false (claim rejected) without id, first name or birth date. */
+static bool take_patient(struct reader *r, struct x12_claim_in *ci, const struct person *p)
+{
     snprintf(ci->last_name, sizeof ci->last_name, "%s", p->last);
     snprintf(ci->first_name, sizeof ci->first_name, "%s", p->first);
     snprintf(ci->member_id, sizeof ci->member_id, "%s", p->has_id ? p->id : "");
@@ -329,52 +332,97 @@ static int close_claim(struct reader *r)
         reject(ci, "A7", "21", "QC",
                "2010CA NM109 the patient's own member id is required (send each member as the "
                "subscriber)");
-        return 0;
+        return false;
     }
     if (!p->first[0]) {
         reject(ci, "A7", "21", r->pat.present ? "QC" : "IL",
                r->pat.present ? "2010CA NM104 the patient's first name is required"
                               : "2010BA NM104 the patient's first name is required");
-        return 0;
+        return false;
     }
     if (!p->birth[0]) {
         reject(ci, "A7", "158", r->pat.present ? "QC" : "IL",
                r->pat.present ? "2010CA DMG02 the patient's birth date is required"
                               : "2010BA DMG02 the patient's birth date is required");
-        return 0;
+        return false;
     }
+    return true;
+}
+
+/* False (the claim rejected) at the first line the payer cannot take. */
+static bool lines_acceptable(struct x12_claim_in *ci, const struct claim_build *c, bool inst)
+{
     for (int i = 0; i < c->n_lines; i++) {
-        struct line_build *l = &c->lines[i];
+        const struct line_build *l = &c->lines[i];
         if (l->mod_too_long) {
-            reject(ci, "A7", "453", "", inst ? "2400 SV202 a procedure modifier is not 2 characters"
-                                             : "2400 SV101 a procedure modifier is not 2 characters");
-            return 0;
+            reject(ci, "A7", "453", "",
+                   inst ? "2400 SV202 a procedure modifier is not 2 characters"
+                        : "2400 SV101 a procedure modifier is not 2 characters");
+            return false;
         }
         if (inst && !l->proc[0]) {
             reject(ci, "A7", "454", "",
                    "2400 SV202 a HCPCS procedure code is required on every line by this payer");
-            return 0;
+            return false;
         }
         if (inst && !l->date[0] && !c->stmt_from[0]) {
             reject(ci, "A7", "187", "", "2300 DTP*434 statement dates are required");
-            return 0;
+            return false;
         }
     }
+    return true;
+}
 
+/* False (the claim rejected) when CLM02 is not the total of the lines' charges. */
+static bool charges_balance(struct x12_claim_in *ci, const struct claim_build *c, bool inst)
+{
     /* CLM02 is the total of the lines (both guides): a claim out of balance
      * would give the 835 a CLP03 that its lines do not add up to. */
-    if (c->n_lines_total <= B_MAX_LINES) {
-        long long sum = 0, cents;
-        for (int i = 0; i < c->n_lines; i++)
-            if (x12_is_r_cents(c->lines[i].charge, 18, &cents))
-                sum += cents;
-        if (sum != ci->charge_cents) {
-            reject(ci, "A7", "400", "",
-                   inst ? "2300 CLM02 is not the total of the lines' charges (SV203)"
-                        : "2300 CLM02 is not the total of the lines' charges (SV102)");
-            return 0;
-        }
+    if (c->n_lines_total > B_MAX_LINES)
+        return true;
+    long long sum = 0, cents;
+    for (int i = 0; i < c->n_lines; i++)
+        if (x12_is_r_cents(c->lines[i].charge, 18, &cents))
+            sum += cents;
+    if (sum != ci->charge_cents) {
+        reject(ci, "A7", "400", "",
+               inst ? "2300 CLM02 is not the total of the lines' charges (SV203)"
+                    : "2300 CLM02 is not the total of the lines' charges (SV102)");
+        return false;
     }
+    return true;
+}
+
+/* Adds the claim's service lines to the array lines; -1 when out of memory. */
+static int add_json_lines(struct json_object *lines, const struct claim_build *c, bool inst)
+{
+    for (int i = 0; i < c->n_lines; i++) {
+        const struct line_build *l = &c->lines[i];
+        struct json_object *lo = json_object_new_object(), *mods = json_object_new_array();
+        if (!lo || !mods) {
+            json_object_put(lo);
+            json_object_put(mods);
+            return -1;
+        }
+        json_object_object_add(lo, "service_date", jdate(l->date[0] ? l->date : c->stmt_from));
+        json_object_object_add(lo, "procedure_code", jstr(l->proc));
+        for (int k = 0; k < l->n_mods; k++)
+            json_object_array_add(mods, jstr(l->mods[k]));
+        json_object_object_add(lo, "modifiers", mods);
+        json_object_object_add(lo, "units", jnum(l->units));
+        json_object_object_add(lo, "charge", jnum(l->charge));
+        if (inst)
+            json_object_object_add(lo, "revenue_code", jstr(l->revenue));
+        json_object_array_add(lines, lo);
+    }
+    return 0;
+}
+
+/* The claim's JSON submission (as POST /v1/claims takes it); -1 when out of memory. */
+static int build_submission(struct reader *r, struct x12_claim_in *ci, const struct person *p)
+{
+    const struct claim_build *c = r->c;
+    bool inst = r->m->institutional;
     struct json_object *o = json_object_new_object(), *patient = json_object_new_object(),
                        *prov = json_object_new_object(), *dx = json_object_new_array(),
                        *lines = json_object_new_array();
@@ -386,7 +434,7 @@ static int close_claim(struct reader *r)
         json_object_put(lines);
         return -1;
     }
-    const struct x12_provider_in *bp = &m->providers[ci->provider];
+    const struct x12_provider_in *bp = &r->m->providers[ci->provider];
     json_object_object_add(o, "type", jstr("medical"));
     json_object_object_add(o, "member_id", jstr(p->id));
     json_object_object_add(patient, "first_name", jstr(p->first));
@@ -410,30 +458,33 @@ static int close_claim(struct reader *r)
         json_object_array_add(dx, jstr(code));
     }
     json_object_object_add(o, "diagnosis_codes", dx);
-    for (int i = 0; i < c->n_lines; i++) {
-        struct line_build *l = &c->lines[i];
-        struct json_object *lo = json_object_new_object(), *mods = json_object_new_array();
-        if (!lo || !mods) {
-            json_object_put(lo);
-            json_object_put(mods);
-            json_object_put(o);
-            json_object_put(lines);
-            return -1;
-        }
-        json_object_object_add(lo, "service_date", jdate(l->date[0] ? l->date : c->stmt_from));
-        json_object_object_add(lo, "procedure_code", jstr(l->proc));
-        for (int k = 0; k < l->n_mods; k++)
-            json_object_array_add(mods, jstr(l->mods[k]));
-        json_object_object_add(lo, "modifiers", mods);
-        json_object_object_add(lo, "units", jnum(l->units));
-        json_object_object_add(lo, "charge", jnum(l->charge));
-        if (inst)
-            json_object_object_add(lo, "revenue_code", jstr(l->revenue));
-        json_object_array_add(lines, lo);
+    if (add_json_lines(lines, c, inst) != 0) {
+        json_object_put(o);
+        json_object_put(lines);
+        return -1;
     }
     json_object_object_add(o, "lines", lines);
     ci->submission = o;
     return 0;
+}
+
+/* Ends the open claim: rejected (ci->reject_*) or mapped; -1 when out of memory. */
+static int close_claim(struct reader *r)
+{
+    struct claim_build *c = r->c;
+    if (!c || !c->open)
+        return 0;
+    struct x12_837 *m = r->m;
+    struct x12_claim_in *ci = &m->claims[m->n_claims - 1];
+    bool inst = m->institutional;
+    report_missing_segments(r, c, inst);
+    c->open = false;
+    set_claim_period(ci, c, inst);
+    const struct person *p = r->pat.present ? &r->pat : &r->sub;
+    if (!take_patient(r, ci, p) || !lines_acceptable(ci, c, inst) ||
+        !charges_balance(ci, c, inst))
+        return 0;
+    return build_submission(r, ci, p);
 }
 
 /* ---- segments ---- */

@@ -71,6 +71,7 @@ struct x12_837 {
  * into *out. Returns 0, or -1 when out of memory (out is then freed). A set
  * with syntax problems has n_errs > 0 and its claims must not be stored. */
 int x12_837_read(const struct x12_doc *doc, const struct x12_set *t, struct x12_837 *out);
+/* Frees what x12_837_read kept in *m (providers, claims, their submissions). */
 void x12_837_free(struct x12_837 *m);
 
 /* The X12 element a JSON path of the submission came from (docs/x12.md),

@@ -245,120 +245,163 @@ static const char *date_range(const struct writer *w, const char *from, const ch
     return out;
 }
 
-/* The 277CA of one functional group's accepted transaction sets. */
-static void write_277(struct writer *w, const struct x12_answer_input *in,
-                      const struct x12_group *g)
+/* The claims of a group's accepted sets, counted and summed for the 2000B loop. */
+struct totals_277 {
+    const struct x12_837 *first; /* the first accepted set, NULL when none */
+    int n_acc, n_rej;
+    long long amt_acc, amt_rej;
+};
+
+/* While one 277CA is written: where, from what, and the HL numbers so far. */
+struct writing_277 {
+    struct writer *w;
+    const struct x12_answer_input *in;
+    int hl;          /* the last HL01 written */
+    int receiver_hl; /* the 2000B's HL01 */
+};
+
+/* Counts and sums the accepted and rejected claims of group g's accepted sets. */
+static void totals_277(const struct x12_answer_input *in, const struct x12_group *g,
+                       struct totals_277 *t)
 {
     const struct x12_interchange *ix = in->ix;
-    const struct x12_837 *first = NULL;
-    int n_acc = 0, n_rej = 0;
-    long long amt_acc = 0, amt_rej = 0;
+    memset(t, 0, sizeof *t);
     for (int k = 0; k < g->n_sets; k++) {
         const struct x12_set_result *r = &in->sets[g->first_set + k];
         if (!x12_set_accepted(&ix->sets[g->first_set + k], r))
             continue;
-        if (!first)
-            first = &r->m;
+        if (!t->first)
+            t->first = &r->m;
         for (int c = 0; c < r->m.n_claims; c++) {
             if (r->claims[c].accepted) {
-                n_acc++;
-                amt_acc += r->m.claims[c].charge_cents;
+                t->n_acc++;
+                t->amt_acc += r->m.claims[c].charge_cents;
             } else {
-                n_rej++;
-                amt_rej += r->m.claims[c].charge_cents;
+                t->n_rej++;
+                t->amt_rej += r->m.claims[c].charge_cents;
             }
         }
     }
-    if (!first)
-        return;
-    char a[80], b[80], c[80], d[80], e[80], f[80], trace[32];
+}
+
+/* ST, BHT, the 2000A source (this payer) and 2000B receiver (submitter) with the totals. */
+static void write_277_head(struct writing_277 *x, const struct x12_group *g,
+                           const struct totals_277 *t)
+{
+    struct writer *w = x->w;
+    const struct x12_answer_input *in = x->in;
+    const struct x12_837 *first = t->first;
+    char a[80], b[80], c[80], d[80], trace[32];
     snprintf(trace, sizeof trace, "%s%s", in->control, g->control);
     st(w, "277", "005010X214");
     seg(w, "BHT", "0085", "08", trace, in->date8, in->time4, "TH", NULL);
-    int hl = 0;
     /* 2000A information source: this payer (the 837's receiver). */
-    seg(w, "HL", num(++hl, a, sizeof a), "", "20", "1", NULL);
+    seg(w, "HL", num(++x->hl, a, sizeof a), "", "20", "1", NULL);
     seg(w, "NM1", "PR", "2", clean(w, first->receiver_name, b, sizeof b), "", "", "", "", "46",
         clean(w, first->receiver_id, c, sizeof c), NULL);
     seg(w, "TRN", "1", trace, NULL);
     seg(w, "DTP", "050", "D8", in->date8, NULL);
     seg(w, "DTP", "009", "D8", in->date8, NULL);
     /* 2000B information receiver: the 837's submitter. */
-    int receiver_hl = ++hl;
-    seg(w, "HL", num(receiver_hl, a, sizeof a), "1", "21", "1", NULL);
+    x->receiver_hl = ++x->hl;
+    seg(w, "HL", num(x->receiver_hl, a, sizeof a), "1", "21", "1", NULL);
     seg(w, "NM1", "41", "2", clean(w, first->submitter_name, b, sizeof b), "", "", "", "", "46",
         clean(w, first->submitter_id, c, sizeof c), NULL);
     seg(w, "TRN", "2", clean(w, first->bht03, b, sizeof b), NULL);
     seg(w, "STC", composite(w, c, sizeof c, "A1", "19", "PR"), in->date8, "WQ",
-        amount(amt_acc + amt_rej, d, sizeof d), NULL);
-    if (n_acc)
-        seg(w, "QTY", "90", num(n_acc, a, sizeof a), NULL);
-    if (n_rej)
-        seg(w, "QTY", "AA", num(n_rej, a, sizeof a), NULL);
-    if (n_acc)
-        seg(w, "AMT", "YU", amount(amt_acc, d, sizeof d), NULL);
-    if (n_rej)
-        seg(w, "AMT", "YY", amount(amt_rej, d, sizeof d), NULL);
+        amount(t->amt_acc + t->amt_rej, d, sizeof d), NULL);
+    if (t->n_acc)
+        seg(w, "QTY", "90", num(t->n_acc, a, sizeof a), NULL);
+    if (t->n_rej)
+        seg(w, "QTY", "AA", num(t->n_rej, a, sizeof a), NULL);
+    if (t->n_acc)
+        seg(w, "AMT", "YU", amount(t->amt_acc, d, sizeof d), NULL);
+    if (t->n_rej)
+        seg(w, "AMT", "YY", amount(t->amt_rej, d, sizeof d), NULL);
+}
+
+/* The 2000D patient and 2200D claim loops of one claim, under the provider's HL. */
+static void write_277_claim(struct writing_277 *x, const struct x12_claim_in *cl,
+                            const struct x12_claim_result *res, int provider_hl)
+{
+    struct writer *w = x->w;
+    const struct x12_answer_input *in = x->in;
+    char a[80], b[80], c[80], d[80], e[80], f[80];
+    /* 2000D patient, 2200D the claim. */
+    seg(w, "HL", num(++x->hl, a, sizeof a), num(provider_hl, b, sizeof b), "PT", NULL);
+    seg(w, "NM1", "QC", "1", clean(w, cl->last_name, b, sizeof b),
+        clean(w, cl->first_name, c, sizeof c), "", "", "", cl->member_id[0] ? "MI" : "",
+        clean(w, cl->member_id, d, sizeof d), NULL);
+    seg(w, "TRN", "2", clean(w, cl->clm01, b, sizeof b), NULL);
+    if (res->accepted) {
+        seg(w, "STC", composite(w, c, sizeof c, "A2", "20", ""), in->date8, "WQ",
+            amount(cl->charge_cents, d, sizeof d), NULL);
+    } else {
+        char text[264];
+        /* A result never filled (out of memory while handing the claims over) reads as
+         * "missing or invalid information". */
+        seg(w, "STC",
+            composite(w, c, sizeof c, res->category ? res->category : "A3",
+                      res->status ? res->status : "21", res->entity ? res->entity : ""),
+            in->date8, "U", amount(cl->charge_cents, d, sizeof d), "", "", "", "", "", "", "",
+            clean(w, res->text, text, sizeof text), NULL);
+    }
+    if (res->accepted)
+        seg(w, "REF", "1K", res->claim_id, NULL);
+    /* The 2200D REFs in the guide's order: 1K, D9, BLT. */
+    if (cl->d9[0])
+        seg(w, "REF", "D9", clean(w, cl->d9, e, sizeof e), NULL);
+    if (cl->bill_type[0])
+        seg(w, "REF", "BLT", clean(w, cl->bill_type, e, sizeof e), NULL);
+    const char *qual;
+    date_range(w, cl->from, cl->to, f, sizeof f, &qual);
+    if (f[0])
+        seg(w, "DTP", "472", qual, f, NULL);
+}
+
+/* The 2000C loop of billing provider p of set r, with its claims; nothing when it has none. */
+static void write_277_provider(struct writing_277 *x, const struct x12_set_result *r, int p)
+{
+    struct writer *w = x->w;
+    const struct x12_provider_in *bp = &r->m.providers[p];
+    char a[80], b[80], c[80];
+    int claims = 0;
+    for (int ci = 0; ci < r->m.n_claims; ci++)
+        claims += r->m.claims[ci].provider == p;
+    if (!claims)
+        return;
+    /* 2000C billing provider of service. */
+    int provider_hl = ++x->hl;
+    seg(w, "HL", num(provider_hl, a, sizeof a), num(x->receiver_hl, b, sizeof b), "19", "1",
+        NULL);
+    if (bp->person)
+        seg(w, "NM1", "85", "1", clean(w, bp->name, b, sizeof b), "", "", "", "", "XX",
+            clean(w, bp->npi, c, sizeof c), NULL);
+    else
+        seg(w, "NM1", "85", "2", clean(w, bp->name, b, sizeof b), "", "", "", "", "XX",
+            clean(w, bp->npi, c, sizeof c), NULL);
+    seg(w, "TRN", "1", "0", NULL);
+    for (int ci = 0; ci < r->m.n_claims; ci++)
+        if (r->m.claims[ci].provider == p)
+            write_277_claim(x, &r->m.claims[ci], &r->claims[ci], provider_hl);
+}
+
+/* The 277CA of one functional group's accepted transaction sets. */
+static void write_277(struct writer *w, const struct x12_answer_input *in,
+                      const struct x12_group *g)
+{
+    struct totals_277 t;
+    totals_277(in, g, &t);
+    if (!t.first)
+        return;
+    struct writing_277 x = {.w = w, .in = in, .hl = 0};
+    write_277_head(&x, g, &t);
     for (int k = 0; k < g->n_sets; k++) {
         const struct x12_set_result *r = &in->sets[g->first_set + k];
-        if (!x12_set_accepted(&ix->sets[g->first_set + k], r))
+        if (!x12_set_accepted(&in->ix->sets[g->first_set + k], r))
             continue;
-        for (int p = 0; p < r->m.n_providers; p++) {
-            const struct x12_provider_in *bp = &r->m.providers[p];
-            int claims = 0;
-            for (int ci = 0; ci < r->m.n_claims; ci++)
-                claims += r->m.claims[ci].provider == p;
-            if (!claims)
-                continue;
-            /* 2000C billing provider of service. */
-            int provider_hl = ++hl;
-            seg(w, "HL", num(provider_hl, a, sizeof a), num(receiver_hl, b, sizeof b), "19", "1",
-                NULL);
-            if (bp->person)
-                seg(w, "NM1", "85", "1", clean(w, bp->name, b, sizeof b), "", "", "", "", "XX",
-                    clean(w, bp->npi, c, sizeof c), NULL);
-            else
-                seg(w, "NM1", "85", "2", clean(w, bp->name, b, sizeof b), "", "", "", "", "XX",
-                    clean(w, bp->npi, c, sizeof c), NULL);
-            seg(w, "TRN", "1", "0", NULL);
-            for (int ci = 0; ci < r->m.n_claims; ci++) {
-                const struct x12_claim_in *cl = &r->m.claims[ci];
-                const struct x12_claim_result *res = &r->claims[ci];
-                if (cl->provider != p)
-                    continue;
-                /* 2000D patient, 2200D the claim. */
-                seg(w, "HL", num(++hl, a, sizeof a), num(provider_hl, b, sizeof b), "PT", NULL);
-                seg(w, "NM1", "QC", "1", clean(w, cl->last_name, b, sizeof b),
-                    clean(w, cl->first_name, c, sizeof c), "", "", "",
-                    cl->member_id[0] ? "MI" : "", clean(w, cl->member_id, d, sizeof d), NULL);
-                seg(w, "TRN", "2", clean(w, cl->clm01, b, sizeof b), NULL);
-                if (res->accepted) {
-                    seg(w, "STC", composite(w, c, sizeof c, "A2", "20", ""), in->date8, "WQ",
-                        amount(cl->charge_cents, d, sizeof d), NULL);
-                } else {
-                    char text[264];
-                    /* A result never filled (out of memory while handing the
-                     * claims over) reads as "missing or invalid information". */
-                    seg(w, "STC",
-                        composite(w, c, sizeof c, res->category ? res->category : "A3",
-                                  res->status ? res->status : "21",
-                                  res->entity ? res->entity : ""),
-                        in->date8, "U", amount(cl->charge_cents, d, sizeof d), "", "", "", "", "",
-                        "", "", clean(w, res->text, text, sizeof text), NULL);
-                }
-                if (res->accepted)
-                    seg(w, "REF", "1K", res->claim_id, NULL);
-                /* The 2200D REFs in the guide's order: 1K, D9, BLT. */
-                if (cl->d9[0])
-                    seg(w, "REF", "D9", clean(w, cl->d9, e, sizeof e), NULL);
-                if (cl->bill_type[0])
-                    seg(w, "REF", "BLT", clean(w, cl->bill_type, e, sizeof e), NULL);
-                const char *qual;
-                date_range(w, cl->from, cl->to, f, sizeof f, &qual);
-                if (f[0])
-                    seg(w, "DTP", "472", qual, f, NULL);
-            }
-        }
+        for (int p = 0; p < r->m.n_providers; p++)
+            write_277_provider(&x, r, p);
     }
     se(w);
 }

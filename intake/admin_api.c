@@ -353,6 +353,108 @@ static void read_group_refs(struct call *call)
         call_unavailable(call);
 }
 
+/* Parses the PUT body as a ps->kind record (a plan into *canonical); its intake status. */
+static enum intake_status parse_put_body(struct call *call, struct intake_field_errors *errs,
+                                         const char **reason, struct json_object **canonical)
+{
+    struct put_state *ps = call->state;
+    const char *body = call->req->body;
+    size_t len = call->req->body_len;
+    if (ps->kind == RECORD_GROUP)
+        return intake_group_put_from_body(body, len, call->path_id, &ps->group, &ps->group_put,
+                                          errs, reason);
+    if (ps->kind == RECORD_MEMBER)
+        return intake_member_put_from_body(body, len, call->path_id, &ps->member,
+                                           &ps->member_put, errs, reason);
+    struct plan plan;
+    enum intake_status st = intake_plan_from_body(body, len, call->path_id, &plan, errs, reason);
+    if (st == INTAKE_OK) {
+        *canonical = intake_plan_to_json(&plan);
+        plan_free(&plan);
+    }
+    return st;
+}
+
+/* Refuses (422) a record whose history was reported after today; true when it did. */
+static bool refuse_future_report(struct call *call, struct intake_field_errors *errs)
+{
+    /* A history's reported_on is a day already passed (or today). */
+    struct put_state *ps = call->state;
+    int future = ps->kind == RECORD_MEMBER  ? intake_member_reported_after(&ps->member,
+                                                                          date_today())
+                 : ps->kind == RECORD_GROUP ? intake_group_reported_after(&ps->group,
+                                                                         date_today())
+                                            : -1;
+    if (future < 0)
+        return false;
+    char field[48];
+    snprintf(field, sizeof field, "history[%d].reported_on", future);
+    intake_field_errors_init(errs);
+    intake_field_errors_add(errs, field, INTAKE_P_FUTURE);
+    call_invalid(call, 422, "the record has problems listed in fields", errs);
+    return true;
+}
+
+/* Reads and checks the PUT body into the call's state; false when the call was answered. */
+static bool read_put_body(struct call *call)
+{
+    struct put_state *ps = call->state;
+    struct intake_field_errors *errs = malloc(sizeof *errs);
+    if (!errs) {
+        call_out_of_memory(call);
+        return false;
+    }
+    const char *reason = NULL;
+    struct json_object *canonical = NULL;
+    enum intake_status st = parse_put_body(call, errs, &reason, &canonical);
+    if (st != INTAKE_OK) {
+        if (st == INTAKE_NO_MEMORY)
+            call_out_of_memory(call);
+        else
+            call_invalid(call, intake_status_http(st), reason, errs);
+        free(errs);
+        return false;
+    }
+    bool refused = refuse_future_report(call, errs);
+    free(errs);
+    if (refused)
+        return false;
+    if (ps->kind == RECORD_PLAN) {
+        ps->json = canonical
+                       ? strdup(json_object_to_json_string_ext(canonical, JSON_C_TO_STRING_PLAIN))
+                       : NULL;
+        json_object_put(canonical);
+        if (!ps->json) {
+            call_out_of_memory(call);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Reads the records a member refers to; on_member_refs goes on. */
+static void read_member_refs(struct call *call)
+{
+    struct put_state *ps = call->state;
+    const struct member *m = &ps->member;
+    _Static_assert(4 + MAX_COVERAGE_SPANS <= QUEUE_RECORDS_MAX,
+                   "a member's references are read in one call");
+    struct queue_record_ref refs[4 + MAX_COVERAGE_SPANS] = {
+        {QUEUE_RECORD_GROUP, m->group_id},
+        {QUEUE_RECORD_MEMBER, m->subscriber_id},
+        {QUEUE_RECORD_MEMBER, m->member_id},
+    };
+    size_t n_refs = 3;
+    if (m->relationship == REL_GRANDCHILD && m->parent_member_id[0])
+        refs[n_refs++] = (struct queue_record_ref){QUEUE_RECORD_MEMBER, m->parent_member_id};
+    for (int i = 0; i < m->n_coverage; i++)
+        refs[n_refs++] = (struct queue_record_ref){QUEUE_RECORD_PLAN, m->coverage[i].plan_id};
+    if (queue_get_records(call->app->redis, call->app->cfg.key_prefix, refs, n_refs,
+                          on_member_refs, call) != 0)
+        call_unavailable(call);
+}
+
+/* PUT of a record by an admin: the body, then the records it refers to, then the store. */
 static void put_authed(struct call *call)
 {
     struct put_state *ps = call->state;
@@ -364,92 +466,14 @@ static void put_authed(struct call *call)
         call_not_found(call);
         return;
     }
-    if (!call_require_json(call))
+    if (!call_require_json(call) || !read_put_body(call))
         return;
-    struct intake_field_errors *errs = malloc(sizeof *errs);
-    if (!errs) {
-        call_out_of_memory(call);
-        return;
-    }
-    const char *reason = NULL;
-    enum intake_status st;
-    struct json_object *canonical = NULL;
-    const char *body = call->req->body;
-    size_t len = call->req->body_len;
-    if (ps->kind == RECORD_GROUP) {
-        st = intake_group_put_from_body(body, len, call->path_id, &ps->group, &ps->group_put,
-                                        errs, &reason);
-    } else if (ps->kind == RECORD_MEMBER) {
-        st = intake_member_put_from_body(body, len, call->path_id, &ps->member, &ps->member_put,
-                                         errs, &reason);
-    } else {
-        struct plan plan;
-        st = intake_plan_from_body(body, len, call->path_id, &plan, errs, &reason);
-        if (st == INTAKE_OK) {
-            canonical = intake_plan_to_json(&plan);
-            plan_free(&plan);
-        }
-    }
-    if (st != INTAKE_OK) {
-        if (st == INTAKE_NO_MEMORY)
-            call_out_of_memory(call);
-        else
-            call_invalid(call, intake_status_http(st), reason, errs);
-        free(errs);
-        return;
-    }
-    /* A history's reported_on is a day already passed (or today). */
-    int future = ps->kind == RECORD_MEMBER  ? intake_member_reported_after(&ps->member,
-                                                                          date_today())
-                 : ps->kind == RECORD_GROUP ? intake_group_reported_after(&ps->group,
-                                                                         date_today())
-                                            : -1;
-    if (future >= 0) {
-        char field[48];
-        snprintf(field, sizeof field, "history[%d].reported_on", future);
-        intake_field_errors_init(errs);
-        intake_field_errors_add(errs, field, INTAKE_P_FUTURE);
-        call_invalid(call, 422, "the record has problems listed in fields", errs);
-        free(errs);
-        return;
-    }
-    free(errs);
-    if (ps->kind == RECORD_PLAN) {
-        ps->json = canonical
-                       ? strdup(json_object_to_json_string_ext(canonical, JSON_C_TO_STRING_PLAIN))
-                       : NULL;
-        json_object_put(canonical);
-        if (!ps->json) {
-            call_out_of_memory(call);
-            return;
-        }
-    }
-    const char *prefix = call->app->cfg.key_prefix;
-    int rc = 0;
-    if (ps->kind == RECORD_MEMBER) {
-        const struct member *m = &ps->member;
-        _Static_assert(4 + MAX_COVERAGE_SPANS <= QUEUE_RECORDS_MAX,
-                       "a member's references are read in one call");
-        struct queue_record_ref refs[4 + MAX_COVERAGE_SPANS] = {
-            {QUEUE_RECORD_GROUP, m->group_id},
-            {QUEUE_RECORD_MEMBER, m->subscriber_id},
-            {QUEUE_RECORD_MEMBER, m->member_id},
-        };
-        size_t n_refs = 3;
-        if (m->relationship == REL_GRANDCHILD && m->parent_member_id[0])
-            refs[n_refs++] = (struct queue_record_ref){QUEUE_RECORD_MEMBER, m->parent_member_id};
-        for (int i = 0; i < m->n_coverage; i++)
-            refs[n_refs++] = (struct queue_record_ref){QUEUE_RECORD_PLAN, m->coverage[i].plan_id};
-        rc = queue_get_records(call->app->redis, prefix, refs, n_refs, on_member_refs, call);
-    } else if (ps->kind == RECORD_GROUP) {
+    if (ps->kind == RECORD_MEMBER)
+        read_member_refs(call);
+    else if (ps->kind == RECORD_GROUP)
         read_group_refs(call);
-        return;
-    } else {
+    else
         store_record(call);
-        return;
-    }
-    if (rc != 0)
-        call_unavailable(call);
 }
 
 void admin_put_record(struct call *call, enum record_kind kind)

@@ -358,14 +358,12 @@ static void set_error(struct parse_error *e, int status, const char *code, const
     e->message = message;
 }
 
-/* Parses a request's head from the input buffer once it is all there.
- * Returns the request (body not read), or NULL: with e->status 0 when more
- * input is needed, otherwise the error to answer. */
-static struct http_request *parse_head(struct http_conn *conn, struct parse_error *e)
+/* Takes a complete head out of the input into *head (caller frees), with a new request. */
+static struct http_request *take_head(struct http_conn *conn, struct parse_error *e, char **head,
+                                      size_t *head_len)
 {
     struct http_server *srv = conn->srv;
     struct evbuffer *in = bufferevent_get_input(conn->bev);
-    e->status = 0;
     /* Empty lines before a request line are ignored (RFC 9112 § 2.2). */
     for (;;) {
         unsigned char *p = evbuffer_pullup(in, 1);
@@ -376,56 +374,59 @@ static struct http_request *parse_head(struct http_conn *conn, struct parse_erro
     if (evbuffer_get_length(in) == 0)
         return NULL;
     struct evbuffer_ptr end = evbuffer_search(in, "\r\n\r\n", 4, NULL);
-    size_t head_len = end.pos < 0 ? evbuffer_get_length(in) : (size_t)end.pos + 4;
-    if (head_len > srv->limits.max_header_bytes) {
+    size_t len = end.pos < 0 ? evbuffer_get_length(in) : (size_t)end.pos + 4;
+    if (len > srv->limits.max_header_bytes) {
         set_error(e, 431, "headers_too_large", "the request headers are too large");
         return NULL;
     }
     if (end.pos < 0)
         return NULL;
-    char *head = malloc(head_len + 1);
+    char *bytes = malloc(len + 1);
     struct http_request *req = calloc(1, sizeof *req);
-    if (!head || !req) {
-        free(head);
+    if (!bytes || !req) {
+        free(bytes);
         free(req);
         set_error(e, 503, "unavailable", "the server is out of memory");
         return NULL;
     }
     req->server = srv;
-    evbuffer_remove(in, head, head_len);
-    head[head_len] = '\0';
-    set_error(e, 400, "bad_request", "malformed request");
-    if (memchr(head, '\0', head_len))
-        goto fail;
-    char *line_end = strstr(head, "\r\n");
-    *line_end = '\0';
+    evbuffer_remove(in, bytes, len);
+    bytes[len] = '\0';
+    *head = bytes;
+    *head_len = len;
+    return req;
+}
+
+/* The request line into req's method and target; false (e's 400, or a 505) when refused. */
+static bool parse_request_line(struct http_request *req, char *head, bool *http11,
+                               struct parse_error *e)
+{
     if (strpbrk(head, "\r\n"))
-        goto fail; /* a bare CR or LF in the request line */
+        return false; /* a bare CR or LF in the request line */
     char *sp1 = strchr(head, ' ');
     char *sp2 = sp1 ? strchr(sp1 + 1, ' ') : NULL;
     if (!sp1 || !sp2 || strchr(sp2 + 1, ' ') || sp1 == head ||
         (size_t)(sp1 - head) >= sizeof req->method || sp1[1] != '/' ||
         !is_token(head, (size_t)(sp1 - head)))
-        goto fail;
+        return false;
     memcpy(req->method, head, (size_t)(sp1 - head));
     const char *version = sp2 + 1;
-    bool http11 = strcmp(version, "HTTP/1.1") == 0;
-    if (!http11 && strcmp(version, "HTTP/1.0") != 0) {
+    *http11 = strcmp(version, "HTTP/1.1") == 0;
+    if (!*http11 && strcmp(version, "HTTP/1.0") != 0) {
         set_error(e, 505, "http_version_not_supported", "only HTTP/1.0 and HTTP/1.1 are served");
-        goto fail;
+        return false;
     }
     *sp2 = '\0';
     for (const char *p = sp1 + 1; *p; p++)
         if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
-            goto fail;
+            return false;
     req->target = strdup(sp1 + 1);
-    if (!req->target)
-        goto fail;
-    const char *problem = NULL;
-    if (parse_headers(req, line_end + 2, &problem) != 0) {
-        e->message = problem;
-        goto fail;
-    }
+    return req->target != NULL;
+}
+
+/* Splits the target into its path and query (after '?', "" when none). */
+static void split_target(struct http_request *req)
+{
     req->path = req->target;
     char *q = strchr(req->target, '?');
     if (q) {
@@ -434,13 +435,16 @@ static struct http_request *parse_head(struct http_conn *conn, struct parse_erro
     } else {
         req->query = req->target + strlen(req->target);
     }
-    const char *connection = http_header_get(req, "connection");
-    conn->keep_alive = http11 ? !(connection && strcasecmp(connection, "close") == 0)
-                              : (connection && strcasecmp(connection, "keep-alive") == 0);
+}
+
+/* The body's length from its one Content-Length, within the limit; false (e set) if not. */
+static bool read_body_length(struct http_request *req, const struct http_server *srv,
+                             struct parse_error *e)
+{
     if (http_header_get(req, "transfer-encoding")) {
         set_error(e, 411, "length_required",
                   "send the body with Content-Length; chunked bodies are not accepted");
-        goto fail;
+        return false;
     }
     int n_length = 0;
     for (int i = 0; i < req->n_headers; i++) {
@@ -449,14 +453,20 @@ static struct http_request *parse_head(struct http_conn *conn, struct parse_erro
         const char *v = req->headers[i].value;
         if (!*v || strspn(v, "0123456789") != strlen(v) || strlen(v) > 15 || ++n_length > 1) {
             e->message = "invalid Content-Length";
-            goto fail;
+            return false;
         }
         req->body_len = (size_t)strtoull(v, NULL, 10);
     }
     if (req->body_len > srv->limits.max_body_bytes) {
         set_error(e, 413, "body_too_large", "the request body is larger than the server accepts");
-        goto fail;
+        return false;
     }
+    return true;
+}
+
+/* False (e's message set) when the request has not the one Host header it needs. */
+static bool check_host(const struct http_request *req, bool http11, struct parse_error *e)
+{
     /* RFC 9112 § 3.2: an HTTP/1.1 request has exactly one Host; none or two
      * is 400 (issue 16, finding 4). HTTP/1.0 may leave it out. */
     int n_host = 0;
@@ -464,8 +474,41 @@ static struct http_request *parse_head(struct http_conn *conn, struct parse_erro
         n_host += strcmp(req->headers[i].name, "host") == 0;
     if (n_host > 1 || (http11 && n_host == 0)) {
         e->message = "an HTTP/1.1 request needs exactly one Host header";
+        return false;
+    }
+    return true;
+}
+
+/* Parses a request's head from the input buffer once it is all there.
+ * Returns the request (body not read), or NULL: with e->status 0 when more
+ * input is needed, otherwise the error to answer. */
+static struct http_request *parse_head(struct http_conn *conn, struct parse_error *e)
+{
+    e->status = 0;
+    char *head = NULL;
+    size_t head_len = 0;
+    struct http_request *req = take_head(conn, e, &head, &head_len);
+    if (!req)
+        return NULL;
+    set_error(e, 400, "bad_request", "malformed request");
+    if (memchr(head, '\0', head_len))
+        goto fail;
+    char *line_end = strstr(head, "\r\n");
+    *line_end = '\0';
+    bool http11;
+    if (!parse_request_line(req, head, &http11, e))
+        goto fail;
+    const char *problem = NULL;
+    if (parse_headers(req, line_end + 2, &problem) != 0) {
+        e->message = problem;
         goto fail;
     }
+    split_target(req);
+    const char *connection = http_header_get(req, "connection");
+    conn->keep_alive = http11 ? !(connection && strcasecmp(connection, "close") == 0)
+                              : (connection && strcasecmp(connection, "keep-alive") == 0);
+    if (!read_body_length(req, conn->srv, e) || !check_host(req, http11, e))
+        goto fail;
     /* The request's id is always the server's own: it is what the logs and
      * the audit records carry, so a client cannot choose it (issue 16,
      * finding 9). A client's UUID is kept beside it and echoed. */

@@ -78,6 +78,9 @@ struct http_request {
  * http_respond exactly once, now or from a later callback. */
 typedef void (*http_handler)(struct http_request *req, void *arg);
 
+/* A server on base that hands each complete request to handler with arg, within limits (a
+ * max_output_bytes of 0 takes the default); allocates (http_server_free), NULL when out of
+ * memory. */
 struct http_server *http_server_new(struct event_base *base, const struct http_limits *limits,
                                     http_handler handler, void *arg);
 /* Serves HTTPS only with this OpenSSL context (call before listening; the
@@ -89,9 +92,11 @@ int http_server_listen(struct http_server *srv, const char *host, int port);
 void http_server_stop_accepting(struct http_server *srv);
 /* Requests handed to the handler and not yet answered. */
 int http_server_in_flight(const struct http_server *srv);
+/* Connections open now. */
 int http_server_connections(const struct http_server *srv);
 /* Connections whose reading waits for their unsent answers to drain. */
 int http_server_paused(const struct http_server *srv);
+/* Stops listening, closes every connection and frees the server (NULL is fine). */
 void http_server_free(struct http_server *srv);
 
 /* The header's value (name is case-insensitive), or NULL. */
@@ -108,8 +113,8 @@ void http_respond(struct http_request *req, int status, const char *content_type
 void http_respond_error(struct http_request *req, int status, const char *code,
                         const char *message);
 
+/* The reason phrase of an HTTP status ("Not Found"), "Unknown" for one not used here. */
 const char *http_status_text(int status);
-
 
 /* For the fuzz target tests/fuzz/fuzz_http.c only (docs/fuzzing.md): feeds
  * `len` bytes, as if one client had sent them, through the server's request

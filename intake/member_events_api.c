@@ -146,6 +146,118 @@ static void parse_added(struct intake_reader *r, struct json_object *body, const
     json_object_put(copy);
 }
 
+/* The event's name, date and reported_on; returns whether ev->kind is a known event. */
+static bool parse_event_head(struct intake_reader *r, struct json_object *body, date_t today,
+                             struct lifecycle_event *ev)
+{
+    struct json_object *name = intake_member(body, "event");
+    bool known = false;
+    if (!name)
+        intake_report_key(r, "event", INTAKE_P_REQUIRED);
+    else if (!json_object_is_type(name, json_type_string))
+        intake_report_key(r, "event", INTAKE_P_STRING);
+    else if (!(known = lifecycle_event_parse(json_object_get_string(name), &ev->kind)))
+        intake_report_key(r, "event", "is not a known event (docs/api.md \"Member events\")");
+    intake_field(r, body, "date", true, intake_value_date, &ev->date);
+    ev->reported_on = today;
+    if (intake_field(r, body, "reported_on", false, intake_value_date, &ev->reported_on) ==
+            INTAKE_GOT &&
+        date_cmp(ev->reported_on, today) > 0)
+        intake_report_key(r, "reported_on", INTAKE_P_FUTURE);
+    return known;
+}
+
+/* A medicare_entitlement's basis, part_a and part_b. */
+static void parse_medicare_event(struct intake_reader *r, struct json_object *body,
+                                 struct lifecycle_event *ev)
+{
+    int basis = 0;
+    struct intake_enum_spec bases = {medicare_bases, 3, "must be age, esrd or disability",
+                                     &basis};
+    intake_field(r, body, "basis", true, intake_value_enum, &bases);
+    ev->medicare.basis = (enum medicare_basis)basis;
+    intake_field(r, body, "part_a", true, intake_value_bool, &ev->medicare.part_a);
+    intake_field(r, body, "part_b", true, intake_value_bool, &ev->medicare.part_b);
+}
+
+/* An other_group_coverage's entry, effective on the event's date (which it must not name). */
+static void parse_other_coverage_event(struct intake_reader *r, struct json_object *body,
+                                       struct lifecycle_event *ev,
+                                       struct intake_field_errors *errs)
+{
+    struct json_object *o = intake_member(body, "other_coverage");
+    if (!o) {
+        intake_report_key(r, "other_coverage", INTAKE_P_REQUIRED);
+    } else if (!json_object_is_type(o, json_type_object)) {
+        intake_report_key(r, "other_coverage", INTAKE_P_OBJECT);
+    } else if (json_object_object_get_ex(o, "effective", NULL)) {
+        intake_field_errors_add(errs, "other_coverage.effective",
+                                "must be left out: the event's date is its effective date");
+    } else {
+        struct json_object *copy = NULL;
+        if (json_object_deep_copy(o, &copy, NULL) != 0 || !copy) {
+            intake_report_key(r, "other_coverage", "could not be read (out of memory)");
+            return;
+        }
+        char d[DATE_STRLEN];
+        json_object_object_add(copy, "effective",
+                               json_object_new_string(date_format(ev->date, d)));
+        intake_parse_other_coverage(copy, "other_coverage", &ev->other_coverage, errs);
+        json_object_put(copy);
+    }
+}
+
+/* A cobra_election's qualifying_event, reason and months. */
+static void parse_cobra_event(struct intake_reader *r, struct json_object *body,
+                              struct lifecycle_event *ev)
+{
+    intake_field(r, body, "qualifying_event", true, intake_value_date, &ev->qualifying_event);
+    struct json_object *reason = intake_member(body, "reason");
+    if (!reason)
+        intake_report_key(r, "reason", INTAKE_P_REQUIRED);
+    else if (!json_object_is_type(reason, json_type_string) ||
+             !lifecycle_cobra_reason_parse(json_object_get_string(reason), &ev->cobra_reason))
+        intake_report_key(r, "reason",
+                          "must be termination_of_employment, reduction_of_hours, divorce, "
+                          "legal_separation, death_of_employee, medicare_entitlement or "
+                          "loss_of_dependent_status");
+    struct intake_int_spec months = {18, 36, "must be 18, 29 or 36", &ev->cobra_months};
+    if (intake_field(r, body, "months", true, intake_value_int, &months) == INTAKE_GOT &&
+        ev->cobra_months != 18 && ev->cobra_months != 29 && ev->cobra_months != 36)
+        intake_report_key(r, "months", "must be 18, 29 or 36");
+}
+
+/* The fields only an event of ev->kind carries. */
+static void parse_event_fields(struct intake_reader *r, struct json_object *body,
+                               struct lifecycle_event *ev, struct intake_field_errors *errs)
+{
+    switch (ev->kind) {
+    case LC_STUDENT_STATUS:
+        intake_field(r, body, "student", true, intake_value_bool, &ev->flag);
+        break;
+    case LC_HOUSEHOLD_STATUS:
+        intake_field(r, body, "lives_with_employee", true, intake_value_bool, &ev->flag);
+        ev->has_own_dependent_given =
+            intake_field(r, body, "has_own_dependent", false, intake_value_bool,
+                         &ev->has_own_dependent) == INTAKE_GOT;
+        break;
+    case LC_HANDICAPPED_STATUS:
+        intake_field(r, body, "handicapped_certified", true, intake_value_bool, &ev->flag);
+        break;
+    case LC_MEDICARE_ENTITLEMENT:
+        parse_medicare_event(r, body, ev);
+        break;
+    case LC_OTHER_GROUP_COVERAGE:
+        parse_other_coverage_event(r, body, ev, errs);
+        break;
+    case LC_COBRA_ELECTION:
+        parse_cobra_event(r, body, ev);
+        break;
+    default:
+        break;
+    }
+}
+
 /* Reads the body into ev, reporting every problem to errs. */
 static void parse_event(struct json_object *body, const char *path_id, date_t today,
                         struct lifecycle_event *ev, struct intake_field_errors *errs)
@@ -157,92 +269,12 @@ static void parse_event(struct json_object *body, const char *path_id, date_t to
         intake_report(&r, INTAKE_P_OBJECT);
         return;
     }
-    struct json_object *name = intake_member(body, "event");
-    bool known = false;
-    if (!name)
-        intake_report_key(&r, "event", INTAKE_P_REQUIRED);
-    else if (!json_object_is_type(name, json_type_string))
-        intake_report_key(&r, "event", INTAKE_P_STRING);
-    else if (!(known = lifecycle_event_parse(json_object_get_string(name), &ev->kind)))
-        intake_report_key(&r, "event", "is not a known event (docs/api.md \"Member events\")");
-    intake_field(&r, body, "date", true, intake_value_date, &ev->date);
-    ev->reported_on = today;
-    if (intake_field(&r, body, "reported_on", false, intake_value_date, &ev->reported_on) ==
-            INTAKE_GOT &&
-        date_cmp(ev->reported_on, today) > 0)
-        intake_report_key(&r, "reported_on", INTAKE_P_FUTURE);
-    if (!known)
+    if (!parse_event_head(&r, body, today, ev))
         return;
     intake_reject_unknown(&r, body, event_fields(ev->kind));
     if (lifecycle_event_adds_allowed(ev->kind))
         parse_added(&r, body, ev->kind == LC_HIRE ? path_id : NULL, ev, errs);
-    switch (ev->kind) {
-    case LC_STUDENT_STATUS:
-        intake_field(&r, body, "student", true, intake_value_bool, &ev->flag);
-        break;
-    case LC_HOUSEHOLD_STATUS:
-        intake_field(&r, body, "lives_with_employee", true, intake_value_bool, &ev->flag);
-        ev->has_own_dependent_given =
-            intake_field(&r, body, "has_own_dependent", false, intake_value_bool,
-                         &ev->has_own_dependent) == INTAKE_GOT;
-        break;
-    case LC_HANDICAPPED_STATUS:
-        intake_field(&r, body, "handicapped_certified", true, intake_value_bool, &ev->flag);
-        break;
-    case LC_MEDICARE_ENTITLEMENT: {
-        int basis = 0;
-        struct intake_enum_spec bases = {medicare_bases, 3, "must be age, esrd or disability",
-                                         &basis};
-        intake_field(&r, body, "basis", true, intake_value_enum, &bases);
-        ev->medicare.basis = (enum medicare_basis)basis;
-        intake_field(&r, body, "part_a", true, intake_value_bool, &ev->medicare.part_a);
-        intake_field(&r, body, "part_b", true, intake_value_bool, &ev->medicare.part_b);
-        break;
-    }
-    case LC_OTHER_GROUP_COVERAGE: {
-        struct json_object *o = intake_member(body, "other_coverage");
-        if (!o) {
-            intake_report_key(&r, "other_coverage", INTAKE_P_REQUIRED);
-        } else if (!json_object_is_type(o, json_type_object)) {
-            intake_report_key(&r, "other_coverage", INTAKE_P_OBJECT);
-        } else if (json_object_object_get_ex(o, "effective", NULL)) {
-            intake_field_errors_add(errs, "other_coverage.effective",
-                                    "must be left out: the event's date is its effective date");
-        } else {
-            struct json_object *copy = NULL;
-            if (json_object_deep_copy(o, &copy, NULL) != 0 || !copy) {
-                intake_report_key(&r, "other_coverage", "could not be read (out of memory)");
-                break;
-            }
-            char d[DATE_STRLEN];
-            json_object_object_add(copy, "effective",
-                                   json_object_new_string(date_format(ev->date, d)));
-            intake_parse_other_coverage(copy, "other_coverage", &ev->other_coverage, errs);
-            json_object_put(copy);
-        }
-        break;
-    }
-    case LC_COBRA_ELECTION: {
-        intake_field(&r, body, "qualifying_event", true, intake_value_date,
-                     &ev->qualifying_event);
-        struct json_object *reason = intake_member(body, "reason");
-        if (!reason)
-            intake_report_key(&r, "reason", INTAKE_P_REQUIRED);
-        else if (!json_object_is_type(reason, json_type_string) ||
-                 !lifecycle_cobra_reason_parse(json_object_get_string(reason), &ev->cobra_reason))
-            intake_report_key(&r, "reason",
-                              "must be termination_of_employment, reduction_of_hours, divorce, "
-                              "legal_separation, death_of_employee, medicare_entitlement or "
-                              "loss_of_dependent_status");
-        struct intake_int_spec months = {18, 36, "must be 18, 29 or 36", &ev->cobra_months};
-        if (intake_field(&r, body, "months", true, intake_value_int, &months) == INTAKE_GOT &&
-            ev->cobra_months != 18 && ev->cobra_months != 29 && ev->cobra_months != 36)
-            intake_report_key(&r, "months", "must be 18, 29 or 36");
-        break;
-    }
-    default:
-        break;
-    }
+    parse_event_fields(&r, body, ev, errs);
 }
 
 /* ---- answering ---- */

@@ -81,12 +81,9 @@ static int make_private(const char *dir)
     return 0;
 }
 
-int redis_child_start(const struct config *cfg, int wait_ms, struct redis_child *child,
-                      struct redis_address *addr)
+/* Creates, resolves (child->data_dir) and privatises the data directory; 0, or -1 logged. */
+static int prepare_data_dir(const struct config *cfg, struct redis_child *child)
 {
-    memset(child, 0, sizeof *child);
-    child->pid = -1;
-    child->lock_fd = -1;
     if (mkdir_p(cfg->data_dir, 0700) != 0) {
         log_error("cannot create data directory %s: %s", cfg->data_dir, strerror(errno));
         return -1;
@@ -100,6 +97,12 @@ int redis_child_start(const struct config *cfg, int wait_ms, struct redis_child 
                   strerror(errno));
         return -1;
     }
+    return 0;
+}
+
+/* Locks the data directory (child->lock_fd), waiting up to 5 s; 0, or -1 logged. */
+static int lock_data_dir(struct redis_child *child)
+{
     char lock_path[CONFIG_PATH_LEN + 32];
     snprintf(lock_path, sizeof lock_path, "%s/claimsd.lock", child->data_dir);
     /* The lock is inherited by redis-server and so held until both are gone:
@@ -123,20 +126,28 @@ int redis_child_start(const struct config *cfg, int wait_ms, struct redis_child 
         unlock_dir(child);
         return -1;
     }
+    return 0;
+}
+
+/* child->socket_path in the data directory, a stale one removed; 0, or -1 logged. */
+static int set_socket_path(struct redis_child *child)
+{
     struct sockaddr_un sun;
     int n = snprintf(child->socket_path, sizeof child->socket_path, "%s/redis.sock",
                      child->data_dir);
     if (n < 0 || (size_t)n >= sizeof sun.sun_path) {
         log_error("data directory path is too long for a unix socket (max %zu bytes)",
                   sizeof sun.sun_path - 12);
-        unlock_dir(child);
         return -1;
     }
     unlink(child->socket_path); /* a stale socket from a killed run */
+    return 0;
+}
 
-    char logfile[CONFIG_PATH_LEN + 32];
-    snprintf(logfile, sizeof logfile, "%s/redis.log", child->data_dir);
-    const char *argv[40];
+/* redis-server's command line into argv (NULL-terminated), as the header describes. */
+static void redis_argv(const struct config *cfg, const struct redis_child *child,
+                       const char *logfile, const char *argv[40])
+{
     int argc = 0;
     argv[argc++] = cfg->redis_server_path;
     argv[argc++] = "--port";
@@ -160,39 +171,34 @@ int redis_child_start(const struct config *cfg, int wait_ms, struct redis_child 
         argv[argc++] = "";
     }
     argv[argc] = NULL;
+}
 
-    pid_t parent = getpid();
-    pid_t pid = fork();
-    if (pid < 0) {
-        log_error("fork for redis-server failed: %s", strerror(errno));
-        unlock_dir(child);
-        return -1;
+/* In the forked child: becomes redis-server (argv), holding the lock; never returns. */
+static void exec_redis(const struct redis_child *child, const char *const *argv, pid_t parent)
+{
+    /* Own process group: the terminal's Ctrl-C goes to claimsd only. */
+    setpgid(0, 0);
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent)
+        _exit(1); /* claimsd died before prctl took effect */
+    umask(077); /* the AOF, the socket and the log: owner only */
+    /* Keep the data directory lock open in redis-server. */
+    fcntl(child->lock_fd, F_SETFD, 0);
+    int devnull = open("/dev/null", O_RDWR);
+    if (devnull >= 0) {
+        dup2(devnull, STDIN_FILENO);
+        dup2(devnull, STDOUT_FILENO);
+        close(devnull);
     }
-    if (pid == 0) {
-        /* Own process group: the terminal's Ctrl-C goes to claimsd only. */
-        setpgid(0, 0);
-        prctl(PR_SET_PDEATHSIG, SIGTERM);
-        if (getppid() != parent)
-            _exit(1); /* claimsd died before prctl took effect */
-        umask(077); /* the AOF, the socket and the log: owner only */
-        /* Keep the data directory lock open in redis-server. */
-        fcntl(child->lock_fd, F_SETFD, 0);
-        int devnull = open("/dev/null", O_RDWR);
-        if (devnull >= 0) {
-            dup2(devnull, STDIN_FILENO);
-            dup2(devnull, STDOUT_FILENO);
-            close(devnull);
-        }
-        execvp(argv[0], (char *const *)argv);
-        fprintf(stderr, "claimsd: cannot run %s: %s\n", argv[0], strerror(errno));
-        _exit(127);
-    }
-    child->pid = pid;
-    log_info("started embedded redis-server (pid %d), data in %s", (int)pid, child->data_dir);
+    execvp(argv[0], (char *const *)argv);
+    fprintf(stderr, "claimsd: cannot run %s: %s\n", argv[0], strerror(errno));
+    _exit(127);
+}
 
-    addr->is_unix = true;
-    snprintf(addr->path, sizeof addr->path, "%s", child->socket_path);
-    addr->db = 0;
+/* Waits up to wait_ms for redis-server to answer PING; 0, or -1 logged (and it stopped). */
+static int wait_for_redis(struct redis_child *child, const struct redis_address *addr,
+                          int wait_ms, const char *logfile)
+{
     for (int waited = 0; waited <= wait_ms; waited += 50) {
         int status;
         if (redis_child_exited(child, &status)) {
@@ -209,6 +215,39 @@ int redis_child_start(const struct config *cfg, int wait_ms, struct redis_child 
     log_error("embedded redis-server did not answer within %d ms; see %s", wait_ms, logfile);
     redis_child_stop(child, 2000);
     return -1;
+}
+
+int redis_child_start(const struct config *cfg, int wait_ms, struct redis_child *child,
+                      struct redis_address *addr)
+{
+    memset(child, 0, sizeof *child);
+    child->pid = -1;
+    child->lock_fd = -1;
+    if (prepare_data_dir(cfg, child) != 0 || lock_data_dir(child) != 0)
+        return -1;
+    if (set_socket_path(child) != 0) {
+        unlock_dir(child);
+        return -1;
+    }
+    char logfile[CONFIG_PATH_LEN + 32];
+    snprintf(logfile, sizeof logfile, "%s/redis.log", child->data_dir);
+    const char *argv[40];
+    redis_argv(cfg, child, logfile, argv);
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid < 0) {
+        log_error("fork for redis-server failed: %s", strerror(errno));
+        unlock_dir(child);
+        return -1;
+    }
+    if (pid == 0)
+        exec_redis(child, argv, parent);
+    child->pid = pid;
+    log_info("started embedded redis-server (pid %d), data in %s", (int)pid, child->data_dir);
+    addr->is_unix = true;
+    snprintf(addr->path, sizeof addr->path, "%s", child->socket_path);
+    addr->db = 0;
+    return wait_for_redis(child, addr, wait_ms, logfile);
 }
 
 bool redis_child_exited(struct redis_child *child, int *status)
