@@ -708,39 +708,6 @@ static const char *formulary_code(const void *e)
     return ((const struct formulary_entry *)e)->ndc;
 }
 
-/* Returns false only when out of memory. */
-static bool parse_fee_schedule(struct intake_reader *r, struct json_object *body, struct plan *plan)
-{
-    size_t mark, n;
-    struct json_object *map = enter_map(r, body, "fee_schedule", &mark, &n);
-    if (!map)
-        return true;
-    if (n > 0) {
-        plan->fee_schedule = calloc(n, sizeof *plan->fee_schedule);
-        if (!plan->fee_schedule) {
-            intake_path_pop(&r->path, mark);
-            return false;
-        }
-    }
-    size_t i = 0;
-    json_object_object_foreach(map, key, val)
-    {
-        struct fee_entry *e = &plan->fee_schedule[i++];
-        size_t key_mark = intake_path_push_map_key(&r->path, key, strlen(key));
-        if (!intake_procedure_normalize(key, strlen(key), e->procedure_code))
-            intake_report(r, "key must be a 5-character CPT or HCPCS code");
-        else
-            intake_value_money(r, val, &e->allowed);
-        intake_path_pop(&r->path, key_mark);
-    }
-    plan->n_fee_schedule = n;
-    if (n > 0) /* an empty map has no array: qsort's base must not be NULL */
-        qsort(plan->fee_schedule, n, sizeof *plan->fee_schedule, fee_cmp);
-    report_normalised_duplicates(r, plan->fee_schedule, n, sizeof *plan->fee_schedule, fee_code);
-    intake_path_pop(&r->path, mark);
-    return true;
-}
-
 static void parse_formulary_entry(struct intake_reader *r, struct json_object *val,
                                   struct formulary_entry *e)
 {
@@ -766,36 +733,90 @@ static void parse_formulary_entry(struct intake_reader *r, struct json_object *v
     }
 }
 
-static bool parse_formulary(struct intake_reader *r, struct json_object *body, struct plan *plan)
+/* How one code-keyed map of a plan is read (fee_schedule, formulary). */
+struct code_map {
+    const char *key;         /* the plan's field */
+    size_t size;             /* one entry's size */
+    const char *key_problem; /* a key that is no such code */
+    /* Writes the key's normalised code into the entry; false when it is none. */
+    bool (*normalize)(const char *key, size_t len, void *entry);
+    /* Reads the value into the entry, reporting its problems. */
+    void (*value)(struct intake_reader *r, struct json_object *val, void *entry);
+    int (*cmp)(const void *a, const void *b);
+    const char *(*code)(const void *entry);
+};
+
+/* Reads map m->key of body into *entries (owned, sorted by code, *n of them):
+ * each key normalised, each value read, two keys of one code reported.
+ * Returns false only when out of memory. */
+static bool parse_code_map(struct intake_reader *r, struct json_object *body,
+                           const struct code_map *m, void **entries, size_t *n)
 {
-    size_t mark, n;
-    struct json_object *map = enter_map(r, body, "formulary", &mark, &n);
+    size_t mark;
+    struct json_object *map = enter_map(r, body, m->key, &mark, n);
     if (!map)
         return true;
-    if (n > 0) {
-        plan->formulary = calloc(n, sizeof *plan->formulary);
-        if (!plan->formulary) {
-            intake_path_pop(&r->path, mark);
-            return false;
-        }
+    char *all = NULL;
+    if (*n > 0 && !(all = calloc(*n, m->size))) {
+        *n = 0;
+        intake_path_pop(&r->path, mark);
+        return false;
     }
     size_t i = 0;
     json_object_object_foreach(map, key, val)
     {
-        struct formulary_entry *e = &plan->formulary[i++];
+        void *e = all + m->size * i++;
         size_t key_mark = intake_path_push_map_key(&r->path, key, strlen(key));
-        if (!intake_ndc_normalize(key, strlen(key), e->ndc))
-            intake_report(r, "key must be an NDC in 4-4-2, 5-3-2, 5-4-1 or 5-4-2 form");
+        if (!m->normalize(key, strlen(key), e))
+            intake_report(r, m->key_problem);
         else
-            parse_formulary_entry(r, val, e);
+            m->value(r, val, e);
         intake_path_pop(&r->path, key_mark);
     }
-    plan->n_formulary = n;
-    if (n > 0) /* as for the fee schedule */
-        qsort(plan->formulary, n, sizeof *plan->formulary, formulary_cmp);
-    report_normalised_duplicates(r, plan->formulary, n, sizeof *plan->formulary, formulary_code);
+    if (*n > 0) /* an empty map has no array: qsort's base must not be NULL */
+        qsort(all, *n, m->size, m->cmp);
+    report_normalised_duplicates(r, all, *n, m->size, m->code);
     intake_path_pop(&r->path, mark);
+    *entries = all;
     return true;
+}
+
+static bool fee_normalize(const char *key, size_t len, void *e)
+{
+    return intake_procedure_normalize(key, len, ((struct fee_entry *)e)->procedure_code);
+}
+
+static void fee_value(struct intake_reader *r, struct json_object *val, void *e)
+{
+    intake_value_money(r, val, &((struct fee_entry *)e)->allowed);
+}
+
+static bool formulary_normalize(const char *key, size_t len, void *e)
+{
+    return intake_ndc_normalize(key, len, ((struct formulary_entry *)e)->ndc);
+}
+
+static void formulary_value(struct intake_reader *r, struct json_object *val, void *e)
+{
+    parse_formulary_entry(r, val, e);
+}
+
+/* The plan's fee schedule and formulary; false only when out of memory. */
+static bool parse_code_maps(struct intake_reader *r, struct json_object *body, struct plan *plan)
+{
+    static const struct code_map fees = {"fee_schedule", sizeof(struct fee_entry),
+                                         "key must be a 5-character CPT or HCPCS code",
+                                         fee_normalize, fee_value, fee_cmp, fee_code};
+    static const struct code_map drugs = {
+        "formulary",         sizeof(struct formulary_entry),
+        "key must be an NDC in 4-4-2, 5-3-2, 5-4-1 or 5-4-2 form",
+        formulary_normalize, formulary_value, formulary_cmp, formulary_code};
+    void *fee_entries = NULL, *drug_entries = NULL;
+    bool ok = parse_code_map(r, body, &fees, &fee_entries, &plan->n_fee_schedule);
+    plan->fee_schedule = fee_entries;
+    ok = ok && parse_code_map(r, body, &drugs, &drug_entries, &plan->n_formulary);
+    plan->formulary = drug_entries;
+    return ok;
 }
 
 static void parse_copays(struct intake_reader *r, struct json_object *body, struct plan *plan)
@@ -848,7 +869,7 @@ enum intake_status intake_parse_plan(struct json_object *body, const char *expec
                                              intake_value_money,
                                              &out->review_threshold) == INTAKE_GOT;
     parse_pharmacy_tiers(&r, body, out->pharmacy);
-    if (!parse_fee_schedule(&r, body, out) || !parse_formulary(&r, body, out)) {
+    if (!parse_code_maps(&r, body, out)) {
         plan_free(out);
         return INTAKE_NO_MEMORY;
     }
