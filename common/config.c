@@ -569,6 +569,159 @@ static int load_payment_cycle(struct config *cfg, json_object *obj, const char *
     return 0;
 }
 
+/* Where a key of the file is read: the file's name and folder, the error's buffer. */
+struct config_file {
+    const char *path;
+    const char *base_dir;
+    char *err;
+};
+
+/* Key name's value must be an object: -1 with the error when it is not. */
+static int require_object(json_object *value, const char *name, const struct config_file *f)
+{
+    if (json_object_is_type(value, json_type_object))
+        return 0;
+    snprintf(f->err, CONFIG_ERR_LEN, "%s: key \"%s\" must be an object", f->path, name);
+    return -1;
+}
+
+/* tls: both files or neither. */
+static int load_tls(struct config *cfg, json_object *value, const struct config_file *f)
+{
+    if (require_object(value, "tls", f) != 0)
+        return -1;
+    if (load_section(cfg, value, tls_keys, sizeof tls_keys / sizeof *tls_keys, f->base_dir,
+                     f->path, "tls.", f->err) != 0)
+        return -1;
+    if (!cfg->tls.cert_file[0] != !cfg->tls.key_file[0]) {
+        snprintf(f->err, CONFIG_ERR_LEN,
+                 "%s: keys \"tls.cert_file\" and \"tls.key_file\" go together: set "
+                 "both or neither",
+                 f->path);
+        return -1;
+    }
+    return 0;
+}
+
+/* A sectioned key (limits, webhooks, sessions, payment_cycle, rate_limits,
+ * tls, redis_cluster): 0, -1 with the error, or 1 when name is none of them. */
+static int load_section_key(struct config *cfg, const char *name, json_object *value,
+                            const struct config_file *f)
+{
+    if (strcmp(name, "limits") == 0)
+        return require_object(value, name, f) != 0 ||
+                       load_section(cfg, value, limit_keys, sizeof limit_keys / sizeof *limit_keys,
+                                    f->base_dir, f->path, "limits.", f->err) != 0
+                   ? -1
+                   : 0;
+    if (strcmp(name, "webhooks") == 0)
+        return require_object(value, name, f) != 0 ||
+                       load_webhooks(cfg, value, f->base_dir, f->path, f->err) != 0
+                   ? -1
+                   : 0;
+    if (strcmp(name, "sessions") == 0)
+        return require_object(value, name, f) != 0 ||
+                       load_section(cfg, value, session_keys,
+                                    sizeof session_keys / sizeof *session_keys, f->base_dir,
+                                    f->path, "sessions.", f->err) != 0
+                   ? -1
+                   : 0;
+    if (strcmp(name, "payment_cycle") == 0)
+        return load_payment_cycle(cfg, value, f->path, f->err) != 0 ? -1 : 0;
+    if (strcmp(name, "rate_limits") == 0)
+        return load_rate_limits(cfg, value, f->path, f->err) != 0 ? -1 : 0;
+    if (strcmp(name, "tls") == 0)
+        return load_tls(cfg, value, f);
+    if (strcmp(name, "redis_cluster") == 0)
+        return load_redis_cluster(cfg, value, f->path, f->err) != 0 ? -1 : 0;
+    return 1;
+}
+
+/* Writes "<path>: <what>" into the error; returns -1. */
+static int key_error(const struct config_file *f, const char *what)
+{
+    snprintf(f->err, CONFIG_ERR_LEN, "%s: %s", f->path, what);
+    return -1;
+}
+
+/* A key whose string names a choice (listen, role, log_level, appendfsync,
+ * time_zone): 0, -1 with the error, or 1 when name is none of them. */
+static int load_string_key(struct config *cfg, const char *name, json_object *value,
+                           const struct config_file *f)
+{
+    static const char *const names[] = {"listen", "role", "log_level", "appendfsync",
+                                        "time_zone"};
+    size_t i = 0;
+    while (i < sizeof names / sizeof *names && strcmp(name, names[i]) != 0)
+        i++;
+    if (i == sizeof names / sizeof *names)
+        return 1;
+    const char *s;
+    if (string_value(value, f->path, name, &s, f->err) != 0)
+        return -1;
+    if (strcmp(name, "listen") == 0)
+        return config_set_listen(cfg, s) != 0
+                   ? key_error(f, "key \"listen\" must be HOST:PORT") : 0;
+    if (strcmp(name, "role") == 0)
+        return config_set_role(cfg, s) != 0
+                   ? key_error(f, "key \"role\" must be \"all\", \"intake\" or \"worker\"") : 0;
+    if (strcmp(name, "log_level") == 0) {
+        int level = log_level_parse(s);
+        if (level < 0)
+            return key_error(f, "key \"log_level\" must be debug, info, warn or error");
+        cfg->log_level = (enum log_level)level;
+        return 0;
+    }
+    if (strcmp(name, "appendfsync") == 0) {
+        if (strcmp(s, "everysec") != 0 && strcmp(s, "always") != 0)
+            return key_error(f, "key \"appendfsync\" must be \"everysec\" or \"always\"");
+        snprintf(cfg->appendfsync, sizeof cfg->appendfsync, "%s", s);
+        return 0;
+    }
+    /* time_zone, the plan's: what day it is for received dates and "today"
+     * (common/date.c date_today). */
+    if (strlen(s) >= sizeof cfg->time_zone || !date_time_zone_known(s))
+        return key_error(f, "key \"time_zone\" must be an IANA time zone name the system's "
+                            "tzdata knows, like \"America/New_York\"");
+    snprintf(cfg->time_zone, sizeof cfg->time_zone, "%s", s);
+    return 0;
+}
+
+/* One top-level key of the file: 0, or -1 with the error. */
+static int load_top_key(struct config *cfg, const char *name, json_object *value,
+                        const struct config_file *f)
+{
+    int rc = load_section_key(cfg, name, value, f);
+    if (rc <= 0)
+        return rc;
+    rc = load_string_key(cfg, name, value, f);
+    if (rc <= 0)
+        return rc;
+    if (strcmp(name, "$comment") == 0)
+        return 0; /* documentation inside the file */
+    const struct key_spec *k = find_key(top_keys, sizeof top_keys / sizeof *top_keys, name);
+    if (!k) {
+        snprintf(f->err, CONFIG_ERR_LEN, "%s: unknown key \"%s\"", f->path, name);
+        return -1;
+    }
+    return set_key(cfg, k, value, f->base_dir, f->path, "", f->err);
+}
+
+/* The rules across keys, once the whole file is read: 0, or -1 with the error. */
+static int check_file(const struct config *cfg, json_object *root, const struct config_file *f)
+{
+    if (json_object_object_get_ex(root, "redis", NULL) &&
+        json_object_object_get_ex(root, "redis_cluster", NULL) && cfg->redis_url[0] &&
+        cfg->redis_cluster[0])
+        return key_error(f, "keys \"redis\" and \"redis_cluster\" exclude each other: set one");
+    /* The sharded key layout of issue 12 is not built yet: one shard, the
+     * "{c}" tag of every claims key (docs/configuration.md "shards"). */
+    if (cfg->shards != 1)
+        return key_error(f, "key \"shards\" must be 1 in this version (claims on several "
+                            "shards are not built yet)");
+    return 0;
+}
+
 int config_load_file(struct config *cfg, const char *path, char err[CONFIG_ERR_LEN])
 {
     json_object *root = json_object_from_file(path);
@@ -584,137 +737,17 @@ int config_load_file(struct config *cfg, const char *path, char err[CONFIG_ERR_L
     int rc = -1;
     char base_dir[CONFIG_PATH_LEN];
     dir_of(path, base_dir, sizeof base_dir);
+    const struct config_file f = {.path = path, .base_dir = base_dir, .err = err};
     if (!json_object_is_type(root, json_type_object)) {
         snprintf(err, CONFIG_ERR_LEN, "%s: the top level must be a JSON object", path);
         goto out;
     }
     json_object_object_foreach(root, name, value)
     {
-        const char *s;
-        if (strcmp(name, "limits") == 0) {
-            if (!json_object_is_type(value, json_type_object)) {
-                snprintf(err, CONFIG_ERR_LEN, "%s: key \"limits\" must be an object", path);
-                goto out;
-            }
-            if (load_section(cfg, value, limit_keys, sizeof limit_keys / sizeof *limit_keys,
-                             base_dir, path, "limits.", err) != 0)
-                goto out;
-        } else if (strcmp(name, "webhooks") == 0) {
-            if (!json_object_is_type(value, json_type_object)) {
-                snprintf(err, CONFIG_ERR_LEN, "%s: key \"webhooks\" must be an object", path);
-                goto out;
-            }
-            if (load_webhooks(cfg, value, base_dir, path, err) != 0)
-                goto out;
-        } else if (strcmp(name, "sessions") == 0) {
-            if (!json_object_is_type(value, json_type_object)) {
-                snprintf(err, CONFIG_ERR_LEN, "%s: key \"sessions\" must be an object", path);
-                goto out;
-            }
-            if (load_section(cfg, value, session_keys, sizeof session_keys / sizeof *session_keys,
-                             base_dir, path, "sessions.", err) != 0)
-                goto out;
-        } else if (strcmp(name, "payment_cycle") == 0) {
-            if (load_payment_cycle(cfg, value, path, err) != 0)
-                goto out;
-        } else if (strcmp(name, "rate_limits") == 0) {
-            if (load_rate_limits(cfg, value, path, err) != 0)
-                goto out;
-        } else if (strcmp(name, "tls") == 0) {
-            if (!json_object_is_type(value, json_type_object)) {
-                snprintf(err, CONFIG_ERR_LEN, "%s: key \"tls\" must be an object", path);
-                goto out;
-            }
-            if (load_section(cfg, value, tls_keys, sizeof tls_keys / sizeof *tls_keys, base_dir,
-                             path, "tls.", err) != 0)
-                goto out;
-            if (!cfg->tls.cert_file[0] != !cfg->tls.key_file[0]) {
-                snprintf(err, CONFIG_ERR_LEN,
-                         "%s: keys \"tls.cert_file\" and \"tls.key_file\" go together: set "
-                         "both or neither",
-                         path);
-                goto out;
-            }
-        } else if (strcmp(name, "listen") == 0) {
-            if (string_value(value, path, name, &s, err) != 0)
-                goto out;
-            if (config_set_listen(cfg, s) != 0) {
-                snprintf(err, CONFIG_ERR_LEN, "%s: key \"listen\" must be HOST:PORT", path);
-                goto out;
-            }
-        } else if (strcmp(name, "role") == 0) {
-            if (string_value(value, path, name, &s, err) != 0)
-                goto out;
-            if (config_set_role(cfg, s) != 0) {
-                snprintf(err, CONFIG_ERR_LEN,
-                         "%s: key \"role\" must be \"all\", \"intake\" or \"worker\"", path);
-                goto out;
-            }
-        } else if (strcmp(name, "log_level") == 0) {
-            if (string_value(value, path, name, &s, err) != 0)
-                goto out;
-            int level = log_level_parse(s);
-            if (level < 0) {
-                snprintf(err, CONFIG_ERR_LEN,
-                         "%s: key \"log_level\" must be debug, info, warn or error", path);
-                goto out;
-            }
-            cfg->log_level = (enum log_level)level;
-        } else if (strcmp(name, "appendfsync") == 0) {
-            if (string_value(value, path, name, &s, err) != 0)
-                goto out;
-            if (strcmp(s, "everysec") != 0 && strcmp(s, "always") != 0) {
-                snprintf(err, CONFIG_ERR_LEN,
-                         "%s: key \"appendfsync\" must be \"everysec\" or \"always\"", path);
-                goto out;
-            }
-            snprintf(cfg->appendfsync, sizeof cfg->appendfsync, "%s", s);
-        } else if (strcmp(name, "time_zone") == 0) {
-            /* The plan's time zone: what day it is for received dates and
-             * "today" (common/date.c date_today). */
-            if (string_value(value, path, name, &s, err) != 0)
-                goto out;
-            if (strlen(s) >= sizeof cfg->time_zone || !date_time_zone_known(s)) {
-                snprintf(err, CONFIG_ERR_LEN,
-                         "%s: key \"time_zone\" must be an IANA time zone name the system's "
-                         "tzdata knows, like \"America/New_York\"",
-                         path);
-                goto out;
-            }
-            snprintf(cfg->time_zone, sizeof cfg->time_zone, "%s", s);
-        } else if (strcmp(name, "redis_cluster") == 0) {
-            if (load_redis_cluster(cfg, value, path, err) != 0)
-                goto out;
-        } else if (strcmp(name, "$comment") == 0) {
-            continue; /* documentation inside the file */
-        } else {
-            const struct key_spec *k =
-                find_key(top_keys, sizeof top_keys / sizeof *top_keys, name);
-            if (!k) {
-                snprintf(err, CONFIG_ERR_LEN, "%s: unknown key \"%s\"", path, name);
-                goto out;
-            }
-            if (set_key(cfg, k, value, base_dir, path, "", err) != 0)
-                goto out;
-        }
+        if (load_top_key(cfg, name, value, &f) != 0)
+            goto out;
     }
-    if (json_object_object_get_ex(root, "redis", NULL) &&
-        json_object_object_get_ex(root, "redis_cluster", NULL) && cfg->redis_url[0] &&
-        cfg->redis_cluster[0]) {
-        snprintf(err, CONFIG_ERR_LEN,
-                 "%s: keys \"redis\" and \"redis_cluster\" exclude each other: set one", path);
-        goto out;
-    }
-    /* The sharded key layout of issue 12 is not built yet: one shard, the
-     * "{c}" tag of every claims key (docs/configuration.md "shards"). */
-    if (cfg->shards != 1) {
-        snprintf(err, CONFIG_ERR_LEN,
-                 "%s: key \"shards\" must be 1 in this version (claims on several shards are "
-                 "not built yet)",
-                 path);
-        goto out;
-    }
-    rc = 0;
+    rc = check_file(cfg, root, &f);
 out:
     json_object_put(root);
     return rc;

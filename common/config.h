@@ -109,13 +109,13 @@ struct config {
 /* Fills in every default. */
 void config_defaults(struct config *cfg);
 
-/* Reads a JSON config file over the current values. Relative paths in the file
- * (holidays_file, seed_dir, portal_dir, data_dir, tls.*) are resolved against the file's folder.
- * Returns 0, or -1 with a message naming the file and the key in err. */
 /* "HOST:PORT[,HOST:PORT...]" (a cluster's seed nodes) into cfg->redis_cluster.
  * Returns 0, or -1 when an entry is not HOST:PORT or the list is too long. */
 int config_set_redis_cluster(struct config *cfg, const char *seeds);
 
+/* Reads a JSON config file over the current values. Relative paths in the file
+ * (holidays_file, seed_dir, portal_dir, data_dir, tls.*) are resolved against the file's folder.
+ * Returns 0, or -1 with a message naming the file and the key in err. */
 int config_load_file(struct config *cfg, const char *path, char err[CONFIG_ERR_LEN]);
 
 /* Parses "HOST:PORT" into the listen fields; returns 0 or -1. */
@@ -125,6 +125,7 @@ int config_set_role(struct config *cfg, const char *name);
 /* "HH:MM" (00:00–23:59) → minutes after midnight, or -1. */
 int config_parse_time_of_day(const char *text);
 
+/* The role's name in the configuration ("all", "intake", "worker"). */
 const char *config_role_name(enum server_role role);
 /* "member", "provider", "staff", "admin", "address". */
 const char *config_rate_class_name(enum rate_class c);

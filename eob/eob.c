@@ -323,18 +323,22 @@ static void put_tiers(struct writer *w, struct json_object *obj, const char *key
     }
 }
 
-static void write_record(struct writer *w, struct json_object *rec, const struct eob_inputs *in)
+/* The first and last service dates of the decision's lines (at least one). */
+static void service_period(const struct adj_decision *d, date_t *first, date_t *last)
 {
-    const struct claim *c = in->claim;
-    const struct adj_decision *d = in->decision;
+    *first = *last = d->lines[0].service_date;
+    for (int i = 1; i < d->n_lines; i++) {
+        if (date_cmp(d->lines[i].service_date, *first) < 0)
+            *first = d->lines[i].service_date;
+        if (date_cmp(d->lines[i].service_date, *last) > 0)
+            *last = d->lines[i].service_date;
+    }
+}
 
-    put_str(w, rec, "claim_id", in->claim_id);
-    put_int(w, rec, "version", in->version);
-    put_date(w, rec, "statement_date", in->statement_date);
-    put_date(w, rec, "received_date", in->received_date);
-    put_str(w, rec, "claim_type", c->type == CLAIM_MEDICAL ? "medical" : "pharmacy");
-    put_str(w, rec, "outcome", adj_outcome_name(d->outcome));
-
+/* payer and plan: who pays, the plan and the group. */
+static void put_payer_and_plan(struct writer *w, struct json_object *rec,
+                               const struct eob_inputs *in)
+{
     struct json_object *payer = put(w, rec, "payer", json_object_new_object());
     put_str(w, payer, "name", in->payer_name ? in->payer_name : EOB_DEFAULT_PAYER_NAME);
 
@@ -343,10 +347,11 @@ static void write_record(struct writer *w, struct json_object *rec, const struct
     put_str(w, plan, "name", in->plan->name);
     put_str(w, plan, "group_id", in->group->group_id);
     put_str(w, plan, "group_name", in->group->name);
+}
 
-    put_person(w, rec, "subscriber", in->subscriber, false);
-    put_person(w, rec, "patient", in->patient, true);
-
+/* provider: the medical provider or the pharmacy. */
+static void put_provider(struct writer *w, struct json_object *rec, const struct claim *c)
+{
     struct json_object *prov = put(w, rec, "provider", json_object_new_object());
     if (c->type == CLAIM_MEDICAL) {
         put_str(w, prov, "kind", "provider");
@@ -362,18 +367,24 @@ static void write_record(struct writer *w, struct json_object *rec, const struct
             put_null(w, prov, "npi");
         put_str(w, prov, "network", network_name(c->pharmacy.network));
     }
+}
 
-    date_t first = d->lines[0].service_date, last = first;
-    for (int i = 1; i < d->n_lines; i++) {
-        if (date_cmp(d->lines[i].service_date, first) < 0)
-            first = d->lines[i].service_date;
-        if (date_cmp(d->lines[i].service_date, last) > 0)
-            last = d->lines[i].service_date;
-    }
+/* service_period: the first and last service dates of the lines. */
+static void put_service_period(struct writer *w, struct json_object *rec,
+                               const struct adj_decision *d)
+{
+    date_t first, last;
+    service_period(d, &first, &last);
     struct json_object *period = put(w, rec, "service_period", json_object_new_object());
     put_date(w, period, "start", first);
     put_date(w, period, "end", last);
+}
 
+/* lines, then totals with the claim-level adjustments. */
+static void put_lines_and_totals(struct writer *w, struct json_object *rec,
+                                 const struct eob_inputs *in)
+{
+    const struct adj_decision *d = in->decision;
     struct json_object *lines = put(w, rec, "lines", json_object_new_array());
     for (int i = 0; i < d->n_lines; i++)
         put_line(w, lines, in, i);
@@ -386,7 +397,13 @@ static void write_record(struct writer *w, struct json_object *rec, const struct
     struct json_object *codes = put(w, totals, "adjustments", json_object_new_array());
     for (int k = 0; k < d->n_codes; k++)
         append_adjustment(w, codes, &d->codes[k]);
+}
 
+/* payee: who is paid (the provider or the subscriber) and how much. */
+static void put_payee(struct writer *w, struct json_object *rec, const struct eob_inputs *in)
+{
+    const struct claim *c = in->claim;
+    const struct adj_decision *d = in->decision;
     struct json_object *payee = put(w, rec, "payee", json_object_new_object());
     put_str(w, payee, "type", adj_payee_name(d->payee));
     if (d->payee == ADJ_PAYEE_PROVIDER) {
@@ -397,7 +414,12 @@ static void write_record(struct writer *w, struct json_object *rec, const struct
         put_str(w, payee, "name", name);
     }
     put_money(w, payee, "amount", d->total_plan_paid);
+}
 
+/* coordination_of_benefits: the plan's position and the other payer's EOB. */
+static void put_cob(struct writer *w, struct json_object *rec, const struct claim *c,
+                    const struct adj_decision *d)
+{
     struct json_object *cob = put(w, rec, "coordination_of_benefits", json_object_new_object());
     put_str(w, cob, "position", adj_cob_position_name(d->cob_position));
     put_bool(w, cob, "medicare_primary", d->medicare_primary);
@@ -412,7 +434,12 @@ static void write_record(struct writer *w, struct json_object *rec, const struct
     } else {
         put_null(w, cob, "other_payer");
     }
+}
 
+/* accumulators: each plan year's individual and family standing. */
+static void put_accumulators(struct writer *w, struct json_object *rec,
+                             const struct eob_inputs *in)
+{
     struct json_object *acc = put(w, rec, "accumulators", json_object_new_array());
     for (int y = 0; y < in->n_standing; y++) {
         const struct eob_year_standing *s = &in->standing[y];
@@ -421,9 +448,11 @@ static void write_record(struct writer *w, struct json_object *rec, const struct
         put_tiers(w, o, "individual", s->individual);
         put_tiers(w, o, "family", s->family);
     }
+}
 
-    put_remarks(w, rec, d->remarks, d->n_remarks);
-
+/* appeal: the days, the deadline, the address and the instructions. */
+static void put_appeal(struct writer *w, struct json_object *rec, const struct eob_inputs *in)
+{
     struct json_object *appeal = put(w, rec, "appeal", json_object_new_object());
     put_int(w, appeal, "days", EOB_APPEAL_DAYS);
     put_date(w, appeal, "deadline", adj_appeal_deadline(in->statement_date));
@@ -432,6 +461,31 @@ static void write_record(struct writer *w, struct json_object *rec, const struct
             in->appeal_address ? in->appeal_address : EOB_DEFAULT_APPEAL_ADDRESS);
     put_str(w, appeal, "instructions",
             in->appeal_instructions ? in->appeal_instructions : EOB_DEFAULT_APPEAL_INSTRUCTIONS);
+}
+
+/* The EOB record's fields, in their documented order. */
+static void write_record(struct writer *w, struct json_object *rec, const struct eob_inputs *in)
+{
+    const struct claim *c = in->claim;
+    const struct adj_decision *d = in->decision;
+
+    put_str(w, rec, "claim_id", in->claim_id);
+    put_int(w, rec, "version", in->version);
+    put_date(w, rec, "statement_date", in->statement_date);
+    put_date(w, rec, "received_date", in->received_date);
+    put_str(w, rec, "claim_type", c->type == CLAIM_MEDICAL ? "medical" : "pharmacy");
+    put_str(w, rec, "outcome", adj_outcome_name(d->outcome));
+    put_payer_and_plan(w, rec, in);
+    put_person(w, rec, "subscriber", in->subscriber, false);
+    put_person(w, rec, "patient", in->patient, true);
+    put_provider(w, rec, c);
+    put_service_period(w, rec, d);
+    put_lines_and_totals(w, rec, in);
+    put_payee(w, rec, in);
+    put_cob(w, rec, c, d);
+    put_accumulators(w, rec, in);
+    put_remarks(w, rec, d->remarks, d->n_remarks);
+    put_appeal(w, rec, in);
 }
 
 /* Whether a record can be built from in: EOB_OK, EOB_PENDED (no
@@ -609,19 +663,9 @@ static void text_tiers(struct json_writer *w, const char *key,
     json_writer_close(w, '}');
 }
 
-static void text_record(struct json_writer *w, const struct eob_inputs *in)
+/* payer and plan: who pays, the plan and the group. */
+static void text_payer_and_plan(struct json_writer *w, const struct eob_inputs *in)
 {
-    const struct claim *c = in->claim;
-    const struct adj_decision *d = in->decision;
-
-    json_writer_open(w, NULL, '{');
-    json_writer_string(w, "claim_id", in->claim_id);
-    json_writer_int(w, "version", in->version);
-    text_date(w, "statement_date", in->statement_date);
-    text_date(w, "received_date", in->received_date);
-    json_writer_string(w, "claim_type", c->type == CLAIM_MEDICAL ? "medical" : "pharmacy");
-    json_writer_string(w, "outcome", adj_outcome_name(d->outcome));
-
     json_writer_open(w, "payer", '{');
     json_writer_string(w, "name", in->payer_name ? in->payer_name : EOB_DEFAULT_PAYER_NAME);
     json_writer_close(w, '}');
@@ -632,10 +676,11 @@ static void text_record(struct json_writer *w, const struct eob_inputs *in)
     json_writer_string(w, "group_id", in->group->group_id);
     json_writer_string(w, "group_name", in->group->name);
     json_writer_close(w, '}');
+}
 
-    text_person(w, "subscriber", in->subscriber, false);
-    text_person(w, "patient", in->patient, true);
-
+/* provider: the medical provider or the pharmacy. */
+static void text_provider(struct json_writer *w, const struct claim *c)
+{
     json_writer_open(w, "provider", '{');
     if (c->type == CLAIM_MEDICAL) {
         json_writer_string(w, "kind", "provider");
@@ -652,19 +697,23 @@ static void text_record(struct json_writer *w, const struct eob_inputs *in)
         json_writer_string(w, "network", network_name(c->pharmacy.network));
     }
     json_writer_close(w, '}');
+}
 
-    date_t first = d->lines[0].service_date, last = first;
-    for (int i = 1; i < d->n_lines; i++) {
-        if (date_cmp(d->lines[i].service_date, first) < 0)
-            first = d->lines[i].service_date;
-        if (date_cmp(d->lines[i].service_date, last) > 0)
-            last = d->lines[i].service_date;
-    }
+/* service_period: the first and last service dates of the lines. */
+static void text_service_period(struct json_writer *w, const struct adj_decision *d)
+{
+    date_t first, last;
+    service_period(d, &first, &last);
     json_writer_open(w, "service_period", '{');
     text_date(w, "start", first);
     text_date(w, "end", last);
     json_writer_close(w, '}');
+}
 
+/* lines, then totals with the claim-level adjustments. */
+static void text_lines_and_totals(struct json_writer *w, const struct eob_inputs *in)
+{
+    const struct adj_decision *d = in->decision;
     json_writer_open(w, "lines", '[');
     for (int i = 0; i < d->n_lines; i++)
         text_line(w, in, i);
@@ -680,7 +729,13 @@ static void text_record(struct json_writer *w, const struct eob_inputs *in)
         text_adjustment(w, &d->codes[k]);
     json_writer_close(w, ']');
     json_writer_close(w, '}');
+}
 
+/* payee: who is paid (the provider or the subscriber) and how much. */
+static void text_payee(struct json_writer *w, const struct eob_inputs *in)
+{
+    const struct claim *c = in->claim;
+    const struct adj_decision *d = in->decision;
     json_writer_open(w, "payee", '{');
     json_writer_string(w, "type", adj_payee_name(d->payee));
     if (d->payee == ADJ_PAYEE_PROVIDER) {
@@ -694,7 +749,11 @@ static void text_record(struct json_writer *w, const struct eob_inputs *in)
     }
     text_money(w, "amount", d->total_plan_paid);
     json_writer_close(w, '}');
+}
 
+/* coordination_of_benefits: the plan's position and the other payer's EOB. */
+static void text_cob(struct json_writer *w, const struct claim *c, const struct adj_decision *d)
+{
     json_writer_open(w, "coordination_of_benefits", '{');
     json_writer_string(w, "position", adj_cob_position_name(d->cob_position));
     json_writer_bool(w, "medicare_primary", d->medicare_primary);
@@ -711,7 +770,11 @@ static void text_record(struct json_writer *w, const struct eob_inputs *in)
         json_writer_null(w, "other_payer");
     }
     json_writer_close(w, '}');
+}
 
+/* accumulators: each plan year's individual and family standing. */
+static void text_accumulators(struct json_writer *w, const struct eob_inputs *in)
+{
     json_writer_open(w, "accumulators", '[');
     for (int y = 0; y < in->n_standing; y++) {
         const struct eob_year_standing *s = &in->standing[y];
@@ -722,9 +785,11 @@ static void text_record(struct json_writer *w, const struct eob_inputs *in)
         json_writer_close(w, '}');
     }
     json_writer_close(w, ']');
+}
 
-    text_remarks(w, d->remarks, d->n_remarks);
-
+/* appeal: the days, the deadline, the address and the instructions. */
+static void text_appeal(struct json_writer *w, const struct eob_inputs *in)
+{
     json_writer_open(w, "appeal", '{');
     json_writer_int(w, "days", EOB_APPEAL_DAYS);
     text_date(w, "deadline", adj_appeal_deadline(in->statement_date));
@@ -735,6 +800,32 @@ static void text_record(struct json_writer *w, const struct eob_inputs *in)
                                               ? in->appeal_instructions
                                               : EOB_DEFAULT_APPEAL_INSTRUCTIONS);
     json_writer_close(w, '}');
+}
+
+/* The EOB record as text, the same fields in the same order as write_record. */
+static void text_record(struct json_writer *w, const struct eob_inputs *in)
+{
+    const struct claim *c = in->claim;
+    const struct adj_decision *d = in->decision;
+
+    json_writer_open(w, NULL, '{');
+    json_writer_string(w, "claim_id", in->claim_id);
+    json_writer_int(w, "version", in->version);
+    text_date(w, "statement_date", in->statement_date);
+    text_date(w, "received_date", in->received_date);
+    json_writer_string(w, "claim_type", c->type == CLAIM_MEDICAL ? "medical" : "pharmacy");
+    json_writer_string(w, "outcome", adj_outcome_name(d->outcome));
+    text_payer_and_plan(w, in);
+    text_person(w, "subscriber", in->subscriber, false);
+    text_person(w, "patient", in->patient, true);
+    text_provider(w, c);
+    text_service_period(w, d);
+    text_lines_and_totals(w, in);
+    text_payee(w, in);
+    text_cob(w, c, d);
+    text_accumulators(w, in);
+    text_remarks(w, d->remarks, d->n_remarks);
+    text_appeal(w, in);
     json_writer_close(w, '}');
 }
 

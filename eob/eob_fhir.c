@@ -567,94 +567,115 @@ static void add_supporting_info(struct ctx *c, struct json_object *eob,
 
 /* ---- The resource ---- */
 
-static void build(struct ctx *c, struct json_object *eob, const struct json_object *rec)
+/* What build reads first from the EOB record (c->bad when it is not usable). */
+struct eob_parts {
+    const char *claim_id, *outcome, *subscriber_ref, *paid_category, *payer_name;
+    int64_t version;
+    bool pharmacy, subscriber_is_patient, to_provider;
+    const struct json_object *subscriber, *patient, *provider, *payee, *remarks;
+};
+
+/* Reads the record's identity, parties and outcome into p; sets c->bad
+ * when a field is missing or out of range. */
+static void read_parts(struct ctx *c, const struct json_object *rec, struct eob_parts *p)
 {
-    const char *claim_id = need_str(c, rec, "claim_id");
-    int64_t version = 0;
-    if (!eob_get_int(rec, "version", &version) || version < 1)
+    p->claim_id = need_str(c, rec, "claim_id");
+    p->version = 0;
+    if (!eob_get_int(rec, "version", &p->version) || p->version < 1)
         c->bad = true;
     const char *type = need_str(c, rec, "claim_type");
-    bool pharmacy = !strcmp(type, "pharmacy");
-    if (!pharmacy && strcmp(type, "medical"))
+    p->pharmacy = !strcmp(type, "pharmacy");
+    if (!p->pharmacy && strcmp(type, "medical"))
         c->bad = true;
-    const char *outcome = need_str(c, rec, "outcome");
-    if (strcmp(outcome, "approved") && strcmp(outcome, "denied"))
+    p->outcome = need_str(c, rec, "outcome");
+    if (strcmp(p->outcome, "approved") && strcmp(p->outcome, "denied"))
         c->bad = true;
-    const struct json_object *subscriber = need(c, rec, "subscriber", json_type_object);
-    const struct json_object *patient = need(c, rec, "patient", json_type_object);
-    const struct json_object *provider = need(c, rec, "provider", json_type_object);
-    const struct json_object *payee = need(c, rec, "payee", json_type_object);
-    const struct json_object *remarks = need(c, rec, "remarks", json_type_array);
-    bool subscriber_is_patient =
-        !strcmp(need_str(c, subscriber, "member_id"), need_str(c, patient, "member_id"));
-    const char *subscriber_ref = subscriber_is_patient ? "#patient" : "#subscriber";
-    bool to_provider = !strcmp(need_str(c, payee, "type"), "provider");
-    const char *paid_category = to_provider ? "paidtoprovider" : "paidtopatient";
-    if (c->bad)
-        return;
+    p->subscriber = need(c, rec, "subscriber", json_type_object);
+    p->patient = need(c, rec, "patient", json_type_object);
+    p->provider = need(c, rec, "provider", json_type_object);
+    p->payee = need(c, rec, "payee", json_type_object);
+    p->remarks = need(c, rec, "remarks", json_type_array);
+    p->subscriber_is_patient =
+        !strcmp(need_str(c, p->subscriber, "member_id"), need_str(c, p->patient, "member_id"));
+    p->subscriber_ref = p->subscriber_is_patient ? "#patient" : "#subscriber";
+    p->to_provider = !strcmp(need_str(c, p->payee, "type"), "provider");
+    p->paid_category = p->to_provider ? "paidtoprovider" : "paidtopatient";
+}
 
+/* resourceType, id, meta, the contained resources, identifier, status, type, use. */
+static void add_head(struct ctx *c, struct json_object *eob, const struct json_object *rec,
+                     struct eob_parts *p)
+{
     put_str(c, eob, "resourceType", "ExplanationOfBenefit");
     char id[96];
-    snprintf(id, sizeof id, "%s-v%lld", claim_id, (long long)version);
+    snprintf(id, sizeof id, "%s-v%lld", p->claim_id, (long long)p->version);
     put_str(c, eob, "id", id);
     struct json_object *meta = obj(c, eob, "meta");
     add(c, arr(c, meta, "profile"),
-        json_object_new_string(pharmacy ? PROFILE_BASE "C4BB-ExplanationOfBenefit-Pharmacy"
-                                        : PROFILE_BASE
+        json_object_new_string(p->pharmacy ? PROFILE_BASE "C4BB-ExplanationOfBenefit-Pharmacy"
+                                           : PROFILE_BASE
                                    "C4BB-ExplanationOfBenefit-Professional-NonClinician"));
 
     struct json_object *contained = arr(c, eob, "contained");
-    add_person(c, contained, "patient", patient);
-    if (!subscriber_is_patient)
-        add_person(c, contained, "subscriber", subscriber);
-    const char *payer_name = need_str(c, need(c, rec, "payer", json_type_object), "name");
-    add_insurer(c, contained, payer_name);
-    add_provider(c, contained, provider);
-    add_coverage(c, contained, rec, subscriber_ref);
+    add_person(c, contained, "patient", p->patient);
+    if (!p->subscriber_is_patient)
+        add_person(c, contained, "subscriber", p->subscriber);
+    p->payer_name = need_str(c, need(c, rec, "payer", json_type_object), "name");
+    add_insurer(c, contained, p->payer_name);
+    add_provider(c, contained, p->provider);
+    add_coverage(c, contained, rec, p->subscriber_ref);
 
     struct json_object *ident = add(c, arr(c, eob, "identifier"), json_object_new_object());
     put_concept(c, ident, "type", SYS_C4BB_IDENTIFIER, "uc", "Unique Claim ID", NULL);
-    put_str(c, ident, "value", claim_id);
+    put_str(c, ident, "value", p->claim_id);
 
     put_str(c, eob, "status", "active");
-    put_concept(c, eob, "type", SYS_CLAIM_TYPE, pharmacy ? "pharmacy" : "professional",
-                pharmacy ? "Pharmacy" : "Professional", NULL);
+    put_concept(c, eob, "type", SYS_CLAIM_TYPE, p->pharmacy ? "pharmacy" : "professional",
+                p->pharmacy ? "Pharmacy" : "Professional", NULL);
     put_str(c, eob, "use", "claim");
+}
 
+/* patient, billablePeriod, created, insurer, provider, payee, outcome, disposition. */
+static void add_parties(struct ctx *c, struct json_object *eob, const struct json_object *rec,
+                        const struct eob_parts *p)
+{
     struct json_object *pref = obj(c, eob, "patient");
     put_str(c, pref, "reference", "#patient");
     struct json_object *pid = obj(c, pref, "identifier");
     put_concept(c, pid, "type", SYS_V2_0203, "MB", "Member Number", NULL);
-    put_str(c, pid, "value", need_str(c, patient, "member_id"));
+    put_str(c, pid, "value", need_str(c, p->patient, "member_id"));
 
     const struct json_object *period = need(c, rec, "service_period", json_type_object);
     struct json_object *bp = obj(c, eob, "billablePeriod");
     put_str(c, bp, "start", need_str(c, period, "start"));
     put_str(c, bp, "end", need_str(c, period, "end"));
     put_str(c, eob, "created", need_str(c, rec, "statement_date"));
-    put_reference(c, eob, "insurer", "#insurer", payer_name);
+    put_reference(c, eob, "insurer", "#insurer", p->payer_name);
 
     struct json_object *prov = obj(c, eob, "provider");
     put_str(c, prov, "reference", "#provider");
-    const char *npi = eob_get_str(provider, "npi");
+    const char *npi = eob_get_str(p->provider, "npi");
     if (npi)
         npi_identifier(c, prov, "identifier", npi, false);
-    put_str(c, prov, "display", need_str(c, provider, "name"));
+    put_str(c, prov, "display", need_str(c, p->provider, "name"));
 
     struct json_object *py = obj(c, eob, "payee");
-    put_concept(c, py, "type", SYS_PAYEE_TYPE, to_provider ? "provider" : "subscriber",
-                to_provider ? "Provider" : "Subscriber", NULL);
-    put_reference(c, py, "party", to_provider ? "#provider" : subscriber_ref,
-                  need_str(c, payee, "name"));
+    put_concept(c, py, "type", SYS_PAYEE_TYPE, p->to_provider ? "provider" : "subscriber",
+                p->to_provider ? "Provider" : "Subscriber", NULL);
+    put_reference(c, py, "party", p->to_provider ? "#provider" : p->subscriber_ref,
+                  need_str(c, p->payee, "name"));
 
     put_str(c, eob, "outcome", "complete");
     put_str(c, eob, "disposition",
-            !strcmp(outcome, "approved") ? "Claim approved: benefits determined as shown."
-                                         : "Claim denied: no benefit is payable. See the codes "
-                                           "for the reasons and how to appeal.");
+            !strcmp(p->outcome, "approved") ? "Claim approved: benefits determined as shown."
+                                            : "Claim denied: no benefit is payable. See the "
+                                              "codes for the reasons and how to appeal.");
+}
 
-    add_supporting_info(c, eob, rec, pharmacy);
-
+/* insurance, item (one per line), total and payment. */
+static void add_items_and_payment(struct ctx *c, struct json_object *eob,
+                                  const struct json_object *rec, const struct eob_parts *p)
+{
     struct json_object *ins = add(c, arr(c, eob, "insurance"), json_object_new_object());
     put(c, ins, "focal", json_object_new_boolean(1));
     put_reference(c, ins, "coverage", "#coverage", NULL);
@@ -664,16 +685,29 @@ static void build(struct ctx *c, struct json_object *eob, const struct json_obje
         c->bad = true;
     struct json_object *items = arr(c, eob, "item");
     for (size_t i = 0; i < array_len(lines); i++)
-        add_item(c, items, array_at(lines, i), pharmacy, paid_category, remarks);
+        add_item(c, items, array_at(lines, i), p->pharmacy, p->paid_category, p->remarks);
 
     const struct json_object *totals = need(c, rec, "totals", json_type_object);
-    add_totals(c, eob, totals, paid_category);
+    add_totals(c, eob, totals, p->paid_category);
 
     struct json_object *payment = obj(c, eob, "payment");
     put_concept(c, payment, "type", SYS_PAYMENT_TYPE, "complete", "Complete", NULL);
     put_money(c, payment, "amount", need_money(c, totals, "plan_paid"));
+}
 
-    add_notes(c, eob, remarks, need(c, rec, "appeal", json_type_object));
+/* The FHIR ExplanationOfBenefit resource of the record, in eob (c->bad
+ * when the record cannot be rendered). */
+static void build(struct ctx *c, struct json_object *eob, const struct json_object *rec)
+{
+    struct eob_parts p;
+    read_parts(c, rec, &p);
+    if (c->bad)
+        return;
+    add_head(c, eob, rec, &p);
+    add_parties(c, eob, rec, &p);
+    add_supporting_info(c, eob, rec, p.pharmacy);
+    add_items_and_payment(c, eob, rec, &p);
+    add_notes(c, eob, p.remarks, need(c, rec, "appeal", json_type_object));
     add_balances(c, eob, need(c, rec, "accumulators", json_type_array));
 }
 

@@ -204,56 +204,76 @@ static bool on_some_line(const struct json_object *lines, const char *r)
 
 /* ---- one claim (loop 2100 and its 2110 lines) ---- */
 
-static bool write_claim(struct w *w, const struct json_object *claim, cents_t *paid_out,
-                        char err[X835_ERR_LEN])
-{
-    const char *id = eob_get_str(claim, "claim_id");
-    struct json_object *sub = eob_get(claim, "submitted", json_type_object);
-    struct json_object *dec = eob_get(claim, "decision", json_type_object);
-    const char *outcome = eob_get_str(dec, "outcome");
-    struct json_object *dlines = eob_get(dec, "lines", json_type_array);
-    struct json_object *slines = eob_get(sub, "lines", json_type_array);
+/* What a claim's 835 loop is written from, read from its stored record. */
+struct claim_in {
+    const char *id;
+    struct json_object *sub, *dec, *dlines, *slines;
     cents_t charge, paid, patient;
-    if (!id || !sub || !dec || !outcome || !dlines || !slines ||
-        !eob_get_money(dec, "total_charge", &charge) || !eob_get_money(dec, "plan_paid", &paid) ||
-        !eob_get_money(dec, "patient_responsibility", &patient)) {
+    size_t n_lines;
+};
+
+/* Reads the stored claim into c: false with the error when it is not
+ * readable, not final, or its decision and submission lines differ. */
+static bool read_claim(const struct json_object *claim, struct claim_in *c,
+                       char err[X835_ERR_LEN])
+{
+    c->id = eob_get_str(claim, "claim_id");
+    c->sub = eob_get(claim, "submitted", json_type_object);
+    c->dec = eob_get(claim, "decision", json_type_object);
+    const char *outcome = eob_get_str(c->dec, "outcome");
+    c->dlines = eob_get(c->dec, "lines", json_type_array);
+    c->slines = eob_get(c->sub, "lines", json_type_array);
+    if (!c->id || !c->sub || !c->dec || !outcome || !c->dlines || !c->slines ||
+        !eob_get_money(c->dec, "total_charge", &c->charge) ||
+        !eob_get_money(c->dec, "plan_paid", &c->paid) ||
+        !eob_get_money(c->dec, "patient_responsibility", &c->patient)) {
         snprintf(err, X835_ERR_LEN, "claim %.40s: the stored record is not readable",
-                 id ? id : "?");
+                 c->id ? c->id : "?");
         return false;
     }
     if (strcmp(outcome, "approved") != 0 && strcmp(outcome, "denied") != 0) {
-        snprintf(err, X835_ERR_LEN, "claim %.40s is not final", id);
+        snprintf(err, X835_ERR_LEN, "claim %.40s is not final", c->id);
         return false;
     }
-    size_t n_lines = json_object_array_length(dlines);
-    if (n_lines != json_object_array_length(slines)) {
-        snprintf(err, X835_ERR_LEN, "claim %.40s: decision and submission lines differ", id);
+    c->n_lines = json_object_array_length(c->dlines);
+    if (c->n_lines != json_object_array_length(c->slines)) {
+        snprintf(err, X835_ERR_LEN, "claim %.40s: decision and submission lines differ", c->id);
         return false;
     }
-    /* Claim-level CAS: the decision's codes less what its lines carry. */
-    struct adj claim_adj[MAX_ADJ];
-    int n_claim_adj = 0;
-    bool ok = add_codes(eob_get(dec, "codes", json_type_array), claim_adj, &n_claim_adj, 1);
-    for (size_t i = 0; ok && i < n_lines; i++)
-        ok = add_codes(eob_get(json_object_array_get_idx(dlines, i), "codes", json_type_array),
-                       claim_adj, &n_claim_adj, -1);
-    if (!ok) {
-        snprintf(err, X835_ERR_LEN, "claim %.40s: unreadable adjustment codes", id);
-        return false;
-    }
+    return true;
+}
 
+/* Claim-level CAS: the decision's codes less what its lines carry; false
+ * with the error when the codes are not readable. */
+static bool claim_adjustments(const struct claim_in *c, struct adj *adj, int *n_adj,
+                              char err[X835_ERR_LEN])
+{
+    *n_adj = 0;
+    bool ok = add_codes(eob_get(c->dec, "codes", json_type_array), adj, n_adj, 1);
+    for (size_t i = 0; ok && i < c->n_lines; i++)
+        ok = add_codes(eob_get(json_object_array_get_idx(c->dlines, i), "codes", json_type_array),
+                       adj, n_adj, -1);
+    if (!ok)
+        snprintf(err, X835_ERR_LEN, "claim %.40s: unreadable adjustment codes", c->id);
+    return ok;
+}
+
+/* CLP, the claim's CAS and the patient's NM1. */
+static void write_claim_head(struct w *w, const struct json_object *claim,
+                             const struct claim_in *c, const struct adj *adj, int n_adj)
+{
     seg(w, "CLP");
     el(w, x835_patient_control_number(claim), 38);
-    el(w, x835_claim_status(dec), 2);
-    el_amount(w, charge);
-    el_amount(w, paid);
-    el_amount(w, patient);
+    el(w, x835_claim_status(c->dec), 2);
+    el_amount(w, c->charge);
+    el_amount(w, c->paid);
+    el_amount(w, c->patient);
     el(w, "CI", 2); /* claim filing indicator: commercial insurance */
-    el(w, id, 50);
+    el(w, c->id, 50);
     end(w);
-    write_cas(w, claim_adj, n_claim_adj);
+    write_cas(w, adj, n_adj);
 
-    struct json_object *pat = eob_get(sub, "patient", json_type_object);
+    struct json_object *pat = eob_get(c->sub, "patient", json_type_object);
     seg(w, "NM1");
     el(w, "QC", 2);
     el(w, "1", 1);
@@ -263,17 +283,20 @@ static bool write_claim(struct w *w, const struct json_object *claim, cents_t *p
     el(w, "", 0);
     el(w, "", 0);
     el(w, "MI", 2);
-    el(w, eob_get_str(sub, "member_id"), 80);
+    el(w, eob_get_str(c->sub, "member_id"), 80);
     end(w);
+}
 
-    /* Claim remarks no line carries: MOA (outpatient adjudication). */
-    struct json_object *remarks = eob_get(dec, "remarks", json_type_array);
+/* Claim remarks no line carries: MOA (outpatient adjudication). */
+static void write_moa(struct w *w, const struct claim_in *c)
+{
+    struct json_object *remarks = eob_get(c->dec, "remarks", json_type_array);
     size_t n_rem = remarks ? json_object_array_length(remarks) : 0;
     const char *moa[5];
     int n_moa = 0;
     for (size_t i = 0; i < n_rem && n_moa < 5; i++) {
         const char *r = json_object_get_string(json_object_array_get_idx(remarks, i));
-        if (r && r[0] && !on_some_line(dlines, r))
+        if (r && r[0] && !on_some_line(c->dlines, r))
             moa[n_moa++] = r;
     }
     if (n_moa > 0) {
@@ -284,72 +307,104 @@ static bool write_claim(struct w *w, const struct json_object *claim, cents_t *p
             el(w, moa[i], 30);
         end(w);
     }
+}
 
-    for (size_t i = 0; i < n_lines; i++) {
-        struct json_object *dl = json_object_array_get_idx(dlines, i);
-        struct json_object *sl = json_object_array_get_idx(slines, i);
-        cents_t lcharge, lpaid, allowed;
-        const char *code = eob_get_str(sl, "procedure_code");
-        const char *date = eob_get_str(dl, "service_date");
-        if (!code || !date || !eob_get_money(dl, "charge", &lcharge) ||
-            !eob_get_money(dl, "plan_paid", &lpaid) || !eob_get_money(dl, "allowed", &allowed)) {
-            snprintf(err, X835_ERR_LEN, "claim %.40s: line %zu is not readable", id, i + 1);
-            return false;
-        }
-        int64_t units = 1;
-        eob_get_int(sl, "units", &units);
-        struct adj line_adj[MAX_ADJ];
-        int n_line_adj = 0;
-        if (!add_codes(eob_get(dl, "codes", json_type_array), line_adj, &n_line_adj, 1)) {
-            snprintf(err, X835_ERR_LEN, "claim %.40s: line %zu codes are not readable", id,
-                     i + 1);
-            return false;
-        }
-        seg(w, "SVC");
-        eob_buf_add(&w->b, "*HC:");
-        add_value(&w->b, code, 48);
-        struct json_object *mods = eob_get(sl, "modifiers", json_type_array);
-        size_t n_mods = mods ? json_object_array_length(mods) : 0;
-        for (size_t k = 0; k < n_mods && k < 4; k++) {
-            eob_buf_add(&w->b, ":");
-            add_value(&w->b, json_object_get_string(json_object_array_get_idx(mods, k)), 2);
-        }
-        el_amount(w, lcharge);
-        el_amount(w, lpaid);
-        el(w, "", 0);
-        char u[24];
-        snprintf(u, sizeof u, "%lld", (long long)units);
-        el(w, u, 15);
-        end(w);
-        char d8[9];
-        compact_date(date, d8);
-        seg(w, "DTM");
-        el(w, "472", 3);
-        el(w, d8, 8);
-        end(w);
-        write_cas(w, line_adj, n_line_adj);
-        char ref[24];
-        snprintf(ref, sizeof ref, "%zu", i + 1);
-        seg(w, "REF");
-        el(w, "6R", 2);
-        el(w, ref, 50);
-        end(w);
-        seg(w, "AMT");
-        el(w, "B6", 2);
-        el_amount(w, allowed);
-        end(w);
-        write_remarks_lq(w, eob_get(dl, "remarks", json_type_array));
+/* SVC: the procedure with its modifiers, charge, payment and units. */
+static void write_svc(struct w *w, const struct json_object *sl, const char *code,
+                      cents_t charge, cents_t paid)
+{
+    int64_t units = 1;
+    eob_get_int(sl, "units", &units);
+    seg(w, "SVC");
+    eob_buf_add(&w->b, "*HC:");
+    add_value(&w->b, code, 48);
+    struct json_object *mods = eob_get(sl, "modifiers", json_type_array);
+    size_t n_mods = mods ? json_object_array_length(mods) : 0;
+    for (size_t k = 0; k < n_mods && k < 4; k++) {
+        eob_buf_add(&w->b, ":");
+        add_value(&w->b, json_object_get_string(json_object_array_get_idx(mods, k)), 2);
     }
-    *paid_out = paid;
+    el_amount(w, charge);
+    el_amount(w, paid);
+    el(w, "", 0);
+    char u[24];
+    snprintf(u, sizeof u, "%lld", (long long)units);
+    el(w, u, 15);
+    end(w);
+}
+
+/* Line i's loop 2110: SVC, DTM, CAS, REF, AMT, LQ; false with the error
+ * when the line is not readable. */
+static bool write_service_line(struct w *w, const struct claim_in *c, size_t i,
+                               char err[X835_ERR_LEN])
+{
+    struct json_object *dl = json_object_array_get_idx(c->dlines, i);
+    struct json_object *sl = json_object_array_get_idx(c->slines, i);
+    cents_t lcharge, lpaid, allowed;
+    const char *code = eob_get_str(sl, "procedure_code");
+    const char *date = eob_get_str(dl, "service_date");
+    if (!code || !date || !eob_get_money(dl, "charge", &lcharge) ||
+        !eob_get_money(dl, "plan_paid", &lpaid) || !eob_get_money(dl, "allowed", &allowed)) {
+        snprintf(err, X835_ERR_LEN, "claim %.40s: line %zu is not readable", c->id, i + 1);
+        return false;
+    }
+    struct adj line_adj[MAX_ADJ];
+    int n_line_adj = 0;
+    if (!add_codes(eob_get(dl, "codes", json_type_array), line_adj, &n_line_adj, 1)) {
+        snprintf(err, X835_ERR_LEN, "claim %.40s: line %zu codes are not readable", c->id,
+                 i + 1);
+        return false;
+    }
+    write_svc(w, sl, code, lcharge, lpaid);
+    char d8[9];
+    compact_date(date, d8);
+    seg(w, "DTM");
+    el(w, "472", 3);
+    el(w, d8, 8);
+    end(w);
+    write_cas(w, line_adj, n_line_adj);
+    char ref[24];
+    snprintf(ref, sizeof ref, "%zu", i + 1);
+    seg(w, "REF");
+    el(w, "6R", 2);
+    el(w, ref, 50);
+    end(w);
+    seg(w, "AMT");
+    el(w, "B6", 2);
+    el_amount(w, allowed);
+    end(w);
+    write_remarks_lq(w, eob_get(dl, "remarks", json_type_array));
+    return true;
+}
+
+/* One claim's loop 2100 and its lines; *paid_out is its payment. False
+ * with the error when the stored claim cannot be written. */
+static bool write_claim(struct w *w, const struct json_object *claim, cents_t *paid_out,
+                        char err[X835_ERR_LEN])
+{
+    struct claim_in c;
+    if (!read_claim(claim, &c, err))
+        return false;
+    struct adj claim_adj[MAX_ADJ];
+    int n_claim_adj;
+    if (!claim_adjustments(&c, claim_adj, &n_claim_adj, err))
+        return false;
+    write_claim_head(w, claim, &c, claim_adj, n_claim_adj);
+    write_moa(w, &c);
+    for (size_t i = 0; i < c.n_lines; i++)
+        if (!write_service_line(w, &c, i, err))
+            return false;
+    *paid_out = c.paid;
     return true;
 }
 
 /* ---- one transaction (ST…SE) ---- */
 
-static bool write_payment(struct w *w, const struct x835_interchange *ix,
-                          const struct x835_payment *p, int st_number, char err[X835_ERR_LEN])
+/* The payment's total, Σ of its claims' plan_paid; false with the error
+ * when a stored claim is not readable. */
+static bool payment_total(const struct x835_payment *p, cents_t *total, char err[X835_ERR_LEN])
 {
-    cents_t total = 0;
+    *total = 0;
     for (size_t i = 0; i < p->n_claims; i++) {
         cents_t paid;
         struct json_object *dec = eob_get(p->claims[i], "decision", json_type_object);
@@ -359,12 +414,15 @@ static bool write_payment(struct w *w, const struct x835_interchange *ix,
                      id ? id : "?");
             return false;
         }
-        total += paid;
+        *total += paid;
     }
-    const struct x835_payer *payer = ix->payer;
-    char st[16], d8[9];
-    snprintf(st, sizeof st, "%04d", st_number);
-    compact_date(p->date, d8);
+    return true;
+}
+
+/* ST, BPR, TRN and the production date's DTM. */
+static void write_payment_head(struct w *w, const struct x835_payment *p, const char *payer_id,
+                               const char *st, const char *d8, cents_t total)
+{
     w->segments = 0;
     seg(w, "ST");
     el(w, "835", 3);
@@ -385,12 +443,17 @@ static bool write_payment(struct w *w, const struct x835_interchange *ix,
     seg(w, "TRN");
     el(w, "1", 2);
     el(w, p->trace, 50);
-    el(w, payer->id, 10);
+    el(w, payer_id, 10);
     end(w);
     seg(w, "DTM");
     el(w, "405", 3);
     el(w, d8, 8);
     end(w);
+}
+
+/* The payer (loop 1000A): N1, N3, N4, PER. */
+static void write_payer(struct w *w, const struct x835_payer *payer)
+{
     seg(w, "N1");
     el(w, "PR", 2);
     el(w, payer->name, 60);
@@ -409,6 +472,11 @@ static bool write_payment(struct w *w, const struct x835_interchange *ix,
     el(w, "TE", 2);
     el(w, payer->phone, 256);
     end(w);
+}
+
+/* The payee (loop 1000B, N1) and the header number (LX) when there are claims. */
+static void write_payee(struct w *w, const struct x835_payment *p)
+{
     struct json_object *sub0 =
         p->n_claims ? eob_get(p->claims[0], "submitted", json_type_object) : NULL;
     seg(w, "N1");
@@ -422,6 +490,22 @@ static bool write_payment(struct w *w, const struct x835_interchange *ix,
         el(w, "1", 6);
         end(w);
     }
+}
+
+/* One payment's transaction set, ST to SE; false with the error when a
+ * stored claim cannot be written. */
+static bool write_payment(struct w *w, const struct x835_interchange *ix,
+                          const struct x835_payment *p, int st_number, char err[X835_ERR_LEN])
+{
+    cents_t total;
+    if (!payment_total(p, &total, err))
+        return false;
+    char st[16], d8[9];
+    snprintf(st, sizeof st, "%04d", st_number);
+    compact_date(p->date, d8);
+    write_payment_head(w, p, ix->payer->id, st, d8, total);
+    write_payer(w, ix->payer);
+    write_payee(w, p);
     for (size_t i = 0; i < p->n_claims; i++) {
         cents_t paid;
         if (!write_claim(w, p->claims[i], &paid, err))

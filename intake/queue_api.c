@@ -5,6 +5,7 @@
  */
 #include "queue_api.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,158 +172,279 @@ struct appeal_counts {
     long long open, overdue;
 };
 
-static void on_metrics_stats(enum queue_status status, const struct queue_stats *stats,
-                             void *arg)
+/* The /metrics text being written: a fixed buffer; what does not fit is cut. */
+struct metrics_out {
+    char *buf;
+    size_t cap, len;
+};
+
+/* Appends printf-style text to m while it has room. */
+__attribute__((format(printf, 2, 3))) static void emit(struct metrics_out *m, const char *fmt,
+                                                       ...)
 {
-    struct call *call = arg;
-    struct worker_stats w;
-    worker_stats_read(&w);
-    size_t cap = 16384, len = 0;
-    char *out = malloc(cap);
-    if (!out) {
-        call_out_of_memory(call);
+    if (m->len >= m->cap)
         return;
-    }
-#define EMIT(...)                                                                  \
-    do {                                                                           \
-        if (len < cap)                                                             \
-            len += (size_t)snprintf(out + len, cap - len, __VA_ARGS__);            \
-    } while (0)
-    const struct appeal_counts *ac = call->state;
+    va_list ap;
+    va_start(ap, fmt);
+    m->len += (size_t)vsnprintf(m->buf + m->len, m->cap - m->len, fmt, ap);
+    va_end(ap);
+}
+
+/* The appeals' gauges, when they and the queue's figures were read. */
+static void emit_appeals(struct metrics_out *m, enum queue_status status,
+                         const struct appeal_counts *ac)
+{
     if (status == QUEUE_OK && ac && ac->ok) {
-        EMIT("# HELP claimsd_appeals_open Appeals waiting for a decision.\n"
-             "# TYPE claimsd_appeals_open gauge\nclaimsd_appeals_open %lld\n", ac->open);
-        EMIT("# HELP claimsd_appeals_overdue Open appeals past their decision due date.\n"
-             "# TYPE claimsd_appeals_overdue gauge\nclaimsd_appeals_overdue %lld\n", ac->overdue);
+        emit(m,
+             "# HELP claimsd_appeals_open Appeals waiting for a decision.\n"
+             "# TYPE claimsd_appeals_open gauge\nclaimsd_appeals_open %lld\n",
+             ac->open);
+        emit(m,
+             "# HELP claimsd_appeals_overdue Open appeals past their decision due date.\n"
+             "# TYPE claimsd_appeals_overdue gauge\nclaimsd_appeals_overdue %lld\n",
+             ac->overdue);
     }
+}
+
+/* The queue's gauges and counters (all processes), and whether Redis answered. */
+static void emit_queue(struct metrics_out *m, enum queue_status status,
+                       const struct queue_stats *stats)
+{
     if (status == QUEUE_OK) {
         const struct {
             long long length, in_flight, pended, dead, overdue, finalized, within, in_review;
-        } q = {stats->length,  stats->in_flight, stats->pended,
-               stats->dead,    stats->overdue,   stats->finalized,
-               stats->finalized_within_target, stats->in_review};
-        EMIT("# HELP claimsd_queue_depth Claims waiting for a worker.\n# TYPE claimsd_queue_depth gauge\n"
-             "claimsd_queue_depth %lld\n", q.length - q.in_flight);
-        EMIT("# HELP claimsd_queue_in_flight Claims held by a worker.\n# TYPE claimsd_queue_in_flight gauge\n"
-             "claimsd_queue_in_flight %lld\n", q.in_flight);
-        EMIT("# HELP claimsd_claims_pended Claims waiting for information.\n# TYPE claimsd_claims_pended gauge\n"
-             "claimsd_claims_pended %lld\n", q.pended);
-        EMIT("# HELP claimsd_claims_in_review Claims waiting for staff review.\n"
-             "# TYPE claimsd_claims_in_review gauge\nclaimsd_claims_in_review %lld\n", q.in_review);
-        EMIT("# HELP claimsd_claims_dead_lettered Claims in the dead-letter stream.\n"
-             "# TYPE claimsd_claims_dead_lettered gauge\nclaimsd_claims_dead_lettered %lld\n", q.dead);
-        EMIT("# HELP claimsd_claims_overdue Open claims past their target date.\n"
-             "# TYPE claimsd_claims_overdue gauge\nclaimsd_claims_overdue %lld\n", q.overdue);
-        EMIT("# HELP claimsd_claims_finalized_total Claims finalized (all processes).\n"
+        } q = {stats->length,
+               stats->in_flight,
+               stats->pended,
+               stats->dead,
+               stats->overdue,
+               stats->finalized,
+               stats->finalized_within_target,
+               stats->in_review};
+        emit(m,
+             "# HELP claimsd_queue_depth Claims waiting for a worker.\n# TYPE claimsd_queue_depth "
+             "gauge\n"
+             "claimsd_queue_depth %lld\n",
+             q.length - q.in_flight);
+        emit(m,
+             "# HELP claimsd_queue_in_flight Claims held by a worker.\n# TYPE "
+             "claimsd_queue_in_flight gauge\n"
+             "claimsd_queue_in_flight %lld\n",
+             q.in_flight);
+        emit(m,
+             "# HELP claimsd_claims_pended Claims waiting for information.\n# TYPE "
+             "claimsd_claims_pended gauge\n"
+             "claimsd_claims_pended %lld\n",
+             q.pended);
+        emit(m,
+             "# HELP claimsd_claims_in_review Claims waiting for staff review.\n"
+             "# TYPE claimsd_claims_in_review gauge\nclaimsd_claims_in_review %lld\n",
+             q.in_review);
+        emit(m,
+             "# HELP claimsd_claims_dead_lettered Claims in the dead-letter stream.\n"
+             "# TYPE claimsd_claims_dead_lettered gauge\nclaimsd_claims_dead_lettered %lld\n",
+             q.dead);
+        emit(m,
+             "# HELP claimsd_claims_overdue Open claims past their target date.\n"
+             "# TYPE claimsd_claims_overdue gauge\nclaimsd_claims_overdue %lld\n",
+             q.overdue);
+        emit(m,
+             "# HELP claimsd_claims_finalized_total Claims finalized (all processes).\n"
              "# TYPE claimsd_claims_finalized_total counter\nclaimsd_claims_finalized_total %lld\n",
              q.finalized);
-        EMIT("# HELP claimsd_claims_finalized_within_target_total Claims finalized by their target date.\n"
+        emit(m,
+             "# HELP claimsd_claims_finalized_within_target_total Claims finalized by their target "
+             "date.\n"
              "# TYPE claimsd_claims_finalized_within_target_total counter\n"
-             "claimsd_claims_finalized_within_target_total %lld\n", q.within);
-        EMIT("# HELP claimsd_redis_up Whether Redis answered.\n# TYPE claimsd_redis_up gauge\nclaimsd_redis_up 1\n");
+             "claimsd_claims_finalized_within_target_total %lld\n",
+             q.within);
+        emit(m, "# HELP claimsd_redis_up Whether Redis answered.\n# TYPE claimsd_redis_up "
+                "gauge\nclaimsd_redis_up 1\n");
     } else {
-        EMIT("# HELP claimsd_redis_up Whether Redis answered.\n# TYPE claimsd_redis_up gauge\nclaimsd_redis_up 0\n");
+        emit(m, "# HELP claimsd_redis_up Whether Redis answered.\n# TYPE claimsd_redis_up "
+                "gauge\nclaimsd_redis_up 0\n");
     }
+}
+
+/* This process's workers: decisions, retries, failures, latency. */
+static void emit_workers(struct metrics_out *m)
+{
+    struct worker_stats w;
+    worker_stats_read(&w);
     static const char *const outcomes[WORKER_OUTCOMES] = {"approved", "denied", "pended",
                                                           "in_review"};
-    EMIT("# HELP claimsd_worker_decisions_total Decisions committed by this process's workers.\n"
-         "# TYPE claimsd_worker_decisions_total counter\n");
+    emit(m, "# HELP claimsd_worker_decisions_total Decisions committed by this process's workers.\n"
+            "# TYPE claimsd_worker_decisions_total counter\n");
     for (int i = 0; i < WORKER_OUTCOMES; i++)
-        EMIT("claimsd_worker_decisions_total{outcome=\"%s\"} %llu\n", outcomes[i],
+        emit(m, "claimsd_worker_decisions_total{outcome=\"%s\"} %llu\n", outcomes[i],
              (unsigned long long)w.committed[i]);
-    EMIT("# HELP claimsd_worker_stale_retries_total Decisions redone on fresher family facts.\n"
-         "# TYPE claimsd_worker_stale_retries_total counter\nclaimsd_worker_stale_retries_total %llu\n",
+    emit(m,
+         "# HELP claimsd_worker_stale_retries_total Decisions redone on fresher family facts.\n"
+         "# TYPE claimsd_worker_stale_retries_total counter\nclaimsd_worker_stale_retries_total "
+         "%llu\n",
          (unsigned long long)w.stale_retries);
-    EMIT("# HELP claimsd_worker_failures_total Claims left for redelivery after an error.\n"
+    emit(m,
+         "# HELP claimsd_worker_failures_total Claims left for redelivery after an error.\n"
          "# TYPE claimsd_worker_failures_total counter\nclaimsd_worker_failures_total %llu\n",
          (unsigned long long)w.failures);
-    EMIT("# HELP claimsd_worker_dead_lettered_total Claims this process moved to the dead-letter stream.\n"
-         "# TYPE claimsd_worker_dead_lettered_total counter\nclaimsd_worker_dead_lettered_total %llu\n",
+    emit(m,
+         "# HELP claimsd_worker_dead_lettered_total Claims this process moved to the dead-letter "
+         "stream.\n"
+         "# TYPE claimsd_worker_dead_lettered_total counter\nclaimsd_worker_dead_lettered_total "
+         "%llu\n",
          (unsigned long long)w.dead_lettered);
-    EMIT("# HELP claimsd_worker_facts_bytes_total Bytes of Redis replies read loading facts.\n# TYPE claimsd_worker_facts_bytes_total counter\nclaimsd_worker_facts_bytes_total %llu\n", (unsigned long long)w.facts_bytes);
-    EMIT("# HELP claimsd_adjudication_seconds Time from taking a claim to its commit.\n"
-         "# TYPE claimsd_adjudication_seconds histogram\n");
+    emit(m,
+         "# HELP claimsd_worker_facts_bytes_total Bytes of Redis replies read loading facts.\n# "
+         "TYPE claimsd_worker_facts_bytes_total counter\nclaimsd_worker_facts_bytes_total %llu\n",
+         (unsigned long long)w.facts_bytes);
+    emit(m, "# HELP claimsd_adjudication_seconds Time from taking a claim to its commit.\n"
+            "# TYPE claimsd_adjudication_seconds histogram\n");
     for (int i = 0; i < 8; i++) {
         if (i < 7)
-            EMIT("claimsd_adjudication_seconds_bucket{le=\"%g\"} %llu\n", worker_latency_bounds[i],
-                 (unsigned long long)w.latency_buckets[i]);
+            emit(m, "claimsd_adjudication_seconds_bucket{le=\"%g\"} %llu\n",
+                 worker_latency_bounds[i], (unsigned long long)w.latency_buckets[i]);
         else
-            EMIT("claimsd_adjudication_seconds_bucket{le=\"+Inf\"} %llu\n",
+            emit(m, "claimsd_adjudication_seconds_bucket{le=\"+Inf\"} %llu\n",
                  (unsigned long long)w.latency_count);
     }
-    EMIT("claimsd_adjudication_seconds_sum %.6f\nclaimsd_adjudication_seconds_count %llu\n",
+    emit(m, "claimsd_adjudication_seconds_sum %.6f\nclaimsd_adjudication_seconds_count %llu\n",
          w.latency_sum_seconds, (unsigned long long)w.latency_count);
-    EMIT("# HELP claimsd_http_requests_in_flight Requests being answered.\n"
+}
+
+/* This process's HTTP server: requests in flight, connections. */
+static void emit_http(struct metrics_out *m, const struct app *app)
+{
+    emit(m,
+         "# HELP claimsd_http_requests_in_flight Requests being answered.\n"
          "# TYPE claimsd_http_requests_in_flight gauge\nclaimsd_http_requests_in_flight %d\n",
-         call->app->http ? http_server_in_flight(call->app->http) : 0);
-    EMIT("# HELP claimsd_http_connections Open client connections.\n"
+         app->http ? http_server_in_flight(app->http) : 0);
+    emit(m,
+         "# HELP claimsd_http_connections Open client connections.\n"
          "# TYPE claimsd_http_connections gauge\nclaimsd_http_connections %d\n",
-         call->app->http ? http_server_connections(call->app->http) : 0);
-    EMIT("# HELP claimsd_http_connections_paused Connections not read while their unsent answers "
+         app->http ? http_server_connections(app->http) : 0);
+    emit(m,
+         "# HELP claimsd_http_connections_paused Connections not read while their unsent answers "
          "exceed limits.max_output_bytes.\n"
          "# TYPE claimsd_http_connections_paused gauge\nclaimsd_http_connections_paused %d\n",
-         call->app->http ? http_server_paused(call->app->http) : 0);
+         app->http ? http_server_paused(app->http) : 0);
+}
+
+/* This process's intake step. */
+static void emit_intake(struct metrics_out *m, const struct app *app)
+{
     struct queue_intake_stats in = {0};
-    if (call->app->intake)
-        queue_intake_stats_read(call->app->intake, &in);
-    EMIT("# HELP claimsd_intake_claims_total Accepted submissions handed to the intake step.\n"
-         "# TYPE claimsd_intake_claims_total counter\nclaimsd_intake_claims_total %llu\n", in.claims);
-    EMIT("# HELP claimsd_intake_batches_total Intake script calls (each stores one loop turn's claims).\n"
-         "# TYPE claimsd_intake_batches_total counter\nclaimsd_intake_batches_total %llu\n", in.batches);
-    EMIT("# HELP claimsd_intake_replays_total Submissions answered from an idempotency key.\n"
-         "# TYPE claimsd_intake_replays_total counter\nclaimsd_intake_replays_total %llu\n", in.replays);
-    EMIT("# HELP claimsd_intake_forbidden_total Member submissions for someone outside the family.\n"
-         "# TYPE claimsd_intake_forbidden_total counter\nclaimsd_intake_forbidden_total %llu\n",
-         in.forbidden);
-    EMIT("# HELP claimsd_intake_unavailable_total Submissions answered 503: Redis failed or refused.\n"
+    if (app->intake)
+        queue_intake_stats_read(app->intake, &in);
+    emit(m,
+         "# HELP claimsd_intake_claims_total Accepted submissions handed to the intake step.\n"
+         "# TYPE claimsd_intake_claims_total counter\nclaimsd_intake_claims_total %llu\n",
+         in.claims);
+    emit(m,
+         "# HELP claimsd_intake_batches_total Intake script calls (each stores one loop turn's "
+         "claims).\n"
+         "# TYPE claimsd_intake_batches_total counter\nclaimsd_intake_batches_total %llu\n",
+         in.batches);
+    emit(m,
+         "# HELP claimsd_intake_replays_total Submissions answered from an idempotency key.\n"
+         "# TYPE claimsd_intake_replays_total counter\nclaimsd_intake_replays_total %llu\n",
+         in.replays);
+    emit(
+        m,
+        "# HELP claimsd_intake_forbidden_total Member submissions for someone outside the family.\n"
+        "# TYPE claimsd_intake_forbidden_total counter\nclaimsd_intake_forbidden_total %llu\n",
+        in.forbidden);
+    emit(m,
+         "# HELP claimsd_intake_unavailable_total Submissions answered 503: Redis failed or "
+         "refused.\n"
          "# TYPE claimsd_intake_unavailable_total counter\nclaimsd_intake_unavailable_total %llu\n",
          in.unavailable);
+}
+
+/* This process's token cache. */
+static void emit_tokens(struct metrics_out *m, const struct app *app)
+{
     struct token_cache_stats tc = {0};
-    if (call->app->tokens)
-        token_cache_stats(call->app->tokens, token_cache_now_ms(), &tc);
-    EMIT("# HELP claimsd_token_cache_hits_total Requests authenticated from this process's token cache.\n"
+    if (app->tokens)
+        token_cache_stats(app->tokens, token_cache_now_ms(), &tc);
+    emit(m,
+         "# HELP claimsd_token_cache_hits_total Requests authenticated from this process's token "
+         "cache.\n"
          "# TYPE claimsd_token_cache_hits_total counter\nclaimsd_token_cache_hits_total %llu\n",
          (unsigned long long)tc.hits);
-    EMIT("# HELP claimsd_token_cache_misses_total Token lookups that asked Redis.\n"
+    emit(m,
+         "# HELP claimsd_token_cache_misses_total Token lookups that asked Redis.\n"
          "# TYPE claimsd_token_cache_misses_total counter\nclaimsd_token_cache_misses_total %llu\n",
          (unsigned long long)tc.misses);
-    EMIT("# HELP claimsd_token_revocations_received_total Token revocations heard on the subscription.\n"
+    emit(m,
+         "# HELP claimsd_token_revocations_received_total Token revocations heard on the "
+         "subscription.\n"
          "# TYPE claimsd_token_revocations_received_total counter\n"
          "claimsd_token_revocations_received_total %llu\n",
          (unsigned long long)tc.revocations);
-    EMIT("# HELP claimsd_token_cache_entries Tokens in this process's cache.\n"
-         "# TYPE claimsd_token_cache_entries gauge\nclaimsd_token_cache_entries %zu\n", tc.entries);
-    EMIT("# HELP claimsd_token_cache_on Whether the token cache is in use (revocation subscription up).\n"
-         "# TYPE claimsd_token_cache_on gauge\nclaimsd_token_cache_on %d\n", tc.open ? 1 : 0);
-    EMIT("# HELP claimsd_rate_limited_total Requests this process answered 429 rate_limited, by class.\n"
-         "# TYPE claimsd_rate_limited_total counter\n");
+    emit(m,
+         "# HELP claimsd_token_cache_entries Tokens in this process's cache.\n"
+         "# TYPE claimsd_token_cache_entries gauge\nclaimsd_token_cache_entries %zu\n",
+         tc.entries);
+    emit(m,
+         "# HELP claimsd_token_cache_on Whether the token cache is in use (revocation subscription "
+         "up).\n"
+         "# TYPE claimsd_token_cache_on gauge\nclaimsd_token_cache_on %d\n",
+         tc.open ? 1 : 0);
+}
+
+/* This process's rate limits, by class. */
+static void emit_rate_limits(struct metrics_out *m, const struct app *app)
+{
+    emit(m, "# HELP claimsd_rate_limited_total Requests this process answered 429 rate_limited, by "
+            "class.\n"
+            "# TYPE claimsd_rate_limited_total counter\n");
     for (enum rate_class c = 0; c < RATE_CLASSES; c++) {
         struct ratelimit_stats rs;
-        ratelimit_stats(call->app->ratelimit, (int)c, &rs);
-        EMIT("claimsd_rate_limited_total{class=\"%s\"} %llu\n", config_rate_class_name(c),
+        ratelimit_stats(app->ratelimit, (int)c, &rs);
+        emit(m, "claimsd_rate_limited_total{class=\"%s\"} %llu\n", config_rate_class_name(c),
              (unsigned long long)rs.refused);
     }
-    EMIT("# HELP claimsd_rate_limit_buckets Token buckets this process holds, by class.\n"
-         "# TYPE claimsd_rate_limit_buckets gauge\n");
+    emit(m, "# HELP claimsd_rate_limit_buckets Token buckets this process holds, by class.\n"
+            "# TYPE claimsd_rate_limit_buckets gauge\n");
     for (enum rate_class c = 0; c < RATE_CLASSES; c++) {
         struct ratelimit_stats rs;
-        ratelimit_stats(call->app->ratelimit, (int)c, &rs);
-        EMIT("claimsd_rate_limit_buckets{class=\"%s\"} %zu\n", config_rate_class_name(c),
+        ratelimit_stats(app->ratelimit, (int)c, &rs);
+        emit(m, "claimsd_rate_limit_buckets{class=\"%s\"} %zu\n", config_rate_class_name(c),
              rs.entries);
     }
-    EMIT("# HELP claimsd_rate_limit_evictions_total Buckets dropped at the bound before they were full.\n"
-         "# TYPE claimsd_rate_limit_evictions_total counter\n");
+    emit(m, "# HELP claimsd_rate_limit_evictions_total Buckets dropped at the bound before they "
+            "were full.\n"
+            "# TYPE claimsd_rate_limit_evictions_total counter\n");
     for (enum rate_class c = 0; c < RATE_CLASSES; c++) {
         struct ratelimit_stats rs;
-        ratelimit_stats(call->app->ratelimit, (int)c, &rs);
-        EMIT("claimsd_rate_limit_evictions_total{class=\"%s\"} %llu\n", config_rate_class_name(c),
-             (unsigned long long)rs.evicted);
+        ratelimit_stats(app->ratelimit, (int)c, &rs);
+        emit(m, "claimsd_rate_limit_evictions_total{class=\"%s\"} %llu\n",
+             config_rate_class_name(c), (unsigned long long)rs.evicted);
     }
-#undef EMIT
-    if (len >= cap)
-        len = cap - 1;
-    call_respond(call, 200, "text/plain; version=0.0.4; charset=utf-8", out, len);
-    free(out);
+}
+
+/* Answers GET /metrics with the appeals' and the queue's figures just read
+ * and this process's own counters. */
+static void on_metrics_stats(enum queue_status status, const struct queue_stats *stats, void *arg)
+{
+    struct call *call = arg;
+    struct metrics_out m = {.cap = 16384};
+    m.buf = malloc(m.cap);
+    if (!m.buf) {
+        call_out_of_memory(call);
+        return;
+    }
+    emit_appeals(&m, status, call->state);
+    emit_queue(&m, status, stats);
+    emit_workers(&m);
+    emit_http(&m, call->app);
+    emit_intake(&m, call->app);
+    emit_tokens(&m, call->app);
+    emit_rate_limits(&m, call->app);
+    if (m.len >= m.cap)
+        m.len = m.cap - 1;
+    call_respond(call, 200, "text/plain; version=0.0.4; charset=utf-8", m.buf, m.len);
+    free(m.buf);
 }
 
 static void on_metrics_appeals(enum queue_status status, long long open, long long overdue,

@@ -170,95 +170,149 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
+/* Where a command goes next and why its last try failed. */
+struct route {
+    bool asking; /* the next try goes to ask_to, after ASKING */
+    struct cluster_endpoint ask_to;
+    int redirects;
+    const char *why;
+};
+
+/* How one try ended: an answer (or a failure not to retry), a redirect to
+ * follow at once, or a failure to retry after the backoff. */
+enum try_result { TRY_DONE, TRY_REDIRECTED, TRY_BACKOFF };
+
+/* Sends the command on c (after ASKING when asking) and reads its reply;
+ * NULL (logged, the node closed) when the connection failed. */
+static redisReply *send_on(struct sync_node *n, redisContext *c, bool asking, int argc,
+                           const char **argv, const size_t *argvlen)
+{
+    if (asking)
+        redisAppendCommand(c, "ASKING");
+    redisAppendCommandArgv(c, argc, argv, argvlen);
+    void *reply = NULL;
+    if (asking) {
+        if (redisGetReply(c, &reply) == REDIS_OK && reply)
+            freeReplyObject(reply);
+        reply = NULL;
+    }
+    if (redisGetReply(c, &reply) != REDIS_OK || !reply) {
+        /* Sent, perhaps run: not resent. */
+        log_warn("redis cluster: %s:%d failed: %s", n->ep.host, n->ep.port, c->errstr);
+        node_close(n);
+        return NULL;
+    }
+    return reply;
+}
+
+/* After MOVED: refreshes the slot map, and where the map lags the redirect,
+ * trusts the redirect. */
+static void follow_moved(struct cluster_sync *cs, const struct cluster_redirect *to)
+{
+    if (cluster_sync_refresh(cs) == 0 && cs->map->owner[to->slot] >= 0 &&
+        same(&cs->map->masters[cs->map->owner[to->slot]], &to->to))
+        return;
+    int idx = -1;
+    for (int m = 0; m < cs->map->n_masters; m++)
+        if (same(&cs->map->masters[m], &to->to))
+            idx = m;
+    if (idx < 0 && cs->map->n_masters < CLUSTER_MAX_MASTERS) {
+        idx = cs->map->n_masters++;
+        cs->map->masters[idx] = to->to;
+    }
+    if (idx >= 0)
+        cs->map->owner[to->slot] = (int8_t)idx;
+}
+
+/* Sorts the node's reply r: a plain answer (into *out), a redirect
+ * followed, or a retryable refusal (freed, rt->why set). */
+static enum try_result sort_reply(struct cluster_sync *cs, int slot, struct route *rt,
+                                  struct sync_node *n, redisReply *r, redisReply **out)
+{
+    struct cluster_redirect to;
+    enum cluster_reply_kind kind = cluster_reply_classify(r, n->ep.host, &to);
+    switch (kind) {
+    case CLUSTER_REPLY_PLAIN:
+        *out = r;
+        return TRY_DONE;
+    case CLUSTER_REPLY_MOVED:
+    case CLUSTER_REPLY_ASK:
+        freeReplyObject(r);
+        if (++rt->redirects > cs->opt.max_redirects) {
+            log_error("redis cluster: slot %d: more than %d redirects; giving up", slot,
+                      cs->opt.max_redirects);
+            *out = NULL;
+            return TRY_DONE;
+        }
+        if (kind == CLUSTER_REPLY_MOVED) {
+            follow_moved(cs, &to);
+        } else {
+            rt->asking = true;
+            rt->ask_to = to.to;
+        }
+        return TRY_REDIRECTED;
+    case CLUSTER_REPLY_TRYAGAIN:
+        rt->why = "TRYAGAIN (slot migrating)";
+        break;
+    case CLUSTER_REPLY_CLUSTERDOWN:
+        rt->why = "CLUSTERDOWN (no master serves it)";
+        break;
+    }
+    freeReplyObject(r);
+    return TRY_BACKOFF;
+}
+
+/* One try on the slot's master (or the ASK target); *no_node when there
+ * was no node or no connection to it. */
+static enum try_result try_once(struct cluster_sync *cs, int slot, struct route *rt, int argc,
+                                const char **argv, const size_t *argvlen, redisReply **out,
+                                bool *no_node)
+{
+    struct sync_node *n = rt->asking ? node_get(cs, &rt->ask_to) : slot_master(cs, slot);
+    redisContext *c = n ? node_connect(cs, n) : NULL;
+    *no_node = !n || !c;
+    if (!n) {
+        rt->why = "no master in the slot map";
+        return TRY_BACKOFF;
+    }
+    if (!c) {
+        rt->why = "no connection to its master";
+        return TRY_BACKOFF;
+    }
+    redisReply *r = send_on(n, c, rt->asking, argc, argv, argvlen);
+    if (!r) {
+        *out = NULL;
+        return TRY_DONE;
+    }
+    rt->asking = false;
+    return sort_reply(cs, slot, rt, n, r, out);
+}
+
 redisReply *cluster_sync_command_argv(struct cluster_sync *cs, int slot, int argc,
                                       const char **argv, const size_t *argvlen)
 {
     if (slot < 0 || slot >= CLUSTER_SLOTS || argc < 1)
         return NULL;
-    int tries = 0, redirects = 0;
+    int tries = 0;
     long backoff = cs->opt.backoff_first_ms;
-    bool asking = false;
-    struct cluster_endpoint ask_to;
-    const char *why = "";
+    struct route rt = {.asking = false, .redirects = 0, .why = ""};
     for (;;) {
-        struct sync_node *n = asking ? node_get(cs, &ask_to) : slot_master(cs, slot);
-        redisContext *c = n ? node_connect(cs, n) : NULL;
         redisReply *r = NULL;
-        if (!n) {
-            why = "no master in the slot map";
-        } else if (!c) {
-            why = "no connection to its master";
-        } else {
-            if (asking)
-                redisAppendCommand(c, "ASKING");
-            redisAppendCommandArgv(c, argc, argv, argvlen);
-            void *reply = NULL;
-            if (asking) {
-                if (redisGetReply(c, &reply) == REDIS_OK && reply)
-                    freeReplyObject(reply);
-                reply = NULL;
-            }
-            if (redisGetReply(c, &reply) != REDIS_OK || !reply) {
-                /* Sent, perhaps run: not resent. */
-                log_warn("redis cluster: %s:%d failed: %s", n->ep.host, n->ep.port, c->errstr);
-                node_close(n);
-                return NULL;
-            }
-            r = reply;
-            asking = false;
-            struct cluster_redirect to;
-            enum cluster_reply_kind kind = cluster_reply_classify(r, n->ep.host, &to);
-            switch (kind) {
-            case CLUSTER_REPLY_PLAIN:
-                return r;
-            case CLUSTER_REPLY_MOVED:
-            case CLUSTER_REPLY_ASK: {
-                bool moved = kind == CLUSTER_REPLY_MOVED;
-                freeReplyObject(r);
-                if (++redirects > cs->opt.max_redirects) {
-                    log_error("redis cluster: slot %d: more than %d redirects; giving up", slot,
-                              cs->opt.max_redirects);
-                    return NULL;
-                }
-                if (moved) {
-                    if (cluster_sync_refresh(cs) != 0 || cs->map->owner[to.slot] < 0 ||
-                        !same(&cs->map->masters[cs->map->owner[to.slot]], &to.to)) {
-                        /* The map lags the redirect: trust the redirect. */
-                        int idx = -1;
-                        for (int m = 0; m < cs->map->n_masters; m++)
-                            if (same(&cs->map->masters[m], &to.to))
-                                idx = m;
-                        if (idx < 0 && cs->map->n_masters < CLUSTER_MAX_MASTERS) {
-                            idx = cs->map->n_masters++;
-                            cs->map->masters[idx] = to.to;
-                        }
-                        if (idx >= 0)
-                            cs->map->owner[to.slot] = (int8_t)idx;
-                    }
-                } else {
-                    asking = true;
-                    ask_to = to.to;
-                }
-                continue;
-            }
-            case CLUSTER_REPLY_TRYAGAIN:
-                why = "TRYAGAIN (slot migrating)";
-                break;
-            case CLUSTER_REPLY_CLUSTERDOWN:
-                why = "CLUSTERDOWN (no master serves it)";
-                break;
-            }
-            freeReplyObject(r);
-        }
+        bool no_node;
+        enum try_result t = try_once(cs, slot, &rt, argc, argv, argvlen, &r, &no_node);
+        if (t == TRY_DONE)
+            return r;
+        if (t == TRY_REDIRECTED)
+            continue;
         if (tries >= cs->opt.max_tries) {
-            log_error("redis cluster: slot %d: %s after %d tries; giving up", slot, why,
+            log_error("redis cluster: slot %d: %s after %d tries; giving up", slot, rt.why,
                       tries + 1);
             return NULL;
         }
         tries++;
         sleep_ms(backoff);
         backoff = backoff * 2 > cs->opt.backoff_max_ms ? cs->opt.backoff_max_ms : backoff * 2;
-        if (!n || !c)
+        if (no_node)
             cluster_sync_refresh(cs);
     }
 }

@@ -45,8 +45,10 @@ void cluster_sync_drop(struct cluster_sync *cs, redisContext *c);
  * too); the connect timeout stays the options' timeout_ms. */
 void cluster_sync_set_timeout(struct cluster_sync *cs, int ms);
 
+/* Copies the current slot map into out. */
 void cluster_sync_get_map(const struct cluster_sync *cs, struct cluster_slot_map *out);
 
+/* Closes every connection and frees cs; NULL is a no-op. */
 void cluster_sync_free(struct cluster_sync *cs);
 
 #endif

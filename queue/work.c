@@ -347,6 +347,92 @@ static void read_accumulators(const redisReply *r, int year, struct work_accumul
     }
 }
 
+/* Appends one HMGET per plan year of the family's and the member's
+ * accumulator fields (the order read_accumulators reads). */
+static void append_accumulator_reads(struct work_conn *wc, const struct work_item *e)
+{
+    const char *p = wc->prefix;
+    for (int y = 0; y < e->n_years; y++) {
+        char k_acc[KEY_LEN], m[8][ID_LEN + 16];
+        snprintf(k_acc, sizeof k_acc, KEYF_ACC, p, e->subscriber_id, e->years[y]);
+        static const char *const tiers[2] = {"in", "out"};
+        for (int t = 0; t < 2; t++) {
+            snprintf(m[t * 2], sizeof m[0], "f:%s:ded", tiers[t]);
+            snprintf(m[t * 2 + 1], sizeof m[0], "f:%s:oop", tiers[t]);
+            snprintf(m[4 + t * 2], sizeof m[0], "m:%s:%s:ded", e->member_id, tiers[t]);
+            snprintf(m[4 + t * 2 + 1], sizeof m[0], "m:%s:%s:oop", e->member_id, tiers[t]);
+        }
+        const char *hm[10] = {"HMGET", k_acc, m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7]};
+        rlink_append_argv(wc->c, 10, hm, NULL);
+    }
+}
+
+/* Appends one claim's reads: the claim_start script, the member,
+ * subscriber, group, plan, parent, accumulators and the family version. */
+static void append_fact_reads(struct work_conn *wc, const struct work_item *e, const char *k_proc,
+                              const char *idx_prefix, const char *now)
+{
+    const char *p = wc->prefix;
+    char k_claim[KEY_LEN], k_body[KEY_LEN];
+    snprintf(k_claim, sizeof k_claim, KEYF_CLAIM, p, e->claim_id);
+    snprintf(k_body, sizeof k_body, KEYF_BODY, p, e->claim_id);
+    const char *argv[] = {"EVALSHA", script_claim_start.sha, "3", k_claim, k_proc, k_body,
+                          now, idx_prefix};
+    rlink_append_argv(wc->c, 8, argv, NULL);
+    rlink_append(wc->c, "GET " KEYF_MEMBER, p, e->member_id);
+    rlink_append(wc->c, "GET " KEYF_MEMBER, p, e->subscriber_id);
+    rlink_append(wc->c, "GET " KEYF_GROUP, p, e->group_id);
+    rlink_append(wc->c, "GET " KEYF_PLAN, p, e->plan_id);
+    if (e->parent_id[0])
+        rlink_append(wc->c, "GET " KEYF_MEMBER, p, e->parent_id);
+    append_accumulator_reads(wc, e);
+    rlink_append(wc->c, "GET " KEYF_FAMVER, p, e->subscriber_id);
+}
+
+/* Reads one claim's replies into f (after *broken, only counts them);
+ * sets *broken when the connection broke. */
+static void read_fact_replies(struct work_conn *wc, const struct work_item *e,
+                              struct work_facts *f, bool *broken, uint64_t *bytes_read)
+{
+    int has_parent = e->parent_id[0] ? 1 : 0;
+    int replies = 6 + has_parent + e->n_years;
+    bool no_memory = false;
+    for (int k = 0; k < replies; k++) {
+        redisReply *r = *broken ? NULL : next_reply(wc);
+        if (!r) {
+            *broken = true;
+            continue;
+        }
+        *bytes_read += resp_bytes(r);
+        if (k == 0)
+            take_claim(r, f, &no_memory);
+        else if (k == 1)
+            f->patient = string_of(r, &no_memory);
+        else if (k == 2)
+            f->subscriber = string_of(r, &no_memory);
+        else if (k == 3)
+            f->group = string_of(r, &no_memory);
+        else if (k == 4)
+            f->plan = string_of(r, &no_memory);
+        else if (k == 5 && has_parent)
+            f->parent = string_of(r, &no_memory);
+        else if (k < 5 + has_parent + e->n_years)
+            read_accumulators(r, e->years[k - 5 - has_parent], &f->acc[f->n_acc++]);
+        else
+            copy_field(f->version, sizeof f->version,
+                       r->type == REDIS_REPLY_STRING ? r->str : "0");
+        freeReplyObject(r);
+    }
+    if (no_memory && f->state == WORK_LOADED) {
+        /* Not decided on what could be copied: a missing member record
+         * would read as "not our member". */
+        log_error("worker: out of memory loading the facts; claim left for redelivery "
+                  "claim_id=%s",
+                  e->claim_id);
+        f->state = WORK_ERROR;
+    }
+}
+
 int queue_load_facts(struct work_conn *wc, const struct work_item *items, int n,
                      struct work_facts *out, uint64_t *bytes_read)
 {
@@ -354,79 +440,13 @@ int queue_load_facts(struct work_conn *wc, const struct work_item *items, int n,
     snprintf(k_proc, sizeof k_proc, KEYF_IDX_STATUS, wc->prefix, "processing");
     snprintf(idx_prefix, sizeof idx_prefix, KEYF_IDX_STATUS, wc->prefix, "");
     snprintf(now, sizeof now, "%lld", (long long)clock_wall_seconds());
-    const char *p = wc->prefix;
-    for (int i = 0; i < n; i++) {
-        const struct work_item *e = &items[i];
-        char k_claim[KEY_LEN], k_body[KEY_LEN];
-        snprintf(k_claim, sizeof k_claim, KEYF_CLAIM, p, e->claim_id);
-        snprintf(k_body, sizeof k_body, KEYF_BODY, p, e->claim_id);
-        const char *argv[] = {"EVALSHA", script_claim_start.sha, "3", k_claim, k_proc, k_body,
-                              now, idx_prefix};
-        rlink_append_argv(wc->c, 8, argv, NULL);
-        rlink_append(wc->c, "GET " KEYF_MEMBER, p, e->member_id);
-        rlink_append(wc->c, "GET " KEYF_MEMBER, p, e->subscriber_id);
-        rlink_append(wc->c, "GET " KEYF_GROUP, p, e->group_id);
-        rlink_append(wc->c, "GET " KEYF_PLAN, p, e->plan_id);
-        if (e->parent_id[0])
-            rlink_append(wc->c, "GET " KEYF_MEMBER, p, e->parent_id);
-        for (int y = 0; y < e->n_years; y++) {
-            char k_acc[KEY_LEN], m[8][ID_LEN + 16];
-            snprintf(k_acc, sizeof k_acc, KEYF_ACC, p, e->subscriber_id, e->years[y]);
-            static const char *const tiers[2] = {"in", "out"};
-            for (int t = 0; t < 2; t++) {
-                snprintf(m[t * 2], sizeof m[0], "f:%s:ded", tiers[t]);
-                snprintf(m[t * 2 + 1], sizeof m[0], "f:%s:oop", tiers[t]);
-                snprintf(m[4 + t * 2], sizeof m[0], "m:%s:%s:ded", e->member_id, tiers[t]);
-                snprintf(m[4 + t * 2 + 1], sizeof m[0], "m:%s:%s:oop", e->member_id, tiers[t]);
-            }
-            const char *hm[10] = {"HMGET", k_acc, m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7]};
-            rlink_append_argv(wc->c, 10, hm, NULL);
-        }
-        rlink_append(wc->c, "GET " KEYF_FAMVER, p, e->subscriber_id);
-    }
+    for (int i = 0; i < n; i++)
+        append_fact_reads(wc, &items[i], k_proc, idx_prefix, now);
     memset(out, 0, sizeof *out * (size_t)n);
     bool broken = false, reload = false;
     for (int i = 0; i < n; i++) {
-        const struct work_item *e = &items[i];
-        struct work_facts *f = &out[i];
-        int has_parent = e->parent_id[0] ? 1 : 0;
-        int replies = 6 + has_parent + e->n_years;
-        bool no_memory = false;
-        for (int k = 0; k < replies; k++) {
-            redisReply *r = broken ? NULL : next_reply(wc);
-            if (!r) {
-                broken = true;
-                continue;
-            }
-            *bytes_read += resp_bytes(r);
-            if (k == 0)
-                take_claim(r, f, &no_memory);
-            else if (k == 1)
-                f->patient = string_of(r, &no_memory);
-            else if (k == 2)
-                f->subscriber = string_of(r, &no_memory);
-            else if (k == 3)
-                f->group = string_of(r, &no_memory);
-            else if (k == 4)
-                f->plan = string_of(r, &no_memory);
-            else if (k == 5 && has_parent)
-                f->parent = string_of(r, &no_memory);
-            else if (k < 5 + has_parent + e->n_years)
-                read_accumulators(r, e->years[k - 5 - has_parent], &f->acc[f->n_acc++]);
-            else
-                copy_field(f->version, sizeof f->version,
-                           r->type == REDIS_REPLY_STRING ? r->str : "0");
-            freeReplyObject(r);
-        }
-        if (no_memory && f->state == WORK_LOADED) {
-            /* Not decided on what could be copied: a missing member record
-             * would read as "not our member". */
-            log_error("worker: out of memory loading the facts; claim left for redelivery "
-                      "claim_id=%s",
-                      e->claim_id);
-            f->state = WORK_ERROR;
-        }
-        reload |= f->state == WORK_RETRY;
+        read_fact_replies(wc, &items[i], &out[i], &broken, bytes_read);
+        reload |= out[i].state == WORK_RETRY;
     }
     if (broken) {
         for (int i = 0; i < n; i++)
@@ -543,8 +563,10 @@ static const char *call_acc_field(struct commit_call *cc, const char *member, co
     return t;
 }
 
-/* Fills cc with the call; returns -1 when out of memory (nothing to free). */
-static int build_commit(struct work_conn *wc, const struct work_commit *c, struct commit_call *cc)
+/* Checks the commit's texts and packs the decision, the EOB and (final)
+ * the submission into cc; -1 when one is missing or out of memory (nothing
+ * to free). */
+static int pack_commit_texts(const struct work_commit *c, struct commit_call *cc)
 {
     cc->dec = cc->eob = cc->body = NULL;
     cc->dec_len = cc->eob_len = cc->body_len = 0;
@@ -562,10 +584,15 @@ static int build_commit(struct work_conn *wc, const struct work_commit *c, struc
         cc->dec = cc->eob = NULL;
         return -1;
     }
+    return 0;
+}
+
+/* The call's 17 + n_acc keys, in script_commit's KEYS order. */
+static void commit_keys(struct work_conn *wc, const struct work_commit *c, struct commit_call *cc,
+                        int n_acc)
+{
     const struct work_item *e = c->item;
     const char *p = wc->prefix;
-    cc->argc = 0;
-    cc->n_text = 0;
     snprintf(cc->keys[0], KEY_LEN, KEYF_CLAIM, p, e->claim_id);
     snprintf(cc->keys[1], KEY_LEN, KEYF_FAMVER, p, e->subscriber_id);
     snprintf(cc->keys[2], KEY_LEN, "%s", wc->k_stream);
@@ -580,13 +607,18 @@ static int build_commit(struct work_conn *wc, const struct work_commit *c, struc
     snprintf(cc->keys[11], KEY_LEN, KEYF_FP, p, e->member_id);
     snprintf(cc->keys[12], KEY_LEN, KEYF_DEC, p, e->claim_id);
     snprintf(cc->keys[13], KEY_LEN, KEYF_EOB, p, e->claim_id, c->eob_version);
-    int n_acc = c->n_deltas < WORK_MAX_YEARS * 2 ? c->n_deltas : WORK_MAX_YEARS * 2;
     for (int i = 0; i < n_acc; i++)
         snprintf(cc->keys[14 + i], KEY_LEN, KEYF_ACC, p, e->subscriber_id, c->deltas[i].year);
     snprintf(cc->keys[14 + n_acc], KEY_LEN, KEYF_BODY, p, e->claim_id);
     snprintf(cc->keys[15 + n_acc], KEY_LEN,
              c->provider_payee ? KEYF_REMIT_DUE : KEYF_MEMBERPAY_DUE, p);
     snprintf(cc->keys[16 + n_acc], KEY_LEN, KEYF_REMIT_INFO, p);
+}
+
+/* The payment line (final claims), the due time, now and the history entry. */
+static void commit_stamps(const struct work_commit *c, struct commit_call *cc)
+{
+    const struct work_item *e = c->item;
     cc->payment[0] = '\0';
     if (c->final)
         snprintf(cc->payment, sizeof cc->payment, "%c|%s|%lld", c->provider_payee ? 'P' : 'M',
@@ -595,7 +627,36 @@ static int build_commit(struct work_conn *wc, const struct work_commit *c, struc
     snprintf(cc->due_at, sizeof cc->due_at, "%lld", (long long)clock_wall_ms());
     rfc3339_now(cc->now);
     snprintf(cc->history, sizeof cc->history, "%s@%lld", c->status, (long long)clock_wall_seconds());
+}
 
+/* Appends the accumulator increments: per delta, the family's and the
+ * member's deductible and out-of-pocket fields; returns the new n. */
+static int commit_acc_args(const struct work_commit *c, struct commit_call *cc, int n_acc, int n)
+{
+    const char **a = cc->argv;
+    static const char *const tiers[2] = {"in", "out"};
+    const char *member = c->item->member_id;
+    for (int i = 0; i < n_acc; i++) {
+        const struct work_acc_delta *d = &c->deltas[i];
+        const char *t = tiers[d->network != 0];
+        a[n++] = "4";
+        a[n++] = call_acc_field(cc, NULL, t, "ded");
+        a[n++] = call_int(cc, (long long)d->deductible);
+        a[n++] = call_acc_field(cc, NULL, t, "oop");
+        a[n++] = call_int(cc, (long long)d->oop);
+        a[n++] = call_acc_field(cc, member, t, "ded");
+        a[n++] = call_int(cc, (long long)d->deductible);
+        a[n++] = call_acc_field(cc, member, t, "oop");
+        a[n++] = call_int(cc, (long long)d->oop);
+    }
+    return n;
+}
+
+/* The call's argv in script_commit's order, with each argument's length
+ * (the packed values are binary). */
+static void commit_argv(const struct work_commit *c, struct commit_call *cc, int n_acc)
+{
+    const struct work_item *e = c->item;
     const char **a = cc->argv;
     int n = 0;
     a[n++] = "EVALSHA";
@@ -620,20 +681,7 @@ static int build_commit(struct work_conn *wc, const struct work_commit *c, struc
     a[n++] = c->audit;
     a[n++] = e->claim_id;
     a[n++] = call_int(cc, n_acc);
-    static const char *const tiers[2] = {"in", "out"};
-    for (int i = 0; i < n_acc; i++) {
-        const struct work_acc_delta *d = &c->deltas[i];
-        const char *t = tiers[d->network != 0];
-        a[n++] = "4";
-        a[n++] = call_acc_field(cc, NULL, t, "ded");
-        a[n++] = call_int(cc, (long long)d->deductible);
-        a[n++] = call_acc_field(cc, NULL, t, "oop");
-        a[n++] = call_int(cc, (long long)d->oop);
-        a[n++] = call_acc_field(cc, e->member_id, t, "ded");
-        a[n++] = call_int(cc, (long long)d->deductible);
-        a[n++] = call_acc_field(cc, e->member_id, t, "oop");
-        a[n++] = call_int(cc, (long long)d->oop);
-    }
+    n = commit_acc_args(c, cc, n_acc, n);
     for (int i = 0; i < c->n_store; i++)
         a[n++] = c->store[i];
     a[n++] = call_int(cc, c->n_drop);
@@ -649,6 +697,19 @@ static int build_commit(struct work_conn *wc, const struct work_commit *c, struc
                          : i == eob_at  ? (cc->eob ? cc->eob_len : 0)
                          : i == body_at ? (cc->body ? cc->body_len : 0)
                                         : strlen(a[i]);
+}
+
+/* Fills cc with the call; returns -1 when out of memory (nothing to free). */
+static int build_commit(struct work_conn *wc, const struct work_commit *c, struct commit_call *cc)
+{
+    if (pack_commit_texts(c, cc) != 0)
+        return -1;
+    cc->argc = 0;
+    cc->n_text = 0;
+    int n_acc = c->n_deltas < WORK_MAX_YEARS * 2 ? c->n_deltas : WORK_MAX_YEARS * 2;
+    commit_keys(wc, c, cc, n_acc);
+    commit_stamps(c, cc);
+    commit_argv(c, cc, n_acc);
     return 0;
 }
 

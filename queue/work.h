@@ -95,10 +95,12 @@ struct work_conn;
  * queue_work_close. */
 struct work_conn *queue_work_connect(const struct redis_address *addr, int timeout_ms,
                                      const char *key_prefix, const char *consumer);
+/* Closes the connection and frees it; NULL is a no-op. */
 void queue_work_close(struct work_conn *wc);
 /* The connection (queue/rlink.h) and key prefix, for the other blocking
  * steps of queue/ (queue/corrections.c); borrowed. */
 struct rlink *queue_work_context(struct work_conn *wc);
+/* The key prefix the connection was made with; borrowed. */
 const char *queue_work_prefix(const struct work_conn *wc);
 /* Whether the connection failed; the caller closes it and connects again. */
 bool queue_work_broken(const struct work_conn *wc);
@@ -123,6 +125,7 @@ int queue_next_batch(struct work_conn *wc, struct work_item *items, int max, int
  */
 int queue_load_facts(struct work_conn *wc, const struct work_item *items, int n,
                      struct work_facts *out, uint64_t *bytes_read);
+/* Frees the texts queue_load_facts copied into f and clears them; safe to call twice. */
 void work_facts_free(struct work_facts *f);
 
 /* The duplicate fingerprints one claim looks up, and what Redis holds. */

@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "work/worker.h"
+#include "work/sweep.h"
 #include "calendar.h"
 #include "config.h"
 #include "notify/notify.h"
@@ -31,7 +31,6 @@
 #include "queue/remit.h"
 #include "queue/token_cache.h"
 #include "queue/token_sub.h"
-#include "queue/work.h"
 #include "queue/tokens.h"
 #include "ratelimit.h"
 #include "intake/app.h"
@@ -79,19 +78,10 @@ static void on_early_signal(int sig)
     early_stop = 1;
 }
 
-static int parse_args(int argc, char **argv, struct config *cfg)
+/* Loads the --config file (or files) first, so that the other options
+ * override it; -1 after printing the error. */
+static int load_config_options(int argc, char **argv, struct config *cfg)
 {
-    enum { OPT_LOG_LEVEL = 1000, OPT_REDIS_CLUSTER };
-    static const struct option opts[] = {
-        {"config", required_argument, NULL, 'c'},   {"listen", required_argument, NULL, 'l'},
-        {"data-dir", required_argument, NULL, 'd'}, {"redis", required_argument, NULL, 'r'},
-        {"role", required_argument, NULL, 'R'},     {"workers", required_argument, NULL, 'w'},
-        {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
-        {"redis-cluster", required_argument, NULL, OPT_REDIS_CLUSTER},
-        {"help", no_argument, NULL, 'h'},           {"version", no_argument, NULL, 'V'},
-        {NULL, 0, NULL, 0},
-    };
-    /* The config file first, so that the other options override it. */
     for (int i = 1; i < argc; i++) {
         const char *file = NULL;
         if ((strcmp(argv[i], "--config") == 0 || strcmp(argv[i], "-c") == 0) && i + 1 < argc)
@@ -104,73 +94,121 @@ static int parse_args(int argc, char **argv, struct config *cfg)
             return -1;
         }
     }
-    int c;
-    while ((c = getopt_long(argc, argv, "c:l:d:r:R:w:hV", opts, NULL)) != -1) {
-        char *end;
-        switch (c) {
-        case 'c':
-            break; /* loaded above */
-        case 'l':
-            if (config_set_listen(cfg, optarg) != 0) {
-                fprintf(stderr, "claimsd: --listen must be HOST:PORT\n");
-                return -1;
-            }
-            break;
-        case 'd':
-            snprintf(cfg->data_dir, sizeof cfg->data_dir, "%s", optarg);
-            break;
-        case 'r': {
-            struct redis_address probe;
-            if (redis_address_parse(optarg, &probe) != 0) {
-                fprintf(stderr, "claimsd: --redis must be redis://host:port[/db] or unix:/path\n");
-                return -1;
-            }
-            snprintf(cfg->redis_url, sizeof cfg->redis_url, "%s", optarg);
-            cfg->redis_cluster[0] = '\0'; /* the command line wins over the file */
-            break;
-        }
-        case OPT_REDIS_CLUSTER:
-            if (config_set_redis_cluster(cfg, optarg) != 0) {
-                fprintf(stderr, "claimsd: --redis-cluster must be HOST:PORT[,HOST:PORT...] "
-                                "(at most 16 nodes)\n");
-                return -1;
-            }
-            cfg->redis_url[0] = '\0';
-            break;
-        case 'R':
-            if (config_set_role(cfg, optarg) != 0) {
-                fprintf(stderr, "claimsd: --role must be all, intake or worker\n");
-                return -1;
-            }
-            break;
-        case 'w': {
-            long n = strtol(optarg, &end, 10);
-            if (*end || end == optarg || n < 0 || n > 256) {
-                fprintf(stderr, "claimsd: --workers must be 0..256\n");
-                return -1;
-            }
-            cfg->workers = (int)n;
-            break;
-        }
-        case OPT_LOG_LEVEL: {
-            int level = log_level_parse(optarg);
-            if (level < 0) {
-                fprintf(stderr, "claimsd: --log-level must be debug, info, warn or error\n");
-                return -1;
-            }
-            cfg->log_level = (enum log_level)level;
-            break;
-        }
-        case 'h':
-            usage(stdout);
-            exit(0);
-        case 'V':
-            printf("claimsd %s\n", CLAIMSD_VERSION);
-            exit(0);
-        default:
-            usage(stderr);
+    return 0;
+}
+
+/* --redis URL: replaces any redis_cluster of the file; -1 after printing the error. */
+static int set_redis_option(struct config *cfg, const char *arg)
+{
+    struct redis_address probe;
+    if (redis_address_parse(arg, &probe) != 0) {
+        fprintf(stderr, "claimsd: --redis must be redis://host:port[/db] or unix:/path\n");
+        return -1;
+    }
+    snprintf(cfg->redis_url, sizeof cfg->redis_url, "%s", arg);
+    cfg->redis_cluster[0] = '\0'; /* the command line wins over the file */
+    return 0;
+}
+
+/* --redis-cluster SEEDS: replaces any redis URL; -1 after printing the error. */
+static int set_redis_cluster_option(struct config *cfg, const char *arg)
+{
+    if (config_set_redis_cluster(cfg, arg) != 0) {
+        fprintf(stderr, "claimsd: --redis-cluster must be HOST:PORT[,HOST:PORT...] "
+                        "(at most 16 nodes)\n");
+        return -1;
+    }
+    cfg->redis_url[0] = '\0';
+    return 0;
+}
+
+/* --workers N (0..256); -1 after printing the error. */
+static int set_workers_option(struct config *cfg, const char *arg)
+{
+    char *end;
+    long n = strtol(arg, &end, 10);
+    if (*end || end == arg || n < 0 || n > 256) {
+        fprintf(stderr, "claimsd: --workers must be 0..256\n");
+        return -1;
+    }
+    cfg->workers = (int)n;
+    return 0;
+}
+
+/* --log-level LEVEL; -1 after printing the error. */
+static int set_log_level_option(struct config *cfg, const char *arg)
+{
+    int level = log_level_parse(arg);
+    if (level < 0) {
+        fprintf(stderr, "claimsd: --log-level must be debug, info, warn or error\n");
+        return -1;
+    }
+    cfg->log_level = (enum log_level)level;
+    return 0;
+}
+
+enum { OPT_LOG_LEVEL = 1000, OPT_REDIS_CLUSTER };
+
+/* Applies one option getopt_long returned (--help and --version exit); -1
+ * after printing the error. */
+static int apply_option(int c, const char *arg, struct config *cfg)
+{
+    switch (c) {
+    case 'c':
+        return 0; /* loaded above */
+    case 'l':
+        if (config_set_listen(cfg, arg) != 0) {
+            fprintf(stderr, "claimsd: --listen must be HOST:PORT\n");
             return -1;
         }
+        return 0;
+    case 'd':
+        snprintf(cfg->data_dir, sizeof cfg->data_dir, "%s", arg);
+        return 0;
+    case 'r':
+        return set_redis_option(cfg, arg);
+    case OPT_REDIS_CLUSTER:
+        return set_redis_cluster_option(cfg, arg);
+    case 'R':
+        if (config_set_role(cfg, arg) != 0) {
+            fprintf(stderr, "claimsd: --role must be all, intake or worker\n");
+            return -1;
+        }
+        return 0;
+    case 'w':
+        return set_workers_option(cfg, arg);
+    case OPT_LOG_LEVEL:
+        return set_log_level_option(cfg, arg);
+    case 'h':
+        usage(stdout);
+        exit(0);
+    case 'V':
+        printf("claimsd %s\n", CLAIMSD_VERSION);
+        exit(0);
+    default:
+        usage(stderr);
+        return -1;
+    }
+}
+
+/* The command line over the configuration file: 0, or -1 after printing the error. */
+static int parse_args(int argc, char **argv, struct config *cfg)
+{
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'},   {"listen", required_argument, NULL, 'l'},
+        {"data-dir", required_argument, NULL, 'd'}, {"redis", required_argument, NULL, 'r'},
+        {"role", required_argument, NULL, 'R'},     {"workers", required_argument, NULL, 'w'},
+        {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+        {"redis-cluster", required_argument, NULL, OPT_REDIS_CLUSTER},
+        {"help", no_argument, NULL, 'h'},           {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    if (load_config_options(argc, argv, cfg) != 0)
+        return -1;
+    int c;
+    while ((c = getopt_long(argc, argv, "c:l:d:r:R:w:hV", opts, NULL)) != -1) {
+        if (apply_option(c, optarg, cfg) != 0)
+            return -1;
     }
     if (optind < argc) {
         fprintf(stderr, "claimsd: unexpected argument \"%s\"\n", argv[optind]);
@@ -306,13 +344,13 @@ static int prepare_store(struct app *app, bool embedded)
 
 struct runtime {
     struct app *app;
-    struct worker_pool *workers;
-    struct event *sweep_timer;
+    struct work_side *work;    /* the workers and the pend sweep; NULL when none */
     struct event *cycle_timer;   /* the scheduled payment cycle; NULL when none */
     char cycle_done_date[16];    /* the date this process saw that day's cycle run */
     struct notifier *notifier; /* webhook deliveries; NULL when this process runs none */
     struct redis_child *child; /* NULL with an external Redis */
     struct event *drain_timer;
+    struct event *sigterm_ev, *sigint_ev, *sigchld_ev;
     time_t drain_started;
     int exit_code;
 };
@@ -344,28 +382,6 @@ static void begin_shutdown(struct runtime *rt, const char *why)
     rt->drain_started = (time_t)clock_wall_seconds();
     struct timeval tick = {0, 20 * 1000};
     event_add(rt->drain_timer, &tick);
-}
-
-/* How many pended claims the sweep requeued (a count, no claim ids). */
-static void on_sweep_done(long long requeued, void *arg)
-{
-    (void)arg;
-    if (requeued > 0)
-        log_info("%lld pended claims passed their deadline and were requeued", requeued);
-}
-
-/* Pended claims whose information deadline has passed go back to the
- * workers, who deny them (RULES.md § 4, § 6). */
-static void on_sweep(evutil_socket_t fd, short what, void *arg)
-{
-    (void)fd;
-    (void)what;
-    struct runtime *rt = arg;
-    struct app *app = rt->app;
-    if (app->stopping)
-        return;
-    queue_expire_pended(app->redis, app->cfg.key_prefix, (int)date_today().days, 1000,
-                        on_sweep_done, NULL);
 }
 
 /* The scheduled payment cycle's answer (a summary, or NULL: another
@@ -452,22 +468,220 @@ static struct notifier *start_notifier(struct app *app)
     return notifier_start(app->base, app->redis, &s);
 }
 
+/* Reads the command line and the configuration, sets the log level and the
+ * plan's time zone; 0, or the exit status (2) after printing the error. */
+static int configure(struct app *app, int argc, char **argv)
+{
+    config_defaults(&app->cfg);
+    if (parse_args(argc, argv, &app->cfg) != 0)
+        return 2;
+    log_set_level(app->cfg.log_level);
+    /* The plan's calendar: set once, before any thread, for date_today(). */
+    if (!date_set_time_zone(app->cfg.time_zone)) {
+        fprintf(stderr, "claimsd: key \"time_zone\": \"%s\" is not a time zone the system's tzdata "
+                        "knows (install tzdata)\n",
+                app->cfg.time_zone);
+        return 2;
+    }
+    return 0;
+}
+
+/* Ignores SIGPIPE and notes SIGTERM and SIGINT until the event loop runs. */
+static void install_early_signals(void)
+{
+    signal(SIGPIPE, SIG_IGN);
+    struct sigaction sa = {0};
+    sa.sa_handler = on_early_signal;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+}
+
+/* The holiday calendar: holidays_file, or the US federal holidays; -1 after logging. */
+static int load_calendar(struct app *app)
+{
+    if (app->cfg.holidays_file[0]) {
+        char err[CALENDAR_ERR_LEN];
+        if (calendar_load_file(&app->calendar, app->cfg.holidays_file, err) != 0) {
+            log_error("%s", err);
+            return -1;
+        }
+    } else {
+        calendar_us_federal(&app->calendar);
+    }
+    return 0;
+}
+
+/* Where Redis is: the cluster's seeds, the URL, or an embedded redis-server
+ * started in child (then rt->child); 0, or the exit status after logging. */
+static int locate_redis(struct runtime *rt, struct redis_child *child)
+{
+    struct app *app = rt->app;
+    if (app->cfg.redis_cluster[0]) {
+        if (redis_cluster_address_parse(app->cfg.redis_cluster, &app->redis_addr) != 0) {
+            log_error("redis_cluster must be a list of seed nodes \"host:port\"");
+            return 2;
+        }
+    } else if (app->cfg.redis_url[0]) {
+        if (redis_address_parse(app->cfg.redis_url, &app->redis_addr) != 0) {
+            log_error("redis address must be redis://host:port[/db] or unix:/path");
+            return 2;
+        }
+    } else {
+        if (redis_child_start(&app->cfg, 15000, child, &app->redis_addr) != 0)
+            return 1;
+        rt->child = child;
+    }
+    char where[REDIS_ADDR_LEN + 32];
+    redis_address_format(&app->redis_addr, where, sizeof where);
+    log_info("claimsd %s starting: role %s, redis %s", CLAIMSD_VERSION,
+             config_role_name(app->cfg.role), where);
+    return 0;
+}
+
+/* The event loop, its drain timer and signal events, the loop's Redis
+ * connection and the intake step; waits a moment for Redis. -1 on failure. */
+static int start_loop(struct runtime *rt)
+{
+    struct app *app = rt->app;
+    app->base = event_base_new();
+    if (!app->base)
+        return -1;
+    rt->drain_timer = evtimer_new(app->base, on_drain_tick, rt);
+    rt->sigterm_ev = evsignal_new(app->base, SIGTERM, on_stop_signal, rt);
+    rt->sigint_ev = evsignal_new(app->base, SIGINT, on_stop_signal, rt);
+    rt->sigchld_ev = evsignal_new(app->base, SIGCHLD, on_sigchld, rt);
+    event_add(rt->sigterm_ev, NULL);
+    event_add(rt->sigint_ev, NULL);
+    event_add(rt->sigchld_ev, NULL);
+    app->redis = rconn_new(app->base, &app->redis_addr, app->cfg.redis_timeout_ms);
+    if (!app->redis)
+        return -1;
+    app->intake = queue_intake_new(app->base, app->redis, app->cfg.key_prefix, INTAKE_MAX_BATCH);
+    if (!app->intake)
+        return -1;
+    /* Serve only once the loop's own Redis connection is up, so that the
+     * first requests do not meet a 503 that only says "starting". */
+    for (time_t until = (time_t)clock_wall_seconds() + 1 + app->cfg.redis_timeout_ms / 1000;
+         !rconn_is_connected(app->redis) && (time_t)clock_wall_seconds() <= until && !early_stop;)
+        event_base_loop(app->base, EVLOOP_ONCE);
+    return 0;
+}
+
+/* The HTTP side (roles all and intake): token cache and its subscription,
+ * rate limits, the listener (TLS when tls), webhook deliveries. -1 on failure. */
+static int start_http_side(struct runtime *rt, SSL_CTX *tls)
+{
+    struct app *app = rt->app;
+    struct http_limits limits = {
+        .max_body_bytes = app->cfg.limits.max_body_bytes,
+        .max_header_bytes = app->cfg.limits.max_header_bytes,
+        .read_timeout_seconds = app->cfg.limits.read_timeout_seconds,
+        .max_connections = app->cfg.limits.max_connections,
+        .max_output_bytes = app->cfg.limits.max_output_bytes,
+        .write_timeout_seconds = app->cfg.limits.write_timeout_seconds,
+    };
+    /* Authenticated tokens are cached while a subscription hears every
+     * revocation (docs/operations.md "Token cache"). */
+    app->tokens = token_cache_new(TOKEN_CACHE_DEFAULT_CAPACITY, TOKEN_CACHE_DEFAULT_TTL_MS);
+    if (!app->tokens)
+        return -1;
+    app->token_sub = token_sub_start(app->base, &app->redis_addr, app->cfg.redis_timeout_ms,
+                                     app->redis, app->cfg.key_prefix, app->tokens);
+    if (!app->token_sub)
+        return -1;
+    app->ratelimit = ratelimit_new(app->cfg.rate_limits, RATE_CLASSES, RATELIMIT_DEFAULT_CAPACITY);
+    if (!app->ratelimit)
+        return -1;
+    app->http = http_server_new(app->base, &limits, intake_handle_request, app);
+    if (app->http && tls)
+        http_server_use_tls(app->http, tls);
+    int port = app->http ? http_server_listen(app->http, app->cfg.listen_host,
+                                              app->cfg.listen_port)
+                         : -1;
+    if (port < 0)
+        return -1;
+    /* Tests and scripts read this line to learn the port chosen for port 0. */
+    log_info("listening on %s://%s:%d", tls ? "https" : "http", app->cfg.listen_host, port);
+    /* Deliveries run where the HTTP API does (roles all and intake): network
+     * I/O on the event loop, not adjudication CPU (docs/webhooks.md). */
+    if (app->cfg.webhooks.enabled && !(rt->notifier = start_notifier(app)))
+        return -1;
+    return 0;
+}
+
+/* The scheduled payment cycle's timer, when payment_cycle.time is set: a
+ * tick every 30 s, the first at once. */
+static void start_cycle_timer(struct runtime *rt)
+{
+    struct app *app = rt->app;
+    if (app->cfg.payment_cycle.minute_of_day < 0)
+        return;
+    rt->cycle_timer = event_new(app->base, -1, EV_PERSIST, on_cycle_tick, rt);
+    struct timeval every = {30, 0};
+    event_add(rt->cycle_timer, &every);
+    event_active(rt->cycle_timer, EV_TIMEOUT, 0);
+}
+
+/* Starts every part the role asks for; 0, or -1 when one cannot start. */
+static int start_parts(struct runtime *rt, SSL_CTX *tls)
+{
+    struct app *app = rt->app;
+    if (start_loop(rt) != 0)
+        return -1;
+    if (app->cfg.role != ROLE_WORKER && start_http_side(rt, tls) != 0)
+        return -1;
+    if (app->cfg.role != ROLE_INTAKE && app->cfg.workers > 0) {
+        rt->work = work_side_start(app->base, app->redis, &app->redis_addr, &app->cfg,
+                                   &app->stopping);
+        if (!rt->work)
+            return -1;
+    }
+    start_cycle_timer(rt);
+    return 0;
+}
+
+/* Frees an event that may be NULL. */
+static void event_free_if(struct event *ev)
+{
+    if (ev)
+        event_free(ev);
+}
+
+/* Stops and frees every part, in the order their last answers need. */
+static void stop_parts(struct runtime *rt, SSL_CTX *tls)
+{
+    struct app *app = rt->app;
+    /* Workers finish the claim each holds; nothing unfinished is acknowledged. */
+    work_side_stop(rt->work);
+    event_free_if(rt->cycle_timer);
+    if (app->http)
+        http_server_free(app->http);
+    token_sub_free(app->token_sub); /* its heartbeats in flight need nothing of it */
+    if (app->redis)
+        rconn_free(app->redis);
+    ratelimit_free(app->ratelimit);
+    token_cache_free(app->tokens); /* after rconn_free: its last answers may reach the cache */
+    queue_intake_free(app->intake); /* after rconn_free: a batch in flight was answered */
+    notifier_free(rt->notifier); /* after rconn_free: its last answers reach the notifier */
+    event_free_if(rt->sigterm_ev);
+    event_free_if(rt->sigint_ev);
+    event_free_if(rt->sigchld_ev);
+    event_free_if(rt->drain_timer);
+    if (app->base)
+        event_base_free(app->base);
+    SSL_CTX_free(tls); /* after http_server_free: its connections used it */
+    if (rt->child)
+        redis_child_stop(rt->child, 10000);
+}
+
 int main(int argc, char **argv)
 {
     if (argc >= 2 && strcmp(argv[1], "token") == 0)
         return cli_token(argc, argv);
     static struct app app;
-    config_defaults(&app.cfg);
-    if (parse_args(argc, argv, &app.cfg) != 0)
-        return 2;
-    log_set_level(app.cfg.log_level);
-    /* The plan's calendar: set once, before any thread, for date_today(). */
-    if (!date_set_time_zone(app.cfg.time_zone)) {
-        fprintf(stderr, "claimsd: key \"time_zone\": \"%s\" is not a time zone the system's tzdata "
-                        "knows (install tzdata)\n",
-                app.cfg.time_zone);
-        return 2;
-    }
+    int rc = configure(&app, argc, argv);
+    if (rc != 0)
+        return rc;
     /* A TLS misconfiguration is a configuration error: found before
      * anything starts. */
     static SSL_CTX *tls; /* static: reachable until exit, whichever way main ends */
@@ -475,167 +689,27 @@ int main(int argc, char **argv)
         !(tls = tls_context(&app.cfg.tls)))
         return 2;
     queue_init();
-    signal(SIGPIPE, SIG_IGN);
-    struct sigaction sa = {0};
-    sa.sa_handler = on_early_signal;
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-
-    if (app.cfg.holidays_file[0]) {
-        char err[CALENDAR_ERR_LEN];
-        if (calendar_load_file(&app.calendar, app.cfg.holidays_file, err) != 0) {
-            log_error("%s", err);
-            return 2;
-        }
-    } else {
-        calendar_us_federal(&app.calendar);
-    }
+    install_early_signals();
+    if (load_calendar(&app) != 0)
+        return 2;
 
     struct redis_child child;
     struct runtime rt = {.app = &app, .child = NULL, .exit_code = 0};
-    if (app.cfg.redis_cluster[0]) {
-        if (redis_cluster_address_parse(app.cfg.redis_cluster, &app.redis_addr) != 0) {
-            log_error("redis_cluster must be a list of seed nodes \"host:port\"");
-            return 2;
-        }
-    } else if (app.cfg.redis_url[0]) {
-        if (redis_address_parse(app.cfg.redis_url, &app.redis_addr) != 0) {
-            log_error("redis address must be redis://host:port[/db] or unix:/path");
-            return 2;
-        }
-    } else {
-        if (redis_child_start(&app.cfg, 15000, &child, &app.redis_addr) != 0)
-            return 1;
-        rt.child = &child;
-    }
-    char where[REDIS_ADDR_LEN + 32];
-    redis_address_format(&app.redis_addr, where, sizeof where);
-    log_info("claimsd %s starting: role %s, redis %s", CLAIMSD_VERSION,
-             config_role_name(app.cfg.role), where);
+    rc = locate_redis(&rt, &child);
+    if (rc != 0)
+        return rc;
 
-    int rc = 1;
-    struct event *sigterm_ev = NULL, *sigint_ev = NULL, *sigchld_ev = NULL;
+    rc = 1;
     int prepared = prepare_store(&app, rt.child != NULL);
     if (prepared != 0) {
         rc = prepared == 2 ? 2 : 1;
-        goto out;
+    } else if (start_parts(&rt, tls) == 0) {
+        if (early_stop)
+            begin_shutdown(&rt, "signal during start-up");
+        event_base_dispatch(app.base);
+        rc = rt.exit_code;
     }
-
-    app.base = event_base_new();
-    if (!app.base)
-        goto out;
-    rt.drain_timer = evtimer_new(app.base, on_drain_tick, &rt);
-    sigterm_ev = evsignal_new(app.base, SIGTERM, on_stop_signal, &rt);
-    sigint_ev = evsignal_new(app.base, SIGINT, on_stop_signal, &rt);
-    sigchld_ev = evsignal_new(app.base, SIGCHLD, on_sigchld, &rt);
-    event_add(sigterm_ev, NULL);
-    event_add(sigint_ev, NULL);
-    event_add(sigchld_ev, NULL);
-    app.redis = rconn_new(app.base, &app.redis_addr, app.cfg.redis_timeout_ms);
-    if (!app.redis)
-        goto out;
-    app.intake = queue_intake_new(app.base, app.redis, app.cfg.key_prefix, INTAKE_MAX_BATCH);
-    if (!app.intake)
-        goto out;
-    /* Serve only once the loop's own Redis connection is up, so that the
-     * first requests do not meet a 503 that only says "starting". */
-    for (time_t until = (time_t)clock_wall_seconds() + 1 + app.cfg.redis_timeout_ms / 1000;
-         !rconn_is_connected(app.redis) && (time_t)clock_wall_seconds() <= until && !early_stop;)
-        event_base_loop(app.base, EVLOOP_ONCE);
-
-    if (app.cfg.role != ROLE_WORKER) {
-        struct http_limits limits = {
-            .max_body_bytes = app.cfg.limits.max_body_bytes,
-            .max_header_bytes = app.cfg.limits.max_header_bytes,
-            .read_timeout_seconds = app.cfg.limits.read_timeout_seconds,
-            .max_connections = app.cfg.limits.max_connections,
-            .max_output_bytes = app.cfg.limits.max_output_bytes,
-            .write_timeout_seconds = app.cfg.limits.write_timeout_seconds,
-        };
-        /* Authenticated tokens are cached while a subscription hears every
-         * revocation (docs/operations.md "Token cache"). */
-        app.tokens = token_cache_new(TOKEN_CACHE_DEFAULT_CAPACITY, TOKEN_CACHE_DEFAULT_TTL_MS);
-        if (!app.tokens)
-            goto out;
-        app.token_sub = token_sub_start(app.base, &app.redis_addr, app.cfg.redis_timeout_ms,
-                                        app.redis, app.cfg.key_prefix, app.tokens);
-        if (!app.token_sub)
-            goto out;
-        app.ratelimit = ratelimit_new(app.cfg.rate_limits, RATE_CLASSES, RATELIMIT_DEFAULT_CAPACITY);
-        if (!app.ratelimit)
-            goto out;
-        app.http = http_server_new(app.base, &limits, intake_handle_request, &app);
-        if (app.http && tls)
-            http_server_use_tls(app.http, tls);
-        int port = app.http ? http_server_listen(app.http, app.cfg.listen_host,
-                                                 app.cfg.listen_port)
-                            : -1;
-        if (port < 0)
-            goto out;
-        /* Tests and scripts read this line to learn the port chosen for port 0. */
-        log_info("listening on %s://%s:%d", tls ? "https" : "http", app.cfg.listen_host, port);
-        /* Deliveries run where the HTTP API does (roles all and intake): network
-         * I/O on the event loop, not adjudication CPU (docs/webhooks.md). */
-        if (app.cfg.webhooks.enabled && !(rt.notifier = start_notifier(&app)))
-            goto out;
-    }
-    if (app.cfg.role != ROLE_INTAKE && app.cfg.workers > 0) {
-        struct worker_settings ws = {
-            .redis = app.redis_addr,
-            .threads = app.cfg.workers,
-            .redis_timeout_ms = app.cfg.redis_timeout_ms,
-            .claim_idle_timeout_ms = app.cfg.claim_idle_timeout_ms,
-            .max_deliveries = app.cfg.max_deliveries,
-            .idle_read_ms = app.cfg.worker_idle_read_ms,
-        };
-        snprintf(ws.key_prefix, sizeof ws.key_prefix, "%s", app.cfg.key_prefix);
-        rt.workers = worker_pool_start(&ws);
-        if (!rt.workers)
-            goto out;
-        rt.sweep_timer = event_new(app.base, -1, EV_PERSIST, on_sweep, &rt);
-        struct timeval every = {app.cfg.pend_sweep_seconds, 0};
-        event_add(rt.sweep_timer, &every);
-    }
-    if (app.cfg.payment_cycle.minute_of_day >= 0) {
-        rt.cycle_timer = event_new(app.base, -1, EV_PERSIST, on_cycle_tick, &rt);
-        struct timeval every = {30, 0};
-        event_add(rt.cycle_timer, &every);
-        event_active(rt.cycle_timer, EV_TIMEOUT, 0);
-    }
-    if (early_stop)
-        begin_shutdown(&rt, "signal during start-up");
-    event_base_dispatch(app.base);
-    rc = rt.exit_code;
-
-out:
-    /* Workers finish the claim each holds; nothing unfinished is acknowledged. */
-    worker_pool_stop(rt.workers);
-    if (rt.sweep_timer)
-        event_free(rt.sweep_timer);
-    if (rt.cycle_timer)
-        event_free(rt.cycle_timer);
-    if (app.http)
-        http_server_free(app.http);
-    token_sub_free(app.token_sub); /* its heartbeats in flight need nothing of it */
-    if (app.redis)
-        rconn_free(app.redis);
-    ratelimit_free(app.ratelimit);
-    token_cache_free(app.tokens); /* after rconn_free: its last answers may reach the cache */
-    queue_intake_free(app.intake); /* after rconn_free: a batch in flight was answered */
-    notifier_free(rt.notifier); /* after rconn_free: its last answers reach the notifier */
-    if (sigterm_ev)
-        event_free(sigterm_ev);
-    if (sigint_ev)
-        event_free(sigint_ev);
-    if (sigchld_ev)
-        event_free(sigchld_ev);
-    if (rt.drain_timer)
-        event_free(rt.drain_timer);
-    if (app.base)
-        event_base_free(app.base);
-    SSL_CTX_free(tls); /* after http_server_free: its connections used it */
-    if (rt.child)
-        redis_child_stop(rt.child, 10000);
+    stop_parts(&rt, tls);
     log_info("claimsd stopped (exit %d)", rc);
     return rc;
 }

@@ -232,30 +232,30 @@ static bool parse_review(struct slot *s)
     return s->have_review;
 }
 
-/* Parses what was loaded for one claim. Returns false (the claim is left
- * for redelivery) when a stored record does not parse; sets *refs when the
- * member's record names another group or plan than the entry's hints (the
- * hints are updated: load again). */
-static bool parse_facts(struct worker *w, struct slot *s, date_t today, bool *refs)
+/* Parses the stored submission into s->claim and the received and target
+ * dates; false (logged) when they do not parse. */
+static bool parse_submission(struct worker *w, struct slot *s, date_t today)
 {
     const struct work_facts *r = &s->raw;
-    struct intake_field_errors *errs = &w->errs;
-    *refs = false;
-    s->have_patient = s->have_subscriber = s->have_parent = s->have_group = s->have_plan = false;
     struct json_object *so = r->submission ? json_tokener_parse(r->submission) : NULL;
     struct intake_claim_options opt = {.may_set_received_date = true, .today = today};
-    intake_field_errors_init(errs);
-    bool ok = so && intake_parse_claim(so, &opt, &s->claim, errs) &&
+    intake_field_errors_init(&w->errs);
+    bool ok = so && intake_parse_claim(so, &opt, &s->claim, &w->errs) &&
               date_parse(r->received, &s->received) && date_parse(r->target, &s->target);
     if (so)
         json_object_put(so);
-    if (!ok) {
+    if (!ok)
         log_error("worker: stored claim does not parse (or out of memory) claim_id=%s",
                   s->item.claim_id);
-        return false;
-    }
-    if (!parse_review(s))
-        return false;
+    return ok;
+}
+
+/* Parses the loaded patient, subscriber, parent, group and plan (those
+ * present); false (logged) when a stored record does not parse. */
+static bool parse_enrollment_records(struct worker *w, struct slot *s)
+{
+    const struct work_facts *r = &s->raw;
+    struct intake_field_errors *errs = &w->errs;
     if (r->patient) {
         s->have_patient =
             intake_cached_member(w->enrollment, r->patient, s->item.member_id, &s->patient, errs);
@@ -291,19 +291,31 @@ static bool parse_facts(struct worker *w, struct slot *s, date_t today, bool *re
                   broken, s->item.claim_id);
         return false;
     }
-    /* The hints name the group and plan at receipt; follow the member's
-     * current group and that group's plan. */
+    return true;
+}
+
+/* The hints name the group and plan at receipt; follows the member's
+ * current group and that group's plan. True when a hint changed (load again). */
+static bool follow_current_refs(struct slot *s)
+{
     if (s->have_patient && strcmp(s->patient.group_id, s->item.group_id) != 0) {
         snprintf(s->item.group_id, sizeof s->item.group_id, "%s", s->patient.group_id);
-        *refs = true;
+        return true;
     } else if (s->have_patient && s->have_group && strcmp(s->group.plan_id, s->item.plan_id) != 0) {
         snprintf(s->item.plan_id, sizeof s->item.plan_id, "%s", s->group.plan_id);
-        *refs = true;
+        return true;
     } else if (s->have_patient && strcmp(s->patient.parent_member_id, s->item.parent_id) != 0) {
         /* A grandchild's parent (§ I): loaded with the facts of the next round. */
         snprintf(s->item.parent_id, sizeof s->item.parent_id, "%s", s->patient.parent_member_id);
-        *refs = true;
+        return true;
     }
+    return false;
+}
+
+/* Copies the loaded accumulators, a year each, into the rules' form. */
+static void copy_accumulators(struct slot *s)
+{
+    const struct work_facts *r = &s->raw;
     s->n_acc = 0;
     for (int i = 0; i < r->n_acc && i < WORK_MAX_YEARS; i++) {
         const struct work_accumulators *a = &r->acc[i];
@@ -315,6 +327,11 @@ static bool parse_facts(struct worker *w, struct slot *s, date_t today, bool *re
             y->individual[t] = (struct adj_tier_totals){a->member_deductible[t], a->member_oop[t]};
         }
     }
+}
+
+/* Every line's fingerprints to store and to look up. */
+static void line_fingerprints(struct slot *s)
+{
     s->n_fps = s->n_line_fps = 0;
     int n_lines = s->claim.type == CLAIM_PHARMACY ? 1 : s->claim.n_lines;
     for (int i = 0; i < n_lines && s->n_fps + ADJ_FP_PER_LINE <= WORK_MAX_FPS; i++) {
@@ -334,6 +351,21 @@ static bool parse_facts(struct worker *w, struct slot *s, date_t today, bool *re
             s->fp_line[s->n_fps++] = i;
         }
     }
+}
+
+/* Parses what was loaded for one claim. Returns false (the claim is left
+ * for redelivery) when a stored record does not parse; sets *refs when the
+ * member's record names another group or plan than the entry's hints (the
+ * hints are updated: load again). */
+static bool parse_facts(struct worker *w, struct slot *s, date_t today, bool *refs)
+{
+    *refs = false;
+    s->have_patient = s->have_subscriber = s->have_parent = s->have_group = s->have_plan = false;
+    if (!parse_submission(w, s, today) || !parse_review(s) || !parse_enrollment_records(w, s))
+        return false;
+    *refs = follow_current_refs(s);
+    copy_accumulators(s);
+    line_fingerprints(s);
     s->have_claim = true;
     return true;
 }
@@ -446,13 +478,10 @@ static char *json_text(struct json_object *o, int flags)
     return t;
 }
 
-/* Decides one claim on its facts and the family's carried changes, and
- * builds its commit. Returns false (the claim is left for redelivery) when
- * the rules refuse the facts or the EOB does not add up. */
-static bool decide(struct worker *w, struct slot *s, struct carry *c, struct family *fam,
-                   date_t today)
+/* The earlier lines that hold this claim's fingerprints now (the family's
+ * carried changes over what Redis said), as the rules' prior lines. */
+static void gather_prior_lines(struct slot *s, const struct carry *c)
 {
-    apply_carried(c, fam, s);
     s->n_prior = 0;
     for (int i = 0; i < s->n_fps; i++) {
         const char *h = holder_now(c, s->item.member_id, s->fps[i], s->holders[i]);
@@ -460,34 +489,40 @@ static bool decide(struct worker *w, struct slot *s, struct carry *c, struct fam
             adj_prior_line_for_hit(&s->claim, s->fp_line[i], s->fp_kind[i], h,
                                    &s->prior[s->n_prior++]);
     }
+}
+
+/* Runs the rules on the slot's facts into s->decision; ADJ_OK or the rules' refusal. */
+static int run_rules(struct slot *s, date_t today)
+{
     struct adj_decision *d = &s->decision;
-    int rc;
     if (!s->have_patient) {
         adj_deny_unknown_member(&s->claim, d);
-        rc = ADJ_OK;
-    } else {
-        struct adj_facts facts = {
-            .claim_id = s->item.claim_id,
-            .claim = &s->claim,
-            .patient = &s->patient,
-            .subscriber = s->have_subscriber ? &s->subscriber : &s->patient,
-            .parent = s->have_parent ? &s->parent : NULL,
-            .group = s->have_group ? &s->group : NULL,
-            .plan = s->have_plan ? &s->plan : NULL,
-            .accumulators = s->acc,
-            .n_accumulators = s->n_acc,
-            .prior_lines = s->prior,
-            .n_prior_lines = s->n_prior,
-            .received_date = s->received,
-            .today = today,
-            .review = s->have_review ? &s->review : NULL,
-        };
-        rc = s->item.expired ? adj_decide_expired_pend(&facts, d) : adj_adjudicate(&facts, d);
+        return ADJ_OK;
     }
-    if (rc != ADJ_OK) {
-        log_error("worker: the rules refused the facts claim_id=%s", s->item.claim_id);
-        return false;
-    }
+    struct adj_facts facts = {
+        .claim_id = s->item.claim_id,
+        .claim = &s->claim,
+        .patient = &s->patient,
+        .subscriber = s->have_subscriber ? &s->subscriber : &s->patient,
+        .parent = s->have_parent ? &s->parent : NULL,
+        .group = s->have_group ? &s->group : NULL,
+        .plan = s->have_plan ? &s->plan : NULL,
+        .accumulators = s->acc,
+        .n_accumulators = s->n_acc,
+        .prior_lines = s->prior,
+        .n_prior_lines = s->n_prior,
+        .received_date = s->received,
+        .today = today,
+        .review = s->have_review ? &s->review : NULL,
+    };
+    return s->item.expired ? adj_decide_expired_pend(&facts, d) : adj_adjudicate(&facts, d);
+}
+
+/* Writes the commit's texts: the EOB (final outcomes), the decision, the
+ * pend (pended) and the audit record. False (logged) when one cannot be written. */
+static bool write_commit_texts(struct worker *w, struct slot *s, date_t today)
+{
+    const struct adj_decision *d = &s->decision;
     bool final = outcome_final(d->outcome);
     s->eob_json = final ? eob_record(s, d, today) : NULL;
     if (final && !s->eob_json) {
@@ -510,14 +545,14 @@ static bool decide(struct worker *w, struct slot *s, struct carry *c, struct fam
                   s->item.claim_id);
         return false;
     }
-    s->n_deltas = 0;
-    if (d->outcome == ADJ_APPROVED)
-        for (int i = 0; i < d->n_deltas && s->n_deltas < MAX_DELTAS; i++)
-            s->deltas[s->n_deltas++] = (struct work_acc_delta){
-                d->deltas[i].year, d->deltas[i].network == NETWORK_OUT, d->deltas[i].deductible,
-                d->deltas[i].oop};
-    fingerprint_changes(s);
-    /* What the family looks like to its next claim in this batch. */
+    return true;
+}
+
+/* What the family looks like to its next claim in this batch: the version
+ * this commit leaves, its accumulator deltas, the fingerprints it stores
+ * and drops. */
+static void carry_forward(struct slot *s, struct carry *c, struct family *fam)
+{
     snprintf(s->expected_version, sizeof s->expected_version, "%s", fam->version);
     queue_version_after(s->expected_version, s->item.claim_id, fam->version);
     for (int i = 0; i < s->n_deltas && c->n_deltas < BATCH * MAX_DELTAS; i++)
@@ -533,6 +568,31 @@ static bool decide(struct worker *w, struct slot *s, struct carry *c, struct fam
         if (strcmp(holder_now(c, s->item.member_id, s->drop[i], loaded), s->item.claim_id) == 0)
             note_holder(c, s->item.member_id, s->drop[i], "");
     }
+}
+
+/* Decides one claim on its facts and the family's carried changes, and
+ * builds its commit. Returns false (the claim is left for redelivery) when
+ * the rules refuse the facts or the EOB does not add up. */
+static bool decide(struct worker *w, struct slot *s, struct carry *c, struct family *fam,
+                   date_t today)
+{
+    apply_carried(c, fam, s);
+    gather_prior_lines(s, c);
+    if (run_rules(s, today) != ADJ_OK) {
+        log_error("worker: the rules refused the facts claim_id=%s", s->item.claim_id);
+        return false;
+    }
+    if (!write_commit_texts(w, s, today))
+        return false;
+    const struct adj_decision *d = &s->decision;
+    s->n_deltas = 0;
+    if (d->outcome == ADJ_APPROVED)
+        for (int i = 0; i < d->n_deltas && s->n_deltas < MAX_DELTAS; i++)
+            s->deltas[s->n_deltas++] = (struct work_acc_delta){
+                d->deltas[i].year, d->deltas[i].network == NETWORK_OUT, d->deltas[i].deductible,
+                d->deltas[i].oop};
+    fingerprint_changes(s);
+    carry_forward(s, c, fam);
     s->ready = true;
     return true;
 }
@@ -547,6 +607,203 @@ static void count_commit(const struct slot *s)
     log_debug("claim %s claim_id=%s", adj_outcome_name(o), s->item.claim_id);
 }
 
+/* One round of a batch: which slots it takes, the day it decides on. */
+struct round {
+    int of[BATCH]; /* slot index of each of the round's claims */
+    int m;
+    date_t today;
+};
+
+/* Opens a slot for each of the n entries. */
+static void batch_begin(struct worker *w, const struct work_item *items, int n)
+{
+    uint64_t started = clock_monotonic_ns();
+    intake_enrollment_cache_begin(w->enrollment); /* no slot holds a cached plan now */
+    for (int i = 0; i < n; i++) {
+        struct slot *s = &w->slots[i];
+        s->item = items[i];
+        s->state = SLOT_OPEN;
+        s->started = started;
+        s->loaded = s->ready = false;
+        s->have_plan = false;
+    }
+}
+
+/* This round: the open claims, each claim id once (a second entry of the
+ * same claim waits for the next round and its fresh facts). */
+static void pick_round(struct worker *w, int n, struct round *r)
+{
+    struct slot *slots = w->slots;
+    r->m = 0;
+    for (int i = 0; i < n; i++) {
+        if (slots[i].state != SLOT_OPEN)
+            continue;
+        bool twice = false;
+        for (int j = 0; j < r->m; j++)
+            twice |= strcmp(slots[r->of[j]].item.claim_id, slots[i].item.claim_id) == 0;
+        if (!twice) {
+            r->of[r->m] = i;
+            w->round_items[r->m++] = slots[i].item;
+        }
+    }
+}
+
+/* Takes one loaded claim into its slot: acknowledges what is gone or final,
+ * leaves what cannot be read, parses the rest. True when its fingerprints
+ * are to be looked up. */
+static bool take_loaded(struct worker *w, struct slot *s, const struct work_facts *raw,
+                        date_t today)
+{
+    s->raw = *raw;
+    s->loaded = true;
+    s->have_claim = false;
+    if (s->raw.state == WORK_GONE || s->raw.state == WORK_FINAL) {
+        queue_ack(w->conn, s->item.entry_id);
+        s->state = SLOT_DONE;
+        return false;
+    }
+    if (s->raw.state == WORK_ERROR) {
+        log_error("worker: claim not loaded (claim_start refused, or out of memory); left "
+                  "for redelivery claim_id=%s",
+                  s->item.claim_id);
+        atomic_fetch_add(&st_failures, 1);
+        s->state = SLOT_LEAVE;
+        return false;
+    }
+    if (s->raw.state == WORK_RETRY)
+        return false;
+    bool refs;
+    if (!parse_facts(w, s, today, &refs)) {
+        atomic_fetch_add(&st_failures, 1);
+        s->state = SLOT_LEAVE;
+        return false;
+    }
+    if (refs) {
+        s->have_claim = false; /* load again with the member's current group and plan */
+        return false;
+    }
+    return true;
+}
+
+/* Loads the round's facts in one pipeline and their fingerprints in a
+ * second; false when the connection broke. */
+static bool load_round(struct worker *w, struct round *r)
+{
+    uint64_t bytes = 0;
+    if (queue_load_facts(w->conn, w->round_items, r->m, w->raw, &bytes) != 0)
+        return false;
+    r->today = date_today();
+    int n_look = 0;
+    for (int k = 0; k < r->m; k++) {
+        struct slot *s = &w->slots[r->of[k]];
+        if (take_loaded(w, s, &w->raw[k], r->today))
+            w->lookups[n_look++] = (struct work_fp_lookup){s->item.member_id,
+                                                          (const char(*)[WORK_FP_LEN])s->fps,
+                                                          s->n_fps, s->holders};
+    }
+    if (queue_lookup_fingerprints(w->conn, w->lookups, n_look, &bytes) != 0)
+        return false;
+    atomic_fetch_add(&st_facts_bytes, bytes);
+    return true;
+}
+
+/* The commit of a decided slot (queue/work.h). */
+static struct work_commit commit_of_slot(struct slot *s, date_t today)
+{
+    return (struct work_commit){
+        .item = &s->item,
+        .expected_version = s->expected_version,
+        .status = adj_outcome_name(s->decision.outcome),
+        .decision = s->decision_json,
+        .pending = s->pending_json,
+        .eob = s->eob_json,
+        .submission = s->raw.submission,
+        .eob_version = s->raw.eob_version + 1,
+        .audit = s->audit_json,
+        .final = outcome_final(s->decision.outcome),
+        .in_review = s->decision.outcome == ADJ_IN_REVIEW,
+        .within_target = date_cmp(today, s->target) <= 0,
+        .pend_deadline_day = (int)s->decision.pend.deadline.days,
+        .deltas = s->deltas,
+        .n_deltas = s->n_deltas,
+        .store = (const char(*)[WORK_FP_LEN])s->store,
+        .n_store = s->n_store,
+        .drop = (const char(*)[WORK_FP_LEN])s->drop,
+        .n_drop = s->n_drop,
+        .provider_payee = s->decision.payee == ADJ_PAYEE_PROVIDER,
+        .payee_npi = s->claim.provider.npi,
+        .plan_paid = s->decision.total_plan_paid,
+    };
+}
+
+/* Decides the round's open claims in stream order, carrying each family's
+ * changes forward, into w->commits; returns how many, their slots in commit_of. */
+static int decide_round(struct worker *w, const struct round *r, int commit_of[BATCH])
+{
+    struct carry *carry = w->carry;
+    carry->n_fam = 0;
+    carry->n_deltas = 0;
+    carry->n_fps = 0;
+    int n_commit = 0;
+    for (int k = 0; k < r->m; k++) {
+        struct slot *s = &w->slots[r->of[k]];
+        if (s->state != SLOT_OPEN)
+            continue;
+        struct family *fam = family_of(carry, s);
+        if (!s->have_claim) {
+            fam->broken = true; /* loaded again next round: the later ones wait for it */
+            continue;
+        }
+        if (fam->broken)
+            continue; /* decided next round, after what blocked it */
+        if (!decide(w, s, carry, fam, r->today)) {
+            atomic_fetch_add(&st_failures, 1);
+            s->state = SLOT_LEAVE;
+            fam->broken = true;
+            continue;
+        }
+        w->commits[n_commit] = commit_of_slot(s, r->today);
+        commit_of[n_commit++] = r->of[k];
+    }
+    return n_commit;
+}
+
+/* Settles each slot by its commit's result: done, stale (next round) or left. */
+static void settle_commits(struct worker *w, const int *commit_of, int n_commit)
+{
+    for (int k = 0; k < n_commit; k++) {
+        struct slot *s = &w->slots[commit_of[k]];
+        if (w->results[k] == WORK_COMMIT_OK) {
+            count_commit(s);
+            s->state = SLOT_DONE;
+        } else if (w->results[k] == WORK_COMMIT_FINAL) {
+            s->state = SLOT_DONE;
+        } else if (w->results[k] == WORK_COMMIT_STALE) {
+            atomic_fetch_add(&st_stale, 1);
+        } else {
+            atomic_fetch_add(&st_failures, 1);
+            s->state = SLOT_LEAVE;
+        }
+    }
+}
+
+/* Loads, decides and commits one round; false when the connection broke. */
+static bool run_round(struct worker *w, struct round *r)
+{
+    bool connected = load_round(w, r);
+    if (!connected)
+        return false;
+    fault_point("kill_after_load");
+    int commit_of[BATCH];
+    int n_commit = decide_round(w, r, commit_of);
+    if (n_commit > 0 && queue_commit(w->conn, w->commits, n_commit, w->results) != 0)
+        connected = false;
+    settle_commits(w, commit_of, n_commit);
+    for (int k = 0; k < r->m; k++)
+        slot_release(&w->slots[r->of[k]]);
+    return connected;
+}
+
 /*
  * Takes n entries through load, decide and commit, in rounds: each round
  * loads the facts of every open claim in one pipeline (and their
@@ -558,160 +815,20 @@ static void count_commit(const struct slot *s)
  */
 static bool process_batch(struct worker *w, const struct work_item *items, int n)
 {
-    struct slot *slots = w->slots;
-    struct carry *carry = w->carry;
-    struct work_item *round_items = w->round_items;
-    struct work_facts *raw = w->raw;
-    struct work_fp_lookup *lookups = w->lookups;
-    struct work_commit *commits = w->commits;
-    enum work_commit_result *results = w->results;
-    uint64_t started = clock_monotonic_ns();
-    intake_enrollment_cache_begin(w->enrollment); /* no slot holds a cached plan now */
-    for (int i = 0; i < n; i++) {
-        slots[i].item = items[i];
-        slots[i].state = SLOT_OPEN;
-        slots[i].started = started;
-        slots[i].loaded = slots[i].ready = false;
-        slots[i].have_plan = false;
-    }
-    int round_of[BATCH];
+    batch_begin(w, items, n);
+    struct round r;
     bool connected = true;
     for (int attempt = 0; attempt < MAX_ATTEMPTS && !atomic_load(&w->pool->stop); attempt++) {
-        /* This round: the open claims, each claim id once (a second entry of
-         * the same claim waits for the next round and its fresh facts). */
-        int m = 0;
-        for (int i = 0; i < n; i++) {
-            if (slots[i].state != SLOT_OPEN)
-                continue;
-            bool twice = false;
-            for (int j = 0; j < m; j++)
-                twice |= strcmp(slots[round_of[j]].item.claim_id, slots[i].item.claim_id) == 0;
-            if (!twice) {
-                round_of[m] = i;
-                round_items[m++] = slots[i].item;
-            }
-        }
-        if (m == 0)
+        pick_round(w, n, &r);
+        if (r.m == 0)
             break;
-        uint64_t bytes = 0;
-        if (queue_load_facts(w->conn, round_items, m, raw, &bytes) != 0) {
+        if (!run_round(w, &r)) {
             connected = false;
             break;
         }
-        date_t today = date_today();
-        int n_look = 0;
-        for (int k = 0; k < m; k++) {
-            struct slot *s = &slots[round_of[k]];
-            s->raw = raw[k];
-            s->loaded = true;
-            s->have_claim = false;
-            if (s->raw.state == WORK_GONE || s->raw.state == WORK_FINAL) {
-                queue_ack(w->conn, s->item.entry_id);
-                s->state = SLOT_DONE;
-                continue;
-            }
-            if (s->raw.state == WORK_ERROR) {
-                log_error("worker: claim not loaded (claim_start refused, or out of memory); left "
-                          "for redelivery claim_id=%s",
-                          s->item.claim_id);
-                atomic_fetch_add(&st_failures, 1);
-                s->state = SLOT_LEAVE;
-                continue;
-            }
-            if (s->raw.state == WORK_RETRY)
-                continue;
-            bool refs;
-            if (!parse_facts(w, s, today, &refs)) {
-                atomic_fetch_add(&st_failures, 1);
-                s->state = SLOT_LEAVE;
-                continue;
-            }
-            if (refs) {
-                s->have_claim = false; /* load again with the member's current group and plan */
-                continue;
-            }
-            lookups[n_look++] = (struct work_fp_lookup){s->item.member_id,
-                                                       (const char(*)[WORK_FP_LEN])s->fps,
-                                                       s->n_fps, s->holders};
-        }
-        if (queue_lookup_fingerprints(w->conn, lookups, n_look, &bytes) != 0) {
-            connected = false;
-            break;
-        }
-        atomic_fetch_add(&st_facts_bytes, bytes);
-        fault_point("kill_after_load");
-        /* Decide in stream order, carrying each family's changes forward. */
-        carry->n_fam = 0;
-        carry->n_deltas = 0;
-        carry->n_fps = 0;
-        int n_commit = 0;
-        int commit_of[BATCH];
-        for (int k = 0; k < m; k++) {
-            struct slot *s = &slots[round_of[k]];
-            if (s->state != SLOT_OPEN)
-                continue;
-            struct family *fam = family_of(carry, s);
-            if (!s->have_claim) {
-                fam->broken = true; /* loaded again next round: the later ones wait for it */
-                continue;
-            }
-            if (fam->broken)
-                continue; /* decided next round, after what blocked it */
-            if (!decide(w, s, carry, fam, today)) {
-                atomic_fetch_add(&st_failures, 1);
-                s->state = SLOT_LEAVE;
-                fam->broken = true;
-                continue;
-            }
-            commits[n_commit] = (struct work_commit){
-                .item = &s->item,
-                .expected_version = s->expected_version,
-                .status = adj_outcome_name(s->decision.outcome),
-                .decision = s->decision_json,
-                .pending = s->pending_json,
-                .eob = s->eob_json,
-                .submission = s->raw.submission,
-                .eob_version = s->raw.eob_version + 1,
-                .audit = s->audit_json,
-                .final = outcome_final(s->decision.outcome),
-                .in_review = s->decision.outcome == ADJ_IN_REVIEW,
-                .within_target = date_cmp(today, s->target) <= 0,
-                .pend_deadline_day = (int)s->decision.pend.deadline.days,
-                .deltas = s->deltas,
-                .n_deltas = s->n_deltas,
-                .store = (const char(*)[WORK_FP_LEN])s->store,
-                .n_store = s->n_store,
-                .drop = (const char(*)[WORK_FP_LEN])s->drop,
-                .n_drop = s->n_drop,
-                .provider_payee = s->decision.payee == ADJ_PAYEE_PROVIDER,
-                .payee_npi = s->claim.provider.npi,
-                .plan_paid = s->decision.total_plan_paid,
-            };
-            commit_of[n_commit++] = round_of[k];
-        }
-        if (n_commit > 0 && queue_commit(w->conn, commits, n_commit, results) != 0)
-            connected = false;
-        for (int k = 0; k < n_commit; k++) {
-            struct slot *s = &slots[commit_of[k]];
-            if (results[k] == WORK_COMMIT_OK) {
-                count_commit(s);
-                s->state = SLOT_DONE;
-            } else if (results[k] == WORK_COMMIT_FINAL) {
-                s->state = SLOT_DONE;
-            } else if (results[k] == WORK_COMMIT_STALE) {
-                atomic_fetch_add(&st_stale, 1);
-            } else {
-                atomic_fetch_add(&st_failures, 1);
-                s->state = SLOT_LEAVE;
-            }
-        }
-        for (int k = 0; k < m; k++)
-            slot_release(&slots[round_of[k]]);
-        if (!connected)
-            break;
     }
     for (int i = 0; i < n; i++)
-        slot_release(&slots[i]);
+        slot_release(&w->slots[i]);
     return connected;
 }
 

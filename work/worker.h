@@ -53,6 +53,7 @@ struct worker_stats {
     double latency_sum_seconds;
 };
 extern const double worker_latency_bounds[8]; /* seconds; the last is +Inf */
+/* Copies the process-wide worker counters into out. */
 void worker_stats_read(struct worker_stats *out);
 
 #endif
