@@ -14,6 +14,7 @@
 #include <uuid/uuid.h>
 
 #include "adjudicate/appeals.h"
+#include "adjudicate/decision_json.h"
 #include "intake/claims_api.h"
 #include "intake/decision_lines.h"
 #include "codec/json_edge.h"
@@ -38,6 +39,7 @@ enum { OUTCOME_UPHELD, OUTCOME_OVERTURNED };
 struct appeal_state {
     struct json_object *body;
     char *statement, *attachments, *note, *lines_json;
+    char *review_json; /* an overturn: the reviewer's decision stored with the claim */
     int outcome;
     struct decision_line lines[MAX_LINES];
     size_t n_lines;
@@ -68,6 +70,7 @@ static void state_free(void *p)
     free(s->attachments);
     free(s->note);
     free(s->lines_json);
+    free(s->review_json);
     free(s);
 }
 
@@ -587,19 +590,50 @@ void appeals_list(struct call *call)
 
 /* ---- POST /v1/appeals/{id}/decision ---- */
 
-void appeal_overturn_redecide(struct call *call, const char *claim_id, const char *appeal_id,
-                              struct json_object *lines, call_fn store)
+/* The appeal's lines as the reviewer's decision an overturn stores with the
+ * claim (docs/rules.md "Decision outcomes"): action overturn, each line at
+ * its allowed amount, with its group, CARC and RARC when given. */
+static void overturn_review(const struct decision_line *lines, size_t n, struct adj_review *rv)
 {
-    /* The integrator wires the adjustment path (branch c14core) here: decide
-     * claim_id again with these lines, issue the new EOB version, then call
-     * store(call) to record the decision on the appeal. Until then nothing is
-     * stored and the appeal stays open. */
-    (void)lines;
-    (void)store;
-    log_info("appeal overturn not available appeal_id=%s claim_id=%s", appeal_id, claim_id);
-    call_error(call, 501, "not_implemented",
-               "overturning an appeal needs the claim adjustment path, which this server "
-               "does not have yet; nothing was stored");
+    memset(rv, 0, sizeof *rv);
+    rv->action = ADJ_REVIEW_OVERTURN;
+    for (size_t i = 0; i < n && i < MAX_LINES; i++) {
+        struct adj_line_decision *ld = &rv->lines[rv->n_lines++];
+        ld->line = lines[i].line;
+        ld->has_allowed = true;
+        ld->allowed = lines[i].allowed;
+        ld->has_code = lines[i].group[0] && adj_group_parse(lines[i].group, &ld->group);
+        if (ld->has_code)
+            snprintf(ld->carc, sizeof ld->carc, "%s", lines[i].carc);
+        snprintf(ld->rarc, sizeof ld->rarc, "%s", lines[i].rarc);
+    }
+}
+
+void appeal_overturn_redecide(struct call *call, const char *claim_id, const char *appeal_id,
+                              call_fn store)
+{
+    struct appeal_state *s = call->state;
+    struct adj_review rv;
+    overturn_review(s->lines, s->n_lines, &rv);
+    struct json_object *o = review_to_json(&rv);
+    if (o && (intake_put_string(o, "appeal_id", appeal_id) ||
+              intake_put_string(o, "reviewer", call->who.token_id) ||
+              intake_put_string(o, "role", auth_role_name(call->who.role)) ||
+              intake_put_string(o, "note", s->note))) {
+        json_object_put(o);
+        o = NULL;
+    }
+    const char *text = o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN) : NULL;
+    s->review_json = text ? strdup(text) : NULL;
+    if (o)
+        json_object_put(o);
+    if (!s->review_json) {
+        call_out_of_memory(call);
+        return;
+    }
+    log_info("appeal overturned; claim to be decided again appeal_id=%s claim_id=%s", appeal_id,
+             claim_id);
+    store(call);
 }
 
 static void on_decided_read(enum queue_status st, const struct queue_appeal_row *row, void *arg)
@@ -626,6 +660,11 @@ static void on_decided(enum queue_status status, void *arg)
     }
     if (status == QUEUE_CONFLICT) {
         call_error(call, 409, "already_decided", "this appeal has been decided already");
+        return;
+    }
+    if (status == QUEUE_CHANGED) {
+        call_error(call, 409, "claim_changed",
+                   "the claim is no longer approved or denied; nothing was stored");
         return;
     }
     log_info("appeal decided appeal_id=%s claim_id=%s outcome=%s request_id=%s", s->appeal_id,
@@ -655,7 +694,8 @@ static void decision_store(struct call *call)
         .appeal_id = s->appeal_id, .claim_id = s->claim_id, .outcome = outcome_names[s->outcome],
         .lines = s->lines_json, .note = s->note, .decided_at = at, .decided_on = on,
         .decided_by = call->who.token_id,
-        .audit_json = json_object_to_json_string_ext(audit, JSON_C_TO_STRING_PLAIN)};
+        .audit_json = json_object_to_json_string_ext(audit, JSON_C_TO_STRING_PLAIN),
+        .review = s->review_json};
     int rc = queue_decide_appeal(call->app->redis, prefix_of(call), &d, on_decided, call);
     json_object_put(audit);
     if (rc != 0)
@@ -712,7 +752,7 @@ static void on_claim_for_decision(enum queue_status st, const struct queue_claim
         return;
     }
     if (s->outcome == OUTCOME_OVERTURNED)
-        appeal_overturn_redecide(call, s->claim_id, s->appeal_id, s->lines_out, decision_store);
+        appeal_overturn_redecide(call, s->claim_id, s->appeal_id, decision_store);
     else
         decision_store(call);
 }

@@ -238,17 +238,10 @@ int queue_replace_in_place(struct rconn *rc, const char *prefix, const char *cla
  */
 static struct script script_request_redecision = {
     "request_redecision",
-    "local f = redis.call('HMGET', KEYS[1], 'status', 'member_id', 'subscriber_id', 'years')\n"
-    "if not f[1] then return {'missing'} end\n"
-    "local member, sub = f[2] or '', f[3] or ''\n"
-    "if sub == '' then sub = member end\n"
-    "local vk = ARGV[2] .. sub\n"
-    "local v = redis.call('GET', vk) or '0'\n"
-    "local count = (tonumber(string.match(v, '^%d+')) or 0) + 1\n"
-    "redis.call('SET', vk, count .. ':' .. ARGV[3] .. ':' .. ARGV[1])\n"
-    "redis.call('XADD', KEYS[2], '*', 'claim', ARGV[1], 'redecide', '1', 'm', member, 's', sub,\n"
-    "           'y', f[4] or '')\n"
-    "return {'ok', f[1]}\n",
+    QUEUE_LUA_REDECIDE
+    "local st = redecide(KEYS[1], KEYS[2], ARGV[2], ARGV[1], ARGV[3])\n"
+    "if not st then return {'missing'} end\n"
+    "return {'ok', st}\n",
     "",
 };
 
@@ -274,10 +267,11 @@ int queue_request_redecision(struct rconn *rc, const char *prefix, const char *c
  *       5 member key prefix, 6 group key prefix, 7 plan key prefix, 8 the
  *       family set, 9 subscriber id, 10 claim-to-recovery key prefix,
  *       11 recovery key prefix
- * Returns {version, {9 fields per claim}, {id, JSON per member},
+ * Returns {version, {10 fields per claim}, {id, JSON per member},
  *          {id, JSON per group}, {id, JSON per plan}}; a claim's fields: id,
  *          status, member id, received, eob_version, submission, decision,
- *          latest EOB (a reversal only; else false), recovery id.
+ *          latest EOB (a reversal only; else false), recovery id, the stored
+ *          reviewer's decision (the `review` field; else false).
  */
 static struct script script_redecide_load = {
     "redecide_load",
@@ -304,7 +298,7 @@ static struct script script_redecide_load = {
     "for _, id in ipairs(redis.call('SMEMBERS', ARGV[8])) do member(id) end\n"
     "for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do\n"
     "  local f = redis.call('HMGET', ARGV[1] .. id, 'status', 'member_id', 'received',\n"
-    "                       'eob_version', 'rev', 'recover')\n"
+    "                       'eob_version', 'rev', 'recover', 'review')\n"
     "  local st = f[1]\n"
     "  local final = st == 'approved' or st == 'denied'\n"
     "  local rev = (st == 'voided' or st == 'replaced') and f[5] == '1'\n"
@@ -327,13 +321,14 @@ static struct script script_redecide_load = {
     "    claims[#claims + 1] = redis.call('GET', ARGV[3] .. id)\n"
     "    claims[#claims + 1] = eob\n"
     "    claims[#claims + 1] = rid\n"
+    "    claims[#claims + 1] = f[7] or false\n"
     "  end\n"
     "end\n"
     "return {version, claims, members, groups, plans}\n",
     "",
 };
 
-#define ROW_FIELDS 9
+#define ROW_FIELDS 10
 
 /* A packed or plain stored text as plain text (allocated), NULL for nil;
  * sets *bad when it cannot be read. */
@@ -405,6 +400,7 @@ static bool take_facts(const redisReply *r, struct redecide_facts *out)
         row->decision = stored_text(c->element[at + 6], &bad);
         row->eob = stored_text(c->element[at + 7], &bad);
         snprintf(row->recovery_id, sizeof row->recovery_id, "%s", text_at(c, at + 8));
+        row->review = stored_text(c->element[at + 9], &bad);
     }
     if (bad)
         return false;
@@ -465,6 +461,7 @@ void redecide_facts_free(struct redecide_facts *f)
         free(f->rows[i].submission);
         free(f->rows[i].decision);
         free(f->rows[i].eob);
+        free(f->rows[i].review);
     }
     free(f->rows);
     records_free(f->members, f->n_members);

@@ -77,12 +77,35 @@ int queue_replace_in_place(struct rconn *rc, const char *prefix, const char *cla
  * version moves on (tag names the cause in it: "review", "appeal") and a job
  * entry goes on the work stream, in one script. The job re-decides every
  * standing claim of the claim's plan years with the rules and issues an EOB
- * version (an adjustment) for each whose decision changes. QUEUE_OK,
+ * version (an adjustment) for each whose decision changes; each claim's
+ * stored `review` is an input of its decision. QUEUE_OK,
  * QUEUE_NOT_FOUND (no such claim) or QUEUE_UNAVAILABLE; prior_status is the
  * claim's status.
  */
 int queue_request_redecision(struct rconn *rc, const char *prefix, const char *claim_id,
                              const char *tag, queue_correction_cb cb, void *arg);
+
+/*
+ * The Lua of that request, for a queue/ script that must do it in the same
+ * step as its own change (an appeal overturn): defines
+ * redecide(claim key, work stream key, family version key prefix, claim id,
+ * tag), which moves the family version on and queues the job, and returns
+ * the claim's status (nil when the claim is gone: nothing done).
+ */
+#define QUEUE_LUA_REDECIDE                                                                     \
+    "local function redecide(ck, stream, vp, id, tag)\n"                                       \
+    "  local f = redis.call('HMGET', ck, 'status', 'member_id', 'subscriber_id', 'years')\n"  \
+    "  if not f[1] then return nil end\n"                                                      \
+    "  local member, sub = f[2] or '', f[3] or ''\n"                                           \
+    "  if sub == '' then sub = member end\n"                                                   \
+    "  local vk = vp .. sub\n"                                                                 \
+    "  local v = redis.call('GET', vk) or '0'\n"                                               \
+    "  local count = (tonumber(string.match(v, '^%d+')) or 0) + 1\n"                           \
+    "  redis.call('SET', vk, count .. ':' .. tag .. ':' .. id)\n"                              \
+    "  redis.call('XADD', stream, '*', 'claim', id, 'redecide', '1', 'm', member, 's', sub,\n"  \
+    "             'y', f[4] or '')\n"                                                          \
+    "  return f[1]\n"                                                                          \
+    "end\n"
 
 /* ---- the re-decision job, on a worker's connection ---- */
 
@@ -98,6 +121,8 @@ struct redecide_row {
     char *decision;        /* the stored {"decision": ...} JSON, unpacked; NULL when none */
     char *eob;             /* a reversal's latest EOB record (JSON); NULL otherwise */
     char recovery_id[48];  /* a recovery to reverse with it: being reversed, or open; "" */
+    char *review;          /* the stored reviewer's decision (JSON, review_to_json's form
+                              with more members); NULL when none */
 };
 
 /* An enrollment record the family's claims need, by id. */
