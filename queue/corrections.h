@@ -47,20 +47,23 @@ typedef void (*queue_correction_cb)(enum queue_status status, const char *prior_
  * Voids a claim that is neither voided nor replaced: status "voided" with
  * the reason and time (voided_at, RFC 3339), a history entry at now_secs; it
  * leaves the open-status index, the SLA and pended sets and the payment due
- * sets; its duplicate fingerprints are dropped; the family version moves on;
- * when it was final (approved or denied) a re-decision job is queued and its
- * reversal EOB is marked due. The audit record (on the claim's trail) and the
- * claim.voided event are written in the same step.
+ * sets (in review: the in_review index); its duplicate fingerprints are
+ * dropped; the family version moves on; its open appeal, if any, is
+ * withdrawn (status "withdrawn", off the open set); when it was final
+ * (approved or denied) a re-decision job is queued and its reversal EOB is
+ * marked due. The audit record (on the claim's trail) and the claim.voided
+ * event are written in the same step.
  */
 int queue_void_claim(struct rconn *rc, const char *prefix, const char *claim_id,
                      const char *reason, const char *voided_at, long long now_secs,
                      const char *audit_json, queue_correction_cb cb, void *arg);
 
 /*
- * Replaces in place a claim not yet final (received, processing or pended)
- * of the same patient (member_id): the submission becomes submission_json,
- * type and years (the plan years, "2025,2026") follow it, the decision of a
- * pend goes, the claim is "received" again (history entry at now_secs; its
+ * Replaces in place a claim not yet final (received, processing, pended or
+ * in_review) of the same patient (member_id): the submission becomes
+ * submission_json, type and years (the plan years, "2025,2026") follow it,
+ * the decision of a pend or a review goes and so does a stored reviewer's
+ * decision (its `review` field), the claim is "received" again (history entry at now_secs; its
  * receipt and target dates stay) with a new work entry; its fingerprints are
  * dropped and the family version moves on, so a worker holding it decides
  * the new submission. Audit record and claim.replaced event as for a void.
