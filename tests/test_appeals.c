@@ -578,6 +578,42 @@ START_TEST(test_an_overturn_is_checked_then_decides_the_claim_again)
 }
 END_TEST
 
+START_TEST(test_a_void_withdraws_the_open_appeal)
+{
+    char claim[64], id[64], path[160];
+    decided_claim(subscriber, luis_2019_visit, "denied", claim);
+    filed(&server, claim, id);
+    struct test_response res;
+    test_api(&server, "GET", "/v1/queue", staff, NULL, NULL, &res);
+    ck_assert_str_eq(test_json_str(res.body, "appeals_open"), "1");
+    test_response_free(&res);
+    snprintf(path, sizeof path, "/v1/claims/%s/void", claim);
+    test_api(&server, "POST", path, subscriber, "{\"reason\": \"filed by mistake\"}", NULL, &res);
+    ck_assert_msg(res.status == 200, "%ld %s", res.status, res.body);
+    test_response_free(&res);
+    /* Nothing left to decide on: withdrawn, off the open list and counts. */
+    snprintf(path, sizeof path, "/v1/appeals/%s", id);
+    test_api(&server, "GET", path, staff, NULL, NULL, &res);
+    ck_assert_str_eq(test_json_str(res.body, "status"), "withdrawn");
+    ck_assert(strstr(res.body, "\"decision\":null"));
+    test_response_free(&res);
+    test_api(&server, "GET", "/v1/queue", staff, NULL, NULL, &res);
+    ck_assert_str_eq(test_json_str(res.body, "appeals_open"), "0");
+    test_response_free(&res);
+    test_api(&server, "GET", "/v1/appeals?status=open", staff, NULL, NULL, &res);
+    ck_assert_int_eq(test_json_len(res.body, "appeals"), 0);
+    test_response_free(&res);
+    snprintf(path, sizeof path, "/v1/appeals/%s/decision", id);
+    test_api(&server, "POST", path, staff,
+             "{\"outcome\": \"overturned\", \"note\": \"n\", \"lines\": [{\"line\": 1, "
+             "\"allowed\": 150.00}]}",
+             NULL, &res);
+    ck_assert_int_eq(res.status, 409);
+    ck_assert_str_eq(test_json_str(res.body, "error.code"), "already_decided");
+    test_response_free(&res);
+}
+END_TEST
+
 START_TEST(test_who_may_file_and_read_and_what_is_refused)
 {
     char ana[64], pended[64], id[64], path[160], claim_path[160];
@@ -692,6 +728,7 @@ static Suite *appeals_suite(void)
     tcase_add_test(tc, test_the_list_is_earliest_due_first_with_pages_and_status);
     tcase_add_test(tc, test_an_upheld_decision_is_stored_audited_and_read_by_the_member);
     tcase_add_test(tc, test_an_overturn_is_checked_then_decides_the_claim_again);
+    tcase_add_test(tc, test_a_void_withdraws_the_open_appeal);
     tcase_add_test(tc, test_who_may_file_and_read_and_what_is_refused);
     suite_add_tcase(s, tc);
     return s;
