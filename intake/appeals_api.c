@@ -41,8 +41,8 @@ struct appeal_state {
     char *statement, *attachments, *note, *lines_json;
     char *review_json; /* an overturn: the reviewer's decision stored with the claim */
     int outcome;
-    struct decision_line lines[MAX_LINES];
-    size_t n_lines;
+    struct adj_review review;       /* the decision's lines (action overturn) */
+    bool line_given[MAX_LINES];
     struct json_object *lines_out;  /* the checked lines as written back */
     struct json_object *view;       /* a read's answer, built before its audit */
     struct queue_appeal_row row;    /* the filing's appeal, for its answer */
@@ -590,32 +590,15 @@ void appeals_list(struct call *call)
 
 /* ---- POST /v1/appeals/{id}/decision ---- */
 
-/* The appeal's lines as the reviewer's decision an overturn stores with the
- * claim (docs/rules.md "Decision outcomes"): action overturn, each line at
- * its allowed amount, with its group, CARC and RARC when given. */
-static void overturn_review(const struct decision_line *lines, size_t n, struct adj_review *rv)
-{
-    memset(rv, 0, sizeof *rv);
-    rv->action = ADJ_REVIEW_OVERTURN;
-    for (size_t i = 0; i < n && i < MAX_LINES; i++) {
-        struct adj_line_decision *ld = &rv->lines[rv->n_lines++];
-        ld->line = lines[i].line;
-        ld->has_allowed = true;
-        ld->allowed = lines[i].allowed;
-        ld->has_code = lines[i].group[0] && adj_group_parse(lines[i].group, &ld->group);
-        if (ld->has_code)
-            snprintf(ld->carc, sizeof ld->carc, "%s", lines[i].carc);
-        snprintf(ld->rarc, sizeof ld->rarc, "%s", lines[i].rarc);
-    }
-}
-
 void appeal_overturn_redecide(struct call *call, const char *claim_id, const char *appeal_id,
                               call_fn store)
 {
     struct appeal_state *s = call->state;
-    struct adj_review rv;
-    overturn_review(s->lines, s->n_lines, &rv);
-    struct json_object *o = review_to_json(&rv);
+    /* The appeal's lines as the claim's reviewer's decision (docs/rules.md
+     * "Decision outcomes"): each line at its allowed amount, also one the
+     * rules denied. */
+    s->review.action = ADJ_REVIEW_OVERTURN;
+    struct json_object *o = review_to_json(&s->review);
     if (o && (intake_put_string(o, "appeal_id", appeal_id) ||
               intake_put_string(o, "reviewer", call->who.token_id) ||
               intake_put_string(o, "role", auth_role_name(call->who.role)) ||
@@ -702,24 +685,6 @@ static void decision_store(struct call *call)
         call_unavailable(call);
 }
 
-/* The charge of each line of the claim's decision; -1 when unreadable. */
-static int claim_charges(const struct queue_claim *claim, cents_t *out)
-{
-    struct json_object *lines = NULL;
-    if (!claim->decision || !json_object_object_get_ex(claim->decision, "lines", &lines) ||
-        !json_object_is_type(lines, json_type_array) ||
-        json_object_array_length(lines) > MAX_LINES)
-        return -1;
-    size_t n = json_object_array_length(lines);
-    for (size_t i = 0; i < n; i++) {
-        struct json_object *charge = NULL;
-        if (!json_object_object_get_ex(json_object_array_get_idx(lines, i), "charge", &charge) ||
-            !money_parse(json_object_get_string(charge), &out[i]))
-            return -1;
-    }
-    return (int)n;
-}
-
 static void on_claim_for_decision(enum queue_status st, const struct queue_claim *claim,
                                   void *arg)
 {
@@ -729,21 +694,21 @@ static void on_claim_for_decision(enum queue_status st, const struct queue_claim
         call_unavailable(call);
         return;
     }
-    cents_t charges[MAX_LINES];
-    int n = claim_charges(claim, charges);
-    if (n < 0) {
+    struct decision_lines_claim lines;
+    if (!intake_decision_lines_claim_of(claim->decision, &lines)) {
         log_error("stored decision cannot be read claim_id=%s", s->claim_id);
         call_error(call, 500, "internal", "the claim's decision cannot be read");
         return;
     }
+    lines.code_below_charge = true;
     struct intake_field_errors errs;
     struct intake_reader r;
     intake_field_errors_init(&errs);
     intake_reader_init(&r, &errs);
-    intake_decision_lines_check(&r, "lines", s->lines, s->n_lines, charges, (size_t)n);
+    intake_decision_lines_check(&r, "lines", &s->review, s->line_given, &lines);
     if (refused(call, &errs))
         return;
-    s->lines_out = intake_decision_lines_json(s->lines, s->n_lines);
+    s->lines_out = intake_decision_lines_json(&s->review);
     const char *text = s->lines_out ? json_object_to_json_string_ext(
                                           s->lines_out, JSON_C_TO_STRING_PLAIN)
                                     : NULL;
@@ -788,16 +753,17 @@ static void parse_decision(struct appeal_state *s, struct intake_reader *r)
     struct intake_enum_spec outcomes = {outcome_names, 2, "must be upheld or overturned",
                                         &s->outcome};
     enum intake_got got = intake_field(r, s->body, "outcome", true, intake_value_enum, &outcomes);
-    intake_decision_lines_parse(r, s->body, "lines", s->lines, &s->n_lines);
+    static const struct decision_lines_spec spec = {.allowed = true};
+    intake_decision_lines_parse(r, s->body, "lines", &spec, &s->review, s->line_given);
     intake_field(r, s->body, "note", true, value_note, &s->note);
     if (got != INTAKE_GOT)
         return;
-    if (s->outcome == OUTCOME_UPHELD && s->n_lines > 0)
+    if (s->outcome == OUTCOME_UPHELD && s->review.n_lines > 0)
         intake_report_key(r, "lines", "must be empty when outcome is upheld: the claim stands "
                                       "as decided");
     if (s->outcome == OUTCOME_OVERTURNED && !intake_member(s->body, "lines"))
         intake_report_key(r, "lines", "is required when outcome is overturned");
-    else if (s->outcome == OUTCOME_OVERTURNED && s->n_lines == 0)
+    else if (s->outcome == OUTCOME_OVERTURNED && s->review.n_lines == 0)
         intake_report_key(r, "lines", "must have at least one line when outcome is overturned");
 }
 

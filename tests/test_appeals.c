@@ -494,11 +494,11 @@ START_TEST(test_an_overturn_is_checked_then_decides_the_claim_again)
     assert_422(&server, "POST", path, staff,
                "{\"outcome\": \"overturned\", \"note\": \"n\", \"lines\": [{\"line\": 2, "
                "\"allowed\": 90.00, \"group\": \"CO\", \"carc\": \"45\"}]}",
-               "lines[0].line", "must be a line of the claim");
+               "lines[0].line", "must be a line number of the claim");
     assert_422(&server, "POST", path, staff,
                "{\"outcome\": \"overturned\", \"note\": \"n\", \"lines\": [{\"line\": 1, "
                "\"allowed\": 150.01, \"group\": \"CO\", \"carc\": \"45\"}]}",
-               "lines[0].allowed", "must not be more than the line's charge");
+               "lines[0].allowed", "must not exceed the line's charge");
     assert_422(&server, "POST", path, staff,
                "{\"outcome\": \"overturned\", \"note\": \"n\", \"lines\": [{\"line\": 1, "
                "\"allowed\": 90.00}]}",
@@ -506,16 +506,16 @@ START_TEST(test_an_overturn_is_checked_then_decides_the_claim_again)
     assert_422(&server, "POST", path, staff,
                "{\"outcome\": \"overturned\", \"note\": \"n\", \"lines\": [{\"line\": 1, "
                "\"allowed\": 90.00, \"group\": \"XX\", \"carc\": \"45\"}]}",
-               "lines[0].group", "must be CO, PR or OA");
+               "lines[0].group", "must be CO, PR, OA or PI");
     assert_422(&server, "POST", path, staff,
                "{\"outcome\": \"overturned\", \"note\": \"n\", \"lines\": [{\"line\": 1, "
                "\"allowed\": 90.00, \"group\": \"CO\", \"carc\": \"999\"}]}",
                "lines[0].carc",
-               "must be a claim adjustment reason code of the plan's table (docs/rules.md)");
+               "must be a CARC of docs/rules.md \"Codes\"");
     assert_422(&server, "POST", path, staff,
                "{\"outcome\": \"overturned\", \"note\": \"n\", \"lines\": [{\"line\": 1, "
                "\"allowed\": 90.00, \"group\": \"CO\", \"carc\": \"45\", \"rarc\": \"ZZ9\"}]}",
-               "lines[0].rarc", "must be a remark code of the plan's table (docs/rules.md)");
+               "lines[0].rarc", "must be a RARC of docs/rules.md \"Codes\"");
     /* A valid overturn: recorded once, the claim decided again with the
      * lines (the rules' denial opened: docs/rules.md "Decision outcomes"). */
     struct test_response res;

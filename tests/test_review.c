@@ -458,8 +458,9 @@ START_TEST(test_refusals)
     refused(x, "{\"action\":\"approve\",\"color\":\"red\"}", "color", "unknown field");
     refused(x, "{\"action\":\"approve\",\"lines\":[{\"line\":1}]}", "lines",
             "must be absent or empty when the action is approve");
-    refused(x, "{\"action\":\"adjust\"}", "lines", "is required");
-    refused(x, "{\"action\":\"adjust\",\"lines\":[]}", "lines", "must list 1 to 50 lines");
+    refused(x, "{\"action\":\"adjust\"}", "lines", "is required when the action is adjust or deny");
+    refused(x, "{\"action\":\"adjust\",\"lines\":[]}", "lines",
+            "must have at least one line when the action is adjust or deny");
     refused(x, "{\"action\":\"adjust\",\"lines\":[{\"allowed\":10.00}]}", "lines[0].line",
             "is required");
     refused(x, "{\"action\":\"adjust\",\"lines\":[{\"line\":1}]}", "lines[0].allowed",
