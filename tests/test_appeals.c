@@ -516,6 +516,20 @@ START_TEST(test_an_overturn_is_checked_then_decides_the_claim_again)
                "{\"outcome\": \"overturned\", \"note\": \"n\", \"lines\": [{\"line\": 1, "
                "\"allowed\": 90.00, \"group\": \"CO\", \"carc\": \"45\", \"rarc\": \"ZZ9\"}]}",
                "lines[0].rarc", "must be a RARC of docs/rules.md \"Codes\"");
+    /* The same reader as a staff review: PI is a group, at most 4 group and CARC pairs. */
+    assert_422(&server, "POST", path, staff,
+               "{\"outcome\": \"overturned\", \"note\": \"n\", \"lines\": [{\"line\": 1, "
+               "\"allowed\": 90.00, \"group\": \"PI\", \"carc\": \"45\"}, {\"line\": 1, "
+               "\"allowed\": 90.00, \"group\": \"CO\", \"carc\": \"45\"}, {\"line\": 1, "
+               "\"allowed\": 90.00, \"group\": \"PR\", \"carc\": \"45\"}, {\"line\": 1, "
+               "\"allowed\": 90.00, \"group\": \"OA\", \"carc\": \"45\"}, {\"line\": 1, "
+               "\"allowed\": 90.00, \"group\": \"CO\", \"carc\": \"96\"}]}",
+               "lines", "must use at most 4 different group and CARC pairs");
+    assert_422(&server, "POST", path, staff,
+               "{\"outcome\": \"overturned\", \"note\": \"n\", \"lines\": [{\"line\": 1, "
+               "\"allowed\": 90.00, \"group\": \"PI\", \"carc\": \"45\"}, {\"line\": 1, "
+               "\"allowed\": 90.00, \"group\": \"PI\", \"carc\": \"45\"}]}",
+               "lines[1].line", "is listed twice");
     /* A valid overturn: recorded once, the claim decided again with the
      * lines (the rules' denial opened: docs/rules.md "Decision outcomes"). */
     struct test_response res;
