@@ -75,8 +75,8 @@ int queue_replace_in_place(struct rconn *rc, const char *prefix, const char *cla
 
 /*
  * Queues a family re-decision for the family and plan years of one claim
- * (the path review overrides and appeal overturns are to take, docs/
- * operations.md "Corrections and the adjustment cascade"): the family
+ * (docs/operations.md "Corrections and the adjustment cascade"; an appeal
+ * overturn does the same inside its own script, QUEUE_LUA_REDECIDE): the family
  * version moves on (tag names the cause in it: "review", "appeal") and a job
  * entry goes on the work stream, in one script. The job re-decides every
  * standing claim of the claim's plan years with the rules and issues an EOB
