@@ -265,6 +265,16 @@ static void review_deny_line(struct adj_line *line, const struct adj_line_decisi
         add_remark(line, ld->rarc);
 }
 
+/* A line an appeal decision overturns: whatever the rules denied it for
+ * goes; it is priced at the decider's amount (29 CFR 2560.503-1(h)(3)(ii):
+ * the review does not defer to the initial determination). */
+static void reopen_line(struct adj_line *line)
+{
+    line->denied = false;
+    line->n_adjustments = 0;
+    line->n_remarks = 0;
+}
+
 bool adj_review_codes_fit(const struct adj_review *rv)
 {
     int distinct = 0;
@@ -283,7 +293,8 @@ bool adj_review_codes_fit(const struct adj_review *rv)
  * Applies facts->review to the lines, after the rules' own denials and
  * before pricing: deny denies the lines given (line 0: every line); adjust
  * marks the lines given for pricing at the reviewer's allowed amount (a line
- * the rules denied stays denied); approve changes nothing. Returns false when
+ * the rules denied stays denied); overturn does the same and opens a line
+ * the rules denied; approve changes nothing. Returns false when
  * a line number is out of range, a decision lacks what its action needs,
  * names a code the tables do not have, or the review gives more than
  * ADJ_MAX_REVIEW_CODES distinct group+CARC pairs.
@@ -310,9 +321,11 @@ static bool apply_line_decisions(struct run *r)
             for (int i = 0; i < r->out->n_lines; i++)
                 if (every || i == ld->line - 1)
                     review_deny_line(&r->out->lines[i], ld);
-        } else if (rv->action == ADJ_REVIEW_ADJUST) {
+        } else if (rv->action == ADJ_REVIEW_ADJUST || rv->action == ADJ_REVIEW_OVERTURN) {
             if (!ld->has_allowed || ld->allowed < 0)
                 return false;
+            if (rv->action == ADJ_REVIEW_OVERTURN)
+                reopen_line(&r->out->lines[ld->line - 1]);
             r->adjusted[ld->line - 1] = ld;
         }
     }

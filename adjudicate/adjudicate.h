@@ -88,6 +88,8 @@ enum adj_review_action {
     ADJ_REVIEW_APPROVE, /* the rules' amounts stand */
     ADJ_REVIEW_ADJUST,  /* the lines given take the reviewer's allowed amount (and codes) */
     ADJ_REVIEW_DENY,    /* the lines given (line 0: every line) are denied with their codes */
+    ADJ_REVIEW_OVERTURN, /* an appeal overturned (docs/rules.md "Decision outcomes"): as adjust,
+                            and a line the rules denied is allowed at the amount given too */
 };
 
 /* One line of a review: line is 1-based (0: every line, deny only). */

@@ -176,7 +176,8 @@ char *pending_to_text(const struct adj_pend *p)
 
 static const char *const review_actions[] = {[ADJ_REVIEW_APPROVE] = "approve",
                                              [ADJ_REVIEW_ADJUST] = "adjust",
-                                             [ADJ_REVIEW_DENY] = "deny"};
+                                             [ADJ_REVIEW_DENY] = "deny",
+                                             [ADJ_REVIEW_OVERTURN] = "overturn"};
 
 const char *review_action_name(enum adj_review_action action)
 {
@@ -185,7 +186,7 @@ const char *review_action_name(enum adj_review_action action)
 
 bool review_action_parse(const char *text, enum adj_review_action *out)
 {
-    for (int a = 0; a < 3; a++) {
+    for (int a = 0; a < 4; a++) {
         if (text && strcmp(text, review_actions[a]) == 0) {
             *out = (enum adj_review_action)a;
             return true;

@@ -36,7 +36,8 @@ struct json_object *review_to_json(const struct adj_review *rv);
  * o is not one (the claim is then left for redelivery, never decided without
  * its review). */
 bool review_from_json(struct json_object *o, struct adj_review *out);
-/* "approve", "adjust", "deny"; adj_review_action_parse: false for another text. */
+/* "approve", "adjust", "deny", "overturn" (an appeal's, stored only); review_action_parse:
+ * false for another text. */
 const char *review_action_name(enum adj_review_action action);
 bool review_action_parse(const char *text, enum adj_review_action *out);
 

@@ -113,8 +113,15 @@ static int decide_one(const struct adj_redecide_claim *claims, int i, date_t tod
         .n_prior_lines = n_prior,
         .received_date = c->received_date,
         .today = today,
+        .review = c->review,
     };
     int rc = adj_adjudicate(&facts, &r->decision);
+    if (rc == ADJ_OK && r->decision.outcome == ADJ_IN_REVIEW) {
+        /* Final already: never back to review; the rules' amounts stand. */
+        static const struct adj_review approve = {.action = ADJ_REVIEW_APPROVE};
+        facts.review = &approve;
+        rc = adj_adjudicate(&facts, &r->decision);
+    }
     if (rc == ADJ_OK && r->decision.outcome == ADJ_PENDED)
         rc = adj_decide_expired_pend(&facts, &r->decision);
     return rc;

@@ -29,6 +29,10 @@ struct adj_redecide_claim {
     const struct group *group;
     const struct plan *plan;
     date_t received_date;
+    /* The reviewer's decision stored with the claim (its `review` field: a
+     * staff review or an appeal overturn), NULL when none: applied as the
+     * worker applies it (adj_facts.review). */
+    const struct adj_review *review;
 };
 
 /* What one claim is decided to now, and the accumulators it was decided
@@ -67,7 +71,12 @@ struct adj_redecide_buffers {
  * the earlier claims of the same patient as they are decided now. A claim
  * the rules would pend is final already (its information deadline passed, or
  * it never waited for any): what would still be missing is denied, as at the
- * pend deadline (adj_decide_expired_pend, RULES.md § 4, § 6). Fills out[i]
+ * pend deadline (adj_decide_expired_pend, RULES.md § 4, § 6). A claim with a
+ * stored review is decided with it; a standing claim is never sent back to
+ * review: one without a review that the rules would now refer (its allowed
+ * over a review_threshold set or lowered since it was decided, or a
+ * duplicate denial lifted) is decided as a reviewer's approve would decide
+ * it, the rules' amounts (docs/rules.md "Staff review"). Fills out[i]
  * for every claim and buf->totals; *n_totals gets the number of entries.
  * Returns ADJ_OK, or ADJ_ERR_FACTS when the rules refuse a claim's facts or
  * a buffer is too small (out[] and totals then unspecified).

@@ -14,6 +14,7 @@
 #include <uuid/uuid.h>
 
 #include "adjudicate/appeals.h"
+#include "adjudicate/decision_json.h"
 #include "intake/claims_api.h"
 #include "intake/decision_lines.h"
 #include "codec/json_edge.h"
@@ -38,9 +39,10 @@ enum { OUTCOME_UPHELD, OUTCOME_OVERTURNED };
 struct appeal_state {
     struct json_object *body;
     char *statement, *attachments, *note, *lines_json;
+    char *review_json; /* an overturn: the reviewer's decision stored with the claim */
     int outcome;
-    struct decision_line lines[MAX_LINES];
-    size_t n_lines;
+    struct adj_review review;       /* the decision's lines (action overturn) */
+    bool line_given[MAX_LINES];
     struct json_object *lines_out;  /* the checked lines as written back */
     struct json_object *view;       /* a read's answer, built before its audit */
     struct queue_appeal_row row;    /* the filing's appeal, for its answer */
@@ -68,6 +70,7 @@ static void state_free(void *p)
     free(s->attachments);
     free(s->note);
     free(s->lines_json);
+    free(s->review_json);
     free(s);
 }
 
@@ -588,18 +591,32 @@ void appeals_list(struct call *call)
 /* ---- POST /v1/appeals/{id}/decision ---- */
 
 void appeal_overturn_redecide(struct call *call, const char *claim_id, const char *appeal_id,
-                              struct json_object *lines, call_fn store)
+                              call_fn store)
 {
-    /* The integrator wires the adjustment path (branch c14core) here: decide
-     * claim_id again with these lines, issue the new EOB version, then call
-     * store(call) to record the decision on the appeal. Until then nothing is
-     * stored and the appeal stays open. */
-    (void)lines;
-    (void)store;
-    log_info("appeal overturn not available appeal_id=%s claim_id=%s", appeal_id, claim_id);
-    call_error(call, 501, "not_implemented",
-               "overturning an appeal needs the claim adjustment path, which this server "
-               "does not have yet; nothing was stored");
+    struct appeal_state *s = call->state;
+    /* The appeal's lines as the claim's reviewer's decision (docs/rules.md
+     * "Decision outcomes"): each line at its allowed amount, also one the
+     * rules denied. */
+    s->review.action = ADJ_REVIEW_OVERTURN;
+    struct json_object *o = review_to_json(&s->review);
+    if (o && (intake_put_string(o, "appeal_id", appeal_id) ||
+              intake_put_string(o, "reviewer", call->who.token_id) ||
+              intake_put_string(o, "role", auth_role_name(call->who.role)) ||
+              intake_put_string(o, "note", s->note))) {
+        json_object_put(o);
+        o = NULL;
+    }
+    const char *text = o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN) : NULL;
+    s->review_json = text ? strdup(text) : NULL;
+    if (o)
+        json_object_put(o);
+    if (!s->review_json) {
+        call_out_of_memory(call);
+        return;
+    }
+    log_info("appeal overturned; claim to be decided again appeal_id=%s claim_id=%s", appeal_id,
+             claim_id);
+    store(call);
 }
 
 static void on_decided_read(enum queue_status st, const struct queue_appeal_row *row, void *arg)
@@ -626,6 +643,11 @@ static void on_decided(enum queue_status status, void *arg)
     }
     if (status == QUEUE_CONFLICT) {
         call_error(call, 409, "already_decided", "this appeal has been decided already");
+        return;
+    }
+    if (status == QUEUE_CHANGED) {
+        call_error(call, 409, "claim_changed",
+                   "the claim is no longer approved or denied; nothing was stored");
         return;
     }
     log_info("appeal decided appeal_id=%s claim_id=%s outcome=%s request_id=%s", s->appeal_id,
@@ -655,29 +677,12 @@ static void decision_store(struct call *call)
         .appeal_id = s->appeal_id, .claim_id = s->claim_id, .outcome = outcome_names[s->outcome],
         .lines = s->lines_json, .note = s->note, .decided_at = at, .decided_on = on,
         .decided_by = call->who.token_id,
-        .audit_json = json_object_to_json_string_ext(audit, JSON_C_TO_STRING_PLAIN)};
+        .audit_json = json_object_to_json_string_ext(audit, JSON_C_TO_STRING_PLAIN),
+        .review = s->review_json};
     int rc = queue_decide_appeal(call->app->redis, prefix_of(call), &d, on_decided, call);
     json_object_put(audit);
     if (rc != 0)
         call_unavailable(call);
-}
-
-/* The charge of each line of the claim's decision; -1 when unreadable. */
-static int claim_charges(const struct queue_claim *claim, cents_t *out)
-{
-    struct json_object *lines = NULL;
-    if (!claim->decision || !json_object_object_get_ex(claim->decision, "lines", &lines) ||
-        !json_object_is_type(lines, json_type_array) ||
-        json_object_array_length(lines) > MAX_LINES)
-        return -1;
-    size_t n = json_object_array_length(lines);
-    for (size_t i = 0; i < n; i++) {
-        struct json_object *charge = NULL;
-        if (!json_object_object_get_ex(json_object_array_get_idx(lines, i), "charge", &charge) ||
-            !money_parse(json_object_get_string(charge), &out[i]))
-            return -1;
-    }
-    return (int)n;
 }
 
 static void on_claim_for_decision(enum queue_status st, const struct queue_claim *claim,
@@ -689,21 +694,21 @@ static void on_claim_for_decision(enum queue_status st, const struct queue_claim
         call_unavailable(call);
         return;
     }
-    cents_t charges[MAX_LINES];
-    int n = claim_charges(claim, charges);
-    if (n < 0) {
+    struct decision_lines_claim lines;
+    if (!intake_decision_lines_claim_of(claim->decision, &lines)) {
         log_error("stored decision cannot be read claim_id=%s", s->claim_id);
         call_error(call, 500, "internal", "the claim's decision cannot be read");
         return;
     }
+    lines.code_below_charge = true;
     struct intake_field_errors errs;
     struct intake_reader r;
     intake_field_errors_init(&errs);
     intake_reader_init(&r, &errs);
-    intake_decision_lines_check(&r, "lines", s->lines, s->n_lines, charges, (size_t)n);
+    intake_decision_lines_check(&r, "lines", &s->review, s->line_given, &lines);
     if (refused(call, &errs))
         return;
-    s->lines_out = intake_decision_lines_json(s->lines, s->n_lines);
+    s->lines_out = intake_decision_lines_json(&s->review);
     const char *text = s->lines_out ? json_object_to_json_string_ext(
                                           s->lines_out, JSON_C_TO_STRING_PLAIN)
                                     : NULL;
@@ -712,7 +717,7 @@ static void on_claim_for_decision(enum queue_status st, const struct queue_claim
         return;
     }
     if (s->outcome == OUTCOME_OVERTURNED)
-        appeal_overturn_redecide(call, s->claim_id, s->appeal_id, s->lines_out, decision_store);
+        appeal_overturn_redecide(call, s->claim_id, s->appeal_id, decision_store);
     else
         decision_store(call);
 }
@@ -748,16 +753,17 @@ static void parse_decision(struct appeal_state *s, struct intake_reader *r)
     struct intake_enum_spec outcomes = {outcome_names, 2, "must be upheld or overturned",
                                         &s->outcome};
     enum intake_got got = intake_field(r, s->body, "outcome", true, intake_value_enum, &outcomes);
-    intake_decision_lines_parse(r, s->body, "lines", s->lines, &s->n_lines);
+    static const struct decision_lines_spec spec = {.allowed = true};
+    intake_decision_lines_parse(r, s->body, "lines", &spec, &s->review, s->line_given);
     intake_field(r, s->body, "note", true, value_note, &s->note);
     if (got != INTAKE_GOT)
         return;
-    if (s->outcome == OUTCOME_UPHELD && s->n_lines > 0)
+    if (s->outcome == OUTCOME_UPHELD && s->review.n_lines > 0)
         intake_report_key(r, "lines", "must be empty when outcome is upheld: the claim stands "
                                       "as decided");
     if (s->outcome == OUTCOME_OVERTURNED && !intake_member(s->body, "lines"))
         intake_report_key(r, "lines", "is required when outcome is overturned");
-    else if (s->outcome == OUTCOME_OVERTURNED && s->n_lines == 0)
+    else if (s->outcome == OUTCOME_OVERTURNED && s->review.n_lines == 0)
         intake_report_key(r, "lines", "must have at least one line when outcome is overturned");
 }
 

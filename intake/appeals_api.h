@@ -14,15 +14,14 @@ void appeals_get(struct call *call);      /* GET /v1/appeals/{id} */
 void appeals_list(struct call *call);     /* GET /v1/appeals */
 void appeals_decide(struct call *call);   /* POST /v1/appeals/{id}/decision */
 
-/* An overturned appeal, its decision checked and not stored yet: the claim
- * must be decided again through the adjustment path (issue 14, "an overturn
- * re-decides the claim through the adjustment path and issues a new EOB
- * version"), and only then is the decision stored, by calling store(call).
- * The adjustment path does not exist on this branch: for now this answers
- * 501 not_implemented and stores nothing (the appeal stays open). lines: the
- * checked decision lines as the API writes them ([{"line", "allowed",
- * "group", "carc", "rarc"}]), borrowed. */
+/* An overturned appeal, its decision checked and not stored yet: builds the
+ * reviewer's decision the claim keeps (its `review` field, action overturn,
+ * the appeal's lines) into the call's state and calls store(call), which
+ * records the appeal's decision, stores that review on the claim and queues
+ * the family's re-decision in one script (queue_decide_appeal), so that the
+ * claim gets a new EOB version (an adjustment, docs/rules.md "Decision
+ * outcomes") and two decisions at once cannot both overturn. */
 void appeal_overturn_redecide(struct call *call, const char *claim_id, const char *appeal_id,
-                              struct json_object *lines, call_fn store);
+                              call_fn store);
 
 #endif

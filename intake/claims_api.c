@@ -1148,7 +1148,7 @@ static void on_claim_for_replace(enum queue_status st, const struct queue_claim 
         return;
     }
     if (strcmp(status, "received") != 0 && strcmp(status, "processing") != 0 &&
-        strcmp(status, "pended") != 0) {
+        strcmp(status, "pended") != 0 && strcmp(status, "in_review") != 0) {
         correction_conflict(call, status);
         return;
     }

@@ -1,103 +1,157 @@
 /*
  * Decision lines (intake/decision_lines.h): a person's per-line decision on a
- * claim, checked like every other body (docs/validation.md).
+ * claim, checked like every other body (docs/validation.md "Decision lines").
  */
 #include "decision_lines.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "adjudicate/adjudicate.h"
+#include "money.h"
 
-static const char *const group_names[] = {"CO", "PR", "OA"};
+static const char *const group_names[] = {"CO", "PR", "OA", "PI"};
 
-/* A code of the plan's table (lookup) into out (size bytes). */
-static bool read_code(struct intake_reader *r, struct json_object *item, const char *key,
-                      const struct adj_code_info *(*lookup)(const char *), const char *problem,
-                      char *out, size_t size)
+/* A code of one of the adjudicator's tables (adjudicate/codes.c). */
+static bool value_code(struct intake_reader *r, struct json_object *v, char out[ADJ_CODE_LEN],
+                       const struct adj_code_info *(*lookup)(const char *), const char *problem)
 {
-    struct json_object *v = intake_member(item, key);
-    if (!v)
-        return true;
-    const char *s = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
-    if (!s || strlen(s) >= size || !lookup(s)) {
-        intake_report_key(r, key, problem);
+    if (!json_object_is_type(v, json_type_string) ||
+        json_object_get_string_len(v) >= ADJ_CODE_LEN || !lookup(json_object_get_string(v))) {
+        intake_report(r, problem);
         return false;
     }
-    snprintf(out, size, "%s", s);
+    strcpy(out, json_object_get_string(v));
     return true;
 }
 
-/* One item of the array, at the reader's current path. */
-static void parse_item(struct intake_reader *r, struct json_object *item, struct decision_line *d)
+static bool value_carc(struct intake_reader *r, struct json_object *v, void *out)
 {
-    static const char *const allowed_keys[] = {"line", "allowed", "group", "carc", "rarc", NULL};
-    memset(d, 0, sizeof *d);
-    if (!json_object_is_type(item, json_type_object)) {
-        intake_report(r, INTAKE_P_OBJECT);
-        return;
-    }
-    intake_reject_unknown(r, item, allowed_keys);
-    struct intake_int_spec line = {1, MAX_LINES, "must be an integer from 1 to 50", &d->line};
-    intake_field(r, item, "line", true, intake_value_int, &line);
-    intake_field(r, item, "allowed", true, intake_value_money, &d->allowed);
-    int group = -1;
-    struct intake_enum_spec groups = {group_names, 3, "must be CO, PR or OA", &group};
-    if (intake_field(r, item, "group", false, intake_value_enum, &groups) == INTAKE_GOT)
-        snprintf(d->group, sizeof d->group, "%s", group_names[group]);
-    read_code(r, item, "carc", adj_carc_lookup,
-              "must be a claim adjustment reason code of the plan's table (docs/rules.md)",
-              d->carc, sizeof d->carc);
-    read_code(r, item, "rarc", adj_rarc_lookup,
-              "must be a remark code of the plan's table (docs/rules.md)", d->rarc,
-              sizeof d->rarc);
-    /* Given or left out together (a wrong value is reported as such). */
-    if (!intake_member(item, "group") != !intake_member(item, "carc"))
-        intake_report(r, "must give group and carc together");
+    return value_code(r, v, out, adj_carc_lookup, "must be a CARC of docs/rules.md \"Codes\"");
+}
+
+static bool value_rarc(struct intake_reader *r, struct json_object *v, void *out)
+{
+    return value_code(r, v, out, adj_rarc_lookup, "must be a RARC of docs/rules.md \"Codes\"");
+}
+
+/* One item, at the reader's current path. */
+static void parse_item(struct intake_reader *r, struct json_object *o,
+                       const struct decision_lines_spec *spec, struct adj_line_decision *ld,
+                       bool *given)
+{
+    static const char *const fields[] = {"line", "allowed", "group", "carc", "rarc", NULL};
+    memset(ld, 0, sizeof *ld);
+    intake_reject_unknown(r, o, fields);
+    struct intake_int_spec line = {1, MAX_LINES, "must be a line number of the claim", &ld->line};
+    *given = intake_field(r, o, "line", !spec->line_optional, intake_value_int, &line) ==
+             INTAKE_GOT;
+    if (spec->allowed)
+        ld->has_allowed = intake_field(r, o, "allowed", true, intake_value_money,
+                                       &ld->allowed) == INTAKE_GOT;
+    else if (intake_member(o, "allowed"))
+        intake_report_key(r, "allowed", "must be absent unless the action is adjust");
+    int group = 0;
+    struct intake_enum_spec gs = {group_names, 4, "must be CO, PR, OA or PI", &group};
+    bool has_group = intake_member(o, "group") != NULL, has_carc = intake_member(o, "carc") != NULL;
+    bool need = spec->code_required;
+    enum intake_got g = intake_field(r, o, "group", need || has_carc, intake_value_enum, &gs);
+    enum intake_got c = intake_field(r, o, "carc", need || has_group, value_carc, ld->carc);
+    ld->group = (enum adj_group)group;
+    ld->has_code = g == INTAKE_GOT && c == INTAKE_GOT;
+    intake_field(r, o, "rarc", false, value_rarc, ld->rarc);
 }
 
 bool intake_decision_lines_parse(struct intake_reader *r, struct json_object *body,
-                                 const char *key, struct decision_line *out, size_t *n)
+                                 const char *key, const struct decision_lines_spec *spec,
+                                 struct adj_review *out, bool line_given[MAX_LINES])
 {
     int before = intake_problem_count(r);
-    size_t mark = 0, len = 0;
-    *n = 0;
+    size_t mark = 0, n = 0;
+    out->n_lines = 0;
     struct json_object *a = intake_enter_array(r, body, key, false, 0, MAX_LINES,
-                                               "must have at most 50 lines", &mark, &len);
+                                               "must have at most 50 lines", &mark, &n);
     if (!a)
         return intake_problem_count(r) == before;
-    for (size_t i = 0; i < len && i < MAX_LINES; i++) {
-        size_t m = intake_path_push_index(&r->path, i);
-        parse_item(r, json_object_array_get_idx(a, i), &out[i]);
-        intake_path_pop(&r->path, m);
+    for (size_t i = 0; i < n && i < MAX_LINES; i++) {
+        size_t item = intake_path_push_index(&r->path, i);
+        struct json_object *o;
+        line_given[i] = false;
+        if (intake_value_object(r, json_object_array_get_idx(a, i), &o))
+            parse_item(r, o, spec, &out->lines[i], &line_given[i]);
+        else
+            memset(&out->lines[i], 0, sizeof out->lines[i]);
+        intake_path_pop(&r->path, item);
     }
-    *n = len < MAX_LINES ? len : MAX_LINES;
+    out->n_lines = n < MAX_LINES ? (int)n : MAX_LINES;
+    /* An item without "line" stands for every line: then it is the only one. */
+    for (int i = 0; spec->line_optional && n > 1 && i < out->n_lines; i++) {
+        if (line_given[i])
+            continue;
+        size_t item = intake_path_push_index(&r->path, (size_t)i);
+        intake_report_key(r, "line", "is required when more than one line is given");
+        intake_path_pop(&r->path, item);
+    }
     intake_path_pop(&r->path, mark);
+    if (!adj_review_codes_fit(out))
+        intake_report_key(r, key, "must use at most 4 different group and CARC pairs");
     return intake_problem_count(r) == before;
 }
 
+bool intake_decision_lines_claim_of(struct json_object *decision, struct decision_lines_claim *c)
+{
+    struct json_object *lines = NULL;
+    memset(c, 0, sizeof *c);
+    if (!decision || !json_object_object_get_ex(decision, "lines", &lines) ||
+        !json_object_is_type(lines, json_type_array) ||
+        json_object_array_length(lines) > MAX_LINES)
+        return false;
+    c->n = json_object_array_length(lines);
+    for (size_t i = 0; i < c->n; i++) {
+        struct json_object *lo = json_object_array_get_idx(lines, i), *v = NULL;
+        if (!json_object_object_get_ex(lo, "charge", &v) ||
+            !money_parse(json_object_get_string(v), &c->charges[i]))
+            return false;
+        c->denied[i] = json_object_object_get_ex(lo, "denied", &v) && json_object_get_boolean(v);
+    }
+    return true;
+}
+
+/* One named line against the claim, at the item's path. */
+static void check_item(struct intake_reader *r, const struct adj_line_decision *ld,
+                       const struct decision_lines_claim *c, bool seen[MAX_LINES])
+{
+    if (ld->line < 1 || (size_t)ld->line > c->n) {
+        intake_report_key(r, "line", "must be a line number of the claim");
+        return;
+    }
+    if (seen[ld->line - 1]) {
+        intake_report_key(r, "line", "is listed twice");
+        return;
+    }
+    seen[ld->line - 1] = true;
+    if (!ld->has_allowed)
+        return;
+    cents_t charge = c->charges[ld->line - 1];
+    if (c->priced_only && c->denied[ld->line - 1])
+        intake_report_key(r, "line", "is a line the rules denied: it can be denied, not adjusted");
+    else if (ld->allowed > charge)
+        intake_report_key(r, "allowed", "must not exceed the line's charge");
+    else if (c->code_below_charge && ld->allowed < charge && !ld->has_code)
+        intake_report_key(r, "group", "is required when allowed is less than the line's charge");
+}
+
 bool intake_decision_lines_check(struct intake_reader *r, const char *key,
-                                 const struct decision_line *lines, size_t n,
-                                 const cents_t *charges, size_t n_claim)
+                                 const struct adj_review *rv, const bool line_given[MAX_LINES],
+                                 const struct decision_lines_claim *c)
 {
     int before = intake_problem_count(r);
     bool seen[MAX_LINES] = {false};
     size_t mark = intake_path_push_key(&r->path, key, strlen(key));
-    for (size_t i = 0; i < n; i++) {
-        const struct decision_line *d = &lines[i];
-        size_t m = intake_path_push_index(&r->path, i);
-        if (d->line < 1 || (size_t)d->line > n_claim) {
-            intake_report_key(r, "line", "must be a line of the claim");
-        } else if (seen[d->line - 1]) {
-            intake_report_key(r, "line", "is listed twice");
-        } else {
-            seen[d->line - 1] = true;
-            if (d->allowed > charges[d->line - 1])
-                intake_report_key(r, "allowed", "must not be more than the line's charge");
-            else if (d->allowed < charges[d->line - 1] && !d->group[0])
-                intake_report_key(r, "group",
-                                  "is required when allowed is less than the line's charge");
-        }
+    for (int i = 0; i < rv->n_lines; i++) {
+        if (!line_given[i])
+            continue;
+        size_t m = intake_path_push_index(&r->path, (size_t)i);
+        check_item(r, &rv->lines[i], c, seen);
         intake_path_pop(&r->path, m);
     }
     intake_path_pop(&r->path, mark);
@@ -110,17 +164,19 @@ static int put_code(struct json_object *o, const char *key, const char *s)
     return s[0] ? intake_put_string(o, key, s) : intake_put_null(o, key);
 }
 
-struct json_object *intake_decision_lines_json(const struct decision_line *lines, size_t n)
+struct json_object *intake_decision_lines_json(const struct adj_review *rv)
 {
     struct json_object *a = json_object_new_array();
     if (!a)
         return NULL;
-    for (size_t i = 0; i < n; i++) {
-        const struct decision_line *d = &lines[i];
+    for (int i = 0; i < rv->n_lines; i++) {
+        const struct adj_line_decision *d = &rv->lines[i];
         struct json_object *o = json_object_new_object();
         bool ok = o && !intake_put_int(o, "line", d->line) &&
-                  !intake_put_money(o, "allowed", d->allowed) &&
-                  !put_code(o, "group", d->group) && !put_code(o, "carc", d->carc) &&
+                  !(d->has_allowed ? intake_put_money(o, "allowed", d->allowed)
+                                   : intake_put_null(o, "allowed")) &&
+                  !put_code(o, "group", d->has_code ? adj_group_code(d->group) : "") &&
+                  !put_code(o, "carc", d->has_code ? d->carc : "") &&
                   !put_code(o, "rarc", d->rarc);
         if (!ok && o)
             json_object_put(o);

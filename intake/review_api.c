@@ -15,6 +15,7 @@
 
 #include "adjudicate/decision_json.h"
 #include "intake/claims_api.h"
+#include "intake/decision_lines.h"
 #include "codec/json_edge.h"
 #include "codec/json_read.h"
 #include "date.h"
@@ -166,7 +167,6 @@ static void submit_free(void *p)
 }
 
 static const char *const action_names[] = {"approve", "adjust", "deny"};
-static const char *const group_names[] = {"CO", "PR", "OA", "PI"};
 
 /* A note: a string of at most NOTE_MAX bytes. */
 static bool value_note(struct intake_reader *r, struct json_object *v, void *out)
@@ -181,55 +181,6 @@ static bool value_note(struct intake_reader *r, struct json_object *v, void *out
     }
     strcpy(out, json_object_get_string(v));
     return true;
-}
-
-/* A code of one of the adjudicator's tables (adjudicate/codes.c). */
-static bool value_code(struct intake_reader *r, struct json_object *v, char out[ADJ_CODE_LEN],
-                       const struct adj_code_info *(*lookup)(const char *), const char *problem)
-{
-    if (!json_object_is_type(v, json_type_string) ||
-        json_object_get_string_len(v) >= ADJ_CODE_LEN || !lookup(json_object_get_string(v))) {
-        intake_report(r, problem);
-        return false;
-    }
-    strcpy(out, json_object_get_string(v));
-    return true;
-}
-
-static bool value_carc(struct intake_reader *r, struct json_object *v, void *out)
-{
-    return value_code(r, v, out, adj_carc_lookup, "must be a CARC of docs/rules.md \"Codes\"");
-}
-
-static bool value_rarc(struct intake_reader *r, struct json_object *v, void *out)
-{
-    return value_code(r, v, out, adj_rarc_lookup, "must be a RARC of docs/rules.md \"Codes\"");
-}
-
-/* One entry of "lines", checked against the action (not yet the claim). */
-static void parse_line(struct intake_reader *r, struct json_object *o,
-                       enum adj_review_action action, struct adj_line_decision *ld, bool *given)
-{
-    static const char *const fields[] = {"line", "allowed", "group", "carc", "rarc", NULL};
-    intake_reject_unknown(r, o, fields);
-    struct intake_int_spec line = {1, MAX_LINES, "must be a line number of the claim", &ld->line};
-    *given = intake_field(r, o, "line", action == ADJ_REVIEW_ADJUST, intake_value_int, &line) ==
-             INTAKE_GOT;
-    if (action == ADJ_REVIEW_ADJUST) {
-        ld->has_allowed = intake_field(r, o, "allowed", true, intake_value_money,
-                                       &ld->allowed) == INTAKE_GOT;
-    } else if (intake_member(o, "allowed")) {
-        intake_report_key(r, "allowed", "must be absent unless the action is adjust");
-    }
-    int group = 0;
-    struct intake_enum_spec gs = {group_names, 4, "must be CO, PR, OA or PI", &group};
-    bool deny = action == ADJ_REVIEW_DENY;
-    bool has_group = intake_member(o, "group") != NULL, has_carc = intake_member(o, "carc") != NULL;
-    enum intake_got g = intake_field(r, o, "group", deny || has_carc, intake_value_enum, &gs);
-    enum intake_got c = intake_field(r, o, "carc", deny || has_group, value_carc, ld->carc);
-    ld->group = (enum adj_group)group;
-    ld->has_code = g == INTAKE_GOT && c == INTAKE_GOT;
-    intake_field(r, o, "rarc", false, value_rarc, ld->rarc);
 }
 
 /* The body: every problem into errs, the review and note into ss. */
@@ -258,78 +209,18 @@ static void parse_review_body(struct json_object *body, struct submit_state *ss,
             intake_report_key(&r, "lines", "must be absent or empty when the action is approve");
         return;
     }
-    size_t mark, n;
-    struct json_object *a = intake_enter_array(&r, body, "lines", true, 1, MAX_LINES,
-                                               "must list 1 to 50 lines", &mark, &n);
-    if (!a)
-        return;
-    for (size_t i = 0; i < n && i < MAX_LINES; i++) {
-        size_t item = intake_path_push_index(&r.path, i);
-        struct json_object *o;
-        if (intake_value_object(&r, json_object_array_get_idx(a, i), &o))
-            parse_line(&r, o, ss->review.action, &ss->review.lines[i], &ss->line_given[i]);
-        intake_path_pop(&r.path, item);
-    }
-    ss->review.n_lines = n < MAX_LINES ? (int)n : MAX_LINES;
-    intake_path_pop(&r.path, mark);
-    if (!adj_review_codes_fit(&ss->review))
-        intake_report_key(&r, "lines", "must use at most 4 different group and CARC pairs");
-    /* A deny entry without "line" denies every line: then it is the only entry. */
-    for (int i = 0; i < ss->review.n_lines; i++)
-        if (ss->review.action == ADJ_REVIEW_DENY && !ss->line_given[i] && n > 1) {
-            char path[32];
-            snprintf(path, sizeof path, "lines[%d].line", i);
-            intake_field_errors_add(errs, path, "is required when more than one line is given");
-        }
-}
-
-/* The charge of line (1-based) of the stored decision, -1 when it has none;
- * *denied: whether the rules denied it. */
-static cents_t line_charge(struct json_object *decision, int line, bool *denied)
-{
-    struct json_object *lines = NULL, *lo = NULL, *charge = NULL, *d = NULL;
-    cents_t c;
-    if (!decision || !json_object_object_get_ex(decision, "lines", &lines) ||
-        !json_object_is_type(lines, json_type_array) || line < 1 ||
-        (size_t)line > json_object_array_length(lines) ||
-        !(lo = json_object_array_get_idx(lines, (size_t)line - 1)) ||
-        !json_object_object_get_ex(lo, "charge", &charge) ||
-        !money_parse(json_object_get_string(charge), &c))
-        return -1;
-    *denied = json_object_object_get_ex(lo, "denied", &d) && json_object_get_boolean(d);
-    return c;
-}
-
-/* The review's lines against the claim in review: each names a line of the
- * claim, once; an adjusted line is one the rules priced (adjust replaces an
- * amount, not a denial: docs/rules.md "Staff review") and its amount is not
- * over the line's charge. */
-static void check_against_claim(const struct submit_state *ss, struct json_object *decision,
-                                struct intake_field_errors *errs)
-{
-    const struct adj_review *rv = &ss->review;
-    for (int i = 0; i < rv->n_lines; i++) {
-        const struct adj_line_decision *ld = &rv->lines[i];
-        char path[40];
-        if (!ss->line_given[i])
-            continue;
-        bool denied = false;
-        cents_t charge = line_charge(decision, ld->line, &denied);
-        snprintf(path, sizeof path, "lines[%d].line", i);
-        if (charge < 0) {
-            intake_field_errors_add(errs, path, "must be a line number of the claim");
-            continue;
-        }
-        for (int j = 0; j < i; j++)
-            if (ss->line_given[j] && rv->lines[j].line == ld->line)
-                intake_field_errors_add(errs, path, "is listed twice");
-        if (denied && rv->action == ADJ_REVIEW_ADJUST)
-            intake_field_errors_add(errs, path,
-                                    "is a line the rules denied: it can be denied, not adjusted");
-        snprintf(path, sizeof path, "lines[%d].allowed", i);
-        if (ld->has_allowed && ld->allowed > charge)
-            intake_field_errors_add(errs, path, "must not exceed the line's charge");
-    }
+    /* The lines (docs/validation.md "Decision lines"): adjust gives amounts,
+     * deny codes (an entry without "line": every line). */
+    struct decision_lines_spec spec = {.allowed = ss->review.action == ADJ_REVIEW_ADJUST,
+                                       .code_required = ss->review.action == ADJ_REVIEW_DENY,
+                                       .line_optional = ss->review.action == ADJ_REVIEW_DENY};
+    intake_decision_lines_parse(&r, body, "lines", &spec, &ss->review, ss->line_given);
+    if (!intake_member(body, "lines"))
+        intake_report_key(&r, "lines", "is required when the action is adjust or deny");
+    else if (ss->review.n_lines == 0 && json_object_is_type(intake_member(body, "lines"),
+                                                            json_type_array))
+        intake_report_key(&r, "lines",
+                          "must have at least one line when the action is adjust or deny");
 }
 
 static void on_submitted(enum queue_status st, void *arg)
@@ -389,9 +280,18 @@ static void on_claim_for_review(enum queue_status st, const struct queue_claim *
         call_error(call, 409, "not_in_review", "only a claim in review takes a review decision");
         return;
     }
+    struct decision_lines_claim lines;
+    if (!intake_decision_lines_claim_of(claim->decision, &lines)) {
+        log_error("stored decision cannot be read claim_id=%s", call->path_id);
+        call_error(call, 500, "internal", "the claim's decision cannot be read");
+        return;
+    }
+    lines.priced_only = ss->review.action == ADJ_REVIEW_ADJUST;
     struct intake_field_errors errs;
+    struct intake_reader r;
     intake_field_errors_init(&errs);
-    check_against_claim(ss, claim->decision, &errs);
+    intake_reader_init(&r, &errs);
+    intake_decision_lines_check(&r, "lines", &ss->review, ss->line_given, &lines);
     if (intake_field_errors_any(&errs)) {
         call_invalid(call, 422, "the body has problems listed in fields", &errs);
         return;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "queue/corrections.h"
 #include "queue/keys.h"
 #include "queue/scripts.h"
 
@@ -300,17 +301,25 @@ int queue_list_appeals(struct rconn *rc, const char *prefix, const struct queue_
 
 /*
  * The decision on an open appeal (queue_decide_appeal).
- * KEYS: 1 appeal hash, 2 {c}appeals:open, 3 audit stream, 4 the claim's
- *       audit list, 5 events stream
+ * KEYS: 1 appeal, 2 open set, 3 audit stream, 4 claim audit list, 5 events,
+ *       6 claim, 7 work stream
  * ARGV: 1 appeal id, 2 outcome, 3 lines JSON, 4 note, 5 decided_at,
- *       6 decided_by, 7 audit JSON, 8 decided_on, 9 claim id
- * Returns "ok", "gone" or "decided".
+ *       6 decided_by, 7 audit JSON, 8 decided_on, 9 claim id, 10 the review
+ *       JSON an overturn stores with the claim ("" for upheld), 11 family
+ *       version key prefix
+ * Returns "ok", "gone", "decided" or "claim_changed" (an overturn of a claim
+ * no longer approved or denied: nothing stored).
  */
 static struct script script_decide_appeal = {
     "decide_appeal",
+    QUEUE_LUA_REDECIDE
     "local st = redis.call('HGET', KEYS[1], 'status')\n"
     "if not st then return 'gone' end\n"
     "if st ~= 'open' then return 'decided' end\n"
+    "if ARGV[10] ~= '' then\n"
+    "  local cs = redis.call('HGET', KEYS[6], 'status')\n"
+    "  if cs ~= 'approved' and cs ~= 'denied' then return 'claim_changed' end\n"
+    "end\n"
     "redis.call('HSET', KEYS[1], 'status', 'decided', 'outcome', ARGV[2], 'lines', ARGV[3],\n"
     "           'note', ARGV[4], 'decided_at', ARGV[5], 'decided_by', ARGV[6],\n"
     "           'decided_on', ARGV[8])\n"
@@ -319,6 +328,10 @@ static struct script script_decide_appeal = {
     "redis.call('RPUSH', KEYS[4], aid)\n"
     "redis.call('XADD', KEYS[5], 'MAXLEN', '~', 100000, '*', 'event', 'appeal.decided',\n"
     "           'claim_id', ARGV[9], 'status', ARGV[2], 'appeal_id', ARGV[1])\n"
+    "if ARGV[10] ~= '' then\n"
+    "  redis.call('HSET', KEYS[6], 'review', ARGV[10])\n"
+    "  redecide(KEYS[6], KEYS[7], ARGV[11], ARGV[9], 'appeal')\n"
+    "end\n"
     "return 'ok'\n",
     "",
 };
@@ -331,6 +344,8 @@ static enum queue_status classify_decided(const redisReply *reply)
         return QUEUE_NOT_FOUND;
     if (is_status_text(reply, "decided"))
         return QUEUE_CONFLICT;
+    if (is_status_text(reply, "claim_changed"))
+        return QUEUE_CHANGED;
     if (reply && reply->type == REDIS_REPLY_ERROR)
         log_error("appeal decision failed: %s", reply->str);
     return QUEUE_UNAVAILABLE;
@@ -352,21 +367,25 @@ int queue_decide_appeal(struct rconn *rc, const char *prefix,
                         const struct queue_appeal_decision *d, queue_status_cb cb, void *arg)
 {
     char k_appeal[KEY_LEN], k_open[KEY_LEN], k_audit[KEY_LEN], k_caudit[KEY_LEN],
-        k_events[KEY_LEN];
+        k_events[KEY_LEN], k_claim[KEY_LEN], k_stream[KEY_LEN], ver[KEY_LEN];
     snprintf(k_appeal, sizeof k_appeal, KEYF_APPEAL, prefix, d->appeal_id);
     snprintf(k_open, sizeof k_open, KEYF_APPEALS_OPEN, prefix);
     snprintf(k_audit, sizeof k_audit, KEYF_AUDIT, prefix);
     snprintf(k_caudit, sizeof k_caudit, KEYF_CLAIM_AUDIT, prefix, d->claim_id);
     snprintf(k_events, sizeof k_events, KEYF_EVENTS, prefix);
+    snprintf(k_claim, sizeof k_claim, KEYF_CLAIM, prefix, d->claim_id);
+    snprintf(k_stream, sizeof k_stream, KEYF_STREAM, prefix);
+    snprintf(ver, sizeof ver, KEYF_FAMVER, prefix, "");
     struct decide_wait *w = malloc(sizeof *w);
     if (!w)
         return -1;
     w->cb = cb;
     w->arg = arg;
-    const char *keys[] = {k_appeal, k_open, k_audit, k_caudit, k_events};
+    const char *keys[] = {k_appeal, k_open, k_audit, k_caudit, k_events, k_claim, k_stream};
     const char *args[] = {d->appeal_id,  d->outcome,    d->lines,      d->note,    d->decided_at,
-                          d->decided_by, d->audit_json, d->decided_on, d->claim_id};
-    if (script_eval_async(rc, ready(&script_decide_appeal), on_decided, w, 5, keys, 9, args,
+                          d->decided_by, d->audit_json, d->decided_on, d->claim_id,
+                          d->review ? d->review : "", ver};
+    if (script_eval_async(rc, ready(&script_decide_appeal), on_decided, w, 7, keys, 11, args,
                           NULL) != 0) {
         free(w);
         return -1;

@@ -96,11 +96,16 @@ struct queue_appeal_decision {
     const char *decided_on;  /* YYYY-MM-DD in the plan's zone */
     const char *decided_by;  /* token id */
     const char *audit_json;  /* the audit record (action appeal.decide, with the note) */
+    const char *review;      /* overturned: the reviewer's decision stored with the claim (its
+                                `review` field, review_to_json's form); NULL for upheld */
 };
 
 /* Records the decision in one script, only if the appeal is still open:
  * QUEUE_OK (decided, off the open set, audited, appeal.decided appended to
- * the events stream), QUEUE_CONFLICT (decided already), QUEUE_NOT_FOUND,
+ * the events stream; an overturn also stores d->review on the claim and
+ * queues the family's re-decision, as queue_request_redecision does),
+ * QUEUE_CONFLICT (decided already, or withdrawn), QUEUE_CHANGED (an overturn
+ * of a claim no longer approved or denied: nothing stored), QUEUE_NOT_FOUND,
  * QUEUE_UNAVAILABLE. */
 int queue_decide_appeal(struct rconn *rc, const char *prefix,
                         const struct queue_appeal_decision *d, queue_status_cb cb, void *arg);

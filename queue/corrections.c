@@ -23,10 +23,12 @@ static const struct script *ready(struct script *s)
  * Voids a claim (queue_void_claim).
  * KEYS: 1 claim, 2 work stream, 3 SLA set, 4 pended set, 5 audit stream,
  *       6 claim audit list, 7 events stream, 8 remit:due, 9 memberpay:due,
- *       10 remit:info
+ *       10 remit:info, 11 the open appeals set
  * ARGV: 1 claim id, 2 reason, 3 now (unix seconds), 4 audit JSON, 5 status
  *       index prefix, 6 fingerprint key prefix, 7 family version key prefix,
- *       8 voided_at (RFC 3339)
+ *       8 voided_at (RFC 3339), 9 appeal key prefix
+ * The claim's open appeal, if any, is withdrawn (status withdrawn, off the
+ * open set): there is nothing left to decide on (docs/rules.md "Appeals").
  * Returns {"ok", prior status}, {"conflict", status} or {"missing"}.
  */
 static struct script script_void = {
@@ -35,10 +37,18 @@ static struct script script_void = {
     "if not st then return {'missing'} end\n"
     "if st == 'voided' or st == 'replaced' then return {'conflict', st} end\n"
     "local id = ARGV[1]\n"
-    "local f = redis.call('HMGET', KEYS[1], 'member_id', 'subscriber_id', 'years', 'history')\n"
+    "local f = redis.call('HMGET', KEYS[1], 'member_id', 'subscriber_id', 'years', 'history',\n"
+    "                     'appeal_id')\n"
     "local member, sub = f[1] or '', f[2] or ''\n"
     "if sub == '' then sub = member end\n"
     "local final = st == 'approved' or st == 'denied'\n"
+    "if f[5] and f[5] ~= '' then\n"
+    "  local ak = ARGV[9] .. f[5]\n"
+    "  if redis.call('HGET', ak, 'status') == 'open' then\n"
+    "    redis.call('HSET', ak, 'status', 'withdrawn', 'withdrawn_at', ARGV[8])\n"
+    "    redis.call('ZREM', KEYS[11], f[5])\n"
+    "  end\n"
+    "end\n"
     "local entry = 'voided@' .. ARGV[3]\n"
     "local h = f[4]\n"
     "if h and h ~= '' then h = h .. ',' .. entry else h = entry end\n"
@@ -72,7 +82,8 @@ static struct script script_void = {
 };
 
 /*
- * Replaces a claim not yet final in place (queue_replace_in_place).
+ * Replaces a claim not yet final in place (queue_replace_in_place); a claim
+ * in review leaves the in_review index and its stored review goes.
  * KEYS: 1 claim, 2 submission, 3 decision, 4 work stream, 5 pended set,
  *       6 audit stream, 7 claim audit list, 8 events stream, 9 received index
  * ARGV: 1 claim id, 2 submission JSON, 3 type, 4 years, 5 now (unix
@@ -85,7 +96,7 @@ static struct script script_replace_in_place = {
     "replace_in_place",
     "local st = redis.call('HGET', KEYS[1], 'status')\n"
     "if not st then return {'missing'} end\n"
-    "if st ~= 'received' and st ~= 'processing' and st ~= 'pended' then\n"
+    "if st ~= 'received' and st ~= 'processing' and st ~= 'pended' and st ~= 'in_review' then\n"
     "  return {'conflict', st}\n"
     "end\n"
     "local id = ARGV[1]\n"
@@ -100,6 +111,7 @@ static struct script script_replace_in_place = {
     "if h and h ~= '' then h = h .. ',' .. entry else h = entry end\n"
     "redis.call('HSET', KEYS[1], 'status', 'received', 'history', h, 'type', ARGV[3],\n"
     "           'years', ARGV[4])\n"
+    "redis.call('HDEL', KEYS[1], 'review')\n"
     "redis.call('SET', KEYS[2], ARGV[2])\n"
     "redis.call('DEL', KEYS[3])\n"
     "redis.call('ZREM', KEYS[5], id)\n"
@@ -180,7 +192,7 @@ int queue_void_claim(struct rconn *rc, const char *prefix, const char *claim_id,
                      const char *reason, const char *voided_at, long long now_secs,
                      const char *audit_json, queue_correction_cb cb, void *arg)
 {
-    char k[10][KEY_LEN], idx[KEY_LEN], fp[KEY_LEN], ver[KEY_LEN], now[24];
+    char k[11][KEY_LEN], idx[KEY_LEN], fp[KEY_LEN], ver[KEY_LEN], now[24], appeal[KEY_LEN];
     snprintf(k[0], KEY_LEN, KEYF_CLAIM, prefix, claim_id);
     snprintf(k[1], KEY_LEN, KEYF_STREAM, prefix);
     snprintf(k[2], KEY_LEN, KEYF_SLA, prefix);
@@ -191,15 +203,17 @@ int queue_void_claim(struct rconn *rc, const char *prefix, const char *claim_id,
     snprintf(k[7], KEY_LEN, KEYF_REMIT_DUE, prefix);
     snprintf(k[8], KEY_LEN, KEYF_MEMBERPAY_DUE, prefix);
     snprintf(k[9], KEY_LEN, KEYF_REMIT_INFO, prefix);
+    snprintf(k[10], KEY_LEN, KEYF_APPEALS_OPEN, prefix);
+    snprintf(appeal, sizeof appeal, KEYF_APPEAL, prefix, "");
     snprintf(idx, sizeof idx, KEYF_IDX_STATUS, prefix, "");
     snprintf(fp, sizeof fp, KEYF_FP, prefix, "");
     snprintf(ver, sizeof ver, KEYF_FAMVER, prefix, "");
     snprintf(now, sizeof now, "%lld", now_secs);
-    const char *keys[10];
-    for (int i = 0; i < 10; i++)
+    const char *keys[11];
+    for (int i = 0; i < 11; i++)
         keys[i] = k[i];
-    const char *args[] = {claim_id, reason, now, audit_json, idx, fp, ver, voided_at};
-    return send_correction(rc, &script_void, 10, keys, 8, args, cb, arg);
+    const char *args[] = {claim_id, reason, now, audit_json, idx, fp, ver, voided_at, appeal};
+    return send_correction(rc, &script_void, 11, keys, 9, args, cb, arg);
 }
 
 int queue_replace_in_place(struct rconn *rc, const char *prefix, const char *claim_id,
@@ -238,17 +252,10 @@ int queue_replace_in_place(struct rconn *rc, const char *prefix, const char *cla
  */
 static struct script script_request_redecision = {
     "request_redecision",
-    "local f = redis.call('HMGET', KEYS[1], 'status', 'member_id', 'subscriber_id', 'years')\n"
-    "if not f[1] then return {'missing'} end\n"
-    "local member, sub = f[2] or '', f[3] or ''\n"
-    "if sub == '' then sub = member end\n"
-    "local vk = ARGV[2] .. sub\n"
-    "local v = redis.call('GET', vk) or '0'\n"
-    "local count = (tonumber(string.match(v, '^%d+')) or 0) + 1\n"
-    "redis.call('SET', vk, count .. ':' .. ARGV[3] .. ':' .. ARGV[1])\n"
-    "redis.call('XADD', KEYS[2], '*', 'claim', ARGV[1], 'redecide', '1', 'm', member, 's', sub,\n"
-    "           'y', f[4] or '')\n"
-    "return {'ok', f[1]}\n",
+    QUEUE_LUA_REDECIDE
+    "local st = redecide(KEYS[1], KEYS[2], ARGV[2], ARGV[1], ARGV[3])\n"
+    "if not st then return {'missing'} end\n"
+    "return {'ok', st}\n",
     "",
 };
 
@@ -274,10 +281,11 @@ int queue_request_redecision(struct rconn *rc, const char *prefix, const char *c
  *       5 member key prefix, 6 group key prefix, 7 plan key prefix, 8 the
  *       family set, 9 subscriber id, 10 claim-to-recovery key prefix,
  *       11 recovery key prefix
- * Returns {version, {9 fields per claim}, {id, JSON per member},
+ * Returns {version, {10 fields per claim}, {id, JSON per member},
  *          {id, JSON per group}, {id, JSON per plan}}; a claim's fields: id,
  *          status, member id, received, eob_version, submission, decision,
- *          latest EOB (a reversal only; else false), recovery id.
+ *          latest EOB (a reversal only; else false), recovery id, the stored
+ *          reviewer's decision (the `review` field; else false).
  */
 static struct script script_redecide_load = {
     "redecide_load",
@@ -304,7 +312,7 @@ static struct script script_redecide_load = {
     "for _, id in ipairs(redis.call('SMEMBERS', ARGV[8])) do member(id) end\n"
     "for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do\n"
     "  local f = redis.call('HMGET', ARGV[1] .. id, 'status', 'member_id', 'received',\n"
-    "                       'eob_version', 'rev', 'recover')\n"
+    "                       'eob_version', 'rev', 'recover', 'review')\n"
     "  local st = f[1]\n"
     "  local final = st == 'approved' or st == 'denied'\n"
     "  local rev = (st == 'voided' or st == 'replaced') and f[5] == '1'\n"
@@ -327,13 +335,14 @@ static struct script script_redecide_load = {
     "    claims[#claims + 1] = redis.call('GET', ARGV[3] .. id)\n"
     "    claims[#claims + 1] = eob\n"
     "    claims[#claims + 1] = rid\n"
+    "    claims[#claims + 1] = f[7] or false\n"
     "  end\n"
     "end\n"
     "return {version, claims, members, groups, plans}\n",
     "",
 };
 
-#define ROW_FIELDS 9
+#define ROW_FIELDS 10
 
 /* A packed or plain stored text as plain text (allocated), NULL for nil;
  * sets *bad when it cannot be read. */
@@ -405,6 +414,7 @@ static bool take_facts(const redisReply *r, struct redecide_facts *out)
         row->decision = stored_text(c->element[at + 6], &bad);
         row->eob = stored_text(c->element[at + 7], &bad);
         snprintf(row->recovery_id, sizeof row->recovery_id, "%s", text_at(c, at + 8));
+        row->review = stored_text(c->element[at + 9], &bad);
     }
     if (bad)
         return false;
@@ -465,6 +475,7 @@ void redecide_facts_free(struct redecide_facts *f)
         free(f->rows[i].submission);
         free(f->rows[i].decision);
         free(f->rows[i].eob);
+        free(f->rows[i].review);
     }
     free(f->rows);
     records_free(f->members, f->n_members);

@@ -47,20 +47,23 @@ typedef void (*queue_correction_cb)(enum queue_status status, const char *prior_
  * Voids a claim that is neither voided nor replaced: status "voided" with
  * the reason and time (voided_at, RFC 3339), a history entry at now_secs; it
  * leaves the open-status index, the SLA and pended sets and the payment due
- * sets; its duplicate fingerprints are dropped; the family version moves on;
- * when it was final (approved or denied) a re-decision job is queued and its
- * reversal EOB is marked due. The audit record (on the claim's trail) and the
- * claim.voided event are written in the same step.
+ * sets (in review: the in_review index); its duplicate fingerprints are
+ * dropped; the family version moves on; its open appeal, if any, is
+ * withdrawn (status "withdrawn", off the open set); when it was final
+ * (approved or denied) a re-decision job is queued and its reversal EOB is
+ * marked due. The audit record (on the claim's trail) and the claim.voided
+ * event are written in the same step.
  */
 int queue_void_claim(struct rconn *rc, const char *prefix, const char *claim_id,
                      const char *reason, const char *voided_at, long long now_secs,
                      const char *audit_json, queue_correction_cb cb, void *arg);
 
 /*
- * Replaces in place a claim not yet final (received, processing or pended)
- * of the same patient (member_id): the submission becomes submission_json,
- * type and years (the plan years, "2025,2026") follow it, the decision of a
- * pend goes, the claim is "received" again (history entry at now_secs; its
+ * Replaces in place a claim not yet final (received, processing, pended or
+ * in_review) of the same patient (member_id): the submission becomes
+ * submission_json, type and years (the plan years, "2025,2026") follow it,
+ * the decision of a pend or a review goes and so does a stored reviewer's
+ * decision (its `review` field), the claim is "received" again (history entry at now_secs; its
  * receipt and target dates stay) with a new work entry; its fingerprints are
  * dropped and the family version moves on, so a worker holding it decides
  * the new submission. Audit record and claim.replaced event as for a void.
@@ -72,17 +75,40 @@ int queue_replace_in_place(struct rconn *rc, const char *prefix, const char *cla
 
 /*
  * Queues a family re-decision for the family and plan years of one claim
- * (the path review overrides and appeal overturns are to take, docs/
- * operations.md "Corrections and the adjustment cascade"): the family
+ * (docs/operations.md "Corrections and the adjustment cascade"; an appeal
+ * overturn does the same inside its own script, QUEUE_LUA_REDECIDE): the family
  * version moves on (tag names the cause in it: "review", "appeal") and a job
  * entry goes on the work stream, in one script. The job re-decides every
  * standing claim of the claim's plan years with the rules and issues an EOB
- * version (an adjustment) for each whose decision changes. QUEUE_OK,
+ * version (an adjustment) for each whose decision changes; each claim's
+ * stored `review` is an input of its decision. QUEUE_OK,
  * QUEUE_NOT_FOUND (no such claim) or QUEUE_UNAVAILABLE; prior_status is the
  * claim's status.
  */
 int queue_request_redecision(struct rconn *rc, const char *prefix, const char *claim_id,
                              const char *tag, queue_correction_cb cb, void *arg);
+
+/*
+ * The Lua of that request, for a queue/ script that must do it in the same
+ * step as its own change (an appeal overturn): defines
+ * redecide(claim key, work stream key, family version key prefix, claim id,
+ * tag), which moves the family version on and queues the job, and returns
+ * the claim's status (nil when the claim is gone: nothing done).
+ */
+#define QUEUE_LUA_REDECIDE                                                                     \
+    "local function redecide(ck, stream, vp, id, tag)\n"                                       \
+    "  local f = redis.call('HMGET', ck, 'status', 'member_id', 'subscriber_id', 'years')\n"  \
+    "  if not f[1] then return nil end\n"                                                      \
+    "  local member, sub = f[2] or '', f[3] or ''\n"                                           \
+    "  if sub == '' then sub = member end\n"                                                   \
+    "  local vk = vp .. sub\n"                                                                 \
+    "  local v = redis.call('GET', vk) or '0'\n"                                               \
+    "  local count = (tonumber(string.match(v, '^%d+')) or 0) + 1\n"                           \
+    "  redis.call('SET', vk, count .. ':' .. tag .. ':' .. id)\n"                              \
+    "  redis.call('XADD', stream, '*', 'claim', id, 'redecide', '1', 'm', member, 's', sub,\n"  \
+    "             'y', f[4] or '')\n"                                                          \
+    "  return f[1]\n"                                                                          \
+    "end\n"
 
 /* ---- the re-decision job, on a worker's connection ---- */
 
@@ -98,6 +124,8 @@ struct redecide_row {
     char *decision;        /* the stored {"decision": ...} JSON, unpacked; NULL when none */
     char *eob;             /* a reversal's latest EOB record (JSON); NULL otherwise */
     char recovery_id[48];  /* a recovery to reverse with it: being reversed, or open; "" */
+    char *review;          /* the stored reviewer's decision (JSON, review_to_json's form
+                              with more members); NULL when none */
 };
 
 /* An enrollment record the family's claims need, by id. */

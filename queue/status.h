@@ -11,6 +11,7 @@ enum queue_status {
     QUEUE_NOT_FOUND,   /* no such claim, record, subscription, ... */
     QUEUE_CONFLICT,    /* the claim is not in a state that allows the change */
     QUEUE_UNAVAILABLE, /* Redis did not answer, or answered an error */
+    QUEUE_CHANGED,     /* what the change depends on changed since it was read: nothing done */
 };
 
 /* Answer of a call that only succeeds or fails (or finds nothing). */

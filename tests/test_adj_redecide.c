@@ -177,6 +177,43 @@ START_TEST(test_unknown_patient_denied_co140_and_moves_nothing)
 }
 END_TEST
 
+START_TEST(test_stored_reviews_are_applied_and_nothing_goes_back_to_review)
+{
+    /* Threshold 100.00: each visit ($150.00 allowed) would be referred. */
+    X.plan.has_review_threshold = true;
+    X.plan.review_threshold = USD(100);
+    for (int i = 0; i < 3; i++)
+        office_visit(i, i == 0 ? "2025-03-02" : i == 1 ? "2025-03-03" : "2025-03-04", false);
+    /* Claim 0 adjusted to 120.00 (CO-45), claim 1 denied CO-96, claim 2 no review. */
+    struct adj_review adjust = {.action = ADJ_REVIEW_ADJUST, .n_lines = 1};
+    adjust.lines[0] = (struct adj_line_decision){.line = 1, .has_allowed = true,
+                                                 .allowed = USD(120), .has_code = true,
+                                                 .group = ADJ_GROUP_CO, .carc = "45"};
+    struct adj_review deny = {.action = ADJ_REVIEW_DENY, .n_lines = 1};
+    deny.lines[0] = (struct adj_line_decision){.line = 1, .has_code = true,
+                                               .group = ADJ_GROUP_CO, .carc = "96"};
+    in[0].review = &adjust;
+    in[1].review = &deny;
+    int n_totals = 0;
+    ck_assert_int_eq(run(in, 3, &n_totals), ADJ_OK);
+    ck_assert_int_eq(out[0].decision.outcome, ADJ_APPROVED);
+    ck_assert_int_eq(out[0].decision.total_allowed, USD(120));
+    ck_assert_int_eq(out[0].decision.total_patient_responsibility, USD(120));
+    ck_assert_int_eq(out[0].decision.lines[0].adjustments[0].amount, USD(80));
+    ck_assert_str_eq(out[0].decision.lines[0].adjustments[0].carc, "45");
+    ck_assert_int_eq(out[1].decision.outcome, ADJ_DENIED);
+    ck_assert_str_eq(out[1].decision.lines[0].adjustments[0].carc, "96");
+    ck_assert_int_eq(out[1].decision.lines[0].adjustments[0].amount, USD(200));
+    /* Claim 2 would be referred: final already, it is decided as approve decides it. */
+    ck_assert_int_eq(out[2].decision.outcome, ADJ_APPROVED);
+    ck_assert_int_eq(out[2].decision.n_referrals, 0);
+    ck_assert_int_eq(out[2].decision.total_allowed, USD(150));
+    ck_assert_int_eq(out[2].decision.total_patient_responsibility, USD(150));
+    ck_assert_int_eq(out[2].before[0].individual[NETWORK_IN].deductible_met, USD(120));
+    ck_assert_int_eq(total(n_totals, "M1001", false), USD(270));
+}
+END_TEST
+
 START_TEST(test_buffers_too_small_refused)
 {
     office_visit(0, "2025-03-02", false);
@@ -225,6 +262,7 @@ int main(void)
     tcase_add_test(tc, test_duplicate_checked_against_earlier_standing_claims_only);
     tcase_add_test(tc, test_unknown_patient_denied_co140_and_moves_nothing);
     tcase_add_test(tc, test_buffers_too_small_refused);
+    tcase_add_test(tc, test_stored_reviews_are_applied_and_nothing_goes_back_to_review);
     tcase_add_test(tc, test_scope_closes_over_claims_spanning_years);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

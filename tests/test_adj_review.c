@@ -213,6 +213,34 @@ START_TEST(test_adjust_leaves_a_rules_denial_standing)
 }
 END_TEST
 
+START_TEST(test_overturn_opens_a_rules_denial)
+{
+    /* An appeal overturned (docs/rules.md "Decision outcomes"): the line the
+     * rules denied (before coverage) is allowed at the decider's amount. */
+    fx_line(&X, "2019-12-02", "99214", 1, USD(200)); /* before coverage: CO-26 */
+    fx_line(&X, "2019-12-03", "99214", 1, USD(200));
+    R.action = ADJ_REVIEW_OVERTURN;
+    struct adj_line_decision *ld = add_decision(1);
+    ld->has_allowed = true;
+    ld->allowed = USD(100);
+    ld->has_code = true;
+    ld->group = ADJ_GROUP_CO;
+    strcpy(ld->carc, "45");
+    X.facts.review = &R;
+    ck_assert_int_eq(fx_run_on(&X, "2019-12-10", "2019-12-10"), ADJ_OK);
+    ck_assert_int_eq(X.out.outcome, ADJ_APPROVED);
+    ck_assert(!X.out.lines[0].denied);
+    ck_assert_int_eq(X.out.lines[0].allowed, USD(100));
+    ck_assert_int_eq(X.out.lines[0].n_adjustments, 2);
+    ck_assert_str_eq(X.out.lines[0].adjustments[0].carc, "45");
+    ck_assert_int_eq(X.out.lines[0].adjustments[0].amount, USD(100));
+    ck_assert_str_eq(X.out.lines[0].adjustments[1].carc, "1"); /* the deductible */
+    ck_assert_int_eq(X.out.lines[0].adjustments[1].amount, USD(100));
+    ck_assert_int_eq(X.out.lines[0].plan_paid, 0);
+    fx_expect_denied(&X.out, 1, "CO-26", ""); /* not named: the rules' denial stands */
+}
+END_TEST
+
 START_TEST(test_deny_given_lines_with_the_reviewers_codes)
 {
     two_lines();
@@ -400,6 +428,9 @@ START_TEST(test_names)
     ck_assert(review_action_parse("deny", &a));
     ck_assert_int_eq(a, ADJ_REVIEW_DENY);
     ck_assert_str_eq(review_action_name(ADJ_REVIEW_APPROVE), "approve");
+    ck_assert(review_action_parse("overturn", &a));
+    ck_assert_int_eq(a, ADJ_REVIEW_OVERTURN);
+    ck_assert_str_eq(review_action_name(ADJ_REVIEW_OVERTURN), "overturn");
 }
 END_TEST
 
@@ -424,6 +455,7 @@ static Suite *review_suite(void)
     TCase *t = tcase_create("review");
     tcase_add_checked_fixture(t, setup, NULL);
     tcase_add_test(t, test_over_threshold_goes_to_review_with_amounts_and_no_deltas);
+    tcase_add_test(t, test_overturn_opens_a_rules_denial);
     tcase_add_test(t, test_at_threshold_or_without_one_is_decided);
     tcase_add_test(t, test_denied_claim_is_never_referred);
     tcase_add_test(t, test_pended_claim_pends_first);

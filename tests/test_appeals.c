@@ -480,7 +480,7 @@ START_TEST(test_an_upheld_decision_is_stored_audited_and_read_by_the_member)
 }
 END_TEST
 
-START_TEST(test_an_overturn_is_checked_then_waits_for_the_adjustment_path)
+START_TEST(test_an_overturn_is_checked_then_decides_the_claim_again)
 {
     char claim[64], id[64], path[160];
     decided_claim(subscriber, luis_2019_visit, "denied", claim);
@@ -494,11 +494,11 @@ START_TEST(test_an_overturn_is_checked_then_waits_for_the_adjustment_path)
     assert_422(&server, "POST", path, staff,
                "{\"outcome\": \"overturned\", \"note\": \"n\", \"lines\": [{\"line\": 2, "
                "\"allowed\": 90.00, \"group\": \"CO\", \"carc\": \"45\"}]}",
-               "lines[0].line", "must be a line of the claim");
+               "lines[0].line", "must be a line number of the claim");
     assert_422(&server, "POST", path, staff,
                "{\"outcome\": \"overturned\", \"note\": \"n\", \"lines\": [{\"line\": 1, "
                "\"allowed\": 150.01, \"group\": \"CO\", \"carc\": \"45\"}]}",
-               "lines[0].allowed", "must not be more than the line's charge");
+               "lines[0].allowed", "must not exceed the line's charge");
     assert_422(&server, "POST", path, staff,
                "{\"outcome\": \"overturned\", \"note\": \"n\", \"lines\": [{\"line\": 1, "
                "\"allowed\": 90.00}]}",
@@ -506,30 +506,124 @@ START_TEST(test_an_overturn_is_checked_then_waits_for_the_adjustment_path)
     assert_422(&server, "POST", path, staff,
                "{\"outcome\": \"overturned\", \"note\": \"n\", \"lines\": [{\"line\": 1, "
                "\"allowed\": 90.00, \"group\": \"XX\", \"carc\": \"45\"}]}",
-               "lines[0].group", "must be CO, PR or OA");
+               "lines[0].group", "must be CO, PR, OA or PI");
     assert_422(&server, "POST", path, staff,
                "{\"outcome\": \"overturned\", \"note\": \"n\", \"lines\": [{\"line\": 1, "
                "\"allowed\": 90.00, \"group\": \"CO\", \"carc\": \"999\"}]}",
                "lines[0].carc",
-               "must be a claim adjustment reason code of the plan's table (docs/rules.md)");
+               "must be a CARC of docs/rules.md \"Codes\"");
     assert_422(&server, "POST", path, staff,
                "{\"outcome\": \"overturned\", \"note\": \"n\", \"lines\": [{\"line\": 1, "
                "\"allowed\": 90.00, \"group\": \"CO\", \"carc\": \"45\", \"rarc\": \"ZZ9\"}]}",
-               "lines[0].rarc", "must be a remark code of the plan's table (docs/rules.md)");
-    /* A valid overturn: the re-decision is not wired yet, nothing stored. */
+               "lines[0].rarc", "must be a RARC of docs/rules.md \"Codes\"");
+    /* The same reader as a staff review: PI is a group, at most 4 group and CARC pairs. */
+    assert_422(&server, "POST", path, staff,
+               "{\"outcome\": \"overturned\", \"note\": \"n\", \"lines\": [{\"line\": 1, "
+               "\"allowed\": 90.00, \"group\": \"PI\", \"carc\": \"45\"}, {\"line\": 1, "
+               "\"allowed\": 90.00, \"group\": \"CO\", \"carc\": \"45\"}, {\"line\": 1, "
+               "\"allowed\": 90.00, \"group\": \"PR\", \"carc\": \"45\"}, {\"line\": 1, "
+               "\"allowed\": 90.00, \"group\": \"OA\", \"carc\": \"45\"}, {\"line\": 1, "
+               "\"allowed\": 90.00, \"group\": \"CO\", \"carc\": \"96\"}]}",
+               "lines", "must use at most 4 different group and CARC pairs");
+    assert_422(&server, "POST", path, staff,
+               "{\"outcome\": \"overturned\", \"note\": \"n\", \"lines\": [{\"line\": 1, "
+               "\"allowed\": 90.00, \"group\": \"PI\", \"carc\": \"45\"}, {\"line\": 1, "
+               "\"allowed\": 90.00, \"group\": \"PI\", \"carc\": \"45\"}]}",
+               "lines[1].line", "is listed twice");
+    /* A valid overturn: recorded once, the claim decided again with the
+     * lines (the rules' denial opened: docs/rules.md "Decision outcomes"). */
     struct test_response res;
-    test_api(&server, "POST", path, staff,
-             "{\"outcome\": \"overturned\", \"note\": \"Covered: see the enrollment form.\", "
-             "\"lines\": [{\"line\": 1, \"allowed\": 90.00, \"group\": \"CO\", \"carc\": \"45\","
-             " \"rarc\": null}]}",
-             NULL, &res);
-    ck_assert_int_eq(res.status, 501);
-    ck_assert_str_eq(test_json_str(res.body, "error.code"), "not_implemented");
+    const char *overturn =
+        "{\"outcome\": \"overturned\", \"note\": \"Covered: see the enrollment form.\", "
+        "\"lines\": [{\"line\": 1, \"allowed\": 90.00, \"group\": \"CO\", \"carc\": \"45\","
+        " \"rarc\": null}]}";
+    test_api(&server, "POST", path, staff, overturn, NULL, &res);
+    ck_assert_msg(res.status == 200, "%ld %s", res.status, res.body);
+    ck_assert_str_eq(test_json_str(res.body, "status"), "decided");
+    ck_assert_str_eq(test_json_str(res.body, "decision.outcome"), "overturned");
+    ck_assert_str_eq(test_json_str(res.body, "decision.lines.0.allowed"), "90.00");
+    test_response_free(&res);
+    /* A second decision (the same overturn again) is refused: one decision only. */
+    test_api(&server, "POST", path, staff, overturn, NULL, &res);
+    ck_assert_int_eq(res.status, 409);
+    ck_assert_str_eq(test_json_str(res.body, "error.code"), "already_decided");
+    test_response_free(&res);
+    /* The claim's new EOB version: 150.00 charged, 90.00 allowed (CO-45 60.00),
+     * the office visit's 25.00 copay, the plan pays 65.00. */
+    char eob_path[160];
+    snprintf(eob_path, sizeof eob_path, "/v1/claims/%s/eob", claim);
+    for (int i = 0; i < 300; i++) {
+        test_api(&server, "GET", eob_path, ADMIN, NULL, NULL, &res);
+        if (strcmp(test_json_str(res.body, "version"), "2") == 0)
+            break;
+        test_response_free(&res);
+        res.body = NULL;
+        test_sleep_ms(50);
+    }
+    ck_assert_msg(res.body, "no second EOB version");
+    ck_assert_str_eq(test_json_str(res.body, "version"), "2");
+    ck_assert_str_eq(test_json_str(res.body, "adjustment.kind"), "adjustment");
+    ck_assert_str_eq(test_json_str(res.body, "adjustment.previous_version"), "1");
+    ck_assert_str_eq(test_json_str(res.body, "adjustment.previous.plan_paid"), "0.00");
+    ck_assert_str_eq(test_json_str(res.body, "adjustment.new.allowed"), "90.00");
+    ck_assert_str_eq(test_json_str(res.body, "adjustment.new.plan_paid"), "65.00");
+    ck_assert_str_eq(test_json_str(res.body, "adjustment.new.patient_responsibility"), "25.00");
+    ck_assert_str_eq(test_json_str(res.body, "adjustment.difference.plan_paid"), "65.00");
+    ck_assert_str_eq(test_json_str(res.body, "totals.plan_paid"), "65.00");
+    test_response_free(&res);
+    ck_assert_str_eq(wait_status(claim, "approved"), "approved");
+    snprintf(path, sizeof path, "/v1/claims/%s", claim);
+    test_api(&server, "GET", path, staff, NULL, NULL, &res);
+    ck_assert_str_eq(test_json_str(res.body, "decision.lines.0.allowed"), "90.00");
+    ck_assert_str_eq(test_json_str(res.body, "decision.lines.0.codes.0.group"), "CO");
+    ck_assert_str_eq(test_json_str(res.body, "decision.lines.0.codes.0.carc"), "45");
+    ck_assert_str_eq(test_json_str(res.body, "decision.lines.0.codes.0.amount"), "60.00");
+    ck_assert_str_eq(test_json_str(res.body, "decision.lines.0.denied"), "false");
+    ck_assert_str_eq(test_json_str(res.body, "decision.lines.0.codes.1.group"), "PR");
+    ck_assert_str_eq(test_json_str(res.body, "decision.lines.0.codes.1.carc"), "3");
+    ck_assert_str_eq(test_json_str(res.body, "decision.lines.0.codes.1.amount"), "25.00");
+    ck_assert_int_eq(test_json_len(res.body, "decision.lines.0.codes"), 2);
     test_response_free(&res);
     snprintf(path, sizeof path, "/v1/appeals/%s", id);
     test_api(&server, "GET", path, staff, NULL, NULL, &res);
-    ck_assert_str_eq(test_json_str(res.body, "status"), "open");
+    ck_assert_str_eq(test_json_str(res.body, "status"), "decided");
+    ck_assert_str_eq(test_json_str(res.body, "decision.outcome"), "overturned");
+    test_response_free(&res);
+}
+END_TEST
+
+START_TEST(test_a_void_withdraws_the_open_appeal)
+{
+    char claim[64], id[64], path[160];
+    decided_claim(subscriber, luis_2019_visit, "denied", claim);
+    filed(&server, claim, id);
+    struct test_response res;
+    test_api(&server, "GET", "/v1/queue", staff, NULL, NULL, &res);
+    ck_assert_str_eq(test_json_str(res.body, "appeals_open"), "1");
+    test_response_free(&res);
+    snprintf(path, sizeof path, "/v1/claims/%s/void", claim);
+    test_api(&server, "POST", path, subscriber, "{\"reason\": \"filed by mistake\"}", NULL, &res);
+    ck_assert_msg(res.status == 200, "%ld %s", res.status, res.body);
+    test_response_free(&res);
+    /* Nothing left to decide on: withdrawn, off the open list and counts. */
+    snprintf(path, sizeof path, "/v1/appeals/%s", id);
+    test_api(&server, "GET", path, staff, NULL, NULL, &res);
+    ck_assert_str_eq(test_json_str(res.body, "status"), "withdrawn");
     ck_assert(strstr(res.body, "\"decision\":null"));
+    test_response_free(&res);
+    test_api(&server, "GET", "/v1/queue", staff, NULL, NULL, &res);
+    ck_assert_str_eq(test_json_str(res.body, "appeals_open"), "0");
+    test_response_free(&res);
+    test_api(&server, "GET", "/v1/appeals?status=open", staff, NULL, NULL, &res);
+    ck_assert_int_eq(test_json_len(res.body, "appeals"), 0);
+    test_response_free(&res);
+    snprintf(path, sizeof path, "/v1/appeals/%s/decision", id);
+    test_api(&server, "POST", path, staff,
+             "{\"outcome\": \"overturned\", \"note\": \"n\", \"lines\": [{\"line\": 1, "
+             "\"allowed\": 150.00}]}",
+             NULL, &res);
+    ck_assert_int_eq(res.status, 409);
+    ck_assert_str_eq(test_json_str(res.body, "error.code"), "already_decided");
     test_response_free(&res);
 }
 END_TEST
@@ -647,7 +741,8 @@ static Suite *appeals_suite(void)
     tcase_add_test(tc, test_day_180_after_the_eob_is_on_time_and_day_181_is_late);
     tcase_add_test(tc, test_the_list_is_earliest_due_first_with_pages_and_status);
     tcase_add_test(tc, test_an_upheld_decision_is_stored_audited_and_read_by_the_member);
-    tcase_add_test(tc, test_an_overturn_is_checked_then_waits_for_the_adjustment_path);
+    tcase_add_test(tc, test_an_overturn_is_checked_then_decides_the_claim_again);
+    tcase_add_test(tc, test_a_void_withdraws_the_open_appeal);
     tcase_add_test(tc, test_who_may_file_and_read_and_what_is_refused);
     suite_add_tcase(s, tc);
     return s;

@@ -1,18 +1,23 @@
 /*
  * The corrections invariant (issue 14, docs/rules.md "Corrections, voids and
- * the adjustment cascade"): after any sequence of submissions, replacements
- * and voids, every family's accumulators and every claim's current amounts
- * equal a fresh one-at-a-time adjudication of the claims that stand, in
- * receipt order.
+ * the adjustment cascade"): after any sequence of submissions, replacements,
+ * voids and review overrides, every family's accumulators and every claim's
+ * current amounts equal a fresh one-at-a-time adjudication of the claims that
+ * stand, in receipt order, with the same reviewer decisions.
  *
  * A random sequence (fixed seed, printed; CORRECTIONS_SEED overrides it;
  * CORRECTIONS_STEPS the number of steps) of submissions (some exact copies of
  * earlier claims: duplicates), voids and replacements for five families runs
- * through a real claimsd. The oracle is independent of the re-decision code:
- * a second claimsd on an empty Redis is fed only the claims that stand, in
- * receipt order, one at a time; each standing claim's decision on the first
- * must equal its twin's on the second, byte for byte, and so must every
- * family's accumulator hashes.
+ * through a real claimsd whose plan has a review_threshold of 200.00: a claim
+ * (or replacement) that goes to review is decided in the same step by a
+ * random approve, adjust or deny (POST /v1/claims/{id}/review). The oracle is
+ * independent of the re-decision code: a second claimsd on an empty Redis is
+ * fed only the claims that stand, in receipt order, one at a time; a twin
+ * that goes to review gets the same reviewer's decision (approve when its
+ * claim has none: docs/rules.md "Staff review", a standing claim the rules
+ * would refer now); each standing claim's decision on the first must equal
+ * its twin's on the second, byte for byte, and so must every family's
+ * accumulator hashes.
  */
 #include <check.h>
 #include <json-c/json.h>
@@ -21,6 +26,7 @@
 #include <string.h>
 
 #include "harness/harness.h"
+#include "money.h"
 
 #define ADMIN "corrections-property-bootstrap-admin-token-0123456789"
 #define NPI_A "1245319599"
@@ -52,6 +58,7 @@ static const struct person people[] = {
 struct claim_rec {
     char id[40];
     char *body;
+    char *review; /* the reviewer's decision it got (the POST body), NULL when none */
     int person;
     bool standing;
 };
@@ -112,7 +119,14 @@ static void start(struct test_redis *r, struct test_claimsd *d, char staff[80])
 {
     test_redis_start(r);
     test_claimsd_start_admin(d, r->url, ADMIN, NULL);
-    test_put_sample_record(d, ADMIN, "plans", "PPO-500");
+    /* The sample plan with a review threshold of 200.00. */
+    char *plan = test_read_source("config/sample/plans/PPO-500.json");
+    char *brace = strchr(plan, '{');
+    ck_assert_ptr_nonnull(brace);
+    char body[8192];
+    snprintf(body, sizeof body, "{\"review_threshold\": 200.00, %s", brace + 1);
+    free(plan);
+    free(call(d, "PUT", "/v1/plans/PPO-500", ADMIN, body, 201));
     test_put_sample_record(d, ADMIN, "groups", "G100");
     for (size_t i = 0; i < N_PEOPLE; i += 2) /* employees first: a child names one */
         put_person(d, &people[i]);
@@ -129,8 +143,10 @@ static void setup(void)
 
 static void teardown(void)
 {
-    for (int i = 0; i < n_claims; i++)
+    for (int i = 0; i < n_claims; i++) {
         free(claims[i].body);
+        free(claims[i].review);
+    }
     test_claimsd_stop_clean(&server1);
     test_claimsd_stop_clean(&server2);
     test_redis_stop(&redis1);
@@ -188,27 +204,75 @@ static void status_on(const struct test_claimsd *d, const char *token, const cha
     free(b);
 }
 
-/* Waits until the claim is approved or denied. */
-static void wait_final(const struct test_claimsd *d, const char *token, const char *id)
+/* Waits until the claim is approved or denied (or in review, when
+ * review_too); returns whether it is in review. */
+static bool wait_final(const struct test_claimsd *d, const char *token, const char *id,
+                       bool review_too)
 {
     char st[32] = "";
     for (int i = 0; i < 2000; i++) {
         status_on(d, token, id, st);
         if (strcmp(st, "approved") == 0 || strcmp(st, "denied") == 0)
-            return;
+            return false;
+        if (review_too && strcmp(st, "in_review") == 0)
+            return true;
         test_sleep_ms(5);
     }
     ck_abort_msg("claim %s not final (%s) after the wait", id, st);
+    return false;
 }
 
-/* Posts body to path on d and waits until the new claim is final; its id in out. */
-static void post_final(const struct test_claimsd *d, const char *token, const char *path,
-                       const char *body, char out[40])
+/* Posts body to path on d and waits until the new claim is final or in
+ * review; its id in out; returns whether it is in review. */
+static bool post_settled(const struct test_claimsd *d, const char *token, const char *path,
+                         const char *body, char out[40])
 {
     char *res = call(d, "POST", path, token, body, 202);
     snprintf(out, 40, "%s", test_json_str(res, "claim_id"));
     free(res);
-    wait_final(d, token, out);
+    return wait_final(d, token, out, true);
+}
+
+/* The reviewer's decision on a claim in review, then final. */
+static void review(const struct test_claimsd *d, const char *token, const char *id,
+                   const char *body)
+{
+    char path[96];
+    snprintf(path, sizeof path, "/v1/claims/%s/review", id);
+    free(call(d, "POST", path, token, body, 202));
+    wait_final(d, token, id, false);
+}
+
+/* A random reviewer's decision on the claim in review on server 1 (adjust
+ * only a line the rules priced: the API refuses to adjust a denied one). */
+static char *random_review(const char *id, int *counts)
+{
+    char path[96], *body = malloc(512);
+    snprintf(path, sizeof path, "/v1/claims/%s", id);
+    char *claim = call(&server1, "GET", path, staff1, NULL, 200);
+    bool line1_priced = strcmp(test_json_str(claim, "decision.lines.0.denied"), "false") == 0;
+    cents_t charge = 0;
+    ck_assert(money_parse(test_json_str(claim, "decision.lines.0.charge"), &charge));
+    free(claim);
+    int action = pick(3);
+    if (action == 1 && !line1_priced)
+        action = 0;
+    if (action == 0) {
+        snprintf(body, 512, "{\"action\":\"approve\",\"note\":\"property test\"}");
+    } else if (action == 1) {
+        char allowed[MONEY_STRLEN];
+        money_format(charge * (40 + pick(61)) / 100, allowed);
+        snprintf(body, 512,
+                 "{\"action\":\"adjust\",\"lines\":[{\"line\":1,\"allowed\":%s%s}]}",
+                 allowed, pick(2) ? ",\"group\":\"CO\",\"carc\":\"45\"" : "");
+    } else if (pick(2)) {
+        snprintf(body, 512, "{\"action\":\"deny\",\"lines\":[{\"line\":1,\"group\":\"CO\","
+                            "\"carc\":\"96\",\"rarc\":\"N30\"}]}");
+    } else {
+        snprintf(body, 512, "{\"action\":\"deny\",\"lines\":[{\"group\":\"PR\",\"carc\":\"96\"}]}");
+    }
+    counts[4 + action]++;
+    return body;
 }
 
 /* A random standing claim, -1 when none stands. */
@@ -226,14 +290,21 @@ static int random_standing(void)
     return -1;
 }
 
-static void add_claim(const char *id, char *body, int person)
+/* A new standing claim; one in review is decided by a random reviewer's
+ * decision, kept for the oracle. */
+static void add_claim(const char *id, char *body, int person, bool in_review, int *counts)
 {
     ck_assert_int_lt(n_claims, MAX_CLAIMS);
     struct claim_rec *c = &claims[n_claims++];
     snprintf(c->id, sizeof c->id, "%s", id);
     c->body = body;
+    c->review = NULL;
     c->person = person;
     c->standing = true;
+    if (in_review) {
+        c->review = random_review(id, counts);
+        review(&server1, staff1, id, c->review);
+    }
 }
 
 /* How many of the patient's duplicate fingerprints name claim k. */
@@ -264,8 +335,8 @@ static void step(int *counts)
         } else {
             body = random_body(p);
         }
-        post_final(&server1, staff1, "/v1/claims", body, id);
-        add_claim(id, body, p);
+        bool in_review = post_settled(&server1, staff1, "/v1/claims", body, id);
+        add_claim(id, body, p, in_review, counts);
         counts[0]++;
     } else if (r < 80) {
         int k = random_standing();
@@ -284,9 +355,9 @@ static void step(int *counts)
         /* The correction: the same patient, another line or the same one again. */
         char *body = pick(3) == 0 ? strdup(claims[k].body) : random_body(claims[k].person);
         snprintf(path, sizeof path, "/v1/claims/%s/replace", claims[k].id);
-        post_final(&server1, staff1, path, body, id);
+        bool in_review = post_settled(&server1, staff1, path, body, id);
         claims[k].standing = false;
-        add_claim(id, body, claims[k].person);
+        add_claim(id, body, claims[k].person, in_review, counts);
         counts[2]++;
         ck_assert_int_eq(fps_held(k), 0);
     } else {
@@ -379,7 +450,7 @@ START_TEST(test_accumulators_and_amounts_equal_a_fresh_run_of_the_standing_claim
     fprintf(stderr, "corrections property test: seed %u, %d steps (CORRECTIONS_SEED, "
                     "CORRECTIONS_STEPS)\n",
             seed, steps);
-    int counts[4] = {0};
+    int counts[7] = {0};
     for (int i = 0; i < steps; i++)
         step(counts);
     wait_quiet();
@@ -387,10 +458,11 @@ START_TEST(test_accumulators_and_amounts_equal_a_fresh_run_of_the_standing_claim
         if (!claims[k].standing)
             ck_assert_msg(fps_held(k) == 0, "seed %u: claim %d still holds a fingerprint", seed, k);
     fprintf(stderr, "corrections property test: %d submissions, %d voids, %d replacements, "
-                    "%d refused voids\n",
-            counts[0], counts[1], counts[2], counts[3]);
+                    "%d refused voids; reviews: %d approve, %d adjust, %d deny\n",
+            counts[0], counts[1], counts[2], counts[3], counts[4], counts[5], counts[6]);
     ck_assert_int_gt(counts[1], 0);
     ck_assert_int_gt(counts[2], 0);
+    ck_assert_int_gt(counts[4] + counts[5] + counts[6], 0);
 
     /* The oracle: only the standing claims, in receipt order, one at a time. */
     int standing = 0;
@@ -404,7 +476,9 @@ START_TEST(test_accumulators_and_amounts_equal_a_fresh_run_of_the_standing_claim
         }
         standing++;
         char twin[40], st1[32], st2[32];
-        post_final(&server2, staff2, "/v1/claims", claims[i].body, twin);
+        if (post_settled(&server2, staff2, "/v1/claims", claims[i].body, twin))
+            review(&server2, staff2, twin,
+                   claims[i].review ? claims[i].review : "{\"action\":\"approve\"}");
         char *d1 = decision_of(&server1, staff1, claims[i].id, st1);
         char *d2 = decision_of(&server2, staff2, twin, st2);
         ck_assert_msg(strcmp(st1, st2) == 0 && strcmp(d1, d2) == 0,

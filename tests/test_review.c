@@ -57,9 +57,9 @@ static const char *day(int offset)
 /* Posts a medical claim as staff (received `received` days from today, a
  * line on day -40 unless it says another day); its id into out. lines:
  * "code:units:charge[:day],..." */
-static void post_claim(const char *who, int received, const char *lines, char out[40])
+static void claim_body(const char *who, int received, const char *lines, char body[4096])
 {
-    char body[4096], list[2048] = "";
+    char list[2048] = "";
     char code[16];
     int units, on = -40;
     double charge;
@@ -74,11 +74,17 @@ static void post_claim(const char *who, int received, const char *lines, char ou
         if (p)
             p++;
     }
-    snprintf(body, sizeof body,
+    snprintf(body, 4096,
              "{\"type\":\"medical\",%s,\"provider\":{\"npi\":\"" NPI_A "\",\"name\":\"Bay Clinic\","
              "\"network\":\"in\",\"facility\":false},\"diagnosis_codes\":[\"J06.9\"],"
              "\"received_date\":\"%s\",\"lines\":[%s]}",
              who, day(received), list);
+}
+
+static void post_claim(const char *who, int received, const char *lines, char out[40])
+{
+    char body[4096];
+    claim_body(who, received, lines, body);
     char *res = call("POST", "/v1/claims", staff, body, 202);
     snprintf(out, 40, "%s", test_json_str(res, "claim_id"));
     free(res);
@@ -452,8 +458,9 @@ START_TEST(test_refusals)
     refused(x, "{\"action\":\"approve\",\"color\":\"red\"}", "color", "unknown field");
     refused(x, "{\"action\":\"approve\",\"lines\":[{\"line\":1}]}", "lines",
             "must be absent or empty when the action is approve");
-    refused(x, "{\"action\":\"adjust\"}", "lines", "is required");
-    refused(x, "{\"action\":\"adjust\",\"lines\":[]}", "lines", "must list 1 to 50 lines");
+    refused(x, "{\"action\":\"adjust\"}", "lines", "is required when the action is adjust or deny");
+    refused(x, "{\"action\":\"adjust\",\"lines\":[]}", "lines",
+            "must have at least one line when the action is adjust or deny");
     refused(x, "{\"action\":\"adjust\",\"lines\":[{\"allowed\":10.00}]}", "lines[0].line",
             "is required");
     refused(x, "{\"action\":\"adjust\",\"lines\":[{\"line\":1}]}", "lines[0].allowed",
@@ -540,6 +547,107 @@ START_TEST(test_refusals)
 }
 END_TEST
 
+/* The latest EOB once it is version `version` (caller frees). */
+static char *eob_version(const char *id, const char *version)
+{
+    char path[96];
+    snprintf(path, sizeof path, "/v1/claims/%s/eob", id);
+    for (int i = 0; i < 1000; i++) {
+        struct test_response res;
+        test_api(&server, "GET", path, staff, NULL, NULL, &res);
+        if (res.status == 200 && strcmp(test_json_str(res.body, "version"), version) == 0) {
+            char *b = strdup(res.body);
+            test_response_free(&res);
+            return b;
+        }
+        test_response_free(&res);
+        test_sleep_ms(20);
+    }
+    ck_abort_msg("claim %s has no EOB version %s within 20 s", id, version);
+    return NULL;
+}
+
+/* Whether the claim hash has a stored review. */
+static bool has_stored_review(const char *id)
+{
+    redisContext *c = test_redis_connect(&redis);
+    redisReply *r = redisCommand(c, "HEXISTS claims:{c}claim:%s review", id);
+    bool has = r && r->type == REDIS_REPLY_INTEGER && r->integer == 1;
+    if (r)
+        freeReplyObject(r);
+    redisFree(c);
+    return has;
+}
+
+START_TEST(test_a_review_survives_the_cascade_and_corrections_leave_the_workbasket)
+{
+    char a[40], c[40], d[40], e[40], path[160], body[4096];
+    /* C: Luis, 240.00 allowed, all deductible. A: Luis, 360.00: in review. */
+    post_claim(LUIS, -10, "71046:4:300.00", c);
+    free(wait_status(c, "approved"));
+    post_claim(LUIS, -5, "71046:6:400.00", a);
+    expect_status(a, "in_review");
+    /* Adjusted to 300.00: 260.00 deductible left, 20 % of 40.00, plan pays 32.00. */
+    review(a,
+           "{\"action\":\"adjust\",\"lines\":[{\"line\":1,\"allowed\":300.00,\"group\":\"CO\","
+           "\"carc\":\"45\"}],\"note\":\"contract rate\"}",
+           staff, 202);
+    char *got = eob_version(a, "1");
+    ck_assert_str_eq(test_json_str(got, "totals.plan_paid"), "32.00");
+    free(got);
+    ck_assert(has_stored_review(a));
+    /* C voided: A is decided again with its review (300.00 allowed, never
+     * back to review): all 300.00 to the deductible now. */
+    snprintf(path, sizeof path, "/v1/claims/%s/void", c);
+    free(call("POST", path, staff, "{\"reason\": \"sent by mistake\"}", 200));
+    got = eob_version(a, "2");
+    ck_assert_str_eq(test_json_str(got, "adjustment.kind"), "adjustment");
+    ck_assert_str_eq(test_json_str(got, "adjustment.previous.plan_paid"), "32.00");
+    ck_assert_str_eq(test_json_str(got, "adjustment.new.allowed"), "300.00");
+    ck_assert_str_eq(test_json_str(got, "adjustment.new.plan_paid"), "0.00");
+    ck_assert_str_eq(test_json_str(got, "adjustment.new.patient_responsibility"), "300.00");
+    ck_assert_str_eq(adjustments(got, "lines.0.adjustments"), "CO-45 100.00, PR-1 300.00");
+    free(got);
+    got = wait_status(a, "approved");
+    ck_assert_str_eq(test_json_str(got, "decision.allowed"), "300.00");
+    free(got);
+    /* A replaced: the replacement carries no review, so it is referred again. */
+    claim_body(LUIS, -5, "71046:6:400.00", body);
+    snprintf(path, sizeof path, "/v1/claims/%s/replace", a);
+    got = call("POST", path, staff, body, 202);
+    char r[40];
+    snprintf(r, sizeof r, "%s", test_json_str(got, "claim_id"));
+    free(got);
+    expect_status(r, "in_review");
+    ck_assert(!has_stored_review(r));
+    /* D voided and E replaced in place while in review: both leave the
+     * workbasket; E (24.00 allowed now) is decided at once. */
+    post_claim(ANA, -30, "71046:10:700.00", d);
+    post_claim(ANA, -20, "85025:30:400.00", e);
+    expect_status(d, "in_review");
+    expect_status(e, "in_review");
+    got = call("GET", "/v1/review", staff, NULL, 200);
+    ck_assert_str_eq(ids_of(got, "claims"), join4(d, e, r, ""));
+    free(got);
+    snprintf(path, sizeof path, "/v1/claims/%s/void", d);
+    free(call("POST", path, staff, "{\"reason\": \"wrong patient\"}", 200));
+    claim_body(ANA, -20, "85025:2:40.00", body);
+    snprintf(path, sizeof path, "/v1/claims/%s/replace", e);
+    got = call("POST", path, staff, body, 202);
+    ck_assert_str_eq(test_json_str(got, "claim_id"), e);
+    free(got);
+    got = wait_status(e, "approved");
+    ck_assert_str_eq(test_json_str(got, "decision.allowed"), "24.00");
+    free(got);
+    got = call("GET", "/v1/review", staff, NULL, 200);
+    ck_assert_str_eq(ids_of(got, "claims"), r);
+    free(got);
+    got = call("GET", "/v1/queue", staff, NULL, 200);
+    ck_assert_str_eq(test_json_str(got, "in_review"), "1");
+    free(got);
+}
+END_TEST
+
 static Suite *review_suite(void)
 {
     Suite *s = suite_create("review");
@@ -548,6 +656,7 @@ static Suite *review_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_referral_list_and_the_three_actions);
     tcase_add_test(tc, test_refusals);
+    tcase_add_test(tc, test_a_review_survives_the_cascade_and_corrections_leave_the_workbasket);
     suite_add_tcase(s, tc);
     return s;
 }

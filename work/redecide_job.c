@@ -163,6 +163,7 @@ struct attempt {
     struct claim *claims;       /* per row */
     bool *parsed;               /* per row: its submission parsed */
     struct adj_redecide_claim *in; /* the standing claims in scope, receipt order */
+    struct adj_review *reviews; /* in[i]'s stored review, when in[i].review is set */
     int *row_of;                /* in[i] is rows[row_of[i]] */
     int n_in;
     struct adj_redecide_result *out;
@@ -180,6 +181,7 @@ static void attempt_free(struct attempt *a)
     free(a->claims);
     free(a->parsed);
     free(a->in);
+    free(a->reviews);
     free(a->row_of);
     free(a->out);
     free(a->totals);
@@ -240,9 +242,10 @@ static bool pick_claims(struct attempt *a, const struct work_item *job, date_t t
      * results, every delta each can add, and every line as a prior line. */
     if (ok) {
         a->out = calloc((size_t)a->n_in + 1, sizeof *a->out);
+        a->reviews = calloc((size_t)a->n_in + 1, sizeof *a->reviews);
         a->totals = calloc((size_t)a->n_in * ADJ_MAX_DELTAS + 1, sizeof *a->totals);
         a->prior = calloc((size_t)a->n_lines + 1, sizeof *a->prior);
-        ok = a->out && a->totals && a->prior;
+        ok = a->out && a->reviews && a->totals && a->prior;
     }
     free(standing);
     free(standing_row);
@@ -251,7 +254,24 @@ static bool pick_claims(struct attempt *a, const struct work_item *job, date_t t
     return ok;
 }
 
-/* The adj_redecide_claim of each picked row, with its records. */
+/* Reads a row's stored review into *out; false when it is there and does
+ * not read (the claim is then not decided without it: the job fails). */
+static bool review_of(const struct redecide_row *r, struct adj_review *out, bool *has)
+{
+    *has = false;
+    if (!r->review)
+        return true;
+    struct json_object *o = json_tokener_parse(r->review);
+    bool ok = o && review_from_json(o, out);
+    if (o)
+        json_object_put(o);
+    if (!ok)
+        log_error("re-decision: a stored review does not read claim_id=%s", r->claim_id);
+    *has = ok;
+    return ok;
+}
+
+/* The adj_redecide_claim of each picked row, with its records and review. */
 static bool bind_records(struct attempt *a)
 {
     for (int k = 0; k < a->n_in; k++) {
@@ -260,7 +280,8 @@ static bool bind_records(struct attempt *a)
         const struct member *patient = member_of(&a->fam, c->member_id);
         const struct group *group = patient ? group_of(&a->fam, patient->group_id) : NULL;
         date_t received;
-        if (!date_parse(r->received, &received))
+        bool reviewed;
+        if (!date_parse(r->received, &received) || !review_of(r, &a->reviews[k], &reviewed))
             return false;
         a->in[k] = (struct adj_redecide_claim){
             .claim_id = r->claim_id,
@@ -272,6 +293,7 @@ static bool bind_records(struct attempt *a)
             .group = group,
             .plan = group ? plan_of(&a->fam, group->plan_id) : NULL,
             .received_date = received,
+            .review = reviewed ? &a->reviews[k] : NULL,
         };
     }
     return true;

@@ -11,7 +11,7 @@ import { field, radios, radioValue, text, number, errorSummary, showFieldErrors,
 import { timestamp } from './words.js';
 
 const OUTCOME = { upheld: 'Upheld: the decision stands', overturned: 'Overturned: the claim is decided again' };
-const STATUS = { open: 'Open: waiting for a decision', decided: 'Decided' };
+const STATUS = { open: 'Open: waiting for a decision', decided: 'Decided', withdrawn: 'Withdrawn: the claim was voided' };
 
 /** Whether any part of a final claim was denied (the portal offers an appeal then). */
 function somethingDenied(claim) {
@@ -173,7 +173,7 @@ function lineRows(claim) {
       h('legend', null, `Line ${i + 1} (charge $${Number(l.charge).toFixed(2)})`),
       h('div', { class: 'grid' },
         field({ label: 'Allowed', path: p('allowed'), type: 'amount', value: String(l.allowed ?? '') }),
-        field({ label: 'Group', path: p('group'), type: 'select', options: [['', 'None'], ['CO', 'CO: provider writes off'], ['PR', 'PR: patient owes'], ['OA', 'OA: other']] }),
+        field({ label: 'Group', path: p('group'), type: 'select', options: [['', 'None'], ['CO', 'CO: provider writes off'], ['PR', 'PR: patient owes'], ['OA', 'OA: other'], ['PI', 'PI: payer-initiated reduction']] }),
         field({ label: 'Reason code (CARC)', path: p('carc') }),
         field({ label: 'Remark code (RARC)', path: p('rarc') })));
     return row;
@@ -206,10 +206,11 @@ function decisionForm(a, claim, reload) {
     button.disabled = true;
     try {
       await api.post(`/v1/appeals/${encodeURIComponent(a.appeal_id)}/decision`, body);
-      reload(`The appeal was decided: ${body.outcome === 'upheld' ? 'upheld' : 'overturned'}.`);
+      reload(body.outcome === 'upheld' ? 'The appeal was decided: upheld.'
+        : 'The appeal was decided: overturned. The claim is decided again with these lines; its new Explanation of Benefits follows.');
     } catch (err) {
       button.disabled = false;
-      if (err.code === 'not_implemented') formMessage(form, 'Overturning an appeal is not available on this server yet: the claim cannot be decided again here. Nothing was recorded.');
+      if (err.code === 'claim_changed') formMessage(form, 'The claim is no longer approved or denied (voided or replaced): it cannot be decided again. Nothing was recorded.');
       else if (err.code === 'already_decided') formMessage(form, 'This appeal has been decided already. Refresh the page.');
       else if (err.fields && err.fields.length) showFieldErrors(form, err.fields, 'The decision was not recorded');
       else formMessage(form, `The decision was not recorded: ${err.message}`);

@@ -1078,8 +1078,7 @@ test('a member appeals a denied claim and staff decide it from the appeals list'
   assert.match(await page.$eval('#appeal', (s) => s.textContent), /Open: waiting for a decision/);
   await shot(page, '32-member-appeal-filed');
 
-  // The overturn below is answered 501 until the adjustment path exists.
-  const staffPage = await newPage('appeal-staff', { expectedErrors: [/status of 501 \(Not Implemented\)/] });
+  const staffPage = await newPage('appeal-staff');
   await signIn(staffPage, accounts.staff);
   await staffPage.goto(`${base}/portal/#/staff/appeals`, { waitUntil: 'networkidle0' });
   const link = `#appeals a[href="#/appeal/${appeal.appeal_id}"]`;
@@ -1091,7 +1090,8 @@ test('a member appeals a denied claim and staff decide it from the appeals list'
   await Promise.all([staffPage.waitForFunction((h) => location.hash === h, {}, `#/appeal/${appeal.appeal_id}`), staffPage.click(link)]);
   await staffPage.waitForSelector('#decision-form');
   assert.match(await staffPage.$eval('main', (m) => m.textContent), /My enrollment form is dated 2019-05-20/);
-  // An overturn is checked, then refused until the claim can be decided again; nothing is recorded.
+  // An overturn is checked (a refused amount shown at its field), then recorded: the claim is
+  // decided again with the line at 100.00 allowed (CO-45 50.00, the 25.00 copay): a new EOB version.
   await staffPage.click('#decision-form input[type=radio][value=overturned]');
   await staffPage.waitForSelector('[data-field="lines[0].allowed"]', { visible: true });
   await typeInto(staffPage, '[data-field="lines[0].allowed"]', '200.00');
@@ -1100,28 +1100,31 @@ test('a member appeals a denied claim and staff decide it from the appeals list'
   await typeInto(staffPage, '#decision-note', 'Covered: the enrollment form predates the visit.');
   await staffPage.click('#decision-form button[type=submit]');
   await staffPage.waitForSelector('[data-field="lines[0].allowed"][aria-invalid=true]');
-  assert.match(await staffPage.$eval('#decision-form .error-summary', (e) => e.textContent), /must not be more than the line's charge/);
-  await typeInto(staffPage, '[data-field="lines[0].allowed"]', '100.00');
-  await staffPage.click('#decision-form button[type=submit]');
-  await staffPage.waitForFunction(() => /Overturning an appeal is not available on this server yet/.test(document.querySelector('#decision-form .error-summary').textContent));
+  assert.match(await staffPage.$eval('#decision-form .error-summary', (e) => e.textContent), /must not exceed the line's charge/);
   assert.equal((await call('GET', `/v1/appeals/${appeal.appeal_id}`, tokens.staff)).data.status, 'open');
   await assertAccessibleNames(staffPage, 'the appeal decision form');
-  // Upheld, with the reason the member reads.
-  await staffPage.click('#decision-form input[type=radio][value=upheld]');
-  await typeInto(staffPage, '#decision-note', 'Coverage began on 2020-01-01; the visit was before it.');
+  await typeInto(staffPage, '[data-field="lines[0].allowed"]', '100.00');
   await staffPage.click('#decision-form button[type=submit]');
-  await staffPage.waitForFunction(() => /The appeal was decided: upheld\./.test(document.querySelector('main').textContent));
+  await staffPage.waitForFunction(() => /The appeal was decided: overturned\./.test(document.querySelector('main').textContent));
   const decided = (await call('GET', `/v1/appeals/${appeal.appeal_id}`, tokens.staff)).data;
   assert.equal(decided.status, 'decided');
-  assert.equal(decided.decision.outcome, 'upheld');
-  assert.equal(decided.decision.note, 'Coverage began on 2020-01-01; the visit was before it.');
+  assert.equal(decided.decision.outcome, 'overturned');
+  assert.equal(decided.decision.note, 'Covered: the enrollment form predates the visit.');
+  assert.equal(decided.decision.lines[0].allowed, 100);
   await shot(staffPage, '34-staff-appeal-decided');
   await staffPage.context.close();
+  await waitFor('the claim\'s second EOB version', async () => (await call('GET', `/v1/claims/${id}/eob`, tokens.staff)).data.version === 2, 30000, 200);
+  const adjusted = (await call('GET', `/v1/claims/${id}/eob`, tokens.staff)).data;
+  assert.equal(adjusted.adjustment.kind, 'adjustment');
+  assert.equal(adjusted.adjustment.new.allowed, 100);
+  assert.equal(adjusted.adjustment.new.plan_paid, 75);
+  assert.equal(adjusted.adjustment.new.patient_responsibility, 25);
+  assert.equal((await call('GET', `/v1/claims/${id}`, tokens.staff)).data.status, 'approved');
 
   // The member reads the outcome and its reason on the claim.
   await page.reload({ waitUntil: 'networkidle0' });
-  await page.waitForFunction(() => { const s = document.getElementById('appeal'); return s && /Upheld: the decision stands/.test(s.textContent); });
-  assert.match(await page.$eval('#appeal', (s) => s.textContent), /Coverage began on 2020-01-01; the visit was before it\./);
+  await page.waitForFunction(() => { const s = document.getElementById('appeal'); return s && /Overturned: the claim is decided again/.test(s.textContent); });
+  assert.match(await page.$eval('#appeal', (s) => s.textContent), /Covered: the enrollment form predates the visit\./);
   await shot(page, '35-member-appeal-decided');
   await page.context.close();
 });
