@@ -29,6 +29,9 @@ static const struct script *ready(struct script *s)
  *       8 voided_at (RFC 3339), 9 appeal key prefix
  * The claim's open appeal, if any, is withdrawn (status withdrawn, off the
  * open set): there is nothing left to decide on (docs/rules.md "Appeals").
+ * The family's re-decision is queued whatever the claim's status: a final
+ * claim's amounts come off the accumulators, and a pended or in-review one
+ * held duplicate fingerprints that may have denied later claims.
  * Returns {"ok", prior status}, {"conflict", status} or {"missing"}.
  */
 static struct script script_void = {
@@ -69,10 +72,8 @@ static struct script script_void = {
     "local vk = ARGV[7] .. sub\n"
     "local v = redis.call('GET', vk) or '0'\n"
     "redis.call('SET', vk, ((tonumber(string.match(v, '^%d+')) or 0) + 1) .. ':void:' .. id)\n"
-    "if final then\n"
-    "  redis.call('XADD', KEYS[2], '*', 'claim', id, 'redecide', '1', 'm', member, 's', sub,\n"
-    "             'y', f[3] or '')\n"
-    "end\n"
+    "redis.call('XADD', KEYS[2], '*', 'claim', id, 'redecide', '1', 'm', member, 's', sub,\n"
+    "           'y', f[3] or '')\n"
     "local aid = redis.call('XADD', KEYS[5], '*', 'claim_id', id, 'record', ARGV[4])\n"
     "redis.call('RPUSH', KEYS[6], aid)\n"
     "redis.call('XADD', KEYS[7], 'MAXLEN', '~', 100000, '*', 'event', 'claim.voided',\n"
@@ -83,7 +84,9 @@ static struct script script_void = {
 
 /*
  * Replaces a claim not yet final in place (queue_replace_in_place); a claim
- * in review leaves the in_review index and its stored review goes.
+ * in review leaves the in_review index and its stored review goes. A pended
+ * or in-review claim's duplicate fingerprints go, so the family's re-decision
+ * is queued for the years it had (later claims it denied as duplicates).
  * KEYS: 1 claim, 2 submission, 3 decision, 4 work stream, 5 pended set,
  *       6 audit stream, 7 claim audit list, 8 events stream, 9 received index
  * ARGV: 1 claim id, 2 submission JSON, 3 type, 4 years, 5 now (unix
@@ -101,7 +104,7 @@ static struct script script_replace_in_place = {
     "end\n"
     "local id = ARGV[1]\n"
     "local f = redis.call('HMGET', KEYS[1], 'member_id', 'subscriber_id', 'group_hint',\n"
-    "                     'plan_hint', 'history', 'score')\n"
+    "                     'plan_hint', 'history', 'score', 'years')\n"
     "if f[1] ~= ARGV[10] then return {'conflict', 'member'} end\n"
     "local member, sub = f[1], f[2] or ''\n"
     "local fam = sub\n"
@@ -127,6 +130,10 @@ static struct script script_replace_in_place = {
     "redis.call('SET', vk, ((tonumber(string.match(v, '^%d+')) or 0) + 1) .. ':replace:' .. id)\n"
     "redis.call('XADD', KEYS[4], '*', 'claim', id, 'm', member, 's', sub, 'g', f[3] or '',\n"
     "           'p', f[4] or '', 'y', ARGV[4])\n"
+    "if st == 'pended' or st == 'in_review' then\n"
+    "  redis.call('XADD', KEYS[4], '*', 'claim', id, 'redecide', '1', 'm', member, 's', sub,\n"
+    "             'y', f[7] or '')\n"
+    "end\n"
     "local aid = redis.call('XADD', KEYS[6], '*', 'claim_id', id, 'record', ARGV[6])\n"
     "redis.call('RPUSH', KEYS[7], aid)\n"
     "redis.call('XADD', KEYS[8], 'MAXLEN', '~', 100000, '*', 'event', 'claim.replaced',\n"

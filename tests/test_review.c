@@ -648,6 +648,34 @@ START_TEST(test_a_review_survives_the_cascade_and_corrections_leave_the_workbask
 }
 END_TEST
 
+/* A claim waiting in review holds its duplicate fingerprints; voiding it
+ * frees the later claim it denied as a duplicate (docs/rules.md
+ * "Corrections"): that claim is decided again, approved, with an adjustment. */
+START_TEST(test_voiding_a_claim_in_review_frees_the_duplicate_it_denied)
+{
+    char f[40], g[40], path[160];
+    post_claim(LUIS, -6, "71046:6:400.00:-12", f);
+    expect_status(f, "in_review");
+    post_claim(LUIS, -5, "71046:6:400.00:-12", g);
+    char *got = wait_status(g, "denied");
+    ck_assert_str_eq(test_json_str(got, "decision.lines.0.codes.0.group"), "OA");
+    ck_assert_str_eq(test_json_str(got, "decision.lines.0.codes.0.carc"), "18");
+    ck_assert_str_eq(test_json_str(got, "decision.lines.0.codes.0.amount"), "400.00");
+    free(got);
+    snprintf(path, sizeof path, "/v1/claims/%s/void", f);
+    free(call("POST", path, staff, "{\"reason\": \"sent twice\"}", 200));
+    got = eob_version(g, "2");
+    ck_assert_str_eq(test_json_str(got, "adjustment.kind"), "adjustment");
+    ck_assert_str_eq(test_json_str(got, "adjustment.previous.allowed"), "0.00");
+    ck_assert_str_eq(test_json_str(got, "adjustment.previous.plan_paid"), "0.00");
+    ck_assert_str_eq(test_json_str(got, "adjustment.new.allowed"), "360.00");
+    free(got);
+    got = wait_status(g, "approved");
+    ck_assert_str_eq(test_json_str(got, "decision.allowed"), "360.00");
+    free(got);
+}
+END_TEST
+
 static Suite *review_suite(void)
 {
     Suite *s = suite_create("review");
@@ -657,6 +685,7 @@ static Suite *review_suite(void)
     tcase_add_test(tc, test_referral_list_and_the_three_actions);
     tcase_add_test(tc, test_refusals);
     tcase_add_test(tc, test_a_review_survives_the_cascade_and_corrections_leave_the_workbasket);
+    tcase_add_test(tc, test_voiding_a_claim_in_review_frees_the_duplicate_it_denied);
     suite_add_tcase(s, tc);
     return s;
 }
