@@ -68,9 +68,11 @@ static bool has_attachment_of_kind(struct json_object *body, const char *want)
         !json_object_is_type(list, json_type_array))
         return false;
     for (size_t k = 0; k < json_object_array_length(list); k++) {
+        /* "kind": null has no text: it names no kind. */
         struct json_object *kind = NULL;
+        const char *text = NULL;
         if (json_object_object_get_ex(json_object_array_get_idx(list, k), "kind", &kind) &&
-            strcmp(json_object_get_string(kind), want) == 0)
+            (text = json_object_get_string(kind)) != NULL && strcmp(text, want) == 0)
             return true;
     }
     return false;
