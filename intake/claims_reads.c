@@ -11,7 +11,6 @@
 
 #include "eob/eob.h"
 #include "intake/claims_api.h"
-#include "queue/audit.h"
 #include "queue/claims_read.h"
 
 /* ---- GET /v1/claims/{id} ---- */

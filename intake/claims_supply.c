@@ -9,13 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "codec/json_edge.h"
 #include "codec/parse_claim.h"
 #include "date.h"
 #include "intake/claims_api.h"
 #include "log.h"
 #include "queue/claims_read.h"
-#include "queue/corrections.h"
 
 /* What a pended claim may be given afterwards: the fields the rules pend
  * for (RULES.md § 4, § 6) and the documents that carry them. */

@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "codec/json_edge.h"
 #include "codec/parse_claim.h"
 #include "date.h"
 #include "intake/claims_api.h"
