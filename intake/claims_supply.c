@@ -214,10 +214,12 @@ static void supply_authed(struct call *call)
     struct supply_state *ss = call_state_new(call, sizeof *ss, supply_free);
     if (!ss)
         return;
+    /* Not straight into ss: a refused body frees the call and its state. */
     struct intake_field_errors *errs = NULL;
-    ss->body = call_parse_body(call, &errs);
-    if (!ss->body)
+    struct json_object *body = call_parse_body(call, &errs);
+    if (!body)
         return;
+    ss->body = body;
     /* Problems the reader found in a body that is JSON (a duplicate key)
      * are answered before the fields are looked at. */
     if (!intake_field_errors_any(errs))
