@@ -103,6 +103,15 @@ void claims_correction_conflict(struct call *call, const char *status)
     }
 }
 
+bool claims_body_checked(struct call *call, struct intake_field_errors *errs)
+{
+    bool ok = !intake_field_errors_any(errs);
+    if (!ok)
+        call_invalid(call, 422, "the body has problems listed in fields", errs);
+    free(errs);
+    return ok;
+}
+
 void claims_view_state_free(void *state)
 {
     struct claims_view_state *vs = state;

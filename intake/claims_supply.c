@@ -224,13 +224,8 @@ static void supply_authed(struct call *call)
      * are answered before the fields are looked at. */
     if (!intake_field_errors_any(errs))
         check_supplied(ss->body, errs);
-    if (intake_field_errors_any(errs)) {
-        call_invalid(call, 422, "the body has problems listed in fields", errs);
-        free(errs);
-        return;
-    }
-    free(errs);
-    claims_fetch(call, on_claim_for_supply);
+    if (claims_body_checked(call, errs))
+        claims_fetch(call, on_claim_for_supply);
 }
 
 void claims_information(struct call *call)

@@ -49,20 +49,30 @@ static bool claim_correctable(struct call *call, enum queue_status st,
     return true;
 }
 
+/* A correction script's answer (queue/corrections.h): true when it stored
+ * the correction; false after answering 503, or 404 or 409 for the status
+ * (prior) it found the claim in. */
+static bool correction_stored(struct call *call, enum queue_status st, const char *prior)
+{
+    if (st == QUEUE_UNAVAILABLE) {
+        call_unavailable(call);
+        return false;
+    }
+    if (st != QUEUE_OK) {
+        claims_correction_conflict(call, st == QUEUE_NOT_FOUND ? "" : prior);
+        return false;
+    }
+    return true;
+}
+
 /* ---- POST /v1/claims/{id}/replace ---- */
 
 static void on_replaced_in_place(enum queue_status st, const char *prior, void *arg)
 {
     struct call *call = arg;
     struct claims_submission *s = call->state;
-    if (st == QUEUE_UNAVAILABLE) {
-        call_unavailable(call);
+    if (!correction_stored(call, st, prior))
         return;
-    }
-    if (st != QUEUE_OK) {
-        claims_correction_conflict(call, st == QUEUE_NOT_FOUND ? "" : prior);
-        return;
-    }
     log_info("claim replaced in place; requeued claim_id=%s request_id=%s", call->path_id,
              call->req->request_id);
     claims_respond_accepted(call, s->claim_id, s->response, false);
@@ -159,14 +169,8 @@ static void on_voided(enum queue_status st, const char *prior, void *arg)
 {
     struct call *call = arg;
     struct void_state *vs = call->state;
-    if (st == QUEUE_UNAVAILABLE) {
-        call_unavailable(call);
+    if (!correction_stored(call, st, prior))
         return;
-    }
-    if (st != QUEUE_OK) {
-        claims_correction_conflict(call, st == QUEUE_NOT_FOUND ? "" : prior);
-        return;
-    }
     log_info("claim voided claim_id=%s request_id=%s", call->path_id, call->req->request_id);
     struct json_object *o = json_object_new_object(), *v = json_object_new_object();
     json_object_object_add(o, "claim_id", json_object_new_string(call->path_id));
@@ -252,13 +256,8 @@ static void void_authed(struct call *call)
         return;
     read_void_reason(body, vs, errs);
     json_object_put(body);
-    if (intake_field_errors_any(errs)) {
-        call_invalid(call, 422, "the body has problems listed in fields", errs);
-        free(errs);
-        return;
-    }
-    free(errs);
-    claims_fetch(call, on_claim_for_void);
+    if (claims_body_checked(call, errs))
+        claims_fetch(call, on_claim_for_void);
 }
 
 void claims_void(struct call *call)
