@@ -1,40 +1,20 @@
-/* The claim endpoints (API.md "Endpoints"); each takes a fresh call. */
+/*
+ * What the claim endpoints share (API.md "Endpoints"): the claim id check,
+ * who may read a claim, fetching the claim a path names, the opening of a
+ * request that changes a claim, the answer to a correction refused for the
+ * claim's status, and the state of an answer built as JSON. The endpoints
+ * themselves live one family to a file: claims_submit.c, claims_reads.c,
+ * claims_search.c, claims_supply.c, corrections_api.c (and, apart,
+ * eligibility_api.c).
+ */
 #ifndef CLAIMS_CLAIMS_API_H
 #define CLAIMS_CLAIMS_API_H
 
+#include <json-c/json.h>
+#include <stdbool.h>
+
 #include "intake/api.h"
 #include "queue/claims_read.h"
-#include "queue/intake.h"
-
-void claims_post(struct call *call);   /* POST /v1/claims */
-void claims_get(struct call *call);    /* GET /v1/claims/{id} */
-void claims_audit(struct call *call);  /* GET /v1/claims/{id}/audit */
-void claims_search(struct call *call); /* GET /v1/claims */
-void claims_information(struct call *call); /* POST /v1/claims/{id}/information */
-void claims_eob(struct call *call);    /* GET /v1/claims/{id}/eob */
-void claims_replace(struct call *call); /* POST /v1/claims/{id}/replace */
-void claims_void(struct call *call);    /* POST /v1/claims/{id}/void */
-void eligibility_get(struct call *call); /* GET /v1/eligibility */
-
-/* Storing one checked claim exactly as POST /v1/claims does (the same
- * record, audit "claim.submit" by call->who, work queue entry, group commit);
- * POST /v1/x12 stores each claim of a file this way. */
-struct claims_store_request {
-    const struct claim *claim;  /* checked by intake_parse_claim */
-    const char *claim_id;       /* from claims_new_id */
-    date_t received, target;
-    const char *idem_hash;      /* SHA-256 hex of an Idempotency-Key, or NULL */
-    const char *idem_value;     /* what to remember under it (NULL: nothing) */
-    const char *replaces;       /* a replacement: the final claim it replaces (NULL: none);
-                                   audited "claim.replace" on that claim's trail */
-};
-/* Returns 0 (cb is called once, after this loop turn) or -1 when out of
- * memory (cb is not called). */
-int claims_store(struct call *call, const struct claims_store_request *req, queue_intake_cb cb,
-                 void *arg);
-void claims_new_id(char out[CLAIM_ID_LEN]);
-/* The target date: the configured business days after received. */
-date_t claims_target_date(const struct app *app, date_t received);
 
 /* Whether s can name a claim: a UUID in its lower-case text form. */
 bool claims_id_valid(const char *s);
@@ -45,5 +25,34 @@ bool claims_may_read(const struct principal *who, const struct queue_claim *clai
  * claim does not exist or is another party's, and returns false then; true
  * when the caller may go on with it. */
 bool claims_readable(struct call *call, enum queue_status st, const struct queue_claim *claim);
+/* Reads the claim the path names (its hash, submission and decision) and
+ * passes it to cb with the call; answers 404 itself when the path id cannot
+ * be a claim id, 503 when Redis cannot be asked. */
+void claims_fetch(struct call *call, queue_claim_cb cb);
+
+/* The opening of a request that changes the claim its path names (POST
+ * .../information, .../replace, .../void): true when the caller has a role,
+ * the path id can name a claim and the body is JSON; false after answering
+ * 403, 404 or 415. */
+bool claims_change_opening(struct call *call);
+/* Answers a correction refused for the claim's status ("voided": 409
+ * already_voided, "replaced": 409 already_replaced, "": 404, any other: 409
+ * not_correctable) or, with "member", a replacement for another patient (422
+ * naming member_id). */
+void claims_correction_conflict(struct call *call, const char *status);
+/* Ends the checks of a body read with call_parse_body: frees errs and
+ * returns true when it holds no problem; otherwise answers 422 with the list
+ * and returns false. */
+bool claims_body_checked(struct call *call, struct intake_field_errors *errs);
+
+/* A call's state that holds the JSON answer being built (a claim as read
+ * back, an audit trail, a page of a search); it may start a larger state. */
+struct claims_view_state {
+    struct json_object *view;
+};
+/* Frees a claims_view_state (or a state that starts with one) and its view. */
+void claims_view_state_free(void *state);
+/* Answers 200 with vs's view, handing it over to the answer. */
+void claims_view_answer(struct call *call, struct claims_view_state *vs);
 
 #endif

@@ -18,7 +18,7 @@
 #include <sys/random.h>
 #include <time.h>
 
-#include "intake/claims_api.h"
+#include "intake/claims_submit.h"
 #include "codec/parse_claim.h"
 #include "codec/x12.h"
 #include "codec/x12_837.h"

@@ -506,6 +506,8 @@ START_TEST(test_information_that_supplies_nothing_is_refused)
          "must be true: it says the itemized bill is supplied"},
         {"{\"attachments\": [{\"kind\": \"other\", \"reference\": \"doc-1\"}]}", "",
          "supplies none of what the claim waits for (its pending.needed)"},
+        {"{\"attachments\": [{\"kind\": null}]}", "",
+         "supplies none of what the claim waits for (its pending.needed)"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         struct test_response res;

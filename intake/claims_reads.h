@@ -1,0 +1,12 @@
+/* Reading a claim back (API.md "Endpoints"): the claim, its Explanation of
+ * Benefits, its audit trail. Each takes a fresh call. */
+#ifndef CLAIMS_CLAIMS_READS_H
+#define CLAIMS_CLAIMS_READS_H
+
+#include "intake/api.h"
+
+void claims_get(struct call *call);   /* GET /v1/claims/{id} */
+void claims_eob(struct call *call);   /* GET /v1/claims/{id}/eob */
+void claims_audit(struct call *call); /* GET /v1/claims/{id}/audit (staff) */
+
+#endif

@@ -1,0 +1,10 @@
+/* Supplying information a pended claim waits for (docs/api.md "POST
+ * /v1/claims/{claim_id}/information"); takes a fresh call. */
+#ifndef CLAIMS_CLAIMS_SUPPLY_H
+#define CLAIMS_CLAIMS_SUPPLY_H
+
+#include "intake/api.h"
+
+void claims_information(struct call *call); /* POST /v1/claims/{id}/information */
+
+#endif

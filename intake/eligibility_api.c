@@ -1,0 +1,175 @@
+/*
+ * GET /v1/eligibility: whether a member is covered on a date, on which plan
+ * and in which coordination-of-benefits position, or the CARC that says
+ * why not. The member's records (member, subscriber, group, a grandchild's
+ * parent) are read from Redis and decided by the same rules the worker uses
+ * (adj_eligibility_on); the read is audited.
+ */
+#include "eligibility_api.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "adjudicate/adjudicate.h"
+#include "codec/parse_enrollment.h"
+#include "date.h"
+#include "queue/enrollment.h"
+
+struct elig_state {
+    char member_id[ID_LEN];
+    date_t on;
+    struct member member, subscriber, parent;
+    bool have_parent; /* a grandchild's parent record (§ I) */
+    struct group group;
+};
+
+static const char *coverage_kind_name(enum coverage_kind k)
+{
+    return k == COVERAGE_COBRA                 ? "cobra"
+           : k == COVERAGE_STATE_CONTINUATION ? "state_continuation"
+                                              : "active";
+}
+
+static void elig_answer(struct call *call)
+{
+    struct elig_state *es = call->state;
+    if (!call_audited(call))
+        return;
+    struct adj_eligibility_answer a =
+        adj_eligibility_on(&es->member, &es->subscriber, es->have_parent ? &es->parent : NULL,
+                           &es->group, es->on);
+    struct json_object *o = json_object_new_object();
+    char date[DATE_STRLEN];
+    json_object_object_add(o, "member_id", json_object_new_string(es->member_id));
+    json_object_object_add(o, "date", json_object_new_string(date_format(es->on, date)));
+    json_object_object_add(o, "covered", json_object_new_boolean(a.covered));
+    if (a.covered) {
+        const struct coverage_span *cs = &es->member.coverage[a.span];
+        json_object_object_add(o, "plan_id", json_object_new_string(cs->plan_id));
+        json_object_object_add(o, "coverage_kind",
+                               json_object_new_string(coverage_kind_name(cs->kind)));
+        struct json_object *c = json_object_new_object();
+        json_object_object_add(c, "position",
+                               json_object_new_string(adj_cob_position_name(a.position)));
+        json_object_object_add(c, "medicare_primary",
+                               json_object_new_boolean(a.medicare_primary));
+        json_object_object_add(o, "cob", c);
+    } else {
+        const struct adj_code_info *info = adj_carc_lookup(a.carc);
+        struct json_object *r = json_object_new_object();
+        json_object_object_add(r, "carc", json_object_new_string(a.carc));
+        if (a.rarc)
+            json_object_object_add(r, "remark", json_object_new_string(a.rarc));
+        json_object_object_add(r, "meaning", json_object_new_string(info ? info->plain : ""));
+        json_object_object_add(o, "reason", r);
+    }
+    call_json(call, 200, o);
+}
+
+/* The member's group and subscriber records, and a grandchild's parent (NULL
+ * where there is none). */
+static void on_elig_refs(enum queue_status status, const char *const *json, size_t n, void *arg)
+{
+    struct call *call = arg;
+    struct elig_state *es = call->state;
+    if (status != QUEUE_OK || n < 2) {
+        call_unavailable(call);
+        return;
+    }
+    struct intake_field_errors errs;
+    intake_field_errors_init(&errs);
+    struct json_object *g = json[0] ? json_tokener_parse(json[0]) : NULL;
+    bool ok = g && intake_parse_group(g, NULL, &es->group, &errs);
+    if (g)
+        json_object_put(g);
+    es->subscriber = es->member;
+    if (json[1]) {
+        struct json_object *s = json_tokener_parse(json[1]);
+        intake_field_errors_init(&errs);
+        if (!(s && intake_parse_member(s, NULL, &es->subscriber, &errs)))
+            es->subscriber = es->member;
+        if (s)
+            json_object_put(s);
+    }
+    if (n > 2 && json[2]) {
+        struct json_object *p = json_tokener_parse(json[2]);
+        intake_field_errors_init(&errs);
+        es->have_parent = p && intake_parse_member(p, NULL, &es->parent, &errs);
+        if (p)
+            json_object_put(p);
+    }
+    if (!ok) {
+        call_error(call, 500, "internal", "the member's group record cannot be read");
+        return;
+    }
+    call_audit(call, NULL, "eligibility.read", elig_answer);
+}
+
+static void on_elig_member(enum queue_status status, const char *const *json, size_t n,
+                           void *arg)
+{
+    struct call *call = arg;
+    struct elig_state *es = call->state;
+    if (status != QUEUE_OK || n != 1) {
+        call_unavailable(call);
+        return;
+    }
+    struct intake_field_errors errs;
+    intake_field_errors_init(&errs);
+    struct json_object *m = json[0] ? json_tokener_parse(json[0]) : NULL;
+    bool ok = m && intake_parse_member(m, es->member_id, &es->member, &errs);
+    if (m)
+        json_object_put(m);
+    /* A member asks about self or, as the subscriber, the family. */
+    if (ok && call->who.role == AUTH_MEMBER &&
+        strcmp(es->member.member_id, call->who.member_id) != 0 &&
+        strcmp(es->member.subscriber_id, call->who.member_id) != 0)
+        ok = false;
+    if (!ok) {
+        call_not_found(call);
+        return;
+    }
+    struct queue_record_ref refs[] = {{QUEUE_RECORD_GROUP, es->member.group_id},
+                                      {QUEUE_RECORD_MEMBER, es->member.subscriber_id},
+                                      {QUEUE_RECORD_MEMBER, es->member.parent_member_id}};
+    size_t n_refs = es->member.parent_member_id[0] ? 3 : 2;
+    if (queue_get_records(call->app->redis, call->app->cfg.key_prefix, refs, n_refs, on_elig_refs,
+                          call) != 0)
+        call_unavailable(call);
+}
+
+static void elig_authed(struct call *call)
+{
+    if (call->who.role == AUTH_NONE) {
+        call_forbidden(call);
+        return;
+    }
+    struct elig_state *es = call_state_new(call, sizeof *es, free);
+    if (!es)
+        return;
+    struct intake_field_errors errs;
+    intake_field_errors_init(&errs);
+    char buf[128];
+    int rc = http_query_get(call->req, "member_id", es->member_id, sizeof es->member_id);
+    if (rc <= 0 || !es->member_id[0])
+        intake_field_errors_add(&errs, "member_id", "is required");
+    rc = http_query_get(call->req, "date", buf, sizeof buf);
+    if (rc == 0)
+        es->on = date_today();
+    else if (rc < 0 || !date_parse(buf, &es->on))
+        intake_field_errors_add(&errs, "date", "must be a date YYYY-MM-DD");
+    if (intake_field_errors_any(&errs)) {
+        call_invalid(call, 422, "the query has problems listed in fields", &errs);
+        return;
+    }
+    struct queue_record_ref ref = {QUEUE_RECORD_MEMBER, es->member_id};
+    if (queue_get_records(call->app->redis, call->app->cfg.key_prefix, &ref, 1, on_elig_member,
+                          call) != 0)
+        call_unavailable(call);
+}
+
+void eligibility_get(struct call *call)
+{
+    call_authenticate(call, elig_authed);
+}
