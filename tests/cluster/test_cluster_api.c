@@ -209,7 +209,7 @@ static void *submit_burst(void *arg)
 {
     struct burst *b = arg;
     for (int i = 0; i < 20; i++) {
-        char date[16];
+        char date[32];
         snprintf(date, sizeof date, "2026-10-%02d", 1 + i);
         char *body = lab_claim(b->member, b->first, b->birth, date);
         long st = submit(body, b->ids[i]);
