@@ -47,7 +47,7 @@ CLAIMCTL_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard cli/*.c))
 DEPS_STAMP := build/.deps-ok
 
 .SECONDARY:
-.PHONY: all check asan valgrind run format clean deps bench coverage lint-layers
+.PHONY: all check asan valgrind run format format-check clean deps bench coverage lint-layers
 .DEFAULT_GOAL := all
 
 all: $(CLAIMSD) $(CLAIMCTL)
@@ -114,8 +114,18 @@ coverage:
 run: $(CLAIMSD)
 	$(CLAIMSD) --config config/claimsd.json
 
+FORMAT_FILES = $(wildcard $(addsuffix /*.[ch],$(PARTS) cli bench tests tests/harness tests/fuzz \
+	tests/fault tests/cluster))
+
 format:
-	clang-format -i $(wildcard $(addsuffix /*.[ch],$(PARTS) cli tests tests/harness tests/fuzz))
+	@scripts/deps.sh "make format" clang-format
+	clang-format -i $(FORMAT_FILES)
+
+# Fails, naming each file and line, where the code differs from .clang-format.
+format-check:
+	@scripts/deps.sh "make format-check" clang-format
+	@clang-format --dry-run --Werror $(FORMAT_FILES)
+	@echo "format-check: $(words $(FORMAT_FILES)) files as .clang-format says"
 
 clean:
 	rm -rf build

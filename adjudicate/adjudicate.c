@@ -18,11 +18,11 @@
 struct run {
     const struct adj_facts *f;
     struct adj_decision *out;
-    bool expired;                  /* the pend deadline passed: deny what would wait */
-    int span[MAX_LINES];           /* the coverage span covering each line */
-    bool needs_eob[MAX_LINES];     /* secondary line and no primary EOB with the claim */
-    bool medicare[MAX_LINES];      /* Medicare is the payer before this plan on the line */
-    bool needs_itemized;           /* out-of-network medical without an itemized bill */
+    bool expired;              /* the pend deadline passed: deny what would wait */
+    int span[MAX_LINES];       /* the coverage span covering each line */
+    bool needs_eob[MAX_LINES]; /* secondary line and no primary EOB with the claim */
+    bool medicare[MAX_LINES];  /* Medicare is the payer before this plan on the line */
+    bool needs_itemized;       /* out-of-network medical without an itemized bill */
     enum drug_tier rx_tier;
     cents_t rx_allowed;
     /* The reviewer's adjustments (facts->review, action adjust), by line. */
@@ -104,8 +104,7 @@ static bool facts_usable(const struct adj_facts *f)
         return false;
     if (f->n_prior_lines < 0 || (f->n_prior_lines > 0 && !f->prior_lines))
         return false;
-    if (f->claim->type == CLAIM_MEDICAL &&
-        (f->claim->n_lines < 1 || f->claim->n_lines > MAX_LINES))
+    if (f->claim->type == CLAIM_MEDICAL && (f->claim->n_lines < 1 || f->claim->n_lines > MAX_LINES))
         return false;
     /* The worker loads the member the claim names. */
     return strcmp(f->claim->member_id, f->patient->member_id) == 0;
@@ -168,8 +167,8 @@ static void check_eligibility(struct run *r)
         if (!line_open(r, i))
             continue;
         enum adj_eligibility result =
-            adj_check_family_eligibility(r->f->patient, r->f->subscriber, r->f->parent,
-                                         r->f->group, line->service_date, &r->span[i]);
+            adj_check_family_eligibility(r->f->patient, r->f->subscriber, r->f->parent, r->f->group,
+                                         line->service_date, &r->span[i]);
         if (result == ADJ_ELIG_COVERED)
             continue;
         deny_line(line, ADJ_GROUP_CO, adj_eligibility_carc(result));
@@ -207,13 +206,11 @@ static void check_cob(struct run *r)
         struct adj_line *line = &r->out->lines[i];
         if (!line_open(r, i))
             continue;
-        struct adj_cob cob =
-            adj_cob_on(f->patient, f->subscriber, f->group, r->span[i], line->service_date,
-                       adj_service_of(f->claim));
+        struct adj_cob cob = adj_cob_on(f->patient, f->subscriber, f->group, r->span[i],
+                                        line->service_date, adj_service_of(f->claim));
         line->cob_position = cob.position;
         r->medicare[i] = cob.medicare_primary;
-        r->needs_eob[i] =
-            cob.position == ADJ_COB_SECONDARY && !f->claim->other_insurance.present;
+        r->needs_eob[i] = cob.position == ADJ_COB_SECONDARY && !f->claim->other_insurance.present;
     }
 }
 
@@ -452,9 +449,8 @@ static int price_lines(struct run *r)
                              : adj_medical_allowed(f->plan, c->provider.network, &c->lines[i]);
         if (line_open(r, i) && r->adjusted[i]) /* the reviewer's amount, never over the charge */
             allowed[i] = money_min(r->adjusted[i]->allowed, out->lines[i].charge);
-        weights[i] = out->lines[i].cob_position == ADJ_COB_SECONDARY && line_open(r, i)
-                         ? allowed[i]
-                         : 0;
+        weights[i] =
+            out->lines[i].cob_position == ADJ_COB_SECONDARY && line_open(r, i) ? allowed[i] : 0;
     }
     adj_spread(c->other_insurance.present ? c->other_insurance.paid : 0, weights, out->n_lines,
                primary_paid);
@@ -471,10 +467,9 @@ static int price_lines(struct run *r)
             return ADJ_ERR_FACTS;
         cents_t a = allowed[i];
         struct adj_cost_share normal =
-            c->type == CLAIM_PHARMACY
-                ? adj_pharmacy_cost_share(f->plan, r->rx_tier, a, year)
-                : adj_medical_cost_share(f->plan, line->network, c->lines[i].procedure_code, a,
-                                         year);
+            c->type == CLAIM_PHARMACY ? adj_pharmacy_cost_share(f->plan, r->rx_tier, a, year)
+                                      : adj_medical_cost_share(f->plan, line->network,
+                                                               c->lines[i].procedure_code, a, year);
         struct adj_cost_share owed = normal;
         cents_t paid = a - adj_cost_share_total(normal);
         cents_t prior = 0;
@@ -550,8 +545,7 @@ static void finish(struct run *r)
     }
     for (int k = 0; k < out->pend.n_reason_codes; k++)
         if (out->pend.reason_codes[k][0] != 'C') /* the RARCs, not "CO-16" */
-            add_code(out->remarks, &out->n_remarks, ADJ_MAX_REMARKS * 2,
-                     out->pend.reason_codes[k]);
+            add_code(out->remarks, &out->n_remarks, ADJ_MAX_REMARKS * 2, out->pend.reason_codes[k]);
     if (out->outcome != ADJ_PENDED)
         out->outcome = all_denied ? ADJ_DENIED : ADJ_APPROVED;
 }

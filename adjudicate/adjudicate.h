@@ -26,7 +26,7 @@
 /* Group codes; PI (payer initiated reductions) only as a reviewer gives it. */
 enum adj_group { ADJ_GROUP_CO, ADJ_GROUP_PR, ADJ_GROUP_OA, ADJ_GROUP_PI };
 #define ADJ_N_GROUPS 4
-#define ADJ_CODE_LEN 8         /* "200", "N479", "MA04", "CO-16" and the NUL */
+#define ADJ_CODE_LEN 8 /* "200", "N479", "MA04", "CO-16" and the NUL */
 
 /* Deductible and out-of-pocket amounts met, in one network tier. */
 struct adj_tier_totals {
@@ -85,9 +85,9 @@ struct adj_prior_line {
  * in adj_facts.review, and the rules apply it to the lines they decide.
  */
 enum adj_review_action {
-    ADJ_REVIEW_APPROVE, /* the rules' amounts stand */
-    ADJ_REVIEW_ADJUST,  /* the lines given take the reviewer's allowed amount (and codes) */
-    ADJ_REVIEW_DENY,    /* the lines given (line 0: every line) are denied with their codes */
+    ADJ_REVIEW_APPROVE,  /* the rules' amounts stand */
+    ADJ_REVIEW_ADJUST,   /* the lines given take the reviewer's allowed amount (and codes) */
+    ADJ_REVIEW_DENY,     /* the lines given (line 0: every line) are denied with their codes */
     ADJ_REVIEW_OVERTURN, /* an appeal overturned (docs/rules.md "Decision outcomes"): as adjust,
                             and a line the rules denied is allowed at the amount given too */
 };
@@ -95,12 +95,12 @@ enum adj_review_action {
 /* One line of a review: line is 1-based (0: every line, deny only). */
 struct adj_line_decision {
     int line;
-    bool has_allowed;          /* adjust: the allowed amount that replaces the rules' */
+    bool has_allowed; /* adjust: the allowed amount that replaces the rules' */
     cents_t allowed;
-    bool has_code;             /* the group and CARC (deny: required) */
+    bool has_code; /* the group and CARC (deny: required) */
     enum adj_group group;
     char carc[ADJ_CODE_LEN];
-    char rarc[ADJ_CODE_LEN];   /* "" when none */
+    char rarc[ADJ_CODE_LEN]; /* "" when none */
 };
 
 #define ADJ_MAX_REVIEW_CODES 4 /* distinct group+CARC pairs one review may give */
@@ -117,21 +117,21 @@ struct adj_review {
 bool adj_review_codes_fit(const struct adj_review *rv);
 
 struct adj_facts {
-    const char *claim_id;               /* this claim; its own lines are never its duplicates */
+    const char *claim_id; /* this claim; its own lines are never its duplicates */
     const struct claim *claim;
-    const struct member *patient;       /* the member the claim is for */
-    const struct member *subscriber;    /* the employee record of the patient's subscriber_id
-                                           (the patient itself when the patient is the employee) */
-    const struct member *parent;        /* a grandchild's parent (parent_member_id), NULL when
-                                           the patient is no grandchild or it is not on file */
+    const struct member *patient;    /* the member the claim is for */
+    const struct member *subscriber; /* the employee record of the patient's subscriber_id
+                                        (the patient itself when the patient is the employee) */
+    const struct member *parent;     /* a grandchild's parent (parent_member_id), NULL when
+                                        the patient is no grandchild or it is not on file */
     const struct group *group;
     const struct plan *plan;
     const struct adj_year_accumulators *accumulators; /* one entry per plan year needed */
     int n_accumulators;
     const struct adj_prior_line *prior_lines;
     int n_prior_lines;
-    date_t received_date;               /* when the Claims Office received the claim */
-    date_t today;                       /* the adjudication date (pend deadlines count from it) */
+    date_t received_date; /* when the Claims Office received the claim */
+    date_t today;         /* the adjudication date (pend deadlines count from it) */
     /* The reviewer's decision stored with the claim, NULL when it has none:
      * with one, the claim is never referred for review again. */
     const struct adj_review *review;
@@ -144,8 +144,8 @@ enum adj_outcome { ADJ_APPROVED, ADJ_DENIED, ADJ_PENDED, ADJ_IN_REVIEW };
 enum adj_cob_position { ADJ_COB_PRIMARY, ADJ_COB_SECONDARY };
 enum adj_payee { ADJ_PAYEE_MEMBER, ADJ_PAYEE_PROVIDER };
 
-#define ADJ_NEEDED_LEN 24      /* "other_insurance", "itemized_bill" */
-#define ADJ_MAX_ADJUSTMENTS 8  /* per line: at most 45, 23, 3, 1, 2 or one denial */
+#define ADJ_NEEDED_LEN 24     /* "other_insurance", "itemized_bill" */
+#define ADJ_MAX_ADJUSTMENTS 8 /* per line: at most 45, 23, 3, 1, 2 or one denial */
 #define ADJ_MAX_REMARKS 8
 /* Distinct group+CARC pairs on a claim: the rules give at most 13 (one 45, 23, 3, 1, 2 and the
  * denials 29, 26, 27, 200, 32, 18, 16 or 22, 140), a reviewer at most ADJ_MAX_REVIEW_CODES. */
@@ -154,7 +154,7 @@ enum adj_payee { ADJ_PAYEE_MEMBER, ADJ_PAYEE_PROVIDER };
 #define ADJ_MAX_NEEDED 2
 #define ADJ_MAX_DELTAS (ADJ_MAX_PLAN_YEARS * 2)
 #define ADJ_MAX_REFERRALS 2
-#define ADJ_REFERRAL_LEN 24    /* "review_threshold" */
+#define ADJ_REFERRAL_LEN 24 /* "review_threshold" */
 
 /* One adjustment: group code, CARC and amount, as on an 835 CAS segment. */
 struct adj_adjustment {
@@ -164,8 +164,8 @@ struct adj_adjustment {
 };
 
 struct adj_line {
-    date_t service_date;    /* pharmacy: the fill date */
-    enum network network;   /* the accumulator tier the line used (pharmacy: in-network) */
+    date_t service_date;  /* pharmacy: the fill date */
+    enum network network; /* the accumulator tier the line used (pharmacy: in-network) */
     enum adj_cob_position cob_position;
     bool denied;
     cents_t charge;
@@ -205,7 +205,7 @@ struct adj_decision {
     enum adj_cob_position cob_position; /* secondary when COB put any line second */
     bool medicare_primary;              /* Medicare is the primary payer on a secondary line */
     enum adj_payee payee;
-    struct adj_line lines[MAX_LINES];   /* a pharmacy claim has exactly one line */
+    struct adj_line lines[MAX_LINES]; /* a pharmacy claim has exactly one line */
     int n_lines;
     cents_t total_charge;
     cents_t total_allowed;
@@ -325,8 +325,8 @@ int adj_prior_lines_from_claim(const char *claim_id, const struct claim *claim,
  * The text after the prefix is the first 128 bits of SHA-256 of the exact
  * canonical field text (integers and length-prefixed strings), in hex.
  */
-#define ADJ_FP_LEN 48      /* "p:name-nonpi:" + 32 hex digits + NUL */
-#define ADJ_FP_PER_LINE 2  /* a pharmacy line stores 2 and looks up at most 2 */
+#define ADJ_FP_LEN 48     /* "p:name-nonpi:" + 32 hex digits + NUL */
+#define ADJ_FP_PER_LINE 2 /* a pharmacy line stores 2 and looks up at most 2 */
 
 enum adj_fp_kind {
     ADJ_FP_MEDICAL,
@@ -367,8 +367,8 @@ void adj_prior_line_for_hit(const struct claim *claim, int line, enum adj_fp_kin
  * ones to store (at most max) and drop (at most max).
  */
 void adj_fingerprint_changes(const char (*line_fps)[ADJ_FP_LEN], const int *line_of, int n,
-                             const struct adj_decision *d, char (*store)[ADJ_FP_LEN],
-                             int *n_store, char (*drop)[ADJ_FP_LEN], int *n_drop, int max);
+                             const struct adj_decision *d, char (*store)[ADJ_FP_LEN], int *n_store,
+                             char (*drop)[ADJ_FP_LEN], int *n_drop, int max);
 
 /* ---- Code table (codes.c): every CARC and RARC the rules emit ---- */
 

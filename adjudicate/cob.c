@@ -14,8 +14,8 @@
  */
 #include "rules.h"
 
-#define ESRD_COORDINATION_MONTHS 30   /* § II "Coverage for end-stage renal disease" */
-#define DISABILITY_LARGE_GROUP 100     /* 42 CFR 411.101: large group health plan */
+#define ESRD_COORDINATION_MONTHS 30 /* § II "Coverage for end-stage renal disease" */
+#define DISABILITY_LARGE_GROUP 100  /* 42 CFR 411.101: large group health plan */
 
 /*
  * § II "Coverage for ESRD": Medicare is secondary "for the first 30 months of
@@ -117,8 +117,7 @@ static int separated_parents_order(const struct separated_parents *p, enum cover
         return -1;
     if (p->decree == DECREE_OTHER_PARENT && theirs == HOLDER_OTHER_PARENT)
         return 1;
-    if (p->decree == DECREE_BOTH ||
-        (p->decree == DECREE_NONE && p->custodial == CUSTODY_JOINT))
+    if (p->decree == DECREE_BOTH || (p->decree == DECREE_NONE && p->custodial == CUSTODY_JOINT))
         return 0;
     if (p->custodial == CUSTODY_JOINT)
         return 0; /* a decree on another parent, joint custody: the birthday rule */
@@ -206,14 +205,10 @@ static bool medicare_part_pays(const struct member *patient, enum adj_service se
 {
     const struct medicare *m = &member_facts_on(patient, on)->medicare;
     switch (service) {
-    case ADJ_SERVICE_HOSPITAL:
-        return m->part_a;
-    case ADJ_SERVICE_MEDICAL:
-        return m->part_b;
-    case ADJ_SERVICE_PHARMACY:
-        return false;
-    case ADJ_SERVICE_ANY:
-        break;
+    case ADJ_SERVICE_HOSPITAL: return m->part_a;
+    case ADJ_SERVICE_MEDICAL: return m->part_b;
+    case ADJ_SERVICE_PHARMACY: return false;
+    case ADJ_SERVICE_ANY: break;
     }
     return m->part_a || m->part_b;
 }
@@ -291,8 +286,7 @@ void adj_spread(cents_t total, const cents_t *weights, int n, cents_t *shares)
  *   C = copay $0 + deductible $60 + coinsurance $28 = $88, P = $70 → the member
  *   owes $18, all of it deductible.
  */
-struct adj_cost_share adj_secondary_member_share(struct adj_cost_share normal,
-                                                 cents_t primary_paid)
+struct adj_cost_share adj_secondary_member_share(struct adj_cost_share normal, cents_t primary_paid)
 {
     cents_t owed = money_max(0, adj_cost_share_total(normal) - primary_paid);
     struct adj_cost_share share;

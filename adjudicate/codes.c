@@ -54,8 +54,9 @@ static const struct adj_code_info rarcs[] = {
      "place."},
     {"N30", "Patient ineligible for this service.",
      "The patient was not eligible for benefits on the date of service."},
-    {"N479", "Missing Explanation of Benefits (Coordination of Benefits or Medicare Secondary "
-             "Payer).",
+    {"N479",
+     "Missing Explanation of Benefits (Coordination of Benefits or Medicare Secondary "
+     "Payer).",
      "Send the Explanation of Benefits from the plan that pays first."},
 };
 
@@ -96,19 +97,19 @@ const struct adj_code_info *adj_rarc_table(size_t *n)
  * test catches. */
 static const char *const group_codes[ADJ_N_GROUPS] = {
     [ADJ_GROUP_CO] = "CO", [ADJ_GROUP_PR] = "PR", [ADJ_GROUP_OA] = "OA", [ADJ_GROUP_PI] = "PI"};
-static const char *const group_wordings[ADJ_N_GROUPS] = {
-    [ADJ_GROUP_CO] = "Contractual Obligations",
-    [ADJ_GROUP_PR] = "Patient Responsibility",
-    [ADJ_GROUP_OA] = "Other Adjustments",
-    [ADJ_GROUP_PI] = "Payor Initiated Reductions"};
+static const char *const group_wordings[ADJ_N_GROUPS] = {[ADJ_GROUP_CO] = "Contractual Obligations",
+                                                         [ADJ_GROUP_PR] = "Patient Responsibility",
+                                                         [ADJ_GROUP_OA] = "Other Adjustments",
+                                                         [ADJ_GROUP_PI] =
+                                                             "Payor Initiated Reductions"};
 static const char *const outcome_names[] = {[ADJ_APPROVED] = "approved",
                                             [ADJ_DENIED] = "denied",
                                             [ADJ_PENDED] = "pended",
                                             [ADJ_IN_REVIEW] = "in_review"};
-static const char *const cob_position_names[] = {[ADJ_COB_PRIMARY] = "primary",
-                                                 [ADJ_COB_SECONDARY] = "secondary"};
-static const char *const payee_names[] = {[ADJ_PAYEE_MEMBER] = "member",
-                                          [ADJ_PAYEE_PROVIDER] = "provider"};
+static const char *const cob_position_names[] = {
+    [ADJ_COB_PRIMARY] = "primary", [ADJ_COB_SECONDARY] = "secondary"};
+static const char *const payee_names[] = {
+    [ADJ_PAYEE_MEMBER] = "member", [ADJ_PAYEE_PROVIDER] = "provider"};
 
 const char *adj_group_code(enum adj_group group)
 {

@@ -6,9 +6,14 @@
 
 #include "rules.h"
 
-#define COBRA_BASE_MONTHS 18        /* § IV "COBRA provisions": "an 18-month COBRA continuation period" */
-#define COBRA_DISABILITY_MONTHS 29  /* § IV: "extended by an additional 11 months, for a total of 29" */
-#define DISABILITY_END_DAYS 30      /* § IV: "more than 30 days after the date of final determination" */
+#define COBRA_BASE_MONTHS                                                                          \
+    18 /* § IV "COBRA provisions": "an 18-month COBRA continuation period"                        \
+        */
+#define COBRA_DISABILITY_MONTHS                                                                    \
+    29 /* § IV: "extended by an additional 11 months, for a total of 29" */
+#define DISABILITY_END_DAYS                                                                        \
+    30 /* § IV: "more than 30 days after the date of final determination"                         \
+        */
 
 /*
  * § IV "COBRA provisions": continuation "of up to 18 to 36 months, depending
@@ -45,9 +50,8 @@ date_t adj_cobra_last_day(const struct coverage_span *span)
 static date_t disability_extension_last_day(const struct coverage_span *span)
 {
     date_t first_day = date_add_days(span->disability_ended_on, DISABILITY_END_DAYS + 1);
-    date_t month_start = date_day(first_day) == 1
-                             ? first_day
-                             : date_add_days(date_end_of_month(first_day), 1);
+    date_t month_start =
+        date_day(first_day) == 1 ? first_day : date_add_days(date_end_of_month(first_day), 1);
     date_t last = date_end_of_month(month_start);
     date_t base = date_end_of_month(date_add_months(span->qualifying_event, COBRA_BASE_MONTHS));
     return date_cmp(last, base) < 0 ? base : last;

@@ -33,7 +33,8 @@ struct json_object *decision_to_json(const struct adj_decision *d)
     json_object_object_add(o, "total_charge", json_money(d->total_charge));
     json_object_object_add(o, "allowed", json_money(d->total_allowed));
     json_object_object_add(o, "plan_paid", json_money(d->total_plan_paid));
-    json_object_object_add(o, "patient_responsibility", json_money(d->total_patient_responsibility));
+    json_object_object_add(o, "patient_responsibility",
+                           json_money(d->total_patient_responsibility));
     json_object_object_add(o, "payee", json_object_new_string(adj_payee_name(d->payee)));
     json_object_object_add(o, "codes", codes_json(d->codes, d->n_codes));
     json_object_object_add(o, "remarks", remarks_json(d->remarks, d->n_remarks));
@@ -49,7 +50,8 @@ struct json_object *decision_to_json(const struct adj_decision *d)
         struct json_object *lo = json_object_new_object();
         char date[DATE_STRLEN];
         json_object_object_add(lo, "line", json_object_new_int(i + 1));
-        json_object_object_add(lo, "service_date", json_object_new_string(date_format(l->service_date, date)));
+        json_object_object_add(lo, "service_date",
+                               json_object_new_string(date_format(l->service_date, date)));
         json_object_object_add(lo, "denied", json_object_new_boolean(l->denied));
         json_object_object_add(lo, "charge", json_money(l->charge));
         json_object_object_add(lo, "allowed", json_money(l->allowed));
@@ -75,7 +77,6 @@ struct json_object *pending_to_json(const struct adj_pend *p)
     json_object_object_add(o, "deadline", json_object_new_string(date_format(p->deadline, date)));
     return o;
 }
-
 
 static void money_write(struct json_writer *w, const char *key, cents_t amount)
 {

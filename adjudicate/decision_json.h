@@ -41,5 +41,4 @@ bool review_from_json(struct json_object *o, struct adj_review *out);
 const char *review_action_name(enum adj_review_action action);
 bool review_action_parse(const char *text, enum adj_review_action *out);
 
-
 #endif

@@ -12,11 +12,13 @@
 
 #include "rules.h"
 
-#define CHILD_AGE_LIMIT 19          /* § I: "Children under 19 years of age" */
-#define STUDENT_AGE_LIMIT 25        /* § I: "until the end of the calendar year ... age 25" */
-#define OPTIONAL_AGE_LIMIT 30       /* § I: "If elected ... age 30" */
-#define GRANDCHILD_MONTHS_LIMIT 18  /* § I: "a child born to a Dependent child ... 18 months old" */
-#define OPTIONAL_AGE_STATE "FL"     /* § I: "a resident of Florida" */
+#define CHILD_AGE_LIMIT 19    /* § I: "Children under 19 years of age" */
+#define STUDENT_AGE_LIMIT 25  /* § I: "until the end of the calendar year ... age 25" */
+#define OPTIONAL_AGE_LIMIT 30 /* § I: "If elected ... age 30" */
+#define GRANDCHILD_MONTHS_LIMIT                                                                    \
+    18                          /* § I: "a child born to a Dependent child ... 18 months old"     \
+                                 */
+#define OPTIONAL_AGE_STATE "FL" /* § I: "a resident of Florida" */
 
 /*
  * § III "Dependent termination": the dependent's marriage is a termination
@@ -29,8 +31,7 @@
  */
 static bool marriage_ended_coverage(const struct member *m, date_t on)
 {
-    return m->has_married_on &&
-           date_cmp(on, adj_termination_effective_date(m->married_on)) > 0;
+    return m->has_married_on && date_cmp(on, adj_termination_effective_date(m->married_on)) > 0;
 }
 
 /* The end of the calendar year in which the child reaches `age` (§ I). */

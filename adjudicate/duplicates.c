@@ -212,7 +212,8 @@ static void canon_str(struct canon *c, const char *tag, const char *s, size_t le
         c->len = mark;
 }
 
-static void fingerprint_of(const struct canon *c, enum adj_fp_kind kind, struct adj_fingerprint *out)
+static void fingerprint_of(const struct canon *c, enum adj_fp_kind kind,
+                           struct adj_fingerprint *out)
 {
     static const char *const prefixes[] = {"m:", "p:npi:", "p:name-any:", "p:name-nonpi:"};
     static const char hex[] = "0123456789abcdef";
@@ -352,8 +353,8 @@ static bool fp_listed(const char (*list)[ADJ_FP_LEN], int n, const char *fp)
 }
 
 void adj_fingerprint_changes(const char (*line_fps)[ADJ_FP_LEN], const int *line_of, int n,
-                             const struct adj_decision *d, char (*store)[ADJ_FP_LEN],
-                             int *n_store, char (*drop)[ADJ_FP_LEN], int *n_drop, int max)
+                             const struct adj_decision *d, char (*store)[ADJ_FP_LEN], int *n_store,
+                             char (*drop)[ADJ_FP_LEN], int *n_drop, int max)
 {
     *n_store = *n_drop = 0;
     for (int pass = 0; pass < 2; pass++) /* stores first: a line kept wins over its denied twin */

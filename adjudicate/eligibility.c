@@ -55,7 +55,7 @@ enum adj_eligibility adj_check_eligibility(const struct member *member, const st
     *span_index = covering;
     if (covering >= 0)
         return adj_dependent_eligible(member, parent, group, on) ? ADJ_ELIG_COVERED
-                                                         : ADJ_ELIG_NOT_ELIGIBLE_DEPENDENT;
+                                                                 : ADJ_ELIG_NOT_ELIGIBLE_DEPENDENT;
     if (!ended_before)
         return ADJ_ELIG_BEFORE_COVERAGE;
     if (starts_after)
@@ -110,5 +110,5 @@ const char *adj_eligibility_carc(enum adj_eligibility e)
 const char *adj_eligibility_rarc(enum adj_eligibility e)
 {
     return e == ADJ_ELIG_NOT_ELIGIBLE_DEPENDENT ? "N30" /* patient ineligible for this service */
-                                                 : NULL;
+                                                : NULL;
 }

@@ -21,12 +21,24 @@
 
 #include "rules.h"
 
-static const char *const event_names[LC_EVENT_KINDS] = {
-    "hire",          "newborn",          "adoption",           "placement",
-    "guardianship",  "marriage",         "divorce",            "loss_of_other_coverage",
-    "termination",   "leave_of_absence", "layoff",             "return_to_work",
-    "student_status", "household_status", "handicapped_status", "medicare_entitlement",
-    "other_group_coverage", "cobra_election"};
+static const char *const event_names[LC_EVENT_KINDS] = {"hire",
+                                                        "newborn",
+                                                        "adoption",
+                                                        "placement",
+                                                        "guardianship",
+                                                        "marriage",
+                                                        "divorce",
+                                                        "loss_of_other_coverage",
+                                                        "termination",
+                                                        "leave_of_absence",
+                                                        "layoff",
+                                                        "return_to_work",
+                                                        "student_status",
+                                                        "household_status",
+                                                        "handicapped_status",
+                                                        "medicare_entitlement",
+                                                        "other_group_coverage",
+                                                        "cobra_election"};
 
 const char *lifecycle_event_name(enum lifecycle_event_kind kind)
 {
@@ -45,8 +57,8 @@ bool lifecycle_event_parse(const char *name, enum lifecycle_event_kind *out)
 
 bool lifecycle_event_adds_required(enum lifecycle_event_kind kind)
 {
-    return kind == LC_HIRE || kind == LC_NEWBORN || kind == LC_ADOPTION ||
-           kind == LC_PLACEMENT || kind == LC_GUARDIANSHIP;
+    return kind == LC_HIRE || kind == LC_NEWBORN || kind == LC_ADOPTION || kind == LC_PLACEMENT ||
+           kind == LC_GUARDIANSHIP;
 }
 
 bool lifecycle_event_adds_allowed(enum lifecycle_event_kind kind)
@@ -408,8 +420,7 @@ static bool apply_loss(const struct lifecycle_event *ev, const struct group *g,
                           "must not be employee: the employee enrols with the path");
         who = append_member(f, &ev->member);
         if (who < 0)
-            return refuse(refusal, LIFECYCLE_INVALID, "member",
-                          "the family has too many members");
+            return refuse(refusal, LIFECYCLE_INVALID, "member", "the family has too many members");
     } else {
         who = f->path;
         if (active_span_on(path, effective) >= 0)
@@ -516,8 +527,7 @@ static bool apply_return(const struct lifecycle_event *ev, const struct group *g
                     span->has_termination_event = false;
                     span->has_termination_reported_on = false;
                     memset(&span->termination_event, 0, sizeof span->termination_event);
-                    memset(&span->termination_reported_on, 0,
-                           sizeof span->termination_reported_on);
+                    memset(&span->termination_reported_on, 0, sizeof span->termination_reported_on);
                     f->changed[i] = true;
                 }
             }
@@ -528,8 +538,7 @@ static bool apply_return(const struct lifecycle_event *ev, const struct group *g
         return refuse(refusal, LIFECYCLE_LATE, "reported_on",
                       "is more than 31 days after the rehire (the window for a former employee "
                       "returning to work, manual § I)");
-    bool no_wait =
-        date_cmp(ev->date, date_add_months(ted, LIFECYCLE_REHIRE_NO_WAIT_MONTHS)) <= 0;
+    bool no_wait = date_cmp(ev->date, date_add_months(ted, LIFECYCLE_REHIRE_NO_WAIT_MONTHS)) <= 0;
     date_t effective = no_wait ? ev->date : date_add_days(ev->date, g->waiting_period_days);
     for (int i = 0; i < f->n; i++) {
         struct member *m = &f->members[i];
@@ -553,17 +562,13 @@ static unsigned event_facts(const struct lifecycle_event *ev, struct member_fact
 {
     memset(v, 0, sizeof *v);
     switch (ev->kind) {
-    case LC_STUDENT_STATUS:
-        v->student = ev->flag;
-        return MEMBER_FACT_STUDENT;
+    case LC_STUDENT_STATUS: v->student = ev->flag; return MEMBER_FACT_STUDENT;
     case LC_HOUSEHOLD_STATUS:
         v->lives_with_employee = ev->flag;
         v->has_own_dependent = ev->has_own_dependent;
         return MEMBER_FACT_LIVES_WITH_EMPLOYEE |
                (ev->has_own_dependent_given ? MEMBER_FACT_HAS_OWN_DEPENDENT : 0);
-    case LC_HANDICAPPED_STATUS:
-        v->handicapped_certified = ev->flag;
-        return MEMBER_FACT_HANDICAPPED;
+    case LC_HANDICAPPED_STATUS: v->handicapped_certified = ev->flag; return MEMBER_FACT_HANDICAPPED;
     default: /* medicare_entitlement */
         v->medicare = ev->medicare;
         v->medicare.present = true;
@@ -708,32 +713,20 @@ bool lifecycle_apply(const struct lifecycle_event *ev, const struct group *g, da
     case LC_NEWBORN:
     case LC_ADOPTION:
     case LC_PLACEMENT:
-    case LC_GUARDIANSHIP:
-        return apply_child(ev, f, refusal);
-    case LC_MARRIAGE:
-        return apply_marriage(ev, g, f, refusal);
-    case LC_DIVORCE:
-        return apply_divorce(ev, f, refusal);
-    case LC_LOSS_OF_OTHER_COVERAGE:
-        return apply_loss(ev, g, f, refusal);
-    case LC_TERMINATION:
-        terminate(ev, ev->date, f);
-        return true;
+    case LC_GUARDIANSHIP: return apply_child(ev, f, refusal);
+    case LC_MARRIAGE: return apply_marriage(ev, g, f, refusal);
+    case LC_DIVORCE: return apply_divorce(ev, f, refusal);
+    case LC_LOSS_OF_OTHER_COVERAGE: return apply_loss(ev, g, f, refusal);
+    case LC_TERMINATION: terminate(ev, ev->date, f); return true;
     case LC_LEAVE_OF_ABSENCE:
-    case LC_LAYOFF:
-        return apply_leave(ev, g, f, refusal);
-    case LC_RETURN_TO_WORK:
-        return apply_return(ev, g, f, refusal);
+    case LC_LAYOFF: return apply_leave(ev, g, f, refusal);
+    case LC_RETURN_TO_WORK: return apply_return(ev, g, f, refusal);
     case LC_STUDENT_STATUS:
     case LC_HOUSEHOLD_STATUS:
     case LC_HANDICAPPED_STATUS:
-    case LC_MEDICARE_ENTITLEMENT:
-        return apply_fact(ev, f, refusal);
-    case LC_OTHER_GROUP_COVERAGE:
-        return apply_other_coverage(ev, f, refusal);
-    case LC_COBRA_ELECTION:
-        return apply_cobra(ev, g, f, refusal);
-    default:
-        return refuse(refusal, LIFECYCLE_INVALID, "event", "is not a known event");
+    case LC_MEDICARE_ENTITLEMENT: return apply_fact(ev, f, refusal);
+    case LC_OTHER_GROUP_COVERAGE: return apply_other_coverage(ev, f, refusal);
+    case LC_COBRA_ELECTION: return apply_cobra(ev, g, f, refusal);
+    default: return refuse(refusal, LIFECYCLE_INVALID, "event", "is not a known event");
     }
 }

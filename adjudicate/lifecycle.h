@@ -128,12 +128,15 @@ bool lifecycle_apply(const struct lifecycle_event *ev, const struct group *group
                      struct lifecycle_family *family, struct lifecycle_refusal *refusal);
 
 /* The windows and periods (docs/rules.md "Enrollment events"). */
-#define LIFECYCLE_NEW_HIRE_WINDOW_DAYS 31       /* § I "Enrollment for new hires" */
-#define LIFECYCLE_DEPENDENT_WINDOW_DAYS 60      /* § I "Addition of a newly acquired dependent", § II */
-#define LIFECYCLE_SPECIAL_WINDOW_DAYS 31        /* § II "Special enrollment after open enrollment" */
-#define LIFECYCLE_LOSS_WINDOW_DAYS 31           /* § II "Enrollment due to loss of prior creditable coverage" */
-#define LIFECYCLE_REHIRE_WINDOW_DAYS 31         /* § I "Former employee returning to work" */
-#define LIFECYCLE_REHIRE_NO_WAIT_MONTHS 6       /* § I "Former employee returning to work" */
-#define LIFECYCLE_LEAVE_CONTINUATION_DAYS 60    /* § IV "Temporary lay-off or leave of absence" */
+#define LIFECYCLE_NEW_HIRE_WINDOW_DAYS 31 /* § I "Enrollment for new hires" */
+#define LIFECYCLE_DEPENDENT_WINDOW_DAYS                                                            \
+    60                                   /* § I "Addition of a newly acquired dependent", § II   \
+                                          */
+#define LIFECYCLE_SPECIAL_WINDOW_DAYS 31 /* § II "Special enrollment after open enrollment" */
+#define LIFECYCLE_LOSS_WINDOW_DAYS                                                                 \
+    31 /* § II "Enrollment due to loss of prior creditable coverage" */
+#define LIFECYCLE_REHIRE_WINDOW_DAYS 31      /* § I "Former employee returning to work" */
+#define LIFECYCLE_REHIRE_NO_WAIT_MONTHS 6    /* § I "Former employee returning to work" */
+#define LIFECYCLE_LEAVE_CONTINUATION_DAYS 60 /* § IV "Temporary lay-off or leave of absence" */
 
 #endif

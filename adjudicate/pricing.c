@@ -56,8 +56,8 @@ int adj_ledger_deltas(const struct adj_ledger *after, const struct adj_ledger *b
         for (int net = NETWORK_IN; net <= NETWORK_OUT; net++) {
             cents_t ded = after->years[i].individual[net].deductible_met -
                           before->years[i].individual[net].deductible_met;
-            cents_t oop = after->years[i].individual[net].oop_met -
-                          before->years[i].individual[net].oop_met;
+            cents_t oop =
+                after->years[i].individual[net].oop_met - before->years[i].individual[net].oop_met;
             if (ded == 0 && oop == 0)
                 continue;
             deltas[n].year = after->years[i].year;

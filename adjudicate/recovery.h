@@ -29,10 +29,10 @@ struct adj_paid_line {
 };
 
 struct adj_recovery_line {
-    int line;              /* index into the claim's lines (0-based) */
+    int line; /* index into the claim's lines (0-based) */
     date_t service_date;
     cents_t plan_paid;
-    bool employer_liable;  /* after the termination effective date, up to a late report */
+    bool employer_liable; /* after the termination effective date, up to a late report */
 };
 
 struct adj_recovery {

@@ -12,8 +12,8 @@ void adj_deny_unknown_member(const struct claim *claim, struct adj_decision *d)
     int n = claim->type == CLAIM_PHARMACY ? 1 : claim->n_lines;
     for (int i = 0; i < n; i++) {
         struct adj_line *l = &d->lines[i];
-        l->service_date = claim->type == CLAIM_PHARMACY ? claim->fill_date
-                                                        : claim->lines[i].service_date;
+        l->service_date =
+            claim->type == CLAIM_PHARMACY ? claim->fill_date : claim->lines[i].service_date;
         l->charge = claim->type == CLAIM_PHARMACY ? claim->charge : claim->lines[i].charge;
         l->denied = true;
         l->adjustments[0] = (struct adj_adjustment){ADJ_GROUP_CO, "140", l->charge};
@@ -95,9 +95,8 @@ static int decide_one(const struct adj_redecide_claim *claims, int i, date_t tod
         int lines = claims[j].claim->type == CLAIM_PHARMACY ? 1 : claims[j].claim->n_lines;
         if (n_prior + lines > buf->cap_prior)
             return ADJ_ERR_FACTS;
-        n_prior += adj_prior_lines_from_claim(claims[j].claim_id, claims[j].claim,
-                                              &out[j].decision, buf->prior + n_prior,
-                                              buf->cap_prior - n_prior);
+        n_prior += adj_prior_lines_from_claim(claims[j].claim_id, claims[j].claim, &out[j].decision,
+                                              buf->prior + n_prior, buf->cap_prior - n_prior);
     }
     struct adj_facts facts = {
         .claim_id = c->claim_id,

@@ -21,7 +21,7 @@
 /* One standing claim of the family, with the records it is decided on. */
 struct adj_redecide_claim {
     const char *claim_id;
-    const char *member_id;           /* the patient (the claim's member_id) */
+    const char *member_id; /* the patient (the claim's member_id) */
     const struct claim *claim;
     const struct member *patient;    /* NULL: not on file (denied CO-140, as the worker does) */
     const struct member *subscriber; /* NULL: the patient */

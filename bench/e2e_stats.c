@@ -126,7 +126,8 @@ static enum action record_action(const char *record)
         return A_OTHER; /* not one of ours: skip the parse */
     enum action a = A_OTHER;
     struct json_object *o = json_tokener_parse(record), *v = NULL;
-    if (o && json_object_object_get_ex(o, "action", &v) && json_object_is_type(v, json_type_string)) {
+    if (o && json_object_object_get_ex(o, "action", &v) &&
+        json_object_is_type(v, json_type_string)) {
         const char *s = json_object_get_string(v);
         if (strcmp(s, "claim.submit") == 0)
             a = A_SUBMIT;
@@ -155,7 +156,8 @@ static FILE *ids_out, *submitted_out;
 
 static void on_entry(const redisReply *e)
 {
-    if (e->type != REDIS_REPLY_ARRAY || e->elements < 2 || e->element[0]->type != REDIS_REPLY_STRING)
+    if (e->type != REDIS_REPLY_ARRAY || e->elements < 2 ||
+        e->element[0]->type != REDIS_REPLY_STRING)
         return;
     int64_t ms = atoll(e->element[0]->str);
     const char *claim = entry_field(e->element[1], "claim_id");

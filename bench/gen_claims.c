@@ -142,9 +142,8 @@ static char *make_token(struct api *api, const char *admin, const char *body)
 {
     api_must(api, "POST", "/v1/tokens", admin, body, 201);
     struct json_object *o = json_tokener_parse(api->answer.data), *t = NULL;
-    char *token = o && json_object_object_get_ex(o, "token", &t)
-                      ? strdup(json_object_get_string(t))
-                      : NULL;
+    char *token =
+        o && json_object_object_get_ex(o, "token", &t) ? strdup(json_object_get_string(t)) : NULL;
     if (o)
         json_object_put(o);
     if (!token) {
@@ -193,16 +192,16 @@ static void date_days_ago(int days, char out[11])
     strftime(out, 11, "%Y-%m-%d", &tm);
 }
 
-static const char *first_names[] = {"Luis", "Ana", "Maya", "John", "Grace", "Omar", "Lena",
-                                    "Ravi", "Chen", "Sofia", "Noah", "Ivy", "Kofi", "Nora",
-                                    "Pablo", "Yuki", "Elena", "Sam", "Aisha", "Tom"};
-static const char *last_names[] = {"Lopez", "Smith", "Nguyen", "Okafor", "Garcia", "Kim",
-                                   "Patel", "Rossi", "Novak", "Cohen", "Silva", "Brown",
+static const char *first_names[] = {"Luis",  "Ana",  "Maya",  "John", "Grace", "Omar", "Lena",
+                                    "Ravi",  "Chen", "Sofia", "Noah", "Ivy",   "Kofi", "Nora",
+                                    "Pablo", "Yuki", "Elena", "Sam",  "Aisha", "Tom"};
+static const char *last_names[] = {"Lopez",  "Smith",  "Nguyen", "Okafor", "Garcia", "Kim",
+                                   "Patel",  "Rossi",  "Novak",  "Cohen",  "Silva",  "Brown",
                                    "Haddad", "Larsen", "Moreau", "Tanaka"};
 static const char *states[] = {"FL", "GA", "TX", "NY", "CA", "OH", "WA", "NC"};
 static const char *procedures[] = {"99212", "99213", "99214", "80053", "85025",
                                    "71046", "J1885", "87880", "36415", "93000"};
-static const char *diagnoses[] = {"J06.9", "R05.1", "E11.9", "I10",  "Z00.00",
+static const char *diagnoses[] = {"J06.9", "R05.1", "E11.9",   "I10",   "Z00.00",
                                   "M54.5", "K21.9", "J45.909", "E78.5", "N39.0"};
 static const char *ndcs[] = {"00071-0155-23", "00093-5056-98", "00378-1810-01", "00169-4132-12",
                              "0071-0155-23"};
@@ -233,8 +232,8 @@ static void put_member(struct api *api, const char *admin, const struct family *
                "\"handicapped_certified\":false,\"coverage\":[{\"plan_id\":\"PPO-500\","
                "\"effective\":\"2020-01-01\",\"termination_event\":null,\"kind\":\"active\"}],"
                "\"medicare\":null,\"other_coverage\":[]}",
-               m->id, f->m[0].id, group, relationship, m->first, m->last, m->birth,
-               states[rnd(8)], strcmp(relationship, "child") == 0 ? "true" : "false");
+               m->id, f->m[0].id, group, relationship, m->first, m->last, m->birth, states[rnd(8)],
+               strcmp(relationship, "child") == 0 ? "true" : "false");
     char path[64];
     snprintf(path, sizeof path, "/v1/members/%s", m->id);
     api_must(api, "PUT", path, admin, b->data, 200);
@@ -250,8 +249,8 @@ static void write_medical(struct buf *b, const struct member *m, const char *npi
                "{\"type\":\"medical\",\"member_id\":\"%s\",\"patient\":{\"first_name\":\"%s\","
                "\"last_name\":\"%s\",\"birth_date\":\"%s\"},\"provider\":{\"npi\":\"%s\","
                "\"name\":\"Bench Clinic %d\",\"network\":\"%s\",\"facility\":%s},",
-               m->id, m->first, m->last, m->birth, npi, provider,
-               out_of_network ? "out" : "in", provider % 5 == 0 ? "true" : "false");
+               m->id, m->first, m->last, m->birth, npi, provider, out_of_network ? "out" : "in",
+               provider % 5 == 0 ? "true" : "false");
     if (out_of_network)
         buf_printf(b, "\"itemized_bill\":true,");
     buf_printf(b, "\"assignment_of_benefits\":%s,\"diagnosis_codes\":[\"%s\"",
@@ -264,8 +263,8 @@ static void write_medical(struct buf *b, const struct member *m, const char *npi
         buf_printf(b,
                    "%s{\"service_date\":\"%s\",\"procedure_code\":\"%s\",\"modifiers\":[%s],"
                    "\"units\":%u,\"charge\":%u.%02u}",
-                   i ? "," : "", day, code, rnd(4) == 0 ? "\"25\"" : "", 1 + rnd(3),
-                   20 + rnd(400), rnd(100));
+                   i ? "," : "", day, code, rnd(4) == 0 ? "\"25\"" : "", 1 + rnd(3), 20 + rnd(400),
+                   rnd(100));
     }
     buf_printf(b, "]");
     if (out_of_network)
@@ -385,7 +384,10 @@ int main(int argc, char **argv)
             snprintf(m->birth, sizeof m->birth, "%d-%02u-%02u",
                      child ? 2006 + (int)rnd(15) : 1960 + (int)rnd(35), 1 + rnd(12), 1 + rnd(28));
             put_member(&api, admin, f, i, group,
-                       i == 0 ? "employee" : child ? "child" : "spouse", &b);
+                       i == 0  ? "employee"
+                       : child ? "child"
+                               : "spouse",
+                       &b);
             n_members++;
         }
     }
@@ -462,15 +464,16 @@ int main(int argc, char **argv)
         for (int i = 0; i < burst; i++) {
             int drug = i % 5, supply = i % 3 == 0 ? 90 : 30;
             buf_reset(&b);
-            buf_printf(&b,
-                       "{\"type\":\"pharmacy\",\"member_id\":\"%s\",\"patient\":{\"first_name\":"
-                       "\"%s\",\"last_name\":\"%s\",\"birth_date\":\"%s\"},\"pharmacy\":{\"name\":"
-                       "\"Corner Drug #%d\",\"network\":\"in\"},\"prescriber\":{\"name\":\"Dr. "
-                       "%s %s\"},\"ndc\":\"%s\",\"rx_number\":\"RX-B%06d\",\"fill_date\":\"%s\","
-                       "\"drug_name\":\"%s\",\"quantity\":%d,\"days_supply\":%d,\"charge\":%d.%02d}",
-                       m->id, m->first, m->last, m->birth, 1 + i % 7, first_names[i % 20],
-                       last_names[i % 16], ndcs[drug], i, day, drugs[drug], supply, supply,
-                       5 + i % 300, i % 100);
+            buf_printf(
+                &b,
+                "{\"type\":\"pharmacy\",\"member_id\":\"%s\",\"patient\":{\"first_name\":"
+                "\"%s\",\"last_name\":\"%s\",\"birth_date\":\"%s\"},\"pharmacy\":{\"name\":"
+                "\"Corner Drug #%d\",\"network\":\"in\"},\"prescriber\":{\"name\":\"Dr. "
+                "%s %s\"},\"ndc\":\"%s\",\"rx_number\":\"RX-B%06d\",\"fill_date\":\"%s\","
+                "\"drug_name\":\"%s\",\"quantity\":%d,\"days_supply\":%d,\"charge\":%d.%02d}",
+                m->id, m->first, m->last, m->birth, 1 + i % 7, first_names[i % 20],
+                last_names[i % 16], ndcs[drug], i, day, drugs[drug], supply, supply, 5 + i % 300,
+                i % 100);
             fprintf(bf, "%s\t%s\n", member_tokens[0], b.data);
             if (i == 0 && check) {
                 long st = api_call(&api, "POST", "/v1/claims", member_tokens[0], b.data);

@@ -202,8 +202,8 @@ static void load_sample(const char *file, int want)
 }
 
 /* SCANs every key; calls back with its name and MEMORY USAGE. */
-static void scan_all(redisContext *c, void (*fn)(const char *key, size_t len, long long bytes, void *),
-                     void *arg)
+static void scan_all(redisContext *c,
+                     void (*fn)(const char *key, size_t len, long long bytes, void *), void *arg)
 {
     char cursor[32] = "0";
     long long keys = 0;

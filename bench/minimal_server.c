@@ -43,8 +43,7 @@ static void on_evhttp_request(struct evhttp_request *req, void *arg)
     evbuffer_drain(in, evbuffer_get_length(in));
     struct evkeyvalq *out_headers = evhttp_request_get_output_headers(req);
     evhttp_add_header(out_headers, "Content-Type", "application/json; charset=utf-8");
-    evhttp_add_header(out_headers, "Location",
-                      "/v1/claims/7c0e6f2a-2b1d-4c55-9a7e-3f1b2c4d5e6f");
+    evhttp_add_header(out_headers, "Location", "/v1/claims/7c0e6f2a-2b1d-4c55-9a7e-3f1b2c4d5e6f");
     struct evbuffer *out = evbuffer_new();
     if (!out) {
         evhttp_send_error(req, 500, NULL);

@@ -46,9 +46,9 @@ struct load;
 struct conn {
     struct load *load;
     struct bufferevent *bev;
-    int busy;         /* 0 idle, 1 a request in flight, 2 closed */
-    long k;           /* the request in flight */
-    long body_left;   /* -1 while the head of the answer is still arriving */
+    int busy;       /* 0 idle, 1 a request in flight, 2 closed */
+    long k;         /* the request in flight */
+    long body_left; /* -1 while the head of the answer is still arriving */
     int status;
 };
 
@@ -61,8 +61,8 @@ struct load {
     size_t *request_lens;
     int n_requests;
     double rate;
-    long total;       /* requests to send */
-    long next;        /* next request to send */
+    long total; /* requests to send */
+    long next;  /* next request to send */
     long done;
     long counted_from; /* first request in the statistics */
     uint64_t start_ns;
@@ -180,7 +180,8 @@ static void arm_timer(struct load *l)
         return;
     uint64_t due = due_ns(l, l->next), t = now_ns();
     uint64_t wait = due > t ? due - t : 0;
-    struct timeval tv = {(time_t)(wait / 1000000000ull), (suseconds_t)(wait % 1000000000ull / 1000)};
+    struct timeval tv = {(time_t)(wait / 1000000000ull),
+                         (suseconds_t)(wait % 1000000000ull / 1000)};
     evtimer_add(l->timer, &tv);
 }
 
@@ -366,8 +367,8 @@ int main(int argc, char **argv)
     printf("WORST_PER_SECOND_MS");
     for (long sec = 0; (double)sec * rate < (double)l.total; sec++) {
         uint32_t worst = 0;
-        for (long k = (long)((double)sec * rate); k < (long)((double)(sec + 1) * rate) && k < l.total;
-             k++)
+        for (long k = (long)((double)sec * rate);
+             k < (long)((double)(sec + 1) * rate) && k < l.total; k++)
             if (l.latency_us[k] > worst)
                 worst = l.latency_us[k];
         printf(" %u", worst / 1000);

@@ -201,8 +201,9 @@ int main(int argc, char **argv)
 
     /* The canonical claim JSON and history the server stores, ~1 KB. */
     char submitted[SUBMITTED_BYTES + 1];
-    const char *head = "{\"type\":\"medical\",\"member_id\":\"BM00001-01\",\"patient\":{\"first_name\":"
-                       "\"Ana\",\"last_name\":\"Lopez\",\"birth_date\":\"2001-05-10\"},\"lines\":[";
+    const char *head =
+        "{\"type\":\"medical\",\"member_id\":\"BM00001-01\",\"patient\":{\"first_name\":"
+        "\"Ana\",\"last_name\":\"Lopez\",\"birth_date\":\"2001-05-10\"},\"lines\":[";
     size_t off = (size_t)snprintf(submitted, sizeof submitted, "%s", head);
     while (off + 120 < SUBMITTED_BYTES)
         off += (size_t)snprintf(submitted + off, sizeof submitted - off,
@@ -242,8 +243,8 @@ int main(int argc, char **argv)
                                    "bench:{c}idx:all %s bench:{c}idx:s:received %s %s "
                                    "bench:{c}audit %s %s %s %s %s %s %s %s",
                                    sha, a->k_claim, a->k_member, a->k_family, a->k_idem,
-                                   a->k_caudit, a->id, a->member, submitted, history, audit,
-                                   target, received);
+                                   a->k_caudit, a->id, a->member, submitted, history, audit, target,
+                                   received);
                 replies[ci]++;
                 continue;
             }
@@ -255,8 +256,7 @@ int main(int argc, char **argv)
                 "by_role provider by_npi 1234567893 created_at 2026-11-23T10:14:35Z group_hint "
                 "G100 plan_hint PPO-500 years 2026 submitted %s history %s",
                 a->k_claim, score, a->id, a->member, a->family, target, submitted, history);
-            redisAppendCommand(c,
-                               "XADD bench:{c}work * claim %s m %s s %s g G100 p PPO-500 y 2026",
+            redisAppendCommand(c, "XADD bench:{c}work * claim %s m %s s %s g G100 p PPO-500 y 2026",
                                a->id, a->member, a->family);
             redisAppendCommand(c, "ZADD bench:{c}sla %s %s", target, a->id);
             redisAppendCommand(c, "ZADD bench:{c}idx:all %s %s", score, a->id);
@@ -294,7 +294,8 @@ int main(int argc, char **argv)
     double seconds = now_seconds() - t0;
     c = conns[0];
     long long mem_after = used_memory(c);
-    printf("RESULT mode=%s connections=%d claims=%ld seconds=%.3f claims_per_s=%.0f bytes_per_claim=%.0f "
+    printf("RESULT mode=%s connections=%d claims=%ld seconds=%.3f claims_per_s=%.0f "
+           "bytes_per_claim=%.0f "
            "commands_per_claim=%d\n",
            mode, n_conns, claims, seconds, (double)claims / seconds,
            (double)(mem_after - mem_before) / (double)claims, COMMANDS_PER_CLAIM);

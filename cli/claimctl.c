@@ -166,12 +166,12 @@ static int cmd_submit(struct ctl_conn *c, const struct cmdline *cl)
     size_t start;
     switch (submission_kind(&file, &start)) {
     case SUBMIT_JSON:
-        rc = call(c, cl, "POST", "/v1/claims", "application/json", file.p + start,
-                  file.len - start, header[0] ? header : NULL);
+        rc = call(c, cl, "POST", "/v1/claims", "application/json", file.p + start, file.len - start,
+                  header[0] ? header : NULL);
         break;
     case SUBMIT_X12:
-        rc = call(c, cl, "POST", "/v1/x12", "application/edi-x12", file.p + start,
-                  file.len - start, header[0] ? header : NULL);
+        rc = call(c, cl, "POST", "/v1/x12", "application/edi-x12", file.p + start, file.len - start,
+                  header[0] ? header : NULL);
         break;
     default:
         rc = ctl_fail(CTL_LOCAL_ERROR, "input",
@@ -199,10 +199,14 @@ static void search_path(struct ctl_buf *path, const struct ctl_conn *c, const st
     path->len = 0;
     ctl_buf_str(path, "/v1/claims");
     const char *params[][2] = {
-        {"member_id", cl->member_id},         {"status", cl->status},
-        {"type", cl->type},                   {"overdue", cl->overdue ? "true" : NULL},
-        {"received_from", cl->received_from}, {"received_to", cl->received_to},
-        {"limit", cl->limit},                 {"cursor", cursor},
+        {"member_id", cl->member_id},
+        {"status", cl->status},
+        {"type", cl->type},
+        {"overdue", cl->overdue ? "true" : NULL},
+        {"received_from", cl->received_from},
+        {"received_to", cl->received_to},
+        {"limit", cl->limit},
+        {"cursor", cursor},
     };
     for (size_t i = 0; i < sizeof params / sizeof *params; i++)
         if (params[i][1])
@@ -532,7 +536,8 @@ static int connect_settings(struct cmdline *cl, struct ctl_conn *c, char **token
     if (!url || !url[0])
         return ctl_fail(CTL_LOCAL_ERROR, "usage", "no server: give --url URL or set CLAIMS_URL");
     if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
-        return ctl_fail(CTL_LOCAL_ERROR, "usage", "the server URL must start with http:// or https://");
+        return ctl_fail(CTL_LOCAL_ERROR, "usage",
+                        "the server URL must start with http:// or https://");
     char *base = strdup(url);
     if (!base)
         return ctl_fail(CTL_LOCAL_ERROR, "local", "out of memory");

@@ -14,10 +14,10 @@
 
 /* Exit statuses, the same for every command (docs/claimctl.md). */
 enum ctl_status {
-    CTL_OK = 0,          /* the server answered 2xx */
+    CTL_OK = 0,           /* the server answered 2xx */
     CTL_SERVER_ERROR = 1, /* the server answered an error: code and message on stderr */
-    CTL_LOCAL_ERROR = 2, /* usage, a file that cannot be read or written, out of memory */
-    CTL_UNREACHABLE = 3, /* no answer: connection, TLS or timeout (a curl error) */
+    CTL_LOCAL_ERROR = 2,  /* usage, a file that cannot be read or written, out of memory */
+    CTL_UNREACHABLE = 3,  /* no answer: connection, TLS or timeout (a curl error) */
 };
 
 /* Where and how to talk to the server; filled from the command line and the

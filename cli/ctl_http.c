@@ -53,8 +53,7 @@ static void buf_escaped(struct ctl_buf *b, const struct ctl_conn *c, const char 
     curl_free(e);
 }
 
-void ctl_buf_param(struct ctl_buf *b, const struct ctl_conn *c, const char *name,
-                   const char *value)
+void ctl_buf_param(struct ctl_buf *b, const struct ctl_conn *c, const char *name, const char *value)
 {
     ctl_buf_str(b, b->p && strchr(b->p, '?') ? "&" : "?");
     ctl_buf_str(b, name);

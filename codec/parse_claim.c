@@ -245,9 +245,8 @@ static void parse_diagnoses(struct intake_reader *r, struct json_object *body, s
 static void parse_line(struct intake_reader *r, struct json_object *o, const struct claim_ctx *ctx,
                        struct claim_line *line)
 {
-    static const char *const fields[] = {"service_date", "procedure_code", "modifiers",
-                                         "units",        "charge",         "revenue_code",
-                                         NULL};
+    static const char *const fields[] = {"service_date", "procedure_code", "modifiers", "units",
+                                         "charge",       "revenue_code",   NULL};
     intake_reject_unknown(r, o, fields);
     field_date_not_after(r, o, "service_date", true, ctx->have_receipt, ctx->receipt,
                          P_AFTER_RECEIVED, &line->service_date);
@@ -604,8 +603,8 @@ static void w_date(struct strbuf *sb, bool *first, const char *key, date_t value
  * or without trailing zeros when trim). The same text as intake_put_money
  * (two decimals always) and intake_put_quantity (trimmed, no point when
  * whole). */
-static void w_fixed(struct strbuf *sb, bool *first, const char *key, int64_t scaled,
-                    int decimals, bool trim)
+static void w_fixed(struct strbuf *sb, bool *first, const char *key, int64_t scaled, int decimals,
+                    bool trim)
 {
     int64_t scale = 1;
     for (int i = 0; i < decimals; i++)

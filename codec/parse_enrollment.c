@@ -103,8 +103,8 @@ static int parse_history(struct intake_reader *r, struct json_object *body, void
 /* ---- group ---- */
 
 /* A group's changing facts, both required, from the record or a history entry. */
-static void parse_group_facts(struct intake_reader *r, struct json_object *o,
-                              struct group_facts *f, bool *have_count)
+static void parse_group_facts(struct intake_reader *r, struct json_object *o, struct group_facts *f,
+                              bool *have_count)
 {
     struct intake_int_spec count = {0, 10000000, "must be an integer from 0 to 10000000",
                                     &f->employee_count};
@@ -161,8 +161,8 @@ static bool parse_group(struct json_object *body, const char *expected_id, struc
      * one, the values hold from the beginning. */
     bool has_history = intake_member(body, "history") != NULL;
     if (has_history)
-        out->n_history = parse_history(&r, body, out->history, sizeof out->history[0],
-                                       entry_fields, parse_group_entry);
+        out->n_history = parse_history(&r, body, out->history, sizeof out->history[0], entry_fields,
+                                       parse_group_entry);
     else
         group_set_initial_facts(out, &facts);
     if (put) {
@@ -202,16 +202,9 @@ bool intake_parse_group(struct json_object *body, const char *expected_id, struc
 static void parse_coverage_span(struct intake_reader *r, struct json_object *o,
                                 struct coverage_span *span)
 {
-    static const char *const fields[] = {"plan_id",
-                                         "effective",
-                                         "termination_event",
-                                         "termination_reported_on",
-                                         "kind",
-                                         "qualifying_event",
-                                         "months",
-                                         "elected_on",
-                                         "disability_ended_on",
-                                         NULL};
+    static const char *const fields[] = {
+        "plan_id",          "effective", "termination_event", "termination_reported_on", "kind",
+        "qualifying_event", "months",    "elected_on",        "disability_ended_on",     NULL};
     intake_reject_unknown(r, o, fields);
     intake_field(r, o, "plan_id", true, intake_value_id, span->plan_id);
     bool have_effective =
@@ -223,8 +216,7 @@ static void parse_coverage_span(struct intake_reader *r, struct json_object *o,
                      &span->termination_reported_on) == INTAKE_GOT) {
         span->has_termination_reported_on = true;
         if (!span->has_termination_event)
-            intake_report_key(r, "termination_reported_on",
-                              "only allowed with termination_event");
+            intake_report_key(r, "termination_reported_on", "only allowed with termination_event");
     }
     int kind = -1;
     struct intake_enum_spec kinds = {coverage_kind_names, 3,
@@ -426,8 +418,8 @@ static int parse_member_ids(struct intake_reader *r, struct json_object *body,
     int problems = intake_problem_count(r);
     field_record_id(r, body, "member_id", expected_id, out->member_id);
     bool have_ids = intake_problem_count(r) == problems;
-    have_ids &= intake_field(r, body, "subscriber_id", true, intake_value_id,
-                             out->subscriber_id) == INTAKE_GOT;
+    have_ids &= intake_field(r, body, "subscriber_id", true, intake_value_id, out->subscriber_id) ==
+                INTAKE_GOT;
     intake_field(r, body, "group_id", true, intake_value_id, out->group_id);
     int rel = -1;
     struct intake_enum_spec rels = {relationship_names, 4,
@@ -502,8 +494,8 @@ static void parse_member_timeline(struct intake_reader *r, struct json_object *b
      * values hold from the beginning. */
     bool has_history = intake_member(body, "history") != NULL;
     if (has_history)
-        out->n_history = parse_history(r, body, out->history, sizeof out->history[0],
-                                       entry_fields, parse_member_entry);
+        out->n_history = parse_history(r, body, out->history, sizeof out->history[0], entry_fields,
+                                       parse_member_entry);
     else
         member_set_initial_facts(out, &facts);
     if (put) {
@@ -804,13 +796,20 @@ static void formulary_value(struct intake_reader *r, struct json_object *val, vo
 /* The plan's fee schedule and formulary; false only when out of memory. */
 static bool parse_code_maps(struct intake_reader *r, struct json_object *body, struct plan *plan)
 {
-    static const struct code_map fees = {"fee_schedule", sizeof(struct fee_entry),
+    static const struct code_map fees = {"fee_schedule",
+                                         sizeof(struct fee_entry),
                                          "key must be a 5-character CPT or HCPCS code",
-                                         fee_normalize, fee_value, fee_cmp, fee_code};
-    static const struct code_map drugs = {
-        "formulary",         sizeof(struct formulary_entry),
-        "key must be an NDC in 4-4-2, 5-3-2, 5-4-1 or 5-4-2 form",
-        formulary_normalize, formulary_value, formulary_cmp, formulary_code};
+                                         fee_normalize,
+                                         fee_value,
+                                         fee_cmp,
+                                         fee_code};
+    static const struct code_map drugs = {"formulary",
+                                          sizeof(struct formulary_entry),
+                                          "key must be an NDC in 4-4-2, 5-3-2, 5-4-1 or 5-4-2 form",
+                                          formulary_normalize,
+                                          formulary_value,
+                                          formulary_cmp,
+                                          formulary_code};
     void *fee_entries = NULL, *drug_entries = NULL;
     bool ok = parse_code_map(r, body, &fees, &fee_entries, &plan->n_fee_schedule);
     plan->fee_schedule = fee_entries;
@@ -865,9 +864,9 @@ enum intake_status intake_parse_plan(struct json_object *body, const char *expec
     struct intake_int_spec pend = {1, 365, "must be an integer from 1 to 365", &out->pend_days};
     intake_field(&r, body, "pend_days", false, intake_value_int, &pend);
     /* Staff review (docs/rules.md "Staff review"): absent or null, none. */
-    out->has_review_threshold = intake_field(&r, body, "review_threshold", false,
-                                             intake_value_money,
-                                             &out->review_threshold) == INTAKE_GOT;
+    out->has_review_threshold =
+        intake_field(&r, body, "review_threshold", false, intake_value_money,
+                     &out->review_threshold) == INTAKE_GOT;
     parse_pharmacy_tiers(&r, body, out->pharmacy);
     if (!parse_code_maps(&r, body, out)) {
         plan_free(out);
@@ -928,8 +927,7 @@ enum intake_status intake_member_from_body(const char *bytes, size_t len, const 
 enum intake_status intake_group_put_from_body(const char *bytes, size_t len,
                                               const char *expected_id, struct group *out,
                                               struct intake_group_put *put,
-                                              struct intake_field_errors *errs,
-                                              const char **reason)
+                                              struct intake_field_errors *errs, const char **reason)
 {
     struct json_object *body;
     enum intake_status status = edge(bytes, len, &body, errs, reason);
@@ -1304,8 +1302,8 @@ struct cache_entry {
  * worth a great deal. */
 static const size_t cache_sets[CACHE_KINDS] = {512, 64, 1};
 static const size_t cache_ways[CACHE_KINDS] = {4, 4, 32};
-static const size_t cache_value_size[CACHE_KINDS] = {
-    sizeof(struct member), sizeof(struct group), sizeof(struct plan)};
+static const size_t cache_value_size[CACHE_KINDS] = {sizeof(struct member), sizeof(struct group),
+                                                     sizeof(struct plan)};
 
 struct intake_enrollment_cache {
     struct cache_entry *entries[CACHE_KINDS];
@@ -1453,8 +1451,8 @@ static bool parse_group_record(struct json_object *o, const char *id, void *out,
 }
 
 static bool cached_record(struct intake_enrollment_cache *c, enum cache_kind kind,
-                          record_parser parse, const char *text, const char *expected_id,
-                          void *out, size_t size, struct intake_field_errors *errs)
+                          record_parser parse, const char *text, const char *expected_id, void *out,
+                          size_t size, struct intake_field_errors *errs)
 {
     size_t len = text ? strlen(text) : 0;
     uint64_t hash = 0;
@@ -1487,16 +1485,16 @@ bool intake_cached_member(struct intake_enrollment_cache *c, const char *text,
                           const char *expected_id, struct member *out,
                           struct intake_field_errors *errs)
 {
-    return cached_record(c, CACHE_MEMBER, parse_member_record, text, expected_id, out,
-                         sizeof *out, errs);
+    return cached_record(c, CACHE_MEMBER, parse_member_record, text, expected_id, out, sizeof *out,
+                         errs);
 }
 
 bool intake_cached_group(struct intake_enrollment_cache *c, const char *text,
                          const char *expected_id, struct group *out,
                          struct intake_field_errors *errs)
 {
-    return cached_record(c, CACHE_GROUP, parse_group_record, text, expected_id, out,
-                         sizeof *out, errs);
+    return cached_record(c, CACHE_GROUP, parse_group_record, text, expected_id, out, sizeof *out,
+                         errs);
 }
 
 enum intake_status intake_cached_plan(struct intake_enrollment_cache *c, const char *text,

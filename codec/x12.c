@@ -9,26 +9,16 @@
 const char *x12_status_text(enum x12_status st)
 {
     switch (st) {
-    case X12_OK:
-        return "ok";
-    case X12_NOT_ISA:
-        return "the body is not an X12 interchange: it does not start with ISA";
-    case X12_BAD_ISA:
-        return "the ISA segment is not 106 bytes with usable delimiters";
-    case X12_TOO_LARGE:
-        return "the interchange is over 5 MiB";
-    case X12_TOO_MANY_SEGMENTS:
-        return "the interchange has more than 10000 segments";
-    case X12_SEGMENT_TOO_LONG:
-        return "a segment is longer than 4096 bytes";
-    case X12_TOO_MANY_ELEMENTS:
-        return "a segment has more than 64 elements";
-    case X12_BAD_SEGMENT_ID:
-        return "a segment id is not 2 or 3 upper-case letters or digits";
-    case X12_BAD_CHARACTER:
-        return "the interchange contains a NUL byte";
-    case X12_NO_MEMORY:
-        return "out of memory";
+    case X12_OK: return "ok";
+    case X12_NOT_ISA: return "the body is not an X12 interchange: it does not start with ISA";
+    case X12_BAD_ISA: return "the ISA segment is not 106 bytes with usable delimiters";
+    case X12_TOO_LARGE: return "the interchange is over 5 MiB";
+    case X12_TOO_MANY_SEGMENTS: return "the interchange has more than 10000 segments";
+    case X12_SEGMENT_TOO_LONG: return "a segment is longer than 4096 bytes";
+    case X12_TOO_MANY_ELEMENTS: return "a segment has more than 64 elements";
+    case X12_BAD_SEGMENT_ID: return "a segment id is not 2 or 3 upper-case letters or digits";
+    case X12_BAD_CHARACTER: return "the interchange contains a NUL byte";
+    case X12_NO_MEMORY: return "out of memory";
     }
     return "unknown";
 }
@@ -68,7 +58,10 @@ void x12_doc_free(struct x12_doc *doc)
     memset(doc, 0, sizeof *doc);
 }
 
-static bool is_eol(char c) { return c == '\r' || c == '\n'; }
+static bool is_eol(char c)
+{
+    return c == '\r' || c == '\n';
+}
 
 /* The ISA's four delimiters into *d; X12_BAD_ISA when unusable, alike, or misplaced. */
 static enum x12_status read_isa_delimiters(const char *bytes, struct x12_delims *d)
@@ -78,9 +71,8 @@ static enum x12_status read_isa_delimiters(const char *bytes, struct x12_delims 
     if (!usable_delimiter(d->element) || !usable_delimiter(d->component) ||
         !usable_delimiter(d->repetition) ||
         !(usable_delimiter(d->segment) || is_eol(d->segment) || d->segment == '\x1c') ||
-        d->element == d->component || d->element == d->repetition ||
-        d->element == d->segment || d->component == d->repetition ||
-        d->component == d->segment || d->repetition == d->segment)
+        d->element == d->component || d->element == d->repetition || d->element == d->segment ||
+        d->component == d->repetition || d->component == d->segment || d->repetition == d->segment)
         return X12_BAD_ISA;
     for (int i = 0; i < 16; i++)
         if (bytes[isa_separators[i]] != d->element)
@@ -392,8 +384,8 @@ static const char *check_isa(const struct x12_seg *isa)
 {
     static const char *const auth_quals[] = {"00", "03", NULL};
     static const char *const sec_quals[] = {"00", "01", NULL};
-    static const char *const id_quals[] = {"01", "14", "20", "27", "28", "29", "30", "33", "ZZ",
-                                           NULL};
+    static const char *const id_quals[] = {"01", "14", "20", "27", "28",
+                                           "29", "30", "33", "ZZ", NULL};
     if (isa->n != 16)
         return "022";
     if (!one_of(x12_el(isa, 1), auth_quals))

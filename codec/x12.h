@@ -34,22 +34,22 @@ struct x12_seg {
 
 struct x12_doc {
     struct x12_delims d;
-    char *buf;             /* the copy, separators replaced by NULs */
-    struct x12_seg *segs;  /* n_segs of them, ISA first */
+    char *buf;            /* the copy, separators replaced by NULs */
+    struct x12_seg *segs; /* n_segs of them, ISA first */
     int n_segs;
-    const char **pool;     /* the element pointers of every segment */
+    const char **pool; /* the element pointers of every segment */
 };
 
 enum x12_status {
     X12_OK,
-    X12_NOT_ISA,          /* the bytes do not start with "ISA" */
-    X12_BAD_ISA,          /* shorter than 106 bytes, or its delimiters are unusable */
-    X12_TOO_LARGE,        /* over X12_MAX_BYTES */
+    X12_NOT_ISA,   /* the bytes do not start with "ISA" */
+    X12_BAD_ISA,   /* shorter than 106 bytes, or its delimiters are unusable */
+    X12_TOO_LARGE, /* over X12_MAX_BYTES */
     X12_TOO_MANY_SEGMENTS,
     X12_SEGMENT_TOO_LONG,
     X12_TOO_MANY_ELEMENTS,
-    X12_BAD_SEGMENT_ID,   /* a segment id that is not 2-3 upper-case letters/digits */
-    X12_BAD_CHARACTER,    /* a NUL byte */
+    X12_BAD_SEGMENT_ID, /* a segment id that is not 2-3 upper-case letters/digits */
+    X12_BAD_CHARACTER,  /* a NUL byte */
     X12_NO_MEMORY,
 };
 
@@ -60,8 +60,7 @@ const char *x12_status_text(enum x12_status st);
  * segments and elements. Optional CR/LF after each terminator are skipped.
  * On X12_OK *doc owns memory (x12_doc_free); otherwise *doc is empty and
  * *err_segment (may be NULL) is the 0-based index of the offending segment. */
-enum x12_status x12_tokenize(const char *bytes, size_t len, struct x12_doc *doc,
-                             int *err_segment);
+enum x12_status x12_tokenize(const char *bytes, size_t len, struct x12_doc *doc, int *err_segment);
 /* Frees what x12_tokenize kept in *doc and empties it (an empty doc is fine). */
 void x12_doc_free(struct x12_doc *doc);
 
@@ -80,9 +79,9 @@ int x12_component(const char *el, char sep, int k, char *out, size_t size);
 int x12_component_count(const char *el, char sep);
 
 /* Data element types of the X12 dictionary. */
-bool x12_is_an(const char *s, size_t min, size_t max);   /* string: basic/extended chars */
-bool x12_is_id(const char *s, size_t min, size_t max);   /* identifier: same, no leading space */
-bool x12_is_n0(const char *s, size_t min, size_t max);   /* unsigned integer digits */
+bool x12_is_an(const char *s, size_t min, size_t max); /* string: basic/extended chars */
+bool x12_is_id(const char *s, size_t min, size_t max); /* identifier: same, no leading space */
+bool x12_is_n0(const char *s, size_t min, size_t max); /* unsigned integer digits */
 /* R: decimal with optional sign and point, at most max digits; into cents
  * when out_cents is not NULL (more than 2 decimals: false). */
 bool x12_is_r_cents(const char *s, size_t max_digits, long long *out_cents);
@@ -102,21 +101,21 @@ bool x12_is_time(const char *s); /* TM: HHMM, HHMMSS, HHMMSSD.. (4 to 8 digits) 
  * 024 a GS with a bad element. */
 
 struct x12_set {
-    int st, se;               /* segment indexes; se == -1 when missing */
-    char code[4];             /* ST01 */
-    char control[10];         /* ST02 */
-    char version[36];         /* ST03 */
-    int ik5_code;             /* 0 or an IK5 syntax error code: 1,2,3,4 */
+    int st, se;       /* segment indexes; se == -1 when missing */
+    char code[4];     /* ST01 */
+    char control[10]; /* ST02 */
+    char version[36]; /* ST03 */
+    int ik5_code;     /* 0 or an IK5 syntax error code: 1,2,3,4 */
 };
 
 struct x12_group {
-    int gs, ge;               /* ge == -1 when missing */
-    char functional_id[3];    /* GS01 */
+    int gs, ge;                    /* ge == -1 when missing */
+    char functional_id[3];         /* GS01 */
     char sender[16], receiver[16]; /* GS02, GS03 */
-    char control[10];         /* GS06 */
-    char version[13];         /* GS08 */
-    int first_set, n_sets;    /* into x12_interchange.sets */
-    int ak9_code;             /* 0 or an AK905 code: 2 (version), 3 (GE missing), 4, 5 */
+    char control[10];              /* GS06 */
+    char version[13];              /* GS08 */
+    int first_set, n_sets;         /* into x12_interchange.sets */
+    int ak9_code;                  /* 0 or an AK905 code: 2 (version), 3 (GE missing), 4, 5 */
 };
 
 struct x12_interchange {

@@ -248,7 +248,10 @@ static bool read_dtp_dates(struct reader *r, const struct x12_seg *s, bool rd8_o
 
 /* ---- the JSON submission of one claim ---- */
 
-static struct json_object *jstr(const char *s) { return json_object_new_string(s); }
+static struct json_object *jstr(const char *s)
+{
+    return json_object_new_string(s);
+}
 
 static struct json_object *jdate(const char *d8)
 {
@@ -481,8 +484,7 @@ static int close_claim(struct reader *r)
     c->open = false;
     set_claim_period(ci, c, inst);
     const struct person *p = r->pat.present ? &r->pat : &r->sub;
-    if (!take_patient(r, ci, p) || !lines_acceptable(ci, c, inst) ||
-        !charges_balance(ci, c, inst))
+    if (!take_patient(r, ci, p) || !lines_acceptable(ci, c, inst) || !charges_balance(ci, c, inst))
         return 0;
     return build_submission(r, ci, p);
 }
@@ -491,7 +493,8 @@ static int close_claim(struct reader *r)
 
 static void read_bht(struct reader *r, const struct x12_seg *s)
 {
-    static const char *const purpose[] = {"00", "18", NULL}, *const kind[] = {"CH", "RP", "31", NULL};
+    static const char *const purpose[] = {"00", "18", NULL}, *const kind[] = {"CH", "RP", "31",
+                                                                              NULL};
     static const char *const structure[] = {"0019", NULL};
     need_code(r, s, 1, structure, 1005);
     need_code(r, s, 2, purpose, 353);
@@ -518,8 +521,7 @@ static void read_nm1_person(struct reader *r, const struct x12_seg *s, struct pe
     opt_an(r, s, 4, 1, 35, 1036, p->first, sizeof p->first);
     const char *quals[] = {id_qual, NULL};
     if (x12_el(s, 8)[0] || x12_el(s, 9)[0] || id_required) {
-        if (need_code(r, s, 8, quals, 66) &&
-            need_an(r, s, 9, 2, 80, 67, p->id, sizeof p->id))
+        if (need_code(r, s, 8, quals, 66) && need_an(r, s, 9, 2, 80, 67, p->id, sizeof p->id))
             p->has_id = true;
     }
 }
@@ -745,10 +747,10 @@ static void read_dtp(struct reader *r, const struct x12_seg *s)
             char d[9] = "";
             if (strlen(v) >= 8)
                 memcpy(d, v, 8);
-            bool ok = strcmp(x12_el(s, 2), "D8") == 0
-                          ? strlen(v) == 8 && x12_is_date8(v, NULL, NULL, NULL)
-                          : (strlen(v) == 12 && x12_is_date8(d, NULL, NULL, NULL) &&
-                             x12_is_time(v + 8));
+            bool ok =
+                strcmp(x12_el(s, 2), "D8") == 0
+                    ? strlen(v) == 8 && x12_is_date8(v, NULL, NULL, NULL)
+                    : (strlen(v) == 12 && x12_is_date8(d, NULL, NULL, NULL) && x12_is_time(v + 8));
             if (!ok)
                 elem_err(r, s, 3, 0, 1251, v[0] ? 8 : 1);
         }
@@ -882,7 +884,7 @@ static void read_sv(struct reader *r, const struct x12_seg *s)
         return;
     struct line_build *l = &c->lines[c->n_lines - 1];
     static const char *const unit_codes[] = {"UN", "MJ", NULL}, *const inst_units[] = {"UN", "DA",
-                                                                                      NULL};
+                                                                                       NULL};
     l->has_service = true;
     if (!inst) {
         read_procedure(r, s, 1, true, l);
@@ -891,8 +893,7 @@ static void read_sv(struct reader *r, const struct x12_seg *s)
         need_quantity(r, s, 4, 380, l->units, sizeof l->units);
         return;
     }
-    if (need_an(r, s, 1, 1, 48, 234, l->revenue, sizeof l->revenue) &&
-        !x12_is_n0(l->revenue, 4, 4))
+    if (need_an(r, s, 1, 1, 48, 234, l->revenue, sizeof l->revenue) && !x12_is_n0(l->revenue, 4, 4))
         elem_err(r, s, 1, 0, 234, 7);
     read_procedure(r, s, 2, false, l);
     need_amount(r, s, 3, 782, l->charge, sizeof l->charge);
@@ -904,11 +905,10 @@ static void read_sv(struct reader *r, const struct x12_seg *s)
 static bool known_segment(const char *id)
 {
     static const char *const ids[] = {
-        "BHT", "NM1", "PER", "N3",  "N4",  "REF", "HL",  "PRV", "SBR", "PAT", "DMG", "CLM",
-        "DTP", "CL1", "PWK", "CN1", "AMT", "K3",  "NTE", "CR1", "CR2", "CRC", "HI",  "HCP",
-        "LX",  "SV1", "SV2", "SV5", "CR3", "LIN", "CTP", "QTY", "MEA", "PS1", "OI",  "MIA",
-        "MOA", "SVD", "CAS", "LQ",  "FRM", "TOO", "CUR", "CR5", "CR6", "CR7", "HSD", "SBR",
-        NULL};
+        "BHT", "NM1", "PER", "N3",  "N4",  "REF", "HL",  "PRV", "SBR", "PAT", "DMG", "CLM", "DTP",
+        "CL1", "PWK", "CN1", "AMT", "K3",  "NTE", "CR1", "CR2", "CRC", "HI",  "HCP", "LX",  "SV1",
+        "SV2", "SV5", "CR3", "LIN", "CTP", "QTY", "MEA", "PS1", "OI",  "MIA", "MOA", "SVD", "CAS",
+        "LQ",  "FRM", "TOO", "CUR", "CR5", "CR6", "CR7", "HSD", "SBR", NULL};
     for (int i = 0; ids[i]; i++)
         if (strcmp(id, ids[i]) == 0)
             return true;
@@ -1060,8 +1060,10 @@ void x12_837_element_of(const char *path, bool inst, char *out, size_t size, con
     };
     for (const struct map *m = maps; m->path; m++) {
         size_t n = strlen(m->path);
-        if (strncmp(path, m->path, n) == 0 && (path[n] == '\0' || path[n] == '[' || path[n] == '.')) {
-            if (strcmp(m->path, "diagnosis_codes") == 0 && strcmp(path, "diagnosis_codes[0]") == 0) {
+        if (strncmp(path, m->path, n) == 0 &&
+            (path[n] == '\0' || path[n] == '[' || path[n] == '.')) {
+            if (strcmp(m->path, "diagnosis_codes") == 0 &&
+                strcmp(path, "diagnosis_codes[0]") == 0) {
                 snprintf(out, size, "2300 HI01-2 (ABK)");
                 *status = "254";
                 return;

@@ -19,29 +19,29 @@
 /* One segment in error: a 999 IK3 and, when elem > 0, its IK4. */
 struct x12_ik3 {
     char seg_id[4];
-    int position;     /* IK302: in the transaction set, ST is 1 */
-    char loop[7];     /* IK303: the loop it is in, "" when not known */
-    int code;         /* IK304: 1 unrecognized, 3 required segment missing, 8 element errors */
-    int elem, comp;   /* IK401: element (1-based) and component (0: none) */
-    int elem_ref;     /* IK402: the data element's reference number, 0 when not given */
-    int elem_code;    /* IK403: 1 required missing, 4 too short, 5 too long, 6 bad
-                         character, 7 invalid code value, 8 invalid date, 9 invalid time */
-    char clm01[39];   /* CTX: CLM01 of the claim it is in, "" outside a claim */
+    int position;   /* IK302: in the transaction set, ST is 1 */
+    char loop[7];   /* IK303: the loop it is in, "" when not known */
+    int code;       /* IK304: 1 unrecognized, 3 required segment missing, 8 element errors */
+    int elem, comp; /* IK401: element (1-based) and component (0: none) */
+    int elem_ref;   /* IK402: the data element's reference number, 0 when not given */
+    int elem_code;  /* IK403: 1 required missing, 4 too short, 5 too long, 6 bad
+                       character, 7 invalid code value, 8 invalid date, 9 invalid time */
+    char clm01[39]; /* CTX: CLM01 of the claim it is in, "" outside a claim */
 };
 
 #define X12_MAX_IK3 20
 
 /* A claim the 277CA answers, with its submission when it could be mapped. */
 struct x12_claim_in {
-    char clm01[39];            /* CLM01: the patient control number */
-    long long charge_cents;    /* CLM02 */
-    char billing_npi[81];      /* 2010AA NM109 as sent */
-    int provider;              /* index into x12_837.providers */
-    char member_id[81];        /* the patient's NM109 */
+    char clm01[39];         /* CLM01: the patient control number */
+    long long charge_cents; /* CLM02 */
+    char billing_npi[81];   /* 2010AA NM109 as sent */
+    int provider;           /* index into x12_837.providers */
+    char member_id[81];     /* the patient's NM109 */
     char last_name[61], first_name[36];
-    char from[9], to[9];       /* the claim's service dates, CCYYMMDD */
-    char bill_type[4];         /* 837I: CLM05-1 + CLM05-3 */
-    char d9[51];               /* 2300 REF*D9, "" when not sent */
+    char from[9], to[9];            /* the claim's service dates, CCYYMMDD */
+    char bill_type[4];              /* 837I: CLM05-1 + CLM05-3 */
+    char d9[51];                    /* 2300 REF*D9, "" when not sent */
     struct json_object *submission; /* NULL when rejected while mapping */
     /* A rejection found while mapping (the submission is then NULL). */
     const char *reject_category, *reject_status, *reject_entity, *reject_text;

@@ -21,10 +21,10 @@ static const char *clean(const struct writer *w, const char *in, char *out, size
     size_t n = 0;
     for (; in[n] && n + 1 < size; n++) {
         char c = in[n];
-        out[n] = (c == w->d.element || c == w->d.component || c == w->d.repetition ||
-                  c == w->d.segment)
-                     ? ' '
-                     : c;
+        out[n] =
+            (c == w->d.element || c == w->d.component || c == w->d.repetition || c == w->d.segment)
+                ? ' '
+                : c;
     }
     out[n] = '\0';
     return out;
@@ -108,9 +108,8 @@ static void isa(struct writer *w, const struct x12_interchange *ix, const char *
     snprintf(yymmdd, sizeof yymmdd, "%s", date8 + 2);
     /* The ISA is fixed-length: every element is written, empty or not. */
     strbuf_append_str(&w->sb, "ISA");
-    const char *el[16] = {"00",   "          ", "00",  "          ", sq,      sid,
-                          rq,     rid,          yymmdd, time4,       rep,     "00501",
-                          control, "0",          usage, comp};
+    const char *el[16] = {"00",   "          ", "00", "          ", sq,      sid, rq,    rid,
+                          yymmdd, time4,        rep,  "00501",      control, "0", usage, comp};
     for (int i = 0; i < 16; i++) {
         strbuf_append_char(&w->sb, w->d.element);
         strbuf_append_str(&w->sb, el[i]);
@@ -372,8 +371,7 @@ static void write_277_provider(struct writing_277 *x, const struct x12_set_resul
         return;
     /* 2000C billing provider of service. */
     int provider_hl = ++x->hl;
-    seg(w, "HL", num(provider_hl, a, sizeof a), num(x->receiver_hl, b, sizeof b), "19", "1",
-        NULL);
+    seg(w, "HL", num(provider_hl, a, sizeof a), num(x->receiver_hl, b, sizeof b), "19", "1", NULL);
     if (bp->person)
         seg(w, "NM1", "85", "1", clean(w, bp->name, b, sizeof b), "", "", "", "", "XX",
             clean(w, bp->npi, c, sizeof c), NULL);

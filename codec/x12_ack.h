@@ -18,11 +18,11 @@
 /* What became of one claim. */
 struct x12_claim_result {
     bool accepted;
-    char claim_id[CLAIM_ID_LEN];  /* accepted: REF*1K */
-    const char *category;          /* rejected: STC01-1 (A3, A7) */
-    const char *status;            /* STC01-2 */
-    const char *entity;            /* STC01-3, "" for none */
-    char text[200];                /* STC12: the failing element and the problem */
+    char claim_id[CLAIM_ID_LEN]; /* accepted: REF*1K */
+    const char *category;        /* rejected: STC01-1 (A3, A7) */
+    const char *status;          /* STC01-2 */
+    const char *entity;          /* STC01-3, "" for none */
+    char text[200];              /* STC12: the failing element and the problem */
 };
 
 /* One transaction set: read (m) when its envelope was good, and the claims'

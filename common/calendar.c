@@ -20,8 +20,7 @@ static void add_fixed(struct holiday_calendar *cal, const char *name, int month,
     r->from_year = from_year;
 }
 
-static void add_nth(struct holiday_calendar *cal, const char *name, int month, int weekday,
-                    int nth)
+static void add_nth(struct holiday_calendar *cal, const char *name, int month, int weekday, int nth)
 {
     struct holiday_rule *r = &cal->rules[cal->n_rules++];
     memset(r, 0, sizeof *r);
@@ -105,8 +104,8 @@ bool calendar_is_holiday(const struct holiday_calendar *cal, date_t d)
     /* Inside the cached years (an observed date may sit in the year before:
      * 31 December for a Saturday New Year's Day). */
     if (year > CALENDAR_CACHE_FIRST_YEAR && year < CALENDAR_CACHE_LAST_YEAR)
-        return bsearch(&d.days, cal->cached, (size_t)cal->n_cached, sizeof *cal->cached,
-                       cmp_day) != NULL;
+        return bsearch(&d.days, cal->cached, (size_t)cal->n_cached, sizeof *cal->cached, cmp_day) !=
+               NULL;
     for (int i = 0; i < cal->n_rules; i++) {
         /* An observed date can fall in the neighbouring year (1 January on a
          * Saturday is observed on 31 December). */
@@ -136,7 +135,7 @@ date_t calendar_add_business_days(const struct holiday_calendar *cal, date_t d, 
 
 static int weekday_from_name(const char *name)
 {
-    static const char *names[] = {"monday", "tuesday", "wednesday", "thursday",
+    static const char *names[] = {"monday", "tuesday",  "wednesday", "thursday",
                                   "friday", "saturday", "sunday"};
     for (int i = 0; i < 7; i++)
         if (strcmp(name, names[i]) == 0)
@@ -161,19 +160,19 @@ static int parse_rule(json_object *e, struct holiday_rule *r, int idx, const cha
 {
     memset(r, 0, sizeof *r);
     json_object *v;
-#define FAIL(...)                                                                             \
-    do {                                                                                      \
-        int n_ = snprintf(err, CALENDAR_ERR_LEN, "%s: holidays[%d]: ", path, idx);             \
-        snprintf(err + n_, (size_t)(CALENDAR_ERR_LEN - n_), __VA_ARGS__);                      \
-        return -1;                                                                            \
+#define FAIL(...)                                                                                  \
+    do {                                                                                           \
+        int n_ = snprintf(err, CALENDAR_ERR_LEN, "%s: holidays[%d]: ", path, idx);                 \
+        snprintf(err + n_, (size_t)(CALENDAR_ERR_LEN - n_), __VA_ARGS__);                          \
+        return -1;                                                                                 \
     } while (0)
     if (!json_object_is_type(e, json_type_object))
         FAIL("must be an object");
     json_object_object_foreach(e, key, val)
     {
         (void)val;
-        static const char *known[] = {"name", "month", "day", "weekday", "nth", "observed",
-                                      "from_year"};
+        static const char *known[] = {"name", "month",    "day",      "weekday",
+                                      "nth",  "observed", "from_year"};
         bool ok = false;
         for (size_t i = 0; i < sizeof known / sizeof *known; i++)
             ok |= strcmp(key, known[i]) == 0;

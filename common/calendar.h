@@ -34,7 +34,7 @@ struct holiday_rule {
  * binary search; dates outside fall back to the rules. */
 #define CALENDAR_CACHE_FIRST_YEAR 1990
 #define CALENDAR_CACHE_LAST_YEAR 2100
-#define CALENDAR_CACHE_MAX \
+#define CALENDAR_CACHE_MAX                                                                         \
     (CALENDAR_MAX_RULES * (CALENDAR_CACHE_LAST_YEAR - CALENDAR_CACHE_FIRST_YEAR + 1))
 
 struct holiday_calendar {

@@ -72,12 +72,9 @@ const char *config_rate_class_name(enum rate_class c)
 const char *config_role_name(enum server_role role)
 {
     switch (role) {
-    case ROLE_INTAKE:
-        return "intake";
-    case ROLE_WORKER:
-        return "worker";
-    default:
-        return "all";
+    case ROLE_INTAKE: return "intake";
+    case ROLE_WORKER: return "worker";
+    default: return "all";
     }
 }
 
@@ -186,11 +183,26 @@ struct key_spec {
     long long min, max;
 };
 
-#define STR(name, field) {name, K_STRING, offsetof(struct config, field), sizeof(((struct config *)0)->field), 0, 0}
-#define PATH(name, field) {name, K_PATH, offsetof(struct config, field), sizeof(((struct config *)0)->field), 0, 0}
-#define INT(name, field, lo, hi) {name, K_INT, offsetof(struct config, field), 0, lo, hi}
-#define SIZE(name, field, lo, hi) {name, K_SIZE, offsetof(struct config, field), 0, lo, hi}
-#define BOOL(name, field) {name, K_BOOL, offsetof(struct config, field), 0, 0, 0}
+#define STR(name, field)                                                                           \
+    {                                                                                              \
+        name, K_STRING, offsetof(struct config, field), sizeof(((struct config *)0)->field), 0, 0  \
+    }
+#define PATH(name, field)                                                                          \
+    {                                                                                              \
+        name, K_PATH, offsetof(struct config, field), sizeof(((struct config *)0)->field), 0, 0    \
+    }
+#define INT(name, field, lo, hi)                                                                   \
+    {                                                                                              \
+        name, K_INT, offsetof(struct config, field), 0, lo, hi                                     \
+    }
+#define SIZE(name, field, lo, hi)                                                                  \
+    {                                                                                              \
+        name, K_SIZE, offsetof(struct config, field), 0, lo, hi                                    \
+    }
+#define BOOL(name, field)                                                                          \
+    {                                                                                              \
+        name, K_BOOL, offsetof(struct config, field), 0, 0, 0                                      \
+    }
 
 static const struct key_spec top_keys[] = {
     PATH("data_dir", data_dir),
@@ -243,12 +255,9 @@ static const struct key_spec session_keys[] = {
 };
 
 static const struct key_spec payment_cycle_keys[] = {
-    STR("payer_name", payment_cycle.payer_name),
-    STR("payer_id", payment_cycle.payer_id),
-    STR("payer_address", payment_cycle.payer_address),
-    STR("payer_city", payment_cycle.payer_city),
-    STR("payer_state", payment_cycle.payer_state),
-    STR("payer_zip", payment_cycle.payer_zip),
+    STR("payer_name", payment_cycle.payer_name),       STR("payer_id", payment_cycle.payer_id),
+    STR("payer_address", payment_cycle.payer_address), STR("payer_city", payment_cycle.payer_city),
+    STR("payer_state", payment_cycle.payer_state),     STR("payer_zip", payment_cycle.payer_zip),
     STR("payer_phone", payment_cycle.payer_phone),
 };
 
@@ -335,8 +344,8 @@ static const struct key_spec *find_key(const struct key_spec *keys, size_t n, co
 }
 
 static int load_section(struct config *cfg, json_object *obj, const struct key_spec *keys,
-                        size_t n_keys, const char *base_dir, const char *path,
-                        const char *prefix, char err[CONFIG_ERR_LEN])
+                        size_t n_keys, const char *base_dir, const char *path, const char *prefix,
+                        char err[CONFIG_ERR_LEN])
 {
     json_object_object_foreach(obj, name, value)
     {
@@ -363,9 +372,8 @@ static int load_allow_private(struct netaddr_list *list, json_object *v, const c
     }
     size_t n = json_object_array_length(v);
     if (n > NETADDR_LIST_MAX) {
-        snprintf(err, CONFIG_ERR_LEN,
-                 "%s: key \"webhooks.allow_private\" has more than %d entries", path,
-                 NETADDR_LIST_MAX);
+        snprintf(err, CONFIG_ERR_LEN, "%s: key \"webhooks.allow_private\" has more than %d entries",
+                 path, NETADDR_LIST_MAX);
         return -1;
     }
     list->n = 0;
@@ -590,8 +598,8 @@ static int load_tls(struct config *cfg, json_object *value, const struct config_
 {
     if (require_object(value, "tls", f) != 0)
         return -1;
-    if (load_section(cfg, value, tls_keys, sizeof tls_keys / sizeof *tls_keys, f->base_dir,
-                     f->path, "tls.", f->err) != 0)
+    if (load_section(cfg, value, tls_keys, sizeof tls_keys / sizeof *tls_keys, f->base_dir, f->path,
+                     "tls.", f->err) != 0)
         return -1;
     if (!cfg->tls.cert_file[0] != !cfg->tls.key_file[0]) {
         snprintf(f->err, CONFIG_ERR_LEN,
@@ -649,8 +657,7 @@ static int key_error(const struct config_file *f, const char *what)
 static int load_string_key(struct config *cfg, const char *name, json_object *value,
                            const struct config_file *f)
 {
-    static const char *const names[] = {"listen", "role", "log_level", "appendfsync",
-                                        "time_zone"};
+    static const char *const names[] = {"listen", "role", "log_level", "appendfsync", "time_zone"};
     size_t i = 0;
     while (i < sizeof names / sizeof *names && strcmp(name, names[i]) != 0)
         i++;
@@ -660,11 +667,12 @@ static int load_string_key(struct config *cfg, const char *name, json_object *va
     if (string_value(value, f->path, name, &s, f->err) != 0)
         return -1;
     if (strcmp(name, "listen") == 0)
-        return config_set_listen(cfg, s) != 0
-                   ? key_error(f, "key \"listen\" must be HOST:PORT") : 0;
+        return config_set_listen(cfg, s) != 0 ? key_error(f, "key \"listen\" must be HOST:PORT")
+                                              : 0;
     if (strcmp(name, "role") == 0)
         return config_set_role(cfg, s) != 0
-                   ? key_error(f, "key \"role\" must be \"all\", \"intake\" or \"worker\"") : 0;
+                   ? key_error(f, "key \"role\" must be \"all\", \"intake\" or \"worker\"")
+                   : 0;
     if (strcmp(name, "log_level") == 0) {
         int level = log_level_parse(s);
         if (level < 0)

@@ -19,12 +19,12 @@
 enum server_role { ROLE_ALL, ROLE_INTAKE, ROLE_WORKER };
 
 struct limits {
-    size_t max_body_bytes;       /* 413 above this */
-    size_t max_header_bytes;     /* total request header size */
-    int read_timeout_seconds;    /* a slow client is cut off after this */
-    int max_connections;         /* open client connections at once */
-    size_t max_output_bytes;     /* a connection's unsent answers; above, it is not read */
-    int write_timeout_seconds;   /* answers pending and none taken this long: closed */
+    size_t max_body_bytes;     /* 413 above this */
+    size_t max_header_bytes;   /* total request header size */
+    int read_timeout_seconds;  /* a slow client is cut off after this */
+    int max_connections;       /* open client connections at once */
+    size_t max_output_bytes;   /* a connection's unsent answers; above, it is not read */
+    int write_timeout_seconds; /* answers pending and none taken this long: closed */
 };
 
 /* HTTPS on the listener (docs/configuration.md "tls"): both files or neither. */
@@ -35,12 +35,12 @@ struct tls_config {
 
 /* Outbound webhook notifications (docs/webhooks.md). */
 struct webhook_config {
-    bool enabled;               /* run the dispatcher in this process (roles all and intake) */
+    bool enabled; /* run the dispatcher in this process (roles all and intake) */
     int connect_timeout_ms;
-    int timeout_ms;             /* a whole request */
-    int backoff_base_ms;        /* wait after the first failed attempt, doubled each time */
+    int timeout_ms;      /* a whole request */
+    int backoff_base_ms; /* wait after the first failed attempt, doubled each time */
     int backoff_max_ms;
-    int max_attempts;           /* then the delivery is dead */
+    int max_attempts; /* then the delivery is dead */
     int poll_interval_ms;
     int max_in_flight;
     /* Addresses a receiver may have although they are not public
@@ -50,22 +50,22 @@ struct webhook_config {
 
 /* People's sign-in sessions (docs/api.md "Accounts and sessions"). */
 struct session_config {
-    int idle_timeout_seconds;   /* a session unused this long ends */
-    int max_lifetime_seconds;   /* and every session ends this long after sign-in */
+    int idle_timeout_seconds; /* a session unused this long ends */
+    int max_lifetime_seconds; /* and every session ends this long after sign-in */
 };
 
 /* Remittance (docs/configuration.md "payment_cycle", docs/x12.md
  * "Remittance (835)"): when the daily payment cycle runs and who the payer
  * on the 835 is. */
 struct payment_cycle_config {
-    int minute_of_day;          /* UTC minutes after midnight; -1: no scheduled cycle */
-    char payer_name[61];        /* N1*PR, PER*BL */
-    char payer_id[11];          /* TRN03, ISA06, GS02: "1" and the payer's 9-digit EIN */
-    char payer_address[56];     /* N3 */
-    char payer_city[31];        /* N4 */
+    int minute_of_day;      /* UTC minutes after midnight; -1: no scheduled cycle */
+    char payer_name[61];    /* N1*PR, PER*BL */
+    char payer_id[11];      /* TRN03, ISA06, GS02: "1" and the payer's 9-digit EIN */
+    char payer_address[56]; /* N3 */
+    char payer_city[31];    /* N4 */
     char payer_state[3];
     char payer_zip[16];
-    char payer_phone[33];       /* PER*BL TE */
+    char payer_phone[33]; /* PER*BL TE */
 };
 
 /* The classes of rate_limits (docs/configuration.md): a bucket per token or
@@ -77,27 +77,27 @@ struct config {
     char listen_host[256];
     int listen_port;
     char data_dir[CONFIG_PATH_LEN];
-    char redis_url[CONFIG_PATH_LEN]; /* empty: start the embedded redis-server */
+    char redis_url[CONFIG_PATH_LEN];     /* empty: start the embedded redis-server */
     char redis_cluster[CONFIG_PATH_LEN]; /* seed nodes "host:port,host:port"; empty: none */
-    int shards;                      /* claims shards (issue 12): only 1 in this version */
+    int shards;                          /* claims shards (issue 12): only 1 in this version */
     char redis_server_path[CONFIG_PATH_LEN];
-    char appendfsync[16];            /* "everysec" or "always" */
+    char appendfsync[16]; /* "everysec" or "always" */
     bool rdb_snapshots;
     char key_prefix[64];
-    char time_zone[64];              /* IANA name: the plan's calendar (received dates, today) */
+    char time_zone[64]; /* IANA name: the plan's calendar (received dates, today) */
     enum server_role role;
     int workers;
     enum log_level log_level;
-    int redis_timeout_ms;            /* a Redis command not answered by then fails */
+    int redis_timeout_ms;                /* a Redis command not answered by then fails */
     char holidays_file[CONFIG_PATH_LEN]; /* empty: the built-in US federal holiday rules */
     char seed_dir[CONFIG_PATH_LEN];      /* enrollment loaded into an empty store; empty: none */
     char portal_dir[CONFIG_PATH_LEN];    /* the web portal's files (docs/portal.md); empty: none */
-    int target_business_days;        /* the processing target (RULES.md § 9) */
+    int target_business_days;            /* the processing target (RULES.md § 9) */
     int idempotency_ttl_seconds;
-    int claim_idle_timeout_ms;       /* a claim held this long by a silent worker is taken over */
-    int worker_idle_read_ms;         /* an idle worker's blocking read of the work stream */
-    int max_deliveries;              /* deliveries before a claim goes to the dead-letter stream */
-    int pend_sweep_seconds;          /* how often expired pended claims are requeued */
+    int claim_idle_timeout_ms; /* a claim held this long by a silent worker is taken over */
+    int worker_idle_read_ms;   /* an idle worker's blocking read of the work stream */
+    int max_deliveries;        /* deliveries before a claim goes to the dead-letter stream */
+    int pend_sweep_seconds;    /* how often expired pended claims are requeued */
     struct limits limits;
     struct webhook_config webhooks;
     struct session_config sessions;

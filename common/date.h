@@ -40,14 +40,29 @@ bool date_parse(const char *s, date_t *out);
 /* Writes "YYYY-MM-DD" into buf (at least DATE_STRLEN bytes); returns buf. */
 char *date_format(date_t d, char buf[DATE_STRLEN]);
 
-static inline date_t date_add_days(date_t d, int32_t n) { return (date_t){d.days + n}; }
-static inline int32_t date_diff_days(date_t later, date_t earlier) { return later.days - earlier.days; }
-static inline int date_cmp(date_t a, date_t b) { return (a.days > b.days) - (a.days < b.days); }
-static inline bool date_eq(date_t a, date_t b) { return a.days == b.days; }
+static inline date_t date_add_days(date_t d, int32_t n)
+{
+    return (date_t){d.days + n};
+}
+static inline int32_t date_diff_days(date_t later, date_t earlier)
+{
+    return later.days - earlier.days;
+}
+static inline int date_cmp(date_t a, date_t b)
+{
+    return (a.days > b.days) - (a.days < b.days);
+}
+static inline bool date_eq(date_t a, date_t b)
+{
+    return a.days == b.days;
+}
 
 /* 0 = Monday ... 6 = Sunday (ISO 8601 order). */
 int date_weekday(date_t d);
-static inline bool date_is_weekend(date_t d) { return date_weekday(d) >= 5; }
+static inline bool date_is_weekend(date_t d)
+{
+    return date_weekday(d) >= 5;
+}
 
 /* The last day of the month d falls in. */
 date_t date_end_of_month(date_t d);

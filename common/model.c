@@ -36,8 +36,7 @@ const struct formulary_entry *plan_formulary_lookup(const struct plan *plan, con
 {
     if (!plan->n_formulary)
         return NULL;
-    return bsearch(ndc, plan->formulary, plan->n_formulary, sizeof *plan->formulary,
-                   formulary_cmp);
+    return bsearch(ndc, plan->formulary, plan->n_formulary, sizeof *plan->formulary, formulary_cmp);
 }
 
 /* ---- Dated facts ---- */
@@ -77,9 +76,9 @@ struct history_change {
     int *n;
     size_t stride;
     size_t facts_offset;
-    int n_facts;                                        /* bits of a mask */
+    int n_facts;                                          /* bits of a mask */
     bool (*differs)(const void *a, const void *b, int k); /* fact k of two entries */
-    void (*set)(void *facts, const void *values, int k);   /* fact k from values */
+    void (*set)(void *facts, const void *values, int k);  /* fact k from values */
     unsigned mask;
     const void *values;
 };
@@ -153,8 +152,9 @@ static bool same_medicare(const struct medicare *a, const struct medicare *b)
 {
     if (a->present != b->present)
         return false;
-    return !a->present || (a->basis == b->basis && date_eq(a->entitlement_date, b->entitlement_date) &&
-                           a->part_a == b->part_a && a->part_b == b->part_b);
+    return !a->present ||
+           (a->basis == b->basis && date_eq(a->entitlement_date, b->entitlement_date) &&
+            a->part_a == b->part_a && a->part_b == b->part_b);
 }
 
 /* Fact k of a member, in the order of the MEMBER_FACT_* bits. */

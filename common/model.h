@@ -19,19 +19,19 @@
 #include "money.h"
 
 /* Lengths include the terminating NUL. */
-#define ID_LEN 65          /* member, subscriber, group, plan ids: 1..64 of [A-Za-z0-9._-] */
-#define NAME_LEN 101       /* people, providers, pharmacies, drugs, payers: 1..100 bytes */
-#define CLAIM_ID_LEN 37    /* UUID text form */
-#define NPI_LEN 11         /* 10 digits */
-#define NDC_LEN 13         /* 11 digits today; sized for the FDA's 12-digit 6-4-2 form */
-#define PROC_LEN 6         /* CPT/HCPCS: 5 characters */
-#define MODIFIER_LEN 3     /* 2 characters */
-#define ICD_LEN 9          /* ICD-10-CM with its dot: "A00.0000" at most 8 */
-#define STATE_LEN 3        /* US postal code */
-#define REF_LEN 513        /* attachment reference: 1..512 bytes */
-#define RX_NUMBER_LEN 33   /* pharmacy's prescription number: 1..32 bytes */
-#define PCN_LEN 39         /* patient control number (X12 CLM01): 1..38 bytes */
-#define REVENUE_LEN 5      /* institutional revenue code: 4 digits */
+#define ID_LEN 65        /* member, subscriber, group, plan ids: 1..64 of [A-Za-z0-9._-] */
+#define NAME_LEN 101     /* people, providers, pharmacies, drugs, payers: 1..100 bytes */
+#define CLAIM_ID_LEN 37  /* UUID text form */
+#define NPI_LEN 11       /* 10 digits */
+#define NDC_LEN 13       /* 11 digits today; sized for the FDA's 12-digit 6-4-2 form */
+#define PROC_LEN 6       /* CPT/HCPCS: 5 characters */
+#define MODIFIER_LEN 3   /* 2 characters */
+#define ICD_LEN 9        /* ICD-10-CM with its dot: "A00.0000" at most 8 */
+#define STATE_LEN 3      /* US postal code */
+#define REF_LEN 513      /* attachment reference: 1..512 bytes */
+#define RX_NUMBER_LEN 33 /* pharmacy's prescription number: 1..32 bytes */
+#define PCN_LEN 39       /* patient control number (X12 CLM01): 1..38 bytes */
+#define REVENUE_LEN 5    /* institutional revenue code: 4 digits */
 
 #define MAX_LINES 50
 #define MAX_DIAGNOSES 12
@@ -169,9 +169,11 @@ struct group {
     char state[STATE_LEN];
     bool dependent_to_30;
     char plan_id[ID_LEN];
-    int waiting_period_days;  /* § I "Enrollment for new hires": default 0 */
-    bool leave_continuation;  /* § IV "Temporary lay-off or leave of absence": "if the contract permits" */
-    int state_continuation_months; /* § IV "State requirements", states without a table entry: 0 = default */
+    int waiting_period_days; /* § I "Enrollment for new hires": default 0 */
+    bool leave_continuation; /* § IV "Temporary lay-off or leave of absence": "if the contract
+                                permits" */
+    int state_continuation_months; /* § IV "State requirements", states without a table entry: 0 =
+                                      default */
     /* In increasing order of `from`; at least one entry, the first without `from`. */
     struct group_facts_entry history[MAX_FACT_HISTORY];
     int n_history;
@@ -190,9 +192,9 @@ struct coverage_span {
     bool has_termination_reported_on;
     date_t termination_reported_on;
     enum coverage_kind kind;
-    date_t qualifying_event; /* kind == COVERAGE_COBRA */
-    int months;              /* kind == COVERAGE_COBRA: 18, 29 or 36 */
-    date_t elected_on;       /* kind == COVERAGE_COBRA: the election (default: effective) */
+    date_t qualifying_event;      /* kind == COVERAGE_COBRA */
+    int months;                   /* kind == COVERAGE_COBRA: 18, 29 or 36 */
+    date_t elected_on;            /* kind == COVERAGE_COBRA: the election (default: effective) */
     bool has_disability_ended_on; /* months == 29: SSA's final determination that the */
     date_t disability_ended_on;   /* individual is no longer disabled (§ IV) */
 };
@@ -400,7 +402,7 @@ struct plan {
     bool has_review_threshold;
     cents_t review_threshold;
     struct pharmacy_tier_terms pharmacy[DRUG_TIER_PRICED]; /* indexed by enum drug_tier */
-    struct formulary_entry *formulary; /* owned; sorted by ndc */
+    struct formulary_entry *formulary;                     /* owned; sorted by ndc */
     size_t n_formulary;
 };
 

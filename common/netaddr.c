@@ -121,20 +121,20 @@ struct block {
 /* IPv4 addresses that are not globally reachable (IANA IPv4 Special-Purpose
  * Address Registry, and multicast and the reserved class E). */
 static const struct block v4_not_public[] = {
-    {{0, 0, 0, 0}, 8},        /* "this network", 0.0.0.0 unspecified */
-    {{10, 0, 0, 0}, 8},       /* private (RFC 1918) */
-    {{100, 64, 0, 0}, 10},    /* shared address space, CGNAT (RFC 6598) */
-    {{127, 0, 0, 0}, 8},      /* loopback */
-    {{169, 254, 0, 0}, 16},   /* link-local, cloud metadata services */
-    {{172, 16, 0, 0}, 12},    /* private */
-    {{192, 0, 0, 0}, 24},     /* IETF protocol assignments (DS-Lite, NAT64 discovery) */
-    {{192, 0, 2, 0}, 24},     /* documentation (TEST-NET-1) */
-    {{192, 168, 0, 0}, 16},   /* private */
-    {{198, 18, 0, 0}, 15},    /* benchmarking */
-    {{198, 51, 100, 0}, 24},  /* documentation (TEST-NET-2) */
-    {{203, 0, 113, 0}, 24},   /* documentation (TEST-NET-3) */
-    {{224, 0, 0, 0}, 4},      /* multicast */
-    {{240, 0, 0, 0}, 4},      /* reserved, and 255.255.255.255 broadcast */
+    {{0, 0, 0, 0}, 8},       /* "this network", 0.0.0.0 unspecified */
+    {{10, 0, 0, 0}, 8},      /* private (RFC 1918) */
+    {{100, 64, 0, 0}, 10},   /* shared address space, CGNAT (RFC 6598) */
+    {{127, 0, 0, 0}, 8},     /* loopback */
+    {{169, 254, 0, 0}, 16},  /* link-local, cloud metadata services */
+    {{172, 16, 0, 0}, 12},   /* private */
+    {{192, 0, 0, 0}, 24},    /* IETF protocol assignments (DS-Lite, NAT64 discovery) */
+    {{192, 0, 2, 0}, 24},    /* documentation (TEST-NET-1) */
+    {{192, 168, 0, 0}, 16},  /* private */
+    {{198, 18, 0, 0}, 15},   /* benchmarking */
+    {{198, 51, 100, 0}, 24}, /* documentation (TEST-NET-2) */
+    {{203, 0, 113, 0}, 24},  /* documentation (TEST-NET-3) */
+    {{224, 0, 0, 0}, 4},     /* multicast */
+    {{240, 0, 0, 0}, 4},     /* reserved, and 255.255.255.255 broadcast */
 };
 
 /* Inside 2000::/3 (the only IPv6 unicast space allocated for global use),

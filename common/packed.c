@@ -29,7 +29,7 @@
 struct packer {
     z_stream primed; /* the dictionary set, nothing deflated; never written to */
     bool ready;
-    z_stream z;          /* this call's copy, its buffers in the arena */
+    z_stream z;           /* this call's copy, its buffers in the arena */
     unsigned char *arena; /* PACK_ARENA bytes */
     size_t arena_used;
     bool in_arena; /* allocations go to the arena (a copy), else to malloc */
@@ -183,7 +183,9 @@ static int inflate_all(const char *in, size_t len, char **out, size_t *out_len)
         rc = inflate(&z, Z_NO_FLUSH);
         if (rc == Z_NEED_DICT)
             rc = inflateSetDictionary(&z, (const Bytef *)packed_dictionary_v1,
-                                      packed_dictionary_v1_len) == Z_OK ? Z_OK : Z_DATA_ERROR;
+                                      packed_dictionary_v1_len) == Z_OK
+                     ? Z_OK
+                     : Z_DATA_ERROR;
         used = cap - 1 - z.avail_out;
         if (rc != Z_OK)
             break;

@@ -89,7 +89,7 @@ struct ratelimit *ratelimit_new(const struct ratelimit_rule *rules, size_t n_cla
 
 static struct table *table_of(const struct ratelimit *rl, int class)
 {
-    if (!rl || class < 0 || (size_t)class >= rl->n_classes)
+    if (!rl || class < 0 || (size_t) class >= rl->n_classes)
         return NULL;
     return (struct table *)&rl->tables[class];
 }

@@ -43,10 +43,10 @@ struct ratelimit_rule {
 struct ratelimit;
 
 struct ratelimit_stats {
-    uint64_t allowed;  /* takes that got a token (limited classes only) */
-    uint64_t refused;  /* takes refused */
-    uint64_t evicted;  /* buckets dropped at the bound while not full */
-    size_t entries;    /* buckets held now */
+    uint64_t allowed; /* takes that got a token (limited classes only) */
+    uint64_t refused; /* takes refused */
+    uint64_t evicted; /* buckets dropped at the bound while not full */
+    size_t entries;   /* buckets held now */
 };
 
 /* n_classes (1..RATELIMIT_MAX_CLASSES) rules, class i = rules[i]; each class

@@ -99,6 +99,6 @@ void json_writer_int(struct json_writer *w, const char *key, int64_t v);
 void json_writer_bool(struct json_writer *w, const char *key, bool v);
 void json_writer_null(struct json_writer *w, const char *key);
 void json_writer_open(struct json_writer *w, const char *key, char bracket); /* '{' or '[' */
-void json_writer_close(struct json_writer *w, char bracket);                /* '}' or ']' */
+void json_writer_close(struct json_writer *w, char bracket);                 /* '}' or ']' */
 
 #endif

@@ -437,8 +437,7 @@ static void put_cob(struct writer *w, struct json_object *rec, const struct clai
 }
 
 /* accumulators: each plan year's individual and family standing. */
-static void put_accumulators(struct writer *w, struct json_object *rec,
-                             const struct eob_inputs *in)
+static void put_accumulators(struct writer *w, struct json_object *rec, const struct eob_inputs *in)
 {
     struct json_object *acc = put(w, rec, "accumulators", json_object_new_array());
     for (int y = 0; y < in->n_standing; y++) {
@@ -743,8 +742,7 @@ static void text_payee(struct json_writer *w, const struct eob_inputs *in)
                            c->type == CLAIM_MEDICAL ? c->provider.name : c->pharmacy.name);
     } else {
         char name[2 * NAME_LEN];
-        snprintf(name, sizeof name, "%s %s", in->subscriber->first_name,
-                 in->subscriber->last_name);
+        snprintf(name, sizeof name, "%s %s", in->subscriber->first_name, in->subscriber->last_name);
         json_writer_string(w, "name", name);
     }
     text_money(w, "amount", d->total_plan_paid);
@@ -796,9 +794,9 @@ static void text_appeal(struct json_writer *w, const struct eob_inputs *in)
     json_writer_int(w, "decision_days", EOB_APPEAL_DECISION_DAYS);
     json_writer_string(w, "address",
                        in->appeal_address ? in->appeal_address : EOB_DEFAULT_APPEAL_ADDRESS);
-    json_writer_string(w, "instructions", in->appeal_instructions
-                                              ? in->appeal_instructions
-                                              : EOB_DEFAULT_APPEAL_INSTRUCTIONS);
+    json_writer_string(w, "instructions",
+                       in->appeal_instructions ? in->appeal_instructions
+                                               : EOB_DEFAULT_APPEAL_INSTRUCTIONS);
     json_writer_close(w, '}');
 }
 

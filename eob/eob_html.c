@@ -296,7 +296,8 @@ static void changes(struct page *p, const struct json_object *rec)
                "changed.");
     }
     char version[64];
-    snprintf(version, sizeof version, " This statement replaces version %lld.", (long long)previous);
+    snprintf(version, sizeof version, " This statement replaces version %lld.",
+             (long long)previous);
     raw(p, version);
     raw(p, "</p>\n<table>\n<caption>The claim's amounts before and now</caption>\n"
            "<thead><tr><th scope=\"col\">Amount</th><th scope=\"col\">Before</th>"

@@ -29,7 +29,6 @@ void eob_buf_add_escaped(struct eob_buf *b, const char *s);
 char *eob_buf_finish(struct eob_buf *b);
 void eob_buf_free(struct eob_buf *b);
 
-
 /* Record readers: NULL / false when the member is absent or of another type. */
 struct json_object *eob_get(const struct json_object *obj, const char *key, enum json_type type);
 const char *eob_get_str(const struct json_object *obj, const char *key);

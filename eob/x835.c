@@ -190,8 +190,8 @@ static bool on_some_line(const struct json_object *lines, const char *r)
 {
     size_t n = lines ? json_object_array_length(lines) : 0;
     for (size_t i = 0; i < n; i++) {
-        struct json_object *rm = eob_get(json_object_array_get_idx(lines, i), "remarks",
-                                         json_type_array);
+        struct json_object *rm =
+            eob_get(json_object_array_get_idx(lines, i), "remarks", json_type_array);
         size_t m = rm ? json_object_array_length(rm) : 0;
         for (size_t k = 0; k < m; k++) {
             const char *t = json_object_get_string(json_object_array_get_idx(rm, k));
@@ -214,8 +214,7 @@ struct claim_in {
 
 /* Reads the stored claim into c: false with the error when it is not
  * readable, not final, or its decision and submission lines differ. */
-static bool read_claim(const struct json_object *claim, struct claim_in *c,
-                       char err[X835_ERR_LEN])
+static bool read_claim(const struct json_object *claim, struct claim_in *c, char err[X835_ERR_LEN])
 {
     c->id = eob_get_str(claim, "claim_id");
     c->sub = eob_get(claim, "submitted", json_type_object);
@@ -259,8 +258,8 @@ static bool claim_adjustments(const struct claim_in *c, struct adj *adj, int *n_
 }
 
 /* CLP, the claim's CAS and the patient's NM1. */
-static void write_claim_head(struct w *w, const struct json_object *claim,
-                             const struct claim_in *c, const struct adj *adj, int n_adj)
+static void write_claim_head(struct w *w, const struct json_object *claim, const struct claim_in *c,
+                             const struct adj *adj, int n_adj)
 {
     seg(w, "CLP");
     el(w, x835_patient_control_number(claim), 38);
@@ -310,8 +309,8 @@ static void write_moa(struct w *w, const struct claim_in *c)
 }
 
 /* SVC: the procedure with its modifiers, charge, payment and units. */
-static void write_svc(struct w *w, const struct json_object *sl, const char *code,
-                      cents_t charge, cents_t paid)
+static void write_svc(struct w *w, const struct json_object *sl, const char *code, cents_t charge,
+                      cents_t paid)
 {
     int64_t units = 1;
     eob_get_int(sl, "units", &units);
@@ -351,8 +350,7 @@ static bool write_service_line(struct w *w, const struct claim_in *c, size_t i,
     struct adj line_adj[MAX_ADJ];
     int n_line_adj = 0;
     if (!add_codes(eob_get(dl, "codes", json_type_array), line_adj, &n_line_adj, 1)) {
-        snprintf(err, X835_ERR_LEN, "claim %.40s: line %zu codes are not readable", c->id,
-                 i + 1);
+        snprintf(err, X835_ERR_LEN, "claim %.40s: line %zu codes are not readable", c->id, i + 1);
         return false;
     }
     write_svc(w, sl, code, lcharge, lpaid);

@@ -18,29 +18,29 @@
 
 /* The payer (the plan administrator): configuration payment_cycle. */
 struct x835_payer {
-    const char *name;    /* N1*PR */
-    const char *id;      /* TRN03: "1" and the 9-digit EIN; ISA06/GS02 */
-    const char *address; /* N3 */
+    const char *name;               /* N1*PR */
+    const char *id;                 /* TRN03: "1" and the 9-digit EIN; ISA06/GS02 */
+    const char *address;            /* N3 */
     const char *city, *state, *zip; /* N4 */
-    const char *phone;   /* PER*BL */
+    const char *phone;              /* PER*BL */
 };
 
 /* One payment: a cycle's claims for one payee. Each claim is the claim as
  * read back (API.md): {"claim_id", "submitted": {…}, "decision": {…}}; the
  * payee name is the first claim's provider.name. */
 struct x835_payment {
-    const char *trace;   /* TRN02: unique per payment */
-    const char *date;    /* YYYY-MM-DD: BPR16 payment date, DTM*405 production date */
-    const char *npi;     /* N1*PE XX */
+    const char *trace; /* TRN02: unique per payment */
+    const char *date;  /* YYYY-MM-DD: BPR16 payment date, DTM*405 production date */
+    const char *npi;   /* N1*PE XX */
     struct json_object *const *claims;
     size_t n_claims;
 };
 
 struct x835_interchange {
     const struct x835_payer *payer;
-    const char *receiver;      /* ISA08/GS03: the payee's NPI */
-    long control_number;       /* ISA13, GS06: 1..999999999 */
-    const char *created_at;    /* RFC 3339 UTC: ISA09/10, GS04/05 */
+    const char *receiver;   /* ISA08/GS03: the payee's NPI */
+    long control_number;    /* ISA13, GS06: 1..999999999 */
+    const char *created_at; /* RFC 3339 UTC: ISA09/10, GS04/05 */
     const struct x835_payment *payments;
     size_t n_payments;
 };

@@ -26,7 +26,7 @@
 #include "queue/tokens.h"
 #include "secret.h"
 
-#define SESSION_ID_LEN 43            /* 32 bytes, base64url without padding */
+#define SESSION_ID_LEN 43 /* 32 bytes, base64url without padding */
 /* Sign-in failures: this many for one username within the window, then 429. */
 #define SIGNIN_MAX_FAILURES 5
 #define SIGNIN_WINDOW_MS (15LL * 60 * 1000)
@@ -77,8 +77,7 @@ static bool username_fold(const char *s, size_t len, char out[ACCOUNT_USERNAME_L
         char c = s[i];
         if (c >= 'A' && c <= 'Z')
             c = (char)(c - 'A' + 'a');
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-              c == '-'))
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
             return false;
         out[i] = c;
     }
@@ -162,7 +161,8 @@ static void invite_store(struct call *call)
 static void on_invite_member(enum queue_status status, void *arg)
 {
     struct call *call = arg;
-    if (!call_refuse_unknown_member(call, status, "the invitation names a member that does not exist"))
+    if (!call_refuse_unknown_member(call, status,
+                                    "the invitation names a member that does not exist"))
         invite_store(call);
 }
 
@@ -232,8 +232,8 @@ static void account_respond(struct call *call)
     call_json(call, 201, o);
 }
 
-static void on_account_created(enum accounts_create_result result,
-                               const struct account_record *rec, void *arg)
+static void on_account_created(enum accounts_create_result result, const struct account_record *rec,
+                               void *arg)
 {
     struct call *call = arg;
     struct account_state *as = call->state;
@@ -397,8 +397,8 @@ static void signin_failed(struct call *call)
     struct signin_state *ss = call->state;
     if (!ss->username_valid ||
         accounts_signin_failed_async(call->app->redis, call->app->cfg.key_prefix, ss->username,
-                                     (long long)clock_wall_ms(), call->req->request_id, SIGNIN_WINDOW_MS,
-                                     on_failure_counted, call) != 0)
+                                     (long long)clock_wall_ms(), call->req->request_id,
+                                     SIGNIN_WINDOW_MS, on_failure_counted, call) != 0)
         on_failure_counted(ss->username_valid ? QUEUE_UNAVAILABLE : QUEUE_OK, call);
 }
 
@@ -476,8 +476,7 @@ static void on_verified(int match, void *arg)
         return;
     }
     if (match < 0)
-        log_error("a stored password hash could not be used request_id=%s",
-                  call->req->request_id);
+        log_error("a stored password hash could not be used request_id=%s", call->req->request_id);
     signin_failed(call);
 }
 
@@ -491,8 +490,8 @@ static void verify(struct call *call)
         call_error(call, 503, "unavailable", "the password could not be checked now; retry");
 }
 
-static void on_signin_lookup(int status, long long retry_after_ms,
-                             const struct account_record *rec, void *arg)
+static void on_signin_lookup(int status, long long retry_after_ms, const struct account_record *rec,
+                             void *arg)
 {
     struct call *call = arg;
     struct signin_state *ss = call->state;
@@ -532,8 +531,8 @@ void sessions_post(struct call *call)
             if (!v)
                 intake_field_errors_add(errs, "username", "must be a string");
             else
-                ss->username_valid = username_fold(
-                    v, (size_t)json_object_get_string_len(value), ss->username);
+                ss->username_valid =
+                    username_fold(v, (size_t)json_object_get_string_len(value), ss->username);
         } else if (strcmp(key, "password") == 0) {
             if (!v || json_object_get_string_len(value) > PASSWORD_MAX_LEN) {
                 intake_field_errors_add(errs, "password", "must be a string of at most 1024 bytes");
@@ -550,8 +549,8 @@ void sessions_post(struct call *call)
     json_object_put(body);
     if (!has_user)
         intake_field_errors_add(errs, "username", "is required");
-    if (!ss->password && intake_field_errors_find(errs, "password",
-                                                  "must be a string of at most 1024 bytes") < 0)
+    if (!ss->password &&
+        intake_field_errors_find(errs, "password", "must be a string of at most 1024 bytes") < 0)
         intake_field_errors_add(errs, "password", "is required");
     if (intake_field_errors_any(errs)) {
         call_invalid(call, 422, "the sign-in request is not valid", errs);
@@ -565,8 +564,8 @@ void sessions_post(struct call *call)
         return;
     }
     if (accounts_signin_lookup_async(call->app->redis, call->app->cfg.key_prefix, ss->username,
-                                     (long long)clock_wall_ms(), SIGNIN_WINDOW_MS, SIGNIN_MAX_FAILURES,
-                                     on_signin_lookup, call) != 0)
+                                     (long long)clock_wall_ms(), SIGNIN_WINDOW_MS,
+                                     SIGNIN_MAX_FAILURES, on_signin_lookup, call) != 0)
         call_unavailable(call);
 }
 

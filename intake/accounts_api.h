@@ -8,11 +8,11 @@
 
 #include "intake/api.h"
 
-void invitations_post(struct call *call);     /* POST /v1/invitations */
-void accounts_post(struct call *call);        /* POST /v1/accounts */
-void sessions_post(struct call *call);        /* POST /v1/sessions */
+void invitations_post(struct call *call);        /* POST /v1/invitations */
+void accounts_post(struct call *call);           /* POST /v1/accounts */
+void sessions_post(struct call *call);           /* POST /v1/sessions */
 void sessions_delete_current(struct call *call); /* DELETE /v1/sessions/current */
-void me_get(struct call *call);               /* GET /v1/me */
+void me_get(struct call *call);                  /* GET /v1/me */
 
 /* The session cookie's name. */
 #define SESSION_COOKIE "claimsd_session"

@@ -37,13 +37,13 @@ static enum queue_record_kind stored_kind(enum record_kind kind)
 
 struct put_state {
     enum record_kind kind;
-    char *json;              /* canonical record */
-    struct member member;    /* RECORD_MEMBER */
-    struct group group;      /* RECORD_GROUP */
+    char *json;                          /* canonical record */
+    struct member member;                /* RECORD_MEMBER */
+    struct group group;                  /* RECORD_GROUP */
     struct intake_member_put member_put; /* the body's history and top-level facts */
     struct intake_group_put group_put;
-    char *current;           /* RECORD_GROUP: the stored text the change was made on */
-    int attempts;            /* RECORD_GROUP: reads of it (a concurrent write reads again) */
+    char *current; /* RECORD_GROUP: the stored text the change was made on */
+    int attempts;  /* RECORD_GROUP: reads of it (a concurrent write reads again) */
     char old_subscriber[ID_LEN];
     bool existed;
 };
@@ -71,9 +71,10 @@ static void audit_put(struct call *call)
 {
     struct put_state *ps = call->state;
     call->action = NULL;
-    call_audit(call, NULL, kind_name(ps->kind)[0] == 'g'   ? "group.put"
-                           : kind_name(ps->kind)[0] == 'm' ? "member.put"
-                                                           : "plan.put",
+    call_audit(call, NULL,
+               kind_name(ps->kind)[0] == 'g'   ? "group.put"
+               : kind_name(ps->kind)[0] == 'm' ? "member.put"
+                                               : "plan.put",
                put_respond);
 }
 
@@ -229,8 +230,7 @@ static bool is_child_record(const char *json, const char *subscriber_id)
     return ok;
 }
 
-static void on_member_refs(enum queue_status status, const char *const *json, size_t n,
-                           void *arg)
+static void on_member_refs(enum queue_status status, const char *const *json, size_t n, void *arg)
 {
     struct call *call = arg;
     struct put_state *ps = call->state;
@@ -267,8 +267,9 @@ static void on_member_refs(enum queue_status status, const char *const *json, si
         else if (!parent)
             intake_field_errors_add(errs, "parent_member_id", "is not a known member");
         else if (!is_child_record(parent, m->subscriber_id))
-            intake_field_errors_add(errs, "parent_member_id",
-                                    "must name a child of the same subscriber (relationship child)");
+            intake_field_errors_add(
+                errs, "parent_member_id",
+                "must name a child of the same subscriber (relationship child)");
     }
     if (current) {
         struct json_object *old = json_tokener_parse(current), *sub = NULL;
@@ -364,8 +365,8 @@ static enum intake_status parse_put_body(struct call *call, struct intake_field_
         return intake_group_put_from_body(body, len, call->path_id, &ps->group, &ps->group_put,
                                           errs, reason);
     if (ps->kind == RECORD_MEMBER)
-        return intake_member_put_from_body(body, len, call->path_id, &ps->member,
-                                           &ps->member_put, errs, reason);
+        return intake_member_put_from_body(body, len, call->path_id, &ps->member, &ps->member_put,
+                                           errs, reason);
     struct plan plan;
     enum intake_status st = intake_plan_from_body(body, len, call->path_id, &plan, errs, reason);
     if (st == INTAKE_OK) {
@@ -380,10 +381,8 @@ static bool refuse_future_report(struct call *call, struct intake_field_errors *
 {
     /* A history's reported_on is a day already passed (or today). */
     struct put_state *ps = call->state;
-    int future = ps->kind == RECORD_MEMBER  ? intake_member_reported_after(&ps->member,
-                                                                          date_today())
-                 : ps->kind == RECORD_GROUP ? intake_group_reported_after(&ps->group,
-                                                                         date_today())
+    int future = ps->kind == RECORD_MEMBER ? intake_member_reported_after(&ps->member, date_today())
+                 : ps->kind == RECORD_GROUP ? intake_group_reported_after(&ps->group, date_today())
                                             : -1;
     if (future < 0)
         return false;
@@ -449,8 +448,8 @@ static void read_member_refs(struct call *call)
         refs[n_refs++] = (struct queue_record_ref){QUEUE_RECORD_MEMBER, m->parent_member_id};
     for (int i = 0; i < m->n_coverage; i++)
         refs[n_refs++] = (struct queue_record_ref){QUEUE_RECORD_PLAN, m->coverage[i].plan_id};
-    if (queue_get_records(call->app->redis, call->app->cfg.key_prefix, refs, n_refs,
-                          on_member_refs, call) != 0)
+    if (queue_get_records(call->app->redis, call->app->cfg.key_prefix, refs, n_refs, on_member_refs,
+                          call) != 0)
         call_unavailable(call);
 }
 
@@ -558,8 +557,8 @@ static void on_record(enum queue_status status, const char *const *json, size_t 
         call_not_found(call);
         return;
     }
-    gs->json = gs->kind == RECORD_PLAN ? strdup(json[0])
-                                       : record_as_of(gs->kind, json[0], gs->as_of);
+    gs->json =
+        gs->kind == RECORD_PLAN ? strdup(json[0]) : record_as_of(gs->kind, json[0], gs->as_of);
     if (!gs->json) {
         call_out_of_memory(call);
         return;
@@ -574,8 +573,8 @@ static void on_record(enum queue_status status, const char *const *json, size_t 
 static void get_authed(struct call *call)
 {
     struct get_state *gs = call->state;
-    bool allowed = call->who.role == AUTH_ADMIN ||
-                   (gs->kind == RECORD_MEMBER && call->who.role == AUTH_STAFF);
+    bool allowed =
+        call->who.role == AUTH_ADMIN || (gs->kind == RECORD_MEMBER && call->who.role == AUTH_STAFF);
     if (!allowed) {
         call_forbidden(call);
         return;
@@ -596,8 +595,8 @@ static void get_authed(struct call *call)
         return;
     }
     struct queue_record_ref ref = {stored_kind(gs->kind), call->path_id};
-    if (queue_get_records(call->app->redis, call->app->cfg.key_prefix, &ref, 1, on_record,
-                          call) != 0)
+    if (queue_get_records(call->app->redis, call->app->cfg.key_prefix, &ref, 1, on_record, call) !=
+        0)
         call_unavailable(call);
 }
 

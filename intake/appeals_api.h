@@ -9,10 +9,10 @@
 
 #include "intake/api.h"
 
-void appeals_file(struct call *call);     /* POST /v1/claims/{id}/appeals */
-void appeals_get(struct call *call);      /* GET /v1/appeals/{id} */
-void appeals_list(struct call *call);     /* GET /v1/appeals */
-void appeals_decide(struct call *call);   /* POST /v1/appeals/{id}/decision */
+void appeals_file(struct call *call);   /* POST /v1/claims/{id}/appeals */
+void appeals_get(struct call *call);    /* GET /v1/appeals/{id} */
+void appeals_list(struct call *call);   /* GET /v1/appeals */
+void appeals_decide(struct call *call); /* POST /v1/appeals/{id}/decision */
 
 /* An overturned appeal, its decision checked and not stored yet: builds the
  * reviewer's decision the claim keeps (its `review` field, action overturn,

@@ -48,8 +48,7 @@ void claims_fetch(struct call *call, queue_claim_cb cb)
         call_not_found(call);
         return;
     }
-    if (queue_get_claim(call->app->redis, call->app->cfg.key_prefix, call->path_id, cb, call) !=
-        0)
+    if (queue_get_claim(call->app->redis, call->app->cfg.key_prefix, call->path_id, cb, call) != 0)
         call_unavailable(call);
 }
 

@@ -91,11 +91,8 @@ static void on_stored(enum queue_intake_outcome outcome, const char *value, void
         /* The original stopped being final between the read and the store. */
         claims_correction_conflict(call, value);
         return;
-    case QUEUE_INTAKE_UNAVAILABLE:
-        call_unavailable(call);
-        return;
-    case QUEUE_INTAKE_REPLAY:
-        break;
+    case QUEUE_INTAKE_UNAVAILABLE: call_unavailable(call); return;
+    case QUEUE_INTAKE_REPLAY: break;
     }
     respond_replay(call, value);
 }

@@ -18,13 +18,13 @@ void claims_post(struct call *call); /* POST /v1/claims */
  * record, audit "claim.submit" by call->who, work queue entry, group commit);
  * POST /v1/x12 stores each claim of a file this way. */
 struct claims_store_request {
-    const struct claim *claim;  /* checked by intake_parse_claim */
-    const char *claim_id;       /* from claims_new_id */
+    const struct claim *claim; /* checked by intake_parse_claim */
+    const char *claim_id;      /* from claims_new_id */
     date_t received, target;
-    const char *idem_hash;      /* SHA-256 hex of an Idempotency-Key, or NULL */
-    const char *idem_value;     /* what to remember under it (NULL: nothing) */
-    const char *replaces;       /* a replacement: the final claim it replaces (NULL: none);
-                                   audited "claim.replace" on that claim's trail */
+    const char *idem_hash;  /* SHA-256 hex of an Idempotency-Key, or NULL */
+    const char *idem_value; /* what to remember under it (NULL: nothing) */
+    const char *replaces;   /* a replacement: the final claim it replaces (NULL: none);
+                               audited "claim.replace" on that claim's trail */
 };
 /* Returns 0 (cb is called once, after this loop turn) or -1 when out of
  * memory (cb is not called). */

@@ -20,8 +20,8 @@
 static const char *const supplement_fields[] = {"other_insurance", "itemized_bill", "attachments"};
 
 struct supply_state {
-    struct json_object *body;   /* the supplied fields */
-    char *merged;               /* canonical merged submission */
+    struct json_object *body; /* the supplied fields */
+    char *merged;             /* canonical merged submission */
 };
 
 static void supply_free(void *p)
@@ -155,8 +155,9 @@ static void on_claim_for_supply(enum queue_status st, const struct queue_claim *
     if (!supplies_needed(stored, ss->body)) {
         struct intake_field_errors errs;
         intake_field_errors_init(&errs);
-        intake_field_errors_add(&errs, "", "supplies none of what the claim waits for "
-                                           "(its pending.needed)");
+        intake_field_errors_add(&errs, "",
+                                "supplies none of what the claim waits for "
+                                "(its pending.needed)");
         call_invalid(call, 422, "the body has problems listed in fields", &errs);
         return;
     }
@@ -203,8 +204,9 @@ static void check_supplied(struct json_object *body, struct intake_field_errors 
                                     "must be true: it says the itemized bill is supplied");
     }
     if (n == 0)
-        intake_field_errors_add(errs, "", "supply at least one of other_insurance, "
-                                          "itemized_bill, attachments");
+        intake_field_errors_add(errs, "",
+                                "supply at least one of other_insurance, "
+                                "itemized_bill, attachments");
 }
 
 static void supply_authed(struct call *call)

@@ -114,8 +114,7 @@ static void replace_in_place(struct call *call, const struct queue_claim *stored
     }
 }
 
-static void on_claim_for_replace(enum queue_status st, const struct queue_claim *stored,
-                                 void *arg)
+static void on_claim_for_replace(enum queue_status st, const struct queue_claim *stored, void *arg)
 {
     struct call *call = arg;
     struct claims_submission *s = call->state;
@@ -194,9 +193,8 @@ static void on_claim_for_void(enum queue_status st, const struct queue_claim *st
     }
     rfc3339_now(vs->voided_at);
     struct json_object *audit = call_audit_record(call, vs->voided_at, "claim.void");
-    int rc = audit ? queue_void_claim(call->app->redis, call->app->cfg.key_prefix,
-                                      call->path_id, vs->reason, vs->voided_at,
-                                      (long long)clock_wall_seconds(),
+    int rc = audit ? queue_void_claim(call->app->redis, call->app->cfg.key_prefix, call->path_id,
+                                      vs->reason, vs->voided_at, (long long)clock_wall_seconds(),
                                       json_object_to_json_string_ext(audit, JSON_C_TO_STRING_PLAIN),
                                       on_voided, call)
                    : -1;

@@ -43,11 +43,11 @@ static void parse_item(struct intake_reader *r, struct json_object *o,
     memset(ld, 0, sizeof *ld);
     intake_reject_unknown(r, o, fields);
     struct intake_int_spec line = {1, MAX_LINES, "must be a line number of the claim", &ld->line};
-    *given = intake_field(r, o, "line", !spec->line_optional, intake_value_int, &line) ==
-             INTAKE_GOT;
+    *given =
+        intake_field(r, o, "line", !spec->line_optional, intake_value_int, &line) == INTAKE_GOT;
     if (spec->allowed)
-        ld->has_allowed = intake_field(r, o, "allowed", true, intake_value_money,
-                                       &ld->allowed) == INTAKE_GOT;
+        ld->has_allowed =
+            intake_field(r, o, "allowed", true, intake_value_money, &ld->allowed) == INTAKE_GOT;
     else if (intake_member(o, "allowed"))
         intake_report_key(r, "allowed", "must be absent unless the action is adjust");
     int group = 0;
@@ -61,9 +61,9 @@ static void parse_item(struct intake_reader *r, struct json_object *o,
     intake_field(r, o, "rarc", false, value_rarc, ld->rarc);
 }
 
-bool intake_decision_lines_parse(struct intake_reader *r, struct json_object *body,
-                                 const char *key, const struct decision_lines_spec *spec,
-                                 struct adj_review *out, bool line_given[MAX_LINES])
+bool intake_decision_lines_parse(struct intake_reader *r, struct json_object *body, const char *key,
+                                 const struct decision_lines_spec *spec, struct adj_review *out,
+                                 bool line_given[MAX_LINES])
 {
     int before = intake_problem_count(r);
     size_t mark = 0, n = 0;
@@ -102,8 +102,7 @@ bool intake_decision_lines_claim_of(struct json_object *decision, struct decisio
     struct json_object *lines = NULL;
     memset(c, 0, sizeof *c);
     if (!decision || !json_object_object_get_ex(decision, "lines", &lines) ||
-        !json_object_is_type(lines, json_type_array) ||
-        json_object_array_length(lines) > MAX_LINES)
+        !json_object_is_type(lines, json_type_array) || json_object_array_length(lines) > MAX_LINES)
         return false;
     c->n = json_object_array_length(lines);
     for (size_t i = 0; i < c->n; i++) {
@@ -176,8 +175,7 @@ struct json_object *intake_decision_lines_json(const struct adj_review *rv)
                   !(d->has_allowed ? intake_put_money(o, "allowed", d->allowed)
                                    : intake_put_null(o, "allowed")) &&
                   !put_code(o, "group", d->has_code ? adj_group_code(d->group) : "") &&
-                  !put_code(o, "carc", d->has_code ? d->carc : "") &&
-                  !put_code(o, "rarc", d->rarc);
+                  !put_code(o, "carc", d->has_code ? d->carc : "") && !put_code(o, "rarc", d->rarc);
         if (!ok && o)
             json_object_put(o);
         /* intake_append takes o, also when it fails. */

@@ -31,9 +31,9 @@ struct decision_lines_spec {
  * out->lines and out->n_lines (out->action is left alone); line_given[i]:
  * item i named its line. Every problem is reported at its path
  * (`lines[0].carc`). Returns false when anything was reported. */
-bool intake_decision_lines_parse(struct intake_reader *r, struct json_object *body,
-                                 const char *key, const struct decision_lines_spec *spec,
-                                 struct adj_review *out, bool line_given[MAX_LINES]);
+bool intake_decision_lines_parse(struct intake_reader *r, struct json_object *body, const char *key,
+                                 const struct decision_lines_spec *spec, struct adj_review *out,
+                                 bool line_given[MAX_LINES]);
 
 /* The claim the lines are checked against: each line's charge and whether
  * the rules denied it. */

@@ -26,7 +26,7 @@ struct elig_state {
 
 static const char *coverage_kind_name(enum coverage_kind k)
 {
-    return k == COVERAGE_COBRA                 ? "cobra"
+    return k == COVERAGE_COBRA                ? "cobra"
            : k == COVERAGE_STATE_CONTINUATION ? "state_continuation"
                                               : "active";
 }
@@ -36,9 +36,8 @@ static void elig_answer(struct call *call)
     struct elig_state *es = call->state;
     if (!call_audited(call))
         return;
-    struct adj_eligibility_answer a =
-        adj_eligibility_on(&es->member, &es->subscriber, es->have_parent ? &es->parent : NULL,
-                           &es->group, es->on);
+    struct adj_eligibility_answer a = adj_eligibility_on(
+        &es->member, &es->subscriber, es->have_parent ? &es->parent : NULL, &es->group, es->on);
     struct json_object *o = json_object_new_object();
     char date[DATE_STRLEN];
     json_object_object_add(o, "member_id", json_object_new_string(es->member_id));
@@ -52,8 +51,7 @@ static void elig_answer(struct call *call)
         struct json_object *c = json_object_new_object();
         json_object_object_add(c, "position",
                                json_object_new_string(adj_cob_position_name(a.position)));
-        json_object_object_add(c, "medicare_primary",
-                               json_object_new_boolean(a.medicare_primary));
+        json_object_object_add(c, "medicare_primary", json_object_new_boolean(a.medicare_primary));
         json_object_object_add(o, "cob", c);
     } else {
         const struct adj_code_info *info = adj_carc_lookup(a.carc);
@@ -106,8 +104,7 @@ static void on_elig_refs(enum queue_status status, const char *const *json, size
     call_audit(call, NULL, "eligibility.read", elig_answer);
 }
 
-static void on_elig_member(enum queue_status status, const char *const *json, size_t n,
-                           void *arg)
+static void on_elig_member(enum queue_status status, const char *const *json, size_t n, void *arg)
 {
     struct call *call = arg;
     struct elig_state *es = call->state;

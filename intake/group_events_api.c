@@ -20,7 +20,6 @@
 #include "queue/enrollment.h"
 #include "queue/record_cas.h"
 
-
 enum group_event { EVENT_EMPLOYEE_COUNT, EVENT_MEDICARE_CERTIFICATION };
 
 static const char *const event_names[] = {"employee_count", "medicare_certification"};
@@ -50,8 +49,8 @@ static void event_state_free(void *p)
 static bool parse_event(struct json_object *body, struct event_state *es,
                         struct intake_field_errors *errs)
 {
-    static const char *const fields[] = {"event", "date", "reported_on", "employee_count",
-                                         "medicare_certification", NULL};
+    static const char *const fields[] = {
+        "event", "date", "reported_on", "employee_count", "medicare_certification", NULL};
     struct intake_reader r;
     intake_reader_init(&r, errs);
     intake_reject_unknown(&r, body, fields);
@@ -83,8 +82,8 @@ static bool parse_event(struct json_object *body, struct event_state *es,
         if (intake_member(body, "employee_count"))
             intake_report_key(&r, "employee_count", "only allowed when event is employee_count");
     }
-    es->event = event == EVENT_MEDICARE_CERTIFICATION ? EVENT_MEDICARE_CERTIFICATION
-                                                      : EVENT_EMPLOYEE_COUNT;
+    es->event =
+        event == EVENT_MEDICARE_CERTIFICATION ? EVENT_MEDICARE_CERTIFICATION : EVENT_EMPLOYEE_COUNT;
     return !intake_field_errors_any(errs);
 }
 
@@ -151,8 +150,7 @@ static void on_group(enum queue_status status, const char *const *json, size_t n
     bool count = es->event == EVENT_EMPLOYEE_COUNT;
     if (group_set_facts(&es->group, es->date, es->reported_on,
                         count ? GROUP_FACT_EMPLOYEE_COUNT : GROUP_FACT_MEDICARE_CERTIFICATION,
-                        &es->value) !=
-        0) {
+                        &es->value) != 0) {
         intake_field_errors_init(&errs);
         intake_field_errors_add(&errs, "date", "would take the history past 64 entries");
         call_invalid(call, 422, "the request has problems listed in fields", &errs);

@@ -32,8 +32,8 @@ struct http_server {
     struct http_conn *conns; /* doubly linked list of open connections */
     int n_conns;
     int in_flight;
-    int n_paused;            /* connections not read while their answers drain */
-    SSL_CTX *tls;            /* NULL: plain HTTP */
+    int n_paused; /* connections not read while their answers drain */
+    SSL_CTX *tls; /* NULL: plain HTTP */
     bool accepting;
 };
 
@@ -45,8 +45,8 @@ struct http_conn {
     struct http_request *reading; /* head parsed, body still arriving */
     struct http_request *current; /* handed to the handler, not yet answered */
     bool close_after_write;
-    bool keep_alive;              /* of the request being read or handled */
-    bool paused;                  /* not read: too much of its output is unsent */
+    bool keep_alive; /* of the request being read or handled */
+    bool paused;     /* not read: too much of its output is unsent */
     char peer[64];
 };
 
@@ -164,8 +164,8 @@ static void send_raw_error(struct http_conn *conn, int status, const char *code,
                         "HTTP/1.1 %d %s\r\nContent-Type: application/json; charset=utf-8\r\n"
                         "Content-Length: %d\r\nX-Request-Id: %s\r\n%s%sConnection: close\r\n\r\n%s",
                         status, http_status_text(status), n, id,
-                        status == 503 ? "Retry-After: 1\r\n" : "",
-                        conn->srv->tls ? HSTS_LINE : "", body);
+                        status == 503 ? "Retry-After: 1\r\n" : "", conn->srv->tls ? HSTS_LINE : "",
+                        body);
     conn->close_after_write = true;
     bufferevent_disable(conn->bev, EV_READ);
     evtimer_del(conn->deadline);
@@ -174,7 +174,6 @@ static void send_raw_error(struct http_conn *conn, int status, const char *code,
     bufferevent_set_timeouts(conn->bev, NULL, &wt);
     log_info("http %d %s request_id=%s", status, code, id);
 }
-
 
 static void process_input(struct http_conn *conn);
 
@@ -248,14 +247,13 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
     bool read_timeout = (what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_READING);
     if (read_timeout && conn->close_after_write)
         return; /* queued before reading stopped; the answer is on its way */
-    if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_READING) && partial &&
-        !conn->current && !conn->close_after_write) {
+    if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_READING) && partial && !conn->current &&
+        !conn->close_after_write) {
         answer_timeout(conn);
         return;
     }
     if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_WRITING))
-        log_info("http connection from %s closed: its answers were not taken in time",
-                 conn->peer);
+        log_info("http connection from %s closed: its answers were not taken in time", conn->peer);
     /* EOF, an error (a failed TLS handshake too), a write timeout, or an
      * idle keep-alive connection. */
     conn_close(conn);
@@ -588,8 +586,8 @@ void http_add_header(struct http_request *req, const char *name, const char *val
     req->resp_headers[req->n_resp_headers++] = line;
 }
 
-void http_respond(struct http_request *req, int status, const char *content_type,
-                  const char *body, size_t body_len)
+void http_respond(struct http_request *req, int status, const char *content_type, const char *body,
+                  size_t body_len)
 {
     struct http_conn *conn = req->conn;
     req->server->in_flight--;
@@ -602,8 +600,7 @@ void http_respond(struct http_request *req, int status, const char *content_type
             evbuffer_add_printf(out, "Content-Type: %s\r\n", content_type);
         /* API.md: the client's own id when it sent one, else the server's. */
         evbuffer_add_printf(out, "Content-Length: %zu\r\nX-Request-Id: %s\r\n%s", body_len,
-                            req->client_request_id[0] ? req->client_request_id
-                                                      : req->request_id,
+                            req->client_request_id[0] ? req->client_request_id : req->request_id,
                             srv->tls ? HSTS_LINE : "");
         for (int i = 0; i < req->n_resp_headers; i++)
             evbuffer_add_printf(out, "%s\r\n", req->resp_headers[i]);
@@ -622,8 +619,7 @@ void http_respond(struct http_request *req, int status, const char *content_type
     request_free(req);
 }
 
-void http_respond_error(struct http_request *req, int status, const char *code,
-                        const char *message)
+void http_respond_error(struct http_request *req, int status, const char *code, const char *message)
 {
     /* code and message are the server's own words: no escaping needed
      * beyond what they contain, which is checked here. */
@@ -631,7 +627,8 @@ void http_respond_error(struct http_request *req, int status, const char *code,
     int n = snprintf(body, sizeof body, "{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}", code,
                      message);
     if (n < 0 || (size_t)n >= sizeof body || strpbrk(message, "\"\\"))
-        n = snprintf(body, sizeof body, "{\"error\":{\"code\":\"%s\",\"message\":\"error\"}}", code);
+        n = snprintf(body, sizeof body, "{\"error\":{\"code\":\"%s\",\"message\":\"error\"}}",
+                     code);
     http_respond(req, status, "application/json; charset=utf-8", body, (size_t)n);
 }
 
@@ -712,7 +709,8 @@ static void on_accept(struct evconnlistener *listener, evutil_socket_t fd, struc
                 SSL_free(ssl);
         }
     } else {
-        bev = bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
+        bev =
+            bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
     }
     struct event *deadline = conn ? evtimer_new(srv->base, on_deadline, conn) : NULL;
     if (!conn || !bev || !deadline) {
@@ -799,9 +797,10 @@ int http_server_listen(struct http_server *srv, const char *host, int port)
         log_error("http: cannot parse listen address %s (use an IP address)", spec);
         return -1;
     }
-    srv->listener = evconnlistener_new_bind(
-        srv->base, on_accept, srv, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
-        1024, (struct sockaddr *)&ss, sslen);
+    srv->listener =
+        evconnlistener_new_bind(srv->base, on_accept, srv,
+                                LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
+                                1024, (struct sockaddr *)&ss, sslen);
     if (!srv->listener) {
         log_error("http: cannot listen on %s: %s", spec, strerror(errno));
         return -1;

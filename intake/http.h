@@ -37,12 +37,12 @@ struct http_conn;
 #define HTTP_DEFAULT_MAX_OUTPUT_BYTES (256 * 1024)
 
 struct http_limits {
-    size_t max_body_bytes;    /* 413 above */
-    size_t max_header_bytes;  /* request line + headers; 431 above */
-    int read_timeout_seconds; /* a request not complete in time: 408 */
-    int max_connections;      /* further connections: 503 and closed */
-    size_t max_output_bytes;  /* unsent answers above this: the connection's requests wait
-                               * (0: HTTP_DEFAULT_MAX_OUTPUT_BYTES) */
+    size_t max_body_bytes;     /* 413 above */
+    size_t max_header_bytes;   /* request line + headers; 431 above */
+    int read_timeout_seconds;  /* a request not complete in time: 408 */
+    int max_connections;       /* further connections: 503 and closed */
+    size_t max_output_bytes;   /* unsent answers above this: the connection's requests wait
+                                * (0: HTTP_DEFAULT_MAX_OUTPUT_BYTES) */
     int write_timeout_seconds; /* answers pending and none taken for this long: closed
                                 * (0: never) */
 };
@@ -56,22 +56,22 @@ struct http_request {
     struct http_server *server;
     struct http_conn *conn; /* NULL once the client has gone */
     char method[16];
-    char *target;           /* as sent: path and query */
-    char *path;             /* the path part, not decoded */
-    char *query;            /* after '?', not decoded; "" when none */
+    char *target; /* as sent: path and query */
+    char *path;   /* the path part, not decoded */
+    char *query;  /* after '?', not decoded; "" when none */
     struct http_header headers[HTTP_MAX_HEADERS];
     int n_headers;
-    char *body;             /* NUL-terminated for convenience; body_len excludes the NUL */
+    char *body; /* NUL-terminated for convenience; body_len excludes the NUL */
     size_t body_len;
     char request_id[REQUEST_ID_LEN];        /* the server's own, new for every request */
     char client_request_id[REQUEST_ID_LEN]; /* the client's X-Request-Id (a UUID, lower
                                              * case), "" when it sent none or another form */
-    char peer[64];          /* the client's address, for audit records */
-    bool tls;               /* arrived over TLS (cookies get Secure, HSTS is sent) */
-    uint64_t started_ns;    /* monotonic clock when the request was complete */
+    char peer[64];                          /* the client's address, for audit records */
+    bool tls;            /* arrived over TLS (cookies get Secure, HSTS is sent) */
+    uint64_t started_ns; /* monotonic clock when the request was complete */
     char *resp_headers[HTTP_MAX_RESPONSE_HEADERS]; /* "Name: value" lines */
     int n_resp_headers;
-    void *user;             /* for the handler */
+    void *user; /* for the handler */
 };
 
 /* Called once per complete request; the handler must eventually call
@@ -107,8 +107,8 @@ int http_query_get(const struct http_request *req, const char *name, char *buf, 
 /* Adds a response header; name and value must not contain CR or LF. */
 void http_add_header(struct http_request *req, const char *name, const char *value);
 /* Sends the response and frees the request. */
-void http_respond(struct http_request *req, int status, const char *content_type,
-                  const char *body, size_t body_len);
+void http_respond(struct http_request *req, int status, const char *content_type, const char *body,
+                  size_t body_len);
 /* A JSON error body in API.md's shape, with no "fields". */
 void http_respond_error(struct http_request *req, int status, const char *code,
                         const char *message);

@@ -22,20 +22,19 @@
 #include "queue/enrollment.h"
 #include "queue/family_write.h"
 
-
 struct event_state {
     struct lifecycle_event ev;
     struct lifecycle_family fam;
     struct group group;
     char subscriber_id[ID_LEN];
     char group_id[ID_LEN];
-    char *path_record;                      /* the path member's stored record */
-    char *expected[LIFECYCLE_MAX_FAMILY];   /* each family record as read ("" when new) */
+    char *path_record;                    /* the path member's stored record */
+    char *expected[LIFECYCLE_MAX_FAMILY]; /* each family record as read ("" when new) */
     char family_ids[QUEUE_FAMILY_MAX][ID_LEN];
     size_t n_family_ids;
-    char *answer;                           /* the record answered */
+    char *answer; /* the record answered */
     int attempts;
-    char action[48];                        /* the audit action: "member.event.<event>" */
+    char action[48]; /* the audit action: "member.event.<event>" */
 };
 
 static void clear_read(struct event_state *es)
@@ -68,11 +67,11 @@ static const char *const *event_fields(enum lifecycle_event_kind kind)
     static const char *const adds[] = {"event", "date", "reported_on", "member", NULL};
     static const char *const plain[] = {"event", "date", "reported_on", NULL};
     static const char *const student[] = {"event", "date", "reported_on", "student", NULL};
-    static const char *const household[] = {"event",        "date", "reported_on",
-                                            "lives_with_employee", "has_own_dependent", NULL};
+    static const char *const household[] = {
+        "event", "date", "reported_on", "lives_with_employee", "has_own_dependent", NULL};
     static const char *const handicapped[] = {"event", "date", "reported_on",
                                               "handicapped_certified", NULL};
-    static const char *const medicare[] = {"event", "date", "reported_on", "basis",
+    static const char *const medicare[] = {"event",  "date",   "reported_on", "basis",
                                            "part_a", "part_b", NULL};
     static const char *const other[] = {"event", "date", "reported_on", "other_coverage", NULL};
     static const char *const cobra[] = {"event",  "date",   "reported_on", "qualifying_event",
@@ -80,20 +79,13 @@ static const char *const *event_fields(enum lifecycle_event_kind kind)
     if (lifecycle_event_adds_allowed(kind))
         return adds;
     switch (kind) {
-    case LC_STUDENT_STATUS:
-        return student;
-    case LC_HOUSEHOLD_STATUS:
-        return household;
-    case LC_HANDICAPPED_STATUS:
-        return handicapped;
-    case LC_MEDICARE_ENTITLEMENT:
-        return medicare;
-    case LC_OTHER_GROUP_COVERAGE:
-        return other;
-    case LC_COBRA_ELECTION:
-        return cobra;
-    default:
-        return plain;
+    case LC_STUDENT_STATUS: return student;
+    case LC_HOUSEHOLD_STATUS: return household;
+    case LC_HANDICAPPED_STATUS: return handicapped;
+    case LC_MEDICARE_ENTITLEMENT: return medicare;
+    case LC_OTHER_GROUP_COVERAGE: return other;
+    case LC_COBRA_ELECTION: return cobra;
+    default: return plain;
     }
 }
 
@@ -172,8 +164,7 @@ static void parse_medicare_event(struct intake_reader *r, struct json_object *bo
                                  struct lifecycle_event *ev)
 {
     int basis = 0;
-    struct intake_enum_spec bases = {medicare_bases, 3, "must be age, esrd or disability",
-                                     &basis};
+    struct intake_enum_spec bases = {medicare_bases, 3, "must be age, esrd or disability", &basis};
     intake_field(r, body, "basis", true, intake_value_enum, &bases);
     ev->medicare.basis = (enum medicare_basis)basis;
     intake_field(r, body, "part_a", true, intake_value_bool, &ev->medicare.part_a);
@@ -182,8 +173,7 @@ static void parse_medicare_event(struct intake_reader *r, struct json_object *bo
 
 /* An other_group_coverage's entry, effective on the event's date (which it must not name). */
 static void parse_other_coverage_event(struct intake_reader *r, struct json_object *body,
-                                       struct lifecycle_event *ev,
-                                       struct intake_field_errors *errs)
+                                       struct lifecycle_event *ev, struct intake_field_errors *errs)
 {
     struct json_object *o = intake_member(body, "other_coverage");
     if (!o) {
@@ -200,8 +190,7 @@ static void parse_other_coverage_event(struct intake_reader *r, struct json_obje
             return;
         }
         char d[DATE_STRLEN];
-        json_object_object_add(copy, "effective",
-                               json_object_new_string(date_format(ev->date, d)));
+        json_object_object_add(copy, "effective", json_object_new_string(date_format(ev->date, d)));
         intake_parse_other_coverage(copy, "other_coverage", &ev->other_coverage, errs);
         json_object_put(copy);
     }
@@ -244,17 +233,10 @@ static void parse_event_fields(struct intake_reader *r, struct json_object *body
     case LC_HANDICAPPED_STATUS:
         intake_field(r, body, "handicapped_certified", true, intake_value_bool, &ev->flag);
         break;
-    case LC_MEDICARE_ENTITLEMENT:
-        parse_medicare_event(r, body, ev);
-        break;
-    case LC_OTHER_GROUP_COVERAGE:
-        parse_other_coverage_event(r, body, ev, errs);
-        break;
-    case LC_COBRA_ELECTION:
-        parse_cobra_event(r, body, ev);
-        break;
-    default:
-        break;
+    case LC_MEDICARE_ENTITLEMENT: parse_medicare_event(r, body, ev); break;
+    case LC_OTHER_GROUP_COVERAGE: parse_other_coverage_event(r, body, ev, errs); break;
+    case LC_COBRA_ELECTION: parse_cobra_event(r, body, ev); break;
+    default: break;
     }
 }
 
@@ -393,9 +375,10 @@ static void write_family(struct call *call)
         if (!f->changed[i])
             continue;
         const struct member *m = &f->members[i];
-        recs[n++] = (struct queue_family_record){m->member_id, es->expected[i] ? es->expected[i] : "",
-                                                 json[i], m->subscriber_id, m->group_id,
-                                                 latest_plan(m)};
+        recs[n++] =
+            (struct queue_family_record){m->member_id, es->expected[i] ? es->expected[i] : "",
+                                         json[i],      m->subscriber_id,
+                                         m->group_id,  latest_plan(m)};
     }
     for (size_t i = 0; i < es->n_family_ids; i++)
         ids[i] = es->family_ids[i];

@@ -18,8 +18,8 @@
 
 /* The hash an unknown user's password is checked against: the parameters of
  * new hashes (PASSWORD_ARGON2_*), a fixed salt, a password nobody knows. */
-static const char dummy_hash[] =
-    "$argon2id$v=19$m=19456,t=2,p=1$MDEyMzQ1Njc4OWFiY2RlZg$0qsHs573+LgGInzYb7sRqlOTBmqY4X6srNEm6ybpJ20";
+static const char dummy_hash[] = "$argon2id$v=19$m=19456,t=2,p=1$MDEyMzQ1Njc4OWFiY2RlZg$0qsHs573+"
+                                 "LgGInzYb7sRqlOTBmqY4X6srNEm6ybpJ20";
 
 /* ---- policy ---- */
 

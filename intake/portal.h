@@ -35,9 +35,9 @@ bool portal_serve(struct http_request *req, const char *root_dir);
 #define PORTAL_MAX_FILE_BYTES (2 * 1024 * 1024)
 
 /* No inline script or style, nothing from another origin, never framed. */
-#define PORTAL_CSP                                                                      \
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "        \
-    "connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; " \
+#define PORTAL_CSP                                                                                 \
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "                    \
+    "connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; "             \
     "form-action 'self'"
 
 #endif

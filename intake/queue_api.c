@@ -20,14 +20,13 @@
 
 static int stats_call(struct call *call, queue_stats_cb cb)
 {
-    return queue_stats_read(call->app->redis, call->app->cfg.key_prefix,
-                            (int)date_today().days, cb, call);
+    return queue_stats_read(call->app->redis, call->app->cfg.key_prefix, (int)date_today().days, cb,
+                            call);
 }
 
 /* The appeals' counts (docs/api.md "Appeals"), read after the queue's own
  * figures and added to the answer held in the call's state. */
-static void on_queue_appeals(enum queue_status status, long long open, long long overdue,
-                             void *arg)
+static void on_queue_appeals(enum queue_status status, long long open, long long overdue, void *arg)
 {
     struct call *call = arg;
     if (status != QUEUE_OK) {
@@ -142,7 +141,7 @@ static void retry_audited(struct call *call)
     if (!call_audited(call))
         return;
     if (queue_requeue_dead(call->app->redis, call->app->cfg.key_prefix, call->path_id, on_retry,
-                         call) != 0)
+                           call) != 0)
         call_unavailable(call);
 }
 
@@ -179,8 +178,7 @@ struct metrics_out {
 };
 
 /* Appends printf-style text to m while it has room. */
-__attribute__((format(printf, 2, 3))) static void emit(struct metrics_out *m, const char *fmt,
-                                                       ...)
+__attribute__((format(printf, 2, 3))) static void emit(struct metrics_out *m, const char *fmt, ...)
 {
     if (m->len >= m->cap)
         return;

@@ -199,14 +199,14 @@ struct fetch {
 };
 
 struct remit_claim {
-    size_t cycle;              /* index in the state's cycles */
+    size_t cycle; /* index in the state's cycles */
     char id[CLAIM_ID_LEN];
-    struct json_object *view;  /* {"claim_id", "submitted", "decision"} */
+    struct json_object *view; /* {"claim_id", "submitted", "decision"} */
 };
 
 struct edi_state {
     char npi[32], date[32], cycle_id[CYCLE_ID_LEN]; /* as get_authed checked them */
-    struct cycles cycles;      /* the date's cycles paying npi */
+    struct cycles cycles;                           /* the date's cycles paying npi */
     struct remit_claim *claims;
     struct fetch *fetches;
     size_t n_claims, waiting, audited;
@@ -231,12 +231,12 @@ static void edi_answer(struct call *call)
 {
     struct edi_state *es = call->state;
     const struct payment_cycle_config *pc = &call->app->cfg.payment_cycle;
-    struct x835_payer payer = {pc->payer_name, pc->payer_id,    pc->payer_address, pc->payer_city,
+    struct x835_payer payer = {pc->payer_name,  pc->payer_id,  pc->payer_address, pc->payer_city,
                                pc->payer_state, pc->payer_zip, pc->payer_phone};
     size_t np = es->cycles.n;
     struct x835_payment *payments = calloc(np + 1, sizeof *payments);
     struct json_object **views = calloc(es->n_claims + 1, sizeof *views);
-    char (*traces)[64] = calloc(np + 1, sizeof *traces);
+    char(*traces)[64] = calloc(np + 1, sizeof *traces);
     if (!payments || !views || !traces) {
         free(payments);
         free(views);
@@ -249,8 +249,8 @@ static void edi_answer(struct call *call)
     for (size_t c = 0; c < np; c++) {
         struct json_object *s = es->cycles.s[c];
         snprintf(traces[c], sizeof traces[c], "%s-%s", str_of(s, "cycle_id"), es->npi);
-        payments[c] = (struct x835_payment){.trace = traces[c], .date = es->date, .npi = es->npi,
-                                            .claims = views + k};
+        payments[c] = (struct x835_payment){
+            .trace = traces[c], .date = es->date, .npi = es->npi, .claims = views + k};
         while (k < es->n_claims && es->claims[k].cycle == c) {
             views[k] = es->claims[k].view;
             k++;
@@ -402,8 +402,7 @@ static void on_cycles_for_edi(enum queue_status st, const char *const *texts, si
         struct json_object *s = all.s[i];
         const char *date = str_of(s, "date"), *id = str_of(s, "cycle_id");
         if (date && id && strcmp(date, es->date) == 0 && payee_in(s, es->npi) &&
-            (!es->cycle_id[0] || strcmp(id, es->cycle_id) == 0) &&
-            es->cycles.n < MAX_CYCLES_READ) {
+            (!es->cycle_id[0] || strcmp(id, es->cycle_id) == 0) && es->cycles.n < MAX_CYCLES_READ) {
             es->cycles.s[es->cycles.n++] = s;
             all.s[i] = NULL;
         }
@@ -522,8 +521,8 @@ static void run_audited(struct call *call)
     char now[32], today[DATE_STRLEN];
     rfc3339_now(now);
     date_format(date_today_utc(), today); /* a cycle's day is UTC (docs/x12.md) */
-    if (queue_remit_close(call->app->redis, prefix_of(call), today, now, false, on_closed,
-                          call) != 0)
+    if (queue_remit_close(call->app->redis, prefix_of(call), today, now, false, on_closed, call) !=
+        0)
         call_unavailable(call);
 }
 

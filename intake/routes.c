@@ -61,12 +61,30 @@ static void handle_readyz(struct call *call)
         redis_unavailable(call);
 }
 
-static void put_group(struct call *c) { admin_put_record(c, RECORD_GROUP); }
-static void get_group(struct call *c) { admin_get_record(c, RECORD_GROUP); }
-static void put_member(struct call *c) { admin_put_record(c, RECORD_MEMBER); }
-static void get_member(struct call *c) { admin_get_record(c, RECORD_MEMBER); }
-static void put_plan(struct call *c) { admin_put_record(c, RECORD_PLAN); }
-static void get_plan(struct call *c) { admin_get_record(c, RECORD_PLAN); }
+static void put_group(struct call *c)
+{
+    admin_put_record(c, RECORD_GROUP);
+}
+static void get_group(struct call *c)
+{
+    admin_get_record(c, RECORD_GROUP);
+}
+static void put_member(struct call *c)
+{
+    admin_put_record(c, RECORD_MEMBER);
+}
+static void get_member(struct call *c)
+{
+    admin_get_record(c, RECORD_MEMBER);
+}
+static void put_plan(struct call *c)
+{
+    admin_put_record(c, RECORD_PLAN);
+}
+static void get_plan(struct call *c)
+{
+    admin_get_record(c, RECORD_PLAN);
+}
 
 struct route {
     const char *method;
@@ -150,7 +168,7 @@ void intake_handle_request(struct http_request *req, void *arg)
     struct app *app = arg;
     bool path_known = false;
     for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
-        char id[sizeof ((struct call *)0)->path_id];
+        char id[sizeof((struct call *)0)->path_id];
         if (!match(routes[i].pattern, req->path, id, sizeof id))
             continue;
         path_known = true;

@@ -132,7 +132,7 @@ static bool value_url(struct intake_reader *r, struct json_object *v, void *out)
         intake_report(r, problem);
         return false;
     }
-    snprintf(out, sizeof ((struct put_state *)0)->url, "%s", json_object_get_string(v));
+    snprintf(out, sizeof((struct put_state *)0)->url, "%s", json_object_get_string(v));
     return true;
 }
 
@@ -146,7 +146,7 @@ static bool value_secret(struct intake_reader *r, struct json_object *v, void *o
         intake_report(r, problem);
         return false;
     }
-    snprintf(out, sizeof ((struct put_state *)0)->secret, "%s", json_object_get_string(v));
+    snprintf(out, sizeof((struct put_state *)0)->secret, "%s", json_object_get_string(v));
     return true;
 }
 
@@ -180,8 +180,7 @@ static void put_respond(struct call *call)
                                 ps->updated_at));
 }
 
-static void on_put_stored(enum queue_status status, bool existed, const char *created_at,
-                          void *arg)
+static void on_put_stored(enum queue_status status, bool existed, const char *created_at, void *arg)
 {
     struct call *call = arg;
     struct put_state *ps = call->state;
@@ -209,8 +208,7 @@ static void url_refused(struct call *call, const char *problem)
 }
 
 /* The url's host is checked: store the subscription, or refuse it. */
-static void on_url_checked(enum webhook_dns_result result, const struct sockaddr *pinned,
-                           void *arg)
+static void on_url_checked(enum webhook_dns_result result, const struct sockaddr *pinned, void *arg)
 {
     (void)pinned;
     struct call *call = arg;
@@ -218,11 +216,10 @@ static void on_url_checked(enum webhook_dns_result result, const struct sockaddr
     ps->dns = NULL;
     if (result != WEBHOOK_DNS_OK) {
         log_info("webhook subscription %s refused: its host %s request_id=%s", call->path_id,
-                 result == WEBHOOK_DNS_NOT_ALLOWED ? "is not a public address"
-                                                   : "does not resolve",
+                 result == WEBHOOK_DNS_NOT_ALLOWED ? "is not a public address" : "does not resolve",
                  call->req->request_id);
-        url_refused(call, result == WEBHOOK_DNS_NOT_ALLOWED ? not_public_problem
-                                                            : unresolved_problem);
+        url_refused(call,
+                    result == WEBHOOK_DNS_NOT_ALLOWED ? not_public_problem : unresolved_problem);
         return;
     }
     rfc3339_now(ps->updated_at);
@@ -309,8 +306,7 @@ static void delete_respond(struct call *call)
 {
     if (!call_audited(call))
         return;
-    log_info("webhook subscription %s deleted request_id=%s", call->path_id,
-             call->req->request_id);
+    log_info("webhook subscription %s deleted request_id=%s", call->path_id, call->req->request_id);
     call_respond(call, 204, NULL, "", 0);
 }
 
@@ -332,8 +328,8 @@ static void delete_authed(struct call *call)
 {
     if (!admin_with_valid_id(call))
         return;
-    if (queue_webhook_delete(call->app->redis, call->app->cfg.key_prefix, call->path_id,
-                             on_deleted, call) != 0)
+    if (queue_webhook_delete(call->app->redis, call->app->cfg.key_prefix, call->path_id, on_deleted,
+                             call) != 0)
         call_unavailable(call);
 }
 

@@ -38,9 +38,9 @@ struct x12_state {
     struct x12_interchange *ix;
     struct x12_set_result *sets;
     char key_hash[65];
-    char owner[32];       /* "npi:<npi>" or "staff": who may be given a replay */
-    bool key_claimed;     /* we hold the "P" mark */
-    int pending;          /* claims handed to the intake step, not yet answered */
+    char owner[32];   /* "npi:<npi>" or "staff": who may be given a replay */
+    bool key_claimed; /* we hold the "P" mark */
+    int pending;      /* claims handed to the intake step, not yet answered */
     int stored, failed;
     char *answer;
     size_t answer_len;
@@ -113,9 +113,8 @@ static void on_released(enum queue_status st, void *arg)
 static void give_up(struct call *call)
 {
     struct x12_state *s = call->state;
-    if (s->key_claimed &&
-        queue_x12_release(call->app->redis, call->app->cfg.key_prefix, s->key_hash, on_released,
-                          call) == 0)
+    if (s->key_claimed && queue_x12_release(call->app->redis, call->app->cfg.key_prefix,
+                                            s->key_hash, on_released, call) == 0)
         return;
     call_unavailable(call);
 }
@@ -152,11 +151,10 @@ static void finish(struct call *call)
     /* Remembered as "<owner>\n<answer>". */
     size_t olen = strlen(s->owner);
     char *value = malloc(olen + 1 + s->answer_len);
-    if (!value ||
-        (memcpy(value, s->owner, olen), value[olen] = '\n',
-         memcpy(value + olen + 1, s->answer, s->answer_len),
-         queue_x12_answer(call->app->redis, call->app->cfg.key_prefix, s->key_hash, value,
-                          olen + 1 + s->answer_len, on_answer_stored, call) != 0)) {
+    if (!value || (memcpy(value, s->owner, olen), value[olen] = '\n',
+                   memcpy(value + olen + 1, s->answer, s->answer_len),
+                   queue_x12_answer(call->app->redis, call->app->cfg.key_prefix, s->key_hash, value,
+                                    olen + 1 + s->answer_len, on_answer_stored, call) != 0)) {
         free(value);
         log_warn("x12: the answer to an interchange was not remembered for replays");
         respond_x12(call, s->answer, s->answer_len, false);
@@ -232,8 +230,7 @@ static int submit_claim(struct call *call, int set, int index, struct claim *cla
     }
     free(errs);
     if (call->who.role == AUTH_PROVIDER && strcmp(claim->provider.npi, call->who.npi) != 0) {
-        reject(res, "A3", "24", "85",
-               "2010AA NM109 is not the NPI of the submitting provider");
+        reject(res, "A3", "24", "85", "2010AA NM109 is not the NPI of the submitting provider");
         return 0;
     }
     struct claim_ref *ref = malloc(sizeof *ref);
@@ -326,11 +323,8 @@ static void on_key(enum queue_x12_claim st, const char *answer, size_t len, void
                    "this interchange (sender and ISA13) is being answered: send it again "
                    "shortly to get the answer");
         return;
-    case QUEUE_X12_UNAVAILABLE:
-        call_unavailable(call);
-        return;
-    case QUEUE_X12_ANSWERED:
-        break;
+    case QUEUE_X12_UNAVAILABLE: call_unavailable(call); return;
+    case QUEUE_X12_ANSWERED: break;
     }
     const char *nl = memchr(answer, '\n', len);
     size_t olen = strlen(s->owner);

@@ -43,10 +43,10 @@ struct attempt {
     struct notifier *n;
     struct attempt *prev, *next; /* the in-flight list: address check, then request */
     CURL *easy;
-    bool in_multi;               /* the request runs (else its address is being checked) */
-    struct webhook_dns *dns;     /* the address check, until it answers */
+    bool in_multi;                  /* the request runs (else its address is being checked) */
+    struct webhook_dns *dns;        /* the address check, until it answers */
     struct sockaddr_storage pinned; /* the checked address, the only one connected to */
-    bool refused;                /* curl was about to connect elsewhere: refused */
+    bool refused;                   /* curl was about to connect elsewhere: refused */
     struct curl_slist *headers;
     struct curl_slist *connect_to;
     char *body;
@@ -99,8 +99,8 @@ static void check_done(struct notifier *n);
 static void on_socket_ready(evutil_socket_t fd, short what, void *arg)
 {
     struct notifier *n = ((struct sock *)arg)->n;
-    int flags = ((what & EV_READ) ? CURL_CSELECT_IN : 0) |
-                ((what & EV_WRITE) ? CURL_CSELECT_OUT : 0);
+    int flags =
+        ((what & EV_READ) ? CURL_CSELECT_IN : 0) | ((what & EV_WRITE) ? CURL_CSELECT_OUT : 0);
     int running;
     /* This may remove (and free) the sock whose event is running now. */
     curl_multi_socket_action(n->multi, fd, flags, &running);
@@ -327,8 +327,8 @@ static void start_attempt(struct notifier *n, const struct queue_delivery_lease 
     }
     a->body = webhook_body(a->event_id, a->event, a->claim_id, a->status);
     char signature[WEBHOOK_SIGNATURE_LEN];
-    bool ok = a->body && webhook_signature(row->secret, clock_wall_seconds(), a->body, strlen(a->body),
-                                           signature) == 0;
+    bool ok = a->body && webhook_signature(row->secret, clock_wall_seconds(), a->body,
+                                           strlen(a->body), signature) == 0;
     a->headers = add_header(a->headers, &ok, "Content-Type", "application/json");
     a->headers = add_header(a->headers, &ok, "X-Claims-Event", a->event);
     a->headers = add_header(a->headers, &ok, "X-Claims-Delivery", a->id);
@@ -376,8 +376,7 @@ static void start_attempt(struct notifier *n, const struct queue_delivery_lease 
     a->dns = webhook_dns_check(n->base, host, &n->set.allow_private, n->set.connect_timeout_ms,
                                on_checked, a);
     if (!a->dns) {
-        log_warn("webhook delivery %s not attempted now: its address could not be checked",
-                 a->id);
+        log_warn("webhook delivery %s not attempted now: its address could not be checked", a->id);
         attempt_detach(a);
         attempt_free(a);
     }

@@ -28,7 +28,7 @@
 #define WEBHOOK_EVENT_APPEAL_DECIDED "appeal.decided"
 #define WEBHOOK_N_EVENTS 8
 
-#define WEBHOOK_ID_MAX 64          /* subscription ids: 1..64 of [A-Za-z0-9._-] */
+#define WEBHOOK_ID_MAX 64 /* subscription ids: 1..64 of [A-Za-z0-9._-] */
 #define WEBHOOK_URL_MAX 2048
 #define WEBHOOK_SECRET_MIN 32
 #define WEBHOOK_SECRET_MAX 256

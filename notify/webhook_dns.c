@@ -190,8 +190,8 @@ struct webhook_dns *webhook_dns_check(struct event_base *base, const char *host,
     d->cb = cb;
     d->arg = arg;
     /* A numeric host needs no lookup: answered on the next loop turn. */
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-                             .ai_flags = AI_NUMERICHOST};
+    struct addrinfo hints = {
+        .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICHOST};
     if (getaddrinfo(host, NULL, &hints, &d->numeric) == 0) {
         d->ready = event_new(base, -1, 0, on_ready, d);
         if (!d->ready) {

@@ -13,13 +13,13 @@
 #include "queue/scripts.h"
 
 /* Key formats of people's accounts (queue/accounts.h); unsharded, like tokens. */
-#define KEYF_INVITE "%sinvite:%s"           /* prefix, sha256 hex of the code: hash */
-#define KEYF_ACCOUNT "%saccount:%s"         /* prefix, username: hash */
+#define KEYF_INVITE "%sinvite:%s"   /* prefix, sha256 hex of the code: hash */
+#define KEYF_ACCOUNT "%saccount:%s" /* prefix, username: hash */
 /* prefix, prefix, username: zset of failures by ms. Its hash tag is the account's
  * whole key, so both are on one slot of a cluster (signin_lookup reads them in
  * one script) while the account keys stay as they were. */
 #define KEYF_SIGNIN_FAIL "%ssignin_fail:{%saccount:%s}"
-#define KEYF_SESSION "%ssession:%s"         /* prefix, sha256 hex of the id: hash */
+#define KEYF_SESSION "%ssession:%s" /* prefix, sha256 hex of the id: hash */
 
 static void ensure_sha(struct script *s)
 {
@@ -44,8 +44,8 @@ static enum queue_status exec_status(const redisReply *reply)
 
 int accounts_invitation_store_async(struct rconn *rc, const char *prefix, const char *hash,
                                     const char *role, const char *member_id, const char *npi,
-                                    const char *created_at, const char *created_by,
-                                    int ttl_seconds, queue_status_cb cb, void *arg)
+                                    const char *created_at, const char *created_by, int ttl_seconds,
+                                    queue_status_cb cb, void *arg)
 {
     struct queue_status_wait *w = queue_status_wait_new(exec_status, cb, arg);
     if (!w)
@@ -75,8 +75,8 @@ int accounts_invitation_store_blocking(struct rlink *c, const char *prefix, cons
     char key[KEY_LEN];
     snprintf(key, sizeof key, KEYF_INVITE, prefix, hash);
     rlink_append(c, "MULTI");
-    rlink_append(c, "HSET %s role %s member_id %s npi %s created_at %s created_by %s", key,
-                       role, member_id, npi, created_at, created_by);
+    rlink_append(c, "HSET %s role %s member_id %s npi %s created_at %s created_by %s", key, role,
+                 member_id, npi, created_at, created_by);
     rlink_append(c, "EXPIRE %s %d", key, ttl_seconds);
     rlink_append(c, "EXEC");
     int rc = 0;
@@ -110,7 +110,8 @@ static struct script script_account_create = {
     "local f = {}\n"
     "for i = 1, #inv, 2 do f[inv[i]] = inv[i + 1] end\n"
     "redis.call('DEL', KEYS[1])\n"
-    "redis.call('HSET', KEYS[2], 'account_id', ARGV[3], 'username', ARGV[1], 'role', f.role or '',\n"
+    "redis.call('HSET', KEYS[2], 'account_id', ARGV[3], 'username', ARGV[1], 'role', f.role or "
+    "'',\n"
     "           'member_id', f.member_id or '', 'npi', f.npi or '', 'password_hash', ARGV[2],\n"
     "           'created_at', ARGV[4])\n"
     "return {'ok', f.role or '', f.member_id or '', f.npi or ''}\n",
@@ -212,17 +213,17 @@ static void on_create_step(redisReply *reply, void *arg)
         ensure_sha(&script_account_put);
         const char *keys[] = {st->k_acc};
         const char *args[] = {st->rec.username, st->password_hash, st->rec.account_id,
-                              st->created_at, st->rec.role, st->rec.member_id, st->rec.npi};
+                              st->created_at,   st->rec.role,      st->rec.member_id,
+                              st->rec.npi};
         st->step = 1;
-        sent = script_eval_async(st->rc, &script_account_put, on_create_step, st, 1, keys, 7,
-                                 args, NULL);
+        sent = script_eval_async(st->rc, &script_account_put, on_create_step, st, 1, keys, 7, args,
+                                 NULL);
     } else if (st->step == 1 && reply && reply->type == REDIS_REPLY_STRING) {
         bool ok = strcmp(reply->str, "ok") == 0;
         st->result = ok ? ACCOUNTS_CREATED : ACCOUNTS_USERNAME_TAKEN;
         st->step = 2;
         sent = ok ? rconn_command(st->rc, on_create_step, st, "DEL %s", st->k_inv)
-                  : rconn_command(st->rc, on_create_step, st, "HDEL %s held_by",
-                                  st->k_inv);
+                  : rconn_command(st->rc, on_create_step, st, "HDEL %s held_by", st->k_inv);
     } else if (st->step == 1 && reply && reply->type == REDIS_REPLY_ERROR) {
         /* Refused, so not run: the invitation is released. (No answer at
          * all may mean it ran: the invitation stays held.) */
@@ -243,9 +244,8 @@ static void on_create_step(redisReply *reply, void *arg)
 }
 
 static int create_in_steps(struct rconn *rc, const char *k_inv, const char *k_acc,
-                           const char *username, const char *password_hash,
-                           const char *account_id, const char *created_at, accounts_create_cb cb,
-                           void *arg)
+                           const char *username, const char *password_hash, const char *account_id,
+                           const char *created_at, accounts_create_cb cb, void *arg)
 {
     ensure_sha(&script_invite_take);
     struct create_steps *st = calloc(1, sizeof *st);
@@ -271,9 +271,8 @@ static int create_in_steps(struct rconn *rc, const char *k_inv, const char *k_ac
 }
 
 int accounts_create_async(struct rconn *rc, const char *prefix, const char *invite_hash,
-                          const char *username, const char *password_hash,
-                          const char *account_id, const char *created_at,
-                          accounts_create_cb cb, void *arg)
+                          const char *username, const char *password_hash, const char *account_id,
+                          const char *created_at, accounts_create_cb cb, void *arg)
 {
     ensure_sha(&script_account_create);
     struct create_wait *w = calloc(1, sizeof *w);
@@ -516,8 +515,8 @@ static void on_touch(redisReply *reply, void *arg)
     w.cb(1, &rec, w.arg);
 }
 
-int sessions_touch_async(struct rconn *rc, const char *prefix, const char *hash,
-                         long long now_ms, long long idle_ms, sessions_touch_cb cb, void *arg)
+int sessions_touch_async(struct rconn *rc, const char *prefix, const char *hash, long long now_ms,
+                         long long idle_ms, sessions_touch_cb cb, void *arg)
 {
     ensure_sha(&script_session_touch);
     struct touch_wait *w = malloc(sizeof *w);
@@ -710,8 +709,8 @@ static void on_relative(redisReply *reply, void *arg)
     if (!reply || reply->type == REDIS_REPLY_ERROR)
         st->failed = true;
     else
-        st->keep[bc->i] = brief_entry(reply, id, &st->fam[bc->i], sub, sizeof sub) &&
-                          strcmp(sub, st->sub) == 0;
+        st->keep[bc->i] =
+            brief_entry(reply, id, &st->fam[bc->i], sub, sizeof sub) && strcmp(sub, st->sub) == 0;
     free(bc);
     if (--st->waiting == 0)
         family_steps_done(st);

@@ -45,15 +45,15 @@ struct account_record {
  * ttl_seconds. QUEUE_OK or QUEUE_UNAVAILABLE. */
 int accounts_invitation_store_async(struct rconn *rc, const char *prefix, const char *hash,
                                     const char *role, const char *member_id, const char *npi,
-                                    const char *created_at, const char *created_by,
-                                    int ttl_seconds, queue_status_cb cb, void *arg);
+                                    const char *created_at, const char *created_by, int ttl_seconds,
+                                    queue_status_cb cb, void *arg);
 
 /* The same, blocking, before the event loop runs (the sample invitations
  * server/seed.c prints at first start). Returns 0 or -1. */
-int accounts_invitation_store_blocking(struct rlink *c, const char *prefix,
-                                       const char *hash, const char *role, const char *member_id,
-                                       const char *npi, const char *created_at,
-                                       const char *created_by, int ttl_seconds);
+int accounts_invitation_store_blocking(struct rlink *c, const char *prefix, const char *hash,
+                                       const char *role, const char *member_id, const char *npi,
+                                       const char *created_at, const char *created_by,
+                                       int ttl_seconds);
 
 enum accounts_create_result {
     ACCOUNTS_CREATED,
@@ -70,9 +70,8 @@ typedef void (*accounts_create_cb)(enum accounts_create_result result,
  * script: the invitation is consumed exactly when the account is created
  * (a taken username leaves it usable). */
 int accounts_create_async(struct rconn *rc, const char *prefix, const char *invite_hash,
-                          const char *username, const char *password_hash,
-                          const char *account_id, const char *created_at,
-                          accounts_create_cb cb, void *arg);
+                          const char *username, const char *password_hash, const char *account_id,
+                          const char *created_at, accounts_create_cb cb, void *arg);
 
 /* Answer of accounts_signin_lookup_async: status -1 when Redis did not
  * answer; else retry_after_ms > 0 when username has max_failures failures
@@ -117,8 +116,8 @@ typedef void (*sessions_touch_cb)(int status, const struct session_record *rec, 
 /* Looks the session up and, when it lives, moves its idle expiry to
  * now + idle_ms (never past its lifetime); one expired by lifetime is
  * deleted. */
-int sessions_touch_async(struct rconn *rc, const char *prefix, const char *hash,
-                         long long now_ms, long long idle_ms, sessions_touch_cb cb, void *arg);
+int sessions_touch_async(struct rconn *rc, const char *prefix, const char *hash, long long now_ms,
+                         long long idle_ms, sessions_touch_cb cb, void *arg);
 
 /* Deletes the session: QUEUE_OK (also when it was gone already) or
  * QUEUE_UNAVAILABLE. */

@@ -32,7 +32,7 @@ static bool is_status_text(const redisReply *r, const char *text)
 /* The hash fields in the order of struct queue_appeal_row; the first
  * APPEAL_SUMMARY_FIELDS are what a list row carries. */
 #define APPEAL_FIELD_NAMES                                                                         \
-    "'appeal_id', 'claim_id', 'member_id', 'subscriber_id', 'by_npi', 'status', 'filed_at', "     \
+    "'appeal_id', 'claim_id', 'member_id', 'subscriber_id', 'by_npi', 'status', 'filed_at', "      \
     "'filed_on', 'due_date', 'eob_version', 'eob_date', 'deadline', 'filed_by', 'filed_by_role', " \
     "'outcome', 'decided_at', 'decided_by', 'statement', 'attachments', 'lines', 'note'"
 #define APPEAL_FIELDS 21
@@ -42,11 +42,10 @@ static bool is_status_text(const redisReply *r, const char *text)
 static void row_from(const redisReply *const *e, size_t n, struct queue_appeal_row *row)
 {
     const char **f[APPEAL_FIELDS] = {
-        &row->appeal_id,  &row->claim_id,    &row->member_id,     &row->subscriber_id,
-        &row->by_npi,     &row->status,      &row->filed_at,      &row->filed_on,
-        &row->due_date,   &row->eob_version, &row->eob_date,      &row->deadline,
-        &row->filed_by,   &row->filed_by_role, &row->outcome,     &row->decided_at,
-        &row->decided_by, &row->statement,   &row->attachments,   &row->lines,
+        &row->appeal_id,  &row->claim_id,   &row->member_id, &row->subscriber_id, &row->by_npi,
+        &row->status,     &row->filed_at,   &row->filed_on,  &row->due_date,      &row->eob_version,
+        &row->eob_date,   &row->deadline,   &row->filed_by,  &row->filed_by_role, &row->outcome,
+        &row->decided_at, &row->decided_by, &row->statement, &row->attachments,   &row->lines,
         &row->note};
     memset(row, 0, sizeof *row);
     for (size_t j = 0; j < n && j < APPEAL_FIELDS; j++)
@@ -136,9 +135,9 @@ int queue_file_appeal(struct rconn *rc, const char *prefix, const struct queue_a
     w->cb = cb;
     w->arg = arg;
     const char *keys[] = {k_claim, k_appeal, k_all, k_open, k_seq, k_audit, k_caudit, k_events};
-    const char *args[] = {f->appeal_id,   f->claim_id,   version,      due,
-                          f->filed_at,    f->filed_on,   f->due_date,  f->statement,
-                          f->attachments, f->audit_json, f->filed_by,  f->filed_by_role,
+    const char *args[] = {f->appeal_id,   f->claim_id,   version,     due,
+                          f->filed_at,    f->filed_on,   f->due_date, f->statement,
+                          f->attachments, f->audit_json, f->filed_by, f->filed_by_role,
                           f->eob_date,    f->deadline};
     if (script_eval_async(rc, ready(&script_file_appeal), on_filed, w, 8, keys, 14, args, NULL) !=
         0) {
@@ -363,11 +362,11 @@ static void on_decided(redisReply *reply, void *arg)
     w.cb(classify_decided(reply), w.arg);
 }
 
-int queue_decide_appeal(struct rconn *rc, const char *prefix,
-                        const struct queue_appeal_decision *d, queue_status_cb cb, void *arg)
+int queue_decide_appeal(struct rconn *rc, const char *prefix, const struct queue_appeal_decision *d,
+                        queue_status_cb cb, void *arg)
 {
-    char k_appeal[KEY_LEN], k_open[KEY_LEN], k_audit[KEY_LEN], k_caudit[KEY_LEN],
-        k_events[KEY_LEN], k_claim[KEY_LEN], k_stream[KEY_LEN], ver[KEY_LEN];
+    char k_appeal[KEY_LEN], k_open[KEY_LEN], k_audit[KEY_LEN], k_caudit[KEY_LEN], k_events[KEY_LEN],
+        k_claim[KEY_LEN], k_stream[KEY_LEN], ver[KEY_LEN];
     snprintf(k_appeal, sizeof k_appeal, KEYF_APPEAL, prefix, d->appeal_id);
     snprintf(k_open, sizeof k_open, KEYF_APPEALS_OPEN, prefix);
     snprintf(k_audit, sizeof k_audit, KEYF_AUDIT, prefix);
@@ -382,9 +381,17 @@ int queue_decide_appeal(struct rconn *rc, const char *prefix,
     w->cb = cb;
     w->arg = arg;
     const char *keys[] = {k_appeal, k_open, k_audit, k_caudit, k_events, k_claim, k_stream};
-    const char *args[] = {d->appeal_id,  d->outcome,    d->lines,      d->note,    d->decided_at,
-                          d->decided_by, d->audit_json, d->decided_on, d->claim_id,
-                          d->review ? d->review : "", ver};
+    const char *args[] = {d->appeal_id,
+                          d->outcome,
+                          d->lines,
+                          d->note,
+                          d->decided_at,
+                          d->decided_by,
+                          d->audit_json,
+                          d->decided_on,
+                          d->claim_id,
+                          d->review ? d->review : "",
+                          ver};
     if (script_eval_async(rc, ready(&script_decide_appeal), on_decided, w, 7, keys, 11, args,
                           NULL) != 0) {
         free(w);
@@ -434,8 +441,8 @@ int queue_appeal_counts(struct rconn *rc, const char *prefix, int today_day,
     w->arg = arg;
     const char *keys[] = {k_open};
     const char *args[] = {hi};
-    if (script_eval_async(rc, ready(&script_appeal_counts), on_counts, w, 1, keys, 1, args,
-                          NULL) != 0) {
+    if (script_eval_async(rc, ready(&script_appeal_counts), on_counts, w, 1, keys, 1, args, NULL) !=
+        0) {
         free(w);
         return -1;
     }

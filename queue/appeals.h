@@ -24,20 +24,20 @@
 
 /* What a filing stores; every string is copied into the request. */
 struct queue_appeal_filing {
-    const char *appeal_id;     /* a new UUID */
+    const char *appeal_id; /* a new UUID */
     const char *claim_id;
-    int eob_version;           /* the EOB version the window was checked against */
-    const char *eob_date;      /* its statement date, YYYY-MM-DD */
-    const char *deadline;      /* the last day of the filing window, YYYY-MM-DD */
-    const char *filed_at;      /* RFC 3339 */
-    const char *filed_on;      /* the filing's date in the plan's zone, YYYY-MM-DD */
-    int due_day;               /* the decision's due date as a day number */
-    const char *due_date;      /* the same, YYYY-MM-DD */
+    int eob_version;      /* the EOB version the window was checked against */
+    const char *eob_date; /* its statement date, YYYY-MM-DD */
+    const char *deadline; /* the last day of the filing window, YYYY-MM-DD */
+    const char *filed_at; /* RFC 3339 */
+    const char *filed_on; /* the filing's date in the plan's zone, YYYY-MM-DD */
+    int due_day;          /* the decision's due date as a day number */
+    const char *due_date; /* the same, YYYY-MM-DD */
     const char *statement;
-    const char *attachments;   /* canonical JSON array */
-    const char *filed_by;      /* token id */
+    const char *attachments; /* canonical JSON array */
+    const char *filed_by;    /* token id */
     const char *filed_by_role;
-    const char *audit_json;    /* the audit record (action appeal.file) */
+    const char *audit_json; /* the audit record (action appeal.file) */
 };
 
 /* Answer of queue_file_appeal: QUEUE_OK (stored, audited, appeal.filed
@@ -69,10 +69,10 @@ int queue_get_appeal(struct rconn *rc, const char *prefix, const char *appeal_id
 
 /* A page of the staff list. */
 struct queue_appeal_query {
-    const char *status;  /* "open", "decided" or "" for any */
-    bool overdue;        /* open and due before today_day */
+    const char *status; /* "open", "decided" or "" for any */
+    bool overdue;       /* open and due before today_day */
     int today_day;
-    const char *cursor;  /* from an earlier page ("" for the first) */
+    const char *cursor; /* from an earlier page ("" for the first) */
     int limit;
 };
 
@@ -88,16 +88,16 @@ int queue_list_appeals(struct rconn *rc, const char *prefix, const struct queue_
 /* What a decision stores; strings are copied. */
 struct queue_appeal_decision {
     const char *appeal_id;
-    const char *claim_id;    /* the appeal's claim: its audit list gets the record */
-    const char *outcome;     /* "upheld" or "overturned" */
-    const char *lines;       /* canonical JSON array ("[]" for upheld) */
+    const char *claim_id; /* the appeal's claim: its audit list gets the record */
+    const char *outcome;  /* "upheld" or "overturned" */
+    const char *lines;    /* canonical JSON array ("[]" for upheld) */
     const char *note;
-    const char *decided_at;  /* RFC 3339 */
-    const char *decided_on;  /* YYYY-MM-DD in the plan's zone */
-    const char *decided_by;  /* token id */
-    const char *audit_json;  /* the audit record (action appeal.decide, with the note) */
-    const char *review;      /* overturned: the reviewer's decision stored with the claim (its
-                                `review` field, review_to_json's form); NULL for upheld */
+    const char *decided_at; /* RFC 3339 */
+    const char *decided_on; /* YYYY-MM-DD in the plan's zone */
+    const char *decided_by; /* token id */
+    const char *audit_json; /* the audit record (action appeal.decide, with the note) */
+    const char *review;     /* overturned: the reviewer's decision stored with the claim (its
+                               `review` field, review_to_json's form); NULL for upheld */
 };
 
 /* Records the decision in one script, only if the appeal is still open:
@@ -107,12 +107,12 @@ struct queue_appeal_decision {
  * QUEUE_CONFLICT (decided already, or withdrawn), QUEUE_CHANGED (an overturn
  * of a claim no longer approved or denied: nothing stored), QUEUE_NOT_FOUND,
  * QUEUE_UNAVAILABLE. */
-int queue_decide_appeal(struct rconn *rc, const char *prefix,
-                        const struct queue_appeal_decision *d, queue_status_cb cb, void *arg);
+int queue_decide_appeal(struct rconn *rc, const char *prefix, const struct queue_appeal_decision *d,
+                        queue_status_cb cb, void *arg);
 
 /* Open appeals, and of them those due before today_day. */
-typedef void (*queue_appeal_counts_cb)(enum queue_status status, long long open,
-                                       long long overdue, void *arg);
+typedef void (*queue_appeal_counts_cb)(enum queue_status status, long long open, long long overdue,
+                                       void *arg);
 int queue_appeal_counts(struct rconn *rc, const char *prefix, int today_day,
                         queue_appeal_counts_cb cb, void *arg);
 

@@ -8,8 +8,8 @@
 #include "queue/scripts.h"
 
 void audit_record_write(struct strbuf *sb, const char *at, const char *token_id, const char *role,
-                        const char *action, const char *request_id,
-                        const char *client_request_id, const char *from)
+                        const char *action, const char *request_id, const char *client_request_id,
+                        const char *from)
 {
     static const char *const keys[] = {"at",         "token_id",          "role", "action",
                                        "request_id", "client_request_id", "from"};

@@ -18,8 +18,8 @@ struct rconn;
  * written only when it is not NULL or empty: a client's word, kept apart so
  * that it cannot pose as the server's (issue 16, finding 9). */
 void audit_record_write(struct strbuf *sb, const char *at, const char *token_id, const char *role,
-                        const char *action, const char *request_id,
-                        const char *client_request_id, const char *from);
+                        const char *action, const char *request_id, const char *client_request_id,
+                        const char *from);
 
 /* The same record as a json-c object; allocates (the caller puts it), NULL
  * when out of memory. `at` is RFC 3339; empty strings where a field does not

@@ -227,8 +227,8 @@ static struct claim_read *claim_read_new(const char *claim_id, queue_claim_cb cb
     return cr;
 }
 
-int queue_get_claim(struct rconn *rc, const char *prefix, const char *claim_id,
-                    queue_claim_cb cb, void *arg)
+int queue_get_claim(struct rconn *rc, const char *prefix, const char *claim_id, queue_claim_cb cb,
+                    void *arg)
 {
     struct claim_read *cr = claim_read_new(claim_id, cb, arg);
     if (!cr)
@@ -323,8 +323,8 @@ static void on_audit_read(redisReply *reply, void *arg)
     free(w);
 }
 
-int queue_get_audit(struct rconn *rc, const char *prefix, const char *claim_id,
-                    queue_audit_cb cb, void *arg)
+int queue_get_audit(struct rconn *rc, const char *prefix, const char *claim_id, queue_audit_cb cb,
+                    void *arg)
 {
     struct audit_wait *w = malloc(sizeof *w);
     if (!w)
@@ -399,8 +399,8 @@ int queue_supply(struct rconn *rc, const char *prefix, const char *claim_id,
     const char *keys[] = {k_claim, k_pended, k_stream, k_pidx, k_ridx,
                           k_audit, k_caudit, k_body,   k_dec};
     const char *args[] = {merged_json, hist, audit_json, claim_id, dec ? dec : ""};
-    const size_t lens[] = {strlen(merged_json), strlen(hist), strlen(audit_json),
-                           strlen(claim_id), dec_len};
+    const size_t lens[] = {strlen(merged_json), strlen(hist), strlen(audit_json), strlen(claim_id),
+                           dec_len};
     int rc_send =
         script_eval_async(rc, &script_supply, queue_on_status_reply, w, 9, keys, 5, args, lens);
     free(dec);
@@ -436,8 +436,8 @@ static void on_search(redisReply *reply, void *arg)
         return;
     }
     for (size_t i = 0; i < n; i++) {
-        const char **f[] = {&rows[i].claim_id,  &rows[i].type,          &rows[i].member_id,
-                            &rows[i].status,    &rows[i].received_date, &rows[i].target_date};
+        const char **f[] = {&rows[i].claim_id, &rows[i].type,          &rows[i].member_id,
+                            &rows[i].status,   &rows[i].received_date, &rows[i].target_date};
         for (size_t j = 0; j < 6; j++) {
             const redisReply *e = reply->element[1 + 6 * i + j];
             *f[j] = e->type == REDIS_REPLY_STRING ? e->str : NULL;
@@ -452,8 +452,8 @@ static void on_search(redisReply *reply, void *arg)
 
 static bool is_open_status(const char *s)
 {
-    return strcmp(s, "received") == 0 || strcmp(s, "processing") == 0 ||
-           strcmp(s, "pended") == 0 || strcmp(s, "in_review") == 0;
+    return strcmp(s, "received") == 0 || strcmp(s, "processing") == 0 || strcmp(s, "pended") == 0 ||
+           strcmp(s, "in_review") == 0;
 }
 
 int queue_search(struct rconn *rc, const char *prefix, const struct queue_search_query *q,
@@ -482,7 +482,8 @@ int queue_search(struct rconn *rc, const char *prefix, const struct queue_search
     else
         snprintf(k_mref, sizeof k_mref, "%s", walk[0]);
 
-    char lo[160], hi[40], limit[16], overdue[16] = "", claim_prefix[KEY_LEN], family_prefix[KEY_LEN];
+    char lo[160], hi[40], limit[16], overdue[16] = "", claim_prefix[KEY_LEN],
+                                     family_prefix[KEY_LEN];
     long long shift = 1LL << INDEX_SEQ_BITS;
     if (q->cursor[0])
         snprintf(lo, sizeof lo, "(%s", q->cursor);
@@ -508,12 +509,9 @@ int queue_search(struct rconn *rc, const char *prefix, const struct queue_search
     const char *keys[5] = {k_mref};
     for (int i = 0; i < n_walk; i++)
         keys[1 + i] = walk[i];
-    const char *args[] = {lo,          hi,
-                          limit,       q->status,
-                          q->type,     q->member_id,
-                          q->own_member, q->own_member,
-                          q->npi,      overdue,
-                          claim_prefix, q->npi[0] ? "" : q->family_of,
+    const char *args[] = {lo,           hi,           limit,         q->status,
+                          q->type,      q->member_id, q->own_member, q->own_member,
+                          q->npi,       overdue,      claim_prefix,  q->npi[0] ? "" : q->family_of,
                           family_prefix};
     if (script_eval_async(rc, &script_search, on_search, w, 1 + n_walk, keys,
                           (int)(sizeof args / sizeof *args), args, NULL) != 0) {

@@ -25,7 +25,6 @@
 #include "queue/redis_conn.h"
 #include "queue/status.h"
 
-
 /* A claim as stored. */
 struct queue_claim {
     const redisReply *fields;      /* the hash's field/value pairs (HGETALL) */
@@ -50,8 +49,8 @@ typedef void (*queue_claim_cb)(enum queue_status status, const struct queue_clai
 
 /* The claim with its submission and decision: QUEUE_OK with the claim,
  * QUEUE_NOT_FOUND, or QUEUE_UNAVAILABLE (claim NULL then). */
-int queue_get_claim(struct rconn *rc, const char *prefix, const char *claim_id,
-                    queue_claim_cb cb, void *arg);
+int queue_get_claim(struct rconn *rc, const char *prefix, const char *claim_id, queue_claim_cb cb,
+                    void *arg);
 
 /* The claim's hash and its EOB record of this version (0: the latest),
  * unpacked, in claim->eob (NULL when the claim has no EOB of that version:
@@ -67,8 +66,8 @@ int queue_claim_exists(struct rconn *rc, const char *prefix, const char *claim_i
 /* The claim's audit records (JSON texts, oldest first). */
 typedef void (*queue_audit_cb)(enum queue_status status, const char *const *records, size_t n,
                                void *arg);
-int queue_get_audit(struct rconn *rc, const char *prefix, const char *claim_id,
-                    queue_audit_cb cb, void *arg);
+int queue_get_audit(struct rconn *rc, const char *prefix, const char *claim_id, queue_audit_cb cb,
+                    void *arg);
 
 /* Information supplied for a pended claim: if and only if the claim is still
  * pended, merged_json (the whole merged submission) replaces the stored one,
@@ -94,9 +93,9 @@ struct queue_search_query {
     const char *type;       /* medical, pharmacy */
     bool has_from, has_to;  /* received date range, inclusive */
     date_t from, to;
-    const char *cursor;     /* from an earlier page ("" for the first) */
+    const char *cursor; /* from an earlier page ("" for the first) */
     int limit;
-    bool overdue;           /* open claims past their target day */
+    bool overdue; /* open claims past their target day */
     date_t today;
 };
 

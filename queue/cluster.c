@@ -227,11 +227,12 @@ static int keys_slot(const char *const *argv, const size_t *argvlen, int from, i
 int cluster_command_slot(int argc, const char *const *argv, const size_t *argvlen)
 {
     static const char *const keyless[] = {
-        "PING",  "SCRIPT", "CLUSTER", "INFO",   "WAIT",    "MULTI",     "EXEC",   "DISCARD",
-        "PUBLISH", "SUBSCRIBE", "UNSUBSCRIBE", "SELECT", "COMMAND", "DBSIZE", "FLUSHALL",
-        "FLUSHDB", "TIME", "ASKING", "READONLY", "READWRITE", "SCAN", "KEYS", "RANDOMKEY",
-        "AUTH",  "HELLO",  "CLIENT", "CONFIG", "FUNCTION", "ECHO", "QUIT", "RESET", NULL};
-    static const char *const scripts[] = {"EVAL", "EVALSHA", "EVAL_RO", "EVALSHA_RO",
+        "PING",     "SCRIPT",    "CLUSTER",   "INFO",        "WAIT",     "MULTI",     "EXEC",
+        "DISCARD",  "PUBLISH",   "SUBSCRIBE", "UNSUBSCRIBE", "SELECT",   "COMMAND",   "DBSIZE",
+        "FLUSHALL", "FLUSHDB",   "TIME",      "ASKING",      "READONLY", "READWRITE", "SCAN",
+        "KEYS",     "RANDOMKEY", "AUTH",      "HELLO",       "CLIENT",   "CONFIG",    "FUNCTION",
+        "ECHO",     "QUIT",      "RESET",     NULL};
+    static const char *const scripts[] = {"EVAL",  "EVALSHA",  "EVAL_RO", "EVALSHA_RO",
                                           "FCALL", "FCALL_RO", NULL};
     static const char *const subcommand_first[] = {"XGROUP", "XINFO", "OBJECT", "MEMORY", NULL};
     static const char *const all_keys[] = {"DEL",   "EXISTS", "UNLINK", "MGET",  "TOUCH",
@@ -654,15 +655,9 @@ static void on_ccmd_reply(redisReply *reply, void *arg)
         c->ask_to = to.to;
         ccmd_send(c);
         return;
-    case CLUSTER_REPLY_TRYAGAIN:
-        ccmd_wait(c, "TRYAGAIN (slot migrating)");
-        return;
-    case CLUSTER_REPLY_CLUSTERDOWN:
-        ccmd_wait(c, "CLUSTERDOWN (no master serves it)");
-        return;
-    case CLUSTER_REPLY_PLAIN:
-        ccmd_finish(c, reply);
-        return;
+    case CLUSTER_REPLY_TRYAGAIN: ccmd_wait(c, "TRYAGAIN (slot migrating)"); return;
+    case CLUSTER_REPLY_CLUSTERDOWN: ccmd_wait(c, "CLUSTERDOWN (no master serves it)"); return;
+    case CLUSTER_REPLY_PLAIN: ccmd_finish(c, reply); return;
     }
     log_error("redis cluster: slot %d: more than %d redirects%s; giving up (the request is "
               "answered 503)",

@@ -67,7 +67,7 @@ int cluster_slot_map_parse(const redisReply *reply, const char *answered_by,
                            struct cluster_slot_map *map);
 
 enum cluster_reply_kind {
-    CLUSTER_REPLY_PLAIN,     /* anything else: the command's own answer */
+    CLUSTER_REPLY_PLAIN, /* anything else: the command's own answer */
     CLUSTER_REPLY_MOVED,
     CLUSTER_REPLY_ASK,
     CLUSTER_REPLY_TRYAGAIN,
@@ -104,8 +104,8 @@ struct event_base;
 struct cluster;
 
 struct cluster_options {
-    int timeout_ms;       /* each connection's connect and command deadline */
-    int max_tries;        /* waits (TRYAGAIN, CLUSTERDOWN, no master, not connected) before giving up */
+    int timeout_ms; /* each connection's connect and command deadline */
+    int max_tries;  /* waits (TRYAGAIN, CLUSTERDOWN, no master, not connected) before giving up */
     int backoff_first_ms; /* first wait; each later one doubles... */
     int backoff_max_ms;   /* ...up to this */
     int max_redirects;    /* MOVED + ASK hops of one command */

@@ -232,9 +232,7 @@ static enum try_result sort_reply(struct cluster_sync *cs, int slot, struct rout
     struct cluster_redirect to;
     enum cluster_reply_kind kind = cluster_reply_classify(r, n->ep.host, &to);
     switch (kind) {
-    case CLUSTER_REPLY_PLAIN:
-        *out = r;
-        return TRY_DONE;
+    case CLUSTER_REPLY_PLAIN: *out = r; return TRY_DONE;
     case CLUSTER_REPLY_MOVED:
     case CLUSTER_REPLY_ASK:
         freeReplyObject(r);
@@ -251,12 +249,8 @@ static enum try_result sort_reply(struct cluster_sync *cs, int slot, struct rout
             rt->ask_to = to.to;
         }
         return TRY_REDIRECTED;
-    case CLUSTER_REPLY_TRYAGAIN:
-        rt->why = "TRYAGAIN (slot migrating)";
-        break;
-    case CLUSTER_REPLY_CLUSTERDOWN:
-        rt->why = "CLUSTERDOWN (no master serves it)";
-        break;
+    case CLUSTER_REPLY_TRYAGAIN: rt->why = "TRYAGAIN (slot migrating)"; break;
+    case CLUSTER_REPLY_CLUSTERDOWN: rt->why = "CLUSTERDOWN (no master serves it)"; break;
     }
     freeReplyObject(r);
     return TRY_BACKOFF;

@@ -9,14 +9,13 @@
 
 /* Runs ARGV's commands (each: its argument count, then its arguments) with
  * redis.pcall and answers their replies in order. KEYS[1] only routes it. */
-static const char TX_SCRIPT[] =
-    "local out, i = {}, 1\n"
-    "while i <= #ARGV do\n"
-    "  local n = tonumber(ARGV[i])\n"
-    "  out[#out + 1] = redis.pcall(unpack(ARGV, i + 1, i + n))\n"
-    "  i = i + n + 1\n"
-    "end\n"
-    "return out\n";
+static const char TX_SCRIPT[] = "local out, i = {}, 1\n"
+                                "while i <= #ARGV do\n"
+                                "  local n = tonumber(ARGV[i])\n"
+                                "  out[#out + 1] = redis.pcall(unpack(ARGV, i + 1, i + n))\n"
+                                "  i = i + n + 1\n"
+                                "end\n"
+                                "return out\n";
 
 /* Reads a decimal number ending in CRLF at *p (below end); advances *p. */
 static long read_number(const char **p, const char *end)
@@ -103,12 +102,8 @@ static void write_reply(struct resp_buf *b, const redisReply *r)
         for (size_t i = 0; i < r->elements; i++)
             write_reply(b, r->element[i]);
         break;
-    case REDIS_REPLY_INTEGER:
-        sb_head(b, ':', r->integer);
-        break;
-    case REDIS_REPLY_NIL:
-        sb_add(b, "$-1\r\n", 5);
-        break;
+    case REDIS_REPLY_INTEGER: sb_head(b, ':', r->integer); break;
+    case REDIS_REPLY_NIL: sb_add(b, "$-1\r\n", 5); break;
     case REDIS_REPLY_ERROR:
     case REDIS_REPLY_STATUS:
     default:
@@ -198,8 +193,7 @@ void cluster_tx_init(struct cluster_tx *tx)
     memset(tx, 0, sizeof *tx);
 }
 
-void cluster_tx_add(struct cluster_tx *tx, int argc, const char *const *argv,
-                    const size_t *argvlen)
+void cluster_tx_add(struct cluster_tx *tx, int argc, const char *const *argv, const size_t *argvlen)
 {
     int slot = cluster_command_slot(argc, argv, argvlen);
     if (tx->n == CLUSTER_TX_MAX || slot == CLUSTER_SLOT_CROSSSLOT ||

@@ -195,9 +195,9 @@ static int send_correction(struct rconn *rc, struct script *s, int nkeys, const 
     return 0;
 }
 
-int queue_void_claim(struct rconn *rc, const char *prefix, const char *claim_id,
-                     const char *reason, const char *voided_at, long long now_secs,
-                     const char *audit_json, queue_correction_cb cb, void *arg)
+int queue_void_claim(struct rconn *rc, const char *prefix, const char *claim_id, const char *reason,
+                     const char *voided_at, long long now_secs, const char *audit_json,
+                     queue_correction_cb cb, void *arg)
 {
     char k[11][KEY_LEN], idx[KEY_LEN], fp[KEY_LEN], ver[KEY_LEN], now[24], appeal[KEY_LEN];
     snprintf(k[0], KEY_LEN, KEYF_CLAIM, prefix, claim_id);
@@ -224,9 +224,9 @@ int queue_void_claim(struct rconn *rc, const char *prefix, const char *claim_id,
 }
 
 int queue_replace_in_place(struct rconn *rc, const char *prefix, const char *claim_id,
-                           const char *member_id, const char *submission_json,
-                           const char *type, const char *years, long long now_secs,
-                           const char *audit_json, queue_correction_cb cb, void *arg)
+                           const char *member_id, const char *submission_json, const char *type,
+                           const char *years, long long now_secs, const char *audit_json,
+                           queue_correction_cb cb, void *arg)
 {
     char k[9][KEY_LEN], idx[KEY_LEN], fp[KEY_LEN], ver[KEY_LEN], now[24];
     snprintf(k[0], KEY_LEN, KEYF_CLAIM, prefix, claim_id);
@@ -245,8 +245,8 @@ int queue_replace_in_place(struct rconn *rc, const char *prefix, const char *cla
     const char *keys[9];
     for (int i = 0; i < 9; i++)
         keys[i] = k[i];
-    const char *args[] = {claim_id, submission_json, type, years, now, audit_json,
-                          idx,      fp,              ver,  member_id};
+    const char *args[] = {claim_id, submission_json, type, years, now, audit_json, idx, fp,
+                          ver,      member_id};
     return send_correction(rc, &script_replace_in_place, 9, keys, 10, args, cb, arg);
 }
 
@@ -259,10 +259,9 @@ int queue_replace_in_place(struct rconn *rc, const char *prefix, const char *cla
  */
 static struct script script_request_redecision = {
     "request_redecision",
-    QUEUE_LUA_REDECIDE
-    "local st = redecide(KEYS[1], KEYS[2], ARGV[2], ARGV[1], ARGV[3])\n"
-    "if not st then return {'missing'} end\n"
-    "return {'ok', st}\n",
+    QUEUE_LUA_REDECIDE "local st = redecide(KEYS[1], KEYS[2], ARGV[2], ARGV[1], ARGV[3])\n"
+                       "if not st then return {'missing'} end\n"
+                       "return {'ok', st}\n",
     "",
 };
 
@@ -430,8 +429,7 @@ static bool take_facts(const redisReply *r, struct redecide_facts *out)
            take_records(r->element[4], &out->plans, &out->n_plans);
 }
 
-int queue_redecide_load(struct work_conn *wc, const char *subscriber_id,
-                        struct redecide_facts *out)
+int queue_redecide_load(struct work_conn *wc, const char *subscriber_id, struct redecide_facts *out)
 {
     const char *p = queue_work_prefix(wc);
     memset(out, 0, sizeof *out);
@@ -705,8 +703,7 @@ static void put_changes(struct arglist *a, const struct redecide_commit *c)
     }
 }
 
-enum work_commit_result queue_redecide_commit(struct work_conn *wc,
-                                              const struct redecide_commit *c)
+enum work_commit_result queue_redecide_commit(struct work_conn *wc, const struct redecide_commit *c)
 {
     const char *p = queue_work_prefix(wc);
     const char *sub = c->job->subscriber_id;

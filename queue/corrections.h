@@ -40,8 +40,7 @@ void queue_corrections_init(void);
  * (prior_status "voided" or "replaced", or for an in-place replacement the
  * status that does not allow it; "member": another patient), QUEUE_NOT_FOUND
  * or QUEUE_UNAVAILABLE (prior_status ""). */
-typedef void (*queue_correction_cb)(enum queue_status status, const char *prior_status,
-                                    void *arg);
+typedef void (*queue_correction_cb)(enum queue_status status, const char *prior_status, void *arg);
 
 /*
  * Voids a claim that is neither voided nor replaced: status "voided" with
@@ -54,9 +53,9 @@ typedef void (*queue_correction_cb)(enum queue_status status, const char *prior_
  * marked due. The audit record (on the claim's trail) and the claim.voided
  * event are written in the same step.
  */
-int queue_void_claim(struct rconn *rc, const char *prefix, const char *claim_id,
-                     const char *reason, const char *voided_at, long long now_secs,
-                     const char *audit_json, queue_correction_cb cb, void *arg);
+int queue_void_claim(struct rconn *rc, const char *prefix, const char *claim_id, const char *reason,
+                     const char *voided_at, long long now_secs, const char *audit_json,
+                     queue_correction_cb cb, void *arg);
 
 /*
  * Replaces in place a claim not yet final (received, processing, pended or
@@ -69,9 +68,9 @@ int queue_void_claim(struct rconn *rc, const char *prefix, const char *claim_id,
  * the new submission. Audit record and claim.replaced event as for a void.
  */
 int queue_replace_in_place(struct rconn *rc, const char *prefix, const char *claim_id,
-                           const char *member_id, const char *submission_json,
-                           const char *type, const char *years, long long now_secs,
-                           const char *audit_json, queue_correction_cb cb, void *arg);
+                           const char *member_id, const char *submission_json, const char *type,
+                           const char *years, long long now_secs, const char *audit_json,
+                           queue_correction_cb cb, void *arg);
 
 /*
  * Queues a family re-decision for the family and plan years of one claim
@@ -95,19 +94,19 @@ int queue_request_redecision(struct rconn *rc, const char *prefix, const char *c
  * tag), which moves the family version on and queues the job, and returns
  * the claim's status (nil when the claim is gone: nothing done).
  */
-#define QUEUE_LUA_REDECIDE                                                                     \
-    "local function redecide(ck, stream, vp, id, tag)\n"                                       \
-    "  local f = redis.call('HMGET', ck, 'status', 'member_id', 'subscriber_id', 'years')\n"  \
-    "  if not f[1] then return nil end\n"                                                      \
-    "  local member, sub = f[2] or '', f[3] or ''\n"                                           \
-    "  if sub == '' then sub = member end\n"                                                   \
-    "  local vk = vp .. sub\n"                                                                 \
-    "  local v = redis.call('GET', vk) or '0'\n"                                               \
-    "  local count = (tonumber(string.match(v, '^%d+')) or 0) + 1\n"                           \
-    "  redis.call('SET', vk, count .. ':' .. tag .. ':' .. id)\n"                              \
-    "  redis.call('XADD', stream, '*', 'claim', id, 'redecide', '1', 'm', member, 's', sub,\n"  \
-    "             'y', f[4] or '')\n"                                                          \
-    "  return f[1]\n"                                                                          \
+#define QUEUE_LUA_REDECIDE                                                                         \
+    "local function redecide(ck, stream, vp, id, tag)\n"                                           \
+    "  local f = redis.call('HMGET', ck, 'status', 'member_id', 'subscriber_id', 'years')\n"       \
+    "  if not f[1] then return nil end\n"                                                          \
+    "  local member, sub = f[2] or '', f[3] or ''\n"                                               \
+    "  if sub == '' then sub = member end\n"                                                       \
+    "  local vk = vp .. sub\n"                                                                     \
+    "  local v = redis.call('GET', vk) or '0'\n"                                                   \
+    "  local count = (tonumber(string.match(v, '^%d+')) or 0) + 1\n"                               \
+    "  redis.call('SET', vk, count .. ':' .. tag .. ':' .. id)\n"                                  \
+    "  redis.call('XADD', stream, '*', 'claim', id, 'redecide', '1', 'm', member, 's', sub,\n"     \
+    "             'y', f[4] or '')\n"                                                              \
+    "  return f[1]\n"                                                                              \
     "end\n"
 
 /* ---- the re-decision job, on a worker's connection ---- */
@@ -118,14 +117,14 @@ struct redecide_row {
     char claim_id[CLAIM_ID_LEN];
     char status[16];
     char member_id[ID_LEN];
-    char received[16];     /* YYYY-MM-DD */
-    int eob_version;       /* versions stored so far */
-    char *submission;      /* JSON, unpacked; NULL when missing */
-    char *decision;        /* the stored {"decision": ...} JSON, unpacked; NULL when none */
-    char *eob;             /* a reversal's latest EOB record (JSON); NULL otherwise */
-    char recovery_id[48];  /* a recovery to reverse with it: being reversed, or open; "" */
-    char *review;          /* the stored reviewer's decision (JSON, review_to_json's form
-                              with more members); NULL when none */
+    char received[16];    /* YYYY-MM-DD */
+    int eob_version;      /* versions stored so far */
+    char *submission;     /* JSON, unpacked; NULL when missing */
+    char *decision;       /* the stored {"decision": ...} JSON, unpacked; NULL when none */
+    char *eob;            /* a reversal's latest EOB record (JSON); NULL otherwise */
+    char recovery_id[48]; /* a recovery to reverse with it: being reversed, or open; "" */
+    char *review;         /* the stored reviewer's decision (JSON, review_to_json's form
+                             with more members); NULL when none */
 };
 
 /* An enrollment record the family's claims need, by id. */
@@ -164,22 +163,22 @@ struct redecide_year {
 struct redecide_change {
     const char *claim_id;
     const char *member_id;
-    bool reversal;           /* a voided/replaced claim: only its reversal EOB */
-    const char *status;      /* adjustment: approved or denied */
-    const char *decision;    /* adjustment: the decision JSON (stored as {"decision": ...}) */
-    const char *eob;         /* the new EOB record, or NULL */
-    int eob_version;         /* the version it becomes */
-    const char *audit;       /* the audit record JSON */
+    bool reversal;        /* a voided/replaced claim: only its reversal EOB */
+    const char *status;   /* adjustment: approved or denied */
+    const char *decision; /* adjustment: the decision JSON (stored as {"decision": ...}) */
+    const char *eob;      /* the new EOB record, or NULL */
+    int eob_version;      /* the version it becomes */
+    const char *audit;    /* the audit record JSON */
     const char (*store)[WORK_FP_LEN]; /* fingerprints of the lines kept */
     int n_store;
-    const char (*drop)[WORK_FP_LEN];  /* fingerprints of the lines denied */
+    const char (*drop)[WORK_FP_LEN]; /* fingerprints of the lines denied */
     int n_drop;
     const char *recovery_id; /* "" none: else this recovery becomes "reversed" */
     const char *payment;     /* "P|<npi>|<cents>" or "M|<member>|<cents>": remit:info while due */
 };
 
 struct redecide_commit {
-    const struct work_item *job;     /* the work entry, acknowledged by the commit */
+    const struct work_item *job; /* the work entry, acknowledged by the commit */
     const char *expected_version;
     const char *now_rfc3339;
     long long now_secs;

@@ -11,8 +11,9 @@
 
 static const char *record_key_format(enum queue_record_kind kind)
 {
-    return kind == QUEUE_RECORD_GROUP ? KEYF_GROUP : kind == QUEUE_RECORD_MEMBER ? KEYF_MEMBER
-                                                                                 : KEYF_PLAN;
+    return kind == QUEUE_RECORD_GROUP    ? KEYF_GROUP
+           : kind == QUEUE_RECORD_MEMBER ? KEYF_MEMBER
+                                         : KEYF_PLAN;
 }
 
 static void record_key(char key[KEY_LEN], const char *prefix, enum queue_record_kind kind,
@@ -152,8 +153,8 @@ static bool stored(redisReply *r)
     return ok;
 }
 
-int queue_put_record_blocking(struct rlink *c, const char *prefix,
-                              enum queue_record_kind kind, const char *id, const char *json,
+int queue_put_record_blocking(struct rlink *c, const char *prefix, enum queue_record_kind kind,
+                              const char *id, const char *json,
                               const struct queue_member_facts *member)
 {
     if (member) {
@@ -163,8 +164,7 @@ int queue_put_record_blocking(struct rlink *c, const char *prefix,
             return -1;
         snprintf(ref, sizeof ref, KEYF_MREF, prefix, member->member_id);
         if (!stored(rlink_command(c, "HSET %s subscriber_id %s group_id %s plan_id %s", ref,
-                                 member->subscriber_id, member->group_id,
-                                 member->latest_plan_id)))
+                                  member->subscriber_id, member->group_id, member->latest_plan_id)))
             return -1;
     }
     char key[KEY_LEN];
@@ -182,8 +182,8 @@ static int exists_blocking(struct rlink *c, const char *key)
     return answer;
 }
 
-int queue_record_exists_blocking(struct rlink *c, const char *prefix,
-                                 enum queue_record_kind kind, const char *id)
+int queue_record_exists_blocking(struct rlink *c, const char *prefix, enum queue_record_kind kind,
+                                 const char *id)
 {
     char key[KEY_LEN];
     record_key(key, prefix, kind, id);

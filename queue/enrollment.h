@@ -77,13 +77,13 @@ int queue_put_record(struct rconn *rc, const char *prefix, enum queue_record_kin
 /* The same writes as queue_put_record for a new store (no old family):
  * a member's family set and reference first, then the record. Returns 0, or
  * -1 when Redis failed or refused a write. */
-int queue_put_record_blocking(struct rlink *c, const char *prefix,
-                              enum queue_record_kind kind, const char *id, const char *json,
+int queue_put_record_blocking(struct rlink *c, const char *prefix, enum queue_record_kind kind,
+                              const char *id, const char *json,
                               const struct queue_member_facts *member);
 
 /* 1 when the record exists, 0 when not, -1 when Redis did not answer. */
-int queue_record_exists_blocking(struct rlink *c, const char *prefix,
-                                 enum queue_record_kind kind, const char *id);
+int queue_record_exists_blocking(struct rlink *c, const char *prefix, enum queue_record_kind kind,
+                                 const char *id);
 
 /* The sample enrollment's marker: queue_seeded_blocking answers 1 when it
  * was loaded before, 0 when not, -1 when Redis did not answer;

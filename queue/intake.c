@@ -11,13 +11,28 @@
 #include "queue/scripts.h"
 
 /* The per-claim argument layout of script_intake_batch. */
+enum { K_CLAIM, K_BODY, K_IDEM, K_MREF, K_CAUDIT, KEYS_PER_CLAIM };
 enum {
-    K_CLAIM, K_BODY, K_IDEM, K_MREF, K_CAUDIT, KEYS_PER_CLAIM
-};
-enum {
-    A_ID, A_TYPE, A_MEMBER, A_RECEIVED, A_TARGET, A_RECEIVED_DAY, A_TARGET_DAY, A_YEARS,
-    A_BY_TOKEN, A_BY_ROLE, A_BY_NPI, A_MEMBER_ONLY, A_HISTORY, A_SUBMITTED, A_AUDIT, A_IDEM_VALUE,
-    A_IDEM_TTL, A_REPLACES, A_REPLACE_AUDIT, ARGS_PER_CLAIM
+    A_ID,
+    A_TYPE,
+    A_MEMBER,
+    A_RECEIVED,
+    A_TARGET,
+    A_RECEIVED_DAY,
+    A_TARGET_DAY,
+    A_YEARS,
+    A_BY_TOKEN,
+    A_BY_ROLE,
+    A_BY_NPI,
+    A_MEMBER_ONLY,
+    A_HISTORY,
+    A_SUBMITTED,
+    A_AUDIT,
+    A_IDEM_VALUE,
+    A_IDEM_TTL,
+    A_REPLACES,
+    A_REPLACE_AUDIT,
+    ARGS_PER_CLAIM
 };
 #define SHARED_KEYS 6 /* work stream, SLA, sequence, idx:all, idx:s:received, audit stream */
 /* claim count, family and provider index prefixes, then what a replacement
@@ -80,7 +95,8 @@ static struct script script_intake_batch = {
     "             'claim_id', orig, 'status', 'replaced')\n"
     "end\n"
     "local function one(k, a)\n"
-    "  local claim, body, idem, mref, caudit = KEYS[k], KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4]\n"
+    "  local claim, body, idem, mref, caudit = KEYS[k], KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], "
+    "KEYS[k + 4]\n"
     "  local id, member, years = ARGV[a], ARGV[a + 2], ARGV[a + 7]\n"
     "  if ARGV[a + 15] ~= '' then\n"
     "    local prev = redis.call('GET', idem)\n"
@@ -89,7 +105,8 @@ static struct script script_intake_batch = {
     "  local ref = redis.call('HMGET', mref, 'subscriber_id', 'group_id', 'plan_id')\n"
     "  local sub, grp, plan = ref[1] or '', ref[2] or '', ref[3] or ''\n"
     "  local only = ARGV[a + 11]\n"
-    "  if only ~= '' and only ~= member and (sub == '' or only ~= sub) then return 'forbidden', '' end\n"
+    "  if only ~= '' and only ~= member and (sub == '' or only ~= sub) then return 'forbidden', '' "
+    "end\n"
     "  if redis.call('EXISTS', claim) == 1 then return 'error', 'claim id in use' end\n"
     "  local orig = ARGV[a + 17]\n"
     "  if orig ~= '' then\n"
@@ -100,12 +117,15 @@ static struct script script_intake_batch = {
     "  local seq = redis.call('INCR', KEYS[3]) % 2097152\n"
     "  local score = tonumber(ARGV[a + 5]) * 2097152 + seq\n"
     "  redis.call('HSET', claim, 'id', id, 'type', ARGV[a + 1], 'member_id', member,\n"
-    "    'subscriber_id', sub, 'status', 'received', 'received', ARGV[a + 3], 'target', ARGV[a + 4],\n"
-    "    'target_day', ARGV[a + 6], 'score', score, 'by_token', ARGV[a + 8], 'by_role', ARGV[a + 9],\n"
+    "    'subscriber_id', sub, 'status', 'received', 'received', ARGV[a + 3], 'target', ARGV[a + "
+    "4],\n"
+    "    'target_day', ARGV[a + 6], 'score', score, 'by_token', ARGV[a + 8], 'by_role', ARGV[a + "
+    "9],\n"
     "    'by_npi', ARGV[a + 10], 'group_hint', grp, 'plan_hint', plan, 'years', years,\n"
     "    'history', ARGV[a + 12])\n"
     "  redis.call('SET', body, ARGV[a + 13])\n"
-    "  redis.call('XADD', KEYS[1], '*', 'claim', id, 'm', member, 's', sub, 'g', grp, 'p', plan, 'y', years)\n"
+    "  redis.call('XADD', KEYS[1], '*', 'claim', id, 'm', member, 's', sub, 'g', grp, 'p', plan, "
+    "'y', years)\n"
     "  redis.call('ZADD', KEYS[2], ARGV[a + 6], id)\n"
     "  redis.call('ZADD', KEYS[4], score, id)\n"
     "  redis.call('ZADD', KEYS[5], score, id)\n"
@@ -261,7 +281,7 @@ int queue_intake_submit(struct queue_intake *qi, const struct queue_claim_record
     if (idem)
         snprintf(k_idem, sizeof k_idem, KEYF_IDEM, prefix, rec->by_token, rec->idem_hash);
     const char *keys[KEYS_PER_CLAIM] = {
-        [K_CLAIM] = k_claim, [K_BODY] = k_body, [K_IDEM] = idem ? k_idem : k_claim,
+        [K_CLAIM] = k_claim, [K_BODY] = k_body,     [K_IDEM] = idem ? k_idem : k_claim,
         [K_MREF] = k_mref,   [K_CAUDIT] = k_caudit,
     };
     char received_day[16], target_day[16], history[64], ttl[16];

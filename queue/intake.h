@@ -30,11 +30,11 @@ struct event_base;
 /* One claim to store. Every string is copied by queue_intake_submit. */
 struct queue_claim_record {
     const char *claim_id;
-    const char *type;        /* "medical" or "pharmacy" */
-    const char *member_id;   /* the patient */
-    const char *received;    /* YYYY-MM-DD */
-    const char *target;      /* YYYY-MM-DD */
-    int received_day;        /* day numbers of the two dates */
+    const char *type;      /* "medical" or "pharmacy" */
+    const char *member_id; /* the patient */
+    const char *received;  /* YYYY-MM-DD */
+    const char *target;    /* YYYY-MM-DD */
+    int received_day;      /* day numbers of the two dates */
     int target_day;
     const char *years;       /* the plan years of the lines: "2025,2026" */
     const char *by_token;    /* the submitter's token id */

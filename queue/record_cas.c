@@ -32,8 +32,8 @@ static enum queue_status replace_status(const redisReply *reply)
 }
 
 int queue_replace_record(struct rconn *rc, const char *prefix, enum queue_record_kind kind,
-                         const char *id, const char *expected, const char *json,
-                         queue_status_cb cb, void *arg)
+                         const char *id, const char *expected, const char *json, queue_status_cb cb,
+                         void *arg)
 {
     if (!script_record_replace.sha[0])
         script_init(&script_record_replace);

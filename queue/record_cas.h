@@ -21,7 +21,7 @@ struct rconn;
  * reference hash are queue_put_record's).
  * Strings are copied. Returns 0 when sent (cb called once), -1 when not. */
 int queue_replace_record(struct rconn *rc, const char *prefix, enum queue_record_kind kind,
-                         const char *id, const char *expected, const char *json,
-                         queue_status_cb cb, void *arg);
+                         const char *id, const char *expected, const char *json, queue_status_cb cb,
+                         void *arg);
 
 #endif

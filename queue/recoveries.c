@@ -45,7 +45,8 @@ static struct script script_family_paid = {
     "  if not r then return end\n"
     "  members[#members + 1] = r\n"
     "  local ok, d = pcall(cjson.decode, r)\n"
-    "  if ok and type(d) == 'table' and type(d.group_id) == 'string' and not gseen[d.group_id] then\n"
+    "  if ok and type(d) == 'table' and type(d.group_id) == 'string' and not gseen[d.group_id] "
+    "then\n"
     "    gseen[d.group_id] = true\n"
     "    local g = redis.call('GET', ARGV[3] .. d.group_id)\n"
     "    if g then groups[#groups + 1] = d.group_id; groups[#groups + 1] = g end\n"
@@ -114,11 +115,10 @@ static void on_family_paid(redisReply *reply, void *arg)
 {
     struct paid_wait w = *(struct paid_wait *)arg;
     free(arg);
-    if (!is_array(reply) || reply->elements != 4 ||
-        reply->element[0]->type != REDIS_REPLY_STRING || !is_array(reply->element[1]) ||
-        !is_array(reply->element[2]) || !is_array(reply->element[3]) ||
-        !all_strings(reply->element[1]) || !all_strings(reply->element[2]) ||
-        !all_strings(reply->element[3])) {
+    if (!is_array(reply) || reply->elements != 4 || reply->element[0]->type != REDIS_REPLY_STRING ||
+        !is_array(reply->element[1]) || !is_array(reply->element[2]) ||
+        !is_array(reply->element[3]) || !all_strings(reply->element[1]) ||
+        !all_strings(reply->element[2]) || !all_strings(reply->element[3])) {
         if (reply && reply->type == REDIS_REPLY_ERROR)
             log_error("family claims read failed: %s", reply->str);
         w.cb(QUEUE_UNAVAILABLE, NULL, w.arg);
@@ -352,7 +352,8 @@ static void read_groups(struct paid_steps *st)
 {
     for (size_t i = 0; i < st->members.n && !st->failed; i++) {
         struct json_object *o = st->members.texts[i] ? json_tokener_parse(st->members.texts[i])
-                                                      : NULL, *g = NULL;
+                                                     : NULL,
+                           *g = NULL;
         if (o && json_object_object_get_ex(o, "group_id", &g) &&
             json_object_is_type(g, json_type_string) &&
             !record_set_add(&st->groups, json_object_get_string(g)))
@@ -391,10 +392,9 @@ static void on_paid_family(redisReply *reply, void *arg)
 static void on_paid_claims(redisReply *reply, void *arg)
 {
     struct paid_steps *st = arg;
-    if (!is_array(reply) || reply->elements != 2 ||
-        reply->element[0]->type != REDIS_REPLY_STRING || !is_array(reply->element[1]) ||
-        !all_strings(reply->element[1]) || reply->element[1]->elements % 3 != 0 ||
-        !(st->claims = resp_copy(reply))) {
+    if (!is_array(reply) || reply->elements != 2 || reply->element[0]->type != REDIS_REPLY_STRING ||
+        !is_array(reply->element[1]) || !all_strings(reply->element[1]) ||
+        reply->element[1]->elements % 3 != 0 || !(st->claims = resp_copy(reply))) {
         if (reply && reply->type == REDIS_REPLY_ERROR)
             log_error("family claims read failed: %s", reply->str);
         st->failed = true;
@@ -498,7 +498,8 @@ static struct script script_store_recoveries = {
     "    rid = ARGV[i + 2]\n"
     "    redis.call('SET', cp .. cid, rid)\n"
     "    redis.call('ZADD', KEYS[2], redis.call('INCR', KEYS[4]), rid)\n"
-    "    redis.call('HSET', rp .. rid, 'recovery_id', rid, 'claim_id', cid, 'found_at', now, 'status', 'open')\n"
+    "    redis.call('HSET', rp .. rid, 'recovery_id', rid, 'claim_id', cid, 'found_at', now, "
+    "'status', 'open')\n"
     "    created = created + 1\n"
     "  else\n"
     "    updated = updated + 1\n"
@@ -506,9 +507,11 @@ static struct script script_store_recoveries = {
     "  redis.call('SADD', KEYS[3], rid)\n"
     "  local st = redis.call('HGET', rp .. rid, 'status')\n"
     "  if st == 'open' or st == 'withdrawn' then\n"
-    "    redis.call('HSET', rp .. rid, 'status', 'open', 'member_id', ARGV[i + 1], 'subscriber_id', ARGV[5],\n"
+    "    redis.call('HSET', rp .. rid, 'status', 'open', 'member_id', ARGV[i + 1], "
+    "'subscriber_id', ARGV[5],\n"
     "               'lines', ARGV[i + 3], 'amount', ARGV[i + 4], 'coverage_ended', ARGV[i + 5],\n"
-    "               'termination_reported_on', ARGV[i + 6], 'employer_liable', ARGV[i + 7], 'updated_at', now)\n"
+    "               'termination_reported_on', ARGV[i + 6], 'employer_liable', ARGV[i + 7], "
+    "'updated_at', now)\n"
     "  end\n"
     "  found[rid] = true\n"
     "  end\n"
@@ -533,8 +536,7 @@ static void on_stored(redisReply *reply, void *arg)
 {
     struct store_wait w = *(struct store_wait *)arg;
     free(arg);
-    if (is_array(reply) && reply->elements == 1 &&
-        reply->element[0]->type == REDIS_REPLY_STRING &&
+    if (is_array(reply) && reply->elements == 1 && reply->element[0]->type == REDIS_REPLY_STRING &&
         strcmp(reply->element[0]->str, "stale") == 0) {
         w.cb(QUEUE_CONFLICT, 0, 0, 0, w.arg);
         return;
@@ -558,8 +560,8 @@ int queue_store_recoveries(struct rconn *rc, const char *prefix, const char *sub
                            queue_recoveries_stored_cb cb, void *arg)
 {
     enum { PER = 8, FIXED = 6 };
-    char k_ver[KEY_LEN], k_all[KEY_LEN], k_fam[KEY_LEN], k_seq[KEY_LEN], rp[KEY_LEN],
-        cp[KEY_LEN], count[24];
+    char k_ver[KEY_LEN], k_all[KEY_LEN], k_fam[KEY_LEN], k_seq[KEY_LEN], rp[KEY_LEN], cp[KEY_LEN],
+        count[24];
     snprintf(k_ver, sizeof k_ver, KEYF_FAMVER, prefix, subscriber_id);
     snprintf(k_all, sizeof k_all, KEYF_RECOVERIES, prefix);
     snprintf(k_fam, sizeof k_fam, KEYF_RECOVERY_FAMILY, prefix, subscriber_id);
@@ -568,7 +570,7 @@ int queue_store_recoveries(struct rconn *rc, const char *prefix, const char *sub
     snprintf(cp, sizeof cp, KEYF_RECOVERY_CLAIM, prefix, "");
     snprintf(count, sizeof count, "%zu", n);
     const char **args = calloc(FIXED + PER * n, sizeof *args);
-    char (*amounts)[24] = calloc(n + 1, sizeof *amounts);
+    char(*amounts)[24] = calloc(n + 1, sizeof *amounts);
     struct store_wait *w = malloc(sizeof *w);
     if (!args || !amounts || !w) {
         free(args);
@@ -621,9 +623,11 @@ static struct script script_list_recoveries = {
     "list_recoveries",
     "local limit, want, rp = tonumber(ARGV[2]), ARGV[3], ARGV[4]\n"
     "local names = {'recovery_id', 'claim_id', 'member_id', 'subscriber_id', 'status', 'lines',\n"
-    "  'amount', 'coverage_ended', 'termination_reported_on', 'employer_liable', 'found_at', 'updated_at'}\n"
+    "  'amount', 'coverage_ended', 'termination_reported_on', 'employer_liable', 'found_at', "
+    "'updated_at'}\n"
     "local out, found, looked, last = {''}, 0, 0, nil\n"
-    "local ids = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], '+inf', 'WITHSCORES', 'LIMIT', 0, 10000)\n"
+    "local ids = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], '+inf', 'WITHSCORES', 'LIMIT', 0, "
+    "10000)\n"
     "for j = 1, #ids, 2 do\n"
     "  if found >= limit then break end\n"
     "  local id, score = ids[j], ids[j + 1]\n"
@@ -651,8 +655,7 @@ static void on_list(redisReply *reply, void *arg)
 {
     struct list_wait w = *(struct list_wait *)arg;
     free(arg);
-    if (!is_array(reply) || reply->elements < 1 ||
-        (reply->elements - 1) % RECOVERY_FIELDS != 0 ||
+    if (!is_array(reply) || reply->elements < 1 || (reply->elements - 1) % RECOVERY_FIELDS != 0 ||
         reply->element[0]->type != REDIS_REPLY_STRING) {
         if (reply && reply->type == REDIS_REPLY_ERROR)
             log_error("recoveries list failed: %s", reply->str);
@@ -667,12 +670,10 @@ static void on_list(redisReply *reply, void *arg)
     }
     for (size_t i = 0; i < n; i++) {
         const char **f[RECOVERY_FIELDS] = {
-            &rows[i].recovery_id,    &rows[i].claim_id,
-            &rows[i].member_id,      &rows[i].subscriber_id,
-            &rows[i].status,         &rows[i].lines,
-            &rows[i].amount,         &rows[i].coverage_ended,
-            &rows[i].termination_reported_on, &rows[i].employer_liable,
-            &rows[i].found_at,       &rows[i].updated_at};
+            &rows[i].recovery_id,     &rows[i].claim_id,       &rows[i].member_id,
+            &rows[i].subscriber_id,   &rows[i].status,         &rows[i].lines,
+            &rows[i].amount,          &rows[i].coverage_ended, &rows[i].termination_reported_on,
+            &rows[i].employer_liable, &rows[i].found_at,       &rows[i].updated_at};
         for (size_t j = 0; j < RECOVERY_FIELDS; j++) {
             const redisReply *e = reply->element[1 + RECOVERY_FIELDS * i + j];
             *f[j] = e->type == REDIS_REPLY_STRING ? e->str : NULL;
@@ -701,8 +702,8 @@ int queue_list_recoveries(struct rconn *rc, const char *prefix, const char *stat
     w->arg = arg;
     const char *keys[] = {k_all};
     const char *args[] = {lo, lim, status, rp};
-    if (script_eval_async(rc, ready(&script_list_recoveries), on_list, w, 1, keys, 4, args,
-                          NULL) != 0) {
+    if (script_eval_async(rc, ready(&script_list_recoveries), on_list, w, 1, keys, 4, args, NULL) !=
+        0) {
         free(w);
         return -1;
     }
@@ -754,8 +755,7 @@ static void on_reversed(redisReply *reply, void *arg)
 {
     struct reverse_wait w = *(struct reverse_wait *)arg;
     free(arg);
-    if (!is_array(reply) || reply->elements < 1 ||
-        reply->element[0]->type != REDIS_REPLY_STRING) {
+    if (!is_array(reply) || reply->elements < 1 || reply->element[0]->type != REDIS_REPLY_STRING) {
         if (reply && reply->type == REDIS_REPLY_ERROR)
             log_error("recovery reversal failed: %s", reply->str);
         w.cb(QUEUE_UNAVAILABLE, "", "", w.arg);
@@ -774,11 +774,9 @@ static void on_reversed(redisReply *reply, void *arg)
 }
 
 int queue_reverse_recovery(struct rconn *rc, const char *prefix, const char *recovery_id,
-                           const char *now, const char *audit_json, queue_reverse_cb cb,
-                           void *arg)
+                           const char *now, const char *audit_json, queue_reverse_cb cb, void *arg)
 {
-    char k_rec[KEY_LEN], k_stream[KEY_LEN], k_audit[KEY_LEN], cp[KEY_LEN], vp[KEY_LEN],
-        ap[KEY_LEN];
+    char k_rec[KEY_LEN], k_stream[KEY_LEN], k_audit[KEY_LEN], cp[KEY_LEN], vp[KEY_LEN], ap[KEY_LEN];
     snprintf(k_rec, sizeof k_rec, KEYF_RECOVERY, prefix, recovery_id);
     snprintf(k_stream, sizeof k_stream, KEYF_STREAM, prefix);
     snprintf(k_audit, sizeof k_audit, KEYF_AUDIT, prefix);

@@ -24,18 +24,18 @@
 /* One approved claim of the family with its decision. */
 struct queue_paid_claim {
     const char *claim_id;
-    const char *member_id;               /* the patient */
-    struct json_object *decision;        /* the decision object; NULL when unreadable */
+    const char *member_id;        /* the patient */
+    struct json_object *decision; /* the decision object; NULL when unreadable */
 };
 
 /* What a scan of one family needs, read in one script. */
 struct queue_family_paid {
-    const char *version;                 /* the family's commit counter ({c}famver) */
-    const char *const *members;          /* member records (canonical JSON): the
-                                            subscriber, the family set, every patient */
+    const char *version;        /* the family's commit counter ({c}famver) */
+    const char *const *members; /* member records (canonical JSON): the
+                                   subscriber, the family set, every patient */
     size_t n_members;
-    const char *const *group_ids;        /* the groups those records name */
-    const char *const *groups;           /* and their records */
+    const char *const *group_ids; /* the groups those records name */
+    const char *const *groups;    /* and their records */
     size_t n_groups;
     const struct queue_paid_claim *claims; /* the family's approved claims, in receipt order */
     size_t n_claims;
@@ -53,11 +53,11 @@ int queue_read_family_paid(struct rconn *rc, const char *prefix, const char *sub
 struct queue_recovery_found {
     const char *claim_id;
     const char *member_id;
-    const char *new_id;          /* the id it gets if the claim has none yet; "": the claim
-                                    could not be checked, its recovery is left as it is */
+    const char *new_id; /* the id it gets if the claim has none yet; "": the claim
+                           could not be checked, its recovery is left as it is */
     const char *lines;
-    long long amount;            /* cents */
-    const char *coverage_ended;  /* YYYY-MM-DD or "" */
+    long long amount;           /* cents */
+    const char *coverage_ended; /* YYYY-MM-DD or "" */
     const char *termination_reported_on;
     bool employer_liable;
 };
@@ -112,7 +112,6 @@ typedef void (*queue_reverse_cb)(enum queue_status status, const char *claim_id,
  * goes on the claim's trail, in the same step.
  */
 int queue_reverse_recovery(struct rconn *rc, const char *prefix, const char *recovery_id,
-                           const char *now, const char *audit_json, queue_reverse_cb cb,
-                           void *arg);
+                           const char *now, const char *audit_json, queue_reverse_cb cb, void *arg);
 
 #endif

@@ -148,18 +148,18 @@ bool redis_ping_blocking(const struct redis_address *addr, int timeout_ms)
 struct tx_call;
 
 struct rconn {
-    struct cluster *cl;      /* cluster mode: every command goes through the router */
-    struct tx_call *tx;      /* cluster mode: a MULTI collected until its EXEC */
+    struct cluster *cl; /* cluster mode: every command goes through the router */
+    struct tx_call *tx; /* cluster mode: a MULTI collected until its EXEC */
     struct event_base *base;
     struct redis_address addr;
     int timeout_ms;
-    redisAsyncContext *ctx;  /* NULL while disconnected */
-    bool connected;          /* connected and SELECTed */
-    bool closing;            /* rconn_free in progress: no reconnect */
+    redisAsyncContext *ctx; /* NULL while disconnected */
+    bool connected;         /* connected and SELECTed */
+    bool closing;           /* rconn_free in progress: no reconnect */
     int backoff_ms;
-    struct event *retry_ev;  /* reconnect timer */
-    struct event *connect_ev;/* connect deadline */
-    struct event *reset_ev;  /* drops a stuck connection outside any callback */
+    struct event *retry_ev;   /* reconnect timer */
+    struct event *connect_ev; /* connect deadline */
+    struct event *reset_ev;   /* drops a stuck connection outside any callback */
     rconn_ready_cb ready_cb;
     void *ready_arg;
 };
@@ -513,8 +513,8 @@ static void tx_exec(struct tx_call *call)
 
 /* MGET of keys on several slots: a GET of each, run like a transaction (one
  * script per slot), its answer MGET's array. */
-static int split_mget(struct rconn *rc, rconn_reply_cb cb, void *arg, int argc,
-                      const char **argv, const size_t *argvlen)
+static int split_mget(struct rconn *rc, rconn_reply_cb cb, void *arg, int argc, const char **argv,
+                      const size_t *argvlen)
 {
     if (argc - 1 > CLUSTER_TX_MAX)
         return -1;
@@ -619,8 +619,8 @@ int rconn_command(struct rconn *rc, rconn_reply_cb cb, void *arg, const char *fm
     return pending_sent(rc, p, status);
 }
 
-int rconn_command_argv(struct rconn *rc, rconn_reply_cb cb, void *arg, int argc,
-                       const char **argv, const size_t *argvlen)
+int rconn_command_argv(struct rconn *rc, rconn_reply_cb cb, void *arg, int argc, const char **argv,
+                       const size_t *argvlen)
 {
     if (rc->cl) {
         if (argvlen)

@@ -75,8 +75,7 @@ typedef void (*rconn_reply_cb)(redisReply *reply, void *arg);
 typedef void (*rconn_ready_cb)(struct rconn *rc, void *arg);
 
 /* Allocates a connection and starts connecting; free with rconn_free. */
-struct rconn *rconn_new(struct event_base *base, const struct redis_address *addr,
-                        int timeout_ms);
+struct rconn *rconn_new(struct event_base *base, const struct redis_address *addr, int timeout_ms);
 void rconn_set_ready_cb(struct rconn *rc, rconn_ready_cb cb, void *arg);
 bool rconn_is_connected(const struct rconn *rc);
 /* Whether rc routes over a Redis Cluster (then a script may touch only its
@@ -89,8 +88,8 @@ int rconn_master_of_slot(const struct rconn *rc, int slot, struct cluster_endpoi
 /* Sends a command. Returns 0 when it was sent (cb will be called once), or
  * -1 when there is no connection right now (cb is not called). */
 int rconn_command(struct rconn *rc, rconn_reply_cb cb, void *arg, const char *fmt, ...);
-int rconn_command_argv(struct rconn *rc, rconn_reply_cb cb, void *arg, int argc,
-                       const char **argv, const size_t *argvlen);
+int rconn_command_argv(struct rconn *rc, rconn_reply_cb cb, void *arg, int argc, const char **argv,
+                       const size_t *argvlen);
 
 /* Closes the connection; pending commands are answered with NULL. */
 void rconn_free(struct rconn *rc);

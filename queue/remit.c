@@ -20,7 +20,8 @@ static struct script script_remit_close = {
     "remit_close",
     "if ARGV[3] == '1' then\n"
     "  if not redis.call('SET', KEYS[7], ARGV[2], 'NX', 'EX', 259200) then return '' end\n"
-    "  if redis.call('ZCARD', KEYS[1]) == 0 and redis.call('ZCARD', KEYS[2]) == 0 then return '' end\n"
+    "  if redis.call('ZCARD', KEYS[1]) == 0 and redis.call('ZCARD', KEYS[2]) == 0 then return '' "
+    "end\n"
     "end\n"
     "local seq = redis.call('INCR', KEYS[4])\n"
     "local id = ARGV[4] .. '-' .. seq\n"
@@ -32,7 +33,8 @@ static struct script script_remit_close = {
     "  local v = redis.call('HGET', KEYS[3], c) or ''\n"
     "  local npi, cents = string.match(v, '^P|([^|]*)|(%d+)$')\n"
     "  if npi then\n"
-    "    if not by[npi] then by[npi] = {npi = npi, ids = {}, total = 0}; npis[#npis + 1] = npi end\n"
+    "    if not by[npi] then by[npi] = {npi = npi, ids = {}, total = 0}; npis[#npis + 1] = npi "
+    "end\n"
     "    local p = by[npi]\n"
     "    p.ids[#p.ids + 1] = c\n"
     "    p.total = p.total + tonumber(cents)\n"
@@ -59,7 +61,8 @@ static struct script script_remit_close = {
     "  redis.call('HDEL', KEYS[3], c)\n"
     "end\n"
     "redis.call('DEL', KEYS[1], KEYS[2])\n"
-    "local summary = cjson.encode({cycle_id = id, seq = seq, date = ARGV[1], created_at = ARGV[2],\n"
+    "local summary = cjson.encode({cycle_id = id, seq = seq, date = ARGV[1], created_at = "
+    "ARGV[2],\n"
     "  claims = n, total = total, member_claims = #members, member_total = mt, payees = sp})\n"
     "redis.call('HSET', KEYS[5], id, summary)\n"
     "redis.call('HSET', KEYS[6], id, cjson.encode({payees = cp, members = members}))\n"
@@ -88,8 +91,7 @@ static void on_closed(redisReply *reply, void *arg)
 }
 
 int queue_remit_close(struct rconn *rc, const char *prefix, const char *date,
-                      const char *created_at, bool scheduled, queue_remit_close_cb cb,
-                      void *arg)
+                      const char *created_at, bool scheduled, queue_remit_close_cb cb, void *arg)
 {
     if (!script_ready) {
         script_init(&script_remit_close);

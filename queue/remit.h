@@ -46,13 +46,12 @@ typedef void (*queue_remit_close_cb)(enum queue_status status, const char *summa
  * set in the same script) and creates no cycle when nothing is due; a
  * manual close always creates one, possibly empty. */
 int queue_remit_close(struct rconn *rc, const char *prefix, const char *date,
-                      const char *created_at, bool scheduled, queue_remit_close_cb cb,
-                      void *arg);
+                      const char *created_at, bool scheduled, queue_remit_close_cb cb, void *arg);
 
 /* Texts: QUEUE_OK with n texts (an entry NULL where absent), or
  * QUEUE_UNAVAILABLE (texts NULL). */
-typedef void (*queue_remit_texts_cb)(enum queue_status status, const char *const *texts,
-                                     size_t n, void *arg);
+typedef void (*queue_remit_texts_cb)(enum queue_status status, const char *const *texts, size_t n,
+                                     void *arg);
 
 /* Every cycle's summary, in no particular order. */
 int queue_remit_cycles(struct rconn *rc, const char *prefix, queue_remit_texts_cb cb, void *arg);

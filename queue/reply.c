@@ -9,8 +9,8 @@ struct queue_status_wait {
     void *arg;
 };
 
-struct queue_status_wait *queue_status_wait_new(queue_reply_status_fn classify,
-                                                queue_status_cb cb, void *arg)
+struct queue_status_wait *queue_status_wait_new(queue_reply_status_fn classify, queue_status_cb cb,
+                                                void *arg)
 {
     struct queue_status_wait *w = malloc(sizeof *w);
     if (!w)

@@ -22,8 +22,8 @@ struct queue_status_wait;
  * caller's callback with its argument. NULL when out of memory. Pass it as
  * the argument of queue_on_status_reply; it is freed there once the command
  * was sent, and by the caller (free) only when sending failed. */
-struct queue_status_wait *queue_status_wait_new(queue_reply_status_fn classify,
-                                                queue_status_cb cb, void *arg);
+struct queue_status_wait *queue_status_wait_new(queue_reply_status_fn classify, queue_status_cb cb,
+                                                void *arg);
 
 /* rconn_reply_cb for a queue_status_wait: frees the wait, then calls the
  * caller's callback once with the classifier's status. */

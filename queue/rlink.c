@@ -12,14 +12,14 @@
 
 /* One command appended on a cluster link, until its reply is read. */
 struct pending_cmd {
-    redisContext *c;    /* the master it was sent to; NULL: not sent yet */
+    redisContext *c; /* the master it was sent to; NULL: not sent yet */
     int slot;
     int argc;
-    char **argv;        /* one allocation with argvlen and the bytes; NULL for ready */
+    char **argv; /* one allocation with argvlen and the bytes; NULL for ready */
     size_t *argvlen;
-    redisReply *ready;  /* its answer, read already (see drain) or made here */
-    bool made_here;     /* ready was made here (MULTI, QUEUED, EXEC, errors) */
-    bool lost;          /* its connection failed: no answer */
+    redisReply *ready; /* its answer, read already (see drain) or made here */
+    bool made_here;    /* ready was made here (MULTI, QUEUED, EXEC, errors) */
+    bool lost;         /* its connection failed: no answer */
 };
 
 struct rlink {
@@ -323,8 +323,7 @@ static void drain(struct rlink *l)
 static redisReply *route_now(struct rlink *l, struct pending_cmd *p)
 {
     drain(l);
-    return cluster_sync_command_argv(l->cs, p->slot, p->argc, (const char **)p->argv,
-                                     p->argvlen);
+    return cluster_sync_command_argv(l->cs, p->slot, p->argc, (const char **)p->argv, p->argvlen);
 }
 
 static int cluster_get_reply(struct rlink *l, redisReply **out)
@@ -370,8 +369,7 @@ int rlink_get_reply(struct rlink *l, redisReply **out)
     return redisGetReply(l->c, (void **)out);
 }
 
-redisReply *rlink_command_argv(struct rlink *l, int argc, const char **argv,
-                               const size_t *argvlen)
+redisReply *rlink_command_argv(struct rlink *l, int argc, const char **argv, const size_t *argvlen)
 {
     if (!l->cs)
         return redisCommandArgv(l->c, argc, argv, argvlen);

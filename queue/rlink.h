@@ -45,8 +45,7 @@ void rlink_set_timeout(struct rlink *l, int ms);
 /* As redisCommand / redisCommandArgv: the next reply (the caller frees it),
  * NULL when the link failed. */
 redisReply *rlink_command(struct rlink *l, const char *fmt, ...);
-redisReply *rlink_command_argv(struct rlink *l, int argc, const char **argv,
-                               const size_t *argvlen);
+redisReply *rlink_command_argv(struct rlink *l, int argc, const char **argv, const size_t *argvlen);
 
 /* As redisAppendCommand / redisAppendCommandArgv (argvlen NULL: strlen). */
 void rlink_append(struct rlink *l, const char *fmt, ...);

@@ -68,7 +68,8 @@ struct script script_search = {
     "local function head(k)\n"
     "  if pos[k] > #buf[k] then\n"
     "    if done[k] then return nil end\n"
-    "    buf[k] = redis.call('ZRANGEBYSCORE', keys[k], from[k], hi, 'WITHSCORES', 'LIMIT', 0, 256)\n"
+    "    buf[k] = redis.call('ZRANGEBYSCORE', keys[k], from[k], hi, 'WITHSCORES', 'LIMIT', 0, "
+    "256)\n"
     "    pos[k] = 1\n"
     "    if #buf[k] < 512 then done[k] = true end\n"
     "    if #buf[k] == 0 then return nil end\n"
@@ -101,7 +102,8 @@ struct script script_search = {
     "    if ok and ARGV[9] ~= '' and f[7] ~= ARGV[9] then ok = false end\n"
     "    if ok and ARGV[10] ~= '' then\n"
     "      local day = tonumber(f[8])\n"
-    "      if f[3] == 'approved' or f[3] == 'denied' or not day or day >= tonumber(ARGV[10]) then ok = false end\n"
+    "      if f[3] == 'approved' or f[3] == 'denied' or not day or day >= tonumber(ARGV[10]) then "
+    "ok = false end\n"
     "    end\n"
     "    if ok then\n"
     "      out[#out + 1] = id\n"
@@ -190,7 +192,8 @@ struct script script_claim_start = {
 struct script script_commit = {
     "commit",
     "local claim, famver, stream, sla, pended = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]\n"
-    "local proc, pidx, stats, audit, caudit, events = KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11]\n"
+    "local proc, pidx, stats, audit, caudit, events = KEYS[6], KEYS[7], KEYS[8], KEYS[9], "
+    "KEYS[10], KEYS[11]\n"
     "local fp, dec, eob = KEYS[12], KEYS[13], KEYS[14]\n"
     "local st = redis.call('HGET', claim, 'status')\n"
     "if not st or st == 'approved' or st == 'denied' or st == 'voided' or st == 'replaced' then\n"
@@ -268,11 +271,14 @@ struct script script_commit = {
  */
 struct script script_expire_pended = {
     "expire_pended",
-    "local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))\n"
+    "local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1], 'LIMIT', 0, "
+    "tonumber(ARGV[3]))\n"
     "for _, id in ipairs(ids) do\n"
     "  redis.call('ZREM', KEYS[1], id)\n"
-    "  local f = redis.call('HMGET', ARGV[2] .. id, 'member_id', 'subscriber_id', 'group_hint', 'plan_hint', 'years')\n"
-    "  redis.call('XADD', KEYS[2], '*', 'claim', id, 'm', f[1] or '', 's', f[2] or '', 'g', f[3] or '',\n"
+    "  local f = redis.call('HMGET', ARGV[2] .. id, 'member_id', 'subscriber_id', 'group_hint', "
+    "'plan_hint', 'years')\n"
+    "  redis.call('XADD', KEYS[2], '*', 'claim', id, 'm', f[1] or '', 's', f[2] or '', 'g', f[3] "
+    "or '',\n"
     "             'p', f[4] or '', 'y', f[5] or '', 'expired', '1')\n"
     "end\n"
     "return #ids\n",
@@ -301,13 +307,16 @@ struct script script_supply = {
     "if h and h ~= '' then h = h .. ',' .. ARGV[2] else h = ARGV[2] end\n"
     "redis.call('HSET', KEYS[1], 'status', 'received', 'history', h)\n"
     "redis.call('SET', KEYS[8], ARGV[1])\n"
-    "if ARGV[5] ~= '' then redis.call('SET', KEYS[9], ARGV[5]) else redis.call('DEL', KEYS[9]) end\n"
+    "if ARGV[5] ~= '' then redis.call('SET', KEYS[9], ARGV[5]) else redis.call('DEL', KEYS[9]) "
+    "end\n"
     "redis.call('ZREM', KEYS[2], id)\n"
     "local score = redis.call('HGET', KEYS[1], 'score')\n"
     "redis.call('ZREM', KEYS[4], id)\n"
     "redis.call('ZADD', KEYS[5], score, id)\n"
-    "local f = redis.call('HMGET', KEYS[1], 'member_id', 'subscriber_id', 'group_hint', 'plan_hint', 'years')\n"
-    "redis.call('XADD', KEYS[3], '*', 'claim', id, 'm', f[1] or '', 's', f[2] or '', 'g', f[3] or '',\n"
+    "local f = redis.call('HMGET', KEYS[1], 'member_id', 'subscriber_id', 'group_hint', "
+    "'plan_hint', 'years')\n"
+    "redis.call('XADD', KEYS[3], '*', 'claim', id, 'm', f[1] or '', 's', f[2] or '', 'g', f[3] or "
+    "'',\n"
     "           'p', f[4] or '', 'y', f[5] or '')\n"
     "local aid = redis.call('XADD', KEYS[6], '*', 'claim_id', id, 'record', ARGV[3])\n"
     "redis.call('RPUSH', KEYS[7], aid)\n"
@@ -330,7 +339,8 @@ struct script script_dead_letter = {
     "  return ''\n"
     "end\n"
     "local fields = e[1][2]\n"
-    "local did = redis.call('XADD', KEYS[2], '*', 'reason', ARGV[4], 'deliveries', ARGV[5], 'at', ARGV[6], unpack(fields))\n"
+    "local did = redis.call('XADD', KEYS[2], '*', 'reason', ARGV[4], 'deliveries', ARGV[5], 'at', "
+    "ARGV[6], unpack(fields))\n"
     "redis.call('HSET', KEYS[3], ARGV[3], did)\n"
     "redis.call('XACK', KEYS[1], ARGV[2], ARGV[1])\n"
     "redis.call('XDEL', KEYS[1], ARGV[1])\n"
@@ -379,7 +389,8 @@ struct script script_queue_stats = {
     "if ok then inflight = p[1] end\n"
     "local oldest, received = '', ''\n"
     "local first = redis.call('ZRANGE', KEYS[4], 0, 0)\n"
-    "if first[1] then oldest = first[1]; received = redis.call('HGET', ARGV[2] .. oldest, 'received') or '' end\n"
+    "if first[1] then oldest = first[1]; received = redis.call('HGET', ARGV[2] .. oldest, "
+    "'received') or '' end\n"
     "local s = redis.call('HMGET', KEYS[5], 'finalized', 'within_target')\n"
     "return {len, inflight, redis.call('ZCARD', KEYS[2]), redis.call('XLEN', KEYS[3]),\n"
     "        redis.call('ZCOUNT', KEYS[4], '-inf', '(' .. ARGV[1]), oldest, received,\n"
@@ -388,9 +399,9 @@ struct script script_queue_stats = {
     "",
 };
 
-static struct script *all_scripts[] = {&script_queue_stats,         &script_audit,  &script_search,
-                                       &script_claim_start,   &script_commit, &script_expire_pended,
-                                       &script_supply,        &script_dead_letter, &script_retry_dead};
+static struct script *all_scripts[] = {
+    &script_queue_stats,   &script_audit,  &script_search,      &script_claim_start, &script_commit,
+    &script_expire_pended, &script_supply, &script_dead_letter, &script_retry_dead};
 
 void script_init(struct script *s)
 {
@@ -497,8 +508,8 @@ static void on_eval_reply(redisReply *reply, void *arg)
 
 static int send_call(struct eval_call *call)
 {
-    return rconn_command_argv(call->rc, on_eval_reply, call, call->argc,
-                              (const char **)call->argv, call->argvlen);
+    return rconn_command_argv(call->rc, on_eval_reply, call, call->argc, (const char **)call->argv,
+                              call->argvlen);
 }
 
 int script_eval_async(struct rconn *rc, const struct script *s, rconn_reply_cb cb, void *arg,

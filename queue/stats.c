@@ -60,8 +60,7 @@ static void on_stats(redisReply *reply, void *arg)
     w.cb(QUEUE_OK, &st, w.arg);
 }
 
-int queue_stats_read(struct rconn *rc, const char *prefix, int today, queue_stats_cb cb,
-                     void *arg)
+int queue_stats_read(struct rconn *rc, const char *prefix, int today, queue_stats_cb cb, void *arg)
 {
     struct stats_wait *w = malloc(sizeof *w);
     if (!w)
@@ -97,7 +96,7 @@ static enum queue_status retry_status(const redisReply *reply)
 }
 
 int queue_requeue_dead(struct rconn *rc, const char *prefix, const char *claim_id,
-                     queue_status_cb cb, void *arg)
+                       queue_status_cb cb, void *arg)
 {
     struct queue_status_wait *w = queue_status_wait_new(retry_status, cb, arg);
     if (!w)

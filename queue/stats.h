@@ -33,8 +33,8 @@ struct queue_stats {
     long long pended, dead, overdue;
     long long in_review; /* claims waiting for staff review (docs/rules.md "Staff review") */
     long long finalized, finalized_within_target; /* counters of all processes */
-    const char *oldest_claim_id;  /* the open claim with the earliest target, NULL if none */
-    const char *oldest_received;  /* its received date (YYYY-MM-DD), NULL if unknown */
+    const char *oldest_claim_id; /* the open claim with the earliest target, NULL if none */
+    const char *oldest_received; /* its received date (YYYY-MM-DD), NULL if unknown */
     const struct queue_dead_entry *dead_entries;
     size_t n_dead_entries;
 };
@@ -45,14 +45,13 @@ typedef void (*queue_stats_cb)(enum queue_status status, const struct queue_stat
 
 /* The queue's figures in one script call; today (a day number) decides what
  * is overdue. */
-int queue_stats_read(struct rconn *rc, const char *prefix, int today, queue_stats_cb cb,
-                     void *arg);
+int queue_stats_read(struct rconn *rc, const char *prefix, int today, queue_stats_cb cb, void *arg);
 
 /* Puts a dead-lettered claim back on the work stream (and off the
  * dead-letter stream): QUEUE_OK, QUEUE_NOT_FOUND when the claim is not
  * dead-lettered, or QUEUE_UNAVAILABLE. */
 int queue_requeue_dead(struct rconn *rc, const char *prefix, const char *claim_id,
-                     queue_status_cb cb, void *arg);
+                       queue_status_cb cb, void *arg);
 
 /* Whether Redis answers a PING on this connection: QUEUE_OK or
  * QUEUE_UNAVAILABLE. */

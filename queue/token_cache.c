@@ -197,8 +197,8 @@ bool token_cache_lookup(struct token_cache *cache, const char *hash, int64_t now
     return true;
 }
 
-bool token_cache_insert(struct token_cache *cache, const char *hash,
-                        const struct token_record *rec, uint64_t epoch, int64_t now_ms)
+bool token_cache_insert(struct token_cache *cache, const char *hash, const struct token_record *rec,
+                        uint64_t epoch, int64_t now_ms)
 {
     uint64_t idx;
     if (!usable(cache, now_ms) || epoch != cache->epoch || !hash_index(hash, &idx))

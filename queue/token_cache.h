@@ -39,7 +39,7 @@ struct token_cache_stats {
     uint64_t misses;      /* lookups that had to ask Redis (including while closed) */
     uint64_t revocations; /* revocation messages received (token_cache_revoked) */
     size_t entries;
-    bool open;            /* usable right now */
+    bool open; /* usable right now */
 };
 
 /* Allocates an empty, closed cache of at most capacity (≥ 1) entries, each
@@ -71,8 +71,8 @@ bool token_cache_lookup(struct token_cache *cache, const char *hash, int64_t now
 /* Stores a copy of rec under hash when the cache is open and the epoch is
  * still `epoch`; otherwise does nothing. At the bound, the least recently
  * used entry goes. Returns true when stored. */
-bool token_cache_insert(struct token_cache *cache, const char *hash,
-                        const struct token_record *rec, uint64_t epoch, int64_t now_ms);
+bool token_cache_insert(struct token_cache *cache, const char *hash, const struct token_record *rec,
+                        uint64_t epoch, int64_t now_ms);
 /* Drops the entry of hash (if any) and starts a new epoch: the token was
  * revoked by this process. */
 void token_cache_remove(struct token_cache *cache, const char *hash);

@@ -27,14 +27,14 @@ struct token_sub {
     bool closing;
     int backoff_ms;
     int64_t subscribe_sent_ms;
-    uint64_t hb_sent;         /* last heartbeat number published */
+    uint64_t hb_sent; /* last heartbeat number published */
     int64_t hb_sent_ms[HEARTBEAT_RING];
-    int64_t first_unanswered_ms; /* 0: every heartbeat sent so far came back */
-    struct event *retry_ev;   /* reconnect timer */
-    struct event *connect_ev; /* connect-and-subscribe deadline */
-    struct event *reset_ev;   /* drops the connection outside any hiredis callback */
-    struct event *hb_ev;      /* heartbeat timer */
-    unsigned next_seed;       /* cluster mode: the seed tried next without a map */
+    int64_t first_unanswered_ms;    /* 0: every heartbeat sent so far came back */
+    struct event *retry_ev;         /* reconnect timer */
+    struct event *connect_ev;       /* connect-and-subscribe deadline */
+    struct event *reset_ev;         /* drops the connection outside any hiredis callback */
+    struct event *hb_ev;            /* heartbeat timer */
+    unsigned next_seed;             /* cluster mode: the seed tried next without a map */
     struct cluster_endpoint sub_at; /* cluster mode: the node subscribed on */
 };
 
@@ -97,8 +97,7 @@ static void on_heartbeat(struct token_sub *ts, const char *text)
     if (*end || n == 0 || n > ts->hb_sent || ts->hb_sent - n >= HEARTBEAT_RING)
         return;
     token_cache_extend(ts->cache, ts->hb_sent_ms[n % HEARTBEAT_RING] + TOKEN_SUB_LEASE_MS);
-    ts->first_unanswered_ms =
-        n == ts->hb_sent ? 0 : ts->hb_sent_ms[(n + 1) % HEARTBEAT_RING];
+    ts->first_unanswered_ms = n == ts->hb_sent ? 0 : ts->hb_sent_ms[(n + 1) % HEARTBEAT_RING];
 }
 
 /* Every reply on the subscribed connection: subscribe confirmations and
@@ -145,8 +144,8 @@ static void on_sub_reply(redisAsyncContext *ac, void *r, void *privdata)
 static void subscribe(struct token_sub *ts, redisAsyncContext *ac)
 {
     ts->subscribe_sent_ms = token_cache_now_ms();
-    if (redisAsyncCommand(ac, on_sub_reply, NULL, "SUBSCRIBE %s %s", ts->channel,
-                          ts->hb_channel) != REDIS_OK) {
+    if (redisAsyncCommand(ac, on_sub_reply, NULL, "SUBSCRIBE %s %s", ts->channel, ts->hb_channel) !=
+        REDIS_OK) {
         log_warn("token revocations: SUBSCRIBE could not be sent; reconnecting");
         event_active(ts->reset_ev, 0, 0);
     }
@@ -298,8 +297,8 @@ static void on_heartbeat_tick(evutil_socket_t fd, short what, void *arg)
     }
     char number[24];
     snprintf(number, sizeof number, "%llu", (unsigned long long)(ts->hb_sent + 1));
-    if (rconn_command(ts->publisher, on_heartbeat_published, NULL, "PUBLISH %s %s",
-                      ts->hb_channel, number) != 0)
+    if (rconn_command(ts->publisher, on_heartbeat_published, NULL, "PUBLISH %s %s", ts->hb_channel,
+                      number) != 0)
         return; /* no command connection now; the lease runs out by itself */
     ts->hb_sent++;
     ts->hb_sent_ms[ts->hb_sent % HEARTBEAT_RING] = now;

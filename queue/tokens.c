@@ -91,8 +91,8 @@ int tokens_register_bootstrap(struct rlink *c, const char *prefix, const char *t
         queued += 2;
     }
     freeReplyObject(old);
-    rlink_append(c, "HSET %stoken:%s token_id bootstrap role admin created_at %s", prefix,
-                       hash, now);
+    rlink_append(c, "HSET %stoken:%s token_id bootstrap role admin created_at %s", prefix, hash,
+                 now);
     rlink_append(c, "SET %stoken_id:bootstrap %s", prefix, hash);
     rlink_append(c, "EXEC");
     queued += 3;
@@ -116,7 +116,7 @@ int tokens_create_blocking(struct rlink *c, const char *prefix, const char *role
     rfc3339_now(now);
     rlink_append(c, "MULTI");
     rlink_append(c, "HSET " KEYF_TOKEN " token_id %s role %s member_id %s npi %s created_at %s",
-                       prefix, hash, token_id, role, member_id, npi, now);
+                 prefix, hash, token_id, role, member_id, npi, now);
     rlink_append(c, "SET " KEYF_TOKEN_ID " %s", prefix, token_id, hash);
     rlink_append(c, "EXEC");
     return read_answers(c, 4);
@@ -158,8 +158,8 @@ static void on_lookup(redisReply *reply, void *arg)
         w.cb(1, &rec, w.arg);
 }
 
-int tokens_lookup_async(struct rconn *rc, const char *prefix, const char *hash,
-                        tokens_lookup_cb cb, void *arg)
+int tokens_lookup_async(struct rconn *rc, const char *prefix, const char *hash, tokens_lookup_cb cb,
+                        void *arg)
 {
     struct lookup_wait *w = malloc(sizeof *w);
     if (!w)
@@ -189,8 +189,8 @@ static void on_store(redisReply *reply, void *arg)
 }
 
 int tokens_store_async(struct rconn *rc, const char *prefix, const char *hash,
-                       const struct token_record *rec, const char *created_at,
-                       tokens_store_cb cb, void *arg)
+                       const struct token_record *rec, const char *created_at, tokens_store_cb cb,
+                       void *arg)
 {
     struct store_wait *w = malloc(sizeof *w);
     if (!w)
@@ -235,13 +235,12 @@ static void on_revoke(redisReply *reply, void *arg)
 /* KEYS[1] the token id's key; ARGV[1] the token key prefix, ARGV[2] the
  * revocation channel. Both keys go together, or neither, and the hash is
  * published in the same step. */
-static const char revoke_script[] =
-    "local h = redis.call('GET', KEYS[1]) "
-    "if not h then return 0 end "
-    "redis.call('DEL', ARGV[1] .. h) "
-    "redis.call('DEL', KEYS[1]) "
-    "redis.call('PUBLISH', ARGV[2], h) "
-    "return h";
+static const char revoke_script[] = "local h = redis.call('GET', KEYS[1]) "
+                                    "if not h then return 0 end "
+                                    "redis.call('DEL', ARGV[1] .. h) "
+                                    "redis.call('DEL', KEYS[1]) "
+                                    "redis.call('PUBLISH', ARGV[2], h) "
+                                    "return h";
 
 /* A revocation on a cluster, step by step (tokens.h): each step starts when
  * the one before was answered. */
@@ -268,12 +267,10 @@ static void on_revoke_step(redisReply *reply, void *arg)
         free(st);
         return;
     }
-    if (ok && st->step == 0 && reply->type == REDIS_REPLY_STRING &&
-        reply->len < sizeof st->hash) {
+    if (ok && st->step == 0 && reply->type == REDIS_REPLY_STRING && reply->len < sizeof st->hash) {
         snprintf(st->hash, sizeof st->hash, "%s", reply->str);
         st->step = 1;
-        sent = rconn_command(st->rc, on_revoke_step, st, "DEL %s%s", st->token_prefix,
-                             st->hash);
+        sent = rconn_command(st->rc, on_revoke_step, st, "DEL %s%s", st->token_prefix, st->hash);
     } else if (ok && st->step == 1) {
         st->step = 2; /* keyless: from slot 0's master, like the heartbeats */
         sent = rconn_command(st->rc, on_revoke_step, st, "PUBLISH %s %s", st->channel, st->hash);
@@ -325,8 +322,8 @@ int tokens_revoke_async(struct rconn *rc, const char *prefix, const char *token_
         free(w);
         return revoke_in_steps(rc, k_id, token_prefix, channel, cb, arg);
     }
-    if (rconn_command(rc, on_revoke, w, "EVAL %s 1 %s %s %s", revoke_script, k_id,
-                      token_prefix, channel) != 0) {
+    if (rconn_command(rc, on_revoke, w, "EVAL %s 1 %s %s %s", revoke_script, k_id, token_prefix,
+                      channel) != 0) {
         free(w);
         return -1;
     }

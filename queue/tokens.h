@@ -56,8 +56,8 @@ typedef void (*tokens_lookup_cb)(int status, const struct token_record *rec, voi
 /* Reads the token stored under hash (token_hash_hex). Returns 0 when the
  * command was sent (cb is called once), -1 when there is no connection (cb
  * is not called). */
-int tokens_lookup_async(struct rconn *rc, const char *prefix, const char *hash,
-                        tokens_lookup_cb cb, void *arg);
+int tokens_lookup_async(struct rconn *rc, const char *prefix, const char *hash, tokens_lookup_cb cb,
+                        void *arg);
 
 /* Answer of tokens_store_async: 0 when both keys were written, -1 when Redis
  * did not answer or refused. */
@@ -69,8 +69,8 @@ typedef void (*tokens_store_cb)(int status, void *arg);
  * id. Every string is copied before the call returns. Returns 0 when sent
  * (cb is called once), -1 when there is no connection (cb is not called). */
 int tokens_store_async(struct rconn *rc, const char *prefix, const char *hash,
-                       const struct token_record *rec, const char *created_at,
-                       tokens_store_cb cb, void *arg);
+                       const struct token_record *rec, const char *created_at, tokens_store_cb cb,
+                       void *arg);
 
 /* Answer of tokens_revoke_async: status 1 when the token was deleted (hash
  * is its SHA-256 hex), 0 when no token has that id, -1 when Redis did not

@@ -154,15 +154,31 @@ static struct script script_wh_record = {
     "  redis.call('ZREM', KEYS[3], ARGV[1])\n"
     "  if ARGV[3] == 'dead' then\n"
     "    redis.call('LPUSH', KEYS[5], ARGV[1])\n"
-    "    redis.call('LTRIM', KEYS[5], 0, " CLAIMS_STR(WEBHOOK_DEAD_MAX) " - 1)\n"
-    "    redis.call('EXPIRE', KEYS[1], " CLAIMS_STR(WEBHOOK_DEAD_TTL) ")\n"
-    "  else\n"
-    "    redis.call('EXPIRE', KEYS[1], " CLAIMS_STR(WEBHOOK_DELIVERED_TTL) ")\n"
-    "  end\n"
-    "end\n"
-    "redis.call('LPUSH', KEYS[4], ARGV[5])\n"
-    "redis.call('LTRIM', KEYS[4], 0, " CLAIMS_STR(WEBHOOK_LOG_MAX) " - 1)\n"
-    "return 'ok'\n",
+    "    redis.call('LTRIM', KEYS[5], 0, " CLAIMS_STR(
+        WEBHOOK_DEAD_MAX) " - 1)\n"
+                          "    redis.call('EXPIRE', KEYS[1], " CLAIMS_STR(
+                              WEBHOOK_DEAD_TTL) ")\n"
+                                                "  else\n"
+                                                "    redis.call('EXPIRE', KEYS[1], " CLAIMS_STR(
+                                                    WEBHOOK_DELIVERED_TTL) ")\n"
+                                                                           "  end\n"
+                                                                           "end\n"
+                                                                           "redis.call('LPUSH', "
+                                                                           "KEYS[4], ARGV[5])\n"
+                                                                           "redis.call('LTRIM', "
+                                                                           "KEYS[4], "
+                                                                           "0, " CLAIMS_STR(
+                                                                               WEBHOOK_LOG_MAX) " -"
+                                                                                                " 1"
+                                                                                                ")"
+                                                                                                "\n"
+                                                                                                "re"
+                                                                                                "tu"
+                                                                                                "rn"
+                                                                                                " '"
+                                                                                                "ok"
+                                                                                                "'"
+                                                                                                "\n",
     "",
 };
 
@@ -319,8 +335,8 @@ static void on_delete(redisReply *reply, void *arg)
         cb(reply->integer == 0 ? QUEUE_NOT_FOUND : QUEUE_OK, w.arg);
 }
 
-int queue_webhook_delete(struct rconn *rc, const char *prefix, const char *id,
-                         queue_status_cb cb, void *arg)
+int queue_webhook_delete(struct rconn *rc, const char *prefix, const char *id, queue_status_cb cb,
+                         void *arg)
 {
     char k_sub[KEY_LEN], k_set[KEY_LEN], k_pend[KEY_LEN], k_log[KEY_LEN], k_dead[KEY_LEN],
         k_due[KEY_LEN], p_del[KEY_LEN];
@@ -333,8 +349,8 @@ int queue_webhook_delete(struct rconn *rc, const char *prefix, const char *id,
     snprintf(p_del, sizeof p_del, KEYF_WH_DELIVERY, prefix, "");
     const char *keys[] = {k_sub, k_set, k_pend, k_log, k_dead, k_due};
     const char *args[] = {id, p_del};
-    return send_script(rc, &script_wh_delete, on_delete, wait_new((void (*)(void))cb, arg), 6,
-                       keys, 2, args);
+    return send_script(rc, &script_wh_delete, on_delete, wait_new((void (*)(void))cb, arg), 6, keys,
+                       2, args);
 }
 
 /* The rows of script_wh_log that have its 9 fields, into out (allocated,
@@ -355,8 +371,7 @@ static size_t delivery_rows(const redisReply *rows, struct queue_delivery_row **
         const char *v[9];
         for (size_t j = 0; j < 9; j++)
             v[j] = row->element[j]->type == REDIS_REPLY_STRING ? row->element[j]->str : "";
-        r[n++] = (struct queue_delivery_row){v[0], v[1], v[2], v[3], v[4],
-                                             v[5], v[6], v[7], v[8]};
+        r[n++] = (struct queue_delivery_row){v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8]};
     }
     *out = r;
     return n;
@@ -428,8 +443,8 @@ static void on_fanout(redisReply *reply, void *arg)
     }
 }
 
-int queue_webhook_fanout(struct rconn *rc, const char *prefix, const char *consumer,
-                         int max_events, int64_t now_ms, queue_fanout_cb cb, void *arg)
+int queue_webhook_fanout(struct rconn *rc, const char *prefix, const char *consumer, int max_events,
+                         int64_t now_ms, queue_fanout_cb cb, void *arg)
 {
     char k_events[KEY_LEN], k_subs[KEY_LEN], k_due[KEY_LEN], p_sub[KEY_LEN], p_del[KEY_LEN],
         p_pend[KEY_LEN], now_text[24], count[16];
@@ -443,8 +458,8 @@ int queue_webhook_fanout(struct rconn *rc, const char *prefix, const char *consu
     snprintf(now_text, sizeof now_text, "%" PRId64, now_ms);
     const char *keys[] = {k_events, k_subs, k_due};
     const char *args[] = {EVENTS_GROUP, consumer, count, p_sub, p_del, p_pend, now_text};
-    return send_script(rc, &script_wh_fanout, on_fanout, wait_new((void (*)(void))cb, arg), 3,
-                       keys, 7, args);
+    return send_script(rc, &script_wh_fanout, on_fanout, wait_new((void (*)(void))cb, arg), 3, keys,
+                       7, args);
 }
 
 static void on_group_made(redisReply *reply, void *arg)
@@ -466,8 +481,7 @@ static void on_group_made(redisReply *reply, void *arg)
     cb(QUEUE_OK, w.arg); /* BUSYGROUP: another process made it meanwhile */
 }
 
-int queue_events_group_create(struct rconn *rc, const char *prefix, queue_status_cb cb,
-                              void *arg)
+int queue_events_group_create(struct rconn *rc, const char *prefix, queue_status_cb cb, void *arg)
 {
     struct wait *w = wait_new((void (*)(void))cb, arg);
     if (!w)
@@ -508,9 +522,15 @@ static void on_lease(redisReply *reply, void *arg)
         for (size_t j = 0; j < 9; j++)
             v[j] = row->element[j]->str;
         rows[n++] = (struct queue_delivery_lease){
-            .delivery_id = v[0], .webhook_id = v[1], .event_id = v[2], .event = v[3],
-            .claim_id = v[4],    .status = v[5],     .attempts = atoi(v[6]),
-            .url = v[7],         .secret = v[8],
+            .delivery_id = v[0],
+            .webhook_id = v[1],
+            .event_id = v[2],
+            .event = v[3],
+            .claim_id = v[4],
+            .status = v[5],
+            .attempts = atoi(v[6]),
+            .url = v[7],
+            .secret = v[8],
         };
     }
     if (reply->elements && !rows)
@@ -563,8 +583,8 @@ int queue_webhook_record(struct rconn *rc, const char *prefix,
     snprintf(before, sizeof before, "%d", o->attempts_before);
     snprintf(next, sizeof next, "%" PRId64, o->next_attempt_ms);
     const char *keys[] = {k_del, k_due, k_pend, k_log, k_dead, k_sub};
-    const char *args[] = {o->delivery_id, before,         o->outcome, next, o->log_entry,
-                          o->status_code, o->error, o->now};
-    return send_script(rc, &script_wh_record, on_record, wait_new((void (*)(void))cb, arg), 6,
-                       keys, 8, args);
+    const char *args[] = {o->delivery_id, before,         o->outcome, next,
+                          o->log_entry,   o->status_code, o->error,   o->now};
+    return send_script(rc, &script_wh_record, on_record, wait_new((void (*)(void))cb, arg), 6, keys,
+                       8, args);
 }

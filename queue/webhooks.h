@@ -45,8 +45,8 @@ struct queue_webhook {
 
 /* Answer of queue_webhook_put: QUEUE_OK with whether it replaced one and its
  * (kept) created_at, or QUEUE_UNAVAILABLE (created_at NULL). */
-typedef void (*queue_webhook_put_cb)(enum queue_status status, bool existed,
-                                     const char *created_at, void *arg);
+typedef void (*queue_webhook_put_cb)(enum queue_status status, bool existed, const char *created_at,
+                                     void *arg);
 
 /* Creates or replaces subscription id, keeping its created_at; now (RFC
  * 3339) becomes its updated_at (and created_at when new). */
@@ -63,8 +63,8 @@ int queue_webhook_get(struct rconn *rc, const char *prefix, const char *id, queu
 
 /* Deletes the subscription with its log, dead list and undelivered
  * deliveries: QUEUE_OK, QUEUE_NOT_FOUND or QUEUE_UNAVAILABLE. */
-int queue_webhook_delete(struct rconn *rc, const char *prefix, const char *id,
-                         queue_status_cb cb, void *arg);
+int queue_webhook_delete(struct rconn *rc, const char *prefix, const char *id, queue_status_cb cb,
+                         void *arg);
 
 /* A delivery as the log lists it: strings, "" for what it lacks; next_at
  * and attempts as stored (milliseconds, decimal). */
@@ -97,15 +97,14 @@ typedef void (*queue_fanout_cb)(enum queue_status status, long long events_read,
  * group (as consumer) and makes one due delivery (due at now_ms) per event
  * and subscription that wants it; the events are acknowledged in the same
  * step. */
-int queue_webhook_fanout(struct rconn *rc, const char *prefix, const char *consumer,
-                         int max_events, int64_t now_ms, queue_fanout_cb cb, void *arg);
+int queue_webhook_fanout(struct rconn *rc, const char *prefix, const char *consumer, int max_events,
+                         int64_t now_ms, queue_fanout_cb cb, void *arg);
 
 /* Creates the events stream's consumer group from the stream's start (so
  * events committed before any dispatcher ran are notified too), logging it:
  * QUEUE_OK when it was made or already existed, QUEUE_UNAVAILABLE (logged
  * when Redis refused) otherwise. */
-int queue_events_group_create(struct rconn *rc, const char *prefix, queue_status_cb cb,
-                              void *arg);
+int queue_events_group_create(struct rconn *rc, const char *prefix, queue_status_cb cb, void *arg);
 
 /* A delivery leased for an attempt. */
 struct queue_delivery_lease {
@@ -129,13 +128,13 @@ int queue_webhook_lease(struct rconn *rc, const char *prefix, int64_t now_ms,
 /* The outcome of one attempt. */
 struct queue_delivery_outcome {
     const char *delivery_id, *webhook_id;
-    int attempts_before;      /* as leased: the outcome is stale if another attempt counted */
-    const char *outcome;      /* "delivered", "retry" or "dead" */
-    int64_t next_attempt_ms;  /* "retry": when it is due again; else 0 */
-    const char *log_entry;    /* JSON of the attempt for the subscription's log */
-    const char *status_code;  /* the receiver's HTTP status, "" when none */
-    const char *error;        /* why it failed without an answer, "" */
-    const char *now;          /* RFC 3339 */
+    int attempts_before;     /* as leased: the outcome is stale if another attempt counted */
+    const char *outcome;     /* "delivered", "retry" or "dead" */
+    int64_t next_attempt_ms; /* "retry": when it is due again; else 0 */
+    const char *log_entry;   /* JSON of the attempt for the subscription's log */
+    const char *status_code; /* the receiver's HTTP status, "" when none */
+    const char *error;       /* why it failed without an answer, "" */
+    const char *now;         /* RFC 3339 */
 };
 
 /* Answer of queue_webhook_record: QUEUE_OK with "ok", "stale" (another

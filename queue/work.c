@@ -21,7 +21,7 @@ struct work_conn {
     char prefix[64];
     char consumer[128];
     char k_stream[KEY_LEN];
-    bool read_own; /* read this consumer's own pending entries before new ones */
+    bool read_own;  /* read this consumer's own pending entries before new ones */
     int timeout_ms; /* for a connect and each command */
 };
 
@@ -43,8 +43,7 @@ static uint64_t decimal_digits(uint64_t n)
 static uint64_t resp_bytes(const redisReply *r)
 {
     switch (r->type) {
-    case REDIS_REPLY_STRING:
-        return 1 + decimal_digits(r->len) + 2 + r->len + 2;
+    case REDIS_REPLY_STRING: return 1 + decimal_digits(r->len) + 2 + r->len + 2;
     case REDIS_REPLY_ARRAY: {
         uint64_t total = 1 + decimal_digits(r->elements) + 2;
         for (size_t i = 0; i < r->elements; i++)
@@ -56,10 +55,8 @@ static uint64_t resp_bytes(const redisReply *r)
                decimal_digits(r->integer < 0 ? (uint64_t)0 - (uint64_t)r->integer
                                              : (uint64_t)r->integer) +
                2;
-    case REDIS_REPLY_NIL:
-        return 5; /* $-1\r\n */
-    default: /* status, error */
-        return 1 + r->len + 2;
+    case REDIS_REPLY_NIL: return 5; /* $-1\r\n */
+    default: /* status, error */ return 1 + r->len + 2;
     }
 }
 
@@ -227,7 +224,7 @@ int queue_next_batch(struct work_conn *wc, struct work_item *items, int max, int
          * broke: nobody else reads them until they have been idle for
          * claim_idle_timeout_ms, so take them first. */
         redisReply *r = rlink_command(wc->c, "XREADGROUP GROUP %s %s COUNT %d STREAMS %s 0",
-                                     WORK_GROUP, wc->consumer, max, wc->k_stream);
+                                      WORK_GROUP, wc->consumer, max, wc->k_stream);
         if (!r)
             return -1;
         int n = 0;
@@ -245,7 +242,7 @@ int queue_next_batch(struct work_conn *wc, struct work_item *items, int max, int
     if (block_ms > WORK_BLOCK_MS)
         set_timeout(wc, wc->timeout_ms + block_ms);
     redisReply *r = rlink_command(wc->c, "XREADGROUP GROUP %s %s COUNT %d BLOCK %d STREAMS %s >",
-                                 WORK_GROUP, wc->consumer, max, block_ms, wc->k_stream);
+                                  WORK_GROUP, wc->consumer, max, block_ms, wc->k_stream);
     if (block_ms > WORK_BLOCK_MS && r)
         set_timeout(wc, wc->timeout_ms + WORK_BLOCK_MS);
     if (!r)
@@ -376,8 +373,8 @@ static void append_fact_reads(struct work_conn *wc, const struct work_item *e, c
     char k_claim[KEY_LEN], k_body[KEY_LEN];
     snprintf(k_claim, sizeof k_claim, KEYF_CLAIM, p, e->claim_id);
     snprintf(k_body, sizeof k_body, KEYF_BODY, p, e->claim_id);
-    const char *argv[] = {"EVALSHA", script_claim_start.sha, "3", k_claim, k_proc, k_body,
-                          now, idx_prefix};
+    const char *argv[] = {"EVALSHA", script_claim_start.sha, "3", k_claim, k_proc, k_body, now,
+                          idx_prefix};
     rlink_append_argv(wc->c, 8, argv, NULL);
     rlink_append(wc->c, "GET " KEYF_MEMBER, p, e->member_id);
     rlink_append(wc->c, "GET " KEYF_MEMBER, p, e->subscriber_id);
@@ -391,8 +388,8 @@ static void append_fact_reads(struct work_conn *wc, const struct work_item *e, c
 
 /* Reads one claim's replies into f (after *broken, only counts them);
  * sets *broken when the connection broke. */
-static void read_fact_replies(struct work_conn *wc, const struct work_item *e,
-                              struct work_facts *f, bool *broken, uint64_t *bytes_read)
+static void read_fact_replies(struct work_conn *wc, const struct work_item *e, struct work_facts *f,
+                              bool *broken, uint64_t *bytes_read)
 {
     int has_parent = e->parent_id[0] ? 1 : 0;
     int replies = 6 + has_parent + e->n_years;
@@ -419,8 +416,7 @@ static void read_fact_replies(struct work_conn *wc, const struct work_item *e,
         else if (k < 5 + has_parent + e->n_years)
             read_accumulators(r, e->years[k - 5 - has_parent], &f->acc[f->n_acc++]);
         else
-            copy_field(f->version, sizeof f->version,
-                       r->type == REDIS_REPLY_STRING ? r->str : "0");
+            copy_field(f->version, sizeof f->version, r->type == REDIS_REPLY_STRING ? r->str : "0");
         freeReplyObject(r);
     }
     if (no_memory && f->state == WORK_LOADED) {
@@ -487,8 +483,7 @@ int queue_lookup_fingerprints(struct work_conn *wc, struct work_fp_lookup *looku
         argv[1] = key;
         for (int j = 0; j < l->n && j < WORK_MAX_FPS; j++)
             argv[2 + j] = l->fps[j];
-        rlink_append_argv(wc->c, 2 + (l->n < WORK_MAX_FPS ? l->n : WORK_MAX_FPS), argv,
-                               NULL);
+        rlink_append_argv(wc->c, 2 + (l->n < WORK_MAX_FPS ? l->n : WORK_MAX_FPS), argv, NULL);
     }
     for (int i = 0; i < n; i++) {
         struct work_fp_lookup *l = &lookups[i];
@@ -498,8 +493,7 @@ int queue_lookup_fingerprints(struct work_conn *wc, struct work_fp_lookup *looku
         if (!r)
             return -1;
         *bytes_read += resp_bytes(r);
-        for (size_t j = 0; r->type == REDIS_REPLY_ARRAY && j < r->elements && j < (size_t)l->n;
-             j++)
+        for (size_t j = 0; r->type == REDIS_REPLY_ARRAY && j < r->elements && j < (size_t)l->n; j++)
             if (r->element[j]->type == REDIS_REPLY_STRING)
                 copy_field(l->holders[j], CLAIM_ID_LEN, r->element[j]->str);
         freeReplyObject(r);
@@ -571,8 +565,8 @@ static int pack_commit_texts(const struct work_commit *c, struct commit_call *cc
     cc->dec = cc->eob = cc->body = NULL;
     cc->dec_len = cc->eob_len = cc->body_len = 0;
     /* Text a failed allocation left NULL is never measured (strlen). */
-    if (!c->decision || !c->audit || !c->status || !c->expected_version ||
-        (c->final && !c->eob) || (c->pending == NULL && strcmp(c->status, "pended") == 0))
+    if (!c->decision || !c->audit || !c->status || !c->expected_version || (c->final && !c->eob) ||
+        (c->pending == NULL && strcmp(c->status, "pended") == 0))
         return -1;
     if (pack_decision(c, &cc->dec, &cc->dec_len) != 0)
         return -1;
@@ -610,8 +604,8 @@ static void commit_keys(struct work_conn *wc, const struct work_commit *c, struc
     for (int i = 0; i < n_acc; i++)
         snprintf(cc->keys[14 + i], KEY_LEN, KEYF_ACC, p, e->subscriber_id, c->deltas[i].year);
     snprintf(cc->keys[14 + n_acc], KEY_LEN, KEYF_BODY, p, e->claim_id);
-    snprintf(cc->keys[15 + n_acc], KEY_LEN,
-             c->provider_payee ? KEYF_REMIT_DUE : KEYF_MEMBERPAY_DUE, p);
+    snprintf(cc->keys[15 + n_acc], KEY_LEN, c->provider_payee ? KEYF_REMIT_DUE : KEYF_MEMBERPAY_DUE,
+             p);
     snprintf(cc->keys[16 + n_acc], KEY_LEN, KEYF_REMIT_INFO, p);
 }
 
@@ -626,7 +620,8 @@ static void commit_stamps(const struct work_commit *c, struct commit_call *cc)
                  (long long)c->plan_paid);
     snprintf(cc->due_at, sizeof cc->due_at, "%lld", (long long)clock_wall_ms());
     rfc3339_now(cc->now);
-    snprintf(cc->history, sizeof cc->history, "%s@%lld", c->status, (long long)clock_wall_seconds());
+    snprintf(cc->history, sizeof cc->history, "%s@%lld", c->status,
+             (long long)clock_wall_seconds());
 }
 
 /* Appends the accumulator increments: per delta, the family's and the
@@ -775,12 +770,11 @@ int queue_commit(struct work_conn *wc, const struct work_commit *commits, int n,
 /* ---- stalled entries ---- */
 
 int queue_recover_stalled(struct work_conn *wc, int idle_ms, int max_deliveries,
-                          struct work_item *items, int max, char (*dead)[CLAIM_ID_LEN],
-                          int *n_dead)
+                          struct work_item *items, int max, char (*dead)[CLAIM_ID_LEN], int *n_dead)
 {
     *n_dead = 0;
-    redisReply *p = rlink_command(wc->c, "XPENDING %s %s IDLE %d - + %d", wc->k_stream,
-                                 WORK_GROUP, idle_ms, max);
+    redisReply *p = rlink_command(wc->c, "XPENDING %s %s IDLE %d - + %d", wc->k_stream, WORK_GROUP,
+                                  idle_ms, max);
     if (!p)
         return -1;
     for (size_t i = 0; p->type == REDIS_REPLY_ARRAY && i < p->elements; i++) {
@@ -804,8 +798,8 @@ int queue_recover_stalled(struct work_conn *wc, int idle_ms, int max_deliveries,
         rfc3339_now(at);
         snprintf(nd, sizeof nd, "%lld", deliveries);
         const char *keys[] = {wc->k_stream, k_dead, k_idx};
-        const char *args[] = {id, WORK_GROUP, e.claim_id, "delivered too many times without a commit",
-                              nd, at};
+        const char *args[] = {
+            id, WORK_GROUP, e.claim_id, "delivered too many times without a commit", nd, at};
         redisReply *r = script_eval_blocking(wc->c, &script_dead_letter, 3, keys, 6, args, NULL);
         if (r && r->type == REDIS_REPLY_STRING && r->str[0] && *n_dead < max)
             copy_field(dead[(*n_dead)++], CLAIM_ID_LEN, e.claim_id);
@@ -814,7 +808,7 @@ int queue_recover_stalled(struct work_conn *wc, int idle_ms, int max_deliveries,
     }
     freeReplyObject(p);
     redisReply *r = rlink_command(wc->c, "XAUTOCLAIM %s %s %s %d 0-0 COUNT %d", wc->k_stream,
-                                 WORK_GROUP, wc->consumer, idle_ms, max);
+                                  WORK_GROUP, wc->consumer, idle_ms, max);
     if (!r)
         return -1;
     int n = 0;
@@ -854,7 +848,8 @@ int queue_expire_pended(struct rconn *rc, const char *key_prefix, int today_day,
     snprintf(n, sizeof n, "%d", max);
     const char *keys[] = {k_pended, k_stream};
     const char *args[] = {today, claim_prefix, n};
-    if (script_eval_async(rc, &script_expire_pended, on_expired, call, 2, keys, 3, args, NULL) != 0) {
+    if (script_eval_async(rc, &script_expire_pended, on_expired, call, 2, keys, 3, args, NULL) !=
+        0) {
         free(call);
         return -1;
     }

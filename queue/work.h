@@ -24,9 +24,9 @@
 /* Plan years loaded per claim: every line can fall in a year of its own
  * (a claim has at most MAX_LINES lines), so this is no limit on a claim. */
 #define WORK_MAX_YEARS MAX_LINES
-#define WORK_FP_LEN 48       /* a duplicate fingerprint's text and its NUL */
+#define WORK_FP_LEN 48 /* a duplicate fingerprint's text and its NUL */
 #define WORK_MAX_FPS (MAX_LINES * 2)
-#define WORK_VERSION_LEN 64  /* "<commit count>:<claim id>" */
+#define WORK_VERSION_LEN 64 /* "<commit count>:<claim id>" */
 #define WORK_ENTRY_ID_LEN 48
 
 /* One work stream entry: a claim to decide and the hints intake stored
@@ -71,12 +71,12 @@ enum work_load_state {
 struct work_facts {
     enum work_load_state state;
     char status[16];
-    int eob_version;      /* EOB versions stored so far */
-    char received[16];    /* YYYY-MM-DD */
+    int eob_version;   /* EOB versions stored so far */
+    char received[16]; /* YYYY-MM-DD */
     char target[16];
-    char *submission;     /* the claim as accepted (JSON); owned */
-    char *review;         /* the reviewer's decision stored with the claim (JSON) or NULL; owned */
-    char *patient;        /* member records, group and plan (JSON) or NULL; owned */
+    char *submission; /* the claim as accepted (JSON); owned */
+    char *review;     /* the reviewer's decision stored with the claim (JSON) or NULL; owned */
+    char *patient;    /* member records, group and plan (JSON) or NULL; owned */
     char *subscriber;
     char *parent; /* item parent_id's record, when the item names one */
     char *group;
@@ -155,20 +155,20 @@ struct work_commit {
     const char *expected_version; /* the family version the facts were read at */
     const char *status;           /* approved, denied, pended or in_review */
     const char *decision;
-    const char *pending;          /* pended only */
-    const char *eob;              /* final only */
-    const char *submission;       /* the claim as accepted (JSON): a final claim's is packed */
-    int eob_version;              /* the version it becomes: the facts' eob_version + 1 */
+    const char *pending;    /* pended only */
+    const char *eob;        /* final only */
+    const char *submission; /* the claim as accepted (JSON): a final claim's is packed */
+    int eob_version;        /* the version it becomes: the facts' eob_version + 1 */
     const char *audit;
     bool final;
-    bool in_review;               /* waits for staff review (not final, not pended) */
+    bool in_review; /* waits for staff review (not final, not pended) */
     bool within_target;
     int pend_deadline_day;
     const struct work_acc_delta *deltas;
     int n_deltas;
     const char (*store)[WORK_FP_LEN]; /* fingerprints of the lines kept */
     int n_store;
-    const char (*drop)[WORK_FP_LEN];  /* fingerprints of the lines denied */
+    const char (*drop)[WORK_FP_LEN]; /* fingerprints of the lines denied */
     int n_drop;
     /* A final claim's payment (queue/remit.h): to the provider of this NPI
      * (provider_payee) or to the member, plan_paid cents. */

@@ -41,9 +41,12 @@ struct token_args {
 static int parse_token_args(int argc, char **argv, struct token_args *a)
 {
     static const struct option opts[] = {
-        {"role", required_argument, NULL, 'r'},     {"member-id", required_argument, NULL, 'm'},
-        {"npi", required_argument, NULL, 'n'},      {"config", required_argument, NULL, 'c'},
-        {"redis", required_argument, NULL, 'R'},    {"data-dir", required_argument, NULL, 'd'},
+        {"role", required_argument, NULL, 'r'},
+        {"member-id", required_argument, NULL, 'm'},
+        {"npi", required_argument, NULL, 'n'},
+        {"config", required_argument, NULL, 'c'},
+        {"redis", required_argument, NULL, 'R'},
+        {"data-dir", required_argument, NULL, 'd'},
         {"redis-cluster", required_argument, NULL, 'C'},
         {NULL, 0, NULL, 0},
     };
@@ -131,8 +134,8 @@ static int create_token(struct rlink *rc, const struct token_args *a)
 {
     const char *prefix = a->cfg.key_prefix;
     if (a->member_id[0]) {
-        bool known = queue_record_exists_blocking(rc, prefix, QUEUE_RECORD_MEMBER,
-                                                  a->member_id) == 1;
+        bool known =
+            queue_record_exists_blocking(rc, prefix, QUEUE_RECORD_MEMBER, a->member_id) == 1;
         if (!known) {
             fprintf(stderr, "claimsd: no such member\n");
             rlink_close(rc);
@@ -140,8 +143,7 @@ static int create_token(struct rlink *rc, const struct token_args *a)
         }
     }
     char token[TOKEN_TEXT_LEN], token_id[37];
-    int status = tokens_create_blocking(rc, prefix, a->role, a->member_id, a->npi, token,
-                                        token_id);
+    int status = tokens_create_blocking(rc, prefix, a->role, a->member_id, a->npi, token, token_id);
     rlink_close(rc);
     if (status != 0) {
         fprintf(stderr, "claimsd: Redis refused the write\n");

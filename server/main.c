@@ -154,40 +154,27 @@ enum { OPT_LOG_LEVEL = 1000, OPT_REDIS_CLUSTER };
 static int apply_option(int c, const char *arg, struct config *cfg)
 {
     switch (c) {
-    case 'c':
-        return 0; /* loaded above */
+    case 'c': return 0; /* loaded above */
     case 'l':
         if (config_set_listen(cfg, arg) != 0) {
             fprintf(stderr, "claimsd: --listen must be HOST:PORT\n");
             return -1;
         }
         return 0;
-    case 'd':
-        snprintf(cfg->data_dir, sizeof cfg->data_dir, "%s", arg);
-        return 0;
-    case 'r':
-        return set_redis_option(cfg, arg);
-    case OPT_REDIS_CLUSTER:
-        return set_redis_cluster_option(cfg, arg);
+    case 'd': snprintf(cfg->data_dir, sizeof cfg->data_dir, "%s", arg); return 0;
+    case 'r': return set_redis_option(cfg, arg);
+    case OPT_REDIS_CLUSTER: return set_redis_cluster_option(cfg, arg);
     case 'R':
         if (config_set_role(cfg, arg) != 0) {
             fprintf(stderr, "claimsd: --role must be all, intake or worker\n");
             return -1;
         }
         return 0;
-    case 'w':
-        return set_workers_option(cfg, arg);
-    case OPT_LOG_LEVEL:
-        return set_log_level_option(cfg, arg);
-    case 'h':
-        usage(stdout);
-        exit(0);
-    case 'V':
-        printf("claimsd %s\n", CLAIMSD_VERSION);
-        exit(0);
-    default:
-        usage(stderr);
-        return -1;
+    case 'w': return set_workers_option(cfg, arg);
+    case OPT_LOG_LEVEL: return set_log_level_option(cfg, arg);
+    case 'h': usage(stdout); exit(0);
+    case 'V': printf("claimsd %s\n", CLAIMSD_VERSION); exit(0);
+    default: usage(stderr); return -1;
     }
 }
 
@@ -195,12 +182,16 @@ static int apply_option(int c, const char *arg, struct config *cfg)
 static int parse_args(int argc, char **argv, struct config *cfg)
 {
     static const struct option opts[] = {
-        {"config", required_argument, NULL, 'c'},   {"listen", required_argument, NULL, 'l'},
-        {"data-dir", required_argument, NULL, 'd'}, {"redis", required_argument, NULL, 'r'},
-        {"role", required_argument, NULL, 'R'},     {"workers", required_argument, NULL, 'w'},
+        {"config", required_argument, NULL, 'c'},
+        {"listen", required_argument, NULL, 'l'},
+        {"data-dir", required_argument, NULL, 'd'},
+        {"redis", required_argument, NULL, 'r'},
+        {"role", required_argument, NULL, 'R'},
+        {"workers", required_argument, NULL, 'w'},
         {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
         {"redis-cluster", required_argument, NULL, OPT_REDIS_CLUSTER},
-        {"help", no_argument, NULL, 'h'},           {"version", no_argument, NULL, 'V'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
     if (load_config_options(argc, argv, cfg) != 0)
@@ -262,8 +253,8 @@ static SSL_CTX *tls_context(const struct tls_config *t)
     } else if (SSL_CTX_use_PrivateKey_file(ctx, t->key_file, SSL_FILETYPE_PEM) != 1) {
         if (ERR_GET_REASON(ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH) {
             ERR_clear_error();
-            log_error("tls.key_file %s: the key does not belong to tls.cert_file %s",
-                      t->key_file, t->cert_file);
+            log_error("tls.key_file %s: the key does not belong to tls.cert_file %s", t->key_file,
+                      t->cert_file);
         } else {
             log_error("tls.key_file %s: not a usable PEM private key: %s", t->key_file,
                       openssl_error());
@@ -331,9 +322,8 @@ static int prepare_store(struct app *app, bool embedded)
         else if (seeded == 1 && embedded) {
             char portal_url[400] = "";
             if (app->cfg.portal_dir[0])
-                seed_portal_url(app->cfg.listen_host, app->cfg.listen_port, app->cfg.tls.cert_file[0] != '\0',
-                                portal_url,
-                                sizeof portal_url);
+                seed_portal_url(app->cfg.listen_host, app->cfg.listen_port,
+                                app->cfg.tls.cert_file[0] != '\0', portal_url, sizeof portal_url);
             if (seed_print_tokens(c, app->cfg.key_prefix, app->cfg.seed_dir, portal_url) != 0)
                 rc = -1;
         }
@@ -345,8 +335,8 @@ static int prepare_store(struct app *app, bool embedded)
 struct runtime {
     struct app *app;
     struct work_side *work;    /* the workers and the pend sweep; NULL when none */
-    struct event *cycle_timer;   /* the scheduled payment cycle; NULL when none */
-    char cycle_done_date[16];    /* the date this process saw that day's cycle run */
+    struct event *cycle_timer; /* the scheduled payment cycle; NULL when none */
+    char cycle_done_date[16];  /* the date this process saw that day's cycle run */
     struct notifier *notifier; /* webhook deliveries; NULL when this process runs none */
     struct redis_child *child; /* NULL with an external Redis */
     struct event *drain_timer;
@@ -363,8 +353,7 @@ static void on_drain_tick(evutil_socket_t fd, short what, void *arg)
     int busy = rt->app->http ? http_server_in_flight(rt->app->http) : 0;
     if (busy == 0 || (time_t)clock_wall_seconds() - rt->drain_started >= DRAIN_LIMIT_SECONDS) {
         if (busy)
-            log_warn("stopping with %d requests unanswered after %d s", busy,
-                     DRAIN_LIMIT_SECONDS);
+            log_warn("stopping with %d requests unanswered after %d s", busy, DRAIN_LIMIT_SECONDS);
         event_base_loopbreak(rt->app->base);
     }
 }
@@ -423,8 +412,8 @@ static void on_cycle_tick(evutil_socket_t fd, short what, void *arg)
         return;
     snprintf(rt->cycle_done_date, sizeof rt->cycle_done_date, "%s", today);
     rfc3339_now(at);
-    if (queue_remit_close(app->redis, app->cfg.key_prefix, today, at, true, on_cycle_closed,
-                          rt) != 0)
+    if (queue_remit_close(app->redis, app->cfg.key_prefix, today, at, true, on_cycle_closed, rt) !=
+        0)
         rt->cycle_done_date[0] = '\0';
 }
 
@@ -478,8 +467,9 @@ static int configure(struct app *app, int argc, char **argv)
     log_set_level(app->cfg.log_level);
     /* The plan's calendar: set once, before any thread, for date_today(). */
     if (!date_set_time_zone(app->cfg.time_zone)) {
-        fprintf(stderr, "claimsd: key \"time_zone\": \"%s\" is not a time zone the system's tzdata "
-                        "knows (install tzdata)\n",
+        fprintf(stderr,
+                "claimsd: key \"time_zone\": \"%s\" is not a time zone the system's tzdata "
+                "knows (install tzdata)\n",
                 app->cfg.time_zone);
         return 2;
     }
@@ -595,9 +585,8 @@ static int start_http_side(struct runtime *rt, SSL_CTX *tls)
     app->http = http_server_new(app->base, &limits, intake_handle_request, app);
     if (app->http && tls)
         http_server_use_tls(app->http, tls);
-    int port = app->http ? http_server_listen(app->http, app->cfg.listen_host,
-                                              app->cfg.listen_port)
-                         : -1;
+    int port =
+        app->http ? http_server_listen(app->http, app->cfg.listen_host, app->cfg.listen_port) : -1;
     if (port < 0)
         return -1;
     /* Tests and scripts read this line to learn the port chosen for port 0. */
@@ -631,8 +620,8 @@ static int start_parts(struct runtime *rt, SSL_CTX *tls)
     if (app->cfg.role != ROLE_WORKER && start_http_side(rt, tls) != 0)
         return -1;
     if (app->cfg.role != ROLE_INTAKE && app->cfg.workers > 0) {
-        rt->work = work_side_start(app->base, app->redis, &app->redis_addr, &app->cfg,
-                                   &app->stopping);
+        rt->work =
+            work_side_start(app->base, app->redis, &app->redis_addr, &app->cfg, &app->stopping);
         if (!rt->work)
             return -1;
     }
@@ -660,9 +649,9 @@ static void stop_parts(struct runtime *rt, SSL_CTX *tls)
     if (app->redis)
         rconn_free(app->redis);
     ratelimit_free(app->ratelimit);
-    token_cache_free(app->tokens); /* after rconn_free: its last answers may reach the cache */
+    token_cache_free(app->tokens);  /* after rconn_free: its last answers may reach the cache */
     queue_intake_free(app->intake); /* after rconn_free: a batch in flight was answered */
-    notifier_free(rt->notifier); /* after rconn_free: its last answers reach the notifier */
+    notifier_free(rt->notifier);    /* after rconn_free: its last answers reach the notifier */
     event_free_if(rt->sigterm_ev);
     event_free_if(rt->sigint_ev);
     event_free_if(rt->sigchld_ev);

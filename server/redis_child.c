@@ -133,8 +133,8 @@ static int lock_data_dir(struct redis_child *child)
 static int set_socket_path(struct redis_child *child)
 {
     struct sockaddr_un sun;
-    int n = snprintf(child->socket_path, sizeof child->socket_path, "%s/redis.sock",
-                     child->data_dir);
+    int n =
+        snprintf(child->socket_path, sizeof child->socket_path, "%s/redis.sock", child->data_dir);
     if (n < 0 || (size_t)n >= sizeof sun.sun_path) {
         log_error("data directory path is too long for a unix socket (max %zu bytes)",
                   sizeof sun.sun_path - 12);
@@ -181,7 +181,7 @@ static void exec_redis(const struct redis_child *child, const char *const *argv,
     prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (getppid() != parent)
         _exit(1); /* claimsd died before prctl took effect */
-    umask(077); /* the AOF, the socket and the log: owner only */
+    umask(077);   /* the AOF, the socket and the log: owner only */
     /* Keep the data directory lock open in redis-server. */
     fcntl(child->lock_fd, F_SETFD, 0);
     int devnull = open("/dev/null", O_RDWR);
@@ -196,14 +196,13 @@ static void exec_redis(const struct redis_child *child, const char *const *argv,
 }
 
 /* Waits up to wait_ms for redis-server to answer PING; 0, or -1 logged (and it stopped). */
-static int wait_for_redis(struct redis_child *child, const struct redis_address *addr,
-                          int wait_ms, const char *logfile)
+static int wait_for_redis(struct redis_child *child, const struct redis_address *addr, int wait_ms,
+                          const char *logfile)
 {
     for (int waited = 0; waited <= wait_ms; waited += 50) {
         int status;
         if (redis_child_exited(child, &status)) {
-            log_error("embedded redis-server exited at start (status %d); see %s", status,
-                      logfile);
+            log_error("embedded redis-server exited at start (status %d); see %s", status, logfile);
             unlock_dir(child);
             return -1;
         }

@@ -207,8 +207,8 @@ void seed_portal_url(const char *host, int port, bool tls, char *out, size_t siz
     if (port <= 0) /* a port the system picks, not known yet: the path alone */
         snprintf(out, size, "/portal/");
     else
-        snprintf(out, size, "%s://%s%s%s:%d/portal/", tls ? "https" : "http", v6 ? "[" : "",
-                 host, v6 ? "]" : "", port);
+        snprintf(out, size, "%s://%s%s%s:%d/portal/", tls ? "https" : "http", v6 ? "[" : "", host,
+                 v6 ? "]" : "", port);
 }
 
 /* One invitation: a line with the link to accept it in the portal (or the
@@ -233,8 +233,7 @@ static int print_invitation(struct rlink *c, const char *prefix, const char *por
     return 0;
 }
 
-int seed_print_tokens(struct rlink *c, const char *prefix, const char *dir,
-                      const char *portal_url)
+int seed_print_tokens(struct rlink *c, const char *prefix, const char *dir, const char *portal_url)
 {
     char members_dir[1100];
     snprintf(members_dir, sizeof members_dir, "%s/members", dir);

@@ -24,8 +24,7 @@ int seed_load(struct rlink *c, const char *prefix, const char *dir);
  * never to the log: each invitation as the link portal_url#/accept?code=…
  * ("http://127.0.0.1:8080/portal/"), or as its code when portal_url is NULL
  * or empty (no portal). Returns 0 or -1. */
-int seed_print_tokens(struct rlink *c, const char *prefix, const char *dir,
-                      const char *portal_url);
+int seed_print_tokens(struct rlink *c, const char *prefix, const char *dir, const char *portal_url);
 
 /* The portal's address on the listener host:port, for the printed links:
  * "http://127.0.0.1:8080/portal/" ("https://" when tls is true; a wildcard host is shown as the

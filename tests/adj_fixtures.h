@@ -16,7 +16,7 @@
 #include "adjudicate/adjudicate.h"
 #include "date.h"
 
-#define USD(d) ((cents_t)(d) * 100)
+#define USD(d) ((cents_t)(d)*100)
 
 static inline date_t D(const char *s)
 {
@@ -33,10 +33,8 @@ static struct fee_entry fx_fees[] = {
 };
 
 static struct formulary_entry fx_formulary[] = {
-    {"00071015523", TIER_PREFERRED_BRAND, true, 450},
-    {"00093505698", TIER_GENERIC, true, 12},
-    {"00555555555", TIER_SPECIALTY, true, 10000},
-    {"00777777777", TIER_NON_PREFERRED, false, 0},
+    {"00071015523", TIER_PREFERRED_BRAND, true, 450}, {"00093505698", TIER_GENERIC, true, 12},
+    {"00555555555", TIER_SPECIALTY, true, 10000},     {"00777777777", TIER_NON_PREFERRED, false, 0},
     {"12345678901", TIER_EXCLUDED, false, 0},
 };
 
@@ -180,8 +178,7 @@ static inline int fx_run_on(struct fx *x, const char *received, const char *toda
     x->facts.claim_id = "11111111-1111-4111-8111-111111111111";
     x->facts.claim = &x->claim;
     x->facts.patient = &x->patient;
-    x->facts.subscriber =
-        x->patient.relationship == REL_EMPLOYEE ? &x->patient : &x->subscriber;
+    x->facts.subscriber = x->patient.relationship == REL_EMPLOYEE ? &x->patient : &x->subscriber;
     x->facts.group = &x->group;
     x->facts.plan = &x->plan;
     x->facts.accumulators = x->acc;
@@ -223,9 +220,8 @@ static inline const char *fx_adjustments(const struct adj_line *l)
     b[0] = '\0';
     for (int k = 0; k < l->n_adjustments; k++) {
         char one[48];
-        snprintf(one, sizeof one, "%s%s-%s %lld", k ? ", " : "",
-                 fx_group(l->adjustments[k].group), l->adjustments[k].carc,
-                 (long long)l->adjustments[k].amount);
+        snprintf(one, sizeof one, "%s%s-%s %lld", k ? ", " : "", fx_group(l->adjustments[k].group),
+                 l->adjustments[k].carc, (long long)l->adjustments[k].amount);
         strcat(b, one);
     }
     return b;

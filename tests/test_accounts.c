@@ -119,9 +119,8 @@ START_TEST(test_staff_invites_members_and_providers_only)
 {
     ck_assert_int_eq(invite(&server, staff, "{\"role\":\"provider\",\"npi\":\"" NPI_A "\"}", NULL),
                      201);
-    ck_assert_int_eq(invite(&server, staff, "{\"role\":\"member\",\"member_id\":\"M1001-01\"}",
-                            NULL),
-                     201);
+    ck_assert_int_eq(
+        invite(&server, staff, "{\"role\":\"member\",\"member_id\":\"M1001-01\"}", NULL), 201);
     struct test_response res;
     test_api(&server, "POST", "/v1/invitations", staff, "{\"role\":\"admin\"}", NULL, &res);
     ck_assert_int_eq(res.status, 403);
@@ -129,9 +128,8 @@ START_TEST(test_staff_invites_members_and_providers_only)
     test_response_free(&res);
     ck_assert_int_eq(invite(&server, staff, "{\"role\":\"staff\"}", NULL), 403);
     ck_assert_int_eq(invite(&server, ADMIN, "{\"role\":\"staff\"}", NULL), 201);
-    ck_assert_int_eq(invite(&server, member_token, "{\"role\":\"member\",\"member_id\":\"M1001\"}",
-                            NULL),
-                     403);
+    ck_assert_int_eq(
+        invite(&server, member_token, "{\"role\":\"member\",\"member_id\":\"M1001\"}", NULL), 403);
     ck_assert_int_eq(invite(&server, NULL, "{\"role\":\"staff\"}", NULL), 401);
 }
 END_TEST
@@ -184,7 +182,8 @@ START_TEST(test_account_is_created_once_from_an_invitation)
     struct test_response res;
     create_account_body(&server, code, "Luis.Lopez", PASSWORD, &res);
     ck_assert_msg(res.status == 201, "%ld %s", res.status, res.body);
-    ck_assert_str_eq(res.body, "{\"username\":\"luis.lopez\",\"role\":\"member\",\"member_id\":\"M1001\"}");
+    ck_assert_str_eq(res.body,
+                     "{\"username\":\"luis.lopez\",\"role\":\"member\",\"member_id\":\"M1001\"}");
     test_response_free(&res);
     /* The code was used up. */
     create_account_body(&server, code, "someone-else", PASSWORD, &res);
@@ -231,7 +230,8 @@ START_TEST(test_account_password_rules)
     /* None of the refusals used the code. */
     create_account_body(&server, code, "bayclinic", PASSWORD, &res);
     ck_assert_int_eq(res.status, 201);
-    ck_assert_str_eq(res.body, "{\"username\":\"bayclinic\",\"role\":\"provider\",\"npi\":\"" NPI_A "\"}");
+    ck_assert_str_eq(res.body,
+                     "{\"username\":\"bayclinic\",\"role\":\"provider\",\"npi\":\"" NPI_A "\"}");
     test_response_free(&res);
 }
 END_TEST
@@ -334,8 +334,9 @@ START_TEST(test_sign_in_sets_the_session_cookie)
     ck_assert_msg(res.status == 201, "%ld %s", res.status, res.body);
     char set[256];
     ck_assert(test_response_header(&res, "Set-Cookie", set, sizeof set));
-    ck_assert_msg(matches(set, "^claimsd_session=[A-Za-z0-9_-]{43}; HttpOnly; SameSite=Strict; Path=/$"),
-                  "Set-Cookie: %s", set);
+    ck_assert_msg(
+        matches(set, "^claimsd_session=[A-Za-z0-9_-]{43}; HttpOnly; SameSite=Strict; Path=/$"),
+        "Set-Cookie: %s", set);
     ck_assert(matches(test_json_str(res.body, "csrf_token"), "^[A-Za-z0-9_-]{43}$"));
     ck_assert_str_eq(test_json_str(res.body, "role"), "member");
     ck_assert_str_eq(test_json_str(res.body, "member_id"), "M1001");
@@ -364,10 +365,12 @@ START_TEST(test_cookie_requests_need_the_csrf_token_to_change_anything)
     sign_in(&server, "luis", &s);
     const char *claim =
         "{\"type\":\"pharmacy\",\"member_id\":\"M1001-02\","
-        "\"patient\":{\"first_name\":\"Ana\",\"last_name\":\"Lopez\",\"birth_date\":\"2015-06-10\"},"
+        "\"patient\":{\"first_name\":\"Ana\",\"last_name\":\"Lopez\",\"birth_date\":\"2015-06-10\"}"
+        ","
         "\"pharmacy\":{\"name\":\"Corner Drug #12\",\"npi\":\"" NPI_A "\",\"network\":\"in\"},"
         "\"ndc\":\"0071-0155-23\",\"rx_number\":\"RX-1\",\"fill_date\":\"2026-01-05\","
-        "\"drug_name\":\"Lipitor 20 mg tablet\",\"quantity\":30,\"days_supply\":30,\"charge\":42.17}";
+        "\"drug_name\":\"Lipitor 20 mg "
+        "tablet\",\"quantity\":30,\"days_supply\":30,\"charge\":42.17}";
     struct test_response res;
     with_cookie(&server, "POST", "/v1/claims", &s, true, claim, &res);
     ck_assert_msg(res.status == 202, "%ld %s", res.status, res.body);
@@ -411,14 +414,15 @@ START_TEST(test_me_lists_a_subscribers_family)
     struct test_response res;
     with_cookie(&server, "GET", "/v1/me", &s, false, NULL, &res);
     ck_assert_int_eq(res.status, 200);
-    ck_assert_str_eq(res.body,
-                     "{\"role\":\"member\",\"member_id\":\"M1001\",\"subscriber_id\":\"M1001\","
-                     "\"family\":["
-                     "{\"member_id\":\"M1001\",\"first_name\":\"Luis\",\"relationship\":\"employee\"},"
-                     "{\"member_id\":\"M1001-01\",\"first_name\":\"Maria\",\"relationship\":\"spouse\"},"
-                     "{\"member_id\":\"M1001-02\",\"first_name\":\"Ana\",\"relationship\":\"child\"},"
-                     "{\"member_id\":\"M1001-03\",\"first_name\":\"Diego\",\"relationship\":\"child\"},"
-                     "{\"member_id\":\"M1001-04\",\"first_name\":\"Sofia\",\"relationship\":\"child\"}]}");
+    ck_assert_str_eq(
+        res.body,
+        "{\"role\":\"member\",\"member_id\":\"M1001\",\"subscriber_id\":\"M1001\","
+        "\"family\":["
+        "{\"member_id\":\"M1001\",\"first_name\":\"Luis\",\"relationship\":\"employee\"},"
+        "{\"member_id\":\"M1001-01\",\"first_name\":\"Maria\",\"relationship\":\"spouse\"},"
+        "{\"member_id\":\"M1001-02\",\"first_name\":\"Ana\",\"relationship\":\"child\"},"
+        "{\"member_id\":\"M1001-03\",\"first_name\":\"Diego\",\"relationship\":\"child\"},"
+        "{\"member_id\":\"M1001-04\",\"first_name\":\"Sofia\",\"relationship\":\"child\"}]}");
     test_response_free(&res);
     /* The same with the bearer token of the same member. */
     test_api(&server, "GET", "/v1/me", member_token, NULL, NULL, &res);
@@ -437,8 +441,8 @@ START_TEST(test_me_for_a_dependent_and_a_provider)
     struct test_response res;
     with_cookie(&server, "GET", "/v1/me", &s, false, NULL, &res);
     ck_assert_int_eq(res.status, 200);
-    ck_assert_str_eq(res.body,
-                     "{\"role\":\"member\",\"member_id\":\"M1001-02\",\"subscriber_id\":\"M1001\"}");
+    ck_assert_str_eq(
+        res.body, "{\"role\":\"member\",\"member_id\":\"M1001-02\",\"subscriber_id\":\"M1001\"}");
     test_response_free(&res);
     sign_in(&server, "bayclinic", &s);
     with_cookie(&server, "GET", "/v1/me", &s, false, NULL, &res);
@@ -461,8 +465,9 @@ START_TEST(test_wrong_password_and_unknown_user_answer_the_same)
     sign_in_res(&server, "nobody-here", "not the right password", &b);
     uint64_t t2 = clock_monotonic_ns();
     /* About the same time: both verify an Argon2id hash of the same cost. */
-    ck_assert_msg(t2 - t1 > (t1 - t0) / 3 && t1 - t0 > (t2 - t1) / 3, "wrong %llu ns, unknown %llu ns",
-                  (unsigned long long)(t1 - t0), (unsigned long long)(t2 - t1));
+    ck_assert_msg(t2 - t1 > (t1 - t0) / 3 && t1 - t0 > (t2 - t1) / 3,
+                  "wrong %llu ns, unknown %llu ns", (unsigned long long)(t1 - t0),
+                  (unsigned long long)(t2 - t1));
     ck_assert_int_eq(a.status, 401);
     ck_assert_int_eq(b.status, 401);
     ck_assert_str_eq(test_json_str(a.body, "error.code"), "invalid_credentials");
@@ -540,8 +545,8 @@ START_TEST(test_an_idle_session_ends)
 {
     char dir[256];
     test_make_temp_dir(dir, "acct-idle");
-    const char *cfg = test_write_file(dir, "claimsd.json",
-                                      "{\"sessions\": {\"idle_timeout_seconds\": 2}}");
+    const char *cfg =
+        test_write_file(dir, "claimsd.json", "{\"sessions\": {\"idle_timeout_seconds\": 2}}");
     struct test_claimsd idle;
     test_claimsd_start_admin(&idle, redis.url, ADMIN,
                              (const char *const[]){"--workers", "0", "--config", cfg, NULL});
@@ -592,10 +597,10 @@ START_TEST(test_sessions_config_rejects_unknown_keys)
     const char *cfg = test_write_file(dir, "claimsd.json", "{\"sessions\": {\"idle\": 2}}");
     struct test_claimsd d = {0};
     int status = 0;
-    ck_assert_int_eq(test_claimsd_start(&d, (const char *const[]){"--redis", redis.url, "--config",
-                                                                  cfg, NULL},
-                                        NULL, &status),
-                     -1);
+    ck_assert_int_eq(
+        test_claimsd_start(&d, (const char *const[]){"--redis", redis.url, "--config", cfg, NULL},
+                           NULL, &status),
+        -1);
     char *log = test_claimsd_log(&d);
     ck_assert_msg(strstr(log, "sessions.idle"), "%s", log);
     free(log);
@@ -603,7 +608,6 @@ START_TEST(test_sessions_config_rejects_unknown_keys)
     test_remove_tree(dir);
 }
 END_TEST
-
 
 int main(void)
 {

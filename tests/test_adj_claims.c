@@ -187,29 +187,56 @@ struct dup_case {
     bool duplicate;
 };
 
-static void same(struct adj_prior_line *p) { (void)p; }
-static void other_date(struct adj_prior_line *p) { p->service_date = D("2025-03-04"); }
-static void other_npi(struct adj_prior_line *p) { strcpy(p->provider_npi, "1245319599"); }
-static void other_code(struct adj_prior_line *p) { strcpy(p->procedure_code, "99213"); }
-static void other_units(struct adj_prior_line *p) { p->units = 2; }
-static void other_charge(struct adj_prior_line *p) { p->charge += 1; }
+static void same(struct adj_prior_line *p)
+{
+    (void)p;
+}
+static void other_date(struct adj_prior_line *p)
+{
+    p->service_date = D("2025-03-04");
+}
+static void other_npi(struct adj_prior_line *p)
+{
+    strcpy(p->provider_npi, "1245319599");
+}
+static void other_code(struct adj_prior_line *p)
+{
+    strcpy(p->procedure_code, "99213");
+}
+static void other_units(struct adj_prior_line *p)
+{
+    p->units = 2;
+}
+static void other_charge(struct adj_prior_line *p)
+{
+    p->charge += 1;
+}
 static void extra_modifier(struct adj_prior_line *p)
 {
     strcpy(p->modifiers[p->n_modifiers++], "LT");
 }
-static void other_modifier(struct adj_prior_line *p) { strcpy(p->modifiers[0], "RT"); }
+static void other_modifier(struct adj_prior_line *p)
+{
+    strcpy(p->modifiers[0], "RT");
+}
 static void repeated_modifier(struct adj_prior_line *p)
 {
     strcpy(p->modifiers[1], "25");
     strcpy(p->modifiers[0], "25");
     p->n_modifiers = 2;
 }
-static void prior_line_denied(struct adj_prior_line *p) { p->denied = true; }
+static void prior_line_denied(struct adj_prior_line *p)
+{
+    p->denied = true;
+}
 static void same_claim_id(struct adj_prior_line *p)
 {
     strcpy(p->claim_id, "11111111-1111-4111-8111-111111111111");
 }
-static void pharmacy_line(struct adj_prior_line *p) { p->type = CLAIM_PHARMACY; }
+static void pharmacy_line(struct adj_prior_line *p)
+{
+    p->type = CLAIM_PHARMACY;
+}
 
 static const struct dup_case dup_cases[] = {
     {"identical", same, true},
@@ -258,8 +285,8 @@ START_TEST(test_duplicate_check_without_own_claim_id)
     /* Before the claim has an id every prior line counts, even one with the
      * id the fixture uses. */
     fx_line(&X, "2025-03-03", "99214", 1, USD(150));
-    X.n_prior = adj_prior_lines_from_claim("11111111-1111-4111-8111-111111111111", &X.claim,
-                                           NULL, X.prior, 8);
+    X.n_prior = adj_prior_lines_from_claim("11111111-1111-4111-8111-111111111111", &X.claim, NULL,
+                                           X.prior, 8);
     fx_run(&X, "2025-03-10");
     ck_assert(!X.out.lines[0].denied);
     X.facts.claim_id = NULL;
@@ -356,8 +383,7 @@ START_TEST(test_out_of_network_without_itemized_bill_pends_co16_n26)
     fx_line(&X, "2025-03-03", "99214", 1, USD(150));
     fx_run(&X, "2025-03-10");
     ck_assert_int_eq(X.out.outcome, ADJ_PENDED);
-    ck_assert_str_eq(fx_remarks(X.out.pend.reason_codes, X.out.pend.n_reason_codes),
-                     "CO-16,N26");
+    ck_assert_str_eq(fx_remarks(X.out.pend.reason_codes, X.out.pend.n_reason_codes), "CO-16,N26");
     ck_assert_int_eq(X.out.pend.n_needed, 1);
     ck_assert_str_eq(X.out.pend.needed[0], "itemized_bill");
     ck_assert_int_eq(X.out.pend.deadline.days, D("2025-04-24").days);
@@ -552,7 +578,7 @@ END_TEST
 
 START_TEST(test_every_emitted_code_has_its_standard_wording)
 {
-    const char *carcs[] = {"1",  "2",  "3",  "16", "18", "22", "23", "26",
+    const char *carcs[] = {"1",  "2",  "3",  "16", "18", "22",  "23", "26",
                            "27", "29", "32", "45", "96", "140", "200"};
     const char *rarcs[] = {"N26", "N30", "N479", "MA04"};
     size_t n;

@@ -132,7 +132,7 @@ START_TEST(test_medicare_esrd_month_30_plan_primary_month_31_medicare)
     X.group.history[0].facts.employee_count = 12; /* whatever the group size */
     X.group.history[0].facts.medicare_certification = MEDICARE_CERT_19_OR_FEWER;
     medicare(MEDICARE_ESRD, "2024-03-01");
-    ck_assert_str_eq(position_on("2026-08-01"), "primary");  /* month 30 */
+    ck_assert_str_eq(position_on("2026-08-01"), "primary"); /* month 30 */
     ck_assert_str_eq(position_on("2026-08-31"), "primary");
     ck_assert_str_eq(position_on("2026-09-01"), "secondary"); /* month 31 */
     ck_assert(X.out.medicare_primary);
@@ -182,8 +182,7 @@ START_TEST(test_cob_decided_per_line_esrd_coordination_ends_mid_claim)
     fx_line(&X, "2026-09-02", "99214", 1, USD(150));
     fx_run(&X, "2026-09-10");
     ck_assert_int_eq(X.out.outcome, ADJ_PENDED);
-    ck_assert_str_eq(fx_remarks(X.out.pend.reason_codes, X.out.pend.n_reason_codes),
-                     "N479,MA04");
+    ck_assert_str_eq(fx_remarks(X.out.pend.reason_codes, X.out.pend.n_reason_codes), "N479,MA04");
     ck_assert_int_eq(X.out.lines[0].cob_position, ADJ_COB_PRIMARY);
     ck_assert_int_eq(X.out.lines[1].cob_position, ADJ_COB_SECONDARY);
     ck_assert_int_eq(adj_decide_expired_pend(&X.facts, &X.out), ADJ_OK);
@@ -210,8 +209,13 @@ END_TEST
 
 /* ---- Medicare Part A and Part B (§ II "Working aged") ---- */
 
-enum part_claim { PROFESSIONAL, INPATIENT_FACILITY, INPATIENT_PHYSICIAN, OUTPATIENT_FACILITY,
-                  PHARMACY };
+enum part_claim {
+    PROFESSIONAL,
+    INPATIENT_FACILITY,
+    INPATIENT_PHYSICIAN,
+    OUTPATIENT_FACILITY,
+    PHARMACY
+};
 
 struct part_case {
     const char *name;
@@ -272,9 +276,9 @@ START_TEST(test_medicare_primary_only_for_the_part_the_member_has)
     ck_assert_int_eq(X.out.cob_position, ADJ_COB_PRIMARY);
     ck_assert(!X.out.medicare_primary);
     ck_assert_str_eq(fx_remarks(X.out.remarks, X.out.n_remarks), "");
-    ck_assert_int_eq(X.out.lines[0].plan_paid,
-                     c->claim == PHARMACY ? USD(135) - USD(35) /* preferred brand copay */
-                                          : 0 /* all to the deductible */);
+    ck_assert_int_eq(X.out.lines[0].plan_paid, c->claim == PHARMACY
+                                                   ? USD(135) - USD(35) /* preferred brand copay */
+                                                   : 0 /* all to the deductible */);
     ck_assert_int_eq(X.out.total_patient_responsibility,
                      c->claim == PHARMACY ? USD(15) + USD(35) /* PR-45, PR-3 */ : USD(150));
 }
@@ -389,15 +393,12 @@ static const struct separated_case separated_cases[] = {
      CUSTODY_OTHER_PARENT, NO_DECREE, HOLDER_SUBSCRIBER_SPOUSE, "1981-01-20", "primary"},
     {"custodial subscriber before the other parent's spouse", true, PARENTS_DIVORCED,
      CUSTODY_SUBSCRIBER, NO_DECREE, HOLDER_OTHER_PARENT_SPOUSE, "1981-01-20", "primary"},
-    {"decree names the subscriber: ours first though the other has custody", true,
-     PARENTS_DIVORCED, CUSTODY_OTHER_PARENT, DECREE_SUBSCRIBER, HOLDER_OTHER_PARENT, "1981-01-20",
-     "primary"},
-    {"decree names the other parent: theirs first though we have custody", true,
-     PARENTS_DIVORCED, CUSTODY_SUBSCRIBER, DECREE_OTHER_PARENT, HOLDER_OTHER_PARENT, "1981-12-20",
-     "secondary"},
-    {"decree names the other parent; the other parent's spouse by custody", true,
-     PARENTS_DIVORCED, CUSTODY_SUBSCRIBER, DECREE_OTHER_PARENT, HOLDER_OTHER_PARENT_SPOUSE,
-     "1981-01-20", "primary"},
+    {"decree names the subscriber: ours first though the other has custody", true, PARENTS_DIVORCED,
+     CUSTODY_OTHER_PARENT, DECREE_SUBSCRIBER, HOLDER_OTHER_PARENT, "1981-01-20", "primary"},
+    {"decree names the other parent: theirs first though we have custody", true, PARENTS_DIVORCED,
+     CUSTODY_SUBSCRIBER, DECREE_OTHER_PARENT, HOLDER_OTHER_PARENT, "1981-12-20", "secondary"},
+    {"decree names the other parent; the other parent's spouse by custody", true, PARENTS_DIVORCED,
+     CUSTODY_SUBSCRIBER, DECREE_OTHER_PARENT, HOLDER_OTHER_PARENT_SPOUSE, "1981-01-20", "primary"},
     {"decree makes both responsible: birthday rule, theirs earlier", true, PARENTS_DIVORCED,
      CUSTODY_SUBSCRIBER, DECREE_BOTH, HOLDER_OTHER_PARENT, "1981-01-20", "secondary"},
     {"decree makes both responsible: birthday rule, ours earlier", true, PARENTS_DIVORCED,
@@ -661,15 +662,12 @@ START_TEST(test_secondary_member_share_order_copay_deductible_coinsurance)
         cents_t primary;
         struct adj_cost_share want;
     } cases[] = {
-        {{0, 6000, 2800}, 7000, {0, 1800, 0}},
-        {{0, 6000, 2800}, 2000, {0, 6000, 800}},
-        {{0, 6000, 2800}, 9000, {0, 0, 0}},
-        {{2500, 0, 0}, 1000, {1500, 0, 0}},
+        {{0, 6000, 2800}, 7000, {0, 1800, 0}}, {{0, 6000, 2800}, 2000, {0, 6000, 800}},
+        {{0, 6000, 2800}, 9000, {0, 0, 0}},    {{2500, 0, 0}, 1000, {1500, 0, 0}},
         {{2500, 0, 0}, 0, {2500, 0, 0}},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-        struct adj_cost_share got =
-            adj_secondary_member_share(cases[i].normal, cases[i].primary);
+        struct adj_cost_share got = adj_secondary_member_share(cases[i].normal, cases[i].primary);
         ck_assert_int_eq(got.copay, cases[i].want.copay);
         ck_assert_int_eq(got.deductible, cases[i].want.deductible);
         ck_assert_int_eq(got.coinsurance, cases[i].want.coinsurance);
@@ -780,8 +778,8 @@ START_TEST(test_no_pend_when_every_line_is_denied_anyway)
 {
     other(OTHER_AS_EMPLOYEE, "2015-01-01");
     fx_line(&X, "2025-03-03", "99214", 1, USD(150));
-    X.n_prior = adj_prior_lines_from_claim("22222222-2222-4222-8222-222222222222", &X.claim,
-                                           NULL, X.prior, 8);
+    X.n_prior = adj_prior_lines_from_claim("22222222-2222-4222-8222-222222222222", &X.claim, NULL,
+                                           X.prior, 8);
     fx_run(&X, "2025-03-10");
     ck_assert_int_eq(X.out.outcome, ADJ_DENIED);
     fx_expect_denied(&X.out, 0, "OA-18", "");

@@ -35,8 +35,7 @@ static void expect_dates(struct fx *x, const char *name, ...)
         ck_assert_msg(strcmp(fx_line_result(&x->out, i), want[i]) == 0, "%s: %s gave %s, want %s",
                       name, dates[i], fx_line_result(&x->out, i), want[i]);
         if (strcmp(want[i], "CO-32") == 0)
-            ck_assert_str_eq(fx_remarks(x->out.lines[i].remarks, x->out.lines[i].n_remarks),
-                             "N30");
+            ck_assert_str_eq(fx_remarks(x->out.lines[i].remarks, x->out.lines[i].n_remarks), "N30");
     }
 }
 
@@ -139,8 +138,8 @@ START_TEST(test_child_born_29_february_covered_to_end_of_year_of_19th_birthday)
     /* The 19th birthday falls in 2027 (1 March in a common year): covered
      * to 31 December 2027. */
     fx_dependent(&X, "M1001-02", REL_CHILD, "Eva", "2008-02-29");
-    expect_dates(&X, "born 29 Feb 2008", "2027-03-01", "paid", "2027-12-31", "paid",
-                 "2028-01-01", "CO-32", NULL);
+    expect_dates(&X, "born 29 Feb 2008", "2027-03-01", "paid", "2027-12-31", "paid", "2028-01-01",
+                 "CO-32", NULL);
 }
 END_TEST
 
@@ -148,8 +147,8 @@ START_TEST(test_child_born_29_february_student_to_end_of_year_of_25)
 {
     fx_dependent(&X, "M1001-02", REL_CHILD, "Eva", "2004-02-29");
     X.patient.history[0].facts.student = true;
-    expect_dates(&X, "born 29 Feb 2004, 25 in 2029", "2029-12-31", "paid", "2030-01-01",
-                 "CO-32", NULL);
+    expect_dates(&X, "born 29 Feb 2004, 25 in 2029", "2029-12-31", "paid", "2030-01-01", "CO-32",
+                 NULL);
 }
 END_TEST
 
@@ -167,8 +166,7 @@ START_TEST(test_handicapped_child_covered_at_40)
 {
     fx_dependent(&X, "M1001-02", REL_CHILD, "Eva", "1985-06-01");
     X.patient.history[0].facts.handicapped_certified = true;
-    expect_dates(&X, "certified handicapped, 40", "2025-06-01", "paid", "2026-01-01", "paid",
-                 NULL);
+    expect_dates(&X, "certified handicapped, 40", "2025-06-01", "paid", "2026-01-01", "paid", NULL);
 }
 END_TEST
 
@@ -254,8 +252,8 @@ START_TEST(test_age30_option_fails_with_other_coverage)
     o->effective = D("2026-01-01");
     o->has_termination = true;
     o->termination = D("2026-05-31");
-    expect_dates(&X, "individual policy Jan-May 2026", "2026-05-31", "CO-32", "2026-06-01",
-                 "paid", "2025-12-31", "paid", NULL);
+    expect_dates(&X, "individual policy Jan-May 2026", "2026-05-31", "CO-32", "2026-06-01", "paid",
+                 "2025-12-31", "paid", NULL);
 }
 END_TEST
 
@@ -291,8 +289,8 @@ START_TEST(test_grandchild_covered_to_end_of_month_of_18_months)
     expect_dates(&X, "18 months on 10 Aug 2025", "2025-08-10", "paid", "2025-08-31", "paid",
                  "2025-09-01", "CO-32", NULL);
     grandchild("2024-08-31");
-    expect_dates(&X, "born 31 Aug: 18 months on 28 Feb 2026", "2026-02-28", "paid",
-                 "2026-03-01", "CO-32", NULL);
+    expect_dates(&X, "born 31 Aug: 18 months on 28 Feb 2026", "2026-02-28", "paid", "2026-03-01",
+                 "CO-32", NULL);
 }
 END_TEST
 
@@ -305,8 +303,16 @@ struct grandchild_case {
     const char *last_paid, *first_denied;
 };
 
-enum { PARENT_COVERED, PARENT_AGES_OUT, PARENT_MARRIES, PARENT_SPAN_ENDS, PARENT_NONE,
-       PARENT_OTHER_FAMILY, PARENT_IS_SPOUSE, PARENT_ID_DIFFERS };
+enum {
+    PARENT_COVERED,
+    PARENT_AGES_OUT,
+    PARENT_MARRIES,
+    PARENT_SPAN_ENDS,
+    PARENT_NONE,
+    PARENT_OTHER_FAMILY,
+    PARENT_IS_SPOUSE,
+    PARENT_ID_DIFFERS
+};
 
 static const struct grandchild_case grandchild_cases[] = {
     {"parent covered: the 18 months decide", PARENT_COVERED, "2026-08-31", "2026-09-01"},
@@ -340,18 +346,10 @@ static void change_parent(int change)
         PARENT.coverage[0].has_termination_event = true;
         PARENT.coverage[0].termination_event = D("2026-05-05");
         break;
-    case PARENT_NONE:
-        X.facts.parent = NULL;
-        break;
-    case PARENT_OTHER_FAMILY:
-        strcpy(PARENT.subscriber_id, "M2001");
-        break;
-    case PARENT_IS_SPOUSE:
-        PARENT.relationship = REL_SPOUSE;
-        break;
-    case PARENT_ID_DIFFERS:
-        strcpy(X.patient.parent_member_id, "M1001-04");
-        break;
+    case PARENT_NONE: X.facts.parent = NULL; break;
+    case PARENT_OTHER_FAMILY: strcpy(PARENT.subscriber_id, "M2001"); break;
+    case PARENT_IS_SPOUSE: PARENT.relationship = REL_SPOUSE; break;
+    case PARENT_ID_DIFFERS: strcpy(X.patient.parent_member_id, "M1001-04"); break;
     }
 }
 
@@ -360,8 +358,8 @@ START_TEST(test_grandchild_covered_only_while_parent_is_covered_dependent_child)
     const struct grandchild_case *c = &grandchild_cases[_i];
     grandchild("2025-02-10");
     change_parent(c->change);
-    expect_dates(&X, c->name, "2025-02-10", "paid", c->last_paid, "paid", c->first_denied,
-                 "CO-32", NULL);
+    expect_dates(&X, c->name, "2025-02-10", "paid", c->last_paid, "paid", c->first_denied, "CO-32",
+                 NULL);
 }
 END_TEST
 
@@ -394,8 +392,8 @@ static void cobra(const char *event, int months)
 START_TEST(test_cobra_18_months_ends_at_end_of_last_month)
 {
     cobra("2025-03-15", 18);
-    expect_dates(&X, "COBRA 18", "2025-03-31", "paid", "2025-04-01", "paid", "2026-09-30",
-                 "paid", "2026-10-01", "CO-27", NULL);
+    expect_dates(&X, "COBRA 18", "2025-03-31", "paid", "2025-04-01", "paid", "2026-09-30", "paid",
+                 "2026-10-01", "CO-27", NULL);
 }
 END_TEST
 
@@ -457,8 +455,8 @@ START_TEST(test_state_continuation_in_small_group)
     X.patient.coverage[1].kind = COVERAGE_STATE_CONTINUATION;
     X.patient.coverage[1].effective = D("2025-04-01");
     X.patient.coverage[1].termination_event = D("2025-12-10");
-    expect_dates(&X, "state continuation", "2025-04-01", "paid", "2025-12-31", "paid",
-                 "2026-01-01", "CO-27", NULL);
+    expect_dates(&X, "state continuation", "2025-04-01", "paid", "2025-12-31", "paid", "2026-01-01",
+                 "CO-27", NULL);
 }
 END_TEST
 
@@ -467,9 +465,9 @@ END_TEST
 
 struct cobra_end_case {
     const char *name;
-    const char *elected_on;   /* NULL: the span's effective date, 1 Apr 2025 */
-    const char *medicare;     /* entitlement date, recorded as a dated fact; NULL: none */
-    const char *other_group;  /* another plan's effective date; NULL: none */
+    const char *elected_on;  /* NULL: the span's effective date, 1 Apr 2025 */
+    const char *medicare;    /* entitlement date, recorded as a dated fact; NULL: none */
+    const char *other_group; /* another plan's effective date; NULL: none */
     enum other_coverage_kind other_kind;
     const char *last_paid, *first_denied;
 };
@@ -487,8 +485,8 @@ static const struct cobra_end_case cobra_end_cases[] = {
     {"group plan 1 Nov 2025", NULL, NULL, "2025-11-01", OTHER_GROUP, "2025-10-31", "2025-11-01"},
     {"group plan the day after the election", "2025-04-20", NULL, "2025-04-21", OTHER_GROUP,
      "2025-04-20", "2025-04-21"},
-    {"group plan on the election day", "2025-04-20", NULL, "2025-04-20", OTHER_GROUP,
-     "2026-09-30", "2026-10-01"},
+    {"group plan on the election day", "2025-04-20", NULL, "2025-04-20", OTHER_GROUP, "2026-09-30",
+     "2026-10-01"},
     {"individual policy ends nothing", NULL, NULL, "2025-11-01", OTHER_INDIVIDUAL, "2026-09-30",
      "2026-10-01"},
     {"Medicare after the 18 months", NULL, "2026-12-01", NULL, OTHER_GROUP, "2026-09-30",
@@ -565,10 +563,8 @@ static const struct disability_case disability_cases[] = {
     {"1 Oct 2026: 1 Nov is 31 days later", "2026-10-01", "2026-11-30", "2026-12-01"},
     {"2 Oct 2026: 1 Nov is 30 days later", "2026-10-02", "2026-12-31", "2027-01-01"},
     {"31 Oct 2026: 1 Dec is 31 days later", "2026-10-31", "2026-12-31", "2027-01-01"},
-    {"early determination: never before the 18 months", "2025-06-10", "2026-09-30",
-     "2026-10-01"},
-    {"determination late in the 29 months: the maximum", "2027-07-20", "2027-08-31",
-     "2027-09-01"},
+    {"early determination: never before the 18 months", "2025-06-10", "2026-09-30", "2026-10-01"},
+    {"determination late in the 29 months: the maximum", "2027-07-20", "2027-08-31", "2027-09-01"},
 };
 
 START_TEST(test_cobra_disability_extension_ends_as_section_iv_says)
@@ -614,8 +610,8 @@ START_TEST(test_state_continuation_lasts_the_states_period)
     X.patient.coverage[1].has_termination_event = false;
     X.patient.coverage[1].kind = COVERAGE_STATE_CONTINUATION;
     X.patient.coverage[1].effective = D("2025-04-01");
-    expect_dates(&X, c->name, "2025-04-01", "paid", c->last_paid, "paid", c->first_denied,
-                 "CO-27", NULL);
+    expect_dates(&X, c->name, "2025-04-01", "paid", c->last_paid, "paid", c->first_denied, "CO-27",
+                 NULL);
 }
 END_TEST
 
@@ -681,8 +677,9 @@ static Suite *eligibility_suite(void)
     tcase_add_test(children, test_age30_option_fails_with_other_coverage);
     tcase_add_test(children, test_age30_option_fails_when_entitled_to_medicare);
     tcase_add_test(children, test_grandchild_covered_to_end_of_month_of_18_months);
-    tcase_add_loop_test(children, test_grandchild_covered_only_while_parent_is_covered_dependent_child,
-                        0, sizeof grandchild_cases / sizeof *grandchild_cases);
+    tcase_add_loop_test(children,
+                        test_grandchild_covered_only_while_parent_is_covered_dependent_child, 0,
+                        sizeof grandchild_cases / sizeof *grandchild_cases);
     tcase_add_loop_test(children, test_grandchild_without_a_covered_parent_is_co32, 0,
                         sizeof no_parent_cases / sizeof *no_parent_cases);
     suite_add_tcase(s, children);

@@ -41,8 +41,8 @@ static bool compared_duplicate(const struct claim *later, const struct claim *ea
 {
     struct adj_prior_line prior;
     ck_assert_int_eq(adj_prior_lines_from_claim(EARLIER, earlier, NULL, &prior, 1), 1);
-    struct adj_facts facts = {.claim_id = LATER, .claim = later, .prior_lines = &prior,
-                              .n_prior_lines = 1};
+    struct adj_facts facts = {
+        .claim_id = LATER, .claim = later, .prior_lines = &prior, .n_prior_lines = 1};
     return adj_is_duplicate(&facts, 0);
 }
 
@@ -53,8 +53,8 @@ static void expect_hit_means_duplicate(const struct claim *later, enum adj_fp_ki
     adj_prior_line_for_hit(later, 0, kind, EARLIER, &prior);
     ck_assert_str_eq(prior.claim_id, EARLIER);
     ck_assert(!prior.denied);
-    struct adj_facts facts = {.claim_id = LATER, .claim = later, .prior_lines = &prior,
-                              .n_prior_lines = 1};
+    struct adj_facts facts = {
+        .claim_id = LATER, .claim = later, .prior_lines = &prior, .n_prior_lines = 1};
     ck_assert(adj_is_duplicate(&facts, 0));
     facts.claim_id = EARLIER; /* the claim's own fingerprint never counts */
     ck_assert(!adj_is_duplicate(&facts, 0));
@@ -79,23 +79,59 @@ struct medical_case {
     bool duplicate;
 };
 
-static void m_same(struct claim *c) { (void)c; }
-static void m_charge_cent_more(struct claim *c) { c->lines[0].charge += 1; }
-static void m_charge_cent_less(struct claim *c) { c->lines[0].charge -= 1; }
+static void m_same(struct claim *c)
+{
+    (void)c;
+}
+static void m_charge_cent_more(struct claim *c)
+{
+    c->lines[0].charge += 1;
+}
+static void m_charge_cent_less(struct claim *c)
+{
+    c->lines[0].charge -= 1;
+}
 static void m_modifiers_reordered(struct claim *c)
 {
     strcpy(c->lines[0].modifiers[0], "LT");
     strcpy(c->lines[0].modifiers[1], "25");
 }
-static void m_modifier_extra(struct claim *c) { strcpy(c->lines[0].modifiers[c->lines[0].n_modifiers++], "59"); }
-static void m_modifier_other(struct claim *c) { strcpy(c->lines[0].modifiers[1], "RT"); }
-static void m_modifier_repeated(struct claim *c) { strcpy(c->lines[0].modifiers[1], "25"); }
-static void m_no_modifiers(struct claim *c) { c->lines[0].n_modifiers = 0; }
-static void m_units(struct claim *c) { c->lines[0].units = 2; }
-static void m_date_next_day(struct claim *c) { c->lines[0].service_date = D("2025-03-04"); }
-static void m_procedure(struct claim *c) { strcpy(c->lines[0].procedure_code, "99213"); }
-static void m_provider(struct claim *c) { strcpy(c->provider.npi, "1245319599"); }
-static void m_provider_name(struct claim *c) { strcpy(c->provider.name, "Another Clinic"); }
+static void m_modifier_extra(struct claim *c)
+{
+    strcpy(c->lines[0].modifiers[c->lines[0].n_modifiers++], "59");
+}
+static void m_modifier_other(struct claim *c)
+{
+    strcpy(c->lines[0].modifiers[1], "RT");
+}
+static void m_modifier_repeated(struct claim *c)
+{
+    strcpy(c->lines[0].modifiers[1], "25");
+}
+static void m_no_modifiers(struct claim *c)
+{
+    c->lines[0].n_modifiers = 0;
+}
+static void m_units(struct claim *c)
+{
+    c->lines[0].units = 2;
+}
+static void m_date_next_day(struct claim *c)
+{
+    c->lines[0].service_date = D("2025-03-04");
+}
+static void m_procedure(struct claim *c)
+{
+    strcpy(c->lines[0].procedure_code, "99213");
+}
+static void m_provider(struct claim *c)
+{
+    strcpy(c->provider.npi, "1245319599");
+}
+static void m_provider_name(struct claim *c)
+{
+    strcpy(c->provider.name, "Another Clinic");
+}
 static void m_other_line_first(struct claim *c)
 {
     /* The same line at index 1 is still the same service; only line 0 is compared here. */
@@ -192,17 +228,50 @@ struct pharmacy_case {
     enum adj_fp_kind kind; /* of the hit */
 };
 
-static void p_same(struct claim *c) { (void)c; }
-static void p_charge_cent_more(struct claim *c) { c->charge += 1; }
-static void p_quantity(struct claim *c) { c->quantity_milli += 1; }
-static void p_ndc(struct claim *c) { strcpy(c->ndc, "00093505698"); }
-static void p_fill_date(struct claim *c) { c->fill_date = D("2025-03-02"); }
-static void p_other_npi(struct claim *c) { strcpy(c->pharmacy.npi, "1245319599"); }
-static void p_other_npi_same_name(struct claim *c) { strcpy(c->pharmacy.npi, "1003000126"); }
-static void p_name_case_blanks(struct claim *c) { strcpy(c->pharmacy.name, "  main st PHARMACY \t"); }
-static void p_other_name(struct claim *c) { strcpy(c->pharmacy.name, "Main St Pharmacy 2"); }
-static void p_inner_blank(struct claim *c) { strcpy(c->pharmacy.name, "Main St  Pharmacy"); }
-static void p_drug_name(struct claim *c) { strcpy(c->drug_name, "Atorvastatin"); }
+static void p_same(struct claim *c)
+{
+    (void)c;
+}
+static void p_charge_cent_more(struct claim *c)
+{
+    c->charge += 1;
+}
+static void p_quantity(struct claim *c)
+{
+    c->quantity_milli += 1;
+}
+static void p_ndc(struct claim *c)
+{
+    strcpy(c->ndc, "00093505698");
+}
+static void p_fill_date(struct claim *c)
+{
+    c->fill_date = D("2025-03-02");
+}
+static void p_other_npi(struct claim *c)
+{
+    strcpy(c->pharmacy.npi, "1245319599");
+}
+static void p_other_npi_same_name(struct claim *c)
+{
+    strcpy(c->pharmacy.npi, "1003000126");
+}
+static void p_name_case_blanks(struct claim *c)
+{
+    strcpy(c->pharmacy.name, "  main st PHARMACY \t");
+}
+static void p_other_name(struct claim *c)
+{
+    strcpy(c->pharmacy.name, "Main St Pharmacy 2");
+}
+static void p_inner_blank(struct claim *c)
+{
+    strcpy(c->pharmacy.name, "Main St  Pharmacy");
+}
+static void p_drug_name(struct claim *c)
+{
+    strcpy(c->drug_name, "Atorvastatin");
+}
 
 static const struct pharmacy_case pharmacy_cases[] = {
     /* Both with an NPI: the NPI decides, the name does not. */

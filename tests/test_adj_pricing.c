@@ -85,8 +85,8 @@ START_TEST(test_allowed_amount_in_and_out_of_network)
     fx_run(&X, "2025-03-10");
     ck_assert_msg(X.out.lines[0].allowed == c->allowed, "%s: allowed %lld", c->name,
                   (long long)X.out.lines[0].allowed);
-    ck_assert_msg(strcmp(fx_adjustments(&X.out.lines[0]), c->adjustments) == 0, "%s: %s",
-                  c->name, fx_adjustments(&X.out.lines[0]));
+    ck_assert_msg(strcmp(fx_adjustments(&X.out.lines[0]), c->adjustments) == 0, "%s: %s", c->name,
+                  fx_adjustments(&X.out.lines[0]));
     ck_assert_int_eq(X.out.outcome, ADJ_APPROVED);
 }
 END_TEST
@@ -167,8 +167,7 @@ START_TEST(test_family_deductible_met_by_two_members)
         fx_line(&X, "2025-03-03", "99214", 4, USD(600));
         fx_run(&X, "2025-03-10");
         cents_t coins = money_percent(USD(600) - deductible[m], 20);
-        ck_assert_msg(X.out.lines[0].patient_responsibility == deductible[m] + coins, "%s",
-                      who[m]);
+        ck_assert_msg(X.out.lines[0].patient_responsibility == deductible[m] + coins, "%s", who[m]);
         ck_assert_int_eq(X.out.lines[0].plan_paid, USD(600) - deductible[m] - coins);
         family.deductible_met += X.out.deltas[0].deductible;
         family.oop_met += X.out.deltas[0].oop;
@@ -358,8 +357,8 @@ START_TEST(test_pharmacy_tiers)
     strcpy(X.claim.ndc, c->ndc);
     X.claim.quantity_milli = c->quantity_milli;
     fx_run(&X, "2025-03-10");
-    ck_assert_msg(strcmp(fx_adjustments(&X.out.lines[0]), c->adjustments) == 0, "%s: %s",
-                  c->name, fx_adjustments(&X.out.lines[0]));
+    ck_assert_msg(strcmp(fx_adjustments(&X.out.lines[0]), c->adjustments) == 0, "%s: %s", c->name,
+                  fx_adjustments(&X.out.lines[0]));
     cents_t pr = c->charge - c->paid;
     fx_expect_line(&X.out, 0, c->charge, c->allowed, c->paid, pr, c->adjustments);
     ck_assert_int_eq(X.out.n_lines, 1);

@@ -48,7 +48,8 @@ static void terminate(struct member *m, const char *reported)
 
 static int find(const char *today)
 {
-    return adj_find_recovery(lines, n_lines, &x.patient, &x.subscriber, NULL, &x.group, D(today), &rec);
+    return adj_find_recovery(lines, n_lines, &x.patient, &x.subscriber, NULL, &x.group, D(today),
+                             &rec);
 }
 
 static void expect_line(int i, int line, const char *date, cents_t plan_paid, bool liable)
@@ -101,9 +102,9 @@ END_TEST
 START_TEST(test_reported_on_day_32_employer_liable_through_report_date)
 {
     terminate(&x.patient, "2026-05-02"); /* 31 March + 32 days: late */
-    paid("2026-04-01", USD(50)); /* first day after the effective date */
-    paid("2026-05-02", USD(60)); /* the report date itself */
-    paid("2026-05-03", USD(70)); /* after the plan was told: not the employer's */
+    paid("2026-04-01", USD(50));         /* first day after the effective date */
+    paid("2026-05-02", USD(60));         /* the report date itself */
+    paid("2026-05-03", USD(70));         /* after the plan was told: not the employer's */
     ck_assert_int_eq(find("2026-07-01"), 3);
     expect_line(0, 0, "2026-04-01", USD(50), true);
     expect_line(1, 1, "2026-05-02", USD(60), true);
@@ -210,16 +211,16 @@ END_TEST
 START_TEST(test_bad_arguments)
 {
     paid("2026-04-01", USD(10));
-    ck_assert_int_eq(adj_find_recovery(NULL, 1, &x.patient, NULL, NULL, &x.group, D("2026-05-01"), &rec),
-                     -1);
+    ck_assert_int_eq(
+        adj_find_recovery(NULL, 1, &x.patient, NULL, NULL, &x.group, D("2026-05-01"), &rec), -1);
     ck_assert_int_eq(adj_find_recovery(lines, MAX_LINES + 1, &x.patient, NULL, NULL, &x.group,
                                        D("2026-05-01"), &rec),
                      -1);
-    ck_assert_int_eq(adj_find_recovery(lines, -1, &x.patient, NULL, NULL, &x.group, D("2026-05-01"), &rec),
-                     -1);
+    ck_assert_int_eq(
+        adj_find_recovery(lines, -1, &x.patient, NULL, NULL, &x.group, D("2026-05-01"), &rec), -1);
     ck_assert_int_eq(rec.n_lines, 0);
-    ck_assert_int_eq(adj_find_recovery(lines, 1, &x.patient, NULL, NULL, &x.group, D("2026-05-01"), NULL),
-                     -1);
+    ck_assert_int_eq(
+        adj_find_recovery(lines, 1, &x.patient, NULL, NULL, &x.group, D("2026-05-01"), NULL), -1);
 }
 END_TEST
 

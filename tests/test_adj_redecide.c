@@ -116,10 +116,16 @@ START_TEST(test_redecision_equals_one_at_a_time_adjudication)
         int who = strcmp(in[i].member_id, "M1001") == 0 ? 0 : 1;
         struct adj_year_accumulators year = acc[who];
         year.family[NETWORK_IN] = (struct adj_tier_totals){fam_ded, fam_oop};
-        struct adj_facts f = {.claim_id = ids[i], .claim = in[i].claim, .patient = in[i].patient,
-                              .subscriber = &X.subscriber, .group = &X.group, .plan = &X.plan,
-                              .accumulators = &year, .n_accumulators = 1,
-                              .received_date = D("2025-06-02"), .today = D("2025-06-10")};
+        struct adj_facts f = {.claim_id = ids[i],
+                              .claim = in[i].claim,
+                              .patient = in[i].patient,
+                              .subscriber = &X.subscriber,
+                              .group = &X.group,
+                              .plan = &X.plan,
+                              .accumulators = &year,
+                              .n_accumulators = 1,
+                              .received_date = D("2025-06-02"),
+                              .today = D("2025-06-10")};
         struct adj_decision d;
         ck_assert_int_eq(adj_adjudicate(&f, &d), ADJ_OK);
         ck_assert_int_eq(out[i].decision.total_plan_paid, d.total_plan_paid);
@@ -186,12 +192,15 @@ START_TEST(test_stored_reviews_are_applied_and_nothing_goes_back_to_review)
         office_visit(i, i == 0 ? "2025-03-02" : i == 1 ? "2025-03-03" : "2025-03-04", false);
     /* Claim 0 adjusted to 120.00 (CO-45), claim 1 denied CO-96, claim 2 no review. */
     struct adj_review adjust = {.action = ADJ_REVIEW_ADJUST, .n_lines = 1};
-    adjust.lines[0] = (struct adj_line_decision){.line = 1, .has_allowed = true,
-                                                 .allowed = USD(120), .has_code = true,
-                                                 .group = ADJ_GROUP_CO, .carc = "45"};
+    adjust.lines[0] = (struct adj_line_decision){.line = 1,
+                                                 .has_allowed = true,
+                                                 .allowed = USD(120),
+                                                 .has_code = true,
+                                                 .group = ADJ_GROUP_CO,
+                                                 .carc = "45"};
     struct adj_review deny = {.action = ADJ_REVIEW_DENY, .n_lines = 1};
-    deny.lines[0] = (struct adj_line_decision){.line = 1, .has_code = true,
-                                               .group = ADJ_GROUP_CO, .carc = "96"};
+    deny.lines[0] = (struct adj_line_decision){
+        .line = 1, .has_code = true, .group = ADJ_GROUP_CO, .carc = "96"};
     in[0].review = &adjust;
     in[1].review = &deny;
     int n_totals = 0;

@@ -32,7 +32,8 @@ static void setup(void)
     test_put_sample_record(&server, ADMIN, "plans", "PPO-500");
     test_put_sample_record(&server, ADMIN, "groups", "G100");
     test_put_sample_record(&server, ADMIN, "groups", "G200");
-    const char *members[] = {"M1001", "M1001-01", "M1001-02", "M1001-03", "M2001", "M3001", "M4001"};
+    const char *members[] = {"M1001", "M1001-01", "M1001-02", "M1001-03",
+                             "M2001", "M3001",    "M4001"};
     for (size_t i = 0; i < sizeof members / sizeof *members; i++)
         test_put_sample_record(&server, ADMIN, "members", members[i]);
     test_create_token(&server, ADMIN, "{\"role\":\"staff\"}", staff);
@@ -78,10 +79,13 @@ static char *medical_claim(const char *npi)
     char *body = malloc(2048);
     snprintf(body, 2048,
              "{\"type\":\"medical\",\"member_id\":\"M1001\","
-             "\"patient\":{\"first_name\":\"Luis\",\"last_name\":\"Lopez\",\"birth_date\":\"1975-09-14\"},"
-             "\"provider\":{\"npi\":\"%s\",\"name\":\"Bay Clinic\",\"network\":\"in\",\"facility\":false},"
+             "\"patient\":{\"first_name\":\"Luis\",\"last_name\":\"Lopez\",\"birth_date\":\"1975-"
+             "09-14\"},"
+             "\"provider\":{\"npi\":\"%s\",\"name\":\"Bay "
+             "Clinic\",\"network\":\"in\",\"facility\":false},"
              "\"diagnosis_codes\":[\"E11.9\"],"
-             "\"lines\":[{\"service_date\":\"2026-01-06\",\"procedure_code\":\"99213\",\"units\":1,\"charge\":150.00}]}",
+             "\"lines\":[{\"service_date\":\"2026-01-06\",\"procedure_code\":\"99213\",\"units\":1,"
+             "\"charge\":150.00}]}",
              npi);
     return body;
 }
@@ -159,16 +163,17 @@ START_TEST(test_who_may_read_a_claim_and_who_is_told_it_does_not_exist)
     char *body = ana_claim("10.00");
     char path[128];
     snprintf(path, sizeof path, "/v1/claims/%s", submit(child, body));
-    ck_assert_int_eq(status_of("GET", path, child, NULL), 200);        /* the patient */
-    ck_assert_int_eq(status_of("GET", path, subscriber, NULL), 200);   /* the subscriber */
+    ck_assert_int_eq(status_of("GET", path, child, NULL), 200);      /* the patient */
+    ck_assert_int_eq(status_of("GET", path, subscriber, NULL), 200); /* the subscriber */
     ck_assert_int_eq(status_of("GET", path, staff, NULL), 200);
     ck_assert_int_eq(status_of("GET", path, ADMIN, NULL), 200);
-    ck_assert_int_eq(status_of("GET", path, spouse, NULL), 404);       /* same family, not subscriber */
+    ck_assert_int_eq(status_of("GET", path, spouse, NULL), 404); /* same family, not subscriber */
     ck_assert_int_eq(status_of("GET", path, other_family, NULL), 404);
-    ck_assert_int_eq(status_of("GET", path, provider_a, NULL), 404);   /* did not submit it */
+    ck_assert_int_eq(status_of("GET", path, provider_a, NULL), 404); /* did not submit it */
     ck_assert_int_eq(status_of("GET", path, NULL, NULL), 401);
     ck_assert_int_eq(status_of("GET", path, "clm_not_a_real_token", NULL), 401);
-    ck_assert_int_eq(status_of("GET", "/v1/claims/00000000-0000-4000-8000-000000000000", staff, NULL), 404);
+    ck_assert_int_eq(
+        status_of("GET", "/v1/claims/00000000-0000-4000-8000-000000000000", staff, NULL), 404);
     ck_assert_int_eq(status_of("GET", "/v1/claims/not-a-uuid", staff, NULL), 404);
     free(body);
 }
@@ -195,8 +200,9 @@ END_TEST
 START_TEST(test_member_files_for_self_or_as_subscriber_for_the_family_only)
 {
     char *for_child = ana_claim("11.00");
-    submit(subscriber, for_child);                                           /* subscriber for child */
-    ck_assert_int_eq(status_of("POST", "/v1/claims", spouse, for_child), 403); /* spouse for child */
+    submit(subscriber, for_child); /* subscriber for child */
+    ck_assert_int_eq(status_of("POST", "/v1/claims", spouse, for_child),
+                     403); /* spouse for child */
     ck_assert_int_eq(status_of("POST", "/v1/claims", other_family, for_child), 403);
     free(for_child);
 }
@@ -205,8 +211,9 @@ END_TEST
 START_TEST(test_validation_errors_name_every_field_at_once)
 {
     struct test_response res;
-    const char *bad = "{\"type\":\"pharmacy\",\"member_id\":\"M1001-02\",\"ndc\":\"12-34\",\"charge\":1.234,"
-                      "\"colour\":\"red\"}";
+    const char *bad =
+        "{\"type\":\"pharmacy\",\"member_id\":\"M1001-02\",\"ndc\":\"12-34\",\"charge\":1.234,"
+        "\"colour\":\"red\"}";
     test_api(&server, "POST", "/v1/claims", child, bad, NULL, &res);
     ck_assert_int_eq(res.status, 422);
     ck_assert_str_eq(test_json_str(res.body, "error.code"), "validation_failed");
@@ -234,16 +241,19 @@ START_TEST(test_validation_errors_name_every_field_at_once)
     snprintf(url, sizeof url, "%s/v1/claims", server.base_url);
     char auth[128];
     snprintf(auth, sizeof auth, "Authorization: Bearer %s", child);
-    test_http("POST", url, (const char *const[]){auth, "Content-Type: text/plain", NULL}, "{}", &res);
+    test_http("POST", url, (const char *const[]){auth, "Content-Type: text/plain", NULL}, "{}",
+              &res);
     ck_assert_int_eq(res.status, 415);
     test_response_free(&res);
 
     /* received_date is staff's; a future one is refused even for staff. */
-    char *with_date = pharmacy_claim("M1001-02", "Ana", "2015-06-10", "5.00", ",\"received_date\":\"2026-01-10\"");
+    char *with_date = pharmacy_claim("M1001-02", "Ana", "2015-06-10", "5.00",
+                                     ",\"received_date\":\"2026-01-10\"");
     test_api(&server, "POST", "/v1/claims", child, with_date, NULL, &res);
     ck_assert_int_eq(res.status, 422);
     ck_assert_str_eq(test_json_str(res.body, "error.fields.0.field"), "received_date");
-    ck_assert_str_eq(test_json_str(res.body, "error.fields.0.problem"), "not allowed for this role");
+    ck_assert_str_eq(test_json_str(res.body, "error.fields.0.problem"),
+                     "not allowed for this role");
     test_response_free(&res);
     test_api(&server, "POST", "/v1/claims", staff, with_date, NULL, &res);
     ck_assert_int_eq(res.status, 202);
@@ -276,12 +286,14 @@ START_TEST(test_idempotent_replay_returns_the_first_answer_and_conflict_is_422)
     ck_assert_str_eq(h, "true");
     ck_assert(!test_response_header(&first, "Idempotent-Replayed", h, sizeof h));
     char *changed = ana_claim("21.01");
-    test_api(&server, "POST", "/v1/claims", child, changed, "Idempotency-Key: key-replay-1", &other);
+    test_api(&server, "POST", "/v1/claims", child, changed, "Idempotency-Key: key-replay-1",
+             &other);
     ck_assert_int_eq(other.status, 422);
     ck_assert_str_eq(test_json_str(other.body, "error.code"), "idempotency_key_reused");
     /* The same key from another client is its own key. */
     struct test_response theirs;
-    test_api(&server, "POST", "/v1/claims", subscriber, body, "Idempotency-Key: key-replay-1", &theirs);
+    test_api(&server, "POST", "/v1/claims", subscriber, body, "Idempotency-Key: key-replay-1",
+             &theirs);
     ck_assert_int_eq(theirs.status, 202);
     ck_assert_str_ne(test_json_str(theirs.body, "claim_id"), test_json_str(first.body, "claim_id"));
     ck_assert_int_eq(status_of("POST", "/v1/claims", child, body), 202); /* no key: a new claim */
@@ -362,9 +374,11 @@ START_TEST(test_search_filters_pages_and_keeps_to_the_callers_claims)
     ck_assert_int_eq(test_json_len(res.body, "claims"), 2);
     ck_assert_str_eq(test_json_str(res.body, "claims.0.received_date"), "2026-02-04");
     test_response_free(&res);
-    test_api(&server, "GET",
-             "/v1/claims?member_id=M1001-01&received_from=2026-02-03&received_to=2026-02-05&type=pharmacy",
-             staff, NULL, NULL, &res);
+    test_api(
+        &server, "GET",
+        "/v1/"
+        "claims?member_id=M1001-01&received_from=2026-02-03&received_to=2026-02-05&type=pharmacy",
+        staff, NULL, NULL, &res);
     ck_assert_int_eq(test_json_len(res.body, "claims"), 3);
     ck_assert_str_eq(test_json_str(res.body, "next_cursor"), "");
     test_response_free(&res);
@@ -372,15 +386,18 @@ START_TEST(test_search_filters_pages_and_keeps_to_the_callers_claims)
     ck_assert_int_eq(test_json_len(res.body, "claims"), 0);
     test_response_free(&res);
     /* Received in early February, ten business days long past: overdue. */
-    test_api(&server, "GET", "/v1/claims?member_id=M1001-01&overdue=true&status=received", staff, NULL, NULL, &res);
+    test_api(&server, "GET", "/v1/claims?member_id=M1001-01&overdue=true&status=received", staff,
+             NULL, NULL, &res);
     ck_assert_int_eq(test_json_len(res.body, "claims"), 5);
     test_response_free(&res);
     /* The spouse sees her five; the subscriber sees them as family; another
      * family and a provider who filed none see nothing. */
-    test_api(&server, "GET", "/v1/claims?received_from=2026-02-01&received_to=2026-02-28", spouse, NULL, NULL, &res);
+    test_api(&server, "GET", "/v1/claims?received_from=2026-02-01&received_to=2026-02-28", spouse,
+             NULL, NULL, &res);
     ck_assert_int_eq(test_json_len(res.body, "claims"), 5);
     test_response_free(&res);
-    test_api(&server, "GET", "/v1/claims?member_id=M1001-01&received_to=2026-02-28", subscriber, NULL, NULL, &res);
+    test_api(&server, "GET", "/v1/claims?member_id=M1001-01&received_to=2026-02-28", subscriber,
+             NULL, NULL, &res);
     ck_assert_int_eq(test_json_len(res.body, "claims"), 5);
     test_response_free(&res);
     test_api(&server, "GET", "/v1/claims?member_id=M1001-01", other_family, NULL, NULL, &res);
@@ -389,7 +406,8 @@ START_TEST(test_search_filters_pages_and_keeps_to_the_callers_claims)
     test_api(&server, "GET", "/v1/claims?member_id=M1001-01", provider_b, NULL, NULL, &res);
     ck_assert_int_eq(test_json_len(res.body, "claims"), 0);
     test_response_free(&res);
-    test_api(&server, "GET", "/v1/claims?status=lost&limit=501&cursor=x&bogus=1", staff, NULL, NULL, &res);
+    test_api(&server, "GET", "/v1/claims?status=lost&limit=501&cursor=x&bogus=1", staff, NULL, NULL,
+             &res);
     ck_assert_int_eq(res.status, 422);
     ck_assert_int_eq(test_json_len(res.body, "error.fields"), 4);
     test_response_free(&res);
@@ -440,12 +458,16 @@ START_TEST(test_enrollment_records_are_checked_and_admin_only)
     ck_assert_str_eq(test_json_str(res.body, "error.fields.0.field"), "member_id");
     test_response_free(&res);
     free(m);
-    const char *orphan =
-        "{\"member_id\": \"M7001\", \"subscriber_id\": \"M7001\", \"group_id\": \"G999\", \"relationship\": \"employee\","
-        " \"first_name\": \"A\", \"last_name\": \"B\", \"birth_date\": \"1980-01-01\", \"state\": \"FL\","
-        " \"student\": false, \"lives_with_employee\": true, \"married_on\": null, \"has_own_dependent\": false,"
-        " \"handicapped_certified\": false, \"coverage\": [{\"plan_id\": \"NOPE\", \"effective\": \"2020-01-01\","
-        " \"termination_event\": null, \"kind\": \"active\"}], \"medicare\": null, \"other_coverage\": []}";
+    const char *orphan = "{\"member_id\": \"M7001\", \"subscriber_id\": \"M7001\", \"group_id\": "
+                         "\"G999\", \"relationship\": \"employee\","
+                         " \"first_name\": \"A\", \"last_name\": \"B\", \"birth_date\": "
+                         "\"1980-01-01\", \"state\": \"FL\","
+                         " \"student\": false, \"lives_with_employee\": true, \"married_on\": "
+                         "null, \"has_own_dependent\": false,"
+                         " \"handicapped_certified\": false, \"coverage\": [{\"plan_id\": "
+                         "\"NOPE\", \"effective\": \"2020-01-01\","
+                         " \"termination_event\": null, \"kind\": \"active\"}], \"medicare\": "
+                         "null, \"other_coverage\": []}";
     test_api(&server, "PUT", "/v1/members/M7001", ADMIN, orphan, NULL, &res);
     ck_assert_int_eq(res.status, 422);
     ck_assert_str_eq(test_json_str(res.body, "error.fields.0.field"), "group_id");
@@ -476,11 +498,13 @@ START_TEST(test_tokens_are_admin_only_shown_once_and_revocable)
 {
     struct test_response res;
     ck_assert_int_eq(status_of("POST", "/v1/tokens", staff, "{\"role\":\"admin\"}"), 403);
-    test_api(&server, "POST", "/v1/tokens", ADMIN, "{\"role\":\"member\",\"member_id\":\"M404\"}", NULL, &res);
+    test_api(&server, "POST", "/v1/tokens", ADMIN, "{\"role\":\"member\",\"member_id\":\"M404\"}",
+             NULL, &res);
     ck_assert_int_eq(res.status, 422);
     ck_assert_str_eq(test_json_str(res.body, "error.fields.0.problem"), "is not a known member");
     test_response_free(&res);
-    test_api(&server, "POST", "/v1/tokens", ADMIN, "{\"role\":\"provider\",\"npi\":\"1234567890\",\"x\":1}", NULL, &res);
+    test_api(&server, "POST", "/v1/tokens", ADMIN,
+             "{\"role\":\"provider\",\"npi\":\"1234567890\",\"x\":1}", NULL, &res);
     ck_assert_int_eq(res.status, 422);
     ck_assert_int_eq(test_json_len(res.body, "error.fields"), 2);
     test_response_free(&res);
@@ -531,7 +555,8 @@ END_TEST
 START_TEST(test_eligibility_on_a_date_with_plan_kind_cob_and_reason)
 {
     struct test_response res;
-    test_api(&server, "GET", "/v1/eligibility?member_id=M1001-03&date=2026-06-01", provider_a, NULL, NULL, &res);
+    test_api(&server, "GET", "/v1/eligibility?member_id=M1001-03&date=2026-06-01", provider_a, NULL,
+             NULL, &res);
     ck_assert_int_eq(res.status, 200);
     ck_assert_str_eq(test_json_str(res.body, "covered"), "true");
     ck_assert_str_eq(test_json_str(res.body, "plan_id"), "PPO-500");
@@ -540,29 +565,35 @@ START_TEST(test_eligibility_on_a_date_with_plan_kind_cob_and_reason)
     test_response_free(&res);
     /* Diego, a student in a group with the age-30 option, is covered to the
      * end of the year he turns 30 (2033), and not after. */
-    test_api(&server, "GET", "/v1/eligibility?member_id=M1001-03&date=2033-12-31", staff, NULL, NULL, &res);
+    test_api(&server, "GET", "/v1/eligibility?member_id=M1001-03&date=2033-12-31", staff, NULL,
+             NULL, &res);
     ck_assert_str_eq(test_json_str(res.body, "covered"), "true");
     test_response_free(&res);
-    test_api(&server, "GET", "/v1/eligibility?member_id=M1001-03&date=2034-01-02", staff, NULL, NULL, &res);
+    test_api(&server, "GET", "/v1/eligibility?member_id=M1001-03&date=2034-01-02", staff, NULL,
+             NULL, &res);
     ck_assert_str_eq(test_json_str(res.body, "covered"), "false");
     ck_assert_str_eq(test_json_str(res.body, "reason.carc"), "32");
     ck_assert_str_eq(test_json_str(res.body, "reason.remark"), "N30");
     test_response_free(&res);
     /* Grace's COBRA: 18 months after May 2026, to 30 November 2027. */
-    test_api(&server, "GET", "/v1/eligibility?member_id=M2001&date=2027-11-30", staff, NULL, NULL, &res);
+    test_api(&server, "GET", "/v1/eligibility?member_id=M2001&date=2027-11-30", staff, NULL, NULL,
+             &res);
     ck_assert_str_eq(test_json_str(res.body, "covered"), "true");
     ck_assert_str_eq(test_json_str(res.body, "coverage_kind"), "cobra");
     test_response_free(&res);
-    test_api(&server, "GET", "/v1/eligibility?member_id=M2001&date=2027-12-01", staff, NULL, NULL, &res);
+    test_api(&server, "GET", "/v1/eligibility?member_id=M2001&date=2027-12-01", staff, NULL, NULL,
+             &res);
     ck_assert_str_eq(test_json_str(res.body, "covered"), "false");
     ck_assert_str_eq(test_json_str(res.body, "reason.carc"), "27");
     test_response_free(&res);
     /* Maria's own employer plan pays first. */
-    test_api(&server, "GET", "/v1/eligibility?member_id=M1001-01&date=2026-06-01", spouse, NULL, NULL, &res);
+    test_api(&server, "GET", "/v1/eligibility?member_id=M1001-01&date=2026-06-01", spouse, NULL,
+             NULL, &res);
     ck_assert_int_eq(res.status, 200);
     ck_assert_str_eq(test_json_str(res.body, "cob.position"), "secondary");
     test_response_free(&res);
-    ck_assert_int_eq(status_of("GET", "/v1/eligibility?member_id=M2001&date=2026-06-01", child, NULL), 404);
+    ck_assert_int_eq(
+        status_of("GET", "/v1/eligibility?member_id=M2001&date=2026-06-01", child, NULL), 404);
     ck_assert_int_eq(status_of("GET", "/v1/eligibility?member_id=M1001-02", subscriber, NULL), 200);
     ck_assert_int_eq(status_of("GET", "/v1/eligibility?member_id=NOBODY", staff, NULL), 404);
     test_api(&server, "GET", "/v1/eligibility?date=2026-02-30", staff, NULL, NULL, &res);
@@ -604,7 +635,8 @@ START_TEST(test_submission_while_redis_is_down_is_503_then_succeeds_once)
     int with_charge = 0;
     for (int i = 0; i < n; i++) {
         /* Each listed claim is read back to compare its charge. */
-        test_api(&server, "GET", "/v1/claims?member_id=M1001-02&limit=500", staff, NULL, NULL, &res);
+        test_api(&server, "GET", "/v1/claims?member_id=M1001-02&limit=500", staff, NULL, NULL,
+                 &res);
         char p[64], path[128];
         snprintf(p, sizeof p, "claims.%d.claim_id", i);
         snprintf(path, sizeof path, "/v1/claims/%s", test_json_str(res.body, p));
@@ -626,10 +658,12 @@ START_TEST(test_a_claim_survives_kill_9_of_claimsd_right_after_its_202)
     char data[300], cfg_text[1024], sample[512];
     snprintf(data, sizeof data, "%s/data", d.dir);
     snprintf(sample, sizeof sample, "%s/sample", getenv("CLAIMS_CONFIG_DIR"));
-    snprintf(cfg_text, sizeof cfg_text, "{\"seed_dir\": \"%s\", \"data_dir\": \"%s\"}", sample, data);
+    snprintf(cfg_text, sizeof cfg_text, "{\"seed_dir\": \"%s\", \"data_dir\": \"%s\"}", sample,
+             data);
     const char *cfg = test_write_file(d.dir, "durable.json", cfg_text);
     const char *const env[] = {"CLAIMSD_BOOTSTRAP_ADMIN_TOKEN=" ADMIN, NULL};
-    ck_assert_int_eq(test_claimsd_start(&d, (const char *const[]){"--config", cfg, NULL}, env, NULL), 0);
+    ck_assert_int_eq(
+        test_claimsd_start(&d, (const char *const[]){"--config", cfg, NULL}, env, NULL), 0);
     char *body = ana_claim("64.00");
     struct test_response res;
     test_api(&d, "POST", "/v1/claims", ADMIN, body, NULL, &res);
@@ -638,7 +672,8 @@ START_TEST(test_a_claim_survives_kill_9_of_claimsd_right_after_its_202)
     snprintf(path, sizeof path, "/v1/claims/%s", test_json_str(res.body, "claim_id"));
     test_response_free(&res);
     ck_assert_int_eq(test_claimsd_stop(&d, SIGKILL), 128 + SIGKILL);
-    ck_assert_int_eq(test_claimsd_start(&d, (const char *const[]){"--config", cfg, NULL}, env, NULL), 0);
+    ck_assert_int_eq(
+        test_claimsd_start(&d, (const char *const[]){"--config", cfg, NULL}, env, NULL), 0);
     test_api(&d, "GET", path, ADMIN, NULL, NULL, &res);
     ck_assert_int_eq(res.status, 200);
     ck_assert_str_eq(test_json_str(res.body, "submitted.charge"), "64.00");

@@ -24,8 +24,8 @@
 
 static struct test_redis redis;
 static struct test_claimsd server;
-static char staff[80], staff_token_id[80], subscriber[80], spouse[80], child[80],
-    other_family[80], provider_a[80], provider_b[80], helen[80];
+static char staff[80], staff_token_id[80], subscriber[80], spouse[80], child[80], other_family[80],
+    provider_a[80], provider_b[80], helen[80];
 
 static void setup(void)
 {
@@ -170,9 +170,12 @@ static void start_on(struct test_claimsd *d, date_t day)
     snprintf(cfg, sizeof cfg, "%s",
              test_write_file(d->dir, "later.json", "{\"rate_limits\": null}"));
     const char *const args[] = {"--redis", redis.url, "--config", cfg, "--workers", "0", NULL};
-    const char *const env[] = {"CLAIMSD_BOOTSTRAP_ADMIN_TOKEN=" ADMIN, "LD_PRELOAD=" FAKETIME_LIB,
-                               faketime, "FAKETIME_DONT_FAKE_MONOTONIC=1",
-                               "ASAN_OPTIONS=verify_asan_link_order=0", NULL};
+    const char *const env[] = {"CLAIMSD_BOOTSTRAP_ADMIN_TOKEN=" ADMIN,
+                               "LD_PRELOAD=" FAKETIME_LIB,
+                               faketime,
+                               "FAKETIME_DONT_FAKE_MONOTONIC=1",
+                               "ASAN_OPTIONS=verify_asan_link_order=0",
+                               NULL};
     if (test_claimsd_start(d, args, env, NULL) != 0) {
         char *log = test_claimsd_log(d);
         fprintf(stderr, "claimsd under faketime did not start:\n%s\n", log);
@@ -193,8 +196,7 @@ static long status_of(const struct test_claimsd *d, const char *method, const ch
 
 /* A 422 naming exactly one field with this problem. */
 static void assert_422(const struct test_claimsd *d, const char *method, const char *path,
-                       const char *token, const char *body, const char *field,
-                       const char *problem)
+                       const char *token, const char *body, const char *field, const char *problem)
 {
     struct test_response res;
     test_api(d, method, path, token, body, NULL, &res);
@@ -510,8 +512,7 @@ START_TEST(test_an_overturn_is_checked_then_decides_the_claim_again)
     assert_422(&server, "POST", path, staff,
                "{\"outcome\": \"overturned\", \"note\": \"n\", \"lines\": [{\"line\": 1, "
                "\"allowed\": 90.00, \"group\": \"CO\", \"carc\": \"999\"}]}",
-               "lines[0].carc",
-               "must be a CARC of docs/rules.md \"Codes\"");
+               "lines[0].carc", "must be a CARC of docs/rules.md \"Codes\"");
     assert_422(&server, "POST", path, staff,
                "{\"outcome\": \"overturned\", \"note\": \"n\", \"lines\": [{\"line\": 1, "
                "\"allowed\": 90.00, \"group\": \"CO\", \"carc\": \"45\", \"rarc\": \"ZZ9\"}]}",
@@ -645,15 +646,13 @@ START_TEST(test_who_may_file_and_read_and_what_is_refused)
                                "/v1/claims/00000000-0000-4000-8000-000000000000/appeals", child,
                                STATEMENT),
                      404);
-    ck_assert_int_eq(status_of(&server, "POST", "/v1/claims/not-a-claim/appeals", child,
-                               STATEMENT),
+    ck_assert_int_eq(status_of(&server, "POST", "/v1/claims/not-a-claim/appeals", child, STATEMENT),
                      404);
     /* The body, field by field. */
     assert_422(&server, "POST", path, child, "{}", "statement", "is required");
     assert_422(&server, "POST", path, child, "{\"statement\": \" \\n \"}", "statement",
                "must not be empty");
-    assert_422(&server, "POST", path, child, "{\"statement\": 7}", "statement",
-               "must be a string");
+    assert_422(&server, "POST", path, child, "{\"statement\": 7}", "statement", "must be a string");
     assert_422(&server, "POST", path, child, "{\"statement\": \"a\\u0007b\"}", "statement",
                "must not contain control characters other than tab and line breaks");
     assert_422(&server, "POST", path, child, "{\"statement\": \"x\", \"colour\": 1}", "colour",
@@ -685,9 +684,9 @@ START_TEST(test_who_may_file_and_read_and_what_is_refused)
     ck_assert_int_eq(status_of(&server, "GET", path, spouse, NULL), 404);
     ck_assert_int_eq(status_of(&server, "GET", path, other_family, NULL), 404);
     ck_assert_int_eq(status_of(&server, "GET", path, provider_b, NULL), 404);
-    ck_assert_int_eq(status_of(&server, "GET", "/v1/appeals/00000000-0000-4000-8000-000000000000",
-                               staff, NULL),
-                     404);
+    ck_assert_int_eq(
+        status_of(&server, "GET", "/v1/appeals/00000000-0000-4000-8000-000000000000", staff, NULL),
+        404);
     /* Deciding is for staff; a bad body names its field. */
     snprintf(path, sizeof path, "/v1/appeals/%s/decision", id);
     const char *upheld = "{\"outcome\": \"upheld\", \"note\": \"As billed.\"}";

@@ -111,7 +111,8 @@ START_TEST(test_cached_holidays_equal_the_rules_at_the_cache_edges)
      * be classified as the rules say. */
     const char *ranges[][2] = {{"1988-12-01", "1992-01-31"}, {"2098-12-01", "2101-01-31"}};
     for (int r = 0; r < 2; r++)
-        for (date_t d = D(ranges[r][0]); date_cmp(d, D(ranges[r][1])) <= 0; d = date_add_days(d, 1)) {
+        for (date_t d = D(ranges[r][0]); date_cmp(d, D(ranges[r][1])) <= 0;
+             d = date_add_days(d, 1)) {
             bool by_rules = false;
             for (int i = 0; i < us.n_rules; i++)
                 for (int y = date_year(d) - 1; y <= date_year(d) + 1; y++) {
@@ -130,17 +131,28 @@ START_TEST(test_holiday_file_errors_name_the_entry)
 {
     struct holiday_calendar cal;
     char err[CALENDAR_ERR_LEN];
-    ck_assert_int_eq(load_text("{\"holidays\":[{\"name\":\"X\",\"month\":13,\"day\":1}]}", &cal, err), -1);
+    ck_assert_int_eq(
+        load_text("{\"holidays\":[{\"name\":\"X\",\"month\":13,\"day\":1}]}", &cal, err), -1);
     ck_assert_ptr_nonnull(strstr(err, "holidays[0]: \"month\" must be 1..12"));
-    ck_assert_int_eq(load_text("{\"holidays\":[{\"name\":\"X\",\"month\":1,\"day\":1,\"colour\":1}]}", &cal, err), -1);
+    ck_assert_int_eq(
+        load_text("{\"holidays\":[{\"name\":\"X\",\"month\":1,\"day\":1,\"colour\":1}]}", &cal,
+                  err),
+        -1);
     ck_assert_ptr_nonnull(strstr(err, "holidays[0]: unknown key \"colour\""));
     ck_assert_int_eq(load_text("{\"holidays\":[], \"extra\": 1}", &cal, err), -1);
     ck_assert_ptr_nonnull(strstr(err, "unknown key \"extra\""));
-    ck_assert_int_eq(load_text("{\"holidays\":[{\"name\":\"X\",\"month\":2,\"weekday\":\"mon\",\"nth\":1}]}", &cal, err), -1);
+    ck_assert_int_eq(
+        load_text("{\"holidays\":[{\"name\":\"X\",\"month\":2,\"weekday\":\"mon\",\"nth\":1}]}",
+                  &cal, err),
+        -1);
     ck_assert_ptr_nonnull(strstr(err, "\"weekday\" must be a lower-case day name"));
-    ck_assert_int_eq(load_text("{\"holidays\":[{\"name\":\"X\",\"month\":4,\"day\":31}]}", &cal, err), -1);
+    ck_assert_int_eq(
+        load_text("{\"holidays\":[{\"name\":\"X\",\"month\":4,\"day\":31}]}", &cal, err), -1);
     ck_assert_ptr_nonnull(strstr(err, "\"day\" is not a day of that month"));
-    ck_assert_int_eq(load_text("{\"holidays\":[{\"name\":\"Fixed\",\"month\":3,\"day\":14,\"observed\":false}]}", &cal, err), 0);
+    ck_assert_int_eq(
+        load_text("{\"holidays\":[{\"name\":\"Fixed\",\"month\":3,\"day\":14,\"observed\":false}]}",
+                  &cal, err),
+        0);
     ck_assert(calendar_is_holiday(&cal, D("2026-03-14"))); /* a Saturday, not shifted */
 }
 END_TEST

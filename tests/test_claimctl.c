@@ -55,8 +55,8 @@ static char cfg_dir[256];
 static void setup(void)
 {
     test_make_temp_dir(cfg_dir, "claimctl-cfg");
-    const char *cfg = test_write_file(cfg_dir, "claimsd.json",
-                                      "{\"rate_limits\": null, \"payment_cycle\": {\"time\": null}}");
+    const char *cfg = test_write_file(
+        cfg_dir, "claimsd.json", "{\"rate_limits\": null, \"payment_cycle\": {\"time\": null}}");
     start_server((const char *const[]){"--config", cfg, NULL});
 }
 
@@ -106,8 +106,8 @@ static char *read_file(const char *path, size_t *len)
 /* Runs claimctl args with CLAIMS_URL=url and CLAIMS_TOKEN=token (NULL: not
  * set; every other CLAIMS_* variable is removed) and, when stdin_path is
  * not NULL, that file as its standard input. */
-static void run_ctl_in(struct ctl_run *r, const char *url, const char *token, const char *stdin_path,
-                       const char *const args[])
+static void run_ctl_in(struct ctl_run *r, const char *url, const char *token,
+                       const char *stdin_path, const char *const args[])
 {
     const char *bin = getenv("CLAIMCTL_BIN");
     if (!bin) {
@@ -166,7 +166,8 @@ static void run_free(struct ctl_run *r)
     free(r->err);
 }
 
-#define CTL(r, token, ...) run_ctl((r), server.base_url, (token), (const char *const[]){__VA_ARGS__, NULL})
+#define CTL(r, token, ...)                                                                         \
+    run_ctl((r), server.base_url, (token), (const char *const[]){__VA_ARGS__, NULL})
 
 /* stderr of a server error: its first line exactly, then "  request id: <36>". */
 static void assert_server_error(const struct ctl_run *r, const char *first_lines)
@@ -197,13 +198,15 @@ static void claim_file(const char *name, const char *member_id, const char *char
 {
     bool ana = strcmp(member_id, "M1001-02") == 0;
     char body[1024], fill[16];
-    snprintf(body, sizeof body,
-             "\n  {\"type\":\"pharmacy\",\"member_id\":\"%s\",\"patient\":{\"first_name\":\"%s\","
-             "\"last_name\":\"Lopez\",\"birth_date\":\"%s\"},\"pharmacy\":{\"name\":\"Corner Drug #12\","
-             "\"npi\":\"1245319599\",\"network\":\"in\"},\"ndc\":\"0071-0155-23\",\"fill_date\":\"%s\","
-             "\"drug_name\":\"Lipitor 20 mg tablet\",\"quantity\":30,\"days_supply\":30,\"charge\":%s}\n",
-             member_id, ana ? "Ana" : "Maria", ana ? "2015-06-10" : "1977-03-02",
-             days_ago(filled_ago, fill), charge);
+    snprintf(
+        body, sizeof body,
+        "\n  {\"type\":\"pharmacy\",\"member_id\":\"%s\",\"patient\":{\"first_name\":\"%s\","
+        "\"last_name\":\"Lopez\",\"birth_date\":\"%s\"},\"pharmacy\":{\"name\":\"Corner Drug #12\","
+        "\"npi\":\"1245319599\",\"network\":\"in\"},\"ndc\":\"0071-0155-23\",\"fill_date\":\"%s\","
+        "\"drug_name\":\"Lipitor 20 mg "
+        "tablet\",\"quantity\":30,\"days_supply\":30,\"charge\":%s}\n",
+        member_id, ana ? "Ana" : "Maria", ana ? "2015-06-10" : "1977-03-02",
+        days_ago(filled_ago, fill), charge);
     snprintf(path, 300, "%s", test_write_file(work, name, body));
 }
 
@@ -302,7 +305,8 @@ START_TEST(test_submit_reads_standard_input_for_a_dash)
     char file[300];
     claim_file("stdin.json", "M1001-02", "41.03", 3, file);
     struct ctl_run r;
-    run_ctl_in(&r, server.base_url, staff, file, (const char *const[]){"--raw", "submit", "-", NULL});
+    run_ctl_in(&r, server.base_url, staff, file,
+               (const char *const[]){"--raw", "submit", "-", NULL});
     ck_assert_int_eq(r.status, 0);
     ck_assert_str_eq(r.err, "");
     /* --raw: the server's bytes, no newline added. */
@@ -555,8 +559,8 @@ START_TEST(test_no_server_is_exit_3)
     int port = test_free_port();
     char url[64], prefix[128];
     snprintf(url, sizeof url, "http://127.0.0.1:%d", port);
-    snprintf(prefix, sizeof prefix, "error: unreachable: %s: Failed to connect to 127.0.0.1 port %d",
-             url, port);
+    snprintf(prefix, sizeof prefix,
+             "error: unreachable: %s: Failed to connect to 127.0.0.1 port %d", url, port);
     struct ctl_run r;
     run_ctl(&r, url, "any-token", (const char *const[]){"status", "some-claim", NULL});
     ck_assert_int_eq(r.status, 3);
@@ -579,20 +583,50 @@ START_TEST(test_usage_errors_are_exit_2_before_anything_is_sent)
     char missing[300];
     snprintf(missing, sizeof missing, "%s/no-such-file.json", work);
     const struct usage_case cases[] = {
-        {"http://127.0.0.1:9", "t", {"frobnicate"}, "error: usage: unknown command frobnicate (claimctl --help)\n"},
+        {"http://127.0.0.1:9",
+         "t",
+         {"frobnicate"},
+         "error: usage: unknown command frobnicate (claimctl --help)\n"},
         {"http://127.0.0.1:9", "t", {"--frob", "queue"}, "error: usage: unknown option --frob\n"},
         {"http://127.0.0.1:9", "t", {"queue", "-x"}, "error: usage: unknown option -x\n"},
-        {"http://127.0.0.1:9", "t", {"queue", "--format", "html"}, "error: usage: unknown option --format\n"},
-        {"http://127.0.0.1:9", "t", {"search", "--limit"}, "error: usage: option --limit needs a value\n"},
+        {"http://127.0.0.1:9",
+         "t",
+         {"queue", "--format", "html"},
+         "error: usage: unknown option --format\n"},
+        {"http://127.0.0.1:9",
+         "t",
+         {"search", "--limit"},
+         "error: usage: option --limit needs a value\n"},
         {"http://127.0.0.1:9", "t", {"queue", "extra"}, NULL},
-        {"http://127.0.0.1:9", "t", {"eob", "c1", "--format", "pdf"}, "error: usage: --format is json, fhir or html\n"},
-        {"http://127.0.0.1:9", "t", {"remit", "--npi", "1245319599"}, "error: usage: remit needs --npi N and --date YYYY-MM-DD\n"},
+        {"http://127.0.0.1:9",
+         "t",
+         {"eob", "c1", "--format", "pdf"},
+         "error: usage: --format is json, fhir or html\n"},
+        {"http://127.0.0.1:9",
+         "t",
+         {"remit", "--npi", "1245319599"},
+         "error: usage: remit needs --npi N and --date YYYY-MM-DD\n"},
         {NULL, "t", {"queue"}, "error: usage: no server: give --url URL or set CLAIMS_URL\n"},
-        {"ftp://127.0.0.1:9", "t", {"queue"}, "error: usage: the server URL must start with http:// or https://\n"},
-        {"http://127.0.0.1:9", NULL, {"queue"}, "error: usage: no token: set CLAIMS_TOKEN, or give --token-file FILE or --token TOKEN\n"},
-        {"http://127.0.0.1:9", "a b", {"queue"}, "error: usage: the token must be 1 to 256 visible ASCII characters\n"},
-        {"http://127.0.0.1:9", NULL, {"--token", "t", "--token-file", "f", "queue"}, "error: usage: give --token or --token-file, not both\n"},
-        {"http://127.0.0.1:9", "t", {"--timeout", "soon", "queue"}, "error: usage: --timeout is 0 to 86400 seconds\n"},
+        {"ftp://127.0.0.1:9",
+         "t",
+         {"queue"},
+         "error: usage: the server URL must start with http:// or https://\n"},
+        {"http://127.0.0.1:9",
+         NULL,
+         {"queue"},
+         "error: usage: no token: set CLAIMS_TOKEN, or give --token-file FILE or --token TOKEN\n"},
+        {"http://127.0.0.1:9",
+         "a b",
+         {"queue"},
+         "error: usage: the token must be 1 to 256 visible ASCII characters\n"},
+        {"http://127.0.0.1:9",
+         NULL,
+         {"--token", "t", "--token-file", "f", "queue"},
+         "error: usage: give --token or --token-file, not both\n"},
+        {"http://127.0.0.1:9",
+         "t",
+         {"--timeout", "soon", "queue"},
+         "error: usage: --timeout is 0 to 86400 seconds\n"},
         {"http://127.0.0.1:9", "t", {"status", ""}, "error: usage: status: an empty argument\n"},
         {"http://127.0.0.1:9", "t", {"submit", missing}, NULL},
     };
@@ -607,9 +641,10 @@ START_TEST(test_usage_errors_are_exit_2_before_anything_is_sent)
     }
     struct ctl_run r;
     run_ctl(&r, "http://127.0.0.1:9", "t", (const char *const[]){"queue", "extra", NULL});
-    ck_assert_str_eq(r.err, "error: usage: queue takes no arguments\n"
-                            "Usage: claimctl queue\n"
-                            "The queue's figures and its dead-lettered claims (GET /v1/queue; staff).\n");
+    ck_assert_str_eq(r.err,
+                     "error: usage: queue takes no arguments\n"
+                     "Usage: claimctl queue\n"
+                     "The queue's figures and its dead-lettered claims (GET /v1/queue; staff).\n");
     run_free(&r);
     run_ctl(&r, "http://127.0.0.1:9", "t", (const char *const[]){"submit", missing, NULL});
     char expected[512];
@@ -621,7 +656,8 @@ START_TEST(test_usage_errors_are_exit_2_before_anything_is_sent)
     run_ctl(&r, "http://127.0.0.1:9", "t", (const char *const[]){NULL});
     ck_assert_int_eq(r.status, 2);
     ck_assert_str_eq(r.out, "");
-    ck_assert(starts_with(r.err, "Usage: claimctl [GLOBAL OPTIONS] COMMAND [OPTIONS] [ARGUMENTS]\n"));
+    ck_assert(
+        starts_with(r.err, "Usage: claimctl [GLOBAL OPTIONS] COMMAND [OPTIONS] [ARGUMENTS]\n"));
     run_free(&r);
 }
 END_TEST
@@ -653,11 +689,17 @@ START_TEST(test_help_is_exit_0_on_stdout_without_a_server_or_token)
     run_ctl(&r, NULL, NULL, (const char *const[]){"--help", NULL});
     ck_assert_int_eq(r.status, 0);
     ck_assert_str_eq(r.err, "");
-    ck_assert(starts_with(r.out, "Usage: claimctl [GLOBAL OPTIONS] COMMAND [OPTIONS] [ARGUMENTS]\n"));
-    const char *lines[] = {"\n  submit FILE ", "\n  status CLAIM_ID ", "\n  search [OPTIONS] ",
-                           "\n  eob CLAIM_ID [--format F] [-o F] ", "\n  queue ",
-                           "\n  retry CLAIM_ID ", "\n  remit --npi N --date D [-o FILE] ",
-                           "\n  --token-file FILE ", "\nExit status: 0 success; 1 "};
+    ck_assert(
+        starts_with(r.out, "Usage: claimctl [GLOBAL OPTIONS] COMMAND [OPTIONS] [ARGUMENTS]\n"));
+    const char *lines[] = {"\n  submit FILE ",
+                           "\n  status CLAIM_ID ",
+                           "\n  search [OPTIONS] ",
+                           "\n  eob CLAIM_ID [--format F] [-o F] ",
+                           "\n  queue ",
+                           "\n  retry CLAIM_ID ",
+                           "\n  remit --npi N --date D [-o FILE] ",
+                           "\n  --token-file FILE ",
+                           "\nExit status: 0 success; 1 "};
     for (size_t i = 0; i < sizeof lines / sizeof *lines; i++)
         ck_assert_msg(strstr(r.out, lines[i]), "no '%s' in --help", lines[i]);
     run_free(&r);
@@ -665,7 +707,8 @@ START_TEST(test_help_is_exit_0_on_stdout_without_a_server_or_token)
         {"submit", "--help", "Usage: claimctl submit FILE [--idempotency-key KEY]\n"},
         {"status", "-h", "Usage: claimctl status CLAIM_ID\n"},
         {"search", "--help", "Usage: claimctl search [OPTIONS]\n"},
-        {"eob", "--help", "Usage: claimctl eob CLAIM_ID [--format json|fhir|html] [--eob-version N] [-o FILE]\n"},
+        {"eob", "--help",
+         "Usage: claimctl eob CLAIM_ID [--format json|fhir|html] [--eob-version N] [-o FILE]\n"},
         {"queue", "--help", "Usage: claimctl queue\n"},
         {"retry", "--help", "Usage: claimctl retry CLAIM_ID\n"},
         {"remit", "--help", "Usage: claimctl remit --npi NPI --date YYYY-MM-DD [-o FILE]\n"},
@@ -761,13 +804,13 @@ static bool has_header(const struct recorder *rec, const char *line)
 }
 
 #define X12_IN                                                                                     \
-    "ISA*00*          *00*          *ZZ*SUBMITTERID    *ZZ*RECEIVERID     *261202*1200*^*00501*"    \
-    "000000101*0*T*:~GS*HC*SUBMITTERID*RECEIVERID*20261202*1200*101*X*005010X222A1~"              \
+    "ISA*00*          *00*          *ZZ*SUBMITTERID    *ZZ*RECEIVERID     *261202*1200*^*00501*"   \
+    "000000101*0*T*:~GS*HC*SUBMITTERID*RECEIVERID*20261202*1200*101*X*005010X222A1~"               \
     "ST*837*0001*005010X222A1~SE*2*0001~GE*1*101~IEA*1*000000101~"
 #define X12_OUT                                                                                    \
-    "ISA*00*          *00*          *ZZ*RECEIVERID     *ZZ*SUBMITTERID    *261202*1201*^*00501*"    \
-    "000000901*0*T*:~GS*FA*RECEIVERID*SUBMITTERID*20261202*1201*901*X*005010X231A1~"             \
-    "ST*999*0001*005010X231A1~AK1*HC*101*005010X222A1~AK9*A*1*1*1~SE*4*0001~GE*1*901~"          \
+    "ISA*00*          *00*          *ZZ*RECEIVERID     *ZZ*SUBMITTERID    *261202*1201*^*00501*"   \
+    "000000901*0*T*:~GS*FA*RECEIVERID*SUBMITTERID*20261202*1201*901*X*005010X231A1~"               \
+    "ST*999*0001*005010X231A1~AK1*HC*101*005010X222A1~AK9*A*1*1*1~SE*4*0001~GE*1*901~"             \
     "IEA*1*000000901~"
 
 /* claimctl remit against the real server: a provider-payee claim filed with
@@ -904,8 +947,8 @@ START_TEST(test_x12_file_is_posted_to_v1_x12_as_edi_x12_and_the_answer_printed_a
 END_TEST
 
 #define X835                                                                                       \
-    "ISA*00*          *00*          *ZZ*PAYER          *ZZ*1245319599     *261202*0600*^*00501*"    \
-    "000000077*0*P*:~GS*HP*PAYER*1245319599*20261202*0600*77*X*005010X221A1~ST*835*0001~"        \
+    "ISA*00*          *00*          *ZZ*PAYER          *ZZ*1245319599     *261202*0600*^*00501*"   \
+    "000000077*0*P*:~GS*HP*PAYER*1245319599*20261202*0600*77*X*005010X221A1~ST*835*0001~"          \
     "BPR*I*7.17*C*ACH~SE*3*0001~GE*1*77~IEA*1*000000077~"
 
 START_TEST(test_remit_asks_for_the_providers_835_and_writes_it_0600)
@@ -921,8 +964,8 @@ START_TEST(test_remit_asks_for_the_providers_835_and_writes_it_0600)
     snprintf(out, sizeof out, "%s/remit-2026-12-01.835", work);
     struct ctl_run r;
     run_ctl(&r, url, "staff-token",
-            (const char *const[]){"remit", "--npi", "1245319599", "--date", "2026-12-01", "-o",
-                                  out, NULL});
+            (const char *const[]){"remit", "--npi", "1245319599", "--date", "2026-12-01", "-o", out,
+                                  NULL});
     recorder_finish(&rec);
     ck_assert_int_eq(r.status, 0);
     ck_assert_str_eq(r.out, "");
@@ -947,13 +990,15 @@ START_TEST(test_answers_that_are_not_the_apis_error_body_and_redirects_are_exit_
          "Connection: close\r\n\r\n<h1>502</h1>\n",
          "error: http_502: the server answered HTTP 502 without an error body\n"},
         /* Never followed: the token would go with it. */
-        {"HTTP/1.1 302 Found\r\nLocation: http://elsewhere.example/v1/queue\r\nContent-Length: 0\r\n"
+        {"HTTP/1.1 302 Found\r\nLocation: http://elsewhere.example/v1/queue\r\nContent-Length: "
+         "0\r\n"
          "Connection: close\r\n\r\n",
          "error: http_302: the server answered HTTP 302 without an error body\n"},
         {"HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json; charset=utf-8\r\n"
          "Retry-After: 3\r\nX-Request-Id: 0b6f2a8e-1c3d-4e5f-8a9b-0c1d2e3f4a5b\r\n"
          "Content-Length: 80\r\nConnection: close\r\n\r\n"
-         "{\"error\":{\"code\":\"rate_limited\",\"message\":\"too many requests\x1b[2J; retry later\"}}",
+         "{\"error\":{\"code\":\"rate_limited\",\"message\":\"too many requests\x1b[2J; retry "
+         "later\"}}",
          "error: rate_limited: too many requests?[2J; retry later\n  retry after: 3 s\n"
          "  request id: 0b6f2a8e-1c3d-4e5f-8a9b-0c1d2e3f4a5b\n"},
     };
@@ -1017,9 +1062,9 @@ START_TEST(test_retry_requeues_a_dead_lettered_claim)
     snprintf(cfg, sizeof cfg, "%s",
              test_write_file(work, "worker.json",
                              "{\"claim_idle_timeout_ms\": 400, \"max_deliveries\": 3}"));
-    test_claimsd_start_admin(&worker, redis.url, ADMIN,
-                             (const char *const[]){"--role", "worker", "--workers", "1",
-                                                   "--config", cfg, NULL});
+    test_claimsd_start_admin(
+        &worker, redis.url, ADMIN,
+        (const char *const[]){"--role", "worker", "--workers", "1", "--config", cfg, NULL});
     struct ctl_run r;
     bool dead = false;
     for (int i = 0; i < 300 && !dead; i++) {
@@ -1037,8 +1082,8 @@ START_TEST(test_retry_requeues_a_dead_lettered_claim)
     redisFree(c);
     CTL(&r, staff, "retry", id);
     char expected[128];
-    snprintf(expected, sizeof expected, "{\n  \"claim_id\": \"%s\",\n  \"status\": \"requeued\"\n}\n",
-             id);
+    snprintf(expected, sizeof expected,
+             "{\n  \"claim_id\": \"%s\",\n  \"status\": \"requeued\"\n}\n", id);
     ck_assert_int_eq(r.status, 0);
     ck_assert_str_eq(r.err, "");
     ck_assert_str_eq(r.out, expected);
@@ -1141,7 +1186,8 @@ static Suite *claimctl_suite(void)
     TCase *wire = tcase_create("wire");
     tcase_add_unchecked_fixture(wire, setup, stop_server);
     tcase_set_timeout(wire, 30);
-    tcase_add_test(wire, test_x12_file_is_posted_to_v1_x12_as_edi_x12_and_the_answer_printed_as_returned);
+    tcase_add_test(wire,
+                   test_x12_file_is_posted_to_v1_x12_as_edi_x12_and_the_answer_printed_as_returned);
     tcase_add_test(wire, test_remit_asks_for_the_providers_835_and_writes_it_0600);
     tcase_add_test(wire, test_answers_that_are_not_the_apis_error_body_and_redirects_are_exit_1);
     tcase_add_test(wire, test_json_with_anything_after_the_value_is_printed_as_sent);

@@ -49,19 +49,19 @@ START_TEST(test_key_slots_match_redis)
         const char *key;
         int slot;
     } cases[] = {
-        {"123456789", 12739},          /* 0x31C3 */
+        {"123456789", 12739}, /* 0x31C3 */
         {"foo", 12182},
         {"bar", 5061},
         {"user1000", 3443},
         {"{user1000}.following", 3443}, /* the tag */
-        {"foo{}{bar}", 8363},          /* empty tag: the whole key */
-        {"foo{{bar}}zap", 4015},       /* tag "{bar" */
+        {"foo{}{bar}", 8363},           /* empty tag: the whole key */
+        {"foo{{bar}}zap", 4015},        /* tag "{bar" */
         {"{bar", 4015},
-        {"foo{bar}{zap}", 5061},       /* first tag only: "bar" */
+        {"foo{bar}{zap}", 5061}, /* first tag only: "bar" */
         {"", 0},
-        {"{}", 15257},                 /* empty tag: the whole key */
-        {"a{b", 13340},                /* no '}': the whole key */
-        {"}{a}", 15495},               /* a '}' before the '{' does not count */
+        {"{}", 15257},   /* empty tag: the whole key */
+        {"a{b", 13340},  /* no '}': the whole key */
+        {"}{a}", 15495}, /* a '}' before the '{' does not count */
         {"{a}}", 15495},
         {"{f:S100}claim:x", 14093},
     };
@@ -77,8 +77,7 @@ START_TEST(test_hash_tag_rules_of_the_specification)
 #define SLOT(s) cluster_key_slot(s, strlen(s))
     ck_assert_int_eq(SLOT("{user1000}.following"), SLOT("user1000"));
     ck_assert_int_eq(SLOT("{user1000}.followers"), SLOT("user1000"));
-    ck_assert_int_eq(cluster_key_slot("foo{}{bar}", 10),
-                     cluster_crc16("foo{}{bar}", 10) & 16383);
+    ck_assert_int_eq(cluster_key_slot("foo{}{bar}", 10), cluster_crc16("foo{}{bar}", 10) & 16383);
     ck_assert_int_eq(SLOT("foo{{bar}}zap"), SLOT("{bar"));
     ck_assert_int_eq(SLOT("foo{bar}{zap}"), SLOT("bar"));
     /* Binary keys: the length counts, not a NUL. */
@@ -190,14 +189,14 @@ START_TEST(test_slot_map_refuses_malformed_replies)
     static const char *bad[] = {
         "-ERR This instance has cluster support disabled\r\n",
         "$3\r\nfoo\r\n",
-        "*1\r\n*2\r\n:0\r\n:10\r\n",                                    /* no node */
-        "*1\r\n*3\r\n:10\r\n:9\r\n*2\r\n$1\r\nh\r\n:7001\r\n",          /* end < start */
-        "*1\r\n*3\r\n:0\r\n:16384\r\n*2\r\n$1\r\nh\r\n:7001\r\n",       /* slot 16384 */
-        "*1\r\n*3\r\n:-1\r\n:5\r\n*2\r\n$1\r\nh\r\n:7001\r\n",          /* slot -1 */
-        "*1\r\n*3\r\n:0\r\n:5\r\n*1\r\n$1\r\nh\r\n",                    /* no port */
-        "*1\r\n*3\r\n:0\r\n:5\r\n*2\r\n$1\r\nh\r\n:0\r\n",              /* port 0 */
-        "*1\r\n*3\r\n:0\r\n:5\r\n*2\r\n:1\r\n:7001\r\n",                /* host not a string */
-        "*1\r\n*3\r\n$1\r\n0\r\n:5\r\n*2\r\n$1\r\nh\r\n:7001\r\n",      /* start not a number */
+        "*1\r\n*2\r\n:0\r\n:10\r\n",                               /* no node */
+        "*1\r\n*3\r\n:10\r\n:9\r\n*2\r\n$1\r\nh\r\n:7001\r\n",     /* end < start */
+        "*1\r\n*3\r\n:0\r\n:16384\r\n*2\r\n$1\r\nh\r\n:7001\r\n",  /* slot 16384 */
+        "*1\r\n*3\r\n:-1\r\n:5\r\n*2\r\n$1\r\nh\r\n:7001\r\n",     /* slot -1 */
+        "*1\r\n*3\r\n:0\r\n:5\r\n*1\r\n$1\r\nh\r\n",               /* no port */
+        "*1\r\n*3\r\n:0\r\n:5\r\n*2\r\n$1\r\nh\r\n:0\r\n",         /* port 0 */
+        "*1\r\n*3\r\n:0\r\n:5\r\n*2\r\n:1\r\n:7001\r\n",           /* host not a string */
+        "*1\r\n*3\r\n$1\r\n0\r\n:5\r\n*2\r\n$1\r\nh\r\n:7001\r\n", /* start not a number */
     };
     struct cluster_slot_map *map = malloc(sizeof *map);
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
@@ -233,8 +232,8 @@ START_TEST(test_reply_classification)
         {"-MOVED 3999 :6380\r\n", CLUSTER_REPLY_MOVED, 3999, "answerer", 6380},
         {"-ASK 3999 127.0.0.1:6381\r\n", CLUSTER_REPLY_ASK, 3999, "127.0.0.1", 6381},
         {"-ASK 12 ::1:7002\r\n", CLUSTER_REPLY_ASK, 12, "::1", 7002},
-        {"-TRYAGAIN Multiple keys request during rehashing of slot\r\n",
-         CLUSTER_REPLY_TRYAGAIN, 0, NULL, 0},
+        {"-TRYAGAIN Multiple keys request during rehashing of slot\r\n", CLUSTER_REPLY_TRYAGAIN, 0,
+         NULL, 0},
         {"-CLUSTERDOWN The cluster is down\r\n", CLUSTER_REPLY_CLUSTERDOWN, 0, NULL, 0},
         {"-CLUSTERDOWN Hash slot not served\r\n", CLUSTER_REPLY_CLUSTERDOWN, 0, NULL, 0},
         /* Malformed or other: the caller sees the error itself. */
@@ -264,7 +263,6 @@ START_TEST(test_reply_classification)
     ck_assert_int_eq(cluster_reply_classify(NULL, "x", &to), CLUSTER_REPLY_PLAIN);
 }
 END_TEST
-
 
 /* Commands as the code sends them, routed without naming the key. */
 START_TEST(test_command_slot_finds_the_keys)
@@ -311,8 +309,7 @@ START_TEST(test_command_slot_finds_the_keys)
             lens[argc++] = strlen(tok);
         }
         int got = cluster_command_slot(argc, argv, lens);
-        ck_assert_msg(got == cases[i].slot, "%s: %d, want %d", cases[i].line, got,
-                      cases[i].slot);
+        ck_assert_msg(got == cases[i].slot, "%s: %d, want %d", cases[i].line, got, cases[i].slot);
     }
     ck_assert_int_eq(cluster_command_slot(0, NULL, NULL), CLUSTER_SLOT_MALFORMED);
 }
@@ -362,10 +359,10 @@ static void fake_rule(struct fake_node *f, const char *cmd, int n, const char *c
     pthread_mutex_unlock(&f->mu);
 }
 
-#define RULE(f, cmd, ...)                                                                   \
-    do {                                                                                    \
-        const char *const r_[] = {__VA_ARGS__};                                             \
-        fake_rule(f, cmd, (int)(sizeof r_ / sizeof *r_), r_);                               \
+#define RULE(f, cmd, ...)                                                                          \
+    do {                                                                                           \
+        const char *const r_[] = {__VA_ARGS__};                                                    \
+        fake_rule(f, cmd, (int)(sizeof r_ / sizeof *r_), r_);                                      \
     } while (0)
 
 static int fake_count(struct fake_node *f, const char *line)
@@ -570,8 +567,8 @@ static void get(struct event_base *base, struct cluster *cl, const char *key, st
     memset(a, 0, sizeof *a);
     const char *argv[] = {"GET", key};
     size_t argvlen[] = {3, strlen(key)};
-    ck_assert_int_eq(cluster_command_argv(cl, cluster_key_slot(key, strlen(key)), on_answer, a,
-                                          2, argv, argvlen),
+    ck_assert_int_eq(cluster_command_argv(cl, cluster_key_slot(key, strlen(key)), on_answer, a, 2,
+                                          argv, argvlen),
                      0);
     ck_assert_msg(run_until(base, &a->done, 10000), "no answer in 10 s");
 }
@@ -912,8 +909,6 @@ START_TEST(test_bad_arguments_are_refused)
     event_base_free(base);
 }
 END_TEST
-
-
 
 /* ---- the blocking router against fake nodes ---- */
 

@@ -92,8 +92,8 @@ START_TEST(test_transaction_groups_by_slot_keyless_on_slot_0)
     const char **argv;
     size_t *argvlen;
     ck_assert_int_eq(cluster_tx_group_call(&tx, 0, &argc, &argv, &argvlen), 0);
-    const char *want[] = {"EVAL", NULL, "1", "{a}x", "3", "SET", "{a}x", "1",
-                          "4", "HSET", "{a}z", "f", "v"};
+    const char *want[] = {"EVAL", NULL, "1",    "{a}x", "3", "SET", "{a}x",
+                          "1",    "4",  "HSET", "{a}z", "f", "v"};
     ck_assert_int_eq(argc, 13);
     for (int i = 0; i < argc; i++)
         if (want[i]) {

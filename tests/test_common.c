@@ -41,9 +41,9 @@ END_TEST
 
 START_TEST(test_date_parse_rejects_malformed_and_impossible_dates)
 {
-    const char *bad[] = {"", "2026-1-01", "2026-02-30", "2025-02-29", "1900-02-29", "2026-13-01",
-                         "2026-00-10", "2026-01-00", "20260101", "2026-01-01T00", "1899-12-31",
-                         "2200-01-01", "2O26-01-01", "2026/01/01"};
+    const char *bad[] = {"",           "2026-1-01",  "2026-02-30", "2025-02-29", "1900-02-29",
+                         "2026-13-01", "2026-00-10", "2026-01-00", "20260101",   "2026-01-01T00",
+                         "1899-12-31", "2200-01-01", "2O26-01-01", "2026/01/01"};
     date_t d;
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
         ck_assert_msg(!date_parse(bad[i], &d), "accepted %s", bad[i]);
@@ -86,15 +86,16 @@ START_TEST(test_money_parse_accepts_json_numbers_with_two_decimals)
     struct {
         const char *text;
         cents_t cents;
-    } ok[] = {{"0", 0}, {"150", 15000}, {"150.5", 15050}, {"150.00", 15000},
-              {"12.05", 1205}, {"9999999.99", 999999999}, {"0.01", 1}};
+    } ok[] = {{"0", 0},          {"150", 15000},  {"150.5", 15050},
+              {"150.00", 15000}, {"12.05", 1205}, {"9999999.99", 999999999},
+              {"0.01", 1}};
     for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
         cents_t c = -1;
         ck_assert_msg(money_parse(ok[i].text, &c), "rejected %s", ok[i].text);
         ck_assert_int_eq(c, ok[i].cents);
     }
-    const char *bad[] = {"", "-1", "1.234", "1.", ".5", "01", "1e2", "10000000", "9999999.999",
-                         "12a", " 1", "+1", "1.000"};
+    const char *bad[] = {"",         "-1",          "1.234", "1.", ".5", "01",   "1e2",
+                         "10000000", "9999999.999", "12a",   " 1", "+1", "1.000"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         cents_t c;
         ck_assert_msg(!money_parse(bad[i], &c), "accepted %s", bad[i]);
@@ -119,7 +120,7 @@ START_TEST(test_money_format_and_half_up_percent)
     ck_assert_int_eq(money_percent(12345, 0), 0);
     ck_assert_int_eq(money_percent(12345, 100), 12345);
     ck_assert_int_eq(money_mul_div(450, 2500, 1000), 1125); /* 4.50 x 2.5 */
-    ck_assert_int_eq(money_mul_div(1, 1, 2), 1);             /* 0.5 cent rounds up */
+    ck_assert_int_eq(money_mul_div(1, 1, 2), 1);            /* 0.5 cent rounds up */
 }
 END_TEST
 
@@ -198,9 +199,9 @@ static size_t packed_reference(const char *text, size_t len, unsigned char *out,
     z_stream z;
     memset(&z, 0, sizeof z);
     ck_assert_int_eq(deflateInit2(&z, 1, Z_DEFLATED, 15, 8, Z_DEFAULT_STRATEGY), Z_OK);
-    ck_assert_int_eq(deflateSetDictionary(&z, (const Bytef *)packed_dictionary_v1,
-                                          packed_dictionary_v1_len),
-                     Z_OK);
+    ck_assert_int_eq(
+        deflateSetDictionary(&z, (const Bytef *)packed_dictionary_v1, packed_dictionary_v1_len),
+        Z_OK);
     z.next_in = (Bytef *)text;
     z.avail_in = (uInt)len;
     z.next_out = out;
@@ -310,8 +311,9 @@ END_TEST
 START_TEST(test_unknown_time_zone_is_refused_and_changes_nothing)
 {
     ck_assert(date_set_time_zone("America/New_York"));
-    const char *bad[] = {"Mars/Olympus", "", "../../etc/passwd", "/usr/share/zoneinfo/UTC",
-                         "America/New York", "America", NULL};
+    const char *bad[] = {
+        "Mars/Olympus", "",  "../../etc/passwd", "/usr/share/zoneinfo/UTC", "America/New York",
+        "America",      NULL};
     for (int i = 0; bad[i]; i++) {
         ck_assert_msg(!date_time_zone_known(bad[i]), "%s", bad[i]);
         ck_assert_msg(!date_set_time_zone(bad[i]), "%s", bad[i]);

@@ -58,13 +58,14 @@ static void refused(const char *method, const char *path, const char *token, con
 #define PATIENT_ANA                                                                                \
     "\"patient\":{\"first_name\":\"Ana\",\"last_name\":\"Lopez\",\"birth_date\":\"2015-06-10\"}"
 #define PROVIDER(dx)                                                                               \
-    "\"provider\":{\"npi\":\"" NPI_A "\",\"name\":\"Bay Clinic\",\"network\":\"in\","            \
+    "\"provider\":{\"npi\":\"" NPI_A "\",\"name\":\"Bay Clinic\",\"network\":\"in\","              \
     "\"facility\":false},\"diagnosis_codes\":[\"" dx "\"],"
 /* The employee's chest X-rays (71046, 60.00 a unit in PPO-500): units of them on date. */
 #define XRAY(date, units, charge)                                                                  \
-    "{\"type\":\"medical\",\"member_id\":\"M1001\"," PATIENT_LUIS "," PROVIDER("J06.9")          \
-    "\"lines\":[{\"service_date\":\"" date "\",\"procedure_code\":\"71046\",\"units\":" units    \
-    ",\"charge\":" charge "}]}"
+    "{\"type\":\"medical\",\"member_id\":\"M1001\"," PATIENT_LUIS                                  \
+    "," PROVIDER("J06.9") "\"lines\":[{\"service_date\":\"" date                                   \
+                          "\",\"procedure_code\":\"71046\",\"units\":" units ",\"charge\":" charge \
+                          "}]}"
 
 /* The status of a claim, as staff read it. */
 static void status_of(const char *id, char out[32])
@@ -216,8 +217,7 @@ START_TEST(test_void_reverses_and_adjusts_the_later_claim)
     ck_assert_str_eq(test_json_str(eob, "adjustment.previous.plan_paid"), "240.00");
     ck_assert_str_eq(test_json_str(eob, "adjustment.new.plan_paid"), "0.00");
     ck_assert_str_eq(test_json_str(eob, "adjustment.difference.plan_paid"), "-240.00");
-    ck_assert_str_eq(test_json_str(eob, "adjustment.difference.patient_responsibility"),
-                     "240.00");
+    ck_assert_str_eq(test_json_str(eob, "adjustment.difference.patient_responsibility"), "240.00");
     ck_assert_str_eq(test_json_str(eob, "totals.plan_paid"), "0.00");
     free(eob);
     snprintf(path, sizeof path, "/v1/claims/%s/eob?version=1", b);
@@ -271,17 +271,16 @@ START_TEST(test_void_reverses_and_adjusts_the_later_claim)
     snprintf(path, sizeof path, "/v1/claims/%s/void", a);
     refused("POST", path, member, "{\"reason\": \"again\"}", 409, "already_voided", NULL, NULL);
     snprintf(path, sizeof path, "/v1/claims/%s/void", b);
-    refused("POST", path, other_member, "{\"reason\": \"not mine\"}", 404, "not_found", NULL,
+    refused("POST", path, other_member, "{\"reason\": \"not mine\"}", 404, "not_found", NULL, NULL);
+    refused("POST", path, provider, "{\"reason\": \"a member filed it\"}", 404, "not_found", NULL,
             NULL);
-    refused("POST", path, provider, "{\"reason\": \"a member filed it\"}", 404, "not_found",
-            NULL, NULL);
     refused("POST", path, member, "{}", 422, "validation_failed", "reason", "is required");
     refused("POST", path, member, "{\"reason\": \"\"}", 422, "validation_failed", "reason",
             "must be 1 to 500 characters");
     refused("POST", path, member, "{\"reason\": 7}", 422, "validation_failed", "reason",
             "must be a string");
-    refused("POST", path, member, "{\"reason\": \"x\", \"why\": \"y\"}", 422,
-            "validation_failed", "why", "is not a known field");
+    refused("POST", path, member, "{\"reason\": \"x\", \"why\": \"y\"}", 422, "validation_failed",
+            "why", "is not a known field");
     char long_reason[600];
     memset(long_reason, 'r', 501);
     long_reason[501] = '\0';
@@ -302,10 +301,10 @@ START_TEST(test_replacement_links_both_ways_and_is_no_duplicate)
     char a[40], path[128];
     claim_as(provider, XRAY("2026-04-06", "5", "400.00"), "approved", a);
     /* The same line, another diagnosis: a duplicate of A, were A still standing. */
-    const char *corrected =
-        "{\"type\":\"medical\",\"member_id\":\"M1001\"," PATIENT_LUIS "," PROVIDER("R05.9")
-        "\"lines\":[{\"service_date\":\"2026-04-06\",\"procedure_code\":\"71046\",\"units\":5,"
-        "\"charge\":400.00}]}";
+    const char *corrected = "{\"type\":\"medical\",\"member_id\":\"M1001\"," PATIENT_LUIS
+                            "," PROVIDER("R05.9") "\"lines\":[{\"service_date\":\"2026-04-06\","
+                                                  "\"procedure_code\":\"71046\",\"units\":5,"
+                                                  "\"charge\":400.00}]}";
     snprintf(path, sizeof path, "/v1/claims/%s/replace", a);
     refused("POST", path, other_provider, corrected, 403, "forbidden", NULL, NULL);
     refused("POST", path, other_member, corrected, 404, "not_found", NULL, NULL);
@@ -333,8 +332,7 @@ START_TEST(test_replacement_links_both_ways_and_is_no_duplicate)
     char *eob = eob_version(a, 2);
     ck_assert_str_eq(test_json_str(eob, "status"), "replaced");
     ck_assert_str_eq(test_json_str(eob, "adjustment.kind"), "replacement");
-    ck_assert_str_eq(test_json_str(eob, "adjustment.previous.patient_responsibility"),
-                     "300.00");
+    ck_assert_str_eq(test_json_str(eob, "adjustment.previous.patient_responsibility"), "300.00");
     ck_assert_str_eq(test_json_str(eob, "adjustment.new.patient_responsibility"), "0.00");
     free(eob);
     /* A replaced claim counted once: the accumulators hold R only. */
@@ -348,14 +346,13 @@ START_TEST(test_replacement_links_both_ways_and_is_no_duplicate)
     refused("POST", path, staff, "{\"reason\": \"x\"}", 409, "already_replaced", NULL, NULL);
     snprintf(path, sizeof path, "/v1/claims/%s/replace", r);
     refused("POST", path, staff,
-            "{\"type\":\"medical\",\"member_id\":\"M1001-02\"," PATIENT_ANA "," PROVIDER("J06.9")
-            "\"lines\":[{\"service_date\":\"2026-04-06\",\"procedure_code\":\"71046\","
-            "\"units\":5,\"charge\":400.00}]}",
+            "{\"type\":\"medical\",\"member_id\":\"M1001-02\"," PATIENT_ANA "," PROVIDER(
+                "J06.9") "\"lines\":[{\"service_date\":\"2026-04-06\",\"procedure_code\":\"71046\","
+                         "\"units\":5,\"charge\":400.00}]}",
             422, "validation_failed", "member_id",
             "must be the member_id of the claim it replaces (file a new claim for another "
             "patient)");
-    refused("POST", path, provider, "{\"type\":\"medical\"}", 422, "validation_failed", NULL,
-            NULL);
+    refused("POST", path, provider, "{\"type\":\"medical\"}", 422, "validation_failed", NULL, NULL);
 }
 END_TEST
 
@@ -368,19 +365,22 @@ START_TEST(test_pended_claim_replaced_in_place)
         "\"patient\":{\"first_name\":\"Maria\",\"last_name\":\"Lopez\",\"birth_date\":"
         "\"1977-03-02\"}";
     char body[1024];
-    snprintf(body, sizeof body,
-             "{\"type\":\"medical\",\"member_id\":\"M1001-01\",%s," PROVIDER("J06.9")
-             "\"lines\":[{\"service_date\":\"2026-05-04\",\"procedure_code\":\"85025\","
-             "\"units\":1,\"charge\":30.00}]}",
-             spouse);
+    snprintf(
+        body, sizeof body,
+        "{\"type\":\"medical\",\"member_id\":\"M1001-01\",%s," PROVIDER(
+            "J06.9") "\"lines\":[{\"service_date\":\"2026-05-04\",\"procedure_code\":\"85025\","
+                     "\"units\":1,\"charge\":30.00}]}",
+        spouse);
     claim_as(staff, body, "pended", p);
-    snprintf(body, sizeof body,
-             "{\"type\":\"medical\",\"member_id\":\"M1001-01\",%s," PROVIDER("J06.9")
-             "\"other_insurance\":{\"payer_name\":\"Gulf Coast Health Plan\",\"paid\":9.60,"
-             "\"allowed\":12.00,\"patient_responsibility\":2.40,\"eob_date\":\"2026-05-20\"},"
-             "\"lines\":[{\"service_date\":\"2026-05-04\",\"procedure_code\":\"85025\","
-             "\"units\":1,\"charge\":30.00}]}",
-             spouse);
+    snprintf(
+        body, sizeof body,
+        "{\"type\":\"medical\",\"member_id\":\"M1001-01\",%s," PROVIDER(
+            "J06.9") "\"other_insurance\":{\"payer_name\":\"Gulf Coast Health Plan\",\"paid\":9.60,"
+                     "\"allowed\":12.00,\"patient_responsibility\":2.40,\"eob_date\":\"2026-05-"
+                     "20\"},"
+                     "\"lines\":[{\"service_date\":\"2026-05-04\",\"procedure_code\":\"85025\","
+                     "\"units\":1,\"charge\":30.00}]}",
+        spouse);
     snprintf(path, sizeof path, "/v1/claims/%s/replace", p);
     char *res = call("POST", path, staff, body, 202);
     ck_assert_str_eq(test_json_str(res, "claim_id"), p);
@@ -416,11 +416,12 @@ START_TEST(test_recovery_reversed_with_overpayment_on_eob)
 {
     char c[40], path[128];
     /* The dependent on 15 May: 99214 allowed 145.00, copay 25.00: 120.00 paid. */
-    claim_as(staff,
-             "{\"type\":\"medical\",\"member_id\":\"M1001-02\"," PATIENT_ANA "," PROVIDER("J06.9")
-             "\"lines\":[{\"service_date\":\"2026-05-15\",\"procedure_code\":\"99214\","
-             "\"units\":1,\"charge\":200.00}]}",
-             "approved", c);
+    claim_as(
+        staff,
+        "{\"type\":\"medical\",\"member_id\":\"M1001-02\"," PATIENT_ANA "," PROVIDER(
+            "J06.9") "\"lines\":[{\"service_date\":\"2026-05-15\",\"procedure_code\":\"99214\","
+                     "\"units\":1,\"charge\":200.00}]}",
+        "approved", c);
     put_employee("{\"plan_id\":\"PPO-500\",\"effective\":\"2020-01-01\","
                  "\"termination_event\":\"2026-03-10\","
                  "\"termination_reported_on\":\"2026-06-10\",\"kind\":\"active\"}");
@@ -431,8 +432,8 @@ START_TEST(test_recovery_reversed_with_overpayment_on_eob)
     free(list);
     snprintf(path, sizeof path, "/v1/recoveries/%s/reverse", rid);
     refused("POST", path, member, NULL, 403, "forbidden", NULL, NULL);
-    refused("POST", "/v1/recoveries/00000000-0000-4000-8000-000000000000/reverse", staff, NULL,
-            404, "not_found", NULL, NULL);
+    refused("POST", "/v1/recoveries/00000000-0000-4000-8000-000000000000/reverse", staff, NULL, 404,
+            "not_found", NULL, NULL);
     char *res = call("POST", path, staff, NULL, 202);
     ck_assert_str_eq(test_json_str(res, "recovery_id"), rid);
     ck_assert_str_eq(test_json_str(res, "claim_id"), c);

@@ -194,8 +194,7 @@ static char *random_body(int p)
 }
 
 /* The claim's status on d. */
-static void status_on(const struct test_claimsd *d, const char *token, const char *id,
-                      char out[32])
+static void status_on(const struct test_claimsd *d, const char *token, const char *id, char out[32])
 {
     char path[96];
     snprintf(path, sizeof path, "/v1/claims/%s", id);
@@ -262,12 +261,12 @@ static char *random_review(const char *id, int *counts)
     } else if (action == 1) {
         char allowed[MONEY_STRLEN];
         money_format(charge * (40 + pick(61)) / 100, allowed);
-        snprintf(body, 512,
-                 "{\"action\":\"adjust\",\"lines\":[{\"line\":1,\"allowed\":%s%s}]}",
+        snprintf(body, 512, "{\"action\":\"adjust\",\"lines\":[{\"line\":1,\"allowed\":%s%s}]}",
                  allowed, pick(2) ? ",\"group\":\"CO\",\"carc\":\"45\"" : "");
     } else if (pick(2)) {
-        snprintf(body, 512, "{\"action\":\"deny\",\"lines\":[{\"line\":1,\"group\":\"CO\","
-                            "\"carc\":\"96\",\"rarc\":\"N30\"}]}");
+        snprintf(body, 512,
+                 "{\"action\":\"deny\",\"lines\":[{\"line\":1,\"group\":\"CO\","
+                 "\"carc\":\"96\",\"rarc\":\"N30\"}]}");
     } else {
         snprintf(body, 512, "{\"action\":\"deny\",\"lines\":[{\"group\":\"PR\",\"carc\":\"96\"}]}");
     }
@@ -419,8 +418,7 @@ static char *accumulators(const struct test_redis *r, const char *family, int ye
         if (atoll(rep->element[2 * i + 1]->str) == 0)
             continue;
         lines[k] = malloc(256);
-        snprintf(lines[k++], 256, "%s=%s", rep->element[2 * i]->str,
-                 rep->element[2 * i + 1]->str);
+        snprintf(lines[k++], 256, "%s=%s", rep->element[2 * i]->str, rep->element[2 * i + 1]->str);
     }
     for (size_t i = 0; i < k; i++) /* insertion sort: a handful of fields */
         for (size_t j = i; j > 0 && strcmp(lines[j - 1], lines[j]) > 0; j--) {
@@ -447,8 +445,9 @@ START_TEST(test_accumulators_and_amounts_equal_a_fresh_run_of_the_standing_claim
     unsigned seed = seed_env ? (unsigned)strtoul(seed_env, NULL, 10) : DEFAULT_SEED;
     int steps = steps_env ? atoi(steps_env) : DEFAULT_STEPS;
     rng = seed ? seed : 1;
-    fprintf(stderr, "corrections property test: seed %u, %d steps (CORRECTIONS_SEED, "
-                    "CORRECTIONS_STEPS)\n",
+    fprintf(stderr,
+            "corrections property test: seed %u, %d steps (CORRECTIONS_SEED, "
+            "CORRECTIONS_STEPS)\n",
             seed, steps);
     int counts[7] = {0};
     for (int i = 0; i < steps; i++)
@@ -457,8 +456,9 @@ START_TEST(test_accumulators_and_amounts_equal_a_fresh_run_of_the_standing_claim
     for (int k = 0; k < n_claims; k++)
         if (!claims[k].standing)
             ck_assert_msg(fps_held(k) == 0, "seed %u: claim %d still holds a fingerprint", seed, k);
-    fprintf(stderr, "corrections property test: %d submissions, %d voids, %d replacements, "
-                    "%d refused voids; reviews: %d approve, %d adjust, %d deny\n",
+    fprintf(stderr,
+            "corrections property test: %d submissions, %d voids, %d replacements, "
+            "%d refused voids; reviews: %d approve, %d adjust, %d deny\n",
             counts[0], counts[1], counts[2], counts[3], counts[4], counts[5], counts[6]);
     ck_assert_int_gt(counts[1], 0);
     ck_assert_int_gt(counts[2], 0);
@@ -470,8 +470,8 @@ START_TEST(test_accumulators_and_amounts_equal_a_fresh_run_of_the_standing_claim
         char st[32];
         if (!claims[i].standing) {
             status_on(&server1, staff1, claims[i].id, st);
-            ck_assert_msg(strcmp(st, "voided") == 0 || strcmp(st, "replaced") == 0,
-                          "claim %s: %s", claims[i].id, st);
+            ck_assert_msg(strcmp(st, "voided") == 0 || strcmp(st, "replaced") == 0, "claim %s: %s",
+                          claims[i].id, st);
             continue;
         }
         standing++;
@@ -482,8 +482,8 @@ START_TEST(test_accumulators_and_amounts_equal_a_fresh_run_of_the_standing_claim
         char *d1 = decision_of(&server1, staff1, claims[i].id, st1);
         char *d2 = decision_of(&server2, staff2, twin, st2);
         ck_assert_msg(strcmp(st1, st2) == 0 && strcmp(d1, d2) == 0,
-                      "seed %u: claim %d (%s) differs from a fresh run:\n  %s %s\n  %s %s", seed,
-                      i, claims[i].id, st1, d1, st2, d2);
+                      "seed %u: claim %d (%s) differs from a fresh run:\n  %s %s\n  %s %s", seed, i,
+                      claims[i].id, st1, d1, st2, d2);
         free(d1);
         free(d2);
     }
@@ -492,8 +492,8 @@ START_TEST(test_accumulators_and_amounts_equal_a_fresh_run_of_the_standing_claim
         for (int year = 2025; year <= 2026; year++) {
             char *a1 = accumulators(&redis1, people[f].id, year);
             char *a2 = accumulators(&redis2, people[f].id, year);
-            ck_assert_msg(strcmp(a1, a2) == 0, "seed %u: %s %d accumulators %s, fresh run %s",
-                          seed, people[f].id, year, a1, a2);
+            ck_assert_msg(strcmp(a1, a2) == 0, "seed %u: %s %d accumulators %s, fresh run %s", seed,
+                          people[f].id, year, a1, a2);
             free(a1);
             free(a2);
         }

@@ -188,8 +188,8 @@ START_TEST(test_member_history_is_validated_with_its_paths)
     char *body = eva(ago(200), ago(183), NULL);
     /* The second entry's date repeated: not after the first dated one. */
     char bad[2600];
-    snprintf(bad, sizeof bad, "%.*s,{\"from\":\"%s\",\"student\":true}]}",
-             (int)(strlen(body) - 2), body, ago(200));
+    snprintf(bad, sizeof bad, "%.*s,{\"from\":\"%s\",\"student\":true}]}", (int)(strlen(body) - 2),
+             body, ago(200));
     char *r = call("PUT", "/v1/members/M1001-05", ADMIN, bad, 422);
     ck_assert_str_eq(test_json_str(r, "error.code"), "validation_failed");
     ck_assert_str_eq(test_json_str(r, "error.fields.0.field"), "history[2].from");
@@ -452,8 +452,9 @@ START_TEST(test_group_event_refusals)
              "\"employee_count\":18}",
              future);
     refused("POST", p, body, "reported_on", "must not be in the future");
-    refused("POST", p, "{\"event\":\"employee_count\",\"date\":\"2026-01-01\",\"employee_count\":1,"
-                       "\"why\":1}",
+    refused("POST", p,
+            "{\"event\":\"employee_count\",\"date\":\"2026-01-01\",\"employee_count\":1,"
+            "\"why\":1}",
             "why", "unknown field");
     const char *ok = "{\"event\":\"employee_count\",\"date\":\"2026-01-01\",\"employee_count\":18}";
     free(call("POST", "/v1/groups/G999/events", staff, ok, 404));

@@ -57,8 +57,9 @@ START_TEST(test_earlier_change_stops_at_the_next_change_of_the_same_fact)
      * of the certification), and leaves the counts alone. */
     v.medicare_certification = MEDICARE_CERT_19_OR_FEWER;
     v.employee_count = 99;
-    ck_assert_int_eq(
-        group_set_facts(&G, D("2026-04-01"), D("2026-06-01"), GROUP_FACT_MEDICARE_CERTIFICATION, &v), 0);
+    ck_assert_int_eq(group_set_facts(&G, D("2026-04-01"), D("2026-06-01"),
+                                     GROUP_FACT_MEDICARE_CERTIFICATION, &v),
+                     0);
     ck_assert_int_eq(G.n_history, 4);
     ck_assert_int_eq(cert_on("2026-03-31"), MEDICARE_CERT_20_OR_MORE);
     ck_assert_int_eq(cert_on("2026-04-01"), MEDICARE_CERT_19_OR_FEWER);
@@ -98,9 +99,8 @@ START_TEST(test_member_put_sets_given_facts_from_today)
     member_set_initial_facts(&M, &f);
     /* A history says: not a student from 15 May. */
     f.student = false;
-    ck_assert_int_eq(member_set_facts(&M, D("2026-05-15"), D("2026-06-01"),
-                                             INTAKE_GIVEN_STUDENT, &f),
-                     0);
+    ck_assert_int_eq(
+        member_set_facts(&M, D("2026-05-15"), D("2026-06-01"), INTAKE_GIVEN_STUDENT, &f), 0);
     /* A PUT with a history and only lives_with_employee at the top level:
      * the student flag is not given, so it is left as the timeline has it. */
     struct intake_member_put put = {true, INTAKE_GIVEN_LIVES_WITH_EMPLOYEE, {0}};
@@ -136,15 +136,15 @@ START_TEST(test_full_history_is_refused_and_left_unchanged)
     struct group_facts v = {0, MEDICARE_CERT_20_OR_MORE};
     for (int i = 1; i < MAX_FACT_HISTORY; i++) {
         v.employee_count = 25 + i;
-        ck_assert_int_eq(
-            group_set_facts(&G, date_add_days(D("2020-01-01"), i), D("2020-01-01"), GROUP_FACT_EMPLOYEE_COUNT, &v),
-            0);
+        ck_assert_int_eq(group_set_facts(&G, date_add_days(D("2020-01-01"), i), D("2020-01-01"),
+                                         GROUP_FACT_EMPLOYEE_COUNT, &v),
+                         0);
     }
     ck_assert_int_eq(G.n_history, MAX_FACT_HISTORY);
     struct group before = G;
     v.employee_count = 1;
-    ck_assert_int_eq(group_set_facts(&G, D("2026-01-01"), D("2026-01-01"), GROUP_FACT_EMPLOYEE_COUNT, &v),
-                     -1);
+    ck_assert_int_eq(
+        group_set_facts(&G, D("2026-01-01"), D("2026-01-01"), GROUP_FACT_EMPLOYEE_COUNT, &v), -1);
     ck_assert(memcmp(&before, &G, sizeof G) == 0);
 }
 END_TEST

@@ -54,8 +54,8 @@ static void expect_text_equals_tree(const struct eob_inputs *in)
     char *text = NULL;
     ck_assert_int_eq(eob_record_build(in, &rec), EOB_OK);
     ck_assert_int_eq(eob_record_text(in, &text), EOB_OK);
-    ck_assert_str_eq(text, json_object_to_json_string_ext(
-                               rec, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+    ck_assert_str_eq(text, json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PLAIN |
+                                                                   JSON_C_TO_STRING_NOSLASHESCAPE));
     free(text);
     json_object_put(rec);
     struct json_object *d = decision_to_json(in->decision);
@@ -752,8 +752,15 @@ static struct json_object *hostile_names(void)
 START_TEST(test_json_writer_writes_strings_as_json_c_does)
 {
     static const char *const strings[] = {
-        "", "plain", "a/b//c/", "/", "\"quoted\" \\ back", "tab\tnl\ncr\rff\fbs\b",
-        "\x01\x02\x1f\x7f end", "caf\xc3\xa9 \xe2\x82\xac", "</title><script>",
+        "",
+        "plain",
+        "a/b//c/",
+        "/",
+        "\"quoted\" \\ back",
+        "tab\tnl\ncr\rff\fbs\b",
+        "\x01\x02\x1f\x7f end",
+        "caf\xc3\xa9 \xe2\x82\xac",
+        "</title><script>",
     };
     for (int slash = 0; slash < 2; slash++) {
         struct json_writer w;

@@ -104,8 +104,7 @@ static char *claim_on(const struct person *who, const char *service)
         test_api(&server, "GET", path, staff, NULL, NULL, &res);
         ck_assert_int_eq(res.status, 200);
         const char *st = test_json_str(res.body, "status");
-        if (strcmp(st, "approved") == 0 || strcmp(st, "denied") == 0 ||
-            strcmp(st, "pended") == 0) {
+        if (strcmp(st, "approved") == 0 || strcmp(st, "denied") == 0 || strcmp(st, "pended") == 0) {
             char *claim = strdup(res.body);
             test_response_free(&res);
             return claim;
@@ -167,24 +166,26 @@ START_TEST(test_family_walk_through_the_lifecycle)
     assert_paid(&EMPLOYEE, "2026-02-04");
 
     /* The same hire again: the id exists. */
-    post_event("E900",
-               "{\"event\":\"hire\",\"date\":\"2026-01-05\",\"reported_on\":\"2026-01-06\","
-               "\"member\":{\"member_id\":\"E900\",\"subscriber_id\":\"E900\",\"group_id\":\"G900\","
-               "\"relationship\":\"employee\",\"first_name\":\"Rosa\",\"last_name\":\"Vega\","
-               "\"birth_date\":\"1984-02-11\",\"state\":\"FL\"}}",
-               &res);
+    post_event(
+        "E900",
+        "{\"event\":\"hire\",\"date\":\"2026-01-05\",\"reported_on\":\"2026-01-06\","
+        "\"member\":{\"member_id\":\"E900\",\"subscriber_id\":\"E900\",\"group_id\":\"G900\","
+        "\"relationship\":\"employee\",\"first_name\":\"Rosa\",\"last_name\":\"Vega\","
+        "\"birth_date\":\"1984-02-11\",\"state\":\"FL\"}}",
+        &res);
     ck_assert_int_eq(res.status, 409);
     ck_assert_str_eq(test_json_str(res.body, "error.code"), "conflict");
     test_response_free(&res);
 
     /* Marriage on 14 March reported on day 60 (13 May): the spouse is
      * covered from the marriage date (§ I, 60 days for a new dependent). */
-    event_ok("E900",
-             "{\"event\":\"marriage\",\"date\":\"2026-03-14\",\"reported_on\":\"2026-05-13\","
-             "\"member\":{\"member_id\":\"E900-01\",\"subscriber_id\":\"E900\",\"group_id\":\"G900\","
-             "\"relationship\":\"spouse\",\"first_name\":\"Tomas\",\"last_name\":\"Vega\","
-             "\"birth_date\":\"1983-07-30\",\"state\":\"FL\"}}",
-             &res);
+    event_ok(
+        "E900",
+        "{\"event\":\"marriage\",\"date\":\"2026-03-14\",\"reported_on\":\"2026-05-13\","
+        "\"member\":{\"member_id\":\"E900-01\",\"subscriber_id\":\"E900\",\"group_id\":\"G900\","
+        "\"relationship\":\"spouse\",\"first_name\":\"Tomas\",\"last_name\":\"Vega\","
+        "\"birth_date\":\"1983-07-30\",\"state\":\"FL\"}}",
+        &res);
     ck_assert_str_eq(test_json_str(res.body, "member_id"), "E900-01");
     ck_assert_str_eq(test_json_str(res.body, "coverage.0.effective"), "2026-03-14");
     ck_assert_str_eq(test_json_str(res.body, "married_on"), "2026-03-14");
@@ -241,8 +242,8 @@ START_TEST(test_family_walk_through_the_lifecycle)
     /* Layoff on 10 July: the group continues coverage for 60 days (§ IV),
      * the 60th day (8 September) is the termination event, coverage runs to
      * 30 September for the whole family. */
-    event_ok("E900", "{\"event\":\"layoff\",\"date\":\"2026-07-10\",\"reported_on\":\"2026-07-10\"}",
-             &res);
+    event_ok("E900",
+             "{\"event\":\"layoff\",\"date\":\"2026-07-10\",\"reported_on\":\"2026-07-10\"}", &res);
     ck_assert_str_eq(test_json_str(res.body, "coverage.0.termination_event"), "2026-09-08");
     ck_assert_str_eq(test_json_str(res.body, "coverage.0.termination_reported_on"), "2026-07-10");
     test_response_free(&res);
@@ -378,21 +379,23 @@ START_TEST(test_unknown_member_role_and_fields)
     assert_refusal(&res, 422, "validation_failed", "member.coverage",
                    "must be left out: the event derives the coverage");
     test_response_free(&res);
-    post_event("E950",
-               "{\"event\":\"hire\",\"date\":\"2026-01-05\",\"reported_on\":\"2026-01-06\","
-               "\"member\":{\"member_id\":\"E950\",\"subscriber_id\":\"E950\",\"group_id\":\"G404\","
-               "\"relationship\":\"employee\",\"first_name\":\"Rosa\",\"last_name\":\"Vega\","
-               "\"birth_date\":\"1984-02-11\",\"state\":\"FL\"}}",
-               &res);
+    post_event(
+        "E950",
+        "{\"event\":\"hire\",\"date\":\"2026-01-05\",\"reported_on\":\"2026-01-06\","
+        "\"member\":{\"member_id\":\"E950\",\"subscriber_id\":\"E950\",\"group_id\":\"G404\","
+        "\"relationship\":\"employee\",\"first_name\":\"Rosa\",\"last_name\":\"Vega\","
+        "\"birth_date\":\"1984-02-11\",\"state\":\"FL\"}}",
+        &res);
     assert_refusal(&res, 422, "validation_failed", "member.group_id", "is not a known group");
     test_response_free(&res);
     /* A hire reported on day 32 after eligibility (G100: no waiting period). */
-    post_event("E951",
-               "{\"event\":\"hire\",\"date\":\"2026-01-05\",\"reported_on\":\"2026-02-06\","
-               "\"member\":{\"member_id\":\"E951\",\"subscriber_id\":\"E951\",\"group_id\":\"G100\","
-               "\"relationship\":\"employee\",\"first_name\":\"Rosa\",\"last_name\":\"Vega\","
-               "\"birth_date\":\"1984-02-11\",\"state\":\"FL\"}}",
-               &res);
+    post_event(
+        "E951",
+        "{\"event\":\"hire\",\"date\":\"2026-01-05\",\"reported_on\":\"2026-02-06\","
+        "\"member\":{\"member_id\":\"E951\",\"subscriber_id\":\"E951\",\"group_id\":\"G100\","
+        "\"relationship\":\"employee\",\"first_name\":\"Rosa\",\"last_name\":\"Vega\","
+        "\"birth_date\":\"1984-02-11\",\"state\":\"FL\"}}",
+        &res);
     assert_refusal(&res, 422, "late_enrollment", "reported_on",
                    "is more than 31 days after the date of eligibility (the window for enrolling a "
                    "new hire, manual § I \"Enrollment for new hires\")");

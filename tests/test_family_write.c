@@ -91,7 +91,8 @@ static void on_family(enum queue_status status, const struct queue_family *fam, 
     a->n = fam->n;
     for (size_t i = 0; i < fam->n && i < 4; i++) {
         snprintf(a->ids[i], sizeof a->ids[i], "%s", fam->ids[i]);
-        snprintf(a->records[i], sizeof a->records[i], "%s", fam->records[i] ? fam->records[i] : "-");
+        snprintf(a->records[i], sizeof a->records[i], "%s",
+                 fam->records[i] ? fam->records[i] : "-");
     }
     snprintf(a->group, sizeof a->group, "%s", fam->group ? fam->group : "-");
     snprintf(a->added, sizeof a->added, "%s", fam->added ? fam->added : "-");

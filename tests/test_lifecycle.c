@@ -111,36 +111,36 @@ static const char *date_text(date_t d, char buf[DATE_STRLEN])
 struct window_case {
     const char *name;
     enum lifecycle_event_kind kind;
-    bool enrolled;         /* the path employee is covered on the event's date */
-    int waiting;           /* the group's waiting period */
-    const char *date;      /* the event */
-    const char *reported;  /* the report */
+    bool enrolled;        /* the path employee is covered on the event's date */
+    int waiting;          /* the group's waiting period */
+    const char *date;     /* the event */
+    const char *reported; /* the report */
     bool late;
     const char *problem;   /* when late */
     const char *effective; /* when accepted: the new span's */
 };
 
-#define NEWBORN_LATE                                                                             \
+#define NEWBORN_LATE                                                                               \
     "is more than 60 days after the birth (the window for adding a newborn, manual § II)"
-#define ADOPTION_LATE                                                                            \
-    "is more than 60 days after the adoption (the window for adding an adopted child, manual "   \
+#define ADOPTION_LATE                                                                              \
+    "is more than 60 days after the adoption (the window for adding an adopted child, manual "     \
     "§ II)"
-#define PLACEMENT_LATE                                                                           \
-    "is more than 60 days after the placement (the window for adding a child placed for "        \
+#define PLACEMENT_LATE                                                                             \
+    "is more than 60 days after the placement (the window for adding a child placed for "          \
     "adoption or in foster care, manual § II)"
-#define GUARDIAN_LATE                                                                            \
-    "is more than 60 days after the guardianship was granted (the window for adding a child "    \
+#define GUARDIAN_LATE                                                                              \
+    "is more than 60 days after the guardianship was granted (the window for adding a child "      \
     "under legal guardianship, manual § II)"
-#define SPOUSE_LATE                                                                              \
-    "is more than 60 days after the marriage (the window for adding a spouse, manual § I "       \
+#define SPOUSE_LATE                                                                                \
+    "is more than 60 days after the marriage (the window for adding a spouse, manual § I "        \
     "\"Addition of a newly acquired dependent\")"
-#define SPECIAL_LATE                                                                             \
+#define SPECIAL_LATE                                                                               \
     "is more than 31 days after the marriage (the window for special enrollment, manual § II)"
-#define LOSS_LATE                                                                                \
-    "is more than 31 days after the loss of the other coverage (the window for enrolling after " \
+#define LOSS_LATE                                                                                  \
+    "is more than 31 days after the loss of the other coverage (the window for enrolling after "   \
     "a loss of prior creditable coverage, manual § II)"
-#define HIRE_LATE                                                                                \
-    "is more than 31 days after the date of eligibility (the window for enrolling a new hire, "  \
+#define HIRE_LATE                                                                                  \
+    "is more than 31 days after the date of eligibility (the window for enrolling a new hire, "    \
     "manual § I \"Enrollment for new hires\")"
 
 static const struct window_case windows[] = {
@@ -149,8 +149,10 @@ static const struct window_case windows[] = {
     {"newborn day 61", LC_NEWBORN, true, 0, "2026-03-01", "2026-05-01", true, NEWBORN_LATE, NULL},
     {"newborn before birth", LC_NEWBORN, true, 0, "2026-03-01", "2026-02-01", false, NULL,
      "2026-03-01"},
-    {"adoption day 60", LC_ADOPTION, true, 0, "2026-03-01", "2026-04-30", false, NULL, "2026-03-01"},
-    {"adoption day 61", LC_ADOPTION, true, 0, "2026-03-01", "2026-05-01", true, ADOPTION_LATE, NULL},
+    {"adoption day 60", LC_ADOPTION, true, 0, "2026-03-01", "2026-04-30", false, NULL,
+     "2026-03-01"},
+    {"adoption day 61", LC_ADOPTION, true, 0, "2026-03-01", "2026-05-01", true, ADOPTION_LATE,
+     NULL},
     {"placement day 60", LC_PLACEMENT, true, 0, "2026-01-15", "2026-03-16", false, NULL,
      "2026-01-15"},
     {"placement day 61", LC_PLACEMENT, true, 0, "2026-01-15", "2026-03-17", true, PLACEMENT_LATE,
@@ -168,8 +170,8 @@ static const struct window_case windows[] = {
     {"special day 32", LC_MARRIAGE, false, 0, "2026-06-20", "2026-07-22", true, SPECIAL_LATE, NULL},
     /* Loss of other coverage: 31 days; effective the first of the month
      * after the report. */
-    {"loss day 31, report on a month's last day", LC_LOSS_OF_OTHER_COVERAGE, false, 0,
-     "2026-02-28", "2026-03-31", false, NULL, "2026-04-01"},
+    {"loss day 31, report on a month's last day", LC_LOSS_OF_OTHER_COVERAGE, false, 0, "2026-02-28",
+     "2026-03-31", false, NULL, "2026-04-01"},
     {"loss day 32", LC_LOSS_OF_OTHER_COVERAGE, false, 0, "2026-02-28", "2026-04-01", true,
      LOSS_LATE, NULL},
     {"loss reported on the first of a month", LC_LOSS_OF_OTHER_COVERAGE, false, 0, "2026-03-20",
@@ -204,20 +206,12 @@ START_TEST(test_window_boundaries)
         adds("E9", REL_EMPLOYEE, "1990-01-01");
         snprintf(ev.member.subscriber_id, ID_LEN, "E9");
         break;
-    case LC_NEWBORN:
-        adds("N1", REL_CHILD, c->date);
-        break;
+    case LC_NEWBORN: adds("N1", REL_CHILD, c->date); break;
     case LC_ADOPTION:
     case LC_PLACEMENT:
-    case LC_GUARDIANSHIP:
-        adds("N1", REL_CHILD, "2024-01-01");
-        break;
-    case LC_MARRIAGE:
-        adds("S2", REL_SPOUSE, "1985-01-01");
-        break;
-    default: /* loss: the path employee enrols */
-        added_at = 0;
-        break;
+    case LC_GUARDIANSHIP: adds("N1", REL_CHILD, "2024-01-01"); break;
+    case LC_MARRIAGE: adds("S2", REL_SPOUSE, "1985-01-01"); break;
+    default: /* loss: the path employee enrols */ added_at = 0; break;
     }
     if (c->late) {
         assert_refused(LIFECYCLE_LATE, "reported_on", c->problem);
@@ -372,7 +366,8 @@ START_TEST(test_divorce_ends_the_spouse)
     ck_assert(!fam.members[0].coverage[0].has_termination_event);
     date_t last;
     char buf[DATE_STRLEN];
-    ck_assert(adj_span_last_day(&fam.members[1].coverage[0], &fam.members[1], &group, TODAY, &last));
+    ck_assert(
+        adj_span_last_day(&fam.members[1].coverage[0], &fam.members[1], &group, TODAY, &last));
     ck_assert_str_eq(date_text(last, buf), "2026-04-30");
 }
 END_TEST
@@ -424,8 +419,8 @@ END_TEST
 struct leave_case {
     bool continuation;
     const char *date;
-    const char *event;     /* the termination event written */
-    const char *last_day;  /* the last day covered */
+    const char *event;    /* the termination event written */
+    const char *last_day; /* the last day covered */
 };
 
 static const struct leave_case leaves[] = {
@@ -483,11 +478,11 @@ struct rehire_case {
 
 static const struct rehire_case rehires[] = {
     /* Terminated 2026-01-10: coverage ended 2026-01-31; six months after is 2026-07-31. */
-    {"2026-06-01", "2026-06-01", 30, false, "2026-06-01"},  /* the day after coverage: a rehire */
-    {"2026-07-31", "2026-07-31", 30, false, "2026-07-31"},  /* six months: no waiting period */
-    {"2026-08-01", "2026-08-01", 30, false, "2026-08-31"},  /* after six months: waiting again */
-    {"2026-08-01", "2026-09-01", 30, false, "2026-08-31"},  /* day 31 of the form window */
-    {"2026-08-01", "2026-09-02", 30, true, NULL},            /* day 32 */
+    {"2026-06-01", "2026-06-01", 30, false, "2026-06-01"}, /* the day after coverage: a rehire */
+    {"2026-07-31", "2026-07-31", 30, false, "2026-07-31"}, /* six months: no waiting period */
+    {"2026-08-01", "2026-08-01", 30, false, "2026-08-31"}, /* after six months: waiting again */
+    {"2026-08-01", "2026-09-01", 30, false, "2026-08-31"}, /* day 31 of the form window */
+    {"2026-08-01", "2026-09-02", 30, true, NULL},          /* day 32 */
 };
 
 START_TEST(test_rehire_table)
@@ -589,12 +584,18 @@ struct cobra_case {
 };
 
 static const struct cobra_case cobras[] = {
-    {COBRA_TERMINATION_OF_EMPLOYMENT, 18, true}, {COBRA_TERMINATION_OF_EMPLOYMENT, 29, true},
-    {COBRA_TERMINATION_OF_EMPLOYMENT, 36, false}, {COBRA_REDUCTION_OF_HOURS, 18, true},
-    {COBRA_REDUCTION_OF_HOURS, 36, false},       {COBRA_DIVORCE, 36, true},
-    {COBRA_DIVORCE, 18, false},                  {COBRA_DIVORCE, 29, false},
-    {COBRA_LEGAL_SEPARATION, 36, true},          {COBRA_DEATH_OF_EMPLOYEE, 36, true},
-    {COBRA_MEDICARE_ENTITLEMENT, 36, true},      {COBRA_LOSS_OF_DEPENDENT_STATUS, 36, true},
+    {COBRA_TERMINATION_OF_EMPLOYMENT, 18, true},
+    {COBRA_TERMINATION_OF_EMPLOYMENT, 29, true},
+    {COBRA_TERMINATION_OF_EMPLOYMENT, 36, false},
+    {COBRA_REDUCTION_OF_HOURS, 18, true},
+    {COBRA_REDUCTION_OF_HOURS, 36, false},
+    {COBRA_DIVORCE, 36, true},
+    {COBRA_DIVORCE, 18, false},
+    {COBRA_DIVORCE, 29, false},
+    {COBRA_LEGAL_SEPARATION, 36, true},
+    {COBRA_DEATH_OF_EMPLOYEE, 36, true},
+    {COBRA_MEDICARE_ENTITLEMENT, 36, true},
+    {COBRA_LOSS_OF_DEPENDENT_STATUS, 36, true},
     {COBRA_LOSS_OF_DEPENDENT_STATUS, 29, false},
 };
 

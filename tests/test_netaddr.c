@@ -19,8 +19,7 @@
 #include "netaddr.h"
 
 /* The numeric host text as an address; the test fails if it is not one. */
-static struct sockaddr_storage A(const char *text)
-{
+static struct sockaddr_storage A(const char *text) {
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_flags = AI_NUMERICHOST};
     struct addrinfo *res = NULL;
     int rc = getaddrinfo(text, NULL, &hints, &res);
@@ -32,7 +31,8 @@ static struct sockaddr_storage A(const char *text)
     return ss;
 }
 
-static bool pub(const char *text)
+static bool
+pub(const char *text)
 {
     struct sockaddr_storage ss = A(text);
     return netaddr_is_public((struct sockaddr *)&ss);
@@ -41,14 +41,14 @@ static bool pub(const char *text)
 static void expect_public(const char *const *texts, size_t n, bool want)
 {
     for (size_t i = 0; i < n; i++)
-        ck_assert_msg(pub(texts[i]) == want, "%s: public is %d, want %d", texts[i],
-                      pub(texts[i]), want);
+        ck_assert_msg(pub(texts[i]) == want, "%s: public is %d, want %d", texts[i], pub(texts[i]),
+                      want);
 }
 
-#define EXPECT(want, ...)                                                                   \
-    do {                                                                                    \
-        const char *const list_[] = {__VA_ARGS__};                                          \
-        expect_public(list_, sizeof list_ / sizeof *list_, want);                          \
+#define EXPECT(want, ...)                                                                          \
+    do {                                                                                           \
+        const char *const list_[] = {__VA_ARGS__};                                                 \
+        expect_public(list_, sizeof list_ / sizeof *list_, want);                                  \
     } while (0)
 
 START_TEST(test_ipv4_ranges_and_their_boundaries)
@@ -133,10 +133,10 @@ START_TEST(test_ipv6_ranges)
     EXPECT(false, "100::", "100::1", "1fff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "4000::");
     /* global unicast 2000::/3 and its special blocks */
     EXPECT(true, "2000::", "2001:200::", "2001:4860:4860::8888", "2606:4700:4700::1111",
-           "2a00:1450:4001:82a::200e", "3ffe:ffff::1", "3fff:1000::",
-           "3fff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
-    EXPECT(false, "2001::", "2001::1", "2001:1ff:ffff:ffff:ffff:ffff:ffff:ffff", "2001:db8::",
-           "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff", "3fff::", "3fff:fff:ffff::1");
+           "2a00:1450:4001:82a::200e", "3ffe:ffff::1",
+           "3fff:1000::", "3fff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
+    EXPECT(false, "2001::", "2001::1", "2001:1ff:ffff:ffff:ffff:ffff:ffff:ffff",
+           "2001:db8::", "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff", "3fff::", "3fff:fff:ffff::1");
     /* 6to4 2002::/16: judged by the IPv4 address it carries */
     EXPECT(false, "2002:7f00:1::", "2002:a00:1::1", "2002:a9fe:a9fe::");
     EXPECT(true, "2002:808:808::1");
@@ -152,8 +152,7 @@ START_TEST(test_other_families_are_not_public)
 }
 END_TEST
 
-static struct netaddr_cidr C(const char *text)
-{
+static struct netaddr_cidr C(const char *text) {
     struct netaddr_cidr c;
     ck_assert_msg(netaddr_parse_cidr(text, &c) == 0, "%s was refused", text);
     return c;
@@ -191,11 +190,30 @@ START_TEST(test_cidr_parsing)
     ck_assert_int_eq(c.family, AF_INET);
     ck_assert_int_eq(c.prefix, 32);
 
-    const char *bad[] = {"", "/8", "10.1.0.0/", "10.1.0.0/33", "::/129", "10.1.2.3/16",
-                         "10.1.0.0/016", "10.1.0.0/-1", "10.1.0.0/ 16", "10.1.0.0/16/1",
-                         "10.1.0.0/1000", "localhost", "2130706433", "127.1", "0x7f.0.0.1",
-                         "0177.0.0.1", "fe80::1%eth0", " 10.0.0.1", "10.0.0.1 ", "10.0.0.256",
-                         "fd00::1/8", "1.2.3.4.5", "[::1]", "::1/12a"};
+    const char *bad[] = {"",
+                         "/8",
+                         "10.1.0.0/",
+                         "10.1.0.0/33",
+                         "::/129",
+                         "10.1.2.3/16",
+                         "10.1.0.0/016",
+                         "10.1.0.0/-1",
+                         "10.1.0.0/ 16",
+                         "10.1.0.0/16/1",
+                         "10.1.0.0/1000",
+                         "localhost",
+                         "2130706433",
+                         "127.1",
+                         "0x7f.0.0.1",
+                         "0177.0.0.1",
+                         "fe80::1%eth0",
+                         " 10.0.0.1",
+                         "10.0.0.1 ",
+                         "10.0.0.256",
+                         "fd00::1/8",
+                         "1.2.3.4.5",
+                         "[::1]",
+                         "::1/12a"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         struct netaddr_cidr x;
         ck_assert_msg(netaddr_parse_cidr(bad[i], &x) == -1, "\"%s\" was taken", bad[i]);
@@ -308,7 +326,7 @@ static struct addrinfo *fake(struct fake_list *f, const char *const *addrs, int 
         f->ai[i].ai_family = f->ss[i].ss_family;
         f->ai[i].ai_addr = (struct sockaddr *)&f->ss[i];
         f->ai[i].ai_addrlen = f->ss[i].ss_family == AF_INET ? sizeof(struct sockaddr_in)
-                                                             : sizeof(struct sockaddr_in6);
+                                                            : sizeof(struct sockaddr_in6);
         f->ai[i].ai_next = i + 1 < n ? &f->ai[i + 1] : NULL;
     }
     return n ? &f->ai[0] : NULL;
@@ -323,12 +341,10 @@ START_TEST(test_every_resolved_address_must_be_allowed)
     ck_assert_ptr_eq(first, f.ai[0].ai_addr);
     /* One internal address among public ones refuses the host. */
     const char *mixed[] = {"93.184.215.14", "127.0.0.1", "8.8.8.8"};
-    ck_assert_int_eq(webhook_dns_judge(fake(&f, mixed, 3), NULL, &first),
-                     WEBHOOK_DNS_NOT_ALLOWED);
+    ck_assert_int_eq(webhook_dns_judge(fake(&f, mixed, 3), NULL, &first), WEBHOOK_DNS_NOT_ALLOWED);
     ck_assert_ptr_null(first);
     const char *mixed6[] = {"8.8.8.8", "::ffff:169.254.169.254"};
-    ck_assert_int_eq(webhook_dns_judge(fake(&f, mixed6, 2), NULL, &first),
-                     WEBHOOK_DNS_NOT_ALLOWED);
+    ck_assert_int_eq(webhook_dns_judge(fake(&f, mixed6, 2), NULL, &first), WEBHOOK_DNS_NOT_ALLOWED);
     /* Allowed by the list. */
     struct netaddr_list list = {.n = 1};
     list.cidr[0] = C("127.0.0.1/32");

@@ -1035,7 +1035,6 @@ START_TEST(test_fractional_quantity_round_trips)
 }
 END_TEST
 
-
 /* ---- canonical JSON written as text (the submission path) ---- */
 
 static char *written_json(const struct claim *c)
@@ -1070,25 +1069,24 @@ static void assert_written_like_tree(const struct claim *c)
 
 START_TEST(test_written_canonical_json_equals_the_tree_for_the_fixtures)
 {
-    ck_assert_msg(claim_edited("claim_pharmacy.json", true, "received_date", "\"2026-03-01\"",
-                               NULL),
-                  "%s", dump_errors());
+    ck_assert_msg(
+        claim_edited("claim_pharmacy.json", true, "received_date", "\"2026-03-01\"", NULL), "%s",
+        dump_errors());
     assert_written_like_tree(&C);
     ck_assert(claim_edited("claim_pharmacy.json", false, "quantity", "0.125", "prescriber", NULL,
-                           "rx_number", NULL, "pharmacy.npi", NULL, "other_insurance", NULL,
-                           NULL));
+                           "rx_number", NULL, "pharmacy.npi", NULL, "other_insurance", NULL, NULL));
     assert_written_like_tree(&C);
     ck_assert(claim_edited("claim_pharmacy.json", false, "quantity", "2.50", NULL));
     assert_written_like_tree(&C);
     ck_assert(claim_edited("claim_pharmacy.json", false, "quantity", "999999.999", "charge",
                            "9999999.99", NULL));
     assert_written_like_tree(&C);
-    ck_assert_msg(claim_edited("claim_medical.json", true, "received_date", "\"2026-03-01\"",
-                               NULL),
+    ck_assert_msg(claim_edited("claim_medical.json", true, "received_date", "\"2026-03-01\"", NULL),
                   "%s", dump_errors());
     assert_written_like_tree(&C);
-    ck_assert(claim_edited("claim_medical.json", false, "lines[0].charge", "0", "lines[0].modifiers",
-                           "[\"25\",\"59\",\"lt\",\"RT\"]", "attachments", "[]", NULL));
+    ck_assert(claim_edited("claim_medical.json", false, "lines[0].charge", "0",
+                           "lines[0].modifiers", "[\"25\",\"59\",\"lt\",\"RT\"]", "attachments",
+                           "[]", NULL));
     assert_written_like_tree(&C);
 }
 END_TEST
@@ -1106,8 +1104,10 @@ START_TEST(test_written_names_escape_quotes_backslashes_and_keep_utf8)
     ck_assert_str_eq(C.patient.first_name, "Zo\xc3\xab \"Jo\" O\\Brien/Smith");
     assert_written_like_tree(&C);
     char *text = written_json(&C);
-    ck_assert_ptr_nonnull(strstr(text, "\"first_name\":\"Zo\xc3\xab \\\"Jo\\\" O\\\\Brien/Smith\""));
-    ck_assert_ptr_nonnull(strstr(text, "\"last_name\":\"\xe5\x8c\x97\xe4\xba\xac \xf0\x9f\x98\x80\""));
+    ck_assert_ptr_nonnull(
+        strstr(text, "\"first_name\":\"Zo\xc3\xab \\\"Jo\\\" O\\\\Brien/Smith\""));
+    ck_assert_ptr_nonnull(
+        strstr(text, "\"last_name\":\"\xe5\x8c\x97\xe4\xba\xac \xf0\x9f\x98\x80\""));
     free(text);
 }
 END_TEST
@@ -1485,8 +1485,8 @@ static const struct one_problem member_cases[] = {
      "only allowed when relationship is grandchild"},
     {EM, "parents", "{\"status\":\"divorced\",\"custodial_parent\":\"subscriber\"}", "parents",
      "only allowed when relationship is child"},
-    {CH, "parents", "{\"status\":\"apart\",\"custodial_parent\":\"subscriber\"}",
-     "parents.status", "must be separated, divorced or never_married"},
+    {CH, "parents", "{\"status\":\"apart\",\"custodial_parent\":\"subscriber\"}", "parents.status",
+     "must be separated, divorced or never_married"},
     {CH, "parents", "{\"status\":\"divorced\",\"custodial_parent\":\"mother\"}",
      "parents.custodial_parent", "must be subscriber, other_parent or joint"},
     {CH, "parents", "{\"status\":\"divorced\"}", "parents.custodial_parent", "is required"},
@@ -1513,16 +1513,16 @@ static const struct one_problem member_cases[] = {
     {CH, "history", "[{},{\"student\":true}]", "history[1].from", "is required"},
     {CH, "history", "[{},{\"from\":\"2025-02-30\"}]", "history[1].from",
      "must be a date YYYY-MM-DD"},
-    {CH, "history", "[{},{\"from\":\"2025-05-01\"},{\"from\":\"2025-05-01\"}]",
-     "history[2].from", "must be after the previous entry's from"},
-    {CH, "history", "[{},{\"from\":\"2025-05-02\"},{\"from\":\"2025-05-01\"}]",
-     "history[2].from", "must be after the previous entry's from"},
+    {CH, "history", "[{},{\"from\":\"2025-05-01\"},{\"from\":\"2025-05-01\"}]", "history[2].from",
+     "must be after the previous entry's from"},
+    {CH, "history", "[{},{\"from\":\"2025-05-02\"},{\"from\":\"2025-05-01\"}]", "history[2].from",
+     "must be after the previous entry's from"},
     {CH, "history", "[{\"reported_on\":\"2025\"}]", "history[0].reported_on",
      "must be a date YYYY-MM-DD"},
     {CH, "history", "[{\"student\":1}]", "history[0].student", "must be true or false"},
     {CH, "history", "[{\"colour\":1}]", "history[0].colour", "unknown field"},
-    {CH, "history", "[{\"medicare\":{\"basis\":\"age\"}}]",
-     "history[0].medicare.entitlement_date", "is required"},
+    {CH, "history", "[{\"medicare\":{\"basis\":\"age\"}}]", "history[0].medicare.entitlement_date",
+     "is required"},
 #undef CH
 #undef EM
 };
@@ -1540,8 +1540,8 @@ END_TEST
  * on its span, written only when known, and read back unchanged. */
 START_TEST(test_span_termination_reported_on_round_trips)
 {
-    ck_assert_msg(member_edited("member_employee.json", "M1001", "coverage[0].termination_reported_on",
-                                "\"2025-07-20\"", NULL),
+    ck_assert_msg(member_edited("member_employee.json", "M1001",
+                                "coverage[0].termination_reported_on", "\"2025-07-20\"", NULL),
                   "%s", dump_errors());
     ck_assert(M.coverage[0].has_termination_reported_on);
     ck_assert_str_eq(F(M.coverage[0].termination_reported_on), "2025-07-20");
@@ -1574,9 +1574,9 @@ START_TEST(test_member_cobra_span_with_all_its_months)
     ck_assert(M.coverage[1].has_disability_ended_on);
     ck_assert_str_eq(F(M.coverage[1].disability_ended_on), "2026-10-01");
     struct json_object *j = intake_member_to_json(&M, D("2026-06-01"));
-    ck_assert_str_eq(json_object_to_json_string_ext(json_object_array_get_idx(
-                                                        json_object_object_get(j, "coverage"), 1),
-                                                    JSON_C_TO_STRING_PLAIN),
+    ck_assert_str_eq(json_object_to_json_string_ext(
+                         json_object_array_get_idx(json_object_object_get(j, "coverage"), 1),
+                         JSON_C_TO_STRING_PLAIN),
                      "{\"plan_id\":\"PPO-500\",\"effective\":\"2025-07-01\",\"termination_event\":"
                      "null,\"kind\":\"cobra\",\"qualifying_event\":\"2025-06-15\",\"months\":29,"
                      "\"elected_on\":\"2025-08-20\",\"disability_ended_on\":\"2026-10-01\"}");
@@ -1615,8 +1615,8 @@ START_TEST(test_member_grandchild_names_its_parent)
     ck_assert(memcmp(&M, &again, sizeof M) == 0);
     json_object_put(j);
 
-    ck_assert(member_edited("member_child.json", "M1001-02", "relationship", "\"grandchild\"",
-                            NULL));
+    ck_assert(
+        member_edited("member_child.json", "M1001-02", "relationship", "\"grandchild\"", NULL));
     ck_assert_str_eq(M.parent_member_id, "");
     j = intake_member_to_json(&M, D("2026-06-01"));
     ck_assert(json_object_object_get_ex(j, "parent_member_id", &v));
@@ -1637,14 +1637,15 @@ END_TEST
 START_TEST(test_member_child_of_separated_parents_round_trips)
 {
     /* NAIC: a child's separated parents and who holds each other plan. */
-    ck_assert(member_edited("member_child.json", "M1001-02", "parents",
-                            "{\"status\":\"never_married\",\"custodial_parent\":\"other_parent\","
-                            "\"court_decree_responsible\":\"both\"}",
-                            "other_coverage",
-                            "[{\"payer_name\":\"Harbor Health\",\"kind\":\"group\",\"relationship\":"
-                            "\"dependent\",\"effective\":\"2024-01-01\",\"holder\":"
-                            "\"other_parent_spouse\"}]",
-                            NULL));
+    ck_assert(
+        member_edited("member_child.json", "M1001-02", "parents",
+                      "{\"status\":\"never_married\",\"custodial_parent\":\"other_parent\","
+                      "\"court_decree_responsible\":\"both\"}",
+                      "other_coverage",
+                      "[{\"payer_name\":\"Harbor Health\",\"kind\":\"group\",\"relationship\":"
+                      "\"dependent\",\"effective\":\"2024-01-01\",\"holder\":"
+                      "\"other_parent_spouse\"}]",
+                      NULL));
     ck_assert(M.parents.present);
     ck_assert_int_eq(M.parents.status, PARENTS_NEVER_MARRIED);
     ck_assert_int_eq(M.parents.custodial, CUSTODY_OTHER_PARENT);
@@ -1880,23 +1881,27 @@ START_TEST(test_enrollment_round_trips_through_canonical_json)
         "\"handicapped_certified\":false,\"coverage\":[{\"plan_id\":\"PPO-500\",\"effective\":"
         "\"2020-01-01\",\"termination_event\":\"2025-06-15\",\"kind\":\"active\"},{\"plan_id\":"
         "\"PPO-500\",\"effective\":\"2025-07-01\",\"termination_event\":null,\"kind\":\"cobra\","
-        "\"qualifying_event\":\"2025-06-15\",\"months\":18,\"elected_on\":\"2025-07-01\"}],\"medicare\":{\"basis\":\"age\","
-        "\"entitlement_date\":\"2024-09-01\",\"part_a\":true,\"part_b\":true},\"other_coverage\":[{\"payer_name\":\"Blue Shore "
+        "\"qualifying_event\":\"2025-06-15\",\"months\":18,\"elected_on\":\"2025-07-01\"}],"
+        "\"medicare\":{\"basis\":\"age\","
+        "\"entitlement_date\":\"2024-09-01\",\"part_a\":true,\"part_b\":true},\"other_coverage\":[{"
+        "\"payer_name\":\"Blue Shore "
         "Health\",\"kind\":\"group\",\"relationship\":\"dependent\",\"holder_birth_date\":"
         "\"1961-02-03\",\"effective\":\"2023-01-01\",\"termination\":null,\"cobra\":false,"
-                "\"active_employment\":true,\"holder\":null}],\"history\":[{\"from\":null,\"reported_on\":null,"
+        "\"active_employment\":true,\"holder\":null}],\"history\":[{\"from\":null,\"reported_on\":"
+        "null,"
         "\"student\":false,\"lives_with_employee\":true,\"has_own_dependent\":true,"
         "\"handicapped_certified\":false,\"medicare\":{\"basis\":\"age\",\"entitlement_date\":"
         "\"2024-09-01\",\"part_a\":true,\"part_b\":true}}]}");
     json_object_put(j);
 
     /* A member with a history: the top level as of the date asked, the history whole. */
-    ck_assert_msg(member_edited("member_child.json", "M1001-02", "history",
-                                "[{\"student\":true},{\"from\":\"2026-05-15\",\"reported_on\":"
-                                "\"2026-06-01\",\"lives_with_employee\":true,\"medicare\":{\"basis\":"
-                                "\"disability\",\"entitlement_date\":\"2026-05-01\",\"part_b\":false}}]",
-                                NULL),
-                  "%s", dump_errors());
+    ck_assert_msg(
+        member_edited("member_child.json", "M1001-02", "history",
+                      "[{\"student\":true},{\"from\":\"2026-05-15\",\"reported_on\":"
+                      "\"2026-06-01\",\"lives_with_employee\":true,\"medicare\":{\"basis\":"
+                      "\"disability\",\"entitlement_date\":\"2026-05-01\",\"part_b\":false}}]",
+                      NULL),
+        "%s", dump_errors());
     ck_assert_int_eq(M.n_history, 2);
     for (int k = 0; k < 2; k++) {
         static struct member m2;
@@ -1905,8 +1910,8 @@ START_TEST(test_enrollment_round_trips_through_canonical_json)
         struct json_object *student = NULL;
         ck_assert(json_object_object_get_ex(j, "student", &student));
         ck_assert_int_eq(json_object_get_boolean(student), k == 0);
-        ck_assert_int_eq(
-            intake_member_from_body(text, strlen(text), "M1001-02", &m2, &E, &reason), INTAKE_OK);
+        ck_assert_int_eq(intake_member_from_body(text, strlen(text), "M1001-02", &m2, &E, &reason),
+                         INTAKE_OK);
         ck_assert(memcmp(&M, &m2, sizeof M) == 0);
         json_object_put(j);
     }
@@ -2120,7 +2125,6 @@ START_TEST(test_every_allocation_failure_is_refused_cleanly)
 }
 END_TEST
 
-
 /* The edge builds the object itself in one pass; what it builds must be what
  * json-c's own strict tokener builds from the same bytes: the same types
  * (int, uint64, double with its text, null), values, key order, and, for a
@@ -2177,8 +2181,8 @@ START_TEST(test_edge_builds_the_same_object_as_json_c)
         long_body[n++] = '7';
     n += snprintf(long_body + n, sizeof long_body - (size_t)n, ".5}");
     assert_built_like_json_c(long_body, (size_t)n);
-    static const char *const fixtures[] = {"claim_medical.json", "claim_pharmacy.json",
-                                           "group.json",         "member_child.json",
+    static const char *const fixtures[] = {"claim_medical.json",   "claim_pharmacy.json",
+                                           "group.json",           "member_child.json",
                                            "member_employee.json", "plan.json"};
     for (size_t i = 0; i < sizeof fixtures / sizeof *fixtures; i++) {
         size_t len;

@@ -60,11 +60,11 @@ static void setup(void)
     write_site();
     const char *cfg = test_write_file(tmp, "portal.json", "{\"portal_dir\": \"site\"}");
     memset(&served, 0, sizeof served);
-    ck_assert_int_eq(test_claimsd_start(&served,
-                                        (const char *const[]){"--redis", redis.url, "--config",
-                                                              cfg, NULL},
-                                        NULL, NULL),
-                     0);
+    ck_assert_int_eq(
+        test_claimsd_start(&served,
+                           (const char *const[]){"--redis", redis.url, "--config", cfg, NULL}, NULL,
+                           NULL),
+        0);
 }
 
 static void teardown(void)
@@ -95,7 +95,8 @@ static void assert_header(const struct test_response *res, const char *name, con
 static void assert_api_not_found(const struct test_response *res)
 {
     ck_assert_int_eq(res->status, 404);
-    ck_assert_str_eq(res->body, "{\"error\":{\"code\":\"not_found\",\"message\":\"no such resource\"}}");
+    ck_assert_str_eq(res->body,
+                     "{\"error\":{\"code\":\"not_found\",\"message\":\"no such resource\"}}");
     assert_header(res, "Content-Type", "application/json; charset=utf-8");
 }
 
@@ -233,8 +234,7 @@ START_TEST(test_etag_revalidation_answers_304)
     ck_assert_uint_eq(res.body_len, 0);
     assert_header(&res, "ETag", etag);
     test_response_free(&res);
-    get("GET", "/portal/index.html", (const char *const[]){"If-None-Match: \"other\"", NULL},
-        &res);
+    get("GET", "/portal/index.html", (const char *const[]){"If-None-Match: \"other\"", NULL}, &res);
     ck_assert_int_eq(res.status, 200);
     test_response_free(&res);
 }
@@ -243,9 +243,8 @@ END_TEST
 START_TEST(test_missing_files_unknown_types_hidden_files_and_folders_are_404_json)
 {
     static const char *const paths[] = {
-        "/portal/nothing.html", "/portal/notes.bak", "/portal/.hidden.html",
-        "/portal/sub/",         "/portal/sub",       "/portal/folder.html",
-        "/portal/app.js/",      "/portal/README",
+        "/portal/nothing.html", "/portal/notes.bak",   "/portal/.hidden.html", "/portal/sub/",
+        "/portal/sub",          "/portal/folder.html", "/portal/app.js/",      "/portal/README",
     };
     for (size_t i = 0; i < sizeof paths / sizeof *paths; i++) {
         struct test_response res;
@@ -259,20 +258,13 @@ END_TEST
 START_TEST(test_traversal_in_any_spelling_is_404)
 {
     static const char *const targets[] = {
-        "/portal/../secret.html",
-        "/portal/sub/../../secret.html",
-        "/portal/./index.html",
-        "/portal/%2e%2e/secret.html",
-        "/portal/%2E%2E/secret.html",
-        "/portal/..%2fsecret.html",
-        "/portal/%2e%2e%2fsecret.html",
-        "/portal/sub/%2e%2e/index.html",
-        "/portal/index.html%00.js",
-        "/portal/%00",
-        "/portal/..\\secret.html",
-        "/portal//etc/passwd",
-        "/portal/sub//page.html",
-        "/portal/%69ndex.html",
+        "/portal/../secret.html",       "/portal/sub/../../secret.html",
+        "/portal/./index.html",         "/portal/%2e%2e/secret.html",
+        "/portal/%2E%2E/secret.html",   "/portal/..%2fsecret.html",
+        "/portal/%2e%2e%2fsecret.html", "/portal/sub/%2e%2e/index.html",
+        "/portal/index.html%00.js",     "/portal/%00",
+        "/portal/..\\secret.html",      "/portal//etc/passwd",
+        "/portal/sub//page.html",       "/portal/%69ndex.html",
     };
     for (size_t i = 0; i < sizeof targets / sizeof *targets; i++) {
         char buf[8192];
@@ -318,9 +310,9 @@ END_TEST
 START_TEST(test_without_portal_dir_there_is_no_portal)
 {
     struct test_claimsd plain = {0};
-    ck_assert_int_eq(test_claimsd_start(&plain, (const char *const[]){"--redis", redis.url, NULL},
-                                        NULL, NULL),
-                     0);
+    ck_assert_int_eq(
+        test_claimsd_start(&plain, (const char *const[]){"--redis", redis.url, NULL}, NULL, NULL),
+        0);
     char url[256];
     snprintf(url, sizeof url, "%s/portal/", plain.base_url);
     struct test_response res;
@@ -345,11 +337,11 @@ START_TEST(test_the_shipped_portal_loads_only_its_own_modules)
     snprintf(cfg_text, sizeof cfg_text, "{\"portal_dir\": \"%s/../portal\"}", config_dir);
     const char *cfg = test_write_file(tmp, "shipped.json", cfg_text);
     struct test_claimsd shipped = {0};
-    ck_assert_int_eq(test_claimsd_start(&shipped,
-                                        (const char *const[]){"--redis", redis.url, "--config",
-                                                              cfg, NULL},
-                                        NULL, NULL),
-                     0);
+    ck_assert_int_eq(
+        test_claimsd_start(&shipped,
+                           (const char *const[]){"--redis", redis.url, "--config", cfg, NULL}, NULL,
+                           NULL),
+        0);
     char url[256];
     snprintf(url, sizeof url, "%s/portal/", shipped.base_url);
     struct test_response res;

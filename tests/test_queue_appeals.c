@@ -77,12 +77,20 @@ static void on_filed(enum queue_status status, const char *why, void *arg)
 
 static struct filed file(const char *appeal_id, const char *claim_id, int eob_version, int due)
 {
-    struct queue_appeal_filing f = {
-        .appeal_id = appeal_id, .claim_id = claim_id, .eob_version = eob_version,
-        .eob_date = "2026-01-28", .deadline = "2026-07-27", .filed_at = "2026-03-28T14:00:00Z",
-        .filed_on = "2026-03-28", .due_day = due, .due_date = "2026-05-27",
-        .statement = "Please review.", .attachments = "[]", .filed_by = "tok1",
-        .filed_by_role = "member", .audit_json = "{\"action\":\"appeal.file\"}"};
+    struct queue_appeal_filing f = {.appeal_id = appeal_id,
+                                    .claim_id = claim_id,
+                                    .eob_version = eob_version,
+                                    .eob_date = "2026-01-28",
+                                    .deadline = "2026-07-27",
+                                    .filed_at = "2026-03-28T14:00:00Z",
+                                    .filed_on = "2026-03-28",
+                                    .due_day = due,
+                                    .due_date = "2026-05-27",
+                                    .statement = "Please review.",
+                                    .attachments = "[]",
+                                    .filed_by = "tok1",
+                                    .filed_by_role = "member",
+                                    .audit_json = "{\"action\":\"appeal.file\"}"};
     struct filed a = {0};
     ck_assert_int_eq(queue_file_appeal(rc, PREFIX, &f, on_filed, &a), 0);
     run_until(&a.done);
@@ -104,11 +112,15 @@ static void on_status(enum queue_status status, void *arg)
 
 static enum queue_status decide(const char *appeal_id, const char *outcome, const char *lines)
 {
-    struct queue_appeal_decision d = {
-        .appeal_id = appeal_id, .claim_id = CLAIM, .outcome = outcome, .lines = lines,
-        .note = "Covered after all.", .decided_at = "2026-04-02T10:00:00Z",
-        .decided_on = "2026-04-02", .decided_by = "tok9",
-        .audit_json = "{\"action\":\"appeal.decide\"}"};
+    struct queue_appeal_decision d = {.appeal_id = appeal_id,
+                                      .claim_id = CLAIM,
+                                      .outcome = outcome,
+                                      .lines = lines,
+                                      .note = "Covered after all.",
+                                      .decided_at = "2026-04-02T10:00:00Z",
+                                      .decided_on = "2026-04-02",
+                                      .decided_by = "tok9",
+                                      .audit_json = "{\"action\":\"appeal.decide\"}"};
     struct status_answer a = {0};
     ck_assert_int_eq(queue_decide_appeal(rc, PREFIX, &d, on_status, &a), 0);
     run_until(&a.done);
@@ -244,8 +256,8 @@ START_TEST(test_the_list_and_the_counts_go_by_due_day)
                              "b0000000-0000-4000-8000-000000000003"};
     const int due[] = {DUE_DAY + 10, DUE_DAY + 12, DUE_DAY + 11};
     for (int i = 0; i < 3; i++) {
-        freeReplyObject(redisCommand(c, "HSET t:{c}claim:%s status denied eob_version 1",
-                                     claims[i]));
+        freeReplyObject(
+            redisCommand(c, "HSET t:{c}claim:%s status denied eob_version 1", claims[i]));
         ck_assert_int_eq(file(appeals[i], claims[i], 1, due[i]).status, QUEUE_OK);
     }
     struct list_answer a = list("", false, DUE_DAY, "", 2);

@@ -148,9 +148,8 @@ START_TEST(test_member_record_moves_family_and_writes_its_reference)
     ck_assert_str_eq(text, "M2");
 
     struct records_answer got = {0};
-    struct queue_record_ref refs[] = {{QUEUE_RECORD_MEMBER, "M1-02"},
-                                      {QUEUE_RECORD_GROUP, "G1"},
-                                      {QUEUE_RECORD_PLAN, "P1"}};
+    struct queue_record_ref refs[] = {
+        {QUEUE_RECORD_MEMBER, "M1-02"}, {QUEUE_RECORD_GROUP, "G1"}, {QUEUE_RECORD_PLAN, "P1"}};
     command_ok(f.c, "SET t:plan:P1 {\"plan_id\":\"P1\"}");
     ck_assert_int_eq(queue_get_records(f.rc, PREFIX, refs, 3, on_records, &got), 0);
     run_until(&f, &got.done);
@@ -161,8 +160,10 @@ START_TEST(test_member_record_moves_family_and_writes_its_reference)
     ck_assert_str_eq(got.json[2], "{\"plan_id\":\"P1\"}");
 
     struct status_answer exists = {0}, missing = {0};
-    ck_assert_int_eq(queue_record_exists(f.rc, PREFIX, QUEUE_RECORD_PLAN, "P1", on_status, &exists), 0);
-    ck_assert_int_eq(queue_record_exists(f.rc, PREFIX, QUEUE_RECORD_GROUP, "G1", on_status, &missing), 0);
+    ck_assert_int_eq(queue_record_exists(f.rc, PREFIX, QUEUE_RECORD_PLAN, "P1", on_status, &exists),
+                     0);
+    ck_assert_int_eq(
+        queue_record_exists(f.rc, PREFIX, QUEUE_RECORD_GROUP, "G1", on_status, &missing), 0);
     run_until(&f, &exists.done);
     run_until(&f, &missing.done);
     ck_assert_int_eq(exists.status, QUEUE_OK);
@@ -190,12 +191,10 @@ START_TEST(test_audit_record_is_written_once_and_listed_for_its_claim)
     struct fixture f;
     fixture_open(&f);
     struct status_answer a = {0}, b = {0};
-    ck_assert_int_eq(queue_audit_append(f.rc, PREFIX, "C1", "{\"action\":\"claim.read\"}",
-                                        on_status, &a),
-                     0);
-    ck_assert_int_eq(queue_audit_append(f.rc, PREFIX, NULL, "{\"action\":\"group.put\"}",
-                                        on_status, &b),
-                     0);
+    ck_assert_int_eq(
+        queue_audit_append(f.rc, PREFIX, "C1", "{\"action\":\"claim.read\"}", on_status, &a), 0);
+    ck_assert_int_eq(
+        queue_audit_append(f.rc, PREFIX, NULL, "{\"action\":\"group.put\"}", on_status, &b), 0);
     run_until(&f, &a.done);
     run_until(&f, &b.done);
     ck_assert_int_eq(a.status, QUEUE_OK);
@@ -393,15 +392,17 @@ START_TEST(test_subscription_and_one_delivery_through_the_typed_calls)
     fixture_open(&f);
     const char *secret = "0123456789abcdef0123456789abcdef";
     struct put_answer put = {0}, replace = {0};
-    ck_assert_int_eq(queue_webhook_put(f.rc, PREFIX, "w1", "http://127.0.0.1:9/x", "claim.finalized",
-                                       secret, "2026-03-02T14:05:09Z", on_webhook_put, &put),
+    ck_assert_int_eq(queue_webhook_put(f.rc, PREFIX, "w1", "http://127.0.0.1:9/x",
+                                       "claim.finalized", secret, "2026-03-02T14:05:09Z",
+                                       on_webhook_put, &put),
                      0);
     run_until(&f, &put.done);
     ck_assert_int_eq(put.status, QUEUE_OK);
     ck_assert(!put.existed);
     ck_assert_str_eq(put.created_at, "2026-03-02T14:05:09Z");
-    ck_assert_int_eq(queue_webhook_put(f.rc, PREFIX, "w1", "http://127.0.0.1:9/y", "claim.finalized",
-                                       secret, "2026-03-03T00:00:00Z", on_webhook_put, &replace),
+    ck_assert_int_eq(queue_webhook_put(f.rc, PREFIX, "w1", "http://127.0.0.1:9/y",
+                                       "claim.finalized", secret, "2026-03-03T00:00:00Z",
+                                       on_webhook_put, &replace),
                      0);
     run_until(&f, &replace.done);
     ck_assert(replace.existed);
@@ -420,7 +421,8 @@ START_TEST(test_subscription_and_one_delivery_through_the_typed_calls)
 
     /* The dispatcher: no group yet, then the group, then an event fanned out. */
     struct fanout_answer first = {0};
-    ck_assert_int_eq(queue_webhook_fanout(f.rc, PREFIX, "dispatcher", 100, 1000, on_fanout, &first), 0);
+    ck_assert_int_eq(queue_webhook_fanout(f.rc, PREFIX, "dispatcher", 100, 1000, on_fanout, &first),
+                     0);
     run_until(&f, &first.done);
     ck_assert_int_eq(first.status, QUEUE_NOT_FOUND);
     struct status_answer group = {0};
@@ -429,7 +431,8 @@ START_TEST(test_subscription_and_one_delivery_through_the_typed_calls)
     ck_assert_int_eq(group.status, QUEUE_OK);
     command_ok(f.c, "XADD t:{c}events * event claim.finalized claim_id C1 status approved");
     struct fanout_answer fan = {0};
-    ck_assert_int_eq(queue_webhook_fanout(f.rc, PREFIX, "dispatcher", 100, 1000, on_fanout, &fan), 0);
+    ck_assert_int_eq(queue_webhook_fanout(f.rc, PREFIX, "dispatcher", 100, 1000, on_fanout, &fan),
+                     0);
     run_until(&f, &fan.done);
     ck_assert_int_eq(fan.status, QUEUE_OK);
     ck_assert_int_eq(fan.read, 1);
@@ -446,9 +449,15 @@ START_TEST(test_subscription_and_one_delivery_through_the_typed_calls)
     ck_assert_int_eq(lease.attempts, 0);
 
     struct queue_delivery_outcome o = {
-        .delivery_id = lease.id, .webhook_id = "w1", .attempts_before = 0, .outcome = "retry",
-        .next_attempt_ms = 5000, .log_entry = "{\"attempt\":1}", .status_code = "500",
-        .error = "", .now = "2026-03-02T14:05:10Z",
+        .delivery_id = lease.id,
+        .webhook_id = "w1",
+        .attempts_before = 0,
+        .outcome = "retry",
+        .next_attempt_ms = 5000,
+        .log_entry = "{\"attempt\":1}",
+        .status_code = "500",
+        .error = "",
+        .now = "2026-03-02T14:05:10Z",
     };
     struct outcome_answer rec = {0}, stale = {0};
     ck_assert_int_eq(queue_webhook_record(f.rc, PREFIX, &o, on_outcome, &rec), 0);

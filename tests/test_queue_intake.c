@@ -44,7 +44,8 @@ static void fixture_open(struct fixture *f, int max_batch)
     f->rc = test_rconn_connect(f->base, &redis);
     f->qi = queue_intake_new(f->base, f->rc, PREFIX, max_batch);
     ck_assert_ptr_nonnull(f->qi);
-    redisReply *r = redisCommand(f->c, "HSET t:{c}mref:M1-02 subscriber_id M1 group_id G1 plan_id P1");
+    redisReply *r =
+        redisCommand(f->c, "HSET t:{c}mref:M1-02 subscriber_id M1 group_id G1 plan_id P1");
     freeReplyObject(r);
     r = redisCommand(f->c, "HSET t:{c}mref:M1 subscriber_id M1 group_id G1 plan_id P1");
     freeReplyObject(r);
@@ -144,8 +145,8 @@ START_TEST(test_claims_of_one_loop_turn_are_stored_by_one_script_call)
     /* The audit record is written once; the claim's list holds its id. */
     r = redisCommand(f.c, "LRANGE t:{c}caudit:%s 0 -1", ids[3]);
     ck_assert_uint_eq(r->elements, 1);
-    redisReply *e = redisCommand(f.c, "XRANGE t:{c}audit %s %s", r->element[0]->str,
-                                 r->element[0]->str);
+    redisReply *e =
+        redisCommand(f.c, "XRANGE t:{c}audit %s %s", r->element[0]->str, r->element[0]->str);
     ck_assert_uint_eq(e->elements, 1);
     ck_assert_str_eq(e->element[0]->element[1]->element[1]->str, ids[3]);
     ck_assert_str_eq(e->element[0]->element[1]->element[3]->str, "{\"action\":\"claim.submit\"}");

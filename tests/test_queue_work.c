@@ -245,14 +245,16 @@ END_TEST
 
 START_TEST(test_claim_start_takes_the_claim_and_returns_its_submission)
 {
-    ok(redisCommand(rc, "HSET claims:{c}claim:%s id %s status received score 9 history received@1 "
-                        "received 2026-11-02 target 2026-11-16",
+    ok(redisCommand(rc,
+                    "HSET claims:{c}claim:%s id %s status received score 9 history received@1 "
+                    "received 2026-11-02 target 2026-11-16",
                     A, A));
     ok(redisCommand(rc, "ZADD claims:{c}idx:s:received 9 %s", A));
     ok(redisCommand(rc, "SET claims:{c}body:%s {\"type\":\"pharmacy\"}", A));
     /* A claim stored before the submission had its own key. */
-    ok(redisCommand(rc, "HSET claims:{c}claim:%s id %s status received score 10 history x "
-                        "submitted {\"type\":\"medical\"}",
+    ok(redisCommand(rc,
+                    "HSET claims:{c}claim:%s id %s status received score 10 history x "
+                    "submitted {\"type\":\"medical\"}",
                     B, B));
     struct work_item items[3] = {item_of(A), item_of(B), item_of(C)};
     struct work_facts f[3];
@@ -317,8 +319,9 @@ START_TEST(test_out_of_memory_leaves_the_claim_for_redelivery)
                      "strdup cannot be made to fail here (Valgrind replaces it)");
         return;
     }
-    ok(redisCommand(rc, "HSET claims:{c}claim:%s id %s status received score 9 history received@1 "
-                        "received 2026-11-02 target 2026-11-16",
+    ok(redisCommand(rc,
+                    "HSET claims:{c}claim:%s id %s status received score 9 history received@1 "
+                    "received 2026-11-02 target 2026-11-16",
                     A, A));
     ok(redisCommand(rc, "SET claims:{c}body:%s {\"type\":\"pharmacy\"}", A));
     ok(redisCommand(rc, "SET claims:member:M1 {\"member_id\":\"M1\"}"));
@@ -371,7 +374,8 @@ static Suite *queue_work_suite(void)
     tcase_set_timeout(t, 30);
     tcase_add_test(t, test_a_chained_commit_passes_only_after_the_commit_it_follows);
     tcase_add_test(t, test_commit_writes_the_compact_layout_once);
-    tcase_add_test(t, test_fingerprints_are_kept_by_lines_not_denied_and_dropped_by_their_holder_only);
+    tcase_add_test(t,
+                   test_fingerprints_are_kept_by_lines_not_denied_and_dropped_by_their_holder_only);
     tcase_add_test(t, test_claim_start_takes_the_claim_and_returns_its_submission);
     tcase_add_test(t, test_out_of_memory_leaves_the_claim_for_redelivery);
     suite_add_tcase(s, t);

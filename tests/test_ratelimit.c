@@ -299,17 +299,21 @@ START_TEST(test_config_defaults_and_overrides)
 
     char err[CONFIG_ERR_LEN];
     /* A class left out keeps its default; null or per_second 0 is no limit. */
-    ck_assert_int_eq(load_config("{\"rate_limits\": {\"member\": {\"per_second\": 0.001, \"burst\": 3},"
-                                 "\"staff\": {\"per_second\": 100, \"burst\": 500},"
-                                 "\"address\": null, \"provider\": {\"per_second\": 0, \"burst\": 9}}}",
-                                 &cfg, err),
-                     0);
+    ck_assert_int_eq(
+        load_config("{\"rate_limits\": {\"member\": {\"per_second\": 0.001, \"burst\": 3},"
+                    "\"staff\": {\"per_second\": 100, \"burst\": 500},"
+                    "\"address\": null, \"provider\": {\"per_second\": 0, \"burst\": 9}}}",
+                    &cfg, err),
+        0);
     assert_rule(&cfg, RATE_MEMBER, 1, 3);
     assert_rule(&cfg, RATE_PROVIDER, 0, 0);
     assert_rule(&cfg, RATE_STAFF, 100000, 500);
     assert_rule(&cfg, RATE_ADMIN, 0, 0);
     assert_rule(&cfg, RATE_ADDRESS, 0, 0);
-    ck_assert_int_eq(load_config("{\"rate_limits\": {\"admin\": {\"per_second\": 2.5, \"burst\": 1}}}", &cfg, err), 0);
+    ck_assert_int_eq(
+        load_config("{\"rate_limits\": {\"admin\": {\"per_second\": 2.5, \"burst\": 1}}}", &cfg,
+                    err),
+        0);
     assert_rule(&cfg, RATE_ADMIN, 2500, 1);
     assert_rule(&cfg, RATE_MEMBER, 5000, 20);
     /* null for the whole section: no limits at all. */
@@ -340,11 +344,14 @@ START_TEST(test_config_errors_name_the_key)
         {"{\"rate_limits\": {\"member\": {\"per_second\": 1, \"burst\": 2.5}}}",
          "key \"rate_limits.member.burst\" has the wrong type"},
         {"{\"rate_limits\": {\"address\": {\"per_second\": -1, \"burst\": 1}}}",
-         "key \"rate_limits.address.per_second\" must be 0 (no limit) or between 0.001 and 1000000"},
+         "key \"rate_limits.address.per_second\" must be 0 (no limit) or between 0.001 and "
+         "1000000"},
         {"{\"rate_limits\": {\"address\": {\"per_second\": 0.0001, \"burst\": 1}}}",
-         "key \"rate_limits.address.per_second\" must be 0 (no limit) or between 0.001 and 1000000"},
+         "key \"rate_limits.address.per_second\" must be 0 (no limit) or between 0.001 and "
+         "1000000"},
         {"{\"rate_limits\": {\"address\": {\"per_second\": 1000001, \"burst\": 1}}}",
-         "key \"rate_limits.address.per_second\" must be 0 (no limit) or between 0.001 and 1000000"},
+         "key \"rate_limits.address.per_second\" must be 0 (no limit) or between 0.001 and "
+         "1000000"},
         {"{\"rate_limits\": {\"staff\": {\"per_second\": \"fast\", \"burst\": 1}}}",
          "key \"rate_limits.staff.per_second\" has the wrong type"},
         {"{\"rate_limits\": {\"staff\": 5}}",

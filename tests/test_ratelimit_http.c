@@ -25,11 +25,10 @@ static char cfg_dir[256];
 static char member_a[80], member_b[80], provider[80], staff[80];
 
 /* One token every 1000 s: nothing comes back while a test runs. */
-static const char CONFIG[] =
-    "{\"rate_limits\": {"
-    "\"member\": {\"per_second\": 0.001, \"burst\": 3},"
-    "\"provider\": {\"per_second\": 0.001, \"burst\": 2},"
-    "\"address\": {\"per_second\": 0.001, \"burst\": 4}}}";
+static const char CONFIG[] = "{\"rate_limits\": {"
+                             "\"member\": {\"per_second\": 0.001, \"burst\": 3},"
+                             "\"provider\": {\"per_second\": 0.001, \"burst\": 2},"
+                             "\"address\": {\"per_second\": 0.001, \"burst\": 4}}}";
 
 static void setup(void)
 {
@@ -307,7 +306,8 @@ static Suite *ratelimit_http_suite(void)
     tcase_add_test(tc, test_member_token_gets_its_burst_then_429_with_exact_retry_after);
     tcase_add_test(tc, test_provider_has_its_own_class);
     tcase_add_test(tc, test_staff_and_admin_without_a_rule_have_no_limit);
-    tcase_add_test(tc, test_unauthenticated_requests_get_429_instead_of_401_after_the_address_burst);
+    tcase_add_test(tc,
+                   test_unauthenticated_requests_get_429_instead_of_401_after_the_address_burst);
     tcase_add_test(tc, test_failed_sign_ins_and_bad_cookies_draw_on_the_address_bucket);
     tcase_add_test(tc, test_a_member_session_has_the_member_bucket);
     tcase_add_test(tc, test_metrics_list_every_class);

@@ -73,13 +73,13 @@ static void seed_claim(redisContext *c, const struct seed *s)
     char score[32], day[16];
     snprintf(score, sizeof score, "%lld", score_of(s));
     snprintf(day, sizeof day, "%d", (int)D(s->target).days);
-    ok(c, redisCommand(c,
-                       "HSET " P "{c}claim:%s id %s type %s member_id %s subscriber_id %s status %s "
-                       "received %s target %s target_day %s score %s by_token t1 by_role %s "
-                       "by_npi %s group_hint G100 plan_hint PPO-500 years 2026 history %s",
-                       s->id, s->id, s->type, s->member, s->subscriber, s->status, s->received,
-                       s->target, day, score, s->npi[0] ? "provider" : "member", s->npi,
-                       s->history));
+    ok(c,
+       redisCommand(c,
+                    "HSET " P "{c}claim:%s id %s type %s member_id %s subscriber_id %s status %s "
+                    "received %s target %s target_day %s score %s by_token t1 by_role %s "
+                    "by_npi %s group_hint G100 plan_hint PPO-500 years 2026 history %s",
+                    s->id, s->id, s->type, s->member, s->subscriber, s->status, s->received,
+                    s->target, day, score, s->npi[0] ? "provider" : "member", s->npi, s->history));
     char list[256];
     snprintf(list, sizeof list, "%s", s->indexes);
     for (char *save = NULL, *k = strtok_r(list, " ", &save); k; k = strtok_r(NULL, " ", &save))
@@ -87,22 +87,23 @@ static void seed_claim(redisContext *c, const struct seed *s)
 }
 
 #define PHARMACY_BODY                                                                              \
-    "{\"type\":\"pharmacy\",\"member_id\":\"M1001\",\"received_date\":\"2026-03-03\","            \
+    "{\"type\":\"pharmacy\",\"member_id\":\"M1001\",\"received_date\":\"2026-03-03\","             \
     "\"patient\":{\"first_name\":\"Luis\",\"last_name\":\"Lopez\",\"birth_date\":\"1975-09-14\"}," \
     "\"pharmacy\":{\"name\":\"Corner Drug #12\",\"npi\":\"" NPI_A "\",\"network\":\"in\"},"        \
     "\"ndc\":\"00071015523\",\"fill_date\":\"2026-03-01\",\"drug_name\":\"Lipitor 20 mg tablet\"," \
     "\"quantity\":30,\"days_supply\":30,\"charge\":42.17}"
 #define MEDICAL_BODY                                                                               \
     "{\"type\":\"medical\",\"member_id\":\"M1001-02\",\"provider\":{\"npi\":\"" NPI_A "\","        \
-    "\"name\":\"Bay Clinic\",\"network\":\"in\",\"facility\":false},"                             \
+    "\"name\":\"Bay Clinic\",\"network\":\"in\",\"facility\":false},"                              \
     "\"lines\":[{\"service_date\":\"2026-03-02\",\"procedure_code\":\"99213\",\"units\":1,"        \
     "\"charge\":250.00}]}"
 #define DECISION_C1                                                                                \
     "{\"outcome\":\"approved\",\"cob_position\":\"primary\",\"total_charge\":250.00,"              \
     "\"allowed\":180.00,\"plan_paid\":124.00,\"patient_responsibility\":56.00,"                    \
-    "\"payee\":\"member\",\"codes\":[{\"group\":\"PR\",\"carc\":\"1\",\"amount\":20.00}],"          \
+    "\"payee\":\"member\",\"codes\":[{\"group\":\"PR\",\"carc\":\"1\",\"amount\":20.00}],"         \
     "\"remarks\":[\"N130\"],\"lines\":[]}"
-#define DECISION_C2 "{\"outcome\":\"pended\",\"total_charge\":42.17,\"codes\":[],\"remarks\":[\"N479\"]}"
+#define DECISION_C2                                                                                \
+    "{\"outcome\":\"pended\",\"total_charge\":42.17,\"codes\":[],\"remarks\":[\"N479\"]}"
 #define PENDING_C2                                                                                 \
     "{\"reason_codes\":[\"N479\"],\"needed\":[\"other_insurance\"],\"deadline\":\"2026-04-17\"}"
 
@@ -143,8 +144,7 @@ static void seed(void)
     /* 14:05:09, :10, :11 UTC on 2026-03-02 */
     const struct seed claims[] = {
         {C1, "medical", "M1001-02", "M1001", "approved", "2026-03-02", "2026-03-16", "",
-         "received@1772460309,processing@1772460310,approved@1772460311", 1,
-         "idx:all idx:f:M1001"},
+         "received@1772460309,processing@1772460310,approved@1772460311", 1, "idx:all idx:f:M1001"},
         {C2, "pharmacy", "M1001", "M1001", "pended", "2026-03-03", "2026-03-17", "",
          "received@1772460309,processing@1772460310,pended@1772460311", 2,
          "idx:all idx:f:M1001 idx:s:pended"},
@@ -156,8 +156,7 @@ static void seed(void)
          "received@1772460309,processing@1772460310,denied@1772460311", 5,
          "idx:all idx:f:M1001-02"},
         {C6, "pharmacy", "M2001-01", "M2001", "approved", "2026-03-09", "2026-03-23", "",
-         "received@1772460309,processing@1772460310,approved@1772460311", 6,
-         "idx:all idx:f:M2001"},
+         "received@1772460309,processing@1772460310,approved@1772460311", 6, "idx:all idx:f:M2001"},
         {C7, "pharmacy", "M2001", "M2001", "received", "2026-03-10", "2099-01-02", "",
          "received@1772460309", 7, "idx:all idx:f:M2001 idx:s:received"},
     };
@@ -173,9 +172,12 @@ static void seed(void)
     set_packed(c, P "{c}dec:" C2, "{\"decision\":" DECISION_C2 ",\"pending\":" PENDING_C2 "}");
     ok(c, redisCommand(c, "ZADD " P "{c}pended 20560 " C2));
     /* The member references: M2001-01 has none (written before they existed). */
-    ok(c, redisCommand(c, "HSET " P "{c}mref:M1001 subscriber_id M1001 group_id G100 plan_id PPO-500"));
-    ok(c, redisCommand(c, "HSET " P "{c}mref:M1001-02 subscriber_id M1001 group_id G100 plan_id PPO-500"));
-    ok(c, redisCommand(c, "HSET " P "{c}mref:M2001 subscriber_id M2001 group_id G200 plan_id PPO-500"));
+    ok(c, redisCommand(c, "HSET " P
+                          "{c}mref:M1001 subscriber_id M1001 group_id G100 plan_id PPO-500"));
+    ok(c, redisCommand(c, "HSET " P
+                          "{c}mref:M1001-02 subscriber_id M1001 group_id G100 plan_id PPO-500"));
+    ok(c, redisCommand(c, "HSET " P
+                          "{c}mref:M2001 subscriber_id M2001 group_id G200 plan_id PPO-500"));
     /* C7's audit trail: two records in the stream, their ids in its list. */
     const char *records[] = {
         "{\"at\":\"2026-03-10T09:00:00Z\",\"token_id\":\"t1\",\"role\":\"member\","
@@ -184,7 +186,8 @@ static void seed(void)
         "\"action\":\"claim.decide\",\"request_id\":\"\",\"from\":\"\"}",
     };
     for (int i = 0; i < 2; i++) {
-        redisReply *id = redisCommand(c, "XADD " P "{c}audit * claim_id " C7 " record %s", records[i]);
+        redisReply *id =
+            redisCommand(c, "XADD " P "{c}audit * claim_id " C7 " record %s", records[i]);
         ok(c, redisCommand(c, "RPUSH " P "{c}caudit:" C7 " %s", id->str));
         freeReplyObject(id);
     }
@@ -273,23 +276,23 @@ END_TEST
 START_TEST(test_pended_claim_reads_back_with_pending)
 {
     char *body = get("/v1/claims/" C2, subscriber, 200);
-    ck_assert_str_eq(body,
-                     "{\"claim_id\":\"" C2 "\",\"type\":\"pharmacy\",\"member_id\":\"M1001\","
-                     "\"status\":\"pended\",\"received_date\":\"2026-03-03\","
-                     "\"target_date\":\"2026-03-17\",\"submitted\":" PHARMACY_BODY ","
-                     "\"decision\":" DECISION_C2 ",\"pending\":" PENDING_C2 ","
-                     "\"history\":[{\"at\":\"2026-03-02T14:05:09Z\",\"status\":\"received\"},"
-                     "{\"at\":\"2026-03-02T14:05:10Z\",\"status\":\"processing\"},"
-                     "{\"at\":\"2026-03-02T14:05:11Z\",\"status\":\"pended\"}]}");
+    ck_assert_str_eq(body, "{\"claim_id\":\"" C2 "\",\"type\":\"pharmacy\",\"member_id\":\"M1001\","
+                           "\"status\":\"pended\",\"received_date\":\"2026-03-03\","
+                           "\"target_date\":\"2026-03-17\",\"submitted\":" PHARMACY_BODY ","
+                           "\"decision\":" DECISION_C2 ",\"pending\":" PENDING_C2 ","
+                           "\"history\":[{\"at\":\"2026-03-02T14:05:09Z\",\"status\":\"received\"},"
+                           "{\"at\":\"2026-03-02T14:05:10Z\",\"status\":\"processing\"},"
+                           "{\"at\":\"2026-03-02T14:05:11Z\",\"status\":\"pended\"}]}");
     free(body);
     /* The child may not read the parent's claim. */
     free(get("/v1/claims/" C2, child, 404));
     /* No submission or decision stored (yet): the hash alone. */
     body = get("/v1/claims/" C3, provider_a, 200);
-    ck_assert_str_eq(body, "{\"claim_id\":\"" C3 "\",\"type\":\"medical\",\"member_id\":\"M2001\","
-                           "\"status\":\"received\",\"received_date\":\"2026-03-04\","
-                           "\"target_date\":\"2099-01-02\","
-                           "\"history\":[{\"at\":\"2026-03-02T14:05:09Z\",\"status\":\"received\"}]}");
+    ck_assert_str_eq(body,
+                     "{\"claim_id\":\"" C3 "\",\"type\":\"medical\",\"member_id\":\"M2001\","
+                     "\"status\":\"received\",\"received_date\":\"2026-03-04\","
+                     "\"target_date\":\"2099-01-02\","
+                     "\"history\":[{\"at\":\"2026-03-02T14:05:09Z\",\"status\":\"received\"}]}");
     free(body);
 }
 END_TEST
@@ -307,8 +310,8 @@ START_TEST(test_eob_is_read_from_its_packed_version_in_each_format)
     struct json_object *fhir = eob_fhir(rec);
     ck_assert_ptr_nonnull(fhir);
     body = get("/v1/claims/" C1 "/eob?format=fhir", child, 200);
-    ck_assert_str_eq(body, json_object_to_json_string_ext(fhir, JSON_C_TO_STRING_PLAIN |
-                                                                    JSON_C_TO_STRING_NOSLASHESCAPE));
+    ck_assert_str_eq(body, json_object_to_json_string_ext(
+                               fhir, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
     free(body);
     json_object_put(fhir);
     char *html = eob_html(rec);
@@ -365,8 +368,10 @@ START_TEST(test_audit_trail_reads_records_through_the_claims_entry_ids)
     ck_assert_str_eq(test_json_str(body, "entries.2.action"), "claim.audit.read");
     ck_assert_str_eq(test_json_str(body, "entries.2.role"), "staff");
     /* The first two exactly as stored. */
-    ck_assert(strstr(body, "{\"at\":\"2026-03-10T09:00:00Z\",\"token_id\":\"t1\",\"role\":\"member\","
-                           "\"action\":\"claim.submit\",\"request_id\":\"r1\",\"from\":\"10.0.0.1\"}") != NULL);
+    ck_assert(strstr(body,
+                     "{\"at\":\"2026-03-10T09:00:00Z\",\"token_id\":\"t1\",\"role\":\"member\","
+                     "\"action\":\"claim.submit\",\"request_id\":\"r1\",\"from\":\"10.0.0.1\"}") !=
+              NULL);
     free(body);
     free(get("/v1/claims/" C7 "/audit", other_family, 404));
     free(get("/v1/claims/99999999-9999-4999-8999-999999999999/audit", staff, 404));
@@ -575,16 +580,16 @@ START_TEST(test_information_supplied_requeues_the_pended_claim)
     r = redisCommand(c, "XRANGE " P "{c}work - +");
     ck_assert_uint_eq(r->elements, 1);
     const redisReply *f = r->element[0]->element[1];
-    const char *want[] = {"claim", C2, "m", "M1001", "s", "M1001", "g", "G100", "p", "PPO-500",
-                          "y", "2026"};
+    const char *want[] = {"claim", C2,     "m", "M1001",   "s", "M1001",
+                          "g",     "G100", "p", "PPO-500", "y", "2026"};
     ck_assert_uint_eq(f->elements, 12);
     for (int i = 0; i < 12; i++)
         ck_assert_str_eq(f->element[i]->str, want[i]);
     freeReplyObject(r);
     /* The audit record once, its id in the claim's list. */
     r = redisCommand(c, "LRANGE " P "{c}caudit:" C2 " -1 -1");
-    redisReply *e = redisCommand(c, "XRANGE " P "{c}audit %s %s", r->element[0]->str,
-                                 r->element[0]->str);
+    redisReply *e =
+        redisCommand(c, "XRANGE " P "{c}audit %s %s", r->element[0]->str, r->element[0]->str);
     ck_assert_str_eq(test_json_str(e->element[0]->element[1]->element[3]->str, "action"),
                      "claim.information");
     freeReplyObject(e);
@@ -631,8 +636,8 @@ START_TEST(test_search_examines_at_most_10000_index_entries_per_call)
     long long base = (long long)D("2026-04-01").days * (1LL << 21);
     for (int i = 0; i < 10050; i++) {
         redisAppendCommand(c, "ZADD " P "{c}idx:all %lld fill-%d", base + i, i);
-        redisAppendCommand(c, "HSET " P "{c}claim:fill-%d type pharmacy member_id FILL status denied",
-                           i);
+        redisAppendCommand(
+            c, "HSET " P "{c}claim:fill-%d type pharmacy member_id FILL status denied", i);
     }
     redisAppendCommand(c, "ZADD " P "{c}idx:all %lld " C8, base + 20000);
     redisAppendCommand(c, "ZADD " P "{c}idx:s:received %lld " C8, base + 20000);
@@ -689,7 +694,8 @@ static Suite *reads_suite(void)
     tcase_add_test(tc, test_search_examines_at_most_10000_index_entries_per_call);
     suite_add_tcase(s, tc);
     TCase *unit = tcase_create("history");
-    tcase_add_test(unit, test_compact_history_becomes_rfc3339_entries_and_skips_what_it_cannot_read);
+    tcase_add_test(unit,
+                   test_compact_history_becomes_rfc3339_entries_and_skips_what_it_cannot_read);
     suite_add_tcase(s, unit);
     return s;
 }

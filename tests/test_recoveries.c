@@ -41,7 +41,7 @@ static char *call(const char *method, const char *path, const char *token, const
 #define PATIENT_LUIS                                                                               \
     "\"patient\":{\"first_name\":\"Luis\",\"last_name\":\"Lopez\",\"birth_date\":\"1975-09-14\"}"
 #define PROVIDER                                                                                   \
-    "\"provider\":{\"npi\":\"" NPI_A "\",\"name\":\"Bay Clinic\",\"network\":\"in\","            \
+    "\"provider\":{\"npi\":\"" NPI_A "\",\"name\":\"Bay Clinic\",\"network\":\"in\","              \
     "\"facility\":false},\"diagnosis_codes\":[\"J06.9\"],\"received_date\":\"2026-06-05\","
 
 /* Posts a claim as staff and waits until it is decided; its id in out. */

@@ -34,7 +34,7 @@ enum { A, B, F, C, D, E, N_CLAIMS };
 static char ids[N_CLAIMS][40];
 static char *bodies[N_CLAIMS]; /* GET /v1/claims/{id} once final */
 static char cycle_id[40];
-static char *edi_a;            /* NPI A's 835 as staff read it */
+static char *edi_a; /* NPI A's 835 as staff read it */
 
 static void day_text(time_t t, char out[16])
 {
@@ -78,9 +78,12 @@ static char *call(const char *method, const char *path, const char *token, const
     return out;
 }
 
-#define PATIENT_ANA "\"patient\":{\"first_name\":\"Ana\",\"last_name\":\"Lopez\",\"birth_date\":\"2015-06-10\"}"
-#define PATIENT_LUIS "\"patient\":{\"first_name\":\"Luis\",\"last_name\":\"Lopez\",\"birth_date\":\"1975-09-14\"}"
-#define PATIENT_GRACE "\"patient\":{\"first_name\":\"Grace\",\"last_name\":\"Kim\",\"birth_date\":\"1980-07-07\"}"
+#define PATIENT_ANA                                                                                \
+    "\"patient\":{\"first_name\":\"Ana\",\"last_name\":\"Lopez\",\"birth_date\":\"2015-06-10\"}"
+#define PATIENT_LUIS                                                                               \
+    "\"patient\":{\"first_name\":\"Luis\",\"last_name\":\"Lopez\",\"birth_date\":\"1975-09-14\"}"
+#define PATIENT_GRACE                                                                              \
+    "\"patient\":{\"first_name\":\"Grace\",\"last_name\":\"Kim\",\"birth_date\":\"1980-07-07\"}"
 
 static void post_claim(int k, const char *fmt)
 {
@@ -164,9 +167,10 @@ static void setup(void)
     char dir[256];
     test_make_temp_dir(dir, "remit-cfg");
     /* No scheduled cycle: the tests close cycles by hand. */
-    const char *cfg = test_write_file(dir, "claimsd.json",
-                                      "{\"rate_limits\": null, \"payment_cycle\": {\"time\": null}}");
-    test_claimsd_start_admin(&server, redis.url, ADMIN, (const char *const[]){"--config", cfg, NULL});
+    const char *cfg = test_write_file(
+        dir, "claimsd.json", "{\"rate_limits\": null, \"payment_cycle\": {\"time\": null}}");
+    test_claimsd_start_admin(&server, redis.url, ADMIN,
+                             (const char *const[]){"--config", cfg, NULL});
     test_put_sample_record(&server, ADMIN, "plans", "PPO-500");
     test_put_sample_record(&server, ADMIN, "groups", "G100");
     test_put_sample_record(&server, ADMIN, "members", "M1001");
@@ -188,31 +192,44 @@ static void setup(void)
 
     /* Provider payee: in network (A, B, and F denied: the patient's name
      * does not match), out of network with the assignment of benefits (C). */
-    post_claim(A, "{\"type\":\"medical\",\"member_id\":\"M1001-02\"," PATIENT_ANA ","
-                  "\"provider\":{\"npi\":\"" NPI_A "\",\"name\":\"Bay Clinic\",\"network\":\"in\",\"facility\":false},"
-                  "\"diagnosis_codes\":[\"J06.9\"],\"lines\":["
-                  "{\"service_date\":\"%s\",\"procedure_code\":\"99213\",\"modifiers\":[\"25\"],\"units\":1,\"charge\":150.00},"
-                  "{\"service_date\":\"%s\",\"procedure_code\":\"80053\",\"units\":2,\"charge\":40.50}]}");
+    post_claim(
+        A, "{\"type\":\"medical\",\"member_id\":\"M1001-02\"," PATIENT_ANA ","
+           "\"provider\":{\"npi\":\"" NPI_A
+           "\",\"name\":\"Bay Clinic\",\"network\":\"in\",\"facility\":false},"
+           "\"diagnosis_codes\":[\"J06.9\"],\"lines\":["
+           "{\"service_date\":\"%s\",\"procedure_code\":\"99213\",\"modifiers\":[\"25\"],\"units\":"
+           "1,\"charge\":150.00},"
+           "{\"service_date\":\"%s\",\"procedure_code\":\"80053\",\"units\":2,\"charge\":40.50}]}");
     post_claim(B, "{\"type\":\"medical\",\"member_id\":\"M7001\"," PATIENT_GRACE ","
-                  "\"provider\":{\"npi\":\"" NPI_A "\",\"name\":\"Bay Clinic\",\"network\":\"in\",\"facility\":false},"
+                  "\"provider\":{\"npi\":\"" NPI_A
+                  "\",\"name\":\"Bay Clinic\",\"network\":\"in\",\"facility\":false},"
                   "\"diagnosis_codes\":[\"M54.5\"],\"lines\":["
-                  "{\"service_date\":\"%s\",\"procedure_code\":\"99214\",\"units\":1,\"charge\":200.00}]}%.0s");
-    post_claim(F, "{\"type\":\"medical\",\"member_id\":\"M7001\","
-                  "\"patient\":{\"first_name\":\"Gina\",\"last_name\":\"Kim\",\"birth_date\":\"1980-07-07\"},"
-                  "\"provider\":{\"npi\":\"" NPI_A "\",\"name\":\"Bay Clinic\",\"network\":\"in\",\"facility\":false},"
-                  "\"diagnosis_codes\":[\"M54.5\"],\"lines\":["
-                  "{\"service_date\":\"%s\",\"procedure_code\":\"99212\",\"units\":1,\"charge\":90.00}]}%.0s");
+                  "{\"service_date\":\"%s\",\"procedure_code\":\"99214\",\"units\":1,\"charge\":"
+                  "200.00}]}%.0s");
+    post_claim(
+        F,
+        "{\"type\":\"medical\",\"member_id\":\"M7001\","
+        "\"patient\":{\"first_name\":\"Gina\",\"last_name\":\"Kim\",\"birth_date\":\"1980-07-07\"},"
+        "\"provider\":{\"npi\":\"" NPI_A
+        "\",\"name\":\"Bay Clinic\",\"network\":\"in\",\"facility\":false},"
+        "\"diagnosis_codes\":[\"M54.5\"],\"lines\":["
+        "{\"service_date\":\"%s\",\"procedure_code\":\"99212\",\"units\":1,\"charge\":90.00}]}%."
+        "0s");
     post_claim(C, "{\"type\":\"medical\",\"member_id\":\"M1001\"," PATIENT_LUIS ","
                   "\"assignment_of_benefits\":true,\"itemized_bill\":true,"
-                  "\"provider\":{\"npi\":\"" NPI_B "\",\"name\":\"Shore Medical\",\"network\":\"out\",\"facility\":false},"
+                  "\"provider\":{\"npi\":\"" NPI_B
+                  "\",\"name\":\"Shore Medical\",\"network\":\"out\",\"facility\":false},"
                   "\"diagnosis_codes\":[\"J02.9\"],\"lines\":["
-                  "{\"service_date\":\"%s\",\"procedure_code\":\"99213\",\"modifiers\":[\"25\",\"GT\"],\"units\":1,\"charge\":120.00}]}%.0s");
+                  "{\"service_date\":\"%s\",\"procedure_code\":\"99213\",\"modifiers\":[\"25\","
+                  "\"GT\"],\"units\":1,\"charge\":120.00}]}%.0s");
     /* Member payee: out of network without the assignment (D), pharmacy (E). */
     post_claim(D, "{\"type\":\"medical\",\"member_id\":\"M7001\"," PATIENT_GRACE ","
                   "\"itemized_bill\":true,"
-                  "\"provider\":{\"npi\":\"" NPI_B "\",\"name\":\"Shore Medical\",\"network\":\"out\",\"facility\":false},"
+                  "\"provider\":{\"npi\":\"" NPI_B
+                  "\",\"name\":\"Shore Medical\",\"network\":\"out\",\"facility\":false},"
                   "\"diagnosis_codes\":[\"M54.5\"],\"lines\":["
-                  "{\"service_date\":\"%s\",\"procedure_code\":\"80053\",\"units\":1,\"charge\":30.00}]}%.0s");
+                  "{\"service_date\":\"%s\",\"procedure_code\":\"80053\",\"units\":1,\"charge\":30."
+                  "00}]}%.0s");
     post_claim(E, "{\"type\":\"pharmacy\",\"member_id\":\"M1001\"," PATIENT_LUIS ","
                   "\"pharmacy\":{\"name\":\"Corner Drug\",\"network\":\"in\"},"
                   "\"ndc\":\"00093505698\",\"fill_date\":\"%s\",\"drug_name\":\"Generic tablet\","
@@ -334,8 +351,9 @@ START_TEST(test_the_checker_fails_a_tampered_835)
     ck_assert_int_eq(check_835(tampered, NPI_A, claims, 3, out, sizeof out), 1);
     long long paid = plan_paid(A) + plan_paid(B) + plan_paid(F);
     char want[160];
-    snprintf(want, sizeof want, "ST 0001: BPR02 = %lld cents, \u03a3 CLP04 \u2212 \u03a3 PLB = %lld\n",
-             paid + 1, paid);
+    snprintf(want, sizeof want,
+             "ST 0001: BPR02 = %lld cents, \u03a3 CLP04 \u2212 \u03a3 PLB = %lld\n", paid + 1,
+             paid);
     ck_assert_str_eq(out, want);
     free(tampered);
 }
@@ -465,8 +483,7 @@ START_TEST(test_a_second_run_takes_nothing)
     edi = call("GET", path, provider_a, NULL, 200);
     ck_assert_str_eq(edi, edi_a);
     free(edi);
-    snprintf(path, sizeof path, "/v1/remittances?npi=" NPI_A "&date=%s&cycle_id=%s", today,
-             second);
+    snprintf(path, sizeof path, "/v1/remittances?npi=" NPI_A "&date=%s&cycle_id=%s", today, second);
     free(call("GET", path, provider_a, NULL, 404));
     snprintf(path, sizeof path, "/v1/remittances?npi=" NPI_A "&date=%s&cycle_id=x-1", today);
     char *bad = call("GET", path, staff, NULL, 422);
@@ -482,12 +499,14 @@ START_TEST(test_the_scheduled_cycle_runs_in_exactly_one_process)
 {
     static char g_id[40]; /* a claim of its own */
     char body[1024];
-    snprintf(body, sizeof body,
-             "{\"type\":\"medical\",\"member_id\":\"M7001\"," PATIENT_GRACE ","
-             "\"provider\":{\"npi\":\"" NPI_A "\",\"name\":\"Bay Clinic\",\"network\":\"in\",\"facility\":false},"
-             "\"diagnosis_codes\":[\"M54.5\"],\"lines\":["
-             "{\"service_date\":\"%s\",\"procedure_code\":\"99213\",\"units\":1,\"charge\":110.00}]}",
-             service);
+    snprintf(
+        body, sizeof body,
+        "{\"type\":\"medical\",\"member_id\":\"M7001\"," PATIENT_GRACE ","
+        "\"provider\":{\"npi\":\"" NPI_A
+        "\",\"name\":\"Bay Clinic\",\"network\":\"in\",\"facility\":false},"
+        "\"diagnosis_codes\":[\"M54.5\"],\"lines\":["
+        "{\"service_date\":\"%s\",\"procedure_code\":\"99213\",\"units\":1,\"charge\":110.00}]}",
+        service);
     char *res = call("POST", "/v1/claims", staff, body, 202);
     snprintf(g_id, sizeof g_id, "%s", test_json_str(res, "claim_id"));
     free(res);
@@ -504,8 +523,8 @@ START_TEST(test_the_scheduled_cycle_runs_in_exactly_one_process)
     }
     char dir[256];
     test_make_temp_dir(dir, "remit-sched");
-    const char *cfg = test_write_file(dir, "claimsd.json",
-                                      "{\"rate_limits\": null, \"payment_cycle\": {\"time\": \"00:00\"}}");
+    const char *cfg = test_write_file(
+        dir, "claimsd.json", "{\"rate_limits\": null, \"payment_cycle\": {\"time\": \"00:00\"}}");
     struct test_claimsd more[2];
     for (int i = 0; i < 2; i++)
         test_claimsd_start_admin(&more[i], redis.url, ADMIN,

@@ -49,10 +49,11 @@ static const char *day(int offset)
 }
 
 #define LUIS                                                                                       \
-    "\"member_id\":\"M1001\",\"patient\":{\"first_name\":\"Luis\","                               \
+    "\"member_id\":\"M1001\",\"patient\":{\"first_name\":\"Luis\","                                \
     "\"last_name\":\"Lopez\",\"birth_date\":\"1975-09-14\"}"
-#define ANA "\"member_id\":\"M1001-02\",\"patient\":{\"first_name\":\"Ana\",\"last_name\":"      \
-            "\"Lopez\",\"birth_date\":\"2015-06-10\"}"
+#define ANA                                                                                        \
+    "\"member_id\":\"M1001-02\",\"patient\":{\"first_name\":\"Ana\",\"last_name\":"                \
+    "\"Lopez\",\"birth_date\":\"2015-06-10\"}"
 
 /* Posts a medical claim as staff (received `received` days from today, a
  * line on day -40 unless it says another day); its id into out. lines:
@@ -328,8 +329,10 @@ START_TEST(test_referral_list_and_the_three_actions)
     free(got);
     got = call("GET", "/metrics", staff, NULL, 200);
     ck_assert_ptr_nonnull(strstr(got, "\nclaimsd_claims_in_review 4\n"));
-    ck_assert_ptr_nonnull(strstr(got, "\nclaimsd_worker_decisions_total{outcome=\"in_review\"} 4\n"));
-    ck_assert_ptr_nonnull(strstr(got, "\nclaimsd_worker_decisions_total{outcome=\"approved\"} 1\n"));
+    ck_assert_ptr_nonnull(
+        strstr(got, "\nclaimsd_worker_decisions_total{outcome=\"in_review\"} 4\n"));
+    ck_assert_ptr_nonnull(
+        strstr(got, "\nclaimsd_worker_decisions_total{outcome=\"approved\"} 1\n"));
     free(got);
     ck_assert(has_event("claim.in_review", a));
     ck_assert(has_event("claim.in_review", e));
@@ -509,8 +512,7 @@ START_TEST(test_refusals)
     free(got);
     refused(z, "{\"action\":\"adjust\",\"lines\":[{\"line\":2,\"allowed\":12.00}]}",
             "lines[0].line", "is a line the rules denied: it can be denied, not adjusted");
-    review(z,
-           "{\"action\":\"deny\",\"lines\":[{\"line\":2,\"group\":\"CO\",\"carc\":\"96\"}]}",
+    review(z, "{\"action\":\"deny\",\"lines\":[{\"line\":2,\"group\":\"CO\",\"carc\":\"96\"}]}",
            staff, 202);
     got = wait_status(z, "approved");
     ck_assert_str_eq(test_json_str(got, "decision.lines.1.codes.0.group"), "CO");

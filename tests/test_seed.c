@@ -14,7 +14,7 @@
 #include "harness/harness.h"
 #include "server/seed.h"
 
-#define ADMIN    "seed-test-admin-token-0123456789abcdef"
+#define ADMIN "seed-test-admin-token-0123456789abcdef"
 #define PASSWORD "copper kettle on a windy pier"
 
 /* How often needle occurs in hay. */

@@ -88,7 +88,8 @@ START_TEST(test_readyz_fails_while_redis_is_down_and_recovers_after)
     struct test_redis own;
     test_redis_start(&own);
     struct test_claimsd d = {0};
-    ck_assert_int_eq(test_claimsd_start(&d, (const char *const[]){"--redis", own.url, NULL}, NULL, NULL), 0);
+    ck_assert_int_eq(
+        test_claimsd_start(&d, (const char *const[]){"--redis", own.url, NULL}, NULL, NULL), 0);
     struct test_response res;
     get(&d, "/readyz", &res);
     ck_assert_int_eq(res.status, 200);
@@ -98,8 +99,9 @@ START_TEST(test_readyz_fails_while_redis_is_down_and_recovers_after)
     test_sleep_ms(200);
     get(&d, "/readyz", &res);
     ck_assert_int_eq(res.status, 503);
-    ck_assert_str_eq(res.body,
-                     "{\"error\":{\"code\":\"redis_unavailable\",\"message\":\"storage is not reachable\"}}");
+    ck_assert_str_eq(
+        res.body,
+        "{\"error\":{\"code\":\"redis_unavailable\",\"message\":\"storage is not reachable\"}}");
     char retry[16];
     ck_assert(test_response_header(&res, "Retry-After", retry, sizeof retry));
     ck_assert_str_eq(retry, "1");
@@ -129,7 +131,8 @@ START_TEST(test_readyz_times_out_when_redis_hangs)
     /* A SIGSTOPped redis-server accepts nothing and answers nothing: the
      * command deadline (not the client's patience) must end the request. */
     struct test_claimsd d;
-    const char *cfg = test_write_file(redis.dir, "short-timeout.json", "{\"redis_timeout_ms\": 300}");
+    const char *cfg =
+        test_write_file(redis.dir, "short-timeout.json", "{\"redis_timeout_ms\": 300}");
     start_with_redis(&d, (const char *const[]){"--config", cfg, NULL});
     kill(redis.pid, SIGSTOP);
     struct test_response res;
@@ -153,25 +156,29 @@ START_TEST(test_unknown_config_key_exits_non_zero_naming_the_key)
 {
     char dir[256];
     test_make_temp_dir(dir, "cfg");
-    const char *cfg = test_write_file(dir, "bad.json", "{\"listen\": \"127.0.0.1:0\", \"wrokers\": 4}");
+    const char *cfg =
+        test_write_file(dir, "bad.json", "{\"listen\": \"127.0.0.1:0\", \"wrokers\": 4}");
     struct test_claimsd d = {0};
     snprintf(d.dir, sizeof d.dir, "%s", dir);
     int status = -1;
-    ck_assert_int_eq(test_claimsd_start(&d, (const char *const[]){"--config", cfg, NULL}, NULL, &status), -1);
+    ck_assert_int_eq(
+        test_claimsd_start(&d, (const char *const[]){"--config", cfg, NULL}, NULL, &status), -1);
     ck_assert_int_eq(status, 2);
     char *log = test_claimsd_log(&d);
     ck_assert_msg(strstr(log, "unknown key \"wrokers\"") != NULL, "log: %s", log);
     free(log);
 
     cfg = test_write_file(dir, "bad2.json", "{\"limits\": {\"max_body_bytez\": 10}}");
-    ck_assert_int_eq(test_claimsd_start(&d, (const char *const[]){"--config", cfg, NULL}, NULL, &status), -1);
+    ck_assert_int_eq(
+        test_claimsd_start(&d, (const char *const[]){"--config", cfg, NULL}, NULL, &status), -1);
     ck_assert_int_eq(status, 2);
     log = test_claimsd_log(&d);
     ck_assert_msg(strstr(log, "unknown key \"limits.max_body_bytez\"") != NULL, "log: %s", log);
     free(log);
 
     cfg = test_write_file(dir, "bad3.json", "{\"workers\": \"four\"}");
-    ck_assert_int_eq(test_claimsd_start(&d, (const char *const[]){"--config", cfg, NULL}, NULL, &status), -1);
+    ck_assert_int_eq(
+        test_claimsd_start(&d, (const char *const[]){"--config", cfg, NULL}, NULL, &status), -1);
     ck_assert_int_eq(status, 2);
     log = test_claimsd_log(&d);
     ck_assert_msg(strstr(log, "key \"workers\" has the wrong type") != NULL, "log: %s", log);
@@ -200,7 +207,8 @@ START_TEST(test_embedded_redis_starts_with_aof_and_stops_with_claimsd)
     test_make_temp_dir(d.dir, "embedded");
     char data[300];
     snprintf(data, sizeof data, "%s/data", d.dir);
-    ck_assert_int_eq(test_claimsd_start(&d, (const char *const[]){"--data-dir", data, NULL}, NULL, NULL), 0);
+    ck_assert_int_eq(
+        test_claimsd_start(&d, (const char *const[]){"--data-dir", data, NULL}, NULL, NULL), 0);
     pid_t rpid = embedded_redis_pid(&d);
     ck_assert_int_gt(rpid, 0);
     ck_assert(process_exists(rpid));
@@ -229,7 +237,9 @@ START_TEST(test_embedded_redis_starts_with_aof_and_stops_with_claimsd)
     struct test_claimsd twin = {0};
     test_make_temp_dir(twin.dir, "twin");
     int status = -1;
-    ck_assert_int_eq(test_claimsd_start(&twin, (const char *const[]){"--data-dir", data, NULL}, NULL, &status), -1);
+    ck_assert_int_eq(
+        test_claimsd_start(&twin, (const char *const[]){"--data-dir", data, NULL}, NULL, &status),
+        -1);
     ck_assert_int_eq(status, 1);
     test_remove_tree(twin.dir);
 
@@ -283,7 +293,8 @@ START_TEST(test_embedded_data_directory_and_redis_files_are_private)
     fputs("left by an operator\n", f);
     fclose(f);
     ck_assert_int_eq(chmod(stale, 0644), 0);
-    ck_assert_int_eq(test_claimsd_start(&d, (const char *const[]){"--data-dir", data, NULL}, NULL, NULL), 0);
+    ck_assert_int_eq(
+        test_claimsd_start(&d, (const char *const[]){"--data-dir", data, NULL}, NULL, NULL), 0);
     /* The AOF files exist once Redis has started with appendonly on. */
     int files = assert_private_tree(data);
     ck_assert_int_ge(files, 4); /* notes.txt, the lock, the AOF manifest and its files */
@@ -299,7 +310,8 @@ START_TEST(test_claimsd_exits_non_zero_when_its_redis_dies)
     test_make_temp_dir(d.dir, "embedded");
     char data[300];
     snprintf(data, sizeof data, "%s/data", d.dir);
-    ck_assert_int_eq(test_claimsd_start(&d, (const char *const[]){"--data-dir", data, NULL}, NULL, NULL), 0);
+    ck_assert_int_eq(
+        test_claimsd_start(&d, (const char *const[]){"--data-dir", data, NULL}, NULL, NULL), 0);
     pid_t rpid = embedded_redis_pid(&d);
     ck_assert_int_gt(rpid, 0);
     kill(rpid, SIGKILL);
@@ -318,7 +330,8 @@ START_TEST(test_bootstrap_admin_token_is_stored_only_as_its_hash)
     snprintf(env_entry, sizeof env_entry, "CLAIMSD_BOOTSTRAP_ADMIN_TOKEN=%s", token);
     struct test_claimsd d = {0};
     ck_assert_int_eq(test_claimsd_start(&d, (const char *const[]){"--redis", redis.url, NULL},
-                                        (const char *const[]){env_entry, NULL}, NULL), 0);
+                                        (const char *const[]){env_entry, NULL}, NULL),
+                     0);
     char hash[TOKEN_HASH_HEX_LEN];
     token_hash_hex(token, strlen(token), hash);
     redisContext *c = test_redis_connect(&redis);
@@ -345,7 +358,8 @@ START_TEST(test_bootstrap_admin_token_is_stored_only_as_its_hash)
     const char *token2 = "another-bootstrap-token-0123456789abcdef";
     snprintf(env_entry, sizeof env_entry, "CLAIMSD_BOOTSTRAP_ADMIN_TOKEN=%s", token2);
     ck_assert_int_eq(test_claimsd_start(&d, (const char *const[]){"--redis", redis.url, NULL},
-                                        (const char *const[]){env_entry, NULL}, NULL), 0);
+                                        (const char *const[]){env_entry, NULL}, NULL),
+                     0);
     r = redisCommand(c, "EXISTS claims:token:%s", hash);
     ck_assert_int_eq(r->integer, 0);
     freeReplyObject(r);
@@ -354,8 +368,11 @@ START_TEST(test_bootstrap_admin_token_is_stored_only_as_its_hash)
 
     /* Too short a bootstrap token is refused. */
     int status = -1;
-    ck_assert_int_eq(test_claimsd_start(&d, (const char *const[]){"--redis", redis.url, NULL},
-                                        (const char *const[]){"CLAIMSD_BOOTSTRAP_ADMIN_TOKEN=short", NULL}, &status), -1);
+    ck_assert_int_eq(
+        test_claimsd_start(&d, (const char *const[]){"--redis", redis.url, NULL},
+                           (const char *const[]){"CLAIMSD_BOOTSTRAP_ADMIN_TOKEN=short", NULL},
+                           &status),
+        -1);
     ck_assert_int_eq(status, 1);
     test_remove_tree(d.dir);
 }
@@ -367,8 +384,10 @@ START_TEST(test_token_create_command_makes_a_working_admin_token)
     test_make_temp_dir(d.dir, "cli");
     char data[300], cmd[1024];
     snprintf(data, sizeof data, "%s/data", d.dir);
-    ck_assert_int_eq(test_claimsd_start(&d, (const char *const[]){"--data-dir", data, NULL}, NULL, NULL), 0);
-    snprintf(cmd, sizeof cmd, "%s token create --role admin --data-dir %s", getenv("CLAIMSD_BIN"), data);
+    ck_assert_int_eq(
+        test_claimsd_start(&d, (const char *const[]){"--data-dir", data, NULL}, NULL, NULL), 0);
+    snprintf(cmd, sizeof cmd, "%s token create --role admin --data-dir %s", getenv("CLAIMSD_BIN"),
+             data);
     FILE *p = popen(cmd, "r");
     char out[512] = "";
     ck_assert_ptr_nonnull(fgets(out, sizeof out, p));
@@ -381,10 +400,12 @@ START_TEST(test_token_create_command_makes_a_working_admin_token)
     test_api(&d, "GET", "/v1/queue", token, NULL, NULL, &res);
     ck_assert_int_eq(res.status, 200);
     test_response_free(&res);
-    snprintf(cmd, sizeof cmd, "%s token create --role member --data-dir %s 2>/dev/null", getenv("CLAIMSD_BIN"), data);
+    snprintf(cmd, sizeof cmd, "%s token create --role member --data-dir %s 2>/dev/null",
+             getenv("CLAIMSD_BIN"), data);
     ck_assert_int_eq(WEXITSTATUS(system(cmd)), 2);
     /* A member token names a member the store holds. */
-    snprintf(cmd, sizeof cmd, "%s token create --role member --member-id NOBODY --data-dir %s 2>/dev/null",
+    snprintf(cmd, sizeof cmd,
+             "%s token create --role member --member-id NOBODY --data-dir %s 2>/dev/null",
              getenv("CLAIMSD_BIN"), data);
     ck_assert_int_eq(WEXITSTATUS(system(cmd)), 1);
     ck_assert_int_eq(test_claimsd_stop(&d, SIGTERM), 0);
@@ -397,7 +418,8 @@ END_TEST
 static int connect_to(int port)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+    struct sockaddr_in sin = {.sin_family = AF_INET,
+                              .sin_port = htons((uint16_t)port),
                               .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof sin), 0);
     struct timeval tv = {10, 0};
@@ -426,10 +448,15 @@ static void start_limited(void)
 {
     memset(&limited, 0, sizeof limited);
     test_make_temp_dir(limited.dir, "limits");
-    const char *cfg = test_write_file(limited.dir, "limits.json",
-        "{\"limits\": {\"max_body_bytes\": 2048, \"max_header_bytes\": 1024,"
-        " \"read_timeout_seconds\": 1, \"max_connections\": 3}}");
-    ck_assert_int_eq(test_claimsd_start(&limited, (const char *const[]){"--redis", redis.url, "--config", cfg, NULL}, NULL, NULL), 0);
+    const char *cfg =
+        test_write_file(limited.dir, "limits.json",
+                        "{\"limits\": {\"max_body_bytes\": 2048, \"max_header_bytes\": 1024,"
+                        " \"read_timeout_seconds\": 1, \"max_connections\": 3}}");
+    ck_assert_int_eq(
+        test_claimsd_start(&limited,
+                           (const char *const[]){"--redis", redis.url, "--config", cfg, NULL}, NULL,
+                           NULL),
+        0);
 }
 
 START_TEST(test_body_over_the_limit_is_413_with_json_and_nothing_read)
@@ -513,7 +540,8 @@ START_TEST(test_pipelined_requests_are_answered_in_order_with_request_ids)
 {
     start_limited();
     int fd = connect_to(limited.port);
-    send_text(fd, "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Request-Id: 0F8FAD5B-D9CB-469F-A165-70867728950E\r\n\r\n"
+    send_text(fd, "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Request-Id: "
+                  "0F8FAD5B-D9CB-469F-A165-70867728950E\r\n\r\n"
                   "GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n"
                   "DELETE /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     char buf[8192];
@@ -524,7 +552,8 @@ START_TEST(test_pipelined_requests_are_answered_in_order_with_request_ids)
     char *third = strstr(buf, "HTTP/1.1 405 Method Not Allowed\r\n");
     ck_assert_msg(first && second && third && first < second && second < third, "%s", buf);
     ck_assert_ptr_nonnull(strstr(buf, "X-Request-Id: 0f8fad5b-d9cb-469f-a165-70867728950e\r\n"));
-    ck_assert_ptr_nonnull(strstr(buf, "{\"error\":{\"code\":\"not_found\",\"message\":\"no such resource\"}}"));
+    ck_assert_ptr_nonnull(
+        strstr(buf, "{\"error\":{\"code\":\"not_found\",\"message\":\"no such resource\"}}"));
     finish(&limited);
 }
 END_TEST
@@ -532,19 +561,19 @@ END_TEST
 START_TEST(test_malformed_request_lines_are_400_json)
 {
     start_limited();
-    const char *bad[] = {"GARBAGE\r\n\r\n", "GET healthz HTTP/1.1\r\n\r\n",
-                         "GET /healthz HTTP/2.0\r\n\r\n", "GET /healthz HTTP/1.1\r\nNoColon\r\n\r\n",
-                         "POST /v1/claims HTTP/1.1\r\nContent-Length: 12x\r\n\r\n",
-                         "POST /v1/claims HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n",
-                         /* Issue 16, findings 2 and 4: a header hidden behind a bare CR or
-                          * LF, no Host, two Hosts, a method that is not a token, DEL in a
-                          * header value. */
-                         "GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: x\rContent-Length: 25\r\n\r\n",
-                         "GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: x\nContent-Length: 25\r\n\r\n",
-                         "GET /healthz HTTP/1.1\r\n\r\n",
-                         "GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
-                         "G(T /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
-                         "GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a\x7f\r\n\r\n"};
+    const char *bad[] = {
+        "GARBAGE\r\n\r\n", "GET healthz HTTP/1.1\r\n\r\n", "GET /healthz HTTP/2.0\r\n\r\n",
+        "GET /healthz HTTP/1.1\r\nNoColon\r\n\r\n",
+        "POST /v1/claims HTTP/1.1\r\nContent-Length: 12x\r\n\r\n",
+        "POST /v1/claims HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n",
+        /* Issue 16, findings 2 and 4: a header hidden behind a bare CR or
+         * LF, no Host, two Hosts, a method that is not a token, DEL in a
+         * header value. */
+        "GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: x\rContent-Length: 25\r\n\r\n",
+        "GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: x\nContent-Length: 25\r\n\r\n",
+        "GET /healthz HTTP/1.1\r\n\r\n", "GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+        "G(T /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
+        "GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a\x7f\r\n\r\n"};
     const char *expect[] = {"HTTP/1.1 400 ", "HTTP/1.1 400 ", "HTTP/1.1 505 ", "HTTP/1.1 400 ",
                             "HTTP/1.1 400 ", "HTTP/1.1 411 ", "HTTP/1.1 400 ", "HTTP/1.1 400 ",
                             "HTTP/1.1 400 ", "HTTP/1.1 400 ", "HTTP/1.1 400 ", "HTTP/1.1 400 "};
@@ -587,7 +616,8 @@ static int connect_small_window(int port)
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     int small = 4096;
     ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small), 0);
-    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+    struct sockaddr_in sin = {.sin_family = AF_INET,
+                              .sin_port = htons((uint16_t)port),
                               .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof sin), 0);
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
@@ -616,7 +646,8 @@ static char *pipeline(const char *path, int n, size_t *len)
 {
     char one[256], last[256];
     int one_len = snprintf(one, sizeof one, "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", path);
-    int last_len = snprintf(last, sizeof last, "GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", path);
+    int last_len = snprintf(last, sizeof last,
+                            "GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", path);
     char *text = malloc((size_t)one_len * (size_t)n + (size_t)last_len + 1);
     size_t at = 0;
     for (int i = 0; i < n - 1; i++, at += (size_t)one_len)
@@ -634,8 +665,9 @@ static void start_with_portal(struct test_claimsd *d, const char *limits)
     snprintf(text, sizeof text, "{\"portal_dir\": \"%s/../portal\", \"limits\": %s}",
              getenv("CLAIMS_CONFIG_DIR"), limits);
     const char *cfg = test_write_file(d->dir, "bp.json", text);
-    ck_assert_int_eq(test_claimsd_start(d, (const char *const[]){"--redis", redis.url, "--workers",
-                                                                 "0", "--config", cfg, NULL},
+    ck_assert_int_eq(test_claimsd_start(d,
+                                        (const char *const[]){"--redis", redis.url, "--workers",
+                                                              "0", "--config", cfg, NULL},
                                         NULL, NULL),
                      0);
 }
@@ -696,7 +728,8 @@ START_TEST(test_a_client_that_reads_no_answers_holds_bounded_memory)
         body_bytes += (size_t)n;
         size_t have = carry_len + (size_t)n;
         buf[have] = '\0';
-        for (char *p = buf; (p = memmem(p, have - (size_t)(p - buf), "HTTP/1.1 200 OK\r\n", 17)); p += 17)
+        for (char *p = buf; (p = memmem(p, have - (size_t)(p - buf), "HTTP/1.1 200 OK\r\n", 17));
+             p += 17)
             answers++;
         /* The tail, in case a status line is split between two reads. */
         carry_len = have < 16 ? have : 16;
@@ -757,17 +790,21 @@ START_TEST(test_output_limits_in_the_config_are_checked)
     snprintf(d.dir, sizeof d.dir, "%s", dir);
     int status = -1;
     const char *cfg = test_write_file(dir, "bad.json", "{\"limits\": {\"max_output_bytes\": 100}}");
-    ck_assert_int_eq(test_claimsd_start(&d, (const char *const[]){"--config", cfg, NULL}, NULL, &status), -1);
+    ck_assert_int_eq(
+        test_claimsd_start(&d, (const char *const[]){"--config", cfg, NULL}, NULL, &status), -1);
     ck_assert_int_eq(status, 2);
     char *log = test_claimsd_log(&d);
-    ck_assert_msg(strstr(log, "key \"limits.max_output_bytes\" must be between 4096 and 67108864") != NULL,
-                  "log: %s", log);
+    ck_assert_msg(
+        strstr(log, "key \"limits.max_output_bytes\" must be between 4096 and 67108864") != NULL,
+        "log: %s", log);
     free(log);
     cfg = test_write_file(dir, "bad2.json", "{\"limits\": {\"write_timeout_seconds\": 0}}");
-    ck_assert_int_eq(test_claimsd_start(&d, (const char *const[]){"--config", cfg, NULL}, NULL, &status), -1);
+    ck_assert_int_eq(
+        test_claimsd_start(&d, (const char *const[]){"--config", cfg, NULL}, NULL, &status), -1);
     ck_assert_int_eq(status, 2);
     log = test_claimsd_log(&d);
-    ck_assert_msg(strstr(log, "key \"limits.write_timeout_seconds\" must be between 1 and 3600") != NULL,
+    ck_assert_msg(strstr(log, "key \"limits.write_timeout_seconds\" must be between 1 and 3600") !=
+                      NULL,
                   "log: %s", log);
     free(log);
     test_remove_tree(dir);
@@ -809,7 +846,8 @@ START_TEST(test_audit_records_the_servers_request_id_and_the_clients_apart)
     test_create_token(&d, ADMIN, "{\"role\":\"staff\"}", staff);
     const char *claim =
         "{\"type\":\"pharmacy\",\"member_id\":\"M1001-02\","
-        "\"patient\":{\"first_name\":\"Ana\",\"last_name\":\"Lopez\",\"birth_date\":\"2015-06-10\"},"
+        "\"patient\":{\"first_name\":\"Ana\",\"last_name\":\"Lopez\",\"birth_date\":\"2015-06-10\"}"
+        ","
         "\"pharmacy\":{\"name\":\"Corner Drug #12\",\"npi\":\"1245319599\",\"network\":\"in\"},"
         "\"ndc\":\"0071-0155-23\",\"rx_number\":\"RX-1\",\"fill_date\":\"2026-01-05\","
         "\"drug_name\":\"Lipitor 20 mg tablet\",\"quantity\":30,\"days_supply\":30,"

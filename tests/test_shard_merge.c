@@ -65,7 +65,10 @@ START_TEST(test_lower_bounds_around_the_cursor_shard)
 }
 END_TEST
 
-#define H(sc, sh) {.score = (sc), .shard = (sh)}
+#define H(sc, sh)                                                                                  \
+    {                                                                                              \
+        .score = (sc), .shard = (sh)                                                               \
+    }
 
 START_TEST(test_merge_orders_by_score_then_shard)
 {
@@ -252,8 +255,7 @@ START_TEST(test_paging_over_random_shards_matches_the_model)
             ck_assert_int_le(n, limit);
             for (int i = 0; i < n; i++) {
                 ck_assert_msg(got < n_want, "round %d: a hit too many", round);
-                ck_assert_msg(out[i].score == want[got].score &&
-                                  out[i].shard == want[got].shard,
+                ck_assert_msg(out[i].score == want[got].score && out[i].shard == want[got].shard,
                               "round %d: hit %d is (%lld, %d), want (%lld, %d)", round, got,
                               out[i].score, out[i].shard, want[got].score, want[got].shard);
                 got++;

@@ -31,9 +31,9 @@ START_TEST(test_sixteen_shards_tags_and_slots)
         const char *tag;
         int slot;
     } want[16] = {
-        {"{c0.29}", 685},    {"{c1.22}", 1394},  {"{c2.3}", 2578},   {"{c3.0}", 3393},
-        {"{c4.59}", 4555},   {"{c5.41}", 5446},  {"{c6.79}", 6849},  {"{c7.61}", 7756},
-        {"{c8.160}", 8666},  {"{c9.11}", 9601},  {"{c10.9}", 10853}, {"{c11.59}", 11719},
+        {"{c0.29}", 685},    {"{c1.22}", 1394},   {"{c2.3}", 2578},    {"{c3.0}", 3393},
+        {"{c4.59}", 4555},   {"{c5.41}", 5446},   {"{c6.79}", 6849},   {"{c7.61}", 7756},
+        {"{c8.160}", 8666},  {"{c9.11}", 9601},   {"{c10.9}", 10853},  {"{c11.59}", 11719},
         {"{c12.60}", 12897}, {"{c13.78}", 14060}, {"{c14.22}", 14718}, {"{c15.29}", 16033},
     };
     ck_assert_int_eq(shard_layout_init(&layout, SHARDS_DEFAULT), 0);
@@ -58,8 +58,7 @@ START_TEST(test_every_count_spreads_tags_over_the_slot_ranges)
         for (int i = 0; i < n; i++) {
             int start = (int)((long)i * 16384 / n), end = (int)((long)(i + 1) * 16384 / n);
             int width = end - start;
-            ck_assert_msg(layout.slot[i] >= start + width / 4 &&
-                              layout.slot[i] < end - width / 4,
+            ck_assert_msg(layout.slot[i] >= start + width / 4 && layout.slot[i] < end - width / 4,
                           "n=%d shard %d: slot %d outside [%d, %d)", n, i, layout.slot[i],
                           start + width / 4, end - width / 4);
             const char *inner = layout.tag[i] + 1;
@@ -114,8 +113,7 @@ START_TEST(test_families_spread_evenly_and_stably)
         count[s]++;
     }
     for (int s = 0; s < 16; s++)
-        ck_assert_msg(count[s] >= 850 && count[s] <= 1150, "shard %d: %d families", s,
-                      count[s]);
+        ck_assert_msg(count[s] >= 850 && count[s] <= 1150, "shard %d: %d families", s, count[s]);
     /* The shard is crc16 mod n: "123456789" (0x31C3 = 12739) -> 12739 % 16 = 3. */
     ck_assert_int_eq(shard_of_family(&layout, "123456789"), 3);
     ck_assert_int_eq(shard_of_claim_id(&layout, "123456789"), 3);

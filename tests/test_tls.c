@@ -63,11 +63,10 @@ static void setup(void)
              getenv("CLAIMS_CONFIG_DIR"));
     const char *cfg = test_write_file(certs, "tls.json", text);
     memset(&server, 0, sizeof server);
-    if (test_claimsd_start(&server,
-                           (const char *const[]){"--redis", redis.url, "--workers", "0", "--config",
-                                                 cfg, NULL},
-                           (const char *const[]){"CLAIMSD_BOOTSTRAP_ADMIN_TOKEN=" ADMIN, NULL},
-                           NULL) != 0) {
+    if (test_claimsd_start(
+            &server,
+            (const char *const[]){"--redis", redis.url, "--workers", "0", "--config", cfg, NULL},
+            (const char *const[]){"CLAIMSD_BOOTSTRAP_ADMIN_TOKEN=" ADMIN, NULL}, NULL) != 0) {
         char *log = test_claimsd_log(&server);
         fprintf(stderr, "claimsd did not start with TLS:\n%s\n", log);
         free(log);
@@ -145,8 +144,8 @@ static CURLcode curl_get(const char *url, long ssl_version, struct answer *a)
 }
 
 /* A JSON request through libcurl over TLS: bearer (or none) and a body. */
-static CURLcode curl_json(const char *method, const char *url, const char *bearer,
-                          const char *body, struct answer *a)
+static CURLcode curl_json(const char *method, const char *url, const char *bearer, const char *body,
+                          struct answer *a)
 {
     memset(a, 0, sizeof *a);
     CURL *curl = curl_easy_init();
@@ -195,7 +194,8 @@ static int tcp_connect(int rcvbuf)
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     if (rcvbuf)
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
-    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)server.port),
+    struct sockaddr_in sin = {.sin_family = AF_INET,
+                              .sin_port = htons((uint16_t)server.port),
                               .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof sin), 0);
     struct timeval tv = {10, 0};
@@ -264,8 +264,9 @@ START_TEST(test_the_session_cookie_is_secure_under_tls)
     char url[128], body[256];
     struct answer a;
     url_of("/v1/invitations", url, sizeof url);
-    ck_assert_int_eq(curl_json("POST", url, ADMIN, "{\"role\":\"provider\",\"npi\":\"1245319599\"}",
-                               &a), CURLE_OK);
+    ck_assert_int_eq(
+        curl_json("POST", url, ADMIN, "{\"role\":\"provider\",\"npi\":\"1245319599\"}", &a),
+        CURLE_OK);
     ck_assert_msg(a.status == 201, "%ld %s", a.status, a.body);
     const char *code = strstr(a.body, "\"code\":\"");
     ck_assert_ptr_nonnull(code);
@@ -277,10 +278,10 @@ START_TEST(test_the_session_cookie_is_secure_under_tls)
     ck_assert_int_eq(curl_json("POST", url, NULL, body, &a), CURLE_OK);
     ck_assert_msg(a.status == 201, "%ld %s", a.status, a.body);
     url_of("/v1/sessions", url, sizeof url);
-    ck_assert_int_eq(curl_json("POST", url, NULL,
-                               "{\"username\":\"front.desk\",\"password\":\"cobalt harbor lantern 42\"}",
-                               &a),
-                     CURLE_OK);
+    ck_assert_int_eq(
+        curl_json("POST", url, NULL,
+                  "{\"username\":\"front.desk\",\"password\":\"cobalt harbor lantern 42\"}", &a),
+        CURLE_OK);
     ck_assert_int_eq(a.status, 201);
     const char *set = strstr(a.headers, "\r\nSet-Cookie: claimsd_session=");
     ck_assert_msg(set != NULL, "%s", a.headers);
@@ -424,7 +425,8 @@ START_TEST(test_http_limits_hold_under_tls)
     ck_assert_msg(strncmp(buf, "HTTP/1.1 400 ", 13) == 0, "%s", buf);
     /* Pipelined requests are answered in order, the client's id echoed. */
     tls_open(&c, 0);
-    tls_send(&c, "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Request-Id: 0F8FAD5B-D9CB-469F-A165-70867728950E\r\n\r\n"
+    tls_send(&c, "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Request-Id: "
+                 "0F8FAD5B-D9CB-469F-A165-70867728950E\r\n\r\n"
                  "GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n"
                  "DELETE /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     tls_read_all(&c, buf, sizeof buf);
@@ -506,11 +508,10 @@ static void assert_refused(const char *text, const char *needle1, const char *ne
     struct test_claimsd d = {0};
     test_make_temp_dir(d.dir, "badtls");
     int status = -1;
-    ck_assert_int_eq(test_claimsd_start(&d,
-                                        (const char *const[]){"--redis", redis.url, "--config",
-                                                              cfg, NULL},
-                                        NULL, &status),
-                     -1);
+    ck_assert_int_eq(
+        test_claimsd_start(&d, (const char *const[]){"--redis", redis.url, "--config", cfg, NULL},
+                           NULL, &status),
+        -1);
     ck_assert_int_eq(status, 2);
     char *log = test_claimsd_log(&d);
     ck_assert_msg(strstr(log, needle1) != NULL, "want %s in: %s", needle1, log);
@@ -524,8 +525,8 @@ START_TEST(test_a_bad_certificate_or_key_stops_the_start_naming_the_key)
     char missing[400];
     snprintf(missing, sizeof missing, "tls.cert_file %s/missing.pem: cannot read it: No such file",
              certs);
-    assert_refused("{\"tls\": {\"cert_file\": \"missing.pem\", \"key_file\": \"key.pem\"}}", missing,
-                   NULL);
+    assert_refused("{\"tls\": {\"cert_file\": \"missing.pem\", \"key_file\": \"key.pem\"}}",
+                   missing, NULL);
     assert_refused("{\"tls\": {\"cert_file\": \"cert.pem\", \"key_file\": \"nokey.pem\"}}",
                    "tls.key_file ", "nokey.pem: cannot read it");
     /* Not a certificate; a key that is not the certificate's; a key not PEM. */

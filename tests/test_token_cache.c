@@ -98,7 +98,7 @@ START_TEST(test_entry_expires_exactly_at_the_ttl)
     hash_of("a", h);
     struct token_record r = record("t1", "staff", ""), out;
     ck_assert(token_cache_insert(c, h, &r, token_cache_epoch(c), 5000));
-    ck_assert(token_cache_lookup(c, h, 64999, &out)); /* 59.999 s old */
+    ck_assert(token_cache_lookup(c, h, 64999, &out));  /* 59.999 s old */
     ck_assert(!token_cache_lookup(c, h, 65000, &out)); /* 60 s old: gone */
     struct token_cache_stats s;
     token_cache_stats(c, 65000, &s);
@@ -215,9 +215,9 @@ START_TEST(test_cache_is_used_only_within_the_heartbeat_lease)
     ck_assert(token_cache_lookup(c, a, 1999, &out));
     ck_assert(!token_cache_lookup(c, a, 2000, &out)); /* lease over: not used */
     ck_assert(!token_cache_insert(c, a, &r, token_cache_epoch(c), 2000));
-    token_cache_extend(c, 3000); /* a heartbeat came back */
+    token_cache_extend(c, 3000);                     /* a heartbeat came back */
     ck_assert(token_cache_lookup(c, a, 2500, &out)); /* the entry was kept */
-    token_cache_extend(c, 2600); /* never backwards */
+    token_cache_extend(c, 2600);                     /* never backwards */
     ck_assert(token_cache_lookup(c, a, 2900, &out));
     token_cache_close(c);
     token_cache_extend(c, 10000); /* no effect on a closed cache */
@@ -526,7 +526,8 @@ static Suite *token_cache_suite(void)
     TCase *procs = tcase_create("two processes");
     tcase_add_checked_fixture(procs, two_up, two_down);
     tcase_set_timeout(procs, 60);
-    tcase_add_test(procs, test_token_revoked_on_one_process_is_refused_by_another_within_one_second);
+    tcase_add_test(procs,
+                   test_token_revoked_on_one_process_is_refused_by_another_within_one_second);
     tcase_add_test(procs, test_token_created_on_one_process_works_at_once_on_another);
     tcase_add_test(procs, test_revocation_published_while_the_subscriber_is_away_is_not_missed);
     tcase_add_test(procs, test_cache_goes_off_when_heartbeats_stop_coming_back);

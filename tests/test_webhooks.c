@@ -506,8 +506,8 @@ START_TEST(test_invalid_subscriptions_are_refused_with_the_field_named)
                    "must be an http or https URL with a host");
     assert_refused("{\"url\": 42, " OK_EVENTS ", " OK_SECRET "}", "url",
                    "must be an http or https URL with a host");
-    assert_refused("{\"url\": \"https://user:pw@hooks.example.com/x\", " OK_EVENTS
-                   ", " OK_SECRET "}",
+    assert_refused("{\"url\": \"https://user:pw@hooks.example.com/x\", " OK_EVENTS ", " OK_SECRET
+                   "}",
                    "url", "must not contain a user name or password");
     assert_refused("{" OK_URL ", \"events\": [], " OK_SECRET "}", "events",
                    "must be a non-empty list of claim.finalized, claim.pended, claim.in_review, "
@@ -634,8 +634,8 @@ START_TEST(test_finalized_claim_is_posted_signed_and_without_phi)
     char event_id[64];
     snprintf(event_id, sizeof event_id, "%s", test_json_str(q->body, "event_id"));
     ck_assert(strchr(event_id, '-') != NULL);
-    const char *phi[] = {"M1001", "Ana", "Lopez", "2015-06-10", "42.17", "7.17", "35.00",
-                         "0071", "1245319599", "Corner Drug", "Test drug"};
+    const char *phi[] = {"M1001", "Ana",  "Lopez",      "2015-06-10",  "42.17",    "7.17",
+                         "35.00", "0071", "1245319599", "Corner Drug", "Test drug"};
     for (size_t i = 0; i < sizeof phi / sizeof *phi; i++)
         ck_assert_msg(!strstr(q->body, phi[i]), "the body carries %s: %s", phi[i], q->body);
     /* The delivery id names the event and the subscription. */
@@ -760,8 +760,8 @@ START_TEST(test_appeal_filed_and_decided_are_posted_to_their_subscribers)
     wait_final(id);
     snprintf(path, sizeof path, "/v1/claims/%s/appeals", id);
     struct test_response res;
-    test_api(&server, "POST", path, ADMIN, "{\"statement\": \"Ana needs the brand drug.\"}",
-             NULL, &res);
+    test_api(&server, "POST", path, ADMIN, "{\"statement\": \"Ana needs the brand drug.\"}", NULL,
+             &res);
     ck_assert_msg(res.status == 201, "%ld %s", res.status, res.body);
     snprintf(appeal, sizeof appeal, "%s", test_json_str(res.body, "appeal_id"));
     test_response_free(&res);
@@ -922,8 +922,8 @@ START_TEST(test_two_processes_deliver_each_event_once)
     for (int i = 0; i < N; i++) {
         int seen = 0;
         for (int k = 0; k < N; k++)
-            seen += strcmp(test_json_str(request_for(&r, "/once", k)->body, "claim_id"),
-                           ids[i]) == 0;
+            seen +=
+                strcmp(test_json_str(request_for(&r, "/once", k)->body, "claim_id"), ids[i]) == 0;
         ck_assert_msg(seen == 1, "claim %d notified %d times", i, seen);
     }
     stop_cleanly(&b);
@@ -947,8 +947,8 @@ static void assert_url_refused(const char *url, const char *problem)
     ck_assert_str_eq(test_json_str(res.body, "error.code"), "validation_failed");
     ck_assert_int_eq(test_json_len(res.body, "error.fields"), 1);
     ck_assert_str_eq(test_json_str(res.body, "error.fields.0.field"), "url");
-    ck_assert_msg(strcmp(test_json_str(res.body, "error.fields.0.problem"), problem) == 0,
-                  "%s: %s", url, res.body);
+    ck_assert_msg(strcmp(test_json_str(res.body, "error.fields.0.problem"), problem) == 0, "%s: %s",
+                  url, res.body);
     /* Nothing about what the host resolved to. */
     ck_assert_msg(!strstr(res.body, "127.0.0") && !strstr(res.body, "169.254") &&
                       !strstr(res.body, "::1"),
@@ -965,18 +965,30 @@ START_TEST(test_the_issue_urls_are_refused_at_registration)
     assert_url_refused("http://2130706433/", NOT_PUBLIC);
     /* Other numeric forms, mapped and NAT64 IPv6, and the other ranges. */
     const char *more[] = {
-        "http://0177.0.0.1/",          "http://0x7f.1/",
-        "http://127.1:6379/",          "http://0x7f000001/",
-        "http://[::ffff:127.0.0.1]/",  "http://[::ffff:a9fe:a9fe]/",
-        "http://[64:ff9b::7f00:1]/",   "http://[::127.0.0.1]/",
-        "http://[::]/",                "http://0.0.0.0:8080/",
-        "http://10.0.0.1/",            "http://172.16.0.1/",
-        "http://172.31.255.255/",      "http://192.168.1.1/",
-        "http://100.64.0.1/",          "http://169.254.0.1/",
-        "https://[fe80::1]/",          "https://[fd00::1]/",
-        "https://[fc00::1]/",          "http://224.0.0.1/",
-        "http://[ff02::1]/",           "http://255.255.255.255/",
-        "http://localhost:6379/",      "http://LOCALHOST:6379/",
+        "http://0177.0.0.1/",
+        "http://0x7f.1/",
+        "http://127.1:6379/",
+        "http://0x7f000001/",
+        "http://[::ffff:127.0.0.1]/",
+        "http://[::ffff:a9fe:a9fe]/",
+        "http://[64:ff9b::7f00:1]/",
+        "http://[::127.0.0.1]/",
+        "http://[::]/",
+        "http://0.0.0.0:8080/",
+        "http://10.0.0.1/",
+        "http://172.16.0.1/",
+        "http://172.31.255.255/",
+        "http://192.168.1.1/",
+        "http://100.64.0.1/",
+        "http://169.254.0.1/",
+        "https://[fe80::1]/",
+        "https://[fd00::1]/",
+        "https://[fc00::1]/",
+        "http://224.0.0.1/",
+        "http://[ff02::1]/",
+        "http://255.255.255.255/",
+        "http://localhost:6379/",
+        "http://LOCALHOST:6379/",
         "http://192.0.2.10/",
     };
     for (size_t i = 0; i < sizeof more / sizeof *more; i++)
@@ -1101,8 +1113,8 @@ END_TEST
 
 START_TEST(test_backoff_doubles_from_the_base_up_to_the_maximum)
 {
-    const int64_t want[] = {1000, 2000, 4000, 8000, 16000, 32000, 64000, 128000, 256000, 300000,
-                            300000};
+    const int64_t want[] = {1000,  2000,   4000,   8000,   16000, 32000,
+                            64000, 128000, 256000, 300000, 300000};
     for (int attempt = 1; attempt <= 11; attempt++)
         ck_assert_int_eq(webhook_backoff_ms(attempt, 1000, 300000), want[attempt - 1]);
     ck_assert_int_eq(webhook_backoff_ms(60, 1000, 300000), 300000);

@@ -95,12 +95,13 @@ static char *pharmacy(const char *member, const char *first, const char *last, c
                       const char *fill_date, const char *ndc, const char *charge, const char *extra)
 {
     char *b = malloc(2048);
-    snprintf(b, 2048,
-             "{\"type\":\"pharmacy\",\"member_id\":\"%s\",\"patient\":{\"first_name\":\"%s\","
-             "\"last_name\":\"%s\",\"birth_date\":\"%s\"},\"pharmacy\":{\"name\":\"Corner Drug #12\","
-             "\"npi\":\"1245319599\",\"network\":\"in\"},\"ndc\":\"%s\",\"fill_date\":\"%s\","
-             "\"drug_name\":\"Test drug\",\"quantity\":30,\"days_supply\":30,\"charge\":%s%s}",
-             member, first, last, birth, ndc, fill_date, charge, extra ? extra : "");
+    snprintf(
+        b, 2048,
+        "{\"type\":\"pharmacy\",\"member_id\":\"%s\",\"patient\":{\"first_name\":\"%s\","
+        "\"last_name\":\"%s\",\"birth_date\":\"%s\"},\"pharmacy\":{\"name\":\"Corner Drug #12\","
+        "\"npi\":\"1245319599\",\"network\":\"in\"},\"ndc\":\"%s\",\"fill_date\":\"%s\","
+        "\"drug_name\":\"Test drug\",\"quantity\":30,\"days_supply\":30,\"charge\":%s%s}",
+        member, first, last, birth, ndc, fill_date, charge, extra ? extra : "");
     return b;
 }
 
@@ -135,7 +136,8 @@ static void submit_to(const struct test_claimsd *d, const char *body, char id[64
 static char *stored_claim(const char *id)
 {
     redisContext *c = test_redis_connect(&redis);
-    redisReply *h = redisCommand(c, "HMGET claims:{c}claim:%s status history within_target finalized_at eob_version", id);
+    redisReply *h = redisCommand(
+        c, "HMGET claims:{c}claim:%s status history within_target finalized_at eob_version", id);
     redisReply *d = redisCommand(c, "GET claims:{c}dec:%s", id);
     char *out = NULL;
     if (h && h->type == REDIS_REPLY_ARRAY && h->element[0]->type == REDIS_REPLY_STRING) {
@@ -350,7 +352,8 @@ START_TEST(test_commit_writes_decision_eob_audit_and_open_indexes_once)
     ck_assert_str_eq(r->element[3]->str, "1");
     freeReplyObject(r);
     /* Open-status indexes only: a final claim is in none of them. */
-    static const char *const statuses[] = {"received", "processing", "pended", "approved", "denied"};
+    static const char *const statuses[] = {"received", "processing", "pended", "approved",
+                                           "denied"};
     for (int i = 0; i < 5; i++) {
         char key[64];
         snprintf(key, sizeof key, "claims:{c}idx:s:%s", statuses[i]);
@@ -436,8 +439,9 @@ START_TEST(test_secondary_claim_pends_for_the_primary_eob_then_pays_as_secondary
     ck_assert_int_eq(res.status, 422);
     ck_assert_str_eq(test_json_str(res.body, "error.fields.0.field"), "charge");
     test_response_free(&res);
-    const char *info = "{\"other_insurance\": {\"payer_name\": \"Gulf Coast Health Plan\", \"paid\": 2.00,"
-                       " \"allowed\": 3.60, \"patient_responsibility\": 1.60, \"eob_date\": \"%s\"}}";
+    const char *info =
+        "{\"other_insurance\": {\"payer_name\": \"Gulf Coast Health Plan\", \"paid\": 2.00,"
+        " \"allowed\": 3.60, \"patient_responsibility\": 1.60, \"eob_date\": \"%s\"}}";
     char info_body[512];
     snprintf(info_body, sizeof info_body, info, fill);
     test_api(&server, "POST", path, ADMIN, info_body, NULL, &res);
@@ -631,8 +635,8 @@ START_TEST(test_claim_with_lines_in_six_plan_years_moves_each_years_accumulators
         static const char *const fields[] = {"f:in:ded", "f:in:oop", "m:M1001:in:ded",
                                              "m:M1001:in:oop"};
         for (int k = 0; k < 4; k++) {
-            redisReply *r = redisCommand(c, "HGET claims:{c}acc:M1001:%d %s", this_year - 6 + i,
-                                         fields[k]);
+            redisReply *r =
+                redisCommand(c, "HGET claims:{c}acc:M1001:%d %s", this_year - 6 + i, fields[k]);
             ck_assert_int_eq(r->type, REDIS_REPLY_STRING);
             ck_assert_msg(strcmp(r->str, want) == 0, "%d %s: %s, want %s", this_year - 6 + i,
                           fields[k], r->str, want);
@@ -706,8 +710,8 @@ START_TEST(test_idle_worker_takes_a_new_claim_during_its_read_not_after)
         test_sleep_ms(1100 + 230 * i);
         char charge[16], id[64];
         snprintf(charge, sizeof charge, "3.%02d", 10 + i);
-        char *body = pharmacy("M1001", "Luis", "Lopez", "1975-09-14", fill, "00093505698", charge,
-                              NULL);
+        char *body =
+            pharmacy("M1001", "Luis", "Lopez", "1975-09-14", fill, "00093505698", charge, NULL);
         submit_to(&server, body, id);
         free(wait_status(&server, id, "approved|denied|pended"));
         long long ms = ms_to_decide(c, id);
@@ -727,7 +731,8 @@ START_TEST(test_queue_dashboard_counts_what_is_open_pended_and_final)
     ck_assert_int_eq(res.status, 200);
     long finalized = atol(test_json_str(res.body, "finalized"));
     ck_assert_int_gt(finalized, 0);
-    ck_assert_str_eq(test_json_str(res.body, "finalized_within_target"), test_json_str(res.body, "finalized"));
+    ck_assert_str_eq(test_json_str(res.body, "finalized_within_target"),
+                     test_json_str(res.body, "finalized"));
     ck_assert_str_eq(test_json_str(res.body, "share_within_target"), "1.0");
     ck_assert_str_eq(test_json_str(res.body, "depth"), "0");
     ck_assert_str_eq(test_json_str(res.body, "dead_lettered"), "0");
@@ -749,8 +754,8 @@ START_TEST(test_worker_killed_between_load_and_commit_leaves_the_claim_to_anothe
     struct test_claimsd doomed = {0}, rescuer = {0};
     struct test_claimsd intake = server;
     char fill[16], id[64], path[128];
-    char *body = pharmacy("M1001", "Luis", "Lopez", "1975-09-14", days_ago(2, fill),
-                          "0071-0155-23", "42.17", NULL);
+    char *body = pharmacy("M1001", "Luis", "Lopez", "1975-09-14", days_ago(2, fill), "0071-0155-23",
+                          "42.17", NULL);
     submit_to(&intake, body, id);
     doomed.bin = getenv("CLAIMSD_FAULTS_BIN");
     ck_assert_ptr_nonnull(doomed.bin);
@@ -775,7 +780,8 @@ START_TEST(test_worker_killed_between_load_and_commit_leaves_the_claim_to_anothe
     ck_assert_int_eq(res.status, 404);
     test_response_free(&res);
     redisContext *c = test_redis_connect(&redis);
-    redisReply *r = redisCommand(c, "HGET claims:{c}acc:M1001:%d m:M1001:in:oop", date_year(date_today()));
+    redisReply *r =
+        redisCommand(c, "HGET claims:{c}acc:M1001:%d m:M1001:in:oop", date_year(date_today()));
     ck_assert_str_eq(r->str, "3500");
     freeReplyObject(r);
     r = redisCommand(c, "XPENDING claims:{c}work workers");
@@ -873,9 +879,12 @@ START_TEST(test_pended_claim_is_denied_once_its_deadline_has_passed)
     ck_assert_int_eq(test_claimsd_stop(&now, SIGTERM), 0);
     test_remove_tree(now.dir);
     struct test_claimsd later = {0};
-    const char *const env[] = {"CLAIMSD_BOOTSTRAP_ADMIN_TOKEN=" ADMIN, "LD_PRELOAD=" FAKETIME_LIB,
-                               "FAKETIME=+46d", "FAKETIME_DONT_FAKE_MONOTONIC=1",
-                               "ASAN_OPTIONS=verify_asan_link_order=0", NULL};
+    const char *const env[] = {"CLAIMSD_BOOTSTRAP_ADMIN_TOKEN=" ADMIN,
+                               "LD_PRELOAD=" FAKETIME_LIB,
+                               "FAKETIME=+46d",
+                               "FAKETIME_DONT_FAKE_MONOTONIC=1",
+                               "ASAN_OPTIONS=verify_asan_link_order=0",
+                               NULL};
     start(&later, (const char *const[]){"--role", "worker", "--workers", "1", NULL}, env);
     claim = wait_status(&server, id, "approved|denied");
     ck_assert_str_eq(test_json_str(claim, "status"), "denied");
@@ -999,12 +1008,13 @@ static void grandchild_record(char *body, size_t size, const char *birth, const 
     char parent_field[96] = "";
     if (parent)
         snprintf(parent_field, sizeof parent_field, " \"parent_member_id\": %s,", parent);
-    snprintf(body, size,
-             "{\"member_id\": \"M1001-07\", \"subscriber_id\": \"M1001\", \"group_id\": \"G100\","
-             " \"relationship\": \"grandchild\",%s \"first_name\": \"Leo\", \"last_name\": \"Lopez\","
-             " \"birth_date\": \"%s\", \"state\": \"FL\", \"coverage\": [{\"plan_id\": \"PPO-500\","
-             " \"effective\": \"%s\", \"termination_event\": null, \"kind\": \"active\"}]}",
-             parent_field, birth, birth);
+    snprintf(
+        body, size,
+        "{\"member_id\": \"M1001-07\", \"subscriber_id\": \"M1001\", \"group_id\": \"G100\","
+        " \"relationship\": \"grandchild\",%s \"first_name\": \"Leo\", \"last_name\": \"Lopez\","
+        " \"birth_date\": \"%s\", \"state\": \"FL\", \"coverage\": [{\"plan_id\": \"PPO-500\","
+        " \"effective\": \"%s\", \"termination_event\": null, \"kind\": \"active\"}]}",
+        parent_field, birth, birth);
 }
 
 /* § I: a grandchild is covered only while its parent is a covered dependent
@@ -1020,8 +1030,8 @@ START_TEST(test_grandchild_is_decided_with_its_parents_record)
     ck_assert_str_eq(problem, "parent_member_id is required for a grandchild");
     grandchild_record(body, sizeof body, birth, "\"M1001-01\""); /* the spouse */
     ck_assert_int_eq(put_member("M1001-07", body, problem, sizeof problem), 422);
-    ck_assert_str_eq(problem,
-                     "parent_member_id must name a child of the same subscriber (relationship child)");
+    ck_assert_str_eq(
+        problem, "parent_member_id must name a child of the same subscriber (relationship child)");
     grandchild_record(body, sizeof body, birth, "\"M1001-77\"");
     ck_assert_int_eq(put_member("M1001-07", body, problem, sizeof problem), 422);
     ck_assert_str_eq(problem, "parent_member_id is not a known member");
@@ -1076,10 +1086,13 @@ END_TEST
 START_TEST(test_received_date_is_the_date_in_the_plans_time_zone)
 {
     struct test_claimsd at2utc = {0};
-    const char *const env[] = {"CLAIMSD_BOOTSTRAP_ADMIN_TOKEN=" ADMIN, "LD_PRELOAD=" FAKETIME_LIB,
-                               "FAKETIME=@2026-12-02 02:00:00", "TZ=UTC",
+    const char *const env[] = {"CLAIMSD_BOOTSTRAP_ADMIN_TOKEN=" ADMIN,
+                               "LD_PRELOAD=" FAKETIME_LIB,
+                               "FAKETIME=@2026-12-02 02:00:00",
+                               "TZ=UTC",
                                "FAKETIME_DONT_FAKE_MONOTONIC=1",
-                               "ASAN_OPTIONS=verify_asan_link_order=0", NULL};
+                               "ASAN_OPTIONS=verify_asan_link_order=0",
+                               NULL};
     start(&at2utc, (const char *const[]){"--role", "intake", NULL}, env);
     char *body = pharmacy("M1001-02", "Ana", "Lopez", "2015-06-10", "2026-11-28", "0071-0155-23",
                           "42.17", NULL);
@@ -1106,9 +1119,9 @@ START_TEST(test_unknown_time_zone_stops_the_start_naming_the_key)
         struct test_claimsd d = {0};
         test_make_temp_dir(d.dir, "tz");
         int status = -1;
-        ck_assert_int_eq(test_claimsd_start(&d, (const char *const[]){"--redis", redis.url,
-                                                                      "--config", cfg, NULL},
-                                            admin_env, &status),
+        ck_assert_int_eq(test_claimsd_start(
+                             &d, (const char *const[]){"--redis", redis.url, "--config", cfg, NULL},
+                             admin_env, &status),
                          -1);
         ck_assert_int_eq(status, 2);
         char *log = test_claimsd_log(&d);
@@ -1125,12 +1138,13 @@ static char *lab_lines(const char *member, const char *date, int n, long first_c
 {
     size_t cap = 1024 + (size_t)n * 128, len = 0;
     char *b = malloc(cap);
-    len += (size_t)snprintf(b + len, cap - len,
-                            "{\"type\":\"medical\",\"member_id\":\"%s\",\"patient\":{\"first_name\":"
-                            "\"Sam\",\"last_name\":\"Ortiz\",\"birth_date\":\"1981-02-03\"},"
-                            "\"provider\":{\"npi\":\"1003000126\",\"name\":\"Bay Lab\",\"network\":"
-                            "\"in\"},\"diagnosis_codes\":[\"E11.9\"],\"lines\":[",
-                            member);
+    len +=
+        (size_t)snprintf(b + len, cap - len,
+                         "{\"type\":\"medical\",\"member_id\":\"%s\",\"patient\":{\"first_name\":"
+                         "\"Sam\",\"last_name\":\"Ortiz\",\"birth_date\":\"1981-02-03\"},"
+                         "\"provider\":{\"npi\":\"1003000126\",\"name\":\"Bay Lab\",\"network\":"
+                         "\"in\"},\"diagnosis_codes\":[\"E11.9\"],\"lines\":[",
+                         member);
     for (int i = 0; i < n; i++) {
         long c = first_cents + i;
         len += (size_t)snprintf(b + len, cap - len,
@@ -1242,7 +1256,8 @@ static Suite *worker_suite(void)
     TCase *history = tcase_create("history");
     tcase_add_unchecked_fixture(history, setup, teardown);
     tcase_set_timeout(history, 120);
-    tcase_add_test(history, test_claim_of_member_with_10000_lines_on_its_date_loads_no_more_than_a_fresh_one);
+    tcase_add_test(
+        history, test_claim_of_member_with_10000_lines_on_its_date_loads_no_more_than_a_fresh_one);
     tcase_add_test(history, test_a_member_changed_between_claims_is_seen_by_the_next_claim);
     suite_add_tcase(s, history);
     TCase *grand = tcase_create("grandchild");
@@ -1269,8 +1284,10 @@ static Suite *worker_suite(void)
     TCase *recovery = tcase_create("recovery");
     tcase_add_unchecked_fixture(recovery, setup_intake, teardown);
     tcase_set_timeout(recovery, 120);
-    tcase_add_test(recovery, test_worker_killed_between_load_and_commit_leaves_the_claim_to_another);
-    tcase_add_test(recovery, test_claim_that_keeps_failing_is_dead_lettered_and_staff_can_requeue_it);
+    tcase_add_test(recovery,
+                   test_worker_killed_between_load_and_commit_leaves_the_claim_to_another);
+    tcase_add_test(recovery,
+                   test_claim_that_keeps_failing_is_dead_lettered_and_staff_can_requeue_it);
     tcase_add_test(recovery, test_pended_claim_is_denied_once_its_deadline_has_passed);
     tcase_add_test(recovery, test_stop_acknowledges_nothing_unfinished);
     suite_add_tcase(s, recovery);

@@ -528,7 +528,10 @@ START_TEST(test_the_277ca_of_an_accepted_and_a_rejected_claim_is_exact)
     ck_assert_int_eq(r->m.n_errs, 0);
     struct x12_claim_result results[2] = {
         {.accepted = true, .claim_id = "0a04c08d-d047-4624-8245-01054e998535"},
-        {.accepted = false, .category = "A7", .status = "178", .entity = "",
+        {.accepted = false,
+         .category = "A7",
+         .status = "178",
+         .entity = "",
          .text = "2400 SV102 (LX 1) must: not ~ * or ^"},
     };
     struct x12_set_result set = {.read = true, .m = r->m, .claims = results};
@@ -543,18 +546,19 @@ START_TEST(test_the_277ca_of_an_accepted_and_a_rejected_claim_is_exact)
     const char *tail = strstr(answer, "GS*HN");
     ck_assert_ptr_nonnull(tail);
     /* Delimiters in our own text are blanked. */
-    ck_assert_str_eq(tail, "GS*HN*CLAIMSD*SENDER*20261202*0915*2*X*005010X214~"
-                           "ST*277*0001*005010X214~BHT*0085*08*0000000427*20261202*0915*TH~"
-                           "HL*1**20*1~NM1*PR*2*PAYER*****46*CLAIMSD~TRN*1*0000000427~"
-                           "DTP*050*D8*20261202~DTP*009*D8*20261202~HL*2*1*21*1~"
-                           "NM1*41*2*SUBMITTER*****46*S1~TRN*2*B1~STC*A1:19:PR*20261202*WQ*170.25~"
-                           "QTY*90*1~QTY*AA*1~AMT*YU*150~AMT*YY*20.25~HL*3*2*19*1~"
-                           "NM1*85*2*CLINIC*****XX*1245319599~TRN*1*0~HL*4*3*PT~"
-                           "NM1*QC*1*Lopez*Luis****MI*M1001~TRN*2*P1~STC*A2:20*20261202*WQ*150~"
-                           "REF*1K*0a04c08d-d047-4624-8245-01054e998535~DTP*472*D8*20261102~"
-                           "HL*5*3*PT~NM1*QC*1*Lopez*Luis****MI*M1001~TRN*2*P2~"
-                           "STC*A7:178*20261202*U*20.25********2400 SV102 (LX 1) must  not     or  ~"
-                           "DTP*472*D8*20261103~SE*30*0001~GE*1*2~IEA*2*000000042~");
+    ck_assert_str_eq(tail,
+                     "GS*HN*CLAIMSD*SENDER*20261202*0915*2*X*005010X214~"
+                     "ST*277*0001*005010X214~BHT*0085*08*0000000427*20261202*0915*TH~"
+                     "HL*1**20*1~NM1*PR*2*PAYER*****46*CLAIMSD~TRN*1*0000000427~"
+                     "DTP*050*D8*20261202~DTP*009*D8*20261202~HL*2*1*21*1~"
+                     "NM1*41*2*SUBMITTER*****46*S1~TRN*2*B1~STC*A1:19:PR*20261202*WQ*170.25~"
+                     "QTY*90*1~QTY*AA*1~AMT*YU*150~AMT*YY*20.25~HL*3*2*19*1~"
+                     "NM1*85*2*CLINIC*****XX*1245319599~TRN*1*0~HL*4*3*PT~"
+                     "NM1*QC*1*Lopez*Luis****MI*M1001~TRN*2*P1~STC*A2:20*20261202*WQ*150~"
+                     "REF*1K*0a04c08d-d047-4624-8245-01054e998535~DTP*472*D8*20261102~"
+                     "HL*5*3*PT~NM1*QC*1*Lopez*Luis****MI*M1001~TRN*2*P2~"
+                     "STC*A7:178*20261202*U*20.25********2400 SV102 (LX 1) must  not     or  ~"
+                     "DTP*472*D8*20261103~SE*30*0001~GE*1*2~IEA*2*000000042~");
     free(answer);
     read_free(r);
     free(text);
@@ -588,8 +592,12 @@ static void run_all_stages(const char *bytes, size_t len)
                 sets[i].claims[c].entity = "";
             }
         }
-        struct x12_answer_input in = {.ix = ix, .d = doc.d, .sets = sets, .control = "000000001",
-                                      .date8 = "20261202", .time4 = "0915"};
+        struct x12_answer_input in = {.ix = ix,
+                                      .d = doc.d,
+                                      .sets = sets,
+                                      .control = "000000001",
+                                      .date8 = "20261202",
+                                      .time4 = "0915"};
         free(x12_answer_build(&in, &out_len));
         for (int i = 0; i < ix->n_sets; i++) {
             x12_837_free(&sets[i].m);
@@ -623,9 +631,7 @@ START_TEST(test_mutated_fixtures_never_crash)
                 size_t at = (size_t)(seed >> 33) % n;
                 char c = alphabet[(seed >> 13) % (sizeof alphabet - 1)];
                 switch ((seed >> 7) % 3) {
-                case 0: /* overwrite */
-                    buf[at] = c;
-                    break;
+                case 0: /* overwrite */ buf[at] = c; break;
                 case 1: /* delete */
                     if (n > 1) {
                         memmove(buf + at, buf + at + 1, n - at - 1);

@@ -145,7 +145,10 @@ static void answer_read(struct answer *a, const char *body)
         }
 }
 
-static void answer_free(struct answer *a) { free(a->copy); }
+static void answer_free(struct answer *a)
+{
+    free(a->copy);
+}
 
 /* Expected segments are written with '*' and ':' and these placeholders:
  * {CTL} our ISA13, {D8} today CCYYMMDD, {D6} today YYMMDD, {TM} our time,
@@ -207,8 +210,8 @@ static int claims_visible_to(const char *token)
     return n;
 }
 
-static const char *const isa_to_northside =
-    "ISA*00*          *00*          *ZZ*CLAIMSD        *ZZ*NORTHSIDE      *{D6}*{TM}*^*00501*{CTL}*0*T*:";
+static const char *const isa_to_northside = "ISA*00*          *00*          *ZZ*CLAIMSD        "
+                                            "*ZZ*NORTHSIDE      *{D6}*{TM}*^*00501*{CTL}*0*T*:";
 
 /* ---- tests ---- */
 
@@ -380,7 +383,8 @@ START_TEST(test_837i_inpatient_stay_with_its_own_delimiters)
     ck_assert_int_eq(a.segs[0][82], '!');
     ck_assert_int_eq(a.n_ids, 1);
     const char *const expected[] = {
-        "ISA*00*          *00*          *ZZ*CLAIMSD        *ZZ*BAYHOSP01      *{D6}*{TM}*!*00501*{CTL}*0*T*:",
+        "ISA*00*          *00*          *ZZ*CLAIMSD        *ZZ*BAYHOSP01      "
+        "*{D6}*{TM}*!*00501*{CTL}*0*T*:",
         "GS*FA*CLAIMSD*BAYHOSP01*{D8}*{TM}*1*X*005010X231A1",
         "ST*999*0001*005010X231A1",
         "AK1*HC*1*005010X223A2",

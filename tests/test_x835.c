@@ -18,9 +18,8 @@
 
 static struct fx X;
 
-static const struct x835_payer PAYER = {"CLAIMS OFFICE", "1123456789", "PO BOX 1",
-                                        "TALLAHASSEE",   "FL",         "32301",
-                                        "8005550100"};
+static const struct x835_payer PAYER = {
+    "CLAIMS OFFICE", "1123456789", "PO BOX 1", "TALLAHASSEE", "FL", "32301", "8005550100"};
 
 /* ---- the 835 split back ---- */
 
@@ -190,8 +189,9 @@ static struct json_object *claim_view(const char *id, const char *pcn, const cha
     for (int i = 0; i < X.claim.n_lines; i++) {
         struct json_object *l = json_object_new_object();
         char date[DATE_STRLEN];
-        json_object_object_add(l, "service_date",
-                               json_object_new_string(date_format(X.claim.lines[i].service_date, date)));
+        json_object_object_add(
+            l, "service_date",
+            json_object_new_string(date_format(X.claim.lines[i].service_date, date)));
         json_object_object_add(l, "procedure_code",
                                json_object_new_string(X.claim.lines[i].procedure_code));
         struct json_object *mods = json_object_new_array();
@@ -311,30 +311,30 @@ START_TEST(test_exact_segments_of_a_copay_claim)
     fx_run(&X, "2026-11-25");
     struct json_object *c = claim_view("11111111-1111-4111-8111-111111111111", "PCN-0042", NULL);
     char *text = build(&c, 1);
-    const char *want =
-        "ISA*00*          *00*          *ZZ*1123456789     *ZZ*1234567893     *261202*1800*^*00501*000000001*0*P*:~\n"
-        "GS*HP*1123456789*1234567893*20261202*1800*1*X*005010X221A1~\n"
-        "ST*835*0001*005010X221A1~\n"
-        "BPR*I*75*C*CHK************20261202~\n"
-        "TRN*1*20261202-1-1234567893*1123456789~\n"
-        "DTM*405*20261202~\n"
-        "N1*PR*CLAIMS OFFICE~\n"
-        "N3*PO BOX 1~\n"
-        "N4*TALLAHASSEE*FL*32301~\n"
-        "PER*BL*CLAIMS OFFICE*TE*8005550100~\n"
-        "N1*PE*Bay Clinic*XX*1234567893~\n"
-        "LX*1~\n"
-        "CLP*PCN-0042*1*150*75*25*CI*11111111-1111-4111-8111-111111111111~\n"
-        "NM1*QC*1*Lopez*Ana****MI*M1001~\n"
-        "SVC*HC:99213*150*75**1~\n"
-        "DTM*472*20261120~\n"
-        "CAS*CO*45*50~\n"
-        "CAS*PR*3*25~\n"
-        "REF*6R*1~\n"
-        "AMT*B6*100~\n"
-        "SE*19*0001~\n"
-        "GE*1*1~\n"
-        "IEA*1*000000001~\n";
+    const char *want = "ISA*00*          *00*          *ZZ*1123456789     *ZZ*1234567893     "
+                       "*261202*1800*^*00501*000000001*0*P*:~\n"
+                       "GS*HP*1123456789*1234567893*20261202*1800*1*X*005010X221A1~\n"
+                       "ST*835*0001*005010X221A1~\n"
+                       "BPR*I*75*C*CHK************20261202~\n"
+                       "TRN*1*20261202-1-1234567893*1123456789~\n"
+                       "DTM*405*20261202~\n"
+                       "N1*PR*CLAIMS OFFICE~\n"
+                       "N3*PO BOX 1~\n"
+                       "N4*TALLAHASSEE*FL*32301~\n"
+                       "PER*BL*CLAIMS OFFICE*TE*8005550100~\n"
+                       "N1*PE*Bay Clinic*XX*1234567893~\n"
+                       "LX*1~\n"
+                       "CLP*PCN-0042*1*150*75*25*CI*11111111-1111-4111-8111-111111111111~\n"
+                       "NM1*QC*1*Lopez*Ana****MI*M1001~\n"
+                       "SVC*HC:99213*150*75**1~\n"
+                       "DTM*472*20261120~\n"
+                       "CAS*CO*45*50~\n"
+                       "CAS*PR*3*25~\n"
+                       "REF*6R*1~\n"
+                       "AMT*B6*100~\n"
+                       "SE*19*0001~\n"
+                       "GE*1*1~\n"
+                       "IEA*1*000000001~\n";
     ck_assert_str_eq(text, want);
     free(text);
     json_object_put(c);
@@ -411,25 +411,38 @@ START_TEST(test_cas_holds_six_reasons_and_claim_level_remainders)
 {
     const char *dec =
         "{\"outcome\":\"approved\",\"cob_position\":\"secondary\",\"total_charge\":100.00,"
-        "\"allowed\":100.00,\"plan_paid\":30.00,\"patient_responsibility\":0.00,\"payee\":\"provider\","
-        "\"codes\":[{\"group\":\"OA\",\"carc\":\"1\",\"amount\":1.00},{\"group\":\"OA\",\"carc\":\"2\",\"amount\":2.00},"
-        "{\"group\":\"OA\",\"carc\":\"3\",\"amount\":3.00},{\"group\":\"OA\",\"carc\":\"4\",\"amount\":4.00},"
-        "{\"group\":\"OA\",\"carc\":\"5\",\"amount\":5.00},{\"group\":\"OA\",\"carc\":\"6\",\"amount\":6.00},"
-        "{\"group\":\"OA\",\"carc\":\"7\",\"amount\":7.00},{\"group\":\"OA\",\"carc\":\"23\",\"amount\":24.00}],"
-        "\"remarks\":[\"N130\",\"MA01\"],\"lines\":[{\"line\":1,\"service_date\":\"2026-11-20\",\"denied\":false,"
+        "\"allowed\":100.00,\"plan_paid\":30.00,\"patient_responsibility\":0.00,\"payee\":"
+        "\"provider\","
+        "\"codes\":[{\"group\":\"OA\",\"carc\":\"1\",\"amount\":1.00},{\"group\":\"OA\",\"carc\":"
+        "\"2\",\"amount\":2.00},"
+        "{\"group\":\"OA\",\"carc\":\"3\",\"amount\":3.00},{\"group\":\"OA\",\"carc\":\"4\","
+        "\"amount\":4.00},"
+        "{\"group\":\"OA\",\"carc\":\"5\",\"amount\":5.00},{\"group\":\"OA\",\"carc\":\"6\","
+        "\"amount\":6.00},"
+        "{\"group\":\"OA\",\"carc\":\"7\",\"amount\":7.00},{\"group\":\"OA\",\"carc\":\"23\","
+        "\"amount\":24.00}],"
+        "\"remarks\":[\"N130\",\"MA01\"],\"lines\":[{\"line\":1,\"service_date\":\"2026-11-20\","
+        "\"denied\":false,"
         "\"charge\":100.00,\"allowed\":100.00,\"plan_paid\":30.00,\"patient_responsibility\":0.00,"
-        "\"codes\":[{\"group\":\"OA\",\"carc\":\"1\",\"amount\":1.00},{\"group\":\"OA\",\"carc\":\"2\",\"amount\":2.00},"
-        "{\"group\":\"OA\",\"carc\":\"3\",\"amount\":3.00},{\"group\":\"OA\",\"carc\":\"4\",\"amount\":4.00},"
-        "{\"group\":\"OA\",\"carc\":\"5\",\"amount\":5.00},{\"group\":\"OA\",\"carc\":\"6\",\"amount\":6.00},"
-        "{\"group\":\"OA\",\"carc\":\"7\",\"amount\":7.00},{\"group\":\"OA\",\"carc\":\"23\",\"amount\":42.00}],"
+        "\"codes\":[{\"group\":\"OA\",\"carc\":\"1\",\"amount\":1.00},{\"group\":\"OA\",\"carc\":"
+        "\"2\",\"amount\":2.00},"
+        "{\"group\":\"OA\",\"carc\":\"3\",\"amount\":3.00},{\"group\":\"OA\",\"carc\":\"4\","
+        "\"amount\":4.00},"
+        "{\"group\":\"OA\",\"carc\":\"5\",\"amount\":5.00},{\"group\":\"OA\",\"carc\":\"6\","
+        "\"amount\":6.00},"
+        "{\"group\":\"OA\",\"carc\":\"7\",\"amount\":7.00},{\"group\":\"OA\",\"carc\":\"23\","
+        "\"amount\":42.00}],"
         "\"remarks\":[\"N130\"]}]}";
     /* The line balances (100 − 30 = 70 of CAS); the claim's codes say 18 less
      * OA-23 than its line: a claim-level CAS of −18 carries the difference. */
-    const char *sub = "{\"member_id\":\"M1001\",\"patient\":{\"first_name\":\"A*n~a\",\"last_name\":\"L:o^pez\"},"
-                      "\"provider\":{\"npi\":\"1234567893\",\"name\":\"Bay\"},\"lines\":[{\"service_date\":"
-                      "\"2026-11-20\",\"procedure_code\":\"99213\",\"modifiers\":[],\"units\":1,\"charge\":100.00}]}";
+    const char *sub =
+        "{\"member_id\":\"M1001\",\"patient\":{\"first_name\":\"A*n~a\",\"last_name\":\"L:o^pez\"},"
+        "\"provider\":{\"npi\":\"1234567893\",\"name\":\"Bay\"},\"lines\":[{\"service_date\":"
+        "\"2026-11-20\",\"procedure_code\":\"99213\",\"modifiers\":[],\"units\":1,\"charge\":100."
+        "00}]}";
     struct json_object *c = json_object_new_object();
-    json_object_object_add(c, "claim_id", json_object_new_string("44444444-4444-4444-8444-444444444444"));
+    json_object_object_add(c, "claim_id",
+                           json_object_new_string("44444444-4444-4444-8444-444444444444"));
     json_object_object_add(c, "submitted", json_tokener_parse(sub));
     json_object_object_add(c, "decision", json_tokener_parse(dec));
     char *text = build(&c, 1);
@@ -480,7 +493,8 @@ END_TEST
 
 START_TEST(test_claim_status_and_patient_control_number)
 {
-    struct json_object *d = json_tokener_parse("{\"outcome\":\"approved\",\"cob_position\":\"primary\"}");
+    struct json_object *d =
+        json_tokener_parse("{\"outcome\":\"approved\",\"cob_position\":\"primary\"}");
     ck_assert_str_eq(x835_claim_status(d), "1");
     json_object_put(d);
     d = json_tokener_parse("{\"outcome\":\"approved\",\"cob_position\":\"secondary\"}");

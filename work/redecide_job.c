@@ -160,11 +160,11 @@ static const struct plan *plan_of(const struct parsed_family *p, const char *id)
 struct attempt {
     const struct redecide_facts *f;
     struct parsed_family fam;
-    struct claim *claims;       /* per row */
-    bool *parsed;               /* per row: its submission parsed */
+    struct claim *claims;          /* per row */
+    bool *parsed;                  /* per row: its submission parsed */
     struct adj_redecide_claim *in; /* the standing claims in scope, receipt order */
-    struct adj_review *reviews; /* in[i]'s stored review, when in[i].review is set */
-    int *row_of;                /* in[i] is rows[row_of[i]] */
+    struct adj_review *reviews;    /* in[i]'s stored review, when in[i].review is set */
+    int *row_of;                   /* in[i] is rows[row_of[i]] */
     int n_in;
     struct adj_redecide_result *out;
     struct adj_acc_entry *totals;
@@ -203,8 +203,8 @@ static bool pick_claims(struct attempt *a, const struct work_item *job, date_t t
     int *standing_row = calloc(n + 1, sizeof *standing_row);
     bool *scope = calloc(n + 1, sizeof *scope);
     struct intake_field_errors *errs = malloc(sizeof *errs);
-    bool ok = a->claims && a->parsed && a->in && a->row_of && standing && standing_row && scope &&
-              errs;
+    bool ok =
+        a->claims && a->parsed && a->in && a->row_of && standing && standing_row && scope && errs;
     int n_standing = 0;
     struct intake_claim_options opt = {.may_set_received_date = true, .today = today};
     for (size_t i = 0; ok && i < n; i++) {
@@ -354,9 +354,8 @@ static char *with_adjustment(const char *record, const char *kind, int previous_
     json_object_object_add(adj, "new", amounts(na, np, nr));
     json_object_object_add(adj, "difference", amounts(na - pa, np - pp, nr - pr));
     struct json_object *out_lines = json_object_new_array();
-    size_t n_lines = lines && json_object_is_type(lines, json_type_array)
-                         ? json_object_array_length(lines)
-                         : 0;
+    size_t n_lines =
+        lines && json_object_is_type(lines, json_type_array) ? json_object_array_length(lines) : 0;
     for (size_t i = 0; i < n_lines; i++) {
         cents_t before = amount_at(json_object_array_get_idx(lines, i), "plan_paid");
         cents_t now = d && (int)i < d->n_lines ? d->lines[i].plan_paid : 0;
@@ -371,8 +370,8 @@ static char *with_adjustment(const char *record, const char *kind, int previous_
     if (strcmp(kind, "recovery") == 0)
         json_object_object_add(adj, "overpayment", json_money(pp - np));
     json_object_object_add(rec, "adjustment", adj);
-    char *text = strdup(json_object_to_json_string_ext(
-        rec, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+    char *text = strdup(json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PLAIN |
+                                                                JSON_C_TO_STRING_NOSLASHESCAPE));
     json_object_put(rec);
     if (pv)
         json_object_put(pv);
@@ -435,8 +434,8 @@ static char *audit_text(const char *now, const char *action, const char *consume
  * otherwise. Returns false when a record cannot be built.
  */
 static bool adjustment_of(const struct attempt *a, int k, date_t today, const char *now,
-                          const char *consumer, struct redecide_change *ch,
-                          struct change_buf *b, bool *changed)
+                          const char *consumer, struct redecide_change *ch, struct change_buf *b,
+                          bool *changed)
 {
     const struct redecide_row *r = &a->f->rows[a->row_of[k]];
     const struct adj_redecide_claim *c = &a->in[k];
@@ -572,8 +571,8 @@ static bool year_fields_of(const struct attempt *a, struct year_fields *y)
         }
         for (int i = start; i < at; i++)
             y->fields[i] = y->names[i];
-        y->years[k] = (struct redecide_year){a->years[k], y->fields + start, y->values + start,
-                                             at - start};
+        y->years[k] =
+            (struct redecide_year){a->years[k], y->fields + start, y->values + start, at - start};
     }
     return true;
 }
@@ -587,8 +586,7 @@ static void year_fields_free(struct year_fields *y)
 
 /* Builds every change of the attempt and commits them. */
 static enum work_commit_result commit_attempt(struct work_conn *wc, const struct work_item *job,
-                                              struct attempt *a, date_t today,
-                                              const char *consumer)
+                                              struct attempt *a, date_t today, const char *consumer)
 {
     size_t n = a->f->n_rows;
     struct redecide_change *changes = calloc(n + 1, sizeof *changes);
@@ -656,8 +654,7 @@ static enum work_commit_result attempt_once(struct work_conn *wc, const struct w
                   job->claim_id);
         goto out;
     }
-    buf = (struct adj_redecide_buffers){a.totals, a.n_in * ADJ_MAX_DELTAS, a.prior,
-                                        a.n_lines + 1};
+    buf = (struct adj_redecide_buffers){a.totals, a.n_in * ADJ_MAX_DELTAS, a.prior, a.n_lines + 1};
     if (adj_redecide_family(a.in, a.n_in, today, &buf, a.out, &a.n_totals) != ADJ_OK) {
         log_error("re-decision: the rules refused the facts claim_id=%s", job->claim_id);
         goto out;

@@ -38,8 +38,8 @@ static void on_sweep(evutil_socket_t fd, short what, void *arg)
     struct work_side *side = arg;
     if (*side->stopping)
         return;
-    queue_expire_pended(side->redis, side->key_prefix, (int)date_today().days, 1000,
-                        on_sweep_done, NULL);
+    queue_expire_pended(side->redis, side->key_prefix, (int)date_today().days, 1000, on_sweep_done,
+                        NULL);
 }
 
 struct work_side *work_side_start(struct event_base *base, struct rconn *redis,

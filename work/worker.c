@@ -24,8 +24,8 @@
 #include "queue/corrections.h"
 #include "queue/work.h"
 
-#define BATCH 64          /* entries read, loaded and committed together */
-#define MAX_ATTEMPTS 20   /* rounds of a batch (stale versions, reloads) before leaving the rest */
+#define BATCH 64        /* entries read, loaded and committed together */
+#define MAX_ATTEMPTS 20 /* rounds of a batch (stale versions, reloads) before leaving the rest */
 /* How long an idle worker waits in one read: worker_settings.idle_read_ms
  * (config worker_idle_read_ms, 1000 by default). Redis answers a waiting
  * XREADGROUP ... > as soon as an entry arrives, and an entry added between
@@ -106,14 +106,14 @@ struct worker {
     struct work_conn *conn;
     struct intake_field_errors errs;
     struct intake_enrollment_cache *enrollment; /* parsed members, groups and plans */
-    struct slot *slots; /* BATCH of each */
+    struct slot *slots;                         /* BATCH of each */
     struct carry *carry;
     struct work_item *round_items;
     struct work_facts *raw;
     struct work_fp_lookup *lookups;
     struct work_commit *commits;
     enum work_commit_result *results;
-    struct work_item *items;  /* a read's entries */
+    struct work_item *items;    /* a read's entries */
     char (*dead)[CLAIM_ID_LEN]; /* claims dead-lettered by a recovery */
 };
 
@@ -175,7 +175,6 @@ static char *eob_record(const struct slot *f, const struct adj_decision *d, date
                              f->acc, f->n_acc, d);
 }
 
-
 #ifdef CLAIMS_FAULT_HOOKS
 /* Test builds only (claimsd-faults): CLAIMSD_FAULT=kill_after_load makes the
  * process kill itself between loading a claim's facts and committing, to
@@ -191,8 +190,6 @@ static void fault_point(const char *name)
 #else
 #define fault_point(name) ((void)0)
 #endif
-
-
 
 /* ---- a batch ---- */
 
@@ -274,16 +271,15 @@ static bool parse_enrollment_records(struct worker *w, struct slot *s)
         !(s->have_subscriber = intake_cached_member(w->enrollment, r->subscriber,
                                                     s->item.subscriber_id, &s->subscriber, errs)))
         broken = "subscriber";
-    else if (r->parent &&
-             !(s->have_parent = intake_cached_member(w->enrollment, r->parent,
-                                                     s->item.parent_id, &s->parent, errs)))
+    else if (r->parent && !(s->have_parent = intake_cached_member(
+                                w->enrollment, r->parent, s->item.parent_id, &s->parent, errs)))
         broken = "parent";
     else if (r->group && !(s->have_group = intake_cached_group(w->enrollment, r->group,
-                                                                s->item.group_id, &s->group, errs)))
+                                                               s->item.group_id, &s->group, errs)))
         broken = "group";
     else if (r->plan &&
-             !(s->have_plan = intake_cached_plan(w->enrollment, r->plan, s->item.plan_id,
-                                                 &s->plan, &s->plan_owned, errs) == INTAKE_OK))
+             !(s->have_plan = intake_cached_plan(w->enrollment, r->plan, s->item.plan_id, &s->plan,
+                                                 &s->plan_owned, errs) == INTAKE_OK))
         broken = "plan";
     if (broken) {
         log_error("worker: stored %s does not parse (or out of memory); claim left for "
@@ -342,8 +338,9 @@ static void line_fingerprints(struct slot *s)
             s->line_fp_line[s->n_line_fps++] = i;
         }
         /* A medical line looks up the very fingerprint it stores. */
-        int k = s->claim.type == CLAIM_MEDICAL ? n_store
-                                               : adj_line_fingerprints_to_look_up(&s->claim, i, look);
+        int k = s->claim.type == CLAIM_MEDICAL
+                    ? n_store
+                    : adj_line_fingerprints_to_look_up(&s->claim, i, look);
         const struct adj_fingerprint *fp = s->claim.type == CLAIM_MEDICAL ? store : look;
         for (int j = 0; j < k; j++) {
             snprintf(s->fps[s->n_fps], WORK_FP_LEN, "%s", fp[j].text);
@@ -464,9 +461,8 @@ static void apply_carried(const struct carry *c, const struct family *fam, struc
 /* The duplicate fingerprints the decision changes (adj_fingerprint_changes). */
 static void fingerprint_changes(struct slot *s)
 {
-    adj_fingerprint_changes((const char(*)[ADJ_FP_LEN])s->line_fps, s->line_fp_line,
-                            s->n_line_fps, &s->decision, s->store, &s->n_store, s->drop,
-                            &s->n_drop, WORK_MAX_FPS);
+    adj_fingerprint_changes((const char(*)[ADJ_FP_LEN])s->line_fps, s->line_fp_line, s->n_line_fps,
+                            &s->decision, s->store, &s->n_store, s->drop, &s->n_drop, WORK_MAX_FPS);
 }
 
 /* The text of o (allocated; the caller frees it), and o put; NULL for NULL. */
@@ -588,9 +584,9 @@ static bool decide(struct worker *w, struct slot *s, struct carry *c, struct fam
     s->n_deltas = 0;
     if (d->outcome == ADJ_APPROVED)
         for (int i = 0; i < d->n_deltas && s->n_deltas < MAX_DELTAS; i++)
-            s->deltas[s->n_deltas++] = (struct work_acc_delta){
-                d->deltas[i].year, d->deltas[i].network == NETWORK_OUT, d->deltas[i].deductible,
-                d->deltas[i].oop};
+            s->deltas[s->n_deltas++] =
+                (struct work_acc_delta){d->deltas[i].year, d->deltas[i].network == NETWORK_OUT,
+                                        d->deltas[i].deductible, d->deltas[i].oop};
     fingerprint_changes(s);
     carry_forward(s, c, fam);
     s->ready = true;
@@ -697,9 +693,8 @@ static bool load_round(struct worker *w, struct round *r)
     for (int k = 0; k < r->m; k++) {
         struct slot *s = &w->slots[r->of[k]];
         if (take_loaded(w, s, &w->raw[k], r->today))
-            w->lookups[n_look++] = (struct work_fp_lookup){s->item.member_id,
-                                                          (const char(*)[WORK_FP_LEN])s->fps,
-                                                          s->n_fps, s->holders};
+            w->lookups[n_look++] = (struct work_fp_lookup){
+                s->item.member_id, (const char(*)[WORK_FP_LEN])s->fps, s->n_fps, s->holders};
     }
     if (queue_lookup_fingerprints(w->conn, w->lookups, n_look, &bytes) != 0)
         return false;
@@ -874,8 +869,8 @@ static void *worker_main(void *arg)
     int backoff_ms = 100;
     while (!atomic_load(&pool->stop)) {
         if (!w->conn) {
-            w->conn = queue_work_connect(&s->redis, s->redis_timeout_ms, s->key_prefix,
-                                         w->consumer);
+            w->conn =
+                queue_work_connect(&s->redis, s->redis_timeout_ms, s->key_prefix, w->consumer);
             if (!w->conn) {
                 usleep((useconds_t)backoff_ms * 1000);
                 backoff_ms = backoff_ms * 2 > 2000 ? 2000 : backoff_ms * 2;
@@ -1002,4 +997,3 @@ void worker_pool_stop(struct worker_pool *pool)
     free(pool);
     log_info("adjudication workers stopped");
 }
-

@@ -45,8 +45,8 @@ struct worker_stats {
     uint64_t committed[WORKER_OUTCOMES]; /* by outcome (enum adj_outcome) */
     uint64_t stale_retries;
     uint64_t dead_lettered;
-    uint64_t failures;     /* claims left for redelivery after an error */
-    uint64_t facts_bytes;  /* bytes of Redis replies (RESP) read while loading facts */
+    uint64_t failures;    /* claims left for redelivery after an error */
+    uint64_t facts_bytes; /* bytes of Redis replies (RESP) read while loading facts */
     /* adjudication latency (load + decide + commit), cumulative buckets */
     uint64_t latency_buckets[8];
     uint64_t latency_count;

@@ -86,8 +86,7 @@ static void teardown(void)
 }
 
 /* A command on the master that holds key now; the reply as text. */
-static void on_key_master(const char *key, char *out, size_t size, const char *fmt,
-                          const char *arg)
+static void on_key_master(const char *key, char *out, size_t size, const char *fmt, const char *arg)
 {
     int m = test_cluster_master_of_slot(&cluster, cluster_key_slot(key, strlen(key)));
     test_cluster_cmd(&cluster, m, out, size, fmt, key, arg);
@@ -422,12 +421,12 @@ START_TEST(test_tokens_work_at_once_and_revocation_reaches_every_process)
     snprintf(other_seed, sizeof other_seed, "127.0.0.1:%d", cluster.port[2]);
     struct test_claimsd other;
     memset(&other, 0, sizeof other);
-    ck_assert_int_eq(test_claimsd_start(&other,
-                                        (const char *const[]){"--redis-cluster", other_seed,
-                                                              "--config", cfg_path, "--workers",
-                                                              "0", NULL},
-                                        admin_env, NULL),
-                     0);
+    ck_assert_int_eq(
+        test_claimsd_start(&other,
+                           (const char *const[]){"--redis-cluster", other_seed, "--config",
+                                                 cfg_path, "--workers", "0", NULL},
+                           admin_env, NULL),
+        0);
     for (int i = 0; i < 50; i++) { /* until its subscription is up */
         char *log = test_claimsd_log(&other);
         bool up = strstr(log, "token revocations: subscribed") != NULL;
@@ -512,8 +511,8 @@ START_TEST(test_invitations_accounts_and_sign_in)
     ck_assert_int_eq(res.status, 401);
     test_response_free(&res);
     char out[64];
-    on_key_master("claims:signin_fail:{claims:account:luis.lopez}", out, sizeof out,
-                  "ZCARD %s", "");
+    on_key_master("claims:signin_fail:{claims:account:luis.lopez}", out, sizeof out, "ZCARD %s",
+                  "");
     ck_assert_str_eq(out, "1");
     const char *right = "{\"username\":\"luis.lopez\",\"password\":\"violet tractor harbor 42\"}";
     test_api(&server, "POST", "/v1/sessions", NULL, right, NULL, &res);
@@ -522,8 +521,8 @@ START_TEST(test_invitations_accounts_and_sign_in)
     char cookie[200], header[260];
     ck_assert(test_response_header(&res, "Set-Cookie", cookie, sizeof cookie));
     test_response_free(&res);
-    on_key_master("claims:signin_fail:{claims:account:luis.lopez}", out, sizeof out,
-                  "EXISTS %s", "");
+    on_key_master("claims:signin_fail:{claims:account:luis.lopez}", out, sizeof out, "EXISTS %s",
+                  "");
     ck_assert_str_eq(out, "0");
     *strchr(cookie, ';') = '\0';
     snprintf(header, sizeof header, "Cookie: %s", cookie);
@@ -657,8 +656,8 @@ START_TEST(test_failover_of_the_claims_master_during_traffic_finalizes_each_clai
      * their connections to the old master, loaded theirs on every master. */
     redisContext *c = redisConnect("127.0.0.1", cluster.port[r]);
     ck_assert(c && !c->err);
-    redisReply *exists = redisCommand(c, "SCRIPT EXISTS %s %s", script_commit.sha,
-                                      script_claim_start.sha);
+    redisReply *exists =
+        redisCommand(c, "SCRIPT EXISTS %s %s", script_commit.sha, script_claim_start.sha);
     ck_assert_int_eq(exists->type, REDIS_REPLY_ARRAY);
     ck_assert_int_eq(exists->element[0]->integer, 1);
     ck_assert_int_eq(exists->element[1]->integer, 1);
@@ -685,9 +684,9 @@ START_TEST(test_shards_other_than_one_are_refused_at_start)
     const char *cfg = test_write_file(cluster.dir, "sixteen.json", text);
     struct test_claimsd d = {0};
     int status = -1;
-    ck_assert_int_ne(test_claimsd_start(&d, (const char *const[]){"--redis-cluster", seeds,
-                                                                  "--config", cfg, NULL},
-                                        admin_env, &status),
+    ck_assert_int_ne(test_claimsd_start(
+                         &d, (const char *const[]){"--redis-cluster", seeds, "--config", cfg, NULL},
+                         admin_env, &status),
                      0);
     ck_assert_int_eq(status, 2);
     char *log = test_claimsd_log(&d);
@@ -700,8 +699,9 @@ START_TEST(test_shards_other_than_one_are_refused_at_start)
     on_key_master("claims:shards", out, sizeof out, "SET %s %s", "16");
     ck_assert_str_eq(out, "OK");
     memset(&d, 0, sizeof d);
-    ck_assert_int_ne(test_claimsd_start(&d, (const char *const[]){"--redis-cluster", seeds,
-                                                                  "--config", cfg_path, NULL},
+    ck_assert_int_ne(test_claimsd_start(&d,
+                                        (const char *const[]){"--redis-cluster", seeds, "--config",
+                                                              cfg_path, NULL},
                                         admin_env, &status),
                      0);
     ck_assert_int_eq(status, 2);

@@ -64,8 +64,8 @@ static void start_worker(int i)
 {
     pthread_mutex_lock(&spawn_lock);
     memset(&workers[i], 0, sizeof workers[i]);
-    const char *args[] = {"--redis", redis.url, "--config", cfg_path, "--role", "worker",
-                          "--workers", "2", NULL};
+    const char *args[] = {"--redis", redis.url,   "--config", cfg_path, "--role",
+                          "worker",  "--workers", "2",        NULL};
     int rc = test_claimsd_start(&workers[i], args, env, NULL);
     pthread_mutex_unlock(&spawn_lock);
     (void)rc;
@@ -90,30 +90,34 @@ static char *claim_body(int k)
     date_format(d, date);
     int cents = 1000 + (k * 7919) % 90000; /* distinct per k modulo the mix */
     if (k % 3 == 0) {
-        static const char *const ndcs[] = {"0071-0155-23", "00093505698", "00378181001", "00169413212",
-                                           "12345678901", "55555-1234-01"};
-        snprintf(b, 4096,
-                 "{\"type\":\"pharmacy\",\"member_id\":\"%s\",\"patient\":{\"first_name\":\"%s\","
-                 "\"last_name\":\"%s\",\"birth_date\":\"%s\"},\"pharmacy\":{\"name\":\"Corner Drug #12\","
-                 "\"npi\":\"1245319599\",\"network\":\"in\"},\"ndc\":\"%s\",\"fill_date\":\"%s\","
-                 "\"drug_name\":\"Storm drug\",\"quantity\":%d,\"days_supply\":30,\"charge\":%d.%02d}",
-                 p->member, p->first, p->last, p->birth, ndcs[(k / 3) % 6], date, 10 + k % 50,
-                 cents / 100 + k / 10, cents % 100);
+        static const char *const ndcs[] = {"0071-0155-23", "00093505698", "00378181001",
+                                           "00169413212",  "12345678901", "55555-1234-01"};
+        snprintf(
+            b, 4096,
+            "{\"type\":\"pharmacy\",\"member_id\":\"%s\",\"patient\":{\"first_name\":\"%s\","
+            "\"last_name\":\"%s\",\"birth_date\":\"%s\"},\"pharmacy\":{\"name\":\"Corner Drug "
+            "#12\","
+            "\"npi\":\"1245319599\",\"network\":\"in\"},\"ndc\":\"%s\",\"fill_date\":\"%s\","
+            "\"drug_name\":\"Storm drug\",\"quantity\":%d,\"days_supply\":30,\"charge\":%d.%02d}",
+            p->member, p->first, p->last, p->birth, ndcs[(k / 3) % 6], date, 10 + k % 50,
+            cents / 100 + k / 10, cents % 100);
     } else {
         static const char *const codes[] = {"99213", "80053", "85025", "71046", "99214"};
         bool out = k % 5 == 1;
         int n_lines = 1 + k % 3;
-        int off = snprintf(b, 4096,
-                           "{\"type\":\"medical\",\"member_id\":\"%s\",\"patient\":{\"first_name\":\"%s\","
-                           "\"last_name\":\"%s\",\"birth_date\":\"%s\"},\"provider\":{\"npi\":\"1003000126\","
-                           "\"name\":\"Bay Clinic\",\"network\":\"%s\"},\"itemized_bill\":true,"
-                           "\"diagnosis_codes\":[\"E11.9\"],\"lines\":[",
-                           p->member, p->first, p->last, p->birth, out ? "out" : "in");
+        int off = snprintf(
+            b, 4096,
+            "{\"type\":\"medical\",\"member_id\":\"%s\",\"patient\":{\"first_name\":\"%s\","
+            "\"last_name\":\"%s\",\"birth_date\":\"%s\"},\"provider\":{\"npi\":\"1003000126\","
+            "\"name\":\"Bay Clinic\",\"network\":\"%s\"},\"itemized_bill\":true,"
+            "\"diagnosis_codes\":[\"E11.9\"],\"lines\":[",
+            p->member, p->first, p->last, p->birth, out ? "out" : "in");
         for (int l = 0; l < n_lines; l++)
             off += snprintf(b + off, (size_t)(4096 - off),
                             "%s{\"service_date\":\"%s\",\"procedure_code\":\"%s\",\"units\":1,"
                             "\"charge\":%d.%02d}",
-                            l ? "," : "", date, codes[(k + l) % 5], 50 + cents / 100 + k / 10 + l, cents % 100);
+                            l ? "," : "", date, codes[(k + l) % 5], 50 + cents / 100 + k / 10 + l,
+                            cents % 100);
         snprintf(b + off, (size_t)(4096 - off), "]}");
     }
     return b;
@@ -134,7 +138,8 @@ static void explain_eob_versions(const char *id, const char *history, const char
         redisReply *e = redisCommand(c, "XRANGE claims:{c}audit %s %s", list->element[i]->str,
                                      list->element[i]->str);
         const char *rec = e && e->type == REDIS_REPLY_ARRAY && e->elements == 1 &&
-                                  e->element[0]->elements == 2 && e->element[0]->element[1]->elements == 4
+                                  e->element[0]->elements == 2 &&
+                                  e->element[0]->element[1]->elements == 4
                               ? e->element[0]->element[1]->element[3]->str
                               : "(missing)";
         fprintf(stderr, "storm:   audit %s %s\n", list->element[i]->str, rec);
@@ -180,8 +185,8 @@ static void *submitter(void *arg)
             struct test_response res;
             char url[128];
             snprintf(url, sizeof url, "%s/v1/claims", intake.base_url);
-            const char *headers[] = {"Authorization: Bearer " ADMIN, "Content-Type: application/json",
-                                     key, NULL};
+            const char *headers[] = {"Authorization: Bearer " ADMIN,
+                                     "Content-Type: application/json", key, NULL};
             int rc = test_http("POST", url, headers, body, &res);
             long status = res.status;
             if (rc == 0 && status == 202) {
@@ -191,8 +196,7 @@ static void *submitter(void *arg)
                     snprintf(ids[k], sizeof ids[k], "%s", json_object_get_string(v));
                 if (o)
                     json_object_put(o);
-            }
-            else if (rc == 0 && status != 503)
+            } else if (rc == 0 && status != 503)
                 fprintf(stderr, "storm claim %d answered %ld: %s\n", k, status, res.body);
             test_response_free(&res);
             if (rc == 0 && status != 503)
@@ -320,13 +324,14 @@ static void corr_body(int j, int cents, char *out, size_t size)
 {
     char date[DATE_STRLEN];
     date_format(date_add_days(date_today(), -(1 + j % 20)), date);
-    snprintf(out, size,
-             "{\"type\":\"medical\",\"member_id\":\"" CORR_FAMILY "\",\"patient\":{\"first_name\":"
-             "\"Vera\",\"last_name\":\"Stone\",\"birth_date\":\"1981-02-03\"},\"provider\":{\"npi\":"
-             "\"1003000126\",\"name\":\"Bay Clinic\",\"network\":\"in\"},\"itemized_bill\":true,"
-             "\"diagnosis_codes\":[\"E11.9\"],\"lines\":[{\"service_date\":\"%s\","
-             "\"procedure_code\":\"71046\",\"units\":1,\"charge\":%d.%02d}]}",
-             date, cents / 100, cents % 100);
+    snprintf(
+        out, size,
+        "{\"type\":\"medical\",\"member_id\":\"" CORR_FAMILY "\",\"patient\":{\"first_name\":"
+        "\"Vera\",\"last_name\":\"Stone\",\"birth_date\":\"1981-02-03\"},\"provider\":{\"npi\":"
+        "\"1003000126\",\"name\":\"Bay Clinic\",\"network\":\"in\"},\"itemized_bill\":true,"
+        "\"diagnosis_codes\":[\"E11.9\"],\"lines\":[{\"service_date\":\"%s\","
+        "\"procedure_code\":\"71046\",\"units\":1,\"charge\":%d.%02d}]}",
+        date, cents / 100, cents % 100);
 }
 
 /* Files, waits for, and voids or replaces claims of its family while the
@@ -442,8 +447,9 @@ static void check_corrections(redisContext *c)
     ck_assert_int_eq(got[1], oop);
     ck_assert_int_eq(got[2], ded);
     ck_assert_int_eq(got[3], oop);
-    fprintf(stderr, "fault storm corrections: %d claims, %d voided, %d replaced; deductible met "
-                    "%ld cents\n",
+    fprintf(stderr,
+            "fault storm corrections: %d claims, %d voided, %d replaced; deductible met "
+            "%ld cents\n",
             n_corr, voided, replaced, ded);
 }
 
@@ -458,10 +464,11 @@ static void setup(void)
     ids = calloc((size_t)n_claims, sizeof *ids);
     test_redis_start(&redis);
     char text[1024];
-    snprintf(text, sizeof text,
-             "{\"seed_dir\": \"%s/sample\", \"claim_idle_timeout_ms\": 500, \"max_deliveries\": 1000,"
-             " \"redis_timeout_ms\": 1500}",
-             getenv("CLAIMS_CONFIG_DIR"));
+    snprintf(
+        text, sizeof text,
+        "{\"seed_dir\": \"%s/sample\", \"claim_idle_timeout_ms\": 500, \"max_deliveries\": 1000,"
+        " \"redis_timeout_ms\": 1500}",
+        getenv("CLAIMS_CONFIG_DIR"));
     snprintf(cfg_path, sizeof cfg_path, "%s", test_write_file(redis.dir, "storm.json", text));
     const char *args[] = {"--redis", redis.url, "--config", cfg_path, "--workers", "0", NULL};
     if (test_claimsd_start(&intake, args, env, NULL) != 0) {
@@ -523,18 +530,19 @@ START_TEST(test_every_accepted_claim_is_final_exactly_once_through_the_storm)
     for (int i = 0; i < WORKER_PROCS; i++)
         start_worker(i);
     /* The corrector's family: an employee of the sample group G100. */
-    ck_assert_int_eq(storm_call("PUT", "/v1/members/" CORR_FAMILY,
-                                "{\"member_id\":\"" CORR_FAMILY "\",\"subscriber_id\":\"" CORR_FAMILY
-                                "\",\"group_id\":\"G100\",\"relationship\":\"employee\","
-                                "\"first_name\":\"Vera\",\"last_name\":\"Stone\","
-                                "\"birth_date\":\"1981-02-03\",\"state\":\"FL\",\"student\":false,"
-                                "\"lives_with_employee\":true,\"married_on\":null,"
-                                "\"has_own_dependent\":false,\"handicapped_certified\":false,"
-                                "\"coverage\":[{\"plan_id\":\"PPO-500\",\"effective\":\"2020-01-01\","
-                                "\"termination_event\":null,\"kind\":\"active\"}],"
-                                "\"medicare\":null,\"other_coverage\":[]}",
-                                NULL, NULL),
-                     201);
+    ck_assert_int_eq(
+        storm_call("PUT", "/v1/members/" CORR_FAMILY,
+                   "{\"member_id\":\"" CORR_FAMILY "\",\"subscriber_id\":\"" CORR_FAMILY
+                   "\",\"group_id\":\"G100\",\"relationship\":\"employee\","
+                   "\"first_name\":\"Vera\",\"last_name\":\"Stone\","
+                   "\"birth_date\":\"1981-02-03\",\"state\":\"FL\",\"student\":false,"
+                   "\"lives_with_employee\":true,\"married_on\":null,"
+                   "\"has_own_dependent\":false,\"handicapped_certified\":false,"
+                   "\"coverage\":[{\"plan_id\":\"PPO-500\",\"effective\":\"2020-01-01\","
+                   "\"termination_event\":null,\"kind\":\"active\"}],"
+                   "\"medicare\":null,\"other_coverage\":[]}",
+                   NULL, NULL),
+        201);
     pthread_t subs[SUBMITTERS], corr_thread;
     pthread_create(&chaos_thread, NULL, chaos, NULL);
     chaos_running = true;
@@ -557,7 +565,8 @@ START_TEST(test_every_accepted_claim_is_final_exactly_once_through_the_storm)
     for (int k = 0; k < n_claims; k++) {
         if (!ids[k][0]) {
             char *log = test_claimsd_log(&intake);
-            fprintf(stderr, "intake log:\n%s\n", log + (strlen(log) > 3000 ? strlen(log) - 3000 : 0));
+            fprintf(stderr, "intake log:\n%s\n",
+                    log + (strlen(log) > 3000 ? strlen(log) - 3000 : 0));
             free(log);
         }
         ck_assert_msg(ids[k][0], "claim %d never got a 202", k);
@@ -672,8 +681,9 @@ START_TEST(test_every_accepted_claim_is_final_exactly_once_through_the_storm)
         for (int t = 0; t < 2; t++) {
             const char *sub = people[m].subscriber;
             int f = family_index(sub);
-            r = redisCommand(c, "HMGET claims:{c}acc:%s:2026 m:%s:%s:ded m:%s:%s:oop f:%s:ded f:%s:oop",
-                             sub, people[m].member, tiers[t], people[m].member, tiers[t], tiers[t], tiers[t]);
+            r = redisCommand(
+                c, "HMGET claims:{c}acc:%s:2026 m:%s:%s:ded m:%s:%s:oop f:%s:ded f:%s:oop", sub,
+                people[m].member, tiers[t], people[m].member, tiers[t], tiers[t], tiers[t]);
             long got[4];
             for (int i = 0; i < 4; i++)
                 got[i] = r->element[i]->type == REDIS_REPLY_STRING ? atol(r->element[i]->str) : 0;
@@ -685,11 +695,12 @@ START_TEST(test_every_accepted_claim_is_final_exactly_once_through_the_storm)
         }
     check_corrections(c);
     redisFree(c);
-    fprintf(stderr,
-            "fault storm: %d claims (%d approved, %d denied) in %.1f s (%.0f claims/s end to end, "
-            "submissions done after %.1f s); %d worker kills, %d Redis kills, %d retried submissions\n",
-            n_claims, approved, denied, total_seconds, n_claims / total_seconds, submit_seconds,
-            atomic_load(&kills), atomic_load(&redis_restarts), atomic_load(&retries));
+    fprintf(
+        stderr,
+        "fault storm: %d claims (%d approved, %d denied) in %.1f s (%.0f claims/s end to end, "
+        "submissions done after %.1f s); %d worker kills, %d Redis kills, %d retried submissions\n",
+        n_claims, approved, denied, total_seconds, n_claims / total_seconds, submit_seconds,
+        atomic_load(&kills), atomic_load(&redis_restarts), atomic_load(&retries));
     ck_assert_int_gt(atomic_load(&kills), 0);
     ck_assert_int_gt(atomic_load(&redis_restarts), 0);
 }

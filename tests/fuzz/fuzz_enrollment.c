@@ -125,8 +125,8 @@ static void fuzz_plan(const char *bytes, size_t size)
     }
     /* Sorted, as plan_fee_lookup and plan_formulary_lookup need. */
     for (size_t i = 1; i < p.n_fee_schedule; i++)
-        FUZZ_CHECK(strcmp(p.fee_schedule[i - 1].procedure_code,
-                          p.fee_schedule[i].procedure_code) < 0);
+        FUZZ_CHECK(strcmp(p.fee_schedule[i - 1].procedure_code, p.fee_schedule[i].procedure_code) <
+                   0);
     for (size_t i = 1; i < p.n_formulary; i++)
         FUZZ_CHECK(strcmp(p.formulary[i - 1].ndc, p.formulary[i].ndc) < 0);
     for (size_t i = 0; i < p.n_fee_schedule; i++)

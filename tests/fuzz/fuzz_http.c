@@ -78,8 +78,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int status = http_parse_for_fuzz(&limits, (const char *)data, size, each_request, &n);
     if (getenv("FUZZ_VERBOSE"))
         fprintf(stderr, "status %d, %d requests\n", status, n);
-    FUZZ_CHECK(status == 0 || status == 400 || status == 411 || status == 413 ||
-               status == 431 || status == 505);
+    FUZZ_CHECK(status == 0 || status == 400 || status == 411 || status == 413 || status == 431 ||
+               status == 505);
     FUZZ_CHECK(strcmp(http_status_text(status ? status : 200), "Unknown") != 0);
     return 0;
 }

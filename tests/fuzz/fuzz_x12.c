@@ -68,8 +68,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (int c = 0; c < sets[i].m.n_claims; c++) {
             const struct x12_claim_in *ci = &sets[i].m.claims[c];
             FUZZ_CHECK(ci->provider >= 0 && ci->provider < sets[i].m.n_providers);
-            FUZZ_CHECK(ci->submission != NULL || ci->reject_text != NULL ||
-                       sets[i].m.n_errs > 0);
+            FUZZ_CHECK(ci->submission != NULL || ci->reject_text != NULL || sets[i].m.n_errs > 0);
             struct x12_claim_result *r = &sets[i].claims[c];
             r->accepted = c % 2 == 0;
             strcpy(r->claim_id, "00000000-0000-4000-8000-000000000000");
@@ -79,8 +78,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             strcpy(r->text, "2300 CLM is invalid");
         }
     }
-    struct x12_answer_input in = {.ix = &ix, .d = doc.d, .sets = sets, .control = "000000001",
-                                  .date8 = "20261202", .time4 = "0915"};
+    struct x12_answer_input in = {.ix = &ix,
+                                  .d = doc.d,
+                                  .sets = sets,
+                                  .control = "000000001",
+                                  .date8 = "20261202",
+                                  .time4 = "0915"};
     char *answer = x12_answer_build(&in, &len);
     check_answer(answer, len);
     free(answer);

@@ -55,7 +55,8 @@ static pid_t cluster_spawn(const char *const argv[], const char *dir, const char
 static bool port_free(int port)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+    struct sockaddr_in sa = {.sin_family = AF_INET,
+                             .sin_port = htons((uint16_t)port),
                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     bool ok = fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
     if (fd >= 0)
@@ -86,8 +87,8 @@ static redisContext *cluster_connect(int port)
 
 /* A command on node i; the reply as text (status, string, or error with a
  * leading '-'), or its integer. */
-void test_cluster_cmd(const struct test_cluster *rc, int i, char *out, size_t size,
-                     const char *fmt, ...)
+void test_cluster_cmd(const struct test_cluster *rc, int i, char *out, size_t size, const char *fmt,
+                      ...)
 {
     redisContext *c = cluster_connect(rc->port[i]);
     va_list ap;
@@ -129,10 +130,26 @@ void test_cluster_start(struct test_cluster *rc, bool replicas)
         char port[16], conf[64];
         snprintf(port, sizeof port, "%d", rc->port[i]);
         snprintf(conf, sizeof conf, "nodes-%d.conf", rc->port[i]);
-        const char *argv[] = {"redis-server", "--port", port, "--bind", "127.0.0.1",
-                              "--dir", rc->dir, "--cluster-enabled", "yes",
-                              "--cluster-config-file", conf, "--cluster-node-timeout", "1000",
-                              "--save", "", "--appendonly", "no", "--daemonize", "no", NULL};
+        const char *argv[] = {"redis-server",
+                              "--port",
+                              port,
+                              "--bind",
+                              "127.0.0.1",
+                              "--dir",
+                              rc->dir,
+                              "--cluster-enabled",
+                              "yes",
+                              "--cluster-config-file",
+                              conf,
+                              "--cluster-node-timeout",
+                              "1000",
+                              "--save",
+                              "",
+                              "--appendonly",
+                              "no",
+                              "--daemonize",
+                              "no",
+                              NULL};
         rc->pid[i] = cluster_spawn(argv, rc->dir, "redis.out");
     }
     for (int i = 0; i < rc->n; i++) {
@@ -223,7 +240,6 @@ void test_cluster_stop(struct test_cluster *rc)
     test_remove_tree(rc->dir);
     cluster_dir_at_exit[0] = '\0';
 }
-
 
 void test_cluster_seeds(const struct test_cluster *rc, char *out, size_t size)
 {

@@ -136,9 +136,22 @@ static void redis_launch(struct test_redis *r)
 {
     char port[16];
     snprintf(port, sizeof port, "%d", r->port);
-    const char *argv[] = {"redis-server", "--port", port, "--bind", "127.0.0.1", "--dir", r->dir,
-                          "--save", "", "--appendonly", "yes", "--appendfsync", "always",
-                          "--daemonize", "no", NULL};
+    const char *argv[] = {"redis-server",
+                          "--port",
+                          port,
+                          "--bind",
+                          "127.0.0.1",
+                          "--dir",
+                          r->dir,
+                          "--save",
+                          "",
+                          "--appendonly",
+                          "yes",
+                          "--appendfsync",
+                          "always",
+                          "--daemonize",
+                          "no",
+                          NULL};
     char log[320];
     snprintf(log, sizeof log, "%s/redis.out", r->dir);
     r->pid = spawn(argv, NULL, log);
@@ -268,7 +281,8 @@ int test_claimsd_start(struct test_claimsd *d, const char *const args[], const c
         if (p)
             d->port = atoi(strchr(p + strlen("listening on https://"), ':') + 1);
         /* A worker-only process has no listener: its workers' start is the sign. */
-        bool worker_only = !p && strstr(log, "role worker") && strstr(log, "adjudication workers started");
+        bool worker_only =
+            !p && strstr(log, "role worker") && strstr(log, "adjudication workers started");
         free(log);
         if (worker_only)
             return 0;
@@ -333,8 +347,8 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *arg)
     return on_data(ptr, size, nmemb, b);
 }
 
-int test_http(const char *method, const char *url, const char *const headers[],
-              const char *body, struct test_response *res)
+int test_http(const char *method, const char *url, const char *const headers[], const char *body,
+              struct test_response *res)
 {
     memset(res, 0, sizeof *res);
     CURL *curl = curl_easy_init();
@@ -370,8 +384,7 @@ int test_http(const char *method, const char *url, const char *const headers[],
     return rc == CURLE_OK ? 0 : -1;
 }
 
-bool test_response_header(const struct test_response *res, const char *name, char *buf,
-                          size_t size)
+bool test_response_header(const struct test_response *res, const char *name, char *buf, size_t size)
 {
     size_t name_len = strlen(name);
     for (const char *line = res->headers; line && *line;) {
@@ -398,9 +411,8 @@ void test_response_free(struct test_response *res)
     res->body = res->headers = NULL;
 }
 
-void test_api(const struct test_claimsd *d, const char *method, const char *path,
-              const char *token, const char *body, const char *extra_header,
-              struct test_response *res)
+void test_api(const struct test_claimsd *d, const char *method, const char *path, const char *token,
+              const char *body, const char *extra_header, struct test_response *res)
 {
     char url[1024], auth[700];
     snprintf(url, sizeof url, "%s%s", d->base_url, path);

@@ -34,10 +34,10 @@ redisContext *test_redis_connect(const struct test_redis *r);
 void test_redis_flush(const struct test_redis *r);
 
 struct test_claimsd {
-    const char *bin;    /* the program to run; NULL: $CLAIMSD_BIN */
+    const char *bin; /* the program to run; NULL: $CLAIMSD_BIN */
     pid_t pid;
     int port;
-    char dir[256];      /* temporary folder: log, config, data */
+    char dir[256]; /* temporary folder: log, config, data */
     char log_path[300];
     char base_url[64];
 };
@@ -65,15 +65,15 @@ void test_remove_tree(const char *dir);
 
 struct test_response {
     long status;
-    char *body;       /* NUL-terminated; caller frees with test_response_free */
+    char *body; /* NUL-terminated; caller frees with test_response_free */
     size_t body_len;
-    char *headers;    /* raw header block of the final response */
+    char *headers; /* raw header block of the final response */
 };
 
 /* method, url, NULL-terminated list of "Name: value" headers (may be NULL),
  * body (may be NULL). Returns 0, or -1 if the request could not be made. */
-int test_http(const char *method, const char *url, const char *const headers[],
-              const char *body, struct test_response *res);
+int test_http(const char *method, const char *url, const char *const headers[], const char *body,
+              struct test_response *res);
 /* The value of a response header (case-insensitive name) into buf; false if absent. */
 bool test_response_header(const struct test_response *res, const char *name, char *buf,
                           size_t size);
@@ -88,9 +88,8 @@ void test_sleep_ms(int ms);
 /* One API call: method, path (appended to d->base_url), bearer token (NULL:
  * none), JSON body (NULL: none; sent with Content-Type application/json) and
  * one extra header line (NULL: none). Aborts the test if no answer came. */
-void test_api(const struct test_claimsd *d, const char *method, const char *path,
-              const char *token, const char *body, const char *extra_header,
-              struct test_response *res);
+void test_api(const struct test_claimsd *d, const char *method, const char *path, const char *token,
+              const char *body, const char *extra_header, struct test_response *res);
 /* A string at a dotted path in a JSON text ("error.fields.0.field"); a
  * buffer of 8 rotating slots per thread, "" when absent. Numbers come as
  * their text. */
@@ -160,8 +159,8 @@ void test_cluster_start(struct test_cluster *rc, bool replicas);
 void test_cluster_stop(struct test_cluster *rc);
 /* A command on node i (redisCommand's format); the reply as text (status,
  * string, or error with a leading '-'), or its integer. */
-void test_cluster_cmd(const struct test_cluster *rc, int i, char *out, size_t size,
-                      const char *fmt, ...);
+void test_cluster_cmd(const struct test_cluster *rc, int i, char *out, size_t size, const char *fmt,
+                      ...);
 /* The node listening on port. */
 int test_cluster_index_of_port(const struct test_cluster *rc, int port);
 /* The node that replicates master m. */
