@@ -23,16 +23,11 @@
 const char *auth_role_name(enum auth_role role)
 {
     switch (role) {
-    case AUTH_MEMBER:
-        return "member";
-    case AUTH_PROVIDER:
-        return "provider";
-    case AUTH_STAFF:
-        return "staff";
-    case AUTH_ADMIN:
-        return "admin";
-    default:
-        return "none";
+    case AUTH_MEMBER: return "member";
+    case AUTH_PROVIDER: return "provider";
+    case AUTH_STAFF: return "staff";
+    case AUTH_ADMIN: return "admin";
+    default: return "none";
     }
 }
 
@@ -73,10 +68,10 @@ void call_json(struct call *call, int status, struct json_object *body)
 {
     forbid_caching(call);
     size_t len = 0;
-    const char *text = body ? json_object_to_json_string_length(body, JSON_C_TO_STRING_PLAIN |
-                                                                          JSON_C_TO_STRING_NOSLASHESCAPE,
-                                                                &len)
-                            : NULL;
+    const char *text =
+        body ? json_object_to_json_string_length(
+                   body, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len)
+             : NULL;
     if (!text) {
         http_respond_error(call->req, 500, "internal", "the answer could not be built");
     } else {
@@ -227,12 +222,12 @@ void call_read_principal(struct json_object *body, const char *what,
 {
     /* Problems are string literals (codec/field_errors.h), one set per thing. */
     bool token = strcmp(what, "token") == 0;
-    const char *required_member = token ? "is required for a member token"
-                                        : "is required for a member invitation";
-    const char *required_npi = token ? "is required for a provider token"
-                                     : "is required for a provider invitation";
-    const char *only_member = token ? "is allowed only for a member token"
-                                    : "is allowed only for a member invitation";
+    const char *required_member =
+        token ? "is required for a member token" : "is required for a member invitation";
+    const char *required_npi =
+        token ? "is required for a provider token" : "is required for a provider invitation";
+    const char *only_member =
+        token ? "is allowed only for a member token" : "is allowed only for a member invitation";
     const char *only_npi = token ? "is allowed only for a provider token"
                                  : "is allowed only for a provider invitation";
     *role_out = AUTH_NONE;
@@ -246,8 +241,8 @@ void call_read_principal(struct json_object *body, const char *what,
                                          &role};
     if (intake_field(&r, body, "role", true, intake_value_enum, &role_spec) == INTAKE_GOT)
         *role_out = auth_role_parse(roles[role]);
-    bool has_member = intake_field(&r, body, "member_id", false, intake_value_id,
-                                   member_id) == INTAKE_GOT;
+    bool has_member =
+        intake_field(&r, body, "member_id", false, intake_value_id, member_id) == INTAKE_GOT;
     bool has_npi = intake_field(&r, body, "npi", false, intake_value_npi, npi) == INTAKE_GOT;
     bool member_given = intake_member(body, "member_id") != NULL;
     bool npi_given = intake_member(body, "npi") != NULL;
@@ -259,6 +254,51 @@ void call_read_principal(struct json_object *body, const char *what,
         intake_field_errors_add(errs, "member_id", only_member);
     if (*role_out != AUTH_NONE && *role_out != AUTH_PROVIDER && has_npi)
         intake_field_errors_add(errs, "npi", only_npi);
+}
+
+void call_read_paging(const struct http_request *req, int *limit, char *cursor, size_t cursor_size,
+                      struct intake_field_errors *errs)
+{
+    char buf[128];
+    int rc;
+    *limit = CALL_LIST_LIMIT_DEFAULT;
+    cursor[0] = '\0';
+    if ((rc = http_query_get(req, "limit", buf, sizeof buf)) != 0) {
+        char *end;
+        long n = rc > 0 ? strtol(buf, &end, 10) : 0;
+        if (rc < 0 || !buf[0] || *end || n < 1 || n > CALL_LIST_LIMIT_MAX)
+            intake_field_errors_add(errs, "limit", "must be an integer from 1 to 500");
+        else
+            *limit = (int)n;
+    }
+    if ((rc = http_query_get(req, "cursor", buf, sizeof buf)) != 0) {
+        if (rc < 0 || !buf[0] || strlen(buf) > 20 || strspn(buf, "0123456789") != strlen(buf))
+            intake_field_errors_add(errs, "cursor", "must be a cursor returned by a search");
+        else
+            snprintf(cursor, cursor_size, "%s", buf);
+    }
+}
+
+void call_open_staff_list(struct call *call, call_query_fn parse, const char *action, call_fn next)
+{
+    if (!auth_is_staff(&call->who)) {
+        call_forbidden(call);
+        return;
+    }
+    struct intake_field_errors *errs = malloc(sizeof *errs);
+    if (!errs) {
+        call_out_of_memory(call);
+        return;
+    }
+    intake_field_errors_init(errs);
+    parse(call->req, call->state, errs);
+    if (intake_field_errors_any(errs)) {
+        call_invalid(call, 422, "the search parameters are not valid", errs);
+        free(errs);
+        return;
+    }
+    free(errs);
+    call_audit(call, NULL, action, next);
 }
 
 /* ---- authentication ---- */
@@ -523,7 +563,8 @@ bool call_limit_principal(struct call *call)
      * signed-in person): a partner's gateway or an office behind one
      * address is limited per token, not per address. */
     int64_t now = now_ms();
-    if (ratelimit_take(call->app->ratelimit, (int)of_role[role], call->who.token_id, now, &retry_after))
+    if (ratelimit_take(call->app->ratelimit, (int)of_role[role], call->who.token_id, now,
+                       &retry_after))
         return true;
     log_rate_limited(call, auth_role_name(role), call->who.token_id, now);
     rate_limited(call, retry_after);
@@ -590,8 +631,7 @@ void call_audit(struct call *call, const char *claim_id, const char *action, cal
 struct json_object *call_audit_record(const struct call *call, const char *at, const char *action)
 {
     return audit_record_new(at, call->who.token_id, auth_role_name(call->who.role), action,
-                            call->req->request_id, call->req->client_request_id,
-                            call->req->peer);
+                            call->req->request_id, call->req->client_request_id, call->req->peer);
 }
 
 bool call_audited(struct call *call)

@@ -46,10 +46,10 @@ struct call {
     struct app *app;
     struct principal who;
     char path_id[CLAIM_ID_LEN > ID_LEN ? CLAIM_ID_LEN : ID_LEN];
-    const char *action;       /* for the audit record: "claim.read", ... */
-    bool audit_ok;            /* the last call_audit was stored */
+    const char *action; /* for the audit record: "claim.read", ... */
+    bool audit_ok;      /* the last call_audit was stored */
     call_fn after_audit;
-    void *state;              /* the handler's own, freed with state_free */
+    void *state; /* the handler's own, freed with state_free */
     void (*state_free)(void *state);
 };
 
@@ -122,6 +122,27 @@ struct json_object *call_parse_body(struct call *call, struct intake_field_error
 void call_read_principal(struct json_object *body, const char *what,
                          struct intake_field_errors *errs, enum auth_role *role,
                          char member_id[ID_LEN], char npi[NPI_LEN]);
+
+/* Every list's page size: `limit` 1..CALL_LIST_LIMIT_MAX, CALL_LIST_LIMIT_DEFAULT
+ * when absent (docs/api.md). */
+#define CALL_LIST_LIMIT_DEFAULT 50
+#define CALL_LIST_LIMIT_MAX 500
+
+/* Reads a list's `limit` into *limit (CALL_LIST_LIMIT_DEFAULT when absent) and
+ * `cursor` (1..20 digits, as a list returned it) into cursor ("" when absent),
+ * each problem into errs with the phrases every list uses. */
+void call_read_paging(const struct http_request *req, int *limit, char *cursor, size_t cursor_size,
+                      struct intake_field_errors *errs);
+
+/* Reads a list's query into the call's state (call_open_staff_list). */
+typedef void (*call_query_fn)(const struct http_request *req, void *state,
+                              struct intake_field_errors *errs);
+
+/* The opening of a staff list (GET /v1/review, /v1/recoveries, /v1/appeals):
+ * 403 unless staff or admin; the query read by parse into call->state, its
+ * problems answered 422; the read audited as `action` (the lists name
+ * members), then next, which asks call_audited. */
+void call_open_staff_list(struct call *call, call_query_fn parse, const char *action, call_fn next);
 
 /* Adds "unknown parameter" to errs for each query parameter of req not among
  * the n names (a typo must not silently widen a list). */

@@ -28,11 +28,9 @@
 #define STATEMENT_MAX 10000
 #define NOTE_MAX 4000
 #define APPEAL_ATTACHMENTS_MAX 20
-#define LIST_LIMIT_DEFAULT 50
-#define LIST_LIMIT_MAX 500
 
-static const char *const attachment_kinds[] = {"medical_record", "letter", "itemized_bill",
-                                               "eob", "other"};
+static const char *const attachment_kinds[] = {"medical_record", "letter", "itemized_bill", "eob",
+                                               "other"};
 static const char *const outcome_names[] = {"upheld", "overturned"};
 enum { OUTCOME_UPHELD, OUTCOME_OVERTURNED };
 
@@ -41,14 +39,14 @@ struct appeal_state {
     char *statement, *attachments, *note, *lines_json;
     char *review_json; /* an overturn: the reviewer's decision stored with the claim */
     int outcome;
-    struct adj_review review;       /* the decision's lines (action overturn) */
+    struct adj_review review; /* the decision's lines (action overturn) */
     bool line_given[MAX_LINES];
-    struct json_object *lines_out;  /* the checked lines as written back */
-    struct json_object *view;       /* a read's answer, built before its audit */
-    struct queue_appeal_row row;    /* the filing's appeal, for its answer */
-    char appeal_id[CLAIM_ID_LEN], claim_id[CLAIM_ID_LEN], member_id[ID_LEN],
-        subscriber_id[ID_LEN], npi[NPI_LEN], filed_at[32], filed_on[DATE_STRLEN],
-        due_date[DATE_STRLEN], eob_date[DATE_STRLEN], deadline[DATE_STRLEN], version[16];
+    struct json_object *lines_out; /* the checked lines as written back */
+    struct json_object *view;      /* a read's answer, built before its audit */
+    struct queue_appeal_row row;   /* the filing's appeal, for its answer */
+    char appeal_id[CLAIM_ID_LEN], claim_id[CLAIM_ID_LEN], member_id[ID_LEN], subscriber_id[ID_LEN],
+        npi[NPI_LEN], filed_at[32], filed_on[DATE_STRLEN], due_date[DATE_STRLEN],
+        eob_date[DATE_STRLEN], deadline[DATE_STRLEN], version[16];
     /* the list's query */
     char status[16], cursor[32];
     bool overdue;
@@ -195,7 +193,7 @@ static bool read_long_text(struct intake_reader *r, struct json_object *v, size_
         blank &= c == ' ' || c == '\t' || c == '\n' || c == '\r';
         control |= (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f;
     }
-    const char *problem = blank      ? "must not be empty"
+    const char *problem = blank       ? "must not be empty"
                           : len > max ? too_long
                           : control   ? "must not contain control characters other than tab "
                                         "and line breaks"
@@ -261,7 +259,7 @@ static void parse_attachments(struct intake_reader *r, struct json_object *body,
         intake_path_pop(&r->path, mark);
     /* NULL when out of memory: the caller answers 500. */
     *out = canon && !oom ? strdup(json_object_to_json_string_ext(
-                                      canon, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE))
+                               canon, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE))
                          : NULL;
     if (canon)
         json_object_put(canon);
@@ -305,8 +303,9 @@ static void on_filed(enum queue_status status, const char *why, void *arg)
             call_error(call, 409, "already_appealed",
                        "this claim's Explanation of Benefits has been appealed already");
         else
-            call_error(call, 409, "conflict", "the claim changed while the appeal was filed; "
-                                              "read it again");
+            call_error(call, 409, "conflict",
+                       "the claim changed while the appeal was filed; "
+                       "read it again");
         return;
     }
     log_info("appeal filed appeal_id=%s claim_id=%s request_id=%s", s->appeal_id, s->claim_id,
@@ -337,19 +336,35 @@ static void file_store(struct call *call, int eob_version)
         return;
     }
     struct queue_appeal_filing f = {
-        .appeal_id = s->appeal_id, .claim_id = s->claim_id, .eob_version = eob_version,
-        .eob_date = s->eob_date, .deadline = s->deadline, .filed_at = s->filed_at,
-        .filed_on = s->filed_on, .due_day = due.days, .due_date = s->due_date,
-        .statement = s->statement, .attachments = s->attachments,
-        .filed_by = call->who.token_id, .filed_by_role = auth_role_name(call->who.role),
+        .appeal_id = s->appeal_id,
+        .claim_id = s->claim_id,
+        .eob_version = eob_version,
+        .eob_date = s->eob_date,
+        .deadline = s->deadline,
+        .filed_at = s->filed_at,
+        .filed_on = s->filed_on,
+        .due_day = due.days,
+        .due_date = s->due_date,
+        .statement = s->statement,
+        .attachments = s->attachments,
+        .filed_by = call->who.token_id,
+        .filed_by_role = auth_role_name(call->who.role),
         .audit_json = json_object_to_json_string_ext(audit, JSON_C_TO_STRING_PLAIN)};
-    s->row = (struct queue_appeal_row){
-        .appeal_id = s->appeal_id, .claim_id = s->claim_id, .member_id = s->member_id,
-        .subscriber_id = s->subscriber_id, .by_npi = s->npi, .status = "open",
-        .filed_at = s->filed_at, .filed_on = s->filed_on, .due_date = s->due_date,
-        .eob_version = s->version, .eob_date = s->eob_date, .deadline = s->deadline,
-        .filed_by_role = f.filed_by_role, .statement = s->statement,
-        .attachments = s->attachments};
+    s->row = (struct queue_appeal_row){.appeal_id = s->appeal_id,
+                                       .claim_id = s->claim_id,
+                                       .member_id = s->member_id,
+                                       .subscriber_id = s->subscriber_id,
+                                       .by_npi = s->npi,
+                                       .status = "open",
+                                       .filed_at = s->filed_at,
+                                       .filed_on = s->filed_on,
+                                       .due_date = s->due_date,
+                                       .eob_version = s->version,
+                                       .eob_date = s->eob_date,
+                                       .deadline = s->deadline,
+                                       .filed_by_role = f.filed_by_role,
+                                       .statement = s->statement,
+                                       .attachments = s->attachments};
     int rc = queue_file_appeal(call->app->redis, prefix_of(call), &f, on_filed, call);
     json_object_put(audit);
     if (rc != 0)
@@ -497,12 +512,12 @@ void appeals_get(struct call *call)
 
 /* ---- GET /v1/appeals ---- */
 
-static void parse_list(const struct http_request *req, struct appeal_state *s,
+static void parse_list(const struct http_request *req, void *state,
                        struct intake_field_errors *errs)
 {
+    struct appeal_state *s = state;
     static const char *const names[] = {"status", "overdue", "limit", "cursor"};
     call_check_query_names(req, names, 4, errs);
-    s->limit = LIST_LIMIT_DEFAULT;
     char buf[64];
     int rc;
     if ((rc = http_query_get(req, "status", buf, sizeof buf)) != 0) {
@@ -519,20 +534,7 @@ static void parse_list(const struct http_request *req, struct appeal_state *s,
     }
     if (s->overdue && strcmp(s->status, "decided") == 0)
         intake_field_errors_add(errs, "overdue", "only open appeals are overdue");
-    if ((rc = http_query_get(req, "limit", buf, sizeof buf)) != 0) {
-        char *end;
-        long n = rc > 0 ? strtol(buf, &end, 10) : 0;
-        if (rc < 0 || !buf[0] || *end || n < 1 || n > LIST_LIMIT_MAX)
-            intake_field_errors_add(errs, "limit", "must be an integer from 1 to 500");
-        else
-            s->limit = (int)n;
-    }
-    if ((rc = http_query_get(req, "cursor", buf, sizeof buf)) != 0) {
-        if (rc < 0 || !buf[0] || strlen(buf) > 20 || strspn(buf, "0123456789") != strlen(buf))
-            intake_field_errors_add(errs, "cursor", "must be a cursor returned by a search");
-        else
-            copy_field(s->cursor, sizeof s->cursor, buf);
-    }
+    call_read_paging(req, &s->limit, s->cursor, sizeof s->cursor, errs);
 }
 
 static void on_list(enum queue_status status, const struct queue_appeal_row *rows, size_t n,
@@ -556,8 +558,10 @@ static void list_audited(struct call *call)
     struct appeal_state *s = call->state;
     if (!call_audited(call))
         return;
-    struct queue_appeal_query q = {.status = s->status, .overdue = s->overdue,
-                                   .today_day = date_today().days, .cursor = s->cursor,
+    struct queue_appeal_query q = {.status = s->status,
+                                   .overdue = s->overdue,
+                                   .today_day = date_today().days,
+                                   .cursor = s->cursor,
                                    .limit = s->limit};
     if (queue_list_appeals(call->app->redis, prefix_of(call), &q, on_list, call) != 0)
         call_unavailable(call);
@@ -565,22 +569,10 @@ static void list_audited(struct call *call)
 
 static void list_authed(struct call *call)
 {
-    struct appeal_state *s = call_state_new(call, sizeof *s, state_free);
-    if (!s)
+    if (!call_state_new(call, sizeof(struct appeal_state), state_free))
         return;
-    if (!auth_is_staff(&call->who)) {
-        call_forbidden(call);
-        return;
-    }
-    struct intake_field_errors errs;
-    intake_field_errors_init(&errs);
-    parse_list(call->req, s, &errs);
-    if (intake_field_errors_any(&errs)) {
-        call_invalid(call, 422, "the search parameters are not valid", &errs);
-        return;
-    }
     /* The list names members: its reads are audited. */
-    call_audit(call, NULL, "appeal.list", list_audited);
+    call_open_staff_list(call, parse_list, "appeal.list", list_audited);
 }
 
 void appeals_list(struct call *call)
@@ -652,8 +644,8 @@ static void on_decided(enum queue_status status, void *arg)
     }
     log_info("appeal decided appeal_id=%s claim_id=%s outcome=%s request_id=%s", s->appeal_id,
              s->claim_id, outcome_names[s->outcome], call->req->request_id);
-    if (queue_get_appeal(call->app->redis, prefix_of(call), s->appeal_id, on_decided_read,
-                         call) != 0)
+    if (queue_get_appeal(call->app->redis, prefix_of(call), s->appeal_id, on_decided_read, call) !=
+        0)
         call_unavailable(call);
 }
 
@@ -674,8 +666,13 @@ static void decision_store(struct call *call)
         return;
     }
     struct queue_appeal_decision d = {
-        .appeal_id = s->appeal_id, .claim_id = s->claim_id, .outcome = outcome_names[s->outcome],
-        .lines = s->lines_json, .note = s->note, .decided_at = at, .decided_on = on,
+        .appeal_id = s->appeal_id,
+        .claim_id = s->claim_id,
+        .outcome = outcome_names[s->outcome],
+        .lines = s->lines_json,
+        .note = s->note,
+        .decided_at = at,
+        .decided_on = on,
         .decided_by = call->who.token_id,
         .audit_json = json_object_to_json_string_ext(audit, JSON_C_TO_STRING_PLAIN),
         .review = s->review_json};
@@ -685,8 +682,7 @@ static void decision_store(struct call *call)
         call_unavailable(call);
 }
 
-static void on_claim_for_decision(enum queue_status st, const struct queue_claim *claim,
-                                  void *arg)
+static void on_claim_for_decision(enum queue_status st, const struct queue_claim *claim, void *arg)
 {
     struct call *call = arg;
     struct appeal_state *s = call->state;
@@ -709,9 +705,8 @@ static void on_claim_for_decision(enum queue_status st, const struct queue_claim
     if (refused(call, &errs))
         return;
     s->lines_out = intake_decision_lines_json(&s->review);
-    const char *text = s->lines_out ? json_object_to_json_string_ext(
-                                          s->lines_out, JSON_C_TO_STRING_PLAIN)
-                                    : NULL;
+    const char *text =
+        s->lines_out ? json_object_to_json_string_ext(s->lines_out, JSON_C_TO_STRING_PLAIN) : NULL;
     if (!text || !(s->lines_json = strdup(text))) {
         call_out_of_memory(call);
         return;
@@ -759,8 +754,9 @@ static void parse_decision(struct appeal_state *s, struct intake_reader *r)
     if (got != INTAKE_GOT)
         return;
     if (s->outcome == OUTCOME_UPHELD && s->review.n_lines > 0)
-        intake_report_key(r, "lines", "must be empty when outcome is upheld: the claim stands "
-                                      "as decided");
+        intake_report_key(r, "lines",
+                          "must be empty when outcome is upheld: the claim stands "
+                          "as decided");
     if (s->outcome == OUTCOME_OVERTURNED && !intake_member(s->body, "lines"))
         intake_report_key(r, "lines", "is required when outcome is overturned");
     else if (s->outcome == OUTCOME_OVERTURNED && s->review.n_lines == 0)

@@ -15,9 +15,6 @@
 #include "intake/claims_api.h"
 #include "queue/claims_read.h"
 
-#define SEARCH_LIMIT_DEFAULT 50
-#define SEARCH_LIMIT_MAX 500
-
 struct search_params {
     char member_id[ID_LEN];
     char status[128];
@@ -29,9 +26,8 @@ struct search_params {
     char cursor[128];
 };
 
-static const char *const search_param_names[] = {"member_id",     "status",      "type",
-                                                 "overdue",       "received_from", "received_to",
-                                                 "limit",         "cursor"};
+static const char *const search_param_names[] = {"member_id",     "status",      "type",  "overdue",
+                                                 "received_from", "received_to", "limit", "cursor"};
 
 /* The status, type and overdue filters of the query into p; every problem
  * goes to errs. */
@@ -95,29 +91,13 @@ static void parse_search(const struct http_request *req, struct search_params *p
                          struct intake_field_errors *errs)
 {
     memset(p, 0, sizeof *p);
-    p->limit = SEARCH_LIMIT_DEFAULT;
     call_check_query_names(req, search_param_names,
                            sizeof search_param_names / sizeof *search_param_names, errs);
-    char buf[128];
-    int rc;
-    if ((rc = http_query_get(req, "member_id", p->member_id, sizeof p->member_id)) < 0)
+    if (http_query_get(req, "member_id", p->member_id, sizeof p->member_id) < 0)
         intake_field_errors_add(errs, "member_id", "must be a member id");
     parse_filters(req, p, errs);
     parse_dates(req, p, errs);
-    if ((rc = http_query_get(req, "limit", buf, sizeof buf)) != 0) {
-        char *end;
-        long n = rc > 0 ? strtol(buf, &end, 10) : 0;
-        if (rc < 0 || !buf[0] || *end || n < 1 || n > SEARCH_LIMIT_MAX)
-            intake_field_errors_add(errs, "limit", "must be an integer from 1 to 500");
-        else
-            p->limit = (int)n;
-    }
-    if ((rc = http_query_get(req, "cursor", buf, sizeof buf)) != 0) {
-        if (rc < 0 || !buf[0] || strlen(buf) > 20 || strspn(buf, "0123456789") != strlen(buf))
-            intake_field_errors_add(errs, "cursor", "must be a cursor returned by a search");
-        else
-            snprintf(p->cursor, sizeof p->cursor, "%s", buf);
-    }
+    call_read_paging(req, &p->limit, p->cursor, sizeof p->cursor, errs);
 }
 
 struct search_state {
@@ -138,8 +118,8 @@ static void on_search(enum queue_status st, const struct queue_search_row *rows,
     for (size_t i = 0; i < n; i++) {
         struct json_object *c = json_object_new_object();
         const struct queue_search_row *r = &rows[i];
-        const char *const names[] = {"claim_id", "type", "member_id", "status",
-                                     "received_date", "target_date"};
+        const char *const names[] = {"claim_id", "type",          "member_id",
+                                     "status",   "received_date", "target_date"};
         const char *const values[] = {r->claim_id, r->type,          r->member_id,
                                       r->status,   r->received_date, r->target_date};
         for (int j = 0; j < 6; j++)

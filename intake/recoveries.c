@@ -23,8 +23,6 @@
 #include "intake/app.h"
 
 #define SCAN_ATTEMPTS 3
-#define LIST_LIMIT_DEFAULT 50
-#define LIST_LIMIT_MAX 500
 
 struct scan {
     struct app *app;
@@ -138,8 +136,7 @@ static const struct member *find_member(const struct member *members, size_t n, 
     return NULL;
 }
 
-static void on_stored(enum queue_status status, int created, int updated, int withdrawn,
-                      void *arg)
+static void on_stored(enum queue_status status, int created, int updated, int withdrawn, void *arg)
 {
     struct scan *s = arg;
     if (status == QUEUE_CONFLICT && ++s->attempts < SCAN_ATTEMPTS) {
@@ -190,9 +187,12 @@ static bool decide_and_store(struct scan *s, const struct queue_family_paid *f,
             /* Not checked: whatever recovery it has stays as it is. */
             log_warn("recoveries scan skipped claim_id=%s (its records cannot be read)",
                      c->claim_id);
-            fd.found[fd.n++] = (struct queue_recovery_found){
-                .claim_id = c->claim_id, .member_id = c->member_id, .new_id = "", .lines = "",
-                .coverage_ended = "", .termination_reported_on = ""};
+            fd.found[fd.n++] = (struct queue_recovery_found){.claim_id = c->claim_id,
+                                                             .member_id = c->member_id,
+                                                             .new_id = "",
+                                                             .lines = "",
+                                                             .coverage_ended = "",
+                                                             .termination_reported_on = ""};
             continue;
         }
         /* A grandchild's coverage follows its parent's (§ I): the parent is
@@ -305,11 +305,12 @@ struct list_state {
 
 static const char *const list_param_names[] = {"status", "limit", "cursor"};
 
-static void parse_list(const struct http_request *req, struct list_state *p,
+static void parse_list(const struct http_request *req, void *state,
                        struct intake_field_errors *errs)
 {
-    p->limit = LIST_LIMIT_DEFAULT;
-    call_check_query_names(req, list_param_names, sizeof list_param_names / sizeof *list_param_names, errs);
+    struct list_state *p = state;
+    call_check_query_names(req, list_param_names,
+                           sizeof list_param_names / sizeof *list_param_names, errs);
     char buf[128];
     int rc;
     if ((rc = http_query_get(req, "status", buf, sizeof buf)) != 0) {
@@ -319,20 +320,7 @@ static void parse_list(const struct http_request *req, struct list_state *p,
         else
             snprintf(p->status, sizeof p->status, "%s", buf);
     }
-    if ((rc = http_query_get(req, "limit", buf, sizeof buf)) != 0) {
-        char *end;
-        long n = rc > 0 ? strtol(buf, &end, 10) : 0;
-        if (rc < 0 || !buf[0] || *end || n < 1 || n > LIST_LIMIT_MAX)
-            intake_field_errors_add(errs, "limit", "must be an integer from 1 to 500");
-        else
-            p->limit = (int)n;
-    }
-    if ((rc = http_query_get(req, "cursor", buf, sizeof buf)) != 0) {
-        if (rc < 0 || !buf[0] || strlen(buf) > 20 || strspn(buf, "0123456789") != strlen(buf))
-            intake_field_errors_add(errs, "cursor", "must be a cursor returned by a search");
-        else
-            snprintf(p->cursor, sizeof p->cursor, "%s", buf);
-    }
+    call_read_paging(req, &p->limit, p->cursor, sizeof p->cursor, errs);
 }
 
 static struct json_object *string_or_null(const char *s)
@@ -390,9 +378,9 @@ static void on_list(enum queue_status status, const struct queue_recovery_row *r
         json_object_object_add(o, "coverage_ended", string_or_null(r->coverage_ended));
         json_object_object_add(o, "termination_reported_on",
                                string_or_null(r->termination_reported_on));
-        json_object_object_add(o, "employer_liable",
-                               json_object_new_boolean(r->employer_liable &&
-                                                       strcmp(r->employer_liable, "1") == 0));
+        json_object_object_add(
+            o, "employer_liable",
+            json_object_new_boolean(r->employer_liable && strcmp(r->employer_liable, "1") == 0));
         json_object_object_add(o, "status", string_or_null(r->status));
         json_object_object_add(o, "found_at", string_or_null(r->found_at));
         json_object_object_add(o, "updated_at", string_or_null(r->updated_at));
@@ -409,33 +397,15 @@ static void list_audited(struct call *call)
     struct list_state *ls = call->state;
     if (!call_audited(call))
         return;
-    if (queue_list_recoveries(call->app->redis, call->app->cfg.key_prefix, ls->status,
-                              ls->cursor, ls->limit, on_list, call) != 0)
+    if (queue_list_recoveries(call->app->redis, call->app->cfg.key_prefix, ls->status, ls->cursor,
+                              ls->limit, on_list, call) != 0)
         call_unavailable(call);
 }
 
 static void list_authed(struct call *call)
 {
-    struct list_state *ls = call->state;
-    if (!auth_is_staff(&call->who)) {
-        call_forbidden(call);
-        return;
-    }
-    struct intake_field_errors *errs = malloc(sizeof *errs);
-    if (!errs) {
-        call_out_of_memory(call);
-        return;
-    }
-    intake_field_errors_init(errs);
-    parse_list(call->req, ls, errs);
-    if (intake_field_errors_any(errs)) {
-        call_invalid(call, 422, "the search parameters are not valid", errs);
-        free(errs);
-        return;
-    }
-    free(errs);
     /* The list names members and what was paid for them: its reads are audited. */
-    call_audit(call, NULL, "recovery.list", list_audited);
+    call_open_staff_list(call, parse_list, "recovery.list", list_audited);
 }
 
 void recoveries_get(struct call *call)
@@ -476,8 +446,8 @@ static void on_reversed(enum queue_status st, const char *claim_id, const char *
         call_error(call, 409, "recovery_not_open", "only an open recovery can be reversed");
         return;
     }
-    log_info("recovery reversed recovery_id=%s claim_id=%s request_id=%s", call->path_id,
-             claim_id, call->req->request_id);
+    log_info("recovery reversed recovery_id=%s claim_id=%s request_id=%s", call->path_id, claim_id,
+             call->req->request_id);
     struct json_object *o = json_object_new_object();
     json_object_object_add(o, "recovery_id", json_object_new_string(call->path_id));
     json_object_object_add(o, "claim_id", json_object_new_string(claim_id));
@@ -498,11 +468,10 @@ static void reverse_authed(struct call *call)
     char now[32];
     rfc3339_now(now);
     struct json_object *audit = call_audit_record(call, now, "recovery.reverse");
-    int rc = audit ? queue_reverse_recovery(call->app->redis, call->app->cfg.key_prefix,
-                                            call->path_id, now,
-                                            json_object_to_json_string_ext(audit,
-                                                                           JSON_C_TO_STRING_PLAIN),
-                                            on_reversed, call)
+    int rc = audit ? queue_reverse_recovery(
+                         call->app->redis, call->app->cfg.key_prefix, call->path_id, now,
+                         json_object_to_json_string_ext(audit, JSON_C_TO_STRING_PLAIN), on_reversed,
+                         call)
                    : -1;
     if (audit)
         json_object_put(audit);

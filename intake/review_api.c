@@ -23,8 +23,6 @@
 #include "queue/claims_read.h"
 #include "queue/review.h"
 
-#define LIST_LIMIT_DEFAULT 50
-#define LIST_LIMIT_MAX 500
 #define NOTE_MAX 2000 /* bytes of a reviewer's note */
 
 static const char *prefix_of(const struct call *call)
@@ -39,28 +37,13 @@ struct list_state {
     int limit;
 };
 
-static void parse_list(const struct http_request *req, struct list_state *p,
+static void parse_list(const struct http_request *req, void *state,
                        struct intake_field_errors *errs)
 {
+    struct list_state *p = state;
     static const char *const names[] = {"limit", "cursor"};
-    p->limit = LIST_LIMIT_DEFAULT;
     call_check_query_names(req, names, sizeof names / sizeof *names, errs);
-    char buf[128];
-    int rc;
-    if ((rc = http_query_get(req, "limit", buf, sizeof buf)) != 0) {
-        char *end;
-        long n = rc > 0 ? strtol(buf, &end, 10) : 0;
-        if (rc < 0 || !buf[0] || *end || n < 1 || n > LIST_LIMIT_MAX)
-            intake_field_errors_add(errs, "limit", "must be an integer from 1 to 500");
-        else
-            p->limit = (int)n;
-    }
-    if ((rc = http_query_get(req, "cursor", buf, sizeof buf)) != 0) {
-        if (rc < 0 || !buf[0] || strlen(buf) > 20 || strspn(buf, "0123456789") != strlen(buf))
-            intake_field_errors_add(errs, "cursor", "must be a cursor returned by a search");
-        else
-            snprintf(p->cursor, sizeof p->cursor, "%s", buf);
-    }
+    call_read_paging(req, &p->limit, p->cursor, sizeof p->cursor, errs);
 }
 
 static struct json_object *string_or_null(const char *s)
@@ -121,25 +104,7 @@ static void list_audited(struct call *call)
 
 static void list_authed(struct call *call)
 {
-    struct list_state *ls = call->state;
-    if (!auth_is_staff(&call->who)) {
-        call_forbidden(call);
-        return;
-    }
-    struct intake_field_errors *errs = malloc(sizeof *errs);
-    if (!errs) {
-        call_out_of_memory(call);
-        return;
-    }
-    intake_field_errors_init(errs);
-    parse_list(call->req, ls, errs);
-    if (intake_field_errors_any(errs)) {
-        call_invalid(call, 422, "the search parameters are not valid", errs);
-        free(errs);
-        return;
-    }
-    free(errs);
-    call_audit(call, NULL, "review.list", list_audited);
+    call_open_staff_list(call, parse_list, "review.list", list_audited);
 }
 
 void review_list(struct call *call)
@@ -204,8 +169,8 @@ static void parse_review_body(struct json_object *body, struct submit_state *ss,
     ss->review.action = (enum adj_review_action)action;
     if (ss->review.action == ADJ_REVIEW_APPROVE) {
         struct json_object *lines = intake_member(body, "lines");
-        if (lines && !(json_object_is_type(lines, json_type_array) &&
-                       json_object_array_length(lines) == 0))
+        if (lines &&
+            !(json_object_is_type(lines, json_type_array) && json_object_array_length(lines) == 0))
             intake_report_key(&r, "lines", "must be absent or empty when the action is approve");
         return;
     }
@@ -217,8 +182,8 @@ static void parse_review_body(struct json_object *body, struct submit_state *ss,
     intake_decision_lines_parse(&r, body, "lines", &spec, &ss->review, ss->line_given);
     if (!intake_member(body, "lines"))
         intake_report_key(&r, "lines", "is required when the action is adjust or deny");
-    else if (ss->review.n_lines == 0 && json_object_is_type(intake_member(body, "lines"),
-                                                            json_type_array))
+    else if (ss->review.n_lines == 0 &&
+             json_object_is_type(intake_member(body, "lines"), json_type_array))
         intake_report_key(&r, "lines",
                           "must have at least one line when the action is adjust or deny");
 }
@@ -247,8 +212,7 @@ static void on_submitted(enum queue_status st, void *arg)
 }
 
 /* The review as stored with the claim: its decision, the reviewer and note. */
-static char *stored_review(const struct call *call, const struct submit_state *ss,
-                           const char *now)
+static char *stored_review(const struct call *call, const struct submit_state *ss, const char *now)
 {
     struct json_object *o = review_to_json(&ss->review);
     if (!o)
@@ -310,8 +274,7 @@ static void on_claim_for_review(enum queue_status st, const struct queue_claim *
     /* The reviewer (the record's token and role) and the note, in the audit. */
     json_object_object_add(audit, "review", rv);
     json_object_object_add(audit, "note", json_object_new_string(ss->note));
-    int rc = queue_review_submit(call->app->redis, prefix_of(call), call->path_id,
-                                 ss->review_json,
+    int rc = queue_review_submit(call->app->redis, prefix_of(call), call->path_id, ss->review_json,
                                  json_object_to_json_string_ext(audit, JSON_C_TO_STRING_PLAIN),
                                  (long long)clock_wall_seconds(), on_submitted, call);
     json_object_put(audit);
