@@ -27,7 +27,7 @@ static bool all_digits(const char *s, size_t len)
     return true;
 }
 
-bool intake_npi_valid(const char *s, size_t len)
+bool codec_npi_valid(const char *s, size_t len)
 {
     if (len != 10 || !all_digits(s, len))
         return false;
@@ -50,7 +50,7 @@ bool intake_npi_valid(const char *s, size_t len)
     return check == s[9] - '0';
 }
 
-bool intake_ndc_normalize(const char *s, size_t len, char out[NDC_LEN])
+bool codec_ndc_normalize(const char *s, size_t len, char out[NDC_LEN])
 {
     if (len == 11 && all_digits(s, 11)) {
         memcpy(out, s, 11);
@@ -95,7 +95,7 @@ bool intake_ndc_normalize(const char *s, size_t len, char out[NDC_LEN])
     return true;
 }
 
-bool intake_icd10_normalize(const char *s, size_t len, char out[ICD_LEN])
+bool codec_icd10_normalize(const char *s, size_t len, char out[ICD_LEN])
 {
     if (len < 3 || !is_alpha(s[0]) || !is_digit(s[1]) || !is_alnum(s[2]))
         return false;
@@ -124,7 +124,7 @@ bool intake_icd10_normalize(const char *s, size_t len, char out[ICD_LEN])
     return true;
 }
 
-bool intake_procedure_normalize(const char *s, size_t len, char out[PROC_LEN])
+bool codec_procedure_normalize(const char *s, size_t len, char out[PROC_LEN])
 {
     if (len != 5)
         return false;
@@ -141,7 +141,7 @@ bool intake_procedure_normalize(const char *s, size_t len, char out[PROC_LEN])
     return true;
 }
 
-bool intake_modifier_normalize(const char *s, size_t len, char out[MODIFIER_LEN])
+bool codec_modifier_normalize(const char *s, size_t len, char out[MODIFIER_LEN])
 {
     if (len != 2 || !is_alnum(s[0]) || !is_alnum(s[1]))
         return false;
@@ -151,7 +151,7 @@ bool intake_modifier_normalize(const char *s, size_t len, char out[MODIFIER_LEN]
     return true;
 }
 
-bool intake_state_valid(const char *s, size_t len)
+bool codec_state_valid(const char *s, size_t len)
 {
     static const char codes[] = "AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD "
                                 "MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OK OR PA RI SC "

@@ -5,7 +5,7 @@
 
 #define SAFE_KEY_MAX 64
 
-void intake_path_init(struct intake_path *path)
+void codec_path_init(struct codec_path *path)
 {
     path->text[0] = '\0';
     path->len = 0;
@@ -13,20 +13,20 @@ void intake_path_init(struct intake_path *path)
 
 /* Appends s; a path that would not fit is cut and ends in "..." so that a
  * reader sees it is incomplete rather than a different, shorter path. */
-static void path_append(struct intake_path *path, const char *s, size_t n)
+static void path_append(struct codec_path *path, const char *s, size_t n)
 {
-    if (path->len + n < INTAKE_PATH_MAX) {
+    if (path->len + n < CODEC_PATH_MAX) {
         memcpy(path->text + path->len, s, n);
         path->len += n;
         path->text[path->len] = '\0';
         return;
     }
-    size_t keep = INTAKE_PATH_MAX - 4;
+    size_t keep = CODEC_PATH_MAX - 4;
     if (path->len < keep) {
         memcpy(path->text + path->len, s, keep - path->len);
     }
     memcpy(path->text + keep, "...", 4);
-    path->len = INTAKE_PATH_MAX - 1;
+    path->len = CODEC_PATH_MAX - 1;
 }
 
 static bool is_alpha(char c)
@@ -64,12 +64,12 @@ static bool is_code_like(const char *key, size_t n)
     return true;
 }
 
-size_t intake_path_push_key(struct intake_path *path, const char *key, size_t key_len)
+size_t codec_path_push_key(struct codec_path *path, const char *key, size_t key_len)
 {
     size_t mark = path->len;
     if (is_identifier(key, key_len)) {
         /* The common case, every field name of the API: ".key" at once. */
-        if (path->len + key_len + 1 < INTAKE_PATH_MAX) {
+        if (path->len + key_len + 1 < CODEC_PATH_MAX) {
             char *at = path->text + path->len;
             if (path->len > 0)
                 *at++ = '.';
@@ -91,7 +91,7 @@ size_t intake_path_push_key(struct intake_path *path, const char *key, size_t ke
     return mark;
 }
 
-size_t intake_path_push_map_key(struct intake_path *path, const char *key, size_t key_len)
+size_t codec_path_push_map_key(struct codec_path *path, const char *key, size_t key_len)
 {
     size_t mark = path->len;
     if (is_code_like(key, key_len)) {
@@ -104,7 +104,7 @@ size_t intake_path_push_map_key(struct intake_path *path, const char *key, size_
     return mark;
 }
 
-size_t intake_path_push_index(struct intake_path *path, size_t index)
+size_t codec_path_push_index(struct codec_path *path, size_t index)
 {
     size_t mark = path->len;
     /* "[index]", digits by hand: this runs for every array item parsed. */
@@ -120,7 +120,7 @@ size_t intake_path_push_index(struct intake_path *path, size_t index)
     return mark;
 }
 
-void intake_path_pop(struct intake_path *path, size_t mark)
+void codec_path_pop(struct codec_path *path, size_t mark)
 {
     if (mark < path->len) {
         path->len = mark;
@@ -128,34 +128,33 @@ void intake_path_pop(struct intake_path *path, size_t mark)
     }
 }
 
-void intake_field_errors_init(struct intake_field_errors *errs)
+void codec_field_errors_init(struct codec_field_errors *errs)
 {
     errs->count = 0;
     errs->dropped = 0;
 }
 
-void intake_field_errors_add(struct intake_field_errors *errs, const char *path,
-                             const char *problem)
+void codec_field_errors_add(struct codec_field_errors *errs, const char *path, const char *problem)
 {
-    if (errs->count == INTAKE_FIELD_ERRORS_MAX) {
+    if (errs->count == CODEC_FIELD_ERRORS_MAX) {
         errs->dropped++;
         return;
     }
-    struct intake_field_error *e = &errs->items[errs->count++];
+    struct codec_field_error *e = &errs->items[errs->count++];
     snprintf(e->field, sizeof e->field, "%s", path ? path : "");
     e->problem = problem;
 }
 
-void intake_field_errors_add_at(struct intake_field_errors *errs, struct intake_path *path,
-                                const char *key, const char *problem)
+void codec_field_errors_add_at(struct codec_field_errors *errs, struct codec_path *path,
+                               const char *key, const char *problem)
 {
-    size_t mark = intake_path_push_key(path, key, strlen(key));
-    intake_field_errors_add(errs, path->text, problem);
-    intake_path_pop(path, mark);
+    size_t mark = codec_path_push_key(path, key, strlen(key));
+    codec_field_errors_add(errs, path->text, problem);
+    codec_path_pop(path, mark);
 }
 
-int intake_field_errors_find(const struct intake_field_errors *errs, const char *field,
-                             const char *problem)
+int codec_field_errors_find(const struct codec_field_errors *errs, const char *field,
+                            const char *problem)
 {
     for (int i = 0; i < errs->count; i++)
         if (strcmp(errs->items[i].field, field) == 0 &&
@@ -191,8 +190,8 @@ static int add_entry(struct json_object *list, const char *field, const char *pr
     return 0;
 }
 
-struct json_object *intake_error_render(const char *code, const char *message,
-                                        const struct intake_field_errors *errs)
+struct json_object *codec_error_render(const char *code, const char *message,
+                                       const struct codec_field_errors *errs)
 {
     struct json_object *root = json_object_new_object();
     struct json_object *error = json_object_new_object();
@@ -215,7 +214,7 @@ struct json_object *intake_error_render(const char *code, const char *message,
         for (int i = 0; i < errs->count; i++)
             if (add_entry(list, errs->items[i].field, errs->items[i].problem))
                 goto fail_root;
-        if (errs->dropped > 0 && add_entry(list, "", INTAKE_FIELD_ERRORS_TRUNCATED_PROBLEM))
+        if (errs->dropped > 0 && add_entry(list, "", CODEC_FIELD_ERRORS_TRUNCATED_PROBLEM))
             goto fail_root;
     }
     return root;

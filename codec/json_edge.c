@@ -20,32 +20,32 @@ struct scan {
     const unsigned char *p, *end;
     int depth;
     enum scan_error err;
-    struct step steps[INTAKE_JSON_MAX_DEPTH + 1];
+    struct step steps[CODEC_JSON_MAX_DEPTH + 1];
     int n_steps;
-    struct intake_field_errors *errs;
-    struct intake_path key_nul_at; /* SCAN_KEY_NUL: the path of the object */
+    struct codec_field_errors *errs;
+    struct codec_path key_nul_at; /* SCAN_KEY_NUL: the path of the object */
 };
 
 /* The current path into path. */
-static void current_path(const struct scan *s, struct intake_path *path)
+static void current_path(const struct scan *s, struct codec_path *path)
 {
-    intake_path_init(path);
+    codec_path_init(path);
     for (int i = 0; i < s->n_steps; i++) {
         if (s->steps[i].key)
-            intake_path_push_key(path, s->steps[i].key, s->steps[i].len);
+            codec_path_push_key(path, s->steps[i].key, s->steps[i].len);
         else
-            intake_path_push_index(path, s->steps[i].len);
+            codec_path_push_index(path, s->steps[i].len);
     }
 }
 
 /* Records problem at the current path, plus key when key is not NULL. */
 static void report_at(struct scan *s, const char *key, size_t key_len, const char *problem)
 {
-    struct intake_path path;
+    struct codec_path path;
     current_path(s, &path);
     if (key)
-        intake_path_push_key(&path, key, key_len);
-    intake_field_errors_add(s->errs, path.text, problem);
+        codec_path_push_key(&path, key, key_len);
+    codec_field_errors_add(s->errs, path.text, problem);
 }
 
 /* An object key as json-c will store it: the decoded bytes. Keys without
@@ -629,7 +629,7 @@ static bool scan_value(struct scan *s, struct json_object **out)
     switch (*s->p) {
     case '{':
     case '[': {
-        if (++s->depth > INTAKE_JSON_MAX_DEPTH)
+        if (++s->depth > CODEC_JSON_MAX_DEPTH)
             return fail(s, SCAN_DEPTH);
         bool ok = *s->p == '{' ? scan_object(s, out) : scan_array(s, out);
         s->depth--;
@@ -643,34 +643,34 @@ static bool scan_value(struct scan *s, struct json_object **out)
     }
 }
 
-int intake_status_http(enum intake_status status)
+int codec_status_http(enum codec_status status)
 {
     switch (status) {
-    case INTAKE_OK: return 200;
-    case INTAKE_NOT_JSON: return 400;
-    case INTAKE_INVALID: return 422;
-    case INTAKE_NO_MEMORY: return 500;
+    case CODEC_OK: return 200;
+    case CODEC_NOT_JSON: return 400;
+    case CODEC_INVALID: return 422;
+    case CODEC_NO_MEMORY: return 500;
     }
     return 500;
 }
 
-static enum intake_status refuse(enum intake_status status, const char **reason, const char *why)
+static enum codec_status refuse(enum codec_status status, const char **reason, const char *why)
 {
     if (reason)
         *reason = why;
     return status;
 }
 
-enum intake_status intake_json_parse(const char *bytes, size_t len, struct json_object **out,
-                                     struct intake_field_errors *errs, const char **reason)
+enum codec_status codec_json_parse(const char *bytes, size_t len, struct json_object **out,
+                                   struct codec_field_errors *errs, const char **reason)
 {
     *out = NULL;
     if (reason)
         *reason = NULL;
     if (len > INT_MAX)
-        return refuse(INTAKE_NOT_JSON, reason, "the body is too large to parse");
+        return refuse(CODEC_NOT_JSON, reason, "the body is too large to parse");
     if (memchr(bytes, '\0', len))
-        return refuse(INTAKE_NOT_JSON, reason, "the body contains a NUL byte");
+        return refuse(CODEC_NOT_JSON, reason, "the body contains a NUL byte");
 
     /* The scan state lives on the heap: its path steps and buffers are
      * more than an event callback's stack should carry. Duplicate keys are
@@ -678,7 +678,7 @@ enum intake_status intake_json_parse(const char *bytes, size_t len, struct json_
      * as found and are taken back out when the scan fails. */
     struct scan *s = malloc(sizeof *s);
     if (!s)
-        return refuse(INTAKE_NO_MEMORY, reason, "out of memory");
+        return refuse(CODEC_NO_MEMORY, reason, "out of memory");
     *s = (struct scan){
         .p = (const unsigned char *)bytes, .end = (const unsigned char *)bytes + len, .errs = errs};
     int errs_count = errs->count, errs_dropped = errs->dropped;
@@ -686,7 +686,7 @@ enum intake_status intake_json_parse(const char *bytes, size_t len, struct json_
     skip_ws(s);
     if (s->p == s->end) {
         free(s);
-        return refuse(INTAKE_NOT_JSON, reason, "the body is empty");
+        return refuse(CODEC_NOT_JSON, reason, "the body is empty");
     }
     /* Only an object is built (one pass: the scanner makes the json-c
      * objects itself, as json-c's tokener would, instead of handing the
@@ -694,51 +694,51 @@ enum intake_status intake_json_parse(const char *bytes, size_t len, struct json_
     bool top_is_object = *s->p == '{';
     struct json_object *obj = NULL;
     const char *why = NULL;
-    enum intake_status status = INTAKE_OK;
+    enum codec_status status = CODEC_OK;
     if (scan_value(s, top_is_object ? &obj : NULL)) {
         skip_ws(s);
         if (s->p != s->end) {
-            status = INTAKE_NOT_JSON;
+            status = CODEC_NOT_JSON;
             why = "the body has content after the JSON value";
         }
     }
     switch (s->err) {
     case SCAN_OK: break;
     case SCAN_UTF8:
-        status = INTAKE_NOT_JSON;
+        status = CODEC_NOT_JSON;
         why = "the body is not valid UTF-8";
         break;
     case SCAN_DEPTH:
-        status = INTAKE_INVALID;
+        status = CODEC_INVALID;
         why = "the body nests deeper than 32 levels";
         break;
     case SCAN_KEY_NUL:
-        status = INTAKE_NOT_JSON;
-        why = INTAKE_KEY_NUL_MESSAGE;
+        status = CODEC_NOT_JSON;
+        why = CODEC_KEY_NUL_MESSAGE;
         break;
     case SCAN_NO_MEMORY:
-        status = INTAKE_NO_MEMORY;
+        status = CODEC_NO_MEMORY;
         why = "out of memory";
         break;
     default:
-        status = INTAKE_NOT_JSON;
+        status = CODEC_NOT_JSON;
         why = "the body is not valid JSON";
         break;
     }
-    if (status == INTAKE_OK && !top_is_object) {
-        status = INTAKE_INVALID;
+    if (status == CODEC_OK && !top_is_object) {
+        status = CODEC_INVALID;
         why = "the body must be a JSON object";
     }
-    if (status != INTAKE_OK) {
+    if (status != CODEC_OK) {
         json_object_put(obj); /* NULL unless only trailing content failed */
         errs->count = errs_count;
         errs->dropped = errs_dropped;
         if (s->err == SCAN_KEY_NUL)
-            intake_field_errors_add(errs, s->key_nul_at.text, INTAKE_KEY_NUL_PROBLEM);
+            codec_field_errors_add(errs, s->key_nul_at.text, CODEC_KEY_NUL_PROBLEM);
         free(s);
         return refuse(status, reason, why);
     }
     free(s);
     *out = obj;
-    return INTAKE_OK;
+    return CODEC_OK;
 }

@@ -6,28 +6,28 @@
 #include "codec/codes.h"
 #include "json_values.h"
 
-void intake_reader_init(struct intake_reader *r, struct intake_field_errors *errs)
+void codec_reader_init(struct codec_reader *r, struct codec_field_errors *errs)
 {
     r->errs = errs;
-    intake_path_init(&r->path);
+    codec_path_init(&r->path);
 }
 
-void intake_report(struct intake_reader *r, const char *problem)
+void codec_report(struct codec_reader *r, const char *problem)
 {
-    intake_field_errors_add(r->errs, r->path.text, problem);
+    codec_field_errors_add(r->errs, r->path.text, problem);
 }
 
-void intake_report_key(struct intake_reader *r, const char *key, const char *problem)
+void codec_report_key(struct codec_reader *r, const char *key, const char *problem)
 {
-    intake_field_errors_add_at(r->errs, &r->path, key, problem);
+    codec_field_errors_add_at(r->errs, &r->path, key, problem);
 }
 
-int intake_problem_count(const struct intake_reader *r)
+int codec_problem_count(const struct codec_reader *r)
 {
     return r->errs->count + r->errs->dropped;
 }
 
-struct json_object *intake_member(struct json_object *obj, const char *key)
+struct json_object *codec_member(struct json_object *obj, const char *key)
 {
     struct json_object *v = NULL;
     if (!obj || !json_object_object_get_ex(obj, key, &v))
@@ -35,8 +35,8 @@ struct json_object *intake_member(struct json_object *obj, const char *key)
     return v; /* json-c holds JSON null as NULL */
 }
 
-void intake_reject_unknown(struct intake_reader *r, struct json_object *obj,
-                           const char *const *allowed)
+void codec_reject_unknown(struct codec_reader *r, struct json_object *obj,
+                          const char *const *allowed)
 {
     json_object_object_foreach(obj, key, val)
     {
@@ -45,97 +45,97 @@ void intake_reject_unknown(struct intake_reader *r, struct json_object *obj,
         for (const char *const *a = allowed; *a && !known; a++)
             known = (*a)[0] == key[0] && strcmp(*a, key) == 0; /* first byte: no call */
         if (!known) {
-            size_t mark = intake_path_push_key(&r->path, key, strlen(key));
-            intake_report(r, INTAKE_P_UNKNOWN);
-            intake_path_pop(&r->path, mark);
+            size_t mark = codec_path_push_key(&r->path, key, strlen(key));
+            codec_report(r, CODEC_P_UNKNOWN);
+            codec_path_pop(&r->path, mark);
         }
     }
 }
 
-enum intake_got intake_field(struct intake_reader *r, struct json_object *obj, const char *key,
-                             bool required, intake_value_fn fn, void *out)
+enum codec_got codec_field(struct codec_reader *r, struct json_object *obj, const char *key,
+                           bool required, codec_value_fn fn, void *out)
 {
-    size_t mark = intake_path_push_key(&r->path, key, strlen(key));
-    struct json_object *v = intake_member(obj, key);
-    enum intake_got got;
+    size_t mark = codec_path_push_key(&r->path, key, strlen(key));
+    struct json_object *v = codec_member(obj, key);
+    enum codec_got got;
     if (!v) {
         if (required)
-            intake_report(r, INTAKE_P_REQUIRED);
-        got = INTAKE_ABSENT;
+            codec_report(r, CODEC_P_REQUIRED);
+        got = CODEC_ABSENT;
     } else {
-        got = fn(r, v, out) ? INTAKE_GOT : INTAKE_BAD;
+        got = fn(r, v, out) ? CODEC_GOT : CODEC_BAD;
     }
-    intake_path_pop(&r->path, mark);
+    codec_path_pop(&r->path, mark);
     return got;
 }
 
-struct json_object *intake_enter_object(struct intake_reader *r, struct json_object *obj,
-                                        const char *key, bool required, size_t *mark)
+struct json_object *codec_enter_object(struct codec_reader *r, struct json_object *obj,
+                                       const char *key, bool required, size_t *mark)
 {
     struct json_object *o = NULL;
-    if (intake_field(r, obj, key, required, intake_value_object, &o) != INTAKE_GOT)
+    if (codec_field(r, obj, key, required, codec_value_object, &o) != CODEC_GOT)
         return NULL;
-    *mark = intake_path_push_key(&r->path, key, strlen(key));
+    *mark = codec_path_push_key(&r->path, key, strlen(key));
     return o;
 }
 
-struct json_object *intake_enter_array(struct intake_reader *r, struct json_object *obj,
-                                       const char *key, bool required, size_t min, size_t max,
-                                       const char *count_problem, size_t *mark, size_t *n)
+struct json_object *codec_enter_array(struct codec_reader *r, struct json_object *obj,
+                                      const char *key, bool required, size_t min, size_t max,
+                                      const char *count_problem, size_t *mark, size_t *n)
 {
     struct json_object *a = NULL;
     *n = 0;
-    if (intake_field(r, obj, key, required, intake_value_array, &a) != INTAKE_GOT)
+    if (codec_field(r, obj, key, required, codec_value_array, &a) != CODEC_GOT)
         return NULL;
-    *mark = intake_path_push_key(&r->path, key, strlen(key));
+    *mark = codec_path_push_key(&r->path, key, strlen(key));
     *n = json_object_array_length(a);
     if (*n < min || *n > max)
-        intake_report(r, count_problem);
+        codec_report(r, count_problem);
     return a;
 }
 
-bool intake_item(struct intake_reader *r, struct json_object *arr, size_t i, intake_value_fn fn,
-                 void *out)
+bool codec_item(struct codec_reader *r, struct json_object *arr, size_t i, codec_value_fn fn,
+                void *out)
 {
-    size_t mark = intake_path_push_index(&r->path, i);
+    size_t mark = codec_path_push_index(&r->path, i);
     bool ok = fn(r, json_object_array_get_idx(arr, i), out);
-    intake_path_pop(&r->path, mark);
+    codec_path_pop(&r->path, mark);
     return ok;
 }
 
-static bool fail(struct intake_reader *r, const char *problem)
+static bool fail(struct codec_reader *r, const char *problem)
 {
-    intake_report(r, problem);
+    codec_report(r, problem);
     return false;
 }
 
-bool intake_value_object(struct intake_reader *r, struct json_object *v, void *out)
+bool codec_value_object(struct codec_reader *r, struct json_object *v, void *out)
 {
     if (!json_object_is_type(v, json_type_object))
-        return fail(r, INTAKE_P_OBJECT);
+        return fail(r, CODEC_P_OBJECT);
     *(struct json_object **)out = v;
     return true;
 }
 
-bool intake_value_array(struct intake_reader *r, struct json_object *v, void *out)
+bool codec_value_array(struct codec_reader *r, struct json_object *v, void *out)
 {
     if (!json_object_is_type(v, json_type_array))
-        return fail(r, INTAKE_P_ARRAY);
+        return fail(r, CODEC_P_ARRAY);
     *(struct json_object **)out = v;
     return true;
 }
 
-bool intake_value_bool(struct intake_reader *r, struct json_object *v, void *out)
+bool codec_value_bool(struct codec_reader *r, struct json_object *v, void *out)
 {
     if (!json_object_is_type(v, json_type_boolean))
-        return fail(r, INTAKE_P_BOOL);
+        return fail(r, CODEC_P_BOOL);
     *(bool *)out = json_object_get_boolean(v);
     return true;
 }
 
-bool intake_value_int(struct intake_reader *r, struct json_object *v, void *spec_)
+bool codec_value_int(struct codec_reader *r, struct json_object *v, void *spec_)
 {
-    const struct intake_int_spec *spec = spec_;
+    const struct codec_int_spec *spec = spec_;
     /* Only JSON integers: 2.0 is a double to json-c and refused. Integers
      * beyond int64 come back saturated from json-c and fail the range. */
     if (!json_object_is_type(v, json_type_int))
@@ -147,9 +147,9 @@ bool intake_value_int(struct intake_reader *r, struct json_object *v, void *spec
     return true;
 }
 
-bool intake_value_enum(struct intake_reader *r, struct json_object *v, void *spec_)
+bool codec_value_enum(struct codec_reader *r, struct json_object *v, void *spec_)
 {
-    const struct intake_enum_spec *spec = spec_;
+    const struct codec_enum_spec *spec = spec_;
     if (json_object_is_type(v, json_type_string)) {
         const char *s = json_object_get_string(v);
         size_t len = (size_t)json_object_get_string_len(v);
@@ -163,23 +163,23 @@ bool intake_value_enum(struct intake_reader *r, struct json_object *v, void *spe
 }
 
 /* The bytes of a JSON string value; false (reported) for another type. */
-static bool string_of(struct intake_reader *r, struct json_object *v, const char **s, size_t *len)
+static bool string_of(struct codec_reader *r, struct json_object *v, const char **s, size_t *len)
 {
     if (!json_object_is_type(v, json_type_string))
-        return fail(r, INTAKE_P_STRING);
+        return fail(r, CODEC_P_STRING);
     *s = json_object_get_string(v);
     *len = (size_t)json_object_get_string_len(v);
     return true;
 }
 
-bool intake_value_date(struct intake_reader *r, struct json_object *v, void *out)
+bool codec_value_date(struct codec_reader *r, struct json_object *v, void *out)
 {
     /* date_parse wants exactly ten characters: a \u0000 inside makes the
      * string's length differ from its strlen and it is refused. */
     if (!json_object_is_type(v, json_type_string) ||
         (size_t)json_object_get_string_len(v) != strlen(json_object_get_string(v)) ||
         !date_parse(json_object_get_string(v), out))
-        return fail(r, INTAKE_P_DATE);
+        return fail(r, CODEC_P_DATE);
     return true;
 }
 
@@ -200,11 +200,11 @@ struct decimal_rules {
  * integer is kept as int64 only and printed back with %lld, which is its
  * text except that "-0" reads as "0" (harmless: it is zero).
  */
-static bool read_decimal(struct intake_reader *r, struct json_object *v,
+static bool read_decimal(struct codec_reader *r, struct json_object *v,
                          const struct decimal_rules *rules, int64_t *out)
 {
     if (!json_object_is_type(v, json_type_double) && !json_object_is_type(v, json_type_int))
-        return fail(r, INTAKE_P_NUMBER);
+        return fail(r, CODEC_P_NUMBER);
     const char *p = json_object_get_string(v);
     if (*p == '-')
         return fail(r, rules->not_positive);
@@ -226,7 +226,7 @@ static bool read_decimal(struct intake_reader *r, struct json_object *v,
             if (frac_digits < rules->decimals)
                 frac = frac * 10 + (*p - '0');
     if (whole_digits == 0 || *p != '\0')
-        return fail(r, INTAKE_P_NUMBER); /* not a finite JSON number */
+        return fail(r, CODEC_P_NUMBER); /* not a finite JSON number */
     if (frac_digits > rules->decimals)
         return fail(r, rules->too_many_decimals);
     int64_t scale = 1;
@@ -243,7 +243,7 @@ static bool read_decimal(struct intake_reader *r, struct json_object *v,
     return true;
 }
 
-bool intake_value_money(struct intake_reader *r, struct json_object *v, void *out)
+bool codec_value_money(struct codec_reader *r, struct json_object *v, void *out)
 {
     static const struct decimal_rules money = {
         .decimals = 2,
@@ -265,7 +265,7 @@ bool intake_value_money(struct intake_reader *r, struct json_object *v, void *ou
     return true;
 }
 
-bool intake_value_quantity(struct intake_reader *r, struct json_object *v, void *out)
+bool codec_value_quantity(struct codec_reader *r, struct json_object *v, void *out)
 {
     static const struct decimal_rules quantity = {
         .decimals = 3,
@@ -293,7 +293,7 @@ static bool has_control(const char *s, size_t len)
     return false;
 }
 
-static bool read_text(struct intake_reader *r, struct json_object *v, size_t max, bool trim,
+static bool read_text(struct codec_reader *r, struct json_object *v, size_t max, bool trim,
                       const char *too_long, char *out)
 {
     const char *s;
@@ -319,22 +319,22 @@ static bool read_text(struct intake_reader *r, struct json_object *v, size_t max
     return true;
 }
 
-bool intake_value_name(struct intake_reader *r, struct json_object *v, void *out)
+bool codec_value_name(struct codec_reader *r, struct json_object *v, void *out)
 {
     return read_text(r, v, NAME_LEN - 1, true, "must be at most 100 bytes", out);
 }
 
-bool intake_value_rx_number(struct intake_reader *r, struct json_object *v, void *out)
+bool codec_value_rx_number(struct codec_reader *r, struct json_object *v, void *out)
 {
     return read_text(r, v, RX_NUMBER_LEN - 1, true, "must be at most 32 bytes", out);
 }
 
-bool intake_value_reference(struct intake_reader *r, struct json_object *v, void *out)
+bool codec_value_reference(struct codec_reader *r, struct json_object *v, void *out)
 {
     return read_text(r, v, REF_LEN - 1, false, "must be at most 512 bytes", out);
 }
 
-bool intake_is_record_id(const char *s, size_t len)
+bool codec_is_record_id(const char *s, size_t len)
 {
     bool ok = len >= 1 && len <= ID_LEN - 1;
     for (size_t i = 0; ok && i < len; i++) {
@@ -345,20 +345,20 @@ bool intake_is_record_id(const char *s, size_t len)
     return ok;
 }
 
-bool intake_value_id(struct intake_reader *r, struct json_object *v, void *out)
+bool codec_value_id(struct codec_reader *r, struct json_object *v, void *out)
 {
     const char *s;
     size_t len;
     if (!string_of(r, v, &s, &len))
         return false;
-    if (!intake_is_record_id(s, len))
+    if (!codec_is_record_id(s, len))
         return fail(r, "must be 1 to 64 characters of A-Z a-z 0-9 . _ -");
     memcpy(out, s, len);
     ((char *)out)[len] = '\0';
     return true;
 }
 
-bool intake_value_npi(struct intake_reader *r, struct json_object *v, void *out)
+bool codec_value_npi(struct codec_reader *r, struct json_object *v, void *out)
 {
     const char *s;
     size_t len;
@@ -369,64 +369,64 @@ bool intake_value_npi(struct intake_reader *r, struct json_object *v, void *out)
         digits = s[i] >= '0' && s[i] <= '9';
     if (!digits)
         return fail(r, "must be 10 digits");
-    if (!intake_npi_valid(s, len))
+    if (!codec_npi_valid(s, len))
         return fail(r, "NPI check digit is wrong");
     memcpy(out, s, 10);
     ((char *)out)[10] = '\0';
     return true;
 }
 
-bool intake_value_ndc(struct intake_reader *r, struct json_object *v, void *out)
+bool codec_value_ndc(struct codec_reader *r, struct json_object *v, void *out)
 {
     const char *s;
     size_t len;
     if (!string_of(r, v, &s, &len))
         return false;
-    if (!intake_ndc_normalize(s, len, out))
+    if (!codec_ndc_normalize(s, len, out))
         return fail(r, "must be an NDC in 4-4-2, 5-3-2, 5-4-1 or 5-4-2 form");
     return true;
 }
 
-bool intake_value_icd10(struct intake_reader *r, struct json_object *v, void *out)
+bool codec_value_icd10(struct codec_reader *r, struct json_object *v, void *out)
 {
     const char *s;
     size_t len;
     if (!string_of(r, v, &s, &len))
         return false;
-    if (!intake_icd10_normalize(s, len, out))
+    if (!codec_icd10_normalize(s, len, out))
         return fail(r, "must be an ICD-10-CM code");
     return true;
 }
 
-bool intake_value_procedure(struct intake_reader *r, struct json_object *v, void *out)
+bool codec_value_procedure(struct codec_reader *r, struct json_object *v, void *out)
 {
     const char *s;
     size_t len;
     if (!string_of(r, v, &s, &len))
         return false;
-    if (!intake_procedure_normalize(s, len, out))
+    if (!codec_procedure_normalize(s, len, out))
         return fail(r, "must be a 5-character CPT or HCPCS code");
     return true;
 }
 
-bool intake_value_modifier(struct intake_reader *r, struct json_object *v, void *out)
+bool codec_value_modifier(struct codec_reader *r, struct json_object *v, void *out)
 {
     const char *s;
     size_t len;
     if (!string_of(r, v, &s, &len))
         return false;
-    if (!intake_modifier_normalize(s, len, out))
+    if (!codec_modifier_normalize(s, len, out))
         return fail(r, "must be 2 letters or digits");
     return true;
 }
 
-bool intake_value_state(struct intake_reader *r, struct json_object *v, void *out)
+bool codec_value_state(struct codec_reader *r, struct json_object *v, void *out)
 {
     const char *s;
     size_t len;
     if (!string_of(r, v, &s, &len))
         return false;
-    if (!intake_state_valid(s, len))
+    if (!codec_state_valid(s, len))
         return fail(r, "must be a US state or territory code");
     memcpy(out, s, 2);
     ((char *)out)[2] = '\0';
@@ -435,7 +435,7 @@ bool intake_value_state(struct intake_reader *r, struct json_object *v, void *ou
 
 /* ---- serialisation ---- */
 
-int intake_put(struct json_object *obj, const char *key, struct json_object *value)
+int codec_put(struct json_object *obj, const char *key, struct json_object *value)
 {
     if (!value)
         return -1;
@@ -446,7 +446,7 @@ int intake_put(struct json_object *obj, const char *key, struct json_object *val
     return 0;
 }
 
-int intake_append(struct json_object *array, struct json_object *value)
+int codec_append(struct json_object *array, struct json_object *value)
 {
     if (!value)
         return -1;
@@ -457,38 +457,38 @@ int intake_append(struct json_object *array, struct json_object *value)
     return 0;
 }
 
-int intake_put_null(struct json_object *obj, const char *key)
+int codec_put_null(struct json_object *obj, const char *key)
 {
     return json_object_object_add(obj, key, NULL) ? -1 : 0;
 }
 
-int intake_put_string(struct json_object *obj, const char *key, const char *value)
+int codec_put_string(struct json_object *obj, const char *key, const char *value)
 {
-    return intake_put(obj, key, json_object_new_string(value));
+    return codec_put(obj, key, json_object_new_string(value));
 }
 
-int intake_put_bool(struct json_object *obj, const char *key, bool value)
+int codec_put_bool(struct json_object *obj, const char *key, bool value)
 {
-    return intake_put(obj, key, json_object_new_boolean(value));
+    return codec_put(obj, key, json_object_new_boolean(value));
 }
 
-int intake_put_int(struct json_object *obj, const char *key, int64_t value)
+int codec_put_int(struct json_object *obj, const char *key, int64_t value)
 {
-    return intake_put(obj, key, json_object_new_int64(value));
+    return codec_put(obj, key, json_object_new_int64(value));
 }
 
-int intake_put_date(struct json_object *obj, const char *key, date_t value)
+int codec_put_date(struct json_object *obj, const char *key, date_t value)
 {
     char buf[DATE_STRLEN];
-    return intake_put_string(obj, key, date_format(value, buf));
+    return codec_put_string(obj, key, date_format(value, buf));
 }
 
-int intake_put_money(struct json_object *obj, const char *key, cents_t value)
+int codec_put_money(struct json_object *obj, const char *key, cents_t value)
 {
-    return intake_put(obj, key, json_money(value));
+    return codec_put(obj, key, json_money(value));
 }
 
-int intake_put_quantity(struct json_object *obj, const char *key, int64_t milli)
+int codec_put_quantity(struct json_object *obj, const char *key, int64_t milli)
 {
-    return intake_put(obj, key, json_quantity(milli));
+    return codec_put(obj, key, json_quantity(milli));
 }

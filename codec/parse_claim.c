@@ -28,21 +28,21 @@ static const char *const attachment_kind_names[] = {"itemized_bill", "primary_eo
 #define P_AFTER_RECEIVED "must not be after the received date"
 
 /* patient_control_number: 1..38 printable ASCII characters (X12 CLM01). */
-static bool value_patient_control_number(struct intake_reader *r, struct json_object *v, void *out)
+static bool value_patient_control_number(struct codec_reader *r, struct json_object *v, void *out)
 {
     if (!json_object_is_type(v, json_type_string)) {
-        intake_report(r, INTAKE_P_STRING);
+        codec_report(r, CODEC_P_STRING);
         return false;
     }
     const char *s = json_object_get_string(v);
     size_t n = (size_t)json_object_get_string_len(v);
     if (n < 1 || n > PCN_LEN - 1) {
-        intake_report(r, "must be 1 to 38 characters");
+        codec_report(r, "must be 1 to 38 characters");
         return false;
     }
     for (size_t i = 0; i < n; i++)
         if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e) {
-            intake_report(r, "must be printable ASCII");
+            codec_report(r, "must be printable ASCII");
             return false;
         }
     memcpy(out, s, n + 1);
@@ -50,10 +50,10 @@ static bool value_patient_control_number(struct intake_reader *r, struct json_ob
 }
 
 /* A line's revenue code (institutional claims): 4 digits. */
-static bool value_revenue_code(struct intake_reader *r, struct json_object *v, void *out)
+static bool value_revenue_code(struct codec_reader *r, struct json_object *v, void *out)
 {
     if (!json_object_is_type(v, json_type_string)) {
-        intake_report(r, INTAKE_P_STRING);
+        codec_report(r, CODEC_P_STRING);
         return false;
     }
     const char *s = json_object_get_string(v);
@@ -61,7 +61,7 @@ static bool value_revenue_code(struct intake_reader *r, struct json_object *v, v
     for (int i = 0; ok && i < 4; i++)
         ok = s[i] >= '0' && s[i] <= '9';
     if (!ok) {
-        intake_report(r, "must be 4 digits");
+        codec_report(r, "must be 4 digits");
         return false;
     }
     memcpy(out, s, 5);
@@ -70,7 +70,7 @@ static bool value_revenue_code(struct intake_reader *r, struct json_object *v, v
 
 /* What the parse learnt that later checks depend on. */
 struct claim_ctx {
-    const struct intake_claim_options *opt;
+    const struct codec_claim_options *opt;
     bool have_receipt; /* receipt is known: supplied and valid, or today */
     date_t receipt;
 };
@@ -85,7 +85,7 @@ static bool listed(const char *const *list, const char *key)
 
 /* Unknown fields at the top level. A field of the other claim type is named
  * as such; with no valid type, type-specific fields are not judged. */
-static void check_top_level_fields(struct intake_reader *r, struct json_object *body, int type)
+static void check_top_level_fields(struct codec_reader *r, struct json_object *body, int type)
 {
     json_object_object_foreach(body, key, val)
     {
@@ -94,60 +94,60 @@ static void check_top_level_fields(struct intake_reader *r, struct json_object *
             continue;
         bool medical = listed(medical_fields, key), pharmacy = listed(pharmacy_fields, key);
         if (medical && type == CLAIM_PHARMACY)
-            intake_report_key(r, key, "not allowed for a pharmacy claim");
+            codec_report_key(r, key, "not allowed for a pharmacy claim");
         else if (pharmacy && type == CLAIM_MEDICAL)
-            intake_report_key(r, key, "not allowed for a medical claim");
+            codec_report_key(r, key, "not allowed for a medical claim");
         else if (!medical && !pharmacy)
-            intake_report_key(r, key, INTAKE_P_UNKNOWN);
+            codec_report_key(r, key, CODEC_P_UNKNOWN);
     }
 }
 
 /* A date that must not be after `limit` (today, or the received date). */
-static void field_date_not_after(struct intake_reader *r, struct json_object *obj, const char *key,
+static void field_date_not_after(struct codec_reader *r, struct json_object *obj, const char *key,
                                  bool required, bool have_limit, date_t limit, const char *problem,
                                  date_t *out)
 {
-    if (intake_field(r, obj, key, required, intake_value_date, out) == INTAKE_GOT && have_limit &&
+    if (codec_field(r, obj, key, required, codec_value_date, out) == CODEC_GOT && have_limit &&
         date_cmp(*out, limit) > 0)
-        intake_report_key(r, key, problem);
+        codec_report_key(r, key, problem);
 }
 
-static void parse_patient(struct intake_reader *r, struct json_object *body,
+static void parse_patient(struct codec_reader *r, struct json_object *body,
                           const struct claim_ctx *ctx, struct patient *p)
 {
     static const char *const fields[] = {"first_name", "last_name", "birth_date", NULL};
     size_t mark;
-    struct json_object *o = intake_enter_object(r, body, "patient", true, &mark);
+    struct json_object *o = codec_enter_object(r, body, "patient", true, &mark);
     if (!o)
         return;
-    intake_reject_unknown(r, o, fields);
-    intake_field(r, o, "first_name", true, intake_value_name, p->first_name);
-    intake_field(r, o, "last_name", true, intake_value_name, p->last_name);
-    field_date_not_after(r, o, "birth_date", true, true, ctx->opt->today, INTAKE_P_FUTURE,
+    codec_reject_unknown(r, o, fields);
+    codec_field(r, o, "first_name", true, codec_value_name, p->first_name);
+    codec_field(r, o, "last_name", true, codec_value_name, p->last_name);
+    field_date_not_after(r, o, "birth_date", true, true, ctx->opt->today, CODEC_P_FUTURE,
                          &p->birth_date);
-    intake_path_pop(&r->path, mark);
+    codec_path_pop(&r->path, mark);
 }
 
 /* received_date: staff only (API.md "Roles"), not in the future. Sets the
  * receipt date that service and fill dates are held against. */
-static void parse_received_date(struct intake_reader *r, struct json_object *body,
+static void parse_received_date(struct codec_reader *r, struct json_object *body,
                                 struct claim_ctx *ctx, struct claim *c)
 {
     ctx->have_receipt = true;
     ctx->receipt = ctx->opt->today;
-    if (!intake_member(body, "received_date"))
+    if (!codec_member(body, "received_date"))
         return;
     if (!ctx->opt->may_set_received_date) {
-        intake_report_key(r, "received_date", "not allowed for this role");
+        codec_report_key(r, "received_date", "not allowed for this role");
         return;
     }
     date_t d;
-    if (intake_field(r, body, "received_date", false, intake_value_date, &d) != INTAKE_GOT) {
+    if (codec_field(r, body, "received_date", false, codec_value_date, &d) != CODEC_GOT) {
         ctx->have_receipt = false;
         return;
     }
     if (date_cmp(d, ctx->opt->today) > 0) {
-        intake_report_key(r, "received_date", INTAKE_P_FUTURE);
+        codec_report_key(r, "received_date", CODEC_P_FUTURE);
         ctx->have_receipt = false;
         return;
     }
@@ -156,256 +156,255 @@ static void parse_received_date(struct intake_reader *r, struct json_object *bod
     ctx->receipt = d;
 }
 
-static void parse_other_insurance(struct intake_reader *r, struct json_object *body,
+static void parse_other_insurance(struct codec_reader *r, struct json_object *body,
                                   const struct claim_ctx *ctx, struct other_insurance *oi)
 {
     static const char *const fields[] = {"payer_name", "paid", "allowed", "patient_responsibility",
                                          "eob_date",   NULL};
     size_t mark;
-    struct json_object *o = intake_enter_object(r, body, "other_insurance", false, &mark);
+    struct json_object *o = codec_enter_object(r, body, "other_insurance", false, &mark);
     if (!o)
         return;
     oi->present = true;
-    intake_reject_unknown(r, o, fields);
-    intake_field(r, o, "payer_name", true, intake_value_name, oi->payer_name);
-    intake_field(r, o, "paid", true, intake_value_money, &oi->paid);
-    intake_field(r, o, "allowed", true, intake_value_money, &oi->allowed);
-    intake_field(r, o, "patient_responsibility", true, intake_value_money,
-                 &oi->patient_responsibility);
-    field_date_not_after(r, o, "eob_date", true, true, ctx->opt->today, INTAKE_P_FUTURE,
+    codec_reject_unknown(r, o, fields);
+    codec_field(r, o, "payer_name", true, codec_value_name, oi->payer_name);
+    codec_field(r, o, "paid", true, codec_value_money, &oi->paid);
+    codec_field(r, o, "allowed", true, codec_value_money, &oi->allowed);
+    codec_field(r, o, "patient_responsibility", true, codec_value_money,
+                &oi->patient_responsibility);
+    field_date_not_after(r, o, "eob_date", true, true, ctx->opt->today, CODEC_P_FUTURE,
                          &oi->eob_date);
-    intake_path_pop(&r->path, mark);
+    codec_path_pop(&r->path, mark);
 }
 
-static void parse_attachments(struct intake_reader *r, struct json_object *body, struct claim *c)
+static void parse_attachments(struct codec_reader *r, struct json_object *body, struct claim *c)
 {
     static const char *const fields[] = {"kind", "reference", NULL};
     size_t mark, n;
-    struct json_object *a = intake_enter_array(r, body, "attachments", false, 0, MAX_ATTACHMENTS,
-                                               "must have at most 20 attachments", &mark, &n);
+    struct json_object *a = codec_enter_array(r, body, "attachments", false, 0, MAX_ATTACHMENTS,
+                                              "must have at most 20 attachments", &mark, &n);
     if (!a)
         return;
     for (size_t i = 0; i < n && i < MAX_ATTACHMENTS; i++) {
         struct attachment *at = &c->attachments[i];
-        size_t item = intake_path_push_index(&r->path, i);
+        size_t item = codec_path_push_index(&r->path, i);
         struct json_object *o;
-        if (intake_value_object(r, json_object_array_get_idx(a, i), &o)) {
+        if (codec_value_object(r, json_object_array_get_idx(a, i), &o)) {
             int kind = 0;
-            struct intake_enum_spec kinds = {attachment_kind_names, 3,
-                                             "must be itemized_bill, primary_eob or other", &kind};
-            intake_reject_unknown(r, o, fields);
-            intake_field(r, o, "kind", true, intake_value_enum, &kinds);
+            struct codec_enum_spec kinds = {attachment_kind_names, 3,
+                                            "must be itemized_bill, primary_eob or other", &kind};
+            codec_reject_unknown(r, o, fields);
+            codec_field(r, o, "kind", true, codec_value_enum, &kinds);
             at->kind = (enum attachment_kind)kind;
-            intake_field(r, o, "reference", true, intake_value_reference, at->reference);
+            codec_field(r, o, "reference", true, codec_value_reference, at->reference);
         }
-        intake_path_pop(&r->path, item);
+        codec_path_pop(&r->path, item);
     }
     c->n_attachments = n < MAX_ATTACHMENTS ? (int)n : MAX_ATTACHMENTS;
-    intake_path_pop(&r->path, mark);
+    codec_path_pop(&r->path, mark);
 }
 
 /* ---- medical ---- */
 
 /* Returns the provider's network, or -1 when it is not known. */
-static int parse_provider(struct intake_reader *r, struct json_object *body,
+static int parse_provider(struct codec_reader *r, struct json_object *body,
                           struct medical_provider *p)
 {
     static const char *const fields[] = {"npi", "name", "network", "facility", NULL};
     size_t mark;
-    struct json_object *o = intake_enter_object(r, body, "provider", true, &mark);
+    struct json_object *o = codec_enter_object(r, body, "provider", true, &mark);
     if (!o)
         return -1;
     int network = -1;
-    struct intake_enum_spec networks = {network_names, 2, "must be in or out", &network};
-    intake_reject_unknown(r, o, fields);
-    intake_field(r, o, "npi", true, intake_value_npi, p->npi);
-    intake_field(r, o, "name", true, intake_value_name, p->name);
-    if (intake_field(r, o, "network", true, intake_value_enum, &networks) == INTAKE_GOT)
+    struct codec_enum_spec networks = {network_names, 2, "must be in or out", &network};
+    codec_reject_unknown(r, o, fields);
+    codec_field(r, o, "npi", true, codec_value_npi, p->npi);
+    codec_field(r, o, "name", true, codec_value_name, p->name);
+    if (codec_field(r, o, "network", true, codec_value_enum, &networks) == CODEC_GOT)
         p->network = (enum network)network;
     else
         network = -1;
-    intake_field(r, o, "facility", false, intake_value_bool, &p->facility);
-    intake_path_pop(&r->path, mark);
+    codec_field(r, o, "facility", false, codec_value_bool, &p->facility);
+    codec_path_pop(&r->path, mark);
     return network;
 }
 
-static void parse_diagnoses(struct intake_reader *r, struct json_object *body, struct claim *c)
+static void parse_diagnoses(struct codec_reader *r, struct json_object *body, struct claim *c)
 {
     size_t mark, n;
-    struct json_object *a = intake_enter_array(r, body, "diagnosis_codes", true, 1, MAX_DIAGNOSES,
-                                               "must have 1 to 12 codes", &mark, &n);
+    struct json_object *a = codec_enter_array(r, body, "diagnosis_codes", true, 1, MAX_DIAGNOSES,
+                                              "must have 1 to 12 codes", &mark, &n);
     if (!a)
         return;
     for (size_t i = 0; i < n && i < MAX_DIAGNOSES; i++)
-        intake_item(r, a, i, intake_value_icd10, c->diagnosis_codes[i]);
+        codec_item(r, a, i, codec_value_icd10, c->diagnosis_codes[i]);
     c->n_diagnosis_codes = n < MAX_DIAGNOSES ? (int)n : MAX_DIAGNOSES;
-    intake_path_pop(&r->path, mark);
+    codec_path_pop(&r->path, mark);
 }
 
-static void parse_line(struct intake_reader *r, struct json_object *o, const struct claim_ctx *ctx,
+static void parse_line(struct codec_reader *r, struct json_object *o, const struct claim_ctx *ctx,
                        struct claim_line *line)
 {
     static const char *const fields[] = {"service_date", "procedure_code", "modifiers", "units",
                                          "charge",       "revenue_code",   NULL};
-    intake_reject_unknown(r, o, fields);
+    codec_reject_unknown(r, o, fields);
     field_date_not_after(r, o, "service_date", true, ctx->have_receipt, ctx->receipt,
                          P_AFTER_RECEIVED, &line->service_date);
-    intake_field(r, o, "procedure_code", true, intake_value_procedure, line->procedure_code);
+    codec_field(r, o, "procedure_code", true, codec_value_procedure, line->procedure_code);
     size_t mark, n;
-    struct json_object *mods = intake_enter_array(r, o, "modifiers", false, 0, MAX_MODIFIERS,
-                                                  "must have at most 4 modifiers", &mark, &n);
+    struct json_object *mods = codec_enter_array(r, o, "modifiers", false, 0, MAX_MODIFIERS,
+                                                 "must have at most 4 modifiers", &mark, &n);
     if (mods) {
         for (size_t i = 0; i < n && i < MAX_MODIFIERS; i++)
-            intake_item(r, mods, i, intake_value_modifier, line->modifiers[i]);
+            codec_item(r, mods, i, codec_value_modifier, line->modifiers[i]);
         line->n_modifiers = n < MAX_MODIFIERS ? (int)n : MAX_MODIFIERS;
-        intake_path_pop(&r->path, mark);
+        codec_path_pop(&r->path, mark);
     }
-    struct intake_int_spec units = {1, 999, "must be an integer from 1 to 999", &line->units};
-    intake_field(r, o, "units", true, intake_value_int, &units);
-    intake_field(r, o, "charge", true, intake_value_money, &line->charge);
-    intake_field(r, o, "revenue_code", false, value_revenue_code, line->revenue_code);
+    struct codec_int_spec units = {1, 999, "must be an integer from 1 to 999", &line->units};
+    codec_field(r, o, "units", true, codec_value_int, &units);
+    codec_field(r, o, "charge", true, codec_value_money, &line->charge);
+    codec_field(r, o, "revenue_code", false, value_revenue_code, line->revenue_code);
 }
 
-static void parse_lines(struct intake_reader *r, struct json_object *body,
+static void parse_lines(struct codec_reader *r, struct json_object *body,
                         const struct claim_ctx *ctx, struct claim *c)
 {
     size_t mark, n;
-    struct json_object *a = intake_enter_array(r, body, "lines", true, 1, MAX_LINES,
-                                               "must have 1 to 50 lines", &mark, &n);
+    struct json_object *a = codec_enter_array(r, body, "lines", true, 1, MAX_LINES,
+                                              "must have 1 to 50 lines", &mark, &n);
     if (!a)
         return;
     for (size_t i = 0; i < n && i < MAX_LINES; i++) {
-        size_t item = intake_path_push_index(&r->path, i);
+        size_t item = codec_path_push_index(&r->path, i);
         struct json_object *o;
-        if (intake_value_object(r, json_object_array_get_idx(a, i), &o))
+        if (codec_value_object(r, json_object_array_get_idx(a, i), &o))
             parse_line(r, o, ctx, &c->lines[i]);
-        intake_path_pop(&r->path, item);
+        codec_path_pop(&r->path, item);
     }
     c->n_lines = n < MAX_LINES ? (int)n : MAX_LINES;
-    intake_path_pop(&r->path, mark);
+    codec_path_pop(&r->path, mark);
 }
 
-static void parse_medical(struct intake_reader *r, struct json_object *body,
+static void parse_medical(struct codec_reader *r, struct json_object *body,
                           const struct claim_ctx *ctx, struct claim *c)
 {
     int network = parse_provider(r, body, &c->provider);
-    intake_field(r, body, "inpatient", false, intake_value_bool, &c->inpatient);
+    codec_field(r, body, "inpatient", false, codec_value_bool, &c->inpatient);
     /* API.md: itemized_bill is required when the provider is out of network. */
-    if (intake_field(r, body, "itemized_bill", false, intake_value_bool, &c->itemized_bill) ==
-            INTAKE_ABSENT &&
+    if (codec_field(r, body, "itemized_bill", false, codec_value_bool, &c->itemized_bill) ==
+            CODEC_ABSENT &&
         network == NETWORK_OUT)
-        intake_report_key(r, "itemized_bill", "is required when provider.network is out");
+        codec_report_key(r, "itemized_bill", "is required when provider.network is out");
     parse_diagnoses(r, body, c);
     parse_lines(r, body, ctx, c);
 }
 
 /* ---- pharmacy ---- */
 
-static void parse_pharmacy_info(struct intake_reader *r, struct json_object *body,
+static void parse_pharmacy_info(struct codec_reader *r, struct json_object *body,
                                 struct pharmacy_info *p)
 {
     static const char *const fields[] = {"name", "npi", "network", NULL};
     size_t mark;
-    struct json_object *o = intake_enter_object(r, body, "pharmacy", true, &mark);
+    struct json_object *o = codec_enter_object(r, body, "pharmacy", true, &mark);
     if (!o)
         return;
     int network = 0;
-    struct intake_enum_spec networks = {network_names, 2, "must be in or out", &network};
-    intake_reject_unknown(r, o, fields);
-    intake_field(r, o, "name", true, intake_value_name, p->name);
-    p->has_npi = intake_field(r, o, "npi", false, intake_value_npi, p->npi) == INTAKE_GOT;
-    intake_field(r, o, "network", true, intake_value_enum, &networks);
+    struct codec_enum_spec networks = {network_names, 2, "must be in or out", &network};
+    codec_reject_unknown(r, o, fields);
+    codec_field(r, o, "name", true, codec_value_name, p->name);
+    p->has_npi = codec_field(r, o, "npi", false, codec_value_npi, p->npi) == CODEC_GOT;
+    codec_field(r, o, "network", true, codec_value_enum, &networks);
     p->network = (enum network)network;
-    intake_path_pop(&r->path, mark);
+    codec_path_pop(&r->path, mark);
 }
 
-static void parse_prescriber(struct intake_reader *r, struct json_object *body,
-                             struct prescriber *p)
+static void parse_prescriber(struct codec_reader *r, struct json_object *body, struct prescriber *p)
 {
     static const char *const fields[] = {"name", "npi", NULL};
     size_t mark;
-    struct json_object *o = intake_enter_object(r, body, "prescriber", false, &mark);
+    struct json_object *o = codec_enter_object(r, body, "prescriber", false, &mark);
     if (!o)
         return;
     p->present = true;
-    intake_reject_unknown(r, o, fields);
-    intake_field(r, o, "name", true, intake_value_name, p->name);
-    p->has_npi = intake_field(r, o, "npi", false, intake_value_npi, p->npi) == INTAKE_GOT;
-    intake_path_pop(&r->path, mark);
+    codec_reject_unknown(r, o, fields);
+    codec_field(r, o, "name", true, codec_value_name, p->name);
+    p->has_npi = codec_field(r, o, "npi", false, codec_value_npi, p->npi) == CODEC_GOT;
+    codec_path_pop(&r->path, mark);
 }
 
-static void parse_pharmacy(struct intake_reader *r, struct json_object *body,
+static void parse_pharmacy(struct codec_reader *r, struct json_object *body,
                            const struct claim_ctx *ctx, struct claim *c)
 {
     parse_pharmacy_info(r, body, &c->pharmacy);
     parse_prescriber(r, body, &c->prescriber);
-    intake_field(r, body, "ndc", true, intake_value_ndc, c->ndc);
-    c->has_rx_number = intake_field(r, body, "rx_number", false, intake_value_rx_number,
-                                    c->rx_number) == INTAKE_GOT;
+    codec_field(r, body, "ndc", true, codec_value_ndc, c->ndc);
+    c->has_rx_number =
+        codec_field(r, body, "rx_number", false, codec_value_rx_number, c->rx_number) == CODEC_GOT;
     field_date_not_after(r, body, "fill_date", true, ctx->have_receipt, ctx->receipt,
                          P_AFTER_RECEIVED, &c->fill_date);
-    intake_field(r, body, "drug_name", true, intake_value_name, c->drug_name);
-    intake_field(r, body, "quantity", true, intake_value_quantity, &c->quantity_milli);
-    struct intake_int_spec days = {1, 365, "must be an integer from 1 to 365", &c->days_supply};
-    intake_field(r, body, "days_supply", true, intake_value_int, &days);
-    intake_field(r, body, "charge", true, intake_value_money, &c->charge);
+    codec_field(r, body, "drug_name", true, codec_value_name, c->drug_name);
+    codec_field(r, body, "quantity", true, codec_value_quantity, &c->quantity_milli);
+    struct codec_int_spec days = {1, 365, "must be an integer from 1 to 365", &c->days_supply};
+    codec_field(r, body, "days_supply", true, codec_value_int, &days);
+    codec_field(r, body, "charge", true, codec_value_money, &c->charge);
 }
 
-bool intake_parse_claim(struct json_object *body, const struct intake_claim_options *opt,
-                        struct claim *out, struct intake_field_errors *errs)
+bool codec_parse_claim(struct json_object *body, const struct codec_claim_options *opt,
+                       struct claim *out, struct codec_field_errors *errs)
 {
     memset(out, 0, sizeof *out);
-    struct intake_reader r;
-    intake_reader_init(&r, errs);
-    int before = intake_problem_count(&r);
+    struct codec_reader r;
+    codec_reader_init(&r, errs);
+    int before = codec_problem_count(&r);
     if (!json_object_is_type(body, json_type_object)) {
-        intake_report(&r, INTAKE_P_OBJECT);
+        codec_report(&r, CODEC_P_OBJECT);
         return false;
     }
     struct claim_ctx ctx = {.opt = opt};
 
     int type = -1;
-    struct intake_enum_spec types = {claim_type_names, 2, "must be medical or pharmacy", &type};
-    if (intake_field(&r, body, "type", true, intake_value_enum, &types) != INTAKE_GOT)
+    struct codec_enum_spec types = {claim_type_names, 2, "must be medical or pharmacy", &type};
+    if (codec_field(&r, body, "type", true, codec_value_enum, &types) != CODEC_GOT)
         type = -1;
     else
         out->type = (enum claim_type)type;
     check_top_level_fields(&r, body, type);
 
-    intake_field(&r, body, "member_id", true, intake_value_id, out->member_id);
+    codec_field(&r, body, "member_id", true, codec_value_id, out->member_id);
     parse_patient(&r, body, &ctx, &out->patient);
     parse_received_date(&r, body, &ctx, out);
     parse_other_insurance(&r, body, &ctx, &out->other_insurance);
-    intake_field(&r, body, "assignment_of_benefits", false, intake_value_bool,
-                 &out->assignment_of_benefits);
+    codec_field(&r, body, "assignment_of_benefits", false, codec_value_bool,
+                &out->assignment_of_benefits);
     parse_attachments(&r, body, out);
-    intake_field(&r, body, "patient_control_number", false, value_patient_control_number,
-                 out->patient_control_number);
+    codec_field(&r, body, "patient_control_number", false, value_patient_control_number,
+                out->patient_control_number);
 
     if (type == CLAIM_MEDICAL)
         parse_medical(&r, body, &ctx, out);
     else if (type == CLAIM_PHARMACY)
         parse_pharmacy(&r, body, &ctx, out);
-    return intake_problem_count(&r) == before;
+    return codec_problem_count(&r) == before;
 }
 
-enum intake_status intake_claim_from_body(const char *bytes, size_t len,
-                                          const struct intake_claim_options *opt, struct claim *out,
-                                          struct intake_field_errors *errs, const char **reason)
+enum codec_status codec_claim_from_body(const char *bytes, size_t len,
+                                        const struct codec_claim_options *opt, struct claim *out,
+                                        struct codec_field_errors *errs, const char **reason)
 {
-    intake_field_errors_init(errs);
+    codec_field_errors_init(errs);
     struct json_object *body;
-    enum intake_status status = intake_json_parse(bytes, len, &body, errs, reason);
-    if (status != INTAKE_OK)
+    enum codec_status status = codec_json_parse(bytes, len, &body, errs, reason);
+    if (status != CODEC_OK)
         return status;
-    intake_parse_claim(body, opt, out, errs);
+    codec_parse_claim(body, opt, out, errs);
     json_object_put(body);
-    if (intake_field_errors_any(errs)) {
+    if (codec_field_errors_any(errs)) {
         if (reason)
             *reason = "the claim has problems listed in fields";
-        return INTAKE_INVALID;
+        return CODEC_INVALID;
     }
-    return INTAKE_OK;
+    return CODEC_OK;
 }
 
 /* ---- canonical JSON ---- */
@@ -413,9 +412,9 @@ enum intake_status intake_claim_from_body(const char *bytes, size_t len,
 static struct json_object *patient_to_json(const struct patient *p)
 {
     struct json_object *o = json_object_new_object();
-    if (o && !intake_put_string(o, "first_name", p->first_name) &&
-        !intake_put_string(o, "last_name", p->last_name) &&
-        !intake_put_date(o, "birth_date", p->birth_date))
+    if (o && !codec_put_string(o, "first_name", p->first_name) &&
+        !codec_put_string(o, "last_name", p->last_name) &&
+        !codec_put_date(o, "birth_date", p->birth_date))
         return o;
     json_object_put(o);
     return NULL;
@@ -424,10 +423,10 @@ static struct json_object *patient_to_json(const struct patient *p)
 static struct json_object *other_insurance_to_json(const struct other_insurance *oi)
 {
     struct json_object *o = json_object_new_object();
-    if (o && !intake_put_string(o, "payer_name", oi->payer_name) &&
-        !intake_put_money(o, "paid", oi->paid) && !intake_put_money(o, "allowed", oi->allowed) &&
-        !intake_put_money(o, "patient_responsibility", oi->patient_responsibility) &&
-        !intake_put_date(o, "eob_date", oi->eob_date))
+    if (o && !codec_put_string(o, "payer_name", oi->payer_name) &&
+        !codec_put_money(o, "paid", oi->paid) && !codec_put_money(o, "allowed", oi->allowed) &&
+        !codec_put_money(o, "patient_responsibility", oi->patient_responsibility) &&
+        !codec_put_date(o, "eob_date", oi->eob_date))
         return o;
     json_object_put(o);
     return NULL;
@@ -440,8 +439,8 @@ static struct json_object *attachments_to_json(const struct claim *c)
         return NULL;
     for (int i = 0; i < c->n_attachments; i++) {
         struct json_object *o = json_object_new_object();
-        if (!o || intake_put_string(o, "kind", attachment_kind_names[c->attachments[i].kind]) ||
-            intake_put_string(o, "reference", c->attachments[i].reference) || intake_append(a, o)) {
+        if (!o || codec_put_string(o, "kind", attachment_kind_names[c->attachments[i].kind]) ||
+            codec_put_string(o, "reference", c->attachments[i].reference) || codec_append(a, o)) {
             json_object_put(o);
             json_object_put(a);
             return NULL;
@@ -457,15 +456,15 @@ static struct json_object *line_to_json(const struct claim_line *l)
     if (!o || !mods)
         goto fail;
     for (int i = 0; i < l->n_modifiers; i++)
-        if (intake_append(mods, json_object_new_string(l->modifiers[i])))
+        if (codec_append(mods, json_object_new_string(l->modifiers[i])))
             goto fail;
-    if (intake_put_date(o, "service_date", l->service_date) ||
-        intake_put_string(o, "procedure_code", l->procedure_code))
+    if (codec_put_date(o, "service_date", l->service_date) ||
+        codec_put_string(o, "procedure_code", l->procedure_code))
         goto fail;
-    int rc = intake_put(o, "modifiers", mods);
+    int rc = codec_put(o, "modifiers", mods);
     mods = NULL; /* owned by o now, or freed */
-    if (rc || intake_put_int(o, "units", l->units) || intake_put_money(o, "charge", l->charge) ||
-        (l->revenue_code[0] && intake_put_string(o, "revenue_code", l->revenue_code)))
+    if (rc || codec_put_int(o, "units", l->units) || codec_put_money(o, "charge", l->charge) ||
+        (l->revenue_code[0] && codec_put_string(o, "revenue_code", l->revenue_code)))
         goto fail;
     return o;
 fail:
@@ -477,27 +476,27 @@ fail:
 static int put_medical(struct json_object *o, const struct claim *c)
 {
     struct json_object *prov = json_object_new_object();
-    if (!prov || intake_put_string(prov, "npi", c->provider.npi) ||
-        intake_put_string(prov, "name", c->provider.name) ||
-        intake_put_string(prov, "network", network_names[c->provider.network]) ||
-        intake_put_bool(prov, "facility", c->provider.facility)) {
+    if (!prov || codec_put_string(prov, "npi", c->provider.npi) ||
+        codec_put_string(prov, "name", c->provider.name) ||
+        codec_put_string(prov, "network", network_names[c->provider.network]) ||
+        codec_put_bool(prov, "facility", c->provider.facility)) {
         json_object_put(prov);
         return -1;
     }
-    if (intake_put(o, "provider", prov) || intake_put_bool(o, "inpatient", c->inpatient) ||
-        intake_put_bool(o, "itemized_bill", c->itemized_bill))
+    if (codec_put(o, "provider", prov) || codec_put_bool(o, "inpatient", c->inpatient) ||
+        codec_put_bool(o, "itemized_bill", c->itemized_bill))
         return -1;
     struct json_object *dx = json_object_new_array();
-    if (intake_put(o, "diagnosis_codes", dx))
+    if (codec_put(o, "diagnosis_codes", dx))
         return -1;
     for (int i = 0; i < c->n_diagnosis_codes; i++)
-        if (intake_append(dx, json_object_new_string(c->diagnosis_codes[i])))
+        if (codec_append(dx, json_object_new_string(c->diagnosis_codes[i])))
             return -1;
     struct json_object *lines = json_object_new_array();
-    if (intake_put(o, "lines", lines))
+    if (codec_put(o, "lines", lines))
         return -1;
     for (int i = 0; i < c->n_lines; i++)
-        if (intake_append(lines, line_to_json(&c->lines[i])))
+        if (codec_append(lines, line_to_json(&c->lines[i])))
             return -1;
     return 0;
 }
@@ -505,50 +504,49 @@ static int put_medical(struct json_object *o, const struct claim *c)
 static int put_pharmacy(struct json_object *o, const struct claim *c)
 {
     struct json_object *ph = json_object_new_object();
-    if (!ph || intake_put_string(ph, "name", c->pharmacy.name) ||
-        (c->pharmacy.has_npi && intake_put_string(ph, "npi", c->pharmacy.npi)) ||
-        intake_put_string(ph, "network", network_names[c->pharmacy.network])) {
+    if (!ph || codec_put_string(ph, "name", c->pharmacy.name) ||
+        (c->pharmacy.has_npi && codec_put_string(ph, "npi", c->pharmacy.npi)) ||
+        codec_put_string(ph, "network", network_names[c->pharmacy.network])) {
         json_object_put(ph);
         return -1;
     }
-    if (intake_put(o, "pharmacy", ph))
+    if (codec_put(o, "pharmacy", ph))
         return -1;
     if (c->prescriber.present) {
         struct json_object *pr = json_object_new_object();
-        if (!pr || intake_put_string(pr, "name", c->prescriber.name) ||
-            (c->prescriber.has_npi && intake_put_string(pr, "npi", c->prescriber.npi))) {
+        if (!pr || codec_put_string(pr, "name", c->prescriber.name) ||
+            (c->prescriber.has_npi && codec_put_string(pr, "npi", c->prescriber.npi))) {
             json_object_put(pr);
             return -1;
         }
-        if (intake_put(o, "prescriber", pr))
+        if (codec_put(o, "prescriber", pr))
             return -1;
     }
-    if (intake_put_string(o, "ndc", c->ndc) ||
-        (c->has_rx_number && intake_put_string(o, "rx_number", c->rx_number)) ||
-        intake_put_date(o, "fill_date", c->fill_date) ||
-        intake_put_string(o, "drug_name", c->drug_name) ||
-        intake_put_quantity(o, "quantity", c->quantity_milli) ||
-        intake_put_int(o, "days_supply", c->days_supply) ||
-        intake_put_money(o, "charge", c->charge))
+    if (codec_put_string(o, "ndc", c->ndc) ||
+        (c->has_rx_number && codec_put_string(o, "rx_number", c->rx_number)) ||
+        codec_put_date(o, "fill_date", c->fill_date) ||
+        codec_put_string(o, "drug_name", c->drug_name) ||
+        codec_put_quantity(o, "quantity", c->quantity_milli) ||
+        codec_put_int(o, "days_supply", c->days_supply) || codec_put_money(o, "charge", c->charge))
         return -1;
     return 0;
 }
 
-struct json_object *intake_claim_to_json(const struct claim *c)
+struct json_object *codec_claim_to_json(const struct claim *c)
 {
     struct json_object *o = json_object_new_object();
     if (!o)
         return NULL;
-    if (intake_put_string(o, "type", claim_type_names[c->type]) ||
-        intake_put_string(o, "member_id", c->member_id) ||
-        intake_put(o, "patient", patient_to_json(&c->patient)) ||
-        (c->has_received_date && intake_put_date(o, "received_date", c->received_date)) ||
+    if (codec_put_string(o, "type", claim_type_names[c->type]) ||
+        codec_put_string(o, "member_id", c->member_id) ||
+        codec_put(o, "patient", patient_to_json(&c->patient)) ||
+        (c->has_received_date && codec_put_date(o, "received_date", c->received_date)) ||
         (c->other_insurance.present &&
-         intake_put(o, "other_insurance", other_insurance_to_json(&c->other_insurance))) ||
-        intake_put_bool(o, "assignment_of_benefits", c->assignment_of_benefits) ||
-        intake_put(o, "attachments", attachments_to_json(c)) ||
+         codec_put(o, "other_insurance", other_insurance_to_json(&c->other_insurance))) ||
+        codec_put_bool(o, "assignment_of_benefits", c->assignment_of_benefits) ||
+        codec_put(o, "attachments", attachments_to_json(c)) ||
         (c->patient_control_number[0] &&
-         intake_put_string(o, "patient_control_number", c->patient_control_number)))
+         codec_put_string(o, "patient_control_number", c->patient_control_number)))
         goto fail;
     if ((c->type == CLAIM_MEDICAL ? put_medical : put_pharmacy)(o, c))
         goto fail;
@@ -600,8 +598,8 @@ static void w_date(struct strbuf *sb, bool *first, const char *key, date_t value
 }
 
 /* A fixed-point number: whole part, then `decimals` digits (all of them,
- * or without trailing zeros when trim). The same text as intake_put_money
- * (two decimals always) and intake_put_quantity (trimmed, no point when
+ * or without trailing zeros when trim). The same text as codec_put_money
+ * (two decimals always) and codec_put_quantity (trimmed, no point when
  * whole). */
 static void w_fixed(struct strbuf *sb, bool *first, const char *key, int64_t scaled, int decimals,
                     bool trim)
@@ -709,7 +707,7 @@ static void write_pharmacy(struct strbuf *sb, bool *first, const struct claim *c
     w_money(sb, first, "charge", c->charge);
 }
 
-int intake_claim_write_json(const struct claim *c, struct strbuf *sb)
+int codec_claim_write_json(const struct claim *c, struct strbuf *sb)
 {
     bool first = true, f = true;
     strbuf_append_char(sb, '{');

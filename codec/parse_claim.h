@@ -2,8 +2,8 @@
  * A claim submission (API.md "Submitting a claim") from JSON to struct claim
  * and back. Every rule and its exact problem text is in docs/validation.md.
  */
-#ifndef CLAIMS_INTAKE_PARSE_CLAIM_H
-#define CLAIMS_INTAKE_PARSE_CLAIM_H
+#ifndef CLAIMS_CODEC_PARSE_CLAIM_H
+#define CLAIMS_CODEC_PARSE_CLAIM_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -14,7 +14,7 @@
 #include "codec/json_edge.h"
 #include "model.h"
 
-struct intake_claim_options {
+struct codec_claim_options {
     /* Staff may set received_date (API.md "Roles"); for anyone else the
      * field is refused with "not allowed for this role". */
     bool may_set_received_date;
@@ -33,38 +33,38 @@ struct intake_claim_options {
  * When received_date is absent, out->has_received_date is false and
  * out->received_date is zero: the caller sets the date it stamps.
  */
-bool intake_parse_claim(struct json_object *body, const struct intake_claim_options *opt,
-                        struct claim *out, struct intake_field_errors *errs);
+bool codec_parse_claim(struct json_object *body, const struct codec_claim_options *opt,
+                       struct claim *out, struct codec_field_errors *errs);
 
 /*
  * The whole edge for POST /v1/claims: bytes -> checked claim.
- * INTAKE_OK: *out is valid. INTAKE_NOT_JSON / INTAKE_INVALID: *reason is a
+ * CODEC_OK: *out is valid. CODEC_NOT_JSON / CODEC_INVALID: *reason is a
  * static sentence for the error message, errs holds the field problems (for
- * INTAKE_INVALID; possibly none, e.g. the body is not an object).
+ * CODEC_INVALID; possibly none, e.g. the body is not an object).
  */
-enum intake_status intake_claim_from_body(const char *bytes, size_t len,
-                                          const struct intake_claim_options *opt, struct claim *out,
-                                          struct intake_field_errors *errs, const char **reason);
+enum codec_status codec_claim_from_body(const char *bytes, size_t len,
+                                        const struct codec_claim_options *opt, struct claim *out,
+                                        struct codec_field_errors *errs, const char **reason);
 
 /*
  * The canonical JSON of a parsed claim, for storage and for `submitted` in
  * GET responses: fields in a fixed order, amounts as numbers with two
  * decimals, dates as strings, codes normalised, optional fields that were
- * absent left out (booleans always written). intake_parse_claim of this
+ * absent left out (booleans always written). codec_parse_claim of this
  * object (with received_date allowed) gives back an identical struct.
  * Allocates: the caller owns the object (json_object_put); NULL when out of
  * memory.
  */
-struct json_object *intake_claim_to_json(const struct claim *claim);
+struct json_object *codec_claim_to_json(const struct claim *claim);
 
 /*
- * The same canonical JSON as intake_claim_to_json, appended to sb as text
+ * The same canonical JSON as codec_claim_to_json, appended to sb as text
  * without building a json-c tree (the submission path stores it this way):
  * the same members in the same order with the same values; strings escaped
  * per RFC 8259 (a "/" is not escaped, which json-c does, and means the same).
  * Returns 0, or -1 when sb failed (out of memory).
  */
 struct strbuf;
-int intake_claim_write_json(const struct claim *claim, struct strbuf *sb);
+int codec_claim_write_json(const struct claim *claim, struct strbuf *sb);
 
 #endif

@@ -27,22 +27,22 @@ static const char *const tier_names[] = {"generic", "preferred_brand", "non_pref
                                          "excluded"};
 
 /* The record's id: valid and equal to the path's. */
-static void field_record_id(struct intake_reader *r, struct json_object *body, const char *key,
+static void field_record_id(struct codec_reader *r, struct json_object *body, const char *key,
                             const char *expected_id, char out[ID_LEN])
 {
-    if (intake_field(r, body, key, true, intake_value_id, out) == INTAKE_GOT && expected_id &&
+    if (codec_field(r, body, key, true, codec_value_id, out) == CODEC_GOT && expected_id &&
         strcmp(out, expected_id) != 0)
-        intake_report_key(r, key, P_PATH_ID);
+        codec_report_key(r, key, P_PATH_ID);
 }
 
 /* A date that, when both are known, is not before `start`. */
-static bool field_date_not_before(struct intake_reader *r, struct json_object *obj, const char *key,
+static bool field_date_not_before(struct codec_reader *r, struct json_object *obj, const char *key,
                                   bool start_ok, date_t start, date_t *out)
 {
-    if (intake_field(r, obj, key, false, intake_value_date, out) != INTAKE_GOT)
+    if (codec_field(r, obj, key, false, codec_value_date, out) != CODEC_GOT)
         return false;
     if (start_ok && date_cmp(*out, start) < 0)
-        intake_report_key(r, key, "must not be before effective");
+        codec_report_key(r, key, "must not be before effective");
     return true;
 }
 
@@ -53,19 +53,19 @@ static bool field_date_not_before(struct intake_reader *r, struct json_object *o
  * null); each later one from a date after the previous entry's. reported_on
  * is optional (null: not known).
  */
-static void parse_fact_dates(struct intake_reader *r, struct json_object *o, size_t i,
+static void parse_fact_dates(struct codec_reader *r, struct json_object *o, size_t i,
                              const struct fact_dates *prev, struct fact_dates *d)
 {
     if (i == 0) {
-        if (intake_member(o, "from"))
-            intake_report_key(r, "from", "must be null in the first entry");
-    } else if (intake_field(r, o, "from", true, intake_value_date, &d->from) == INTAKE_GOT) {
+        if (codec_member(o, "from"))
+            codec_report_key(r, "from", "must be null in the first entry");
+    } else if (codec_field(r, o, "from", true, codec_value_date, &d->from) == CODEC_GOT) {
         d->has_from = true;
         if (prev && prev->has_from && date_cmp(d->from, prev->from) <= 0)
-            intake_report_key(r, "from", "must be after the previous entry's from");
+            codec_report_key(r, "from", "must be after the previous entry's from");
     }
     d->has_reported_on =
-        intake_field(r, o, "reported_on", false, intake_value_date, &d->reported_on) == INTAKE_GOT;
+        codec_field(r, o, "reported_on", false, codec_value_date, &d->reported_on) == CODEC_GOT;
 }
 
 /*
@@ -74,57 +74,57 @@ static void parse_fact_dates(struct intake_reader *r, struct json_object *o, siz
  * fact_dates), each entry's facts read by `facts`. Returns how many were
  * stored (0 when absent).
  */
-static int parse_history(struct intake_reader *r, struct json_object *body, void *history,
+static int parse_history(struct codec_reader *r, struct json_object *body, void *history,
                          size_t stride, const char *const *fields,
-                         void (*facts)(struct intake_reader *, struct json_object *, void *entry))
+                         void (*facts)(struct codec_reader *, struct json_object *, void *entry))
 {
     size_t mark, n;
-    struct json_object *a = intake_enter_array(r, body, "history", false, 1, MAX_FACT_HISTORY,
-                                               "must have 1 to 64 entries", &mark, &n);
+    struct json_object *a = codec_enter_array(r, body, "history", false, 1, MAX_FACT_HISTORY,
+                                              "must have 1 to 64 entries", &mark, &n);
     if (!a)
         return 0;
     const struct fact_dates *prev = NULL;
     for (size_t i = 0; i < n && i < MAX_FACT_HISTORY; i++) {
-        size_t item = intake_path_push_index(&r->path, i);
+        size_t item = codec_path_push_index(&r->path, i);
         struct fact_dates *d = (struct fact_dates *)((char *)history + i * stride);
         struct json_object *o;
-        if (intake_value_object(r, json_object_array_get_idx(a, i), &o)) {
-            intake_reject_unknown(r, o, fields);
+        if (codec_value_object(r, json_object_array_get_idx(a, i), &o)) {
+            codec_reject_unknown(r, o, fields);
             parse_fact_dates(r, o, i, prev, d);
             facts(r, o, d);
         }
         prev = d;
-        intake_path_pop(&r->path, item);
+        codec_path_pop(&r->path, item);
     }
-    intake_path_pop(&r->path, mark);
+    codec_path_pop(&r->path, mark);
     return n < MAX_FACT_HISTORY ? (int)n : MAX_FACT_HISTORY;
 }
 
 /* ---- group ---- */
 
 /* A group's changing facts, both required, from the record or a history entry. */
-static void parse_group_facts(struct intake_reader *r, struct json_object *o, struct group_facts *f,
+static void parse_group_facts(struct codec_reader *r, struct json_object *o, struct group_facts *f,
                               bool *have_count)
 {
-    struct intake_int_spec count = {0, 10000000, "must be an integer from 0 to 10000000",
-                                    &f->employee_count};
-    bool got = intake_field(r, o, "employee_count", true, intake_value_int, &count) == INTAKE_GOT;
+    struct codec_int_spec count = {0, 10000000, "must be an integer from 0 to 10000000",
+                                   &f->employee_count};
+    bool got = codec_field(r, o, "employee_count", true, codec_value_int, &count) == CODEC_GOT;
     if (have_count)
         *have_count = got;
     int cert = 0;
-    struct intake_enum_spec certs = {certification_names, 2, "must be 20_or_more or 19_or_fewer",
-                                     &cert};
-    intake_field(r, o, "medicare_certification", true, intake_value_enum, &certs);
+    struct codec_enum_spec certs = {certification_names, 2, "must be 20_or_more or 19_or_fewer",
+                                    &cert};
+    codec_field(r, o, "medicare_certification", true, codec_value_enum, &certs);
     f->medicare_certification = (enum medicare_certification)cert;
 }
 
-static void parse_group_entry(struct intake_reader *r, struct json_object *o, void *entry)
+static void parse_group_entry(struct codec_reader *r, struct json_object *o, void *entry)
 {
     parse_group_facts(r, o, &((struct group_facts_entry *)entry)->facts, NULL);
 }
 
 static bool parse_group(struct json_object *body, const char *expected_id, struct group *out,
-                        struct intake_group_put *put, struct intake_field_errors *errs)
+                        struct codec_group_put *put, struct codec_field_errors *errs)
 {
     static const char *const fields[] = {"group_id",
                                          "name",
@@ -143,23 +143,23 @@ static bool parse_group(struct json_object *body, const char *expected_id, struc
                                                "medicare_certification", NULL};
     struct group_facts facts = {0};
     memset(out, 0, sizeof *out);
-    struct intake_reader r;
-    intake_reader_init(&r, errs);
-    int before = intake_problem_count(&r);
+    struct codec_reader r;
+    codec_reader_init(&r, errs);
+    int before = codec_problem_count(&r);
     if (!json_object_is_type(body, json_type_object)) {
-        intake_report(&r, INTAKE_P_OBJECT);
+        codec_report(&r, CODEC_P_OBJECT);
         return false;
     }
-    intake_reject_unknown(&r, body, fields);
+    codec_reject_unknown(&r, body, fields);
     field_record_id(&r, body, "group_id", expected_id, out->group_id);
-    intake_field(&r, body, "name", true, intake_value_name, out->name);
-    intake_field(&r, body, "state", true, intake_value_state, out->state);
+    codec_field(&r, body, "name", true, codec_value_name, out->name);
+    codec_field(&r, body, "state", true, codec_value_state, out->state);
     bool have_count;
     parse_group_facts(&r, body, &facts, &have_count);
     /* With a history, the history is the record's timeline and the top-level
      * values are what a PUT sets from today (intake/dated_facts.c); without
      * one, the values hold from the beginning. */
-    bool has_history = intake_member(body, "history") != NULL;
+    bool has_history = codec_member(body, "history") != NULL;
     if (has_history)
         out->n_history = parse_history(&r, body, out->history, sizeof out->history[0], entry_fields,
                                        parse_group_entry);
@@ -169,226 +169,225 @@ static bool parse_group(struct json_object *body, const char *expected_id, struc
         put->has_history = has_history;
         put->facts = facts;
     }
-    intake_field(&r, body, "dependent_to_30", false, intake_value_bool, &out->dependent_to_30);
+    codec_field(&r, body, "dependent_to_30", false, codec_value_bool, &out->dependent_to_30);
     /* Derived (COBRA applies to 20 or more employees); accepted so that a
      * record read with GET can be sent back with PUT, but never trusted. */
     bool cobra;
-    if (intake_field(&r, body, "cobra_applies", false, intake_value_bool, &cobra) == INTAKE_GOT &&
+    if (codec_field(&r, body, "cobra_applies", false, codec_value_bool, &cobra) == CODEC_GOT &&
         have_count && cobra != (facts.employee_count >= 20))
-        intake_report_key(&r, "cobra_applies",
-                          "must be true exactly when employee_count is 20 or more");
-    intake_field(&r, body, "plan_id", true, intake_value_id, out->plan_id);
-    struct intake_int_spec waiting = {0, 365, "must be an integer from 0 to 365",
-                                      &out->waiting_period_days};
-    intake_field(&r, body, "waiting_period_days", false, intake_value_int, &waiting);
-    intake_field(&r, body, "leave_continuation", false, intake_value_bool,
-                 &out->leave_continuation);
+        codec_report_key(&r, "cobra_applies",
+                         "must be true exactly when employee_count is 20 or more");
+    codec_field(&r, body, "plan_id", true, codec_value_id, out->plan_id);
+    struct codec_int_spec waiting = {0, 365, "must be an integer from 0 to 365",
+                                     &out->waiting_period_days};
+    codec_field(&r, body, "waiting_period_days", false, codec_value_int, &waiting);
+    codec_field(&r, body, "leave_continuation", false, codec_value_bool, &out->leave_continuation);
     /* § IV "State requirements": the plan documents' period where the state
      * has no entry in adjudicate/continuation.c's table; absent, the default. */
-    struct intake_int_spec state_months = {1, 36, "must be an integer from 1 to 36",
-                                           &out->state_continuation_months};
-    intake_field(&r, body, "state_continuation_months", false, intake_value_int, &state_months);
-    return intake_problem_count(&r) == before;
+    struct codec_int_spec state_months = {1, 36, "must be an integer from 1 to 36",
+                                          &out->state_continuation_months};
+    codec_field(&r, body, "state_continuation_months", false, codec_value_int, &state_months);
+    return codec_problem_count(&r) == before;
 }
 
-bool intake_parse_group(struct json_object *body, const char *expected_id, struct group *out,
-                        struct intake_field_errors *errs)
+bool codec_parse_group(struct json_object *body, const char *expected_id, struct group *out,
+                       struct codec_field_errors *errs)
 {
     return parse_group(body, expected_id, out, NULL, errs);
 }
 
 /* ---- member ---- */
 
-static void parse_coverage_span(struct intake_reader *r, struct json_object *o,
+static void parse_coverage_span(struct codec_reader *r, struct json_object *o,
                                 struct coverage_span *span)
 {
     static const char *const fields[] = {
         "plan_id",          "effective", "termination_event", "termination_reported_on", "kind",
         "qualifying_event", "months",    "elected_on",        "disability_ended_on",     NULL};
-    intake_reject_unknown(r, o, fields);
-    intake_field(r, o, "plan_id", true, intake_value_id, span->plan_id);
+    codec_reject_unknown(r, o, fields);
+    codec_field(r, o, "plan_id", true, codec_value_id, span->plan_id);
     bool have_effective =
-        intake_field(r, o, "effective", true, intake_value_date, &span->effective) == INTAKE_GOT;
+        codec_field(r, o, "effective", true, codec_value_date, &span->effective) == CODEC_GOT;
     span->has_termination_event = field_date_not_before(r, o, "termination_event", have_effective,
                                                         span->effective, &span->termination_event);
     /* § III "Reporting terminations": the day the plan learned of it. */
-    if (intake_field(r, o, "termination_reported_on", false, intake_value_date,
-                     &span->termination_reported_on) == INTAKE_GOT) {
+    if (codec_field(r, o, "termination_reported_on", false, codec_value_date,
+                    &span->termination_reported_on) == CODEC_GOT) {
         span->has_termination_reported_on = true;
         if (!span->has_termination_event)
-            intake_report_key(r, "termination_reported_on", "only allowed with termination_event");
+            codec_report_key(r, "termination_reported_on", "only allowed with termination_event");
     }
     int kind = -1;
-    struct intake_enum_spec kinds = {coverage_kind_names, 3,
-                                     "must be active, cobra or state_continuation", &kind};
-    if (intake_field(r, o, "kind", true, intake_value_enum, &kinds) == INTAKE_GOT)
+    struct codec_enum_spec kinds = {coverage_kind_names, 3,
+                                    "must be active, cobra or state_continuation", &kind};
+    if (codec_field(r, o, "kind", true, codec_value_enum, &kinds) == CODEC_GOT)
         span->kind = (enum coverage_kind)kind;
     else
         kind = -1;
     /* COBRA spans carry their qualifying event and 18, 29 or 36 months
      * (manual § IV "COBRA Continuation"); no other span does. */
     if (kind == COVERAGE_COBRA) {
-        intake_field(r, o, "qualifying_event", true, intake_value_date, &span->qualifying_event);
-        struct intake_int_spec months = {18, 36, "must be 18, 29 or 36", &span->months};
-        if (intake_field(r, o, "months", true, intake_value_int, &months) == INTAKE_GOT &&
+        codec_field(r, o, "qualifying_event", true, codec_value_date, &span->qualifying_event);
+        struct codec_int_spec months = {18, 36, "must be 18, 29 or 36", &span->months};
+        if (codec_field(r, o, "months", true, codec_value_int, &months) == CODEC_GOT &&
             span->months != 18 && span->months != 29 && span->months != 36)
-            intake_report_key(r, "months", "must be 18, 29 or 36");
+            codec_report_key(r, "months", "must be 18, 29 or 36");
         /* § IV "End of COBRA coverage period": the election, after which
          * Medicare or another group plan ends COBRA; by default the span's start. */
         span->elected_on = span->effective;
-        intake_field(r, o, "elected_on", false, intake_value_date, &span->elected_on);
+        codec_field(r, o, "elected_on", false, codec_value_date, &span->elected_on);
         /* The disability extension's end: only for a 29-month span. */
         if (span->months == 29)
             span->has_disability_ended_on =
-                intake_field(r, o, "disability_ended_on", false, intake_value_date,
-                             &span->disability_ended_on) == INTAKE_GOT;
-        else if (intake_member(o, "disability_ended_on"))
-            intake_report_key(r, "disability_ended_on", "only allowed when months is 29");
+                codec_field(r, o, "disability_ended_on", false, codec_value_date,
+                            &span->disability_ended_on) == CODEC_GOT;
+        else if (codec_member(o, "disability_ended_on"))
+            codec_report_key(r, "disability_ended_on", "only allowed when months is 29");
     } else if (kind >= 0) {
         static const char *const cobra_only[] = {"qualifying_event", "months", "elected_on",
                                                  "disability_ended_on", NULL};
         for (int i = 0; cobra_only[i]; i++)
-            if (intake_member(o, cobra_only[i]))
-                intake_report_key(r, cobra_only[i], "only allowed when kind is cobra");
+            if (codec_member(o, cobra_only[i]))
+                codec_report_key(r, cobra_only[i], "only allowed when kind is cobra");
     }
 }
 
-static void parse_medicare(struct intake_reader *r, struct json_object *body, struct medicare *m)
+static void parse_medicare(struct codec_reader *r, struct json_object *body, struct medicare *m)
 {
     static const char *const fields[] = {"basis", "entitlement_date", "part_a", "part_b", NULL};
     size_t mark;
-    struct json_object *o = intake_enter_object(r, body, "medicare", false, &mark);
+    struct json_object *o = codec_enter_object(r, body, "medicare", false, &mark);
     if (!o)
         return;
     m->present = true;
-    intake_reject_unknown(r, o, fields);
+    codec_reject_unknown(r, o, fields);
     int basis = 0;
-    struct intake_enum_spec bases = {medicare_basis_names, 3, "must be age, esrd or disability",
-                                     &basis};
-    intake_field(r, o, "basis", true, intake_value_enum, &bases);
+    struct codec_enum_spec bases = {medicare_basis_names, 3, "must be age, esrd or disability",
+                                    &basis};
+    codec_field(r, o, "basis", true, codec_value_enum, &bases);
     m->basis = (enum medicare_basis)basis;
-    intake_field(r, o, "entitlement_date", true, intake_value_date, &m->entitlement_date);
+    codec_field(r, o, "entitlement_date", true, codec_value_date, &m->entitlement_date);
     /* Both parts unless the record says otherwise (records stored before the
      * parts were kept meant Medicare as a whole). */
     m->part_a = m->part_b = true;
-    intake_field(r, o, "part_a", false, intake_value_bool, &m->part_a);
-    intake_field(r, o, "part_b", false, intake_value_bool, &m->part_b);
-    intake_path_pop(&r->path, mark);
+    codec_field(r, o, "part_a", false, codec_value_bool, &m->part_a);
+    codec_field(r, o, "part_b", false, codec_value_bool, &m->part_b);
+    codec_path_pop(&r->path, mark);
 }
 
-static void parse_other_coverage(struct intake_reader *r, struct json_object *o,
+static void parse_other_coverage(struct codec_reader *r, struct json_object *o,
                                  struct other_coverage *oc)
 {
     static const char *const fields[] = {
         "payer_name", "kind",        "relationship", "holder_birth_date",
         "effective",  "termination", "cobra",        "active_employment",
         "holder",     NULL};
-    intake_reject_unknown(r, o, fields);
-    intake_field(r, o, "payer_name", true, intake_value_name, oc->payer_name);
+    codec_reject_unknown(r, o, fields);
+    codec_field(r, o, "payer_name", true, codec_value_name, oc->payer_name);
     int kind = 0, rel = 0;
-    struct intake_enum_spec kinds = {other_kind_names, 2, "must be group or individual", &kind};
-    struct intake_enum_spec rels = {other_relationship_names, 2, "must be employee or dependent",
-                                    &rel};
-    intake_field(r, o, "kind", true, intake_value_enum, &kinds);
-    intake_field(r, o, "relationship", true, intake_value_enum, &rels);
+    struct codec_enum_spec kinds = {other_kind_names, 2, "must be group or individual", &kind};
+    struct codec_enum_spec rels = {other_relationship_names, 2, "must be employee or dependent",
+                                   &rel};
+    codec_field(r, o, "kind", true, codec_value_enum, &kinds);
+    codec_field(r, o, "relationship", true, codec_value_enum, &rels);
     oc->kind = (enum other_coverage_kind)kind;
     oc->relationship = (enum other_coverage_relationship)rel;
-    oc->has_holder_birth_date = intake_field(r, o, "holder_birth_date", false, intake_value_date,
-                                             &oc->holder_birth_date) == INTAKE_GOT;
+    oc->has_holder_birth_date = codec_field(r, o, "holder_birth_date", false, codec_value_date,
+                                            &oc->holder_birth_date) == CODEC_GOT;
     bool have_effective =
-        intake_field(r, o, "effective", true, intake_value_date, &oc->effective) == INTAKE_GOT;
+        codec_field(r, o, "effective", true, codec_value_date, &oc->effective) == CODEC_GOT;
     oc->has_termination =
         field_date_not_before(r, o, "termination", have_effective, oc->effective, &oc->termination);
-    intake_field(r, o, "cobra", false, intake_value_bool, &oc->cobra);
-    intake_field(r, o, "active_employment", false, intake_value_bool, &oc->active_employment);
+    codec_field(r, o, "cobra", false, codec_value_bool, &oc->cobra);
+    codec_field(r, o, "active_employment", false, codec_value_bool, &oc->active_employment);
     /* Who holds it, relative to a child of separated parents (NAIC). */
     int holder = 0;
-    struct intake_enum_spec holders = {
+    struct codec_enum_spec holders = {
         holder_names + 1, 4,
         "must be subscriber, subscriber_spouse, other_parent or other_parent_spouse", &holder};
-    if (intake_field(r, o, "holder", false, intake_value_enum, &holders) == INTAKE_GOT)
+    if (codec_field(r, o, "holder", false, codec_value_enum, &holders) == CODEC_GOT)
         oc->holder = (enum coverage_holder)(holder + 1);
 }
 
 /* The NAIC rule for a dependent child of divorced, separated or never-married
  * parents: `parents` {status, custodial_parent, court_decree_responsible}. */
-static void parse_parents(struct intake_reader *r, struct json_object *body,
+static void parse_parents(struct codec_reader *r, struct json_object *body,
                           struct separated_parents *p)
 {
     static const char *const fields[] = {"status", "custodial_parent", "court_decree_responsible",
                                          NULL};
     size_t mark;
-    struct json_object *o = intake_enter_object(r, body, "parents", false, &mark);
+    struct json_object *o = codec_enter_object(r, body, "parents", false, &mark);
     if (!o)
         return;
     p->present = true;
-    intake_reject_unknown(r, o, fields);
+    codec_reject_unknown(r, o, fields);
     int status = 0, custodial = 0, decree = 0;
-    struct intake_enum_spec statuses = {parents_status_names, 3,
-                                        "must be separated, divorced or never_married", &status};
-    struct intake_enum_spec custody = {custodial_names, 3,
-                                       "must be subscriber, other_parent or joint", &custodial};
-    struct intake_enum_spec decrees = {decree_names + 1, 3,
-                                       "must be subscriber, other_parent or both", &decree};
-    intake_field(r, o, "status", true, intake_value_enum, &statuses);
-    intake_field(r, o, "custodial_parent", true, intake_value_enum, &custody);
+    struct codec_enum_spec statuses = {parents_status_names, 3,
+                                       "must be separated, divorced or never_married", &status};
+    struct codec_enum_spec custody = {custodial_names, 3,
+                                      "must be subscriber, other_parent or joint", &custodial};
+    struct codec_enum_spec decrees = {decree_names + 1, 3,
+                                      "must be subscriber, other_parent or both", &decree};
+    codec_field(r, o, "status", true, codec_value_enum, &statuses);
+    codec_field(r, o, "custodial_parent", true, codec_value_enum, &custody);
     p->status = (enum parents_status)status;
     p->custodial = (enum custodial_parent)custodial;
-    if (intake_field(r, o, "court_decree_responsible", false, intake_value_enum, &decrees) ==
-        INTAKE_GOT)
+    if (codec_field(r, o, "court_decree_responsible", false, codec_value_enum, &decrees) ==
+        CODEC_GOT)
         p->decree = (enum decree_responsible)(decree + 1);
-    intake_path_pop(&r->path, mark);
+    codec_path_pop(&r->path, mark);
 }
 
 /* Array of objects under key, each checked by parse into items of size
  * `size` (at most max of them). Returns how many were stored. */
-static int parse_object_list(struct intake_reader *r, struct json_object *body, const char *key,
+static int parse_object_list(struct codec_reader *r, struct json_object *body, const char *key,
                              bool required, size_t max, const char *count_problem,
-                             void (*parse)(struct intake_reader *, struct json_object *, void *),
+                             void (*parse)(struct codec_reader *, struct json_object *, void *),
                              void *items, size_t size)
 {
     size_t mark, n;
     struct json_object *a =
-        intake_enter_array(r, body, key, required, 0, max, count_problem, &mark, &n);
+        codec_enter_array(r, body, key, required, 0, max, count_problem, &mark, &n);
     if (!a)
         return 0;
     for (size_t i = 0; i < n && i < max; i++) {
-        size_t item = intake_path_push_index(&r->path, i);
+        size_t item = codec_path_push_index(&r->path, i);
         struct json_object *o;
-        if (intake_value_object(r, json_object_array_get_idx(a, i), &o))
+        if (codec_value_object(r, json_object_array_get_idx(a, i), &o))
             parse(r, o, (char *)items + i * size);
-        intake_path_pop(&r->path, item);
+        codec_path_pop(&r->path, item);
     }
-    intake_path_pop(&r->path, mark);
+    codec_path_pop(&r->path, mark);
     return n < max ? (int)n : (int)max;
 }
 
-static void parse_span_item(struct intake_reader *r, struct json_object *o, void *out)
+static void parse_span_item(struct codec_reader *r, struct json_object *o, void *out)
 {
     parse_coverage_span(r, o, out);
 }
 
-static void parse_other_item(struct intake_reader *r, struct json_object *o, void *out)
+static void parse_other_item(struct codec_reader *r, struct json_object *o, void *out)
 {
     parse_other_coverage(r, o, out);
 }
 
-bool intake_parse_other_coverage(struct json_object *o, const char *key, struct other_coverage *out,
-                                 struct intake_field_errors *errs)
+bool codec_parse_other_coverage(struct json_object *o, const char *key, struct other_coverage *out,
+                                struct codec_field_errors *errs)
 {
     memset(out, 0, sizeof *out);
-    struct intake_reader r;
-    intake_reader_init(&r, errs);
-    int before = intake_problem_count(&r);
-    intake_path_push_key(&r.path, key, strlen(key));
+    struct codec_reader r;
+    codec_reader_init(&r, errs);
+    int before = codec_problem_count(&r);
+    codec_path_push_key(&r.path, key, strlen(key));
     parse_other_coverage(&r, o, out);
-    return intake_problem_count(&r) == before;
+    return codec_problem_count(&r) == before;
 }
 
 /* The member's changing facts from the record or a history entry: absent
  * booleans are false, an absent medicare is none. *given (may be NULL) gets
- * an INTAKE_GIVEN_* bit for each one the object holds. */
-static void parse_member_facts(struct intake_reader *r, struct json_object *o,
+ * an CODEC_GIVEN_* bit for each one the object holds. */
+static void parse_member_facts(struct codec_reader *r, struct json_object *o,
                                struct member_facts *f, unsigned *given)
 {
     static const char *const keys[] = {"student", "lives_with_employee", "has_own_dependent",
@@ -397,34 +396,34 @@ static void parse_member_facts(struct intake_reader *r, struct json_object *o,
                      &f->handicapped_certified};
     unsigned bits = 0;
     for (int i = 0; i < 4; i++)
-        if (intake_field(r, o, keys[i], false, intake_value_bool, flags[i]) != INTAKE_ABSENT)
+        if (codec_field(r, o, keys[i], false, codec_value_bool, flags[i]) != CODEC_ABSENT)
             bits |= 1u << i;
-    if (intake_member(o, "medicare"))
-        bits |= INTAKE_GIVEN_MEDICARE;
+    if (codec_member(o, "medicare"))
+        bits |= CODEC_GIVEN_MEDICARE;
     parse_medicare(r, o, &f->medicare);
     if (given)
         *given = bits;
 }
 
-static void parse_member_entry(struct intake_reader *r, struct json_object *o, void *entry)
+static void parse_member_entry(struct codec_reader *r, struct json_object *o, void *entry)
 {
     parse_member_facts(r, o, &((struct member_facts_entry *)entry)->facts, NULL);
 }
 
 /* The member's ids and relationship, checked together; returns the relationship or -1. */
-static int parse_member_ids(struct intake_reader *r, struct json_object *body,
+static int parse_member_ids(struct codec_reader *r, struct json_object *body,
                             const char *expected_id, struct member *out)
 {
-    int problems = intake_problem_count(r);
+    int problems = codec_problem_count(r);
     field_record_id(r, body, "member_id", expected_id, out->member_id);
-    bool have_ids = intake_problem_count(r) == problems;
-    have_ids &= intake_field(r, body, "subscriber_id", true, intake_value_id, out->subscriber_id) ==
-                INTAKE_GOT;
-    intake_field(r, body, "group_id", true, intake_value_id, out->group_id);
+    bool have_ids = codec_problem_count(r) == problems;
+    have_ids &= codec_field(r, body, "subscriber_id", true, codec_value_id, out->subscriber_id) ==
+                CODEC_GOT;
+    codec_field(r, body, "group_id", true, codec_value_id, out->group_id);
     int rel = -1;
-    struct intake_enum_spec rels = {relationship_names, 4,
-                                    "must be employee, spouse, child or grandchild", &rel};
-    if (intake_field(r, body, "relationship", true, intake_value_enum, &rels) == INTAKE_GOT)
+    struct codec_enum_spec rels = {relationship_names, 4,
+                                   "must be employee, spouse, child or grandchild", &rel};
+    if (codec_field(r, body, "relationship", true, codec_value_enum, &rels) == CODEC_GOT)
         out->relationship = (enum relationship)rel;
     else
         rel = -1;
@@ -433,49 +432,49 @@ static int parse_member_ids(struct intake_reader *r, struct json_object *body,
     if (have_ids && rel >= 0) {
         bool self = strcmp(out->member_id, out->subscriber_id) == 0;
         if (self && rel != REL_EMPLOYEE)
-            intake_report_key(r, "relationship",
-                              "must be employee when member_id equals subscriber_id");
+            codec_report_key(r, "relationship",
+                             "must be employee when member_id equals subscriber_id");
         else if (!self && rel == REL_EMPLOYEE)
-            intake_report_key(r, "subscriber_id", "must equal member_id for an employee");
+            codec_report_key(r, "subscriber_id", "must equal member_id for an employee");
     }
     return rel;
 }
 
 /* A grandchild's parent_member_id and a child's parents, refused for other relationships. */
-static void parse_member_parents(struct intake_reader *r, struct json_object *body, int rel,
+static void parse_member_parents(struct codec_reader *r, struct json_object *body, int rel,
                                  struct member *out)
 {
     /* § I: a grandchild is covered while its parent is a covered dependent
      * child: the parent's record. Optional here so that records stored before
      * it existed still read; PUT requires it (intake/admin_api.c). */
     if (rel == REL_GRANDCHILD)
-        intake_field(r, body, "parent_member_id", false, intake_value_id, out->parent_member_id);
-    else if (rel >= 0 && intake_member(body, "parent_member_id"))
-        intake_report_key(r, "parent_member_id", "only allowed when relationship is grandchild");
+        codec_field(r, body, "parent_member_id", false, codec_value_id, out->parent_member_id);
+    else if (rel >= 0 && codec_member(body, "parent_member_id"))
+        codec_report_key(r, "parent_member_id", "only allowed when relationship is grandchild");
     if (rel == REL_CHILD)
         parse_parents(r, body, &out->parents);
-    else if (rel >= 0 && intake_member(body, "parents"))
-        intake_report_key(r, "parents", "only allowed when relationship is child");
+    else if (rel >= 0 && codec_member(body, "parents"))
+        codec_report_key(r, "parents", "only allowed when relationship is child");
 }
 
 /* The member's name, birth date, state, marriage date and coverage spans. */
-static void parse_member_person(struct intake_reader *r, struct json_object *body,
+static void parse_member_person(struct codec_reader *r, struct json_object *body,
                                 struct member *out)
 {
-    intake_field(r, body, "first_name", true, intake_value_name, out->first_name);
-    intake_field(r, body, "last_name", true, intake_value_name, out->last_name);
-    intake_field(r, body, "birth_date", true, intake_value_date, &out->birth_date);
-    intake_field(r, body, "state", true, intake_value_state, out->state);
-    out->has_married_on = intake_field(r, body, "married_on", false, intake_value_date,
-                                       &out->married_on) == INTAKE_GOT;
+    codec_field(r, body, "first_name", true, codec_value_name, out->first_name);
+    codec_field(r, body, "last_name", true, codec_value_name, out->last_name);
+    codec_field(r, body, "birth_date", true, codec_value_date, &out->birth_date);
+    codec_field(r, body, "state", true, codec_value_state, out->state);
+    out->has_married_on =
+        codec_field(r, body, "married_on", false, codec_value_date, &out->married_on) == CODEC_GOT;
     out->n_coverage = parse_object_list(r, body, "coverage", true, MAX_COVERAGE_SPANS,
                                         "must have at most 20 spans", parse_span_item,
                                         out->coverage, sizeof *out->coverage);
 }
 
 /* The member's changing facts (history or top-level values), and what a PUT sets into *put. */
-static void parse_member_timeline(struct intake_reader *r, struct json_object *body,
-                                  struct member *out, struct intake_member_put *put)
+static void parse_member_timeline(struct codec_reader *r, struct json_object *body,
+                                  struct member *out, struct codec_member_put *put)
 {
     static const char *const entry_fields[] = {"from",
                                                "reported_on",
@@ -492,7 +491,7 @@ static void parse_member_timeline(struct intake_reader *r, struct json_object *b
     /* As for a group: with a history, the history is the timeline and the
      * top-level values are what a PUT sets from today; without one, the
      * values hold from the beginning. */
-    bool has_history = intake_member(body, "history") != NULL;
+    bool has_history = codec_member(body, "history") != NULL;
     if (has_history)
         out->n_history = parse_history(r, body, out->history, sizeof out->history[0], entry_fields,
                                        parse_member_entry);
@@ -500,14 +499,14 @@ static void parse_member_timeline(struct intake_reader *r, struct json_object *b
         member_set_initial_facts(out, &facts);
     if (put) {
         put->has_history = has_history;
-        put->given = has_history ? given : INTAKE_GIVEN_ALL;
+        put->given = has_history ? given : CODEC_GIVEN_ALL;
         put->facts = facts;
     }
 }
 
 /* A member record into *out (and *put, may be NULL); false when errs got a problem. */
 static bool parse_member(struct json_object *body, const char *expected_id, struct member *out,
-                         struct intake_member_put *put, struct intake_field_errors *errs)
+                         struct codec_member_put *put, struct codec_field_errors *errs)
 {
     static const char *const fields[] = {"member_id",
                                          "subscriber_id",
@@ -530,14 +529,14 @@ static bool parse_member(struct json_object *body, const char *expected_id, stru
                                          "history",
                                          NULL};
     memset(out, 0, sizeof *out);
-    struct intake_reader r;
-    intake_reader_init(&r, errs);
-    int before = intake_problem_count(&r);
+    struct codec_reader r;
+    codec_reader_init(&r, errs);
+    int before = codec_problem_count(&r);
     if (!json_object_is_type(body, json_type_object)) {
-        intake_report(&r, INTAKE_P_OBJECT);
+        codec_report(&r, CODEC_P_OBJECT);
         return false;
     }
-    intake_reject_unknown(&r, body, fields);
+    codec_reject_unknown(&r, body, fields);
     int rel = parse_member_ids(&r, body, expected_id, out);
     parse_member_parents(&r, body, rel, out);
     parse_member_person(&r, body, out);
@@ -545,18 +544,18 @@ static bool parse_member(struct json_object *body, const char *expected_id, stru
     out->n_other_coverage = parse_object_list(&r, body, "other_coverage", false, MAX_OTHER_COVERAGE,
                                               "must have at most 8 entries", parse_other_item,
                                               out->other_coverage, sizeof *out->other_coverage);
-    return intake_problem_count(&r) == before;
+    return codec_problem_count(&r) == before;
 }
 
-bool intake_parse_member(struct json_object *body, const char *expected_id, struct member *out,
-                         struct intake_field_errors *errs)
+bool codec_parse_member(struct json_object *body, const char *expected_id, struct member *out,
+                        struct codec_field_errors *errs)
 {
     return parse_member(body, expected_id, out, NULL, errs);
 }
 
 /* ---- plan ---- */
 
-static void parse_tier_terms(struct intake_reader *r, struct json_object *body, const char *key,
+static void parse_tier_terms(struct codec_reader *r, struct json_object *body, const char *key,
                              bool out_of_network, struct tier_terms *t)
 {
     static const char *const in_fields[] = {"deductible_individual", "deductible_family",
@@ -570,74 +569,73 @@ static void parse_tier_terms(struct intake_reader *r, struct json_object *body, 
                                              "allowed_percent",
                                              NULL};
     size_t mark;
-    struct json_object *o = intake_enter_object(r, body, key, true, &mark);
+    struct json_object *o = codec_enter_object(r, body, key, true, &mark);
     if (!o)
         return;
-    intake_reject_unknown(r, o, out_of_network ? out_fields : in_fields);
-    intake_field(r, o, "deductible_individual", true, intake_value_money,
-                 &t->deductible_individual);
-    intake_field(r, o, "deductible_family", true, intake_value_money, &t->deductible_family);
-    intake_field(r, o, "oop_max_individual", true, intake_value_money, &t->oop_max_individual);
-    intake_field(r, o, "oop_max_family", true, intake_value_money, &t->oop_max_family);
-    struct intake_int_spec coins = {0, 100, "must be an integer from 0 to 100",
-                                    &t->coinsurance_percent};
-    intake_field(r, o, "coinsurance_percent", true, intake_value_int, &coins);
+    codec_reject_unknown(r, o, out_of_network ? out_fields : in_fields);
+    codec_field(r, o, "deductible_individual", true, codec_value_money, &t->deductible_individual);
+    codec_field(r, o, "deductible_family", true, codec_value_money, &t->deductible_family);
+    codec_field(r, o, "oop_max_individual", true, codec_value_money, &t->oop_max_individual);
+    codec_field(r, o, "oop_max_family", true, codec_value_money, &t->oop_max_family);
+    struct codec_int_spec coins = {0, 100, "must be an integer from 0 to 100",
+                                   &t->coinsurance_percent};
+    codec_field(r, o, "coinsurance_percent", true, codec_value_int, &coins);
     if (out_of_network) {
-        struct intake_int_spec allowed = {0, 100, "must be an integer from 0 to 100",
-                                          &t->allowed_percent};
-        intake_field(r, o, "allowed_percent", true, intake_value_int, &allowed);
+        struct codec_int_spec allowed = {0, 100, "must be an integer from 0 to 100",
+                                         &t->allowed_percent};
+        codec_field(r, o, "allowed_percent", true, codec_value_int, &allowed);
     }
-    intake_path_pop(&r->path, mark);
+    codec_path_pop(&r->path, mark);
 }
 
-static void parse_copay_rule(struct intake_reader *r, struct json_object *o, void *out)
+static void parse_copay_rule(struct codec_reader *r, struct json_object *o, void *out)
 {
     static const char *const fields[] = {"procedure_codes", "amount", NULL};
     struct copay_rule *rule = out;
-    intake_reject_unknown(r, o, fields);
+    codec_reject_unknown(r, o, fields);
     size_t mark, n;
-    struct json_object *codes = intake_enter_array(
-        r, o, "procedure_codes", true, 1, MAX_COPAY_CODES, "must have 1 to 64 codes", &mark, &n);
+    struct json_object *codes = codec_enter_array(r, o, "procedure_codes", true, 1, MAX_COPAY_CODES,
+                                                  "must have 1 to 64 codes", &mark, &n);
     if (codes) {
         for (size_t i = 0; i < n && i < MAX_COPAY_CODES; i++)
-            intake_item(r, codes, i, intake_value_procedure, rule->procedure_codes[i]);
+            codec_item(r, codes, i, codec_value_procedure, rule->procedure_codes[i]);
         rule->n_procedure_codes = n < MAX_COPAY_CODES ? (int)n : MAX_COPAY_CODES;
-        intake_path_pop(&r->path, mark);
+        codec_path_pop(&r->path, mark);
     }
-    intake_field(r, o, "amount", true, intake_value_money, &rule->amount);
+    codec_field(r, o, "amount", true, codec_value_money, &rule->amount);
 }
 
-static void parse_pharmacy_tiers(struct intake_reader *r, struct json_object *body,
+static void parse_pharmacy_tiers(struct codec_reader *r, struct json_object *body,
                                  struct pharmacy_tier_terms tiers[DRUG_TIER_PRICED])
 {
     static const char *const fields[] = {"generic", "preferred_brand", "non_preferred", "specialty",
                                          NULL};
     static const char *const term_fields[] = {"copay", "coinsurance_percent", NULL};
     size_t mark;
-    struct json_object *o = intake_enter_object(r, body, "pharmacy", true, &mark);
+    struct json_object *o = codec_enter_object(r, body, "pharmacy", true, &mark);
     if (!o)
         return;
-    intake_reject_unknown(r, o, fields);
+    codec_reject_unknown(r, o, fields);
     for (int t = 0; t < DRUG_TIER_PRICED; t++) {
         size_t tier_mark;
-        struct json_object *terms = intake_enter_object(r, o, tier_names[t], true, &tier_mark);
+        struct json_object *terms = codec_enter_object(r, o, tier_names[t], true, &tier_mark);
         if (!terms)
             continue;
-        intake_reject_unknown(r, terms, term_fields);
-        struct intake_int_spec coins = {0, 100, "must be an integer from 0 to 100",
-                                        &tiers[t].coinsurance_percent};
-        bool has_copay = intake_member(terms, "copay") != NULL;
-        bool has_coins = intake_member(terms, "coinsurance_percent") != NULL;
+        codec_reject_unknown(r, terms, term_fields);
+        struct codec_int_spec coins = {0, 100, "must be an integer from 0 to 100",
+                                       &tiers[t].coinsurance_percent};
+        bool has_copay = codec_member(terms, "copay") != NULL;
+        bool has_coins = codec_member(terms, "coinsurance_percent") != NULL;
         if (has_copay == has_coins)
-            intake_report(r, "must have exactly one of copay or coinsurance_percent");
+            codec_report(r, "must have exactly one of copay or coinsurance_percent");
         else if (has_copay)
-            tiers[t].is_copay = intake_field(r, terms, "copay", true, intake_value_money,
-                                             &tiers[t].copay) == INTAKE_GOT;
+            tiers[t].is_copay = codec_field(r, terms, "copay", true, codec_value_money,
+                                            &tiers[t].copay) == CODEC_GOT;
         else
-            intake_field(r, terms, "coinsurance_percent", true, intake_value_int, &coins);
-        intake_path_pop(&r->path, tier_mark);
+            codec_field(r, terms, "coinsurance_percent", true, codec_value_int, &coins);
+        codec_path_pop(&r->path, tier_mark);
     }
-    intake_path_pop(&r->path, mark);
+    codec_path_pop(&r->path, mark);
 }
 
 static int fee_cmp(const void *a, const void *b)
@@ -656,17 +654,17 @@ static int formulary_cmp(const void *a, const void *b)
  * A map object under key (fee_schedule, formulary): checks its size and
  * returns it with *n entries, or NULL when absent or reported. Pushes key.
  */
-static struct json_object *enter_map(struct intake_reader *r, struct json_object *body,
+static struct json_object *enter_map(struct codec_reader *r, struct json_object *body,
                                      const char *key, size_t *mark, size_t *n)
 {
-    struct json_object *o = intake_enter_object(r, body, key, false, mark);
+    struct json_object *o = codec_enter_object(r, body, key, false, mark);
     *n = 0;
     if (!o)
         return NULL;
     *n = (size_t)json_object_object_length(o);
-    if (*n > INTAKE_MAX_MAP_ENTRIES) {
-        intake_report(r, "must have at most 100000 entries");
-        intake_path_pop(&r->path, *mark);
+    if (*n > CODEC_MAX_MAP_ENTRIES) {
+        codec_report(r, "must have at most 100000 entries");
+        codec_path_pop(&r->path, *mark);
         return NULL;
     }
     return o;
@@ -676,7 +674,7 @@ static struct json_object *enter_map(struct intake_reader *r, struct json_object
  * "00071015523") would be one entry with two prices: refused. Entries are
  * sorted; `code` gives an entry's key (empty for a key already reported as
  * malformed). Reports at map["code"]. */
-static void report_normalised_duplicates(struct intake_reader *r, const void *entries, size_t n,
+static void report_normalised_duplicates(struct codec_reader *r, const void *entries, size_t n,
                                          size_t size, const char *(*code)(const void *))
 {
     for (size_t i = 1; i < n; i++) {
@@ -684,9 +682,9 @@ static void report_normalised_duplicates(struct intake_reader *r, const void *en
         const char *cur = code((const char *)entries + i * size);
         if (cur[0] != '\0' && strcmp(prev, cur) == 0 &&
             (i < 2 || strcmp(code((const char *)entries + (i - 2) * size), cur) != 0)) {
-            size_t mark = intake_path_push_map_key(&r->path, cur, strlen(cur));
-            intake_report(r, "is duplicated");
-            intake_path_pop(&r->path, mark);
+            size_t mark = codec_path_push_map_key(&r->path, cur, strlen(cur));
+            codec_report(r, "is duplicated");
+            codec_path_pop(&r->path, mark);
         }
     }
 }
@@ -700,28 +698,28 @@ static const char *formulary_code(const void *e)
     return ((const struct formulary_entry *)e)->ndc;
 }
 
-static void parse_formulary_entry(struct intake_reader *r, struct json_object *val,
+static void parse_formulary_entry(struct codec_reader *r, struct json_object *val,
                                   struct formulary_entry *e)
 {
     static const char *const fields[] = {"tier", "unit_price", NULL};
     struct json_object *o;
-    if (!intake_value_object(r, val, &o))
+    if (!codec_value_object(r, val, &o))
         return;
-    intake_reject_unknown(r, o, fields);
+    codec_reject_unknown(r, o, fields);
     int tier = -1;
-    struct intake_enum_spec tiers = {
+    struct codec_enum_spec tiers = {
         tier_names, 5, "must be generic, preferred_brand, non_preferred, specialty or excluded",
         &tier};
-    if (intake_field(r, o, "tier", true, intake_value_enum, &tiers) != INTAKE_GOT)
+    if (codec_field(r, o, "tier", true, codec_value_enum, &tiers) != CODEC_GOT)
         return;
     e->tier = (enum drug_tier)tier;
     /* Excluded drugs carry no price (model.h); every other tier needs one. */
     if (tier == TIER_EXCLUDED) {
-        if (intake_member(o, "unit_price"))
-            intake_report_key(r, "unit_price", "not allowed for an excluded drug");
+        if (codec_member(o, "unit_price"))
+            codec_report_key(r, "unit_price", "not allowed for an excluded drug");
     } else {
-        e->has_unit_price = intake_field(r, o, "unit_price", true, intake_value_money,
-                                         &e->unit_price) == INTAKE_GOT;
+        e->has_unit_price =
+            codec_field(r, o, "unit_price", true, codec_value_money, &e->unit_price) == CODEC_GOT;
     }
 }
 
@@ -733,7 +731,7 @@ struct code_map {
     /* Writes the key's normalised code into the entry; false when it is none. */
     bool (*normalize)(const char *key, size_t len, void *entry);
     /* Reads the value into the entry, reporting its problems. */
-    void (*value)(struct intake_reader *r, struct json_object *val, void *entry);
+    void (*value)(struct codec_reader *r, struct json_object *val, void *entry);
     int (*cmp)(const void *a, const void *b);
     const char *(*code)(const void *entry);
 };
@@ -741,7 +739,7 @@ struct code_map {
 /* Reads map m->key of body into *entries (owned, sorted by code, *n of them):
  * each key normalised, each value read, two keys of one code reported.
  * Returns false only when out of memory. */
-static bool parse_code_map(struct intake_reader *r, struct json_object *body,
+static bool parse_code_map(struct codec_reader *r, struct json_object *body,
                            const struct code_map *m, void **entries, size_t *n)
 {
     size_t mark;
@@ -751,50 +749,50 @@ static bool parse_code_map(struct intake_reader *r, struct json_object *body,
     char *all = NULL;
     if (*n > 0 && !(all = calloc(*n, m->size))) {
         *n = 0;
-        intake_path_pop(&r->path, mark);
+        codec_path_pop(&r->path, mark);
         return false;
     }
     size_t i = 0;
     json_object_object_foreach(map, key, val)
     {
         void *e = all + m->size * i++;
-        size_t key_mark = intake_path_push_map_key(&r->path, key, strlen(key));
+        size_t key_mark = codec_path_push_map_key(&r->path, key, strlen(key));
         if (!m->normalize(key, strlen(key), e))
-            intake_report(r, m->key_problem);
+            codec_report(r, m->key_problem);
         else
             m->value(r, val, e);
-        intake_path_pop(&r->path, key_mark);
+        codec_path_pop(&r->path, key_mark);
     }
     if (*n > 0) /* an empty map has no array: qsort's base must not be NULL */
         qsort(all, *n, m->size, m->cmp);
     report_normalised_duplicates(r, all, *n, m->size, m->code);
-    intake_path_pop(&r->path, mark);
+    codec_path_pop(&r->path, mark);
     *entries = all;
     return true;
 }
 
 static bool fee_normalize(const char *key, size_t len, void *e)
 {
-    return intake_procedure_normalize(key, len, ((struct fee_entry *)e)->procedure_code);
+    return codec_procedure_normalize(key, len, ((struct fee_entry *)e)->procedure_code);
 }
 
-static void fee_value(struct intake_reader *r, struct json_object *val, void *e)
+static void fee_value(struct codec_reader *r, struct json_object *val, void *e)
 {
-    intake_value_money(r, val, &((struct fee_entry *)e)->allowed);
+    codec_value_money(r, val, &((struct fee_entry *)e)->allowed);
 }
 
 static bool formulary_normalize(const char *key, size_t len, void *e)
 {
-    return intake_ndc_normalize(key, len, ((struct formulary_entry *)e)->ndc);
+    return codec_ndc_normalize(key, len, ((struct formulary_entry *)e)->ndc);
 }
 
-static void formulary_value(struct intake_reader *r, struct json_object *val, void *e)
+static void formulary_value(struct codec_reader *r, struct json_object *val, void *e)
 {
     parse_formulary_entry(r, val, e);
 }
 
 /* The plan's fee schedule and formulary; false only when out of memory. */
-static bool parse_code_maps(struct intake_reader *r, struct json_object *body, struct plan *plan)
+static bool parse_code_maps(struct codec_reader *r, struct json_object *body, struct plan *plan)
 {
     static const struct code_map fees = {"fee_schedule",
                                          sizeof(struct fee_entry),
@@ -818,15 +816,15 @@ static bool parse_code_maps(struct intake_reader *r, struct json_object *body, s
     return ok;
 }
 
-static void parse_copays(struct intake_reader *r, struct json_object *body, struct plan *plan)
+static void parse_copays(struct codec_reader *r, struct json_object *body, struct plan *plan)
 {
     plan->n_copays = parse_object_list(r, body, "copays", false, MAX_COPAY_RULES,
                                        "must have at most 16 copay rules", parse_copay_rule,
                                        plan->copays, sizeof *plan->copays);
 }
 
-enum intake_status intake_parse_plan(struct json_object *body, const char *expected_id,
-                                     struct plan *out, struct intake_field_errors *errs)
+enum codec_status codec_parse_plan(struct json_object *body, const char *expected_id,
+                                   struct plan *out, struct codec_field_errors *errs)
 {
     static const char *const fields[] = {"plan_id",
                                          "name",
@@ -841,16 +839,16 @@ enum intake_status intake_parse_plan(struct json_object *body, const char *expec
                                          "formulary",
                                          NULL};
     memset(out, 0, sizeof *out);
-    struct intake_reader r;
-    intake_reader_init(&r, errs);
-    int before = intake_problem_count(&r);
+    struct codec_reader r;
+    codec_reader_init(&r, errs);
+    int before = codec_problem_count(&r);
     if (!json_object_is_type(body, json_type_object)) {
-        intake_report(&r, INTAKE_P_OBJECT);
-        return INTAKE_INVALID;
+        codec_report(&r, CODEC_P_OBJECT);
+        return CODEC_INVALID;
     }
-    intake_reject_unknown(&r, body, fields);
+    codec_reject_unknown(&r, body, fields);
     field_record_id(&r, body, "plan_id", expected_id, out->plan_id);
-    intake_field(&r, body, "name", true, intake_value_name, out->name);
+    codec_field(&r, body, "name", true, codec_value_name, out->name);
     parse_tier_terms(&r, body, "in_network", false, &out->in_network);
     parse_tier_terms(&r, body, "out_of_network", true, &out->out_of_network);
     parse_copays(&r, body, out);
@@ -858,114 +856,110 @@ enum intake_status intake_parse_plan(struct json_object *body, const char *expec
      * to answer a request for information (API.md "Plan"). */
     out->medical_filing_limit_days = PLAN_DEFAULT_MEDICAL_FILING_DAYS;
     out->pend_days = PLAN_DEFAULT_PEND_DAYS;
-    struct intake_int_spec filing = {1, 3650, "must be an integer from 1 to 3650",
-                                     &out->medical_filing_limit_days};
-    intake_field(&r, body, "medical_filing_limit_days", false, intake_value_int, &filing);
-    struct intake_int_spec pend = {1, 365, "must be an integer from 1 to 365", &out->pend_days};
-    intake_field(&r, body, "pend_days", false, intake_value_int, &pend);
+    struct codec_int_spec filing = {1, 3650, "must be an integer from 1 to 3650",
+                                    &out->medical_filing_limit_days};
+    codec_field(&r, body, "medical_filing_limit_days", false, codec_value_int, &filing);
+    struct codec_int_spec pend = {1, 365, "must be an integer from 1 to 365", &out->pend_days};
+    codec_field(&r, body, "pend_days", false, codec_value_int, &pend);
     /* Staff review (docs/rules.md "Staff review"): absent or null, none. */
-    out->has_review_threshold =
-        intake_field(&r, body, "review_threshold", false, intake_value_money,
-                     &out->review_threshold) == INTAKE_GOT;
+    out->has_review_threshold = codec_field(&r, body, "review_threshold", false, codec_value_money,
+                                            &out->review_threshold) == CODEC_GOT;
     parse_pharmacy_tiers(&r, body, out->pharmacy);
     if (!parse_code_maps(&r, body, out)) {
         plan_free(out);
-        return INTAKE_NO_MEMORY;
+        return CODEC_NO_MEMORY;
     }
-    if (intake_problem_count(&r) != before) {
+    if (codec_problem_count(&r) != before) {
         plan_free(out);
-        return INTAKE_INVALID;
+        return CODEC_INVALID;
     }
-    return INTAKE_OK;
+    return CODEC_OK;
 }
 
 /* ---- from bytes ---- */
 
 static const char *const problems_reason = "the record has problems listed in fields";
 
-static enum intake_status edge(const char *bytes, size_t len, struct json_object **body,
-                               struct intake_field_errors *errs, const char **reason)
+static enum codec_status edge(const char *bytes, size_t len, struct json_object **body,
+                              struct codec_field_errors *errs, const char **reason)
 {
-    intake_field_errors_init(errs);
-    return intake_json_parse(bytes, len, body, errs, reason);
+    codec_field_errors_init(errs);
+    return codec_json_parse(bytes, len, body, errs, reason);
 }
 
-static enum intake_status finish(struct json_object *body, bool parsed,
-                                 const struct intake_field_errors *errs, const char **reason)
+static enum codec_status finish(struct json_object *body, bool parsed,
+                                const struct codec_field_errors *errs, const char **reason)
 {
     json_object_put(body);
-    if (!parsed || intake_field_errors_any(errs)) {
+    if (!parsed || codec_field_errors_any(errs)) {
         if (reason)
             *reason = problems_reason;
-        return INTAKE_INVALID;
+        return CODEC_INVALID;
     }
-    return INTAKE_OK;
+    return CODEC_OK;
 }
 
-enum intake_status intake_group_from_body(const char *bytes, size_t len, const char *expected_id,
-                                          struct group *out, struct intake_field_errors *errs,
-                                          const char **reason)
+enum codec_status codec_group_from_body(const char *bytes, size_t len, const char *expected_id,
+                                        struct group *out, struct codec_field_errors *errs,
+                                        const char **reason)
 {
     struct json_object *body;
-    enum intake_status status = edge(bytes, len, &body, errs, reason);
-    if (status != INTAKE_OK)
+    enum codec_status status = edge(bytes, len, &body, errs, reason);
+    if (status != CODEC_OK)
         return status;
-    return finish(body, intake_parse_group(body, expected_id, out, errs), errs, reason);
+    return finish(body, codec_parse_group(body, expected_id, out, errs), errs, reason);
 }
 
-enum intake_status intake_member_from_body(const char *bytes, size_t len, const char *expected_id,
-                                           struct member *out, struct intake_field_errors *errs,
-                                           const char **reason)
+enum codec_status codec_member_from_body(const char *bytes, size_t len, const char *expected_id,
+                                         struct member *out, struct codec_field_errors *errs,
+                                         const char **reason)
 {
     struct json_object *body;
-    enum intake_status status = edge(bytes, len, &body, errs, reason);
-    if (status != INTAKE_OK)
+    enum codec_status status = edge(bytes, len, &body, errs, reason);
+    if (status != CODEC_OK)
         return status;
-    return finish(body, intake_parse_member(body, expected_id, out, errs), errs, reason);
+    return finish(body, codec_parse_member(body, expected_id, out, errs), errs, reason);
 }
 
-enum intake_status intake_group_put_from_body(const char *bytes, size_t len,
-                                              const char *expected_id, struct group *out,
-                                              struct intake_group_put *put,
-                                              struct intake_field_errors *errs, const char **reason)
+enum codec_status codec_group_put_from_body(const char *bytes, size_t len, const char *expected_id,
+                                            struct group *out, struct codec_group_put *put,
+                                            struct codec_field_errors *errs, const char **reason)
 {
     struct json_object *body;
-    enum intake_status status = edge(bytes, len, &body, errs, reason);
-    if (status != INTAKE_OK)
+    enum codec_status status = edge(bytes, len, &body, errs, reason);
+    if (status != CODEC_OK)
         return status;
     return finish(body, parse_group(body, expected_id, out, put, errs), errs, reason);
 }
 
-enum intake_status intake_member_put_from_body(const char *bytes, size_t len,
-                                               const char *expected_id, struct member *out,
-                                               struct intake_member_put *put,
-                                               struct intake_field_errors *errs,
-                                               const char **reason)
+enum codec_status codec_member_put_from_body(const char *bytes, size_t len, const char *expected_id,
+                                             struct member *out, struct codec_member_put *put,
+                                             struct codec_field_errors *errs, const char **reason)
 {
     struct json_object *body;
-    enum intake_status status = edge(bytes, len, &body, errs, reason);
-    if (status != INTAKE_OK)
+    enum codec_status status = edge(bytes, len, &body, errs, reason);
+    if (status != CODEC_OK)
         return status;
     return finish(body, parse_member(body, expected_id, out, put, errs), errs, reason);
 }
 
-enum intake_status intake_plan_from_body(const char *bytes, size_t len, const char *expected_id,
-                                         struct plan *out, struct intake_field_errors *errs,
-                                         const char **reason)
+enum codec_status codec_plan_from_body(const char *bytes, size_t len, const char *expected_id,
+                                       struct plan *out, struct codec_field_errors *errs,
+                                       const char **reason)
 {
     struct json_object *body;
-    enum intake_status status = edge(bytes, len, &body, errs, reason);
-    if (status != INTAKE_OK)
+    enum codec_status status = edge(bytes, len, &body, errs, reason);
+    if (status != CODEC_OK)
         return status;
-    status = intake_parse_plan(body, expected_id, out, errs);
+    status = codec_parse_plan(body, expected_id, out, errs);
     json_object_put(body);
-    if (status == INTAKE_OK && intake_field_errors_any(errs)) {
+    if (status == CODEC_OK && codec_field_errors_any(errs)) {
         plan_free(out); /* duplicate keys found at the edge */
-        status = INTAKE_INVALID;
+        status = CODEC_INVALID;
     }
-    if (status == INTAKE_INVALID && reason)
+    if (status == CODEC_INVALID && reason)
         *reason = problems_reason;
-    else if (status == INTAKE_NO_MEMORY && reason)
+    else if (status == CODEC_NO_MEMORY && reason)
         *reason = "out of memory";
     return status;
 }
@@ -974,7 +968,7 @@ enum intake_status intake_plan_from_body(const char *bytes, size_t len, const ch
 
 static int put_date_or_null(struct json_object *o, const char *key, bool has, date_t d)
 {
-    return has ? intake_put_date(o, key, d) : intake_put_null(o, key);
+    return has ? codec_put_date(o, key, d) : codec_put_null(o, key);
 }
 
 static int put_fact_dates(struct json_object *o, const struct fact_dates *d)
@@ -985,9 +979,9 @@ static int put_fact_dates(struct json_object *o, const struct fact_dates *d)
 
 static int put_group_facts(struct json_object *o, const struct group_facts *f)
 {
-    return intake_put_int(o, "employee_count", f->employee_count) ||
-           intake_put_string(o, "medicare_certification",
-                             certification_names[f->medicare_certification]);
+    return codec_put_int(o, "employee_count", f->employee_count) ||
+           codec_put_string(o, "medicare_certification",
+                            certification_names[f->medicare_certification]);
 }
 
 static struct json_object *group_history_to_json(const struct group *g)
@@ -995,7 +989,7 @@ static struct json_object *group_history_to_json(const struct group *g)
     struct json_object *a = json_object_new_array();
     for (int i = 0; a && i < g->n_history; i++) {
         struct json_object *e = json_object_new_object();
-        if (intake_append(a, e) || put_fact_dates(e, &g->history[i].dates) ||
+        if (codec_append(a, e) || put_fact_dates(e, &g->history[i].dates) ||
             put_group_facts(e, &g->history[i].facts)) {
             json_object_put(a);
             return NULL;
@@ -1004,21 +998,21 @@ static struct json_object *group_history_to_json(const struct group *g)
     return a;
 }
 
-struct json_object *intake_group_to_json(const struct group *g, date_t as_of)
+struct json_object *codec_group_to_json(const struct group *g, date_t as_of)
 {
     struct json_object *o = json_object_new_object();
     const struct group_facts *f = group_facts_on(g, as_of);
-    if (!o || intake_put_string(o, "group_id", g->group_id) ||
-        intake_put_string(o, "name", g->name) || intake_put_string(o, "state", g->state) ||
-        put_group_facts(o, f) || intake_put_bool(o, "dependent_to_30", g->dependent_to_30) ||
-        intake_put_bool(o, "cobra_applies", group_cobra_applies_on(g, as_of)) ||
-        intake_put_string(o, "plan_id", g->plan_id) ||
-        intake_put_int(o, "waiting_period_days", g->waiting_period_days) ||
-        intake_put_bool(o, "leave_continuation", g->leave_continuation) ||
+    if (!o || codec_put_string(o, "group_id", g->group_id) ||
+        codec_put_string(o, "name", g->name) || codec_put_string(o, "state", g->state) ||
+        put_group_facts(o, f) || codec_put_bool(o, "dependent_to_30", g->dependent_to_30) ||
+        codec_put_bool(o, "cobra_applies", group_cobra_applies_on(g, as_of)) ||
+        codec_put_string(o, "plan_id", g->plan_id) ||
+        codec_put_int(o, "waiting_period_days", g->waiting_period_days) ||
+        codec_put_bool(o, "leave_continuation", g->leave_continuation) ||
         (g->state_continuation_months > 0
-             ? intake_put_int(o, "state_continuation_months", g->state_continuation_months)
-             : intake_put_null(o, "state_continuation_months")) ||
-        intake_put(o, "history", group_history_to_json(g))) {
+             ? codec_put_int(o, "state_continuation_months", g->state_continuation_months)
+             : codec_put_null(o, "state_continuation_months")) ||
+        codec_put(o, "history", group_history_to_json(g))) {
         json_object_put(o);
         return NULL;
     }
@@ -1028,17 +1022,16 @@ struct json_object *intake_group_to_json(const struct group *g, date_t as_of)
 static struct json_object *span_to_json(const struct coverage_span *s)
 {
     struct json_object *o = json_object_new_object();
-    if (!o || intake_put_string(o, "plan_id", s->plan_id) ||
-        intake_put_date(o, "effective", s->effective) ||
+    if (!o || codec_put_string(o, "plan_id", s->plan_id) ||
+        codec_put_date(o, "effective", s->effective) ||
         put_date_or_null(o, "termination_event", s->has_termination_event, s->termination_event) ||
         /* Written only when known: spans stored before it existed read back unchanged. */
         (s->has_termination_reported_on &&
-         intake_put_date(o, "termination_reported_on", s->termination_reported_on)) ||
-        intake_put_string(o, "kind", coverage_kind_names[s->kind]) ||
-        (s->kind == COVERAGE_COBRA &&
-         (intake_put_date(o, "qualifying_event", s->qualifying_event) ||
-          intake_put_int(o, "months", s->months) ||
-          intake_put_date(o, "elected_on", s->elected_on))) ||
+         codec_put_date(o, "termination_reported_on", s->termination_reported_on)) ||
+        codec_put_string(o, "kind", coverage_kind_names[s->kind]) ||
+        (s->kind == COVERAGE_COBRA && (codec_put_date(o, "qualifying_event", s->qualifying_event) ||
+                                       codec_put_int(o, "months", s->months) ||
+                                       codec_put_date(o, "elected_on", s->elected_on))) ||
         (s->kind == COVERAGE_COBRA && s->months == 29 &&
          put_date_or_null(o, "disability_ended_on", s->has_disability_ended_on,
                           s->disability_ended_on))) {
@@ -1051,16 +1044,16 @@ static struct json_object *span_to_json(const struct coverage_span *s)
 static struct json_object *other_coverage_to_json(const struct other_coverage *c)
 {
     struct json_object *o = json_object_new_object();
-    if (!o || intake_put_string(o, "payer_name", c->payer_name) ||
-        intake_put_string(o, "kind", other_kind_names[c->kind]) ||
-        intake_put_string(o, "relationship", other_relationship_names[c->relationship]) ||
+    if (!o || codec_put_string(o, "payer_name", c->payer_name) ||
+        codec_put_string(o, "kind", other_kind_names[c->kind]) ||
+        codec_put_string(o, "relationship", other_relationship_names[c->relationship]) ||
         put_date_or_null(o, "holder_birth_date", c->has_holder_birth_date, c->holder_birth_date) ||
-        intake_put_date(o, "effective", c->effective) ||
+        codec_put_date(o, "effective", c->effective) ||
         put_date_or_null(o, "termination", c->has_termination, c->termination) ||
-        intake_put_bool(o, "cobra", c->cobra) ||
-        intake_put_bool(o, "active_employment", c->active_employment) ||
-        (c->holder != HOLDER_UNKNOWN ? intake_put_string(o, "holder", holder_names[c->holder])
-                                     : intake_put_null(o, "holder"))) {
+        codec_put_bool(o, "cobra", c->cobra) ||
+        codec_put_bool(o, "active_employment", c->active_employment) ||
+        (c->holder != HOLDER_UNKNOWN ? codec_put_string(o, "holder", holder_names[c->holder])
+                                     : codec_put_null(o, "holder"))) {
         json_object_put(o);
         return NULL;
     }
@@ -1070,9 +1063,9 @@ static struct json_object *other_coverage_to_json(const struct other_coverage *c
 static struct json_object *medicare_to_json(const struct medicare *m)
 {
     struct json_object *o = json_object_new_object();
-    if (!o || intake_put_string(o, "basis", medicare_basis_names[m->basis]) ||
-        intake_put_date(o, "entitlement_date", m->entitlement_date) ||
-        intake_put_bool(o, "part_a", m->part_a) || intake_put_bool(o, "part_b", m->part_b)) {
+    if (!o || codec_put_string(o, "basis", medicare_basis_names[m->basis]) ||
+        codec_put_date(o, "entitlement_date", m->entitlement_date) ||
+        codec_put_bool(o, "part_a", m->part_a) || codec_put_bool(o, "part_b", m->part_b)) {
         json_object_put(o);
         return NULL;
     }
@@ -1082,11 +1075,11 @@ static struct json_object *medicare_to_json(const struct medicare *m)
 static struct json_object *parents_to_json(const struct separated_parents *p)
 {
     struct json_object *o = json_object_new_object();
-    if (!o || intake_put_string(o, "status", parents_status_names[p->status]) ||
-        intake_put_string(o, "custodial_parent", custodial_names[p->custodial]) ||
+    if (!o || codec_put_string(o, "status", parents_status_names[p->status]) ||
+        codec_put_string(o, "custodial_parent", custodial_names[p->custodial]) ||
         (p->decree != DECREE_NONE
-             ? intake_put_string(o, "court_decree_responsible", decree_names[p->decree])
-             : intake_put_null(o, "court_decree_responsible"))) {
+             ? codec_put_string(o, "court_decree_responsible", decree_names[p->decree])
+             : codec_put_null(o, "court_decree_responsible"))) {
         json_object_put(o);
         return NULL;
     }
@@ -1095,16 +1088,16 @@ static struct json_object *parents_to_json(const struct separated_parents *p)
 
 static int put_member_flags(struct json_object *o, const struct member_facts *f)
 {
-    return intake_put_bool(o, "student", f->student) ||
-           intake_put_bool(o, "lives_with_employee", f->lives_with_employee) ||
-           intake_put_bool(o, "has_own_dependent", f->has_own_dependent) ||
-           intake_put_bool(o, "handicapped_certified", f->handicapped_certified);
+    return codec_put_bool(o, "student", f->student) ||
+           codec_put_bool(o, "lives_with_employee", f->lives_with_employee) ||
+           codec_put_bool(o, "has_own_dependent", f->has_own_dependent) ||
+           codec_put_bool(o, "handicapped_certified", f->handicapped_certified);
 }
 
 static int put_medicare(struct json_object *o, const struct medicare *m)
 {
-    return m->present ? intake_put(o, "medicare", medicare_to_json(m))
-                      : intake_put_null(o, "medicare");
+    return m->present ? codec_put(o, "medicare", medicare_to_json(m))
+                      : codec_put_null(o, "medicare");
 }
 
 static struct json_object *member_history_to_json(const struct member *m)
@@ -1112,7 +1105,7 @@ static struct json_object *member_history_to_json(const struct member *m)
     struct json_object *a = json_object_new_array();
     for (int i = 0; a && i < m->n_history; i++) {
         struct json_object *e = json_object_new_object();
-        if (intake_append(a, e) || put_fact_dates(e, &m->history[i].dates) ||
+        if (codec_append(a, e) || put_fact_dates(e, &m->history[i].dates) ||
             put_member_flags(e, &m->history[i].facts) ||
             put_medicare(e, &m->history[i].facts.medicare)) {
             json_object_put(a);
@@ -1122,7 +1115,7 @@ static struct json_object *member_history_to_json(const struct member *m)
     return a;
 }
 
-struct json_object *intake_member_to_json(const struct member *m, date_t as_of)
+struct json_object *codec_member_to_json(const struct member *m, date_t as_of)
 {
     const struct member_facts *f = member_facts_on(m, as_of);
     struct json_object *o = json_object_new_object();
@@ -1131,39 +1124,39 @@ struct json_object *intake_member_to_json(const struct member *m, date_t as_of)
     if (!o || !coverage || !other)
         goto fail;
     for (int i = 0; i < m->n_coverage; i++)
-        if (intake_append(coverage, span_to_json(&m->coverage[i])))
+        if (codec_append(coverage, span_to_json(&m->coverage[i])))
             goto fail;
     for (int i = 0; i < m->n_other_coverage; i++)
-        if (intake_append(other, other_coverage_to_json(&m->other_coverage[i])))
+        if (codec_append(other, other_coverage_to_json(&m->other_coverage[i])))
             goto fail;
-    if (intake_put_string(o, "member_id", m->member_id) ||
-        intake_put_string(o, "subscriber_id", m->subscriber_id) ||
-        intake_put_string(o, "group_id", m->group_id) ||
-        intake_put_string(o, "relationship", relationship_names[m->relationship]) ||
+    if (codec_put_string(o, "member_id", m->member_id) ||
+        codec_put_string(o, "subscriber_id", m->subscriber_id) ||
+        codec_put_string(o, "group_id", m->group_id) ||
+        codec_put_string(o, "relationship", relationship_names[m->relationship]) ||
         (m->relationship == REL_GRANDCHILD &&
-         (m->parent_member_id[0] ? intake_put_string(o, "parent_member_id", m->parent_member_id)
-                                 : intake_put_null(o, "parent_member_id"))) ||
+         (m->parent_member_id[0] ? codec_put_string(o, "parent_member_id", m->parent_member_id)
+                                 : codec_put_null(o, "parent_member_id"))) ||
         (m->relationship == REL_CHILD &&
-         (m->parents.present ? intake_put(o, "parents", parents_to_json(&m->parents))
-                             : intake_put_null(o, "parents"))) ||
-        intake_put_string(o, "first_name", m->first_name) ||
-        intake_put_string(o, "last_name", m->last_name) ||
-        intake_put_date(o, "birth_date", m->birth_date) ||
-        intake_put_string(o, "state", m->state) || intake_put_bool(o, "student", f->student) ||
-        intake_put_bool(o, "lives_with_employee", f->lives_with_employee) ||
+         (m->parents.present ? codec_put(o, "parents", parents_to_json(&m->parents))
+                             : codec_put_null(o, "parents"))) ||
+        codec_put_string(o, "first_name", m->first_name) ||
+        codec_put_string(o, "last_name", m->last_name) ||
+        codec_put_date(o, "birth_date", m->birth_date) || codec_put_string(o, "state", m->state) ||
+        codec_put_bool(o, "student", f->student) ||
+        codec_put_bool(o, "lives_with_employee", f->lives_with_employee) ||
         put_date_or_null(o, "married_on", m->has_married_on, m->married_on) ||
-        intake_put_bool(o, "has_own_dependent", f->has_own_dependent) ||
-        intake_put_bool(o, "handicapped_certified", f->handicapped_certified))
+        codec_put_bool(o, "has_own_dependent", f->has_own_dependent) ||
+        codec_put_bool(o, "handicapped_certified", f->handicapped_certified))
         goto fail;
-    int rc = intake_put(o, "coverage", coverage);
+    int rc = codec_put(o, "coverage", coverage);
     coverage = NULL; /* owned by o, or freed */
     if (rc)
         goto fail;
     if (put_medicare(o, &f->medicare))
         goto fail;
-    rc = intake_put(o, "other_coverage", other);
+    rc = codec_put(o, "other_coverage", other);
     other = NULL;
-    if (rc || intake_put(o, "history", member_history_to_json(m)))
+    if (rc || codec_put(o, "history", member_history_to_json(m)))
         goto fail;
     return o;
 fail:
@@ -1176,12 +1169,12 @@ fail:
 static struct json_object *tier_terms_to_json(const struct tier_terms *t, bool out_of_network)
 {
     struct json_object *o = json_object_new_object();
-    if (!o || intake_put_money(o, "deductible_individual", t->deductible_individual) ||
-        intake_put_money(o, "deductible_family", t->deductible_family) ||
-        intake_put_money(o, "oop_max_individual", t->oop_max_individual) ||
-        intake_put_money(o, "oop_max_family", t->oop_max_family) ||
-        intake_put_int(o, "coinsurance_percent", t->coinsurance_percent) ||
-        (out_of_network && intake_put_int(o, "allowed_percent", t->allowed_percent))) {
+    if (!o || codec_put_money(o, "deductible_individual", t->deductible_individual) ||
+        codec_put_money(o, "deductible_family", t->deductible_family) ||
+        codec_put_money(o, "oop_max_individual", t->oop_max_individual) ||
+        codec_put_money(o, "oop_max_family", t->oop_max_family) ||
+        codec_put_int(o, "coinsurance_percent", t->coinsurance_percent) ||
+        (out_of_network && codec_put_int(o, "allowed_percent", t->allowed_percent))) {
         json_object_put(o);
         return NULL;
     }
@@ -1197,16 +1190,16 @@ static struct json_object *copays_to_json(const struct plan *p)
         const struct copay_rule *rule = &p->copays[i];
         struct json_object *o = json_object_new_object();
         struct json_object *codes = json_object_new_array();
-        if (intake_append(a, o)) {
+        if (codec_append(a, o)) {
             json_object_put(codes);
             goto fail;
         }
-        if (intake_put(o, "procedure_codes", codes))
+        if (codec_put(o, "procedure_codes", codes))
             goto fail;
         for (int j = 0; j < rule->n_procedure_codes; j++)
-            if (intake_append(codes, json_object_new_string(rule->procedure_codes[j])))
+            if (codec_append(codes, json_object_new_string(rule->procedure_codes[j])))
                 goto fail;
-        if (intake_put_money(o, "amount", rule->amount))
+        if (codec_put_money(o, "amount", rule->amount))
             goto fail;
     }
     return a;
@@ -1222,10 +1215,10 @@ static struct json_object *pharmacy_tiers_to_json(const struct plan *p)
         return NULL;
     for (int t = 0; t < DRUG_TIER_PRICED; t++) {
         struct json_object *terms = json_object_new_object();
-        if (intake_put(o, tier_names[t], terms) ||
-            (p->pharmacy[t].is_copay ? intake_put_money(terms, "copay", p->pharmacy[t].copay)
-                                     : intake_put_int(terms, "coinsurance_percent",
-                                                      p->pharmacy[t].coinsurance_percent))) {
+        if (codec_put(o, tier_names[t], terms) ||
+            (p->pharmacy[t].is_copay ? codec_put_money(terms, "copay", p->pharmacy[t].copay)
+                                     : codec_put_int(terms, "coinsurance_percent",
+                                                     p->pharmacy[t].coinsurance_percent))) {
             json_object_put(o);
             return NULL;
         }
@@ -1239,7 +1232,7 @@ static struct json_object *fee_schedule_to_json(const struct plan *p)
     if (!o)
         return NULL;
     for (size_t i = 0; i < p->n_fee_schedule; i++)
-        if (intake_put_money(o, p->fee_schedule[i].procedure_code, p->fee_schedule[i].allowed)) {
+        if (codec_put_money(o, p->fee_schedule[i].procedure_code, p->fee_schedule[i].allowed)) {
             json_object_put(o);
             return NULL;
         }
@@ -1254,8 +1247,8 @@ static struct json_object *formulary_to_json(const struct plan *p)
     for (size_t i = 0; i < p->n_formulary; i++) {
         const struct formulary_entry *e = &p->formulary[i];
         struct json_object *entry = json_object_new_object();
-        if (intake_put(o, e->ndc, entry) || intake_put_string(entry, "tier", tier_names[e->tier]) ||
-            (e->has_unit_price && intake_put_money(entry, "unit_price", e->unit_price))) {
+        if (codec_put(o, e->ndc, entry) || codec_put_string(entry, "tier", tier_names[e->tier]) ||
+            (e->has_unit_price && codec_put_money(entry, "unit_price", e->unit_price))) {
             json_object_put(o);
             return NULL;
         }
@@ -1263,20 +1256,19 @@ static struct json_object *formulary_to_json(const struct plan *p)
     return o;
 }
 
-struct json_object *intake_plan_to_json(const struct plan *p)
+struct json_object *codec_plan_to_json(const struct plan *p)
 {
     struct json_object *o = json_object_new_object();
-    if (!o || intake_put_string(o, "plan_id", p->plan_id) ||
-        intake_put_string(o, "name", p->name) ||
-        intake_put(o, "in_network", tier_terms_to_json(&p->in_network, false)) ||
-        intake_put(o, "out_of_network", tier_terms_to_json(&p->out_of_network, true)) ||
-        intake_put(o, "copays", copays_to_json(p)) ||
-        intake_put(o, "fee_schedule", fee_schedule_to_json(p)) ||
-        intake_put_int(o, "medical_filing_limit_days", p->medical_filing_limit_days) ||
-        intake_put_int(o, "pend_days", p->pend_days) ||
-        (p->has_review_threshold && intake_put_money(o, "review_threshold", p->review_threshold)) ||
-        intake_put(o, "pharmacy", pharmacy_tiers_to_json(p)) ||
-        intake_put(o, "formulary", formulary_to_json(p))) {
+    if (!o || codec_put_string(o, "plan_id", p->plan_id) || codec_put_string(o, "name", p->name) ||
+        codec_put(o, "in_network", tier_terms_to_json(&p->in_network, false)) ||
+        codec_put(o, "out_of_network", tier_terms_to_json(&p->out_of_network, true)) ||
+        codec_put(o, "copays", copays_to_json(p)) ||
+        codec_put(o, "fee_schedule", fee_schedule_to_json(p)) ||
+        codec_put_int(o, "medical_filing_limit_days", p->medical_filing_limit_days) ||
+        codec_put_int(o, "pend_days", p->pend_days) ||
+        (p->has_review_threshold && codec_put_money(o, "review_threshold", p->review_threshold)) ||
+        codec_put(o, "pharmacy", pharmacy_tiers_to_json(p)) ||
+        codec_put(o, "formulary", formulary_to_json(p))) {
         json_object_put(o);
         return NULL;
     }
@@ -1305,19 +1297,19 @@ static const size_t cache_ways[CACHE_KINDS] = {4, 4, 32};
 static const size_t cache_value_size[CACHE_KINDS] = {sizeof(struct member), sizeof(struct group),
                                                      sizeof(struct plan)};
 
-struct intake_enrollment_cache {
+struct codec_enrollment_cache {
     struct cache_entry *entries[CACHE_KINDS];
     unsigned long clock, batch, hits, parses;
 };
 
-struct intake_enrollment_cache *intake_enrollment_cache_new(void)
+struct codec_enrollment_cache *codec_enrollment_cache_new(void)
 {
-    struct intake_enrollment_cache *c = calloc(1, sizeof *c);
+    struct codec_enrollment_cache *c = calloc(1, sizeof *c);
     if (!c)
         return NULL;
     for (int k = 0; k < CACHE_KINDS; k++)
         if (!(c->entries[k] = calloc(cache_sets[k] * cache_ways[k], sizeof *c->entries[k]))) {
-            intake_enrollment_cache_free(c);
+            codec_enrollment_cache_free(c);
             return NULL;
         }
     c->batch = 1;
@@ -1333,7 +1325,7 @@ static void entry_clear(enum cache_kind kind, struct cache_entry *e)
     memset(e, 0, sizeof *e);
 }
 
-void intake_enrollment_cache_free(struct intake_enrollment_cache *c)
+void codec_enrollment_cache_free(struct codec_enrollment_cache *c)
 {
     if (!c)
         return;
@@ -1345,13 +1337,13 @@ void intake_enrollment_cache_free(struct intake_enrollment_cache *c)
     free(c);
 }
 
-void intake_enrollment_cache_begin(struct intake_enrollment_cache *c)
+void codec_enrollment_cache_begin(struct codec_enrollment_cache *c)
 {
     c->batch++;
 }
 
-void intake_enrollment_cache_counts(const struct intake_enrollment_cache *c, unsigned long *hits,
-                                    unsigned long *parses)
+void codec_enrollment_cache_counts(const struct codec_enrollment_cache *c, unsigned long *hits,
+                                   unsigned long *parses)
 {
     *hits = c->hits;
     *parses = c->parses;
@@ -1377,7 +1369,7 @@ static uint64_t record_hash(const char *id, const char *text, size_t len)
 }
 
 /* The entry holding exactly (id, text), or NULL. */
-static struct cache_entry *cache_find(struct intake_enrollment_cache *c, enum cache_kind kind,
+static struct cache_entry *cache_find(struct codec_enrollment_cache *c, enum cache_kind kind,
                                       uint64_t hash, const char *id, const char *text, size_t len)
 {
     struct cache_entry *set = &c->entries[kind][(hash % cache_sets[kind]) * cache_ways[kind]];
@@ -1396,7 +1388,7 @@ static struct cache_entry *cache_find(struct intake_enrollment_cache *c, enum ca
 /* An emptied entry of the set for (id, text), its text copied and its value
  * allocated; NULL when every entry is a plan handed out in this batch, or
  * when out of memory (the caller then keeps what it parsed). */
-static struct cache_entry *cache_claim(struct intake_enrollment_cache *c, enum cache_kind kind,
+static struct cache_entry *cache_claim(struct codec_enrollment_cache *c, enum cache_kind kind,
                                        uint64_t hash, const char *id, const char *text, size_t len)
 {
     struct cache_entry *set = &c->entries[kind][(hash % cache_sets[kind]) * cache_ways[kind]];
@@ -1436,23 +1428,23 @@ static bool cacheable(const char *id, const char *text)
 /* A member or group record through the cache: a hit copies the parsed
  * record; a miss parses it (parse) and keeps it when it parsed. */
 typedef bool (*record_parser)(struct json_object *o, const char *expected_id, void *out,
-                              struct intake_field_errors *errs);
+                              struct codec_field_errors *errs);
 
 static bool parse_member_record(struct json_object *o, const char *id, void *out,
-                                struct intake_field_errors *errs)
+                                struct codec_field_errors *errs)
 {
-    return intake_parse_member(o, id, out, errs);
+    return codec_parse_member(o, id, out, errs);
 }
 
 static bool parse_group_record(struct json_object *o, const char *id, void *out,
-                               struct intake_field_errors *errs)
+                               struct codec_field_errors *errs)
 {
-    return intake_parse_group(o, id, out, errs);
+    return codec_parse_group(o, id, out, errs);
 }
 
-static bool cached_record(struct intake_enrollment_cache *c, enum cache_kind kind,
+static bool cached_record(struct codec_enrollment_cache *c, enum cache_kind kind,
                           record_parser parse, const char *text, const char *expected_id, void *out,
-                          size_t size, struct intake_field_errors *errs)
+                          size_t size, struct codec_field_errors *errs)
 {
     size_t len = text ? strlen(text) : 0;
     uint64_t hash = 0;
@@ -1460,13 +1452,13 @@ static bool cached_record(struct intake_enrollment_cache *c, enum cache_kind kin
         hash = record_hash(expected_id, text, len);
         struct cache_entry *e = cache_find(c, kind, hash, expected_id, text, len);
         if (e) {
-            intake_field_errors_init(errs);
+            codec_field_errors_init(errs);
             memcpy(out, e->value, size);
             return true;
         }
     }
     struct json_object *o = text ? json_tokener_parse(text) : NULL;
-    intake_field_errors_init(errs);
+    codec_field_errors_init(errs);
     bool ok = o && parse(o, expected_id, out, errs);
     if (o)
         json_object_put(o);
@@ -1481,25 +1473,24 @@ static bool cached_record(struct intake_enrollment_cache *c, enum cache_kind kin
     return ok;
 }
 
-bool intake_cached_member(struct intake_enrollment_cache *c, const char *text,
-                          const char *expected_id, struct member *out,
-                          struct intake_field_errors *errs)
+bool codec_cached_member(struct codec_enrollment_cache *c, const char *text,
+                         const char *expected_id, struct member *out,
+                         struct codec_field_errors *errs)
 {
     return cached_record(c, CACHE_MEMBER, parse_member_record, text, expected_id, out, sizeof *out,
                          errs);
 }
 
-bool intake_cached_group(struct intake_enrollment_cache *c, const char *text,
-                         const char *expected_id, struct group *out,
-                         struct intake_field_errors *errs)
+bool codec_cached_group(struct codec_enrollment_cache *c, const char *text, const char *expected_id,
+                        struct group *out, struct codec_field_errors *errs)
 {
     return cached_record(c, CACHE_GROUP, parse_group_record, text, expected_id, out, sizeof *out,
                          errs);
 }
 
-enum intake_status intake_cached_plan(struct intake_enrollment_cache *c, const char *text,
-                                      const char *expected_id, struct plan *out, bool *owned,
-                                      struct intake_field_errors *errs)
+enum codec_status codec_cached_plan(struct codec_enrollment_cache *c, const char *text,
+                                    const char *expected_id, struct plan *out, bool *owned,
+                                    struct codec_field_errors *errs)
 {
     *owned = true;
     size_t len = text ? strlen(text) : 0;
@@ -1508,21 +1499,21 @@ enum intake_status intake_cached_plan(struct intake_enrollment_cache *c, const c
         hash = record_hash(expected_id, text, len);
         struct cache_entry *e = cache_find(c, CACHE_PLAN, hash, expected_id, text, len);
         if (e) {
-            intake_field_errors_init(errs);
+            codec_field_errors_init(errs);
             e->batch = c->batch;
             memcpy(out, e->value, sizeof *out);
             *owned = false;
-            return INTAKE_OK;
+            return CODEC_OK;
         }
     }
     struct json_object *o = text ? json_tokener_parse(text) : NULL;
-    intake_field_errors_init(errs);
-    enum intake_status rc = o ? intake_parse_plan(o, expected_id, out, errs) : INTAKE_INVALID;
+    codec_field_errors_init(errs);
+    enum codec_status rc = o ? codec_parse_plan(o, expected_id, out, errs) : CODEC_INVALID;
     if (o)
         json_object_put(o);
     if (c) {
         c->parses++;
-        struct cache_entry *e = rc == INTAKE_OK && cacheable(expected_id, text)
+        struct cache_entry *e = rc == CODEC_OK && cacheable(expected_id, text)
                                     ? cache_claim(c, CACHE_PLAN, hash, expected_id, text, len)
                                     : NULL;
         if (e) {

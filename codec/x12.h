@@ -9,8 +9,8 @@
  *   X12_MAX_SEGMENT_BYTES  at most 4,096 bytes a segment (without its terminator)
  *   X12_MAX_ELEMENTS       at most 64 elements a segment
  */
-#ifndef CLAIMS_INTAKE_X12_H
-#define CLAIMS_INTAKE_X12_H
+#ifndef CLAIMS_CODEC_X12_H
+#define CLAIMS_CODEC_X12_H
 
 #include <stdbool.h>
 #include <stddef.h>

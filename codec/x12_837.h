@@ -8,8 +8,8 @@
  * digit, a code's shape, the JSON validation) rejects only that claim in the
  * 277CA.
  */
-#ifndef CLAIMS_INTAKE_X12_837_H
-#define CLAIMS_INTAKE_X12_837_H
+#ifndef CLAIMS_CODEC_X12_837_H
+#define CLAIMS_CODEC_X12_837_H
 
 #include <json-c/json.h>
 #include <stdbool.h>

@@ -5,8 +5,8 @@
  * part, a 277CA (005010X214) with one STC per claim of its accepted
  * transaction sets. Written with the sender's own delimiters.
  */
-#ifndef CLAIMS_INTAKE_X12_ACK_H
-#define CLAIMS_INTAKE_X12_ACK_H
+#ifndef CLAIMS_CODEC_X12_ACK_H
+#define CLAIMS_CODEC_X12_ACK_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -86,12 +86,12 @@ static bool username_fold(const char *s, size_t len, char out[ACCOUNT_USERNAME_L
 }
 
 /* A field the body may not have: the reader's phrase (docs/validation.md). */
-static void add_unknown_field(struct intake_field_errors *errs, const char *key)
+static void add_unknown_field(struct codec_field_errors *errs, const char *key)
 {
-    struct intake_path path;
-    intake_path_init(&path);
-    intake_path_push_key(&path, key, strlen(key));
-    intake_field_errors_add(errs, path.text, INTAKE_P_UNKNOWN);
+    struct codec_path path;
+    codec_path_init(&path);
+    codec_path_push_key(&path, key, strlen(key));
+    codec_field_errors_add(errs, path.text, CODEC_P_UNKNOWN);
 }
 
 static const char *string_of(struct json_object *v)
@@ -173,13 +173,13 @@ static void invite_authed(struct call *call)
         return;
     }
     struct invite_state *is = call->state;
-    struct intake_field_errors *errs;
+    struct codec_field_errors *errs;
     struct json_object *body = call_parse_body(call, &errs);
     if (!body)
         return;
     call_read_principal(body, "invitation", errs, &is->role, is->member_id, is->npi);
     json_object_put(body);
-    if (intake_field_errors_any(errs)) {
+    if (codec_field_errors_any(errs)) {
         call_invalid(call, 422, "the invitation request is not valid", errs);
         free(errs);
         return;
@@ -246,9 +246,9 @@ static void on_account_created(enum accounts_create_result result, const struct 
         return;
     }
     if (result == ACCOUNTS_INVALID_INVITATION) {
-        struct intake_field_errors errs;
-        intake_field_errors_init(&errs);
-        intake_field_errors_add(&errs, "code", INVALID_INVITATION);
+        struct codec_field_errors errs;
+        codec_field_errors_init(&errs);
+        codec_field_errors_add(&errs, "code", INVALID_INVITATION);
         call_invalid(call, 422, "the invitation code cannot be used", &errs);
         return;
     }
@@ -284,7 +284,7 @@ void accounts_post(struct call *call)
     struct account_state *as = call_state_new(call, sizeof *as, free);
     if (!as)
         return;
-    struct intake_field_errors *errs;
+    struct codec_field_errors *errs;
     struct json_object *body = call_parse_body(call, &errs);
     if (!body)
         return;
@@ -297,38 +297,38 @@ void accounts_post(struct call *call)
         if (strcmp(key, "code") == 0) {
             has_code = true;
             if (!v)
-                intake_field_errors_add(errs, "code", "must be a string");
+                codec_field_errors_add(errs, "code", "must be a string");
             else if (!valid_code_shape(v))
-                intake_field_errors_add(errs, "code", INVALID_INVITATION);
+                codec_field_errors_add(errs, "code", INVALID_INVITATION);
             else
                 token_hash_hex(v, strlen(v), as->invite_hash);
         } else if (strcmp(key, "username") == 0) {
             has_user = true;
             if (!v || !username_fold(v, (size_t)json_object_get_string_len(value), as->username))
-                intake_field_errors_add(errs, "username",
-                                        "must be 3 to 64 of the characters a-z 0-9 . _ -");
+                codec_field_errors_add(errs, "username",
+                                       "must be 3 to 64 of the characters a-z 0-9 . _ -");
         } else if (strcmp(key, "password") == 0) {
             if (!v) {
-                intake_field_errors_add(errs, "password", "must be a string");
+                codec_field_errors_add(errs, "password", "must be a string");
                 password = "";
             } else {
                 password = v;
                 password_len = (size_t)json_object_get_string_len(value);
                 const char *problem = password_policy_problem(password, password_len);
                 if (problem)
-                    intake_field_errors_add(errs, "password", problem);
+                    codec_field_errors_add(errs, "password", problem);
             }
         } else {
             add_unknown_field(errs, key);
         }
     }
     if (!has_code)
-        intake_field_errors_add(errs, "code", "is required");
+        codec_field_errors_add(errs, "code", "is required");
     if (!has_user)
-        intake_field_errors_add(errs, "username", "is required");
+        codec_field_errors_add(errs, "username", "is required");
     if (!password)
-        intake_field_errors_add(errs, "password", "is required");
-    if (intake_field_errors_any(errs)) {
+        codec_field_errors_add(errs, "password", "is required");
+    if (codec_field_errors_any(errs)) {
         json_object_put(body);
         call_invalid(call, 422, "the account request is not valid", errs);
         free(errs);
@@ -518,7 +518,7 @@ void sessions_post(struct call *call)
     struct signin_state *ss = call_state_new(call, sizeof *ss, signin_state_free);
     if (!ss)
         return;
-    struct intake_field_errors *errs;
+    struct codec_field_errors *errs;
     struct json_object *body = call_parse_body(call, &errs);
     if (!body)
         return;
@@ -529,13 +529,13 @@ void sessions_post(struct call *call)
         if (strcmp(key, "username") == 0) {
             has_user = true;
             if (!v)
-                intake_field_errors_add(errs, "username", "must be a string");
+                codec_field_errors_add(errs, "username", "must be a string");
             else
                 ss->username_valid =
                     username_fold(v, (size_t)json_object_get_string_len(value), ss->username);
         } else if (strcmp(key, "password") == 0) {
             if (!v || json_object_get_string_len(value) > PASSWORD_MAX_LEN) {
-                intake_field_errors_add(errs, "password", "must be a string of at most 1024 bytes");
+                codec_field_errors_add(errs, "password", "must be a string of at most 1024 bytes");
             } else {
                 ss->password_len = (size_t)json_object_get_string_len(value);
                 ss->password = malloc(ss->password_len + 1);
@@ -548,11 +548,11 @@ void sessions_post(struct call *call)
     }
     json_object_put(body);
     if (!has_user)
-        intake_field_errors_add(errs, "username", "is required");
+        codec_field_errors_add(errs, "username", "is required");
     if (!ss->password &&
-        intake_field_errors_find(errs, "password", "must be a string of at most 1024 bytes") < 0)
-        intake_field_errors_add(errs, "password", "is required");
-    if (intake_field_errors_any(errs)) {
+        codec_field_errors_find(errs, "password", "must be a string of at most 1024 bytes") < 0)
+        codec_field_errors_add(errs, "password", "is required");
+    if (codec_field_errors_any(errs)) {
         call_invalid(call, 422, "the sign-in request is not valid", errs);
         free(errs);
         return;

@@ -37,11 +37,11 @@ static enum queue_record_kind stored_kind(enum record_kind kind)
 
 struct put_state {
     enum record_kind kind;
-    char *json;                          /* canonical record */
-    struct member member;                /* RECORD_MEMBER */
-    struct group group;                  /* RECORD_GROUP */
-    struct intake_member_put member_put; /* the body's history and top-level facts */
-    struct intake_group_put group_put;
+    char *json;                         /* canonical record */
+    struct member member;               /* RECORD_MEMBER */
+    struct group group;                 /* RECORD_GROUP */
+    struct codec_member_put member_put; /* the body's history and top-level facts */
+    struct codec_group_put group_put;
     char *current; /* RECORD_GROUP: the stored text the change was made on */
     int attempts;  /* RECORD_GROUP: reads of it (a concurrent write reads again) */
     char old_subscriber[ID_LEN];
@@ -120,31 +120,31 @@ static bool settle_dated_facts(struct call *call, const char *current)
 {
     struct put_state *ps = call->state;
     date_t today = date_today();
-    struct intake_field_errors errs;
-    intake_field_errors_init(&errs);
+    struct codec_field_errors errs;
+    codec_field_errors_init(&errs);
     struct json_object *old = current ? json_tokener_parse(current) : NULL;
     int rc;
     struct json_object *canonical;
     if (ps->kind == RECORD_MEMBER) {
         struct member *stored = old && !ps->member_put.has_history ? malloc(sizeof *stored) : NULL;
-        if (stored && intake_parse_member(old, NULL, stored, &errs))
+        if (stored && codec_parse_member(old, NULL, stored, &errs))
             intake_member_keep_history(&ps->member, stored);
         free(stored);
         rc = intake_member_apply_put(&ps->member, &ps->member_put, today);
-        canonical = rc == 0 ? intake_member_to_json(&ps->member, today) : NULL;
+        canonical = rc == 0 ? codec_member_to_json(&ps->member, today) : NULL;
     } else {
         struct group *stored = old && !ps->group_put.has_history ? malloc(sizeof *stored) : NULL;
-        if (stored && intake_parse_group(old, NULL, stored, &errs))
+        if (stored && codec_parse_group(old, NULL, stored, &errs))
             intake_group_keep_history(&ps->group, stored);
         free(stored);
         rc = intake_group_apply_put(&ps->group, &ps->group_put, today);
-        canonical = rc == 0 ? intake_group_to_json(&ps->group, today) : NULL;
+        canonical = rc == 0 ? codec_group_to_json(&ps->group, today) : NULL;
     }
     if (old)
         json_object_put(old);
     if (rc != 0) {
-        intake_field_errors_init(&errs);
-        intake_field_errors_add(&errs, "history", "must have at most 64 entries");
+        codec_field_errors_init(&errs);
+        codec_field_errors_add(&errs, "history", "must have at most 64 entries");
         call_invalid(call, 422, "the record has problems listed in fields", &errs);
         return false;
     }
@@ -239,37 +239,36 @@ static void on_member_refs(enum queue_status status, const char *const *json, si
         call_unavailable(call);
         return;
     }
-    struct intake_field_errors *errs = malloc(sizeof *errs);
+    struct codec_field_errors *errs = malloc(sizeof *errs);
     if (!errs) {
         call_out_of_memory(call);
         return;
     }
-    intake_field_errors_init(errs);
+    codec_field_errors_init(errs);
     size_t i = 0;
     if (!json[i++])
-        intake_field_errors_add(errs, "group_id", "is not a known group");
+        codec_field_errors_add(errs, "group_id", "is not a known group");
     const char *subscriber = json[i++];
     if (!subscriber && strcmp(m->subscriber_id, m->member_id) != 0)
-        intake_field_errors_add(errs, "subscriber_id", "is not a known member");
+        codec_field_errors_add(errs, "subscriber_id", "is not a known member");
     else if (subscriber && strcmp(m->subscriber_id, m->member_id) != 0 &&
              !is_employee_record(subscriber, m->subscriber_id))
         /* A child named as subscriber would give that child's token a
          * subscriber's rights over the family (issue 16, finding 8). */
-        intake_field_errors_add(errs, "subscriber_id",
-                                "must name an employee's own record (relationship employee)");
+        codec_field_errors_add(errs, "subscriber_id",
+                               "must name an employee's own record (relationship employee)");
     const char *current = json[i++];
     /* § I: a grandchild names its parent, a dependent child of the same
      * subscriber (records stored before the field existed still read). */
     if (m->relationship == REL_GRANDCHILD) {
         const char *parent = m->parent_member_id[0] ? json[i++] : NULL;
         if (!m->parent_member_id[0])
-            intake_field_errors_add(errs, "parent_member_id", "is required for a grandchild");
+            codec_field_errors_add(errs, "parent_member_id", "is required for a grandchild");
         else if (!parent)
-            intake_field_errors_add(errs, "parent_member_id", "is not a known member");
+            codec_field_errors_add(errs, "parent_member_id", "is not a known member");
         else if (!is_child_record(parent, m->subscriber_id))
-            intake_field_errors_add(
-                errs, "parent_member_id",
-                "must name a child of the same subscriber (relationship child)");
+            codec_field_errors_add(errs, "parent_member_id",
+                                   "must name a child of the same subscriber (relationship child)");
     }
     if (current) {
         struct json_object *old = json_tokener_parse(current), *sub = NULL;
@@ -283,10 +282,10 @@ static void on_member_refs(enum queue_status status, const char *const *json, si
         if (!json[i]) {
             char path[64];
             snprintf(path, sizeof path, "coverage[%d].plan_id", c);
-            intake_field_errors_add(errs, path, "is not a known plan");
+            codec_field_errors_add(errs, path, "is not a known plan");
         }
     }
-    if (intake_field_errors_any(errs)) {
+    if (codec_field_errors_any(errs)) {
         call_invalid(call, 422, "the record refers to records that do not exist", errs);
         free(errs);
         return;
@@ -306,13 +305,13 @@ static void on_group_refs(enum queue_status status, const char *const *json, siz
         return;
     }
     if (!json[0]) {
-        struct intake_field_errors *errs = malloc(sizeof *errs);
+        struct codec_field_errors *errs = malloc(sizeof *errs);
         if (!errs) {
             call_out_of_memory(call);
             return;
         }
-        intake_field_errors_init(errs);
-        intake_field_errors_add(errs, "plan_id", "is not a known plan");
+        codec_field_errors_init(errs);
+        codec_field_errors_add(errs, "plan_id", "is not a known plan");
         call_invalid(call, 422, "the record refers to records that do not exist", errs);
         free(errs);
         return;
@@ -333,16 +332,16 @@ static void read_group_refs(struct call *call)
 {
     struct put_state *ps = call->state;
     if (ps->attempts++ > 0) {
-        struct intake_field_errors *errs = malloc(sizeof *errs);
+        struct codec_field_errors *errs = malloc(sizeof *errs);
         const char *reason;
-        enum intake_status st =
-            errs ? intake_group_put_from_body(call->req->body, call->req->body_len, call->path_id,
-                                              &ps->group, &ps->group_put, errs, &reason)
-                 : INTAKE_NO_MEMORY;
+        enum codec_status st =
+            errs ? codec_group_put_from_body(call->req->body, call->req->body_len, call->path_id,
+                                             &ps->group, &ps->group_put, errs, &reason)
+                 : CODEC_NO_MEMORY;
         free(errs);
         free(ps->json);
         ps->json = NULL;
-        if (st != INTAKE_OK) { /* it parsed the first time: only memory can fail */
+        if (st != CODEC_OK) { /* it parsed the first time: only memory can fail */
             call_out_of_memory(call);
             return;
         }
@@ -355,29 +354,29 @@ static void read_group_refs(struct call *call)
 }
 
 /* Parses the PUT body as a ps->kind record (a plan into *canonical); its intake status. */
-static enum intake_status parse_put_body(struct call *call, struct intake_field_errors *errs,
-                                         const char **reason, struct json_object **canonical)
+static enum codec_status parse_put_body(struct call *call, struct codec_field_errors *errs,
+                                        const char **reason, struct json_object **canonical)
 {
     struct put_state *ps = call->state;
     const char *body = call->req->body;
     size_t len = call->req->body_len;
     if (ps->kind == RECORD_GROUP)
-        return intake_group_put_from_body(body, len, call->path_id, &ps->group, &ps->group_put,
-                                          errs, reason);
+        return codec_group_put_from_body(body, len, call->path_id, &ps->group, &ps->group_put, errs,
+                                         reason);
     if (ps->kind == RECORD_MEMBER)
-        return intake_member_put_from_body(body, len, call->path_id, &ps->member, &ps->member_put,
-                                           errs, reason);
+        return codec_member_put_from_body(body, len, call->path_id, &ps->member, &ps->member_put,
+                                          errs, reason);
     struct plan plan;
-    enum intake_status st = intake_plan_from_body(body, len, call->path_id, &plan, errs, reason);
-    if (st == INTAKE_OK) {
-        *canonical = intake_plan_to_json(&plan);
+    enum codec_status st = codec_plan_from_body(body, len, call->path_id, &plan, errs, reason);
+    if (st == CODEC_OK) {
+        *canonical = codec_plan_to_json(&plan);
         plan_free(&plan);
     }
     return st;
 }
 
 /* Refuses (422) a record whose history was reported after today; true when it did. */
-static bool refuse_future_report(struct call *call, struct intake_field_errors *errs)
+static bool refuse_future_report(struct call *call, struct codec_field_errors *errs)
 {
     /* A history's reported_on is a day already passed (or today). */
     struct put_state *ps = call->state;
@@ -388,8 +387,8 @@ static bool refuse_future_report(struct call *call, struct intake_field_errors *
         return false;
     char field[48];
     snprintf(field, sizeof field, "history[%d].reported_on", future);
-    intake_field_errors_init(errs);
-    intake_field_errors_add(errs, field, INTAKE_P_FUTURE);
+    codec_field_errors_init(errs);
+    codec_field_errors_add(errs, field, CODEC_P_FUTURE);
     call_invalid(call, 422, "the record has problems listed in fields", errs);
     return true;
 }
@@ -398,19 +397,19 @@ static bool refuse_future_report(struct call *call, struct intake_field_errors *
 static bool read_put_body(struct call *call)
 {
     struct put_state *ps = call->state;
-    struct intake_field_errors *errs = malloc(sizeof *errs);
+    struct codec_field_errors *errs = malloc(sizeof *errs);
     if (!errs) {
         call_out_of_memory(call);
         return false;
     }
     const char *reason = NULL;
     struct json_object *canonical = NULL;
-    enum intake_status st = parse_put_body(call, errs, &reason, &canonical);
-    if (st != INTAKE_OK) {
-        if (st == INTAKE_NO_MEMORY)
+    enum codec_status st = parse_put_body(call, errs, &reason, &canonical);
+    if (st != CODEC_OK) {
+        if (st == CODEC_NO_MEMORY)
             call_out_of_memory(call);
         else
-            call_invalid(call, intake_status_http(st), reason, errs);
+            call_invalid(call, codec_status_http(st), reason, errs);
         free(errs);
         return false;
     }
@@ -461,7 +460,7 @@ static void put_authed(struct call *call)
         call_forbidden(call);
         return;
     }
-    if (!intake_is_record_id(call->path_id, strlen(call->path_id))) {
+    if (!codec_is_record_id(call->path_id, strlen(call->path_id))) {
         call_not_found(call);
         return;
     }
@@ -501,17 +500,17 @@ struct get_state {
 static char *record_as_of(enum record_kind kind, const char *stored, date_t as_of)
 {
     struct json_object *o = json_tokener_parse(stored), *view = NULL;
-    struct intake_field_errors *errs = malloc(sizeof *errs);
+    struct codec_field_errors *errs = malloc(sizeof *errs);
     void *record = malloc(kind == RECORD_MEMBER ? sizeof(struct member) : sizeof(struct group));
     bool parsed = false;
     if (o && errs && record) {
-        intake_field_errors_init(errs);
-        if (kind == RECORD_MEMBER && intake_parse_member(o, NULL, record, errs)) {
+        codec_field_errors_init(errs);
+        if (kind == RECORD_MEMBER && codec_parse_member(o, NULL, record, errs)) {
             parsed = true;
-            view = intake_member_to_json(record, as_of);
-        } else if (kind == RECORD_GROUP && intake_parse_group(o, NULL, record, errs)) {
+            view = codec_member_to_json(record, as_of);
+        } else if (kind == RECORD_GROUP && codec_parse_group(o, NULL, record, errs)) {
             parsed = true;
-            view = intake_group_to_json(record, as_of);
+            view = codec_group_to_json(record, as_of);
         }
     }
     char *text = NULL;
@@ -579,7 +578,7 @@ static void get_authed(struct call *call)
         call_forbidden(call);
         return;
     }
-    if (!intake_is_record_id(call->path_id, strlen(call->path_id))) {
+    if (!codec_is_record_id(call->path_id, strlen(call->path_id))) {
         call_not_found(call);
         return;
     }
@@ -588,9 +587,9 @@ static void get_authed(struct call *call)
     int rc = gs->kind == RECORD_PLAN ? 0 : http_query_get(call->req, "as_of", buf, sizeof buf);
     gs->as_of = date_today();
     if (rc != 0 && (rc < 0 || !date_parse(buf, &gs->as_of))) {
-        struct intake_field_errors errs;
-        intake_field_errors_init(&errs);
-        intake_field_errors_add(&errs, "as_of", "must be a date YYYY-MM-DD");
+        struct codec_field_errors errs;
+        codec_field_errors_init(&errs);
+        codec_field_errors_add(&errs, "as_of", "must be a date YYYY-MM-DD");
         call_invalid(call, 422, "the query has problems listed in fields", &errs);
         return;
     }
@@ -691,13 +690,13 @@ static void token_authed(struct call *call)
         return;
     }
     struct token_state *ts = call->state;
-    struct intake_field_errors *errs;
+    struct codec_field_errors *errs;
     struct json_object *body = call_parse_body(call, &errs);
     if (!body)
         return;
     call_read_principal(body, "token", errs, &ts->role, ts->member_id, ts->npi);
     json_object_put(body);
-    if (intake_field_errors_any(errs)) {
+    if (codec_field_errors_any(errs)) {
         call_invalid(call, 422, "the token request is not valid", errs);
         free(errs);
         return;
@@ -755,7 +754,7 @@ static void delete_authed(struct call *call)
         call_forbidden(call);
         return;
     }
-    if (!intake_is_record_id(call->path_id, strlen(call->path_id))) {
+    if (!codec_is_record_id(call->path_id, strlen(call->path_id))) {
         call_not_found(call);
         return;
     }

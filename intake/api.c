@@ -98,10 +98,10 @@ void call_error(struct call *call, int status, const char *code, const char *mes
 }
 
 void call_invalid(struct call *call, int status, const char *message,
-                  const struct intake_field_errors *errs)
+                  const struct codec_field_errors *errs)
 {
-    const char *code = status == 400 ? INTAKE_CODE_INVALID_JSON : INTAKE_CODE_VALIDATION_FAILED;
-    struct json_object *body = intake_error_render(code, message, errs);
+    const char *code = status == 400 ? CODEC_CODE_INVALID_JSON : CODEC_CODE_VALIDATION_FAILED;
+    struct json_object *body = codec_error_render(code, message, errs);
     if (!body) {
         call_error(call, 500, "internal", "the answer could not be built");
         return;
@@ -132,9 +132,9 @@ bool call_refuse_unknown_member(struct call *call, enum queue_status status, con
         return true;
     }
     if (status == QUEUE_NOT_FOUND) {
-        struct intake_field_errors errs;
-        intake_field_errors_init(&errs);
-        intake_field_errors_add(&errs, "member_id", "is not a known member");
+        struct codec_field_errors errs;
+        codec_field_errors_init(&errs);
+        codec_field_errors_add(&errs, "member_id", "is not a known member");
         call_invalid(call, 422, message, &errs);
         return true;
     }
@@ -169,23 +169,23 @@ bool call_require_json(struct call *call)
     return false;
 }
 
-struct json_object *call_parse_body(struct call *call, struct intake_field_errors **errs)
+struct json_object *call_parse_body(struct call *call, struct codec_field_errors **errs)
 {
     *errs = NULL;
     if (!call_require_json(call))
         return NULL;
-    struct intake_field_errors *e = malloc(sizeof *e);
+    struct codec_field_errors *e = malloc(sizeof *e);
     if (!e) {
         call_out_of_memory(call);
         return NULL;
     }
-    intake_field_errors_init(e);
+    codec_field_errors_init(e);
     struct json_object *body = NULL;
     const char *reason = NULL;
-    enum intake_status st =
-        intake_json_parse(call->req->body, call->req->body_len, &body, e, &reason);
-    if (st != INTAKE_OK) {
-        call_invalid(call, intake_status_http(st), reason, e);
+    enum codec_status st =
+        codec_json_parse(call->req->body, call->req->body_len, &body, e, &reason);
+    if (st != CODEC_OK) {
+        call_invalid(call, codec_status_http(st), reason, e);
         free(e);
         return NULL;
     }
@@ -194,7 +194,7 @@ struct json_object *call_parse_body(struct call *call, struct intake_field_error
 }
 
 void call_check_query_names(const struct http_request *req, const char *const *names, size_t n,
-                            struct intake_field_errors *errs)
+                            struct codec_field_errors *errs)
 {
     for (const char *q = req->query; *q;) {
         const char *amp = strchr(q, '&');
@@ -205,10 +205,10 @@ void call_check_query_names(const struct http_request *req, const char *const *n
         for (size_t i = 0; i < n; i++)
             known |= strlen(names[i]) == klen && memcmp(names[i], q, klen) == 0;
         if (!known && klen > 0) {
-            struct intake_path path;
-            intake_path_init(&path);
-            intake_path_push_key(&path, q, klen);
-            intake_field_errors_add(errs, path.text, "unknown parameter");
+            struct codec_path path;
+            codec_path_init(&path);
+            codec_path_push_key(&path, q, klen);
+            codec_field_errors_add(errs, path.text, "unknown parameter");
         }
         if (!amp)
             break;
@@ -217,7 +217,7 @@ void call_check_query_names(const struct http_request *req, const char *const *n
 }
 
 void call_read_principal(struct json_object *body, const char *what,
-                         struct intake_field_errors *errs, enum auth_role *role_out,
+                         struct codec_field_errors *errs, enum auth_role *role_out,
                          char member_id[ID_LEN], char npi[NPI_LEN])
 {
     /* Problems are string literals (codec/field_errors.h), one set per thing. */
@@ -233,31 +233,31 @@ void call_read_principal(struct json_object *body, const char *what,
     *role_out = AUTH_NONE;
     static const char *const fields[] = {"role", "member_id", "npi", NULL};
     static const char *const roles[] = {"member", "provider", "staff", "admin"};
-    struct intake_reader r;
-    intake_reader_init(&r, errs);
-    intake_reject_unknown(&r, body, fields);
+    struct codec_reader r;
+    codec_reader_init(&r, errs);
+    codec_reject_unknown(&r, body, fields);
     int role = -1;
-    struct intake_enum_spec role_spec = {roles, 4, "must be member, provider, staff or admin",
-                                         &role};
-    if (intake_field(&r, body, "role", true, intake_value_enum, &role_spec) == INTAKE_GOT)
+    struct codec_enum_spec role_spec = {roles, 4, "must be member, provider, staff or admin",
+                                        &role};
+    if (codec_field(&r, body, "role", true, codec_value_enum, &role_spec) == CODEC_GOT)
         *role_out = auth_role_parse(roles[role]);
     bool has_member =
-        intake_field(&r, body, "member_id", false, intake_value_id, member_id) == INTAKE_GOT;
-    bool has_npi = intake_field(&r, body, "npi", false, intake_value_npi, npi) == INTAKE_GOT;
-    bool member_given = intake_member(body, "member_id") != NULL;
-    bool npi_given = intake_member(body, "npi") != NULL;
+        codec_field(&r, body, "member_id", false, codec_value_id, member_id) == CODEC_GOT;
+    bool has_npi = codec_field(&r, body, "npi", false, codec_value_npi, npi) == CODEC_GOT;
+    bool member_given = codec_member(body, "member_id") != NULL;
+    bool npi_given = codec_member(body, "npi") != NULL;
     if (*role_out == AUTH_MEMBER && !member_given)
-        intake_field_errors_add(errs, "member_id", required_member);
+        codec_field_errors_add(errs, "member_id", required_member);
     if (*role_out == AUTH_PROVIDER && !npi_given)
-        intake_field_errors_add(errs, "npi", required_npi);
+        codec_field_errors_add(errs, "npi", required_npi);
     if (*role_out != AUTH_NONE && *role_out != AUTH_MEMBER && has_member)
-        intake_field_errors_add(errs, "member_id", only_member);
+        codec_field_errors_add(errs, "member_id", only_member);
     if (*role_out != AUTH_NONE && *role_out != AUTH_PROVIDER && has_npi)
-        intake_field_errors_add(errs, "npi", only_npi);
+        codec_field_errors_add(errs, "npi", only_npi);
 }
 
 void call_read_paging(const struct http_request *req, int *limit, char *cursor, size_t cursor_size,
-                      struct intake_field_errors *errs)
+                      struct codec_field_errors *errs)
 {
     char buf[128];
     int rc;
@@ -267,13 +267,13 @@ void call_read_paging(const struct http_request *req, int *limit, char *cursor, 
         char *end;
         long n = rc > 0 ? strtol(buf, &end, 10) : 0;
         if (rc < 0 || !buf[0] || *end || n < 1 || n > CALL_LIST_LIMIT_MAX)
-            intake_field_errors_add(errs, "limit", "must be an integer from 1 to 500");
+            codec_field_errors_add(errs, "limit", "must be an integer from 1 to 500");
         else
             *limit = (int)n;
     }
     if ((rc = http_query_get(req, "cursor", buf, sizeof buf)) != 0) {
         if (rc < 0 || !buf[0] || strlen(buf) > 20 || strspn(buf, "0123456789") != strlen(buf))
-            intake_field_errors_add(errs, "cursor", "must be a cursor returned by a search");
+            codec_field_errors_add(errs, "cursor", "must be a cursor returned by a search");
         else
             snprintf(cursor, cursor_size, "%s", buf);
     }
@@ -285,14 +285,14 @@ void call_open_staff_list(struct call *call, call_query_fn parse, const char *ac
         call_forbidden(call);
         return;
     }
-    struct intake_field_errors *errs = malloc(sizeof *errs);
+    struct codec_field_errors *errs = malloc(sizeof *errs);
     if (!errs) {
         call_out_of_memory(call);
         return;
     }
-    intake_field_errors_init(errs);
+    codec_field_errors_init(errs);
     parse(call->req, call->state, errs);
-    if (intake_field_errors_any(errs)) {
+    if (codec_field_errors_any(errs)) {
         call_invalid(call, 422, "the search parameters are not valid", errs);
         free(errs);
         return;

@@ -88,7 +88,7 @@ void call_respond(struct call *call, int status, const char *content_type, const
 void call_error(struct call *call, int status, const char *code, const char *message);
 /* 400 invalid_json / 422 validation_failed with the field list. */
 void call_invalid(struct call *call, int status, const char *message,
-                  const struct intake_field_errors *errs);
+                  const struct codec_field_errors *errs);
 /* 503 with Retry-After: storage did not answer. */
 void call_unavailable(struct call *call);
 /* 404 not_found: also the answer for another party's claim (API.md). */
@@ -112,7 +112,7 @@ bool call_require_json(struct call *call);
 /* The request's JSON body, with *errs allocated for the caller's field
  * checks (the caller frees it); NULL after answering (415, 400/422, 500),
  * with nothing left to free. */
-struct json_object *call_parse_body(struct call *call, struct intake_field_errors **errs);
+struct json_object *call_parse_body(struct call *call, struct codec_field_errors **errs);
 
 /* Reads the body of a request that names a person to act for (POST
  * /v1/tokens, POST /v1/invitations): role, member_id for a member, npi for a
@@ -120,7 +120,7 @@ struct json_object *call_parse_body(struct call *call, struct intake_field_error
  * validation.md "Token"); `what` is "token" or "invitation", the word the
  * phrases use. role is AUTH_NONE when absent or refused. */
 void call_read_principal(struct json_object *body, const char *what,
-                         struct intake_field_errors *errs, enum auth_role *role,
+                         struct codec_field_errors *errs, enum auth_role *role,
                          char member_id[ID_LEN], char npi[NPI_LEN]);
 
 /* Every list's page size: `limit` 1..CALL_LIST_LIMIT_MAX, CALL_LIST_LIMIT_DEFAULT
@@ -132,11 +132,11 @@ void call_read_principal(struct json_object *body, const char *what,
  * `cursor` (1..20 digits, as a list returned it) into cursor ("" when absent),
  * each problem into errs with the phrases every list uses. */
 void call_read_paging(const struct http_request *req, int *limit, char *cursor, size_t cursor_size,
-                      struct intake_field_errors *errs);
+                      struct codec_field_errors *errs);
 
 /* Reads a list's query into the call's state (call_open_staff_list). */
 typedef void (*call_query_fn)(const struct http_request *req, void *state,
-                              struct intake_field_errors *errs);
+                              struct codec_field_errors *errs);
 
 /* The opening of a staff list (GET /v1/review, /v1/recoveries, /v1/appeals):
  * 403 unless staff or admin; the query read by parse into call->state, its
@@ -147,7 +147,7 @@ void call_open_staff_list(struct call *call, call_query_fn parse, const char *ac
 /* Adds "unknown parameter" to errs for each query parameter of req not among
  * the n names (a typo must not silently widen a list). */
 void call_check_query_names(const struct http_request *req, const char *const *names, size_t n,
-                            struct intake_field_errors *errs);
+                            struct codec_field_errors *errs);
 
 /* Appends an audit record (who, what, when, request id, from where) about a
  * claim (claim_id may be NULL) and then calls next; next runs even if the

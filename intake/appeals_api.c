@@ -178,11 +178,11 @@ static bool may_read_appeal(const struct principal *who, const struct queue_appe
 
 /* Text of 1..max bytes (UTF-8 checked at the edge), not only white space,
  * with no control character but tab, line feed and carriage return. */
-static bool read_long_text(struct intake_reader *r, struct json_object *v, size_t max,
+static bool read_long_text(struct codec_reader *r, struct json_object *v, size_t max,
                            const char *too_long, char **out)
 {
     if (!json_object_is_type(v, json_type_string)) {
-        intake_report(r, INTAKE_P_STRING);
+        codec_report(r, CODEC_P_STRING);
         return false;
     }
     const char *s = json_object_get_string(v);
@@ -199,64 +199,64 @@ static bool read_long_text(struct intake_reader *r, struct json_object *v, size_
                                         "and line breaks"
                                       : NULL;
     if (problem) {
-        intake_report(r, problem);
+        codec_report(r, problem);
         return false;
     }
     *out = strdup(s);
     return *out != NULL;
 }
 
-static bool value_statement(struct intake_reader *r, struct json_object *v, void *out)
+static bool value_statement(struct codec_reader *r, struct json_object *v, void *out)
 {
     return read_long_text(r, v, STATEMENT_MAX, "must be at most 10000 bytes", out);
 }
 
-static bool value_note(struct intake_reader *r, struct json_object *v, void *out)
+static bool value_note(struct codec_reader *r, struct json_object *v, void *out)
 {
     return read_long_text(r, v, NOTE_MAX, "must be at most 4000 bytes", out);
 }
 
 /* attachments: 0..20 of {kind, reference}, written back canonical into
  * *out ("[]" when absent). */
-static void parse_attachments(struct intake_reader *r, struct json_object *body, char **out)
+static void parse_attachments(struct codec_reader *r, struct json_object *body, char **out)
 {
     static const char *const keys[] = {"kind", "reference", NULL};
     struct json_object *canon = json_object_new_array();
     bool oom = false;
     size_t mark = 0, n = 0;
     struct json_object *a =
-        intake_enter_array(r, body, "attachments", false, 0, APPEAL_ATTACHMENTS_MAX,
-                           "must have at most 20 attachments", &mark, &n);
+        codec_enter_array(r, body, "attachments", false, 0, APPEAL_ATTACHMENTS_MAX,
+                          "must have at most 20 attachments", &mark, &n);
     for (size_t i = 0; a && canon && i < n && i < APPEAL_ATTACHMENTS_MAX; i++) {
         struct json_object *item = json_object_array_get_idx(a, i);
-        size_t m = intake_path_push_index(&r->path, i);
+        size_t m = codec_path_push_index(&r->path, i);
         int kind = -1;
         char reference[REF_LEN] = "";
-        struct intake_enum_spec kinds = {attachment_kinds, 5,
-                                         "must be medical_record, letter, itemized_bill, eob "
-                                         "or other",
-                                         &kind};
+        struct codec_enum_spec kinds = {attachment_kinds, 5,
+                                        "must be medical_record, letter, itemized_bill, eob "
+                                        "or other",
+                                        &kind};
         if (!json_object_is_type(item, json_type_object)) {
-            intake_report(r, INTAKE_P_OBJECT);
+            codec_report(r, CODEC_P_OBJECT);
         } else {
-            intake_reject_unknown(r, item, keys);
-            bool ok = intake_field(r, item, "kind", true, intake_value_enum, &kinds) == INTAKE_GOT;
-            ok &= intake_field(r, item, "reference", true, intake_value_reference, reference) ==
-                  INTAKE_GOT;
+            codec_reject_unknown(r, item, keys);
+            bool ok = codec_field(r, item, "kind", true, codec_value_enum, &kinds) == CODEC_GOT;
+            ok &= codec_field(r, item, "reference", true, codec_value_reference, reference) ==
+                  CODEC_GOT;
             struct json_object *o = ok ? json_object_new_object() : NULL;
-            if (ok && (!o || intake_put_string(o, "kind", attachment_kinds[kind]) ||
-                       intake_put_string(o, "reference", reference))) {
+            if (ok && (!o || codec_put_string(o, "kind", attachment_kinds[kind]) ||
+                       codec_put_string(o, "reference", reference))) {
                 if (o)
                     json_object_put(o);
                 oom = true;
-            } else if (ok && intake_append(canon, o)) {
-                oom = true; /* intake_append put o */
+            } else if (ok && codec_append(canon, o)) {
+                oom = true; /* codec_append put o */
             }
         }
-        intake_path_pop(&r->path, m);
+        codec_path_pop(&r->path, m);
     }
     if (a)
-        intake_path_pop(&r->path, mark);
+        codec_path_pop(&r->path, mark);
     /* NULL when out of memory: the caller answers 500. */
     *out = canon && !oom ? strdup(json_object_to_json_string_ext(
                                canon, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE))
@@ -269,16 +269,16 @@ static void parse_attachments(struct intake_reader *r, struct json_object *body,
  * returned). */
 static bool read_body(struct call *call, struct appeal_state *s)
 {
-    struct intake_field_errors *errs;
+    struct codec_field_errors *errs;
     s->body = call_parse_body(call, &errs);
     free(errs);
     return s->body != NULL;
 }
 
 /* Answers 422 with errs when it holds a problem (returns true then). */
-static bool refused(struct call *call, const struct intake_field_errors *errs)
+static bool refused(struct call *call, const struct codec_field_errors *errs)
 {
-    if (!intake_field_errors_any(errs))
+    if (!codec_field_errors_any(errs))
         return false;
     call_invalid(call, 422, "the body has problems listed in fields", errs);
     return true;
@@ -329,7 +329,7 @@ static void file_store(struct call *call, int eob_version)
     date_format(due, s->due_date);
     snprintf(s->version, sizeof s->version, "%d", eob_version);
     struct json_object *audit = call_audit_record(call, s->filed_at, "appeal.file");
-    if (!audit || intake_put_string(audit, "appeal_id", s->appeal_id)) {
+    if (!audit || codec_put_string(audit, "appeal_id", s->appeal_id)) {
         if (audit)
             json_object_put(audit);
         call_out_of_memory(call);
@@ -434,12 +434,12 @@ static void file_authed(struct call *call)
     if (!read_body(call, s))
         return;
     static const char *const keys[] = {"statement", "attachments", NULL};
-    struct intake_field_errors errs;
-    struct intake_reader r;
-    intake_field_errors_init(&errs);
-    intake_reader_init(&r, &errs);
-    intake_reject_unknown(&r, s->body, keys);
-    intake_field(&r, s->body, "statement", true, value_statement, &s->statement);
+    struct codec_field_errors errs;
+    struct codec_reader r;
+    codec_field_errors_init(&errs);
+    codec_reader_init(&r, &errs);
+    codec_reject_unknown(&r, s->body, keys);
+    codec_field(&r, s->body, "statement", true, value_statement, &s->statement);
     parse_attachments(&r, s->body, &s->attachments);
     if (refused(call, &errs))
         return;
@@ -512,8 +512,7 @@ void appeals_get(struct call *call)
 
 /* ---- GET /v1/appeals ---- */
 
-static void parse_list(const struct http_request *req, void *state,
-                       struct intake_field_errors *errs)
+static void parse_list(const struct http_request *req, void *state, struct codec_field_errors *errs)
 {
     struct appeal_state *s = state;
     static const char *const names[] = {"status", "overdue", "limit", "cursor"};
@@ -522,18 +521,18 @@ static void parse_list(const struct http_request *req, void *state,
     int rc;
     if ((rc = http_query_get(req, "status", buf, sizeof buf)) != 0) {
         if (rc < 0 || (strcmp(buf, "open") != 0 && strcmp(buf, "decided") != 0))
-            intake_field_errors_add(errs, "status", "must be open or decided");
+            codec_field_errors_add(errs, "status", "must be open or decided");
         else
             copy_field(s->status, sizeof s->status, buf);
     }
     if ((rc = http_query_get(req, "overdue", buf, sizeof buf)) != 0) {
         if (rc < 0 || (strcmp(buf, "true") != 0 && strcmp(buf, "false") != 0))
-            intake_field_errors_add(errs, "overdue", "must be true or false");
+            codec_field_errors_add(errs, "overdue", "must be true or false");
         else
             s->overdue = strcmp(buf, "true") == 0;
     }
     if (s->overdue && strcmp(s->status, "decided") == 0)
-        intake_field_errors_add(errs, "overdue", "only open appeals are overdue");
+        codec_field_errors_add(errs, "overdue", "only open appeals are overdue");
     call_read_paging(req, &s->limit, s->cursor, sizeof s->cursor, errs);
 }
 
@@ -591,10 +590,10 @@ void appeal_overturn_redecide(struct call *call, const char *claim_id, const cha
      * rules denied. */
     s->review.action = ADJ_REVIEW_OVERTURN;
     struct json_object *o = review_to_json(&s->review);
-    if (o && (intake_put_string(o, "appeal_id", appeal_id) ||
-              intake_put_string(o, "reviewer", call->who.token_id) ||
-              intake_put_string(o, "role", auth_role_name(call->who.role)) ||
-              intake_put_string(o, "note", s->note))) {
+    if (o && (codec_put_string(o, "appeal_id", appeal_id) ||
+              codec_put_string(o, "reviewer", call->who.token_id) ||
+              codec_put_string(o, "role", auth_role_name(call->who.role)) ||
+              codec_put_string(o, "note", s->note))) {
         json_object_put(o);
         o = NULL;
     }
@@ -657,9 +656,9 @@ static void decision_store(struct call *call)
     rfc3339_now(at);
     date_format(date_today(), on);
     struct json_object *audit = call_audit_record(call, at, "appeal.decide");
-    if (!audit || intake_put_string(audit, "appeal_id", s->appeal_id) ||
-        intake_put_string(audit, "outcome", outcome_names[s->outcome]) ||
-        intake_put_string(audit, "note", s->note)) {
+    if (!audit || codec_put_string(audit, "appeal_id", s->appeal_id) ||
+        codec_put_string(audit, "outcome", outcome_names[s->outcome]) ||
+        codec_put_string(audit, "note", s->note)) {
         if (audit)
             json_object_put(audit);
         call_out_of_memory(call);
@@ -697,10 +696,10 @@ static void on_claim_for_decision(enum queue_status st, const struct queue_claim
         return;
     }
     lines.code_below_charge = true;
-    struct intake_field_errors errs;
-    struct intake_reader r;
-    intake_field_errors_init(&errs);
-    intake_reader_init(&r, &errs);
+    struct codec_field_errors errs;
+    struct codec_reader r;
+    codec_field_errors_init(&errs);
+    codec_reader_init(&r, &errs);
     intake_decision_lines_check(&r, "lines", &s->review, s->line_given, &lines);
     if (refused(call, &errs))
         return;
@@ -741,26 +740,26 @@ static void on_appeal_for_decision(enum queue_status st, const struct queue_appe
 }
 
 /* The body's own rules, before anything is read. */
-static void parse_decision(struct appeal_state *s, struct intake_reader *r)
+static void parse_decision(struct appeal_state *s, struct codec_reader *r)
 {
     static const char *const keys[] = {"outcome", "lines", "note", NULL};
-    intake_reject_unknown(r, s->body, keys);
-    struct intake_enum_spec outcomes = {outcome_names, 2, "must be upheld or overturned",
-                                        &s->outcome};
-    enum intake_got got = intake_field(r, s->body, "outcome", true, intake_value_enum, &outcomes);
+    codec_reject_unknown(r, s->body, keys);
+    struct codec_enum_spec outcomes = {outcome_names, 2, "must be upheld or overturned",
+                                       &s->outcome};
+    enum codec_got got = codec_field(r, s->body, "outcome", true, codec_value_enum, &outcomes);
     static const struct decision_lines_spec spec = {.allowed = true};
     intake_decision_lines_parse(r, s->body, "lines", &spec, &s->review, s->line_given);
-    intake_field(r, s->body, "note", true, value_note, &s->note);
-    if (got != INTAKE_GOT)
+    codec_field(r, s->body, "note", true, value_note, &s->note);
+    if (got != CODEC_GOT)
         return;
     if (s->outcome == OUTCOME_UPHELD && s->review.n_lines > 0)
-        intake_report_key(r, "lines",
-                          "must be empty when outcome is upheld: the claim stands "
-                          "as decided");
-    if (s->outcome == OUTCOME_OVERTURNED && !intake_member(s->body, "lines"))
-        intake_report_key(r, "lines", "is required when outcome is overturned");
+        codec_report_key(r, "lines",
+                         "must be empty when outcome is upheld: the claim stands "
+                         "as decided");
+    if (s->outcome == OUTCOME_OVERTURNED && !codec_member(s->body, "lines"))
+        codec_report_key(r, "lines", "is required when outcome is overturned");
     else if (s->outcome == OUTCOME_OVERTURNED && s->review.n_lines == 0)
-        intake_report_key(r, "lines", "must have at least one line when outcome is overturned");
+        codec_report_key(r, "lines", "must have at least one line when outcome is overturned");
 }
 
 static void decide_authed(struct call *call)
@@ -779,10 +778,10 @@ static void decide_authed(struct call *call)
     copy_field(s->appeal_id, sizeof s->appeal_id, call->path_id);
     if (!read_body(call, s))
         return;
-    struct intake_field_errors errs;
-    struct intake_reader r;
-    intake_field_errors_init(&errs);
-    intake_reader_init(&r, &errs);
+    struct codec_field_errors errs;
+    struct codec_reader r;
+    codec_field_errors_init(&errs);
+    codec_reader_init(&r, &errs);
     parse_decision(s, &r);
     if (refused(call, &errs))
         return;

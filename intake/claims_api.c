@@ -89,11 +89,11 @@ void claims_correction_conflict(struct call *call, const char *status)
         call_error(call, 409, "already_replaced",
                    "this claim was replaced: correct its replacement instead");
     } else if (strcmp(status, "member") == 0) {
-        struct intake_field_errors errs;
-        intake_field_errors_init(&errs);
-        intake_field_errors_add(&errs, "member_id",
-                                "must be the member_id of the claim it replaces (file a new "
-                                "claim for another patient)");
+        struct codec_field_errors errs;
+        codec_field_errors_init(&errs);
+        codec_field_errors_add(&errs, "member_id",
+                               "must be the member_id of the claim it replaces (file a new "
+                               "claim for another patient)");
         call_invalid(call, 422, "the body has problems listed in fields", &errs);
     } else if (!status[0]) {
         call_not_found(call);
@@ -102,9 +102,9 @@ void claims_correction_conflict(struct call *call, const char *status)
     }
 }
 
-bool claims_body_checked(struct call *call, struct intake_field_errors *errs)
+bool claims_body_checked(struct call *call, struct codec_field_errors *errs)
 {
-    bool ok = !intake_field_errors_any(errs);
+    bool ok = !codec_field_errors_any(errs);
     if (!ok)
         call_invalid(call, 422, "the body has problems listed in fields", errs);
     free(errs);

@@ -43,7 +43,7 @@ void claims_correction_conflict(struct call *call, const char *status);
 /* Ends the checks of a body read with call_parse_body: frees errs and
  * returns true when it holds no problem; otherwise answers 422 with the list
  * and returns false. */
-bool claims_body_checked(struct call *call, struct intake_field_errors *errs);
+bool claims_body_checked(struct call *call, struct codec_field_errors *errs);
 
 /* A call's state that holds the JSON answer being built (a claim as read
  * back, an audit trail, a page of a search); it may start a larger state. */

@@ -274,20 +274,20 @@ static void on_claim_for_eob(enum queue_status st, const struct queue_claim *cla
  * positive integer; 0, the latest, when absent) into es, each problem into
  * errs. */
 static void parse_eob_query(const struct http_request *req, struct eob_state *es,
-                            struct intake_field_errors *errs)
+                            struct codec_field_errors *errs)
 {
     char buf[32];
     int rc = http_query_get(req, "format", buf, sizeof buf);
     snprintf(es->format, sizeof es->format, "%s", rc > 0 ? buf : "json");
     if (rc < 0 || (strcmp(es->format, "json") != 0 && strcmp(es->format, "fhir") != 0 &&
                    strcmp(es->format, "html") != 0))
-        intake_field_errors_add(errs, "format", "must be json, fhir or html");
+        codec_field_errors_add(errs, "format", "must be json, fhir or html");
     rc = http_query_get(req, "version", buf, sizeof buf);
     if (rc != 0) {
         char *end;
         long v = rc > 0 ? strtol(buf, &end, 10) : 0;
         if (rc < 0 || !buf[0] || *end || v < 1 || v > 100000)
-            intake_field_errors_add(errs, "version", "must be a positive integer");
+            codec_field_errors_add(errs, "version", "must be a positive integer");
         else
             es->version = (int)v;
     }
@@ -298,10 +298,10 @@ static void eob_authed(struct call *call)
     struct eob_state *es = call_state_new(call, sizeof *es, eob_state_free);
     if (!es)
         return;
-    struct intake_field_errors errs;
-    intake_field_errors_init(&errs);
+    struct codec_field_errors errs;
+    codec_field_errors_init(&errs);
     parse_eob_query(call->req, es, &errs);
-    if (intake_field_errors_any(&errs)) {
+    if (codec_field_errors_any(&errs)) {
         call_invalid(call, 422, "the query has problems listed in fields", &errs);
         return;
     }

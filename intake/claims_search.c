@@ -32,7 +32,7 @@ static const char *const search_param_names[] = {"member_id",     "status",     
 /* The status, type and overdue filters of the query into p; every problem
  * goes to errs. */
 static void parse_filters(const struct http_request *req, struct search_params *p,
-                          struct intake_field_errors *errs)
+                          struct codec_field_errors *errs)
 {
     char buf[128];
     int rc;
@@ -43,21 +43,21 @@ static void parse_filters(const struct http_request *req, struct search_params *
         for (size_t i = 0; rc > 0 && i < sizeof statuses / sizeof *statuses; i++)
             ok |= strcmp(buf, statuses[i]) == 0;
         if (!ok)
-            intake_field_errors_add(errs, "status",
-                                    "must be received, processing, pended, in_review, approved, "
-                                    "denied, voided or replaced");
+            codec_field_errors_add(errs, "status",
+                                   "must be received, processing, pended, in_review, approved, "
+                                   "denied, voided or replaced");
         else
             snprintf(p->status, sizeof p->status, "%s", buf);
     }
     if ((rc = http_query_get(req, "type", buf, sizeof buf)) != 0) {
         if (rc < 0 || (strcmp(buf, "medical") != 0 && strcmp(buf, "pharmacy") != 0))
-            intake_field_errors_add(errs, "type", "must be medical or pharmacy");
+            codec_field_errors_add(errs, "type", "must be medical or pharmacy");
         else
             snprintf(p->type, sizeof p->type, "%s", buf);
     }
     if ((rc = http_query_get(req, "overdue", buf, sizeof buf)) != 0) {
         if (rc < 0 || (strcmp(buf, "true") != 0 && strcmp(buf, "false") != 0))
-            intake_field_errors_add(errs, "overdue", "must be true or false");
+            codec_field_errors_add(errs, "overdue", "must be true or false");
         else
             p->overdue = strcmp(buf, "true") == 0;
     }
@@ -66,35 +66,35 @@ static void parse_filters(const struct http_request *req, struct search_params *
 /* The received_from and received_to dates of the query into p; every
  * problem goes to errs. */
 static void parse_dates(const struct http_request *req, struct search_params *p,
-                        struct intake_field_errors *errs)
+                        struct codec_field_errors *errs)
 {
     char buf[128];
     int rc;
     if ((rc = http_query_get(req, "received_from", buf, sizeof buf)) != 0) {
         if (rc < 0 || !date_parse(buf, &p->from))
-            intake_field_errors_add(errs, "received_from", "must be a date YYYY-MM-DD");
+            codec_field_errors_add(errs, "received_from", "must be a date YYYY-MM-DD");
         else
             p->has_from = true;
     }
     if ((rc = http_query_get(req, "received_to", buf, sizeof buf)) != 0) {
         if (rc < 0 || !date_parse(buf, &p->to))
-            intake_field_errors_add(errs, "received_to", "must be a date YYYY-MM-DD");
+            codec_field_errors_add(errs, "received_to", "must be a date YYYY-MM-DD");
         else
             p->has_to = true;
     }
     if (p->has_from && p->has_to && date_cmp(p->from, p->to) > 0)
-        intake_field_errors_add(errs, "received_to", "must not be before received_from");
+        codec_field_errors_add(errs, "received_to", "must not be before received_from");
 }
 
 /* Parses and checks the query; every problem goes to errs. */
 static void parse_search(const struct http_request *req, struct search_params *p,
-                         struct intake_field_errors *errs)
+                         struct codec_field_errors *errs)
 {
     memset(p, 0, sizeof *p);
     call_check_query_names(req, search_param_names,
                            sizeof search_param_names / sizeof *search_param_names, errs);
     if (http_query_get(req, "member_id", p->member_id, sizeof p->member_id) < 0)
-        intake_field_errors_add(errs, "member_id", "must be a member id");
+        codec_field_errors_add(errs, "member_id", "must be a member id");
     parse_filters(req, p, errs);
     parse_dates(req, p, errs);
     call_read_paging(req, &p->limit, p->cursor, sizeof p->cursor, errs);
@@ -175,10 +175,10 @@ static void search_authed(struct call *call)
     struct search_state *ss = call_state_new(call, sizeof *ss, claims_view_state_free);
     if (!ss)
         return;
-    struct intake_field_errors errs;
-    intake_field_errors_init(&errs);
+    struct codec_field_errors errs;
+    codec_field_errors_init(&errs);
     parse_search(call->req, &ss->p, &errs);
-    if (intake_field_errors_any(&errs)) {
+    if (codec_field_errors_any(&errs)) {
         call_invalid(call, 422, "the search parameters are not valid", &errs);
         return;
     }

@@ -196,7 +196,7 @@ static bool store_texts(struct call *call, const struct claims_store_request *re
     /* Room for a typical claim and its records at once: growing by
      * doubling would copy it a few times over. */
     strbuf_grow(sb, 4096);
-    intake_claim_write_json(req->claim, sb);
+    codec_claim_write_json(req->claim, sb);
     *audit_at = sb->len + 1;
     strbuf_append_char(sb, '\0');
     audit_record_write(sb, now, who->token_id, auth_role_name(who->role), "claim.submit",
@@ -306,18 +306,18 @@ bool claims_submission_parse(struct call *call, struct claims_submission *s)
     if (!read_idempotency_key(call, s))
         return false;
     date_t today = date_today();
-    struct intake_claim_options opt = {.may_set_received_date = auth_is_staff(who), .today = today};
+    struct codec_claim_options opt = {.may_set_received_date = auth_is_staff(who), .today = today};
     /* On the stack, as the other handlers here keep theirs: a malloc of this
      * size per claim costs malloc a consolidation of its small-chunk bins. */
-    struct intake_field_errors errs;
+    struct codec_field_errors errs;
     const char *reason = NULL;
-    enum intake_status st = intake_claim_from_body(call->req->body, call->req->body_len, &opt,
-                                                   &s->claim, &errs, &reason);
-    if (st != INTAKE_OK) {
-        if (st == INTAKE_NO_MEMORY)
+    enum codec_status st = codec_claim_from_body(call->req->body, call->req->body_len, &opt,
+                                                 &s->claim, &errs, &reason);
+    if (st != CODEC_OK) {
+        if (st == CODEC_NO_MEMORY)
             call_out_of_memory(call);
         else
-            call_invalid(call, intake_status_http(st), reason, &errs);
+            call_invalid(call, codec_status_http(st), reason, &errs);
         return false;
     }
     if (who->role == AUTH_PROVIDER) {

@@ -18,7 +18,7 @@ void claims_post(struct call *call); /* POST /v1/claims */
  * record, audit "claim.submit" by call->who, work queue entry, group commit);
  * POST /v1/x12 stores each claim of a file this way. */
 struct claims_store_request {
-    const struct claim *claim; /* checked by intake_parse_claim */
+    const struct claim *claim; /* checked by codec_parse_claim */
     const char *claim_id;      /* from claims_new_id */
     date_t received, target;
     const char *idem_hash;  /* SHA-256 hex of an Idempotency-Key, or NULL */

@@ -108,7 +108,7 @@ static bool merge_supplied(struct call *call, const struct queue_claim *stored)
     json_object_object_foreach(ss->body, key, value)
         json_object_object_add(merged, key, json_object_get(value));
     struct claim *claim = malloc(sizeof *claim);
-    struct intake_field_errors *errs = malloc(sizeof *errs);
+    struct codec_field_errors *errs = malloc(sizeof *errs);
     if (!claim || !errs) {
         free(claim);
         free(errs);
@@ -116,9 +116,9 @@ static bool merge_supplied(struct call *call, const struct queue_claim *stored)
         call_out_of_memory(call);
         return false;
     }
-    intake_field_errors_init(errs);
-    struct intake_claim_options opt = {.may_set_received_date = true, .today = date_today()};
-    bool ok = intake_parse_claim(merged, &opt, claim, errs);
+    codec_field_errors_init(errs);
+    struct codec_claim_options opt = {.may_set_received_date = true, .today = date_today()};
+    bool ok = codec_parse_claim(merged, &opt, claim, errs);
     json_object_put(merged);
     if (!ok) {
         call_invalid(call, 422, "the claim with this information has problems listed in fields",
@@ -127,7 +127,7 @@ static bool merge_supplied(struct call *call, const struct queue_claim *stored)
         free(errs);
         return false;
     }
-    struct json_object *canonical = intake_claim_to_json(claim);
+    struct json_object *canonical = codec_claim_to_json(claim);
     free(claim);
     free(errs);
     ss->merged = canonical
@@ -153,11 +153,11 @@ static void on_claim_for_supply(enum queue_status st, const struct queue_claim *
         return;
     }
     if (!supplies_needed(stored, ss->body)) {
-        struct intake_field_errors errs;
-        intake_field_errors_init(&errs);
-        intake_field_errors_add(&errs, "",
-                                "supplies none of what the claim waits for "
-                                "(its pending.needed)");
+        struct codec_field_errors errs;
+        codec_field_errors_init(&errs);
+        codec_field_errors_add(&errs, "",
+                               "supplies none of what the claim waits for "
+                               "(its pending.needed)");
         call_invalid(call, 422, "the body has problems listed in fields", &errs);
         return;
     }
@@ -177,7 +177,7 @@ static void on_claim_for_supply(enum queue_status st, const struct queue_claim *
 
 /* The supplied fields: only the supplement fields, none null, an
  * itemized_bill only as true, at least one; each problem into errs. */
-static void check_supplied(struct json_object *body, struct intake_field_errors *errs)
+static void check_supplied(struct json_object *body, struct codec_field_errors *errs)
 {
     int n = 0;
     json_object_object_foreach(body, key, value)
@@ -186,27 +186,27 @@ static void check_supplied(struct json_object *body, struct intake_field_errors 
         bool allowed = false;
         for (size_t i = 0; i < sizeof supplement_fields / sizeof *supplement_fields; i++)
             allowed |= strcmp(key, supplement_fields[i]) == 0;
-        struct intake_path path;
-        intake_path_init(&path);
-        intake_path_push_key(&path, key, strlen(key));
+        struct codec_path path;
+        codec_path_init(&path);
+        codec_path_push_key(&path, key, strlen(key));
         if (!allowed)
-            intake_field_errors_add(errs, path.text,
-                                    "cannot be supplied afterwards (only other_insurance, "
-                                    "itemized_bill, attachments)");
+            codec_field_errors_add(errs, path.text,
+                                   "cannot be supplied afterwards (only other_insurance, "
+                                   "itemized_bill, attachments)");
         /* Supplying nothing is not supplying (issue 16, finding 7): a null,
          * or an itemized bill said not to exist, would requeue the claim
          * with nothing new, as often as one liked. */
         else if (!value)
-            intake_field_errors_add(errs, path.text, "must not be null");
+            codec_field_errors_add(errs, path.text, "must not be null");
         else if (strcmp(key, "itemized_bill") == 0 &&
                  json_object_is_type(value, json_type_boolean) && !json_object_get_boolean(value))
-            intake_field_errors_add(errs, path.text,
-                                    "must be true: it says the itemized bill is supplied");
+            codec_field_errors_add(errs, path.text,
+                                   "must be true: it says the itemized bill is supplied");
     }
     if (n == 0)
-        intake_field_errors_add(errs, "",
-                                "supply at least one of other_insurance, "
-                                "itemized_bill, attachments");
+        codec_field_errors_add(errs, "",
+                               "supply at least one of other_insurance, "
+                               "itemized_bill, attachments");
 }
 
 static void supply_authed(struct call *call)
@@ -217,14 +217,14 @@ static void supply_authed(struct call *call)
     if (!ss)
         return;
     /* Not straight into ss: a refused body frees the call and its state. */
-    struct intake_field_errors *errs = NULL;
+    struct codec_field_errors *errs = NULL;
     struct json_object *body = call_parse_body(call, &errs);
     if (!body)
         return;
     ss->body = body;
     /* Problems the reader found in a body that is JSON (a duplicate key)
      * are answered before the fields are looked at. */
-    if (!intake_field_errors_any(errs))
+    if (!codec_field_errors_any(errs))
         check_supplied(ss->body, errs);
     if (claims_body_checked(call, errs))
         claims_fetch(call, on_claim_for_supply);

@@ -89,7 +89,7 @@ static void replace_in_place(struct call *call, const struct queue_claim *stored
     s->response = claims_accepted_body(s, received ? received : "", target ? target : "");
     struct strbuf sb;
     strbuf_init(&sb);
-    intake_claim_write_json(&s->claim, &sb);
+    codec_claim_write_json(&s->claim, &sb);
     char years[CLAIMS_YEARS_TEXT_LEN];
     claims_years_text(&s->claim, years);
     char now[32];
@@ -216,27 +216,27 @@ static size_t utf8_chars(const char *s)
 /* The void body's fields: "reason" (1..500 characters) into vs, nothing
  * else; each problem into errs. */
 static void read_void_reason(struct json_object *body, struct void_state *vs,
-                             struct intake_field_errors *errs)
+                             struct codec_field_errors *errs)
 {
     json_object_object_foreach(body, key, value)
     {
         (void)value;
         if (strcmp(key, "reason") != 0) {
-            struct intake_path path;
-            intake_path_init(&path);
-            intake_path_push_key(&path, key, strlen(key));
-            intake_field_errors_add(errs, path.text, "is not a known field");
+            struct codec_path path;
+            codec_path_init(&path);
+            codec_path_push_key(&path, key, strlen(key));
+            codec_field_errors_add(errs, path.text, "is not a known field");
         }
     }
     struct json_object *r = NULL;
     if (!json_object_object_get_ex(body, "reason", &r) || !r)
-        intake_field_errors_add(errs, "reason", "is required");
+        codec_field_errors_add(errs, "reason", "is required");
     else if (!json_object_is_type(r, json_type_string))
-        intake_field_errors_add(errs, "reason", "must be a string");
+        codec_field_errors_add(errs, "reason", "must be a string");
     else if (json_object_get_string_len(r) == 0 ||
              utf8_chars(json_object_get_string(r)) > VOID_REASON_MAX ||
              (size_t)json_object_get_string_len(r) >= sizeof vs->reason)
-        intake_field_errors_add(errs, "reason", "must be 1 to 500 characters");
+        codec_field_errors_add(errs, "reason", "must be 1 to 500 characters");
     else
         snprintf(vs->reason, sizeof vs->reason, "%s", json_object_get_string(r));
 }
@@ -248,7 +248,7 @@ static void void_authed(struct call *call)
     struct void_state *vs = call_state_new(call, sizeof *vs, free);
     if (!vs)
         return;
-    struct intake_field_errors *errs = NULL;
+    struct codec_field_errors *errs = NULL;
     struct json_object *body = call_parse_body(call, &errs);
     if (!body)
         return;

@@ -4,13 +4,13 @@
 #include <stddef.h>
 #include <string.h>
 
-int intake_member_apply_put(struct member *m, const struct intake_member_put *put, date_t today)
+int intake_member_apply_put(struct member *m, const struct codec_member_put *put, date_t today)
 {
     unsigned differ = member_facts_differ(member_facts_on(m, today), &put->facts) & put->given;
     return differ ? member_set_facts(m, today, today, differ, &put->facts) : 0;
 }
 
-int intake_group_apply_put(struct group *g, const struct intake_group_put *put, date_t today)
+int intake_group_apply_put(struct group *g, const struct codec_group_put *put, date_t today)
 {
     unsigned differ = group_facts_differ(group_facts_on(g, today), &put->facts);
     return differ ? group_set_facts(g, today, today, differ, &put->facts) : 0;

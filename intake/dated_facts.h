@@ -13,8 +13,8 @@
 
 /* Each returns 0, or -1 (record unchanged) when the change would take the
  * history past MAX_FACT_HISTORY entries. */
-int intake_member_apply_put(struct member *m, const struct intake_member_put *put, date_t today);
-int intake_group_apply_put(struct group *g, const struct intake_group_put *put, date_t today);
+int intake_member_apply_put(struct member *m, const struct codec_member_put *put, date_t today);
+int intake_group_apply_put(struct group *g, const struct codec_group_put *put, date_t today);
 
 /* The index of the first history entry reported after `today` (a PUT's
  * history must not be reported in the future), or -1. */

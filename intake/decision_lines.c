@@ -12,89 +12,88 @@
 static const char *const group_names[] = {"CO", "PR", "OA", "PI"};
 
 /* A code of one of the adjudicator's tables (adjudicate/codes.c). */
-static bool value_code(struct intake_reader *r, struct json_object *v, char out[ADJ_CODE_LEN],
+static bool value_code(struct codec_reader *r, struct json_object *v, char out[ADJ_CODE_LEN],
                        const struct adj_code_info *(*lookup)(const char *), const char *problem)
 {
     if (!json_object_is_type(v, json_type_string) ||
         json_object_get_string_len(v) >= ADJ_CODE_LEN || !lookup(json_object_get_string(v))) {
-        intake_report(r, problem);
+        codec_report(r, problem);
         return false;
     }
     strcpy(out, json_object_get_string(v));
     return true;
 }
 
-static bool value_carc(struct intake_reader *r, struct json_object *v, void *out)
+static bool value_carc(struct codec_reader *r, struct json_object *v, void *out)
 {
     return value_code(r, v, out, adj_carc_lookup, "must be a CARC of docs/rules.md \"Codes\"");
 }
 
-static bool value_rarc(struct intake_reader *r, struct json_object *v, void *out)
+static bool value_rarc(struct codec_reader *r, struct json_object *v, void *out)
 {
     return value_code(r, v, out, adj_rarc_lookup, "must be a RARC of docs/rules.md \"Codes\"");
 }
 
 /* One item, at the reader's current path. */
-static void parse_item(struct intake_reader *r, struct json_object *o,
+static void parse_item(struct codec_reader *r, struct json_object *o,
                        const struct decision_lines_spec *spec, struct adj_line_decision *ld,
                        bool *given)
 {
     static const char *const fields[] = {"line", "allowed", "group", "carc", "rarc", NULL};
     memset(ld, 0, sizeof *ld);
-    intake_reject_unknown(r, o, fields);
-    struct intake_int_spec line = {1, MAX_LINES, "must be a line number of the claim", &ld->line};
-    *given =
-        intake_field(r, o, "line", !spec->line_optional, intake_value_int, &line) == INTAKE_GOT;
+    codec_reject_unknown(r, o, fields);
+    struct codec_int_spec line = {1, MAX_LINES, "must be a line number of the claim", &ld->line};
+    *given = codec_field(r, o, "line", !spec->line_optional, codec_value_int, &line) == CODEC_GOT;
     if (spec->allowed)
         ld->has_allowed =
-            intake_field(r, o, "allowed", true, intake_value_money, &ld->allowed) == INTAKE_GOT;
-    else if (intake_member(o, "allowed"))
-        intake_report_key(r, "allowed", "must be absent unless the action is adjust");
+            codec_field(r, o, "allowed", true, codec_value_money, &ld->allowed) == CODEC_GOT;
+    else if (codec_member(o, "allowed"))
+        codec_report_key(r, "allowed", "must be absent unless the action is adjust");
     int group = 0;
-    struct intake_enum_spec gs = {group_names, 4, "must be CO, PR, OA or PI", &group};
-    bool has_group = intake_member(o, "group") != NULL, has_carc = intake_member(o, "carc") != NULL;
+    struct codec_enum_spec gs = {group_names, 4, "must be CO, PR, OA or PI", &group};
+    bool has_group = codec_member(o, "group") != NULL, has_carc = codec_member(o, "carc") != NULL;
     bool need = spec->code_required;
-    enum intake_got g = intake_field(r, o, "group", need || has_carc, intake_value_enum, &gs);
-    enum intake_got c = intake_field(r, o, "carc", need || has_group, value_carc, ld->carc);
+    enum codec_got g = codec_field(r, o, "group", need || has_carc, codec_value_enum, &gs);
+    enum codec_got c = codec_field(r, o, "carc", need || has_group, value_carc, ld->carc);
     ld->group = (enum adj_group)group;
-    ld->has_code = g == INTAKE_GOT && c == INTAKE_GOT;
-    intake_field(r, o, "rarc", false, value_rarc, ld->rarc);
+    ld->has_code = g == CODEC_GOT && c == CODEC_GOT;
+    codec_field(r, o, "rarc", false, value_rarc, ld->rarc);
 }
 
-bool intake_decision_lines_parse(struct intake_reader *r, struct json_object *body, const char *key,
+bool intake_decision_lines_parse(struct codec_reader *r, struct json_object *body, const char *key,
                                  const struct decision_lines_spec *spec, struct adj_review *out,
                                  bool line_given[MAX_LINES])
 {
-    int before = intake_problem_count(r);
+    int before = codec_problem_count(r);
     size_t mark = 0, n = 0;
     out->n_lines = 0;
-    struct json_object *a = intake_enter_array(r, body, key, false, 0, MAX_LINES,
-                                               "must have at most 50 lines", &mark, &n);
+    struct json_object *a = codec_enter_array(r, body, key, false, 0, MAX_LINES,
+                                              "must have at most 50 lines", &mark, &n);
     if (!a)
-        return intake_problem_count(r) == before;
+        return codec_problem_count(r) == before;
     for (size_t i = 0; i < n && i < MAX_LINES; i++) {
-        size_t item = intake_path_push_index(&r->path, i);
+        size_t item = codec_path_push_index(&r->path, i);
         struct json_object *o;
         line_given[i] = false;
-        if (intake_value_object(r, json_object_array_get_idx(a, i), &o))
+        if (codec_value_object(r, json_object_array_get_idx(a, i), &o))
             parse_item(r, o, spec, &out->lines[i], &line_given[i]);
         else
             memset(&out->lines[i], 0, sizeof out->lines[i]);
-        intake_path_pop(&r->path, item);
+        codec_path_pop(&r->path, item);
     }
     out->n_lines = n < MAX_LINES ? (int)n : MAX_LINES;
     /* An item without "line" stands for every line: then it is the only one. */
     for (int i = 0; spec->line_optional && n > 1 && i < out->n_lines; i++) {
         if (line_given[i])
             continue;
-        size_t item = intake_path_push_index(&r->path, (size_t)i);
-        intake_report_key(r, "line", "is required when more than one line is given");
-        intake_path_pop(&r->path, item);
+        size_t item = codec_path_push_index(&r->path, (size_t)i);
+        codec_report_key(r, "line", "is required when more than one line is given");
+        codec_path_pop(&r->path, item);
     }
-    intake_path_pop(&r->path, mark);
+    codec_path_pop(&r->path, mark);
     if (!adj_review_codes_fit(out))
-        intake_report_key(r, key, "must use at most 4 different group and CARC pairs");
-    return intake_problem_count(r) == before;
+        codec_report_key(r, key, "must use at most 4 different group and CARC pairs");
+    return codec_problem_count(r) == before;
 }
 
 bool intake_decision_lines_claim_of(struct json_object *decision, struct decision_lines_claim *c)
@@ -116,15 +115,15 @@ bool intake_decision_lines_claim_of(struct json_object *decision, struct decisio
 }
 
 /* One named line against the claim, at the item's path. */
-static void check_item(struct intake_reader *r, const struct adj_line_decision *ld,
+static void check_item(struct codec_reader *r, const struct adj_line_decision *ld,
                        const struct decision_lines_claim *c, bool seen[MAX_LINES])
 {
     if (ld->line < 1 || (size_t)ld->line > c->n) {
-        intake_report_key(r, "line", "must be a line number of the claim");
+        codec_report_key(r, "line", "must be a line number of the claim");
         return;
     }
     if (seen[ld->line - 1]) {
-        intake_report_key(r, "line", "is listed twice");
+        codec_report_key(r, "line", "is listed twice");
         return;
     }
     seen[ld->line - 1] = true;
@@ -132,35 +131,35 @@ static void check_item(struct intake_reader *r, const struct adj_line_decision *
         return;
     cents_t charge = c->charges[ld->line - 1];
     if (c->priced_only && c->denied[ld->line - 1])
-        intake_report_key(r, "line", "is a line the rules denied: it can be denied, not adjusted");
+        codec_report_key(r, "line", "is a line the rules denied: it can be denied, not adjusted");
     else if (ld->allowed > charge)
-        intake_report_key(r, "allowed", "must not exceed the line's charge");
+        codec_report_key(r, "allowed", "must not exceed the line's charge");
     else if (c->code_below_charge && ld->allowed < charge && !ld->has_code)
-        intake_report_key(r, "group", "is required when allowed is less than the line's charge");
+        codec_report_key(r, "group", "is required when allowed is less than the line's charge");
 }
 
-bool intake_decision_lines_check(struct intake_reader *r, const char *key,
+bool intake_decision_lines_check(struct codec_reader *r, const char *key,
                                  const struct adj_review *rv, const bool line_given[MAX_LINES],
                                  const struct decision_lines_claim *c)
 {
-    int before = intake_problem_count(r);
+    int before = codec_problem_count(r);
     bool seen[MAX_LINES] = {false};
-    size_t mark = intake_path_push_key(&r->path, key, strlen(key));
+    size_t mark = codec_path_push_key(&r->path, key, strlen(key));
     for (int i = 0; i < rv->n_lines; i++) {
         if (!line_given[i])
             continue;
-        size_t m = intake_path_push_index(&r->path, (size_t)i);
+        size_t m = codec_path_push_index(&r->path, (size_t)i);
         check_item(r, &rv->lines[i], c, seen);
-        intake_path_pop(&r->path, m);
+        codec_path_pop(&r->path, m);
     }
-    intake_path_pop(&r->path, mark);
-    return intake_problem_count(r) == before;
+    codec_path_pop(&r->path, mark);
+    return codec_problem_count(r) == before;
 }
 
 /* key: s, or null when s is "". */
 static int put_code(struct json_object *o, const char *key, const char *s)
 {
-    return s[0] ? intake_put_string(o, key, s) : intake_put_null(o, key);
+    return s[0] ? codec_put_string(o, key, s) : codec_put_null(o, key);
 }
 
 struct json_object *intake_decision_lines_json(const struct adj_review *rv)
@@ -171,15 +170,15 @@ struct json_object *intake_decision_lines_json(const struct adj_review *rv)
     for (int i = 0; i < rv->n_lines; i++) {
         const struct adj_line_decision *d = &rv->lines[i];
         struct json_object *o = json_object_new_object();
-        bool ok = o && !intake_put_int(o, "line", d->line) &&
-                  !(d->has_allowed ? intake_put_money(o, "allowed", d->allowed)
-                                   : intake_put_null(o, "allowed")) &&
+        bool ok = o && !codec_put_int(o, "line", d->line) &&
+                  !(d->has_allowed ? codec_put_money(o, "allowed", d->allowed)
+                                   : codec_put_null(o, "allowed")) &&
                   !put_code(o, "group", d->has_code ? adj_group_code(d->group) : "") &&
                   !put_code(o, "carc", d->has_code ? d->carc : "") && !put_code(o, "rarc", d->rarc);
         if (!ok && o)
             json_object_put(o);
-        /* intake_append takes o, also when it fails. */
-        if (!ok || intake_append(a, o)) {
+        /* codec_append takes o, also when it fails. */
+        if (!ok || codec_append(a, o)) {
             json_object_put(a);
             return NULL;
         }

@@ -31,7 +31,7 @@ struct decision_lines_spec {
  * out->lines and out->n_lines (out->action is left alone); line_given[i]:
  * item i named its line. Every problem is reported at its path
  * (`lines[0].carc`). Returns false when anything was reported. */
-bool intake_decision_lines_parse(struct intake_reader *r, struct json_object *body, const char *key,
+bool intake_decision_lines_parse(struct codec_reader *r, struct json_object *body, const char *key,
                                  const struct decision_lines_spec *spec, struct adj_review *out,
                                  bool line_given[MAX_LINES]);
 
@@ -53,7 +53,7 @@ bool intake_decision_lines_claim_of(struct json_object *decision, struct decisio
  * lines, at most once; `allowed` at most that line's charge; the claim's
  * own requirements (c->priced_only, c->code_below_charge). Problems at
  * `<key>[i].<field>`. Returns true when none was found. */
-bool intake_decision_lines_check(struct intake_reader *r, const char *key,
+bool intake_decision_lines_check(struct codec_reader *r, const char *key,
                                  const struct adj_review *rv, const bool line_given[MAX_LINES],
                                  const struct decision_lines_claim *c);
 

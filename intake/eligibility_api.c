@@ -75,25 +75,25 @@ static void on_elig_refs(enum queue_status status, const char *const *json, size
         call_unavailable(call);
         return;
     }
-    struct intake_field_errors errs;
-    intake_field_errors_init(&errs);
+    struct codec_field_errors errs;
+    codec_field_errors_init(&errs);
     struct json_object *g = json[0] ? json_tokener_parse(json[0]) : NULL;
-    bool ok = g && intake_parse_group(g, NULL, &es->group, &errs);
+    bool ok = g && codec_parse_group(g, NULL, &es->group, &errs);
     if (g)
         json_object_put(g);
     es->subscriber = es->member;
     if (json[1]) {
         struct json_object *s = json_tokener_parse(json[1]);
-        intake_field_errors_init(&errs);
-        if (!(s && intake_parse_member(s, NULL, &es->subscriber, &errs)))
+        codec_field_errors_init(&errs);
+        if (!(s && codec_parse_member(s, NULL, &es->subscriber, &errs)))
             es->subscriber = es->member;
         if (s)
             json_object_put(s);
     }
     if (n > 2 && json[2]) {
         struct json_object *p = json_tokener_parse(json[2]);
-        intake_field_errors_init(&errs);
-        es->have_parent = p && intake_parse_member(p, NULL, &es->parent, &errs);
+        codec_field_errors_init(&errs);
+        es->have_parent = p && codec_parse_member(p, NULL, &es->parent, &errs);
         if (p)
             json_object_put(p);
     }
@@ -112,10 +112,10 @@ static void on_elig_member(enum queue_status status, const char *const *json, si
         call_unavailable(call);
         return;
     }
-    struct intake_field_errors errs;
-    intake_field_errors_init(&errs);
+    struct codec_field_errors errs;
+    codec_field_errors_init(&errs);
     struct json_object *m = json[0] ? json_tokener_parse(json[0]) : NULL;
-    bool ok = m && intake_parse_member(m, es->member_id, &es->member, &errs);
+    bool ok = m && codec_parse_member(m, es->member_id, &es->member, &errs);
     if (m)
         json_object_put(m);
     /* A member asks about self or, as the subscriber, the family. */
@@ -145,18 +145,18 @@ static void elig_authed(struct call *call)
     struct elig_state *es = call_state_new(call, sizeof *es, free);
     if (!es)
         return;
-    struct intake_field_errors errs;
-    intake_field_errors_init(&errs);
+    struct codec_field_errors errs;
+    codec_field_errors_init(&errs);
     char buf[128];
     int rc = http_query_get(call->req, "member_id", es->member_id, sizeof es->member_id);
     if (rc <= 0 || !es->member_id[0])
-        intake_field_errors_add(&errs, "member_id", "is required");
+        codec_field_errors_add(&errs, "member_id", "is required");
     rc = http_query_get(call->req, "date", buf, sizeof buf);
     if (rc == 0)
         es->on = date_today();
     else if (rc < 0 || !date_parse(buf, &es->on))
-        intake_field_errors_add(&errs, "date", "must be a date YYYY-MM-DD");
-    if (intake_field_errors_any(&errs)) {
+        codec_field_errors_add(&errs, "date", "must be a date YYYY-MM-DD");
+    if (codec_field_errors_any(&errs)) {
         call_invalid(call, 422, "the query has problems listed in fields", &errs);
         return;
     }

@@ -47,44 +47,44 @@ static void event_state_free(void *p)
 
 /* Reads and checks the body into es; returns false with errs filled. */
 static bool parse_event(struct json_object *body, struct event_state *es,
-                        struct intake_field_errors *errs)
+                        struct codec_field_errors *errs)
 {
     static const char *const fields[] = {
         "event", "date", "reported_on", "employee_count", "medicare_certification", NULL};
-    struct intake_reader r;
-    intake_reader_init(&r, errs);
-    intake_reject_unknown(&r, body, fields);
+    struct codec_reader r;
+    codec_reader_init(&r, errs);
+    codec_reject_unknown(&r, body, fields);
     int event = -1;
-    struct intake_enum_spec events = {event_names, 2,
-                                      "must be employee_count or medicare_certification", &event};
-    if (intake_field(&r, body, "event", true, intake_value_enum, &events) != INTAKE_GOT)
+    struct codec_enum_spec events = {event_names, 2,
+                                     "must be employee_count or medicare_certification", &event};
+    if (codec_field(&r, body, "event", true, codec_value_enum, &events) != CODEC_GOT)
         event = -1;
-    intake_field(&r, body, "date", true, intake_value_date, &es->date);
+    codec_field(&r, body, "date", true, codec_value_date, &es->date);
     es->reported_on = es->today;
-    if (intake_field(&r, body, "reported_on", false, intake_value_date, &es->reported_on) ==
-            INTAKE_GOT &&
+    if (codec_field(&r, body, "reported_on", false, codec_value_date, &es->reported_on) ==
+            CODEC_GOT &&
         date_cmp(es->reported_on, es->today) > 0)
-        intake_report_key(&r, "reported_on", INTAKE_P_FUTURE);
+        codec_report_key(&r, "reported_on", CODEC_P_FUTURE);
     /* The event's own value, and no other. */
     if (event == EVENT_EMPLOYEE_COUNT) {
-        struct intake_int_spec count = {0, 10000000, "must be an integer from 0 to 10000000",
-                                        &es->value.employee_count};
-        intake_field(&r, body, "employee_count", true, intake_value_int, &count);
-        if (intake_member(body, "medicare_certification"))
-            intake_report_key(&r, "medicare_certification",
-                              "only allowed when event is medicare_certification");
+        struct codec_int_spec count = {0, 10000000, "must be an integer from 0 to 10000000",
+                                       &es->value.employee_count};
+        codec_field(&r, body, "employee_count", true, codec_value_int, &count);
+        if (codec_member(body, "medicare_certification"))
+            codec_report_key(&r, "medicare_certification",
+                             "only allowed when event is medicare_certification");
     } else if (event == EVENT_MEDICARE_CERTIFICATION) {
         int cert = 0;
-        struct intake_enum_spec certs = {certification_names, 2,
-                                         "must be 20_or_more or 19_or_fewer", &cert};
-        intake_field(&r, body, "medicare_certification", true, intake_value_enum, &certs);
+        struct codec_enum_spec certs = {certification_names, 2, "must be 20_or_more or 19_or_fewer",
+                                        &cert};
+        codec_field(&r, body, "medicare_certification", true, codec_value_enum, &certs);
         es->value.medicare_certification = (enum medicare_certification)cert;
-        if (intake_member(body, "employee_count"))
-            intake_report_key(&r, "employee_count", "only allowed when event is employee_count");
+        if (codec_member(body, "employee_count"))
+            codec_report_key(&r, "employee_count", "only allowed when event is employee_count");
     }
     es->event =
         event == EVENT_MEDICARE_CERTIFICATION ? EVENT_MEDICARE_CERTIFICATION : EVENT_EMPLOYEE_COUNT;
-    return !intake_field_errors_any(errs);
+    return !codec_field_errors_any(errs);
 }
 
 static void event_respond(struct call *call)
@@ -133,10 +133,10 @@ static void on_group(enum queue_status status, const char *const *json, size_t n
     free(es->json);
     es->json = NULL;
     es->stored = strdup(json[0]);
-    struct intake_field_errors errs;
-    intake_field_errors_init(&errs);
+    struct codec_field_errors errs;
+    codec_field_errors_init(&errs);
     struct json_object *o = json_tokener_parse(json[0]);
-    bool ok = o && intake_parse_group(o, call->path_id, &es->group, &errs);
+    bool ok = o && codec_parse_group(o, call->path_id, &es->group, &errs);
     if (o)
         json_object_put(o);
     if (!es->stored) {
@@ -151,12 +151,12 @@ static void on_group(enum queue_status status, const char *const *json, size_t n
     if (group_set_facts(&es->group, es->date, es->reported_on,
                         count ? GROUP_FACT_EMPLOYEE_COUNT : GROUP_FACT_MEDICARE_CERTIFICATION,
                         &es->value) != 0) {
-        intake_field_errors_init(&errs);
-        intake_field_errors_add(&errs, "date", "would take the history past 64 entries");
+        codec_field_errors_init(&errs);
+        codec_field_errors_add(&errs, "date", "would take the history past 64 entries");
         call_invalid(call, 422, "the request has problems listed in fields", &errs);
         return;
     }
-    struct json_object *view = intake_group_to_json(&es->group, es->today);
+    struct json_object *view = codec_group_to_json(&es->group, es->today);
     es->json = view ? strdup(json_object_to_json_string_ext(view, JSON_C_TO_STRING_PLAIN)) : NULL;
     json_object_put(view);
     if (!es->json) {
@@ -185,11 +185,11 @@ static void events_authed(struct call *call)
         call_forbidden(call);
         return;
     }
-    if (!intake_is_record_id(call->path_id, strlen(call->path_id))) {
+    if (!codec_is_record_id(call->path_id, strlen(call->path_id))) {
         call_not_found(call);
         return;
     }
-    struct intake_field_errors *errs;
+    struct codec_field_errors *errs;
     struct json_object *body = call_parse_body(call, &errs);
     if (!body)
         return;

@@ -90,148 +90,148 @@ static const char *const *event_fields(enum lifecycle_event_kind kind)
 }
 
 /* Copies the problems of a nested parse under `prefix` ("member."). */
-static void add_prefixed(struct intake_field_errors *errs, const char *prefix,
-                         const struct intake_field_errors *inner)
+static void add_prefixed(struct codec_field_errors *errs, const char *prefix,
+                         const struct codec_field_errors *inner)
 {
     for (int i = 0; i < inner->count; i++) {
-        char path[INTAKE_PATH_MAX];
+        char path[CODEC_PATH_MAX];
         snprintf(path, sizeof path, "%s%s%s", prefix, inner->items[i].field[0] ? "." : "",
                  inner->items[i].field);
-        intake_field_errors_add(errs, path, inner->items[i].problem);
+        codec_field_errors_add(errs, path, inner->items[i].problem);
     }
 }
 
 /* The person an event adds: a member record without coverage (the event
  * derives it). For a hire its member_id must be the path's. */
-static void parse_added(struct intake_reader *r, struct json_object *body, const char *hire_id,
-                        struct lifecycle_event *ev, struct intake_field_errors *errs)
+static void parse_added(struct codec_reader *r, struct json_object *body, const char *hire_id,
+                        struct lifecycle_event *ev, struct codec_field_errors *errs)
 {
-    struct json_object *o = intake_member(body, "member"); /* null counts as absent */
+    struct json_object *o = codec_member(body, "member"); /* null counts as absent */
     if (!o)
         return;
     if (!json_object_is_type(o, json_type_object)) {
-        intake_report_key(r, "member", INTAKE_P_OBJECT);
+        codec_report_key(r, "member", CODEC_P_OBJECT);
         return;
     }
     ev->has_member = true;
     if (json_object_object_get_ex(o, "coverage", NULL)) {
-        intake_field_errors_add(errs, "member.coverage",
-                                "must be left out: the event derives the coverage");
+        codec_field_errors_add(errs, "member.coverage",
+                               "must be left out: the event derives the coverage");
         return;
     }
     struct json_object *copy = NULL;
     if (json_object_deep_copy(o, &copy, NULL) != 0 || !copy) {
-        intake_report_key(r, "member", "could not be read (out of memory)");
+        codec_report_key(r, "member", "could not be read (out of memory)");
         return;
     }
     json_object_object_add(copy, "coverage", json_object_new_array());
-    struct intake_field_errors *inner = malloc(sizeof *inner);
+    struct codec_field_errors *inner = malloc(sizeof *inner);
     if (!inner) {
         json_object_put(copy);
-        intake_report_key(r, "member", "could not be read (out of memory)");
+        codec_report_key(r, "member", "could not be read (out of memory)");
         return;
     }
-    intake_field_errors_init(inner);
-    intake_parse_member(copy, hire_id, &ev->member, inner);
+    codec_field_errors_init(inner);
+    codec_parse_member(copy, hire_id, &ev->member, inner);
     add_prefixed(errs, "member", inner);
     free(inner);
     json_object_put(copy);
 }
 
 /* The event's name, date and reported_on; returns whether ev->kind is a known event. */
-static bool parse_event_head(struct intake_reader *r, struct json_object *body, date_t today,
+static bool parse_event_head(struct codec_reader *r, struct json_object *body, date_t today,
                              struct lifecycle_event *ev)
 {
-    struct json_object *name = intake_member(body, "event");
+    struct json_object *name = codec_member(body, "event");
     bool known = false;
     if (!name)
-        intake_report_key(r, "event", INTAKE_P_REQUIRED);
+        codec_report_key(r, "event", CODEC_P_REQUIRED);
     else if (!json_object_is_type(name, json_type_string))
-        intake_report_key(r, "event", INTAKE_P_STRING);
+        codec_report_key(r, "event", CODEC_P_STRING);
     else if (!(known = lifecycle_event_parse(json_object_get_string(name), &ev->kind)))
-        intake_report_key(r, "event", "is not a known event (docs/api.md \"Member events\")");
-    intake_field(r, body, "date", true, intake_value_date, &ev->date);
+        codec_report_key(r, "event", "is not a known event (docs/api.md \"Member events\")");
+    codec_field(r, body, "date", true, codec_value_date, &ev->date);
     ev->reported_on = today;
-    if (intake_field(r, body, "reported_on", false, intake_value_date, &ev->reported_on) ==
-            INTAKE_GOT &&
+    if (codec_field(r, body, "reported_on", false, codec_value_date, &ev->reported_on) ==
+            CODEC_GOT &&
         date_cmp(ev->reported_on, today) > 0)
-        intake_report_key(r, "reported_on", INTAKE_P_FUTURE);
+        codec_report_key(r, "reported_on", CODEC_P_FUTURE);
     return known;
 }
 
 /* A medicare_entitlement's basis, part_a and part_b. */
-static void parse_medicare_event(struct intake_reader *r, struct json_object *body,
+static void parse_medicare_event(struct codec_reader *r, struct json_object *body,
                                  struct lifecycle_event *ev)
 {
     int basis = 0;
-    struct intake_enum_spec bases = {medicare_bases, 3, "must be age, esrd or disability", &basis};
-    intake_field(r, body, "basis", true, intake_value_enum, &bases);
+    struct codec_enum_spec bases = {medicare_bases, 3, "must be age, esrd or disability", &basis};
+    codec_field(r, body, "basis", true, codec_value_enum, &bases);
     ev->medicare.basis = (enum medicare_basis)basis;
-    intake_field(r, body, "part_a", true, intake_value_bool, &ev->medicare.part_a);
-    intake_field(r, body, "part_b", true, intake_value_bool, &ev->medicare.part_b);
+    codec_field(r, body, "part_a", true, codec_value_bool, &ev->medicare.part_a);
+    codec_field(r, body, "part_b", true, codec_value_bool, &ev->medicare.part_b);
 }
 
 /* An other_group_coverage's entry, effective on the event's date (which it must not name). */
-static void parse_other_coverage_event(struct intake_reader *r, struct json_object *body,
-                                       struct lifecycle_event *ev, struct intake_field_errors *errs)
+static void parse_other_coverage_event(struct codec_reader *r, struct json_object *body,
+                                       struct lifecycle_event *ev, struct codec_field_errors *errs)
 {
-    struct json_object *o = intake_member(body, "other_coverage");
+    struct json_object *o = codec_member(body, "other_coverage");
     if (!o) {
-        intake_report_key(r, "other_coverage", INTAKE_P_REQUIRED);
+        codec_report_key(r, "other_coverage", CODEC_P_REQUIRED);
     } else if (!json_object_is_type(o, json_type_object)) {
-        intake_report_key(r, "other_coverage", INTAKE_P_OBJECT);
+        codec_report_key(r, "other_coverage", CODEC_P_OBJECT);
     } else if (json_object_object_get_ex(o, "effective", NULL)) {
-        intake_field_errors_add(errs, "other_coverage.effective",
-                                "must be left out: the event's date is its effective date");
+        codec_field_errors_add(errs, "other_coverage.effective",
+                               "must be left out: the event's date is its effective date");
     } else {
         struct json_object *copy = NULL;
         if (json_object_deep_copy(o, &copy, NULL) != 0 || !copy) {
-            intake_report_key(r, "other_coverage", "could not be read (out of memory)");
+            codec_report_key(r, "other_coverage", "could not be read (out of memory)");
             return;
         }
         char d[DATE_STRLEN];
         json_object_object_add(copy, "effective", json_object_new_string(date_format(ev->date, d)));
-        intake_parse_other_coverage(copy, "other_coverage", &ev->other_coverage, errs);
+        codec_parse_other_coverage(copy, "other_coverage", &ev->other_coverage, errs);
         json_object_put(copy);
     }
 }
 
 /* A cobra_election's qualifying_event, reason and months. */
-static void parse_cobra_event(struct intake_reader *r, struct json_object *body,
+static void parse_cobra_event(struct codec_reader *r, struct json_object *body,
                               struct lifecycle_event *ev)
 {
-    intake_field(r, body, "qualifying_event", true, intake_value_date, &ev->qualifying_event);
-    struct json_object *reason = intake_member(body, "reason");
+    codec_field(r, body, "qualifying_event", true, codec_value_date, &ev->qualifying_event);
+    struct json_object *reason = codec_member(body, "reason");
     if (!reason)
-        intake_report_key(r, "reason", INTAKE_P_REQUIRED);
+        codec_report_key(r, "reason", CODEC_P_REQUIRED);
     else if (!json_object_is_type(reason, json_type_string) ||
              !lifecycle_cobra_reason_parse(json_object_get_string(reason), &ev->cobra_reason))
-        intake_report_key(r, "reason",
-                          "must be termination_of_employment, reduction_of_hours, divorce, "
-                          "legal_separation, death_of_employee, medicare_entitlement or "
-                          "loss_of_dependent_status");
-    struct intake_int_spec months = {18, 36, "must be 18, 29 or 36", &ev->cobra_months};
-    if (intake_field(r, body, "months", true, intake_value_int, &months) == INTAKE_GOT &&
+        codec_report_key(r, "reason",
+                         "must be termination_of_employment, reduction_of_hours, divorce, "
+                         "legal_separation, death_of_employee, medicare_entitlement or "
+                         "loss_of_dependent_status");
+    struct codec_int_spec months = {18, 36, "must be 18, 29 or 36", &ev->cobra_months};
+    if (codec_field(r, body, "months", true, codec_value_int, &months) == CODEC_GOT &&
         ev->cobra_months != 18 && ev->cobra_months != 29 && ev->cobra_months != 36)
-        intake_report_key(r, "months", "must be 18, 29 or 36");
+        codec_report_key(r, "months", "must be 18, 29 or 36");
 }
 
 /* The fields only an event of ev->kind carries. */
-static void parse_event_fields(struct intake_reader *r, struct json_object *body,
-                               struct lifecycle_event *ev, struct intake_field_errors *errs)
+static void parse_event_fields(struct codec_reader *r, struct json_object *body,
+                               struct lifecycle_event *ev, struct codec_field_errors *errs)
 {
     switch (ev->kind) {
     case LC_STUDENT_STATUS:
-        intake_field(r, body, "student", true, intake_value_bool, &ev->flag);
+        codec_field(r, body, "student", true, codec_value_bool, &ev->flag);
         break;
     case LC_HOUSEHOLD_STATUS:
-        intake_field(r, body, "lives_with_employee", true, intake_value_bool, &ev->flag);
+        codec_field(r, body, "lives_with_employee", true, codec_value_bool, &ev->flag);
         ev->has_own_dependent_given =
-            intake_field(r, body, "has_own_dependent", false, intake_value_bool,
-                         &ev->has_own_dependent) == INTAKE_GOT;
+            codec_field(r, body, "has_own_dependent", false, codec_value_bool,
+                        &ev->has_own_dependent) == CODEC_GOT;
         break;
     case LC_HANDICAPPED_STATUS:
-        intake_field(r, body, "handicapped_certified", true, intake_value_bool, &ev->flag);
+        codec_field(r, body, "handicapped_certified", true, codec_value_bool, &ev->flag);
         break;
     case LC_MEDICARE_ENTITLEMENT: parse_medicare_event(r, body, ev); break;
     case LC_OTHER_GROUP_COVERAGE: parse_other_coverage_event(r, body, ev, errs); break;
@@ -242,18 +242,18 @@ static void parse_event_fields(struct intake_reader *r, struct json_object *body
 
 /* Reads the body into ev, reporting every problem to errs. */
 static void parse_event(struct json_object *body, const char *path_id, date_t today,
-                        struct lifecycle_event *ev, struct intake_field_errors *errs)
+                        struct lifecycle_event *ev, struct codec_field_errors *errs)
 {
-    struct intake_reader r;
-    intake_reader_init(&r, errs);
+    struct codec_reader r;
+    codec_reader_init(&r, errs);
     memset(ev, 0, sizeof *ev);
     if (!json_object_is_type(body, json_type_object)) {
-        intake_report(&r, INTAKE_P_OBJECT);
+        codec_report(&r, CODEC_P_OBJECT);
         return;
     }
     if (!parse_event_head(&r, body, today, ev))
         return;
-    intake_reject_unknown(&r, body, event_fields(ev->kind));
+    codec_reject_unknown(&r, body, event_fields(ev->kind));
     if (lifecycle_event_adds_allowed(ev->kind))
         parse_added(&r, body, ev->kind == LC_HIRE ? path_id : NULL, ev, errs);
     parse_event_fields(&r, body, ev, errs);
@@ -300,14 +300,14 @@ static void respond(struct call *call)
 static void refuse_field(struct call *call, int status, const char *code, const char *message,
                          const char *field, const char *problem)
 {
-    struct intake_field_errors *errs = malloc(sizeof *errs);
+    struct codec_field_errors *errs = malloc(sizeof *errs);
     if (!errs) {
         call_out_of_memory(call);
         return;
     }
-    intake_field_errors_init(errs);
-    intake_field_errors_add(errs, field, problem);
-    struct json_object *body = intake_error_render(code, message, errs);
+    codec_field_errors_init(errs);
+    codec_field_errors_add(errs, field, problem);
+    struct json_object *body = codec_error_render(code, message, errs);
     free(errs);
     if (!body) {
         call_out_of_memory(call);
@@ -363,7 +363,7 @@ static void write_family(struct call *call)
     for (int i = 0; i < f->n && ok; i++) {
         if (!f->changed[i] && i != f->answer)
             continue;
-        struct json_object *o = intake_member_to_json(&f->members[i], date_today());
+        struct json_object *o = codec_member_to_json(&f->members[i], date_today());
         json[i] = o ? strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN)) : NULL;
         json_object_put(o);
         if (!json[i]) {
@@ -405,11 +405,11 @@ static void write_family(struct call *call)
 static bool parse_stored_member(const char *text, const char *id, struct member *out)
 {
     struct json_object *o = json_tokener_parse(text);
-    struct intake_field_errors *errs = malloc(sizeof *errs);
+    struct codec_field_errors *errs = malloc(sizeof *errs);
     bool ok = o && errs;
     if (ok) {
-        intake_field_errors_init(errs);
-        ok = intake_parse_member(o, id, out, errs);
+        codec_field_errors_init(errs);
+        ok = codec_parse_member(o, id, out, errs);
     }
     free(errs);
     json_object_put(o);
@@ -419,11 +419,11 @@ static bool parse_stored_member(const char *text, const char *id, struct member 
 static bool parse_stored_group(const char *text, const char *id, struct group *out)
 {
     struct json_object *o = json_tokener_parse(text);
-    struct intake_field_errors *errs = malloc(sizeof *errs);
+    struct codec_field_errors *errs = malloc(sizeof *errs);
     bool ok = o && errs;
     if (ok) {
-        intake_field_errors_init(errs);
-        ok = intake_parse_group(o, id, out, errs);
+        codec_field_errors_init(errs);
+        ok = codec_parse_group(o, id, out, errs);
     }
     free(errs);
     json_object_put(o);
@@ -437,7 +437,7 @@ static void on_family(enum queue_status status, const struct queue_family *famil
     struct lifecycle_family *f = &es->fam;
     bool hire = es->ev.kind == LC_HIRE;
     if (status == QUEUE_CONFLICT) {
-        refuse_field(call, 422, INTAKE_CODE_VALIDATION_FAILED, "the event cannot be applied",
+        refuse_field(call, 422, CODEC_CODE_VALIDATION_FAILED, "the event cannot be applied",
                      "member_id", "has a family of more than 23 members");
         return;
     }
@@ -446,7 +446,7 @@ static void on_family(enum queue_status status, const struct queue_family *famil
         return;
     }
     if (!family->group) {
-        refuse_field(call, 422, INTAKE_CODE_VALIDATION_FAILED,
+        refuse_field(call, 422, CODEC_CODE_VALIDATION_FAILED,
                      "the event refers to records that do not exist",
                      hire ? "member.group_id" : "group_id", "is not a known group");
         return;
@@ -468,7 +468,7 @@ static void on_family(enum queue_status status, const struct queue_family *famil
             continue; /* a set member without a record: nothing to change */
         int at = f->n;
         if (at >= LIFECYCLE_MAX_FAMILY - 1) { /* room is kept for a person the event adds */
-            refuse_field(call, 422, INTAKE_CODE_VALIDATION_FAILED, "the event cannot be applied",
+            refuse_field(call, 422, CODEC_CODE_VALIDATION_FAILED, "the event cannot be applied",
                          "member_id", "has a family of more than 23 members");
             return;
         }
@@ -573,17 +573,17 @@ static void events_authed(struct call *call)
         call_forbidden(call);
         return;
     }
-    if (!intake_is_record_id(call->path_id, strlen(call->path_id))) {
+    if (!codec_is_record_id(call->path_id, strlen(call->path_id))) {
         call_not_found(call);
         return;
     }
-    struct intake_field_errors *errs;
+    struct codec_field_errors *errs;
     struct json_object *body = call_parse_body(call, &errs);
     if (!body)
         return;
     parse_event(body, call->path_id, date_today(), &es->ev, errs);
     json_object_put(body);
-    if (intake_field_errors_any(errs)) {
+    if (codec_field_errors_any(errs)) {
         call_invalid(call, 422, "the event has problems listed in fields", errs);
         free(errs);
         return;

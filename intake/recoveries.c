@@ -46,9 +46,9 @@ static void scan_start(struct scan *s);
 static bool parse_member_text(const char *text, struct member *out)
 {
     struct json_object *o = json_tokener_parse(text);
-    struct intake_field_errors errs;
-    intake_field_errors_init(&errs);
-    bool ok = o && intake_parse_member(o, NULL, out, &errs);
+    struct codec_field_errors errs;
+    codec_field_errors_init(&errs);
+    bool ok = o && codec_parse_member(o, NULL, out, &errs);
     if (o)
         json_object_put(o);
     return ok;
@@ -57,9 +57,9 @@ static bool parse_member_text(const char *text, struct member *out)
 static bool parse_group_text(const char *text, struct group *out)
 {
     struct json_object *o = json_tokener_parse(text);
-    struct intake_field_errors errs;
-    intake_field_errors_init(&errs);
-    bool ok = o && intake_parse_group(o, NULL, out, &errs);
+    struct codec_field_errors errs;
+    codec_field_errors_init(&errs);
+    bool ok = o && codec_parse_group(o, NULL, out, &errs);
     if (o)
         json_object_put(o);
     return ok;
@@ -305,8 +305,7 @@ struct list_state {
 
 static const char *const list_param_names[] = {"status", "limit", "cursor"};
 
-static void parse_list(const struct http_request *req, void *state,
-                       struct intake_field_errors *errs)
+static void parse_list(const struct http_request *req, void *state, struct codec_field_errors *errs)
 {
     struct list_state *p = state;
     call_check_query_names(req, list_param_names,
@@ -316,7 +315,7 @@ static void parse_list(const struct http_request *req, void *state,
     if ((rc = http_query_get(req, "status", buf, sizeof buf)) != 0) {
         if (rc < 0 || (strcmp(buf, "open") != 0 && strcmp(buf, "withdrawn") != 0 &&
                        strcmp(buf, "reversed") != 0))
-            intake_field_errors_add(errs, "status", "must be open, withdrawn or reversed");
+            codec_field_errors_add(errs, "status", "must be open, withdrawn or reversed");
         else
             snprintf(p->status, sizeof p->status, "%s", buf);
     }

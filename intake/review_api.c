@@ -37,8 +37,7 @@ struct list_state {
     int limit;
 };
 
-static void parse_list(const struct http_request *req, void *state,
-                       struct intake_field_errors *errs)
+static void parse_list(const struct http_request *req, void *state, struct codec_field_errors *errs)
 {
     struct list_state *p = state;
     static const char *const names[] = {"limit", "cursor"};
@@ -134,14 +133,14 @@ static void submit_free(void *p)
 static const char *const action_names[] = {"approve", "adjust", "deny"};
 
 /* A note: a string of at most NOTE_MAX bytes. */
-static bool value_note(struct intake_reader *r, struct json_object *v, void *out)
+static bool value_note(struct codec_reader *r, struct json_object *v, void *out)
 {
     if (!json_object_is_type(v, json_type_string)) {
-        intake_report(r, INTAKE_P_STRING);
+        codec_report(r, CODEC_P_STRING);
         return false;
     }
     if (json_object_get_string_len(v) > NOTE_MAX) {
-        intake_report(r, "must be at most 2000 bytes");
+        codec_report(r, "must be at most 2000 bytes");
         return false;
     }
     strcpy(out, json_object_get_string(v));
@@ -150,28 +149,28 @@ static bool value_note(struct intake_reader *r, struct json_object *v, void *out
 
 /* The body: every problem into errs, the review and note into ss. */
 static void parse_review_body(struct json_object *body, struct submit_state *ss,
-                              struct intake_field_errors *errs)
+                              struct codec_field_errors *errs)
 {
     static const char *const fields[] = {"action", "lines", "note", NULL};
-    struct intake_reader r;
-    intake_reader_init(&r, errs);
+    struct codec_reader r;
+    codec_reader_init(&r, errs);
     if (!json_object_is_type(body, json_type_object)) {
-        intake_report(&r, INTAKE_P_OBJECT);
+        codec_report(&r, CODEC_P_OBJECT);
         return;
     }
-    intake_reject_unknown(&r, body, fields);
+    codec_reject_unknown(&r, body, fields);
     int action = -1;
-    struct intake_enum_spec as = {action_names, 3, "must be approve, adjust or deny", &action};
-    intake_field(&r, body, "action", true, intake_value_enum, &as);
-    intake_field(&r, body, "note", false, value_note, ss->note);
+    struct codec_enum_spec as = {action_names, 3, "must be approve, adjust or deny", &action};
+    codec_field(&r, body, "action", true, codec_value_enum, &as);
+    codec_field(&r, body, "note", false, value_note, ss->note);
     if (action < 0)
         return;
     ss->review.action = (enum adj_review_action)action;
     if (ss->review.action == ADJ_REVIEW_APPROVE) {
-        struct json_object *lines = intake_member(body, "lines");
+        struct json_object *lines = codec_member(body, "lines");
         if (lines &&
             !(json_object_is_type(lines, json_type_array) && json_object_array_length(lines) == 0))
-            intake_report_key(&r, "lines", "must be absent or empty when the action is approve");
+            codec_report_key(&r, "lines", "must be absent or empty when the action is approve");
         return;
     }
     /* The lines (docs/validation.md "Decision lines"): adjust gives amounts,
@@ -180,12 +179,12 @@ static void parse_review_body(struct json_object *body, struct submit_state *ss,
                                        .code_required = ss->review.action == ADJ_REVIEW_DENY,
                                        .line_optional = ss->review.action == ADJ_REVIEW_DENY};
     intake_decision_lines_parse(&r, body, "lines", &spec, &ss->review, ss->line_given);
-    if (!intake_member(body, "lines"))
-        intake_report_key(&r, "lines", "is required when the action is adjust or deny");
+    if (!codec_member(body, "lines"))
+        codec_report_key(&r, "lines", "is required when the action is adjust or deny");
     else if (ss->review.n_lines == 0 &&
-             json_object_is_type(intake_member(body, "lines"), json_type_array))
-        intake_report_key(&r, "lines",
-                          "must have at least one line when the action is adjust or deny");
+             json_object_is_type(codec_member(body, "lines"), json_type_array))
+        codec_report_key(&r, "lines",
+                         "must have at least one line when the action is adjust or deny");
 }
 
 static void on_submitted(enum queue_status st, void *arg)
@@ -251,12 +250,12 @@ static void on_claim_for_review(enum queue_status st, const struct queue_claim *
         return;
     }
     lines.priced_only = ss->review.action == ADJ_REVIEW_ADJUST;
-    struct intake_field_errors errs;
-    struct intake_reader r;
-    intake_field_errors_init(&errs);
-    intake_reader_init(&r, &errs);
+    struct codec_field_errors errs;
+    struct codec_reader r;
+    codec_field_errors_init(&errs);
+    codec_reader_init(&r, &errs);
     intake_decision_lines_check(&r, "lines", &ss->review, ss->line_given, &lines);
-    if (intake_field_errors_any(&errs)) {
+    if (codec_field_errors_any(&errs)) {
         call_invalid(call, 422, "the body has problems listed in fields", &errs);
         return;
     }
@@ -293,13 +292,13 @@ static void submit_authed(struct call *call)
         call_not_found(call);
         return;
     }
-    struct intake_field_errors *errs;
+    struct codec_field_errors *errs;
     struct json_object *body = call_parse_body(call, &errs);
     if (!body)
         return;
     parse_review_body(body, ss, errs);
     json_object_put(body);
-    if (intake_field_errors_any(errs)) {
+    if (codec_field_errors_any(errs)) {
         call_invalid(call, 422, "the body has problems listed in fields", errs);
         free(errs);
         return;

@@ -86,10 +86,10 @@ static void put_state_free(void *p)
 }
 
 static void parse_events(struct json_object *value, struct put_state *ps,
-                         struct intake_field_errors *errs)
+                         struct codec_field_errors *errs)
 {
     if (!json_object_is_type(value, json_type_array) || json_object_array_length(value) == 0) {
-        intake_field_errors_add(errs, "events", events_problem);
+        codec_field_errors_add(errs, "events", events_problem);
         return;
     }
     bool wanted[WEBHOOK_N_EVENTS] = {false};
@@ -103,12 +103,12 @@ static void parse_events(struct json_object *value, struct put_state *ps,
             if (strcmp(json_object_get_string(item), webhook_events[e]) == 0)
                 which = e;
         if (which < 0)
-            intake_field_errors_add(errs, path,
-                                    "must be claim.finalized, claim.pended, claim.in_review, "
-                                    "claim.replaced, claim.voided, claim.adjusted, appeal.filed "
-                                    "or appeal.decided");
+            codec_field_errors_add(errs, path,
+                                   "must be claim.finalized, claim.pended, claim.in_review, "
+                                   "claim.replaced, claim.voided, claim.adjusted, appeal.filed "
+                                   "or appeal.decided");
         else if (wanted[which])
-            intake_field_errors_add(errs, path, "is listed twice");
+            codec_field_errors_add(errs, path, "is listed twice");
         else
             wanted[which] = true;
     }
@@ -122,28 +122,28 @@ static void parse_events(struct json_object *value, struct put_state *ps,
     }
 }
 
-/* A url field for intake_field: a string webhook_url_problem accepts. */
-static bool value_url(struct intake_reader *r, struct json_object *v, void *out)
+/* A url field for codec_field: a string webhook_url_problem accepts. */
+static bool value_url(struct codec_reader *r, struct json_object *v, void *out)
 {
     const char *problem = json_object_is_type(v, json_type_string)
                               ? webhook_url_problem(json_object_get_string(v))
                               : "must be an http or https URL with a host";
     if (problem) {
-        intake_report(r, problem);
+        codec_report(r, problem);
         return false;
     }
     snprintf(out, sizeof((struct put_state *)0)->url, "%s", json_object_get_string(v));
     return true;
 }
 
-/* A secret field for intake_field: a string webhook_secret_problem accepts. */
-static bool value_secret(struct intake_reader *r, struct json_object *v, void *out)
+/* A secret field for codec_field: a string webhook_secret_problem accepts. */
+static bool value_secret(struct codec_reader *r, struct json_object *v, void *out)
 {
     const char *problem = json_object_is_type(v, json_type_string)
                               ? webhook_secret_problem(json_object_get_string(v))
                               : "must be a string of at least 32 characters";
     if (problem) {
-        intake_report(r, problem);
+        codec_report(r, problem);
         return false;
     }
     snprintf(out, sizeof((struct put_state *)0)->secret, "%s", json_object_get_string(v));
@@ -153,19 +153,19 @@ static bool value_secret(struct intake_reader *r, struct json_object *v, void *o
 /* Every problem of the body into errs (the reader's phrases, docs/validation.md
  * "Webhook subscription"); the accepted values into ps. */
 static void parse_subscription(struct json_object *body, struct put_state *ps,
-                               struct intake_field_errors *errs)
+                               struct codec_field_errors *errs)
 {
     static const char *const fields[] = {"url", "events", "secret", NULL};
-    struct intake_reader r;
-    intake_reader_init(&r, errs);
-    intake_reject_unknown(&r, body, fields);
-    intake_field(&r, body, "url", true, value_url, ps->url);
-    struct json_object *events = intake_member(body, "events");
+    struct codec_reader r;
+    codec_reader_init(&r, errs);
+    codec_reject_unknown(&r, body, fields);
+    codec_field(&r, body, "url", true, value_url, ps->url);
+    struct json_object *events = codec_member(body, "events");
     if (events)
         parse_events(events, ps, errs);
     else
-        intake_report_key(&r, "events", "is required");
-    intake_field(&r, body, "secret", true, value_secret, ps->secret);
+        codec_report_key(&r, "events", "is required");
+    codec_field(&r, body, "secret", true, value_secret, ps->secret);
 }
 
 static void put_respond(struct call *call)
@@ -196,13 +196,13 @@ static void on_put_stored(enum queue_status status, bool existed, const char *cr
 /* 422 with the one url problem. */
 static void url_refused(struct call *call, const char *problem)
 {
-    struct intake_field_errors *errs = malloc(sizeof *errs);
+    struct codec_field_errors *errs = malloc(sizeof *errs);
     if (!errs) {
         call_out_of_memory(call);
         return;
     }
-    intake_field_errors_init(errs);
-    intake_field_errors_add(errs, "url", problem);
+    codec_field_errors_init(errs);
+    codec_field_errors_add(errs, "url", problem);
     call_invalid(call, 422, "the webhook subscription is not valid", errs);
     free(errs);
 }
@@ -233,13 +233,13 @@ static void put_authed(struct call *call)
     struct put_state *ps = call->state;
     if (!admin_with_valid_id(call))
         return;
-    struct intake_field_errors *errs;
+    struct codec_field_errors *errs;
     struct json_object *body = call_parse_body(call, &errs);
     if (!body)
         return;
     parse_subscription(body, ps, errs);
     json_object_put(body);
-    if (intake_field_errors_any(errs)) {
+    if (codec_field_errors_any(errs)) {
         call_invalid(call, 422, "the webhook subscription is not valid", errs);
         free(errs);
         return;

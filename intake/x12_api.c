@@ -5,7 +5,7 @@
  * (400/413 otherwise, JSON); the envelope (a TA1 answer when it is broken);
  * claim the replay key (queue/x12.h: a file sent again gets the first answer
  * and stores nothing); read each transaction set; check each claim as a JSON
- * submission (intake_parse_claim) and the provider's NPI; store the good
+ * submission (codec_parse_claim) and the provider's NPI; store the good
  * ones exactly as POST /v1/claims does (claims_store, one group commit);
  * then the answer (999 and 277CA), remembered for replays, is sent.
  */
@@ -211,14 +211,14 @@ static int submit_claim(struct call *call, int set, int index, struct claim *cla
         reject(res, in->reject_category, in->reject_status, in->reject_entity, in->reject_text);
         return 0;
     }
-    struct intake_claim_options opt = {.may_set_received_date = false, .today = today};
-    struct intake_field_errors *errs = malloc(sizeof *errs);
+    struct codec_claim_options opt = {.may_set_received_date = false, .today = today};
+    struct codec_field_errors *errs = malloc(sizeof *errs);
     if (!errs)
         return -1;
-    intake_field_errors_init(errs);
-    bool ok = intake_parse_claim(in->submission, &opt, claim, errs);
+    codec_field_errors_init(errs);
+    bool ok = codec_parse_claim(in->submission, &opt, claim, errs);
     if (!ok) {
-        const struct intake_field_error *e = &errs->items[0];
+        const struct codec_field_error *e = &errs->items[0];
         char element[80], text[200];
         const char *status, *entity;
         x12_837_element_of(errs->count ? e->field : "", m->institutional, element, sizeof element,

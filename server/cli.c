@@ -94,7 +94,7 @@ static int check_token_role(const struct token_args *a)
         return 2;
     }
     if ((strcmp(role, "provider") == 0) != (npi[0] != '\0') ||
-        (npi[0] && !intake_npi_valid(npi, strlen(npi)))) {
+        (npi[0] && !codec_npi_valid(npi, strlen(npi)))) {
         fprintf(stderr, "claimsd: a provider token needs a valid --npi (and only it)\n");
         return 2;
     }

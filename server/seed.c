@@ -72,7 +72,7 @@ static char **list_json(const char *dir, int *n)
 /* A member's file is named by the member id, which logs never carry: a
  * member file is named by its folder only (validate it with PUT
  * /v1/members/{id} to see which). */
-static void report(const char *path, const struct intake_field_errors *errs, const char *reason)
+static void report(const char *path, const struct codec_field_errors *errs, const char *reason)
 {
     char shown[1200];
     const char *members = strstr(path, "/members/");
@@ -90,7 +90,7 @@ enum kind { PLANS, GROUPS, MEMBERS };
 
 /* Loads one record file; for members, pass 0 loads subscribers, pass 1 the rest. */
 static int load_one(struct rlink *c, const char *prefix, enum kind kind, const char *path,
-                    const char *id, int pass, struct intake_field_errors *errs)
+                    const char *id, int pass, struct codec_field_errors *errs)
 {
     size_t len = 0;
     char *bytes = read_file(path, &len);
@@ -99,7 +99,7 @@ static int load_one(struct rlink *c, const char *prefix, enum kind kind, const c
         return -1;
     }
     const char *reason = NULL;
-    enum intake_status st;
+    enum codec_status st;
     struct json_object *json = NULL;
     struct queue_member_facts facts = {0};
     char member_id[ID_LEN] = "", subscriber_id[ID_LEN] = "", group_id[ID_LEN] = "",
@@ -109,27 +109,27 @@ static int load_one(struct rlink *c, const char *prefix, enum kind kind, const c
                                                           : QUEUE_RECORD_MEMBER;
     if (kind == PLANS) {
         struct plan plan;
-        st = intake_plan_from_body(bytes, len, id, &plan, errs, &reason);
-        if (st == INTAKE_OK) {
-            json = intake_plan_to_json(&plan);
+        st = codec_plan_from_body(bytes, len, id, &plan, errs, &reason);
+        if (st == CODEC_OK) {
+            json = codec_plan_to_json(&plan);
             plan_free(&plan);
         }
     } else if (kind == GROUPS) {
         struct group group;
-        st = intake_group_from_body(bytes, len, id, &group, errs, &reason);
-        if (st == INTAKE_OK)
-            json = intake_group_to_json(&group, date_today());
+        st = codec_group_from_body(bytes, len, id, &group, errs, &reason);
+        if (st == CODEC_OK)
+            json = codec_group_to_json(&group, date_today());
     } else {
         struct member *m = malloc(sizeof *m);
-        st = m ? intake_member_from_body(bytes, len, id, m, errs, &reason) : INTAKE_NO_MEMORY;
-        if (st == INTAKE_OK) {
+        st = m ? codec_member_from_body(bytes, len, id, m, errs, &reason) : CODEC_NO_MEMORY;
+        if (st == CODEC_OK) {
             bool subscriber = strcmp(m->member_id, m->subscriber_id) == 0;
             if (subscriber != (pass == 0)) {
                 free(m);
                 free(bytes);
                 return 0; /* the other pass loads it */
             }
-            json = intake_member_to_json(m, date_today());
+            json = codec_member_to_json(m, date_today());
             snprintf(member_id, sizeof member_id, "%s", m->member_id);
             snprintf(subscriber_id, sizeof subscriber_id, "%s", m->subscriber_id);
             snprintf(group_id, sizeof group_id, "%s", m->group_id);
@@ -140,7 +140,7 @@ static int load_one(struct rlink *c, const char *prefix, enum kind kind, const c
         free(m);
     }
     free(bytes);
-    if (st != INTAKE_OK || !json) {
+    if (st != CODEC_OK || !json) {
         report(path, errs, reason);
         json_object_put(json);
         return -1;
@@ -163,7 +163,7 @@ int seed_load(struct rlink *c, const char *prefix, const char *dir)
     }
     if (exists)
         return 0; /* seeded before */
-    struct intake_field_errors *errs = malloc(sizeof *errs);
+    struct codec_field_errors *errs = malloc(sizeof *errs);
     if (!errs)
         return -1;
     static const char *const folders[] = {"plans", "groups", "members"};
@@ -178,7 +178,7 @@ int seed_load(struct rlink *c, const char *prefix, const char *dir)
                 char path[1400], id[128];
                 snprintf(path, sizeof path, "%s/%s", sub, names[i]);
                 snprintf(id, sizeof id, "%.*s", (int)(strlen(names[i]) - 5), names[i]);
-                intake_field_errors_init(errs);
+                codec_field_errors_init(errs);
                 rc = load_one(c, prefix, (enum kind)kind, path, id, pass, errs);
             }
         }

@@ -78,7 +78,7 @@ END_TEST
 START_TEST(test_group_put_changes_from_today_only_what_differs)
 {
     group_25();
-    struct intake_group_put put = {false, {25, MEDICARE_CERT_20_OR_MORE}};
+    struct codec_group_put put = {false, {25, MEDICARE_CERT_20_OR_MORE}};
     ck_assert_int_eq(intake_group_apply_put(&G, &put, D("2026-06-01")), 0);
     ck_assert_int_eq(G.n_history, 1); /* nothing differs */
     put.facts.employee_count = 18;
@@ -100,10 +100,10 @@ START_TEST(test_member_put_sets_given_facts_from_today)
     /* A history says: not a student from 15 May. */
     f.student = false;
     ck_assert_int_eq(
-        member_set_facts(&M, D("2026-05-15"), D("2026-06-01"), INTAKE_GIVEN_STUDENT, &f), 0);
+        member_set_facts(&M, D("2026-05-15"), D("2026-06-01"), CODEC_GIVEN_STUDENT, &f), 0);
     /* A PUT with a history and only lives_with_employee at the top level:
      * the student flag is not given, so it is left as the timeline has it. */
-    struct intake_member_put put = {true, INTAKE_GIVEN_LIVES_WITH_EMPLOYEE, {0}};
+    struct codec_member_put put = {true, CODEC_GIVEN_LIVES_WITH_EMPLOYEE, {0}};
     put.facts.student = true;
     put.facts.lives_with_employee = true;
     ck_assert_int_eq(intake_member_apply_put(&M, &put, D("2026-07-01")), 0);
@@ -114,7 +114,7 @@ START_TEST(test_member_put_sets_given_facts_from_today)
     ck_assert(!member_facts_on(&M, D("2026-06-30"))->lives_with_employee);
     ck_assert(member_facts_on(&M, D("2026-07-01"))->lives_with_employee);
     /* Without a history every top-level fact counts: student true from today. */
-    put.given = INTAKE_GIVEN_ALL;
+    put.given = CODEC_GIVEN_ALL;
     ck_assert_int_eq(intake_member_apply_put(&M, &put, D("2026-08-01")), 0);
     ck_assert_int_eq(M.n_history, 4);
     ck_assert(!member_facts_on(&M, D("2026-07-31"))->student);

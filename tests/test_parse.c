@@ -18,7 +18,7 @@
 
 /* ---- helpers ---- */
 
-static struct intake_field_errors E;
+static struct codec_field_errors E;
 static struct claim C;
 
 static date_t D(const char *s)
@@ -64,10 +64,10 @@ static struct json_object *fixture_object(const char *name)
     size_t len;
     char *text = read_fixture(name, &len);
     struct json_object *obj;
-    intake_field_errors_init(&E);
-    enum intake_status st = intake_json_parse(text, len, &obj, &E, NULL);
+    codec_field_errors_init(&E);
+    enum codec_status st = codec_json_parse(text, len, &obj, &E, NULL);
     free(text);
-    ck_assert_int_eq(st, INTAKE_OK);
+    ck_assert_int_eq(st, CODEC_OK);
     ck_assert_int_eq(E.count, 0);
     return obj;
 }
@@ -120,7 +120,7 @@ static void set_at(struct json_object *root, const char *path, const char *value
 }
 
 /* Parses a fixture claim after edits: pairs of (path, JSON text or NULL to
- * delete), ended by NULL. Returns intake_parse_claim's answer. */
+ * delete), ended by NULL. Returns codec_parse_claim's answer. */
 static bool claim_edited(const char *fixture, bool staff, ...)
 {
     struct json_object *obj = fixture_object(fixture);
@@ -131,9 +131,9 @@ static bool claim_edited(const char *fixture, bool staff, ...)
         set_at(obj, path, value);
     }
     va_end(ap);
-    struct intake_claim_options opt = {.may_set_received_date = staff, .today = D(TODAY)};
-    intake_field_errors_init(&E);
-    bool ok = intake_parse_claim(obj, &opt, &C, &E);
+    struct codec_claim_options opt = {.may_set_received_date = staff, .today = D(TODAY)};
+    codec_field_errors_init(&E);
+    bool ok = codec_parse_claim(obj, &opt, &C, &E);
     json_object_put(obj);
     return ok;
 }
@@ -158,15 +158,15 @@ static char *dump_errors(void)
     } while (0)
 
 #define assert_has_problem(field_, problem_)                                                       \
-    ck_assert_msg(intake_field_errors_find(&E, field_, problem_) >= 0, "want {%s: %s}, got%s",     \
+    ck_assert_msg(codec_field_errors_find(&E, field_, problem_) >= 0, "want {%s: %s}, got%s",      \
                   field_, problem_, dump_errors())
 
-static enum intake_status edge(const char *text, size_t len, const char **reason)
+static enum codec_status edge(const char *text, size_t len, const char **reason)
 {
     struct json_object *obj = NULL;
-    intake_field_errors_init(&E);
-    enum intake_status st = intake_json_parse(text, len, &obj, &E, reason);
-    if (st == INTAKE_OK)
+    codec_field_errors_init(&E);
+    enum codec_status st = codec_json_parse(text, len, &obj, &E, reason);
+    if (st == CODEC_OK)
         ck_assert_ptr_nonnull(obj);
     else
         ck_assert_ptr_null(obj);
@@ -219,10 +219,10 @@ START_TEST(test_bytes_that_are_not_json_are_refused_as_not_json)
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         const char *reason = NULL;
-        enum intake_status st = edge(cases[i].text, cases[i].len, &reason);
-        ck_assert_msg(st == INTAKE_NOT_JSON, "case %zu: status %d", i, st);
+        enum codec_status st = edge(cases[i].text, cases[i].len, &reason);
+        ck_assert_msg(st == CODEC_NOT_JSON, "case %zu: status %d", i, st);
         ck_assert_str_eq(reason, cases[i].reason);
-        ck_assert_int_eq(intake_status_http(st), 400);
+        ck_assert_int_eq(codec_status_http(st), 400);
     }
 }
 END_TEST
@@ -232,10 +232,10 @@ START_TEST(test_json_that_is_not_an_object_is_refused_as_invalid)
     const char *bodies[] = {"[1]", "\"x\"", "1", "null", "true", " [ {\"a\": 1} ] "};
     for (size_t i = 0; i < sizeof bodies / sizeof *bodies; i++) {
         const char *reason = NULL;
-        enum intake_status st = edge(bodies[i], strlen(bodies[i]), &reason);
-        ck_assert_int_eq(st, INTAKE_INVALID);
+        enum codec_status st = edge(bodies[i], strlen(bodies[i]), &reason);
+        ck_assert_int_eq(st, CODEC_INVALID);
         ck_assert_str_eq(reason, "the body must be a JSON object");
-        ck_assert_int_eq(intake_status_http(st), 422);
+        ck_assert_int_eq(codec_status_http(st), 422);
     }
 }
 END_TEST
@@ -261,10 +261,10 @@ START_TEST(test_nesting_deeper_than_32_is_refused)
 {
     const char *reason = NULL;
     char *ok = nested(32), *deep = nested(33), *very_deep = nested(100000);
-    ck_assert_int_eq(edge(ok, strlen(ok), &reason), INTAKE_OK);
-    ck_assert_int_eq(edge(deep, strlen(deep), &reason), INTAKE_INVALID);
+    ck_assert_int_eq(edge(ok, strlen(ok), &reason), CODEC_OK);
+    ck_assert_int_eq(edge(deep, strlen(deep), &reason), CODEC_INVALID);
     ck_assert_str_eq(reason, "the body nests deeper than 32 levels");
-    ck_assert_int_eq(edge(very_deep, strlen(very_deep), &reason), INTAKE_INVALID);
+    ck_assert_int_eq(edge(very_deep, strlen(very_deep), &reason), CODEC_INVALID);
     free(ok);
     free(deep);
     free(very_deep);
@@ -278,13 +278,13 @@ START_TEST(test_duplicate_keys_are_reported_at_their_paths)
         EDGE("{\"a\":1,\"b\":{\"c\":1,\"c\":2,\"c\":3},\"l\":[{\"x\":1,\"\\u0078\":2}],"
              "\"a\":3}",
              &reason),
-        INTAKE_OK);
+        CODEC_OK);
     ck_assert_int_eq(E.count, 3);
     assert_has_problem("b.c", "is duplicated"); /* three times, reported once */
     assert_has_problem("l[0].x", "is duplicated");
     assert_has_problem("a", "is duplicated");
     /* Duplicates in bytes that are not JSON are not reported. */
-    ck_assert_int_eq(EDGE("{\"a\":1,\"a\":2", &reason), INTAKE_NOT_JSON);
+    ck_assert_int_eq(EDGE("{\"a\":1,\"a\":2", &reason), CODEC_NOT_JSON);
     ck_assert_int_eq(E.count, 0);
 }
 END_TEST
@@ -296,24 +296,24 @@ END_TEST
 START_TEST(test_a_key_holding_u0000_is_refused_naming_its_object)
 {
     const char *reason = NULL;
-    ck_assert_int_eq(EDGE("{\"type\\u0000x\":1}", &reason), INTAKE_NOT_JSON);
+    ck_assert_int_eq(EDGE("{\"type\\u0000x\":1}", &reason), CODEC_NOT_JSON);
     ck_assert_str_eq(reason, "an object key contains U+0000");
     assert_only_problem("", "has a key that contains U+0000");
     ck_assert_int_eq(
         EDGE("{\"a\":1,\"a\":2,\"lines\":[{},{\"charge\":1,\"memo\\u0000secret\":2}]}", &reason),
-        INTAKE_NOT_JSON);
+        CODEC_NOT_JSON);
     assert_only_problem("lines[1]", "has a key that contains U+0000");
     /* A NUL in a value is a string like any other (json-c keeps its length). */
-    ck_assert_int_eq(EDGE("{\"a\":\"x\\u0000y\"}", &reason), INTAKE_OK);
+    ck_assert_int_eq(EDGE("{\"a\":\"x\\u0000y\"}", &reason), CODEC_OK);
     ck_assert_int_eq(E.count, 0);
 
     /* The whole answer, through the claim parser as POST /v1/claims has it. */
     const char *body = "{\"type\":\"medical\",\"patient\":{\"first_\\u0000name\":\"Ana\"}}";
-    struct intake_claim_options opt = {.today = D(TODAY)};
-    ck_assert_int_eq(intake_claim_from_body(body, strlen(body), &opt, &C, &E, &reason),
-                     INTAKE_NOT_JSON);
-    ck_assert_int_eq(intake_status_http(INTAKE_NOT_JSON), 400);
-    struct json_object *err = intake_error_render(INTAKE_CODE_INVALID_JSON, reason, &E);
+    struct codec_claim_options opt = {.today = D(TODAY)};
+    ck_assert_int_eq(codec_claim_from_body(body, strlen(body), &opt, &C, &E, &reason),
+                     CODEC_NOT_JSON);
+    ck_assert_int_eq(codec_status_http(CODEC_NOT_JSON), 400);
+    struct json_object *err = codec_error_render(CODEC_CODE_INVALID_JSON, reason, &E);
     ck_assert_str_eq(json_object_to_json_string_ext(err, JSON_C_TO_STRING_PLAIN),
                      "{\"error\":{\"code\":\"invalid_json\",\"message\":\"an object key "
                      "contains U+0000\",\"fields\":[{\"field\":\"patient\",\"problem\":\"has a "
@@ -328,7 +328,7 @@ START_TEST(test_valid_json_with_whitespace_and_unicode_is_accepted)
     ck_assert_int_eq(EDGE("\r\n {\"a\" : \"\xc3\xa9\xf0\x9f\x98\x80\\ud83d\\ude00\\u00e9\\n\","
                           " \"b\": [ ], \"c\": { }, \"d\": -0.5e-3, \"e\": null } \n",
                           &reason),
-                     INTAKE_OK);
+                     CODEC_OK);
     ck_assert_ptr_null(reason);
     ck_assert_int_eq(E.count, 0);
 }
@@ -360,18 +360,18 @@ END_TEST
 
 START_TEST(test_error_body_renders_code_message_and_fields)
 {
-    intake_field_errors_init(&E);
-    intake_field_errors_add(&E, "lines[0].charge", "must be a number");
-    intake_field_errors_add(&E, "patient.birth_date", "must be a date YYYY-MM-DD");
-    struct json_object *body = intake_error_render(INTAKE_CODE_VALIDATION_FAILED,
-                                                   "the claim has problems listed in fields", &E);
+    codec_field_errors_init(&E);
+    codec_field_errors_add(&E, "lines[0].charge", "must be a number");
+    codec_field_errors_add(&E, "patient.birth_date", "must be a date YYYY-MM-DD");
+    struct json_object *body = codec_error_render(CODEC_CODE_VALIDATION_FAILED,
+                                                  "the claim has problems listed in fields", &E);
     ck_assert_str_eq(json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN),
                      "{\"error\":{\"code\":\"validation_failed\",\"message\":\"the claim has "
                      "problems listed in fields\",\"fields\":[{\"field\":\"lines[0].charge\","
                      "\"problem\":\"must be a number\"},{\"field\":\"patient.birth_date\","
                      "\"problem\":\"must be a date YYYY-MM-DD\"}]}}");
     json_object_put(body);
-    body = intake_error_render(INTAKE_CODE_INVALID_JSON, "the body is not valid JSON", NULL);
+    body = codec_error_render(CODEC_CODE_INVALID_JSON, "the body is not valid JSON", NULL);
     ck_assert_str_eq(json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN),
                      "{\"error\":{\"code\":\"invalid_json\",\"message\":\"the body is not valid "
                      "JSON\"}}");
@@ -381,12 +381,12 @@ END_TEST
 
 START_TEST(test_error_list_is_bounded_with_a_truncation_marker)
 {
-    intake_field_errors_init(&E);
+    codec_field_errors_init(&E);
     for (int i = 0; i < 130; i++)
-        intake_field_errors_add(&E, "x", "is required");
-    ck_assert_int_eq(E.count, INTAKE_FIELD_ERRORS_MAX);
+        codec_field_errors_add(&E, "x", "is required");
+    ck_assert_int_eq(E.count, CODEC_FIELD_ERRORS_MAX);
     ck_assert_int_eq(E.dropped, 30);
-    struct json_object *body = intake_error_render("validation_failed", "m", &E);
+    struct json_object *body = codec_error_render("validation_failed", "m", &E);
     struct json_object *err, *fields;
     json_object_object_get_ex(body, "error", &err);
     json_object_object_get_ex(err, "fields", &fields);
@@ -395,32 +395,32 @@ START_TEST(test_error_list_is_bounded_with_a_truncation_marker)
     json_object_object_get_ex(last, "field", &v);
     ck_assert_str_eq(json_object_get_string(v), "");
     json_object_object_get_ex(last, "problem", &v);
-    ck_assert_str_eq(json_object_get_string(v), INTAKE_FIELD_ERRORS_TRUNCATED_PROBLEM);
+    ck_assert_str_eq(json_object_get_string(v), CODEC_FIELD_ERRORS_TRUNCATED_PROBLEM);
     json_object_put(body);
 }
 END_TEST
 
 START_TEST(test_paths_quote_code_keys_and_hide_other_names)
 {
-    struct intake_path p;
-    intake_path_init(&p);
-    intake_path_push_key(&p, "formulary", 9);
-    size_t m = intake_path_push_key(&p, "0071-0155-23", 12);
-    intake_path_push_key(&p, "tier", 4);
+    struct codec_path p;
+    codec_path_init(&p);
+    codec_path_push_key(&p, "formulary", 9);
+    size_t m = codec_path_push_key(&p, "0071-0155-23", 12);
+    codec_path_push_key(&p, "tier", 4);
     ck_assert_str_eq(p.text, "formulary[\"0071-0155-23\"].tier");
-    intake_path_pop(&p, m);
-    intake_path_push_key(&p, "Ana Lopez", 9);
+    codec_path_pop(&p, m);
+    codec_path_push_key(&p, "Ana Lopez", 9);
     ck_assert_str_eq(p.text, "formulary[?]");
-    intake_path_init(&p);
-    intake_path_push_key(&p, "lines", 5);
-    intake_path_push_index(&p, 12);
-    intake_path_push_key(&p, "charge", 6);
+    codec_path_init(&p);
+    codec_path_push_key(&p, "lines", 5);
+    codec_path_push_index(&p, 12);
+    codec_path_push_key(&p, "charge", 6);
     ck_assert_str_eq(p.text, "lines[12].charge");
-    intake_path_init(&p);
+    codec_path_init(&p);
     for (int i = 0; i < 100; i++)
-        intake_path_push_key(&p, "abcdefghij", 10);
-    ck_assert_uint_eq(strlen(p.text), INTAKE_PATH_MAX - 1);
-    ck_assert_str_eq(p.text + INTAKE_PATH_MAX - 4, "...");
+        codec_path_push_key(&p, "abcdefghij", 10);
+    ck_assert_uint_eq(strlen(p.text), CODEC_PATH_MAX - 1);
+    ck_assert_str_eq(p.text + CODEC_PATH_MAX - 4, "...");
 }
 END_TEST
 
@@ -440,8 +440,7 @@ START_TEST(test_ndc_normalisation_table)
     };
     char out[NDC_LEN];
     for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
-        ck_assert_msg(intake_ndc_normalize(ok[i].in, strlen(ok[i].in), out), "refused %s",
-                      ok[i].in);
+        ck_assert_msg(codec_ndc_normalize(ok[i].in, strlen(ok[i].in), out), "refused %s", ok[i].in);
         ck_assert_str_eq(out, ok[i].out);
     }
     const char *bad[] = {"",
@@ -460,7 +459,7 @@ START_TEST(test_ndc_normalisation_table)
                          "12345-6789-01-2",
                          "123456-789-01"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
-        ck_assert_msg(!intake_ndc_normalize(bad[i], strlen(bad[i]), out), "accepted %s", bad[i]);
+        ck_assert_msg(!codec_ndc_normalize(bad[i], strlen(bad[i]), out), "accepted %s", bad[i]);
 }
 END_TEST
 
@@ -468,11 +467,11 @@ START_TEST(test_npi_check_digit)
 {
     const char *ok[] = {"1234567893", "1245319599", "1003000126", "1456789019", "1987654328"};
     for (size_t i = 0; i < sizeof ok / sizeof *ok; i++)
-        ck_assert_msg(intake_npi_valid(ok[i], 10), "refused %s", ok[i]);
+        ck_assert_msg(codec_npi_valid(ok[i], 10), "refused %s", ok[i]);
     const char *bad[] = {"1234567890",  "1234567894", "1245319590", "123456789",
                          "12345678930", "123456789a", "          "};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
-        ck_assert_msg(!intake_npi_valid(bad[i], strlen(bad[i])), "accepted %s", bad[i]);
+        ck_assert_msg(!codec_npi_valid(bad[i], strlen(bad[i])), "accepted %s", bad[i]);
 }
 END_TEST
 
@@ -486,14 +485,14 @@ START_TEST(test_icd10_shapes_and_normalisation)
               {"C4A.0", "C4A.0"},       {"m1a.0110", "M1A.0110"}};
     char out[ICD_LEN];
     for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
-        ck_assert_msg(intake_icd10_normalize(ok[i].in, strlen(ok[i].in), out), "refused %s",
+        ck_assert_msg(codec_icd10_normalize(ok[i].in, strlen(ok[i].in), out), "refused %s",
                       ok[i].in);
         ck_assert_str_eq(out, ok[i].out);
     }
     const char *bad[] = {"",       "E1",    "1E1.9", "EE1.9",  "E11.",  "E11.12345", "E1112345",
                          "E11..9", "E1.19", "E11-9", "E11.9 ", ".E119", "E1!"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
-        ck_assert_msg(!intake_icd10_normalize(bad[i], strlen(bad[i]), out), "accepted %s", bad[i]);
+        ck_assert_msg(!codec_icd10_normalize(bad[i], strlen(bad[i]), out), "accepted %s", bad[i]);
 }
 END_TEST
 
@@ -505,28 +504,28 @@ START_TEST(test_procedure_code_and_modifier_shapes)
               {"0001u", "0001U"}, {"J1885", "J1885"}, {"g0008", "G0008"}};
     char out[PROC_LEN];
     for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
-        ck_assert_msg(intake_procedure_normalize(ok[i].in, strlen(ok[i].in), out), "refused %s",
+        ck_assert_msg(codec_procedure_normalize(ok[i].in, strlen(ok[i].in), out), "refused %s",
                       ok[i].in);
         ck_assert_str_eq(out, ok[i].out);
     }
     const char *bad[] = {"",     "9921",   "992133", "0001A", "ABCDE",
                          "J188", "J18850", "1234-",  "J 885"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
-        ck_assert_msg(!intake_procedure_normalize(bad[i], strlen(bad[i]), out), "accepted %s",
+        ck_assert_msg(!codec_procedure_normalize(bad[i], strlen(bad[i]), out), "accepted %s",
                       bad[i]);
     char mod[MODIFIER_LEN];
-    ck_assert(intake_modifier_normalize("lt", 2, mod));
+    ck_assert(codec_modifier_normalize("lt", 2, mod));
     ck_assert_str_eq(mod, "LT");
-    ck_assert(intake_modifier_normalize("25", 2, mod));
-    ck_assert(!intake_modifier_normalize("2", 1, mod));
-    ck_assert(!intake_modifier_normalize("252", 3, mod));
-    ck_assert(!intake_modifier_normalize("2-", 2, mod));
-    ck_assert(intake_state_valid("FL", 2));
-    ck_assert(intake_state_valid("PR", 2));
-    ck_assert(intake_state_valid("VI", 2));
-    ck_assert(!intake_state_valid("fl", 2));
-    ck_assert(!intake_state_valid("XX", 2));
-    ck_assert(!intake_state_valid("F", 1));
+    ck_assert(codec_modifier_normalize("25", 2, mod));
+    ck_assert(!codec_modifier_normalize("2", 1, mod));
+    ck_assert(!codec_modifier_normalize("252", 3, mod));
+    ck_assert(!codec_modifier_normalize("2-", 2, mod));
+    ck_assert(codec_state_valid("FL", 2));
+    ck_assert(codec_state_valid("PR", 2));
+    ck_assert(codec_state_valid("VI", 2));
+    ck_assert(!codec_state_valid("fl", 2));
+    ck_assert(!codec_state_valid("XX", 2));
+    ck_assert(!codec_state_valid("F", 1));
 }
 END_TEST
 
@@ -850,12 +849,12 @@ START_TEST(test_too_many_lines_and_a_full_error_list)
                                                         "\"procedure_code\":\"1\",\"units\":0,"
                                                         "\"charge\":-1}"));
     json_object_object_add(obj, "lines", lines);
-    struct intake_claim_options opt = {.today = D(TODAY)};
-    intake_field_errors_init(&E);
-    ck_assert(!intake_parse_claim(obj, &opt, &C, &E));
+    struct codec_claim_options opt = {.today = D(TODAY)};
+    codec_field_errors_init(&E);
+    ck_assert(!codec_parse_claim(obj, &opt, &C, &E));
     json_object_put(obj);
-    ck_assert_int_eq(E.count, INTAKE_FIELD_ERRORS_MAX);
-    ck_assert_int_eq(E.dropped, 1 + 50 * 4 - INTAKE_FIELD_ERRORS_MAX);
+    ck_assert_int_eq(E.count, CODEC_FIELD_ERRORS_MAX);
+    ck_assert_int_eq(E.dropped, 1 + 50 * 4 - CODEC_FIELD_ERRORS_MAX);
     ck_assert_str_eq(E.items[0].field, "lines");
     ck_assert_str_eq(E.items[0].problem, "must have 1 to 50 lines");
     ck_assert_str_eq(E.items[1].field, "lines[0].service_date");
@@ -876,12 +875,12 @@ START_TEST(test_errors_never_echo_submitted_values)
     set_at(obj, "member_id", "\"SECRET MEMBER\"");
     set_at(obj, "diagnosis_codes[0]", "\"F32.999999\"");
     const char *body = json_object_to_json_string(obj);
-    struct intake_claim_options opt = {.today = D(TODAY)};
+    struct codec_claim_options opt = {.today = D(TODAY)};
     const char *reason;
-    ck_assert_int_eq(intake_claim_from_body(body, strlen(body), &opt, &C, &E, &reason),
-                     INTAKE_INVALID);
+    ck_assert_int_eq(codec_claim_from_body(body, strlen(body), &opt, &C, &E, &reason),
+                     CODEC_INVALID);
     ck_assert_int_eq(E.count, 4);
-    struct json_object *err = intake_error_render(INTAKE_CODE_VALIDATION_FAILED, reason, &E);
+    struct json_object *err = codec_error_render(CODEC_CODE_VALIDATION_FAILED, reason, &E);
     const char *out = json_object_to_json_string(err);
     ck_assert_ptr_null(strstr(out, "1999-13-45"));
     ck_assert_ptr_null(strstr(out, "Zelda"));
@@ -921,14 +920,14 @@ START_TEST(test_money_text_through_the_whole_edge)
                  "\"P\",\"network\":\"in\"},\"ndc\":\"12345678901\",\"fill_date\":\"2026-03-01\","
                  "\"drug_name\":\"D\",\"quantity\":1,\"days_supply\":1,\"charge\":%s}",
                  cases[i].charge);
-        struct intake_claim_options opt = {.today = D(TODAY)};
+        struct codec_claim_options opt = {.today = D(TODAY)};
         const char *reason;
-        enum intake_status st = intake_claim_from_body(body, strlen(body), &opt, &C, &E, &reason);
+        enum codec_status st = codec_claim_from_body(body, strlen(body), &opt, &C, &E, &reason);
         if (cases[i].problem) {
-            ck_assert_msg(st == INTAKE_INVALID, "accepted %s", cases[i].charge);
+            ck_assert_msg(st == CODEC_INVALID, "accepted %s", cases[i].charge);
             assert_only_problem("charge", cases[i].problem);
         } else {
-            ck_assert_msg(st == INTAKE_OK, "refused %s:%s", cases[i].charge, dump_errors());
+            ck_assert_msg(st == CODEC_OK, "refused %s:%s", cases[i].charge, dump_errors());
             ck_assert_int_eq(C.charge, cases[i].cents);
         }
     }
@@ -937,12 +936,11 @@ END_TEST
 
 START_TEST(test_claim_from_body_statuses)
 {
-    struct intake_claim_options opt = {.today = D(TODAY)};
+    struct codec_claim_options opt = {.today = D(TODAY)};
     const char *reason;
-    ck_assert_int_eq(intake_claim_from_body("{\"type\":", 8, &opt, &C, &E, &reason),
-                     INTAKE_NOT_JSON);
+    ck_assert_int_eq(codec_claim_from_body("{\"type\":", 8, &opt, &C, &E, &reason), CODEC_NOT_JSON);
     ck_assert_str_eq(reason, "the body is not valid JSON");
-    ck_assert_int_eq(intake_claim_from_body("[]", 2, &opt, &C, &E, &reason), INTAKE_INVALID);
+    ck_assert_int_eq(codec_claim_from_body("[]", 2, &opt, &C, &E, &reason), CODEC_INVALID);
     ck_assert_str_eq(reason, "the body must be a JSON object");
     ck_assert_int_eq(E.count, 0);
     /* A duplicated key is refused even when both values would pass. */
@@ -950,10 +948,9 @@ START_TEST(test_claim_from_body_statuses)
     char *text = read_fixture("claim_pharmacy.json", &len);
     char *dup = malloc(len + 64);
     snprintf(dup, len + 64, "{\"charge\": 42.17,%s", strchr(text, '{') + 1);
-    ck_assert_int_eq(intake_claim_from_body(dup, strlen(dup), &opt, &C, &E, &reason),
-                     INTAKE_INVALID);
+    ck_assert_int_eq(codec_claim_from_body(dup, strlen(dup), &opt, &C, &E, &reason), CODEC_INVALID);
     assert_only_problem("charge", "is duplicated");
-    ck_assert_int_eq(intake_claim_from_body(text, len, &opt, &C, &E, &reason), INTAKE_OK);
+    ck_assert_int_eq(codec_claim_from_body(text, len, &opt, &C, &E, &reason), CODEC_OK);
     free(dup);
     free(text);
 }
@@ -964,22 +961,22 @@ static void assert_claim_round_trip(const char *fixture, const char *canonical)
     ck_assert_msg(claim_edited(fixture, true, "received_date", "\"2026-03-01\"", NULL), "%s",
                   dump_errors());
     struct claim first = C, second, third;
-    struct json_object *j1 = intake_claim_to_json(&first);
+    struct json_object *j1 = codec_claim_to_json(&first);
     ck_assert_ptr_nonnull(j1);
     const char *text1 = json_object_to_json_string_ext(j1, JSON_C_TO_STRING_PLAIN);
     if (canonical)
         ck_assert_str_eq(text1, canonical);
-    struct intake_claim_options opt = {.may_set_received_date = true, .today = D(TODAY)};
+    struct codec_claim_options opt = {.may_set_received_date = true, .today = D(TODAY)};
     /* From the object itself ... */
-    intake_field_errors_init(&E);
-    ck_assert_msg(intake_parse_claim(j1, &opt, &second, &E), "%s", dump_errors());
+    codec_field_errors_init(&E);
+    ck_assert_msg(codec_parse_claim(j1, &opt, &second, &E), "%s", dump_errors());
     ck_assert(memcmp(&first, &second, sizeof first) == 0);
     /* ... and through its text, as storage reads it back. */
     const char *reason;
-    ck_assert_int_eq(intake_claim_from_body(text1, strlen(text1), &opt, &third, &E, &reason),
-                     INTAKE_OK);
+    ck_assert_int_eq(codec_claim_from_body(text1, strlen(text1), &opt, &third, &E, &reason),
+                     CODEC_OK);
     ck_assert(memcmp(&first, &third, sizeof first) == 0);
-    struct json_object *j3 = intake_claim_to_json(&third);
+    struct json_object *j3 = codec_claim_to_json(&third);
     ck_assert_str_eq(json_object_to_json_string_ext(j3, JSON_C_TO_STRING_PLAIN), text1);
     json_object_put(j3);
     json_object_put(j1);
@@ -1017,18 +1014,18 @@ END_TEST
 START_TEST(test_fractional_quantity_round_trips)
 {
     ck_assert(claim_edited("claim_pharmacy.json", false, "quantity", "0.125", NULL));
-    struct json_object *j = intake_claim_to_json(&C);
+    struct json_object *j = codec_claim_to_json(&C);
     struct json_object *q;
     json_object_object_get_ex(j, "quantity", &q);
     ck_assert_str_eq(json_object_get_string(q), "0.125");
     struct claim again;
-    struct intake_claim_options opt = {.today = D(TODAY)};
-    intake_field_errors_init(&E);
-    ck_assert(intake_parse_claim(j, &opt, &again, &E));
+    struct codec_claim_options opt = {.today = D(TODAY)};
+    codec_field_errors_init(&E);
+    ck_assert(codec_parse_claim(j, &opt, &again, &E));
     ck_assert_int_eq(again.quantity_milli, 125);
     json_object_put(j);
     ck_assert(claim_edited("claim_pharmacy.json", false, "quantity", "2.50", NULL));
-    j = intake_claim_to_json(&C);
+    j = codec_claim_to_json(&C);
     json_object_object_get_ex(j, "quantity", &q);
     ck_assert_str_eq(json_object_get_string(q), "2.5");
     json_object_put(j);
@@ -1041,25 +1038,24 @@ static char *written_json(const struct claim *c)
 {
     struct strbuf sb;
     strbuf_init(&sb);
-    ck_assert_int_eq(intake_claim_write_json(c, &sb), 0);
+    ck_assert_int_eq(codec_claim_write_json(c, &sb), 0);
     return strbuf_take(&sb);
 }
 
-/* The written text means what intake_claim_to_json builds (json-c renders
+/* The written text means what codec_claim_to_json builds (json-c renders
  * both the same way once parsed) and reads back to the same struct. */
 static void assert_written_like_tree(const struct claim *c)
 {
     char *text = written_json(c);
     struct json_object *parsed = json_tokener_parse(text);
     ck_assert_msg(parsed != NULL, "not JSON: %s", text);
-    struct json_object *tree = intake_claim_to_json(c);
+    struct json_object *tree = codec_claim_to_json(c);
     ck_assert_str_eq(json_object_to_json_string_ext(parsed, JSON_C_TO_STRING_PLAIN),
                      json_object_to_json_string_ext(tree, JSON_C_TO_STRING_PLAIN));
-    struct intake_claim_options opt = {.may_set_received_date = true, .today = D(TODAY)};
+    struct codec_claim_options opt = {.may_set_received_date = true, .today = D(TODAY)};
     struct claim again;
     const char *reason;
-    ck_assert_msg(intake_claim_from_body(text, strlen(text), &opt, &again, &E, &reason) ==
-                      INTAKE_OK,
+    ck_assert_msg(codec_claim_from_body(text, strlen(text), &opt, &again, &E, &reason) == CODEC_OK,
                   "%s:%s", text, dump_errors());
     ck_assert(memcmp(c, &again, sizeof again) == 0);
     json_object_put(tree);
@@ -1185,8 +1181,8 @@ static bool group_edited(const char *expected_id, ...)
     va_start(ap, expected_id);
     struct json_object *obj = edited("group.json", ap);
     va_end(ap);
-    intake_field_errors_init(&E);
-    bool ok = intake_parse_group(obj, expected_id, &G, &E);
+    codec_field_errors_init(&E);
+    bool ok = codec_parse_group(obj, expected_id, &G, &E);
     json_object_put(obj);
     return ok;
 }
@@ -1197,24 +1193,24 @@ static bool member_edited(const char *fixture, const char *expected_id, ...)
     va_start(ap, expected_id);
     struct json_object *obj = edited(fixture, ap);
     va_end(ap);
-    intake_field_errors_init(&E);
-    bool ok = intake_parse_member(obj, expected_id, &M, &E);
+    codec_field_errors_init(&E);
+    bool ok = codec_parse_member(obj, expected_id, &M, &E);
     json_object_put(obj);
     return ok;
 }
 
 /* The plan is released here unless keep; P stays readable either way for
  * scalar fields. */
-static enum intake_status plan_edited(bool keep, const char *expected_id, ...)
+static enum codec_status plan_edited(bool keep, const char *expected_id, ...)
 {
     va_list ap;
     va_start(ap, expected_id);
     struct json_object *obj = edited("plan.json", ap);
     va_end(ap);
-    intake_field_errors_init(&E);
-    enum intake_status st = intake_parse_plan(obj, expected_id, &P, &E);
+    codec_field_errors_init(&E);
+    enum codec_status st = codec_parse_plan(obj, expected_id, &P, &E);
     json_object_put(obj);
-    if (st == INTAKE_OK) {
+    if (st == CODEC_OK) {
         ck_assert_int_eq(E.count, 0);
         if (!keep)
             plan_free(&P);
@@ -1239,75 +1235,75 @@ static char *edited_text(const char *fixture, ...)
 
 START_TEST(test_enrollment_cache_hits_the_same_text_and_sees_a_changed_record_at_once)
 {
-    struct intake_enrollment_cache *c = intake_enrollment_cache_new();
+    struct codec_enrollment_cache *c = codec_enrollment_cache_new();
     ck_assert_ptr_nonnull(c);
     unsigned long hits, parses;
     char *member = edited_text("member_employee.json", NULL);
     char *renamed = edited_text("member_employee.json", "first_name", "\"Luisa\"", NULL);
     struct member m;
-    intake_enrollment_cache_begin(c);
-    ck_assert(intake_cached_member(c, member, "M1001", &m, &E));
+    codec_enrollment_cache_begin(c);
+    ck_assert(codec_cached_member(c, member, "M1001", &m, &E));
     ck_assert_str_eq(m.first_name, "Luis");
-    ck_assert(intake_cached_member(c, member, "M1001", &m, &E));
+    ck_assert(codec_cached_member(c, member, "M1001", &m, &E));
     ck_assert_str_eq(m.first_name, "Luis");
-    intake_enrollment_cache_counts(c, &hits, &parses);
+    codec_enrollment_cache_counts(c, &hits, &parses);
     ck_assert_uint_eq(hits, 1);
     ck_assert_uint_eq(parses, 1);
     /* The record changed under the same id: parsed afresh, the new name. */
-    ck_assert(intake_cached_member(c, renamed, "M1001", &m, &E));
+    ck_assert(codec_cached_member(c, renamed, "M1001", &m, &E));
     ck_assert_str_eq(m.first_name, "Luisa");
     /* The same text asked for under another id is not the cached answer. */
-    ck_assert(!intake_cached_member(c, member, "M9999", &m, &E));
+    ck_assert(!codec_cached_member(c, member, "M9999", &m, &E));
     ck_assert_int_gt(E.count, 0);
     /* And back: the old text is still the old record. */
-    ck_assert(intake_cached_member(c, member, "M1001", &m, &E));
+    ck_assert(codec_cached_member(c, member, "M1001", &m, &E));
     ck_assert_str_eq(m.first_name, "Luis");
     ck_assert_int_eq(E.count, 0);
-    intake_enrollment_cache_counts(c, &hits, &parses);
+    codec_enrollment_cache_counts(c, &hits, &parses);
     ck_assert_uint_eq(hits, 2);
     ck_assert_uint_eq(parses, 3);
 
     char *group = edited_text("group.json", NULL);
     char *group2 = edited_text("group.json", "name", "\"Acme Tools West\"", NULL);
     struct group g;
-    ck_assert(intake_cached_group(c, group, "G100", &g, &E));
-    ck_assert(intake_cached_group(c, group2, "G100", &g, &E));
+    ck_assert(codec_cached_group(c, group, "G100", &g, &E));
+    ck_assert(codec_cached_group(c, group2, "G100", &g, &E));
     ck_assert_str_eq(g.name, "Acme Tools West");
-    ck_assert(intake_cached_group(c, group, "G100", &g, &E));
+    ck_assert(codec_cached_group(c, group, "G100", &g, &E));
     ck_assert_str_eq(g.name, "Acme Tools");
 
     /* A record that does not parse is refused every time, never cached. */
     char *bad = edited_text("member_employee.json", "birth_date", "\"1970-02-30\"", NULL);
     for (int i = 0; i < 2; i++) {
-        ck_assert(!intake_cached_member(c, bad, "M1001", &m, &E));
+        ck_assert(!codec_cached_member(c, bad, "M1001", &m, &E));
         ck_assert_int_gt(E.count, 0);
     }
-    ck_assert(!intake_cached_member(c, "{", "M1001", &m, &E));
+    ck_assert(!codec_cached_member(c, "{", "M1001", &m, &E));
     free(member);
     free(renamed);
     free(group);
     free(group2);
     free(bad);
-    intake_enrollment_cache_free(c);
+    codec_enrollment_cache_free(c);
 }
 END_TEST
 
 START_TEST(test_enrollment_cache_shares_a_plan_and_keeps_it_through_the_batch)
 {
-    struct intake_enrollment_cache *c = intake_enrollment_cache_new();
+    struct codec_enrollment_cache *c = codec_enrollment_cache_new();
     ck_assert_ptr_nonnull(c);
     char *plan = edited_text("plan.json", NULL);
     char *repriced = edited_text("plan.json", "fee_schedule.99213", "110.00", NULL);
     struct plan a, b, d;
     bool owned_a, owned_b, owned_d;
-    intake_enrollment_cache_begin(c);
-    ck_assert_int_eq(intake_cached_plan(c, plan, "PPO-500", &a, &owned_a, &E), INTAKE_OK);
+    codec_enrollment_cache_begin(c);
+    ck_assert_int_eq(codec_cached_plan(c, plan, "PPO-500", &a, &owned_a, &E), CODEC_OK);
     ck_assert(!owned_a);
     ck_assert_int_eq(plan_fee_lookup(&a, "99213")->allowed, 10000);
-    ck_assert_int_eq(intake_cached_plan(c, plan, "PPO-500", &b, &owned_b, &E), INTAKE_OK);
+    ck_assert_int_eq(codec_cached_plan(c, plan, "PPO-500", &b, &owned_b, &E), CODEC_OK);
     ck_assert(!owned_b);
     ck_assert_ptr_eq(a.fee_schedule, b.fee_schedule); /* parsed once */
-    ck_assert_int_eq(intake_cached_plan(c, repriced, "PPO-500", &d, &owned_d, &E), INTAKE_OK);
+    ck_assert_int_eq(codec_cached_plan(c, repriced, "PPO-500", &d, &owned_d, &E), CODEC_OK);
     ck_assert_int_eq(plan_fee_lookup(&d, "99213")->allowed, 11000);
     /* More plans than the cache holds in one batch: the ones handed out stay
      * readable, the rest are the caller's. */
@@ -1317,23 +1313,23 @@ START_TEST(test_enrollment_cache_shares_a_plan_and_keeps_it_through_the_batch)
         t = edited_text("plan.json", "name", name, NULL);
         struct plan x;
         bool owned;
-        ck_assert_int_eq(intake_cached_plan(c, t, "PPO-500", &x, &owned, &E), INTAKE_OK);
+        ck_assert_int_eq(codec_cached_plan(c, t, "PPO-500", &x, &owned, &E), CODEC_OK);
         if (owned)
             plan_free(&x);
         free(t);
     }
     ck_assert_int_eq(plan_fee_lookup(&a, "99213")->allowed, 10000);
     ck_assert_int_eq(plan_fee_lookup(&d, "99213")->allowed, 11000);
-    ck_assert_int_eq(intake_cached_plan(c, plan, "PPO-500", &b, &owned_b, &E), INTAKE_OK);
+    ck_assert_int_eq(codec_cached_plan(c, plan, "PPO-500", &b, &owned_b, &E), CODEC_OK);
     ck_assert(!owned_b);
     ck_assert_ptr_eq(a.fee_schedule, b.fee_schedule);
     /* Without a cache every plan is the caller's. */
-    ck_assert_int_eq(intake_cached_plan(NULL, plan, "PPO-500", &b, &owned_b, &E), INTAKE_OK);
+    ck_assert_int_eq(codec_cached_plan(NULL, plan, "PPO-500", &b, &owned_b, &E), CODEC_OK);
     ck_assert(owned_b);
     plan_free(&b);
     free(plan);
     free(repriced);
-    intake_enrollment_cache_free(c);
+    codec_enrollment_cache_free(c);
 }
 END_TEST
 
@@ -1546,15 +1542,15 @@ START_TEST(test_span_termination_reported_on_round_trips)
     ck_assert(M.coverage[0].has_termination_reported_on);
     ck_assert_str_eq(F(M.coverage[0].termination_reported_on), "2025-07-20");
     ck_assert(!M.coverage[1].has_termination_reported_on);
-    struct json_object *j = intake_member_to_json(&M, D("2026-06-01"));
+    struct json_object *j = codec_member_to_json(&M, D("2026-06-01"));
     const char *text = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN);
     ck_assert_ptr_nonnull(strstr(text, "\"termination_event\":\"2025-06-15\","
                                        "\"termination_reported_on\":\"2025-07-20\",\"kind\""));
     ck_assert_ptr_null(strstr(strstr(text, "\"cobra\""), "termination_reported_on"));
     static struct member m2;
     const char *reason;
-    ck_assert_int_eq(intake_member_from_body(text, strlen(text), "M1001", &m2, &E, &reason),
-                     INTAKE_OK);
+    ck_assert_int_eq(codec_member_from_body(text, strlen(text), "M1001", &m2, &E, &reason),
+                     CODEC_OK);
     ck_assert(memcmp(&M, &m2, sizeof M) == 0);
     json_object_put(j);
 }
@@ -1573,7 +1569,7 @@ START_TEST(test_member_cobra_span_with_all_its_months)
     ck_assert_str_eq(F(M.coverage[1].elected_on), "2025-08-20");
     ck_assert(M.coverage[1].has_disability_ended_on);
     ck_assert_str_eq(F(M.coverage[1].disability_ended_on), "2026-10-01");
-    struct json_object *j = intake_member_to_json(&M, D("2026-06-01"));
+    struct json_object *j = codec_member_to_json(&M, D("2026-06-01"));
     ck_assert_str_eq(json_object_to_json_string_ext(
                          json_object_array_get_idx(json_object_object_get(j, "coverage"), 1),
                          JSON_C_TO_STRING_PLAIN),
@@ -1583,8 +1579,8 @@ START_TEST(test_member_cobra_span_with_all_its_months)
     static struct member again;
     const char *text = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN);
     const char *reason;
-    ck_assert_int_eq(intake_member_from_body(text, strlen(text), "M1001", &again, &E, &reason),
-                     INTAKE_OK);
+    ck_assert_int_eq(codec_member_from_body(text, strlen(text), "M1001", &again, &E, &reason),
+                     CODEC_OK);
     ck_assert(memcmp(&M, &again, sizeof M) == 0);
     json_object_put(j);
     ck_assert(member_edited("member_employee.json", "M1001", "coverage[1].months", "36",
@@ -1604,21 +1600,21 @@ START_TEST(test_member_grandchild_names_its_parent)
     ck_assert(member_edited("member_child.json", "M1001-02", "relationship", "\"grandchild\"",
                             "parent_member_id", "\"M1001-01\"", NULL));
     ck_assert_str_eq(M.parent_member_id, "M1001-01");
-    struct json_object *j = intake_member_to_json(&M, D("2026-06-01")), *v = NULL;
+    struct json_object *j = codec_member_to_json(&M, D("2026-06-01")), *v = NULL;
     ck_assert(json_object_object_get_ex(j, "parent_member_id", &v));
     ck_assert_str_eq(json_object_get_string(v), "M1001-01");
     const char *text = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN);
     static struct member again;
     const char *reason;
-    ck_assert_int_eq(intake_member_from_body(text, strlen(text), "M1001-02", &again, &E, &reason),
-                     INTAKE_OK);
+    ck_assert_int_eq(codec_member_from_body(text, strlen(text), "M1001-02", &again, &E, &reason),
+                     CODEC_OK);
     ck_assert(memcmp(&M, &again, sizeof M) == 0);
     json_object_put(j);
 
     ck_assert(
         member_edited("member_child.json", "M1001-02", "relationship", "\"grandchild\"", NULL));
     ck_assert_str_eq(M.parent_member_id, "");
-    j = intake_member_to_json(&M, D("2026-06-01"));
+    j = codec_member_to_json(&M, D("2026-06-01"));
     ck_assert(json_object_object_get_ex(j, "parent_member_id", &v));
     ck_assert_ptr_null(v);
     json_object_put(j);
@@ -1628,7 +1624,7 @@ START_TEST(test_member_grandchild_names_its_parent)
     assert_only_problem("parent_member_id", "must be 1 to 64 characters of A-Z a-z 0-9 . _ -");
     /* Other relationships never write it. */
     ck_assert(member_edited("member_child.json", "M1001-02", NULL));
-    j = intake_member_to_json(&M, D("2026-06-01"));
+    j = codec_member_to_json(&M, D("2026-06-01"));
     ck_assert(!json_object_object_get_ex(j, "parent_member_id", &v));
     json_object_put(j);
 }
@@ -1651,7 +1647,7 @@ START_TEST(test_member_child_of_separated_parents_round_trips)
     ck_assert_int_eq(M.parents.custodial, CUSTODY_OTHER_PARENT);
     ck_assert_int_eq(M.parents.decree, DECREE_BOTH);
     ck_assert_int_eq(M.other_coverage[0].holder, HOLDER_OTHER_PARENT_SPOUSE);
-    struct json_object *j = intake_member_to_json(&M, D("2026-06-01")), *v = NULL;
+    struct json_object *j = codec_member_to_json(&M, D("2026-06-01")), *v = NULL;
     ck_assert(json_object_object_get_ex(j, "parents", &v));
     ck_assert_str_eq(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN),
                      "{\"status\":\"never_married\",\"custodial_parent\":\"other_parent\","
@@ -1660,15 +1656,15 @@ START_TEST(test_member_child_of_separated_parents_round_trips)
     ck_assert_ptr_nonnull(strstr(text, "\"holder\":\"other_parent_spouse\""));
     static struct member again;
     const char *reason;
-    ck_assert_int_eq(intake_member_from_body(text, strlen(text), "M1001-02", &again, &E, &reason),
-                     INTAKE_OK);
+    ck_assert_int_eq(codec_member_from_body(text, strlen(text), "M1001-02", &again, &E, &reason),
+                     CODEC_OK);
     ck_assert(memcmp(&M, &again, sizeof M) == 0);
     json_object_put(j);
     /* No decree: written null; no parents: null for a child, absent for others. */
     ck_assert(member_edited("member_child.json", "M1001-02", "parents",
                             "{\"status\":\"divorced\",\"custodial_parent\":\"subscriber\"}", NULL));
     ck_assert_int_eq(M.parents.decree, DECREE_NONE);
-    j = intake_member_to_json(&M, D("2026-06-01"));
+    j = codec_member_to_json(&M, D("2026-06-01"));
     ck_assert(json_object_object_get_ex(j, "parents", &v));
     ck_assert_str_eq(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN),
                      "{\"status\":\"divorced\",\"custodial_parent\":\"subscriber\","
@@ -1676,7 +1672,7 @@ START_TEST(test_member_child_of_separated_parents_round_trips)
     json_object_put(j);
     ck_assert(member_edited("member_child.json", "M1001-02", NULL));
     ck_assert(!M.parents.present);
-    j = intake_member_to_json(&M, D("2026-06-01"));
+    j = codec_member_to_json(&M, D("2026-06-01"));
     ck_assert(json_object_object_get_ex(j, "parents", &v));
     ck_assert_ptr_null(v);
     json_object_put(j);
@@ -1685,7 +1681,7 @@ END_TEST
 
 START_TEST(test_plan_fixture_parses_sorted_and_normalised)
 {
-    ck_assert_int_eq(plan_edited(true, "PPO-500", NULL), INTAKE_OK);
+    ck_assert_int_eq(plan_edited(true, "PPO-500", NULL), CODEC_OK);
     ck_assert_str_eq(P.plan_id, "PPO-500");
     ck_assert_str_eq(P.name, "PPO 500");
     ck_assert_int_eq(P.in_network.deductible_individual, 50000);
@@ -1734,14 +1730,14 @@ START_TEST(test_plan_defaults_when_limits_are_absent)
     ck_assert_int_eq(plan_edited(false, "PPO-500", "medical_filing_limit_days", NULL, "pend_days",
                                  "null", "fee_schedule", NULL, "formulary", NULL, "copays", NULL,
                                  NULL),
-                     INTAKE_OK);
+                     CODEC_OK);
     ck_assert_int_eq(P.medical_filing_limit_days, 365);
     ck_assert_int_eq(P.pend_days, 45);
     ck_assert_uint_eq(P.n_fee_schedule, 0);
     ck_assert_uint_eq(P.n_formulary, 0);
     ck_assert_int_eq(
         plan_edited(false, "PPO-500", "medical_filing_limit_days", "90", "pend_days", "60", NULL),
-        INTAKE_OK);
+        CODEC_OK);
     ck_assert_int_eq(P.medical_filing_limit_days, 90);
     ck_assert_int_eq(P.pend_days, 60);
 }
@@ -1753,14 +1749,14 @@ END_TEST
 START_TEST(test_plan_with_empty_fee_schedule_and_formulary)
 {
     ck_assert_int_eq(plan_edited(true, "PPO-500", "fee_schedule", "{}", "formulary", "{}", NULL),
-                     INTAKE_OK);
+                     CODEC_OK);
     ck_assert_uint_eq(P.n_fee_schedule, 0);
     ck_assert_ptr_null(P.fee_schedule);
     ck_assert_uint_eq(P.n_formulary, 0);
     ck_assert_ptr_null(P.formulary);
     ck_assert_ptr_null(plan_fee_lookup(&P, "99213"));
     ck_assert_ptr_null(plan_formulary_lookup(&P, "00071015523"));
-    struct json_object *j = intake_plan_to_json(&P);
+    struct json_object *j = codec_plan_to_json(&P);
     struct json_object *v;
     ck_assert(json_object_object_get_ex(j, "fee_schedule", &v));
     ck_assert_str_eq(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN), "{}");
@@ -1831,7 +1827,7 @@ static const struct one_problem plan_cases[] = {
 START_TEST(test_plan_rules_report_their_path_and_problem)
 {
     const struct one_problem *t = &plan_cases[_i];
-    ck_assert_msg(plan_edited(false, "PPO-500", t->path, t->value, NULL) == INTAKE_INVALID,
+    ck_assert_msg(plan_edited(false, "PPO-500", t->path, t->value, NULL) == CODEC_INVALID,
                   "case %d accepted", _i);
     assert_only_problem(t->field, t->problem);
 }
@@ -1842,7 +1838,7 @@ START_TEST(test_enrollment_round_trips_through_canonical_json)
     /* Group */
     ck_assert(group_edited("G100", NULL));
     struct group g2;
-    struct json_object *j = intake_group_to_json(&G, D("2026-06-01"));
+    struct json_object *j = codec_group_to_json(&G, D("2026-06-01"));
     const char *text = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN);
     ck_assert_str_eq(text, "{\"group_id\":\"G100\",\"name\":\"Acme Tools\",\"state\":\"FL\","
                            "\"employee_count\":25,\"medicare_certification\":\"20_or_more\","
@@ -1852,8 +1848,7 @@ START_TEST(test_enrollment_round_trips_through_canonical_json)
                            "\"history\":[{\"from\":null,\"reported_on\":null,\"employee_count\":25,"
                            "\"medicare_certification\":\"20_or_more\"}]}");
     const char *reason;
-    ck_assert_int_eq(intake_group_from_body(text, strlen(text), "G100", &g2, &E, &reason),
-                     INTAKE_OK);
+    ck_assert_int_eq(codec_group_from_body(text, strlen(text), "G100", &g2, &E, &reason), CODEC_OK);
     ck_assert(memcmp(&G, &g2, sizeof G) == 0);
     json_object_put(j);
 
@@ -1863,15 +1858,14 @@ START_TEST(test_enrollment_round_trips_through_canonical_json)
     for (int i = 0; i < 2; i++) {
         ck_assert(member_edited(fixtures[i][0], fixtures[i][1], NULL));
         static struct member m2;
-        j = intake_member_to_json(&M, D("2026-06-01"));
+        j = codec_member_to_json(&M, D("2026-06-01"));
         text = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN);
         ck_assert_int_eq(
-            intake_member_from_body(text, strlen(text), fixtures[i][1], &m2, &E, &reason),
-            INTAKE_OK);
+            codec_member_from_body(text, strlen(text), fixtures[i][1], &m2, &E, &reason), CODEC_OK);
         ck_assert(memcmp(&M, &m2, sizeof M) == 0);
         json_object_put(j);
     }
-    j = intake_member_to_json(&M, D("2026-06-01"));
+    j = codec_member_to_json(&M, D("2026-06-01"));
     ck_assert_str_eq(
         json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN),
         "{\"member_id\":\"M1001\",\"subscriber_id\":\"M1001\",\"group_id\":\"G100\","
@@ -1905,17 +1899,17 @@ START_TEST(test_enrollment_round_trips_through_canonical_json)
     ck_assert_int_eq(M.n_history, 2);
     for (int k = 0; k < 2; k++) {
         static struct member m2;
-        j = intake_member_to_json(&M, D(k ? "2026-05-15" : "2026-05-14"));
+        j = codec_member_to_json(&M, D(k ? "2026-05-15" : "2026-05-14"));
         text = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN);
         struct json_object *student = NULL;
         ck_assert(json_object_object_get_ex(j, "student", &student));
         ck_assert_int_eq(json_object_get_boolean(student), k == 0);
-        ck_assert_int_eq(intake_member_from_body(text, strlen(text), "M1001-02", &m2, &E, &reason),
-                         INTAKE_OK);
+        ck_assert_int_eq(codec_member_from_body(text, strlen(text), "M1001-02", &m2, &E, &reason),
+                         CODEC_OK);
         ck_assert(memcmp(&M, &m2, sizeof M) == 0);
         json_object_put(j);
     }
-    j = intake_member_to_json(&M, D("2026-06-01"));
+    j = codec_member_to_json(&M, D("2026-06-01"));
     text = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN);
     ck_assert_ptr_nonnull(strstr(
         text, "\"history\":[{\"from\":null,\"reported_on\":null,\"student\":true,"
@@ -1927,8 +1921,8 @@ START_TEST(test_enrollment_round_trips_through_canonical_json)
     json_object_put(j);
 
     /* Plan */
-    ck_assert_int_eq(plan_edited(true, "PPO-500", NULL), INTAKE_OK);
-    j = intake_plan_to_json(&P);
+    ck_assert_int_eq(plan_edited(true, "PPO-500", NULL), CODEC_OK);
+    j = codec_plan_to_json(&P);
     text = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN);
     ck_assert_str_eq(
         text,
@@ -1945,8 +1939,8 @@ START_TEST(test_enrollment_round_trips_through_canonical_json)
         "\"00071015523\":{\"tier\":\"preferred_brand\",\"unit_price\":4.50},\"00093505698\":{"
         "\"tier\":\"generic\",\"unit_price\":0.12},\"12345678901\":{\"tier\":\"excluded\"}}}");
     struct plan p2;
-    ck_assert_int_eq(intake_plan_from_body(text, strlen(text), "PPO-500", &p2, &E, &reason),
-                     INTAKE_OK);
+    ck_assert_int_eq(codec_plan_from_body(text, strlen(text), "PPO-500", &p2, &E, &reason),
+                     CODEC_OK);
     ck_assert(memcmp(&P.in_network, &p2.in_network, sizeof P.in_network) == 0);
     ck_assert(memcmp(&P.out_of_network, &p2.out_of_network, sizeof P.out_of_network) == 0);
     ck_assert(memcmp(P.copays, p2.copays, sizeof P.copays) == 0);
@@ -1956,7 +1950,7 @@ START_TEST(test_enrollment_round_trips_through_canonical_json)
               0);
     ck_assert_uint_eq(p2.n_formulary, P.n_formulary);
     ck_assert(memcmp(P.formulary, p2.formulary, P.n_formulary * sizeof *P.formulary) == 0);
-    struct json_object *j2 = intake_plan_to_json(&p2);
+    struct json_object *j2 = codec_plan_to_json(&p2);
     ck_assert_str_eq(json_object_to_json_string_ext(j2, JSON_C_TO_STRING_PLAIN), text);
     json_object_put(j2);
     json_object_put(j);
@@ -1970,10 +1964,10 @@ START_TEST(test_enrollment_from_body_statuses)
     const char *reason;
     static struct member m;
     struct plan p;
-    ck_assert_int_eq(intake_group_from_body("{", 1, "G1", &G, &E, &reason), INTAKE_NOT_JSON);
-    ck_assert_int_eq(intake_member_from_body("[]", 2, "M1", &m, &E, &reason), INTAKE_INVALID);
+    ck_assert_int_eq(codec_group_from_body("{", 1, "G1", &G, &E, &reason), CODEC_NOT_JSON);
+    ck_assert_int_eq(codec_member_from_body("[]", 2, "M1", &m, &E, &reason), CODEC_INVALID);
     ck_assert_str_eq(reason, "the body must be a JSON object");
-    ck_assert_int_eq(intake_plan_from_body("{}", 2, "PPO-500", &p, &E, &reason), INTAKE_INVALID);
+    ck_assert_int_eq(codec_plan_from_body("{}", 2, "PPO-500", &p, &E, &reason), CODEC_INVALID);
     ck_assert_str_eq(reason, "the record has problems listed in fields");
     ck_assert_int_eq(E.count, 5);
     assert_has_problem("plan_id", "is required");
@@ -1986,8 +1980,8 @@ START_TEST(test_enrollment_from_body_statuses)
     char *text = read_fixture("plan.json", &len);
     char *dup = malloc(len + 64);
     snprintf(dup, len + 64, "{\"pend_days\": 45,%s", strchr(text, '{') + 1);
-    ck_assert_int_eq(intake_plan_from_body(dup, strlen(dup), "PPO-500", &p, &E, &reason),
-                     INTAKE_INVALID);
+    ck_assert_int_eq(codec_plan_from_body(dup, strlen(dup), "PPO-500", &p, &E, &reason),
+                     CODEC_INVALID);
     assert_only_problem("pend_days", "is duplicated");
     ck_assert_ptr_null(p.fee_schedule);
     ck_assert_ptr_null(p.formulary);
@@ -2062,30 +2056,29 @@ START_TEST(test_every_allocation_failure_is_refused_cleanly)
     size_t claim_len, plan_len;
     char *claim_text = read_fixture("claim_medical.json", &claim_len);
     char *plan_text = read_fixture("plan.json", &plan_len);
-    struct intake_claim_options opt = {.today = D(TODAY)};
+    struct codec_claim_options opt = {.today = D(TODAY)};
     const char *reason;
     struct claim want;
-    ck_assert_int_eq(intake_claim_from_body(claim_text, claim_len, &opt, &want, &E, &reason),
-                     INTAKE_OK);
-    struct json_object *j = intake_claim_to_json(&want);
+    ck_assert_int_eq(codec_claim_from_body(claim_text, claim_len, &opt, &want, &E, &reason),
+                     CODEC_OK);
+    struct json_object *j = codec_claim_to_json(&want);
     char *want_json = strdup(json_object_to_json_string(j));
     json_object_put(j);
     int failures_seen = 0;
     for (long n = 0;; n++) {
         /* Claim: refused, or exactly right. */
         fail_countdown = n;
-        enum intake_status st =
-            intake_claim_from_body(claim_text, claim_len, &opt, &C, &E, &reason);
-        struct json_object *out = st == INTAKE_OK ? intake_claim_to_json(&C) : NULL;
+        enum codec_status st = codec_claim_from_body(claim_text, claim_len, &opt, &C, &E, &reason);
+        struct json_object *out = st == CODEC_OK ? codec_claim_to_json(&C) : NULL;
         const char *out_text = out ? json_object_to_json_string(out) : NULL;
         bool finished = fail_countdown >= 0; /* the n-th allocation never came */
         fail_countdown = -1;
-        if (st == INTAKE_OK) {
+        if (st == CODEC_OK) {
             ck_assert(memcmp(&C, &want, sizeof C) == 0);
             if (out_text)
                 ck_assert_str_eq(out_text, want_json);
         } else {
-            ck_assert_int_eq(st, INTAKE_NO_MEMORY);
+            ck_assert_int_eq(st, CODEC_NO_MEMORY);
             failures_seen++;
         }
         json_object_put(out);
@@ -2098,17 +2091,17 @@ START_TEST(test_every_allocation_failure_is_refused_cleanly)
         /* Plan: refused and owning nothing, or complete. */
         struct plan p;
         fail_countdown = n;
-        enum intake_status st =
-            intake_plan_from_body(plan_text, plan_len, "PPO-500", &p, &E, &reason);
-        struct json_object *out = st == INTAKE_OK ? intake_plan_to_json(&p) : NULL;
+        enum codec_status st =
+            codec_plan_from_body(plan_text, plan_len, "PPO-500", &p, &E, &reason);
+        struct json_object *out = st == CODEC_OK ? codec_plan_to_json(&p) : NULL;
         bool finished = fail_countdown >= 0;
         fail_countdown = -1;
-        if (st == INTAKE_OK) {
+        if (st == CODEC_OK) {
             ck_assert_uint_eq(p.n_formulary, 3);
             ck_assert_uint_eq(p.n_fee_schedule, 3);
             plan_free(&p);
         } else {
-            ck_assert_int_eq(st, INTAKE_NO_MEMORY);
+            ck_assert_int_eq(st, CODEC_NO_MEMORY);
             ck_assert_ptr_null(p.fee_schedule);
             ck_assert_ptr_null(p.formulary);
             plan_no_memory++;
@@ -2132,10 +2125,9 @@ END_TEST
 static void assert_built_like_json_c(const char *text, size_t len)
 {
     struct json_object *mine = NULL;
-    intake_field_errors_init(&E);
-    ck_assert_msg(intake_json_parse(text, len, &mine, &E, NULL) == INTAKE_OK, "%.*s", (int)len,
-                  text);
-    struct json_tokener *tok = json_tokener_new_ex(INTAKE_JSON_MAX_DEPTH + 1);
+    codec_field_errors_init(&E);
+    ck_assert_msg(codec_json_parse(text, len, &mine, &E, NULL) == CODEC_OK, "%.*s", (int)len, text);
+    struct json_tokener *tok = json_tokener_new_ex(CODEC_JSON_MAX_DEPTH + 1);
     json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
     struct json_object *theirs = json_tokener_parse_ex(tok, text, (int)len);
     ck_assert_int_eq(json_tokener_get_error(tok), json_tokener_success);

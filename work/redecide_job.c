@@ -99,7 +99,7 @@ static bool parse_family(const struct redecide_facts *f, struct parsed_family *p
     p->group_ok = calloc(f->n_groups + 1, sizeof *p->group_ok);
     p->plans = calloc(f->n_plans + 1, sizeof *p->plans);
     p->plan_ok = calloc(f->n_plans + 1, sizeof *p->plan_ok);
-    struct intake_field_errors *errs = malloc(sizeof *errs);
+    struct codec_field_errors *errs = malloc(sizeof *errs);
     if (!p->members || !p->member_ok || !p->groups || !p->group_ok || !p->plans || !p->plan_ok ||
         !errs) {
         free(errs);
@@ -107,22 +107,22 @@ static bool parse_family(const struct redecide_facts *f, struct parsed_family *p
     }
     for (size_t i = 0; i < f->n_members; i++) {
         struct json_object *o = json_tokener_parse(f->members[i].json);
-        intake_field_errors_init(errs);
-        p->member_ok[i] = o && intake_parse_member(o, f->members[i].id, &p->members[i], errs);
+        codec_field_errors_init(errs);
+        p->member_ok[i] = o && codec_parse_member(o, f->members[i].id, &p->members[i], errs);
         if (o)
             json_object_put(o);
     }
     for (size_t i = 0; i < f->n_groups; i++) {
         struct json_object *o = json_tokener_parse(f->groups[i].json);
-        intake_field_errors_init(errs);
-        p->group_ok[i] = o && intake_parse_group(o, f->groups[i].id, &p->groups[i], errs);
+        codec_field_errors_init(errs);
+        p->group_ok[i] = o && codec_parse_group(o, f->groups[i].id, &p->groups[i], errs);
         if (o)
             json_object_put(o);
     }
     for (size_t i = 0; i < f->n_plans; i++) {
         struct json_object *o = json_tokener_parse(f->plans[i].json);
-        intake_field_errors_init(errs);
-        p->plan_ok[i] = o && intake_parse_plan(o, f->plans[i].id, &p->plans[i], errs) == INTAKE_OK;
+        codec_field_errors_init(errs);
+        p->plan_ok[i] = o && codec_parse_plan(o, f->plans[i].id, &p->plans[i], errs) == CODEC_OK;
         if (o)
             json_object_put(o);
     }
@@ -202,17 +202,17 @@ static bool pick_claims(struct attempt *a, const struct work_item *job, date_t t
     const struct claim **standing = calloc(n + 1, sizeof *standing);
     int *standing_row = calloc(n + 1, sizeof *standing_row);
     bool *scope = calloc(n + 1, sizeof *scope);
-    struct intake_field_errors *errs = malloc(sizeof *errs);
+    struct codec_field_errors *errs = malloc(sizeof *errs);
     bool ok =
         a->claims && a->parsed && a->in && a->row_of && standing && standing_row && scope && errs;
     int n_standing = 0;
-    struct intake_claim_options opt = {.may_set_received_date = true, .today = today};
+    struct codec_claim_options opt = {.may_set_received_date = true, .today = today};
     for (size_t i = 0; ok && i < n; i++) {
         const struct redecide_row *r = &f->rows[i];
         bool final = strcmp(r->status, "approved") == 0 || strcmp(r->status, "denied") == 0;
         struct json_object *o = r->submission ? json_tokener_parse(r->submission) : NULL;
-        intake_field_errors_init(errs);
-        a->parsed[i] = o && intake_parse_claim(o, &opt, &a->claims[i], errs);
+        codec_field_errors_init(errs);
+        a->parsed[i] = o && codec_parse_claim(o, &opt, &a->claims[i], errs);
         if (o)
             json_object_put(o);
         if (final && !a->parsed[i]) {

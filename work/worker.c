@@ -104,9 +104,9 @@ struct worker {
     int index;
     char consumer[128];
     struct work_conn *conn;
-    struct intake_field_errors errs;
-    struct intake_enrollment_cache *enrollment; /* parsed members, groups and plans */
-    struct slot *slots;                         /* BATCH of each */
+    struct codec_field_errors errs;
+    struct codec_enrollment_cache *enrollment; /* parsed members, groups and plans */
+    struct slot *slots;                        /* BATCH of each */
     struct carry *carry;
     struct work_item *round_items;
     struct work_facts *raw;
@@ -235,9 +235,9 @@ static bool parse_submission(struct worker *w, struct slot *s, date_t today)
 {
     const struct work_facts *r = &s->raw;
     struct json_object *so = r->submission ? json_tokener_parse(r->submission) : NULL;
-    struct intake_claim_options opt = {.may_set_received_date = true, .today = today};
-    intake_field_errors_init(&w->errs);
-    bool ok = so && intake_parse_claim(so, &opt, &s->claim, &w->errs) &&
+    struct codec_claim_options opt = {.may_set_received_date = true, .today = today};
+    codec_field_errors_init(&w->errs);
+    bool ok = so && codec_parse_claim(so, &opt, &s->claim, &w->errs) &&
               date_parse(r->received, &s->received) && date_parse(r->target, &s->target);
     if (so)
         json_object_put(so);
@@ -252,10 +252,10 @@ static bool parse_submission(struct worker *w, struct slot *s, date_t today)
 static bool parse_enrollment_records(struct worker *w, struct slot *s)
 {
     const struct work_facts *r = &s->raw;
-    struct intake_field_errors *errs = &w->errs;
+    struct codec_field_errors *errs = &w->errs;
     if (r->patient) {
         s->have_patient =
-            intake_cached_member(w->enrollment, r->patient, s->item.member_id, &s->patient, errs);
+            codec_cached_member(w->enrollment, r->patient, s->item.member_id, &s->patient, errs);
         if (!s->have_patient) {
             log_error("worker: stored member does not parse (or out of memory) claim_id=%s",
                       s->item.claim_id);
@@ -268,18 +268,18 @@ static bool parse_enrollment_records(struct worker *w, struct slot *s)
      * redelivery: it is not decided as if the record were missing. */
     const char *broken = NULL;
     if (r->subscriber &&
-        !(s->have_subscriber = intake_cached_member(w->enrollment, r->subscriber,
-                                                    s->item.subscriber_id, &s->subscriber, errs)))
+        !(s->have_subscriber = codec_cached_member(w->enrollment, r->subscriber,
+                                                   s->item.subscriber_id, &s->subscriber, errs)))
         broken = "subscriber";
-    else if (r->parent && !(s->have_parent = intake_cached_member(
+    else if (r->parent && !(s->have_parent = codec_cached_member(
                                 w->enrollment, r->parent, s->item.parent_id, &s->parent, errs)))
         broken = "parent";
-    else if (r->group && !(s->have_group = intake_cached_group(w->enrollment, r->group,
-                                                               s->item.group_id, &s->group, errs)))
+    else if (r->group && !(s->have_group = codec_cached_group(w->enrollment, r->group,
+                                                              s->item.group_id, &s->group, errs)))
         broken = "group";
     else if (r->plan &&
-             !(s->have_plan = intake_cached_plan(w->enrollment, r->plan, s->item.plan_id, &s->plan,
-                                                 &s->plan_owned, errs) == INTAKE_OK))
+             !(s->have_plan = codec_cached_plan(w->enrollment, r->plan, s->item.plan_id, &s->plan,
+                                                &s->plan_owned, errs) == CODEC_OK))
         broken = "plan";
     if (broken) {
         log_error("worker: stored %s does not parse (or out of memory); claim left for "
@@ -614,7 +614,7 @@ struct round {
 static void batch_begin(struct worker *w, const struct work_item *items, int n)
 {
     uint64_t started = clock_monotonic_ns();
-    intake_enrollment_cache_begin(w->enrollment); /* no slot holds a cached plan now */
+    codec_enrollment_cache_begin(w->enrollment); /* no slot holds a cached plan now */
     for (int i = 0; i < n; i++) {
         struct slot *s = &w->slots[i];
         s->item = items[i];
@@ -922,7 +922,7 @@ static bool worker_alloc(struct worker *w)
     w->results = malloc(sizeof *w->results * BATCH);
     w->items = malloc(sizeof *w->items * BATCH);
     w->dead = malloc(sizeof *w->dead * BATCH);
-    w->enrollment = intake_enrollment_cache_new();
+    w->enrollment = codec_enrollment_cache_new();
     return w->enrollment && w->slots && w->carry && w->round_items && w->raw && w->lookups &&
            w->commits && w->results && w->items && w->dead;
 }
@@ -939,7 +939,7 @@ static void worker_free(struct worker *w)
     free(w->results);
     free(w->items);
     free(w->dead);
-    intake_enrollment_cache_free(w->enrollment);
+    codec_enrollment_cache_free(w->enrollment);
 }
 
 struct worker_pool *worker_pool_start(const struct worker_settings *settings)

@@ -16,17 +16,17 @@
 #include "fuzz_check.h"
 #include "codec/parse_enrollment.h"
 
-static struct intake_enrollment_cache *cache;
+static struct codec_enrollment_cache *cache;
 
-static void check_errors(const struct intake_field_errors *errs, bool ok)
+static void check_errors(const struct codec_field_errors *errs, bool ok)
 {
-    FUZZ_CHECK(errs->count >= 0 && errs->count <= INTAKE_FIELD_ERRORS_MAX && errs->dropped >= 0);
+    FUZZ_CHECK(errs->count >= 0 && errs->count <= CODEC_FIELD_ERRORS_MAX && errs->dropped >= 0);
     for (int i = 0; i < errs->count; i++) {
-        FUZZ_CHECK(strnlen(errs->items[i].field, INTAKE_PATH_MAX) < INTAKE_PATH_MAX);
+        FUZZ_CHECK(strnlen(errs->items[i].field, CODEC_PATH_MAX) < CODEC_PATH_MAX);
         FUZZ_CHECK(errs->items[i].problem != NULL && errs->items[i].problem[0] != '\0');
     }
     if (ok)
-        FUZZ_CHECK(!intake_field_errors_any(errs));
+        FUZZ_CHECK(!codec_field_errors_any(errs));
 }
 
 /* The id the body names, for the read-back's expected_id (NULL: none). */
@@ -46,24 +46,24 @@ static const char *body_id(const char *text, const char *key, char *buf, size_t 
 static void fuzz_group(const char *bytes, size_t size)
 {
     static struct group g, again, cached;
-    struct intake_field_errors errs;
+    struct codec_field_errors errs;
     const char *reason = NULL;
-    enum intake_status st = intake_group_from_body(bytes, size, NULL, &g, &errs, &reason);
-    check_errors(&errs, st == INTAKE_OK);
-    if (st != INTAKE_OK) {
+    enum codec_status st = codec_group_from_body(bytes, size, NULL, &g, &errs, &reason);
+    check_errors(&errs, st == CODEC_OK);
+    if (st != CODEC_OK) {
         FUZZ_CHECK(reason != NULL);
         return;
     }
-    struct json_object *tree = intake_group_to_json(&g, date_from_ymd(2026, 6, 1));
+    struct json_object *tree = codec_group_to_json(&g, date_from_ymd(2026, 6, 1));
     FUZZ_CHECK(tree != NULL);
     size_t len;
     const char *text = json_object_to_json_string_length(tree, JSON_C_TO_STRING_PLAIN, &len);
     char id[ID_LEN];
     const char *expected = body_id(text, "group_id", id, sizeof id);
     FUZZ_CHECK(expected != NULL);
-    FUZZ_CHECK(intake_group_from_body(text, len, expected, &again, &errs, &reason) == INTAKE_OK);
+    FUZZ_CHECK(codec_group_from_body(text, len, expected, &again, &errs, &reason) == CODEC_OK);
     FUZZ_CHECK(memcmp(&g, &again, sizeof g) == 0);
-    FUZZ_CHECK(intake_cached_group(cache, text, expected, &cached, &errs));
+    FUZZ_CHECK(codec_cached_group(cache, text, expected, &cached, &errs));
     FUZZ_CHECK(memcmp(&g, &cached, sizeof g) == 0);
     json_object_put(tree);
 }
@@ -71,24 +71,24 @@ static void fuzz_group(const char *bytes, size_t size)
 static void fuzz_member(const char *bytes, size_t size)
 {
     static struct member m, again, cached;
-    struct intake_field_errors errs;
+    struct codec_field_errors errs;
     const char *reason = NULL;
-    enum intake_status st = intake_member_from_body(bytes, size, NULL, &m, &errs, &reason);
-    check_errors(&errs, st == INTAKE_OK);
-    if (st != INTAKE_OK) {
+    enum codec_status st = codec_member_from_body(bytes, size, NULL, &m, &errs, &reason);
+    check_errors(&errs, st == CODEC_OK);
+    if (st != CODEC_OK) {
         FUZZ_CHECK(reason != NULL);
         return;
     }
-    struct json_object *tree = intake_member_to_json(&m, date_from_ymd(2026, 6, 1));
+    struct json_object *tree = codec_member_to_json(&m, date_from_ymd(2026, 6, 1));
     FUZZ_CHECK(tree != NULL);
     size_t len;
     const char *text = json_object_to_json_string_length(tree, JSON_C_TO_STRING_PLAIN, &len);
     char id[ID_LEN];
     const char *expected = body_id(text, "member_id", id, sizeof id);
     FUZZ_CHECK(expected != NULL);
-    FUZZ_CHECK(intake_member_from_body(text, len, expected, &again, &errs, &reason) == INTAKE_OK);
+    FUZZ_CHECK(codec_member_from_body(text, len, expected, &again, &errs, &reason) == CODEC_OK);
     FUZZ_CHECK(memcmp(&m, &again, sizeof m) == 0);
-    FUZZ_CHECK(intake_cached_member(cache, text, expected, &cached, &errs));
+    FUZZ_CHECK(codec_cached_member(cache, text, expected, &cached, &errs));
     FUZZ_CHECK(memcmp(&m, &cached, sizeof m) == 0);
     json_object_put(tree);
 }
@@ -114,11 +114,11 @@ static void same_plan(const struct plan *a, const struct plan *b)
 static void fuzz_plan(const char *bytes, size_t size)
 {
     static struct plan p, again, cached;
-    struct intake_field_errors errs;
+    struct codec_field_errors errs;
     const char *reason = NULL;
-    enum intake_status st = intake_plan_from_body(bytes, size, NULL, &p, &errs, &reason);
-    check_errors(&errs, st == INTAKE_OK);
-    if (st != INTAKE_OK) {
+    enum codec_status st = codec_plan_from_body(bytes, size, NULL, &p, &errs, &reason);
+    check_errors(&errs, st == CODEC_OK);
+    if (st != CODEC_OK) {
         FUZZ_CHECK(reason != NULL);
         FUZZ_CHECK(p.fee_schedule == NULL && p.formulary == NULL);
         return;
@@ -134,19 +134,19 @@ static void fuzz_plan(const char *bytes, size_t size)
     for (size_t i = 0; i < p.n_formulary; i++)
         FUZZ_CHECK(plan_formulary_lookup(&p, p.formulary[i].ndc) == &p.formulary[i]);
 
-    struct json_object *tree = intake_plan_to_json(&p);
+    struct json_object *tree = codec_plan_to_json(&p);
     FUZZ_CHECK(tree != NULL);
     size_t len;
     const char *text = json_object_to_json_string_length(tree, JSON_C_TO_STRING_PLAIN, &len);
     char id[ID_LEN];
     const char *expected = body_id(text, "plan_id", id, sizeof id);
     FUZZ_CHECK(expected != NULL);
-    FUZZ_CHECK(intake_plan_from_body(text, len, expected, &again, &errs, &reason) == INTAKE_OK);
+    FUZZ_CHECK(codec_plan_from_body(text, len, expected, &again, &errs, &reason) == CODEC_OK);
     same_plan(&p, &again);
     plan_free(&again);
-    intake_enrollment_cache_begin(cache);
+    codec_enrollment_cache_begin(cache);
     bool owned = false;
-    FUZZ_CHECK(intake_cached_plan(cache, text, expected, &cached, &owned, &errs) == INTAKE_OK);
+    FUZZ_CHECK(codec_cached_plan(cache, text, expected, &cached, &owned, &errs) == CODEC_OK);
     same_plan(&p, &cached);
     if (owned)
         plan_free(&cached);
@@ -157,7 +157,7 @@ static void fuzz_plan(const char *bytes, size_t size)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!cache) {
-        cache = intake_enrollment_cache_new();
+        cache = codec_enrollment_cache_new();
         FUZZ_CHECK(cache != NULL);
     }
     fuzz_group((const char *)data, size);
