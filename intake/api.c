@@ -301,6 +301,29 @@ void call_open_staff_list(struct call *call, call_query_fn parse, const char *ac
     call_audit(call, NULL, action, next);
 }
 
+void call_answer_requeued(struct call *call, enum queue_status st, const char *what,
+                          const char *conflict_code, const char *conflict_message)
+{
+    if (st == QUEUE_UNAVAILABLE) {
+        call_unavailable(call);
+        return;
+    }
+    if (st == QUEUE_NOT_FOUND) {
+        call_not_found(call);
+        return;
+    }
+    if (st == QUEUE_CONFLICT) {
+        call_error(call, 409, conflict_code, conflict_message);
+        return;
+    }
+    log_info("%s; claim requeued claim_id=%s request_id=%s", what, call->path_id,
+             call->req->request_id);
+    struct json_object *o = json_object_new_object();
+    json_object_object_add(o, "claim_id", json_object_new_string(call->path_id));
+    json_object_object_add(o, "status", json_object_new_string("received"));
+    call_json(call, 202, o);
+}
+
 /* ---- authentication ---- */
 
 struct auth_wait {

@@ -134,6 +134,13 @@ void call_read_principal(struct json_object *body, const char *what,
 void call_read_paging(const struct http_request *req, int *limit, char *cursor, size_t cursor_size,
                       struct codec_field_errors *errs);
 
+/* Answers a change that put the claim of the path back on the work queue:
+ * 202 {claim_id, status: "received"} on QUEUE_OK (logged as `what`, with the
+ * claim and request ids); 503, 404, or 409 with conflict_code and
+ * conflict_message otherwise. */
+void call_answer_requeued(struct call *call, enum queue_status st, const char *what,
+                          const char *conflict_code, const char *conflict_message);
+
 /* Reads a list's query into the call's state (call_open_staff_list). */
 typedef void (*call_query_fn)(const struct http_request *req, void *state,
                               struct codec_field_errors *errs);

@@ -37,25 +37,8 @@ static void supply_free(void *p)
 
 static void on_supplied(enum queue_status st, void *arg)
 {
-    struct call *call = arg;
-    if (st == QUEUE_UNAVAILABLE) {
-        call_unavailable(call);
-        return;
-    }
-    if (st == QUEUE_NOT_FOUND) {
-        call_not_found(call);
-        return;
-    }
-    if (st == QUEUE_CONFLICT) {
-        call_error(call, 409, "not_pended", "only a pended claim takes more information");
-        return;
-    }
-    log_info("information supplied; claim requeued claim_id=%s request_id=%s", call->path_id,
-             call->req->request_id);
-    struct json_object *o = json_object_new_object();
-    json_object_object_add(o, "claim_id", json_object_new_string(call->path_id));
-    json_object_object_add(o, "status", json_object_new_string("received"));
-    call_json(call, 202, o);
+    call_answer_requeued(arg, st, "information supplied", "not_pended",
+                         "only a pended claim takes more information");
 }
 
 /* Whether the body's attachments include one of kind want (RULES.md § 6). */

@@ -189,25 +189,8 @@ static void parse_review_body(struct json_object *body, struct submit_state *ss,
 
 static void on_submitted(enum queue_status st, void *arg)
 {
-    struct call *call = arg;
-    if (st == QUEUE_UNAVAILABLE) {
-        call_unavailable(call);
-        return;
-    }
-    if (st == QUEUE_NOT_FOUND) {
-        call_not_found(call);
-        return;
-    }
-    if (st == QUEUE_CONFLICT) {
-        call_error(call, 409, "not_in_review", "only a claim in review takes a review decision");
-        return;
-    }
-    log_info("review decision stored; claim requeued claim_id=%s request_id=%s", call->path_id,
-             call->req->request_id);
-    struct json_object *o = json_object_new_object();
-    json_object_object_add(o, "claim_id", json_object_new_string(call->path_id));
-    json_object_object_add(o, "status", json_object_new_string("received"));
-    call_json(call, 202, o);
+    call_answer_requeued(arg, st, "review decision stored", "not_in_review",
+                         "only a claim in review takes a review decision");
 }
 
 /* The review as stored with the claim: its decision, the reviewer and note. */
