@@ -35,7 +35,7 @@ static bool admin_with_valid_id(struct call *call)
         call_forbidden(call);
         return false;
     }
-    if (!webhook_id_valid(call->path_id)) {
+    if (!notify_id_valid(call->path_id)) {
         call_not_found(call);
         return false;
     }
@@ -50,12 +50,12 @@ static struct json_object *subscription_view(const char *id, const char *url, co
     struct json_object *o = json_object_new_object(), *list = json_object_new_array();
     json_object_object_add(o, "id", json_object_new_string(id));
     json_object_object_add(o, "url", json_object_new_string(url));
-    for (int i = 0; i < WEBHOOK_N_EVENTS; i++) {
+    for (int i = 0; i < NOTIFY_N_EVENTS; i++) {
         char wrapped[256], name[40];
         snprintf(wrapped, sizeof wrapped, ",%s,", events);
-        snprintf(name, sizeof name, ",%s,", webhook_events[i]);
+        snprintf(name, sizeof name, ",%s,", notify_events[i]);
         if (strstr(wrapped, name))
-            json_object_array_add(list, json_object_new_string(webhook_events[i]));
+            json_object_array_add(list, json_object_new_string(notify_events[i]));
     }
     json_object_object_add(o, "events", list);
     json_object_object_add(o, "secret_set", json_object_new_boolean(secret_set));
@@ -67,19 +67,19 @@ static struct json_object *subscription_view(const char *id, const char *url, co
 /* ---- PUT ---- */
 
 struct put_state {
-    char url[WEBHOOK_URL_MAX + 1];
+    char url[NOTIFY_URL_MAX + 1];
     char events[256]; /* comma-separated, in the documented order */
-    char secret[WEBHOOK_SECRET_MAX + 1];
+    char secret[NOTIFY_SECRET_MAX + 1];
     bool existed;
     char created_at[32], updated_at[32];
-    struct webhook_dns *dns; /* the url's host being checked */
+    struct notify_dns *dns; /* the url's host being checked */
 };
 
 static void put_state_free(void *p)
 {
     struct put_state *ps = p;
     if (ps) { /* the secret does not outlive the request in this process */
-        webhook_dns_cancel(ps->dns);
+        notify_dns_cancel(ps->dns);
         memset(ps->secret, 0, sizeof ps->secret);
     }
     free(ps);
@@ -92,15 +92,15 @@ static void parse_events(struct json_object *value, struct put_state *ps,
         codec_field_errors_add(errs, "events", events_problem);
         return;
     }
-    bool wanted[WEBHOOK_N_EVENTS] = {false};
+    bool wanted[NOTIFY_N_EVENTS] = {false};
     size_t n = json_object_array_length(value);
     for (size_t i = 0; i < n; i++) {
         struct json_object *item = json_object_array_get_idx(value, i);
         char path[32];
         snprintf(path, sizeof path, "events[%zu]", i);
         int which = -1;
-        for (int e = 0; e < WEBHOOK_N_EVENTS && json_object_is_type(item, json_type_string); e++)
-            if (strcmp(json_object_get_string(item), webhook_events[e]) == 0)
+        for (int e = 0; e < NOTIFY_N_EVENTS && json_object_is_type(item, json_type_string); e++)
+            if (strcmp(json_object_get_string(item), notify_events[e]) == 0)
                 which = e;
         if (which < 0)
             codec_field_errors_add(errs, path,
@@ -113,20 +113,20 @@ static void parse_events(struct json_object *value, struct put_state *ps,
             wanted[which] = true;
     }
     ps->events[0] = '\0';
-    for (int e = 0; e < WEBHOOK_N_EVENTS; e++) {
+    for (int e = 0; e < NOTIFY_N_EVENTS; e++) {
         if (!wanted[e])
             continue;
         size_t len = strlen(ps->events);
         snprintf(ps->events + len, sizeof ps->events - len, "%s%s", len ? "," : "",
-                 webhook_events[e]);
+                 notify_events[e]);
     }
 }
 
-/* A url field for codec_field: a string webhook_url_problem accepts. */
+/* A url field for codec_field: a string notify_url_problem accepts. */
 static bool value_url(struct codec_reader *r, struct json_object *v, void *out)
 {
     const char *problem = json_object_is_type(v, json_type_string)
-                              ? webhook_url_problem(json_object_get_string(v))
+                              ? notify_url_problem(json_object_get_string(v))
                               : "must be an http or https URL with a host";
     if (problem) {
         codec_report(r, problem);
@@ -136,11 +136,11 @@ static bool value_url(struct codec_reader *r, struct json_object *v, void *out)
     return true;
 }
 
-/* A secret field for codec_field: a string webhook_secret_problem accepts. */
+/* A secret field for codec_field: a string notify_secret_problem accepts. */
 static bool value_secret(struct codec_reader *r, struct json_object *v, void *out)
 {
     const char *problem = json_object_is_type(v, json_type_string)
-                              ? webhook_secret_problem(json_object_get_string(v))
+                              ? notify_secret_problem(json_object_get_string(v))
                               : "must be a string of at least 32 characters";
     if (problem) {
         codec_report(r, problem);
@@ -208,18 +208,18 @@ static void url_refused(struct call *call, const char *problem)
 }
 
 /* The url's host is checked: store the subscription, or refuse it. */
-static void on_url_checked(enum webhook_dns_result result, const struct sockaddr *pinned, void *arg)
+static void on_url_checked(enum notify_dns_result result, const struct sockaddr *pinned, void *arg)
 {
     (void)pinned;
     struct call *call = arg;
     struct put_state *ps = call->state;
     ps->dns = NULL;
-    if (result != WEBHOOK_DNS_OK) {
+    if (result != NOTIFY_DNS_OK) {
         log_info("webhook subscription %s refused: its host %s request_id=%s", call->path_id,
-                 result == WEBHOOK_DNS_NOT_ALLOWED ? "is not a public address" : "does not resolve",
+                 result == NOTIFY_DNS_NOT_ALLOWED ? "is not a public address" : "does not resolve",
                  call->req->request_id);
         url_refused(call,
-                    result == WEBHOOK_DNS_NOT_ALLOWED ? not_public_problem : unresolved_problem);
+                    result == NOTIFY_DNS_NOT_ALLOWED ? not_public_problem : unresolved_problem);
         return;
     }
     rfc3339_now(ps->updated_at);
@@ -248,14 +248,14 @@ static void put_authed(struct call *call)
     /* Where the url leads is checked last, once the body is otherwise
      * valid: every address its host has must be public or allowed
      * (webhooks.allow_private). Delivery checks it again at each attempt. */
-    char host[WEBHOOK_HOST_MAX], port[8];
-    if (webhook_url_target(ps->url, host, port) != 0) {
+    char host[NOTIFY_HOST_MAX], port[8];
+    if (notify_url_target(ps->url, host, port) != 0) {
         url_refused(call, "must be an http or https URL with a host");
         return;
     }
     const struct webhook_config *w = &call->app->cfg.webhooks;
-    ps->dns = webhook_dns_check(call->app->base, host, &w->allow_private, w->connect_timeout_ms,
-                                on_url_checked, call);
+    ps->dns = notify_dns_check(call->app->base, host, &w->allow_private, w->connect_timeout_ms,
+                               on_url_checked, call);
     if (!ps->dns)
         call_unavailable(call);
 }
@@ -346,8 +346,8 @@ static struct json_object *ms_time_or_null(const char *ms_text)
     long long ms = strtoll(ms_text, &end, 10);
     if (!ms_text[0] || *end || ms <= 0)
         return NULL;
-    char text[WEBHOOK_TIME_LEN];
-    webhook_format_ms(ms, text);
+    char text[NOTIFY_TIME_LEN];
+    notify_format_ms(ms, text);
     return json_object_new_string(text);
 }
 

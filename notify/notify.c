@@ -33,18 +33,18 @@
 
 /* A socket curl asked to have watched. */
 struct sock {
-    struct notifier *n;
+    struct notify_dispatcher *n;
     struct event *ev;
     struct sock *prev, *next;
 };
 
 /* One delivery attempt: from the lease until its outcome is recorded. */
 struct attempt {
-    struct notifier *n;
+    struct notify_dispatcher *n;
     struct attempt *prev, *next; /* the in-flight list: address check, then request */
     CURL *easy;
     bool in_multi;                  /* the request runs (else its address is being checked) */
-    struct webhook_dns *dns;        /* the address check, until it answers */
+    struct notify_dns *dns;         /* the address check, until it answers */
     struct sockaddr_storage pinned; /* the checked address, the only one connected to */
     bool refused;                   /* curl was about to connect elsewhere: refused */
     struct curl_slist *headers;
@@ -53,18 +53,18 @@ struct attempt {
     size_t received;
     bool capped; /* the answer was longer than MAX_RESPONSE_BYTES */
     int attempts_before;
-    char id[WEBHOOK_ID_MAX + 64];
-    char webhook_id[WEBHOOK_ID_MAX + 1];
+    char id[NOTIFY_ID_MAX + 64];
+    char webhook_id[NOTIFY_ID_MAX + 1];
     char event_id[48];
     char event[32];
     char claim_id[64];
     char status[32];
 };
 
-struct notifier {
+struct notify_dispatcher {
     struct event_base *base;
     struct rconn *redis;
-    struct notifier_settings set;
+    struct notify_settings set;
     CURLM *multi;
     struct event *poll_timer;
     struct event *curl_timer;
@@ -89,16 +89,16 @@ static bool header_safe(const char *s)
     return true;
 }
 
-static void start_fanout(struct notifier *n);
-static void start_claim(struct notifier *n);
+static void start_fanout(struct notify_dispatcher *n);
+static void start_claim(struct notify_dispatcher *n);
 
 /* ---- libcurl's sockets and timer on the event loop ---- */
 
-static void check_done(struct notifier *n);
+static void check_done(struct notify_dispatcher *n);
 
 static void on_socket_ready(evutil_socket_t fd, short what, void *arg)
 {
-    struct notifier *n = ((struct sock *)arg)->n;
+    struct notify_dispatcher *n = ((struct sock *)arg)->n;
     int flags =
         ((what & EV_READ) ? CURL_CSELECT_IN : 0) | ((what & EV_WRITE) ? CURL_CSELECT_OUT : 0);
     int running;
@@ -107,7 +107,7 @@ static void on_socket_ready(evutil_socket_t fd, short what, void *arg)
     check_done(n);
 }
 
-static void sock_free(struct notifier *n, struct sock *s)
+static void sock_free(struct notify_dispatcher *n, struct sock *s)
 {
     if (s->prev)
         s->prev->next = s->next;
@@ -123,7 +123,7 @@ static void sock_free(struct notifier *n, struct sock *s)
 static int on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
 {
     (void)easy;
-    struct notifier *n = userp;
+    struct notify_dispatcher *n = userp;
     struct sock *s = socketp;
     if (what == CURL_POLL_REMOVE) {
         if (s)
@@ -159,7 +159,7 @@ static void on_curl_timeout(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
     (void)what;
-    struct notifier *n = arg;
+    struct notify_dispatcher *n = arg;
     int running;
     curl_multi_socket_action(n->multi, CURL_SOCKET_TIMEOUT, 0, &running);
     check_done(n);
@@ -169,7 +169,7 @@ static void on_curl_timeout(evutil_socket_t fd, short what, void *arg)
 static int on_curl_timer(CURLM *multi, long timeout_ms, void *userp)
 {
     (void)multi;
-    struct notifier *n = userp;
+    struct notify_dispatcher *n = userp;
     if (timeout_ms < 0) {
         evtimer_del(n->curl_timer);
         return 0;
@@ -195,7 +195,7 @@ static void attempt_free(struct attempt *a)
  * or its address check. */
 static void attempt_detach(struct attempt *a)
 {
-    struct notifier *n = a->n;
+    struct notify_dispatcher *n = a->n;
     if (a->prev)
         a->prev->next = a->next;
     else
@@ -204,7 +204,7 @@ static void attempt_detach(struct attempt *a)
         a->next->prev = a->prev;
     a->prev = a->next = NULL;
     n->n_in_flight--;
-    webhook_dns_cancel(a->dns);
+    notify_dns_cancel(a->dns);
     a->dns = NULL;
     if (a->in_multi)
         curl_multi_remove_handle(n->multi, a->easy);
@@ -266,14 +266,14 @@ static void record_outcome(struct attempt *a, bool answered, long code, const ch
 
 /* The receiver's address is checked: start the request pinned to it, or
  * record why not. */
-static void on_checked(enum webhook_dns_result result, const struct sockaddr *pinned, void *arg)
+static void on_checked(enum notify_dns_result result, const struct sockaddr *pinned, void *arg)
 {
     struct attempt *a = arg;
-    struct notifier *n = a->n;
+    struct notify_dispatcher *n = a->n;
     a->dns = NULL;
-    if (result == WEBHOOK_DNS_NOT_ALLOWED) {
+    if (result == NOTIFY_DNS_NOT_ALLOWED) {
         record_outcome(a, false, 0, REFUSED_ERROR, true);
-    } else if (result == WEBHOOK_DNS_NO_ADDRESS) {
+    } else if (result == NOTIFY_DNS_NO_ADDRESS) {
         record_outcome(a, false, 0, UNRESOLVED_ERROR, false);
     } else {
         /* "::ADDR:" connects whatever host and port the URL names to ADDR
@@ -305,7 +305,7 @@ static void on_checked(enum webhook_dns_result result, const struct sockaddr *pi
 /* Starts the request of one leased delivery: first its receiver's address
  * is checked (on_checked). On failure the delivery stays leased and is
  * attempted again when the lease ends. */
-static void start_attempt(struct notifier *n, const struct queue_delivery_lease *row)
+static void start_attempt(struct notify_dispatcher *n, const struct queue_delivery_lease *row)
 {
     struct attempt *a = calloc(1, sizeof *a);
     if (!a) {
@@ -325,10 +325,10 @@ static void start_attempt(struct notifier *n, const struct queue_delivery_lease 
         attempt_free(a);
         return;
     }
-    a->body = webhook_body(a->event_id, a->event, a->claim_id, a->status);
-    char signature[WEBHOOK_SIGNATURE_LEN];
-    bool ok = a->body && webhook_signature(row->secret, clock_wall_seconds(), a->body,
-                                           strlen(a->body), signature) == 0;
+    a->body = notify_body(a->event_id, a->event, a->claim_id, a->status);
+    char signature[NOTIFY_SIGNATURE_LEN];
+    bool ok = a->body && notify_signature(row->secret, clock_wall_seconds(), a->body,
+                                          strlen(a->body), signature) == 0;
     a->headers = add_header(a->headers, &ok, "Content-Type", "application/json");
     a->headers = add_header(a->headers, &ok, "X-Claims-Event", a->event);
     a->headers = add_header(a->headers, &ok, "X-Claims-Delivery", a->id);
@@ -367,14 +367,14 @@ static void start_attempt(struct notifier *n, const struct queue_delivery_lease 
         n->in_flight->prev = a;
     n->in_flight = a;
     n->n_in_flight++;
-    char host[WEBHOOK_HOST_MAX], port[8];
-    if (webhook_url_target(row->url, host, port) != 0) {
+    char host[NOTIFY_HOST_MAX], port[8];
+    if (notify_url_target(row->url, host, port) != 0) {
         /* Stored URLs were checked when registered; this one has no host. */
         record_outcome(a, false, 0, REFUSED_ERROR, true);
         return;
     }
-    a->dns = webhook_dns_check(n->base, host, &n->set.allow_private, n->set.connect_timeout_ms,
-                               on_checked, a);
+    a->dns = notify_dns_check(n->base, host, &n->set.allow_private, n->set.connect_timeout_ms,
+                              on_checked, a);
     if (!a->dns) {
         log_warn("webhook delivery %s not attempted now: its address could not be checked", a->id);
         attempt_detach(a);
@@ -398,7 +398,7 @@ static void on_recorded(enum queue_status status, const char *result, void *arg)
 static void record_outcome(struct attempt *a, bool answered, long code, const char *error,
                            bool permanent)
 {
-    struct notifier *n = a->n;
+    struct notify_dispatcher *n = a->n;
     attempt_detach(a);
     bool delivered = answered && code >= 200 && code <= 299;
     if (answered)
@@ -410,11 +410,11 @@ static void record_outcome(struct attempt *a, bool answered, long code, const ch
         outcome = "dead";
     } else if (!delivered) {
         outcome = "retry";
-        next = now + webhook_backoff_ms(attempt, n->set.backoff_base_ms, n->set.backoff_max_ms);
+        next = now + notify_backoff_ms(attempt, n->set.backoff_base_ms, n->set.backoff_max_ms);
     }
-    char at[WEBHOOK_TIME_LEN], next_at[WEBHOOK_TIME_LEN], status_text[16];
-    webhook_format_ms(now, at);
-    webhook_format_ms(next, next_at);
+    char at[NOTIFY_TIME_LEN], next_at[NOTIFY_TIME_LEN], status_text[16];
+    notify_format_ms(now, at);
+    notify_format_ms(next, next_at);
     snprintf(status_text, sizeof status_text, "%ld", answered ? code : 0L);
     struct json_object *entry = json_object_new_object();
     json_object_object_add(entry, "delivery_id", json_object_new_string(a->id));
@@ -437,7 +437,7 @@ static void record_outcome(struct attempt *a, bool answered, long code, const ch
                  strcmp(outcome, "dead") == 0 ? "dead, no more attempts" : "will retry");
 
     char now_text[32];
-    webhook_format_ms(now, now_text);
+    notify_format_ms(now, now_text);
     struct queue_delivery_outcome o = {
         .delivery_id = a->id,
         .webhook_id = a->webhook_id,
@@ -470,7 +470,7 @@ static void finish_attempt(struct attempt *a, CURLcode result)
     record_outcome(a, answered, code, answered ? NULL : curl_easy_strerror(result), false);
 }
 
-static void check_done(struct notifier *n)
+static void check_done(struct notify_dispatcher *n)
 {
     CURLMsg *msg;
     int left;
@@ -495,7 +495,7 @@ static void check_done(struct notifier *n)
 static void on_claimed(enum queue_status status, const struct queue_delivery_lease *rows,
                        size_t count, const char *error, void *arg)
 {
-    struct notifier *n = arg;
+    struct notify_dispatcher *n = arg;
     n->claim_busy = false;
     if (n->stopped)
         return; /* what was leased is attempted again once the lease ends */
@@ -509,7 +509,7 @@ static void on_claimed(enum queue_status status, const struct queue_delivery_lea
 }
 
 /* Leases the due deliveries this process has room for. */
-static void start_claim(struct notifier *n)
+static void start_claim(struct notify_dispatcher *n)
 {
     int room = n->set.max_in_flight - n->n_in_flight;
     if (n->stopped || n->claim_busy || room <= 0 || !rconn_is_connected(n->redis))
@@ -524,7 +524,7 @@ static void start_claim(struct notifier *n)
 
 static void on_group_made(enum queue_status status, void *arg)
 {
-    struct notifier *n = arg;
+    struct notify_dispatcher *n = arg;
     n->fanout_busy = false;
     if (n->stopped || status != QUEUE_OK)
         return;
@@ -534,7 +534,7 @@ static void on_group_made(enum queue_status status, void *arg)
 static void on_fanned_out(enum queue_status status, long long read, long long made,
                           const char *error, void *arg)
 {
-    struct notifier *n = arg;
+    struct notify_dispatcher *n = arg;
     n->fanout_busy = false;
     if (n->stopped)
         return;
@@ -558,7 +558,7 @@ static void on_fanned_out(enum queue_status status, long long read, long long ma
         start_fanout(n); /* a backlog: keep reading */
 }
 
-static void start_fanout(struct notifier *n)
+static void start_fanout(struct notify_dispatcher *n)
 {
     if (n->stopped || n->fanout_busy || !rconn_is_connected(n->redis))
         return;
@@ -571,21 +571,21 @@ static void on_poll(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
     (void)what;
-    struct notifier *n = arg;
+    struct notify_dispatcher *n = arg;
     start_fanout(n);
     start_claim(n);
 }
 
 /* ---- start and stop ---- */
 
-struct notifier *notifier_start(struct event_base *base, struct rconn *redis,
-                                const struct notifier_settings *settings)
+struct notify_dispatcher *notify_start(struct event_base *base, struct rconn *redis,
+                                       const struct notify_settings *settings)
 {
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         log_error("webhooks: libcurl could not be initialized");
         return NULL;
     }
-    struct notifier *n = calloc(1, sizeof *n);
+    struct notify_dispatcher *n = calloc(1, sizeof *n);
     if (!n) {
         curl_global_cleanup();
         return NULL;
@@ -598,7 +598,7 @@ struct notifier *notifier_start(struct event_base *base, struct rconn *redis,
     n->curl_timer = evtimer_new(base, on_curl_timeout, n);
     if (!n->multi || !n->poll_timer || !n->curl_timer) {
         log_error("webhooks: the dispatcher could not be started");
-        notifier_free(n);
+        notify_free(n);
         return NULL;
     }
     curl_multi_setopt(n->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket);
@@ -613,7 +613,7 @@ struct notifier *notifier_start(struct event_base *base, struct rconn *redis,
     return n;
 }
 
-void notifier_stop(struct notifier *n)
+void notify_stop(struct notify_dispatcher *n)
 {
     if (!n || n->stopped)
         return;
@@ -639,11 +639,11 @@ void notifier_stop(struct notifier *n)
         evtimer_del(n->curl_timer);
 }
 
-void notifier_free(struct notifier *n)
+void notify_free(struct notify_dispatcher *n)
 {
     if (!n)
         return;
-    notifier_stop(n);
+    notify_stop(n);
     if (n->poll_timer)
         event_free(n->poll_timer);
     if (n->curl_timer)

@@ -25,7 +25,7 @@
 struct event_base;
 struct rconn;
 
-struct notifier_settings {
+struct notify_settings {
     char key_prefix[64];
     int connect_timeout_ms; /* TCP and TLS connect */
     int timeout_ms;         /* the whole request */
@@ -40,19 +40,19 @@ struct notifier_settings {
     struct netaddr_list allow_private;
 };
 
-struct notifier;
+struct notify_dispatcher;
 
 /* Starts polling on base. Allocates; returns NULL on failure (logged). */
-struct notifier *notifier_start(struct event_base *base, struct rconn *redis,
-                                const struct notifier_settings *settings);
+struct notify_dispatcher *notify_start(struct event_base *base, struct rconn *redis,
+                                       const struct notify_settings *settings);
 
 /* Stops polling and abandons requests in flight: their deliveries stay due
  * in Redis and are attempted again once their lease ends. Idempotent. */
-void notifier_stop(struct notifier *n);
+void notify_stop(struct notify_dispatcher *n);
 
 /* Frees the dispatcher (stopping it first). Call it after rconn_free of the
  * connection it was given, whose pending commands still answer the
  * dispatcher's callbacks, and before event_base_free. NULL is fine. */
-void notifier_free(struct notifier *n);
+void notify_free(struct notify_dispatcher *n);
 
 #endif

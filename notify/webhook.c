@@ -11,23 +11,23 @@
 #include <string.h>
 #include <time.h>
 
-const char *const webhook_events[WEBHOOK_N_EVENTS] = {
-    WEBHOOK_EVENT_FINALIZED,    WEBHOOK_EVENT_PENDED,        WEBHOOK_EVENT_IN_REVIEW,
-    WEBHOOK_EVENT_REPLACED,     WEBHOOK_EVENT_VOIDED,        WEBHOOK_EVENT_ADJUSTED,
-    WEBHOOK_EVENT_APPEAL_FILED, WEBHOOK_EVENT_APPEAL_DECIDED};
+const char *const notify_events[NOTIFY_N_EVENTS] = {
+    NOTIFY_EVENT_FINALIZED,    NOTIFY_EVENT_PENDED,        NOTIFY_EVENT_IN_REVIEW,
+    NOTIFY_EVENT_REPLACED,     NOTIFY_EVENT_VOIDED,        NOTIFY_EVENT_ADJUSTED,
+    NOTIFY_EVENT_APPEAL_FILED, NOTIFY_EVENT_APPEAL_DECIDED};
 
-bool webhook_event_known(const char *name)
+bool notify_event_known(const char *name)
 {
-    for (int i = 0; i < WEBHOOK_N_EVENTS; i++)
-        if (strcmp(name, webhook_events[i]) == 0)
+    for (int i = 0; i < NOTIFY_N_EVENTS; i++)
+        if (strcmp(name, notify_events[i]) == 0)
             return true;
     return false;
 }
 
-bool webhook_id_valid(const char *id)
+bool notify_id_valid(const char *id)
 {
     size_t n = strlen(id);
-    if (n < 1 || n > WEBHOOK_ID_MAX)
+    if (n < 1 || n > NOTIFY_ID_MAX)
         return false;
     for (size_t i = 0; i < n; i++) {
         char c = id[i];
@@ -38,11 +38,11 @@ bool webhook_id_valid(const char *id)
     return true;
 }
 
-const char *webhook_url_problem(const char *url)
+const char *notify_url_problem(const char *url)
 {
     static const char *const not_url = "must be an http or https URL with a host";
     size_t n = strlen(url);
-    if (n == 0 || n > WEBHOOK_URL_MAX)
+    if (n == 0 || n > NOTIFY_URL_MAX)
         return n ? "must be at most 2048 bytes" : not_url;
     for (size_t i = 0; i < n; i++)
         if ((unsigned char)url[i] <= 0x20 || (unsigned char)url[i] >= 0x7f)
@@ -68,7 +68,7 @@ const char *webhook_url_problem(const char *url)
     return problem;
 }
 
-int webhook_url_target(const char *url, char host[WEBHOOK_HOST_MAX], char port[8])
+int notify_url_target(const char *url, char host[NOTIFY_HOST_MAX], char port[8])
 {
     CURLU *u = curl_url();
     if (!u)
@@ -86,7 +86,7 @@ int webhook_url_target(const char *url, char host[WEBHOOK_HOST_MAX], char port[8
             start = h + 1;
             n -= 2;
         }
-        if (n > 0 && n < WEBHOOK_HOST_MAX) {
+        if (n > 0 && n < NOTIFY_HOST_MAX) {
             memcpy(host, start, n);
             host[n] = '\0';
             snprintf(port, 8, "%s", p);
@@ -99,12 +99,12 @@ int webhook_url_target(const char *url, char host[WEBHOOK_HOST_MAX], char port[8
     return rc;
 }
 
-const char *webhook_secret_problem(const char *secret)
+const char *notify_secret_problem(const char *secret)
 {
     size_t n = strlen(secret);
-    if (n < WEBHOOK_SECRET_MIN)
+    if (n < NOTIFY_SECRET_MIN)
         return "must be at least 32 characters";
-    if (n > WEBHOOK_SECRET_MAX)
+    if (n > NOTIFY_SECRET_MAX)
         return "must be at most 256 characters";
     for (size_t i = 0; i < n; i++)
         if ((unsigned char)secret[i] <= 0x20 || (unsigned char)secret[i] >= 0x7f)
@@ -112,7 +112,7 @@ const char *webhook_secret_problem(const char *secret)
     return NULL;
 }
 
-void webhook_format_ms(int64_t ms, char out[WEBHOOK_TIME_LEN])
+void notify_format_ms(int64_t ms, char out[NOTIFY_TIME_LEN])
 {
     if (ms < 0)
         ms = 0;
@@ -121,10 +121,10 @@ void webhook_format_ms(int64_t ms, char out[WEBHOOK_TIME_LEN])
     gmtime_r(&secs, &tm);
     char day[24];
     strftime(day, sizeof day, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out, WEBHOOK_TIME_LEN, "%s.%03dZ", day, (int)(ms % 1000));
+    snprintf(out, NOTIFY_TIME_LEN, "%s.%03dZ", day, (int)(ms % 1000));
 }
 
-int64_t webhook_event_time_ms(const char *event_id)
+int64_t notify_event_time_ms(const char *event_id)
 {
     char *end;
     errno = 0;
@@ -134,11 +134,10 @@ int64_t webhook_event_time_ms(const char *event_id)
     return (int64_t)ms;
 }
 
-char *webhook_body(const char *event_id, const char *event, const char *claim_id,
-                   const char *status)
+char *notify_body(const char *event_id, const char *event, const char *claim_id, const char *status)
 {
-    char occurred[WEBHOOK_TIME_LEN];
-    webhook_format_ms(webhook_event_time_ms(event_id), occurred);
+    char occurred[NOTIFY_TIME_LEN];
+    notify_format_ms(notify_event_time_ms(event_id), occurred);
     struct json_object *o = json_object_new_object();
     if (!o)
         return NULL;
@@ -154,8 +153,8 @@ char *webhook_body(const char *event_id, const char *event, const char *claim_id
     return body;
 }
 
-int webhook_signature(const char *secret, int64_t unix_seconds, const char *body, size_t len,
-                      char out[WEBHOOK_SIGNATURE_LEN])
+int notify_signature(const char *secret, int64_t unix_seconds, const char *body, size_t len,
+                     char out[NOTIFY_SIGNATURE_LEN])
 {
     char t[24];
     int tlen = snprintf(t, sizeof t, "%" PRId64, unix_seconds);
@@ -175,13 +174,13 @@ int webhook_signature(const char *secret, int64_t unix_seconds, const char *body
     EVP_MAC_free(hmac);
     if (!ok)
         return -1;
-    int n = snprintf(out, WEBHOOK_SIGNATURE_LEN, "t=%s,v1=", t);
+    int n = snprintf(out, NOTIFY_SIGNATURE_LEN, "t=%s,v1=", t);
     for (size_t i = 0; i < mac_len; i++)
-        n += snprintf(out + n, WEBHOOK_SIGNATURE_LEN - (size_t)n, "%02x", mac[i]);
+        n += snprintf(out + n, NOTIFY_SIGNATURE_LEN - (size_t)n, "%02x", mac[i]);
     return 0;
 }
 
-int64_t webhook_backoff_ms(int attempt, int64_t base_ms, int64_t max_ms)
+int64_t notify_backoff_ms(int attempt, int64_t base_ms, int64_t max_ms)
 {
     int64_t wait = base_ms;
     for (int i = 1; i < attempt && wait < max_ms; i++)

@@ -25,12 +25,12 @@ struct job {
     bool abandoned; /* the loop no longer wants the answer */
     int efd;        /* written once by the thread when done */
     struct addrinfo *res;
-    char host[WEBHOOK_HOST_MAX];
+    char host[NOTIFY_HOST_MAX];
 };
 
-struct webhook_dns {
+struct notify_dns {
     const struct netaddr_list *allow;
-    webhook_dns_cb cb;
+    notify_dns_cb cb;
     void *arg;
     struct event *ready; /* the job's eventfd, or activated at once for a numeric host */
     struct event *timer; /* the wait's end; NULL for a numeric host */
@@ -74,9 +74,9 @@ static void *lookup_main(void *arg)
     return NULL;
 }
 
-enum webhook_dns_result webhook_dns_judge(const struct addrinfo *list,
-                                          const struct netaddr_list *allow,
-                                          const struct sockaddr **first)
+enum notify_dns_result notify_dns_judge(const struct addrinfo *list,
+                                        const struct netaddr_list *allow,
+                                        const struct sockaddr **first)
 {
     *first = NULL;
     for (const struct addrinfo *ai = list; ai; ai = ai->ai_next) {
@@ -86,17 +86,17 @@ enum webhook_dns_result webhook_dns_judge(const struct addrinfo *list,
          * would use is not ours to choose. */
         if (!netaddr_allowed(ai->ai_addr, allow)) {
             *first = NULL;
-            return WEBHOOK_DNS_NOT_ALLOWED;
+            return NOTIFY_DNS_NOT_ALLOWED;
         }
         if (!*first)
             *first = ai->ai_addr;
     }
-    return *first ? WEBHOOK_DNS_OK : WEBHOOK_DNS_NO_ADDRESS;
+    return *first ? NOTIFY_DNS_OK : NOTIFY_DNS_NO_ADDRESS;
 }
 
 /* Ends d: takes the answer (NULL when there is none yet), frees d, and
  * calls back when report is true. */
-static void finish(struct webhook_dns *d, bool report)
+static void finish(struct notify_dns *d, bool report)
 {
     struct addrinfo *res = d->numeric;
     struct job *j = d->job;
@@ -116,13 +116,13 @@ static void finish(struct webhook_dns *d, bool report)
     event_free(d->ready);
     if (d->timer)
         event_free(d->timer);
-    webhook_dns_cb cb = d->cb;
+    notify_dns_cb cb = d->cb;
     void *arg = d->arg;
     const struct netaddr_list *allow = d->allow;
     free(d);
     if (report) {
         const struct sockaddr *first = NULL;
-        enum webhook_dns_result result = webhook_dns_judge(res, allow, &first);
+        enum notify_dns_result result = notify_dns_judge(res, allow, &first);
         struct sockaddr_storage pinned;
         if (first) {
             memset(&pinned, 0, sizeof pinned);
@@ -149,13 +149,13 @@ static void on_wait_over(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
     (void)what;
-    finish(arg, true); /* no answer yet: WEBHOOK_DNS_NO_ADDRESS */
+    finish(arg, true); /* no answer yet: NOTIFY_DNS_NO_ADDRESS */
 }
 
 /* Starts the lookup thread of d's job; -1 when it could not. */
 static int start_thread(struct job *j)
 {
-    if (atomic_fetch_add(&lookups_running, 1) >= WEBHOOK_DNS_MAX_LOOKUPS) {
+    if (atomic_fetch_add(&lookups_running, 1) >= NOTIFY_DNS_MAX_LOOKUPS) {
         atomic_fetch_sub(&lookups_running, 1);
         return -1;
     }
@@ -177,13 +177,13 @@ static int start_thread(struct job *j)
     return 0;
 }
 
-struct webhook_dns *webhook_dns_check(struct event_base *base, const char *host,
-                                      const struct netaddr_list *allow, int timeout_ms,
-                                      webhook_dns_cb cb, void *arg)
+struct notify_dns *notify_dns_check(struct event_base *base, const char *host,
+                                    const struct netaddr_list *allow, int timeout_ms,
+                                    notify_dns_cb cb, void *arg)
 {
-    if (strlen(host) >= WEBHOOK_HOST_MAX)
+    if (strlen(host) >= NOTIFY_HOST_MAX)
         return NULL;
-    struct webhook_dns *d = calloc(1, sizeof *d);
+    struct notify_dns *d = calloc(1, sizeof *d);
     if (!d)
         return NULL;
     d->allow = allow;
@@ -233,7 +233,7 @@ struct webhook_dns *webhook_dns_check(struct event_base *base, const char *host,
     return d;
 }
 
-void webhook_dns_cancel(struct webhook_dns *d)
+void notify_dns_cancel(struct notify_dns *d)
 {
     if (d)
         finish(d, false);

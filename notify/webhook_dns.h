@@ -24,40 +24,40 @@
 struct event_base;
 
 /* At most this many lookups run at once in a process. */
-#define WEBHOOK_DNS_MAX_LOOKUPS 64
+#define NOTIFY_DNS_MAX_LOOKUPS 64
 
-enum webhook_dns_result {
-    WEBHOOK_DNS_OK,          /* every address allowed: pinned is the first one */
-    WEBHOOK_DNS_NOT_ALLOWED, /* some address is neither public nor in the allow list */
-    WEBHOOK_DNS_NO_ADDRESS,  /* no IPv4 or IPv6 address, or none within timeout_ms */
+enum notify_dns_result {
+    NOTIFY_DNS_OK,          /* every address allowed: pinned is the first one */
+    NOTIFY_DNS_NOT_ALLOWED, /* some address is neither public nor in the allow list */
+    NOTIFY_DNS_NO_ADDRESS,  /* no IPv4 or IPv6 address, or none within timeout_ms */
 };
 
-/* pinned: the address to connect to when WEBHOOK_DNS_OK, else NULL;
+/* pinned: the address to connect to when NOTIFY_DNS_OK, else NULL;
  * borrowed for the call. */
-typedef void (*webhook_dns_cb)(enum webhook_dns_result result, const struct sockaddr *pinned,
-                               void *arg);
+typedef void (*notify_dns_cb)(enum notify_dns_result result, const struct sockaddr *pinned,
+                              void *arg);
 
-struct webhook_dns;
+struct notify_dns;
 
-/* Starts checking host (as webhook_url_target gives it) against allow (may
+/* Starts checking host (as notify_url_target gives it) against allow (may
  * be NULL: public addresses only; it must stay valid until the answer).
  * cb is called exactly once, from base's loop and never before this
- * returns, unless webhook_dns_cancel comes first. Returns NULL when it
- * could not start (out of memory, WEBHOOK_DNS_MAX_LOOKUPS running): then cb
+ * returns, unless notify_dns_cancel comes first. Returns NULL when it
+ * could not start (out of memory, NOTIFY_DNS_MAX_LOOKUPS running): then cb
  * is never called. */
-struct webhook_dns *webhook_dns_check(struct event_base *base, const char *host,
-                                      const struct netaddr_list *allow, int timeout_ms,
-                                      webhook_dns_cb cb, void *arg);
+struct notify_dns *notify_dns_check(struct event_base *base, const char *host,
+                                    const struct netaddr_list *allow, int timeout_ms,
+                                    notify_dns_cb cb, void *arg);
 
 /* Drops a check whose callback has not run; its callback will not run. */
-void webhook_dns_cancel(struct webhook_dns *d);
+void notify_dns_cancel(struct notify_dns *d);
 
 /* The verdict on a resolved address list, as the check gives it (pure; for
  * tests): every AF_INET/AF_INET6 entry must be allowed; *first is the first
  * of them. */
 struct addrinfo;
-enum webhook_dns_result webhook_dns_judge(const struct addrinfo *list,
-                                          const struct netaddr_list *allow,
-                                          const struct sockaddr **first);
+enum notify_dns_result notify_dns_judge(const struct addrinfo *list,
+                                        const struct netaddr_list *allow,
+                                        const struct sockaddr **first);
 
 #endif

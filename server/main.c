@@ -334,11 +334,11 @@ static int prepare_store(struct app *app, bool embedded)
 
 struct runtime {
     struct app *app;
-    struct work_side *work;    /* the workers and the pend sweep; NULL when none */
-    struct event *cycle_timer; /* the scheduled payment cycle; NULL when none */
-    char cycle_done_date[16];  /* the date this process saw that day's cycle run */
-    struct notifier *notifier; /* webhook deliveries; NULL when this process runs none */
-    struct redis_child *child; /* NULL with an external Redis */
+    struct work_side *work;             /* the workers and the pend sweep; NULL when none */
+    struct event *cycle_timer;          /* the scheduled payment cycle; NULL when none */
+    char cycle_done_date[16];           /* the date this process saw that day's cycle run */
+    struct notify_dispatcher *notifier; /* webhook deliveries; NULL when this process runs none */
+    struct redis_child *child;          /* NULL with an external Redis */
     struct event *drain_timer;
     struct event *sigterm_ev, *sigint_ev, *sigchld_ev;
     time_t drain_started;
@@ -367,7 +367,7 @@ static void begin_shutdown(struct runtime *rt, const char *why)
     if (rt->app->http)
         http_server_stop_accepting(rt->app->http);
     /* Webhook requests in flight are abandoned: their deliveries stay due. */
-    notifier_stop(rt->notifier);
+    notify_stop(rt->notifier);
     rt->drain_started = (time_t)clock_wall_seconds();
     struct timeval tick = {0, 20 * 1000};
     event_add(rt->drain_timer, &tick);
@@ -439,10 +439,10 @@ static void on_sigchld(evutil_socket_t sig, short what, void *arg)
     }
 }
 
-static struct notifier *start_notifier(struct app *app)
+static struct notify_dispatcher *start_notifier(struct app *app)
 {
     const struct webhook_config *w = &app->cfg.webhooks;
-    struct notifier_settings s = {
+    struct notify_settings s = {
         .connect_timeout_ms = w->connect_timeout_ms,
         .timeout_ms = w->timeout_ms,
         .backoff_base_ms = w->backoff_base_ms,
@@ -454,7 +454,7 @@ static struct notifier *start_notifier(struct app *app)
         .allow_private = w->allow_private,
     };
     snprintf(s.key_prefix, sizeof s.key_prefix, "%s", app->cfg.key_prefix);
-    return notifier_start(app->base, app->redis, &s);
+    return notify_start(app->base, app->redis, &s);
 }
 
 /* Reads the command line and the configuration, sets the log level and the
@@ -651,7 +651,7 @@ static void stop_parts(struct runtime *rt, SSL_CTX *tls)
     ratelimit_free(app->ratelimit);
     token_cache_free(app->tokens);  /* after rconn_free: its last answers may reach the cache */
     queue_intake_free(app->intake); /* after rconn_free: a batch in flight was answered */
-    notifier_free(rt->notifier);    /* after rconn_free: its last answers reach the notifier */
+    notify_free(rt->notifier);      /* after rconn_free: its last answers reach the notifier */
     event_free_if(rt->sigterm_ev);
     event_free_if(rt->sigint_ev);
     event_free_if(rt->sigchld_ev);

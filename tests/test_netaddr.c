@@ -337,24 +337,24 @@ START_TEST(test_every_resolved_address_must_be_allowed)
     struct fake_list f;
     const struct sockaddr *first;
     const char *public_only[] = {"93.184.215.14", "2606:2800:21f:cb07:6820:80da:af6b:8b2c"};
-    ck_assert_int_eq(webhook_dns_judge(fake(&f, public_only, 2), NULL, &first), WEBHOOK_DNS_OK);
+    ck_assert_int_eq(notify_dns_judge(fake(&f, public_only, 2), NULL, &first), NOTIFY_DNS_OK);
     ck_assert_ptr_eq(first, f.ai[0].ai_addr);
     /* One internal address among public ones refuses the host. */
     const char *mixed[] = {"93.184.215.14", "127.0.0.1", "8.8.8.8"};
-    ck_assert_int_eq(webhook_dns_judge(fake(&f, mixed, 3), NULL, &first), WEBHOOK_DNS_NOT_ALLOWED);
+    ck_assert_int_eq(notify_dns_judge(fake(&f, mixed, 3), NULL, &first), NOTIFY_DNS_NOT_ALLOWED);
     ck_assert_ptr_null(first);
     const char *mixed6[] = {"8.8.8.8", "::ffff:169.254.169.254"};
-    ck_assert_int_eq(webhook_dns_judge(fake(&f, mixed6, 2), NULL, &first), WEBHOOK_DNS_NOT_ALLOWED);
+    ck_assert_int_eq(notify_dns_judge(fake(&f, mixed6, 2), NULL, &first), NOTIFY_DNS_NOT_ALLOWED);
     /* Allowed by the list. */
     struct netaddr_list list = {.n = 1};
     list.cidr[0] = C("127.0.0.1/32");
-    ck_assert_int_eq(webhook_dns_judge(fake(&f, mixed, 3), &list, &first), WEBHOOK_DNS_OK);
+    ck_assert_int_eq(notify_dns_judge(fake(&f, mixed, 3), &list, &first), NOTIFY_DNS_OK);
     ck_assert_ptr_eq(first, f.ai[0].ai_addr);
     const char *both_loopbacks[] = {"::1", "127.0.0.1"};
-    ck_assert_int_eq(webhook_dns_judge(fake(&f, both_loopbacks, 2), &list, &first),
-                     WEBHOOK_DNS_NOT_ALLOWED);
+    ck_assert_int_eq(notify_dns_judge(fake(&f, both_loopbacks, 2), &list, &first),
+                     NOTIFY_DNS_NOT_ALLOWED);
     /* Nothing resolved. */
-    ck_assert_int_eq(webhook_dns_judge(NULL, &list, &first), WEBHOOK_DNS_NO_ADDRESS);
+    ck_assert_int_eq(notify_dns_judge(NULL, &list, &first), NOTIFY_DNS_NO_ADDRESS);
     ck_assert_ptr_null(first);
 }
 END_TEST

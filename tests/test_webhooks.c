@@ -1116,30 +1116,30 @@ START_TEST(test_backoff_doubles_from_the_base_up_to_the_maximum)
     const int64_t want[] = {1000,  2000,   4000,   8000,   16000, 32000,
                             64000, 128000, 256000, 300000, 300000};
     for (int attempt = 1; attempt <= 11; attempt++)
-        ck_assert_int_eq(webhook_backoff_ms(attempt, 1000, 300000), want[attempt - 1]);
-    ck_assert_int_eq(webhook_backoff_ms(60, 1000, 300000), 300000);
-    ck_assert_int_eq(webhook_backoff_ms(1, 5000, 2000), 2000);
+        ck_assert_int_eq(notify_backoff_ms(attempt, 1000, 300000), want[attempt - 1]);
+    ck_assert_int_eq(notify_backoff_ms(60, 1000, 300000), 300000);
+    ck_assert_int_eq(notify_backoff_ms(1, 5000, 2000), 2000);
 }
 END_TEST
 
 START_TEST(test_body_is_the_five_documented_keys_in_order)
 {
-    char *body = webhook_body("1795430874507-0", "claim.finalized",
-                              "7b31ad4a-f4ea-4976-b740-b7ec915213b1", "approved");
+    char *body = notify_body("1795430874507-0", "claim.finalized",
+                             "7b31ad4a-f4ea-4976-b740-b7ec915213b1", "approved");
     ck_assert_str_eq(body, "{\"event_id\":\"1795430874507-0\",\"event\":\"claim.finalized\","
                            "\"claim_id\":\"7b31ad4a-f4ea-4976-b740-b7ec915213b1\",\"status\":"
                            "\"approved\",\"occurred_at\":\"2026-11-23T10:47:54.507Z\"}");
     free(body);
-    ck_assert_int_eq(webhook_event_time_ms("1795430874507-12"), 1795430874507LL);
-    ck_assert_int_eq(webhook_event_time_ms("x-1"), -1);
+    ck_assert_int_eq(notify_event_time_ms("1795430874507-12"), 1795430874507LL);
+    ck_assert_int_eq(notify_event_time_ms("x-1"), -1);
 }
 END_TEST
 
 START_TEST(test_signature_is_hmac_sha256_over_time_dot_body)
 {
     const char *body = "{\"event_id\":\"1-0\"}";
-    char sig[WEBHOOK_SIGNATURE_LEN], want[65], header[WEBHOOK_SIGNATURE_LEN];
-    ck_assert_int_eq(webhook_signature(SECRET, 1795430875, body, strlen(body), sig), 0);
+    char sig[NOTIFY_SIGNATURE_LEN], want[65], header[NOTIFY_SIGNATURE_LEN];
+    ck_assert_int_eq(notify_signature(SECRET, 1795430875, body, strlen(body), sig), 0);
     expected_signature("1795430875", body, want);
     snprintf(header, sizeof header, "t=1795430875,v1=%s", want);
     ck_assert_str_eq(sig, header);
@@ -1148,41 +1148,41 @@ END_TEST
 
 START_TEST(test_subscription_fields_are_checked)
 {
-    ck_assert_ptr_null(webhook_url_problem("https://hooks.example.com/a?b=c"));
-    ck_assert_ptr_null(webhook_url_problem("http://127.0.0.1:8080/x"));
-    ck_assert_ptr_null(webhook_url_problem("http://[::1]:8080/x"));
-    ck_assert_ptr_nonnull(webhook_url_problem(""));
-    ck_assert_ptr_nonnull(webhook_url_problem("HTTPS://hooks.example.com/"));
-    ck_assert_ptr_nonnull(webhook_url_problem("file:///etc/passwd"));
-    ck_assert_ptr_nonnull(webhook_url_problem("https://"));
-    ck_assert_ptr_nonnull(webhook_url_problem("https://a b/"));
-    ck_assert_ptr_nonnull(webhook_url_problem("https://hooks.example.com/\r\nX: y"));
-    ck_assert_ptr_nonnull(webhook_url_problem("https://u@hooks.example.com/"));
-    ck_assert_ptr_null(webhook_secret_problem(SECRET));
-    ck_assert_ptr_nonnull(webhook_secret_problem("0123456789abcdef0123456789abcde"));
-    ck_assert(webhook_id_valid("billing.v2_a-1"));
-    ck_assert(!webhook_id_valid(""));
-    ck_assert(!webhook_id_valid("a/b"));
-    ck_assert(webhook_event_known("claim.pended"));
-    ck_assert(!webhook_event_known("claim.paid"));
+    ck_assert_ptr_null(notify_url_problem("https://hooks.example.com/a?b=c"));
+    ck_assert_ptr_null(notify_url_problem("http://127.0.0.1:8080/x"));
+    ck_assert_ptr_null(notify_url_problem("http://[::1]:8080/x"));
+    ck_assert_ptr_nonnull(notify_url_problem(""));
+    ck_assert_ptr_nonnull(notify_url_problem("HTTPS://hooks.example.com/"));
+    ck_assert_ptr_nonnull(notify_url_problem("file:///etc/passwd"));
+    ck_assert_ptr_nonnull(notify_url_problem("https://"));
+    ck_assert_ptr_nonnull(notify_url_problem("https://a b/"));
+    ck_assert_ptr_nonnull(notify_url_problem("https://hooks.example.com/\r\nX: y"));
+    ck_assert_ptr_nonnull(notify_url_problem("https://u@hooks.example.com/"));
+    ck_assert_ptr_null(notify_secret_problem(SECRET));
+    ck_assert_ptr_nonnull(notify_secret_problem("0123456789abcdef0123456789abcde"));
+    ck_assert(notify_id_valid("billing.v2_a-1"));
+    ck_assert(!notify_id_valid(""));
+    ck_assert(!notify_id_valid("a/b"));
+    ck_assert(notify_event_known("claim.pended"));
+    ck_assert(!notify_event_known("claim.paid"));
 }
 END_TEST
 
 START_TEST(test_url_target_is_the_host_and_port_to_resolve)
 {
-    char host[WEBHOOK_HOST_MAX], port[8];
-    ck_assert_int_eq(webhook_url_target("https://hooks.example.com/a", host, port), 0);
+    char host[NOTIFY_HOST_MAX], port[8];
+    ck_assert_int_eq(notify_url_target("https://hooks.example.com/a", host, port), 0);
     ck_assert_str_eq(host, "hooks.example.com");
     ck_assert_str_eq(port, "443");
-    ck_assert_int_eq(webhook_url_target("http://[::1]:8080/x", host, port), 0);
+    ck_assert_int_eq(notify_url_target("http://[::1]:8080/x", host, port), 0);
     ck_assert_str_eq(host, "::1");
     ck_assert_str_eq(port, "8080");
-    ck_assert_int_eq(webhook_url_target("http://2130706433/", host, port), 0);
+    ck_assert_int_eq(notify_url_target("http://2130706433/", host, port), 0);
     ck_assert_str_eq(host, "127.0.0.1");
     ck_assert_str_eq(port, "80");
-    ck_assert_int_eq(webhook_url_target("http://[fe80::1%25eth0]/", host, port), 0);
+    ck_assert_int_eq(notify_url_target("http://[fe80::1%25eth0]/", host, port), 0);
     ck_assert_str_eq(host, "fe80::1");
-    ck_assert_int_eq(webhook_url_target("http://", host, port), -1);
+    ck_assert_int_eq(notify_url_target("http://", host, port), -1);
 }
 END_TEST
 
