@@ -256,3 +256,8 @@ uint64_t clock_monotonic_ns(void)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
+
+int64_t clock_monotonic_ms(void)
+{
+    return (int64_t)(clock_monotonic_ns() / 1000000);
+}

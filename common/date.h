@@ -112,5 +112,7 @@ void rfc3339_at(long long unix_seconds, char out[32]);
 int64_t clock_wall_ms(void);
 int64_t clock_wall_seconds(void);
 uint64_t clock_monotonic_ns(void);
+/* The monotonic clock in milliseconds (rate limits, the token cache). */
+int64_t clock_monotonic_ms(void);
 
 #endif

@@ -565,11 +565,6 @@ static void rate_limited(struct call *call, int retry_after_s)
     call_error(call, 429, "rate_limited", message);
 }
 
-static int64_t now_ms(void)
-{
-    return (int64_t)(clock_monotonic_ns() / 1000000);
-}
-
 bool call_limit_principal(struct call *call)
 {
     static const enum rate_class of_role[] = {
@@ -585,7 +580,7 @@ bool call_limit_principal(struct call *call)
     /* The class is the role, the key its token id ("session:..." for a
      * signed-in person): a partner's gateway or an office behind one
      * address is limited per token, not per address. */
-    int64_t now = now_ms();
+    int64_t now = clock_monotonic_ms();
     if (ratelimit_take(call->app->ratelimit, (int)of_role[role], call->who.token_id, now,
                        &retry_after))
         return true;
@@ -616,7 +611,7 @@ bool call_limit_address(struct call *call)
     char key[sizeof call->req->peer + 8];
     address_key(call->req->peer, key, sizeof key);
     int retry_after = 0;
-    int64_t now = now_ms();
+    int64_t now = clock_monotonic_ms();
     if (ratelimit_take(call->app->ratelimit, RATE_ADDRESS, key, now, &retry_after))
         return true;
     log_rate_limited(call, "address", "-", now);

@@ -451,7 +451,7 @@ int queue_redecide_load(struct work_conn *wc, const char *subscriber_id, struct 
     const char *args[11];
     for (int i = 0; i < 11; i++)
         args[i] = a[i];
-    struct rlink *c = queue_work_context(wc);
+    struct rlink *c = queue_work_link(wc);
     redisReply *r = script_eval_blocking(c, ready(&script_redecide_load), 2, keys, 11, args, NULL);
     if (!r)
         return -1;
@@ -748,7 +748,7 @@ enum work_commit_result queue_redecide_commit(struct work_conn *wc, const struct
         log_error("re-decision not committed (out of memory) claim_id=%s", c->job->claim_id);
         return WORK_COMMIT_ERROR;
     }
-    struct rlink *ctx = queue_work_context(wc);
+    struct rlink *ctx = queue_work_link(wc);
     redisReply *r = rlink_command_argv(ctx, a.n, a.argv, a.len);
     if (r && r->type == REDIS_REPLY_ERROR && strncmp(r->str, "NOSCRIPT", 8) == 0) {
         freeReplyObject(r);

@@ -11,6 +11,7 @@
 #include "packed.h"
 #include "queue/cluster_tx.h"
 #include "queue/keys.h"
+#include "queue/reply.h"
 #include "queue/scripts.h"
 
 /* The scripts of this file get their SHA-1 on first use: they run only on
@@ -690,10 +691,7 @@ int queue_list_recoveries(struct rconn *rc, const char *prefix, const char *stat
     char k_all[KEY_LEN], rp[KEY_LEN], lo[64], lim[16];
     snprintf(k_all, sizeof k_all, KEYF_RECOVERIES, prefix);
     snprintf(rp, sizeof rp, KEYF_RECOVERY, prefix, "");
-    if (cursor[0])
-        snprintf(lo, sizeof lo, "(%s", cursor);
-    else
-        snprintf(lo, sizeof lo, "-inf");
+    queue_score_after(cursor, lo);
     snprintf(lim, sizeof lim, "%d", limit);
     struct list_wait *w = malloc(sizeof *w);
     if (!w)

@@ -1,5 +1,6 @@
 #include "reply.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,4 +60,12 @@ const char *queue_reply_field(const redisReply *pairs, const char *name)
             strcmp(pairs->element[i]->str, name) == 0)
             return pairs->element[i + 1]->str;
     return NULL;
+}
+
+void queue_score_after(const char *cursor, char out[64])
+{
+    if (cursor[0])
+        snprintf(out, 64, "(%s", cursor);
+    else
+        snprintf(out, 64, "-inf");
 }

@@ -147,10 +147,7 @@ int queue_review_list(struct rconn *rc, const char *prefix, const char *cursor, 
     snprintf(k_idx, sizeof k_idx, KEYF_IDX_STATUS, prefix, "in_review");
     snprintf(cp, sizeof cp, KEYF_CLAIM, prefix, "");
     snprintf(dp, sizeof dp, KEYF_DEC, prefix, "");
-    if (cursor[0])
-        snprintf(lo, sizeof lo, "(%s", cursor);
-    else
-        snprintf(lo, sizeof lo, "-inf");
+    queue_score_after(cursor, lo);
     snprintf(lim, sizeof lim, "%d", limit);
     struct list_wait *w = malloc(sizeof *w);
     if (!w)

@@ -257,5 +257,5 @@ void token_cache_stats(const struct token_cache *cache, int64_t now_ms,
 
 int64_t token_cache_now_ms(void)
 {
-    return (int64_t)(clock_monotonic_ns() / 1000000);
+    return clock_monotonic_ms();
 }

@@ -133,7 +133,7 @@ void queue_work_close(struct work_conn *wc)
     free(wc);
 }
 
-struct rlink *queue_work_context(struct work_conn *wc)
+struct rlink *queue_work_link(struct work_conn *wc)
 {
     return wc->c;
 }

@@ -99,7 +99,7 @@ struct work_conn *queue_work_connect(const struct redis_address *addr, int timeo
 void queue_work_close(struct work_conn *wc);
 /* The connection (queue/rlink.h) and key prefix, for the other blocking
  * steps of queue/ (queue/corrections.c); borrowed. */
-struct rlink *queue_work_context(struct work_conn *wc);
+struct rlink *queue_work_link(struct work_conn *wc);
 /* The key prefix the connection was made with; borrowed. */
 const char *queue_work_prefix(const struct work_conn *wc);
 /* Whether the connection failed; the caller closes it and connects again. */
