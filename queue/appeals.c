@@ -7,6 +7,7 @@
 #include "log.h"
 #include "queue/corrections.h"
 #include "queue/keys.h"
+#include "queue/shards.h"
 #include "queue/scripts.h"
 
 /* The scripts of this file get their SHA-1 on first use: they run only on
@@ -119,14 +120,14 @@ int queue_file_appeal(struct rconn *rc, const char *prefix, const struct queue_a
 {
     char k_claim[KEY_LEN], k_appeal[KEY_LEN], k_all[KEY_LEN], k_open[KEY_LEN], k_seq[KEY_LEN],
         k_audit[KEY_LEN], k_caudit[KEY_LEN], k_events[KEY_LEN], version[16], due[16];
-    snprintf(k_claim, sizeof k_claim, KEYF_CLAIM, prefix, f->claim_id);
-    snprintf(k_appeal, sizeof k_appeal, KEYF_APPEAL, prefix, f->appeal_id);
-    snprintf(k_all, sizeof k_all, KEYF_APPEALS, prefix);
-    snprintf(k_open, sizeof k_open, KEYF_APPEALS_OPEN, prefix);
-    snprintf(k_seq, sizeof k_seq, KEYF_APPEALS_SEQ, prefix);
-    snprintf(k_audit, sizeof k_audit, KEYF_AUDIT, prefix);
-    snprintf(k_caudit, sizeof k_caudit, KEYF_CLAIM_AUDIT, prefix, f->claim_id);
-    snprintf(k_events, sizeof k_events, KEYF_EVENTS, prefix);
+    snprintf(k_claim, sizeof k_claim, KEYF_CLAIM, SP0(prefix), f->claim_id);
+    snprintf(k_appeal, sizeof k_appeal, KEYF_APPEAL, SP0(prefix), f->appeal_id);
+    snprintf(k_all, sizeof k_all, KEYF_APPEALS, SP0(prefix));
+    snprintf(k_open, sizeof k_open, KEYF_APPEALS_OPEN, SP0(prefix));
+    snprintf(k_seq, sizeof k_seq, KEYF_APPEALS_SEQ, SP0(prefix));
+    snprintf(k_audit, sizeof k_audit, KEYF_AUDIT, SP0(prefix));
+    snprintf(k_caudit, sizeof k_caudit, KEYF_CLAIM_AUDIT, SP0(prefix), f->claim_id);
+    snprintf(k_events, sizeof k_events, KEYF_EVENTS, SP0(prefix));
     snprintf(version, sizeof version, "%d", f->eob_version);
     snprintf(due, sizeof due, "%d", f->due_day);
     struct filed_wait *w = malloc(sizeof *w);
@@ -186,7 +187,7 @@ int queue_get_appeal(struct rconn *rc, const char *prefix, const char *appeal_id
                      queue_appeal_cb cb, void *arg)
 {
     char k_appeal[KEY_LEN];
-    snprintf(k_appeal, sizeof k_appeal, KEYF_APPEAL, prefix, appeal_id);
+    snprintf(k_appeal, sizeof k_appeal, KEYF_APPEAL, SP0(prefix), appeal_id);
     struct get_wait *w = malloc(sizeof *w);
     if (!w)
         return -1;
@@ -269,8 +270,8 @@ int queue_list_appeals(struct rconn *rc, const char *prefix, const struct queue_
 {
     bool open_set = q->overdue || strcmp(q->status, "open") == 0;
     char k_set[KEY_LEN], ap[KEY_LEN], lo[64], hi[64], lim[16];
-    snprintf(k_set, sizeof k_set, open_set ? KEYF_APPEALS_OPEN : KEYF_APPEALS, prefix);
-    snprintf(ap, sizeof ap, KEYF_APPEAL, prefix, "");
+    snprintf(k_set, sizeof k_set, open_set ? KEYF_APPEALS_OPEN : KEYF_APPEALS, SP0(prefix));
+    snprintf(ap, sizeof ap, KEYF_APPEAL, SP0(prefix), "");
     if (q->cursor[0])
         snprintf(lo, sizeof lo, "(%s", q->cursor);
     else
@@ -367,14 +368,14 @@ int queue_decide_appeal(struct rconn *rc, const char *prefix, const struct queue
 {
     char k_appeal[KEY_LEN], k_open[KEY_LEN], k_audit[KEY_LEN], k_caudit[KEY_LEN], k_events[KEY_LEN],
         k_claim[KEY_LEN], k_stream[KEY_LEN], ver[KEY_LEN];
-    snprintf(k_appeal, sizeof k_appeal, KEYF_APPEAL, prefix, d->appeal_id);
-    snprintf(k_open, sizeof k_open, KEYF_APPEALS_OPEN, prefix);
-    snprintf(k_audit, sizeof k_audit, KEYF_AUDIT, prefix);
-    snprintf(k_caudit, sizeof k_caudit, KEYF_CLAIM_AUDIT, prefix, d->claim_id);
-    snprintf(k_events, sizeof k_events, KEYF_EVENTS, prefix);
-    snprintf(k_claim, sizeof k_claim, KEYF_CLAIM, prefix, d->claim_id);
-    snprintf(k_stream, sizeof k_stream, KEYF_STREAM, prefix);
-    snprintf(ver, sizeof ver, KEYF_FAMVER, prefix, "");
+    snprintf(k_appeal, sizeof k_appeal, KEYF_APPEAL, SP0(prefix), d->appeal_id);
+    snprintf(k_open, sizeof k_open, KEYF_APPEALS_OPEN, SP0(prefix));
+    snprintf(k_audit, sizeof k_audit, KEYF_AUDIT, SP0(prefix));
+    snprintf(k_caudit, sizeof k_caudit, KEYF_CLAIM_AUDIT, SP0(prefix), d->claim_id);
+    snprintf(k_events, sizeof k_events, KEYF_EVENTS, SP0(prefix));
+    snprintf(k_claim, sizeof k_claim, KEYF_CLAIM, SP0(prefix), d->claim_id);
+    snprintf(k_stream, sizeof k_stream, KEYF_STREAM, SP0(prefix));
+    snprintf(ver, sizeof ver, KEYF_FAMVER, SP0(prefix), "");
     struct decide_wait *w = malloc(sizeof *w);
     if (!w)
         return -1;
@@ -432,7 +433,7 @@ int queue_appeal_counts(struct rconn *rc, const char *prefix, int today_day,
                         queue_appeal_counts_cb cb, void *arg)
 {
     char k_open[KEY_LEN], hi[64];
-    snprintf(k_open, sizeof k_open, KEYF_APPEALS_OPEN, prefix);
+    snprintf(k_open, sizeof k_open, KEYF_APPEALS_OPEN, SP0(prefix));
     snprintf(hi, sizeof hi, "(%lld", (long long)today_day << INDEX_SEQ_BITS);
     struct counts_wait *w = malloc(sizeof *w);
     if (!w)

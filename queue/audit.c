@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "queue/keys.h"
+#include "queue/shards.h"
 #include "queue/scripts.h"
 
 void audit_record_write(struct strbuf *sb, const char *at, const char *token_id, const char *role,
@@ -61,11 +62,11 @@ int queue_audit_append(struct rconn *rc, const char *prefix, const char *claim_i
     w->cb = cb;
     w->arg = arg;
     char stream[KEY_LEN], list[KEY_LEN];
-    snprintf(stream, sizeof stream, KEYF_AUDIT, prefix);
+    snprintf(stream, sizeof stream, KEYF_AUDIT, SP0(prefix));
     /* Without a claim the list key is the stream again (script_audit does
      * not touch it then), so that the script's keys stay on one slot. */
     if (claim_id)
-        snprintf(list, sizeof list, KEYF_CLAIM_AUDIT, prefix, claim_id);
+        snprintf(list, sizeof list, KEYF_CLAIM_AUDIT, SP0(prefix), claim_id);
     else
         snprintf(list, sizeof list, "%s", stream);
     const char *keys[] = {stream, list};

@@ -9,6 +9,7 @@
 #include "log.h"
 #include "packed.h"
 #include "queue/keys.h"
+#include "queue/shards.h"
 #include "queue/reply.h"
 #include "queue/scripts.h"
 
@@ -234,9 +235,9 @@ int queue_get_claim(struct rconn *rc, const char *prefix, const char *claim_id, 
     if (!cr)
         return -1;
     char k_claim[KEY_LEN], k_body[KEY_LEN], k_dec[KEY_LEN];
-    snprintf(k_claim, sizeof k_claim, KEYF_CLAIM, prefix, claim_id);
-    snprintf(k_body, sizeof k_body, KEYF_BODY, prefix, claim_id);
-    snprintf(k_dec, sizeof k_dec, KEYF_DEC, prefix, claim_id);
+    snprintf(k_claim, sizeof k_claim, KEYF_CLAIM, SP0(prefix), claim_id);
+    snprintf(k_body, sizeof k_body, KEYF_BODY, SP0(prefix), claim_id);
+    snprintf(k_dec, sizeof k_dec, KEYF_DEC, SP0(prefix), claim_id);
     const char *keys[] = {k_claim, k_body, k_dec};
     if (script_eval_async(rc, ready(&script_claim_read), on_claim_read, cr, 3, keys, 0, NULL,
                           NULL) != 0) {
@@ -267,9 +268,9 @@ int queue_get_eob(struct rconn *rc, const char *prefix, const char *claim_id, in
     if (!cr)
         return -1;
     char k_claim[KEY_LEN], k_eob[KEY_LEN], v[16];
-    snprintf(k_claim, sizeof k_claim, KEYF_CLAIM, prefix, claim_id);
+    snprintf(k_claim, sizeof k_claim, KEYF_CLAIM, SP0(prefix), claim_id);
     /* The EOB key of version 0, less its "0": the script appends the version. */
-    int n = snprintf(k_eob, sizeof k_eob, KEYF_EOB, prefix, claim_id, 0);
+    int n = snprintf(k_eob, sizeof k_eob, KEYF_EOB, SP0(prefix), claim_id, 0);
     if (n > 0 && (size_t)n < sizeof k_eob)
         k_eob[n - 1] = '\0';
     snprintf(v, sizeof v, "%d", version > 0 ? version : 0);
@@ -289,7 +290,7 @@ int queue_claim_exists(struct rconn *rc, const char *prefix, const char *claim_i
                        queue_status_cb cb, void *arg)
 {
     char key[KEY_LEN];
-    snprintf(key, sizeof key, KEYF_CLAIM, prefix, claim_id);
+    snprintf(key, sizeof key, KEYF_CLAIM, SP0(prefix), claim_id);
     return queue_key_exists(rc, key, cb, arg);
 }
 
@@ -332,8 +333,8 @@ int queue_get_audit(struct rconn *rc, const char *prefix, const char *claim_id, 
     w->cb = cb;
     w->arg = arg;
     char k_list[KEY_LEN], k_stream[KEY_LEN];
-    snprintf(k_list, sizeof k_list, KEYF_CLAIM_AUDIT, prefix, claim_id);
-    snprintf(k_stream, sizeof k_stream, KEYF_AUDIT, prefix);
+    snprintf(k_list, sizeof k_list, KEYF_CLAIM_AUDIT, SP0(prefix), claim_id);
+    snprintf(k_stream, sizeof k_stream, KEYF_AUDIT, SP0(prefix));
     const char *keys[] = {k_list, k_stream};
     if (script_eval_async(rc, ready(&script_audit_read), on_audit_read, w, 2, keys, 0, NULL,
                           NULL) != 0) {
@@ -386,15 +387,15 @@ int queue_supply(struct rconn *rc, const char *prefix, const char *claim_id,
     }
     char k_claim[KEY_LEN], k_pended[KEY_LEN], k_stream[KEY_LEN], k_pidx[KEY_LEN], k_ridx[KEY_LEN],
         k_audit[KEY_LEN], k_caudit[KEY_LEN], k_body[KEY_LEN], k_dec[KEY_LEN], hist[48];
-    snprintf(k_claim, sizeof k_claim, KEYF_CLAIM, prefix, claim_id);
-    snprintf(k_pended, sizeof k_pended, KEYF_PENDED, prefix);
-    snprintf(k_stream, sizeof k_stream, KEYF_STREAM, prefix);
-    snprintf(k_pidx, sizeof k_pidx, KEYF_IDX_STATUS, prefix, "pended");
-    snprintf(k_ridx, sizeof k_ridx, KEYF_IDX_STATUS, prefix, "received");
-    snprintf(k_audit, sizeof k_audit, KEYF_AUDIT, prefix);
-    snprintf(k_caudit, sizeof k_caudit, KEYF_CLAIM_AUDIT, prefix, claim_id);
-    snprintf(k_body, sizeof k_body, KEYF_BODY, prefix, claim_id);
-    snprintf(k_dec, sizeof k_dec, KEYF_DEC, prefix, claim_id);
+    snprintf(k_claim, sizeof k_claim, KEYF_CLAIM, SP0(prefix), claim_id);
+    snprintf(k_pended, sizeof k_pended, KEYF_PENDED, SP0(prefix));
+    snprintf(k_stream, sizeof k_stream, KEYF_STREAM, SP0(prefix));
+    snprintf(k_pidx, sizeof k_pidx, KEYF_IDX_STATUS, SP0(prefix), "pended");
+    snprintf(k_ridx, sizeof k_ridx, KEYF_IDX_STATUS, SP0(prefix), "received");
+    snprintf(k_audit, sizeof k_audit, KEYF_AUDIT, SP0(prefix));
+    snprintf(k_caudit, sizeof k_caudit, KEYF_CLAIM_AUDIT, SP0(prefix), claim_id);
+    snprintf(k_body, sizeof k_body, KEYF_BODY, SP0(prefix), claim_id);
+    snprintf(k_dec, sizeof k_dec, KEYF_DEC, SP0(prefix), claim_id);
     snprintf(hist, sizeof hist, "received@%lld", now_secs);
     const char *keys[] = {k_claim, k_pended, k_stream, k_pidx, k_ridx,
                           k_audit, k_caudit, k_body,   k_dec};
@@ -467,18 +468,18 @@ int queue_search(struct rconn *rc, const char *prefix, const struct queue_search
     char k_mref[KEY_LEN], walk[4][KEY_LEN];
     int n_walk = 0;
     if (q->npi[0]) {
-        snprintf(walk[n_walk++], KEY_LEN, KEYF_IDX_PROVIDER, prefix, q->npi);
+        snprintf(walk[n_walk++], KEY_LEN, KEYF_IDX_PROVIDER, SP0(prefix), q->npi);
     } else if (q->status[0] && is_open_status(q->status)) {
-        snprintf(walk[n_walk++], KEY_LEN, KEYF_IDX_STATUS, prefix, q->status);
+        snprintf(walk[n_walk++], KEY_LEN, KEYF_IDX_STATUS, SP0(prefix), q->status);
     } else if (q->overdue && !q->status[0]) {
         static const char *const open[] = {"received", "processing", "pended", "in_review"};
         for (int i = 0; i < 4; i++)
-            snprintf(walk[n_walk++], KEY_LEN, KEYF_IDX_STATUS, prefix, open[i]);
+            snprintf(walk[n_walk++], KEY_LEN, KEYF_IDX_STATUS, SP0(prefix), open[i]);
     } else {
-        snprintf(walk[n_walk++], KEY_LEN, KEYF_IDX_ALL, prefix);
+        snprintf(walk[n_walk++], KEY_LEN, KEYF_IDX_ALL, SP0(prefix));
     }
     if (q->family_of[0] && !q->npi[0])
-        snprintf(k_mref, sizeof k_mref, KEYF_MREF, prefix, q->family_of);
+        snprintf(k_mref, sizeof k_mref, KEYF_MREF, SP0(prefix), q->family_of);
     else
         snprintf(k_mref, sizeof k_mref, "%s", walk[0]);
 
@@ -498,8 +499,8 @@ int queue_search(struct rconn *rc, const char *prefix, const struct queue_search
     snprintf(limit, sizeof limit, "%d", q->limit);
     if (q->overdue)
         snprintf(overdue, sizeof overdue, "%d", (int)q->today.days);
-    snprintf(claim_prefix, sizeof claim_prefix, KEYF_CLAIM, prefix, "");
-    snprintf(family_prefix, sizeof family_prefix, KEYF_IDX_FAMILY, prefix, "");
+    snprintf(claim_prefix, sizeof claim_prefix, KEYF_CLAIM, SP0(prefix), "");
+    snprintf(family_prefix, sizeof family_prefix, KEYF_IDX_FAMILY, SP0(prefix), "");
 
     struct search_wait *w = malloc(sizeof *w);
     if (!w)

@@ -7,6 +7,7 @@
 #include "log.h"
 #include "packed.h"
 #include "queue/keys.h"
+#include "queue/shards.h"
 #include "queue/scripts.h"
 
 /* The event-loop scripts get their SHA-1 on first use (event-loop thread
@@ -200,21 +201,21 @@ int queue_void_claim(struct rconn *rc, const char *prefix, const char *claim_id,
                      queue_correction_cb cb, void *arg)
 {
     char k[11][KEY_LEN], idx[KEY_LEN], fp[KEY_LEN], ver[KEY_LEN], now[24], appeal[KEY_LEN];
-    snprintf(k[0], KEY_LEN, KEYF_CLAIM, prefix, claim_id);
-    snprintf(k[1], KEY_LEN, KEYF_STREAM, prefix);
-    snprintf(k[2], KEY_LEN, KEYF_SLA, prefix);
-    snprintf(k[3], KEY_LEN, KEYF_PENDED, prefix);
-    snprintf(k[4], KEY_LEN, KEYF_AUDIT, prefix);
-    snprintf(k[5], KEY_LEN, KEYF_CLAIM_AUDIT, prefix, claim_id);
-    snprintf(k[6], KEY_LEN, KEYF_EVENTS, prefix);
-    snprintf(k[7], KEY_LEN, KEYF_REMIT_DUE, prefix);
-    snprintf(k[8], KEY_LEN, KEYF_MEMBERPAY_DUE, prefix);
-    snprintf(k[9], KEY_LEN, KEYF_REMIT_INFO, prefix);
-    snprintf(k[10], KEY_LEN, KEYF_APPEALS_OPEN, prefix);
-    snprintf(appeal, sizeof appeal, KEYF_APPEAL, prefix, "");
-    snprintf(idx, sizeof idx, KEYF_IDX_STATUS, prefix, "");
-    snprintf(fp, sizeof fp, KEYF_FP, prefix, "");
-    snprintf(ver, sizeof ver, KEYF_FAMVER, prefix, "");
+    snprintf(k[0], KEY_LEN, KEYF_CLAIM, SP0(prefix), claim_id);
+    snprintf(k[1], KEY_LEN, KEYF_STREAM, SP0(prefix));
+    snprintf(k[2], KEY_LEN, KEYF_SLA, SP0(prefix));
+    snprintf(k[3], KEY_LEN, KEYF_PENDED, SP0(prefix));
+    snprintf(k[4], KEY_LEN, KEYF_AUDIT, SP0(prefix));
+    snprintf(k[5], KEY_LEN, KEYF_CLAIM_AUDIT, SP0(prefix), claim_id);
+    snprintf(k[6], KEY_LEN, KEYF_EVENTS, SP0(prefix));
+    snprintf(k[7], KEY_LEN, KEYF_REMIT_DUE, SP0(prefix));
+    snprintf(k[8], KEY_LEN, KEYF_MEMBERPAY_DUE, SP0(prefix));
+    snprintf(k[9], KEY_LEN, KEYF_REMIT_INFO, SP0(prefix));
+    snprintf(k[10], KEY_LEN, KEYF_APPEALS_OPEN, SP0(prefix));
+    snprintf(appeal, sizeof appeal, KEYF_APPEAL, SP0(prefix), "");
+    snprintf(idx, sizeof idx, KEYF_IDX_STATUS, SP0(prefix), "");
+    snprintf(fp, sizeof fp, KEYF_FP, SP0(prefix), "");
+    snprintf(ver, sizeof ver, KEYF_FAMVER, SP0(prefix), "");
     snprintf(now, sizeof now, "%lld", now_secs);
     const char *keys[11];
     for (int i = 0; i < 11; i++)
@@ -229,18 +230,18 @@ int queue_replace_in_place(struct rconn *rc, const char *prefix, const char *cla
                            queue_correction_cb cb, void *arg)
 {
     char k[9][KEY_LEN], idx[KEY_LEN], fp[KEY_LEN], ver[KEY_LEN], now[24];
-    snprintf(k[0], KEY_LEN, KEYF_CLAIM, prefix, claim_id);
-    snprintf(k[1], KEY_LEN, KEYF_BODY, prefix, claim_id);
-    snprintf(k[2], KEY_LEN, KEYF_DEC, prefix, claim_id);
-    snprintf(k[3], KEY_LEN, KEYF_STREAM, prefix);
-    snprintf(k[4], KEY_LEN, KEYF_PENDED, prefix);
-    snprintf(k[5], KEY_LEN, KEYF_AUDIT, prefix);
-    snprintf(k[6], KEY_LEN, KEYF_CLAIM_AUDIT, prefix, claim_id);
-    snprintf(k[7], KEY_LEN, KEYF_EVENTS, prefix);
-    snprintf(k[8], KEY_LEN, KEYF_IDX_STATUS, prefix, "received");
-    snprintf(idx, sizeof idx, KEYF_IDX_STATUS, prefix, "");
-    snprintf(fp, sizeof fp, KEYF_FP, prefix, "");
-    snprintf(ver, sizeof ver, KEYF_FAMVER, prefix, "");
+    snprintf(k[0], KEY_LEN, KEYF_CLAIM, SP0(prefix), claim_id);
+    snprintf(k[1], KEY_LEN, KEYF_BODY, SP0(prefix), claim_id);
+    snprintf(k[2], KEY_LEN, KEYF_DEC, SP0(prefix), claim_id);
+    snprintf(k[3], KEY_LEN, KEYF_STREAM, SP0(prefix));
+    snprintf(k[4], KEY_LEN, KEYF_PENDED, SP0(prefix));
+    snprintf(k[5], KEY_LEN, KEYF_AUDIT, SP0(prefix));
+    snprintf(k[6], KEY_LEN, KEYF_CLAIM_AUDIT, SP0(prefix), claim_id);
+    snprintf(k[7], KEY_LEN, KEYF_EVENTS, SP0(prefix));
+    snprintf(k[8], KEY_LEN, KEYF_IDX_STATUS, SP0(prefix), "received");
+    snprintf(idx, sizeof idx, KEYF_IDX_STATUS, SP0(prefix), "");
+    snprintf(fp, sizeof fp, KEYF_FP, SP0(prefix), "");
+    snprintf(ver, sizeof ver, KEYF_FAMVER, SP0(prefix), "");
     snprintf(now, sizeof now, "%lld", now_secs);
     const char *keys[9];
     for (int i = 0; i < 9; i++)
@@ -269,9 +270,9 @@ int queue_request_redecision(struct rconn *rc, const char *prefix, const char *c
                              const char *tag, queue_correction_cb cb, void *arg)
 {
     char k_claim[KEY_LEN], k_stream[KEY_LEN], ver[KEY_LEN];
-    snprintf(k_claim, sizeof k_claim, KEYF_CLAIM, prefix, claim_id);
-    snprintf(k_stream, sizeof k_stream, KEYF_STREAM, prefix);
-    snprintf(ver, sizeof ver, KEYF_FAMVER, prefix, "");
+    snprintf(k_claim, sizeof k_claim, KEYF_CLAIM, SP0(prefix), claim_id);
+    snprintf(k_stream, sizeof k_stream, KEYF_STREAM, SP0(prefix));
+    snprintf(ver, sizeof ver, KEYF_FAMVER, SP0(prefix), "");
     const char *keys[] = {k_claim, k_stream};
     const char *args[] = {claim_id, ver, tag};
     return send_correction(rc, &script_request_redecision, 2, keys, 3, args, cb, arg);
@@ -434,19 +435,19 @@ int queue_redecide_load(struct work_conn *wc, const char *subscriber_id, struct 
     const char *p = queue_work_prefix(wc);
     memset(out, 0, sizeof *out);
     char k_idx[KEY_LEN], k_ver[KEY_LEN], a[11][KEY_LEN];
-    snprintf(k_idx, sizeof k_idx, KEYF_IDX_FAMILY, p, subscriber_id);
-    snprintf(k_ver, sizeof k_ver, KEYF_FAMVER, p, subscriber_id);
-    snprintf(a[0], KEY_LEN, KEYF_CLAIM, p, "");
-    snprintf(a[1], KEY_LEN, KEYF_BODY, p, "");
-    snprintf(a[2], KEY_LEN, KEYF_DEC, p, "");
-    snprintf(a[3], KEY_LEN, "%s" CLAIMS_TAG "eob:", p); /* KEYF_EOB without id and version */
+    snprintf(k_idx, sizeof k_idx, KEYF_IDX_FAMILY, SP0(p), subscriber_id);
+    snprintf(k_ver, sizeof k_ver, KEYF_FAMVER, SP0(p), subscriber_id);
+    snprintf(a[0], KEY_LEN, KEYF_CLAIM, SP0(p), "");
+    snprintf(a[1], KEY_LEN, KEYF_BODY, SP0(p), "");
+    snprintf(a[2], KEY_LEN, KEYF_DEC, SP0(p), "");
+    snprintf(a[3], KEY_LEN, "%seob:", SP0(p)); /* KEYF_EOB without id and version */
     snprintf(a[4], KEY_LEN, KEYF_MEMBER, p, "");
     snprintf(a[5], KEY_LEN, KEYF_GROUP, p, "");
     snprintf(a[6], KEY_LEN, KEYF_PLAN, p, "");
     snprintf(a[7], KEY_LEN, KEYF_FAMILY, p, subscriber_id);
     snprintf(a[8], KEY_LEN, "%s", subscriber_id);
-    snprintf(a[9], KEY_LEN, KEYF_RECOVERY_CLAIM, p, "");
-    snprintf(a[10], KEY_LEN, KEYF_RECOVERY, p, "");
+    snprintf(a[9], KEY_LEN, KEYF_RECOVERY_CLAIM, SP0(p), "");
+    snprintf(a[10], KEY_LEN, KEYF_RECOVERY, SP0(p), "");
     const char *keys[] = {k_idx, k_ver};
     const char *args[11];
     for (int i = 0; i < 11; i++)
@@ -708,18 +709,18 @@ enum work_commit_result queue_redecide_commit(struct work_conn *wc, const struct
     const char *p = queue_work_prefix(wc);
     const char *sub = c->job->subscriber_id;
     char k[5][KEY_LEN], pre[7][KEY_LEN];
-    snprintf(k[0], KEY_LEN, KEYF_FAMVER, p, sub);
-    snprintf(k[1], KEY_LEN, KEYF_STREAM, p);
-    snprintf(k[2], KEY_LEN, KEYF_AUDIT, p);
-    snprintf(k[3], KEY_LEN, KEYF_EVENTS, p);
-    snprintf(k[4], KEY_LEN, KEYF_REMIT_INFO, p);
-    snprintf(pre[0], KEY_LEN, KEYF_CLAIM, p, "");
-    snprintf(pre[1], KEY_LEN, KEYF_DEC, p, "");
-    snprintf(pre[2], KEY_LEN, "%s" CLAIMS_TAG "eob:", p); /* KEYF_EOB's prefix */
-    snprintf(pre[3], KEY_LEN, KEYF_FP, p, "");
-    snprintf(pre[4], KEY_LEN, KEYF_CLAIM_AUDIT, p, "");
-    snprintf(pre[5], KEY_LEN, "%s" CLAIMS_TAG "acc:%s:", p, sub); /* KEYF_ACC's prefix */
-    snprintf(pre[6], KEY_LEN, KEYF_RECOVERY, p, "");
+    snprintf(k[0], KEY_LEN, KEYF_FAMVER, SP0(p), sub);
+    snprintf(k[1], KEY_LEN, KEYF_STREAM, SP0(p));
+    snprintf(k[2], KEY_LEN, KEYF_AUDIT, SP0(p));
+    snprintf(k[3], KEY_LEN, KEYF_EVENTS, SP0(p));
+    snprintf(k[4], KEY_LEN, KEYF_REMIT_INFO, SP0(p));
+    snprintf(pre[0], KEY_LEN, KEYF_CLAIM, SP0(p), "");
+    snprintf(pre[1], KEY_LEN, KEYF_DEC, SP0(p), "");
+    snprintf(pre[2], KEY_LEN, "%seob:", SP0(p)); /* KEYF_EOB's prefix */
+    snprintf(pre[3], KEY_LEN, KEYF_FP, SP0(p), "");
+    snprintf(pre[4], KEY_LEN, KEYF_CLAIM_AUDIT, SP0(p), "");
+    snprintf(pre[5], KEY_LEN, "%sacc:%s:", SP0(p), sub); /* KEYF_ACC's prefix */
+    snprintf(pre[6], KEY_LEN, KEYF_RECOVERY, SP0(p), "");
     struct arglist a = {0};
     arg_str(&a, "EVALSHA");
     arg_str(&a, ready(&script_redecide_commit)->sha);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "queue/keys.h"
+#include "queue/shards.h"
 #include "queue/redis_conn.h"
 #include "queue/reply.h"
 
@@ -130,7 +131,7 @@ int queue_put_record(struct rconn *rc, const char *prefix, enum queue_record_kin
         rconn_command(rc, queue_ignore_reply, NULL, "SADD %s %s", fam, member->member_id);
         /* What the intake step reads instead of the record (queue/intake.h). */
         char ref[KEY_LEN];
-        snprintf(ref, sizeof ref, KEYF_MREF, prefix, member->member_id);
+        snprintf(ref, sizeof ref, KEYF_MREF, SP0(prefix), member->member_id);
         rconn_command(rc, queue_ignore_reply, NULL,
                       "HSET %s subscriber_id %s group_id %s plan_id %s", ref, member->subscriber_id,
                       member->group_id, member->latest_plan_id);
@@ -162,7 +163,7 @@ int queue_put_record_blocking(struct rlink *c, const char *prefix, enum queue_re
         snprintf(fam, sizeof fam, KEYF_FAMILY, prefix, member->subscriber_id);
         if (!stored(rlink_command(c, "SADD %s %s", fam, member->member_id)))
             return -1;
-        snprintf(ref, sizeof ref, KEYF_MREF, prefix, member->member_id);
+        snprintf(ref, sizeof ref, KEYF_MREF, SP0(prefix), member->member_id);
         if (!stored(rlink_command(c, "HSET %s subscriber_id %s group_id %s plan_id %s", ref,
                                   member->subscriber_id, member->group_id, member->latest_plan_id)))
             return -1;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "queue/keys.h"
+#include "queue/shards.h"
 #include "queue/redis_conn.h"
 #include "queue/scripts.h"
 
@@ -181,7 +182,7 @@ int queue_family_write(struct rconn *rc, const char *prefix, const char *subscri
         at += (size_t)snprintf(joined + at, joined_len - at, "%s%s", i ? "," : "", family_ids[i]);
     }
     snprintf(keys[0], KEY_LEN, KEYF_FAMILY, prefix, subscriber_id);
-    snprintf(keys[1], KEY_LEN, KEYF_FAMVER, prefix, subscriber_id);
+    snprintf(keys[1], KEY_LEN, KEYF_FAMVER, SP0(prefix), subscriber_id);
     char count[16];
     snprintf(count, sizeof count, "%zu", n);
     ap[0] = count;
@@ -189,7 +190,7 @@ int queue_family_write(struct rconn *rc, const char *prefix, const char *subscri
     ap[2] = "event";
     for (size_t i = 0; i < n; i++) {
         snprintf(keys[2 + 2 * i], KEY_LEN, KEYF_MEMBER, prefix, records[i].member_id);
-        snprintf(keys[3 + 2 * i], KEY_LEN, KEYF_MREF, prefix, records[i].member_id);
+        snprintf(keys[3 + 2 * i], KEY_LEN, KEYF_MREF, SP0(prefix), records[i].member_id);
         const char **a = &ap[3 + 6 * i];
         a[0] = records[i].member_id;
         a[1] = records[i].expected;

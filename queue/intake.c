@@ -8,6 +8,7 @@
 
 #include "log.h"
 #include "queue/keys.h"
+#include "queue/shards.h"
 #include "queue/scripts.h"
 
 /* The per-claim argument layout of script_intake_batch. */
@@ -217,22 +218,22 @@ struct queue_intake *queue_intake_new(struct event_base *base, struct rconn *red
     qi->max_batch = max_batch > 0 ? max_batch : 1;
     qi->tail = &qi->head;
     snprintf(qi->prefix, sizeof qi->prefix, "%s", prefix);
-    snprintf(qi->k_stream, sizeof qi->k_stream, KEYF_STREAM, prefix);
-    snprintf(qi->k_sla, sizeof qi->k_sla, KEYF_SLA, prefix);
-    snprintf(qi->k_seq, sizeof qi->k_seq, KEYF_SEQ, prefix);
-    snprintf(qi->k_all, sizeof qi->k_all, KEYF_IDX_ALL, prefix);
-    snprintf(qi->k_received, sizeof qi->k_received, KEYF_IDX_STATUS, prefix, "received");
-    snprintf(qi->k_audit, sizeof qi->k_audit, KEYF_AUDIT, prefix);
-    snprintf(qi->family_prefix, sizeof qi->family_prefix, KEYF_IDX_FAMILY, prefix, "");
-    snprintf(qi->provider_prefix, sizeof qi->provider_prefix, KEYF_IDX_PROVIDER, prefix, "");
-    snprintf(qi->claim_prefix, sizeof qi->claim_prefix, KEYF_CLAIM, prefix, "");
-    snprintf(qi->fp_prefix, sizeof qi->fp_prefix, KEYF_FP, prefix, "");
-    snprintf(qi->famver_prefix, sizeof qi->famver_prefix, KEYF_FAMVER, prefix, "");
-    snprintf(qi->k_events, sizeof qi->k_events, KEYF_EVENTS, prefix);
-    snprintf(qi->k_remit_due, sizeof qi->k_remit_due, KEYF_REMIT_DUE, prefix);
-    snprintf(qi->k_memberpay_due, sizeof qi->k_memberpay_due, KEYF_MEMBERPAY_DUE, prefix);
-    snprintf(qi->k_remit_info, sizeof qi->k_remit_info, KEYF_REMIT_INFO, prefix);
-    snprintf(qi->caudit_prefix, sizeof qi->caudit_prefix, KEYF_CLAIM_AUDIT, prefix, "");
+    snprintf(qi->k_stream, sizeof qi->k_stream, KEYF_STREAM, SP0(prefix));
+    snprintf(qi->k_sla, sizeof qi->k_sla, KEYF_SLA, SP0(prefix));
+    snprintf(qi->k_seq, sizeof qi->k_seq, KEYF_SEQ, SP0(prefix));
+    snprintf(qi->k_all, sizeof qi->k_all, KEYF_IDX_ALL, SP0(prefix));
+    snprintf(qi->k_received, sizeof qi->k_received, KEYF_IDX_STATUS, SP0(prefix), "received");
+    snprintf(qi->k_audit, sizeof qi->k_audit, KEYF_AUDIT, SP0(prefix));
+    snprintf(qi->family_prefix, sizeof qi->family_prefix, KEYF_IDX_FAMILY, SP0(prefix), "");
+    snprintf(qi->provider_prefix, sizeof qi->provider_prefix, KEYF_IDX_PROVIDER, SP0(prefix), "");
+    snprintf(qi->claim_prefix, sizeof qi->claim_prefix, KEYF_CLAIM, SP0(prefix), "");
+    snprintf(qi->fp_prefix, sizeof qi->fp_prefix, KEYF_FP, SP0(prefix), "");
+    snprintf(qi->famver_prefix, sizeof qi->famver_prefix, KEYF_FAMVER, SP0(prefix), "");
+    snprintf(qi->k_events, sizeof qi->k_events, KEYF_EVENTS, SP0(prefix));
+    snprintf(qi->k_remit_due, sizeof qi->k_remit_due, KEYF_REMIT_DUE, SP0(prefix));
+    snprintf(qi->k_memberpay_due, sizeof qi->k_memberpay_due, KEYF_MEMBERPAY_DUE, SP0(prefix));
+    snprintf(qi->k_remit_info, sizeof qi->k_remit_info, KEYF_REMIT_INFO, SP0(prefix));
+    snprintf(qi->caudit_prefix, sizeof qi->caudit_prefix, KEYF_CLAIM_AUDIT, SP0(prefix), "");
     return qi;
 }
 
@@ -272,14 +273,14 @@ int queue_intake_submit(struct queue_intake *qi, const struct queue_claim_record
 {
     char k_claim[KEY_LEN], k_body[KEY_LEN], k_mref[KEY_LEN], k_caudit[KEY_LEN];
     const char *prefix = qi->prefix;
-    snprintf(k_claim, sizeof k_claim, KEYF_CLAIM, prefix, rec->claim_id);
-    snprintf(k_body, sizeof k_body, KEYF_BODY, prefix, rec->claim_id);
-    snprintf(k_mref, sizeof k_mref, KEYF_MREF, prefix, rec->member_id);
-    snprintf(k_caudit, sizeof k_caudit, KEYF_CLAIM_AUDIT, prefix, rec->claim_id);
+    snprintf(k_claim, sizeof k_claim, KEYF_CLAIM, SP0(prefix), rec->claim_id);
+    snprintf(k_body, sizeof k_body, KEYF_BODY, SP0(prefix), rec->claim_id);
+    snprintf(k_mref, sizeof k_mref, KEYF_MREF, SP0(prefix), rec->member_id);
+    snprintf(k_caudit, sizeof k_caudit, KEYF_CLAIM_AUDIT, SP0(prefix), rec->claim_id);
     bool idem = rec->idem_hash && rec->idem_hash[0];
     char k_idem[KEY_LEN];
     if (idem)
-        snprintf(k_idem, sizeof k_idem, KEYF_IDEM, prefix, rec->by_token, rec->idem_hash);
+        snprintf(k_idem, sizeof k_idem, KEYF_IDEM, SP0(prefix), rec->by_token, rec->idem_hash);
     const char *keys[KEYS_PER_CLAIM] = {
         [K_CLAIM] = k_claim, [K_BODY] = k_body,     [K_IDEM] = idem ? k_idem : k_claim,
         [K_MREF] = k_mref,   [K_CAUDIT] = k_caudit,

@@ -16,7 +16,6 @@
 
 #include <stddef.h>
 
-#define CLAIMS_TAG "{c}"
 #define KEY_LEN 512
 
 /* Unsharded keys. */
@@ -30,80 +29,80 @@
 #define KEYF_MEMBER "%smember:%s"          /* prefix, member id: canonical JSON */
 #define KEYF_PLAN "%splan:%s"              /* prefix, plan id: canonical JSON */
 #define KEYF_FAMILY "%sfamily:%s"          /* prefix, subscriber id: set of member ids */
-#define KEYF_AUDIT "%s" CLAIMS_TAG "audit" /* prefix: stream of every audit record */
+#define KEYF_AUDIT "%saudit" /* prefix: stream of every audit record */
 #define KEYF_SEEDED "%sseeded"             /* prefix: set once the sample enrollment was loaded */
 #define KEYF_SHARDS "%sshards"             /* prefix: the claims shard count of the data */
 #define KEYF_X12 "%sx12:%s" /* prefix, sha256(sender, ISA13): "P" or "A"+answer (queue/x12.h) */
 
 /* Keys of the claims shard. */
-#define KEYF_CLAIM "%s" CLAIMS_TAG "claim:%s" /* prefix, claim id: hash */
+#define KEYF_CLAIM "%sclaim:%s" /* prefix, claim id: hash */
 #define KEYF_CLAIM_AUDIT                                                                           \
-    "%s" CLAIMS_TAG "caudit:%s"              /* prefix, claim id: list of audit stream entry ids */
-#define KEYF_BODY "%s" CLAIMS_TAG "body:%s"  /* prefix, claim id: the submission (JSON) */
-#define KEYF_DEC "%s" CLAIMS_TAG "dec:%s"    /* prefix, claim id: packed {"decision", "pending"} */
-#define KEYF_EOB "%s" CLAIMS_TAG "eob:%s:%d" /* prefix, claim id, version: packed EOB record */
+    "%scaudit:%s"              /* prefix, claim id: list of audit stream entry ids */
+#define KEYF_BODY "%sbody:%s"  /* prefix, claim id: the submission (JSON) */
+#define KEYF_DEC "%sdec:%s"    /* prefix, claim id: packed {"decision", "pending"} */
+#define KEYF_EOB "%seob:%s:%d" /* prefix, claim id, version: packed EOB record */
 #define KEYF_MREF                                                                                  \
-    "%s" CLAIMS_TAG "mref:%s" /* prefix, member id: subscriber_id, group_id, plan_id */
-#define KEYF_IDEM "%s" CLAIMS_TAG "idem:%s:%s"       /* prefix, token id, sha256(key) */
-#define KEYF_STREAM "%s" CLAIMS_TAG "work"           /* stream of claim ids to adjudicate */
-#define KEYF_DEAD "%s" CLAIMS_TAG "dead"             /* dead-letter stream */
-#define KEYF_SLA "%s" CLAIMS_TAG "sla"               /* zset: open claims by target day */
-#define KEYF_PENDED "%s" CLAIMS_TAG "pended"         /* zset: pended claims by deadline day */
-#define KEYF_SEQ "%s" CLAIMS_TAG "seq"               /* counter for index scores */
-#define KEYF_IDX_ALL "%s" CLAIMS_TAG "idx:all"       /* zset: every claim by receipt */
-#define KEYF_IDX_FAMILY "%s" CLAIMS_TAG "idx:f:%s"   /* prefix, subscriber id */
-#define KEYF_IDX_PROVIDER "%s" CLAIMS_TAG "idx:p:%s" /* prefix, submitting provider NPI */
-#define KEYF_IDX_STATUS "%s" CLAIMS_TAG "idx:s:%s"   /* prefix, status */
-#define KEYF_STATS "%s" CLAIMS_TAG "stats"           /* hash: finalized, within_target counters */
-#define KEYF_FAMVER "%s" CLAIMS_TAG "famver:%s"      /* prefix, subscriber id: commit counter */
-#define KEYF_ACC "%s" CLAIMS_TAG "acc:%s:%d"         /* prefix, subscriber id, plan year: hash */
-#define KEYF_FP "%s" CLAIMS_TAG "fp:%s"        /* prefix, member id: hash fingerprint -> claim id */
-#define KEYF_DEADIDX "%s" CLAIMS_TAG "deadidx" /* hash: claim id -> dead-letter entry id */
-#define KEYF_EVENTS "%s" CLAIMS_TAG "events"   /* stream: claim.finalized / claim.pended */
+    "%smref:%s" /* prefix, member id: subscriber_id, group_id, plan_id */
+#define KEYF_IDEM "%sidem:%s:%s"       /* prefix, token id, sha256(key) */
+#define KEYF_STREAM "%swork"           /* stream of claim ids to adjudicate */
+#define KEYF_DEAD "%sdead"             /* dead-letter stream */
+#define KEYF_SLA "%ssla"               /* zset: open claims by target day */
+#define KEYF_PENDED "%spended"         /* zset: pended claims by deadline day */
+#define KEYF_SEQ "%sseq"               /* counter for index scores */
+#define KEYF_IDX_ALL "%sidx:all"       /* zset: every claim by receipt */
+#define KEYF_IDX_FAMILY "%sidx:f:%s"   /* prefix, subscriber id */
+#define KEYF_IDX_PROVIDER "%sidx:p:%s" /* prefix, submitting provider NPI */
+#define KEYF_IDX_STATUS "%sidx:s:%s"   /* prefix, status */
+#define KEYF_STATS "%sstats"           /* hash: finalized, within_target counters */
+#define KEYF_FAMVER "%sfamver:%s"      /* prefix, subscriber id: commit counter */
+#define KEYF_ACC "%sacc:%s:%d"         /* prefix, subscriber id, plan year: hash */
+#define KEYF_FP "%sfp:%s"        /* prefix, member id: hash fingerprint -> claim id */
+#define KEYF_DEADIDX "%sdeadidx" /* hash: claim id -> dead-letter entry id */
+#define KEYF_EVENTS "%sevents"   /* stream: claim.finalized / claim.pended */
 
 /* Webhook notifications (notify/notify.c, queue/webhooks.c, docs/webhooks.md). On the
  * claims shard, with the events stream their fan-out reads. */
-#define KEYF_WEBHOOK "%s" CLAIMS_TAG "webhook:%s"   /* prefix, subscription id: hash */
-#define KEYF_WEBHOOKS "%s" CLAIMS_TAG "webhooks"    /* set of subscription ids */
-#define KEYF_WH_DELIVERY "%s" CLAIMS_TAG "whdel:%s" /* prefix, delivery id: hash */
-#define KEYF_WH_DUE "%s" CLAIMS_TAG "whdue"         /* zset: deliveries by next attempt (ms) */
-#define KEYF_WH_PENDING "%s" CLAIMS_TAG "whpend:%s" /* prefix, subscription id: zset like whdue */
-#define KEYF_WH_LOG "%s" CLAIMS_TAG "whlog:%s"      /* prefix, subscription id: list of attempts */
+#define KEYF_WEBHOOK "%swebhook:%s"   /* prefix, subscription id: hash */
+#define KEYF_WEBHOOKS "%swebhooks"    /* set of subscription ids */
+#define KEYF_WH_DELIVERY "%swhdel:%s" /* prefix, delivery id: hash */
+#define KEYF_WH_DUE "%swhdue"         /* zset: deliveries by next attempt (ms) */
+#define KEYF_WH_PENDING "%swhpend:%s" /* prefix, subscription id: zset like whdue */
+#define KEYF_WH_LOG "%swhlog:%s"      /* prefix, subscription id: list of attempts */
 #define KEYF_WH_DEAD                                                                               \
-    "%s" CLAIMS_TAG "whdead:%s" /* prefix, subscription id: list of delivery ids                   \
+    "%swhdead:%s" /* prefix, subscription id: list of delivery ids                   \
                                  */
 
 /* Remittance (queue/remit.c, docs/x12.md "Remittance (835)"). The commit
  * script adds each finalized claim to a due set by payee; a payment cycle
  * moves them, atomically, into a cycle. */
 #define KEYF_REMIT_DUE                                                                             \
-    "%s" CLAIMS_TAG "remit:due" /* zset: provider-payee claim ids by finalize time (ms) */
+    "%sremit:due" /* zset: provider-payee claim ids by finalize time (ms) */
 #define KEYF_MEMBERPAY_DUE                                                                         \
-    "%s" CLAIMS_TAG "memberpay:due" /* zset: member-payee claim ids likewise */
+    "%smemberpay:due" /* zset: member-payee claim ids likewise */
 #define KEYF_REMIT_INFO                                                                            \
-    "%s" CLAIMS_TAG "remit:info" /* hash: claim id -> "P|npi|cents" or "M|member|cents" */
-#define KEYF_REMIT_SEQ "%s" CLAIMS_TAG "remit:seq"       /* counter of cycle numbers */
-#define KEYF_REMIT_CYCLES "%s" CLAIMS_TAG "remit:cycles" /* hash: cycle id -> summary JSON */
-#define KEYF_REMIT_CLAIMS "%s" CLAIMS_TAG "remit:claims" /* hash: cycle id -> its claims JSON */
+    "%sremit:info" /* hash: claim id -> "P|npi|cents" or "M|member|cents" */
+#define KEYF_REMIT_SEQ "%sremit:seq"       /* counter of cycle numbers */
+#define KEYF_REMIT_CYCLES "%sremit:cycles" /* hash: cycle id -> summary JSON */
+#define KEYF_REMIT_CLAIMS "%sremit:claims" /* hash: cycle id -> its claims JSON */
 #define KEYF_REMIT_AUTO                                                                            \
-    "%s" CLAIMS_TAG "remit:auto:%s" /* prefix, date: the day's scheduled cycle ran */
+    "%sremit:auto:%s" /* prefix, date: the day's scheduled cycle ran */
 
 /* Recoveries (queue/recoveries.c, docs/api.md "Recoveries"): paid claims a
  * retroactive termination left on dates no longer covered, one per claim. */
-#define KEYF_RECOVERY "%s" CLAIMS_TAG "recovery:%s"     /* prefix, recovery id: hash */
-#define KEYF_RECOVERY_CLAIM "%s" CLAIMS_TAG "rclaim:%s" /* prefix, claim id: its recovery id */
-#define KEYF_RECOVERIES "%s" CLAIMS_TAG "recoveries"    /* zset: recovery ids by creation order */
+#define KEYF_RECOVERY "%srecovery:%s"     /* prefix, recovery id: hash */
+#define KEYF_RECOVERY_CLAIM "%srclaim:%s" /* prefix, claim id: its recovery id */
+#define KEYF_RECOVERIES "%srecoveries"    /* zset: recovery ids by creation order */
 #define KEYF_RECOVERY_FAMILY                                                                       \
-    "%s" CLAIMS_TAG "recoveries:f:%s" /* prefix, subscriber id: set of recovery ids */
-#define KEYF_RECOVERY_SEQ "%s" CLAIMS_TAG "recoveries:seq" /* counter: the zset's scores */
+    "%srecoveries:f:%s" /* prefix, subscriber id: set of recovery ids */
+#define KEYF_RECOVERY_SEQ "%srecoveries:seq" /* counter: the zset's scores */
 
 /* Appeals (queue/appeals.c, docs/api.md "Appeals"): one hash per appeal, listed
  * by decision due date (score: due day x 2^INDEX_SEQ_BITS plus a sequence), all
  * of them and the open ones apart; the claim's hash names its latest appeal. */
-#define KEYF_APPEAL "%s" CLAIMS_TAG "appeal:%s"          /* prefix, appeal id: hash */
-#define KEYF_APPEALS "%s" CLAIMS_TAG "appeals"           /* zset: every appeal by due order */
-#define KEYF_APPEALS_OPEN "%s" CLAIMS_TAG "appeals:open" /* zset: open appeals by due order */
-#define KEYF_APPEALS_SEQ "%s" CLAIMS_TAG "appeals:seq"   /* counter: the scores' sequence part */
+#define KEYF_APPEAL "%sappeal:%s"          /* prefix, appeal id: hash */
+#define KEYF_APPEALS "%sappeals"           /* zset: every appeal by due order */
+#define KEYF_APPEALS_OPEN "%sappeals:open" /* zset: open appeals by due order */
+#define KEYF_APPEALS_SEQ "%sappeals:seq"   /* counter: the scores' sequence part */
 
 /* The consumer group of the work stream. */
 #define WORK_GROUP "workers"

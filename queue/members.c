@@ -9,6 +9,7 @@
 #include "log.h"
 #include "model.h"
 #include "queue/keys.h"
+#include "queue/shards.h"
 #include "queue/scripts.h"
 
 /*
@@ -150,7 +151,7 @@ long queue_member_refs_backfill(struct rlink *c, const char *prefix)
     char pattern[KEY_LEN + 1], member_prefix[KEY_LEN], ref_prefix[KEY_LEN], cursor[32] = "0";
     snprintf(member_prefix, sizeof member_prefix, KEYF_MEMBER, prefix, "");
     snprintf(pattern, sizeof pattern, "%s*", member_prefix);
-    snprintf(ref_prefix, sizeof ref_prefix, KEYF_MREF, prefix, "");
+    snprintf(ref_prefix, sizeof ref_prefix, KEYF_MREF, SP0(prefix), "");
     long written = 0;
     if (rlink_is_cluster(c)) {
         written = backfill_cluster(c, pattern, member_prefix, ref_prefix);

@@ -11,6 +11,7 @@
 #include "packed.h"
 #include "queue/cluster_tx.h"
 #include "queue/keys.h"
+#include "queue/shards.h"
 #include "queue/reply.h"
 #include "queue/scripts.h"
 
@@ -423,10 +424,10 @@ static int read_family_paid_in_steps(struct rconn *rc, const char *prefix,
         return -1;
     }
     char k_idx[KEY_LEN], k_ver[KEY_LEN], clm[KEY_LEN], dec[KEY_LEN];
-    snprintf(k_idx, sizeof k_idx, KEYF_IDX_FAMILY, prefix, subscriber_id);
-    snprintf(k_ver, sizeof k_ver, KEYF_FAMVER, prefix, subscriber_id);
-    snprintf(clm, sizeof clm, KEYF_CLAIM, prefix, "");
-    snprintf(dec, sizeof dec, KEYF_DEC, prefix, "");
+    snprintf(k_idx, sizeof k_idx, KEYF_IDX_FAMILY, SP0(prefix), subscriber_id);
+    snprintf(k_ver, sizeof k_ver, KEYF_FAMVER, SP0(prefix), subscriber_id);
+    snprintf(clm, sizeof clm, KEYF_CLAIM, SP0(prefix), "");
+    snprintf(dec, sizeof dec, KEYF_DEC, SP0(prefix), "");
     const char *keys[] = {k_idx, k_ver};
     const char *args[] = {clm, dec};
     if (script_eval_async(rc, ready(&script_family_paid_claims), on_paid_claims, st, 2, keys, 2,
@@ -448,13 +449,13 @@ int queue_read_family_paid(struct rconn *rc, const char *prefix, const char *sub
     w->arg = arg;
     char k_idx[KEY_LEN], k_ver[KEY_LEN], fam[KEY_LEN], mem[KEY_LEN], grp[KEY_LEN], clm[KEY_LEN],
         dec[KEY_LEN];
-    snprintf(k_idx, sizeof k_idx, KEYF_IDX_FAMILY, prefix, subscriber_id);
-    snprintf(k_ver, sizeof k_ver, KEYF_FAMVER, prefix, subscriber_id);
+    snprintf(k_idx, sizeof k_idx, KEYF_IDX_FAMILY, SP0(prefix), subscriber_id);
+    snprintf(k_ver, sizeof k_ver, KEYF_FAMVER, SP0(prefix), subscriber_id);
     snprintf(fam, sizeof fam, KEYF_FAMILY, prefix, subscriber_id);
     snprintf(mem, sizeof mem, KEYF_MEMBER, prefix, "");
     snprintf(grp, sizeof grp, KEYF_GROUP, prefix, "");
-    snprintf(clm, sizeof clm, KEYF_CLAIM, prefix, "");
-    snprintf(dec, sizeof dec, KEYF_DEC, prefix, "");
+    snprintf(clm, sizeof clm, KEYF_CLAIM, SP0(prefix), "");
+    snprintf(dec, sizeof dec, KEYF_DEC, SP0(prefix), "");
     if (rconn_is_cluster(rc)) {
         if (read_family_paid_in_steps(rc, prefix, subscriber_id, w) != 0) {
             free(w);
@@ -563,12 +564,12 @@ int queue_store_recoveries(struct rconn *rc, const char *prefix, const char *sub
     enum { PER = 8, FIXED = 6 };
     char k_ver[KEY_LEN], k_all[KEY_LEN], k_fam[KEY_LEN], k_seq[KEY_LEN], rp[KEY_LEN], cp[KEY_LEN],
         count[24];
-    snprintf(k_ver, sizeof k_ver, KEYF_FAMVER, prefix, subscriber_id);
-    snprintf(k_all, sizeof k_all, KEYF_RECOVERIES, prefix);
-    snprintf(k_fam, sizeof k_fam, KEYF_RECOVERY_FAMILY, prefix, subscriber_id);
-    snprintf(k_seq, sizeof k_seq, KEYF_RECOVERY_SEQ, prefix);
-    snprintf(rp, sizeof rp, KEYF_RECOVERY, prefix, "");
-    snprintf(cp, sizeof cp, KEYF_RECOVERY_CLAIM, prefix, "");
+    snprintf(k_ver, sizeof k_ver, KEYF_FAMVER, SP0(prefix), subscriber_id);
+    snprintf(k_all, sizeof k_all, KEYF_RECOVERIES, SP0(prefix));
+    snprintf(k_fam, sizeof k_fam, KEYF_RECOVERY_FAMILY, SP0(prefix), subscriber_id);
+    snprintf(k_seq, sizeof k_seq, KEYF_RECOVERY_SEQ, SP0(prefix));
+    snprintf(rp, sizeof rp, KEYF_RECOVERY, SP0(prefix), "");
+    snprintf(cp, sizeof cp, KEYF_RECOVERY_CLAIM, SP0(prefix), "");
     snprintf(count, sizeof count, "%zu", n);
     const char **args = calloc(FIXED + PER * n, sizeof *args);
     char(*amounts)[24] = calloc(n + 1, sizeof *amounts);
@@ -689,8 +690,8 @@ int queue_list_recoveries(struct rconn *rc, const char *prefix, const char *stat
                           const char *cursor, int limit, queue_recoveries_cb cb, void *arg)
 {
     char k_all[KEY_LEN], rp[KEY_LEN], lo[64], lim[16];
-    snprintf(k_all, sizeof k_all, KEYF_RECOVERIES, prefix);
-    snprintf(rp, sizeof rp, KEYF_RECOVERY, prefix, "");
+    snprintf(k_all, sizeof k_all, KEYF_RECOVERIES, SP0(prefix));
+    snprintf(rp, sizeof rp, KEYF_RECOVERY, SP0(prefix), "");
     queue_score_after(cursor, lo);
     snprintf(lim, sizeof lim, "%d", limit);
     struct list_wait *w = malloc(sizeof *w);
@@ -775,12 +776,12 @@ int queue_reverse_recovery(struct rconn *rc, const char *prefix, const char *rec
                            const char *now, const char *audit_json, queue_reverse_cb cb, void *arg)
 {
     char k_rec[KEY_LEN], k_stream[KEY_LEN], k_audit[KEY_LEN], cp[KEY_LEN], vp[KEY_LEN], ap[KEY_LEN];
-    snprintf(k_rec, sizeof k_rec, KEYF_RECOVERY, prefix, recovery_id);
-    snprintf(k_stream, sizeof k_stream, KEYF_STREAM, prefix);
-    snprintf(k_audit, sizeof k_audit, KEYF_AUDIT, prefix);
-    snprintf(cp, sizeof cp, KEYF_CLAIM, prefix, "");
-    snprintf(vp, sizeof vp, KEYF_FAMVER, prefix, "");
-    snprintf(ap, sizeof ap, KEYF_CLAIM_AUDIT, prefix, "");
+    snprintf(k_rec, sizeof k_rec, KEYF_RECOVERY, SP0(prefix), recovery_id);
+    snprintf(k_stream, sizeof k_stream, KEYF_STREAM, SP0(prefix));
+    snprintf(k_audit, sizeof k_audit, KEYF_AUDIT, SP0(prefix));
+    snprintf(cp, sizeof cp, KEYF_CLAIM, SP0(prefix), "");
+    snprintf(vp, sizeof vp, KEYF_FAMVER, SP0(prefix), "");
+    snprintf(ap, sizeof ap, KEYF_CLAIM_AUDIT, SP0(prefix), "");
     struct reverse_wait *w = malloc(sizeof *w);
     if (!w)
         return -1;

@@ -6,6 +6,7 @@
 
 #include "log.h"
 #include "queue/keys.h"
+#include "queue/shards.h"
 #include "queue/scripts.h"
 
 /*
@@ -104,13 +105,13 @@ int queue_remit_close(struct rconn *rc, const char *prefix, const char *date,
         return -1;
     *w = (struct close_wait){cb, arg};
     char k[7][KEY_LEN], compact[9];
-    snprintf(k[0], KEY_LEN, KEYF_REMIT_DUE, prefix);
-    snprintf(k[1], KEY_LEN, KEYF_MEMBERPAY_DUE, prefix);
-    snprintf(k[2], KEY_LEN, KEYF_REMIT_INFO, prefix);
-    snprintf(k[3], KEY_LEN, KEYF_REMIT_SEQ, prefix);
-    snprintf(k[4], KEY_LEN, KEYF_REMIT_CYCLES, prefix);
-    snprintf(k[5], KEY_LEN, KEYF_REMIT_CLAIMS, prefix);
-    snprintf(k[6], KEY_LEN, KEYF_REMIT_AUTO, prefix, date);
+    snprintf(k[0], KEY_LEN, KEYF_REMIT_DUE, SP0(prefix));
+    snprintf(k[1], KEY_LEN, KEYF_MEMBERPAY_DUE, SP0(prefix));
+    snprintf(k[2], KEY_LEN, KEYF_REMIT_INFO, SP0(prefix));
+    snprintf(k[3], KEY_LEN, KEYF_REMIT_SEQ, SP0(prefix));
+    snprintf(k[4], KEY_LEN, KEYF_REMIT_CYCLES, SP0(prefix));
+    snprintf(k[5], KEY_LEN, KEYF_REMIT_CLAIMS, SP0(prefix));
+    snprintf(k[6], KEY_LEN, KEYF_REMIT_AUTO, SP0(prefix), date);
     snprintf(compact, sizeof compact, "%.4s%.2s%.2s", date, date + 5, date + 8);
     const char *keys[] = {k[0], k[1], k[2], k[3], k[4], k[5], k[6]};
     const char *args[] = {date, created_at, scheduled ? "1" : "0", compact};
@@ -156,7 +157,7 @@ int queue_remit_cycles(struct rconn *rc, const char *prefix, queue_remit_texts_c
         return -1;
     *w = (struct texts_wait){cb, arg};
     char key[KEY_LEN];
-    snprintf(key, sizeof key, KEYF_REMIT_CYCLES, prefix);
+    snprintf(key, sizeof key, KEYF_REMIT_CYCLES, SP0(prefix));
     if (rconn_command(rc, on_texts, w, "HVALS %s", key) != 0) {
         free(w);
         return -1;
@@ -178,7 +179,7 @@ int queue_remit_cycle_claims(struct rconn *rc, const char *prefix, const char *c
     }
     *w = (struct texts_wait){cb, arg};
     char key[KEY_LEN];
-    snprintf(key, sizeof key, KEYF_REMIT_CLAIMS, prefix);
+    snprintf(key, sizeof key, KEYF_REMIT_CLAIMS, SP0(prefix));
     argv[0] = "HMGET";
     argv[1] = key;
     for (size_t i = 0; i < n; i++)

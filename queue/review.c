@@ -7,6 +7,7 @@
 #include "log.h"
 #include "packed.h"
 #include "queue/keys.h"
+#include "queue/shards.h"
 #include "queue/reply.h"
 #include "queue/scripts.h"
 
@@ -144,9 +145,9 @@ int queue_review_list(struct rconn *rc, const char *prefix, const char *cursor, 
                       queue_review_list_cb cb, void *arg)
 {
     char k_idx[KEY_LEN], cp[KEY_LEN], dp[KEY_LEN], lo[64], lim[16];
-    snprintf(k_idx, sizeof k_idx, KEYF_IDX_STATUS, prefix, "in_review");
-    snprintf(cp, sizeof cp, KEYF_CLAIM, prefix, "");
-    snprintf(dp, sizeof dp, KEYF_DEC, prefix, "");
+    snprintf(k_idx, sizeof k_idx, KEYF_IDX_STATUS, SP0(prefix), "in_review");
+    snprintf(cp, sizeof cp, KEYF_CLAIM, SP0(prefix), "");
+    snprintf(dp, sizeof dp, KEYF_DEC, SP0(prefix), "");
     queue_score_after(cursor, lo);
     snprintf(lim, sizeof lim, "%d", limit);
     struct list_wait *w = malloc(sizeof *w);
@@ -187,12 +188,12 @@ int queue_review_submit(struct rconn *rc, const char *prefix, const char *claim_
         return -1;
     char k_claim[KEY_LEN], k_review[KEY_LEN], k_received[KEY_LEN], k_stream[KEY_LEN],
         k_audit[KEY_LEN], k_caudit[KEY_LEN], hist[48];
-    snprintf(k_claim, sizeof k_claim, KEYF_CLAIM, prefix, claim_id);
-    snprintf(k_review, sizeof k_review, KEYF_IDX_STATUS, prefix, "in_review");
-    snprintf(k_received, sizeof k_received, KEYF_IDX_STATUS, prefix, "received");
-    snprintf(k_stream, sizeof k_stream, KEYF_STREAM, prefix);
-    snprintf(k_audit, sizeof k_audit, KEYF_AUDIT, prefix);
-    snprintf(k_caudit, sizeof k_caudit, KEYF_CLAIM_AUDIT, prefix, claim_id);
+    snprintf(k_claim, sizeof k_claim, KEYF_CLAIM, SP0(prefix), claim_id);
+    snprintf(k_review, sizeof k_review, KEYF_IDX_STATUS, SP0(prefix), "in_review");
+    snprintf(k_received, sizeof k_received, KEYF_IDX_STATUS, SP0(prefix), "received");
+    snprintf(k_stream, sizeof k_stream, KEYF_STREAM, SP0(prefix));
+    snprintf(k_audit, sizeof k_audit, KEYF_AUDIT, SP0(prefix));
+    snprintf(k_caudit, sizeof k_caudit, KEYF_CLAIM_AUDIT, SP0(prefix), claim_id);
     snprintf(hist, sizeof hist, "received@%lld", now_secs);
     const char *keys[] = {k_claim, k_review, k_received, k_stream, k_audit, k_caudit};
     const char *args[] = {review_json, hist, audit_json, claim_id};

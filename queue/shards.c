@@ -1,5 +1,6 @@
 #include "shards.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -56,4 +57,55 @@ int shard_of_family(const struct shard_layout *layout, const char *family_id)
 int shard_of_claim_id(const struct shard_layout *layout, const char *claim_id)
 {
     return (int)(cluster_crc16(claim_id, strlen(claim_id)) % (unsigned)layout->n);
+}
+
+/* ---- the process's layout ---- */
+
+static struct shard_layout process_layout;
+static pthread_once_t process_layout_once = PTHREAD_ONCE_INIT;
+
+static void process_layout_default(void)
+{
+    if (process_layout.n == 0)
+        shard_layout_init(&process_layout, 1);
+}
+
+int queue_shards_configure(int n)
+{
+    struct shard_layout next;
+    if (shard_layout_init(&next, n) != 0)
+        return -1;
+    process_layout = next;
+    return 0;
+}
+
+const struct shard_layout *queue_shards(void)
+{
+    pthread_once(&process_layout_once, process_layout_default);
+    return &process_layout;
+}
+
+int queue_shard_count(void)
+{
+    return queue_shards()->n;
+}
+
+int queue_shard_of_claim(const char *claim_id)
+{
+    return shard_of_claim_id(queue_shards(), claim_id);
+}
+
+int queue_shard_of_family(const char *family_id)
+{
+    return shard_of_family(queue_shards(), family_id);
+}
+
+struct shard_prefix shard_prefix(const char *prefix, int shard)
+{
+    struct shard_prefix out;
+    const struct shard_layout *l = queue_shards();
+    if (shard < 0 || shard >= l->n)
+        shard = 0;
+    snprintf(out.s, sizeof out.s, "%s%s", prefix, l->tag[shard]);
+    return out;
 }

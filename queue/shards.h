@@ -46,4 +46,44 @@ int shard_of_family(const struct shard_layout *layout, const char *family_id);
 /* The shard of a claim id (see above). */
 int shard_of_claim_id(const struct shard_layout *layout, const char *claim_id);
 
+/* ---- the process's layout ----
+ * Set once at start (queue_shards_configure, from the config's `shards`)
+ * before any key is built; until then the layout is one shard. */
+
+/* Sets the process's layout to n shards. Returns 0, or -1 for n out of
+ * range (the layout is then unchanged). */
+int queue_shards_configure(int n);
+
+/* The process's layout. */
+const struct shard_layout *queue_shards(void);
+
+/* The number of shards of the process's layout. */
+int queue_shard_count(void);
+
+/* The shard of a claim id, of a family, in the process's layout. */
+int queue_shard_of_claim(const char *claim_id);
+int queue_shard_of_family(const char *family_id);
+
+/* A claims key prefix: the configured key prefix followed by one shard's
+ * hash tag ("claims:{c}"). Every claims key format of queue/keys.h takes one
+ * in place of the configured prefix. */
+#define SHARD_PREFIX_LEN (64 + SHARD_TAG_LEN)
+struct shard_prefix {
+    char s[SHARD_PREFIX_LEN];
+};
+
+/* The claims key prefix of a shard (0 .. queue_shard_count() - 1). */
+struct shard_prefix shard_prefix(const char *prefix, int shard);
+
+/* The claims key prefix of a claim's shard and of a family's shard: use as
+ * CLAIM_PREFIX(prefix, id) in an argument list (the text lives until the end
+ * of the full expression). */
+#define SHARD_PREFIX(prefix, shard) (shard_prefix((prefix), (shard)).s)
+#define CLAIM_PREFIX(prefix, claim_id) SHARD_PREFIX((prefix), queue_shard_of_claim(claim_id))
+#define FAMILY_PREFIX(prefix, family_id) SHARD_PREFIX((prefix), queue_shard_of_family(family_id))
+
+/* Transitional: shard 0, for key sites not yet made shard-aware; removed
+ * when every site names its shard. */
+#define SP0(prefix) SHARD_PREFIX((prefix), 0)
+
 #endif

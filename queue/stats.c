@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "queue/keys.h"
+#include "queue/shards.h"
 #include "queue/reply.h"
 #include "queue/scripts.h"
 
@@ -69,13 +70,13 @@ int queue_stats_read(struct rconn *rc, const char *prefix, int today, queue_stat
     w->arg = arg;
     char k_stream[KEY_LEN], k_pended[KEY_LEN], k_dead[KEY_LEN], k_sla[KEY_LEN], k_stats[KEY_LEN],
         k_review[KEY_LEN], claim_prefix[KEY_LEN], day[16];
-    snprintf(k_stream, sizeof k_stream, KEYF_STREAM, prefix);
-    snprintf(k_pended, sizeof k_pended, KEYF_PENDED, prefix);
-    snprintf(k_dead, sizeof k_dead, KEYF_DEAD, prefix);
-    snprintf(k_sla, sizeof k_sla, KEYF_SLA, prefix);
-    snprintf(k_stats, sizeof k_stats, KEYF_STATS, prefix);
-    snprintf(k_review, sizeof k_review, KEYF_IDX_STATUS, prefix, "in_review");
-    snprintf(claim_prefix, sizeof claim_prefix, KEYF_CLAIM, prefix, "");
+    snprintf(k_stream, sizeof k_stream, KEYF_STREAM, SP0(prefix));
+    snprintf(k_pended, sizeof k_pended, KEYF_PENDED, SP0(prefix));
+    snprintf(k_dead, sizeof k_dead, KEYF_DEAD, SP0(prefix));
+    snprintf(k_sla, sizeof k_sla, KEYF_SLA, SP0(prefix));
+    snprintf(k_stats, sizeof k_stats, KEYF_STATS, SP0(prefix));
+    snprintf(k_review, sizeof k_review, KEYF_IDX_STATUS, SP0(prefix), "in_review");
+    snprintf(claim_prefix, sizeof claim_prefix, KEYF_CLAIM, SP0(prefix), "");
     snprintf(day, sizeof day, "%d", today);
     const char *keys[] = {k_stream, k_pended, k_dead, k_sla, k_stats, k_review};
     const char *args[] = {day, claim_prefix, WORK_GROUP};
@@ -102,9 +103,9 @@ int queue_requeue_dead(struct rconn *rc, const char *prefix, const char *claim_i
     if (!w)
         return -1;
     char k_dead[KEY_LEN], k_idx[KEY_LEN], k_stream[KEY_LEN];
-    snprintf(k_dead, sizeof k_dead, KEYF_DEAD, prefix);
-    snprintf(k_idx, sizeof k_idx, KEYF_DEADIDX, prefix);
-    snprintf(k_stream, sizeof k_stream, KEYF_STREAM, prefix);
+    snprintf(k_dead, sizeof k_dead, KEYF_DEAD, SP0(prefix));
+    snprintf(k_idx, sizeof k_idx, KEYF_DEADIDX, SP0(prefix));
+    snprintf(k_stream, sizeof k_stream, KEYF_STREAM, SP0(prefix));
     const char *keys[] = {k_dead, k_idx, k_stream};
     const char *args[] = {claim_id};
     if (script_eval_async(rc, &script_retry_dead, queue_on_status_reply, w, 3, keys, 1, args,

@@ -7,6 +7,7 @@
 
 #include "log.h"
 #include "queue/keys.h"
+#include "queue/shards.h"
 #include "queue/redis_conn.h"
 #include "queue/reply.h"
 #include "queue/scripts.h"
@@ -271,8 +272,8 @@ int queue_webhook_put(struct rconn *rc, const char *prefix, const char *id, cons
                       queue_webhook_put_cb cb, void *arg)
 {
     char k_sub[KEY_LEN], k_set[KEY_LEN];
-    snprintf(k_sub, sizeof k_sub, KEYF_WEBHOOK, prefix, id);
-    snprintf(k_set, sizeof k_set, KEYF_WEBHOOKS, prefix);
+    snprintf(k_sub, sizeof k_sub, KEYF_WEBHOOK, SP0(prefix), id);
+    snprintf(k_set, sizeof k_set, KEYF_WEBHOOKS, SP0(prefix));
     const char *keys[] = {k_sub, k_set};
     const char *args[] = {id, url, events, secret, now};
     return send_script(rc, &script_wh_put, on_put, wait_new((void (*)(void))cb, arg), 2, keys, 5,
@@ -316,7 +317,7 @@ int queue_webhook_get(struct rconn *rc, const char *prefix, const char *id, queu
     if (!w)
         return -1;
     char key[KEY_LEN];
-    snprintf(key, sizeof key, KEYF_WEBHOOK, prefix, id);
+    snprintf(key, sizeof key, KEYF_WEBHOOK, SP0(prefix), id);
     if (rconn_command(rc, on_get, w, "HGETALL %s", key) != 0) {
         free(w);
         return -1;
@@ -340,13 +341,13 @@ int queue_webhook_delete(struct rconn *rc, const char *prefix, const char *id, q
 {
     char k_sub[KEY_LEN], k_set[KEY_LEN], k_pend[KEY_LEN], k_log[KEY_LEN], k_dead[KEY_LEN],
         k_due[KEY_LEN], p_del[KEY_LEN];
-    snprintf(k_sub, sizeof k_sub, KEYF_WEBHOOK, prefix, id);
-    snprintf(k_set, sizeof k_set, KEYF_WEBHOOKS, prefix);
-    snprintf(k_pend, sizeof k_pend, KEYF_WH_PENDING, prefix, id);
-    snprintf(k_log, sizeof k_log, KEYF_WH_LOG, prefix, id);
-    snprintf(k_dead, sizeof k_dead, KEYF_WH_DEAD, prefix, id);
-    snprintf(k_due, sizeof k_due, KEYF_WH_DUE, prefix);
-    snprintf(p_del, sizeof p_del, KEYF_WH_DELIVERY, prefix, "");
+    snprintf(k_sub, sizeof k_sub, KEYF_WEBHOOK, SP0(prefix), id);
+    snprintf(k_set, sizeof k_set, KEYF_WEBHOOKS, SP0(prefix));
+    snprintf(k_pend, sizeof k_pend, KEYF_WH_PENDING, SP0(prefix), id);
+    snprintf(k_log, sizeof k_log, KEYF_WH_LOG, SP0(prefix), id);
+    snprintf(k_dead, sizeof k_dead, KEYF_WH_DEAD, SP0(prefix), id);
+    snprintf(k_due, sizeof k_due, KEYF_WH_DUE, SP0(prefix));
+    snprintf(p_del, sizeof p_del, KEYF_WH_DELIVERY, SP0(prefix), "");
     const char *keys[] = {k_sub, k_set, k_pend, k_log, k_dead, k_due};
     const char *args[] = {id, p_del};
     return send_script(rc, &script_wh_delete, on_delete, wait_new((void (*)(void))cb, arg), 6, keys,
@@ -412,11 +413,11 @@ int queue_webhook_log(struct rconn *rc, const char *prefix, const char *id, int 
 {
     char k_sub[KEY_LEN], k_log[KEY_LEN], k_pend[KEY_LEN], k_dead[KEY_LEN], p_del[KEY_LEN],
         limit_text[16];
-    snprintf(k_sub, sizeof k_sub, KEYF_WEBHOOK, prefix, id);
-    snprintf(k_log, sizeof k_log, KEYF_WH_LOG, prefix, id);
-    snprintf(k_pend, sizeof k_pend, KEYF_WH_PENDING, prefix, id);
-    snprintf(k_dead, sizeof k_dead, KEYF_WH_DEAD, prefix, id);
-    snprintf(p_del, sizeof p_del, KEYF_WH_DELIVERY, prefix, "");
+    snprintf(k_sub, sizeof k_sub, KEYF_WEBHOOK, SP0(prefix), id);
+    snprintf(k_log, sizeof k_log, KEYF_WH_LOG, SP0(prefix), id);
+    snprintf(k_pend, sizeof k_pend, KEYF_WH_PENDING, SP0(prefix), id);
+    snprintf(k_dead, sizeof k_dead, KEYF_WH_DEAD, SP0(prefix), id);
+    snprintf(p_del, sizeof p_del, KEYF_WH_DELIVERY, SP0(prefix), "");
     snprintf(limit_text, sizeof limit_text, "%d", limit);
     const char *keys[] = {k_sub, k_log, k_pend, k_dead};
     const char *args[] = {p_del, limit_text};
@@ -449,12 +450,12 @@ int queue_webhook_fanout(struct rconn *rc, const char *prefix, const char *consu
     char k_events[KEY_LEN], k_subs[KEY_LEN], k_due[KEY_LEN], p_sub[KEY_LEN], p_del[KEY_LEN],
         p_pend[KEY_LEN], now_text[24], count[16];
     snprintf(count, sizeof count, "%d", max_events);
-    snprintf(k_events, sizeof k_events, KEYF_EVENTS, prefix);
-    snprintf(k_subs, sizeof k_subs, KEYF_WEBHOOKS, prefix);
-    snprintf(k_due, sizeof k_due, KEYF_WH_DUE, prefix);
-    snprintf(p_sub, sizeof p_sub, KEYF_WEBHOOK, prefix, "");
-    snprintf(p_del, sizeof p_del, KEYF_WH_DELIVERY, prefix, "");
-    snprintf(p_pend, sizeof p_pend, KEYF_WH_PENDING, prefix, "");
+    snprintf(k_events, sizeof k_events, KEYF_EVENTS, SP0(prefix));
+    snprintf(k_subs, sizeof k_subs, KEYF_WEBHOOKS, SP0(prefix));
+    snprintf(k_due, sizeof k_due, KEYF_WH_DUE, SP0(prefix));
+    snprintf(p_sub, sizeof p_sub, KEYF_WEBHOOK, SP0(prefix), "");
+    snprintf(p_del, sizeof p_del, KEYF_WH_DELIVERY, SP0(prefix), "");
+    snprintf(p_pend, sizeof p_pend, KEYF_WH_PENDING, SP0(prefix), "");
     snprintf(now_text, sizeof now_text, "%" PRId64, now_ms);
     const char *keys[] = {k_events, k_subs, k_due};
     const char *args[] = {EVENTS_GROUP, consumer, count, p_sub, p_del, p_pend, now_text};
@@ -487,7 +488,7 @@ int queue_events_group_create(struct rconn *rc, const char *prefix, queue_status
     if (!w)
         return -1;
     char k_events[KEY_LEN];
-    snprintf(k_events, sizeof k_events, KEYF_EVENTS, prefix);
+    snprintf(k_events, sizeof k_events, KEYF_EVENTS, SP0(prefix));
     if (rconn_command(rc, on_group_made, w, "XGROUP CREATE %s %s 0 MKSTREAM", k_events,
                       EVENTS_GROUP) != 0) {
         free(w);
@@ -543,10 +544,10 @@ int queue_webhook_lease(struct rconn *rc, const char *prefix, int64_t now_ms,
                         int64_t lease_until_ms, int max, queue_lease_cb cb, void *arg)
 {
     char k_due[KEY_LEN], p_sub[KEY_LEN], p_del[KEY_LEN], p_pend[KEY_LEN];
-    snprintf(k_due, sizeof k_due, KEYF_WH_DUE, prefix);
-    snprintf(p_sub, sizeof p_sub, KEYF_WEBHOOK, prefix, "");
-    snprintf(p_del, sizeof p_del, KEYF_WH_DELIVERY, prefix, "");
-    snprintf(p_pend, sizeof p_pend, KEYF_WH_PENDING, prefix, "");
+    snprintf(k_due, sizeof k_due, KEYF_WH_DUE, SP0(prefix));
+    snprintf(p_sub, sizeof p_sub, KEYF_WEBHOOK, SP0(prefix), "");
+    snprintf(p_del, sizeof p_del, KEYF_WH_DELIVERY, SP0(prefix), "");
+    snprintf(p_pend, sizeof p_pend, KEYF_WH_PENDING, SP0(prefix), "");
     char now_text[24], lease_text[24], count[16];
     snprintf(now_text, sizeof now_text, "%" PRId64, now_ms);
     snprintf(lease_text, sizeof lease_text, "%" PRId64, lease_until_ms);
@@ -574,12 +575,12 @@ int queue_webhook_record(struct rconn *rc, const char *prefix,
 {
     char k_del[KEY_LEN], k_due[KEY_LEN], k_pend[KEY_LEN], k_log[KEY_LEN], k_dead[KEY_LEN],
         k_sub[KEY_LEN], before[16], next[24];
-    snprintf(k_del, sizeof k_del, KEYF_WH_DELIVERY, prefix, o->delivery_id);
-    snprintf(k_due, sizeof k_due, KEYF_WH_DUE, prefix);
-    snprintf(k_pend, sizeof k_pend, KEYF_WH_PENDING, prefix, o->webhook_id);
-    snprintf(k_log, sizeof k_log, KEYF_WH_LOG, prefix, o->webhook_id);
-    snprintf(k_dead, sizeof k_dead, KEYF_WH_DEAD, prefix, o->webhook_id);
-    snprintf(k_sub, sizeof k_sub, KEYF_WEBHOOK, prefix, o->webhook_id);
+    snprintf(k_del, sizeof k_del, KEYF_WH_DELIVERY, SP0(prefix), o->delivery_id);
+    snprintf(k_due, sizeof k_due, KEYF_WH_DUE, SP0(prefix));
+    snprintf(k_pend, sizeof k_pend, KEYF_WH_PENDING, SP0(prefix), o->webhook_id);
+    snprintf(k_log, sizeof k_log, KEYF_WH_LOG, SP0(prefix), o->webhook_id);
+    snprintf(k_dead, sizeof k_dead, KEYF_WH_DEAD, SP0(prefix), o->webhook_id);
+    snprintf(k_sub, sizeof k_sub, KEYF_WEBHOOK, SP0(prefix), o->webhook_id);
     snprintf(before, sizeof before, "%d", o->attempts_before);
     snprintf(next, sizeof next, "%" PRId64, o->next_attempt_ms);
     const char *keys[] = {k_del, k_due, k_pend, k_log, k_dead, k_sub};

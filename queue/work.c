@@ -11,6 +11,7 @@
 #include "log.h"
 #include "packed.h"
 #include "queue/keys.h"
+#include "queue/shards.h"
 #include "queue/reply.h"
 #include "queue/scripts.h"
 
@@ -116,7 +117,7 @@ struct work_conn *queue_work_connect(const struct redis_address *addr, int timeo
     set_timeout(wc, timeout_ms + WORK_BLOCK_MS);
     snprintf(wc->prefix, sizeof wc->prefix, "%s", key_prefix);
     snprintf(wc->consumer, sizeof wc->consumer, "%s", consumer);
-    snprintf(wc->k_stream, sizeof wc->k_stream, KEYF_STREAM, key_prefix);
+    snprintf(wc->k_stream, sizeof wc->k_stream, KEYF_STREAM, SP0(key_prefix));
     wc->read_own = true;
     if (!ensure_group(wc) || !load_scripts(wc)) {
         queue_work_close(wc);
@@ -351,7 +352,7 @@ static void append_accumulator_reads(struct work_conn *wc, const struct work_ite
     const char *p = wc->prefix;
     for (int y = 0; y < e->n_years; y++) {
         char k_acc[KEY_LEN], m[8][ID_LEN + 16];
-        snprintf(k_acc, sizeof k_acc, KEYF_ACC, p, e->subscriber_id, e->years[y]);
+        snprintf(k_acc, sizeof k_acc, KEYF_ACC, SP0(p), e->subscriber_id, e->years[y]);
         static const char *const tiers[2] = {"in", "out"};
         for (int t = 0; t < 2; t++) {
             snprintf(m[t * 2], sizeof m[0], "f:%s:ded", tiers[t]);
@@ -371,8 +372,8 @@ static void append_fact_reads(struct work_conn *wc, const struct work_item *e, c
 {
     const char *p = wc->prefix;
     char k_claim[KEY_LEN], k_body[KEY_LEN];
-    snprintf(k_claim, sizeof k_claim, KEYF_CLAIM, p, e->claim_id);
-    snprintf(k_body, sizeof k_body, KEYF_BODY, p, e->claim_id);
+    snprintf(k_claim, sizeof k_claim, KEYF_CLAIM, SP0(p), e->claim_id);
+    snprintf(k_body, sizeof k_body, KEYF_BODY, SP0(p), e->claim_id);
     const char *argv[] = {"EVALSHA", script_claim_start.sha, "3", k_claim, k_proc, k_body, now,
                           idx_prefix};
     rlink_append_argv(wc->c, 8, argv, NULL);
@@ -383,7 +384,7 @@ static void append_fact_reads(struct work_conn *wc, const struct work_item *e, c
     if (e->parent_id[0])
         rlink_append(wc->c, "GET " KEYF_MEMBER, p, e->parent_id);
     append_accumulator_reads(wc, e);
-    rlink_append(wc->c, "GET " KEYF_FAMVER, p, e->subscriber_id);
+    rlink_append(wc->c, "GET " KEYF_FAMVER, SP0(p), e->subscriber_id);
 }
 
 /* Reads one claim's replies into f (after *broken, only counts them);
@@ -433,8 +434,8 @@ int queue_load_facts(struct work_conn *wc, const struct work_item *items, int n,
                      struct work_facts *out, uint64_t *bytes_read)
 {
     char k_proc[KEY_LEN], idx_prefix[KEY_LEN], now[24];
-    snprintf(k_proc, sizeof k_proc, KEYF_IDX_STATUS, wc->prefix, "processing");
-    snprintf(idx_prefix, sizeof idx_prefix, KEYF_IDX_STATUS, wc->prefix, "");
+    snprintf(k_proc, sizeof k_proc, KEYF_IDX_STATUS, SP0(wc->prefix), "processing");
+    snprintf(idx_prefix, sizeof idx_prefix, KEYF_IDX_STATUS, SP0(wc->prefix), "");
     snprintf(now, sizeof now, "%lld", (long long)clock_wall_seconds());
     for (int i = 0; i < n; i++)
         append_fact_reads(wc, &items[i], k_proc, idx_prefix, now);
@@ -478,7 +479,7 @@ int queue_lookup_fingerprints(struct work_conn *wc, struct work_fp_lookup *looku
         if (l->n == 0)
             continue;
         char key[KEY_LEN];
-        snprintf(key, sizeof key, KEYF_FP, wc->prefix, l->member_id);
+        snprintf(key, sizeof key, KEYF_FP, SP0(wc->prefix), l->member_id);
         argv[0] = "HMGET";
         argv[1] = key;
         for (int j = 0; j < l->n && j < WORK_MAX_FPS; j++)
@@ -587,26 +588,26 @@ static void commit_keys(struct work_conn *wc, const struct work_commit *c, struc
 {
     const struct work_item *e = c->item;
     const char *p = wc->prefix;
-    snprintf(cc->keys[0], KEY_LEN, KEYF_CLAIM, p, e->claim_id);
-    snprintf(cc->keys[1], KEY_LEN, KEYF_FAMVER, p, e->subscriber_id);
+    snprintf(cc->keys[0], KEY_LEN, KEYF_CLAIM, SP0(p), e->claim_id);
+    snprintf(cc->keys[1], KEY_LEN, KEYF_FAMVER, SP0(p), e->subscriber_id);
     snprintf(cc->keys[2], KEY_LEN, "%s", wc->k_stream);
-    snprintf(cc->keys[3], KEY_LEN, KEYF_SLA, p);
-    snprintf(cc->keys[4], KEY_LEN, KEYF_PENDED, p);
-    snprintf(cc->keys[5], KEY_LEN, KEYF_IDX_STATUS, p, "processing");
-    snprintf(cc->keys[6], KEY_LEN, KEYF_IDX_STATUS, p, c->in_review ? "in_review" : "pended");
-    snprintf(cc->keys[7], KEY_LEN, KEYF_STATS, p);
-    snprintf(cc->keys[8], KEY_LEN, KEYF_AUDIT, p);
-    snprintf(cc->keys[9], KEY_LEN, KEYF_CLAIM_AUDIT, p, e->claim_id);
-    snprintf(cc->keys[10], KEY_LEN, KEYF_EVENTS, p);
-    snprintf(cc->keys[11], KEY_LEN, KEYF_FP, p, e->member_id);
-    snprintf(cc->keys[12], KEY_LEN, KEYF_DEC, p, e->claim_id);
-    snprintf(cc->keys[13], KEY_LEN, KEYF_EOB, p, e->claim_id, c->eob_version);
+    snprintf(cc->keys[3], KEY_LEN, KEYF_SLA, SP0(p));
+    snprintf(cc->keys[4], KEY_LEN, KEYF_PENDED, SP0(p));
+    snprintf(cc->keys[5], KEY_LEN, KEYF_IDX_STATUS, SP0(p), "processing");
+    snprintf(cc->keys[6], KEY_LEN, KEYF_IDX_STATUS, SP0(p), c->in_review ? "in_review" : "pended");
+    snprintf(cc->keys[7], KEY_LEN, KEYF_STATS, SP0(p));
+    snprintf(cc->keys[8], KEY_LEN, KEYF_AUDIT, SP0(p));
+    snprintf(cc->keys[9], KEY_LEN, KEYF_CLAIM_AUDIT, SP0(p), e->claim_id);
+    snprintf(cc->keys[10], KEY_LEN, KEYF_EVENTS, SP0(p));
+    snprintf(cc->keys[11], KEY_LEN, KEYF_FP, SP0(p), e->member_id);
+    snprintf(cc->keys[12], KEY_LEN, KEYF_DEC, SP0(p), e->claim_id);
+    snprintf(cc->keys[13], KEY_LEN, KEYF_EOB, SP0(p), e->claim_id, c->eob_version);
     for (int i = 0; i < n_acc; i++)
-        snprintf(cc->keys[14 + i], KEY_LEN, KEYF_ACC, p, e->subscriber_id, c->deltas[i].year);
-    snprintf(cc->keys[14 + n_acc], KEY_LEN, KEYF_BODY, p, e->claim_id);
+        snprintf(cc->keys[14 + i], KEY_LEN, KEYF_ACC, SP0(p), e->subscriber_id, c->deltas[i].year);
+    snprintf(cc->keys[14 + n_acc], KEY_LEN, KEYF_BODY, SP0(p), e->claim_id);
     snprintf(cc->keys[15 + n_acc], KEY_LEN, c->provider_payee ? KEYF_REMIT_DUE : KEYF_MEMBERPAY_DUE,
-             p);
-    snprintf(cc->keys[16 + n_acc], KEY_LEN, KEYF_REMIT_INFO, p);
+             SP0(p));
+    snprintf(cc->keys[16 + n_acc], KEY_LEN, KEYF_REMIT_INFO, SP0(p));
 }
 
 /* The payment line (final claims), the due time, now and the history entry. */
@@ -793,8 +794,8 @@ int queue_recover_stalled(struct work_conn *wc, int idle_ms, int max_deliveries,
         if (entry)
             freeReplyObject(entry);
         char k_dead[KEY_LEN], k_idx[KEY_LEN], at[32], nd[24];
-        snprintf(k_dead, sizeof k_dead, KEYF_DEAD, wc->prefix);
-        snprintf(k_idx, sizeof k_idx, KEYF_DEADIDX, wc->prefix);
+        snprintf(k_dead, sizeof k_dead, KEYF_DEAD, SP0(wc->prefix));
+        snprintf(k_idx, sizeof k_idx, KEYF_DEADIDX, SP0(wc->prefix));
         rfc3339_now(at);
         snprintf(nd, sizeof nd, "%lld", deliveries);
         const char *keys[] = {wc->k_stream, k_dead, k_idx};
@@ -841,9 +842,9 @@ int queue_expire_pended(struct rconn *rc, const char *key_prefix, int today_day,
         return -1;
     *call = (struct expire_call){done, arg};
     char k_pended[KEY_LEN], k_stream[KEY_LEN], claim_prefix[KEY_LEN], today[16], n[16];
-    snprintf(k_pended, sizeof k_pended, KEYF_PENDED, key_prefix);
-    snprintf(k_stream, sizeof k_stream, KEYF_STREAM, key_prefix);
-    snprintf(claim_prefix, sizeof claim_prefix, KEYF_CLAIM, key_prefix, "");
+    snprintf(k_pended, sizeof k_pended, KEYF_PENDED, SP0(key_prefix));
+    snprintf(k_stream, sizeof k_stream, KEYF_STREAM, SP0(key_prefix));
+    snprintf(claim_prefix, sizeof claim_prefix, KEYF_CLAIM, SP0(key_prefix), "");
     snprintf(today, sizeof today, "%d", today_day);
     snprintf(n, sizeof n, "%d", max);
     const char *keys[] = {k_pended, k_stream};
