@@ -86,6 +86,10 @@
 #define KEYF_REMIT_CLAIMS "%sremit:claims" /* hash: cycle id -> its claims JSON */
 #define KEYF_REMIT_AUTO                                                                            \
     "%sremit:auto:%s" /* prefix, date: the day's scheduled cycle ran */
+#define KEYF_REMIT_OPEN "%sremit:open" /* hash: cycle id -> {seq, date, created_at}, not closed */
+#define KEYF_REMIT_TOOK                                                                            \
+    "%sremit:took:%s" /* prefix, cycle id: the claims a shard moved into the open cycle */
+#define KEYF_REMIT_MOVED "%sremit:moved" /* the seq of the last cycle a shard moved claims into */
 
 /* Recoveries (queue/recoveries.c, docs/api.md "Recoveries"): paid claims a
  * retroactive termination left on dates no longer covered, one per claim. */
