@@ -195,6 +195,7 @@ struct remit_run {
     queue_remit_close_cb cb;
     void *arg;
     int n_shards, shard;       /* the step's shard */
+    int waiting;               /* deletions of parts not yet answered */
     long long due;             /* step 1's count */
     char own[CYCLE_ID_LEN];    /* the cycle this close made, "" when none */
     struct open_cycle *cycles; /* the open cycles, oldest first */
@@ -317,11 +318,23 @@ static int remit_begin(struct remit_run *r)
     return script_eval_async(r->rc, &script_remit_begin, on_begun, r, 3, keys, 5, args, NULL);
 }
 
-static void on_parts_deleted(redisReply *reply, void *arg)
+/* One deletion of step 4 answered (or not sent): the next cycle after the
+ * last. */
+static void part_deleted(struct remit_run *r)
 {
-    (void)arg;
+    if (--r->waiting > 0)
+        return;
+    r->cur++;
+    remit_cycle_next(r);
+}
+
+static void on_part_deleted(redisReply *reply, void *arg)
+{
+    struct remit_run *r = arg;
     if (!reply || reply->type == REDIS_REPLY_ERROR)
-        log_warn("payment cycle: a closed cycle's part was not deleted (kept, unused)");
+        log_warn("payment cycle: a part of closed cycle %s was not deleted (kept, unused)",
+                 r->cycles[r->cur].id);
+    part_deleted(r);
 }
 
 static void on_finished(redisReply *reply, void *arg)
@@ -339,14 +352,17 @@ static void on_finished(redisReply *reply, void *arg)
             return;
         }
     }
+    /* The parts, of no use once the cycle is stored: deleted before the
+     * next cycle or the answer (a part left by a stop here is inert). */
+    r->waiting = 1;
     for (int s = 0; s < r->n_shards; s++) {
         char k_took[KEY_LEN];
         snprintf(k_took, sizeof k_took, KEYF_REMIT_TOOK, SHARD_PREFIX(r->prefix, s), c->id);
-        if (rconn_command(r->rc, on_parts_deleted, NULL, "DEL %s", k_took) != 0)
-            break; /* no connection: the parts stay, unused */
+        if (rconn_command(r->rc, on_part_deleted, r, "DEL %s", k_took) != 0)
+            break;
+        r->waiting++;
     }
-    r->cur++;
-    remit_cycle_next(r);
+    part_deleted(r);
 }
 
 /* Step 4 for the current cycle. */
