@@ -249,9 +249,8 @@ static struct script script_wh_log = {
 
 void webhook_scripts_init(void)
 {
-    struct script *all[] = {&script_wh_put,    &script_wh_delete, &script_wh_read,
-                            &script_wh_fanout, &script_wh_claim,  &script_wh_record,
-                            &script_wh_log};
+    struct script *all[] = {&script_wh_put,   &script_wh_delete, &script_wh_read, &script_wh_fanout,
+                            &script_wh_claim, &script_wh_record, &script_wh_log};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++)
         script_init(all[i]);
 }
@@ -546,9 +545,7 @@ static void fan_fail(struct fan_run *r, const char *error)
 
 static void fan_finish(struct fan_run *r)
 {
-    enum queue_status st = r->failed ? QUEUE_UNAVAILABLE
-                           : r->no_group ? QUEUE_NOT_FOUND
-                                         : QUEUE_OK;
+    enum queue_status st = r->failed ? QUEUE_UNAVAILABLE : r->no_group ? QUEUE_NOT_FOUND : QUEUE_OK;
     r->cb(st, (long long)r->n_ev, r->made, r->error, r->arg);
     fan_run_free(r);
 }

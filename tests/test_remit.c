@@ -759,8 +759,7 @@ START_TEST(test_one_cycle_pays_the_claims_of_every_shard_once)
     ck_assert_int_eq(test_json_len(res.body, "cycles.0.payees"), 1);
     ck_assert_str_eq(test_json_str(res.body, "cycles.0.payees.0.npi"), NPI_A);
     ck_assert_str_eq(test_json_str(res.body, "cycles.0.payees.0.claims"), "40");
-    ck_assert_str_eq(test_json_str(res.body, "cycles.0.payees.0.total"),
-                     money(FAMILIES * paid_p));
+    ck_assert_str_eq(test_json_str(res.body, "cycles.0.payees.0.total"), money(FAMILIES * paid_p));
     test_response_free(&res);
 
     /* The cycle's claims: each of ours exactly once; nothing left due. */
@@ -780,8 +779,9 @@ START_TEST(test_one_cycle_pays_the_claims_of_every_shard_once)
     }
     freeReplyObject(c);
     for (int s = 0; s < 16; s++)
-        ck_assert_int_eq(test_redis_int(rc, "EXISTS claims:%sremit:due claims:%smemberpay:due "
-                                            "claims:%sremit:info",
+        ck_assert_int_eq(test_redis_int(rc,
+                                        "EXISTS claims:%sremit:due claims:%smemberpay:due "
+                                        "claims:%sremit:info",
                                         layout.tag[s], layout.tag[s], layout.tag[s]),
                          0);
     redisFree(rc);
