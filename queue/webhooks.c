@@ -62,7 +62,7 @@ static struct script script_wh_delete = {
 };
 
 /* One shard's step 1 of the fan-out: events of its stream not yet fanned out
- * (docs/webhooks.md "Which processes deliver"). First those a step left
+ * (docs/webhooks.md "Delivery: retries, at least once"). First those a step left
  * pending (read, not acknowledged: its process stopped before step 3) for
  * at least the idle time, taken over (XAUTOCLAIM); else new ones.
  * KEYS: 1 the shard's events stream
