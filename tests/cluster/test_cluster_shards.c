@@ -99,8 +99,7 @@ static void tag_of(const char *key, char *tag, size_t size)
 }
 
 /* A command on the master that holds key now; the reply as text. */
-static void on_key_master(const char *key, char *out, size_t size, const char *fmt,
-                          const char *arg)
+static void on_key_master(const char *key, char *out, size_t size, const char *fmt, const char *arg)
 {
     int m = test_cluster_master_of_slot(&cluster, cluster_key_slot(key, strlen(key)));
     test_cluster_cmd(&cluster, m, out, size, fmt, key, arg);
