@@ -332,9 +332,9 @@ START_TEST(test_claim_flow_submit_decide_read_eob_search_queue)
     ck_assert_int_eq(res.status, 200);
     ck_assert_str_eq(test_json_str(res.body, "subscriber_id"), "M1001");
     test_response_free(&res);
-    on_key_master("claims:{c}mref:M1001-04", out, sizeof out, "HGET %s %s", "subscriber_id");
+    on_key_master("claims:mref:M1001-04", out, sizeof out, "HGET %s %s", "subscriber_id");
     ck_assert_str_eq(out, "M1001");
-    on_key_master("claims:family:M1001", out, sizeof out, "SISMEMBER %s %s", "M1001-04");
+    on_key_master("claims:{c}family:M1001", out, sizeof out, "SISMEMBER %s %s", "M1001-04");
     ck_assert_str_eq(out, "1");
 
     test_api(&server, "GET", "/readyz", NULL, NULL, NULL, &res);
