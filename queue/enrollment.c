@@ -81,7 +81,7 @@ static int read_known(struct records_wait *w)
         argv[argc++] = keys[i];
     }
     int sent = argc == 1 ? 1 : rconn_command_argv(w->rc, on_records, w, argc, argv, NULL);
-    free(keys); /* hiredis formatted the command already */
+    free(keys);    /* hiredis formatted the command already */
     if (sent == 1) /* no member has a directory entry: nothing to read */
         on_records(&(redisReply){.type = REDIS_REPLY_ARRAY, .elements = 0}, w);
     return sent == 1 ? 0 : sent;

@@ -89,8 +89,7 @@ struct read_wait {
     bool added_read;     /* added holds the added id's record (read elsewhere) */
 };
 
-static void read_done(struct read_wait *w, enum queue_status status,
-                      const struct queue_family *fam)
+static void read_done(struct read_wait *w, enum queue_status status, const struct queue_family *fam)
 {
     w->cb(status, status == QUEUE_OK ? fam : NULL, w->arg);
     free(w->group);
@@ -178,8 +177,7 @@ static void on_group(redisReply *reply, void *arg)
     }
     if (want == 2 && reply->element[1]->type == REDIS_REPLY_STRING)
         snprintf(w->added_sub, sizeof w->added_sub, "%s", reply->element[1]->str);
-    if (!w->added_sub[0] ||
-        queue_shard_of_family(w->added_sub) == queue_shard_of_family(w->sub)) {
+    if (!w->added_sub[0] || queue_shard_of_family(w->added_sub) == queue_shard_of_family(w->sub)) {
         read_family_records(w); /* the added id's record, if any, is on this shard */
         return;
     }

@@ -99,8 +99,8 @@ int queue_member_ref_put(struct rconn *rc, const char *prefix, const char *membe
     queue_member_ref_key(key, prefix, member_id);
     if (!cb)
         return rconn_command(rc, queue_ignore_reply, NULL,
-                             "HSET %s subscriber_id %s group_id %s plan_id %s", key,
-                             subscriber_id, group_id, plan_id);
+                             "HSET %s subscriber_id %s group_id %s plan_id %s", key, subscriber_id,
+                             group_id, plan_id);
     struct queue_status_wait *w = queue_status_wait_new(ref_put_status, cb, arg);
     if (!w)
         return -1;
@@ -119,10 +119,11 @@ int queue_member_subscriber_blocking(struct rlink *c, const char *prefix, const 
     char key[KEY_LEN];
     queue_member_ref_key(key, prefix, member_id);
     redisReply *r = rlink_command(c, "HGET %s subscriber_id", key);
-    int answer = !r ? -1
-                 : r->type == REDIS_REPLY_STRING && r->len > 0 ? 1
-                 : r->type == REDIS_REPLY_NIL || r->type == REDIS_REPLY_STRING ? 0
-                                                                                : -1;
+    int answer = -1;
+    if (r && r->type == REDIS_REPLY_STRING)
+        answer = r->len > 0;
+    else if (r && r->type == REDIS_REPLY_NIL)
+        answer = 0;
     snprintf(subscriber_id, ID_LEN, "%s", answer == 1 ? r->str : "");
     if (r)
         freeReplyObject(r);
@@ -233,8 +234,8 @@ static int migrate_members(struct rlink *c, const redisReply *keys, void *arg)
         redisReply *r = rlink_command(c, "GET %s", k->str);
         if (!r)
             return -1;
-        bool ok = r->type == REDIS_REPLY_STRING && ref_fields(r->str, sub, group, plan) == 0 &&
-                  sub[0];
+        bool ok =
+            r->type == REDIS_REPLY_STRING && ref_fields(r->str, sub, group, plan) == 0 && sub[0];
         if (!ok) {
             m->skipped += r->type == REDIS_REPLY_STRING;
             freeReplyObject(r);
@@ -378,7 +379,8 @@ static int rebuild_page(struct rlink *c, const redisReply *keys, void *arg)
     for (size_t i = 0; i < n && rc == 0; i++) {
         int shard;
         const redisReply *k = keys->element[i];
-        ids[i] = k->type == REDIS_REPLY_STRING ? record_member_id(rb->prefix, k->str, &shard) : NULL;
+        ids[i] =
+            k->type == REDIS_REPLY_STRING ? record_member_id(rb->prefix, k->str, &shard) : NULL;
         if (!ids[i])
             continue;
         char ref[KEY_LEN];
@@ -399,9 +401,12 @@ static int rebuild_page(struct rlink *c, const redisReply *keys, void *arg)
         int stale = ref_outdated(c, rb->prefix, ids[i], got[2 * i + 1], sub, group, plan);
         char ref[KEY_LEN];
         queue_member_ref_key(ref, rb->prefix, ids[i]);
-        if (stale < 0 || (stale == 1 && !answered(rlink_command(
-                                             c, "HSET %s subscriber_id %s group_id %s plan_id %s",
-                                             ref, sub, group, plan))))
+        if (stale == 1)
+            stale = answered(rlink_command(c, "HSET %s subscriber_id %s group_id %s plan_id %s",
+                                           ref, sub, group, plan))
+                        ? 1
+                        : -1;
+        if (stale < 0)
             rc = -1;
         rb->written += stale == 1;
         rb->left += stale == 2;

@@ -120,9 +120,9 @@ static struct answer put_member(const char *id, const char *sub, const char *old
 {
     struct queue_member_facts facts = {id, sub, "G1", "P1"};
     struct answer a = {0};
-    ck_assert_int_eq(queue_put_record(rc, PREFIX, QUEUE_RECORD_MEMBER, id, json, &facts, old_sub,
-                                      on_put, &a),
-                     0);
+    ck_assert_int_eq(
+        queue_put_record(rc, PREFIX, QUEUE_RECORD_MEMBER, id, json, &facts, old_sub, on_put, &a),
+        0);
     run_until(&a.done);
     return a;
 }
@@ -154,9 +154,8 @@ START_TEST(test_member_lives_on_its_familys_shard_and_moves_across_shards)
 
     /* Read by id through the directory, beside a group; an unknown member. */
     command("SET t:group:G1 {\"g\":1}");
-    struct queue_record_ref refs[] = {{QUEUE_RECORD_MEMBER, "M7"},
-                                      {QUEUE_RECORD_GROUP, "G1"},
-                                      {QUEUE_RECORD_MEMBER, "M404"}};
+    struct queue_record_ref refs[] = {
+        {QUEUE_RECORD_MEMBER, "M7"}, {QUEUE_RECORD_GROUP, "G1"}, {QUEUE_RECORD_MEMBER, "M404"}};
     struct answer got = {0};
     ck_assert_int_eq(queue_get_records(rc, PREFIX, refs, 3, on_records, &got), 0);
     run_until(&got.done);
@@ -289,8 +288,8 @@ START_TEST(test_family_event_reads_and_writes_the_familys_shard_then_the_directo
     struct queue_family_record stale = {"N1", "{\"n\":0}", "{\"n\":2}", sub_a, "G1", "P3"};
     const char *ids2[] = {sub_a, "N1"};
     struct answer refused = {0};
-    ck_assert_int_eq(
-        queue_family_write(rc, PREFIX, sub_a, ids2, 2, &stale, 1, on_status, &refused), 0);
+    ck_assert_int_eq(queue_family_write(rc, PREFIX, sub_a, ids2, 2, &stale, 1, on_status, &refused),
+                     0);
     run_until(&refused.done);
     ck_assert_int_eq(refused.status, QUEUE_CONFLICT);
     text(out, sizeof out, "HGET t:mref:N1 plan_id");
@@ -372,8 +371,7 @@ START_TEST(test_me_reads_the_family_through_the_directory)
              sub_a);
     put_member(sub_a, sub_a, NULL, json);
     snprintf(json, sizeof json,
-             "{\"subscriber_id\":\"%s\",\"first_name\":\"Bo\",\"relationship\":\"child\"}",
-             sub_a);
+             "{\"subscriber_id\":\"%s\",\"first_name\":\"Bo\",\"relationship\":\"child\"}", sub_a);
     put_member("K2", sub_a, NULL, json);
     struct answer me = {0}, child = {0}, none = {0};
     ck_assert_int_eq(accounts_member_family_async(rc, PREFIX, sub_a, on_me_family, &me), 0);

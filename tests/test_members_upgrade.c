@@ -71,8 +71,7 @@ START_TEST(test_records_of_an_earlier_layout_are_moved_at_start_and_keep_working
     char *log = test_claimsd_log(&server);
     ck_assert_msg(strstr(log, "moved 2 member records and 1 family sets of an earlier version"),
                   "%s", log);
-    ck_assert_msg(strstr(log, "wrote the member directory entries of 2 member records"), "%s",
-                  log);
+    ck_assert_msg(strstr(log, "wrote the member directory entries of 2 member records"), "%s", log);
     ck_assert_msg(strstr(log, "deleted 1 member directory entries of an earlier version"), "%s",
                   log);
     free(log);
@@ -112,8 +111,8 @@ START_TEST(test_records_of_an_earlier_layout_are_moved_at_start_and_keep_working
     /* Nothing left to move. */
     start();
     log = test_claimsd_log(&server);
-    ck_assert_msg(!strstr(log, "earlier version") && !strstr(log, "member directory entries"),
-                  "%s", log);
+    ck_assert_msg(!strstr(log, "earlier version") && !strstr(log, "member directory entries"), "%s",
+                  log);
     free(log);
     test_claimsd_stop_clean(&server);
     redisFree(c);

@@ -151,14 +151,14 @@ START_TEST(test_member_events_on_a_cluster_answer_200_and_read_back_by_id)
     ck_assert_str_eq(out, "3:event");
 
     /* Eligibility by member id (its own record, group and plan). */
-    test_api(&server, "GET", "/v1/eligibility?member_id=E910-02&date=2026-05-01", ADMIN, NULL,
-             NULL, &res);
+    test_api(&server, "GET", "/v1/eligibility?member_id=E910-02&date=2026-05-01", ADMIN, NULL, NULL,
+             &res);
     ck_assert_msg(res.status == 200, "%ld %s", res.status, res.body);
     ck_assert_str_eq(test_json_str(res.body, "covered"), "true");
     ck_assert_str_eq(test_json_str(res.body, "plan_id"), "PPO-500");
     test_response_free(&res);
-    test_api(&server, "GET", "/v1/eligibility?member_id=E910-02&date=2026-09-01", ADMIN, NULL,
-             NULL, &res);
+    test_api(&server, "GET", "/v1/eligibility?member_id=E910-02&date=2026-09-01", ADMIN, NULL, NULL,
+             &res);
     ck_assert_msg(res.status == 200, "%ld %s", res.status, res.body);
     ck_assert_str_eq(test_json_str(res.body, "covered"), "false");
     ck_assert_str_eq(test_json_str(res.body, "reason.carc"), "27");
