@@ -698,7 +698,7 @@ int accounts_member_family_async(struct rconn *rc, const char *prefix, const cha
     *fr = (struct family_read){.rc = rc, .cb = cb, .arg = arg};
     snprintf(fr->prefix, sizeof fr->prefix, "%s", prefix);
     snprintf(fr->member_id, sizeof fr->member_id, "%s", member_id);
-    if (queue_member_ref_get(rc, prefix, member_id, on_member_ref, fr) != 0) {
+    if (queue_member_dir_get(rc, prefix, member_id, on_member_ref, fr) != 0) {
         free(fr);
         return -1;
     }

@@ -223,7 +223,7 @@ static void on_ref_written(enum queue_status status, void *arg)
 
 static void put_ref(struct put_wait *w)
 {
-    if (queue_member_ref_put(w->rc, w->prefix, w->id, w->sub, w->group, w->plan, on_ref_written,
+    if (queue_member_dir_put(w->rc, w->prefix, w->id, w->sub, w->group, w->plan, on_ref_written,
                              w) != 0)
         put_done(w, QUEUE_UNAVAILABLE);
 }

@@ -31,7 +31,7 @@ void queue_member_ref_key(char key[KEY_LEN], const char *prefix, const char *mem
 /* ---- the directory, on the event loop ---- */
 
 struct ref_wait {
-    queue_member_ref_cb cb;
+    queue_member_dir_cb cb;
     void *arg;
 };
 
@@ -69,8 +69,8 @@ static void on_ref(redisReply *reply, void *arg)
     w.cb(QUEUE_OK, &ref, w.arg);
 }
 
-int queue_member_ref_get(struct rconn *rc, const char *prefix, const char *member_id,
-                         queue_member_ref_cb cb, void *arg)
+int queue_member_dir_get(struct rconn *rc, const char *prefix, const char *member_id,
+                         queue_member_dir_cb cb, void *arg)
 {
     struct ref_wait *w = malloc(sizeof *w);
     if (!w)
@@ -91,7 +91,7 @@ static enum queue_status ref_put_status(const redisReply *reply)
     return reply && reply->type == REDIS_REPLY_INTEGER ? QUEUE_OK : QUEUE_UNAVAILABLE;
 }
 
-int queue_member_ref_put(struct rconn *rc, const char *prefix, const char *member_id,
+int queue_member_dir_put(struct rconn *rc, const char *prefix, const char *member_id,
                          const char *subscriber_id, const char *group_id, const char *plan_id,
                          queue_status_cb cb, void *arg)
 {

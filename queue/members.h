@@ -20,6 +20,7 @@
 #include <hiredis/hiredis.h>
 
 #include "model.h"
+#include "queue/intake.h"
 #include "queue/keys.h"
 #include "queue/rlink.h"
 #include "queue/status.h"
@@ -37,27 +38,22 @@ void queue_family_key(char key[KEY_LEN], const char *prefix, const char *subscri
 /* The key of a member's directory entry (unsharded). */
 void queue_member_ref_key(char key[KEY_LEN], const char *prefix, const char *member_id);
 
-/* A member's directory entry. */
-struct queue_member_ref {
-    char subscriber_id[ID_LEN];
-    char group_id[ID_LEN];
-    char plan_id[ID_LEN]; /* "" when the member has no coverage span */
-};
-
-/* Answer of queue_member_ref_get: QUEUE_OK with the entry, QUEUE_NOT_FOUND
- * (ref NULL) when the member has none, QUEUE_UNAVAILABLE (ref NULL). */
-typedef void (*queue_member_ref_cb)(enum queue_status status, const struct queue_member_ref *ref,
+/* A member's directory entry is a struct queue_member_ref (queue/intake.h,
+ * where intake reads it before its script). Answer of queue_member_dir_get:
+ * QUEUE_OK with the entry, QUEUE_NOT_FOUND (ref NULL) when the member has
+ * none, QUEUE_UNAVAILABLE (ref NULL). */
+typedef void (*queue_member_dir_cb)(enum queue_status status, const struct queue_member_ref *ref,
                                     void *arg);
 
 /* Reads a member's directory entry (one round trip). member_id is copied.
  * Returns 0 when sent (cb is called once), -1 when not (cb is not called). */
-int queue_member_ref_get(struct rconn *rc, const char *prefix, const char *member_id,
-                         queue_member_ref_cb cb, void *arg);
+int queue_member_dir_get(struct rconn *rc, const char *prefix, const char *member_id,
+                         queue_member_dir_cb cb, void *arg);
 
 /* Writes a member's directory entry (HSET of its three fields). Returns 0
  * when sent (cb, when not NULL, is called once with QUEUE_OK or
  * QUEUE_UNAVAILABLE), -1 when not. */
-int queue_member_ref_put(struct rconn *rc, const char *prefix, const char *member_id,
+int queue_member_dir_put(struct rconn *rc, const char *prefix, const char *member_id,
                          const char *subscriber_id, const char *group_id, const char *plan_id,
                          queue_status_cb cb, void *arg);
 
