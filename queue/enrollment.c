@@ -34,6 +34,7 @@ struct records_wait {
     char id[QUEUE_RECORDS_MAX][ID_LEN];
     char sub[QUEUE_RECORDS_MAX][ID_LEN]; /* a member's subscriber, "" when unknown */
     int at[QUEUE_RECORDS_MAX];           /* the record's place in the MGET, -1: none */
+    bool no_id[QUEUE_RECORDS_MAX];       /* an id too long to be one: no record */
 };
 
 /* The MGET answer: one string or nil per key, in the asked order. */
@@ -70,6 +71,8 @@ static int read_known(struct records_wait *w)
     argv[0] = "MGET";
     for (size_t i = 0; i < w->n; i++) {
         w->at[i] = -1;
+        if (w->no_id[i])
+            continue;
         if (w->kind[i] == QUEUE_RECORD_MEMBER) {
             if (!w->sub[i][0])
                 continue;
@@ -124,7 +127,8 @@ int queue_get_records(struct rconn *rc, const char *prefix, const struct queue_r
     size_t n_members = 0;
     for (size_t i = 0; i < n; i++) {
         w->kind[i] = refs[i].kind;
-        snprintf(w->id[i], ID_LEN, "%s", refs[i].id);
+        w->no_id[i] = strlen(refs[i].id) >= ID_LEN;
+        snprintf(w->id[i], ID_LEN, "%s", w->no_id[i] ? "" : refs[i].id);
         n_members += refs[i].kind == QUEUE_RECORD_MEMBER;
     }
     if (n_members == 0) {
