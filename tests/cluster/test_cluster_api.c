@@ -627,6 +627,11 @@ START_TEST(test_failover_of_the_claims_master_during_traffic_finalizes_each_clai
     int slot = cluster_key_slot("{c}", 3);
     int m = test_cluster_master_of_slot(&cluster, slot);
     int r = test_cluster_replica_of(&cluster, m);
+    /* Intake reads the patient's member directory entry (unsharded) first:
+     * its slot is in {c}'s range, on the same master. */
+    const char *dir = "claims:mref:M1001-02";
+    int dir_slot = cluster_key_slot(dir, strlen(dir));
+    ck_assert_int_eq(test_cluster_master_of_slot(&cluster, dir_slot), m);
     struct traffic *t = calloc(1, sizeof *t);
     pthread_t th;
     pthread_create(&th, NULL, traffic_main, t);
@@ -765,6 +770,11 @@ START_TEST(test_a_slot_without_a_master_is_one_log_line_and_503)
     int slot = cluster_key_slot("{c}", 3);
     int m = test_cluster_master_of_slot(&cluster, slot);
     int r = test_cluster_replica_of(&cluster, m);
+    /* Intake reads the patient's member directory entry (unsharded) first:
+     * its slot is in {c}'s range, on the same master. */
+    const char *dir = "claims:mref:M1001-02";
+    int dir_slot = cluster_key_slot(dir, strlen(dir));
+    ck_assert_int_eq(test_cluster_master_of_slot(&cluster, dir_slot), m);
     kill(cluster.pid[r], SIGKILL);
     kill(cluster.pid[m], SIGKILL);
     waitpid(cluster.pid[r], NULL, 0);
@@ -786,7 +796,11 @@ START_TEST(test_a_slot_without_a_master_is_one_log_line_and_503)
     char line[96];
     snprintf(line, sizeof line, "redis cluster: slot %d: ", slot);
     const char *at = strstr(log, line);
-    ck_assert_msg(at, "no log line names slot %d", slot);
+    if (!at) {
+        snprintf(line, sizeof line, "redis cluster: slot %d: ", dir_slot);
+        at = strstr(log, line);
+    }
+    ck_assert_msg(at, "no log line names slot %d or %d", slot, dir_slot);
     ck_assert_ptr_nonnull(strstr(at, "giving up (the request is answered 503)"));
     free(log);
 }
