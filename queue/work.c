@@ -517,12 +517,13 @@ static void append_fact_reads(struct work_conn *wc, const struct work_item *e, c
     const char *argv[] = {"EVALSHA", script_claim_start.sha, "3", k_claim, k_proc, k_body, now,
                           idx_prefix};
     rlink_append_argv(wc->c, 8, argv, NULL);
-    rlink_append(wc->c, "GET " KEYF_MEMBER, p, e->member_id);
-    rlink_append(wc->c, "GET " KEYF_MEMBER, p, e->subscriber_id);
+    /* Member records are on the family's shard, the claim's (queue/members.h). */
+    rlink_append(wc->c, "GET " KEYF_MEMBER, sp.s, e->member_id);
+    rlink_append(wc->c, "GET " KEYF_MEMBER, sp.s, e->subscriber_id);
     rlink_append(wc->c, "GET " KEYF_GROUP, p, e->group_id);
     rlink_append(wc->c, "GET " KEYF_PLAN, p, e->plan_id);
     if (e->parent_id[0])
-        rlink_append(wc->c, "GET " KEYF_MEMBER, p, e->parent_id);
+        rlink_append(wc->c, "GET " KEYF_MEMBER, sp.s, e->parent_id);
     append_accumulator_reads(wc, e);
     rlink_append(wc->c, "GET " KEYF_FAMVER, sp.s, e->subscriber_id);
 }
