@@ -1,0 +1,307 @@
+/*
+ * replica_acks (issue 12; docs/operations.md "Running on a cluster", "What
+ * replica_acks buys"): claimsd on one Redis that has one replica (a second
+ * redis-server told REPLICAOF), started with --replica-acks 1. A claim is
+ * answered 202 only once the replica has it; with the replica stopped
+ * (SIGSTOP) the intake is answered 503 within replica_acks_timeout_ms, the
+ * claim stays on the master, the worker's commit of it is counted short;
+ * with the replica back, the retry with the same Idempotency-Key is answered
+ * 202 with the same claim, and there is exactly one. Also the start-up
+ * refusals of the options.
+ */
+#include <check.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "date.h"
+#include "harness/harness.h"
+
+#define ADMIN "acks-tests-bootstrap-admin-token-0123456789"
+#define WAIT_MS 400 /* replica_acks_timeout_ms of these tests */
+
+static struct test_redis master, replica;
+static struct test_claimsd server;
+static char child[80];
+static char first_id[64]; /* the claim of the first test */
+
+/* Waits (at most 10 s) until the master counts one replica online and
+ * the replica's link is up. */
+static void wait_replica_in_sync(void)
+{
+    redisContext *m = test_redis_connect(&master), *r = test_redis_connect(&replica);
+    bool ok = false;
+    for (int i = 0; i < 200 && !ok; i++) {
+        redisReply *a = redisCommand(m, "INFO replication");
+        redisReply *b = redisCommand(r, "INFO replication");
+        ok = a && b && strstr(a->str, "connected_slaves:1") && strstr(a->str, "state=online") &&
+             strstr(b->str, "master_link_status:up");
+        if (a)
+            freeReplyObject(a);
+        if (b)
+            freeReplyObject(b);
+        if (!ok)
+            test_sleep_ms(50);
+    }
+    redisFree(m);
+    redisFree(r);
+    ck_assert_msg(ok, "the replica did not come in sync");
+}
+
+static void setup(void)
+{
+    test_redis_start(&master);
+    test_redis_start(&replica);
+    redisContext *r = test_redis_connect(&replica);
+    redisReply *rep = redisCommand(r, "REPLICAOF 127.0.0.1 %d", master.port);
+    ck_assert(rep && rep->type == REDIS_REPLY_STATUS);
+    freeReplyObject(rep);
+    redisFree(r);
+    wait_replica_in_sync();
+    char dir[256], cfg[512];
+    test_make_temp_dir(dir, "acks-config");
+    snprintf(cfg, sizeof cfg,
+             "{\"seed_dir\": \"%s/sample\", \"rate_limits\": null, "
+             "\"replica_acks_timeout_ms\": %d}",
+             getenv("CLAIMS_CONFIG_DIR"), WAIT_MS);
+    const char *path = test_write_file(dir, "acks.json", cfg);
+    test_claimsd_start_admin(&server, master.url, ADMIN,
+                             (const char *const[]){"--config", path, "--replica-acks", "1",
+                                                   "--workers", "1", NULL});
+    test_create_token(&server, ADMIN, "{\"role\":\"member\",\"member_id\":\"M1001-02\"}", child);
+}
+
+static void teardown(void)
+{
+    kill(replica.pid, SIGCONT);
+    test_claimsd_stop_clean(&server);
+    test_redis_stop(&replica);
+    test_redis_stop(&master);
+    test_remove_tree(replica.dir);
+    test_remove_tree(master.dir);
+}
+
+static char *days_ago(int n, char out[16])
+{
+    return date_format(date_add_days(date_today(), -n), out);
+}
+
+/* A pharmacy claim of Ana (M1001-02), filled n days ago. */
+static char *pharmacy(int n)
+{
+    char fill[16];
+    char *b = malloc(2048);
+    ck_assert_ptr_nonnull(b);
+    snprintf(b, 2048,
+             "{\"type\":\"pharmacy\",\"member_id\":\"M1001-02\","
+             "\"patient\":{\"first_name\":\"Ana\",\"last_name\":\"Lopez\","
+             "\"birth_date\":\"2015-06-10\"},"
+             "\"pharmacy\":{\"name\":\"Corner Drug #12\",\"npi\":\"1245319599\","
+             "\"network\":\"in\"},\"ndc\":\"0071-0155-23\",\"fill_date\":\"%s\","
+             "\"drug_name\":\"Test drug\",\"quantity\":30,\"days_supply\":30,"
+             "\"charge\":42.17}",
+             days_ago(n, fill));
+    return b;
+}
+
+/* The claim once final (at most 30 s); the caller frees it. */
+static char *wait_final(const char *id)
+{
+    char path[128];
+    snprintf(path, sizeof path, "/v1/claims/%s", id);
+    for (int i = 0; i < 300; i++) {
+        struct test_response res;
+        test_api(&server, "GET", path, ADMIN, NULL, NULL, &res);
+        const char *st = res.status == 200 ? test_json_str(res.body, "status") : "";
+        if (strcmp(st, "approved") == 0 || strcmp(st, "denied") == 0) {
+            char *body = strdup(res.body);
+            test_response_free(&res);
+            return body;
+        }
+        test_response_free(&res);
+        test_sleep_ms(100);
+    }
+    ck_abort_msg("claim %s not final within 30 s", id);
+    return NULL;
+}
+
+/* A counter's value in /metrics ("name{labels}"), -1 when absent. */
+static long long metric(const char *name)
+{
+    struct test_response res;
+    test_api(&server, "GET", "/metrics", ADMIN, NULL, NULL, &res);
+    ck_assert_int_eq(res.status, 200);
+    char line[160];
+    snprintf(line, sizeof line, "\n%s ", name);
+    const char *at = strstr(res.body, line);
+    long long v = at ? atoll(at + strlen(line)) : -1;
+    test_response_free(&res);
+    return v;
+}
+
+static long long key_int(const struct test_redis *r, const char *fmt, const char *arg)
+{
+    redisContext *c = test_redis_connect(r);
+    long long v = test_redis_int(c, fmt, arg);
+    redisFree(c);
+    return v;
+}
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+START_TEST(test_a_202_means_the_replica_has_the_claim)
+{
+    char *body = pharmacy(3);
+    struct test_response res;
+    test_api(&server, "POST", "/v1/claims", child, body, "Idempotency-Key: acks-first", &res);
+    free(body);
+    ck_assert_int_eq(res.status, 202);
+    snprintf(first_id, sizeof first_id, "%s", test_json_str(res.body, "claim_id"));
+    test_response_free(&res);
+    /* At the moment of the 202, the replica holds the claim and its body. */
+    ck_assert_int_eq(key_int(&replica, "EXISTS claims:{c}claim:%s", first_id), 1);
+    ck_assert_int_eq(key_int(&replica, "EXISTS claims:{c}body:%s", first_id), 1);
+    char *claim = wait_final(first_id);
+    /* Preferred brand: allowed min(4.50 × 30, 42.17) = 42.17, copay 35.00. */
+    ck_assert_str_eq(test_json_str(claim, "status"), "approved");
+    ck_assert_str_eq(test_json_str(claim, "decision.plan_paid"), "7.17");
+    free(claim);
+    ck_assert_int_eq(metric("claimsd_replica_acks_short_total{step=\"intake\"}"), 0);
+    ck_assert_int_eq(metric("claimsd_replica_acks_short_total{step=\"commit\"}"), 0);
+}
+END_TEST
+
+/* The log lines about short counts, which must name no patient. */
+static void assert_short_lines_without_phi(int expected)
+{
+    char *log = test_claimsd_log(&server);
+    int n = 0;
+    for (char *line = strtok(log, "\n"); line; line = strtok(NULL, "\n")) {
+        if (!strstr(line, "replicas acknowledged"))
+            continue;
+        n++;
+        ck_assert_msg(strstr(line, "0 of 1 replicas acknowledged") != NULL, "%s", line);
+        ck_assert_msg(!strstr(line, "M1001") && !strstr(line, "Ana") && !strstr(line, "Lopez") &&
+                          !strstr(line, "2015-06-10"),
+                      "PHI in a log line: %s", line);
+    }
+    free(log);
+    ck_assert_int_eq(n, expected);
+}
+
+START_TEST(test_without_the_replica_503_then_the_retry_gets_the_same_single_claim)
+{
+    ck_assert_int_eq(kill(replica.pid, SIGSTOP), 0);
+    char *body = pharmacy(4);
+    struct test_response res;
+    long long t0 = now_ms();
+    test_api(&server, "POST", "/v1/claims", child, body, "Idempotency-Key: acks-second", &res);
+    long long took = now_ms() - t0;
+    ck_assert_int_eq(res.status, 503);
+    ck_assert_str_eq(test_json_str(res.body, "error.code"), "unavailable");
+    char retry[8];
+    ck_assert(test_response_header(&res, "Retry-After", retry, sizeof retry));
+    ck_assert_str_eq(retry, "1");
+    test_response_free(&res);
+    ck_assert_msg(took >= WAIT_MS && took < 2000, "answered after %lld ms", took);
+    /* Stored on the master all the same: two claims there now. */
+    ck_assert_int_eq(key_int(&master, "ZCARD %s", "claims:{c}idx:all"), 2);
+    ck_assert_int_eq(metric("claimsd_replica_acks_short_total{step=\"intake\"}"), 1);
+    /* The worker decided it meanwhile; its commit's WAIT came up short too. */
+    long long commits = -1;
+    for (int i = 0; i < 50 && commits != 1; i++) {
+        commits = metric("claimsd_replica_acks_short_total{step=\"commit\"}");
+        if (commits != 1)
+            test_sleep_ms(100);
+    }
+    ck_assert_int_eq(commits, 1);
+    assert_short_lines_without_phi(2);
+
+    ck_assert_int_eq(kill(replica.pid, SIGCONT), 0);
+    long status = 503;
+    char id[64] = "";
+    for (int i = 0; i < 50 && status == 503; i++) {
+        test_api(&server, "POST", "/v1/claims", child, body, "Idempotency-Key: acks-second", &res);
+        status = res.status;
+        if (status == 202)
+            snprintf(id, sizeof id, "%s", test_json_str(res.body, "claim_id"));
+        test_response_free(&res);
+        if (status == 503)
+            test_sleep_ms(100);
+    }
+    ck_assert_int_eq(status, 202);
+    ck_assert_str_ne(id, first_id);
+    /* Exactly one claim for the two submissions: the one stored at the 503. */
+    ck_assert_int_eq(key_int(&master, "ZCARD %s", "claims:{c}idx:all"), 2);
+    ck_assert_int_eq(key_int(&master, "EXISTS claims:{c}claim:%s", id), 1);
+    ck_assert_int_eq(key_int(&replica, "EXISTS claims:{c}claim:%s", id), 1);
+    char *claim = wait_final(id);
+    ck_assert_str_eq(test_json_str(claim, "status"), "approved");
+    ck_assert_str_eq(test_json_str(claim, "decision.plan_paid"), "7.17");
+    free(claim);
+    /* Once more: the same answer, no new claim. */
+    test_api(&server, "POST", "/v1/claims", child, body, "Idempotency-Key: acks-second", &res);
+    ck_assert_int_eq(res.status, 202);
+    ck_assert_str_eq(test_json_str(res.body, "claim_id"), id);
+    test_response_free(&res);
+    ck_assert_int_eq(key_int(&master, "ZCARD %s", "claims:{c}idx:all"), 2);
+    free(body);
+}
+END_TEST
+
+/* claimsd with args exits 2 at start and logs `message`. */
+static void assert_refused(const char *const args[], const char *message)
+{
+    struct test_claimsd d = {0};
+    int status = -1;
+    ck_assert_int_eq(test_claimsd_start(&d, args, NULL, &status), -1);
+    ck_assert_int_eq(status, 2);
+    char *log = test_claimsd_log(&d);
+    ck_assert_msg(strstr(log, message) != NULL, "expected \"%s\" in:\n%s", message, log);
+    free(log);
+    test_remove_tree(d.dir);
+}
+
+START_TEST(test_bad_replica_acks_settings_are_refused_at_start)
+{
+    char dir[256];
+    test_make_temp_dir(dir, "acks-refusals");
+    assert_refused((const char *const[]){"--redis", master.url, "--replica-acks", "17", NULL},
+                   "--replica-acks must be 0..16");
+    assert_refused((const char *const[]){"--redis", master.url, "--replica-acks", "x", NULL},
+                   "--replica-acks must be 0..16");
+    const char *big = test_write_file(dir, "big.json", "{\"replica_acks\": 17}");
+    assert_refused((const char *const[]){"--config", big, NULL}, "replica_acks");
+    char data[300];
+    snprintf(data, sizeof data, "%s/data", dir);
+    assert_refused((const char *const[]){"--data-dir", data, "--replica-acks", "1", NULL},
+                   "replica_acks 1 needs --redis or --redis-cluster: the embedded Redis has no "
+                   "replicas");
+    const char *slow = test_write_file(
+        dir, "slow.json", "{\"replica_acks_timeout_ms\": 2000, \"redis_timeout_ms\": 2000}");
+    assert_refused((const char *const[]){"--config", slow, "--redis", master.url,
+                                         "--replica-acks", "1", NULL},
+                   "replica_acks_timeout_ms (2000) must be less than redis_timeout_ms (2000)");
+    test_remove_tree(dir);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("replica_acks");
+    TCase *tc = tcase_create("one_redis_with_a_replica");
+    tcase_add_unchecked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_a_202_means_the_replica_has_the_claim);
+    tcase_add_test(tc, test_without_the_replica_503_then_the_retry_gets_the_same_single_claim);
+    tcase_add_test(tc, test_bad_replica_acks_settings_are_refused_at_start);
+    suite_add_tcase(s, tc);
+    return test_run_suite(s, CK_NOFORK) ? 1 : 0;
+}
