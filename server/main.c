@@ -590,13 +590,21 @@ static int start_loop(struct runtime *rt)
     app->redis = rconn_new(app->base, &app->redis_addr, app->cfg.redis_timeout_ms);
     if (!app->redis)
         return -1;
-    app->intake = queue_intake_new(app->base, app->redis, app->cfg.key_prefix, INTAKE_MAX_BATCH);
+    /* replica_acks: a WAIT holds the connection it is sent on until the
+     * replicas answer, so intake gets a connection of its own and the other
+     * requests' commands do not queue behind its WAITs. */
+    if (app->cfg.replica_acks > 0 &&
+        !(app->intake_redis = rconn_new(app->base, &app->redis_addr, app->cfg.redis_timeout_ms)))
+        return -1;
+    struct rconn *intake_rc = app->intake_redis ? app->intake_redis : app->redis;
+    app->intake = queue_intake_new(app->base, intake_rc, app->cfg.key_prefix, INTAKE_MAX_BATCH);
     if (!app->intake)
         return -1;
-    /* Serve only once the loop's own Redis connection is up, so that the
+    /* Serve only once the loop's own Redis connections are up, so that the
      * first requests do not meet a 503 that only says "starting". */
     for (time_t until = (time_t)clock_wall_seconds() + 1 + app->cfg.redis_timeout_ms / 1000;
-         !rconn_is_connected(app->redis) && (time_t)clock_wall_seconds() <= until && !early_stop;)
+         (!rconn_is_connected(app->redis) || !rconn_is_connected(intake_rc)) &&
+         (time_t)clock_wall_seconds() <= until && !early_stop;)
         event_base_loop(app->base, EVLOOP_ONCE);
     return 0;
 }
@@ -692,6 +700,7 @@ static void stop_parts(struct runtime *rt, SSL_CTX *tls)
     token_sub_free(app->token_sub); /* its heartbeats in flight need nothing of it */
     if (app->redis)
         rconn_free(app->redis);
+    rconn_free(app->intake_redis); /* NULL without replica_acks */
     ratelimit_free(app->ratelimit);
     token_cache_free(app->tokens);  /* after rconn_free: its last answers may reach the cache */
     queue_intake_free(app->intake); /* after rconn_free: a batch in flight was answered */
