@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #include "date.h"
@@ -30,9 +31,9 @@ static char first_id[64]; /* the claim of the first test */
 
 /* Waits (at most 10 s) until the master counts one replica online and
  * the replica's link is up. */
-static void wait_replica_in_sync(void)
+static void wait_replica_in_sync(const struct test_redis *of, const struct test_redis *copy)
 {
-    redisContext *m = test_redis_connect(&master), *r = test_redis_connect(&replica);
+    redisContext *m = test_redis_connect(of), *r = test_redis_connect(copy);
     bool ok = false;
     for (int i = 0; i < 200 && !ok; i++) {
         redisReply *a = redisCommand(m, "INFO replication");
@@ -51,23 +52,37 @@ static void wait_replica_in_sync(void)
     ck_assert_msg(ok, "the replica did not come in sync");
 }
 
-static void setup(void)
+/* A master and its replica (REPLICAOF), in sync. */
+static void start_pair(struct test_redis *of, struct test_redis *copy)
 {
-    test_redis_start(&master);
-    test_redis_start(&replica);
-    redisContext *r = test_redis_connect(&replica);
-    redisReply *rep = redisCommand(r, "REPLICAOF 127.0.0.1 %d", master.port);
+    test_redis_start(of);
+    test_redis_start(copy);
+    redisContext *r = test_redis_connect(copy);
+    redisReply *rep = redisCommand(r, "REPLICAOF 127.0.0.1 %d", of->port);
     ck_assert(rep && rep->type == REDIS_REPLY_STATUS);
     freeReplyObject(rep);
     redisFree(r);
-    wait_replica_in_sync();
-    char dir[256], cfg[512];
-    test_make_temp_dir(dir, "acks-config");
+    wait_replica_in_sync(of, copy);
+}
+
+/* The configuration of these tests (sample enrollment, no rate limits,
+ * replica_acks_timeout_ms WAIT_MS), written in dir; its path. */
+static const char *write_config(const char *dir)
+{
+    static char path[512];
+    char cfg[512];
     snprintf(cfg, sizeof cfg,
              "{\"seed_dir\": \"%s/sample\", \"rate_limits\": null, "
              "\"replica_acks_timeout_ms\": %d}",
              getenv("CLAIMS_CONFIG_DIR"), WAIT_MS);
-    const char *path = test_write_file(dir, "acks.json", cfg);
+    snprintf(path, sizeof path, "%s", test_write_file(dir, "acks.json", cfg));
+    return path;
+}
+
+static void setup(void)
+{
+    start_pair(&master, &replica);
+    const char *path = write_config(master.dir);
     test_claimsd_start_admin(&server, master.url, ADMIN,
                              (const char *const[]){"--config", path, "--replica-acks", "1",
                                                    "--workers", "1", NULL});
@@ -289,6 +304,119 @@ START_TEST(test_without_the_replica_503_then_the_retry_gets_the_same_single_clai
 }
 END_TEST
 
+/* HGET on a Redis; "" when the field or key is missing. */
+static void hget(const struct test_redis *r, const char *key, const char *field, char *out,
+                 size_t size)
+{
+    redisContext *c = test_redis_connect(r);
+    redisReply *rep = redisCommand(c, "HGET %s %s", key, field);
+    ck_assert_ptr_nonnull(rep);
+    snprintf(out, size, "%s", rep->type == REDIS_REPLY_STRING ? rep->str : "");
+    freeReplyObject(rep);
+    redisFree(c);
+}
+
+/* Waits (at most 10 s) until d's log holds text. */
+static void wait_log(const struct test_claimsd *d, const char *text)
+{
+    bool found = false;
+    for (int i = 0; i < 100 && !found; i++) {
+        char *log = test_claimsd_log(d);
+        found = strstr(log, text) != NULL;
+        free(log);
+        if (!found)
+            test_sleep_ms(100);
+    }
+    ck_assert_msg(found, "\"%s\" not logged", text);
+}
+
+/*
+ * What docs/operations.md says of a commit lost with its master: a claim
+ * stored with its replica's acknowledgement, decided by a worker while the
+ * replica is down (the commit counted short), then the master killed and
+ * the replica back as the master: the claim is back as received, its stream
+ * entry there, and a claimsd on it decides it again, once.
+ */
+START_TEST(test_a_commit_lost_with_its_master_is_decided_again_on_the_replica)
+{
+    struct test_redis m, r;
+    start_pair(&m, &r);
+    const char *cfg = write_config(m.dir);
+    struct test_claimsd intake_only, worker, promoted;
+    test_claimsd_start_admin(&intake_only, m.url, ADMIN,
+                             (const char *const[]){"--config", cfg, "--replica-acks", "1",
+                                                   "--workers", "0", NULL});
+    char member[80], id[64], key[128], out[64];
+    test_create_token(&intake_only, ADMIN, "{\"role\":\"member\",\"member_id\":\"M1001-02\"}",
+                      member);
+    char *body = pharmacy(5);
+    struct test_response res;
+    test_api(&intake_only, "POST", "/v1/claims", member, body, "Idempotency-Key: lost-1", &res);
+    ck_assert_int_eq(res.status, 202);
+    snprintf(id, sizeof id, "%s", test_json_str(res.body, "claim_id"));
+    test_response_free(&res);
+    free(body);
+    snprintf(key, sizeof key, "claims:{c}claim:%s", id);
+    hget(&r, key, "status", out, sizeof out);
+    ck_assert_str_eq(out, "received");
+
+    /* The replica goes down (what it had received is in its append-only
+     * file); a SIGSTOP would not do: the master's stream would wait in its
+     * socket and be applied once it runs again. */
+    kill(r.pid, SIGKILL);
+    waitpid(r.pid, NULL, 0);
+    r.pid = -1;
+    test_claimsd_start_admin(&worker, m.url, ADMIN,
+                             (const char *const[]){"--config", cfg, "--replica-acks", "1",
+                                                   "--role", "worker", "--workers", "1", NULL});
+    wait_log(&worker, "0 of 1 replicas acknowledged 1 commit within 400 ms");
+    hget(&m, key, "status", out, sizeof out);
+    ck_assert_str_eq(out, "approved");
+    test_claimsd_stop_clean(&worker);
+    test_claimsd_stop_clean(&intake_only);
+
+    /* The master is lost; the replica comes back and takes over (a master
+     * now: REPLICAOF was a command, not its configuration) with what it had
+     * received. */
+    kill(m.pid, SIGKILL);
+    waitpid(m.pid, NULL, 0);
+    m.pid = -1;
+    test_redis_restart(&r);
+    redisContext *c = test_redis_connect(&r);
+    ck_assert_int_eq(test_redis_int(c, "XLEN claims:{c}work"), 1);
+    ck_assert_int_eq(test_redis_int(c, "EXISTS claims:{c}dec:%s", id), 0);
+    redisFree(c);
+    hget(&r, key, "status", out, sizeof out);
+    ck_assert_str_eq(out, "received");
+
+    test_claimsd_start_admin(&promoted, r.url, ADMIN,
+                             (const char *const[]){"--config", cfg, "--workers", "1", NULL});
+    server = promoted; /* wait_final reads through `server` */
+    char *claim = wait_final(id);
+    ck_assert_str_eq(test_json_str(claim, "status"), "approved");
+    ck_assert_str_eq(test_json_str(claim, "decision.plan_paid"), "7.17");
+    int finals = 0, len = test_json_len(claim, "history");
+    for (int i = 0; i < len; i++) {
+        char p[32];
+        snprintf(p, sizeof p, "history.%d.status", i);
+        finals += strcmp(test_json_str(claim, p), "approved") == 0;
+    }
+    ck_assert_int_eq(finals, 1);
+    free(claim);
+    char path[160];
+    snprintf(path, sizeof path, "/v1/claims/%s/eob", id);
+    test_api(&promoted, "GET", path, ADMIN, NULL, NULL, &res);
+    ck_assert_int_eq(res.status, 200);
+    ck_assert_str_eq(test_json_str(res.body, "version"), "1");
+    ck_assert_str_eq(test_json_str(res.body, "totals.plan_paid"), "7.17");
+    test_response_free(&res);
+    test_claimsd_stop_clean(&promoted);
+    test_redis_stop(&r);
+    test_remove_tree(r.dir);
+    test_remove_tree(m.dir);
+}
+END_TEST
+
 /* claimsd with args exits 2 at start and logs `message`. */
 static void assert_refused(const char *const args[], const char *message)
 {
@@ -336,5 +464,9 @@ int main(void)
     tcase_add_test(tc, test_without_the_replica_503_then_the_retry_gets_the_same_single_claim);
     tcase_add_test(tc, test_bad_replica_acks_settings_are_refused_at_start);
     suite_add_tcase(s, tc);
+    TCase *lost = tcase_create("a_master_lost");
+    tcase_set_timeout(lost, 120);
+    tcase_add_test(lost, test_a_commit_lost_with_its_master_is_decided_again_on_the_replica);
+    suite_add_tcase(s, lost);
     return test_run_suite(s, CK_NOFORK) ? 1 : 0;
 }
