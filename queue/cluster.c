@@ -765,8 +765,8 @@ int cluster_command_argv(struct cluster *cl, int slot, rconn_reply_cb cb, void *
     return command_new(cl, slot, false, cb, arg, argc, argv, argvlen);
 }
 
-int cluster_command_argv_acked(struct cluster *cl, int slot, rconn_reply_cb cb, void *arg,
-                               int argc, const char **argv, const size_t *argvlen)
+int cluster_command_argv_acked(struct cluster *cl, int slot, rconn_reply_cb cb, void *arg, int argc,
+                               const char **argv, const size_t *argvlen)
 {
     return command_new(cl, slot, true, cb, arg, argc, argv, argvlen);
 }

@@ -149,8 +149,8 @@ int cluster_command_argv(struct cluster *cl, int slot, rconn_reply_cb cb, void *
 /* As cluster_command_argv, for a write that must reach replicas: sent with
  * rconn_command_argv_acked on the connection of the master that runs it, so
  * that WAIT follows it there (queue/redis_conn.h). */
-int cluster_command_argv_acked(struct cluster *cl, int slot, rconn_reply_cb cb, void *arg,
-                               int argc, const char **argv, const size_t *argvlen);
+int cluster_command_argv_acked(struct cluster *cl, int slot, rconn_reply_cb cb, void *arg, int argc,
+                               const char **argv, const size_t *argvlen);
 
 /* Closes every connection; commands in flight are answered with NULL. */
 void cluster_free(struct cluster *cl);

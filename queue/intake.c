@@ -401,8 +401,7 @@ static void on_batch_reply(redisReply *reply, void *arg)
 static int batch_send(struct batch *b)
 {
     /* With replica_acks, answered once replicas have it (else unavailable). */
-    return rconn_command_argv_acked(b->qi->redis, on_batch_reply, b, b->argc, b->argv,
-                                    b->argvlen);
+    return rconn_command_argv_acked(b->qi->redis, on_batch_reply, b, b->argc, b->argv, b->argvlen);
 }
 
 /* Sends every queued claim as one script call. */

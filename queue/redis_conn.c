@@ -688,9 +688,10 @@ static void on_acked_wait(redisReply *reply, void *arg)
     } else if (reply && reply->type == REDIS_REPLY_INTEGER) {
         redis_acks_short_count(REDIS_ACKS_INTAKE);
         char text[128];
-        snprintf(text, sizeof text, ACKS_SHORT_WORD "%lld of %d replicas acknowledged a write "
-                 "within %d ms", reply->integer, addr->replica_acks,
-                 addr->replica_acks_timeout_ms);
+        snprintf(text, sizeof text,
+                 ACKS_SHORT_WORD "%lld of %d replicas acknowledged a write "
+                                 "within %d ms",
+                 reply->integer, addr->replica_acks, addr->replica_acks_timeout_ms);
         if (addr->is_unix)
             log_warn("redis unix:%s: %s; it is on the master only (its request is answered 503)",
                      addr->path, text + strlen(ACKS_SHORT_WORD));

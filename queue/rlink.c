@@ -523,8 +523,7 @@ int rlink_writes_wait(struct rlink *l, const char *what)
         few = true;
         log_warn("redis %s:%d: %lld of %d replicas acknowledged %s within %d ms; they are on the "
                  "master only",
-                 eps[i].host, eps[i].port, acks, l->replica_acks, what,
-                 l->replica_acks_timeout_ms);
+                 eps[i].host, eps[i].port, acks, l->replica_acks, what, l->replica_acks_timeout_ms);
     }
     if (few)
         redis_acks_short_count(REDIS_ACKS_COMMIT);

@@ -83,9 +83,9 @@ static void setup(void)
 {
     start_pair(&master, &replica);
     const char *path = write_config(master.dir);
-    test_claimsd_start_admin(&server, master.url, ADMIN,
-                             (const char *const[]){"--config", path, "--replica-acks", "1",
-                                                   "--workers", "1", NULL});
+    test_claimsd_start_admin(
+        &server, master.url, ADMIN,
+        (const char *const[]){"--config", path, "--replica-acks", "1", "--workers", "1", NULL});
     test_create_token(&server, ADMIN, "{\"role\":\"member\",\"member_id\":\"M1001-02\"}", child);
 }
 
@@ -343,9 +343,9 @@ START_TEST(test_a_commit_lost_with_its_master_is_decided_again_on_the_replica)
     start_pair(&m, &r);
     const char *cfg = write_config(m.dir);
     struct test_claimsd intake_only, worker, promoted;
-    test_claimsd_start_admin(&intake_only, m.url, ADMIN,
-                             (const char *const[]){"--config", cfg, "--replica-acks", "1",
-                                                   "--workers", "0", NULL});
+    test_claimsd_start_admin(
+        &intake_only, m.url, ADMIN,
+        (const char *const[]){"--config", cfg, "--replica-acks", "1", "--workers", "0", NULL});
     char member[80], id[64], key[128], out[64];
     test_create_token(&intake_only, ADMIN, "{\"role\":\"member\",\"member_id\":\"M1001-02\"}",
                       member);
@@ -367,8 +367,8 @@ START_TEST(test_a_commit_lost_with_its_master_is_decided_again_on_the_replica)
     waitpid(r.pid, NULL, 0);
     r.pid = -1;
     test_claimsd_start_admin(&worker, m.url, ADMIN,
-                             (const char *const[]){"--config", cfg, "--replica-acks", "1",
-                                                   "--role", "worker", "--workers", "1", NULL});
+                             (const char *const[]){"--config", cfg, "--replica-acks", "1", "--role",
+                                                   "worker", "--workers", "1", NULL});
     wait_log(&worker, "0 of 1 replicas acknowledged 1 commit within 400 ms");
     hget(&m, key, "status", out, sizeof out);
     ck_assert_str_eq(out, "approved");
@@ -447,9 +447,9 @@ START_TEST(test_bad_replica_acks_settings_are_refused_at_start)
                    "replicas");
     const char *slow = test_write_file(
         dir, "slow.json", "{\"replica_acks_timeout_ms\": 2000, \"redis_timeout_ms\": 2000}");
-    assert_refused((const char *const[]){"--config", slow, "--redis", master.url,
-                                         "--replica-acks", "1", NULL},
-                   "replica_acks_timeout_ms (2000) must be less than redis_timeout_ms (2000)");
+    assert_refused(
+        (const char *const[]){"--config", slow, "--redis", master.url, "--replica-acks", "1", NULL},
+        "replica_acks_timeout_ms (2000) must be less than redis_timeout_ms (2000)");
     test_remove_tree(dir);
 }
 END_TEST

@@ -39,9 +39,8 @@ static void setup(void)
              "\"replica_acks_timeout_ms\": %d}",
              getenv("CLAIMS_CONFIG_DIR"), WAIT_MS);
     snprintf(path, sizeof path, "%s", test_write_file(cluster.dir, "acks.json", cfg));
-    const char *args[] = {"--redis-cluster", seeds, "--config",  path,
-                          "--replica-acks",  "1",   "--workers", "2",
-                          NULL};
+    const char *args[] = {"--redis-cluster", seeds, "--config", path, "--replica-acks", "1",
+                          "--workers",       "2",   NULL};
     memset(&server, 0, sizeof server);
     if (test_claimsd_start(&server, args, admin_env, NULL) != 0) {
         char *log = test_claimsd_log(&server);
