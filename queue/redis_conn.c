@@ -693,11 +693,11 @@ static void on_acked_wait(redisReply *reply, void *arg)
                                  "within %d ms",
                  reply->integer, addr->replica_acks, addr->replica_acks_timeout_ms);
         if (addr->is_unix)
-            log_warn("redis unix:%s: %s; it is on the master only (its request is answered 503)",
-                     addr->path, text + strlen(ACKS_SHORT_WORD));
+            log_warn("redis unix:%s: %s; answered 503 (the write stays, unconfirmed)", addr->path,
+                     text + strlen(ACKS_SHORT_WORD));
         else
-            log_warn("redis %s:%d: %s; it is on the master only (its request is answered 503)",
-                     addr->host, addr->port, text + strlen(ACKS_SHORT_WORD));
+            log_warn("redis %s:%d: %s; answered 503 (the write stays, unconfirmed)", addr->host,
+                     addr->port, text + strlen(ACKS_SHORT_WORD));
         redisReply *err = resp_error(text);
         a->cb(err, a->arg); /* out of memory: NULL, unavailable as well */
         if (err)

@@ -521,8 +521,8 @@ int rlink_writes_wait(struct rlink *l, const char *what)
         if (acks >= l->replica_acks)
             continue;
         few = true;
-        log_warn("redis %s:%d: %lld of %d replicas acknowledged %s within %d ms; they are on the "
-                 "master only",
+        log_warn("redis %s:%d: %lld of %d replicas acknowledged %s within %d ms; kept, "
+                 "unconfirmed",
                  eps[i].host, eps[i].port, acks, l->replica_acks, what, l->replica_acks_timeout_ms);
     }
     if (few)

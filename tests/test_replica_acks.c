@@ -10,6 +10,7 @@
  * refusals of the options.
  */
 #include <check.h>
+#include <event2/event.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -20,6 +21,8 @@
 
 #include "date.h"
 #include "harness/harness.h"
+#include "queue/redis_conn.h"
+#include "queue/rlink.h"
 
 #define ADMIN "acks-tests-bootstrap-admin-token-0123456789"
 #define WAIT_MS 400 /* replica_acks_timeout_ms of these tests */
@@ -454,6 +457,118 @@ START_TEST(test_bad_replica_acks_settings_are_refused_at_start)
 }
 END_TEST
 
+/* ---- the connection layer (queue/redis_conn.h, queue/rlink.h) ---- */
+
+/* One acked command's answer, as the callback saw it. */
+struct acked_answer {
+    bool called, is_null, is_short;
+    int type;
+    char text[160];
+};
+
+static void on_acked(redisReply *reply, void *arg)
+{
+    struct acked_answer *a = arg;
+    a->called = true;
+    a->is_null = reply == NULL;
+    a->is_short = rconn_reply_acks_short(reply);
+    a->type = reply ? reply->type : -1;
+    snprintf(a->text, sizeof a->text, "%s", reply && reply->str ? reply->str : "");
+}
+
+/* rconn_command_argv_acked of argv on r with replica_acks `acks` (WAIT
+ * timeout 50 ms), run until answered. */
+static struct acked_answer acked_command(const struct test_redis *r, int acks, int argc,
+                                         const char **argv)
+{
+    struct event_base *base = event_base_new();
+    struct redis_address addr;
+    ck_assert_int_eq(redis_address_parse(r->url, &addr), 0);
+    addr.replica_acks = acks;
+    addr.replica_acks_timeout_ms = 50;
+    struct rconn *rc = rconn_new(base, &addr, 2000);
+    for (int i = 0; i < 200 && !rconn_is_connected(rc); i++)
+        event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK), test_sleep_ms(5);
+    ck_assert(rconn_is_connected(rc));
+    struct acked_answer a = {0};
+    ck_assert_int_eq(rconn_command_argv_acked(rc, on_acked, &a, argc, argv, NULL), 0);
+    for (int i = 0; i < 400 && !a.called; i++)
+        event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK), test_sleep_ms(5);
+    ck_assert(a.called);
+    rconn_free(rc);
+    event_base_free(base);
+    return a;
+}
+
+START_TEST(test_acked_write_is_answered_by_the_replicas_count)
+{
+    struct test_redis alone;
+    test_redis_start(&alone);
+    unsigned long long before = redis_acks_short_total(REDIS_ACKS_INTAKE);
+    /* No replica: the write stands, the caller gets the short error. */
+    struct acked_answer a = acked_command(&alone, 1, 3, (const char *[]){"SET", "k", "v"});
+    ck_assert(a.is_short);
+    ck_assert_int_eq(a.type, REDIS_REPLY_ERROR);
+    ck_assert_str_eq(a.text, "REPLICAS 0 of 1 replicas acknowledged a write within 50 ms");
+    ck_assert_uint_eq(redis_acks_short_total(REDIS_ACKS_INTAKE), before + 1);
+    redisContext *c = test_redis_connect(&alone);
+    redisReply *rep = redisCommand(c, "GET k");
+    ck_assert(rep && rep->type == REDIS_REPLY_STRING);
+    ck_assert_str_eq(rep->str, "v");
+    freeReplyObject(rep);
+    /* An error is passed on without WAIT; replica_acks 0: no WAIT. */
+    a = acked_command(&alone, 1, 2, (const char *[]){"INCR", "k"});
+    ck_assert(!a.is_short);
+    ck_assert_str_eq(a.text, "ERR value is not an integer or out of range");
+    a = acked_command(&alone, 0, 3, (const char *[]){"SET", "k", "w"});
+    ck_assert_int_eq(a.type, REDIS_REPLY_STATUS);
+    ck_assert_str_eq(a.text, "OK");
+    ck_assert_uint_eq(redis_acks_short_total(REDIS_ACKS_INTAKE), before + 1);
+    redisFree(c);
+    test_redis_stop(&alone);
+    test_remove_tree(alone.dir);
+    /* With the fixture's replica in sync: the write's own reply. */
+    a = acked_command(&master, 1, 3, (const char *[]){"SET", "acked", "1"});
+    ck_assert_int_eq(a.type, REDIS_REPLY_STATUS);
+    ck_assert_str_eq(a.text, "OK");
+    ck_assert_uint_eq(redis_acks_short_total(REDIS_ACKS_INTAKE), before + 1);
+}
+END_TEST
+
+/* rlink_writes_wait after one SET on r with replica_acks `acks`. */
+static int link_wait(const struct test_redis *r, int acks)
+{
+    struct redis_address addr;
+    ck_assert_int_eq(redis_address_parse(r->url, &addr), 0);
+    addr.replica_acks = acks;
+    addr.replica_acks_timeout_ms = 50;
+    struct rlink *l = rlink_connect(&addr, 2000);
+    ck_assert_ptr_nonnull(l);
+    rlink_writes_begin(l);
+    redisReply *rep = rlink_command(l, "SET linked 1");
+    ck_assert(rep && rep->type == REDIS_REPLY_STATUS);
+    freeReplyObject(rep);
+    int rc = rlink_writes_wait(l, "1 test write");
+    rlink_close(l);
+    return rc;
+}
+
+START_TEST(test_link_writes_wait_counts_short_batches)
+{
+    struct test_redis alone;
+    test_redis_start(&alone);
+    unsigned long long before = redis_acks_short_total(REDIS_ACKS_COMMIT);
+    ck_assert_int_eq(link_wait(&alone, 1), 1);
+    ck_assert_uint_eq(redis_acks_short_total(REDIS_ACKS_COMMIT), before + 1);
+    ck_assert_int_eq(link_wait(&alone, 0), 0);
+    ck_assert_int_eq(link_wait(&master, 1), 0);
+    ck_assert_int_eq(link_wait(&master, 2), 1); /* one replica only */
+    ck_assert_uint_eq(redis_acks_short_total(REDIS_ACKS_COMMIT), before + 2);
+    test_redis_stop(&alone);
+    test_remove_tree(alone.dir);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("replica_acks");
@@ -463,6 +578,8 @@ int main(void)
     tcase_add_test(tc, test_a_202_means_the_replica_has_the_claim);
     tcase_add_test(tc, test_without_the_replica_503_then_the_retry_gets_the_same_single_claim);
     tcase_add_test(tc, test_bad_replica_acks_settings_are_refused_at_start);
+    tcase_add_test(tc, test_acked_write_is_answered_by_the_replicas_count);
+    tcase_add_test(tc, test_link_writes_wait_counts_short_batches);
     suite_add_tcase(s, tc);
     TCase *lost = tcase_create("a_master_lost");
     tcase_set_timeout(lost, 120);
