@@ -1,13 +1,15 @@
 /*
- * replica_acks (issue 12; docs/operations.md "Running on a cluster", "What
- * replica_acks buys"): claimsd on one Redis that has one replica (a second
+ * replica_acks (issue 12; docs/operations.md "Waiting for replicas:
+ * replica_acks"): claimsd on one Redis that has one replica (a second
  * redis-server told REPLICAOF), started with --replica-acks 1. A claim is
  * answered 202 only once the replica has it; with the replica stopped
- * (SIGSTOP) the intake is answered 503 within replica_acks_timeout_ms, the
- * claim stays on the master, the worker's commit of it is counted short;
- * with the replica back, the retry with the same Idempotency-Key is answered
- * 202 with the same claim, and there is exactly one. Also the start-up
- * refusals of the options.
+ * (SIGSTOP) the intake is answered 503 within replica_acks_timeout_ms while
+ * reads are not held, the claim stays on the master, the worker's commit of
+ * it is counted short; with the replica back, the retry with the same
+ * Idempotency-Key is answered 202 with the same claim, and there is exactly
+ * one. The start-up refusals of the options; the connection layer's acked
+ * write and rlink_writes_wait; and a commit lost with its master, decided
+ * again once on the replica that takes over.
  */
 #include <check.h>
 #include <event2/event.h>
