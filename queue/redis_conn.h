@@ -115,9 +115,9 @@ int rconn_command_argv(struct rconn *rc, rconn_reply_cb cb, void *arg, int argc,
  * replica_acks replica_acks_timeout_ms is sent on the connection the write
  * ran on (on a cluster: to the master that answered it), and cb gets the
  * held reply once that many replicas acknowledged; fewer: cb gets an error
- * reply for which rconn_reply_acks_short is true (the write stands on the
- * master only; logged once, counted as REDIS_ACKS_INTAKE); no answer to
- * WAIT: NULL. With replica_acks 0, rconn_command_argv. */
+ * reply for which rconn_reply_acks_short is true (the write stays on the
+ * master, unconfirmed; logged once, counted as REDIS_ACKS_INTAKE); no answer
+ * to WAIT: NULL. With replica_acks 0, rconn_command_argv. */
 int rconn_command_argv_acked(struct rconn *rc, rconn_reply_cb cb, void *arg, int argc,
                              const char **argv, const size_t *argvlen);
 
