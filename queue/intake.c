@@ -434,7 +434,7 @@ static void on_batch_reply(redisReply *reply, void *arg)
         reply = NULL;
     }
     if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != (size_t)b->n * 2) {
-        if (reply && reply->type == REDIS_REPLY_ERROR)
+        if (reply && reply->type == REDIS_REPLY_ERROR && !rconn_reply_acks_short(reply))
             log_error("intake: the intake script failed for a batch of %d claims: %s", b->n,
                       reply->str);
         answer_all(b->claims, QUEUE_INTAKE_UNAVAILABLE, &qi->stats.unavailable);
@@ -446,7 +446,8 @@ static void on_batch_reply(redisReply *reply, void *arg)
 
 static int batch_send(struct batch *b)
 {
-    return rconn_command_argv(b->qi->redis, on_batch_reply, b, b->argc, b->argv, b->argvlen);
+    /* With replica_acks, answered once replicas have it (else unavailable). */
+    return rconn_command_argv_acked(b->qi->redis, on_batch_reply, b, b->argc, b->argv, b->argvlen);
 }
 
 /* Sends the claims of one shard as one script call. */

@@ -864,6 +864,7 @@ int queue_commit(struct work_conn *wc, const struct work_commit *commits, int n,
     if (n > WORK_MAX_BATCH)
         n = WORK_MAX_BATCH;
     bool sent[WORK_MAX_BATCH];
+    rlink_writes_begin(wc->c);
     for (int i = 0; i < n; i++) {
         sent[i] = build_commit(wc, &commits[i], cc) == 0;
         if (!sent[i]) {
@@ -903,6 +904,13 @@ int queue_commit(struct work_conn *wc, const struct work_commit *commits, int n,
         }
         freeReplyObject(r);
     }
+    int done = 0;
+    for (int i = 0; i < n; i++)
+        done += results[i] == WORK_COMMIT_OK;
+    char what[32];
+    snprintf(what, sizeof what, "%d commit%s", done, done == 1 ? "" : "s");
+    if (done > 0 && !broken && rlink_writes_wait(wc->c, what) < 0)
+        broken = true; /* committed; the link is remade (replica_acks) */
     if (reload && !broken && !load_scripts(wc))
         log_warn("worker: cannot load the worker's scripts");
     return broken ? -1 : 0;
