@@ -21,15 +21,15 @@
  *      claimsd's retries (some submissions get 503 and are sent again).
  *
  * Then, once the queue is empty: the claims the API lists, and the claim
- * hashes in Redis (SCAN of every master), are exactly the 202'd ids; each
- * claim is final with one final entry in its history and the outcome its
- * submission calls for; each has exactly one claim.finalized event in its
- * shard's events stream (read from Redis); the finalized counter equals the
- * number of claims, nothing pended, in review or dead-lettered; every
- * family's accumulator hash, read from Redis, equals the sums recomputed
- * from its claims' decision lines (PR-1 deductible; PR-1, PR-2, PR-3
- * out-of-pocket; per plan year, network tier, family and member), and none
- * is over the plan's limits.
+ * hashes in Redis (SCAN of every master), are exactly the 202'd ids, each
+ * hash at EOB version 1; each claim is final with one final entry in its
+ * history and the outcome its submission calls for; each has exactly one
+ * claim.finalized event in its shard's events stream (read from Redis);
+ * the finalized counter equals the number of claims, nothing pended, in
+ * review or dead-lettered; every family's accumulator hash, read from
+ * Redis, equals the sums recomputed from its claims' decision lines (PR-1
+ * deductible; PR-1, PR-2, PR-3 out-of-pocket; per plan year, network tier,
+ * family and member), and none is over the plan's limits.
  *
  * CLUSTER_FAULT_SHARDS (default 1, the only count claimsd accepts today)
  * is given to claimsd as "shards"; the claims slot and the keys read are
@@ -681,7 +681,24 @@ static void check_listing(void)
     free(seen);
 }
 
-/* SCAN of every master for claim hashes: exactly the 202'd ones. */
+/* The EOB versions of a SCAN page's claim hashes, read on the node that
+ * holds them (one pipeline): each claim's must be 1, one EOB issued. */
+static void check_eob_versions(redisContext *c, const redisReply *keys)
+{
+    for (size_t k = 0; k < keys->elements; k++)
+        redisAppendCommand(c, "HGET %s eob_version", keys->element[k]->str);
+    for (size_t k = 0; k < keys->elements; k++) {
+        redisReply *v = NULL;
+        ck_assert_int_eq(redisGetReply(c, (void **)&v), REDIS_OK);
+        ck_assert_msg(v->type == REDIS_REPLY_STRING && strcmp(v->str, "1") == 0,
+                      "%s: eob_version %s", keys->element[k]->str,
+                      v->type == REDIS_REPLY_STRING ? v->str : "absent");
+        freeReplyObject(v);
+    }
+}
+
+/* SCAN of every master for claim hashes: exactly the 202'd ones, each with
+ * one EOB version. */
 static void check_claim_hashes(void)
 {
     int found = 0, unknown = 0;
@@ -700,6 +717,7 @@ static void check_claim_hashes(void)
                 found++;
                 unknown += !id || claim_index(id + 7, strlen(id + 7)) < 0;
             }
+            check_eob_versions(c, r->element[1]);
             freeReplyObject(r);
         } while (strcmp(cursor, "0") != 0);
         redisFree(c);
@@ -1057,7 +1075,8 @@ START_TEST(test_every_accepted_claim_is_finalized_once_and_accumulators_add_up)
     char finalized[16];
     snprintf(finalized, sizeof finalized, "%d", n_claims);
     ck_assert_str_eq(test_json_str(q, "finalized"), finalized);
-    ck_assert_int_gt(reached, 0);
+    if (n_planned >= DEFAULT_CLAIMS) /* the limits were reached, so they were tested */
+        ck_assert_int_gt(reached, 0);
     free(q);
     pthread_mutex_destroy(&r->lock);
     free(r);
