@@ -1039,8 +1039,8 @@ START_TEST(test_every_accepted_claim_is_finalized_once_and_accumulators_add_up)
     /* The migration of the claims slot met the traffic: intake answered
      * ASK by the old master and TRYAGAIN by the new one until it ended. */
     int tryagain = log_count(slot, "TRYAGAIN");
-    printf("fault run: slot %d: %d TRYAGAIN met by the API's router, %d requests given up "
-           "(503)\n",
+    printf("fault run: slot %d: %d TRYAGAIN met by the API process's router, %d commands "
+           "given up (a request's: answered 503)\n",
            slot, tryagain, log_count(slot, "TRYAGAIN (slot migrating) after"));
     ck_assert_int_gt(tryagain, 0);
     ck_assert_msg(atomic_load(&r->unexpected) == 0, "%d claims not accepted; the first: %s",
