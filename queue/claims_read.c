@@ -566,9 +566,9 @@ static void search_rows(redisReply *const *by_shard, const struct shard_hit *pag
 {
     for (int i = 0; i < n; i++) {
         const redisReply *r = by_shard[page[i].shard];
-        const char **f[] = {&rows[i].claim_id, NULL,
-                            &rows[i].type,     &rows[i].member_id,
-                            &rows[i].status,   &rows[i].received_date,
+        const char **f[] = {&rows[i].claim_id,   NULL,
+                            &rows[i].type,       &rows[i].member_id,
+                            &rows[i].status,     &rows[i].received_date,
                             &rows[i].target_date};
         for (int j = 0; j < SEARCH_HIT_FIELDS; j++) {
             const redisReply *e = r->element[1 + SEARCH_HIT_FIELDS * page[i].index + j];
@@ -659,9 +659,9 @@ static int search_send(struct search_wait *w, struct shard_fanout *f, int i, int
         snprintf(lo, sizeof lo, "%s", w->from);
     snprintf(claim_prefix, sizeof claim_prefix, KEYF_CLAIM, sp_copy, "");
     const char *key_ptrs[4] = {keys[0], keys[1], keys[2], keys[3]};
-    const char *args[] = {lo,        w->hi,  w->limit,      w->status,    w->type,
-                          w->member, w->own_member, w->own_member, w->npi, w->overdue,
-                          claim_prefix};
+    const char *args[] = {lo,      w->hi,      w->limit,      w->status,
+                          w->type, w->member,  w->own_member, w->own_member,
+                          w->npi,  w->overdue, claim_prefix};
     w->shard_of_request[i] = s;
     return script_eval_async(w->rc, ready(&script_search_shard), shard_fanout_reply,
                              shard_fanout_arg(f, i), n_keys, key_ptrs,

@@ -145,8 +145,8 @@ void queue_stats_merge(const struct queue_stats_shard *parts, int n, struct queu
                 continue;
             const struct queue_dead_entry *e = &parts[s].stats.dead_entries[pos[s]];
             if (best < 0 ||
-                stream_id_compare(e->entry_id,
-                                  parts[best].stats.dead_entries[pos[best]].entry_id) < 0)
+                stream_id_compare(e->entry_id, parts[best].stats.dead_entries[pos[best]].entry_id) <
+                    0)
                 best = s;
         }
         if (best < 0)

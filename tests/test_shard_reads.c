@@ -39,16 +39,32 @@ START_TEST(test_figures_of_three_shards_merge_into_one)
                                     {.entry_id = "1700000000005-3", .claim_id = "C5"},
                                     {.entry_id = "1700000000010-0", .claim_id = "C10"}};
     struct queue_stats_shard parts[3] = {
-        {.stats = {.length = 4, .in_flight = 1, .pended = 2, .dead = 2, .overdue = 1,
-                   .in_review = 3, .finalized = 10, .finalized_within_target = 9,
-                   .oldest_claim_id = "b-claim", .oldest_received = "2026-03-01",
-                   .dead_entries = d0, .n_dead_entries = 2},
+        {.stats = {.length = 4,
+                   .in_flight = 1,
+                   .pended = 2,
+                   .dead = 2,
+                   .overdue = 1,
+                   .in_review = 3,
+                   .finalized = 10,
+                   .finalized_within_target = 9,
+                   .oldest_claim_id = "b-claim",
+                   .oldest_received = "2026-03-01",
+                   .dead_entries = d0,
+                   .n_dead_entries = 2},
          .oldest_target = 20600},
         {.stats = {.length = 0, .finalized = 5, .finalized_within_target = 5}},
-        {.stats = {.length = 7, .in_flight = 2, .pended = 1, .dead = 3, .overdue = 4,
-                   .in_review = 0, .finalized = 1, .finalized_within_target = 0,
-                   .oldest_claim_id = "a-claim", .oldest_received = "2026-02-27",
-                   .dead_entries = d2, .n_dead_entries = 3},
+        {.stats = {.length = 7,
+                   .in_flight = 2,
+                   .pended = 1,
+                   .dead = 3,
+                   .overdue = 4,
+                   .in_review = 0,
+                   .finalized = 1,
+                   .finalized_within_target = 0,
+                   .oldest_claim_id = "a-claim",
+                   .oldest_received = "2026-02-27",
+                   .dead_entries = d2,
+                   .n_dead_entries = 3},
          .oldest_target = 20600},
     };
     struct queue_stats st;
@@ -195,7 +211,7 @@ static void commands_flush(redisContext *c)
 static void put_member_ref(redisContext *c, const char *member, const char *sub)
 {
     command_queue(c, "HSET %smref:%s subscriber_id %s group_id G1 plan_id P1",
-               shard_prefix(PREFIX, 0).s, member, sub);
+                  shard_prefix(PREFIX, 0).s, member, sub);
 }
 
 static bool is_open(const char *status)
@@ -239,11 +255,12 @@ static void put_claim(redisContext *c, const char *member, const char *family, c
     char received[16], target[16];
     snprintf(received, sizeof received, "R%d", received_day);
     snprintf(target, sizeof target, "T%d", target_day);
-    command_queue(c,
-               "HSET %sclaim:%s id %s type %s member_id %s subscriber_id %s status %s received %s "
-               "target %s target_day %d score %lld by_npi %s",
-               sp, cl->id, cl->id, cl->type, member, family, status, received, target,
-               target_day, cl->score, npi);
+    command_queue(
+        c,
+        "HSET %sclaim:%s id %s type %s member_id %s subscriber_id %s status %s received %s "
+        "target %s target_day %d score %lld by_npi %s",
+        sp, cl->id, cl->id, cl->type, member, family, status, received, target, target_day,
+        cl->score, npi);
     command_queue(c, "ZADD %sidx:all %lld %s", sp, cl->score, cl->id);
     command_queue(c, "ZADD %sidx:f:%s %lld %s", sp, family, cl->score, cl->id);
     command_queue(c, "ZADD %sidx:p:%s %lld %s", sp, npi, cl->score, cl->id);
@@ -259,7 +276,7 @@ static void put_claim(redisContext *c, const char *member, const char *family, c
  * later joined family F3. */
 static void seed(redisContext *c)
 {
-    static const char *const statuses[] = {"received", "approved", "pended",   "denied",
+    static const char *const statuses[] = {"received",   "approved", "pended",   "denied",
                                            "processing", "approved", "in_review"};
     n_claims = 0;
     for (int fam = 0; fam < FAMILIES; fam++) {
@@ -270,8 +287,8 @@ static void seed(redisContext *c)
         put_member_ref(c, dep, sub);
         for (int k = 0; k < 15; k++) {
             int day = DAY0 + (fam + k) % 10;
-            put_claim(c, k % 2 ? dep : sub, sub, k % 3 ? "NPI-A" : "NPI-B",
-                      statuses[(fam + k) % 7], day, day + 10 + k % 15);
+            put_claim(c, k % 2 ? dep : sub, sub, k % 3 ? "NPI-A" : "NPI-B", statuses[(fam + k) % 7],
+                      day, day + 10 + k % 15);
         }
     }
     for (int k = 0; k < 5; k++)
@@ -348,9 +365,15 @@ static int page_through(struct fixture *f, struct queue_search_query q, claim_fi
 
 static struct queue_search_query query(int limit)
 {
-    return (struct queue_search_query){.family_of = "", .member_id = "", .own_member = "",
-                                       .npi = "", .status = "", .type = "", .cursor = "",
-                                       .limit = limit, .today = {.days = TODAY}};
+    return (struct queue_search_query){.family_of = "",
+                                       .member_id = "",
+                                       .own_member = "",
+                                       .npi = "",
+                                       .status = "",
+                                       .type = "",
+                                       .cursor = "",
+                                       .limit = limit,
+                                       .today = {.days = TODAY}};
 }
 
 static bool any(const struct claim *c)
@@ -539,8 +562,8 @@ START_TEST(test_queue_figures_are_summed_over_the_shards_and_retry_finds_its_sha
         review += strcmp(c->status, "in_review") == 0;
         if (strcmp(c->status, "pended") == 0) {
             pended_n++;
-            command_ok(f.c, "ZADD %spended %d %s", shard_prefix(PREFIX, c->shard).s,
-                       c->target_day, c->id);
+            command_ok(f.c, "ZADD %spended %d %s", shard_prefix(PREFIX, c->shard).s, c->target_day,
+                       c->id);
         }
         if (!oldest || c->target_day < oldest->target_day ||
             (c->target_day == oldest->target_day && strcmp(c->id, oldest->id) < 0))
@@ -590,7 +613,8 @@ START_TEST(test_queue_figures_are_summed_over_the_shards_and_retry_finds_its_sha
     run_until(&f, &r.done);
     ck_assert_int_eq(r.status, QUEUE_OK);
     ck_assert_int_eq(test_redis_int(f.c, "XLEN %sdead", sp1), 0);
-    ck_assert_int_eq(test_redis_int(f.c, "XLEN %swork", sp1), 1 + (d1->shard == 4) + (d1->shard == 11));
+    ck_assert_int_eq(test_redis_int(f.c, "XLEN %swork", sp1),
+                     1 + (d1->shard == 4) + (d1->shard == 11));
     ck_assert_int_eq(test_redis_int(f.c, "XLEN %sdead", sp2), 1);
     ck_assert_int_eq(queue_requeue_dead(f.rc, PREFIX, d1->id, on_status, &again), 0);
     run_until(&f, &again.done);
