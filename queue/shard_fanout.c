@@ -60,6 +60,12 @@ void shard_fanout_reply(redisReply *reply, void *arg)
 {
     struct fanout_slot *slot = arg;
     struct shard_fanout *f = slot->f;
+    if (f->n == 1 && !f->sending) {
+        /* One request (one shard): its reply as it is, no copy. */
+        f->done(&reply, 1, f->arg);
+        free(f);
+        return;
+    }
     /* A copy: hiredis frees its reply when this returns. Out of memory
      * counts as no answer. */
     f->replies[slot->i] = reply ? resp_copy(reply) : NULL;
