@@ -1,12 +1,11 @@
 /*
  * The read side over 16 claims shards, end to end (issue 12, docs/operations.md
  * "What a read costs with N shards"): a claimsd with `"shards": 16` on one
- * redis-server, no workers (claims stay received), 120 claims of 30 families
- * filed through the API by staff (back-dated receipts, many overdue) and by two
- * providers. Every search paged to its end returns each claim it should
- * exactly once, oldest receipt first: all claims, a status, the overdue list,
- * a provider's, a family's, a date range; GET /v1/queue and /metrics sum the
- * shards; a claim and its audit trail are read from its shard.
+ * redis-server, and again on a Redis Cluster of three masters, no workers (claims stay received),
+ * 120 claims of 30 families filed through the API by staff (back-dated receipts, many overdue) and
+ * by two providers. Every search paged to its end returns each claim it should exactly once, oldest
+ * receipt first: all claims, a status, the overdue list, a provider's, a family's, a date range;
+ * GET /v1/queue and /metrics sum the shards; a claim and its audit trail are read from its shard.
  */
 #include <check.h>
 #include <signal.h>
@@ -25,7 +24,9 @@
 #define N_CLAIMS (FAMILIES * PER_FAMILY)
 
 static struct test_redis redis;
+static struct test_cluster cluster;
 static struct test_claimsd server;
+static const char *const admin_env[] = {"CLAIMSD_BOOTSTRAP_ADMIN_TOKEN=" ADMIN, NULL};
 static char staff[80], provider_a[80], provider_b[80];
 
 struct filed {
@@ -88,17 +89,23 @@ static void file_claim(struct filed *f, const char *member, int by, int days_ago
     test_response_free(&res);
 }
 
-static void setup(void)
+/* claimsd with 16 shards on redis_args ("--redis url" or "--redis-cluster
+ * seeds"), no workers, the tokens, and the claims filed. */
+static void start_and_file(const char *const redis_args[2], const char *dir)
 {
-    test_redis_start(&redis);
-    char dir[256], cfg_text[512], cfg[512];
-    test_make_temp_dir(dir, "shard-api");
+    char cfg_text[512], cfg[512];
     snprintf(cfg_text, sizeof cfg_text,
              "{\"seed_dir\": \"%s/sample\", \"rate_limits\": null, \"shards\": 16}",
              getenv("CLAIMS_CONFIG_DIR"));
     snprintf(cfg, sizeof cfg, "%s", test_write_file(dir, "shards.json", cfg_text));
-    test_claimsd_start_admin(&server, redis.url, ADMIN,
-                             (const char *const[]){"--config", cfg, "--workers", "0", NULL});
+    const char *args[] = {redis_args[0], redis_args[1], "--config", cfg, "--workers", "0", NULL};
+    memset(&server, 0, sizeof server);
+    if (test_claimsd_start(&server, args, admin_env, NULL) != 0) {
+        char *log = test_claimsd_log(&server);
+        fprintf(stderr, "claimsd with 16 shards did not start:\n%s\n", log);
+        free(log);
+        exit(2);
+    }
     test_create_token(&server, ADMIN, "{\"role\":\"staff\"}", staff);
     test_create_token(&server, ADMIN, "{\"role\":\"provider\",\"npi\":\"" NPI_A "\"}", provider_a);
     test_create_token(&server, ADMIN, "{\"role\":\"provider\",\"npi\":\"" NPI_B "\"}", provider_b);
@@ -115,13 +122,39 @@ static void setup(void)
         file_claim(&filed[n++], member, 1, 0);
         file_claim(&filed[n++], member, 2, 0);
     }
+}
+
+static void setup_one_redis(void)
+{
+    test_redis_start(&redis);
+    char dir[256];
+    test_make_temp_dir(dir, "shard-api");
+    start_and_file((const char *const[]){"--redis", redis.url}, dir);
     test_remove_tree(dir);
 }
 
-static void teardown(void)
+static void teardown_one_redis(void)
 {
-    test_claimsd_stop_clean(&server);
+    ck_assert_int_eq(test_claimsd_stop(&server, SIGTERM), 0);
+    test_remove_tree(server.dir);
     test_redis_stop(&redis);
+}
+
+/* The same on a Redis Cluster of three masters: the shards' requests go to
+ * their masters through the router. */
+static void setup_cluster(void)
+{
+    test_cluster_start(&cluster, false);
+    char seeds[512];
+    test_cluster_seeds(&cluster, seeds, sizeof seeds);
+    start_and_file((const char *const[]){"--redis-cluster", seeds}, cluster.dir);
+}
+
+static void teardown_cluster(void)
+{
+    ck_assert_int_eq(test_claimsd_stop(&server, SIGTERM), 0);
+    test_remove_tree(server.dir);
+    test_cluster_stop(&cluster);
 }
 
 typedef bool (*filed_filter)(const struct filed *f);
@@ -287,12 +320,18 @@ END_TEST
 int main(void)
 {
     Suite *s = suite_create("shard_api");
-    TCase *tc = tcase_create("sixteen");
-    tcase_add_unchecked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, test_searches_over_sixteen_shards_find_every_claim_once_oldest_first);
-    tcase_add_test(tc, test_the_queue_figures_and_metrics_sum_the_shards);
-    tcase_add_test(tc, test_a_claim_and_its_audit_trail_are_read_from_its_shard);
-    suite_add_tcase(s, tc);
+    TCase *one = tcase_create("one_redis");
+    tcase_add_unchecked_fixture(one, setup_one_redis, teardown_one_redis);
+    TCase *cl = tcase_create("cluster");
+    tcase_add_unchecked_fixture(cl, setup_cluster, teardown_cluster);
+    TCase *cases[] = {one, cl};
+    for (int i = 0; i < 2; i++) {
+        tcase_set_timeout(cases[i], 240);
+        tcase_add_test(cases[i],
+                       test_searches_over_sixteen_shards_find_every_claim_once_oldest_first);
+        tcase_add_test(cases[i], test_the_queue_figures_and_metrics_sum_the_shards);
+        tcase_add_test(cases[i], test_a_claim_and_its_audit_trail_are_read_from_its_shard);
+        suite_add_tcase(s, cases[i]);
+    }
     return test_run_suite(s, CK_NOFORK) ? 1 : 0;
 }
