@@ -694,6 +694,35 @@ START_TEST(test_a_claim_is_read_and_audited_on_its_own_shard)
 }
 END_TEST
 
+/* Redis gone: a read over every shard answers once, unavailable (no
+ * partial page, no answer per shard), or is not sent at all. */
+START_TEST(test_reads_over_the_shards_answer_once_when_redis_is_gone)
+{
+    struct fixture f;
+    fixture_open(&f, 16);
+    seed(f.c);
+    test_redis_stop(&redis);
+    struct page p = {0};
+    struct queue_search_query q = query(5);
+    if (queue_search(f.rc, PREFIX, &q, on_page, &p) == 0) {
+        for (int spin = 0; spin < 200; spin++)
+            event_base_loop(f.base, EVLOOP_NONBLOCK);
+        ck_assert_int_eq(p.done, 1);
+        ck_assert_int_eq(p.status, QUEUE_UNAVAILABLE);
+        ck_assert_int_eq(p.n, 0);
+    }
+    struct stats_answer a = {0};
+    if (queue_stats_read(f.rc, PREFIX, TODAY, on_stats, &a) == 0) {
+        for (int spin = 0; spin < 200; spin++)
+            event_base_loop(f.base, EVLOOP_NONBLOCK);
+        ck_assert_int_eq(a.done, 1);
+        ck_assert_int_eq(a.status, QUEUE_UNAVAILABLE);
+    }
+    test_redis_restart(&redis);
+    fixture_close(&f);
+}
+END_TEST
+
 int main(void)
 {
     queue_init();
@@ -709,6 +738,7 @@ int main(void)
     tcase_add_test(tc, test_with_one_shard_the_cursor_is_the_last_score);
     tcase_add_test(tc, test_queue_figures_are_summed_over_the_shards_and_retry_finds_its_shard);
     tcase_add_test(tc, test_a_claim_is_read_and_audited_on_its_own_shard);
+    tcase_add_test(tc, test_reads_over_the_shards_answer_once_when_redis_is_gone);
     suite_add_tcase(s, tc);
     test_redis_start(&redis);
     int failed = test_run_suite(s, CK_NOFORK);
