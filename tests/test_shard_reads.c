@@ -20,6 +20,7 @@
 #include "harness/harness.h"
 #include "queue/audit.h"
 #include "queue/claims_read.h"
+#include "queue/enrollment.h"
 #include "queue/queue.h"
 #include "queue/redis_conn.h"
 #include "queue/shards.h"
@@ -206,12 +207,33 @@ static void commands_flush(redisContext *c)
     }
 }
 
-/* A member's directory entry (docs/operations.md "Redis keys": mref). Until
- * the member directory leaves the claims shards it is on shard 0. */
-static void put_member_ref(redisContext *c, const char *member, const char *sub)
+struct put_answer {
+    int done;
+    enum queue_status status;
+};
+
+static void on_put(enum queue_status status, bool existed, void *arg)
 {
-    command_queue(c, "HSET %smref:%s subscriber_id %s group_id G1 plan_id P1",
-                  shard_prefix(PREFIX, 0).s, member, sub);
+    (void)existed;
+    struct put_answer *a = arg;
+    a->done++;
+    a->status = status;
+}
+
+/* A member record stored as PUT /v1/members stores it, with its directory
+ * entry (mref: member id -> subscriber) wherever queue/enrollment.c keeps
+ * it. */
+static void put_member(struct fixture *f, const char *member, const char *sub)
+{
+    char json[128];
+    snprintf(json, sizeof json, "{\"member_id\":\"%s\",\"subscriber_id\":\"%s\"}", member, sub);
+    struct queue_member_facts facts = {member, sub, "G1", "P1"};
+    struct put_answer a = {0};
+    ck_assert_int_eq(queue_put_record(f->rc, PREFIX, QUEUE_RECORD_MEMBER, member, json, &facts,
+                                      NULL, on_put, &a),
+                     0);
+    run_until(f, &a.done);
+    ck_assert_int_eq(a.status, QUEUE_OK);
 }
 
 static bool is_open(const char *status)
@@ -274,8 +296,9 @@ static void put_claim(redisContext *c, const char *member, const char *family, c
  * the family id), claims on days DAY0 .. DAY0 + 9; plus claims of "U-1", a
  * member that was unknown when they came (its own family index), and that
  * later joined family F3. */
-static void seed(redisContext *c)
+static void seed(struct fixture *f)
 {
+    redisContext *c = f->c;
     static const char *const statuses[] = {"received",   "approved", "pended",   "denied",
                                            "processing", "approved", "in_review"};
     n_claims = 0;
@@ -283,8 +306,8 @@ static void seed(redisContext *c)
         char sub[24], dep[24];
         snprintf(sub, sizeof sub, "F%d-01", fam);
         snprintf(dep, sizeof dep, "F%d-02", fam);
-        put_member_ref(c, sub, sub);
-        put_member_ref(c, dep, sub);
+        put_member(f, sub, sub);
+        put_member(f, dep, sub);
         for (int k = 0; k < 15; k++) {
             int day = DAY0 + (fam + k) % 10;
             put_claim(c, k % 2 ? dep : sub, sub, k % 3 ? "NPI-A" : "NPI-B", statuses[(fam + k) % 7],
@@ -293,7 +316,7 @@ static void seed(redisContext *c)
     }
     for (int k = 0; k < 5; k++)
         put_claim(c, "U-1", "U-1", "NPI-A", "received", DAY0 + k, DAY0 + 30);
-    put_member_ref(c, "U-1", "F3-01");
+    put_member(f, "U-1", "F3-01");
     commands_flush(c);
 }
 
@@ -418,7 +441,7 @@ START_TEST(test_search_pages_over_sixteen_shards_find_every_claim_once_in_order)
 {
     struct fixture f;
     fixture_open(&f, 16);
-    seed(f.c);
+    seed(&f);
     /* The claims really are spread: every shard holds some. */
     int per_shard[16] = {0};
     for (int i = 0; i < n_claims; i++)
@@ -456,7 +479,7 @@ START_TEST(test_a_family_search_reads_the_family_shard_and_the_members_own_index
 {
     struct fixture f;
     fixture_open(&f, 16);
-    seed(f.c);
+    seed(&f);
     /* U-1's claims came while it was unknown: on U-1's own shard. */
     ck_assert_int_ne(queue_shard_of_family("U-1"), queue_shard_of_family("F3-01"));
     struct queue_search_query q = query(4);
@@ -497,7 +520,7 @@ START_TEST(test_with_one_shard_the_cursor_is_the_last_score)
 {
     struct fixture f;
     fixture_open(&f, 1);
-    seed(f.c);
+    seed(&f);
     struct page p = {0};
     struct queue_search_query q = query(3);
     ck_assert_int_eq(queue_search(f.rc, PREFIX, &q, on_page, &p), 0);
@@ -550,7 +573,7 @@ START_TEST(test_queue_figures_are_summed_over_the_shards_and_retry_finds_its_sha
 {
     struct fixture f;
     fixture_open(&f, 16);
-    seed(f.c);
+    seed(&f);
     int open = 0, overdue_n = 0, review = 0, pended_n = 0;
     const struct claim *oldest = NULL;
     for (int i = 0; i < n_claims; i++) {
@@ -658,7 +681,7 @@ START_TEST(test_a_claim_is_read_and_audited_on_its_own_shard)
 {
     struct fixture f;
     fixture_open(&f, 16);
-    seed(f.c);
+    seed(&f);
     const struct claim *c = NULL;
     for (int i = 0; i < n_claims && !c; i++)
         if (claims[i].shard != 0)
@@ -700,7 +723,7 @@ START_TEST(test_reads_over_the_shards_answer_once_when_redis_is_gone)
 {
     struct fixture f;
     fixture_open(&f, 16);
-    seed(f.c);
+    seed(&f);
     test_redis_stop(&redis);
     struct page p = {0};
     struct queue_search_query q = query(5);
