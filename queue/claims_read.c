@@ -740,7 +740,10 @@ static void on_search_family(redisReply *const *replies, int n, void *arg)
     }
 }
 
-/* The member reference key of a member (docs/operations.md "Redis keys"). */
+/* The member reference key of a member (docs/operations.md "Redis keys").
+ * Where enrollment keeps it: on shard 0 until the member directory becomes
+ * unsharded (branch senroll: queue_member_ref_key of queue/members.h, which
+ * replaces this function's body when both are merged). */
 static void member_ref_key(char *buf, size_t size, const char *prefix, const char *member_id)
 {
     snprintf(buf, size, KEYF_MREF, SP0(prefix), member_id);
