@@ -9,6 +9,7 @@
 #include "log.h"
 #include "packed.h"
 #include "queue/keys.h"
+#include "queue/members.h"
 #include "queue/reply.h"
 #include "queue/scripts.h"
 #include "queue/shard_fanout.h"
@@ -740,15 +741,6 @@ static void on_search_family(redisReply *const *replies, int n, void *arg)
     }
 }
 
-/* The member reference key of a member (docs/operations.md "Redis keys").
- * Where enrollment keeps it: on shard 0 until the member directory becomes
- * unsharded (branch senroll: queue_member_ref_key of queue/members.h, which
- * replaces this function's body when both are merged). */
-static void member_ref_key(char *buf, size_t size, const char *prefix, const char *member_id)
-{
-    snprintf(buf, size, KEYF_MREF, SP0(prefix), member_id);
-}
-
 /* A member search's first step: the member's reference and the existence of
  * the index under the member's own id (on that id's family shard), in one
  * round trip. Returns 0 or -1 (nothing sent; w not freed). */
@@ -758,7 +750,7 @@ static int search_family_lookup(struct search_wait *w)
     if (!f)
         return -1;
     char k_mref[KEY_LEN], k_own[KEY_LEN];
-    member_ref_key(k_mref, sizeof k_mref, w->prefix, w->family_of);
+    queue_member_ref_key(k_mref, w->prefix, w->family_of);
     snprintf(k_own, sizeof k_own, KEYF_IDX_FAMILY, FAMILY_PREFIX(w->prefix, w->family_of),
              w->family_of);
     if (rconn_command(w->rc, shard_fanout_reply, shard_fanout_arg(f, 0), "HMGET %s subscriber_id",
