@@ -47,7 +47,7 @@ CLAIMCTL_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard cli/*.c))
 DEPS_STAMP := build/.deps-ok
 
 .SECONDARY:
-.PHONY: all check asan valgrind run format format-check clean deps bench coverage lint-layers
+.PHONY: all check asan valgrind run format format-check clean deps bench bench-cluster coverage lint-layers
 .DEFAULT_GOAL := all
 
 all: $(CLAIMSD) $(CLAIMCTL)
@@ -142,6 +142,9 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libclaims.a | $(DEPS_STAMP)
 bench: $(CLAIMSD) $(BENCH_BINS)
 	@scripts/deps.sh "make bench" wrk jq curl redis-tools
 	CLAIMSD=$(abspath $(CLAIMSD)) BENCH_BIN=$(abspath $(BUILD)/bench) bench/run.sh
+# Only the Redis Cluster phase and its one-Redis reference (docs/performance.md).
+bench-cluster:
+	@BENCH_PHASES=cluster $(MAKE) --no-print-directory bench
 
 # Fuzzing (docs/fuzzing.md): libFuzzer targets of tests/fuzz/ built with clang,
 # each with the library, under ASan+UBSan in build/fuzz; each runs for

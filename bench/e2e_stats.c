@@ -3,14 +3,22 @@
  * side so that no polling client adds load to the server being measured.
  *
  *   e2e_stats --port P --since MS [--host H] [--prefix claims:] [--timeout S]
- *             [--idle S] [--ids FILE] [--submitted-ids FILE]
+ *             [--idle S] [--ids FILE] [--submitted-ids FILE] [--shards N]
  *
  * Reads the audit stream ({c}audit) from MS (milliseconds since the epoch)
  * on, following it as it grows, until every claim submitted since MS has
  * been finalized or pended, or nothing was finalized for --idle seconds
  * (default 10) while the work stream is empty or gone, or --timeout
  * seconds (default 120) have passed; --timeout 0 reads once (to count the
- * claims submitted when no worker runs). Each entry has the fields
+ * claims submitted when no worker runs).
+ *
+ * On a Redis Cluster (--port names any master) it follows the `{c}` streams
+ * and, with --shards N > 1, those of every claims shard too (the tags of
+ * queue/shards.h, "{c<i>.<k>}audit" and "{c<i>.<k>}work"), each on the
+ * master that holds it: a -MOVED reply names the master, and the key is read
+ * there from then on. A stream that does not exist reads as empty, so the
+ * figures hold whichever of these streams the layout uses. Each master
+ * stamps its own entry ids; they share this machine's clock. Each entry has the fields
  * claim_id and record, a JSON object whose "action" says what happened:
  * "claim.submit" is appended in the intake step that stores the claim,
  * before the 202 is sent; "claim.finalize" (or "claim.pend") in the
@@ -31,6 +39,7 @@
  */
 #include <json-c/json.h>
 #include <hiredis/hiredis.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,7 +47,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "queue/shards.h"
+
 #define ID_MAX 40
+#define NODES_MAX 16
 
 struct slot {
     char id[ID_MAX];
@@ -107,9 +119,82 @@ static const char *entry_field(const redisReply *fields, const char *name)
     return NULL;
 }
 
-static long long stream_len(redisContext *c, const char *key)
+/* The Redis nodes connected to: the one named by --host/--port, and each
+ * master a -MOVED reply names. */
+static struct node {
+    char host[64];
+    int port;
+    redisContext *c;
+} nodes[NODES_MAX];
+static int n_nodes;
+
+/* The index of the connection to host:port, made when first asked for; -1
+ * when it cannot be made. */
+static int node_index(const char *host, int port)
 {
-    redisReply *r = redisCommand(c, "XLEN %s", key);
+    for (int i = 0; i < n_nodes; i++)
+        if (nodes[i].port == port && strcmp(nodes[i].host, host) == 0)
+            return i;
+    if (n_nodes == NODES_MAX)
+        return -1;
+    redisContext *c = redisConnect(host, port);
+    if (!c || c->err) {
+        fprintf(stderr, "e2e_stats: cannot connect to Redis at %s:%d\n", host, port);
+        if (c)
+            redisFree(c);
+        return -1;
+    }
+    struct node *n = &nodes[n_nodes];
+    snprintf(n->host, sizeof n->host, "%s", host);
+    n->port = port;
+    n->c = c;
+    return n_nodes++;
+}
+
+/* One stream followed: its key, the node that holds it and (audit streams)
+ * the id to read from next. */
+struct stream {
+    char key[256];
+    int node;
+    char start[48];
+};
+
+/* Runs FMT, whose first argument is the stream's key, on the node holding
+ * the stream, following -MOVED to the master it names; NULL on a broken
+ * connection or an unreachable master. */
+static redisReply *stream_command(struct stream *s, const char *fmt, ...)
+{
+    for (int hop = 0; hop < 4; hop++) {
+        va_list ap;
+        va_start(ap, fmt);
+        redisReply *r = redisvCommand(nodes[s->node].c, fmt, ap);
+        va_end(ap);
+        if (!r || r->type != REDIS_REPLY_ERROR || strncmp(r->str, "MOVED ", 6) != 0)
+            return r;
+        /* "MOVED <slot> <host>:<port>"; an empty host is the node that answered. */
+        const char *ep = strchr(r->str + 6, ' ');
+        const char *colon = ep ? strrchr(ep, ':') : NULL;
+        int idx = -1;
+        if (colon) {
+            char host[64];
+            size_t len = (size_t)(colon - ep - 1);
+            if (len == 0 || len >= sizeof host)
+                snprintf(host, sizeof host, "%s", nodes[s->node].host);
+            else
+                snprintf(host, sizeof host, "%.*s", (int)len, ep + 1);
+            idx = node_index(host, atoi(colon + 1));
+        }
+        freeReplyObject(r);
+        if (idx < 0)
+            return NULL;
+        s->node = idx;
+    }
+    return NULL;
+}
+
+static long long stream_len(struct stream *s)
+{
+    redisReply *r = stream_command(s, "XLEN %s", s->key);
     long long n = r && r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
     if (r)
         freeReplyObject(r);
@@ -175,8 +260,8 @@ static void on_entry(const redisReply *e)
             submitted++;
             if (submitted_out)
                 fprintf(submitted_out, "%s\n", claim);
-            if (!first_submit)
-                first_submit = ms;
+            if (!first_submit || ms < first_submit)
+                first_submit = ms; /* several streams: not read in time order */
         }
     } else if (a == A_FINALIZE || a == A_PEND) {
         struct slot *s = lookup(claim, 0);
@@ -188,7 +273,8 @@ static void on_entry(const redisReply *e)
             return;
         }
         finalized++;
-        last_final = ms;
+        if (ms > last_final)
+            last_final = ms;
         if (ids_out)
             fprintf(ids_out, "%s\n", claim);
         if (n_lat == cap_lat) {
@@ -201,15 +287,15 @@ static void on_entry(const redisReply *e)
     }
 }
 
-/* Reads the audit stream after *start to its current end; returns the
+/* Reads an audit stream from its start id to its current end; returns the
  * entries read, -1 on an error. */
-static long read_audit(redisContext *c, const char *key, char *start, size_t start_size)
+static long read_audit(struct stream *s)
 {
     long n = 0;
     for (;;) {
-        redisReply *r = redisCommand(c, "XRANGE %s %s + COUNT 2000", key, start);
+        redisReply *r = stream_command(s, "XRANGE %s %s + COUNT 2000", s->key, s->start);
         if (!r || r->type != REDIS_REPLY_ARRAY) {
-            fprintf(stderr, "e2e_stats: XRANGE %s failed\n", key);
+            fprintf(stderr, "e2e_stats: XRANGE %s failed\n", s->key);
             if (r)
                 freeReplyObject(r);
             return -1;
@@ -226,7 +312,7 @@ static long read_audit(redisContext *c, const char *key, char *start, size_t sta
                 /* The next read starts just after this entry. */
                 const char *entry_id = e->element[0]->str;
                 const char *dash = strchr(entry_id, '-');
-                snprintf(start, start_size, "%lld-%lld", atoll(entry_id),
+                snprintf(s->start, sizeof s->start, "%lld-%lld", atoll(entry_id),
                          dash ? atoll(dash + 1) + 1 : 0);
             }
         }
@@ -234,10 +320,67 @@ static long read_audit(redisContext *c, const char *key, char *start, size_t sta
     }
 }
 
+static struct stream *audits, *works;
+static int n_streams;
+
+/* The streams to follow: "{c}" and, with shards > 1, each shard's tag
+ * (queue/shards.h); all start on node 0 and move where -MOVED says. */
+static int set_streams(const char *prefix, int shards, long long since)
+{
+    static struct shard_layout layout;
+    if (shard_layout_init(&layout, shards) < 0)
+        return -1;
+    int n = shards > 1 ? shards + 1 : 1;
+    audits = calloc((size_t)n, sizeof *audits);
+    works = calloc((size_t)n, sizeof *works);
+    if (!audits || !works)
+        return -1;
+    for (int i = 0; i < n; i++) {
+        const char *tag = i == 0 ? "{c}" : layout.tag[i - 1];
+        snprintf(audits[i].key, sizeof audits[i].key, "%s%saudit", prefix, tag);
+        snprintf(works[i].key, sizeof works[i].key, "%s%swork", prefix, tag);
+        snprintf(audits[i].start, sizeof audits[i].start, "%lld-0", since);
+    }
+    n_streams = n;
+    return 0;
+}
+
+/* Follows the audit streams until every claim submitted is finalized or
+ * pended and no work is left, or nothing moves for IDLE seconds with no
+ * work left, or TIMEOUT seconds passed; returns the work streams' length at
+ * the end (-1 when unknown), or -2 on an error. */
+static long long follow(double timeout, double idle)
+{
+    double t0 = now_s(), last_progress = t0;
+    long long work_len = 0;
+    for (;;) {
+        long before = finalized + pended;
+        for (int i = 0; i < n_streams; i++)
+            if (read_audit(&audits[i]) < 0)
+                return -2;
+        double t = now_s();
+        if (finalized + pended > before)
+            last_progress = t;
+        work_len = 0;
+        for (int i = 0; i < n_streams && work_len >= 0; i++) {
+            long long len = stream_len(&works[i]);
+            work_len = len < 0 ? -1 : work_len + len;
+        }
+        if (t - t0 >= timeout)
+            break;
+        if (submitted > 0 && finalized + pended >= submitted && work_len <= 0)
+            break;
+        if (t - last_progress >= idle && work_len <= 0)
+            break;
+        usleep(100 * 1000);
+    }
+    return work_len;
+}
+
 int main(int argc, char **argv)
 {
     const char *host = "127.0.0.1", *prefix = "claims:", *ids_file = NULL, *sub_file = NULL;
-    int port = 0;
+    int port = 0, shards = 1;
     double timeout = 120, idle = 10;
     long long since = -1;
     for (int i = 1; i + 1 < argc; i += 2) {
@@ -257,19 +400,19 @@ int main(int argc, char **argv)
             ids_file = argv[i + 1];
         else if (strcmp(argv[i], "--submitted-ids") == 0)
             sub_file = argv[i + 1];
+        else if (strcmp(argv[i], "--shards") == 0)
+            shards = atoi(argv[i + 1]);
         else
             port = -1;
     }
-    if (port <= 0 || since < 0 || argc % 2 == 0) {
+    if (port <= 0 || since < 0 || argc % 2 == 0 || shards < 1 || shards > SHARDS_MAX) {
         fprintf(stderr, "usage: e2e_stats --port P --since MS [--host H] [--prefix P] "
-                        "[--timeout S] [--idle S] [--ids FILE] [--submitted-ids FILE]\n");
+                        "[--timeout S] [--idle S] [--ids FILE] [--submitted-ids FILE] "
+                        "[--shards N]\n");
         return 2;
     }
-    redisContext *c = redisConnect(host, port);
-    if (!c || c->err) {
-        fprintf(stderr, "e2e_stats: cannot connect to Redis\n");
+    if (node_index(host, port) < 0)
         return 1;
-    }
     if (ids_file && !(ids_out = fopen(ids_file, "w"))) {
         fprintf(stderr, "e2e_stats: cannot write %s\n", ids_file);
         return 1;
@@ -278,30 +421,13 @@ int main(int argc, char **argv)
         fprintf(stderr, "e2e_stats: cannot write %s\n", sub_file);
         return 1;
     }
-    char k_work[256], k_audit[256];
-    snprintf(k_work, sizeof k_work, "%s{c}work", prefix);
-    snprintf(k_audit, sizeof k_audit, "%s{c}audit", prefix);
-
-    char start[48];
-    snprintf(start, sizeof start, "%lld-0", since);
-    double t0 = now_s(), last_progress = t0;
-    long long work_len = 0;
-    for (;;) {
-        long before = finalized + pended;
-        if (read_audit(c, k_audit, start, sizeof start) < 0)
-            return 1;
-        double t = now_s();
-        if (finalized + pended > before)
-            last_progress = t;
-        work_len = stream_len(c, k_work);
-        if (t - t0 >= timeout)
-            break;
-        if (submitted > 0 && finalized + pended >= submitted && work_len <= 0)
-            break;
-        if (t - last_progress >= idle && work_len <= 0)
-            break;
-        usleep(100 * 1000);
+    if (set_streams(prefix, shards, since) < 0) {
+        fprintf(stderr, "e2e_stats: out of memory\n");
+        return 1;
     }
+    long long work_len = follow(timeout, idle);
+    if (work_len == -2)
+        return 1;
     qsort(lat, n_lat, sizeof *lat, cmp_i64);
 #define PCT(p) (n_lat ? (long long)lat[(size_t)((double)(n_lat - 1) * (p))] : -1)
     double seconds = last_final > first_submit ? (double)(last_final - first_submit) / 1000 : 0;
@@ -316,6 +442,9 @@ int main(int argc, char **argv)
         fclose(submitted_out);
     free(lat);
     free(table);
-    redisFree(c);
+    free(audits);
+    free(works);
+    for (int i = 0; i < n_nodes; i++)
+        redisFree(nodes[i].c);
     return 0;
 }

@@ -21,6 +21,14 @@
 #               and a per-key breakdown (bench/mem_stats: MEMORY USAGE of a
 #               sample of finalized claims' keys and of the shared structures)
 #   scaling     --workers 1, 2, 4 and a second --role intake process (everysec)
+#   cluster     (issue 12) the end-to-end measurement (--workers 2) again on a
+#               Redis Cluster of 3 masters (cluster-enabled redis-servers with
+#               the pass's AOF policy, redis-cli --cluster create), claimsd
+#               --redis-cluster with "shards" BENCH_CLUSTER_SHARDS (falling
+#               back to 1 when claimsd refuses it): claims/s beside one
+#               Redis's, Redis CPU per finalized claim (INFO cpu, each master
+#               and summed) and from it the claims/s one master carries, so
+#               what each added master adds
 # Every measurement runs on a fresh Redis with freshly loaded enrollment, so
 # that no claim is a duplicate of an earlier phase's. A measurement whose
 # endpoint or role does not exist yet prints "not available yet".
@@ -39,7 +47,10 @@
 # BENCH_DURATION (seconds per wrk run, default 8), BENCH_CONNECTIONS (wrk
 # connections, default 32), BENCH_PASSES (default "always everysec"),
 # BENCH_CLAIMS (claims generated per phase, default 120000), BENCH_BURST
-# (claims in the one-member burst and in its spread comparison, default 5000).
+# (claims in the one-member burst and in its spread comparison, default
+# 5000), BENCH_PHASES ("all", the default, or "cluster": only the one-Redis
+# end-to-end run and the cluster phase, per pass), BENCH_CLUSTER_SHARDS (the
+# cluster phase's "shards", default 16).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -51,10 +62,18 @@ CONNS=${BENCH_CONNECTIONS:-32}
 PASSES=${BENCH_PASSES:-always everysec}
 N_CLAIMS=${BENCH_CLAIMS:-120000}
 N_BURST=${BENCH_BURST:-5000}
+PHASES=${BENCH_PHASES:-all}
 ADMIN_TOKEN=bench-admin-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
 PLAN=$ROOT/config/sample/plans/PPO-500.json
 NA="not available yet"
 
+case $PHASES in
+all | cluster) ;;
+*)
+    echo "bench: BENCH_PHASES is \"all\" or \"cluster\" (not \"$PHASES\")" >&2
+    exit 2
+    ;;
+esac
 for tool in wrk redis-server redis-cli curl; do
     command -v "$tool" >/dev/null || { echo "bench: $tool is required (Debian package)" >&2; exit 1; }
 done
@@ -177,8 +196,10 @@ stop() {
     PIDS=("${rest[@]}")
 }
 
-# start_redis FSYNC: a fresh redis-server; sets REDIS_PORT and REDIS_PID.
-# Tries another port when the one picked was taken meanwhile.
+# start_redis FSYNC: a fresh redis-server; sets REDIS_PORT and REDIS_PID,
+# REDIS_NODES (the masters' ports: this one) and REDIS_ARGS (claimsd's
+# option to reach it). Tries another port when the one picked was taken
+# meanwhile.
 start_redis() {
     local dir attempt
     for attempt in 1 2 3 4 5; do
@@ -189,7 +210,12 @@ start_redis() {
         REDIS_PID=$!
         started "$REDIS_PID"
         for _ in $(seq 100); do
-            redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && return 0
+            if redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1; then
+                REDIS_NODES=("$REDIS_PORT")
+                REDIS_ARGS=(--redis "redis://127.0.0.1:$REDIS_PORT")
+                E2E_SHARDS=1
+                return 0
+            fi
             kill -0 "$REDIS_PID" 2>/dev/null || break
             sleep 0.05
         done
@@ -199,8 +225,10 @@ start_redis() {
     exit 1
 }
 
-# start_claimsd ARGS...: sets CLAIMSD_PORT and CLAIMSD_PID; returns 1 when it
-# does not come up (an option or role that does not exist yet).
+# start_claimsd ARGS...: claimsd on REDIS_ARGS with CLAIMSD_CONFIG (default:
+# rate limits off); sets CLAIMSD_PORT and CLAIMSD_PID; returns 1 when it
+# does not come up (an option or role that does not exist yet), with its
+# exit status in CLAIMSD_EXIT and its last lines in CLAIMSD_LAST.
 # The load comes from 400 member and 40 provider tokens on one address: the
 # per-token rate limits (docs/configuration.md) would measure the limits, not
 # the server, so the benchmark turns them off.
@@ -208,14 +236,17 @@ start_claimsd() {
     local logf
     logf=$(mktemp "$WORK/claimsd.XXXX.log")
     [ -f "$WORK/no-limits.json" ] || echo '{"rate_limits": null}' >"$WORK/no-limits.json"
-    CLAIMSD_BOOTSTRAP_ADMIN_TOKEN=$ADMIN_TOKEN "$CLAIMSD" --config "$WORK/no-limits.json" \
-        --redis "redis://127.0.0.1:$REDIS_PORT" --listen 127.0.0.1:0 "$@" >"$logf" 2>&1 &
+    CLAIMSD_BOOTSTRAP_ADMIN_TOKEN=$ADMIN_TOKEN "$CLAIMSD" --config "${CLAIMSD_CONFIG:-$WORK/no-limits.json}" \
+        "${REDIS_ARGS[@]}" --listen 127.0.0.1:0 "$@" >"$logf" 2>&1 &
     CLAIMSD_PID=$!
     started "$CLAIMSD_PID"
-    CLAIMSD_PORT=""
+    CLAIMSD_PORT="" CLAIMSD_EXIT="" CLAIMSD_LAST=""
     for _ in $(seq 100); do
         if ! kill -0 "$CLAIMSD_PID" 2>/dev/null; then
-            log "claimsd $* exited: $(tail -n 3 "$logf" | tr '\n' ' ')"
+            CLAIMSD_EXIT=0
+            wait "$CLAIMSD_PID" 2>/dev/null || CLAIMSD_EXIT=$?
+            CLAIMSD_LAST=$(tail -n 3 "$logf" | tr '\n' ' ')
+            log "claimsd $* exited with status $CLAIMSD_EXIT: $CLAIMSD_LAST"
             stop "$CLAIMSD_PID"
             return 1
         fi
@@ -268,8 +299,8 @@ CLK_TCK=$(getconf CLK_TCK)
 cpu_ms() { awk -v t="$CLK_TCK" '{sub(/^.*\) /, ""); print int(($12 + $13) * 1000 / t)}' "/proc/$1/stat"; }
 
 # busy_percent: how much of the machine's CPU was busy over one second,
-# before this run starts anything (other work on a shared machine skews
-# every figure).
+# before this run starts anything or before a load (other work on a shared
+# machine skews every figure).
 busy_percent() {
     local a b
     a=($(head -n 1 /proc/stat))
@@ -279,7 +310,27 @@ busy_percent() {
         -v i="$((b[4] + b[5] - a[4] - a[5]))" 'BEGIN{printf "%.0f", 100 * u / (u + i)}'
 }
 
-used_memory() { redis-cli -p "$REDIS_PORT" info memory | sed -n 's/^used_memory:\([0-9]*\).*/\1/p'; }
+# info_field PORT SECTION NAME: one field of INFO SECTION.
+info_field() { redis-cli -p "$1" info "$2" | tr -d '\r' | sed -n "s/^$3:\\(.*\\)/\\1/p"; }
+# used_memory: used_memory summed over the masters (REDIS_NODES).
+used_memory() {
+    local p sum=0
+    for p in "${REDIS_NODES[@]}"; do sum=$((sum + $(info_field "$p" memory used_memory))); done
+    echo "$sum"
+}
+# redis_cpu_us PORT: the CPU time the redis-server has used (INFO cpu,
+# used_cpu_sys + used_cpu_user: getrusage of the whole process), in us.
+redis_cpu_us() {
+    local sys user
+    sys=$(info_field "$1" cpu used_cpu_sys)
+    user=$(info_field "$1" cpu used_cpu_user)
+    awk -v s="$sys" -v u="$user" 'BEGIN{printf "%.0f", (s + u) * 1e6}'
+}
+# nodes_cpu_us: redis_cpu_us of each master of REDIS_NODES, in that order.
+nodes_cpu_us() {
+    local p
+    for p in "${REDIS_NODES[@]}"; do printf '%s ' "$(redis_cpu_us "$p")"; done
+}
 now_ms() { date +%s%3N; }
 
 # wrk_post PORT [CONNS] [DURATION]: the RESULT line of a POST /v1/claims run.
@@ -356,10 +407,271 @@ post_count() {
 declare -A FIG   # figures reused across rows (ceilings, saturation)
 WRK_HOW="wrk -t1 -c$CONNS -d${DURATION}s -s bench/post_claims.lua (gen_claims bodies)"
 
+# e2e_load: the end-to-end load against the running claimsd and the masters
+# of REDIS_NODES: wrk at saturation ($WRK_HOW) while the workers run, then
+# the backlog drains (bench/e2e_stats from the first master, following the
+# E2E_SHARDS shards' streams). Sets E2E_WRK and E2E_RES (the RESULT lines of
+# wrk and e2e_stats), E2E_FIN (claims finalized), E2E_CLAIMSD_MS (claimsd's
+# CPU time), E2E_REDIS_US (each master's CPU time, INFO cpu, an array),
+# E2E_REDIS_SUM (their sum), E2E_MEM (used_memory growth, all masters) and
+# E2E_KEYS (keys added on each master, an array), E2E_BUSY (the machine's busy
+# share, %, in the second before the load: other work, claimsd being idle).
+e2e_load() {
+    local mem0 since c0 r0 k0 r1 k1 i
+    E2E_BUSY=$(busy_percent)
+    mem0=$(used_memory)
+    k0=($(nodes_dbsize))
+    since=$(now_ms)
+    c0=$(cpu_ms "$CLAIMSD_PID")
+    r0=($(nodes_cpu_us))
+    E2E_WRK=$(wrk_post "$CLAIMSD_PORT")
+    E2E_RES=$("$BIN/e2e_stats" --port "${REDIS_NODES[0]}" --shards "${E2E_SHARDS:-1}" --since "$since" \
+        --timeout 180 --ids "$WORK/final.ids" || true)
+    E2E_CLAIMSD_MS=$(($(cpu_ms "$CLAIMSD_PID") - c0))
+    r1=($(nodes_cpu_us))
+    k1=($(nodes_dbsize))
+    E2E_MEM=$(($(used_memory) - mem0))
+    E2E_REDIS_US=() E2E_KEYS=() E2E_REDIS_SUM=0
+    for i in "${!REDIS_NODES[@]}"; do
+        E2E_REDIS_US+=($((r1[i] - r0[i])))
+        E2E_KEYS+=($((k1[i] - k0[i])))
+        E2E_REDIS_SUM=$((E2E_REDIS_SUM + r1[i] - r0[i]))
+    done
+    E2E_FIN=$(field finalized "$E2E_RES")
+}
+
+# per_core US: the claims one core carries a second when each costs US us.
+per_core() {
+    isnum "${1:-}" && awk -v us="$1" 'BEGIN{printf "%d", (us > 0 ? 1e6 / us : 0)}'
+    return 0
+}
+
+# nodes_dbsize: the number of keys on each master of REDIS_NODES.
+nodes_dbsize() {
+    local p
+    for p in "${REDIS_NODES[@]}"; do printf '%s ' "$(redis-cli -p "$p" dbsize)"; done
+}
+
+# start_cluster_node FSYNC: one fresh redis-server with cluster-enabled yes
+# (AOF as start_redis; its cluster bus on a free port too); prints its port.
+start_cluster_node() {
+    local dir port bus pid attempt
+    for attempt in 1 2 3; do
+        dir=$(mktemp -d "$WORK/cluster.XXXX")
+        port=$(free_port)
+        bus=$(free_port)
+        [[ $bus == "$port" ]] && continue
+        redis-server --port "$port" --cluster-port "$bus" --cluster-enabled yes \
+            --cluster-config-file "$dir/nodes.conf" --bind 127.0.0.1 --dir "$dir" --appendonly yes \
+            --appendfsync "$1" --save '' --logfile "$dir/redis.log" --daemonize no >/dev/null &
+        pid=$!
+        started "$pid"
+        for _ in $(seq 100); do
+            if redis-cli -p "$port" ping >/dev/null 2>&1; then
+                echo "$port"
+                return 0
+            fi
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.05
+        done
+        log "cluster node on port $port did not start: $(tail -n 1 "$dir/redis.log")"
+        stop "$pid"
+    done
+    return 1
+}
+
+# start_cluster FSYNC N: a fresh Redis Cluster of N masters, no replicas
+# (redis-cli --cluster create), every node saying cluster_state:ok; sets
+# REDIS_NODES (their ports), REDIS_PORT (the first) and REDIS_ARGS
+# (--redis-cluster naming them all). Returns 1 when it does not come up.
+start_cluster() {
+    local i port addrs=() ok
+    REDIS_NODES=()
+    for ((i = 0; i < $2; i++)); do
+        # In this shell, not $(...): the node must be in PIDS to be stopped.
+        start_cluster_node "$1" >"$WORK/node.port" || return 1
+        port=$(cat "$WORK/node.port")
+        REDIS_NODES+=("$port")
+        addrs+=("127.0.0.1:$port")
+    done
+    if ! redis-cli --cluster create "${addrs[@]}" --cluster-yes >"$WORK/cluster-create.out" 2>&1; then
+        log "redis-cli --cluster create failed: $(tail -n 2 "$WORK/cluster-create.out" | tr '\n' ' ')"
+        return 1
+    fi
+    for _ in $(seq 100); do
+        ok=0
+        for port in "${REDIS_NODES[@]}"; do
+            [[ $(info_field_cluster "$port") == ok ]] && ok=$((ok + 1))
+        done
+        ((ok == $2)) && break
+        sleep 0.1
+    done
+    if ((ok != $2)); then
+        log "the cluster did not reach cluster_state:ok ($ok of $2 nodes)"
+        return 1
+    fi
+    REDIS_PORT=${REDIS_NODES[0]}
+    REDIS_ARGS=(--redis-cluster "$(IFS=,; echo "${addrs[*]}")")
+}
+info_field_cluster() { redis-cli -p "$1" cluster info | tr -d '\r' | sed -n 's/^cluster_state://p'; }
+
+# node_slots PORT: the slot ranges a master serves (CLUSTER NODES, "myself").
+node_slots() { redis-cli -p "$1" cluster nodes | awk '/myself/{for (i = 9; i <= NF; i++) printf "%s%s", (i > 9 ? " " : ""), $i}'; }
+
+# e2e_phase PASS WORKERS: end to end on one Redis with claimsd --workers W
+# for each W of WORKERS, each on a fresh Redis (e2e_load); with --workers 2
+# the targets, the CPU and memory per finalized claim (FIG[e2e_2],
+# FIG[claimsd_us], FIG[redis_us], FIG[bytes]: the cluster phase compares
+# with them).
+e2e_phase() {
+    local pass=$1 w res fin
+    local RH="redis-server appendfsync $pass"
+    for w in $2; do
+        log "pass $pass: end to end, --workers $w"
+        local e2e_how="claimsd --workers $w; $WRK_HOW, then the backlog drains; bench/e2e_stats (audit stream); $RH"
+        if ! fresh "$pass" --workers "$w"; then
+            row "$pass" "end to end, --workers $w (claims/s)" "$NA" claims/s "" "claimsd --workers $w did not start"
+            if [[ $w == 2 ]]; then
+                target "$pass" "TARGET end to end 202->finalized, --workers 2, vs the durable-accept ceiling (claims/s)" \
+                    "$NA" claims/s "${FIG[durable]:-$NA}" 0.3 ">=" "$e2e_how" "claimsd --workers 2 did not start"
+                target "$pass" "TARGET Redis bytes per finalized claim (record, EOB, indexes, audit)" "$NA" bytes "" 4096 "<=" \
+                    "$e2e_how" "claimsd --workers 2 did not start"
+            fi
+            continue
+        fi
+        [[ $w == 2 ]] && { "$BIN/mem_stats" --port "$REDIS_PORT" --save "$WORK/mem.before" || true; }
+        e2e_load
+        res=$E2E_RES fin=$E2E_FIN
+        if [[ -z $fin || $fin == 0 ]]; then
+            row "$pass" "end to end, --workers $w (claims/s)" "$NA" claims/s "" "no claim was finalized (worker pool missing)"
+            if [[ $w == 2 ]]; then
+                target "$pass" "TARGET end to end 202->finalized, --workers 2, vs the durable-accept ceiling (claims/s)" \
+                    "$NA" claims/s "${FIG[durable]:-$NA}" 0.3 ">=" "$e2e_how" "no claim was finalized"
+                target "$pass" "TARGET Redis bytes per finalized claim (record, EOB, indexes, audit)" "$NA" bytes "" 4096 "<=" \
+                    "$e2e_how" "no claim was finalized"
+            fi
+            continue
+        fi
+        FIG[e2e_$w]=$(field claims_per_s "$res")
+        local e2e_note="finalized / (last finalize - first submit); machine ${E2E_BUSY}% busy with other work in the second before; intake at saturation meanwhile $(field rps "$E2E_WRK") req/s; $fin finalized, $(field pended "$res") pended, $(field left "$res") left"
+        if [[ $w == 2 ]]; then
+            target "$pass" "TARGET end to end 202->finalized, --workers 2, vs the durable-accept ceiling (claims/s)" \
+                "${FIG[e2e_2]}" claims/s "${FIG[durable]:-$NA}" 0.3 ">=" "$e2e_how" "target >= 0.3 x ceiling; $e2e_note"
+        else
+            row "$pass" "end to end 202->finalized, --workers $w (claims/s)" "${FIG[e2e_$w]}" claims/s "${FIG[durable]}" \
+                "ceiling column: the durable-accept ceiling; $e2e_note" "$e2e_how"
+        fi
+        if [[ $w == 2 ]]; then
+            row "$pass" "intake POST /v1/claims with --workers 2 running (req/s)" \
+                "$(field rps "$E2E_WRK")" req/s "${FIG[durable]:-}" \
+                "ceiling column: the durable-accept ceiling; the wrk run of the end-to-end figure; non-2xx=$(field non2xx "$E2E_WRK")" \
+                "$e2e_how"
+            FIG[claimsd_us]=$((E2E_CLAIMSD_MS * 1000 / fin))
+            FIG[redis_us]=$((E2E_REDIS_SUM / fin))
+            FIG[bytes]=$((E2E_MEM / fin))
+            row "$pass" "CPU per finalized claim, intake + worker: claimsd (us)" "${FIG[claimsd_us]}" us "" \
+                "2 cores give 2,000,000 us/s" "$e2e_how; /proc/PID/stat"
+            row "$pass" "CPU per finalized claim, intake + commit: redis-server (us)" "${FIG[redis_us]}" us "" \
+                "one core carries $(per_core "${FIG[redis_us]}") claims/s of this Redis work (1,000,000 us / this)" \
+                "$e2e_how; INFO cpu used_cpu_sys + used_cpu_user before/after"
+            target "$pass" "TARGET Redis bytes per finalized claim (record, EOB, indexes, audit)" \
+                "${FIG[bytes]}" bytes "" 4096 "<=" "$e2e_how; INFO memory used_memory before/after" \
+                "used_memory delta / $fin finalized claims"
+            memory_breakdown "$pass" "$fin" "$e2e_how"
+            FIG[e2e_rate]=$(awk "BEGIN{printf \"%d\", ${FIG[e2e_2]} / 2}")
+        fi
+    done
+}
+
+# cluster_phase PASS: the end-to-end measurement of e2e_phase (--workers 2,
+# the same enrollment load, wrk and drain) on a fresh Redis Cluster of 3
+# masters with the pass's AOF policy, claimsd --redis-cluster with "shards"
+# BENCH_CLUSTER_SHARDS (default 16; when claimsd refuses it, exit status 2
+# naming "shards", 1 and a note saying so). Rows: claims/s against one
+# Redis's, CPU per finalized claim (claimsd; Redis summed over the masters
+# and each master's share), and from the Redis CPU per claim the claims/s
+# one master carries and so each added master adds.
+cluster_phase() {
+    local pass=$1 shards=${BENCH_CLUSTER_SHARDS:-16} note="" how fin res i p sum busiest=0
+    local CLAIMSD_CONFIG=$WORK/cluster.json
+    local name="end to end 202->finalized, Redis Cluster of 3 masters, --workers 2 (claims/s)"
+    log "pass $pass: end to end on a Redis Cluster of 3 masters, shards $shards, --workers 2"
+    stop_all
+    if ! start_cluster "$pass" 3; then
+        row "$pass" "$name" "$NA" claims/s "${FIG[e2e_2]:-}" "the cluster did not come up"
+        stop_all
+        return
+    fi
+    echo "{\"rate_limits\": null, \"shards\": $shards}" >"$CLAIMSD_CONFIG"
+    if ! start_claimsd --workers 2 && [[ $shards != 1 && $CLAIMSD_EXIT == 2 && $CLAIMSD_LAST == *shards* ]]; then
+        note="claimsd refused \"shards\": $shards (exit status 2 naming \"shards\"): measured with shards 1, every claims key on one master"
+        log "$note"
+        shards=1
+        echo '{"rate_limits": null, "shards": 1}' >"$CLAIMSD_CONFIG"
+        start_claimsd --workers 2 || true
+    fi
+    if [[ -z $CLAIMSD_PORT ]] || ! load_enrollment "$CLAIMSD_PORT"; then
+        row "$pass" "$name" "$NA" claims/s "${FIG[e2e_2]:-}" "claimsd --redis-cluster or the enrollment did not come up${note:+; $note}"
+        stop_all
+        return
+    fi
+    E2E_SHARDS=$shards
+    e2e_load
+    res=$E2E_RES fin=$E2E_FIN
+    how="3 x redis-server --cluster-enabled yes, appendfsync $pass, redis-cli --cluster create (no replicas); claimsd --redis-cluster --workers 2, config \"shards\": $shards; $WRK_HOW, then the backlog drains; bench/e2e_stats --shards $shards"
+    if [[ -z $fin || $fin == 0 ]]; then
+        row "$pass" "$name" "$NA" claims/s "${FIG[e2e_2]:-}" "no claim was finalized${note:+; $note}" "$how"
+        stop_all
+        return
+    fi
+    row "$pass" "$name" "$(field claims_per_s "$res")" claims/s "${FIG[e2e_2]:-}" \
+        "ceiling column: one Redis, the same load (end to end --workers 2 above); on $(nproc) cores no gain is expected: claimsd, wrk and the three redis-servers share them; machine ${E2E_BUSY}% busy with other work in the second before; intake meanwhile $(field rps "$E2E_WRK") req/s (non-2xx=$(field non2xx "$E2E_WRK")); $fin finalized, $(field pended "$res") pended, $(field left "$res") left; shards $shards${note:+; $note}" \
+        "$how"
+    row "$pass" "CPU per finalized claim on the cluster: claimsd (us)" "$((E2E_CLAIMSD_MS * 1000 / fin))" us \
+        "${FIG[claimsd_us]:-}" "ceiling column: the same with one Redis" "$how; /proc/PID/stat"
+    sum=$((E2E_REDIS_SUM / fin))
+    row "$pass" "CPU per finalized claim on the cluster: redis-server, 3 masters summed (us)" "$sum" us \
+        "${FIG[redis_us]:-}" "ceiling column: one Redis, the same load; the ratio is the cluster's cost (cluster mode, routing, keys on several masters)" \
+        "$how; INFO cpu used_cpu_sys + used_cpu_user of each master before/after"
+    for i in "${!REDIS_NODES[@]}"; do
+        p=${REDIS_NODES[i]}
+        ((E2E_REDIS_US[i] > E2E_REDIS_US[busiest])) && busiest=$i
+        row "$pass" "  master $((i + 1)) (slots $(node_slots "$p")): redis-server CPU per finalized claim (us)" \
+            "$((E2E_REDIS_US[i] / fin))" us "$sum" \
+            "ratio: its share of the cluster's Redis CPU; +${E2E_KEYS[i]} keys$( ((E2E_KEYS[i] * 4 < fin)) && echo ': few of the claims keys are here')" \
+            "INFO cpu of 127.0.0.1:$p"
+    done
+    row "$pass" "Redis bytes per finalized claim on the cluster (used_memory, 3 masters)" "$((E2E_MEM / fin))" bytes \
+        "${FIG[bytes]:-}" "ceiling column: one Redis" "$how; INFO memory used_memory of each master"
+    cluster_estimate "$pass" "$sum" "$((E2E_REDIS_US[busiest] / fin))" "$shards"
+    stop_all
+}
+
+# cluster_estimate PASS SUM_US BUSIEST_US SHARDS: claims/s per master from the
+# Redis CPU a finalized claim costs on the cluster (SUM_US, all masters) and
+# on its busiest master (BUSIEST_US).
+cluster_estimate() {
+    local pass=$1 one busy how="1,000,000 us / the cluster's Redis CPU per finalized claim"
+    one=$(per_core "$2")
+    busy=$(per_core "$3")
+    row "$pass" "estimate: claims/s one master carries (one core / Redis CPU per finalized claim)" \
+        "$one" claims/s "$(per_core "${FIG[redis_us]:-}")" \
+        "ceiling column: the same from one Redis's CPU per claim. Assumes Redis runs the commands on one thread (its AOF fsync under everysec runs on another and is counted here: the estimate is low by that), the core is all Redis's, and one core at 100 % (keep headroom: plan ~70 %)" \
+        "$how"
+    row "$pass" "estimate: claims/s added per master, keys spread evenly by shards" "$one" claims/s "" \
+        "n masters carry ~n x this while claimsd processes (intake and workers) scale on other machines and the shards spread the claims keys evenly (shards >> masters; 16 shards on 3 masters: 6, 5, 5, so ~1.1 x the even load on the busiest)" \
+        "$how"
+    row "$pass" "estimate: claims/s this cluster carries with shards $4 (its busiest master's core)" \
+        "$busy" claims/s "$one" \
+        "1,000,000 us / the busiest master's Redis CPU per finalized claim$( (($4 == 1)) && echo '; with shards 1 every claims key is on one master: adding masters adds nothing for claims until the sharded layout')" \
+        "$how"
+}
+
 measure_pass() {
     local pass=$1 res rate mem0 mem1 since n
     local RH="redis-server appendfsync $pass"
     FIG[durable]="" FIG[intake]="" FIG[e2e_2]="" FIG[e2e_rate]=""
+    FIG[claimsd_us]="" FIG[redis_us]="" FIG[bytes]=""
 
     # ---- the durable-accept ceiling ----
     log "pass appendfsync=$pass: durable-accept ceiling (evhttp + XADD before each 202)"
@@ -489,69 +801,11 @@ measure_pass() {
             "max $(ms max_us "$res") ms; worst per second (ms), each run: $(for r in "${runs[@]}"; do printf '[%s] ' "${r#*|}"; done)" "$rate_how"
     fi
 
-    # ---- end to end, scaling with --workers ----
+    # ---- end to end, scaling with --workers; the same on a Redis Cluster ----
     local workers_list="1 2 4"
     [[ $pass != everysec ]] && workers_list=2
-    for w in $workers_list; do
-        log "pass $pass: end to end, --workers $w"
-        local e2e_how="claimsd --workers $w; $WRK_HOW, then the backlog drains; bench/e2e_stats (audit stream); $RH"
-        if ! fresh "$pass" --workers "$w"; then
-            row "$pass" "end to end, --workers $w (claims/s)" "$NA" claims/s "" "claimsd --workers $w did not start"
-            if [[ $w == 2 ]]; then
-                target "$pass" "TARGET end to end 202->finalized, --workers 2, vs the durable-accept ceiling (claims/s)" \
-                    "$NA" claims/s "${FIG[durable]:-$NA}" 0.3 ">=" "$e2e_how" "claimsd --workers 2 did not start"
-                target "$pass" "TARGET Redis bytes per finalized claim (record, EOB, indexes, audit)" "$NA" bytes "" 4096 "<=" \
-                    "$e2e_how" "claimsd --workers 2 did not start"
-            fi
-            continue
-        fi
-        mem0=$(used_memory)
-        [[ $w == 2 ]] && { "$BIN/mem_stats" --port "$REDIS_PORT" --save "$WORK/mem.before" || true; }
-        since=$(now_ms)
-        c0=$(cpu_ms "$CLAIMSD_PID")
-        r0=$(cpu_ms "$REDIS_PID")
-        wrk_post "$CLAIMSD_PORT" >"$WORK/e2e_wrk.out"
-        res=$("$BIN/e2e_stats" --port "$REDIS_PORT" --since "$since" --timeout 180 --ids "$WORK/final.ids" || true)
-        c1=$(cpu_ms "$CLAIMSD_PID")
-        r1=$(cpu_ms "$REDIS_PID")
-        mem1=$(used_memory)
-        local fin
-        fin=$(field finalized "$res")
-        if [[ -z $fin || $fin == 0 ]]; then
-            row "$pass" "end to end, --workers $w (claims/s)" "$NA" claims/s "" "no claim was finalized (worker pool missing)"
-            if [[ $w == 2 ]]; then
-                target "$pass" "TARGET end to end 202->finalized, --workers 2, vs the durable-accept ceiling (claims/s)" \
-                    "$NA" claims/s "${FIG[durable]:-$NA}" 0.3 ">=" "$e2e_how" "no claim was finalized"
-                target "$pass" "TARGET Redis bytes per finalized claim (record, EOB, indexes, audit)" "$NA" bytes "" 4096 "<=" \
-                    "$e2e_how" "no claim was finalized"
-            fi
-            continue
-        fi
-        FIG[e2e_$w]=$(field claims_per_s "$res")
-        local e2e_note="finalized / (last finalize - first submit); intake at saturation meanwhile $(field rps "$(cat "$WORK/e2e_wrk.out")") req/s; $fin finalized, $(field pended "$res") pended, $(field left "$res") left"
-        if [[ $w == 2 ]]; then
-            target "$pass" "TARGET end to end 202->finalized, --workers 2, vs the durable-accept ceiling (claims/s)" \
-                "${FIG[e2e_2]}" claims/s "${FIG[durable]:-$NA}" 0.3 ">=" "$e2e_how" "target >= 0.3 x ceiling; $e2e_note"
-        else
-            row "$pass" "end to end 202->finalized, --workers $w (claims/s)" "${FIG[e2e_$w]}" claims/s "${FIG[durable]}" \
-                "ceiling column: the durable-accept ceiling; $e2e_note" "$e2e_how"
-        fi
-        if [[ $w == 2 ]]; then
-            row "$pass" "intake POST /v1/claims with --workers 2 running (req/s)" \
-                "$(field rps "$(cat "$WORK/e2e_wrk.out")")" req/s "${FIG[durable]:-}" \
-                "ceiling column: the durable-accept ceiling; the wrk run of the end-to-end figure; non-2xx=$(field non2xx "$(cat "$WORK/e2e_wrk.out")")" \
-                "$e2e_how"
-            row "$pass" "CPU per finalized claim, intake + worker: claimsd (us)" "$(( (c1 - c0) * 1000 / fin ))" us "" \
-                "2 cores give 2,000,000 us/s" "$e2e_how; /proc/PID/stat"
-            row "$pass" "CPU per finalized claim, intake + commit: redis-server (us)" "$(( (r1 - r0) * 1000 / fin ))" us "" "" \
-                "$e2e_how; /proc/PID/stat"
-            target "$pass" "TARGET Redis bytes per finalized claim (record, EOB, indexes, audit)" \
-                "$(( (mem1 - mem0) / fin ))" bytes "" 4096 "<=" "$e2e_how; INFO memory used_memory before/after" \
-                "used_memory delta / $fin finalized claims"
-            memory_breakdown "$pass" "$fin" "$e2e_how"
-            FIG[e2e_rate]=$(awk "BEGIN{printf \"%d\", ${FIG[e2e_2]} / 2}")
-        fi
-    done
+    e2e_phase "$pass" "$workers_list"
+    cluster_phase "$pass"
 
     # ---- end-to-end latency below saturation ----
     local lat_name="TARGET end to end p99 202->finalized at half the e2e saturation (ms)"
@@ -678,14 +932,16 @@ BUSY=$(busy_percent)
 log "machine busy before the run: ${BUSY}% of $(nproc) cores (other work skews every figure)"
 log "claimsd $("$CLAIMSD" --version 2>/dev/null || echo '?'); $(nproc) cores; $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1)"
 
-log "HTTP ceilings: minimal servers, wrk -t1 -c$CONNS -d${DURATION}s, the same POST bodies"
-# The claims file must exist for the ceiling runs: one enrollment load first.
-start_redis everysec
-if start_claimsd --workers 0 && load_enrollment "$CLAIMSD_PORT"; then :; else
-    log "cannot generate claims; intake figures will be unavailable"
+if [[ $PHASES == all ]]; then
+    log "HTTP ceilings: minimal servers, wrk -t1 -c$CONNS -d${DURATION}s, the same POST bodies"
+    # The claims file must exist for the ceiling runs: one enrollment load first.
+    start_redis everysec
+    if start_claimsd --workers 0 && load_enrollment "$CLAIMSD_PORT"; then :; else
+        log "cannot generate claims; intake figures will be unavailable"
+    fi
+    stop_all
 fi
-stop_all
-if [[ -s $DATA/claims.tsv ]]; then
+if [[ $PHASES == all && -s $DATA/claims.tsv ]]; then
     http_ceiling ""
     FIG[http_evhttp]=$(field rps "$CEIL_RES")
     FIG[http_evhttp_p50]=$(ms p50_us "$CEIL_RES")
@@ -699,15 +955,22 @@ if [[ -s $DATA/claims.tsv ]]; then
 fi
 
 for pass in $PASSES; do
-    measure_pass "$pass"
+    if [[ $PHASES == cluster ]]; then
+        # Only the cluster and its reference: one Redis, the same load.
+        FIG[e2e_2]="" FIG[claimsd_us]="" FIG[redis_us]="" FIG[bytes]=""
+        e2e_phase "$pass" 2
+        cluster_phase "$pass"
+    else
+        measure_pass "$pass"
+    fi
 done
 
 # ---- the report ----
 {
     printf 'machine: %s cores, %s; %s%% busy with other work before the run\n' "$(nproc)" \
         "$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1)" "$BUSY"
-    printf 'settings: BENCH_DURATION=%s BENCH_CONNECTIONS=%s BENCH_CLAIMS=%s BENCH_BURST=%s BENCH_PASSES="%s"\n' \
-        "$DURATION" "$CONNS" "$N_CLAIMS" "$N_BURST" "$PASSES"
+    printf 'settings: BENCH_DURATION=%s BENCH_CONNECTIONS=%s BENCH_CLAIMS=%s BENCH_BURST=%s BENCH_PASSES="%s" BENCH_PHASES=%s BENCH_CLUSTER_SHARDS=%s\n' \
+        "$DURATION" "$CONNS" "$N_CLAIMS" "$N_BURST" "$PASSES" "$PHASES" "${BENCH_CLUSTER_SHARDS:-16}"
     [[ -n ${GEN_SUMMARY:-} ]] && printf 'load: %s\n' "${GEN_SUMMARY#gen_claims: }"
     printf '%-9s %-84s %10s %10s %6s  %s\n' pass figure value ceil/tgt ratio verdict
     while IFS=$'\x1f' read -r pass figure value unit ceiling ratio note how tgt verdict met by; do
@@ -727,7 +990,8 @@ done
 jq -R -s --arg when "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --arg cpu "$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1)" \
     --arg cores "$(nproc)" --arg mem "$(free -b | awk '/^Mem:/{print $2}')" \
     --arg busy "$BUSY" --arg duration "$DURATION" --arg conns "$CONNS" --arg gen "${GEN_SUMMARY:-}" \
-    --arg claims "$N_CLAIMS" --arg burst "$N_BURST" --arg passes "$PASSES" '
+    --arg claims "$N_CLAIMS" --arg burst "$N_BURST" --arg passes "$PASSES" --arg phases "$PHASES" \
+    --arg cshards "${BENCH_CLUSTER_SHARDS:-16}" '
     def num: if test("^[0-9]+([.][0-9]+)?$") then tonumber else . end;
     def opt: if . == "" or . == null then null else num end;
     {generated_at: $when,
@@ -735,7 +999,8 @@ jq -R -s --arg when "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --arg cpu "$(sed -n 's/^mod
               busy_percent_before_run: ($busy | tonumber)},
      settings: {wrk_threads: 1, connections: ($conns | tonumber), seconds: ($duration | tonumber),
                 claims_per_phase: ($claims | tonumber), burst_claims: ($burst | tonumber),
-                passes: $passes, load: $gen},
+                passes: $passes, phases: $phases, cluster_shards: ($cshards | tonumber),
+                load: $gen},
      figures: [split("\n")[] | select(length > 0) | split("\u001f") |
                {pass: .[0], figure: .[1], value: (.[2] | num), unit: .[3],
                 ceiling: (.[4] | opt), ratio: (.[5] | opt), note: .[6], how: .[7],
