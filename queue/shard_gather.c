@@ -1,0 +1,164 @@
+#include "shard_gather.h"
+
+#include <limits.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "queue/cluster_tx.h"
+
+struct shard_gather {
+    shard_gather_done_fn done;
+    void *arg;
+    int n;
+    int waiting; /* answers still due, plus one for the sender until start */
+    int sent;
+    redisReply **replies;
+};
+
+struct shard_answer {
+    struct shard_gather *g;
+    int s;
+};
+
+struct shard_gather *shard_gather_new(int n, shard_gather_done_fn done, void *arg)
+{
+    struct shard_gather *g = calloc(1, sizeof *g);
+    if (!g)
+        return NULL;
+    g->replies = calloc((size_t)(n > 0 ? n : 1), sizeof *g->replies);
+    if (!g->replies) {
+        free(g);
+        return NULL;
+    }
+    g->done = done;
+    g->arg = arg;
+    g->n = n;
+    g->waiting = 1;
+    return g;
+}
+
+static void gather_free(struct shard_gather *g)
+{
+    for (int s = 0; s < g->n; s++)
+        if (g->replies[s])
+            freeReplyObject(g->replies[s]);
+    free(g->replies);
+    free(g);
+}
+
+/* One share of the gathering is over: the last one calls done. */
+static void gather_release(struct shard_gather *g)
+{
+    if (--g->waiting > 0)
+        return;
+    if (g->sent > 0)
+        g->done(g->replies, g->n, g->arg);
+    gather_free(g);
+}
+
+static void on_shard_answer(redisReply *reply, void *arg)
+{
+    struct shard_answer a = *(struct shard_answer *)arg;
+    free(arg);
+    if (reply)
+        a.g->replies[a.s] = resp_copy(reply); /* NULL when out of memory: no answer */
+    gather_release(a.g);
+}
+
+void shard_gather_send(struct shard_gather *g, int s, struct rconn *rc, const struct script *sc,
+                       int nkeys, const char *const *keys, int nargs, const char *const *args)
+{
+    struct shard_answer *a = malloc(sizeof *a);
+    if (!a)
+        return;
+    *a = (struct shard_answer){g, s};
+    g->waiting++;
+    if (script_eval_async(rc, sc, on_shard_answer, a, nkeys, keys, nargs, args, NULL) != 0) {
+        g->waiting--;
+        free(a);
+        return;
+    }
+    g->sent++;
+}
+
+int shard_gather_start(struct shard_gather *g)
+{
+    bool any = g->sent > 0;
+    gather_release(g);
+    return any ? 0 : -1;
+}
+
+void queue_list_cursor(const char *text, int n_shards, struct shard_cursor *out)
+{
+    if (shard_cursor_parse(text, n_shards, out) != 0)
+        *out = (struct shard_cursor){.score = LLONG_MAX, .shard = n_shards - 1};
+}
+
+/* A score as Redis answers it (an integer below 2^53); false when it is
+ * none. */
+static bool score_of(const redisReply *r, long long *out)
+{
+    if (r->type != REDIS_REPLY_STRING || !r->str[0])
+        return false;
+    char *end;
+    double d = strtod(r->str, &end);
+    if (*end || !isfinite(d) || d < 0 || d > 9007199254740992.0)
+        return false;
+    *out = (long long)d;
+    return true;
+}
+
+/* Reads shard s's answer into part (hits written to hits); false when it
+ * does not read. */
+static bool read_part(const redisReply *r, int s, int width, int limit, struct shard_hit *hits,
+                      struct shard_part *part)
+{
+    if (!r || r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
+        (r->elements - 1) % (size_t)width != 0 || r->element[0]->type != REDIS_REPLY_STRING)
+        return false;
+    size_t rows = (r->elements - 1) / (size_t)width;
+    if (rows > (size_t)limit)
+        return false;
+    *part = (struct shard_part){.hits = hits, .n_hits = (int)rows};
+    for (size_t i = 0; i < rows; i++) {
+        hits[i] = (struct shard_hit){.shard = s, .index = (int)i};
+        if (!score_of(r->element[1 + i * (size_t)width], &hits[i].score))
+            return false;
+    }
+    part->stopped = r->element[0]->str[0] != '\0';
+    return !part->stopped || score_of(r->element[0], &part->stop_score);
+}
+
+int shard_page_merge(redisReply *const *replies, int n, int width, int limit,
+                     struct shard_page *out)
+{
+    out->n = 0;
+    out->next_cursor[0] = '\0';
+    if (limit > SHARD_PAGE_MAX)
+        limit = SHARD_PAGE_MAX;
+    struct shard_part *parts = calloc((size_t)n, sizeof *parts);
+    struct shard_hit *hits = calloc((size_t)n * (size_t)limit + 1, sizeof *hits);
+    struct shard_hit *merged = calloc((size_t)limit + 1, sizeof *merged);
+    int rc = parts && hits && merged ? 0 : -1;
+    for (int s = 0; rc == 0 && s < n; s++)
+        if (!read_part(replies[s], s, width, limit, &hits[(size_t)s * (size_t)limit], &parts[s]))
+            rc = -1;
+    if (rc == 0) {
+        struct shard_cursor next;
+        bool more;
+        out->n = shard_merge(parts, n, limit, merged, &next, &more);
+        for (int i = 0; i < out->n; i++) {
+            const redisReply *r = replies[merged[i].shard];
+            out->rows[i] = (const redisReply *const *)&r->element[2 + (size_t)merged[i].index *
+                                                                         (size_t)width];
+        }
+        if (more)
+            shard_cursor_format(&next, n, out->next_cursor, sizeof out->next_cursor);
+    }
+    free(parts);
+    free(hits);
+    free(merged);
+    return rc;
+}
