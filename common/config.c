@@ -22,7 +22,7 @@ void config_defaults(struct config *cfg)
     snprintf(cfg->time_zone, sizeof cfg->time_zone, "America/New_York");
     cfg->role = ROLE_ALL;
     cfg->workers = 2;
-    cfg->shards = 1;
+    cfg->shards = 0; /* not set: the data's recorded count, else 16 (queue/queue.h) */
     cfg->log_level = LOG_INFO;
     cfg->redis_timeout_ms = 2000;
     cfg->target_business_days = 10;
@@ -722,11 +722,6 @@ static int check_file(const struct config *cfg, json_object *root, const struct 
         json_object_object_get_ex(root, "redis_cluster", NULL) && cfg->redis_url[0] &&
         cfg->redis_cluster[0])
         return key_error(f, "keys \"redis\" and \"redis_cluster\" exclude each other: set one");
-    /* The sharded key layout of issue 12 is not built yet: one shard, the
-     * "{c}" tag of every claims key (docs/configuration.md "shards"). */
-    if (cfg->shards != 1)
-        return key_error(f, "key \"shards\" must be 1 in this version (claims on several "
-                            "shards are not built yet)");
     return 0;
 }
 

@@ -79,7 +79,7 @@ struct config {
     char data_dir[CONFIG_PATH_LEN];
     char redis_url[CONFIG_PATH_LEN];     /* empty: start the embedded redis-server */
     char redis_cluster[CONFIG_PATH_LEN]; /* seed nodes "host:port,host:port"; empty: none */
-    int shards;                          /* claims shards (issue 12): only 1 in this version */
+    int shards; /* claims shards (issue 12); 0: the count recorded in Redis, else 16 */
     char redis_server_path[CONFIG_PATH_LEN];
     char appendfsync[16]; /* "everysec" or "always" */
     bool rdb_snapshots;

@@ -18,6 +18,7 @@
 #include "date.h"
 #include "intake/claims_api.h"
 #include "queue/audit.h"
+#include "queue/shards.h"
 #include "queue/tokens.h"
 #include "strbuf.h"
 
@@ -131,13 +132,58 @@ char *claims_accepted_body(const struct claims_submission *s, const char *receiv
     return strbuf_take(&w.sb);
 }
 
-/* Hands the claim to the intake step of this loop turn (queue/intake.h):
- * one script call stores every claim of the turn. The stored submission and
- * the audit record are written straight into one buffer (no json-c tree). */
-void claims_submission_store(struct call *call)
+struct placing {
+    claims_placed_cb cb;
+    void *arg;
+    char *claim_id;
+    char member_id[ID_LEN];
+};
+
+static void on_family(bool ok, const struct queue_member_ref *ref, void *arg)
 {
+    struct placing *p = arg;
+    if (ok) {
+        /* On average one draw per shard: a UUID's shard is its CRC16 modulo
+         * the shard count (queue/shards.h). */
+        int shard = queue_family_shard(p->member_id, ref);
+        do
+            claims_new_id(p->claim_id);
+        while (queue_shard_of_claim(p->claim_id) != shard);
+    }
+    p->cb(ok, ref, p->arg);
+    free(p);
+}
+
+int claims_place(struct call *call, const char *member_id, char claim_id[CLAIM_ID_LEN],
+                 claims_placed_cb cb, void *arg)
+{
+    struct placing *p = malloc(sizeof *p);
+    if (!p)
+        return -1;
+    p->cb = cb;
+    p->arg = arg;
+    p->claim_id = claim_id;
+    snprintf(p->member_id, sizeof p->member_id, "%s", member_id);
+    if (queue_intake_member_ref(call->app->intake, member_id, on_family, p) != 0) {
+        free(p);
+        return -1;
+    }
+    return 0;
+}
+
+/* The claim's id is drawn on its family's shard: hands the claim to the
+ * intake step of this loop turn (queue/intake.h): one script call per shard
+ * stores every claim of the turn. The stored submission and the audit
+ * record are written straight into one buffer (no json-c tree). */
+static void on_placed(bool ok, const struct queue_member_ref *ref, void *arg)
+{
+    struct call *call = arg;
     struct claims_submission *s = call->state;
-    claims_new_id(s->claim_id);
+    if (!ok) {
+        call_unavailable(call);
+        return;
+    }
+    s->ref = *ref;
     char received[DATE_STRLEN], target[DATE_STRLEN];
     date_format(s->received, received);
     date_format(s->target, target);
@@ -159,11 +205,19 @@ void claims_submission_store(struct call *call)
         .idem_hash = s->has_idem ? s->idem_hash : NULL,
         .idem_value = idem.buf ? idem.buf : "",
         .replaces = s->replaces[0] ? s->replaces : NULL,
+        .ref = &s->ref,
     };
     int rc = strbuf_failed(&idem) ? -1 : claims_store(call, &req, on_stored, call);
     strbuf_free(&idem);
     if (rc != 0)
         call_out_of_memory(call);
+}
+
+void claims_submission_store(struct call *call)
+{
+    struct claims_submission *s = call->state;
+    if (claims_place(call, s->claim.member_id, s->claim_id, on_placed, call) != 0)
+        call_unavailable(call);
 }
 
 date_t claims_target_date(const struct app *app, date_t received)
@@ -255,6 +309,7 @@ int claims_store(struct call *call, const struct claims_store_request *req, queu
         .idem_ttl_seconds = app->cfg.idempotency_ttl_seconds,
         .replaces = req->replaces,
         .replace_audit = req->replaces ? sb.buf + replace_at : NULL,
+        .ref = *req->ref,
     };
     int rc = queue_intake_submit(app->intake, &rec, cb, arg);
     strbuf_free(&sb);

@@ -21,10 +21,11 @@ struct claims_store_request {
     const struct claim *claim; /* checked by codec_parse_claim */
     const char *claim_id;      /* from claims_new_id */
     date_t received, target;
-    const char *idem_hash;  /* SHA-256 hex of an Idempotency-Key, or NULL */
-    const char *idem_value; /* what to remember under it (NULL: nothing) */
-    const char *replaces;   /* a replacement: the final claim it replaces (NULL: none);
-                               audited "claim.replace" on that claim's trail */
+    const char *idem_hash;              /* SHA-256 hex of an Idempotency-Key, or NULL */
+    const char *idem_value;             /* what to remember under it (NULL: nothing) */
+    const char *replaces;               /* a replacement: the final claim it replaces (NULL: none);
+                                           audited "claim.replace" on that claim's trail */
+    const struct queue_member_ref *ref; /* the patient's family, from claims_place */
 };
 /* Returns 0 (cb is called once, after this loop turn) or -1 when out of
  * memory (cb is not called). */
@@ -32,6 +33,17 @@ int claims_store(struct call *call, const struct claims_store_request *req, queu
                  void *arg);
 /* A new claim id: a random (version 4) UUID in its lower-case text form. */
 void claims_new_id(char out[CLAIM_ID_LEN]);
+
+/* Called by claims_place: ok false when Redis did not answer (claim_id is
+ * then untouched); else the patient's family (ref) and claim_id drawn. */
+typedef void (*claims_placed_cb)(bool ok, const struct queue_member_ref *ref, void *arg);
+/* Finds the family of the patient member_id in the member directory and
+ * draws a new claim id into claim_id (which must live until cb) on that
+ * family's shard, so that the id alone names where the claim is stored.
+ * Returns 0 (cb is called once, later) or -1 when out of memory or without
+ * a connection (cb is not called). */
+int claims_place(struct call *call, const char *member_id, char claim_id[CLAIM_ID_LEN],
+                 claims_placed_cb cb, void *arg);
 /* The target date: the configured business days after received. */
 date_t claims_target_date(const struct app *app, date_t received);
 
@@ -42,7 +54,8 @@ struct claims_submission {
     char claim_id[CLAIM_ID_LEN];
     date_t received, target;
     bool has_idem;
-    char idem_hash[65]; /* SHA-256 hex of the Idempotency-Key header */
+    char idem_hash[65];          /* SHA-256 hex of the Idempotency-Key header */
+    struct queue_member_ref ref; /* the patient's family (claims_place) */
     char body_hash[65];
     char *response;              /* the 202 body, remembered for replays */
     char replaces[CLAIM_ID_LEN]; /* a replacement: the final claim it replaces; "" otherwise */

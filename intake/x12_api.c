@@ -50,6 +50,8 @@ struct x12_state {
 struct claim_ref {
     struct call *call;
     int set, claim;
+    struct claim *parsed; /* a copy while its family is looked up (claims_place) */
+    date_t received;
 };
 
 static void state_free(void *p)
@@ -187,6 +189,30 @@ static void on_claim_stored(enum queue_intake_outcome outcome, const char *value
         finish(call);
 }
 
+/* The claim's family is known and its id drawn: hands it to the intake step. */
+static void on_claim_placed(bool ok, const struct queue_member_ref *member_ref, void *arg)
+{
+    struct claim_ref *ref = arg;
+    struct call *call = ref->call;
+    struct x12_state *s = call->state;
+    struct claim *claim = ref->parsed;
+    ref->parsed = NULL;
+    struct claims_store_request req = {
+        .claim = claim,
+        .claim_id = s->sets[ref->set].claims[ref->claim].claim_id,
+        .received = ref->received,
+        .target = claims_target_date(call->app, ref->received),
+        .idem_hash = NULL,
+        .idem_value = NULL,
+        .ref = member_ref,
+    };
+    /* claims_store copies what it keeps: the parsed claim goes now. */
+    bool stored = ok && claims_store(call, &req, on_claim_stored, ref) == 0;
+    free(claim);
+    if (!stored)
+        on_claim_stored(QUEUE_INTAKE_UNAVAILABLE, "", ref);
+}
+
 /* ---- the claims ---- */
 
 static void reject(struct x12_claim_result *res, const char *category, const char *status,
@@ -234,20 +260,16 @@ static int submit_claim(struct call *call, int set, int index, struct claim *cla
         return 0;
     }
     struct claim_ref *ref = malloc(sizeof *ref);
-    if (!ref)
+    struct claim *copy = malloc(sizeof *copy);
+    if (!ref || !copy) {
+        free(ref);
+        free(copy);
         return -1;
-    *ref = (struct claim_ref){call, set, index};
-    claims_new_id(res->claim_id);
-    date_t received = today;
-    struct claims_store_request req = {
-        .claim = claim,
-        .claim_id = res->claim_id,
-        .received = received,
-        .target = claims_target_date(call->app, received),
-        .idem_hash = NULL,
-        .idem_value = NULL,
-    };
-    if (claims_store(call, &req, on_claim_stored, ref) != 0) {
+    }
+    *copy = *claim;
+    *ref = (struct claim_ref){call, set, index, copy, today};
+    if (claims_place(call, copy->member_id, res->claim_id, on_claim_placed, ref) != 0) {
+        free(copy);
         free(ref);
         return -1;
     }

@@ -12,7 +12,7 @@
 #include "queue/scripts.h"
 
 /* The per-claim argument layout of script_intake_batch. */
-enum { K_CLAIM, K_BODY, K_IDEM, K_MREF, K_CAUDIT, KEYS_PER_CLAIM };
+enum { K_CLAIM, K_BODY, K_IDEM, K_CAUDIT, KEYS_PER_CLAIM };
 enum {
     A_ID,
     A_TYPE,
@@ -33,6 +33,9 @@ enum {
     A_IDEM_TTL,
     A_REPLACES,
     A_REPLACE_AUDIT,
+    A_SUBSCRIBER,
+    A_GROUP,
+    A_PLAN,
     ARGS_PER_CLAIM
 };
 #define SHARED_KEYS 6 /* work stream, SLA, sequence, idx:all, idx:s:received, audit stream */
@@ -96,15 +99,13 @@ static struct script script_intake_batch = {
     "             'claim_id', orig, 'status', 'replaced')\n"
     "end\n"
     "local function one(k, a)\n"
-    "  local claim, body, idem, mref, caudit = KEYS[k], KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], "
-    "KEYS[k + 4]\n"
+    "  local claim, body, idem, caudit = KEYS[k], KEYS[k + 1], KEYS[k + 2], KEYS[k + 3]\n"
     "  local id, member, years = ARGV[a], ARGV[a + 2], ARGV[a + 7]\n"
     "  if ARGV[a + 15] ~= '' then\n"
     "    local prev = redis.call('GET', idem)\n"
     "    if prev then return 'replay', prev end\n"
     "  end\n"
-    "  local ref = redis.call('HMGET', mref, 'subscriber_id', 'group_id', 'plan_id')\n"
-    "  local sub, grp, plan = ref[1] or '', ref[2] or '', ref[3] or ''\n"
+    "  local sub, grp, plan = ARGV[a + 19], ARGV[a + 20], ARGV[a + 21]\n"
     "  local only = ARGV[a + 11]\n"
     "  if only ~= '' and only ~= member and (sub == '' or only ~= sub) then return 'forbidden', '' "
     "end\n"
@@ -144,7 +145,7 @@ static struct script script_intake_batch = {
     "end\n"
     "local out = {}\n"
     "for i = 0, tonumber(ARGV[1]) - 1 do\n"
-    "  local o, v = one(7 + i * 5, 12 + i * 19)\n"
+    "  local o, v = one(7 + i * 4, 12 + i * 22)\n"
     "  out[#out + 1] = o\n"
     "  out[#out + 1] = v\n"
     "end\n"
@@ -152,11 +153,12 @@ static struct script script_intake_batch = {
     "",
 };
 
-/* One queued claim: its keys and arguments, copied into one allocation. */
+/* One queued claim: its shard, keys and arguments, copied into one allocation. */
 struct pending_claim {
     struct pending_claim *next;
     queue_intake_cb cb;
     void *arg;
+    int shard;
     const char *keys[KEYS_PER_CLAIM];
     size_t key_lens[KEYS_PER_CLAIM];
     const char *args[ARGS_PER_CLAIM];
@@ -164,7 +166,31 @@ struct pending_claim {
     char text[]; /* every key and argument, NUL-terminated, back to back */
 };
 
-/* A batch on its way: the command line refers into the claims' copies. */
+/* The shard-wide keys and key prefixes one script call of a shard names. */
+enum {
+    S_STREAM,
+    S_SLA,
+    S_SEQ,
+    S_ALL,
+    S_RECEIVED,
+    S_AUDIT, /* the SHARED_KEYS keys, then the SHARED_ARGS prefixes and keys after the count */
+    S_FAMILY_IDX,
+    S_PROVIDER_IDX,
+    S_CLAIM,
+    S_FP,
+    S_FAMVER,
+    S_EVENTS,
+    S_REMIT_DUE,
+    S_MEMBERPAY_DUE,
+    S_REMIT_INFO,
+    S_CAUDIT,
+    S_COUNT
+};
+_Static_assert(S_COUNT == SHARED_KEYS + SHARED_ARGS - 1, "a shard's keys: the shared keys, then "
+                                                         "the arguments after the claim count");
+
+/* A batch on its way: the claims of one shard; the command line refers
+ * into the claims' copies and the shard's keys. */
 struct batch {
     struct queue_intake *qi;
     struct pending_claim *claims;
@@ -174,6 +200,7 @@ struct batch {
     size_t *argvlen;
     bool retried; /* sent again with EVAL after NOSCRIPT */
     char nkeys[16], nclaims[16];
+    char shared[S_COUNT][KEY_LEN];
 };
 
 struct queue_intake {
@@ -185,11 +212,6 @@ struct queue_intake {
     struct pending_claim *head, **tail;
     int n_pending;
     struct queue_intake_stats stats;
-    char k_stream[KEY_LEN], k_sla[KEY_LEN], k_seq[KEY_LEN], k_all[KEY_LEN], k_received[KEY_LEN],
-        k_audit[KEY_LEN], family_prefix[KEY_LEN], provider_prefix[KEY_LEN];
-    char claim_prefix[KEY_LEN], fp_prefix[KEY_LEN], famver_prefix[KEY_LEN], k_events[KEY_LEN],
-        k_remit_due[KEY_LEN], k_memberpay_due[KEY_LEN], k_remit_info[KEY_LEN],
-        caudit_prefix[KEY_LEN];
 };
 
 static void flush(struct queue_intake *qi);
@@ -218,23 +240,83 @@ struct queue_intake *queue_intake_new(struct event_base *base, struct rconn *red
     qi->max_batch = max_batch > 0 ? max_batch : 1;
     qi->tail = &qi->head;
     snprintf(qi->prefix, sizeof qi->prefix, "%s", prefix);
-    snprintf(qi->k_stream, sizeof qi->k_stream, KEYF_STREAM, SP0(prefix));
-    snprintf(qi->k_sla, sizeof qi->k_sla, KEYF_SLA, SP0(prefix));
-    snprintf(qi->k_seq, sizeof qi->k_seq, KEYF_SEQ, SP0(prefix));
-    snprintf(qi->k_all, sizeof qi->k_all, KEYF_IDX_ALL, SP0(prefix));
-    snprintf(qi->k_received, sizeof qi->k_received, KEYF_IDX_STATUS, SP0(prefix), "received");
-    snprintf(qi->k_audit, sizeof qi->k_audit, KEYF_AUDIT, SP0(prefix));
-    snprintf(qi->family_prefix, sizeof qi->family_prefix, KEYF_IDX_FAMILY, SP0(prefix), "");
-    snprintf(qi->provider_prefix, sizeof qi->provider_prefix, KEYF_IDX_PROVIDER, SP0(prefix), "");
-    snprintf(qi->claim_prefix, sizeof qi->claim_prefix, KEYF_CLAIM, SP0(prefix), "");
-    snprintf(qi->fp_prefix, sizeof qi->fp_prefix, KEYF_FP, SP0(prefix), "");
-    snprintf(qi->famver_prefix, sizeof qi->famver_prefix, KEYF_FAMVER, SP0(prefix), "");
-    snprintf(qi->k_events, sizeof qi->k_events, KEYF_EVENTS, SP0(prefix));
-    snprintf(qi->k_remit_due, sizeof qi->k_remit_due, KEYF_REMIT_DUE, SP0(prefix));
-    snprintf(qi->k_memberpay_due, sizeof qi->k_memberpay_due, KEYF_MEMBERPAY_DUE, SP0(prefix));
-    snprintf(qi->k_remit_info, sizeof qi->k_remit_info, KEYF_REMIT_INFO, SP0(prefix));
-    snprintf(qi->caudit_prefix, sizeof qi->caudit_prefix, KEYF_CLAIM_AUDIT, SP0(prefix), "");
     return qi;
+}
+
+/* The shard-wide keys of shard `shard` (S_* order). */
+static void shard_keys(const char *prefix, int shard, char out[S_COUNT][KEY_LEN])
+{
+    struct shard_prefix sp = shard_prefix(prefix, shard);
+    const char *p = sp.s;
+    snprintf(out[S_STREAM], KEY_LEN, KEYF_STREAM, p);
+    snprintf(out[S_SLA], KEY_LEN, KEYF_SLA, p);
+    snprintf(out[S_SEQ], KEY_LEN, KEYF_SEQ, p);
+    snprintf(out[S_ALL], KEY_LEN, KEYF_IDX_ALL, p);
+    snprintf(out[S_RECEIVED], KEY_LEN, KEYF_IDX_STATUS, p, "received");
+    snprintf(out[S_AUDIT], KEY_LEN, KEYF_AUDIT, p);
+    snprintf(out[S_FAMILY_IDX], KEY_LEN, KEYF_IDX_FAMILY, p, "");
+    snprintf(out[S_PROVIDER_IDX], KEY_LEN, KEYF_IDX_PROVIDER, p, "");
+    snprintf(out[S_CLAIM], KEY_LEN, KEYF_CLAIM, p, "");
+    snprintf(out[S_FP], KEY_LEN, KEYF_FP, p, "");
+    snprintf(out[S_FAMVER], KEY_LEN, KEYF_FAMVER, p, "");
+    snprintf(out[S_EVENTS], KEY_LEN, KEYF_EVENTS, p);
+    snprintf(out[S_REMIT_DUE], KEY_LEN, KEYF_REMIT_DUE, p);
+    snprintf(out[S_MEMBERPAY_DUE], KEY_LEN, KEYF_MEMBERPAY_DUE, p);
+    snprintf(out[S_REMIT_INFO], KEY_LEN, KEYF_REMIT_INFO, p);
+    snprintf(out[S_CAUDIT], KEY_LEN, KEYF_CLAIM_AUDIT, p, "");
+}
+
+struct ref_wait {
+    queue_member_ref_cb cb;
+    void *arg;
+};
+
+static void copy_field(char *dst, size_t size, const redisReply *r)
+{
+    if (r && r->type == REDIS_REPLY_STRING && r->len < size) {
+        memcpy(dst, r->str, r->len);
+        dst[r->len] = '\0';
+    } else {
+        dst[0] = '\0';
+    }
+}
+
+static void on_member_ref(redisReply *reply, void *arg)
+{
+    struct ref_wait *w = arg;
+    struct queue_member_ref ref;
+    bool ok = reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == 3;
+    if (ok) {
+        copy_field(ref.subscriber_id, sizeof ref.subscriber_id, reply->element[0]);
+        copy_field(ref.group_id, sizeof ref.group_id, reply->element[1]);
+        copy_field(ref.plan_id, sizeof ref.plan_id, reply->element[2]);
+    } else {
+        memset(&ref, 0, sizeof ref);
+    }
+    w->cb(ok, &ref, w->arg);
+    free(w);
+}
+
+int queue_intake_member_ref(struct queue_intake *qi, const char *member_id, queue_member_ref_cb cb,
+                            void *arg)
+{
+    struct ref_wait *w = malloc(sizeof *w);
+    if (!w)
+        return -1;
+    *w = (struct ref_wait){cb, arg};
+    char key[KEY_LEN];
+    snprintf(key, sizeof key, KEYF_MREF, SP0(qi->prefix), member_id);
+    if (rconn_command(qi->redis, on_member_ref, w, "HMGET %s subscriber_id group_id plan_id",
+                      key) != 0) {
+        free(w);
+        return -1;
+    }
+    return 0;
+}
+
+int queue_family_shard(const char *member_id, const struct queue_member_ref *ref)
+{
+    return queue_shard_of_family(ref->subscriber_id[0] ? ref->subscriber_id : member_id);
 }
 
 /* Copies the claim's keys and arguments into one allocation. */
@@ -271,19 +353,21 @@ static struct pending_claim *pending_claim_new(const char *prefix_keys[KEYS_PER_
 int queue_intake_submit(struct queue_intake *qi, const struct queue_claim_record *rec,
                         queue_intake_cb cb, void *arg)
 {
-    char k_claim[KEY_LEN], k_body[KEY_LEN], k_mref[KEY_LEN], k_caudit[KEY_LEN];
-    const char *prefix = qi->prefix;
-    snprintf(k_claim, sizeof k_claim, KEYF_CLAIM, SP0(prefix), rec->claim_id);
-    snprintf(k_body, sizeof k_body, KEYF_BODY, SP0(prefix), rec->claim_id);
-    snprintf(k_mref, sizeof k_mref, KEYF_MREF, SP0(prefix), rec->member_id);
-    snprintf(k_caudit, sizeof k_caudit, KEYF_CLAIM_AUDIT, SP0(prefix), rec->claim_id);
+    char k_claim[KEY_LEN], k_body[KEY_LEN], k_caudit[KEY_LEN];
+    int shard = queue_shard_of_claim(rec->claim_id);
+    struct shard_prefix sp = shard_prefix(qi->prefix, shard);
+    snprintf(k_claim, sizeof k_claim, KEYF_CLAIM, sp.s, rec->claim_id);
+    snprintf(k_body, sizeof k_body, KEYF_BODY, sp.s, rec->claim_id);
+    snprintf(k_caudit, sizeof k_caudit, KEYF_CLAIM_AUDIT, sp.s, rec->claim_id);
     bool idem = rec->idem_hash && rec->idem_hash[0];
     char k_idem[KEY_LEN];
     if (idem)
-        snprintf(k_idem, sizeof k_idem, KEYF_IDEM, SP0(prefix), rec->by_token, rec->idem_hash);
+        snprintf(k_idem, sizeof k_idem, KEYF_IDEM, sp.s, rec->by_token, rec->idem_hash);
     const char *keys[KEYS_PER_CLAIM] = {
-        [K_CLAIM] = k_claim, [K_BODY] = k_body,     [K_IDEM] = idem ? k_idem : k_claim,
-        [K_MREF] = k_mref,   [K_CAUDIT] = k_caudit,
+        [K_CLAIM] = k_claim,
+        [K_BODY] = k_body,
+        [K_IDEM] = idem ? k_idem : k_claim,
+        [K_CAUDIT] = k_caudit,
     };
     char received_day[16], target_day[16], history[64], ttl[16];
     snprintf(received_day, sizeof received_day, "%d", rec->received_day);
@@ -310,12 +394,16 @@ int queue_intake_submit(struct queue_intake *qi, const struct queue_claim_record
         [A_IDEM_TTL] = ttl,
         [A_REPLACES] = rec->replaces ? rec->replaces : "",
         [A_REPLACE_AUDIT] = rec->replace_audit ? rec->replace_audit : "",
+        [A_SUBSCRIBER] = rec->ref.subscriber_id,
+        [A_GROUP] = rec->ref.group_id,
+        [A_PLAN] = rec->ref.plan_id,
     };
     struct pending_claim *p = pending_claim_new(keys, values);
     if (!p)
         return -1;
     p->cb = cb;
     p->arg = arg;
+    p->shard = shard;
     *qi->tail = p;
     qi->tail = &p->next;
     qi->n_pending++;
@@ -349,30 +437,10 @@ static void batch_free(struct batch *b)
 
 static int batch_send(struct batch *b);
 
-static void on_batch_reply(redisReply *reply, void *arg)
+/* Answers each claim of a batch by its script outcome. */
+static void answer_outcomes(struct queue_intake *qi, struct pending_claim *p,
+                            const redisReply *reply)
 {
-    struct batch *b = arg;
-    struct queue_intake *qi = b->qi;
-    if (reply && reply->type == REDIS_REPLY_ERROR && strncmp(reply->str, "NOSCRIPT", 8) == 0 &&
-        !b->retried) {
-        b->retried = true;
-        b->argv[0] = "EVAL";
-        b->argvlen[0] = 4;
-        b->argv[1] = script_intake_batch.body;
-        b->argvlen[1] = strlen(script_intake_batch.body);
-        if (batch_send(b) == 0)
-            return;
-        reply = NULL;
-    }
-    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != (size_t)b->n * 2) {
-        if (reply && reply->type == REDIS_REPLY_ERROR)
-            log_error("intake: the intake script failed for a batch of %d claims: %s", b->n,
-                      reply->str);
-        answer_all(b->claims, QUEUE_INTAKE_UNAVAILABLE, &qi->stats.unavailable);
-        batch_free(b);
-        return;
-    }
-    struct pending_claim *p = b->claims;
     for (int i = 0; p; i++) {
         struct pending_claim *next = p->next;
         const redisReply *o = reply->element[2 * i], *v = reply->element[2 * i + 1];
@@ -396,6 +464,31 @@ static void on_batch_reply(redisReply *reply, void *arg)
         free(p);
         p = next;
     }
+}
+
+static void on_batch_reply(redisReply *reply, void *arg)
+{
+    struct batch *b = arg;
+    struct queue_intake *qi = b->qi;
+    if (reply && reply->type == REDIS_REPLY_ERROR && strncmp(reply->str, "NOSCRIPT", 8) == 0 &&
+        !b->retried) {
+        b->retried = true;
+        b->argv[0] = "EVAL";
+        b->argvlen[0] = 4;
+        b->argv[1] = script_intake_batch.body;
+        b->argvlen[1] = strlen(script_intake_batch.body);
+        if (batch_send(b) == 0)
+            return;
+        reply = NULL;
+    }
+    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != (size_t)b->n * 2) {
+        if (reply && reply->type == REDIS_REPLY_ERROR)
+            log_error("intake: the intake script failed for a batch of %d claims: %s", b->n,
+                      reply->str);
+        answer_all(b->claims, QUEUE_INTAKE_UNAVAILABLE, &qi->stats.unavailable);
+    } else {
+        answer_outcomes(qi, b->claims, reply);
+    }
     batch_free(b);
 }
 
@@ -404,16 +497,9 @@ static int batch_send(struct batch *b)
     return rconn_command_argv(b->qi->redis, on_batch_reply, b, b->argc, b->argv, b->argvlen);
 }
 
-/* Sends every queued claim as one script call. */
-static void flush(struct queue_intake *qi)
+/* Sends the claims of one shard as one script call. */
+static void flush_shard(struct queue_intake *qi, struct pending_claim *claims, int n, int shard)
 {
-    struct pending_claim *claims = qi->head;
-    int n = qi->n_pending;
-    qi->head = NULL;
-    qi->tail = &qi->head;
-    qi->n_pending = 0;
-    if (!claims)
-        return;
     struct batch *b = calloc(1, sizeof *b);
     int argc = 3 + SHARED_KEYS + n * KEYS_PER_CLAIM + SHARED_ARGS + n * ARGS_PER_CLAIM;
     if (b) {
@@ -430,6 +516,7 @@ static void flush(struct queue_intake *qi)
     b->claims = claims;
     b->n = n;
     b->argc = argc;
+    shard_keys(qi->prefix, shard, b->shared);
     snprintf(b->nkeys, sizeof b->nkeys, "%d", SHARED_KEYS + n * KEYS_PER_CLAIM);
     snprintf(b->nclaims, sizeof b->nclaims, "%d", n);
     int a = 0;
@@ -438,26 +525,14 @@ static void flush(struct queue_intake *qi)
     PUTS("EVALSHA");
     PUT(script_intake_batch.sha, 40);
     PUTS(b->nkeys);
-    PUTS(qi->k_stream);
-    PUTS(qi->k_sla);
-    PUTS(qi->k_seq);
-    PUTS(qi->k_all);
-    PUTS(qi->k_received);
-    PUTS(qi->k_audit);
+    for (int k = 0; k < SHARED_KEYS; k++)
+        PUTS(b->shared[k]);
     for (struct pending_claim *p = claims; p; p = p->next)
         for (int k = 0; k < KEYS_PER_CLAIM; k++)
             PUT(p->keys[k], p->key_lens[k]);
     PUTS(b->nclaims);
-    PUTS(qi->family_prefix);
-    PUTS(qi->provider_prefix);
-    PUTS(qi->claim_prefix);
-    PUTS(qi->fp_prefix);
-    PUTS(qi->famver_prefix);
-    PUTS(qi->k_events);
-    PUTS(qi->k_remit_due);
-    PUTS(qi->k_memberpay_due);
-    PUTS(qi->k_remit_info);
-    PUTS(qi->caudit_prefix);
+    for (int k = SHARED_KEYS; k < S_COUNT; k++)
+        PUTS(b->shared[k]);
     for (struct pending_claim *p = claims; p; p = p->next)
         for (int k = 0; k < ARGS_PER_CLAIM; k++)
             PUT(p->args[k], p->arg_lens[k]);
@@ -467,6 +542,34 @@ static void flush(struct queue_intake *qi)
     if (batch_send(b) != 0) {
         batch_free(b);
         answer_all(claims, QUEUE_INTAKE_UNAVAILABLE, &qi->stats.unavailable);
+    }
+}
+
+/* Sends every queued claim: one script call per shard among them, each
+ * with that shard's claims in the order they came. */
+static void flush(struct queue_intake *qi)
+{
+    struct pending_claim *claims = qi->head;
+    qi->head = NULL;
+    qi->tail = &qi->head;
+    qi->n_pending = 0;
+    while (claims) {
+        int shard = claims->shard, n = 0;
+        struct pending_claim *mine = NULL, **mine_tail = &mine, *rest = NULL, **rest_tail = &rest;
+        for (struct pending_claim *p = claims, *next; p; p = next) {
+            next = p->next;
+            p->next = NULL;
+            if (p->shard == shard) {
+                *mine_tail = p;
+                mine_tail = &p->next;
+                n++;
+            } else {
+                *rest_tail = p;
+                rest_tail = &p->next;
+            }
+        }
+        flush_shard(qi, mine, n, shard);
+        claims = rest;
     }
 }
 

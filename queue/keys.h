@@ -25,24 +25,22 @@
  * tokens, and each process's own heartbeat channel (prefix, random id). */
 #define CHANF_TOKEN_REVOKED "%stoken-revoked"
 #define CHANF_TOKEN_HEARTBEAT "%stoken-revoked:hb:%s"
-#define KEYF_GROUP "%sgroup:%s"            /* prefix, group id: canonical JSON */
-#define KEYF_MEMBER "%smember:%s"          /* prefix, member id: canonical JSON */
-#define KEYF_PLAN "%splan:%s"              /* prefix, plan id: canonical JSON */
-#define KEYF_FAMILY "%sfamily:%s"          /* prefix, subscriber id: set of member ids */
-#define KEYF_AUDIT "%saudit" /* prefix: stream of every audit record */
-#define KEYF_SEEDED "%sseeded"             /* prefix: set once the sample enrollment was loaded */
-#define KEYF_SHARDS "%sshards"             /* prefix: the claims shard count of the data */
+#define KEYF_GROUP "%sgroup:%s"   /* prefix, group id: canonical JSON */
+#define KEYF_MEMBER "%smember:%s" /* prefix, member id: canonical JSON */
+#define KEYF_PLAN "%splan:%s"     /* prefix, plan id: canonical JSON */
+#define KEYF_FAMILY "%sfamily:%s" /* prefix, subscriber id: set of member ids */
+#define KEYF_AUDIT "%saudit"      /* prefix: stream of every audit record */
+#define KEYF_SEEDED "%sseeded"    /* prefix: set once the sample enrollment was loaded */
+#define KEYF_SHARDS "%sshards"    /* prefix: the claims shard count of the data */
 #define KEYF_X12 "%sx12:%s" /* prefix, sha256(sender, ISA13): "P" or "A"+answer (queue/x12.h) */
 
 /* Keys of the claims shard. */
-#define KEYF_CLAIM "%sclaim:%s" /* prefix, claim id: hash */
-#define KEYF_CLAIM_AUDIT                                                                           \
-    "%scaudit:%s"              /* prefix, claim id: list of audit stream entry ids */
-#define KEYF_BODY "%sbody:%s"  /* prefix, claim id: the submission (JSON) */
-#define KEYF_DEC "%sdec:%s"    /* prefix, claim id: packed {"decision", "pending"} */
-#define KEYF_EOB "%seob:%s:%d" /* prefix, claim id, version: packed EOB record */
-#define KEYF_MREF                                                                                  \
-    "%smref:%s" /* prefix, member id: subscriber_id, group_id, plan_id */
+#define KEYF_CLAIM "%sclaim:%s"        /* prefix, claim id: hash */
+#define KEYF_CLAIM_AUDIT "%scaudit:%s" /* prefix, claim id: list of audit stream entry ids */
+#define KEYF_BODY "%sbody:%s"          /* prefix, claim id: the submission (JSON) */
+#define KEYF_DEC "%sdec:%s"            /* prefix, claim id: packed {"decision", "pending"} */
+#define KEYF_EOB "%seob:%s:%d"         /* prefix, claim id, version: packed EOB record */
+#define KEYF_MREF "%smref:%s"          /* prefix, member id: subscriber_id, group_id, plan_id */
 #define KEYF_IDEM "%sidem:%s:%s"       /* prefix, token id, sha256(key) */
 #define KEYF_STREAM "%swork"           /* stream of claim ids to adjudicate */
 #define KEYF_DEAD "%sdead"             /* dead-letter stream */
@@ -56,9 +54,9 @@
 #define KEYF_STATS "%sstats"           /* hash: finalized, within_target counters */
 #define KEYF_FAMVER "%sfamver:%s"      /* prefix, subscriber id: commit counter */
 #define KEYF_ACC "%sacc:%s:%d"         /* prefix, subscriber id, plan year: hash */
-#define KEYF_FP "%sfp:%s"        /* prefix, member id: hash fingerprint -> claim id */
-#define KEYF_DEADIDX "%sdeadidx" /* hash: claim id -> dead-letter entry id */
-#define KEYF_EVENTS "%sevents"   /* stream: claim.finalized / claim.pended */
+#define KEYF_FP "%sfp:%s"              /* prefix, member id: hash fingerprint -> claim id */
+#define KEYF_DEADIDX "%sdeadidx"       /* hash: claim id -> dead-letter entry id */
+#define KEYF_EVENTS "%sevents"         /* stream: claim.finalized / claim.pended */
 
 /* Webhook notifications (notify/notify.c, queue/webhooks.c, docs/webhooks.md). On the
  * claims shard, with the events stream their fan-out reads. */
@@ -69,32 +67,27 @@
 #define KEYF_WH_PENDING "%swhpend:%s" /* prefix, subscription id: zset like whdue */
 #define KEYF_WH_LOG "%swhlog:%s"      /* prefix, subscription id: list of attempts */
 #define KEYF_WH_DEAD                                                                               \
-    "%swhdead:%s" /* prefix, subscription id: list of delivery ids                   \
-                                 */
+    "%swhdead:%s" /* prefix, subscription id: list of delivery ids                                 \
+                   */
 
 /* Remittance (queue/remit.c, docs/x12.md "Remittance (835)"). The commit
  * script adds each finalized claim to a due set by payee; a payment cycle
  * moves them, atomically, into a cycle. */
-#define KEYF_REMIT_DUE                                                                             \
-    "%sremit:due" /* zset: provider-payee claim ids by finalize time (ms) */
-#define KEYF_MEMBERPAY_DUE                                                                         \
-    "%smemberpay:due" /* zset: member-payee claim ids likewise */
-#define KEYF_REMIT_INFO                                                                            \
-    "%sremit:info" /* hash: claim id -> "P|npi|cents" or "M|member|cents" */
+#define KEYF_REMIT_DUE "%sremit:due" /* zset: provider-payee claim ids by finalize time (ms) */
+#define KEYF_MEMBERPAY_DUE "%smemberpay:due" /* zset: member-payee claim ids likewise */
+#define KEYF_REMIT_INFO "%sremit:info"     /* hash: claim id -> "P|npi|cents" or "M|member|cents" */
 #define KEYF_REMIT_SEQ "%sremit:seq"       /* counter of cycle numbers */
 #define KEYF_REMIT_CYCLES "%sremit:cycles" /* hash: cycle id -> summary JSON */
 #define KEYF_REMIT_CLAIMS "%sremit:claims" /* hash: cycle id -> its claims JSON */
-#define KEYF_REMIT_AUTO                                                                            \
-    "%sremit:auto:%s" /* prefix, date: the day's scheduled cycle ran */
+#define KEYF_REMIT_AUTO "%sremit:auto:%s"  /* prefix, date: the day's scheduled cycle ran */
 
 /* Recoveries (queue/recoveries.c, docs/api.md "Recoveries"): paid claims a
  * retroactive termination left on dates no longer covered, one per claim. */
-#define KEYF_RECOVERY "%srecovery:%s"     /* prefix, recovery id: hash */
-#define KEYF_RECOVERY_CLAIM "%srclaim:%s" /* prefix, claim id: its recovery id */
-#define KEYF_RECOVERIES "%srecoveries"    /* zset: recovery ids by creation order */
-#define KEYF_RECOVERY_FAMILY                                                                       \
-    "%srecoveries:f:%s" /* prefix, subscriber id: set of recovery ids */
-#define KEYF_RECOVERY_SEQ "%srecoveries:seq" /* counter: the zset's scores */
+#define KEYF_RECOVERY "%srecovery:%s"            /* prefix, recovery id: hash */
+#define KEYF_RECOVERY_CLAIM "%srclaim:%s"        /* prefix, claim id: its recovery id */
+#define KEYF_RECOVERIES "%srecoveries"           /* zset: recovery ids by creation order */
+#define KEYF_RECOVERY_FAMILY "%srecoveries:f:%s" /* prefix, subscriber id: set of recovery ids */
+#define KEYF_RECOVERY_SEQ "%srecoveries:seq"     /* counter: the zset's scores */
 
 /* Appeals (queue/appeals.c, docs/api.md "Appeals"): one hash per appeal, listed
  * by decision due date (score: due day x 2^INDEX_SEQ_BITS plus a sequence), all

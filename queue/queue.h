@@ -15,9 +15,11 @@ void queue_init(void);
 
 struct rlink;
 
-/* Records `shards` in Redis unless a count is recorded already (issue 12:
- * the key layout depends on it). Returns the recorded count (shards when
- * it was just recorded), or -1 when Redis did not answer. Blocking. */
+/* The claims shard count of the data (issue 12: the key layout depends on
+ * it): the count recorded in Redis; if none, records `shards` (0: not
+ * configured, then SHARDS_DEFAULT for new data, or 1 for data written
+ * before counts were recorded, whose keys are the one shard's). Returns the
+ * recorded count, or -1 when Redis did not answer. Blocking. */
 int queue_shards_record(struct rlink *c, const char *prefix, int shards);
 
 #endif

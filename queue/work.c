@@ -21,10 +21,23 @@ struct work_conn {
     struct rlink *c;
     char prefix[64];
     char consumer[128];
-    char k_stream[KEY_LEN];
-    bool read_own;  /* read this consumer's own pending entries before new ones */
+    int n_shards;
+    int next_shard; /* where the next sweep of the shards starts */
+    /* Per shard: read this consumer's own pending entries before new ones. */
+    bool read_own[SHARDS_MAX];
     int timeout_ms; /* for a connect and each command */
 };
+
+/* On a cluster each shard's stream is read on its own; an idle worker
+ * blocks on one shard at a time for at most this long before it looks at
+ * every shard again (what a claim on another shard may wait). */
+#define WORK_SHARD_BLOCK_MS 20
+
+/* Shard `shard`'s work stream. */
+static void stream_key(const struct work_conn *wc, int shard, char out[KEY_LEN])
+{
+    snprintf(out, KEY_LEN, KEYF_STREAM, SHARD_PREFIX(wc->prefix, shard));
+}
 
 static struct script *const worker_scripts[] = {&script_claim_start, &script_commit,
                                                 &script_dead_letter};
@@ -71,16 +84,26 @@ static redisReply *next_reply(struct work_conn *wc)
     return r;
 }
 
-/* Creates the consumer group (and the stream) unless it exists. */
-static bool ensure_group(struct work_conn *wc)
+/* Creates the consumer group (and the stream) of a shard unless it exists. */
+static bool ensure_group(struct work_conn *wc, int shard)
 {
-    redisReply *r =
-        rlink_command(wc->c, "XGROUP CREATE %s %s 0 MKSTREAM", wc->k_stream, WORK_GROUP);
+    char k_stream[KEY_LEN];
+    stream_key(wc, shard, k_stream);
+    redisReply *r = rlink_command(wc->c, "XGROUP CREATE %s %s 0 MKSTREAM", k_stream, WORK_GROUP);
     bool ok = r && (r->type == REDIS_REPLY_STATUS ||
                     (r->type == REDIS_REPLY_ERROR && strncmp(r->str, "BUSYGROUP", 9) == 0));
     if (r)
         freeReplyObject(r);
     return ok;
+}
+
+/* The consumer group of every shard's stream. */
+static bool ensure_groups(struct work_conn *wc)
+{
+    for (int i = 0; i < wc->n_shards; i++)
+        if (!ensure_group(wc, i))
+            return false;
+    return true;
 }
 
 /* Loads the worker's scripts so that pipelined EVALSHA calls find them. */
@@ -117,9 +140,10 @@ struct work_conn *queue_work_connect(const struct redis_address *addr, int timeo
     set_timeout(wc, timeout_ms + WORK_BLOCK_MS);
     snprintf(wc->prefix, sizeof wc->prefix, "%s", key_prefix);
     snprintf(wc->consumer, sizeof wc->consumer, "%s", consumer);
-    snprintf(wc->k_stream, sizeof wc->k_stream, KEYF_STREAM, SP0(key_prefix));
-    wc->read_own = true;
-    if (!ensure_group(wc) || !load_scripts(wc)) {
+    wc->n_shards = queue_shard_count();
+    for (int i = 0; i < wc->n_shards; i++)
+        wc->read_own[i] = true;
+    if (!ensure_groups(wc) || !load_scripts(wc)) {
         queue_work_close(wc);
         return NULL;
     }
@@ -194,8 +218,8 @@ static void parse_item(const redisReply *fields, struct work_item *e)
 
 /* Entries of an XREADGROUP / XAUTOCLAIM list into items; an entry deleted
  * meanwhile, or one without a claim id, is acknowledged and skipped. */
-static int parse_entries(struct work_conn *wc, const redisReply *list, struct work_item *items,
-                         int max)
+static int parse_entries(struct work_conn *wc, int shard, const redisReply *list,
+                         struct work_item *items, int max)
 {
     int n = 0;
     for (size_t i = 0; list && list->type == REDIS_REPLY_ARRAY && i < list->elements && n < max;
@@ -206,11 +230,12 @@ static int parse_entries(struct work_conn *wc, const redisReply *list, struct wo
             continue;
         struct work_item *e = &items[n];
         memset(e, 0, sizeof *e);
+        e->shard = shard;
         copy_field(e->entry_id, sizeof e->entry_id, it->element[0]->str);
         if (it->element[1]->type == REDIS_REPLY_ARRAY)
             parse_item(it->element[1], e);
         if (!e->claim_id[0]) {
-            queue_ack(wc, e->entry_id);
+            queue_ack(wc, e);
             continue;
         }
         n++;
@@ -218,51 +243,100 @@ static int parse_entries(struct work_conn *wc, const redisReply *list, struct wo
     return n;
 }
 
-int queue_next_batch(struct work_conn *wc, struct work_item *items, int max, int block_ms)
+/* The entries list of a one-stream XREADGROUP reply, or NULL. */
+static const redisReply *stream_entries(const redisReply *r)
 {
-    if (wc->read_own) {
-        /* Entries Redis delivered to this consumer while its connection
-         * broke: nobody else reads them until they have been idle for
-         * claim_idle_timeout_ms, so take them first. */
-        redisReply *r = rlink_command(wc->c, "XREADGROUP GROUP %s %s COUNT %d STREAMS %s 0",
-                                      WORK_GROUP, wc->consumer, max, wc->k_stream);
-        if (!r)
-            return -1;
-        int n = 0;
-        if (r->type == REDIS_REPLY_ARRAY && r->elements == 1 &&
-            r->element[0]->type == REDIS_REPLY_ARRAY && r->element[0]->elements == 2)
-            n = parse_entries(wc, r->element[0]->element[1], items, max);
-        bool empty = !(r->type == REDIS_REPLY_ARRAY && r->elements == 1 &&
-                       r->element[0]->elements == 2 && r->element[0]->element[1]->elements > 0);
-        freeReplyObject(r);
-        if (empty)
-            wc->read_own = false;
-        if (n > 0 || !empty)
-            return n;
-    }
+    if (r->type == REDIS_REPLY_ARRAY && r->elements == 1 &&
+        r->element[0]->type == REDIS_REPLY_ARRAY && r->element[0]->elements == 2)
+        return r->element[0]->element[1];
+    return NULL;
+}
+
+/* Entries Redis delivered to this consumer on a shard while its connection
+ * broke: nobody else reads them until they have been idle for
+ * claim_idle_timeout_ms, so they are taken first. Returns the number read
+ * into items, or -1 when the connection broke. */
+static int read_own(struct work_conn *wc, int shard, struct work_item *items, int max)
+{
+    char k_stream[KEY_LEN];
+    stream_key(wc, shard, k_stream);
+    redisReply *r = rlink_command(wc->c, "XREADGROUP GROUP %s %s COUNT %d STREAMS %s 0", WORK_GROUP,
+                                  wc->consumer, max, k_stream);
+    if (!r)
+        return -1;
+    const redisReply *list = stream_entries(r);
+    int n = list ? parse_entries(wc, shard, list, items, max) : 0;
+    if (!list || list->elements == 0)
+        wc->read_own[shard] = false;
+    freeReplyObject(r);
+    return n;
+}
+
+/* New entries of one shard, waiting up to block_ms (0: not at all). */
+static int read_new(struct work_conn *wc, int shard, struct work_item *items, int max, int block_ms)
+{
+    char k_stream[KEY_LEN];
+    stream_key(wc, shard, k_stream);
     if (block_ms > WORK_BLOCK_MS)
         set_timeout(wc, wc->timeout_ms + block_ms);
-    redisReply *r = rlink_command(wc->c, "XREADGROUP GROUP %s %s COUNT %d BLOCK %d STREAMS %s >",
-                                  WORK_GROUP, wc->consumer, max, block_ms, wc->k_stream);
+    redisReply *r =
+        block_ms > 0 ? rlink_command(wc->c, "XREADGROUP GROUP %s %s COUNT %d BLOCK %d STREAMS %s >",
+                                     WORK_GROUP, wc->consumer, max, block_ms, k_stream)
+                     : rlink_command(wc->c, "XREADGROUP GROUP %s %s COUNT %d STREAMS %s >",
+                                     WORK_GROUP, wc->consumer, max, k_stream);
     if (block_ms > WORK_BLOCK_MS && r)
         set_timeout(wc, wc->timeout_ms + WORK_BLOCK_MS);
     if (!r)
         return -1;
     int n = 0;
-    if (r->type == REDIS_REPLY_ARRAY && r->elements == 1 &&
-        r->element[0]->type == REDIS_REPLY_ARRAY && r->element[0]->elements == 2)
-        n = parse_entries(wc, r->element[0]->element[1], items, max);
+    const redisReply *list = stream_entries(r);
+    if (list)
+        n = parse_entries(wc, shard, list, items, max);
     else if (r->type == REDIS_REPLY_ERROR && strncmp(r->str, "NOGROUP", 7) == 0 &&
-             !ensure_group(wc))
+             !ensure_group(wc, shard))
         n = -1;
     freeReplyObject(r);
     return n;
 }
 
-void queue_ack(struct work_conn *wc, const char *entry_id)
+int queue_next_batch(struct work_conn *wc, struct work_item *items, int max, int block_ms)
 {
-    rlink_append(wc->c, "XACK %s %s %s", wc->k_stream, WORK_GROUP, entry_id);
-    rlink_append(wc->c, "XDEL %s %s", wc->k_stream, entry_id);
+    /* A batch comes from one shard. The sweep starts after the shard the
+     * last batch came from, so that a busy shard does not starve the rest. */
+    int n_shards = wc->n_shards;
+    for (int k = 0; k < n_shards; k++) {
+        int shard = (wc->next_shard + k) % n_shards;
+        if (!wc->read_own[shard])
+            continue;
+        int n = read_own(wc, shard, items, max);
+        if (n != 0) {
+            wc->next_shard = (shard + 1) % n_shards;
+            return n;
+        }
+    }
+    if (n_shards == 1)
+        return read_new(wc, 0, items, max, block_ms);
+    for (int k = 0; k < n_shards; k++) {
+        int shard = (wc->next_shard + k) % n_shards;
+        int n = read_new(wc, shard, items, max, 0);
+        if (n != 0) {
+            wc->next_shard = (shard + 1) % n_shards;
+            return n;
+        }
+    }
+    /* Every shard empty: wait on one, a different one each time. */
+    int shard = wc->next_shard;
+    wc->next_shard = (shard + 1) % n_shards;
+    return read_new(wc, shard, items, max,
+                    block_ms < WORK_SHARD_BLOCK_MS ? block_ms : WORK_SHARD_BLOCK_MS);
+}
+
+void queue_ack(struct work_conn *wc, const struct work_item *e)
+{
+    char k_stream[KEY_LEN];
+    stream_key(wc, e->shard, k_stream);
+    rlink_append(wc->c, "XACK %s %s %s", k_stream, WORK_GROUP, e->entry_id);
+    rlink_append(wc->c, "XDEL %s %s", k_stream, e->entry_id);
     for (int i = 0; i < 2; i++) {
         redisReply *r = next_reply(wc);
         if (!r)
@@ -349,10 +423,10 @@ static void read_accumulators(const redisReply *r, int year, struct work_accumul
  * accumulator fields (the order read_accumulators reads). */
 static void append_accumulator_reads(struct work_conn *wc, const struct work_item *e)
 {
-    const char *p = wc->prefix;
+    struct shard_prefix sp = shard_prefix(wc->prefix, e->shard);
     for (int y = 0; y < e->n_years; y++) {
         char k_acc[KEY_LEN], m[8][ID_LEN + 16];
-        snprintf(k_acc, sizeof k_acc, KEYF_ACC, SP0(p), e->subscriber_id, e->years[y]);
+        snprintf(k_acc, sizeof k_acc, KEYF_ACC, sp.s, e->subscriber_id, e->years[y]);
         static const char *const tiers[2] = {"in", "out"};
         for (int t = 0; t < 2; t++) {
             snprintf(m[t * 2], sizeof m[0], "f:%s:ded", tiers[t]);
@@ -367,13 +441,15 @@ static void append_accumulator_reads(struct work_conn *wc, const struct work_ite
 
 /* Appends one claim's reads: the claim_start script, the member,
  * subscriber, group, plan, parent, accumulators and the family version. */
-static void append_fact_reads(struct work_conn *wc, const struct work_item *e, const char *k_proc,
-                              const char *idx_prefix, const char *now)
+static void append_fact_reads(struct work_conn *wc, const struct work_item *e, const char *now)
 {
     const char *p = wc->prefix;
-    char k_claim[KEY_LEN], k_body[KEY_LEN];
-    snprintf(k_claim, sizeof k_claim, KEYF_CLAIM, SP0(p), e->claim_id);
-    snprintf(k_body, sizeof k_body, KEYF_BODY, SP0(p), e->claim_id);
+    struct shard_prefix sp = shard_prefix(p, e->shard);
+    char k_claim[KEY_LEN], k_body[KEY_LEN], k_proc[KEY_LEN], idx_prefix[KEY_LEN];
+    snprintf(k_claim, sizeof k_claim, KEYF_CLAIM, sp.s, e->claim_id);
+    snprintf(k_body, sizeof k_body, KEYF_BODY, sp.s, e->claim_id);
+    snprintf(k_proc, sizeof k_proc, KEYF_IDX_STATUS, sp.s, "processing");
+    snprintf(idx_prefix, sizeof idx_prefix, KEYF_IDX_STATUS, sp.s, "");
     const char *argv[] = {"EVALSHA", script_claim_start.sha, "3", k_claim, k_proc, k_body, now,
                           idx_prefix};
     rlink_append_argv(wc->c, 8, argv, NULL);
@@ -384,7 +460,7 @@ static void append_fact_reads(struct work_conn *wc, const struct work_item *e, c
     if (e->parent_id[0])
         rlink_append(wc->c, "GET " KEYF_MEMBER, p, e->parent_id);
     append_accumulator_reads(wc, e);
-    rlink_append(wc->c, "GET " KEYF_FAMVER, SP0(p), e->subscriber_id);
+    rlink_append(wc->c, "GET " KEYF_FAMVER, sp.s, e->subscriber_id);
 }
 
 /* Reads one claim's replies into f (after *broken, only counts them);
@@ -433,12 +509,10 @@ static void read_fact_replies(struct work_conn *wc, const struct work_item *e, s
 int queue_load_facts(struct work_conn *wc, const struct work_item *items, int n,
                      struct work_facts *out, uint64_t *bytes_read)
 {
-    char k_proc[KEY_LEN], idx_prefix[KEY_LEN], now[24];
-    snprintf(k_proc, sizeof k_proc, KEYF_IDX_STATUS, SP0(wc->prefix), "processing");
-    snprintf(idx_prefix, sizeof idx_prefix, KEYF_IDX_STATUS, SP0(wc->prefix), "");
+    char now[24];
     snprintf(now, sizeof now, "%lld", (long long)clock_wall_seconds());
     for (int i = 0; i < n; i++)
-        append_fact_reads(wc, &items[i], k_proc, idx_prefix, now);
+        append_fact_reads(wc, &items[i], now);
     memset(out, 0, sizeof *out * (size_t)n);
     bool broken = false, reload = false;
     for (int i = 0; i < n; i++) {
@@ -479,7 +553,7 @@ int queue_lookup_fingerprints(struct work_conn *wc, struct work_fp_lookup *looku
         if (l->n == 0)
             continue;
         char key[KEY_LEN];
-        snprintf(key, sizeof key, KEYF_FP, SP0(wc->prefix), l->member_id);
+        snprintf(key, sizeof key, KEYF_FP, SHARD_PREFIX(wc->prefix, l->shard), l->member_id);
         argv[0] = "HMGET";
         argv[1] = key;
         for (int j = 0; j < l->n && j < WORK_MAX_FPS; j++)
@@ -587,27 +661,28 @@ static void commit_keys(struct work_conn *wc, const struct work_commit *c, struc
                         int n_acc)
 {
     const struct work_item *e = c->item;
-    const char *p = wc->prefix;
-    snprintf(cc->keys[0], KEY_LEN, KEYF_CLAIM, SP0(p), e->claim_id);
-    snprintf(cc->keys[1], KEY_LEN, KEYF_FAMVER, SP0(p), e->subscriber_id);
-    snprintf(cc->keys[2], KEY_LEN, "%s", wc->k_stream);
-    snprintf(cc->keys[3], KEY_LEN, KEYF_SLA, SP0(p));
-    snprintf(cc->keys[4], KEY_LEN, KEYF_PENDED, SP0(p));
-    snprintf(cc->keys[5], KEY_LEN, KEYF_IDX_STATUS, SP0(p), "processing");
-    snprintf(cc->keys[6], KEY_LEN, KEYF_IDX_STATUS, SP0(p), c->in_review ? "in_review" : "pended");
-    snprintf(cc->keys[7], KEY_LEN, KEYF_STATS, SP0(p));
-    snprintf(cc->keys[8], KEY_LEN, KEYF_AUDIT, SP0(p));
-    snprintf(cc->keys[9], KEY_LEN, KEYF_CLAIM_AUDIT, SP0(p), e->claim_id);
-    snprintf(cc->keys[10], KEY_LEN, KEYF_EVENTS, SP0(p));
-    snprintf(cc->keys[11], KEY_LEN, KEYF_FP, SP0(p), e->member_id);
-    snprintf(cc->keys[12], KEY_LEN, KEYF_DEC, SP0(p), e->claim_id);
-    snprintf(cc->keys[13], KEY_LEN, KEYF_EOB, SP0(p), e->claim_id, c->eob_version);
+    struct shard_prefix sp = shard_prefix(wc->prefix, e->shard);
+    const char *p = sp.s;
+    snprintf(cc->keys[0], KEY_LEN, KEYF_CLAIM, p, e->claim_id);
+    snprintf(cc->keys[1], KEY_LEN, KEYF_FAMVER, p, e->subscriber_id);
+    stream_key(wc, e->shard, cc->keys[2]);
+    snprintf(cc->keys[3], KEY_LEN, KEYF_SLA, p);
+    snprintf(cc->keys[4], KEY_LEN, KEYF_PENDED, p);
+    snprintf(cc->keys[5], KEY_LEN, KEYF_IDX_STATUS, p, "processing");
+    snprintf(cc->keys[6], KEY_LEN, KEYF_IDX_STATUS, p, c->in_review ? "in_review" : "pended");
+    snprintf(cc->keys[7], KEY_LEN, KEYF_STATS, p);
+    snprintf(cc->keys[8], KEY_LEN, KEYF_AUDIT, p);
+    snprintf(cc->keys[9], KEY_LEN, KEYF_CLAIM_AUDIT, p, e->claim_id);
+    snprintf(cc->keys[10], KEY_LEN, KEYF_EVENTS, p);
+    snprintf(cc->keys[11], KEY_LEN, KEYF_FP, p, e->member_id);
+    snprintf(cc->keys[12], KEY_LEN, KEYF_DEC, p, e->claim_id);
+    snprintf(cc->keys[13], KEY_LEN, KEYF_EOB, p, e->claim_id, c->eob_version);
     for (int i = 0; i < n_acc; i++)
-        snprintf(cc->keys[14 + i], KEY_LEN, KEYF_ACC, SP0(p), e->subscriber_id, c->deltas[i].year);
-    snprintf(cc->keys[14 + n_acc], KEY_LEN, KEYF_BODY, SP0(p), e->claim_id);
+        snprintf(cc->keys[14 + i], KEY_LEN, KEYF_ACC, p, e->subscriber_id, c->deltas[i].year);
+    snprintf(cc->keys[14 + n_acc], KEY_LEN, KEYF_BODY, p, e->claim_id);
     snprintf(cc->keys[15 + n_acc], KEY_LEN, c->provider_payee ? KEYF_REMIT_DUE : KEYF_MEMBERPAY_DUE,
-             SP0(p));
-    snprintf(cc->keys[16 + n_acc], KEY_LEN, KEYF_REMIT_INFO, SP0(p));
+             p);
+    snprintf(cc->keys[16 + n_acc], KEY_LEN, KEYF_REMIT_INFO, p);
 }
 
 /* The payment line (final claims), the due time, now and the history entry. */
@@ -770,12 +845,17 @@ int queue_commit(struct work_conn *wc, const struct work_commit *commits, int n,
 
 /* ---- stalled entries ---- */
 
-int queue_recover_stalled(struct work_conn *wc, int idle_ms, int max_deliveries,
-                          struct work_item *items, int max, char (*dead)[CLAIM_ID_LEN], int *n_dead)
+/* Moves the entries of one shard delivered max_deliveries times or more
+ * and idle for idle_ms to the dead-letter stream. Returns 0 or -1 (the
+ * connection failed). */
+static int dead_letter_shard(struct work_conn *wc, int shard, int idle_ms, int max_deliveries,
+                             int max, char (*dead)[CLAIM_ID_LEN], int *n_dead)
 {
-    *n_dead = 0;
-    redisReply *p = rlink_command(wc->c, "XPENDING %s %s IDLE %d - + %d", wc->k_stream, WORK_GROUP,
-                                  idle_ms, max);
+    struct shard_prefix sp = shard_prefix(wc->prefix, shard);
+    char k_stream[KEY_LEN];
+    stream_key(wc, shard, k_stream);
+    redisReply *p =
+        rlink_command(wc->c, "XPENDING %s %s IDLE %d - + %d", k_stream, WORK_GROUP, idle_ms, max);
     if (!p)
         return -1;
     for (size_t i = 0; p->type == REDIS_REPLY_ARRAY && i < p->elements; i++) {
@@ -786,7 +866,7 @@ int queue_recover_stalled(struct work_conn *wc, int idle_ms, int max_deliveries,
         if (deliveries < max_deliveries)
             continue;
         const char *id = it->element[0]->str;
-        redisReply *entry = rlink_command(wc->c, "XRANGE %s %s %s", wc->k_stream, id, id);
+        redisReply *entry = rlink_command(wc->c, "XRANGE %s %s %s", k_stream, id, id);
         struct work_item e;
         memset(&e, 0, sizeof e);
         if (entry && entry->type == REDIS_REPLY_ARRAY && entry->elements == 1)
@@ -794,11 +874,11 @@ int queue_recover_stalled(struct work_conn *wc, int idle_ms, int max_deliveries,
         if (entry)
             freeReplyObject(entry);
         char k_dead[KEY_LEN], k_idx[KEY_LEN], at[32], nd[24];
-        snprintf(k_dead, sizeof k_dead, KEYF_DEAD, SP0(wc->prefix));
-        snprintf(k_idx, sizeof k_idx, KEYF_DEADIDX, SP0(wc->prefix));
+        snprintf(k_dead, sizeof k_dead, KEYF_DEAD, sp.s);
+        snprintf(k_idx, sizeof k_idx, KEYF_DEADIDX, sp.s);
         rfc3339_now(at);
         snprintf(nd, sizeof nd, "%lld", deliveries);
-        const char *keys[] = {wc->k_stream, k_dead, k_idx};
+        const char *keys[] = {k_stream, k_dead, k_idx};
         const char *args[] = {
             id, WORK_GROUP, e.claim_id, "delivered too many times without a commit", nd, at};
         redisReply *r = script_eval_blocking(wc->c, &script_dead_letter, 3, keys, 6, args, NULL);
@@ -808,14 +888,27 @@ int queue_recover_stalled(struct work_conn *wc, int idle_ms, int max_deliveries,
             freeReplyObject(r);
     }
     freeReplyObject(p);
-    redisReply *r = rlink_command(wc->c, "XAUTOCLAIM %s %s %s %d 0-0 COUNT %d", wc->k_stream,
-                                  WORK_GROUP, wc->consumer, idle_ms, max);
-    if (!r)
-        return -1;
+    return 0;
+}
+
+int queue_recover_stalled(struct work_conn *wc, int idle_ms, int max_deliveries,
+                          struct work_item *items, int max, char (*dead)[CLAIM_ID_LEN], int *n_dead)
+{
+    *n_dead = 0;
     int n = 0;
-    if (r->type == REDIS_REPLY_ARRAY && r->elements >= 2)
-        n = parse_entries(wc, r->element[1], items, max);
-    freeReplyObject(r);
+    for (int shard = 0; shard < wc->n_shards && n < max; shard++) {
+        if (dead_letter_shard(wc, shard, idle_ms, max_deliveries, max, dead, n_dead) != 0)
+            return -1;
+        char k_stream[KEY_LEN];
+        stream_key(wc, shard, k_stream);
+        redisReply *r = rlink_command(wc->c, "XAUTOCLAIM %s %s %s %d 0-0 COUNT %d", k_stream,
+                                      WORK_GROUP, wc->consumer, idle_ms, max - n);
+        if (!r)
+            return -1;
+        if (r->type == REDIS_REPLY_ARRAY && r->elements >= 2)
+            n += parse_entries(wc, shard, r->element[1], items + n, max - n);
+        freeReplyObject(r);
+    }
     return n;
 }
 
@@ -824,14 +917,28 @@ int queue_recover_stalled(struct work_conn *wc, int idle_ms, int max_deliveries,
 struct expire_call {
     work_expired_cb done;
     void *arg;
+    int waiting;        /* shards not answered yet */
+    long long requeued; /* their sum so far; -1 once one failed */
 };
 
-/* The expire_pended script's answer, handed to the caller's callback. */
+/* Counts one answer (n requeued, -1 failed); the caller hears once every
+ * shard answered. */
+static void expire_answered(struct expire_call *call, long long n)
+{
+    if (n < 0)
+        call->requeued = -1;
+    else if (call->requeued >= 0)
+        call->requeued += n;
+    if (--call->waiting > 0)
+        return;
+    call->done(call->requeued, call->arg);
+    free(call);
+}
+
+/* One shard's expire_pended answer. */
 static void on_expired(redisReply *reply, void *arg)
 {
-    struct expire_call *call = arg;
-    call->done(reply && reply->type == REDIS_REPLY_INTEGER ? reply->integer : -1, call->arg);
-    free(call);
+    expire_answered(arg, reply && reply->type == REDIS_REPLY_INTEGER ? reply->integer : -1);
 }
 
 int queue_expire_pended(struct rconn *rc, const char *key_prefix, int today_day, int max,
@@ -840,19 +947,35 @@ int queue_expire_pended(struct rconn *rc, const char *key_prefix, int today_day,
     struct expire_call *call = malloc(sizeof *call);
     if (!call)
         return -1;
-    *call = (struct expire_call){done, arg};
-    char k_pended[KEY_LEN], k_stream[KEY_LEN], claim_prefix[KEY_LEN], today[16], n[16];
-    snprintf(k_pended, sizeof k_pended, KEYF_PENDED, SP0(key_prefix));
-    snprintf(k_stream, sizeof k_stream, KEYF_STREAM, SP0(key_prefix));
-    snprintf(claim_prefix, sizeof claim_prefix, KEYF_CLAIM, SP0(key_prefix), "");
+    int n_shards = queue_shard_count();
+    /* One more than the scripts sent, so that no answer finishes the call
+     * before every script is sent. */
+    *call = (struct expire_call){done, arg, 1, 0};
+    char today[16], n[16];
     snprintf(today, sizeof today, "%d", today_day);
     snprintf(n, sizeof n, "%d", max);
-    const char *keys[] = {k_pended, k_stream};
-    const char *args[] = {today, claim_prefix, n};
-    if (script_eval_async(rc, &script_expire_pended, on_expired, call, 2, keys, 3, args, NULL) !=
-        0) {
+    int sent = 0;
+    for (int shard = 0; shard < n_shards; shard++) {
+        struct shard_prefix sp = shard_prefix(key_prefix, shard);
+        char k_pended[KEY_LEN], k_stream[KEY_LEN], claim_prefix[KEY_LEN];
+        snprintf(k_pended, sizeof k_pended, KEYF_PENDED, sp.s);
+        snprintf(k_stream, sizeof k_stream, KEYF_STREAM, sp.s);
+        snprintf(claim_prefix, sizeof claim_prefix, KEYF_CLAIM, sp.s, "");
+        const char *keys[] = {k_pended, k_stream};
+        const char *args[] = {today, claim_prefix, n};
+        call->waiting++;
+        if (script_eval_async(rc, &script_expire_pended, on_expired, call, 2, keys, 3, args,
+                              NULL) != 0) {
+            call->waiting--;
+            call->requeued = -1;
+            continue;
+        }
+        sent++;
+    }
+    if (sent == 0) {
         free(call);
         return -1;
     }
+    expire_answered(call, 0); /* the extra count */
     return 0;
 }

@@ -33,6 +33,7 @@
  * with it (the member's subscriber, group and plan at receipt, the plan
  * years of its lines). */
 struct work_item {
+    int shard; /* the shard whose work stream holds the entry: the claim's */
     char entry_id[WORK_ENTRY_ID_LEN];
     char claim_id[CLAIM_ID_LEN];
     char member_id[ID_LEN];
@@ -130,6 +131,7 @@ void work_facts_free(struct work_facts *f);
 
 /* The duplicate fingerprints one claim looks up, and what Redis holds. */
 struct work_fp_lookup {
+    int shard; /* the claim's (its family's) shard: work_item.shard */
     const char *member_id;
     const char (*fps)[WORK_FP_LEN];
     int n;
@@ -200,14 +202,15 @@ int queue_commit(struct work_conn *wc, const struct work_commit *commits, int n,
 void queue_version_after(const char *from, const char *claim_id, char out[WORK_VERSION_LEN]);
 
 /* Acknowledges and deletes one entry (its claim is gone or final). */
-void queue_ack(struct work_conn *wc, const char *entry_id);
+void queue_ack(struct work_conn *wc, const struct work_item *e);
 
 /*
  * Entries held longer than idle_ms by a silent consumer: the ones delivered
  * max_deliveries times or more go to the dead-letter stream (their claim ids
  * are written to dead[], at most max, *n_dead set), the rest (at most max)
- * are taken over by this consumer and written to items. Returns how many
- * were taken over, or -1 when the connection failed.
+ * are taken over by this consumer and written to items. Every shard's
+ * stream is looked at. Returns how many were taken over, or -1 when the
+ * connection failed.
  */
 int queue_recover_stalled(struct work_conn *wc, int idle_ms, int max_deliveries,
                           struct work_item *items, int max, char (*dead)[CLAIM_ID_LEN],

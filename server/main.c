@@ -26,6 +26,7 @@
 #include "queue/intake.h"
 #include "queue/members.h"
 #include "queue/queue.h"
+#include "queue/shards.h"
 #include "queue/redis_conn.h"
 #include "queue/rlink.h"
 #include "queue/remit.h"
@@ -289,12 +290,20 @@ static int prepare_store(struct app *app, bool embedded)
     if (stored_shards < 0) {
         log_error("cannot record the shard count in Redis");
         rc = -1;
-    } else if (stored_shards != app->cfg.shards) {
+    } else if (app->cfg.shards && stored_shards != app->cfg.shards) {
         log_error("key \"shards\": the data in Redis was laid out for %d shards, this "
                   "configuration says %d; refusing to start (changing it renames every claims "
                   "key)",
                   stored_shards, app->cfg.shards);
         rc = 2;
+    } else if (queue_shards_configure(stored_shards) != 0) {
+        log_error("the data in Redis records %d claims shards, more than this version can read",
+                  stored_shards);
+        rc = 2;
+    } else {
+        app->cfg.shards = stored_shards;
+        log_info("claims keys laid out over %d shard%s", stored_shards,
+                 stored_shards == 1 ? "" : "s");
     }
     const char *bootstrap = getenv("CLAIMSD_BOOTSTRAP_ADMIN_TOKEN");
     if (rc != 0)

@@ -654,7 +654,7 @@ static bool take_loaded(struct worker *w, struct slot *s, const struct work_fact
     s->loaded = true;
     s->have_claim = false;
     if (s->raw.state == WORK_GONE || s->raw.state == WORK_FINAL) {
-        queue_ack(w->conn, s->item.entry_id);
+        queue_ack(w->conn, &s->item);
         s->state = SLOT_DONE;
         return false;
     }
@@ -693,8 +693,9 @@ static bool load_round(struct worker *w, struct round *r)
     for (int k = 0; k < r->m; k++) {
         struct slot *s = &w->slots[r->of[k]];
         if (take_loaded(w, s, &w->raw[k], r->today))
-            w->lookups[n_look++] = (struct work_fp_lookup){
-                s->item.member_id, (const char(*)[WORK_FP_LEN])s->fps, s->n_fps, s->holders};
+            w->lookups[n_look++] =
+                (struct work_fp_lookup){s->item.shard, s->item.member_id,
+                                        (const char(*)[WORK_FP_LEN])s->fps, s->n_fps, s->holders};
     }
     if (queue_lookup_fingerprints(w->conn, w->lookups, n_look, &bytes) != 0)
         return false;
