@@ -299,6 +299,68 @@ static int read_new(struct work_conn *wc, int shard, struct work_item *items, in
     return n;
 }
 
+/* New entries of every shard at once, waiting up to block_ms: one Redis
+ * (not a cluster, where a command's keys must share a slot) can block on
+ * all the streams in one command. It answers up to max entries of each
+ * stream that has some: entries beyond the first max stay delivered to
+ * this consumer and are read first next time (read_own). */
+static int read_new_any(struct work_conn *wc, struct work_item *items, int max, int block_ms)
+{
+    int n_shards = wc->n_shards;
+    const char **argv = malloc(sizeof *argv * (size_t)(9 + 2 * n_shards));
+    char(*keys)[KEY_LEN] = malloc(sizeof *keys * (size_t)n_shards);
+    char count[16], block[16];
+    if (!argv || !keys) {
+        free(argv);
+        free(keys);
+        return 0; /* nothing read: the next call tries again */
+    }
+    snprintf(count, sizeof count, "%d", max);
+    snprintf(block, sizeof block, "%d", block_ms);
+    int argc = 0;
+    const char *head[] = {"XREADGROUP", "GROUP", WORK_GROUP, wc->consumer, "COUNT",
+                          count,        "BLOCK", block,      "STREAMS"};
+    for (size_t i = 0; i < sizeof head / sizeof *head; i++)
+        argv[argc++] = head[i];
+    for (int i = 0; i < n_shards; i++) {
+        stream_key(wc, i, keys[i]);
+        argv[argc++] = keys[i];
+    }
+    for (int i = 0; i < n_shards; i++)
+        argv[argc++] = ">";
+    if (block_ms > WORK_BLOCK_MS)
+        set_timeout(wc, wc->timeout_ms + block_ms);
+    redisReply *r = rlink_command_argv(wc->c, argc, argv, NULL);
+    if (block_ms > WORK_BLOCK_MS && r)
+        set_timeout(wc, wc->timeout_ms + WORK_BLOCK_MS);
+    free(argv);
+    int n = r ? 0 : -1;
+    for (size_t s = 0; r && r->type == REDIS_REPLY_ARRAY && s < r->elements; s++) {
+        const redisReply *st = r->element[s];
+        if (st->type != REDIS_REPLY_ARRAY || st->elements != 2 ||
+            st->element[0]->type != REDIS_REPLY_STRING)
+            continue;
+        for (int shard = 0; shard < n_shards; shard++) {
+            if (strcmp(keys[shard], st->element[0]->str) != 0)
+                continue;
+            if (n < max)
+                n += parse_entries(wc, shard, st->element[1], items + n, max - n);
+            else
+                wc->read_own[shard] = true;
+            if (st->element[1]->type == REDIS_REPLY_ARRAY && n >= max)
+                wc->read_own[shard] = true; /* some may not have fitted */
+            break;
+        }
+    }
+    if (r && r->type == REDIS_REPLY_ERROR && strncmp(r->str, "NOGROUP", 7) == 0 &&
+        !ensure_groups(wc))
+        n = -1;
+    if (r)
+        freeReplyObject(r);
+    free(keys);
+    return n;
+}
+
 int queue_next_batch(struct work_conn *wc, struct work_item *items, int max, int block_ms)
 {
     /* A batch comes from one shard. The sweep starts after the shard the
@@ -324,7 +386,9 @@ int queue_next_batch(struct work_conn *wc, struct work_item *items, int max, int
             return n;
         }
     }
-    /* Every shard empty: wait on one, a different one each time. */
+    if (!rlink_is_cluster(wc->c))
+        return read_new_any(wc, items, max, block_ms);
+    /* On a cluster, every shard empty: wait on one, a different one each time. */
     int shard = wc->next_shard;
     wc->next_shard = (shard + 1) % n_shards;
     return read_new(wc, shard, items, max,
