@@ -200,6 +200,17 @@ static struct script script_family_paid_claims = {
     "",
 };
 
+/* Where a family's enrollment lives, the only place here that says so: its
+ * member set's key and the key prefix of its member records (a record's key
+ * is that and the member id). Groups are shared, keyed by the configured
+ * prefix. */
+static void family_record_keys(const char *prefix, const char *subscriber_id,
+                               char family_set[KEY_LEN], char member_prefix[KEY_LEN])
+{
+    snprintf(family_set, KEY_LEN, KEYF_FAMILY, prefix, subscriber_id);
+    snprintf(member_prefix, KEY_LEN, KEYF_MEMBER, prefix, "");
+}
+
 /* The records read one key at a time: ids and their texts (NULL: none). */
 struct record_set {
     char (*ids)[ID_LEN];
@@ -210,7 +221,7 @@ struct record_set {
 struct paid_steps {
     struct rconn *rc;
     struct paid_wait *w;
-    char prefix[64];
+    char member_prefix[KEY_LEN], group_prefix[KEY_LEN], family_set[KEY_LEN];
     redisReply *claims; /* the first step's answer */
     struct record_set members, groups;
     int waiting;
@@ -319,14 +330,14 @@ static void on_record(redisReply *reply, void *arg)
         paid_steps_done(st);
 }
 
-/* GET of every record of set (key format fmt); then on_record. */
-static void get_records(struct paid_steps *st, struct record_set *set, const char *fmt)
+/* GET of every record of set (key_prefix and the id); then on_record. */
+static void get_records(struct paid_steps *st, struct record_set *set, const char *key_prefix)
 {
     st->waiting = 1; /* this function's own share */
     for (size_t i = 0; i < set->n && !st->failed; i++) {
         struct record_get *g = malloc(sizeof *g);
         char key[KEY_LEN];
-        snprintf(key, sizeof key, fmt, st->prefix, set->ids[i]);
+        snprintf(key, sizeof key, "%s%s", key_prefix, set->ids[i]);
         if (!g) {
             st->failed = true;
             break;
@@ -369,7 +380,7 @@ static void read_groups(struct paid_steps *st)
         paid_steps_done(st);
         return;
     }
-    get_records(st, &st->groups, KEYF_GROUP);
+    get_records(st, &st->groups, st->group_prefix);
 }
 
 /* The family set's ids: with the subscriber and the claims' patients, the
@@ -390,7 +401,7 @@ static void on_paid_family(redisReply *reply, void *arg)
     if (st->failed)
         paid_steps_done(st);
     else
-        get_records(st, &st->members, KEYF_MEMBER);
+        get_records(st, &st->members, st->member_prefix);
 }
 
 static void on_paid_claims(redisReply *reply, void *arg)
@@ -405,9 +416,7 @@ static void on_paid_claims(redisReply *reply, void *arg)
         paid_steps_done(st);
         return;
     }
-    char fam[KEY_LEN];
-    snprintf(fam, sizeof fam, KEYF_FAMILY, st->prefix, st->members.ids[0]);
-    if (rconn_command(st->rc, on_paid_family, st, "SMEMBERS %s", fam) != 0) {
+    if (rconn_command(st->rc, on_paid_family, st, "SMEMBERS %s", st->family_set) != 0) {
         st->failed = true;
         paid_steps_done(st);
     }
@@ -420,7 +429,8 @@ static int read_family_paid_in_steps(struct rconn *rc, const char *prefix,
     if (!st)
         return -1;
     st->rc = rc;
-    snprintf(st->prefix, sizeof st->prefix, "%s", prefix);
+    family_record_keys(prefix, subscriber_id, st->family_set, st->member_prefix);
+    snprintf(st->group_prefix, sizeof st->group_prefix, KEYF_GROUP, prefix, "");
     if (!record_set_add(&st->members, subscriber_id)) {
         paid_steps_free(st);
         return -1;
@@ -456,8 +466,7 @@ int queue_read_family_paid(struct rconn *rc, const char *prefix, const char *sub
         dec[KEY_LEN];
     snprintf(k_idx, sizeof k_idx, KEYF_IDX_FAMILY, sp.s, subscriber_id);
     snprintf(k_ver, sizeof k_ver, KEYF_FAMVER, sp.s, subscriber_id);
-    snprintf(fam, sizeof fam, KEYF_FAMILY, prefix, subscriber_id);
-    snprintf(mem, sizeof mem, KEYF_MEMBER, prefix, "");
+    family_record_keys(prefix, subscriber_id, fam, mem);
     snprintf(grp, sizeof grp, KEYF_GROUP, prefix, "");
     snprintf(clm, sizeof clm, KEYF_CLAIM, sp.s, "");
     snprintf(dec, sizeof dec, KEYF_DEC, sp.s, "");

@@ -11,9 +11,6 @@
 
 enum record_kind { REC_MEMBER, REC_GROUP, REC_PLAN, REC_KINDS };
 
-static const char *const get_formats[REC_KINDS] = {"GET " KEYF_MEMBER, "GET " KEYF_GROUP,
-                                                   "GET " KEYF_PLAN};
-
 /* The ids of one kind asked for, in order, and how many of them were read. */
 struct wanted {
     char (*ids)[ID_LEN];
@@ -27,6 +24,8 @@ struct found {
 };
 
 struct record_walk {
+    const char *prefix;        /* the configured key prefix */
+    const char *subscriber_id; /* the family's */
     struct wanted want[REC_KINDS];
     struct found found[REC_KINDS];
     bool no_memory;
@@ -99,15 +98,36 @@ static void take(struct record_walk *w, enum record_kind kind, const char *id, c
         json_object_put(o);
 }
 
+/* The key of a record. Member records and the family set are the family's
+ * (keyed by its subscriber id); groups and plans are shared. The only place
+ * that says where member records live. */
+static void record_key(const struct record_walk *w, enum record_kind kind, const char *id,
+                       char key[KEY_LEN])
+{
+    if (kind == REC_MEMBER)
+        snprintf(key, KEY_LEN, KEYF_MEMBER, w->prefix, id);
+    else
+        snprintf(key, KEY_LEN, kind == REC_GROUP ? KEYF_GROUP : KEYF_PLAN, w->prefix, id);
+}
+
+static void family_key(const struct record_walk *w, char key[KEY_LEN])
+{
+    snprintf(key, KEY_LEN, KEYF_FAMILY, w->prefix, w->subscriber_id);
+}
+
 /* Reads every record asked for and not read yet, in one pipeline. Returns
  * 0, -1 (connection) or -2 (refused: every reply is still read). */
-static int read_round(struct rlink *c, const char *prefix, struct record_walk *w)
+static int read_round(struct rlink *c, struct record_walk *w)
 {
     size_t upto[REC_KINDS];
     for (int k = 0; k < REC_KINDS; k++) {
         upto[k] = w->want[k].n;
-        for (size_t i = w->want[k].read; i < upto[k]; i++)
-            rlink_append(c, get_formats[k], prefix, w->want[k].ids[i]);
+        for (size_t i = w->want[k].read; i < upto[k]; i++) {
+            char key[KEY_LEN];
+            record_key(w, (enum record_kind)k, w->want[k].ids[i], key);
+            const char *argv[] = {"GET", key};
+            rlink_append_argv(c, 2, argv, NULL);
+        }
     }
     int rc = 0;
     for (int k = 0; k < REC_KINDS; k++) {
@@ -135,10 +155,12 @@ static bool all_read(const struct record_walk *w)
 }
 
 /* The family set's ids, asked for. Returns 0, -1 or -2 as read_round. */
-static int want_family(struct rlink *c, const char *prefix, const char *subscriber_id,
-                       struct record_walk *w)
+static int want_family(struct rlink *c, struct record_walk *w)
 {
-    redisReply *r = rlink_command(c, "SMEMBERS " KEYF_FAMILY, prefix, subscriber_id);
+    char key[KEY_LEN];
+    family_key(w, key);
+    const char *argv[] = {"SMEMBERS", key};
+    redisReply *r = rlink_command_argv(c, 2, argv, NULL);
     if (!r)
         return -1;
     int rc = r->type == REDIS_REPLY_ARRAY ? 0 : -2;
@@ -152,13 +174,13 @@ static int want_family(struct rlink *c, const char *prefix, const char *subscrib
 int redecide_read_records(struct rlink *c, const char *prefix, const char *subscriber_id,
                           struct redecide_facts *out)
 {
-    struct record_walk w = {0};
+    struct record_walk w = {.prefix = prefix, .subscriber_id = subscriber_id};
     want(&w, REC_MEMBER, subscriber_id);
-    int rc = want_family(c, prefix, subscriber_id, &w);
+    int rc = want_family(c, &w);
     for (size_t i = 0; i < out->n_rows; i++)
         want(&w, REC_MEMBER, out->rows[i].member_id);
     while (rc == 0 && !w.no_memory && !all_read(&w))
-        rc = read_round(c, prefix, &w);
+        rc = read_round(c, &w);
     if (rc == 0 && w.no_memory)
         rc = -2;
     if (rc != 0 && rc != -1)
