@@ -388,6 +388,201 @@ START_TEST(test_recoveries_on_their_claims_shards_listed_in_creation_order)
 }
 END_TEST
 
+/* A field of the family's accumulator hash for the year, on its shard, in
+ * cents (-1 when absent). */
+static long long acc(int f, int year, const char *field)
+{
+    char what[64], got[32];
+    snprintf(what, sizeof what, "acc:%s:%d", family[f], year);
+    hash_field(family_shard[f], what, field, got, sizeof got);
+    return got[0] ? atoll(got) : -1;
+}
+
+/* The claim's stored EOB version once it is `want` (20 s at most). */
+static void wait_eob_version(const char *id, const char *want)
+{
+    char what[64], got[16] = "";
+    snprintf(what, sizeof what, "claim:%s", id);
+    for (int i = 0; i < 1000; i++) {
+        hash_field(queue_shard_of_claim(id), what, "eob_version", got, sizeof got);
+        if (strcmp(got, want) == 0)
+            return;
+        test_sleep_ms(20);
+    }
+    ck_abort_msg("claim %s: EOB version %s, not %s, after 20 s", id, got, want);
+}
+
+START_TEST(test_void_replace_and_review_on_their_families_shards)
+{
+    /* Family 1: A (5 X-rays, 300.00, all deductible), then B (5 more: 200.00
+     * deductible, 20 % of 100.00: 80.00 paid). */
+    char a[40], b[40], c[40], d[40], path[128];
+    post_xray(family[1], day(-20), day(-30), 5, a);
+    wait_stored(a, "approved");
+    post_xray(family[1], day(-20), day(-29), 5, b);
+    wait_stored(b, "approved");
+    int year = date_year(date_add_days(date_today(), -30));
+    ck_assert_int_eq(acc(1, year, "f:in:ded"), 50000);
+    /* Voiding A: on the family's shard, B re-decided there (EOB version 2),
+     * the accumulators recomputed. */
+    snprintf(path, sizeof path, "/v1/claims/%s/void", a);
+    char *res = call("POST", path, staff, "{\"reason\": \"sent twice\"}", 200);
+    ck_assert_str_eq(test_json_str(res, "status"), "voided");
+    free(res);
+    wait_stored(a, "voided");
+    wait_eob_version(b, "2");
+    wait_eob_version(a, "2"); /* A's reversal */
+    ck_assert_int_eq(acc(1, year, "f:in:ded"), 30000);
+    snprintf(path, sizeof path, "/v1/claims/%s/eob", b);
+    res = call("GET", path, staff, NULL, 200);
+    ck_assert_str_eq(test_json_str(res, "adjustment.kind"), "adjustment");
+    ck_assert_str_eq(test_json_str(res, "adjustment.previous.plan_paid"), "80.00");
+    ck_assert_str_eq(test_json_str(res, "totals.plan_paid"), "0.00");
+    free(res);
+    /* Family 2: C (6 X-rays, 360.00) in review, replaced in place by 5
+     * (300.00): received again on its shard, approved, out of review. */
+    post_xray(family[2], day(-20), day(-30), 6, c);
+    wait_stored(c, "in_review");
+    char body[2048];
+    snprintf(body, sizeof body,
+             "{\"type\":\"medical\",\"member_id\":\"%s\",\"patient\":{\"first_name\":\"Pat\","
+             "\"last_name\":\"Shard\",\"birth_date\":\"1980-01-01\"},\"provider\":{\"npi\":\"" NPI_A
+             "\",\"name\":\"Bay Clinic\",\"network\":\"in\",\"facility\":false},"
+             "\"diagnosis_codes\":[\"J06.9\"],\"received_date\":\"%s\",\"lines\":[{"
+             "\"service_date\":\"%s\",\"procedure_code\":\"71046\",\"units\":5,"
+             "\"charge\":400.00}]}",
+             family[2], day(-20), day(-30));
+    snprintf(path, sizeof path, "/v1/claims/%s/replace", c);
+    res = call("POST", path, staff, body, 202);
+    ck_assert_str_eq(test_json_str(res, "claim_id"), c);
+    free(res);
+    wait_stored(c, "approved");
+    ck_assert_int_eq(acc(2, year, "f:in:ded"), 30000);
+    /* Family 3: D in review, approved by a reviewer on its shard. */
+    post_xray(family[3], day(-20), day(-30), 6, d);
+    wait_stored(d, "in_review");
+    res = call("GET", "/v1/review", staff, NULL, 200);
+    ck_assert_int_eq(test_json_len(res, "claims"), 1);
+    ck_assert_str_eq(test_json_str(res, "claims.0.claim_id"), d);
+    free(res);
+    snprintf(path, sizeof path, "/v1/claims/%s/review", d);
+    free(call("POST", path, staff, "{\"action\":\"approve\",\"note\":\"checked\"}", 202));
+    wait_stored(d, "approved");
+    ck_assert_int_eq(acc(3, year, "f:in:ded"), 36000);
+    res = call("GET", "/v1/review", staff, NULL, 200);
+    ck_assert_str_eq(res, "{\"claims\":[],\"next_cursor\":null}");
+    free(res);
+    /* Nothing of these families landed on shard 0's work stream. */
+    redisContext *rc = test_redis_connect(&redis);
+    for (int f = 1; f <= 3; f++) {
+        char key[128];
+        snprintf(key, sizeof key, "%sfamver:%s", shard_key_prefix(0), family[f]);
+        ck_assert_int_eq(test_redis_int(rc, "EXISTS %s", key), 0);
+        snprintf(key, sizeof key, "%sfamver:%s", shard_key_prefix(family_shard[f]), family[f]);
+        ck_assert_int_eq(test_redis_int(rc, "EXISTS %s", key), 1);
+    }
+    redisFree(rc);
+}
+END_TEST
+
+/* Files an appeal as staff on a final claim; its id into id. */
+static void file_appeal(const char *claim, char id[40])
+{
+    char path[96];
+    snprintf(path, sizeof path, "/v1/claims/%s/appeals", claim);
+    char *res = call("POST", path, staff, "{\"statement\": \"The X-rays were needed.\"}", 201);
+    snprintf(id, 40, "%s", test_json_str(res, "appeal_id"));
+    ck_assert_str_eq(test_json_str(res, "claim_id"), claim);
+    free(res);
+}
+
+static void expect_queue_appeals(const char *open)
+{
+    char *res = call("GET", "/v1/queue", staff, NULL, 200);
+    ck_assert_str_eq(test_json_str(res, "appeals_open"), open);
+    ck_assert_str_eq(test_json_str(res, "appeals_overdue"), "0");
+    free(res);
+}
+
+START_TEST(test_appeals_on_their_claims_shards_merged_in_due_order)
+{
+    /* One final claim in each of five families, each appealed (the same due
+     * date: the shards' orders merge by score, then shard). */
+    enum { N = 5 };
+    char claims[N][40], ids[N][40];
+    for (int f = 0; f < N; f++) {
+        post_xray(family[f], day(-20), day(-30), 5, claims[f]);
+        wait_stored(claims[f], "approved");
+    }
+    for (int f = 0; f < N; f++) {
+        file_appeal(claims[f], ids[f]);
+        ck_assert_int_eq(queue_shard_of_claim(ids[f]), family_shard[f]);
+        char what[64], got[64];
+        snprintf(what, sizeof what, "appeal:%s", ids[f]);
+        hash_field(family_shard[f], what, "claim_id", got, sizeof got);
+        ck_assert_str_eq(got, claims[f]);
+        /* Read from its id alone. */
+        char path[96];
+        snprintf(path, sizeof path, "/v1/appeals/%s", ids[f]);
+        char *res = call("GET", path, staff, NULL, 200);
+        ck_assert_str_eq(test_json_str(res, "claim_id"), claims[f]);
+        ck_assert_str_eq(test_json_str(res, "status"), "open");
+        free(res);
+    }
+    expect_queue_appeals("5");
+    const char *of_claim[N];
+    for (int limit = 1; limit <= 3; limit++) {
+        char got[N][40];
+        int n = page_all("/v1/appeals", "appeals", "appeal_id", limit, got, N);
+        ck_assert_int_eq(n, N);
+        for (int i = 0; i < N; i++) {
+            int f = 0;
+            while (f < N && strcmp(ids[f], got[i]) != 0)
+                f++;
+            ck_assert_int_lt(f, N);
+            of_claim[i] = claims[f];
+        }
+        assert_merged_order(got, n, "appeals", of_claim);
+    }
+    char none[1][40];
+    ck_assert_int_eq(page_all("/v1/appeals?overdue=true", "appeals", "appeal_id", 2, none, 1), 0);
+
+    /* Upheld on one shard, overturned on another: the overturn re-decides
+     * the claim on its family's shard (350.00 allowed: EOB version 2). */
+    char path[96];
+    snprintf(path, sizeof path, "/v1/appeals/%s/decision", ids[1]);
+    char *res = call("POST", path, staff, "{\"outcome\": \"upheld\", \"note\": \"as decided\"}", 200);
+    ck_assert_str_eq(test_json_str(res, "status"), "decided");
+    free(res);
+    snprintf(path, sizeof path, "/v1/appeals/%s/decision", ids[2]);
+    res = call("POST", path, staff,
+               "{\"outcome\": \"overturned\", \"note\": \"allowed more\", \"lines\": [{\"line\": 1, "
+               "\"allowed\": 350.00, \"group\": \"CO\", \"carc\": \"45\"}]}",
+               200);
+    ck_assert_str_eq(test_json_str(res, "decision.outcome"), "overturned");
+    free(res);
+    wait_eob_version(claims[2], "2");
+    res = call("POST", path, staff, "{\"outcome\": \"upheld\", \"note\": \"again\"}", 409);
+    ck_assert_str_eq(test_json_str(res, "error.code"), "already_decided");
+    free(res);
+    expect_queue_appeals("3");
+    char open[N][40];
+    int n = page_all("/v1/appeals?status=open", "appeals", "appeal_id", 1, open, N);
+    ck_assert_int_eq(n, 3);
+    n = page_all("/v1/appeals?status=decided", "appeals", "appeal_id", 1, open, N);
+    ck_assert_int_eq(n, 2);
+
+    /* Voiding a claim withdraws its open appeal, on the claim's shard. */
+    snprintf(path, sizeof path, "/v1/claims/%s/void", claims[4]);
+    free(call("POST", path, staff, "{\"reason\": \"filed by mistake\"}", 200));
+    snprintf(path, sizeof path, "/v1/appeals/%s", ids[4]);
+    res = call("GET", path, staff, NULL, 200);
+    ck_assert_str_eq(test_json_str(res, "status"), "withdrawn");
+    free(res);
+    expect_queue_appeals("2");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("shards_corrections");
@@ -396,6 +591,8 @@ int main(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_review_workbasket_merges_the_shards);
     tcase_add_test(tc, test_recoveries_on_their_claims_shards_listed_in_creation_order);
+    tcase_add_test(tc, test_void_replace_and_review_on_their_families_shards);
+    tcase_add_test(tc, test_appeals_on_their_claims_shards_merged_in_due_order);
     suite_add_tcase(s, tc);
     return test_run_suite(s, CK_NOFORK) ? EXIT_FAILURE : EXIT_SUCCESS;
 }
