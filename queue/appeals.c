@@ -123,8 +123,8 @@ int queue_file_appeal(struct rconn *rc, const char *prefix, const struct queue_a
         k_audit[KEY_LEN], k_caudit[KEY_LEN], k_events[KEY_LEN], version[16], due[16];
     int shard = queue_shard_of_claim(f->claim_id);
     if (queue_shard_of_claim(f->appeal_id) != shard) {
-        log_error("appeal id not drawn on its claim's shard appeal_id=%s claim_id=%s",
-                  f->appeal_id, f->claim_id);
+        log_error("appeal id not drawn on its claim's shard appeal_id=%s claim_id=%s", f->appeal_id,
+                  f->claim_id);
         return -1;
     }
     struct shard_prefix sp = shard_prefix(prefix, shard);

@@ -151,8 +151,8 @@ int shard_page_merge(redisReply *const *replies, int n, int width, int limit,
         out->n = shard_merge(parts, n, limit, merged, &next, &more);
         for (int i = 0; i < out->n; i++) {
             const redisReply *r = replies[merged[i].shard];
-            out->rows[i] = (const redisReply *const *)&r->element[2 + (size_t)merged[i].index *
-                                                                         (size_t)width];
+            out->rows[i] =
+                (const redisReply *const *)&r->element[2 + (size_t)merged[i].index * (size_t)width];
         }
         if (more)
             shard_cursor_format(&next, n, out->next_cursor, sizeof out->next_cursor);

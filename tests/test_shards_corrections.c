@@ -198,8 +198,8 @@ static void assert_merged_order(char ids[][40], int n, const char *set, const ch
         long long score = zscore(shard, set, ids[i]);
         ck_assert_msg(score >= 0, "%s not in %s of shard %d", ids[i], set, shard);
         ck_assert_msg(score > prev_score || (score == prev_score && shard > prev_shard),
-                      "row %d (%lld, shard %d) after (%lld, shard %d)", i, score, shard,
-                      prev_score, prev_shard);
+                      "row %d (%lld, shard %d) after (%lld, shard %d)", i, score, shard, prev_score,
+                      prev_shard);
         prev_score = score;
         prev_shard = shard;
     }
@@ -551,14 +551,16 @@ START_TEST(test_appeals_on_their_claims_shards_merged_in_due_order)
      * the claim on its family's shard (350.00 allowed: EOB version 2). */
     char path[96];
     snprintf(path, sizeof path, "/v1/appeals/%s/decision", ids[1]);
-    char *res = call("POST", path, staff, "{\"outcome\": \"upheld\", \"note\": \"as decided\"}", 200);
+    char *res =
+        call("POST", path, staff, "{\"outcome\": \"upheld\", \"note\": \"as decided\"}", 200);
     ck_assert_str_eq(test_json_str(res, "status"), "decided");
     free(res);
     snprintf(path, sizeof path, "/v1/appeals/%s/decision", ids[2]);
-    res = call("POST", path, staff,
-               "{\"outcome\": \"overturned\", \"note\": \"allowed more\", \"lines\": [{\"line\": 1, "
-               "\"allowed\": 350.00, \"group\": \"CO\", \"carc\": \"45\"}]}",
-               200);
+    res =
+        call("POST", path, staff,
+             "{\"outcome\": \"overturned\", \"note\": \"allowed more\", \"lines\": [{\"line\": 1, "
+             "\"allowed\": 350.00, \"group\": \"CO\", \"carc\": \"45\"}]}",
+             200);
     ck_assert_str_eq(test_json_str(res, "decision.outcome"), "overturned");
     free(res);
     wait_eob_version(claims[2], "2");
