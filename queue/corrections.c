@@ -670,8 +670,14 @@ enum work_commit_result queue_redecide_commit(struct work_conn *wc, const struct
     const char *p = queue_work_prefix(wc);
     const char *sub = c->job->subscriber_id;
     char k[5][KEY_LEN], pre[7][KEY_LEN];
-    /* The job is on its family's shard, with every key it touches. */
-    struct shard_prefix sp = shard_prefix(p, queue_shard_of_family(sub));
+    /* The job's entry is on its family's shard (its claim's), with every key
+     * the commit touches: one slot. */
+    int shard = queue_shard_of_family(sub);
+    if (shard != c->job->shard) {
+        log_error("re-decision job not on its family's shard claim_id=%s", c->job->claim_id);
+        return WORK_COMMIT_ERROR;
+    }
+    struct shard_prefix sp = shard_prefix(p, shard);
     snprintf(k[0], KEY_LEN, KEYF_FAMVER, sp.s, sub);
     snprintf(k[1], KEY_LEN, KEYF_STREAM, sp.s);
     snprintf(k[2], KEY_LEN, KEYF_AUDIT, sp.s);
