@@ -1,8 +1,9 @@
 /*
  * Corrections, staff review, appeals and recoveries with the claims split
- * into 16 shards (issue 12, docs/operations.md "Redis Cluster") on one
- * Redis: a real claimsd with `"shards": 16` and families chosen so that
- * each lives on another shard. Every write lands on its claim's (its
+ * into 16 shards (issue 12, docs/operations.md "Redis Cluster"), on one Redis
+ * and on a Redis Cluster of three masters (where a script whose keys span
+ * slots is refused): a real claimsd with `"shards": 16` and families chosen
+ * so that each lives on another shard. Every write lands on its claim's (its
  * family's) shard: the claim, its appeal, its recovery, the family's
  * version and accumulators, the shard's work stream; appeal and recovery ids
  * name their claim's shard, so they are found from the id alone. The lists
@@ -20,6 +21,7 @@
 
 #include "date.h"
 #include "harness/harness.h"
+#include "queue/cluster.h"
 #include "queue/shards.h"
 
 #define ADMIN "shards-corrections-bootstrap-admin-token-0123456789"
@@ -29,6 +31,8 @@
 #define FAMILIES 6
 
 static struct test_redis redis;
+static struct test_cluster cluster;
+static bool on_cluster; /* the fixture's: the cluster, else one Redis */
 static struct test_claimsd server;
 static char staff[80];
 /* Employees, one family each, every family on another shard. */
@@ -108,16 +112,38 @@ static const char *shard_key_prefix(int shard)
     return slots[slot];
 }
 
+/* `cmd key arg` (arg NULL: none) on the Redis, or the cluster's master that
+ * holds key; the reply as text ("" for nil). */
+static void key_cmd(const char *cmd, const char *key, const char *arg, char *out, size_t size)
+{
+    const char *fmt = arg ? "%s %s %s" : "%s %s";
+    if (on_cluster) {
+        int m = test_cluster_master_of_slot(&cluster, cluster_key_slot(key, strlen(key)));
+        test_cluster_cmd(&cluster, m, out, size, fmt, cmd, key, arg);
+        if (strncmp(out, "(type", 5) == 0) /* nil */
+            out[0] = '\0';
+        ck_assert_msg(out[0] != '-', "%s %s: %s", cmd, key, out);
+        return;
+    }
+    redisContext *rc = test_redis_connect(&redis);
+    redisReply *r = redisCommand(rc, fmt, cmd, key, arg);
+    ck_assert_ptr_nonnull(r);
+    ck_assert_int_ne(r->type, REDIS_REPLY_ERROR);
+    if (r->type == REDIS_REPLY_INTEGER)
+        snprintf(out, size, "%lld", r->integer);
+    else
+        snprintf(out, size, "%s", r->type == REDIS_REPLY_STRING ? r->str : "");
+    freeReplyObject(r);
+    redisFree(rc);
+}
+
 /* A field of a hash on a shard ("" when absent): `what` is the key after the
  * shard's prefix ("claim:<id>"). */
 static void hash_field(int shard, const char *what, const char *field, char *out, size_t size)
 {
-    redisContext *rc = test_redis_connect(&redis);
-    redisReply *r = redisCommand(rc, "HGET %s%s %s", shard_key_prefix(shard), what, field);
-    snprintf(out, size, "%s", r && r->type == REDIS_REPLY_STRING ? r->str : "");
-    if (r)
-        freeReplyObject(r);
-    redisFree(rc);
+    char key[512];
+    snprintf(key, sizeof key, "%s%s", shard_key_prefix(shard), what);
+    key_cmd("HGET", key, field, out, size);
 }
 
 /* The claim's status as stored on its shard (the shard its id names). */
@@ -144,13 +170,10 @@ static void wait_stored(const char *id, const char *want)
 /* The score of member in a sorted set of a shard (-1 when absent). */
 static long long zscore(int shard, const char *set, const char *member)
 {
-    redisContext *rc = test_redis_connect(&redis);
-    redisReply *r = redisCommand(rc, "ZSCORE %s%s %s", shard_key_prefix(shard), set, member);
-    long long v = r && r->type == REDIS_REPLY_STRING ? atoll(r->str) : -1;
-    if (r)
-        freeReplyObject(r);
-    redisFree(rc);
-    return v;
+    char key[512], out[64];
+    snprintf(key, sizeof key, "%s%s", shard_key_prefix(shard), set);
+    key_cmd("ZSCORE", key, member, out, sizeof out);
+    return out[0] ? atoll(out) : -1;
 }
 
 /* Pages through a list with this limit; the ids of field `id_field` of
@@ -205,17 +228,32 @@ static void assert_merged_order(char ids[][40], int n, const char *set, const ch
     }
 }
 
-static void setup(void)
+/* Starts claimsd with 16 shards on the fixture's Redis (args: how to reach
+ * it), then the plan, the group, a staff token and the families. */
+static void start_server(const char *const *redis_args)
 {
     ck_assert_int_eq(queue_shards_configure(SHARDS), 0);
-    test_redis_start(&redis);
     char dir[256], text[128];
     test_make_temp_dir(dir, "shards-config");
     snprintf(text, sizeof text, "{\"rate_limits\": null, \"shards\": %d}", SHARDS);
     char cfg[512];
     snprintf(cfg, sizeof cfg, "%s", test_write_file(dir, "shards.json", text));
-    test_claimsd_start_admin(&server, redis.url, ADMIN,
-                             (const char *const[]){"--config", cfg, NULL});
+    const char *args[8];
+    int n = 0;
+    for (; redis_args[n]; n++)
+        args[n] = redis_args[n];
+    args[n++] = "--config";
+    args[n++] = cfg;
+    args[n] = NULL;
+    char env_entry[128];
+    snprintf(env_entry, sizeof env_entry, "CLAIMSD_BOOTSTRAP_ADMIN_TOKEN=%s", ADMIN);
+    memset(&server, 0, sizeof server);
+    if (test_claimsd_start(&server, args, (const char *const[]){env_entry, NULL}, NULL) != 0) {
+        char *log = test_claimsd_log(&server);
+        fprintf(stderr, "claimsd did not start:\n%s\n", log);
+        free(log);
+        exit(2);
+    }
     test_remove_tree(dir);
     /* The sample plan with a review threshold of 300.00. */
     char *plan = test_read_source("config/sample/plans/PPO-500.json");
@@ -229,7 +267,7 @@ static void setup(void)
     test_create_token(&server, ADMIN, "{\"role\":\"staff\"}", staff);
     /* Families on distinct shards, none on shard 0 but the first. */
     bool used[SHARDS] = {false};
-    int n = 0;
+    n = 0;
     for (int i = 0; n < FAMILIES; i++) {
         char id[16];
         snprintf(id, sizeof id, "SF%03d", i);
@@ -243,11 +281,33 @@ static void setup(void)
     }
 }
 
+static void setup(void)
+{
+    on_cluster = false;
+    test_redis_start(&redis);
+    start_server((const char *const[]){"--redis", redis.url, NULL});
+}
+
+static void setup_cluster(void)
+{
+    on_cluster = true;
+    test_cluster_start(&cluster, false);
+    char seeds[512];
+    test_cluster_seeds(&cluster, seeds, sizeof seeds);
+    start_server((const char *const[]){"--redis-cluster", seeds, NULL});
+}
+
 static void teardown(void)
 {
     test_claimsd_stop_clean(&server);
     test_redis_stop(&redis);
     test_remove_tree(redis.dir);
+}
+
+static void teardown_cluster(void)
+{
+    test_claimsd_stop_clean(&server);
+    test_cluster_stop(&cluster);
 }
 
 START_TEST(test_review_workbasket_merges_the_shards)
@@ -473,15 +533,15 @@ START_TEST(test_void_replace_and_review_on_their_families_shards)
     ck_assert_str_eq(res, "{\"claims\":[],\"next_cursor\":null}");
     free(res);
     /* Nothing of these families landed on shard 0's work stream. */
-    redisContext *rc = test_redis_connect(&redis);
     for (int f = 1; f <= 3; f++) {
-        char key[128];
+        char key[128], out[16];
         snprintf(key, sizeof key, "%sfamver:%s", shard_key_prefix(0), family[f]);
-        ck_assert_int_eq(test_redis_int(rc, "EXISTS %s", key), 0);
+        key_cmd("EXISTS", key, NULL, out, sizeof out);
+        ck_assert_str_eq(out, "0");
         snprintf(key, sizeof key, "%sfamver:%s", shard_key_prefix(family_shard[f]), family[f]);
-        ck_assert_int_eq(test_redis_int(rc, "EXISTS %s", key), 1);
+        key_cmd("EXISTS", key, NULL, out, sizeof out);
+        ck_assert_str_eq(out, "1");
     }
-    redisFree(rc);
 }
 END_TEST
 
@@ -591,6 +651,15 @@ int main(void)
     TCase *tc = tcase_create("sixteen shards");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_review_workbasket_merges_the_shards);
+    tcase_add_test(tc, test_recoveries_on_their_claims_shards_listed_in_creation_order);
+    tcase_add_test(tc, test_void_replace_and_review_on_their_families_shards);
+    tcase_add_test(tc, test_appeals_on_their_claims_shards_merged_in_due_order);
+    suite_add_tcase(s, tc);
+    /* The same on a cluster: every script of these steps on one slot. */
+    tc = tcase_create("sixteen shards on a cluster");
+    tcase_add_checked_fixture(tc, setup_cluster, teardown_cluster);
+    tcase_set_timeout(tc, 180);
     tcase_add_test(tc, test_review_workbasket_merges_the_shards);
     tcase_add_test(tc, test_recoveries_on_their_claims_shards_listed_in_creation_order);
     tcase_add_test(tc, test_void_replace_and_review_on_their_families_shards);
