@@ -256,13 +256,9 @@ static void on_list(redisReply *const *replies, int n_shards, void *arg)
 {
     struct list_wait w = *(struct list_wait *)arg;
     free(arg);
-    struct shard_page *page = malloc(sizeof *page);
-    if (!page ||
-        shard_page_merge(replies, n_shards, 1 + APPEAL_SUMMARY_FIELDS, w.limit, page) != 0) {
-        for (int s = 0; page && s < n_shards; s++)
-            if (replies[s] && replies[s]->type == REDIS_REPLY_ERROR)
-                log_error("appeals list failed: %s", replies[s]->str);
-        free(page);
+    struct shard_page *page =
+        shard_page_read(replies, n_shards, 1 + APPEAL_SUMMARY_FIELDS, w.limit, "appeals list");
+    if (!page) {
         w.cb(QUEUE_UNAVAILABLE, NULL, 0, NULL, w.arg);
         return;
     }

@@ -115,12 +115,9 @@ static void on_list(redisReply *const *replies, int n_shards, void *arg)
 {
     struct list_wait w = *(struct list_wait *)arg;
     free(arg);
-    struct shard_page *page = malloc(sizeof *page);
-    if (!page || shard_page_merge(replies, n_shards, REVIEW_WIDTH, w.limit, page) != 0) {
-        for (int s = 0; page && s < n_shards; s++)
-            if (replies[s] && replies[s]->type == REDIS_REPLY_ERROR)
-                log_error("review list failed: %s", replies[s]->str);
-        free(page);
+    struct shard_page *page =
+        shard_page_read(replies, n_shards, REVIEW_WIDTH, w.limit, "review list");
+    if (!page) {
         w.cb(QUEUE_UNAVAILABLE, NULL, 0, NULL, w.arg);
         return;
     }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "log.h"
 #include "queue/cluster_tx.h"
 
 struct shard_gather {
@@ -161,4 +162,17 @@ int shard_page_merge(redisReply *const *replies, int n, int width, int limit,
     free(hits);
     free(merged);
     return rc;
+}
+
+struct shard_page *shard_page_read(redisReply *const *replies, int n, int width, int limit,
+                                   const char *what)
+{
+    struct shard_page *page = malloc(sizeof *page);
+    if (page && shard_page_merge(replies, n, width, limit, page) == 0)
+        return page;
+    for (int s = 0; page && s < n; s++)
+        if (replies[s] && replies[s]->type == REDIS_REPLY_ERROR)
+            log_error("%s failed: %s", what, replies[s]->str);
+    free(page);
+    return NULL;
 }

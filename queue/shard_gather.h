@@ -65,4 +65,10 @@ struct shard_page {
 int shard_page_merge(redisReply *const *replies, int n, int width, int limit,
                      struct shard_page *out);
 
+/* The merged page, allocated (the caller frees it); NULL when an answer is
+ * missing or does not read, each shard's error logged as "<what> failed", or
+ * when out of memory. */
+struct shard_page *shard_page_read(redisReply *const *replies, int n, int width, int limit,
+                                   const char *what);
+
 #endif
