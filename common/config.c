@@ -25,6 +25,8 @@ void config_defaults(struct config *cfg)
     cfg->shards = 0; /* not set: the data's recorded count, else 16 (queue/queue.h) */
     cfg->log_level = LOG_INFO;
     cfg->redis_timeout_ms = 2000;
+    cfg->replica_acks = 0;
+    cfg->replica_acks_timeout_ms = 1000;
     cfg->target_business_days = 10;
     cfg->idempotency_ttl_seconds = 24 * 60 * 60;
     cfg->claim_idle_timeout_ms = 30000;
@@ -213,6 +215,8 @@ static const struct key_spec top_keys[] = {
     INT("workers", workers, 0, 256),
     INT("shards", shards, 1, 256),
     INT("redis_timeout_ms", redis_timeout_ms, 10, 600000),
+    INT("replica_acks", replica_acks, 0, 16),
+    INT("replica_acks_timeout_ms", replica_acks_timeout_ms, 10, 60000),
     PATH("holidays_file", holidays_file),
     PATH("seed_dir", seed_dir),
     PATH("portal_dir", portal_dir),

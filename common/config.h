@@ -89,6 +89,8 @@ struct config {
     int workers;
     enum log_level log_level;
     int redis_timeout_ms;                /* a Redis command not answered by then fails */
+    int replica_acks;                    /* intake and commits wait for this many replicas (WAIT) */
+    int replica_acks_timeout_ms;         /* ...at most this long; fewer: intake answers 503 */
     char holidays_file[CONFIG_PATH_LEN]; /* empty: the built-in US federal holiday rules */
     char seed_dir[CONFIG_PATH_LEN];      /* enrollment loaded into an empty store; empty: none */
     char portal_dir[CONFIG_PATH_LEN];    /* the web portal's files (docs/portal.md); empty: none */

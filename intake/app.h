@@ -25,6 +25,9 @@ struct app {
     struct event_base *base;
     struct rconn *redis;
     struct queue_intake *intake; /* the intake step, batched per loop turn */
+    /* With replica_acks, the intake step's own connection (its WAITs hold
+     * the connection they are sent on); NULL: intake uses redis. */
+    struct rconn *intake_redis;
     struct http_server *http;
     /* Authenticated tokens and the subscriber that keeps them honest
      * (queue/token_cache.h); NULL where there is no HTTP listener. Used on

@@ -18,6 +18,7 @@
 #include "date.h"
 #include "intake/claims_api.h"
 #include "queue/audit.h"
+#include "queue/members.h"
 #include "queue/shards.h"
 #include "queue/tokens.h"
 #include "strbuf.h"
@@ -139,9 +140,12 @@ struct placing {
     char member_id[ID_LEN];
 };
 
-static void on_family(bool ok, const struct queue_member_ref *ref, void *arg)
+static void on_family(enum queue_status status, const struct queue_member_ref *found, void *arg)
 {
     struct placing *p = arg;
+    bool ok = status != QUEUE_UNAVAILABLE;
+    struct queue_member_ref none = {{0}, {0}, {0}};
+    const struct queue_member_ref *ref = found ? found : &none; /* unknown: its own family */
     if (ok) {
         /* On average one draw per shard: a UUID's shard is its CRC16 modulo
          * the shard count (queue/shards.h). */
@@ -164,7 +168,8 @@ int claims_place(struct call *call, const char *member_id, char claim_id[CLAIM_I
     p->arg = arg;
     p->claim_id = claim_id;
     snprintf(p->member_id, sizeof p->member_id, "%s", member_id);
-    if (queue_intake_member_ref(call->app->intake, member_id, on_family, p) != 0) {
+    if (queue_member_dir_get(call->app->redis, call->app->cfg.key_prefix, member_id, on_family,
+                             p) != 0) {
         free(p);
         return -1;
     }

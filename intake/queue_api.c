@@ -14,6 +14,7 @@
 #include "log.h"
 #include "queue/appeals.h"
 #include "queue/intake.h"
+#include "queue/redis_conn.h"
 #include "queue/stats.h"
 #include "queue/token_cache.h"
 #include "ratelimit.h"
@@ -358,6 +359,19 @@ static void emit_intake(struct metrics_out *m, const struct app *app)
          in.unavailable);
 }
 
+/* This process's writes that too few replicas acknowledged (replica_acks). */
+static void emit_replica_acks(struct metrics_out *m)
+{
+    emit(m,
+         "# HELP claimsd_replica_acks_short_total Writes acknowledged by fewer than replica_acks "
+         "replicas within replica_acks_timeout_ms: intake batches (answered 503) and worker "
+         "commit batches (kept).\n"
+         "# TYPE claimsd_replica_acks_short_total counter\n"
+         "claimsd_replica_acks_short_total{step=\"intake\"} %llu\n"
+         "claimsd_replica_acks_short_total{step=\"commit\"} %llu\n",
+         redis_acks_short_total(REDIS_ACKS_INTAKE), redis_acks_short_total(REDIS_ACKS_COMMIT));
+}
+
 /* This process's token cache. */
 static void emit_tokens(struct metrics_out *m, const struct app *app)
 {
@@ -437,6 +451,7 @@ static void on_metrics_stats(enum queue_status status, const struct queue_stats 
     emit_workers(&m);
     emit_http(&m, call->app);
     emit_intake(&m, call->app);
+    emit_replica_acks(&m);
     emit_tokens(&m, call->app);
     emit_rate_limits(&m, call->app);
     if (m.len >= m.cap)

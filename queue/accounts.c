@@ -8,9 +8,11 @@
 
 #include "log.h"
 #include "queue/keys.h"
+#include "queue/members.h"
 #include "queue/redis_conn.h"
 #include "queue/reply.h"
 #include "queue/scripts.h"
+#include "queue/shards.h"
 
 /* Key formats of people's accounts (queue/accounts.h); unsharded, like tokens. */
 #define KEYF_INVITE "%sinvite:%s"   /* prefix, sha256 hex of the code: hash */
@@ -561,13 +563,18 @@ int sessions_delete_async(struct rconn *rc, const char *prefix, const char *hash
 
 /*
  * A member's subscriber and, for the subscriber, the family's names and
- * relationships. Enrollment records are unsharded and read outside the
- * claims shard's scripts; this one reads the family's records by the ids in
- * the family set (keys built from ARGV, like the member reference backfill).
+ * relationships. The member's directory entry (queue/members.h) names its
+ * family; the family set and its records are on that family's shard with
+ * the member record, so this one script reads them by the ids in the family
+ * set (keys built from ARGV, all of that one slot).
  * KEYS: 1 the member record
  * ARGV: 1 the member id, 2 the family set key prefix, 3 the member key prefix
+ *       (both on the family's shard), 4 the subscriber its directory entry
+ *       names
  * Returns {} when there is no record, else {subscriber_id, id, first_name,
- * relationship, ...} (the family only when the member is the subscriber).
+ * relationship, ...} (the family only when the member is the subscriber,
+ * as its directory entry says too: else the family would be on another
+ * shard).
  */
 static struct script script_member_family = {
     "member_family",
@@ -578,7 +585,7 @@ static struct script script_member_family = {
     "local sub = m.subscriber_id\n"
     "if type(sub) ~= 'string' then sub = '' end\n"
     "local out = {sub}\n"
-    "if sub ~= ARGV[1] then return out end\n"
+    "if sub ~= ARGV[1] or sub ~= ARGV[4] then return out end\n"
     "local ids = redis.call('SMEMBERS', ARGV[2] .. sub)\n"
     "table.sort(ids)\n"
     "local function add(id, rec)\n"
@@ -637,203 +644,62 @@ static void on_family(redisReply *reply, void *arg)
     free(fam);
 }
 
-/*
- * On a cluster the family's records are on many slots: member_family reads
- * them key by key (member_brief on each record, the family set with
- * SMEMBERS), all through the router, and puts the answer together here.
- * KEYS: 1 a member record. Returns {} or {subscriber_id, first_name,
- * relationship}.
- */
-static struct script script_member_brief = {
-    "member_brief",
-    "local raw = redis.call('GET', KEYS[1])\n"
-    "if not raw then return {} end\n"
-    "local ok, m = pcall(cjson.decode, raw)\n"
-    "if not ok or type(m) ~= 'table' then return {} end\n"
-    "local function s(v) if type(v) == 'string' then return v end return '' end\n"
-    "return {s(m.subscriber_id), s(m.first_name), s(m.relationship)}\n",
-    "",
-};
-
-struct family_steps {
+struct family_read {
     struct rconn *rc;
     accounts_family_cb cb;
     void *arg;
-    char prefix[64], member_id[ID_LEN], sub[ID_LEN];
-    struct family_entry fam[FAMILY_MAX];
-    bool keep[FAMILY_MAX];
-    size_t n;
-    int waiting;
-    bool failed;
+    char prefix[SHARD_PREFIX_LEN];
+    char member_id[ID_LEN];
 };
 
-/* One family entry from a member_brief answer; false when it is no record. */
-static bool brief_entry(const redisReply *r, const char *id, struct family_entry *e, char *sub,
-                        size_t sub_size)
+/* The directory entry names the member's family: its records, on the
+ * family's shard, in one script. */
+static void on_member_ref(enum queue_status status, const struct queue_member_ref *ref, void *arg)
 {
-    if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 3)
-        return false;
-    snprintf(e->member_id, sizeof e->member_id, "%s", id);
-    copy_str(sub, sub_size, r->element[0]);
-    copy_str(e->first_name, sizeof e->first_name, r->element[1]);
-    copy_str(e->relationship, sizeof e->relationship, r->element[2]);
-    return true;
-}
-
-struct brief_call {
-    struct family_steps *st;
-    size_t i;
-};
-
-static void family_steps_done(struct family_steps *st)
-{
-    if (st->failed) {
-        st->cb(QUEUE_UNAVAILABLE, NULL, NULL, 0, st->arg);
-    } else {
-        size_t n = 0;
-        for (size_t i = 0; i < st->n; i++)
-            if (st->keep[i])
-                st->fam[n++] = st->fam[i];
-        st->cb(QUEUE_OK, st->sub, st->fam, n, st->arg);
-    }
-    free(st);
-}
-
-static void on_relative(redisReply *reply, void *arg)
-{
-    struct brief_call *bc = arg;
-    struct family_steps *st = bc->st;
-    char sub[ID_LEN] = "";
-    char id[ID_LEN];
-    snprintf(id, sizeof id, "%s", st->fam[bc->i].member_id);
-    if (!reply || reply->type == REDIS_REPLY_ERROR)
-        st->failed = true;
-    else
-        st->keep[bc->i] =
-            brief_entry(reply, id, &st->fam[bc->i], sub, sizeof sub) && strcmp(sub, st->sub) == 0;
-    free(bc);
-    if (--st->waiting == 0)
-        family_steps_done(st);
-}
-
-static int cmp_ids(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* The family set's ids: each one's record, all at once. */
-static void on_family_ids(redisReply *reply, void *arg)
-{
-    struct family_steps *st = arg;
-    if (!reply || reply->type != REDIS_REPLY_ARRAY) {
-        st->failed = true;
-        family_steps_done(st);
+    struct family_read *fr = arg;
+    if (status != QUEUE_OK) {
+        fr->cb(status == QUEUE_NOT_FOUND ? QUEUE_NOT_FOUND : QUEUE_UNAVAILABLE, NULL, NULL, 0,
+               fr->arg);
+        free(fr);
         return;
     }
-    const char *ids[FAMILY_MAX * 4];
-    size_t n_ids = 0;
-    for (size_t i = 0; i < reply->elements && n_ids < FAMILY_MAX * 4; i++)
-        if (reply->element[i]->type == REDIS_REPLY_STRING &&
-            strcmp(reply->element[i]->str, st->member_id) != 0)
-            ids[n_ids++] = reply->element[i]->str;
-    qsort(ids, n_ids, sizeof *ids, cmp_ids);
-    st->waiting = 1; /* this function's own share, released below */
-    ensure_sha(&script_member_brief);
-    for (size_t i = 0; i < n_ids && st->n < FAMILY_MAX; i++) {
-        struct brief_call *bc = malloc(sizeof *bc);
-        char key[KEY_LEN];
-        snprintf(key, sizeof key, KEYF_MEMBER, st->prefix, ids[i]);
-        const char *keys[] = {key};
-        snprintf(st->fam[st->n].member_id, sizeof st->fam[0].member_id, "%s", ids[i]);
-        if (!bc) {
-            st->failed = true;
-            break;
-        }
-        *bc = (struct brief_call){st, st->n++};
-        st->waiting++;
-        if (script_eval_async(st->rc, &script_member_brief, on_relative, bc, 1, keys, 0, NULL,
-                              NULL) != 0) {
-            st->waiting--;
-            st->failed = true;
-            free(bc);
-            break;
-        }
-    }
-    if (--st->waiting == 0)
-        family_steps_done(st);
-}
-
-/* The member's own record: its subscriber; the family only for a subscriber. */
-static void on_member_brief(redisReply *reply, void *arg)
-{
-    struct family_steps *st = arg;
-    if (!reply || reply->type != REDIS_REPLY_ARRAY) {
-        st->cb(QUEUE_UNAVAILABLE, NULL, NULL, 0, st->arg);
-        free(st);
+    struct family_wait *w = malloc(sizeof *w);
+    if (!w) {
+        fr->cb(QUEUE_UNAVAILABLE, NULL, NULL, 0, fr->arg);
+        free(fr);
         return;
     }
-    if (!brief_entry(reply, st->member_id, &st->fam[0], st->sub, sizeof st->sub)) {
-        st->cb(QUEUE_NOT_FOUND, NULL, NULL, 0, st->arg);
-        free(st);
-        return;
-    }
-    if (strcmp(st->sub, st->member_id) != 0) {
-        st->cb(QUEUE_OK, st->sub, st->fam, 0, st->arg);
-        free(st);
-        return;
-    }
-    st->keep[0] = true;
-    st->n = 1;
-    char k_fam[KEY_LEN];
-    snprintf(k_fam, sizeof k_fam, KEYF_FAMILY, st->prefix, st->sub);
-    if (rconn_command(st->rc, on_family_ids, st, "SMEMBERS %s", k_fam) != 0) {
-        st->cb(QUEUE_UNAVAILABLE, NULL, NULL, 0, st->arg);
-        free(st);
-    }
-}
-
-static int member_family_in_steps(struct rconn *rc, const char *prefix, const char *member_id,
-                                  accounts_family_cb cb, void *arg)
-{
-    ensure_sha(&script_member_brief);
-    struct family_steps *st = calloc(1, sizeof *st);
-    if (!st)
-        return -1;
-    st->rc = rc;
-    st->cb = cb;
-    st->arg = arg;
-    snprintf(st->prefix, sizeof st->prefix, "%s", prefix);
-    snprintf(st->member_id, sizeof st->member_id, "%s", member_id);
-    char key[KEY_LEN];
-    snprintf(key, sizeof key, KEYF_MEMBER, prefix, member_id);
-    const char *keys[] = {key};
-    if (script_eval_async(rc, &script_member_brief, on_member_brief, st, 1, keys, 0, NULL, NULL) !=
+    w->cb = fr->cb;
+    w->arg = fr->arg;
+    char k_member[KEY_LEN], fam_prefix[KEY_LEN], member_prefix[KEY_LEN];
+    queue_member_key(k_member, fr->prefix, ref->subscriber_id, fr->member_id);
+    snprintf(fam_prefix, sizeof fam_prefix, KEYF_FAMILY,
+             FAMILY_PREFIX(fr->prefix, ref->subscriber_id), "");
+    queue_member_key(member_prefix, fr->prefix, ref->subscriber_id, "");
+    const char *keys[] = {k_member};
+    const char *args[] = {fr->member_id, fam_prefix, member_prefix, ref->subscriber_id};
+    ensure_sha(&script_member_family);
+    if (script_eval_async(fr->rc, &script_member_family, on_family, w, 1, keys, 4, args, NULL) !=
         0) {
-        free(st);
-        return -1;
+        free(w);
+        fr->cb(QUEUE_UNAVAILABLE, NULL, NULL, 0, fr->arg);
     }
-    return 0;
+    free(fr);
 }
 
 int accounts_member_family_async(struct rconn *rc, const char *prefix, const char *member_id,
                                  accounts_family_cb cb, void *arg)
 {
-    if (rconn_is_cluster(rc))
-        return member_family_in_steps(rc, prefix, member_id, cb, arg);
-    ensure_sha(&script_member_family);
-    struct family_wait *w = malloc(sizeof *w);
-    if (!w)
+    if (strlen(member_id) >= ID_LEN)
         return -1;
-    w->cb = cb;
-    w->arg = arg;
-    char k_member[KEY_LEN], fam_prefix[KEY_LEN], member_prefix[KEY_LEN];
-    snprintf(k_member, sizeof k_member, KEYF_MEMBER, prefix, member_id);
-    snprintf(fam_prefix, sizeof fam_prefix, KEYF_FAMILY, prefix, "");
-    snprintf(member_prefix, sizeof member_prefix, KEYF_MEMBER, prefix, "");
-    const char *keys[] = {k_member};
-    const char *args[] = {member_id, fam_prefix, member_prefix};
-    if (script_eval_async(rc, &script_member_family, on_family, w, 1, keys, 3, args, NULL) != 0) {
-        free(w);
+    struct family_read *fr = malloc(sizeof *fr);
+    if (!fr)
+        return -1;
+    *fr = (struct family_read){.rc = rc, .cb = cb, .arg = arg};
+    snprintf(fr->prefix, sizeof fr->prefix, "%s", prefix);
+    snprintf(fr->member_id, sizeof fr->member_id, "%s", member_id);
+    if (queue_member_dir_get(rc, prefix, member_id, on_member_ref, fr) != 0) {
+        free(fr);
         return -1;
     }
     return 0;

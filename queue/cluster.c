@@ -302,6 +302,7 @@ struct ccmd {
     struct cluster_endpoint ask_to;
     struct cluster_node *sent_to;
     struct event *timer;
+    bool acked; /* sent with rconn_command_argv_acked: WAIT follows it on its node */
 };
 
 struct cluster {
@@ -329,6 +330,8 @@ void cluster_options_default(struct cluster_options *opt)
     opt->backoff_first_ms = 10;
     opt->backoff_max_ms = 500;
     opt->max_redirects = 16;
+    opt->replica_acks = 0;
+    opt->replica_acks_timeout_ms = 0;
 }
 
 static void request_refresh(struct cluster *cl);
@@ -372,6 +375,8 @@ static struct cluster_node *node_get(struct cluster *cl, const struct cluster_en
     memset(&addr, 0, sizeof addr);
     snprintf(addr.host, sizeof addr.host, "%s", ep->host);
     addr.port = ep->port;
+    addr.replica_acks = cl->opt.replica_acks;
+    addr.replica_acks_timeout_ms = cl->opt.replica_acks_timeout_ms;
     node->rc = rconn_new(cl->base, &addr, cl->opt.timeout_ms);
     if (!node->rc) {
         free(node);
@@ -700,13 +705,15 @@ static void ccmd_send(struct ccmd *c)
         }
     }
     c->sent_to = node;
-    if (rconn_command_argv(node->rc, on_ccmd_reply, c, c->argc, (const char **)c->argv,
-                           c->argvlen) != 0)
+    int (*send)(struct rconn *, rconn_reply_cb, void *, int, const char **, const size_t *) =
+        c->acked ? rconn_command_argv_acked : rconn_command_argv;
+    if (send(node->rc, on_ccmd_reply, c, c->argc, (const char **)c->argv, c->argvlen) != 0)
         ccmd_wait(c, "no connection to its master");
 }
 
-int cluster_command_argv(struct cluster *cl, int slot, rconn_reply_cb cb, void *arg, int argc,
-                         const char **argv, const size_t *argvlen)
+/* A command for the router to send (acked: cluster_command_argv_acked). */
+static int command_new(struct cluster *cl, int slot, bool acked, rconn_reply_cb cb, void *arg,
+                       int argc, const char **argv, const size_t *argvlen)
 {
     if (slot < 0 || slot >= CLUSTER_SLOTS || argc < 1)
         return -1;
@@ -743,12 +750,25 @@ int cluster_command_argv(struct cluster *cl, int slot, rconn_reply_cb cb, void *
     c->arg = arg;
     c->slot = slot;
     c->argc = argc;
+    c->acked = acked;
     c->next = cl->cmds;
     if (cl->cmds)
         cl->cmds->prev = c;
     cl->cmds = c;
     ccmd_send(c);
     return 0;
+}
+
+int cluster_command_argv(struct cluster *cl, int slot, rconn_reply_cb cb, void *arg, int argc,
+                         const char **argv, const size_t *argvlen)
+{
+    return command_new(cl, slot, false, cb, arg, argc, argv, argvlen);
+}
+
+int cluster_command_argv_acked(struct cluster *cl, int slot, rconn_reply_cb cb, void *arg, int argc,
+                               const char **argv, const size_t *argvlen)
+{
+    return command_new(cl, slot, true, cb, arg, argc, argv, argvlen);
 }
 
 void cluster_free(struct cluster *cl)

@@ -109,11 +109,13 @@ struct cluster_options {
     int backoff_first_ms; /* first wait; each later one doubles... */
     int backoff_max_ms;   /* ...up to this */
     int max_redirects;    /* MOVED + ASK hops of one command */
+    int replica_acks;     /* WAIT after an acked command (struct redis_address); 0: none */
+    int replica_acks_timeout_ms;
 };
 
 /* The defaults: 2 s deadline, 10 waits from 10 ms doubling to 500 ms (about
  * 2.5 s in all, longer than a replica's promotion after CLUSTER FAILOVER),
- * 16 redirects. */
+ * 16 redirects, no replica acknowledgements. */
 void cluster_options_default(struct cluster_options *opt);
 
 /* Allocates the router and connects to the seed nodes; the slot map is read
@@ -143,6 +145,12 @@ int cluster_connections(const struct cluster *cl);
  * failure or when cluster_free runs) or -1 when out of memory (cb not called). */
 int cluster_command_argv(struct cluster *cl, int slot, rconn_reply_cb cb, void *arg, int argc,
                          const char **argv, const size_t *argvlen);
+
+/* As cluster_command_argv, for a write that must reach replicas: sent with
+ * rconn_command_argv_acked on the connection of the master that runs it, so
+ * that WAIT follows it there (queue/redis_conn.h). */
+int cluster_command_argv_acked(struct cluster *cl, int slot, rconn_reply_cb cb, void *arg, int argc,
+                               const char **argv, const size_t *argvlen);
 
 /* Closes every connection; commands in flight are answered with NULL. */
 void cluster_free(struct cluster *cl);

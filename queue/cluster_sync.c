@@ -13,6 +13,7 @@
 struct sync_node {
     struct cluster_endpoint ep;
     redisContext *c; /* NULL until needed, and after a failure */
+    bool used;       /* carried a command since cluster_sync_used_clear */
 };
 
 struct cluster_sync {
@@ -154,7 +155,10 @@ static struct sync_node *slot_master(struct cluster_sync *cs, int slot)
 redisContext *cluster_sync_node(struct cluster_sync *cs, int slot)
 {
     struct sync_node *n = slot_master(cs, slot);
-    return n ? node_connect(cs, n) : NULL;
+    redisContext *c = n ? node_connect(cs, n) : NULL;
+    if (c)
+        n->used = true;
+    return c;
 }
 
 void cluster_sync_drop(struct cluster_sync *cs, redisContext *c)
@@ -187,6 +191,7 @@ enum try_result { TRY_DONE, TRY_REDIRECTED, TRY_BACKOFF };
 static redisReply *send_on(struct sync_node *n, redisContext *c, bool asking, int argc,
                            const char **argv, const size_t *argvlen)
 {
+    n->used = true;
     if (asking)
         redisAppendCommand(c, "ASKING");
     redisAppendCommandArgv(c, argc, argv, argvlen);
@@ -318,6 +323,25 @@ void cluster_sync_set_timeout(struct cluster_sync *cs, int ms)
     for (int i = 0; i < cs->n_nodes; i++)
         if (cs->nodes[i].c)
             redisSetTimeout(cs->nodes[i].c, tv);
+}
+
+void cluster_sync_used_clear(struct cluster_sync *cs)
+{
+    for (int i = 0; i < cs->n_nodes; i++)
+        cs->nodes[i].used = false;
+}
+
+int cluster_sync_used(struct cluster_sync *cs, redisContext **out, struct cluster_endpoint *eps,
+                      int max)
+{
+    int n = 0;
+    for (int i = 0; i < cs->n_nodes && n < max; i++) {
+        if (!cs->nodes[i].used || !cs->nodes[i].c)
+            continue;
+        out[n] = cs->nodes[i].c;
+        eps[n++] = cs->nodes[i].ep;
+    }
+    return n;
 }
 
 void cluster_sync_get_map(const struct cluster_sync *cs, struct cluster_slot_map *out)

@@ -45,6 +45,15 @@ void cluster_sync_drop(struct cluster_sync *cs, redisContext *c);
  * too); the connect timeout stays the options' timeout_ms. */
 void cluster_sync_set_timeout(struct cluster_sync *cs, int ms);
 
+/* Forgets which connections carried commands (cluster_sync_used). */
+void cluster_sync_used_clear(struct cluster_sync *cs);
+
+/* The open connections that carried a command (sent here, or handed out by
+ * cluster_sync_node) since cluster_sync_used_clear, at most max, into out[]
+ * with their nodes into eps[]. Returns how many. */
+int cluster_sync_used(struct cluster_sync *cs, redisContext **out, struct cluster_endpoint *eps,
+                      int max);
+
 /* Copies the current slot map into out. */
 void cluster_sync_get_map(const struct cluster_sync *cs, struct cluster_slot_map *out);
 

@@ -719,6 +719,7 @@ enum work_commit_result queue_redecide_commit(struct work_conn *wc, const struct
         return WORK_COMMIT_ERROR;
     }
     struct rlink *ctx = queue_work_link(wc);
+    rlink_writes_begin(ctx);
     redisReply *r = rlink_command_argv(ctx, a.n, a.argv, a.len);
     if (r && r->type == REDIS_REPLY_ERROR && strncmp(r->str, "NOSCRIPT", 8) == 0) {
         freeReplyObject(r);
@@ -741,6 +742,8 @@ enum work_commit_result queue_redecide_commit(struct work_conn *wc, const struct
         log_error("re-decision commit refused claim_id=%s: %s", c->job->claim_id, r->str);
     if (r)
         freeReplyObject(r);
+    if (res == WORK_COMMIT_OK)
+        rlink_writes_wait(ctx, "a family re-decision"); /* replica_acks */
     return res;
 }
 

@@ -1,12 +1,17 @@
 /*
  * A family's enrollment records read and written as one (enrollment events,
  * POST /v1/members/{member_id}/events): the members of the subscriber's
- * family set and the group are read together, and every changed or new
- * member record is written in one atomic step that first checks nothing it
- * read has changed since (optimistic concurrency: the caller reads again and
- * retries on QUEUE_CONFLICT). The same step moves the family version on, so
- * that a claim of the family being adjudicated meanwhile is decided again
- * on the new facts (the commit script answers "stale", queue/scripts.c).
+ * family set are read together (with the group, unsharded, read just
+ * before), and every changed or new member record is written in one atomic
+ * step that first checks nothing it read has changed since (optimistic
+ * concurrency: the caller reads again and retries on QUEUE_CONFLICT). The
+ * same step moves the family version on, so that a claim of the family being
+ * adjudicated meanwhile is decided again on the new facts (the commit script
+ * answers "stale", queue/scripts.c). The family set, its member records and
+ * its version are on the family's shard (queue/members.h), so each step is
+ * one script on one slot, on a Redis Cluster too; the members' directory
+ * entries are written after the step (members.h says what a crash between
+ * leaves).
  *
  * Why a script and not WATCH/MULTI/EXEC: the event loop shares one Redis
  * connection among all requests, and any other request's EXEC on it between
@@ -48,7 +53,9 @@ typedef void (*queue_family_cb)(enum queue_status status, const struct queue_fam
                                 void *arg);
 
 /* Reads the family of subscriber_id, the group group_id and the member
- * record of added_id (NULL or "": none). Strings are copied. */
+ * record of added_id (NULL or "": none; found through its directory entry,
+ * else on this family's shard). Strings are copied; -1 too for an id of
+ * ID_LEN characters or more. */
 int queue_family_read(struct rconn *rc, const char *prefix, const char *subscriber_id,
                       const char *group_id, const char *added_id, queue_family_cb cb, void *arg);
 
@@ -64,13 +71,14 @@ struct queue_family_record {
 };
 
 /*
- * Writes the records in one atomic step, provided the family set still holds
- * exactly `family_ids` (n_family of them, sorted, as read) and each record
- * is still as `expected`: sets each record, adds it to the family set of
- * subscriber_id, writes its reference hash (queue/intake.h), and moves the
- * family version on. Answers QUEUE_OK, QUEUE_CONFLICT (something changed
- * since the read: nothing was written) or QUEUE_UNAVAILABLE. Strings are
- * copied.
+ * Writes the records in one atomic step on the family's shard, provided the
+ * family set still holds exactly `family_ids` (n_family of them, sorted, as
+ * read) and each record is still as `expected`: sets each record, adds it to
+ * the family set of subscriber_id, and moves the family version on; then
+ * writes each record's directory entry (queue/members.h). Answers QUEUE_OK
+ * (once the directory entries were written, or failed: logged),
+ * QUEUE_CONFLICT (something changed since the read: nothing was written) or
+ * QUEUE_UNAVAILABLE. Strings are copied.
  */
 int queue_family_write(struct rconn *rc, const char *prefix, const char *subscriber_id,
                        const char *const *family_ids, size_t n_family,

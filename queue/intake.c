@@ -266,54 +266,6 @@ static void shard_keys(const char *prefix, int shard, char out[S_COUNT][KEY_LEN]
     snprintf(out[S_CAUDIT], KEY_LEN, KEYF_CLAIM_AUDIT, p, "");
 }
 
-struct ref_wait {
-    queue_member_ref_cb cb;
-    void *arg;
-};
-
-static void copy_field(char *dst, size_t size, const redisReply *r)
-{
-    if (r && r->type == REDIS_REPLY_STRING && r->len < size) {
-        memcpy(dst, r->str, r->len);
-        dst[r->len] = '\0';
-    } else {
-        dst[0] = '\0';
-    }
-}
-
-static void on_member_ref(redisReply *reply, void *arg)
-{
-    struct ref_wait *w = arg;
-    struct queue_member_ref ref;
-    bool ok = reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == 3;
-    if (ok) {
-        copy_field(ref.subscriber_id, sizeof ref.subscriber_id, reply->element[0]);
-        copy_field(ref.group_id, sizeof ref.group_id, reply->element[1]);
-        copy_field(ref.plan_id, sizeof ref.plan_id, reply->element[2]);
-    } else {
-        memset(&ref, 0, sizeof ref);
-    }
-    w->cb(ok, &ref, w->arg);
-    free(w);
-}
-
-int queue_intake_member_ref(struct queue_intake *qi, const char *member_id, queue_member_ref_cb cb,
-                            void *arg)
-{
-    struct ref_wait *w = malloc(sizeof *w);
-    if (!w)
-        return -1;
-    *w = (struct ref_wait){cb, arg};
-    char key[KEY_LEN];
-    snprintf(key, sizeof key, KEYF_MREF, SP0(qi->prefix), member_id);
-    if (rconn_command(qi->redis, on_member_ref, w, "HMGET %s subscriber_id group_id plan_id",
-                      key) != 0) {
-        free(w);
-        return -1;
-    }
-    return 0;
-}
-
 int queue_family_shard(const char *member_id, const struct queue_member_ref *ref)
 {
     return queue_shard_of_family(ref->subscriber_id[0] ? ref->subscriber_id : member_id);
@@ -482,7 +434,7 @@ static void on_batch_reply(redisReply *reply, void *arg)
         reply = NULL;
     }
     if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != (size_t)b->n * 2) {
-        if (reply && reply->type == REDIS_REPLY_ERROR)
+        if (reply && reply->type == REDIS_REPLY_ERROR && !rconn_reply_acks_short(reply))
             log_error("intake: the intake script failed for a batch of %d claims: %s", b->n,
                       reply->str);
         answer_all(b->claims, QUEUE_INTAKE_UNAVAILABLE, &qi->stats.unavailable);
@@ -494,7 +446,8 @@ static void on_batch_reply(redisReply *reply, void *arg)
 
 static int batch_send(struct batch *b)
 {
-    return rconn_command_argv(b->qi->redis, on_batch_reply, b, b->argc, b->argv, b->argvlen);
+    /* With replica_acks, answered once replicas have it (else unavailable). */
+    return rconn_command_argv_acked(b->qi->redis, on_batch_reply, b, b->argc, b->argv, b->argvlen);
 }
 
 /* Sends the claims of one shard as one script call. */

@@ -30,8 +30,8 @@
 struct event_base;
 
 /* One claim to store. Every string is copied by queue_intake_submit. */
-/* A member's entry in the member directory (`mref`): the family, group and
- * latest plan; each "" when the member is unknown. */
+/* A member's entry in the member directory (`mref`, queue/members.h): the
+ * family, group and latest plan; each "" when the member is unknown. */
 struct queue_member_ref {
     char subscriber_id[ID_LEN];
     char group_id[ID_LEN];
@@ -65,7 +65,7 @@ struct queue_claim_record {
     const char *replaces;
     const char *replace_audit;
     /* The patient's family as the member directory said before the claim's
-     * id was drawn on the family's shard (queue_intake_member_ref); "" each
+     * id was drawn on the family's shard (queue_member_dir_get); "" each
      * for a member the directory does not know. */
     struct queue_member_ref ref;
 };
@@ -84,15 +84,6 @@ enum queue_intake_outcome {
 typedef void (*queue_intake_cb)(enum queue_intake_outcome outcome, const char *value, void *arg);
 
 struct queue_intake;
-
-typedef void (*queue_member_ref_cb)(bool ok, const struct queue_member_ref *ref, void *arg);
-
-/* Reads a member's directory entry; cb gets ok false when Redis did not
- * answer. The claim's family is ref->subscriber_id, or the member id when
- * the member is unknown: queue_family_shard says which shard that is.
- * Returns 0, or -1 when the command could not be sent (cb is not called). */
-int queue_intake_member_ref(struct queue_intake *qi, const char *member_id, queue_member_ref_cb cb,
-                            void *arg);
 
 /* The shard of the family of a claim for member_id with directory entry ref. */
 int queue_family_shard(const char *member_id, const struct queue_member_ref *ref);

@@ -6,10 +6,12 @@
  *
  * Hash tags: every key that a claim's atomic steps touch together (claim
  * record, idempotency key, work stream, SLA and pended sets, search indexes,
- * accumulators, family version) carries the tag CLAIMS_TAG, so each script
- * touches one slot and runs unchanged on Redis Cluster. Today that is one
- * shard; docs/operations.md says how it splits into family-hashed shards.
- * Enrollment records and tokens are read outside scripts and carry no tag.
+ * accumulators, family version) carries its shard's tag (queue/shards.h), so
+ * each script touches one slot and runs unchanged on Redis Cluster. A
+ * family's member records and member set are on the family's shard with its
+ * version, so an enrollment event's compare-and-set is one slot too. Plans,
+ * groups, tokens and the member directory (mref) are read outside scripts and
+ * carry no tag (docs/operations.md "Redis keys").
  */
 #ifndef CLAIMS_KEYS_H
 #define CLAIMS_KEYS_H
@@ -25,14 +27,16 @@
  * tokens, and each process's own heartbeat channel (prefix, random id). */
 #define CHANF_TOKEN_REVOKED "%stoken-revoked"
 #define CHANF_TOKEN_HEARTBEAT "%stoken-revoked:hb:%s"
-#define KEYF_GROUP "%sgroup:%s"   /* prefix, group id: canonical JSON */
-#define KEYF_MEMBER "%smember:%s" /* prefix, member id: canonical JSON */
-#define KEYF_PLAN "%splan:%s"     /* prefix, plan id: canonical JSON */
-#define KEYF_FAMILY "%sfamily:%s" /* prefix, subscriber id: set of member ids */
-#define KEYF_AUDIT "%saudit"      /* prefix: stream of every audit record */
-#define KEYF_SEEDED "%sseeded"    /* prefix: set once the sample enrollment was loaded */
-#define KEYF_SHARDS "%sshards"    /* prefix: the claims shard count of the data */
-#define KEYF_X12 "%sx12:%s" /* prefix, sha256(sender, ISA13): "P" or "A"+answer (queue/x12.h) */
+#define KEYF_GROUP "%sgroup:%s" /* prefix, group id: canonical JSON */
+#define KEYF_PLAN "%splan:%s"   /* prefix, plan id: canonical JSON */
+/* The member directory: member id -> where its record lives (its family's
+ * subscriber id) and what intake needs of it. Written after the family's
+ * compare-and-set (queue/members.h); readers by member id read it first. */
+#define KEYF_MREF "%smref:%s"  /* prefix, member id: hash subscriber_id, group_id, plan_id */
+#define KEYF_AUDIT "%saudit"   /* prefix: stream of every audit record */
+#define KEYF_SEEDED "%sseeded" /* prefix: set once the sample enrollment was loaded */
+#define KEYF_SHARDS "%sshards" /* prefix: the claims shard count of the data */
+#define KEYF_X12 "%sx12:%s"    /* prefix, sha256(sender, ISA13): "P" or "A"+answer (queue/x12.h) */
 
 /* Keys of the claims shard. */
 #define KEYF_CLAIM "%sclaim:%s"        /* prefix, claim id: hash */
@@ -40,7 +44,6 @@
 #define KEYF_BODY "%sbody:%s"          /* prefix, claim id: the submission (JSON) */
 #define KEYF_DEC "%sdec:%s"            /* prefix, claim id: packed {"decision", "pending"} */
 #define KEYF_EOB "%seob:%s:%d"         /* prefix, claim id, version: packed EOB record */
-#define KEYF_MREF "%smref:%s"          /* prefix, member id: subscriber_id, group_id, plan_id */
 #define KEYF_IDEM "%sidem:%s:%s"       /* prefix, token id, sha256(key) */
 #define KEYF_STREAM "%swork"           /* stream of claim ids to adjudicate */
 #define KEYF_DEAD "%sdead"             /* dead-letter stream */
@@ -57,6 +60,11 @@
 #define KEYF_FP "%sfp:%s"              /* prefix, member id: hash fingerprint -> claim id */
 #define KEYF_DEADIDX "%sdeadidx"       /* hash: claim id -> dead-letter entry id */
 #define KEYF_EVENTS "%sevents"         /* stream: claim.finalized / claim.pended */
+/* A family's enrollment, on the family's shard (FAMILY_PREFIX of the subscriber
+ * id; queue_member_key in queue/members.h). Before issue 12 both were
+ * unsharded ("<prefix>member:<id>"); queue_member_refs_backfill moves them. */
+#define KEYF_MEMBER "%smember:%s" /* prefix, member id: canonical JSON */
+#define KEYF_FAMILY "%sfamily:%s" /* prefix, subscriber id: set of member ids */
 
 /* Webhook notifications (notify/notify.c, queue/webhooks.c, docs/webhooks.md). On the
  * claims shard, with the events stream their fan-out reads. */

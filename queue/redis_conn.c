@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <event2/event.h>
+#include <stdatomic.h>
 #include <hiredis/adapters/libevent.h>
 #include <hiredis/async.h>
 #include <stdarg.h>
@@ -316,6 +317,8 @@ struct rconn *rconn_new(struct event_base *base, const struct redis_address *add
         struct cluster_options opt;
         cluster_options_default(&opt);
         opt.timeout_ms = timeout_ms;
+        opt.replica_acks = addr->replica_acks;
+        opt.replica_acks_timeout_ms = addr->replica_acks_timeout_ms;
         rc->base = base;
         rc->addr = *addr;
         rc->timeout_ms = timeout_ms;
@@ -404,16 +407,29 @@ static struct pending *pending_new(struct rconn *rc, rconn_reply_cb cb, void *ar
     return p;
 }
 
-static int pending_sent(struct rconn *rc, struct pending *p, int status)
+static int pending_sent(struct pending *p, int status, int deadline_ms)
 {
     if (status != REDIS_OK) {
         event_free(p->timer);
         free(p);
         return -1;
     }
-    struct timeval tv = {rc->timeout_ms / 1000, (rc->timeout_ms % 1000) * 1000};
+    struct timeval tv = {deadline_ms / 1000, (deadline_ms % 1000) * 1000};
     evtimer_add(p->timer, &tv);
     return 0;
+}
+
+/* A command on one Redis's connection, answered within deadline_ms. */
+static int send_argv(struct rconn *rc, rconn_reply_cb cb, void *arg, int argc, const char **argv,
+                     const size_t *argvlen, int deadline_ms)
+{
+    if (!rc->connected)
+        return -1;
+    struct pending *p = pending_new(rc, cb, arg);
+    if (!p)
+        return -1;
+    int status = redisAsyncCommandArgv(rc->ctx, on_reply, p, argc, argv, argvlen);
+    return pending_sent(p, status, deadline_ms);
 }
 
 /* ---- cluster mode (issue 12): every command through queue/cluster.c ---- */
@@ -616,7 +632,7 @@ int rconn_command(struct rconn *rc, rconn_reply_cb cb, void *arg, const char *fm
     va_start(ap, fmt);
     int status = redisvAsyncCommand(rc->ctx, on_reply, p, fmt, ap);
     va_end(ap);
-    return pending_sent(rc, p, status);
+    return pending_sent(p, status, rc->timeout_ms);
 }
 
 int rconn_command_argv(struct rconn *rc, rconn_reply_cb cb, void *arg, int argc, const char **argv,
@@ -630,13 +646,132 @@ int rconn_command_argv(struct rconn *rc, rconn_reply_cb cb, void *arg, int argc,
             lens[i] = strlen(argv[i]);
         return routed_command(rc, cb, arg, argc, argv, lens);
     }
-    if (!rc->connected)
+    return send_argv(rc, cb, arg, argc, argv, argvlen, rc->timeout_ms);
+}
+
+/* ---- replica acknowledgements (WAIT) ---- */
+
+static atomic_ullong acks_short[REDIS_ACKS_SITES];
+
+unsigned long long redis_acks_short_total(enum redis_acks_site site)
+{
+    return atomic_load(&acks_short[site]);
+}
+
+void redis_acks_short_count(enum redis_acks_site site)
+{
+    atomic_fetch_add(&acks_short[site], 1);
+}
+
+#define ACKS_SHORT_WORD "REPLICAS "
+
+bool rconn_reply_acks_short(const redisReply *reply)
+{
+    return reply && reply->type == REDIS_REPLY_ERROR &&
+           strncmp(reply->str, ACKS_SHORT_WORD, strlen(ACKS_SHORT_WORD)) == 0;
+}
+
+/* A write of rconn_command_argv_acked: its reply held until WAIT answers. */
+struct acked {
+    struct rconn *rc;
+    rconn_reply_cb cb;
+    void *arg;
+    redisReply *held;
+};
+
+static void on_acked_wait(redisReply *reply, void *arg)
+{
+    struct acked *a = arg;
+    const struct redis_address *addr = &a->rc->addr;
+    if (reply && reply->type == REDIS_REPLY_INTEGER && reply->integer >= addr->replica_acks) {
+        a->cb(a->held, a->arg);
+    } else if (reply && reply->type == REDIS_REPLY_INTEGER) {
+        redis_acks_short_count(REDIS_ACKS_INTAKE);
+        char text[128];
+        snprintf(text, sizeof text,
+                 ACKS_SHORT_WORD "%lld of %d replicas acknowledged a write "
+                                 "within %d ms",
+                 reply->integer, addr->replica_acks, addr->replica_acks_timeout_ms);
+        if (addr->is_unix)
+            log_warn("redis unix:%s: %s; answered 503 (the write stays, unconfirmed)", addr->path,
+                     text + strlen(ACKS_SHORT_WORD));
+        else
+            log_warn("redis %s:%d: %s; answered 503 (the write stays, unconfirmed)", addr->host,
+                     addr->port, text + strlen(ACKS_SHORT_WORD));
+        redisReply *err = resp_error(text);
+        a->cb(err, a->arg); /* out of memory: NULL, unavailable as well */
+        if (err)
+            freeReplyObject(err);
+    } else {
+        log_warn("redis: WAIT for %d replicas not answered%s%s", addr->replica_acks,
+                 reply && reply->type == REDIS_REPLY_ERROR ? ": " : "",
+                 reply && reply->type == REDIS_REPLY_ERROR ? reply->str : "");
+        a->cb(NULL, a->arg);
+    }
+    freeReplyObject(a->held);
+    free(a);
+}
+
+/* The write's reply: an error is passed on at once (nothing to wait for, or
+ * a redirect for the router); anything else waits for the replicas on this
+ * very connection (WAIT counts the writes of the connection it is sent on). */
+static void on_acked_write(redisReply *reply, void *arg)
+{
+    struct acked *a = arg;
+    struct rconn *rc = a->rc;
+    if (!reply || reply->type == REDIS_REPLY_ERROR) {
+        a->cb(reply, a->arg);
+        free(a);
+        return;
+    }
+    char n[16], ms[16];
+    snprintf(n, sizeof n, "%d", rc->addr.replica_acks);
+    snprintf(ms, sizeof ms, "%d", rc->addr.replica_acks_timeout_ms);
+    const char *argv[] = {"WAIT", n, ms};
+    a->held = resp_copy(reply);
+    /* WAIT blocks up to its timeout: its deadline is on top of that. */
+    if (!a->held || send_argv(rc, on_acked_wait, a, 3, argv, NULL,
+                              rc->timeout_ms + rc->addr.replica_acks_timeout_ms) != 0) {
+        log_warn("redis: WAIT for %d replicas not sent", rc->addr.replica_acks);
+        a->cb(NULL, a->arg);
+        if (a->held)
+            freeReplyObject(a->held);
+        free(a);
+    }
+}
+
+int rconn_command_argv_acked(struct rconn *rc, rconn_reply_cb cb, void *arg, int argc,
+                             const char **argv, const size_t *argvlen)
+{
+    if (rc->addr.replica_acks <= 0)
+        return rconn_command_argv(rc, cb, arg, argc, argv, argvlen);
+    size_t lens[argc > 0 ? argc : 1];
+    if (!argvlen) {
+        for (int i = 0; i < argc; i++)
+            lens[i] = strlen(argv[i]);
+        argvlen = lens;
+    }
+    if (rc->cl) {
+        /* The router sends it, and WAIT after it, on the connection of the
+         * master that runs it (redirects followed). */
+        int slot = cluster_command_slot(argc, argv, argvlen);
+        if (slot < 0 && slot != CLUSTER_SLOT_NO_KEY) {
+            log_error("redis cluster: a %.*s over keys of several slots; not sent",
+                      argc > 0 ? (int)argvlen[0] : 0, argc > 0 ? argv[0] : "");
+            return -1;
+        }
+        return cluster_command_argv_acked(rc->cl, slot < 0 ? 0 : slot, cb, arg, argc, argv,
+                                          argvlen);
+    }
+    struct acked *a = calloc(1, sizeof *a);
+    if (!a)
         return -1;
-    struct pending *p = pending_new(rc, cb, arg);
-    if (!p)
+    *a = (struct acked){rc, cb, arg, NULL};
+    if (send_argv(rc, on_acked_write, a, argc, argv, argvlen, rc->timeout_ms) != 0) {
+        free(a);
         return -1;
-    int status = redisAsyncCommandArgv(rc->ctx, on_reply, p, argc, argv, argvlen);
-    return pending_sent(rc, p, status);
+    }
+    return 0;
 }
 
 void rconn_free(struct rconn *rc)

@@ -40,6 +40,13 @@ struct redis_address {
     bool is_cluster;
     int n_seeds;
     struct cluster_endpoint seeds[REDIS_MAX_SEEDS];
+    /* Durability across a master's loss (config replica_acks): the writes
+     * sent with rconn_command_argv_acked and those between rlink_writes_begin
+     * and rlink_writes_wait are followed by WAIT replica_acks
+     * replica_acks_timeout_ms on their own connection. 0: no WAIT. Not set
+     * by the parsers (0). */
+    int replica_acks;
+    int replica_acks_timeout_ms;
 };
 
 /* Parses "redis://host:port[/db]", "unix:/path/to.sock" or "unix:///path".
@@ -62,6 +69,18 @@ void redis_close_blocking(redisContext *c);
 /* Whether Redis at addr answers PONG within timeout_ms on a fresh blocking
  * connection (a Redis still loading its AOF answers an error: false). */
 bool redis_ping_blocking(const struct redis_address *addr, int timeout_ms);
+
+/* ---- replica acknowledgements (WAIT) ---- */
+
+/* Where a short count was met: the event loop's acked writes (the intake
+ * step) or a blocking link's (a worker's commits). */
+enum redis_acks_site { REDIS_ACKS_INTAKE, REDIS_ACKS_COMMIT, REDIS_ACKS_SITES };
+
+/* Writes that fewer than replica_acks replicas acknowledged within the
+ * timeout, since start, in this process (for /metrics). Thread-safe. */
+unsigned long long redis_acks_short_total(enum redis_acks_site site);
+/* Counts one short count at site (queue/ only). Thread-safe. */
+void redis_acks_short_count(enum redis_acks_site site);
 
 /* ---- asynchronous, on the event loop ---- */
 
@@ -90,6 +109,20 @@ int rconn_master_of_slot(const struct rconn *rc, int slot, struct cluster_endpoi
 int rconn_command(struct rconn *rc, rconn_reply_cb cb, void *arg, const char *fmt, ...);
 int rconn_command_argv(struct rconn *rc, rconn_reply_cb cb, void *arg, int argc, const char **argv,
                        const size_t *argvlen);
+
+/* As rconn_command_argv, for a write that must reach replicas: with the
+ * address's replica_acks > 0, a reply that is no error is held, WAIT
+ * replica_acks replica_acks_timeout_ms is sent on the connection the write
+ * ran on (on a cluster: to the master that answered it), and cb gets the
+ * held reply once that many replicas acknowledged; fewer: cb gets an error
+ * reply for which rconn_reply_acks_short is true (the write stays on the
+ * master, unconfirmed; logged once, counted as REDIS_ACKS_INTAKE); no answer
+ * to WAIT: NULL. With replica_acks 0, rconn_command_argv. */
+int rconn_command_argv_acked(struct rconn *rc, rconn_reply_cb cb, void *arg, int argc,
+                             const char **argv, const size_t *argvlen);
+
+/* Whether reply is rconn_command_argv_acked's "too few replicas" answer. */
+bool rconn_reply_acks_short(const redisReply *reply);
 
 /* Closes the connection; pending commands are answered with NULL. */
 void rconn_free(struct rconn *rc);

@@ -30,6 +30,10 @@ struct rlink {
     int q_head, q_len, q_cap;
     struct cluster_tx *tx; /* a MULTI being collected */
     bool broken;
+    int timeout_ms;   /* each command's socket timeout (0: as the context was made) */
+    int replica_acks; /* rlink_writes_wait: struct redis_address's */
+    int replica_acks_timeout_ms;
+    struct cluster_endpoint one; /* one Redis: its address, for log lines */
 };
 
 struct rlink *rlink_wrap(redisContext *c)
@@ -58,6 +62,11 @@ struct rlink *rlink_connect(const struct redis_address *addr, int timeout_ms)
         free(l);
         return NULL;
     }
+    l->timeout_ms = timeout_ms;
+    snprintf(l->one.host, sizeof l->one.host, "%.200s", addr->is_unix ? addr->path : addr->host);
+    l->one.port = addr->port;
+    l->replica_acks = addr->replica_acks;
+    l->replica_acks_timeout_ms = addr->replica_acks_timeout_ms;
     return l;
 }
 
@@ -98,6 +107,7 @@ bool rlink_broken(const struct rlink *l)
 
 void rlink_set_timeout(struct rlink *l, int ms)
 {
+    l->timeout_ms = ms;
     if (l->cs) {
         cluster_sync_set_timeout(l->cs, ms);
         return;
@@ -456,4 +466,66 @@ int rlink_script_load(struct rlink *l, const char *body)
             freeReplyObject(r);
     }
     return rc;
+}
+
+void rlink_writes_begin(struct rlink *l)
+{
+    if (l->cs)
+        cluster_sync_used_clear(l->cs);
+}
+
+/* WAIT on c (its socket timeout raised for the wait): the replicas that
+ * acknowledged, or -1 when there was no answer. */
+static long long wait_on(struct rlink *l, redisContext *c)
+{
+    int ms = l->timeout_ms + l->replica_acks_timeout_ms;
+    struct timeval wait_tv = {ms / 1000, (ms % 1000) * 1000};
+    struct timeval tv = {l->timeout_ms / 1000, (l->timeout_ms % 1000) * 1000};
+    redisSetTimeout(c, wait_tv);
+    redisReply *r = redisCommand(c, "WAIT %d %d", l->replica_acks, l->replica_acks_timeout_ms);
+    if (l->timeout_ms > 0)
+        redisSetTimeout(c, tv);
+    long long acks = r && r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
+    if (acks < 0)
+        log_warn("redis: WAIT for %d replicas not answered%s%s", l->replica_acks,
+                 r && r->type == REDIS_REPLY_ERROR ? ": " : "",
+                 r && r->type == REDIS_REPLY_ERROR ? r->str : "");
+    if (r)
+        freeReplyObject(r);
+    return acks;
+}
+
+int rlink_writes_wait(struct rlink *l, const char *what)
+{
+    if (l->replica_acks <= 0 || rlink_broken(l))
+        return 0;
+    redisContext *cs[CLUSTER_MAX_MASTERS * 2];
+    struct cluster_endpoint eps[CLUSTER_MAX_MASTERS * 2];
+    int n = 1;
+    if (l->cs) {
+        drain(l);
+        n = cluster_sync_used(l->cs, cs, eps, CLUSTER_MAX_MASTERS * 2);
+    } else {
+        cs[0] = l->c;
+        eps[0] = l->one; /* one Redis */
+    }
+    bool failed = false, few = false;
+    for (int i = 0; i < n; i++) {
+        long long acks = wait_on(l, cs[i]);
+        if (acks < 0) {
+            if (l->cs)
+                lose_connection(l, cs[i]);
+            failed = true;
+            continue;
+        }
+        if (acks >= l->replica_acks)
+            continue;
+        few = true;
+        log_warn("redis %s:%d: %lld of %d replicas acknowledged %s within %d ms; kept, "
+                 "unconfirmed",
+                 eps[i].host, eps[i].port, acks, l->replica_acks, what, l->replica_acks_timeout_ms);
+    }
+    if (few)
+        redis_acks_short_count(REDIS_ACKS_COMMIT);
+    return failed ? -1 : few ? 1 : 0;
 }

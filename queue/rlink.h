@@ -67,6 +67,21 @@ int rlink_masters(struct rlink *l);
 redisReply *rlink_command_on_master(struct rlink *l, int m, int argc, const char **argv,
                                     const size_t *argvlen);
 
+/* Starts a group of writes that must reach replicas (the address's
+ * replica_acks, queue/redis_conn.h): the connections that carry commands
+ * from now on are the ones rlink_writes_wait waits on. */
+void rlink_writes_begin(struct rlink *l);
+
+/* After the replies of the writes since rlink_writes_begin are read: WAIT
+ * replica_acks replica_acks_timeout_ms on each connection they used (one
+ * Redis: its connection; a cluster: each master written to). Returns 0 when
+ * every WAIT counted replica_acks replicas or more (or replica_acks is 0:
+ * nothing sent); 1 when one counted fewer (one log line per such master,
+ * naming it and `what`, e.g. "3 commits"; counted once as
+ * REDIS_ACKS_COMMIT): the writes stand on the master only; -1 when a WAIT
+ * got no answer (the link is then broken). */
+int rlink_writes_wait(struct rlink *l, const char *what);
+
 /* SCRIPT LOAD body, on every master of a cluster. Returns 0 or -1. */
 int rlink_script_load(struct rlink *l, const char *body);
 

@@ -264,7 +264,11 @@ struct script script_commit = {
 /*
  * Pended claims whose information deadline has passed go back on the work
  * stream, marked so that the worker decides them as expired (RULES.md § 4, § 6).
- * The entry carries the hints intake stores (claim, m, s, g, p, y).
+ * The entry carries the hints intake stores (claim, m, s, g, p, y). The
+ * claim hashes are read (by a prefix in ARGV: undeclared keys) before
+ * anything is written: on a cluster, a script that touches an undeclared key
+ * of a slot being migrated away stops there, keeping what it wrote before,
+ * so a stop here leaves every claim pended for the next sweep.
  * KEYS: 1 pended set, 2 work stream
  * ARGV: 1 today's day number, 2 the claim key prefix, 3 at most this many
  * Returns how many were requeued.
@@ -273,10 +277,14 @@ struct script script_expire_pended = {
     "expire_pended",
     "local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1], 'LIMIT', 0, "
     "tonumber(ARGV[3]))\n"
-    "for _, id in ipairs(ids) do\n"
-    "  redis.call('ZREM', KEYS[1], id)\n"
-    "  local f = redis.call('HMGET', ARGV[2] .. id, 'member_id', 'subscriber_id', 'group_hint', "
+    "local hints = {}\n"
+    "for i, id in ipairs(ids) do\n"
+    "  hints[i] = redis.call('HMGET', ARGV[2] .. id, 'member_id', 'subscriber_id', 'group_hint', "
     "'plan_hint', 'years')\n"
+    "end\n"
+    "for i, id in ipairs(ids) do\n"
+    "  local f = hints[i]\n"
+    "  redis.call('ZREM', KEYS[1], id)\n"
     "  redis.call('XADD', KEYS[2], '*', 'claim', id, 'm', f[1] or '', 's', f[2] or '', 'g', f[3] "
     "or '',\n"
     "             'p', f[4] or '', 'y', f[5] or '', 'expired', '1')\n"

@@ -517,12 +517,13 @@ static void append_fact_reads(struct work_conn *wc, const struct work_item *e, c
     const char *argv[] = {"EVALSHA", script_claim_start.sha, "3", k_claim, k_proc, k_body, now,
                           idx_prefix};
     rlink_append_argv(wc->c, 8, argv, NULL);
-    rlink_append(wc->c, "GET " KEYF_MEMBER, p, e->member_id);
-    rlink_append(wc->c, "GET " KEYF_MEMBER, p, e->subscriber_id);
+    /* Member records are on the family's shard, the claim's (queue/members.h). */
+    rlink_append(wc->c, "GET " KEYF_MEMBER, sp.s, e->member_id);
+    rlink_append(wc->c, "GET " KEYF_MEMBER, sp.s, e->subscriber_id);
     rlink_append(wc->c, "GET " KEYF_GROUP, p, e->group_id);
     rlink_append(wc->c, "GET " KEYF_PLAN, p, e->plan_id);
     if (e->parent_id[0])
-        rlink_append(wc->c, "GET " KEYF_MEMBER, p, e->parent_id);
+        rlink_append(wc->c, "GET " KEYF_MEMBER, sp.s, e->parent_id);
     append_accumulator_reads(wc, e);
     rlink_append(wc->c, "GET " KEYF_FAMVER, sp.s, e->subscriber_id);
 }
@@ -863,6 +864,7 @@ int queue_commit(struct work_conn *wc, const struct work_commit *commits, int n,
     if (n > WORK_MAX_BATCH)
         n = WORK_MAX_BATCH;
     bool sent[WORK_MAX_BATCH];
+    rlink_writes_begin(wc->c);
     for (int i = 0; i < n; i++) {
         sent[i] = build_commit(wc, &commits[i], cc) == 0;
         if (!sent[i]) {
@@ -902,6 +904,13 @@ int queue_commit(struct work_conn *wc, const struct work_commit *commits, int n,
         }
         freeReplyObject(r);
     }
+    int done = 0;
+    for (int i = 0; i < n; i++)
+        done += results[i] == WORK_COMMIT_OK;
+    char what[32];
+    snprintf(what, sizeof what, "%d commit%s", done, done == 1 ? "" : "s");
+    if (done > 0 && !broken && rlink_writes_wait(wc->c, what) < 0)
+        broken = true; /* committed; the link is remade (replica_acks) */
     if (reload && !broken && !load_scripts(wc))
         log_warn("worker: cannot load the worker's scripts");
     return broken ? -1 : 0;

@@ -49,7 +49,7 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: claimsd [--config FILE] [--listen HOST:PORT] [--data-dir DIR] [--redis URL]\n"
-            "               [--redis-cluster HOST:PORT[,HOST:PORT...]]\n"
+            "               [--redis-cluster HOST:PORT[,HOST:PORT...]] [--replica-acks N]\n"
             "               [--role all|intake|worker] [--workers N] [--log-level LEVEL]\n"
             "\n"
             "  --config FILE      JSON configuration (docs/configuration.md)\n"
@@ -58,6 +58,7 @@ static void usage(FILE *out)
             "  --redis URL        redis://host:port[/db] or unix:/path; without it claimsd\n"
             "                     starts its own redis-server under the data directory\n"
             "  --redis-cluster SEEDS  an existing Redis Cluster, by one or more of its nodes\n"
+            "  --replica-acks N   intake and commits wait for N replicas (WAIT), 0..16\n"
             "  --role ROLE        all (default), intake (HTTP only) or worker (adjudication only)\n"
             "  --workers N        adjudication worker threads (default 2)\n"
             "\n"
@@ -136,6 +137,19 @@ static int set_workers_option(struct config *cfg, const char *arg)
     return 0;
 }
 
+/* --replica-acks N (0..16); -1 after printing the error. */
+static int set_replica_acks_option(struct config *cfg, const char *arg)
+{
+    char *end;
+    long n = strtol(arg, &end, 10);
+    if (*end || end == arg || n < 0 || n > 16) {
+        fprintf(stderr, "claimsd: --replica-acks must be 0..16\n");
+        return -1;
+    }
+    cfg->replica_acks = (int)n;
+    return 0;
+}
+
 /* --log-level LEVEL; -1 after printing the error. */
 static int set_log_level_option(struct config *cfg, const char *arg)
 {
@@ -148,7 +162,7 @@ static int set_log_level_option(struct config *cfg, const char *arg)
     return 0;
 }
 
-enum { OPT_LOG_LEVEL = 1000, OPT_REDIS_CLUSTER };
+enum { OPT_LOG_LEVEL = 1000, OPT_REDIS_CLUSTER, OPT_REPLICA_ACKS };
 
 /* Applies one option getopt_long returned (--help and --version exit); -1
  * after printing the error. */
@@ -165,6 +179,7 @@ static int apply_option(int c, const char *arg, struct config *cfg)
     case 'd': snprintf(cfg->data_dir, sizeof cfg->data_dir, "%s", arg); return 0;
     case 'r': return set_redis_option(cfg, arg);
     case OPT_REDIS_CLUSTER: return set_redis_cluster_option(cfg, arg);
+    case OPT_REPLICA_ACKS: return set_replica_acks_option(cfg, arg);
     case 'R':
         if (config_set_role(cfg, arg) != 0) {
             fprintf(stderr, "claimsd: --role must be all, intake or worker\n");
@@ -191,6 +206,7 @@ static int parse_args(int argc, char **argv, struct config *cfg)
         {"workers", required_argument, NULL, 'w'},
         {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
         {"redis-cluster", required_argument, NULL, OPT_REDIS_CLUSTER},
+        {"replica-acks", required_argument, NULL, OPT_REPLICA_ACKS},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -510,11 +526,34 @@ static int load_calendar(struct app *app)
     return 0;
 }
 
+/* replica_acks needs a Redis with replicas, and a wait shorter than a
+ * command's deadline (commands sent behind a WAIT on the event loop's
+ * connection wait for it). 0, or -1 after logging. */
+static int check_replica_acks(const struct config *cfg)
+{
+    if (cfg->replica_acks == 0)
+        return 0;
+    if (!cfg->redis_cluster[0] && !cfg->redis_url[0]) {
+        log_error("replica_acks %d needs --redis or --redis-cluster: the embedded Redis has no "
+                  "replicas",
+                  cfg->replica_acks);
+        return -1;
+    }
+    if (cfg->replica_acks_timeout_ms >= cfg->redis_timeout_ms) {
+        log_error("replica_acks_timeout_ms (%d) must be less than redis_timeout_ms (%d)",
+                  cfg->replica_acks_timeout_ms, cfg->redis_timeout_ms);
+        return -1;
+    }
+    return 0;
+}
+
 /* Where Redis is: the cluster's seeds, the URL, or an embedded redis-server
  * started in child (then rt->child); 0, or the exit status after logging. */
 static int locate_redis(struct runtime *rt, struct redis_child *child)
 {
     struct app *app = rt->app;
+    if (check_replica_acks(&app->cfg) != 0)
+        return 2;
     if (app->cfg.redis_cluster[0]) {
         if (redis_cluster_address_parse(app->cfg.redis_cluster, &app->redis_addr) != 0) {
             log_error("redis_cluster must be a list of seed nodes \"host:port\"");
@@ -530,10 +569,15 @@ static int locate_redis(struct runtime *rt, struct redis_child *child)
             return 1;
         rt->child = child;
     }
+    app->redis_addr.replica_acks = app->cfg.replica_acks;
+    app->redis_addr.replica_acks_timeout_ms = app->cfg.replica_acks_timeout_ms;
     char where[REDIS_ADDR_LEN + 32];
     redis_address_format(&app->redis_addr, where, sizeof where);
     log_info("claimsd %s starting: role %s, redis %s", CLAIMSD_VERSION,
              config_role_name(app->cfg.role), where);
+    if (app->cfg.replica_acks > 0)
+        log_info("replica_acks %d: intake and commits wait up to %d ms for that many replicas",
+                 app->cfg.replica_acks, app->cfg.replica_acks_timeout_ms);
     return 0;
 }
 
@@ -555,13 +599,21 @@ static int start_loop(struct runtime *rt)
     app->redis = rconn_new(app->base, &app->redis_addr, app->cfg.redis_timeout_ms);
     if (!app->redis)
         return -1;
-    app->intake = queue_intake_new(app->base, app->redis, app->cfg.key_prefix, INTAKE_MAX_BATCH);
+    /* replica_acks: a WAIT holds the connection it is sent on until the
+     * replicas answer, so intake gets a connection of its own and the other
+     * requests' commands do not queue behind its WAITs. */
+    if (app->cfg.replica_acks > 0 && app->cfg.role != ROLE_WORKER &&
+        !(app->intake_redis = rconn_new(app->base, &app->redis_addr, app->cfg.redis_timeout_ms)))
+        return -1;
+    struct rconn *intake_rc = app->intake_redis ? app->intake_redis : app->redis;
+    app->intake = queue_intake_new(app->base, intake_rc, app->cfg.key_prefix, INTAKE_MAX_BATCH);
     if (!app->intake)
         return -1;
-    /* Serve only once the loop's own Redis connection is up, so that the
+    /* Serve only once the loop's own Redis connections are up, so that the
      * first requests do not meet a 503 that only says "starting". */
     for (time_t until = (time_t)clock_wall_seconds() + 1 + app->cfg.redis_timeout_ms / 1000;
-         !rconn_is_connected(app->redis) && (time_t)clock_wall_seconds() <= until && !early_stop;)
+         (!rconn_is_connected(app->redis) || !rconn_is_connected(intake_rc)) &&
+         (time_t)clock_wall_seconds() <= until && !early_stop;)
         event_base_loop(app->base, EVLOOP_ONCE);
     return 0;
 }
@@ -657,6 +709,7 @@ static void stop_parts(struct runtime *rt, SSL_CTX *tls)
     token_sub_free(app->token_sub); /* its heartbeats in flight need nothing of it */
     if (app->redis)
         rconn_free(app->redis);
+    rconn_free(app->intake_redis); /* NULL without replica_acks */
     ratelimit_free(app->ratelimit);
     token_cache_free(app->tokens);  /* after rconn_free: its last answers may reach the cache */
     queue_intake_free(app->intake); /* after rconn_free: a batch in flight was answered */

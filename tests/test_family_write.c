@@ -110,11 +110,11 @@ static enum queue_status write_one(const char *const *ids, size_t n_ids, const c
 
 START_TEST(test_read_answers_sorted_family_group_and_added)
 {
-    command("SADD t:family:E1 E1-01 E1 E1-09");
-    command("SET t:member:E1 {\"e\":1}");
-    command("SET t:member:E1-01 {\"s\":1}");
+    command("SADD t:{c}family:E1 E1-01 E1 E1-09");
+    command("SET t:{c}member:E1 {\"e\":1}");
+    command("SET t:{c}member:E1-01 {\"s\":1}");
     command("SET t:group:G1 {\"g\":1}");
-    command("SET t:member:X7 {\"x\":1}");
+    command("SET t:{c}member:X7 {\"x\":1}");
     struct family_answer a = {0};
     ck_assert_int_eq(queue_family_read(rc, PREFIX, "E1", "G1", "X7", on_family, &a), 0);
     run_until(&a.done);
@@ -139,18 +139,18 @@ END_TEST
 
 START_TEST(test_write_stores_records_keys_and_moves_the_version)
 {
-    command("SADD t:family:E1 E1");
+    command("SADD t:{c}family:E1 E1");
     command("SET t:{c}famver:E1 7:claim-1");
     const char *ids[] = {"E1"};
     ck_assert_int_eq(write_one(ids, 1, "", "{\"v\":1}"), QUEUE_OK);
     char out[128];
-    text(out, sizeof out, "GET t:member:E1-02");
+    text(out, sizeof out, "GET t:{c}member:E1-02");
     ck_assert_str_eq(out, "{\"v\":1}");
     text(out, sizeof out, "GET t:{c}famver:E1");
     ck_assert_str_eq(out, "8:event");
-    text(out, sizeof out, "HGET t:{c}mref:E1-02 plan_id");
+    text(out, sizeof out, "HGET t:mref:E1-02 plan_id");
     ck_assert_str_eq(out, "P1");
-    redisReply *r = redisCommand(c, "SISMEMBER t:family:E1 E1-02");
+    redisReply *r = redisCommand(c, "SISMEMBER t:{c}family:E1 E1-02");
     ck_assert_int_eq(r->integer, 1);
     freeReplyObject(r);
     /* The next write must expect what is stored now. */
@@ -163,13 +163,13 @@ END_TEST
 
 START_TEST(test_write_refused_when_a_record_changed)
 {
-    command("SADD t:family:E1 E1 E1-02");
-    command("SET t:member:E1-02 {\"v\":2}");
+    command("SADD t:{c}family:E1 E1 E1-02");
+    command("SET t:{c}member:E1-02 {\"v\":2}");
     const char *ids[] = {"E1", "E1-02"};
     ck_assert_int_eq(write_one(ids, 2, "{\"v\":1}", "{\"v\":3}"), QUEUE_CONFLICT);
     ck_assert_int_eq(write_one(ids, 2, "", "{\"v\":3}"), QUEUE_CONFLICT);
     char out[64];
-    text(out, sizeof out, "GET t:member:E1-02");
+    text(out, sizeof out, "GET t:{c}member:E1-02");
     ck_assert_str_eq(out, "{\"v\":2}");
     text(out, sizeof out, "GET t:{c}famver:E1");
     ck_assert_str_eq(out, "");
@@ -178,11 +178,11 @@ END_TEST
 
 START_TEST(test_write_refused_when_the_family_set_changed)
 {
-    command("SADD t:family:E1 E1 E1-05");
+    command("SADD t:{c}family:E1 E1 E1-05");
     const char *ids[] = {"E1"}; /* read before E1-05 joined */
     ck_assert_int_eq(write_one(ids, 1, "", "{\"v\":1}"), QUEUE_CONFLICT);
     char out[64];
-    text(out, sizeof out, "GET t:member:E1-02");
+    text(out, sizeof out, "GET t:{c}member:E1-02");
     ck_assert_str_eq(out, "");
 }
 END_TEST

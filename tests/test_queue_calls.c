@@ -127,9 +127,9 @@ START_TEST(test_member_record_moves_family_and_writes_its_reference)
     run_until(&f, &put.done);
     ck_assert_int_eq(put.status, QUEUE_OK);
     ck_assert(!put.existed);
-    ck_assert_int_eq(test_redis_int(f.c, "SISMEMBER t:family:M1 M1-02"), 1);
+    ck_assert_int_eq(test_redis_int(f.c, "SISMEMBER t:{c}family:M1 M1-02"), 1);
     char text[128];
-    command_text(f.c, text, sizeof text, "HGET t:{c}mref:M1-02 plan_id");
+    command_text(f.c, text, sizeof text, "HGET t:mref:M1-02 plan_id");
     ck_assert_str_eq(text, "P1");
 
     /* The member moves to another family: out of the old set, into the new. */
@@ -142,9 +142,9 @@ START_TEST(test_member_record_moves_family_and_writes_its_reference)
     run_until(&f, &again.done);
     ck_assert_int_eq(again.status, QUEUE_OK);
     ck_assert(again.existed);
-    ck_assert_int_eq(test_redis_int(f.c, "SISMEMBER t:family:M1 M1-02"), 0);
-    ck_assert_int_eq(test_redis_int(f.c, "SISMEMBER t:family:M2 M1-02"), 1);
-    command_text(f.c, text, sizeof text, "HGET t:{c}mref:M1-02 subscriber_id");
+    ck_assert_int_eq(test_redis_int(f.c, "SISMEMBER t:{c}family:M1 M1-02"), 0);
+    ck_assert_int_eq(test_redis_int(f.c, "SISMEMBER t:{c}family:M2 M1-02"), 1);
+    command_text(f.c, text, sizeof text, "HGET t:mref:M1-02 subscriber_id");
     ck_assert_str_eq(text, "M2");
 
     struct records_answer got = {0};
@@ -181,7 +181,7 @@ START_TEST(test_member_record_moves_family_and_writes_its_reference)
     ck_assert_int_eq(queue_seeded_blocking(l, PREFIX), 1);
     ck_assert_int_eq(queue_record_exists_blocking(l, PREFIX, QUEUE_RECORD_MEMBER, "M3"), 1);
     rlink_close(l);
-    ck_assert_int_eq(test_redis_int(f.c, "SISMEMBER t:family:M3 M3"), 1);
+    ck_assert_int_eq(test_redis_int(f.c, "SISMEMBER t:{c}family:M3 M3"), 1);
     fixture_close(&f);
 }
 END_TEST

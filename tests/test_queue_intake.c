@@ -44,11 +44,6 @@ static void fixture_open(struct fixture *f, int max_batch)
     f->rc = test_rconn_connect(f->base, &redis);
     f->qi = queue_intake_new(f->base, f->rc, PREFIX, max_batch);
     ck_assert_ptr_nonnull(f->qi);
-    redisReply *r =
-        redisCommand(f->c, "HSET t:{c}mref:M1-02 subscriber_id M1 group_id G1 plan_id P1");
-    freeReplyObject(r);
-    r = redisCommand(f->c, "HSET t:{c}mref:M1 subscriber_id M1 group_id G1 plan_id P1");
-    freeReplyObject(r);
 }
 
 static void fixture_close(struct fixture *f)
@@ -82,6 +77,10 @@ static void record_for(struct queue_claim_record *rec, const char *claim_id, con
         .idem_value = "",
         .idem_ttl_seconds = 60,
     };
+    /* The family the caller read from the member directory before drawing
+     * the id: members of family M1, anyone else unknown. */
+    if (strcmp(member, "M1") == 0 || strcmp(member, "M1-02") == 0)
+        rec->ref = (struct queue_member_ref){"M1", "G1", "P1"};
 }
 
 /* Runs the loop until every answer came (or 5 s). */

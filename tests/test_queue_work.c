@@ -324,8 +324,8 @@ START_TEST(test_out_of_memory_leaves_the_claim_for_redelivery)
                     "received 2026-11-02 target 2026-11-16",
                     A, A));
     ok(redisCommand(rc, "SET claims:{c}body:%s {\"type\":\"pharmacy\"}", A));
-    ok(redisCommand(rc, "SET claims:member:M1 {\"member_id\":\"M1\"}"));
-    ok(redisCommand(rc, "SET claims:member:S1 {\"member_id\":\"S1\"}"));
+    ok(redisCommand(rc, "SET claims:{c}member:M1 {\"member_id\":\"M1\"}"));
+    ok(redisCommand(rc, "SET claims:{c}member:S1 {\"member_id\":\"S1\"}"));
     struct work_item items[1] = {item_of(A)};
     int refused = 0;
     for (long n = 0;; n++) {

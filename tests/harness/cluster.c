@@ -274,3 +274,96 @@ int test_cluster_master_of_slot(const struct test_cluster *rc, int slot)
     ck_abort_msg("no node knows the master of slot %d", slot);
     return -1;
 }
+
+redisContext *test_cluster_connect(const struct test_cluster *rc, int i)
+{
+    ck_assert_msg(rc->pid[i] > 0, "node %d is not running", i);
+    return cluster_connect(rc->port[i]);
+}
+
+void test_cluster_kill(struct test_cluster *rc, int i)
+{
+    ck_assert_msg(rc->pid[i] > 0, "node %d is not running", i);
+    kill(rc->pid[i], SIGKILL);
+    waitpid(rc->pid[i], NULL, 0);
+    rc->pid[i] = -1;
+}
+
+bool test_cluster_wait_ok(const struct test_cluster *rc, int timeout_ms)
+{
+    for (int waited = 0;; waited += 50) {
+        bool ok = true;
+        for (int i = 0; i < rc->n && ok; i++)
+            ok = rc->pid[i] <= 0 || cluster_state_ok(rc, i);
+        if (ok)
+            return true;
+        if (waited >= timeout_ms)
+            return false;
+        test_sleep_ms(50);
+    }
+}
+
+int test_cluster_slots_of(const struct test_cluster *rc, int m, int upto, int *at_most_upto,
+                          int *lowest)
+{
+    int any = 0;
+    while (any < rc->n && rc->pid[any] <= 0)
+        any++;
+    ck_assert_int_lt(any, rc->n);
+    redisContext *c = cluster_connect(rc->port[any]);
+    redisReply *r = redisCommand(c, "CLUSTER SLOTS");
+    ck_assert_msg(r && r->type == REDIS_REPLY_ARRAY, "no CLUSTER SLOTS answer");
+    int total = 0, below = 0, low = -1;
+    for (size_t k = 0; k < r->elements; k++) {
+        const redisReply *range = r->element[k];
+        if (range->elements < 3 || (int)range->element[2]->element[1]->integer != rc->port[m])
+            continue;
+        long long from = range->element[0]->integer, to = range->element[1]->integer;
+        total += (int)(to - from + 1);
+        if (low < 0 || from < low)
+            low = (int)from;
+        if (from <= upto)
+            below += (int)((to < upto ? to : upto) - from + 1);
+    }
+    freeReplyObject(r);
+    redisFree(c);
+    if (at_most_upto)
+        *at_most_upto = below;
+    if (lowest)
+        *lowest = low;
+    return total;
+}
+
+int test_cluster_reshard(const struct test_cluster *rc, int from, int to, int slots, int pipeline)
+{
+    char entry[32], count[16], keys[16];
+    snprintf(entry, sizeof entry, "127.0.0.1:%d", rc->port[to]);
+    snprintf(count, sizeof count, "%d", slots);
+    snprintf(keys, sizeof keys, "%d", pipeline > 0 ? pipeline : 10);
+    const char *argv[] = {
+        "redis-cli",     "--cluster", "reshard",         entry, "--cluster-from",     rc->id[from],
+        "--cluster-to",  rc->id[to],  "--cluster-slots", count, "--cluster-pipeline", keys,
+        "--cluster-yes", NULL};
+    pid_t cli = cluster_spawn(argv, rc->dir, "reshard.out");
+    int st;
+    ck_assert_int_eq(waitpid(cli, &st, 0), cli);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+char *test_cluster_file_tail(const struct test_cluster *rc, const char *name, size_t max)
+{
+    char path[400];
+    snprintf(path, sizeof path, "%s/%s", rc->dir, name);
+    char *out = calloc(1, max + 1);
+    ck_assert_ptr_nonnull(out);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return out;
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    fseek(f, size > (long)max ? size - (long)max : 0, SEEK_SET);
+    size_t n = fread(out, 1, max, f);
+    out[n] = '\0';
+    fclose(f);
+    return out;
+}

@@ -169,6 +169,29 @@ int test_cluster_replica_of(const struct test_cluster *rc, int m);
 void test_cluster_seeds(const struct test_cluster *rc, char *out, size_t size);
 /* The node that is master of slot now (CLUSTER SLOTS of a running node). */
 int test_cluster_master_of_slot(const struct test_cluster *rc, int slot);
+/* A blocking connection to node i (5 s timeout); the caller frees it with
+ * redisFree. The test fails when it cannot connect. */
+redisContext *test_cluster_connect(const struct test_cluster *rc, int i);
+/* SIGKILLs node i and waits for it; its pid becomes -1, so it is no longer
+ * a seed nor asked by the other test_cluster_* calls. */
+void test_cluster_kill(struct test_cluster *rc, int i);
+/* Waits up to timeout_ms until every running node says cluster_state:ok;
+ * false when one still does not. */
+bool test_cluster_wait_ok(const struct test_cluster *rc, int timeout_ms);
+/* How many slots master m holds now (CLUSTER SLOTS of a running node), how
+ * many of them are at most `upto` (when at_most_upto is not NULL) and its
+ * lowest slot (when lowest is not NULL; -1 when it holds none). */
+int test_cluster_slots_of(const struct test_cluster *rc, int m, int upto, int *at_most_upto,
+                          int *lowest);
+/* Moves the first `slots` slots (in slot order) of master `from` to master
+ * `to` with `redis-cli --cluster reshard`, the keys by MIGRATE `pipeline` at
+ * a time (0: redis-cli's default, 10), so that clients meet ASK and TRYAGAIN
+ * meanwhile; returns redis-cli's exit status (its output is appended to
+ * <dir>/reshard.out). */
+int test_cluster_reshard(const struct test_cluster *rc, int from, int to, int slots, int pipeline);
+/* The last `max` bytes of a file under the cluster's folder (malloc'd,
+ * caller frees; "" when absent): a failed redis-cli's output. */
+char *test_cluster_file_tail(const struct test_cluster *rc, const char *name, size_t max);
 
 /* Runs every test of s in fork mode (CK_FORK_GETENV: as $CK_FORK says, or
  * CK_NOFORK) with Check's normal output, frees the runner and returns how

@@ -1,0 +1,259 @@
+/*
+ * replica_acks on a Redis Cluster (issue 12; docs/operations.md "Running on
+ * a cluster"): a local cluster of 3 masters and 3 replicas
+ * (tests/harness/cluster.c), claimsd with --redis-cluster and
+ * --replica-acks 1. Claims are answered 202 only once the replica of the
+ * master that holds {c} has them (WAIT goes to the master the intake
+ * script ran on, through the router), and every one is finalized once; with
+ * that replica stopped, intake is answered 503 and the worker's commit is
+ * counted short; with it back, the retry with the same Idempotency-Key gets
+ * the same single claim.
+ */
+#include <check.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "date.h"
+#include "../harness/harness.h"
+#include "queue/cluster.h"
+
+#define ADMIN "cluster-acks-bootstrap-admin-token-0123456789"
+#define WAIT_MS 400 /* replica_acks_timeout_ms of these tests */
+#define IDX_ALL "claims:{c}idx:all"
+
+static struct test_cluster cluster;
+static struct test_claimsd server;
+static int claims_master, claims_replica; /* the nodes holding {c}, and its replica */
+
+static const char *const admin_env[] = {"CLAIMSD_BOOTSTRAP_ADMIN_TOKEN=" ADMIN, NULL};
+
+static void setup(void)
+{
+    test_cluster_start(&cluster, true);
+    char seeds[512], cfg[1024], path[512];
+    test_cluster_seeds(&cluster, seeds, sizeof seeds);
+    snprintf(cfg, sizeof cfg,
+             "{\"seed_dir\": \"%s/sample\", \"rate_limits\": null, "
+             "\"replica_acks_timeout_ms\": %d}",
+             getenv("CLAIMS_CONFIG_DIR"), WAIT_MS);
+    snprintf(path, sizeof path, "%s", test_write_file(cluster.dir, "acks.json", cfg));
+    const char *args[] = {"--redis-cluster", seeds, "--config", path, "--replica-acks", "1",
+                          "--workers",       "2",   NULL};
+    memset(&server, 0, sizeof server);
+    if (test_claimsd_start(&server, args, admin_env, NULL) != 0) {
+        char *log = test_claimsd_log(&server);
+        fprintf(stderr, "claimsd did not start on the cluster:\n%s\n", log);
+        free(log);
+        exit(2);
+    }
+    claims_master =
+        test_cluster_master_of_slot(&cluster, cluster_key_slot(IDX_ALL, strlen(IDX_ALL)));
+    claims_replica = test_cluster_replica_of(&cluster, claims_master);
+}
+
+static void teardown(void)
+{
+    kill(cluster.pid[claims_replica], SIGCONT);
+    int status = test_claimsd_stop(&server, SIGTERM);
+    if (status != 0) {
+        char *log = test_claimsd_log(&server);
+        fprintf(stderr, "claimsd exited %d at teardown; its log:\n%s\n", status, log);
+        free(log);
+        exit(1);
+    }
+    test_remove_tree(server.dir);
+    test_cluster_stop(&cluster);
+}
+
+/* A pharmacy claim of Ana (M1001-02), filled n days ago. */
+static char *pharmacy(int n)
+{
+    char fill[16];
+    char *b = malloc(2048);
+    ck_assert_ptr_nonnull(b);
+    snprintf(b, 2048,
+             "{\"type\":\"pharmacy\",\"member_id\":\"M1001-02\","
+             "\"patient\":{\"first_name\":\"Ana\",\"last_name\":\"Lopez\","
+             "\"birth_date\":\"2015-06-10\"},"
+             "\"pharmacy\":{\"name\":\"Corner Drug #12\",\"npi\":\"1245319599\","
+             "\"network\":\"in\"},\"ndc\":\"0071-0155-23\",\"fill_date\":\"%s\","
+             "\"drug_name\":\"Test drug\",\"quantity\":30,\"days_supply\":30,"
+             "\"charge\":42.17}",
+             date_format(date_add_days(date_today(), -n), fill));
+    return b;
+}
+
+/* POST /v1/claims as admin with an Idempotency-Key: the status, and the
+ * claim id into id on 202. */
+static long submit(const char *body, const char *key, char id[64])
+{
+    char header[128];
+    snprintf(header, sizeof header, "Idempotency-Key: %s", key);
+    struct test_response res;
+    test_api(&server, "POST", "/v1/claims", ADMIN, body, header, &res);
+    long status = res.status;
+    snprintf(id, 64, "%s", status == 202 ? test_json_str(res.body, "claim_id") : "");
+    if (status == 503) {
+        char retry[8] = "";
+        ck_assert_str_eq(test_json_str(res.body, "error.code"), "unavailable");
+        ck_assert(test_response_header(&res, "Retry-After", retry, sizeof retry));
+        ck_assert_str_eq(retry, "1");
+    }
+    test_response_free(&res);
+    return status;
+}
+
+/* The claim once final (at most 30 s); the caller frees it. */
+static char *wait_final(const char *id)
+{
+    char path[128];
+    snprintf(path, sizeof path, "/v1/claims/%s", id);
+    for (int i = 0; i < 300; i++) {
+        struct test_response res;
+        test_api(&server, "GET", path, ADMIN, NULL, NULL, &res);
+        const char *st = res.status == 200 ? test_json_str(res.body, "status") : "";
+        if (strcmp(st, "approved") == 0 || strcmp(st, "denied") == 0) {
+            char *body = strdup(res.body);
+            test_response_free(&res);
+            return body;
+        }
+        test_response_free(&res);
+        test_sleep_ms(100);
+    }
+    ck_abort_msg("claim %s not final within 30 s", id);
+    return NULL;
+}
+
+/* A counter's value in /metrics ("name{labels}"), -1 when absent. */
+static long long metric(const char *name)
+{
+    struct test_response res;
+    test_api(&server, "GET", "/metrics", ADMIN, NULL, NULL, &res);
+    ck_assert_int_eq(res.status, 200);
+    char line[160];
+    snprintf(line, sizeof line, "\n%s ", name);
+    const char *at = strstr(res.body, line);
+    long long v = at ? atoll(at + strlen(line)) : -1;
+    test_response_free(&res);
+    return v;
+}
+
+/* EXISTS of a claims key on the replica of {c}'s master (READONLY: a
+ * replica answers reads of its master's slots). */
+static long long exists_on_replica(const char *fmt, const char *id)
+{
+    struct timeval tv = {2, 0};
+    redisContext *c = redisConnectWithTimeout("127.0.0.1", cluster.port[claims_replica], tv);
+    ck_assert(c && !c->err);
+    redisReply *r = redisCommand(c, "READONLY");
+    ck_assert(r && r->type == REDIS_REPLY_STATUS);
+    freeReplyObject(r);
+    char key[160];
+    snprintf(key, sizeof key, fmt, id);
+    r = redisCommand(c, "EXISTS %s", key);
+    ck_assert_msg(r && r->type == REDIS_REPLY_INTEGER, "EXISTS on the replica: %s",
+                  r && r->str ? r->str : "no answer");
+    long long n = r->integer;
+    freeReplyObject(r);
+    redisFree(c);
+    return n;
+}
+
+/* ZCARD of every claim's index on {c}'s master. */
+static long long claims_on_master(void)
+{
+    char out[32];
+    test_cluster_cmd(&cluster, claims_master, out, sizeof out, "ZCARD %s", IDX_ALL);
+    return atoll(out);
+}
+
+/* How many history entries of a claim read back are final decisions. */
+static int finals_in_history(const char *claim)
+{
+    int n = 0, len = test_json_len(claim, "history");
+    for (int i = 0; i < len; i++) {
+        char p[32];
+        snprintf(p, sizeof p, "history.%d.status", i);
+        const char *st = test_json_str(claim, p);
+        n += strcmp(st, "approved") == 0 || strcmp(st, "denied") == 0;
+    }
+    return n;
+}
+
+static void assert_final_once(const char *id)
+{
+    char *claim = wait_final(id);
+    /* Preferred brand: allowed min(4.50 × 30, 42.17) = 42.17, copay 35.00. */
+    ck_assert_str_eq(test_json_str(claim, "status"), "approved");
+    ck_assert_str_eq(test_json_str(claim, "decision.plan_paid"), "7.17");
+    ck_assert_str_eq(test_json_str(claim, "decision.patient_responsibility"), "35.00");
+    ck_assert_int_eq(finals_in_history(claim), 1);
+    free(claim);
+}
+
+START_TEST(test_claims_pass_once_the_replica_has_them_and_are_finalized_once)
+{
+    char ids[5][64];
+    for (int i = 0; i < 5; i++) {
+        char *body = pharmacy(3 + i), key[32];
+        snprintf(key, sizeof key, "acks-pass-%d", i);
+        ck_assert_int_eq(submit(body, key, ids[i]), 202);
+        free(body);
+        /* At the 202, the replica of {c}'s master holds the claim. */
+        ck_assert_int_eq(exists_on_replica("claims:{c}claim:%s", ids[i]), 1);
+        ck_assert_int_eq(exists_on_replica("claims:{c}body:%s", ids[i]), 1);
+    }
+    for (int i = 0; i < 5; i++)
+        assert_final_once(ids[i]);
+    ck_assert_int_eq(claims_on_master(), 5);
+    ck_assert_int_eq(metric("claimsd_replica_acks_short_total{step=\"intake\"}"), 0);
+    ck_assert_int_eq(metric("claimsd_replica_acks_short_total{step=\"commit\"}"), 0);
+}
+END_TEST
+
+START_TEST(test_without_the_replica_503_then_the_retry_gets_the_same_single_claim)
+{
+    ck_assert_int_eq(kill(cluster.pid[claims_replica], SIGSTOP), 0);
+    char *body = pharmacy(10), id[64];
+    ck_assert_int_eq(submit(body, "acks-short", id), 503);
+    ck_assert_int_eq(claims_on_master(), 6); /* stored on the master all the same */
+    ck_assert_int_eq(metric("claimsd_replica_acks_short_total{step=\"intake\"}"), 1);
+    long long commits = -1;
+    for (int i = 0; i < 50 && commits != 1; i++) {
+        commits = metric("claimsd_replica_acks_short_total{step=\"commit\"}");
+        if (commits != 1)
+            test_sleep_ms(100);
+    }
+    ck_assert_int_eq(commits, 1);
+    ck_assert_int_eq(kill(cluster.pid[claims_replica], SIGCONT), 0);
+    long status = 503;
+    for (int i = 0; i < 50 && status == 503; i++) {
+        status = submit(body, "acks-short", id);
+        if (status == 503)
+            test_sleep_ms(100);
+    }
+    ck_assert_int_eq(status, 202);
+    ck_assert_int_eq(claims_on_master(), 6);
+    ck_assert_int_eq(exists_on_replica("claims:{c}claim:%s", id), 1);
+    assert_final_once(id);
+    char again[64];
+    ck_assert_int_eq(submit(body, "acks-short", again), 202);
+    ck_assert_str_eq(again, id);
+    ck_assert_int_eq(claims_on_master(), 6);
+    free(body);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("cluster_acks");
+    TCase *tc = tcase_create("replica_acks_on_a_cluster");
+    tcase_add_unchecked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 180);
+    tcase_add_test(tc, test_claims_pass_once_the_replica_has_them_and_are_finalized_once);
+    tcase_add_test(tc, test_without_the_replica_503_then_the_retry_gets_the_same_single_claim);
+    suite_add_tcase(s, tc);
+    return test_run_suite(s, CK_NOFORK) ? EXIT_FAILURE : EXIT_SUCCESS;
+}
