@@ -12,6 +12,7 @@
 #include "packed.h"
 #include "queue/cluster_tx.h"
 #include "queue/keys.h"
+#include "queue/members.h"
 #include "queue/reply.h"
 #include "queue/scripts.h"
 #include "queue/shard_gather.h"
@@ -200,15 +201,14 @@ static struct script script_family_paid_claims = {
     "",
 };
 
-/* Where a family's enrollment lives, the only place here that says so: its
- * member set's key and the key prefix of its member records (a record's key
- * is that and the member id). Groups are shared, keyed by the configured
- * prefix. */
+/* Where a family's enrollment lives (its shard, queue/members.h): its member
+ * set's key and the key prefix of its member records (a record's key is that
+ * and the member id). Groups are shared, keyed by the configured prefix. */
 static void family_record_keys(const char *prefix, const char *subscriber_id,
                                char family_set[KEY_LEN], char member_prefix[KEY_LEN])
 {
-    snprintf(family_set, KEY_LEN, KEYF_FAMILY, prefix, subscriber_id);
-    snprintf(member_prefix, KEY_LEN, KEYF_MEMBER, prefix, "");
+    queue_family_key(family_set, prefix, subscriber_id);
+    queue_member_key(member_prefix, prefix, subscriber_id, "");
 }
 
 /* The records read one key at a time: ids and their texts (NULL: none). */

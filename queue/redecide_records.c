@@ -8,6 +8,7 @@
 
 #include "log.h"
 #include "queue/keys.h"
+#include "queue/members.h"
 
 enum record_kind { REC_MEMBER, REC_GROUP, REC_PLAN, REC_KINDS };
 
@@ -98,21 +99,20 @@ static void take(struct record_walk *w, enum record_kind kind, const char *id, c
         json_object_put(o);
 }
 
-/* The key of a record. Member records and the family set are the family's
- * (keyed by its subscriber id); groups and plans are shared. The only place
- * that says where member records live. */
+/* The key of a record. Member records and the family set are on the
+ * family's shard (queue/members.h); groups and plans are shared, untagged. */
 static void record_key(const struct record_walk *w, enum record_kind kind, const char *id,
                        char key[KEY_LEN])
 {
     if (kind == REC_MEMBER)
-        snprintf(key, KEY_LEN, KEYF_MEMBER, w->prefix, id);
+        queue_member_key(key, w->prefix, w->subscriber_id, id);
     else
         snprintf(key, KEY_LEN, kind == REC_GROUP ? KEYF_GROUP : KEYF_PLAN, w->prefix, id);
 }
 
 static void family_key(const struct record_walk *w, char key[KEY_LEN])
 {
-    snprintf(key, KEY_LEN, KEYF_FAMILY, w->prefix, w->subscriber_id);
+    queue_family_key(key, w->prefix, w->subscriber_id);
 }
 
 /* Reads every record asked for and not read yet, in one pipeline. Returns

@@ -15,6 +15,8 @@
 #include "queue/redecide_records.h"
 
 #define P "t:"
+/* Member records and family sets are on the family's shard: "{c}" with the
+ * one shard of this process. Groups and plans are untagged. */
 
 static struct test_redis redis;
 static redisContext *ctx;
@@ -64,14 +66,14 @@ START_TEST(test_follows_parents_groups_and_plans_once)
     /* S (the subscriber, group G1) and its set {S, D, GONE}; D names group
      * G2; K, a claim's patient outside the set, names parent D; G1 names
      * plan P1, G2 names P2, which has no record; X's record is no JSON. */
-    set(P "member:S", "{\"member_id\":\"S\",\"group_id\":\"G1\"}");
-    set(P "member:D", "{\"member_id\":\"D\",\"group_id\":\"G2\"}");
-    set(P "member:K", "{\"member_id\":\"K\",\"group_id\":\"G1\",\"parent_member_id\":\"D\"}");
-    set(P "member:X", "not json");
+    set(P "{c}member:S", "{\"member_id\":\"S\",\"group_id\":\"G1\"}");
+    set(P "{c}member:D", "{\"member_id\":\"D\",\"group_id\":\"G2\"}");
+    set(P "{c}member:K", "{\"member_id\":\"K\",\"group_id\":\"G1\",\"parent_member_id\":\"D\"}");
+    set(P "{c}member:X", "not json");
     set(P "group:G1", "{\"group_id\":\"G1\",\"plan_id\":\"P1\"}");
     set(P "group:G2", "{\"group_id\":\"G2\",\"plan_id\":\"P2\"}");
     set(P "plan:P1", "{\"plan_id\":\"P1\"}");
-    redisReply *r = redisCommand(ctx, "SADD " P "family:S S D GONE");
+    redisReply *r = redisCommand(ctx, "SADD " P "{c}family:S S D GONE");
     ck_assert_ptr_nonnull(r);
     freeReplyObject(r);
     struct redecide_row rows[3] = {0};
@@ -112,7 +114,7 @@ END_TEST
 
 START_TEST(test_a_family_key_of_another_type_is_refused)
 {
-    set(P "family:S", "a string, not a set");
+    set(P "{c}family:S", "a string, not a set");
     struct redecide_facts f = {0};
     struct rlink *link = rlink_wrap(ctx);
     ck_assert_int_eq(redecide_read_records(link, P, "S", &f), -2);
