@@ -23,7 +23,9 @@
 #define FANOUT_BATCH 100               /* events per fan-out step */
 #define CLAIM_BATCH 50                 /* deliveries taken per step */
 #define MAX_RESPONSE_BYTES (64 * 1024) /* more of a receiver's answer is not read */
-#define CONSUMER "dispatcher"          /* nothing stays pending under it: see script_wh_fanout */
+/* The events' consumer, one for all processes: events a stopped fan-out left
+ * pending under it are taken over (queue_webhook_fanout). */
+#define CONSUMER "dispatcher"
 #define USER_AGENT "claimsd-webhooks/1"
 /* The error of an attempt refused because the receiver's address is not
  * public (docs/webhooks.md): fixed, so the log says nothing about what

@@ -1,13 +1,14 @@
 /*
  * The webhook dispatcher (docs/webhooks.md): on the event loop, it fans the
- * events stream out to subscriptions through the consumer group
- * EVENTS_GROUP and POSTs each due delivery with libcurl's multi interface,
- * driven by libevent (curl tells which sockets to watch and when to wake it;
- * no thread per request, nothing blocks the loop). Redis is reached only
- * through the loop's rconn, and every state change is one script of
- * queue/webhooks.h, so several claimsd processes can run dispatchers on one
- * Redis: each event is fanned out once, each delivery attempted by one
- * process at a time (a lease), and a process killed at any point leaves its
+ * events streams of every shard out to subscriptions through the consumer
+ * group EVENTS_GROUP and POSTs each due delivery with libcurl's multi
+ * interface, driven by libevent (curl tells which sockets to watch and when
+ * to wake it; no thread per request, nothing blocks the loop). Redis is
+ * reached only through the loop's rconn, and every state change of a
+ * delivery is one script of queue/webhooks.h, so several claimsd processes
+ * can run dispatchers on one Redis: each event is fanned out once per
+ * subscription, each delivery attempted by one process at a time (a lease),
+ * and a process killed at any point leaves its events pending and its
  * deliveries due.
  *
  * Before each request the receiver's host is resolved and every address

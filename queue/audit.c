@@ -61,12 +61,16 @@ int queue_audit_append(struct rconn *rc, const char *prefix, const char *claim_i
         return -1;
     w->cb = cb;
     w->arg = arg;
-    char stream[KEY_LEN], list[KEY_LEN];
-    snprintf(stream, sizeof stream, KEYF_AUDIT, SP0(prefix));
+    /* A claim's record on the claim's shard (its stream and its list);
+     * a record about no claim (tokens, enrollment, searches) on shard 0. */
+    char sp[SHARD_PREFIX_LEN], stream[KEY_LEN], list[KEY_LEN];
+    snprintf(sp, sizeof sp, "%s",
+             SHARD_PREFIX(prefix, claim_id ? queue_shard_of_claim(claim_id) : 0));
+    snprintf(stream, sizeof stream, KEYF_AUDIT, sp);
     /* Without a claim the list key is the stream again (script_audit does
      * not touch it then), so that the script's keys stay on one slot. */
     if (claim_id)
-        snprintf(list, sizeof list, KEYF_CLAIM_AUDIT, SP0(prefix), claim_id);
+        snprintf(list, sizeof list, KEYF_CLAIM_AUDIT, sp, claim_id);
     else
         snprintf(list, sizeof list, "%s", stream);
     const char *keys[] = {stream, list};

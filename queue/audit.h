@@ -28,9 +28,10 @@ struct json_object *audit_record_new(const char *at, const char *token_id, const
                                      const char *action, const char *request_id,
                                      const char *client_request_id, const char *from);
 
-/* Appends one audit record (JSON text, copied) to the audit stream, once;
- * about a claim (claim_id not NULL) its entry id also goes on the claim's own
- * audit list, which GET /v1/claims/{id}/audit reads. One script call on the
+/* Appends one audit record (JSON text, copied) to the audit stream, once:
+ * about a claim (claim_id not NULL) to the stream of the claim's shard, with
+ * its entry id on the claim's own audit list, which GET
+ * /v1/claims/{id}/audit reads; about no claim to shard 0's. One script call on the
  * event loop: returns 0 when sent (cb is then called once with QUEUE_OK, or
  * QUEUE_UNAVAILABLE when Redis did not store it) or -1 when nothing was sent
  * (cb is not called). */

@@ -9,9 +9,12 @@
 #include "log.h"
 #include "packed.h"
 #include "queue/keys.h"
-#include "queue/shards.h"
+#include "queue/members.h"
 #include "queue/reply.h"
 #include "queue/scripts.h"
+#include "queue/shard_fanout.h"
+#include "queue/shard_merge.h"
+#include "queue/shards.h"
 
 /*
  * The claim, its submission and its decision in one step.
@@ -235,9 +238,9 @@ int queue_get_claim(struct rconn *rc, const char *prefix, const char *claim_id, 
     if (!cr)
         return -1;
     char k_claim[KEY_LEN], k_body[KEY_LEN], k_dec[KEY_LEN];
-    snprintf(k_claim, sizeof k_claim, KEYF_CLAIM, SP0(prefix), claim_id);
-    snprintf(k_body, sizeof k_body, KEYF_BODY, SP0(prefix), claim_id);
-    snprintf(k_dec, sizeof k_dec, KEYF_DEC, SP0(prefix), claim_id);
+    snprintf(k_claim, sizeof k_claim, KEYF_CLAIM, CLAIM_PREFIX(prefix, claim_id), claim_id);
+    snprintf(k_body, sizeof k_body, KEYF_BODY, CLAIM_PREFIX(prefix, claim_id), claim_id);
+    snprintf(k_dec, sizeof k_dec, KEYF_DEC, CLAIM_PREFIX(prefix, claim_id), claim_id);
     const char *keys[] = {k_claim, k_body, k_dec};
     if (script_eval_async(rc, ready(&script_claim_read), on_claim_read, cr, 3, keys, 0, NULL,
                           NULL) != 0) {
@@ -268,9 +271,9 @@ int queue_get_eob(struct rconn *rc, const char *prefix, const char *claim_id, in
     if (!cr)
         return -1;
     char k_claim[KEY_LEN], k_eob[KEY_LEN], v[16];
-    snprintf(k_claim, sizeof k_claim, KEYF_CLAIM, SP0(prefix), claim_id);
+    snprintf(k_claim, sizeof k_claim, KEYF_CLAIM, CLAIM_PREFIX(prefix, claim_id), claim_id);
     /* The EOB key of version 0, less its "0": the script appends the version. */
-    int n = snprintf(k_eob, sizeof k_eob, KEYF_EOB, SP0(prefix), claim_id, 0);
+    int n = snprintf(k_eob, sizeof k_eob, KEYF_EOB, CLAIM_PREFIX(prefix, claim_id), claim_id, 0);
     if (n > 0 && (size_t)n < sizeof k_eob)
         k_eob[n - 1] = '\0';
     snprintf(v, sizeof v, "%d", version > 0 ? version : 0);
@@ -290,7 +293,7 @@ int queue_claim_exists(struct rconn *rc, const char *prefix, const char *claim_i
                        queue_status_cb cb, void *arg)
 {
     char key[KEY_LEN];
-    snprintf(key, sizeof key, KEYF_CLAIM, SP0(prefix), claim_id);
+    snprintf(key, sizeof key, KEYF_CLAIM, CLAIM_PREFIX(prefix, claim_id), claim_id);
     return queue_key_exists(rc, key, cb, arg);
 }
 
@@ -333,8 +336,8 @@ int queue_get_audit(struct rconn *rc, const char *prefix, const char *claim_id, 
     w->cb = cb;
     w->arg = arg;
     char k_list[KEY_LEN], k_stream[KEY_LEN];
-    snprintf(k_list, sizeof k_list, KEYF_CLAIM_AUDIT, SP0(prefix), claim_id);
-    snprintf(k_stream, sizeof k_stream, KEYF_AUDIT, SP0(prefix));
+    snprintf(k_list, sizeof k_list, KEYF_CLAIM_AUDIT, CLAIM_PREFIX(prefix, claim_id), claim_id);
+    snprintf(k_stream, sizeof k_stream, KEYF_AUDIT, CLAIM_PREFIX(prefix, claim_id));
     const char *keys[] = {k_list, k_stream};
     if (script_eval_async(rc, ready(&script_audit_read), on_audit_read, w, 2, keys, 0, NULL,
                           NULL) != 0) {
@@ -387,15 +390,18 @@ int queue_supply(struct rconn *rc, const char *prefix, const char *claim_id,
     }
     char k_claim[KEY_LEN], k_pended[KEY_LEN], k_stream[KEY_LEN], k_pidx[KEY_LEN], k_ridx[KEY_LEN],
         k_audit[KEY_LEN], k_caudit[KEY_LEN], k_body[KEY_LEN], k_dec[KEY_LEN], hist[48];
-    snprintf(k_claim, sizeof k_claim, KEYF_CLAIM, SP0(prefix), claim_id);
-    snprintf(k_pended, sizeof k_pended, KEYF_PENDED, SP0(prefix));
-    snprintf(k_stream, sizeof k_stream, KEYF_STREAM, SP0(prefix));
-    snprintf(k_pidx, sizeof k_pidx, KEYF_IDX_STATUS, SP0(prefix), "pended");
-    snprintf(k_ridx, sizeof k_ridx, KEYF_IDX_STATUS, SP0(prefix), "received");
-    snprintf(k_audit, sizeof k_audit, KEYF_AUDIT, SP0(prefix));
-    snprintf(k_caudit, sizeof k_caudit, KEYF_CLAIM_AUDIT, SP0(prefix), claim_id);
-    snprintf(k_body, sizeof k_body, KEYF_BODY, SP0(prefix), claim_id);
-    snprintf(k_dec, sizeof k_dec, KEYF_DEC, SP0(prefix), claim_id);
+    /* Every key on the claim's shard. */
+    char sp[SHARD_PREFIX_LEN];
+    snprintf(sp, sizeof sp, "%s", CLAIM_PREFIX(prefix, claim_id));
+    snprintf(k_claim, sizeof k_claim, KEYF_CLAIM, sp, claim_id);
+    snprintf(k_pended, sizeof k_pended, KEYF_PENDED, sp);
+    snprintf(k_stream, sizeof k_stream, KEYF_STREAM, sp);
+    snprintf(k_pidx, sizeof k_pidx, KEYF_IDX_STATUS, sp, "pended");
+    snprintf(k_ridx, sizeof k_ridx, KEYF_IDX_STATUS, sp, "received");
+    snprintf(k_audit, sizeof k_audit, KEYF_AUDIT, sp);
+    snprintf(k_caudit, sizeof k_caudit, KEYF_CLAIM_AUDIT, sp, claim_id);
+    snprintf(k_body, sizeof k_body, KEYF_BODY, sp, claim_id);
+    snprintf(k_dec, sizeof k_dec, KEYF_DEC, sp, claim_id);
     snprintf(hist, sizeof hist, "received@%lld", now_secs);
     const char *keys[] = {k_claim, k_pended, k_stream, k_pidx, k_ridx,
                           k_audit, k_caudit, k_body,   k_dec};
@@ -412,44 +418,100 @@ int queue_supply(struct rconn *rc, const char *prefix, const char *claim_id,
     return 0;
 }
 
-/* ---- search ---- */
+/* ---- search (docs/operations.md "Reading claims back", "Redis Cluster") ---- */
 
+/*
+ * One shard's part of a claim search: walks the shard's index zsets given
+ * as KEYS merged by score (receipt order, oldest first), filtering each
+ * candidate by its hash fields. Looks at most 10000 index entries per call
+ * so that one search cannot hold Redis. Every key is of one shard (the claim
+ * hashes too: the prefix in ARGV carries the shard's tag).
+ * KEYS: the indexes to walk (1 to 4)
+ * ARGV: 1 lower score bound ("(123" exclusive, "123" inclusive, or "-inf"),
+ *       2 upper bound, 3 limit, 4 status, 5 type, 6 member id, 7 subscriber
+ *       the claim must belong to (or be the member of ARGV[8]), 8 member the
+ *       claim may belong to, 9 submitting provider NPI, 10 overdue before
+ *       this day number ("" for a filter that does not apply), 11 the claim
+ *       key prefix
+ * Returns {the score of the last entry looked at, or "" when the walk reached
+ * the end, then per hit: id, score, type, member, status, received, target}.
+ */
+static struct script script_search_shard = {
+    "search_shard",
+    "local lo, hi, limit = ARGV[1], ARGV[2], tonumber(ARGV[3])\n"
+    "local buf, pos, done, from = {}, {}, {}, {}\n"
+    "for k = 1, #KEYS do buf[k] = {}; pos[k] = 1; done[k] = false; from[k] = lo end\n"
+    "local function head(k)\n"
+    "  if pos[k] > #buf[k] then\n"
+    "    if done[k] then return nil end\n"
+    "    buf[k] = redis.call('ZRANGEBYSCORE', KEYS[k], from[k], hi, 'WITHSCORES', 'LIMIT', 0, "
+    "256)\n"
+    "    pos[k] = 1\n"
+    "    if #buf[k] < 512 then done[k] = true end\n"
+    "    if #buf[k] == 0 then return nil end\n"
+    "    from[k] = '(' .. buf[k][#buf[k]]\n"
+    "  end\n"
+    "  return tonumber(buf[k][pos[k] + 1])\n"
+    "end\n"
+    "local out = {''}\n"
+    "local found, scanned, last = 0, 0, nil\n"
+    "while found < limit and scanned < 10000 do\n"
+    "  local best, bs = nil, nil\n"
+    "  for k = 1, #KEYS do\n"
+    "    local s = head(k)\n"
+    "    if s and (not bs or s < bs) then best, bs = k, s end\n"
+    "  end\n"
+    "  if not best then out[1] = ''; return out end\n"
+    "  local id, score = buf[best][pos[best]], buf[best][pos[best] + 1]\n"
+    "  lo = score\n"
+    "  pos[best] = pos[best] + 2\n"
+    "  scanned = scanned + 1\n"
+    "  if bs ~= last then\n"
+    "    last = bs\n"
+    "    local f = redis.call('HMGET', ARGV[11] .. id, 'type', 'member_id', 'status', 'received',\n"
+    "                         'target', 'subscriber_id', 'by_npi', 'target_day')\n"
+    "    local ok = f[1] ~= false\n"
+    "    if ok and ARGV[4] ~= '' and f[3] ~= ARGV[4] then ok = false end\n"
+    "    if ok and ARGV[5] ~= '' and f[1] ~= ARGV[5] then ok = false end\n"
+    "    if ok and ARGV[6] ~= '' and f[2] ~= ARGV[6] then ok = false end\n"
+    "    if ok and ARGV[7] ~= '' and f[6] ~= ARGV[7] and f[2] ~= ARGV[8] then ok = false end\n"
+    "    if ok and ARGV[9] ~= '' and f[7] ~= ARGV[9] then ok = false end\n"
+    "    if ok and ARGV[10] ~= '' then\n"
+    "      local day = tonumber(f[8])\n"
+    "      if f[3] == 'approved' or f[3] == 'denied' or not day or day >= tonumber(ARGV[10]) then "
+    "ok = false end\n"
+    "    end\n"
+    "    if ok then\n"
+    "      out[#out + 1] = id\n"
+    "      out[#out + 1] = score\n"
+    "      for j = 1, 5 do out[#out + 1] = f[j] end\n"
+    "      found = found + 1\n"
+    "    end\n"
+    "  end\n"
+    "end\n"
+    "out[1] = lo\n"
+    "return out\n",
+    "",
+};
+
+#define SEARCH_HIT_FIELDS 7 /* id, score, type, member, status, received, target */
+
+/* A search on its way: the query copied (the caller's strings may be gone
+ * when the member's family has been looked up), and which shard each
+ * request of the walk went to. */
 struct search_wait {
     queue_search_cb cb;
     void *arg;
+    struct rconn *rc;
+    char prefix[64];
+    char family_of[128], member[128], own_member[128], npi[128], status[32], type[32];
+    char from[32], hi[32], limit[16], overdue[16];
+    int limit_n;
+    bool past_end; /* a cursor beyond every score: an empty last page */
+    struct shard_cursor cursor;
+    int n_requests;
+    int shard_of_request[SHARDS_MAX];
 };
-
-static void on_search(redisReply *reply, void *arg)
-{
-    struct search_wait *w = arg;
-    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements < 1) {
-        if (reply && reply->type == REDIS_REPLY_ERROR)
-            log_error("search script failed: %s", reply->str);
-        w->cb(QUEUE_UNAVAILABLE, NULL, 0, NULL, w->arg);
-        free(w);
-        return;
-    }
-    size_t n = (reply->elements - 1) / 6;
-    struct queue_search_row *rows = calloc(n + 1, sizeof *rows);
-    if (!rows) {
-        w->cb(QUEUE_UNAVAILABLE, NULL, 0, NULL, w->arg);
-        free(w);
-        return;
-    }
-    for (size_t i = 0; i < n; i++) {
-        const char **f[] = {&rows[i].claim_id, &rows[i].type,          &rows[i].member_id,
-                            &rows[i].status,   &rows[i].received_date, &rows[i].target_date};
-        for (size_t j = 0; j < 6; j++) {
-            const redisReply *e = reply->element[1 + 6 * i + j];
-            *f[j] = e->type == REDIS_REPLY_STRING ? e->str : NULL;
-        }
-    }
-    const redisReply *next = reply->element[0];
-    w->cb(QUEUE_OK, rows, n, next->type == REDIS_REPLY_STRING && next->str[0] ? next->str : NULL,
-          w->arg);
-    free(rows);
-    free(w);
-}
 
 static bool is_open_status(const char *s)
 {
@@ -457,65 +519,294 @@ static bool is_open_status(const char *s)
            strcmp(s, "in_review") == 0;
 }
 
+/* A score as a Redis reply gives it ("123", or a float form); scores are
+ * integers below 2^53, exact in a double. */
+static bool parse_score(const redisReply *r, long long *out)
+{
+    if (!r || r->type != REDIS_REPLY_STRING)
+        return false;
+    char *end;
+    double d = strtod(r->str, &end);
+    if (end == r->str || *end)
+        return false;
+    *out = (long long)d;
+    return true;
+}
+
+/* One shard's reply into part; hit i is row i of that reply. False when the
+ * reply is not a search answer. */
+static bool search_part(const redisReply *r, int shard, int limit, struct shard_hit *hits,
+                        struct shard_part *part)
+{
+    if (!r || r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
+        (r->elements - 1) % SEARCH_HIT_FIELDS != 0 ||
+        (r->elements - 1) / SEARCH_HIT_FIELDS > (size_t)limit ||
+        r->element[0]->type != REDIS_REPLY_STRING) {
+        if (r && r->type == REDIS_REPLY_ERROR)
+            log_error("search script failed: %s", r->str);
+        return false;
+    }
+    int n = (int)((r->elements - 1) / SEARCH_HIT_FIELDS);
+    for (int i = 0; i < n; i++) {
+        hits[i] = (struct shard_hit){.shard = shard, .index = i};
+        if (!parse_score(r->element[1 + SEARCH_HIT_FIELDS * i + 1], &hits[i].score))
+            return false;
+    }
+    *part = (struct shard_part){.hits = hits, .n_hits = n};
+    if (r->element[0]->str[0]) {
+        part->stopped = true;
+        if (!parse_score(r->element[0], &part->stop_score))
+            return false;
+    }
+    return true;
+}
+
+/* The rows of the merged page, pointing into the shards' replies. */
+static void search_rows(redisReply *const *by_shard, const struct shard_hit *page, int n,
+                        struct queue_search_row *rows)
+{
+    for (int i = 0; i < n; i++) {
+        const redisReply *r = by_shard[page[i].shard];
+        const char **f[] = {&rows[i].claim_id,   NULL,
+                            &rows[i].type,       &rows[i].member_id,
+                            &rows[i].status,     &rows[i].received_date,
+                            &rows[i].target_date};
+        for (int j = 0; j < SEARCH_HIT_FIELDS; j++) {
+            const redisReply *e = r->element[1 + SEARCH_HIT_FIELDS * page[i].index + j];
+            if (f[j])
+                *f[j] = e->type == REDIS_REPLY_STRING ? e->str : NULL;
+        }
+    }
+}
+
+/* shard_fanout_done_fn of the walk: merges the shards' pages (shards not
+ * walked have nothing) and answers the caller; frees the search. */
+static void on_search_walk(redisReply *const *replies, int n_requests, void *arg)
+{
+    struct search_wait *w = arg;
+    int n_shards = queue_shard_count(), limit = w->limit_n;
+    redisReply **by_shard = calloc((size_t)n_shards, sizeof *by_shard);
+    struct shard_part *parts = calloc((size_t)n_shards, sizeof *parts);
+    struct shard_hit *hits = calloc((size_t)n_requests * (size_t)limit, sizeof *hits);
+    struct shard_hit *page = calloc((size_t)limit, sizeof *page);
+    struct queue_search_row *rows = calloc((size_t)limit, sizeof *rows);
+    bool ok = by_shard && parts && hits && page && rows;
+    for (int i = 0; ok && i < n_requests; i++) {
+        int s = w->shard_of_request[i];
+        by_shard[s] = replies[i];
+        ok = search_part(replies[i], s, limit, hits + (size_t)i * (size_t)limit, &parts[s]);
+    }
+    struct shard_cursor next;
+    bool more = false;
+    int n = ok ? shard_merge(parts, n_shards, limit, page, &next, &more) : 0;
+    char text[32] = "";
+    if (ok) {
+        search_rows(by_shard, page, n, rows);
+        if (more)
+            shard_cursor_format(&next, n_shards, text, sizeof text);
+        w->cb(QUEUE_OK, rows, (size_t)n, more ? text : NULL, w->arg);
+    } else {
+        w->cb(QUEUE_UNAVAILABLE, NULL, 0, NULL, w->arg);
+    }
+    free(by_shard);
+    free(parts);
+    free(hits);
+    free(page);
+    free(rows);
+    free(w);
+}
+
+/* The indexes shard s walks when the search is not a family's: a
+ * provider's own, the open-status indexes when only open claims can match
+ * (an overdue claim is open), or every claim, filtered. */
+static int search_indexes(const struct search_wait *w, const char *sp, char keys[][KEY_LEN])
+{
+    if (w->npi[0]) {
+        snprintf(keys[0], KEY_LEN, KEYF_IDX_PROVIDER, sp, w->npi);
+        return 1;
+    }
+    if (w->status[0] && is_open_status(w->status)) {
+        snprintf(keys[0], KEY_LEN, KEYF_IDX_STATUS, sp, w->status);
+        return 1;
+    }
+    if (w->overdue[0] && !w->status[0]) {
+        static const char *const open[] = {"received", "processing", "pended", "in_review"};
+        for (int i = 0; i < 4; i++)
+            snprintf(keys[i], KEY_LEN, KEYF_IDX_STATUS, sp, open[i]);
+        return 4;
+    }
+    snprintf(keys[0], KEY_LEN, KEYF_IDX_ALL, sp);
+    return 1;
+}
+
+/* Sends shard s's part of the walk (request i of the fan-out): its
+ * indexes, or the given family indexes. Returns script_eval_async's. */
+static int search_send(struct search_wait *w, struct shard_fanout *f, int i, int s,
+                       const char *const *families, int n_families)
+{
+    char keys[4][KEY_LEN], lo[40], claim_prefix[KEY_LEN];
+    char sp_copy[SHARD_PREFIX_LEN];
+    snprintf(sp_copy, sizeof sp_copy, "%s", SHARD_PREFIX(w->prefix, s));
+    int n_keys = n_families;
+    for (int k = 0; k < n_families; k++)
+        snprintf(keys[k], KEY_LEN, KEYF_IDX_FAMILY, sp_copy, families[k]);
+    if (!n_families)
+        n_keys = search_indexes(w, sp_copy, keys);
+    if (w->past_end)
+        snprintf(lo, sizeof lo, "(+inf");
+    else if (!w->cursor.start)
+        shard_cursor_lower_bound(&w->cursor, s, lo, sizeof lo);
+    else
+        snprintf(lo, sizeof lo, "%s", w->from);
+    snprintf(claim_prefix, sizeof claim_prefix, KEYF_CLAIM, sp_copy, "");
+    const char *key_ptrs[4] = {keys[0], keys[1], keys[2], keys[3]};
+    const char *args[] = {lo,      w->hi,      w->limit,      w->status,
+                          w->type, w->member,  w->own_member, w->own_member,
+                          w->npi,  w->overdue, claim_prefix};
+    w->shard_of_request[i] = s;
+    return script_eval_async(w->rc, ready(&script_search_shard), shard_fanout_reply,
+                             shard_fanout_arg(f, i), n_keys, key_ptrs,
+                             (int)(sizeof args / sizeof *args), args, NULL);
+}
+
+/* Sends the walk: the family indexes (n_families of them, each on its
+ * family's shard, one request per shard) or, with none, every shard's
+ * indexes. Returns 0 (the caller is answered once), or -1 when nothing was
+ * sent (w is not freed then). */
+static int search_walk(struct search_wait *w, const char *const *families, int n_families)
+{
+    int shards[2], n_req = queue_shard_count();
+    if (n_families) {
+        n_req = 0;
+        for (int k = 0; k < n_families; k++) {
+            int s = queue_shard_of_family(families[k]);
+            if (n_req == 0 || shards[0] != s)
+                shards[n_req++] = s;
+        }
+    }
+    struct shard_fanout *f = shard_fanout_new(n_req, on_search_walk, w);
+    if (!f)
+        return -1;
+    w->n_requests = n_req;
+    for (int i = 0; i < n_req; i++) {
+        int rc_send;
+        if (!n_families) {
+            rc_send = search_send(w, f, i, i, NULL, 0);
+        } else {
+            /* The families of this request's shard. */
+            const char *mine[2];
+            int n_mine = 0;
+            for (int k = 0; k < n_families; k++)
+                if (queue_shard_of_family(families[k]) == shards[i])
+                    mine[n_mine++] = families[k];
+            rc_send = search_send(w, f, i, shards[i], mine, n_mine);
+        }
+        if (rc_send != 0)
+            shard_fanout_not_sent(f, i);
+    }
+    return shard_fanout_sent(f);
+}
+
+/* shard_fanout_done_fn of a member search's first step: the member's
+ * reference (its subscriber) and whether an index under the member's own id
+ * exists decide the family indexes to walk (docs/operations.md "Reading
+ * claims back"); without either, the walk of every shard, filtered. */
+static void on_search_family(redisReply *const *replies, int n, void *arg)
+{
+    struct search_wait *w = arg;
+    const redisReply *ref = replies[0], *own = n > 1 ? replies[1] : NULL;
+    if (!ref || ref->type != REDIS_REPLY_ARRAY || ref->elements != 1 || !own ||
+        own->type != REDIS_REPLY_INTEGER) {
+        if (ref && ref->type == REDIS_REPLY_ERROR)
+            log_error("search: member reference read failed: %s", ref->str);
+        w->cb(QUEUE_UNAVAILABLE, NULL, 0, NULL, w->arg);
+        free(w);
+        return;
+    }
+    const redisReply *sub = ref->element[0];
+    const char *families[2];
+    int n_families = 0;
+    char sub_id[128] = "";
+    if (sub->type == REDIS_REPLY_STRING && sub->str[0]) {
+        snprintf(sub_id, sizeof sub_id, "%s", sub->str);
+        families[n_families++] = sub_id;
+        if (strcmp(sub_id, w->family_of) != 0)
+            families[n_families++] = w->family_of;
+    } else if (own->integer == 1) {
+        families[n_families++] = w->family_of;
+    }
+    if (search_walk(w, families, n_families) != 0) {
+        w->cb(QUEUE_UNAVAILABLE, NULL, 0, NULL, w->arg);
+        free(w);
+    }
+}
+
+/* A member search's first step: the member's reference and the existence of
+ * the index under the member's own id (on that id's family shard), in one
+ * round trip. Returns 0 or -1 (nothing sent; w not freed). */
+static int search_family_lookup(struct search_wait *w)
+{
+    struct shard_fanout *f = shard_fanout_new(2, on_search_family, w);
+    if (!f)
+        return -1;
+    char k_mref[KEY_LEN], k_own[KEY_LEN];
+    queue_member_ref_key(k_mref, w->prefix, w->family_of);
+    snprintf(k_own, sizeof k_own, KEYF_IDX_FAMILY, FAMILY_PREFIX(w->prefix, w->family_of),
+             w->family_of);
+    if (rconn_command(w->rc, shard_fanout_reply, shard_fanout_arg(f, 0), "HMGET %s subscriber_id",
+                      k_mref) != 0)
+        shard_fanout_not_sent(f, 0);
+    if (rconn_command(w->rc, shard_fanout_reply, shard_fanout_arg(f, 1), "EXISTS %s", k_own) != 0)
+        shard_fanout_not_sent(f, 1);
+    return shard_fanout_sent(f);
+}
+
+/* The query copied into a new search; NULL when out of memory. */
+static struct search_wait *search_wait_new(struct rconn *rc, const char *prefix,
+                                           const struct queue_search_query *q, queue_search_cb cb,
+                                           void *arg)
+{
+    struct search_wait *w = calloc(1, sizeof *w);
+    if (!w)
+        return NULL;
+    w->cb = cb;
+    w->arg = arg;
+    w->rc = rc;
+    snprintf(w->prefix, sizeof w->prefix, "%s", prefix);
+    /* A provider's search is never a family's. */
+    snprintf(w->family_of, sizeof w->family_of, "%s", q->npi[0] ? "" : q->family_of);
+    snprintf(w->member, sizeof w->member, "%s", q->member_id);
+    snprintf(w->own_member, sizeof w->own_member, "%s", q->own_member);
+    snprintf(w->npi, sizeof w->npi, "%s", q->npi);
+    snprintf(w->status, sizeof w->status, "%s", q->status);
+    snprintf(w->type, sizeof w->type, "%s", q->type);
+    long long shift = 1LL << INDEX_SEQ_BITS;
+    if (q->has_from)
+        snprintf(w->from, sizeof w->from, "%lld", (long long)q->from.days * shift);
+    else
+        snprintf(w->from, sizeof w->from, "-inf");
+    if (q->has_to)
+        snprintf(w->hi, sizeof w->hi, "%lld", ((long long)q->to.days + 1) * shift - 1);
+    else
+        snprintf(w->hi, sizeof w->hi, "+inf");
+    w->limit_n = q->limit > 0 ? q->limit : 1;
+    snprintf(w->limit, sizeof w->limit, "%d", w->limit_n);
+    if (q->overdue)
+        snprintf(w->overdue, sizeof w->overdue, "%d", (int)q->today.days);
+    /* A cursor too big for any score of this layout can only be past the
+     * end (the API checked that it is at most 20 digits). */
+    w->past_end = shard_cursor_parse(q->cursor, queue_shard_count(), &w->cursor) != 0;
+    return w;
+}
+
 int queue_search(struct rconn *rc, const char *prefix, const struct queue_search_query *q,
                  queue_search_cb cb, void *arg)
 {
-    /* The indexes to walk (docs/operations.md "Reading claims back"): a provider's own;
-     * a member's family, resolved in the script from the member reference;
-     * else (and for a member whose family cannot be resolved) the open-status
-     * indexes when only open claims can match (an overdue claim is open), or
-     * every claim, filtered. */
-    char k_mref[KEY_LEN], walk[4][KEY_LEN];
-    int n_walk = 0;
-    if (q->npi[0]) {
-        snprintf(walk[n_walk++], KEY_LEN, KEYF_IDX_PROVIDER, SP0(prefix), q->npi);
-    } else if (q->status[0] && is_open_status(q->status)) {
-        snprintf(walk[n_walk++], KEY_LEN, KEYF_IDX_STATUS, SP0(prefix), q->status);
-    } else if (q->overdue && !q->status[0]) {
-        static const char *const open[] = {"received", "processing", "pended", "in_review"};
-        for (int i = 0; i < 4; i++)
-            snprintf(walk[n_walk++], KEY_LEN, KEYF_IDX_STATUS, SP0(prefix), open[i]);
-    } else {
-        snprintf(walk[n_walk++], KEY_LEN, KEYF_IDX_ALL, SP0(prefix));
-    }
-    if (q->family_of[0] && !q->npi[0])
-        snprintf(k_mref, sizeof k_mref, KEYF_MREF, SP0(prefix), q->family_of);
-    else
-        snprintf(k_mref, sizeof k_mref, "%s", walk[0]);
-
-    char lo[160], hi[40], limit[16], overdue[16] = "", claim_prefix[KEY_LEN],
-                                     family_prefix[KEY_LEN];
-    long long shift = 1LL << INDEX_SEQ_BITS;
-    if (q->cursor[0])
-        snprintf(lo, sizeof lo, "(%s", q->cursor);
-    else if (q->has_from)
-        snprintf(lo, sizeof lo, "%lld", (long long)q->from.days * shift);
-    else
-        snprintf(lo, sizeof lo, "-inf");
-    if (q->has_to)
-        snprintf(hi, sizeof hi, "%lld", ((long long)q->to.days + 1) * shift - 1);
-    else
-        snprintf(hi, sizeof hi, "+inf");
-    snprintf(limit, sizeof limit, "%d", q->limit);
-    if (q->overdue)
-        snprintf(overdue, sizeof overdue, "%d", (int)q->today.days);
-    snprintf(claim_prefix, sizeof claim_prefix, KEYF_CLAIM, SP0(prefix), "");
-    snprintf(family_prefix, sizeof family_prefix, KEYF_IDX_FAMILY, SP0(prefix), "");
-
-    struct search_wait *w = malloc(sizeof *w);
+    struct search_wait *w = search_wait_new(rc, prefix, q, cb, arg);
     if (!w)
         return -1;
-    w->cb = cb;
-    w->arg = arg;
-    const char *keys[5] = {k_mref};
-    for (int i = 0; i < n_walk; i++)
-        keys[1 + i] = walk[i];
-    const char *args[] = {lo,           hi,           limit,         q->status,
-                          q->type,      q->member_id, q->own_member, q->own_member,
-                          q->npi,       overdue,      claim_prefix,  q->npi[0] ? "" : q->family_of,
-                          family_prefix};
-    if (script_eval_async(rc, &script_search, on_search, w, 1 + n_walk, keys,
-                          (int)(sizeof args / sizeof *args), args, NULL) != 0) {
+    int sent = w->family_of[0] ? search_family_lookup(w) : search_walk(w, NULL, 0);
+    if (sent != 0) {
         free(w);
         return -1;
     }

@@ -4,11 +4,13 @@
  * supplied for a pended claim. The claim's storage layout is in
  * docs/operations.md "Redis keys": a small hash, the submission in
  * {c}body:<id>, the packed decision in {c}dec:<id>, packed EOB versions in
- * {c}eob:<id>:<n>, audit entry ids in {c}caudit:<id>. Key formats and script
+ * {c}eob:<id>:<n>, audit entry ids in {c}caudit:<id>, all on the claim's
+ * shard (found from the claim id, queue/shards.h). Key formats and script
  * argument layouts stay in queue/; callers get C values.
  *
- * Every function sends one request on the event loop (one round trip) and
- * returns 0, after which its callback is called exactly once, or -1 when
+ * Every function sends its requests on the event loop (one round trip; a
+ * member's search two) and returns 0, after which its callback is called
+ * exactly once, or -1 when
  * nothing was sent (Redis not connected, out of memory): then the callback is
  * not called. Everything a callback receives is borrowed and valid only
  * during the call (take a reference with json_object_get to keep an object).
@@ -80,10 +82,13 @@ int queue_supply(struct rconn *rc, const char *prefix, const char *claim_id,
                  long long now_secs, queue_status_cb cb, void *arg);
 
 /* A claim search (GET /v1/claims). Empty strings for filters that do not
- * apply. The indexes walked are chosen here: a provider's, a member's family
- * (resolved through the member reference), the open-status indexes, or all
- * claims; at most 10,000 index entries are looked at per call, so a page may
- * hold fewer than limit claims and still have a next cursor. */
+ * apply. The indexes walked are chosen here: a member's family (resolved
+ * through the member reference first) on the family's shard, else on every
+ * claims shard at once a provider's, the open-status indexes, or all claims;
+ * the shards' pages are merged in (score, shard) order with one cursor
+ * (queue/shard_merge.h; with one shard the cursor is the score). At most
+ * 10,000 index entries are looked at per call and shard, so a page may hold
+ * fewer than limit claims and still have a next cursor. */
 struct queue_search_query {
     const char *family_of;  /* walk the claims of this member's family ("": not a member search) */
     const char *member_id;  /* the claim's patient is this member */
@@ -93,7 +98,7 @@ struct queue_search_query {
     const char *type;       /* medical, pharmacy */
     bool has_from, has_to;  /* received date range, inclusive */
     date_t from, to;
-    const char *cursor; /* from an earlier page ("" for the first) */
+    const char *cursor; /* from an earlier page ("" for the first; digits, at most 20) */
     int limit;
     bool overdue; /* open claims past their target day */
     date_t today;

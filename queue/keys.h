@@ -66,8 +66,8 @@
 #define KEYF_MEMBER "%smember:%s" /* prefix, member id: canonical JSON */
 #define KEYF_FAMILY "%sfamily:%s" /* prefix, subscriber id: set of member ids */
 
-/* Webhook notifications (notify/notify.c, queue/webhooks.c, docs/webhooks.md). On the
- * claims shard, with the events stream their fan-out reads. */
+/* Webhook notifications (notify/notify.c, queue/webhooks.c, docs/webhooks.md). On shard 0
+ * (records of no claim); their fan-out reads every shard's events stream. */
 #define KEYF_WEBHOOK "%swebhook:%s"   /* prefix, subscription id: hash */
 #define KEYF_WEBHOOKS "%swebhooks"    /* set of subscription ids */
 #define KEYF_WH_DELIVERY "%swhdel:%s" /* prefix, delivery id: hash */
@@ -88,6 +88,9 @@
 #define KEYF_REMIT_CYCLES "%sremit:cycles" /* hash: cycle id -> summary JSON */
 #define KEYF_REMIT_CLAIMS "%sremit:claims" /* hash: cycle id -> its claims JSON */
 #define KEYF_REMIT_AUTO "%sremit:auto:%s"  /* prefix, date: the day's scheduled cycle ran */
+#define KEYF_REMIT_OPEN "%sremit:open"     /* hash: cycle id -> {seq, date, created_at} */
+#define KEYF_REMIT_TOOK "%sremit:took:%s"  /* prefix, cycle id: a shard's part of an open cycle */
+#define KEYF_REMIT_MOVED "%sremit:moved"   /* the number of the last cycle a shard moved into */
 
 /* Recoveries (queue/recoveries.c, docs/api.md "Recoveries"): paid claims a
  * retroactive termination left on dates no longer covered, one per claim. */

@@ -2,12 +2,14 @@
  * Remittance storage (docs/x12.md "Remittance (835)", docs/operations.md
  * "Redis keys"): which claims a payment cycle takes.
  *
- * The worker's commit script adds each finalized claim to a due set by its
- * payee: {c}remit:due (provider-payee) or {c}memberpay:due (member-payee),
- * scored by finalize time, with its payment ("P|<npi>|<cents>" or
- * "M|<member id>|<cents>") in {c}remit:info. A cycle (queue_remit_close)
- * moves every due claim, in one script, into the cycle's record: so a claim
- * is in exactly one cycle. The cycle's 835s are rebuilt from the stored
+ * The worker's commit script adds each finalized claim to a due set of the
+ * claim's shard by its payee: remit:due (provider-payee) or memberpay:due
+ * (member-payee), scored by finalize time, with its payment
+ * ("P|<npi>|<cents>" or "M|<member id>|<cents>") in remit:info. A cycle
+ * (queue_remit_close) moves each shard's due claims, in one script per
+ * shard, into the cycle, whose record is on shard 0: a claim is in exactly
+ * one cycle, also when a close stops between shards (the next close
+ * finishes it; queue/remit.c). The cycle's 835s are rebuilt from the stored
  * decisions, which never change once final.
  *
  * Every function sends one request on the event loop and returns 0 (its
@@ -41,10 +43,13 @@
 typedef void (*queue_remit_close_cb)(enum queue_status status, const char *summary, void *arg);
 
 /* Closes a payment cycle dated `date` (YYYY-MM-DD) at created_at (RFC 3339):
- * every due claim moves into it. scheduled: the daily cycle, which runs at
- * most once per date across every process (the marker {c}remit:auto:<date>,
- * set in the same script) and creates no cycle when nothing is due; a
- * manual close always creates one, possibly empty. */
+ * every due claim of every shard moves into it, after every cycle a stopped
+ * close left open has been finished. scheduled: the daily cycle, which runs
+ * at most once per date across every process (the marker remit:auto:<date>,
+ * set in the step that begins it) and creates no cycle when nothing is due
+ * (it still finishes open cycles); a manual close always creates one,
+ * possibly empty. QUEUE_UNAVAILABLE when a step failed: what was begun is
+ * finished by the next close. */
 int queue_remit_close(struct rconn *rc, const char *prefix, const char *date,
                       const char *created_at, bool scheduled, queue_remit_close_cb cb, void *arg);
 

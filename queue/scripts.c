@@ -24,100 +24,6 @@ struct script script_audit = {
 };
 
 /*
- * Claim search: walks one or more index zsets merged by score (receipt
- * order, oldest first), filtering each candidate by its hash fields. Scans
- * at most 10000 index entries per call so that one search cannot hold Redis;
- * the caller continues from the returned cursor (the score of the last entry
- * looked at).
- * A member search (ARGV[12] not "") walks the member's family index, its
- * subscriber read from the member reference KEYS[1], together with the index
- * under the member's own id (claims received while the member was unknown);
- * without a member reference, the index under the member's own id if it
- * exists, else KEYS[2..] with the filters.
- * KEYS: 1 the member reference of ARGV[12] (or KEYS[2] again), 2.. the
- *       indexes to walk when the search is not a member's or the member's
- *       family cannot be resolved
- * ARGV: 1 lower score bound ("(123" exclusive, or "-inf"), 2 upper bound,
- *       3 limit, 4 status, 5 type, 6 member id, 7 subscriber the claim must
- *       belong to (or be the member of ARGV[8]), 8 member the claim may
- *       belong to, 9 submitting provider NPI, 10 overdue before this day
- *       number, 11 the claim key prefix ("" for a filter that does not apply),
- *       12 the member whose family's claims are walked, 13 the family index
- *       key prefix
- * Returns {next cursor or "", id, type, member, status, received, target, ...}
- */
-struct script script_search = {
-    "search",
-    "local keys = {}\n"
-    "if ARGV[12] ~= '' then\n"
-    "  local m = ARGV[12]\n"
-    "  local sub = redis.call('HGET', KEYS[1], 'subscriber_id')\n"
-    "  if sub and sub ~= '' then\n"
-    "    keys[1] = ARGV[13] .. sub\n"
-    "    if sub ~= m then keys[2] = ARGV[13] .. m end\n"
-    "  elseif redis.call('EXISTS', ARGV[13] .. m) == 1 then\n"
-    "    keys[1] = ARGV[13] .. m\n"
-    "  end\n"
-    "end\n"
-    "if #keys == 0 then\n"
-    "  for i = 2, #KEYS do keys[#keys + 1] = KEYS[i] end\n"
-    "end\n"
-    "local lo, hi, limit = ARGV[1], ARGV[2], tonumber(ARGV[3])\n"
-    "local buf, pos, done, from = {}, {}, {}, {}\n"
-    "for k = 1, #keys do buf[k] = {}; pos[k] = 1; done[k] = false; from[k] = lo end\n"
-    "local function head(k)\n"
-    "  if pos[k] > #buf[k] then\n"
-    "    if done[k] then return nil end\n"
-    "    buf[k] = redis.call('ZRANGEBYSCORE', keys[k], from[k], hi, 'WITHSCORES', 'LIMIT', 0, "
-    "256)\n"
-    "    pos[k] = 1\n"
-    "    if #buf[k] < 512 then done[k] = true end\n"
-    "    if #buf[k] == 0 then return nil end\n"
-    "    from[k] = '(' .. buf[k][#buf[k]]\n"
-    "  end\n"
-    "  return tonumber(buf[k][pos[k] + 1])\n"
-    "end\n"
-    "local out = {''}\n"
-    "local found, scanned, last = 0, 0, nil\n"
-    "while found < limit and scanned < 10000 do\n"
-    "  local best, bs = nil, nil\n"
-    "  for k = 1, #keys do\n"
-    "    local s = head(k)\n"
-    "    if s and (not bs or s < bs) then best, bs = k, s end\n"
-    "  end\n"
-    "  if not best then out[1] = ''; return out end\n"
-    "  local id = buf[best][pos[best]]\n"
-    "  lo = '(' .. buf[best][pos[best] + 1]\n"
-    "  pos[best] = pos[best] + 2\n"
-    "  scanned = scanned + 1\n"
-    "  if bs ~= last then\n"
-    "    last = bs\n"
-    "    local f = redis.call('HMGET', ARGV[11] .. id, 'type', 'member_id', 'status', 'received',\n"
-    "                         'target', 'subscriber_id', 'by_npi', 'target_day')\n"
-    "    local ok = f[1] ~= false\n"
-    "    if ok and ARGV[4] ~= '' and f[3] ~= ARGV[4] then ok = false end\n"
-    "    if ok and ARGV[5] ~= '' and f[1] ~= ARGV[5] then ok = false end\n"
-    "    if ok and ARGV[6] ~= '' and f[2] ~= ARGV[6] then ok = false end\n"
-    "    if ok and ARGV[7] ~= '' and f[6] ~= ARGV[7] and f[2] ~= ARGV[8] then ok = false end\n"
-    "    if ok and ARGV[9] ~= '' and f[7] ~= ARGV[9] then ok = false end\n"
-    "    if ok and ARGV[10] ~= '' then\n"
-    "      local day = tonumber(f[8])\n"
-    "      if f[3] == 'approved' or f[3] == 'denied' or not day or day >= tonumber(ARGV[10]) then "
-    "ok = false end\n"
-    "    end\n"
-    "    if ok then\n"
-    "      out[#out + 1] = id\n"
-    "      for j = 1, 5 do out[#out + 1] = f[j] end\n"
-    "      found = found + 1\n"
-    "    end\n"
-    "  end\n"
-    "end\n"
-    "out[1] = string.sub(lo, 2)\n"
-    "return out\n",
-    "",
-};
-
-/*
  * A worker takes a claim (approved, denied, voided and replaced are final): a
  * claim not yet final becomes "processing" (its
  * open-status index moves, and "processing@<unix seconds>" is appended to
@@ -380,36 +286,9 @@ struct script script_retry_dead = {
     "",
 };
 
-/*
- * The processing-target dashboard in one call (GET /v1/queue).
- * KEYS: 1 work stream, 2 pended set, 3 dead stream, 4 SLA set, 5 counters,
- *       6 the in_review status index
- * ARGV: 1 today's day number, 2 the claim key prefix, 3 the group name
- * Returns {stream length, in flight, pended, dead, overdue, oldest open
- * claim id or "", its received date or "", finalized, within target,
- * dead entries as {id, fields}..., claims in review}
- */
-struct script script_queue_stats = {
-    "queue_stats",
-    "local len = redis.call('XLEN', KEYS[1])\n"
-    "local inflight = 0\n"
-    "local ok, p = pcall(redis.call, 'XPENDING', KEYS[1], ARGV[3])\n"
-    "if ok then inflight = p[1] end\n"
-    "local oldest, received = '', ''\n"
-    "local first = redis.call('ZRANGE', KEYS[4], 0, 0)\n"
-    "if first[1] then oldest = first[1]; received = redis.call('HGET', ARGV[2] .. oldest, "
-    "'received') or '' end\n"
-    "local s = redis.call('HMGET', KEYS[5], 'finalized', 'within_target')\n"
-    "return {len, inflight, redis.call('ZCARD', KEYS[2]), redis.call('XLEN', KEYS[3]),\n"
-    "        redis.call('ZCOUNT', KEYS[4], '-inf', '(' .. ARGV[1]), oldest, received,\n"
-    "        tonumber(s[1] or '0'), tonumber(s[2] or '0'),\n"
-    "        redis.call('XRANGE', KEYS[3], '-', '+', 'COUNT', 50), redis.call('ZCARD', KEYS[6])}\n",
-    "",
-};
-
 static struct script *all_scripts[] = {
-    &script_queue_stats,   &script_audit,  &script_search,      &script_claim_start, &script_commit,
-    &script_expire_pended, &script_supply, &script_dead_letter, &script_retry_dead};
+    &script_audit,  &script_claim_start, &script_commit,    &script_expire_pended,
+    &script_supply, &script_dead_letter, &script_retry_dead};
 
 void script_init(struct script *s)
 {

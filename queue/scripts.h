@@ -22,7 +22,6 @@ struct script {
 /* One audit record: the global audit stream and the claim's own list. */
 extern struct script script_audit;
 /* Claim search: one index walked with filters, bounded work per call. */
-extern struct script script_search;
 /* The worker's steps and the queue's maintenance (see each in scripts.c). */
 extern struct script script_claim_start;
 extern struct script script_commit;
@@ -30,7 +29,6 @@ extern struct script script_expire_pended;
 extern struct script script_supply;
 extern struct script script_dead_letter;
 extern struct script script_retry_dead;
-extern struct script script_queue_stats;
 
 /* Computes every script's SHA-1; call once at start. */
 void scripts_init(void);

@@ -1,6 +1,9 @@
 #include "webhooks.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +14,12 @@
 #include "queue/redis_conn.h"
 #include "queue/reply.h"
 #include "queue/scripts.h"
+
+/* Subscriptions, deliveries, their due set, logs and dead lists: one set of
+ * keys for the whole data set, on shard 0 (docs/operations.md "Redis
+ * Cluster", rule 4: they belong to no claim). The events they are made from
+ * are on each claim's shard. */
+#define HOME(prefix) SHARD_PREFIX((prefix), 0)
 
 /* Numbers written into the scripts' text. */
 #define CLAIMS_STR_(x) #x
@@ -52,44 +61,69 @@ static struct script script_wh_delete = {
     "",
 };
 
-/* Read new events through the consumer group and make one delivery per
- * event and matching subscription; the events are acknowledged in the same
- * step. KEYS: 1 events stream, 2 subscription set, 3 due set
- * ARGV: 1 group, 2 consumer, 3 at most this many events, 4 subscription key
- *       prefix, 5 delivery key prefix, 6 pending key prefix, 7 now (ms)
- * Returns {events read, deliveries made}; a NOGROUP error when the group
- * does not exist yet. */
-static struct script script_wh_fanout = {
-    "wh_fanout",
-    "local r = redis.call('XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'COUNT', tonumber(ARGV[3]),\n"
-    "                     'STREAMS', KEYS[1], '>')\n"
-    "if not r then return {0, 0} end\n"
-    "local subs = redis.call('SMEMBERS', KEYS[2])\n"
-    "local wants = {}\n"
-    "for _, s in ipairs(subs) do\n"
-    "  wants[s] = ',' .. (redis.call('HGET', ARGV[4] .. s, 'events') or '') .. ','\n"
+/* One shard's step 1 of the fan-out: events of its stream not yet fanned out
+ * (docs/webhooks.md "Delivery: retries, at least once"). First those a step left
+ * pending (read, not acknowledged: its process stopped before step 3) for
+ * at least the idle time, taken over (XAUTOCLAIM); else new ones.
+ * KEYS: 1 the shard's events stream
+ * ARGV: 1 group, 2 consumer, 3 at most this many events, 4 idle time (ms)
+ * Returns per event {stream id, event, claim_id, status}; a NOGROUP error
+ * when the group does not exist yet. */
+static struct script script_wh_read = {
+    "wh_read",
+    "local c = redis.pcall('XAUTOCLAIM', KEYS[1], ARGV[1], ARGV[2], ARGV[4], '0-0',\n"
+    "                      'COUNT', tonumber(ARGV[3]))\n"
+    "if c.err then return c end\n"
+    "local entries = c[2]\n"
+    "if #entries == 0 then\n"
+    "  local r = redis.pcall('XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'COUNT',\n"
+    "                        tonumber(ARGV[3]), 'STREAMS', KEYS[1], '>')\n"
+    "  if type(r) == 'table' and r.err then return r end\n"
+    "  if not r then return {} end\n"
+    "  entries = r[1][2]\n"
     "end\n"
-    "local entries, made = r[1][2], 0\n"
+    "local out = {}\n"
     "for _, e in ipairs(entries) do\n"
     "  local f = {}\n"
-    "  for i = 1, #e[2], 2 do f[e[2][i]] = e[2][i + 1] end\n"
+    "  for i = 1, #(e[2] or {}), 2 do f[e[2][i]] = e[2][i + 1] end\n"
+    "  out[#out + 1] = {e[1], f.event or '', f.claim_id or '', f.status or ''}\n"
+    "end\n"
+    "return out\n",
+    "",
+};
+
+/* Step 2, on the subscriptions' shard: one delivery per event and matching
+ * subscription, unless it exists already (a step 1 read again after a
+ * stop: the delivery's id is derived from the event and the subscription).
+ * KEYS: 1 subscription set, 2 due set
+ * ARGV: 1 subscription key prefix, 2 delivery key prefix, 3 pending key
+ *       prefix, 4 now (ms), then per event: event id, event, claim_id, status
+ * Returns the number of deliveries made. */
+static struct script script_wh_fanout = {
+    "wh_fanout",
+    "local subs = redis.call('SMEMBERS', KEYS[1])\n"
+    "local wants = {}\n"
+    "for _, s in ipairs(subs) do\n"
+    "  wants[s] = ',' .. (redis.call('HGET', ARGV[1] .. s, 'events') or '') .. ','\n"
+    "end\n"
+    "local made = 0\n"
+    "for i = 5, #ARGV - 3, 4 do\n"
+    "  local ev = ARGV[i + 1]\n"
     "  for _, s in ipairs(subs) do\n"
-    "    if f.event and string.find(wants[s], ',' .. f.event .. ',', 1, true) then\n"
-    "      local id = e[1] .. '.' .. s\n"
-    "      if redis.call('EXISTS', ARGV[5] .. id) == 0 then\n"
-    "        redis.call('HSET', ARGV[5] .. id, 'webhook_id', s, 'event_id', e[1],\n"
-    "                   'event', f.event, 'claim_id', f.claim_id or '',\n"
-    "                   'status', f.status or '', 'attempts', 0,\n"
-    "                   'state', 'pending', 'next_at', ARGV[7])\n"
-    "        redis.call('ZADD', KEYS[3], ARGV[7], id)\n"
-    "        redis.call('ZADD', ARGV[6] .. s, ARGV[7], id)\n"
+    "    if ev ~= '' and string.find(wants[s], ',' .. ev .. ',', 1, true) then\n"
+    "      local id = ARGV[i] .. '.' .. s\n"
+    "      if redis.call('EXISTS', ARGV[2] .. id) == 0 then\n"
+    "        redis.call('HSET', ARGV[2] .. id, 'webhook_id', s, 'event_id', ARGV[i],\n"
+    "                   'event', ev, 'claim_id', ARGV[i + 2], 'status', ARGV[i + 3],\n"
+    "                   'attempts', 0, 'state', 'pending', 'next_at', ARGV[4])\n"
+    "        redis.call('ZADD', KEYS[2], ARGV[4], id)\n"
+    "        redis.call('ZADD', ARGV[3] .. s, ARGV[4], id)\n"
     "        made = made + 1\n"
     "      end\n"
     "    end\n"
     "  end\n"
-    "  redis.call('XACK', KEYS[1], ARGV[1], e[1])\n"
     "end\n"
-    "return {#entries, made}\n",
+    "return made\n",
     "",
 };
 
@@ -215,7 +249,7 @@ static struct script script_wh_log = {
 
 void webhook_scripts_init(void)
 {
-    struct script *all[] = {&script_wh_put,   &script_wh_delete, &script_wh_fanout,
+    struct script *all[] = {&script_wh_put,   &script_wh_delete, &script_wh_read, &script_wh_fanout,
                             &script_wh_claim, &script_wh_record, &script_wh_log};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++)
         script_init(all[i]);
@@ -272,8 +306,8 @@ int queue_webhook_put(struct rconn *rc, const char *prefix, const char *id, cons
                       queue_webhook_put_cb cb, void *arg)
 {
     char k_sub[KEY_LEN], k_set[KEY_LEN];
-    snprintf(k_sub, sizeof k_sub, KEYF_WEBHOOK, SP0(prefix), id);
-    snprintf(k_set, sizeof k_set, KEYF_WEBHOOKS, SP0(prefix));
+    snprintf(k_sub, sizeof k_sub, KEYF_WEBHOOK, HOME(prefix), id);
+    snprintf(k_set, sizeof k_set, KEYF_WEBHOOKS, HOME(prefix));
     const char *keys[] = {k_sub, k_set};
     const char *args[] = {id, url, events, secret, now};
     return send_script(rc, &script_wh_put, on_put, wait_new((void (*)(void))cb, arg), 2, keys, 5,
@@ -317,7 +351,7 @@ int queue_webhook_get(struct rconn *rc, const char *prefix, const char *id, queu
     if (!w)
         return -1;
     char key[KEY_LEN];
-    snprintf(key, sizeof key, KEYF_WEBHOOK, SP0(prefix), id);
+    snprintf(key, sizeof key, KEYF_WEBHOOK, HOME(prefix), id);
     if (rconn_command(rc, on_get, w, "HGETALL %s", key) != 0) {
         free(w);
         return -1;
@@ -341,13 +375,13 @@ int queue_webhook_delete(struct rconn *rc, const char *prefix, const char *id, q
 {
     char k_sub[KEY_LEN], k_set[KEY_LEN], k_pend[KEY_LEN], k_log[KEY_LEN], k_dead[KEY_LEN],
         k_due[KEY_LEN], p_del[KEY_LEN];
-    snprintf(k_sub, sizeof k_sub, KEYF_WEBHOOK, SP0(prefix), id);
-    snprintf(k_set, sizeof k_set, KEYF_WEBHOOKS, SP0(prefix));
-    snprintf(k_pend, sizeof k_pend, KEYF_WH_PENDING, SP0(prefix), id);
-    snprintf(k_log, sizeof k_log, KEYF_WH_LOG, SP0(prefix), id);
-    snprintf(k_dead, sizeof k_dead, KEYF_WH_DEAD, SP0(prefix), id);
-    snprintf(k_due, sizeof k_due, KEYF_WH_DUE, SP0(prefix));
-    snprintf(p_del, sizeof p_del, KEYF_WH_DELIVERY, SP0(prefix), "");
+    snprintf(k_sub, sizeof k_sub, KEYF_WEBHOOK, HOME(prefix), id);
+    snprintf(k_set, sizeof k_set, KEYF_WEBHOOKS, HOME(prefix));
+    snprintf(k_pend, sizeof k_pend, KEYF_WH_PENDING, HOME(prefix), id);
+    snprintf(k_log, sizeof k_log, KEYF_WH_LOG, HOME(prefix), id);
+    snprintf(k_dead, sizeof k_dead, KEYF_WH_DEAD, HOME(prefix), id);
+    snprintf(k_due, sizeof k_due, KEYF_WH_DUE, HOME(prefix));
+    snprintf(p_del, sizeof p_del, KEYF_WH_DELIVERY, HOME(prefix), "");
     const char *keys[] = {k_sub, k_set, k_pend, k_log, k_dead, k_due};
     const char *args[] = {id, p_del};
     return send_script(rc, &script_wh_delete, on_delete, wait_new((void (*)(void))cb, arg), 6, keys,
@@ -413,11 +447,11 @@ int queue_webhook_log(struct rconn *rc, const char *prefix, const char *id, int 
 {
     char k_sub[KEY_LEN], k_log[KEY_LEN], k_pend[KEY_LEN], k_dead[KEY_LEN], p_del[KEY_LEN],
         limit_text[16];
-    snprintf(k_sub, sizeof k_sub, KEYF_WEBHOOK, SP0(prefix), id);
-    snprintf(k_log, sizeof k_log, KEYF_WH_LOG, SP0(prefix), id);
-    snprintf(k_pend, sizeof k_pend, KEYF_WH_PENDING, SP0(prefix), id);
-    snprintf(k_dead, sizeof k_dead, KEYF_WH_DEAD, SP0(prefix), id);
-    snprintf(p_del, sizeof p_del, KEYF_WH_DELIVERY, SP0(prefix), "");
+    snprintf(k_sub, sizeof k_sub, KEYF_WEBHOOK, HOME(prefix), id);
+    snprintf(k_log, sizeof k_log, KEYF_WH_LOG, HOME(prefix), id);
+    snprintf(k_pend, sizeof k_pend, KEYF_WH_PENDING, HOME(prefix), id);
+    snprintf(k_dead, sizeof k_dead, KEYF_WH_DEAD, HOME(prefix), id);
+    snprintf(p_del, sizeof p_del, KEYF_WH_DELIVERY, HOME(prefix), "");
     snprintf(limit_text, sizeof limit_text, "%d", limit);
     const char *keys[] = {k_sub, k_log, k_pend, k_dead};
     const char *args[] = {p_del, limit_text};
@@ -427,72 +461,358 @@ int queue_webhook_log(struct rconn *rc, const char *prefix, const char *id, int 
 
 /* ---- the dispatcher ---- */
 
-static void on_fanout(redisReply *reply, void *arg)
+int queue_event_id(const char *stream_id, int shard, int n_shards, char *buf, size_t size)
 {
-    struct wait w = *(struct wait *)arg;
-    free(arg);
-    queue_fanout_cb cb = (queue_fanout_cb)w.cb;
-    if (!reply) {
-        cb(QUEUE_UNAVAILABLE, 0, 0, NULL, w.arg);
-    } else if (reply->type == REDIS_REPLY_ERROR) {
-        cb(strstr(reply->str, "NOGROUP") ? QUEUE_NOT_FOUND : QUEUE_UNAVAILABLE, 0, 0, reply->str,
-           w.arg);
-    } else if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
-        cb(QUEUE_UNAVAILABLE, 0, 0, NULL, w.arg);
-    } else {
-        cb(QUEUE_OK, reply->element[0]->integer, reply->element[1]->integer, NULL, w.arg);
+    if (n_shards <= 1) {
+        int w = snprintf(buf, size, "%s", stream_id);
+        return w < 0 || (size_t)w >= size ? -1 : 0;
     }
+    char *end;
+    errno = 0;
+    unsigned long long ms = strtoull(stream_id, &end, 10);
+    if (errno || end == stream_id || *end != '-' || !isdigit((unsigned char)end[1]))
+        return -1;
+    const char *seq_text = end + 1;
+    unsigned long long seq = strtoull(seq_text, &end, 10);
+    if (errno || *end != '\0' || seq > (ULLONG_MAX - (unsigned)shard) / (unsigned)n_shards)
+        return -1;
+    int w = snprintf(buf, size, "%llu-%llu", ms, seq * (unsigned)n_shards + (unsigned)shard);
+    return w < 0 || (size_t)w >= size ? -1 : 0;
+}
+
+/*
+ * The fan-out over the shards (docs/webhooks.md "Delivery"): step 1 reads
+ * every shard's stream (script_wh_read, one request per shard, all sent at
+ * once), step 2 makes the deliveries of every event read on the home shard
+ * (script_wh_fanout, one request), step 3 acknowledges each shard's events
+ * (XACK, all at once). A stop or a failure after step 1 leaves the events
+ * pending in the group: a later step 1 takes them over once idle for
+ * WEBHOOK_FANOUT_RECLAIM_MS, and step 2 makes only the deliveries that do not
+ * exist yet, so every event is fanned out, once per subscription.
+ */
+struct fan_event {
+    int shard;
+    char *stream_id; /* its entry in the shard's stream (XACK) */
+    char *event_id;  /* queue_event_id: what deliveries carry */
+    char *event, *claim_id, *status;
+};
+
+struct fan_run;
+
+struct fan_shard {
+    struct fan_run *run;
+    int shard;
+};
+
+struct fan_run {
+    struct rconn *rc;
+    char *prefix, *consumer;
+    char now_text[24], count[16];
+    queue_fanout_cb cb;
+    void *arg;
+    int n_shards, waiting;
+    bool no_group, failed;
+    char *error; /* the first Redis error met, or NULL */
+    struct fan_event *ev;
+    size_t n_ev, cap_ev;
+    long long made;
+    struct fan_shard shard[]; /* n_shards: each request's callback argument */
+};
+
+static void fan_run_free(struct fan_run *r)
+{
+    for (size_t i = 0; i < r->n_ev; i++) {
+        struct fan_event *e = &r->ev[i];
+        free(e->stream_id);
+        free(e->event_id);
+        free(e->event);
+        free(e->claim_id);
+        free(e->status);
+    }
+    free(r->ev);
+    free(r->error);
+    free(r->prefix);
+    free(r->consumer);
+    free(r);
+}
+
+static void fan_fail(struct fan_run *r, const char *error)
+{
+    r->failed = true;
+    if (error && !r->error)
+        r->error = strdup(error);
+}
+
+static void fan_finish(struct fan_run *r)
+{
+    enum queue_status st = r->failed ? QUEUE_UNAVAILABLE : r->no_group ? QUEUE_NOT_FOUND : QUEUE_OK;
+    r->cb(st, (long long)r->n_ev, r->made, r->error, r->arg);
+    fan_run_free(r);
+}
+
+/* Adds one row {stream id, event, claim_id, status} of shard s's step 1.
+ * Returns 0, or -1 when memory ran out. */
+static int fan_add(struct fan_run *r, int s, const redisReply *row)
+{
+    if (row->type != REDIS_REPLY_ARRAY || row->elements != 4)
+        return 0;
+    for (size_t j = 0; j < 4; j++)
+        if (row->element[j]->type != REDIS_REPLY_STRING)
+            return 0;
+    char id[48];
+    if (queue_event_id(row->element[0]->str, s, r->n_shards, id, sizeof id) != 0) {
+        log_error("webhook fan-out: event %s of shard %d has no usable id", row->element[0]->str,
+                  s);
+        return 0; /* stays pending: seen again, and logged, after the idle time */
+    }
+    if (r->n_ev == r->cap_ev) {
+        size_t cap = r->cap_ev ? 2 * r->cap_ev : 64;
+        struct fan_event *ev = realloc(r->ev, cap * sizeof *ev);
+        if (!ev)
+            return -1;
+        r->ev = ev;
+        r->cap_ev = cap;
+    }
+    struct fan_event e = {s,
+                          strdup(row->element[0]->str),
+                          strdup(id),
+                          strdup(row->element[1]->str),
+                          strdup(row->element[2]->str),
+                          strdup(row->element[3]->str)};
+    r->ev[r->n_ev++] = e; /* freed with the run, also when a copy failed */
+    return e.stream_id && e.event_id && e.event && e.claim_id && e.status ? 0 : -1;
+}
+
+static void fan_put(struct fan_run *r);
+
+static void on_fan_read(redisReply *reply, void *arg)
+{
+    struct fan_shard *fs = arg;
+    struct fan_run *r = fs->run;
+    if (!reply) {
+        fan_fail(r, NULL);
+    } else if (reply->type == REDIS_REPLY_ERROR) {
+        if (strstr(reply->str, "NOGROUP"))
+            r->no_group = true;
+        else
+            fan_fail(r, reply->str);
+    } else if (reply->type == REDIS_REPLY_ARRAY) {
+        for (size_t i = 0; i < reply->elements; i++)
+            if (fan_add(r, fs->shard, reply->element[i]) != 0) {
+                fan_fail(r, "out of memory");
+                break;
+            }
+    } else {
+        fan_fail(r, NULL);
+    }
+    if (--r->waiting == 0)
+        fan_put(r);
+}
+
+static void on_fan_acked(redisReply *reply, void *arg)
+{
+    struct fan_run *r = arg;
+    if (!reply || reply->type == REDIS_REPLY_ERROR)
+        fan_fail(r, reply ? reply->str : NULL);
+    if (--r->waiting == 0)
+        fan_finish(r);
+}
+
+/* Step 3: each shard's events acknowledged, one XACK per shard. */
+static void fan_ack(struct fan_run *r)
+{
+    const char **argv = calloc(r->n_ev + 3, sizeof *argv);
+    if (!argv) {
+        fan_fail(r, "out of memory");
+        fan_finish(r);
+        return;
+    }
+    r->waiting = 1; /* held until every XACK is sent */
+    for (int s = 0; s < r->n_shards; s++) {
+        char key[KEY_LEN];
+        snprintf(key, sizeof key, KEYF_EVENTS, SHARD_PREFIX(r->prefix, s));
+        int argc = 3;
+        for (size_t i = 0; i < r->n_ev; i++)
+            if (r->ev[i].shard == s)
+                argv[argc++] = r->ev[i].stream_id;
+        if (argc == 3)
+            continue;
+        argv[0] = "XACK";
+        argv[1] = key;
+        argv[2] = EVENTS_GROUP;
+        if (rconn_command_argv(r->rc, on_fan_acked, r, argc, argv, NULL) == 0)
+            r->waiting++;
+        else
+            fan_fail(r, NULL);
+    }
+    free(argv);
+    if (--r->waiting == 0)
+        fan_finish(r);
+}
+
+static void on_fan_put(redisReply *reply, void *arg)
+{
+    struct fan_run *r = arg;
+    if (!reply || reply->type != REDIS_REPLY_INTEGER) {
+        fan_fail(r, reply && reply->type == REDIS_REPLY_ERROR ? reply->str : NULL);
+        fan_finish(r); /* not acknowledged: taken over after the idle time */
+        return;
+    }
+    r->made = reply->integer;
+    fan_ack(r);
+}
+
+/* Step 2: the deliveries of every event read, in one script on the home
+ * shard. */
+static void fan_put(struct fan_run *r)
+{
+    if (r->failed || r->n_ev == 0) {
+        fan_finish(r); /* what was read stays pending, taken over later */
+        return;
+    }
+    char k_subs[KEY_LEN], k_due[KEY_LEN], p_sub[KEY_LEN], p_del[KEY_LEN], p_pend[KEY_LEN];
+    snprintf(k_subs, sizeof k_subs, KEYF_WEBHOOKS, HOME(r->prefix));
+    snprintf(k_due, sizeof k_due, KEYF_WH_DUE, HOME(r->prefix));
+    snprintf(p_sub, sizeof p_sub, KEYF_WEBHOOK, HOME(r->prefix), "");
+    snprintf(p_del, sizeof p_del, KEYF_WH_DELIVERY, HOME(r->prefix), "");
+    snprintf(p_pend, sizeof p_pend, KEYF_WH_PENDING, HOME(r->prefix), "");
+    const char **args = calloc(4 + 4 * r->n_ev, sizeof *args);
+    if (!args) {
+        fan_fail(r, "out of memory");
+        fan_finish(r);
+        return;
+    }
+    args[0] = p_sub;
+    args[1] = p_del;
+    args[2] = p_pend;
+    args[3] = r->now_text;
+    for (size_t i = 0; i < r->n_ev; i++) {
+        args[4 + 4 * i] = r->ev[i].event_id;
+        args[5 + 4 * i] = r->ev[i].event;
+        args[6 + 4 * i] = r->ev[i].claim_id;
+        args[7 + 4 * i] = r->ev[i].status;
+    }
+    const char *keys[] = {k_subs, k_due};
+    int sent = script_eval_async(r->rc, &script_wh_fanout, on_fan_put, r, 2, keys,
+                                 (int)(4 + 4 * r->n_ev), args, NULL);
+    free(args);
+    if (sent != 0) {
+        fan_fail(r, NULL);
+        fan_finish(r);
+    }
+}
+
+static struct fan_run *fan_run_new(struct rconn *rc, const char *prefix, const char *consumer,
+                                   int max_events, int64_t now_ms, queue_fanout_cb cb, void *arg)
+{
+    int n = queue_shard_count();
+    struct fan_run *r = calloc(1, sizeof *r + (size_t)n * sizeof r->shard[0]);
+    if (!r)
+        return NULL;
+    r->rc = rc;
+    r->prefix = strdup(prefix);
+    r->consumer = strdup(consumer);
+    r->cb = cb;
+    r->arg = arg;
+    r->n_shards = n;
+    snprintf(r->now_text, sizeof r->now_text, "%" PRId64, now_ms);
+    snprintf(r->count, sizeof r->count, "%d", max_events);
+    for (int s = 0; s < n; s++)
+        r->shard[s] = (struct fan_shard){r, s};
+    if (!r->prefix || !r->consumer) {
+        fan_run_free(r);
+        return NULL;
+    }
+    return r;
 }
 
 int queue_webhook_fanout(struct rconn *rc, const char *prefix, const char *consumer, int max_events,
                          int64_t now_ms, queue_fanout_cb cb, void *arg)
 {
-    char k_events[KEY_LEN], k_subs[KEY_LEN], k_due[KEY_LEN], p_sub[KEY_LEN], p_del[KEY_LEN],
-        p_pend[KEY_LEN], now_text[24], count[16];
-    snprintf(count, sizeof count, "%d", max_events);
-    snprintf(k_events, sizeof k_events, KEYF_EVENTS, SP0(prefix));
-    snprintf(k_subs, sizeof k_subs, KEYF_WEBHOOKS, SP0(prefix));
-    snprintf(k_due, sizeof k_due, KEYF_WH_DUE, SP0(prefix));
-    snprintf(p_sub, sizeof p_sub, KEYF_WEBHOOK, SP0(prefix), "");
-    snprintf(p_del, sizeof p_del, KEYF_WH_DELIVERY, SP0(prefix), "");
-    snprintf(p_pend, sizeof p_pend, KEYF_WH_PENDING, SP0(prefix), "");
-    snprintf(now_text, sizeof now_text, "%" PRId64, now_ms);
-    const char *keys[] = {k_events, k_subs, k_due};
-    const char *args[] = {EVENTS_GROUP, consumer, count, p_sub, p_del, p_pend, now_text};
-    return send_script(rc, &script_wh_fanout, on_fanout, wait_new((void (*)(void))cb, arg), 3, keys,
-                       7, args);
+    struct fan_run *r = fan_run_new(rc, prefix, consumer, max_events, now_ms, cb, arg);
+    if (!r)
+        return -1;
+    r->waiting = 1; /* held until every shard's read is sent */
+    for (int s = 0; s < r->n_shards; s++) {
+        char k_events[KEY_LEN];
+        snprintf(k_events, sizeof k_events, KEYF_EVENTS, SHARD_PREFIX(prefix, s));
+        const char *keys[] = {k_events};
+        const char *args[] = {EVENTS_GROUP, r->consumer, r->count,
+                              CLAIMS_STR(WEBHOOK_FANOUT_RECLAIM_MS)};
+        if (script_eval_async(rc, &script_wh_read, on_fan_read, &r->shard[s], 1, keys, 4, args,
+                              NULL) == 0) {
+            r->waiting++;
+        } else if (s == 0) {
+            fan_run_free(r); /* nothing sent: no callback */
+            return -1;
+        } else {
+            fan_fail(r, NULL);
+        }
+    }
+    if (--r->waiting == 0)
+        fan_put(r);
+    return 0;
 }
+
+/* Making the group on every shard's stream: one XGROUP CREATE per shard. */
+struct group_run {
+    queue_status_cb cb;
+    void *arg;
+    int waiting;
+    bool failed;
+    struct group_shard {
+        struct group_run *g;
+        int shard;
+    } shard[]; /* n: each request's callback argument */
+};
 
 static void on_group_made(redisReply *reply, void *arg)
 {
-    struct wait w = *(struct wait *)arg;
-    free(arg);
-    queue_status_cb cb = (queue_status_cb)w.cb;
+    struct group_shard *fs = arg;
+    struct group_run *g = fs->g;
     if (!reply) {
-        cb(QUEUE_UNAVAILABLE, w.arg);
-        return;
-    }
-    if (reply->type == REDIS_REPLY_STATUS) {
-        log_info("events consumer group \"%s\" created", EVENTS_GROUP);
+        g->failed = true;
+    } else if (reply->type == REDIS_REPLY_STATUS) {
+        if (queue_shard_count() == 1)
+            log_info("events consumer group \"%s\" created", EVENTS_GROUP);
+        else
+            log_info("events consumer group \"%s\" created on shard %d", EVENTS_GROUP, fs->shard);
     } else if (reply->type == REDIS_REPLY_ERROR && strncmp(reply->str, "BUSYGROUP", 9) != 0) {
         log_warn("events consumer group not created: %s", reply->str);
-        cb(QUEUE_UNAVAILABLE, w.arg);
-        return;
+        g->failed = true;
+    } /* BUSYGROUP: another process made it meanwhile */
+    if (--g->waiting == 0) {
+        g->cb(g->failed ? QUEUE_UNAVAILABLE : QUEUE_OK, g->arg);
+        free(g);
     }
-    cb(QUEUE_OK, w.arg); /* BUSYGROUP: another process made it meanwhile */
 }
 
 int queue_events_group_create(struct rconn *rc, const char *prefix, queue_status_cb cb, void *arg)
 {
-    struct wait *w = wait_new((void (*)(void))cb, arg);
-    if (!w)
+    int n = queue_shard_count();
+    struct group_run *g = calloc(1, sizeof *g + (size_t)n * sizeof g->shard[0]);
+    if (!g)
         return -1;
-    char k_events[KEY_LEN];
-    snprintf(k_events, sizeof k_events, KEYF_EVENTS, SP0(prefix));
-    if (rconn_command(rc, on_group_made, w, "XGROUP CREATE %s %s 0 MKSTREAM", k_events,
-                      EVENTS_GROUP) != 0) {
-        free(w);
-        return -1;
+    g->cb = cb;
+    g->arg = arg;
+    g->waiting = 1; /* held until every shard's request is sent */
+    for (int s = 0; s < n; s++) {
+        g->shard[s] = (struct group_shard){g, s};
+        char k_events[KEY_LEN];
+        snprintf(k_events, sizeof k_events, KEYF_EVENTS, SHARD_PREFIX(prefix, s));
+        if (rconn_command(rc, on_group_made, &g->shard[s], "XGROUP CREATE %s %s 0 MKSTREAM",
+                          k_events, EVENTS_GROUP) == 0) {
+            g->waiting++;
+        } else if (s == 0) {
+            free(g);
+            return -1;
+        } else {
+            g->failed = true;
+        }
+    }
+    if (--g->waiting == 0) {
+        g->cb(g->failed ? QUEUE_UNAVAILABLE : QUEUE_OK, g->arg);
+        free(g);
     }
     return 0;
 }
@@ -544,10 +864,10 @@ int queue_webhook_lease(struct rconn *rc, const char *prefix, int64_t now_ms,
                         int64_t lease_until_ms, int max, queue_lease_cb cb, void *arg)
 {
     char k_due[KEY_LEN], p_sub[KEY_LEN], p_del[KEY_LEN], p_pend[KEY_LEN];
-    snprintf(k_due, sizeof k_due, KEYF_WH_DUE, SP0(prefix));
-    snprintf(p_sub, sizeof p_sub, KEYF_WEBHOOK, SP0(prefix), "");
-    snprintf(p_del, sizeof p_del, KEYF_WH_DELIVERY, SP0(prefix), "");
-    snprintf(p_pend, sizeof p_pend, KEYF_WH_PENDING, SP0(prefix), "");
+    snprintf(k_due, sizeof k_due, KEYF_WH_DUE, HOME(prefix));
+    snprintf(p_sub, sizeof p_sub, KEYF_WEBHOOK, HOME(prefix), "");
+    snprintf(p_del, sizeof p_del, KEYF_WH_DELIVERY, HOME(prefix), "");
+    snprintf(p_pend, sizeof p_pend, KEYF_WH_PENDING, HOME(prefix), "");
     char now_text[24], lease_text[24], count[16];
     snprintf(now_text, sizeof now_text, "%" PRId64, now_ms);
     snprintf(lease_text, sizeof lease_text, "%" PRId64, lease_until_ms);
@@ -575,12 +895,12 @@ int queue_webhook_record(struct rconn *rc, const char *prefix,
 {
     char k_del[KEY_LEN], k_due[KEY_LEN], k_pend[KEY_LEN], k_log[KEY_LEN], k_dead[KEY_LEN],
         k_sub[KEY_LEN], before[16], next[24];
-    snprintf(k_del, sizeof k_del, KEYF_WH_DELIVERY, SP0(prefix), o->delivery_id);
-    snprintf(k_due, sizeof k_due, KEYF_WH_DUE, SP0(prefix));
-    snprintf(k_pend, sizeof k_pend, KEYF_WH_PENDING, SP0(prefix), o->webhook_id);
-    snprintf(k_log, sizeof k_log, KEYF_WH_LOG, SP0(prefix), o->webhook_id);
-    snprintf(k_dead, sizeof k_dead, KEYF_WH_DEAD, SP0(prefix), o->webhook_id);
-    snprintf(k_sub, sizeof k_sub, KEYF_WEBHOOK, SP0(prefix), o->webhook_id);
+    snprintf(k_del, sizeof k_del, KEYF_WH_DELIVERY, HOME(prefix), o->delivery_id);
+    snprintf(k_due, sizeof k_due, KEYF_WH_DUE, HOME(prefix));
+    snprintf(k_pend, sizeof k_pend, KEYF_WH_PENDING, HOME(prefix), o->webhook_id);
+    snprintf(k_log, sizeof k_log, KEYF_WH_LOG, HOME(prefix), o->webhook_id);
+    snprintf(k_dead, sizeof k_dead, KEYF_WH_DEAD, HOME(prefix), o->webhook_id);
+    snprintf(k_sub, sizeof k_sub, KEYF_WEBHOOK, HOME(prefix), o->webhook_id);
     snprintf(before, sizeof before, "%d", o->attempts_before);
     snprintf(next, sizeof next, "%" PRId64, o->next_attempt_ms);
     const char *keys[] = {k_del, k_due, k_pend, k_log, k_dead, k_sub};

@@ -7,6 +7,10 @@
  *
  * A delivery's id is "<event id>.<subscription id>": one per event and
  * subscription, whichever process fans the event out.
+ *
+ * Shards (docs/operations.md "Redis Cluster"): each claim's events are on its
+ * shard's events stream; subscriptions and deliveries are on shard 0, so
+ * every call but the fan-out touches one shard.
  */
 #ifndef CLAIMS_QUEUE_WEBHOOKS_H
 #define CLAIMS_QUEUE_WEBHOOKS_H
@@ -87,24 +91,40 @@ int queue_webhook_log(struct rconn *rc, const char *prefix, const char *id, int 
 /* ---- the dispatcher (notify/notify.c) ---- */
 
 /* Answer of queue_webhook_fanout: QUEUE_OK with how many events were read
- * and deliveries made; QUEUE_NOT_FOUND when the events stream's consumer
- * group does not exist yet (queue_events_group_create makes it);
- * QUEUE_UNAVAILABLE with Redis's error text, or NULL when it did not answer. */
+ * and deliveries made; QUEUE_NOT_FOUND when some shard's events stream has
+ * no consumer group yet (queue_events_group_create makes it; the other
+ * shards' events were fanned out); QUEUE_UNAVAILABLE with Redis's error
+ * text, or NULL when it did not answer. */
 typedef void (*queue_fanout_cb)(enum queue_status status, long long events_read,
                                 long long deliveries_made, const char *error, void *arg);
 
-/* Reads at most max_events new events through the events stream's consumer
- * group (as consumer) and makes one due delivery (due at now_ms) per event
- * and subscription that wants it; the events are acknowledged in the same
- * step. */
+/* How long an event read but not acknowledged (its fan-out stopped between
+ * the steps below) stays with its reader before another fan-out takes it
+ * over (ms). */
+#define WEBHOOK_FANOUT_RECLAIM_MS 30000
+
+/* Reads at most max_events events of each shard's events stream through its
+ * consumer group (as consumer), those a stopped fan-out left pending for
+ * WEBHOOK_FANOUT_RECLAIM_MS first, and makes one due delivery (due at
+ * now_ms) per event and subscription that wants it, unless it exists; then
+ * acknowledges the events. At least once: a stop between the steps leaves
+ * the events pending, and they are fanned out again, making only the
+ * deliveries still missing. */
 int queue_webhook_fanout(struct rconn *rc, const char *prefix, const char *consumer, int max_events,
                          int64_t now_ms, queue_fanout_cb cb, void *arg);
 
-/* Creates the events stream's consumer group from the stream's start (so
- * events committed before any dispatcher ran are notified too), logging it:
- * QUEUE_OK when it was made or already existed, QUEUE_UNAVAILABLE (logged
- * when Redis refused) otherwise. */
+/* Creates every shard's events stream consumer group from the stream's
+ * start (so events committed before any dispatcher ran are notified too),
+ * logging it: QUEUE_OK when each was made or already existed,
+ * QUEUE_UNAVAILABLE (logged when Redis refused) otherwise. */
 int queue_events_group_create(struct rconn *rc, const char *prefix, queue_status_cb cb, void *arg);
+
+/* The event id deliveries carry (docs/webhooks.md "What the receiver gets")
+ * for the entry stream_id ("<ms>-<seq>") of shard's events stream:
+ * "<ms>-<seq × n_shards + shard>", unique across shards, growing with time
+ * within a shard (so within a claim); with one shard the entry's id itself.
+ * Returns 0, or -1 when stream_id is no entry id or buf is too small. */
+int queue_event_id(const char *stream_id, int shard, int n_shards, char *buf, size_t size);
 
 /* A delivery leased for an attempt. */
 struct queue_delivery_lease {

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "harness/harness.h"
+#include "queue/shards.h"
 #include "config.h"
 
 #define ADMIN "remit-tests-bootstrap-admin-token-0123456789"
@@ -632,6 +633,165 @@ START_TEST(test_payment_cycle_errors_name_the_key)
 }
 END_TEST
 
+/* ---- claims on 16 shards (issue 12) ---- */
+
+#define FAMILIES 40
+
+/* The payment ("P|npi|cents" or "M|member|cents") the commit left for a
+ * claim on its shard, "" while it is not final. */
+static const char *due_info(redisContext *rc, const struct shard_layout *layout,
+                            const char *claim_id, char out[96])
+{
+    redisReply *r = redisCommand(rc, "HGET claims:%sremit:info %s",
+                                 layout->tag[shard_of_claim_id(layout, claim_id)], claim_id);
+    ck_assert_ptr_nonnull(r);
+    snprintf(out, 96, "%s", r->type == REDIS_REPLY_STRING ? r->str : "");
+    freeReplyObject(r);
+    return out;
+}
+
+/* 40 families, each with a provider-payee claim (in network) and a
+ * member-payee one (pharmacy), on the families' shards: one cycle takes
+ * every claim of every shard once, with the amounts the commits recorded. */
+START_TEST(test_one_cycle_pays_the_claims_of_every_shard_once)
+{
+    struct test_redis r16;
+    struct test_claimsd d;
+    test_redis_start(&r16);
+    char dir[256];
+    test_make_temp_dir(dir, "remit-shards");
+    const char *cfg = test_write_file(dir, "claimsd.json",
+                                      "{\"rate_limits\": null, \"shards\": 16,"
+                                      " \"payment_cycle\": {\"time\": null}}");
+    test_claimsd_start_admin(&d, r16.url, ADMIN, (const char *const[]){"--config", cfg, NULL});
+    test_put_sample_record(&d, ADMIN, "plans", "PPO-500");
+    test_put_sample_record(&d, ADMIN, "groups", "G100");
+    struct shard_layout layout;
+    ck_assert_int_eq(shard_layout_init(&layout, 16), 0);
+    char service_day[16];
+    day_text(time(NULL) - 3 * 86400, service_day);
+    static char prov[FAMILIES][40], pharm[FAMILIES][40];
+    for (int i = 0; i < FAMILIES; i++) {
+        char member_id[16], path[64], body[2048];
+        struct test_response res;
+        snprintf(member_id, sizeof member_id, "M9%03d", i);
+        snprintf(path, sizeof path, "/v1/members/%s", member_id);
+        snprintf(body, sizeof body,
+                 "{\"member_id\":\"%s\",\"subscriber_id\":\"%s\",\"group_id\":\"G100\","
+                 "\"relationship\":\"employee\",\"first_name\":\"Grace\",\"last_name\":\"Kim\","
+                 "\"birth_date\":\"1980-07-07\",\"state\":\"FL\",\"student\":false,"
+                 "\"lives_with_employee\":true,\"married_on\":null,\"has_own_dependent\":false,"
+                 "\"handicapped_certified\":false,\"coverage\":[{\"plan_id\":\"PPO-500\","
+                 "\"effective\":\"2020-01-01\",\"termination_event\":null,\"kind\":\"active\"}],"
+                 "\"medicare\":null,\"other_coverage\":[]}",
+                 member_id, member_id);
+        test_api(&d, "PUT", path, ADMIN, body, NULL, &res);
+        ck_assert_msg(res.status == 201, "%ld %s", res.status, res.body);
+        test_response_free(&res);
+        snprintf(body, sizeof body,
+                 "{\"type\":\"medical\",\"member_id\":\"%s\"," PATIENT_GRACE ","
+                 "\"provider\":{\"npi\":\"" NPI_A "\",\"name\":\"Bay Clinic\",\"network\":\"in\","
+                 "\"facility\":false},\"diagnosis_codes\":[\"M54.5\"],\"lines\":["
+                 "{\"service_date\":\"%s\",\"procedure_code\":\"99214\",\"units\":1,"
+                 "\"charge\":200.00}]}",
+                 member_id, service_day);
+        test_api(&d, "POST", "/v1/claims", ADMIN, body, NULL, &res);
+        ck_assert_msg(res.status == 202, "%ld %s", res.status, res.body);
+        snprintf(prov[i], sizeof prov[i], "%s", test_json_str(res.body, "claim_id"));
+        test_response_free(&res);
+        snprintf(body, sizeof body,
+                 "{\"type\":\"pharmacy\",\"member_id\":\"%s\"," PATIENT_GRACE ","
+                 "\"pharmacy\":{\"name\":\"Corner Drug\",\"network\":\"in\"},"
+                 "\"ndc\":\"00071015523\",\"fill_date\":\"%s\",\"drug_name\":\"Brand tablet\","
+                 "\"quantity\":30,\"days_supply\":30,\"charge\":150.00}",
+                 member_id, service_day);
+        test_api(&d, "POST", "/v1/claims", ADMIN, body, NULL, &res);
+        ck_assert_msg(res.status == 202, "%ld %s", res.status, res.body);
+        snprintf(pharm[i], sizeof pharm[i], "%s", test_json_str(res.body, "claim_id"));
+        test_response_free(&res);
+    }
+    /* Final: each claim due on its own shard with its payment. Every family
+     * files the same claims, paid after a copay (no deductible): each pays
+     * the same, whatever order its two claims are decided in. */
+    redisContext *rc = test_redis_connect(&r16);
+    char first_p[96] = "", first_m[96] = "", info[96];
+    bool shard_used[16] = {false};
+    for (int i = 0; i < FAMILIES; i++) {
+        for (int k = 0; k < 2; k++) {
+            const char *id = k ? pharm[i] : prov[i];
+            for (int waited = 0; due_info(rc, &layout, id, info)[0] == '\0'; waited += 20) {
+                ck_assert_msg(waited < 60000, "claim %s was not final within 60 s", id);
+                test_sleep_ms(20);
+            }
+            char *first = k ? first_m : first_p;
+            if (!first[0])
+                snprintf(first, 96, "%s", info);
+            ck_assert_str_eq(strrchr(info, '|'), strrchr(first, '|'));
+            ck_assert_int_eq(info[0], k ? 'M' : 'P');
+            shard_used[shard_of_claim_id(&layout, id)] = true;
+        }
+    }
+    int shards = 0;
+    for (int s = 0; s < 16; s++)
+        shards += shard_used[s];
+    ck_assert_int_ge(shards, 12);
+    ck_assert(strncmp(first_p, "P|" NPI_A "|", 13) == 0);
+    long long paid_p = atoll(first_p + 13);
+    ck_assert_msg(strncmp(first_m, "M|M9", 4) == 0, "%s", first_m);
+    long long paid_m = atoll(strrchr(first_m, '|') + 1);
+    ck_assert_int_eq(paid_p, 12000); /* 99214: 145.00 allowed, 25.00 copay */
+    ck_assert_int_eq(paid_m, 10000); /* preferred brand: 30 × 4.50, 35.00 copay */
+
+    struct test_response res;
+    test_api(&d, "POST", "/v1/remittances/run", ADMIN, NULL, NULL, &res);
+    ck_assert_msg(res.status == 201, "%ld %s", res.status, res.body);
+    char cycle[40];
+    snprintf(cycle, sizeof cycle, "%s", test_json_str(res.body, "cycle_id"));
+    ck_assert_str_eq(test_json_str(res.body, "claims"), "40");
+    ck_assert_str_eq(test_json_str(res.body, "total"), money(FAMILIES * paid_p));
+    test_response_free(&res);
+    test_api(&d, "GET", "/v1/remittances", ADMIN, NULL, NULL, &res);
+    ck_assert_msg(res.status == 200, "%ld %s", res.status, res.body);
+    ck_assert_int_eq(test_json_len(res.body, "cycles"), 1);
+    ck_assert_str_eq(test_json_str(res.body, "cycles.0.cycle_id"), cycle);
+    ck_assert_str_eq(test_json_str(res.body, "cycles.0.member_claims"), "40");
+    ck_assert_str_eq(test_json_str(res.body, "cycles.0.member_total"), money(FAMILIES * paid_m));
+    ck_assert_int_eq(test_json_len(res.body, "cycles.0.payees"), 1);
+    ck_assert_str_eq(test_json_str(res.body, "cycles.0.payees.0.npi"), NPI_A);
+    ck_assert_str_eq(test_json_str(res.body, "cycles.0.payees.0.claims"), "40");
+    ck_assert_str_eq(test_json_str(res.body, "cycles.0.payees.0.total"), money(FAMILIES * paid_p));
+    test_response_free(&res);
+
+    /* The cycle's claims: each of ours exactly once; nothing left due. */
+    redisReply *c = redisCommand(rc, "HGET claims:%sremit:claims %s", layout.tag[0], cycle);
+    ck_assert_ptr_nonnull(c);
+    ck_assert_int_eq(c->type, REDIS_REPLY_STRING);
+    ck_assert_int_eq(test_json_len(c->str, "payees.0.claims"), FAMILIES);
+    ck_assert_int_eq(test_json_len(c->str, "members"), FAMILIES);
+    for (int i = 0; i < FAMILIES; i++) {
+        char needle[48];
+        snprintf(needle, sizeof needle, "\"%s\"", prov[i]);
+        const char *at = strstr(c->str, needle);
+        ck_assert_msg(at && !strstr(at + 1, needle), "claim %s not once in the cycle", prov[i]);
+        snprintf(needle, sizeof needle, "\"%s\"", pharm[i]);
+        at = strstr(c->str, needle);
+        ck_assert_msg(at && !strstr(at + 1, needle), "claim %s not once in the cycle", pharm[i]);
+    }
+    freeReplyObject(c);
+    for (int s = 0; s < 16; s++)
+        ck_assert_int_eq(test_redis_int(rc,
+                                        "EXISTS claims:%sremit:due claims:%smemberpay:due "
+                                        "claims:%sremit:info",
+                                        layout.tag[s], layout.tag[s], layout.tag[s]),
+                         0);
+    redisFree(rc);
+    test_claimsd_stop_clean(&d);
+    test_redis_stop(&r16);
+    test_remove_tree(r16.dir);
+    test_remove_tree(dir);
+}
+END_TEST
+
 static Suite *remit_suite(void)
 {
     Suite *s = suite_create("remit");
@@ -648,6 +808,10 @@ static Suite *remit_suite(void)
     tcase_add_test(tc, test_a_second_run_takes_nothing);
     tcase_add_test(tc, test_the_scheduled_cycle_runs_in_exactly_one_process);
     suite_add_tcase(s, tc);
+    TCase *sharded = tcase_create("sharded");
+    tcase_set_timeout(sharded, 180);
+    tcase_add_test(sharded, test_one_cycle_pays_the_claims_of_every_shard_once);
+    suite_add_tcase(s, sharded);
     TCase *config = tcase_create("config");
     tcase_add_test(config, test_payment_cycle_defaults_and_times);
     tcase_add_test(config, test_payment_cycle_errors_name_the_key);

@@ -36,6 +36,7 @@
 #include "harness/harness.h"
 #include "queue/queue.h"
 #include "queue/redis_conn.h"
+#include "queue/shards.h"
 #include "queue/webhooks.h"
 #include "config.h"
 
@@ -56,7 +57,7 @@ static const char *const server_env[] = {"CLAIMSD_BOOTSTRAP_ADMIN_TOKEN=" ADMIN,
 
 /* ---- the receiver ---- */
 
-#define MAX_REQUESTS 64
+#define MAX_REQUESTS 128
 
 struct received {
     char path[64];
@@ -240,6 +241,8 @@ static const struct received *request_for(struct receiver *r, const char *path, 
 /* Two configs: cfg_path with the allow list the receivers need (127.0.0.1)
  * and a documentation block for subscriptions that are never delivered,
  * cfg_public_path without one. */
+static const char *config_extra = ""; /* more keys, each after a comma */
+
 static void write_config(const char *dir, int backoff_base_ms)
 {
     const char *allow = ", \"allow_private\": [\"127.0.0.1/32\", \"192.0.2.0/24\"]";
@@ -248,9 +251,9 @@ static void write_config(const char *dir, int backoff_base_ms)
         snprintf(text, sizeof text,
                  "{\"seed_dir\": \"%s/sample\", \"webhooks\": {\"backoff_base_ms\": %d,"
                  " \"backoff_max_ms\": %d, \"max_attempts\": %d, \"poll_interval_ms\": 100,"
-                 " \"timeout_ms\": 2000, \"connect_timeout_ms\": 1000%s}}",
+                 " \"timeout_ms\": 2000, \"connect_timeout_ms\": 1000%s}%s}",
                  getenv("CLAIMS_CONFIG_DIR"), backoff_base_ms, backoff_base_ms * 2, MAX_ATTEMPTS,
-                 with_allow ? allow : "");
+                 with_allow ? allow : "", config_extra);
         const char *path =
             test_write_file(dir, with_allow ? "webhooks.json" : "webhooks-public.json", text);
         snprintf(with_allow ? cfg_path : cfg_public_path, sizeof cfg_path, "%s", path);
@@ -314,6 +317,14 @@ static void setup_public_only(void)
 {
     setup_with(200, false);
     start_with(&server, cfg_public_path, (const char *const[]){"--workers", "2", NULL});
+}
+
+/* Claims on 16 shards (issue 12). */
+static void setup_sharded(void)
+{
+    config_extra = ", \"shards\": 16";
+    setup_with(200, true);
+    config_extra = "";
 }
 
 static void teardown(void)
@@ -1211,6 +1222,100 @@ START_TEST(test_allow_private_is_read_from_the_config)
 }
 END_TEST
 
+/* ---- claims on 16 shards ---- */
+
+#define FAMILIES 40
+
+/* An employee of group G100 on plan PPO-500, a family of its own. */
+static void put_family(const char *member_id)
+{
+    char path[64], body[1024];
+    snprintf(path, sizeof path, "/v1/members/%s", member_id);
+    snprintf(body, sizeof body,
+             "{\"member_id\":\"%s\",\"subscriber_id\":\"%s\",\"group_id\":\"G100\","
+             "\"relationship\":\"employee\",\"first_name\":\"Grace\",\"last_name\":\"Kim\","
+             "\"birth_date\":\"1980-07-07\",\"state\":\"FL\",\"student\":false,"
+             "\"lives_with_employee\":true,\"married_on\":null,\"has_own_dependent\":false,"
+             "\"handicapped_certified\":false,\"coverage\":[{\"plan_id\":\"PPO-500\","
+             "\"effective\":\"2020-01-01\",\"termination_event\":null,\"kind\":\"active\"}],"
+             "\"medicare\":null,\"other_coverage\":[]}",
+             member_id, member_id);
+    ck_assert_int_eq(status_of("PUT", path, ADMIN, body), 201);
+}
+
+/* Every family's claim is finalized on its family's shard; each event of
+ * each shard reaches the subscriber once, with an event id unique across the
+ * shards that names the claim's shard (docs/webhooks.md). */
+START_TEST(test_every_shard_s_events_are_delivered_once_each)
+{
+    struct receiver r;
+    receiver_start(&r, 0, false);
+    subscribe(&server, "finals", &r, "/finals", "[\"claim.finalized\"]");
+    struct shard_layout layout;
+    ck_assert_int_eq(shard_layout_init(&layout, 16), 0);
+    static char ids[FAMILIES][64];
+    bool family_shard[16] = {false};
+    char fill[16];
+    for (int i = 0; i < FAMILIES; i++) {
+        char member[16], body[1024];
+        snprintf(member, sizeof member, "M8%03d", i);
+        put_family(member);
+        family_shard[shard_of_family(&layout, member)] = true;
+        snprintf(body, sizeof body,
+                 "{\"type\":\"pharmacy\",\"member_id\":\"%s\",\"patient\":{\"first_name\":"
+                 "\"Grace\",\"last_name\":\"Kim\",\"birth_date\":\"1980-07-07\"},\"pharmacy\":"
+                 "{\"name\":\"Corner Drug #12\",\"npi\":\"1245319599\",\"network\":\"in\"},"
+                 "\"ndc\":\"0071-0155-23\",\"fill_date\":\"%s\",\"drug_name\":\"Test drug\","
+                 "\"quantity\":30,\"days_supply\":30,\"charge\":25.00}",
+                 member, days_ago(3, fill));
+        struct test_response res;
+        test_api(&server, "POST", "/v1/claims", ADMIN, body, NULL, &res);
+        ck_assert_msg(res.status == 202, "%ld %s", res.status, res.body);
+        snprintf(ids[i], sizeof ids[i], "%s", test_json_str(res.body, "claim_id"));
+        test_response_free(&res);
+        ck_assert_int_eq(shard_of_claim_id(&layout, ids[i]), shard_of_family(&layout, member));
+    }
+    wait_received(&r, "/finals", FAMILIES, 60000);
+    test_sleep_ms(800); /* and nothing else comes */
+    ck_assert_int_eq(received_count(&r, "/finals"), FAMILIES);
+    bool seen_shard[16] = {false};
+    int seen[FAMILIES] = {0};
+    for (int k = 0; k < FAMILIES; k++) {
+        const struct received *q = request_for(&r, "/finals", k);
+        char claim[64], event_id[48];
+        snprintf(claim, sizeof claim, "%s", test_json_str(q->body, "claim_id"));
+        snprintf(event_id, sizeof event_id, "%s", test_json_str(q->body, "event_id"));
+        ck_assert_str_eq(test_json_str(q->body, "status"), "approved");
+        int i = 0;
+        while (i < FAMILIES && strcmp(ids[i], claim) != 0)
+            i++;
+        ck_assert_msg(i < FAMILIES, "a delivery for claim %s, not one of ours", claim);
+        seen[i]++;
+        /* "<ms>-<entry seq × 16 + shard>" */
+        const char *dash = strchr(event_id, '-');
+        ck_assert_ptr_nonnull(dash);
+        int shard = (int)(strtoull(dash + 1, NULL, 10) % 16);
+        ck_assert_int_eq(shard, shard_of_claim_id(&layout, claim));
+        seen_shard[shard] = true;
+        char want_delivery[160];
+        snprintf(want_delivery, sizeof want_delivery, "%s.finals", event_id);
+        ck_assert_str_eq(q->delivery, want_delivery);
+        for (int j = 0; j < k; j++)
+            ck_assert_str_ne(test_json_str(request_for(&r, "/finals", j)->body, "event_id"),
+                             event_id);
+    }
+    for (int i = 0; i < FAMILIES; i++)
+        ck_assert_msg(seen[i] == 1, "claim %s delivered %d times", ids[i], seen[i]);
+    int shards_used = 0;
+    for (int s = 0; s < 16; s++) {
+        ck_assert_int_eq(seen_shard[s], family_shard[s]);
+        shards_used += seen_shard[s];
+    }
+    ck_assert_int_ge(shards_used, 12);
+    receiver_stop(&r);
+}
+END_TEST
+
 static Suite *webhooks_suite(void)
 {
     Suite *s = suite_create("webhooks");
@@ -1241,6 +1346,12 @@ static Suite *webhooks_suite(void)
     tcase_add_test(processes, test_attempt_abandoned_at_stop_is_made_again_by_another_process);
     tcase_add_test(processes, test_two_processes_deliver_each_event_once);
     suite_add_tcase(s, processes);
+    TCase *sharded = tcase_create("sharded");
+    tcase_add_checked_fixture(sharded, setup_sharded, teardown);
+    tcase_set_timeout(sharded, 120);
+    tcase_add_test(sharded, test_every_shard_s_events_are_delivered_once_each);
+    suite_add_tcase(s, sharded);
+
     TCase *internal = tcase_create("internal_receivers");
     tcase_add_checked_fixture(internal, setup_public_only, teardown);
     tcase_set_timeout(internal, 60);

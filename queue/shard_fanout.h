@@ -1,0 +1,42 @@
+/*
+ * One request per claims shard (or any few requests) sent at once on the
+ * event loop, answered together (issue 12, docs/operations.md "Redis
+ * Cluster"): a read that spans the shards sends its N requests without
+ * waiting (one pipeline, or one per master on a cluster) and gets every
+ * reply in one callback, to merge. Private to queue/.
+ *
+ * Use: shard_fanout_new, then for each request i send it with
+ * shard_fanout_reply as callback and shard_fanout_arg(f, i) as argument
+ * (shard_fanout_not_sent(f, i) when it could not be sent), then
+ * shard_fanout_sent(f).
+ */
+#ifndef CLAIMS_QUEUE_SHARD_FANOUT_H
+#define CLAIMS_QUEUE_SHARD_FANOUT_H
+
+#include <hiredis/hiredis.h>
+
+struct shard_fanout;
+
+/* Called once with every request's reply, in request order: replies[i] is
+ * NULL when request i was not answered (not sent, connection lost, deadline
+ * passed). The replies are borrowed (freed after the call). */
+typedef void (*shard_fanout_done_fn)(redisReply *const *replies, int n, void *arg);
+
+/* A fan-out of n requests (1 .. SHARDS_MAX); NULL when out of memory. */
+struct shard_fanout *shard_fanout_new(int n, shard_fanout_done_fn done, void *arg);
+
+/* The callback argument of request i. */
+void *shard_fanout_arg(struct shard_fanout *f, int i);
+
+/* rconn_reply_cb of every request: keeps a copy of the reply. */
+void shard_fanout_reply(redisReply *reply, void *arg);
+
+/* Request i was not sent: its reply is NULL. */
+void shard_fanout_not_sent(struct shard_fanout *f, int i);
+
+/* Every request was sent or marked not sent. Returns 0, after which done is
+ * called exactly once (perhaps already during this call), or -1 when no
+ * request was sent: then done is not called and f is freed. */
+int shard_fanout_sent(struct shard_fanout *f);
+
+#endif
