@@ -251,7 +251,7 @@ struct list_wait {
     int limit;
 };
 
-/* Every shard's page merged into one (queue/shard_gather.h). */
+/* Every shard's page merged into one (queue/shard_fanout.h, queue/shard_gather.h). */
 static void on_list(redisReply *const *replies, int n_shards, void *arg)
 {
     struct list_wait w = *(struct list_wait *)arg;
@@ -294,7 +294,7 @@ int queue_list_appeals(struct rconn *rc, const char *prefix, const struct queue_
     if (!w)
         return -1;
     *w = (struct list_wait){cb, arg, q->limit};
-    struct shard_gather *g = shard_gather_new(n_shards, on_list, w);
+    struct shard_fanout *g = shard_fanout_new(n_shards, on_list, w);
     if (!g) {
         free(w);
         return -1;
@@ -307,9 +307,9 @@ int queue_list_appeals(struct rconn *rc, const char *prefix, const struct queue_
         shard_cursor_lower_bound(&from, s, lo, sizeof lo);
         const char *keys[] = {k_set};
         const char *args[] = {lo, hi, lim, q->overdue ? "open" : q->status, ap};
-        shard_gather_send(g, s, rc, ready(&script_list_appeals), 1, keys, 5, args);
+        shard_fanout_script(g, s, rc, ready(&script_list_appeals), 1, keys, 5, args);
     }
-    if (shard_gather_start(g) != 0) {
+    if (shard_fanout_sent(g) != 0) {
         free(w);
         return -1;
     }
@@ -472,7 +472,7 @@ int queue_appeal_counts(struct rconn *rc, const char *prefix, int today_day,
     w->cb = cb;
     w->arg = arg;
     int n_shards = queue_shard_count();
-    struct shard_gather *g = shard_gather_new(n_shards, on_counts, w);
+    struct shard_fanout *g = shard_fanout_new(n_shards, on_counts, w);
     if (!g) {
         free(w);
         return -1;
@@ -482,9 +482,9 @@ int queue_appeal_counts(struct rconn *rc, const char *prefix, int today_day,
         snprintf(k_open, sizeof k_open, KEYF_APPEALS_OPEN, SHARD_PREFIX(prefix, s));
         const char *keys[] = {k_open};
         const char *args[] = {hi};
-        shard_gather_send(g, s, rc, ready(&script_appeal_counts), 1, keys, 1, args);
+        shard_fanout_script(g, s, rc, ready(&script_appeal_counts), 1, keys, 1, args);
     }
-    if (shard_gather_start(g) != 0) {
+    if (shard_fanout_sent(g) != 0) {
         free(w);
         return -1;
     }

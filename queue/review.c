@@ -110,7 +110,7 @@ static struct json_object *decision_of(const redisReply *r, const char *claim_id
     return d;
 }
 
-/* Every shard's page merged into one (queue/shard_gather.h). */
+/* Every shard's page merged into one (queue/shard_fanout.h, queue/shard_gather.h). */
 static void on_list(redisReply *const *replies, int n_shards, void *arg)
 {
     struct list_wait w = *(struct list_wait *)arg;
@@ -153,7 +153,7 @@ int queue_review_list(struct rconn *rc, const char *prefix, const char *cursor, 
     if (!w)
         return -1;
     *w = (struct list_wait){cb, arg, limit};
-    struct shard_gather *g = shard_gather_new(n_shards, on_list, w);
+    struct shard_fanout *g = shard_fanout_new(n_shards, on_list, w);
     if (!g) {
         free(w);
         return -1;
@@ -169,9 +169,9 @@ int queue_review_list(struct rconn *rc, const char *prefix, const char *cursor, 
         shard_cursor_lower_bound(&from, s, lo, sizeof lo);
         const char *keys[] = {k_idx};
         const char *args[] = {lo, lim, cp, dp};
-        shard_gather_send(g, s, rc, ready(&script_review_list), 1, keys, 4, args);
+        shard_fanout_script(g, s, rc, ready(&script_review_list), 1, keys, 4, args);
     }
-    if (shard_gather_start(g) != 0) {
+    if (shard_fanout_sent(g) != 0) {
         free(w);
         return -1;
     }

@@ -7,88 +7,13 @@
 #include <stdlib.h>
 
 #include "log.h"
-#include "queue/cluster_tx.h"
 
-struct shard_gather {
-    shard_gather_done_fn done;
-    void *arg;
-    int n;
-    int waiting; /* answers still due, plus one for the sender until start */
-    int sent;
-    redisReply **replies;
-};
-
-struct shard_answer {
-    struct shard_gather *g;
-    int s;
-};
-
-struct shard_gather *shard_gather_new(int n, shard_gather_done_fn done, void *arg)
+void shard_fanout_script(struct shard_fanout *f, int i, struct rconn *rc, const struct script *sc,
+                         int nkeys, const char *const *keys, int nargs, const char *const *args)
 {
-    struct shard_gather *g = calloc(1, sizeof *g);
-    if (!g)
-        return NULL;
-    g->replies = calloc((size_t)(n > 0 ? n : 1), sizeof *g->replies);
-    if (!g->replies) {
-        free(g);
-        return NULL;
-    }
-    g->done = done;
-    g->arg = arg;
-    g->n = n;
-    g->waiting = 1;
-    return g;
-}
-
-static void gather_free(struct shard_gather *g)
-{
-    for (int s = 0; s < g->n; s++)
-        if (g->replies[s])
-            freeReplyObject(g->replies[s]);
-    free(g->replies);
-    free(g);
-}
-
-/* One share of the gathering is over: the last one calls done. */
-static void gather_release(struct shard_gather *g)
-{
-    if (--g->waiting > 0)
-        return;
-    if (g->sent > 0)
-        g->done(g->replies, g->n, g->arg);
-    gather_free(g);
-}
-
-static void on_shard_answer(redisReply *reply, void *arg)
-{
-    struct shard_answer a = *(struct shard_answer *)arg;
-    free(arg);
-    if (reply)
-        a.g->replies[a.s] = resp_copy(reply); /* NULL when out of memory: no answer */
-    gather_release(a.g);
-}
-
-void shard_gather_send(struct shard_gather *g, int s, struct rconn *rc, const struct script *sc,
-                       int nkeys, const char *const *keys, int nargs, const char *const *args)
-{
-    struct shard_answer *a = malloc(sizeof *a);
-    if (!a)
-        return;
-    *a = (struct shard_answer){g, s};
-    g->waiting++;
-    if (script_eval_async(rc, sc, on_shard_answer, a, nkeys, keys, nargs, args, NULL) != 0) {
-        g->waiting--;
-        free(a);
-        return;
-    }
-    g->sent++;
-}
-
-int shard_gather_start(struct shard_gather *g)
-{
-    bool any = g->sent > 0;
-    gather_release(g);
-    return any ? 0 : -1;
+    if (script_eval_async(rc, sc, shard_fanout_reply, shard_fanout_arg(f, i), nkeys, keys, nargs,
+                          args, NULL) != 0)
+        shard_fanout_not_sent(f, i);
 }
 
 void queue_list_cursor(const char *text, int n_shards, struct shard_cursor *out)

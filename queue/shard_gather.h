@@ -1,11 +1,10 @@
 /*
- * One script sent to every claims shard on the event loop and the answers
- * gathered (issue 12, docs/operations.md "Redis Cluster", rule 2): the reads
- * that span the shards (the review workbasket, the appeal and recovery
- * lists, the appeal counts) send their script once per shard, each with that
- * shard's keys (on a cluster the router sends each to the master of its
- * shard's slot, so they run in parallel), and merge what comes back.
- * Private to queue/.
+ * The lists that span the claims shards (issue 12, docs/operations.md "Redis
+ * Cluster", rule 2): the review workbasket, the appeal and recovery lists and
+ * the appeal counts send their script once per shard, each with that shard's
+ * keys, all at once (queue/shard_fanout.h; on a cluster each goes to the
+ * master of its shard's slot), and merge the pages here: one page in (score,
+ * shard) order with one cursor. Private to queue/.
  */
 #ifndef CLAIMS_QUEUE_SHARD_GATHER_H
 #define CLAIMS_QUEUE_SHARD_GATHER_H
@@ -14,29 +13,15 @@
 
 #include "queue/redis_conn.h"
 #include "queue/scripts.h"
+#include "queue/shard_fanout.h"
 #include "queue/shard_merge.h"
 
 #define SHARD_PAGE_MAX 500 /* the API's largest page (CALL_LIST_LIMIT_MAX) */
 
-/* Called once when every shard answered: replies[s] is shard s's answer (a
- * copy, freed after the call), NULL where the shard did not answer or its
- * script could not be sent. */
-typedef void (*shard_gather_done_fn)(redisReply *const *replies, int n, void *arg);
-
-struct shard_gather;
-
-/* A gathering of n answers (1 .. SHARDS_MAX); NULL when out of memory. */
-struct shard_gather *shard_gather_new(int n, shard_gather_done_fn done, void *arg);
-
-/* Sends shard s's script (keys and args are copied). A send that fails
- * leaves that shard's answer NULL. */
-void shard_gather_send(struct shard_gather *g, int s, struct rconn *rc, const struct script *sc,
-                       int nkeys, const char *const *keys, int nargs, const char *const *args);
-
-/* After the sends: returns 0 when at least one was sent (done is then called
- * exactly once, possibly before this returns), or -1 when none was (done is
- * not called); g is freed either way. */
-int shard_gather_start(struct shard_gather *g);
+/* Sends request i of a fan-out (queue/shard_fanout.h): script sc with keys
+ * and args (copied), answered to the fan-out, or marked not sent. */
+void shard_fanout_script(struct shard_fanout *f, int i, struct rconn *rc, const struct script *sc,
+                         int nkeys, const char *const *keys, int nargs, const char *const *args);
 
 /* ---- one page of a list merged over the shards ---- */
 
