@@ -11,17 +11,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <uuid/uuid.h>
 
 #include "adjudicate/appeals.h"
 #include "adjudicate/decision_json.h"
 #include "intake/claims_api.h"
+#include "intake/claims_submit.h"
 #include "intake/decision_lines.h"
 #include "codec/json_edge.h"
 #include "codec/json_read.h"
 #include "log.h"
 #include "queue/appeals.h"
 #include "queue/claims_read.h"
+#include "queue/shards.h"
 
 /* A statement and a decision note: bytes of text (docs/validation.md
  * "Appeals"). */
@@ -320,9 +321,12 @@ static void on_filed(enum queue_status status, const char *why, void *arg)
 static void file_store(struct call *call, int eob_version)
 {
     struct appeal_state *s = call->state;
-    uuid_t u;
-    uuid_generate_random(u);
-    uuid_unparse_lower(u, s->appeal_id);
+    /* Drawn on the claim's shard, so that the appeal is found from its id
+     * alone (docs/operations.md "Redis Cluster"): one draw per shard on average. */
+    int shard = queue_shard_of_claim(s->claim_id);
+    do
+        claims_new_id(s->appeal_id);
+    while (queue_shard_of_claim(s->appeal_id) != shard);
     rfc3339_now(s->filed_at);
     date_t today = date_today(), due = adj_appeal_due_date(today);
     date_format(today, s->filed_on);

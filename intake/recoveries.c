@@ -13,14 +13,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <uuid/uuid.h>
 
 #include "adjudicate/decision_json.h"
 #include "adjudicate/recovery.h"
 #include "codec/parse_enrollment.h"
 #include "log.h"
 #include "queue/recoveries.h"
+#include "queue/shards.h"
 #include "intake/app.h"
+#include "intake/claims_submit.h"
 
 #define SCAN_ATTEMPTS 3
 
@@ -174,6 +175,7 @@ static bool decide_and_store(struct scan *s, const struct queue_family_paid *f,
     if (!fd.found || !fd.ids || !fd.ended || !fd.reported || !fd.lines || !rec || !paid)
         goto out;
     const struct member *subscriber = find_member(members, n_members, s->subscriber_id);
+    int shard = queue_shard_of_family(s->subscriber_id);
     date_t today = date_today();
     for (size_t i = 0; i < f->n_claims; i++) {
         const struct queue_paid_claim *c = &f->claims[i];
@@ -207,9 +209,12 @@ static bool decide_and_store(struct scan *s, const struct queue_family_paid *f,
         if (!(fd.lines[k] = lines_text(rec)))
             goto out;
         fd.n++;
-        uuid_t u;
-        uuid_generate_random(u);
-        uuid_unparse_lower(u, fd.ids[k]);
+        /* Drawn on the family's shard, where its claims are, so that the
+         * recovery is found from its id alone (docs/operations.md "Redis
+         * Cluster"): one draw per shard on average. */
+        do
+            claims_new_id(fd.ids[k]);
+        while (queue_shard_of_claim(fd.ids[k]) != shard);
         if (rec->has_coverage_ended)
             date_format(rec->coverage_ended, fd.ended[k]);
         date_format(rec->termination_reported_on, fd.reported[k]);

@@ -7,8 +7,9 @@
 #include "log.h"
 #include "queue/corrections.h"
 #include "queue/keys.h"
-#include "queue/shards.h"
 #include "queue/scripts.h"
+#include "queue/shard_gather.h"
+#include "queue/shards.h"
 
 /* The scripts of this file get their SHA-1 on first use: they run only on
  * the event loop's thread. */
@@ -120,14 +121,21 @@ int queue_file_appeal(struct rconn *rc, const char *prefix, const struct queue_a
 {
     char k_claim[KEY_LEN], k_appeal[KEY_LEN], k_all[KEY_LEN], k_open[KEY_LEN], k_seq[KEY_LEN],
         k_audit[KEY_LEN], k_caudit[KEY_LEN], k_events[KEY_LEN], version[16], due[16];
-    snprintf(k_claim, sizeof k_claim, KEYF_CLAIM, SP0(prefix), f->claim_id);
-    snprintf(k_appeal, sizeof k_appeal, KEYF_APPEAL, SP0(prefix), f->appeal_id);
-    snprintf(k_all, sizeof k_all, KEYF_APPEALS, SP0(prefix));
-    snprintf(k_open, sizeof k_open, KEYF_APPEALS_OPEN, SP0(prefix));
-    snprintf(k_seq, sizeof k_seq, KEYF_APPEALS_SEQ, SP0(prefix));
-    snprintf(k_audit, sizeof k_audit, KEYF_AUDIT, SP0(prefix));
-    snprintf(k_caudit, sizeof k_caudit, KEYF_CLAIM_AUDIT, SP0(prefix), f->claim_id);
-    snprintf(k_events, sizeof k_events, KEYF_EVENTS, SP0(prefix));
+    int shard = queue_shard_of_claim(f->claim_id);
+    if (queue_shard_of_claim(f->appeal_id) != shard) {
+        log_error("appeal id not drawn on its claim's shard appeal_id=%s claim_id=%s", f->appeal_id,
+                  f->claim_id);
+        return -1;
+    }
+    struct shard_prefix sp = shard_prefix(prefix, shard);
+    snprintf(k_claim, sizeof k_claim, KEYF_CLAIM, sp.s, f->claim_id);
+    snprintf(k_appeal, sizeof k_appeal, KEYF_APPEAL, sp.s, f->appeal_id);
+    snprintf(k_all, sizeof k_all, KEYF_APPEALS, sp.s);
+    snprintf(k_open, sizeof k_open, KEYF_APPEALS_OPEN, sp.s);
+    snprintf(k_seq, sizeof k_seq, KEYF_APPEALS_SEQ, sp.s);
+    snprintf(k_audit, sizeof k_audit, KEYF_AUDIT, sp.s);
+    snprintf(k_caudit, sizeof k_caudit, KEYF_CLAIM_AUDIT, sp.s, f->claim_id);
+    snprintf(k_events, sizeof k_events, KEYF_EVENTS, sp.s);
     snprintf(version, sizeof version, "%d", f->eob_version);
     snprintf(due, sizeof due, "%d", f->due_day);
     struct filed_wait *w = malloc(sizeof *w);
@@ -187,7 +195,8 @@ int queue_get_appeal(struct rconn *rc, const char *prefix, const char *appeal_id
                      queue_appeal_cb cb, void *arg)
 {
     char k_appeal[KEY_LEN];
-    snprintf(k_appeal, sizeof k_appeal, KEYF_APPEAL, SP0(prefix), appeal_id);
+    /* Drawn on its claim's shard: found from the id alone. */
+    snprintf(k_appeal, sizeof k_appeal, KEYF_APPEAL, CLAIM_PREFIX(prefix, appeal_id), appeal_id);
     struct get_wait *w = malloc(sizeof *w);
     if (!w)
         return -1;
@@ -204,14 +213,15 @@ int queue_get_appeal(struct rconn *rc, const char *prefix, const char *appeal_id
 /* ---- the staff list ---- */
 
 /*
- * Appeals in due order after the cursor, filtered by status, looking at no
- * more than 10,000 entries.
+ * Appeals in due order after the cursor on one shard, filtered by status,
+ * looking at no more than 10,000 entries.
  * KEYS: 1 the set walked ({c}appeals, or {c}appeals:open for open and
  *       overdue lists)
- * ARGV: 1 lower bound ("(score" or "-inf"), 2 upper bound ("+inf", or
- *       "(score" of today's first score for overdue), 3 limit, 4 status
- *       ("" any), 5 appeal key prefix
- * Returns {next cursor or "", then APPEAL_SUMMARY_FIELDS fields per appeal}.
+ * ARGV: 1 lower bound ("-inf", "(score" or "score": queue/shard_merge.h),
+ *       2 upper bound ("+inf", or "(score" of today's first score for
+ *       overdue), 3 limit, 4 status ("" any), 5 appeal key prefix
+ * Returns {the last score looked at when more follow, else "", then per
+ * appeal: its score and APPEAL_SUMMARY_FIELDS fields}.
  */
 static struct script script_list_appeals = {
     "list_appeals",
@@ -225,6 +235,7 @@ static struct script script_list_appeals = {
     "  last = score\n"
     "  local f = redis.call('HMGET', ap .. id, " APPEAL_FIELD_NAMES ")\n"
     "  if f[1] and (want == '' or f[6] == want) then\n"
+    "    out[#out + 1] = score\n"
     "    for k = 1, 17 do out[#out + 1] = f[k] or false end\n"
     "    found = found + 1\n"
     "  end\n"
@@ -237,45 +248,42 @@ static struct script script_list_appeals = {
 struct list_wait {
     queue_appeals_cb cb;
     void *arg;
+    int limit;
 };
 
-static void on_list(redisReply *reply, void *arg)
+/* Every shard's page merged into one (queue/shard_fanout.h, queue/shard_gather.h). */
+static void on_list(redisReply *const *replies, int n_shards, void *arg)
 {
     struct list_wait w = *(struct list_wait *)arg;
     free(arg);
-    if (!is_array(reply) || reply->elements < 1 ||
-        (reply->elements - 1) % APPEAL_SUMMARY_FIELDS != 0 ||
-        reply->element[0]->type != REDIS_REPLY_STRING) {
-        if (reply && reply->type == REDIS_REPLY_ERROR)
-            log_error("appeals list failed: %s", reply->str);
+    struct shard_page *page =
+        shard_page_read(replies, n_shards, 1 + APPEAL_SUMMARY_FIELDS, w.limit, "appeals list");
+    if (!page) {
         w.cb(QUEUE_UNAVAILABLE, NULL, 0, NULL, w.arg);
         return;
     }
-    size_t n = (reply->elements - 1) / APPEAL_SUMMARY_FIELDS;
+    size_t n = (size_t)page->n;
     struct queue_appeal_row *rows = calloc(n + 1, sizeof *rows);
     if (!rows) {
+        free(page);
         w.cb(QUEUE_UNAVAILABLE, NULL, 0, NULL, w.arg);
         return;
     }
     for (size_t i = 0; i < n; i++)
-        row_from((const redisReply *const *)&reply->element[1 + APPEAL_SUMMARY_FIELDS * i],
-                 APPEAL_SUMMARY_FIELDS, &rows[i]);
-    const char *next = reply->element[0]->str;
-    w.cb(QUEUE_OK, rows, n, next[0] ? next : NULL, w.arg);
+        row_from(page->rows[i], APPEAL_SUMMARY_FIELDS, &rows[i]);
+    w.cb(QUEUE_OK, rows, n, page->next_cursor[0] ? page->next_cursor : NULL, w.arg);
     free(rows);
+    free(page);
 }
 
 int queue_list_appeals(struct rconn *rc, const char *prefix, const struct queue_appeal_query *q,
                        queue_appeals_cb cb, void *arg)
 {
     bool open_set = q->overdue || strcmp(q->status, "open") == 0;
-    char k_set[KEY_LEN], ap[KEY_LEN], lo[64], hi[64], lim[16];
-    snprintf(k_set, sizeof k_set, open_set ? KEYF_APPEALS_OPEN : KEYF_APPEALS, SP0(prefix));
-    snprintf(ap, sizeof ap, KEYF_APPEAL, SP0(prefix), "");
-    if (q->cursor[0])
-        snprintf(lo, sizeof lo, "(%s", q->cursor);
-    else
-        snprintf(lo, sizeof lo, "-inf");
+    int n_shards = queue_shard_count();
+    struct shard_cursor from;
+    queue_list_cursor(q->cursor, n_shards, &from);
+    char hi[64], lim[16];
     /* Overdue: due before today, i.e. every score below today's first. */
     if (q->overdue)
         snprintf(hi, sizeof hi, "(%lld", (long long)q->today_day << INDEX_SEQ_BITS);
@@ -285,12 +293,23 @@ int queue_list_appeals(struct rconn *rc, const char *prefix, const struct queue_
     struct list_wait *w = malloc(sizeof *w);
     if (!w)
         return -1;
-    w->cb = cb;
-    w->arg = arg;
-    const char *keys[] = {k_set};
-    const char *args[] = {lo, hi, lim, q->overdue ? "open" : q->status, ap};
-    if (script_eval_async(rc, ready(&script_list_appeals), on_list, w, 1, keys, 5, args, NULL) !=
-        0) {
+    *w = (struct list_wait){cb, arg, q->limit};
+    struct shard_fanout *g = shard_fanout_new(n_shards, on_list, w);
+    if (!g) {
+        free(w);
+        return -1;
+    }
+    for (int s = 0; s < n_shards; s++) {
+        struct shard_prefix sp = shard_prefix(prefix, s);
+        char k_set[KEY_LEN], ap[KEY_LEN], lo[64];
+        snprintf(k_set, sizeof k_set, open_set ? KEYF_APPEALS_OPEN : KEYF_APPEALS, sp.s);
+        snprintf(ap, sizeof ap, KEYF_APPEAL, sp.s, "");
+        shard_cursor_lower_bound(&from, s, lo, sizeof lo);
+        const char *keys[] = {k_set};
+        const char *args[] = {lo, hi, lim, q->overdue ? "open" : q->status, ap};
+        shard_fanout_script(g, s, rc, ready(&script_list_appeals), 1, keys, 5, args);
+    }
+    if (shard_fanout_sent(g) != 0) {
         free(w);
         return -1;
     }
@@ -368,14 +387,21 @@ int queue_decide_appeal(struct rconn *rc, const char *prefix, const struct queue
 {
     char k_appeal[KEY_LEN], k_open[KEY_LEN], k_audit[KEY_LEN], k_caudit[KEY_LEN], k_events[KEY_LEN],
         k_claim[KEY_LEN], k_stream[KEY_LEN], ver[KEY_LEN];
-    snprintf(k_appeal, sizeof k_appeal, KEYF_APPEAL, SP0(prefix), d->appeal_id);
-    snprintf(k_open, sizeof k_open, KEYF_APPEALS_OPEN, SP0(prefix));
-    snprintf(k_audit, sizeof k_audit, KEYF_AUDIT, SP0(prefix));
-    snprintf(k_caudit, sizeof k_caudit, KEYF_CLAIM_AUDIT, SP0(prefix), d->claim_id);
-    snprintf(k_events, sizeof k_events, KEYF_EVENTS, SP0(prefix));
-    snprintf(k_claim, sizeof k_claim, KEYF_CLAIM, SP0(prefix), d->claim_id);
-    snprintf(k_stream, sizeof k_stream, KEYF_STREAM, SP0(prefix));
-    snprintf(ver, sizeof ver, KEYF_FAMVER, SP0(prefix), "");
+    int shard = queue_shard_of_claim(d->claim_id);
+    if (queue_shard_of_claim(d->appeal_id) != shard) {
+        log_error("appeal not on its claim's shard appeal_id=%s claim_id=%s", d->appeal_id,
+                  d->claim_id);
+        return -1;
+    }
+    struct shard_prefix sp = shard_prefix(prefix, shard);
+    snprintf(k_appeal, sizeof k_appeal, KEYF_APPEAL, sp.s, d->appeal_id);
+    snprintf(k_open, sizeof k_open, KEYF_APPEALS_OPEN, sp.s);
+    snprintf(k_audit, sizeof k_audit, KEYF_AUDIT, sp.s);
+    snprintf(k_caudit, sizeof k_caudit, KEYF_CLAIM_AUDIT, sp.s, d->claim_id);
+    snprintf(k_events, sizeof k_events, KEYF_EVENTS, sp.s);
+    snprintf(k_claim, sizeof k_claim, KEYF_CLAIM, sp.s, d->claim_id);
+    snprintf(k_stream, sizeof k_stream, KEYF_STREAM, sp.s);
+    snprintf(ver, sizeof ver, KEYF_FAMVER, sp.s, "");
     struct decide_wait *w = malloc(sizeof *w);
     if (!w)
         return -1;
@@ -416,34 +442,49 @@ struct counts_wait {
     void *arg;
 };
 
-static void on_counts(redisReply *reply, void *arg)
+/* Every shard's counts, summed. */
+static void on_counts(redisReply *const *replies, int n_shards, void *arg)
 {
     struct counts_wait w = *(struct counts_wait *)arg;
     free(arg);
-    if (!is_array(reply) || reply->elements != 2 ||
-        reply->element[0]->type != REDIS_REPLY_INTEGER ||
-        reply->element[1]->type != REDIS_REPLY_INTEGER) {
-        w.cb(QUEUE_UNAVAILABLE, 0, 0, w.arg);
-        return;
+    long long open = 0, overdue = 0;
+    for (int s = 0; s < n_shards; s++) {
+        const redisReply *r = replies[s];
+        if (!is_array(r) || r->elements != 2 || r->element[0]->type != REDIS_REPLY_INTEGER ||
+            r->element[1]->type != REDIS_REPLY_INTEGER) {
+            w.cb(QUEUE_UNAVAILABLE, 0, 0, w.arg);
+            return;
+        }
+        open += r->element[0]->integer;
+        overdue += r->element[1]->integer;
     }
-    w.cb(QUEUE_OK, reply->element[0]->integer, reply->element[1]->integer, w.arg);
+    w.cb(QUEUE_OK, open, overdue, w.arg);
 }
 
 int queue_appeal_counts(struct rconn *rc, const char *prefix, int today_day,
                         queue_appeal_counts_cb cb, void *arg)
 {
-    char k_open[KEY_LEN], hi[64];
-    snprintf(k_open, sizeof k_open, KEYF_APPEALS_OPEN, SP0(prefix));
+    char hi[64];
     snprintf(hi, sizeof hi, "(%lld", (long long)today_day << INDEX_SEQ_BITS);
     struct counts_wait *w = malloc(sizeof *w);
     if (!w)
         return -1;
     w->cb = cb;
     w->arg = arg;
-    const char *keys[] = {k_open};
-    const char *args[] = {hi};
-    if (script_eval_async(rc, ready(&script_appeal_counts), on_counts, w, 1, keys, 1, args, NULL) !=
-        0) {
+    int n_shards = queue_shard_count();
+    struct shard_fanout *g = shard_fanout_new(n_shards, on_counts, w);
+    if (!g) {
+        free(w);
+        return -1;
+    }
+    for (int s = 0; s < n_shards; s++) {
+        char k_open[KEY_LEN];
+        snprintf(k_open, sizeof k_open, KEYF_APPEALS_OPEN, SHARD_PREFIX(prefix, s));
+        const char *keys[] = {k_open};
+        const char *args[] = {hi};
+        shard_fanout_script(g, s, rc, ready(&script_appeal_counts), 1, keys, 1, args);
+    }
+    if (shard_fanout_sent(g) != 0) {
         free(w);
         return -1;
     }

@@ -7,8 +7,9 @@
 #include "log.h"
 #include "packed.h"
 #include "queue/keys.h"
-#include "queue/shards.h"
+#include "queue/redecide_records.h"
 #include "queue/scripts.h"
+#include "queue/shards.h"
 
 /* The event-loop scripts get their SHA-1 on first use (event-loop thread
  * only); the worker's are loaded with EVAL on NOSCRIPT by
@@ -201,21 +202,23 @@ int queue_void_claim(struct rconn *rc, const char *prefix, const char *claim_id,
                      queue_correction_cb cb, void *arg)
 {
     char k[11][KEY_LEN], idx[KEY_LEN], fp[KEY_LEN], ver[KEY_LEN], now[24], appeal[KEY_LEN];
-    snprintf(k[0], KEY_LEN, KEYF_CLAIM, SP0(prefix), claim_id);
-    snprintf(k[1], KEY_LEN, KEYF_STREAM, SP0(prefix));
-    snprintf(k[2], KEY_LEN, KEYF_SLA, SP0(prefix));
-    snprintf(k[3], KEY_LEN, KEYF_PENDED, SP0(prefix));
-    snprintf(k[4], KEY_LEN, KEYF_AUDIT, SP0(prefix));
-    snprintf(k[5], KEY_LEN, KEYF_CLAIM_AUDIT, SP0(prefix), claim_id);
-    snprintf(k[6], KEY_LEN, KEYF_EVENTS, SP0(prefix));
-    snprintf(k[7], KEY_LEN, KEYF_REMIT_DUE, SP0(prefix));
-    snprintf(k[8], KEY_LEN, KEYF_MEMBERPAY_DUE, SP0(prefix));
-    snprintf(k[9], KEY_LEN, KEYF_REMIT_INFO, SP0(prefix));
-    snprintf(k[10], KEY_LEN, KEYF_APPEALS_OPEN, SP0(prefix));
-    snprintf(appeal, sizeof appeal, KEYF_APPEAL, SP0(prefix), "");
-    snprintf(idx, sizeof idx, KEYF_IDX_STATUS, SP0(prefix), "");
-    snprintf(fp, sizeof fp, KEYF_FP, SP0(prefix), "");
-    snprintf(ver, sizeof ver, KEYF_FAMVER, SP0(prefix), "");
+    /* Every key on the claim's shard: its family's, its appeal's. */
+    struct shard_prefix sp = shard_prefix(prefix, queue_shard_of_claim(claim_id));
+    snprintf(k[0], KEY_LEN, KEYF_CLAIM, sp.s, claim_id);
+    snprintf(k[1], KEY_LEN, KEYF_STREAM, sp.s);
+    snprintf(k[2], KEY_LEN, KEYF_SLA, sp.s);
+    snprintf(k[3], KEY_LEN, KEYF_PENDED, sp.s);
+    snprintf(k[4], KEY_LEN, KEYF_AUDIT, sp.s);
+    snprintf(k[5], KEY_LEN, KEYF_CLAIM_AUDIT, sp.s, claim_id);
+    snprintf(k[6], KEY_LEN, KEYF_EVENTS, sp.s);
+    snprintf(k[7], KEY_LEN, KEYF_REMIT_DUE, sp.s);
+    snprintf(k[8], KEY_LEN, KEYF_MEMBERPAY_DUE, sp.s);
+    snprintf(k[9], KEY_LEN, KEYF_REMIT_INFO, sp.s);
+    snprintf(k[10], KEY_LEN, KEYF_APPEALS_OPEN, sp.s);
+    snprintf(appeal, sizeof appeal, KEYF_APPEAL, sp.s, "");
+    snprintf(idx, sizeof idx, KEYF_IDX_STATUS, sp.s, "");
+    snprintf(fp, sizeof fp, KEYF_FP, sp.s, "");
+    snprintf(ver, sizeof ver, KEYF_FAMVER, sp.s, "");
     snprintf(now, sizeof now, "%lld", now_secs);
     const char *keys[11];
     for (int i = 0; i < 11; i++)
@@ -230,18 +233,19 @@ int queue_replace_in_place(struct rconn *rc, const char *prefix, const char *cla
                            queue_correction_cb cb, void *arg)
 {
     char k[9][KEY_LEN], idx[KEY_LEN], fp[KEY_LEN], ver[KEY_LEN], now[24];
-    snprintf(k[0], KEY_LEN, KEYF_CLAIM, SP0(prefix), claim_id);
-    snprintf(k[1], KEY_LEN, KEYF_BODY, SP0(prefix), claim_id);
-    snprintf(k[2], KEY_LEN, KEYF_DEC, SP0(prefix), claim_id);
-    snprintf(k[3], KEY_LEN, KEYF_STREAM, SP0(prefix));
-    snprintf(k[4], KEY_LEN, KEYF_PENDED, SP0(prefix));
-    snprintf(k[5], KEY_LEN, KEYF_AUDIT, SP0(prefix));
-    snprintf(k[6], KEY_LEN, KEYF_CLAIM_AUDIT, SP0(prefix), claim_id);
-    snprintf(k[7], KEY_LEN, KEYF_EVENTS, SP0(prefix));
-    snprintf(k[8], KEY_LEN, KEYF_IDX_STATUS, SP0(prefix), "received");
-    snprintf(idx, sizeof idx, KEYF_IDX_STATUS, SP0(prefix), "");
-    snprintf(fp, sizeof fp, KEYF_FP, SP0(prefix), "");
-    snprintf(ver, sizeof ver, KEYF_FAMVER, SP0(prefix), "");
+    struct shard_prefix sp = shard_prefix(prefix, queue_shard_of_claim(claim_id));
+    snprintf(k[0], KEY_LEN, KEYF_CLAIM, sp.s, claim_id);
+    snprintf(k[1], KEY_LEN, KEYF_BODY, sp.s, claim_id);
+    snprintf(k[2], KEY_LEN, KEYF_DEC, sp.s, claim_id);
+    snprintf(k[3], KEY_LEN, KEYF_STREAM, sp.s);
+    snprintf(k[4], KEY_LEN, KEYF_PENDED, sp.s);
+    snprintf(k[5], KEY_LEN, KEYF_AUDIT, sp.s);
+    snprintf(k[6], KEY_LEN, KEYF_CLAIM_AUDIT, sp.s, claim_id);
+    snprintf(k[7], KEY_LEN, KEYF_EVENTS, sp.s);
+    snprintf(k[8], KEY_LEN, KEYF_IDX_STATUS, sp.s, "received");
+    snprintf(idx, sizeof idx, KEYF_IDX_STATUS, sp.s, "");
+    snprintf(fp, sizeof fp, KEYF_FP, sp.s, "");
+    snprintf(ver, sizeof ver, KEYF_FAMVER, sp.s, "");
     snprintf(now, sizeof now, "%lld", now_secs);
     const char *keys[9];
     for (int i = 0; i < 9; i++)
@@ -270,9 +274,10 @@ int queue_request_redecision(struct rconn *rc, const char *prefix, const char *c
                              const char *tag, queue_correction_cb cb, void *arg)
 {
     char k_claim[KEY_LEN], k_stream[KEY_LEN], ver[KEY_LEN];
-    snprintf(k_claim, sizeof k_claim, KEYF_CLAIM, SP0(prefix), claim_id);
-    snprintf(k_stream, sizeof k_stream, KEYF_STREAM, SP0(prefix));
-    snprintf(ver, sizeof ver, KEYF_FAMVER, SP0(prefix), "");
+    struct shard_prefix sp = shard_prefix(prefix, queue_shard_of_claim(claim_id));
+    snprintf(k_claim, sizeof k_claim, KEYF_CLAIM, sp.s, claim_id);
+    snprintf(k_stream, sizeof k_stream, KEYF_STREAM, sp.s);
+    snprintf(ver, sizeof ver, KEYF_FAMVER, sp.s, "");
     const char *keys[] = {k_claim, k_stream};
     const char *args[] = {claim_id, ver, tag};
     return send_correction(rc, &script_request_redecision, 2, keys, 3, args, cb, arg);
@@ -281,42 +286,23 @@ int queue_request_redecision(struct rconn *rc, const char *prefix, const char *c
 /* ---- the re-decision job ---- */
 
 /*
- * A family's claims and records for a re-decision, at one instant.
+ * A family's claims for a re-decision, at one instant, on the family's
+ * shard. The enrollment records they need carry no shard tag (on a cluster
+ * they are on other slots): they are read after this, outside the script
+ * (queue/redecide_records.h).
  * KEYS: 1 the family's claim index, 2 the family version
  * ARGV: 1 claim key prefix, 2 submission key prefix, 3 decision key prefix,
  *       4 EOB key prefix (the key is that, the claim id, ':' and the version),
- *       5 member key prefix, 6 group key prefix, 7 plan key prefix, 8 the
- *       family set, 9 subscriber id, 10 claim-to-recovery key prefix,
- *       11 recovery key prefix
- * Returns {version, {10 fields per claim}, {id, JSON per member},
- *          {id, JSON per group}, {id, JSON per plan}}; a claim's fields: id,
- *          status, member id, received, eob_version, submission, decision,
- *          latest EOB (a reversal only; else false), recovery id, the stored
+ *       5 claim-to-recovery key prefix, 6 recovery key prefix
+ * Returns {version, {10 fields per claim}}; a claim's fields: id, status,
+ *          member id, received, eob_version, submission, decision, latest
+ *          EOB (a reversal only; else false), recovery id, the stored
  *          reviewer's decision (the `review` field; else false).
  */
 static struct script script_redecide_load = {
     "redecide_load",
     "local version = redis.call('GET', KEYS[2]) or '0'\n"
-    "local claims, members, groups, plans, seen = {}, {}, {}, {}, {}\n"
-    "local function record(list, prefix, kind, id)\n"
-    "  if type(id) ~= 'string' or id == '' or seen[kind .. id] then return nil end\n"
-    "  seen[kind .. id] = true\n"
-    "  local r = redis.call('GET', prefix .. id)\n"
-    "  if not r then return nil end\n"
-    "  list[#list + 1] = id; list[#list + 1] = r\n"
-    "  local ok, d = pcall(cjson.decode, r)\n"
-    "  if ok and type(d) == 'table' then return d end\n"
-    "  return nil\n"
-    "end\n"
-    "local function member(id)\n"
-    "  local d = record(members, ARGV[5], 'm', id)\n"
-    "  if not d then return end\n"
-    "  local g = record(groups, ARGV[6], 'g', d.group_id)\n"
-    "  if g then record(plans, ARGV[7], 'p', g.plan_id) end\n"
-    "  member(d.parent_member_id)\n"
-    "end\n"
-    "member(ARGV[9])\n"
-    "for _, id in ipairs(redis.call('SMEMBERS', ARGV[8])) do member(id) end\n"
+    "local claims = {}\n"
     "for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do\n"
     "  local f = redis.call('HMGET', ARGV[1] .. id, 'status', 'member_id', 'received',\n"
     "                       'eob_version', 'rev', 'recover', 'review')\n"
@@ -324,11 +310,10 @@ static struct script script_redecide_load = {
     "  local final = st == 'approved' or st == 'denied'\n"
     "  local rev = (st == 'voided' or st == 'replaced') and f[5] == '1'\n"
     "  if final or rev then\n"
-    "    member(f[2])\n"
     "    local rid = f[6] or ''\n"
     "    if rid == '' and final then\n"
-    "      local r = redis.call('GET', ARGV[10] .. id)\n"
-    "      if r and redis.call('HGET', ARGV[11] .. r, 'status') == 'open' then rid = r end\n"
+    "      local r = redis.call('GET', ARGV[5] .. id)\n"
+    "      if r and redis.call('HGET', ARGV[6] .. r, 'status') == 'open' then rid = r end\n"
     "    end\n"
     "    local ev = tonumber(f[4] or '0') or 0\n"
     "    local eob = false\n"
@@ -345,7 +330,7 @@ static struct script script_redecide_load = {
     "    claims[#claims + 1] = f[7] or false\n"
     "  end\n"
     "end\n"
-    "return {version, claims, members, groups, plans}\n",
+    "return {version, claims}\n",
     "",
 };
 
@@ -371,21 +356,6 @@ static char *stored_text(const redisReply *r, bool *bad)
     return text;
 }
 
-/* Copies {id, JSON, ...} into records; false when out of memory. */
-static bool take_records(const redisReply *list, struct redecide_record **out, size_t *n)
-{
-    *n = list->elements / 2;
-    *out = calloc(*n + 1, sizeof **out);
-    if (!*out)
-        return false;
-    for (size_t i = 0; i < *n; i++) {
-        snprintf((*out)[i].id, ID_LEN, "%s", list->element[2 * i]->str);
-        if (!((*out)[i].json = strdup(list->element[2 * i + 1]->str)))
-            return false;
-    }
-    return true;
-}
-
 /* A string element as text ("" for anything else). */
 static const char *text_at(const redisReply *r, size_t i)
 {
@@ -396,12 +366,9 @@ static const char *text_at(const redisReply *r, size_t i)
  * memory ran out. */
 static bool take_facts(const redisReply *r, struct redecide_facts *out)
 {
-    if (r->type != REDIS_REPLY_ARRAY || r->elements != 5 ||
-        r->element[0]->type != REDIS_REPLY_STRING)
+    if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+        r->element[0]->type != REDIS_REPLY_STRING || r->element[1]->type != REDIS_REPLY_ARRAY)
         return false;
-    for (int i = 1; i < 5; i++)
-        if (r->element[i]->type != REDIS_REPLY_ARRAY)
-            return false;
     snprintf(out->version, sizeof out->version, "%s", r->element[0]->str);
     const redisReply *c = r->element[1];
     out->n_rows = c->elements / ROW_FIELDS;
@@ -423,48 +390,42 @@ static bool take_facts(const redisReply *r, struct redecide_facts *out)
         snprintf(row->recovery_id, sizeof row->recovery_id, "%s", text_at(c, at + 8));
         row->review = stored_text(c->element[at + 9], &bad);
     }
-    if (bad)
-        return false;
-    return take_records(r->element[2], &out->members, &out->n_members) &&
-           take_records(r->element[3], &out->groups, &out->n_groups) &&
-           take_records(r->element[4], &out->plans, &out->n_plans);
+    return !bad;
 }
 
 int queue_redecide_load(struct work_conn *wc, const char *subscriber_id, struct redecide_facts *out)
 {
     const char *p = queue_work_prefix(wc);
     memset(out, 0, sizeof *out);
-    char k_idx[KEY_LEN], k_ver[KEY_LEN], a[11][KEY_LEN];
-    snprintf(k_idx, sizeof k_idx, KEYF_IDX_FAMILY, SP0(p), subscriber_id);
-    snprintf(k_ver, sizeof k_ver, KEYF_FAMVER, SP0(p), subscriber_id);
-    snprintf(a[0], KEY_LEN, KEYF_CLAIM, SP0(p), "");
-    snprintf(a[1], KEY_LEN, KEYF_BODY, SP0(p), "");
-    snprintf(a[2], KEY_LEN, KEYF_DEC, SP0(p), "");
-    snprintf(a[3], KEY_LEN, "%seob:", SP0(p)); /* KEYF_EOB without id and version */
-    snprintf(a[4], KEY_LEN, KEYF_MEMBER, p, "");
-    snprintf(a[5], KEY_LEN, KEYF_GROUP, p, "");
-    snprintf(a[6], KEY_LEN, KEYF_PLAN, p, "");
-    snprintf(a[7], KEY_LEN, KEYF_FAMILY, p, subscriber_id);
-    snprintf(a[8], KEY_LEN, "%s", subscriber_id);
-    snprintf(a[9], KEY_LEN, KEYF_RECOVERY_CLAIM, SP0(p), "");
-    snprintf(a[10], KEY_LEN, KEYF_RECOVERY, SP0(p), "");
+    /* The family's keys are on its shard. */
+    struct shard_prefix sp = shard_prefix(p, queue_shard_of_family(subscriber_id));
+    char k_idx[KEY_LEN], k_ver[KEY_LEN], a[6][KEY_LEN];
+    snprintf(k_idx, sizeof k_idx, KEYF_IDX_FAMILY, sp.s, subscriber_id);
+    snprintf(k_ver, sizeof k_ver, KEYF_FAMVER, sp.s, subscriber_id);
+    snprintf(a[0], KEY_LEN, KEYF_CLAIM, sp.s, "");
+    snprintf(a[1], KEY_LEN, KEYF_BODY, sp.s, "");
+    snprintf(a[2], KEY_LEN, KEYF_DEC, sp.s, "");
+    snprintf(a[3], KEY_LEN, "%seob:", sp.s); /* KEYF_EOB without id and version */
+    snprintf(a[4], KEY_LEN, KEYF_RECOVERY_CLAIM, sp.s, "");
+    snprintf(a[5], KEY_LEN, KEYF_RECOVERY, sp.s, "");
     const char *keys[] = {k_idx, k_ver};
-    const char *args[11];
-    for (int i = 0; i < 11; i++)
+    const char *args[6];
+    for (int i = 0; i < 6; i++)
         args[i] = a[i];
     struct rlink *c = queue_work_link(wc);
-    redisReply *r = script_eval_blocking(c, ready(&script_redecide_load), 2, keys, 11, args, NULL);
+    redisReply *r = script_eval_blocking(c, ready(&script_redecide_load), 2, keys, 6, args, NULL);
     if (!r)
         return -1;
     bool ok = take_facts(r, out);
     if (!ok && r->type == REDIS_REPLY_ERROR)
         log_error("re-decision load failed: %s", r->str);
     freeReplyObject(r);
-    if (!ok) {
+    /* The records after the version: an enrollment change between the two
+     * moves the version on, and the commit is then stale. */
+    int rc = ok ? redecide_read_records(c, p, subscriber_id, out) : -2;
+    if (rc != 0)
         redecide_facts_free(out);
-        return -2;
-    }
-    return 0;
+    return rc;
 }
 
 /* Frees a record list of n entries. */
@@ -709,18 +670,26 @@ enum work_commit_result queue_redecide_commit(struct work_conn *wc, const struct
     const char *p = queue_work_prefix(wc);
     const char *sub = c->job->subscriber_id;
     char k[5][KEY_LEN], pre[7][KEY_LEN];
-    snprintf(k[0], KEY_LEN, KEYF_FAMVER, SP0(p), sub);
-    snprintf(k[1], KEY_LEN, KEYF_STREAM, SP0(p));
-    snprintf(k[2], KEY_LEN, KEYF_AUDIT, SP0(p));
-    snprintf(k[3], KEY_LEN, KEYF_EVENTS, SP0(p));
-    snprintf(k[4], KEY_LEN, KEYF_REMIT_INFO, SP0(p));
-    snprintf(pre[0], KEY_LEN, KEYF_CLAIM, SP0(p), "");
-    snprintf(pre[1], KEY_LEN, KEYF_DEC, SP0(p), "");
-    snprintf(pre[2], KEY_LEN, "%seob:", SP0(p)); /* KEYF_EOB's prefix */
-    snprintf(pre[3], KEY_LEN, KEYF_FP, SP0(p), "");
-    snprintf(pre[4], KEY_LEN, KEYF_CLAIM_AUDIT, SP0(p), "");
-    snprintf(pre[5], KEY_LEN, "%sacc:%s:", SP0(p), sub); /* KEYF_ACC's prefix */
-    snprintf(pre[6], KEY_LEN, KEYF_RECOVERY, SP0(p), "");
+    /* The job's entry is on its family's shard (its claim's), with every key
+     * the commit touches: one slot. */
+    int shard = queue_shard_of_family(sub);
+    if (shard != c->job->shard) {
+        log_error("re-decision job not on its family's shard claim_id=%s", c->job->claim_id);
+        return WORK_COMMIT_ERROR;
+    }
+    struct shard_prefix sp = shard_prefix(p, shard);
+    snprintf(k[0], KEY_LEN, KEYF_FAMVER, sp.s, sub);
+    snprintf(k[1], KEY_LEN, KEYF_STREAM, sp.s);
+    snprintf(k[2], KEY_LEN, KEYF_AUDIT, sp.s);
+    snprintf(k[3], KEY_LEN, KEYF_EVENTS, sp.s);
+    snprintf(k[4], KEY_LEN, KEYF_REMIT_INFO, sp.s);
+    snprintf(pre[0], KEY_LEN, KEYF_CLAIM, sp.s, "");
+    snprintf(pre[1], KEY_LEN, KEYF_DEC, sp.s, "");
+    snprintf(pre[2], KEY_LEN, "%seob:", sp.s); /* KEYF_EOB's prefix */
+    snprintf(pre[3], KEY_LEN, KEYF_FP, sp.s, "");
+    snprintf(pre[4], KEY_LEN, KEYF_CLAIM_AUDIT, sp.s, "");
+    snprintf(pre[5], KEY_LEN, "%sacc:%s:", sp.s, sub); /* KEYF_ACC's prefix */
+    snprintf(pre[6], KEY_LEN, KEYF_RECOVERY, sp.s, "");
     struct arglist a = {0};
     arg_str(&a, "EVALSHA");
     arg_str(&a, ready(&script_redecide_commit)->sha);

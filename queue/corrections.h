@@ -141,9 +141,11 @@ struct redecide_facts {
     size_t n_members, n_groups, n_plans;
 };
 
-/* Reads the family of subscriber_id at one instant (one script). Returns 0,
- * -1 when the connection failed, -2 when Redis refused or memory ran out
- * (out holds nothing to free then). */
+/* Reads the family of subscriber_id: its version and claims at one instant
+ * (one script on the family's shard), then the enrollment records they need
+ * (outside the script: queue/redecide_records.h). Returns 0, -1 when the
+ * connection failed, -2 when Redis refused or memory ran out (out holds
+ * nothing to free then). */
 int queue_redecide_load(struct work_conn *wc, const char *subscriber_id,
                         struct redecide_facts *out);
 void redecide_facts_free(struct redecide_facts *f);

@@ -6,14 +6,17 @@
 
 #include <json-c/json.h>
 
+#include "date.h"
 #include "log.h"
 #include "model.h"
 #include "packed.h"
 #include "queue/cluster_tx.h"
 #include "queue/keys.h"
-#include "queue/shards.h"
+#include "queue/members.h"
 #include "queue/reply.h"
 #include "queue/scripts.h"
+#include "queue/shard_gather.h"
+#include "queue/shards.h"
 
 /* The scripts of this file get their SHA-1 on first use: they run only on
  * the event loop's thread. */
@@ -198,6 +201,16 @@ static struct script script_family_paid_claims = {
     "",
 };
 
+/* Where a family's enrollment lives (its shard, queue/members.h): its member
+ * set's key and the key prefix of its member records (a record's key is that
+ * and the member id). Groups are shared, keyed by the configured prefix. */
+static void family_record_keys(const char *prefix, const char *subscriber_id,
+                               char family_set[KEY_LEN], char member_prefix[KEY_LEN])
+{
+    queue_family_key(family_set, prefix, subscriber_id);
+    queue_member_key(member_prefix, prefix, subscriber_id, "");
+}
+
 /* The records read one key at a time: ids and their texts (NULL: none). */
 struct record_set {
     char (*ids)[ID_LEN];
@@ -208,7 +221,7 @@ struct record_set {
 struct paid_steps {
     struct rconn *rc;
     struct paid_wait *w;
-    char prefix[64];
+    char member_prefix[KEY_LEN], group_prefix[KEY_LEN], family_set[KEY_LEN];
     redisReply *claims; /* the first step's answer */
     struct record_set members, groups;
     int waiting;
@@ -317,14 +330,14 @@ static void on_record(redisReply *reply, void *arg)
         paid_steps_done(st);
 }
 
-/* GET of every record of set (key format fmt); then on_record. */
-static void get_records(struct paid_steps *st, struct record_set *set, const char *fmt)
+/* GET of every record of set (key_prefix and the id); then on_record. */
+static void get_records(struct paid_steps *st, struct record_set *set, const char *key_prefix)
 {
     st->waiting = 1; /* this function's own share */
     for (size_t i = 0; i < set->n && !st->failed; i++) {
         struct record_get *g = malloc(sizeof *g);
         char key[KEY_LEN];
-        snprintf(key, sizeof key, fmt, st->prefix, set->ids[i]);
+        snprintf(key, sizeof key, "%s%s", key_prefix, set->ids[i]);
         if (!g) {
             st->failed = true;
             break;
@@ -367,7 +380,7 @@ static void read_groups(struct paid_steps *st)
         paid_steps_done(st);
         return;
     }
-    get_records(st, &st->groups, KEYF_GROUP);
+    get_records(st, &st->groups, st->group_prefix);
 }
 
 /* The family set's ids: with the subscriber and the claims' patients, the
@@ -388,7 +401,7 @@ static void on_paid_family(redisReply *reply, void *arg)
     if (st->failed)
         paid_steps_done(st);
     else
-        get_records(st, &st->members, KEYF_MEMBER);
+        get_records(st, &st->members, st->member_prefix);
 }
 
 static void on_paid_claims(redisReply *reply, void *arg)
@@ -403,9 +416,7 @@ static void on_paid_claims(redisReply *reply, void *arg)
         paid_steps_done(st);
         return;
     }
-    char fam[KEY_LEN];
-    snprintf(fam, sizeof fam, KEYF_FAMILY, st->prefix, st->members.ids[0]);
-    if (rconn_command(st->rc, on_paid_family, st, "SMEMBERS %s", fam) != 0) {
+    if (rconn_command(st->rc, on_paid_family, st, "SMEMBERS %s", st->family_set) != 0) {
         st->failed = true;
         paid_steps_done(st);
     }
@@ -418,16 +429,18 @@ static int read_family_paid_in_steps(struct rconn *rc, const char *prefix,
     if (!st)
         return -1;
     st->rc = rc;
-    snprintf(st->prefix, sizeof st->prefix, "%s", prefix);
+    family_record_keys(prefix, subscriber_id, st->family_set, st->member_prefix);
+    snprintf(st->group_prefix, sizeof st->group_prefix, KEYF_GROUP, prefix, "");
     if (!record_set_add(&st->members, subscriber_id)) {
         paid_steps_free(st);
         return -1;
     }
+    struct shard_prefix sp = shard_prefix(prefix, queue_shard_of_family(subscriber_id));
     char k_idx[KEY_LEN], k_ver[KEY_LEN], clm[KEY_LEN], dec[KEY_LEN];
-    snprintf(k_idx, sizeof k_idx, KEYF_IDX_FAMILY, SP0(prefix), subscriber_id);
-    snprintf(k_ver, sizeof k_ver, KEYF_FAMVER, SP0(prefix), subscriber_id);
-    snprintf(clm, sizeof clm, KEYF_CLAIM, SP0(prefix), "");
-    snprintf(dec, sizeof dec, KEYF_DEC, SP0(prefix), "");
+    snprintf(k_idx, sizeof k_idx, KEYF_IDX_FAMILY, sp.s, subscriber_id);
+    snprintf(k_ver, sizeof k_ver, KEYF_FAMVER, sp.s, subscriber_id);
+    snprintf(clm, sizeof clm, KEYF_CLAIM, sp.s, "");
+    snprintf(dec, sizeof dec, KEYF_DEC, sp.s, "");
     const char *keys[] = {k_idx, k_ver};
     const char *args[] = {clm, dec};
     if (script_eval_async(rc, ready(&script_family_paid_claims), on_paid_claims, st, 2, keys, 2,
@@ -447,15 +460,16 @@ int queue_read_family_paid(struct rconn *rc, const char *prefix, const char *sub
         return -1;
     w->cb = cb;
     w->arg = arg;
+    /* The family's claims are on its shard; its records carry no tag. */
+    struct shard_prefix sp = shard_prefix(prefix, queue_shard_of_family(subscriber_id));
     char k_idx[KEY_LEN], k_ver[KEY_LEN], fam[KEY_LEN], mem[KEY_LEN], grp[KEY_LEN], clm[KEY_LEN],
         dec[KEY_LEN];
-    snprintf(k_idx, sizeof k_idx, KEYF_IDX_FAMILY, SP0(prefix), subscriber_id);
-    snprintf(k_ver, sizeof k_ver, KEYF_FAMVER, SP0(prefix), subscriber_id);
-    snprintf(fam, sizeof fam, KEYF_FAMILY, prefix, subscriber_id);
-    snprintf(mem, sizeof mem, KEYF_MEMBER, prefix, "");
+    snprintf(k_idx, sizeof k_idx, KEYF_IDX_FAMILY, sp.s, subscriber_id);
+    snprintf(k_ver, sizeof k_ver, KEYF_FAMVER, sp.s, subscriber_id);
+    family_record_keys(prefix, subscriber_id, fam, mem);
     snprintf(grp, sizeof grp, KEYF_GROUP, prefix, "");
-    snprintf(clm, sizeof clm, KEYF_CLAIM, SP0(prefix), "");
-    snprintf(dec, sizeof dec, KEYF_DEC, SP0(prefix), "");
+    snprintf(clm, sizeof clm, KEYF_CLAIM, sp.s, "");
+    snprintf(dec, sizeof dec, KEYF_DEC, sp.s, "");
     if (rconn_is_cluster(rc)) {
         if (read_family_paid_in_steps(rc, prefix, subscriber_id, w) != 0) {
             free(w);
@@ -474,14 +488,21 @@ int queue_read_family_paid(struct rconn *rc, const char *prefix, const char *sub
 }
 
 /*
- * One scan's findings, stored all or nothing (queue_store_recoveries).
+ * One scan's findings, stored all or nothing (queue_store_recoveries), on
+ * the family's shard.
  * KEYS: 1 the family's version, 2 {c}recoveries, 3 the family's recovery
- *       set, 4 {c}recoveries:seq
+ *       set, 4 {c}recoveries:seq (the last score given)
  * ARGV: 1 expected version, 2 now, 3 recovery key prefix, 4 claim-to-
- *       recovery key prefix, 5 subscriber id, 6 how many found, then 8 per
- *       recovery: claim id, member id, new id, lines, amount (cents),
- *       coverage_ended, termination_reported_on, employer_liable ("1"/"0");
- *       an empty new id keeps the claim's recovery as it is
+ *       recovery key prefix, 5 subscriber id, 6 how many found, 7 now in
+ *       unix milliseconds, then 8 per recovery: claim id, member id, new id,
+ *       lines, amount (cents), coverage_ended, termination_reported_on,
+ *       employer_liable ("1"/"0"); an empty new id keeps the claim's
+ *       recovery as it is
+ * A new recovery's score in {c}recoveries is its creation time in
+ * milliseconds x 1024, or one more than the shard's last score when that is
+ * later: unique within the shard, and the shards' lists merge in creation
+ * order (to the millisecond; scores from before the shards, a counter from
+ * 1, sort first).
  * Returns {"ok", created, updated, withdrawn} or {"stale"}.
  */
 static struct script script_store_recoveries = {
@@ -489,7 +510,8 @@ static struct script script_store_recoveries = {
     "if (redis.call('GET', KEYS[1]) or '0') ~= ARGV[1] then return {'stale'} end\n"
     "local now, rp, cp = ARGV[2], ARGV[3], ARGV[4]\n"
     "local found, created, updated, withdrawn = {}, 0, 0, 0\n"
-    "local i = 7\n"
+    "local last = tonumber(redis.call('GET', KEYS[4]) or '0') or 0\n"
+    "local i = 8\n"
     "for k = 1, tonumber(ARGV[6]) do\n"
     "  local cid = ARGV[i]\n"
     "  local rid = redis.call('GET', cp .. cid)\n"
@@ -499,7 +521,9 @@ static struct script script_store_recoveries = {
     "  if not rid then\n"
     "    rid = ARGV[i + 2]\n"
     "    redis.call('SET', cp .. cid, rid)\n"
-    "    redis.call('ZADD', KEYS[2], redis.call('INCR', KEYS[4]), rid)\n"
+    "    last = math.max(tonumber(ARGV[7]) * 1024, last + 1)\n"
+    "    redis.call('SET', KEYS[4], string.format('%d', last))\n"
+    "    redis.call('ZADD', KEYS[2], string.format('%d', last), rid)\n"
     "    redis.call('HSET', rp .. rid, 'recovery_id', rid, 'claim_id', cid, 'found_at', now, "
     "'status', 'open')\n"
     "    created = created + 1\n"
@@ -561,16 +585,28 @@ int queue_store_recoveries(struct rconn *rc, const char *prefix, const char *sub
                            const struct queue_recovery_found *found, size_t n,
                            queue_recoveries_stored_cb cb, void *arg)
 {
-    enum { PER = 8, FIXED = 6 };
+    enum { PER = 8, FIXED = 7 };
+    /* Every key on the family's shard, where its claims are; a new
+     * recovery's id must name that shard too (found from the id alone). */
+    int shard = queue_shard_of_family(subscriber_id);
+    for (size_t i = 0; i < n; i++) {
+        if (found[i].new_id[0] && queue_shard_of_claim(found[i].new_id) != shard) {
+            log_error("recovery id not drawn on its family's shard recovery_id=%s",
+                      found[i].new_id);
+            return -1;
+        }
+    }
+    struct shard_prefix sp = shard_prefix(prefix, shard);
     char k_ver[KEY_LEN], k_all[KEY_LEN], k_fam[KEY_LEN], k_seq[KEY_LEN], rp[KEY_LEN], cp[KEY_LEN],
-        count[24];
-    snprintf(k_ver, sizeof k_ver, KEYF_FAMVER, SP0(prefix), subscriber_id);
-    snprintf(k_all, sizeof k_all, KEYF_RECOVERIES, SP0(prefix));
-    snprintf(k_fam, sizeof k_fam, KEYF_RECOVERY_FAMILY, SP0(prefix), subscriber_id);
-    snprintf(k_seq, sizeof k_seq, KEYF_RECOVERY_SEQ, SP0(prefix));
-    snprintf(rp, sizeof rp, KEYF_RECOVERY, SP0(prefix), "");
-    snprintf(cp, sizeof cp, KEYF_RECOVERY_CLAIM, SP0(prefix), "");
+        count[24], now_ms[24];
+    snprintf(k_ver, sizeof k_ver, KEYF_FAMVER, sp.s, subscriber_id);
+    snprintf(k_all, sizeof k_all, KEYF_RECOVERIES, sp.s);
+    snprintf(k_fam, sizeof k_fam, KEYF_RECOVERY_FAMILY, sp.s, subscriber_id);
+    snprintf(k_seq, sizeof k_seq, KEYF_RECOVERY_SEQ, sp.s);
+    snprintf(rp, sizeof rp, KEYF_RECOVERY, sp.s, "");
+    snprintf(cp, sizeof cp, KEYF_RECOVERY_CLAIM, sp.s, "");
     snprintf(count, sizeof count, "%zu", n);
+    snprintf(now_ms, sizeof now_ms, "%lld", (long long)clock_wall_ms());
     const char **args = calloc(FIXED + PER * n, sizeof *args);
     char(*amounts)[24] = calloc(n + 1, sizeof *amounts);
     struct store_wait *w = malloc(sizeof *w);
@@ -588,6 +624,7 @@ int queue_store_recoveries(struct rconn *rc, const char *prefix, const char *sub
     args[3] = cp;
     args[4] = subscriber_id;
     args[5] = count;
+    args[6] = now_ms;
     for (size_t i = 0; i < n; i++) {
         const struct queue_recovery_found *f = &found[i];
         const char **a = &args[FIXED + PER * i];
@@ -614,12 +651,13 @@ int queue_store_recoveries(struct rconn *rc, const char *prefix, const char *sub
 }
 
 /*
- * The staff list: recoveries in creation order after the cursor, filtered by
- * status, looking at no more than 10,000 entries.
+ * The staff list on one shard: recoveries in creation order after the
+ * cursor, filtered by status, looking at no more than 10,000 entries.
  * KEYS: 1 {c}recoveries
- * ARGV: 1 lower bound ("(score" or "-inf"), 2 limit, 3 status ("" any),
- *       4 recovery key prefix
- * Returns {next cursor or "", then 12 fields per recovery}.
+ * ARGV: 1 lower bound ("-inf", "(score" or "score": queue/shard_merge.h),
+ *       2 limit, 3 status ("" any), 4 recovery key prefix
+ * Returns {the last score looked at when more follow, else "", then per
+ * recovery: its score and 12 fields}.
  */
 static struct script script_list_recoveries = {
     "list_recoveries",
@@ -637,6 +675,7 @@ static struct script script_list_recoveries = {
     "  last = score\n"
     "  local f = redis.call('HMGET', rp .. id, unpack(names))\n"
     "  if f[1] and (want == '' or f[5] == want) then\n"
+    "    out[#out + 1] = score\n"
     "    for k = 1, #names do out[#out + 1] = f[k] or false end\n"
     "    found = found + 1\n"
     "  end\n"
@@ -651,22 +690,24 @@ static struct script script_list_recoveries = {
 struct list_wait {
     queue_recoveries_cb cb;
     void *arg;
+    int limit;
 };
 
-static void on_list(redisReply *reply, void *arg)
+/* Every shard's page merged into one (queue/shard_fanout.h, queue/shard_gather.h). */
+static void on_list(redisReply *const *replies, int n_shards, void *arg)
 {
     struct list_wait w = *(struct list_wait *)arg;
     free(arg);
-    if (!is_array(reply) || reply->elements < 1 || (reply->elements - 1) % RECOVERY_FIELDS != 0 ||
-        reply->element[0]->type != REDIS_REPLY_STRING) {
-        if (reply && reply->type == REDIS_REPLY_ERROR)
-            log_error("recoveries list failed: %s", reply->str);
+    struct shard_page *page =
+        shard_page_read(replies, n_shards, 1 + RECOVERY_FIELDS, w.limit, "recoveries list");
+    if (!page) {
         w.cb(QUEUE_UNAVAILABLE, NULL, 0, NULL, w.arg);
         return;
     }
-    size_t n = (reply->elements - 1) / RECOVERY_FIELDS;
+    size_t n = (size_t)page->n;
     struct queue_recovery_row *rows = calloc(n + 1, sizeof *rows);
     if (!rows) {
+        free(page);
         w.cb(QUEUE_UNAVAILABLE, NULL, 0, NULL, w.arg);
         return;
     }
@@ -677,32 +718,43 @@ static void on_list(redisReply *reply, void *arg)
             &rows[i].amount,          &rows[i].coverage_ended, &rows[i].termination_reported_on,
             &rows[i].employer_liable, &rows[i].found_at,       &rows[i].updated_at};
         for (size_t j = 0; j < RECOVERY_FIELDS; j++) {
-            const redisReply *e = reply->element[1 + RECOVERY_FIELDS * i + j];
+            const redisReply *e = page->rows[i][j];
             *f[j] = e->type == REDIS_REPLY_STRING ? e->str : NULL;
         }
     }
-    const char *next = reply->element[0]->str;
-    w.cb(QUEUE_OK, rows, n, next[0] ? next : NULL, w.arg);
+    w.cb(QUEUE_OK, rows, n, page->next_cursor[0] ? page->next_cursor : NULL, w.arg);
     free(rows);
+    free(page);
 }
 
 int queue_list_recoveries(struct rconn *rc, const char *prefix, const char *status,
                           const char *cursor, int limit, queue_recoveries_cb cb, void *arg)
 {
-    char k_all[KEY_LEN], rp[KEY_LEN], lo[64], lim[16];
-    snprintf(k_all, sizeof k_all, KEYF_RECOVERIES, SP0(prefix));
-    snprintf(rp, sizeof rp, KEYF_RECOVERY, SP0(prefix), "");
-    queue_score_after(cursor, lo);
+    int n_shards = queue_shard_count();
+    struct shard_cursor from;
+    queue_list_cursor(cursor, n_shards, &from);
+    char lim[16];
     snprintf(lim, sizeof lim, "%d", limit);
     struct list_wait *w = malloc(sizeof *w);
     if (!w)
         return -1;
-    w->cb = cb;
-    w->arg = arg;
-    const char *keys[] = {k_all};
-    const char *args[] = {lo, lim, status, rp};
-    if (script_eval_async(rc, ready(&script_list_recoveries), on_list, w, 1, keys, 4, args, NULL) !=
-        0) {
+    *w = (struct list_wait){cb, arg, limit};
+    struct shard_fanout *g = shard_fanout_new(n_shards, on_list, w);
+    if (!g) {
+        free(w);
+        return -1;
+    }
+    for (int s = 0; s < n_shards; s++) {
+        struct shard_prefix sp = shard_prefix(prefix, s);
+        char k_all[KEY_LEN], rp[KEY_LEN], lo[64];
+        snprintf(k_all, sizeof k_all, KEYF_RECOVERIES, sp.s);
+        snprintf(rp, sizeof rp, KEYF_RECOVERY, sp.s, "");
+        shard_cursor_lower_bound(&from, s, lo, sizeof lo);
+        const char *keys[] = {k_all};
+        const char *args[] = {lo, lim, status, rp};
+        shard_fanout_script(g, s, rc, ready(&script_list_recoveries), 1, keys, 4, args);
+    }
+    if (shard_fanout_sent(g) != 0) {
         free(w);
         return -1;
     }
@@ -776,12 +828,15 @@ int queue_reverse_recovery(struct rconn *rc, const char *prefix, const char *rec
                            const char *now, const char *audit_json, queue_reverse_cb cb, void *arg)
 {
     char k_rec[KEY_LEN], k_stream[KEY_LEN], k_audit[KEY_LEN], cp[KEY_LEN], vp[KEY_LEN], ap[KEY_LEN];
-    snprintf(k_rec, sizeof k_rec, KEYF_RECOVERY, SP0(prefix), recovery_id);
-    snprintf(k_stream, sizeof k_stream, KEYF_STREAM, SP0(prefix));
-    snprintf(k_audit, sizeof k_audit, KEYF_AUDIT, SP0(prefix));
-    snprintf(cp, sizeof cp, KEYF_CLAIM, SP0(prefix), "");
-    snprintf(vp, sizeof vp, KEYF_FAMVER, SP0(prefix), "");
-    snprintf(ap, sizeof ap, KEYF_CLAIM_AUDIT, SP0(prefix), "");
+    /* Drawn on its claim's shard (queue_store_recoveries): found from its
+     * id alone, with its claim and the claim's family. */
+    struct shard_prefix sp = shard_prefix(prefix, queue_shard_of_claim(recovery_id));
+    snprintf(k_rec, sizeof k_rec, KEYF_RECOVERY, sp.s, recovery_id);
+    snprintf(k_stream, sizeof k_stream, KEYF_STREAM, sp.s);
+    snprintf(k_audit, sizeof k_audit, KEYF_AUDIT, sp.s);
+    snprintf(cp, sizeof cp, KEYF_CLAIM, sp.s, "");
+    snprintf(vp, sizeof vp, KEYF_FAMVER, sp.s, "");
+    snprintf(ap, sizeof ap, KEYF_CLAIM_AUDIT, sp.s, "");
     struct reverse_wait *w = malloc(sizeof *w);
     if (!w)
         return -1;

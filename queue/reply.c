@@ -61,11 +61,3 @@ const char *queue_reply_field(const redisReply *pairs, const char *name)
             return pairs->element[i + 1]->str;
     return NULL;
 }
-
-void queue_score_after(const char *cursor, char out[64])
-{
-    if (cursor[0])
-        snprintf(out, 64, "(%s", cursor);
-    else
-        snprintf(out, 64, "-inf");
-}

@@ -43,8 +43,4 @@ void queue_ignore_reply(redisReply *reply, void *arg);
  * string field. */
 const char *queue_reply_field(const redisReply *pairs, const char *name);
 
-/* A list's ZRANGEBYSCORE lower bound: "-inf" for the first page, else just
- * after the cursor (the last score a page returned). */
-void queue_score_after(const char *cursor, char out[64]);
-
 #endif

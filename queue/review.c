@@ -7,17 +7,19 @@
 #include "log.h"
 #include "packed.h"
 #include "queue/keys.h"
-#include "queue/shards.h"
 #include "queue/reply.h"
 #include "queue/scripts.h"
+#include "queue/shard_gather.h"
+#include "queue/shard_merge.h"
+#include "queue/shards.h"
 
 /*
- * A page of the workbasket.
- * KEYS: 1 the in_review status index
- * ARGV: 1 lowest score ("-inf" or "(<cursor>"), 2 at most this many, 3 the
- *       claim key prefix, 4 the decision key prefix
- * Returns {next cursor or "", then per claim: id, type, received, target,
- * packed decision or false}.
+ * A page of the workbasket on one shard.
+ * KEYS: 1 the shard's in_review status index
+ * ARGV: 1 lowest score ("-inf", "(<score>" or "<score>": queue/shard_merge.h),
+ *       2 at most this many, 3 the claim key prefix, 4 the decision key prefix
+ * Returns {the last score looked at when more follow, else "", then per
+ * claim: score, id, type, received, target, packed decision or false}.
  */
 static struct script script_review_list = {
     "review_list",
@@ -29,6 +31,7 @@ static struct script script_review_list = {
     "  local id = ids[j]\n"
     "  last = ids[j + 1]\n"
     "  local f = redis.call('HMGET', cp .. id, 'type', 'received', 'target')\n"
+    "  out[#out + 1] = last\n"
     "  out[#out + 1] = id\n"
     "  for k = 1, 3 do out[#out + 1] = f[k] or false end\n"
     "  out[#out + 1] = redis.call('GET', dp .. id)\n"
@@ -76,11 +79,12 @@ static const struct script *ready(struct script *s)
     return s;
 }
 
-#define REVIEW_FIELDS 5
+#define REVIEW_WIDTH 6 /* a row of script_review_list: score and 5 fields */
 
 struct list_wait {
     queue_review_list_cb cb;
     void *arg;
+    int limit;
 };
 
 /* The stored decision object of a packed {"decision", "pending"} value
@@ -106,59 +110,68 @@ static struct json_object *decision_of(const redisReply *r, const char *claim_id
     return d;
 }
 
-static void on_list(redisReply *reply, void *arg)
+/* Every shard's page merged into one (queue/shard_fanout.h, queue/shard_gather.h). */
+static void on_list(redisReply *const *replies, int n_shards, void *arg)
 {
     struct list_wait w = *(struct list_wait *)arg;
     free(arg);
-    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements < 1 ||
-        (reply->elements - 1) % REVIEW_FIELDS != 0 ||
-        reply->element[0]->type != REDIS_REPLY_STRING) {
-        if (reply && reply->type == REDIS_REPLY_ERROR)
-            log_error("review list failed: %s", reply->str);
+    struct shard_page *page =
+        shard_page_read(replies, n_shards, REVIEW_WIDTH, w.limit, "review list");
+    if (!page) {
         w.cb(QUEUE_UNAVAILABLE, NULL, 0, NULL, w.arg);
         return;
     }
-    size_t n = (reply->elements - 1) / REVIEW_FIELDS;
+    size_t n = (size_t)page->n;
     struct queue_review_row *rows = calloc(n + 1, sizeof *rows);
     if (!rows) {
+        free(page);
         w.cb(QUEUE_UNAVAILABLE, NULL, 0, NULL, w.arg);
         return;
     }
     for (size_t i = 0; i < n; i++) {
+        const redisReply *const *e = page->rows[i];
         const char **f[] = {&rows[i].claim_id, &rows[i].type, &rows[i].received_date,
                             &rows[i].target_date};
-        for (size_t j = 0; j < 4; j++) {
-            const redisReply *e = reply->element[1 + REVIEW_FIELDS * i + j];
-            *f[j] = e->type == REDIS_REPLY_STRING ? e->str : NULL;
-        }
-        rows[i].decision = decision_of(reply->element[1 + REVIEW_FIELDS * i + 4],
-                                       rows[i].claim_id ? rows[i].claim_id : "");
+        for (size_t j = 0; j < 4; j++)
+            *f[j] = e[j]->type == REDIS_REPLY_STRING ? e[j]->str : NULL;
+        rows[i].decision = decision_of(e[4], rows[i].claim_id ? rows[i].claim_id : "");
     }
-    const char *next = reply->element[0]->str;
-    w.cb(QUEUE_OK, rows, n, next[0] ? next : NULL, w.arg);
+    w.cb(QUEUE_OK, rows, n, page->next_cursor[0] ? page->next_cursor : NULL, w.arg);
     for (size_t i = 0; i < n; i++)
         json_object_put(rows[i].decision);
     free(rows);
+    free(page);
 }
 
 int queue_review_list(struct rconn *rc, const char *prefix, const char *cursor, int limit,
                       queue_review_list_cb cb, void *arg)
 {
-    char k_idx[KEY_LEN], cp[KEY_LEN], dp[KEY_LEN], lo[64], lim[16];
-    snprintf(k_idx, sizeof k_idx, KEYF_IDX_STATUS, SP0(prefix), "in_review");
-    snprintf(cp, sizeof cp, KEYF_CLAIM, SP0(prefix), "");
-    snprintf(dp, sizeof dp, KEYF_DEC, SP0(prefix), "");
-    queue_score_after(cursor, lo);
-    snprintf(lim, sizeof lim, "%d", limit);
+    int n_shards = queue_shard_count();
+    struct shard_cursor from;
+    queue_list_cursor(cursor, n_shards, &from);
     struct list_wait *w = malloc(sizeof *w);
     if (!w)
         return -1;
-    w->cb = cb;
-    w->arg = arg;
-    const char *keys[] = {k_idx};
-    const char *args[] = {lo, lim, cp, dp};
-    if (script_eval_async(rc, ready(&script_review_list), on_list, w, 1, keys, 4, args, NULL) !=
-        0) {
+    *w = (struct list_wait){cb, arg, limit};
+    struct shard_fanout *g = shard_fanout_new(n_shards, on_list, w);
+    if (!g) {
+        free(w);
+        return -1;
+    }
+    char lim[16];
+    snprintf(lim, sizeof lim, "%d", limit);
+    for (int s = 0; s < n_shards; s++) {
+        struct shard_prefix sp = shard_prefix(prefix, s);
+        char k_idx[KEY_LEN], cp[KEY_LEN], dp[KEY_LEN], lo[64];
+        snprintf(k_idx, sizeof k_idx, KEYF_IDX_STATUS, sp.s, "in_review");
+        snprintf(cp, sizeof cp, KEYF_CLAIM, sp.s, "");
+        snprintf(dp, sizeof dp, KEYF_DEC, sp.s, "");
+        shard_cursor_lower_bound(&from, s, lo, sizeof lo);
+        const char *keys[] = {k_idx};
+        const char *args[] = {lo, lim, cp, dp};
+        shard_fanout_script(g, s, rc, ready(&script_review_list), 1, keys, 4, args);
+    }
+    if (shard_fanout_sent(g) != 0) {
         free(w);
         return -1;
     }
@@ -188,12 +201,14 @@ int queue_review_submit(struct rconn *rc, const char *prefix, const char *claim_
         return -1;
     char k_claim[KEY_LEN], k_review[KEY_LEN], k_received[KEY_LEN], k_stream[KEY_LEN],
         k_audit[KEY_LEN], k_caudit[KEY_LEN], hist[48];
-    snprintf(k_claim, sizeof k_claim, KEYF_CLAIM, SP0(prefix), claim_id);
-    snprintf(k_review, sizeof k_review, KEYF_IDX_STATUS, SP0(prefix), "in_review");
-    snprintf(k_received, sizeof k_received, KEYF_IDX_STATUS, SP0(prefix), "received");
-    snprintf(k_stream, sizeof k_stream, KEYF_STREAM, SP0(prefix));
-    snprintf(k_audit, sizeof k_audit, KEYF_AUDIT, SP0(prefix));
-    snprintf(k_caudit, sizeof k_caudit, KEYF_CLAIM_AUDIT, SP0(prefix), claim_id);
+    /* Every key on the claim's shard (its family's). */
+    struct shard_prefix sp = shard_prefix(prefix, queue_shard_of_claim(claim_id));
+    snprintf(k_claim, sizeof k_claim, KEYF_CLAIM, sp.s, claim_id);
+    snprintf(k_review, sizeof k_review, KEYF_IDX_STATUS, sp.s, "in_review");
+    snprintf(k_received, sizeof k_received, KEYF_IDX_STATUS, sp.s, "received");
+    snprintf(k_stream, sizeof k_stream, KEYF_STREAM, sp.s);
+    snprintf(k_audit, sizeof k_audit, KEYF_AUDIT, sp.s);
+    snprintf(k_caudit, sizeof k_caudit, KEYF_CLAIM_AUDIT, sp.s, claim_id);
     snprintf(hist, sizeof hist, "received@%lld", now_secs);
     const char *keys[] = {k_claim, k_review, k_received, k_stream, k_audit, k_caudit};
     const char *args[] = {review_json, hist, audit_json, claim_id};

@@ -1,0 +1,103 @@
+#include "shard_gather.h"
+
+#include <limits.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "log.h"
+
+void shard_fanout_script(struct shard_fanout *f, int i, struct rconn *rc, const struct script *sc,
+                         int nkeys, const char *const *keys, int nargs, const char *const *args)
+{
+    if (script_eval_async(rc, sc, shard_fanout_reply, shard_fanout_arg(f, i), nkeys, keys, nargs,
+                          args, NULL) != 0)
+        shard_fanout_not_sent(f, i);
+}
+
+void queue_list_cursor(const char *text, int n_shards, struct shard_cursor *out)
+{
+    if (shard_cursor_parse(text, n_shards, out) != 0)
+        *out = (struct shard_cursor){.score = LLONG_MAX, .shard = n_shards - 1};
+}
+
+/* A score as Redis answers it (an integer below 2^53); false when it is
+ * none. */
+static bool score_of(const redisReply *r, long long *out)
+{
+    if (r->type != REDIS_REPLY_STRING || !r->str[0])
+        return false;
+    char *end;
+    double d = strtod(r->str, &end);
+    if (*end || !isfinite(d) || d < 0 || d > 9007199254740992.0)
+        return false;
+    *out = (long long)d;
+    return true;
+}
+
+/* Reads shard s's answer into part (hits written to hits); false when it
+ * does not read. */
+static bool read_part(const redisReply *r, int s, int width, int limit, struct shard_hit *hits,
+                      struct shard_part *part)
+{
+    if (!r || r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
+        (r->elements - 1) % (size_t)width != 0 || r->element[0]->type != REDIS_REPLY_STRING)
+        return false;
+    size_t rows = (r->elements - 1) / (size_t)width;
+    if (rows > (size_t)limit)
+        return false;
+    *part = (struct shard_part){.hits = hits, .n_hits = (int)rows};
+    for (size_t i = 0; i < rows; i++) {
+        hits[i] = (struct shard_hit){.shard = s, .index = (int)i};
+        if (!score_of(r->element[1 + i * (size_t)width], &hits[i].score))
+            return false;
+    }
+    part->stopped = r->element[0]->str[0] != '\0';
+    return !part->stopped || score_of(r->element[0], &part->stop_score);
+}
+
+int shard_page_merge(redisReply *const *replies, int n, int width, int limit,
+                     struct shard_page *out)
+{
+    out->n = 0;
+    out->next_cursor[0] = '\0';
+    if (limit > SHARD_PAGE_MAX)
+        limit = SHARD_PAGE_MAX;
+    struct shard_part *parts = calloc((size_t)n, sizeof *parts);
+    struct shard_hit *hits = calloc((size_t)n * (size_t)limit + 1, sizeof *hits);
+    struct shard_hit *merged = calloc((size_t)limit + 1, sizeof *merged);
+    int rc = parts && hits && merged ? 0 : -1;
+    for (int s = 0; rc == 0 && s < n; s++)
+        if (!read_part(replies[s], s, width, limit, &hits[(size_t)s * (size_t)limit], &parts[s]))
+            rc = -1;
+    if (rc == 0) {
+        struct shard_cursor next;
+        bool more;
+        out->n = shard_merge(parts, n, limit, merged, &next, &more);
+        for (int i = 0; i < out->n; i++) {
+            const redisReply *r = replies[merged[i].shard];
+            out->rows[i] =
+                (const redisReply *const *)&r->element[2 + (size_t)merged[i].index * (size_t)width];
+        }
+        if (more)
+            shard_cursor_format(&next, n, out->next_cursor, sizeof out->next_cursor);
+    }
+    free(parts);
+    free(hits);
+    free(merged);
+    return rc;
+}
+
+struct shard_page *shard_page_read(redisReply *const *replies, int n, int width, int limit,
+                                   const char *what)
+{
+    struct shard_page *page = malloc(sizeof *page);
+    if (page && shard_page_merge(replies, n, width, limit, page) == 0)
+        return page;
+    for (int s = 0; page && s < n; s++)
+        if (replies[s] && replies[s]->type == REDIS_REPLY_ERROR)
+            log_error("%s failed: %s", what, replies[s]->str);
+    free(page);
+    return NULL;
+}
