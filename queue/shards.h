@@ -25,7 +25,7 @@
 
 #include <stddef.h>
 
-#define SHARDS_DEFAULT 1 /* 16 once every key site names its shard (SP0 gone) */
+#define SHARDS_DEFAULT 16 /* for a new data set when `shards` is not configured */
 #define SHARDS_MAX 256
 #define SHARD_TAG_LEN 24
 
@@ -81,9 +81,5 @@ struct shard_prefix shard_prefix(const char *prefix, int shard);
 #define SHARD_PREFIX(prefix, shard) (shard_prefix((prefix), (shard)).s)
 #define CLAIM_PREFIX(prefix, claim_id) SHARD_PREFIX((prefix), queue_shard_of_claim(claim_id))
 #define FAMILY_PREFIX(prefix, family_id) SHARD_PREFIX((prefix), queue_shard_of_family(family_id))
-
-/* Transitional: shard 0, for key sites not yet made shard-aware; removed
- * when every site names its shard. */
-#define SP0(prefix) SHARD_PREFIX((prefix), 0)
 
 #endif
