@@ -209,7 +209,7 @@ static struct json_object *claim_view(const char *id, const char *pcn, const cha
     struct json_object *v = json_object_new_object();
     json_object_object_add(v, "claim_id", json_object_new_string(id));
     json_object_object_add(v, "submitted", sub);
-    json_object_object_add(v, "decision", decision_to_json(&X.out));
+    json_object_object_add(v, "decision", adj_decision_to_json(&X.out));
     return v;
 }
 

@@ -33,7 +33,7 @@ char *redecide_eob_text(const char *claim_id, int version, date_t today, date_t 
         json_writer_int(&w, "version", version);
         json_writer_string(&w, "statement_date", date_format(today, date));
         json_writer_string(&w, "outcome", adj_outcome_name(d->outcome));
-        decision_write(&w, "decision", d);
+        adj_decision_write(&w, "decision", d);
         json_writer_close(&w, '}');
         return strbuf_take(&w.sb);
     }
@@ -262,7 +262,7 @@ static bool review_of(const struct redecide_row *r, struct adj_review *out, bool
     if (!r->review)
         return true;
     struct json_object *o = json_tokener_parse(r->review);
-    bool ok = o && review_from_json(o, out);
+    bool ok = o && adj_review_from_json(o, out);
     if (o)
         json_object_put(o);
     if (!ok)
@@ -442,7 +442,7 @@ static bool adjustment_of(const struct attempt *a, int k, date_t today, const ch
     const struct adj_decision *d = &a->out[k].decision;
     *changed = false;
     memset(b, 0, sizeof *b);
-    b->decision = decision_to_text(d);
+    b->decision = adj_decision_to_text(d);
     if (!b->decision)
         return false;
     size_t n = strlen(b->decision) + 16;
