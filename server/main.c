@@ -334,7 +334,7 @@ static int prepare_store(struct app *app, bool embedded)
 
 struct runtime {
     struct app *app;
-    struct work_side *work;             /* the workers and the pend sweep; NULL when none */
+    struct worker_side *work;           /* the workers and the pend sweep; NULL when none */
     struct event *cycle_timer;          /* the scheduled payment cycle; NULL when none */
     char cycle_done_date[16];           /* the date this process saw that day's cycle run */
     struct notify_dispatcher *notifier; /* webhook deliveries; NULL when this process runs none */
@@ -621,7 +621,7 @@ static int start_parts(struct runtime *rt, SSL_CTX *tls)
         return -1;
     if (app->cfg.role != ROLE_INTAKE && app->cfg.workers > 0) {
         rt->work =
-            work_side_start(app->base, app->redis, &app->redis_addr, &app->cfg, &app->stopping);
+            worker_side_start(app->base, app->redis, &app->redis_addr, &app->cfg, &app->stopping);
         if (!rt->work)
             return -1;
     }
@@ -641,7 +641,7 @@ static void stop_parts(struct runtime *rt, SSL_CTX *tls)
 {
     struct app *app = rt->app;
     /* Workers finish the claim each holds; nothing unfinished is acknowledged. */
-    work_side_stop(rt->work);
+    worker_side_stop(rt->work);
     event_free_if(rt->cycle_timer);
     if (app->http)
         http_server_free(app->http);

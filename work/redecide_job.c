@@ -18,11 +18,11 @@
 
 #define JOB_ATTEMPTS 20 /* stale reads before the job is left for redelivery */
 
-char *redecide_eob_text(const char *claim_id, int version, date_t today, date_t received,
-                        const struct claim *claim, const struct member *patient,
-                        const struct member *subscriber, const struct group *group,
-                        const struct plan *plan, const struct adj_year_accumulators *before,
-                        int n_before, const struct adj_decision *d)
+char *worker_redecide_eob_text(const char *claim_id, int version, date_t today, date_t received,
+                               const struct claim *claim, const struct member *patient,
+                               const struct member *subscriber, const struct group *group,
+                               const struct plan *plan, const struct adj_year_accumulators *before,
+                               int n_before, const struct adj_decision *d)
 {
     if (!patient || !group || !plan) {
         struct json_writer w;
@@ -458,9 +458,9 @@ static bool adjustment_of(const struct attempt *a, int k, date_t today, const ch
         return true;
     }
     *changed = true;
-    char *record = redecide_eob_text(r->claim_id, r->eob_version + 1, today, c->received_date,
-                                     c->claim, c->patient, c->subscriber, c->group, c->plan,
-                                     a->out[k].before, a->out[k].n_before, d);
+    char *record = worker_redecide_eob_text(
+        r->claim_id, r->eob_version + 1, today, c->received_date, c->claim, c->patient,
+        c->subscriber, c->group, c->plan, a->out[k].before, a->out[k].n_before, d);
     const char *kind = r->recovery_id[0] ? "recovery" : "adjustment";
     b->eob = record ? with_adjustment(record, kind, r->eob_version, r->decision, d) : NULL;
     free(record);
@@ -666,7 +666,8 @@ out:
     return res;
 }
 
-bool redecide_job_run(struct work_conn *wc, const struct work_item *job, const char *consumer)
+bool worker_redecide_job_run(struct work_conn *wc, const struct work_item *job,
+                             const char *consumer)
 {
     for (int attempt = 0; attempt < JOB_ATTEMPTS; attempt++) {
         bool broken = false;

@@ -169,10 +169,10 @@ static bool outcome_final(enum adj_outcome o)
 static char *eob_record(const struct slot *f, const struct adj_decision *d, date_t today)
 {
     const struct member *patient = f->have_patient ? &f->patient : NULL;
-    return redecide_eob_text(f->item.claim_id, f->raw.eob_version + 1, today, f->received,
-                             &f->claim, patient, f->have_subscriber ? &f->subscriber : patient,
-                             f->have_group ? &f->group : NULL, f->have_plan ? &f->plan : NULL,
-                             f->acc, f->n_acc, d);
+    return worker_redecide_eob_text(
+        f->item.claim_id, f->raw.eob_version + 1, today, f->received, &f->claim, patient,
+        f->have_subscriber ? &f->subscriber : patient, f->have_group ? &f->group : NULL,
+        f->have_plan ? &f->plan : NULL, f->acc, f->n_acc, d);
 }
 
 #ifdef CLAIMS_FAULT_HOOKS
@@ -840,7 +840,7 @@ static int run_jobs(struct worker *w, struct work_item *items, int n)
             items[m++] = items[i];
             continue;
         }
-        if (!redecide_job_run(w->conn, &items[i], w->consumer))
+        if (!worker_redecide_job_run(w->conn, &items[i], w->consumer))
             return -1;
     }
     return m;
