@@ -230,7 +230,7 @@ static void edi_state_free(void *p)
 static void edi_answer(struct call *call)
 {
     struct edi_state *es = call->state;
-    const struct payment_cycle_config *pc = &call->app->cfg.payment_cycle;
+    const struct config_payment_cycle *pc = &call->app->cfg.payment_cycle;
     struct eob_x835_payer payer = {pc->payer_name, pc->payer_id,    pc->payer_address,
                                    pc->payer_city, pc->payer_state, pc->payer_zip,
                                    pc->payer_phone};

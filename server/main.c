@@ -225,7 +225,7 @@ static const char *openssl_error(void)
  * cipher suites for TLS 1.2 (OpenSSL's defaults for TLS 1.3), no
  * compression, no renegotiation. NULL, with the file and the key named in
  * the log, when a file cannot be read or the key does not fit. */
-static SSL_CTX *tls_context(const struct tls_config *t)
+static SSL_CTX *tls_context(const struct config_tls *t)
 {
     const char *files[] = {t->cert_file, t->key_file};
     const char *keys[] = {"tls.cert_file", "tls.key_file"};
@@ -441,7 +441,7 @@ static void on_sigchld(evutil_socket_t sig, short what, void *arg)
 
 static struct notify_dispatcher *start_notifier(struct app *app)
 {
-    const struct webhook_config *w = &app->cfg.webhooks;
+    const struct config_webhooks *w = &app->cfg.webhooks;
     struct notify_settings s = {
         .connect_timeout_ms = w->connect_timeout_ms,
         .timeout_ms = w->timeout_ms,
@@ -579,7 +579,8 @@ static int start_http_side(struct runtime *rt, SSL_CTX *tls)
                                      app->redis, app->cfg.key_prefix, app->tokens);
     if (!app->token_sub)
         return -1;
-    app->ratelimit = ratelimit_new(app->cfg.rate_limits, RATE_CLASSES, RATELIMIT_DEFAULT_CAPACITY);
+    app->ratelimit =
+        ratelimit_new(app->cfg.rate_limits, CONFIG_RATE_CLASSES, RATELIMIT_DEFAULT_CAPACITY);
     if (!app->ratelimit)
         return -1;
     app->http = http_server_new(app->base, &limits, intake_handle_request, app);
@@ -617,9 +618,9 @@ static int start_parts(struct runtime *rt, SSL_CTX *tls)
     struct app *app = rt->app;
     if (start_loop(rt) != 0)
         return -1;
-    if (app->cfg.role != ROLE_WORKER && start_http_side(rt, tls) != 0)
+    if (app->cfg.role != CONFIG_ROLE_WORKER && start_http_side(rt, tls) != 0)
         return -1;
-    if (app->cfg.role != ROLE_INTAKE && app->cfg.workers > 0) {
+    if (app->cfg.role != CONFIG_ROLE_INTAKE && app->cfg.workers > 0) {
         rt->work =
             worker_side_start(app->base, app->redis, &app->redis_addr, &app->cfg, &app->stopping);
         if (!rt->work)
@@ -674,7 +675,7 @@ int main(int argc, char **argv)
     /* A TLS misconfiguration is a configuration error: found before
      * anything starts. */
     static SSL_CTX *tls; /* static: reachable until exit, whichever way main ends */
-    if (app.cfg.tls.cert_file[0] && app.cfg.role != ROLE_WORKER &&
+    if (app.cfg.tls.cert_file[0] && app.cfg.role != CONFIG_ROLE_WORKER &&
         !(tls = tls_context(&app.cfg.tls)))
         return 2;
     queue_init();
