@@ -11,7 +11,7 @@
 
 #include "adjudicate/adjudicate.h"
 #include "json_values.h"
-#include "strbuf.h"
+#include "json_writer.h"
 
 struct json_object *adj_decision_to_json(const struct adj_decision *d);
 struct json_object *adj_pending_to_json(const struct adj_pend *p);

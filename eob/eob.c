@@ -11,7 +11,7 @@
 #include "eob/eob.h"
 #include "eob/eob_internal.h"
 #include "json_values.h"
-#include "strbuf.h"
+#include "json_writer.h"
 
 /* ---- Standing ---- */
 

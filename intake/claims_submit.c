@@ -19,7 +19,7 @@
 #include "intake/claims_api.h"
 #include "queue/audit.h"
 #include "queue/tokens.h"
-#include "strbuf.h"
+#include "json_writer.h"
 
 static void submission_free(void *p)
 {

@@ -17,7 +17,7 @@
 #include "adj_fixtures.h"
 #include "adjudicate/decision_json.h"
 #include "eob/eob.h"
-#include "strbuf.h"
+#include "json_writer.h"
 
 #define CLAIM_ID "7c0e4a52-1b7d-4d8e-9f3a-2b6c1d0e9a11"
 
