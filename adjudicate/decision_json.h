@@ -13,18 +13,22 @@
 #include "json_values.h"
 #include "json_writer.h"
 
+/* A claim's `decision` object as read back; the caller puts it, NULL when out of memory. */
 struct json_object *adj_decision_to_json(const struct adj_decision *d);
+/* A claim's `pending` object as read back; the caller puts it, NULL when out of memory. */
 struct json_object *adj_pending_to_json(const struct adj_pend *p);
 
 /* The same records written straight into w under key (NULL in an array):
  * the bytes json-c writes for adj_decision_to_json / adj_pending_to_json with w's
  * slash flag, without the tree (the worker writes one per claim). */
 void adj_decision_write(struct json_writer *w, const char *key, const struct adj_decision *d);
+/* Writes the `pending` object into w under key, the bytes adj_pending_to_json's text would have. */
 void adj_pending_write(struct json_writer *w, const char *key, const struct adj_pend *p);
 
 /* Their text as json_object_to_json_string_ext(…, JSON_C_TO_STRING_PLAIN)
  * writes it. Allocates: the caller frees; NULL when out of memory. */
 char *adj_decision_to_text(const struct adj_decision *d);
+/* The `pending` object's plain JSON text; the caller frees it, NULL when out of memory. */
 char *adj_pending_to_text(const struct adj_pend *p);
 
 /* A reviewer's decision as stored with the claim (its `review` field,
@@ -39,6 +43,7 @@ bool adj_review_from_json(struct json_object *o, struct adj_review *out);
 /* "approve", "adjust", "deny", "overturn" (an appeal's, stored only); adj_review_action_parse:
  * false for another text. */
 const char *adj_review_action_name(enum adj_review_action action);
+/* The review action a text names into *out; false for a text that is none of them. */
 bool adj_review_action_parse(const char *text, enum adj_review_action *out);
 
 #endif

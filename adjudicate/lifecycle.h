@@ -45,12 +45,14 @@ enum adj_lifecycle_event_kind {
 /* The event's name in the API ("hire", "newborn", ...); parse answers false
  * for an unknown name. */
 const char *adj_lifecycle_event_name(enum adj_lifecycle_event_kind kind);
+/* The event kind an API name gives into *out; false for an unknown name. */
 bool adj_lifecycle_event_parse(const char *name, enum adj_lifecycle_event_kind *out);
 /* Whether the event carries "member" (the person it adds): required for hire,
  * newborn, adoption, placement, guardianship; optional for marriage (an
  * employee adding a spouse; without it the path member is a child who
  * marries) and loss_of_other_coverage (without it the path member enrols). */
 bool adj_lifecycle_event_adds_required(enum adj_lifecycle_event_kind kind);
+/* Whether the event may carry "member" (required or optional for it, see above). */
 bool adj_lifecycle_event_adds_allowed(enum adj_lifecycle_event_kind kind);
 
 /* COBRA qualifying events (§ IV "COBRA provisions"). */
@@ -64,11 +66,13 @@ enum adj_cobra_reason {
     ADJ_COBRA_LOSS_OF_DEPENDENT_STATUS,
     ADJ_COBRA_REASONS
 };
+/* The API's name of a COBRA qualifying event, a static string. */
 const char *adj_lifecycle_cobra_reason_name(enum adj_cobra_reason reason);
 /* Whether `months` fits the reason (§ IV "COBRA provisions"): 18, or 29 with
  * the disability extension, for termination of employment or reduction of
  * hours; 36 for the others. */
 bool adj_lifecycle_cobra_months_fit(enum adj_cobra_reason reason, int months);
+/* The COBRA qualifying event an API name gives into *out; false for an unknown name. */
 bool adj_lifecycle_cobra_reason_parse(const char *name, enum adj_cobra_reason *out);
 
 struct adj_lifecycle_event {

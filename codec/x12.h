@@ -79,17 +79,21 @@ int codec_x12_component(const char *el, char sep, int k, char *out, size_t size)
 /* Number of components of an element (1 for a plain one, 0 for ""). */
 int codec_x12_component_count(const char *el, char sep);
 
-/* Data element types of the X12 dictionary. */
-bool codec_x12_is_an(const char *s, size_t min, size_t max); /* string: basic/extended chars */
-bool codec_x12_is_id(const char *s, size_t min,
-                     size_t max); /* identifier: same, no leading space */
-bool codec_x12_is_n0(const char *s, size_t min, size_t max); /* unsigned integer digits */
+/* Data element types of the X12 dictionary, each true when s is one of min..max characters. */
+
+/* X12 string (AN): basic or extended characters. */
+bool codec_x12_is_an(const char *s, size_t min, size_t max);
+/* X12 identifier (ID): like AN, without a leading space. */
+bool codec_x12_is_id(const char *s, size_t min, size_t max);
+/* X12 unsigned integer (N0): digits only. */
+bool codec_x12_is_n0(const char *s, size_t min, size_t max);
 /* R: decimal with optional sign and point, at most max digits; into cents
  * when out_cents is not NULL (more than 2 decimals: false). */
 bool codec_x12_is_r_cents(const char *s, size_t max_digits, long long *out_cents);
 /* DT: CCYYMMDD, a real calendar date; into year/month/day when not NULL. */
 bool codec_x12_is_date8(const char *s, int *y, int *m, int *d);
-bool codec_x12_is_time(const char *s); /* TM: HHMM, HHMMSS, HHMMSSD.. (4 to 8 digits) */
+/* X12 time (TM): HHMM, HHMMSS or HHMMSSD.. (4 to 8 digits), a real time of day. */
+bool codec_x12_is_time(const char *s);
 
 /* ---- envelope (ISA/IEA, GS/GE, ST/SE) ---- */
 

@@ -57,7 +57,9 @@ int calendar_load_file(struct calendar *cal, const char *path, char err[CALENDAR
  * not apply that year. */
 bool calendar_rule_date(const struct calendar_rule *rule, int year, date_t *out);
 
+/* Whether d is an observed holiday of the calendar. */
 bool calendar_is_holiday(const struct calendar *cal, date_t d);
+/* Whether d is a business day: not a weekend day, not an observed holiday (RULES.md § 9). */
 bool calendar_is_business_day(const struct calendar *cal, date_t d);
 
 /* The n-th business day after d (d itself is not counted): the processing

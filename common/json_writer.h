@@ -25,6 +25,7 @@ struct json_writer {
     bool comma; /* a value was written at this level: the next one needs "," */
 };
 
+/* Starts a writer on an empty buffer; escape_slash writes "/" as "\/". */
 static inline void json_writer_init(struct json_writer *w, bool escape_slash)
 {
     strbuf_init(&w->sb);
@@ -34,13 +35,19 @@ static inline void json_writer_init(struct json_writer *w, bool escape_slash)
 
 /* The separator and the key ("key":) before a value. */
 void json_writer_key(struct json_writer *w, const char *key);
+/* Writes the string s (escaped) under key. */
 void json_writer_string(struct json_writer *w, const char *key, const char *s);
 /* text as is: a number's text, or a value already written as JSON. */
 void json_writer_raw(struct json_writer *w, const char *key, const char *text);
+/* Writes the integer v under key. */
 void json_writer_int(struct json_writer *w, const char *key, int64_t v);
+/* Writes true or false under key. */
 void json_writer_bool(struct json_writer *w, const char *key, bool v);
+/* Writes null under key. */
 void json_writer_null(struct json_writer *w, const char *key);
-void json_writer_open(struct json_writer *w, const char *key, char bracket); /* '{' or '[' */
-void json_writer_close(struct json_writer *w, char bracket);                 /* '}' or ']' */
+/* Opens an object ('{') or an array ('[') under key. */
+void json_writer_open(struct json_writer *w, const char *key, char bracket);
+/* Closes the object ('}') or the array (']') opened last. */
+void json_writer_close(struct json_writer *w, char bracket);
 
 #endif

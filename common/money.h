@@ -46,10 +46,12 @@ cents_t money_percent(cents_t amount, int percent);
  * proportional allocation and unit price × fractional quantity. */
 cents_t money_mul_div(cents_t a, int64_t num, int64_t den);
 
+/* The smaller of two amounts. */
 static inline cents_t money_min(cents_t a, cents_t b)
 {
     return a < b ? a : b;
 }
+/* The larger of two amounts. */
 static inline cents_t money_max(cents_t a, cents_t b)
 {
     return a > b ? a : b;

@@ -20,6 +20,7 @@ struct strbuf {
     bool failed;
 };
 
+/* Starts an empty buffer that owns nothing. */
 static inline void strbuf_init(struct strbuf *sb)
 {
     sb->buf = NULL;
@@ -30,6 +31,7 @@ static inline void strbuf_init(struct strbuf *sb)
 /* Makes room for `more` bytes and the NUL; false (and failed) when it cannot. */
 bool strbuf_grow(struct strbuf *sb, size_t more);
 
+/* Appends n bytes of s (the buffer fails when out of memory). */
 static inline void strbuf_append(struct strbuf *sb, const char *s, size_t n)
 {
     if (sb->len + n + 1 > sb->cap && !strbuf_grow(sb, n))
@@ -39,11 +41,13 @@ static inline void strbuf_append(struct strbuf *sb, const char *s, size_t n)
     sb->buf[sb->len] = '\0';
 }
 
+/* Appends the NUL-terminated s. */
 static inline void strbuf_append_str(struct strbuf *sb, const char *s)
 {
     strbuf_append(sb, s, strlen(s));
 }
 
+/* Appends one byte. */
 static inline void strbuf_append_char(struct strbuf *sb, char c)
 {
     strbuf_append(sb, &c, 1);
@@ -57,6 +61,7 @@ void strbuf_append_int(struct strbuf *sb, int64_t n);
  * every other byte (UTF-8 included) as is. */
 void strbuf_append_json_string(struct strbuf *sb, const char *s, size_t n);
 
+/* Whether an allocation failed (the text is lost then). */
 static inline bool strbuf_failed(const struct strbuf *sb)
 {
     return sb->failed;
@@ -66,6 +71,7 @@ static inline bool strbuf_failed(const struct strbuf *sb)
  * is freed then) or nothing was appended. The buffer is empty afterwards. */
 char *strbuf_take(struct strbuf *sb);
 
+/* Frees the text and leaves the buffer empty. */
 void strbuf_free(struct strbuf *sb);
 
 #endif

@@ -55,6 +55,7 @@ char *eob_x835_build(const struct eob_x835_interchange *ix, char err[EOB_X835_ER
 /* An amount as an X12 decimal (R): no trailing zeros after the point and
  * no point for whole dollars ("150", "150.5", "0.25", "-3"). */
 #define EOB_X835_AMOUNT_LEN 24
+/* Writes amount as an X12 decimal into buf and returns buf. */
 const char *eob_x835_amount(cents_t amount, char buf[EOB_X835_AMOUNT_LEN]);
 
 /* CLP02 for a decision: "1" processed as primary, "2" as secondary, "4"
