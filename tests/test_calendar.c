@@ -8,20 +8,9 @@
 #include "calendar.h"
 #include "harness/harness.h"
 
-static date_t D(const char *s)
-{
-    date_t d;
-    ck_assert_msg(date_parse(s, &d), "bad test date %s", s);
-    return d;
-}
-
-static const char *F(date_t d)
-{
-    static char buf[4][DATE_STRLEN];
-    static int i;
-    i = (i + 1) % 4;
-    return date_format(d, buf[i]);
-}
+/* Short names for the tables of cases (tests/harness/shared.c). */
+#define D(text) test_date(text)
+#define F(d) test_date_text(d)
 
 static struct calendar us;
 

@@ -13,12 +13,10 @@
 #include "adjudicate/rules.h"
 #include "date.h"
 
-static date_t D(const char *s)
-{
-    date_t d;
-    ck_assert_msg(date_parse(s, &d), "bad test date %s", s);
-    return d;
-}
+#include "harness/harness.h"
+
+/* A short name for the tables of cases (tests/harness/shared.c). */
+#define D(text) test_date(text)
 
 /* The plan's date in these tests. */
 static date_t TODAY;
