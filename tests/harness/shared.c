@@ -48,7 +48,7 @@ char *test_call(const struct test_claimsd *d, const char *method, const char *pa
     struct test_response res;
     test_api(d, method, path, token, body, NULL, &res);
     ck_assert_msg(res.status == want, "%s %s: %ld %s", method, path, res.status, res.body);
-    char *out = strdup(res.body);
+    char *out = strdup(res.body ? res.body : "");
     ck_assert_ptr_nonnull(out);
     test_response_free(&res);
     return out;
