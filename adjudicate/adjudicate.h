@@ -378,21 +378,26 @@ struct adj_code_info {
     const char *plain;   /* what it means for the member, for the EOB */
 };
 
-/* NULL when the code is not one this adjudicator emits. */
+/* The CARC's entry in the code table; NULL when the code is not one this adjudicator emits. */
 const struct adj_code_info *adj_carc_lookup(const char *carc);
+/* The RARC's entry in the remark table; NULL when the code is not one this adjudicator emits. */
 const struct adj_code_info *adj_rarc_lookup(const char *rarc);
-/* The whole tables, for documentation and the EOB legend. */
+/* The whole CARC table (static), its length in *n: for documentation and the EOB legend. */
 const struct adj_code_info *adj_carc_table(size_t *n);
+/* The whole RARC table (static, never freed), its length in *n. */
 const struct adj_code_info *adj_rarc_table(size_t *n);
-/* "CO", "PR", "OA", "PI" and their standard names; adj_group_parse: the
- * enum of a code, false when it is none of them. */
+/* The group's code ("CO", "PR", "OA", "PI"), a static string. */
 const char *adj_group_code(enum adj_group group);
+/* The group code's standard name ("Contractual Obligation", ...), a static string. */
 const char *adj_group_wording(enum adj_group group);
+/* The enum of a group code ("CO", "PR", "OA", "PI") into *out; false when it is none of them. */
 bool adj_group_parse(const char *code, enum adj_group *out);
 
-/* Text names for the enums, as API.md spells them ("approved", "secondary", "member"). */
+/* The API's name of an outcome ("approved", "denied", ...), a static string (API.md). */
 const char *adj_outcome_name(enum adj_outcome outcome);
+/* The API's name of a COB position ("primary", "secondary"), a static string. */
 const char *adj_cob_position_name(enum adj_cob_position position);
+/* The API's name of a payee ("member", "provider"), a static string. */
 const char *adj_payee_name(enum adj_payee payee);
 
 #endif

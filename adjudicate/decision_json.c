@@ -24,7 +24,7 @@ static struct json_object *remarks_json(const char (*remarks)[ADJ_CODE_LEN], int
     return a;
 }
 
-struct json_object *decision_to_json(const struct adj_decision *d)
+struct json_object *adj_decision_to_json(const struct adj_decision *d)
 {
     struct json_object *o = json_object_new_object();
     json_object_object_add(o, "outcome", json_object_new_string(adj_outcome_name(d->outcome)));
@@ -65,7 +65,7 @@ struct json_object *decision_to_json(const struct adj_decision *d)
     return o;
 }
 
-struct json_object *pending_to_json(const struct adj_pend *p)
+struct json_object *adj_pending_to_json(const struct adj_pend *p)
 {
     struct json_object *o = json_object_new_object();
     json_object_object_add(o, "reason_codes", remarks_json(p->reason_codes, p->n_reason_codes));
@@ -106,7 +106,7 @@ static void strings_write(struct json_writer *w, const char *key, const char (*s
     json_writer_close(w, ']');
 }
 
-void decision_write(struct json_writer *w, const char *key, const struct adj_decision *d)
+void adj_decision_write(struct json_writer *w, const char *key, const struct adj_decision *d)
 {
     json_writer_open(w, key, '{');
     json_writer_string(w, "outcome", adj_outcome_name(d->outcome));
@@ -144,7 +144,7 @@ void decision_write(struct json_writer *w, const char *key, const struct adj_dec
     json_writer_close(w, '}');
 }
 
-void pending_write(struct json_writer *w, const char *key, const struct adj_pend *p)
+void adj_pending_write(struct json_writer *w, const char *key, const struct adj_pend *p)
 {
     json_writer_open(w, key, '{');
     strings_write(w, "reason_codes", p->reason_codes, p->n_reason_codes);
@@ -157,19 +157,19 @@ void pending_write(struct json_writer *w, const char *key, const struct adj_pend
     json_writer_close(w, '}');
 }
 
-char *decision_to_text(const struct adj_decision *d)
+char *adj_decision_to_text(const struct adj_decision *d)
 {
     struct json_writer w;
     json_writer_init(&w, true);
-    decision_write(&w, NULL, d);
+    adj_decision_write(&w, NULL, d);
     return strbuf_take(&w.sb);
 }
 
-char *pending_to_text(const struct adj_pend *p)
+char *adj_pending_to_text(const struct adj_pend *p)
 {
     struct json_writer w;
     json_writer_init(&w, true);
-    pending_write(&w, NULL, p);
+    adj_pending_write(&w, NULL, p);
     return strbuf_take(&w.sb);
 }
 
@@ -180,12 +180,12 @@ static const char *const review_actions[] = {[ADJ_REVIEW_APPROVE] = "approve",
                                              [ADJ_REVIEW_DENY] = "deny",
                                              [ADJ_REVIEW_OVERTURN] = "overturn"};
 
-const char *review_action_name(enum adj_review_action action)
+const char *adj_review_action_name(enum adj_review_action action)
 {
     return review_actions[action];
 }
 
-bool review_action_parse(const char *text, enum adj_review_action *out)
+bool adj_review_action_parse(const char *text, enum adj_review_action *out)
 {
     for (int a = 0; a < 4; a++) {
         if (text && strcmp(text, review_actions[a]) == 0) {
@@ -196,7 +196,7 @@ bool review_action_parse(const char *text, enum adj_review_action *out)
     return false;
 }
 
-struct json_object *review_to_json(const struct adj_review *rv)
+struct json_object *adj_review_to_json(const struct adj_review *rv)
 {
     struct json_object *o = json_object_new_object(), *lines = json_object_new_array();
     if (!o || !lines) {
@@ -204,7 +204,7 @@ struct json_object *review_to_json(const struct adj_review *rv)
         json_object_put(lines);
         return NULL;
     }
-    json_object_object_add(o, "action", json_object_new_string(review_action_name(rv->action)));
+    json_object_object_add(o, "action", json_object_new_string(adj_review_action_name(rv->action)));
     for (int i = 0; i < rv->n_lines; i++) {
         const struct adj_line_decision *ld = &rv->lines[i];
         struct json_object *lo = json_object_new_object();
@@ -240,7 +240,7 @@ static bool code_member(struct json_object *o, const char *key, char dst[ADJ_COD
     return true;
 }
 
-/* One stored line decision; false when it is not review_to_json's form. */
+/* One stored line decision; false when it is not adj_review_to_json's form. */
 static bool line_decision_from_json(struct json_object *lo, struct adj_line_decision *ld)
 {
     struct json_object *v = NULL;
@@ -268,12 +268,12 @@ static bool line_decision_from_json(struct json_object *lo, struct adj_line_deci
     return true;
 }
 
-bool review_from_json(struct json_object *o, struct adj_review *out)
+bool adj_review_from_json(struct json_object *o, struct adj_review *out)
 {
     struct json_object *v = NULL;
     memset(out, 0, sizeof *out);
     if (!json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, "action", &v) ||
-        !review_action_parse(json_object_get_string(v), &out->action))
+        !adj_review_action_parse(json_object_get_string(v), &out->action))
         return false;
     if (!json_object_object_get_ex(o, "lines", &v) || !json_object_is_type(v, json_type_array) ||
         json_object_array_length(v) > MAX_LINES)

@@ -21,67 +21,67 @@
 
 #include "rules.h"
 
-static const char *const event_names[LC_EVENT_KINDS] = {"hire",
-                                                        "newborn",
-                                                        "adoption",
-                                                        "placement",
-                                                        "guardianship",
-                                                        "marriage",
-                                                        "divorce",
-                                                        "loss_of_other_coverage",
-                                                        "termination",
-                                                        "leave_of_absence",
-                                                        "layoff",
-                                                        "return_to_work",
-                                                        "student_status",
-                                                        "household_status",
-                                                        "handicapped_status",
-                                                        "medicare_entitlement",
-                                                        "other_group_coverage",
-                                                        "cobra_election"};
+static const char *const event_names[ADJ_EVENT_KINDS] = {"hire",
+                                                         "newborn",
+                                                         "adoption",
+                                                         "placement",
+                                                         "guardianship",
+                                                         "marriage",
+                                                         "divorce",
+                                                         "loss_of_other_coverage",
+                                                         "termination",
+                                                         "leave_of_absence",
+                                                         "layoff",
+                                                         "return_to_work",
+                                                         "student_status",
+                                                         "household_status",
+                                                         "handicapped_status",
+                                                         "medicare_entitlement",
+                                                         "other_group_coverage",
+                                                         "cobra_election"};
 
-const char *lifecycle_event_name(enum lifecycle_event_kind kind)
+const char *adj_lifecycle_event_name(enum adj_lifecycle_event_kind kind)
 {
-    return kind < LC_EVENT_KINDS ? event_names[kind] : "";
+    return kind < ADJ_EVENT_KINDS ? event_names[kind] : "";
 }
 
-bool lifecycle_event_parse(const char *name, enum lifecycle_event_kind *out)
+bool adj_lifecycle_event_parse(const char *name, enum adj_lifecycle_event_kind *out)
 {
-    for (int k = 0; k < LC_EVENT_KINDS; k++)
+    for (int k = 0; k < ADJ_EVENT_KINDS; k++)
         if (strcmp(name, event_names[k]) == 0) {
-            *out = (enum lifecycle_event_kind)k;
+            *out = (enum adj_lifecycle_event_kind)k;
             return true;
         }
     return false;
 }
 
-bool lifecycle_event_adds_required(enum lifecycle_event_kind kind)
+bool adj_lifecycle_event_adds_required(enum adj_lifecycle_event_kind kind)
 {
-    return kind == LC_HIRE || kind == LC_NEWBORN || kind == LC_ADOPTION || kind == LC_PLACEMENT ||
-           kind == LC_GUARDIANSHIP;
+    return kind == ADJ_EVENT_HIRE || kind == ADJ_EVENT_NEWBORN || kind == ADJ_EVENT_ADOPTION ||
+           kind == ADJ_EVENT_PLACEMENT || kind == ADJ_EVENT_GUARDIANSHIP;
 }
 
-bool lifecycle_event_adds_allowed(enum lifecycle_event_kind kind)
+bool adj_lifecycle_event_adds_allowed(enum adj_lifecycle_event_kind kind)
 {
-    return lifecycle_event_adds_required(kind) || kind == LC_MARRIAGE ||
-           kind == LC_LOSS_OF_OTHER_COVERAGE;
+    return adj_lifecycle_event_adds_required(kind) || kind == ADJ_EVENT_MARRIAGE ||
+           kind == ADJ_EVENT_LOSS_OF_OTHER_COVERAGE;
 }
 
-static const char *const cobra_reason_names[COBRA_REASONS] = {
+static const char *const cobra_reason_names[ADJ_COBRA_REASONS] = {
     "termination_of_employment", "reduction_of_hours", "divorce",
     "legal_separation",          "death_of_employee",  "medicare_entitlement",
     "loss_of_dependent_status"};
 
-const char *lifecycle_cobra_reason_name(enum cobra_reason reason)
+const char *adj_lifecycle_cobra_reason_name(enum adj_cobra_reason reason)
 {
-    return reason < COBRA_REASONS ? cobra_reason_names[reason] : "";
+    return reason < ADJ_COBRA_REASONS ? cobra_reason_names[reason] : "";
 }
 
-bool lifecycle_cobra_reason_parse(const char *name, enum cobra_reason *out)
+bool adj_lifecycle_cobra_reason_parse(const char *name, enum adj_cobra_reason *out)
 {
-    for (int k = 0; k < COBRA_REASONS; k++)
+    for (int k = 0; k < ADJ_COBRA_REASONS; k++)
         if (strcmp(name, cobra_reason_names[k]) == 0) {
-            *out = (enum cobra_reason)k;
+            *out = (enum adj_cobra_reason)k;
             return true;
         }
     return false;
@@ -89,7 +89,7 @@ bool lifecycle_cobra_reason_parse(const char *name, enum cobra_reason *out)
 
 /* ---- helpers ---- */
 
-static bool refuse(struct lifecycle_refusal *refusal, const char *code, const char *field,
+static bool refuse(struct adj_lifecycle_refusal *refusal, const char *code, const char *field,
                    const char *problem)
 {
     refusal->code = code;
@@ -178,9 +178,9 @@ static bool is_employee(const struct member *m)
 
 /* The new person's record: its coverage derived here, never taken from the
  * body (the parser refuses "coverage" in an event's member). */
-static int append_member(struct lifecycle_family *f, const struct member *m)
+static int append_member(struct adj_lifecycle_family *f, const struct member *m)
 {
-    if (f->n >= LIFECYCLE_MAX_FAMILY)
+    if (f->n >= ADJ_LIFECYCLE_MAX_FAMILY)
         return -1;
     int at = f->n++;
     f->members[at] = *m;
@@ -191,14 +191,14 @@ static int append_member(struct lifecycle_family *f, const struct member *m)
 
 /* The added person belongs to the path member's family (a dependent of its
  * subscriber, in its group). */
-static bool check_added_dependent(const struct lifecycle_event *ev, const struct member *path,
-                                  struct lifecycle_refusal *refusal)
+static bool check_added_dependent(const struct adj_lifecycle_event *ev, const struct member *path,
+                                  struct adj_lifecycle_refusal *refusal)
 {
     if (strcmp(ev->member.subscriber_id, path->subscriber_id) != 0)
-        return refuse(refusal, LIFECYCLE_INVALID, "member.subscriber_id",
+        return refuse(refusal, ADJ_LIFECYCLE_INVALID, "member.subscriber_id",
                       "must equal the subscriber of the member in the path");
     if (strcmp(ev->member.group_id, path->group_id) != 0)
-        return refuse(refusal, LIFECYCLE_INVALID, "member.group_id",
+        return refuse(refusal, ADJ_LIFECYCLE_INVALID, "member.group_id",
                       "must equal the group of the member in the path");
     return true;
 }
@@ -214,39 +214,39 @@ static bool check_added_dependent(const struct lifecycle_event *ev, const struct
  * include the waiting period": the window runs from the hire through 31 days
  * after the date of eligibility.
  */
-static bool apply_hire(const struct lifecycle_event *ev, const struct group *g,
-                       struct lifecycle_family *f, struct lifecycle_refusal *refusal)
+static bool apply_hire(const struct adj_lifecycle_event *ev, const struct group *g,
+                       struct adj_lifecycle_family *f, struct adj_lifecycle_refusal *refusal)
 {
     const struct member *m = &ev->member;
     if (m->relationship != REL_EMPLOYEE)
-        return refuse(refusal, LIFECYCLE_INVALID, "member.relationship",
+        return refuse(refusal, ADJ_LIFECYCLE_INVALID, "member.relationship",
                       "must be employee for a hire");
     if (strcmp(m->group_id, g->group_id) != 0)
-        return refuse(refusal, LIFECYCLE_INVALID, "member.group_id", "is not a known group");
+        return refuse(refusal, ADJ_LIFECYCLE_INVALID, "member.group_id", "is not a known group");
     date_t eligible = date_add_days(ev->date, g->waiting_period_days);
-    if (!within(eligible, LIFECYCLE_NEW_HIRE_WINDOW_DAYS, ev->reported_on))
-        return refuse(refusal, LIFECYCLE_LATE, "reported_on",
+    if (!within(eligible, ADJ_LIFECYCLE_NEW_HIRE_WINDOW_DAYS, ev->reported_on))
+        return refuse(refusal, ADJ_LIFECYCLE_LATE, "reported_on",
                       "is more than 31 days after the date of eligibility (the window for "
                       "enrolling a new hire, manual § I \"Enrollment for new hires\")");
     int at = append_member(f, m);
     if (at < 0 || !add_span(&f->members[at], g->plan_id, eligible))
-        return refuse(refusal, LIFECYCLE_INVALID, "member", "the family has too many members");
+        return refuse(refusal, ADJ_LIFECYCLE_INVALID, "member", "the family has too many members");
     f->answer = at;
     return true;
 }
 
 /* ---- § I "Addition of a newly acquired dependent", § II items 2 and 3 ---- */
 
-static const char *late_child_problem(enum lifecycle_event_kind kind)
+static const char *late_child_problem(enum adj_lifecycle_event_kind kind)
 {
     switch (kind) {
-    case LC_NEWBORN:
+    case ADJ_EVENT_NEWBORN:
         return "is more than 60 days after the birth (the window for adding a newborn, "
                "manual § II)";
-    case LC_ADOPTION:
+    case ADJ_EVENT_ADOPTION:
         return "is more than 60 days after the adoption (the window for adding an adopted "
                "child, manual § II)";
-    case LC_PLACEMENT:
+    case ADJ_EVENT_PLACEMENT:
         return "is more than 60 days after the placement (the window for adding a child placed "
                "for adoption or in foster care, manual § II)";
     default:
@@ -266,31 +266,31 @@ static const char *late_child_problem(enum lifecycle_event_kind kind)
  * enrolled dependent whose own newborn is a grandchild, § I) must be covered
  * on the event's date; the child gets that member's plan.
  */
-static bool apply_child(const struct lifecycle_event *ev, struct lifecycle_family *f,
-                        struct lifecycle_refusal *refusal)
+static bool apply_child(const struct adj_lifecycle_event *ev, struct adj_lifecycle_family *f,
+                        struct adj_lifecycle_refusal *refusal)
 {
     const struct member *path = &f->members[f->path];
     const struct member *child = &ev->member;
     if (!check_added_dependent(ev, path, refusal))
         return false;
     if (child->relationship != REL_CHILD && child->relationship != REL_GRANDCHILD)
-        return refuse(refusal, LIFECYCLE_INVALID, "member.relationship",
+        return refuse(refusal, ADJ_LIFECYCLE_INVALID, "member.relationship",
                       "must be child or grandchild");
-    if (ev->kind == LC_NEWBORN && !date_eq(child->birth_date, ev->date))
-        return refuse(refusal, LIFECYCLE_INVALID, "member.birth_date",
+    if (ev->kind == ADJ_EVENT_NEWBORN && !date_eq(child->birth_date, ev->date))
+        return refuse(refusal, ADJ_LIFECYCLE_INVALID, "member.birth_date",
                       "must equal date for a newborn");
     int span = active_span_on(path, ev->date);
     if (span < 0)
-        return refuse(refusal, LIFECYCLE_INVALID, "date",
+        return refuse(refusal, ADJ_LIFECYCLE_INVALID, "date",
                       "the member in the path is not enrolled on this date (manual § II: the "
                       "employee must be enrolled for coverage)");
-    if (!within(ev->date, LIFECYCLE_DEPENDENT_WINDOW_DAYS, ev->reported_on))
-        return refuse(refusal, LIFECYCLE_LATE, "reported_on", late_child_problem(ev->kind));
+    if (!within(ev->date, ADJ_LIFECYCLE_DEPENDENT_WINDOW_DAYS, ev->reported_on))
+        return refuse(refusal, ADJ_LIFECYCLE_LATE, "reported_on", late_child_problem(ev->kind));
     char plan[ID_LEN];
     memcpy(plan, path->coverage[span].plan_id, ID_LEN);
     int at = append_member(f, child);
     if (at < 0 || !add_span(&f->members[at], plan, ev->date))
-        return refuse(refusal, LIFECYCLE_INVALID, "member", "the family has too many members");
+        return refuse(refusal, ADJ_LIFECYCLE_INVALID, "member", "the family has too many members");
     f->answer = at;
     return true;
 }
@@ -314,13 +314,13 @@ static bool apply_child(const struct lifecycle_event *ev, struct lifecycle_famil
  * A dependent child marries (no "member"): § III "Dependent termination":
  * "the dependent marries" is a termination event; married_on is set too.
  */
-static bool apply_marriage(const struct lifecycle_event *ev, const struct group *g,
-                           struct lifecycle_family *f, struct lifecycle_refusal *refusal)
+static bool apply_marriage(const struct adj_lifecycle_event *ev, const struct group *g,
+                           struct adj_lifecycle_family *f, struct adj_lifecycle_refusal *refusal)
 {
     struct member *path = &f->members[f->path];
     if (!ev->has_member) {
         if (path->relationship != REL_CHILD && path->relationship != REL_GRANDCHILD)
-            return refuse(refusal, LIFECYCLE_INVALID, "member",
+            return refuse(refusal, ADJ_LIFECYCLE_INVALID, "member",
                           "is required unless the member in the path is a dependent child");
         path->has_married_on = true;
         path->married_on = ev->date;
@@ -330,35 +330,35 @@ static bool apply_marriage(const struct lifecycle_event *ev, const struct group 
         return true;
     }
     if (!is_employee(path))
-        return refuse(refusal, LIFECYCLE_INVALID, "member",
+        return refuse(refusal, ADJ_LIFECYCLE_INVALID, "member",
                       "is allowed only when the member in the path is the employee");
     if (!check_added_dependent(ev, path, refusal))
         return false;
     if (ev->member.relationship != REL_SPOUSE)
-        return refuse(refusal, LIFECYCLE_INVALID, "member.relationship",
+        return refuse(refusal, ADJ_LIFECYCLE_INVALID, "member.relationship",
                       "must be spouse for a marriage");
     int span = active_span_on(path, ev->date);
     char plan[ID_LEN];
     if (span >= 0) {
-        if (!within(ev->date, LIFECYCLE_DEPENDENT_WINDOW_DAYS, ev->reported_on))
-            return refuse(refusal, LIFECYCLE_LATE, "reported_on",
+        if (!within(ev->date, ADJ_LIFECYCLE_DEPENDENT_WINDOW_DAYS, ev->reported_on))
+            return refuse(refusal, ADJ_LIFECYCLE_LATE, "reported_on",
                           "is more than 60 days after the marriage (the window for adding a "
                           "spouse, manual § I \"Addition of a newly acquired dependent\")");
         memcpy(plan, path->coverage[span].plan_id, ID_LEN);
     } else {
-        if (!within(ev->date, LIFECYCLE_SPECIAL_WINDOW_DAYS, ev->reported_on))
-            return refuse(refusal, LIFECYCLE_LATE, "reported_on",
+        if (!within(ev->date, ADJ_LIFECYCLE_SPECIAL_WINDOW_DAYS, ev->reported_on))
+            return refuse(refusal, ADJ_LIFECYCLE_LATE, "reported_on",
                           "is more than 31 days after the marriage (the window for special "
                           "enrollment, manual § II)");
         memcpy(plan, g->plan_id, ID_LEN);
         if (!add_span(path, plan, ev->date))
-            return refuse(refusal, LIFECYCLE_INVALID, "coverage",
+            return refuse(refusal, ADJ_LIFECYCLE_INVALID, "coverage",
                           "the member has too many coverage spans");
         f->changed[f->path] = true;
     }
     int at = append_member(f, &ev->member);
     if (at < 0 || !add_span(&f->members[at], plan, ev->date))
-        return refuse(refusal, LIFECYCLE_INVALID, "member", "the family has too many members");
+        return refuse(refusal, ADJ_LIFECYCLE_INVALID, "member", "the family has too many members");
     f->members[at].has_married_on = true;
     f->members[at].married_on = ev->date;
     f->answer = at;
@@ -368,8 +368,8 @@ static bool apply_marriage(const struct lifecycle_event *ev, const struct group 
 /* ---- divorce: § III "Dependent termination" (the spouse is no longer an
  * eligible dependent, § I "Eligible dependents": "Legal spouse") ---- */
 
-static bool apply_divorce(const struct lifecycle_event *ev, struct lifecycle_family *f,
-                          struct lifecycle_refusal *refusal)
+static bool apply_divorce(const struct adj_lifecycle_event *ev, struct adj_lifecycle_family *f,
+                          struct adj_lifecycle_refusal *refusal)
 {
     const struct member *path = &f->members[f->path];
     bool any = false;
@@ -384,7 +384,7 @@ static bool apply_divorce(const struct lifecycle_event *ev, struct lifecycle_fam
             }
     }
     if (!any)
-        return refuse(refusal, LIFECYCLE_INVALID, "event",
+        return refuse(refusal, ADJ_LIFECYCLE_INVALID, "event",
                       "needs a spouse: the member in the path or the employee's spouse");
     f->answer = f->path;
     return true;
@@ -402,12 +402,12 @@ static bool apply_divorce(const struct lifecycle_event *ev, struct lifecycle_fam
  * not be covered then. Other coverage it lost (open entries that began on
  * or before the loss) is given the loss date as its termination.
  */
-static bool apply_loss(const struct lifecycle_event *ev, const struct group *g,
-                       struct lifecycle_family *f, struct lifecycle_refusal *refusal)
+static bool apply_loss(const struct adj_lifecycle_event *ev, const struct group *g,
+                       struct adj_lifecycle_family *f, struct adj_lifecycle_refusal *refusal)
 {
     date_t effective = date_add_days(date_end_of_month(ev->reported_on), 1);
-    if (!within(ev->date, LIFECYCLE_LOSS_WINDOW_DAYS, ev->reported_on))
-        return refuse(refusal, LIFECYCLE_LATE, "reported_on",
+    if (!within(ev->date, ADJ_LIFECYCLE_LOSS_WINDOW_DAYS, ev->reported_on))
+        return refuse(refusal, ADJ_LIFECYCLE_LATE, "reported_on",
                       "is more than 31 days after the loss of the other coverage (the window "
                       "for enrolling after a loss of prior creditable coverage, manual § II)");
     int who;
@@ -416,15 +416,16 @@ static bool apply_loss(const struct lifecycle_event *ev, const struct group *g,
         if (!check_added_dependent(ev, path, refusal))
             return false;
         if (ev->member.relationship == REL_EMPLOYEE)
-            return refuse(refusal, LIFECYCLE_INVALID, "member.relationship",
+            return refuse(refusal, ADJ_LIFECYCLE_INVALID, "member.relationship",
                           "must not be employee: the employee enrols with the path");
         who = append_member(f, &ev->member);
         if (who < 0)
-            return refuse(refusal, LIFECYCLE_INVALID, "member", "the family has too many members");
+            return refuse(refusal, ADJ_LIFECYCLE_INVALID, "member",
+                          "the family has too many members");
     } else {
         who = f->path;
         if (active_span_on(path, effective) >= 0)
-            return refuse(refusal, LIFECYCLE_INVALID, "event",
+            return refuse(refusal, ADJ_LIFECYCLE_INVALID, "event",
                           "the member is already enrolled; loss_of_other_coverage enrols "
                           "someone who is not");
     }
@@ -437,7 +438,7 @@ static bool apply_loss(const struct lifecycle_event *ev, const struct group *g,
         }
     }
     if (!add_span(m, g->plan_id, effective))
-        return refuse(refusal, LIFECYCLE_INVALID, "coverage",
+        return refuse(refusal, ADJ_LIFECYCLE_INVALID, "coverage",
                       "the member has too many coverage spans");
     f->changed[who] = true;
     f->answer = who;
@@ -456,7 +457,8 @@ static bool apply_loss(const struct lifecycle_event *ev, const struct group *g,
  * within 31 days of the termination effective date; a later report is still
  * accepted, a retroactive termination).
  */
-static void terminate(const struct lifecycle_event *ev, date_t event, struct lifecycle_family *f)
+static void terminate(const struct adj_lifecycle_event *ev, date_t event,
+                      struct adj_lifecycle_family *f)
 {
     if (is_employee(&f->members[f->path])) {
         for (int i = 0; i < f->n; i++)
@@ -478,14 +480,14 @@ static void terminate(const struct lifecycle_event *ev, date_t event, struct lif
  * first day. Either way the whole family's coverage ends with the
  * employee's (§ III).
  */
-static bool apply_leave(const struct lifecycle_event *ev, const struct group *g,
-                        struct lifecycle_family *f, struct lifecycle_refusal *refusal)
+static bool apply_leave(const struct adj_lifecycle_event *ev, const struct group *g,
+                        struct adj_lifecycle_family *f, struct adj_lifecycle_refusal *refusal)
 {
     if (!is_employee(&f->members[f->path]))
-        return refuse(refusal, LIFECYCLE_INVALID, "event",
+        return refuse(refusal, ADJ_LIFECYCLE_INVALID, "event",
                       "applies to an employee: the member in the path is a dependent");
     date_t event = g->leave_continuation
-                       ? date_add_days(ev->date, LIFECYCLE_LEAVE_CONTINUATION_DAYS)
+                       ? date_add_days(ev->date, ADJ_LIFECYCLE_LEAVE_CONTINUATION_DAYS)
                        : ev->date;
     terminate(ev, event, f);
     return true;
@@ -505,16 +507,16 @@ static bool apply_leave(const struct lifecycle_event *ev, const struct group *g,
  *     date". A new active span for the employee, and for each dependent whose
  *     coverage ended with the employee's, from the same date.
  */
-static bool apply_return(const struct lifecycle_event *ev, const struct group *g,
-                         struct lifecycle_family *f, struct lifecycle_refusal *refusal)
+static bool apply_return(const struct adj_lifecycle_event *ev, const struct group *g,
+                         struct adj_lifecycle_family *f, struct adj_lifecycle_refusal *refusal)
 {
     struct member *emp = &f->members[f->path];
     if (!is_employee(emp))
-        return refuse(refusal, LIFECYCLE_INVALID, "event",
+        return refuse(refusal, ADJ_LIFECYCLE_INVALID, "event",
                       "applies to an employee: the member in the path is a dependent");
     int last = latest_active_span(emp);
     if (last < 0 || !emp->coverage[last].has_termination_event)
-        return refuse(refusal, LIFECYCLE_INVALID, "event",
+        return refuse(refusal, ADJ_LIFECYCLE_INVALID, "event",
                       "the member's coverage has not been set to end: nothing to return from");
     date_t event = emp->coverage[last].termination_event;
     date_t ted = adj_termination_effective_date(event);
@@ -534,11 +536,12 @@ static bool apply_return(const struct lifecycle_event *ev, const struct group *g
         f->answer = f->path;
         return true;
     }
-    if (!within(ev->date, LIFECYCLE_REHIRE_WINDOW_DAYS, ev->reported_on))
-        return refuse(refusal, LIFECYCLE_LATE, "reported_on",
+    if (!within(ev->date, ADJ_LIFECYCLE_REHIRE_WINDOW_DAYS, ev->reported_on))
+        return refuse(refusal, ADJ_LIFECYCLE_LATE, "reported_on",
                       "is more than 31 days after the rehire (the window for a former employee "
                       "returning to work, manual § I)");
-    bool no_wait = date_cmp(ev->date, date_add_months(ted, LIFECYCLE_REHIRE_NO_WAIT_MONTHS)) <= 0;
+    bool no_wait =
+        date_cmp(ev->date, date_add_months(ted, ADJ_LIFECYCLE_REHIRE_NO_WAIT_MONTHS)) <= 0;
     date_t effective = no_wait ? ev->date : date_add_days(ev->date, g->waiting_period_days);
     for (int i = 0; i < f->n; i++) {
         struct member *m = &f->members[i];
@@ -547,7 +550,7 @@ static bool apply_return(const struct lifecycle_event *ev, const struct group *g
             !date_eq(m->coverage[s].termination_event, event))
             continue;
         if (!add_span(m, g->plan_id, effective))
-            return refuse(refusal, LIFECYCLE_INVALID, "coverage",
+            return refuse(refusal, ADJ_LIFECYCLE_INVALID, "coverage",
                           "the member has too many coverage spans");
         f->changed[i] = true;
     }
@@ -558,17 +561,19 @@ static bool apply_return(const struct lifecycle_event *ev, const struct group *g
 /* ---- dated facts (issue 13: "effective from date, never reaching back") ---- */
 
 /* The facts the event sets (their bits) and their values. */
-static unsigned event_facts(const struct lifecycle_event *ev, struct member_facts *v)
+static unsigned event_facts(const struct adj_lifecycle_event *ev, struct member_facts *v)
 {
     memset(v, 0, sizeof *v);
     switch (ev->kind) {
-    case LC_STUDENT_STATUS: v->student = ev->flag; return MEMBER_FACT_STUDENT;
-    case LC_HOUSEHOLD_STATUS:
+    case ADJ_EVENT_STUDENT_STATUS: v->student = ev->flag; return MEMBER_FACT_STUDENT;
+    case ADJ_EVENT_HOUSEHOLD_STATUS:
         v->lives_with_employee = ev->flag;
         v->has_own_dependent = ev->has_own_dependent;
         return MEMBER_FACT_LIVES_WITH_EMPLOYEE |
                (ev->has_own_dependent_given ? MEMBER_FACT_HAS_OWN_DEPENDENT : 0);
-    case LC_HANDICAPPED_STATUS: v->handicapped_certified = ev->flag; return MEMBER_FACT_HANDICAPPED;
+    case ADJ_EVENT_HANDICAPPED_STATUS:
+        v->handicapped_certified = ev->flag;
+        return MEMBER_FACT_HANDICAPPED;
     default: /* medicare_entitlement */
         v->medicare = ev->medicare;
         v->medicare.present = true;
@@ -584,13 +589,13 @@ static unsigned event_facts(const struct lifecycle_event *ev, struct member_fact
  * the facts then (§ I "Eligible dependents" reads them on the date of
  * service, adjudicate/dependents.c).
  */
-static bool apply_fact(const struct lifecycle_event *ev, struct lifecycle_family *f,
-                       struct lifecycle_refusal *refusal)
+static bool apply_fact(const struct adj_lifecycle_event *ev, struct adj_lifecycle_family *f,
+                       struct adj_lifecycle_refusal *refusal)
 {
     struct member_facts values;
     unsigned mask = event_facts(ev, &values);
     if (member_set_facts(&f->members[f->path], ev->date, ev->reported_on, mask, &values) != 0)
-        return refuse(refusal, LIFECYCLE_INVALID, "date",
+        return refuse(refusal, ADJ_LIFECYCLE_INVALID, "date",
                       "the member's history of facts is full (64 dated changes)");
     f->changed[f->path] = true;
     f->answer = f->path;
@@ -599,18 +604,19 @@ static bool apply_fact(const struct lifecycle_event *ev, struct lifecycle_family
 
 /* Other group coverage that begins on `date` (coordination of benefits,
  * RULES.md § 6): a new other_coverage entry effective that day. */
-static bool apply_other_coverage(const struct lifecycle_event *ev, struct lifecycle_family *f,
-                                 struct lifecycle_refusal *refusal)
+static bool apply_other_coverage(const struct adj_lifecycle_event *ev,
+                                 struct adj_lifecycle_family *f,
+                                 struct adj_lifecycle_refusal *refusal)
 {
     struct member *m = &f->members[f->path];
     if (m->n_other_coverage >= MAX_OTHER_COVERAGE)
-        return refuse(refusal, LIFECYCLE_INVALID, "other_coverage",
+        return refuse(refusal, ADJ_LIFECYCLE_INVALID, "other_coverage",
                       "the member has 8 other coverage entries already");
     struct other_coverage *oc = &m->other_coverage[m->n_other_coverage++];
     *oc = ev->other_coverage;
     oc->effective = ev->date;
     if (oc->has_termination && date_cmp(oc->termination, oc->effective) < 0)
-        return refuse(refusal, LIFECYCLE_INVALID, "other_coverage.termination",
+        return refuse(refusal, ADJ_LIFECYCLE_INVALID, "other_coverage.termination",
                       "must not be before date");
     f->changed[f->path] = true;
     f->answer = f->path;
@@ -628,9 +634,10 @@ static bool apply_other_coverage(const struct lifecycle_event *ev, struct lifecy
  * extended by an additional 11 months, for a total of 29 months": 29 only
  * for an 18-month reason.
  */
-bool lifecycle_cobra_months_fit(enum cobra_reason reason, int months)
+bool adj_lifecycle_cobra_months_fit(enum adj_cobra_reason reason, int months)
 {
-    bool eighteen = reason == COBRA_TERMINATION_OF_EMPLOYMENT || reason == COBRA_REDUCTION_OF_HOURS;
+    bool eighteen =
+        reason == ADJ_COBRA_TERMINATION_OF_EMPLOYMENT || reason == ADJ_COBRA_REDUCTION_OF_HOURS;
     return eighteen ? (months == 18 || months == 29) : months == 36;
 }
 
@@ -652,30 +659,30 @@ static bool cobra_applies(const struct group *g, date_t qualifying_event)
  * as its termination event (the qualifying event "results in termination of
  * coverage", § IV).
  */
-static bool apply_cobra(const struct lifecycle_event *ev, const struct group *g,
-                        struct lifecycle_family *f, struct lifecycle_refusal *refusal)
+static bool apply_cobra(const struct adj_lifecycle_event *ev, const struct group *g,
+                        struct adj_lifecycle_family *f, struct adj_lifecycle_refusal *refusal)
 {
-    if (!lifecycle_cobra_months_fit(ev->cobra_reason, ev->cobra_months))
-        return refuse(refusal, LIFECYCLE_INVALID, "months",
-                      ev->cobra_reason == COBRA_TERMINATION_OF_EMPLOYMENT ||
-                              ev->cobra_reason == COBRA_REDUCTION_OF_HOURS
+    if (!adj_lifecycle_cobra_months_fit(ev->cobra_reason, ev->cobra_months))
+        return refuse(refusal, ADJ_LIFECYCLE_INVALID, "months",
+                      ev->cobra_reason == ADJ_COBRA_TERMINATION_OF_EMPLOYMENT ||
+                              ev->cobra_reason == ADJ_COBRA_REDUCTION_OF_HOURS
                           ? "must be 18 (or 29 with the disability extension) for this reason"
                           : "must be 36 for this reason");
     if (!cobra_applies(g, ev->qualifying_event))
-        return refuse(refusal, LIFECYCLE_INVALID, "qualifying_event",
+        return refuse(refusal, ADJ_LIFECYCLE_INVALID, "qualifying_event",
                       "COBRA does not apply: the group has fewer than 20 employees (manual "
                       "§ IV \"COBRA continuation\")");
     struct member *m = &f->members[f->path];
     int last = latest_active_span(m);
     if (last < 0)
-        return refuse(refusal, LIFECYCLE_INVALID, "event",
+        return refuse(refusal, ADJ_LIFECYCLE_INVALID, "event",
                       "the member has no active coverage to continue");
     char plan[ID_LEN];
     memcpy(plan, m->coverage[last].plan_id, ID_LEN);
     if (terminate_spans(m, ev->qualifying_event, ev->reported_on))
         f->changed[f->path] = true;
     if (m->n_coverage >= MAX_COVERAGE_SPANS)
-        return refuse(refusal, LIFECYCLE_INVALID, "coverage",
+        return refuse(refusal, ADJ_LIFECYCLE_INVALID, "coverage",
                       "the member has too many coverage spans");
     struct coverage_span *s = &m->coverage[m->n_coverage++];
     memset(s, 0, sizeof *s);
@@ -694,39 +701,39 @@ static bool apply_cobra(const struct lifecycle_event *ev, const struct group *g,
 
 /* ---- the entry point ---- */
 
-bool lifecycle_apply(const struct lifecycle_event *ev, const struct group *g, date_t today,
-                     struct lifecycle_family *f, struct lifecycle_refusal *refusal)
+bool adj_lifecycle_apply(const struct adj_lifecycle_event *ev, const struct group *g, date_t today,
+                         struct adj_lifecycle_family *f, struct adj_lifecycle_refusal *refusal)
 {
     memset(f->changed, 0, sizeof f->changed);
     f->answer = f->path;
     if (date_cmp(ev->reported_on, today) > 0)
-        return refuse(refusal, LIFECYCLE_INVALID, "reported_on", "must not be in the future");
-    if (ev->has_member && !lifecycle_event_adds_allowed(ev->kind))
-        return refuse(refusal, LIFECYCLE_INVALID, "member", "is not allowed for this event");
-    if (!ev->has_member && lifecycle_event_adds_required(ev->kind))
-        return refuse(refusal, LIFECYCLE_INVALID, "member", "is required");
-    if (ev->kind == LC_HIRE)
+        return refuse(refusal, ADJ_LIFECYCLE_INVALID, "reported_on", "must not be in the future");
+    if (ev->has_member && !adj_lifecycle_event_adds_allowed(ev->kind))
+        return refuse(refusal, ADJ_LIFECYCLE_INVALID, "member", "is not allowed for this event");
+    if (!ev->has_member && adj_lifecycle_event_adds_required(ev->kind))
+        return refuse(refusal, ADJ_LIFECYCLE_INVALID, "member", "is required");
+    if (ev->kind == ADJ_EVENT_HIRE)
         return apply_hire(ev, g, f, refusal);
     if (f->path < 0 || f->path >= f->n)
-        return refuse(refusal, LIFECYCLE_INVALID, "member_id", "is not a known member");
+        return refuse(refusal, ADJ_LIFECYCLE_INVALID, "member_id", "is not a known member");
     switch (ev->kind) {
-    case LC_NEWBORN:
-    case LC_ADOPTION:
-    case LC_PLACEMENT:
-    case LC_GUARDIANSHIP: return apply_child(ev, f, refusal);
-    case LC_MARRIAGE: return apply_marriage(ev, g, f, refusal);
-    case LC_DIVORCE: return apply_divorce(ev, f, refusal);
-    case LC_LOSS_OF_OTHER_COVERAGE: return apply_loss(ev, g, f, refusal);
-    case LC_TERMINATION: terminate(ev, ev->date, f); return true;
-    case LC_LEAVE_OF_ABSENCE:
-    case LC_LAYOFF: return apply_leave(ev, g, f, refusal);
-    case LC_RETURN_TO_WORK: return apply_return(ev, g, f, refusal);
-    case LC_STUDENT_STATUS:
-    case LC_HOUSEHOLD_STATUS:
-    case LC_HANDICAPPED_STATUS:
-    case LC_MEDICARE_ENTITLEMENT: return apply_fact(ev, f, refusal);
-    case LC_OTHER_GROUP_COVERAGE: return apply_other_coverage(ev, f, refusal);
-    case LC_COBRA_ELECTION: return apply_cobra(ev, g, f, refusal);
-    default: return refuse(refusal, LIFECYCLE_INVALID, "event", "is not a known event");
+    case ADJ_EVENT_NEWBORN:
+    case ADJ_EVENT_ADOPTION:
+    case ADJ_EVENT_PLACEMENT:
+    case ADJ_EVENT_GUARDIANSHIP: return apply_child(ev, f, refusal);
+    case ADJ_EVENT_MARRIAGE: return apply_marriage(ev, g, f, refusal);
+    case ADJ_EVENT_DIVORCE: return apply_divorce(ev, f, refusal);
+    case ADJ_EVENT_LOSS_OF_OTHER_COVERAGE: return apply_loss(ev, g, f, refusal);
+    case ADJ_EVENT_TERMINATION: terminate(ev, ev->date, f); return true;
+    case ADJ_EVENT_LEAVE_OF_ABSENCE:
+    case ADJ_EVENT_LAYOFF: return apply_leave(ev, g, f, refusal);
+    case ADJ_EVENT_RETURN_TO_WORK: return apply_return(ev, g, f, refusal);
+    case ADJ_EVENT_STUDENT_STATUS:
+    case ADJ_EVENT_HOUSEHOLD_STATUS:
+    case ADJ_EVENT_HANDICAPPED_STATUS:
+    case ADJ_EVENT_MEDICARE_ENTITLEMENT: return apply_fact(ev, f, refusal);
+    case ADJ_EVENT_OTHER_GROUP_COVERAGE: return apply_other_coverage(ev, f, refusal);
+    case ADJ_EVENT_COBRA_ELECTION: return apply_cobra(ev, g, f, refusal);
+    default: return refuse(refusal, ADJ_LIFECYCLE_INVALID, "event", "is not a known event");
     }
 }

@@ -49,6 +49,7 @@ struct codec_field_errors {
     int dropped; /* problems found after the list was full */
 };
 
+/* Starts an empty path (the body as a whole). */
 void codec_path_init(struct codec_path *path);
 /* Appends `.key` (or `key` at the root) when key is a plain identifier
  * ([A-Za-z_][A-Za-z0-9_]*), `["key"]` when it is 1..64 of [A-Za-z0-9._-]
@@ -61,14 +62,17 @@ size_t codec_path_push_key(struct codec_path *path, const char *key, size_t key_
 size_t codec_path_push_map_key(struct codec_path *path, const char *key, size_t key_len);
 /* Appends `[index]`. Returns the mark to pop back to. */
 size_t codec_path_push_index(struct codec_path *path, size_t index);
+/* Takes the path back to a mark a push returned. */
 void codec_path_pop(struct codec_path *path, size_t mark);
 
+/* Starts an empty problem list. */
 void codec_field_errors_init(struct codec_field_errors *errs);
 /* Records a problem at path (NULL or "" for the body as a whole). */
 void codec_field_errors_add(struct codec_field_errors *errs, const char *path, const char *problem);
 /* Records a problem at `path` + `.key` without changing path. */
 void codec_field_errors_add_at(struct codec_field_errors *errs, struct codec_path *path,
                                const char *key, const char *problem);
+/* Whether any problem was found, listed or dropped. */
 static inline bool codec_field_errors_any(const struct codec_field_errors *errs)
 {
     return errs->count > 0 || errs->dropped > 0;

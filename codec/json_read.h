@@ -54,9 +54,11 @@ struct codec_enum_spec {
     int *out;
 };
 
+/* Starts a reader at the body's root that records its problems in errs. */
 void codec_reader_init(struct codec_reader *r, struct codec_field_errors *errs);
 /* Reports at the current path / at path.key. */
 void codec_report(struct codec_reader *r, const char *problem);
+/* Reports a problem at the current path's member key, without changing the path. */
 void codec_report_key(struct codec_reader *r, const char *key, const char *problem);
 /* Problems recorded so far (to tell whether a step added any). */
 int codec_problem_count(const struct codec_reader *r);
@@ -91,14 +93,20 @@ bool codec_item(struct codec_reader *r, struct json_object *arr, size_t i, codec
  * (JSON null) as the wrong type. */
 bool codec_value_object(struct codec_reader *r, struct json_object *v,
                         void *out /* json_object ** */);
+/* Checks that v is an array and stores it (borrowed) in *out. */
 bool codec_value_array(struct codec_reader *r, struct json_object *v,
                        void *out /* json_object ** */);
+/* Checks that v is true or false and stores it in *out. */
 bool codec_value_bool(struct codec_reader *r, struct json_object *v, void *out /* bool * */);
+/* Checks that v is an integer in the spec's range and stores it in *spec->out. */
 bool codec_value_int(struct codec_reader *r, struct json_object *v,
                      void *spec /* struct codec_int_spec * */);
+/* Checks that v is one of the spec's names and stores its index in *spec->out. */
 bool codec_value_enum(struct codec_reader *r, struct json_object *v,
                       void *spec /* struct codec_enum_spec * */);
+/* Checks that v is a date YYYY-MM-DD and stores it in *out. */
 bool codec_value_date(struct codec_reader *r, struct json_object *v, void *out /* date_t * */);
+/* Checks that v is an amount from 0 to 9999999.99 with at most two decimals, in cents into *out. */
 bool codec_value_money(struct codec_reader *r, struct json_object *v, void *out /* cents_t * */);
 /* A positive quantity with at most three decimals, in thousandths. */
 bool codec_value_quantity(struct codec_reader *r, struct json_object *v, void *out /* int64_t * */);
@@ -115,14 +123,20 @@ bool codec_value_reference(struct codec_reader *r, struct json_object *v,
 bool codec_is_record_id(const char *s, size_t len);
 /* Ids: [A-Za-z0-9._-]{1,64}, exactly. */
 bool codec_value_id(struct codec_reader *r, struct json_object *v, void *out /* char[ID_LEN] */);
+/* Checks that v is a 10-digit NPI with a right check digit and copies it into out. */
 bool codec_value_npi(struct codec_reader *r, struct json_object *v, void *out /* char[NPI_LEN] */);
+/* Checks that v is an NDC (4-4-2, 5-3-2, 5-4-1, 5-4-2) and copies its 11-digit form into out. */
 bool codec_value_ndc(struct codec_reader *r, struct json_object *v, void *out /* char[NDC_LEN] */);
+/* Checks that v is an ICD-10-CM code and copies it into out. */
 bool codec_value_icd10(struct codec_reader *r, struct json_object *v,
                        void *out /* char[ICD_LEN] */);
+/* Checks that v is a 5-character CPT or HCPCS code and copies it into out. */
 bool codec_value_procedure(struct codec_reader *r, struct json_object *v,
                            void *out /* char[PROC_LEN] */);
+/* Checks that v is a modifier of 2 letters or digits and copies it into out. */
 bool codec_value_modifier(struct codec_reader *r, struct json_object *v,
                           void *out /* char[MODIFIER_LEN] */);
+/* Checks that v is a US state or territory code and copies it into out. */
 bool codec_value_state(struct codec_reader *r, struct json_object *v,
                        void *out /* char[STATE_LEN] */);
 
@@ -140,13 +154,17 @@ bool codec_value_state(struct codec_reader *r, struct json_object *v,
 /* Serialisation helpers: each adds to obj and returns 0, or -1 when out of
  * memory (obj keeps what was added; the caller puts obj). */
 int codec_put_string(struct json_object *obj, const char *key, const char *value);
+/* Adds a JSON boolean under key; 0, or -1 when out of memory. */
 int codec_put_bool(struct json_object *obj, const char *key, bool value);
+/* Adds a JSON integer under key; 0, or -1 when out of memory. */
 int codec_put_int(struct json_object *obj, const char *key, int64_t value);
+/* Adds a date as "YYYY-MM-DD" under key; 0, or -1 when out of memory. */
 int codec_put_date(struct json_object *obj, const char *key, date_t value);
 /* A JSON number with exactly two decimals ("150.00"), from cents. */
 int codec_put_money(struct json_object *obj, const char *key, cents_t value);
 /* A quantity from thousandths: "30", "2.5", "0.125". */
 int codec_put_quantity(struct json_object *obj, const char *key, int64_t milli);
+/* Adds a JSON null under key; 0, or -1 when out of memory. */
 int codec_put_null(struct json_object *obj, const char *key);
 /* Adds value under key, taking ownership of value even on failure. */
 int codec_put(struct json_object *obj, const char *key, struct json_object *value);

@@ -57,6 +57,8 @@ enum codec_status codec_claim_from_body(const char *bytes, size_t len,
  */
 struct json_object *codec_claim_to_json(const struct claim *claim);
 
+struct strbuf;
+
 /*
  * The same canonical JSON as codec_claim_to_json, appended to sb as text
  * without building a json-c tree (the submission path stores it this way):
@@ -64,7 +66,6 @@ struct json_object *codec_claim_to_json(const struct claim *claim);
  * per RFC 8259 (a "/" is not escaped, which json-c does, and means the same).
  * Returns 0, or -1 when sb failed (out of memory).
  */
-struct strbuf;
 int codec_claim_write_json(const struct claim *claim, struct strbuf *sb);
 
 #endif

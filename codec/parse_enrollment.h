@@ -27,6 +27,7 @@
  */
 bool codec_parse_group(struct json_object *body, const char *expected_id, struct group *out,
                        struct codec_field_errors *errs);
+/* A member record from a parsed body, as codec_parse_group does a group; false with errs filled. */
 bool codec_parse_member(struct json_object *body, const char *expected_id, struct member *out,
                         struct codec_field_errors *errs);
 /* One entry of a member's other_coverage list, o, reported at path `key`
@@ -73,6 +74,7 @@ struct codec_group_put {
 enum codec_status codec_group_from_body(const char *bytes, size_t len, const char *expected_id,
                                         struct group *out, struct codec_field_errors *errs,
                                         const char **reason);
+/* Bytes to a member record, as codec_group_from_body does a group. */
 enum codec_status codec_member_from_body(const char *bytes, size_t len, const char *expected_id,
                                          struct member *out, struct codec_field_errors *errs,
                                          const char **reason);
@@ -80,9 +82,11 @@ enum codec_status codec_member_from_body(const char *bytes, size_t len, const ch
 enum codec_status codec_group_put_from_body(const char *bytes, size_t len, const char *expected_id,
                                             struct group *out, struct codec_group_put *put,
                                             struct codec_field_errors *errs, const char **reason);
+/* Bytes to a member record for PUT, also filling *put, as codec_group_put_from_body does. */
 enum codec_status codec_member_put_from_body(const char *bytes, size_t len, const char *expected_id,
                                              struct member *out, struct codec_member_put *put,
                                              struct codec_field_errors *errs, const char **reason);
+/* Bytes to a plan record, as codec_group_from_body does a group; a refused plan owns nothing. */
 enum codec_status codec_plan_from_body(const char *bytes, size_t len, const char *expected_id,
                                        struct plan *out, struct codec_field_errors *errs,
                                        const char **reason);
@@ -99,7 +103,9 @@ enum codec_status codec_plan_from_body(const char *bytes, size_t len, const char
  * (json_object_put); NULL when out of memory.
  */
 struct json_object *codec_group_to_json(const struct group *group, date_t as_of);
+/* A member record as JSON as of `as_of`; the caller puts it, NULL when out of memory. */
 struct json_object *codec_member_to_json(const struct member *member, date_t as_of);
+/* A plan record as JSON; the caller puts it, NULL when out of memory. */
 struct json_object *codec_plan_to_json(const struct plan *plan);
 
 /*
@@ -128,6 +134,7 @@ void codec_enrollment_cache_begin(struct codec_enrollment_cache *cache);
 bool codec_cached_member(struct codec_enrollment_cache *cache, const char *text,
                          const char *expected_id, struct member *out,
                          struct codec_field_errors *errs);
+/* The stored JSON text of a group into *out, as codec_cached_member does a member. */
 bool codec_cached_group(struct codec_enrollment_cache *cache, const char *text,
                         const char *expected_id, struct group *out,
                         struct codec_field_errors *errs);

@@ -6,19 +6,19 @@
 
 #include "date.h"
 
-const char *x12_status_text(enum x12_status st)
+const char *codec_x12_status_text(enum codec_x12_status st)
 {
     switch (st) {
-    case X12_OK: return "ok";
-    case X12_NOT_ISA: return "the body is not an X12 interchange: it does not start with ISA";
-    case X12_BAD_ISA: return "the ISA segment is not 106 bytes with usable delimiters";
-    case X12_TOO_LARGE: return "the interchange is over 5 MiB";
-    case X12_TOO_MANY_SEGMENTS: return "the interchange has more than 10000 segments";
-    case X12_SEGMENT_TOO_LONG: return "a segment is longer than 4096 bytes";
-    case X12_TOO_MANY_ELEMENTS: return "a segment has more than 64 elements";
-    case X12_BAD_SEGMENT_ID: return "a segment id is not 2 or 3 upper-case letters or digits";
-    case X12_BAD_CHARACTER: return "the interchange contains a NUL byte";
-    case X12_NO_MEMORY: return "out of memory";
+    case CODEC_X12_OK: return "ok";
+    case CODEC_X12_NOT_ISA: return "the body is not an X12 interchange: it does not start with ISA";
+    case CODEC_X12_BAD_ISA: return "the ISA segment is not 106 bytes with usable delimiters";
+    case CODEC_X12_TOO_LARGE: return "the interchange is over 5 MiB";
+    case CODEC_X12_TOO_MANY_SEGMENTS: return "the interchange has more than 10000 segments";
+    case CODEC_X12_SEGMENT_TOO_LONG: return "a segment is longer than 4096 bytes";
+    case CODEC_X12_TOO_MANY_ELEMENTS: return "a segment has more than 64 elements";
+    case CODEC_X12_BAD_SEGMENT_ID: return "a segment id is not 2 or 3 upper-case letters or digits";
+    case CODEC_X12_BAD_CHARACTER: return "the interchange contains a NUL byte";
+    case CODEC_X12_NO_MEMORY: return "out of memory";
     }
     return "unknown";
 }
@@ -50,7 +50,7 @@ static bool valid_segment_id(const char *s)
     return true;
 }
 
-void x12_doc_free(struct x12_doc *doc)
+void codec_x12_doc_free(struct codec_x12_doc *doc)
 {
     free(doc->buf);
     free(doc->segs);
@@ -63,34 +63,35 @@ static bool is_eol(char c)
     return c == '\r' || c == '\n';
 }
 
-/* The ISA's four delimiters into *d; X12_BAD_ISA when unusable, alike, or misplaced. */
-static enum x12_status read_isa_delimiters(const char *bytes, struct x12_delims *d)
+/* The ISA's four delimiters into *d; CODEC_X12_BAD_ISA when unusable, alike, or misplaced. */
+static enum codec_x12_status read_isa_delimiters(const char *bytes, struct codec_x12_delims *d)
 {
-    *d = (struct x12_delims){bytes[3], bytes[82], bytes[104], bytes[105]};
+    *d = (struct codec_x12_delims){bytes[3], bytes[82], bytes[104], bytes[105]};
     /* ISA11 is the repetition separator in 5010; all four must differ. */
     if (!usable_delimiter(d->element) || !usable_delimiter(d->component) ||
         !usable_delimiter(d->repetition) ||
         !(usable_delimiter(d->segment) || is_eol(d->segment) || d->segment == '\x1c') ||
         d->element == d->component || d->element == d->repetition || d->element == d->segment ||
         d->component == d->repetition || d->component == d->segment || d->repetition == d->segment)
-        return X12_BAD_ISA;
+        return CODEC_X12_BAD_ISA;
     for (int i = 0; i < 16; i++)
         if (bytes[isa_separators[i]] != d->element)
-            return X12_BAD_ISA;
+            return CODEC_X12_BAD_ISA;
     /* No other element separator inside the ISA. */
     for (int i = 0, k = 0; i < 105; i++) {
         if (bytes[i] != d->element)
             continue;
         if (k >= 16 || i != isa_separators[k])
-            return X12_BAD_ISA;
+            return CODEC_X12_BAD_ISA;
         k++;
     }
-    return X12_OK;
+    return CODEC_X12_OK;
 }
 
 /* First pass: counts segments and element separators, checking the segment limits. */
-static enum x12_status count_segments(const char *bytes, size_t len, const struct x12_delims *d,
-                                      size_t *n_segs_out, size_t *n_elems_out, int *err_segment)
+static enum codec_x12_status count_segments(const char *bytes, size_t len,
+                                            const struct codec_x12_delims *d, size_t *n_segs_out,
+                                            size_t *n_elems_out, int *err_segment)
 {
     size_t n_segs = 0, n_elems = 0, seg_len = 0;
     bool in_seg = false;
@@ -101,9 +102,9 @@ static enum x12_status count_segments(const char *bytes, size_t len, const struc
                 continue; /* CR/LF between segments */
             in_seg = true;
             seg_len = 0;
-            if (n_segs >= X12_MAX_SEGMENTS) {
-                *err_segment = X12_MAX_SEGMENTS;
-                return X12_TOO_MANY_SEGMENTS;
+            if (n_segs >= CODEC_X12_MAX_SEGMENTS) {
+                *err_segment = CODEC_X12_MAX_SEGMENTS;
+                return CODEC_X12_TOO_MANY_SEGMENTS;
             }
             n_segs++;
         }
@@ -111,22 +112,22 @@ static enum x12_status count_segments(const char *bytes, size_t len, const struc
             in_seg = false;
             continue;
         }
-        if (++seg_len > X12_MAX_SEGMENT_BYTES) {
+        if (++seg_len > CODEC_X12_MAX_SEGMENT_BYTES) {
             *err_segment = (int)n_segs - 1;
-            return X12_SEGMENT_TOO_LONG;
+            return CODEC_X12_SEGMENT_TOO_LONG;
         }
         if (c == d->element)
             n_elems++;
     }
     *n_segs_out = n_segs;
     *n_elems_out = n_elems;
-    return X12_OK;
+    return CODEC_X12_OK;
 }
 
 /* Second pass: cuts doc->buf into segments and elements in place (doc freed on an error). */
-static enum x12_status cut_segments(struct x12_doc *doc, size_t len, int *err_segment)
+static enum codec_x12_status cut_segments(struct codec_x12_doc *doc, size_t len, int *err_segment)
 {
-    const struct x12_delims d = doc->d;
+    const struct codec_x12_delims d = doc->d;
     size_t pool_at = 0;
     char *p = doc->buf, *end = doc->buf + len;
     int s = 0;
@@ -139,7 +140,7 @@ static enum x12_status cut_segments(struct x12_doc *doc, size_t len, int *err_se
         if (!seg_end)
             seg_end = end; /* the last segment lacks its terminator: kept, judged later */
         *seg_end = '\0';
-        struct x12_seg *seg = &doc->segs[s];
+        struct codec_x12_seg *seg = &doc->segs[s];
         seg->el = &doc->pool[pool_at];
         seg->el[0] = p;
         int n = 0;
@@ -147,10 +148,10 @@ static enum x12_status cut_segments(struct x12_doc *doc, size_t len, int *err_se
             if (*q != d.element)
                 continue;
             *q = '\0';
-            if (n >= X12_MAX_ELEMENTS) {
+            if (n >= CODEC_X12_MAX_ELEMENTS) {
                 *err_segment = s;
-                x12_doc_free(doc);
-                return X12_TOO_MANY_ELEMENTS;
+                codec_x12_doc_free(doc);
+                return CODEC_X12_TOO_MANY_ELEMENTS;
             }
             seg->el[++n] = q + 1;
         }
@@ -158,17 +159,18 @@ static enum x12_status cut_segments(struct x12_doc *doc, size_t len, int *err_se
         pool_at += (size_t)n + 1;
         if (!valid_segment_id(seg->el[0])) {
             *err_segment = s;
-            x12_doc_free(doc);
-            return X12_BAD_SEGMENT_ID;
+            codec_x12_doc_free(doc);
+            return CODEC_X12_BAD_SEGMENT_ID;
         }
         s++;
         p = seg_end + 1;
     }
     doc->n_segs = s;
-    return X12_OK;
+    return CODEC_X12_OK;
 }
 
-enum x12_status x12_tokenize(const char *bytes, size_t len, struct x12_doc *doc, int *err_segment)
+enum codec_x12_status codec_x12_tokenize(const char *bytes, size_t len, struct codec_x12_doc *doc,
+                                         int *err_segment)
 {
     memset(doc, 0, sizeof *doc);
     int dummy;
@@ -176,27 +178,27 @@ enum x12_status x12_tokenize(const char *bytes, size_t len, struct x12_doc *doc,
         err_segment = &dummy;
     *err_segment = 0;
     if (len < 3 || memcmp(bytes, "ISA", 3) != 0)
-        return X12_NOT_ISA;
-    if (len > X12_MAX_BYTES)
-        return X12_TOO_LARGE;
-    if (len < X12_ISA_LEN)
-        return X12_BAD_ISA;
+        return CODEC_X12_NOT_ISA;
+    if (len > CODEC_X12_MAX_BYTES)
+        return CODEC_X12_TOO_LARGE;
+    if (len < CODEC_X12_ISA_LEN)
+        return CODEC_X12_BAD_ISA;
     if (memchr(bytes, '\0', len))
-        return X12_BAD_CHARACTER;
-    struct x12_delims d;
-    enum x12_status st = read_isa_delimiters(bytes, &d);
-    if (st != X12_OK)
+        return CODEC_X12_BAD_CHARACTER;
+    struct codec_x12_delims d;
+    enum codec_x12_status st = read_isa_delimiters(bytes, &d);
+    if (st != CODEC_X12_OK)
         return st;
     size_t n_segs, n_elems;
     st = count_segments(bytes, len, &d, &n_segs, &n_elems, err_segment);
-    if (st != X12_OK)
+    if (st != CODEC_X12_OK)
         return st;
     doc->buf = malloc(len + 1);
     doc->segs = calloc(n_segs ? n_segs : 1, sizeof *doc->segs);
     doc->pool = calloc(n_elems + n_segs + 1, sizeof *doc->pool);
     if (!doc->buf || !doc->segs || !doc->pool) {
-        x12_doc_free(doc);
-        return X12_NO_MEMORY;
+        codec_x12_doc_free(doc);
+        return CODEC_X12_NO_MEMORY;
     }
     memcpy(doc->buf, bytes, len);
     doc->buf[len] = '\0';
@@ -204,12 +206,12 @@ enum x12_status x12_tokenize(const char *bytes, size_t len, struct x12_doc *doc,
     return cut_segments(doc, len, err_segment);
 }
 
-bool x12_is(const struct x12_seg *seg, const char *id)
+bool codec_x12_is(const struct codec_x12_seg *seg, const char *id)
 {
     return strcmp(seg->el[0], id) == 0;
 }
 
-int x12_component(const char *el, char sep, int k, char *out, size_t size)
+int codec_x12_component(const char *el, char sep, int k, char *out, size_t size)
 {
     const char *p = el;
     for (int i = 1; i < k; i++) {
@@ -231,7 +233,7 @@ int x12_component(const char *el, char sep, int k, char *out, size_t size)
     return (int)n;
 }
 
-int x12_component_count(const char *el, char sep)
+int codec_x12_component_count(const char *el, char sep)
 {
     if (!el[0])
         return 0;
@@ -250,7 +252,7 @@ static bool printable(const char *s, size_t n)
     return true;
 }
 
-bool x12_is_an(const char *s, size_t min, size_t max)
+bool codec_x12_is_an(const char *s, size_t min, size_t max)
 {
     size_t n = strlen(s);
     if (n < min || n > max || !printable(s, n))
@@ -262,12 +264,12 @@ bool x12_is_an(const char *s, size_t min, size_t max)
     return n == 0;
 }
 
-bool x12_is_id(const char *s, size_t min, size_t max)
+bool codec_x12_is_id(const char *s, size_t min, size_t max)
 {
-    return x12_is_an(s, min, max) && s[0] != ' ';
+    return codec_x12_is_an(s, min, max) && s[0] != ' ';
 }
 
-bool x12_is_n0(const char *s, size_t min, size_t max)
+bool codec_x12_is_n0(const char *s, size_t min, size_t max)
 {
     size_t n = strlen(s);
     if (n < min || n > max)
@@ -278,7 +280,7 @@ bool x12_is_n0(const char *s, size_t min, size_t max)
     return true;
 }
 
-bool x12_is_r_cents(const char *s, size_t max_digits, long long *out_cents)
+bool codec_x12_is_r_cents(const char *s, size_t max_digits, long long *out_cents)
 {
     const char *p = s;
     bool neg = false;
@@ -319,9 +321,9 @@ bool x12_is_r_cents(const char *s, size_t max_digits, long long *out_cents)
     return true;
 }
 
-bool x12_is_date8(const char *s, int *y, int *m, int *d)
+bool codec_x12_is_date8(const char *s, int *y, int *m, int *d)
 {
-    if (!x12_is_n0(s, 8, 8))
+    if (!codec_x12_is_n0(s, 8, 8))
         return false;
     int yy = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
     int mm = (s[4] - '0') * 10 + (s[5] - '0');
@@ -337,10 +339,10 @@ bool x12_is_date8(const char *s, int *y, int *m, int *d)
     return true;
 }
 
-bool x12_is_time(const char *s)
+bool codec_x12_is_time(const char *s)
 {
     size_t n = strlen(s);
-    if (n < 4 || n > 8 || !x12_is_n0(s, n, n))
+    if (n < 4 || n > 8 || !codec_x12_is_n0(s, n, n))
         return false;
     int hh = (s[0] - '0') * 10 + (s[1] - '0'), mi = (s[2] - '0') * 10 + (s[3] - '0');
     if (hh > 23 || mi > 59)
@@ -373,14 +375,14 @@ static bool one_of(const char *s, const char *const *list)
 
 static bool yymmdd(const char *s)
 {
-    if (!x12_is_n0(s, 6, 6))
+    if (!codec_x12_is_n0(s, 6, 6))
         return false;
     int y = 2000 + (s[0] - '0') * 10 + (s[1] - '0');
     return date_valid_ymd(y, (s[2] - '0') * 10 + (s[3] - '0'), (s[4] - '0') * 10 + (s[5] - '0'));
 }
 
 /* ISA elements: the TA105 code of the first wrong one, or NULL. */
-static const char *check_isa(const struct x12_seg *isa)
+static const char *check_isa(const struct codec_x12_seg *isa)
 {
     static const char *const auth_quals[] = {"00", "03", NULL};
     static const char *const sec_quals[] = {"00", "01", NULL};
@@ -388,44 +390,46 @@ static const char *check_isa(const struct x12_seg *isa)
                                            "29", "30", "33", "ZZ", NULL};
     if (isa->n != 16)
         return "022";
-    if (!one_of(x12_el(isa, 1), auth_quals))
+    if (!one_of(codec_x12_el(isa, 1), auth_quals))
         return "010";
     /* ISA02 and ISA04 are all spaces when their qualifier is 00. */
-    if (strlen(x12_el(isa, 2)) != 10 || !printable(x12_el(isa, 2), 10))
+    if (strlen(codec_x12_el(isa, 2)) != 10 || !printable(codec_x12_el(isa, 2), 10))
         return "011";
-    if (!one_of(x12_el(isa, 3), sec_quals))
+    if (!one_of(codec_x12_el(isa, 3), sec_quals))
         return "012";
-    if (strlen(x12_el(isa, 4)) != 10 || !printable(x12_el(isa, 4), 10))
+    if (strlen(codec_x12_el(isa, 4)) != 10 || !printable(codec_x12_el(isa, 4), 10))
         return "013";
-    if (!one_of(x12_el(isa, 5), id_quals))
+    if (!one_of(codec_x12_el(isa, 5), id_quals))
         return "005";
-    if (!x12_is_id(x12_el(isa, 6), 15, 15))
+    if (!codec_x12_is_id(codec_x12_el(isa, 6), 15, 15))
         return "006";
-    if (!one_of(x12_el(isa, 7), id_quals))
+    if (!one_of(codec_x12_el(isa, 7), id_quals))
         return "007";
-    if (!x12_is_id(x12_el(isa, 8), 15, 15))
+    if (!codec_x12_is_id(codec_x12_el(isa, 8), 15, 15))
         return "008";
-    if (!yymmdd(x12_el(isa, 9)))
+    if (!yymmdd(codec_x12_el(isa, 9)))
         return "014";
-    if (!x12_is_n0(x12_el(isa, 10), 4, 4) || !x12_is_time(x12_el(isa, 10)))
+    if (!codec_x12_is_n0(codec_x12_el(isa, 10), 4, 4) || !codec_x12_is_time(codec_x12_el(isa, 10)))
         return "015";
-    if (strcmp(x12_el(isa, 12), "00501") != 0)
+    if (strcmp(codec_x12_el(isa, 12), "00501") != 0)
         return "017";
-    if (!x12_is_n0(x12_el(isa, 13), 9, 9))
+    if (!codec_x12_is_n0(codec_x12_el(isa, 13), 9, 9))
         return "018";
-    if (strcmp(x12_el(isa, 14), "0") != 0 && strcmp(x12_el(isa, 14), "1") != 0)
+    if (strcmp(codec_x12_el(isa, 14), "0") != 0 && strcmp(codec_x12_el(isa, 14), "1") != 0)
         return "019";
-    if (strcmp(x12_el(isa, 15), "P") != 0 && strcmp(x12_el(isa, 15), "T") != 0)
+    if (strcmp(codec_x12_el(isa, 15), "P") != 0 && strcmp(codec_x12_el(isa, 15), "T") != 0)
         return "020";
     return NULL;
 }
 
-static bool check_gs(const struct x12_seg *gs)
+static bool check_gs(const struct codec_x12_seg *gs)
 {
-    return gs->n == 8 && x12_is_id(x12_el(gs, 1), 2, 2) && x12_is_an(x12_el(gs, 2), 2, 15) &&
-           x12_is_an(x12_el(gs, 3), 2, 15) && x12_is_date8(x12_el(gs, 4), NULL, NULL, NULL) &&
-           x12_is_time(x12_el(gs, 5)) && x12_is_n0(x12_el(gs, 6), 1, 9) &&
-           strcmp(x12_el(gs, 7), "X") == 0 && x12_is_an(x12_el(gs, 8), 1, 12);
+    return gs->n == 8 && codec_x12_is_id(codec_x12_el(gs, 1), 2, 2) &&
+           codec_x12_is_an(codec_x12_el(gs, 2), 2, 15) &&
+           codec_x12_is_an(codec_x12_el(gs, 3), 2, 15) &&
+           codec_x12_is_date8(codec_x12_el(gs, 4), NULL, NULL, NULL) &&
+           codec_x12_is_time(codec_x12_el(gs, 5)) && codec_x12_is_n0(codec_x12_el(gs, 6), 1, 9) &&
+           strcmp(codec_x12_el(gs, 7), "X") == 0 && codec_x12_is_an(codec_x12_el(gs, 8), 1, 12);
 }
 
 static bool supported_version(const char *v)
@@ -436,59 +440,59 @@ static bool supported_version(const char *v)
 /* Number equality of two N0 texts ("007" == "7"); false when either is not N0. */
 static bool same_number(const char *a, const char *b)
 {
-    if (!x12_is_n0(a, 1, 18) || !x12_is_n0(b, 1, 18))
+    if (!codec_x12_is_n0(a, 1, 18) || !codec_x12_is_n0(b, 1, 18))
         return false;
     return strtoull(a, NULL, 10) == strtoull(b, NULL, 10);
 }
 
 /* Copies the ISA's sender, receiver, date, time, control number and usage into ix. */
-static void copy_isa(struct x12_interchange *ix, const struct x12_seg *isa)
+static void copy_isa(struct codec_x12_interchange *ix, const struct codec_x12_seg *isa)
 {
-    copy_trimmed(ix->sender_qual, sizeof ix->sender_qual, x12_el(isa, 5));
-    copy_trimmed(ix->sender, sizeof ix->sender, x12_el(isa, 6));
-    copy_trimmed(ix->receiver_qual, sizeof ix->receiver_qual, x12_el(isa, 7));
-    copy_trimmed(ix->receiver, sizeof ix->receiver, x12_el(isa, 8));
-    copy_trimmed(ix->date, sizeof ix->date, x12_el(isa, 9));
-    copy_trimmed(ix->time, sizeof ix->time, x12_el(isa, 10));
-    copy_trimmed(ix->control, sizeof ix->control, x12_el(isa, 13));
-    ix->usage = x12_el(isa, 15)[0];
+    copy_trimmed(ix->sender_qual, sizeof ix->sender_qual, codec_x12_el(isa, 5));
+    copy_trimmed(ix->sender, sizeof ix->sender, codec_x12_el(isa, 6));
+    copy_trimmed(ix->receiver_qual, sizeof ix->receiver_qual, codec_x12_el(isa, 7));
+    copy_trimmed(ix->receiver, sizeof ix->receiver, codec_x12_el(isa, 8));
+    copy_trimmed(ix->date, sizeof ix->date, codec_x12_el(isa, 9));
+    copy_trimmed(ix->time, sizeof ix->time, codec_x12_el(isa, 10));
+    copy_trimmed(ix->control, sizeof ix->control, codec_x12_el(isa, 13));
+    ix->usage = codec_x12_el(isa, 15)[0];
 }
 
 /* True when seg opens or closes a set, a group or the interchange. */
-static bool is_envelope_segment(const struct x12_seg *seg)
+static bool is_envelope_segment(const struct codec_x12_seg *seg)
 {
-    return x12_is(seg, "SE") || x12_is(seg, "ST") || x12_is(seg, "GE") || x12_is(seg, "GS") ||
-           x12_is(seg, "IEA") || x12_is(seg, "ISA");
+    return codec_x12_is(seg, "SE") || codec_x12_is(seg, "ST") || codec_x12_is(seg, "GE") ||
+           codec_x12_is(seg, "GS") || codec_x12_is(seg, "IEA") || codec_x12_is(seg, "ISA");
 }
 
 /* Reads the transaction set whose ST is at *i into t with its IK5 code; moves *i past it. */
-static void read_set(const struct x12_doc *doc, int *i, const struct x12_group *g,
-                     struct x12_set *t)
+static void read_set(const struct codec_x12_doc *doc, int *i, const struct codec_x12_group *g,
+                     struct codec_x12_set *t)
 {
     int n = doc->n_segs;
-    const struct x12_seg *st = &doc->segs[*i];
+    const struct codec_x12_seg *st = &doc->segs[*i];
     t->st = *i;
     t->se = -1;
-    copy_trimmed(t->code, sizeof t->code, x12_el(st, 1));
-    copy_trimmed(t->control, sizeof t->control, x12_el(st, 2));
-    copy_trimmed(t->version, sizeof t->version, st->n >= 3 ? x12_el(st, 3) : g->version);
-    if (strcmp(x12_el(st, 1), "837") != 0)
+    copy_trimmed(t->code, sizeof t->code, codec_x12_el(st, 1));
+    copy_trimmed(t->control, sizeof t->control, codec_x12_el(st, 2));
+    copy_trimmed(t->version, sizeof t->version, st->n >= 3 ? codec_x12_el(st, 3) : g->version);
+    if (strcmp(codec_x12_el(st, 1), "837") != 0)
         t->ik5_code = 1; /* transaction set not supported */
-    else if (!x12_is_an(x12_el(st, 2), 4, 9))
+    else if (!codec_x12_is_an(codec_x12_el(st, 2), 4, 9))
         t->ik5_code = 7; /* missing or invalid control number */
     else if (!supported_version(t->version) || st->n > 3)
         t->ik5_code = 1;
     (*i)++;
     while (*i < n && !is_envelope_segment(&doc->segs[*i]))
         (*i)++;
-    if (*i < n && x12_is(&doc->segs[*i], "SE")) {
-        const struct x12_seg *se = &doc->segs[*i];
+    if (*i < n && codec_x12_is(&doc->segs[*i], "SE")) {
+        const struct codec_x12_seg *se = &doc->segs[*i];
         t->se = *i;
         char count[16];
         snprintf(count, sizeof count, "%d", t->se - t->st + 1);
-        if (!t->ik5_code && (se->n != 2 || strcmp(x12_el(se, 2), t->control) != 0))
+        if (!t->ik5_code && (se->n != 2 || strcmp(codec_x12_el(se, 2), t->control) != 0))
             t->ik5_code = 3; /* control numbers do not match */
-        else if (!t->ik5_code && !same_number(x12_el(se, 1), count))
+        else if (!t->ik5_code && !same_number(codec_x12_el(se, 1), count))
             t->ik5_code = 4; /* segment count does not match */
         (*i)++;
     } else if (!t->ik5_code) {
@@ -497,16 +501,16 @@ static void read_set(const struct x12_doc *doc, int *i, const struct x12_group *
 }
 
 /* Opens group g from the GS at index gs_index: its identifiers and whether it is supported. */
-static void open_group(struct x12_interchange *ix, struct x12_group *g, const struct x12_seg *gs,
-                       int gs_index)
+static void open_group(struct codec_x12_interchange *ix, struct codec_x12_group *g,
+                       const struct codec_x12_seg *gs, int gs_index)
 {
     g->gs = gs_index;
     g->ge = -1;
-    copy_trimmed(g->functional_id, sizeof g->functional_id, x12_el(gs, 1));
-    copy_trimmed(g->sender, sizeof g->sender, x12_el(gs, 2));
-    copy_trimmed(g->receiver, sizeof g->receiver, x12_el(gs, 3));
-    copy_trimmed(g->control, sizeof g->control, x12_el(gs, 6));
-    copy_trimmed(g->version, sizeof g->version, x12_el(gs, 8));
+    copy_trimmed(g->functional_id, sizeof g->functional_id, codec_x12_el(gs, 1));
+    copy_trimmed(g->sender, sizeof g->sender, codec_x12_el(gs, 2));
+    copy_trimmed(g->receiver, sizeof g->receiver, codec_x12_el(gs, 3));
+    copy_trimmed(g->control, sizeof g->control, codec_x12_el(gs, 6));
+    copy_trimmed(g->version, sizeof g->version, codec_x12_el(gs, 8));
     g->first_set = ix->n_sets;
     if (strcmp(g->functional_id, "HC") != 0)
         g->ak9_code = 1; /* functional group not supported */
@@ -515,45 +519,45 @@ static void open_group(struct x12_interchange *ix, struct x12_group *g, const st
 }
 
 /* Reads the group whose GS is at *i, its sets and GE; false (ix->ta1_code) to stop there. */
-static bool read_group(const struct x12_doc *doc, int *i, struct x12_interchange *ix)
+static bool read_group(const struct codec_x12_doc *doc, int *i, struct codec_x12_interchange *ix)
 {
     int n = doc->n_segs;
-    if (ix->n_groups >= X12_MAX_GROUPS) {
+    if (ix->n_groups >= CODEC_X12_MAX_GROUPS) {
         ix->ta1_code = "022";
         return false;
     }
-    const struct x12_seg *gs = &doc->segs[*i];
+    const struct codec_x12_seg *gs = &doc->segs[*i];
     if (!check_gs(gs)) {
         ix->ta1_code = "024";
         return false;
     }
-    struct x12_group *g = &ix->groups[ix->n_groups++];
+    struct codec_x12_group *g = &ix->groups[ix->n_groups++];
     open_group(ix, g, gs, *i);
     (*i)++;
-    while (*i < n && x12_is(&doc->segs[*i], "ST")) {
-        if (ix->n_sets >= X12_MAX_SETS) {
+    while (*i < n && codec_x12_is(&doc->segs[*i], "ST")) {
+        if (ix->n_sets >= CODEC_X12_MAX_SETS) {
             ix->ta1_code = "022";
             return false;
         }
-        struct x12_set *t = &ix->sets[ix->n_sets++];
+        struct codec_x12_set *t = &ix->sets[ix->n_sets++];
         g->n_sets++;
         read_set(doc, i, g, t);
     }
-    if (*i < n && x12_is(&doc->segs[*i], "GE")) {
-        const struct x12_seg *ge = &doc->segs[*i];
+    if (*i < n && codec_x12_is(&doc->segs[*i], "GE")) {
+        const struct codec_x12_seg *ge = &doc->segs[*i];
         g->ge = *i;
         char count[16];
         snprintf(count, sizeof count, "%d", g->n_sets);
-        if (!g->ak9_code && (ge->n != 2 || !same_number(x12_el(ge, 2), g->control)))
+        if (!g->ak9_code && (ge->n != 2 || !same_number(codec_x12_el(ge, 2), g->control)))
             g->ak9_code = 4;
-        else if (!g->ak9_code && !same_number(x12_el(ge, 1), count))
+        else if (!g->ak9_code && !same_number(codec_x12_el(ge, 1), count))
             g->ak9_code = 5;
         (*i)++;
         return true;
     }
     if (!g->ak9_code)
         g->ak9_code = 3; /* GE missing */
-    if (*i < n && !x12_is(&doc->segs[*i], "GS") && !x12_is(&doc->segs[*i], "IEA")) {
+    if (*i < n && !codec_x12_is(&doc->segs[*i], "GS") && !codec_x12_is(&doc->segs[*i], "IEA")) {
         ix->ta1_code = "022";
         return false;
     }
@@ -561,21 +565,21 @@ static bool read_group(const struct x12_doc *doc, int *i, struct x12_interchange
 }
 
 /* Checks that segment i is the last, an IEA that matches; false with ix->ta1_code when not. */
-static bool check_iea(const struct x12_doc *doc, int i, struct x12_interchange *ix)
+static bool check_iea(const struct codec_x12_doc *doc, int i, struct codec_x12_interchange *ix)
 {
     int n = doc->n_segs;
-    if (i >= n || !x12_is(&doc->segs[i], "IEA")) {
+    if (i >= n || !codec_x12_is(&doc->segs[i], "IEA")) {
         ix->ta1_code = i >= n ? "023" : "022";
         return false;
     }
-    const struct x12_seg *iea = &doc->segs[i];
+    const struct codec_x12_seg *iea = &doc->segs[i];
     char groups[16];
     snprintf(groups, sizeof groups, "%d", ix->n_groups);
-    if (iea->n != 2 || strcmp(x12_el(iea, 2), x12_el(&doc->segs[0], 13)) != 0) {
+    if (iea->n != 2 || strcmp(codec_x12_el(iea, 2), codec_x12_el(&doc->segs[0], 13)) != 0) {
         ix->ta1_code = "001";
         return false;
     }
-    if (!same_number(x12_el(iea, 1), groups)) {
+    if (!same_number(codec_x12_el(iea, 1), groups)) {
         ix->ta1_code = "021";
         return false;
     }
@@ -586,15 +590,15 @@ static bool check_iea(const struct x12_doc *doc, int i, struct x12_interchange *
     return true;
 }
 
-bool x12_envelope(const struct x12_doc *doc, struct x12_interchange *ix)
+bool codec_x12_envelope(const struct codec_x12_doc *doc, struct codec_x12_interchange *ix)
 {
     memset(ix, 0, sizeof *ix);
-    const struct x12_seg *isa = &doc->segs[0];
+    const struct codec_x12_seg *isa = &doc->segs[0];
     copy_isa(ix, isa);
     if ((ix->ta1_code = check_isa(isa)))
         return false;
     int i = 1, n = doc->n_segs;
-    while (i < n && x12_is(&doc->segs[i], "GS"))
+    while (i < n && codec_x12_is(&doc->segs[i], "GS"))
         if (!read_group(doc, &i, ix))
             return false;
     return check_iea(doc, i, ix);

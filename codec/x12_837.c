@@ -50,17 +50,17 @@ struct person {
 };
 
 struct reader {
-    const struct x12_doc *doc;
-    const struct x12_set *t;
-    struct x12_837 *m;
+    const struct codec_x12_doc *doc;
+    const struct codec_x12_set *t;
+    struct codec_x12_837 *m;
     char comp;
     int pos; /* position of the current segment in the set */
     const char *loop;
     struct claim_build *c;
     struct person sub, pat;
     bool in_patient;
-    int hl_ids[X12_MAX_SEGMENTS / 4];
-    int hl_levels[X12_MAX_SEGMENTS / 4];
+    int hl_ids[CODEC_X12_MAX_SEGMENTS / 4];
+    int hl_levels[CODEC_X12_MAX_SEGMENTS / 4];
     int n_hl;
     int level; /* the current HL's level code: 20, 22, 23 or 0 */
     bool oom;
@@ -71,12 +71,12 @@ struct reader {
 static void add_err(struct reader *r, const char *seg_id, int position, const char *loop, int code,
                     int elem, int comp, int ref, int elem_code)
 {
-    struct x12_837 *m = r->m;
-    if (m->n_errs >= X12_MAX_IK3) {
+    struct codec_x12_837 *m = r->m;
+    if (m->n_errs >= CODEC_X12_MAX_IK3) {
         m->n_errs_dropped++;
         return;
     }
-    struct x12_ik3 *e = &m->errs[m->n_errs++];
+    struct codec_x12_ik3 *e = &m->errs[m->n_errs++];
     memset(e, 0, sizeof *e);
     snprintf(e->seg_id, sizeof e->seg_id, "%s", seg_id);
     e->position = position;
@@ -90,7 +90,7 @@ static void add_err(struct reader *r, const char *seg_id, int position, const ch
         snprintf(e->clm01, sizeof e->clm01, "%s", r->c->clm01);
 }
 
-static void elem_err(struct reader *r, const struct x12_seg *s, int elem, int comp, int ref,
+static void elem_err(struct reader *r, const struct codec_x12_seg *s, int elem, int comp, int ref,
                      int code)
 {
     add_err(r, s->el[0], r->pos, r->loop, 8, elem, comp, ref, code);
@@ -106,30 +106,30 @@ static int an_problem(const char *v, size_t min, size_t max)
         return 4;
     if (n > max)
         return 5;
-    if (!x12_is_an(v, 0, max))
+    if (!codec_x12_is_an(v, 0, max))
         return 6;
     return 0;
 }
 
 /* A required AN/ID element; copies it to out when good. */
-static bool need_an(struct reader *r, const struct x12_seg *s, int i, size_t min, size_t max,
+static bool need_an(struct reader *r, const struct codec_x12_seg *s, int i, size_t min, size_t max,
                     int ref, char *out, size_t size)
 {
-    int p = an_problem(x12_el(s, i), min, max);
+    int p = an_problem(codec_x12_el(s, i), min, max);
     if (p) {
         elem_err(r, s, i, 0, ref, p);
         return false;
     }
     if (out)
-        snprintf(out, size, "%s", x12_el(s, i));
+        snprintf(out, size, "%s", codec_x12_el(s, i));
     return true;
 }
 
 /* An optional AN element: empty is fine. */
-static bool opt_an(struct reader *r, const struct x12_seg *s, int i, size_t min, size_t max,
+static bool opt_an(struct reader *r, const struct codec_x12_seg *s, int i, size_t min, size_t max,
                    int ref, char *out, size_t size)
 {
-    if (!x12_el(s, i)[0]) {
+    if (!codec_x12_el(s, i)[0]) {
         if (out)
             out[0] = '\0';
         return true;
@@ -137,10 +137,10 @@ static bool opt_an(struct reader *r, const struct x12_seg *s, int i, size_t min,
     return need_an(r, s, i, min, max, ref, out, size);
 }
 
-static bool need_code(struct reader *r, const struct x12_seg *s, int i, const char *const *codes,
-                      int ref)
+static bool need_code(struct reader *r, const struct codec_x12_seg *s, int i,
+                      const char *const *codes, int ref)
 {
-    const char *v = x12_el(s, i);
+    const char *v = codec_x12_el(s, i);
     if (!v[0]) {
         elem_err(r, s, i, 0, ref, 1);
         return false;
@@ -152,16 +152,16 @@ static bool need_code(struct reader *r, const struct x12_seg *s, int i, const ch
     return false;
 }
 
-static bool need_amount(struct reader *r, const struct x12_seg *s, int i, int ref, char *out,
+static bool need_amount(struct reader *r, const struct codec_x12_seg *s, int i, int ref, char *out,
                         size_t size)
 {
-    const char *v = x12_el(s, i);
+    const char *v = codec_x12_el(s, i);
     if (!v[0]) {
         elem_err(r, s, i, 0, ref, 1);
         return false;
     }
     long long cents;
-    if (!x12_is_r_cents(v, 18, &cents)) {
+    if (!codec_x12_is_r_cents(v, 18, &cents)) {
         elem_err(r, s, i, 0, ref, 6);
         return false;
     }
@@ -176,10 +176,10 @@ static bool need_amount(struct reader *r, const struct x12_seg *s, int i, int re
 }
 
 /* A quantity (R, at most 15 digits): kept as sent for the JSON validation. */
-static bool need_quantity(struct reader *r, const struct x12_seg *s, int i, int ref, char *out,
-                          size_t size)
+static bool need_quantity(struct reader *r, const struct codec_x12_seg *s, int i, int ref,
+                          char *out, size_t size)
 {
-    const char *v = x12_el(s, i);
+    const char *v = codec_x12_el(s, i);
     if (!v[0]) {
         elem_err(r, s, i, 0, ref, 1);
         return false;
@@ -209,19 +209,19 @@ static bool need_quantity(struct reader *r, const struct x12_seg *s, int i, int 
 }
 
 /* DTP02/DTP03: D8 CCYYMMDD or RD8 CCYYMMDD-CCYYMMDD; from/to (9 bytes). */
-static bool read_dtp_dates(struct reader *r, const struct x12_seg *s, bool rd8_ok, char *from,
+static bool read_dtp_dates(struct reader *r, const struct codec_x12_seg *s, bool rd8_ok, char *from,
                            char *to)
 {
     static const char *const d8[] = {"D8", NULL}, *const both[] = {"D8", "RD8", NULL};
     if (!need_code(r, s, 2, rd8_ok ? both : d8, 1250))
         return false;
-    const char *v = x12_el(s, 3);
+    const char *v = codec_x12_el(s, 3);
     if (!v[0]) {
         elem_err(r, s, 3, 0, 1251, 1);
         return false;
     }
-    if (strcmp(x12_el(s, 2), "D8") == 0) {
-        if (!x12_is_date8(v, NULL, NULL, NULL)) {
+    if (strcmp(codec_x12_el(s, 2), "D8") == 0) {
+        if (!codec_x12_is_date8(v, NULL, NULL, NULL)) {
             elem_err(r, s, 3, 0, 1251, 8);
             return false;
         }
@@ -236,7 +236,7 @@ static bool read_dtp_dates(struct reader *r, const struct x12_seg *s, bool rd8_o
     }
     memcpy(a, v, 8);
     memcpy(b, v + 9, 8);
-    if (!x12_is_date8(a, NULL, NULL, NULL) || !x12_is_date8(b, NULL, NULL, NULL) ||
+    if (!codec_x12_is_date8(a, NULL, NULL, NULL) || !codec_x12_is_date8(b, NULL, NULL, NULL) ||
         strcmp(a, b) > 0) {
         elem_err(r, s, 3, 0, 1251, 8);
         return false;
@@ -266,12 +266,12 @@ static struct json_object *jdate(const char *d8)
  * for json_object_get_string, which the validation reads). */
 static struct json_object *jnum(const char *text)
 {
-    if (x12_is_n0(text, 1, 9))
+    if (codec_x12_is_n0(text, 1, 9))
         return json_object_new_int64(strtoll(text, NULL, 10)); /* a whole number: an integer */
     return json_object_new_double_s(strtod(text, NULL), text);
 }
 
-static void reject(struct x12_claim_in *ci, const char *category, const char *status,
+static void reject(struct codec_x12_claim_in *ci, const char *category, const char *status,
                    const char *entity, const char *text)
 {
     ci->reject_category = category;
@@ -306,7 +306,7 @@ static void report_missing_segments(struct reader *r, const struct claim_build *
 }
 
 /* The claim's period (837I statement dates, 837P span of the lines) and bill type. */
-static void set_claim_period(struct x12_claim_in *ci, const struct claim_build *c, bool inst)
+static void set_claim_period(struct codec_x12_claim_in *ci, const struct claim_build *c, bool inst)
 {
     if (inst) {
         snprintf(ci->from, sizeof ci->from, "%s", c->stmt_from);
@@ -326,7 +326,7 @@ static void set_claim_period(struct x12_claim_in *ci, const struct claim_build *
 }
 
 /* Copies the patient into ci; false (claim rejected) without id, first name or birth date. */
-static bool take_patient(struct reader *r, struct x12_claim_in *ci, const struct person *p)
+static bool take_patient(struct reader *r, struct codec_x12_claim_in *ci, const struct person *p)
 {
     snprintf(ci->last_name, sizeof ci->last_name, "%s", p->last);
     snprintf(ci->first_name, sizeof ci->first_name, "%s", p->first);
@@ -353,7 +353,7 @@ static bool take_patient(struct reader *r, struct x12_claim_in *ci, const struct
 }
 
 /* False (the claim rejected) at the first line the payer cannot take. */
-static bool lines_acceptable(struct x12_claim_in *ci, const struct claim_build *c, bool inst)
+static bool lines_acceptable(struct codec_x12_claim_in *ci, const struct claim_build *c, bool inst)
 {
     for (int i = 0; i < c->n_lines; i++) {
         const struct line_build *l = &c->lines[i];
@@ -377,7 +377,7 @@ static bool lines_acceptable(struct x12_claim_in *ci, const struct claim_build *
 }
 
 /* False (the claim rejected) when CLM02 is not the total of the lines' charges. */
-static bool charges_balance(struct x12_claim_in *ci, const struct claim_build *c, bool inst)
+static bool charges_balance(struct codec_x12_claim_in *ci, const struct claim_build *c, bool inst)
 {
     /* CLM02 is the total of the lines (both guides): a claim out of balance
      * would give the 835 a CLP03 that its lines do not add up to. */
@@ -385,7 +385,7 @@ static bool charges_balance(struct x12_claim_in *ci, const struct claim_build *c
         return true;
     long long sum = 0, cents;
     for (int i = 0; i < c->n_lines; i++)
-        if (x12_is_r_cents(c->lines[i].charge, 18, &cents))
+        if (codec_x12_is_r_cents(c->lines[i].charge, 18, &cents))
             sum += cents;
     if (sum != ci->charge_cents) {
         reject(ci, "A7", "400", "",
@@ -422,7 +422,7 @@ static int add_json_lines(struct json_object *lines, const struct claim_build *c
 }
 
 /* The claim's JSON submission (as POST /v1/claims takes it); -1 when out of memory. */
-static int build_submission(struct reader *r, struct x12_claim_in *ci, const struct person *p)
+static int build_submission(struct reader *r, struct codec_x12_claim_in *ci, const struct person *p)
 {
     const struct claim_build *c = r->c;
     bool inst = r->m->institutional;
@@ -437,7 +437,7 @@ static int build_submission(struct reader *r, struct x12_claim_in *ci, const str
         json_object_put(lines);
         return -1;
     }
-    const struct x12_provider_in *bp = &r->m->providers[ci->provider];
+    const struct codec_x12_provider_in *bp = &r->m->providers[ci->provider];
     json_object_object_add(o, "type", jstr("medical"));
     json_object_object_add(o, "member_id", jstr(p->id));
     json_object_object_add(patient, "first_name", jstr(p->first));
@@ -477,8 +477,8 @@ static int close_claim(struct reader *r)
     struct claim_build *c = r->c;
     if (!c || !c->open)
         return 0;
-    struct x12_837 *m = r->m;
-    struct x12_claim_in *ci = &m->claims[m->n_claims - 1];
+    struct codec_x12_837 *m = r->m;
+    struct codec_x12_claim_in *ci = &m->claims[m->n_claims - 1];
     bool inst = m->institutional;
     report_missing_segments(r, c, inst);
     c->open = false;
@@ -491,7 +491,7 @@ static int close_claim(struct reader *r)
 
 /* ---- segments ---- */
 
-static void read_bht(struct reader *r, const struct x12_seg *s)
+static void read_bht(struct reader *r, const struct codec_x12_seg *s)
 {
     static const char *const purpose[] = {"00", "18", NULL}, *const kind[] = {"CH", "RP", "31",
                                                                               NULL};
@@ -499,18 +499,18 @@ static void read_bht(struct reader *r, const struct x12_seg *s)
     need_code(r, s, 1, structure, 1005);
     need_code(r, s, 2, purpose, 353);
     need_an(r, s, 3, 1, 50, 127, r->m->bht03, sizeof r->m->bht03);
-    if (!x12_el(s, 4)[0])
+    if (!codec_x12_el(s, 4)[0])
         elem_err(r, s, 4, 0, 373, 1);
-    else if (!x12_is_date8(x12_el(s, 4), NULL, NULL, NULL))
+    else if (!codec_x12_is_date8(codec_x12_el(s, 4), NULL, NULL, NULL))
         elem_err(r, s, 4, 0, 373, 8);
-    if (!x12_el(s, 5)[0])
+    if (!codec_x12_el(s, 5)[0])
         elem_err(r, s, 5, 0, 337, 1);
-    else if (!x12_is_time(x12_el(s, 5)))
+    else if (!codec_x12_is_time(codec_x12_el(s, 5)))
         elem_err(r, s, 5, 0, 337, 9);
     need_code(r, s, 6, kind, 640);
 }
 
-static void read_nm1_person(struct reader *r, const struct x12_seg *s, struct person *p,
+static void read_nm1_person(struct reader *r, const struct codec_x12_seg *s, struct person *p,
                             bool id_required, const char *id_qual)
 {
     static const char *const one[] = {"1", NULL}, *const either[] = {"1", "2", NULL};
@@ -520,16 +520,16 @@ static void read_nm1_person(struct reader *r, const struct x12_seg *s, struct pe
     need_an(r, s, 3, 1, 60, 1035, p->last, sizeof p->last);
     opt_an(r, s, 4, 1, 35, 1036, p->first, sizeof p->first);
     const char *quals[] = {id_qual, NULL};
-    if (x12_el(s, 8)[0] || x12_el(s, 9)[0] || id_required) {
+    if (codec_x12_el(s, 8)[0] || codec_x12_el(s, 9)[0] || id_required) {
         if (need_code(r, s, 8, quals, 66) && need_an(r, s, 9, 2, 80, 67, p->id, sizeof p->id))
             p->has_id = true;
     }
 }
 
-static void read_nm1(struct reader *r, const struct x12_seg *s)
+static void read_nm1(struct reader *r, const struct codec_x12_seg *s)
 {
-    const char *who = x12_el(s, 1);
-    struct x12_837 *m = r->m;
+    const char *who = codec_x12_el(s, 1);
+    struct codec_x12_837 *m = r->m;
     static const char *const org[] = {"2", NULL}, *const either[] = {"1", "2", NULL};
     static const char *const q46[] = {"46", NULL}, *const qxx[] = {"XX", NULL},
                              *const qpi[] = {"PI", "XV", NULL};
@@ -551,9 +551,9 @@ static void read_nm1(struct reader *r, const struct x12_seg *s)
             add_err(r, "NM1", r->pos, "2010AA", 2, 0, 0, 0, 0); /* unexpected segment */
             return;
         }
-        struct x12_provider_in *p = &m->providers[m->n_providers - 1];
+        struct codec_x12_provider_in *p = &m->providers[m->n_providers - 1];
         need_code(r, s, 2, either, 1065);
-        p->person = strcmp(x12_el(s, 2), "1") == 0;
+        p->person = strcmp(codec_x12_el(s, 2), "1") == 0;
         char last[61] = "", first[36] = "";
         need_an(r, s, 3, 1, 60, 1035, last, sizeof last);
         opt_an(r, s, 4, 1, 35, 1036, first, sizeof first);
@@ -586,14 +586,14 @@ static void read_nm1(struct reader *r, const struct x12_seg *s)
     }
 }
 
-static int read_hl(struct reader *r, const struct x12_seg *s)
+static int read_hl(struct reader *r, const struct codec_x12_seg *s)
 {
     if (close_claim(r))
         return -1;
     static const char *const levels[] = {"20", "22", "23", NULL}, *const child[] = {"0", "1", NULL};
     r->loop = "2000";
-    if (!x12_is_n0(x12_el(s, 1), 1, 12)) {
-        elem_err(r, s, 1, 0, 628, x12_el(s, 1)[0] ? 6 : 1);
+    if (!codec_x12_is_n0(codec_x12_el(s, 1), 1, 12)) {
+        elem_err(r, s, 1, 0, 628, codec_x12_el(s, 1)[0] ? 6 : 1);
         r->level = 0;
         return 0;
     }
@@ -602,18 +602,18 @@ static int read_hl(struct reader *r, const struct x12_seg *s)
         return 0;
     }
     need_code(r, s, 4, child, 736);
-    int level = atoi(x12_el(s, 3)), id = atoi(x12_el(s, 1));
+    int level = atoi(codec_x12_el(s, 3)), id = atoi(codec_x12_el(s, 1));
     int parent_level = 0;
-    if (x12_el(s, 2)[0]) {
-        int parent = x12_is_n0(x12_el(s, 2), 1, 12) ? atoi(x12_el(s, 2)) : -1;
+    if (codec_x12_el(s, 2)[0]) {
+        int parent = codec_x12_is_n0(codec_x12_el(s, 2), 1, 12) ? atoi(codec_x12_el(s, 2)) : -1;
         for (int i = 0; i < r->n_hl; i++)
             if (r->hl_ids[i] == parent)
                 parent_level = r->hl_levels[i];
     }
     int want = level == 20 ? 0 : level == 22 ? 20 : 22;
-    if (parent_level != want || (level == 20 && x12_el(s, 2)[0])) {
-        elem_err(r, s, 2, 0, 734, x12_el(s, 2)[0] || want ? 7 : 1);
-        if (level != 20 || x12_el(s, 2)[0]) {
+    if (parent_level != want || (level == 20 && codec_x12_el(s, 2)[0])) {
+        elem_err(r, s, 2, 0, 734, codec_x12_el(s, 2)[0] || want ? 7 : 1);
+        if (level != 20 || codec_x12_el(s, 2)[0]) {
             r->level = 0;
             return 0;
         }
@@ -628,7 +628,7 @@ static int read_hl(struct reader *r, const struct x12_seg *s)
     r->level = level;
     if (level == 20) {
         r->loop = "2000A";
-        struct x12_provider_in *p =
+        struct codec_x12_provider_in *p =
             realloc(r->m->providers, (size_t)(r->m->n_providers + 1) * sizeof *p);
         if (!p)
             return -1;
@@ -647,32 +647,32 @@ static int read_hl(struct reader *r, const struct x12_seg *s)
     return 0;
 }
 
-static void read_dmg(struct reader *r, const struct x12_seg *s)
+static void read_dmg(struct reader *r, const struct codec_x12_seg *s)
 {
     struct person *p = r->level == 23 ? &r->pat : r->level == 22 ? &r->sub : NULL;
     if (!p || r->c->open)
         return;
     static const char *const d8[] = {"D8", NULL};
     need_code(r, s, 1, d8, 1250);
-    if (!x12_el(s, 2)[0])
+    if (!codec_x12_el(s, 2)[0])
         elem_err(r, s, 2, 0, 1251, 1);
-    else if (!x12_is_date8(x12_el(s, 2), NULL, NULL, NULL))
+    else if (!codec_x12_is_date8(codec_x12_el(s, 2), NULL, NULL, NULL))
         elem_err(r, s, 2, 0, 1251, 8);
     else
-        snprintf(p->birth, sizeof p->birth, "%s", x12_el(s, 2));
+        snprintf(p->birth, sizeof p->birth, "%s", codec_x12_el(s, 2));
 }
 
-static int read_clm(struct reader *r, const struct x12_seg *s)
+static int read_clm(struct reader *r, const struct codec_x12_seg *s)
 {
     if (close_claim(r))
         return -1;
-    struct x12_837 *m = r->m;
+    struct codec_x12_837 *m = r->m;
     r->loop = "2300";
     if (m->n_providers == 0 || (r->level != 22 && r->level != 23) || !r->sub.present) {
         add_err(r, "CLM", r->pos, "2300", 2, 0, 0, 0, 0);
         return 0;
     }
-    struct x12_claim_in *ci = realloc(m->claims, (size_t)(m->n_claims + 1) * sizeof *ci);
+    struct codec_x12_claim_in *ci = realloc(m->claims, (size_t)(m->n_claims + 1) * sizeof *ci);
     if (!ci)
         return -1;
     m->claims = ci;
@@ -687,20 +687,20 @@ static int read_clm(struct reader *r, const struct x12_seg *s)
     if (need_an(r, s, 1, 1, 38, 1028, c->clm01, sizeof c->clm01))
         snprintf(ci->clm01, sizeof ci->clm01, "%s", c->clm01);
     if (need_amount(r, s, 2, 782, c->charge, sizeof c->charge))
-        x12_is_r_cents(x12_el(s, 2), 18, &ci->charge_cents);
+        codec_x12_is_r_cents(codec_x12_el(s, 2), 18, &ci->charge_cents);
     /* CLM05: facility code : qualifier (B professional, A institutional) : frequency. */
-    const char *c05 = x12_el(s, 5);
+    const char *c05 = codec_x12_el(s, 5);
     if (!c05[0]) {
         elem_err(r, s, 5, 0, 0, 1);
     } else {
-        if (x12_component(c05, r->comp, 1, c->facility, sizeof c->facility) <= 0 ||
-            !x12_is_n0(c->facility, 2, 2))
+        if (codec_x12_component(c05, r->comp, 1, c->facility, sizeof c->facility) <= 0 ||
+            !codec_x12_is_n0(c->facility, 2, 2))
             elem_err(r, s, 5, 1, 1331, c->facility[0] ? 7 : 1);
-        if (x12_component(c05, r->comp, 2, c->qualifier, sizeof c->qualifier) != 1 ||
+        if (codec_x12_component(c05, r->comp, 2, c->qualifier, sizeof c->qualifier) != 1 ||
             strcmp(c->qualifier, m->institutional ? "A" : "B") != 0)
             elem_err(r, s, 5, 2, 1332, c->qualifier[0] ? 7 : 1);
-        if (x12_component(c05, r->comp, 3, c->frequency, sizeof c->frequency) != 1 ||
-            !x12_is_n0(c->frequency, 1, 1))
+        if (codec_x12_component(c05, r->comp, 3, c->frequency, sizeof c->frequency) != 1 ||
+            !codec_x12_is_n0(c->frequency, 1, 1))
             elem_err(r, s, 5, 3, 1325, c->frequency[0] ? 7 : 1);
     }
     static const char *const abc[] = {"A", "B", "C", NULL}, *const ynw[] = {"Y", "N", "W", NULL};
@@ -709,19 +709,19 @@ static int read_clm(struct reader *r, const struct x12_seg *s)
         need_code(r, s, 6, yn, 1073);
     }
     if (need_code(r, s, 7, abc, 1359))
-        snprintf(c->clm07, sizeof c->clm07, "%s", x12_el(s, 7));
+        snprintf(c->clm07, sizeof c->clm07, "%s", codec_x12_el(s, 7));
     if (need_code(r, s, 8, ynw, 1073))
-        snprintf(c->clm08, sizeof c->clm08, "%s", x12_el(s, 8));
+        snprintf(c->clm08, sizeof c->clm08, "%s", codec_x12_el(s, 8));
     return 0;
 }
 
-static void read_dtp(struct reader *r, const struct x12_seg *s)
+static void read_dtp(struct reader *r, const struct codec_x12_seg *s)
 {
     struct claim_build *c = r->c;
     if (!c->open)
         return; /* DTP outside a claim (none are mapped) */
-    const char *q = x12_el(s, 1);
-    if (!x12_is_n0(q, 3, 3)) {
+    const char *q = codec_x12_el(s, 1);
+    if (!codec_x12_is_n0(q, 3, 3)) {
         elem_err(r, s, 1, 0, 374, q[0] ? 7 : 1);
         return;
     }
@@ -743,29 +743,29 @@ static void read_dtp(struct reader *r, const struct x12_seg *s)
     } else if (strcmp(q, "435") == 0 && r->m->institutional) {
         static const char *const fmt[] = {"D8", "DT", NULL};
         if (need_code(r, s, 2, fmt, 1250)) {
-            const char *v = x12_el(s, 3);
+            const char *v = codec_x12_el(s, 3);
             char d[9] = "";
             if (strlen(v) >= 8)
                 memcpy(d, v, 8);
-            bool ok =
-                strcmp(x12_el(s, 2), "D8") == 0
-                    ? strlen(v) == 8 && x12_is_date8(v, NULL, NULL, NULL)
-                    : (strlen(v) == 12 && x12_is_date8(d, NULL, NULL, NULL) && x12_is_time(v + 8));
+            bool ok = strcmp(codec_x12_el(s, 2), "D8") == 0
+                          ? strlen(v) == 8 && codec_x12_is_date8(v, NULL, NULL, NULL)
+                          : (strlen(v) == 12 && codec_x12_is_date8(d, NULL, NULL, NULL) &&
+                             codec_x12_is_time(v + 8));
             if (!ok)
                 elem_err(r, s, 3, 0, 1251, v[0] ? 8 : 1);
         }
     }
 }
 
-static void read_ref(struct reader *r, const struct x12_seg *s)
+static void read_ref(struct reader *r, const struct codec_x12_seg *s)
 {
-    if (!r->c->open || r->c->n_lines_total > 0 || strcmp(x12_el(s, 1), "D9") != 0)
+    if (!r->c->open || r->c->n_lines_total > 0 || strcmp(codec_x12_el(s, 1), "D9") != 0)
         return;
     need_an(r, s, 2, 1, 50, 127, r->c->d9, sizeof r->c->d9);
     snprintf(r->m->claims[r->m->n_claims - 1].d9, sizeof r->c->d9, "%s", r->c->d9);
 }
 
-static void read_hi(struct reader *r, const struct x12_seg *s)
+static void read_hi(struct reader *r, const struct codec_x12_seg *s)
 {
     struct claim_build *c = r->c;
     if (!c->open || c->n_lines_total > 0) {
@@ -774,21 +774,21 @@ static void read_hi(struct reader *r, const struct x12_seg *s)
     }
     bool inst = r->m->institutional;
     for (int i = 1; i <= s->n; i++) {
-        const char *el = x12_el(s, i);
+        const char *el = codec_x12_el(s, i);
         if (!el[0]) {
             if (i == 1)
                 elem_err(r, s, 1, 0, 0, 1);
             continue;
         }
         char qual[4], code[31];
-        if (x12_component(el, r->comp, 1, qual, sizeof qual) <= 0) {
+        if (codec_x12_component(el, r->comp, 1, qual, sizeof qual) <= 0) {
             elem_err(r, s, i, 1, 1270, 7);
             continue;
         }
-        int n = x12_component(el, r->comp, 2, code, sizeof code);
+        int n = codec_x12_component(el, r->comp, 2, code, sizeof code);
         bool principal = strcmp(qual, "ABK") == 0, other = strcmp(qual, "ABF") == 0,
              admitting = strcmp(qual, "ABJ") == 0;
-        if (!principal && !other && !admitting && (!inst || !x12_is_an(qual, 2, 3))) {
+        if (!principal && !other && !admitting && (!inst || !codec_x12_is_an(qual, 2, 3))) {
             elem_err(r, s, i, 1, 1270, 7);
             continue;
         }
@@ -816,7 +816,7 @@ static void read_hi(struct reader *r, const struct x12_seg *s)
     c->has_hi = true;
 }
 
-static void read_lx(struct reader *r, const struct x12_seg *s)
+static void read_lx(struct reader *r, const struct codec_x12_seg *s)
 {
     struct claim_build *c = r->c;
     r->loop = "2400";
@@ -824,8 +824,8 @@ static void read_lx(struct reader *r, const struct x12_seg *s)
         add_err(r, "LX", r->pos, "2400", 2, 0, 0, 0, 0);
         return;
     }
-    if (!x12_is_n0(x12_el(s, 1), 1, 6))
-        elem_err(r, s, 1, 0, 554, x12_el(s, 1)[0] ? 6 : 1);
+    if (!codec_x12_is_n0(codec_x12_el(s, 1), 1, 6))
+        elem_err(r, s, 1, 0, 554, codec_x12_el(s, 1)[0] ? 6 : 1);
     c->n_lines_total++;
     if (c->n_lines < B_MAX_LINES) {
         struct line_build *l = &c->lines[c->n_lines++];
@@ -835,33 +835,33 @@ static void read_lx(struct reader *r, const struct x12_seg *s)
 }
 
 /* SV101 / SV202: HC:code[:modifier x4]. */
-static void read_procedure(struct reader *r, const struct x12_seg *s, int i, bool required,
+static void read_procedure(struct reader *r, const struct codec_x12_seg *s, int i, bool required,
                            struct line_build *l)
 {
-    const char *el = x12_el(s, i);
+    const char *el = codec_x12_el(s, i);
     if (!el[0]) {
         if (required)
             elem_err(r, s, i, 0, 0, 1);
         return;
     }
-    if (x12_component(el, r->comp, 1, l->proc_qual, sizeof l->proc_qual) <= 0 ||
+    if (codec_x12_component(el, r->comp, 1, l->proc_qual, sizeof l->proc_qual) <= 0 ||
         strcmp(l->proc_qual, "HC") != 0) {
         elem_err(r, s, i, 1, 235, l->proc_qual[0] ? 7 : 1);
         return;
     }
-    int n = x12_component(el, r->comp, 2, l->proc, sizeof l->proc);
+    int n = codec_x12_component(el, r->comp, 2, l->proc, sizeof l->proc);
     if (n <= 0 || an_problem(l->proc, 1, 48)) {
         elem_err(r, s, i, 2, 234, n < 0 ? 5 : n == 0 ? 1 : an_problem(l->proc, 1, 48));
         return;
     }
-    int count = x12_component_count(el, r->comp);
+    int count = codec_x12_component_count(el, r->comp);
     if (count > 7) {
         elem_err(r, s, i, 0, 0, 13); /* too many components */
         return;
     }
     for (int k = 3; k <= count && k <= 6; k++) {
         char mod[8];
-        int len = x12_component(el, r->comp, k, mod, sizeof mod);
+        int len = codec_x12_component(el, r->comp, k, mod, sizeof mod);
         if (len <= 0)
             continue;
         if (an_problem(mod, 2, 2)) {
@@ -872,11 +872,11 @@ static void read_procedure(struct reader *r, const struct x12_seg *s, int i, boo
     }
 }
 
-static void read_sv(struct reader *r, const struct x12_seg *s)
+static void read_sv(struct reader *r, const struct codec_x12_seg *s)
 {
     struct claim_build *c = r->c;
     bool inst = r->m->institutional;
-    if (!c->open || c->n_lines_total == 0 || x12_is(s, inst ? "SV1" : "SV2")) {
+    if (!c->open || c->n_lines_total == 0 || codec_x12_is(s, inst ? "SV1" : "SV2")) {
         add_err(r, s->el[0], r->pos, "2400", 2, 0, 0, 0, 0);
         return;
     }
@@ -893,7 +893,8 @@ static void read_sv(struct reader *r, const struct x12_seg *s)
         need_quantity(r, s, 4, 380, l->units, sizeof l->units);
         return;
     }
-    if (need_an(r, s, 1, 1, 48, 234, l->revenue, sizeof l->revenue) && !x12_is_n0(l->revenue, 4, 4))
+    if (need_an(r, s, 1, 1, 48, 234, l->revenue, sizeof l->revenue) &&
+        !codec_x12_is_n0(l->revenue, 4, 4))
         elem_err(r, s, 1, 0, 234, 7);
     read_procedure(r, s, 2, false, l);
     need_amount(r, s, 3, 782, l->charge, sizeof l->charge);
@@ -915,7 +916,7 @@ static bool known_segment(const char *id)
     return false;
 }
 
-void x12_837_free(struct x12_837 *m)
+void codec_x12_837_free(struct codec_x12_837 *m)
 {
     for (int i = 0; i < m->n_claims; i++)
         json_object_put(m->claims[i].submission);
@@ -924,7 +925,8 @@ void x12_837_free(struct x12_837 *m)
     memset(m, 0, sizeof *m);
 }
 
-int x12_837_read(const struct x12_doc *doc, const struct x12_set *t, struct x12_837 *out)
+int codec_x12_837_read(const struct codec_x12_doc *doc, const struct codec_x12_set *t,
+                       struct codec_x12_837 *out)
 {
     memset(out, 0, sizeof *out);
     struct reader *r = calloc(1, sizeof *r);
@@ -945,11 +947,11 @@ int x12_837_read(const struct x12_doc *doc, const struct x12_set *t, struct x12_
     bool submitter = false, receiver = false;
     int rc = 0;
     for (int i = t->st + 1; i < end && rc == 0; i++) {
-        const struct x12_seg *s = &doc->segs[i];
+        const struct codec_x12_seg *s = &doc->segs[i];
         r->pos = i - t->st + 1;
         const char *id = s->el[0];
         if (i == t->st + 1) {
-            if (!x12_is(s, "BHT")) {
+            if (!codec_x12_is(s, "BHT")) {
                 add_err(r, "BHT", r->pos, "", 3, 0, 0, 0, 0);
             } else {
                 read_bht(r, s);
@@ -960,27 +962,27 @@ int x12_837_read(const struct x12_doc *doc, const struct x12_set *t, struct x12_
             add_err(r, id, r->pos, r->loop, 1, 0, 0, 0, 0);
             continue;
         }
-        if (x12_is(s, "NM1")) {
-            if (strcmp(x12_el(s, 1), "41") == 0)
+        if (codec_x12_is(s, "NM1")) {
+            if (strcmp(codec_x12_el(s, 1), "41") == 0)
                 submitter = true;
-            if (strcmp(x12_el(s, 1), "40") == 0)
+            if (strcmp(codec_x12_el(s, 1), "40") == 0)
                 receiver = true;
             read_nm1(r, s);
-        } else if (x12_is(s, "HL")) {
+        } else if (codec_x12_is(s, "HL")) {
             rc = read_hl(r, s);
-        } else if (x12_is(s, "DMG")) {
+        } else if (codec_x12_is(s, "DMG")) {
             read_dmg(r, s);
-        } else if (x12_is(s, "CLM")) {
+        } else if (codec_x12_is(s, "CLM")) {
             rc = read_clm(r, s);
-        } else if (x12_is(s, "DTP")) {
+        } else if (codec_x12_is(s, "DTP")) {
             read_dtp(r, s);
-        } else if (x12_is(s, "REF")) {
+        } else if (codec_x12_is(s, "REF")) {
             read_ref(r, s);
-        } else if (x12_is(s, "HI")) {
+        } else if (codec_x12_is(s, "HI")) {
             read_hi(r, s);
-        } else if (x12_is(s, "LX")) {
+        } else if (codec_x12_is(s, "LX")) {
             read_lx(r, s);
-        } else if (x12_is(s, "SV1") || x12_is(s, "SV2")) {
+        } else if (codec_x12_is(s, "SV1") || codec_x12_is(s, "SV2")) {
             read_sv(r, s);
         }
     }
@@ -1001,7 +1003,7 @@ int x12_837_read(const struct x12_doc *doc, const struct x12_set *t, struct x12_
     free(c);
     free(r);
     if (rc != 0) {
-        x12_837_free(out);
+        codec_x12_837_free(out);
         return -1;
     }
     return 0;
@@ -1009,8 +1011,8 @@ int x12_837_read(const struct x12_doc *doc, const struct x12_set *t, struct x12_
 
 /* ---- JSON paths back to X12 elements ---- */
 
-void x12_837_element_of(const char *path, bool inst, char *out, size_t size, const char **status,
-                        const char **entity)
+void codec_x12_837_element_of(const char *path, bool inst, char *out, size_t size,
+                              const char **status, const char **entity)
 {
     *status = "21";
     *entity = "";

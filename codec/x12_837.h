@@ -17,7 +17,7 @@
 #include "codec/x12.h"
 
 /* One segment in error: a 999 IK3 and, when elem > 0, its IK4. */
-struct x12_ik3 {
+struct codec_x12_ik3 {
     char seg_id[4];
     int position;   /* IK302: in the transaction set, ST is 1 */
     char loop[7];   /* IK303: the loop it is in, "" when not known */
@@ -29,14 +29,14 @@ struct x12_ik3 {
     char clm01[39]; /* CTX: CLM01 of the claim it is in, "" outside a claim */
 };
 
-#define X12_MAX_IK3 20
+#define CODEC_X12_MAX_IK3 20
 
 /* A claim the 277CA answers, with its submission when it could be mapped. */
-struct x12_claim_in {
+struct codec_x12_claim_in {
     char clm01[39];         /* CLM01: the patient control number */
     long long charge_cents; /* CLM02 */
     char billing_npi[81];   /* 2010AA NM109 as sent */
-    int provider;           /* index into x12_837.providers */
+    int provider;           /* index into codec_x12_837.providers */
     char member_id[81];     /* the patient's NM109 */
     char last_name[61], first_name[36];
     char from[9], to[9];            /* the claim's service dates, CCYYMMDD */
@@ -47,38 +47,39 @@ struct x12_claim_in {
     const char *reject_category, *reject_status, *reject_entity, *reject_text;
 };
 
-struct x12_provider_in {
+struct codec_x12_provider_in {
     char npi[81];
     char name[101]; /* NM103, or NM104 and NM103 for a person */
     bool person;
 };
 
-struct x12_837 {
+struct codec_x12_837 {
     bool institutional;
     char bht03[51];
     char submitter_name[61], submitter_id[81];
     char receiver_name[61], receiver_id[81];
-    struct x12_provider_in *providers;
+    struct codec_x12_provider_in *providers;
     int n_providers;
-    struct x12_claim_in *claims;
+    struct codec_x12_claim_in *claims;
     int n_claims;
-    struct x12_ik3 errs[X12_MAX_IK3];
+    struct codec_x12_ik3 errs[CODEC_X12_MAX_IK3];
     int n_errs;
     int n_errs_dropped;
 };
 
-/* Reads the transaction set t of doc (its ST/SE checked by x12_envelope)
+/* Reads the transaction set t of doc (its ST/SE checked by codec_x12_envelope)
  * into *out. Returns 0, or -1 when out of memory (out is then freed). A set
  * with syntax problems has n_errs > 0 and its claims must not be stored. */
-int x12_837_read(const struct x12_doc *doc, const struct x12_set *t, struct x12_837 *out);
-/* Frees what x12_837_read kept in *m (providers, claims, their submissions). */
-void x12_837_free(struct x12_837 *m);
+int codec_x12_837_read(const struct codec_x12_doc *doc, const struct codec_x12_set *t,
+                       struct codec_x12_837 *out);
+/* Frees what codec_x12_837_read kept in *m (providers, claims, their submissions). */
+void codec_x12_837_free(struct codec_x12_837 *m);
 
 /* The X12 element a JSON path of the submission came from (docs/x12.md),
  * e.g. "provider.npi" -> "2010AA NM109", "lines[2].charge" -> "2400 SV102
  * (LX 3)"; into out. And the 277CA status code (STC01-2) and entity
  * (STC01-3, "" for none) for a problem there. */
-void x12_837_element_of(const char *json_path, bool institutional, char *out, size_t size,
-                        const char **status, const char **entity);
+void codec_x12_837_element_of(const char *json_path, bool institutional, char *out, size_t size,
+                              const char **status, const char **entity);
 
 #endif

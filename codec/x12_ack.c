@@ -9,7 +9,7 @@
 
 struct writer {
     struct strbuf sb;
-    struct x12_delims d;
+    struct codec_x12_delims d;
     int set_segments; /* segments since ST, for SE01 */
 };
 
@@ -92,7 +92,7 @@ static const char *num(int v, char *out, size_t size)
     return out;
 }
 
-static void isa(struct writer *w, const struct x12_interchange *ix, const char *control,
+static void isa(struct writer *w, const struct codec_x12_interchange *ix, const char *control,
                 const char *date8, const char *time4)
 {
     char sq[3], sid[16], rq[3], rid[16], rep[2] = {w->d.repetition, '\0'},
@@ -123,8 +123,8 @@ static void iea(struct writer *w, int groups, const char *control)
     seg(w, "IEA", num(groups, n, sizeof n), control, NULL);
 }
 
-char *x12_ta1_build(const struct x12_interchange *ix, const struct x12_delims *d,
-                    const char *control, const char *date8, const char *time4, size_t *len)
+char *codec_x12_ta1_build(const struct codec_x12_interchange *ix, const struct codec_x12_delims *d,
+                          const char *control, const char *date8, const char *time4, size_t *len)
 {
     struct writer w = {.d = *d};
     strbuf_init(&w.sb);
@@ -141,12 +141,12 @@ char *x12_ta1_build(const struct x12_interchange *ix, const struct x12_delims *d
     return strbuf_take(&w.sb);
 }
 
-bool x12_set_accepted(const struct x12_set *t, const struct x12_set_result *r)
+bool codec_x12_set_accepted(const struct codec_x12_set *t, const struct codec_x12_set_result *r)
 {
     return t->ik5_code == 0 && r->read && r->m.n_errs == 0 && r->m.n_errs_dropped == 0;
 }
 
-static void gs(struct writer *w, const struct x12_group *g, const char *fid, int control,
+static void gs(struct writer *w, const struct codec_x12_group *g, const char *fid, int control,
                const char *date8, const char *time4, const char *version)
 {
     char a[16], b[16], c[12];
@@ -174,10 +174,10 @@ static void se(struct writer *w)
 }
 
 /* The 999 of one functional group; returns its AK901 code. */
-static char write_999(struct writer *w, const struct x12_answer_input *in,
-                      const struct x12_group *g)
+static char write_999(struct writer *w, const struct codec_x12_answer_input *in,
+                      const struct codec_x12_group *g)
 {
-    const struct x12_interchange *ix = in->ix;
+    const struct codec_x12_interchange *ix = in->ix;
     char v1[40], v2[40], v3[40], v4[40];
     st(w, "999", "005010X231A1");
     seg(w, "AK1", clean(w, g->functional_id, v1, sizeof v1), clean(w, g->control, v2, sizeof v2),
@@ -185,13 +185,13 @@ static char write_999(struct writer *w, const struct x12_answer_input *in,
     int accepted = 0;
     if (!g->ak9_code) {
         for (int k = 0; k < g->n_sets; k++) {
-            const struct x12_set *t = &ix->sets[g->first_set + k];
-            const struct x12_set_result *r = &in->sets[g->first_set + k];
+            const struct codec_x12_set *t = &ix->sets[g->first_set + k];
+            const struct codec_x12_set_result *r = &in->sets[g->first_set + k];
             seg(w, "AK2", clean(w, t->code, v1, sizeof v1), clean(w, t->control, v2, sizeof v2),
                 clean(w, t->version, v3, sizeof v3), NULL);
             if (r->read) {
                 for (int e = 0; e < r->m.n_errs; e++) {
-                    const struct x12_ik3 *x = &r->m.errs[e];
+                    const struct codec_x12_ik3 *x = &r->m.errs[e];
                     seg(w, "IK3", clean(w, x->seg_id, v1, sizeof v1),
                         num(x->position, v2, sizeof v2), x->loop, num(x->code, v3, sizeof v3),
                         NULL);
@@ -210,7 +210,7 @@ static char write_999(struct writer *w, const struct x12_answer_input *in,
                     }
                 }
             }
-            if (x12_set_accepted(t, r)) {
+            if (codec_x12_set_accepted(t, r)) {
                 accepted++;
                 seg(w, "IK5", "A", NULL);
             } else {
@@ -246,7 +246,7 @@ static const char *date_range(const struct writer *w, const char *from, const ch
 
 /* The claims of a group's accepted sets, counted and summed for the 2000B loop. */
 struct totals_277 {
-    const struct x12_837 *first; /* the first accepted set, NULL when none */
+    const struct codec_x12_837 *first; /* the first accepted set, NULL when none */
     int n_acc, n_rej;
     long long amt_acc, amt_rej;
 };
@@ -254,20 +254,20 @@ struct totals_277 {
 /* While one 277CA is written: where, from what, and the HL numbers so far. */
 struct writing_277 {
     struct writer *w;
-    const struct x12_answer_input *in;
+    const struct codec_x12_answer_input *in;
     int hl;          /* the last HL01 written */
     int receiver_hl; /* the 2000B's HL01 */
 };
 
 /* Counts and sums the accepted and rejected claims of group g's accepted sets. */
-static void totals_277(const struct x12_answer_input *in, const struct x12_group *g,
+static void totals_277(const struct codec_x12_answer_input *in, const struct codec_x12_group *g,
                        struct totals_277 *t)
 {
-    const struct x12_interchange *ix = in->ix;
+    const struct codec_x12_interchange *ix = in->ix;
     memset(t, 0, sizeof *t);
     for (int k = 0; k < g->n_sets; k++) {
-        const struct x12_set_result *r = &in->sets[g->first_set + k];
-        if (!x12_set_accepted(&ix->sets[g->first_set + k], r))
+        const struct codec_x12_set_result *r = &in->sets[g->first_set + k];
+        if (!codec_x12_set_accepted(&ix->sets[g->first_set + k], r))
             continue;
         if (!t->first)
             t->first = &r->m;
@@ -284,12 +284,12 @@ static void totals_277(const struct x12_answer_input *in, const struct x12_group
 }
 
 /* ST, BHT, the 2000A source (this payer) and 2000B receiver (submitter) with the totals. */
-static void write_277_head(struct writing_277 *x, const struct x12_group *g,
+static void write_277_head(struct writing_277 *x, const struct codec_x12_group *g,
                            const struct totals_277 *t)
 {
     struct writer *w = x->w;
-    const struct x12_answer_input *in = x->in;
-    const struct x12_837 *first = t->first;
+    const struct codec_x12_answer_input *in = x->in;
+    const struct codec_x12_837 *first = t->first;
     char a[80], b[80], c[80], d[80], trace[32];
     snprintf(trace, sizeof trace, "%s%s", in->control, g->control);
     st(w, "277", "005010X214");
@@ -320,11 +320,11 @@ static void write_277_head(struct writing_277 *x, const struct x12_group *g,
 }
 
 /* The 2000D patient and 2200D claim loops of one claim, under the provider's HL. */
-static void write_277_claim(struct writing_277 *x, const struct x12_claim_in *cl,
-                            const struct x12_claim_result *res, int provider_hl)
+static void write_277_claim(struct writing_277 *x, const struct codec_x12_claim_in *cl,
+                            const struct codec_x12_claim_result *res, int provider_hl)
 {
     struct writer *w = x->w;
-    const struct x12_answer_input *in = x->in;
+    const struct codec_x12_answer_input *in = x->in;
     char a[80], b[80], c[80], d[80], e[80], f[80];
     /* 2000D patient, 2200D the claim. */
     seg(w, "HL", num(++x->hl, a, sizeof a), num(provider_hl, b, sizeof b), "PT", NULL);
@@ -359,10 +359,10 @@ static void write_277_claim(struct writing_277 *x, const struct x12_claim_in *cl
 }
 
 /* The 2000C loop of billing provider p of set r, with its claims; nothing when it has none. */
-static void write_277_provider(struct writing_277 *x, const struct x12_set_result *r, int p)
+static void write_277_provider(struct writing_277 *x, const struct codec_x12_set_result *r, int p)
 {
     struct writer *w = x->w;
-    const struct x12_provider_in *bp = &r->m.providers[p];
+    const struct codec_x12_provider_in *bp = &r->m.providers[p];
     char a[80], b[80], c[80];
     int claims = 0;
     for (int ci = 0; ci < r->m.n_claims; ci++)
@@ -385,8 +385,8 @@ static void write_277_provider(struct writing_277 *x, const struct x12_set_resul
 }
 
 /* The 277CA of one functional group's accepted transaction sets. */
-static void write_277(struct writer *w, const struct x12_answer_input *in,
-                      const struct x12_group *g)
+static void write_277(struct writer *w, const struct codec_x12_answer_input *in,
+                      const struct codec_x12_group *g)
 {
     struct totals_277 t;
     totals_277(in, g, &t);
@@ -395,8 +395,8 @@ static void write_277(struct writer *w, const struct x12_answer_input *in,
     struct writing_277 x = {.w = w, .in = in, .hl = 0};
     write_277_head(&x, g, &t);
     for (int k = 0; k < g->n_sets; k++) {
-        const struct x12_set_result *r = &in->sets[g->first_set + k];
-        if (!x12_set_accepted(&in->ix->sets[g->first_set + k], r))
+        const struct codec_x12_set_result *r = &in->sets[g->first_set + k];
+        if (!codec_x12_set_accepted(&in->ix->sets[g->first_set + k], r))
             continue;
         for (int p = 0; p < r->m.n_providers; p++)
             write_277_provider(&x, r, p);
@@ -404,15 +404,15 @@ static void write_277(struct writer *w, const struct x12_answer_input *in,
     se(w);
 }
 
-char *x12_answer_build(const struct x12_answer_input *in, size_t *len)
+char *codec_x12_answer_build(const struct codec_x12_answer_input *in, size_t *len)
 {
     struct writer w = {.d = in->d};
     strbuf_init(&w.sb);
-    const struct x12_interchange *ix = in->ix;
+    const struct codec_x12_interchange *ix = in->ix;
     isa(&w, ix, in->control, in->date8, in->time4);
     int groups = 0;
     for (int gi = 0; gi < ix->n_groups; gi++) {
-        const struct x12_group *g = &ix->groups[gi];
+        const struct codec_x12_group *g = &ix->groups[gi];
         int ctl = ++groups;
         gs(&w, g, "FA", ctl, in->date8, in->time4, "005010X231A1");
         char code = write_999(&w, in, g);

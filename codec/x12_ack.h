@@ -16,7 +16,7 @@
 #include "model.h"
 
 /* What became of one claim. */
-struct x12_claim_result {
+struct codec_x12_claim_result {
     bool accepted;
     char claim_id[CLAIM_ID_LEN]; /* accepted: REF*1K */
     const char *category;        /* rejected: STC01-1 (A3, A7) */
@@ -27,30 +27,30 @@ struct x12_claim_result {
 
 /* One transaction set: read (m) when its envelope was good, and the claims'
  * results (m.n_claims of them) when it was accepted. */
-struct x12_set_result {
+struct codec_x12_set_result {
     bool read;
-    struct x12_837 m;
-    struct x12_claim_result *claims;
+    struct codec_x12_837 m;
+    struct codec_x12_claim_result *claims;
 };
 
 /* Whether a set is accepted in the 999: its envelope and its segments. */
-bool x12_set_accepted(const struct x12_set *t, const struct x12_set_result *r);
+bool codec_x12_set_accepted(const struct codec_x12_set *t, const struct codec_x12_set_result *r);
 
-struct x12_answer_input {
-    const struct x12_interchange *ix;
-    struct x12_delims d;
-    const struct x12_set_result *sets; /* ix->n_sets of them */
-    const char *control;               /* our ISA13: 9 digits */
-    const char *date8;                 /* CCYYMMDD of the answer */
-    const char *time4;                 /* HHMM */
+struct codec_x12_answer_input {
+    const struct codec_x12_interchange *ix;
+    struct codec_x12_delims d;
+    const struct codec_x12_set_result *sets; /* ix->n_sets of them */
+    const char *control;                     /* our ISA13: 9 digits */
+    const char *date8;                       /* CCYYMMDD of the answer */
+    const char *time4;                       /* HHMM */
 };
 
 /* The answer interchange. Allocates (caller frees); NULL when out of
  * memory. *len its length. */
-char *x12_answer_build(const struct x12_answer_input *in, size_t *len);
+char *codec_x12_answer_build(const struct codec_x12_answer_input *in, size_t *len);
 
 /* The TA1 interchange rejecting ix (ix->ta1_code). Allocates. */
-char *x12_ta1_build(const struct x12_interchange *ix, const struct x12_delims *d,
-                    const char *control, const char *date8, const char *time4, size_t *len);
+char *codec_x12_ta1_build(const struct codec_x12_interchange *ix, const struct codec_x12_delims *d,
+                          const char *control, const char *date8, const char *time4, size_t *len);
 
 #endif

@@ -5,33 +5,32 @@
 #include <stdio.h>
 #include <string.h>
 
-static void prepare(struct holiday_calendar *cal);
+static void prepare(struct calendar *cal);
 
-static void add_fixed(struct holiday_calendar *cal, const char *name, int month, int day,
-                      int from_year)
+static void add_fixed(struct calendar *cal, const char *name, int month, int day, int from_year)
 {
-    struct holiday_rule *r = &cal->rules[cal->n_rules++];
+    struct calendar_rule *r = &cal->rules[cal->n_rules++];
     memset(r, 0, sizeof *r);
     snprintf(r->name, sizeof r->name, "%s", name);
-    r->kind = HOLIDAY_FIXED;
+    r->kind = CALENDAR_FIXED;
     r->month = month;
     r->day = day;
     r->observed = true;
     r->from_year = from_year;
 }
 
-static void add_nth(struct holiday_calendar *cal, const char *name, int month, int weekday, int nth)
+static void add_nth(struct calendar *cal, const char *name, int month, int weekday, int nth)
 {
-    struct holiday_rule *r = &cal->rules[cal->n_rules++];
+    struct calendar_rule *r = &cal->rules[cal->n_rules++];
     memset(r, 0, sizeof *r);
     snprintf(r->name, sizeof r->name, "%s", name);
-    r->kind = HOLIDAY_NTH_WEEKDAY;
+    r->kind = CALENDAR_NTH_WEEKDAY;
     r->month = month;
     r->weekday = weekday;
     r->nth = nth;
 }
 
-void calendar_us_federal(struct holiday_calendar *cal)
+void calendar_us_federal(struct calendar *cal)
 {
     cal->n_rules = 0;
     add_fixed(cal, "New Year's Day", 1, 1, 0);
@@ -48,11 +47,11 @@ void calendar_us_federal(struct holiday_calendar *cal)
     prepare(cal);
 }
 
-bool calendar_rule_date(const struct holiday_rule *r, int year, date_t *out)
+bool calendar_rule_date(const struct calendar_rule *r, int year, date_t *out)
 {
     if (year < DATE_MIN_YEAR || year > DATE_MAX_YEAR || (r->from_year && year < r->from_year))
         return false;
-    if (r->kind == HOLIDAY_FIXED) {
+    if (r->kind == CALENDAR_FIXED) {
         date_t d = date_from_ymd(year, r->month, r->day);
         if (r->observed) {
             int w = date_weekday(d);
@@ -86,7 +85,7 @@ static int cmp_day(const void *a, const void *b)
 }
 
 /* Fills the table of observed holidays of the cached years. */
-static void prepare(struct holiday_calendar *cal)
+static void prepare(struct calendar *cal)
 {
     cal->n_cached = 0;
     for (int y = CALENDAR_CACHE_FIRST_YEAR; y <= CALENDAR_CACHE_LAST_YEAR; y++)
@@ -98,7 +97,7 @@ static void prepare(struct holiday_calendar *cal)
     qsort(cal->cached, (size_t)cal->n_cached, sizeof *cal->cached, cmp_day);
 }
 
-bool calendar_is_holiday(const struct holiday_calendar *cal, date_t d)
+bool calendar_is_holiday(const struct calendar *cal, date_t d)
 {
     int year = date_year(d);
     /* Inside the cached years (an observed date may sit in the year before:
@@ -118,12 +117,12 @@ bool calendar_is_holiday(const struct holiday_calendar *cal, date_t d)
     return false;
 }
 
-bool calendar_is_business_day(const struct holiday_calendar *cal, date_t d)
+bool calendar_is_business_day(const struct calendar *cal, date_t d)
 {
     return !date_is_weekend(d) && !calendar_is_holiday(cal, d);
 }
 
-date_t calendar_add_business_days(const struct holiday_calendar *cal, date_t d, int n)
+date_t calendar_add_business_days(const struct calendar *cal, date_t d, int n)
 {
     while (n > 0) {
         d = date_add_days(d, 1);
@@ -155,7 +154,7 @@ static bool get_int(json_object *obj, const char *key, int lo, int hi, int *out)
     return true;
 }
 
-static int parse_rule(json_object *e, struct holiday_rule *r, int idx, const char *path,
+static int parse_rule(json_object *e, struct calendar_rule *r, int idx, const char *path,
                       char err[CALENDAR_ERR_LEN])
 {
     memset(r, 0, sizeof *r);
@@ -192,7 +191,7 @@ static int parse_rule(json_object *e, struct holiday_rule *r, int idx, const cha
     if (has_day == has_weekday)
         FAIL("needs either \"day\" or \"weekday\" with \"nth\"");
     if (has_day) {
-        r->kind = HOLIDAY_FIXED;
+        r->kind = CALENDAR_FIXED;
         r->observed = true;
         if (!get_int(e, "day", 1, 31, &r->day) ||
             r->day > date_days_in_month(2000, r->month)) /* 2000: a leap year */
@@ -207,7 +206,7 @@ static int parse_rule(json_object *e, struct holiday_rule *r, int idx, const cha
             FAIL("29 February is not a yearly date");
         return 0;
     }
-    r->kind = HOLIDAY_NTH_WEEKDAY;
+    r->kind = CALENDAR_NTH_WEEKDAY;
     if (!json_object_is_type(v, json_type_string) ||
         (r->weekday = weekday_from_name(json_object_get_string(v))) < 0)
         FAIL("\"weekday\" must be a lower-case day name");
@@ -225,7 +224,7 @@ static int parse_rule(json_object *e, struct holiday_rule *r, int idx, const cha
 #undef FAIL
 }
 
-int calendar_load_file(struct holiday_calendar *cal, const char *path, char err[CALENDAR_ERR_LEN])
+int calendar_load_file(struct calendar *cal, const char *path, char err[CALENDAR_ERR_LEN])
 {
     json_object *root = json_object_from_file(path), *list;
     int rc = -1;

@@ -20,7 +20,7 @@ void config_defaults(struct config *cfg)
     snprintf(cfg->appendfsync, sizeof cfg->appendfsync, "always");
     snprintf(cfg->key_prefix, sizeof cfg->key_prefix, "claims:");
     snprintf(cfg->time_zone, sizeof cfg->time_zone, "America/New_York");
-    cfg->role = ROLE_ALL;
+    cfg->role = CONFIG_ROLE_ALL;
     cfg->workers = 2;
     cfg->shards = 0; /* not set: the data's recorded count, else 16 (queue/queue.h) */
     cfg->log_level = LOG_INFO;
@@ -58,24 +58,26 @@ void config_defaults(struct config *cfg)
     snprintf(cfg->payment_cycle.payer_zip, sizeof cfg->payment_cycle.payer_zip, "32301");
     snprintf(cfg->payment_cycle.payer_phone, sizeof cfg->payment_cycle.payer_phone, "8005550100");
     /* docs/configuration.md "rate_limits" gives the reasons for these. */
-    cfg->rate_limits[RATE_MEMBER] = (struct ratelimit_rule){.per_second_milli = 5000, .burst = 20};
-    cfg->rate_limits[RATE_PROVIDER] =
+    cfg->rate_limits[CONFIG_RATE_MEMBER] =
+        (struct ratelimit_rule){.per_second_milli = 5000, .burst = 20};
+    cfg->rate_limits[CONFIG_RATE_PROVIDER] =
         (struct ratelimit_rule){.per_second_milli = 50000, .burst = 200};
-    cfg->rate_limits[RATE_ADDRESS] = (struct ratelimit_rule){.per_second_milli = 1000, .burst = 20};
+    cfg->rate_limits[CONFIG_RATE_ADDRESS] =
+        (struct ratelimit_rule){.per_second_milli = 1000, .burst = 20};
 }
 
-const char *config_rate_class_name(enum rate_class c)
+const char *config_rate_class_name(enum config_rate_class c)
 {
-    static const char *const names[RATE_CLASSES] = {"member", "provider", "staff", "admin",
-                                                    "address"};
-    return c >= 0 && c < RATE_CLASSES ? names[c] : "none";
+    static const char *const names[CONFIG_RATE_CLASSES] = {"member", "provider", "staff", "admin",
+                                                           "address"};
+    return c >= 0 && c < CONFIG_RATE_CLASSES ? names[c] : "none";
 }
 
-const char *config_role_name(enum server_role role)
+const char *config_role_name(enum config_role role)
 {
     switch (role) {
-    case ROLE_INTAKE: return "intake";
-    case ROLE_WORKER: return "worker";
+    case CONFIG_ROLE_INTAKE: return "intake";
+    case CONFIG_ROLE_WORKER: return "worker";
     default: return "all";
     }
 }
@@ -83,11 +85,11 @@ const char *config_role_name(enum server_role role)
 int config_set_role(struct config *cfg, const char *name)
 {
     if (strcmp(name, "all") == 0)
-        cfg->role = ROLE_ALL;
+        cfg->role = CONFIG_ROLE_ALL;
     else if (strcmp(name, "intake") == 0)
-        cfg->role = ROLE_INTAKE;
+        cfg->role = CONFIG_ROLE_INTAKE;
     else if (strcmp(name, "worker") == 0)
-        cfg->role = ROLE_WORKER;
+        cfg->role = CONFIG_ROLE_WORKER;
     else
         return -1;
     return 0;
@@ -511,9 +513,10 @@ static int load_rate_limits(struct config *cfg, json_object *v, const char *path
     json_object_object_foreach(v, name, value)
     {
         int c = 0;
-        while (c < RATE_CLASSES && strcmp(name, config_rate_class_name((enum rate_class)c)) != 0)
+        while (c < CONFIG_RATE_CLASSES &&
+               strcmp(name, config_rate_class_name((enum config_rate_class)c)) != 0)
             c++;
-        if (c == RATE_CLASSES) {
+        if (c == CONFIG_RATE_CLASSES) {
             snprintf(err, CONFIG_ERR_LEN, "%s: unknown key \"rate_limits.%s\"", path, name);
             return -1;
         }
@@ -532,7 +535,7 @@ static int load_payment_cycle(struct config *cfg, json_object *obj, const char *
         snprintf(err, CONFIG_ERR_LEN, "%s: key \"payment_cycle\" must be an object", path);
         return -1;
     }
-    struct payment_cycle_config *pc = &cfg->payment_cycle;
+    struct config_payment_cycle *pc = &cfg->payment_cycle;
     json_object_object_foreach(obj, name, value)
     {
         if (strcmp(name, "time") == 0) {

@@ -16,9 +16,9 @@
 #define CONFIG_PATH_LEN 1024
 #define CONFIG_ERR_LEN 512
 
-enum server_role { ROLE_ALL, ROLE_INTAKE, ROLE_WORKER };
+enum config_role { CONFIG_ROLE_ALL, CONFIG_ROLE_INTAKE, CONFIG_ROLE_WORKER };
 
-struct limits {
+struct config_limits {
     size_t max_body_bytes;     /* 413 above this */
     size_t max_header_bytes;   /* total request header size */
     int read_timeout_seconds;  /* a slow client is cut off after this */
@@ -28,13 +28,13 @@ struct limits {
 };
 
 /* HTTPS on the listener (docs/configuration.md "tls"): both files or neither. */
-struct tls_config {
+struct config_tls {
     char cert_file[CONFIG_PATH_LEN]; /* PEM certificate chain, leaf first; empty: plain HTTP */
     char key_file[CONFIG_PATH_LEN];  /* PEM private key of the certificate */
 };
 
 /* Outbound webhook notifications (docs/webhooks.md). */
-struct webhook_config {
+struct config_webhooks {
     bool enabled; /* run the dispatcher in this process (roles all and intake) */
     int connect_timeout_ms;
     int timeout_ms;      /* a whole request */
@@ -49,7 +49,7 @@ struct webhook_config {
 };
 
 /* People's sign-in sessions (docs/api.md "Accounts and sessions"). */
-struct session_config {
+struct config_sessions {
     int idle_timeout_seconds; /* a session unused this long ends */
     int max_lifetime_seconds; /* and every session ends this long after sign-in */
 };
@@ -57,7 +57,7 @@ struct session_config {
 /* Remittance (docs/configuration.md "payment_cycle", docs/x12.md
  * "Remittance (835)"): when the daily payment cycle runs and who the payer
  * on the 835 is. */
-struct payment_cycle_config {
+struct config_payment_cycle {
     int minute_of_day;      /* UTC minutes after midnight; -1: no scheduled cycle */
     char payer_name[61];    /* N1*PR, PER*BL */
     char payer_id[11];      /* TRN03, ISA06, GS02: "1" and the payer's 9-digit EIN */
@@ -71,7 +71,14 @@ struct payment_cycle_config {
 /* The classes of rate_limits (docs/configuration.md): a bucket per token or
  * session of each role, and per client address for requests answered 401
  * and failed sign-ins. */
-enum rate_class { RATE_MEMBER, RATE_PROVIDER, RATE_STAFF, RATE_ADMIN, RATE_ADDRESS, RATE_CLASSES };
+enum config_rate_class {
+    CONFIG_RATE_MEMBER,
+    CONFIG_RATE_PROVIDER,
+    CONFIG_RATE_STAFF,
+    CONFIG_RATE_ADMIN,
+    CONFIG_RATE_ADDRESS,
+    CONFIG_RATE_CLASSES
+};
 
 struct config {
     char listen_host[256];
@@ -85,7 +92,7 @@ struct config {
     bool rdb_snapshots;
     char key_prefix[64];
     char time_zone[64]; /* IANA name: the plan's calendar (received dates, today) */
-    enum server_role role;
+    enum config_role role;
     int workers;
     enum log_level log_level;
     int redis_timeout_ms;                /* a Redis command not answered by then fails */
@@ -100,12 +107,12 @@ struct config {
     int worker_idle_read_ms;   /* an idle worker's blocking read of the work stream */
     int max_deliveries;        /* deliveries before a claim goes to the dead-letter stream */
     int pend_sweep_seconds;    /* how often expired pended claims are requeued */
-    struct limits limits;
-    struct webhook_config webhooks;
-    struct session_config sessions;
-    struct ratelimit_rule rate_limits[RATE_CLASSES]; /* per_second_milli 0: no limit */
-    struct tls_config tls;
-    struct payment_cycle_config payment_cycle;
+    struct config_limits limits;
+    struct config_webhooks webhooks;
+    struct config_sessions sessions;
+    struct ratelimit_rule rate_limits[CONFIG_RATE_CLASSES]; /* per_second_milli 0: no limit */
+    struct config_tls tls;
+    struct config_payment_cycle payment_cycle;
 };
 
 /* Fills in every default. */
@@ -128,8 +135,8 @@ int config_set_role(struct config *cfg, const char *name);
 int config_parse_time_of_day(const char *text);
 
 /* The role's name in the configuration ("all", "intake", "worker"). */
-const char *config_role_name(enum server_role role);
+const char *config_role_name(enum config_role role);
 /* "member", "provider", "staff", "admin", "address". */
-const char *config_rate_class_name(enum rate_class c);
+const char *config_rate_class_name(enum config_rate_class c);
 
 #endif

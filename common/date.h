@@ -23,15 +23,22 @@ typedef struct {
 /* Buffer size for date_format: "YYYY-MM-DD" and the terminator. */
 #define DATE_STRLEN 11
 
+/* Whether the Gregorian year has 29 February. */
 bool date_is_leap_year(int year);
+/* The number of days of a month (1..12) of a year. */
 int date_days_in_month(int year, int month);
+/* Whether year, month and day name a real calendar day in the range dates cover. */
 bool date_valid_ymd(int year, int month, int day);
 
 /* Builds a date; the caller guarantees date_valid_ymd(year, month, day). */
 date_t date_from_ymd(int year, int month, int day);
+/* Splits a date into year, month (1..12) and day (1..31). */
 void date_to_ymd(date_t d, int *year, int *month, int *day);
+/* The date's year. */
 int date_year(date_t d);
+/* The date's month, 1..12. */
 int date_month(date_t d);
+/* The date's day of the month, 1..31. */
 int date_day(date_t d);
 
 /* Strict "YYYY-MM-DD" (exactly 10 characters, a real day in range).
@@ -40,18 +47,22 @@ bool date_parse(const char *s, date_t *out);
 /* Writes "YYYY-MM-DD" into buf (at least DATE_STRLEN bytes); returns buf. */
 char *date_format(date_t d, char buf[DATE_STRLEN]);
 
+/* The date n days after d (before it for a negative n). */
 static inline date_t date_add_days(date_t d, int32_t n)
 {
     return (date_t){d.days + n};
 }
+/* The number of days from earlier to later (negative when later is earlier). */
 static inline int32_t date_diff_days(date_t later, date_t earlier)
 {
     return later.days - earlier.days;
 }
+/* -1, 0 or 1 as a is before, on or after b. */
 static inline int date_cmp(date_t a, date_t b)
 {
     return (a.days > b.days) - (a.days < b.days);
 }
+/* Whether a and b are the same day. */
 static inline bool date_eq(date_t a, date_t b)
 {
     return a.days == b.days;
@@ -59,6 +70,7 @@ static inline bool date_eq(date_t a, date_t b)
 
 /* 0 = Monday ... 6 = Sunday (ISO 8601 order). */
 int date_weekday(date_t d);
+/* Whether d is a Saturday or a Sunday. */
 static inline bool date_is_weekend(date_t d)
 {
     return date_weekday(d) >= 5;
@@ -110,7 +122,9 @@ void rfc3339_at(long long unix_seconds, char out[32]);
  * milliseconds and in seconds since the epoch, and a monotonic clock in
  * nanoseconds for intervals and latencies. */
 int64_t clock_wall_ms(void);
+/* The wall clock in whole seconds since the epoch. */
 int64_t clock_wall_seconds(void);
+/* The monotonic clock in nanoseconds, for intervals and latencies. */
 uint64_t clock_monotonic_ns(void);
 /* The monotonic clock in milliseconds (rate limits, the token cache). */
 int64_t clock_monotonic_ms(void);

@@ -11,7 +11,7 @@ struct json_object *json_quantity(int64_t milli)
 {
     if (milli % 1000 == 0)
         return json_object_new_int64(milli / 1000);
-    char text[QUANTITY_STRLEN];
-    quantity_format(milli, text);
+    char text[MONEY_QUANTITY_STRLEN];
+    money_quantity_format(milli, text);
     return json_object_new_double_s((double)milli / 1000.0, text);
 }

@@ -1,6 +1,6 @@
 /*
  * Amounts and quantities as json-c numbers (API.md "Conventions"): the
- * number's text is written exactly (money_format, quantity_format) and kept
+ * number's text is written exactly (money_format, money_quantity_format) and kept
  * by json_object_new_double_s, so no floating point rounds what is sent; the
  * double beside it is for other json-c consumers, and nothing here reads it.
  */

@@ -13,6 +13,7 @@ void log_set_level(enum log_level level);
 /* Parses "debug", "info", "warn", "error"; returns -1 for anything else. */
 int log_level_parse(const char *name);
 
+/* Writes one log line on stderr at level (dropped below the set level); never give it PHI. */
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)

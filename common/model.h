@@ -297,6 +297,7 @@ struct member {
  * before it (the first entry's for an earlier date). The record has at least
  * one entry. */
 const struct member_facts *member_facts_on(const struct member *m, date_t on);
+/* The group's facts in force on `on`, as member_facts_on does a member's. */
 const struct group_facts *group_facts_on(const struct group *g, date_t on);
 
 /* The changing facts, as bits of a mask (member_set_facts, group_set_facts). */
@@ -321,15 +322,18 @@ const struct group_facts *group_facts_on(const struct group *g, date_t on);
  */
 int member_set_facts(struct member *m, date_t from, date_t reported_on, unsigned mask,
                      const struct member_facts *values);
+/* Records a dated change of the group's facts, as member_set_facts does a member's; 0, or -1. */
 int group_set_facts(struct group *g, date_t from, date_t reported_on, unsigned mask,
                     const struct group_facts *values);
 
 /* The mask of the facts in which a and b differ. */
 unsigned member_facts_differ(const struct member_facts *a, const struct member_facts *b);
+/* The mask of the group facts in which a and b differ. */
 unsigned group_facts_differ(const struct group_facts *a, const struct group_facts *b);
 
 /* Sets a record's history to one entry holding `facts` from the beginning. */
 void member_set_initial_facts(struct member *m, const struct member_facts *facts);
+/* Sets a group's history to one entry holding `facts` from the beginning. */
 void group_set_initial_facts(struct group *g, const struct group_facts *facts);
 
 /* COBRA applies to groups of 20 or more employees (manual § IV "COBRA
@@ -410,6 +414,7 @@ struct plan {
 void plan_free(struct plan *plan);
 /* Binary search in the sorted fee schedule / formulary; NULL when absent. */
 const struct fee_entry *plan_fee_lookup(const struct plan *plan, const char *procedure_code);
+/* The formulary entry of an NDC (binary search); NULL when absent. */
 const struct formulary_entry *plan_formulary_lookup(const struct plan *plan, const char *ndc);
 
 #endif

@@ -114,13 +114,13 @@ bool money_parse_stored(const char *p, cents_t *out)
     return true;
 }
 
-char *quantity_format(int64_t milli, char buf[QUANTITY_STRLEN])
+char *money_quantity_format(int64_t milli, char buf[MONEY_QUANTITY_STRLEN])
 {
     if (milli % 1000 == 0) {
-        snprintf(buf, QUANTITY_STRLEN, "%lld", (long long)(milli / 1000));
+        snprintf(buf, MONEY_QUANTITY_STRLEN, "%lld", (long long)(milli / 1000));
         return buf;
     }
-    int n = snprintf(buf, QUANTITY_STRLEN, "%lld.%03lld", (long long)(milli / 1000),
+    int n = snprintf(buf, MONEY_QUANTITY_STRLEN, "%lld.%03lld", (long long)(milli / 1000),
                      (long long)(milli % 1000));
     while (n > 0 && buf[n - 1] == '0')
         buf[--n] = '\0'; /* "2.500" -> "2.5" */

@@ -31,12 +31,12 @@ char *money_format(cents_t amount, char buf[MONEY_STRLEN]);
  * (money_parse). Returns true on success. */
 bool money_parse_stored(const char *text, cents_t *out);
 
-/* Buffer size for quantity_format. */
-#define QUANTITY_STRLEN 32
+/* Buffer size for money_quantity_format. */
+#define MONEY_QUANTITY_STRLEN 32
 
 /* Writes a quantity held in thousandths without trailing zeros ("30", "2.5",
  * "0.125") into buf; returns buf. The text is also a valid JSON number. */
-char *quantity_format(int64_t milli, char buf[QUANTITY_STRLEN]);
+char *money_quantity_format(int64_t milli, char buf[MONEY_QUANTITY_STRLEN]);
 
 /* percent% of amount, rounded half-up to the cent (RULES.md § 7).
  * amount >= 0, 0 <= percent <= 100. */
@@ -46,10 +46,12 @@ cents_t money_percent(cents_t amount, int percent);
  * proportional allocation and unit price × fractional quantity. */
 cents_t money_mul_div(cents_t a, int64_t num, int64_t den);
 
+/* The smaller of two amounts. */
 static inline cents_t money_min(cents_t a, cents_t b)
 {
     return a < b ? a : b;
 }
+/* The larger of two amounts. */
 static inline cents_t money_max(cents_t a, cents_t b)
 {
     return a > b ? a : b;

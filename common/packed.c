@@ -104,8 +104,8 @@ static struct packer *thread_packer(void)
     if (deflateInit2(&pk->primed, PACK_LEVEL, Z_DEFLATED, PACK_WINDOW_BITS, PACK_MEM_LEVEL,
                      Z_DEFAULT_STRATEGY) != Z_OK)
         return NULL;
-    if (deflateSetDictionary(&pk->primed, (const Bytef *)packed_dictionary_v1,
-                             packed_dictionary_v1_len) != Z_OK) {
+    if (deflateSetDictionary(&pk->primed, (const Bytef *)packed_dict_v1, packed_dict_v1_len) !=
+        Z_OK) {
         deflateEnd(&pk->primed);
         return NULL;
     }
@@ -182,8 +182,7 @@ static int inflate_all(const char *in, size_t len, char **out, size_t *out_len)
         z.avail_out = (uInt)(cap - used - 1);
         rc = inflate(&z, Z_NO_FLUSH);
         if (rc == Z_NEED_DICT)
-            rc = inflateSetDictionary(&z, (const Bytef *)packed_dictionary_v1,
-                                      packed_dictionary_v1_len) == Z_OK
+            rc = inflateSetDictionary(&z, (const Bytef *)packed_dict_v1, packed_dict_v1_len) == Z_OK
                      ? Z_OK
                      : Z_DATA_ERROR;
         used = cap - 1 - z.avail_out;

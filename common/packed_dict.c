@@ -7,7 +7,7 @@
  */
 #include "packed_dict.h"
 
-const char packed_dictionary_v1[] =
+const char packed_dict_v1[] =
     "{\"decision\":{\"outcome\":\"approved\",\"cob_position\":\"primary\",\"total_charge\":62."
     "03,\"allowed\":3.60,\"plan_paid\":0.00,\"patient_responsibility\":62.03,\"payee\":\"membe"
     "r\",\"codes\":[{\"group\":\"PR\",\"carc\":\"45\",\"amount\":58.43},{\"group\":\"PR\",\"ca"
@@ -243,4 +243,4 @@ const char packed_dictionary_v1[] =
     "er ID, the lines you disagree with and why, and include copies of any bills, records or l"
     "etters that support your appeal. You may ask for copies of the documents used to decide y"
     "our claim, free of charge.\"}}";
-const unsigned packed_dictionary_v1_len = sizeof packed_dictionary_v1 - 1;
+const unsigned packed_dict_v1_len = sizeof packed_dict_v1 - 1;

@@ -2,7 +2,7 @@
 #ifndef CLAIMS_PACKED_DICT_H
 #define CLAIMS_PACKED_DICT_H
 
-extern const char packed_dictionary_v1[];
-extern const unsigned packed_dictionary_v1_len;
+extern const char packed_dict_v1[];
+extern const unsigned packed_dict_v1_len;
 
 #endif

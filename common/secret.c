@@ -16,18 +16,18 @@ int secret_random_bytes(unsigned char *out, size_t n)
     return 0;
 }
 
-int invitation_code_new(char out[INVITATION_CODE_LEN + 1])
+int secret_invitation_code_new(char out[SECRET_INVITATION_CODE_LEN + 1])
 {
     static const char digits[] = "0123456789abcdef";
     unsigned char b[32];
     if (secret_random_bytes(b, sizeof b) != 0)
         return -1;
-    memcpy(out, INVITATION_PREFIX, 4);
+    memcpy(out, SECRET_INVITATION_PREFIX, 4);
     for (size_t i = 0; i < sizeof b; i++) {
         out[4 + 2 * i] = digits[b[i] >> 4];
         out[5 + 2 * i] = digits[b[i] & 15];
     }
-    out[INVITATION_CODE_LEN] = '\0';
+    out[SECRET_INVITATION_CODE_LEN] = '\0';
     explicit_bzero(b, sizeof b);
     return 0;
 }

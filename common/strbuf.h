@@ -20,6 +20,7 @@ struct strbuf {
     bool failed;
 };
 
+/* Starts an empty buffer that owns nothing. */
 static inline void strbuf_init(struct strbuf *sb)
 {
     sb->buf = NULL;
@@ -30,6 +31,7 @@ static inline void strbuf_init(struct strbuf *sb)
 /* Makes room for `more` bytes and the NUL; false (and failed) when it cannot. */
 bool strbuf_grow(struct strbuf *sb, size_t more);
 
+/* Appends n bytes of s (the buffer fails when out of memory). */
 static inline void strbuf_append(struct strbuf *sb, const char *s, size_t n)
 {
     if (sb->len + n + 1 > sb->cap && !strbuf_grow(sb, n))
@@ -39,11 +41,13 @@ static inline void strbuf_append(struct strbuf *sb, const char *s, size_t n)
     sb->buf[sb->len] = '\0';
 }
 
+/* Appends the NUL-terminated s. */
 static inline void strbuf_append_str(struct strbuf *sb, const char *s)
 {
     strbuf_append(sb, s, strlen(s));
 }
 
+/* Appends one byte. */
 static inline void strbuf_append_char(struct strbuf *sb, char c)
 {
     strbuf_append(sb, &c, 1);
@@ -57,6 +61,7 @@ void strbuf_append_int(struct strbuf *sb, int64_t n);
  * every other byte (UTF-8 included) as is. */
 void strbuf_append_json_string(struct strbuf *sb, const char *s, size_t n);
 
+/* Whether an allocation failed (the text is lost then). */
 static inline bool strbuf_failed(const struct strbuf *sb)
 {
     return sb->failed;
@@ -66,39 +71,7 @@ static inline bool strbuf_failed(const struct strbuf *sb)
  * is freed then) or nothing was appended. The buffer is empty afterwards. */
 char *strbuf_take(struct strbuf *sb);
 
+/* Frees the text and leaves the buffer empty. */
 void strbuf_free(struct strbuf *sb);
-
-/*
- * A JSON writer on a strbuf that writes what json-c's
- * json_object_to_json_string_ext(tree, JSON_C_TO_STRING_PLAIN [|
- * JSON_C_TO_STRING_NOSLASHESCAPE]) writes for the same tree, byte for byte:
- * no blanks, members in the order written, "/" written as "\/" unless
- * escape_slash is false. For records written once and never read back here
- * (the worker's decision and EOB), without building the tree. Every value
- * takes the member's key, or NULL inside an array.
- */
-struct json_writer {
-    struct strbuf sb;
-    bool escape_slash;
-    bool comma; /* a value was written at this level: the next one needs "," */
-};
-
-static inline void json_writer_init(struct json_writer *w, bool escape_slash)
-{
-    strbuf_init(&w->sb);
-    w->escape_slash = escape_slash;
-    w->comma = false;
-}
-
-/* The separator and the key ("key":) before a value. */
-void json_writer_key(struct json_writer *w, const char *key);
-void json_writer_string(struct json_writer *w, const char *key, const char *s);
-/* text as is: a number's text, or a value already written as JSON. */
-void json_writer_raw(struct json_writer *w, const char *key, const char *text);
-void json_writer_int(struct json_writer *w, const char *key, int64_t v);
-void json_writer_bool(struct json_writer *w, const char *key, bool v);
-void json_writer_null(struct json_writer *w, const char *key);
-void json_writer_open(struct json_writer *w, const char *key, char bracket); /* '{' or '[' */
-void json_writer_close(struct json_writer *w, char bracket);                 /* '}' or ']' */
 
 #endif

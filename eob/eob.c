@@ -11,7 +11,7 @@
 #include "eob/eob.h"
 #include "eob/eob_internal.h"
 #include "json_values.h"
-#include "strbuf.h"
+#include "json_writer.h"
 
 /* ---- Standing ---- */
 
@@ -593,8 +593,8 @@ static void text_remarks(struct json_writer *w, const char (*codes)[ADJ_CODE_LEN
 /* A quantity's text: 30000 -> 30, 2500 -> 2.5. */
 static void text_quantity(struct json_writer *w, const char *key, int64_t milli)
 {
-    char buf[QUANTITY_STRLEN];
-    json_writer_raw(w, key, quantity_format(milli, buf));
+    char buf[MONEY_QUANTITY_STRLEN];
+    json_writer_raw(w, key, money_quantity_format(milli, buf));
 }
 
 static void text_line(struct json_writer *w, const struct eob_inputs *in, int i)

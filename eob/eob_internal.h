@@ -20,20 +20,28 @@ struct eob_buf {
     bool failed;
 };
 
+/* Appends the NUL-terminated s. */
 void eob_buf_add(struct eob_buf *b, const char *s);
+/* Appends n bytes of s. */
 void eob_buf_addn(struct eob_buf *b, const char *s, size_t n);
+/* Appends printf-formatted text. */
 void eob_buf_addf(struct eob_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Appends s with & < > " ' replaced by character references. */
 void eob_buf_add_escaped(struct eob_buf *b, const char *s);
 /* The string (caller frees), or NULL after a failure (the buffer is freed). */
 char *eob_buf_finish(struct eob_buf *b);
+/* Frees the string and leaves the buffer empty. */
 void eob_buf_free(struct eob_buf *b);
 
 /* Record readers: NULL / false when the member is absent or of another type. */
 struct json_object *eob_get(const struct json_object *obj, const char *key, enum json_type type);
+/* The member key's string (borrowed); NULL when absent or not a string. */
 const char *eob_get_str(const struct json_object *obj, const char *key);
+/* The member key's amount in cents into *out; false when absent or not an amount. */
 bool eob_get_money(const struct json_object *obj, const char *key, cents_t *out);
+/* The member key's integer into *out; false when absent or not an integer. */
 bool eob_get_int(const struct json_object *obj, const char *key, int64_t *out);
+/* The member key's boolean into *out; false when absent or not a boolean. */
 bool eob_get_bool(const struct json_object *obj, const char *key, bool *out);
 
 #endif

@@ -9,22 +9,22 @@
 
 #define MAX_ADJ 64 /* adjustments of one claim or line, by group and CARC */
 
-const char *x835_amount(cents_t amount, char buf[X835_AMOUNT_LEN])
+const char *eob_x835_amount(cents_t amount, char buf[EOB_X835_AMOUNT_LEN])
 {
     bool negative = amount < 0;
     unsigned long long a =
         negative ? 0ULL - (unsigned long long)amount : (unsigned long long)amount;
     unsigned long long whole = a / 100, cents = a % 100;
     if (cents == 0)
-        snprintf(buf, X835_AMOUNT_LEN, "%s%llu", negative ? "-" : "", whole);
+        snprintf(buf, EOB_X835_AMOUNT_LEN, "%s%llu", negative ? "-" : "", whole);
     else if (cents % 10 == 0)
-        snprintf(buf, X835_AMOUNT_LEN, "%s%llu.%llu", negative ? "-" : "", whole, cents / 10);
+        snprintf(buf, EOB_X835_AMOUNT_LEN, "%s%llu.%llu", negative ? "-" : "", whole, cents / 10);
     else
-        snprintf(buf, X835_AMOUNT_LEN, "%s%llu.%02llu", negative ? "-" : "", whole, cents);
+        snprintf(buf, EOB_X835_AMOUNT_LEN, "%s%llu.%02llu", negative ? "-" : "", whole, cents);
     return buf;
 }
 
-const char *x835_claim_status(const struct json_object *decision)
+const char *eob_x835_claim_status(const struct json_object *decision)
 {
     const char *outcome = eob_get_str(decision, "outcome");
     if (outcome && strcmp(outcome, "denied") == 0)
@@ -33,7 +33,7 @@ const char *x835_claim_status(const struct json_object *decision)
     return cob && strcmp(cob, "secondary") == 0 ? "2" : "1";
 }
 
-const char *x835_patient_control_number(const struct json_object *claim)
+const char *eob_x835_patient_control_number(const struct json_object *claim)
 {
     struct json_object *sub = eob_get(claim, "submitted", json_type_object);
     const char *pcn = eob_get_str(sub, "patient_control_number");
@@ -79,8 +79,8 @@ static void el(struct w *w, const char *v, size_t max)
 
 static void el_amount(struct w *w, cents_t amount)
 {
-    char buf[X835_AMOUNT_LEN];
-    el(w, x835_amount(amount, buf), 18);
+    char buf[EOB_X835_AMOUNT_LEN];
+    el(w, eob_x835_amount(amount, buf), 18);
 }
 
 static void end(struct w *w)
@@ -214,7 +214,8 @@ struct claim_in {
 
 /* Reads the stored claim into c: false with the error when it is not
  * readable, not final, or its decision and submission lines differ. */
-static bool read_claim(const struct json_object *claim, struct claim_in *c, char err[X835_ERR_LEN])
+static bool read_claim(const struct json_object *claim, struct claim_in *c,
+                       char err[EOB_X835_ERR_LEN])
 {
     c->id = eob_get_str(claim, "claim_id");
     c->sub = eob_get(claim, "submitted", json_type_object);
@@ -226,17 +227,17 @@ static bool read_claim(const struct json_object *claim, struct claim_in *c, char
         !eob_get_money(c->dec, "total_charge", &c->charge) ||
         !eob_get_money(c->dec, "plan_paid", &c->paid) ||
         !eob_get_money(c->dec, "patient_responsibility", &c->patient)) {
-        snprintf(err, X835_ERR_LEN, "claim %.40s: the stored record is not readable",
+        snprintf(err, EOB_X835_ERR_LEN, "claim %.40s: the stored record is not readable",
                  c->id ? c->id : "?");
         return false;
     }
     if (strcmp(outcome, "approved") != 0 && strcmp(outcome, "denied") != 0) {
-        snprintf(err, X835_ERR_LEN, "claim %.40s is not final", c->id);
+        snprintf(err, EOB_X835_ERR_LEN, "claim %.40s is not final", c->id);
         return false;
     }
     c->n_lines = json_object_array_length(c->dlines);
     if (c->n_lines != json_object_array_length(c->slines)) {
-        snprintf(err, X835_ERR_LEN, "claim %.40s: decision and submission lines differ", c->id);
+        snprintf(err, EOB_X835_ERR_LEN, "claim %.40s: decision and submission lines differ", c->id);
         return false;
     }
     return true;
@@ -245,7 +246,7 @@ static bool read_claim(const struct json_object *claim, struct claim_in *c, char
 /* Claim-level CAS: the decision's codes less what its lines carry; false
  * with the error when the codes are not readable. */
 static bool claim_adjustments(const struct claim_in *c, struct adj *adj, int *n_adj,
-                              char err[X835_ERR_LEN])
+                              char err[EOB_X835_ERR_LEN])
 {
     *n_adj = 0;
     bool ok = add_codes(eob_get(c->dec, "codes", json_type_array), adj, n_adj, 1);
@@ -253,7 +254,7 @@ static bool claim_adjustments(const struct claim_in *c, struct adj *adj, int *n_
         ok = add_codes(eob_get(json_object_array_get_idx(c->dlines, i), "codes", json_type_array),
                        adj, n_adj, -1);
     if (!ok)
-        snprintf(err, X835_ERR_LEN, "claim %.40s: unreadable adjustment codes", c->id);
+        snprintf(err, EOB_X835_ERR_LEN, "claim %.40s: unreadable adjustment codes", c->id);
     return ok;
 }
 
@@ -262,8 +263,8 @@ static void write_claim_head(struct w *w, const struct json_object *claim, const
                              const struct adj *adj, int n_adj)
 {
     seg(w, "CLP");
-    el(w, x835_patient_control_number(claim), 38);
-    el(w, x835_claim_status(c->dec), 2);
+    el(w, eob_x835_patient_control_number(claim), 38);
+    el(w, eob_x835_claim_status(c->dec), 2);
     el_amount(w, c->charge);
     el_amount(w, c->paid);
     el_amount(w, c->patient);
@@ -335,7 +336,7 @@ static void write_svc(struct w *w, const struct json_object *sl, const char *cod
 /* Line i's loop 2110: SVC, DTM, CAS, REF, AMT, LQ; false with the error
  * when the line is not readable. */
 static bool write_service_line(struct w *w, const struct claim_in *c, size_t i,
-                               char err[X835_ERR_LEN])
+                               char err[EOB_X835_ERR_LEN])
 {
     struct json_object *dl = json_object_array_get_idx(c->dlines, i);
     struct json_object *sl = json_object_array_get_idx(c->slines, i);
@@ -344,13 +345,14 @@ static bool write_service_line(struct w *w, const struct claim_in *c, size_t i,
     const char *date = eob_get_str(dl, "service_date");
     if (!code || !date || !eob_get_money(dl, "charge", &lcharge) ||
         !eob_get_money(dl, "plan_paid", &lpaid) || !eob_get_money(dl, "allowed", &allowed)) {
-        snprintf(err, X835_ERR_LEN, "claim %.40s: line %zu is not readable", c->id, i + 1);
+        snprintf(err, EOB_X835_ERR_LEN, "claim %.40s: line %zu is not readable", c->id, i + 1);
         return false;
     }
     struct adj line_adj[MAX_ADJ];
     int n_line_adj = 0;
     if (!add_codes(eob_get(dl, "codes", json_type_array), line_adj, &n_line_adj, 1)) {
-        snprintf(err, X835_ERR_LEN, "claim %.40s: line %zu codes are not readable", c->id, i + 1);
+        snprintf(err, EOB_X835_ERR_LEN, "claim %.40s: line %zu codes are not readable", c->id,
+                 i + 1);
         return false;
     }
     write_svc(w, sl, code, lcharge, lpaid);
@@ -378,7 +380,7 @@ static bool write_service_line(struct w *w, const struct claim_in *c, size_t i,
 /* One claim's loop 2100 and its lines; *paid_out is its payment. False
  * with the error when the stored claim cannot be written. */
 static bool write_claim(struct w *w, const struct json_object *claim, cents_t *paid_out,
-                        char err[X835_ERR_LEN])
+                        char err[EOB_X835_ERR_LEN])
 {
     struct claim_in c;
     if (!read_claim(claim, &c, err))
@@ -400,7 +402,8 @@ static bool write_claim(struct w *w, const struct json_object *claim, cents_t *p
 
 /* The payment's total, Σ of its claims' plan_paid; false with the error
  * when a stored claim is not readable. */
-static bool payment_total(const struct x835_payment *p, cents_t *total, char err[X835_ERR_LEN])
+static bool payment_total(const struct eob_x835_payment *p, cents_t *total,
+                          char err[EOB_X835_ERR_LEN])
 {
     *total = 0;
     for (size_t i = 0; i < p->n_claims; i++) {
@@ -408,7 +411,7 @@ static bool payment_total(const struct x835_payment *p, cents_t *total, char err
         struct json_object *dec = eob_get(p->claims[i], "decision", json_type_object);
         if (!eob_get_money(dec, "plan_paid", &paid)) {
             const char *id = eob_get_str(p->claims[i], "claim_id");
-            snprintf(err, X835_ERR_LEN, "claim %.40s: the stored record is not readable",
+            snprintf(err, EOB_X835_ERR_LEN, "claim %.40s: the stored record is not readable",
                      id ? id : "?");
             return false;
         }
@@ -418,7 +421,7 @@ static bool payment_total(const struct x835_payment *p, cents_t *total, char err
 }
 
 /* ST, BPR, TRN and the production date's DTM. */
-static void write_payment_head(struct w *w, const struct x835_payment *p, const char *payer_id,
+static void write_payment_head(struct w *w, const struct eob_x835_payment *p, const char *payer_id,
                                const char *st, const char *d8, cents_t total)
 {
     w->segments = 0;
@@ -450,7 +453,7 @@ static void write_payment_head(struct w *w, const struct x835_payment *p, const 
 }
 
 /* The payer (loop 1000A): N1, N3, N4, PER. */
-static void write_payer(struct w *w, const struct x835_payer *payer)
+static void write_payer(struct w *w, const struct eob_x835_payer *payer)
 {
     seg(w, "N1");
     el(w, "PR", 2);
@@ -473,7 +476,7 @@ static void write_payer(struct w *w, const struct x835_payer *payer)
 }
 
 /* The payee (loop 1000B, N1) and the header number (LX) when there are claims. */
-static void write_payee(struct w *w, const struct x835_payment *p)
+static void write_payee(struct w *w, const struct eob_x835_payment *p)
 {
     struct json_object *sub0 =
         p->n_claims ? eob_get(p->claims[0], "submitted", json_type_object) : NULL;
@@ -492,8 +495,9 @@ static void write_payee(struct w *w, const struct x835_payment *p)
 
 /* One payment's transaction set, ST to SE; false with the error when a
  * stored claim cannot be written. */
-static bool write_payment(struct w *w, const struct x835_interchange *ix,
-                          const struct x835_payment *p, int st_number, char err[X835_ERR_LEN])
+static bool write_payment(struct w *w, const struct eob_x835_interchange *ix,
+                          const struct eob_x835_payment *p, int st_number,
+                          char err[EOB_X835_ERR_LEN])
 {
     cents_t total;
     if (!payment_total(p, &total, err))
@@ -531,11 +535,11 @@ static void add_fixed(struct eob_buf *b, const char *v, size_t width)
         eob_buf_add(b, " ");
 }
 
-char *x835_build(const struct x835_interchange *ix, char err[X835_ERR_LEN])
+char *eob_x835_build(const struct eob_x835_interchange *ix, char err[EOB_X835_ERR_LEN])
 {
     if (ix->control_number < 1 || ix->control_number > 999999999 || !ix->created_at ||
         strlen(ix->created_at) < 16) {
-        snprintf(err, X835_ERR_LEN, "bad interchange header");
+        snprintf(err, EOB_X835_ERR_LEN, "bad interchange header");
         return NULL;
     }
     const char *t = ix->created_at; /* YYYY-MM-DDTHH:MM */
@@ -570,6 +574,6 @@ char *x835_build(const struct x835_interchange *ix, char err[X835_ERR_LEN])
     eob_buf_addf(&w.b, "GE*%zu*%s~\nIEA*1*%s~\n", ix->n_payments, gs_ctl, ctl);
     char *out = eob_buf_finish(&w.b);
     if (!out)
-        snprintf(err, X835_ERR_LEN, "out of memory");
+        snprintf(err, EOB_X835_ERR_LEN, "out of memory");
     return out;
 }

@@ -17,7 +17,7 @@
 #include "money.h"
 
 /* The payer (the plan administrator): configuration payment_cycle. */
-struct x835_payer {
+struct eob_x835_payer {
     const char *name;               /* N1*PR */
     const char *id;                 /* TRN03: "1" and the 9-digit EIN; ISA06/GS02 */
     const char *address;            /* N3 */
@@ -28,7 +28,7 @@ struct x835_payer {
 /* One payment: a cycle's claims for one payee. Each claim is the claim as
  * read back (API.md): {"claim_id", "submitted": {…}, "decision": {…}}; the
  * payee name is the first claim's provider.name. */
-struct x835_payment {
+struct eob_x835_payment {
     const char *trace; /* TRN02: unique per payment */
     const char *date;  /* YYYY-MM-DD: BPR16 payment date, DTM*405 production date */
     const char *npi;   /* N1*PE XX */
@@ -36,33 +36,34 @@ struct x835_payment {
     size_t n_claims;
 };
 
-struct x835_interchange {
-    const struct x835_payer *payer;
+struct eob_x835_interchange {
+    const struct eob_x835_payer *payer;
     const char *receiver;   /* ISA08/GS03: the payee's NPI */
     long control_number;    /* ISA13, GS06: 1..999999999 */
     const char *created_at; /* RFC 3339 UTC: ISA09/10, GS04/05 */
-    const struct x835_payment *payments;
+    const struct eob_x835_payment *payments;
     size_t n_payments;
 };
 
-#define X835_ERR_LEN 160
+#define EOB_X835_ERR_LEN 160
 
 /* The interchange text (the caller frees it), or NULL with the reason in
  * err (a claim that is not final, an unreadable record, out of memory). The
  * reason names the claim id, never PHI. */
-char *x835_build(const struct x835_interchange *ix, char err[X835_ERR_LEN]);
+char *eob_x835_build(const struct eob_x835_interchange *ix, char err[EOB_X835_ERR_LEN]);
 
 /* An amount as an X12 decimal (R): no trailing zeros after the point and
  * no point for whole dollars ("150", "150.5", "0.25", "-3"). */
-#define X835_AMOUNT_LEN 24
-const char *x835_amount(cents_t amount, char buf[X835_AMOUNT_LEN]);
+#define EOB_X835_AMOUNT_LEN 24
+/* Writes amount as an X12 decimal into buf and returns buf. */
+const char *eob_x835_amount(cents_t amount, char buf[EOB_X835_AMOUNT_LEN]);
 
 /* CLP02 for a decision: "1" processed as primary, "2" as secondary, "4"
  * denied. ("22", a reversal, comes with corrections: issue 14.) */
-const char *x835_claim_status(const struct json_object *decision);
+const char *eob_x835_claim_status(const struct json_object *decision);
 
 /* The patient control number of a claim (CLP01): the submission's
  * patient_control_number (CLM01 of an 837), else the claim id. */
-const char *x835_patient_control_number(const struct json_object *claim);
+const char *eob_x835_patient_control_number(const struct json_object *claim);
 
 #endif

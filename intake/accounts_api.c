@@ -60,7 +60,7 @@ static int random_base64url(char out[SESSION_ID_LEN + 1])
 
 static bool valid_code_shape(const char *s)
 {
-    if (strlen(s) != INVITATION_CODE_LEN || strncmp(s, INVITATION_PREFIX, 4) != 0)
+    if (strlen(s) != SECRET_INVITATION_CODE_LEN || strncmp(s, SECRET_INVITATION_PREFIX, 4) != 0)
         return false;
     for (const char *p = s + 4; *p; p++)
         if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
@@ -105,7 +105,7 @@ struct invite_state {
     enum auth_role role;
     char member_id[ID_LEN];
     char npi[NPI_LEN];
-    char code[INVITATION_CODE_LEN + 1];
+    char code[SECRET_INVITATION_CODE_LEN + 1];
     char expires_at[32];
 };
 
@@ -142,19 +142,19 @@ static void on_invite_stored(enum queue_status status, void *arg)
 static void invite_store(struct call *call)
 {
     struct invite_state *is = call->state;
-    if (invitation_code_new(is->code) != 0) {
+    if (secret_invitation_code_new(is->code) != 0) {
         call_error(call, 500, "internal", "no randomness available");
         return;
     }
     long long now = (long long)clock_wall_ms();
     char created_at[32], hash[TOKEN_HASH_HEX_LEN];
     rfc3339_at_ms(now, created_at);
-    rfc3339_at_ms(now + INVITATION_TTL_SECONDS * 1000LL, is->expires_at);
+    rfc3339_at_ms(now + SECRET_INVITATION_TTL_SECONDS * 1000LL, is->expires_at);
     token_hash_hex(is->code, strlen(is->code), hash);
     if (accounts_invitation_store_async(call->app->redis, call->app->cfg.key_prefix, hash,
                                         auth_role_name(is->role), is->member_id, is->npi,
-                                        created_at, call->who.token_id, INVITATION_TTL_SECONDS,
-                                        on_invite_stored, call) != 0)
+                                        created_at, call->who.token_id,
+                                        SECRET_INVITATION_TTL_SECONDS, on_invite_stored, call) != 0)
         call_unavailable(call);
 }
 
@@ -448,7 +448,7 @@ static void start_session(struct call *call)
         call_error(call, 500, "internal", "no randomness available");
         return;
     }
-    const struct session_config *cfg = &call->app->cfg.sessions;
+    const struct config_sessions *cfg = &call->app->cfg.sessions;
     long long now = (long long)clock_wall_ms();
     snprintf(s->account_id, sizeof s->account_id, "%s", ss->rec.account_id);
     snprintf(s->role, sizeof s->role, "%s", ss->rec.role);

@@ -567,11 +567,11 @@ static void rate_limited(struct call *call, int retry_after_s)
 
 bool call_limit_principal(struct call *call)
 {
-    static const enum rate_class of_role[] = {
-        [AUTH_MEMBER] = RATE_MEMBER,
-        [AUTH_PROVIDER] = RATE_PROVIDER,
-        [AUTH_STAFF] = RATE_STAFF,
-        [AUTH_ADMIN] = RATE_ADMIN,
+    static const enum config_rate_class of_role[] = {
+        [AUTH_MEMBER] = CONFIG_RATE_MEMBER,
+        [AUTH_PROVIDER] = CONFIG_RATE_PROVIDER,
+        [AUTH_STAFF] = CONFIG_RATE_STAFF,
+        [AUTH_ADMIN] = CONFIG_RATE_ADMIN,
     };
     enum auth_role role = call->who.role;
     if (role < AUTH_MEMBER || role > AUTH_ADMIN)
@@ -612,7 +612,7 @@ bool call_limit_address(struct call *call)
     address_key(call->req->peer, key, sizeof key);
     int retry_after = 0;
     int64_t now = clock_monotonic_ms();
-    if (ratelimit_take(call->app->ratelimit, RATE_ADDRESS, key, now, &retry_after))
+    if (ratelimit_take(call->app->ratelimit, CONFIG_RATE_ADDRESS, key, now, &retry_after))
         return true;
     log_rate_limited(call, "address", "-", now);
     rate_limited(call, retry_after);

@@ -53,14 +53,17 @@ struct call {
     void (*state_free)(void *state);
 };
 
+/* The API's name of a role ("member", "provider", "staff", "admin"), a static string. */
 const char *auth_role_name(enum auth_role role);
 /* "member", "provider", "staff", "admin" → role; AUTH_NONE otherwise. */
 enum auth_role auth_role_parse(const char *name);
+/* Whether the caller is staff or an admin. */
 static inline bool auth_is_staff(const struct principal *who)
 {
     return who->role == AUTH_STAFF || who->role == AUTH_ADMIN;
 }
 
+/* A call for a request (owned by the caller until it is answered); NULL when out of memory. */
 struct call *call_new(struct http_request *req, struct app *app);
 
 /* Reads the bearer token, looks it up (by its hash) and calls next with
@@ -79,12 +82,15 @@ void call_authenticate(struct call *call, call_fn next);
  * bucket of the client's address, for a request answered 401 and a failed
  * sign-in (call it before answering the failure). */
 bool call_limit_principal(struct call *call);
+/* Takes a request from the client address's bucket; false (answered 429, freed) when empty. */
 bool call_limit_address(struct call *call);
 
 /* Answers and frees the call. call_json takes ownership of body. */
 void call_json(struct call *call, int status, struct json_object *body);
+/* Answers with len bytes of body (the caller keeps body) as content_type, and frees the call. */
 void call_respond(struct call *call, int status, const char *content_type, const char *body,
                   size_t len);
+/* Answers status with an error body in API.md's shape (code, message), and frees the call. */
 void call_error(struct call *call, int status, const char *code, const char *message);
 /* 400 invalid_json / 422 validation_failed with the field list. */
 void call_invalid(struct call *call, int status, const char *message,
@@ -93,6 +99,7 @@ void call_invalid(struct call *call, int status, const char *message,
 void call_unavailable(struct call *call);
 /* 404 not_found: also the answer for another party's claim (API.md). */
 void call_not_found(struct call *call);
+/* Answers 403 forbidden, and frees the call. */
 void call_forbidden(struct call *call);
 /* 500 internal "out of memory". */
 void call_out_of_memory(struct call *call);

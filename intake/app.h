@@ -20,7 +20,7 @@ struct token_sub;
 
 struct app {
     struct config cfg;
-    struct holiday_calendar calendar;
+    struct calendar calendar;
     struct redis_address redis_addr;
     struct event_base *base;
     struct rconn *redis;

@@ -593,7 +593,7 @@ void appeal_overturn_redecide(struct call *call, const char *claim_id, const cha
      * "Decision outcomes"): each line at its allowed amount, also one the
      * rules denied. */
     s->review.action = ADJ_REVIEW_OVERTURN;
-    struct json_object *o = review_to_json(&s->review);
+    struct json_object *o = adj_review_to_json(&s->review);
     if (o && (codec_put_string(o, "appeal_id", appeal_id) ||
               codec_put_string(o, "reviewer", call->who.token_id) ||
               codec_put_string(o, "role", auth_role_name(call->who.role)) ||

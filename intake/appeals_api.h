@@ -9,10 +9,14 @@
 
 #include "intake/api.h"
 
-void appeals_file(struct call *call);   /* POST /v1/claims/{id}/appeals */
-void appeals_get(struct call *call);    /* GET /v1/appeals/{id} */
-void appeals_list(struct call *call);   /* GET /v1/appeals */
-void appeals_decide(struct call *call); /* POST /v1/appeals/{id}/decision */
+/* POST /v1/claims/{id}/appeals: answers and frees the call. */
+void appeals_file(struct call *call);
+/* GET /v1/appeals/{id}: answers and frees the call. */
+void appeals_get(struct call *call);
+/* GET /v1/appeals: answers and frees the call. */
+void appeals_list(struct call *call);
+/* POST /v1/appeals/{id}/decision: answers and frees the call. */
+void appeals_decide(struct call *call);
 
 /* An overturned appeal, its decision checked and not stored yet: builds the
  * reviewer's decision the claim keeps (its `review` field, action overturn,

@@ -5,8 +5,11 @@
 
 #include "intake/api.h"
 
-void claims_get(struct call *call);   /* GET /v1/claims/{id} */
-void claims_eob(struct call *call);   /* GET /v1/claims/{id}/eob */
-void claims_audit(struct call *call); /* GET /v1/claims/{id}/audit (staff) */
+/* GET /v1/claims/{id}: answers and frees the call. */
+void claims_get(struct call *call);
+/* GET /v1/claims/{id}/eob: answers and frees the call. */
+void claims_eob(struct call *call);
+/* GET /v1/claims/{id}/audit (staff): answers and frees the call. */
+void claims_audit(struct call *call);
 
 #endif

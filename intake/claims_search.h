@@ -4,6 +4,7 @@
 
 #include "intake/api.h"
 
-void claims_search(struct call *call); /* GET /v1/claims */
+/* GET /v1/claims: answers and frees the call. */
+void claims_search(struct call *call);
 
 #endif

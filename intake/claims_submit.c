@@ -21,7 +21,7 @@
 #include "queue/members.h"
 #include "queue/shards.h"
 #include "queue/tokens.h"
-#include "strbuf.h"
+#include "json_writer.h"
 
 static void submission_free(void *p)
 {

@@ -12,7 +12,8 @@
 #include "intake/api.h"
 #include "queue/intake.h"
 
-void claims_post(struct call *call); /* POST /v1/claims */
+/* POST /v1/claims: answers and frees the call. */
+void claims_post(struct call *call);
 
 /* Storing one checked claim exactly as POST /v1/claims does (the same
  * record, audit "claim.submit" by call->who, work queue entry, group commit);

@@ -5,6 +5,7 @@
 
 #include "intake/api.h"
 
-void claims_information(struct call *call); /* POST /v1/claims/{id}/information */
+/* POST /v1/claims/{id}/information: answers and frees the call. */
+void claims_information(struct call *call);
 
 #endif

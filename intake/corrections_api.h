@@ -5,7 +5,9 @@
 
 #include "intake/api.h"
 
-void claims_replace(struct call *call); /* POST /v1/claims/{id}/replace */
-void claims_void(struct call *call);    /* POST /v1/claims/{id}/void */
+/* POST /v1/claims/{id}/replace: answers and frees the call. */
+void claims_replace(struct call *call);
+/* POST /v1/claims/{id}/void: answers and frees the call. */
+void claims_void(struct call *call);
 
 #endif

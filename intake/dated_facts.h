@@ -14,16 +14,19 @@
 /* Each returns 0, or -1 (record unchanged) when the change would take the
  * history past MAX_FACT_HISTORY entries. */
 int intake_member_apply_put(struct member *m, const struct codec_member_put *put, date_t today);
+/* Applies a PUT's dated group facts to g, as intake_member_apply_put does a member's; 0 or -1. */
 int intake_group_apply_put(struct group *g, const struct codec_group_put *put, date_t today);
 
 /* The index of the first history entry reported after `today` (a PUT's
  * history must not be reported in the future), or -1. */
 int intake_member_reported_after(const struct member *m, date_t today);
+/* The index of the group's first history entry reported after `today`, or -1. */
 int intake_group_reported_after(const struct group *g, date_t today);
 
 /* Replaces `into`'s history with `from`'s (the stored timeline kept by a PUT
  * without one). */
 void intake_member_keep_history(struct member *into, const struct member *from);
+/* Replaces `into`'s history with `from`'s, as intake_member_keep_history does a member's. */
 void intake_group_keep_history(struct group *into, const struct group *from);
 
 #endif

@@ -4,6 +4,7 @@
 
 #include "intake/api.h"
 
-void eligibility_get(struct call *call); /* GET /v1/eligibility?member_id=..&date=.. */
+/* GET /v1/eligibility?member_id=..&date=..: answers and frees the call. */
+void eligibility_get(struct call *call);
 
 #endif

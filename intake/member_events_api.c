@@ -23,13 +23,13 @@
 #include "queue/family_write.h"
 
 struct event_state {
-    struct lifecycle_event ev;
-    struct lifecycle_family fam;
+    struct adj_lifecycle_event ev;
+    struct adj_lifecycle_family fam;
     struct group group;
     char subscriber_id[ID_LEN];
     char group_id[ID_LEN];
-    char *path_record;                    /* the path member's stored record */
-    char *expected[LIFECYCLE_MAX_FAMILY]; /* each family record as read ("" when new) */
+    char *path_record;                        /* the path member's stored record */
+    char *expected[ADJ_LIFECYCLE_MAX_FAMILY]; /* each family record as read ("" when new) */
     char family_ids[QUEUE_FAMILY_MAX][ID_LEN];
     size_t n_family_ids;
     char *answer; /* the record answered */
@@ -39,7 +39,7 @@ struct event_state {
 
 static void clear_read(struct event_state *es)
 {
-    for (int i = 0; i < LIFECYCLE_MAX_FAMILY; i++) {
+    for (int i = 0; i < ADJ_LIFECYCLE_MAX_FAMILY; i++) {
         free(es->expected[i]);
         es->expected[i] = NULL;
     }
@@ -62,7 +62,7 @@ static void event_state_free(void *p)
 static const char *const medicare_bases[] = {"age", "esrd", "disability"};
 
 /* The fields each event takes besides event, date and reported_on. */
-static const char *const *event_fields(enum lifecycle_event_kind kind)
+static const char *const *event_fields(enum adj_lifecycle_event_kind kind)
 {
     static const char *const adds[] = {"event", "date", "reported_on", "member", NULL};
     static const char *const plain[] = {"event", "date", "reported_on", NULL};
@@ -76,15 +76,15 @@ static const char *const *event_fields(enum lifecycle_event_kind kind)
     static const char *const other[] = {"event", "date", "reported_on", "other_coverage", NULL};
     static const char *const cobra[] = {"event",  "date",   "reported_on", "qualifying_event",
                                         "reason", "months", NULL};
-    if (lifecycle_event_adds_allowed(kind))
+    if (adj_lifecycle_event_adds_allowed(kind))
         return adds;
     switch (kind) {
-    case LC_STUDENT_STATUS: return student;
-    case LC_HOUSEHOLD_STATUS: return household;
-    case LC_HANDICAPPED_STATUS: return handicapped;
-    case LC_MEDICARE_ENTITLEMENT: return medicare;
-    case LC_OTHER_GROUP_COVERAGE: return other;
-    case LC_COBRA_ELECTION: return cobra;
+    case ADJ_EVENT_STUDENT_STATUS: return student;
+    case ADJ_EVENT_HOUSEHOLD_STATUS: return household;
+    case ADJ_EVENT_HANDICAPPED_STATUS: return handicapped;
+    case ADJ_EVENT_MEDICARE_ENTITLEMENT: return medicare;
+    case ADJ_EVENT_OTHER_GROUP_COVERAGE: return other;
+    case ADJ_EVENT_COBRA_ELECTION: return cobra;
     default: return plain;
     }
 }
@@ -104,7 +104,7 @@ static void add_prefixed(struct codec_field_errors *errs, const char *prefix,
 /* The person an event adds: a member record without coverage (the event
  * derives it). For a hire its member_id must be the path's. */
 static void parse_added(struct codec_reader *r, struct json_object *body, const char *hire_id,
-                        struct lifecycle_event *ev, struct codec_field_errors *errs)
+                        struct adj_lifecycle_event *ev, struct codec_field_errors *errs)
 {
     struct json_object *o = codec_member(body, "member"); /* null counts as absent */
     if (!o)
@@ -140,7 +140,7 @@ static void parse_added(struct codec_reader *r, struct json_object *body, const 
 
 /* The event's name, date and reported_on; returns whether ev->kind is a known event. */
 static bool parse_event_head(struct codec_reader *r, struct json_object *body, date_t today,
-                             struct lifecycle_event *ev)
+                             struct adj_lifecycle_event *ev)
 {
     struct json_object *name = codec_member(body, "event");
     bool known = false;
@@ -148,7 +148,7 @@ static bool parse_event_head(struct codec_reader *r, struct json_object *body, d
         codec_report_key(r, "event", CODEC_P_REQUIRED);
     else if (!json_object_is_type(name, json_type_string))
         codec_report_key(r, "event", CODEC_P_STRING);
-    else if (!(known = lifecycle_event_parse(json_object_get_string(name), &ev->kind)))
+    else if (!(known = adj_lifecycle_event_parse(json_object_get_string(name), &ev->kind)))
         codec_report_key(r, "event", "is not a known event (docs/api.md \"Member events\")");
     codec_field(r, body, "date", true, codec_value_date, &ev->date);
     ev->reported_on = today;
@@ -161,7 +161,7 @@ static bool parse_event_head(struct codec_reader *r, struct json_object *body, d
 
 /* A medicare_entitlement's basis, part_a and part_b. */
 static void parse_medicare_event(struct codec_reader *r, struct json_object *body,
-                                 struct lifecycle_event *ev)
+                                 struct adj_lifecycle_event *ev)
 {
     int basis = 0;
     struct codec_enum_spec bases = {medicare_bases, 3, "must be age, esrd or disability", &basis};
@@ -173,7 +173,8 @@ static void parse_medicare_event(struct codec_reader *r, struct json_object *bod
 
 /* An other_group_coverage's entry, effective on the event's date (which it must not name). */
 static void parse_other_coverage_event(struct codec_reader *r, struct json_object *body,
-                                       struct lifecycle_event *ev, struct codec_field_errors *errs)
+                                       struct adj_lifecycle_event *ev,
+                                       struct codec_field_errors *errs)
 {
     struct json_object *o = codec_member(body, "other_coverage");
     if (!o) {
@@ -198,14 +199,14 @@ static void parse_other_coverage_event(struct codec_reader *r, struct json_objec
 
 /* A cobra_election's qualifying_event, reason and months. */
 static void parse_cobra_event(struct codec_reader *r, struct json_object *body,
-                              struct lifecycle_event *ev)
+                              struct adj_lifecycle_event *ev)
 {
     codec_field(r, body, "qualifying_event", true, codec_value_date, &ev->qualifying_event);
     struct json_object *reason = codec_member(body, "reason");
     if (!reason)
         codec_report_key(r, "reason", CODEC_P_REQUIRED);
     else if (!json_object_is_type(reason, json_type_string) ||
-             !lifecycle_cobra_reason_parse(json_object_get_string(reason), &ev->cobra_reason))
+             !adj_lifecycle_cobra_reason_parse(json_object_get_string(reason), &ev->cobra_reason))
         codec_report_key(r, "reason",
                          "must be termination_of_employment, reduction_of_hours, divorce, "
                          "legal_separation, death_of_employee, medicare_entitlement or "
@@ -218,31 +219,31 @@ static void parse_cobra_event(struct codec_reader *r, struct json_object *body,
 
 /* The fields only an event of ev->kind carries. */
 static void parse_event_fields(struct codec_reader *r, struct json_object *body,
-                               struct lifecycle_event *ev, struct codec_field_errors *errs)
+                               struct adj_lifecycle_event *ev, struct codec_field_errors *errs)
 {
     switch (ev->kind) {
-    case LC_STUDENT_STATUS:
+    case ADJ_EVENT_STUDENT_STATUS:
         codec_field(r, body, "student", true, codec_value_bool, &ev->flag);
         break;
-    case LC_HOUSEHOLD_STATUS:
+    case ADJ_EVENT_HOUSEHOLD_STATUS:
         codec_field(r, body, "lives_with_employee", true, codec_value_bool, &ev->flag);
         ev->has_own_dependent_given =
             codec_field(r, body, "has_own_dependent", false, codec_value_bool,
                         &ev->has_own_dependent) == CODEC_GOT;
         break;
-    case LC_HANDICAPPED_STATUS:
+    case ADJ_EVENT_HANDICAPPED_STATUS:
         codec_field(r, body, "handicapped_certified", true, codec_value_bool, &ev->flag);
         break;
-    case LC_MEDICARE_ENTITLEMENT: parse_medicare_event(r, body, ev); break;
-    case LC_OTHER_GROUP_COVERAGE: parse_other_coverage_event(r, body, ev, errs); break;
-    case LC_COBRA_ELECTION: parse_cobra_event(r, body, ev); break;
+    case ADJ_EVENT_MEDICARE_ENTITLEMENT: parse_medicare_event(r, body, ev); break;
+    case ADJ_EVENT_OTHER_GROUP_COVERAGE: parse_other_coverage_event(r, body, ev, errs); break;
+    case ADJ_EVENT_COBRA_ELECTION: parse_cobra_event(r, body, ev); break;
     default: break;
     }
 }
 
 /* Reads the body into ev, reporting every problem to errs. */
 static void parse_event(struct json_object *body, const char *path_id, date_t today,
-                        struct lifecycle_event *ev, struct codec_field_errors *errs)
+                        struct adj_lifecycle_event *ev, struct codec_field_errors *errs)
 {
     struct codec_reader r;
     codec_reader_init(&r, errs);
@@ -254,8 +255,8 @@ static void parse_event(struct json_object *body, const char *path_id, date_t to
     if (!parse_event_head(&r, body, today, ev))
         return;
     codec_reject_unknown(&r, body, event_fields(ev->kind));
-    if (lifecycle_event_adds_allowed(ev->kind))
-        parse_added(&r, body, ev->kind == LC_HIRE ? path_id : NULL, ev, errs);
+    if (adj_lifecycle_event_adds_allowed(ev->kind))
+        parse_added(&r, body, ev->kind == ADJ_EVENT_HIRE ? path_id : NULL, ev, errs);
     parse_event_fields(&r, body, ev, errs);
 }
 
@@ -292,7 +293,7 @@ static void respond(struct call *call)
     struct event_state *es = call->state;
     if (!call_audited(call))
         return;
-    log_info("member event stored event=%s request_id=%s", lifecycle_event_name(es->ev.kind),
+    log_info("member event stored event=%s request_id=%s", adj_lifecycle_event_name(es->ev.kind),
              call->req->request_id);
     call_respond(call, 200, JSON_CONTENT_TYPE, es->answer, strlen(es->answer));
 }
@@ -354,9 +355,9 @@ static const char *latest_plan(const struct member *m)
 static void write_family(struct call *call)
 {
     struct event_state *es = call->state;
-    struct lifecycle_family *f = &es->fam;
-    char *json[LIFECYCLE_MAX_FAMILY] = {0};
-    struct queue_family_record recs[LIFECYCLE_MAX_FAMILY];
+    struct adj_lifecycle_family *f = &es->fam;
+    char *json[ADJ_LIFECYCLE_MAX_FAMILY] = {0};
+    struct queue_family_record recs[ADJ_LIFECYCLE_MAX_FAMILY];
     const char *ids[QUEUE_FAMILY_MAX];
     size_t n = 0;
     bool ok = true;
@@ -388,7 +389,7 @@ static void write_family(struct call *call)
                     : queue_family_write(call->app->redis, call->app->cfg.key_prefix,
                                          es->subscriber_id, ids, es->n_family_ids, recs, n,
                                          on_written, call);
-    for (int i = 0; i < LIFECYCLE_MAX_FAMILY; i++)
+    for (int i = 0; i < ADJ_LIFECYCLE_MAX_FAMILY; i++)
         free(json[i]);
     if (!ok || !es->answer) {
         call_out_of_memory(call);
@@ -434,8 +435,8 @@ static void on_family(enum queue_status status, const struct queue_family *famil
 {
     struct call *call = arg;
     struct event_state *es = call->state;
-    struct lifecycle_family *f = &es->fam;
-    bool hire = es->ev.kind == LC_HIRE;
+    struct adj_lifecycle_family *f = &es->fam;
+    bool hire = es->ev.kind == ADJ_EVENT_HIRE;
     if (status == QUEUE_CONFLICT) {
         refuse_field(call, 422, CODEC_CODE_VALIDATION_FAILED, "the event cannot be applied",
                      "member_id", "has a family of more than 23 members");
@@ -467,7 +468,7 @@ static void on_family(enum queue_status status, const struct queue_family *famil
         if (!family->records[i])
             continue; /* a set member without a record: nothing to change */
         int at = f->n;
-        if (at >= LIFECYCLE_MAX_FAMILY - 1) { /* room is kept for a person the event adds */
+        if (at >= ADJ_LIFECYCLE_MAX_FAMILY - 1) { /* room is kept for a person the event adds */
             refuse_field(call, 422, CODEC_CODE_VALIDATION_FAILED, "the event cannot be applied",
                          "member_id", "has a family of more than 23 members");
             return;
@@ -488,7 +489,7 @@ static void on_family(enum queue_status status, const struct queue_family *famil
         /* The record exists but its family set does not list it (a record
          * stored before family sets were kept): it joins its family now. */
         int at = f->n;
-        if (at >= LIFECYCLE_MAX_FAMILY - 1 ||
+        if (at >= ADJ_LIFECYCLE_MAX_FAMILY - 1 ||
             !parse_stored_member(es->path_record, call->path_id, &f->members[at]) ||
             !(es->expected[at] = strdup(es->path_record))) {
             call_error(call, 500, "internal", "a stored record could not be read");
@@ -497,9 +498,9 @@ static void on_family(enum queue_status status, const struct queue_family *famil
         f->path = at;
         f->n++;
     }
-    struct lifecycle_refusal refusal;
-    if (!lifecycle_apply(&es->ev, &es->group, date_today(), f, &refusal)) {
-        bool late = strcmp(refusal.code, LIFECYCLE_LATE) == 0;
+    struct adj_lifecycle_refusal refusal;
+    if (!adj_lifecycle_apply(&es->ev, &es->group, date_today(), f, &refusal)) {
+        bool late = strcmp(refusal.code, ADJ_LIFECYCLE_LATE) == 0;
         refuse_field(call, 422, refusal.code,
                      late ? "the event was reported after its enrollment window closed"
                           : "the event does not fit the member's records",
@@ -526,7 +527,7 @@ static void on_path_member(enum queue_status status, const char *const *json, si
         call_unavailable(call);
         return;
     }
-    if (es->ev.kind == LC_HIRE) {
+    if (es->ev.kind == ADJ_EVENT_HIRE) {
         if (json[0]) {
             call_error(call, 409, "conflict", "a member with the id to add exists already");
             return;
@@ -589,8 +590,9 @@ static void events_authed(struct call *call)
         return;
     }
     free(errs);
-    snprintf(es->action, sizeof es->action, "member.event.%s", lifecycle_event_name(es->ev.kind));
-    if (es->ev.kind == LC_HIRE) {
+    snprintf(es->action, sizeof es->action, "member.event.%s",
+             adj_lifecycle_event_name(es->ev.kind));
+    if (es->ev.kind == ADJ_EVENT_HIRE) {
         /* The new employee is its own subscriber; the group is the record's. */
         snprintf(es->subscriber_id, sizeof es->subscriber_id, "%s", call->path_id);
         snprintf(es->group_id, sizeof es->group_id, "%s", es->ev.member.group_id);

@@ -410,7 +410,7 @@ static void emit_rate_limits(struct metrics_out *m, const struct app *app)
     emit(m, "# HELP claimsd_rate_limited_total Requests this process answered 429 rate_limited, by "
             "class.\n"
             "# TYPE claimsd_rate_limited_total counter\n");
-    for (enum rate_class c = 0; c < RATE_CLASSES; c++) {
+    for (enum config_rate_class c = 0; c < CONFIG_RATE_CLASSES; c++) {
         struct ratelimit_stats rs;
         ratelimit_stats(app->ratelimit, (int)c, &rs);
         emit(m, "claimsd_rate_limited_total{class=\"%s\"} %llu\n", config_rate_class_name(c),
@@ -418,7 +418,7 @@ static void emit_rate_limits(struct metrics_out *m, const struct app *app)
     }
     emit(m, "# HELP claimsd_rate_limit_buckets Token buckets this process holds, by class.\n"
             "# TYPE claimsd_rate_limit_buckets gauge\n");
-    for (enum rate_class c = 0; c < RATE_CLASSES; c++) {
+    for (enum config_rate_class c = 0; c < CONFIG_RATE_CLASSES; c++) {
         struct ratelimit_stats rs;
         ratelimit_stats(app->ratelimit, (int)c, &rs);
         emit(m, "claimsd_rate_limit_buckets{class=\"%s\"} %zu\n", config_rate_class_name(c),
@@ -427,7 +427,7 @@ static void emit_rate_limits(struct metrics_out *m, const struct app *app)
     emit(m, "# HELP claimsd_rate_limit_evictions_total Buckets dropped at the bound before they "
             "were full.\n"
             "# TYPE claimsd_rate_limit_evictions_total counter\n");
-    for (enum rate_class c = 0; c < RATE_CLASSES; c++) {
+    for (enum config_rate_class c = 0; c < CONFIG_RATE_CLASSES; c++) {
         struct ratelimit_stats rs;
         ratelimit_stats(app->ratelimit, (int)c, &rs);
         emit(m, "claimsd_rate_limit_evictions_total{class=\"%s\"} %llu\n",

@@ -67,7 +67,7 @@ static bool parse_group_text(const char *text, struct group *out)
 }
 
 /* The decision's lines as adj_find_recovery reads them; -1 when the
- * decision is not the shape decision_to_json writes. */
+ * decision is not the shape adj_decision_to_json writes. */
 static int paid_lines_of(struct json_object *decision, struct adj_paid_line *out)
 {
     struct json_object *lines = NULL;

@@ -22,10 +22,11 @@ struct app;
  */
 void recoveries_scan_family(struct app *app, const char *subscriber_id);
 
+/* Told once whether a family's recovery scan stored its findings (ok) or gave up (not ok). */
+typedef void (*recoveries_done_cb)(bool ok, void *arg);
 /* The same, calling done(ok, arg) once when the scan's findings are stored
  * (ok) or it gave up (not ok; logged), so that a write can answer after its
  * recoveries are in place. */
-typedef void (*recoveries_done_cb)(bool ok, void *arg);
 void recoveries_scan_family_then(struct app *app, const char *subscriber_id,
                                  recoveries_done_cb done, void *arg);
 

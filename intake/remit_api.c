@@ -230,11 +230,12 @@ static void edi_state_free(void *p)
 static void edi_answer(struct call *call)
 {
     struct edi_state *es = call->state;
-    const struct payment_cycle_config *pc = &call->app->cfg.payment_cycle;
-    struct x835_payer payer = {pc->payer_name,  pc->payer_id,  pc->payer_address, pc->payer_city,
-                               pc->payer_state, pc->payer_zip, pc->payer_phone};
+    const struct config_payment_cycle *pc = &call->app->cfg.payment_cycle;
+    struct eob_x835_payer payer = {pc->payer_name, pc->payer_id,    pc->payer_address,
+                                   pc->payer_city, pc->payer_state, pc->payer_zip,
+                                   pc->payer_phone};
     size_t np = es->cycles.n;
-    struct x835_payment *payments = calloc(np + 1, sizeof *payments);
+    struct eob_x835_payment *payments = calloc(np + 1, sizeof *payments);
     struct json_object **views = calloc(es->n_claims + 1, sizeof *views);
     char(*traces)[64] = calloc(np + 1, sizeof *traces);
     if (!payments || !views || !traces) {
@@ -249,7 +250,7 @@ static void edi_answer(struct call *call)
     for (size_t c = 0; c < np; c++) {
         struct json_object *s = es->cycles.s[c];
         snprintf(traces[c], sizeof traces[c], "%s-%s", str_of(s, "cycle_id"), es->npi);
-        payments[c] = (struct x835_payment){
+        payments[c] = (struct eob_x835_payment){
             .trace = traces[c], .date = es->date, .npi = es->npi, .claims = views + k};
         while (k < es->n_claims && es->claims[k].cycle == c) {
             views[k] = es->claims[k].view;
@@ -258,7 +259,7 @@ static void edi_answer(struct call *call)
         }
     }
     struct json_object *last = es->cycles.s[np - 1];
-    struct x835_interchange ix = {
+    struct eob_x835_interchange ix = {
         .payer = &payer,
         .receiver = es->npi,
         .control_number = (long)(int_of(last, "seq") % 1000000000),
@@ -266,8 +267,8 @@ static void edi_answer(struct call *call)
         .payments = payments,
         .n_payments = np,
     };
-    char err[X835_ERR_LEN];
-    char *text = x835_build(&ix, err);
+    char err[EOB_X835_ERR_LEN];
+    char *text = eob_x835_build(&ix, err);
     free(payments);
     free(views);
     free(traces);

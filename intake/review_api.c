@@ -196,7 +196,7 @@ static void on_submitted(enum queue_status st, void *arg)
 /* The review as stored with the claim: its decision, the reviewer and note. */
 static char *stored_review(const struct call *call, const struct submit_state *ss, const char *now)
 {
-    struct json_object *o = review_to_json(&ss->review);
+    struct json_object *o = adj_review_to_json(&ss->review);
     if (!o)
         return NULL;
     json_object_object_add(o, "note", json_object_new_string(ss->note));
@@ -246,7 +246,7 @@ static void on_claim_for_review(enum queue_status st, const struct queue_claim *
     rfc3339_now(now);
     ss->review_json = stored_review(call, ss, now);
     struct json_object *audit = call_audit_record(call, now, "claim.review");
-    struct json_object *rv = review_to_json(&ss->review);
+    struct json_object *rv = adj_review_to_json(&ss->review);
     if (!ss->review_json || !audit || !rv) {
         json_object_put(audit);
         json_object_put(rv);

@@ -4,7 +4,9 @@
 
 #include "intake/api.h"
 
-void review_list(struct call *call); /* GET /v1/review (staff, admin) */
-void review_post(struct call *call); /* POST /v1/claims/{id}/review (staff, admin) */
+/* GET /v1/review (staff, admin): answers and frees the call. */
+void review_list(struct call *call);
+/* POST /v1/claims/{id}/review (staff, admin): answers and frees the call. */
+void review_post(struct call *call);
 
 #endif

@@ -253,7 +253,7 @@ static void put_authed(struct call *call)
         url_refused(call, "must be an http or https URL with a host");
         return;
     }
-    const struct webhook_config *w = &call->app->cfg.webhooks;
+    const struct config_webhooks *w = &call->app->cfg.webhooks;
     ps->dns = notify_dns_check(call->app->base, host, &w->allow_private, w->connect_timeout_ms,
                                on_url_checked, call);
     if (!ps->dns)

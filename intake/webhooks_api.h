@@ -4,9 +4,13 @@
 
 #include "intake/api.h"
 
-void webhooks_put(struct call *call);        /* PUT /v1/webhooks/{id} */
-void webhooks_get(struct call *call);        /* GET /v1/webhooks/{id} */
-void webhooks_delete(struct call *call);     /* DELETE /v1/webhooks/{id} */
-void webhooks_deliveries(struct call *call); /* GET /v1/webhooks/{id}/deliveries */
+/* PUT /v1/webhooks/{id}: answers and frees the call. */
+void webhooks_put(struct call *call);
+/* GET /v1/webhooks/{id}: answers and frees the call. */
+void webhooks_get(struct call *call);
+/* DELETE /v1/webhooks/{id}: answers and frees the call. */
+void webhooks_delete(struct call *call);
+/* GET /v1/webhooks/{id}/deliveries: answers and frees the call. */
+void webhooks_deliveries(struct call *call);
 
 #endif

@@ -34,9 +34,9 @@
 #define X12_PENDING_TTL_SECONDS 300
 
 struct x12_state {
-    struct x12_doc doc;
-    struct x12_interchange *ix;
-    struct x12_set_result *sets;
+    struct codec_x12_doc doc;
+    struct codec_x12_interchange *ix;
+    struct codec_x12_set_result *sets;
     char key_hash[65];
     char owner[32];   /* "npi:<npi>" or "staff": who may be given a replay */
     bool key_claimed; /* we hold the "P" mark */
@@ -61,13 +61,13 @@ static void state_free(void *p)
         return;
     if (s->sets && s->ix) {
         for (int i = 0; i < s->ix->n_sets; i++) {
-            x12_837_free(&s->sets[i].m);
+            codec_x12_837_free(&s->sets[i].m);
             free(s->sets[i].claims);
         }
     }
     free(s->sets);
     free(s->ix);
-    x12_doc_free(&s->doc);
+    codec_x12_doc_free(&s->doc);
     free(s->answer);
     free(s);
 }
@@ -137,7 +137,7 @@ static void finish(struct call *call)
         give_up(call);
         return;
     }
-    struct x12_answer_input in = {
+    struct codec_x12_answer_input in = {
         .ix = s->ix,
         .d = s->doc.d,
         .sets = s->sets,
@@ -145,7 +145,7 @@ static void finish(struct call *call)
         .date8 = s->date8,
         .time4 = s->time4,
     };
-    s->answer = x12_answer_build(&in, &s->answer_len);
+    s->answer = codec_x12_answer_build(&in, &s->answer_len);
     if (!s->answer) {
         call_out_of_memory(call);
         return;
@@ -171,7 +171,7 @@ static void on_claim_stored(enum queue_intake_outcome outcome, const char *value
     struct claim_ref *ref = arg;
     struct call *call = ref->call;
     struct x12_state *s = call->state;
-    struct x12_claim_result *res = &s->sets[ref->set].claims[ref->claim];
+    struct codec_x12_claim_result *res = &s->sets[ref->set].claims[ref->claim];
     if (outcome == QUEUE_INTAKE_CREATED) {
         res->accepted = true;
         s->stored++;
@@ -215,7 +215,7 @@ static void on_claim_placed(bool ok, const struct queue_member_ref *member_ref, 
 
 /* ---- the claims ---- */
 
-static void reject(struct x12_claim_result *res, const char *category, const char *status,
+static void reject(struct codec_x12_claim_result *res, const char *category, const char *status,
                    const char *entity, const char *text)
 {
     res->accepted = false;
@@ -230,9 +230,9 @@ static void reject(struct x12_claim_result *res, const char *category, const cha
 static int submit_claim(struct call *call, int set, int index, struct claim *claim, date_t today)
 {
     struct x12_state *s = call->state;
-    struct x12_837 *m = &s->sets[set].m;
-    struct x12_claim_in *in = &m->claims[index];
-    struct x12_claim_result *res = &s->sets[set].claims[index];
+    struct codec_x12_837 *m = &s->sets[set].m;
+    struct codec_x12_claim_in *in = &m->claims[index];
+    struct codec_x12_claim_result *res = &s->sets[set].claims[index];
     if (!in->submission) {
         reject(res, in->reject_category, in->reject_status, in->reject_entity, in->reject_text);
         return 0;
@@ -247,8 +247,8 @@ static int submit_claim(struct call *call, int set, int index, struct claim *cla
         const struct codec_field_error *e = &errs->items[0];
         char element[80], text[200];
         const char *status, *entity;
-        x12_837_element_of(errs->count ? e->field : "", m->institutional, element, sizeof element,
-                           &status, &entity);
+        codec_x12_837_element_of(errs->count ? e->field : "", m->institutional, element,
+                                 sizeof element, &status, &entity);
         snprintf(text, sizeof text, "%s %s", element, errs->count ? e->problem : "is invalid");
         reject(res, "A7", status, entity, text);
         free(errs);
@@ -280,7 +280,7 @@ static int submit_claim(struct call *call, int set, int index, struct claim *cla
 static void process(struct call *call)
 {
     struct x12_state *s = call->state;
-    const struct x12_interchange *ix = s->ix;
+    const struct codec_x12_interchange *ix = s->ix;
     s->sets = calloc((size_t)(ix->n_sets ? ix->n_sets : 1), sizeof *s->sets);
     struct claim *claim = malloc(sizeof *claim);
     if (!s->sets || !claim) {
@@ -294,20 +294,20 @@ static void process(struct call *call)
     s->pending = 1;
     bool oom = false;
     for (int gi = 0; gi < ix->n_groups && !oom; gi++) {
-        const struct x12_group *g = &ix->groups[gi];
+        const struct codec_x12_group *g = &ix->groups[gi];
         if (g->ak9_code)
             continue;
         for (int k = 0; k < g->n_sets && !oom; k++) {
             int si = g->first_set + k;
-            const struct x12_set *t = &ix->sets[si];
+            const struct codec_x12_set *t = &ix->sets[si];
             if (t->ik5_code)
                 continue;
-            if (x12_837_read(&s->doc, t, &s->sets[si].m) != 0) {
+            if (codec_x12_837_read(&s->doc, t, &s->sets[si].m) != 0) {
                 oom = true;
                 break;
             }
             s->sets[si].read = true;
-            if (!x12_set_accepted(t, &s->sets[si]))
+            if (!codec_x12_set_accepted(t, &s->sets[si]))
                 continue;
             int n = s->sets[si].m.n_claims;
             s->sets[si].claims = calloc((size_t)(n ? n : 1), sizeof *s->sets[si].claims);
@@ -378,17 +378,18 @@ static void post_authed(struct call *call)
         snprintf(s->owner, sizeof s->owner, "npi:%s", who->npi);
     else
         snprintf(s->owner, sizeof s->owner, "staff");
-    enum x12_status st = x12_tokenize(call->req->body, call->req->body_len, &s->doc, NULL);
-    if (st == X12_TOO_LARGE) {
-        call_error(call, 413, "too_large", x12_status_text(st));
+    enum codec_x12_status st =
+        codec_x12_tokenize(call->req->body, call->req->body_len, &s->doc, NULL);
+    if (st == CODEC_X12_TOO_LARGE) {
+        call_error(call, 413, "too_large", codec_x12_status_text(st));
         return;
     }
-    if (st == X12_NO_MEMORY) {
+    if (st == CODEC_X12_NO_MEMORY) {
         call_out_of_memory(call);
         return;
     }
-    if (st != X12_OK) {
-        call_error(call, 400, "invalid_x12", x12_status_text(st));
+    if (st != CODEC_X12_OK) {
+        call_error(call, 400, "invalid_x12", codec_x12_status_text(st));
         return;
     }
     s->ix = malloc(sizeof *s->ix);
@@ -397,9 +398,9 @@ static void post_authed(struct call *call)
         return;
     }
     answer_stamp(s);
-    if (!x12_envelope(&s->doc, s->ix)) {
+    if (!codec_x12_envelope(&s->doc, s->ix)) {
         size_t len;
-        char *ta1 = x12_ta1_build(s->ix, &s->doc.d, s->control, s->date8, s->time4, &len);
+        char *ta1 = codec_x12_ta1_build(s->ix, &s->doc.d, s->control, s->date8, s->time4, &len);
         if (!ta1) {
             call_out_of_memory(call);
             return;

@@ -5,6 +5,7 @@
 
 #include "intake/api.h"
 
+/* POST /v1/x12: answers and frees the call. */
 void x12_post(struct call *call);
 
 #endif

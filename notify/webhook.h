@@ -40,6 +40,7 @@
 /* The known event names, in their documented order. */
 extern const char *const notify_events[NOTIFY_N_EVENTS];
 
+/* Whether name is one of notify_events. */
 bool notify_event_known(const char *name);
 /* 1..64 of [A-Za-z0-9._-]. */
 bool notify_id_valid(const char *id);
@@ -48,11 +49,12 @@ bool notify_id_valid(const char *id);
  * would be shown by GET; the signature authenticates), at most
  * NOTIFY_URL_MAX bytes. */
 const char *notify_url_problem(const char *url);
+/* The size of notify_url_target's host buffer, its NUL included. */
+#define NOTIFY_HOST_MAX 256
 /* The host a subscription URL names, as a resolver takes it (an IPv6
  * literal without its brackets or zone), and its port ("443" when the URL
  * gives none for https, "80" for http), into host and port. Returns 0, or
  * -1 when the URL has no host (notify_url_problem says why). */
-#define NOTIFY_HOST_MAX 256
 int notify_url_target(const char *url, char host[NOTIFY_HOST_MAX], char port[8]);
 /* The problem with a shared secret, or NULL: NOTIFY_SECRET_MIN..MAX bytes of
  * printable ASCII without spaces. */

@@ -52,10 +52,11 @@ struct notify_dns *notify_dns_check(struct event_base *base, const char *host,
 /* Drops a check whose callback has not run; its callback will not run. */
 void notify_dns_cancel(struct notify_dns *d);
 
+struct addrinfo;
+
 /* The verdict on a resolved address list, as the check gives it (pure; for
  * tests): every AF_INET/AF_INET6 entry must be allowed; *first is the first
  * of them. */
-struct addrinfo;
 enum notify_dns_result notify_dns_judge(const struct addrinfo *list,
                                         const struct netaddr_list *allow,
                                         const struct sockaddr **first);

@@ -242,7 +242,7 @@ static const char *openssl_error(void)
  * cipher suites for TLS 1.2 (OpenSSL's defaults for TLS 1.3), no
  * compression, no renegotiation. NULL, with the file and the key named in
  * the log, when a file cannot be read or the key does not fit. */
-static SSL_CTX *tls_context(const struct tls_config *t)
+static SSL_CTX *tls_context(const struct config_tls *t)
 {
     const char *files[] = {t->cert_file, t->key_file};
     const char *keys[] = {"tls.cert_file", "tls.key_file"};
@@ -359,7 +359,7 @@ static int prepare_store(struct app *app, bool embedded)
 
 struct runtime {
     struct app *app;
-    struct work_side *work;             /* the workers and the pend sweep; NULL when none */
+    struct worker_side *work;           /* the workers and the pend sweep; NULL when none */
     struct event *cycle_timer;          /* the scheduled payment cycle; NULL when none */
     char cycle_done_date[16];           /* the date this process saw that day's cycle run */
     struct notify_dispatcher *notifier; /* webhook deliveries; NULL when this process runs none */
@@ -466,7 +466,7 @@ static void on_sigchld(evutil_socket_t sig, short what, void *arg)
 
 static struct notify_dispatcher *start_notifier(struct app *app)
 {
-    const struct webhook_config *w = &app->cfg.webhooks;
+    const struct config_webhooks *w = &app->cfg.webhooks;
     struct notify_settings s = {
         .connect_timeout_ms = w->connect_timeout_ms,
         .timeout_ms = w->timeout_ms,
@@ -640,7 +640,8 @@ static int start_http_side(struct runtime *rt, SSL_CTX *tls)
                                      app->redis, app->cfg.key_prefix, app->tokens);
     if (!app->token_sub)
         return -1;
-    app->ratelimit = ratelimit_new(app->cfg.rate_limits, RATE_CLASSES, RATELIMIT_DEFAULT_CAPACITY);
+    app->ratelimit =
+        ratelimit_new(app->cfg.rate_limits, CONFIG_RATE_CLASSES, RATELIMIT_DEFAULT_CAPACITY);
     if (!app->ratelimit)
         return -1;
     app->http = http_server_new(app->base, &limits, intake_handle_request, app);
@@ -678,11 +679,11 @@ static int start_parts(struct runtime *rt, SSL_CTX *tls)
     struct app *app = rt->app;
     if (start_loop(rt) != 0)
         return -1;
-    if (app->cfg.role != ROLE_WORKER && start_http_side(rt, tls) != 0)
+    if (app->cfg.role != CONFIG_ROLE_WORKER && start_http_side(rt, tls) != 0)
         return -1;
-    if (app->cfg.role != ROLE_INTAKE && app->cfg.workers > 0) {
+    if (app->cfg.role != CONFIG_ROLE_INTAKE && app->cfg.workers > 0) {
         rt->work =
-            work_side_start(app->base, app->redis, &app->redis_addr, &app->cfg, &app->stopping);
+            worker_side_start(app->base, app->redis, &app->redis_addr, &app->cfg, &app->stopping);
         if (!rt->work)
             return -1;
     }
@@ -702,7 +703,7 @@ static void stop_parts(struct runtime *rt, SSL_CTX *tls)
 {
     struct app *app = rt->app;
     /* Workers finish the claim each holds; nothing unfinished is acknowledged. */
-    work_side_stop(rt->work);
+    worker_side_stop(rt->work);
     event_free_if(rt->cycle_timer);
     if (app->http)
         http_server_free(app->http);
@@ -736,7 +737,7 @@ int main(int argc, char **argv)
     /* A TLS misconfiguration is a configuration error: found before
      * anything starts. */
     static SSL_CTX *tls; /* static: reachable until exit, whichever way main ends */
-    if (app.cfg.tls.cert_file[0] && app.cfg.role != ROLE_WORKER &&
+    if (app.cfg.tls.cert_file[0] && app.cfg.role != CONFIG_ROLE_WORKER &&
         !(tls = tls_context(&app.cfg.tls)))
         return 2;
     queue_init();

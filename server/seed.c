@@ -216,13 +216,13 @@ void seed_portal_url(const char *host, int port, bool tls, char *out, size_t siz
 static int print_invitation(struct rlink *c, const char *prefix, const char *portal_url,
                             const char *role, const char *member_id, const char *npi)
 {
-    char code[INVITATION_CODE_LEN + 1], hash[TOKEN_HASH_HEX_LEN], created_at[32];
-    if (invitation_code_new(code) != 0)
+    char code[SECRET_INVITATION_CODE_LEN + 1], hash[TOKEN_HASH_HEX_LEN], created_at[32];
+    if (secret_invitation_code_new(code) != 0)
         return -1;
     token_hash_hex(code, strlen(code), hash);
     rfc3339_now(created_at);
     if (accounts_invitation_store_blocking(c, prefix, hash, role, member_id, npi, created_at,
-                                           "seed", INVITATION_TTL_SECONDS) != 0)
+                                           "seed", SECRET_INVITATION_TTL_SECONDS) != 0)
         return -1;
     if (portal_url && *portal_url)
         printf("  %-8s %-11s %s#/accept?code=%s\n", role, *member_id ? member_id : npi, portal_url,

@@ -10,12 +10,8 @@
 #include "adjudicate/appeals.h"
 #include "harness/harness.h"
 
-static date_t D(const char *text)
-{
-    date_t d;
-    ck_assert_msg(date_parse(text, &d), "bad test date %s", text);
-    return d;
-}
+/* A short name for the tables of cases (tests/harness/shared.c). */
+#define D(text) test_date(text)
 
 static const char *text(date_t d)
 {

@@ -3,7 +3,7 @@
  * the plan's review_threshold, and a reviewer's decision (adj_facts.review)
  * applied to the lines — approve, adjust (the reviewer's allowed amount, cost
  * share computed on the accumulators as they stand), deny (the reviewer's
- * codes) — and the stored form of a review (review_to_json/review_from_json).
+ * codes) — and the stored form of a review (adj_review_to_json/adj_review_from_json).
  *
  * The fixture: PPO 500, in network, $500 deductible, 20 % coinsurance; 99214
  * allowed $150, 99213 $100 with a $25 copay (a copay service owes the copay
@@ -365,14 +365,14 @@ START_TEST(test_review_json_round_trip)
     strcpy(ld->carc, "45");
     strcpy(ld->rarc, "N30");
     add_decision(1)->has_allowed = true;
-    struct json_object *o = review_to_json(&R);
+    struct json_object *o = adj_review_to_json(&R);
     const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
     ck_assert_str_eq(text, "{\"action\":\"adjust\",\"lines\":[{\"line\":2,\"allowed\":80.10,"
                            "\"group\":\"PI\",\"carc\":\"45\",\"rarc\":\"N30\"},"
                            "{\"line\":1,\"allowed\":0.00}]}");
     struct json_object *back = json_tokener_parse(text);
     struct adj_review got;
-    ck_assert(review_from_json(back, &got));
+    ck_assert(adj_review_from_json(back, &got));
     ck_assert_int_eq(got.action, ADJ_REVIEW_ADJUST);
     ck_assert_int_eq(got.n_lines, 2);
     ck_assert_int_eq(got.lines[0].line, 2);
@@ -404,14 +404,14 @@ START_TEST(test_review_from_json_refuses_other_shapes)
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         struct json_object *o = json_tokener_parse(bad[i]);
         struct adj_review got;
-        ck_assert_msg(!review_from_json(o, &got), "accepted %s", bad[i]);
+        ck_assert_msg(!adj_review_from_json(o, &got), "accepted %s", bad[i]);
         json_object_put(o);
     }
     struct json_object *ok = json_tokener_parse(
         "{\"action\": \"deny\", \"lines\": [{\"group\": \"CO\", \"carc\": \"96\"}], "
         "\"note\": \"x\"}");
     struct adj_review got;
-    ck_assert(review_from_json(ok, &got));
+    ck_assert(adj_review_from_json(ok, &got));
     ck_assert_int_eq(got.lines[0].line, 0);
     json_object_put(ok);
 }
@@ -425,12 +425,12 @@ START_TEST(test_names)
     ck_assert(!adj_group_parse("pi", &g));
     ck_assert_str_eq(adj_group_wording(ADJ_GROUP_PI), "Payor Initiated Reductions");
     enum adj_review_action a;
-    ck_assert(review_action_parse("deny", &a));
+    ck_assert(adj_review_action_parse("deny", &a));
     ck_assert_int_eq(a, ADJ_REVIEW_DENY);
-    ck_assert_str_eq(review_action_name(ADJ_REVIEW_APPROVE), "approve");
-    ck_assert(review_action_parse("overturn", &a));
+    ck_assert_str_eq(adj_review_action_name(ADJ_REVIEW_APPROVE), "approve");
+    ck_assert(adj_review_action_parse("overturn", &a));
     ck_assert_int_eq(a, ADJ_REVIEW_OVERTURN);
-    ck_assert_str_eq(review_action_name(ADJ_REVIEW_OVERTURN), "overturn");
+    ck_assert_str_eq(adj_review_action_name(ADJ_REVIEW_OVERTURN), "overturn");
 }
 END_TEST
 
@@ -439,8 +439,8 @@ START_TEST(test_decision_json_lists_review_reasons)
     two_lines();
     threshold(USD(1));
     fx_run(&X, "2026-03-10");
-    char *text = decision_to_text(&X.out);
-    struct json_object *tree = decision_to_json(&X.out);
+    char *text = adj_decision_to_text(&X.out);
+    struct json_object *tree = adj_decision_to_json(&X.out);
     ck_assert_str_eq(text, json_object_to_json_string_ext(tree, JSON_C_TO_STRING_PLAIN));
     ck_assert_ptr_nonnull(strstr(text, "\"outcome\":\"in_review\""));
     ck_assert_ptr_nonnull(strstr(text, "\"review_reasons\":[\"review_threshold\"]"));

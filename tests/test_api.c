@@ -48,9 +48,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    test_claimsd_stop_clean(&server);
-    test_redis_stop(&redis);
-    test_remove_tree(redis.dir);
+    test_stop_claimsd_and_redis(&server, &redis);
 }
 
 /* A valid pharmacy reimbursement for the child Ana (M1001-02). */
@@ -94,21 +92,8 @@ static char *medical_claim(const char *npi)
 static const char *submit(const char *token, const char *body)
 {
     static char id[64];
-    struct test_response res;
-    test_api(&server, "POST", "/v1/claims", token, body, NULL, &res);
-    ck_assert_msg(res.status == 202, "%ld %s", res.status, res.body);
-    snprintf(id, sizeof id, "%s", test_json_str(res.body, "claim_id"));
-    test_response_free(&res);
+    test_submit_claim(&server, token, body, id);
     return id;
-}
-
-static long status_of(const char *method, const char *path, const char *token, const char *body)
-{
-    struct test_response res;
-    test_api(&server, method, path, token, body, NULL, &res);
-    long st = res.status;
-    test_response_free(&res);
-    return st;
 }
 
 START_TEST(test_submission_is_accepted_with_receipt_and_target_dates)
@@ -163,18 +148,21 @@ START_TEST(test_who_may_read_a_claim_and_who_is_told_it_does_not_exist)
     char *body = ana_claim("10.00");
     char path[128];
     snprintf(path, sizeof path, "/v1/claims/%s", submit(child, body));
-    ck_assert_int_eq(status_of("GET", path, child, NULL), 200);      /* the patient */
-    ck_assert_int_eq(status_of("GET", path, subscriber, NULL), 200); /* the subscriber */
-    ck_assert_int_eq(status_of("GET", path, staff, NULL), 200);
-    ck_assert_int_eq(status_of("GET", path, ADMIN, NULL), 200);
-    ck_assert_int_eq(status_of("GET", path, spouse, NULL), 404); /* same family, not subscriber */
-    ck_assert_int_eq(status_of("GET", path, other_family, NULL), 404);
-    ck_assert_int_eq(status_of("GET", path, provider_a, NULL), 404); /* did not submit it */
-    ck_assert_int_eq(status_of("GET", path, NULL, NULL), 401);
-    ck_assert_int_eq(status_of("GET", path, "clm_not_a_real_token", NULL), 401);
+    ck_assert_int_eq(test_status(&server, "GET", path, child, NULL), 200);      /* the patient */
+    ck_assert_int_eq(test_status(&server, "GET", path, subscriber, NULL), 200); /* the subscriber */
+    ck_assert_int_eq(test_status(&server, "GET", path, staff, NULL), 200);
+    ck_assert_int_eq(test_status(&server, "GET", path, ADMIN, NULL), 200);
+    ck_assert_int_eq(test_status(&server, "GET", path, spouse, NULL),
+                     404); /* same family, not subscriber */
+    ck_assert_int_eq(test_status(&server, "GET", path, other_family, NULL), 404);
+    ck_assert_int_eq(test_status(&server, "GET", path, provider_a, NULL),
+                     404); /* did not submit it */
+    ck_assert_int_eq(test_status(&server, "GET", path, NULL, NULL), 401);
+    ck_assert_int_eq(test_status(&server, "GET", path, "clm_not_a_real_token", NULL), 401);
     ck_assert_int_eq(
-        status_of("GET", "/v1/claims/00000000-0000-4000-8000-000000000000", staff, NULL), 404);
-    ck_assert_int_eq(status_of("GET", "/v1/claims/not-a-uuid", staff, NULL), 404);
+        test_status(&server, "GET", "/v1/claims/00000000-0000-4000-8000-000000000000", staff, NULL),
+        404);
+    ck_assert_int_eq(test_status(&server, "GET", "/v1/claims/not-a-uuid", staff, NULL), 404);
     free(body);
 }
 END_TEST
@@ -184,9 +172,10 @@ START_TEST(test_provider_files_only_under_its_own_npi_and_reads_only_its_claims)
     char *mine = medical_claim(NPI_A), *theirs = medical_claim(NPI_B);
     char path[128];
     snprintf(path, sizeof path, "/v1/claims/%s", submit(provider_a, mine));
-    ck_assert_int_eq(status_of("GET", path, provider_a, NULL), 200);
-    ck_assert_int_eq(status_of("GET", path, provider_b, NULL), 404);
-    ck_assert_int_eq(status_of("GET", path, subscriber, NULL), 200); /* the patient's own claim */
+    ck_assert_int_eq(test_status(&server, "GET", path, provider_a, NULL), 200);
+    ck_assert_int_eq(test_status(&server, "GET", path, provider_b, NULL), 404);
+    ck_assert_int_eq(test_status(&server, "GET", path, subscriber, NULL),
+                     200); /* the patient's own claim */
     struct test_response res;
     test_api(&server, "POST", "/v1/claims", provider_a, theirs, NULL, &res);
     ck_assert_int_eq(res.status, 403);
@@ -201,9 +190,9 @@ START_TEST(test_member_files_for_self_or_as_subscriber_for_the_family_only)
 {
     char *for_child = ana_claim("11.00");
     submit(subscriber, for_child); /* subscriber for child */
-    ck_assert_int_eq(status_of("POST", "/v1/claims", spouse, for_child),
+    ck_assert_int_eq(test_status(&server, "POST", "/v1/claims", spouse, for_child),
                      403); /* spouse for child */
-    ck_assert_int_eq(status_of("POST", "/v1/claims", other_family, for_child), 403);
+    ck_assert_int_eq(test_status(&server, "POST", "/v1/claims", other_family, for_child), 403);
     free(for_child);
 }
 END_TEST
@@ -296,7 +285,8 @@ START_TEST(test_idempotent_replay_returns_the_first_answer_and_conflict_is_422)
              &theirs);
     ck_assert_int_eq(theirs.status, 202);
     ck_assert_str_ne(test_json_str(theirs.body, "claim_id"), test_json_str(first.body, "claim_id"));
-    ck_assert_int_eq(status_of("POST", "/v1/claims", child, body), 202); /* no key: a new claim */
+    ck_assert_int_eq(test_status(&server, "POST", "/v1/claims", child, body),
+                     202); /* no key: a new claim */
     test_response_free(&first);
     test_response_free(&again);
     test_response_free(&other);
@@ -421,8 +411,8 @@ START_TEST(test_audit_trail_records_each_read_and_change_for_staff_only)
     const char *id = submit(child, body);
     snprintf(path, sizeof path, "/v1/claims/%s", id);
     snprintf(audit, sizeof audit, "/v1/claims/%s/audit", id);
-    ck_assert_int_eq(status_of("GET", path, subscriber, NULL), 200);
-    ck_assert_int_eq(status_of("GET", audit, child, NULL), 404);
+    ck_assert_int_eq(test_status(&server, "GET", path, subscriber, NULL), 200);
+    ck_assert_int_eq(test_status(&server, "GET", audit, child, NULL), 404);
     struct test_response res;
     test_api(&server, "GET", audit, staff, NULL, NULL, &res);
     ck_assert_int_eq(res.status, 200);
@@ -446,13 +436,14 @@ START_TEST(test_enrollment_records_are_checked_and_admin_only)
     ck_assert_int_eq(res.status, 200);
     ck_assert_str_eq(test_json_str(res.body, "subscriber_id"), "M1001");
     test_response_free(&res);
-    ck_assert_int_eq(status_of("GET", "/v1/members/M1001-02", child, NULL), 403);
-    ck_assert_int_eq(status_of("GET", "/v1/groups/G100", staff, NULL), 403);
-    ck_assert_int_eq(status_of("GET", "/v1/groups/G100", ADMIN, NULL), 200);
-    ck_assert_int_eq(status_of("GET", "/v1/plans/NOPE", ADMIN, NULL), 404);
+    ck_assert_int_eq(test_status(&server, "GET", "/v1/members/M1001-02", child, NULL), 403);
+    ck_assert_int_eq(test_status(&server, "GET", "/v1/groups/G100", staff, NULL), 403);
+    ck_assert_int_eq(test_status(&server, "GET", "/v1/groups/G100", ADMIN, NULL), 200);
+    ck_assert_int_eq(test_status(&server, "GET", "/v1/plans/NOPE", ADMIN, NULL), 404);
     char *m = test_read_source("config/sample/members/M1001-03.json");
-    ck_assert_int_eq(status_of("PUT", "/v1/members/M1001-03", staff, m), 403);
-    ck_assert_int_eq(status_of("PUT", "/v1/members/M1001-03", ADMIN, m), 200); /* replaced */
+    ck_assert_int_eq(test_status(&server, "PUT", "/v1/members/M1001-03", staff, m), 403);
+    ck_assert_int_eq(test_status(&server, "PUT", "/v1/members/M1001-03", ADMIN, m),
+                     200); /* replaced */
     test_api(&server, "PUT", "/v1/members/M9999", ADMIN, m, NULL, &res);
     ck_assert_int_eq(res.status, 422);
     ck_assert_str_eq(test_json_str(res.body, "error.fields.0.field"), "member_id");
@@ -490,14 +481,15 @@ START_TEST(test_enrollment_records_are_checked_and_admin_only)
     ck_assert_str_eq(test_json_str(res.body, "error.fields.0.problem"),
                      "must name an employee's own record (relationship employee)");
     test_response_free(&res);
-    ck_assert_int_eq(status_of("GET", "/v1/members/M1001-09", ADMIN, NULL), 404);
+    ck_assert_int_eq(test_status(&server, "GET", "/v1/members/M1001-09", ADMIN, NULL), 404);
 }
 END_TEST
 
 START_TEST(test_tokens_are_admin_only_shown_once_and_revocable)
 {
     struct test_response res;
-    ck_assert_int_eq(status_of("POST", "/v1/tokens", staff, "{\"role\":\"admin\"}"), 403);
+    ck_assert_int_eq(test_status(&server, "POST", "/v1/tokens", staff, "{\"role\":\"admin\"}"),
+                     403);
     test_api(&server, "POST", "/v1/tokens", ADMIN, "{\"role\":\"member\",\"member_id\":\"M404\"}",
              NULL, &res);
     ck_assert_int_eq(res.status, 422);
@@ -543,12 +535,12 @@ START_TEST(test_tokens_are_admin_only_shown_once_and_revocable)
     ck_assert_uint_eq(strlen(token), 68);
     ck_assert(strncmp(token, "clm_", 4) == 0);
     test_response_free(&res);
-    ck_assert_int_eq(status_of("GET", "/v1/claims?limit=1", token, NULL), 200);
+    ck_assert_int_eq(test_status(&server, "GET", "/v1/claims?limit=1", token, NULL), 200);
     snprintf(path, sizeof path, "/v1/tokens/%s", id);
-    ck_assert_int_eq(status_of("DELETE", path, staff, NULL), 403);
-    ck_assert_int_eq(status_of("DELETE", path, ADMIN, NULL), 204);
-    ck_assert_int_eq(status_of("GET", "/v1/claims?limit=1", token, NULL), 401);
-    ck_assert_int_eq(status_of("DELETE", path, ADMIN, NULL), 404);
+    ck_assert_int_eq(test_status(&server, "DELETE", path, staff, NULL), 403);
+    ck_assert_int_eq(test_status(&server, "DELETE", path, ADMIN, NULL), 204);
+    ck_assert_int_eq(test_status(&server, "GET", "/v1/claims?limit=1", token, NULL), 401);
+    ck_assert_int_eq(test_status(&server, "DELETE", path, ADMIN, NULL), 404);
 }
 END_TEST
 
@@ -593,9 +585,12 @@ START_TEST(test_eligibility_on_a_date_with_plan_kind_cob_and_reason)
     ck_assert_str_eq(test_json_str(res.body, "cob.position"), "secondary");
     test_response_free(&res);
     ck_assert_int_eq(
-        status_of("GET", "/v1/eligibility?member_id=M2001&date=2026-06-01", child, NULL), 404);
-    ck_assert_int_eq(status_of("GET", "/v1/eligibility?member_id=M1001-02", subscriber, NULL), 200);
-    ck_assert_int_eq(status_of("GET", "/v1/eligibility?member_id=NOBODY", staff, NULL), 404);
+        test_status(&server, "GET", "/v1/eligibility?member_id=M2001&date=2026-06-01", child, NULL),
+        404);
+    ck_assert_int_eq(
+        test_status(&server, "GET", "/v1/eligibility?member_id=M1001-02", subscriber, NULL), 200);
+    ck_assert_int_eq(test_status(&server, "GET", "/v1/eligibility?member_id=NOBODY", staff, NULL),
+                     404);
     test_api(&server, "GET", "/v1/eligibility?date=2026-02-30", staff, NULL, NULL, &res);
     ck_assert_int_eq(res.status, 422);
     ck_assert_int_eq(test_json_len(res.body, "error.fields"), 2);

@@ -56,9 +56,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    test_claimsd_stop_clean(&server);
-    test_redis_stop(&redis);
-    test_remove_tree(redis.dir);
+    test_stop_claimsd_and_redis(&server, &redis);
 }
 
 static const char *days_from_today(int n, char out[DATE_STRLEN])
@@ -89,35 +87,14 @@ static const char *luis_2019_visit =
     "\"E11.9\"],\"lines\":[{\"service_date\":\"2019-06-03\",\"procedure_code\":\"99213\","
     "\"units\":1,\"charge\":150.00}]}";
 
-static void submit(const char *token, const char *body, char id[64])
-{
-    struct test_response res;
-    test_api(&server, "POST", "/v1/claims", token, body, NULL, &res);
-    ck_assert_msg(res.status == 202, "%ld %s", res.status, res.body);
-    snprintf(id, 64, "%s", test_json_str(res.body, "claim_id"));
-    test_response_free(&res);
-}
-
 /* Waits until the claim has one of the statuses ("a|b"); returns it. */
 static const char *wait_status(const char *id, const char *want)
 {
     static char status[32];
-    char path[128];
-    snprintf(path, sizeof path, "/v1/claims/%s", id);
-    for (int i = 0; i < 300; i++) {
-        struct test_response res;
-        test_api(&server, "GET", path, ADMIN, NULL, NULL, &res);
-        snprintf(status, sizeof status, "%s", test_json_str(res.body, "status"));
-        test_response_free(&res);
-        char wrapped[64], needle[40];
-        snprintf(wrapped, sizeof wrapped, "|%s|", want);
-        snprintf(needle, sizeof needle, "|%s|", status);
-        if (status[0] && strstr(wrapped, needle))
-            return status;
-        test_sleep_ms(50);
-    }
-    ck_abort_msg("claim %s never became %s (last %s)", id, want, status);
-    return NULL;
+    char *claim = test_wait_claim(&server, ADMIN, id, want, 15000);
+    snprintf(status, sizeof status, "%s", test_json_str(claim, "status"));
+    free(claim);
+    return status;
 }
 
 /* A final claim's EOB statement date. */
@@ -137,7 +114,7 @@ static date_t eob_date_of(const char *id)
 /* A claim filed by token and decided: its id into id. */
 static void decided_claim(const char *token, const char *body, const char *want, char id[64])
 {
-    submit(token, body, id);
+    test_submit_claim(&server, token, body, id);
     ck_assert_str_eq(wait_status(id, "approved|denied"), want);
 }
 
@@ -182,16 +159,6 @@ static void start_on(struct test_claimsd *d, date_t day)
         free(log);
         exit(2);
     }
-}
-
-static long status_of(const struct test_claimsd *d, const char *method, const char *path,
-                      const char *token, const char *body)
-{
-    struct test_response res;
-    test_api(d, method, path, token, body, NULL, &res);
-    long st = res.status;
-    test_response_free(&res);
-    return st;
 }
 
 /* A 422 naming exactly one field with this problem. */
@@ -390,8 +357,8 @@ START_TEST(test_the_list_is_earliest_due_first_with_pages_and_status)
     test_response_free(&res);
     /* Decide the middle one: the status filters split them. */
     snprintf(path, sizeof path, "/v1/appeals/%s/decision", ids[1]);
-    ck_assert_int_eq(status_of(&server, "POST", path, staff,
-                               "{\"outcome\": \"upheld\", \"note\": \"Billed as filled.\"}"),
+    ck_assert_int_eq(test_status(&server, "POST", path, staff,
+                                 "{\"outcome\": \"upheld\", \"note\": \"Billed as filled.\"}"),
                      200);
     test_api(&server, "GET", "/v1/appeals?status=decided", staff, NULL, NULL, &res);
     ck_assert_int_eq(test_json_len(res.body, "appeals"), 1);
@@ -440,7 +407,7 @@ START_TEST(test_an_upheld_decision_is_stored_audited_and_read_by_the_member)
     test_response_free(&res);
     /* The claim stands: same status, still one EOB version. */
     snprintf(path, sizeof path, "/v1/claims/%s/eob?version=2", claim);
-    ck_assert_int_eq(status_of(&server, "GET", path, subscriber, NULL), 404);
+    ck_assert_int_eq(test_status(&server, "GET", path, subscriber, NULL), 404);
     ck_assert_str_eq(wait_status(claim, "denied"), "denied");
     /* Filing and decision in the claim's audit trail, the note with the decider. */
     snprintf(path, sizeof path, "/v1/claims/%s/audit", claim);
@@ -638,16 +605,16 @@ START_TEST(test_who_may_file_and_read_and_what_is_refused)
     snprintf(path, sizeof path, "/v1/claims/%s/appeals", ana);
     /* Another family, another provider, a family member who may not read the
      * claim: told it does not exist. */
-    ck_assert_int_eq(status_of(&server, "POST", path, other_family, STATEMENT), 404);
-    ck_assert_int_eq(status_of(&server, "POST", path, provider_b, STATEMENT), 404);
-    ck_assert_int_eq(status_of(&server, "POST", path, spouse, STATEMENT), 404);
-    ck_assert_int_eq(status_of(&server, "POST", path, NULL, STATEMENT), 401);
-    ck_assert_int_eq(status_of(&server, "POST",
-                               "/v1/claims/00000000-0000-4000-8000-000000000000/appeals", child,
-                               STATEMENT),
+    ck_assert_int_eq(test_status(&server, "POST", path, other_family, STATEMENT), 404);
+    ck_assert_int_eq(test_status(&server, "POST", path, provider_b, STATEMENT), 404);
+    ck_assert_int_eq(test_status(&server, "POST", path, spouse, STATEMENT), 404);
+    ck_assert_int_eq(test_status(&server, "POST", path, NULL, STATEMENT), 401);
+    ck_assert_int_eq(test_status(&server, "POST",
+                                 "/v1/claims/00000000-0000-4000-8000-000000000000/appeals", child,
+                                 STATEMENT),
                      404);
-    ck_assert_int_eq(status_of(&server, "POST", "/v1/claims/not-a-claim/appeals", child, STATEMENT),
-                     404);
+    ck_assert_int_eq(
+        test_status(&server, "POST", "/v1/claims/not-a-claim/appeals", child, STATEMENT), 404);
     /* The body, field by field. */
     assert_422(&server, "POST", path, child, "{}", "statement", "is required");
     assert_422(&server, "POST", path, child, "{\"statement\": \" \\n \"}", "statement",
@@ -677,24 +644,24 @@ START_TEST(test_who_may_file_and_read_and_what_is_refused)
     snprintf(id, sizeof id, "%s", test_json_str(res.body, "appeal_id"));
     test_response_free(&res);
     snprintf(path, sizeof path, "/v1/appeals/%s", id);
-    ck_assert_int_eq(status_of(&server, "GET", path, provider_a, NULL), 200);
-    ck_assert_int_eq(status_of(&server, "GET", path, child, NULL), 200);
-    ck_assert_int_eq(status_of(&server, "GET", path, subscriber, NULL), 200);
-    ck_assert_int_eq(status_of(&server, "GET", path, staff, NULL), 200);
-    ck_assert_int_eq(status_of(&server, "GET", path, spouse, NULL), 404);
-    ck_assert_int_eq(status_of(&server, "GET", path, other_family, NULL), 404);
-    ck_assert_int_eq(status_of(&server, "GET", path, provider_b, NULL), 404);
-    ck_assert_int_eq(
-        status_of(&server, "GET", "/v1/appeals/00000000-0000-4000-8000-000000000000", staff, NULL),
-        404);
+    ck_assert_int_eq(test_status(&server, "GET", path, provider_a, NULL), 200);
+    ck_assert_int_eq(test_status(&server, "GET", path, child, NULL), 200);
+    ck_assert_int_eq(test_status(&server, "GET", path, subscriber, NULL), 200);
+    ck_assert_int_eq(test_status(&server, "GET", path, staff, NULL), 200);
+    ck_assert_int_eq(test_status(&server, "GET", path, spouse, NULL), 404);
+    ck_assert_int_eq(test_status(&server, "GET", path, other_family, NULL), 404);
+    ck_assert_int_eq(test_status(&server, "GET", path, provider_b, NULL), 404);
+    ck_assert_int_eq(test_status(&server, "GET", "/v1/appeals/00000000-0000-4000-8000-000000000000",
+                                 staff, NULL),
+                     404);
     /* Deciding is for staff; a bad body names its field. */
     snprintf(path, sizeof path, "/v1/appeals/%s/decision", id);
     const char *upheld = "{\"outcome\": \"upheld\", \"note\": \"As billed.\"}";
-    ck_assert_int_eq(status_of(&server, "POST", path, child, upheld), 403);
-    ck_assert_int_eq(status_of(&server, "POST", path, provider_a, upheld), 403);
-    ck_assert_int_eq(status_of(&server, "POST",
-                               "/v1/appeals/00000000-0000-4000-8000-000000000000/decision", staff,
-                               upheld),
+    ck_assert_int_eq(test_status(&server, "POST", path, child, upheld), 403);
+    ck_assert_int_eq(test_status(&server, "POST", path, provider_a, upheld), 403);
+    ck_assert_int_eq(test_status(&server, "POST",
+                                 "/v1/appeals/00000000-0000-4000-8000-000000000000/decision", staff,
+                                 upheld),
                      404);
     assert_422(&server, "POST", path, staff, "{\"outcome\": \"partly\", \"note\": \"x\"}",
                "outcome", "must be upheld or overturned");
@@ -704,8 +671,8 @@ START_TEST(test_who_may_file_and_read_and_what_is_refused)
                "\"allowed\": 1.00, \"group\": \"CO\", \"carc\": \"45\"}]}",
                "lines", "must be empty when outcome is upheld: the claim stands as decided");
     /* The list is for staff, its parameters checked. */
-    ck_assert_int_eq(status_of(&server, "GET", "/v1/appeals", child, NULL), 403);
-    ck_assert_int_eq(status_of(&server, "GET", "/v1/appeals", provider_a, NULL), 403);
+    ck_assert_int_eq(test_status(&server, "GET", "/v1/appeals", child, NULL), 403);
+    ck_assert_int_eq(test_status(&server, "GET", "/v1/appeals", provider_a, NULL), 403);
     assert_422(&server, "GET", "/v1/appeals?status=closed", staff, NULL, "status",
                "must be open or decided");
     assert_422(&server, "GET", "/v1/appeals?sort=due", staff, NULL, "sort", "unknown parameter");
@@ -720,7 +687,7 @@ START_TEST(test_who_may_file_and_read_and_what_is_refused)
              "\"diagnosis_codes\":[\"E11.9\"],\"lines\":[{\"service_date\":\"%s\","
              "\"procedure_code\":\"80053\",\"units\":1,\"charge\":14.00}]}",
              days_from_today(-1, day));
-    submit(helen, lab, pended);
+    test_submit_claim(&server, helen, lab, pended);
     ck_assert_str_eq(wait_status(pended, "pended|approved|denied"), "pended");
     snprintf(claim_path, sizeof claim_path, "/v1/claims/%s/appeals", pended);
     test_api(&server, "POST", claim_path, helen, STATEMENT, NULL, &res);

@@ -8,22 +8,11 @@
 #include "calendar.h"
 #include "harness/harness.h"
 
-static date_t D(const char *s)
-{
-    date_t d;
-    ck_assert_msg(date_parse(s, &d), "bad test date %s", s);
-    return d;
-}
+/* Short names for the tables of cases (tests/harness/shared.c). */
+#define D(text) test_date(text)
+#define F(d) test_date_text(d)
 
-static const char *F(date_t d)
-{
-    static char buf[4][DATE_STRLEN];
-    static int i;
-    i = (i + 1) % 4;
-    return date_format(d, buf[i]);
-}
-
-static struct holiday_calendar us;
+static struct calendar us;
 
 static void setup(void)
 {
@@ -83,7 +72,7 @@ START_TEST(test_holiday_file_in_config_equals_built_in_rules)
     ck_assert_msg(dir != NULL, "CLAIMS_CONFIG_DIR is not set (run through make check)");
     char path[1024], err[CALENDAR_ERR_LEN];
     snprintf(path, sizeof path, "%s/holidays.json", dir);
-    struct holiday_calendar file;
+    struct calendar file;
     ck_assert_msg(calendar_load_file(&file, path, err) == 0, "%s", err);
     ck_assert_int_eq(file.n_rules, us.n_rules);
     /* Every day of 2020..2030 is classified the same way. */
@@ -92,7 +81,7 @@ START_TEST(test_holiday_file_in_config_equals_built_in_rules)
 }
 END_TEST
 
-static int load_text(const char *json, struct holiday_calendar *cal, char err[CALENDAR_ERR_LEN])
+static int load_text(const char *json, struct calendar *cal, char err[CALENDAR_ERR_LEN])
 {
     char path[] = "/tmp/holidays-XXXXXX";
     int fd = mkstemp(path);
@@ -129,7 +118,7 @@ END_TEST
 
 START_TEST(test_holiday_file_errors_name_the_entry)
 {
-    struct holiday_calendar cal;
+    struct calendar cal;
     char err[CALENDAR_ERR_LEN];
     ck_assert_int_eq(
         load_text("{\"holidays\":[{\"name\":\"X\",\"month\":13,\"day\":1}]}", &cal, err), -1);

@@ -62,9 +62,7 @@ static void setup(void)
 
 static void stop_server(void)
 {
-    test_claimsd_stop_clean(&server);
-    test_redis_stop(&redis);
-    test_remove_tree(redis.dir);
+    test_stop_claimsd_and_redis(&server, &redis);
     test_remove_tree(work);
     if (cfg_dir[0]) {
         test_remove_tree(cfg_dir);
@@ -186,11 +184,6 @@ static bool starts_with(const char *text, const char *prefix)
     return strncmp(text, prefix, strlen(prefix)) == 0;
 }
 
-static char *days_ago(int n, char out[16])
-{
-    return date_format(date_add_days(date_today(), -n), out);
-}
-
 /* A pharmacy reimbursement for Ana (M1001-02) or Maria (M1001-01), written
  * to <work>/<name>; the path into path. */
 static void claim_file(const char *name, const char *member_id, const char *charge, int filled_ago,
@@ -206,7 +199,7 @@ static void claim_file(const char *name, const char *member_id, const char *char
         "\"drug_name\":\"Lipitor 20 mg "
         "tablet\",\"quantity\":30,\"days_supply\":30,\"charge\":%s}\n",
         member_id, ana ? "Ana" : "Maria", ana ? "2015-06-10" : "1977-03-02",
-        days_ago(filled_ago, fill), charge);
+        test_days_ago(filled_ago, fill), charge);
     snprintf(path, 300, "%s", test_write_file(work, name, body));
 }
 
@@ -226,19 +219,10 @@ static void submit(const char *file, char id[64])
 static const char *wait_final(const char *id)
 {
     static char status[32];
-    char path[128];
-    snprintf(path, sizeof path, "/v1/claims/%s", id);
-    for (int i = 0; i < 500; i++) {
-        struct test_response res;
-        test_api(&server, "GET", path, ADMIN, NULL, NULL, &res);
-        snprintf(status, sizeof status, "%s", test_json_str(res.body, "status"));
-        test_response_free(&res);
-        if (strcmp(status, "approved") == 0 || strcmp(status, "denied") == 0)
-            return status;
-        test_sleep_ms(20);
-    }
-    ck_abort_msg("claim %s never became final", id);
-    return NULL;
+    char *claim = test_wait_claim(&server, ADMIN, id, "approved|denied", 10000);
+    snprintf(status, sizeof status, "%s", test_json_str(claim, "status"));
+    free(claim);
+    return status;
 }
 
 /* GET path as staff through the harness: the server's own bytes. */
@@ -819,7 +803,7 @@ static bool has_header(const struct recorder *rec, const char *line)
 START_TEST(test_remit_writes_the_days_835_from_the_server)
 {
     char fill[16], body[1024], path[300], id[64];
-    days_ago(3, fill);
+    test_days_ago(3, fill);
     snprintf(body, sizeof body,
              "{\"type\":\"medical\",\"member_id\":\"M1001-02\",\"patient\":{\"first_name\":\"Ana\","
              "\"last_name\":\"Lopez\",\"birth_date\":\"2015-06-10\"},\"provider\":{\"npi\":"

@@ -13,20 +13,11 @@
 
 #include <zlib.h>
 
-static date_t D(const char *s)
-{
-    date_t d;
-    ck_assert_msg(date_parse(s, &d), "bad test date %s", s);
-    return d;
-}
+#include "harness/harness.h"
 
-static const char *F(date_t d)
-{
-    static char buf[4][DATE_STRLEN];
-    static int i;
-    i = (i + 1) % 4;
-    return date_format(d, buf[i]);
-}
+/* Short names for the tables of cases (tests/harness/shared.c). */
+#define D(text) test_date(text)
+#define F(d) test_date_text(d)
 
 START_TEST(test_date_round_trips_across_eras)
 {
@@ -145,12 +136,12 @@ START_TEST(test_stored_amounts_and_quantities_read_and_write_exactly)
     ck_assert(!money_parse_stored("-", &c));
     ck_assert_int_eq(c, 42); /* untouched on refusal */
 
-    char q[QUANTITY_STRLEN];
-    ck_assert_str_eq(quantity_format(30000, q), "30");
-    ck_assert_str_eq(quantity_format(2500, q), "2.5");
-    ck_assert_str_eq(quantity_format(125, q), "0.125");
-    ck_assert_str_eq(quantity_format(1010, q), "1.01");
-    ck_assert_str_eq(quantity_format(0, q), "0");
+    char q[MONEY_QUANTITY_STRLEN];
+    ck_assert_str_eq(money_quantity_format(30000, q), "30");
+    ck_assert_str_eq(money_quantity_format(2500, q), "2.5");
+    ck_assert_str_eq(money_quantity_format(125, q), "0.125");
+    ck_assert_str_eq(money_quantity_format(1010, q), "1.01");
+    ck_assert_str_eq(money_quantity_format(0, q), "0");
 
     struct json_object *m = json_money(-310);
     ck_assert_str_eq(json_object_to_json_string(m), "-3.10");
@@ -199,9 +190,8 @@ static size_t packed_reference(const char *text, size_t len, unsigned char *out,
     z_stream z;
     memset(&z, 0, sizeof z);
     ck_assert_int_eq(deflateInit2(&z, 1, Z_DEFLATED, 15, 8, Z_DEFAULT_STRATEGY), Z_OK);
-    ck_assert_int_eq(
-        deflateSetDictionary(&z, (const Bytef *)packed_dictionary_v1, packed_dictionary_v1_len),
-        Z_OK);
+    ck_assert_int_eq(deflateSetDictionary(&z, (const Bytef *)packed_dict_v1, packed_dict_v1_len),
+                     Z_OK);
     z.next_in = (Bytef *)text;
     z.avail_in = (uInt)len;
     z.next_out = out;

@@ -29,22 +29,11 @@ static struct test_redis redis;
 static struct test_claimsd server;
 static char staff[80], member[80], other_member[80], provider[80], other_provider[80];
 
-static char *call(const char *method, const char *path, const char *token, const char *body,
-                  long want)
-{
-    struct test_response res;
-    test_api(&server, method, path, token, body, NULL, &res);
-    ck_assert_msg(res.status == want, "%s %s: %ld %s", method, path, res.status, res.body);
-    char *out = strdup(res.body);
-    test_response_free(&res);
-    return out;
-}
-
 /* Asserts an error answer's status, code and (when field is not NULL) its first field. */
 static void refused(const char *method, const char *path, const char *token, const char *body,
                     long status, const char *code, const char *field, const char *problem)
 {
-    char *res = call(method, path, token, body, status);
+    char *res = test_call(&server, method, path, token, body, status);
     ck_assert_str_eq(test_json_str(res, "error.code"), code);
     if (field) {
         ck_assert_str_eq(test_json_str(res, "error.fields.0.field"), field);
@@ -72,7 +61,7 @@ static void status_of(const char *id, char out[32])
 {
     char path[96];
     snprintf(path, sizeof path, "/v1/claims/%s", id);
-    char *b = call("GET", path, staff, NULL, 200);
+    char *b = test_call(&server, "GET", path, staff, NULL, 200);
     snprintf(out, 32, "%s", test_json_str(b, "status"));
     free(b);
 }
@@ -80,20 +69,13 @@ static void status_of(const char *id, char out[32])
 /* Waits until the claim's status is want (20 s at most). */
 static void wait_status(const char *id, const char *want)
 {
-    char st[32] = "";
-    for (int i = 0; i < 1000; i++) {
-        status_of(id, st);
-        if (strcmp(st, want) == 0)
-            return;
-        test_sleep_ms(20);
-    }
-    ck_abort_msg("claim %s: status %s, not %s, after 20 s", id, st, want);
+    free(test_wait_claim(&server, staff, id, want, 20000));
 }
 
 /* Posts a claim with this token and waits until it is final; its id in out. */
 static void claim_as(const char *token, const char *body, const char *want_status, char out[40])
 {
-    char *res = call("POST", "/v1/claims", token, body, 202);
+    char *res = test_call(&server, "POST", "/v1/claims", token, body, 202);
     snprintf(out, 40, "%s", test_json_str(res, "claim_id"));
     free(res);
     wait_status(out, want_status);
@@ -176,9 +158,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    test_claimsd_stop_clean(&server);
-    test_redis_stop(&redis);
-    test_remove_tree(redis.dir);
+    test_stop_claimsd_and_redis(&server, &redis);
 }
 
 START_TEST(test_void_reverses_and_adjusts_the_later_claim)
@@ -195,7 +175,8 @@ START_TEST(test_void_reverses_and_adjusts_the_later_claim)
     ck_assert_int_eq(acc("m:M1001:in:oop"), 58000);
 
     snprintf(path, sizeof path, "/v1/claims/%s/void", a);
-    char *res = call("POST", path, member, "{\"reason\": \"sent twice by mistake\"}", 200);
+    char *res =
+        test_call(&server, "POST", path, member, "{\"reason\": \"sent twice by mistake\"}", 200);
     ck_assert_str_eq(test_json_str(res, "claim_id"), a);
     ck_assert_str_eq(test_json_str(res, "status"), "voided");
     ck_assert_str_eq(test_json_str(res, "voided.reason"), "sent twice by mistake");
@@ -221,17 +202,17 @@ START_TEST(test_void_reverses_and_adjusts_the_later_claim)
     ck_assert_str_eq(test_json_str(eob, "totals.plan_paid"), "0.00");
     free(eob);
     snprintf(path, sizeof path, "/v1/claims/%s/eob?version=1", b);
-    eob = call("GET", path, staff, NULL, 200);
+    eob = test_call(&server, "GET", path, staff, NULL, 200);
     ck_assert_str_eq(test_json_str(eob, "totals.plan_paid"), "240.00");
     ck_assert_str_eq(test_json_str(eob, "adjustment.kind"), "");
     free(eob);
     /* The adjusted and the voided versions render as FHIR and HTML too. */
     snprintf(path, sizeof path, "/v1/claims/%s/eob?format=fhir", b);
-    eob = call("GET", path, staff, NULL, 200);
+    eob = test_call(&server, "GET", path, staff, NULL, 200);
     ck_assert_str_eq(test_json_str(eob, "resourceType"), "ExplanationOfBenefit");
     free(eob);
     snprintf(path, sizeof path, "/v1/claims/%s/eob?format=html", a);
-    eob = call("GET", path, member, NULL, 200);
+    eob = test_call(&server, "GET", path, member, NULL, 200);
     ck_assert_ptr_nonnull(strstr(eob, "This claim was voided. What the plan paid on it is taken "
                                       "back. This statement replaces version 1."));
     ck_assert_ptr_nonnull(strstr(eob, "<tr><th scope=\"row\">The plan pays</th><td class=\"num\">"
@@ -239,24 +220,24 @@ START_TEST(test_void_reverses_and_adjusts_the_later_claim)
                                       "-$80.00</td></tr>"));
     free(eob);
     snprintf(path, sizeof path, "/v1/claims/%s/eob?format=html", b);
-    eob = call("GET", path, member, NULL, 200);
+    eob = test_call(&server, "GET", path, member, NULL, 200);
     ck_assert_ptr_nonnull(strstr(eob, "another claim of your family was voided or corrected"));
     ck_assert_ptr_nonnull(strstr(eob, "<tr><th scope=\"row\">Your share</th><td class=\"num\">"
                                       "$60.00</td><td class=\"num\">$300.00</td><td class=\"num\">"
                                       "$240.00</td></tr>"));
     free(eob);
     snprintf(path, sizeof path, "/v1/claims/%s/eob?format=html&version=1", b);
-    eob = call("GET", path, member, NULL, 200);
+    eob = test_call(&server, "GET", path, member, NULL, 200);
     ck_assert_ptr_null(strstr(eob, "What changed"));
     free(eob);
     snprintf(path, sizeof path, "/v1/claims/%s", b);
-    res = call("GET", path, member, NULL, 200);
+    res = test_call(&server, "GET", path, member, NULL, 200);
     ck_assert_str_eq(test_json_str(res, "status"), "approved");
     ck_assert_str_eq(test_json_str(res, "decision.plan_paid"), "0.00");
     ck_assert_str_eq(test_json_str(res, "decision.patient_responsibility"), "300.00");
     free(res);
     snprintf(path, sizeof path, "/v1/claims/%s", a);
-    res = call("GET", path, staff, NULL, 200);
+    res = test_call(&server, "GET", path, staff, NULL, 200);
     ck_assert_str_eq(test_json_str(res, "status"), "voided");
     ck_assert_str_eq(test_json_str(res, "voided.reason"), "sent twice by mistake");
     free(res);
@@ -308,7 +289,7 @@ START_TEST(test_replacement_links_both_ways_and_is_no_duplicate)
     snprintf(path, sizeof path, "/v1/claims/%s/replace", a);
     refused("POST", path, other_provider, corrected, 403, "forbidden", NULL, NULL);
     refused("POST", path, other_member, corrected, 404, "not_found", NULL, NULL);
-    char *res = call("POST", path, provider, corrected, 202);
+    char *res = test_call(&server, "POST", path, provider, corrected, 202);
     char r[40];
     snprintf(r, sizeof r, "%s", test_json_str(res, "claim_id"));
     ck_assert_str_ne(r, a);
@@ -317,7 +298,7 @@ START_TEST(test_replacement_links_both_ways_and_is_no_duplicate)
     free(res);
     wait_status(r, "approved");
     snprintf(path, sizeof path, "/v1/claims/%s", r);
-    res = call("GET", path, provider, NULL, 200);
+    res = test_call(&server, "GET", path, provider, NULL, 200);
     ck_assert_str_eq(test_json_str(res, "replaces"), a);
     ck_assert_str_eq(test_json_str(res, "submitted.diagnosis_codes.0"), "R05.9");
     /* 300.00 allowed, all of it the deductible: as A was decided. */
@@ -325,7 +306,7 @@ START_TEST(test_replacement_links_both_ways_and_is_no_duplicate)
     ck_assert_str_eq(test_json_str(res, "decision.lines.0.allowed"), "300.00");
     free(res);
     snprintf(path, sizeof path, "/v1/claims/%s", a);
-    res = call("GET", path, provider, NULL, 200);
+    res = test_call(&server, "GET", path, provider, NULL, 200);
     ck_assert_str_eq(test_json_str(res, "status"), "replaced");
     ck_assert_str_eq(test_json_str(res, "replaced_by"), r);
     free(res);
@@ -382,14 +363,14 @@ START_TEST(test_pended_claim_replaced_in_place)
                      "\"units\":1,\"charge\":30.00}]}",
         spouse);
     snprintf(path, sizeof path, "/v1/claims/%s/replace", p);
-    char *res = call("POST", path, staff, body, 202);
+    char *res = test_call(&server, "POST", path, staff, body, 202);
     ck_assert_str_eq(test_json_str(res, "claim_id"), p);
     ck_assert_str_eq(test_json_str(res, "status"), "received");
     ck_assert_str_eq(test_json_str(res, "replaces"), "");
     free(res);
     wait_status(p, "approved");
     snprintf(path, sizeof path, "/v1/claims/%s", p);
-    res = call("GET", path, staff, NULL, 200);
+    res = test_call(&server, "GET", path, staff, NULL, 200);
     ck_assert_str_eq(test_json_str(res, "submitted.other_insurance.payer_name"),
                      "Gulf Coast Health Plan");
     ck_assert_str_eq(test_json_str(res, "replaced_by"), "");
@@ -398,20 +379,6 @@ START_TEST(test_pended_claim_replaced_in_place)
 END_TEST
 
 /* The employee's record with this coverage span. */
-static void put_employee(const char *span)
-{
-    char body[2048];
-    snprintf(body, sizeof body,
-             "{\"member_id\":\"M1001\",\"subscriber_id\":\"M1001\",\"group_id\":\"G100\","
-             "\"relationship\":\"employee\",\"first_name\":\"Luis\",\"last_name\":\"Lopez\","
-             "\"birth_date\":\"1975-09-14\",\"state\":\"FL\",\"student\":false,"
-             "\"lives_with_employee\":true,\"married_on\":null,\"has_own_dependent\":true,"
-             "\"handicapped_certified\":false,\"coverage\":[%s],\"medicare\":null,"
-             "\"other_coverage\":[]}",
-             span);
-    free(call("PUT", "/v1/members/M1001", ADMIN, body, 200));
-}
-
 START_TEST(test_recovery_reversed_with_overpayment_on_eob)
 {
     char c[40], path[128];
@@ -422,10 +389,11 @@ START_TEST(test_recovery_reversed_with_overpayment_on_eob)
             "J06.9") "\"lines\":[{\"service_date\":\"2026-05-15\",\"procedure_code\":\"99214\","
                      "\"units\":1,\"charge\":200.00}]}",
         "approved", c);
-    put_employee("{\"plan_id\":\"PPO-500\",\"effective\":\"2020-01-01\","
-                 "\"termination_event\":\"2026-03-10\","
-                 "\"termination_reported_on\":\"2026-06-10\",\"kind\":\"active\"}");
-    char *list = call("GET", "/v1/recoveries", staff, NULL, 200);
+    test_put_employee(&server, ADMIN,
+                      "{\"plan_id\":\"PPO-500\",\"effective\":\"2020-01-01\","
+                      "\"termination_event\":\"2026-03-10\","
+                      "\"termination_reported_on\":\"2026-06-10\",\"kind\":\"active\"}");
+    char *list = test_call(&server, "GET", "/v1/recoveries", staff, NULL, 200);
     ck_assert_int_eq(test_json_len(list, "recoveries"), 1);
     char rid[40];
     snprintf(rid, sizeof rid, "%s", test_json_str(list, "recoveries.0.recovery_id"));
@@ -434,7 +402,7 @@ START_TEST(test_recovery_reversed_with_overpayment_on_eob)
     refused("POST", path, member, NULL, 403, "forbidden", NULL, NULL);
     refused("POST", "/v1/recoveries/00000000-0000-4000-8000-000000000000/reverse", staff, NULL, 404,
             "not_found", NULL, NULL);
-    char *res = call("POST", path, staff, NULL, 202);
+    char *res = test_call(&server, "POST", path, staff, NULL, 202);
     ck_assert_str_eq(test_json_str(res, "recovery_id"), rid);
     ck_assert_str_eq(test_json_str(res, "claim_id"), c);
     ck_assert_str_eq(test_json_str(res, "status"), "reversed");
@@ -447,16 +415,16 @@ START_TEST(test_recovery_reversed_with_overpayment_on_eob)
     ck_assert_str_eq(test_json_str(eob, "lines.0.denied"), "true");
     free(eob);
     snprintf(path, sizeof path, "/v1/claims/%s/eob?format=html", c);
-    eob = call("GET", path, staff, NULL, 200);
+    eob = test_call(&server, "GET", path, staff, NULL, 200);
     ck_assert_ptr_nonnull(strstr(eob, "it was paid for. The plan overpaid $120.00. This statement "
                                       "replaces version 1."));
     free(eob);
     snprintf(path, sizeof path, "/v1/claims/%s", c);
-    res = call("GET", path, staff, NULL, 200);
+    res = test_call(&server, "GET", path, staff, NULL, 200);
     ck_assert_str_eq(test_json_str(res, "status"), "denied");
     ck_assert_str_eq(test_json_str(res, "decision.plan_paid"), "0.00");
     free(res);
-    list = call("GET", "/v1/recoveries?status=reversed", staff, NULL, 200);
+    list = test_call(&server, "GET", "/v1/recoveries?status=reversed", staff, NULL, 200);
     ck_assert_int_eq(test_json_len(list, "recoveries"), 1);
     ck_assert_str_eq(test_json_str(list, "recoveries.0.status"), "reversed");
     free(list);

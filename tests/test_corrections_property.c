@@ -84,17 +84,6 @@ static int pick(int n)
     return (int)(next_rand() % (unsigned)n);
 }
 
-static char *call(const struct test_claimsd *d, const char *method, const char *path,
-                  const char *token, const char *body, long want)
-{
-    struct test_response res;
-    test_api(d, method, path, token, body, NULL, &res);
-    ck_assert_msg(res.status == want, "%s %s: %ld %s", method, path, res.status, res.body);
-    char *out = strdup(res.body);
-    test_response_free(&res);
-    return out;
-}
-
 /* PUT of a person's member record (the sample M1001's shape). */
 static void put_person(const struct test_claimsd *d, const struct person *p)
 {
@@ -126,7 +115,7 @@ static void start(struct test_redis *r, struct test_claimsd *d, char staff[80])
     char body[8192];
     snprintf(body, sizeof body, "{\"review_threshold\": 200.00, %s", brace + 1);
     free(plan);
-    free(call(d, "PUT", "/v1/plans/PPO-500", ADMIN, body, 201));
+    free(test_call(d, "PUT", "/v1/plans/PPO-500", ADMIN, body, 201));
     test_put_sample_record(d, ADMIN, "groups", "G100");
     for (size_t i = 0; i < N_PEOPLE; i += 2) /* employees first: a child names one */
         put_person(d, &people[i]);
@@ -198,7 +187,7 @@ static void status_on(const struct test_claimsd *d, const char *token, const cha
 {
     char path[96];
     snprintf(path, sizeof path, "/v1/claims/%s", id);
-    char *b = call(d, "GET", path, token, NULL, 200);
+    char *b = test_call(d, "GET", path, token, NULL, 200);
     snprintf(out, 32, "%s", test_json_str(b, "status"));
     free(b);
 }
@@ -226,7 +215,7 @@ static bool wait_final(const struct test_claimsd *d, const char *token, const ch
 static bool post_settled(const struct test_claimsd *d, const char *token, const char *path,
                          const char *body, char out[40])
 {
-    char *res = call(d, "POST", path, token, body, 202);
+    char *res = test_call(d, "POST", path, token, body, 202);
     snprintf(out, 40, "%s", test_json_str(res, "claim_id"));
     free(res);
     return wait_final(d, token, out, true);
@@ -238,7 +227,7 @@ static void review(const struct test_claimsd *d, const char *token, const char *
 {
     char path[96];
     snprintf(path, sizeof path, "/v1/claims/%s/review", id);
-    free(call(d, "POST", path, token, body, 202));
+    free(test_call(d, "POST", path, token, body, 202));
     wait_final(d, token, id, false);
 }
 
@@ -248,7 +237,7 @@ static char *random_review(const char *id, int *counts)
 {
     char path[96], *body = malloc(512);
     snprintf(path, sizeof path, "/v1/claims/%s", id);
-    char *claim = call(&server1, "GET", path, staff1, NULL, 200);
+    char *claim = test_call(&server1, "GET", path, staff1, NULL, 200);
     bool line1_priced = strcmp(test_json_str(claim, "decision.lines.0.denied"), "false") == 0;
     cents_t charge = 0;
     ck_assert(money_parse(test_json_str(claim, "decision.lines.0.charge"), &charge));
@@ -342,7 +331,7 @@ static void step(int *counts)
         if (k < 0)
             return;
         snprintf(path, sizeof path, "/v1/claims/%s/void", claims[k].id);
-        free(call(&server1, "POST", path, staff1, "{\"reason\":\"property test\"}", 200));
+        free(test_call(&server1, "POST", path, staff1, "{\"reason\":\"property test\"}", 200));
         claims[k].standing = false;
         counts[1]++;
         /* A claim that no longer stands holds no duplicate fingerprint (RULES.md § 5). */
@@ -364,7 +353,7 @@ static void step(int *counts)
         for (int k = 0; k < n_claims; k++)
             if (!claims[k].standing) {
                 snprintf(path, sizeof path, "/v1/claims/%s/void", claims[k].id);
-                char *b = call(&server1, "POST", path, staff1, "{\"reason\":\"again\"}", 409);
+                char *b = test_call(&server1, "POST", path, staff1, "{\"reason\":\"again\"}", 409);
                 free(b);
                 counts[3]++;
                 break;
@@ -377,7 +366,7 @@ static void wait_quiet(void)
 {
     int quiet = 0;
     for (int i = 0; i < 3000 && quiet < 2; i++) {
-        char *q = call(&server1, "GET", "/v1/queue", staff1, NULL, 200);
+        char *q = test_call(&server1, "GET", "/v1/queue", staff1, NULL, 200);
         bool idle = strcmp(test_json_str(q, "depth"), "0") == 0 &&
                     strcmp(test_json_str(q, "in_flight"), "0") == 0;
         free(q);
@@ -393,7 +382,7 @@ static char *decision_of(const struct test_claimsd *d, const char *token, const 
 {
     char path[96];
     snprintf(path, sizeof path, "/v1/claims/%s", id);
-    char *b = call(d, "GET", path, token, NULL, 200);
+    char *b = test_call(d, "GET", path, token, NULL, 200);
     struct json_object *o = json_tokener_parse(b), *dec = NULL, *st = NULL;
     ck_assert_ptr_nonnull(o);
     ck_assert(json_object_object_get_ex(o, "decision", &dec));

@@ -40,9 +40,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    test_claimsd_stop_clean(&server);
-    test_redis_stop(&redis);
-    test_remove_tree(redis.dir);
+    test_stop_claimsd_and_redis(&server, &redis);
 }
 
 /* Today minus n days as "YYYY-MM-DD", in one of 16 rotating buffers. */
@@ -63,27 +61,16 @@ static const char *month_after(int n)
 }
 
 /* A call answered with `want`; the body (allocated) for more checks. */
-static char *call(const char *method, const char *path, const char *token, const char *body,
-                  long want)
-{
-    struct test_response res;
-    test_api(&server, method, path, token, body, NULL, &res);
-    ck_assert_msg(res.status == want, "%s %s: %ld %s", method, path, res.status, res.body);
-    char *text = strdup(res.body ? res.body : "");
-    test_response_free(&res);
-    return text;
-}
-
 static void put(const char *path, const char *body, long want)
 {
-    free(call("PUT", path, ADMIN, body, want));
+    free(test_call(&server, "PUT", path, ADMIN, body, want));
 }
 
 /* A 422 validation_failed whose only field is `field` with `problem`. */
 static void refused(const char *method, const char *path, const char *body, const char *field,
                     const char *problem)
 {
-    char *r = call(method, path, staff, body, 422);
+    char *r = test_call(&server, method, path, staff, body, 422);
     ck_assert_str_eq(test_json_str(r, "error.code"), "validation_failed");
     ck_assert_int_eq(test_json_len(r, "error.fields"), 1);
     ck_assert_str_eq(test_json_str(r, "error.fields.0.field"), field);
@@ -96,20 +83,14 @@ static void refused(const char *method, const char *path, const char *body, cons
 static char *decided_claim(const char *member, const char *first, const char *birth,
                            const char *service_date)
 {
-    char body[1024];
-    snprintf(body, sizeof body,
-             "{\"type\":\"medical\",\"member_id\":\"%s\",\"patient\":{\"first_name\":\"%s\","
-             "\"last_name\":\"Lopez\",\"birth_date\":\"%s\"},\"provider\":{\"npi\":\"1003000126\","
-             "\"name\":\"Bay Lab\",\"network\":\"in\"},\"diagnosis_codes\":[\"E11.9\"],"
-             "\"lines\":[{\"service_date\":\"%s\",\"procedure_code\":\"80053\",\"units\":1,"
-             "\"charge\":20.00}]}",
-             member, first, birth, service_date);
-    char *r = call("POST", "/v1/claims", ADMIN, body, 202);
+    char *body = test_lab_claim(member, first, birth, service_date);
+    char *r = test_call(&server, "POST", "/v1/claims", ADMIN, body, 202);
+    free(body);
     char path[128];
     snprintf(path, sizeof path, "/v1/claims/%s", test_json_str(r, "claim_id"));
     free(r);
     for (int i = 0; i < 500; i++) {
-        char *c = call("GET", path, ADMIN, NULL, 200);
+        char *c = test_call(&server, "GET", path, ADMIN, NULL, 200);
         const char *st = test_json_str(c, "status");
         if (strcmp(st, "received") != 0 && strcmp(st, "processing") != 0)
             return c;
@@ -152,7 +133,7 @@ static const char *eva_birth(void)
 START_TEST(test_member_history_put_and_read_as_of)
 {
     char *body = eva(ago(200), ago(183), NULL);
-    char *r = call("PUT", "/v1/members/M1001-05", ADMIN, body, 201);
+    char *r = test_call(&server, "PUT", "/v1/members/M1001-05", ADMIN, body, 201);
     /* As of today: no longer a student; the history whole, as sent. */
     ck_assert_str_eq(test_json_str(r, "student"), "false");
     ck_assert_int_eq(test_json_len(r, "history"), 2);
@@ -163,19 +144,19 @@ START_TEST(test_member_history_put_and_read_as_of)
     free(r);
     char path[128];
     snprintf(path, sizeof path, "/v1/members/M1001-05?as_of=%s", ago(201));
-    r = call("GET", path, staff, NULL, 200);
+    r = test_call(&server, "GET", path, staff, NULL, 200);
     ck_assert_str_eq(test_json_str(r, "student"), "true");
     free(r);
     snprintf(path, sizeof path, "/v1/members/M1001-05?as_of=%s", ago(200));
-    r = call("GET", path, staff, NULL, 200);
+    r = test_call(&server, "GET", path, staff, NULL, 200);
     ck_assert_str_eq(test_json_str(r, "student"), "false");
     free(r);
-    r = call("GET", "/v1/members/M1001-05", staff, NULL, 200);
+    r = test_call(&server, "GET", "/v1/members/M1001-05", staff, NULL, 200);
     ck_assert_str_eq(test_json_str(r, "student"), "false");
     free(r);
     refused("GET", "/v1/members/M1001-05?as_of=2026-02-30", NULL, "as_of",
             "must be a date YYYY-MM-DD");
-    r = call("GET", "/v1/groups/G100?as_of=yesterday", ADMIN, NULL, 422);
+    r = test_call(&server, "GET", "/v1/groups/G100?as_of=yesterday", ADMIN, NULL, 422);
     ck_assert_str_eq(test_json_str(r, "error.fields.0.field"), "as_of");
     ck_assert_str_eq(test_json_str(r, "error.fields.0.problem"), "must be a date YYYY-MM-DD");
     free(r);
@@ -190,7 +171,7 @@ START_TEST(test_member_history_is_validated_with_its_paths)
     char bad[2600];
     snprintf(bad, sizeof bad, "%.*s,{\"from\":\"%s\",\"student\":true}]}", (int)(strlen(body) - 2),
              body, ago(200));
-    char *r = call("PUT", "/v1/members/M1001-05", ADMIN, bad, 422);
+    char *r = test_call(&server, "PUT", "/v1/members/M1001-05", ADMIN, bad, 422);
     ck_assert_str_eq(test_json_str(r, "error.code"), "validation_failed");
     ck_assert_str_eq(test_json_str(r, "error.fields.0.field"), "history[2].from");
     ck_assert_str_eq(test_json_str(r, "error.fields.0.problem"),
@@ -201,13 +182,13 @@ START_TEST(test_member_history_is_validated_with_its_paths)
     char tomorrow[DATE_STRLEN];
     date_format(date_add_days(date_today_utc(), 1), tomorrow);
     body = eva(ago(200), tomorrow, NULL);
-    r = call("PUT", "/v1/members/M1001-05", ADMIN, body, 422);
+    r = test_call(&server, "PUT", "/v1/members/M1001-05", ADMIN, body, 422);
     ck_assert_int_eq(test_json_len(r, "error.fields"), 1);
     ck_assert_str_eq(test_json_str(r, "error.fields.0.field"), "history[1].reported_on");
     ck_assert_str_eq(test_json_str(r, "error.fields.0.problem"), "must not be in the future");
     free(r);
     free(body);
-    free(call("GET", "/v1/members/M1001-05", ADMIN, NULL, 404)); /* nothing stored */
+    free(test_call(&server, "GET", "/v1/members/M1001-05", ADMIN, NULL, 404)); /* nothing stored */
 }
 END_TEST
 
@@ -229,7 +210,7 @@ START_TEST(test_put_without_history_keeps_the_timeline_and_changes_from_today)
              "\"lives_with_employee\":true,\"coverage\":[{\"plan_id\":\"PPO-500\","
              "\"effective\":\"2020-01-01\",\"termination_event\":null,\"kind\":\"active\"}]}",
              birth);
-    char *r = call("PUT", "/v1/members/M1001-05", ADMIN, old_client, 200);
+    char *r = test_call(&server, "PUT", "/v1/members/M1001-05", ADMIN, old_client, 200);
     ck_assert_int_eq(test_json_len(r, "history"), 3);
     ck_assert_str_eq(test_json_str(r, "history.1.from"), ago(200));
     ck_assert_str_eq(test_json_str(r, "history.2.from"), ago(0));
@@ -238,23 +219,23 @@ START_TEST(test_put_without_history_keeps_the_timeline_and_changes_from_today)
     ck_assert_str_eq(test_json_str(r, "history.1.lives_with_employee"), "false");
     free(r);
     /* Sent again unchanged: nothing new. */
-    r = call("PUT", "/v1/members/M1001-05", ADMIN, old_client, 200);
+    r = test_call(&server, "PUT", "/v1/members/M1001-05", ADMIN, old_client, 200);
     ck_assert_int_eq(test_json_len(r, "history"), 3);
     free(r);
     /* Eligibility answers for the date asked: yesterday not a student nor at
      * home (CO-32), today at home; before the change, a student. */
     char path[160];
     snprintf(path, sizeof path, "/v1/eligibility?member_id=M1001-05&date=%s", ago(1));
-    r = call("GET", path, staff, NULL, 200);
+    r = test_call(&server, "GET", path, staff, NULL, 200);
     ck_assert_str_eq(test_json_str(r, "covered"), "false");
     ck_assert_str_eq(test_json_str(r, "reason.carc"), "32");
     free(r);
     snprintf(path, sizeof path, "/v1/eligibility?member_id=M1001-05&date=%s", ago(0));
-    r = call("GET", path, staff, NULL, 200);
+    r = test_call(&server, "GET", path, staff, NULL, 200);
     ck_assert_str_eq(test_json_str(r, "covered"), "true");
     free(r);
     snprintf(path, sizeof path, "/v1/eligibility?member_id=M1001-05&date=%s", ago(201));
-    r = call("GET", path, staff, NULL, 200);
+    r = test_call(&server, "GET", path, staff, NULL, 200);
     ck_assert_str_eq(test_json_str(r, "covered"), "true");
     free(r);
 }
@@ -316,7 +297,7 @@ START_TEST(test_group_count_edited_below_20_keeps_an_earlier_cobra_continuant)
     free(c);
     /* The count edited to 18 by an existing client's PUT: a change from today. */
     put_group("G700", 18, "20_or_more", 200);
-    char *g = call("GET", "/v1/groups/G700", ADMIN, NULL, 200);
+    char *g = test_call(&server, "GET", "/v1/groups/G700", ADMIN, NULL, 200);
     ck_assert_str_eq(test_json_str(g, "employee_count"), "18");
     ck_assert_str_eq(test_json_str(g, "cobra_applies"), "false");
     ck_assert_int_eq(test_json_len(g, "history"), 2);
@@ -324,7 +305,7 @@ START_TEST(test_group_count_edited_below_20_keeps_an_earlier_cobra_continuant)
     free(g);
     char path[96];
     snprintf(path, sizeof path, "/v1/groups/G700?as_of=%s", ago(150));
-    g = call("GET", path, ADMIN, NULL, 200);
+    g = test_call(&server, "GET", path, ADMIN, NULL, 200);
     ck_assert_str_eq(test_json_str(g, "employee_count"), "25");
     ck_assert_str_eq(test_json_str(g, "cobra_applies"), "true");
     free(g);
@@ -363,12 +344,12 @@ START_TEST(test_certification_change_does_not_move_medicare_to_primary_for_past_
     put_group("G702", 25, "19_or_fewer", 200); /* certified 19 or fewer from today */
     char path[160];
     snprintf(path, sizeof path, "/v1/eligibility?member_id=M7002&date=%s", ago(1));
-    char *r = call("GET", path, staff, NULL, 200);
+    char *r = test_call(&server, "GET", path, staff, NULL, 200);
     ck_assert_str_eq(test_json_str(r, "cob.position"), "primary");
     ck_assert_str_eq(test_json_str(r, "cob.medicare_primary"), "false");
     free(r);
     snprintf(path, sizeof path, "/v1/eligibility?member_id=M7002&date=%s", ago(0));
-    r = call("GET", path, staff, NULL, 200);
+    r = test_call(&server, "GET", path, staff, NULL, 200);
     ck_assert_str_eq(test_json_str(r, "cob.position"), "secondary");
     ck_assert_str_eq(test_json_str(r, "cob.medicare_primary"), "true");
     free(r);
@@ -387,7 +368,7 @@ START_TEST(test_group_event_records_a_dated_count)
     char body[256];
     snprintf(body, sizeof body,
              "{\"event\":\"employee_count\",\"date\":\"%s\",\"employee_count\":18}", ago(100));
-    char *r = call("POST", "/v1/groups/G100/events", staff, body, 200);
+    char *r = test_call(&server, "POST", "/v1/groups/G100/events", staff, body, 200);
     ck_assert_str_eq(test_json_str(r, "employee_count"), "18");
     ck_assert_str_eq(test_json_str(r, "medicare_certification"), "20_or_more");
     ck_assert_int_eq(test_json_len(r, "history"), 2);
@@ -400,7 +381,7 @@ START_TEST(test_group_event_records_a_dated_count)
              "{\"event\":\"medicare_certification\",\"date\":\"%s\",\"reported_on\":\"%s\","
              "\"medicare_certification\":\"19_or_fewer\"}",
              ago(120), ago(110));
-    r = call("POST", "/v1/groups/G100/events", ADMIN, body, 200);
+    r = test_call(&server, "POST", "/v1/groups/G100/events", ADMIN, body, 200);
     ck_assert_int_eq(test_json_len(r, "history"), 3);
     ck_assert_str_eq(test_json_str(r, "history.1.from"), ago(120));
     ck_assert_str_eq(test_json_str(r, "history.1.reported_on"), ago(110));
@@ -457,11 +438,11 @@ START_TEST(test_group_event_refusals)
             "\"why\":1}",
             "why", "unknown field");
     const char *ok = "{\"event\":\"employee_count\",\"date\":\"2026-01-01\",\"employee_count\":18}";
-    free(call("POST", "/v1/groups/G999/events", staff, ok, 404));
-    free(call("POST", p, member_token, ok, 403));
-    free(call("POST", p, NULL, ok, 401));
+    free(test_call(&server, "POST", "/v1/groups/G999/events", staff, ok, 404));
+    free(test_call(&server, "POST", p, member_token, ok, 403));
+    free(test_call(&server, "POST", p, NULL, ok, 401));
     /* Nothing refused was stored. */
-    char *g = call("GET", "/v1/groups/G100", ADMIN, NULL, 200);
+    char *g = test_call(&server, "GET", "/v1/groups/G100", ADMIN, NULL, 200);
     ck_assert_int_eq(test_json_len(g, "history"), 1);
     free(g);
 }
@@ -519,7 +500,7 @@ START_TEST(test_concurrent_group_events_and_puts_are_all_kept)
     pthread_join(tc, NULL);
     ck_assert_int_eq(a.failures + b.failures + put_failures, 0);
     /* Every event, and the PUT's count 24 from today (the events are older). */
-    char *g = call("GET", "/v1/groups/G100", ADMIN, NULL, 200);
+    char *g = test_call(&server, "GET", "/v1/groups/G100", ADMIN, NULL, 200);
     ck_assert_int_eq(test_json_len(g, "history"), 12);
     ck_assert_str_eq(test_json_str(g, "history.11.from"), ago(0));
     ck_assert_str_eq(test_json_str(g, "history.11.employee_count"), "24");

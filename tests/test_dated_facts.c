@@ -11,12 +11,10 @@
 #include "date.h"
 #include "intake/dated_facts.h"
 
-static date_t D(const char *s)
-{
-    date_t d;
-    ck_assert_msg(date_parse(s, &d), "bad test date %s", s);
-    return d;
-}
+#include "harness/harness.h"
+
+/* A short name for the tables of cases (tests/harness/shared.c). */
+#define D(text) test_date(text)
 
 static struct group G;
 static struct member M;

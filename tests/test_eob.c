@@ -17,7 +17,7 @@
 #include "adj_fixtures.h"
 #include "adjudicate/decision_json.h"
 #include "eob/eob.h"
-#include "strbuf.h"
+#include "json_writer.h"
 
 #define CLAIM_ID "7c0e4a52-1b7d-4d8e-9f3a-2b6c1d0e9a11"
 
@@ -58,13 +58,13 @@ static void expect_text_equals_tree(const struct eob_inputs *in)
                                                                    JSON_C_TO_STRING_NOSLASHESCAPE));
     free(text);
     json_object_put(rec);
-    struct json_object *d = decision_to_json(in->decision);
-    text = decision_to_text(in->decision);
+    struct json_object *d = adj_decision_to_json(in->decision);
+    text = adj_decision_to_text(in->decision);
     ck_assert_str_eq(text, json_object_to_json_string_ext(d, JSON_C_TO_STRING_PLAIN));
     free(text);
     json_object_put(d);
-    d = pending_to_json(&in->decision->pend);
-    text = pending_to_text(&in->decision->pend);
+    d = adj_pending_to_json(&in->decision->pend);
+    text = adj_pending_to_text(&in->decision->pend);
     ck_assert_str_eq(text, json_object_to_json_string_ext(d, JSON_C_TO_STRING_PLAIN));
     free(text);
     json_object_put(d);

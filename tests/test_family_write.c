@@ -36,13 +36,6 @@ static void teardown(void)
     redisFree(c);
 }
 
-static void run_until(const int *done)
-{
-    for (int spin = 0; spin < 1000 && !*done; spin++)
-        event_base_loop(base, EVLOOP_ONCE);
-    ck_assert_msg(*done, "the call did not answer");
-}
-
 static void text(char *out, size_t size, const char *cmd)
 {
     redisReply *r = redisCommand(c, cmd);
@@ -57,18 +50,6 @@ static void command(const char *cmd)
     ck_assert_ptr_nonnull(r);
     ck_assert_int_ne(r->type, REDIS_REPLY_ERROR);
     freeReplyObject(r);
-}
-
-struct status_answer {
-    int done;
-    enum queue_status status;
-};
-
-static void on_status(enum queue_status status, void *arg)
-{
-    struct status_answer *a = arg;
-    a->done++;
-    a->status = status;
 }
 
 struct family_answer {
@@ -102,9 +83,10 @@ static enum queue_status write_one(const char *const *ids, size_t n_ids, const c
                                    const char *json)
 {
     struct queue_family_record rec = {"E1-02", expected, json, "E1", "G1", "P1"};
-    struct status_answer a = {0};
-    ck_assert_int_eq(queue_family_write(rc, PREFIX, "E1", ids, n_ids, &rec, 1, on_status, &a), 0);
-    run_until(&a.done);
+    struct test_status_answer a = {0};
+    ck_assert_int_eq(queue_family_write(rc, PREFIX, "E1", ids, n_ids, &rec, 1, test_on_status, &a),
+                     0);
+    test_run_until(base, &a.done);
     return a.status;
 }
 
@@ -117,7 +99,7 @@ START_TEST(test_read_answers_sorted_family_group_and_added)
     command("SET t:{c}member:X7 {\"x\":1}");
     struct family_answer a = {0};
     ck_assert_int_eq(queue_family_read(rc, PREFIX, "E1", "G1", "X7", on_family, &a), 0);
-    run_until(&a.done);
+    test_run_until(base, &a.done);
     ck_assert_int_eq(a.status, QUEUE_OK);
     ck_assert_uint_eq(a.n, 3);
     ck_assert_str_eq(a.ids[0], "E1");
@@ -129,7 +111,7 @@ START_TEST(test_read_answers_sorted_family_group_and_added)
     ck_assert_str_eq(a.added, "{\"x\":1}");
     struct family_answer b = {0};
     ck_assert_int_eq(queue_family_read(rc, PREFIX, "E2", "G9", NULL, on_family, &b), 0);
-    run_until(&b.done);
+    test_run_until(base, &b.done);
     ck_assert_int_eq(b.status, QUEUE_OK);
     ck_assert_uint_eq(b.n, 0);
     ck_assert_str_eq(b.group, "-");

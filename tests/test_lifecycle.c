@@ -13,20 +13,18 @@
 #include "adjudicate/rules.h"
 #include "date.h"
 
-static date_t D(const char *s)
-{
-    date_t d;
-    ck_assert_msg(date_parse(s, &d), "bad test date %s", s);
-    return d;
-}
+#include "harness/harness.h"
+
+/* A short name for the tables of cases (tests/harness/shared.c). */
+#define D(text) test_date(text)
 
 /* The plan's date in these tests. */
 static date_t TODAY;
 
 static struct group group;
-static struct lifecycle_family fam;
-static struct lifecycle_event ev;
-static struct lifecycle_refusal ref;
+static struct adj_lifecycle_family fam;
+static struct adj_lifecycle_event ev;
+static struct adj_lifecycle_refusal ref;
 
 static void person(struct member *m, const char *id, enum relationship rel, const char *birth)
 {
@@ -80,7 +78,7 @@ static void setup(void)
     memset(&ref, 0, sizeof ref);
 }
 
-static void event(enum lifecycle_event_kind kind, const char *date, const char *reported_on)
+static void event(enum adj_lifecycle_event_kind kind, const char *date, const char *reported_on)
 {
     ev.kind = kind;
     ev.date = D(date);
@@ -95,7 +93,7 @@ static void adds(const char *id, enum relationship rel, const char *birth)
 
 static void assert_refused(const char *code, const char *field, const char *problem)
 {
-    ck_assert(!lifecycle_apply(&ev, &group, TODAY, &fam, &ref));
+    ck_assert(!adj_lifecycle_apply(&ev, &group, TODAY, &fam, &ref));
     ck_assert_str_eq(ref.code, code);
     ck_assert_str_eq(ref.field, field);
     ck_assert_str_eq(ref.problem, problem);
@@ -110,7 +108,7 @@ static const char *date_text(date_t d, char buf[DATE_STRLEN])
 
 struct window_case {
     const char *name;
-    enum lifecycle_event_kind kind;
+    enum adj_lifecycle_event_kind kind;
     bool enrolled;        /* the path employee is covered on the event's date */
     int waiting;          /* the group's waiting period */
     const char *date;     /* the event */
@@ -145,45 +143,50 @@ struct window_case {
 
 static const struct window_case windows[] = {
     /* 2026-03-01 + 60 days = 2026-04-30 */
-    {"newborn day 60", LC_NEWBORN, true, 0, "2026-03-01", "2026-04-30", false, NULL, "2026-03-01"},
-    {"newborn day 61", LC_NEWBORN, true, 0, "2026-03-01", "2026-05-01", true, NEWBORN_LATE, NULL},
-    {"newborn before birth", LC_NEWBORN, true, 0, "2026-03-01", "2026-02-01", false, NULL,
+    {"newborn day 60", ADJ_EVENT_NEWBORN, true, 0, "2026-03-01", "2026-04-30", false, NULL,
      "2026-03-01"},
-    {"adoption day 60", LC_ADOPTION, true, 0, "2026-03-01", "2026-04-30", false, NULL,
+    {"newborn day 61", ADJ_EVENT_NEWBORN, true, 0, "2026-03-01", "2026-05-01", true, NEWBORN_LATE,
+     NULL},
+    {"newborn before birth", ADJ_EVENT_NEWBORN, true, 0, "2026-03-01", "2026-02-01", false, NULL,
      "2026-03-01"},
-    {"adoption day 61", LC_ADOPTION, true, 0, "2026-03-01", "2026-05-01", true, ADOPTION_LATE,
-     NULL},
-    {"placement day 60", LC_PLACEMENT, true, 0, "2026-01-15", "2026-03-16", false, NULL,
+    {"adoption day 60", ADJ_EVENT_ADOPTION, true, 0, "2026-03-01", "2026-04-30", false, NULL,
+     "2026-03-01"},
+    {"adoption day 61", ADJ_EVENT_ADOPTION, true, 0, "2026-03-01", "2026-05-01", true,
+     ADOPTION_LATE, NULL},
+    {"placement day 60", ADJ_EVENT_PLACEMENT, true, 0, "2026-01-15", "2026-03-16", false, NULL,
      "2026-01-15"},
-    {"placement day 61", LC_PLACEMENT, true, 0, "2026-01-15", "2026-03-17", true, PLACEMENT_LATE,
-     NULL},
-    {"guardianship day 60", LC_GUARDIANSHIP, true, 0, "2026-01-15", "2026-03-16", false, NULL,
-     "2026-01-15"},
-    {"guardianship day 61", LC_GUARDIANSHIP, true, 0, "2026-01-15", "2026-03-17", true,
+    {"placement day 61", ADJ_EVENT_PLACEMENT, true, 0, "2026-01-15", "2026-03-17", true,
+     PLACEMENT_LATE, NULL},
+    {"guardianship day 60", ADJ_EVENT_GUARDIANSHIP, true, 0, "2026-01-15", "2026-03-16", false,
+     NULL, "2026-01-15"},
+    {"guardianship day 61", ADJ_EVENT_GUARDIANSHIP, true, 0, "2026-01-15", "2026-03-17", true,
      GUARDIAN_LATE, NULL},
     /* An enrolled employee adds a spouse: 60 days. */
-    {"spouse day 60", LC_MARRIAGE, true, 0, "2026-06-20", "2026-08-19", false, NULL, "2026-06-20"},
-    {"spouse day 61", LC_MARRIAGE, true, 0, "2026-06-20", "2026-08-20", true, SPOUSE_LATE, NULL},
-    /* Special enrollment of an employee not enrolled: 31 days. */
-    {"special day 31", LC_MARRIAGE, false, 0, "2026-06-20", "2026-07-21", false, NULL,
+    {"spouse day 60", ADJ_EVENT_MARRIAGE, true, 0, "2026-06-20", "2026-08-19", false, NULL,
      "2026-06-20"},
-    {"special day 32", LC_MARRIAGE, false, 0, "2026-06-20", "2026-07-22", true, SPECIAL_LATE, NULL},
+    {"spouse day 61", ADJ_EVENT_MARRIAGE, true, 0, "2026-06-20", "2026-08-20", true, SPOUSE_LATE,
+     NULL},
+    /* Special enrollment of an employee not enrolled: 31 days. */
+    {"special day 31", ADJ_EVENT_MARRIAGE, false, 0, "2026-06-20", "2026-07-21", false, NULL,
+     "2026-06-20"},
+    {"special day 32", ADJ_EVENT_MARRIAGE, false, 0, "2026-06-20", "2026-07-22", true, SPECIAL_LATE,
+     NULL},
     /* Loss of other coverage: 31 days; effective the first of the month
      * after the report. */
-    {"loss day 31, report on a month's last day", LC_LOSS_OF_OTHER_COVERAGE, false, 0, "2026-02-28",
-     "2026-03-31", false, NULL, "2026-04-01"},
-    {"loss day 32", LC_LOSS_OF_OTHER_COVERAGE, false, 0, "2026-02-28", "2026-04-01", true,
+    {"loss day 31, report on a month's last day", ADJ_EVENT_LOSS_OF_OTHER_COVERAGE, false, 0,
+     "2026-02-28", "2026-03-31", false, NULL, "2026-04-01"},
+    {"loss day 32", ADJ_EVENT_LOSS_OF_OTHER_COVERAGE, false, 0, "2026-02-28", "2026-04-01", true,
      LOSS_LATE, NULL},
-    {"loss reported on the first of a month", LC_LOSS_OF_OTHER_COVERAGE, false, 0, "2026-03-20",
-     "2026-04-01", false, NULL, "2026-05-01"},
+    {"loss reported on the first of a month", ADJ_EVENT_LOSS_OF_OTHER_COVERAGE, false, 0,
+     "2026-03-20", "2026-04-01", false, NULL, "2026-05-01"},
     /* A hire: 31 days after eligibility, the waiting period added. */
-    {"hire day 31, no waiting period", LC_HIRE, false, 0, "2026-03-01", "2026-04-01", false, NULL,
-     "2026-03-01"},
-    {"hire day 32, no waiting period", LC_HIRE, false, 0, "2026-03-01", "2026-04-02", true,
+    {"hire day 31, no waiting period", ADJ_EVENT_HIRE, false, 0, "2026-03-01", "2026-04-01", false,
+     NULL, "2026-03-01"},
+    {"hire day 32, no waiting period", ADJ_EVENT_HIRE, false, 0, "2026-03-01", "2026-04-02", true,
      HIRE_LATE, NULL},
-    {"hire with 30-day wait, day 61", LC_HIRE, false, 30, "2026-03-01", "2026-05-01", false, NULL,
-     "2026-03-31"},
-    {"hire with 30-day wait, day 62", LC_HIRE, false, 30, "2026-03-01", "2026-05-02", true,
+    {"hire with 30-day wait, day 61", ADJ_EVENT_HIRE, false, 30, "2026-03-01", "2026-05-01", false,
+     NULL, "2026-03-31"},
+    {"hire with 30-day wait, day 62", ADJ_EVENT_HIRE, false, 30, "2026-03-01", "2026-05-02", true,
      HIRE_LATE, NULL},
 };
 
@@ -199,25 +202,25 @@ START_TEST(test_window_boundaries)
     event(c->kind, c->date, c->reported);
     int added_at = fam.n;
     switch (c->kind) {
-    case LC_HIRE:
+    case ADJ_EVENT_HIRE:
         fam.n = 0;
         fam.path = -1;
         added_at = 0;
         adds("E9", REL_EMPLOYEE, "1990-01-01");
         snprintf(ev.member.subscriber_id, ID_LEN, "E9");
         break;
-    case LC_NEWBORN: adds("N1", REL_CHILD, c->date); break;
-    case LC_ADOPTION:
-    case LC_PLACEMENT:
-    case LC_GUARDIANSHIP: adds("N1", REL_CHILD, "2024-01-01"); break;
-    case LC_MARRIAGE: adds("S2", REL_SPOUSE, "1985-01-01"); break;
+    case ADJ_EVENT_NEWBORN: adds("N1", REL_CHILD, c->date); break;
+    case ADJ_EVENT_ADOPTION:
+    case ADJ_EVENT_PLACEMENT:
+    case ADJ_EVENT_GUARDIANSHIP: adds("N1", REL_CHILD, "2024-01-01"); break;
+    case ADJ_EVENT_MARRIAGE: adds("S2", REL_SPOUSE, "1985-01-01"); break;
     default: /* loss: the path employee enrols */ added_at = 0; break;
     }
     if (c->late) {
-        assert_refused(LIFECYCLE_LATE, "reported_on", c->problem);
+        assert_refused(ADJ_LIFECYCLE_LATE, "reported_on", c->problem);
         return;
     }
-    ck_assert_msg(lifecycle_apply(&ev, &group, TODAY, &fam, &ref), "%s: refused %s %s", c->name,
+    ck_assert_msg(adj_lifecycle_apply(&ev, &group, TODAY, &fam, &ref), "%s: refused %s %s", c->name,
                   ref.field, ref.problem);
     ck_assert_int_eq(fam.answer, added_at);
     ck_assert(fam.changed[added_at]);
@@ -235,9 +238,9 @@ START_TEST(test_special_enrollment_enrols_the_employee_too)
 {
     fam.n = 1;
     fam.members[0].n_coverage = 0;
-    event(LC_MARRIAGE, "2026-06-20", "2026-07-01");
+    event(ADJ_EVENT_MARRIAGE, "2026-06-20", "2026-07-01");
     adds("S2", REL_SPOUSE, "1985-01-01");
-    ck_assert(lifecycle_apply(&ev, &group, TODAY, &fam, &ref));
+    ck_assert(adj_lifecycle_apply(&ev, &group, TODAY, &fam, &ref));
     ck_assert(fam.changed[0]);
     ck_assert_int_eq(fam.members[0].n_coverage, 1);
     char buf[DATE_STRLEN];
@@ -248,11 +251,11 @@ END_TEST
 
 START_TEST(test_reported_on_today_accepted_tomorrow_refused)
 {
-    event(LC_TERMINATION, "2026-11-10", "2026-12-02");
-    ck_assert(lifecycle_apply(&ev, &group, TODAY, &fam, &ref));
+    event(ADJ_EVENT_TERMINATION, "2026-11-10", "2026-12-02");
+    ck_assert(adj_lifecycle_apply(&ev, &group, TODAY, &fam, &ref));
     setup();
-    event(LC_TERMINATION, "2026-11-10", "2026-12-03");
-    assert_refused(LIFECYCLE_INVALID, "reported_on", "must not be in the future");
+    event(ADJ_EVENT_TERMINATION, "2026-11-10", "2026-12-03");
+    assert_refused(ADJ_LIFECYCLE_INVALID, "reported_on", "must not be in the future");
 }
 END_TEST
 
@@ -260,46 +263,46 @@ START_TEST(test_newborn_needs_an_enrolled_parent)
 {
     fam.members[0].coverage[0].has_termination_event = true;
     fam.members[0].coverage[0].termination_event = D("2026-01-10"); /* covered through 31 Jan */
-    event(LC_NEWBORN, "2026-02-01", "2026-02-02");
+    event(ADJ_EVENT_NEWBORN, "2026-02-01", "2026-02-02");
     adds("N1", REL_CHILD, "2026-02-01");
-    assert_refused(LIFECYCLE_INVALID, "date",
+    assert_refused(ADJ_LIFECYCLE_INVALID, "date",
                    "the member in the path is not enrolled on this date (manual § II: the "
                    "employee must be enrolled for coverage)");
     setup();
     fam.members[0].coverage[0].has_termination_event = true;
     fam.members[0].coverage[0].termination_event = D("2026-01-10");
-    event(LC_NEWBORN, "2026-01-31", "2026-02-02");
+    event(ADJ_EVENT_NEWBORN, "2026-01-31", "2026-02-02");
     adds("N1", REL_CHILD, "2026-01-31");
-    ck_assert(lifecycle_apply(&ev, &group, TODAY, &fam, &ref));
+    ck_assert(adj_lifecycle_apply(&ev, &group, TODAY, &fam, &ref));
 }
 END_TEST
 
 START_TEST(test_newborn_birth_date_must_be_the_event_date)
 {
-    event(LC_NEWBORN, "2026-03-01", "2026-03-02");
+    event(ADJ_EVENT_NEWBORN, "2026-03-01", "2026-03-02");
     adds("N1", REL_CHILD, "2026-02-28");
-    assert_refused(LIFECYCLE_INVALID, "member.birth_date", "must equal date for a newborn");
+    assert_refused(ADJ_LIFECYCLE_INVALID, "member.birth_date", "must equal date for a newborn");
 }
 END_TEST
 
 START_TEST(test_added_member_of_another_family_refused)
 {
-    event(LC_NEWBORN, "2026-03-01", "2026-03-02");
+    event(ADJ_EVENT_NEWBORN, "2026-03-01", "2026-03-02");
     adds("N1", REL_CHILD, "2026-03-01");
     snprintf(ev.member.subscriber_id, ID_LEN, "E7");
-    assert_refused(LIFECYCLE_INVALID, "member.subscriber_id",
+    assert_refused(ADJ_LIFECYCLE_INVALID, "member.subscriber_id",
                    "must equal the subscriber of the member in the path");
 }
 END_TEST
 
 START_TEST(test_member_required_and_not_allowed)
 {
-    event(LC_NEWBORN, "2026-03-01", "2026-03-02");
-    assert_refused(LIFECYCLE_INVALID, "member", "is required");
+    event(ADJ_EVENT_NEWBORN, "2026-03-01", "2026-03-02");
+    assert_refused(ADJ_LIFECYCLE_INVALID, "member", "is required");
     setup();
-    event(LC_TERMINATION, "2026-03-01", "2026-03-02");
+    event(ADJ_EVENT_TERMINATION, "2026-03-01", "2026-03-02");
     adds("N1", REL_CHILD, "2026-03-01");
-    assert_refused(LIFECYCLE_INVALID, "member", "is not allowed for this event");
+    assert_refused(ADJ_LIFECYCLE_INVALID, "member", "is not allowed for this event");
 }
 END_TEST
 
@@ -309,8 +312,8 @@ START_TEST(test_employee_termination_ends_every_dependent)
 {
     fam.members[2].coverage[0].has_termination_event = true; /* ended before, for itself */
     fam.members[2].coverage[0].termination_event = D("2026-01-05");
-    event(LC_TERMINATION, "2026-03-10", "2026-05-20"); /* reported late: still accepted */
-    ck_assert(lifecycle_apply(&ev, &group, TODAY, &fam, &ref));
+    event(ADJ_EVENT_TERMINATION, "2026-03-10", "2026-05-20"); /* reported late: still accepted */
+    ck_assert(adj_lifecycle_apply(&ev, &group, TODAY, &fam, &ref));
     char buf[DATE_STRLEN];
     for (int i = 0; i < 2; i++) {
         const struct coverage_span *s = &fam.members[i].coverage[0];
@@ -334,8 +337,8 @@ END_TEST
 START_TEST(test_dependent_termination_ends_only_that_dependent)
 {
     fam.path = 2;
-    event(LC_TERMINATION, "2026-03-10", "2026-03-11");
-    ck_assert(lifecycle_apply(&ev, &group, TODAY, &fam, &ref));
+    event(ADJ_EVENT_TERMINATION, "2026-03-10", "2026-03-11");
+    ck_assert(adj_lifecycle_apply(&ev, &group, TODAY, &fam, &ref));
     ck_assert(fam.changed[2]);
     ck_assert(!fam.changed[0]);
     ck_assert(!fam.changed[1]);
@@ -347,8 +350,8 @@ END_TEST
 START_TEST(test_child_marriage_is_its_termination_event)
 {
     fam.path = 2;
-    event(LC_MARRIAGE, "2026-08-15", "2026-08-20");
-    ck_assert(lifecycle_apply(&ev, &group, TODAY, &fam, &ref));
+    event(ADJ_EVENT_MARRIAGE, "2026-08-15", "2026-08-20");
+    ck_assert(adj_lifecycle_apply(&ev, &group, TODAY, &fam, &ref));
     char buf[DATE_STRLEN];
     ck_assert(fam.members[2].has_married_on);
     ck_assert_str_eq(date_text(fam.members[2].married_on, buf), "2026-08-15");
@@ -359,8 +362,8 @@ END_TEST
 
 START_TEST(test_divorce_ends_the_spouse)
 {
-    event(LC_DIVORCE, "2026-04-30", "2026-05-02");
-    ck_assert(lifecycle_apply(&ev, &group, TODAY, &fam, &ref));
+    event(ADJ_EVENT_DIVORCE, "2026-04-30", "2026-05-02");
+    ck_assert(adj_lifecycle_apply(&ev, &group, TODAY, &fam, &ref));
     ck_assert(fam.changed[1]);
     ck_assert(!fam.changed[2]);
     ck_assert(!fam.members[0].coverage[0].has_termination_event);
@@ -374,8 +377,8 @@ END_TEST
 
 START_TEST(test_divorce_recorded_on_the_employee_ends_the_spouse)
 {
-    event(LC_DIVORCE, "2026-04-30", "2026-05-02");
-    ck_assert(lifecycle_apply(&ev, &group, TODAY, &fam, &ref));
+    event(ADJ_EVENT_DIVORCE, "2026-04-30", "2026-05-02");
+    ck_assert(adj_lifecycle_apply(&ev, &group, TODAY, &fam, &ref));
     ck_assert(fam.changed[1]);
     ck_assert(!fam.changed[0]);
     ck_assert(!fam.changed[2]);
@@ -384,20 +387,20 @@ START_TEST(test_divorce_recorded_on_the_employee_ends_the_spouse)
     ck_assert_str_eq(date_text(fam.members[1].coverage[0].termination_event, buf), "2026-04-30");
     setup();
     fam.path = 2;
-    event(LC_DIVORCE, "2026-04-30", "2026-05-02");
-    assert_refused(LIFECYCLE_INVALID, "event",
+    event(ADJ_EVENT_DIVORCE, "2026-04-30", "2026-05-02");
+    assert_refused(ADJ_LIFECYCLE_INVALID, "event",
                    "needs a spouse: the member in the path or the employee's spouse");
 }
 END_TEST
 
 START_TEST(test_loss_of_other_coverage_adds_a_dependent_and_ends_the_other_coverage)
 {
-    event(LC_LOSS_OF_OTHER_COVERAGE, "2026-02-10", "2026-02-27");
+    event(ADJ_EVENT_LOSS_OF_OTHER_COVERAGE, "2026-02-10", "2026-02-27");
     adds("C2", REL_CHILD, "2012-01-01");
     struct other_coverage *oc = &ev.member.other_coverage[ev.member.n_other_coverage++];
     snprintf(oc->payer_name, NAME_LEN, "Other");
     oc->effective = D("2024-01-01");
-    ck_assert(lifecycle_apply(&ev, &group, TODAY, &fam, &ref));
+    ck_assert(adj_lifecycle_apply(&ev, &group, TODAY, &fam, &ref));
     ck_assert_int_eq(fam.n, 4);
     ck_assert_int_eq(fam.answer, 3);
     const struct member *m = &fam.members[3];
@@ -407,8 +410,8 @@ START_TEST(test_loss_of_other_coverage_adds_a_dependent_and_ends_the_other_cover
     ck_assert_str_eq(date_text(m->other_coverage[0].termination, buf), "2026-02-10");
     /* The employee, already enrolled, cannot enrol through it. */
     setup();
-    event(LC_LOSS_OF_OTHER_COVERAGE, "2026-02-10", "2026-02-27");
-    assert_refused(LIFECYCLE_INVALID, "event",
+    event(ADJ_EVENT_LOSS_OF_OTHER_COVERAGE, "2026-02-10", "2026-02-27");
+    assert_refused(ADJ_LIFECYCLE_INVALID, "event",
                    "the member is already enrolled; loss_of_other_coverage enrols someone who is "
                    "not");
 }
@@ -439,8 +442,8 @@ START_TEST(test_leave_continuation_table)
     const struct leave_case *c = &leaves[_i];
     setup();
     group.leave_continuation = c->continuation;
-    event(_i % 2 ? LC_LAYOFF : LC_LEAVE_OF_ABSENCE, c->date, c->date);
-    ck_assert(lifecycle_apply(&ev, &group, TODAY, &fam, &ref));
+    event(_i % 2 ? ADJ_EVENT_LAYOFF : ADJ_EVENT_LEAVE_OF_ABSENCE, c->date, c->date);
+    ck_assert(adj_lifecycle_apply(&ev, &group, TODAY, &fam, &ref));
     char buf[DATE_STRLEN];
     for (int i = 0; i < 3; i++) {
         const struct coverage_span *s = &fam.members[i].coverage[0];
@@ -455,10 +458,10 @@ END_TEST
 START_TEST(test_return_during_leave_continues_coverage)
 {
     group.leave_continuation = true;
-    event(LC_LEAVE_OF_ABSENCE, "2026-03-15", "2026-03-15");
-    ck_assert(lifecycle_apply(&ev, &group, TODAY, &fam, &ref));
-    event(LC_RETURN_TO_WORK, "2026-05-31", "2026-06-01"); /* the last day covered */
-    ck_assert(lifecycle_apply(&ev, &group, TODAY, &fam, &ref));
+    event(ADJ_EVENT_LEAVE_OF_ABSENCE, "2026-03-15", "2026-03-15");
+    ck_assert(adj_lifecycle_apply(&ev, &group, TODAY, &fam, &ref));
+    event(ADJ_EVENT_RETURN_TO_WORK, "2026-05-31", "2026-06-01"); /* the last day covered */
+    ck_assert(adj_lifecycle_apply(&ev, &group, TODAY, &fam, &ref));
     for (int i = 0; i < 3; i++) {
         ck_assert(fam.changed[i]);
         ck_assert(!fam.members[i].coverage[0].has_termination_event);
@@ -490,16 +493,16 @@ START_TEST(test_rehire_table)
     const struct rehire_case *c = &rehires[_i];
     setup();
     group.waiting_period_days = c->waiting;
-    event(LC_TERMINATION, "2026-01-10", "2026-01-10");
-    ck_assert(lifecycle_apply(&ev, &group, TODAY, &fam, &ref));
-    event(LC_RETURN_TO_WORK, c->returned, c->reported);
+    event(ADJ_EVENT_TERMINATION, "2026-01-10", "2026-01-10");
+    ck_assert(adj_lifecycle_apply(&ev, &group, TODAY, &fam, &ref));
+    event(ADJ_EVENT_RETURN_TO_WORK, c->returned, c->reported);
     if (c->late) {
-        assert_refused(LIFECYCLE_LATE, "reported_on",
+        assert_refused(ADJ_LIFECYCLE_LATE, "reported_on",
                        "is more than 31 days after the rehire (the window for a former employee "
                        "returning to work, manual § I)");
         return;
     }
-    ck_assert(lifecycle_apply(&ev, &group, TODAY, &fam, &ref));
+    ck_assert(adj_lifecycle_apply(&ev, &group, TODAY, &fam, &ref));
     char buf[DATE_STRLEN];
     for (int i = 0; i < 3; i++) {
         ck_assert_int_eq(fam.members[i].n_coverage, 2);
@@ -510,8 +513,8 @@ END_TEST
 
 START_TEST(test_return_without_an_end_refused)
 {
-    event(LC_RETURN_TO_WORK, "2026-03-01", "2026-03-01");
-    assert_refused(LIFECYCLE_INVALID, "event",
+    event(ADJ_EVENT_RETURN_TO_WORK, "2026-03-01", "2026-03-01");
+    assert_refused(ADJ_LIFECYCLE_INVALID, "event",
                    "the member's coverage has not been set to end: nothing to return from");
 }
 END_TEST
@@ -524,9 +527,9 @@ START_TEST(test_student_status_change_never_reaches_back)
     struct member_facts f = *member_facts_on(&fam.members[2], D("2026-01-01"));
     f.student = true;
     member_set_initial_facts(&fam.members[2], &f);
-    event(LC_STUDENT_STATUS, "2026-05-15", "2026-06-01");
+    event(ADJ_EVENT_STUDENT_STATUS, "2026-05-15", "2026-06-01");
     ev.flag = false;
-    ck_assert(lifecycle_apply(&ev, &group, TODAY, &fam, &ref));
+    ck_assert(adj_lifecycle_apply(&ev, &group, TODAY, &fam, &ref));
     ck_assert(member_facts_on(&fam.members[2], D("2026-05-14"))->student);
     ck_assert(!member_facts_on(&fam.members[2], D("2026-05-15"))->student);
     ck_assert_int_eq(fam.members[2].n_history, 2);
@@ -537,11 +540,11 @@ END_TEST
 
 START_TEST(test_medicare_entitlement_from_its_date)
 {
-    event(LC_MEDICARE_ENTITLEMENT, "2026-04-01", "2026-04-02");
+    event(ADJ_EVENT_MEDICARE_ENTITLEMENT, "2026-04-01", "2026-04-02");
     ev.medicare.basis = MEDICARE_AGE;
     ev.medicare.part_a = true;
     ev.medicare.part_b = false;
-    ck_assert(lifecycle_apply(&ev, &group, TODAY, &fam, &ref));
+    ck_assert(adj_lifecycle_apply(&ev, &group, TODAY, &fam, &ref));
     ck_assert(!member_facts_on(&fam.members[0], D("2026-03-31"))->medicare.present);
     const struct medicare *m = &member_facts_on(&fam.members[0], D("2026-04-01"))->medicare;
     ck_assert(m->present && m->part_a && !m->part_b);
@@ -553,9 +556,9 @@ END_TEST
 START_TEST(test_household_status_keeps_own_dependent_unless_given)
 {
     fam.path = 2;
-    event(LC_HOUSEHOLD_STATUS, "2026-05-01", "2026-05-01");
+    event(ADJ_EVENT_HOUSEHOLD_STATUS, "2026-05-01", "2026-05-01");
     ev.flag = false;
-    ck_assert(lifecycle_apply(&ev, &group, TODAY, &fam, &ref));
+    ck_assert(adj_lifecycle_apply(&ev, &group, TODAY, &fam, &ref));
     const struct member_facts *f = member_facts_on(&fam.members[2], D("2026-05-01"));
     ck_assert(!f->lives_with_employee);
     ck_assert(!f->has_own_dependent);
@@ -565,10 +568,10 @@ END_TEST
 
 START_TEST(test_other_group_coverage_starts_on_date)
 {
-    event(LC_OTHER_GROUP_COVERAGE, "2026-02-01", "2026-02-03");
+    event(ADJ_EVENT_OTHER_GROUP_COVERAGE, "2026-02-01", "2026-02-03");
     snprintf(ev.other_coverage.payer_name, NAME_LEN, "Other");
     ev.other_coverage.kind = OTHER_GROUP;
-    ck_assert(lifecycle_apply(&ev, &group, TODAY, &fam, &ref));
+    ck_assert(adj_lifecycle_apply(&ev, &group, TODAY, &fam, &ref));
     ck_assert_int_eq(fam.members[0].n_other_coverage, 1);
     char buf[DATE_STRLEN];
     ck_assert_str_eq(date_text(fam.members[0].other_coverage[0].effective, buf), "2026-02-01");
@@ -578,42 +581,42 @@ END_TEST
 /* ---- § IV COBRA ---- */
 
 struct cobra_case {
-    enum cobra_reason reason;
+    enum adj_cobra_reason reason;
     int months;
     bool fits;
 };
 
 static const struct cobra_case cobras[] = {
-    {COBRA_TERMINATION_OF_EMPLOYMENT, 18, true},
-    {COBRA_TERMINATION_OF_EMPLOYMENT, 29, true},
-    {COBRA_TERMINATION_OF_EMPLOYMENT, 36, false},
-    {COBRA_REDUCTION_OF_HOURS, 18, true},
-    {COBRA_REDUCTION_OF_HOURS, 36, false},
-    {COBRA_DIVORCE, 36, true},
-    {COBRA_DIVORCE, 18, false},
-    {COBRA_DIVORCE, 29, false},
-    {COBRA_LEGAL_SEPARATION, 36, true},
-    {COBRA_DEATH_OF_EMPLOYEE, 36, true},
-    {COBRA_MEDICARE_ENTITLEMENT, 36, true},
-    {COBRA_LOSS_OF_DEPENDENT_STATUS, 36, true},
-    {COBRA_LOSS_OF_DEPENDENT_STATUS, 29, false},
+    {ADJ_COBRA_TERMINATION_OF_EMPLOYMENT, 18, true},
+    {ADJ_COBRA_TERMINATION_OF_EMPLOYMENT, 29, true},
+    {ADJ_COBRA_TERMINATION_OF_EMPLOYMENT, 36, false},
+    {ADJ_COBRA_REDUCTION_OF_HOURS, 18, true},
+    {ADJ_COBRA_REDUCTION_OF_HOURS, 36, false},
+    {ADJ_COBRA_DIVORCE, 36, true},
+    {ADJ_COBRA_DIVORCE, 18, false},
+    {ADJ_COBRA_DIVORCE, 29, false},
+    {ADJ_COBRA_LEGAL_SEPARATION, 36, true},
+    {ADJ_COBRA_DEATH_OF_EMPLOYEE, 36, true},
+    {ADJ_COBRA_MEDICARE_ENTITLEMENT, 36, true},
+    {ADJ_COBRA_LOSS_OF_DEPENDENT_STATUS, 36, true},
+    {ADJ_COBRA_LOSS_OF_DEPENDENT_STATUS, 29, false},
 };
 
 START_TEST(test_cobra_months_table)
 {
     const struct cobra_case *c = &cobras[_i];
     setup();
-    ck_assert_int_eq(lifecycle_cobra_months_fit(c->reason, c->months), c->fits);
-    event(LC_COBRA_ELECTION, "2026-04-10", "2026-04-10");
+    ck_assert_int_eq(adj_lifecycle_cobra_months_fit(c->reason, c->months), c->fits);
+    event(ADJ_EVENT_COBRA_ELECTION, "2026-04-10", "2026-04-10");
     ev.qualifying_event = D("2026-03-10");
     ev.cobra_reason = c->reason;
     ev.cobra_months = c->months;
     if (!c->fits) {
-        ck_assert(!lifecycle_apply(&ev, &group, TODAY, &fam, &ref));
+        ck_assert(!adj_lifecycle_apply(&ev, &group, TODAY, &fam, &ref));
         ck_assert_str_eq(ref.field, "months");
         return;
     }
-    ck_assert(lifecycle_apply(&ev, &group, TODAY, &fam, &ref));
+    ck_assert(adj_lifecycle_apply(&ev, &group, TODAY, &fam, &ref));
     const struct member *m = &fam.members[0];
     ck_assert_int_eq(m->n_coverage, 2);
     const struct coverage_span *s = &m->coverage[1];
@@ -630,35 +633,36 @@ START_TEST(test_cobra_needs_20_employees)
 {
     struct group_facts gf = {19, MEDICARE_CERT_19_OR_FEWER};
     group_set_initial_facts(&group, &gf);
-    event(LC_COBRA_ELECTION, "2026-04-10", "2026-04-10");
+    event(ADJ_EVENT_COBRA_ELECTION, "2026-04-10", "2026-04-10");
     ev.qualifying_event = D("2026-03-10");
-    ev.cobra_reason = COBRA_TERMINATION_OF_EMPLOYMENT;
+    ev.cobra_reason = ADJ_COBRA_TERMINATION_OF_EMPLOYMENT;
     ev.cobra_months = 18;
-    assert_refused(LIFECYCLE_INVALID, "qualifying_event",
+    assert_refused(ADJ_LIFECYCLE_INVALID, "qualifying_event",
                    "COBRA does not apply: the group has fewer than 20 employees (manual "
                    "§ IV \"COBRA continuation\")");
     gf.employee_count = 20;
     group_set_initial_facts(&group, &gf);
     setup();
-    event(LC_COBRA_ELECTION, "2026-04-10", "2026-04-10");
+    event(ADJ_EVENT_COBRA_ELECTION, "2026-04-10", "2026-04-10");
     ev.qualifying_event = D("2026-03-10");
-    ev.cobra_reason = COBRA_TERMINATION_OF_EMPLOYMENT;
+    ev.cobra_reason = ADJ_COBRA_TERMINATION_OF_EMPLOYMENT;
     ev.cobra_months = 18;
     struct group_facts twenty = {20, MEDICARE_CERT_20_OR_MORE};
     group_set_initial_facts(&group, &twenty);
-    ck_assert(lifecycle_apply(&ev, &group, TODAY, &fam, &ref));
+    ck_assert(adj_lifecycle_apply(&ev, &group, TODAY, &fam, &ref));
 }
 END_TEST
 
 START_TEST(test_event_names_round_trip)
 {
-    for (int k = 0; k < LC_EVENT_KINDS; k++) {
-        enum lifecycle_event_kind back;
-        ck_assert(lifecycle_event_parse(lifecycle_event_name((enum lifecycle_event_kind)k), &back));
+    for (int k = 0; k < ADJ_EVENT_KINDS; k++) {
+        enum adj_lifecycle_event_kind back;
+        ck_assert(adj_lifecycle_event_parse(
+            adj_lifecycle_event_name((enum adj_lifecycle_event_kind)k), &back));
         ck_assert_int_eq(back, k);
     }
-    enum lifecycle_event_kind x;
-    ck_assert(!lifecycle_event_parse("birth", &x));
+    enum adj_lifecycle_event_kind x;
+    ck_assert(!adj_lifecycle_event_parse("birth", &x));
 }
 END_TEST
 

@@ -21,20 +21,9 @@
 static struct codec_field_errors E;
 static struct claim C;
 
-static date_t D(const char *s)
-{
-    date_t d;
-    ck_assert_msg(date_parse(s, &d), "bad test date %s", s);
-    return d;
-}
-
-static const char *F(date_t d)
-{
-    static char buf[4][DATE_STRLEN];
-    static int i;
-    i = (i + 1) % 4;
-    return date_format(d, buf[i]);
-}
+/* Short names for the tables of cases (tests/harness/shared.c). */
+#define D(text) test_date(text)
+#define F(d) test_date_text(d)
 
 #define TODAY "2026-03-02"
 

@@ -43,13 +43,6 @@ static void teardown(void)
     redisFree(c);
 }
 
-static void run_until(const int *done)
-{
-    for (int spin = 0; spin < 1000 && !*done; spin++)
-        event_base_loop(base, EVLOOP_ONCE);
-    ck_assert_msg(*done, "the call did not answer");
-}
-
 static const char *hget(const char *key, const char *field)
 {
     static char out[4][256];
@@ -93,21 +86,9 @@ static struct filed file(const char *appeal_id, const char *claim_id, int eob_ve
                                     .audit_json = "{\"action\":\"appeal.file\"}"};
     struct filed a = {0};
     ck_assert_int_eq(queue_file_appeal(rc, PREFIX, &f, on_filed, &a), 0);
-    run_until(&a.done);
+    test_run_until(base, &a.done);
     ck_assert_int_eq(a.done, 1);
     return a;
-}
-
-struct status_answer {
-    int done;
-    enum queue_status status;
-};
-
-static void on_status(enum queue_status status, void *arg)
-{
-    struct status_answer *a = arg;
-    a->done++;
-    a->status = status;
 }
 
 static enum queue_status decide(const char *appeal_id, const char *outcome, const char *lines)
@@ -121,9 +102,9 @@ static enum queue_status decide(const char *appeal_id, const char *outcome, cons
                                       .decided_on = "2026-04-02",
                                       .decided_by = "tok9",
                                       .audit_json = "{\"action\":\"appeal.decide\"}"};
-    struct status_answer a = {0};
-    ck_assert_int_eq(queue_decide_appeal(rc, PREFIX, &d, on_status, &a), 0);
-    run_until(&a.done);
+    struct test_status_answer a = {0};
+    ck_assert_int_eq(queue_decide_appeal(rc, PREFIX, &d, test_on_status, &a), 0);
+    test_run_until(base, &a.done);
     return a.status;
 }
 
@@ -226,7 +207,7 @@ static struct list_answer list(const char *status, bool overdue, int today, cons
     struct queue_appeal_query q = {status, overdue, today, cursor, limit};
     struct list_answer a = {0};
     ck_assert_int_eq(queue_list_appeals(rc, PREFIX, &q, on_list, &a), 0);
-    run_until(&a.done);
+    test_run_until(base, &a.done);
     ck_assert_int_eq(a.status, QUEUE_OK);
     return a;
 }
@@ -276,7 +257,7 @@ START_TEST(test_the_list_and_the_counts_go_by_due_day)
     ck_assert_str_eq(a.ids[1], appeals[2]);
     struct counts_answer k = {0};
     ck_assert_int_eq(queue_appeal_counts(rc, PREFIX, DUE_DAY + 12, on_counts, &k), 0);
-    run_until(&k.done);
+    test_run_until(base, &k.done);
     ck_assert_int_eq(k.open, 3);
     ck_assert_int_eq(k.overdue, 2);
     /* Decided: out of the open set, in the decided list. */
@@ -288,7 +269,7 @@ START_TEST(test_the_list_and_the_counts_go_by_due_day)
     ck_assert_uint_eq(a.n, 2);
     k = (struct counts_answer){0};
     ck_assert_int_eq(queue_appeal_counts(rc, PREFIX, DUE_DAY + 12, on_counts, &k), 0);
-    run_until(&k.done);
+    test_run_until(base, &k.done);
     ck_assert_int_eq(k.open, 2);
     ck_assert_int_eq(k.overdue, 1);
 }

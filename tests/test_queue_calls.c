@@ -42,13 +42,6 @@ static void fixture_close(struct fixture *f)
 }
 
 /* Runs the loop until *done (or 5 s). */
-static void run_until(struct fixture *f, const int *done)
-{
-    for (int spin = 0; spin < 1000 && !*done; spin++)
-        event_base_loop(f->base, EVLOOP_ONCE);
-    ck_assert_msg(*done, "the call did not answer");
-}
-
 /* A string command's answer ("" for nil), for checking what was stored. */
 static void command_text(redisContext *c, char *out, size_t size, const char *cmd)
 {
@@ -67,18 +60,6 @@ static void command_ok(redisContext *c, const char *cmd)
 }
 
 /* ---- answers ---- */
-
-struct status_answer {
-    int done;
-    enum queue_status status;
-};
-
-static void on_status(enum queue_status status, void *arg)
-{
-    struct status_answer *a = arg;
-    a->done++;
-    a->status = status;
-}
 
 struct put_answer {
     int done;
@@ -124,7 +105,7 @@ START_TEST(test_member_record_moves_family_and_writes_its_reference)
     ck_assert_int_eq(queue_put_record(f.rc, PREFIX, QUEUE_RECORD_MEMBER, "M1-02",
                                       "{\"member_id\":\"M1-02\"}", &facts, NULL, on_put, &put),
                      0);
-    run_until(&f, &put.done);
+    test_run_until(f.base, &put.done);
     ck_assert_int_eq(put.status, QUEUE_OK);
     ck_assert(!put.existed);
     ck_assert_int_eq(test_redis_int(f.c, "SISMEMBER t:{c}family:M1 M1-02"), 1);
@@ -139,7 +120,7 @@ START_TEST(test_member_record_moves_family_and_writes_its_reference)
                                       "{\"member_id\":\"M1-02\",\"v\":2}", &moved, "M1", on_put,
                                       &again),
                      0);
-    run_until(&f, &again.done);
+    test_run_until(f.base, &again.done);
     ck_assert_int_eq(again.status, QUEUE_OK);
     ck_assert(again.existed);
     ck_assert_int_eq(test_redis_int(f.c, "SISMEMBER t:{c}family:M1 M1-02"), 0);
@@ -152,20 +133,20 @@ START_TEST(test_member_record_moves_family_and_writes_its_reference)
         {QUEUE_RECORD_MEMBER, "M1-02"}, {QUEUE_RECORD_GROUP, "G1"}, {QUEUE_RECORD_PLAN, "P1"}};
     command_ok(f.c, "SET t:plan:P1 {\"plan_id\":\"P1\"}");
     ck_assert_int_eq(queue_get_records(f.rc, PREFIX, refs, 3, on_records, &got), 0);
-    run_until(&f, &got.done);
+    test_run_until(f.base, &got.done);
     ck_assert_int_eq(got.status, QUEUE_OK);
     ck_assert_uint_eq(got.n, 3);
     ck_assert_str_eq(got.json[0], "{\"member_id\":\"M1-02\",\"v\":2}");
     ck_assert(!got.present[1]);
     ck_assert_str_eq(got.json[2], "{\"plan_id\":\"P1\"}");
 
-    struct status_answer exists = {0}, missing = {0};
-    ck_assert_int_eq(queue_record_exists(f.rc, PREFIX, QUEUE_RECORD_PLAN, "P1", on_status, &exists),
-                     0);
+    struct test_status_answer exists = {0}, missing = {0};
     ck_assert_int_eq(
-        queue_record_exists(f.rc, PREFIX, QUEUE_RECORD_GROUP, "G1", on_status, &missing), 0);
-    run_until(&f, &exists.done);
-    run_until(&f, &missing.done);
+        queue_record_exists(f.rc, PREFIX, QUEUE_RECORD_PLAN, "P1", test_on_status, &exists), 0);
+    ck_assert_int_eq(
+        queue_record_exists(f.rc, PREFIX, QUEUE_RECORD_GROUP, "G1", test_on_status, &missing), 0);
+    test_run_until(f.base, &exists.done);
+    test_run_until(f.base, &missing.done);
     ck_assert_int_eq(exists.status, QUEUE_OK);
     ck_assert_int_eq(missing.status, QUEUE_NOT_FOUND);
 
@@ -190,13 +171,15 @@ START_TEST(test_audit_record_is_written_once_and_listed_for_its_claim)
 {
     struct fixture f;
     fixture_open(&f);
-    struct status_answer a = {0}, b = {0};
+    struct test_status_answer a = {0}, b = {0};
     ck_assert_int_eq(
-        queue_audit_append(f.rc, PREFIX, "C1", "{\"action\":\"claim.read\"}", on_status, &a), 0);
+        queue_audit_append(f.rc, PREFIX, "C1", "{\"action\":\"claim.read\"}", test_on_status, &a),
+        0);
     ck_assert_int_eq(
-        queue_audit_append(f.rc, PREFIX, NULL, "{\"action\":\"group.put\"}", on_status, &b), 0);
-    run_until(&f, &a.done);
-    run_until(&f, &b.done);
+        queue_audit_append(f.rc, PREFIX, NULL, "{\"action\":\"group.put\"}", test_on_status, &b),
+        0);
+    test_run_until(f.base, &a.done);
+    test_run_until(f.base, &b.done);
     ck_assert_int_eq(a.status, QUEUE_OK);
     ck_assert_int_eq(b.status, QUEUE_OK);
     ck_assert_int_eq(test_redis_int(f.c, "XLEN t:{c}audit"), 2);
@@ -248,7 +231,7 @@ START_TEST(test_queue_figures_list_the_dead_letter_and_requeue_puts_it_back)
 
     struct stats_answer st = {0};
     ck_assert_int_eq(queue_stats_read(f.rc, PREFIX, 20514, on_stats, &st), 0);
-    run_until(&f, &st.done);
+    test_run_until(f.base, &st.done);
     ck_assert_int_eq(st.status, QUEUE_OK);
     ck_assert_int_eq(st.dead, 1);
     ck_assert_int_eq(st.length, 0);
@@ -258,19 +241,19 @@ START_TEST(test_queue_figures_list_the_dead_letter_and_requeue_puts_it_back)
     ck_assert_str_eq(st.dead_reason, "boom");
     ck_assert_str_eq(st.dead_deliveries, "3");
 
-    struct status_answer retry = {0}, again = {0};
-    ck_assert_int_eq(queue_requeue_dead(f.rc, PREFIX, "C9", on_status, &retry), 0);
-    run_until(&f, &retry.done);
+    struct test_status_answer retry = {0}, again = {0};
+    ck_assert_int_eq(queue_requeue_dead(f.rc, PREFIX, "C9", test_on_status, &retry), 0);
+    test_run_until(f.base, &retry.done);
     ck_assert_int_eq(retry.status, QUEUE_OK);
     ck_assert_int_eq(test_redis_int(f.c, "XLEN t:{c}dead"), 0);
     ck_assert_int_eq(test_redis_int(f.c, "XLEN t:{c}work"), 1);
-    ck_assert_int_eq(queue_requeue_dead(f.rc, PREFIX, "C9", on_status, &again), 0);
-    run_until(&f, &again.done);
+    ck_assert_int_eq(queue_requeue_dead(f.rc, PREFIX, "C9", test_on_status, &again), 0);
+    test_run_until(f.base, &again.done);
     ck_assert_int_eq(again.status, QUEUE_NOT_FOUND);
 
-    struct status_answer ping = {0};
-    ck_assert_int_eq(queue_ping(f.rc, on_status, &ping), 0);
-    run_until(&f, &ping.done);
+    struct test_status_answer ping = {0};
+    ck_assert_int_eq(queue_ping(f.rc, test_on_status, &ping), 0);
+    test_run_until(f.base, &ping.done);
     ck_assert_int_eq(ping.status, QUEUE_OK);
     fixture_close(&f);
 }
@@ -396,7 +379,7 @@ START_TEST(test_subscription_and_one_delivery_through_the_typed_calls)
                                        "claim.finalized", secret, "2026-03-02T14:05:09Z",
                                        on_webhook_put, &put),
                      0);
-    run_until(&f, &put.done);
+    test_run_until(f.base, &put.done);
     ck_assert_int_eq(put.status, QUEUE_OK);
     ck_assert(!put.existed);
     ck_assert_str_eq(put.created_at, "2026-03-02T14:05:09Z");
@@ -404,15 +387,15 @@ START_TEST(test_subscription_and_one_delivery_through_the_typed_calls)
                                        "claim.finalized", secret, "2026-03-03T00:00:00Z",
                                        on_webhook_put, &replace),
                      0);
-    run_until(&f, &replace.done);
+    test_run_until(f.base, &replace.done);
     ck_assert(replace.existed);
     ck_assert_str_eq(replace.created_at, "2026-03-02T14:05:09Z");
 
     struct webhook_answer got = {0}, none = {0};
     ck_assert_int_eq(queue_webhook_get(f.rc, PREFIX, "w1", on_webhook, &got), 0);
     ck_assert_int_eq(queue_webhook_get(f.rc, PREFIX, "nope", on_webhook, &none), 0);
-    run_until(&f, &got.done);
-    run_until(&f, &none.done);
+    test_run_until(f.base, &got.done);
+    test_run_until(f.base, &none.done);
     ck_assert_int_eq(got.status, QUEUE_OK);
     ck_assert_str_eq(got.url, "http://127.0.0.1:9/y");
     ck_assert_str_eq(got.events, "claim.finalized");
@@ -423,24 +406,24 @@ START_TEST(test_subscription_and_one_delivery_through_the_typed_calls)
     struct fanout_answer first = {0};
     ck_assert_int_eq(queue_webhook_fanout(f.rc, PREFIX, "dispatcher", 100, 1000, on_fanout, &first),
                      0);
-    run_until(&f, &first.done);
+    test_run_until(f.base, &first.done);
     ck_assert_int_eq(first.status, QUEUE_NOT_FOUND);
-    struct status_answer group = {0};
-    ck_assert_int_eq(queue_events_group_create(f.rc, PREFIX, on_status, &group), 0);
-    run_until(&f, &group.done);
+    struct test_status_answer group = {0};
+    ck_assert_int_eq(queue_events_group_create(f.rc, PREFIX, test_on_status, &group), 0);
+    test_run_until(f.base, &group.done);
     ck_assert_int_eq(group.status, QUEUE_OK);
     command_ok(f.c, "XADD t:{c}events * event claim.finalized claim_id C1 status approved");
     struct fanout_answer fan = {0};
     ck_assert_int_eq(queue_webhook_fanout(f.rc, PREFIX, "dispatcher", 100, 1000, on_fanout, &fan),
                      0);
-    run_until(&f, &fan.done);
+    test_run_until(f.base, &fan.done);
     ck_assert_int_eq(fan.status, QUEUE_OK);
     ck_assert_int_eq(fan.read, 1);
     ck_assert_int_eq(fan.made, 1);
 
     struct lease_answer lease = {0};
     ck_assert_int_eq(queue_webhook_lease(f.rc, PREFIX, 2000, 60000, 10, on_lease, &lease), 0);
-    run_until(&f, &lease.done);
+    test_run_until(f.base, &lease.done);
     ck_assert_int_eq(lease.status, QUEUE_OK);
     ck_assert_uint_eq(lease.n, 1);
     ck_assert_str_eq(lease.url, "http://127.0.0.1:9/y");
@@ -461,32 +444,32 @@ START_TEST(test_subscription_and_one_delivery_through_the_typed_calls)
     };
     struct outcome_answer rec = {0}, stale = {0};
     ck_assert_int_eq(queue_webhook_record(f.rc, PREFIX, &o, on_outcome, &rec), 0);
-    run_until(&f, &rec.done);
+    test_run_until(f.base, &rec.done);
     ck_assert_int_eq(rec.status, QUEUE_OK);
     ck_assert_str_eq(rec.result, "ok");
     ck_assert_int_eq(queue_webhook_record(f.rc, PREFIX, &o, on_outcome, &stale), 0);
-    run_until(&f, &stale.done);
+    test_run_until(f.base, &stale.done);
     ck_assert_str_eq(stale.result, "stale");
 
     struct log_answer log = {0};
     ck_assert_int_eq(queue_webhook_log(f.rc, PREFIX, "w1", 100, on_log, &log), 0);
-    run_until(&f, &log.done);
+    test_run_until(f.base, &log.done);
     ck_assert_int_eq(log.status, QUEUE_OK);
     ck_assert_uint_eq(log.n_attempts, 1);
     ck_assert_uint_eq(log.n_pending, 1);
     ck_assert_uint_eq(log.n_dead, 0);
     ck_assert_str_eq(log.attempts_of_first, "1");
 
-    struct status_answer del = {0}, del_again = {0};
-    ck_assert_int_eq(queue_webhook_delete(f.rc, PREFIX, "w1", on_status, &del), 0);
-    run_until(&f, &del.done);
+    struct test_status_answer del = {0}, del_again = {0};
+    ck_assert_int_eq(queue_webhook_delete(f.rc, PREFIX, "w1", test_on_status, &del), 0);
+    test_run_until(f.base, &del.done);
     ck_assert_int_eq(del.status, QUEUE_OK);
-    ck_assert_int_eq(queue_webhook_delete(f.rc, PREFIX, "w1", on_status, &del_again), 0);
-    run_until(&f, &del_again.done);
+    ck_assert_int_eq(queue_webhook_delete(f.rc, PREFIX, "w1", test_on_status, &del_again), 0);
+    test_run_until(f.base, &del_again.done);
     ck_assert_int_eq(del_again.status, QUEUE_NOT_FOUND);
     struct log_answer gone = {0};
     ck_assert_int_eq(queue_webhook_log(f.rc, PREFIX, "w1", 100, on_log, &gone), 0);
-    run_until(&f, &gone.done);
+    test_run_until(f.base, &gone.done);
     ck_assert_int_eq(gone.status, QUEUE_NOT_FOUND);
     fixture_close(&f);
 }

@@ -274,7 +274,8 @@ static int load_config(const char *text, struct config *cfg, char err[CONFIG_ERR
     return rc;
 }
 
-static void assert_rule(const struct config *cfg, enum rate_class c, int64_t milli, int64_t burst)
+static void assert_rule(const struct config *cfg, enum config_rate_class c, int64_t milli,
+                        int64_t burst)
 {
     ck_assert_msg(cfg->rate_limits[c].per_second_milli == milli &&
                       cfg->rate_limits[c].burst == burst,
@@ -287,13 +288,13 @@ START_TEST(test_config_defaults_and_overrides)
 {
     struct config cfg;
     config_defaults(&cfg);
-    assert_rule(&cfg, RATE_MEMBER, 5000, 20);
-    assert_rule(&cfg, RATE_PROVIDER, 50000, 200);
-    assert_rule(&cfg, RATE_STAFF, 0, 0);
-    assert_rule(&cfg, RATE_ADMIN, 0, 0);
-    assert_rule(&cfg, RATE_ADDRESS, 1000, 20);
+    assert_rule(&cfg, CONFIG_RATE_MEMBER, 5000, 20);
+    assert_rule(&cfg, CONFIG_RATE_PROVIDER, 50000, 200);
+    assert_rule(&cfg, CONFIG_RATE_STAFF, 0, 0);
+    assert_rule(&cfg, CONFIG_RATE_ADMIN, 0, 0);
+    assert_rule(&cfg, CONFIG_RATE_ADDRESS, 1000, 20);
     /* The defaults make a valid limiter. */
-    struct ratelimit *rl = ratelimit_new(cfg.rate_limits, RATE_CLASSES, 16);
+    struct ratelimit *rl = ratelimit_new(cfg.rate_limits, CONFIG_RATE_CLASSES, 16);
     ck_assert_ptr_nonnull(rl);
     ratelimit_free(rl);
 
@@ -305,23 +306,23 @@ START_TEST(test_config_defaults_and_overrides)
                     "\"address\": null, \"provider\": {\"per_second\": 0, \"burst\": 9}}}",
                     &cfg, err),
         0);
-    assert_rule(&cfg, RATE_MEMBER, 1, 3);
-    assert_rule(&cfg, RATE_PROVIDER, 0, 0);
-    assert_rule(&cfg, RATE_STAFF, 100000, 500);
-    assert_rule(&cfg, RATE_ADMIN, 0, 0);
-    assert_rule(&cfg, RATE_ADDRESS, 0, 0);
+    assert_rule(&cfg, CONFIG_RATE_MEMBER, 1, 3);
+    assert_rule(&cfg, CONFIG_RATE_PROVIDER, 0, 0);
+    assert_rule(&cfg, CONFIG_RATE_STAFF, 100000, 500);
+    assert_rule(&cfg, CONFIG_RATE_ADMIN, 0, 0);
+    assert_rule(&cfg, CONFIG_RATE_ADDRESS, 0, 0);
     ck_assert_int_eq(
         load_config("{\"rate_limits\": {\"admin\": {\"per_second\": 2.5, \"burst\": 1}}}", &cfg,
                     err),
         0);
-    assert_rule(&cfg, RATE_ADMIN, 2500, 1);
-    assert_rule(&cfg, RATE_MEMBER, 5000, 20);
+    assert_rule(&cfg, CONFIG_RATE_ADMIN, 2500, 1);
+    assert_rule(&cfg, CONFIG_RATE_MEMBER, 5000, 20);
     /* null for the whole section: no limits at all. */
     ck_assert_int_eq(load_config("{\"rate_limits\": null}", &cfg, err), 0);
-    for (int c = 0; c < RATE_CLASSES; c++)
-        assert_rule(&cfg, (enum rate_class)c, 0, 0);
+    for (int c = 0; c < CONFIG_RATE_CLASSES; c++)
+        assert_rule(&cfg, (enum config_rate_class)c, 0, 0);
     ck_assert_int_eq(load_config("{\"rate_limits\": {}}", &cfg, err), 0);
-    assert_rule(&cfg, RATE_PROVIDER, 50000, 200);
+    assert_rule(&cfg, CONFIG_RATE_PROVIDER, 50000, 200);
 }
 END_TEST
 

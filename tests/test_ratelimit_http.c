@@ -50,45 +50,16 @@ static void setup(void)
 
 static void teardown(void)
 {
-    test_claimsd_stop_clean(&server);
-    test_redis_stop(&redis);
-    test_remove_tree(redis.dir);
+    test_stop_claimsd_and_redis(&server, &redis);
     test_remove_tree(cfg_dir);
 }
 
-static long status_of(const char *path, const char *token)
-{
-    struct test_response res;
-    test_api(&server, "GET", path, token, NULL, NULL, &res);
-    long status = res.status;
-    test_response_free(&res);
-    return status;
-}
-
 /* The value of a metric line "name{labels} value"; -1 when absent. */
-static long long metric(const char *name_and_labels)
-{
-    struct test_response res;
-    test_api(&server, "GET", "/metrics", NULL, NULL, NULL, &res);
-    ck_assert_int_eq(res.status, 200);
-    long long v = -1;
-    size_t n = strlen(name_and_labels);
-    for (const char *p = res.body; p && *p;) {
-        if (strncmp(p, name_and_labels, n) == 0 && p[n] == ' ')
-            v = atoll(p + n + 1);
-        p = strchr(p, '\n');
-        if (p)
-            p++;
-    }
-    test_response_free(&res);
-    return v;
-}
-
 static long long limited(const char *class)
 {
     char name[128];
     snprintf(name, sizeof name, "claimsd_rate_limited_total{class=\"%s\"}", class);
-    return metric(name);
+    return test_metric(&server, name);
 }
 
 /* A 429 in API.md's shape, with the exact Retry-After and nothing personal. */
@@ -113,25 +84,27 @@ static void assert_rate_limited(const struct test_response *res, const char *ret
 START_TEST(test_member_token_gets_its_burst_then_429_with_exact_retry_after)
 {
     for (int i = 0; i < 3; i++)
-        ck_assert_int_eq(status_of("/v1/claims", member_a), 200);
+        ck_assert_int_eq(test_status(&server, "GET", "/v1/claims", member_a, NULL), 200);
     struct test_response res;
     test_api(&server, "GET", "/v1/claims", member_a, NULL, NULL, &res);
     /* 1 token in 1000 s; under a second has passed since the first request. */
     assert_rate_limited(&res, "1000");
     test_response_free(&res);
     /* Every route of the API is behind the same bucket. */
-    ck_assert_int_eq(status_of("/v1/eligibility?member_id=M1001&date=2026-01-05", member_a), 429);
+    ck_assert_int_eq(test_status(&server, "GET", "/v1/eligibility?member_id=M1001&date=2026-01-05",
+                                 member_a, NULL),
+                     429);
     /* The second member token, from the same address, has its own bucket. */
     for (int i = 0; i < 3; i++)
-        ck_assert_int_eq(status_of("/v1/claims", member_b), 200);
-    ck_assert_int_eq(status_of("/v1/claims", member_b), 429);
+        ck_assert_int_eq(test_status(&server, "GET", "/v1/claims", member_b, NULL), 200);
+    ck_assert_int_eq(test_status(&server, "GET", "/v1/claims", member_b, NULL), 429);
     ck_assert_int_eq(limited("member"), 3);
     ck_assert_int_eq(limited("provider"), 0);
     ck_assert_int_eq(limited("address"), 0);
-    ck_assert_int_eq(metric("claimsd_rate_limit_buckets{class=\"member\"}"), 2);
+    ck_assert_int_eq(test_metric(&server, "claimsd_rate_limit_buckets{class=\"member\"}"), 2);
     /* Both ways of authenticating were limited: the first request of each
      * token asked Redis, the later ones came from the token cache. */
-    ck_assert_int_gt(metric("claimsd_token_cache_hits_total"), 0);
+    ck_assert_int_gt(test_metric(&server, "claimsd_token_cache_hits_total"), 0);
     /* The log names the class and the token id (at most a line a second). */
     char *log = test_claimsd_log(&server);
     ck_assert_msg(strstr(log, "rate limited class=member token_id=") != NULL, "log: %s", log);
@@ -141,8 +114,8 @@ END_TEST
 
 START_TEST(test_provider_has_its_own_class)
 {
-    ck_assert_int_eq(status_of("/v1/claims", provider), 200);
-    ck_assert_int_eq(status_of("/v1/claims", provider), 200);
+    ck_assert_int_eq(test_status(&server, "GET", "/v1/claims", provider, NULL), 200);
+    ck_assert_int_eq(test_status(&server, "GET", "/v1/claims", provider, NULL), 200);
     struct test_response res;
     test_api(&server, "GET", "/v1/claims", provider, NULL, NULL, &res);
     assert_rate_limited(&res, "1000");
@@ -150,7 +123,7 @@ START_TEST(test_provider_has_its_own_class)
     ck_assert_int_eq(limited("provider"), 1);
     ck_assert_int_eq(limited("member"), 0);
     /* Members are unaffected by a provider's bucket. */
-    ck_assert_int_eq(status_of("/v1/claims", member_a), 200);
+    ck_assert_int_eq(test_status(&server, "GET", "/v1/claims", member_a, NULL), 200);
 }
 END_TEST
 
@@ -159,13 +132,13 @@ END_TEST
 START_TEST(test_staff_and_admin_without_a_rule_have_no_limit)
 {
     for (int i = 0; i < 50; i++)
-        ck_assert_int_eq(status_of("/v1/claims", staff), 200);
+        ck_assert_int_eq(test_status(&server, "GET", "/v1/claims", staff, NULL), 200);
     for (int i = 0; i < 30; i++)
-        ck_assert_int_eq(status_of("/v1/queue", ADMIN), 200);
+        ck_assert_int_eq(test_status(&server, "GET", "/v1/queue", ADMIN, NULL), 200);
     ck_assert_int_eq(limited("staff"), 0);
     ck_assert_int_eq(limited("admin"), 0);
-    ck_assert_int_eq(metric("claimsd_rate_limit_buckets{class=\"staff\"}"), 0);
-    ck_assert_int_eq(metric("claimsd_rate_limit_buckets{class=\"admin\"}"), 0);
+    ck_assert_int_eq(test_metric(&server, "claimsd_rate_limit_buckets{class=\"staff\"}"), 0);
+    ck_assert_int_eq(test_metric(&server, "claimsd_rate_limit_buckets{class=\"admin\"}"), 0);
 }
 END_TEST
 
@@ -174,27 +147,29 @@ START_TEST(test_unauthenticated_requests_get_429_instead_of_401_after_the_addres
     struct test_response res;
     /* No token, a malformed header, an unknown token (asked of Redis): all
      * failures of the same address. */
-    ck_assert_int_eq(status_of("/v1/claims", NULL), 401);
-    ck_assert_int_eq(status_of("/v1/claims", "not-a-token-anyone-was-given"), 401);
+    ck_assert_int_eq(test_status(&server, "GET", "/v1/claims", NULL, NULL), 401);
+    ck_assert_int_eq(
+        test_status(&server, "GET", "/v1/claims", "not-a-token-anyone-was-given", NULL), 401);
     test_api(&server, "GET", "/v1/claims", NULL, NULL, "Authorization: Basic Zm9vOmJhcg==", &res);
     ck_assert_int_eq(res.status, 401);
     test_response_free(&res);
-    ck_assert_int_eq(status_of("/v1/queue", NULL), 401);
+    ck_assert_int_eq(test_status(&server, "GET", "/v1/queue", NULL, NULL), 401);
     test_api(&server, "GET", "/v1/claims", NULL, NULL, NULL, &res);
     assert_rate_limited(&res, "1000");
     test_response_free(&res);
-    ck_assert_int_eq(status_of("/v1/claims", "not-a-token-anyone-was-given"), 429);
+    ck_assert_int_eq(
+        test_status(&server, "GET", "/v1/claims", "not-a-token-anyone-was-given", NULL), 429);
     /* Known tokens from the same address are limited by their own buckets. */
-    ck_assert_int_eq(status_of("/v1/claims", member_a), 200);
-    ck_assert_int_eq(status_of("/v1/claims", staff), 200);
+    ck_assert_int_eq(test_status(&server, "GET", "/v1/claims", member_a, NULL), 200);
+    ck_assert_int_eq(test_status(&server, "GET", "/v1/claims", staff, NULL), 200);
     /* Health, readiness and metrics are never limited. */
     for (int i = 0; i < 10; i++) {
-        ck_assert_int_eq(status_of("/healthz", NULL), 200);
-        ck_assert_int_eq(status_of("/readyz", NULL), 200);
+        ck_assert_int_eq(test_status(&server, "GET", "/healthz", NULL, NULL), 200);
+        ck_assert_int_eq(test_status(&server, "GET", "/readyz", NULL, NULL), 200);
     }
     ck_assert_int_eq(limited("address"), 2);
     ck_assert_int_eq(limited("member"), 0);
-    ck_assert_int_eq(metric("claimsd_rate_limit_buckets{class=\"address\"}"), 1);
+    ck_assert_int_eq(test_metric(&server, "claimsd_rate_limit_buckets{class=\"address\"}"), 1);
     /* A client's address is personal: the log line does not carry it. */
     char *log = test_claimsd_log(&server);
     const char *line = strstr(log, "rate limited class=address");
@@ -275,7 +250,7 @@ START_TEST(test_a_member_session_has_the_member_bucket)
     assert_rate_limited(&res, "1000");
     test_response_free(&res);
     /* The member's API token has a bucket of its own. */
-    ck_assert_int_eq(status_of("/v1/claims", member_a), 200);
+    ck_assert_int_eq(test_status(&server, "GET", "/v1/claims", member_a, NULL), 200);
     ck_assert_int_eq(limited("member"), 1);
 }
 END_TEST
@@ -287,7 +262,7 @@ START_TEST(test_metrics_list_every_class)
         ck_assert_int_eq(limited(classes[i]), 0);
         char name[128];
         snprintf(name, sizeof name, "claimsd_rate_limit_evictions_total{class=\"%s\"}", classes[i]);
-        ck_assert_int_eq(metric(name), 0);
+        ck_assert_int_eq(test_metric(&server, name), 0);
     }
     struct test_response res;
     test_api(&server, "GET", "/metrics", NULL, NULL, NULL, &res);

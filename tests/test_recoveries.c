@@ -25,17 +25,6 @@ static struct test_redis redis;
 static struct test_claimsd server;
 static char staff[80], member[80], provider[80];
 
-static char *call(const char *method, const char *path, const char *token, const char *body,
-                  long want)
-{
-    struct test_response res;
-    test_api(&server, method, path, token, body, NULL, &res);
-    ck_assert_msg(res.status == want, "%s %s: %ld %s", method, path, res.status, res.body);
-    char *out = strdup(res.body);
-    test_response_free(&res);
-    return out;
-}
-
 #define PATIENT_ANA                                                                                \
     "\"patient\":{\"first_name\":\"Ana\",\"last_name\":\"Lopez\",\"birth_date\":\"2015-06-10\"}"
 #define PATIENT_LUIS                                                                               \
@@ -47,13 +36,13 @@ static char *call(const char *method, const char *path, const char *token, const
 /* Posts a claim as staff and waits until it is decided; its id in out. */
 static void claim(const char *body, const char *want_status, char out[40])
 {
-    char *res = call("POST", "/v1/claims", staff, body, 202);
+    char *res = test_call(&server, "POST", "/v1/claims", staff, body, 202);
     snprintf(out, 40, "%s", test_json_str(res, "claim_id"));
     free(res);
     char path[96];
     snprintf(path, sizeof path, "/v1/claims/%s", out);
     for (int i = 0; i < 1000; i++) {
-        char *b = call("GET", path, staff, NULL, 200);
+        char *b = test_call(&server, "GET", path, staff, NULL, 200);
         char st[32];
         snprintf(st, sizeof st, "%s", test_json_str(b, "status"));
         free(b);
@@ -67,20 +56,6 @@ static void claim(const char *body, const char *want_status, char out[40])
 }
 
 /* The sample employee's record with its coverage span as given. */
-static void put_employee(const char *span)
-{
-    char body[2048];
-    snprintf(body, sizeof body,
-             "{\"member_id\":\"M1001\",\"subscriber_id\":\"M1001\",\"group_id\":\"G100\","
-             "\"relationship\":\"employee\",\"first_name\":\"Luis\",\"last_name\":\"Lopez\","
-             "\"birth_date\":\"1975-09-14\",\"state\":\"FL\",\"student\":false,"
-             "\"lives_with_employee\":true,\"married_on\":null,\"has_own_dependent\":true,"
-             "\"handicapped_certified\":false,\"coverage\":[%s],\"medicare\":null,"
-             "\"other_coverage\":[]}",
-             span);
-    free(call("PUT", "/v1/members/M1001", ADMIN, body, 200));
-}
-
 static void setup(void)
 {
     test_redis_start(&redis);
@@ -97,9 +72,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    test_claimsd_stop_clean(&server);
-    test_redis_stop(&redis);
-    test_remove_tree(redis.dir);
+    test_stop_claimsd_and_redis(&server, &redis);
 }
 
 /* The claim ids of a list answer, in order, space-separated. */
@@ -154,16 +127,17 @@ START_TEST(test_retroactive_termination_lists_paid_claims_of_dependent)
           "\"lines\":[{\"service_date\":\"2026-06-02\",\"procedure_code\":\"99212\",\"units\":1,"
           "\"charge\":90.00}]}",
           "approved", e);
-    char *none = call("GET", "/v1/recoveries", staff, NULL, 200);
+    char *none = test_call(&server, "GET", "/v1/recoveries", staff, NULL, 200);
     ck_assert_str_eq(none, "{\"recoveries\":[],\"next_cursor\":null}");
     free(none);
 
     /* The employee leaves on 10 March (covered through 31 March); the
      * employer reports it on 10 June, 71 days after: late. */
-    put_employee("{\"plan_id\":\"PPO-500\",\"effective\":\"2020-01-01\","
-                 "\"termination_event\":\"2026-03-10\","
-                 "\"termination_reported_on\":\"2026-06-10\",\"kind\":\"active\"}");
-    char *body = call("GET", "/v1/recoveries", staff, NULL, 200);
+    test_put_employee(&server, ADMIN,
+                      "{\"plan_id\":\"PPO-500\",\"effective\":\"2020-01-01\","
+                      "\"termination_event\":\"2026-03-10\","
+                      "\"termination_reported_on\":\"2026-06-10\",\"kind\":\"active\"}");
+    char *body = test_call(&server, "GET", "/v1/recoveries", staff, NULL, 200);
     char want[64 * 3];
     snprintf(want, sizeof want, "%s %s %s", a, b, e);
     ck_assert_str_eq(ids_of(body), want);
@@ -202,10 +176,11 @@ START_TEST(test_retroactive_termination_lists_paid_claims_of_dependent)
 
     /* Reported on day 31 after 31 March (1 May): in time, nobody liable;
      * the same recoveries, updated in place. */
-    put_employee("{\"plan_id\":\"PPO-500\",\"effective\":\"2020-01-01\","
-                 "\"termination_event\":\"2026-03-10\","
-                 "\"termination_reported_on\":\"2026-05-01\",\"kind\":\"active\"}");
-    body = call("GET", "/v1/recoveries?status=open", staff, NULL, 200);
+    test_put_employee(&server, ADMIN,
+                      "{\"plan_id\":\"PPO-500\",\"effective\":\"2020-01-01\","
+                      "\"termination_event\":\"2026-03-10\","
+                      "\"termination_reported_on\":\"2026-05-01\",\"kind\":\"active\"}");
+    body = test_call(&server, "GET", "/v1/recoveries?status=open", staff, NULL, 200);
     ck_assert_str_eq(ids_of(body), want);
     ck_assert_str_eq(field(body, 0, "recovery_id"), rid_a);
     ck_assert_str_eq(field(body, 0, "termination_reported_on"), "2026-05-01");
@@ -215,10 +190,11 @@ START_TEST(test_retroactive_termination_lists_paid_claims_of_dependent)
     free(body);
     /* Day 32 (2 May): late, for the lines up to 2 May only: A's of 20 April,
      * not B's of 15 May nor E's of 2 June. */
-    put_employee("{\"plan_id\":\"PPO-500\",\"effective\":\"2020-01-01\","
-                 "\"termination_event\":\"2026-03-10\","
-                 "\"termination_reported_on\":\"2026-05-02\",\"kind\":\"active\"}");
-    body = call("GET", "/v1/recoveries?limit=2", staff, NULL, 200);
+    test_put_employee(&server, ADMIN,
+                      "{\"plan_id\":\"PPO-500\",\"effective\":\"2020-01-01\","
+                      "\"termination_event\":\"2026-03-10\","
+                      "\"termination_reported_on\":\"2026-05-02\",\"kind\":\"active\"}");
+    body = test_call(&server, "GET", "/v1/recoveries?limit=2", staff, NULL, 200);
     ck_assert_int_eq(test_json_len(body, "recoveries"), 2);
     ck_assert_str_eq(field(body, 0, "employer_liable"), "true");
     ck_assert_str_eq(field(body, 1, "employer_liable"), "false"); /* 15 May: after the report */
@@ -228,27 +204,29 @@ START_TEST(test_retroactive_termination_lists_paid_claims_of_dependent)
     free(body);
     char path[96];
     snprintf(path, sizeof path, "/v1/recoveries?limit=2&cursor=%s", cursor);
-    body = call("GET", path, staff, NULL, 200);
+    body = test_call(&server, "GET", path, staff, NULL, 200);
     ck_assert_str_eq(ids_of(body), e);
     ck_assert_str_eq(field(body, 0, "employer_liable"), "false");
     ck_assert_str_eq(test_json_str(body, "next_cursor"), "");
     free(body);
 
     /* The record put back open: every recovery is withdrawn, none is left open. */
-    put_employee("{\"plan_id\":\"PPO-500\",\"effective\":\"2020-01-01\","
-                 "\"termination_event\":null,\"kind\":\"active\"}");
-    body = call("GET", "/v1/recoveries?status=open", staff, NULL, 200);
+    test_put_employee(&server, ADMIN,
+                      "{\"plan_id\":\"PPO-500\",\"effective\":\"2020-01-01\","
+                      "\"termination_event\":null,\"kind\":\"active\"}");
+    body = test_call(&server, "GET", "/v1/recoveries?status=open", staff, NULL, 200);
     ck_assert_str_eq(body, "{\"recoveries\":[],\"next_cursor\":null}");
     free(body);
-    body = call("GET", "/v1/recoveries?status=withdrawn", staff, NULL, 200);
+    body = test_call(&server, "GET", "/v1/recoveries?status=withdrawn", staff, NULL, 200);
     ck_assert_str_eq(ids_of(body), want);
     ck_assert_str_eq(field(body, 0, "recovery_id"), rid_a);
     free(body);
     /* Terminated again: the same recoveries open again, still one per claim. */
-    put_employee("{\"plan_id\":\"PPO-500\",\"effective\":\"2020-01-01\","
-                 "\"termination_event\":\"2026-03-10\","
-                 "\"termination_reported_on\":\"2026-06-10\",\"kind\":\"active\"}");
-    body = call("GET", "/v1/recoveries", staff, NULL, 200);
+    test_put_employee(&server, ADMIN,
+                      "{\"plan_id\":\"PPO-500\",\"effective\":\"2020-01-01\","
+                      "\"termination_event\":\"2026-03-10\","
+                      "\"termination_reported_on\":\"2026-06-10\",\"kind\":\"active\"}");
+    body = test_call(&server, "GET", "/v1/recoveries", staff, NULL, 200);
     ck_assert_str_eq(ids_of(body), want);
     ck_assert_str_eq(field(body, 0, "recovery_id"), rid_a);
     ck_assert_str_eq(field(body, 0, "status"), "open");
@@ -261,16 +239,18 @@ START_TEST(test_retroactive_termination_lists_paid_claims_of_dependent)
     redisReply *saved = redisCommand(rc, "GET " P "{c}dec:%s", b);
     ck_assert(saved && saved->type == REDIS_REPLY_STRING);
     freeReplyObject(redisCommand(rc, "SET " P "{c}dec:%s %s", b, "not a packed decision"));
-    put_employee("{\"plan_id\":\"PPO-500\",\"effective\":\"2020-01-01\","
-                 "\"termination_event\":null,\"kind\":\"active\"}");
-    body = call("GET", "/v1/recoveries?status=open", staff, NULL, 200);
+    test_put_employee(&server, ADMIN,
+                      "{\"plan_id\":\"PPO-500\",\"effective\":\"2020-01-01\","
+                      "\"termination_event\":null,\"kind\":\"active\"}");
+    body = test_call(&server, "GET", "/v1/recoveries?status=open", staff, NULL, 200);
     ck_assert_str_eq(ids_of(body), b);
     free(body);
     freeReplyObject(redisCommand(rc, "SET " P "{c}dec:%s %b", b, saved->str, saved->len));
     freeReplyObject(saved);
-    put_employee("{\"plan_id\":\"PPO-500\",\"effective\":\"2020-01-01\","
-                 "\"termination_event\":null,\"kind\":\"active\"}");
-    body = call("GET", "/v1/recoveries?status=open", staff, NULL, 200);
+    test_put_employee(&server, ADMIN,
+                      "{\"plan_id\":\"PPO-500\",\"effective\":\"2020-01-01\","
+                      "\"termination_event\":null,\"kind\":\"active\"}");
+    body = test_call(&server, "GET", "/v1/recoveries?status=open", staff, NULL, 200);
     ck_assert_str_eq(body, "{\"recoveries\":[],\"next_cursor\":null}");
     free(body);
     redisFree(rc);
@@ -279,11 +259,11 @@ END_TEST
 
 START_TEST(test_only_staff_and_admin_list_recoveries)
 {
-    free(call("GET", "/v1/recoveries", member, NULL, 403));
-    free(call("GET", "/v1/recoveries", provider, NULL, 403));
-    free(call("GET", "/v1/recoveries", NULL, NULL, 401));
-    free(call("GET", "/v1/recoveries", ADMIN, NULL, 200));
-    char *body = call("GET", "/v1/recoveries", staff, NULL, 200);
+    free(test_call(&server, "GET", "/v1/recoveries", member, NULL, 403));
+    free(test_call(&server, "GET", "/v1/recoveries", provider, NULL, 403));
+    free(test_call(&server, "GET", "/v1/recoveries", NULL, NULL, 401));
+    free(test_call(&server, "GET", "/v1/recoveries", ADMIN, NULL, 200));
+    char *body = test_call(&server, "GET", "/v1/recoveries", staff, NULL, 200);
     ck_assert_str_eq(body, "{\"recoveries\":[],\"next_cursor\":null}");
     free(body);
     /* Each read is audited. */
@@ -317,14 +297,14 @@ START_TEST(test_bad_queries_refused)
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         char path[128];
         snprintf(path, sizeof path, "/v1/recoveries?%s", cases[i].query);
-        char *body = call("GET", path, staff, NULL, 422);
+        char *body = test_call(&server, "GET", path, staff, NULL, 422);
         ck_assert_str_eq(test_json_str(body, "error.code"), "validation_failed");
         ck_assert_str_eq(test_json_str(body, "error.fields.0.field"), cases[i].field);
         ck_assert_str_eq(test_json_str(body, "error.fields.0.problem"), cases[i].problem);
         free(body);
     }
-    free(call("GET", "/v1/recoveries?limit=500&status=open", staff, NULL, 200));
-    free(call("GET", "/v1/recoveries?limit=1", staff, NULL, 200));
+    free(test_call(&server, "GET", "/v1/recoveries?limit=500&status=open", staff, NULL, 200));
+    free(test_call(&server, "GET", "/v1/recoveries?limit=1", staff, NULL, 200));
 }
 END_TEST
 

@@ -68,17 +68,6 @@ static const char *money(long long c)
     return b;
 }
 
-static char *call(const char *method, const char *path, const char *token, const char *body,
-                  long want)
-{
-    struct test_response res;
-    test_api(&server, method, path, token, body, NULL, &res);
-    ck_assert_msg(res.status == want, "%s %s: %ld %s", method, path, res.status, res.body);
-    char *out = strdup(res.body);
-    test_response_free(&res);
-    return out;
-}
-
 #define PATIENT_ANA                                                                                \
     "\"patient\":{\"first_name\":\"Ana\",\"last_name\":\"Lopez\",\"birth_date\":\"2015-06-10\"}"
 #define PATIENT_LUIS                                                                               \
@@ -90,7 +79,7 @@ static void post_claim(int k, const char *fmt)
 {
     char body[2048];
     snprintf(body, sizeof body, fmt, service, service);
-    char *res = call("POST", "/v1/claims", staff, body, 202);
+    char *res = test_call(&server, "POST", "/v1/claims", staff, body, 202);
     snprintf(ids[k], sizeof ids[k], "%s", test_json_str(res, "claim_id"));
     ck_assert_int_eq((int)strlen(ids[k]), 36);
     free(res);
@@ -98,19 +87,7 @@ static void post_claim(int k, const char *fmt)
 
 static void wait_final(int k)
 {
-    char path[96];
-    snprintf(path, sizeof path, "/v1/claims/%s", ids[k]);
-    for (int i = 0; i < 1000; i++) {
-        char *b = call("GET", path, staff, NULL, 200);
-        const char *st = test_json_str(b, "status");
-        if (strcmp(st, "approved") == 0 || strcmp(st, "denied") == 0) {
-            bodies[k] = b;
-            return;
-        }
-        free(b);
-        test_sleep_ms(20);
-    }
-    ck_abort_msg("claim %d was not decided within 20 s", k);
+    bodies[k] = test_wait_claim(&server, staff, ids[k], "approved|denied", 20000);
 }
 
 static const char *checker_path(void)
@@ -176,15 +153,16 @@ static void setup(void)
     test_put_sample_record(&server, ADMIN, "groups", "G100");
     test_put_sample_record(&server, ADMIN, "members", "M1001");
     test_put_sample_record(&server, ADMIN, "members", "M1001-02");
-    char *r = call("PUT", "/v1/members/M7001", ADMIN,
-                   "{\"member_id\":\"M7001\",\"subscriber_id\":\"M7001\",\"group_id\":\"G100\","
-                   "\"relationship\":\"employee\",\"first_name\":\"Grace\",\"last_name\":\"Kim\","
-                   "\"birth_date\":\"1980-07-07\",\"state\":\"FL\",\"student\":false,"
-                   "\"lives_with_employee\":true,\"married_on\":null,\"has_own_dependent\":false,"
-                   "\"handicapped_certified\":false,\"coverage\":[{\"plan_id\":\"PPO-500\","
-                   "\"effective\":\"2020-01-01\",\"termination_event\":null,\"kind\":\"active\"}],"
-                   "\"medicare\":null,\"other_coverage\":[]}",
-                   201);
+    char *r =
+        test_call(&server, "PUT", "/v1/members/M7001", ADMIN,
+                  "{\"member_id\":\"M7001\",\"subscriber_id\":\"M7001\",\"group_id\":\"G100\","
+                  "\"relationship\":\"employee\",\"first_name\":\"Grace\",\"last_name\":\"Kim\","
+                  "\"birth_date\":\"1980-07-07\",\"state\":\"FL\",\"student\":false,"
+                  "\"lives_with_employee\":true,\"married_on\":null,\"has_own_dependent\":false,"
+                  "\"handicapped_certified\":false,\"coverage\":[{\"plan_id\":\"PPO-500\","
+                  "\"effective\":\"2020-01-01\",\"termination_event\":null,\"kind\":\"active\"}],"
+                  "\"medicare\":null,\"other_coverage\":[]}",
+                  201);
     free(r);
     test_create_token(&server, ADMIN, "{\"role\":\"staff\"}", staff);
     test_create_token(&server, ADMIN, "{\"role\":\"provider\",\"npi\":\"" NPI_A "\"}", provider_a);
@@ -261,7 +239,7 @@ static void setup(void)
     freeReplyObject(info);
 
     /* The cycle: the four provider-payee claims. */
-    char *run = call("POST", "/v1/remittances/run", staff, NULL, 201);
+    char *run = test_call(&server, "POST", "/v1/remittances/run", staff, NULL, 201);
     snprintf(cycle_id, sizeof cycle_id, "%s", test_json_str(run, "cycle_id"));
     ck_assert_str_eq(test_json_str(run, "date"), today);
     ck_assert_str_eq(test_json_str(run, "claims"), "4");
@@ -287,9 +265,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    test_claimsd_stop_clean(&server);
-    test_redis_stop(&redis);
-    test_remove_tree(redis.dir);
+    test_stop_claimsd_and_redis(&server, &redis);
     for (int k = 0; k < N_CLAIMS; k++)
         free(bodies[k]);
     free(edi_a);
@@ -319,7 +295,7 @@ START_TEST(test_835_of_npi_b_holds_only_the_assigned_claim)
 {
     char path[128], out[1024];
     snprintf(path, sizeof path, "/v1/remittances?npi=" NPI_B "&date=%s", today);
-    char *edi = call("GET", path, provider_b, NULL, 200);
+    char *edi = test_call(&server, "GET", path, provider_b, NULL, 200);
     const int claims[] = {C};
     int rc = check_835(edi, NPI_B, claims, 1, out, sizeof out);
     ck_assert_msg(rc == 0, "check_835 exit %d: %s", rc, out);
@@ -364,7 +340,7 @@ START_TEST(test_member_payee_claims_are_on_the_member_list)
 {
     char path[96];
     snprintf(path, sizeof path, "/v1/remittances/%s/members", cycle_id);
-    char *b = call("GET", path, staff, NULL, 200);
+    char *b = test_call(&server, "GET", path, staff, NULL, 200);
     ck_assert_str_eq(test_json_str(b, "cycle_id"), cycle_id);
     ck_assert_str_eq(test_json_str(b, "claims"), "2");
     ck_assert_str_eq(test_json_str(b, "total"), money(plan_paid(D) + plan_paid(E)));
@@ -385,8 +361,8 @@ START_TEST(test_member_payee_claims_are_on_the_member_list)
     ck_assert_str_eq(test_json_str(b, p), money(plan_paid(E)));
     free(b);
     /* Staff only; an unknown cycle is 404. */
-    free(call("GET", path, provider_a, NULL, 404));
-    free(call("GET", "/v1/remittances/20200101-999/members", staff, NULL, 404));
+    free(test_call(&server, "GET", path, provider_a, NULL, 404));
+    free(test_call(&server, "GET", "/v1/remittances/20200101-999/members", staff, NULL, 404));
 }
 END_TEST
 
@@ -394,17 +370,17 @@ START_TEST(test_a_provider_reads_only_its_own_npi)
 {
     char path[128];
     snprintf(path, sizeof path, "/v1/remittances?npi=" NPI_A "&date=%s", today);
-    char *own = call("GET", path, provider_a, NULL, 200);
+    char *own = test_call(&server, "GET", path, provider_a, NULL, 200);
     ck_assert_str_eq(own, edi_a); /* rebuilt the same, byte for byte */
     free(own);
-    char *other = call("GET", path, provider_b, NULL, 404);
+    char *other = test_call(&server, "GET", path, provider_b, NULL, 404);
     ck_assert_str_eq(test_json_str(other, "error.code"), "not_found");
     free(other);
     /* No cycle on that date. */
     snprintf(path, sizeof path, "/v1/remittances?npi=" NPI_A "&date=%s", yesterday);
-    free(call("GET", path, staff, NULL, 404));
+    free(test_call(&server, "GET", path, staff, NULL, 404));
     /* The list: a provider sees its own cycles, its own payment only. */
-    char *list = call("GET", "/v1/remittances", provider_a, NULL, 200);
+    char *list = test_call(&server, "GET", "/v1/remittances", provider_a, NULL, 200);
     ck_assert_int_eq(test_json_len(list, "cycles"), 1);
     ck_assert_str_eq(test_json_str(list, "cycles.0.cycle_id"), cycle_id);
     ck_assert_str_eq(test_json_str(list, "cycles.0.date"), today);
@@ -423,7 +399,7 @@ START_TEST(test_reads_of_the_835_are_audited)
     for (int k = A; k <= F; k++) {
         char path[320];
         snprintf(path, sizeof path, "/v1/claims/%s/audit", ids[k]);
-        char *b = call("GET", path, staff, NULL, 200);
+        char *b = test_call(&server, "GET", path, staff, NULL, 200);
         ck_assert_ptr_nonnull(strstr(b, "\"action\":\"remittance.read\""));
         free(b);
     }
@@ -432,27 +408,29 @@ END_TEST
 
 START_TEST(test_bad_queries_and_roles_are_refused)
 {
-    char *b = call("GET", "/v1/remittances?npi=12345&date=2026-12-01", staff, NULL, 422);
+    char *b =
+        test_call(&server, "GET", "/v1/remittances?npi=12345&date=2026-12-01", staff, NULL, 422);
     ck_assert_str_eq(test_json_str(b, "error.code"), "validation_failed");
     ck_assert_str_eq(test_json_str(b, "error.message"), "npi must be 10 digits");
     free(b);
-    b = call("GET", "/v1/remittances?npi=" NPI_A "&date=2026-02-30", staff, NULL, 422);
+    b = test_call(&server, "GET", "/v1/remittances?npi=" NPI_A "&date=2026-02-30", staff, NULL,
+                  422);
     ck_assert_str_eq(test_json_str(b, "error.message"), "date must be a date YYYY-MM-DD");
     free(b);
-    b = call("GET", "/v1/remittances?date=2026-12-01", staff, NULL, 422);
+    b = test_call(&server, "GET", "/v1/remittances?date=2026-12-01", staff, NULL, 422);
     ck_assert_str_eq(test_json_str(b, "error.message"),
                      "npi and date go together (the 835 of that payee on that date)");
     free(b);
-    free(call("GET", "/v1/remittances", member, NULL, 403));
-    free(call("POST", "/v1/remittances/run", provider_a, NULL, 403));
-    free(call("GET", "/v1/remittances", NULL, NULL, 401));
+    free(test_call(&server, "GET", "/v1/remittances", member, NULL, 403));
+    free(test_call(&server, "POST", "/v1/remittances/run", provider_a, NULL, 403));
+    free(test_call(&server, "GET", "/v1/remittances", NULL, NULL, 401));
 }
 END_TEST
 
 /* Last: it closes a second cycle. */
 START_TEST(test_a_second_run_takes_nothing)
 {
-    char *run = call("POST", "/v1/remittances/run", staff, NULL, 201);
+    char *run = test_call(&server, "POST", "/v1/remittances/run", staff, NULL, 201);
     ck_assert_str_ne(test_json_str(run, "cycle_id"), cycle_id);
     ck_assert_str_eq(test_json_str(run, "date"), today);
     ck_assert_str_eq(test_json_str(run, "claims"), "0");
@@ -460,7 +438,7 @@ START_TEST(test_a_second_run_takes_nothing)
     char second[40];
     snprintf(second, sizeof second, "%s", test_json_str(run, "cycle_id"));
     free(run);
-    char *list = call("GET", "/v1/remittances", staff, NULL, 200);
+    char *list = test_call(&server, "GET", "/v1/remittances", staff, NULL, 200);
     ck_assert_int_eq(test_json_len(list, "cycles"), 2);
     ck_assert_str_eq(test_json_str(list, "cycles.0.cycle_id"), cycle_id);
     ck_assert_str_eq(test_json_str(list, "cycles.0.claims"), "4");
@@ -476,18 +454,18 @@ START_TEST(test_a_second_run_takes_nothing)
     /* The date's 835 is still the first cycle's alone; cycle_id narrows it. */
     char path[160];
     snprintf(path, sizeof path, "/v1/remittances?npi=" NPI_A "&date=%s", today);
-    char *edi = call("GET", path, staff, NULL, 200);
+    char *edi = test_call(&server, "GET", path, staff, NULL, 200);
     ck_assert_str_eq(edi, edi_a);
     free(edi);
     snprintf(path, sizeof path, "/v1/remittances?npi=" NPI_A "&date=%s&cycle_id=%s", today,
              cycle_id);
-    edi = call("GET", path, provider_a, NULL, 200);
+    edi = test_call(&server, "GET", path, provider_a, NULL, 200);
     ck_assert_str_eq(edi, edi_a);
     free(edi);
     snprintf(path, sizeof path, "/v1/remittances?npi=" NPI_A "&date=%s&cycle_id=%s", today, second);
-    free(call("GET", path, provider_a, NULL, 404));
+    free(test_call(&server, "GET", path, provider_a, NULL, 404));
     snprintf(path, sizeof path, "/v1/remittances?npi=" NPI_A "&date=%s&cycle_id=x-1", today);
-    char *bad = call("GET", path, staff, NULL, 422);
+    char *bad = test_call(&server, "GET", path, staff, NULL, 422);
     ck_assert_str_eq(test_json_str(bad, "error.message"), "cycle_id is not a cycle id");
     free(bad);
 }
@@ -508,14 +486,14 @@ START_TEST(test_the_scheduled_cycle_runs_in_exactly_one_process)
         "\"diagnosis_codes\":[\"M54.5\"],\"lines\":["
         "{\"service_date\":\"%s\",\"procedure_code\":\"99213\",\"units\":1,\"charge\":110.00}]}",
         service);
-    char *res = call("POST", "/v1/claims", staff, body, 202);
+    char *res = test_call(&server, "POST", "/v1/claims", staff, body, 202);
     snprintf(g_id, sizeof g_id, "%s", test_json_str(res, "claim_id"));
     free(res);
     char path[96];
     snprintf(path, sizeof path, "/v1/claims/%s", g_id);
     for (int i = 0;; i++) {
         ck_assert_int_lt(i, 1000);
-        char *b = call("GET", path, staff, NULL, 200);
+        char *b = test_call(&server, "GET", path, staff, NULL, 200);
         bool done = strcmp(test_json_str(b, "status"), "approved") == 0;
         free(b);
         if (done)
@@ -549,7 +527,7 @@ START_TEST(test_the_scheduled_cycle_runs_in_exactly_one_process)
         }
     }
     ck_assert_int_eq(n_closed, 1);
-    char *list = call("GET", "/v1/remittances", staff, NULL, 200);
+    char *list = test_call(&server, "GET", "/v1/remittances", staff, NULL, 200);
     ck_assert_int_eq(test_json_len(list, "cycles"), 3);
     ck_assert_str_eq(test_json_str(list, "cycles.2.date"), today);
     ck_assert_str_eq(test_json_str(list, "cycles.2.claims"), "1");

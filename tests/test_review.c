@@ -28,17 +28,6 @@ static struct test_redis redis;
 static struct test_claimsd server;
 static char staff[80], staff_id[64], member[80], provider[80];
 
-static char *call(const char *method, const char *path, const char *token, const char *body,
-                  long want)
-{
-    struct test_response res;
-    test_api(&server, method, path, token, body, NULL, &res);
-    ck_assert_msg(res.status == want, "%s %s: %ld %s", method, path, res.status, res.body);
-    char *out = strdup(res.body);
-    test_response_free(&res);
-    return out;
-}
-
 /* The day `offset` days from today, YYYY-MM-DD (static slots). */
 static const char *day(int offset)
 {
@@ -86,37 +75,22 @@ static void post_claim(const char *who, int received, const char *lines, char ou
 {
     char body[4096];
     claim_body(who, received, lines, body);
-    char *res = call("POST", "/v1/claims", staff, body, 202);
+    char *res = test_call(&server, "POST", "/v1/claims", staff, body, 202);
     snprintf(out, 40, "%s", test_json_str(res, "claim_id"));
     free(res);
 }
 
 /* Waits until the claim has the status; the claim as read back (caller frees). */
-static char *wait_status(const char *id, const char *want)
-{
-    char path[96];
-    snprintf(path, sizeof path, "/v1/claims/%s", id);
-    for (int i = 0; i < 1000; i++) {
-        char *b = call("GET", path, staff, NULL, 200);
-        if (strcmp(test_json_str(b, "status"), want) == 0)
-            return b;
-        free(b);
-        test_sleep_ms(20);
-    }
-    ck_abort_msg("claim %s not %s within 20 s", id, want);
-    return NULL;
-}
-
 static void expect_status(const char *id, const char *want)
 {
-    free(wait_status(id, want));
+    free(test_wait_claim(&server, staff, id, want, 20000));
 }
 
 static char *eob(const char *id)
 {
     char path[96];
     snprintf(path, sizeof path, "/v1/claims/%s/eob", id);
-    return call("GET", path, staff, NULL, 200);
+    return test_call(&server, "GET", path, staff, NULL, 200);
 }
 
 /* "CO-45 100.00, PR-1 500.00" from an adjustments array at path. */
@@ -140,7 +114,7 @@ static void review(const char *id, const char *body, const char *token, long wan
 {
     char path[96];
     snprintf(path, sizeof path, "/v1/claims/%s/review", id);
-    char *res = call("POST", path, token, body, want);
+    char *res = test_call(&server, "POST", path, token, body, want);
     if (want == 202) {
         ck_assert_str_eq(test_json_str(res, "claim_id"), id);
         ck_assert_str_eq(test_json_str(res, "status"), "received");
@@ -159,13 +133,13 @@ static void setup(void)
     char body[8192];
     snprintf(body, sizeof body, "{\"review_threshold\": 300.00, %s", brace + 1);
     free(plan);
-    char *res = call("PUT", "/v1/plans/PPO-500", ADMIN, body, 201);
+    char *res = test_call(&server, "PUT", "/v1/plans/PPO-500", ADMIN, body, 201);
     ck_assert_str_eq(test_json_str(res, "review_threshold"), "300.00");
     free(res);
     test_put_sample_record(&server, ADMIN, "groups", "G100");
     test_put_sample_record(&server, ADMIN, "members", "M1001");
     test_put_sample_record(&server, ADMIN, "members", "M1001-02");
-    res = call("POST", "/v1/tokens", ADMIN, "{\"role\":\"staff\"}", 201);
+    res = test_call(&server, "POST", "/v1/tokens", ADMIN, "{\"role\":\"staff\"}", 201);
     snprintf(staff, sizeof staff, "%s", test_json_str(res, "token"));
     snprintf(staff_id, sizeof staff_id, "%s", test_json_str(res, "token_id"));
     free(res);
@@ -175,9 +149,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    test_claimsd_stop_clean(&server);
-    test_redis_stop(&redis);
-    test_remove_tree(redis.dir);
+    test_stop_claimsd_and_redis(&server, &redis);
 }
 
 /* The claim ids of a list at path, space-separated. */
@@ -208,7 +180,7 @@ static char *audit_record(const char *id, const char *action)
 {
     char path[96];
     snprintf(path, sizeof path, "/v1/claims/%s/audit", id);
-    char *b = call("GET", path, staff, NULL, 200);
+    char *b = test_call(&server, "GET", path, staff, NULL, 200);
     int n = test_json_len(b, "entries");
     for (int i = 0; i < n; i++) {
         char p[64];
@@ -261,7 +233,7 @@ START_TEST(test_referral_list_and_the_three_actions)
     /* E: Ana, 30 x 85025 = 360.00 on 400.00. */
     post_claim(ANA, -5, "85025:30:400.00", e);
 
-    char *got = wait_status(a, "in_review");
+    char *got = test_wait_claim(&server, staff, a, "in_review", 20000);
     ck_assert_str_eq(test_json_str(got, "decision.outcome"), "in_review");
     ck_assert_str_eq(test_json_str(got, "decision.allowed"), "360.00");
     ck_assert_str_eq(test_json_str(got, "decision.review_reasons.0"), "review_threshold");
@@ -270,7 +242,7 @@ START_TEST(test_referral_list_and_the_three_actions)
     expect_status(d, "in_review");
     expect_status(e, "in_review");
     /* C saw none of A's deductible: A moved no accumulator. */
-    got = wait_status(c, "approved");
+    got = test_wait_claim(&server, staff, c, "approved", 20000);
     ck_assert_str_eq(test_json_str(got, "decision.plan_paid"), "0.00");
     ck_assert_str_eq(test_json_str(got, "decision.patient_responsibility"), "240.00");
     free(got);
@@ -278,12 +250,12 @@ START_TEST(test_referral_list_and_the_three_actions)
     /* No EOB while in review. */
     char path[160];
     snprintf(path, sizeof path, "/v1/claims/%s/eob", a);
-    got = call("GET", path, staff, NULL, 404);
+    got = test_call(&server, "GET", path, staff, NULL, 404);
     ck_assert_str_eq(test_json_str(got, "error.code"), "no_eob");
     free(got);
 
     /* The workbasket, oldest target first. */
-    got = call("GET", "/v1/review", staff, NULL, 200);
+    got = test_call(&server, "GET", "/v1/review", staff, NULL, 200);
     ck_assert_str_eq(ids_of(got, "claims"), join4(b, a, d, e));
     char target[11];
     ck_assert_str_eq(test_json_str(got, "claims.0.type"), "medical");
@@ -301,14 +273,14 @@ START_TEST(test_referral_list_and_the_three_actions)
     ck_assert_ptr_nonnull(strstr(got, "\"next_cursor\":null"));
     free(got);
     /* Paged with a cursor. */
-    got = call("GET", "/v1/review?limit=3", staff, NULL, 200);
+    got = test_call(&server, "GET", "/v1/review?limit=3", staff, NULL, 200);
     ck_assert_str_eq(ids_of(got, "claims"), join4(b, a, d, ""));
     char next[64];
     snprintf(next, sizeof next, "%s", test_json_str(got, "next_cursor"));
     ck_assert_str_ne(next, "");
     free(got);
     snprintf(path, sizeof path, "/v1/review?limit=3&cursor=%s", next);
-    got = call("GET", path, staff, NULL, 200);
+    got = test_call(&server, "GET", path, staff, NULL, 200);
     ck_assert_str_eq(ids_of(got, "claims"), e);
     ck_assert_ptr_nonnull(strstr(got, "\"next_cursor\":null"));
     free(got);
@@ -316,18 +288,18 @@ START_TEST(test_referral_list_and_the_three_actions)
     /* Open claims: by status; overdue, as the target keeps running (10
      * business days after day -30 and -20 are past, after -10 and -5 not
      * yet); the queue's and the metrics' counts. */
-    got = call("GET", "/v1/claims?status=in_review", staff, NULL, 200);
+    got = test_call(&server, "GET", "/v1/claims?status=in_review", staff, NULL, 200);
     ck_assert_str_eq(ids_of(got, "claims"), join4(b, a, d, e));
     free(got);
-    got = call("GET", "/v1/claims?overdue=true", staff, NULL, 200);
+    got = test_call(&server, "GET", "/v1/claims?overdue=true", staff, NULL, 200);
     ck_assert_str_eq(ids_of(got, "claims"), join4(b, a, "", ""));
     free(got);
-    got = call("GET", "/v1/queue", staff, NULL, 200);
+    got = test_call(&server, "GET", "/v1/queue", staff, NULL, 200);
     ck_assert_str_eq(test_json_str(got, "in_review"), "4");
     ck_assert_str_eq(test_json_str(got, "pended"), "0");
     ck_assert_str_eq(test_json_str(got, "overdue"), "2");
     free(got);
-    got = call("GET", "/metrics", staff, NULL, 200);
+    got = test_call(&server, "GET", "/metrics", staff, NULL, 200);
     ck_assert_ptr_nonnull(strstr(got, "\nclaimsd_claims_in_review 4\n"));
     ck_assert_ptr_nonnull(
         strstr(got, "\nclaimsd_worker_decisions_total{outcome=\"in_review\"} 4\n"));
@@ -399,14 +371,14 @@ START_TEST(test_referral_list_and_the_three_actions)
     free(got);
 
     /* The workbasket is empty; a second review of a final claim: 409. */
-    got = call("GET", "/v1/review", staff, NULL, 200);
+    got = test_call(&server, "GET", "/v1/review", staff, NULL, 200);
     ck_assert_int_eq(test_json_len(got, "claims"), 0);
     free(got);
-    got = call("GET", "/v1/queue", staff, NULL, 200);
+    got = test_call(&server, "GET", "/v1/queue", staff, NULL, 200);
     ck_assert_str_eq(test_json_str(got, "in_review"), "0");
     free(got);
     snprintf(path, sizeof path, "/v1/claims/%s/review", b);
-    got = call("POST", path, staff, "{\"action\":\"approve\"}", 409);
+    got = test_call(&server, "POST", path, staff, "{\"action\":\"approve\"}", 409);
     ck_assert_str_eq(test_json_str(got, "error.code"), "not_in_review");
     free(got);
 }
@@ -417,7 +389,7 @@ static void refused(const char *id, const char *body, const char *field, const c
 {
     char path[96];
     snprintf(path, sizeof path, "/v1/claims/%s/review", id);
-    char *got = call("POST", path, staff, body, 422);
+    char *got = test_call(&server, "POST", path, staff, body, 422);
     ck_assert_str_eq(test_json_str(got, "error.code"), "validation_failed");
     ck_assert_msg(strcmp(test_json_str(got, "error.fields.0.field"), field) == 0 &&
                       strcmp(test_json_str(got, "error.fields.0.problem"), problem) == 0,
@@ -435,15 +407,15 @@ START_TEST(test_refusals)
     /* X in review holds its line's duplicate fingerprint, as a pended claim does. */
     char w[40];
     post_claim(LUIS, -2, "71046:6:400.00", w);
-    char *dup = wait_status(w, "denied");
+    char *dup = test_wait_claim(&server, staff, w, "denied", 20000);
     ck_assert_str_eq(test_json_str(dup, "decision.lines.0.codes.0.group"), "OA");
     ck_assert_str_eq(test_json_str(dup, "decision.lines.0.codes.0.carc"), "18");
     free(dup);
 
-    free(call("GET", "/v1/review", member, NULL, 403));
-    free(call("GET", "/v1/review", provider, NULL, 403));
-    free(call("GET", "/v1/review", NULL, NULL, 401));
-    char *got = call("GET", "/v1/review", ADMIN, NULL, 200);
+    free(test_call(&server, "GET", "/v1/review", member, NULL, 403));
+    free(test_call(&server, "GET", "/v1/review", provider, NULL, 403));
+    free(test_call(&server, "GET", "/v1/review", NULL, NULL, 401));
+    char *got = test_call(&server, "GET", "/v1/review", ADMIN, NULL, 200);
     ck_assert_str_eq(ids_of(got, "claims"), x);
     free(got);
     review(x, "{\"action\":\"approve\"}", member, 403);
@@ -452,7 +424,7 @@ START_TEST(test_refusals)
     review("not-a-claim", "{\"action\":\"approve\"}", staff, 404);
     char path[96];
     snprintf(path, sizeof path, "/v1/claims/%s/review", y);
-    got = call("POST", path, staff, "{\"action\":\"approve\"}", 409);
+    got = test_call(&server, "POST", path, staff, "{\"action\":\"approve\"}", 409);
     ck_assert_str_eq(test_json_str(got, "error.code"), "not_in_review");
     free(got);
 
@@ -507,25 +479,25 @@ START_TEST(test_refusals)
     /* Z: line 2 is 400 days old, denied CO-29 by the rules: not adjusted, but denied. */
     char z[40];
     post_claim(LUIS, -3, "71046:7:450.00,85025:1:20.00:-400", z);
-    got = wait_status(z, "in_review");
+    got = test_wait_claim(&server, staff, z, "in_review", 20000);
     ck_assert_str_eq(test_json_str(got, "decision.lines.1.codes.0.carc"), "29");
     free(got);
     refused(z, "{\"action\":\"adjust\",\"lines\":[{\"line\":2,\"allowed\":12.00}]}",
             "lines[0].line", "is a line the rules denied: it can be denied, not adjusted");
     review(z, "{\"action\":\"deny\",\"lines\":[{\"line\":2,\"group\":\"CO\",\"carc\":\"96\"}]}",
            staff, 202);
-    got = wait_status(z, "approved");
+    got = test_wait_claim(&server, staff, z, "approved", 20000);
     ck_assert_str_eq(test_json_str(got, "decision.lines.1.codes.0.group"), "CO");
     ck_assert_str_eq(test_json_str(got, "decision.lines.1.codes.0.carc"), "96");
     ck_assert_str_eq(test_json_str(got, "decision.lines.1.codes.0.amount"), "20.00");
     free(got);
     /* Bad queries of the list. */
-    got = call("GET", "/v1/review?limit=0", staff, NULL, 422);
+    got = test_call(&server, "GET", "/v1/review?limit=0", staff, NULL, 422);
     ck_assert_str_eq(test_json_str(got, "error.fields.0.field"), "limit");
     ck_assert_str_eq(test_json_str(got, "error.fields.0.problem"),
                      "must be an integer from 1 to 500");
     free(got);
-    got = call("GET", "/v1/review?cursor=abc&sort=age", staff, NULL, 422);
+    got = test_call(&server, "GET", "/v1/review?cursor=abc&sort=age", staff, NULL, 422);
     ck_assert_str_eq(test_json_str(got, "error.fields.0.field"), "sort");
     ck_assert_str_eq(test_json_str(got, "error.fields.0.problem"), "unknown parameter");
     ck_assert_str_eq(test_json_str(got, "error.fields.1.field"), "cursor");
@@ -537,12 +509,12 @@ START_TEST(test_refusals)
     expect_status(x, "in_review");
     review(x, "{\"action\":\"approve\"}", staff, 202);
     snprintf(path, sizeof path, "/v1/claims/%s/review", x);
-    got = call("POST", path, staff, "{\"action\":\"approve\"}", 409);
+    got = test_call(&server, "POST", path, staff, "{\"action\":\"approve\"}", 409);
     ck_assert_str_eq(test_json_str(got, "error.code"), "not_in_review");
     free(got);
     /* Luis: 360.00 allowed; 480.00 of his deductible met by Y (60.00) and Z
      * (420.00): 20.00 deductible, 20 % of 340.00 = 68.00. */
-    got = wait_status(x, "approved");
+    got = test_wait_claim(&server, staff, x, "approved", 20000);
     ck_assert_str_eq(test_json_str(got, "decision.patient_responsibility"), "88.00");
     ck_assert_str_eq(test_json_str(got, "decision.plan_paid"), "272.00");
     free(got);
@@ -586,7 +558,7 @@ START_TEST(test_a_review_survives_the_cascade_and_corrections_leave_the_workbask
     char a[40], c[40], d[40], e[40], path[160], body[4096];
     /* C: Luis, 240.00 allowed, all deductible. A: Luis, 360.00: in review. */
     post_claim(LUIS, -10, "71046:4:300.00", c);
-    free(wait_status(c, "approved"));
+    free(test_wait_claim(&server, staff, c, "approved", 20000));
     post_claim(LUIS, -5, "71046:6:400.00", a);
     expect_status(a, "in_review");
     /* Adjusted to 300.00: 260.00 deductible left, 20 % of 40.00, plan pays 32.00. */
@@ -601,7 +573,7 @@ START_TEST(test_a_review_survives_the_cascade_and_corrections_leave_the_workbask
     /* C voided: A is decided again with its review (300.00 allowed, never
      * back to review): all 300.00 to the deductible now. */
     snprintf(path, sizeof path, "/v1/claims/%s/void", c);
-    free(call("POST", path, staff, "{\"reason\": \"sent by mistake\"}", 200));
+    free(test_call(&server, "POST", path, staff, "{\"reason\": \"sent by mistake\"}", 200));
     got = eob_version(a, "2");
     ck_assert_str_eq(test_json_str(got, "adjustment.kind"), "adjustment");
     ck_assert_str_eq(test_json_str(got, "adjustment.previous.plan_paid"), "32.00");
@@ -610,13 +582,13 @@ START_TEST(test_a_review_survives_the_cascade_and_corrections_leave_the_workbask
     ck_assert_str_eq(test_json_str(got, "adjustment.new.patient_responsibility"), "300.00");
     ck_assert_str_eq(adjustments(got, "lines.0.adjustments"), "CO-45 100.00, PR-1 300.00");
     free(got);
-    got = wait_status(a, "approved");
+    got = test_wait_claim(&server, staff, a, "approved", 20000);
     ck_assert_str_eq(test_json_str(got, "decision.allowed"), "300.00");
     free(got);
     /* A replaced: the replacement carries no review, so it is referred again. */
     claim_body(LUIS, -5, "71046:6:400.00", body);
     snprintf(path, sizeof path, "/v1/claims/%s/replace", a);
-    got = call("POST", path, staff, body, 202);
+    got = test_call(&server, "POST", path, staff, body, 202);
     char r[40];
     snprintf(r, sizeof r, "%s", test_json_str(got, "claim_id"));
     free(got);
@@ -628,23 +600,23 @@ START_TEST(test_a_review_survives_the_cascade_and_corrections_leave_the_workbask
     post_claim(ANA, -20, "85025:30:400.00", e);
     expect_status(d, "in_review");
     expect_status(e, "in_review");
-    got = call("GET", "/v1/review", staff, NULL, 200);
+    got = test_call(&server, "GET", "/v1/review", staff, NULL, 200);
     ck_assert_str_eq(ids_of(got, "claims"), join4(d, e, r, ""));
     free(got);
     snprintf(path, sizeof path, "/v1/claims/%s/void", d);
-    free(call("POST", path, staff, "{\"reason\": \"wrong patient\"}", 200));
+    free(test_call(&server, "POST", path, staff, "{\"reason\": \"wrong patient\"}", 200));
     claim_body(ANA, -20, "85025:2:40.00", body);
     snprintf(path, sizeof path, "/v1/claims/%s/replace", e);
-    got = call("POST", path, staff, body, 202);
+    got = test_call(&server, "POST", path, staff, body, 202);
     ck_assert_str_eq(test_json_str(got, "claim_id"), e);
     free(got);
-    got = wait_status(e, "approved");
+    got = test_wait_claim(&server, staff, e, "approved", 20000);
     ck_assert_str_eq(test_json_str(got, "decision.allowed"), "24.00");
     free(got);
-    got = call("GET", "/v1/review", staff, NULL, 200);
+    got = test_call(&server, "GET", "/v1/review", staff, NULL, 200);
     ck_assert_str_eq(ids_of(got, "claims"), r);
     free(got);
-    got = call("GET", "/v1/queue", staff, NULL, 200);
+    got = test_call(&server, "GET", "/v1/queue", staff, NULL, 200);
     ck_assert_str_eq(test_json_str(got, "in_review"), "1");
     free(got);
 }
@@ -659,20 +631,20 @@ START_TEST(test_voiding_a_claim_in_review_frees_the_duplicate_it_denied)
     post_claim(LUIS, -6, "71046:6:400.00:-12", f);
     expect_status(f, "in_review");
     post_claim(LUIS, -5, "71046:6:400.00:-12", g);
-    char *got = wait_status(g, "denied");
+    char *got = test_wait_claim(&server, staff, g, "denied", 20000);
     ck_assert_str_eq(test_json_str(got, "decision.lines.0.codes.0.group"), "OA");
     ck_assert_str_eq(test_json_str(got, "decision.lines.0.codes.0.carc"), "18");
     ck_assert_str_eq(test_json_str(got, "decision.lines.0.codes.0.amount"), "400.00");
     free(got);
     snprintf(path, sizeof path, "/v1/claims/%s/void", f);
-    free(call("POST", path, staff, "{\"reason\": \"sent twice\"}", 200));
+    free(test_call(&server, "POST", path, staff, "{\"reason\": \"sent twice\"}", 200));
     got = eob_version(g, "2");
     ck_assert_str_eq(test_json_str(got, "adjustment.kind"), "adjustment");
     ck_assert_str_eq(test_json_str(got, "adjustment.previous.allowed"), "0.00");
     ck_assert_str_eq(test_json_str(got, "adjustment.previous.plan_paid"), "0.00");
     ck_assert_str_eq(test_json_str(got, "adjustment.new.allowed"), "360.00");
     free(got);
-    got = wait_status(g, "approved");
+    got = test_wait_claim(&server, staff, g, "approved", 20000);
     ck_assert_str_eq(test_json_str(got, "decision.allowed"), "360.00");
     free(got);
 }

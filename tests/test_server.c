@@ -593,21 +593,6 @@ END_TEST
 /* ---- backpressure and the write timeout (issue 16, finding 1) ---- */
 
 /* The resident memory of a process, in KiB (VmRSS of /proc/<pid>/status). */
-static long vm_rss_kib(pid_t pid)
-{
-    char path[64], line[256];
-    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-    FILE *f = fopen(path, "r");
-    ck_assert_ptr_nonnull(f);
-    long kib = -1;
-    while (fgets(line, sizeof line, f))
-        if (strncmp(line, "VmRSS:", 6) == 0)
-            kib = atol(line + 6);
-    fclose(f);
-    ck_assert_int_gt(kib, 0);
-    return kib;
-}
-
 /* A client socket that takes little at a time: a 4 KiB receive buffer
  * (set before connecting, so the window is small from the start), and
  * non-blocking. */
@@ -691,14 +676,14 @@ START_TEST(test_a_client_that_reads_no_answers_holds_bounded_memory)
     size_t file_len = res.body_len;
     ck_assert_uint_gt(file_len, 16000);
     test_response_free(&res);
-    long before = vm_rss_kib(d.pid);
+    long before = test_vm_rss_kib(d.pid);
 
     size_t len, sent = 0;
     char *text = pipeline(PORTAL_FILE, PIPELINED, &len);
     int fd = connect_small_window(d.port);
     send_what_fits(fd, text, len, &sent, 2000);
     test_sleep_ms(1000); /* the old code had answered everything by then */
-    long grown = vm_rss_kib(d.pid) - before;
+    long grown = test_vm_rss_kib(d.pid) - before;
     ck_assert_msg(grown < 16 * 1024, "the server grew by %ld KiB", grown);
     /* The connection is paused, and /metrics says so. */
     get(&d, "/metrics", &res);

@@ -80,9 +80,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    test_claimsd_stop_clean(&server);
-    test_redis_stop(&redis);
-    test_remove_tree(redis.dir);
+    test_stop_claimsd_and_redis(&server, &redis);
     test_remove_tree(certs);
 }
 
@@ -241,20 +239,6 @@ static void tls_read_all(struct tls_client *c, char *buf, size_t size)
 }
 
 /* The resident memory of a process, in KiB (VmRSS of /proc/<pid>/status). */
-static long vm_rss_kib(pid_t pid)
-{
-    char path[64], line[256];
-    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-    FILE *f = fopen(path, "r");
-    ck_assert_ptr_nonnull(f);
-    long kib = -1;
-    while (fgets(line, sizeof line, f))
-        if (strncmp(line, "VmRSS:", 6) == 0)
-            kib = atol(line + 6);
-    fclose(f);
-    return kib;
-}
-
 /* ---- the tests ---- */
 
 /* Over TLS the session cookie is also Secure: a browser never sends it over
@@ -466,7 +450,7 @@ END_TEST
  * bounded meanwhile. */
 START_TEST(test_a_tls_client_that_never_reads_is_closed_after_the_write_timeout)
 {
-    long before = vm_rss_kib(server.pid);
+    long before = test_vm_rss_kib(server.pid);
     struct tls_client c;
     tls_open(&c, 4096);
     struct timeval tv = {1, 0};
@@ -483,7 +467,7 @@ START_TEST(test_a_tls_client_that_never_reads_is_closed_after_the_write_timeout)
         sent++;
     }
     ck_assert_int_gt(sent, 0);
-    long grown = vm_rss_kib(server.pid) - before;
+    long grown = test_vm_rss_kib(server.pid) - before;
     ck_assert_msg(grown < 16 * 1024, "the server grew by %ld KiB", grown);
     struct pollfd p = {.fd = c.fd, .events = POLLRDHUP};
     ck_assert_int_eq(poll(&p, 1, 5000), 1);

@@ -275,43 +275,16 @@ static void start_proc(struct test_claimsd *d, const char *admin)
 }
 
 /* The value of an unlabelled metric of d's /metrics; -1 when absent. */
-static long long metric(const struct test_claimsd *d, const char *name)
-{
-    struct test_response res;
-    test_api(d, "GET", "/metrics", NULL, NULL, NULL, &res);
-    long long v = -1;
-    size_t n = strlen(name);
-    for (const char *p = res.body; p && *p;) {
-        if (strncmp(p, name, n) == 0 && p[n] == ' ')
-            v = atoll(p + n + 1);
-        p = strchr(p, '\n');
-        if (p)
-            p++;
-    }
-    test_response_free(&res);
-    return v;
-}
-
 /* Waits up to timeout_ms for a metric to reach value; true when it did. */
 static bool metric_reaches(const struct test_claimsd *d, const char *name, long long value,
                            int timeout_ms)
 {
     for (int64_t until = now_ms() + timeout_ms;; test_sleep_ms(10)) {
-        if (metric(d, name) == value)
+        if (test_metric(d, name) == value)
             return true;
         if (now_ms() > until)
             return false;
     }
-}
-
-static long status_of(const struct test_claimsd *d, const char *method, const char *path,
-                      const char *token)
-{
-    struct test_response res;
-    test_api(d, method, path, token, NULL, NULL, &res);
-    long status = res.status;
-    test_response_free(&res);
-    return status;
 }
 
 /* Creates a staff token on d; its text and id into the buffers. */
@@ -331,7 +304,7 @@ static long ms_until_status(const struct test_claimsd *d, const char *token, lon
                             int64_t since, int timeout_ms)
 {
     for (;;) {
-        if (status_of(d, "GET", "/v1/queue", token) == status)
+        if (test_status(d, "GET", "/v1/queue", token, NULL) == status)
             return (long)(now_ms() - since);
         if (now_ms() - since > timeout_ms)
             return -1;
@@ -371,13 +344,13 @@ static void two_down(void)
  * lapsed for a moment on a loaded machine). */
 static void warm(const struct test_claimsd *b, const char *token)
 {
-    long long hits = metric(b, "claimsd_token_cache_hits_total");
-    long long misses = metric(b, "claimsd_token_cache_misses_total");
-    ck_assert_int_eq(status_of(b, "GET", "/v1/queue", token), 200);
-    ck_assert_int_eq(metric(b, "claimsd_token_cache_misses_total"), misses + 1);
+    long long hits = test_metric(b, "claimsd_token_cache_hits_total");
+    long long misses = test_metric(b, "claimsd_token_cache_misses_total");
+    ck_assert_int_eq(test_status(b, "GET", "/v1/queue", token, NULL), 200);
+    ck_assert_int_eq(test_metric(b, "claimsd_token_cache_misses_total"), misses + 1);
     for (int64_t until = now_ms() + 2000;;) {
-        ck_assert_int_eq(status_of(b, "GET", "/v1/queue", token), 200);
-        if (metric(b, "claimsd_token_cache_hits_total") == hits + 1)
+        ck_assert_int_eq(test_status(b, "GET", "/v1/queue", token, NULL), 200);
+        if (test_metric(b, "claimsd_token_cache_hits_total") == hits + 1)
             break;
         ck_assert_msg(now_ms() < until, "the token was never answered from the cache");
     }
@@ -388,18 +361,18 @@ START_TEST(test_token_revoked_on_one_process_is_refused_by_another_within_one_se
     char token[80], id[64], path[128];
     create_staff_token(&proc_a, token, id);
     warm(&proc_b, token);
-    ck_assert_int_eq(metric(&proc_b, "claimsd_token_cache_entries"), 1);
-    ck_assert_int_eq(metric(&proc_b, "claimsd_token_revocations_received_total"), 0);
+    ck_assert_int_eq(test_metric(&proc_b, "claimsd_token_cache_entries"), 1);
+    ck_assert_int_eq(test_metric(&proc_b, "claimsd_token_revocations_received_total"), 0);
     snprintf(path, sizeof path, "/v1/tokens/%s", id);
     int64_t t0 = now_ms();
-    ck_assert_int_eq(status_of(&proc_a, "DELETE", path, ADMIN), 204);
+    ck_assert_int_eq(test_status(&proc_a, "DELETE", path, ADMIN, NULL), 204);
     long took = ms_until_status(&proc_b, token, 401, t0, 1000);
     ck_assert_msg(took >= 0, "process B still accepted the revoked token after 1 s");
     /* Refused because the revocation reached B's cache, not by a lapse. */
-    ck_assert_int_eq(metric(&proc_b, "claimsd_token_revocations_received_total"), 1);
-    ck_assert_int_eq(metric(&proc_b, "claimsd_token_cache_entries"), 0);
+    ck_assert_int_eq(test_metric(&proc_b, "claimsd_token_revocations_received_total"), 1);
+    ck_assert_int_eq(test_metric(&proc_b, "claimsd_token_cache_entries"), 0);
     /* The revoking process refuses it at once, and both heard it. */
-    ck_assert_int_eq(status_of(&proc_a, "GET", "/v1/queue", token), 401);
+    ck_assert_int_eq(test_status(&proc_a, "GET", "/v1/queue", token, NULL), 401);
     ck_assert(metric_reaches(&proc_a, "claimsd_token_revocations_received_total", 1, 1000));
 }
 END_TEST
@@ -407,14 +380,14 @@ END_TEST
 START_TEST(test_token_created_on_one_process_works_at_once_on_another)
 {
     /* An unknown token is refused and not remembered. */
-    long long misses = metric(&proc_b, "claimsd_token_cache_misses_total");
-    ck_assert_int_eq(status_of(&proc_b, "GET", "/v1/queue", "clm_no_such_token"), 401);
-    ck_assert_int_eq(metric(&proc_b, "claimsd_token_cache_misses_total"), misses + 1);
-    ck_assert_int_eq(metric(&proc_b, "claimsd_token_cache_entries"), 0);
+    long long misses = test_metric(&proc_b, "claimsd_token_cache_misses_total");
+    ck_assert_int_eq(test_status(&proc_b, "GET", "/v1/queue", "clm_no_such_token", NULL), 401);
+    ck_assert_int_eq(test_metric(&proc_b, "claimsd_token_cache_misses_total"), misses + 1);
+    ck_assert_int_eq(test_metric(&proc_b, "claimsd_token_cache_entries"), 0);
     char token[80], id[64];
     create_staff_token(&proc_a, token, id);
-    ck_assert_int_eq(status_of(&proc_b, "GET", "/v1/queue", token), 200);
-    ck_assert_int_eq(metric(&proc_b, "claimsd_token_cache_entries"), 1);
+    ck_assert_int_eq(test_status(&proc_b, "GET", "/v1/queue", token, NULL), 200);
+    ck_assert_int_eq(test_metric(&proc_b, "claimsd_token_cache_entries"), 1);
 }
 END_TEST
 
@@ -425,7 +398,7 @@ START_TEST(test_revocation_published_while_the_subscriber_is_away_is_not_missed)
     create_staff_token(&proc_a, keep, keep_id);
     warm(&proc_b, token);
     warm(&proc_b, keep);
-    ck_assert_int_eq(metric(&proc_b, "claimsd_token_cache_entries"), 2);
+    ck_assert_int_eq(test_metric(&proc_b, "claimsd_token_cache_entries"), 2);
     char hash[TOKEN_HASH_HEX_LEN], k_token[KEY_LEN], k_id[KEY_LEN], channel[KEY_LEN];
     token_hash_hex(token, strlen(token), hash);
     snprintf(k_token, sizeof k_token, KEYF_TOKEN, "claims:", hash);
@@ -459,12 +432,12 @@ START_TEST(test_revocation_published_while_the_subscriber_is_away_is_not_missed)
     ck_assert_msg(took >= 0, "process B still accepted the revoked token after 1 s");
     /* Back on after resubscribing, emptied, with the message never heard. */
     ck_assert(metric_reaches(&proc_b, "claimsd_token_cache_on", 1, 5000));
-    ck_assert_int_eq(metric(&proc_b, "claimsd_token_revocations_received_total"), 0);
-    ck_assert_int_eq(status_of(&proc_b, "GET", "/v1/queue", token), 401);
-    ck_assert_int_eq(metric(&proc_b, "claimsd_token_cache_entries"), 0);
+    ck_assert_int_eq(test_metric(&proc_b, "claimsd_token_revocations_received_total"), 0);
+    ck_assert_int_eq(test_status(&proc_b, "GET", "/v1/queue", token, NULL), 401);
+    ck_assert_int_eq(test_metric(&proc_b, "claimsd_token_cache_entries"), 0);
     /* The other token still works and is cached again. */
     warm(&proc_b, keep);
-    ck_assert_int_eq(metric(&proc_b, "claimsd_token_cache_entries"), 1);
+    ck_assert_int_eq(test_metric(&proc_b, "claimsd_token_cache_entries"), 1);
 }
 END_TEST
 
@@ -473,8 +446,8 @@ START_TEST(test_cache_goes_off_when_heartbeats_stop_coming_back)
     char token[80], id[64];
     create_staff_token(&proc_a, token, id);
     warm(&proc_b, token);
-    long long hits = metric(&proc_b, "claimsd_token_cache_hits_total");
-    long long misses = metric(&proc_b, "claimsd_token_cache_misses_total");
+    long long hits = test_metric(&proc_b, "claimsd_token_cache_hits_total");
+    long long misses = test_metric(&proc_b, "claimsd_token_cache_misses_total");
     /* Writes wait for 1.5 s, PUBLISH among them: B's heartbeats do not come
      * back, while its subscription stays up. */
     redisContext *c = test_redis_connect(&redis);
@@ -487,13 +460,13 @@ START_TEST(test_cache_goes_off_when_heartbeats_stop_coming_back)
      * lease (1 s) is over by now. */
     test_sleep_ms((int)(1100 - (now_ms() - t0)));
     /* So the token is checked in Redis (answered once the pause is over). */
-    ck_assert_int_eq(status_of(&proc_b, "GET", "/v1/queue", token), 200);
-    ck_assert_int_eq(metric(&proc_b, "claimsd_token_cache_hits_total"), hits);
-    ck_assert_int_eq(metric(&proc_b, "claimsd_token_cache_misses_total"), misses + 1);
+    ck_assert_int_eq(test_status(&proc_b, "GET", "/v1/queue", token, NULL), 200);
+    ck_assert_int_eq(test_metric(&proc_b, "claimsd_token_cache_hits_total"), hits);
+    ck_assert_int_eq(test_metric(&proc_b, "claimsd_token_cache_misses_total"), misses + 1);
     /* Heartbeats come back: on again, and the entry was kept. */
     ck_assert(metric_reaches(&proc_b, "claimsd_token_cache_on", 1, 2000));
-    ck_assert_int_eq(status_of(&proc_b, "GET", "/v1/queue", token), 200);
-    ck_assert_int_eq(metric(&proc_b, "claimsd_token_cache_hits_total"), hits + 1);
+    ck_assert_int_eq(test_status(&proc_b, "GET", "/v1/queue", token, NULL), 200);
+    ck_assert_int_eq(test_metric(&proc_b, "claimsd_token_cache_hits_total"), hits + 1);
 }
 END_TEST
 
@@ -505,8 +478,8 @@ START_TEST(test_replaced_bootstrap_token_is_dropped_by_every_process)
     int64_t t0 = now_ms();
     long took = ms_until_status(&proc_b, ADMIN, 401, t0, 1000);
     ck_assert_msg(took >= 0, "process B still accepted the replaced bootstrap token after 1 s");
-    ck_assert_int_eq(metric(&proc_b, "claimsd_token_revocations_received_total"), 1);
-    ck_assert_int_eq(status_of(&proc_b, "GET", "/v1/queue", ADMIN2), 200);
+    ck_assert_int_eq(test_metric(&proc_b, "claimsd_token_revocations_received_total"), 1);
+    ck_assert_int_eq(test_status(&proc_b, "GET", "/v1/queue", ADMIN2, NULL), 200);
 }
 END_TEST
 

@@ -368,11 +368,6 @@ static void subscribe(const struct test_claimsd *d, const char *id, const struct
     test_response_free(&res);
 }
 
-static char *days_ago(int n, char out[16])
-{
-    return date_format(date_add_days(date_today(), -n), out);
-}
-
 /* A pharmacy claim for Ana (approved) or Maria (pended: other insurance
  * pays first). charge_cents keeps claims from being duplicates. */
 static void submit(const struct test_claimsd *d, bool pends, int charge_cents, char id[64])
@@ -385,12 +380,8 @@ static void submit(const struct test_claimsd *d, bool pends, int charge_cents, c
              "\"drug_name\":\"Test drug\",\"quantity\":30,\"days_supply\":30,\"charge\":%d.%02d}",
              pends ? "M1001-01" : "M1001-02", pends ? "Maria" : "Ana",
              pends ? "1977-03-02" : "2015-06-10", pends ? "00093505698" : "0071-0155-23",
-             days_ago(3, fill), charge_cents / 100, charge_cents % 100);
-    struct test_response res;
-    test_api(d, "POST", "/v1/claims", ADMIN, body, NULL, &res);
-    ck_assert_msg(res.status == 202, "%ld %s", res.status, res.body);
-    snprintf(id, 64, "%s", test_json_str(res.body, "claim_id"));
-    test_response_free(&res);
+             test_days_ago(3, fill), charge_cents / 100, charge_cents % 100);
+    test_submit_claim(d, ADMIN, body, id);
 }
 
 /* GET .../deliveries; the caller frees. */
@@ -426,15 +417,6 @@ static void create_token(const char *body, char out[80])
     ck_assert_msg(res.status == 201, "%ld %s", res.status, res.body);
     snprintf(out, 80, "%s", test_json_str(res.body, "token"));
     test_response_free(&res);
-}
-
-static long status_of(const char *method, const char *path, const char *token, const char *body)
-{
-    struct test_response res;
-    test_api(&server, method, path, token, body, NULL, &res);
-    long status = res.status;
-    test_response_free(&res);
-    return status;
 }
 
 /* ---- subscriptions ---- */
@@ -480,11 +462,12 @@ START_TEST(test_subscription_is_stored_and_its_secret_never_returned)
     ck_assert_int_eq(test_json_len(log, "dead"), 0);
     free(log);
 
-    ck_assert_int_eq(status_of("DELETE", "/v1/webhooks/billing", ADMIN, NULL), 204);
-    ck_assert_int_eq(status_of("GET", "/v1/webhooks/billing", ADMIN, NULL), 404);
-    ck_assert_int_eq(status_of("GET", "/v1/webhooks/billing/deliveries", ADMIN, NULL), 404);
-    ck_assert_int_eq(status_of("DELETE", "/v1/webhooks/billing", ADMIN, NULL), 404);
-    ck_assert_int_eq(status_of("GET", "/v1/webhooks/no-such-hook", ADMIN, NULL), 404);
+    ck_assert_int_eq(test_status(&server, "DELETE", "/v1/webhooks/billing", ADMIN, NULL), 204);
+    ck_assert_int_eq(test_status(&server, "GET", "/v1/webhooks/billing", ADMIN, NULL), 404);
+    ck_assert_int_eq(test_status(&server, "GET", "/v1/webhooks/billing/deliveries", ADMIN, NULL),
+                     404);
+    ck_assert_int_eq(test_status(&server, "DELETE", "/v1/webhooks/billing", ADMIN, NULL), 404);
+    ck_assert_int_eq(test_status(&server, "GET", "/v1/webhooks/no-such-hook", ADMIN, NULL), 404);
 }
 END_TEST
 
@@ -552,10 +535,10 @@ START_TEST(test_invalid_subscriptions_are_refused_with_the_field_named)
     ck_assert_int_eq(res.status, 415);
     test_response_free(&res);
     /* Ids are 1..64 of [A-Za-z0-9._-]. */
-    ck_assert_int_eq(status_of("PUT", "/v1/webhooks/bad%20id", ADMIN,
-                               "{" OK_URL ", " OK_EVENTS ", " OK_SECRET "}"),
+    ck_assert_int_eq(test_status(&server, "PUT", "/v1/webhooks/bad%20id", ADMIN,
+                                 "{" OK_URL ", " OK_EVENTS ", " OK_SECRET "}"),
                      404);
-    ck_assert_int_eq(status_of("GET", "/v1/webhooks/bad", ADMIN, NULL), 404);
+    ck_assert_int_eq(test_status(&server, "GET", "/v1/webhooks/bad", ADMIN, NULL), 404);
 }
 END_TEST
 
@@ -571,19 +554,21 @@ START_TEST(test_only_admins_manage_webhooks)
     test_response_free(&res);
     const char *tokens[] = {staff, member, provider};
     for (int i = 0; i < 3; i++) {
-        ck_assert_int_eq(status_of("PUT", "/v1/webhooks/ops", tokens[i], body), 403);
-        ck_assert_int_eq(status_of("GET", "/v1/webhooks/ops", tokens[i], NULL), 403);
-        ck_assert_int_eq(status_of("DELETE", "/v1/webhooks/ops", tokens[i], NULL), 403);
-        ck_assert_int_eq(status_of("GET", "/v1/webhooks/ops/deliveries", tokens[i], NULL), 403);
+        ck_assert_int_eq(test_status(&server, "PUT", "/v1/webhooks/ops", tokens[i], body), 403);
+        ck_assert_int_eq(test_status(&server, "GET", "/v1/webhooks/ops", tokens[i], NULL), 403);
+        ck_assert_int_eq(test_status(&server, "DELETE", "/v1/webhooks/ops", tokens[i], NULL), 403);
+        ck_assert_int_eq(
+            test_status(&server, "GET", "/v1/webhooks/ops/deliveries", tokens[i], NULL), 403);
     }
-    ck_assert_int_eq(status_of("PUT", "/v1/webhooks/ops", NULL, body), 401);
-    ck_assert_int_eq(status_of("GET", "/v1/webhooks/ops", NULL, NULL), 401);
-    ck_assert_int_eq(status_of("DELETE", "/v1/webhooks/ops", NULL, NULL), 401);
-    ck_assert_int_eq(status_of("GET", "/v1/webhooks/ops/deliveries", "not-a-token", NULL), 401);
-    ck_assert_int_eq(status_of("POST", "/v1/webhooks/ops", ADMIN, body), 405);
+    ck_assert_int_eq(test_status(&server, "PUT", "/v1/webhooks/ops", NULL, body), 401);
+    ck_assert_int_eq(test_status(&server, "GET", "/v1/webhooks/ops", NULL, NULL), 401);
+    ck_assert_int_eq(test_status(&server, "DELETE", "/v1/webhooks/ops", NULL, NULL), 401);
+    ck_assert_int_eq(
+        test_status(&server, "GET", "/v1/webhooks/ops/deliveries", "not-a-token", NULL), 401);
+    ck_assert_int_eq(test_status(&server, "POST", "/v1/webhooks/ops", ADMIN, body), 405);
     /* Still there, unchanged by the refused calls. */
-    ck_assert_int_eq(status_of("GET", "/v1/webhooks/ops", ADMIN, NULL), 200);
-    ck_assert_int_eq(status_of("DELETE", "/v1/webhooks/ops", ADMIN, NULL), 204);
+    ck_assert_int_eq(test_status(&server, "GET", "/v1/webhooks/ops", ADMIN, NULL), 200);
+    ck_assert_int_eq(test_status(&server, "DELETE", "/v1/webhooks/ops", ADMIN, NULL), 204);
 }
 END_TEST
 
@@ -663,7 +648,7 @@ START_TEST(test_finalized_claim_is_posted_signed_and_without_phi)
     ck_assert_str_eq(test_json_str(log, "attempts.0.status_code"), "200");
     ck_assert_int_eq(test_json_len(log, "pending"), 0);
     free(log);
-    ck_assert_int_eq(status_of("DELETE", "/v1/webhooks/signed", ADMIN, NULL), 204);
+    ck_assert_int_eq(test_status(&server, "DELETE", "/v1/webhooks/signed", ADMIN, NULL), 204);
     receiver_stop(&r);
 }
 END_TEST
@@ -703,7 +688,7 @@ START_TEST(test_delivery_answered_500_is_retried_and_then_delivered)
     /* Delivered is final: nothing more arrives. */
     test_sleep_ms(800);
     ck_assert_int_eq(received_count(&r, "/retry"), 2);
-    ck_assert_int_eq(status_of("DELETE", "/v1/webhooks/retry", ADMIN, NULL), 204);
+    ck_assert_int_eq(test_status(&server, "DELETE", "/v1/webhooks/retry", ADMIN, NULL), 204);
     receiver_stop(&r);
 }
 END_TEST
@@ -737,7 +722,7 @@ START_TEST(test_each_subscription_gets_only_the_events_it_asked_for)
     for (int i = 0; i < 3; i++) {
         char path[64];
         snprintf(path, sizeof path, "/v1/webhooks/%s", ids[i]);
-        ck_assert_int_eq(status_of("DELETE", path, ADMIN, NULL), 204);
+        ck_assert_int_eq(test_status(&server, "DELETE", path, ADMIN, NULL), 204);
     }
     receiver_stop(&r);
 }
@@ -746,19 +731,7 @@ END_TEST
 /* Waits until the claim is approved or denied. */
 static void wait_final(const char *id)
 {
-    char path[128];
-    snprintf(path, sizeof path, "/v1/claims/%s", id);
-    for (int i = 0; i < 200; i++) {
-        struct test_response res;
-        test_api(&server, "GET", path, ADMIN, NULL, NULL, &res);
-        bool final = strcmp(test_json_str(res.body, "status"), "approved") == 0 ||
-                     strcmp(test_json_str(res.body, "status"), "denied") == 0;
-        test_response_free(&res);
-        if (final)
-            return;
-        test_sleep_ms(50);
-    }
-    ck_abort_msg("claim %s was not decided", id);
+    free(test_wait_claim(&server, ADMIN, id, "approved|denied", 10000));
 }
 
 START_TEST(test_appeal_filed_and_decided_are_posted_to_their_subscribers)
@@ -777,8 +750,9 @@ START_TEST(test_appeal_filed_and_decided_are_posted_to_their_subscribers)
     snprintf(appeal, sizeof appeal, "%s", test_json_str(res.body, "appeal_id"));
     test_response_free(&res);
     snprintf(path, sizeof path, "/v1/appeals/%s/decision", appeal);
-    ck_assert_int_eq(status_of("POST", path, ADMIN, "{\"outcome\": \"upheld\", \"note\": \"x\"}"),
-                     200);
+    ck_assert_int_eq(
+        test_status(&server, "POST", path, ADMIN, "{\"outcome\": \"upheld\", \"note\": \"x\"}"),
+        200);
     wait_received(&r, "/appeals", 2, 10000);
     test_sleep_ms(800); /* and the claim's own finalization is not among them */
     ck_assert_int_eq(received_count(&r, "/appeals"), 2);
@@ -800,7 +774,7 @@ START_TEST(test_appeal_filed_and_decided_are_posted_to_their_subscribers)
     /* The five keys only: not the statement, not the note. */
     ck_assert_ptr_null(strstr(filed->body, "brand"));
     ck_assert_ptr_null(strstr(filed->body, "appeal_id"));
-    ck_assert_int_eq(status_of("DELETE", "/v1/webhooks/appeals", ADMIN, NULL), 204);
+    ck_assert_int_eq(test_status(&server, "DELETE", "/v1/webhooks/appeals", ADMIN, NULL), 204);
     receiver_stop(&r);
 }
 END_TEST
@@ -842,8 +816,8 @@ START_TEST(test_delivery_failing_max_attempts_times_is_dead_and_shown)
     ck_assert_uint_eq(strlen(test_json_str(log, "pending.0.next_attempt_at")), 24);
     free(log);
     /* Deleting the subscription drops its undelivered deliveries. */
-    ck_assert_int_eq(status_of("DELETE", "/v1/webhooks/nobody", ADMIN, NULL), 204);
-    ck_assert_int_eq(status_of("DELETE", "/v1/webhooks/broken", ADMIN, NULL), 204);
+    ck_assert_int_eq(test_status(&server, "DELETE", "/v1/webhooks/nobody", ADMIN, NULL), 204);
+    ck_assert_int_eq(test_status(&server, "DELETE", "/v1/webhooks/broken", ADMIN, NULL), 204);
 }
 END_TEST
 
@@ -1007,12 +981,12 @@ START_TEST(test_the_issue_urls_are_refused_at_registration)
     /* A name that does not resolve. */
     assert_url_refused("https://hooks.invalid/x", "host does not resolve");
     /* Nothing was stored. */
-    ck_assert_int_eq(status_of("GET", "/v1/webhooks/internal", ADMIN, NULL), 404);
+    ck_assert_int_eq(test_status(&server, "GET", "/v1/webhooks/internal", ADMIN, NULL), 404);
     /* A public address is taken (no claim is decided here: nothing is sent). */
     const char *body = "{\"url\": \"https://1.1.1.1/hooks\", \"events\": [\"claim.pended\"],"
                        " \"secret\": \"" SECRET "\"}";
-    ck_assert_int_eq(status_of("PUT", "/v1/webhooks/public", ADMIN, body), 201);
-    ck_assert_int_eq(status_of("DELETE", "/v1/webhooks/public", ADMIN, NULL), 204);
+    ck_assert_int_eq(test_status(&server, "PUT", "/v1/webhooks/public", ADMIN, body), 201);
+    ck_assert_int_eq(test_status(&server, "DELETE", "/v1/webhooks/public", ADMIN, NULL), 204);
 }
 END_TEST
 
@@ -1023,7 +997,7 @@ START_TEST(test_receiver_on_loopback_is_refused_without_allow_list)
     char url[128];
     snprintf(url, sizeof url, "http://127.0.0.1:%d/hook", r.port);
     assert_url_refused(url, NOT_PUBLIC);
-    ck_assert_int_eq(status_of("GET", "/v1/webhooks/internal", ADMIN, NULL), 404);
+    ck_assert_int_eq(test_status(&server, "GET", "/v1/webhooks/internal", ADMIN, NULL), 404);
     ck_assert_int_eq(received_count(&r, NULL), 0);
     receiver_stop(&r);
 }
@@ -1063,7 +1037,7 @@ START_TEST(test_stored_internal_receiver_is_refused_at_connect_time)
     snprintf(by_name, sizeof by_name, "http://localhost:%d/name", r.port);
     store_subscription("stored", by_address);
     store_subscription("by-name", by_name);
-    ck_assert_int_eq(status_of("GET", "/v1/webhooks/stored", ADMIN, NULL), 200);
+    ck_assert_int_eq(test_status(&server, "GET", "/v1/webhooks/stored", ADMIN, NULL), 200);
     char id[64];
     submit(&server, false, 7007, id);
     const char *hooks[] = {"stored", "by-name"};
@@ -1087,8 +1061,8 @@ START_TEST(test_stored_internal_receiver_is_refused_at_connect_time)
     char *text = test_claimsd_log(&server);
     ck_assert_msg(strstr(text, "failed (address not allowed): dead"), "%s", text);
     free(text);
-    ck_assert_int_eq(status_of("DELETE", "/v1/webhooks/stored", ADMIN, NULL), 204);
-    ck_assert_int_eq(status_of("DELETE", "/v1/webhooks/by-name", ADMIN, NULL), 204);
+    ck_assert_int_eq(test_status(&server, "DELETE", "/v1/webhooks/stored", ADMIN, NULL), 204);
+    ck_assert_int_eq(test_status(&server, "DELETE", "/v1/webhooks/by-name", ADMIN, NULL), 204);
     receiver_stop(&r);
 }
 END_TEST

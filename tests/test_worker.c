@@ -85,12 +85,6 @@ static void teardown(void)
     test_remove_tree(redis.dir);
 }
 
-static char *days_ago(int n, char out[16])
-{
-    date_t d = date_add_days(date_today(), -n);
-    return date_format(d, out);
-}
-
 static char *pharmacy(const char *member, const char *first, const char *last, const char *birth,
                       const char *fill_date, const char *ndc, const char *charge, const char *extra)
 {
@@ -103,29 +97,6 @@ static char *pharmacy(const char *member, const char *first, const char *last, c
         "\"drug_name\":\"Test drug\",\"quantity\":30,\"days_supply\":30,\"charge\":%s%s}",
         member, first, last, birth, ndc, fill_date, charge, extra ? extra : "");
     return b;
-}
-
-static char *lab_claim(const char *member, const char *first, const char *birth,
-                       const char *service_date)
-{
-    char *b = malloc(2048);
-    snprintf(b, 2048,
-             "{\"type\":\"medical\",\"member_id\":\"%s\",\"patient\":{\"first_name\":\"%s\","
-             "\"last_name\":\"Lopez\",\"birth_date\":\"%s\"},\"provider\":{\"npi\":\"1003000126\","
-             "\"name\":\"Bay Lab\",\"network\":\"in\"},\"diagnosis_codes\":[\"E11.9\"],"
-             "\"lines\":[{\"service_date\":\"%s\",\"procedure_code\":\"80053\",\"units\":1,"
-             "\"charge\":20.00}]}",
-             member, first, birth, service_date);
-    return b;
-}
-
-static void submit_to(const struct test_claimsd *d, const char *body, char id[64])
-{
-    struct test_response res;
-    test_api(d, "POST", "/v1/claims", ADMIN, body, NULL, &res);
-    ck_assert_msg(res.status == 202, "%ld %s", res.status, res.body);
-    snprintf(id, 64, "%s", test_json_str(res.body, "claim_id"));
-    test_response_free(&res);
 }
 
 /* The claim as the worker's commit stored it, read from Redis (the layout of
@@ -210,9 +181,9 @@ static char *wait_status(const struct test_claimsd *d, const char *id, const cha
 START_TEST(test_pharmacy_claim_is_approved_with_copay_and_eob_record)
 {
     char fill[16], id[64];
-    char *body = pharmacy("M1001-02", "Ana", "Lopez", "2015-06-10", days_ago(3, fill),
+    char *body = pharmacy("M1001-02", "Ana", "Lopez", "2015-06-10", test_days_ago(3, fill),
                           "0071-0155-23", "42.17", NULL);
-    submit_to(&server, body, id);
+    test_submit_claim(&server, ADMIN, body, id);
     char *claim = wait_status(&server, id, "approved");
     /* Preferred brand: allowed = min(4.50 × 30, 42.17) = 42.17, copay 35.00. */
     ck_assert_str_eq(test_json_str(claim, "decision.outcome"), "approved");
@@ -310,13 +281,13 @@ START_TEST(test_commit_writes_decision_eob_audit_and_open_indexes_once)
 {
     redisContext *c = test_redis_connect(&redis);
     char fill[16], id[64], pended_id[64];
-    char *body = pharmacy("M1001-02", "Ana", "Lopez", "2015-06-10", days_ago(6, fill),
+    char *body = pharmacy("M1001-02", "Ana", "Lopez", "2015-06-10", test_days_ago(6, fill),
                           "0071-0155-23", "41.99", NULL);
-    submit_to(&server, body, id);
+    test_submit_claim(&server, ADMIN, body, id);
     free(body);
     /* Maria's claims pend for the primary payer's EOB. */
     body = pharmacy("M1001-01", "Maria", "Lopez", "1977-03-02", fill, "00093505698", "11.11", NULL);
-    submit_to(&server, body, pended_id);
+    test_submit_claim(&server, ADMIN, body, pended_id);
     free(body);
     free(wait_status(&server, id, "approved"));
     free(wait_status(&server, pended_id, "pended"));
@@ -392,9 +363,9 @@ END_TEST
 START_TEST(test_pharmacy_claim_filed_181_days_after_fill_is_denied_co29)
 {
     char fill[16], id[64];
-    char *body = pharmacy("M1001", "Luis", "Lopez", "1975-09-14", days_ago(181, fill),
+    char *body = pharmacy("M1001", "Luis", "Lopez", "1975-09-14", test_days_ago(181, fill),
                           "00093505698", "9.99", NULL);
-    submit_to(&server, body, id);
+    test_submit_claim(&server, ADMIN, body, id);
     char *claim = wait_status(&server, id, "approved|denied");
     ck_assert_str_eq(test_json_str(claim, "status"), "denied");
     ck_assert_str_eq(test_json_str(claim, "decision.codes.0.group"), "CO");
@@ -404,9 +375,9 @@ START_TEST(test_pharmacy_claim_filed_181_days_after_fill_is_denied_co29)
     free(claim);
     free(body);
     /* Day 180 is in time. */
-    body = pharmacy("M1001", "Luis", "Lopez", "1975-09-14", days_ago(180, fill), "00093505698",
+    body = pharmacy("M1001", "Luis", "Lopez", "1975-09-14", test_days_ago(180, fill), "00093505698",
                     "9.98", NULL);
-    submit_to(&server, body, id);
+    test_submit_claim(&server, ADMIN, body, id);
     claim = wait_status(&server, id, "approved|denied");
     ck_assert_str_eq(test_json_str(claim, "status"), "approved");
     free(claim);
@@ -418,9 +389,9 @@ START_TEST(test_secondary_claim_pends_for_the_primary_eob_then_pays_as_secondary
 {
     /* Maria has her own employer's plan: it pays first. */
     char fill[16], id[64], path[160];
-    char *body = pharmacy("M1001-01", "Maria", "Lopez", "1977-03-02", days_ago(5, fill),
+    char *body = pharmacy("M1001-01", "Maria", "Lopez", "1977-03-02", test_days_ago(5, fill),
                           "00093505698", "12.00", NULL);
-    submit_to(&server, body, id);
+    test_submit_claim(&server, ADMIN, body, id);
     char *claim = wait_status(&server, id, "pended");
     ck_assert_str_eq(test_json_str(claim, "pending.reason_codes.0"), "N479");
     ck_assert_str_eq(test_json_str(claim, "pending.needed.0"), "other_insurance");
@@ -488,10 +459,10 @@ END_TEST
 START_TEST(test_duplicate_line_on_a_second_claim_is_denied_oa18)
 {
     char id1[64], id2[64];
-    char *body = lab_claim("M1001-02", "Ana", "2015-06-10", "2026-09-01");
-    submit_to(&server, body, id1);
+    char *body = test_lab_claim("M1001-02", "Ana", "2015-06-10", "2026-09-01");
+    test_submit_claim(&server, ADMIN, body, id1);
     free(wait_status(&server, id1, "approved|denied"));
-    submit_to(&server, body, id2);
+    test_submit_claim(&server, ADMIN, body, id2);
     char *claim = wait_status(&server, id2, "approved|denied");
     ck_assert_str_eq(test_json_str(claim, "decision.lines.0.denied"), "true");
     ck_assert_str_eq(test_json_str(claim, "decision.lines.0.codes.0.group"), "OA");
@@ -514,7 +485,7 @@ static void *submit_burst(void *arg)
     for (int i = 0; i < 20; i++) {
         char date[16];
         snprintf(date, sizeof date, "2026-10-%02d", b->first_day + i);
-        char *body = lab_claim(b->member, b->first, b->birth, date);
+        char *body = test_lab_claim(b->member, b->first, b->birth, date);
         struct test_response res;
         test_api(&server, "POST", "/v1/claims", ADMIN, body, NULL, &res);
         if (res.status != 202)
@@ -607,7 +578,7 @@ START_TEST(test_claim_with_lines_in_six_plan_years_moves_each_years_accumulators
     ck_assert_msg(res.status == 200, "%ld %s", res.status, res.body);
     test_response_free(&res);
     free(plan);
-    int this_year = atoi(days_ago(0, (char[16]){0}));
+    int this_year = atoi(test_days_ago(0, (char[16]){0}));
     char body[4096];
     int n = snprintf(body, sizeof body,
                      "{\"type\":\"medical\",\"member_id\":\"M1001\",\"patient\":{\"first_name\":"
@@ -622,7 +593,7 @@ START_TEST(test_claim_with_lines_in_six_plan_years_moves_each_years_accumulators
                       i ? "," : "", this_year - 6 + i, i + 1, 20 * (i + 1));
     snprintf(body + n, sizeof body - (size_t)n, "]}");
     char id[64];
-    submit_to(&server, body, id);
+    test_submit_claim(&server, ADMIN, body, id);
     char *claim = wait_status(&server, id, "approved|denied|pended");
     ck_assert_str_eq(test_json_str(claim, "status"), "approved");
     ck_assert_str_eq(test_json_str(claim, "decision.plan_paid"), "0.00");
@@ -703,7 +674,7 @@ START_TEST(test_idle_worker_takes_a_new_claim_during_its_read_not_after)
     memcpy(cfg_path, saved, sizeof cfg_path);
     redisContext *c = test_redis_connect(&redis);
     char fill[16];
-    days_ago(2, fill);
+    test_days_ago(2, fill);
     for (int i = 0; i < 5; i++) {
         /* Idle since its last commit (a new read began then): land at
          * another point of the read's first half each time. */
@@ -712,7 +683,7 @@ START_TEST(test_idle_worker_takes_a_new_claim_during_its_read_not_after)
         snprintf(charge, sizeof charge, "3.%02d", 10 + i);
         char *body =
             pharmacy("M1001", "Luis", "Lopez", "1975-09-14", fill, "00093505698", charge, NULL);
-        submit_to(&server, body, id);
+        test_submit_claim(&server, ADMIN, body, id);
         free(wait_status(&server, id, "approved|denied|pended"));
         long long ms = ms_to_decide(c, id);
         ck_assert_msg(ms < 5000, "claim %d decided %lld ms after its 202 (the read is 10 s)", i,
@@ -754,9 +725,9 @@ START_TEST(test_worker_killed_between_load_and_commit_leaves_the_claim_to_anothe
     struct test_claimsd doomed = {0}, rescuer = {0};
     struct test_claimsd intake = server;
     char fill[16], id[64], path[128];
-    char *body = pharmacy("M1001", "Luis", "Lopez", "1975-09-14", days_ago(2, fill), "0071-0155-23",
-                          "42.17", NULL);
-    submit_to(&intake, body, id);
+    char *body = pharmacy("M1001", "Luis", "Lopez", "1975-09-14", test_days_ago(2, fill),
+                          "0071-0155-23", "42.17", NULL);
+    test_submit_claim(&intake, ADMIN, body, id);
     doomed.bin = getenv("CLAIMSD_FAULTS_BIN");
     ck_assert_ptr_nonnull(doomed.bin);
     const char *const fault_env[] = {"CLAIMSD_BOOTSTRAP_ADMIN_TOKEN=" ADMIN,
@@ -800,9 +771,9 @@ START_TEST(test_claim_that_keeps_failing_is_dead_lettered_and_staff_can_requeue_
     struct test_claimsd worker = {0};
     struct test_claimsd intake = server;
     char fill[16], id[64], path[160];
-    char *body = pharmacy("M1001-02", "Ana", "Lopez", "2015-06-10", days_ago(4, fill),
+    char *body = pharmacy("M1001-02", "Ana", "Lopez", "2015-06-10", test_days_ago(4, fill),
                           "00093505698", "5.55", NULL);
-    submit_to(&intake, body, id);
+    test_submit_claim(&intake, ADMIN, body, id);
     /* Damage the stored submission: every worker that takes the claim fails
      * to read it (a bug, not a denial). */
     redisContext *c = test_redis_connect(&redis);
@@ -861,8 +832,8 @@ START_TEST(test_pended_claim_is_denied_once_its_deadline_has_passed)
              "\"npi\":\"1003000126\",\"name\":\"Bay Lab\",\"network\":\"in\"},"
              "\"diagnosis_codes\":[\"E11.9\"],\"lines\":[{\"service_date\":\"%s\","
              "\"procedure_code\":\"80053\",\"units\":1,\"charge\":14.00}]}",
-             days_ago(1, day));
-    submit_to(&server, body, id);
+             test_days_ago(1, day));
+    test_submit_claim(&server, ADMIN, body, id);
     struct test_claimsd now = {0};
     start(&now, (const char *const[]){"--role", "worker", "--workers", "1", NULL}, NULL);
     char *claim = wait_status(&server, id, "pended");
@@ -911,13 +882,13 @@ START_TEST(test_stop_acknowledges_nothing_unfinished)
     for (int i = 0; i < 40; i++) {
         char date[16];
         snprintf(date, sizeof date, "2026-08-%02d", 1 + i % 28);
-        char *body = lab_claim(i % 2 ? "M1001-02" : "M1001", i % 2 ? "Ana" : "Luis",
-                               i % 2 ? "2015-06-10" : "1975-09-14", date);
+        char *body = test_lab_claim(i % 2 ? "M1001-02" : "M1001", i % 2 ? "Ana" : "Luis",
+                                    i % 2 ? "2015-06-10" : "1975-09-14", date);
         /* Different charges keep them from being duplicates of each other. */
         char *charge = strstr(body, "\"charge\":20.00");
         charge[10] = (char)('0' + i / 10);
         charge[11] = (char)('0' + i % 10);
-        submit_to(&busy, body, ids[i]);
+        test_submit_claim(&busy, ADMIN, body, ids[i]);
         free(body);
     }
     ck_assert_int_eq(test_claimsd_stop(&busy, SIGTERM), 0);
@@ -973,9 +944,9 @@ START_TEST(test_a_member_changed_between_claims_is_seen_by_the_next_claim)
     for (int i = 0; i < 5; i++) {
         if (i > 0)
             put_employee_named("MCACHE1", names[i]);
-        char *body = pharmacy("MCACHE1", names[i], "Ortiz", "1981-02-03", days_ago(2 + i, fill),
-                              "0071-0155-23", "42.17", NULL);
-        submit_to(&server, body, id);
+        char *body = pharmacy("MCACHE1", names[i], "Ortiz", "1981-02-03",
+                              test_days_ago(2 + i, fill), "0071-0155-23", "42.17", NULL);
+        test_submit_claim(&server, ADMIN, body, id);
         free(wait_status(&server, id, "approved"));
         snprintf(path, sizeof path, "/v1/claims/%s/eob", id);
         struct test_response res;
@@ -1024,7 +995,7 @@ static void grandchild_record(char *body, size_t size, const char *birth, const 
 START_TEST(test_grandchild_is_decided_with_its_parents_record)
 {
     char birth[16], fill[16], married[16], id[64], body[1024], problem[160];
-    days_ago(200, birth);
+    test_days_ago(200, birth);
     grandchild_record(body, sizeof body, birth, NULL);
     ck_assert_int_eq(put_member("M1001-07", body, problem, sizeof problem), 422);
     ck_assert_str_eq(problem, "parent_member_id is required for a grandchild");
@@ -1038,9 +1009,9 @@ START_TEST(test_grandchild_is_decided_with_its_parents_record)
     grandchild_record(body, sizeof body, birth, "\"M1001-03\""); /* Diego, a covered student */
     ck_assert_int_eq(put_member("M1001-07", body, NULL, 0), 201);
 
-    char *claim_body = pharmacy("M1001-07", "Leo", "Lopez", birth, days_ago(3, fill),
+    char *claim_body = pharmacy("M1001-07", "Leo", "Lopez", birth, test_days_ago(3, fill),
                                 "0071-0155-23", "42.17", NULL);
-    submit_to(&server, claim_body, id);
+    test_submit_claim(&server, ADMIN, claim_body, id);
     char *claim = wait_status(&server, id, "approved|denied");
     ck_assert_str_eq(test_json_str(claim, "status"), "approved");
     ck_assert_str_eq(test_json_str(claim, "decision.plan_paid"), "7.17");
@@ -1057,7 +1028,7 @@ START_TEST(test_grandchild_is_decided_with_its_parents_record)
     char *diego = test_read_source("config/sample/members/M1001-03.json");
     char *at = strstr(diego, "\"married_on\": null");
     ck_assert_ptr_nonnull(at);
-    days_ago(60, married);
+    test_days_ago(60, married);
     char changed[2048];
     snprintf(changed, sizeof changed, "%.*s\"married_on\": \"%s\"%s", (int)(at - diego), diego,
              married, at + strlen("\"married_on\": null"));
@@ -1069,9 +1040,9 @@ START_TEST(test_grandchild_is_decided_with_its_parents_record)
     ck_assert_str_eq(test_json_str(res.body, "reason.remark"), "N30");
     test_response_free(&res);
     free(claim_body);
-    claim_body = pharmacy("M1001-07", "Leo", "Lopez", birth, days_ago(2, fill), "0071-0155-23",
+    claim_body = pharmacy("M1001-07", "Leo", "Lopez", birth, test_days_ago(2, fill), "0071-0155-23",
                           "42.17", NULL);
-    submit_to(&server, claim_body, id);
+    test_submit_claim(&server, ADMIN, claim_body, id);
     claim = wait_status(&server, id, "approved|denied");
     ck_assert_str_eq(test_json_str(claim, "status"), "denied");
     ck_assert_str_eq(test_json_str(claim, "decision.codes.0.carc"), "32");
@@ -1173,7 +1144,7 @@ static long long bytes_to_decide(const char *body, const char *want)
 {
     char id[64];
     long long before = facts_bytes();
-    submit_to(&server, body, id);
+    test_submit_claim(&server, ADMIN, body, id);
     char *claim = wait_status(&server, id, "approved|denied|pended");
     ck_assert_str_eq(test_json_str(claim, "status"), want);
     free(claim);
@@ -1186,13 +1157,13 @@ START_TEST(test_claim_of_member_with_10000_lines_on_its_date_loads_no_more_than_
     put_employee("T9001");
     put_employee("T9002");
     char date[16], other[16];
-    days_ago(10, date);
-    days_ago(11, other);
+    test_days_ago(10, date);
+    test_days_ago(11, other);
     /* T9001: 200 claims of 50 lines on one date, every charge distinct. */
     char ids[200][64];
     for (int c = 0; c < 200; c++) {
         char *body = lab_lines("T9001", date, 50, 100 + c * 50L);
-        submit_to(&server, body, ids[c]);
+        test_submit_claim(&server, ADMIN, body, ids[c]);
         free(body);
     }
     for (int c = 0; c < 200; c++) {
@@ -1208,7 +1179,7 @@ START_TEST(test_claim_of_member_with_10000_lines_on_its_date_loads_no_more_than_
      * accumulator hashes have the same fields. */
     char *body = lab_lines("T9002", other, 1, 5000);
     char id[64];
-    submit_to(&server, body, id);
+    test_submit_claim(&server, ADMIN, body, id);
     free(wait_status(&server, id, "approved"));
     free(body);
 
@@ -1225,7 +1196,7 @@ START_TEST(test_claim_of_member_with_10000_lines_on_its_date_loads_no_more_than_
     ck_assert_msg(heavy <= fresh + 4 * 7 + 2, "heavy %lld fresh %lld", heavy, fresh);
     /* And the lookup found the earlier lines when they are duplicates. */
     body = lab_lines("T9001", date, 1, 100 + 199 * 50L + 49);
-    submit_to(&server, body, id);
+    test_submit_claim(&server, ADMIN, body, id);
     char *claim = wait_status(&server, id, "approved|denied");
     ck_assert_str_eq(test_json_str(claim, "decision.lines.0.codes.0.carc"), "18");
     free(claim);

@@ -43,9 +43,9 @@ START_TEST(test_tokenizer_reads_the_isa_delimiters_and_splits)
     const char *in = "ISA|00|          |00|          |ZZ|A              |ZZ|B              |261120|"
                      "1030|!|00501|000000001|0|T|>\r\nGS|HC|A|B|20261120|1030|1|X|005010X222A1\r\n"
                      "IEA|1|000000001\r\n";
-    struct x12_doc doc;
+    struct codec_x12_doc doc;
     int at = -1;
-    ck_assert_int_eq(x12_tokenize(in, strlen(in), &doc, &at), X12_OK);
+    ck_assert_int_eq(codec_x12_tokenize(in, strlen(in), &doc, &at), CODEC_X12_OK);
     ck_assert_int_eq(doc.d.element, '|');
     ck_assert_int_eq(doc.d.repetition, '!');
     ck_assert_int_eq(doc.d.component, '>');
@@ -53,52 +53,52 @@ START_TEST(test_tokenizer_reads_the_isa_delimiters_and_splits)
     ck_assert_int_eq(doc.n_segs, 3);
     ck_assert_str_eq(doc.segs[0].el[0], "ISA");
     ck_assert_int_eq(doc.segs[0].n, 16);
-    ck_assert_str_eq(x12_el(&doc.segs[0], 6), "A              ");
-    ck_assert_str_eq(x12_el(&doc.segs[0], 16), ">");
+    ck_assert_str_eq(codec_x12_el(&doc.segs[0], 6), "A              ");
+    ck_assert_str_eq(codec_x12_el(&doc.segs[0], 16), ">");
     ck_assert_str_eq(doc.segs[1].el[0], "GS");
     ck_assert_int_eq(doc.segs[1].n, 8);
-    ck_assert_str_eq(x12_el(&doc.segs[1], 8), "005010X222A1");
-    ck_assert_str_eq(x12_el(&doc.segs[1], 9), "");
+    ck_assert_str_eq(codec_x12_el(&doc.segs[1], 8), "005010X222A1");
+    ck_assert_str_eq(codec_x12_el(&doc.segs[1], 9), "");
     ck_assert_str_eq(doc.segs[2].el[0], "IEA");
-    ck_assert_str_eq(x12_el(&doc.segs[2], 2), "000000001");
-    x12_doc_free(&doc);
+    ck_assert_str_eq(codec_x12_el(&doc.segs[2], 2), "000000001");
+    codec_x12_doc_free(&doc);
 }
 END_TEST
 
 START_TEST(test_tokenizer_refuses_hostile_input_with_a_status)
 {
-    struct x12_doc doc;
+    struct codec_x12_doc doc;
     int at = -1;
-    ck_assert_int_eq(x12_tokenize("", 0, &doc, &at), X12_NOT_ISA);
-    ck_assert_int_eq(x12_tokenize("{\"a\":1}", 7, &doc, &at), X12_NOT_ISA);
-    ck_assert_int_eq(x12_tokenize("ISA*00*", 7, &doc, &at), X12_BAD_ISA);
+    ck_assert_int_eq(codec_x12_tokenize("", 0, &doc, &at), CODEC_X12_NOT_ISA);
+    ck_assert_int_eq(codec_x12_tokenize("{\"a\":1}", 7, &doc, &at), CODEC_X12_NOT_ISA);
+    ck_assert_int_eq(codec_x12_tokenize("ISA*00*", 7, &doc, &at), CODEC_X12_BAD_ISA);
     char isa[200];
     /* A letter as the element separator. */
     snprintf(isa, sizeof isa, "%s", ISA_STAR);
     for (char *p = isa; *p; p++)
         if (*p == '*')
             *p = 'X';
-    ck_assert_int_eq(x12_tokenize(isa, strlen(isa), &doc, &at), X12_BAD_ISA);
+    ck_assert_int_eq(codec_x12_tokenize(isa, strlen(isa), &doc, &at), CODEC_X12_BAD_ISA);
     /* The same separator twice. */
     snprintf(isa, sizeof isa, "%s", ISA_STAR);
     isa[104] = '^';
-    ck_assert_int_eq(x12_tokenize(isa, strlen(isa), &doc, &at), X12_BAD_ISA);
+    ck_assert_int_eq(codec_x12_tokenize(isa, strlen(isa), &doc, &at), CODEC_X12_BAD_ISA);
     /* '-' is refused (claim ids and date ranges in the answers use it). */
     snprintf(isa, sizeof isa, "%s", ISA_STAR);
     isa[104] = '-';
-    ck_assert_int_eq(x12_tokenize(isa, strlen(isa), &doc, &at), X12_BAD_ISA);
+    ck_assert_int_eq(codec_x12_tokenize(isa, strlen(isa), &doc, &at), CODEC_X12_BAD_ISA);
     /* An element separator out of its fixed place. */
     snprintf(isa, sizeof isa, "%s", ISA_STAR);
     isa[40] = '*';
-    ck_assert_int_eq(x12_tokenize(isa, strlen(isa), &doc, &at), X12_BAD_ISA);
+    ck_assert_int_eq(codec_x12_tokenize(isa, strlen(isa), &doc, &at), CODEC_X12_BAD_ISA);
     /* A NUL byte. */
     char withnul[120];
     memcpy(withnul, ISA_STAR, 106);
     memcpy(withnul + 106, "GS\0*~", 5);
-    ck_assert_int_eq(x12_tokenize(withnul, 111, &doc, &at), X12_BAD_CHARACTER);
+    ck_assert_int_eq(codec_x12_tokenize(withnul, 111, &doc, &at), CODEC_X12_BAD_CHARACTER);
     /* A bad segment id. */
     snprintf(isa, sizeof isa, "%sgs*HC~", ISA_STAR);
-    ck_assert_int_eq(x12_tokenize(isa, strlen(isa), &doc, &at), X12_BAD_SEGMENT_ID);
+    ck_assert_int_eq(codec_x12_tokenize(isa, strlen(isa), &doc, &at), CODEC_X12_BAD_SEGMENT_ID);
     ck_assert_int_eq(at, 1);
     ck_assert_ptr_null(doc.buf);
 }
@@ -106,7 +106,7 @@ END_TEST
 
 START_TEST(test_tokenizer_limits)
 {
-    struct x12_doc doc;
+    struct codec_x12_doc doc;
     int at = -1;
     /* A segment of 4,097 bytes. */
     size_t n = 106 + 4097 + 1;
@@ -115,13 +115,13 @@ START_TEST(test_tokenizer_limits)
     memset(big + 106, 'A', 4097);
     big[n - 1] = '~';
     big[n] = '\0';
-    ck_assert_int_eq(x12_tokenize(big, n, &doc, &at), X12_SEGMENT_TOO_LONG);
+    ck_assert_int_eq(codec_x12_tokenize(big, n, &doc, &at), CODEC_X12_SEGMENT_TOO_LONG);
     ck_assert_int_eq(at, 1);
     /* 4,096 bytes is fine. */
     memcpy(big + 106, "NTE*", 4);
     big[106 + 4096] = '~';
-    ck_assert_int_eq(x12_tokenize(big, 106 + 4097, &doc, &at), X12_OK);
-    x12_doc_free(&doc);
+    ck_assert_int_eq(codec_x12_tokenize(big, 106 + 4097, &doc, &at), CODEC_X12_OK);
+    codec_x12_doc_free(&doc);
     free(big);
     /* 10,001 segments. */
     size_t m = 106 + 10000 * 3;
@@ -130,10 +130,10 @@ START_TEST(test_tokenizer_limits)
     for (size_t i = 106; i < m; i += 3)
         memcpy(many + i, "LX~", 3);
     many[m] = '\0';
-    ck_assert_int_eq(x12_tokenize(many, m, &doc, &at), X12_TOO_MANY_SEGMENTS);
-    ck_assert_int_eq(x12_tokenize(many, m - 3, &doc, &at), X12_OK);
+    ck_assert_int_eq(codec_x12_tokenize(many, m, &doc, &at), CODEC_X12_TOO_MANY_SEGMENTS);
+    ck_assert_int_eq(codec_x12_tokenize(many, m - 3, &doc, &at), CODEC_X12_OK);
     ck_assert_int_eq(doc.n_segs, 10000);
-    x12_doc_free(&doc);
+    codec_x12_doc_free(&doc);
     free(many);
     /* 65 elements. */
     char el[300];
@@ -141,13 +141,13 @@ START_TEST(test_tokenizer_limits)
     for (int i = 0; i < 65; i++)
         strcat(el, "*");
     strcat(el, "~");
-    ck_assert_int_eq(x12_tokenize(el, strlen(el), &doc, &at), X12_TOO_MANY_ELEMENTS);
+    ck_assert_int_eq(codec_x12_tokenize(el, strlen(el), &doc, &at), CODEC_X12_TOO_MANY_ELEMENTS);
     /* Over 5 MiB. */
-    size_t huge = X12_MAX_BYTES + 1;
+    size_t huge = CODEC_X12_MAX_BYTES + 1;
     char *h = malloc(huge);
     memset(h, 'A', huge);
     memcpy(h, "ISA", 3);
-    ck_assert_int_eq(x12_tokenize(h, huge, &doc, &at), X12_TOO_LARGE);
+    ck_assert_int_eq(codec_x12_tokenize(h, huge, &doc, &at), CODEC_X12_TOO_LARGE);
     free(h);
 }
 END_TEST
@@ -155,59 +155,59 @@ END_TEST
 START_TEST(test_element_types_and_components)
 {
     char out[8];
-    ck_assert_int_eq(x12_component("HC:99213:25", ':', 1, out, sizeof out), 2);
+    ck_assert_int_eq(codec_x12_component("HC:99213:25", ':', 1, out, sizeof out), 2);
     ck_assert_str_eq(out, "HC");
-    ck_assert_int_eq(x12_component("HC:99213:25", ':', 3, out, sizeof out), 2);
+    ck_assert_int_eq(codec_x12_component("HC:99213:25", ':', 3, out, sizeof out), 2);
     ck_assert_str_eq(out, "25");
-    ck_assert_int_eq(x12_component("HC:99213:25", ':', 4, out, sizeof out), 0);
+    ck_assert_int_eq(codec_x12_component("HC:99213:25", ':', 4, out, sizeof out), 0);
     ck_assert_str_eq(out, "");
-    ck_assert_int_eq(x12_component("HC:123456789", ':', 2, out, sizeof out), -1);
-    ck_assert_int_eq(x12_component_count("HC:99213::", ':'), 4);
-    ck_assert_int_eq(x12_component_count("", ':'), 0);
+    ck_assert_int_eq(codec_x12_component("HC:123456789", ':', 2, out, sizeof out), -1);
+    ck_assert_int_eq(codec_x12_component_count("HC:99213::", ':'), 4);
+    ck_assert_int_eq(codec_x12_component_count("", ':'), 0);
     long long cents = 0;
-    ck_assert(x12_is_r_cents("120.5", 18, &cents));
+    ck_assert(codec_x12_is_r_cents("120.5", 18, &cents));
     ck_assert_int_eq(cents, 12050);
-    ck_assert(x12_is_r_cents("-3", 18, &cents));
+    ck_assert(codec_x12_is_r_cents("-3", 18, &cents));
     ck_assert_int_eq(cents, -300);
-    ck_assert(x12_is_r_cents(".25", 18, &cents));
+    ck_assert(codec_x12_is_r_cents(".25", 18, &cents));
     ck_assert_int_eq(cents, 25);
-    ck_assert(!x12_is_r_cents("1.234", 18, NULL));
-    ck_assert(!x12_is_r_cents("1.2.3", 18, NULL));
-    ck_assert(!x12_is_r_cents("25O", 18, NULL));
-    ck_assert(!x12_is_r_cents("", 18, NULL));
-    ck_assert(!x12_is_r_cents("12345", 4, NULL));
+    ck_assert(!codec_x12_is_r_cents("1.234", 18, NULL));
+    ck_assert(!codec_x12_is_r_cents("1.2.3", 18, NULL));
+    ck_assert(!codec_x12_is_r_cents("25O", 18, NULL));
+    ck_assert(!codec_x12_is_r_cents("", 18, NULL));
+    ck_assert(!codec_x12_is_r_cents("12345", 4, NULL));
     int y, m, d;
-    ck_assert(x12_is_date8("20240229", &y, &m, &d));
+    ck_assert(codec_x12_is_date8("20240229", &y, &m, &d));
     ck_assert_int_eq(y * 10000 + m * 100 + d, 20240229);
-    ck_assert(!x12_is_date8("20230229", NULL, NULL, NULL));
-    ck_assert(!x12_is_date8("2024022", NULL, NULL, NULL));
-    ck_assert(x12_is_time("2359"));
-    ck_assert(x12_is_time("235959"));
-    ck_assert(!x12_is_time("2400"));
-    ck_assert(!x12_is_time("12"));
-    ck_assert(x12_is_an("AB C", 1, 4));
-    ck_assert(!x12_is_an("    ", 1, 4));
-    ck_assert(!x12_is_an("ABCDE", 1, 4));
-    ck_assert(!x12_is_an("A\x01", 1, 4));
-    ck_assert(x12_is_n0("0042", 1, 9));
-    ck_assert(!x12_is_n0("4.2", 1, 9));
+    ck_assert(!codec_x12_is_date8("20230229", NULL, NULL, NULL));
+    ck_assert(!codec_x12_is_date8("2024022", NULL, NULL, NULL));
+    ck_assert(codec_x12_is_time("2359"));
+    ck_assert(codec_x12_is_time("235959"));
+    ck_assert(!codec_x12_is_time("2400"));
+    ck_assert(!codec_x12_is_time("12"));
+    ck_assert(codec_x12_is_an("AB C", 1, 4));
+    ck_assert(!codec_x12_is_an("    ", 1, 4));
+    ck_assert(!codec_x12_is_an("ABCDE", 1, 4));
+    ck_assert(!codec_x12_is_an("A\x01", 1, 4));
+    ck_assert(codec_x12_is_n0("0042", 1, 9));
+    ck_assert(!codec_x12_is_n0("4.2", 1, 9));
 }
 END_TEST
 
 /* ---- envelope ---- */
 
-static bool envelope_of(const char *text, struct x12_interchange *ix)
+static bool envelope_of(const char *text, struct codec_x12_interchange *ix)
 {
-    struct x12_doc doc;
-    ck_assert_int_eq(x12_tokenize(text, strlen(text), &doc, NULL), X12_OK);
-    bool ok = x12_envelope(&doc, ix);
-    x12_doc_free(&doc);
+    struct codec_x12_doc doc;
+    ck_assert_int_eq(codec_x12_tokenize(text, strlen(text), &doc, NULL), CODEC_X12_OK);
+    bool ok = codec_x12_envelope(&doc, ix);
+    codec_x12_doc_free(&doc);
     return ok;
 }
 
 START_TEST(test_envelope_counts_and_control_numbers)
 {
-    struct x12_interchange *ix = malloc(sizeof *ix);
+    struct codec_x12_interchange *ix = malloc(sizeof *ix);
     char *good = wrap_837p(claim_body, 10);
     ck_assert(envelope_of(good, ix));
     ck_assert_ptr_null(ix->ta1_code);
@@ -295,25 +295,25 @@ END_TEST
 /* ---- 837 ---- */
 
 struct read_result {
-    struct x12_doc doc;
-    struct x12_interchange ix;
-    struct x12_837 m;
+    struct codec_x12_doc doc;
+    struct codec_x12_interchange ix;
+    struct codec_x12_837 m;
 };
 
 static struct read_result *read_837(const char *text)
 {
     struct read_result *r = calloc(1, sizeof *r);
-    ck_assert_int_eq(x12_tokenize(text, strlen(text), &r->doc, NULL), X12_OK);
-    ck_assert(x12_envelope(&r->doc, &r->ix));
+    ck_assert_int_eq(codec_x12_tokenize(text, strlen(text), &r->doc, NULL), CODEC_X12_OK);
+    ck_assert(codec_x12_envelope(&r->doc, &r->ix));
     ck_assert_int_eq(r->ix.sets[0].ik5_code, 0);
-    ck_assert_int_eq(x12_837_read(&r->doc, &r->ix.sets[0], &r->m), 0);
+    ck_assert_int_eq(codec_x12_837_read(&r->doc, &r->ix.sets[0], &r->m), 0);
     return r;
 }
 
 static void read_free(struct read_result *r)
 {
-    x12_837_free(&r->m);
-    x12_doc_free(&r->doc);
+    codec_x12_837_free(&r->m);
+    codec_x12_doc_free(&r->doc);
     free(r);
 }
 
@@ -328,7 +328,7 @@ START_TEST(test_837p_maps_to_the_json_submission)
     ck_assert_str_eq(r->m.receiver_id, "CLAIMSD");
     ck_assert_int_eq(r->m.n_providers, 1);
     ck_assert_int_eq(r->m.n_claims, 1);
-    const struct x12_claim_in *c = &r->m.claims[0];
+    const struct codec_x12_claim_in *c = &r->m.claims[0];
     ck_assert_str_eq(c->clm01, "P1");
     ck_assert_int_eq(c->charge_cents, 15000);
     ck_assert_str_eq(c->from, "20261102");
@@ -393,7 +393,7 @@ START_TEST(test_837_syntax_errors_are_ik3_ik4)
     char *text = wrap_837p(body, 10);
     struct read_result *r = read_837(text);
     ck_assert_int_eq(r->m.n_errs, 5);
-    const struct x12_ik3 *e = r->m.errs;
+    const struct codec_x12_ik3 *e = r->m.errs;
     /* DMG02 not a date: position 9 (ST 1, BHT 2, NM1 3, NM1 4, HL 5, NM1 6, HL 7, NM1 8). */
     ck_assert_str_eq(e[0].seg_id, "DMG");
     ck_assert_int_eq(e[0].position, 9);
@@ -451,27 +451,27 @@ START_TEST(test_837_mapping_rejections_and_element_names)
 
     char out[80];
     const char *status, *entity;
-    x12_837_element_of("provider.npi", false, out, sizeof out, &status, &entity);
+    codec_x12_837_element_of("provider.npi", false, out, sizeof out, &status, &entity);
     ck_assert_str_eq(out, "2010AA NM109");
     ck_assert_str_eq(status, "562");
     ck_assert_str_eq(entity, "85");
-    x12_837_element_of("lines[2].charge", false, out, sizeof out, &status, &entity);
+    codec_x12_837_element_of("lines[2].charge", false, out, sizeof out, &status, &entity);
     ck_assert_str_eq(out, "2400 SV102 (LX 3)");
     ck_assert_str_eq(status, "178");
-    x12_837_element_of("lines[0].units", true, out, sizeof out, &status, &entity);
+    codec_x12_837_element_of("lines[0].units", true, out, sizeof out, &status, &entity);
     ck_assert_str_eq(out, "2400 SV205 (LX 1)");
     ck_assert_str_eq(status, "21");
-    x12_837_element_of("diagnosis_codes[0]", false, out, sizeof out, &status, &entity);
+    codec_x12_837_element_of("diagnosis_codes[0]", false, out, sizeof out, &status, &entity);
     ck_assert_str_eq(out, "2300 HI01-2 (ABK)");
     ck_assert_str_eq(status, "254");
-    x12_837_element_of("diagnosis_codes[3]", false, out, sizeof out, &status, &entity);
+    codec_x12_837_element_of("diagnosis_codes[3]", false, out, sizeof out, &status, &entity);
     ck_assert_str_eq(out, "2300 HI");
     ck_assert_str_eq(status, "255");
-    x12_837_element_of("patient.birth_date", false, out, sizeof out, &status, &entity);
+    codec_x12_837_element_of("patient.birth_date", false, out, sizeof out, &status, &entity);
     ck_assert_str_eq(out, "2010BA DMG02");
     ck_assert_str_eq(status, "158");
     ck_assert_str_eq(entity, "QC");
-    x12_837_element_of("", false, out, sizeof out, &status, &entity);
+    codec_x12_837_element_of("", false, out, sizeof out, &status, &entity);
     ck_assert_str_eq(out, "2300 CLM");
 }
 END_TEST
@@ -486,15 +486,15 @@ START_TEST(test_the_answer_to_a_rejected_set_is_exact)
                        "DTP*472*D8*20261102~";
     char *text = wrap_837p(body, 10);
     struct read_result *r = read_837(text);
-    struct x12_set_result set = {.read = true, .m = r->m, .claims = NULL};
-    struct x12_answer_input in = {.ix = &r->ix,
-                                  .d = r->doc.d,
-                                  .sets = &set,
-                                  .control = "123456789",
-                                  .date8 = "20261202",
-                                  .time4 = "0915"};
+    struct codec_x12_set_result set = {.read = true, .m = r->m, .claims = NULL};
+    struct codec_x12_answer_input in = {.ix = &r->ix,
+                                        .d = r->doc.d,
+                                        .sets = &set,
+                                        .control = "123456789",
+                                        .date8 = "20261202",
+                                        .time4 = "0915"};
     size_t len = 0;
-    char *answer = x12_answer_build(&in, &len);
+    char *answer = codec_x12_answer_build(&in, &len);
     ck_assert_str_eq(answer,
                      "ISA*00*          *00*          *ZZ*CLAIMSD        *ZZ*SENDER         *261202*"
                      "0915*^*00501*123456789*0*T*:~"
@@ -506,7 +506,7 @@ START_TEST(test_the_answer_to_a_rejected_set_is_exact)
     free(answer);
 
     r->ix.ta1_code = "021";
-    answer = x12_ta1_build(&r->ix, &r->doc.d, "123456789", "20261202", "0915", &len);
+    answer = codec_x12_ta1_build(&r->ix, &r->doc.d, "123456789", "20261202", "0915", &len);
     ck_assert_str_eq(answer,
                      "ISA*00*          *00*          *ZZ*CLAIMSD        *ZZ*SENDER         *261202*"
                      "0915*^*00501*123456789*0*T*:~TA1*000000001*261120*1030*R*021~"
@@ -526,7 +526,7 @@ START_TEST(test_the_277ca_of_an_accepted_and_a_rejected_claim_is_exact)
     char *text = wrap_837p(body, 15);
     struct read_result *r = read_837(text);
     ck_assert_int_eq(r->m.n_errs, 0);
-    struct x12_claim_result results[2] = {
+    struct codec_x12_claim_result results[2] = {
         {.accepted = true, .claim_id = "0a04c08d-d047-4624-8245-01054e998535"},
         {.accepted = false,
          .category = "A7",
@@ -534,15 +534,15 @@ START_TEST(test_the_277ca_of_an_accepted_and_a_rejected_claim_is_exact)
          .entity = "",
          .text = "2400 SV102 (LX 1) must: not ~ * or ^"},
     };
-    struct x12_set_result set = {.read = true, .m = r->m, .claims = results};
-    struct x12_answer_input in = {.ix = &r->ix,
-                                  .d = r->doc.d,
-                                  .sets = &set,
-                                  .control = "000000042",
-                                  .date8 = "20261202",
-                                  .time4 = "0915"};
+    struct codec_x12_set_result set = {.read = true, .m = r->m, .claims = results};
+    struct codec_x12_answer_input in = {.ix = &r->ix,
+                                        .d = r->doc.d,
+                                        .sets = &set,
+                                        .control = "000000042",
+                                        .date8 = "20261202",
+                                        .time4 = "0915"};
     size_t len = 0;
-    char *answer = x12_answer_build(&in, &len);
+    char *answer = codec_x12_answer_build(&in, &len);
     const char *tail = strstr(answer, "GS*HN");
     ck_assert_ptr_nonnull(tail);
     /* Delimiters in our own text are blanked. */
@@ -569,18 +569,18 @@ END_TEST
  * status or an answer, never a crash (run under ASan by `make asan`). */
 static void run_all_stages(const char *bytes, size_t len)
 {
-    struct x12_doc doc;
-    if (x12_tokenize(bytes, len, &doc, NULL) != X12_OK)
+    struct codec_x12_doc doc;
+    if (codec_x12_tokenize(bytes, len, &doc, NULL) != CODEC_X12_OK)
         return;
-    struct x12_interchange *ix = malloc(sizeof *ix);
-    bool ok = x12_envelope(&doc, ix);
+    struct codec_x12_interchange *ix = malloc(sizeof *ix);
+    bool ok = codec_x12_envelope(&doc, ix);
     size_t out_len;
     if (!ok) {
-        free(x12_ta1_build(ix, &doc.d, "000000001", "20261202", "0915", &out_len));
+        free(codec_x12_ta1_build(ix, &doc.d, "000000001", "20261202", "0915", &out_len));
     } else {
-        struct x12_set_result *sets = calloc((size_t)ix->n_sets + 1, sizeof *sets);
+        struct codec_x12_set_result *sets = calloc((size_t)ix->n_sets + 1, sizeof *sets);
         for (int i = 0; i < ix->n_sets; i++) {
-            if (ix->sets[i].ik5_code || x12_837_read(&doc, &ix->sets[i], &sets[i].m) != 0)
+            if (ix->sets[i].ik5_code || codec_x12_837_read(&doc, &ix->sets[i], &sets[i].m) != 0)
                 continue;
             sets[i].read = true;
             sets[i].claims = calloc((size_t)sets[i].m.n_claims + 1, sizeof *sets[i].claims);
@@ -592,21 +592,21 @@ static void run_all_stages(const char *bytes, size_t len)
                 sets[i].claims[c].entity = "";
             }
         }
-        struct x12_answer_input in = {.ix = ix,
-                                      .d = doc.d,
-                                      .sets = sets,
-                                      .control = "000000001",
-                                      .date8 = "20261202",
-                                      .time4 = "0915"};
-        free(x12_answer_build(&in, &out_len));
+        struct codec_x12_answer_input in = {.ix = ix,
+                                            .d = doc.d,
+                                            .sets = sets,
+                                            .control = "000000001",
+                                            .date8 = "20261202",
+                                            .time4 = "0915"};
+        free(codec_x12_answer_build(&in, &out_len));
         for (int i = 0; i < ix->n_sets; i++) {
-            x12_837_free(&sets[i].m);
+            codec_x12_837_free(&sets[i].m);
             free(sets[i].claims);
         }
         free(sets);
     }
     free(ix);
-    x12_doc_free(&doc);
+    codec_x12_doc_free(&doc);
 }
 
 START_TEST(test_mutated_fixtures_never_crash)
@@ -662,22 +662,22 @@ START_TEST(test_a_ta1_to_a_cut_isa_is_still_a_whole_interchange)
     snprintf(in, sizeof in, "%s",
              "ISA*00*          *00*          *ZZ*NORTHSIDE      *ZZ*CLAIMSD        *261120*1030*^*"
              "00~01*000000103*0*T*:~GS*HC*A*B*20261120*1030*1*X*005010X222A1~IEA*1*000000103~");
-    struct x12_doc doc;
-    ck_assert_int_eq(x12_tokenize(in, strlen(in), &doc, NULL), X12_OK);
-    struct x12_interchange *ix = malloc(sizeof *ix);
-    ck_assert(!x12_envelope(&doc, ix));
+    struct codec_x12_doc doc;
+    ck_assert_int_eq(codec_x12_tokenize(in, strlen(in), &doc, NULL), CODEC_X12_OK);
+    struct codec_x12_interchange *ix = malloc(sizeof *ix);
+    ck_assert(!codec_x12_envelope(&doc, ix));
     ck_assert_str_eq(ix->ta1_code, "022");
     size_t len;
-    char *ta1 = x12_ta1_build(ix, &doc.d, "000000001", "20261202", "0915", &len);
+    char *ta1 = codec_x12_ta1_build(ix, &doc.d, "000000001", "20261202", "0915", &len);
     ck_assert_str_eq(ta1, "ISA*00*          *00*          *ZZ*CLAIMSD        *ZZ*NORTHSIDE      *"
                           "261202*0915*^*00501*000000001*0*P*:~TA1**261120*1030*R*022~"
                           "IEA*0*000000001~");
-    struct x12_doc back;
-    ck_assert_int_eq(x12_tokenize(ta1, len, &back, NULL), X12_OK);
-    x12_doc_free(&back);
+    struct codec_x12_doc back;
+    ck_assert_int_eq(codec_x12_tokenize(ta1, len, &back, NULL), CODEC_X12_OK);
+    codec_x12_doc_free(&back);
     free(ta1);
     free(ix);
-    x12_doc_free(&doc);
+    codec_x12_doc_free(&doc);
 }
 END_TEST
 

@@ -18,7 +18,7 @@
 
 static struct fx X;
 
-static const struct x835_payer PAYER = {
+static const struct eob_x835_payer PAYER = {
     "CLAIMS OFFICE", "1123456789", "PO BOX 1", "TALLAHASSEE", "FL", "32301", "8005550100"};
 
 /* ---- the 835 split back ---- */
@@ -209,16 +209,16 @@ static struct json_object *claim_view(const char *id, const char *pcn, const cha
     struct json_object *v = json_object_new_object();
     json_object_object_add(v, "claim_id", json_object_new_string(id));
     json_object_object_add(v, "submitted", sub);
-    json_object_object_add(v, "decision", decision_to_json(&X.out));
+    json_object_object_add(v, "decision", adj_decision_to_json(&X.out));
     return v;
 }
 
 static char *build(struct json_object **claims, size_t n)
 {
-    struct x835_payment pay = {"20261202-1-1234567893", "2026-12-02", "1234567893", claims, n};
-    struct x835_interchange ix = {&PAYER, "1234567893", 1, "2026-12-02T18:00:05Z", &pay, 1};
-    char err[X835_ERR_LEN];
-    char *text = x835_build(&ix, err);
+    struct eob_x835_payment pay = {"20261202-1-1234567893", "2026-12-02", "1234567893", claims, n};
+    struct eob_x835_interchange ix = {&PAYER, "1234567893", 1, "2026-12-02T18:00:05Z", &pay, 1};
+    char err[EOB_X835_ERR_LEN];
+    char *text = eob_x835_build(&ix, err);
     ck_assert_msg(text != NULL, "%s", err);
     return text;
 }
@@ -234,15 +234,15 @@ static int find(const struct parsed *p, const char *id, int nth)
 
 START_TEST(test_amounts_are_x12_decimals)
 {
-    char b[X835_AMOUNT_LEN];
-    ck_assert_str_eq(x835_amount(15000, b), "150");
-    ck_assert_str_eq(x835_amount(15050, b), "150.5");
-    ck_assert_str_eq(x835_amount(15025, b), "150.25");
-    ck_assert_str_eq(x835_amount(25, b), "0.25");
-    ck_assert_str_eq(x835_amount(1, b), "0.01");
-    ck_assert_str_eq(x835_amount(0, b), "0");
-    ck_assert_str_eq(x835_amount(-300, b), "-3");
-    ck_assert_str_eq(x835_amount(999999999, b), "9999999.99");
+    char b[EOB_X835_AMOUNT_LEN];
+    ck_assert_str_eq(eob_x835_amount(15000, b), "150");
+    ck_assert_str_eq(eob_x835_amount(15050, b), "150.5");
+    ck_assert_str_eq(eob_x835_amount(15025, b), "150.25");
+    ck_assert_str_eq(eob_x835_amount(25, b), "0.25");
+    ck_assert_str_eq(eob_x835_amount(1, b), "0.01");
+    ck_assert_str_eq(eob_x835_amount(0, b), "0");
+    ck_assert_str_eq(eob_x835_amount(-300, b), "-3");
+    ck_assert_str_eq(eob_x835_amount(999999999, b), "9999999.99");
 }
 END_TEST
 
@@ -482,10 +482,10 @@ START_TEST(test_a_claim_not_final_is_refused_by_id)
         "{\"claim_id\":\"55555555-5555-4555-8555-555555555555\",\"submitted\":{\"lines\":[]},"
         "\"decision\":{\"outcome\":\"pended\",\"total_charge\":1,\"plan_paid\":0,"
         "\"patient_responsibility\":0,\"lines\":[]}}");
-    struct x835_payment pay = {"t", "2026-12-02", "1234567893", &c, 1};
-    struct x835_interchange ix = {&PAYER, "1234567893", 7, "2026-12-02T18:00:05Z", &pay, 1};
-    char err[X835_ERR_LEN];
-    ck_assert_ptr_null(x835_build(&ix, err));
+    struct eob_x835_payment pay = {"t", "2026-12-02", "1234567893", &c, 1};
+    struct eob_x835_interchange ix = {&PAYER, "1234567893", 7, "2026-12-02T18:00:05Z", &pay, 1};
+    char err[EOB_X835_ERR_LEN];
+    ck_assert_ptr_null(eob_x835_build(&ix, err));
     ck_assert_str_eq(err, "claim 55555555-5555-4555-8555-555555555555 is not final");
     json_object_put(c);
 }
@@ -495,20 +495,20 @@ START_TEST(test_claim_status_and_patient_control_number)
 {
     struct json_object *d =
         json_tokener_parse("{\"outcome\":\"approved\",\"cob_position\":\"primary\"}");
-    ck_assert_str_eq(x835_claim_status(d), "1");
+    ck_assert_str_eq(eob_x835_claim_status(d), "1");
     json_object_put(d);
     d = json_tokener_parse("{\"outcome\":\"approved\",\"cob_position\":\"secondary\"}");
-    ck_assert_str_eq(x835_claim_status(d), "2");
+    ck_assert_str_eq(eob_x835_claim_status(d), "2");
     json_object_put(d);
     d = json_tokener_parse("{\"outcome\":\"denied\",\"cob_position\":\"secondary\"}");
-    ck_assert_str_eq(x835_claim_status(d), "4");
+    ck_assert_str_eq(eob_x835_claim_status(d), "4");
     json_object_put(d);
     struct json_object *c = json_tokener_parse(
         "{\"claim_id\":\"x\",\"submitted\":{\"patient_control_number\":\"PCN1\"}}");
-    ck_assert_str_eq(x835_patient_control_number(c), "PCN1");
+    ck_assert_str_eq(eob_x835_patient_control_number(c), "PCN1");
     json_object_put(c);
     c = json_tokener_parse("{\"claim_id\":\"x\",\"submitted\":{}}");
-    ck_assert_str_eq(x835_patient_control_number(c), "x");
+    ck_assert_str_eq(eob_x835_patient_control_number(c), "x");
     json_object_put(c);
 }
 END_TEST

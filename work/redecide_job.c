@@ -18,11 +18,11 @@
 
 #define JOB_ATTEMPTS 20 /* stale reads before the job is left for redelivery */
 
-char *redecide_eob_text(const char *claim_id, int version, date_t today, date_t received,
-                        const struct claim *claim, const struct member *patient,
-                        const struct member *subscriber, const struct group *group,
-                        const struct plan *plan, const struct adj_year_accumulators *before,
-                        int n_before, const struct adj_decision *d)
+char *worker_redecide_eob_text(const char *claim_id, int version, date_t today, date_t received,
+                               const struct claim *claim, const struct member *patient,
+                               const struct member *subscriber, const struct group *group,
+                               const struct plan *plan, const struct adj_year_accumulators *before,
+                               int n_before, const struct adj_decision *d)
 {
     if (!patient || !group || !plan) {
         struct json_writer w;
@@ -33,7 +33,7 @@ char *redecide_eob_text(const char *claim_id, int version, date_t today, date_t 
         json_writer_int(&w, "version", version);
         json_writer_string(&w, "statement_date", date_format(today, date));
         json_writer_string(&w, "outcome", adj_outcome_name(d->outcome));
-        decision_write(&w, "decision", d);
+        adj_decision_write(&w, "decision", d);
         json_writer_close(&w, '}');
         return strbuf_take(&w.sb);
     }
@@ -262,7 +262,7 @@ static bool review_of(const struct redecide_row *r, struct adj_review *out, bool
     if (!r->review)
         return true;
     struct json_object *o = json_tokener_parse(r->review);
-    bool ok = o && review_from_json(o, out);
+    bool ok = o && adj_review_from_json(o, out);
     if (o)
         json_object_put(o);
     if (!ok)
@@ -442,7 +442,7 @@ static bool adjustment_of(const struct attempt *a, int k, date_t today, const ch
     const struct adj_decision *d = &a->out[k].decision;
     *changed = false;
     memset(b, 0, sizeof *b);
-    b->decision = decision_to_text(d);
+    b->decision = adj_decision_to_text(d);
     if (!b->decision)
         return false;
     size_t n = strlen(b->decision) + 16;
@@ -458,9 +458,9 @@ static bool adjustment_of(const struct attempt *a, int k, date_t today, const ch
         return true;
     }
     *changed = true;
-    char *record = redecide_eob_text(r->claim_id, r->eob_version + 1, today, c->received_date,
-                                     c->claim, c->patient, c->subscriber, c->group, c->plan,
-                                     a->out[k].before, a->out[k].n_before, d);
+    char *record = worker_redecide_eob_text(
+        r->claim_id, r->eob_version + 1, today, c->received_date, c->claim, c->patient,
+        c->subscriber, c->group, c->plan, a->out[k].before, a->out[k].n_before, d);
     const char *kind = r->recovery_id[0] ? "recovery" : "adjustment";
     b->eob = record ? with_adjustment(record, kind, r->eob_version, r->decision, d) : NULL;
     free(record);
@@ -666,7 +666,8 @@ out:
     return res;
 }
 
-bool redecide_job_run(struct work_conn *wc, const struct work_item *job, const char *consumer)
+bool worker_redecide_job_run(struct work_conn *wc, const struct work_item *job,
+                             const char *consumer)
 {
     for (int attempt = 0; attempt < JOB_ATTEMPTS; attempt++) {
         bool broken = false;

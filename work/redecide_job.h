@@ -22,7 +22,8 @@
 /* Runs one job to its commit (or leaves it pending for redelivery after an
  * error, logged with the job's claim id). Returns false only when the
  * connection broke. consumer names the worker in audit records. */
-bool redecide_job_run(struct work_conn *wc, const struct work_item *job, const char *consumer);
+bool worker_redecide_job_run(struct work_conn *wc, const struct work_item *job,
+                             const char *consumer);
 
 /* The EOB record text (eob/eob.h) of a decision made on these facts and
  * accumulators (the worker's and the re-decision's one way to write it): the
@@ -30,10 +31,10 @@ bool redecide_job_run(struct work_conn *wc, const struct work_item *job, const c
  * of docs/eob.md (claim_id, version, statement_date, outcome, decision).
  * Allocates: the caller frees; NULL when the amounts do not add up or out of
  * memory. */
-char *redecide_eob_text(const char *claim_id, int version, date_t today, date_t received,
-                        const struct claim *claim, const struct member *patient,
-                        const struct member *subscriber, const struct group *group,
-                        const struct plan *plan, const struct adj_year_accumulators *before,
-                        int n_before, const struct adj_decision *d);
+char *worker_redecide_eob_text(const char *claim_id, int version, date_t today, date_t received,
+                               const struct claim *claim, const struct member *patient,
+                               const struct member *subscriber, const struct group *group,
+                               const struct plan *plan, const struct adj_year_accumulators *before,
+                               int n_before, const struct adj_decision *d);
 
 #endif

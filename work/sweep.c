@@ -13,7 +13,7 @@
 #include "queue/work.h"
 #include "work/worker.h"
 
-struct work_side {
+struct worker_side {
     struct worker_pool *workers;
     struct event *sweep_timer;
     struct rconn *redis;
@@ -35,18 +35,18 @@ static void on_sweep(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
     (void)what;
-    struct work_side *side = arg;
+    struct worker_side *side = arg;
     if (*side->stopping)
         return;
     queue_expire_pended(side->redis, side->key_prefix, (int)date_today().days, 1000, on_sweep_done,
                         NULL);
 }
 
-struct work_side *work_side_start(struct event_base *base, struct rconn *redis,
-                                  const struct redis_address *addr, const struct config *cfg,
-                                  const bool *stopping)
+struct worker_side *worker_side_start(struct event_base *base, struct rconn *redis,
+                                      const struct redis_address *addr, const struct config *cfg,
+                                      const bool *stopping)
 {
-    struct work_side *side = calloc(1, sizeof *side);
+    struct worker_side *side = calloc(1, sizeof *side);
     if (!side) {
         log_error("out of memory starting the workers");
         return NULL;
@@ -71,7 +71,7 @@ struct work_side *work_side_start(struct event_base *base, struct rconn *redis,
     side->sweep_timer = event_new(base, -1, EV_PERSIST, on_sweep, side);
     if (!side->sweep_timer) {
         log_error("out of memory starting the pend sweep");
-        work_side_stop(side);
+        worker_side_stop(side);
         return NULL;
     }
     struct timeval every = {cfg->pend_sweep_seconds, 0};
@@ -79,7 +79,7 @@ struct work_side *work_side_start(struct event_base *base, struct rconn *redis,
     return side;
 }
 
-void work_side_stop(struct work_side *side)
+void worker_side_stop(struct worker_side *side)
 {
     if (!side)
         return;

@@ -12,15 +12,15 @@
 #include "queue/redis_conn.h"
 
 struct event_base;
-struct work_side;
+struct worker_side;
 
 /* Starts cfg->workers worker threads on the store at addr and the pend
  * sweep every cfg->pend_sweep_seconds on base through redis (skipped while
  * *stopping); returns NULL after logging on failure. */
-struct work_side *work_side_start(struct event_base *base, struct rconn *redis,
-                                  const struct redis_address *addr, const struct config *cfg,
-                                  const bool *stopping);
+struct worker_side *worker_side_start(struct event_base *base, struct rconn *redis,
+                                      const struct redis_address *addr, const struct config *cfg,
+                                      const bool *stopping);
 /* Stops the workers after the claim each holds, then the sweep; NULL is a no-op. */
-void work_side_stop(struct work_side *side);
+void worker_side_stop(struct worker_side *side);
 
 #endif

@@ -169,10 +169,10 @@ static bool outcome_final(enum adj_outcome o)
 static char *eob_record(const struct slot *f, const struct adj_decision *d, date_t today)
 {
     const struct member *patient = f->have_patient ? &f->patient : NULL;
-    return redecide_eob_text(f->item.claim_id, f->raw.eob_version + 1, today, f->received,
-                             &f->claim, patient, f->have_subscriber ? &f->subscriber : patient,
-                             f->have_group ? &f->group : NULL, f->have_plan ? &f->plan : NULL,
-                             f->acc, f->n_acc, d);
+    return worker_redecide_eob_text(
+        f->item.claim_id, f->raw.eob_version + 1, today, f->received, &f->claim, patient,
+        f->have_subscriber ? &f->subscriber : patient, f->have_group ? &f->group : NULL,
+        f->have_plan ? &f->plan : NULL, f->acc, f->n_acc, d);
 }
 
 #ifdef CLAIMS_FAULT_HOOKS
@@ -220,7 +220,7 @@ static bool parse_review(struct slot *s)
     if (!s->raw.review)
         return true;
     struct json_object *o = json_tokener_parse(s->raw.review);
-    s->have_review = o && review_from_json(o, &s->review);
+    s->have_review = o && adj_review_from_json(o, &s->review);
     if (o)
         json_object_put(o);
     if (!s->have_review)
@@ -527,9 +527,9 @@ static bool write_commit_texts(struct worker *w, struct slot *s, date_t today)
                   s->item.claim_id);
         return false;
     }
-    s->decision_json = decision_to_text(d);
+    s->decision_json = adj_decision_to_text(d);
     bool pended = d->outcome == ADJ_PENDED;
-    s->pending_json = pended ? pending_to_text(&d->pend) : NULL;
+    s->pending_json = pended ? adj_pending_to_text(&d->pend) : NULL;
     char now[32];
     rfc3339_now(now);
     const char *action = final ? "claim.finalize" : pended ? "claim.pend" : "claim.refer";
@@ -841,7 +841,7 @@ static int run_jobs(struct worker *w, struct work_item *items, int n)
             items[m++] = items[i];
             continue;
         }
-        if (!redecide_job_run(w->conn, &items[i], w->consumer))
+        if (!worker_redecide_job_run(w->conn, &items[i], w->consumer))
             return -1;
     }
     return m;

@@ -93,11 +93,6 @@ static void on_key_master(const char *key, char *out, size_t size, const char *f
     test_cluster_cmd(&cluster, m, out, size, fmt, key, arg);
 }
 
-static char *days_ago(int n, char out[16])
-{
-    return date_format(date_add_days(date_today(), -n), out);
-}
-
 static char *pharmacy(const char *fill_date, const char *charge)
 {
     char *b = malloc(2048);
@@ -110,20 +105,6 @@ static char *pharmacy(const char *fill_date, const char *charge)
              "\"drug_name\":\"Test drug\",\"quantity\":30,\"days_supply\":30,"
              "\"charge\":%s}",
              fill_date, charge);
-    return b;
-}
-
-static char *lab_claim(const char *member, const char *first, const char *birth,
-                       const char *service_date)
-{
-    char *b = malloc(2048);
-    snprintf(b, 2048,
-             "{\"type\":\"medical\",\"member_id\":\"%s\",\"patient\":{\"first_name\":\"%s\","
-             "\"last_name\":\"Lopez\",\"birth_date\":\"%s\"},\"provider\":{\"npi\":\"1003000126\","
-             "\"name\":\"Bay Lab\",\"network\":\"in\"},\"diagnosis_codes\":[\"E11.9\"],"
-             "\"lines\":[{\"service_date\":\"%s\",\"procedure_code\":\"80053\",\"units\":1,"
-             "\"charge\":20.00}]}",
-             member, first, birth, service_date);
     return b;
 }
 
@@ -151,28 +132,6 @@ static long submit(const char *body, char id[64])
 
 /* GET /v1/claims/{id} as admin until its status is approved or denied;
  * the body (the caller frees it). */
-static char *wait_final(const char *id, int seconds)
-{
-    char path[128];
-    snprintf(path, sizeof path, "/v1/claims/%s", id);
-    for (int i = 0; i < seconds * 10; i++) {
-        struct test_response res;
-        test_api(&server, "GET", path, ADMIN, NULL, NULL, &res);
-        if (res.status == 200) {
-            const char *st = test_json_str(res.body, "status");
-            if (strcmp(st, "approved") == 0 || strcmp(st, "denied") == 0) {
-                char *body = strdup(res.body);
-                test_response_free(&res);
-                return body;
-            }
-        }
-        test_response_free(&res);
-        test_sleep_ms(100);
-    }
-    ck_abort_msg("claim %s not final within %d s", id, seconds);
-    return NULL;
-}
-
 /* Nothing was refused for its keys' slots (a script or command touching
  * keys of several slots: CROSSSLOT, or not sent at all), and no recovery
  * scan failed to read or store. */
@@ -211,7 +170,7 @@ static void *submit_burst(void *arg)
     for (int i = 0; i < 20; i++) {
         char date[32];
         snprintf(date, sizeof date, "2026-10-%02d", 1 + i);
-        char *body = lab_claim(b->member, b->first, b->birth, date);
+        char *body = test_lab_claim(b->member, b->first, b->birth, date);
         long st = submit(body, b->ids[i]);
         if (st != 202)
             fprintf(stderr, "burst submission answered %ld\n", st);
@@ -240,7 +199,8 @@ START_TEST(test_family_race_spends_the_deductible_exactly_once)
     for (int b = 0; b < 3; b++)
         for (int i = 0; i < 20; i++) {
             ck_assert_uint_eq(strlen(bursts[b].ids[i]), 36);
-            char *claim = wait_final(bursts[b].ids[i], 60);
+            char *claim =
+                test_wait_claim(&server, ADMIN, bursts[b].ids[i], "approved|denied", 60 * 1000);
             ck_assert_str_eq(test_json_str(claim, "status"), "approved");
             for (int c = 0; c < test_json_len(claim, "decision.codes"); c++) {
                 char p[64];
@@ -272,11 +232,11 @@ END_TEST
 START_TEST(test_claim_flow_submit_decide_read_eob_search_queue)
 {
     char fill[16], id[64];
-    char *body = pharmacy(days_ago(3, fill), "42.17");
+    char *body = pharmacy(test_days_ago(3, fill), "42.17");
     ck_assert_int_eq(submit(body, id), 202);
     free(body);
     snprintf(pharmacy_id, sizeof pharmacy_id, "%s", id);
-    char *claim = wait_final(id, 30);
+    char *claim = test_wait_claim(&server, ADMIN, id, "approved|denied", 30 * 1000);
     /* Preferred brand: allowed = min(4.50 × 30, 42.17) = 42.17, copay 35.00. */
     ck_assert_str_eq(test_json_str(claim, "status"), "approved");
     ck_assert_str_eq(test_json_str(claim, "decision.allowed"), "42.17");
@@ -351,23 +311,6 @@ START_TEST(test_claim_flow_submit_decide_read_eob_search_queue)
 END_TEST
 
 /* PUT of the sample employee with one coverage span. */
-static void put_employee(const char *span)
-{
-    char body[2048];
-    snprintf(body, sizeof body,
-             "{\"member_id\":\"M1001\",\"subscriber_id\":\"M1001\",\"group_id\":\"G100\","
-             "\"relationship\":\"employee\",\"first_name\":\"Luis\",\"last_name\":\"Lopez\","
-             "\"birth_date\":\"1975-09-14\",\"state\":\"FL\",\"student\":false,"
-             "\"lives_with_employee\":true,\"married_on\":null,\"has_own_dependent\":true,"
-             "\"handicapped_certified\":false,\"coverage\":[%s],\"medicare\":null,"
-             "\"other_coverage\":[]}",
-             span);
-    struct test_response res;
-    test_api(&server, "PUT", "/v1/members/M1001", ADMIN, body, NULL, &res);
-    ck_assert_msg(res.status == 200, "%ld %s", res.status, res.body);
-    test_response_free(&res);
-}
-
 START_TEST(test_retroactive_termination_finds_the_paid_claim_and_undoing_it_withdraws)
 {
     /* The family's facts are read in steps on a cluster (queue/recoveries.c).
@@ -379,8 +322,8 @@ START_TEST(test_retroactive_termination_finds_the_paid_claim_and_undoing_it_with
     snprintf(span, sizeof span,
              "{\"plan_id\":\"PPO-500\",\"effective\":\"2020-01-01\",\"termination_event\":"
              "\"%s\",\"termination_reported_on\":\"%s\",\"kind\":\"active\"}",
-             days_ago(40, ended), days_ago(5, reported));
-    put_employee(span);
+             test_days_ago(40, ended), test_days_ago(5, reported));
+    test_put_employee(&server, ADMIN, span);
     struct test_response res;
     test_api(&server, "GET", "/v1/recoveries", ADMIN, NULL, NULL, &res);
     ck_assert_int_eq(res.status, 200);
@@ -392,8 +335,9 @@ START_TEST(test_retroactive_termination_finds_the_paid_claim_and_undoing_it_with
     ck_assert_str_eq(test_json_str(res.body, "recoveries.0.status"), "open");
     test_response_free(&res);
     /* Coverage restored: the recovery is withdrawn. */
-    put_employee("{\"plan_id\":\"PPO-500\",\"effective\":\"2020-01-01\","
-                 "\"termination_event\":null,\"kind\":\"active\"}");
+    test_put_employee(&server, ADMIN,
+                      "{\"plan_id\":\"PPO-500\",\"effective\":\"2020-01-01\","
+                      "\"termination_event\":null,\"kind\":\"active\"}");
     test_api(&server, "GET", "/v1/recoveries", ADMIN, NULL, NULL, &res);
     ck_assert_int_eq(res.status, 200);
     ck_assert_int_eq(test_json_len(res.body, "recoveries"), 1);
@@ -609,7 +553,7 @@ static void *traffic_main(void *arg)
     for (int i = 0; i < 400 && !atomic_load(&t->stop); i++) {
         char date[16];
         snprintf(date, sizeof date, "2026-%02d-%02d", 1 + (i / 28) % 11, 1 + i % 28);
-        char *body = lab_claim(who[i % 2][0], who[i % 2][1], who[i % 2][2], date);
+        char *body = test_lab_claim(who[i % 2][0], who[i % 2][1], who[i % 2][2], date);
         char id[64];
         long st = submit(body, id);
         free(body);
@@ -654,7 +598,7 @@ START_TEST(test_failover_of_the_claims_master_during_traffic_finalizes_each_clai
     pthread_join(th, NULL);
     ck_assert_int_ge(t->n, 80);
     for (int i = 0; i < t->n; i++) {
-        char *claim = wait_final(t->ids[i], 90);
+        char *claim = test_wait_claim(&server, ADMIN, t->ids[i], "approved|denied", 90 * 1000);
         ck_assert_msg(finals_in_history(claim) == 1, "claim %s: %s", t->ids[i], claim);
         free(claim);
     }
@@ -781,7 +725,7 @@ START_TEST(test_a_slot_without_a_master_is_one_log_line_and_503)
     waitpid(cluster.pid[m], NULL, 0);
     cluster.pid[r] = cluster.pid[m] = -1;
     char fill[16], id[64];
-    char *body = pharmacy(days_ago(2, fill), "10.00");
+    char *body = pharmacy(test_days_ago(2, fill), "10.00");
     struct test_response res;
     test_api(&server, "POST", "/v1/claims", ADMIN, body, NULL, &res);
     free(body);

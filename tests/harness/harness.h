@@ -16,6 +16,9 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "date.h"
+#include "queue/status.h"
+
 struct test_redis {
     pid_t pid;
     int port;
@@ -192,6 +195,61 @@ int test_cluster_reshard(const struct test_cluster *rc, int from, int to, int sl
 /* The last `max` bytes of a file under the cluster's folder (malloc'd,
  * caller frees; "" when absent): a failed redis-cli's output. */
 char *test_cluster_file_tail(const struct test_cluster *rc, const char *name, size_t max);
+
+/* ---- helpers the suites share (tests/harness/shared.c): one home each ---- */
+
+/* The date a "YYYY-MM-DD" literal names; fails the running test on a bad one. */
+date_t test_date(const char *text);
+/* d as "YYYY-MM-DD" in one of four rotating static buffers (up to four in one expression). */
+const char *test_date_text(date_t d);
+/* The date n days before today (date_today, the plan's zone) as "YYYY-MM-DD" into out; returns
+ * out. */
+char *test_days_ago(int n, char out[16]);
+/* One API call to d (as test_api, no extra header); returns only the answer's status. */
+long test_status(const struct test_claimsd *d, const char *method, const char *path,
+                 const char *token, const char *body);
+/* One API call to d that fails the running test unless it is answered `want`; returns the
+ * answer's body (malloc'd, the caller frees). */
+char *test_call(const struct test_claimsd *d, const char *method, const char *path,
+                const char *token, const char *body, long want);
+/* POST /v1/claims of body with token to d; fails the running test unless it is answered 202,
+ * and copies the new claim's id into id. */
+void test_submit_claim(const struct test_claimsd *d, const char *token, const char *body,
+                       char id[64]);
+/* Reads GET /v1/claims/{id} with token every 20 ms until it is answered 200 with a status among
+ * `statuses` ("approved|denied"); returns that body (malloc'd, the caller frees). Fails the
+ * running test when timeout_ms passes first. */
+char *test_wait_claim(const struct test_claimsd *d, const char *token, const char *id,
+                      const char *statuses, int timeout_ms);
+/* Teardown of an end-to-end suite: stops d cleanly (test_claimsd_stop_clean), then r, and
+ * removes r's folder. */
+void test_stop_claimsd_and_redis(struct test_claimsd *d, struct test_redis *r);
+
+/* A medical claim body of one in-network lab line (80053, $20.00, diagnosis E11.9) for the
+ * patient named, last name Lopez; malloc'd, the caller frees. */
+char *test_lab_claim(const char *member, const char *first, const char *birth,
+                     const char *service_date);
+/* PUT /v1/members/M1001 as admin: the sample employee (config/sample) with the coverage span(s)
+ * given as JSON; fails the running test unless it is answered 200. */
+void test_put_employee(const struct test_claimsd *d, const char *admin, const char *span);
+
+/* The value of a metric line "<name_and_labels> <value>" of d's GET /metrics (which must answer
+ * 200); -1 when there is no such line. */
+long long test_metric(const struct test_claimsd *d, const char *name_and_labels);
+/* The resident set size of process pid in KiB (VmRSS of /proc/<pid>/status); fails the running
+ * test when it cannot be read. */
+long test_vm_rss_kib(pid_t pid);
+
+/* What an asynchronous queue/ call answered: test_on_status's arg. */
+struct test_status_answer {
+    int done;
+    enum queue_status status;
+};
+/* A queue_status_cb that stores the status in the struct test_status_answer arg and counts. */
+void test_on_status(enum queue_status status, void *arg);
+/* Runs base's loop until *done (at most 1000 turns); fails the running test when the call did
+ * not answer. */
+void test_run_until(struct event_base *base, const int *done);
 
 /* Runs every test of s in fork mode (CK_FORK_GETENV: as $CK_FORK says, or
  * CK_NOFORK) with Check's normal output, frees the runner and returns how
