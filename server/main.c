@@ -602,7 +602,7 @@ static int start_loop(struct runtime *rt)
     /* replica_acks: a WAIT holds the connection it is sent on until the
      * replicas answer, so intake gets a connection of its own and the other
      * requests' commands do not queue behind its WAITs. */
-    if (app->cfg.replica_acks > 0 && app->cfg.role != ROLE_WORKER &&
+    if (app->cfg.replica_acks > 0 && app->cfg.role != CONFIG_ROLE_WORKER &&
         !(app->intake_redis = rconn_new(app->base, &app->redis_addr, app->cfg.redis_timeout_ms)))
         return -1;
     struct rconn *intake_rc = app->intake_redis ? app->intake_redis : app->redis;

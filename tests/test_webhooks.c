@@ -1214,7 +1214,7 @@ static void put_family(const char *member_id)
              "\"effective\":\"2020-01-01\",\"termination_event\":null,\"kind\":\"active\"}],"
              "\"medicare\":null,\"other_coverage\":[]}",
              member_id, member_id);
-    ck_assert_int_eq(status_of("PUT", path, ADMIN, body), 201);
+    ck_assert_int_eq(test_status(&server, "PUT", path, ADMIN, body), 201);
 }
 
 /* Every family's claim is finalized on its family's shard; each event of
@@ -1241,7 +1241,7 @@ START_TEST(test_every_shard_s_events_are_delivered_once_each)
                  "{\"name\":\"Corner Drug #12\",\"npi\":\"1245319599\",\"network\":\"in\"},"
                  "\"ndc\":\"0071-0155-23\",\"fill_date\":\"%s\",\"drug_name\":\"Test drug\","
                  "\"quantity\":30,\"days_supply\":30,\"charge\":25.00}",
-                 member, days_ago(3, fill));
+                 member, test_days_ago(3, fill));
         struct test_response res;
         test_api(&server, "POST", "/v1/claims", ADMIN, body, NULL, &res);
         ck_assert_msg(res.status == 202, "%ld %s", res.status, res.body);
