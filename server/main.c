@@ -438,8 +438,11 @@ static void on_cycle_tick(evutil_socket_t fd, short what, void *arg)
     snprintf(rt->cycle_done_date, sizeof rt->cycle_done_date, "%s", today);
     rfc3339_now(at);
     if (queue_remit_close(app->redis, app->cfg.key_prefix, today, at, true, on_cycle_closed, rt) !=
-        0)
+        0) {
         rt->cycle_done_date[0] = '\0';
+        log_warn("the scheduled payment cycle could not be started (no connection to storage); "
+                 "tried again at the next tick");
+    }
 }
 
 static void on_stop_signal(evutil_socket_t sig, short what, void *arg)

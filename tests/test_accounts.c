@@ -609,6 +609,8 @@ END_TEST
 
 int main(void)
 {
+    /* These tests read or write Redis keys by their one-shard names ({c}...). */
+    test_claimsd_shards = 1;
     Suite *s = suite_create("accounts");
     TCase *tc = tcase_create("accounts");
     tcase_add_checked_fixture(tc, setup, teardown);

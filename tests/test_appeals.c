@@ -716,6 +716,8 @@ static Suite *appeals_suite(void)
 
 int main(void)
 {
+    /* These tests read or write Redis keys by their one-shard names ({c}...). */
+    test_claimsd_shards = 1;
     /* "Today" as the servers under test count it: the default time_zone. */
     date_set_time_zone("America/New_York");
     return test_run_suite(appeals_suite(), CK_FORK_GETENV) ? EXIT_FAILURE : EXIT_SUCCESS;

@@ -541,5 +541,7 @@ static Suite *dated_suite(void)
 
 int main(void)
 {
+    /* These tests read or write Redis keys by their one-shard names ({c}...). */
+    test_claimsd_shards = 1;
     return test_run_suite(dated_suite(), CK_FORK_GETENV) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -412,6 +412,8 @@ END_TEST
 
 int main(void)
 {
+    /* These tests read or write Redis keys by their one-shard names ({c}...). */
+    test_claimsd_shards = 1;
     Suite *s = suite_create("member events");
     TCase *tc = tcase_create("api");
     tcase_set_timeout(tc, 120);

@@ -121,6 +121,8 @@ END_TEST
 
 int main(void)
 {
+    /* These tests read or write Redis keys by their one-shard names ({c}...). */
+    test_claimsd_shards = 1;
     test_redis_start(&redis);
     Suite *s = suite_create("members upgrade");
     TCase *tc = tcase_create("upgrade");

@@ -573,6 +573,8 @@ END_TEST
 
 int main(void)
 {
+    /* These tests read or write Redis keys by their one-shard names ({c}...). */
+    test_claimsd_shards = 1;
     Suite *s = suite_create("replica_acks");
     TCase *tc = tcase_create("one_redis_with_a_replica");
     tcase_add_unchecked_fixture(tc, setup, teardown);

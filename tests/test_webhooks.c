@@ -1015,6 +1015,8 @@ static void on_stored(enum queue_status status, bool existed, const char *create
 static void store_subscription(const char *id, const char *url)
 {
     queue_init();
+    /* The key layout of the claimsd under test: a new data set's default. */
+    ck_assert_int_eq(queue_shards_configure(SHARDS_DEFAULT), 0);
     struct event_base *base = event_base_new();
     struct rconn *rc = test_rconn_connect(base, &redis);
     int done = 0;

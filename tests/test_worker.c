@@ -1267,6 +1267,8 @@ static Suite *worker_suite(void)
 
 int main(void)
 {
+    /* These tests read or write Redis keys by their one-shard names ({c}...). */
+    test_claimsd_shards = 1;
     /* "Today" as the servers under test count it: the default time_zone. */
     date_set_time_zone("America/New_York");
     SRunner *sr = srunner_create(worker_suite());

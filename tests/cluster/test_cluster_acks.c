@@ -248,6 +248,8 @@ END_TEST
 
 int main(void)
 {
+    /* These tests read or write Redis keys by their one-shard names ({c}...). */
+    test_claimsd_shards = 1;
     Suite *s = suite_create("cluster_acks");
     TCase *tc = tcase_create("replica_acks_on_a_cluster");
     tcase_add_unchecked_fixture(tc, setup, teardown);

@@ -631,6 +631,8 @@ END_TEST
  * `expect` in its log. */
 static void assert_refused(const char *cfg, const char *expect)
 {
+    int pinned = test_claimsd_shards;
+    test_claimsd_shards = 0; /* the count under test is cfg's own */
     struct test_claimsd d = {0};
     int status = -1;
     ck_assert_int_ne(test_claimsd_start(
@@ -642,6 +644,7 @@ static void assert_refused(const char *cfg, const char *expect)
     ck_assert_ptr_nonnull(strstr(log, expect));
     free(log);
     test_remove_tree(d.dir);
+    test_claimsd_shards = pinned;
 }
 
 START_TEST(test_a_shard_count_other_than_the_datas_is_refused_at_start)
@@ -752,6 +755,8 @@ END_TEST
 
 int main(void)
 {
+    /* These tests read or write Redis keys by their one-shard names ({c}...). */
+    test_claimsd_shards = 1;
     scripts_init(); /* the scripts' SHA-1s, to look for them on a promoted replica */
     Suite *s = suite_create("cluster_api");
     /* One cluster and one claimsd for the whole run, in this order: the

@@ -708,6 +708,8 @@ END_TEST
 
 int main(void)
 {
+    /* These tests read or write Redis keys by their one-shard names ({c}...). */
+    test_claimsd_shards = 1;
     /* "Today" as the servers under test count it: the default time_zone. */
     date_set_time_zone("America/New_York");
     Suite *s = suite_create("fault_storm");

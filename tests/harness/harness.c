@@ -253,6 +253,8 @@ int test_claimsd_wait(struct test_claimsd *d, int timeout_ms)
     return -1;
 }
 
+int test_claimsd_shards = 0;
+
 int test_claimsd_start(struct test_claimsd *d, const char *const args[], const char *const env[],
                        int *exit_status)
 {
@@ -268,8 +270,22 @@ int test_claimsd_start(struct test_claimsd *d, const char *const args[], const c
     argv[argc++] = bin;
     argv[argc++] = "--listen";
     argv[argc++] = "127.0.0.1:0";
-    for (const char *const *a = args; a && *a && argc < 62; a++)
+    for (const char *const *a = args; a && *a && argc < 60; a++)
         argv[argc++] = *a;
+    char shards_config[512];
+    if (test_claimsd_shards > 0) {
+        /* Read last, so it overrides a `shards` of the configs before it.
+         * Written here rather than by test_write_file, whose few paths a
+         * caller's args may still point into. */
+        snprintf(shards_config, sizeof shards_config, "%s/shards.json", d->dir);
+        FILE *f = fopen(shards_config, "w");
+        if (!f)
+            die("cannot write a test file");
+        fprintf(f, "{\"shards\": %d}", test_claimsd_shards);
+        fclose(f);
+        argv[argc++] = "--config";
+        argv[argc++] = shards_config;
+    }
     argv[argc] = NULL;
     d->pid = spawn(argv, env, d->log_path);
     d->port = 0;

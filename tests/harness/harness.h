@@ -45,6 +45,12 @@ struct test_claimsd {
     char base_url[64];
 };
 
+/* When > 0, every claimsd the harness starts gets this `shards` count (a
+ * config read after the test's own). Tests that read or write Redis keys by
+ * their one-shard names (`{c}...`) set it to 1 in main(); the others run on
+ * claimsd's default layout (16 shards for a new data set). */
+extern int test_claimsd_shards;
+
 /* Starts claimsd with --listen 127.0.0.1:0 plus args (NULL-terminated, may be
  * NULL) and extra environment entries "NAME=value" (NULL-terminated, may be
  * NULL); waits until it logs the port it listens on. Returns 0, or -1 if it
