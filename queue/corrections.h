@@ -104,8 +104,8 @@ int queue_request_redecision(struct rconn *rc, const char *prefix, const char *c
     "  local v = redis.call('GET', vk) or '0'\n"                                                   \
     "  local count = (tonumber(string.match(v, '^%d+')) or 0) + 1\n"                               \
     "  redis.call('SET', vk, count .. ':' .. tag .. ':' .. id)\n"                                  \
-    "  redis.call('XADD', stream, '*', 'claim', id, 'redecide', '1', 'm', member, 's', sub,\n"     \
-    "             'y', f[4] or '')\n"                                                              \
+    "  redis.call('XADD', stream, '*', 'claim', id, 'redecide', '1', 'member', member,\n"          \
+    "             'subscriber', sub, 'years', f[4] or '')\n"                                       \
     "  return f[1]\n"                                                                              \
     "end\n"
 

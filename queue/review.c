@@ -62,8 +62,9 @@ static struct script script_review_submit = {
     "redis.call('ZADD', KEYS[3], score, id)\n"
     "local f = redis.call('HMGET', KEYS[1], 'member_id', 'subscriber_id', 'group_hint',\n"
     "                     'plan_hint', 'years')\n"
-    "redis.call('XADD', KEYS[4], '*', 'claim', id, 'm', f[1] or '', 's', f[2] or '',\n"
-    "           'g', f[3] or '', 'p', f[4] or '', 'y', f[5] or '')\n"
+    "redis.call('XADD', KEYS[4], '*', 'claim', id, 'member', f[1] or '', 'subscriber', f[2] or "
+    "'',\n"
+    "           'group', f[3] or '', 'plan', f[4] or '', 'years', f[5] or '')\n"
     "local aid = redis.call('XADD', KEYS[5], '*', 'claim_id', id, 'record', ARGV[3])\n"
     "redis.call('RPUSH', KEYS[6], aid)\n"
     "return 'ok'\n",

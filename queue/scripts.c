@@ -170,7 +170,7 @@ struct script script_commit = {
 /*
  * Pended claims whose information deadline has passed go back on the work
  * stream, marked so that the worker decides them as expired (RULES.md § 4, § 6).
- * The entry carries the hints intake stores (claim, m, s, g, p, y). The
+ * The entry carries the hints intake stores (claim, member, subscriber, group, plan, years). The
  * claim hashes are read (by a prefix in ARGV: undeclared keys) before
  * anything is written: on a cluster, a script that touches an undeclared key
  * of a slot being migrated away stops there, keeping what it wrote before,
@@ -191,9 +191,10 @@ struct script script_expire_pended = {
     "for i, id in ipairs(ids) do\n"
     "  local f = hints[i]\n"
     "  redis.call('ZREM', KEYS[1], id)\n"
-    "  redis.call('XADD', KEYS[2], '*', 'claim', id, 'm', f[1] or '', 's', f[2] or '', 'g', f[3] "
+    "  redis.call('XADD', KEYS[2], '*', 'claim', id, 'member', f[1] or '', 'subscriber', f[2] or "
+    "'', 'group', f[3] "
     "or '',\n"
-    "             'p', f[4] or '', 'y', f[5] or '', 'expired', '1')\n"
+    "             'plan', f[4] or '', 'years', f[5] or '', 'expired', '1')\n"
     "end\n"
     "return #ids\n",
     "",
@@ -229,9 +230,10 @@ struct script script_supply = {
     "redis.call('ZADD', KEYS[5], score, id)\n"
     "local f = redis.call('HMGET', KEYS[1], 'member_id', 'subscriber_id', 'group_hint', "
     "'plan_hint', 'years')\n"
-    "redis.call('XADD', KEYS[3], '*', 'claim', id, 'm', f[1] or '', 's', f[2] or '', 'g', f[3] or "
+    "redis.call('XADD', KEYS[3], '*', 'claim', id, 'member', f[1] or '', 'subscriber', f[2] or '', "
+    "'group', f[3] or "
     "'',\n"
-    "           'p', f[4] or '', 'y', f[5] or '')\n"
+    "           'plan', f[4] or '', 'years', f[5] or '')\n"
     "local aid = redis.call('XADD', KEYS[6], '*', 'claim_id', id, 'record', ARGV[3])\n"
     "redis.call('RPUSH', KEYS[7], aid)\n"
     "return 'ok'\n",

@@ -181,8 +181,8 @@ static void copy_field(char *dst, size_t size, const char *src)
     snprintf(dst, size, "%s", src);
 }
 
-/* A stream entry's fields (claim, m, s, g, p, y, expired) into *e; the
- * subscriber defaults to the member. */
+/* A stream entry's fields (claim, member, subscriber, group, plan, years,
+ * expired, redecide) into *e; the subscriber defaults to the member. */
 static void parse_item(const redisReply *fields, struct work_item *e)
 {
     for (size_t i = 0; i + 1 < fields->elements; i += 2) {
@@ -191,19 +191,20 @@ static void parse_item(const redisReply *fields, struct work_item *e)
             continue;
         if (strcmp(k, "claim") == 0)
             copy_field(e->claim_id, sizeof e->claim_id, v);
-        else if (strcmp(k, "m") == 0)
+        /* m, s, g, p, y: the names earlier versions wrote, still read. */
+        else if (strcmp(k, "member") == 0 || strcmp(k, "m") == 0)
             copy_field(e->member_id, sizeof e->member_id, v);
-        else if (strcmp(k, "s") == 0)
+        else if (strcmp(k, "subscriber") == 0 || strcmp(k, "s") == 0)
             copy_field(e->subscriber_id, sizeof e->subscriber_id, v);
-        else if (strcmp(k, "g") == 0)
+        else if (strcmp(k, "group") == 0 || strcmp(k, "g") == 0)
             copy_field(e->group_id, sizeof e->group_id, v);
-        else if (strcmp(k, "p") == 0)
+        else if (strcmp(k, "plan") == 0 || strcmp(k, "p") == 0)
             copy_field(e->plan_id, sizeof e->plan_id, v);
         else if (strcmp(k, "expired") == 0)
             e->expired = strcmp(v, "1") == 0;
         else if (strcmp(k, "redecide") == 0)
             e->redecide = strcmp(v, "1") == 0;
-        else if (strcmp(k, "y") == 0)
+        else if (strcmp(k, "years") == 0 || strcmp(k, "y") == 0)
             for (const char *p = v; *p && e->n_years < WORK_MAX_YEARS;) {
                 e->years[e->n_years++] = atoi(p);
                 p = strchr(p, ',');

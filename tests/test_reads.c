@@ -578,8 +578,8 @@ START_TEST(test_information_supplied_requeues_the_pended_claim)
     r = redisCommand(c, "XRANGE " P "{c}work - +");
     ck_assert_uint_eq(r->elements, 1);
     const redisReply *f = r->element[0]->element[1];
-    const char *want[] = {"claim", C2,     "m", "M1001",   "s", "M1001",
-                          "g",     "G100", "p", "PPO-500", "y", "2026"};
+    const char *want[] = {"claim", C2,     "member", "M1001",   "subscriber", "M1001",
+                          "group", "G100", "plan",   "PPO-500", "years",      "2026"};
     ck_assert_uint_eq(f->elements, 12);
     for (int i = 0; i < 12; i++)
         ck_assert_str_eq(f->element[i]->str, want[i]);
