@@ -858,8 +858,9 @@ test('staff put a dead-lettered claim back on the queue from the dashboard', asy
   });
   assert.equal(filed.status, 202, JSON.stringify(filed.data));
   const id = filed.data.claim_id;
-  // The submission is kept apart from the claim's small fields (docs/operations.md "Redis keys").
-  const key = `claims:{c}body:${id}`;
+  // The submission is kept apart from the claim's small fields (docs/operations.md "Redis keys"),
+  // under the hash tag of the claim's shard.
+  const key = redis('KEYS', `claims:*body:${id}`);
   const saved = redis('GET', key);
   assert.match(saved, /^\{"type":"pharmacy"/);
   redis('SET', key, '{broken');
