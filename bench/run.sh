@@ -62,6 +62,7 @@ CONNS=${BENCH_CONNECTIONS:-32}
 PASSES=${BENCH_PASSES:-always everysec}
 N_CLAIMS=${BENCH_CLAIMS:-120000}
 N_BURST=${BENCH_BURST:-5000}
+BENCH_SHARDS=${BENCH_SHARDS:-16} # claimsd's "shards" on one Redis (its default for new data)
 PHASES=${BENCH_PHASES:-all}
 ADMIN_TOKEN=bench-admin-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
 PLAN=$ROOT/config/sample/plans/PPO-500.json
@@ -213,7 +214,7 @@ start_redis() {
             if redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1; then
                 REDIS_NODES=("$REDIS_PORT")
                 REDIS_ARGS=(--redis "redis://127.0.0.1:$REDIS_PORT")
-                E2E_SHARDS=1
+                E2E_SHARDS=$BENCH_SHARDS
                 return 0
             fi
             kill -0 "$REDIS_PID" 2>/dev/null || break
@@ -235,7 +236,8 @@ start_redis() {
 start_claimsd() {
     local logf
     logf=$(mktemp "$WORK/claimsd.XXXX.log")
-    [ -f "$WORK/no-limits.json" ] || echo '{"rate_limits": null}' >"$WORK/no-limits.json"
+    [ -f "$WORK/no-limits.json" ] ||
+        echo "{\"rate_limits\": null, \"shards\": $BENCH_SHARDS}" >"$WORK/no-limits.json"
     CLAIMSD_BOOTSTRAP_ADMIN_TOKEN=$ADMIN_TOKEN "$CLAIMSD" --config "${CLAIMSD_CONFIG:-$WORK/no-limits.json}" \
         "${REDIS_ARGS[@]}" --listen 127.0.0.1:0 "$@" >"$logf" 2>&1 &
     CLAIMSD_PID=$!
@@ -392,7 +394,8 @@ durable_ceiling() {
 # stream since MS (no waiting: for runs without workers).
 submitted_since() {
     local res
-    res=$("$BIN/e2e_stats" --port "$REDIS_PORT" --since "$1" --timeout 0 ${2:+--submitted-ids "$2"} || true)
+    res=$("$BIN/e2e_stats" --port "$REDIS_PORT" --shards "$BENCH_SHARDS" --since "$1" --timeout 0 \
+        ${2:+--submitted-ids "$2"} || true)
     field submitted "$res"
 }
 
@@ -816,7 +819,8 @@ measure_pass() {
         since=$(now_ms)
         "$BIN/rate_load" --port "$CLAIMSD_PORT" --rate "${FIG[e2e_rate]}" --duration "$((DURATION + 2))" \
             --warmup 0.5 --connections 64 --file "$DATA/claims.tsv" >"$WORK/e2e_rate.out" 2>&1 || true
-        res=$("$BIN/e2e_stats" --port "$REDIS_PORT" --since "$since" --timeout 120 || true)
+        res=$("$BIN/e2e_stats" --port "$REDIS_PORT" --shards "$BENCH_SHARDS" --since "$since" \
+            --timeout 120 || true)
         row "$pass" "end to end p50 at ${FIG[e2e_rate]} claims/s (half e2e saturation, ms)" \
             "$(field p50_ms "$res")" ms "" "--workers 2; from the audit stream's ms clock" "$lat_how"
         target "$pass" "$lat_name" "$(field p99_ms "$res")" ms "" 50 "<" "$lat_how" \
@@ -915,13 +919,13 @@ burst_phase() {
     fi
     since=$(now_ms)
     post_count "$DATA/claims.tsv" "$N_BURST" >/dev/null
-    res=$("$BIN/e2e_stats" --port "$REDIS_PORT" --since "$since" --timeout 180 || true)
+    res=$("$BIN/e2e_stats" --port "$REDIS_PORT" --shards "$BENCH_SHARDS" --since "$since" --timeout 180 || true)
     spread=$(field claims_per_s "$res")
     row "$pass" "spread claims drained, $N_BURST posted at once (claims/s)" "${spread:-$NA}" claims/s "" \
         "the reference for the burst; $(field finalized "$res") finalized, $(field pended "$res") pended, $(field left "$res") left in $(field seconds "$res") s" "$how"
     since=$(now_ms)
     post_count "$DATA/burst.tsv" "$N_BURST" >/dev/null
-    res=$("$BIN/e2e_stats" --port "$REDIS_PORT" --since "$since" --timeout 180 || true)
+    res=$("$BIN/e2e_stats" --port "$REDIS_PORT" --shards "$BENCH_SHARDS" --since "$since" --timeout 180 || true)
     burst=$(field claims_per_s "$res")
     [[ -n $burst && $(field finalized "$res") != 0 ]] || burst=$NA
     target "$pass" "$name" "$burst" claims/s "${spread:-$NA}" 0.5 ">=" "$how" \
