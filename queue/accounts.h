@@ -140,6 +140,9 @@ struct family_entry {
 typedef void (*accounts_family_cb)(enum queue_status status, const char *subscriber_id,
                                    const struct family_entry *family, size_t n, void *arg);
 
+/* Reads a member's subscriber id and, for a subscriber, the family; returns 0
+ * when sent (cb is called once) or -1 when not (member_id too long, no
+ * connection, out of memory: cb is not called). */
 int accounts_member_family_async(struct rconn *rc, const char *prefix, const char *member_id,
                                  accounts_family_cb cb, void *arg);
 

@@ -64,6 +64,8 @@ struct queue_appeal_row {
 /* QUEUE_OK with the appeal, QUEUE_NOT_FOUND (row NULL), QUEUE_UNAVAILABLE. */
 typedef void (*queue_appeal_cb)(enum queue_status status, const struct queue_appeal_row *row,
                                 void *arg);
+/* Reads appeal appeal_id (on its claim's shard); returns 0 when sent (cb is
+ * called once with the borrowed row) or -1 when not (cb is not called). */
 int queue_get_appeal(struct rconn *rc, const char *prefix, const char *appeal_id,
                      queue_appeal_cb cb, void *arg);
 
@@ -113,6 +115,8 @@ int queue_decide_appeal(struct rconn *rc, const char *prefix, const struct queue
 /* Open appeals, and of them those due before today_day. */
 typedef void (*queue_appeal_counts_cb)(enum queue_status status, long long open, long long overdue,
                                        void *arg);
+/* Counts the open and overdue appeals over every shard; returns 0 when sent
+ * (cb is called once) or -1 when nothing was sent (cb is not called). */
 int queue_appeal_counts(struct rconn *rc, const char *prefix, int today_day,
                         queue_appeal_counts_cb cb, void *arg);
 

@@ -68,6 +68,8 @@ int queue_claim_exists(struct rconn *rc, const char *prefix, const char *claim_i
 /* The claim's audit records (JSON texts, oldest first). */
 typedef void (*queue_audit_cb)(enum queue_status status, const char *const *records, size_t n,
                                void *arg);
+/* Reads the audit records of claim_id; returns 0 when sent (cb is called
+ * once, records borrowed for the call) or -1 when not (cb is not called). */
 int queue_get_audit(struct rconn *rc, const char *prefix, const char *claim_id, queue_audit_cb cb,
                     void *arg);
 
@@ -111,6 +113,8 @@ struct queue_search_row {
 /* rows in receipt order; next_cursor NULL when there is nothing more. */
 typedef void (*queue_search_cb)(enum queue_status status, const struct queue_search_row *rows,
                                 size_t n, const char *next_cursor, void *arg);
+/* Finds one page of the claims matching q; returns 0 when sent (cb is called once, rows borrowed
+ * for the call) or -1 when not (cb is not called). */
 int queue_search(struct rconn *rc, const char *prefix, const struct queue_search_query *q,
                  queue_search_cb cb, void *arg);
 

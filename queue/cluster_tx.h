@@ -35,8 +35,11 @@ int resp_split(const char *cmd, size_t len, int *argc, const char ***argv, size_
  * memory. */
 redisReply *resp_copy(const redisReply *r);
 
-/* A reply made here: a status ("OK", "QUEUED") or an error. */
+/* A status reply ("OK", "QUEUED") made here (freeReplyObject frees it); NULL
+ * when out of memory. */
 redisReply *resp_status(const char *text);
+/* An error reply of text made here (freeReplyObject frees it); NULL when out
+ * of memory. */
 redisReply *resp_error(const char *text);
 
 /* A reply written piece by piece (RESP2) and then read back as one, for a
@@ -46,7 +49,9 @@ struct resp_buf {
     size_t len, cap;
     bool failed; /* out of memory: resp_buf_read gives NULL */
 };
+/* Appends the header of an array of n elements (out of memory: b->failed). */
 void resp_buf_array(struct resp_buf *b, size_t n);
+/* Appends a bulk string of len bytes of s (out of memory: b->failed). */
 void resp_buf_string(struct resp_buf *b, const char *s, size_t len);
 /* A copy of r. */
 void resp_buf_reply(struct resp_buf *b, const redisReply *r);
@@ -72,6 +77,7 @@ struct cluster_tx {
     bool failed; /* a command could not be queued: EXEC answers an error */
 };
 
+/* Empties tx (no commands, not failed) before the first cluster_tx_add. */
 void cluster_tx_init(struct cluster_tx *tx);
 /* Queues a copy of one command; marks the transaction failed (no memory,
  * too many commands, keys of different slots in one command). */

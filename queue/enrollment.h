@@ -94,10 +94,11 @@ int queue_put_record_blocking(struct rlink *c, const char *prefix, enum queue_re
 int queue_record_exists_blocking(struct rlink *c, const char *prefix, enum queue_record_kind kind,
                                  const char *id);
 
-/* The sample enrollment's marker: queue_seeded_blocking answers 1 when it
- * was loaded before, 0 when not, -1 when Redis did not answer;
- * queue_mark_seeded_blocking sets it (0 or -1). */
+/* The sample enrollment's marker: 1 when it was loaded before, 0 when not,
+ * -1 when Redis did not answer. */
 int queue_seeded_blocking(struct rlink *c, const char *prefix);
+/* Sets the sample enrollment's marker; returns 0, or -1 when Redis did not
+ * store it. */
 int queue_mark_seeded_blocking(struct rlink *c, const char *prefix);
 
 #endif

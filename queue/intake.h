@@ -103,6 +103,7 @@ int queue_intake_submit(struct queue_intake *qi, const struct queue_claim_record
 struct queue_intake_stats {
     unsigned long long claims, batches, replays, forbidden, unavailable;
 };
+/* Copies the batcher's counters since start into *out. */
 void queue_intake_stats_read(const struct queue_intake *qi, struct queue_intake_stats *out);
 
 /* Frees the batcher; claims not yet sent are answered UNAVAILABLE. Claims

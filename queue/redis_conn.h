@@ -95,7 +95,10 @@ typedef void (*rconn_ready_cb)(struct rconn *rc, void *arg);
 
 /* Allocates a connection and starts connecting; free with rconn_free. */
 struct rconn *rconn_new(struct event_base *base, const struct redis_address *addr, int timeout_ms);
+/* Sets the callback called (with arg) each time rc comes up, replacing any
+ * earlier one. */
 void rconn_set_ready_cb(struct rconn *rc, rconn_ready_cb cb, void *arg);
+/* Whether rc can send now: connected, or on a cluster, holding a slot map. */
 bool rconn_is_connected(const struct rconn *rc);
 /* Whether rc routes over a Redis Cluster (then a script may touch only its
  * declared keys, all of one slot). */
@@ -107,6 +110,9 @@ int rconn_master_of_slot(const struct rconn *rc, int slot, struct cluster_endpoi
 /* Sends a command. Returns 0 when it was sent (cb will be called once), or
  * -1 when there is no connection right now (cb is not called). */
 int rconn_command(struct rconn *rc, rconn_reply_cb cb, void *arg, const char *fmt, ...);
+/* As rconn_command, with the arguments as argv (argvlen NULL: strlen of
+ * each): 0 when sent (cb will be called once), -1 when not (cb is not
+ * called). */
 int rconn_command_argv(struct rconn *rc, rconn_reply_cb cb, void *arg, int argc, const char **argv,
                        const size_t *argvlen);
 

@@ -42,13 +42,17 @@ bool rlink_broken(const struct rlink *l);
 /* The socket timeout of every command from now on. */
 void rlink_set_timeout(struct rlink *l, int ms);
 
-/* As redisCommand / redisCommandArgv: the next reply (the caller frees it),
- * NULL when the link failed. */
+/* As redisCommand: the next reply (the caller frees it), NULL when the link
+ * failed. */
 redisReply *rlink_command(struct rlink *l, const char *fmt, ...);
+/* As redisCommandArgv: the next reply (the caller frees it), NULL when the
+ * link failed. */
 redisReply *rlink_command_argv(struct rlink *l, int argc, const char **argv, const size_t *argvlen);
 
-/* As redisAppendCommand / redisAppendCommandArgv (argvlen NULL: strlen). */
+/* As redisAppendCommand; the reply is read with rlink_get_reply. */
 void rlink_append(struct rlink *l, const char *fmt, ...);
+/* As redisAppendCommandArgv, with argvlen NULL meaning strlen of each
+ * argument; the reply is read with rlink_get_reply. */
 void rlink_append_argv(struct rlink *l, int argc, const char **argv, const size_t *argvlen);
 
 /* As redisGetReply: REDIS_OK with *out (the caller frees it), or REDIS_ERR

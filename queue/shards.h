@@ -60,8 +60,9 @@ const struct shard_layout *queue_shards(void);
 /* The number of shards of the process's layout. */
 int queue_shard_count(void);
 
-/* The shard of a claim id, of a family, in the process's layout. */
+/* The shard of a claim id in the process's layout. */
 int queue_shard_of_claim(const char *claim_id);
+/* The shard of a family (its subscriber id) in the process's layout. */
 int queue_shard_of_family(const char *family_id);
 
 /* A claims key prefix: the configured key prefix followed by one shard's

@@ -79,6 +79,8 @@ void token_cache_remove(struct token_cache *cache, const char *hash);
 /* Same as token_cache_remove, counted as a revocation message received. */
 void token_cache_revoked(struct token_cache *cache, const char *hash);
 
+/* Copies the cache's counters, its entry count and whether it is usable at
+ * now_ms into *out. */
 void token_cache_stats(const struct token_cache *cache, int64_t now_ms,
                        struct token_cache_stats *out);
 

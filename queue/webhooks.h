@@ -62,6 +62,8 @@ int queue_webhook_put(struct rconn *rc, const char *prefix, const char *id, cons
  * NULL then). */
 typedef void (*queue_webhook_cb)(enum queue_status status, const struct queue_webhook *sub,
                                  void *arg);
+/* Reads subscription id; returns 0 when sent (cb is called once, sub
+ * borrowed for the call) or -1 when not (cb is not called). */
 int queue_webhook_get(struct rconn *rc, const char *prefix, const char *id, queue_webhook_cb cb,
                       void *arg);
 
@@ -85,6 +87,9 @@ typedef void (*queue_webhook_log_cb)(enum queue_status status, const char *const
                                      size_t n_attempts, const struct queue_delivery_row *pending,
                                      size_t n_pending, const struct queue_delivery_row *dead,
                                      size_t n_dead, void *arg);
+/* Reads subscription id's log, undelivered and dead deliveries, at most
+ * limit of each; returns 0 when sent (cb is called once, everything borrowed
+ * for the call) or -1 when not (cb is not called). */
 int queue_webhook_log(struct rconn *rc, const char *prefix, const char *id, int limit,
                       queue_webhook_log_cb cb, void *arg);
 
@@ -162,6 +167,8 @@ struct queue_delivery_outcome {
  * was deleted); QUEUE_UNAVAILABLE (result NULL): not stored, the delivery
  * is attempted again when its lease ends. */
 typedef void (*queue_record_outcome_cb)(enum queue_status status, const char *result, void *arg);
+/* Stores the outcome o of one delivery attempt in one script; returns 0 when
+ * sent (cb is called once) or -1 when not (cb is not called). */
 int queue_webhook_record(struct rconn *rc, const char *prefix,
                          const struct queue_delivery_outcome *o, queue_record_outcome_cb cb,
                          void *arg);
