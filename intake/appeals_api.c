@@ -322,11 +322,8 @@ static void file_store(struct call *call, int eob_version)
 {
     struct appeal_state *s = call->state;
     /* Drawn on the claim's shard, so that the appeal is found from its id
-     * alone (docs/operations.md "Redis Cluster"): one draw per shard on average. */
-    int shard = queue_shard_of_claim(s->claim_id);
-    do
-        claims_new_id(s->appeal_id);
-    while (queue_shard_of_claim(s->appeal_id) != shard);
+     * alone (docs/operations.md "Redis Cluster"). */
+    claims_new_id_on_shard(s->appeal_id, queue_shard_of_claim(s->claim_id));
     rfc3339_now(s->filed_at);
     date_t today = date_today(), due = adj_appeal_due_date(today);
     date_format(today, s->filed_on);

@@ -114,6 +114,15 @@ void claims_new_id(char out[CLAIM_ID_LEN])
     uuid_unparse_lower(u, out);
 }
 
+void claims_new_id_on_shard(char out[CLAIM_ID_LEN], int shard)
+{
+    /* On average one draw per shard: an id's shard is its CRC16 modulo the
+     * shard count (queue/shards.h). */
+    do
+        claims_new_id(out);
+    while (queue_shard_of_claim(out) != shard);
+}
+
 /* Remembered for replays. */
 char *claims_accepted_body(const struct claims_submission *s, const char *received,
                            const char *target)
@@ -146,14 +155,8 @@ static void on_family(enum queue_status status, const struct queue_member_ref *f
     bool ok = status != QUEUE_UNAVAILABLE;
     struct queue_member_ref none = {{0}, {0}, {0}};
     const struct queue_member_ref *ref = found ? found : &none; /* unknown: its own family */
-    if (ok) {
-        /* On average one draw per shard: a UUID's shard is its CRC16 modulo
-         * the shard count (queue/shards.h). */
-        int shard = queue_family_shard(p->member_id, ref);
-        do
-            claims_new_id(p->claim_id);
-        while (queue_shard_of_claim(p->claim_id) != shard);
-    }
+    if (ok)
+        claims_new_id_on_shard(p->claim_id, queue_family_shard(p->member_id, ref));
     p->cb(ok, ref, p->arg);
     free(p);
 }

@@ -34,6 +34,10 @@ int claims_store(struct call *call, const struct claims_store_request *req, queu
                  void *arg);
 /* A new claim id: a random (version 4) UUID in its lower-case text form. */
 void claims_new_id(char out[CLAIM_ID_LEN]);
+/* A new id as claims_new_id draws it, drawn again until it falls on shard
+ * `shard` (queue/shards.h), so that the id alone names where its record is:
+ * claims, appeals and recoveries are found from their ids this way. */
+void claims_new_id_on_shard(char out[CLAIM_ID_LEN], int shard);
 
 /* Called by claims_place: ok false when Redis did not answer (claim_id is
  * then untouched); else the patient's family (ref) and claim_id drawn. */

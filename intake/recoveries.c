@@ -211,10 +211,8 @@ static bool decide_and_store(struct scan *s, const struct queue_family_paid *f,
         fd.n++;
         /* Drawn on the family's shard, where its claims are, so that the
          * recovery is found from its id alone (docs/operations.md "Redis
-         * Cluster"): one draw per shard on average. */
-        do
-            claims_new_id(fd.ids[k]);
-        while (queue_shard_of_claim(fd.ids[k]) != shard);
+         * Cluster"). */
+        claims_new_id_on_shard(fd.ids[k], shard);
         if (rec->has_coverage_ended)
             date_format(rec->coverage_ended, fd.ended[k]);
         date_format(rec->termination_reported_on, fd.reported[k]);
