@@ -284,7 +284,8 @@ static int open_cycles_read(struct remit_run *r, const redisReply *pairs)
         snprintf(c->id, sizeof c->id, "%s", id->str);
         c->seq = atoll(dash + 1);
     }
-    qsort(r->cycles, r->n_cycles, sizeof *r->cycles, by_seq);
+    if (r->n_cycles > 1) /* qsort's array may not be NULL, even empty */
+        qsort(r->cycles, r->n_cycles, sizeof *r->cycles, by_seq);
     return 0;
 }
 
