@@ -31,7 +31,7 @@
  * deductible; PR-1, PR-2, PR-3 out-of-pocket; per plan year, network tier,
  * family and member), and none is over the plan's limits.
  *
- * CLUSTER_FAULT_SHARDS (default 1, the only count claimsd accepts today)
+ * CLUSTER_FAULT_SHARDS (default 16, claimsd's default for a new data set)
  * is given to claimsd as "shards"; the claims slot and the keys read are
  * found from queue/shards.h's layout for it. CLUSTER_FAULT_CLAIMS (default
  * 5,000) the least number of claims, smaller for a quick local run.
@@ -432,7 +432,7 @@ static void wait_accepted(struct run *r, int n)
 /* ---- the faults ---- */
 
 /* The claims slot the faults aim at: the lowest slot of a shard tag on the
- * master of shard 0's tag (today one shard: {c}, slot 7365). */
+ * master of shard 0's tag (with one shard: {c}, slot 7365). */
 static int claims_slot(void)
 {
     int m = test_cluster_master_of_slot(&cluster, layout.slot[0]), best = layout.slot[0];
@@ -919,7 +919,7 @@ static void start(struct test_claimsd *d, const char *const extra[])
  * (as tests/cluster/test_cluster_api.c; the run expects none). */
 static void setup(void)
 {
-    n_shards = env_int("CLUSTER_FAULT_SHARDS", 1, 1, SHARDS_MAX);
+    n_shards = env_int("CLUSTER_FAULT_SHARDS", SHARDS_DEFAULT, 1, SHARDS_MAX);
     n_planned = env_int("CLUSTER_FAULT_CLAIMS", DEFAULT_CLAIMS, 100, 100000);
     ck_assert_int_eq(shard_layout_init(&layout, n_shards), 0);
     test_cluster_start(&cluster, true);
