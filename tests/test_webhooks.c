@@ -632,8 +632,18 @@ START_TEST(test_finalized_claim_is_posted_signed_and_without_phi)
     ck_assert(strchr(event_id, '-') != NULL);
     const char *phi[] = {"M1001", "Ana",  "Lopez",      "2015-06-10",  "42.17",    "7.17",
                          "35.00", "0071", "1245319599", "Corner Drug", "Test drug"};
+    /* The server's own numbers (the event id, the time) are masked first:
+     * "…:37.173Z" would otherwise read as the amount 7.17. */
+    char masked[2048];
+    snprintf(masked, sizeof masked, "%s", q->body);
+    const char *own[] = {event_id, test_json_str(q->body, "occurred_at")};
+    for (size_t k = 0; k < 2; k++) {
+        char *at = own[k][0] ? strstr(masked, own[k]) : NULL;
+        if (at)
+            memset(at, '#', strlen(own[k]));
+    }
     for (size_t i = 0; i < sizeof phi / sizeof *phi; i++)
-        ck_assert_msg(!strstr(q->body, phi[i]), "the body carries %s: %s", phi[i], q->body);
+        ck_assert_msg(!strstr(masked, phi[i]), "the body carries %s: %s", phi[i], q->body);
     /* The delivery id names the event and the subscription. */
     char want_delivery[160];
     snprintf(want_delivery, sizeof want_delivery, "%s.signed", event_id);
