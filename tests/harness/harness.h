@@ -161,8 +161,9 @@ struct test_cluster {
 
 /* Three masters made by redis-cli --cluster create (slots 0-5460,
  * 5461-10922, 10923-16383 in port order), with a replica each when asked;
- * returns once every node says cluster_state:ok and the replicas are in
- * sync. The nodes die with the test binary; the test fails when it cannot. */
+ * returns once every node says cluster_state:ok and each replica has
+ * acknowledged a write to its master (WAIT). The nodes die with the test binary; the test fails
+ * when it cannot. */
 void test_cluster_start(struct test_cluster *rc, bool replicas);
 /* SIGKILLs every node and removes the folder. */
 void test_cluster_stop(struct test_cluster *rc);
