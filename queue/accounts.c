@@ -23,12 +23,6 @@
 #define KEYF_SIGNIN_FAIL "%ssignin_fail:{%saccount:%s}"
 #define KEYF_SESSION "%ssession:%s" /* prefix, sha256 hex of the id: hash */
 
-static void ensure_sha(struct script *s)
-{
-    if (!s->sha[0])
-        script_init(s);
-}
-
 static void copy_str(char *dst, size_t size, const redisReply *r)
 {
     if (r && r->type == REDIS_REPLY_STRING)
@@ -212,7 +206,7 @@ static void on_create_step(redisReply *reply, void *arg)
         copy_str(st->rec.role, sizeof st->rec.role, reply->element[1]);
         copy_str(st->rec.member_id, sizeof st->rec.member_id, reply->element[2]);
         copy_str(st->rec.npi, sizeof st->rec.npi, reply->element[3]);
-        ensure_sha(&script_account_put);
+        script_ready(&script_account_put);
         const char *keys[] = {st->k_acc};
         const char *args[] = {st->rec.username, st->password_hash, st->rec.account_id,
                               st->created_at,   st->rec.role,      st->rec.member_id,
@@ -249,7 +243,7 @@ static int create_in_steps(struct rconn *rc, const char *k_inv, const char *k_ac
                            const char *username, const char *password_hash, const char *account_id,
                            const char *created_at, accounts_create_cb cb, void *arg)
 {
-    ensure_sha(&script_invite_take);
+    script_ready(&script_invite_take);
     struct create_steps *st = calloc(1, sizeof *st);
     if (!st)
         return -1;
@@ -276,7 +270,7 @@ int accounts_create_async(struct rconn *rc, const char *prefix, const char *invi
                           const char *username, const char *password_hash, const char *account_id,
                           const char *created_at, accounts_create_cb cb, void *arg)
 {
-    ensure_sha(&script_account_create);
+    script_ready(&script_account_create);
     struct create_wait *w = calloc(1, sizeof *w);
     if (!w)
         return -1;
@@ -380,7 +374,7 @@ int accounts_signin_lookup_async(struct rconn *rc, const char *prefix, const cha
                                  long long now_ms, long long window_ms, int max_failures,
                                  accounts_signin_cb cb, void *arg)
 {
-    ensure_sha(&script_signin_lookup);
+    script_ready(&script_signin_lookup);
     struct signin_wait *w = malloc(sizeof *w);
     if (!w)
         return -1;
@@ -520,7 +514,7 @@ static void on_touch(redisReply *reply, void *arg)
 int sessions_touch_async(struct rconn *rc, const char *prefix, const char *hash, long long now_ms,
                          long long idle_ms, sessions_touch_cb cb, void *arg)
 {
-    ensure_sha(&script_session_touch);
+    script_ready(&script_session_touch);
     struct touch_wait *w = malloc(sizeof *w);
     if (!w)
         return -1;
@@ -678,7 +672,7 @@ static void on_member_ref(enum queue_status status, const struct queue_member_re
     queue_member_key(member_prefix, fr->prefix, ref->subscriber_id, "");
     const char *keys[] = {k_member};
     const char *args[] = {fr->member_id, fam_prefix, member_prefix, ref->subscriber_id};
-    ensure_sha(&script_member_family);
+    script_ready(&script_member_family);
     if (script_eval_async(fr->rc, &script_member_family, on_family, w, 1, keys, 4, args, NULL) !=
         0) {
         free(w);

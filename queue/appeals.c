@@ -7,18 +7,10 @@
 #include "log.h"
 #include "queue/corrections.h"
 #include "queue/keys.h"
+#include "queue/reply.h"
 #include "queue/scripts.h"
 #include "queue/shard_gather.h"
 #include "queue/shards.h"
-
-/* The scripts of this file get their SHA-1 on first use: they run only on
- * the event loop's thread. */
-static const struct script *ready(struct script *s)
-{
-    if (!s->sha[0])
-        script_init(s);
-    return s;
-}
 
 static bool is_array(const redisReply *r)
 {
@@ -50,8 +42,7 @@ static void row_from(const redisReply *const *e, size_t n, struct queue_appeal_r
         &row->decided_at, &row->decided_by, &row->statement, &row->attachments,   &row->lines,
         &row->note};
     memset(row, 0, sizeof *row);
-    for (size_t j = 0; j < n && j < APPEAL_FIELDS; j++)
-        *f[j] = e[j]->type == REDIS_REPLY_STRING ? e[j]->str : NULL;
+    queue_reply_strings(e, n < APPEAL_FIELDS ? n : APPEAL_FIELDS, f);
 }
 
 /* ---- filing ---- */
@@ -148,8 +139,8 @@ int queue_file_appeal(struct rconn *rc, const char *prefix, const struct queue_a
                           f->filed_at,    f->filed_on,   f->due_date, f->statement,
                           f->attachments, f->audit_json, f->filed_by, f->filed_by_role,
                           f->eob_date,    f->deadline};
-    if (script_eval_async(rc, ready(&script_file_appeal), on_filed, w, 8, keys, 14, args, NULL) !=
-        0) {
+    if (script_eval_async(rc, script_ready(&script_file_appeal), on_filed, w, 8, keys, 14, args,
+                          NULL) != 0) {
         free(w);
         return -1;
     }
@@ -203,7 +194,8 @@ int queue_get_appeal(struct rconn *rc, const char *prefix, const char *appeal_id
     w->cb = cb;
     w->arg = arg;
     const char *keys[] = {k_appeal};
-    if (script_eval_async(rc, ready(&script_get_appeal), on_get, w, 1, keys, 0, NULL, NULL) != 0) {
+    if (script_eval_async(rc, script_ready(&script_get_appeal), on_get, w, 1, keys, 0, NULL,
+                          NULL) != 0) {
         free(w);
         return -1;
     }
@@ -248,68 +240,64 @@ static struct script script_list_appeals = {
 struct list_wait {
     queue_appeals_cb cb;
     void *arg;
-    int limit;
 };
 
-/* Every shard's page merged into one (queue/shard_fanout.h, queue/shard_gather.h). */
-static void on_list(redisReply *const *replies, int n_shards, void *arg)
+/* The merged page's rows to the caller (queue/shard_gather.h). */
+static void on_list(const struct shard_page *page, void *arg)
 {
     struct list_wait w = *(struct list_wait *)arg;
     free(arg);
-    struct shard_page *page =
-        shard_page_read(replies, n_shards, 1 + APPEAL_SUMMARY_FIELDS, w.limit, "appeals list");
-    if (!page) {
-        w.cb(QUEUE_UNAVAILABLE, NULL, 0, NULL, w.arg);
-        return;
-    }
-    size_t n = (size_t)page->n;
-    struct queue_appeal_row *rows = calloc(n + 1, sizeof *rows);
+    size_t n = page ? (size_t)page->n : 0;
+    struct queue_appeal_row *rows = page ? calloc(n + 1, sizeof *rows) : NULL;
     if (!rows) {
-        free(page);
         w.cb(QUEUE_UNAVAILABLE, NULL, 0, NULL, w.arg);
         return;
     }
     for (size_t i = 0; i < n; i++)
         row_from(page->rows[i], APPEAL_SUMMARY_FIELDS, &rows[i]);
-    w.cb(QUEUE_OK, rows, n, page->next_cursor[0] ? page->next_cursor : NULL, w.arg);
+    w.cb(QUEUE_OK, rows, n, shard_page_cursor(page), w.arg);
     free(rows);
-    free(page);
+}
+
+/* What every shard's list request is built from. */
+struct list_query {
+    struct rconn *rc;
+    const char *prefix;
+    const struct queue_appeal_query *q;
+    const char *hi;
+};
+
+/* shard_list_send_fn: shard s's part of the staff list. */
+static int list_send(struct shard_fanout *f, int s, const char *lo, const char *lim, void *ctx)
+{
+    const struct list_query *lq = ctx;
+    const struct queue_appeal_query *q = lq->q;
+    bool open_set = q->overdue || strcmp(q->status, "open") == 0;
+    struct shard_prefix sp = shard_prefix(lq->prefix, s);
+    char k_set[KEY_LEN], ap[KEY_LEN];
+    snprintf(k_set, sizeof k_set, open_set ? KEYF_APPEALS_OPEN : KEYF_APPEALS, sp.s);
+    snprintf(ap, sizeof ap, KEYF_APPEAL, sp.s, "");
+    const char *keys[] = {k_set};
+    const char *args[] = {lo, lq->hi, lim, q->overdue ? "open" : q->status, ap};
+    return shard_fanout_script(f, s, lq->rc, script_ready(&script_list_appeals), 1, keys, 5, args);
 }
 
 int queue_list_appeals(struct rconn *rc, const char *prefix, const struct queue_appeal_query *q,
                        queue_appeals_cb cb, void *arg)
 {
-    bool open_set = q->overdue || strcmp(q->status, "open") == 0;
-    int n_shards = queue_shard_count();
-    struct shard_cursor from;
-    queue_list_cursor(q->cursor, n_shards, &from);
-    char hi[64], lim[16];
+    char hi[64];
     /* Overdue: due before today, i.e. every score below today's first. */
     if (q->overdue)
         snprintf(hi, sizeof hi, "(%lld", (long long)q->today_day << INDEX_SEQ_BITS);
     else
         snprintf(hi, sizeof hi, "+inf");
-    snprintf(lim, sizeof lim, "%d", q->limit);
     struct list_wait *w = malloc(sizeof *w);
     if (!w)
         return -1;
-    *w = (struct list_wait){cb, arg, q->limit};
-    struct shard_fanout *g = shard_fanout_new(n_shards, on_list, w);
-    if (!g) {
-        free(w);
-        return -1;
-    }
-    for (int s = 0; s < n_shards; s++) {
-        struct shard_prefix sp = shard_prefix(prefix, s);
-        char k_set[KEY_LEN], ap[KEY_LEN], lo[64];
-        snprintf(k_set, sizeof k_set, open_set ? KEYF_APPEALS_OPEN : KEYF_APPEALS, sp.s);
-        snprintf(ap, sizeof ap, KEYF_APPEAL, sp.s, "");
-        shard_cursor_lower_bound(&from, s, lo, sizeof lo);
-        const char *keys[] = {k_set};
-        const char *args[] = {lo, hi, lim, q->overdue ? "open" : q->status, ap};
-        shard_fanout_script(g, s, rc, ready(&script_list_appeals), 1, keys, 5, args);
-    }
-    if (shard_fanout_sent(g) != 0) {
+    *w = (struct list_wait){cb, arg};
+    struct list_query lq = {rc, prefix, q, hi};
+    struct shard_list l = {q->cursor, q->limit, 1 + APPEAL_SUMMARY_FIELDS, "appeals list"};
+    if (shard_list_read(&l, list_send, &lq, on_list, w) != 0) {
         free(w);
         return -1;
     }
@@ -419,7 +407,7 @@ int queue_decide_appeal(struct rconn *rc, const char *prefix, const struct queue
                           d->claim_id,
                           d->review ? d->review : "",
                           ver};
-    if (script_eval_async(rc, ready(&script_decide_appeal), on_decided, w, 7, keys, 11, args,
+    if (script_eval_async(rc, script_ready(&script_decide_appeal), on_decided, w, 7, keys, 11, args,
                           NULL) != 0) {
         free(w);
         return -1;
@@ -461,6 +449,24 @@ static void on_counts(redisReply *const *replies, int n_shards, void *arg)
     w.cb(QUEUE_OK, open, overdue, w.arg);
 }
 
+/* What every shard's counts request is built from. */
+struct counts_query {
+    struct rconn *rc;
+    const char *prefix;
+    const char *hi;
+};
+
+/* shard_fanout_send_fn: shard s's counts. */
+static int counts_send(struct shard_fanout *f, int s, void *ctx)
+{
+    const struct counts_query *cq = ctx;
+    char k_open[KEY_LEN];
+    snprintf(k_open, sizeof k_open, KEYF_APPEALS_OPEN, SHARD_PREFIX(cq->prefix, s));
+    const char *keys[] = {k_open};
+    const char *args[] = {cq->hi};
+    return shard_fanout_script(f, s, cq->rc, script_ready(&script_appeal_counts), 1, keys, 1, args);
+}
+
 int queue_appeal_counts(struct rconn *rc, const char *prefix, int today_day,
                         queue_appeal_counts_cb cb, void *arg)
 {
@@ -471,20 +477,8 @@ int queue_appeal_counts(struct rconn *rc, const char *prefix, int today_day,
         return -1;
     w->cb = cb;
     w->arg = arg;
-    int n_shards = queue_shard_count();
-    struct shard_fanout *g = shard_fanout_new(n_shards, on_counts, w);
-    if (!g) {
-        free(w);
-        return -1;
-    }
-    for (int s = 0; s < n_shards; s++) {
-        char k_open[KEY_LEN];
-        snprintf(k_open, sizeof k_open, KEYF_APPEALS_OPEN, SHARD_PREFIX(prefix, s));
-        const char *keys[] = {k_open};
-        const char *args[] = {hi};
-        shard_fanout_script(g, s, rc, ready(&script_appeal_counts), 1, keys, 1, args);
-    }
-    if (shard_fanout_sent(g) != 0) {
+    struct counts_query cq = {rc, prefix, hi};
+    if (shard_fanout_each(queue_shard_count(), counts_send, &cq, on_counts, w) != 0) {
         free(w);
         return -1;
     }

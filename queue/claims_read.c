@@ -73,15 +73,6 @@ static struct script script_audit_read = {
     "",
 };
 
-/* The scripts of this file get their SHA-1 on first use: they run only on
- * the event loop's thread. */
-static const struct script *ready(struct script *s)
-{
-    if (!s->sha[0])
-        script_init(s);
-    return s;
-}
-
 const char *queue_claim_field(const struct queue_claim *claim, const char *name)
 {
     const redisReply *r = claim->fields;
@@ -242,7 +233,7 @@ int queue_get_claim(struct rconn *rc, const char *prefix, const char *claim_id, 
     snprintf(k_body, sizeof k_body, KEYF_BODY, CLAIM_PREFIX(prefix, claim_id), claim_id);
     snprintf(k_dec, sizeof k_dec, KEYF_DEC, CLAIM_PREFIX(prefix, claim_id), claim_id);
     const char *keys[] = {k_claim, k_body, k_dec};
-    if (script_eval_async(rc, ready(&script_claim_read), on_claim_read, cr, 3, keys, 0, NULL,
+    if (script_eval_async(rc, script_ready(&script_claim_read), on_claim_read, cr, 3, keys, 0, NULL,
                           NULL) != 0) {
         free(cr);
         return -1;
@@ -279,8 +270,8 @@ int queue_get_eob(struct rconn *rc, const char *prefix, const char *claim_id, in
     snprintf(v, sizeof v, "%d", version > 0 ? version : 0);
     const char *keys[] = {k_claim, k_eob};
     const char *args[] = {v};
-    if (script_eval_async(rc, ready(&script_eob_read), on_eob_read, cr, 2, keys, 1, args, NULL) !=
-        0) {
+    if (script_eval_async(rc, script_ready(&script_eob_read), on_eob_read, cr, 2, keys, 1, args,
+                          NULL) != 0) {
         free(cr);
         return -1;
     }
@@ -339,7 +330,7 @@ int queue_get_audit(struct rconn *rc, const char *prefix, const char *claim_id, 
     snprintf(k_list, sizeof k_list, KEYF_CLAIM_AUDIT, CLAIM_PREFIX(prefix, claim_id), claim_id);
     snprintf(k_stream, sizeof k_stream, KEYF_AUDIT, CLAIM_PREFIX(prefix, claim_id));
     const char *keys[] = {k_list, k_stream};
-    if (script_eval_async(rc, ready(&script_audit_read), on_audit_read, w, 2, keys, 0, NULL,
+    if (script_eval_async(rc, script_ready(&script_audit_read), on_audit_read, w, 2, keys, 0, NULL,
                           NULL) != 0) {
         free(w);
         return -1;
@@ -571,11 +562,9 @@ static void search_rows(redisReply *const *by_shard, const struct shard_hit *pag
                             &rows[i].type,       &rows[i].member_id,
                             &rows[i].status,     &rows[i].received_date,
                             &rows[i].target_date};
-        for (int j = 0; j < SEARCH_HIT_FIELDS; j++) {
-            const redisReply *e = r->element[1 + SEARCH_HIT_FIELDS * page[i].index + j];
-            if (f[j])
-                *f[j] = e->type == REDIS_REPLY_STRING ? e->str : NULL;
-        }
+        const redisReply *const *e =
+            (const redisReply *const *)&r->element[1 + SEARCH_HIT_FIELDS * page[i].index];
+        queue_reply_strings(e, SEARCH_HIT_FIELDS, f);
     }
 }
 
@@ -664,9 +653,33 @@ static int search_send(struct search_wait *w, struct shard_fanout *f, int i, int
                           w->type, w->member,  w->own_member, w->own_member,
                           w->npi,  w->overdue, claim_prefix};
     w->shard_of_request[i] = s;
-    return script_eval_async(w->rc, ready(&script_search_shard), shard_fanout_reply,
+    return script_eval_async(w->rc, script_ready(&script_search_shard), shard_fanout_reply,
                              shard_fanout_arg(f, i), n_keys, key_ptrs,
                              (int)(sizeof args / sizeof *args), args, NULL);
+}
+
+/* The walk's requests: one per shard, or one per family shard. */
+struct walk_plan {
+    struct search_wait *w;
+    const char *const *families;
+    int n_families;
+    int shards[2]; /* with families: request i's shard */
+};
+
+/* shard_fanout_send_fn of the walk: request i, every index of shard i, or
+ * the families of the plan's shard i. */
+static int walk_send(struct shard_fanout *f, int i, void *ctx)
+{
+    const struct walk_plan *p = ctx;
+    if (!p->n_families)
+        return search_send(p->w, f, i, i, NULL, 0);
+    /* The families of this request's shard. */
+    const char *mine[2];
+    int n_mine = 0;
+    for (int k = 0; k < p->n_families; k++)
+        if (queue_shard_of_family(p->families[k]) == p->shards[i])
+            mine[n_mine++] = p->families[k];
+    return search_send(p->w, f, i, p->shards[i], mine, n_mine);
 }
 
 /* Sends the walk: the family indexes (n_families of them, each on its
@@ -675,36 +688,18 @@ static int search_send(struct search_wait *w, struct shard_fanout *f, int i, int
  * sent (w is not freed then). */
 static int search_walk(struct search_wait *w, const char *const *families, int n_families)
 {
-    int shards[2], n_req = queue_shard_count();
+    struct walk_plan p = {w, families, n_families, {0, 0}};
+    int n_req = queue_shard_count();
     if (n_families) {
         n_req = 0;
         for (int k = 0; k < n_families; k++) {
             int s = queue_shard_of_family(families[k]);
-            if (n_req == 0 || shards[0] != s)
-                shards[n_req++] = s;
+            if (n_req == 0 || p.shards[0] != s)
+                p.shards[n_req++] = s;
         }
     }
-    struct shard_fanout *f = shard_fanout_new(n_req, on_search_walk, w);
-    if (!f)
-        return -1;
     w->n_requests = n_req;
-    for (int i = 0; i < n_req; i++) {
-        int rc_send;
-        if (!n_families) {
-            rc_send = search_send(w, f, i, i, NULL, 0);
-        } else {
-            /* The families of this request's shard. */
-            const char *mine[2];
-            int n_mine = 0;
-            for (int k = 0; k < n_families; k++)
-                if (queue_shard_of_family(families[k]) == shards[i])
-                    mine[n_mine++] = families[k];
-            rc_send = search_send(w, f, i, shards[i], mine, n_mine);
-        }
-        if (rc_send != 0)
-            shard_fanout_not_sent(f, i);
-    }
-    return shard_fanout_sent(f);
+    return shard_fanout_each(n_req, walk_send, &p, on_search_walk, w);
 }
 
 /* shard_fanout_done_fn of a member search's first step: the member's

@@ -11,16 +11,6 @@
 #include "queue/scripts.h"
 #include "queue/shards.h"
 
-/* The event-loop scripts get their SHA-1 on first use (event-loop thread
- * only); the worker's are loaded with EVAL on NOSCRIPT by
- * script_eval_blocking, which needs the SHA-1 too: set once at first use. */
-static const struct script *ready(struct script *s)
-{
-    if (!s->sha[0])
-        script_init(s);
-    return s;
-}
-
 /*
  * Voids a claim (queue_void_claim).
  * KEYS: 1 claim, 2 work stream, 3 SLA set, 4 pended set, 5 audit stream,
@@ -149,10 +139,13 @@ static struct script script_replace_in_place = {
 
 static void queue_redecide_scripts_init(void);
 
+/* The event-loop scripts also get their SHA-1 on first use (script_ready);
+ * the worker's are loaded with EVAL on NOSCRIPT by script_eval_blocking,
+ * which needs the SHA-1 too: set here, once, before the threads start. */
 void queue_corrections_init(void)
 {
-    ready(&script_void);
-    ready(&script_replace_in_place);
+    script_ready(&script_void);
+    script_ready(&script_replace_in_place);
     queue_redecide_scripts_init();
 }
 
@@ -193,7 +186,8 @@ static int send_correction(struct rconn *rc, struct script *s, int nkeys, const 
         return -1;
     w->cb = cb;
     w->arg = arg;
-    if (script_eval_async(rc, ready(s), on_correction, w, nkeys, keys, nargs, args, NULL) != 0) {
+    if (script_eval_async(rc, script_ready(s), on_correction, w, nkeys, keys, nargs, args, NULL) !=
+        0) {
         free(w);
         return -1;
     }
@@ -416,7 +410,8 @@ int queue_redecide_load(struct work_conn *wc, const char *subscriber_id, struct 
     for (int i = 0; i < 6; i++)
         args[i] = a[i];
     struct rlink *c = queue_work_link(wc);
-    redisReply *r = script_eval_blocking(c, ready(&script_redecide_load), 2, keys, 6, args, NULL);
+    redisReply *r =
+        script_eval_blocking(c, script_ready(&script_redecide_load), 2, keys, 6, args, NULL);
     if (!r)
         return -1;
     bool ok = take_facts(r, out);
@@ -695,7 +690,7 @@ enum work_commit_result queue_redecide_commit(struct work_conn *wc, const struct
     snprintf(pre[6], KEY_LEN, KEYF_RECOVERY, sp.s, "");
     struct arglist a = {0};
     arg_str(&a, "EVALSHA");
-    arg_str(&a, ready(&script_redecide_commit)->sha);
+    arg_str(&a, script_ready(&script_redecide_commit)->sha);
     arg_str(&a, "5");
     for (int i = 0; i < 5; i++)
         arg_str(&a, k[i]);
@@ -752,6 +747,6 @@ enum work_commit_result queue_redecide_commit(struct work_conn *wc, const struct
 
 static void queue_redecide_scripts_init(void)
 {
-    ready(&script_redecide_load);
-    ready(&script_redecide_commit);
+    script_ready(&script_redecide_load);
+    script_ready(&script_redecide_commit);
 }

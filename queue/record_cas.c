@@ -35,8 +35,7 @@ int queue_replace_record(struct rconn *rc, const char *prefix, enum queue_record
                          const char *id, const char *expected, const char *json, queue_status_cb cb,
                          void *arg)
 {
-    if (!script_record_replace.sha[0])
-        script_init(&script_record_replace);
+    script_ready(&script_record_replace);
     char key[KEY_LEN];
     snprintf(key, sizeof key,
              kind == QUEUE_RECORD_GROUP    ? KEYF_GROUP

@@ -18,15 +18,6 @@
 #include "queue/shard_gather.h"
 #include "queue/shards.h"
 
-/* The scripts of this file get their SHA-1 on first use: they run only on
- * the event loop's thread. */
-static const struct script *ready(struct script *s)
-{
-    if (!s->sha[0])
-        script_init(s);
-    return s;
-}
-
 /*
  * A family scan's facts, read at one instant: the family's version, the
  * member records (the subscriber's, the family set's and each claim
@@ -443,8 +434,8 @@ static int read_family_paid_in_steps(struct rconn *rc, const char *prefix,
     snprintf(dec, sizeof dec, KEYF_DEC, sp.s, "");
     const char *keys[] = {k_idx, k_ver};
     const char *args[] = {clm, dec};
-    if (script_eval_async(rc, ready(&script_family_paid_claims), on_paid_claims, st, 2, keys, 2,
-                          args, NULL) != 0) {
+    if (script_eval_async(rc, script_ready(&script_family_paid_claims), on_paid_claims, st, 2, keys,
+                          2, args, NULL) != 0) {
         paid_steps_free(st);
         return -1;
     }
@@ -479,8 +470,8 @@ int queue_read_family_paid(struct rconn *rc, const char *prefix, const char *sub
     }
     const char *keys[] = {k_idx, k_ver};
     const char *args[] = {fam, mem, grp, clm, dec, subscriber_id};
-    if (script_eval_async(rc, ready(&script_family_paid), on_family_paid, w, 2, keys, 6, args,
-                          NULL) != 0) {
+    if (script_eval_async(rc, script_ready(&script_family_paid), on_family_paid, w, 2, keys, 6,
+                          args, NULL) != 0) {
         free(w);
         return -1;
     }
@@ -639,8 +630,8 @@ int queue_store_recoveries(struct rconn *rc, const char *prefix, const char *sub
         a[7] = f->employer_liable ? "1" : "0";
     }
     const char *keys[] = {k_ver, k_all, k_fam, k_seq};
-    int rc_send = script_eval_async(rc, ready(&script_store_recoveries), on_stored, w, 4, keys,
-                                    (int)(FIXED + PER * n), args, NULL);
+    int rc_send = script_eval_async(rc, script_ready(&script_store_recoveries), on_stored, w, 4,
+                                    keys, (int)(FIXED + PER * n), args, NULL);
     free(args);
     free(amounts);
     if (rc_send != 0) {
@@ -690,24 +681,16 @@ static struct script script_list_recoveries = {
 struct list_wait {
     queue_recoveries_cb cb;
     void *arg;
-    int limit;
 };
 
-/* Every shard's page merged into one (queue/shard_fanout.h, queue/shard_gather.h). */
-static void on_list(redisReply *const *replies, int n_shards, void *arg)
+/* The merged page's rows to the caller (queue/shard_gather.h). */
+static void on_list(const struct shard_page *page, void *arg)
 {
     struct list_wait w = *(struct list_wait *)arg;
     free(arg);
-    struct shard_page *page =
-        shard_page_read(replies, n_shards, 1 + RECOVERY_FIELDS, w.limit, "recoveries list");
-    if (!page) {
-        w.cb(QUEUE_UNAVAILABLE, NULL, 0, NULL, w.arg);
-        return;
-    }
-    size_t n = (size_t)page->n;
-    struct queue_recovery_row *rows = calloc(n + 1, sizeof *rows);
+    size_t n = page ? (size_t)page->n : 0;
+    struct queue_recovery_row *rows = page ? calloc(n + 1, sizeof *rows) : NULL;
     if (!rows) {
-        free(page);
         w.cb(QUEUE_UNAVAILABLE, NULL, 0, NULL, w.arg);
         return;
     }
@@ -717,44 +700,43 @@ static void on_list(redisReply *const *replies, int n_shards, void *arg)
             &rows[i].subscriber_id,   &rows[i].status,         &rows[i].lines,
             &rows[i].amount,          &rows[i].coverage_ended, &rows[i].termination_reported_on,
             &rows[i].employer_liable, &rows[i].found_at,       &rows[i].updated_at};
-        for (size_t j = 0; j < RECOVERY_FIELDS; j++) {
-            const redisReply *e = page->rows[i][j];
-            *f[j] = e->type == REDIS_REPLY_STRING ? e->str : NULL;
-        }
+        queue_reply_strings(page->rows[i], RECOVERY_FIELDS, f);
     }
-    w.cb(QUEUE_OK, rows, n, page->next_cursor[0] ? page->next_cursor : NULL, w.arg);
+    w.cb(QUEUE_OK, rows, n, shard_page_cursor(page), w.arg);
     free(rows);
-    free(page);
+}
+
+/* What every shard's list request is built from. */
+struct list_query {
+    struct rconn *rc;
+    const char *prefix;
+    const char *status;
+};
+
+/* shard_list_send_fn: shard s's part of the staff list. */
+static int list_send(struct shard_fanout *f, int s, const char *lo, const char *lim, void *ctx)
+{
+    const struct list_query *lq = ctx;
+    struct shard_prefix sp = shard_prefix(lq->prefix, s);
+    char k_all[KEY_LEN], rp[KEY_LEN];
+    snprintf(k_all, sizeof k_all, KEYF_RECOVERIES, sp.s);
+    snprintf(rp, sizeof rp, KEYF_RECOVERY, sp.s, "");
+    const char *keys[] = {k_all};
+    const char *args[] = {lo, lim, lq->status, rp};
+    return shard_fanout_script(f, s, lq->rc, script_ready(&script_list_recoveries), 1, keys, 4,
+                               args);
 }
 
 int queue_list_recoveries(struct rconn *rc, const char *prefix, const char *status,
                           const char *cursor, int limit, queue_recoveries_cb cb, void *arg)
 {
-    int n_shards = queue_shard_count();
-    struct shard_cursor from;
-    queue_list_cursor(cursor, n_shards, &from);
-    char lim[16];
-    snprintf(lim, sizeof lim, "%d", limit);
     struct list_wait *w = malloc(sizeof *w);
     if (!w)
         return -1;
-    *w = (struct list_wait){cb, arg, limit};
-    struct shard_fanout *g = shard_fanout_new(n_shards, on_list, w);
-    if (!g) {
-        free(w);
-        return -1;
-    }
-    for (int s = 0; s < n_shards; s++) {
-        struct shard_prefix sp = shard_prefix(prefix, s);
-        char k_all[KEY_LEN], rp[KEY_LEN], lo[64];
-        snprintf(k_all, sizeof k_all, KEYF_RECOVERIES, sp.s);
-        snprintf(rp, sizeof rp, KEYF_RECOVERY, sp.s, "");
-        shard_cursor_lower_bound(&from, s, lo, sizeof lo);
-        const char *keys[] = {k_all};
-        const char *args[] = {lo, lim, status, rp};
-        shard_fanout_script(g, s, rc, ready(&script_list_recoveries), 1, keys, 4, args);
-    }
-    if (shard_fanout_sent(g) != 0) {
+    *w = (struct list_wait){cb, arg};
+    struct list_query lq = {rc, prefix, status};
+    struct shard_list l = {cursor, limit, 1 + RECOVERY_FIELDS, "recoveries list"};
+    if (shard_list_read(&l, list_send, &lq, on_list, w) != 0) {
         free(w);
         return -1;
     }
@@ -845,8 +827,8 @@ int queue_reverse_recovery(struct rconn *rc, const char *prefix, const char *rec
     w->arg = arg;
     const char *keys[] = {k_rec, k_stream, k_audit};
     const char *args[] = {recovery_id, now, cp, vp, ap, audit_json};
-    if (script_eval_async(rc, ready(&script_reverse_recovery), on_reversed, w, 3, keys, 6, args,
-                          NULL) != 0) {
+    if (script_eval_async(rc, script_ready(&script_reverse_recovery), on_reversed, w, 3, keys, 6,
+                          args, NULL) != 0) {
         free(w);
         return -1;
     }

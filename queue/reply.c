@@ -61,3 +61,10 @@ const char *queue_reply_field(const redisReply *pairs, const char *name)
             return pairs->element[i + 1]->str;
     return NULL;
 }
+
+void queue_reply_strings(const redisReply *const *replies, size_t n, const char **const *fields)
+{
+    for (size_t j = 0; j < n; j++)
+        if (fields[j])
+            *fields[j] = replies[j]->type == REDIS_REPLY_STRING ? replies[j]->str : NULL;
+}

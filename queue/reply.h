@@ -43,4 +43,8 @@ void queue_ignore_reply(redisReply *reply, void *arg);
  * string field. */
 const char *queue_reply_field(const redisReply *pairs, const char *name);
 
+/* Points *fields[j] at the text of replies[j] for j < n, NULL where that
+ * reply is no string; a NULL fields[j] is skipped. */
+void queue_reply_strings(const redisReply *const *replies, size_t n, const char **const *fields);
+
 #endif

@@ -71,21 +71,11 @@ static struct script script_review_submit = {
     "",
 };
 
-/* The scripts of this file get their SHA-1 on first use: they run only on
- * the event loop's thread. */
-static const struct script *ready(struct script *s)
-{
-    if (!s->sha[0])
-        script_init(s);
-    return s;
-}
-
 #define REVIEW_WIDTH 6 /* a row of script_review_list: score and 5 fields */
 
 struct list_wait {
     queue_review_list_cb cb;
     void *arg;
-    int limit;
 };
 
 /* The stored decision object of a packed {"decision", "pending"} value
@@ -111,21 +101,14 @@ static struct json_object *decision_of(const redisReply *r, const char *claim_id
     return d;
 }
 
-/* Every shard's page merged into one (queue/shard_fanout.h, queue/shard_gather.h). */
-static void on_list(redisReply *const *replies, int n_shards, void *arg)
+/* The merged page's rows to the caller (queue/shard_gather.h). */
+static void on_list(const struct shard_page *page, void *arg)
 {
     struct list_wait w = *(struct list_wait *)arg;
     free(arg);
-    struct shard_page *page =
-        shard_page_read(replies, n_shards, REVIEW_WIDTH, w.limit, "review list");
-    if (!page) {
-        w.cb(QUEUE_UNAVAILABLE, NULL, 0, NULL, w.arg);
-        return;
-    }
-    size_t n = (size_t)page->n;
-    struct queue_review_row *rows = calloc(n + 1, sizeof *rows);
+    size_t n = page ? (size_t)page->n : 0;
+    struct queue_review_row *rows = page ? calloc(n + 1, sizeof *rows) : NULL;
     if (!rows) {
-        free(page);
         w.cb(QUEUE_UNAVAILABLE, NULL, 0, NULL, w.arg);
         return;
     }
@@ -133,46 +116,45 @@ static void on_list(redisReply *const *replies, int n_shards, void *arg)
         const redisReply *const *e = page->rows[i];
         const char **f[] = {&rows[i].claim_id, &rows[i].type, &rows[i].received_date,
                             &rows[i].target_date};
-        for (size_t j = 0; j < 4; j++)
-            *f[j] = e[j]->type == REDIS_REPLY_STRING ? e[j]->str : NULL;
+        queue_reply_strings(e, 4, f);
         rows[i].decision = decision_of(e[4], rows[i].claim_id ? rows[i].claim_id : "");
     }
-    w.cb(QUEUE_OK, rows, n, page->next_cursor[0] ? page->next_cursor : NULL, w.arg);
+    w.cb(QUEUE_OK, rows, n, shard_page_cursor(page), w.arg);
     for (size_t i = 0; i < n; i++)
         json_object_put(rows[i].decision);
     free(rows);
-    free(page);
+}
+
+/* What every shard's workbasket request is built from. */
+struct list_query {
+    struct rconn *rc;
+    const char *prefix;
+};
+
+/* shard_list_send_fn: shard s's part of the workbasket. */
+static int list_send(struct shard_fanout *f, int s, const char *lo, const char *lim, void *ctx)
+{
+    const struct list_query *lq = ctx;
+    struct shard_prefix sp = shard_prefix(lq->prefix, s);
+    char k_idx[KEY_LEN], cp[KEY_LEN], dp[KEY_LEN];
+    snprintf(k_idx, sizeof k_idx, KEYF_IDX_STATUS, sp.s, "in_review");
+    snprintf(cp, sizeof cp, KEYF_CLAIM, sp.s, "");
+    snprintf(dp, sizeof dp, KEYF_DEC, sp.s, "");
+    const char *keys[] = {k_idx};
+    const char *args[] = {lo, lim, cp, dp};
+    return shard_fanout_script(f, s, lq->rc, script_ready(&script_review_list), 1, keys, 4, args);
 }
 
 int queue_review_list(struct rconn *rc, const char *prefix, const char *cursor, int limit,
                       queue_review_list_cb cb, void *arg)
 {
-    int n_shards = queue_shard_count();
-    struct shard_cursor from;
-    queue_list_cursor(cursor, n_shards, &from);
     struct list_wait *w = malloc(sizeof *w);
     if (!w)
         return -1;
-    *w = (struct list_wait){cb, arg, limit};
-    struct shard_fanout *g = shard_fanout_new(n_shards, on_list, w);
-    if (!g) {
-        free(w);
-        return -1;
-    }
-    char lim[16];
-    snprintf(lim, sizeof lim, "%d", limit);
-    for (int s = 0; s < n_shards; s++) {
-        struct shard_prefix sp = shard_prefix(prefix, s);
-        char k_idx[KEY_LEN], cp[KEY_LEN], dp[KEY_LEN], lo[64];
-        snprintf(k_idx, sizeof k_idx, KEYF_IDX_STATUS, sp.s, "in_review");
-        snprintf(cp, sizeof cp, KEYF_CLAIM, sp.s, "");
-        snprintf(dp, sizeof dp, KEYF_DEC, sp.s, "");
-        shard_cursor_lower_bound(&from, s, lo, sizeof lo);
-        const char *keys[] = {k_idx};
-        const char *args[] = {lo, lim, cp, dp};
-        shard_fanout_script(g, s, rc, ready(&script_review_list), 1, keys, 4, args);
-    }
-    if (shard_fanout_sent(g) != 0) {
+    *w = (struct list_wait){cb, arg};
+    struct list_query lq = {rc, prefix};
+    struct shard_list l = {cursor, limit, REVIEW_WIDTH, "review list"};
+    if (shard_list_read(&l, list_send, &lq, on_list, w) != 0) {
         free(w);
         return -1;
     }
@@ -213,8 +195,8 @@ int queue_review_submit(struct rconn *rc, const char *prefix, const char *claim_
     snprintf(hist, sizeof hist, "received@%lld", now_secs);
     const char *keys[] = {k_claim, k_review, k_received, k_stream, k_audit, k_caudit};
     const char *args[] = {review_json, hist, audit_json, claim_id};
-    if (script_eval_async(rc, ready(&script_review_submit), queue_on_status_reply, w, 6, keys, 4,
-                          args, NULL) != 0) {
+    if (script_eval_async(rc, script_ready(&script_review_submit), queue_on_status_reply, w, 6,
+                          keys, 4, args, NULL) != 0) {
         free(w);
         return -1;
     }

@@ -300,6 +300,13 @@ void script_init(struct script *s)
         snprintf(s->sha + 2 * j, 3, "%02x", digest[j]);
 }
 
+const struct script *script_ready(struct script *s)
+{
+    if (!s->sha[0])
+        script_init(s);
+    return s;
+}
+
 void scripts_init(void)
 {
     for (size_t i = 0; i < sizeof all_scripts / sizeof *all_scripts; i++)

@@ -34,6 +34,10 @@ extern struct script script_retry_dead;
 void scripts_init(void);
 /* Computes one script's SHA-1 (for scripts defined outside scripts.c). */
 void script_init(struct script *s);
+/* The script with its SHA-1 computed on first use (script_init), for the
+ * scripts defined outside scripts.c; not thread-safe: for scripts first used
+ * on one thread (the event loop's). */
+const struct script *script_ready(struct script *s);
 
 /* EVALSHA with NOSCRIPT fallback, on the event loop. keys and args are
  * copied. Returns 0 (cb will be called once) or -1 (not sent; cb not called). */

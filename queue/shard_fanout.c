@@ -90,3 +90,15 @@ int shard_fanout_sent(struct shard_fanout *f)
     maybe_finish(f);
     return 0;
 }
+
+int shard_fanout_each(int n, shard_fanout_send_fn send, void *ctx, shard_fanout_done_fn done,
+                      void *arg)
+{
+    struct shard_fanout *f = shard_fanout_new(n, done, arg);
+    if (!f)
+        return -1;
+    for (int i = 0; i < n; i++)
+        if (send(f, i, ctx) != 0)
+            shard_fanout_not_sent(f, i);
+    return shard_fanout_sent(f);
+}

@@ -8,7 +8,8 @@
  * Use: shard_fanout_new, then for each request i send it with
  * shard_fanout_reply as callback and shard_fanout_arg(f, i) as argument
  * (shard_fanout_not_sent(f, i) when it could not be sent), then
- * shard_fanout_sent(f).
+ * shard_fanout_sent(f); or shard_fanout_each, which does all of that with
+ * one function that sends request i.
  */
 #ifndef CLAIMS_QUEUE_SHARD_FANOUT_H
 #define CLAIMS_QUEUE_SHARD_FANOUT_H
@@ -38,5 +39,16 @@ void shard_fanout_not_sent(struct shard_fanout *f, int i);
  * called exactly once (perhaps already during this call), or -1 when no
  * request was sent: then done is not called and f is freed. */
 int shard_fanout_sent(struct shard_fanout *f);
+
+/* Sends request i of f with shard_fanout_reply as callback and
+ * shard_fanout_arg(f, i) as argument; returns 0 when sent, -1 when not. */
+typedef int (*shard_fanout_send_fn)(struct shard_fanout *f, int i, void *ctx);
+
+/* A fan-out of n requests, request i sent by send(f, i, ctx) (ctx is used
+ * during this call only). Returns 0, after which done is called exactly once
+ * (perhaps already during this call), or -1 when out of memory or no request
+ * was sent: then done is not called. */
+int shard_fanout_each(int n, shard_fanout_send_fn send, void *ctx, shard_fanout_done_fn done,
+                      void *arg);
 
 #endif

@@ -7,13 +7,13 @@
 #include <stdlib.h>
 
 #include "log.h"
+#include "queue/shards.h"
 
-void shard_fanout_script(struct shard_fanout *f, int i, struct rconn *rc, const struct script *sc,
-                         int nkeys, const char *const *keys, int nargs, const char *const *args)
+int shard_fanout_script(struct shard_fanout *f, int i, struct rconn *rc, const struct script *sc,
+                        int nkeys, const char *const *keys, int nargs, const char *const *args)
 {
-    if (script_eval_async(rc, sc, shard_fanout_reply, shard_fanout_arg(f, i), nkeys, keys, nargs,
-                          args, NULL) != 0)
-        shard_fanout_not_sent(f, i);
+    return script_eval_async(rc, sc, shard_fanout_reply, shard_fanout_arg(f, i), nkeys, keys, nargs,
+                             args, NULL);
 }
 
 void queue_list_cursor(const char *text, int n_shards, struct shard_cursor *out)
@@ -100,4 +100,63 @@ struct shard_page *shard_page_read(redisReply *const *replies, int n, int width,
             log_error("%s failed: %s", what, replies[s]->str);
     free(page);
     return NULL;
+}
+
+const char *shard_page_cursor(const struct shard_page *page)
+{
+    return page->next_cursor[0] ? page->next_cursor : NULL;
+}
+
+/* A list read between sending and its answer. */
+struct list_read {
+    shard_list_done_fn done;
+    void *arg;
+    int limit, width;
+    const char *what;
+};
+
+/* What each shard's request is sent with. */
+struct list_send {
+    struct shard_cursor from;
+    char lim[16];
+    shard_list_send_fn send;
+    void *ctx;
+};
+
+/* shard_fanout_send_fn of a list read: shard s's request from its lower
+ * bound. */
+static int list_send(struct shard_fanout *f, int s, void *ctx)
+{
+    struct list_send *ls = ctx;
+    char lo[64];
+    shard_cursor_lower_bound(&ls->from, s, lo, sizeof lo);
+    return ls->send(f, s, lo, ls->lim, ls->ctx);
+}
+
+/* shard_fanout_done_fn of a list read: the merged page to the caller. */
+static void on_list_replies(redisReply *const *replies, int n_shards, void *arg)
+{
+    struct list_read r = *(struct list_read *)arg;
+    free(arg);
+    struct shard_page *page = shard_page_read(replies, n_shards, r.width, r.limit, r.what);
+    r.done(page, r.arg);
+    free(page);
+}
+
+int shard_list_read(const struct shard_list *l, shard_list_send_fn send, void *ctx,
+                    shard_list_done_fn done, void *arg)
+{
+    int n_shards = queue_shard_count();
+    struct list_send ls = {.send = send, .ctx = ctx};
+    queue_list_cursor(l->cursor, n_shards, &ls.from);
+    snprintf(ls.lim, sizeof ls.lim, "%d", l->limit);
+    struct list_read *r = malloc(sizeof *r);
+    if (!r)
+        return -1;
+    *r = (struct list_read){done, arg, l->limit, l->width, l->what};
+    if (shard_fanout_each(n_shards, list_send, &ls, on_list_replies, r) != 0) {
+        free(r);
+        return -1;
+    }
+    return 0;
 }

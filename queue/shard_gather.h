@@ -19,9 +19,10 @@
 #define SHARD_PAGE_MAX 500 /* the API's largest page (CALL_LIST_LIMIT_MAX) */
 
 /* Sends request i of a fan-out (queue/shard_fanout.h): script sc with keys
- * and args (copied), answered to the fan-out, or marked not sent. */
-void shard_fanout_script(struct shard_fanout *f, int i, struct rconn *rc, const struct script *sc,
-                         int nkeys, const char *const *keys, int nargs, const char *const *args);
+ * and args (copied), answered to the fan-out. Returns 0 when sent, -1 when
+ * not (a shard_fanout_send_fn's answer). */
+int shard_fanout_script(struct shard_fanout *f, int i, struct rconn *rc, const struct script *sc,
+                        int nkeys, const char *const *keys, int nargs, const char *const *args);
 
 /* ---- one page of a list merged over the shards ---- */
 
@@ -55,5 +56,37 @@ int shard_page_merge(redisReply *const *replies, int n, int width, int limit,
  * when out of memory. */
 struct shard_page *shard_page_read(redisReply *const *replies, int n, int width, int limit,
                                    const char *what);
+
+/* The next_cursor a list callback is given: the page's, NULL on the last
+ * page. */
+const char *shard_page_cursor(const struct shard_page *page);
+
+/* ---- a list read over every shard ---- */
+
+/* A list page's request to shard s (request s of f, sent with
+ * shard_fanout_script): lo is the shard's lower score bound
+ * (shard_cursor_lower_bound) and lim the page's limit as text. Returns 0
+ * when sent, -1 when not. */
+typedef int (*shard_list_send_fn)(struct shard_fanout *f, int s, const char *lo, const char *lim,
+                                  void *ctx);
+
+/* Called once with the merged page (freed after the call), or with NULL
+ * when an answer is missing or does not read or memory ran out. */
+typedef void (*shard_list_done_fn)(const struct shard_page *page, void *arg);
+
+/* What a list read asks every shard for. */
+struct shard_list {
+    const char *cursor; /* the API's cursor, "" the start (queue_list_cursor) */
+    int limit;          /* rows at most */
+    int width;          /* replies per row: its score and its fields */
+    const char *what;   /* the read's name in the log ("appeals list"), a literal */
+};
+
+/* One page of a list over every shard: send(f, s, lo, lim, ctx) sends each
+ * shard's request (ctx is used during this call only) and the answers are
+ * merged (shard_page_read). Returns 0, after which done is called exactly
+ * once, or -1 when nothing was sent (done is not called). */
+int shard_list_read(const struct shard_list *l, shard_list_send_fn send, void *ctx,
+                    shard_list_done_fn done, void *arg);
 
 #endif

@@ -44,13 +44,6 @@ static struct script script_queue_stats_shard = {
     "",
 };
 
-static const struct script *ready(struct script *s)
-{
-    if (!s->sha[0])
-        script_init(s);
-    return s;
-}
-
 /* A stream entry's field, NULL when absent. e: {id, {field, value, ...}}. */
 static const char *entry_field(const redisReply *e, const char *name)
 {
@@ -183,13 +176,20 @@ static void on_stats(redisReply *const *replies, int n, void *arg)
     free(dead);
 }
 
-/* Sends shard s's figures script as request s of f. */
-static int stats_send(struct rconn *rc, const char *prefix, int s, const char *day,
-                      struct shard_fanout *f)
+/* What every shard's figures request is built from. */
+struct stats_query {
+    struct rconn *rc;
+    const char *prefix;
+    const char *day;
+};
+
+/* shard_fanout_send_fn: shard s's figures script as request s of f. */
+static int stats_send(struct shard_fanout *f, int s, void *ctx)
 {
+    const struct stats_query *sq = ctx;
     char sp[SHARD_PREFIX_LEN], k_stream[KEY_LEN], k_pended[KEY_LEN], k_dead[KEY_LEN],
         k_sla[KEY_LEN], k_stats[KEY_LEN], k_review[KEY_LEN], claim_prefix[KEY_LEN];
-    snprintf(sp, sizeof sp, "%s", SHARD_PREFIX(prefix, s));
+    snprintf(sp, sizeof sp, "%s", SHARD_PREFIX(sq->prefix, s));
     snprintf(k_stream, sizeof k_stream, KEYF_STREAM, sp);
     snprintf(k_pended, sizeof k_pended, KEYF_PENDED, sp);
     snprintf(k_dead, sizeof k_dead, KEYF_DEAD, sp);
@@ -198,8 +198,8 @@ static int stats_send(struct rconn *rc, const char *prefix, int s, const char *d
     snprintf(k_review, sizeof k_review, KEYF_IDX_STATUS, sp, "in_review");
     snprintf(claim_prefix, sizeof claim_prefix, KEYF_CLAIM, sp, "");
     const char *keys[] = {k_stream, k_pended, k_dead, k_sla, k_stats, k_review};
-    const char *args[] = {day, claim_prefix, WORK_GROUP};
-    return script_eval_async(rc, ready(&script_queue_stats_shard), shard_fanout_reply,
+    const char *args[] = {sq->day, claim_prefix, WORK_GROUP};
+    return script_eval_async(sq->rc, script_ready(&script_queue_stats_shard), shard_fanout_reply,
                              shard_fanout_arg(f, s), 6, keys, 3, args, NULL);
 }
 
@@ -210,18 +210,10 @@ int queue_stats_read(struct rconn *rc, const char *prefix, int today, queue_stat
         return -1;
     w->cb = cb;
     w->arg = arg;
-    int n = queue_shard_count();
-    struct shard_fanout *f = shard_fanout_new(n, on_stats, w);
-    if (!f) {
-        free(w);
-        return -1;
-    }
     char day[16];
     snprintf(day, sizeof day, "%d", today);
-    for (int s = 0; s < n; s++)
-        if (stats_send(rc, prefix, s, day, f) != 0)
-            shard_fanout_not_sent(f, s);
-    if (shard_fanout_sent(f) != 0) {
+    struct stats_query sq = {rc, prefix, day};
+    if (shard_fanout_each(queue_shard_count(), stats_send, &sq, on_stats, w) != 0) {
         free(w);
         return -1;
     }
