@@ -344,14 +344,7 @@ int queue_get_audit(struct rconn *rc, const char *prefix, const char *claim_id, 
  * "" when it is gone. */
 static enum queue_status supplied_status(const redisReply *reply)
 {
-    if (!reply || reply->type != REDIS_REPLY_STRING) {
-        if (reply && reply->type == REDIS_REPLY_ERROR)
-            log_error("information supply failed: %s", reply->str);
-        return QUEUE_UNAVAILABLE;
-    }
-    if (strcmp(reply->str, "ok") == 0)
-        return QUEUE_OK;
-    return reply->str[0] ? QUEUE_CONFLICT : QUEUE_NOT_FOUND;
+    return queue_ok_or_state(reply, "information supply");
 }
 
 int queue_supply(struct rconn *rc, const char *prefix, const char *claim_id,

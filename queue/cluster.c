@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "log.h"
+#include "queue/cluster_tx.h"
 
 /* ---- slots ---- */
 
@@ -717,33 +718,18 @@ static int command_new(struct cluster *cl, int slot, bool acked, rconn_reply_cb 
 {
     if (slot < 0 || slot >= CLUSTER_SLOTS || argc < 1)
         return -1;
-    /* One allocation: the pointers, the lengths, then the bytes. */
-    size_t bytes = 0;
-    for (int i = 0; i < argc; i++)
-        bytes += argvlen[i] + 1;
-    size_t head = (size_t)argc * (sizeof(char *) + sizeof(size_t));
-    char *block = malloc(head + bytes);
     struct ccmd *c = calloc(1, sizeof *c);
-    if (!block || !c) {
-        free(block);
+    if (!c)
+        return -1;
+    if (resp_argv_copy(argc, argv, argvlen, &c->argv, &c->argvlen) != 0) {
         free(c);
         return -1;
     }
     c->timer = evtimer_new(cl->base, on_ccmd_timer, c);
     if (!c->timer) {
-        free(block);
+        free(c->argv);
         free(c);
         return -1;
-    }
-    c->argv = (char **)block;
-    c->argvlen = (size_t *)(block + (size_t)argc * sizeof(char *));
-    char *p = block + head;
-    for (int i = 0; i < argc; i++) {
-        memcpy(p, argv[i], argvlen[i]);
-        p[argvlen[i]] = '\0';
-        c->argv[i] = p;
-        c->argvlen[i] = argvlen[i];
-        p += argvlen[i] + 1;
     }
     c->cl = cl;
     c->cb = cb;

@@ -127,6 +127,32 @@ static redisReply *read_reply(const char *text, size_t len)
     return reply;
 }
 
+int resp_argv_copy(int argc, const char *const *argv, const size_t *argvlen, char ***out_argv,
+                   size_t **out_lens)
+{
+    /* The pointers, the lengths, then the bytes. */
+    size_t bytes = 0;
+    for (int i = 0; i < argc; i++)
+        bytes += argvlen[i] + 1;
+    size_t head = (size_t)argc * (sizeof(char *) + sizeof(size_t));
+    char *block = malloc(head + bytes);
+    if (!block)
+        return -1;
+    char **copy = (char **)block;
+    size_t *lens = (size_t *)(block + (size_t)argc * sizeof(char *));
+    char *p = block + head;
+    for (int i = 0; i < argc; i++) {
+        memcpy(p, argv[i], argvlen[i]);
+        p[argvlen[i]] = '\0';
+        copy[i] = p;
+        lens[i] = argvlen[i];
+        p += argvlen[i] + 1;
+    }
+    *out_argv = copy;
+    *out_lens = lens;
+    return 0;
+}
+
 redisReply *resp_copy(const redisReply *r)
 {
     struct resp_buf b = {0};
@@ -136,10 +162,12 @@ redisReply *resp_copy(const redisReply *r)
     return copy;
 }
 
-redisReply *resp_status(const char *text)
+/* A one-line reply: kind "+" (status) or "-" (error) and its text; NULL
+ * when out of memory. */
+static redisReply *resp_line(const char *kind, const char *text)
 {
     struct resp_buf b = {0};
-    sb_add(&b, "+", 1);
+    sb_add(&b, kind, 1);
     sb_add(&b, text, strlen(text));
     sb_add(&b, "\r\n", 2);
     redisReply *r = b.failed ? NULL : read_reply(b.s, b.len);
@@ -147,15 +175,14 @@ redisReply *resp_status(const char *text)
     return r;
 }
 
+redisReply *resp_status(const char *text)
+{
+    return resp_line("+", text);
+}
+
 redisReply *resp_error(const char *text)
 {
-    struct resp_buf b = {0};
-    sb_add(&b, "-", 1);
-    sb_add(&b, text, strlen(text));
-    sb_add(&b, "\r\n", 2);
-    redisReply *r = b.failed ? NULL : read_reply(b.s, b.len);
-    free(b.s);
-    return r;
+    return resp_line("-", text);
 }
 
 void resp_buf_array(struct resp_buf *b, size_t n)
@@ -201,24 +228,11 @@ void cluster_tx_add(struct cluster_tx *tx, int argc, const char *const *argv, co
         tx->failed = true;
         return;
     }
-    size_t bytes = 0;
-    for (int i = 0; i < argc; i++)
-        bytes += argvlen[i] + 1;
-    size_t head = (size_t)argc * (sizeof(char *) + sizeof(size_t));
-    char *block = malloc(head + bytes);
-    if (!block) {
+    char **av;
+    size_t *al;
+    if (resp_argv_copy(argc, argv, argvlen, &av, &al) != 0) {
         tx->failed = true;
         return;
-    }
-    char **av = (char **)block;
-    size_t *al = (size_t *)(block + (size_t)argc * sizeof(char *));
-    char *p = block + head;
-    for (int i = 0; i < argc; i++) {
-        memcpy(p, argv[i], argvlen[i]);
-        p[argvlen[i]] = '\0';
-        av[i] = p;
-        al[i] = argvlen[i];
-        p += argvlen[i] + 1;
     }
     tx->argc[tx->n] = argc;
     tx->argv[tx->n] = av;

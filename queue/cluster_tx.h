@@ -31,6 +31,12 @@
  * caller. Returns 0, or -1 when cmd is not a command or out of memory. */
 int resp_split(const char *cmd, size_t len, int *argc, const char ***argv, size_t **argvlen);
 
+/* A copy of argc arguments in one allocation: (*argv)[i] holds argvlen[i]
+ * bytes and a NUL, (*lens)[i] their length; free(*argv) frees it all.
+ * Returns 0, or -1 when out of memory. */
+int resp_argv_copy(int argc, const char *const *argv, const size_t *argvlen, char ***out_argv,
+                   size_t **out_lens);
+
 /* A deep copy of a reply (freeReplyObject frees it); NULL when out of
  * memory. */
 redisReply *resp_copy(const redisReply *r);

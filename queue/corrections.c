@@ -194,11 +194,27 @@ static int send_correction(struct rconn *rc, struct script *s, int nkeys, const 
     return 0;
 }
 
+/* What both claim corrections (void, replace in place) pass on the claim's
+ * shard: the status index, fingerprint and family version key prefixes,
+ * and now in unix seconds. */
+struct correction_common {
+    char idx[KEY_LEN], fp[KEY_LEN], ver[KEY_LEN], now[24];
+};
+
+static void correction_common(const struct shard_prefix *sp, long long now_secs,
+                              struct correction_common *out)
+{
+    snprintf(out->idx, sizeof out->idx, KEYF_IDX_STATUS, sp->s, "");
+    snprintf(out->fp, sizeof out->fp, KEYF_FP, sp->s, "");
+    snprintf(out->ver, sizeof out->ver, KEYF_FAMVER, sp->s, "");
+    snprintf(out->now, sizeof out->now, "%lld", now_secs);
+}
+
 int queue_void_claim(struct rconn *rc, const char *prefix, const char *claim_id, const char *reason,
                      const char *voided_at, long long now_secs, const char *audit_json,
                      queue_correction_cb cb, void *arg)
 {
-    char k[11][KEY_LEN], idx[KEY_LEN], fp[KEY_LEN], ver[KEY_LEN], now[24], appeal[KEY_LEN];
+    char k[11][KEY_LEN], appeal[KEY_LEN];
     /* Every key on the claim's shard: its family's, its appeal's. */
     struct shard_prefix sp = shard_prefix(prefix, queue_shard_of_claim(claim_id));
     snprintf(k[0], KEY_LEN, KEYF_CLAIM, sp.s, claim_id);
@@ -213,14 +229,13 @@ int queue_void_claim(struct rconn *rc, const char *prefix, const char *claim_id,
     snprintf(k[9], KEY_LEN, KEYF_REMIT_INFO, sp.s);
     snprintf(k[10], KEY_LEN, KEYF_APPEALS_OPEN, sp.s);
     snprintf(appeal, sizeof appeal, KEYF_APPEAL, sp.s, "");
-    snprintf(idx, sizeof idx, KEYF_IDX_STATUS, sp.s, "");
-    snprintf(fp, sizeof fp, KEYF_FP, sp.s, "");
-    snprintf(ver, sizeof ver, KEYF_FAMVER, sp.s, "");
-    snprintf(now, sizeof now, "%lld", now_secs);
+    struct correction_common c;
+    correction_common(&sp, now_secs, &c);
     const char *keys[11];
     for (int i = 0; i < 11; i++)
         keys[i] = k[i];
-    const char *args[] = {claim_id, reason, now, audit_json, idx, fp, ver, voided_at, appeal};
+    const char *args[] = {claim_id, reason, c.now,     audit_json, c.idx,
+                          c.fp,     c.ver,  voided_at, appeal};
     return send_correction(rc, &script_void, 11, keys, 9, args, cb, arg);
 }
 
@@ -229,7 +244,7 @@ int queue_replace_in_place(struct rconn *rc, const char *prefix, const char *cla
                            const char *years, long long now_secs, const char *audit_json,
                            queue_correction_cb cb, void *arg)
 {
-    char k[9][KEY_LEN], idx[KEY_LEN], fp[KEY_LEN], ver[KEY_LEN], now[24];
+    char k[9][KEY_LEN];
     struct shard_prefix sp = shard_prefix(prefix, queue_shard_of_claim(claim_id));
     snprintf(k[0], KEY_LEN, KEYF_CLAIM, sp.s, claim_id);
     snprintf(k[1], KEY_LEN, KEYF_BODY, sp.s, claim_id);
@@ -240,15 +255,13 @@ int queue_replace_in_place(struct rconn *rc, const char *prefix, const char *cla
     snprintf(k[6], KEY_LEN, KEYF_CLAIM_AUDIT, sp.s, claim_id);
     snprintf(k[7], KEY_LEN, KEYF_EVENTS, sp.s);
     snprintf(k[8], KEY_LEN, KEYF_IDX_STATUS, sp.s, "received");
-    snprintf(idx, sizeof idx, KEYF_IDX_STATUS, sp.s, "");
-    snprintf(fp, sizeof fp, KEYF_FP, sp.s, "");
-    snprintf(ver, sizeof ver, KEYF_FAMVER, sp.s, "");
-    snprintf(now, sizeof now, "%lld", now_secs);
+    struct correction_common c;
+    correction_common(&sp, now_secs, &c);
     const char *keys[9];
     for (int i = 0; i < 9; i++)
         keys[i] = k[i];
-    const char *args[] = {claim_id, submission_json, type, years, now, audit_json, idx, fp,
-                          ver,      member_id};
+    const char *args[] = {claim_id,   submission_json, type, years, c.now,
+                          audit_json, c.idx,           c.fp, c.ver, member_id};
     return send_correction(rc, &script_replace_in_place, 9, keys, 10, args, cb, arg);
 }
 

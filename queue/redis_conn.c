@@ -125,6 +125,34 @@ redisContext *redis_connect_blocking(const struct redis_address *addr, int timeo
     return c;
 }
 
+redisAsyncContext *redis_connect_async(struct event_base *base, const struct redis_address *addr,
+                                       void *data,
+                                       void (*on_connect)(const redisAsyncContext *, int),
+                                       void (*on_disconnect)(const redisAsyncContext *, int),
+                                       const char *who)
+{
+    redisAsyncContext *ac = addr->is_unix ? redisAsyncConnectUnix(addr->path)
+                                          : redisAsyncConnect(addr->host, addr->port);
+    if (!ac || ac->err) {
+        log_warn("%s: connect failed: %s", who, ac ? ac->errstr : "out of memory");
+        if (ac)
+            redisAsyncFree(ac);
+        return NULL;
+    }
+    ac->data = data;
+    redisLibeventAttach(ac, base);
+    redisAsyncSetConnectCallback(ac, on_connect);
+    redisAsyncSetDisconnectCallback(ac, on_disconnect);
+    return ac;
+}
+
+void redis_backoff_arm(struct event *retry_ev, int *backoff_ms)
+{
+    struct timeval tv = {*backoff_ms / 1000, (*backoff_ms % 1000) * 1000};
+    evtimer_add(retry_ev, &tv);
+    *backoff_ms = *backoff_ms * 2 > 2000 ? 2000 : *backoff_ms * 2;
+}
+
 void redis_close_blocking(redisContext *c)
 {
     if (c)
@@ -181,9 +209,7 @@ static void schedule_reconnect(struct rconn *rc)
 {
     if (rc->closing)
         return;
-    struct timeval tv = {rc->backoff_ms / 1000, (rc->backoff_ms % 1000) * 1000};
-    evtimer_add(rc->retry_ev, &tv);
-    rc->backoff_ms = rc->backoff_ms * 2 > 2000 ? 2000 : rc->backoff_ms * 2;
+    redis_backoff_arm(rc->retry_ev, &rc->backoff_ms);
 }
 
 /* Drops the current context: pending commands are answered with NULL. */
@@ -211,6 +237,16 @@ static void on_reset(evutil_socket_t fd, short what, void *arg)
     schedule_reconnect(rc);
 }
 
+/* The connection is ready for commands (connected, its database selected). */
+static void mark_connected(struct rconn *rc)
+{
+    rc->connected = true;
+    rc->backoff_ms = 100;
+    log_info("redis: connected");
+    if (rc->ready_cb)
+        rc->ready_cb(rc, rc->ready_arg);
+}
+
 static void on_select(redisAsyncContext *ac, void *r, void *privdata)
 {
     (void)privdata;
@@ -223,11 +259,7 @@ static void on_select(redisAsyncContext *ac, void *r, void *privdata)
         event_active(rc->reset_ev, 0, 0);
         return;
     }
-    rc->connected = true;
-    rc->backoff_ms = 100;
-    log_info("redis: connected");
-    if (rc->ready_cb)
-        rc->ready_cb(rc, rc->ready_arg);
+    mark_connected(rc);
 }
 
 static void on_connect(const redisAsyncContext *cac, int status)
@@ -247,11 +279,7 @@ static void on_connect(const redisAsyncContext *cac, int status)
         redisAsyncCommand(ac, on_select, NULL, "SELECT %d", rc->addr.db);
         return;
     }
-    rc->connected = true;
-    rc->backoff_ms = 100;
-    log_info("redis: connected");
-    if (rc->ready_cb)
-        rc->ready_cb(rc, rc->ready_arg);
+    mark_connected(rc);
 }
 
 static void on_disconnect(const redisAsyncContext *cac, int status)
@@ -281,20 +309,13 @@ static void on_connect_deadline(evutil_socket_t fd, short what, void *arg)
 
 static void start_connect(struct rconn *rc)
 {
-    redisAsyncContext *ac = rc->addr.is_unix ? redisAsyncConnectUnix(rc->addr.path)
-                                             : redisAsyncConnect(rc->addr.host, rc->addr.port);
-    if (!ac || ac->err) {
-        log_warn("redis: connect failed: %s", ac ? ac->errstr : "out of memory");
-        if (ac)
-            redisAsyncFree(ac);
+    redisAsyncContext *ac =
+        redis_connect_async(rc->base, &rc->addr, rc, on_connect, on_disconnect, "redis");
+    if (!ac) {
         schedule_reconnect(rc);
         return;
     }
-    ac->data = rc;
     rc->ctx = ac;
-    redisLibeventAttach(ac, rc->base);
-    redisAsyncSetConnectCallback(ac, on_connect);
-    redisAsyncSetDisconnectCallback(ac, on_disconnect);
     struct timeval tv = {rc->timeout_ms / 1000, (rc->timeout_ms % 1000) * 1000};
     evtimer_add(rc->connect_ev, &tv);
 }

@@ -18,7 +18,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct event;
 struct event_base;
+struct redisAsyncContext;
 
 #define REDIS_ADDR_LEN 1024
 #define REDIS_MAX_SEEDS 16
@@ -65,6 +67,20 @@ redisContext *redis_connect_blocking(const struct redis_address *addr, int timeo
 
 /* Closes a connection of redis_connect_blocking (NULL is fine). */
 void redis_close_blocking(redisContext *c);
+
+/* Starts an asynchronous connect to addr (its unix path, or host and port)
+ * attached to base, the context carrying data and the two callbacks; NULL,
+ * with "<who>: connect failed: <why>" logged, when it cannot start. For the
+ * reconnecting connections of queue/ (struct rconn, queue/token_sub.h). */
+struct redisAsyncContext *
+redis_connect_async(struct event_base *base, const struct redis_address *addr, void *data,
+                    void (*on_connect)(const struct redisAsyncContext *, int),
+                    void (*on_disconnect)(const struct redisAsyncContext *, int), const char *who);
+
+/* Arms retry_ev for *backoff_ms, then doubles *backoff_ms up to 2 s: the
+ * wait before an asynchronous connection's next try (0.1 s doubling to 2 s;
+ * the caller sets 100 again once connected). */
+void redis_backoff_arm(struct event *retry_ev, int *backoff_ms);
 
 /* Whether Redis at addr answers PONG within timeout_ms on a fresh blocking
  * connection (a Redis still loading its AOF answers an error: false). */

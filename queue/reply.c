@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
+
 struct queue_status_wait {
     queue_reply_status_fn classify;
     queue_status_cb cb;
@@ -67,4 +69,16 @@ void queue_reply_strings(const redisReply *const *replies, size_t n, const char 
     for (size_t j = 0; j < n; j++)
         if (fields[j])
             *fields[j] = replies[j]->type == REDIS_REPLY_STRING ? replies[j]->str : NULL;
+}
+
+enum queue_status queue_ok_or_state(const redisReply *reply, const char *what)
+{
+    if (!reply || reply->type != REDIS_REPLY_STRING) {
+        if (reply && reply->type == REDIS_REPLY_ERROR)
+            log_error("%s failed: %s", what, reply->str);
+        return QUEUE_UNAVAILABLE;
+    }
+    if (strcmp(reply->str, "ok") == 0)
+        return QUEUE_OK;
+    return reply->str[0] ? QUEUE_CONFLICT : QUEUE_NOT_FOUND;
 }

@@ -43,6 +43,12 @@ void queue_ignore_reply(redisReply *reply, void *arg);
  * string field. */
 const char *queue_reply_field(const redisReply *pairs, const char *name);
 
+/* The status of a script's answer "ok" (QUEUE_OK), a record's status when
+ * it is not in the state the call needs (QUEUE_CONFLICT) or "" when the
+ * record is gone (QUEUE_NOT_FOUND); otherwise QUEUE_UNAVAILABLE, a Redis
+ * error logged as "<what> failed: <error>". */
+enum queue_status queue_ok_or_state(const redisReply *reply, const char *what);
+
 /* Points *fields[j] at the text of replies[j] for j < n, NULL where that
  * reply is no string; a NULL fields[j] is skipped. */
 void queue_reply_strings(const redisReply *const *replies, size_t n, const char **const *fields);

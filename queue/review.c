@@ -165,14 +165,7 @@ int queue_review_list(struct rconn *rc, const char *prefix, const char *cursor, 
  * review, or "" when it is gone. */
 static enum queue_status submitted_status(const redisReply *reply)
 {
-    if (!reply || reply->type != REDIS_REPLY_STRING) {
-        if (reply && reply->type == REDIS_REPLY_ERROR)
-            log_error("review submit failed: %s", reply->str);
-        return QUEUE_UNAVAILABLE;
-    }
-    if (strcmp(reply->str, "ok") == 0)
-        return QUEUE_OK;
-    return reply->str[0] ? QUEUE_CONFLICT : QUEUE_NOT_FOUND;
+    return queue_ok_or_state(reply, "review submit");
 }
 
 int queue_review_submit(struct rconn *rc, const char *prefix, const char *claim_id,

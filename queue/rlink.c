@@ -192,23 +192,8 @@ static void run_tx(struct rlink *l)
 static int copy_args(struct pending_cmd *p, int argc, const char *const *argv,
                      const size_t *argvlen)
 {
-    size_t bytes = 0;
-    for (int i = 0; i < argc; i++)
-        bytes += argvlen[i] + 1;
-    size_t head = (size_t)argc * (sizeof(char *) + sizeof(size_t));
-    char *block = malloc(head + bytes);
-    if (!block)
+    if (resp_argv_copy(argc, argv, argvlen, &p->argv, &p->argvlen) != 0)
         return -1;
-    p->argv = (char **)block;
-    p->argvlen = (size_t *)(block + (size_t)argc * sizeof(char *));
-    char *s = block + head;
-    for (int i = 0; i < argc; i++) {
-        memcpy(s, argv[i], argvlen[i]);
-        s[argvlen[i]] = '\0';
-        p->argv[i] = s;
-        p->argvlen[i] = argvlen[i];
-        s += argvlen[i] + 1;
-    }
     p->argc = argc;
     return 0;
 }

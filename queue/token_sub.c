@@ -1,7 +1,6 @@
 #include "token_sub.h"
 
 #include <event2/event.h>
-#include <hiredis/adapters/libevent.h>
 #include <hiredis/async.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,9 +45,7 @@ static void schedule_reconnect(struct token_sub *ts)
 {
     if (ts->closing)
         return;
-    struct timeval tv = {ts->backoff_ms / 1000, (ts->backoff_ms % 1000) * 1000};
-    evtimer_add(ts->retry_ev, &tv);
-    ts->backoff_ms = ts->backoff_ms * 2 > 2000 ? 2000 : ts->backoff_ms * 2;
+    redis_backoff_arm(ts->retry_ev, &ts->backoff_ms);
 }
 
 /* The subscription is gone or never came: stop using the cache. */
@@ -234,20 +231,13 @@ static void start_connect(struct token_sub *ts)
         snprintf(ts->addr.host, sizeof ts->addr.host, "%s", ep.host);
         ts->addr.port = ep.port;
     }
-    redisAsyncContext *ac = ts->addr.is_unix ? redisAsyncConnectUnix(ts->addr.path)
-                                             : redisAsyncConnect(ts->addr.host, ts->addr.port);
-    if (!ac || ac->err) {
-        log_warn("token revocations: connect failed: %s", ac ? ac->errstr : "out of memory");
-        if (ac)
-            redisAsyncFree(ac);
+    redisAsyncContext *ac = redis_connect_async(ts->base, &ts->addr, ts, on_connect, on_disconnect,
+                                                "token revocations");
+    if (!ac) {
         schedule_reconnect(ts);
         return;
     }
-    ac->data = ts;
     ts->ctx = ac;
-    redisLibeventAttach(ac, ts->base);
-    redisAsyncSetConnectCallback(ac, on_connect);
-    redisAsyncSetDisconnectCallback(ac, on_disconnect);
     struct timeval tv = {ts->timeout_ms / 1000, (ts->timeout_ms % 1000) * 1000};
     evtimer_add(ts->connect_ev, &tv);
 }
