@@ -14,6 +14,7 @@
 #include "queue/redis_conn.h"
 #include "queue/reply.h"
 #include "queue/scripts.h"
+#include "queue/shard_fanout.h"
 
 /* Subscriptions, deliveries, their due set, logs and dead lists: one set of
  * keys for the whole data set, on shard 0 (docs/operations.md "Redis
@@ -497,13 +498,6 @@ struct fan_event {
     char *event, *claim_id, *status;
 };
 
-struct fan_run;
-
-struct fan_shard {
-    struct fan_run *run;
-    int shard;
-};
-
 struct fan_run {
     struct rconn *rc;
     char *prefix, *consumer;
@@ -516,7 +510,6 @@ struct fan_run {
     struct fan_event *ev;
     size_t n_ev, cap_ev;
     long long made;
-    struct fan_shard shard[]; /* n_shards: each request's callback argument */
 };
 
 static void fan_run_free(struct fan_run *r)
@@ -585,10 +578,9 @@ static int fan_add(struct fan_run *r, int s, const redisReply *row)
 
 static void fan_put(struct fan_run *r);
 
-static void on_fan_read(redisReply *reply, void *arg)
+/* Shard s's step 1 answer. */
+static void fan_read_one(struct fan_run *r, int s, const redisReply *reply)
 {
-    struct fan_shard *fs = arg;
-    struct fan_run *r = fs->run;
     if (!reply) {
         fan_fail(r, NULL);
     } else if (reply->type == REDIS_REPLY_ERROR) {
@@ -598,15 +590,22 @@ static void on_fan_read(redisReply *reply, void *arg)
             fan_fail(r, reply->str);
     } else if (reply->type == REDIS_REPLY_ARRAY) {
         for (size_t i = 0; i < reply->elements; i++)
-            if (fan_add(r, fs->shard, reply->element[i]) != 0) {
+            if (fan_add(r, s, reply->element[i]) != 0) {
                 fan_fail(r, "out of memory");
                 break;
             }
     } else {
         fan_fail(r, NULL);
     }
-    if (--r->waiting == 0)
-        fan_put(r);
+}
+
+/* shard_fanout_done_fn of step 1: every shard's events, then step 2. */
+static void on_fan_read(redisReply *const *replies, int n_shards, void *arg)
+{
+    struct fan_run *r = arg;
+    for (int s = 0; s < n_shards; s++)
+        fan_read_one(r, s, replies[s]);
+    fan_put(r);
 }
 
 static void on_fan_acked(redisReply *reply, void *arg)
@@ -706,7 +705,7 @@ static struct fan_run *fan_run_new(struct rconn *rc, const char *prefix, const c
                                    int max_events, int64_t now_ms, queue_fanout_cb cb, void *arg)
 {
     int n = queue_shard_count();
-    struct fan_run *r = calloc(1, sizeof *r + (size_t)n * sizeof r->shard[0]);
+    struct fan_run *r = calloc(1, sizeof *r);
     if (!r)
         return NULL;
     r->rc = rc;
@@ -717,13 +716,24 @@ static struct fan_run *fan_run_new(struct rconn *rc, const char *prefix, const c
     r->n_shards = n;
     snprintf(r->now_text, sizeof r->now_text, "%" PRId64, now_ms);
     snprintf(r->count, sizeof r->count, "%d", max_events);
-    for (int s = 0; s < n; s++)
-        r->shard[s] = (struct fan_shard){r, s};
     if (!r->prefix || !r->consumer) {
         fan_run_free(r);
         return NULL;
     }
     return r;
+}
+
+/* shard_fanout_send_fn of step 1: shard s's stream read. */
+static int fan_read_send(struct shard_fanout *f, int s, void *ctx)
+{
+    const struct fan_run *r = ctx;
+    char k_events[KEY_LEN];
+    snprintf(k_events, sizeof k_events, KEYF_EVENTS, SHARD_PREFIX(r->prefix, s));
+    const char *keys[] = {k_events};
+    const char *args[] = {EVENTS_GROUP, r->consumer, r->count,
+                          CLAIMS_STR(WEBHOOK_FANOUT_RECLAIM_MS)};
+    return script_eval_async(r->rc, &script_wh_read, shard_fanout_reply, shard_fanout_arg(f, s), 1,
+                             keys, 4, args, NULL);
 }
 
 int queue_webhook_fanout(struct rconn *rc, const char *prefix, const char *consumer, int max_events,
@@ -732,25 +742,10 @@ int queue_webhook_fanout(struct rconn *rc, const char *prefix, const char *consu
     struct fan_run *r = fan_run_new(rc, prefix, consumer, max_events, now_ms, cb, arg);
     if (!r)
         return -1;
-    r->waiting = 1; /* held until every shard's read is sent */
-    for (int s = 0; s < r->n_shards; s++) {
-        char k_events[KEY_LEN];
-        snprintf(k_events, sizeof k_events, KEYF_EVENTS, SHARD_PREFIX(prefix, s));
-        const char *keys[] = {k_events};
-        const char *args[] = {EVENTS_GROUP, r->consumer, r->count,
-                              CLAIMS_STR(WEBHOOK_FANOUT_RECLAIM_MS)};
-        if (script_eval_async(rc, &script_wh_read, on_fan_read, &r->shard[s], 1, keys, 4, args,
-                              NULL) == 0) {
-            r->waiting++;
-        } else if (s == 0) {
-            fan_run_free(r); /* nothing sent: no callback */
-            return -1;
-        } else {
-            fan_fail(r, NULL);
-        }
+    if (shard_fanout_each(r->n_shards, fan_read_send, r, on_fan_read, r) != 0) {
+        fan_run_free(r); /* nothing sent: no callback */
+        return -1;
     }
-    if (--r->waiting == 0)
-        fan_put(r);
     return 0;
 }
 
@@ -758,61 +753,57 @@ int queue_webhook_fanout(struct rconn *rc, const char *prefix, const char *consu
 struct group_run {
     queue_status_cb cb;
     void *arg;
-    int waiting;
-    bool failed;
-    struct group_shard {
-        struct group_run *g;
-        int shard;
-    } shard[]; /* n: each request's callback argument */
 };
 
-static void on_group_made(redisReply *reply, void *arg)
+/* shard_fanout_done_fn: QUEUE_OK when every shard has the group. */
+static void on_groups_made(redisReply *const *replies, int n_shards, void *arg)
 {
-    struct group_shard *fs = arg;
-    struct group_run *g = fs->g;
-    if (!reply) {
-        g->failed = true;
-    } else if (reply->type == REDIS_REPLY_STATUS) {
-        if (queue_shard_count() == 1)
-            log_info("events consumer group \"%s\" created", EVENTS_GROUP);
-        else
-            log_info("events consumer group \"%s\" created on shard %d", EVENTS_GROUP, fs->shard);
-    } else if (reply->type == REDIS_REPLY_ERROR && strncmp(reply->str, "BUSYGROUP", 9) != 0) {
-        log_warn("events consumer group not created: %s", reply->str);
-        g->failed = true;
-    } /* BUSYGROUP: another process made it meanwhile */
-    if (--g->waiting == 0) {
-        g->cb(g->failed ? QUEUE_UNAVAILABLE : QUEUE_OK, g->arg);
-        free(g);
+    struct group_run g = *(struct group_run *)arg;
+    free(arg);
+    bool failed = false;
+    for (int s = 0; s < n_shards; s++) {
+        const redisReply *reply = replies[s];
+        if (!reply) {
+            failed = true;
+        } else if (reply->type == REDIS_REPLY_STATUS) {
+            if (n_shards == 1)
+                log_info("events consumer group \"%s\" created", EVENTS_GROUP);
+            else
+                log_info("events consumer group \"%s\" created on shard %d", EVENTS_GROUP, s);
+        } else if (reply->type == REDIS_REPLY_ERROR && strncmp(reply->str, "BUSYGROUP", 9) != 0) {
+            log_warn("events consumer group not created: %s", reply->str);
+            failed = true;
+        } /* BUSYGROUP: another process made it meanwhile */
     }
+    g.cb(failed ? QUEUE_UNAVAILABLE : QUEUE_OK, g.arg);
+}
+
+/* Where every shard's XGROUP CREATE goes. */
+struct group_query {
+    struct rconn *rc;
+    const char *prefix;
+};
+
+/* shard_fanout_send_fn: shard s's XGROUP CREATE. */
+static int group_send(struct shard_fanout *f, int s, void *ctx)
+{
+    const struct group_query *q = ctx;
+    char k_events[KEY_LEN];
+    snprintf(k_events, sizeof k_events, KEYF_EVENTS, SHARD_PREFIX(q->prefix, s));
+    return rconn_command(q->rc, shard_fanout_reply, shard_fanout_arg(f, s),
+                         "XGROUP CREATE %s %s 0 MKSTREAM", k_events, EVENTS_GROUP);
 }
 
 int queue_events_group_create(struct rconn *rc, const char *prefix, queue_status_cb cb, void *arg)
 {
-    int n = queue_shard_count();
-    struct group_run *g = calloc(1, sizeof *g + (size_t)n * sizeof g->shard[0]);
+    struct group_run *g = malloc(sizeof *g);
     if (!g)
         return -1;
-    g->cb = cb;
-    g->arg = arg;
-    g->waiting = 1; /* held until every shard's request is sent */
-    for (int s = 0; s < n; s++) {
-        g->shard[s] = (struct group_shard){g, s};
-        char k_events[KEY_LEN];
-        snprintf(k_events, sizeof k_events, KEYF_EVENTS, SHARD_PREFIX(prefix, s));
-        if (rconn_command(rc, on_group_made, &g->shard[s], "XGROUP CREATE %s %s 0 MKSTREAM",
-                          k_events, EVENTS_GROUP) == 0) {
-            g->waiting++;
-        } else if (s == 0) {
-            free(g);
-            return -1;
-        } else {
-            g->failed = true;
-        }
-    }
-    if (--g->waiting == 0) {
-        g->cb(g->failed ? QUEUE_UNAVAILABLE : QUEUE_OK, g->arg);
+    *g = (struct group_run){cb, arg};
+    struct group_query q = {rc, prefix};
+    if (shard_fanout_each(queue_shard_count(), group_send, &q, on_groups_made, g) != 0) {
         free(g);
+        return -1;
     }
     return 0;
 }

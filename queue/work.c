@@ -14,6 +14,7 @@
 #include "queue/shards.h"
 #include "queue/reply.h"
 #include "queue/scripts.h"
+#include "queue/shard_fanout.h"
 
 #define WORK_BLOCK_MS 1000 /* the read's own wait allowed for by the connection's timeout */
 
@@ -991,28 +992,45 @@ int queue_recover_stalled(struct work_conn *wc, int idle_ms, int max_deliveries,
 struct expire_call {
     work_expired_cb done;
     void *arg;
-    int waiting;        /* shards not answered yet */
-    long long requeued; /* their sum so far; -1 once one failed */
 };
 
-/* Counts one answer (n requeued, -1 failed); the caller hears once every
- * shard answered. */
-static void expire_answered(struct expire_call *call, long long n)
+/* shard_fanout_done_fn: the shards' expire_pended answers, summed; -1 once
+ * one failed. */
+static void on_expired(redisReply *const *replies, int n_shards, void *arg)
 {
-    if (n < 0)
-        call->requeued = -1;
-    else if (call->requeued >= 0)
-        call->requeued += n;
-    if (--call->waiting > 0)
-        return;
-    call->done(call->requeued, call->arg);
-    free(call);
+    struct expire_call call = *(struct expire_call *)arg;
+    free(arg);
+    long long requeued = 0;
+    for (int s = 0; s < n_shards && requeued >= 0; s++) {
+        const redisReply *r = replies[s];
+        if (!r || r->type != REDIS_REPLY_INTEGER || r->integer < 0)
+            requeued = -1;
+        else
+            requeued += r->integer;
+    }
+    call.done(requeued, call.arg);
 }
 
-/* One shard's expire_pended answer. */
-static void on_expired(redisReply *reply, void *arg)
+/* What every shard's expire_pended request is built from. */
+struct expire_query {
+    struct rconn *rc;
+    const char *key_prefix;
+    const char *today, *max;
+};
+
+/* shard_fanout_send_fn: shard s's expire_pended. */
+static int expire_send(struct shard_fanout *f, int shard, void *ctx)
 {
-    expire_answered(arg, reply && reply->type == REDIS_REPLY_INTEGER ? reply->integer : -1);
+    const struct expire_query *q = ctx;
+    struct shard_prefix sp = shard_prefix(q->key_prefix, shard);
+    char k_pended[KEY_LEN], k_stream[KEY_LEN], claim_prefix[KEY_LEN];
+    snprintf(k_pended, sizeof k_pended, KEYF_PENDED, sp.s);
+    snprintf(k_stream, sizeof k_stream, KEYF_STREAM, sp.s);
+    snprintf(claim_prefix, sizeof claim_prefix, KEYF_CLAIM, sp.s, "");
+    const char *keys[] = {k_pended, k_stream};
+    const char *args[] = {q->today, claim_prefix, q->max};
+    return script_eval_async(q->rc, &script_expire_pended, shard_fanout_reply,
+                             shard_fanout_arg(f, shard), 2, keys, 3, args, NULL);
 }
 
 int queue_expire_pended(struct rconn *rc, const char *key_prefix, int today_day, int max,
@@ -1021,35 +1039,14 @@ int queue_expire_pended(struct rconn *rc, const char *key_prefix, int today_day,
     struct expire_call *call = malloc(sizeof *call);
     if (!call)
         return -1;
-    int n_shards = queue_shard_count();
-    /* One more than the scripts sent, so that no answer finishes the call
-     * before every script is sent. */
-    *call = (struct expire_call){done, arg, 1, 0};
+    *call = (struct expire_call){done, arg};
     char today[16], n[16];
     snprintf(today, sizeof today, "%d", today_day);
     snprintf(n, sizeof n, "%d", max);
-    int sent = 0;
-    for (int shard = 0; shard < n_shards; shard++) {
-        struct shard_prefix sp = shard_prefix(key_prefix, shard);
-        char k_pended[KEY_LEN], k_stream[KEY_LEN], claim_prefix[KEY_LEN];
-        snprintf(k_pended, sizeof k_pended, KEYF_PENDED, sp.s);
-        snprintf(k_stream, sizeof k_stream, KEYF_STREAM, sp.s);
-        snprintf(claim_prefix, sizeof claim_prefix, KEYF_CLAIM, sp.s, "");
-        const char *keys[] = {k_pended, k_stream};
-        const char *args[] = {today, claim_prefix, n};
-        call->waiting++;
-        if (script_eval_async(rc, &script_expire_pended, on_expired, call, 2, keys, 3, args,
-                              NULL) != 0) {
-            call->waiting--;
-            call->requeued = -1;
-            continue;
-        }
-        sent++;
-    }
-    if (sent == 0) {
+    struct expire_query q = {rc, key_prefix, today, n};
+    if (shard_fanout_each(queue_shard_count(), expire_send, &q, on_expired, call) != 0) {
         free(call);
         return -1;
     }
-    expire_answered(call, 0); /* the extra count */
     return 0;
 }
