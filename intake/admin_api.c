@@ -285,12 +285,8 @@ static void on_member_refs(enum queue_status status, const char *const *json, si
             codec_field_errors_add(errs, path, "is not a known plan");
         }
     }
-    if (codec_field_errors_any(errs)) {
-        call_invalid(call, 422, "the record refers to records that do not exist", errs);
-        free(errs);
+    if (!call_fields_checked(call, errs, "the record refers to records that do not exist"))
         return;
-    }
-    free(errs);
     if (settle_dated_facts(call, current))
         store_record(call);
 }
@@ -305,15 +301,8 @@ static void on_group_refs(enum queue_status status, const char *const *json, siz
         return;
     }
     if (!json[0]) {
-        struct codec_field_errors *errs = malloc(sizeof *errs);
-        if (!errs) {
-            call_out_of_memory(call);
-            return;
-        }
-        codec_field_errors_init(errs);
-        codec_field_errors_add(errs, "plan_id", "is not a known plan");
-        call_invalid(call, 422, "the record refers to records that do not exist", errs);
-        free(errs);
+        call_invalid_field(call, "plan_id", "is not a known plan",
+                           "the record refers to records that do not exist");
         return;
     }
     free(ps->current);
@@ -456,15 +445,8 @@ static void read_member_refs(struct call *call)
 static void put_authed(struct call *call)
 {
     struct put_state *ps = call->state;
-    if (call->who.role != AUTH_ADMIN) {
-        call_forbidden(call);
-        return;
-    }
-    if (!codec_is_record_id(call->path_id, strlen(call->path_id))) {
-        call_not_found(call);
-        return;
-    }
-    if (!call_require_json(call) || !read_put_body(call))
+    if (!call_require_admin(call) || !call_require_record_id(call) || !call_require_json(call) ||
+        !read_put_body(call))
         return;
     if (ps->kind == RECORD_MEMBER)
         read_member_refs(call);
@@ -476,11 +458,8 @@ static void put_authed(struct call *call)
 
 void admin_put_record(struct call *call, enum record_kind kind)
 {
-    struct put_state *ps = call_state_new(call, sizeof *ps, put_state_free);
-    if (!ps)
-        return;
-    ps->kind = kind;
-    call_authenticate(call, put_authed);
+    call_open(call, &(struct put_state){.kind = kind}, sizeof(struct put_state), put_state_free,
+              put_authed);
 }
 
 /* ---- GET a record ---- */
@@ -578,19 +557,15 @@ static void get_authed(struct call *call)
         call_forbidden(call);
         return;
     }
-    if (!codec_is_record_id(call->path_id, strlen(call->path_id))) {
-        call_not_found(call);
+    if (!call_require_record_id(call))
         return;
-    }
     /* ?as_of=YYYY-MM-DD: a member's or group's facts as of that date. */
     char buf[64];
     int rc = gs->kind == RECORD_PLAN ? 0 : http_query_get(call->req, "as_of", buf, sizeof buf);
     gs->as_of = date_today();
     if (rc != 0 && (rc < 0 || !date_parse(buf, &gs->as_of))) {
-        struct codec_field_errors errs;
-        codec_field_errors_init(&errs);
-        codec_field_errors_add(&errs, "as_of", "must be a date YYYY-MM-DD");
-        call_invalid(call, 422, "the query has problems listed in fields", &errs);
+        call_invalid_field(call, "as_of", "must be a date YYYY-MM-DD",
+                           "the query has problems listed in fields");
         return;
     }
     struct queue_record_ref ref = {stored_kind(gs->kind), call->path_id};
@@ -601,11 +576,8 @@ static void get_authed(struct call *call)
 
 void admin_get_record(struct call *call, enum record_kind kind)
 {
-    struct get_state *gs = call_state_new(call, sizeof *gs, get_state_free);
-    if (!gs)
-        return;
-    gs->kind = kind;
-    call_authenticate(call, get_authed);
+    call_open(call, &(struct get_state){.kind = kind}, sizeof(struct get_state), get_state_free,
+              get_authed);
 }
 
 /* ---- POST /v1/tokens ---- */
@@ -645,12 +617,8 @@ static void token_respond(struct call *call)
 
 static void on_token_stored(int status, void *arg)
 {
-    struct call *call = arg;
-    if (status != 0) {
-        call_unavailable(call);
-        return;
-    }
-    call_audit(call, NULL, "token.create", token_respond);
+    call_audit_stored(arg, status == 0 ? QUEUE_OK : QUEUE_UNAVAILABLE, "token.create",
+                      token_respond);
 }
 
 static void token_store(struct call *call)
@@ -683,25 +651,20 @@ static void on_token_member(enum queue_status status, void *arg)
         token_store(call);
 }
 
+/* The body of POST /v1/tokens: the person the token acts for. */
+static void read_token_body(struct call *call, struct json_object *body,
+                            struct codec_field_errors *errs)
+{
+    struct token_state *ts = call->state;
+    call_read_principal(body, "token", errs, &ts->role, ts->member_id, ts->npi);
+}
+
 static void token_authed(struct call *call)
 {
-    if (call->who.role != AUTH_ADMIN) {
-        call_forbidden(call);
-        return;
-    }
     struct token_state *ts = call->state;
-    struct codec_field_errors *errs;
-    struct json_object *body = call_parse_body(call, &errs);
-    if (!body)
+    if (!call_require_admin(call) ||
+        !call_read_body(call, read_token_body, "the token request is not valid"))
         return;
-    call_read_principal(body, "token", errs, &ts->role, ts->member_id, ts->npi);
-    json_object_put(body);
-    if (codec_field_errors_any(errs)) {
-        call_invalid(call, 422, "the token request is not valid", errs);
-        free(errs);
-        return;
-    }
-    free(errs);
     if (ts->role == AUTH_MEMBER) {
         if (queue_record_exists(call->app->redis, call->app->cfg.key_prefix, QUEUE_RECORD_MEMBER,
                                 ts->member_id, on_token_member, call) != 0)
@@ -713,10 +676,7 @@ static void token_authed(struct call *call)
 
 void admin_post_token(struct call *call)
 {
-    struct token_state *ts = call_state_new(call, sizeof *ts, token_state_free);
-    if (!ts)
-        return;
-    call_authenticate(call, token_authed);
+    call_open(call, NULL, sizeof(struct token_state), token_state_free, token_authed);
 }
 
 /* ---- DELETE /v1/tokens/{id} ---- */
@@ -750,14 +710,8 @@ static void on_token_revoked(int status, const char *hash, void *arg)
 
 static void delete_authed(struct call *call)
 {
-    if (call->who.role != AUTH_ADMIN) {
-        call_forbidden(call);
+    if (!call_require_admin(call) || !call_require_record_id(call))
         return;
-    }
-    if (!codec_is_record_id(call->path_id, strlen(call->path_id))) {
-        call_not_found(call);
-        return;
-    }
     if (tokens_revoke_async(call->app->redis, call->app->cfg.key_prefix, call->path_id,
                             on_token_revoked, call) != 0)
         call_unavailable(call);

@@ -136,12 +136,9 @@ static void on_claim_for_supply(enum queue_status st, const struct queue_claim *
         return;
     }
     if (!supplies_needed(stored, ss->body)) {
-        struct codec_field_errors errs;
-        codec_field_errors_init(&errs);
-        codec_field_errors_add(&errs, "",
-                               "supplies none of what the claim waits for "
-                               "(its pending.needed)");
-        call_invalid(call, 422, "the body has problems listed in fields", &errs);
+        call_invalid_field(call, "",
+                           "supplies none of what the claim waits for (its pending.needed)",
+                           "the body has problems listed in fields");
         return;
     }
     if (!merge_supplied(call, stored))
@@ -209,7 +206,7 @@ static void supply_authed(struct call *call)
      * are answered before the fields are looked at. */
     if (!codec_field_errors_any(errs))
         check_supplied(ss->body, errs);
-    if (claims_body_checked(call, errs))
+    if (call_fields_checked(call, errs, "the body has problems listed in fields"))
         claims_fetch(call, on_claim_for_supply);
 }
 

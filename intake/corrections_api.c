@@ -213,11 +213,12 @@ static size_t utf8_chars(const char *s)
     return n;
 }
 
-/* The void body's fields: "reason" (1..500 characters) into vs, nothing
- * else; each problem into errs. */
-static void read_void_reason(struct json_object *body, struct void_state *vs,
+/* The void body's fields: "reason" (1..500 characters) into the call's
+ * void_state, nothing else; each problem into errs. */
+static void read_void_reason(struct call *call, struct json_object *body,
                              struct codec_field_errors *errs)
 {
+    struct void_state *vs = call->state;
     json_object_object_foreach(body, key, value)
     {
         (void)value;
@@ -245,17 +246,10 @@ static void void_authed(struct call *call)
 {
     if (!claims_change_opening(call))
         return;
-    struct void_state *vs = call_state_new(call, sizeof *vs, free);
-    if (!vs)
+    if (!call_state_new(call, sizeof(struct void_state), free) ||
+        !call_read_body(call, read_void_reason, "the body has problems listed in fields"))
         return;
-    struct codec_field_errors *errs = NULL;
-    struct json_object *body = call_parse_body(call, &errs);
-    if (!body)
-        return;
-    read_void_reason(body, vs, errs);
-    json_object_put(body);
-    if (claims_body_checked(call, errs))
-        claims_fetch(call, on_claim_for_void);
+    claims_fetch(call, on_claim_for_void);
 }
 
 void claims_void(struct call *call)

@@ -34,17 +34,10 @@ static void on_queue_appeals(enum queue_status status, long long open, long long
         call_unavailable(call);
         return;
     }
-    struct json_object *o = call->state;
-    call->state = NULL;
+    struct json_object *o = call_take_json(call);
     json_object_object_add(o, "appeals_open", json_object_new_int64(open));
     json_object_object_add(o, "appeals_overdue", json_object_new_int64(overdue));
     call_json(call, 200, o);
-}
-
-static void put_json_state(void *state)
-{
-    if (state)
-        json_object_put(state);
 }
 
 static void on_queue_stats(enum queue_status status, const struct queue_stats *q, void *arg)
@@ -95,8 +88,7 @@ static void on_queue_stats(enum queue_status status, const struct queue_stats *q
         json_object_array_add(dead, d);
     }
     json_object_object_add(o, "dead", dead);
-    call->state = o;
-    call->state_free = put_json_state;
+    call_hold_json(call, o);
     if (queue_appeal_counts(call->app->redis, call->app->cfg.key_prefix, (int)date_today().days,
                             on_queue_appeals, call) != 0)
         call_unavailable(call);
@@ -104,10 +96,8 @@ static void on_queue_stats(enum queue_status status, const struct queue_stats *q
 
 static void queue_authed(struct call *call)
 {
-    if (!auth_is_staff(&call->who)) {
-        call_forbidden(call);
+    if (!call_require_staff(call))
         return;
-    }
     if (stats_call(call, on_queue_stats) != 0)
         call_unavailable(call);
 }
@@ -122,14 +112,8 @@ void queue_get(struct call *call)
 static void on_retry(enum queue_status status, void *arg)
 {
     struct call *call = arg;
-    if (status == QUEUE_UNAVAILABLE) {
-        call_unavailable(call);
+    if (call_refuse_missing(call, status))
         return;
-    }
-    if (status == QUEUE_NOT_FOUND) {
-        call_not_found(call);
-        return;
-    }
     log_info("dead-lettered claim requeued claim_id=%s", call->path_id);
     struct json_object *o = json_object_new_object();
     json_object_object_add(o, "claim_id", json_object_new_string(call->path_id));
@@ -148,10 +132,8 @@ static void retry_audited(struct call *call)
 
 static void retry_authed(struct call *call)
 {
-    if (!auth_is_staff(&call->who)) {
-        call_forbidden(call);
+    if (!call_require_staff(call))
         return;
-    }
     if (strlen(call->path_id) != 36) {
         call_not_found(call);
         return;

@@ -294,6 +294,21 @@ static void edi_audited(struct call *call)
     edi_answer(call);
 }
 
+/* One claim read is over (answered, not sent, or the +1 released): when
+ * none is left waiting, 503 if one failed, else each claim's read is audited. */
+static void edi_fetched(struct call *call)
+{
+    struct edi_state *es = call->state;
+    if (--es->waiting > 0)
+        return;
+    if (es->failed) {
+        call_unavailable(call);
+        return;
+    }
+    es->audited = 1;
+    call_audit(call, es->claims[0].id, "remittance.read", edi_audited);
+}
+
 static void on_claim_for_edi(enum queue_status st, const struct queue_claim *claim, void *arg)
 {
     struct fetch *f = arg;
@@ -308,14 +323,7 @@ static void on_claim_for_edi(enum queue_status st, const struct queue_claim *cla
         json_object_object_add(v, "decision", json_object_get(claim->decision));
         es->claims[f->i].view = v;
     }
-    if (--es->waiting > 0)
-        return;
-    if (es->failed) {
-        call_unavailable(call);
-        return;
-    }
-    es->audited = 1;
-    call_audit(call, es->claims[0].id, "remittance.read", edi_audited);
+    edi_fetched(call);
 }
 
 static void on_cycle_claims_for_edi(enum queue_status st, const char *const *texts, size_t n,
@@ -374,14 +382,7 @@ static void on_cycle_claims_for_edi(enum queue_status st, const char *const *tex
         }
     }
     /* Release the +1: answers if every reply came already (or none was sent). */
-    if (--es->waiting > 0)
-        return;
-    if (es->failed) {
-        call_unavailable(call);
-        return;
-    }
-    es->audited = 1;
-    call_audit(call, es->claims[0].id, "remittance.read", edi_audited);
+    edi_fetched(call);
 }
 
 static void on_cycles_for_edi(enum queue_status st, const char *const *texts, size_t n, void *arg)
@@ -438,16 +439,12 @@ static void edi_start(struct call *call, const char *npi, const char *date, cons
         call_not_found(call);
         return;
     }
-    struct edi_state *es = calloc(1, sizeof *es);
-    if (!es) {
-        call_out_of_memory(call);
+    struct edi_state *es = call_state_new(call, sizeof *es, edi_state_free);
+    if (!es)
         return;
-    }
     snprintf(es->npi, sizeof es->npi, "%s", npi);
     snprintf(es->date, sizeof es->date, "%s", date);
     snprintf(es->cycle_id, sizeof es->cycle_id, "%s", cycle_id);
-    call->state = es;
-    call->state_free = edi_state_free;
     if (queue_remit_cycles(call->app->redis, prefix_of(call), on_cycles_for_edi, call) != 0)
         call_unavailable(call);
 }
@@ -529,10 +526,8 @@ static void run_audited(struct call *call)
 
 static void run_authed(struct call *call)
 {
-    if (!auth_is_staff(&call->who)) {
-        call_forbidden(call);
+    if (!call_require_staff(call))
         return;
-    }
     call_audit(call, NULL, "remittance.run", run_audited);
 }
 

@@ -45,11 +45,6 @@ static void parse_list(const struct http_request *req, void *state, struct codec
     call_read_paging(req, &p->limit, p->cursor, sizeof p->cursor, errs);
 }
 
-static struct json_object *string_or_null(const char *s)
-{
-    return s && s[0] ? json_object_new_string(s) : NULL;
-}
-
 /* A member of the stored decision, a new reference (NULL when absent). */
 static struct json_object *decision_member(struct json_object *decision, const char *key)
 {
@@ -67,28 +62,20 @@ static void on_list(enum queue_status status, const struct queue_review_row *row
         call_unavailable(call);
         return;
     }
-    struct json_object *list = json_object_new_array(), *body = json_object_new_object();
-    if (!list || !body) {
-        json_object_put(list);
-        json_object_put(body);
-        call_out_of_memory(call);
-        return;
-    }
-    for (size_t i = 0; i < n; i++) {
+    struct json_object *list = json_object_new_array();
+    for (size_t i = 0; list && i < n; i++) {
         const struct queue_review_row *r = &rows[i];
         struct json_object *o = json_object_new_object();
-        json_object_object_add(o, "claim_id", string_or_null(r->claim_id));
-        json_object_object_add(o, "type", string_or_null(r->type));
-        json_object_object_add(o, "received_date", string_or_null(r->received_date));
-        json_object_object_add(o, "target_date", string_or_null(r->target_date));
+        json_object_object_add(o, "claim_id", call_string_or_null(r->claim_id));
+        json_object_object_add(o, "type", call_string_or_null(r->type));
+        json_object_object_add(o, "received_date", call_string_or_null(r->received_date));
+        json_object_object_add(o, "target_date", call_string_or_null(r->target_date));
         json_object_object_add(o, "total_allowed", decision_member(r->decision, "allowed"));
         struct json_object *reasons = decision_member(r->decision, "review_reasons");
         json_object_object_add(o, "reasons", reasons ? reasons : json_object_new_array());
         json_object_array_add(list, o);
     }
-    json_object_object_add(body, "claims", list);
-    json_object_object_add(body, "next_cursor", string_or_null(next_cursor));
-    call_json(call, 200, body);
+    call_answer_page(call, "claims", list, next_cursor);
 }
 
 static void list_audited(struct call *call)
@@ -108,9 +95,7 @@ static void list_authed(struct call *call)
 
 void review_list(struct call *call)
 {
-    if (!call_state_new(call, sizeof(struct list_state), free))
-        return;
-    call_authenticate(call, list_authed);
+    call_open(call, NULL, sizeof(struct list_state), free, list_authed);
 }
 
 /* ---- POST /v1/claims/{id}/review ---- */
@@ -147,10 +132,11 @@ static bool value_note(struct codec_reader *r, struct json_object *v, void *out)
     return true;
 }
 
-/* The body: every problem into errs, the review and note into ss. */
-static void parse_review_body(struct json_object *body, struct submit_state *ss,
+/* The body: every problem into errs, the review and note into the call's submit_state. */
+static void parse_review_body(struct call *call, struct json_object *body,
                               struct codec_field_errors *errs)
 {
+    struct submit_state *ss = call->state;
     static const char *const fields[] = {"action", "lines", "note", NULL};
     struct codec_reader r;
     codec_reader_init(&r, errs);
@@ -238,10 +224,8 @@ static void on_claim_for_review(enum queue_status st, const struct queue_claim *
     codec_field_errors_init(&errs);
     codec_reader_init(&r, &errs);
     intake_decision_lines_check(&r, "lines", &ss->review, ss->line_given, &lines);
-    if (codec_field_errors_any(&errs)) {
-        call_invalid(call, 422, "the body has problems listed in fields", &errs);
+    if (call_refuse_fields(call, &errs, "the body has problems listed in fields"))
         return;
-    }
     char now[32];
     rfc3339_now(now);
     ss->review_json = stored_review(call, ss, now);
@@ -266,27 +250,9 @@ static void on_claim_for_review(enum queue_status st, const struct queue_claim *
 
 static void submit_authed(struct call *call)
 {
-    struct submit_state *ss = call->state;
-    if (!auth_is_staff(&call->who)) {
-        call_forbidden(call);
+    if (!call_require_staff(call) || !claims_require_id(call) ||
+        !call_read_body(call, parse_review_body, "the body has problems listed in fields"))
         return;
-    }
-    if (!claims_id_valid(call->path_id)) {
-        call_not_found(call);
-        return;
-    }
-    struct codec_field_errors *errs;
-    struct json_object *body = call_parse_body(call, &errs);
-    if (!body)
-        return;
-    parse_review_body(body, ss, errs);
-    json_object_put(body);
-    if (codec_field_errors_any(errs)) {
-        call_invalid(call, 422, "the body has problems listed in fields", errs);
-        free(errs);
-        return;
-    }
-    free(errs);
     if (queue_get_claim(call->app->redis, prefix_of(call), call->path_id, on_claim_for_review,
                         call) != 0)
         call_unavailable(call);
@@ -294,7 +260,5 @@ static void submit_authed(struct call *call)
 
 void review_post(struct call *call)
 {
-    if (!call_state_new(call, sizeof(struct submit_state), submit_free))
-        return;
-    call_authenticate(call, submit_authed);
+    call_open(call, NULL, sizeof(struct submit_state), submit_free, submit_authed);
 }
