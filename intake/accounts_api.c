@@ -22,7 +22,6 @@
 #include "date.h"
 #include "log.h"
 #include "queue/accounts.h"
-#include "queue/enrollment.h"
 #include "queue/tokens.h"
 #include "secret.h"
 
@@ -153,14 +152,6 @@ static void invite_store(struct call *call)
         call_unavailable(call);
 }
 
-static void on_invite_member(enum queue_status status, void *arg)
-{
-    struct call *call = arg;
-    if (!call_refuse_unknown_member(call, status,
-                                    "the invitation names a member that does not exist"))
-        invite_store(call);
-}
-
 /* The body of POST /v1/invitations: the person the invitation is for. */
 static void read_invitation_body(struct call *call, struct json_object *body,
                                  struct codec_field_errors *errs)
@@ -180,13 +171,11 @@ static void invite_authed(struct call *call)
         call_error(call, 403, "forbidden", "staff may invite members and providers only");
         return;
     }
-    if (is->role == AUTH_MEMBER) {
-        if (queue_record_exists(call->app->redis, call->app->cfg.key_prefix, QUEUE_RECORD_MEMBER,
-                                is->member_id, on_invite_member, call) != 0)
-            call_unavailable(call);
-        return;
-    }
-    invite_store(call);
+    if (is->role == AUTH_MEMBER)
+        call_require_member(call, is->member_id,
+                            "the invitation names a member that does not exist", invite_store);
+    else
+        invite_store(call);
 }
 
 void invitations_post(struct call *call)

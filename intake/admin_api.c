@@ -23,6 +23,9 @@
 #include "queue/token_cache.h"
 #include "queue/tokens.h"
 
+/* What a 422 of a record's own fields says. */
+#define RECORD_PROBLEMS "the record has problems listed in fields"
+
 static const char *kind_name(enum record_kind kind)
 {
     return kind == RECORD_GROUP ? "group" : kind == RECORD_MEMBER ? "member" : "plan";
@@ -90,10 +93,8 @@ static void on_stored(enum queue_status status, bool existed, void *arg)
 {
     struct call *call = arg;
     struct put_state *ps = call->state;
-    if (status != QUEUE_OK) {
-        call_unavailable(call);
+    if (!call_queue_ok(call, status))
         return;
-    }
     ps->existed = existed;
     if (ps->kind == RECORD_MEMBER) {
         /* A member's record can end coverage retroactively: the family's paid
@@ -120,42 +121,30 @@ static bool settle_dated_facts(struct call *call, const char *current)
 {
     struct put_state *ps = call->state;
     date_t today = date_today();
-    struct codec_field_errors errs;
-    codec_field_errors_init(&errs);
-    struct json_object *old = current ? json_tokener_parse(current) : NULL;
     int rc;
     struct json_object *canonical;
     if (ps->kind == RECORD_MEMBER) {
-        struct member *stored = old && !ps->member_put.has_history ? malloc(sizeof *stored) : NULL;
-        if (stored && codec_parse_member(old, NULL, stored, &errs))
+        struct member *stored =
+            current && !ps->member_put.has_history ? malloc(sizeof *stored) : NULL;
+        if (stored && intake_member_from_text(current, NULL, stored))
             intake_member_keep_history(&ps->member, stored);
         free(stored);
         rc = intake_member_apply_put(&ps->member, &ps->member_put, today);
         canonical = rc == 0 ? codec_member_to_json(&ps->member, today) : NULL;
     } else {
-        struct group *stored = old && !ps->group_put.has_history ? malloc(sizeof *stored) : NULL;
-        if (stored && codec_parse_group(old, NULL, stored, &errs))
+        struct group *stored =
+            current && !ps->group_put.has_history ? malloc(sizeof *stored) : NULL;
+        if (stored && intake_group_from_text(current, NULL, stored))
             intake_group_keep_history(&ps->group, stored);
         free(stored);
         rc = intake_group_apply_put(&ps->group, &ps->group_put, today);
         canonical = rc == 0 ? codec_group_to_json(&ps->group, today) : NULL;
     }
-    if (old)
-        json_object_put(old);
     if (rc != 0) {
-        codec_field_errors_init(&errs);
-        codec_field_errors_add(&errs, "history", "must have at most 64 entries");
-        call_invalid(call, 422, "the record has problems listed in fields", &errs);
+        call_invalid_field(call, "history", "must have at most 64 entries", RECORD_PROBLEMS);
         return false;
     }
-    ps->json = canonical ? strdup(json_object_to_json_string_ext(canonical, JSON_C_TO_STRING_PLAIN))
-                         : NULL;
-    json_object_put(canonical);
-    if (!ps->json) {
-        call_out_of_memory(call);
-        return false;
-    }
-    return true;
+    return call_json_text(call, canonical, &ps->json);
 }
 
 static void read_group_refs(struct call *call);
@@ -235,10 +224,8 @@ static void on_member_refs(enum queue_status status, const char *const *json, si
     struct call *call = arg;
     struct put_state *ps = call->state;
     const struct member *m = &ps->member;
-    if (status != QUEUE_OK) {
-        call_unavailable(call);
+    if (!call_queue_ok(call, status))
         return;
-    }
     struct codec_field_errors *errs = malloc(sizeof *errs);
     if (!errs) {
         call_out_of_memory(call);
@@ -365,7 +352,7 @@ static enum codec_status parse_put_body(struct call *call, struct codec_field_er
 }
 
 /* Refuses (422) a record whose history was reported after today; true when it did. */
-static bool refuse_future_report(struct call *call, struct codec_field_errors *errs)
+static bool refuse_future_report(struct call *call)
 {
     /* A history's reported_on is a day already passed (or today). */
     struct put_state *ps = call->state;
@@ -376,9 +363,7 @@ static bool refuse_future_report(struct call *call, struct codec_field_errors *e
         return false;
     char field[48];
     snprintf(field, sizeof field, "history[%d].reported_on", future);
-    codec_field_errors_init(errs);
-    codec_field_errors_add(errs, field, CODEC_P_FUTURE);
-    call_invalid(call, 422, "the record has problems listed in fields", errs);
+    call_invalid_field(call, field, CODEC_P_FUTURE, RECORD_PROBLEMS);
     return true;
 }
 
@@ -402,21 +387,10 @@ static bool read_put_body(struct call *call)
         free(errs);
         return false;
     }
-    bool refused = refuse_future_report(call, errs);
     free(errs);
-    if (refused)
+    if (refuse_future_report(call))
         return false;
-    if (ps->kind == RECORD_PLAN) {
-        ps->json = canonical
-                       ? strdup(json_object_to_json_string_ext(canonical, JSON_C_TO_STRING_PLAIN))
-                       : NULL;
-        json_object_put(canonical);
-        if (!ps->json) {
-            call_out_of_memory(call);
-            return false;
-        }
-    }
-    return true;
+    return ps->kind != RECORD_PLAN || call_json_text(call, canonical, &ps->json);
 }
 
 /* Reads the records a member refers to; on_member_refs goes on. */
@@ -527,14 +501,8 @@ static void on_record(enum queue_status status, const char *const *json, size_t 
 {
     struct call *call = arg;
     struct get_state *gs = call->state;
-    if (status != QUEUE_OK || n != 1) {
-        call_unavailable(call);
+    if (!call_one_record(call, status, json, n))
         return;
-    }
-    if (!json[0]) {
-        call_not_found(call);
-        return;
-    }
     gs->json =
         gs->kind == RECORD_PLAN ? strdup(json[0]) : record_as_of(gs->kind, json[0], gs->as_of);
     if (!gs->json) {
@@ -644,13 +612,6 @@ static void token_store(struct call *call)
         call_unavailable(call);
 }
 
-static void on_token_member(enum queue_status status, void *arg)
-{
-    struct call *call = arg;
-    if (!call_refuse_unknown_member(call, status, "the token names a member that does not exist"))
-        token_store(call);
-}
-
 /* The body of POST /v1/tokens: the person the token acts for. */
 static void read_token_body(struct call *call, struct json_object *body,
                             struct codec_field_errors *errs)
@@ -665,13 +626,11 @@ static void token_authed(struct call *call)
     if (!call_require_admin(call) ||
         !call_read_body(call, read_token_body, "the token request is not valid"))
         return;
-    if (ts->role == AUTH_MEMBER) {
-        if (queue_record_exists(call->app->redis, call->app->cfg.key_prefix, QUEUE_RECORD_MEMBER,
-                                ts->member_id, on_token_member, call) != 0)
-            call_unavailable(call);
-        return;
-    }
-    token_store(call);
+    if (ts->role == AUTH_MEMBER)
+        call_require_member(call, ts->member_id, "the token names a member that does not exist",
+                            token_store);
+    else
+        token_store(call);
 }
 
 void admin_post_token(struct call *call)

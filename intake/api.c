@@ -16,6 +16,7 @@
 #include "log.h"
 #include "queue/accounts.h"
 #include "queue/audit.h"
+#include "queue/enrollment.h"
 #include "queue/token_cache.h"
 #include "queue/tokens.h"
 #include "ratelimit.h"
@@ -125,17 +126,39 @@ void call_out_of_memory(struct call *call)
     call_error(call, 500, "internal", "out of memory");
 }
 
-bool call_refuse_unknown_member(struct call *call, enum queue_status status, const char *message)
+/* A lookup of the member a body names, waited for (call_require_member). */
+struct member_wait {
+    struct call *call;
+    const char *message;
+    call_fn next;
+};
+
+static void on_member_known(enum queue_status status, void *arg)
 {
-    if (status == QUEUE_UNAVAILABLE) {
+    struct member_wait w = *(struct member_wait *)arg;
+    free(arg);
+    if (status == QUEUE_UNAVAILABLE)
+        call_unavailable(w.call);
+    else if (status == QUEUE_NOT_FOUND)
+        call_invalid_field(w.call, "member_id", "is not a known member", w.message);
+    else
+        w.next(w.call);
+}
+
+void call_require_member(struct call *call, const char *member_id, const char *message,
+                         call_fn next)
+{
+    struct member_wait *w = malloc(sizeof *w);
+    if (!w) {
+        call_out_of_memory(call);
+        return;
+    }
+    *w = (struct member_wait){call, message, next};
+    if (queue_record_exists(call->app->redis, call->app->cfg.key_prefix, QUEUE_RECORD_MEMBER,
+                            member_id, on_member_known, w) != 0) {
+        free(w);
         call_unavailable(call);
-        return true;
     }
-    if (status == QUEUE_NOT_FOUND) {
-        call_invalid_field(call, "member_id", "is not a known member", message);
-        return true;
-    }
-    return false;
 }
 
 void *call_state_new(struct call *call, size_t size, void (*state_free)(void *state))
@@ -198,6 +221,27 @@ bool call_require_record_id(struct call *call)
     return false;
 }
 
+bool call_queue_ok(struct call *call, enum queue_status status)
+{
+    if (status == QUEUE_OK)
+        return true;
+    call_unavailable(call);
+    return false;
+}
+
+bool call_one_record(struct call *call, enum queue_status status, const char *const *json, size_t n)
+{
+    if (status != QUEUE_OK || n != 1) {
+        call_unavailable(call);
+        return false;
+    }
+    if (!json[0]) {
+        call_not_found(call);
+        return false;
+    }
+    return true;
+}
+
 bool call_refuse_missing(struct call *call, enum queue_status status)
 {
     if (status == QUEUE_UNAVAILABLE) {
@@ -225,11 +269,8 @@ bool call_found(struct call *call, enum queue_status status)
 void call_audit_stored(struct call *call, enum queue_status status, const char *action,
                        call_fn next)
 {
-    if (status != QUEUE_OK) {
-        call_unavailable(call);
-        return;
-    }
-    call_audit(call, NULL, action, next);
+    if (call_queue_ok(call, status))
+        call_audit(call, NULL, action, next);
 }
 
 void call_refuse_field(struct call *call, const char *code, const char *message, const char *field,
@@ -301,10 +342,15 @@ struct json_object *call_string_or_null(const char *s)
     return s && s[0] ? json_object_new_string(s) : NULL;
 }
 
-void call_answer_page(struct call *call, const char *name, struct json_object *list,
+void call_answer_page(struct call *call, enum queue_status status, const char *name,
+                      const void *rows, size_t n, size_t row_size, call_row_fn view,
                       const char *next_cursor)
 {
-    struct json_object *body = json_object_new_object();
+    if (!call_queue_ok(call, status))
+        return;
+    struct json_object *list = json_object_new_array(), *body = json_object_new_object();
+    for (size_t i = 0; list && i < n; i++)
+        json_object_array_add(list, view((const char *)rows + i * row_size));
     if (!list || !body) {
         json_object_put(list);
         json_object_put(body);
@@ -314,6 +360,17 @@ void call_answer_page(struct call *call, const char *name, struct json_object *l
     json_object_object_add(body, name, list);
     json_object_object_add(body, "next_cursor", call_string_or_null(next_cursor));
     call_json(call, 200, body);
+}
+
+bool call_json_text(struct call *call, struct json_object *o, char **out)
+{
+    const char *text = o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN) : NULL;
+    *out = text ? strdup(text) : NULL;
+    json_object_put(o);
+    if (*out)
+        return true;
+    call_out_of_memory(call);
+    return false;
 }
 
 static void put_json_state(void *state)

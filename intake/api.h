@@ -103,10 +103,12 @@ void call_not_found(struct call *call);
 void call_forbidden(struct call *call);
 /* 500 internal "out of memory". */
 void call_out_of_memory(struct call *call);
-/* After a lookup of the member a body's "member_id" names: answers 503 when
- * storage did not answer, 422 naming member_id (with message) when there is
- * no such member, and returns true; false when the member exists. */
-bool call_refuse_unknown_member(struct call *call, enum queue_status status, const char *message);
+/* Goes on with next once the member a body's "member_id" names is known to
+ * exist; answers 503 when storage did not answer, 422 naming member_id (with
+ * message, a string literal) when there is no such member, 500 when out of
+ * memory. */
+void call_require_member(struct call *call, const char *member_id, const char *message,
+                         call_fn next);
 
 /* The handler's state, zeroed, handed to the call with the function that
  * frees it (freed with the call); NULL after answering 500 when out of
@@ -131,6 +133,13 @@ bool call_require_staff(struct call *call);
  * token); answers 404 and returns false otherwise. */
 bool call_require_record_id(struct call *call);
 
+/* After a queue call: true for QUEUE_OK; otherwise answers 503 and returns false. */
+bool call_queue_ok(struct call *call, enum queue_status status);
+/* After queue_get_records of one record: true when its text json[0] was
+ * read; otherwise answers 503 (storage did not answer) or 404 (no such
+ * record) and returns false. */
+bool call_one_record(struct call *call, enum queue_status status, const char *const *json,
+                     size_t n);
 /* After a queue call that names one thing: answers 503 for
  * QUEUE_UNAVAILABLE and 404 for QUEUE_NOT_FOUND and returns true; false
  * for any other status (the handler answers those). */
@@ -167,10 +176,17 @@ bool call_read_body(struct call *call, call_body_fn read, const char *message);
 
 /* A JSON string of s, or NULL (JSON null) when s is NULL or empty; allocates. */
 struct json_object *call_string_or_null(const char *s);
-/* Answers 200 with a page of a list, {name: list, "next_cursor": next_cursor
- * or null}, taking list (NULL: 500). */
-void call_answer_page(struct call *call, const char *name, struct json_object *list,
+/* The JSON view of one row of a list page (allocates). */
+typedef struct json_object *(*call_row_fn)(const void *row);
+/* Answers a page of a list read with status: 503 unless QUEUE_OK, else 200
+ * {name: [view of each of the n rows of row_size bytes], "next_cursor":
+ * next_cursor or null} (500 when out of memory). */
+void call_answer_page(struct call *call, enum queue_status status, const char *name,
+                      const void *rows, size_t n, size_t row_size, call_row_fn view,
                       const char *next_cursor);
+/* The plain JSON text of o, a new string, into *out, and puts o; false
+ * after answering 500 when o is NULL or memory ran out. */
+bool call_json_text(struct call *call, struct json_object *o, char **out);
 /* Hands o to the call as its state (put when the call is freed). */
 void call_hold_json(struct call *call, struct json_object *o);
 /* Takes back the JSON object call_hold_json handed to the call; the caller owns it. */

@@ -41,9 +41,8 @@ struct appeal_state {
     int outcome;
     struct adj_review review; /* the decision's lines (action overturn) */
     bool line_given[MAX_LINES];
-    struct json_object *lines_out; /* the checked lines as written back */
-    struct json_object *view;      /* a read's answer, built before its audit */
-    struct queue_appeal_row row;   /* the filing's appeal, for its answer */
+    struct json_object *view;    /* a read's answer, built before its audit */
+    struct queue_appeal_row row; /* the filing's appeal, for its answer */
     char appeal_id[CLAIM_ID_LEN], claim_id[CLAIM_ID_LEN], member_id[ID_LEN], subscriber_id[ID_LEN],
         npi[NPI_LEN], filed_at[32], filed_on[DATE_STRLEN], due_date[DATE_STRLEN],
         eob_date[DATE_STRLEN], deadline[DATE_STRLEN], version[16];
@@ -58,8 +57,6 @@ static void state_free(void *p)
     struct appeal_state *s = p;
     if (!s)
         return;
-    if (s->lines_out)
-        json_object_put(s->lines_out);
     if (s->view)
         json_object_put(s->view);
     free(s->statement);
@@ -500,18 +497,16 @@ static void parse_list(const struct http_request *req, void *state, struct codec
     call_read_paging(req, &s->limit, s->cursor, sizeof s->cursor, errs);
 }
 
+/* A row of the staff list: the appeal's summary. */
+static struct json_object *appeal_list_view(const void *row)
+{
+    return appeal_view(row, true, true);
+}
+
 static void on_list(enum queue_status status, const struct queue_appeal_row *rows, size_t n,
                     const char *next_cursor, void *arg)
 {
-    struct call *call = arg;
-    if (status != QUEUE_OK) {
-        call_unavailable(call);
-        return;
-    }
-    struct json_object *list = json_object_new_array();
-    for (size_t i = 0; list && i < n; i++)
-        json_object_array_add(list, appeal_view(&rows[i], true, true));
-    call_answer_page(call, "appeals", list, next_cursor);
+    call_answer_page(arg, status, "appeals", rows, n, sizeof *rows, appeal_list_view, next_cursor);
 }
 
 static void list_audited(struct call *call)
@@ -575,10 +570,8 @@ void appeal_overturn_redecide(struct call *call, const char *claim_id, const cha
 static void on_decided_read(enum queue_status st, const struct queue_appeal_row *row, void *arg)
 {
     struct call *call = arg;
-    if (st != QUEUE_OK) {
-        call_unavailable(call);
+    if (!call_queue_ok(call, st))
         return;
-    }
     call_json(call, 200, appeal_view(row, true, false));
 }
 
@@ -645,27 +638,10 @@ static void on_claim_for_decision(enum queue_status st, const struct queue_claim
         call_unavailable(call);
         return;
     }
-    struct decision_lines_claim lines;
-    if (!intake_decision_lines_claim_of(claim->decision, &lines)) {
-        log_error("stored decision cannot be read claim_id=%s", s->claim_id);
-        call_error(call, 500, "internal", "the claim's decision cannot be read");
+    if (!intake_decision_lines_fit(call, s->claim_id, claim->decision, &s->review, s->line_given,
+                                   false, true) ||
+        !call_json_text(call, intake_decision_lines_json(&s->review), &s->lines_json))
         return;
-    }
-    lines.code_below_charge = true;
-    struct codec_field_errors errs;
-    struct codec_reader r;
-    codec_field_errors_init(&errs);
-    codec_reader_init(&r, &errs);
-    intake_decision_lines_check(&r, "lines", &s->review, s->line_given, &lines);
-    if (call_refuse_fields(call, &errs, BODY_PROBLEMS))
-        return;
-    s->lines_out = intake_decision_lines_json(&s->review);
-    const char *text =
-        s->lines_out ? json_object_to_json_string_ext(s->lines_out, JSON_C_TO_STRING_PLAIN) : NULL;
-    if (!text || !(s->lines_json = strdup(text))) {
-        call_out_of_memory(call);
-        return;
-    }
     if (s->outcome == OUTCOME_OVERTURNED)
         appeal_overturn_redecide(call, s->claim_id, s->appeal_id, decision_store);
     else

@@ -107,10 +107,8 @@ void claims_get(struct call *call)
 static void on_audit_records(enum queue_status st, const char *const *records, size_t n, void *arg)
 {
     struct call *call = arg;
-    if (st != QUEUE_OK) {
-        call_unavailable(call);
+    if (!call_queue_ok(call, st))
         return;
-    }
     struct claims_view_state *vs = call->state;
     struct json_object *entries = json_object_new_array();
     for (size_t i = 0; i < n; i++) {

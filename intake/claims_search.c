@@ -118,10 +118,8 @@ static void on_search(enum queue_status st, const struct queue_search_row *rows,
 {
     struct call *call = arg;
     struct search_state *ss = call->state;
-    if (st != QUEUE_OK) {
-        call_unavailable(call);
+    if (!call_queue_ok(call, st))
         return;
-    }
     struct json_object *list = json_object_new_array();
     for (size_t i = 0; i < n; i++) {
         struct json_object *c = json_object_new_object();

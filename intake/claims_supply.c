@@ -113,15 +113,7 @@ static bool merge_supplied(struct call *call, const struct queue_claim *stored)
     struct json_object *canonical = codec_claim_to_json(claim);
     free(claim);
     free(errs);
-    ss->merged = canonical
-                     ? strdup(json_object_to_json_string_ext(canonical, JSON_C_TO_STRING_PLAIN))
-                     : NULL;
-    json_object_put(canonical);
-    if (!ss->merged) {
-        call_out_of_memory(call);
-        return false;
-    }
-    return true;
+    return call_json_text(call, canonical, &ss->merged);
 }
 
 static void on_claim_for_supply(enum queue_status st, const struct queue_claim *stored, void *arg)

@@ -93,11 +93,9 @@ static void on_elig_member(enum queue_status status, const char *const *json, si
 {
     struct call *call = arg;
     struct elig_state *es = call->state;
-    if (status != QUEUE_OK || n != 1) {
-        call_unavailable(call);
+    if (!call_one_record(call, status, json, n))
         return;
-    }
-    bool ok = json[0] && intake_member_from_text(json[0], es->member_id, &es->member);
+    bool ok = intake_member_from_text(json[0], es->member_id, &es->member);
     /* A member asks about self or, as the subscriber, the family. */
     if (ok && call->who.role == AUTH_MEMBER &&
         strcmp(es->member.member_id, call->who.member_id) != 0 &&

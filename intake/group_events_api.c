@@ -113,10 +113,8 @@ static void on_replaced(enum queue_status status, void *arg)
         call_not_found(call);
         return;
     }
-    if (status != QUEUE_OK) {
-        call_unavailable(call);
+    if (!call_queue_ok(call, status))
         return;
-    }
     call_audit(call, NULL, "group.event", event_respond);
 }
 
@@ -124,14 +122,8 @@ static void on_group(enum queue_status status, const char *const *json, size_t n
 {
     struct call *call = arg;
     struct event_state *es = call->state;
-    if (status != QUEUE_OK || n != 1) {
-        call_unavailable(call);
+    if (!call_one_record(call, status, json, n))
         return;
-    }
-    if (!json[0]) {
-        call_not_found(call);
-        return;
-    }
     free(es->stored);
     free(es->json);
     es->json = NULL;
@@ -152,13 +144,8 @@ static void on_group(enum queue_status status, const char *const *json, size_t n
         call_invalid_field(call, "date", "would take the history past 64 entries", EVENT_PROBLEMS);
         return;
     }
-    struct json_object *view = codec_group_to_json(&es->group, es->today);
-    es->json = view ? strdup(json_object_to_json_string_ext(view, JSON_C_TO_STRING_PLAIN)) : NULL;
-    json_object_put(view);
-    if (!es->json) {
-        call_out_of_memory(call);
+    if (!call_json_text(call, codec_group_to_json(&es->group, es->today), &es->json))
         return;
-    }
     if (queue_replace_record(call->app->redis, call->app->cfg.key_prefix, QUEUE_RECORD_GROUP,
                              call->path_id, es->stored, es->json, on_replaced, call) != 0)
         call_unavailable(call);

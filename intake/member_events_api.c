@@ -315,10 +315,8 @@ static void on_written(enum queue_status status, void *arg)
                    "the family's records kept changing while the event was applied; retry");
         return;
     }
-    if (status != QUEUE_OK) {
-        call_unavailable(call);
+    if (!call_queue_ok(call, status))
         return;
-    }
     member_events_after_write(call);
 }
 
@@ -402,10 +400,8 @@ static void on_family(enum queue_status status, const struct queue_family *famil
         family_too_large(call);
         return;
     }
-    if (status != QUEUE_OK) {
-        call_unavailable(call);
+    if (!call_queue_ok(call, status))
         return;
-    }
     if (!family->group) {
         call_invalid_field(call, hire ? "member.group_id" : "group_id", "is not a known group",
                            "the event refers to records that do not exist");

@@ -332,36 +332,33 @@ static struct json_object *lines_json(const char *text)
     return a;
 }
 
+/* One recovery of the list (docs/api.md "Recoveries"). */
+static struct json_object *recovery_view(const void *row)
+{
+    const struct queue_recovery_row *r = row;
+    struct json_object *o = json_object_new_object();
+    json_object_object_add(o, "recovery_id", call_string_or_null(r->recovery_id));
+    json_object_object_add(o, "claim_id", call_string_or_null(r->claim_id));
+    json_object_object_add(o, "member_id", call_string_or_null(r->member_id));
+    json_object_object_add(o, "subscriber_id", call_string_or_null(r->subscriber_id));
+    json_object_object_add(o, "lines", lines_json(r->lines));
+    json_object_object_add(o, "amount", json_money(cents_of(r->amount)));
+    json_object_object_add(o, "coverage_ended", call_string_or_null(r->coverage_ended));
+    json_object_object_add(o, "termination_reported_on",
+                           call_string_or_null(r->termination_reported_on));
+    json_object_object_add(
+        o, "employer_liable",
+        json_object_new_boolean(r->employer_liable && strcmp(r->employer_liable, "1") == 0));
+    json_object_object_add(o, "status", call_string_or_null(r->status));
+    json_object_object_add(o, "found_at", call_string_or_null(r->found_at));
+    json_object_object_add(o, "updated_at", call_string_or_null(r->updated_at));
+    return o;
+}
+
 static void on_list(enum queue_status status, const struct queue_recovery_row *rows, size_t n,
                     const char *next_cursor, void *arg)
 {
-    struct call *call = arg;
-    if (status != QUEUE_OK) {
-        call_unavailable(call);
-        return;
-    }
-    struct json_object *list = json_object_new_array();
-    for (size_t i = 0; list && i < n; i++) {
-        const struct queue_recovery_row *r = &rows[i];
-        struct json_object *o = json_object_new_object();
-        json_object_object_add(o, "recovery_id", call_string_or_null(r->recovery_id));
-        json_object_object_add(o, "claim_id", call_string_or_null(r->claim_id));
-        json_object_object_add(o, "member_id", call_string_or_null(r->member_id));
-        json_object_object_add(o, "subscriber_id", call_string_or_null(r->subscriber_id));
-        json_object_object_add(o, "lines", lines_json(r->lines));
-        json_object_object_add(o, "amount", json_money(cents_of(r->amount)));
-        json_object_object_add(o, "coverage_ended", call_string_or_null(r->coverage_ended));
-        json_object_object_add(o, "termination_reported_on",
-                               call_string_or_null(r->termination_reported_on));
-        json_object_object_add(
-            o, "employer_liable",
-            json_object_new_boolean(r->employer_liable && strcmp(r->employer_liable, "1") == 0));
-        json_object_object_add(o, "status", call_string_or_null(r->status));
-        json_object_object_add(o, "found_at", call_string_or_null(r->found_at));
-        json_object_object_add(o, "updated_at", call_string_or_null(r->updated_at));
-        json_object_array_add(list, o);
-    }
-    call_answer_page(call, "recoveries", list, next_cursor);
+    call_answer_page(arg, status, "recoveries", rows, n, sizeof *rows, recovery_view, next_cursor);
 }
 
 static void list_audited(struct call *call)

@@ -54,28 +54,25 @@ static struct json_object *decision_member(struct json_object *decision, const c
     return json_object_get(v);
 }
 
+/* One claim of the workbasket (docs/api.md "Staff review"). */
+static struct json_object *review_row_view(const void *row)
+{
+    const struct queue_review_row *r = row;
+    struct json_object *o = json_object_new_object();
+    json_object_object_add(o, "claim_id", call_string_or_null(r->claim_id));
+    json_object_object_add(o, "type", call_string_or_null(r->type));
+    json_object_object_add(o, "received_date", call_string_or_null(r->received_date));
+    json_object_object_add(o, "target_date", call_string_or_null(r->target_date));
+    json_object_object_add(o, "total_allowed", decision_member(r->decision, "allowed"));
+    struct json_object *reasons = decision_member(r->decision, "review_reasons");
+    json_object_object_add(o, "reasons", reasons ? reasons : json_object_new_array());
+    return o;
+}
+
 static void on_list(enum queue_status status, const struct queue_review_row *rows, size_t n,
                     const char *next_cursor, void *arg)
 {
-    struct call *call = arg;
-    if (status != QUEUE_OK) {
-        call_unavailable(call);
-        return;
-    }
-    struct json_object *list = json_object_new_array();
-    for (size_t i = 0; list && i < n; i++) {
-        const struct queue_review_row *r = &rows[i];
-        struct json_object *o = json_object_new_object();
-        json_object_object_add(o, "claim_id", call_string_or_null(r->claim_id));
-        json_object_object_add(o, "type", call_string_or_null(r->type));
-        json_object_object_add(o, "received_date", call_string_or_null(r->received_date));
-        json_object_object_add(o, "target_date", call_string_or_null(r->target_date));
-        json_object_object_add(o, "total_allowed", decision_member(r->decision, "allowed"));
-        struct json_object *reasons = decision_member(r->decision, "review_reasons");
-        json_object_object_add(o, "reasons", reasons ? reasons : json_object_new_array());
-        json_object_array_add(list, o);
-    }
-    call_answer_page(call, "claims", list, next_cursor);
+    call_answer_page(arg, status, "claims", rows, n, sizeof *rows, review_row_view, next_cursor);
 }
 
 static void list_audited(struct call *call)
@@ -212,19 +209,8 @@ static void on_claim_for_review(enum queue_status st, const struct queue_claim *
         call_error(call, 409, "not_in_review", "only a claim in review takes a review decision");
         return;
     }
-    struct decision_lines_claim lines;
-    if (!intake_decision_lines_claim_of(claim->decision, &lines)) {
-        log_error("stored decision cannot be read claim_id=%s", call->path_id);
-        call_error(call, 500, "internal", "the claim's decision cannot be read");
-        return;
-    }
-    lines.priced_only = ss->review.action == ADJ_REVIEW_ADJUST;
-    struct codec_field_errors errs;
-    struct codec_reader r;
-    codec_field_errors_init(&errs);
-    codec_reader_init(&r, &errs);
-    intake_decision_lines_check(&r, "lines", &ss->review, ss->line_given, &lines);
-    if (call_refuse_fields(call, &errs, "the body has problems listed in fields"))
+    if (!intake_decision_lines_fit(call, call->path_id, claim->decision, &ss->review,
+                                   ss->line_given, ss->review.action == ADJ_REVIEW_ADJUST, false))
         return;
     char now[32];
     rfc3339_now(now);

@@ -120,32 +120,33 @@ static void parse_events(struct json_object *value, struct put_state *ps,
     }
 }
 
-/* A url field for codec_field: a string notify_url_problem accepts. */
-static bool value_url(struct codec_reader *r, struct json_object *v, void *out)
+/* A string field that check accepts (check names its problem, NULL when
+ * none), copied into out of size bytes; not_string when it is no string. */
+static bool value_checked(struct codec_reader *r, struct json_object *v, char *out, size_t size,
+                          const char *(*check)(const char *), const char *not_string)
 {
-    const char *problem = json_object_is_type(v, json_type_string)
-                              ? notify_url_problem(json_object_get_string(v))
-                              : "must be an http or https URL with a host";
+    const char *problem =
+        json_object_is_type(v, json_type_string) ? check(json_object_get_string(v)) : not_string;
     if (problem) {
         codec_report(r, problem);
         return false;
     }
-    snprintf(out, sizeof((struct put_state *)0)->url, "%s", json_object_get_string(v));
+    snprintf(out, size, "%s", json_object_get_string(v));
     return true;
+}
+
+/* A url field for codec_field: a string notify_url_problem accepts. */
+static bool value_url(struct codec_reader *r, struct json_object *v, void *out)
+{
+    return value_checked(r, v, out, sizeof((struct put_state *)0)->url, notify_url_problem,
+                         "must be an http or https URL with a host");
 }
 
 /* A secret field for codec_field: a string notify_secret_problem accepts. */
 static bool value_secret(struct codec_reader *r, struct json_object *v, void *out)
 {
-    const char *problem = json_object_is_type(v, json_type_string)
-                              ? notify_secret_problem(json_object_get_string(v))
-                              : "must be a string of at least 32 characters";
-    if (problem) {
-        codec_report(r, problem);
-        return false;
-    }
-    snprintf(out, sizeof((struct put_state *)0)->secret, "%s", json_object_get_string(v));
-    return true;
+    return value_checked(r, v, out, sizeof((struct put_state *)0)->secret, notify_secret_problem,
+                         "must be a string of at least 32 characters");
 }
 
 /* Every problem of the body into errs (the reader's phrases, docs/validation.md
@@ -183,10 +184,8 @@ static void on_put_stored(enum queue_status status, bool existed, const char *cr
 {
     struct call *call = arg;
     struct put_state *ps = call->state;
-    if (status != QUEUE_OK) {
-        call_unavailable(call);
+    if (!call_queue_ok(call, status))
         return;
-    }
     ps->existed = existed;
     snprintf(ps->created_at, sizeof ps->created_at, "%s", created_at);
     call_audit(call, NULL, "webhook.put", put_respond);
