@@ -189,6 +189,19 @@ static void emit_unsigned(struct metrics_out *m, const char *name, const char *t
     emit(m, "%s %llu\n", name, value);
 }
 
+/* A family of one unsigned value, a row of emit_table. */
+struct metric {
+    const char *name, *type, *help;
+    unsigned long long value;
+};
+
+/* Each family of the table t (n rows), in order. */
+static void emit_table(struct metrics_out *m, const struct metric *t, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        emit_unsigned(m, t[i].name, t[i].type, t[i].help, t[i].value);
+}
+
 /* The appeals' gauges, when they and the queue's figures were read. */
 static void emit_appeals(struct metrics_out *m, enum queue_status status,
                          const struct appeal_counts *ac)
@@ -237,14 +250,17 @@ static void emit_workers(struct metrics_out *m)
     for (int i = 0; i < WORKER_OUTCOMES; i++)
         emit(m, "claimsd_worker_decisions_total{outcome=\"%s\"} %llu\n", outcomes[i],
              (unsigned long long)w.committed[i]);
-    emit_unsigned(m, "claimsd_worker_stale_retries_total", "counter",
-                  "Decisions redone on fresher family facts.", w.stale_retries);
-    emit_unsigned(m, "claimsd_worker_failures_total", "counter",
-                  "Claims left for redelivery after an error.", w.failures);
-    emit_unsigned(m, "claimsd_worker_dead_lettered_total", "counter",
-                  "Claims this process moved to the dead-letter stream.", w.dead_lettered);
-    emit_unsigned(m, "claimsd_worker_facts_bytes_total", "counter",
-                  "Bytes of Redis replies read loading facts.", w.facts_bytes);
+    const struct metric counters[] = {
+        {"claimsd_worker_stale_retries_total", "counter",
+         "Decisions redone on fresher family facts.", w.stale_retries},
+        {"claimsd_worker_failures_total", "counter", "Claims left for redelivery after an error.",
+         w.failures},
+        {"claimsd_worker_dead_lettered_total", "counter",
+         "Claims this process moved to the dead-letter stream.", w.dead_lettered},
+        {"claimsd_worker_facts_bytes_total", "counter",
+         "Bytes of Redis replies read loading facts.", w.facts_bytes},
+    };
+    emit_table(m, counters, sizeof counters / sizeof *counters);
     emit_head(m, "claimsd_adjudication_seconds", "histogram",
               "Time from taking a claim to its commit.");
     for (int i = 0; i < 7; i++)
@@ -274,16 +290,19 @@ static void emit_intake(struct metrics_out *m, const struct app *app)
     struct queue_intake_stats in = {0};
     if (app->intake)
         queue_intake_stats_read(app->intake, &in);
-    emit_unsigned(m, "claimsd_intake_claims_total", "counter",
-                  "Accepted submissions handed to the intake step.", in.claims);
-    emit_unsigned(m, "claimsd_intake_batches_total", "counter",
-                  "Intake script calls (each stores one loop turn's claims).", in.batches);
-    emit_unsigned(m, "claimsd_intake_replays_total", "counter",
-                  "Submissions answered from an idempotency key.", in.replays);
-    emit_unsigned(m, "claimsd_intake_forbidden_total", "counter",
-                  "Member submissions for someone outside the family.", in.forbidden);
-    emit_unsigned(m, "claimsd_intake_unavailable_total", "counter",
-                  "Submissions answered 503: Redis failed or refused.", in.unavailable);
+    const struct metric counters[] = {
+        {"claimsd_intake_claims_total", "counter",
+         "Accepted submissions handed to the intake step.", in.claims},
+        {"claimsd_intake_batches_total", "counter",
+         "Intake script calls (each stores one loop turn's claims).", in.batches},
+        {"claimsd_intake_replays_total", "counter", "Submissions answered from an idempotency key.",
+         in.replays},
+        {"claimsd_intake_forbidden_total", "counter",
+         "Member submissions for someone outside the family.", in.forbidden},
+        {"claimsd_intake_unavailable_total", "counter",
+         "Submissions answered 503: Redis failed or refused.", in.unavailable},
+    };
+    emit_table(m, counters, sizeof counters / sizeof *counters);
 }
 
 /* This process's writes that too few replicas acknowledged (replica_acks). */
@@ -305,14 +324,16 @@ static void emit_tokens(struct metrics_out *m, const struct app *app)
     struct token_cache_stats tc = {0};
     if (app->tokens)
         token_cache_stats(app->tokens, token_cache_now_ms(), &tc);
-    emit_unsigned(m, "claimsd_token_cache_hits_total", "counter",
-                  "Requests authenticated from this process's token cache.", tc.hits);
-    emit_unsigned(m, "claimsd_token_cache_misses_total", "counter",
-                  "Token lookups that asked Redis.", tc.misses);
-    emit_unsigned(m, "claimsd_token_revocations_received_total", "counter",
-                  "Token revocations heard on the subscription.", tc.revocations);
-    emit_unsigned(m, "claimsd_token_cache_entries", "gauge", "Tokens in this process's cache.",
-                  tc.entries);
+    const struct metric figures[] = {
+        {"claimsd_token_cache_hits_total", "counter",
+         "Requests authenticated from this process's token cache.", tc.hits},
+        {"claimsd_token_cache_misses_total", "counter", "Token lookups that asked Redis.",
+         tc.misses},
+        {"claimsd_token_revocations_received_total", "counter",
+         "Token revocations heard on the subscription.", tc.revocations},
+        {"claimsd_token_cache_entries", "gauge", "Tokens in this process's cache.", tc.entries},
+    };
+    emit_table(m, figures, sizeof figures / sizeof *figures);
     emit_signed(m, "claimsd_token_cache_on", "gauge",
                 "Whether the token cache is in use (revocation subscription up).", tc.open);
 }
