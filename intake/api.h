@@ -63,6 +63,12 @@ static inline bool auth_is_staff(const struct principal *who)
     return who->role == AUTH_STAFF || who->role == AUTH_ADMIN;
 }
 
+/* The Redis key prefix of the call's app (cfg.key_prefix). */
+static inline const char *call_key_prefix(const struct call *call)
+{
+    return call->app->cfg.key_prefix;
+}
+
 /* A call for a request (owned by the caller until it is answered); NULL when out of memory. */
 struct call *call_new(struct http_request *req, struct app *app);
 

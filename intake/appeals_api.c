@@ -67,11 +67,6 @@ static void state_free(void *p)
     free(s);
 }
 
-static const char *prefix_of(const struct call *call)
-{
-    return call->app->cfg.key_prefix;
-}
-
 /* value ("" for NULL) into out, cut to size. */
 static void copy_field(char *out, size_t size, const char *value)
 {
@@ -333,7 +328,7 @@ static void file_store(struct call *call, int eob_version)
                                        .filed_by_role = f.filed_by_role,
                                        .statement = s->statement,
                                        .attachments = s->attachments};
-    int rc = queue_file_appeal(call->app->redis, prefix_of(call), &f, on_filed, call);
+    int rc = queue_file_appeal(call->app->redis, call_key_prefix(call), &f, on_filed, call);
     json_object_put(audit);
     if (rc != 0)
         call_unavailable(call);
@@ -414,7 +409,7 @@ static void file_authed(struct call *call)
         call_out_of_memory(call);
         return;
     }
-    if (queue_get_eob(call->app->redis, prefix_of(call), s->claim_id, 0, on_claim_for_appeal,
+    if (queue_get_eob(call->app->redis, call_key_prefix(call), s->claim_id, 0, on_claim_for_appeal,
                       call) != 0)
         call_unavailable(call);
 }
@@ -461,7 +456,7 @@ static void get_authed(struct call *call)
 {
     if (!call_state_new(call, sizeof(struct appeal_state), state_free) || !claims_require_id(call))
         return;
-    if (queue_get_appeal(call->app->redis, prefix_of(call), call->path_id, on_appeal_for_read,
+    if (queue_get_appeal(call->app->redis, call_key_prefix(call), call->path_id, on_appeal_for_read,
                          call) != 0)
         call_unavailable(call);
 }
@@ -519,7 +514,7 @@ static void list_audited(struct call *call)
                                    .today_day = date_today().days,
                                    .cursor = s->cursor,
                                    .limit = s->limit};
-    if (queue_list_appeals(call->app->redis, prefix_of(call), &q, on_list, call) != 0)
+    if (queue_list_appeals(call->app->redis, call_key_prefix(call), &q, on_list, call) != 0)
         call_unavailable(call);
 }
 
@@ -592,8 +587,8 @@ static void on_decided(enum queue_status status, void *arg)
     }
     log_info("appeal decided appeal_id=%s claim_id=%s outcome=%s request_id=%s", s->appeal_id,
              s->claim_id, outcome_names[s->outcome], call->req->request_id);
-    if (queue_get_appeal(call->app->redis, prefix_of(call), s->appeal_id, on_decided_read, call) !=
-        0)
+    if (queue_get_appeal(call->app->redis, call_key_prefix(call), s->appeal_id, on_decided_read,
+                         call) != 0)
         call_unavailable(call);
 }
 
@@ -624,7 +619,7 @@ static void decision_store(struct call *call)
         .decided_by = call->who.token_id,
         .audit_json = json_object_to_json_string_ext(audit, JSON_C_TO_STRING_PLAIN),
         .review = s->review_json};
-    int rc = queue_decide_appeal(call->app->redis, prefix_of(call), &d, on_decided, call);
+    int rc = queue_decide_appeal(call->app->redis, call_key_prefix(call), &d, on_decided, call);
     json_object_put(audit);
     if (rc != 0)
         call_unavailable(call);
@@ -660,7 +655,7 @@ static void on_appeal_for_decision(enum queue_status st, const struct queue_appe
         return;
     }
     copy_field(s->claim_id, sizeof s->claim_id, row->claim_id);
-    if (queue_get_claim(call->app->redis, prefix_of(call), s->claim_id, on_claim_for_decision,
+    if (queue_get_claim(call->app->redis, call_key_prefix(call), s->claim_id, on_claim_for_decision,
                         call) != 0)
         call_unavailable(call);
 }
@@ -700,8 +695,8 @@ static void decide_authed(struct call *call)
     copy_field(s->appeal_id, sizeof s->appeal_id, call->path_id);
     if (!call_read_body(call, read_decision, BODY_PROBLEMS))
         return;
-    if (queue_get_appeal(call->app->redis, prefix_of(call), s->appeal_id, on_appeal_for_decision,
-                         call) != 0)
+    if (queue_get_appeal(call->app->redis, call_key_prefix(call), s->appeal_id,
+                         on_appeal_for_decision, call) != 0)
         call_unavailable(call);
 }
 

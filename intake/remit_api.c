@@ -15,11 +15,6 @@
 #define CYCLE_ID_LEN 32
 #define MAX_CYCLES_READ 1000
 
-static const char *prefix_of(const struct call *call)
-{
-    return call->app->cfg.key_prefix;
-}
-
 static struct json_object *money_json(cents_t amount)
 {
     char text[MONEY_STRLEN];
@@ -375,8 +370,8 @@ static void on_cycle_claims_for_edi(enum queue_status st, const char *const *tex
     es->waiting = es->n_claims + 1; /* the +1 is released below, after every send */
     for (size_t i = 0; i < es->n_claims; i++) {
         es->fetches[i] = (struct fetch){call, i};
-        if (queue_get_claim(call->app->redis, prefix_of(call), es->claims[i].id, on_claim_for_edi,
-                            &es->fetches[i]) != 0) {
+        if (queue_get_claim(call->app->redis, call_key_prefix(call), es->claims[i].id,
+                            on_claim_for_edi, &es->fetches[i]) != 0) {
             es->failed = true;
             es->waiting--;
         }
@@ -424,7 +419,7 @@ static void on_cycles_for_edi(enum queue_status st, const char *const *texts, si
     }
     for (size_t i = 0; i < es->cycles.n; i++)
         ids[i] = str_of(es->cycles.s[i], "cycle_id");
-    int rc = queue_remit_cycle_claims(call->app->redis, prefix_of(call), ids, es->cycles.n,
+    int rc = queue_remit_cycle_claims(call->app->redis, call_key_prefix(call), ids, es->cycles.n,
                                       on_cycle_claims_for_edi, call);
     free(ids);
     if (rc != 0)
@@ -445,7 +440,7 @@ static void edi_start(struct call *call, const char *npi, const char *date, cons
     snprintf(es->npi, sizeof es->npi, "%s", npi);
     snprintf(es->date, sizeof es->date, "%s", date);
     snprintf(es->cycle_id, sizeof es->cycle_id, "%s", cycle_id);
-    if (queue_remit_cycles(call->app->redis, prefix_of(call), on_cycles_for_edi, call) != 0)
+    if (queue_remit_cycles(call->app->redis, call_key_prefix(call), on_cycles_for_edi, call) != 0)
         call_unavailable(call);
 }
 
@@ -481,7 +476,7 @@ static void get_authed(struct call *call)
         edi_start(call, npi, date, has_cycle ? cycle_id : "");
         return;
     }
-    if (queue_remit_cycles(call->app->redis, prefix_of(call), on_cycles_for_list, call) != 0)
+    if (queue_remit_cycles(call->app->redis, call_key_prefix(call), on_cycles_for_list, call) != 0)
         call_unavailable(call);
 }
 
@@ -519,8 +514,8 @@ static void run_audited(struct call *call)
     char now[32], today[DATE_STRLEN];
     rfc3339_now(now);
     date_format(date_today_utc(), today); /* a cycle's day is UTC (docs/x12.md) */
-    if (queue_remit_close(call->app->redis, prefix_of(call), today, now, false, on_closed, call) !=
-        0)
+    if (queue_remit_close(call->app->redis, call_key_prefix(call), today, now, false, on_closed,
+                          call) != 0)
         call_unavailable(call);
 }
 
@@ -577,7 +572,8 @@ static void members_audited(struct call *call)
     if (!call_audited(call))
         return;
     const char *ids[1] = {call->path_id};
-    if (queue_remit_cycle_claims(call->app->redis, prefix_of(call), ids, 1, on_members, call) != 0)
+    if (queue_remit_cycle_claims(call->app->redis, call_key_prefix(call), ids, 1, on_members,
+                                 call) != 0)
         call_unavailable(call);
 }
 

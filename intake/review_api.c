@@ -25,11 +25,6 @@
 
 #define NOTE_MAX 2000 /* bytes of a reviewer's note */
 
-static const char *prefix_of(const struct call *call)
-{
-    return call->app->cfg.key_prefix;
-}
-
 /* ---- GET /v1/review ---- */
 
 struct list_state {
@@ -80,7 +75,7 @@ static void list_audited(struct call *call)
     struct list_state *ls = call->state;
     if (!call_audited(call))
         return;
-    if (queue_review_list(call->app->redis, prefix_of(call), ls->cursor, ls->limit, on_list,
+    if (queue_review_list(call->app->redis, call_key_prefix(call), ls->cursor, ls->limit, on_list,
                           call) != 0)
         call_unavailable(call);
 }
@@ -226,9 +221,10 @@ static void on_claim_for_review(enum queue_status st, const struct queue_claim *
     /* The reviewer (the record's token and role) and the note, in the audit. */
     json_object_object_add(audit, "review", rv);
     json_object_object_add(audit, "note", json_object_new_string(ss->note));
-    int rc = queue_review_submit(call->app->redis, prefix_of(call), call->path_id, ss->review_json,
-                                 json_object_to_json_string_ext(audit, JSON_C_TO_STRING_PLAIN),
-                                 (long long)clock_wall_seconds(), on_submitted, call);
+    int rc =
+        queue_review_submit(call->app->redis, call_key_prefix(call), call->path_id, ss->review_json,
+                            json_object_to_json_string_ext(audit, JSON_C_TO_STRING_PLAIN),
+                            (long long)clock_wall_seconds(), on_submitted, call);
     json_object_put(audit);
     if (rc != 0)
         call_unavailable(call);
@@ -239,7 +235,7 @@ static void submit_authed(struct call *call)
     if (!call_require_staff(call) || !claims_require_id(call) ||
         !call_read_body(call, parse_review_body, "the body has problems listed in fields"))
         return;
-    if (queue_get_claim(call->app->redis, prefix_of(call), call->path_id, on_claim_for_review,
+    if (queue_get_claim(call->app->redis, call_key_prefix(call), call->path_id, on_claim_for_review,
                         call) != 0)
         call_unavailable(call);
 }
