@@ -666,25 +666,25 @@ static void read_decision(struct call *call, struct json_object *body,
 {
     struct appeal_state *s = call->state;
     static const char *const keys[] = {"outcome", "lines", "note", NULL};
-    struct codec_reader reader, *r = &reader;
-    codec_reader_init(r, errs);
-    codec_reject_unknown(r, body, keys);
+    struct codec_reader r;
+    codec_reader_init(&r, errs);
+    codec_reject_unknown(&r, body, keys);
     struct codec_enum_spec outcomes = {outcome_names, 2, "must be upheld or overturned",
                                        &s->outcome};
-    enum codec_got got = codec_field(r, body, "outcome", true, codec_value_enum, &outcomes);
+    enum codec_got got = codec_field(&r, body, "outcome", true, codec_value_enum, &outcomes);
     static const struct decision_lines_spec spec = {.allowed = true};
-    intake_decision_lines_parse(r, body, "lines", &spec, &s->review, s->line_given);
-    codec_field(r, body, "note", true, value_note, &s->note);
+    intake_decision_lines_parse(&r, body, "lines", &spec, &s->review, s->line_given);
+    codec_field(&r, body, "note", true, value_note, &s->note);
     if (got != CODEC_GOT)
         return;
     if (s->outcome == OUTCOME_UPHELD && s->review.n_lines > 0)
-        codec_report_key(r, "lines",
+        codec_report_key(&r, "lines",
                          "must be empty when outcome is upheld: the claim stands "
                          "as decided");
     if (s->outcome == OUTCOME_OVERTURNED && !codec_member(body, "lines"))
-        codec_report_key(r, "lines", "is required when outcome is overturned");
+        codec_report_key(&r, "lines", "is required when outcome is overturned");
     else if (s->outcome == OUTCOME_OVERTURNED && s->review.n_lines == 0)
-        codec_report_key(r, "lines", "must have at least one line when outcome is overturned");
+        codec_report_key(&r, "lines", "must have at least one line when outcome is overturned");
 }
 
 static void decide_authed(struct call *call)
