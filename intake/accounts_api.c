@@ -22,7 +22,6 @@
 #include "date.h"
 #include "log.h"
 #include "queue/accounts.h"
-#include "queue/enrollment.h"
 #include "queue/tokens.h"
 #include "secret.h"
 
@@ -131,12 +130,7 @@ static void invite_respond(struct call *call)
 
 static void on_invite_stored(enum queue_status status, void *arg)
 {
-    struct call *call = arg;
-    if (status != QUEUE_OK) {
-        call_unavailable(call);
-        return;
-    }
-    call_audit(call, NULL, "invitation.create", invite_respond);
+    call_audit_stored(arg, status, "invitation.create", invite_respond);
 }
 
 static void invite_store(struct call *call)
@@ -158,53 +152,35 @@ static void invite_store(struct call *call)
         call_unavailable(call);
 }
 
-static void on_invite_member(enum queue_status status, void *arg)
+/* The body of POST /v1/invitations: the person the invitation is for. */
+static void read_invitation_body(struct call *call, struct json_object *body,
+                                 struct codec_field_errors *errs)
 {
-    struct call *call = arg;
-    if (!call_refuse_unknown_member(call, status,
-                                    "the invitation names a member that does not exist"))
-        invite_store(call);
+    struct invite_state *is = call->state;
+    call_read_principal(body, "invitation", errs, &is->role, is->member_id, is->npi);
 }
 
 static void invite_authed(struct call *call)
 {
-    if (!auth_is_staff(&call->who)) {
-        call_forbidden(call);
-        return;
-    }
     struct invite_state *is = call->state;
-    struct codec_field_errors *errs;
-    struct json_object *body = call_parse_body(call, &errs);
-    if (!body)
+    if (!call_require_staff(call) ||
+        !call_read_body(call, read_invitation_body, "the invitation request is not valid"))
         return;
-    call_read_principal(body, "invitation", errs, &is->role, is->member_id, is->npi);
-    json_object_put(body);
-    if (codec_field_errors_any(errs)) {
-        call_invalid(call, 422, "the invitation request is not valid", errs);
-        free(errs);
-        return;
-    }
-    free(errs);
     /* Staff invite the people they serve; only an admin makes staff or admins. */
     if (call->who.role == AUTH_STAFF && (is->role == AUTH_STAFF || is->role == AUTH_ADMIN)) {
         call_error(call, 403, "forbidden", "staff may invite members and providers only");
         return;
     }
-    if (is->role == AUTH_MEMBER) {
-        if (queue_record_exists(call->app->redis, call->app->cfg.key_prefix, QUEUE_RECORD_MEMBER,
-                                is->member_id, on_invite_member, call) != 0)
-            call_unavailable(call);
-        return;
-    }
-    invite_store(call);
+    if (is->role == AUTH_MEMBER)
+        call_require_member(call, is->member_id,
+                            "the invitation names a member that does not exist", invite_store);
+    else
+        invite_store(call);
 }
 
 void invitations_post(struct call *call)
 {
-    struct invite_state *is = call_state_new(call, sizeof *is, invite_state_free);
-    if (!is)
-        return;
-    call_authenticate(call, invite_authed);
+    call_open(call, NULL, sizeof(struct invite_state), invite_state_free, invite_authed);
 }
 
 /* ---- POST /v1/accounts ---- */
@@ -246,10 +222,7 @@ static void on_account_created(enum accounts_create_result result, const struct 
         return;
     }
     if (result == ACCOUNTS_INVALID_INVITATION) {
-        struct codec_field_errors errs;
-        codec_field_errors_init(&errs);
-        codec_field_errors_add(&errs, "code", INVALID_INVITATION);
-        call_invalid(call, 422, "the invitation code cannot be used", &errs);
+        call_invalid_field(call, "code", INVALID_INVITATION, "the invitation code cannot be used");
         return;
     }
     as->rec = *rec;
@@ -328,13 +301,10 @@ void accounts_post(struct call *call)
         codec_field_errors_add(errs, "username", "is required");
     if (!password)
         codec_field_errors_add(errs, "password", "is required");
-    if (codec_field_errors_any(errs)) {
-        json_object_put(body);
-        call_invalid(call, 422, "the account request is not valid", errs);
-        free(errs);
+    if (!call_fields_checked(call, errs, "the account request is not valid")) {
+        json_object_put(body); /* the password is read from it until it is hashed */
         return;
     }
-    free(errs);
     int rc = password_hash_async(call->app->base, password, password_len, on_password_hashed, call);
     json_object_put(body);
     if (rc != 0)
@@ -432,12 +402,7 @@ static void signin_respond(struct call *call)
 
 static void on_session_stored(enum queue_status status, void *arg)
 {
-    struct call *call = arg;
-    if (status != QUEUE_OK) {
-        call_unavailable(call);
-        return;
-    }
-    call_audit(call, NULL, "session.create", signin_respond);
+    call_audit_stored(arg, status, "session.create", signin_respond);
 }
 
 static void start_session(struct call *call)
@@ -513,15 +478,11 @@ static void on_signin_lookup(int status, long long retry_after_ms, const struct 
     verify(call);
 }
 
-void sessions_post(struct call *call)
+/* The body of POST /v1/sessions: username and password into the call's signin_state. */
+static void read_signin_body(struct call *call, struct json_object *body,
+                             struct codec_field_errors *errs)
 {
-    struct signin_state *ss = call_state_new(call, sizeof *ss, signin_state_free);
-    if (!ss)
-        return;
-    struct codec_field_errors *errs;
-    struct json_object *body = call_parse_body(call, &errs);
-    if (!body)
-        return;
+    struct signin_state *ss = call->state;
     bool has_user = false;
     json_object_object_foreach(body, key, value)
     {
@@ -546,18 +507,18 @@ void sessions_post(struct call *call)
             add_unknown_field(errs, key);
         }
     }
-    json_object_put(body);
     if (!has_user)
         codec_field_errors_add(errs, "username", "is required");
     if (!ss->password &&
         codec_field_errors_find(errs, "password", "must be a string of at most 1024 bytes") < 0)
         codec_field_errors_add(errs, "password", "is required");
-    if (codec_field_errors_any(errs)) {
-        call_invalid(call, 422, "the sign-in request is not valid", errs);
-        free(errs);
+}
+
+void sessions_post(struct call *call)
+{
+    struct signin_state *ss = call_state_new(call, sizeof *ss, signin_state_free);
+    if (!ss || !call_read_body(call, read_signin_body, "the sign-in request is not valid"))
         return;
-    }
-    free(errs);
     if (!ss->username_valid) {
         /* No account can have this name: a wrong-credentials answer, as slow as any. */
         verify(call);
@@ -581,12 +542,7 @@ static void signout_respond(struct call *call)
 
 static void on_session_deleted(enum queue_status status, void *arg)
 {
-    struct call *call = arg;
-    if (status != QUEUE_OK) {
-        call_unavailable(call);
-        return;
-    }
-    call_audit(call, NULL, "session.delete", signout_respond);
+    call_audit_stored(arg, status, "session.delete", signout_respond);
 }
 
 static void signout_authed(struct call *call)
@@ -620,19 +576,12 @@ static struct json_object *me_base(const struct call *call)
 
 static void me_respond(struct call *call)
 {
-    struct json_object *o = call->state;
-    call->state = NULL; /* call_json takes it */
+    struct json_object *o = call_take_json(call); /* call_json takes it */
     if (!call_audited(call)) {
         json_object_put(o);
         return;
     }
     call_json(call, 200, o);
-}
-
-static void me_state_free(void *p)
-{
-    if (p)
-        json_object_put(p);
 }
 
 static void on_family(enum queue_status status, const char *subscriber_id,
@@ -658,8 +607,7 @@ static void on_family(enum queue_status status, const char *subscriber_id,
         }
         json_object_object_add(o, "family", arr);
     }
-    call->state = o;
-    call->state_free = me_state_free;
+    call_hold_json(call, o);
     /* The family's names are personal: the read is audited. */
     call_audit(call, NULL, "me.read", me_respond);
 }

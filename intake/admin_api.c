@@ -23,6 +23,9 @@
 #include "queue/token_cache.h"
 #include "queue/tokens.h"
 
+/* What a 422 of a record's own fields says. */
+#define RECORD_PROBLEMS "the record has problems listed in fields"
+
 static const char *kind_name(enum record_kind kind)
 {
     return kind == RECORD_GROUP ? "group" : kind == RECORD_MEMBER ? "member" : "plan";
@@ -90,10 +93,8 @@ static void on_stored(enum queue_status status, bool existed, void *arg)
 {
     struct call *call = arg;
     struct put_state *ps = call->state;
-    if (status != QUEUE_OK) {
-        call_unavailable(call);
+    if (!call_queue_ok(call, status))
         return;
-    }
     ps->existed = existed;
     if (ps->kind == RECORD_MEMBER) {
         /* A member's record can end coverage retroactively: the family's paid
@@ -120,42 +121,30 @@ static bool settle_dated_facts(struct call *call, const char *current)
 {
     struct put_state *ps = call->state;
     date_t today = date_today();
-    struct codec_field_errors errs;
-    codec_field_errors_init(&errs);
-    struct json_object *old = current ? json_tokener_parse(current) : NULL;
     int rc;
     struct json_object *canonical;
     if (ps->kind == RECORD_MEMBER) {
-        struct member *stored = old && !ps->member_put.has_history ? malloc(sizeof *stored) : NULL;
-        if (stored && codec_parse_member(old, NULL, stored, &errs))
+        struct member *stored =
+            current && !ps->member_put.has_history ? malloc(sizeof *stored) : NULL;
+        if (stored && intake_member_from_text(current, NULL, stored))
             intake_member_keep_history(&ps->member, stored);
         free(stored);
         rc = intake_member_apply_put(&ps->member, &ps->member_put, today);
         canonical = rc == 0 ? codec_member_to_json(&ps->member, today) : NULL;
     } else {
-        struct group *stored = old && !ps->group_put.has_history ? malloc(sizeof *stored) : NULL;
-        if (stored && codec_parse_group(old, NULL, stored, &errs))
+        struct group *stored =
+            current && !ps->group_put.has_history ? malloc(sizeof *stored) : NULL;
+        if (stored && intake_group_from_text(current, NULL, stored))
             intake_group_keep_history(&ps->group, stored);
         free(stored);
         rc = intake_group_apply_put(&ps->group, &ps->group_put, today);
         canonical = rc == 0 ? codec_group_to_json(&ps->group, today) : NULL;
     }
-    if (old)
-        json_object_put(old);
     if (rc != 0) {
-        codec_field_errors_init(&errs);
-        codec_field_errors_add(&errs, "history", "must have at most 64 entries");
-        call_invalid(call, 422, "the record has problems listed in fields", &errs);
+        call_invalid_field(call, "history", "must have at most 64 entries", RECORD_PROBLEMS);
         return false;
     }
-    ps->json = canonical ? strdup(json_object_to_json_string_ext(canonical, JSON_C_TO_STRING_PLAIN))
-                         : NULL;
-    json_object_put(canonical);
-    if (!ps->json) {
-        call_out_of_memory(call);
-        return false;
-    }
-    return true;
+    return call_json_text(call, canonical, &ps->json);
 }
 
 static void read_group_refs(struct call *call);
@@ -235,10 +224,8 @@ static void on_member_refs(enum queue_status status, const char *const *json, si
     struct call *call = arg;
     struct put_state *ps = call->state;
     const struct member *m = &ps->member;
-    if (status != QUEUE_OK) {
-        call_unavailable(call);
+    if (!call_queue_ok(call, status))
         return;
-    }
     struct codec_field_errors *errs = malloc(sizeof *errs);
     if (!errs) {
         call_out_of_memory(call);
@@ -285,12 +272,8 @@ static void on_member_refs(enum queue_status status, const char *const *json, si
             codec_field_errors_add(errs, path, "is not a known plan");
         }
     }
-    if (codec_field_errors_any(errs)) {
-        call_invalid(call, 422, "the record refers to records that do not exist", errs);
-        free(errs);
+    if (!call_fields_checked(call, errs, "the record refers to records that do not exist"))
         return;
-    }
-    free(errs);
     if (settle_dated_facts(call, current))
         store_record(call);
 }
@@ -305,15 +288,8 @@ static void on_group_refs(enum queue_status status, const char *const *json, siz
         return;
     }
     if (!json[0]) {
-        struct codec_field_errors *errs = malloc(sizeof *errs);
-        if (!errs) {
-            call_out_of_memory(call);
-            return;
-        }
-        codec_field_errors_init(errs);
-        codec_field_errors_add(errs, "plan_id", "is not a known plan");
-        call_invalid(call, 422, "the record refers to records that do not exist", errs);
-        free(errs);
+        call_invalid_field(call, "plan_id", "is not a known plan",
+                           "the record refers to records that do not exist");
         return;
     }
     free(ps->current);
@@ -376,7 +352,7 @@ static enum codec_status parse_put_body(struct call *call, struct codec_field_er
 }
 
 /* Refuses (422) a record whose history was reported after today; true when it did. */
-static bool refuse_future_report(struct call *call, struct codec_field_errors *errs)
+static bool refuse_future_report(struct call *call)
 {
     /* A history's reported_on is a day already passed (or today). */
     struct put_state *ps = call->state;
@@ -387,9 +363,7 @@ static bool refuse_future_report(struct call *call, struct codec_field_errors *e
         return false;
     char field[48];
     snprintf(field, sizeof field, "history[%d].reported_on", future);
-    codec_field_errors_init(errs);
-    codec_field_errors_add(errs, field, CODEC_P_FUTURE);
-    call_invalid(call, 422, "the record has problems listed in fields", errs);
+    call_invalid_field(call, field, CODEC_P_FUTURE, RECORD_PROBLEMS);
     return true;
 }
 
@@ -413,21 +387,10 @@ static bool read_put_body(struct call *call)
         free(errs);
         return false;
     }
-    bool refused = refuse_future_report(call, errs);
     free(errs);
-    if (refused)
+    if (refuse_future_report(call))
         return false;
-    if (ps->kind == RECORD_PLAN) {
-        ps->json = canonical
-                       ? strdup(json_object_to_json_string_ext(canonical, JSON_C_TO_STRING_PLAIN))
-                       : NULL;
-        json_object_put(canonical);
-        if (!ps->json) {
-            call_out_of_memory(call);
-            return false;
-        }
-    }
-    return true;
+    return ps->kind != RECORD_PLAN || call_json_text(call, canonical, &ps->json);
 }
 
 /* Reads the records a member refers to; on_member_refs goes on. */
@@ -456,15 +419,8 @@ static void read_member_refs(struct call *call)
 static void put_authed(struct call *call)
 {
     struct put_state *ps = call->state;
-    if (call->who.role != AUTH_ADMIN) {
-        call_forbidden(call);
-        return;
-    }
-    if (!codec_is_record_id(call->path_id, strlen(call->path_id))) {
-        call_not_found(call);
-        return;
-    }
-    if (!call_require_json(call) || !read_put_body(call))
+    if (!call_require_admin(call) || !call_require_record_id(call) || !call_require_json(call) ||
+        !read_put_body(call))
         return;
     if (ps->kind == RECORD_MEMBER)
         read_member_refs(call);
@@ -476,11 +432,8 @@ static void put_authed(struct call *call)
 
 void admin_put_record(struct call *call, enum record_kind kind)
 {
-    struct put_state *ps = call_state_new(call, sizeof *ps, put_state_free);
-    if (!ps)
-        return;
-    ps->kind = kind;
-    call_authenticate(call, put_authed);
+    call_open(call, &(struct put_state){.kind = kind}, sizeof(struct put_state), put_state_free,
+              put_authed);
 }
 
 /* ---- GET a record ---- */
@@ -548,14 +501,8 @@ static void on_record(enum queue_status status, const char *const *json, size_t 
 {
     struct call *call = arg;
     struct get_state *gs = call->state;
-    if (status != QUEUE_OK || n != 1) {
-        call_unavailable(call);
+    if (!call_one_record(call, status, json, n))
         return;
-    }
-    if (!json[0]) {
-        call_not_found(call);
-        return;
-    }
     gs->json =
         gs->kind == RECORD_PLAN ? strdup(json[0]) : record_as_of(gs->kind, json[0], gs->as_of);
     if (!gs->json) {
@@ -578,19 +525,15 @@ static void get_authed(struct call *call)
         call_forbidden(call);
         return;
     }
-    if (!codec_is_record_id(call->path_id, strlen(call->path_id))) {
-        call_not_found(call);
+    if (!call_require_record_id(call))
         return;
-    }
     /* ?as_of=YYYY-MM-DD: a member's or group's facts as of that date. */
     char buf[64];
     int rc = gs->kind == RECORD_PLAN ? 0 : http_query_get(call->req, "as_of", buf, sizeof buf);
     gs->as_of = date_today();
     if (rc != 0 && (rc < 0 || !date_parse(buf, &gs->as_of))) {
-        struct codec_field_errors errs;
-        codec_field_errors_init(&errs);
-        codec_field_errors_add(&errs, "as_of", "must be a date YYYY-MM-DD");
-        call_invalid(call, 422, "the query has problems listed in fields", &errs);
+        call_invalid_field(call, "as_of", "must be a date YYYY-MM-DD",
+                           "the query has problems listed in fields");
         return;
     }
     struct queue_record_ref ref = {stored_kind(gs->kind), call->path_id};
@@ -601,11 +544,8 @@ static void get_authed(struct call *call)
 
 void admin_get_record(struct call *call, enum record_kind kind)
 {
-    struct get_state *gs = call_state_new(call, sizeof *gs, get_state_free);
-    if (!gs)
-        return;
-    gs->kind = kind;
-    call_authenticate(call, get_authed);
+    call_open(call, &(struct get_state){.kind = kind}, sizeof(struct get_state), get_state_free,
+              get_authed);
 }
 
 /* ---- POST /v1/tokens ---- */
@@ -645,12 +585,8 @@ static void token_respond(struct call *call)
 
 static void on_token_stored(int status, void *arg)
 {
-    struct call *call = arg;
-    if (status != 0) {
-        call_unavailable(call);
-        return;
-    }
-    call_audit(call, NULL, "token.create", token_respond);
+    call_audit_stored(arg, status == 0 ? QUEUE_OK : QUEUE_UNAVAILABLE, "token.create",
+                      token_respond);
 }
 
 static void token_store(struct call *call)
@@ -676,47 +612,30 @@ static void token_store(struct call *call)
         call_unavailable(call);
 }
 
-static void on_token_member(enum queue_status status, void *arg)
+/* The body of POST /v1/tokens: the person the token acts for. */
+static void read_token_body(struct call *call, struct json_object *body,
+                            struct codec_field_errors *errs)
 {
-    struct call *call = arg;
-    if (!call_refuse_unknown_member(call, status, "the token names a member that does not exist"))
-        token_store(call);
+    struct token_state *ts = call->state;
+    call_read_principal(body, "token", errs, &ts->role, ts->member_id, ts->npi);
 }
 
 static void token_authed(struct call *call)
 {
-    if (call->who.role != AUTH_ADMIN) {
-        call_forbidden(call);
-        return;
-    }
     struct token_state *ts = call->state;
-    struct codec_field_errors *errs;
-    struct json_object *body = call_parse_body(call, &errs);
-    if (!body)
+    if (!call_require_admin(call) ||
+        !call_read_body(call, read_token_body, "the token request is not valid"))
         return;
-    call_read_principal(body, "token", errs, &ts->role, ts->member_id, ts->npi);
-    json_object_put(body);
-    if (codec_field_errors_any(errs)) {
-        call_invalid(call, 422, "the token request is not valid", errs);
-        free(errs);
-        return;
-    }
-    free(errs);
-    if (ts->role == AUTH_MEMBER) {
-        if (queue_record_exists(call->app->redis, call->app->cfg.key_prefix, QUEUE_RECORD_MEMBER,
-                                ts->member_id, on_token_member, call) != 0)
-            call_unavailable(call);
-        return;
-    }
-    token_store(call);
+    if (ts->role == AUTH_MEMBER)
+        call_require_member(call, ts->member_id, "the token names a member that does not exist",
+                            token_store);
+    else
+        token_store(call);
 }
 
 void admin_post_token(struct call *call)
 {
-    struct token_state *ts = call_state_new(call, sizeof *ts, token_state_free);
-    if (!ts)
-        return;
-    call_authenticate(call, token_authed);
+    call_open(call, NULL, sizeof(struct token_state), token_state_free, token_authed);
 }
 
 /* ---- DELETE /v1/tokens/{id} ---- */
@@ -750,14 +669,8 @@ static void on_token_revoked(int status, const char *hash, void *arg)
 
 static void delete_authed(struct call *call)
 {
-    if (call->who.role != AUTH_ADMIN) {
-        call_forbidden(call);
+    if (!call_require_admin(call) || !call_require_record_id(call))
         return;
-    }
-    if (!codec_is_record_id(call->path_id, strlen(call->path_id))) {
-        call_not_found(call);
-        return;
-    }
     if (tokens_revoke_async(call->app->redis, call->app->cfg.key_prefix, call->path_id,
                             on_token_revoked, call) != 0)
         call_unavailable(call);

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "queue/accounts.h"
 #include "queue/audit.h"
+#include "queue/enrollment.h"
 #include "queue/token_cache.h"
 #include "queue/tokens.h"
 #include "ratelimit.h"
@@ -125,20 +126,39 @@ void call_out_of_memory(struct call *call)
     call_error(call, 500, "internal", "out of memory");
 }
 
-bool call_refuse_unknown_member(struct call *call, enum queue_status status, const char *message)
+/* A lookup of the member a body names, waited for (call_require_member). */
+struct member_wait {
+    struct call *call;
+    const char *message;
+    call_fn next;
+};
+
+static void on_member_known(enum queue_status status, void *arg)
 {
-    if (status == QUEUE_UNAVAILABLE) {
+    struct member_wait w = *(struct member_wait *)arg;
+    free(arg);
+    if (status == QUEUE_UNAVAILABLE)
+        call_unavailable(w.call);
+    else if (status == QUEUE_NOT_FOUND)
+        call_invalid_field(w.call, "member_id", "is not a known member", w.message);
+    else
+        w.next(w.call);
+}
+
+void call_require_member(struct call *call, const char *member_id, const char *message,
+                         call_fn next)
+{
+    struct member_wait *w = malloc(sizeof *w);
+    if (!w) {
+        call_out_of_memory(call);
+        return;
+    }
+    *w = (struct member_wait){call, message, next};
+    if (queue_record_exists(call->app->redis, call->app->cfg.key_prefix, QUEUE_RECORD_MEMBER,
+                            member_id, on_member_known, w) != 0) {
+        free(w);
         call_unavailable(call);
-        return true;
     }
-    if (status == QUEUE_NOT_FOUND) {
-        struct codec_field_errors errs;
-        codec_field_errors_init(&errs);
-        codec_field_errors_add(&errs, "member_id", "is not a known member");
-        call_invalid(call, 422, message, &errs);
-        return true;
-    }
-    return false;
 }
 
 void *call_state_new(struct call *call, size_t size, void (*state_free)(void *state))
@@ -156,6 +176,220 @@ void *call_state_new(struct call *call, size_t size, void (*state_free)(void *st
 void call_forbidden(struct call *call)
 {
     call_error(call, 403, "forbidden", "this token's role may not do this");
+}
+
+void call_open(struct call *call, const void *initial, size_t size, void (*state_free)(void *state),
+               call_fn next)
+{
+    void *state = call_state_new(call, size, state_free);
+    if (!state)
+        return;
+    if (initial)
+        memcpy(state, initial, size);
+    call_authenticate(call, next);
+}
+
+bool call_require_role(struct call *call)
+{
+    if (call->who.role != AUTH_NONE)
+        return true;
+    call_forbidden(call);
+    return false;
+}
+
+bool call_require_admin(struct call *call)
+{
+    if (call->who.role == AUTH_ADMIN)
+        return true;
+    call_forbidden(call);
+    return false;
+}
+
+bool call_require_staff(struct call *call)
+{
+    if (auth_is_staff(&call->who))
+        return true;
+    call_forbidden(call);
+    return false;
+}
+
+bool call_require_record_id(struct call *call)
+{
+    if (codec_is_record_id(call->path_id, strlen(call->path_id)))
+        return true;
+    call_not_found(call);
+    return false;
+}
+
+bool call_queue_ok(struct call *call, enum queue_status status)
+{
+    if (status == QUEUE_OK)
+        return true;
+    call_unavailable(call);
+    return false;
+}
+
+bool call_one_record(struct call *call, enum queue_status status, const char *const *json, size_t n)
+{
+    if (status != QUEUE_OK || n != 1) {
+        call_unavailable(call);
+        return false;
+    }
+    if (!json[0]) {
+        call_not_found(call);
+        return false;
+    }
+    return true;
+}
+
+bool call_refuse_missing(struct call *call, enum queue_status status)
+{
+    if (status == QUEUE_UNAVAILABLE) {
+        call_unavailable(call);
+        return true;
+    }
+    if (status == QUEUE_NOT_FOUND) {
+        call_not_found(call);
+        return true;
+    }
+    return false;
+}
+
+bool call_found(struct call *call, enum queue_status status)
+{
+    if (status == QUEUE_OK)
+        return true;
+    if (status == QUEUE_UNAVAILABLE)
+        call_unavailable(call);
+    else
+        call_not_found(call);
+    return false;
+}
+
+void call_audit_stored(struct call *call, enum queue_status status, const char *action,
+                       call_fn next)
+{
+    if (call_queue_ok(call, status))
+        call_audit(call, NULL, action, next);
+}
+
+void call_refuse_field(struct call *call, const char *code, const char *message, const char *field,
+                       const char *problem)
+{
+    struct codec_field_errors *errs = malloc(sizeof *errs);
+    if (!errs) {
+        call_out_of_memory(call);
+        return;
+    }
+    codec_field_errors_init(errs);
+    codec_field_errors_add(errs, field, problem);
+    struct json_object *body = codec_error_render(code, message, errs);
+    free(errs);
+    if (!body) {
+        call_out_of_memory(call);
+        return;
+    }
+    call_json(call, 422, body);
+}
+
+void call_invalid_field(struct call *call, const char *field, const char *problem,
+                        const char *message)
+{
+    call_refuse_field(call, CODEC_CODE_VALIDATION_FAILED, message, field, problem);
+}
+
+bool call_refuse_fields(struct call *call, const struct codec_field_errors *errs,
+                        const char *message)
+{
+    if (!codec_field_errors_any(errs))
+        return false;
+    call_invalid(call, 422, message, errs);
+    return true;
+}
+
+bool call_fields_checked(struct call *call, struct codec_field_errors *errs, const char *message)
+{
+    bool refused = call_refuse_fields(call, errs, message);
+    free(errs);
+    return !refused;
+}
+
+bool call_read_body(struct call *call, call_body_fn read, const char *message)
+{
+    struct codec_field_errors *errs;
+    struct json_object *body = call_parse_body(call, &errs);
+    if (!body)
+        return false;
+    read(call, body, errs);
+    json_object_put(body);
+    return call_fields_checked(call, errs, message);
+}
+
+bool call_read_query(struct call *call, call_query_fn parse, const char *message)
+{
+    struct codec_field_errors *errs = malloc(sizeof *errs);
+    if (!errs) {
+        call_out_of_memory(call);
+        return false;
+    }
+    codec_field_errors_init(errs);
+    parse(call->req, call->state, errs);
+    return call_fields_checked(call, errs, message);
+}
+
+struct json_object *call_string_or_null(const char *s)
+{
+    return s && s[0] ? json_object_new_string(s) : NULL;
+}
+
+void call_answer_page(struct call *call, enum queue_status status, const char *name,
+                      const void *rows, size_t n, size_t row_size, call_row_fn view,
+                      const char *next_cursor)
+{
+    if (!call_queue_ok(call, status))
+        return;
+    struct json_object *list = json_object_new_array(), *body = json_object_new_object();
+    for (size_t i = 0; list && i < n; i++)
+        json_object_array_add(list, view((const char *)rows + i * row_size));
+    if (!list || !body) {
+        json_object_put(list);
+        json_object_put(body);
+        call_out_of_memory(call);
+        return;
+    }
+    json_object_object_add(body, name, list);
+    json_object_object_add(body, "next_cursor", call_string_or_null(next_cursor));
+    call_json(call, 200, body);
+}
+
+bool call_json_text(struct call *call, struct json_object *o, char **out)
+{
+    const char *text = o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN) : NULL;
+    *out = text ? strdup(text) : NULL;
+    json_object_put(o);
+    if (*out)
+        return true;
+    call_out_of_memory(call);
+    return false;
+}
+
+static void put_json_state(void *state)
+{
+    if (state)
+        json_object_put(state);
+}
+
+void call_hold_json(struct call *call, struct json_object *o)
+{
+    call->state = o;
+    call->state_free = put_json_state;
+}
+
+struct json_object *call_take_json(struct call *call)
+{
+    struct json_object *o = call->state;
+    call->state = NULL;
+    return o;
 }
 
 bool call_require_json(struct call *call)
@@ -281,37 +515,17 @@ void call_read_paging(const struct http_request *req, int *limit, char *cursor, 
 
 void call_open_staff_list(struct call *call, call_query_fn parse, const char *action, call_fn next)
 {
-    if (!auth_is_staff(&call->who)) {
-        call_forbidden(call);
+    if (!call_require_staff(call) ||
+        !call_read_query(call, parse, "the search parameters are not valid"))
         return;
-    }
-    struct codec_field_errors *errs = malloc(sizeof *errs);
-    if (!errs) {
-        call_out_of_memory(call);
-        return;
-    }
-    codec_field_errors_init(errs);
-    parse(call->req, call->state, errs);
-    if (codec_field_errors_any(errs)) {
-        call_invalid(call, 422, "the search parameters are not valid", errs);
-        free(errs);
-        return;
-    }
-    free(errs);
     call_audit(call, NULL, action, next);
 }
 
 void call_answer_requeued(struct call *call, enum queue_status st, const char *what,
                           const char *conflict_code, const char *conflict_message)
 {
-    if (st == QUEUE_UNAVAILABLE) {
-        call_unavailable(call);
+    if (call_refuse_missing(call, st))
         return;
-    }
-    if (st == QUEUE_NOT_FOUND) {
-        call_not_found(call);
-        return;
-    }
     if (st == QUEUE_CONFLICT) {
         call_error(call, 409, conflict_code, conflict_message);
         return;
@@ -326,12 +540,40 @@ void call_answer_requeued(struct call *call, enum queue_status st, const char *w
 
 /* ---- authentication ---- */
 
+/* A token's or a session's lookup in Redis, waited for. */
 struct auth_wait {
     struct call *call;
     call_fn next;
     char hash[TOKEN_HASH_HEX_LEN];
-    uint64_t epoch; /* of the token cache when Redis was asked */
+    uint64_t epoch; /* of the token cache when Redis was asked (a token) */
 };
+
+/* A wait for call's lookup of hash; NULL after answering 503 when out of memory. */
+static struct auth_wait *auth_wait_new(struct call *call, call_fn next, const char *hash)
+{
+    struct auth_wait *w = malloc(sizeof *w);
+    if (!w) {
+        call_unavailable(call);
+        return NULL;
+    }
+    w->call = call;
+    w->next = next;
+    memcpy(w->hash, hash, sizeof w->hash);
+    w->epoch = 0;
+    return w;
+}
+
+/* The lookup answered: the wait is copied into *out and freed; false after
+ * answering 503 when Redis did not answer (status < 0). */
+static bool auth_wait_end(void *arg, int status, struct auth_wait *out)
+{
+    *out = *(struct auth_wait *)arg;
+    free(arg);
+    if (status >= 0)
+        return true;
+    call_unavailable(out->call);
+    return false;
+}
 
 static void unauthorized(struct call *call)
 {
@@ -356,24 +598,18 @@ static bool principal_from_record(struct principal *who, const struct token_reco
  * revocation crossed the lookup, see token_cache_insert) and the call goes on. */
 static void on_token(int status, const struct token_record *rec, void *arg)
 {
-    struct auth_wait *w = arg;
-    struct call *call = w->call;
-    call_fn next = w->next;
-    if (status < 0) {
-        free(w);
-        call_unavailable(call);
+    struct auth_wait w;
+    if (!auth_wait_end(arg, status, &w))
         return;
-    }
+    struct call *call = w.call;
     if (status == 0 || !principal_from_record(&call->who, rec)) {
-        free(w);
         unauthorized(call);
         return;
     }
     if (call->app->tokens)
-        token_cache_insert(call->app->tokens, w->hash, rec, w->epoch, token_cache_now_ms());
-    free(w);
+        token_cache_insert(call->app->tokens, w.hash, rec, w.epoch, token_cache_now_ms());
     if (call_limit_principal(call))
-        next(call);
+        w.next(call);
 }
 
 /* ---- the session cookie (docs/api.md "Accounts and sessions") ---- */
@@ -420,12 +656,6 @@ static bool method_changes_state(const char *method)
            strcmp(method, "PATCH") == 0 || strcmp(method, "DELETE") == 0;
 }
 
-struct session_wait {
-    struct call *call;
-    call_fn next;
-    char hash[TOKEN_HASH_HEX_LEN];
-};
-
 static void session_unauthorized(struct call *call)
 {
     /* An ended or forged cookie is a failure like a bad token: it draws on
@@ -437,27 +667,21 @@ static void session_unauthorized(struct call *call)
 
 static void on_session(int status, const struct session_record *rec, void *arg)
 {
-    struct session_wait *w = arg;
-    struct call *call = w->call;
-    call_fn next = w->next;
-    if (status < 0) {
-        free(w);
-        call_unavailable(call);
+    struct auth_wait w;
+    if (!auth_wait_end(arg, status, &w))
         return;
-    }
+    struct call *call = w.call;
     struct principal *who = &call->who;
     memset(who, 0, sizeof *who);
     who->role = status == 1 ? auth_role_parse(rec->role) : AUTH_NONE;
     if (who->role == AUTH_NONE) {
-        free(w);
         session_unauthorized(call);
         return;
     }
-    snprintf(who->token_id, sizeof who->token_id, "session:%.12s", w->hash);
+    snprintf(who->token_id, sizeof who->token_id, "session:%.12s", w.hash);
     snprintf(who->member_id, sizeof who->member_id, "%s", rec->member_id);
     snprintf(who->npi, sizeof who->npi, "%s", rec->npi);
-    memcpy(who->session_hash, w->hash, sizeof who->session_hash);
-    free(w);
+    memcpy(who->session_hash, w.hash, sizeof who->session_hash);
     if (method_changes_state(call->req->method)) {
         /* The cookie goes with every request the browser makes, a forged
          * one too; the CSRF token only with the portal's own. */
@@ -471,19 +695,16 @@ static void on_session(int status, const struct session_record *rec, void *arg)
         }
     }
     if (call_limit_principal(call))
-        next(call);
+        w.next(call);
 }
 
 static void authenticate_session(struct call *call, call_fn next, const char *session_id)
 {
-    struct session_wait *w = malloc(sizeof *w);
-    if (!w) {
-        call_unavailable(call);
+    char hash[TOKEN_HASH_HEX_LEN];
+    token_hash_hex(session_id, strlen(session_id), hash);
+    struct auth_wait *w = auth_wait_new(call, next, hash);
+    if (!w)
         return;
-    }
-    w->call = call;
-    w->next = next;
-    token_hash_hex(session_id, strlen(session_id), w->hash);
     long long now = (long long)clock_wall_ms();
     long long idle = call->app->cfg.sessions.idle_timeout_seconds * 1000LL;
     if (sessions_touch_async(call->app->redis, call->app->cfg.key_prefix, w->hash, now, idle,
@@ -525,14 +746,9 @@ void call_authenticate(struct call *call, call_fn next)
             next(call);
         return;
     }
-    struct auth_wait *w = malloc(sizeof *w);
-    if (!w) {
-        call_unavailable(call);
+    struct auth_wait *w = auth_wait_new(call, next, hash);
+    if (!w)
         return;
-    }
-    w->call = call;
-    w->next = next;
-    memcpy(w->hash, hash, sizeof hash);
     w->epoch = cache ? token_cache_epoch(cache) : 0;
     if (tokens_lookup_async(call->app->redis, call->app->cfg.key_prefix, hash, on_token, w) != 0) {
         free(w);

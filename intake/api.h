@@ -63,6 +63,12 @@ static inline bool auth_is_staff(const struct principal *who)
     return who->role == AUTH_STAFF || who->role == AUTH_ADMIN;
 }
 
+/* The Redis key prefix of the call's app (cfg.key_prefix). */
+static inline const char *call_key_prefix(const struct call *call)
+{
+    return call->app->cfg.key_prefix;
+}
+
 /* A call for a request (owned by the caller until it is answered); NULL when out of memory. */
 struct call *call_new(struct http_request *req, struct app *app);
 
@@ -103,15 +109,94 @@ void call_not_found(struct call *call);
 void call_forbidden(struct call *call);
 /* 500 internal "out of memory". */
 void call_out_of_memory(struct call *call);
-/* After a lookup of the member a body's "member_id" names: answers 503 when
- * storage did not answer, 422 naming member_id (with message) when there is
- * no such member, and returns true; false when the member exists. */
-bool call_refuse_unknown_member(struct call *call, enum queue_status status, const char *message);
+/* Goes on with next once the member a body's "member_id" names is known to
+ * exist; answers 503 when storage did not answer, 422 naming member_id (with
+ * message, a string literal) when there is no such member, 500 when out of
+ * memory. */
+void call_require_member(struct call *call, const char *member_id, const char *message,
+                         call_fn next);
 
 /* The handler's state, zeroed, handed to the call with the function that
  * frees it (freed with the call); NULL after answering 500 when out of
  * memory. */
 void *call_state_new(struct call *call, size_t size, void (*state_free)(void *state));
+
+/* The opening of a handler with a state: a state of size bytes (a copy of
+ * initial, zeroed when initial is NULL; freed with state_free) handed to the
+ * call, which is then authenticated and goes on with next; answers 500 when
+ * out of memory. */
+void call_open(struct call *call, const void *initial, size_t size, void (*state_free)(void *state),
+               call_fn next);
+
+/* Whether the caller has a role (member, provider, staff or admin); answers
+ * 403 and returns false otherwise. */
+bool call_require_role(struct call *call);
+/* Whether the caller is an admin; answers 403 and returns false otherwise. */
+bool call_require_admin(struct call *call);
+/* Whether the caller is staff or an admin; answers 403 and returns false otherwise. */
+bool call_require_staff(struct call *call);
+/* Whether the path id can name an enrollment record (group, member, plan,
+ * token); answers 404 and returns false otherwise. */
+bool call_require_record_id(struct call *call);
+
+/* After a queue call: true for QUEUE_OK; otherwise answers 503 and returns false. */
+bool call_queue_ok(struct call *call, enum queue_status status);
+/* After queue_get_records of one record: true when its text json[0] was
+ * read; otherwise answers 503 (storage did not answer) or 404 (no such
+ * record) and returns false. */
+bool call_one_record(struct call *call, enum queue_status status, const char *const *json,
+                     size_t n);
+/* After a queue call that names one thing: answers 503 for
+ * QUEUE_UNAVAILABLE and 404 for QUEUE_NOT_FOUND and returns true; false
+ * for any other status (the handler answers those). */
+bool call_refuse_missing(struct call *call, enum queue_status status);
+/* After a lookup: true for QUEUE_OK; otherwise answers 503 for
+ * QUEUE_UNAVAILABLE, 404 for any other status, and returns false. */
+bool call_found(struct call *call, enum queue_status status);
+/* After a write: audits it as action and goes on with next (claim NULL) on
+ * QUEUE_OK; answers 503 otherwise. */
+void call_audit_stored(struct call *call, enum queue_status status, const char *action,
+                       call_fn next);
+
+/* Answers 422 with the error code, message and the one problem at field. */
+void call_refuse_field(struct call *call, const char *code, const char *message, const char *field,
+                       const char *problem);
+/* Answers 422 validation_failed with message and the one problem at field. */
+void call_invalid_field(struct call *call, const char *field, const char *problem,
+                        const char *message);
+/* Answers 422 validation_failed with message and errs' list, and returns
+ * true, when errs holds a problem; false otherwise (errs stays the caller's). */
+bool call_refuse_fields(struct call *call, const struct codec_field_errors *errs,
+                        const char *message);
+/* Ends the checks of a body read with call_parse_body: frees errs and
+ * returns true when it holds no problem; otherwise answers 422 with message
+ * and the list and returns false. */
+bool call_fields_checked(struct call *call, struct codec_field_errors *errs, const char *message);
+
+/* Reads a request body's fields into call->state, each problem into errs. */
+typedef void (*call_body_fn)(struct call *call, struct json_object *body,
+                             struct codec_field_errors *errs);
+/* Reads the request's JSON body with read; true when it holds no problem,
+ * false after answering (415, 400, 422 with message and the list, 500). */
+bool call_read_body(struct call *call, call_body_fn read, const char *message);
+
+/* A JSON string of s, or NULL (JSON null) when s is NULL or empty; allocates. */
+struct json_object *call_string_or_null(const char *s);
+/* The JSON view of one row of a list page (allocates). */
+typedef struct json_object *(*call_row_fn)(const void *row);
+/* Answers a page of a list read with status: 503 unless QUEUE_OK, else 200
+ * {name: [view of each of the n rows of row_size bytes], "next_cursor":
+ * next_cursor or null} (500 when out of memory). */
+void call_answer_page(struct call *call, enum queue_status status, const char *name,
+                      const void *rows, size_t n, size_t row_size, call_row_fn view,
+                      const char *next_cursor);
+/* The plain JSON text of o, a new string, into *out, and puts o; false
+ * after answering 500 when o is NULL or memory ran out. */
+bool call_json_text(struct call *call, struct json_object *o, char **out);
+/* Hands o to the call as its state (put when the call is freed). */
+void call_hold_json(struct call *call, struct json_object *o);
+/* Takes back the JSON object call_hold_json handed to the call; the caller owns it. */
+struct json_object *call_take_json(struct call *call);
 
 /* The request has a JSON content type (415 otherwise, answered here). */
 bool call_require_json(struct call *call);
@@ -151,6 +236,10 @@ void call_answer_requeued(struct call *call, enum queue_status st, const char *w
 /* Reads a list's query into the call's state (call_open_staff_list). */
 typedef void (*call_query_fn)(const struct http_request *req, void *state,
                               struct codec_field_errors *errs);
+
+/* Reads the request's query with parse into call->state; true when it holds
+ * no problem, false after answering 422 with message and the list (or 500). */
+bool call_read_query(struct call *call, call_query_fn parse, const char *message);
 
 /* The opening of a staff list (GET /v1/review, /v1/recoveries, /v1/appeals):
  * 403 unless staff or admin; the query read by parse into call->state, its

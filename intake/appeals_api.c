@@ -36,15 +36,13 @@ static const char *const outcome_names[] = {"upheld", "overturned"};
 enum { OUTCOME_UPHELD, OUTCOME_OVERTURNED };
 
 struct appeal_state {
-    struct json_object *body;
     char *statement, *attachments, *note, *lines_json;
     char *review_json; /* an overturn: the reviewer's decision stored with the claim */
     int outcome;
     struct adj_review review; /* the decision's lines (action overturn) */
     bool line_given[MAX_LINES];
-    struct json_object *lines_out; /* the checked lines as written back */
-    struct json_object *view;      /* a read's answer, built before its audit */
-    struct queue_appeal_row row;   /* the filing's appeal, for its answer */
+    struct json_object *view;    /* a read's answer, built before its audit */
+    struct queue_appeal_row row; /* the filing's appeal, for its answer */
     char appeal_id[CLAIM_ID_LEN], claim_id[CLAIM_ID_LEN], member_id[ID_LEN], subscriber_id[ID_LEN],
         npi[NPI_LEN], filed_at[32], filed_on[DATE_STRLEN], due_date[DATE_STRLEN],
         eob_date[DATE_STRLEN], deadline[DATE_STRLEN], version[16];
@@ -59,10 +57,6 @@ static void state_free(void *p)
     struct appeal_state *s = p;
     if (!s)
         return;
-    if (s->body)
-        json_object_put(s->body);
-    if (s->lines_out)
-        json_object_put(s->lines_out);
     if (s->view)
         json_object_put(s->view);
     free(s->statement);
@@ -71,11 +65,6 @@ static void state_free(void *p)
     free(s->lines_json);
     free(s->review_json);
     free(s);
-}
-
-static const char *prefix_of(const struct call *call)
-{
-    return call->app->cfg.key_prefix;
 }
 
 /* value ("" for NULL) into out, cut to size. */
@@ -87,11 +76,6 @@ static void copy_field(char *out, size_t size, const char *value)
 }
 
 /* ---- the view ---- */
-
-static struct json_object *string_or_null(const char *s)
-{
-    return s && s[0] ? json_object_new_string(s) : NULL;
-}
 
 static struct json_object *parsed_or(const char *json, struct json_object *fallback)
 {
@@ -122,10 +106,10 @@ static struct json_object *decision_view(const struct queue_appeal_row *r, bool 
         return NULL;
     json_object_object_add(d, "outcome", json_object_new_string(r->outcome));
     json_object_object_add(d, "lines", parsed_or(r->lines, json_object_new_array()));
-    json_object_object_add(d, "note", string_or_null(r->note));
-    json_object_object_add(d, "decided_at", string_or_null(r->decided_at));
+    json_object_object_add(d, "note", call_string_or_null(r->note));
+    json_object_object_add(d, "decided_at", call_string_or_null(r->decided_at));
     if (staff)
-        json_object_object_add(d, "decided_by", string_or_null(r->decided_by));
+        json_object_object_add(d, "decided_by", call_string_or_null(r->decided_by));
     return d;
 }
 
@@ -137,24 +121,24 @@ static struct json_object *appeal_view(const struct queue_appeal_row *r, bool st
     struct json_object *o = json_object_new_object();
     if (!o)
         return NULL; /* answered 500 by call_json */
-    json_object_object_add(o, "appeal_id", string_or_null(r->appeal_id));
-    json_object_object_add(o, "claim_id", string_or_null(r->claim_id));
-    json_object_object_add(o, "member_id", string_or_null(r->member_id));
-    json_object_object_add(o, "status", string_or_null(r->status));
-    json_object_object_add(o, "filed_at", string_or_null(r->filed_at));
-    json_object_object_add(o, "filed_by_role", string_or_null(r->filed_by_role));
-    json_object_object_add(o, "due_date", string_or_null(r->due_date));
+    json_object_object_add(o, "appeal_id", call_string_or_null(r->appeal_id));
+    json_object_object_add(o, "claim_id", call_string_or_null(r->claim_id));
+    json_object_object_add(o, "member_id", call_string_or_null(r->member_id));
+    json_object_object_add(o, "status", call_string_or_null(r->status));
+    json_object_object_add(o, "filed_at", call_string_or_null(r->filed_at));
+    json_object_object_add(o, "filed_by_role", call_string_or_null(r->filed_by_role));
+    json_object_object_add(o, "due_date", call_string_or_null(r->due_date));
     json_object_object_add(o, "overdue", json_object_new_boolean(row_overdue(r, today)));
     json_object_object_add(o, "eob_version",
                            json_object_new_int(r->eob_version ? atoi(r->eob_version) : 0));
-    json_object_object_add(o, "eob_date", string_or_null(r->eob_date));
-    json_object_object_add(o, "appeal_deadline", string_or_null(r->deadline));
+    json_object_object_add(o, "eob_date", call_string_or_null(r->eob_date));
+    json_object_object_add(o, "appeal_deadline", call_string_or_null(r->deadline));
     if (summary) {
-        json_object_object_add(o, "outcome", string_or_null(r->outcome));
-        json_object_object_add(o, "decided_at", string_or_null(r->decided_at));
+        json_object_object_add(o, "outcome", call_string_or_null(r->outcome));
+        json_object_object_add(o, "decided_at", call_string_or_null(r->decided_at));
         return o;
     }
-    json_object_object_add(o, "statement", string_or_null(r->statement));
+    json_object_object_add(o, "statement", call_string_or_null(r->statement));
     json_object_object_add(o, "attachments", parsed_or(r->attachments, json_object_new_array()));
     json_object_object_add(o, "decision", decision_view(r, staff));
     return o;
@@ -266,24 +250,8 @@ static void parse_attachments(struct codec_reader *r, struct json_object *body, 
         json_object_put(canon);
 }
 
-/* The body as JSON into s->body (400 / 415 / 422 / 500 answered here, false
- * returned). */
-static bool read_body(struct call *call, struct appeal_state *s)
-{
-    struct codec_field_errors *errs;
-    s->body = call_parse_body(call, &errs);
-    free(errs);
-    return s->body != NULL;
-}
-
-/* Answers 422 with errs when it holds a problem (returns true then). */
-static bool refused(struct call *call, const struct codec_field_errors *errs)
-{
-    if (!codec_field_errors_any(errs))
-        return false;
-    call_invalid(call, 422, "the body has problems listed in fields", errs);
-    return true;
-}
+/* What a 422 of an appeal's body or decision lines says. */
+#define BODY_PROBLEMS "the body has problems listed in fields"
 
 /* ---- POST /v1/claims/{claim_id}/appeals ---- */
 
@@ -291,14 +259,8 @@ static void on_filed(enum queue_status status, const char *why, void *arg)
 {
     struct call *call = arg;
     struct appeal_state *s = call->state;
-    if (status == QUEUE_UNAVAILABLE) {
-        call_unavailable(call);
+    if (call_refuse_missing(call, status))
         return;
-    }
-    if (status == QUEUE_NOT_FOUND) {
-        call_not_found(call);
-        return;
-    }
     if (status == QUEUE_CONFLICT) {
         if (strcmp(why, "already_appealed") == 0)
             call_error(call, 409, "already_appealed",
@@ -366,7 +328,7 @@ static void file_store(struct call *call, int eob_version)
                                        .filed_by_role = f.filed_by_role,
                                        .statement = s->statement,
                                        .attachments = s->attachments};
-    int rc = queue_file_appeal(call->app->redis, prefix_of(call), &f, on_filed, call);
+    int rc = queue_file_appeal(call->app->redis, call_key_prefix(call), &f, on_filed, call);
     json_object_put(audit);
     if (rc != 0)
         call_unavailable(call);
@@ -422,33 +384,32 @@ static void on_claim_for_appeal(enum queue_status st, const struct queue_claim *
     file_store(call, claim->eob_version);
 }
 
+/* The filing's body: its statement and attachments into the call's state. */
+static void read_filing(struct call *call, struct json_object *body,
+                        struct codec_field_errors *errs)
+{
+    struct appeal_state *s = call->state;
+    static const char *const keys[] = {"statement", "attachments", NULL};
+    struct codec_reader r;
+    codec_reader_init(&r, errs);
+    codec_reject_unknown(&r, body, keys);
+    codec_field(&r, body, "statement", true, value_statement, &s->statement);
+    parse_attachments(&r, body, &s->attachments);
+}
+
 static void file_authed(struct call *call)
 {
     struct appeal_state *s = call_state_new(call, sizeof *s, state_free);
-    if (!s)
+    if (!s || !claims_require_id(call))
         return;
-    if (!claims_id_valid(call->path_id)) {
-        call_not_found(call);
-        return;
-    }
     copy_field(s->claim_id, sizeof s->claim_id, call->path_id);
-    if (!read_body(call, s))
-        return;
-    static const char *const keys[] = {"statement", "attachments", NULL};
-    struct codec_field_errors errs;
-    struct codec_reader r;
-    codec_field_errors_init(&errs);
-    codec_reader_init(&r, &errs);
-    codec_reject_unknown(&r, s->body, keys);
-    codec_field(&r, s->body, "statement", true, value_statement, &s->statement);
-    parse_attachments(&r, s->body, &s->attachments);
-    if (refused(call, &errs))
+    if (!call_read_body(call, read_filing, BODY_PROBLEMS))
         return;
     if (!s->statement || !s->attachments) {
         call_out_of_memory(call);
         return;
     }
-    if (queue_get_eob(call->app->redis, prefix_of(call), s->claim_id, 0, on_claim_for_appeal,
+    if (queue_get_eob(call->app->redis, call_key_prefix(call), s->claim_id, 0, on_claim_for_appeal,
                       call) != 0)
         call_unavailable(call);
 }
@@ -474,11 +435,9 @@ static void on_appeal_for_read(enum queue_status st, const struct queue_appeal_r
 {
     struct call *call = arg;
     struct appeal_state *s = call->state;
-    if (st == QUEUE_UNAVAILABLE) {
-        call_unavailable(call);
+    if (!call_found(call, st))
         return;
-    }
-    if (st != QUEUE_OK || !may_read_appeal(&call->who, row)) {
+    if (!may_read_appeal(&call->who, row)) {
         call_not_found(call);
         return;
     }
@@ -495,13 +454,9 @@ static void on_appeal_for_read(enum queue_status st, const struct queue_appeal_r
 
 static void get_authed(struct call *call)
 {
-    if (!call_state_new(call, sizeof(struct appeal_state), state_free))
+    if (!call_state_new(call, sizeof(struct appeal_state), state_free) || !claims_require_id(call))
         return;
-    if (!claims_id_valid(call->path_id)) {
-        call_not_found(call);
-        return;
-    }
-    if (queue_get_appeal(call->app->redis, prefix_of(call), call->path_id, on_appeal_for_read,
+    if (queue_get_appeal(call->app->redis, call_key_prefix(call), call->path_id, on_appeal_for_read,
                          call) != 0)
         call_unavailable(call);
 }
@@ -537,20 +492,16 @@ static void parse_list(const struct http_request *req, void *state, struct codec
     call_read_paging(req, &s->limit, s->cursor, sizeof s->cursor, errs);
 }
 
+/* A row of the staff list: the appeal's summary. */
+static struct json_object *appeal_list_view(const void *row)
+{
+    return appeal_view(row, true, true);
+}
+
 static void on_list(enum queue_status status, const struct queue_appeal_row *rows, size_t n,
                     const char *next_cursor, void *arg)
 {
-    struct call *call = arg;
-    if (status != QUEUE_OK) {
-        call_unavailable(call);
-        return;
-    }
-    struct json_object *list = json_object_new_array(), *body = json_object_new_object();
-    for (size_t i = 0; list && i < n; i++)
-        json_object_array_add(list, appeal_view(&rows[i], true, true));
-    json_object_object_add(body, "appeals", list);
-    json_object_object_add(body, "next_cursor", string_or_null(next_cursor));
-    call_json(call, 200, body);
+    call_answer_page(arg, status, "appeals", rows, n, sizeof *rows, appeal_list_view, next_cursor);
 }
 
 static void list_audited(struct call *call)
@@ -563,7 +514,7 @@ static void list_audited(struct call *call)
                                    .today_day = date_today().days,
                                    .cursor = s->cursor,
                                    .limit = s->limit};
-    if (queue_list_appeals(call->app->redis, prefix_of(call), &q, on_list, call) != 0)
+    if (queue_list_appeals(call->app->redis, call_key_prefix(call), &q, on_list, call) != 0)
         call_unavailable(call);
 }
 
@@ -614,10 +565,8 @@ void appeal_overturn_redecide(struct call *call, const char *claim_id, const cha
 static void on_decided_read(enum queue_status st, const struct queue_appeal_row *row, void *arg)
 {
     struct call *call = arg;
-    if (st != QUEUE_OK) {
-        call_unavailable(call);
+    if (!call_queue_ok(call, st))
         return;
-    }
     call_json(call, 200, appeal_view(row, true, false));
 }
 
@@ -625,14 +574,8 @@ static void on_decided(enum queue_status status, void *arg)
 {
     struct call *call = arg;
     struct appeal_state *s = call->state;
-    if (status == QUEUE_UNAVAILABLE) {
-        call_unavailable(call);
+    if (call_refuse_missing(call, status))
         return;
-    }
-    if (status == QUEUE_NOT_FOUND) {
-        call_not_found(call);
-        return;
-    }
     if (status == QUEUE_CONFLICT) {
         call_error(call, 409, "already_decided", "this appeal has been decided already");
         return;
@@ -644,8 +587,8 @@ static void on_decided(enum queue_status status, void *arg)
     }
     log_info("appeal decided appeal_id=%s claim_id=%s outcome=%s request_id=%s", s->appeal_id,
              s->claim_id, outcome_names[s->outcome], call->req->request_id);
-    if (queue_get_appeal(call->app->redis, prefix_of(call), s->appeal_id, on_decided_read, call) !=
-        0)
+    if (queue_get_appeal(call->app->redis, call_key_prefix(call), s->appeal_id, on_decided_read,
+                         call) != 0)
         call_unavailable(call);
 }
 
@@ -676,7 +619,7 @@ static void decision_store(struct call *call)
         .decided_by = call->who.token_id,
         .audit_json = json_object_to_json_string_ext(audit, JSON_C_TO_STRING_PLAIN),
         .review = s->review_json};
-    int rc = queue_decide_appeal(call->app->redis, prefix_of(call), &d, on_decided, call);
+    int rc = queue_decide_appeal(call->app->redis, call_key_prefix(call), &d, on_decided, call);
     json_object_put(audit);
     if (rc != 0)
         call_unavailable(call);
@@ -690,27 +633,10 @@ static void on_claim_for_decision(enum queue_status st, const struct queue_claim
         call_unavailable(call);
         return;
     }
-    struct decision_lines_claim lines;
-    if (!intake_decision_lines_claim_of(claim->decision, &lines)) {
-        log_error("stored decision cannot be read claim_id=%s", s->claim_id);
-        call_error(call, 500, "internal", "the claim's decision cannot be read");
+    if (!intake_decision_lines_fit(call, s->claim_id, claim->decision, &s->review, s->line_given,
+                                   false, true) ||
+        !call_json_text(call, intake_decision_lines_json(&s->review), &s->lines_json))
         return;
-    }
-    lines.code_below_charge = true;
-    struct codec_field_errors errs;
-    struct codec_reader r;
-    codec_field_errors_init(&errs);
-    codec_reader_init(&r, &errs);
-    intake_decision_lines_check(&r, "lines", &s->review, s->line_given, &lines);
-    if (refused(call, &errs))
-        return;
-    s->lines_out = intake_decision_lines_json(&s->review);
-    const char *text =
-        s->lines_out ? json_object_to_json_string_ext(s->lines_out, JSON_C_TO_STRING_PLAIN) : NULL;
-    if (!text || !(s->lines_json = strdup(text))) {
-        call_out_of_memory(call);
-        return;
-    }
     if (s->outcome == OUTCOME_OVERTURNED)
         appeal_overturn_redecide(call, s->claim_id, s->appeal_id, decision_store);
     else
@@ -722,72 +648,55 @@ static void on_appeal_for_decision(enum queue_status st, const struct queue_appe
 {
     struct call *call = arg;
     struct appeal_state *s = call->state;
-    if (st == QUEUE_UNAVAILABLE) {
-        call_unavailable(call);
+    if (!call_found(call, st))
         return;
-    }
-    if (st != QUEUE_OK) {
-        call_not_found(call);
-        return;
-    }
     if (!row->status || strcmp(row->status, "open") != 0) {
         call_error(call, 409, "already_decided", "this appeal has been decided already");
         return;
     }
     copy_field(s->claim_id, sizeof s->claim_id, row->claim_id);
-    if (queue_get_claim(call->app->redis, prefix_of(call), s->claim_id, on_claim_for_decision,
+    if (queue_get_claim(call->app->redis, call_key_prefix(call), s->claim_id, on_claim_for_decision,
                         call) != 0)
         call_unavailable(call);
 }
 
 /* The body's own rules, before anything is read. */
-static void parse_decision(struct appeal_state *s, struct codec_reader *r)
+static void read_decision(struct call *call, struct json_object *body,
+                          struct codec_field_errors *errs)
 {
+    struct appeal_state *s = call->state;
     static const char *const keys[] = {"outcome", "lines", "note", NULL};
-    codec_reject_unknown(r, s->body, keys);
+    struct codec_reader r;
+    codec_reader_init(&r, errs);
+    codec_reject_unknown(&r, body, keys);
     struct codec_enum_spec outcomes = {outcome_names, 2, "must be upheld or overturned",
                                        &s->outcome};
-    enum codec_got got = codec_field(r, s->body, "outcome", true, codec_value_enum, &outcomes);
+    enum codec_got got = codec_field(&r, body, "outcome", true, codec_value_enum, &outcomes);
     static const struct decision_lines_spec spec = {.allowed = true};
-    intake_decision_lines_parse(r, s->body, "lines", &spec, &s->review, s->line_given);
-    codec_field(r, s->body, "note", true, value_note, &s->note);
+    intake_decision_lines_parse(&r, body, "lines", &spec, &s->review, s->line_given);
+    codec_field(&r, body, "note", true, value_note, &s->note);
     if (got != CODEC_GOT)
         return;
     if (s->outcome == OUTCOME_UPHELD && s->review.n_lines > 0)
-        codec_report_key(r, "lines",
+        codec_report_key(&r, "lines",
                          "must be empty when outcome is upheld: the claim stands "
                          "as decided");
-    if (s->outcome == OUTCOME_OVERTURNED && !codec_member(s->body, "lines"))
-        codec_report_key(r, "lines", "is required when outcome is overturned");
+    if (s->outcome == OUTCOME_OVERTURNED && !codec_member(body, "lines"))
+        codec_report_key(&r, "lines", "is required when outcome is overturned");
     else if (s->outcome == OUTCOME_OVERTURNED && s->review.n_lines == 0)
-        codec_report_key(r, "lines", "must have at least one line when outcome is overturned");
+        codec_report_key(&r, "lines", "must have at least one line when outcome is overturned");
 }
 
 static void decide_authed(struct call *call)
 {
     struct appeal_state *s = call_state_new(call, sizeof *s, state_free);
-    if (!s)
+    if (!s || !call_require_staff(call) || !claims_require_id(call))
         return;
-    if (!auth_is_staff(&call->who)) {
-        call_forbidden(call);
-        return;
-    }
-    if (!claims_id_valid(call->path_id)) {
-        call_not_found(call);
-        return;
-    }
     copy_field(s->appeal_id, sizeof s->appeal_id, call->path_id);
-    if (!read_body(call, s))
+    if (!call_read_body(call, read_decision, BODY_PROBLEMS))
         return;
-    struct codec_field_errors errs;
-    struct codec_reader r;
-    codec_field_errors_init(&errs);
-    codec_reader_init(&r, &errs);
-    parse_decision(s, &r);
-    if (refused(call, &errs))
-        return;
-    if (queue_get_appeal(call->app->redis, prefix_of(call), s->appeal_id, on_appeal_for_decision,
-                         call) != 0)
+    if (queue_get_appeal(call->app->redis, call_key_prefix(call), s->appeal_id,
+                         on_appeal_for_decision, call) != 0)
         call_unavailable(call);
 }
 

@@ -42,12 +42,18 @@ bool claims_may_read(const struct principal *who, const struct queue_claim *clai
     return false;
 }
 
+bool claims_require_id(struct call *call)
+{
+    if (claims_id_valid(call->path_id))
+        return true;
+    call_not_found(call);
+    return false;
+}
+
 void claims_fetch(struct call *call, queue_claim_cb cb)
 {
-    if (!claims_id_valid(call->path_id)) {
-        call_not_found(call);
+    if (!claims_require_id(call))
         return;
-    }
     if (queue_get_claim(call->app->redis, call->app->cfg.key_prefix, call->path_id, cb, call) != 0)
         call_unavailable(call);
 }
@@ -67,15 +73,7 @@ bool claims_readable(struct call *call, enum queue_status st, const struct queue
 
 bool claims_change_opening(struct call *call)
 {
-    if (call->who.role == AUTH_NONE) {
-        call_forbidden(call);
-        return false;
-    }
-    if (!claims_id_valid(call->path_id)) {
-        call_not_found(call);
-        return false;
-    }
-    return call_require_json(call);
+    return call_require_role(call) && claims_require_id(call) && call_require_json(call);
 }
 
 /* A correction refused for the claim's status (or, from a script, for
@@ -89,26 +87,15 @@ void claims_correction_conflict(struct call *call, const char *status)
         call_error(call, 409, "already_replaced",
                    "this claim was replaced: correct its replacement instead");
     } else if (strcmp(status, "member") == 0) {
-        struct codec_field_errors errs;
-        codec_field_errors_init(&errs);
-        codec_field_errors_add(&errs, "member_id",
-                               "must be the member_id of the claim it replaces (file a new "
-                               "claim for another patient)");
-        call_invalid(call, 422, "the body has problems listed in fields", &errs);
+        call_invalid_field(call, "member_id",
+                           "must be the member_id of the claim it replaces (file a new "
+                           "claim for another patient)",
+                           "the body has problems listed in fields");
     } else if (!status[0]) {
         call_not_found(call);
     } else {
         call_error(call, 409, "not_correctable", "a claim in this status cannot be replaced");
     }
-}
-
-bool claims_body_checked(struct call *call, struct codec_field_errors *errs)
-{
-    bool ok = !codec_field_errors_any(errs);
-    if (!ok)
-        call_invalid(call, 422, "the body has problems listed in fields", errs);
-    free(errs);
-    return ok;
 }
 
 void claims_view_state_free(void *state)

@@ -16,8 +16,12 @@
 #include "intake/api.h"
 #include "queue/claims_read.h"
 
-/* Whether s can name a claim: a UUID in its lower-case text form. */
+/* Whether s can name a claim: a UUID in its lower-case text form (appeal
+ * and recovery ids are drawn the same way, claims_new_id_on_shard). */
 bool claims_id_valid(const char *s);
+/* Whether the path id can name a claim (claims_id_valid); answers 404 and
+ * returns false otherwise. */
+bool claims_require_id(struct call *call);
 /* Object-level authorization of a claim (API.md "Roles"): staff, the
  * patient, the subscriber of the patient's family, the submitting provider. */
 bool claims_may_read(const struct principal *who, const struct queue_claim *claim);
@@ -40,10 +44,6 @@ bool claims_change_opening(struct call *call);
  * not_correctable) or, with "member", a replacement for another patient (422
  * naming member_id). */
 void claims_correction_conflict(struct call *call, const char *status);
-/* Ends the checks of a body read with call_parse_body: frees errs and
- * returns true when it holds no problem; otherwise answers 422 with the list
- * and returns false. */
-bool claims_body_checked(struct call *call, struct codec_field_errors *errs);
 
 /* A call's state that holds the JSON answer being built (a claim as read
  * back, an audit trail, a page of a search); it may start a larger state. */

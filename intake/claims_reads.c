@@ -107,10 +107,8 @@ void claims_get(struct call *call)
 static void on_audit_records(enum queue_status st, const char *const *records, size_t n, void *arg)
 {
     struct call *call = arg;
-    if (st != QUEUE_OK) {
-        call_unavailable(call);
+    if (!call_queue_ok(call, st))
         return;
-    }
     struct claims_view_state *vs = call->state;
     struct json_object *entries = json_object_new_array();
     for (size_t i = 0; i < n; i++) {
@@ -134,14 +132,8 @@ static void audit_audited(struct call *call)
 static void on_claim_exists_for_audit(enum queue_status st, void *arg)
 {
     struct call *call = arg;
-    if (st == QUEUE_UNAVAILABLE) {
-        call_unavailable(call);
+    if (!call_found(call, st))
         return;
-    }
-    if (st != QUEUE_OK) {
-        call_not_found(call);
-        return;
-    }
     struct claims_view_state *vs = call_state_new(call, sizeof *vs, claims_view_state_free);
     if (!vs)
         return;
@@ -159,10 +151,8 @@ static void audit_authed(struct call *call)
         call_not_found(call);
         return;
     }
-    if (!claims_id_valid(call->path_id)) {
-        call_not_found(call);
+    if (!claims_require_id(call))
         return;
-    }
     if (queue_claim_exists(call->app->redis, call->app->cfg.key_prefix, call->path_id,
                            on_claim_exists_for_audit, call) != 0)
         call_unavailable(call);
@@ -271,11 +261,12 @@ static void on_claim_for_eob(enum queue_status st, const struct queue_claim *cla
 }
 
 /* The query's format (json, fhir or html; json when absent) and version (a
- * positive integer; 0, the latest, when absent) into es, each problem into
- * errs. */
-static void parse_eob_query(const struct http_request *req, struct eob_state *es,
+ * positive integer; 0, the latest, when absent) into the eob_state, each
+ * problem into errs. */
+static void parse_eob_query(const struct http_request *req, void *state,
                             struct codec_field_errors *errs)
 {
+    struct eob_state *es = state;
     char buf[32];
     int rc = http_query_get(req, "format", buf, sizeof buf);
     snprintf(es->format, sizeof es->format, "%s", rc > 0 ? buf : "json");
@@ -296,19 +287,9 @@ static void parse_eob_query(const struct http_request *req, struct eob_state *es
 static void eob_authed(struct call *call)
 {
     struct eob_state *es = call_state_new(call, sizeof *es, eob_state_free);
-    if (!es)
+    if (!es || !call_read_query(call, parse_eob_query, "the query has problems listed in fields") ||
+        !claims_require_id(call))
         return;
-    struct codec_field_errors errs;
-    codec_field_errors_init(&errs);
-    parse_eob_query(call->req, es, &errs);
-    if (codec_field_errors_any(&errs)) {
-        call_invalid(call, 422, "the query has problems listed in fields", &errs);
-        return;
-    }
-    if (!claims_id_valid(call->path_id)) {
-        call_not_found(call);
-        return;
-    }
     if (queue_get_eob(call->app->redis, call->app->cfg.key_prefix, call->path_id, es->version,
                       on_claim_for_eob, call) != 0)
         call_unavailable(call);

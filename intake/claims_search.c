@@ -105,15 +105,21 @@ struct search_state {
     struct search_params p;
 };
 
+/* The query into the call's search_state (parse_search). */
+static void read_search_query(const struct http_request *req, void *state,
+                              struct codec_field_errors *errs)
+{
+    struct search_state *ss = state;
+    parse_search(req, &ss->p, errs);
+}
+
 static void on_search(enum queue_status st, const struct queue_search_row *rows, size_t n,
                       const char *next_cursor, void *arg)
 {
     struct call *call = arg;
     struct search_state *ss = call->state;
-    if (st != QUEUE_OK) {
-        call_unavailable(call);
+    if (!call_queue_ok(call, st))
         return;
-    }
     struct json_object *list = json_object_new_array();
     for (size_t i = 0; i < n; i++) {
         struct json_object *c = json_object_new_object();
@@ -173,15 +179,8 @@ static void search_audited(struct call *call)
 static void search_authed(struct call *call)
 {
     struct search_state *ss = call_state_new(call, sizeof *ss, claims_view_state_free);
-    if (!ss)
+    if (!ss || !call_read_query(call, read_search_query, "the search parameters are not valid"))
         return;
-    struct codec_field_errors errs;
-    codec_field_errors_init(&errs);
-    parse_search(call->req, &ss->p, &errs);
-    if (codec_field_errors_any(&errs)) {
-        call_invalid(call, 422, "the search parameters are not valid", &errs);
-        return;
-    }
     ss->vs.view = json_object_new_object();
     call_audit(call, NULL, "claim.search", search_audited);
 }

@@ -400,11 +400,7 @@ bool claims_submission_parse(struct call *call, struct claims_submission *s)
 
 static void submit_authed(struct call *call)
 {
-    if (call->who.role == AUTH_NONE) {
-        call_forbidden(call);
-        return;
-    }
-    if (!call_require_json(call))
+    if (!call_require_role(call) || !call_require_json(call))
         return;
     struct claims_submission *s = claims_submission_new(call);
     if (s && claims_submission_parse(call, s))

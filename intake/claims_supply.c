@@ -113,15 +113,7 @@ static bool merge_supplied(struct call *call, const struct queue_claim *stored)
     struct json_object *canonical = codec_claim_to_json(claim);
     free(claim);
     free(errs);
-    ss->merged = canonical
-                     ? strdup(json_object_to_json_string_ext(canonical, JSON_C_TO_STRING_PLAIN))
-                     : NULL;
-    json_object_put(canonical);
-    if (!ss->merged) {
-        call_out_of_memory(call);
-        return false;
-    }
-    return true;
+    return call_json_text(call, canonical, &ss->merged);
 }
 
 static void on_claim_for_supply(enum queue_status st, const struct queue_claim *stored, void *arg)
@@ -136,12 +128,9 @@ static void on_claim_for_supply(enum queue_status st, const struct queue_claim *
         return;
     }
     if (!supplies_needed(stored, ss->body)) {
-        struct codec_field_errors errs;
-        codec_field_errors_init(&errs);
-        codec_field_errors_add(&errs, "",
-                               "supplies none of what the claim waits for "
-                               "(its pending.needed)");
-        call_invalid(call, 422, "the body has problems listed in fields", &errs);
+        call_invalid_field(call, "",
+                           "supplies none of what the claim waits for (its pending.needed)",
+                           "the body has problems listed in fields");
         return;
     }
     if (!merge_supplied(call, stored))
@@ -209,7 +198,7 @@ static void supply_authed(struct call *call)
      * are answered before the fields are looked at. */
     if (!codec_field_errors_any(errs))
         check_supplied(ss->body, errs);
-    if (claims_body_checked(call, errs))
+    if (call_fields_checked(call, errs, "the body has problems listed in fields"))
         claims_fetch(call, on_claim_for_supply);
 }
 

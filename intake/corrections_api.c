@@ -36,17 +36,23 @@ static bool may_correct_claim(const struct principal *who, const struct queue_cl
            claims_may_read(who, claim);
 }
 
-/* The claim fetched for a correction: false after answering 503 or 404. */
-static bool claim_correctable(struct call *call, enum queue_status st,
-                              const struct queue_claim *claim)
+/* The claim fetched for a correction: its status; NULL after answering 503
+ * or 404, or the conflict of a claim voided or replaced already. */
+static const char *claim_correctable(struct call *call, enum queue_status st,
+                                     const struct queue_claim *claim)
 {
     if (!claims_readable(call, st, claim))
-        return false;
+        return NULL;
     if (!may_correct_claim(&call->who, claim)) {
         call_not_found(call);
-        return false;
+        return NULL;
     }
-    return true;
+    const char *status = queue_claim_field(claim, "status");
+    if (!status || strcmp(status, "voided") == 0 || strcmp(status, "replaced") == 0) {
+        claims_correction_conflict(call, status ? status : "");
+        return NULL;
+    }
+    return status;
 }
 
 /* A correction script's answer (queue/corrections.h): true when it stored
@@ -118,14 +124,10 @@ static void on_claim_for_replace(enum queue_status st, const struct queue_claim 
 {
     struct call *call = arg;
     struct claims_submission *s = call->state;
-    if (!claim_correctable(call, st, stored))
+    const char *status = claim_correctable(call, st, stored);
+    if (!status)
         return;
-    const char *status = queue_claim_field(stored, "status");
     const char *member = queue_claim_field(stored, "member_id");
-    if (!status || strcmp(status, "voided") == 0 || strcmp(status, "replaced") == 0) {
-        claims_correction_conflict(call, status ? status : "");
-        return;
-    }
     if (!member || strcmp(member, s->claim.member_id) != 0) {
         claims_correction_conflict(call, "member");
         return;
@@ -186,11 +188,6 @@ static void on_claim_for_void(enum queue_status st, const struct queue_claim *st
     struct void_state *vs = call->state;
     if (!claim_correctable(call, st, stored))
         return;
-    const char *status = queue_claim_field(stored, "status");
-    if (!status || strcmp(status, "voided") == 0 || strcmp(status, "replaced") == 0) {
-        claims_correction_conflict(call, status ? status : "");
-        return;
-    }
     rfc3339_now(vs->voided_at);
     struct json_object *audit = call_audit_record(call, vs->voided_at, "claim.void");
     int rc = audit ? queue_void_claim(call->app->redis, call->app->cfg.key_prefix, call->path_id,
@@ -213,11 +210,12 @@ static size_t utf8_chars(const char *s)
     return n;
 }
 
-/* The void body's fields: "reason" (1..500 characters) into vs, nothing
- * else; each problem into errs. */
-static void read_void_reason(struct json_object *body, struct void_state *vs,
+/* The void body's fields: "reason" (1..500 characters) into the call's
+ * void_state, nothing else; each problem into errs. */
+static void read_void_reason(struct call *call, struct json_object *body,
                              struct codec_field_errors *errs)
 {
+    struct void_state *vs = call->state;
     json_object_object_foreach(body, key, value)
     {
         (void)value;
@@ -245,17 +243,10 @@ static void void_authed(struct call *call)
 {
     if (!claims_change_opening(call))
         return;
-    struct void_state *vs = call_state_new(call, sizeof *vs, free);
-    if (!vs)
+    if (!call_state_new(call, sizeof(struct void_state), free) ||
+        !call_read_body(call, read_void_reason, "the body has problems listed in fields"))
         return;
-    struct codec_field_errors *errs = NULL;
-    struct json_object *body = call_parse_body(call, &errs);
-    if (!body)
-        return;
-    read_void_reason(body, vs, errs);
-    json_object_put(body);
-    if (claims_body_checked(call, errs))
-        claims_fetch(call, on_claim_for_void);
+    claims_fetch(call, on_claim_for_void);
 }
 
 void claims_void(struct call *call)

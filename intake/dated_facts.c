@@ -2,6 +2,7 @@
 
 #include <limits.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 int intake_member_apply_put(struct member *m, const struct codec_member_put *put, date_t today)
@@ -44,4 +45,29 @@ void intake_group_keep_history(struct group *into, const struct group *from)
 {
     memcpy(into->history, from->history, sizeof into->history);
     into->n_history = from->n_history;
+}
+
+/* A stored record's text into m (a member) or else g (a group). */
+static bool record_from_text(const char *text, const char *id, struct member *m, struct group *g)
+{
+    struct json_object *o = json_tokener_parse(text);
+    struct codec_field_errors *errs = malloc(sizeof *errs);
+    bool ok = o && errs;
+    if (ok) {
+        codec_field_errors_init(errs);
+        ok = m ? codec_parse_member(o, id, m, errs) : codec_parse_group(o, id, g, errs);
+    }
+    free(errs);
+    json_object_put(o);
+    return ok;
+}
+
+bool intake_member_from_text(const char *text, const char *id, struct member *out)
+{
+    return record_from_text(text, id, out, NULL);
+}
+
+bool intake_group_from_text(const char *text, const char *id, struct group *out)
+{
+    return record_from_text(text, id, NULL, out);
 }

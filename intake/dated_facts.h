@@ -4,6 +4,8 @@
  * body's `history`, or the stored one, and each top-level value that differs
  * from the timeline's value as of today becomes a change effective today,
  * reported today. A PUT therefore never reaches back to an earlier date.
+ * Also the one reading of a stored member or group record's text back into
+ * its struct, for the handlers that change or scan a record.
  */
 #ifndef CLAIMS_INTAKE_DATED_FACTS_H
 #define CLAIMS_INTAKE_DATED_FACTS_H
@@ -28,5 +30,11 @@ int intake_group_reported_after(const struct group *g, date_t today);
 void intake_member_keep_history(struct member *into, const struct member *from);
 /* Replaces `into`'s history with `from`'s, as intake_member_keep_history does a member's. */
 void intake_group_keep_history(struct group *into, const struct group *from);
+
+/* Parses a stored member record's text into *out (id: the id it must have,
+ * NULL for any); false when it cannot be read or memory ran out. */
+bool intake_member_from_text(const char *text, const char *id, struct member *out);
+/* Parses a stored group record's text into *out, as intake_member_from_text does a member's. */
+bool intake_group_from_text(const char *text, const char *id, struct group *out);
 
 #endif

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "log.h"
 #include "money.h"
 
 static const char *const group_names[] = {"CO", "PR", "OA", "PI"};
@@ -184,4 +185,25 @@ struct json_object *intake_decision_lines_json(const struct adj_review *rv)
         }
     }
     return a;
+}
+
+bool intake_decision_lines_fit(struct call *call, const char *claim_id,
+                               struct json_object *decision, const struct adj_review *rv,
+                               const bool line_given[MAX_LINES], bool priced_only,
+                               bool code_below_charge)
+{
+    struct decision_lines_claim lines;
+    if (!intake_decision_lines_claim_of(decision, &lines)) {
+        log_error("stored decision cannot be read claim_id=%s", claim_id);
+        call_error(call, 500, "internal", "the claim's decision cannot be read");
+        return false;
+    }
+    lines.priced_only = priced_only;
+    lines.code_below_charge = code_below_charge;
+    struct codec_field_errors errs;
+    struct codec_reader r;
+    codec_field_errors_init(&errs);
+    codec_reader_init(&r, &errs);
+    intake_decision_lines_check(&r, "lines", rv, line_given, &lines);
+    return !call_refuse_fields(call, &errs, "the body has problems listed in fields");
 }

@@ -18,6 +18,7 @@
 
 #include "adjudicate/adjudicate.h"
 #include "codec/json_read.h"
+#include "intake/api.h"
 #include "model.h"
 
 /* What an endpoint asks of each item. */
@@ -56,6 +57,16 @@ bool intake_decision_lines_claim_of(struct json_object *decision, struct decisio
 bool intake_decision_lines_check(struct codec_reader *r, const char *key,
                                  const struct adj_review *rv, const bool line_given[MAX_LINES],
                                  const struct decision_lines_claim *c);
+
+/* The answer to a body's lines checked against the stored decision of the
+ * claim claim_id (intake_decision_lines_claim_of, then
+ * intake_decision_lines_check with the endpoint's priced_only and
+ * code_below_charge): true when they fit; false after answering 500 when
+ * the decision does not read, 422 with the problems otherwise. */
+bool intake_decision_lines_fit(struct call *call, const char *claim_id,
+                               struct json_object *decision, const struct adj_review *rv,
+                               const bool line_given[MAX_LINES], bool priced_only,
+                               bool code_below_charge);
 
 /* The lines as the API writes them back: [{"line", "allowed", "group",
  * "carc", "rarc"}] with null for what was not given. Allocates (the caller

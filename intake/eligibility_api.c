@@ -14,6 +14,7 @@
 #include "adjudicate/adjudicate.h"
 #include "codec/parse_enrollment.h"
 #include "date.h"
+#include "intake/dated_facts.h"
 #include "queue/enrollment.h"
 
 struct elig_state {
@@ -75,28 +76,12 @@ static void on_elig_refs(enum queue_status status, const char *const *json, size
         call_unavailable(call);
         return;
     }
-    struct codec_field_errors errs;
-    codec_field_errors_init(&errs);
-    struct json_object *g = json[0] ? json_tokener_parse(json[0]) : NULL;
-    bool ok = g && codec_parse_group(g, NULL, &es->group, &errs);
-    if (g)
-        json_object_put(g);
+    bool ok = json[0] && intake_group_from_text(json[0], NULL, &es->group);
     es->subscriber = es->member;
-    if (json[1]) {
-        struct json_object *s = json_tokener_parse(json[1]);
-        codec_field_errors_init(&errs);
-        if (!(s && codec_parse_member(s, NULL, &es->subscriber, &errs)))
-            es->subscriber = es->member;
-        if (s)
-            json_object_put(s);
-    }
-    if (n > 2 && json[2]) {
-        struct json_object *p = json_tokener_parse(json[2]);
-        codec_field_errors_init(&errs);
-        es->have_parent = p && codec_parse_member(p, NULL, &es->parent, &errs);
-        if (p)
-            json_object_put(p);
-    }
+    if (json[1] && !intake_member_from_text(json[1], NULL, &es->subscriber))
+        es->subscriber = es->member;
+    if (n > 2 && json[2])
+        es->have_parent = intake_member_from_text(json[2], NULL, &es->parent);
     if (!ok) {
         call_error(call, 500, "internal", "the member's group record cannot be read");
         return;
@@ -108,16 +93,9 @@ static void on_elig_member(enum queue_status status, const char *const *json, si
 {
     struct call *call = arg;
     struct elig_state *es = call->state;
-    if (status != QUEUE_OK || n != 1) {
-        call_unavailable(call);
+    if (!call_one_record(call, status, json, n))
         return;
-    }
-    struct codec_field_errors errs;
-    codec_field_errors_init(&errs);
-    struct json_object *m = json[0] ? json_tokener_parse(json[0]) : NULL;
-    bool ok = m && codec_parse_member(m, es->member_id, &es->member, &errs);
-    if (m)
-        json_object_put(m);
+    bool ok = intake_member_from_text(json[0], es->member_id, &es->member);
     /* A member asks about self or, as the subscriber, the family. */
     if (ok && call->who.role == AUTH_MEMBER &&
         strcmp(es->member.member_id, call->who.member_id) != 0 &&
@@ -136,30 +114,29 @@ static void on_elig_member(enum queue_status status, const char *const *json, si
         call_unavailable(call);
 }
 
-static void elig_authed(struct call *call)
+/* The query's member_id and date (today when absent) into the elig_state. */
+static void parse_elig_query(const struct http_request *req, void *state,
+                             struct codec_field_errors *errs)
 {
-    if (call->who.role == AUTH_NONE) {
-        call_forbidden(call);
-        return;
-    }
-    struct elig_state *es = call_state_new(call, sizeof *es, free);
-    if (!es)
-        return;
-    struct codec_field_errors errs;
-    codec_field_errors_init(&errs);
+    struct elig_state *es = state;
     char buf[128];
-    int rc = http_query_get(call->req, "member_id", es->member_id, sizeof es->member_id);
+    int rc = http_query_get(req, "member_id", es->member_id, sizeof es->member_id);
     if (rc <= 0 || !es->member_id[0])
-        codec_field_errors_add(&errs, "member_id", "is required");
-    rc = http_query_get(call->req, "date", buf, sizeof buf);
+        codec_field_errors_add(errs, "member_id", "is required");
+    rc = http_query_get(req, "date", buf, sizeof buf);
     if (rc == 0)
         es->on = date_today();
     else if (rc < 0 || !date_parse(buf, &es->on))
-        codec_field_errors_add(&errs, "date", "must be a date YYYY-MM-DD");
-    if (codec_field_errors_any(&errs)) {
-        call_invalid(call, 422, "the query has problems listed in fields", &errs);
+        codec_field_errors_add(errs, "date", "must be a date YYYY-MM-DD");
+}
+
+static void elig_authed(struct call *call)
+{
+    if (!call_require_role(call))
         return;
-    }
+    struct elig_state *es = call_state_new(call, sizeof *es, free);
+    if (!es || !call_read_query(call, parse_elig_query, "the query has problems listed in fields"))
+        return;
     struct queue_record_ref ref = {QUEUE_RECORD_MEMBER, es->member_id};
     if (queue_get_records(call->app->redis, call->app->cfg.key_prefix, &ref, 1, on_elig_member,
                           call) != 0)

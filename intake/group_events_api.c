@@ -25,6 +25,9 @@ enum group_event { EVENT_EMPLOYEE_COUNT, EVENT_MEDICARE_CERTIFICATION };
 static const char *const event_names[] = {"employee_count", "medicare_certification"};
 static const char *const certification_names[] = {"20_or_more", "19_or_fewer"};
 
+/* What a 422 of a group event says. */
+#define EVENT_PROBLEMS "the request has problems listed in fields"
+
 struct event_state {
     enum group_event event;
     date_t date, reported_on, today;
@@ -45,10 +48,11 @@ static void event_state_free(void *p)
     free(es);
 }
 
-/* Reads and checks the body into es; returns false with errs filled. */
-static bool parse_event(struct json_object *body, struct event_state *es,
+/* Reads and checks the body into the call's event_state, each problem into errs. */
+static void parse_event(struct call *call, struct json_object *body,
                         struct codec_field_errors *errs)
 {
+    struct event_state *es = call->state;
     static const char *const fields[] = {
         "event", "date", "reported_on", "employee_count", "medicare_certification", NULL};
     struct codec_reader r;
@@ -84,7 +88,6 @@ static bool parse_event(struct json_object *body, struct event_state *es,
     }
     es->event =
         event == EVENT_MEDICARE_CERTIFICATION ? EVENT_MEDICARE_CERTIFICATION : EVENT_EMPLOYEE_COUNT;
-    return !codec_field_errors_any(errs);
 }
 
 static void event_respond(struct call *call)
@@ -110,10 +113,8 @@ static void on_replaced(enum queue_status status, void *arg)
         call_not_found(call);
         return;
     }
-    if (status != QUEUE_OK) {
-        call_unavailable(call);
+    if (!call_queue_ok(call, status))
         return;
-    }
     call_audit(call, NULL, "group.event", event_respond);
 }
 
@@ -121,24 +122,13 @@ static void on_group(enum queue_status status, const char *const *json, size_t n
 {
     struct call *call = arg;
     struct event_state *es = call->state;
-    if (status != QUEUE_OK || n != 1) {
-        call_unavailable(call);
+    if (!call_one_record(call, status, json, n))
         return;
-    }
-    if (!json[0]) {
-        call_not_found(call);
-        return;
-    }
     free(es->stored);
     free(es->json);
     es->json = NULL;
     es->stored = strdup(json[0]);
-    struct codec_field_errors errs;
-    codec_field_errors_init(&errs);
-    struct json_object *o = json_tokener_parse(json[0]);
-    bool ok = o && codec_parse_group(o, call->path_id, &es->group, &errs);
-    if (o)
-        json_object_put(o);
+    bool ok = intake_group_from_text(json[0], call->path_id, &es->group);
     if (!es->stored) {
         call_out_of_memory(call);
         return;
@@ -151,18 +141,11 @@ static void on_group(enum queue_status status, const char *const *json, size_t n
     if (group_set_facts(&es->group, es->date, es->reported_on,
                         count ? GROUP_FACT_EMPLOYEE_COUNT : GROUP_FACT_MEDICARE_CERTIFICATION,
                         &es->value) != 0) {
-        codec_field_errors_init(&errs);
-        codec_field_errors_add(&errs, "date", "would take the history past 64 entries");
-        call_invalid(call, 422, "the request has problems listed in fields", &errs);
+        call_invalid_field(call, "date", "would take the history past 64 entries", EVENT_PROBLEMS);
         return;
     }
-    struct json_object *view = codec_group_to_json(&es->group, es->today);
-    es->json = view ? strdup(json_object_to_json_string_ext(view, JSON_C_TO_STRING_PLAIN)) : NULL;
-    json_object_put(view);
-    if (!es->json) {
-        call_out_of_memory(call);
+    if (!call_json_text(call, codec_group_to_json(&es->group, es->today), &es->json))
         return;
-    }
     if (queue_replace_record(call->app->redis, call->app->cfg.key_prefix, QUEUE_RECORD_GROUP,
                              call->path_id, es->stored, es->json, on_replaced, call) != 0)
         call_unavailable(call);
@@ -181,33 +164,15 @@ static void read_group(struct call *call)
 static void events_authed(struct call *call)
 {
     struct event_state *es = call->state;
-    if (!auth_is_staff(&call->who)) {
-        call_forbidden(call);
-        return;
-    }
-    if (!codec_is_record_id(call->path_id, strlen(call->path_id))) {
-        call_not_found(call);
-        return;
-    }
-    struct codec_field_errors *errs;
-    struct json_object *body = call_parse_body(call, &errs);
-    if (!body)
+    if (!call_require_staff(call) || !call_require_record_id(call))
         return;
     es->today = date_today();
-    bool ok = parse_event(body, es, errs);
-    json_object_put(body);
-    if (!ok) {
-        call_invalid(call, 422, "the request has problems listed in fields", errs);
-        free(errs);
+    if (!call_read_body(call, parse_event, EVENT_PROBLEMS))
         return;
-    }
-    free(errs);
     read_group(call);
 }
 
 void group_events_post(struct call *call)
 {
-    if (!call_state_new(call, sizeof(struct event_state), event_state_free))
-        return;
-    call_authenticate(call, events_authed);
+    call_open(call, NULL, sizeof(struct event_state), event_state_free, events_authed);
 }

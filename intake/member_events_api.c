@@ -17,6 +17,7 @@
 #include "codec/json_edge.h"
 #include "codec/json_read.h"
 #include "codec/parse_enrollment.h"
+#include "intake/dated_facts.h"
 #include "intake/recoveries.h"
 #include "log.h"
 #include "queue/enrollment.h"
@@ -298,25 +299,6 @@ static void respond(struct call *call)
     call_respond(call, 200, JSON_CONTENT_TYPE, es->answer, strlen(es->answer));
 }
 
-static void refuse_field(struct call *call, int status, const char *code, const char *message,
-                         const char *field, const char *problem)
-{
-    struct codec_field_errors *errs = malloc(sizeof *errs);
-    if (!errs) {
-        call_out_of_memory(call);
-        return;
-    }
-    codec_field_errors_init(errs);
-    codec_field_errors_add(errs, field, problem);
-    struct json_object *body = codec_error_render(code, message, errs);
-    free(errs);
-    if (!body) {
-        call_out_of_memory(call);
-        return;
-    }
-    call_json(call, status, body);
-}
-
 static void read_path_member(struct call *call);
 
 static void on_written(enum queue_status status, void *arg)
@@ -333,10 +315,8 @@ static void on_written(enum queue_status status, void *arg)
                    "the family's records kept changing while the event was applied; retry");
         return;
     }
-    if (status != QUEUE_OK) {
-        call_unavailable(call);
+    if (!call_queue_ok(call, status))
         return;
-    }
     member_events_after_write(call);
 }
 
@@ -403,32 +383,11 @@ static void write_family(struct call *call)
         call_audit(call, NULL, es->action, respond);
 }
 
-static bool parse_stored_member(const char *text, const char *id, struct member *out)
+/* 422: the family has no room for another member (ADJ_LIFECYCLE_MAX_FAMILY). */
+static void family_too_large(struct call *call)
 {
-    struct json_object *o = json_tokener_parse(text);
-    struct codec_field_errors *errs = malloc(sizeof *errs);
-    bool ok = o && errs;
-    if (ok) {
-        codec_field_errors_init(errs);
-        ok = codec_parse_member(o, id, out, errs);
-    }
-    free(errs);
-    json_object_put(o);
-    return ok;
-}
-
-static bool parse_stored_group(const char *text, const char *id, struct group *out)
-{
-    struct json_object *o = json_tokener_parse(text);
-    struct codec_field_errors *errs = malloc(sizeof *errs);
-    bool ok = o && errs;
-    if (ok) {
-        codec_field_errors_init(errs);
-        ok = codec_parse_group(o, id, out, errs);
-    }
-    free(errs);
-    json_object_put(o);
-    return ok;
+    call_invalid_field(call, "member_id", "has a family of more than 23 members",
+                       "the event cannot be applied");
 }
 
 static void on_family(enum queue_status status, const struct queue_family *family, void *arg)
@@ -438,25 +397,21 @@ static void on_family(enum queue_status status, const struct queue_family *famil
     struct adj_lifecycle_family *f = &es->fam;
     bool hire = es->ev.kind == ADJ_EVENT_HIRE;
     if (status == QUEUE_CONFLICT) {
-        refuse_field(call, 422, CODEC_CODE_VALIDATION_FAILED, "the event cannot be applied",
-                     "member_id", "has a family of more than 23 members");
+        family_too_large(call);
         return;
     }
-    if (status != QUEUE_OK) {
-        call_unavailable(call);
+    if (!call_queue_ok(call, status))
         return;
-    }
     if (!family->group) {
-        refuse_field(call, 422, CODEC_CODE_VALIDATION_FAILED,
-                     "the event refers to records that do not exist",
-                     hire ? "member.group_id" : "group_id", "is not a known group");
+        call_invalid_field(call, hire ? "member.group_id" : "group_id", "is not a known group",
+                           "the event refers to records that do not exist");
         return;
     }
     if (es->ev.has_member && family->added) {
         call_error(call, 409, "conflict", "a member with the id to add exists already");
         return;
     }
-    if (!parse_stored_group(family->group, es->group_id, &es->group)) {
+    if (!intake_group_from_text(family->group, es->group_id, &es->group)) {
         call_error(call, 500, "internal", "a stored record could not be read");
         return;
     }
@@ -469,11 +424,10 @@ static void on_family(enum queue_status status, const struct queue_family *famil
             continue; /* a set member without a record: nothing to change */
         int at = f->n;
         if (at >= ADJ_LIFECYCLE_MAX_FAMILY - 1) { /* room is kept for a person the event adds */
-            refuse_field(call, 422, CODEC_CODE_VALIDATION_FAILED, "the event cannot be applied",
-                         "member_id", "has a family of more than 23 members");
+            family_too_large(call);
             return;
         }
-        if (!parse_stored_member(family->records[i], family->ids[i], &f->members[at])) {
+        if (!intake_member_from_text(family->records[i], family->ids[i], &f->members[at])) {
             call_error(call, 500, "internal", "a stored record could not be read");
             return;
         }
@@ -490,7 +444,7 @@ static void on_family(enum queue_status status, const struct queue_family *famil
          * stored before family sets were kept): it joins its family now. */
         int at = f->n;
         if (at >= ADJ_LIFECYCLE_MAX_FAMILY - 1 ||
-            !parse_stored_member(es->path_record, call->path_id, &f->members[at]) ||
+            !intake_member_from_text(es->path_record, call->path_id, &f->members[at]) ||
             !(es->expected[at] = strdup(es->path_record))) {
             call_error(call, 500, "internal", "a stored record could not be read");
             return;
@@ -501,10 +455,10 @@ static void on_family(enum queue_status status, const struct queue_family *famil
     struct adj_lifecycle_refusal refusal;
     if (!adj_lifecycle_apply(&es->ev, &es->group, date_today(), f, &refusal)) {
         bool late = strcmp(refusal.code, ADJ_LIFECYCLE_LATE) == 0;
-        refuse_field(call, 422, refusal.code,
-                     late ? "the event was reported after its enrollment window closed"
-                          : "the event does not fit the member's records",
-                     refusal.field, refusal.problem);
+        call_refuse_field(call, refusal.code,
+                          late ? "the event was reported after its enrollment window closed"
+                               : "the event does not fit the member's records",
+                          refusal.field, refusal.problem);
         return;
     }
     write_family(call);
@@ -544,7 +498,7 @@ static void on_path_member(enum queue_status status, const char *const *json, si
         call_out_of_memory(call);
         return;
     }
-    bool ok = parse_stored_member(json[0], call->path_id, m);
+    bool ok = intake_member_from_text(json[0], call->path_id, m);
     if (ok) {
         snprintf(es->subscriber_id, sizeof es->subscriber_id, "%s", m->subscriber_id);
         snprintf(es->group_id, sizeof es->group_id, "%s", m->group_id);
@@ -567,29 +521,20 @@ static void read_path_member(struct call *call)
         call_unavailable(call);
 }
 
+/* The body into the call's event_state, each problem into errs. */
+static void read_event_body(struct call *call, struct json_object *body,
+                            struct codec_field_errors *errs)
+{
+    struct event_state *es = call->state;
+    parse_event(body, call->path_id, date_today(), &es->ev, errs);
+}
+
 static void events_authed(struct call *call)
 {
     struct event_state *es = call->state;
-    if (!auth_is_staff(&call->who)) {
-        call_forbidden(call);
+    if (!call_require_staff(call) || !call_require_record_id(call) ||
+        !call_read_body(call, read_event_body, "the event has problems listed in fields"))
         return;
-    }
-    if (!codec_is_record_id(call->path_id, strlen(call->path_id))) {
-        call_not_found(call);
-        return;
-    }
-    struct codec_field_errors *errs;
-    struct json_object *body = call_parse_body(call, &errs);
-    if (!body)
-        return;
-    parse_event(body, call->path_id, date_today(), &es->ev, errs);
-    json_object_put(body);
-    if (codec_field_errors_any(errs)) {
-        call_invalid(call, 422, "the event has problems listed in fields", errs);
-        free(errs);
-        return;
-    }
-    free(errs);
     snprintf(es->action, sizeof es->action, "member.event.%s",
              adj_lifecycle_event_name(es->ev.kind));
     if (es->ev.kind == ADJ_EVENT_HIRE) {
@@ -602,8 +547,5 @@ static void events_authed(struct call *call)
 
 void member_events_post(struct call *call)
 {
-    struct event_state *es = call_state_new(call, sizeof *es, event_state_free);
-    if (!es)
-        return;
-    call_authenticate(call, events_authed);
+    call_open(call, NULL, sizeof(struct event_state), event_state_free, events_authed);
 }

@@ -30,30 +30,19 @@ static int stats_call(struct call *call, queue_stats_cb cb)
 static void on_queue_appeals(enum queue_status status, long long open, long long overdue, void *arg)
 {
     struct call *call = arg;
-    if (status != QUEUE_OK) {
-        call_unavailable(call);
+    if (!call_queue_ok(call, status))
         return;
-    }
-    struct json_object *o = call->state;
-    call->state = NULL;
+    struct json_object *o = call_take_json(call);
     json_object_object_add(o, "appeals_open", json_object_new_int64(open));
     json_object_object_add(o, "appeals_overdue", json_object_new_int64(overdue));
     call_json(call, 200, o);
 }
 
-static void put_json_state(void *state)
-{
-    if (state)
-        json_object_put(state);
-}
-
 static void on_queue_stats(enum queue_status status, const struct queue_stats *q, void *arg)
 {
     struct call *call = arg;
-    if (status != QUEUE_OK) {
-        call_unavailable(call);
+    if (!call_queue_ok(call, status))
         return;
-    }
     struct json_object *o = json_object_new_object();
     json_object_object_add(o, "depth", json_object_new_int64(q->length - q->in_flight));
     json_object_object_add(o, "in_flight", json_object_new_int64(q->in_flight));
@@ -95,8 +84,7 @@ static void on_queue_stats(enum queue_status status, const struct queue_stats *q
         json_object_array_add(dead, d);
     }
     json_object_object_add(o, "dead", dead);
-    call->state = o;
-    call->state_free = put_json_state;
+    call_hold_json(call, o);
     if (queue_appeal_counts(call->app->redis, call->app->cfg.key_prefix, (int)date_today().days,
                             on_queue_appeals, call) != 0)
         call_unavailable(call);
@@ -104,10 +92,8 @@ static void on_queue_stats(enum queue_status status, const struct queue_stats *q
 
 static void queue_authed(struct call *call)
 {
-    if (!auth_is_staff(&call->who)) {
-        call_forbidden(call);
+    if (!call_require_staff(call))
         return;
-    }
     if (stats_call(call, on_queue_stats) != 0)
         call_unavailable(call);
 }
@@ -122,14 +108,8 @@ void queue_get(struct call *call)
 static void on_retry(enum queue_status status, void *arg)
 {
     struct call *call = arg;
-    if (status == QUEUE_UNAVAILABLE) {
-        call_unavailable(call);
+    if (call_refuse_missing(call, status))
         return;
-    }
-    if (status == QUEUE_NOT_FOUND) {
-        call_not_found(call);
-        return;
-    }
     log_info("dead-lettered claim requeued claim_id=%s", call->path_id);
     struct json_object *o = json_object_new_object();
     json_object_object_add(o, "claim_id", json_object_new_string(call->path_id));
@@ -148,10 +128,8 @@ static void retry_audited(struct call *call)
 
 static void retry_authed(struct call *call)
 {
-    if (!auth_is_staff(&call->who)) {
-        call_forbidden(call);
+    if (!call_require_staff(call))
         return;
-    }
     if (strlen(call->path_id) != 36) {
         call_not_found(call);
         return;
@@ -189,80 +167,75 @@ __attribute__((format(printf, 2, 3))) static void emit(struct metrics_out *m, co
     va_end(ap);
 }
 
+/* The HELP and TYPE lines of the metric family `name` (Prometheus text format). */
+static void emit_head(struct metrics_out *m, const char *name, const char *type, const char *help)
+{
+    emit(m, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* A family of one signed value: its HELP and TYPE lines and the value. */
+static void emit_signed(struct metrics_out *m, const char *name, const char *type, const char *help,
+                        long long value)
+{
+    emit_head(m, name, type, help);
+    emit(m, "%s %lld\n", name, value);
+}
+
+/* A family of one unsigned value (this process's counters). */
+static void emit_unsigned(struct metrics_out *m, const char *name, const char *type,
+                          const char *help, unsigned long long value)
+{
+    emit_head(m, name, type, help);
+    emit(m, "%s %llu\n", name, value);
+}
+
+/* A family of one unsigned value, a row of emit_table. */
+struct metric {
+    const char *name, *type, *help;
+    unsigned long long value;
+};
+
+/* Each family of the table t (n rows), in order. */
+static void emit_table(struct metrics_out *m, const struct metric *t, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        emit_unsigned(m, t[i].name, t[i].type, t[i].help, t[i].value);
+}
+
 /* The appeals' gauges, when they and the queue's figures were read. */
 static void emit_appeals(struct metrics_out *m, enum queue_status status,
                          const struct appeal_counts *ac)
 {
     if (status == QUEUE_OK && ac && ac->ok) {
-        emit(m,
-             "# HELP claimsd_appeals_open Appeals waiting for a decision.\n"
-             "# TYPE claimsd_appeals_open gauge\nclaimsd_appeals_open %lld\n",
-             ac->open);
-        emit(m,
-             "# HELP claimsd_appeals_overdue Open appeals past their decision due date.\n"
-             "# TYPE claimsd_appeals_overdue gauge\nclaimsd_appeals_overdue %lld\n",
-             ac->overdue);
+        emit_signed(m, "claimsd_appeals_open", "gauge", "Appeals waiting for a decision.",
+                    ac->open);
+        emit_signed(m, "claimsd_appeals_overdue", "gauge",
+                    "Open appeals past their decision due date.", ac->overdue);
     }
 }
 
 /* The queue's gauges and counters (all processes), and whether Redis answered. */
-static void emit_queue(struct metrics_out *m, enum queue_status status,
-                       const struct queue_stats *stats)
+static void emit_queue(struct metrics_out *m, enum queue_status status, const struct queue_stats *q)
 {
     if (status == QUEUE_OK) {
-        const struct {
-            long long length, in_flight, pended, dead, overdue, finalized, within, in_review;
-        } q = {stats->length,
-               stats->in_flight,
-               stats->pended,
-               stats->dead,
-               stats->overdue,
-               stats->finalized,
-               stats->finalized_within_target,
-               stats->in_review};
-        emit(m,
-             "# HELP claimsd_queue_depth Claims waiting for a worker.\n# TYPE claimsd_queue_depth "
-             "gauge\n"
-             "claimsd_queue_depth %lld\n",
-             q.length - q.in_flight);
-        emit(m,
-             "# HELP claimsd_queue_in_flight Claims held by a worker.\n# TYPE "
-             "claimsd_queue_in_flight gauge\n"
-             "claimsd_queue_in_flight %lld\n",
-             q.in_flight);
-        emit(m,
-             "# HELP claimsd_claims_pended Claims waiting for information.\n# TYPE "
-             "claimsd_claims_pended gauge\n"
-             "claimsd_claims_pended %lld\n",
-             q.pended);
-        emit(m,
-             "# HELP claimsd_claims_in_review Claims waiting for staff review.\n"
-             "# TYPE claimsd_claims_in_review gauge\nclaimsd_claims_in_review %lld\n",
-             q.in_review);
-        emit(m,
-             "# HELP claimsd_claims_dead_lettered Claims in the dead-letter stream.\n"
-             "# TYPE claimsd_claims_dead_lettered gauge\nclaimsd_claims_dead_lettered %lld\n",
-             q.dead);
-        emit(m,
-             "# HELP claimsd_claims_overdue Open claims past their target date.\n"
-             "# TYPE claimsd_claims_overdue gauge\nclaimsd_claims_overdue %lld\n",
-             q.overdue);
-        emit(m,
-             "# HELP claimsd_claims_finalized_total Claims finalized (all processes).\n"
-             "# TYPE claimsd_claims_finalized_total counter\nclaimsd_claims_finalized_total %lld\n",
-             q.finalized);
-        emit(m,
-             "# HELP claimsd_claims_finalized_within_target_total Claims finalized by their target "
-             "date.\n"
-             "# TYPE claimsd_claims_finalized_within_target_total counter\n"
-             "claimsd_claims_finalized_within_target_total %lld\n",
-             q.within);
-        emit(m, "# HELP claimsd_redis_up Whether Redis answered.\n# TYPE claimsd_redis_up "
-                "gauge\nclaimsd_redis_up 1\n");
-    } else {
-        emit(m, "# HELP claimsd_redis_up Whether Redis answered.\n# TYPE claimsd_redis_up "
-                "gauge\nclaimsd_redis_up 0\n");
+        emit_signed(m, "claimsd_queue_depth", "gauge", "Claims waiting for a worker.",
+                    q->length - q->in_flight);
+        emit_signed(m, "claimsd_queue_in_flight", "gauge", "Claims held by a worker.",
+                    q->in_flight);
+        emit_signed(m, "claimsd_claims_pended", "gauge", "Claims waiting for information.",
+                    q->pended);
+        emit_signed(m, "claimsd_claims_in_review", "gauge", "Claims waiting for staff review.",
+                    q->in_review);
+        emit_signed(m, "claimsd_claims_dead_lettered", "gauge", "Claims in the dead-letter stream.",
+                    q->dead);
+        emit_signed(m, "claimsd_claims_overdue", "gauge", "Open claims past their target date.",
+                    q->overdue);
+        emit_signed(m, "claimsd_claims_finalized_total", "counter",
+                    "Claims finalized (all processes).", q->finalized);
+        emit_signed(m, "claimsd_claims_finalized_within_target_total", "counter",
+                    "Claims finalized by their target date.", q->finalized_within_target);
     }
+    emit_signed(m, "claimsd_redis_up", "gauge", "Whether Redis answered.", status == QUEUE_OK);
 }
 
 /* This process's workers: decisions, retries, failures, latency. */
@@ -272,40 +245,29 @@ static void emit_workers(struct metrics_out *m)
     worker_stats_read(&w);
     static const char *const outcomes[WORKER_OUTCOMES] = {"approved", "denied", "pended",
                                                           "in_review"};
-    emit(m, "# HELP claimsd_worker_decisions_total Decisions committed by this process's workers.\n"
-            "# TYPE claimsd_worker_decisions_total counter\n");
+    emit_head(m, "claimsd_worker_decisions_total", "counter",
+              "Decisions committed by this process's workers.");
     for (int i = 0; i < WORKER_OUTCOMES; i++)
         emit(m, "claimsd_worker_decisions_total{outcome=\"%s\"} %llu\n", outcomes[i],
              (unsigned long long)w.committed[i]);
-    emit(m,
-         "# HELP claimsd_worker_stale_retries_total Decisions redone on fresher family facts.\n"
-         "# TYPE claimsd_worker_stale_retries_total counter\nclaimsd_worker_stale_retries_total "
-         "%llu\n",
-         (unsigned long long)w.stale_retries);
-    emit(m,
-         "# HELP claimsd_worker_failures_total Claims left for redelivery after an error.\n"
-         "# TYPE claimsd_worker_failures_total counter\nclaimsd_worker_failures_total %llu\n",
-         (unsigned long long)w.failures);
-    emit(m,
-         "# HELP claimsd_worker_dead_lettered_total Claims this process moved to the dead-letter "
-         "stream.\n"
-         "# TYPE claimsd_worker_dead_lettered_total counter\nclaimsd_worker_dead_lettered_total "
-         "%llu\n",
-         (unsigned long long)w.dead_lettered);
-    emit(m,
-         "# HELP claimsd_worker_facts_bytes_total Bytes of Redis replies read loading facts.\n# "
-         "TYPE claimsd_worker_facts_bytes_total counter\nclaimsd_worker_facts_bytes_total %llu\n",
-         (unsigned long long)w.facts_bytes);
-    emit(m, "# HELP claimsd_adjudication_seconds Time from taking a claim to its commit.\n"
-            "# TYPE claimsd_adjudication_seconds histogram\n");
-    for (int i = 0; i < 8; i++) {
-        if (i < 7)
-            emit(m, "claimsd_adjudication_seconds_bucket{le=\"%g\"} %llu\n",
-                 worker_latency_bounds[i], (unsigned long long)w.latency_buckets[i]);
-        else
-            emit(m, "claimsd_adjudication_seconds_bucket{le=\"+Inf\"} %llu\n",
-                 (unsigned long long)w.latency_count);
-    }
+    const struct metric counters[] = {
+        {"claimsd_worker_stale_retries_total", "counter",
+         "Decisions redone on fresher family facts.", w.stale_retries},
+        {"claimsd_worker_failures_total", "counter", "Claims left for redelivery after an error.",
+         w.failures},
+        {"claimsd_worker_dead_lettered_total", "counter",
+         "Claims this process moved to the dead-letter stream.", w.dead_lettered},
+        {"claimsd_worker_facts_bytes_total", "counter",
+         "Bytes of Redis replies read loading facts.", w.facts_bytes},
+    };
+    emit_table(m, counters, sizeof counters / sizeof *counters);
+    emit_head(m, "claimsd_adjudication_seconds", "histogram",
+              "Time from taking a claim to its commit.");
+    for (int i = 0; i < 7; i++)
+        emit(m, "claimsd_adjudication_seconds_bucket{le=\"%g\"} %llu\n", worker_latency_bounds[i],
+             (unsigned long long)w.latency_buckets[i]);
+    emit(m, "claimsd_adjudication_seconds_bucket{le=\"+Inf\"} %llu\n",
+         (unsigned long long)w.latency_count);
     emit(m, "claimsd_adjudication_seconds_sum %.6f\nclaimsd_adjudication_seconds_count %llu\n",
          w.latency_sum_seconds, (unsigned long long)w.latency_count);
 }
@@ -313,19 +275,13 @@ static void emit_workers(struct metrics_out *m)
 /* This process's HTTP server: requests in flight, connections. */
 static void emit_http(struct metrics_out *m, const struct app *app)
 {
-    emit(m,
-         "# HELP claimsd_http_requests_in_flight Requests being answered.\n"
-         "# TYPE claimsd_http_requests_in_flight gauge\nclaimsd_http_requests_in_flight %d\n",
-         app->http ? http_server_in_flight(app->http) : 0);
-    emit(m,
-         "# HELP claimsd_http_connections Open client connections.\n"
-         "# TYPE claimsd_http_connections gauge\nclaimsd_http_connections %d\n",
-         app->http ? http_server_connections(app->http) : 0);
-    emit(m,
-         "# HELP claimsd_http_connections_paused Connections not read while their unsent answers "
-         "exceed limits.max_output_bytes.\n"
-         "# TYPE claimsd_http_connections_paused gauge\nclaimsd_http_connections_paused %d\n",
-         app->http ? http_server_paused(app->http) : 0);
+    emit_signed(m, "claimsd_http_requests_in_flight", "gauge", "Requests being answered.",
+                app->http ? http_server_in_flight(app->http) : 0);
+    emit_signed(m, "claimsd_http_connections", "gauge", "Open client connections.",
+                app->http ? http_server_connections(app->http) : 0);
+    emit_signed(m, "claimsd_http_connections_paused", "gauge",
+                "Connections not read while their unsent answers exceed limits.max_output_bytes.",
+                app->http ? http_server_paused(app->http) : 0);
 }
 
 /* This process's intake step. */
@@ -334,39 +290,29 @@ static void emit_intake(struct metrics_out *m, const struct app *app)
     struct queue_intake_stats in = {0};
     if (app->intake)
         queue_intake_stats_read(app->intake, &in);
-    emit(m,
-         "# HELP claimsd_intake_claims_total Accepted submissions handed to the intake step.\n"
-         "# TYPE claimsd_intake_claims_total counter\nclaimsd_intake_claims_total %llu\n",
-         in.claims);
-    emit(m,
-         "# HELP claimsd_intake_batches_total Intake script calls (each stores one loop turn's "
-         "claims).\n"
-         "# TYPE claimsd_intake_batches_total counter\nclaimsd_intake_batches_total %llu\n",
-         in.batches);
-    emit(m,
-         "# HELP claimsd_intake_replays_total Submissions answered from an idempotency key.\n"
-         "# TYPE claimsd_intake_replays_total counter\nclaimsd_intake_replays_total %llu\n",
-         in.replays);
-    emit(
-        m,
-        "# HELP claimsd_intake_forbidden_total Member submissions for someone outside the family.\n"
-        "# TYPE claimsd_intake_forbidden_total counter\nclaimsd_intake_forbidden_total %llu\n",
-        in.forbidden);
-    emit(m,
-         "# HELP claimsd_intake_unavailable_total Submissions answered 503: Redis failed or "
-         "refused.\n"
-         "# TYPE claimsd_intake_unavailable_total counter\nclaimsd_intake_unavailable_total %llu\n",
-         in.unavailable);
+    const struct metric counters[] = {
+        {"claimsd_intake_claims_total", "counter",
+         "Accepted submissions handed to the intake step.", in.claims},
+        {"claimsd_intake_batches_total", "counter",
+         "Intake script calls (each stores one loop turn's claims).", in.batches},
+        {"claimsd_intake_replays_total", "counter", "Submissions answered from an idempotency key.",
+         in.replays},
+        {"claimsd_intake_forbidden_total", "counter",
+         "Member submissions for someone outside the family.", in.forbidden},
+        {"claimsd_intake_unavailable_total", "counter",
+         "Submissions answered 503: Redis failed or refused.", in.unavailable},
+    };
+    emit_table(m, counters, sizeof counters / sizeof *counters);
 }
 
 /* This process's writes that too few replicas acknowledged (replica_acks). */
 static void emit_replica_acks(struct metrics_out *m)
 {
+    emit_head(m, "claimsd_replica_acks_short_total", "counter",
+              "Writes acknowledged by fewer than replica_acks replicas within "
+              "replica_acks_timeout_ms: intake batches (answered 503) and worker commit batches "
+              "(kept).");
     emit(m,
-         "# HELP claimsd_replica_acks_short_total Writes acknowledged by fewer than replica_acks "
-         "replicas within replica_acks_timeout_ms: intake batches (answered 503) and worker "
-         "commit batches (kept).\n"
-         "# TYPE claimsd_replica_acks_short_total counter\n"
          "claimsd_replica_acks_short_total{step=\"intake\"} %llu\n"
          "claimsd_replica_acks_short_total{step=\"commit\"} %llu\n",
          redis_acks_short_total(REDIS_ACKS_INTAKE), redis_acks_short_total(REDIS_ACKS_COMMIT));
@@ -378,61 +324,47 @@ static void emit_tokens(struct metrics_out *m, const struct app *app)
     struct token_cache_stats tc = {0};
     if (app->tokens)
         token_cache_stats(app->tokens, token_cache_now_ms(), &tc);
-    emit(m,
-         "# HELP claimsd_token_cache_hits_total Requests authenticated from this process's token "
-         "cache.\n"
-         "# TYPE claimsd_token_cache_hits_total counter\nclaimsd_token_cache_hits_total %llu\n",
-         (unsigned long long)tc.hits);
-    emit(m,
-         "# HELP claimsd_token_cache_misses_total Token lookups that asked Redis.\n"
-         "# TYPE claimsd_token_cache_misses_total counter\nclaimsd_token_cache_misses_total %llu\n",
-         (unsigned long long)tc.misses);
-    emit(m,
-         "# HELP claimsd_token_revocations_received_total Token revocations heard on the "
-         "subscription.\n"
-         "# TYPE claimsd_token_revocations_received_total counter\n"
-         "claimsd_token_revocations_received_total %llu\n",
-         (unsigned long long)tc.revocations);
-    emit(m,
-         "# HELP claimsd_token_cache_entries Tokens in this process's cache.\n"
-         "# TYPE claimsd_token_cache_entries gauge\nclaimsd_token_cache_entries %zu\n",
-         tc.entries);
-    emit(m,
-         "# HELP claimsd_token_cache_on Whether the token cache is in use (revocation subscription "
-         "up).\n"
-         "# TYPE claimsd_token_cache_on gauge\nclaimsd_token_cache_on %d\n",
-         tc.open ? 1 : 0);
+    const struct metric figures[] = {
+        {"claimsd_token_cache_hits_total", "counter",
+         "Requests authenticated from this process's token cache.", tc.hits},
+        {"claimsd_token_cache_misses_total", "counter", "Token lookups that asked Redis.",
+         tc.misses},
+        {"claimsd_token_revocations_received_total", "counter",
+         "Token revocations heard on the subscription.", tc.revocations},
+        {"claimsd_token_cache_entries", "gauge", "Tokens in this process's cache.", tc.entries},
+    };
+    emit_table(m, figures, sizeof figures / sizeof *figures);
+    emit_signed(m, "claimsd_token_cache_on", "gauge",
+                "Whether the token cache is in use (revocation subscription up).", tc.open);
+}
+
+/* Which figure of a class's rate limits a family shows. */
+enum rate_figure { RATE_REFUSED, RATE_BUCKETS, RATE_EVICTED };
+
+/* A family of one figure of this process's rate limits, a line per class. */
+static void emit_rate_family(struct metrics_out *m, const struct app *app, const char *name,
+                             const char *type, const char *help, enum rate_figure figure)
+{
+    emit_head(m, name, type, help);
+    for (enum config_rate_class c = 0; c < CONFIG_RATE_CLASSES; c++) {
+        struct ratelimit_stats rs;
+        ratelimit_stats(app->ratelimit, (int)c, &rs);
+        unsigned long long v = figure == RATE_REFUSED   ? rs.refused
+                               : figure == RATE_BUCKETS ? rs.entries
+                                                        : rs.evicted;
+        emit(m, "%s{class=\"%s\"} %llu\n", name, config_rate_class_name(c), v);
+    }
 }
 
 /* This process's rate limits, by class. */
 static void emit_rate_limits(struct metrics_out *m, const struct app *app)
 {
-    emit(m, "# HELP claimsd_rate_limited_total Requests this process answered 429 rate_limited, by "
-            "class.\n"
-            "# TYPE claimsd_rate_limited_total counter\n");
-    for (enum config_rate_class c = 0; c < CONFIG_RATE_CLASSES; c++) {
-        struct ratelimit_stats rs;
-        ratelimit_stats(app->ratelimit, (int)c, &rs);
-        emit(m, "claimsd_rate_limited_total{class=\"%s\"} %llu\n", config_rate_class_name(c),
-             (unsigned long long)rs.refused);
-    }
-    emit(m, "# HELP claimsd_rate_limit_buckets Token buckets this process holds, by class.\n"
-            "# TYPE claimsd_rate_limit_buckets gauge\n");
-    for (enum config_rate_class c = 0; c < CONFIG_RATE_CLASSES; c++) {
-        struct ratelimit_stats rs;
-        ratelimit_stats(app->ratelimit, (int)c, &rs);
-        emit(m, "claimsd_rate_limit_buckets{class=\"%s\"} %zu\n", config_rate_class_name(c),
-             rs.entries);
-    }
-    emit(m, "# HELP claimsd_rate_limit_evictions_total Buckets dropped at the bound before they "
-            "were full.\n"
-            "# TYPE claimsd_rate_limit_evictions_total counter\n");
-    for (enum config_rate_class c = 0; c < CONFIG_RATE_CLASSES; c++) {
-        struct ratelimit_stats rs;
-        ratelimit_stats(app->ratelimit, (int)c, &rs);
-        emit(m, "claimsd_rate_limit_evictions_total{class=\"%s\"} %llu\n",
-             config_rate_class_name(c), (unsigned long long)rs.evicted);
-    }
+    emit_rate_family(m, app, "claimsd_rate_limited_total", "counter",
+                     "Requests this process answered 429 rate_limited, by class.", RATE_REFUSED);
+    emit_rate_family(m, app, "claimsd_rate_limit_buckets", "gauge",
+                     "Token buckets this process holds, by class.", RATE_BUCKETS);
+    emit_rate_family(m, app, "claimsd_rate_limit_evictions_total", "counter",
+                     "Buckets dropped at the bound before they were full.", RATE_EVICTED);
 }
 
 /* Answers GET /metrics with the appeals' and the queue's figures just read

@@ -21,7 +21,9 @@
 #include "queue/recoveries.h"
 #include "queue/shards.h"
 #include "intake/app.h"
+#include "intake/claims_api.h"
 #include "intake/claims_submit.h"
+#include "intake/dated_facts.h"
 
 #define SCAN_ATTEMPTS 3
 
@@ -41,30 +43,6 @@ static void scan_finish(struct scan *s, bool ok)
 }
 
 static void scan_start(struct scan *s);
-
-/* Parses one stored record; false (logged without the record's content)
- * when it cannot be read. */
-static bool parse_member_text(const char *text, struct member *out)
-{
-    struct json_object *o = json_tokener_parse(text);
-    struct codec_field_errors errs;
-    codec_field_errors_init(&errs);
-    bool ok = o && codec_parse_member(o, NULL, out, &errs);
-    if (o)
-        json_object_put(o);
-    return ok;
-}
-
-static bool parse_group_text(const char *text, struct group *out)
-{
-    struct json_object *o = json_tokener_parse(text);
-    struct codec_field_errors errs;
-    codec_field_errors_init(&errs);
-    bool ok = o && codec_parse_group(o, NULL, out, &errs);
-    if (o)
-        json_object_put(o);
-    return ok;
-}
 
 /* The decision's lines as adj_find_recovery reads them; -1 when the
  * decision is not the shape adj_decision_to_json writes. */
@@ -252,10 +230,10 @@ static void on_read(enum queue_status status, const struct queue_family_paid *f,
     bool sent = false;
     if (members && groups) {
         for (size_t i = 0; i < f->n_members; i++)
-            if (parse_member_text(f->members[i], &members[n_members]))
+            if (intake_member_from_text(f->members[i], NULL, &members[n_members]))
                 n_members++;
         for (size_t i = 0; i < f->n_groups; i++)
-            if (parse_group_text(f->groups[i], &groups[n_groups]))
+            if (intake_group_from_text(f->groups[i], NULL, &groups[n_groups]))
                 n_groups++;
         sent = decide_and_store(s, f, members, n_members, groups, n_groups);
     }
@@ -325,11 +303,6 @@ static void parse_list(const struct http_request *req, void *state, struct codec
     call_read_paging(req, &p->limit, p->cursor, sizeof p->cursor, errs);
 }
 
-static struct json_object *string_or_null(const char *s)
-{
-    return s && s[0] ? json_object_new_string(s) : NULL;
-}
-
 static cents_t cents_of(const char *s)
 {
     return s ? (cents_t)strtoll(s, NULL, 10) : 0;
@@ -359,39 +332,33 @@ static struct json_object *lines_json(const char *text)
     return a;
 }
 
+/* One recovery of the list (docs/api.md "Recoveries"). */
+static struct json_object *recovery_view(const void *row)
+{
+    const struct queue_recovery_row *r = row;
+    struct json_object *o = json_object_new_object();
+    json_object_object_add(o, "recovery_id", call_string_or_null(r->recovery_id));
+    json_object_object_add(o, "claim_id", call_string_or_null(r->claim_id));
+    json_object_object_add(o, "member_id", call_string_or_null(r->member_id));
+    json_object_object_add(o, "subscriber_id", call_string_or_null(r->subscriber_id));
+    json_object_object_add(o, "lines", lines_json(r->lines));
+    json_object_object_add(o, "amount", json_money(cents_of(r->amount)));
+    json_object_object_add(o, "coverage_ended", call_string_or_null(r->coverage_ended));
+    json_object_object_add(o, "termination_reported_on",
+                           call_string_or_null(r->termination_reported_on));
+    json_object_object_add(
+        o, "employer_liable",
+        json_object_new_boolean(r->employer_liable && strcmp(r->employer_liable, "1") == 0));
+    json_object_object_add(o, "status", call_string_or_null(r->status));
+    json_object_object_add(o, "found_at", call_string_or_null(r->found_at));
+    json_object_object_add(o, "updated_at", call_string_or_null(r->updated_at));
+    return o;
+}
+
 static void on_list(enum queue_status status, const struct queue_recovery_row *rows, size_t n,
                     const char *next_cursor, void *arg)
 {
-    struct call *call = arg;
-    if (status != QUEUE_OK) {
-        call_unavailable(call);
-        return;
-    }
-    struct json_object *list = json_object_new_array();
-    for (size_t i = 0; i < n; i++) {
-        const struct queue_recovery_row *r = &rows[i];
-        struct json_object *o = json_object_new_object();
-        json_object_object_add(o, "recovery_id", string_or_null(r->recovery_id));
-        json_object_object_add(o, "claim_id", string_or_null(r->claim_id));
-        json_object_object_add(o, "member_id", string_or_null(r->member_id));
-        json_object_object_add(o, "subscriber_id", string_or_null(r->subscriber_id));
-        json_object_object_add(o, "lines", lines_json(r->lines));
-        json_object_object_add(o, "amount", json_money(cents_of(r->amount)));
-        json_object_object_add(o, "coverage_ended", string_or_null(r->coverage_ended));
-        json_object_object_add(o, "termination_reported_on",
-                               string_or_null(r->termination_reported_on));
-        json_object_object_add(
-            o, "employer_liable",
-            json_object_new_boolean(r->employer_liable && strcmp(r->employer_liable, "1") == 0));
-        json_object_object_add(o, "status", string_or_null(r->status));
-        json_object_object_add(o, "found_at", string_or_null(r->found_at));
-        json_object_object_add(o, "updated_at", string_or_null(r->updated_at));
-        json_object_array_add(list, o);
-    }
-    struct json_object *body = json_object_new_object();
-    json_object_object_add(body, "recoveries", list);
-    json_object_object_add(body, "next_cursor", string_or_null(next_cursor));
-    call_json(call, 200, body);
+    call_answer_page(arg, status, "recoveries", rows, n, sizeof *rows, recovery_view, next_cursor);
 }
 
 static void list_audited(struct call *call)
@@ -412,37 +379,16 @@ static void list_authed(struct call *call)
 
 void recoveries_get(struct call *call)
 {
-    if (!call_state_new(call, sizeof(struct list_state), free))
-        return;
-    call_authenticate(call, list_authed);
+    call_open(call, NULL, sizeof(struct list_state), free, list_authed);
 }
 
 /* ---- POST /v1/recoveries/{id}/reverse (staff, admin) ---- */
 
-/* A recovery id is a UUID in lower-case text; anything else names none. */
-static bool valid_recovery_id(const char *s)
-{
-    if (strlen(s) != 36)
-        return false;
-    for (int i = 0; i < 36; i++) {
-        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-        if (dash ? s[i] != '-' : !((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-            return false;
-    }
-    return true;
-}
-
 static void on_reversed(enum queue_status st, const char *claim_id, const char *status, void *arg)
 {
     struct call *call = arg;
-    if (st == QUEUE_UNAVAILABLE) {
-        call_unavailable(call);
+    if (call_refuse_missing(call, st))
         return;
-    }
-    if (st == QUEUE_NOT_FOUND) {
-        call_not_found(call);
-        return;
-    }
     if (st == QUEUE_CONFLICT) {
         (void)status;
         call_error(call, 409, "recovery_not_open", "only an open recovery can be reversed");
@@ -459,14 +405,9 @@ static void on_reversed(enum queue_status st, const char *claim_id, const char *
 
 static void reverse_authed(struct call *call)
 {
-    if (!auth_is_staff(&call->who)) {
-        call_forbidden(call);
+    /* A recovery id is drawn as a claim id is (claims_new_id_on_shard). */
+    if (!call_require_staff(call) || !claims_require_id(call))
         return;
-    }
-    if (!valid_recovery_id(call->path_id)) {
-        call_not_found(call);
-        return;
-    }
     char now[32];
     rfc3339_now(now);
     struct json_object *audit = call_audit_record(call, now, "recovery.reverse");

@@ -15,11 +15,6 @@
 #define CYCLE_ID_LEN 32
 #define MAX_CYCLES_READ 1000
 
-static const char *prefix_of(const struct call *call)
-{
-    return call->app->cfg.key_prefix;
-}
-
 static struct json_object *money_json(cents_t amount)
 {
     char text[MONEY_STRLEN];
@@ -294,6 +289,21 @@ static void edi_audited(struct call *call)
     edi_answer(call);
 }
 
+/* One claim read is over (answered, not sent, or the +1 released): when
+ * none is left waiting, 503 if one failed, else each claim's read is audited. */
+static void edi_fetched(struct call *call)
+{
+    struct edi_state *es = call->state;
+    if (--es->waiting > 0)
+        return;
+    if (es->failed) {
+        call_unavailable(call);
+        return;
+    }
+    es->audited = 1;
+    call_audit(call, es->claims[0].id, "remittance.read", edi_audited);
+}
+
 static void on_claim_for_edi(enum queue_status st, const struct queue_claim *claim, void *arg)
 {
     struct fetch *f = arg;
@@ -308,14 +318,7 @@ static void on_claim_for_edi(enum queue_status st, const struct queue_claim *cla
         json_object_object_add(v, "decision", json_object_get(claim->decision));
         es->claims[f->i].view = v;
     }
-    if (--es->waiting > 0)
-        return;
-    if (es->failed) {
-        call_unavailable(call);
-        return;
-    }
-    es->audited = 1;
-    call_audit(call, es->claims[0].id, "remittance.read", edi_audited);
+    edi_fetched(call);
 }
 
 static void on_cycle_claims_for_edi(enum queue_status st, const char *const *texts, size_t n,
@@ -367,21 +370,14 @@ static void on_cycle_claims_for_edi(enum queue_status st, const char *const *tex
     es->waiting = es->n_claims + 1; /* the +1 is released below, after every send */
     for (size_t i = 0; i < es->n_claims; i++) {
         es->fetches[i] = (struct fetch){call, i};
-        if (queue_get_claim(call->app->redis, prefix_of(call), es->claims[i].id, on_claim_for_edi,
-                            &es->fetches[i]) != 0) {
+        if (queue_get_claim(call->app->redis, call_key_prefix(call), es->claims[i].id,
+                            on_claim_for_edi, &es->fetches[i]) != 0) {
             es->failed = true;
             es->waiting--;
         }
     }
     /* Release the +1: answers if every reply came already (or none was sent). */
-    if (--es->waiting > 0)
-        return;
-    if (es->failed) {
-        call_unavailable(call);
-        return;
-    }
-    es->audited = 1;
-    call_audit(call, es->claims[0].id, "remittance.read", edi_audited);
+    edi_fetched(call);
 }
 
 static void on_cycles_for_edi(enum queue_status st, const char *const *texts, size_t n, void *arg)
@@ -423,7 +419,7 @@ static void on_cycles_for_edi(enum queue_status st, const char *const *texts, si
     }
     for (size_t i = 0; i < es->cycles.n; i++)
         ids[i] = str_of(es->cycles.s[i], "cycle_id");
-    int rc = queue_remit_cycle_claims(call->app->redis, prefix_of(call), ids, es->cycles.n,
+    int rc = queue_remit_cycle_claims(call->app->redis, call_key_prefix(call), ids, es->cycles.n,
                                       on_cycle_claims_for_edi, call);
     free(ids);
     if (rc != 0)
@@ -438,17 +434,13 @@ static void edi_start(struct call *call, const char *npi, const char *date, cons
         call_not_found(call);
         return;
     }
-    struct edi_state *es = calloc(1, sizeof *es);
-    if (!es) {
-        call_out_of_memory(call);
+    struct edi_state *es = call_state_new(call, sizeof *es, edi_state_free);
+    if (!es)
         return;
-    }
     snprintf(es->npi, sizeof es->npi, "%s", npi);
     snprintf(es->date, sizeof es->date, "%s", date);
     snprintf(es->cycle_id, sizeof es->cycle_id, "%s", cycle_id);
-    call->state = es;
-    call->state_free = edi_state_free;
-    if (queue_remit_cycles(call->app->redis, prefix_of(call), on_cycles_for_edi, call) != 0)
+    if (queue_remit_cycles(call->app->redis, call_key_prefix(call), on_cycles_for_edi, call) != 0)
         call_unavailable(call);
 }
 
@@ -484,7 +476,7 @@ static void get_authed(struct call *call)
         edi_start(call, npi, date, has_cycle ? cycle_id : "");
         return;
     }
-    if (queue_remit_cycles(call->app->redis, prefix_of(call), on_cycles_for_list, call) != 0)
+    if (queue_remit_cycles(call->app->redis, call_key_prefix(call), on_cycles_for_list, call) != 0)
         call_unavailable(call);
 }
 
@@ -522,17 +514,15 @@ static void run_audited(struct call *call)
     char now[32], today[DATE_STRLEN];
     rfc3339_now(now);
     date_format(date_today_utc(), today); /* a cycle's day is UTC (docs/x12.md) */
-    if (queue_remit_close(call->app->redis, prefix_of(call), today, now, false, on_closed, call) !=
-        0)
+    if (queue_remit_close(call->app->redis, call_key_prefix(call), today, now, false, on_closed,
+                          call) != 0)
         call_unavailable(call);
 }
 
 static void run_authed(struct call *call)
 {
-    if (!auth_is_staff(&call->who)) {
-        call_forbidden(call);
+    if (!call_require_staff(call))
         return;
-    }
     call_audit(call, NULL, "remittance.run", run_audited);
 }
 
@@ -582,7 +572,8 @@ static void members_audited(struct call *call)
     if (!call_audited(call))
         return;
     const char *ids[1] = {call->path_id};
-    if (queue_remit_cycle_claims(call->app->redis, prefix_of(call), ids, 1, on_members, call) != 0)
+    if (queue_remit_cycle_claims(call->app->redis, call_key_prefix(call), ids, 1, on_members,
+                                 call) != 0)
         call_unavailable(call);
 }
 

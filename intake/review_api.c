@@ -25,11 +25,6 @@
 
 #define NOTE_MAX 2000 /* bytes of a reviewer's note */
 
-static const char *prefix_of(const struct call *call)
-{
-    return call->app->cfg.key_prefix;
-}
-
 /* ---- GET /v1/review ---- */
 
 struct list_state {
@@ -45,11 +40,6 @@ static void parse_list(const struct http_request *req, void *state, struct codec
     call_read_paging(req, &p->limit, p->cursor, sizeof p->cursor, errs);
 }
 
-static struct json_object *string_or_null(const char *s)
-{
-    return s && s[0] ? json_object_new_string(s) : NULL;
-}
-
 /* A member of the stored decision, a new reference (NULL when absent). */
 static struct json_object *decision_member(struct json_object *decision, const char *key)
 {
@@ -59,36 +49,25 @@ static struct json_object *decision_member(struct json_object *decision, const c
     return json_object_get(v);
 }
 
+/* One claim of the workbasket (docs/api.md "Staff review"). */
+static struct json_object *review_row_view(const void *row)
+{
+    const struct queue_review_row *r = row;
+    struct json_object *o = json_object_new_object();
+    json_object_object_add(o, "claim_id", call_string_or_null(r->claim_id));
+    json_object_object_add(o, "type", call_string_or_null(r->type));
+    json_object_object_add(o, "received_date", call_string_or_null(r->received_date));
+    json_object_object_add(o, "target_date", call_string_or_null(r->target_date));
+    json_object_object_add(o, "total_allowed", decision_member(r->decision, "allowed"));
+    struct json_object *reasons = decision_member(r->decision, "review_reasons");
+    json_object_object_add(o, "reasons", reasons ? reasons : json_object_new_array());
+    return o;
+}
+
 static void on_list(enum queue_status status, const struct queue_review_row *rows, size_t n,
                     const char *next_cursor, void *arg)
 {
-    struct call *call = arg;
-    if (status != QUEUE_OK) {
-        call_unavailable(call);
-        return;
-    }
-    struct json_object *list = json_object_new_array(), *body = json_object_new_object();
-    if (!list || !body) {
-        json_object_put(list);
-        json_object_put(body);
-        call_out_of_memory(call);
-        return;
-    }
-    for (size_t i = 0; i < n; i++) {
-        const struct queue_review_row *r = &rows[i];
-        struct json_object *o = json_object_new_object();
-        json_object_object_add(o, "claim_id", string_or_null(r->claim_id));
-        json_object_object_add(o, "type", string_or_null(r->type));
-        json_object_object_add(o, "received_date", string_or_null(r->received_date));
-        json_object_object_add(o, "target_date", string_or_null(r->target_date));
-        json_object_object_add(o, "total_allowed", decision_member(r->decision, "allowed"));
-        struct json_object *reasons = decision_member(r->decision, "review_reasons");
-        json_object_object_add(o, "reasons", reasons ? reasons : json_object_new_array());
-        json_object_array_add(list, o);
-    }
-    json_object_object_add(body, "claims", list);
-    json_object_object_add(body, "next_cursor", string_or_null(next_cursor));
-    call_json(call, 200, body);
+    call_answer_page(arg, status, "claims", rows, n, sizeof *rows, review_row_view, next_cursor);
 }
 
 static void list_audited(struct call *call)
@@ -96,7 +75,7 @@ static void list_audited(struct call *call)
     struct list_state *ls = call->state;
     if (!call_audited(call))
         return;
-    if (queue_review_list(call->app->redis, prefix_of(call), ls->cursor, ls->limit, on_list,
+    if (queue_review_list(call->app->redis, call_key_prefix(call), ls->cursor, ls->limit, on_list,
                           call) != 0)
         call_unavailable(call);
 }
@@ -108,9 +87,7 @@ static void list_authed(struct call *call)
 
 void review_list(struct call *call)
 {
-    if (!call_state_new(call, sizeof(struct list_state), free))
-        return;
-    call_authenticate(call, list_authed);
+    call_open(call, NULL, sizeof(struct list_state), free, list_authed);
 }
 
 /* ---- POST /v1/claims/{id}/review ---- */
@@ -147,10 +124,11 @@ static bool value_note(struct codec_reader *r, struct json_object *v, void *out)
     return true;
 }
 
-/* The body: every problem into errs, the review and note into ss. */
-static void parse_review_body(struct json_object *body, struct submit_state *ss,
+/* The body: every problem into errs, the review and note into the call's submit_state. */
+static void parse_review_body(struct call *call, struct json_object *body,
                               struct codec_field_errors *errs)
 {
+    struct submit_state *ss = call->state;
     static const char *const fields[] = {"action", "lines", "note", NULL};
     struct codec_reader r;
     codec_reader_init(&r, errs);
@@ -226,22 +204,9 @@ static void on_claim_for_review(enum queue_status st, const struct queue_claim *
         call_error(call, 409, "not_in_review", "only a claim in review takes a review decision");
         return;
     }
-    struct decision_lines_claim lines;
-    if (!intake_decision_lines_claim_of(claim->decision, &lines)) {
-        log_error("stored decision cannot be read claim_id=%s", call->path_id);
-        call_error(call, 500, "internal", "the claim's decision cannot be read");
+    if (!intake_decision_lines_fit(call, call->path_id, claim->decision, &ss->review,
+                                   ss->line_given, ss->review.action == ADJ_REVIEW_ADJUST, false))
         return;
-    }
-    lines.priced_only = ss->review.action == ADJ_REVIEW_ADJUST;
-    struct codec_field_errors errs;
-    struct codec_reader r;
-    codec_field_errors_init(&errs);
-    codec_reader_init(&r, &errs);
-    intake_decision_lines_check(&r, "lines", &ss->review, ss->line_given, &lines);
-    if (codec_field_errors_any(&errs)) {
-        call_invalid(call, 422, "the body has problems listed in fields", &errs);
-        return;
-    }
     char now[32];
     rfc3339_now(now);
     ss->review_json = stored_review(call, ss, now);
@@ -256,9 +221,10 @@ static void on_claim_for_review(enum queue_status st, const struct queue_claim *
     /* The reviewer (the record's token and role) and the note, in the audit. */
     json_object_object_add(audit, "review", rv);
     json_object_object_add(audit, "note", json_object_new_string(ss->note));
-    int rc = queue_review_submit(call->app->redis, prefix_of(call), call->path_id, ss->review_json,
-                                 json_object_to_json_string_ext(audit, JSON_C_TO_STRING_PLAIN),
-                                 (long long)clock_wall_seconds(), on_submitted, call);
+    int rc =
+        queue_review_submit(call->app->redis, call_key_prefix(call), call->path_id, ss->review_json,
+                            json_object_to_json_string_ext(audit, JSON_C_TO_STRING_PLAIN),
+                            (long long)clock_wall_seconds(), on_submitted, call);
     json_object_put(audit);
     if (rc != 0)
         call_unavailable(call);
@@ -266,35 +232,15 @@ static void on_claim_for_review(enum queue_status st, const struct queue_claim *
 
 static void submit_authed(struct call *call)
 {
-    struct submit_state *ss = call->state;
-    if (!auth_is_staff(&call->who)) {
-        call_forbidden(call);
+    if (!call_require_staff(call) || !claims_require_id(call) ||
+        !call_read_body(call, parse_review_body, "the body has problems listed in fields"))
         return;
-    }
-    if (!claims_id_valid(call->path_id)) {
-        call_not_found(call);
-        return;
-    }
-    struct codec_field_errors *errs;
-    struct json_object *body = call_parse_body(call, &errs);
-    if (!body)
-        return;
-    parse_review_body(body, ss, errs);
-    json_object_put(body);
-    if (codec_field_errors_any(errs)) {
-        call_invalid(call, 422, "the body has problems listed in fields", errs);
-        free(errs);
-        return;
-    }
-    free(errs);
-    if (queue_get_claim(call->app->redis, prefix_of(call), call->path_id, on_claim_for_review,
+    if (queue_get_claim(call->app->redis, call_key_prefix(call), call->path_id, on_claim_for_review,
                         call) != 0)
         call_unavailable(call);
 }
 
 void review_post(struct call *call)
 {
-    if (!call_state_new(call, sizeof(struct submit_state), submit_free))
-        return;
-    call_authenticate(call, submit_authed);
+    call_open(call, NULL, sizeof(struct submit_state), submit_free, submit_authed);
 }

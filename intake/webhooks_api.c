@@ -31,10 +31,8 @@ static const char *const unresolved_problem = "host does not resolve";
 /* Who may: admins only. Answers and returns false otherwise. */
 static bool admin_with_valid_id(struct call *call)
 {
-    if (call->who.role != AUTH_ADMIN) {
-        call_forbidden(call);
+    if (!call_require_admin(call))
         return false;
-    }
     if (!notify_id_valid(call->path_id)) {
         call_not_found(call);
         return false;
@@ -122,39 +120,41 @@ static void parse_events(struct json_object *value, struct put_state *ps,
     }
 }
 
-/* A url field for codec_field: a string notify_url_problem accepts. */
-static bool value_url(struct codec_reader *r, struct json_object *v, void *out)
+/* A string field that check accepts (check names its problem, NULL when
+ * none), copied into out of size bytes; not_string when it is no string. */
+static bool value_checked(struct codec_reader *r, struct json_object *v, char *out, size_t size,
+                          const char *(*check)(const char *), const char *not_string)
 {
-    const char *problem = json_object_is_type(v, json_type_string)
-                              ? notify_url_problem(json_object_get_string(v))
-                              : "must be an http or https URL with a host";
+    const char *problem =
+        json_object_is_type(v, json_type_string) ? check(json_object_get_string(v)) : not_string;
     if (problem) {
         codec_report(r, problem);
         return false;
     }
-    snprintf(out, sizeof((struct put_state *)0)->url, "%s", json_object_get_string(v));
+    snprintf(out, size, "%s", json_object_get_string(v));
     return true;
+}
+
+/* A url field for codec_field: a string notify_url_problem accepts. */
+static bool value_url(struct codec_reader *r, struct json_object *v, void *out)
+{
+    return value_checked(r, v, out, sizeof((struct put_state *)0)->url, notify_url_problem,
+                         "must be an http or https URL with a host");
 }
 
 /* A secret field for codec_field: a string notify_secret_problem accepts. */
 static bool value_secret(struct codec_reader *r, struct json_object *v, void *out)
 {
-    const char *problem = json_object_is_type(v, json_type_string)
-                              ? notify_secret_problem(json_object_get_string(v))
-                              : "must be a string of at least 32 characters";
-    if (problem) {
-        codec_report(r, problem);
-        return false;
-    }
-    snprintf(out, sizeof((struct put_state *)0)->secret, "%s", json_object_get_string(v));
-    return true;
+    return value_checked(r, v, out, sizeof((struct put_state *)0)->secret, notify_secret_problem,
+                         "must be a string of at least 32 characters");
 }
 
 /* Every problem of the body into errs (the reader's phrases, docs/validation.md
- * "Webhook subscription"); the accepted values into ps. */
-static void parse_subscription(struct json_object *body, struct put_state *ps,
+ * "Webhook subscription"); the accepted values into the call's put_state. */
+static void parse_subscription(struct call *call, struct json_object *body,
                                struct codec_field_errors *errs)
 {
+    struct put_state *ps = call->state;
     static const char *const fields[] = {"url", "events", "secret", NULL};
     struct codec_reader r;
     codec_reader_init(&r, errs);
@@ -184,27 +184,20 @@ static void on_put_stored(enum queue_status status, bool existed, const char *cr
 {
     struct call *call = arg;
     struct put_state *ps = call->state;
-    if (status != QUEUE_OK) {
-        call_unavailable(call);
+    if (!call_queue_ok(call, status))
         return;
-    }
     ps->existed = existed;
     snprintf(ps->created_at, sizeof ps->created_at, "%s", created_at);
     call_audit(call, NULL, "webhook.put", put_respond);
 }
 
+/* What a 422 of a subscription's body says. */
+#define SUBSCRIPTION_INVALID "the webhook subscription is not valid"
+
 /* 422 with the one url problem. */
 static void url_refused(struct call *call, const char *problem)
 {
-    struct codec_field_errors *errs = malloc(sizeof *errs);
-    if (!errs) {
-        call_out_of_memory(call);
-        return;
-    }
-    codec_field_errors_init(errs);
-    codec_field_errors_add(errs, "url", problem);
-    call_invalid(call, 422, "the webhook subscription is not valid", errs);
-    free(errs);
+    call_invalid_field(call, "url", problem, SUBSCRIPTION_INVALID);
 }
 
 /* The url's host is checked: store the subscription, or refuse it. */
@@ -231,20 +224,9 @@ static void on_url_checked(enum notify_dns_result result, const struct sockaddr 
 static void put_authed(struct call *call)
 {
     struct put_state *ps = call->state;
-    if (!admin_with_valid_id(call))
+    if (!admin_with_valid_id(call) ||
+        !call_read_body(call, parse_subscription, SUBSCRIPTION_INVALID))
         return;
-    struct codec_field_errors *errs;
-    struct json_object *body = call_parse_body(call, &errs);
-    if (!body)
-        return;
-    parse_subscription(body, ps, errs);
-    json_object_put(body);
-    if (codec_field_errors_any(errs)) {
-        call_invalid(call, 422, "the webhook subscription is not valid", errs);
-        free(errs);
-        return;
-    }
-    free(errs);
     /* Where the url leads is checked last, once the body is otherwise
      * valid: every address its host has must be public or allowed
      * (webhooks.allow_private). Delivery checks it again at each attempt. */
@@ -262,10 +244,7 @@ static void put_authed(struct call *call)
 
 void webhooks_put(struct call *call)
 {
-    struct put_state *ps = call_state_new(call, sizeof *ps, put_state_free);
-    if (!ps)
-        return;
-    call_authenticate(call, put_authed);
+    call_open(call, NULL, sizeof(struct put_state), put_state_free, put_authed);
 }
 
 /* ---- GET ---- */
@@ -273,14 +252,8 @@ void webhooks_put(struct call *call)
 static void on_subscription(enum queue_status status, const struct queue_webhook *sub, void *arg)
 {
     struct call *call = arg;
-    if (status == QUEUE_UNAVAILABLE) {
-        call_unavailable(call);
+    if (call_refuse_missing(call, status))
         return;
-    }
-    if (status == QUEUE_NOT_FOUND) {
-        call_not_found(call);
-        return;
-    }
     call_json(call, 200,
               subscription_view(call->path_id, sub->url, sub->events, sub->secret_set,
                                 sub->created_at, sub->updated_at));
@@ -313,14 +286,8 @@ static void delete_respond(struct call *call)
 static void on_deleted(enum queue_status status, void *arg)
 {
     struct call *call = arg;
-    if (status == QUEUE_UNAVAILABLE) {
-        call_unavailable(call);
+    if (call_refuse_missing(call, status))
         return;
-    }
-    if (status == QUEUE_NOT_FOUND) {
-        call_not_found(call);
-        return;
-    }
     call_audit(call, NULL, "webhook.delete", delete_respond);
 }
 
@@ -351,11 +318,6 @@ static struct json_object *ms_time_or_null(const char *ms_text)
     return json_object_new_string(text);
 }
 
-static struct json_object *string_or_null(const char *s)
-{
-    return s[0] ? json_object_new_string(s) : NULL;
-}
-
 /* A delivery as JSON. */
 static struct json_object *delivery_view(const struct queue_delivery_row *row, bool with_next)
 {
@@ -369,8 +331,8 @@ static struct json_object *delivery_view(const struct queue_delivery_row *row, b
         json_object_object_add(o, "next_attempt_at", ms_time_or_null(row->next_at));
     int status = atoi(row->last_status);
     json_object_object_add(o, "last_status_code", status > 0 ? json_object_new_int(status) : NULL);
-    json_object_object_add(o, "last_error", string_or_null(row->last_error));
-    json_object_object_add(o, "last_attempt_at", string_or_null(row->last_attempt_at));
+    json_object_object_add(o, "last_error", call_string_or_null(row->last_error));
+    json_object_object_add(o, "last_attempt_at", call_string_or_null(row->last_attempt_at));
     return o;
 }
 
@@ -379,14 +341,8 @@ static void on_log(enum queue_status status, const char *const *log, size_t n_lo
                    const struct queue_delivery_row *dead, size_t n_dead, void *arg)
 {
     struct call *call = arg;
-    if (status == QUEUE_UNAVAILABLE) {
-        call_unavailable(call);
+    if (call_refuse_missing(call, status))
         return;
-    }
-    if (status == QUEUE_NOT_FOUND) {
-        call_not_found(call);
-        return;
-    }
     struct json_object *o = json_object_new_object();
     json_object_object_add(o, "webhook_id", json_object_new_string(call->path_id));
     struct json_object *attempts = json_object_new_array();
