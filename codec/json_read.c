@@ -10,6 +10,25 @@ void codec_reader_init(struct codec_reader *r, struct codec_field_errors *errs)
 {
     r->errs = errs;
     codec_path_init(&r->path);
+    r->start = codec_problem_count(r);
+}
+
+bool codec_reader_open(struct codec_reader *r, struct codec_field_errors *errs,
+                       struct json_object *body, const char *const *allowed)
+{
+    codec_reader_init(r, errs);
+    if (!json_object_is_type(body, json_type_object)) {
+        codec_report(r, CODEC_P_OBJECT);
+        return false;
+    }
+    if (allowed)
+        codec_reject_unknown(r, body, allowed);
+    return true;
+}
+
+bool codec_reader_clean(const struct codec_reader *r)
+{
+    return codec_problem_count(r) == r->start;
 }
 
 void codec_report(struct codec_reader *r, const char *problem)
@@ -101,6 +120,40 @@ bool codec_item(struct codec_reader *r, struct json_object *arr, size_t i, codec
     bool ok = fn(r, json_object_array_get_idx(arr, i), out);
     codec_path_pop(&r->path, mark);
     return ok;
+}
+
+int codec_value_list(struct codec_reader *r, struct json_object *obj, const struct codec_list *list,
+                     codec_value_fn fn, void *items)
+{
+    size_t mark, n;
+    struct json_object *a = codec_enter_array(r, obj, list->key, list->required, list->min,
+                                              list->max, list->count_problem, &mark, &n);
+    if (!a)
+        return 0;
+    for (size_t i = 0; i < n && i < list->max; i++)
+        codec_item(r, a, i, fn, (char *)items + i * list->size);
+    codec_path_pop(&r->path, mark);
+    return n < list->max ? (int)n : (int)list->max;
+}
+
+int codec_object_list(struct codec_reader *r, struct json_object *obj,
+                      const struct codec_list *list, codec_object_fn parse, void *items,
+                      const void *ctx)
+{
+    size_t mark, n;
+    struct json_object *a = codec_enter_array(r, obj, list->key, list->required, list->min,
+                                              list->max, list->count_problem, &mark, &n);
+    if (!a)
+        return 0;
+    for (size_t i = 0; i < n && i < list->max; i++) {
+        size_t item = codec_path_push_index(&r->path, i);
+        struct json_object *o;
+        if (codec_value_object(r, json_object_array_get_idx(a, i), &o))
+            parse(r, o, (char *)items + i * list->size, ctx);
+        codec_path_pop(&r->path, item);
+    }
+    codec_path_pop(&r->path, mark);
+    return n < list->max ? (int)n : (int)list->max;
 }
 
 static bool fail(struct codec_reader *r, const char *problem)

@@ -26,6 +26,7 @@
 struct codec_reader {
     struct codec_field_errors *errs;
     struct codec_path path;
+    int start; /* problems already in errs when the reader started */
 };
 
 enum codec_got {
@@ -56,6 +57,12 @@ struct codec_enum_spec {
 
 /* Starts a reader at the body's root that records its problems in errs. */
 void codec_reader_init(struct codec_reader *r, struct codec_field_errors *errs);
+/* Starts a reader on a record's body: true when body is an object (its keys not in allowed,
+ * when allowed is not NULL, reported as unknown), false after reporting "must be an object". */
+bool codec_reader_open(struct codec_reader *r, struct codec_field_errors *errs,
+                       struct json_object *body, const char *const *allowed);
+/* Whether the reader has reported nothing since it started. */
+bool codec_reader_clean(const struct codec_reader *r);
 /* Reports at the current path / at path.key. */
 void codec_report(struct codec_reader *r, const char *problem);
 /* Reports a problem at the current path's member key, without changing the path. */
@@ -88,6 +95,30 @@ struct json_object *codec_enter_array(struct codec_reader *r, struct json_object
 /* Checks arr[i] with fn at path[i]. A null item fails fn's type check. */
 bool codec_item(struct codec_reader *r, struct json_object *arr, size_t i, codec_value_fn fn,
                 void *out);
+
+/* An array field read item by item: obj[key], min to max items (else count_problem at the
+ * array's path), stored `size` bytes apart. */
+struct codec_list {
+    const char *key;
+    bool required;
+    size_t min, max;
+    const char *count_problem;
+    size_t size;
+};
+
+/* Reads an object item into *item; ctx is what the caller passed along. */
+typedef void (*codec_object_fn)(struct codec_reader *r, struct json_object *o, void *item,
+                                const void *ctx);
+
+/* Checks each item of the list with fn into items; returns how many were stored (at most
+ * list->max, 0 when absent). */
+int codec_value_list(struct codec_reader *r, struct json_object *obj, const struct codec_list *list,
+                     codec_value_fn fn, void *items);
+/* Reads each item of the list, which must be an object, with parse into items; returns how
+ * many were stored (at most list->max, 0 when absent). */
+int codec_object_list(struct codec_reader *r, struct json_object *obj,
+                      const struct codec_list *list, codec_object_fn parse, void *items,
+                      const void *ctx);
 
 /* Value checkers, for codec_field or for array items. All take v == NULL
  * (JSON null) as the wrong type. */

@@ -177,31 +177,31 @@ static void parse_other_insurance(struct codec_reader *r, struct json_object *bo
     codec_path_pop(&r->path, mark);
 }
 
-static void parse_attachments(struct codec_reader *r, struct json_object *body, struct claim *c)
+static void parse_attachment(struct codec_reader *r, struct json_object *o, void *out,
+                             const void *ctx)
 {
     static const char *const fields[] = {"kind", "reference", NULL};
-    size_t mark, n;
-    struct json_object *a = codec_enter_array(r, body, "attachments", false, 0, MAX_ATTACHMENTS,
-                                              "must have at most 20 attachments", &mark, &n);
-    if (!a)
-        return;
-    for (size_t i = 0; i < n && i < MAX_ATTACHMENTS; i++) {
-        struct attachment *at = &c->attachments[i];
-        size_t item = codec_path_push_index(&r->path, i);
-        struct json_object *o;
-        if (codec_value_object(r, json_object_array_get_idx(a, i), &o)) {
-            int kind = 0;
-            struct codec_enum_spec kinds = {attachment_kind_names, 3,
-                                            "must be itemized_bill, primary_eob or other", &kind};
-            codec_reject_unknown(r, o, fields);
-            codec_field(r, o, "kind", true, codec_value_enum, &kinds);
-            at->kind = (enum attachment_kind)kind;
-            codec_field(r, o, "reference", true, codec_value_reference, at->reference);
-        }
-        codec_path_pop(&r->path, item);
-    }
-    c->n_attachments = n < MAX_ATTACHMENTS ? (int)n : MAX_ATTACHMENTS;
-    codec_path_pop(&r->path, mark);
+    struct attachment *at = out;
+    (void)ctx;
+    int kind = 0;
+    struct codec_enum_spec kinds = {attachment_kind_names, 3,
+                                    "must be itemized_bill, primary_eob or other", &kind};
+    codec_reject_unknown(r, o, fields);
+    codec_field(r, o, "kind", true, codec_value_enum, &kinds);
+    at->kind = (enum attachment_kind)kind;
+    codec_field(r, o, "reference", true, codec_value_reference, at->reference);
+}
+
+static void parse_attachments(struct codec_reader *r, struct json_object *body, struct claim *c)
+{
+    static const struct codec_list attachments = {"attachments",
+                                                  false,
+                                                  0,
+                                                  MAX_ATTACHMENTS,
+                                                  "must have at most 20 attachments",
+                                                  sizeof(struct attachment)};
+    c->n_attachments =
+        codec_object_list(r, body, &attachments, parse_attachment, c->attachments, NULL);
 }
 
 /* ---- medical ---- */
@@ -231,35 +231,25 @@ static int parse_provider(struct codec_reader *r, struct json_object *body,
 
 static void parse_diagnoses(struct codec_reader *r, struct json_object *body, struct claim *c)
 {
-    size_t mark, n;
-    struct json_object *a = codec_enter_array(r, body, "diagnosis_codes", true, 1, MAX_DIAGNOSES,
-                                              "must have 1 to 12 codes", &mark, &n);
-    if (!a)
-        return;
-    for (size_t i = 0; i < n && i < MAX_DIAGNOSES; i++)
-        codec_item(r, a, i, codec_value_icd10, c->diagnosis_codes[i]);
-    c->n_diagnosis_codes = n < MAX_DIAGNOSES ? (int)n : MAX_DIAGNOSES;
-    codec_path_pop(&r->path, mark);
+    static const struct codec_list codes = {"diagnosis_codes",         true,   1, MAX_DIAGNOSES,
+                                            "must have 1 to 12 codes", ICD_LEN};
+    c->n_diagnosis_codes = codec_value_list(r, body, &codes, codec_value_icd10, c->diagnosis_codes);
 }
 
-static void parse_line(struct codec_reader *r, struct json_object *o, const struct claim_ctx *ctx,
-                       struct claim_line *line)
+static void parse_line(struct codec_reader *r, struct json_object *o, void *out,
+                       const void *claim_ctx)
 {
+    const struct claim_ctx *ctx = claim_ctx;
+    struct claim_line *line = out;
     static const char *const fields[] = {"service_date", "procedure_code", "modifiers", "units",
                                          "charge",       "revenue_code",   NULL};
     codec_reject_unknown(r, o, fields);
     field_date_not_after(r, o, "service_date", true, ctx->have_receipt, ctx->receipt,
                          P_AFTER_RECEIVED, &line->service_date);
     codec_field(r, o, "procedure_code", true, codec_value_procedure, line->procedure_code);
-    size_t mark, n;
-    struct json_object *mods = codec_enter_array(r, o, "modifiers", false, 0, MAX_MODIFIERS,
-                                                 "must have at most 4 modifiers", &mark, &n);
-    if (mods) {
-        for (size_t i = 0; i < n && i < MAX_MODIFIERS; i++)
-            codec_item(r, mods, i, codec_value_modifier, line->modifiers[i]);
-        line->n_modifiers = n < MAX_MODIFIERS ? (int)n : MAX_MODIFIERS;
-        codec_path_pop(&r->path, mark);
-    }
+    static const struct codec_list modifiers = {
+        "modifiers", false, 0, MAX_MODIFIERS, "must have at most 4 modifiers", MODIFIER_LEN};
+    line->n_modifiers = codec_value_list(r, o, &modifiers, codec_value_modifier, line->modifiers);
     struct codec_int_spec units = {1, 999, "must be an integer from 1 to 999", &line->units};
     codec_field(r, o, "units", true, codec_value_int, &units);
     codec_field(r, o, "charge", true, codec_value_money, &line->charge);
@@ -269,20 +259,9 @@ static void parse_line(struct codec_reader *r, struct json_object *o, const stru
 static void parse_lines(struct codec_reader *r, struct json_object *body,
                         const struct claim_ctx *ctx, struct claim *c)
 {
-    size_t mark, n;
-    struct json_object *a = codec_enter_array(r, body, "lines", true, 1, MAX_LINES,
-                                              "must have 1 to 50 lines", &mark, &n);
-    if (!a)
-        return;
-    for (size_t i = 0; i < n && i < MAX_LINES; i++) {
-        size_t item = codec_path_push_index(&r->path, i);
-        struct json_object *o;
-        if (codec_value_object(r, json_object_array_get_idx(a, i), &o))
-            parse_line(r, o, ctx, &c->lines[i]);
-        codec_path_pop(&r->path, item);
-    }
-    c->n_lines = n < MAX_LINES ? (int)n : MAX_LINES;
-    codec_path_pop(&r->path, mark);
+    static const struct codec_list lines = {
+        "lines", true, 1, MAX_LINES, "must have 1 to 50 lines", sizeof(struct claim_line)};
+    c->n_lines = codec_object_list(r, body, &lines, parse_line, c->lines, ctx);
 }
 
 static void parse_medical(struct codec_reader *r, struct json_object *body,
@@ -355,12 +334,8 @@ bool codec_parse_claim(struct json_object *body, const struct codec_claim_option
 {
     memset(out, 0, sizeof *out);
     struct codec_reader r;
-    codec_reader_init(&r, errs);
-    int before = codec_problem_count(&r);
-    if (!json_object_is_type(body, json_type_object)) {
-        codec_report(&r, CODEC_P_OBJECT);
+    if (!codec_reader_open(&r, errs, body, NULL))
         return false;
-    }
     struct claim_ctx ctx = {.opt = opt};
 
     int type = -1;
@@ -385,7 +360,7 @@ bool codec_parse_claim(struct json_object *body, const struct codec_claim_option
         parse_medical(&r, body, &ctx, out);
     else if (type == CLAIM_PHARMACY)
         parse_pharmacy(&r, body, &ctx, out);
-    return codec_problem_count(&r) == before;
+    return codec_reader_clean(&r);
 }
 
 enum codec_status codec_claim_from_body(const char *bytes, size_t len,
