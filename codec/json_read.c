@@ -88,6 +88,14 @@ enum codec_got codec_field(struct codec_reader *r, struct json_object *obj, cons
     return got;
 }
 
+int codec_required_enum(struct codec_reader *r, struct json_object *obj, const char *key,
+                        const char *const *names, int n_names, const char *problem)
+{
+    int index = -1;
+    struct codec_enum_spec spec = {names, n_names, problem, &index};
+    return codec_field(r, obj, key, true, codec_value_enum, &spec) == CODEC_GOT ? index : -1;
+}
+
 struct json_object *codec_enter_object(struct codec_reader *r, struct json_object *obj,
                                        const char *key, bool required, size_t *mark)
 {
@@ -123,7 +131,7 @@ bool codec_item(struct codec_reader *r, struct json_object *arr, size_t i, codec
 }
 
 int codec_value_list(struct codec_reader *r, struct json_object *obj, const struct codec_list *list,
-                     codec_value_fn fn, void *items)
+                     codec_value_fn fn, void *items, size_t size)
 {
     size_t mark, n;
     struct json_object *a = codec_enter_array(r, obj, list->key, list->required, list->min,
@@ -131,14 +139,14 @@ int codec_value_list(struct codec_reader *r, struct json_object *obj, const stru
     if (!a)
         return 0;
     for (size_t i = 0; i < n && i < list->max; i++)
-        codec_item(r, a, i, fn, (char *)items + i * list->size);
+        codec_item(r, a, i, fn, (char *)items + i * size);
     codec_path_pop(&r->path, mark);
     return n < list->max ? (int)n : (int)list->max;
 }
 
 int codec_object_list(struct codec_reader *r, struct json_object *obj,
                       const struct codec_list *list, codec_object_fn parse, void *items,
-                      const void *ctx)
+                      size_t size, const void *ctx)
 {
     size_t mark, n;
     struct json_object *a = codec_enter_array(r, obj, list->key, list->required, list->min,
@@ -149,7 +157,7 @@ int codec_object_list(struct codec_reader *r, struct json_object *obj,
         size_t item = codec_path_push_index(&r->path, i);
         struct json_object *o;
         if (codec_value_object(r, json_object_array_get_idx(a, i), &o))
-            parse(r, o, (char *)items + i * list->size, ctx);
+            parse(r, o, (char *)items + i * size, ctx);
         codec_path_pop(&r->path, item);
     }
     codec_path_pop(&r->path, mark);

@@ -194,14 +194,10 @@ static void parse_attachment(struct codec_reader *r, struct json_object *o, void
 
 static void parse_attachments(struct codec_reader *r, struct json_object *body, struct claim *c)
 {
-    static const struct codec_list attachments = {"attachments",
-                                                  false,
-                                                  0,
-                                                  MAX_ATTACHMENTS,
-                                                  "must have at most 20 attachments",
-                                                  sizeof(struct attachment)};
-    c->n_attachments =
-        codec_object_list(r, body, &attachments, parse_attachment, c->attachments, NULL);
+    static const struct codec_list attachments = {"attachments", false, 0, MAX_ATTACHMENTS,
+                                                  "must have at most 20 attachments"};
+    c->n_attachments = codec_object_list(r, body, &attachments, parse_attachment, c->attachments,
+                                         sizeof c->attachments[0], NULL);
 }
 
 /* ---- medical ---- */
@@ -215,15 +211,12 @@ static int parse_provider(struct codec_reader *r, struct json_object *body,
     struct json_object *o = codec_enter_object(r, body, "provider", true, &mark);
     if (!o)
         return -1;
-    int network = -1;
-    struct codec_enum_spec networks = {network_names, 2, "must be in or out", &network};
     codec_reject_unknown(r, o, fields);
     codec_field(r, o, "npi", true, codec_value_npi, p->npi);
     codec_field(r, o, "name", true, codec_value_name, p->name);
-    if (codec_field(r, o, "network", true, codec_value_enum, &networks) == CODEC_GOT)
+    int network = codec_required_enum(r, o, "network", network_names, 2, "must be in or out");
+    if (network >= 0)
         p->network = (enum network)network;
-    else
-        network = -1;
     codec_field(r, o, "facility", false, codec_value_bool, &p->facility);
     codec_path_pop(&r->path, mark);
     return network;
@@ -231,9 +224,10 @@ static int parse_provider(struct codec_reader *r, struct json_object *body,
 
 static void parse_diagnoses(struct codec_reader *r, struct json_object *body, struct claim *c)
 {
-    static const struct codec_list codes = {"diagnosis_codes",         true,   1, MAX_DIAGNOSES,
-                                            "must have 1 to 12 codes", ICD_LEN};
-    c->n_diagnosis_codes = codec_value_list(r, body, &codes, codec_value_icd10, c->diagnosis_codes);
+    static const struct codec_list codes = {"diagnosis_codes", true, 1, MAX_DIAGNOSES,
+                                            "must have 1 to 12 codes"};
+    c->n_diagnosis_codes = codec_value_list(r, body, &codes, codec_value_icd10, c->diagnosis_codes,
+                                            sizeof c->diagnosis_codes[0]);
 }
 
 static void parse_line(struct codec_reader *r, struct json_object *o, void *out,
@@ -247,9 +241,10 @@ static void parse_line(struct codec_reader *r, struct json_object *o, void *out,
     field_date_not_after(r, o, "service_date", true, ctx->have_receipt, ctx->receipt,
                          P_AFTER_RECEIVED, &line->service_date);
     codec_field(r, o, "procedure_code", true, codec_value_procedure, line->procedure_code);
-    static const struct codec_list modifiers = {
-        "modifiers", false, 0, MAX_MODIFIERS, "must have at most 4 modifiers", MODIFIER_LEN};
-    line->n_modifiers = codec_value_list(r, o, &modifiers, codec_value_modifier, line->modifiers);
+    static const struct codec_list modifiers = {"modifiers", false, 0, MAX_MODIFIERS,
+                                                "must have at most 4 modifiers"};
+    line->n_modifiers = codec_value_list(r, o, &modifiers, codec_value_modifier, line->modifiers,
+                                         sizeof line->modifiers[0]);
     struct codec_int_spec units = {1, 999, "must be an integer from 1 to 999", &line->units};
     codec_field(r, o, "units", true, codec_value_int, &units);
     codec_field(r, o, "charge", true, codec_value_money, &line->charge);
@@ -259,9 +254,8 @@ static void parse_line(struct codec_reader *r, struct json_object *o, void *out,
 static void parse_lines(struct codec_reader *r, struct json_object *body,
                         const struct claim_ctx *ctx, struct claim *c)
 {
-    static const struct codec_list lines = {
-        "lines", true, 1, MAX_LINES, "must have 1 to 50 lines", sizeof(struct claim_line)};
-    c->n_lines = codec_object_list(r, body, &lines, parse_line, c->lines, ctx);
+    static const struct codec_list lines = {"lines", true, 1, MAX_LINES, "must have 1 to 50 lines"};
+    c->n_lines = codec_object_list(r, body, &lines, parse_line, c->lines, sizeof c->lines[0], ctx);
 }
 
 static void parse_medical(struct codec_reader *r, struct json_object *body,
@@ -338,11 +332,9 @@ bool codec_parse_claim(struct json_object *body, const struct codec_claim_option
         return false;
     struct claim_ctx ctx = {.opt = opt};
 
-    int type = -1;
-    struct codec_enum_spec types = {claim_type_names, 2, "must be medical or pharmacy", &type};
-    if (codec_field(&r, body, "type", true, codec_value_enum, &types) != CODEC_GOT)
-        type = -1;
-    else
+    int type =
+        codec_required_enum(&r, body, "type", claim_type_names, 2, "must be medical or pharmacy");
+    if (type >= 0)
         out->type = (enum claim_type)type;
     check_top_level_fields(&r, body, type);
 

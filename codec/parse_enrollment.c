@@ -212,13 +212,10 @@ static void parse_coverage_span(struct codec_reader *r, struct json_object *o,
         if (!span->has_termination_event)
             codec_report_key(r, "termination_reported_on", "only allowed with termination_event");
     }
-    int kind = -1;
-    struct codec_enum_spec kinds = {coverage_kind_names, 3,
-                                    "must be active, cobra or state_continuation", &kind};
-    if (codec_field(r, o, "kind", true, codec_value_enum, &kinds) == CODEC_GOT)
+    int kind = codec_required_enum(r, o, "kind", coverage_kind_names, 3,
+                                   "must be active, cobra or state_continuation");
+    if (kind >= 0)
         span->kind = (enum coverage_kind)kind;
-    else
-        kind = -1;
     /* COBRA spans carry their qualifying event and 18, 29 or 36 months
      * (manual § IV "COBRA Continuation"); no other span does. */
     if (kind == COVERAGE_COBRA) {
@@ -395,13 +392,10 @@ static int parse_member_ids(struct codec_reader *r, struct json_object *body,
     have_ids &= codec_field(r, body, "subscriber_id", true, codec_value_id, out->subscriber_id) ==
                 CODEC_GOT;
     codec_field(r, body, "group_id", true, codec_value_id, out->group_id);
-    int rel = -1;
-    struct codec_enum_spec rels = {relationship_names, 4,
-                                   "must be employee, spouse, child or grandchild", &rel};
-    if (codec_field(r, body, "relationship", true, codec_value_enum, &rels) == CODEC_GOT)
+    int rel = codec_required_enum(r, body, "relationship", relationship_names, 4,
+                                  "must be employee, spouse, child or grandchild");
+    if (rel >= 0)
         out->relationship = (enum relationship)rel;
-    else
-        rel = -1;
     /* API.md: the subscriber's own record has member_id = subscriber_id and
      * relationship employee; a dependent's never does. */
     if (have_ids && rel >= 0) {
@@ -442,13 +436,10 @@ static void parse_member_person(struct codec_reader *r, struct json_object *body
     codec_field(r, body, "state", true, codec_value_state, out->state);
     out->has_married_on =
         codec_field(r, body, "married_on", false, codec_value_date, &out->married_on) == CODEC_GOT;
-    static const struct codec_list spans = {"coverage",
-                                            true,
-                                            0,
-                                            MAX_COVERAGE_SPANS,
-                                            "must have at most 20 spans",
-                                            sizeof(struct coverage_span)};
-    out->n_coverage = codec_object_list(r, body, &spans, parse_span_item, out->coverage, NULL);
+    static const struct codec_list spans = {"coverage", true, 0, MAX_COVERAGE_SPANS,
+                                            "must have at most 20 spans"};
+    out->n_coverage = codec_object_list(r, body, &spans, parse_span_item, out->coverage,
+                                        sizeof out->coverage[0], NULL);
 }
 
 /* The member's changing facts (history or top-level values), and what a PUT sets into *put. */
@@ -515,14 +506,11 @@ static bool parse_member(struct json_object *body, const char *expected_id, stru
     parse_member_parents(&r, body, rel, out);
     parse_member_person(&r, body, out);
     parse_member_timeline(&r, body, out, put);
-    static const struct codec_list others = {"other_coverage",
-                                             false,
-                                             0,
-                                             MAX_OTHER_COVERAGE,
-                                             "must have at most 8 entries",
-                                             sizeof(struct other_coverage)};
+    static const struct codec_list others = {"other_coverage", false, 0, MAX_OTHER_COVERAGE,
+                                             "must have at most 8 entries"};
     out->n_other_coverage =
-        codec_object_list(&r, body, &others, parse_other_item, out->other_coverage, NULL);
+        codec_object_list(&r, body, &others, parse_other_item, out->other_coverage,
+                          sizeof out->other_coverage[0], NULL);
     return codec_reader_clean(&r);
 }
 
@@ -571,13 +559,14 @@ static void parse_copay_rule(struct codec_reader *r, struct json_object *o, void
                              const void *ctx)
 {
     static const char *const fields[] = {"procedure_codes", "amount", NULL};
-    static const struct codec_list codes = {"procedure_codes",         true,    1, MAX_COPAY_CODES,
-                                            "must have 1 to 64 codes", PROC_LEN};
+    static const struct codec_list codes = {"procedure_codes", true, 1, MAX_COPAY_CODES,
+                                            "must have 1 to 64 codes"};
     struct copay_rule *rule = out;
     (void)ctx;
     codec_reject_unknown(r, o, fields);
     rule->n_procedure_codes =
-        codec_value_list(r, o, &codes, codec_value_procedure, rule->procedure_codes);
+        codec_value_list(r, o, &codes, codec_value_procedure, rule->procedure_codes,
+                         sizeof rule->procedure_codes[0]);
     codec_field(r, o, "amount", true, codec_value_money, &rule->amount);
 }
 
@@ -682,11 +671,10 @@ static void parse_formulary_entry(struct codec_reader *r, struct json_object *va
     if (!codec_value_object(r, val, &o))
         return;
     codec_reject_unknown(r, o, fields);
-    int tier = -1;
-    struct codec_enum_spec tiers = {
-        tier_names, 5, "must be generic, preferred_brand, non_preferred, specialty or excluded",
-        &tier};
-    if (codec_field(r, o, "tier", true, codec_value_enum, &tiers) != CODEC_GOT)
+    int tier = codec_required_enum(r, o, "tier", tier_names, 5,
+                                   "must be generic, preferred_brand, non_preferred, specialty "
+                                   "or excluded");
+    if (tier < 0)
         return;
     e->tier = (enum drug_tier)tier;
     /* Excluded drugs carry no price (model.h); every other tier needs one. */
@@ -794,13 +782,10 @@ static bool parse_code_maps(struct codec_reader *r, struct json_object *body, st
 
 static void parse_copays(struct codec_reader *r, struct json_object *body, struct plan *plan)
 {
-    static const struct codec_list copays = {"copays",
-                                             false,
-                                             0,
-                                             MAX_COPAY_RULES,
-                                             "must have at most 16 copay rules",
-                                             sizeof(struct copay_rule)};
-    plan->n_copays = codec_object_list(r, body, &copays, parse_copay_rule, plan->copays, NULL);
+    static const struct codec_list copays = {"copays", false, 0, MAX_COPAY_RULES,
+                                             "must have at most 16 copay rules"};
+    plan->n_copays = codec_object_list(r, body, &copays, parse_copay_rule, plan->copays,
+                                       sizeof plan->copays[0], NULL);
 }
 
 enum codec_status codec_parse_plan(struct json_object *body, const char *expected_id,
