@@ -76,6 +76,14 @@ static inline void bench_stop_on_signals(struct event_base *base, struct event *
     event_add(ev[1], NULL);
 }
 
+/* Frees the signal events of bench_stop_on_signals and then base. */
+static inline void bench_loop_free(struct event_base *base, struct event *ev[2])
+{
+    event_free(ev[0]);
+    event_free(ev[1]);
+    event_base_free(base);
+}
+
 /* FNV-1a of a NUL-terminated string, for the programs' open-addressing tables. */
 static inline uint64_t bench_hash(const char *s)
 {

@@ -163,8 +163,6 @@ int main(int argc, char **argv)
         redisAsyncFree(redis);
     if (eh)
         evhttp_free(eh);
-    event_free(signals[0]);
-    event_free(signals[1]);
-    event_base_free(base);
+    bench_loop_free(base, signals);
     return rc;
 }

@@ -227,6 +227,25 @@ static void text_adjustment(struct json_writer *w, const struct adj_adjustment *
     json_writer_close(w, '}');
 }
 
+/* "adjustments": [...], of a line or of the claim's totals. */
+static void text_adjustments(struct json_writer *w, const struct adj_adjustment *a, int n)
+{
+    json_writer_open(w, "adjustments", '[');
+    for (int k = 0; k < n; k++)
+        text_adjustment(w, &a[k]);
+    json_writer_close(w, ']');
+}
+
+/* The four amounts a line and the claim's totals carry. */
+static void text_amounts(struct json_writer *w, cents_t charge, cents_t allowed, cents_t plan_paid,
+                         cents_t patient_responsibility)
+{
+    json_writer_money(w, "charge", charge);
+    json_writer_money(w, "allowed", allowed);
+    json_writer_money(w, "plan_paid", plan_paid);
+    json_writer_money(w, "patient_responsibility", patient_responsibility);
+}
+
 static void text_remarks(struct json_writer *w, const char (*codes)[ADJ_CODE_LEN], int n)
 {
     json_writer_open(w, "remarks", '[');
@@ -276,14 +295,8 @@ static void text_line(struct json_writer *w, const struct eob_inputs *in, int i)
     json_writer_string(w, "network", network_name(l->network));
     json_writer_string(w, "cob_position", adj_cob_position_name(l->cob_position));
     json_writer_bool(w, "denied", l->denied);
-    json_writer_money(w, "charge", l->charge);
-    json_writer_money(w, "allowed", l->allowed);
-    json_writer_money(w, "plan_paid", l->plan_paid);
-    json_writer_money(w, "patient_responsibility", l->patient_responsibility);
-    json_writer_open(w, "adjustments", '[');
-    for (int k = 0; k < l->n_adjustments; k++)
-        text_adjustment(w, &l->adjustments[k]);
-    json_writer_close(w, ']');
+    text_amounts(w, l->charge, l->allowed, l->plan_paid, l->patient_responsibility);
+    text_adjustments(w, l->adjustments, l->n_adjustments);
     text_remarks(w, l->remarks, l->n_remarks);
     json_writer_close(w, '}');
 }
@@ -370,14 +383,9 @@ static void text_lines_and_totals(struct json_writer *w, const struct eob_inputs
     json_writer_close(w, ']');
 
     json_writer_open(w, "totals", '{');
-    json_writer_money(w, "charge", d->total_charge);
-    json_writer_money(w, "allowed", d->total_allowed);
-    json_writer_money(w, "plan_paid", d->total_plan_paid);
-    json_writer_money(w, "patient_responsibility", d->total_patient_responsibility);
-    json_writer_open(w, "adjustments", '[');
-    for (int k = 0; k < d->n_codes; k++)
-        text_adjustment(w, &d->codes[k]);
-    json_writer_close(w, ']');
+    text_amounts(w, d->total_charge, d->total_allowed, d->total_plan_paid,
+                 d->total_patient_responsibility);
+    text_adjustments(w, d->codes, d->n_codes);
     json_writer_close(w, '}');
 }
 
