@@ -9,6 +9,7 @@ import * as api from './api.js';
 import { h, replace, dl, table } from './dom.js';
 import { field, radios, radioValue, text, number, errorSummary, showFieldErrors, formMessage, clearErrors } from './forms.js';
 import { timestamp } from './words.js';
+import { pager } from './pager.js';
 
 const OUTCOME = { upheld: 'Upheld: the decision stands', overturned: 'Overturned: the claim is decided again' };
 const STATUS = { open: 'Open: waiting for a decision', decided: 'Decided', withdrawn: 'Withdrawn: the claim was voided' };
@@ -122,9 +123,7 @@ export function appealsView(m, isCurrent) {
   const holder = h('div', { id: 'appeals' });
   const count = h('p', { role: 'status', class: 'hint' });
   const more = h('button', { type: 'button', class: 'secondary', hidden: true }, 'Show more');
-  let cursor = null;
-  let rows = [];
-  const render = () => {
+  const render = (rows) => {
     replace(holder, rows.length ? table('Appeals', ['Appeal', 'Claim', 'Patient', 'Status', 'Filed', 'Decision due', 'Outcome'],
       rows.map((a) => [
         h('a', { href: `#/appeal/${encodeURIComponent(a.appeal_id)}`, 'aria-label': `Appeal ${a.appeal_id}` }, a.appeal_id.slice(0, 8)),
@@ -136,28 +135,18 @@ export function appealsView(m, isCurrent) {
         a.outcome ? (a.outcome === 'upheld' ? 'Upheld' : 'Overturned') : '—',
       ])) : h('p', null, 'No appeals.'));
   };
-  const page = async (first) => {
-    if (first) { cursor = null; rows = []; }
-    more.disabled = true;
+  const query = (cursor) => {
     const v = which.control.value;
-    try {
-      const res = await api.get(`/v1/appeals${api.query({ status: v === 'overdue' ? 'open' : v, overdue: v === 'overdue' ? 'true' : undefined, cursor, limit: 50 })}`);
-      if (!isCurrent()) return;
-      rows.push(...(res.data.appeals || []));
-      cursor = res.data.next_cursor || null;
-      render();
-      count.textContent = `${rows.length} appeal${rows.length === 1 ? '' : 's'} shown${cursor ? '; there are more' : ''}.`;
-      more.hidden = !cursor;
-    } catch (err) {
-      if (!isCurrent()) return;
-      replace(holder, h('p', { class: 'notice notice-error' }, `The appeals could not be loaded: ${err.message}`));
-    } finally {
-      more.disabled = false;
-    }
+    return { status: v === 'overdue' ? 'open' : v, overdue: v === 'overdue' ? 'true' : undefined, cursor, limit: 50 };
   };
+  const page = pager({
+    path: '/v1/appeals', query, key: 'appeals', isCurrent, show: render,
+    counted: (n) => `${n} appeal${n === 1 ? '' : 's'} shown`,
+    failed: (err) => `The appeals could not be loaded: ${err.message}`,
+    holder, count, more,
+  });
   form.append(errorSummary(), h('div', { class: 'grid' }, which), h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Show')));
   form.addEventListener('submit', (e) => { e.preventDefault(); page(true); });
-  more.addEventListener('click', () => page(false));
   replace(m, h('h1', { tabindex: '-1' }, 'Appeals'),
     h('p', null, 'Appeals of decided claims, the earliest decision due first. The plan decides an appeal within 60 days of receiving it (29 CFR 2560.503-1(i)); start with the overdue ones.'),
     form, count, holder, more);
