@@ -519,6 +519,19 @@ static bool scan_member(struct scan *s, struct json_object *obj, struct key_list
     return value_ok && (!want || add_member(s, obj, k, value, is_new));
 }
 
+/* A scanned container handed to *out when the scan succeeded (and out is not NULL), put
+ * otherwise; returns ok. */
+static bool hand_over(bool ok, struct json_object *built, struct json_object **out)
+{
+    if (out) {
+        if (ok)
+            *out = built;
+        else
+            json_object_put(built);
+    }
+    return ok;
+}
+
 /* An object; *out (when not NULL) gets it as a json-c object, NULL on a
  * failure (nothing kept). */
 static bool scan_object(struct scan *s, struct json_object **out)
@@ -559,13 +572,7 @@ static bool scan_object(struct scan *s, struct json_object **out)
         break;
     }
     keys_free(&kl);
-    if (out) {
-        if (ok)
-            *out = obj;
-        else
-            json_object_put(obj);
-    }
-    return ok;
+    return hand_over(ok, obj, out);
 }
 
 /* An array; *out like scan_object's. */
@@ -609,13 +616,7 @@ static bool scan_array(struct scan *s, struct json_object **out)
         goto out;
     }
 out:
-    if (out) {
-        if (ok)
-            *out = arr;
-        else
-            json_object_put(arr);
-    }
-    return ok;
+    return hand_over(ok, arr, out);
 }
 
 /* Any value. When out is not NULL the value is built as json-c's tokener
