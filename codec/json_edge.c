@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hex.h"
+
 /* Why the scanner stopped. */
 enum scan_error { SCAN_OK, SCAN_SYNTAX, SCAN_UTF8, SCAN_DEPTH, SCAN_KEY_NUL, SCAN_NO_MEMORY };
 
@@ -103,23 +105,12 @@ static size_t utf8_sequence(const unsigned char *p, const unsigned char *end)
     return n;
 }
 
-static int hex_value(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Four hex digits at p (caller checked there are four bytes), or -1. */
 static long hex4(const unsigned char *p)
 {
     long v = 0;
     for (int i = 0; i < 4; i++) {
-        int h = hex_value(p[i]);
+        int h = hex_digit_value(p[i]);
         if (h < 0)
             return -1;
         v = v * 16 + h;

@@ -437,48 +437,40 @@ bool codec_value_npi(struct codec_reader *r, struct json_object *v, void *out)
     return true;
 }
 
-bool codec_value_ndc(struct codec_reader *r, struct json_object *v, void *out)
+/* A string that normalize accepts, its normal form into out; else problem is reported. */
+static bool normalized_code(struct codec_reader *r, struct json_object *v,
+                            bool (*normalize)(const char *s, size_t len, char *out),
+                            const char *problem, void *out)
 {
     const char *s;
     size_t len;
     if (!string_of(r, v, &s, &len))
         return false;
-    if (!codec_ndc_normalize(s, len, out))
-        return fail(r, "must be an NDC in 4-4-2, 5-3-2, 5-4-1 or 5-4-2 form");
+    if (!normalize(s, len, out))
+        return fail(r, problem);
     return true;
+}
+
+bool codec_value_ndc(struct codec_reader *r, struct json_object *v, void *out)
+{
+    return normalized_code(r, v, codec_ndc_normalize,
+                           "must be an NDC in 4-4-2, 5-3-2, 5-4-1 or 5-4-2 form", out);
 }
 
 bool codec_value_icd10(struct codec_reader *r, struct json_object *v, void *out)
 {
-    const char *s;
-    size_t len;
-    if (!string_of(r, v, &s, &len))
-        return false;
-    if (!codec_icd10_normalize(s, len, out))
-        return fail(r, "must be an ICD-10-CM code");
-    return true;
+    return normalized_code(r, v, codec_icd10_normalize, "must be an ICD-10-CM code", out);
 }
 
 bool codec_value_procedure(struct codec_reader *r, struct json_object *v, void *out)
 {
-    const char *s;
-    size_t len;
-    if (!string_of(r, v, &s, &len))
-        return false;
-    if (!codec_procedure_normalize(s, len, out))
-        return fail(r, "must be a 5-character CPT or HCPCS code");
-    return true;
+    return normalized_code(r, v, codec_procedure_normalize,
+                           "must be a 5-character CPT or HCPCS code", out);
 }
 
 bool codec_value_modifier(struct codec_reader *r, struct json_object *v, void *out)
 {
-    const char *s;
-    size_t len;
-    if (!string_of(r, v, &s, &len))
-        return false;
-    if (!codec_modifier_normalize(s, len, out))
-        return fail(r, "must be 2 letters or digits");
-    return true;
+    return normalized_code(r, v, codec_modifier_normalize, "must be 2 letters or digits", out);
 }
 
 bool codec_value_state(struct codec_reader *r, struct json_object *v, void *out)
