@@ -13,14 +13,15 @@
 #include "json_values.h"
 #include "json_writer.h"
 
-/* A claim's `decision` object as read back; the caller puts it, NULL when out of memory. */
+/* A claim's `decision` object: adj_decision_to_text parsed back; the caller puts it, NULL
+ * when out of memory. */
 struct json_object *adj_decision_to_json(const struct adj_decision *d);
-/* A claim's `pending` object as read back; the caller puts it, NULL when out of memory. */
+/* A claim's `pending` object: adj_pending_to_text parsed back; the caller puts it, NULL when
+ * out of memory. */
 struct json_object *adj_pending_to_json(const struct adj_pend *p);
 
-/* The same records written straight into w under key (NULL in an array):
- * the bytes json-c writes for adj_decision_to_json / adj_pending_to_json with w's
- * slash flag, without the tree (the worker writes one per claim). */
+/* The records written straight into w under key (NULL in an array), without a tree (the
+ * worker writes one per claim): the bytes json-c writes for the same tree with w's slash flag. */
 void adj_decision_write(struct json_writer *w, const char *key, const struct adj_decision *d);
 /* Writes the `pending` object into w under key, the bytes adj_pending_to_json's text would have. */
 void adj_pending_write(struct json_writer *w, const char *key, const struct adj_pend *p);

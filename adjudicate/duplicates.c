@@ -295,8 +295,10 @@ static bool line_exists(const struct claim *claim, int line)
     return line >= 0 && (claim->type == CLAIM_PHARMACY ? line == 0 : line < claim->n_lines);
 }
 
-int adj_line_fingerprints_to_store(const struct claim *claim, int line,
-                                   struct adj_fingerprint out[ADJ_FP_PER_LINE])
+/* The fingerprints every line has the same way in both directions: none for a line that does
+ * not exist (0), a medical line's one (1); -1 for a pharmacy line, whose depend on the direction.
+ */
+static int common_fingerprints(const struct claim *claim, int line, struct adj_fingerprint *out)
 {
     if (!line_exists(claim, line))
         return 0;
@@ -304,6 +306,15 @@ int adj_line_fingerprints_to_store(const struct claim *claim, int line,
         medical_fingerprint(claim, line, &out[0]);
         return 1;
     }
+    return -1;
+}
+
+int adj_line_fingerprints_to_store(const struct claim *claim, int line,
+                                   struct adj_fingerprint out[ADJ_FP_PER_LINE])
+{
+    int n = common_fingerprints(claim, line, out);
+    if (n >= 0)
+        return n;
     /* Later claims find this one by NPI (if both carry one) or by name. */
     if (claim->pharmacy.has_npi)
         pharmacy_npi_fingerprint(claim, &out[0]);
@@ -316,12 +327,9 @@ int adj_line_fingerprints_to_store(const struct claim *claim, int line,
 int adj_line_fingerprints_to_look_up(const struct claim *claim, int line,
                                      struct adj_fingerprint out[ADJ_FP_PER_LINE])
 {
-    if (!line_exists(claim, line))
-        return 0;
-    if (claim->type == CLAIM_MEDICAL) {
-        medical_fingerprint(claim, line, &out[0]);
-        return 1;
-    }
+    int n = common_fingerprints(claim, line, out);
+    if (n >= 0)
+        return n;
     if (!claim->pharmacy.has_npi) {
         /* No NPI here: the name decides, whatever the earlier claim carried. */
         pharmacy_name_fingerprint(claim, ADJ_FP_PHARMACY_NAME_ANY, &out[0]);

@@ -40,6 +40,15 @@ static const char *const event_names[ADJ_EVENT_KINDS] = {"hire",
                                                          "other_group_coverage",
                                                          "cobra_election"};
 
+/* The index of name in names[0..n), or -1. */
+static int name_index(const char *const *names, int n, const char *name)
+{
+    for (int k = 0; k < n; k++)
+        if (strcmp(name, names[k]) == 0)
+            return k;
+    return -1;
+}
+
 const char *adj_lifecycle_event_name(enum adj_lifecycle_event_kind kind)
 {
     return kind < ADJ_EVENT_KINDS ? event_names[kind] : "";
@@ -47,12 +56,11 @@ const char *adj_lifecycle_event_name(enum adj_lifecycle_event_kind kind)
 
 bool adj_lifecycle_event_parse(const char *name, enum adj_lifecycle_event_kind *out)
 {
-    for (int k = 0; k < ADJ_EVENT_KINDS; k++)
-        if (strcmp(name, event_names[k]) == 0) {
-            *out = (enum adj_lifecycle_event_kind)k;
-            return true;
-        }
-    return false;
+    int k = name_index(event_names, ADJ_EVENT_KINDS, name);
+    if (k < 0)
+        return false;
+    *out = (enum adj_lifecycle_event_kind)k;
+    return true;
 }
 
 bool adj_lifecycle_event_adds_required(enum adj_lifecycle_event_kind kind)
@@ -79,12 +87,11 @@ const char *adj_lifecycle_cobra_reason_name(enum adj_cobra_reason reason)
 
 bool adj_lifecycle_cobra_reason_parse(const char *name, enum adj_cobra_reason *out)
 {
-    for (int k = 0; k < ADJ_COBRA_REASONS; k++)
-        if (strcmp(name, cobra_reason_names[k]) == 0) {
-            *out = (enum adj_cobra_reason)k;
-            return true;
-        }
-    return false;
+    int k = name_index(cobra_reason_names, ADJ_COBRA_REASONS, name);
+    if (k < 0)
+        return false;
+    *out = (enum adj_cobra_reason)k;
+    return true;
 }
 
 /* ---- helpers ---- */

@@ -156,17 +156,24 @@ static bool year_listed(const int *list, int n, int year)
     return false;
 }
 
+/* Adds year to the list (*n of at most max) unless it is there; false when the list is full. */
+static bool list_year(int *years, int *n, int max, int year)
+{
+    if (year_listed(years, *n, year))
+        return true;
+    if (*n >= max)
+        return false;
+    years[(*n)++] = year;
+    return true;
+}
+
 int adj_redecide_scope(const struct claim *const *claims, int n, const int *seed, int n_seed,
                        bool *in_scope, int *years_out, int max)
 {
     int n_years = 0;
-    for (int i = 0; i < n_seed; i++) {
-        if (year_listed(years_out, n_years, seed[i]))
-            continue;
-        if (n_years >= max)
+    for (int i = 0; i < n_seed; i++)
+        if (!list_year(years_out, &n_years, max, seed[i]))
             return -1;
-        years_out[n_years++] = seed[i];
-    }
     for (int i = 0; i < n; i++)
         in_scope[i] = false;
     /* Until nothing changes: a claim that meets the scope brings its years. */
@@ -183,13 +190,9 @@ int adj_redecide_scope(const struct claim *const *claims, int n, const int *seed
             if (!meets)
                 continue;
             in_scope[i] = grew = true;
-            for (int y = 0; y < k; y++) {
-                if (year_listed(years_out, n_years, ys[y]))
-                    continue;
-                if (n_years >= max)
+            for (int y = 0; y < k; y++)
+                if (!list_year(years_out, &n_years, max, ys[y]))
                     return -1;
-                years_out[n_years++] = ys[y];
-            }
         }
     }
     return n_years;

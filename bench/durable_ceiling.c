@@ -28,17 +28,14 @@
 #include <event2/http.h>
 #include <hiredis/adapters/libevent.h>
 #include <hiredis/async.h>
+
+#include "bench/bench.h"
 #include <hiredis/hiredis.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* The same shape and size as claimsd's 202 body (bench/minimal_server.c). */
-static const char accepted_body[] =
-    "{\"claim_id\":\"7c0e6f2a-2b1d-4c55-9a7e-3f1b2c4d5e6f\",\"status\":\"received\","
-    "\"type\":\"medical\",\"received_date\":\"2026-03-02\",\"target_date\":\"2026-03-16\"}";
 
 static redisAsyncContext *redis;
 static const char *stream_key = "bench:durable";
@@ -53,17 +50,7 @@ static void answer(struct evhttp_request *req, int ok)
         return;
     }
     accepted++;
-    struct evkeyvalq *out_headers = evhttp_request_get_output_headers(req);
-    evhttp_add_header(out_headers, "Content-Type", "application/json; charset=utf-8");
-    evhttp_add_header(out_headers, "Location", "/v1/claims/7c0e6f2a-2b1d-4c55-9a7e-3f1b2c4d5e6f");
-    struct evbuffer *out = evbuffer_new();
-    if (!out) {
-        evhttp_send_error(req, 500, NULL);
-        return;
-    }
-    evbuffer_add(out, accepted_body, sizeof accepted_body - 1);
-    evhttp_send_reply(req, 202, "Accepted", out);
-    evbuffer_free(out);
+    bench_send_accepted(req);
 }
 
 /* The XADD's reply: an entry id, or an error (or NULL when the connection
@@ -115,13 +102,6 @@ static void on_redis_disconnect(const redisAsyncContext *ac, int status)
         fprintf(stderr, "durable_ceiling: Redis connection lost\n");
 }
 
-static void on_signal(evutil_socket_t sig, short what, void *arg)
-{
-    (void)sig;
-    (void)what;
-    event_base_loopbreak(arg);
-}
-
 static void usage(void)
 {
     fprintf(stderr, "usage: durable_ceiling --redis-port P [--redis-host H] [--port N] "
@@ -147,14 +127,11 @@ int main(int argc, char **argv)
     }
     if (redis_port <= 0 || argc % 2 == 0)
         usage();
-    signal(SIGPIPE, SIG_IGN);
     struct event_base *base = event_base_new();
     if (!base)
         return 1;
-    struct event *sigterm = evsignal_new(base, SIGTERM, on_signal, base);
-    struct event *sigint = evsignal_new(base, SIGINT, on_signal, base);
-    event_add(sigterm, NULL);
-    event_add(sigint, NULL);
+    struct event *signals[2];
+    bench_stop_on_signals(base, signals);
 
     redis = redisAsyncConnect(redis_host, redis_port);
     if (!redis || redis->err) {
@@ -168,18 +145,8 @@ int main(int argc, char **argv)
     while (!redis_up)
         event_base_loop(base, EVLOOP_ONCE);
 
-    struct evhttp *eh = evhttp_new(base);
-    struct evhttp_bound_socket *sock =
-        eh ? evhttp_bind_socket_with_handle(eh, "127.0.0.1", (ev_uint16_t)port) : NULL;
-    int bound = -1;
-    if (sock) {
-        evhttp_set_gencb(eh, on_request, NULL);
-        evhttp_set_max_body_size(eh, 262144);
-        struct sockaddr_in sin;
-        ev_socklen_t len = sizeof sin;
-        if (getsockname(evhttp_bound_socket_get_fd(sock), (struct sockaddr *)&sin, &len) == 0)
-            bound = ntohs(sin.sin_port);
-    }
+    struct evhttp *eh;
+    int bound = bench_evhttp_listen(base, port, on_request, &eh);
     int rc = 1;
     if (bound > 0) {
         printf("listening on port %d (evhttp, XADD %s to Redis %s:%d)\n", bound, stream_key,
@@ -196,8 +163,6 @@ int main(int argc, char **argv)
         redisAsyncFree(redis);
     if (eh)
         evhttp_free(eh);
-    event_free(sigterm);
-    event_free(sigint);
-    event_base_free(base);
+    bench_loop_free(base, signals);
     return rc;
 }

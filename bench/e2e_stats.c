@@ -49,6 +49,8 @@
 
 #include "queue/shards.h"
 
+#include "bench/bench.h"
+
 #define ID_MAX 40
 #define NODES_MAX 16
 
@@ -62,19 +64,11 @@ static struct slot *table;
 static size_t table_size; /* a power of two */
 static size_t table_used;
 
-static uint64_t hash_id(const char *s)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
-}
-
 static struct slot *lookup(const char *id, int insert)
 {
     if (!table_size)
         return NULL;
-    for (size_t i = hash_id(id) & (table_size - 1);; i = (i + 1) & (table_size - 1)) {
+    for (size_t i = bench_hash(id) & (table_size - 1);; i = (i + 1) & (table_size - 1)) {
         struct slot *s = &table[i];
         if (s->submit_ms == 0)
             return insert ? s : NULL;

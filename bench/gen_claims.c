@@ -40,6 +40,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "codec/codes.h"
+
 #define N_GROUPS 20
 #define N_PROVIDERS 40
 #define N_MEMBER_TOKENS 400
@@ -163,23 +165,11 @@ static uint32_t rnd(uint32_t n)
     return (uint32_t)((rng_state * 0x2545f4914f6cdd1dull) >> 33) % n;
 }
 
-/* A valid NPI: 9 digits and the Luhn check digit over "80840" + them. */
+/* A valid NPI: 9 digits and their check digit (codec/codes.c). */
 static void make_npi(uint32_t seed, char out[11])
 {
     snprintf(out, 11, "1%08u", seed % 100000000u);
-    char payload[15];
-    snprintf(payload, sizeof payload, "80840%.9s", out);
-    int sum = 0;
-    for (int i = 13, dbl = 1; i >= 0; i--, dbl = !dbl) {
-        int d = payload[i] - '0';
-        if (dbl) {
-            d *= 2;
-            if (d > 9)
-                d -= 9;
-        }
-        sum += d;
-    }
-    out[9] = (char)('0' + (10 - sum % 10) % 10);
+    out[9] = (char)('0' + codec_npi_check_digit(out));
     out[10] = '\0';
 }
 
@@ -209,20 +199,20 @@ static const char *drugs[] = {"Lipitor 20 mg tablet", "Metformin 500 mg tablet",
                               "Lisinopril 10 mg tablet", "Ozempic 1 mg pen",
                               "Lipitor 20 mg tablet"};
 
-struct member {
+struct family_member {
     char id[24];
     char first[16], last[16], birth[11];
 };
 
 struct family {
-    struct member m[MAX_FAMILY];
+    struct family_member m[MAX_FAMILY];
     int n;
 };
 
 static void put_member(struct api *api, const char *admin, const struct family *f, int i,
                        const char *group, const char *relationship, struct buf *b)
 {
-    const struct member *m = &f->m[i];
+    const struct family_member *m = &f->m[i];
     buf_reset(b);
     buf_printf(b,
                "{\"member_id\":\"%s\",\"subscriber_id\":\"%s\",\"group_id\":\"%s\","
@@ -239,7 +229,8 @@ static void put_member(struct api *api, const char *admin, const struct family *
     api_must(api, "PUT", path, admin, b->data, 200);
 }
 
-static void write_medical(struct buf *b, const struct member *m, const char *npi, int provider)
+static void write_medical(struct buf *b, const struct family_member *m, const char *npi,
+                          int provider)
 {
     int out_of_network = rnd(10) < 3;
     int n_lines = 1 + (int)rnd(10);
@@ -273,7 +264,7 @@ static void write_medical(struct buf *b, const struct member *m, const char *npi
     buf_printf(b, "}");
 }
 
-static void write_pharmacy(struct buf *b, const struct member *m)
+static void write_pharmacy(struct buf *b, const struct family_member *m)
 {
     int drug = (int)rnd(5);
     char day[11];
@@ -373,7 +364,7 @@ int main(int argc, char **argv)
         int spouse = rnd(10) < 6, children = (int)rnd(4);
         f->n = 1 + spouse + children;
         for (int i = 0; i < f->n; i++) {
-            struct member *m = &f->m[i];
+            struct family_member *m = &f->m[i];
             if (i == 0)
                 snprintf(m->id, sizeof m->id, "BM%05d", fi);
             else
@@ -458,7 +449,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "gen_claims: cannot write %s\n", path);
             return 1;
         }
-        const struct member *m = &families[0].m[0];
+        const struct family_member *m = &families[0].m[0];
         char day[11];
         date_days_ago(10, day);
         for (int i = 0; i < burst; i++) {

@@ -43,6 +43,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench/bench.h"
+
 #define PATTERN_MAX 256
 #define MAX_SAMPLE 200
 
@@ -59,17 +61,9 @@ static struct group *groups;
 static size_t n_groups_cap = 4096; /* a power of two */
 static size_t n_groups;
 
-static uint64_t hash_str(const char *s)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
-}
-
 static struct group *group_of(const char *pattern)
 {
-    for (size_t i = hash_str(pattern) & (n_groups_cap - 1);; i = (i + 1) & (n_groups_cap - 1)) {
+    for (size_t i = bench_hash(pattern) & (n_groups_cap - 1);; i = (i + 1) & (n_groups_cap - 1)) {
         struct group *g = &groups[i];
         if (!g->used) {
             if (n_groups * 2 >= n_groups_cap) {

@@ -28,12 +28,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench/bench.h"
 #include "intake/http.h"
 
-/* The same shape and size as claimsd's 202 body. */
-static const char accepted_body[] =
-    "{\"claim_id\":\"7c0e6f2a-2b1d-4c55-9a7e-3f1b2c4d5e6f\",\"status\":\"received\","
-    "\"type\":\"medical\",\"received_date\":\"2026-03-02\",\"target_date\":\"2026-03-16\"}";
+static const char accepted_body[] = BENCH_ACCEPTED_BODY;
 
 static void on_evhttp_request(struct evhttp_request *req, void *arg)
 {
@@ -41,17 +39,7 @@ static void on_evhttp_request(struct evhttp_request *req, void *arg)
     /* Touch the body as a server must (it arrives complete with evhttp). */
     struct evbuffer *in = evhttp_request_get_input_buffer(req);
     evbuffer_drain(in, evbuffer_get_length(in));
-    struct evkeyvalq *out_headers = evhttp_request_get_output_headers(req);
-    evhttp_add_header(out_headers, "Content-Type", "application/json; charset=utf-8");
-    evhttp_add_header(out_headers, "Location", "/v1/claims/7c0e6f2a-2b1d-4c55-9a7e-3f1b2c4d5e6f");
-    struct evbuffer *out = evbuffer_new();
-    if (!out) {
-        evhttp_send_error(req, 500, NULL);
-        return;
-    }
-    evbuffer_add(out, accepted_body, sizeof accepted_body - 1);
-    evhttp_send_reply(req, 202, "Accepted", out);
-    evbuffer_free(out);
+    bench_send_accepted(req);
 }
 
 static void on_project_request(struct http_request *req, void *arg)
@@ -60,13 +48,6 @@ static void on_project_request(struct http_request *req, void *arg)
     http_add_header(req, "Location", "/v1/claims/7c0e6f2a-2b1d-4c55-9a7e-3f1b2c4d5e6f");
     http_respond(req, 202, "application/json; charset=utf-8", accepted_body,
                  sizeof accepted_body - 1);
-}
-
-static void on_signal(evutil_socket_t sig, short what, void *arg)
-{
-    (void)sig;
-    (void)what;
-    event_base_loopbreak(arg);
 }
 
 int main(int argc, char **argv)
@@ -83,14 +64,11 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    signal(SIGPIPE, SIG_IGN);
     struct event_base *base = event_base_new();
     if (!base)
         return 1;
-    struct event *sigterm = evsignal_new(base, SIGTERM, on_signal, base);
-    struct event *sigint = evsignal_new(base, SIGINT, on_signal, base);
-    event_add(sigterm, NULL);
-    event_add(sigint, NULL);
+    struct event *signals[2];
+    bench_stop_on_signals(base, signals);
 
     struct evhttp *eh = NULL;
     struct http_server *hs = NULL;
@@ -106,17 +84,7 @@ int main(int argc, char **argv)
         hs = http_server_new(base, &limits, on_project_request, NULL);
         bound = hs ? http_server_listen(hs, "127.0.0.1", port) : -1;
     } else {
-        eh = evhttp_new(base);
-        struct evhttp_bound_socket *sock =
-            eh ? evhttp_bind_socket_with_handle(eh, "127.0.0.1", (ev_uint16_t)port) : NULL;
-        if (sock) {
-            evhttp_set_gencb(eh, on_evhttp_request, NULL);
-            evhttp_set_max_body_size(eh, 262144);
-            struct sockaddr_in sin;
-            ev_socklen_t len = sizeof sin;
-            if (getsockname(evhttp_bound_socket_get_fd(sock), (struct sockaddr *)&sin, &len) == 0)
-                bound = ntohs(sin.sin_port);
-        }
+        bound = bench_evhttp_listen(base, port, on_evhttp_request, &eh);
     }
     int rc = 1;
     if (bound > 0) {
@@ -131,8 +99,6 @@ int main(int argc, char **argv)
         http_server_free(hs);
     if (eh)
         evhttp_free(eh);
-    event_free(sigterm);
-    event_free(sigint);
-    event_base_free(base);
+    bench_loop_free(base, signals);
     return rc;
 }

@@ -197,6 +197,17 @@ stop() {
     PIDS=("${rest[@]}")
 }
 
+# redis_answers PORT PID: waits up to 5 s for the redis-server PID on PORT to
+# answer PING; 1 when it did not (it exited, or never answered).
+redis_answers() {
+    for _ in $(seq 100); do
+        redis-cli -p "$1" ping >/dev/null 2>&1 && return 0
+        kill -0 "$2" 2>/dev/null || return 1
+        sleep 0.05
+    done
+    return 1
+}
+
 # start_redis FSYNC: a fresh redis-server; sets REDIS_PORT and REDIS_PID,
 # REDIS_NODES (the masters' ports: this one) and REDIS_ARGS (claimsd's
 # option to reach it). Tries another port when the one picked was taken
@@ -210,16 +221,12 @@ start_redis() {
             --appendfsync "$1" --save '' --logfile "$dir/redis.log" --daemonize no >/dev/null &
         REDIS_PID=$!
         started "$REDIS_PID"
-        for _ in $(seq 100); do
-            if redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1; then
-                REDIS_NODES=("$REDIS_PORT")
-                REDIS_ARGS=(--redis "redis://127.0.0.1:$REDIS_PORT")
-                E2E_SHARDS=$BENCH_SHARDS
-                return 0
-            fi
-            kill -0 "$REDIS_PID" 2>/dev/null || break
-            sleep 0.05
-        done
+        if redis_answers "$REDIS_PORT" "$REDIS_PID"; then
+            REDIS_NODES=("$REDIS_PORT")
+            REDIS_ARGS=(--redis "redis://127.0.0.1:$REDIS_PORT")
+            E2E_SHARDS=$BENCH_SHARDS
+            return 0
+        fi
         log "redis-server on port $REDIS_PORT did not start: $(tail -n 1 "$dir/redis.log")"
         stop "$REDIS_PID"
     done
@@ -469,14 +476,10 @@ start_cluster_node() {
             --appendfsync "$1" --save '' --logfile "$dir/redis.log" --daemonize no >/dev/null &
         pid=$!
         started "$pid"
-        for _ in $(seq 100); do
-            if redis-cli -p "$port" ping >/dev/null 2>&1; then
-                echo "$port"
-                return 0
-            fi
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.05
-        done
+        if redis_answers "$port" "$pid"; then
+            echo "$port"
+            return 0
+        fi
         log "cluster node on port $port did not start: $(tail -n 1 "$dir/redis.log")"
         stop "$pid"
     done
@@ -521,6 +524,18 @@ info_field_cluster() { redis-cli -p "$1" cluster info | tr -d '\r' | sed -n 's/^
 # node_slots PORT: the slot ranges a master serves (CLUSTER NODES, "myself").
 node_slots() { redis-cli -p "$1" cluster nodes | awk '/myself/{for (i = 9; i <= NF; i++) printf "%s%s", (i > 9 ? " " : ""), $i}'; }
 
+# e2e_missing PASS WORKERS HOW WHY [MORE]: the end-to-end row of --workers W
+# (and with 2, its targets) without a figure, because WHY (the row adds MORE).
+e2e_missing() {
+    local pass=$1 w=$2 how=$3 why=$4
+    row "$pass" "end to end, --workers $w (claims/s)" "$NA" claims/s "" "$why${5:-}"
+    [[ $w == 2 ]] || return 0
+    target "$pass" "TARGET end to end 202->finalized, --workers 2, vs the durable-accept ceiling (claims/s)" \
+        "$NA" claims/s "${FIG[durable]:-$NA}" 0.3 ">=" "$how" "$why"
+    target "$pass" "TARGET Redis bytes per finalized claim (record, EOB, indexes, audit)" "$NA" bytes "" 4096 "<=" \
+        "$how" "$why"
+}
+
 # e2e_phase PASS WORKERS: end to end on one Redis with claimsd --workers W
 # for each W of WORKERS, each on a fresh Redis (e2e_load); with --workers 2
 # the targets, the CPU and memory per finalized claim (FIG[e2e_2],
@@ -533,26 +548,14 @@ e2e_phase() {
         log "pass $pass: end to end, --workers $w"
         local e2e_how="claimsd --workers $w; $WRK_HOW, then the backlog drains; bench/e2e_stats (audit stream); $RH"
         if ! fresh "$pass" --workers "$w"; then
-            row "$pass" "end to end, --workers $w (claims/s)" "$NA" claims/s "" "claimsd --workers $w did not start"
-            if [[ $w == 2 ]]; then
-                target "$pass" "TARGET end to end 202->finalized, --workers 2, vs the durable-accept ceiling (claims/s)" \
-                    "$NA" claims/s "${FIG[durable]:-$NA}" 0.3 ">=" "$e2e_how" "claimsd --workers 2 did not start"
-                target "$pass" "TARGET Redis bytes per finalized claim (record, EOB, indexes, audit)" "$NA" bytes "" 4096 "<=" \
-                    "$e2e_how" "claimsd --workers 2 did not start"
-            fi
+            e2e_missing "$pass" "$w" "$e2e_how" "claimsd --workers $w did not start"
             continue
         fi
         [[ $w == 2 ]] && { "$BIN/mem_stats" --port "$REDIS_PORT" --save "$WORK/mem.before" || true; }
         e2e_load
         res=$E2E_RES fin=$E2E_FIN
         if [[ -z $fin || $fin == 0 ]]; then
-            row "$pass" "end to end, --workers $w (claims/s)" "$NA" claims/s "" "no claim was finalized (worker pool missing)"
-            if [[ $w == 2 ]]; then
-                target "$pass" "TARGET end to end 202->finalized, --workers 2, vs the durable-accept ceiling (claims/s)" \
-                    "$NA" claims/s "${FIG[durable]:-$NA}" 0.3 ">=" "$e2e_how" "no claim was finalized"
-                target "$pass" "TARGET Redis bytes per finalized claim (record, EOB, indexes, audit)" "$NA" bytes "" 4096 "<=" \
-                    "$e2e_how" "no claim was finalized"
-            fi
+            e2e_missing "$pass" "$w" "$e2e_how" "no claim was finalized" " (worker pool missing)"
             continue
         fi
         FIG[e2e_$w]=$(field claims_per_s "$res")

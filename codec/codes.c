@@ -27,10 +27,8 @@ static bool all_digits(const char *s, size_t len)
     return true;
 }
 
-bool codec_npi_valid(const char *s, size_t len)
+int codec_npi_check_digit(const char *s)
 {
-    if (len != 10 || !all_digits(s, len))
-        return false;
     /* Luhn over "80840" + nine digits: double every second digit from the
      * right of the 14-digit payload (the check digit's neighbour first). */
     char payload[15];
@@ -46,8 +44,14 @@ bool codec_npi_valid(const char *s, size_t len)
         }
         sum += d;
     }
-    int check = (10 - sum % 10) % 10;
-    return check == s[9] - '0';
+    return (10 - sum % 10) % 10;
+}
+
+bool codec_npi_valid(const char *s, size_t len)
+{
+    if (len != 10 || !all_digits(s, len))
+        return false;
+    return codec_npi_check_digit(s) == s[9] - '0';
 }
 
 bool codec_ndc_normalize(const char *s, size_t len, char out[NDC_LEN])

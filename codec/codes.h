@@ -15,6 +15,8 @@
  * over "80840" followed by the first nine (CMS, "Requirements for
  * Construction of the NPI Check Digit"; ISO 7812 card issuer prefix 80840). */
 bool codec_npi_valid(const char *s, size_t len);
+/* The NPI check digit (0..9) of the first nine digits of s, as codec_npi_valid computes it. */
+int codec_npi_check_digit(const char *s);
 
 /* NDC in the FDA's 10-digit hyphenated forms 4-4-2, 5-3-2, 5-4-1, or the
  * 11-digit 5-4-2 form with or without hyphens. Writes the 11-digit HIPAA form

@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "codec/json_read.h"
+
 #define SAFE_KEY_MAX 64
 
 void codec_path_init(struct codec_path *path)
@@ -66,28 +68,22 @@ static bool is_code_like(const char *key, size_t n)
 
 size_t codec_path_push_key(struct codec_path *path, const char *key, size_t key_len)
 {
+    if (!is_identifier(key, key_len))
+        return codec_path_push_map_key(path, key, key_len);
     size_t mark = path->len;
-    if (is_identifier(key, key_len)) {
-        /* The common case, every field name of the API: ".key" at once. */
-        if (path->len + key_len + 1 < CODEC_PATH_MAX) {
-            char *at = path->text + path->len;
-            if (path->len > 0)
-                *at++ = '.';
-            memcpy(at, key, key_len);
-            at[key_len] = '\0';
-            path->len = (size_t)(at + key_len - path->text);
-            return mark;
-        }
+    /* The common case, every field name of the API: ".key" at once. */
+    if (path->len + key_len + 1 < CODEC_PATH_MAX) {
+        char *at = path->text + path->len;
         if (path->len > 0)
-            path_append(path, ".", 1);
-        path_append(path, key, key_len);
-    } else if (is_code_like(key, key_len)) {
-        path_append(path, "[\"", 2);
-        path_append(path, key, key_len);
-        path_append(path, "\"]", 2);
-    } else {
-        path_append(path, "[?]", 3);
+            *at++ = '.';
+        memcpy(at, key, key_len);
+        at[key_len] = '\0';
+        path->len = (size_t)(at + key_len - path->text);
+        return mark;
     }
+    if (path->len > 0)
+        path_append(path, ".", 1);
+    path_append(path, key, key_len);
     return mark;
 }
 
@@ -163,26 +159,12 @@ int codec_field_errors_find(const struct codec_field_errors *errs, const char *f
     return -1;
 }
 
-/* json_object_object_add takes a NULL value as JSON null, so a failed
- * allocation must be caught before the add. */
-static int add_string(struct json_object *obj, const char *key, const char *value)
-{
-    struct json_object *s = json_object_new_string(value);
-    if (!s)
-        return -1;
-    if (json_object_object_add(obj, key, s)) {
-        json_object_put(s);
-        return -1;
-    }
-    return 0;
-}
-
 static int add_entry(struct json_object *list, const char *field, const char *problem)
 {
     struct json_object *entry = json_object_new_object();
     if (!entry)
         return -1;
-    if (add_string(entry, "field", field) || add_string(entry, "problem", problem) ||
+    if (codec_put_string(entry, "field", field) || codec_put_string(entry, "problem", problem) ||
         json_object_array_add(list, entry)) {
         json_object_put(entry);
         return -1;
@@ -201,7 +183,7 @@ struct json_object *codec_error_render(const char *code, const char *message,
         json_object_put(error);
         goto fail_root;
     }
-    if (add_string(error, "code", code) || add_string(error, "message", message))
+    if (codec_put_string(error, "code", code) || codec_put_string(error, "message", message))
         goto fail_root;
     if (errs && errs->count > 0) {
         struct json_object *list = json_object_new_array_ext(errs->count + 1);

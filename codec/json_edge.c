@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hex.h"
+
 /* Why the scanner stopped. */
 enum scan_error { SCAN_OK, SCAN_SYNTAX, SCAN_UTF8, SCAN_DEPTH, SCAN_KEY_NUL, SCAN_NO_MEMORY };
 
@@ -103,23 +105,12 @@ static size_t utf8_sequence(const unsigned char *p, const unsigned char *end)
     return n;
 }
 
-static int hex_value(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Four hex digits at p (caller checked there are four bytes), or -1. */
 static long hex4(const unsigned char *p)
 {
     long v = 0;
     for (int i = 0; i < 4; i++) {
-        int h = hex_value(p[i]);
+        int h = hex_digit_value(p[i]);
         if (h < 0)
             return -1;
         v = v * 16 + h;
@@ -519,6 +510,19 @@ static bool scan_member(struct scan *s, struct json_object *obj, struct key_list
     return value_ok && (!want || add_member(s, obj, k, value, is_new));
 }
 
+/* A scanned container handed to *out when the scan succeeded (and out is not NULL), put
+ * otherwise; returns ok. */
+static bool hand_over(bool ok, struct json_object *built, struct json_object **out)
+{
+    if (out) {
+        if (ok)
+            *out = built;
+        else
+            json_object_put(built);
+    }
+    return ok;
+}
+
 /* An object; *out (when not NULL) gets it as a json-c object, NULL on a
  * failure (nothing kept). */
 static bool scan_object(struct scan *s, struct json_object **out)
@@ -559,13 +563,7 @@ static bool scan_object(struct scan *s, struct json_object **out)
         break;
     }
     keys_free(&kl);
-    if (out) {
-        if (ok)
-            *out = obj;
-        else
-            json_object_put(obj);
-    }
-    return ok;
+    return hand_over(ok, obj, out);
 }
 
 /* An array; *out like scan_object's. */
@@ -609,13 +607,7 @@ static bool scan_array(struct scan *s, struct json_object **out)
         goto out;
     }
 out:
-    if (out) {
-        if (ok)
-            *out = arr;
-        else
-            json_object_put(arr);
-    }
-    return ok;
+    return hand_over(ok, arr, out);
 }
 
 /* Any value. When out is not NULL the value is built as json-c's tokener

@@ -10,6 +10,25 @@ void codec_reader_init(struct codec_reader *r, struct codec_field_errors *errs)
 {
     r->errs = errs;
     codec_path_init(&r->path);
+    r->start = codec_problem_count(r);
+}
+
+bool codec_reader_open(struct codec_reader *r, struct codec_field_errors *errs,
+                       struct json_object *body, const char *const *allowed)
+{
+    codec_reader_init(r, errs);
+    if (!json_object_is_type(body, json_type_object)) {
+        codec_report(r, CODEC_P_OBJECT);
+        return false;
+    }
+    if (allowed)
+        codec_reject_unknown(r, body, allowed);
+    return true;
+}
+
+bool codec_reader_clean(const struct codec_reader *r)
+{
+    return codec_problem_count(r) == r->start;
 }
 
 void codec_report(struct codec_reader *r, const char *problem)
@@ -69,6 +88,14 @@ enum codec_got codec_field(struct codec_reader *r, struct json_object *obj, cons
     return got;
 }
 
+int codec_required_enum(struct codec_reader *r, struct json_object *obj, const char *key,
+                        const char *const *names, int n_names, const char *problem)
+{
+    int index = -1;
+    struct codec_enum_spec spec = {names, n_names, problem, &index};
+    return codec_field(r, obj, key, true, codec_value_enum, &spec) == CODEC_GOT ? index : -1;
+}
+
 struct json_object *codec_enter_object(struct codec_reader *r, struct json_object *obj,
                                        const char *key, bool required, size_t *mark)
 {
@@ -101,6 +128,40 @@ bool codec_item(struct codec_reader *r, struct json_object *arr, size_t i, codec
     bool ok = fn(r, json_object_array_get_idx(arr, i), out);
     codec_path_pop(&r->path, mark);
     return ok;
+}
+
+int codec_value_list(struct codec_reader *r, struct json_object *obj, const struct codec_list *list,
+                     codec_value_fn fn, void *items, size_t size)
+{
+    size_t mark, n;
+    struct json_object *a = codec_enter_array(r, obj, list->key, list->required, list->min,
+                                              list->max, list->count_problem, &mark, &n);
+    if (!a)
+        return 0;
+    for (size_t i = 0; i < n && i < list->max; i++)
+        codec_item(r, a, i, fn, (char *)items + i * size);
+    codec_path_pop(&r->path, mark);
+    return n < list->max ? (int)n : (int)list->max;
+}
+
+int codec_object_list(struct codec_reader *r, struct json_object *obj,
+                      const struct codec_list *list, codec_object_fn parse, void *items,
+                      size_t size, const void *ctx)
+{
+    size_t mark, n;
+    struct json_object *a = codec_enter_array(r, obj, list->key, list->required, list->min,
+                                              list->max, list->count_problem, &mark, &n);
+    if (!a)
+        return 0;
+    for (size_t i = 0; i < n && i < list->max; i++) {
+        size_t item = codec_path_push_index(&r->path, i);
+        struct json_object *o;
+        if (codec_value_object(r, json_object_array_get_idx(a, i), &o))
+            parse(r, o, (char *)items + i * size, ctx);
+        codec_path_pop(&r->path, item);
+    }
+    codec_path_pop(&r->path, mark);
+    return n < list->max ? (int)n : (int)list->max;
 }
 
 static bool fail(struct codec_reader *r, const char *problem)
@@ -376,48 +437,40 @@ bool codec_value_npi(struct codec_reader *r, struct json_object *v, void *out)
     return true;
 }
 
-bool codec_value_ndc(struct codec_reader *r, struct json_object *v, void *out)
+/* A string that normalize accepts, its normal form into out; else problem is reported. */
+static bool normalized_code(struct codec_reader *r, struct json_object *v,
+                            bool (*normalize)(const char *s, size_t len, char *out),
+                            const char *problem, void *out)
 {
     const char *s;
     size_t len;
     if (!string_of(r, v, &s, &len))
         return false;
-    if (!codec_ndc_normalize(s, len, out))
-        return fail(r, "must be an NDC in 4-4-2, 5-3-2, 5-4-1 or 5-4-2 form");
+    if (!normalize(s, len, out))
+        return fail(r, problem);
     return true;
+}
+
+bool codec_value_ndc(struct codec_reader *r, struct json_object *v, void *out)
+{
+    return normalized_code(r, v, codec_ndc_normalize,
+                           "must be an NDC in 4-4-2, 5-3-2, 5-4-1 or 5-4-2 form", out);
 }
 
 bool codec_value_icd10(struct codec_reader *r, struct json_object *v, void *out)
 {
-    const char *s;
-    size_t len;
-    if (!string_of(r, v, &s, &len))
-        return false;
-    if (!codec_icd10_normalize(s, len, out))
-        return fail(r, "must be an ICD-10-CM code");
-    return true;
+    return normalized_code(r, v, codec_icd10_normalize, "must be an ICD-10-CM code", out);
 }
 
 bool codec_value_procedure(struct codec_reader *r, struct json_object *v, void *out)
 {
-    const char *s;
-    size_t len;
-    if (!string_of(r, v, &s, &len))
-        return false;
-    if (!codec_procedure_normalize(s, len, out))
-        return fail(r, "must be a 5-character CPT or HCPCS code");
-    return true;
+    return normalized_code(r, v, codec_procedure_normalize,
+                           "must be a 5-character CPT or HCPCS code", out);
 }
 
 bool codec_value_modifier(struct codec_reader *r, struct json_object *v, void *out)
 {
-    const char *s;
-    size_t len;
-    if (!string_of(r, v, &s, &len))
-        return false;
-    if (!codec_modifier_normalize(s, len, out))
-        return fail(r, "must be 2 letters or digits");
-    return true;
+    return normalized_code(r, v, codec_modifier_normalize, "must be 2 letters or digits", out);
 }
 
 bool codec_value_state(struct codec_reader *r, struct json_object *v, void *out)

@@ -26,6 +26,7 @@
 struct codec_reader {
     struct codec_field_errors *errs;
     struct codec_path path;
+    int start; /* problems already in errs when the reader started */
 };
 
 enum codec_got {
@@ -56,6 +57,12 @@ struct codec_enum_spec {
 
 /* Starts a reader at the body's root that records its problems in errs. */
 void codec_reader_init(struct codec_reader *r, struct codec_field_errors *errs);
+/* Starts a reader on a record's body: true when body is an object (its keys not in allowed,
+ * when allowed is not NULL, reported as unknown), false after reporting "must be an object". */
+bool codec_reader_open(struct codec_reader *r, struct codec_field_errors *errs,
+                       struct json_object *body, const char *const *allowed);
+/* Whether the reader has reported nothing since it started. */
+bool codec_reader_clean(const struct codec_reader *r);
 /* Reports at the current path / at path.key. */
 void codec_report(struct codec_reader *r, const char *problem);
 /* Reports a problem at the current path's member key, without changing the path. */
@@ -73,6 +80,10 @@ struct json_object *codec_member(struct json_object *obj, const char *key);
 /* Reads obj[key] with fn at path.key. Absent and required: "is required". */
 enum codec_got codec_field(struct codec_reader *r, struct json_object *obj, const char *key,
                            bool required, codec_value_fn fn, void *out);
+/* Required obj[key], one of names[0..n_names) (else problem): its index, or -1 when it was
+ * absent or reported. */
+int codec_required_enum(struct codec_reader *r, struct json_object *obj, const char *key,
+                        const char *const *names, int n_names, const char *problem);
 
 /* obj[key] when it is an object: pushes key onto the path (pop back to
  * *mark when done with it) and returns it. Absent (reported when required)
@@ -88,6 +99,29 @@ struct json_object *codec_enter_array(struct codec_reader *r, struct json_object
 /* Checks arr[i] with fn at path[i]. A null item fails fn's type check. */
 bool codec_item(struct codec_reader *r, struct json_object *arr, size_t i, codec_value_fn fn,
                 void *out);
+
+/* An array field read item by item: obj[key], min to max items (else count_problem at the
+ * array's path). */
+struct codec_list {
+    const char *key;
+    bool required;
+    size_t min, max;
+    const char *count_problem;
+};
+
+/* Reads an object item into *item; ctx is what the caller passed along. */
+typedef void (*codec_object_fn)(struct codec_reader *r, struct json_object *o, void *item,
+                                const void *ctx);
+
+/* Checks each item of the list with fn into items (`size` bytes apart); returns how many were
+ * stored (at most list->max, 0 when absent). */
+int codec_value_list(struct codec_reader *r, struct json_object *obj, const struct codec_list *list,
+                     codec_value_fn fn, void *items, size_t size);
+/* Reads each item of the list, which must be an object, with parse into items (`size` bytes
+ * apart); returns how many were stored (at most list->max, 0 when absent). */
+int codec_object_list(struct codec_reader *r, struct json_object *obj,
+                      const struct codec_list *list, codec_object_fn parse, void *items,
+                      size_t size, const void *ctx);
 
 /* Value checkers, for codec_field or for array items. All take v == NULL
  * (JSON null) as the wrong type. */

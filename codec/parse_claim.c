@@ -177,31 +177,27 @@ static void parse_other_insurance(struct codec_reader *r, struct json_object *bo
     codec_path_pop(&r->path, mark);
 }
 
-static void parse_attachments(struct codec_reader *r, struct json_object *body, struct claim *c)
+static void parse_attachment(struct codec_reader *r, struct json_object *o, void *out,
+                             const void *ctx)
 {
     static const char *const fields[] = {"kind", "reference", NULL};
-    size_t mark, n;
-    struct json_object *a = codec_enter_array(r, body, "attachments", false, 0, MAX_ATTACHMENTS,
-                                              "must have at most 20 attachments", &mark, &n);
-    if (!a)
-        return;
-    for (size_t i = 0; i < n && i < MAX_ATTACHMENTS; i++) {
-        struct attachment *at = &c->attachments[i];
-        size_t item = codec_path_push_index(&r->path, i);
-        struct json_object *o;
-        if (codec_value_object(r, json_object_array_get_idx(a, i), &o)) {
-            int kind = 0;
-            struct codec_enum_spec kinds = {attachment_kind_names, 3,
-                                            "must be itemized_bill, primary_eob or other", &kind};
-            codec_reject_unknown(r, o, fields);
-            codec_field(r, o, "kind", true, codec_value_enum, &kinds);
-            at->kind = (enum attachment_kind)kind;
-            codec_field(r, o, "reference", true, codec_value_reference, at->reference);
-        }
-        codec_path_pop(&r->path, item);
-    }
-    c->n_attachments = n < MAX_ATTACHMENTS ? (int)n : MAX_ATTACHMENTS;
-    codec_path_pop(&r->path, mark);
+    struct attachment *at = out;
+    (void)ctx;
+    int kind = 0;
+    struct codec_enum_spec kinds = {attachment_kind_names, 3,
+                                    "must be itemized_bill, primary_eob or other", &kind};
+    codec_reject_unknown(r, o, fields);
+    codec_field(r, o, "kind", true, codec_value_enum, &kinds);
+    at->kind = (enum attachment_kind)kind;
+    codec_field(r, o, "reference", true, codec_value_reference, at->reference);
+}
+
+static void parse_attachments(struct codec_reader *r, struct json_object *body, struct claim *c)
+{
+    static const struct codec_list attachments = {"attachments", false, 0, MAX_ATTACHMENTS,
+                                                  "must have at most 20 attachments"};
+    c->n_attachments = codec_object_list(r, body, &attachments, parse_attachment, c->attachments,
+                                         sizeof c->attachments[0], NULL);
 }
 
 /* ---- medical ---- */
@@ -215,15 +211,12 @@ static int parse_provider(struct codec_reader *r, struct json_object *body,
     struct json_object *o = codec_enter_object(r, body, "provider", true, &mark);
     if (!o)
         return -1;
-    int network = -1;
-    struct codec_enum_spec networks = {network_names, 2, "must be in or out", &network};
     codec_reject_unknown(r, o, fields);
     codec_field(r, o, "npi", true, codec_value_npi, p->npi);
     codec_field(r, o, "name", true, codec_value_name, p->name);
-    if (codec_field(r, o, "network", true, codec_value_enum, &networks) == CODEC_GOT)
+    int network = codec_required_enum(r, o, "network", network_names, 2, "must be in or out");
+    if (network >= 0)
         p->network = (enum network)network;
-    else
-        network = -1;
     codec_field(r, o, "facility", false, codec_value_bool, &p->facility);
     codec_path_pop(&r->path, mark);
     return network;
@@ -231,35 +224,27 @@ static int parse_provider(struct codec_reader *r, struct json_object *body,
 
 static void parse_diagnoses(struct codec_reader *r, struct json_object *body, struct claim *c)
 {
-    size_t mark, n;
-    struct json_object *a = codec_enter_array(r, body, "diagnosis_codes", true, 1, MAX_DIAGNOSES,
-                                              "must have 1 to 12 codes", &mark, &n);
-    if (!a)
-        return;
-    for (size_t i = 0; i < n && i < MAX_DIAGNOSES; i++)
-        codec_item(r, a, i, codec_value_icd10, c->diagnosis_codes[i]);
-    c->n_diagnosis_codes = n < MAX_DIAGNOSES ? (int)n : MAX_DIAGNOSES;
-    codec_path_pop(&r->path, mark);
+    static const struct codec_list codes = {"diagnosis_codes", true, 1, MAX_DIAGNOSES,
+                                            "must have 1 to 12 codes"};
+    c->n_diagnosis_codes = codec_value_list(r, body, &codes, codec_value_icd10, c->diagnosis_codes,
+                                            sizeof c->diagnosis_codes[0]);
 }
 
-static void parse_line(struct codec_reader *r, struct json_object *o, const struct claim_ctx *ctx,
-                       struct claim_line *line)
+static void parse_line(struct codec_reader *r, struct json_object *o, void *out,
+                       const void *claim_ctx)
 {
+    const struct claim_ctx *ctx = claim_ctx;
+    struct claim_line *line = out;
     static const char *const fields[] = {"service_date", "procedure_code", "modifiers", "units",
                                          "charge",       "revenue_code",   NULL};
     codec_reject_unknown(r, o, fields);
     field_date_not_after(r, o, "service_date", true, ctx->have_receipt, ctx->receipt,
                          P_AFTER_RECEIVED, &line->service_date);
     codec_field(r, o, "procedure_code", true, codec_value_procedure, line->procedure_code);
-    size_t mark, n;
-    struct json_object *mods = codec_enter_array(r, o, "modifiers", false, 0, MAX_MODIFIERS,
-                                                 "must have at most 4 modifiers", &mark, &n);
-    if (mods) {
-        for (size_t i = 0; i < n && i < MAX_MODIFIERS; i++)
-            codec_item(r, mods, i, codec_value_modifier, line->modifiers[i]);
-        line->n_modifiers = n < MAX_MODIFIERS ? (int)n : MAX_MODIFIERS;
-        codec_path_pop(&r->path, mark);
-    }
+    static const struct codec_list modifiers = {"modifiers", false, 0, MAX_MODIFIERS,
+                                                "must have at most 4 modifiers"};
+    line->n_modifiers = codec_value_list(r, o, &modifiers, codec_value_modifier, line->modifiers,
+                                         sizeof line->modifiers[0]);
     struct codec_int_spec units = {1, 999, "must be an integer from 1 to 999", &line->units};
     codec_field(r, o, "units", true, codec_value_int, &units);
     codec_field(r, o, "charge", true, codec_value_money, &line->charge);
@@ -269,20 +254,8 @@ static void parse_line(struct codec_reader *r, struct json_object *o, const stru
 static void parse_lines(struct codec_reader *r, struct json_object *body,
                         const struct claim_ctx *ctx, struct claim *c)
 {
-    size_t mark, n;
-    struct json_object *a = codec_enter_array(r, body, "lines", true, 1, MAX_LINES,
-                                              "must have 1 to 50 lines", &mark, &n);
-    if (!a)
-        return;
-    for (size_t i = 0; i < n && i < MAX_LINES; i++) {
-        size_t item = codec_path_push_index(&r->path, i);
-        struct json_object *o;
-        if (codec_value_object(r, json_object_array_get_idx(a, i), &o))
-            parse_line(r, o, ctx, &c->lines[i]);
-        codec_path_pop(&r->path, item);
-    }
-    c->n_lines = n < MAX_LINES ? (int)n : MAX_LINES;
-    codec_path_pop(&r->path, mark);
+    static const struct codec_list lines = {"lines", true, 1, MAX_LINES, "must have 1 to 50 lines"};
+    c->n_lines = codec_object_list(r, body, &lines, parse_line, c->lines, sizeof c->lines[0], ctx);
 }
 
 static void parse_medical(struct codec_reader *r, struct json_object *body,
@@ -355,19 +328,13 @@ bool codec_parse_claim(struct json_object *body, const struct codec_claim_option
 {
     memset(out, 0, sizeof *out);
     struct codec_reader r;
-    codec_reader_init(&r, errs);
-    int before = codec_problem_count(&r);
-    if (!json_object_is_type(body, json_type_object)) {
-        codec_report(&r, CODEC_P_OBJECT);
+    if (!codec_reader_open(&r, errs, body, NULL))
         return false;
-    }
     struct claim_ctx ctx = {.opt = opt};
 
-    int type = -1;
-    struct codec_enum_spec types = {claim_type_names, 2, "must be medical or pharmacy", &type};
-    if (codec_field(&r, body, "type", true, codec_value_enum, &types) != CODEC_GOT)
-        type = -1;
-    else
+    int type =
+        codec_required_enum(&r, body, "type", claim_type_names, 2, "must be medical or pharmacy");
+    if (type >= 0)
         out->type = (enum claim_type)type;
     check_top_level_fields(&r, body, type);
 
@@ -385,7 +352,7 @@ bool codec_parse_claim(struct json_object *body, const struct codec_claim_option
         parse_medical(&r, body, &ctx, out);
     else if (type == CLAIM_PHARMACY)
         parse_pharmacy(&r, body, &ctx, out);
-    return codec_problem_count(&r) == before;
+    return codec_reader_clean(&r);
 }
 
 enum codec_status codec_claim_from_body(const char *bytes, size_t len,

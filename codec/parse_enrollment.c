@@ -144,13 +144,8 @@ static bool parse_group(struct json_object *body, const char *expected_id, struc
     struct group_facts facts = {0};
     memset(out, 0, sizeof *out);
     struct codec_reader r;
-    codec_reader_init(&r, errs);
-    int before = codec_problem_count(&r);
-    if (!json_object_is_type(body, json_type_object)) {
-        codec_report(&r, CODEC_P_OBJECT);
+    if (!codec_reader_open(&r, errs, body, fields))
         return false;
-    }
-    codec_reject_unknown(&r, body, fields);
     field_record_id(&r, body, "group_id", expected_id, out->group_id);
     codec_field(&r, body, "name", true, codec_value_name, out->name);
     codec_field(&r, body, "state", true, codec_value_state, out->state);
@@ -187,7 +182,7 @@ static bool parse_group(struct json_object *body, const char *expected_id, struc
     struct codec_int_spec state_months = {1, 36, "must be an integer from 1 to 36",
                                           &out->state_continuation_months};
     codec_field(&r, body, "state_continuation_months", false, codec_value_int, &state_months);
-    return codec_problem_count(&r) == before;
+    return codec_reader_clean(&r);
 }
 
 bool codec_parse_group(struct json_object *body, const char *expected_id, struct group *out,
@@ -217,13 +212,10 @@ static void parse_coverage_span(struct codec_reader *r, struct json_object *o,
         if (!span->has_termination_event)
             codec_report_key(r, "termination_reported_on", "only allowed with termination_event");
     }
-    int kind = -1;
-    struct codec_enum_spec kinds = {coverage_kind_names, 3,
-                                    "must be active, cobra or state_continuation", &kind};
-    if (codec_field(r, o, "kind", true, codec_value_enum, &kinds) == CODEC_GOT)
+    int kind = codec_required_enum(r, o, "kind", coverage_kind_names, 3,
+                                   "must be active, cobra or state_continuation");
+    if (kind >= 0)
         span->kind = (enum coverage_kind)kind;
-    else
-        kind = -1;
     /* COBRA spans carry their qualifying event and 18, 29 or 36 months
      * (manual § IV "COBRA Continuation"); no other span does. */
     if (kind == COVERAGE_COBRA) {
@@ -339,36 +331,17 @@ static void parse_parents(struct codec_reader *r, struct json_object *body,
     codec_path_pop(&r->path, mark);
 }
 
-/* Array of objects under key, each checked by parse into items of size
- * `size` (at most max of them). Returns how many were stored. */
-static int parse_object_list(struct codec_reader *r, struct json_object *body, const char *key,
-                             bool required, size_t max, const char *count_problem,
-                             void (*parse)(struct codec_reader *, struct json_object *, void *),
-                             void *items, size_t size)
+static void parse_span_item(struct codec_reader *r, struct json_object *o, void *out,
+                            const void *ctx)
 {
-    size_t mark, n;
-    struct json_object *a =
-        codec_enter_array(r, body, key, required, 0, max, count_problem, &mark, &n);
-    if (!a)
-        return 0;
-    for (size_t i = 0; i < n && i < max; i++) {
-        size_t item = codec_path_push_index(&r->path, i);
-        struct json_object *o;
-        if (codec_value_object(r, json_object_array_get_idx(a, i), &o))
-            parse(r, o, (char *)items + i * size);
-        codec_path_pop(&r->path, item);
-    }
-    codec_path_pop(&r->path, mark);
-    return n < max ? (int)n : (int)max;
-}
-
-static void parse_span_item(struct codec_reader *r, struct json_object *o, void *out)
-{
+    (void)ctx;
     parse_coverage_span(r, o, out);
 }
 
-static void parse_other_item(struct codec_reader *r, struct json_object *o, void *out)
+static void parse_other_item(struct codec_reader *r, struct json_object *o, void *out,
+                             const void *ctx)
 {
+    (void)ctx;
     parse_other_coverage(r, o, out);
 }
 
@@ -378,10 +351,9 @@ bool codec_parse_other_coverage(struct json_object *o, const char *key, struct o
     memset(out, 0, sizeof *out);
     struct codec_reader r;
     codec_reader_init(&r, errs);
-    int before = codec_problem_count(&r);
     codec_path_push_key(&r.path, key, strlen(key));
     parse_other_coverage(&r, o, out);
-    return codec_problem_count(&r) == before;
+    return codec_reader_clean(&r);
 }
 
 /* The member's changing facts from the record or a history entry: absent
@@ -420,13 +392,10 @@ static int parse_member_ids(struct codec_reader *r, struct json_object *body,
     have_ids &= codec_field(r, body, "subscriber_id", true, codec_value_id, out->subscriber_id) ==
                 CODEC_GOT;
     codec_field(r, body, "group_id", true, codec_value_id, out->group_id);
-    int rel = -1;
-    struct codec_enum_spec rels = {relationship_names, 4,
-                                   "must be employee, spouse, child or grandchild", &rel};
-    if (codec_field(r, body, "relationship", true, codec_value_enum, &rels) == CODEC_GOT)
+    int rel = codec_required_enum(r, body, "relationship", relationship_names, 4,
+                                  "must be employee, spouse, child or grandchild");
+    if (rel >= 0)
         out->relationship = (enum relationship)rel;
-    else
-        rel = -1;
     /* API.md: the subscriber's own record has member_id = subscriber_id and
      * relationship employee; a dependent's never does. */
     if (have_ids && rel >= 0) {
@@ -467,9 +436,10 @@ static void parse_member_person(struct codec_reader *r, struct json_object *body
     codec_field(r, body, "state", true, codec_value_state, out->state);
     out->has_married_on =
         codec_field(r, body, "married_on", false, codec_value_date, &out->married_on) == CODEC_GOT;
-    out->n_coverage = parse_object_list(r, body, "coverage", true, MAX_COVERAGE_SPANS,
-                                        "must have at most 20 spans", parse_span_item,
-                                        out->coverage, sizeof *out->coverage);
+    static const struct codec_list spans = {"coverage", true, 0, MAX_COVERAGE_SPANS,
+                                            "must have at most 20 spans"};
+    out->n_coverage = codec_object_list(r, body, &spans, parse_span_item, out->coverage,
+                                        sizeof out->coverage[0], NULL);
 }
 
 /* The member's changing facts (history or top-level values), and what a PUT sets into *put. */
@@ -530,21 +500,18 @@ static bool parse_member(struct json_object *body, const char *expected_id, stru
                                          NULL};
     memset(out, 0, sizeof *out);
     struct codec_reader r;
-    codec_reader_init(&r, errs);
-    int before = codec_problem_count(&r);
-    if (!json_object_is_type(body, json_type_object)) {
-        codec_report(&r, CODEC_P_OBJECT);
+    if (!codec_reader_open(&r, errs, body, fields))
         return false;
-    }
-    codec_reject_unknown(&r, body, fields);
     int rel = parse_member_ids(&r, body, expected_id, out);
     parse_member_parents(&r, body, rel, out);
     parse_member_person(&r, body, out);
     parse_member_timeline(&r, body, out, put);
-    out->n_other_coverage = parse_object_list(&r, body, "other_coverage", false, MAX_OTHER_COVERAGE,
-                                              "must have at most 8 entries", parse_other_item,
-                                              out->other_coverage, sizeof *out->other_coverage);
-    return codec_problem_count(&r) == before;
+    static const struct codec_list others = {"other_coverage", false, 0, MAX_OTHER_COVERAGE,
+                                             "must have at most 8 entries"};
+    out->n_other_coverage =
+        codec_object_list(&r, body, &others, parse_other_item, out->other_coverage,
+                          sizeof out->other_coverage[0], NULL);
+    return codec_reader_clean(&r);
 }
 
 bool codec_parse_member(struct json_object *body, const char *expected_id, struct member *out,
@@ -588,20 +555,18 @@ static void parse_tier_terms(struct codec_reader *r, struct json_object *body, c
     codec_path_pop(&r->path, mark);
 }
 
-static void parse_copay_rule(struct codec_reader *r, struct json_object *o, void *out)
+static void parse_copay_rule(struct codec_reader *r, struct json_object *o, void *out,
+                             const void *ctx)
 {
     static const char *const fields[] = {"procedure_codes", "amount", NULL};
+    static const struct codec_list codes = {"procedure_codes", true, 1, MAX_COPAY_CODES,
+                                            "must have 1 to 64 codes"};
     struct copay_rule *rule = out;
+    (void)ctx;
     codec_reject_unknown(r, o, fields);
-    size_t mark, n;
-    struct json_object *codes = codec_enter_array(r, o, "procedure_codes", true, 1, MAX_COPAY_CODES,
-                                                  "must have 1 to 64 codes", &mark, &n);
-    if (codes) {
-        for (size_t i = 0; i < n && i < MAX_COPAY_CODES; i++)
-            codec_item(r, codes, i, codec_value_procedure, rule->procedure_codes[i]);
-        rule->n_procedure_codes = n < MAX_COPAY_CODES ? (int)n : MAX_COPAY_CODES;
-        codec_path_pop(&r->path, mark);
-    }
+    rule->n_procedure_codes =
+        codec_value_list(r, o, &codes, codec_value_procedure, rule->procedure_codes,
+                         sizeof rule->procedure_codes[0]);
     codec_field(r, o, "amount", true, codec_value_money, &rule->amount);
 }
 
@@ -706,11 +671,10 @@ static void parse_formulary_entry(struct codec_reader *r, struct json_object *va
     if (!codec_value_object(r, val, &o))
         return;
     codec_reject_unknown(r, o, fields);
-    int tier = -1;
-    struct codec_enum_spec tiers = {
-        tier_names, 5, "must be generic, preferred_brand, non_preferred, specialty or excluded",
-        &tier};
-    if (codec_field(r, o, "tier", true, codec_value_enum, &tiers) != CODEC_GOT)
+    int tier = codec_required_enum(r, o, "tier", tier_names, 5,
+                                   "must be generic, preferred_brand, non_preferred, specialty "
+                                   "or excluded");
+    if (tier < 0)
         return;
     e->tier = (enum drug_tier)tier;
     /* Excluded drugs carry no price (model.h); every other tier needs one. */
@@ -818,9 +782,10 @@ static bool parse_code_maps(struct codec_reader *r, struct json_object *body, st
 
 static void parse_copays(struct codec_reader *r, struct json_object *body, struct plan *plan)
 {
-    plan->n_copays = parse_object_list(r, body, "copays", false, MAX_COPAY_RULES,
-                                       "must have at most 16 copay rules", parse_copay_rule,
-                                       plan->copays, sizeof *plan->copays);
+    static const struct codec_list copays = {"copays", false, 0, MAX_COPAY_RULES,
+                                             "must have at most 16 copay rules"};
+    plan->n_copays = codec_object_list(r, body, &copays, parse_copay_rule, plan->copays,
+                                       sizeof plan->copays[0], NULL);
 }
 
 enum codec_status codec_parse_plan(struct json_object *body, const char *expected_id,
@@ -840,13 +805,8 @@ enum codec_status codec_parse_plan(struct json_object *body, const char *expecte
                                          NULL};
     memset(out, 0, sizeof *out);
     struct codec_reader r;
-    codec_reader_init(&r, errs);
-    int before = codec_problem_count(&r);
-    if (!json_object_is_type(body, json_type_object)) {
-        codec_report(&r, CODEC_P_OBJECT);
+    if (!codec_reader_open(&r, errs, body, fields))
         return CODEC_INVALID;
-    }
-    codec_reject_unknown(&r, body, fields);
     field_record_id(&r, body, "plan_id", expected_id, out->plan_id);
     codec_field(&r, body, "name", true, codec_value_name, out->name);
     parse_tier_terms(&r, body, "in_network", false, &out->in_network);
@@ -869,7 +829,7 @@ enum codec_status codec_parse_plan(struct json_object *body, const char *expecte
         plan_free(out);
         return CODEC_NO_MEMORY;
     }
-    if (codec_problem_count(&r) != before) {
+    if (!codec_reader_clean(&r)) {
         plan_free(out);
         return CODEC_INVALID;
     }
@@ -899,48 +859,62 @@ static enum codec_status finish(struct json_object *body, bool parsed,
     return CODEC_OK;
 }
 
-enum codec_status codec_group_from_body(const char *bytes, size_t len, const char *expected_id,
-                                        struct group *out, struct codec_field_errors *errs,
-                                        const char **reason)
+/* Parses a group or member record into out (and put, may be NULL); false when errs got a
+ * problem. */
+typedef bool (*record_parser)(struct json_object *body, const char *expected_id, void *out,
+                              void *put, struct codec_field_errors *errs);
+
+static bool group_record(struct json_object *body, const char *expected_id, void *out, void *put,
+                         struct codec_field_errors *errs)
+{
+    return parse_group(body, expected_id, out, put, errs);
+}
+
+static bool member_record(struct json_object *body, const char *expected_id, void *out, void *put,
+                          struct codec_field_errors *errs)
+{
+    return parse_member(body, expected_id, out, put, errs);
+}
+
+/* A group or member record from a request's bytes, read by parse: the edge's status, or
+ * CODEC_OK, or CODEC_INVALID with *reason set. */
+static enum codec_status record_from_body(const char *bytes, size_t len, record_parser parse,
+                                          const char *expected_id, void *out, void *put,
+                                          struct codec_field_errors *errs, const char **reason)
 {
     struct json_object *body;
     enum codec_status status = edge(bytes, len, &body, errs, reason);
     if (status != CODEC_OK)
         return status;
-    return finish(body, codec_parse_group(body, expected_id, out, errs), errs, reason);
+    return finish(body, parse(body, expected_id, out, put, errs), errs, reason);
+}
+
+enum codec_status codec_group_from_body(const char *bytes, size_t len, const char *expected_id,
+                                        struct group *out, struct codec_field_errors *errs,
+                                        const char **reason)
+{
+    return record_from_body(bytes, len, group_record, expected_id, out, NULL, errs, reason);
 }
 
 enum codec_status codec_member_from_body(const char *bytes, size_t len, const char *expected_id,
                                          struct member *out, struct codec_field_errors *errs,
                                          const char **reason)
 {
-    struct json_object *body;
-    enum codec_status status = edge(bytes, len, &body, errs, reason);
-    if (status != CODEC_OK)
-        return status;
-    return finish(body, codec_parse_member(body, expected_id, out, errs), errs, reason);
+    return record_from_body(bytes, len, member_record, expected_id, out, NULL, errs, reason);
 }
 
 enum codec_status codec_group_put_from_body(const char *bytes, size_t len, const char *expected_id,
                                             struct group *out, struct codec_group_put *put,
                                             struct codec_field_errors *errs, const char **reason)
 {
-    struct json_object *body;
-    enum codec_status status = edge(bytes, len, &body, errs, reason);
-    if (status != CODEC_OK)
-        return status;
-    return finish(body, parse_group(body, expected_id, out, put, errs), errs, reason);
+    return record_from_body(bytes, len, group_record, expected_id, out, put, errs, reason);
 }
 
 enum codec_status codec_member_put_from_body(const char *bytes, size_t len, const char *expected_id,
                                              struct member *out, struct codec_member_put *put,
                                              struct codec_field_errors *errs, const char **reason)
 {
-    struct json_object *body;
-    enum codec_status status = edge(bytes, len, &body, errs, reason);
-    if (status != CODEC_OK)
-        return status;
-    return finish(body, parse_member(body, expected_id, out, put, errs), errs, reason);
+    return record_from_body(bytes, len, member_record, expected_id, out, put, errs, reason);
 }
 
 enum codec_status codec_plan_from_body(const char *bytes, size_t len, const char *expected_id,
@@ -984,18 +958,27 @@ static int put_group_facts(struct json_object *o, const struct group_facts *f)
                             certification_names[f->medicare_certification]);
 }
 
-static struct json_object *group_history_to_json(const struct group *g)
+/* A history's n entries, `stride` bytes apart (each starting with its struct fact_dates), as a
+ * JSON array: each entry's dates, then its facts written by put_facts. NULL when out of memory. */
+static struct json_object *history_to_json(const void *history, int n, size_t stride,
+                                           int (*put_facts)(struct json_object *o,
+                                                            const void *entry))
 {
     struct json_object *a = json_object_new_array();
-    for (int i = 0; a && i < g->n_history; i++) {
+    for (int i = 0; a && i < n; i++) {
+        const void *entry = (const char *)history + (size_t)i * stride;
         struct json_object *e = json_object_new_object();
-        if (codec_append(a, e) || put_fact_dates(e, &g->history[i].dates) ||
-            put_group_facts(e, &g->history[i].facts)) {
+        if (codec_append(a, e) || put_fact_dates(e, entry) || put_facts(e, entry)) {
             json_object_put(a);
             return NULL;
         }
     }
     return a;
+}
+
+static int put_group_entry(struct json_object *o, const void *entry)
+{
+    return put_group_facts(o, &((const struct group_facts_entry *)entry)->facts);
 }
 
 struct json_object *codec_group_to_json(const struct group *g, date_t as_of)
@@ -1012,7 +995,9 @@ struct json_object *codec_group_to_json(const struct group *g, date_t as_of)
         (g->state_continuation_months > 0
              ? codec_put_int(o, "state_continuation_months", g->state_continuation_months)
              : codec_put_null(o, "state_continuation_months")) ||
-        codec_put(o, "history", group_history_to_json(g))) {
+        codec_put(
+            o, "history",
+            history_to_json(g->history, g->n_history, sizeof g->history[0], put_group_entry))) {
         json_object_put(o);
         return NULL;
     }
@@ -1100,19 +1085,10 @@ static int put_medicare(struct json_object *o, const struct medicare *m)
                       : codec_put_null(o, "medicare");
 }
 
-static struct json_object *member_history_to_json(const struct member *m)
+static int put_member_entry(struct json_object *o, const void *entry)
 {
-    struct json_object *a = json_object_new_array();
-    for (int i = 0; a && i < m->n_history; i++) {
-        struct json_object *e = json_object_new_object();
-        if (codec_append(a, e) || put_fact_dates(e, &m->history[i].dates) ||
-            put_member_flags(e, &m->history[i].facts) ||
-            put_medicare(e, &m->history[i].facts.medicare)) {
-            json_object_put(a);
-            return NULL;
-        }
-    }
-    return a;
+    const struct member_facts *f = &((const struct member_facts_entry *)entry)->facts;
+    return put_member_flags(o, f) || put_medicare(o, &f->medicare);
 }
 
 struct json_object *codec_member_to_json(const struct member *m, date_t as_of)
@@ -1156,7 +1132,9 @@ struct json_object *codec_member_to_json(const struct member *m, date_t as_of)
         goto fail;
     rc = codec_put(o, "other_coverage", other);
     other = NULL;
-    if (rc || codec_put(o, "history", member_history_to_json(m)))
+    if (rc || codec_put(o, "history",
+                        history_to_json(m->history, m->n_history, sizeof m->history[0],
+                                        put_member_entry)))
         goto fail;
     return o;
 fail:
@@ -1208,52 +1186,41 @@ fail:
     return NULL;
 }
 
-static struct json_object *pharmacy_tiers_to_json(const struct plan *p)
+/* A JSON object that put_one(o, p, i) fills for each i below n; NULL when out of memory. */
+static struct json_object *plan_map_to_json(const struct plan *p, size_t n,
+                                            int (*put_one)(struct json_object *o,
+                                                           const struct plan *p, size_t i))
 {
     struct json_object *o = json_object_new_object();
-    if (!o)
-        return NULL;
-    for (int t = 0; t < DRUG_TIER_PRICED; t++) {
-        struct json_object *terms = json_object_new_object();
-        if (codec_put(o, tier_names[t], terms) ||
-            (p->pharmacy[t].is_copay ? codec_put_money(terms, "copay", p->pharmacy[t].copay)
-                                     : codec_put_int(terms, "coinsurance_percent",
-                                                     p->pharmacy[t].coinsurance_percent))) {
-            json_object_put(o);
-            return NULL;
-        }
-    }
-    return o;
-}
-
-static struct json_object *fee_schedule_to_json(const struct plan *p)
-{
-    struct json_object *o = json_object_new_object();
-    if (!o)
-        return NULL;
-    for (size_t i = 0; i < p->n_fee_schedule; i++)
-        if (codec_put_money(o, p->fee_schedule[i].procedure_code, p->fee_schedule[i].allowed)) {
+    for (size_t i = 0; o && i < n; i++)
+        if (put_one(o, p, i)) {
             json_object_put(o);
             return NULL;
         }
     return o;
 }
 
-static struct json_object *formulary_to_json(const struct plan *p)
+static int put_pharmacy_tier(struct json_object *o, const struct plan *p, size_t t)
 {
-    struct json_object *o = json_object_new_object();
-    if (!o)
-        return NULL;
-    for (size_t i = 0; i < p->n_formulary; i++) {
-        const struct formulary_entry *e = &p->formulary[i];
-        struct json_object *entry = json_object_new_object();
-        if (codec_put(o, e->ndc, entry) || codec_put_string(entry, "tier", tier_names[e->tier]) ||
-            (e->has_unit_price && codec_put_money(entry, "unit_price", e->unit_price))) {
-            json_object_put(o);
-            return NULL;
-        }
-    }
-    return o;
+    const struct pharmacy_tier_terms *tier = &p->pharmacy[t];
+    struct json_object *terms = json_object_new_object();
+    return codec_put(o, tier_names[t], terms) ||
+           (tier->is_copay
+                ? codec_put_money(terms, "copay", tier->copay)
+                : codec_put_int(terms, "coinsurance_percent", tier->coinsurance_percent));
+}
+
+static int put_fee(struct json_object *o, const struct plan *p, size_t i)
+{
+    return codec_put_money(o, p->fee_schedule[i].procedure_code, p->fee_schedule[i].allowed);
+}
+
+static int put_formulary_entry(struct json_object *o, const struct plan *p, size_t i)
+{
+    const struct formulary_entry *e = &p->formulary[i];
+    struct json_object *entry = json_object_new_object();
+    return codec_put(o, e->ndc, entry) || codec_put_string(entry, "tier", tier_names[e->tier]) ||
+           (e->has_unit_price && codec_put_money(entry, "unit_price", e->unit_price));
 }
 
 struct json_object *codec_plan_to_json(const struct plan *p)
@@ -1263,12 +1230,12 @@ struct json_object *codec_plan_to_json(const struct plan *p)
         codec_put(o, "in_network", tier_terms_to_json(&p->in_network, false)) ||
         codec_put(o, "out_of_network", tier_terms_to_json(&p->out_of_network, true)) ||
         codec_put(o, "copays", copays_to_json(p)) ||
-        codec_put(o, "fee_schedule", fee_schedule_to_json(p)) ||
+        codec_put(o, "fee_schedule", plan_map_to_json(p, p->n_fee_schedule, put_fee)) ||
         codec_put_int(o, "medical_filing_limit_days", p->medical_filing_limit_days) ||
         codec_put_int(o, "pend_days", p->pend_days) ||
         (p->has_review_threshold && codec_put_money(o, "review_threshold", p->review_threshold)) ||
-        codec_put(o, "pharmacy", pharmacy_tiers_to_json(p)) ||
-        codec_put(o, "formulary", formulary_to_json(p))) {
+        codec_put(o, "pharmacy", plan_map_to_json(p, DRUG_TIER_PRICED, put_pharmacy_tier)) ||
+        codec_put(o, "formulary", plan_map_to_json(p, p->n_formulary, put_formulary_entry))) {
         json_object_put(o);
         return NULL;
     }
@@ -1425,51 +1392,61 @@ static bool cacheable(const char *id, const char *text)
     return id && text && strlen(id) < ID_LEN;
 }
 
+/* A record's place in the cache: its id and text, the text's length and their hash. */
+struct cache_key {
+    const char *id, *text;
+    size_t len;
+    uint64_t hash;
+};
+
+/* Fills *k for (id, text) and returns the entry holding them (errs emptied), or NULL on a
+ * miss or without a cache. */
+static struct cache_entry *cache_lookup(struct codec_enrollment_cache *c, enum cache_kind kind,
+                                        const char *id, const char *text, struct cache_key *k,
+                                        struct codec_field_errors *errs)
+{
+    *k = (struct cache_key){id, text, text ? strlen(text) : 0, 0};
+    if (!c || !cacheable(id, text))
+        return NULL;
+    k->hash = record_hash(id, text, k->len);
+    struct cache_entry *e = cache_find(c, kind, k->hash, id, text, k->len);
+    if (e)
+        codec_field_errors_init(errs);
+    return e;
+}
+
+/* Counts a parse of k's text and, when it parsed, returns an entry to keep the value in
+ * (NULL: not kept). */
+static struct cache_entry *cache_keep(struct codec_enrollment_cache *c, enum cache_kind kind,
+                                      bool parsed, const struct cache_key *k)
+{
+    if (!c)
+        return NULL;
+    c->parses++;
+    return parsed && cacheable(k->id, k->text)
+               ? cache_claim(c, kind, k->hash, k->id, k->text, k->len)
+               : NULL;
+}
+
 /* A member or group record through the cache: a hit copies the parsed
  * record; a miss parses it (parse) and keeps it when it parsed. */
-typedef bool (*record_parser)(struct json_object *o, const char *expected_id, void *out,
-                              struct codec_field_errors *errs);
-
-static bool parse_member_record(struct json_object *o, const char *id, void *out,
-                                struct codec_field_errors *errs)
-{
-    return codec_parse_member(o, id, out, errs);
-}
-
-static bool parse_group_record(struct json_object *o, const char *id, void *out,
-                               struct codec_field_errors *errs)
-{
-    return codec_parse_group(o, id, out, errs);
-}
-
 static bool cached_record(struct codec_enrollment_cache *c, enum cache_kind kind,
                           record_parser parse, const char *text, const char *expected_id, void *out,
                           size_t size, struct codec_field_errors *errs)
 {
-    size_t len = text ? strlen(text) : 0;
-    uint64_t hash = 0;
-    if (c && cacheable(expected_id, text)) {
-        hash = record_hash(expected_id, text, len);
-        struct cache_entry *e = cache_find(c, kind, hash, expected_id, text, len);
-        if (e) {
-            codec_field_errors_init(errs);
-            memcpy(out, e->value, size);
-            return true;
-        }
+    struct cache_key k;
+    struct cache_entry *e = cache_lookup(c, kind, expected_id, text, &k, errs);
+    if (e) {
+        memcpy(out, e->value, size);
+        return true;
     }
     struct json_object *o = text ? json_tokener_parse(text) : NULL;
     codec_field_errors_init(errs);
-    bool ok = o && parse(o, expected_id, out, errs);
+    bool ok = o && parse(o, expected_id, out, NULL, errs);
     if (o)
         json_object_put(o);
-    if (c) {
-        c->parses++;
-        struct cache_entry *e = ok && cacheable(expected_id, text)
-                                    ? cache_claim(c, kind, hash, expected_id, text, len)
-                                    : NULL;
-        if (e)
-            memcpy(e->value, out, size);
-    }
+    if ((e = cache_keep(c, kind, ok, &k)))
+        memcpy(e->value, out, size);
     return ok;
 }
 
@@ -1477,15 +1454,13 @@ bool codec_cached_member(struct codec_enrollment_cache *c, const char *text,
                          const char *expected_id, struct member *out,
                          struct codec_field_errors *errs)
 {
-    return cached_record(c, CACHE_MEMBER, parse_member_record, text, expected_id, out, sizeof *out,
-                         errs);
+    return cached_record(c, CACHE_MEMBER, member_record, text, expected_id, out, sizeof *out, errs);
 }
 
 bool codec_cached_group(struct codec_enrollment_cache *c, const char *text, const char *expected_id,
                         struct group *out, struct codec_field_errors *errs)
 {
-    return cached_record(c, CACHE_GROUP, parse_group_record, text, expected_id, out, sizeof *out,
-                         errs);
+    return cached_record(c, CACHE_GROUP, group_record, text, expected_id, out, sizeof *out, errs);
 }
 
 enum codec_status codec_cached_plan(struct codec_enrollment_cache *c, const char *text,
@@ -1493,35 +1468,24 @@ enum codec_status codec_cached_plan(struct codec_enrollment_cache *c, const char
                                     struct codec_field_errors *errs)
 {
     *owned = true;
-    size_t len = text ? strlen(text) : 0;
-    uint64_t hash = 0;
-    if (c && cacheable(expected_id, text)) {
-        hash = record_hash(expected_id, text, len);
-        struct cache_entry *e = cache_find(c, CACHE_PLAN, hash, expected_id, text, len);
-        if (e) {
-            codec_field_errors_init(errs);
-            e->batch = c->batch;
-            memcpy(out, e->value, sizeof *out);
-            *owned = false;
-            return CODEC_OK;
-        }
+    struct cache_key k;
+    struct cache_entry *e = cache_lookup(c, CACHE_PLAN, expected_id, text, &k, errs);
+    if (e) {
+        e->batch = c->batch;
+        memcpy(out, e->value, sizeof *out);
+        *owned = false;
+        return CODEC_OK;
     }
     struct json_object *o = text ? json_tokener_parse(text) : NULL;
     codec_field_errors_init(errs);
     enum codec_status rc = o ? codec_parse_plan(o, expected_id, out, errs) : CODEC_INVALID;
     if (o)
         json_object_put(o);
-    if (c) {
-        c->parses++;
-        struct cache_entry *e = rc == CODEC_OK && cacheable(expected_id, text)
-                                    ? cache_claim(c, CACHE_PLAN, hash, expected_id, text, len)
-                                    : NULL;
-        if (e) {
-            /* The cache takes the plan's tables; the caller shares them. */
-            memcpy(e->value, out, sizeof *out);
-            e->batch = c->batch;
-            *owned = false;
-        }
+    if ((e = cache_keep(c, CACHE_PLAN, rc == CODEC_OK, &k))) {
+        /* The cache takes the plan's tables; the caller shares them. */
+        memcpy(e->value, out, sizeof *out);
+        e->batch = c->batch;
+        *owned = false;
     }
     return rc;
 }

@@ -130,7 +130,7 @@ void codec_enrollment_cache_begin(struct codec_enrollment_cache *cache);
 
 /* The stored JSON text of a member or group into *out, as
  * codec_parse_member / codec_parse_group on json_tokener_parse(text) would
- * fill it (errs initialised here). */
+ * fill it (errs initialised here). A NULL cache parses the text every time. */
 bool codec_cached_member(struct codec_enrollment_cache *cache, const char *text,
                          const char *expected_id, struct member *out,
                          struct codec_field_errors *errs);

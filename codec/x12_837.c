@@ -526,6 +526,19 @@ static void read_nm1_person(struct reader *r, const struct codec_x12_seg *s, str
     }
 }
 
+/* A party's NM1 read by its name and id: the entity type (NM102, one of types), the name
+ * (NM103) into name, the id qualifier (NM108, one of qualifiers) and the id (NM109) into id.
+ * A NULL name or id is checked and not kept. */
+static void read_nm1_party(struct reader *r, const struct codec_x12_seg *s,
+                           const char *const *types, const char *const *qualifiers, char *name,
+                           size_t name_size, char *id, size_t id_size)
+{
+    need_code(r, s, 2, types, 1065);
+    need_an(r, s, 3, 1, 60, 1035, name, name_size);
+    need_code(r, s, 8, qualifiers, 66);
+    need_an(r, s, 9, 2, 80, 67, id, id_size);
+}
+
 static void read_nm1(struct reader *r, const struct codec_x12_seg *s)
 {
     const char *who = codec_x12_el(s, 1);
@@ -535,16 +548,12 @@ static void read_nm1(struct reader *r, const struct codec_x12_seg *s)
                              *const qpi[] = {"PI", "XV", NULL};
     if (strcmp(who, "41") == 0) {
         r->loop = "1000A";
-        need_code(r, s, 2, either, 1065);
-        need_an(r, s, 3, 1, 60, 1035, m->submitter_name, sizeof m->submitter_name);
-        need_code(r, s, 8, q46, 66);
-        need_an(r, s, 9, 2, 80, 67, m->submitter_id, sizeof m->submitter_id);
+        read_nm1_party(r, s, either, q46, m->submitter_name, sizeof m->submitter_name,
+                       m->submitter_id, sizeof m->submitter_id);
     } else if (strcmp(who, "40") == 0) {
         r->loop = "1000B";
-        need_code(r, s, 2, org, 1065);
-        need_an(r, s, 3, 1, 60, 1035, m->receiver_name, sizeof m->receiver_name);
-        need_code(r, s, 8, q46, 66);
-        need_an(r, s, 9, 2, 80, 67, m->receiver_id, sizeof m->receiver_id);
+        read_nm1_party(r, s, org, q46, m->receiver_name, sizeof m->receiver_name, m->receiver_id,
+                       sizeof m->receiver_id);
     } else if (strcmp(who, "85") == 0) {
         r->loop = "2010AA";
         if (r->level != 20 || m->n_providers == 0) {
@@ -572,10 +581,7 @@ static void read_nm1(struct reader *r, const struct codec_x12_seg *s)
         read_nm1_person(r, s, &r->sub, true, "MI");
     } else if (strcmp(who, "PR") == 0) {
         r->loop = "2010BB";
-        need_code(r, s, 2, org, 1065);
-        need_an(r, s, 3, 1, 60, 1035, NULL, 0);
-        need_code(r, s, 8, qpi, 66);
-        need_an(r, s, 9, 2, 80, 67, NULL, 0);
+        read_nm1_party(r, s, org, qpi, NULL, 0, NULL, 0);
     } else if (strcmp(who, "QC") == 0 && r->level == 23 && !r->c->open) {
         r->loop = "2010CA";
         read_nm1_person(r, s, &r->pat, false, "MI");

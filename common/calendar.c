@@ -7,13 +7,21 @@
 
 static void prepare(struct calendar *cal);
 
-static void add_fixed(struct calendar *cal, const char *name, int month, int day, int from_year)
+/* The calendar's next rule, emptied, with its name, kind and month set. */
+static struct calendar_rule *add_rule(struct calendar *cal, const char *name,
+                                      enum calendar_rule_kind kind, int month)
 {
     struct calendar_rule *r = &cal->rules[cal->n_rules++];
     memset(r, 0, sizeof *r);
     snprintf(r->name, sizeof r->name, "%s", name);
-    r->kind = CALENDAR_FIXED;
+    r->kind = kind;
     r->month = month;
+    return r;
+}
+
+static void add_fixed(struct calendar *cal, const char *name, int month, int day, int from_year)
+{
+    struct calendar_rule *r = add_rule(cal, name, CALENDAR_FIXED, month);
     r->day = day;
     r->observed = true;
     r->from_year = from_year;
@@ -21,11 +29,7 @@ static void add_fixed(struct calendar *cal, const char *name, int month, int day
 
 static void add_nth(struct calendar *cal, const char *name, int month, int weekday, int nth)
 {
-    struct calendar_rule *r = &cal->rules[cal->n_rules++];
-    memset(r, 0, sizeof *r);
-    snprintf(r->name, sizeof r->name, "%s", name);
-    r->kind = CALENDAR_NTH_WEEKDAY;
-    r->month = month;
+    struct calendar_rule *r = add_rule(cal, name, CALENDAR_NTH_WEEKDAY, month);
     r->weekday = weekday;
     r->nth = nth;
 }

@@ -233,6 +233,18 @@ void rfc3339_at(long long unix_seconds, char out[32])
         out[0] = '\0';
 }
 
+void rfc3339_ms_at(int64_t unix_ms, char out[32])
+{
+    if (unix_ms < 0)
+        unix_ms = 0;
+    time_t t = (time_t)(unix_ms / 1000);
+    struct tm tm;
+    char seconds[24] = "";
+    if (gmtime_r(&t, &tm))
+        strftime(seconds, sizeof seconds, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out, 32, "%s.%03dZ", seconds, (int)(unix_ms % 1000));
+}
+
 void rfc3339_now(char out[32])
 {
     rfc3339_at((long long)clock_wall_seconds(), out);

@@ -117,6 +117,9 @@ void rfc3339_now(char out[32]);
 /* A given moment (seconds since the epoch), UTC, in the same form; "" when
  * it cannot be written. */
 void rfc3339_at(long long unix_seconds, char out[32]);
+/* A moment in milliseconds since the epoch (a negative one as 0), UTC, as RFC 3339 to the
+ * millisecond: "2026-03-02T14:05:09.123Z" (log lines, webhook events). */
+void rfc3339_ms_at(int64_t unix_ms, char out[32]);
 
 /* The clocks, read here and nowhere else (DESIGN.md "Time"): the wall clock in
  * milliseconds and in seconds since the epoch, and a monotonic clock in

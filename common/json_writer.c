@@ -19,6 +19,22 @@ void json_writer_string(struct json_writer *w, const char *key, const char *s)
     writer_string(w, s);
 }
 
+/* s[0..n) escaped as json-c escapes a string, without its opening quote and (unless
+ * with_close) its closing one; false, the writer failed, when out of memory. */
+static bool append_unquoted(struct json_writer *w, const char *s, size_t n, bool with_close)
+{
+    struct strbuf part;
+    strbuf_init(&part);
+    strbuf_append_json_string(&part, s, n);
+    if (strbuf_failed(&part)) {
+        w->sb.failed = true;
+        return false;
+    }
+    strbuf_append(&w->sb, part.buf + 1, part.len - (with_close ? 1 : 2));
+    strbuf_free(&part);
+    return true;
+}
+
 /* s as json-c writes a string (keys too), "/" per the writer's flag. */
 static void writer_string(struct json_writer *w, const char *s)
 {
@@ -31,28 +47,13 @@ static void writer_string(struct json_writer *w, const char *s)
     strbuf_append_char(&w->sb, '"');
     for (const char *slash; (slash = memchr(s, '/', n));) {
         size_t k = (size_t)(slash - s);
-        struct strbuf part;
-        strbuf_init(&part);
-        strbuf_append_json_string(&part, s, k);
-        if (strbuf_failed(&part)) {
-            w->sb.failed = true;
+        if (!append_unquoted(w, s, k, false))
             return;
-        }
-        strbuf_append(&w->sb, part.buf + 1, part.len - 2);
-        strbuf_free(&part);
         strbuf_append(&w->sb, "\\/", 2);
         s += k + 1;
         n -= k + 1;
     }
-    struct strbuf part;
-    strbuf_init(&part);
-    strbuf_append_json_string(&part, s, n);
-    if (strbuf_failed(&part)) {
-        w->sb.failed = true;
-        return;
-    }
-    strbuf_append(&w->sb, part.buf + 1, part.len - 1);
-    strbuf_free(&part);
+    append_unquoted(w, s, n, true);
 }
 
 void json_writer_raw(struct json_writer *w, const char *key, const char *text)
@@ -75,6 +76,18 @@ void json_writer_bool(struct json_writer *w, const char *key, bool v)
 void json_writer_null(struct json_writer *w, const char *key)
 {
     json_writer_raw(w, key, "null");
+}
+
+void json_writer_money(struct json_writer *w, const char *key, cents_t amount)
+{
+    char text[MONEY_STRLEN];
+    json_writer_raw(w, key, money_format(amount, text));
+}
+
+void json_writer_date(struct json_writer *w, const char *key, date_t d)
+{
+    char text[DATE_STRLEN];
+    json_writer_string(w, key, date_format(d, text));
 }
 
 void json_writer_open(struct json_writer *w, const char *key, char bracket)

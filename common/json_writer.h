@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "date.h"
+#include "money.h"
 #include "strbuf.h"
 
 /*
@@ -45,6 +47,10 @@ void json_writer_int(struct json_writer *w, const char *key, int64_t v);
 void json_writer_bool(struct json_writer *w, const char *key, bool v);
 /* Writes null under key. */
 void json_writer_null(struct json_writer *w, const char *key);
+/* Writes an amount as a JSON number with exactly two decimals ("150.00") under key. */
+void json_writer_money(struct json_writer *w, const char *key, cents_t amount);
+/* Writes a date as the string "YYYY-MM-DD" under key. */
+void json_writer_date(struct json_writer *w, const char *key, date_t d);
 /* Opens an object ('{') or an array ('[') under key. */
 void json_writer_open(struct json_writer *w, const char *key, char bracket);
 /* Closes the object ('}') or the array (']') opened last. */

@@ -30,14 +30,10 @@ void log_msg(enum log_level level, const char *fmt, ...)
     static const char *labels[] = {"debug", "info", "warn", "error"};
     if (level < min_level)
         return;
-    int64_t ms = clock_wall_ms();
-    time_t seconds = (time_t)(ms / 1000);
-    struct tm tm;
-    gmtime_r(&seconds, &tm);
+    char at[32];
+    rfc3339_ms_at(clock_wall_ms(), at);
     char line[2048];
-    int n = snprintf(line, sizeof line, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %-5s ",
-                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                     (long)(ms % 1000), labels[level]);
+    int n = snprintf(line, sizeof line, "%s %-5s ", at, labels[level]);
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);

@@ -3,6 +3,29 @@
 #include <stdio.h>
 #include <string.h>
 
+/* An optional fraction at *p, "." and one or two digits, into *frac in cents (0 when there is
+ * none), *p moved past it; false for a point without a digit or with more than two. */
+static bool parse_fraction(const char **p, cents_t *frac)
+{
+    const char *s = *p;
+    *frac = 0;
+    if (*s != '.')
+        return true;
+    s++;
+    int digits = 0;
+    for (; *s >= '0' && *s <= '9'; s++, digits++) {
+        if (digits == 2)
+            return false; /* at most two decimals (API.md) */
+        *frac = *frac * 10 + (*s - '0');
+    }
+    if (digits == 0)
+        return false;
+    if (digits == 1)
+        *frac *= 10;
+    *p = s;
+    return true;
+}
+
 bool money_parse(const char *text, cents_t *out)
 {
     if (!text || !*text)
@@ -21,23 +44,8 @@ bool money_parse(const char *text, cents_t *out)
     }
     if (int_digits == 0)
         return false;
-    cents_t frac = 0;
-    if (*p == '.') {
-        p++;
-        int frac_digits = 0;
-        while (*p >= '0' && *p <= '9') {
-            if (frac_digits == 2)
-                return false; /* at most two decimals (API.md) */
-            frac = frac * 10 + (*p - '0');
-            frac_digits++;
-            p++;
-        }
-        if (frac_digits == 0)
-            return false;
-        if (frac_digits == 1)
-            frac *= 10;
-    }
-    if (*p != '\0')
+    cents_t frac;
+    if (!parse_fraction(&p, &frac) || *p != '\0')
         return false;
     cents_t total = whole * 100 + frac;
     if (total > MONEY_MAX_CENTS)
@@ -94,21 +102,8 @@ bool money_parse_stored(const char *p, cents_t *out)
     }
     if (digits == 0)
         return false;
-    cents_t frac = 0;
-    if (*p == '.') {
-        p++;
-        int fd = 0;
-        for (; *p >= '0' && *p <= '9'; p++, fd++) {
-            if (fd >= 2)
-                return false;
-            frac = frac * 10 + (*p - '0');
-        }
-        if (fd == 0)
-            return false;
-        if (fd == 1)
-            frac *= 10;
-    }
-    if (*p != '\0')
+    cents_t frac;
+    if (!parse_fraction(&p, &frac) || *p != '\0')
         return false;
     *out = (whole * 100 + frac) * (negative ? -1 : 1);
     return true;

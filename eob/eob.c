@@ -151,65 +151,6 @@ static bool inputs_ok(const struct eob_inputs *in)
 
 /* ---- Writing ---- */
 
-struct writer {
-    bool failed;
-};
-
-/* Adds v under key; a NULL v (failed allocation) marks the writer failed.
- * Returns v, or NULL after a failure. */
-static struct json_object *put(struct writer *w, struct json_object *obj, const char *key,
-                               struct json_object *v)
-{
-    if (!v || !obj || json_object_object_add(obj, key, v) != 0) {
-        json_object_put(v);
-        w->failed = true;
-        return NULL;
-    }
-    return v;
-}
-
-static struct json_object *append(struct writer *w, struct json_object *arr, struct json_object *v)
-{
-    if (!v || !arr || json_object_array_add(arr, v) != 0) {
-        json_object_put(v);
-        w->failed = true;
-        return NULL;
-    }
-    return v;
-}
-
-static void put_null(struct writer *w, struct json_object *obj, const char *key)
-{
-    if (!obj || json_object_object_add(obj, key, NULL) != 0)
-        w->failed = true;
-}
-
-static void put_str(struct writer *w, struct json_object *obj, const char *key, const char *s)
-{
-    put(w, obj, key, json_object_new_string(s));
-}
-
-static void put_money(struct writer *w, struct json_object *obj, const char *key, cents_t v)
-{
-    put(w, obj, key, json_money(v));
-}
-
-static void put_date(struct writer *w, struct json_object *obj, const char *key, date_t d)
-{
-    char buf[DATE_STRLEN];
-    put_str(w, obj, key, date_format(d, buf));
-}
-
-static void put_int(struct writer *w, struct json_object *obj, const char *key, int64_t v)
-{
-    put(w, obj, key, json_object_new_int64(v));
-}
-
-static void put_bool(struct writer *w, struct json_object *obj, const char *key, bool v)
-{
-    put(w, obj, key, json_object_new_boolean(v));
-}
-
 static const char *network_name(enum network n)
 {
     return n == NETWORK_IN ? "in" : "out";
@@ -226,103 +167,6 @@ static const char *relationship_name(enum relationship r)
     return "other";
 }
 
-static void put_person(struct writer *w, struct json_object *rec, const char *key,
-                       const struct member *m, bool with_relationship)
-{
-    struct json_object *o = put(w, rec, key, json_object_new_object());
-    put_str(w, o, "member_id", m->member_id);
-    put_str(w, o, "first_name", m->first_name);
-    put_str(w, o, "last_name", m->last_name);
-    if (with_relationship)
-        put_str(w, o, "relationship", relationship_name(m->relationship));
-}
-
-/* {"group", "group_name", "code", "amount", "wording", "meaning"} */
-static void append_adjustment(struct writer *w, struct json_object *arr,
-                              const struct adj_adjustment *a)
-{
-    const struct adj_code_info *info = adj_carc_lookup(a->carc); /* checked by inputs_ok */
-    struct json_object *o = append(w, arr, json_object_new_object());
-    put_str(w, o, "group", adj_group_code(a->group));
-    put_str(w, o, "group_name", adj_group_wording(a->group));
-    put_str(w, o, "code", a->carc);
-    put_money(w, o, "amount", a->amount);
-    put_str(w, o, "wording", info->wording);
-    put_str(w, o, "meaning", info->plain);
-}
-
-static void put_remarks(struct writer *w, struct json_object *obj,
-                        const char (*codes)[ADJ_CODE_LEN], int n)
-{
-    struct json_object *arr = put(w, obj, "remarks", json_object_new_array());
-    for (int k = 0; k < n; k++) {
-        const struct adj_code_info *info = adj_rarc_lookup(codes[k]);
-        struct json_object *o = append(w, arr, json_object_new_object());
-        put_str(w, o, "code", codes[k]);
-        put_str(w, o, "wording", info->wording);
-        put_str(w, o, "meaning", info->plain);
-    }
-}
-
-static void put_line(struct writer *w, struct json_object *arr, const struct eob_inputs *in, int i)
-{
-    const struct claim *c = in->claim;
-    const struct adj_line *l = &in->decision->lines[i];
-    struct json_object *o = append(w, arr, json_object_new_object());
-    put_int(w, o, "line", i + 1);
-    put_date(w, o, "service_date", l->service_date);
-    if (c->type == CLAIM_MEDICAL) {
-        const struct claim_line *cl = &c->lines[i];
-        char label[32];
-        snprintf(label, sizeof label, "Procedure %s", cl->procedure_code);
-        put_str(w, o, "service", label);
-        put_str(w, o, "procedure_code", cl->procedure_code);
-        struct json_object *mods = put(w, o, "modifiers", json_object_new_array());
-        for (int m = 0; m < cl->n_modifiers; m++)
-            append(w, mods, json_object_new_string(cl->modifiers[m]));
-        put_int(w, o, "units", cl->units);
-    } else {
-        put_str(w, o, "service", c->drug_name);
-        put_str(w, o, "ndc", c->ndc);
-        put_str(w, o, "drug_name", c->drug_name);
-        put(w, o, "quantity", json_quantity(c->quantity_milli));
-        put_int(w, o, "days_supply", c->days_supply);
-    }
-    put_str(w, o, "network", network_name(l->network));
-    put_str(w, o, "cob_position", adj_cob_position_name(l->cob_position));
-    put_bool(w, o, "denied", l->denied);
-    put_money(w, o, "charge", l->charge);
-    put_money(w, o, "allowed", l->allowed);
-    put_money(w, o, "plan_paid", l->plan_paid);
-    put_money(w, o, "patient_responsibility", l->patient_responsibility);
-    struct json_object *adjs = put(w, o, "adjustments", json_object_new_array());
-    for (int k = 0; k < l->n_adjustments; k++)
-        append_adjustment(w, adjs, &l->adjustments[k]);
-    put_remarks(w, o, l->remarks, l->n_remarks);
-}
-
-static void put_amount_standing(struct writer *w, struct json_object *obj, const char *key,
-                                const struct eob_amount_standing *s)
-{
-    struct json_object *o = put(w, obj, key, json_object_new_object());
-    put_money(w, o, "limit", s->limit);
-    put_money(w, o, "met", s->met);
-    put_money(w, o, "remaining", s->remaining);
-}
-
-static void put_tiers(struct writer *w, struct json_object *obj, const char *key,
-                      const struct eob_tier_standing tiers[2])
-{
-    struct json_object *o = put(w, obj, key, json_object_new_object());
-    static const char *const names[2] = {
-        [NETWORK_IN] = "in_network", [NETWORK_OUT] = "out_of_network"};
-    for (int net = NETWORK_IN; net <= NETWORK_OUT; net++) {
-        struct json_object *t = put(w, o, names[net], json_object_new_object());
-        put_amount_standing(w, t, "deductible", &tiers[net].deductible);
-        put_amount_standing(w, t, "out_of_pocket", &tiers[net].out_of_pocket);
-    }
-}
-
 /* The first and last service dates of the decision's lines (at least one). */
 static void service_period(const struct adj_decision *d, date_t *first, date_t *last)
 {
@@ -333,158 +177,6 @@ static void service_period(const struct adj_decision *d, date_t *first, date_t *
         if (date_cmp(d->lines[i].service_date, *last) > 0)
             *last = d->lines[i].service_date;
     }
-}
-
-/* payer and plan: who pays, the plan and the group. */
-static void put_payer_and_plan(struct writer *w, struct json_object *rec,
-                               const struct eob_inputs *in)
-{
-    struct json_object *payer = put(w, rec, "payer", json_object_new_object());
-    put_str(w, payer, "name", in->payer_name ? in->payer_name : EOB_DEFAULT_PAYER_NAME);
-
-    struct json_object *plan = put(w, rec, "plan", json_object_new_object());
-    put_str(w, plan, "plan_id", in->plan->plan_id);
-    put_str(w, plan, "name", in->plan->name);
-    put_str(w, plan, "group_id", in->group->group_id);
-    put_str(w, plan, "group_name", in->group->name);
-}
-
-/* provider: the medical provider or the pharmacy. */
-static void put_provider(struct writer *w, struct json_object *rec, const struct claim *c)
-{
-    struct json_object *prov = put(w, rec, "provider", json_object_new_object());
-    if (c->type == CLAIM_MEDICAL) {
-        put_str(w, prov, "kind", "provider");
-        put_str(w, prov, "name", c->provider.name);
-        put_str(w, prov, "npi", c->provider.npi);
-        put_str(w, prov, "network", network_name(c->provider.network));
-    } else {
-        put_str(w, prov, "kind", "pharmacy");
-        put_str(w, prov, "name", c->pharmacy.name);
-        if (c->pharmacy.has_npi)
-            put_str(w, prov, "npi", c->pharmacy.npi);
-        else
-            put_null(w, prov, "npi");
-        put_str(w, prov, "network", network_name(c->pharmacy.network));
-    }
-}
-
-/* service_period: the first and last service dates of the lines. */
-static void put_service_period(struct writer *w, struct json_object *rec,
-                               const struct adj_decision *d)
-{
-    date_t first, last;
-    service_period(d, &first, &last);
-    struct json_object *period = put(w, rec, "service_period", json_object_new_object());
-    put_date(w, period, "start", first);
-    put_date(w, period, "end", last);
-}
-
-/* lines, then totals with the claim-level adjustments. */
-static void put_lines_and_totals(struct writer *w, struct json_object *rec,
-                                 const struct eob_inputs *in)
-{
-    const struct adj_decision *d = in->decision;
-    struct json_object *lines = put(w, rec, "lines", json_object_new_array());
-    for (int i = 0; i < d->n_lines; i++)
-        put_line(w, lines, in, i);
-
-    struct json_object *totals = put(w, rec, "totals", json_object_new_object());
-    put_money(w, totals, "charge", d->total_charge);
-    put_money(w, totals, "allowed", d->total_allowed);
-    put_money(w, totals, "plan_paid", d->total_plan_paid);
-    put_money(w, totals, "patient_responsibility", d->total_patient_responsibility);
-    struct json_object *codes = put(w, totals, "adjustments", json_object_new_array());
-    for (int k = 0; k < d->n_codes; k++)
-        append_adjustment(w, codes, &d->codes[k]);
-}
-
-/* payee: who is paid (the provider or the subscriber) and how much. */
-static void put_payee(struct writer *w, struct json_object *rec, const struct eob_inputs *in)
-{
-    const struct claim *c = in->claim;
-    const struct adj_decision *d = in->decision;
-    struct json_object *payee = put(w, rec, "payee", json_object_new_object());
-    put_str(w, payee, "type", adj_payee_name(d->payee));
-    if (d->payee == ADJ_PAYEE_PROVIDER) {
-        put_str(w, payee, "name", c->type == CLAIM_MEDICAL ? c->provider.name : c->pharmacy.name);
-    } else {
-        char name[2 * NAME_LEN];
-        snprintf(name, sizeof name, "%s %s", in->subscriber->first_name, in->subscriber->last_name);
-        put_str(w, payee, "name", name);
-    }
-    put_money(w, payee, "amount", d->total_plan_paid);
-}
-
-/* coordination_of_benefits: the plan's position and the other payer's EOB. */
-static void put_cob(struct writer *w, struct json_object *rec, const struct claim *c,
-                    const struct adj_decision *d)
-{
-    struct json_object *cob = put(w, rec, "coordination_of_benefits", json_object_new_object());
-    put_str(w, cob, "position", adj_cob_position_name(d->cob_position));
-    put_bool(w, cob, "medicare_primary", d->medicare_primary);
-    if (d->cob_position == ADJ_COB_SECONDARY && c->other_insurance.present) {
-        const struct other_insurance *oi = &c->other_insurance;
-        struct json_object *other = put(w, cob, "other_payer", json_object_new_object());
-        put_str(w, other, "name", oi->payer_name);
-        put_money(w, other, "paid", oi->paid);
-        put_money(w, other, "allowed", oi->allowed);
-        put_money(w, other, "patient_responsibility", oi->patient_responsibility);
-        put_date(w, other, "eob_date", oi->eob_date);
-    } else {
-        put_null(w, cob, "other_payer");
-    }
-}
-
-/* accumulators: each plan year's individual and family standing. */
-static void put_accumulators(struct writer *w, struct json_object *rec, const struct eob_inputs *in)
-{
-    struct json_object *acc = put(w, rec, "accumulators", json_object_new_array());
-    for (int y = 0; y < in->n_standing; y++) {
-        const struct eob_year_standing *s = &in->standing[y];
-        struct json_object *o = append(w, acc, json_object_new_object());
-        put_int(w, o, "plan_year", s->year);
-        put_tiers(w, o, "individual", s->individual);
-        put_tiers(w, o, "family", s->family);
-    }
-}
-
-/* appeal: the days, the deadline, the address and the instructions. */
-static void put_appeal(struct writer *w, struct json_object *rec, const struct eob_inputs *in)
-{
-    struct json_object *appeal = put(w, rec, "appeal", json_object_new_object());
-    put_int(w, appeal, "days", EOB_APPEAL_DAYS);
-    put_date(w, appeal, "deadline", adj_appeal_deadline(in->statement_date));
-    put_int(w, appeal, "decision_days", EOB_APPEAL_DECISION_DAYS);
-    put_str(w, appeal, "address",
-            in->appeal_address ? in->appeal_address : EOB_DEFAULT_APPEAL_ADDRESS);
-    put_str(w, appeal, "instructions",
-            in->appeal_instructions ? in->appeal_instructions : EOB_DEFAULT_APPEAL_INSTRUCTIONS);
-}
-
-/* The EOB record's fields, in their documented order. */
-static void write_record(struct writer *w, struct json_object *rec, const struct eob_inputs *in)
-{
-    const struct claim *c = in->claim;
-    const struct adj_decision *d = in->decision;
-
-    put_str(w, rec, "claim_id", in->claim_id);
-    put_int(w, rec, "version", in->version);
-    put_date(w, rec, "statement_date", in->statement_date);
-    put_date(w, rec, "received_date", in->received_date);
-    put_str(w, rec, "claim_type", c->type == CLAIM_MEDICAL ? "medical" : "pharmacy");
-    put_str(w, rec, "outcome", adj_outcome_name(d->outcome));
-    put_payer_and_plan(w, rec, in);
-    put_person(w, rec, "subscriber", in->subscriber, false);
-    put_person(w, rec, "patient", in->patient, true);
-    put_provider(w, rec, c);
-    put_service_period(w, rec, d);
-    put_lines_and_totals(w, rec, in);
-    put_payee(w, rec, in);
-    put_cob(w, rec, c, d);
-    put_accumulators(w, rec, in);
-    put_remarks(w, rec, d->remarks, d->n_remarks);
-    put_appeal(w, rec, in);
 }
 
 /* Whether a record can be built from in: EOB_OK, EOB_PENDED (no
@@ -502,55 +194,14 @@ static enum eob_status record_inputs_status(const struct eob_inputs *in)
     return EOB_OK;
 }
 
-enum eob_status eob_record_build(const struct eob_inputs *in, struct json_object **out)
-{
-    if (!out)
-        return EOB_ERR_INPUTS;
-    *out = NULL;
-    enum eob_status checked = record_inputs_status(in);
-    if (checked != EOB_OK)
-        return checked;
-    struct writer w = {false};
-    struct json_object *rec = json_object_new_object();
-    if (!rec)
-        return EOB_ERR_NOMEM;
-    write_record(&w, rec, in);
-    if (w.failed) {
-        json_object_put(rec);
-        return EOB_ERR_NOMEM;
-    }
-    *out = rec;
-    return EOB_OK;
-}
-
-struct json_object *eob_record_json(const struct eob_inputs *in)
-{
-    struct json_object *rec = NULL;
-    eob_record_build(in, &rec);
-    return rec;
-}
-
-/* ---- The same record written as text (the worker's path) ---- */
+/* ---- The record, written as text ---- */
 
 /*
- * write_record's record written straight into a buffer: the bytes
- * json_object_to_json_string_ext(record, JSON_C_TO_STRING_PLAIN |
- * JSON_C_TO_STRING_NOSLASHESCAPE) gives for the tree, member for member in
- * the same order (tests/test_eob.c compares the two), without building and
- * freeing the tree of ~400 objects for every claim.
+ * The record is written once, straight into a buffer (the worker stores the
+ * text without building and freeing a tree of ~400 objects for every
+ * claim); eob_record_build() parses that text back for whoever wants the
+ * tree.
  */
-static void text_money(struct json_writer *w, const char *key, cents_t v)
-{
-    char buf[MONEY_STRLEN];
-    json_writer_raw(w, key, money_format(v, buf));
-}
-
-static void text_date(struct json_writer *w, const char *key, date_t d)
-{
-    char buf[DATE_STRLEN];
-    json_writer_string(w, key, date_format(d, buf));
-}
-
 static void text_person(struct json_writer *w, const char *key, const struct member *m,
                         bool with_relationship)
 {
@@ -570,10 +221,29 @@ static void text_adjustment(struct json_writer *w, const struct adj_adjustment *
     json_writer_string(w, "group", adj_group_code(a->group));
     json_writer_string(w, "group_name", adj_group_wording(a->group));
     json_writer_string(w, "code", a->carc);
-    text_money(w, "amount", a->amount);
+    json_writer_money(w, "amount", a->amount);
     json_writer_string(w, "wording", info->wording);
     json_writer_string(w, "meaning", info->plain);
     json_writer_close(w, '}');
+}
+
+/* "adjustments": [...], of a line or of the claim's totals. */
+static void text_adjustments(struct json_writer *w, const struct adj_adjustment *a, int n)
+{
+    json_writer_open(w, "adjustments", '[');
+    for (int k = 0; k < n; k++)
+        text_adjustment(w, &a[k]);
+    json_writer_close(w, ']');
+}
+
+/* The four amounts a line and the claim's totals carry. */
+static void text_amounts(struct json_writer *w, cents_t charge, cents_t allowed, cents_t plan_paid,
+                         cents_t patient_responsibility)
+{
+    json_writer_money(w, "charge", charge);
+    json_writer_money(w, "allowed", allowed);
+    json_writer_money(w, "plan_paid", plan_paid);
+    json_writer_money(w, "patient_responsibility", patient_responsibility);
 }
 
 static void text_remarks(struct json_writer *w, const char (*codes)[ADJ_CODE_LEN], int n)
@@ -603,7 +273,7 @@ static void text_line(struct json_writer *w, const struct eob_inputs *in, int i)
     const struct adj_line *l = &in->decision->lines[i];
     json_writer_open(w, NULL, '{');
     json_writer_int(w, "line", i + 1);
-    text_date(w, "service_date", l->service_date);
+    json_writer_date(w, "service_date", l->service_date);
     if (c->type == CLAIM_MEDICAL) {
         const struct claim_line *cl = &c->lines[i];
         char label[32];
@@ -625,14 +295,8 @@ static void text_line(struct json_writer *w, const struct eob_inputs *in, int i)
     json_writer_string(w, "network", network_name(l->network));
     json_writer_string(w, "cob_position", adj_cob_position_name(l->cob_position));
     json_writer_bool(w, "denied", l->denied);
-    text_money(w, "charge", l->charge);
-    text_money(w, "allowed", l->allowed);
-    text_money(w, "plan_paid", l->plan_paid);
-    text_money(w, "patient_responsibility", l->patient_responsibility);
-    json_writer_open(w, "adjustments", '[');
-    for (int k = 0; k < l->n_adjustments; k++)
-        text_adjustment(w, &l->adjustments[k]);
-    json_writer_close(w, ']');
+    text_amounts(w, l->charge, l->allowed, l->plan_paid, l->patient_responsibility);
+    text_adjustments(w, l->adjustments, l->n_adjustments);
     text_remarks(w, l->remarks, l->n_remarks);
     json_writer_close(w, '}');
 }
@@ -641,9 +305,9 @@ static void text_amount_standing(struct json_writer *w, const char *key,
                                  const struct eob_amount_standing *s)
 {
     json_writer_open(w, key, '{');
-    text_money(w, "limit", s->limit);
-    text_money(w, "met", s->met);
-    text_money(w, "remaining", s->remaining);
+    json_writer_money(w, "limit", s->limit);
+    json_writer_money(w, "met", s->met);
+    json_writer_money(w, "remaining", s->remaining);
     json_writer_close(w, '}');
 }
 
@@ -704,8 +368,8 @@ static void text_service_period(struct json_writer *w, const struct adj_decision
     date_t first, last;
     service_period(d, &first, &last);
     json_writer_open(w, "service_period", '{');
-    text_date(w, "start", first);
-    text_date(w, "end", last);
+    json_writer_date(w, "start", first);
+    json_writer_date(w, "end", last);
     json_writer_close(w, '}');
 }
 
@@ -719,14 +383,9 @@ static void text_lines_and_totals(struct json_writer *w, const struct eob_inputs
     json_writer_close(w, ']');
 
     json_writer_open(w, "totals", '{');
-    text_money(w, "charge", d->total_charge);
-    text_money(w, "allowed", d->total_allowed);
-    text_money(w, "plan_paid", d->total_plan_paid);
-    text_money(w, "patient_responsibility", d->total_patient_responsibility);
-    json_writer_open(w, "adjustments", '[');
-    for (int k = 0; k < d->n_codes; k++)
-        text_adjustment(w, &d->codes[k]);
-    json_writer_close(w, ']');
+    text_amounts(w, d->total_charge, d->total_allowed, d->total_plan_paid,
+                 d->total_patient_responsibility);
+    text_adjustments(w, d->codes, d->n_codes);
     json_writer_close(w, '}');
 }
 
@@ -745,7 +404,7 @@ static void text_payee(struct json_writer *w, const struct eob_inputs *in)
         snprintf(name, sizeof name, "%s %s", in->subscriber->first_name, in->subscriber->last_name);
         json_writer_string(w, "name", name);
     }
-    text_money(w, "amount", d->total_plan_paid);
+    json_writer_money(w, "amount", d->total_plan_paid);
     json_writer_close(w, '}');
 }
 
@@ -759,10 +418,10 @@ static void text_cob(struct json_writer *w, const struct claim *c, const struct 
         const struct other_insurance *oi = &c->other_insurance;
         json_writer_open(w, "other_payer", '{');
         json_writer_string(w, "name", oi->payer_name);
-        text_money(w, "paid", oi->paid);
-        text_money(w, "allowed", oi->allowed);
-        text_money(w, "patient_responsibility", oi->patient_responsibility);
-        text_date(w, "eob_date", oi->eob_date);
+        json_writer_money(w, "paid", oi->paid);
+        json_writer_money(w, "allowed", oi->allowed);
+        json_writer_money(w, "patient_responsibility", oi->patient_responsibility);
+        json_writer_date(w, "eob_date", oi->eob_date);
         json_writer_close(w, '}');
     } else {
         json_writer_null(w, "other_payer");
@@ -790,7 +449,7 @@ static void text_appeal(struct json_writer *w, const struct eob_inputs *in)
 {
     json_writer_open(w, "appeal", '{');
     json_writer_int(w, "days", EOB_APPEAL_DAYS);
-    text_date(w, "deadline", adj_appeal_deadline(in->statement_date));
+    json_writer_date(w, "deadline", adj_appeal_deadline(in->statement_date));
     json_writer_int(w, "decision_days", EOB_APPEAL_DECISION_DAYS);
     json_writer_string(w, "address",
                        in->appeal_address ? in->appeal_address : EOB_DEFAULT_APPEAL_ADDRESS);
@@ -800,7 +459,7 @@ static void text_appeal(struct json_writer *w, const struct eob_inputs *in)
     json_writer_close(w, '}');
 }
 
-/* The EOB record as text, the same fields in the same order as write_record. */
+/* The EOB record as text (docs/eob.md "The record", member for member). */
 static void text_record(struct json_writer *w, const struct eob_inputs *in)
 {
     const struct claim *c = in->claim;
@@ -809,8 +468,8 @@ static void text_record(struct json_writer *w, const struct eob_inputs *in)
     json_writer_open(w, NULL, '{');
     json_writer_string(w, "claim_id", in->claim_id);
     json_writer_int(w, "version", in->version);
-    text_date(w, "statement_date", in->statement_date);
-    text_date(w, "received_date", in->received_date);
+    json_writer_date(w, "statement_date", in->statement_date);
+    json_writer_date(w, "received_date", in->received_date);
     json_writer_string(w, "claim_type", c->type == CLAIM_MEDICAL ? "medical" : "pharmacy");
     json_writer_string(w, "outcome", adj_outcome_name(d->outcome));
     text_payer_and_plan(w, in);
@@ -840,4 +499,25 @@ enum eob_status eob_record_text(const struct eob_inputs *in, char **out)
     text_record(&w, in);
     *out = strbuf_take(&w.sb);
     return *out ? EOB_OK : EOB_ERR_NOMEM;
+}
+
+enum eob_status eob_record_build(const struct eob_inputs *in, struct json_object **out)
+{
+    if (!out)
+        return EOB_ERR_INPUTS;
+    *out = NULL;
+    char *text;
+    enum eob_status status = eob_record_text(in, &text);
+    if (status != EOB_OK)
+        return status;
+    *out = json_tokener_parse(text);
+    free(text);
+    return *out ? EOB_OK : EOB_ERR_NOMEM;
+}
+
+struct json_object *eob_record_json(const struct eob_inputs *in)
+{
+    struct json_object *rec = NULL;
+    eob_record_build(in, &rec);
+    return rec;
 }

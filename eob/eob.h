@@ -9,8 +9,7 @@
  * JSON text and renders the other formats from the stored record later, so
  * an EOB reads the same forever even if code wordings or enrollment change:
  *
- *   worker:  eob_standing_after() -> eob_record_build() -> store
- *            json_object_to_json_string_ext(record, JSON_C_TO_STRING_PLAIN)
+ *   worker:  eob_standing_after() -> eob_record_text() -> store
  *   server:  json_tokener_parse(stored) -> format=json: as is
  *                                         format=fhir: eob_fhir()
  *                                         format=html: eob_html()
@@ -115,18 +114,19 @@ enum eob_status {
  * balances (charge = plan paid + its adjustments; patient responsibility =
  * its PR adjustments) and that the claim totals and the code summary are the
  * sums of the lines, so a record that exists adds up to the cent. Amounts
- * are JSON numbers with exactly two decimals. On EOB_OK the caller owns *out
- * (json_object_put); otherwise *out is NULL.
+ * are JSON numbers with exactly two decimals. The tree is eob_record_text()'s
+ * text parsed back. On EOB_OK the caller owns *out (json_object_put);
+ * otherwise *out is NULL.
  */
 enum eob_status eob_record_build(const struct eob_inputs *in, struct json_object **out);
 
 /* eob_record_build() that returns the record, or NULL for any other status. */
 struct json_object *eob_record_json(const struct eob_inputs *in);
 
-/* eob_record_build() as the text the worker stores: exactly
+/* The record as the text the worker stores, written without a tree: what
  * json_object_to_json_string_ext(record, JSON_C_TO_STRING_PLAIN |
- * JSON_C_TO_STRING_NOSLASHESCAPE), written without the tree. The same
- * statuses; on EOB_OK *out is allocated (the caller frees it). */
+ * JSON_C_TO_STRING_NOSLASHESCAPE) writes for it. The statuses of
+ * eob_record_build(); on EOB_OK *out is allocated (the caller frees it). */
 enum eob_status eob_record_text(const struct eob_inputs *in, char **out);
 
 /* ---- Formats rendered from a record (built here, or parsed back from storage) ---- */

@@ -53,38 +53,17 @@ struct ctx {
 static struct json_object *need(struct ctx *c, const struct json_object *o, const char *key,
                                 enum json_type type)
 {
-    struct json_object *v = eob_get(o, key, type);
-    if (!v)
-        c->bad = true;
-    return v;
+    return eob_need(&c->bad, o, key, type);
 }
 
 static const char *need_str(struct ctx *c, const struct json_object *o, const char *key)
 {
-    const char *s = eob_get_str(o, key);
-    if (!s) {
-        c->bad = true;
-        return "";
-    }
-    return s;
+    return eob_need_str(&c->bad, o, key);
 }
 
 static cents_t need_money(struct ctx *c, const struct json_object *o, const char *key)
 {
-    cents_t v = 0;
-    if (!eob_get_money(o, key, &v))
-        c->bad = true;
-    return v;
-}
-
-static size_t array_len(const struct json_object *arr)
-{
-    return arr ? json_object_array_length(arr) : 0;
-}
-
-static struct json_object *array_at(const struct json_object *arr, size_t i)
-{
-    return json_object_array_get_idx(arr, i);
+    return eob_need_money(&c->bad, o, key);
 }
 
 /* ---- Writing FHIR ---- */
@@ -325,8 +304,8 @@ static void add_adjustment(struct ctx *c, struct json_object *list, const struct
 /* The processNote number of a remark code: notes are the record's remarks in order, from 1. */
 static int note_number(const struct json_object *remarks, const char *code)
 {
-    for (size_t i = 0; i < array_len(remarks); i++) {
-        const char *s = eob_get_str(array_at(remarks, i), "code");
+    for (size_t i = 0; i < eob_array_len(remarks); i++) {
+        const char *s = eob_get_str(eob_array_at(remarks, i), "code");
         if (s && !strcmp(s, code))
             return (int)i + 1;
     }
@@ -343,8 +322,8 @@ static void add_item(struct ctx *c, struct json_object *items, const struct json
     put(c, it, "sequence", json_object_new_int64(seq));
     struct json_object *notes = NULL;
     const struct json_object *line_remarks = need(c, line, "remarks", json_type_array);
-    for (size_t k = 0; k < array_len(line_remarks); k++) {
-        int n = note_number(remarks, need_str(c, array_at(line_remarks, k), "code"));
+    for (size_t k = 0; k < eob_array_len(line_remarks); k++) {
+        int n = note_number(remarks, need_str(c, eob_array_at(line_remarks, k), "code"));
         if (n == 0) {
             c->bad = true; /* a line remark is always among the claim's remarks */
             continue;
@@ -362,10 +341,10 @@ static void add_item(struct ctx *c, struct json_object *items, const struct json
         const char *code = need_str(c, line, "procedure_code");
         put_concept(c, it, "productOrService", SYS_CPT, code, NULL, need_str(c, line, "service"));
         const struct json_object *mods = need(c, line, "modifiers", json_type_array);
-        if (array_len(mods)) {
+        if (eob_array_len(mods)) {
             struct json_object *list = arr(c, it, "modifier");
-            for (size_t m = 0; m < array_len(mods); m++)
-                add_concept(c, list, SYS_CPT, json_object_get_string(array_at(mods, m)), NULL);
+            for (size_t m = 0; m < eob_array_len(mods); m++)
+                add_concept(c, list, SYS_CPT, json_object_get_string(eob_array_at(mods, m)), NULL);
         }
     }
     put_str(c, it, "servicedDate", need_str(c, line, "service_date"));
@@ -382,8 +361,8 @@ static void add_item(struct ctx *c, struct json_object *items, const struct json
     add_amount(c, adj, SYS_ADJUDICATION, "submitted", need_money(c, line, "charge"));
     add_amount(c, adj, SYS_ADJUDICATION, "eligible", need_money(c, line, "allowed"));
     const struct json_object *adjs = need(c, line, "adjustments", json_type_array);
-    for (size_t k = 0; k < array_len(adjs); k++)
-        add_adjustment(c, adj, array_at(adjs, k));
+    for (size_t k = 0; k < eob_array_len(adjs); k++)
+        add_adjustment(c, adj, eob_array_at(adjs, k));
     cents_t paid = need_money(c, line, "plan_paid");
     add_amount(c, adj, SYS_ADJUDICATION, "benefit", paid);
     add_amount(c, adj, SYS_C4BB_ADJUDICATION, paid_category, paid);
@@ -397,11 +376,11 @@ static void add_item(struct ctx *c, struct json_object *items, const struct json
     bool denied = false;
     if (!eob_get_bool(line, "denied", &denied))
         c->bad = true;
-    if (denied && array_len(adjs) > 0) {
+    if (denied && eob_array_len(adjs) > 0) {
         /* The denial's code (the line's only adjustment, by the rules). */
         struct json_object *dr = add(c, adj, json_object_new_object());
         put_concept(c, dr, "category", SYS_C4BB_DISCRIMINATOR, "denialreason", NULL, NULL);
-        put_carc_reason(c, dr, array_at(adjs, 0));
+        put_carc_reason(c, dr, eob_array_at(adjs, 0));
     }
 }
 
@@ -422,8 +401,8 @@ static void add_totals(struct ctx *c, struct json_object *eob, const struct json
     struct category_sum sums[16];
     size_t n = 0;
     const struct json_object *adjs = need(c, totals, "adjustments", json_type_array);
-    for (size_t k = 0; k < array_len(adjs); k++) {
-        const struct json_object *a = array_at(adjs, k);
+    for (size_t k = 0; k < eob_array_len(adjs); k++) {
+        const struct json_object *a = eob_array_at(adjs, k);
         const char *system, *cat;
         adjustment_category(need_str(c, a, "group"), need_str(c, a, "code"), &system, &cat);
         size_t i = 0;
@@ -451,11 +430,11 @@ static void add_notes(struct ctx *c, struct json_object *eob, const struct json_
                       const struct json_object *appeal)
 {
     struct json_object *notes = arr(c, eob, "processNote");
-    size_t n = array_len(remarks);
+    size_t n = eob_array_len(remarks);
     for (size_t i = 0; i <= n; i++) {
         struct eob_buf text = {0};
         if (i < n) {
-            const struct json_object *r = array_at(remarks, i);
+            const struct json_object *r = eob_array_at(remarks, i);
             eob_buf_addf(&text, "%s: %s %s", need_str(c, r, "code"), need_str(c, r, "wording"),
                          need_str(c, r, "meaning"));
         } else {
@@ -500,14 +479,14 @@ static void add_financial(struct ctx *c, struct json_object *list, const char *t
 
 static void add_balances(struct ctx *c, struct json_object *eob, const struct json_object *acc)
 {
-    if (array_len(acc) == 0)
+    if (eob_array_len(acc) == 0)
         return;
     struct json_object *list = arr(c, eob, "benefitBalance");
     static const char *const units[] = {"individual", "family"};
     static const char *const tiers[] = {"in_network", "out_of_network"};
     static const char *const network_codes[] = {"in", "out"};
-    for (size_t y = 0; y < array_len(acc); y++) {
-        const struct json_object *year = array_at(acc, y);
+    for (size_t y = 0; y < eob_array_len(acc); y++) {
+        const struct json_object *year = eob_array_at(acc, y);
         int64_t plan_year = 0;
         if (!eob_get_int(year, "plan_year", &plan_year))
             c->bad = true;
@@ -553,7 +532,7 @@ static void add_supporting_info(struct ctx *c, struct json_object *eob,
                 NULL, NULL);
 
     if (pharmacy) {
-        const struct json_object *line = array_at(need(c, rec, "lines", json_type_array), 0);
+        const struct json_object *line = eob_array_at(need(c, rec, "lines", json_type_array), 0);
         int64_t days = 0;
         if (!eob_get_int(line, "days_supply", &days))
             c->bad = true;
@@ -681,11 +660,11 @@ static void add_items_and_payment(struct ctx *c, struct json_object *eob,
     put_reference(c, ins, "coverage", "#coverage", NULL);
 
     const struct json_object *lines = need(c, rec, "lines", json_type_array);
-    if (array_len(lines) == 0)
+    if (eob_array_len(lines) == 0)
         c->bad = true;
     struct json_object *items = arr(c, eob, "item");
-    for (size_t i = 0; i < array_len(lines); i++)
-        add_item(c, items, array_at(lines, i), p->pharmacy, p->paid_category, p->remarks);
+    for (size_t i = 0; i < eob_array_len(lines); i++)
+        add_item(c, items, eob_array_at(lines, i), p->pharmacy, p->paid_category, p->remarks);
 
     const struct json_object *totals = need(c, rec, "totals", json_type_object);
     add_totals(c, eob, totals, p->paid_category);

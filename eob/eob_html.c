@@ -19,39 +19,18 @@ struct page {
 
 static const char *str(struct page *p, const struct json_object *o, const char *key)
 {
-    const char *s = eob_get_str(o, key);
-    if (!s) {
-        p->bad = true;
-        return "";
-    }
-    return s;
+    return eob_need_str(&p->bad, o, key);
 }
 
 static struct json_object *need(struct page *p, const struct json_object *o, const char *key,
                                 enum json_type type)
 {
-    struct json_object *v = eob_get(o, key, type);
-    if (!v)
-        p->bad = true;
-    return v;
+    return eob_need(&p->bad, o, key, type);
 }
 
 static cents_t money(struct page *p, const struct json_object *o, const char *key)
 {
-    cents_t v = 0;
-    if (!eob_get_money(o, key, &v))
-        p->bad = true;
-    return v;
-}
-
-static size_t len(const struct json_object *arr)
-{
-    return arr ? json_object_array_length(arr) : 0;
-}
-
-static struct json_object *at(const struct json_object *arr, size_t i)
-{
-    return json_object_array_get_idx(arr, i);
+    return eob_need_money(&p->bad, o, key);
 }
 
 /* Trusted markup, written as is. */
@@ -111,6 +90,31 @@ static void long_date(struct page *p, const char *iso)
 static void date_of(struct page *p, const struct json_object *o, const char *key)
 {
     long_date(p, str(p, o, key));
+}
+
+/* Opens a row of a facts list, "<dt>label</dt><dd>": the caller writes the value and
+ * "</dd>\n". */
+static void fact(struct page *p, const char *label)
+{
+    raw(p, "<dt>");
+    raw(p, label);
+    raw(p, "</dt><dd>");
+}
+
+/* A row of a facts list that holds one amount. */
+static void fact_dollars(struct page *p, const char *label, cents_t amount)
+{
+    fact(p, label);
+    dollars(p, amount);
+    raw(p, "</dd>\n");
+}
+
+/* An adjustment's group and reason code, "PR-1". */
+static void adjustment_code(struct page *p, const struct json_object *a)
+{
+    text(p, str(p, a, "group"));
+    raw(p, "-");
+    text(p, str(p, a, "code"));
 }
 
 static void name_of(struct page *p, const struct json_object *person)
@@ -228,22 +232,19 @@ static void summary(struct page *p, const struct json_object *rec)
     if (!approved)
         raw(p, "The plan pays nothing for it. The codes below say why; you can appeal.");
     cents_t paid = money(p, totals, "plan_paid");
-    raw(p, "</p>\n<dl class=\"facts\">\n<dt>");
-    raw(p, pharmacy ? "You paid the pharmacy" : "Amount billed");
-    raw(p, "</dt><dd>");
-    dollars(p, money(p, totals, "charge"));
-    raw(p, "</dd>\n<dt>Amount the plan allows</dt><dd>");
-    dollars(p, money(p, totals, "allowed"));
-    raw(p, "</dd>\n<dt>");
-    raw(p, pharmacy ? "The plan reimburses you" : "The plan pays");
-    raw(p, "</dt><dd>");
+    raw(p, "</p>\n<dl class=\"facts\">\n");
+    fact_dollars(p, pharmacy ? "You paid the pharmacy" : "Amount billed",
+                 money(p, totals, "charge"));
+    fact_dollars(p, "Amount the plan allows", money(p, totals, "allowed"));
+    fact(p, pharmacy ? "The plan reimburses you" : "The plan pays");
     dollars(p, paid);
     if (paid > 0 && !pharmacy) {
         raw(p, ", paid to ");
         text(p, str(p, payee, "name"));
         raw(p, to_member ? " (you)" : " (the provider)");
     }
-    raw(p, "</dd>\n<dt>Your share</dt><dd>");
+    raw(p, "</dd>\n");
+    fact(p, "Your share");
     dollars(p, money(p, totals, "patient_responsibility"));
     if (pharmacy)
         raw(p, " (your copay or coinsurance, and any amount over what the plan allows)");
@@ -313,9 +314,7 @@ static void changes(struct page *p, const struct json_object *rec)
 static void adjustment_item(struct page *p, const struct json_object *a)
 {
     raw(p, "<li><span class=\"code\">");
-    text(p, str(p, a, "group"));
-    raw(p, "-");
-    text(p, str(p, a, "code"));
+    adjustment_code(p, a);
     raw(p, "</span> ");
     dollars(p, money(p, a, "amount"));
     raw(p, "<span class=\"meaning\">");
@@ -325,8 +324,8 @@ static void adjustment_item(struct page *p, const struct json_object *a)
 
 static void remark_items(struct page *p, const struct json_object *remarks)
 {
-    for (size_t k = 0; k < len(remarks); k++) {
-        const struct json_object *r = at(remarks, k);
+    for (size_t k = 0; k < eob_array_len(remarks); k++) {
+        const struct json_object *r = eob_array_at(remarks, k);
         raw(p, "<li><span class=\"code\">");
         text(p, str(p, r, "code"));
         raw(p, "</span> <span class=\"meaning\">");
@@ -340,7 +339,7 @@ static void services(struct page *p, const struct json_object *rec)
     const struct json_object *lines = need(p, rec, "lines", json_type_array);
     const struct json_object *totals = need(p, rec, "totals", json_type_object);
     bool pharmacy = !strcmp(str(p, rec, "claim_type"), "pharmacy");
-    if (len(lines) == 0)
+    if (eob_array_len(lines) == 0)
         p->bad = true;
     raw(p, "<section aria-labelledby=\"svc\">\n<h2 id=\"svc\">How the benefit was determined</h2>\n"
            "<table>\n<caption>Services on this claim, with every adjustment and what it "
@@ -350,8 +349,8 @@ static void services(struct page *p, const struct json_object *rec)
     raw(p, "<th scope=\"col\" class=\"num\">Billed</th><th scope=\"col\" class=\"num\">Allowed</th>"
            "<th scope=\"col\">Adjustments and remarks</th><th scope=\"col\" class=\"num\">Plan "
            "paid</th><th scope=\"col\" class=\"num\">Your share</th></tr></thead>\n<tbody>\n");
-    for (size_t i = 0; i < len(lines); i++) {
-        const struct json_object *l = at(lines, i);
+    for (size_t i = 0; i < eob_array_len(lines); i++) {
+        const struct json_object *l = eob_array_at(lines, i);
         int64_t n = 0;
         if (!eob_get_int(l, "line", &n))
             p->bad = true;
@@ -381,9 +380,9 @@ static void services(struct page *p, const struct json_object *rec)
         text(p, str(p, l, pharmacy ? "ndc" : "procedure_code"));
         if (!pharmacy) {
             const struct json_object *mods = need(p, l, "modifiers", json_type_array);
-            for (size_t m = 0; m < len(mods); m++) {
+            for (size_t m = 0; m < eob_array_len(mods); m++) {
                 raw(p, "-");
-                text(p, json_object_get_string(at(mods, m)));
+                text(p, json_object_get_string(eob_array_at(mods, m)));
             }
         }
         raw(p, "</td>");
@@ -391,8 +390,8 @@ static void services(struct page *p, const struct json_object *rec)
         money_cell(p, l, "allowed");
         raw(p, "<td><ul class=\"adj\">");
         const struct json_object *adjs = need(p, l, "adjustments", json_type_array);
-        for (size_t k = 0; k < len(adjs); k++)
-            adjustment_item(p, at(adjs, k));
+        for (size_t k = 0; k < eob_array_len(adjs); k++)
+            adjustment_item(p, eob_array_at(adjs, k));
         remark_items(p, need(p, l, "remarks", json_type_array));
         if (!strcmp(str(p, l, "cob_position"), "secondary"))
             raw(p, "<li>This plan paid second on this line.</li>");
@@ -416,17 +415,15 @@ static void codes(struct page *p, const struct json_object *rec)
     const struct json_object *adjs = need(p, totals, "adjustments", json_type_array);
     const struct json_object *remarks = need(p, rec, "remarks", json_type_array);
     raw(p, "<section aria-labelledby=\"codes\">\n<h2 id=\"codes\">What the codes mean</h2>\n");
-    if (len(adjs)) {
+    if (eob_array_len(adjs)) {
         raw(p, "<table>\n<caption>Adjustments on this claim, added up</caption>\n<thead><tr>"
                "<th scope=\"col\">Code</th><th scope=\"col\" class=\"num\">Amount</th>"
                "<th scope=\"col\">What it means for you</th><th scope=\"col\">Standard "
                "wording</th></tr></thead>\n<tbody>\n");
-        for (size_t k = 0; k < len(adjs); k++) {
-            const struct json_object *a = at(adjs, k);
+        for (size_t k = 0; k < eob_array_len(adjs); k++) {
+            const struct json_object *a = eob_array_at(adjs, k);
             raw(p, "<tr><th scope=\"row\" class=\"code\">");
-            text(p, str(p, a, "group"));
-            raw(p, "-");
-            text(p, str(p, a, "code"));
+            adjustment_code(p, a);
             raw(p, "</th>");
             money_cell(p, a, "amount");
             raw(p, "<td>");
@@ -442,12 +439,12 @@ static void codes(struct page *p, const struct json_object *rec)
     raw(p, "<p>Group codes: <span class=\"code\">CO</span> the provider's contractual write-off, "
            "which you do not owe; <span class=\"code\">PR</span> your responsibility; "
            "<span class=\"code\">OA</span> other adjustments.</p>\n");
-    if (len(remarks)) {
+    if (eob_array_len(remarks)) {
         raw(p, "<table>\n<caption>Remarks</caption>\n<thead><tr><th scope=\"col\">Remark</th>"
                "<th scope=\"col\">What it means for you</th><th scope=\"col\">Standard "
                "wording</th></tr></thead>\n<tbody>\n");
-        for (size_t k = 0; k < len(remarks); k++) {
-            const struct json_object *r = at(remarks, k);
+        for (size_t k = 0; k < eob_array_len(remarks); k++) {
+            const struct json_object *r = eob_array_at(remarks, k);
             raw(p, "<tr><th scope=\"row\" class=\"code\">");
             text(p, str(p, r, "code"));
             raw(p, "</th><td>");
@@ -478,17 +475,17 @@ static void coordination(struct page *p, const struct json_object *rec)
     raw(p, "</p>\n");
     const struct json_object *other = eob_get(cob, "other_payer", json_type_object);
     if (other) {
-        raw(p, "<dl class=\"facts\">\n<dt>Plan that paid first</dt><dd>");
+        raw(p, "<dl class=\"facts\">\n");
+        fact(p, "Plan that paid first");
         text(p, str(p, other, "name"));
-        raw(p, "</dd>\n<dt>Its statement date</dt><dd>");
+        raw(p, "</dd>\n");
+        fact(p, "Its statement date");
         date_of(p, other, "eob_date");
-        raw(p, "</dd>\n<dt>It allowed</dt><dd>");
-        dollars(p, money(p, other, "allowed"));
-        raw(p, "</dd>\n<dt>It paid</dt><dd>");
-        dollars(p, money(p, other, "paid"));
-        raw(p, "</dd>\n<dt>It said you owe</dt><dd>");
-        dollars(p, money(p, other, "patient_responsibility"));
-        raw(p, "</dd>\n</dl>\n");
+        raw(p, "</dd>\n");
+        fact_dollars(p, "It allowed", money(p, other, "allowed"));
+        fact_dollars(p, "It paid", money(p, other, "paid"));
+        fact_dollars(p, "It said you owe", money(p, other, "patient_responsibility"));
+        raw(p, "</dl>\n");
     }
     raw(p, "</section>\n");
 }
@@ -515,8 +512,8 @@ static void standing(struct page *p, const struct json_object *rec)
     static const char *const unit_names[] = {"Patient", "Family"};
     static const char *const kinds[] = {"deductible", "out_of_pocket"};
     static const char *const kind_names[] = {"deductible", "out-of-pocket maximum"};
-    for (size_t y = 0; y < len(acc); y++) {
-        const struct json_object *year = at(acc, y);
+    for (size_t y = 0; y < eob_array_len(acc); y++) {
+        const struct json_object *year = eob_array_at(acc, y);
         int64_t plan_year = 0;
         if (!eob_get_int(year, "plan_year", &plan_year))
             p->bad = true;

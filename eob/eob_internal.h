@@ -44,4 +44,17 @@ bool eob_get_int(const struct json_object *obj, const char *key, int64_t *out);
 /* The member key's boolean into *out; false when absent or not a boolean. */
 bool eob_get_bool(const struct json_object *obj, const char *key, bool *out);
 
+/* Required members, for the renderers: as eob_get, but absent or of another type sets *bad
+ * (the record is not one eob_record_build() writes) and gives NULL. */
+struct json_object *eob_need(bool *bad, const struct json_object *obj, const char *key,
+                             enum json_type type);
+/* As eob_get_str; absent or not a string sets *bad and gives "". */
+const char *eob_need_str(bool *bad, const struct json_object *obj, const char *key);
+/* As eob_get_money; absent or not an amount sets *bad and gives 0. */
+cents_t eob_need_money(bool *bad, const struct json_object *obj, const char *key);
+/* An array's length, 0 for NULL (a member that was not there). */
+size_t eob_array_len(const struct json_object *arr);
+/* An array's item i (borrowed). */
+struct json_object *eob_array_at(const struct json_object *arr, size_t i);
+
 #endif

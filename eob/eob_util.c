@@ -151,3 +151,40 @@ bool eob_get_bool(const struct json_object *obj, const char *key, bool *out)
     *out = json_object_get_boolean(v);
     return true;
 }
+
+struct json_object *eob_need(bool *bad, const struct json_object *obj, const char *key,
+                             enum json_type type)
+{
+    struct json_object *v = eob_get(obj, key, type);
+    if (!v)
+        *bad = true;
+    return v;
+}
+
+const char *eob_need_str(bool *bad, const struct json_object *obj, const char *key)
+{
+    const char *s = eob_get_str(obj, key);
+    if (!s) {
+        *bad = true;
+        return "";
+    }
+    return s;
+}
+
+cents_t eob_need_money(bool *bad, const struct json_object *obj, const char *key)
+{
+    cents_t v = 0;
+    if (!eob_get_money(obj, key, &v))
+        *bad = true;
+    return v;
+}
+
+size_t eob_array_len(const struct json_object *arr)
+{
+    return arr ? json_object_array_length(arr) : 0;
+}
+
+struct json_object *eob_array_at(const struct json_object *arr, size_t i)
+{
+    return json_object_array_get_idx(arr, i);
+}

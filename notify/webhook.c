@@ -11,6 +11,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "date.h"
+
 const char *const notify_events[NOTIFY_N_EVENTS] = {
     NOTIFY_EVENT_FINALIZED,    NOTIFY_EVENT_PENDED,        NOTIFY_EVENT_IN_REVIEW,
     NOTIFY_EVENT_REPLACED,     NOTIFY_EVENT_VOIDED,        NOTIFY_EVENT_ADJUSTED,
@@ -114,14 +116,7 @@ const char *notify_secret_problem(const char *secret)
 
 void notify_format_ms(int64_t ms, char out[NOTIFY_TIME_LEN])
 {
-    if (ms < 0)
-        ms = 0;
-    time_t secs = (time_t)(ms / 1000);
-    struct tm tm;
-    gmtime_r(&secs, &tm);
-    char day[24];
-    strftime(day, sizeof day, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out, NOTIFY_TIME_LEN, "%s.%03dZ", day, (int)(ms % 1000));
+    rfc3339_ms_at(ms, out);
 }
 
 int64_t notify_event_time_ms(const char *event_id)

@@ -124,29 +124,16 @@ static int set_redis_cluster_option(struct config *cfg, const char *arg)
     return 0;
 }
 
-/* --workers N (0..256); -1 after printing the error. */
-static int set_workers_option(struct config *cfg, const char *arg)
+/* --NAME N, a whole number from 0 to max, into *out; -1 after printing the error. */
+static int set_count_option(const char *name, const char *arg, long max, int *out)
 {
     char *end;
     long n = strtol(arg, &end, 10);
-    if (*end || end == arg || n < 0 || n > 256) {
-        fprintf(stderr, "claimsd: --workers must be 0..256\n");
+    if (*end || end == arg || n < 0 || n > max) {
+        fprintf(stderr, "claimsd: --%s must be 0..%ld\n", name, max);
         return -1;
     }
-    cfg->workers = (int)n;
-    return 0;
-}
-
-/* --replica-acks N (0..16); -1 after printing the error. */
-static int set_replica_acks_option(struct config *cfg, const char *arg)
-{
-    char *end;
-    long n = strtol(arg, &end, 10);
-    if (*end || end == arg || n < 0 || n > 16) {
-        fprintf(stderr, "claimsd: --replica-acks must be 0..16\n");
-        return -1;
-    }
-    cfg->replica_acks = (int)n;
+    *out = (int)n;
     return 0;
 }
 
@@ -179,14 +166,14 @@ static int apply_option(int c, const char *arg, struct config *cfg)
     case 'd': snprintf(cfg->data_dir, sizeof cfg->data_dir, "%s", arg); return 0;
     case 'r': return set_redis_option(cfg, arg);
     case OPT_REDIS_CLUSTER: return set_redis_cluster_option(cfg, arg);
-    case OPT_REPLICA_ACKS: return set_replica_acks_option(cfg, arg);
+    case OPT_REPLICA_ACKS: return set_count_option("replica-acks", arg, 16, &cfg->replica_acks);
     case 'R':
         if (config_set_role(cfg, arg) != 0) {
             fprintf(stderr, "claimsd: --role must be all, intake or worker\n");
             return -1;
         }
         return 0;
-    case 'w': return set_workers_option(cfg, arg);
+    case 'w': return set_count_option("workers", arg, 256, &cfg->workers);
     case OPT_LOG_LEVEL: return set_log_level_option(cfg, arg);
     case 'h': usage(stdout); exit(0);
     case 'V': printf("claimsd %s\n", CLAIMSD_VERSION); exit(0);

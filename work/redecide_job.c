@@ -105,53 +105,48 @@ static bool parse_family(const struct redecide_facts *f, struct parsed_family *p
         free(errs);
         return false;
     }
-    for (size_t i = 0; i < f->n_members; i++) {
-        struct json_object *o = json_tokener_parse(f->members[i].json);
-        codec_field_errors_init(errs);
-        p->member_ok[i] = o && codec_parse_member(o, f->members[i].id, &p->members[i], errs);
-        if (o)
-            json_object_put(o);
-    }
-    for (size_t i = 0; i < f->n_groups; i++) {
-        struct json_object *o = json_tokener_parse(f->groups[i].json);
-        codec_field_errors_init(errs);
-        p->group_ok[i] = o && codec_parse_group(o, f->groups[i].id, &p->groups[i], errs);
-        if (o)
-            json_object_put(o);
-    }
+    /* No cache: each record is parsed here once; the plans own their tables. */
+    for (size_t i = 0; i < f->n_members; i++)
+        p->member_ok[i] =
+            codec_cached_member(NULL, f->members[i].json, f->members[i].id, &p->members[i], errs);
+    for (size_t i = 0; i < f->n_groups; i++)
+        p->group_ok[i] =
+            codec_cached_group(NULL, f->groups[i].json, f->groups[i].id, &p->groups[i], errs);
     for (size_t i = 0; i < f->n_plans; i++) {
-        struct json_object *o = json_tokener_parse(f->plans[i].json);
-        codec_field_errors_init(errs);
-        p->plan_ok[i] = o && codec_parse_plan(o, f->plans[i].id, &p->plans[i], errs) == CODEC_OK;
-        if (o)
-            json_object_put(o);
+        bool owned;
+        p->plan_ok[i] = codec_cached_plan(NULL, f->plans[i].json, f->plans[i].id, &p->plans[i],
+                                          &owned, errs) == CODEC_OK;
     }
     free(errs);
     return true;
 }
 
+/* The index of the record id among n records that parsed (ok), or -1. */
+static long parsed_index(const struct redecide_record *records, const bool *ok, size_t n,
+                         const char *id)
+{
+    for (size_t i = 0; id && id[0] && i < n; i++)
+        if (ok[i] && strcmp(records[i].id, id) == 0)
+            return (long)i;
+    return -1;
+}
+
 static const struct member *member_of(const struct parsed_family *p, const char *id)
 {
-    for (size_t i = 0; id && id[0] && i < p->f->n_members; i++)
-        if (p->member_ok[i] && strcmp(p->f->members[i].id, id) == 0)
-            return &p->members[i];
-    return NULL;
+    long i = parsed_index(p->f->members, p->member_ok, p->f->n_members, id);
+    return i < 0 ? NULL : &p->members[i];
 }
 
 static const struct group *group_of(const struct parsed_family *p, const char *id)
 {
-    for (size_t i = 0; id && id[0] && i < p->f->n_groups; i++)
-        if (p->group_ok[i] && strcmp(p->f->groups[i].id, id) == 0)
-            return &p->groups[i];
-    return NULL;
+    long i = parsed_index(p->f->groups, p->group_ok, p->f->n_groups, id);
+    return i < 0 ? NULL : &p->groups[i];
 }
 
 static const struct plan *plan_of(const struct parsed_family *p, const char *id)
 {
-    for (size_t i = 0; id && id[0] && i < p->f->n_plans; i++)
-        if (p->plan_ok[i] && strcmp(p->f->plans[i].id, id) == 0)
-            return &p->plans[i];
-    return NULL;
+    long i = parsed_index(p->f->plans, p->plan_ok, p->f->n_plans, id);
+    return i < 0 ? NULL : &p->plans[i];
 }
 
 /* ---- one attempt ---- */

@@ -12,6 +12,7 @@ import { claimPage, auditPage } from './claim_view.js';
 import { memberEventView, recoveriesView } from './events.js';
 import { appealsView, appealPage } from './appeals.js';
 import { reviewView } from './review.js';
+import { pager } from './pager.js';
 import { statusText, todayUtc, timestamp, waitWords } from './words.js';
 
 const main = () => document.getElementById('main');
@@ -265,33 +266,21 @@ function claimRows(claims) {
 
 /** A claims table that follows next_cursor with a "Show more" button. */
 function claimResults(container, params, caption, gen) {
-  let cursor = null;
-  const claims = [];
   const more = h('button', { type: 'button', class: 'secondary', hidden: true }, 'Show more');
   const count = h('p', { role: 'status', class: 'hint' });
   const holder = h('div');
   replace(container, count, holder, more);
-  const page = async () => {
-    more.disabled = true;
-    try {
-      const res = await api.get(`/v1/claims${api.query({ ...params, cursor })}`);
-      if (gen !== generation) return;
-      claims.push(...(res.data.claims || []));
-      cursor = res.data.next_cursor || null;
-      replace(holder, claims.length ? table(caption, ['Claim', 'Patient', 'Type', 'Status', 'Received', 'Target date'], claimRows(claims)) : h('p', null, 'No claims found.'));
-      count.textContent = `${claims.length} claim${claims.length === 1 ? '' : 's'} shown${cursor ? '; there are more' : ''}.`;
-      more.hidden = !cursor;
-    } catch (err) {
-      if (gen !== generation) return;
-      replace(holder, h('p', { class: 'notice notice-error' }, err.fields && err.fields.length
-        ? `The search was not accepted: ${err.fields.map((f) => `${f.field} ${f.problem}`).join('; ')}`
-        : `The claims could not be loaded: ${err.message}`));
-    } finally {
-      more.disabled = false;
-    }
-  };
-  more.addEventListener('click', page);
-  return page();
+  const load = pager({
+    path: '/v1/claims', query: (cursor) => ({ ...params, cursor }), key: 'claims',
+    isCurrent: () => gen === generation,
+    show: (claims) => replace(holder, claims.length ? table(caption, ['Claim', 'Patient', 'Type', 'Status', 'Received', 'Target date'], claimRows(claims)) : h('p', null, 'No claims found.')),
+    counted: (n) => `${n} claim${n === 1 ? '' : 's'} shown`,
+    failed: (err) => (err.fields && err.fields.length
+      ? `The search was not accepted: ${err.fields.map((f) => `${f.field} ${f.problem}`).join('; ')}`
+      : `The claims could not be loaded: ${err.message}`),
+    holder, count, more,
+  });
+  return load(false);
 }
 
 function myClaimsView(m, s, gen) {

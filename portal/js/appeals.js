@@ -9,6 +9,7 @@ import * as api from './api.js';
 import { h, replace, dl, table } from './dom.js';
 import { field, radios, radioValue, text, number, errorSummary, showFieldErrors, formMessage, clearErrors } from './forms.js';
 import { timestamp } from './words.js';
+import { filteredList } from './pager.js';
 
 const OUTCOME = { upheld: 'Upheld: the decision stands', overturned: 'Overturned: the claim is decided again' };
 const STATUS = { open: 'Open: waiting for a decision', decided: 'Decided', withdrawn: 'Withdrawn: the claim was voided' };
@@ -116,15 +117,9 @@ export function appealSection(claim, ctx, reload) {
 
 /** #/staff/appeals: the appeals, earliest due first, with a status filter. */
 export function appealsView(m, isCurrent) {
-  const form = h('form', { novalidate: true, 'aria-label': 'Appeals', class: 'search' });
   const which = field({ label: 'Show', path: 'status', type: 'select', id: 'appeal-filter',
     options: [['open', 'Open'], ['overdue', 'Open and past their due date'], ['decided', 'Decided'], ['', 'All']] });
-  const holder = h('div', { id: 'appeals' });
-  const count = h('p', { role: 'status', class: 'hint' });
-  const more = h('button', { type: 'button', class: 'secondary', hidden: true }, 'Show more');
-  let cursor = null;
-  let rows = [];
-  const render = () => {
+  const render = (rows, holder) => {
     replace(holder, rows.length ? table('Appeals', ['Appeal', 'Claim', 'Patient', 'Status', 'Filed', 'Decision due', 'Outcome'],
       rows.map((a) => [
         h('a', { href: `#/appeal/${encodeURIComponent(a.appeal_id)}`, 'aria-label': `Appeal ${a.appeal_id}` }, a.appeal_id.slice(0, 8)),
@@ -136,32 +131,18 @@ export function appealsView(m, isCurrent) {
         a.outcome ? (a.outcome === 'upheld' ? 'Upheld' : 'Overturned') : '—',
       ])) : h('p', null, 'No appeals.'));
   };
-  const page = async (first) => {
-    if (first) { cursor = null; rows = []; }
-    more.disabled = true;
+  const query = (cursor) => {
     const v = which.control.value;
-    try {
-      const res = await api.get(`/v1/appeals${api.query({ status: v === 'overdue' ? 'open' : v, overdue: v === 'overdue' ? 'true' : undefined, cursor, limit: 50 })}`);
-      if (!isCurrent()) return;
-      rows.push(...(res.data.appeals || []));
-      cursor = res.data.next_cursor || null;
-      render();
-      count.textContent = `${rows.length} appeal${rows.length === 1 ? '' : 's'} shown${cursor ? '; there are more' : ''}.`;
-      more.hidden = !cursor;
-    } catch (err) {
-      if (!isCurrent()) return;
-      replace(holder, h('p', { class: 'notice notice-error' }, `The appeals could not be loaded: ${err.message}`));
-    } finally {
-      more.disabled = false;
-    }
+    return { status: v === 'overdue' ? 'open' : v, overdue: v === 'overdue' ? 'true' : undefined, cursor, limit: 50 };
   };
-  form.append(errorSummary(), h('div', { class: 'grid' }, which), h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Show')));
-  form.addEventListener('submit', (e) => { e.preventDefault(); page(true); });
-  more.addEventListener('click', () => page(false));
-  replace(m, h('h1', { tabindex: '-1' }, 'Appeals'),
-    h('p', null, 'Appeals of decided claims, the earliest decision due first. The plan decides an appeal within 60 days of receiving it (29 CFR 2560.503-1(i)); start with the overdue ones.'),
-    form, count, holder, more);
-  return page(true);
+  return filteredList(m, {
+    title: 'Appeals',
+    intro: 'Appeals of decided claims, the earliest decision due first. The plan decides an appeal within 60 days of receiving it (29 CFR 2560.503-1(i)); start with the overdue ones.',
+    filter: which, id: 'appeals',
+    path: '/v1/appeals', query, key: 'appeals', isCurrent, show: render,
+    counted: (n) => `${n} appeal${n === 1 ? '' : 's'} shown`,
+    failed: (err) => `The appeals could not be loaded: ${err.message}`,
+  });
 }
 
 /** The lines of an overturn: one row per claim line, its charge shown. */

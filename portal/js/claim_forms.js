@@ -114,6 +114,25 @@ function compact(obj) {
 
 /* ---- medical ---- */
 
+/**
+ * A button that removes row from list (never the last one), renumbers the rest and puts the
+ * focus in a neighbour's first input: the next row's first when nextFirst, else the previous
+ * row's.
+ */
+function removeButton(label, list, row, renumber, nextFirst) {
+  const button = h('button', { type: 'button', class: 'secondary small' }, label);
+  button.addEventListener('click', () => {
+    if (list.children.length <= 1) return;
+    const near = nextFirst ? row.nextElementSibling || row.previousElementSibling
+      : row.previousElementSibling || row.nextElementSibling;
+    row.remove();
+    renumber();
+    const input = near && near.querySelector('input');
+    if (input) input.focus();
+  });
+  return button;
+}
+
 function lineFieldset(list, renumber) {
   const set = h('fieldset', { class: 'line' },
     h('legend', null, 'Line'),
@@ -122,31 +141,14 @@ function lineFieldset(list, renumber) {
     field({ label: 'Modifiers (optional)', path: 'modifiers', hint: 'Up to 4, separated by spaces or commas, for example 25 59.' }),
     field({ label: 'Units', path: 'units', type: 'integer', required: true, value: '1', size: 4 }),
     field({ label: 'Charge', path: 'charge', type: 'amount', required: true, hint: 'In dollars, for example 150.00.', size: 10 }));
-  const remove = h('button', { type: 'button', class: 'secondary small' }, 'Remove this line');
-  remove.addEventListener('click', () => {
-    if (list.children.length <= 1) return;
-    const next = set.nextElementSibling || set.previousElementSibling;
-    set.remove();
-    renumber();
-    const focusTarget = next && next.querySelector('input');
-    if (focusTarget) focusTarget.focus();
-  });
-  set.append(remove);
+  set.append(removeButton('Remove this line', list, set, renumber, true));
   return set;
 }
 
 function diagnosisField(list, renumber) {
   const wrap = field({ label: 'Diagnosis code', path: 'diagnosis_codes[0]', required: true, hint: null, size: 9, maxlength: 8 });
   wrap.classList.add('dx');
-  const remove = h('button', { type: 'button', class: 'secondary small' }, 'Remove');
-  remove.addEventListener('click', () => {
-    if (list.children.length <= 1) return;
-    const prev = wrap.previousElementSibling || wrap.nextElementSibling;
-    wrap.remove();
-    renumber();
-    if (prev) prev.querySelector('input').focus();
-  });
-  wrap.append(remove);
+  wrap.append(removeButton('Remove', list, wrap, renumber, false));
   return wrap;
 }
 

@@ -8,6 +8,7 @@ import * as api from './api.js';
 import { h, replace, table } from './dom.js';
 import { field, text, errorSummary, showFieldErrors, formMessage, clearErrors } from './forms.js';
 import { timestamp } from './words.js';
+import { filteredList } from './pager.js';
 
 /* ---- the events and their fields ---- */
 
@@ -207,15 +208,9 @@ function memberSummary(rec) {
 
 /** #/staff/recoveries: paid claims on dates no longer covered, oldest first. */
 export function recoveriesView(m, isCurrent) {
-  const form = h('form', { novalidate: true, 'aria-label': 'Recoveries', class: 'search' });
   const status = field({ label: 'Status', path: 'status', type: 'select', id: 'recovery-status', options: [['open', 'Open'], ['withdrawn', 'Withdrawn'], ['', 'Any']] });
-  const holder = h('div', { id: 'recoveries' });
-  const count = h('p', { role: 'status', class: 'hint' });
-  const more = h('button', { type: 'button', class: 'secondary', hidden: true }, 'Show more');
-  let cursor = null;
-  let rows = [];
   const money = (v) => `$${Number(v).toFixed(2)}`;
-  const render = () => {
+  const render = (rows, holder) => {
     replace(holder, rows.length ? table('Recoveries', ['Claim', 'Member', 'Lines (date: paid)', 'Amount', 'Coverage ended', 'Reported', 'Employer liable', 'Status', 'Found'],
       rows.map((r) => [
         h('a', { href: `#/claim/${encodeURIComponent(r.claim_id)}`, 'aria-label': `Claim ${r.claim_id}` }, r.claim_id.slice(0, 8)),
@@ -229,29 +224,13 @@ export function recoveriesView(m, isCurrent) {
         timestamp(r.found_at),
       ])) : h('p', null, 'No recoveries.'));
   };
-  const page = async (first) => {
-    if (first) { cursor = null; rows = []; }
-    more.disabled = true;
-    try {
-      const res = await api.get(`/v1/recoveries${api.query({ status: status.control.value, cursor, limit: 50 })}`);
-      if (!isCurrent()) return;
-      rows.push(...(res.data.recoveries || []));
-      cursor = res.data.next_cursor || null;
-      render();
-      count.textContent = `${rows.length} recover${rows.length === 1 ? 'y' : 'ies'} shown${cursor ? '; there are more' : ''}.`;
-      more.hidden = !cursor;
-    } catch (err) {
-      if (!isCurrent()) return;
-      replace(holder, h('p', { class: 'notice notice-error' }, `The recoveries could not be loaded: ${err.message}`));
-    } finally {
-      more.disabled = false;
-    }
-  };
-  form.append(errorSummary(), h('div', { class: 'grid' }, status), h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Show')));
-  form.addEventListener('submit', (e) => { e.preventDefault(); page(true); });
-  more.addEventListener('click', () => page(false));
-  replace(m, h('h1', { tabindex: '-1' }, 'Recoveries'),
-    h('p', null, 'Claims paid for dates that a termination recorded later no longer covers, oldest first. "Employer liable": the termination was reported more than 31 days after coverage ended, and the line is dated up to the day it was reported (manual § III "Reporting terminations").'),
-    form, count, holder, more);
-  return page(true);
+  return filteredList(m, {
+    title: 'Recoveries',
+    intro: 'Claims paid for dates that a termination recorded later no longer covers, oldest first. "Employer liable": the termination was reported more than 31 days after coverage ended, and the line is dated up to the day it was reported (manual § III "Reporting terminations").',
+    filter: status, id: 'recoveries',
+    path: '/v1/recoveries', query: (cursor) => ({ status: status.control.value, cursor, limit: 50 }),
+    key: 'recoveries', isCurrent, show: render,
+    counted: (n) => `${n} recover${n === 1 ? 'y' : 'ies'} shown`,
+    failed: (err) => `The recoveries could not be loaded: ${err.message}`,
+  });
 }

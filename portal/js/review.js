@@ -7,6 +7,7 @@ import * as api from './api.js';
 import { h, replace, table } from './dom.js';
 import { field, text, number, errorSummary, showFieldErrors, formMessage, clearErrors } from './forms.js';
 import { money, REVIEW_REASON } from './words.js';
+import { pager } from './pager.js';
 
 const ACTIONS = [['approve', 'Approve: the amounts stand'], ['adjust', 'Adjust the allowed amount of lines'], ['deny', 'Deny lines']];
 const GROUPS = [['', 'None'], ['CO', 'CO: the provider writes it off'], ['PR', 'PR: the patient owes it'], ['OA', 'OA: other adjustment'], ['PI', 'PI: payer-initiated reduction']];
@@ -71,10 +72,8 @@ export function reviewView(m, isCurrent, announce) {
   const holder = h('div', { id: 'review' });
   const count = h('p', { role: 'status', class: 'hint' });
   const more = h('button', { type: 'button', class: 'secondary', hidden: true }, 'Show more');
-  let cursor = null;
-  let claims = [];
   const reasons = (list) => (list || []).map((r) => REVIEW_REASON[r] || r).join('; ');
-  const render = () => {
+  const render = (claims) => {
     if (!claims.length) {
       replace(holder, h('p', null, 'No claims are waiting for review.'));
       return;
@@ -95,25 +94,13 @@ export function reviewView(m, isCurrent, announce) {
         return section;
       }));
   };
-  const page = async (first) => {
-    if (first) { cursor = null; claims = []; }
-    more.disabled = true;
-    try {
-      const res = await api.get(`/v1/review${api.query({ cursor, limit: 50 })}`);
-      if (!isCurrent()) return;
-      claims.push(...(res.data.claims || []));
-      cursor = res.data.next_cursor || null;
-      render();
-      count.textContent = `${claims.length} claim${claims.length === 1 ? '' : 's'} waiting for review${cursor ? '; there are more' : ''}.`;
-      more.hidden = !cursor;
-    } catch (err) {
-      if (!isCurrent()) return;
-      replace(holder, h('p', { class: 'notice notice-error' }, `The claims waiting for review could not be loaded: ${err.message}`));
-    } finally {
-      more.disabled = false;
-    }
-  };
-  more.addEventListener('click', () => page(false));
+  const page = pager({
+    path: '/v1/review', query: (cursor) => ({ cursor, limit: 50 }), key: 'claims', isCurrent,
+    show: render,
+    counted: (n) => `${n} claim${n === 1 ? '' : 's'} waiting for review`,
+    failed: (err) => `The claims waiting for review could not be loaded: ${err.message}`,
+    holder, count, more,
+  });
   replace(m, h('h1', { tabindex: '-1' }, 'Review'),
     h('p', null, 'Claims the rules would pay but that wait for a reviewer (their total allowed is over the plan\'s review threshold), oldest target date first. The target date keeps running while a claim waits.'),
     count, holder, more,
