@@ -145,7 +145,7 @@ static void invite_store(struct call *call)
     rfc3339_at_ms(now, created_at);
     rfc3339_at_ms(now + SECRET_INVITATION_TTL_SECONDS * 1000LL, is->expires_at);
     token_hash_hex(is->code, strlen(is->code), hash);
-    if (accounts_invitation_store_async(call->app->redis, call->app->cfg.key_prefix, hash,
+    if (accounts_invitation_store_async(call->app->redis, call_key_prefix(call), hash,
                                         auth_role_name(is->role), is->member_id, is->npi,
                                         created_at, call->who.token_id,
                                         SECRET_INVITATION_TTL_SECONDS, on_invite_stored, call) != 0)
@@ -246,7 +246,7 @@ static void on_password_hashed(int ok, const char *encoded, void *arg)
     uuid_unparse_lower(u, as->account_id);
     char now[32];
     rfc3339_now(now);
-    if (accounts_create_async(call->app->redis, call->app->cfg.key_prefix, as->invite_hash,
+    if (accounts_create_async(call->app->redis, call_key_prefix(call), as->invite_hash,
                               as->username, encoded, as->account_id, now, on_account_created,
                               call) != 0)
         call_unavailable(call);
@@ -366,7 +366,7 @@ static void signin_failed(struct call *call)
 {
     struct signin_state *ss = call->state;
     if (!ss->username_valid ||
-        accounts_signin_failed_async(call->app->redis, call->app->cfg.key_prefix, ss->username,
+        accounts_signin_failed_async(call->app->redis, call_key_prefix(call), ss->username,
                                      (long long)clock_wall_ms(), call->req->request_id,
                                      SIGNIN_WINDOW_MS, on_failure_counted, call) != 0)
         on_failure_counted(ss->username_valid ? QUEUE_UNAVAILABLE : QUEUE_OK, call);
@@ -426,7 +426,7 @@ static void start_session(struct call *call)
     memset(&call->who, 0, sizeof call->who);
     call->who.role = auth_role_parse(s->role);
     snprintf(call->who.token_id, sizeof call->who.token_id, "session:%.12s", hash);
-    if (sessions_store_async(call->app->redis, call->app->cfg.key_prefix, hash, s, now,
+    if (sessions_store_async(call->app->redis, call_key_prefix(call), hash, s, now,
                              cfg->idle_timeout_seconds * 1000LL, ss->username, on_session_stored,
                              call) != 0)
         call_unavailable(call);
@@ -524,7 +524,7 @@ void sessions_post(struct call *call)
         verify(call);
         return;
     }
-    if (accounts_signin_lookup_async(call->app->redis, call->app->cfg.key_prefix, ss->username,
+    if (accounts_signin_lookup_async(call->app->redis, call_key_prefix(call), ss->username,
                                      (long long)clock_wall_ms(), SIGNIN_WINDOW_MS,
                                      SIGNIN_MAX_FAILURES, on_signin_lookup, call) != 0)
         call_unavailable(call);
@@ -551,7 +551,7 @@ static void signout_authed(struct call *call)
         call_error(call, 404, "not_found", "this request was not made with a session cookie");
         return;
     }
-    if (sessions_delete_async(call->app->redis, call->app->cfg.key_prefix, call->who.session_hash,
+    if (sessions_delete_async(call->app->redis, call_key_prefix(call), call->who.session_hash,
                               on_session_deleted, call) != 0)
         call_unavailable(call);
 }
@@ -618,8 +618,8 @@ static void me_authed(struct call *call)
         call_json(call, 200, me_base(call));
         return;
     }
-    if (accounts_member_family_async(call->app->redis, call->app->cfg.key_prefix,
-                                     call->who.member_id, on_family, call) != 0)
+    if (accounts_member_family_async(call->app->redis, call_key_prefix(call), call->who.member_id,
+                                     on_family, call) != 0)
         call_unavailable(call);
 }
 

@@ -170,7 +170,7 @@ static void store_record(struct call *call)
 {
     struct put_state *ps = call->state;
     if (ps->kind == RECORD_GROUP) {
-        if (queue_replace_record(call->app->redis, call->app->cfg.key_prefix, QUEUE_RECORD_GROUP,
+        if (queue_replace_record(call->app->redis, call_key_prefix(call), QUEUE_RECORD_GROUP,
                                  call->path_id, ps->current, ps->json, on_group_replaced,
                                  call) != 0)
             call_unavailable(call);
@@ -183,7 +183,7 @@ static void store_record(struct call *call)
         .group_id = m->group_id,
         .latest_plan_id = m->n_coverage ? m->coverage[m->n_coverage - 1].plan_id : "",
     };
-    if (queue_put_record(call->app->redis, call->app->cfg.key_prefix, stored_kind(ps->kind),
+    if (queue_put_record(call->app->redis, call_key_prefix(call), stored_kind(ps->kind),
                          call->path_id, ps->json, ps->kind == RECORD_MEMBER ? &facts : NULL,
                          ps->old_subscriber, on_stored, call) != 0)
         call_unavailable(call);
@@ -324,8 +324,8 @@ static void read_group_refs(struct call *call)
     }
     struct queue_record_ref refs[2] = {{QUEUE_RECORD_PLAN, ps->group.plan_id},
                                        {QUEUE_RECORD_GROUP, ps->group.group_id}};
-    if (queue_get_records(call->app->redis, call->app->cfg.key_prefix, refs, 2, on_group_refs,
-                          call) != 0)
+    if (queue_get_records(call->app->redis, call_key_prefix(call), refs, 2, on_group_refs, call) !=
+        0)
         call_unavailable(call);
 }
 
@@ -410,7 +410,7 @@ static void read_member_refs(struct call *call)
         refs[n_refs++] = (struct queue_record_ref){QUEUE_RECORD_MEMBER, m->parent_member_id};
     for (int i = 0; i < m->n_coverage; i++)
         refs[n_refs++] = (struct queue_record_ref){QUEUE_RECORD_PLAN, m->coverage[i].plan_id};
-    if (queue_get_records(call->app->redis, call->app->cfg.key_prefix, refs, n_refs, on_member_refs,
+    if (queue_get_records(call->app->redis, call_key_prefix(call), refs, n_refs, on_member_refs,
                           call) != 0)
         call_unavailable(call);
 }
@@ -537,8 +537,7 @@ static void get_authed(struct call *call)
         return;
     }
     struct queue_record_ref ref = {stored_kind(gs->kind), call->path_id};
-    if (queue_get_records(call->app->redis, call->app->cfg.key_prefix, &ref, 1, on_record, call) !=
-        0)
+    if (queue_get_records(call->app->redis, call_key_prefix(call), &ref, 1, on_record, call) != 0)
         call_unavailable(call);
 }
 
@@ -592,7 +591,7 @@ static void on_token_stored(int status, void *arg)
 static void token_store(struct call *call)
 {
     struct token_state *ts = call->state;
-    const char *prefix = call->app->cfg.key_prefix;
+    const char *prefix = call_key_prefix(call);
     if (token_generate(ts->token) != 0) {
         call_error(call, 500, "internal", "no randomness available");
         return;
@@ -671,7 +670,7 @@ static void delete_authed(struct call *call)
 {
     if (!call_require_admin(call) || !call_require_record_id(call))
         return;
-    if (tokens_revoke_async(call->app->redis, call->app->cfg.key_prefix, call->path_id,
+    if (tokens_revoke_async(call->app->redis, call_key_prefix(call), call->path_id,
                             on_token_revoked, call) != 0)
         call_unavailable(call);
 }

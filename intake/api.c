@@ -154,8 +154,8 @@ void call_require_member(struct call *call, const char *member_id, const char *m
         return;
     }
     *w = (struct member_wait){call, message, next};
-    if (queue_record_exists(call->app->redis, call->app->cfg.key_prefix, QUEUE_RECORD_MEMBER,
-                            member_id, on_member_known, w) != 0) {
+    if (queue_record_exists(call->app->redis, call_key_prefix(call), QUEUE_RECORD_MEMBER, member_id,
+                            on_member_known, w) != 0) {
         free(w);
         call_unavailable(call);
     }
@@ -707,7 +707,7 @@ static void authenticate_session(struct call *call, call_fn next, const char *se
         return;
     long long now = (long long)clock_wall_ms();
     long long idle = call->app->cfg.sessions.idle_timeout_seconds * 1000LL;
-    if (sessions_touch_async(call->app->redis, call->app->cfg.key_prefix, w->hash, now, idle,
+    if (sessions_touch_async(call->app->redis, call_key_prefix(call), w->hash, now, idle,
                              on_session, w) != 0) {
         free(w);
         call_unavailable(call);
@@ -750,7 +750,7 @@ void call_authenticate(struct call *call, call_fn next)
     if (!w)
         return;
     w->epoch = cache ? token_cache_epoch(cache) : 0;
-    if (tokens_lookup_async(call->app->redis, call->app->cfg.key_prefix, hash, on_token, w) != 0) {
+    if (tokens_lookup_async(call->app->redis, call_key_prefix(call), hash, on_token, w) != 0) {
         free(w);
         call_unavailable(call);
     }
@@ -853,7 +853,7 @@ void call_audit(struct call *call, const char *claim_id, const char *action, cal
     struct json_object *rec = call_audit_record(call, at, action);
     const char *rec_text = json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PLAIN);
     call->after_audit = next;
-    int rc = queue_audit_append(call->app->redis, call->app->cfg.key_prefix, claim_id, rec_text,
+    int rc = queue_audit_append(call->app->redis, call_key_prefix(call), claim_id, rec_text,
                                 on_audit, call);
     json_object_put(rec);
     if (rc != 0) {

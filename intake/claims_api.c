@@ -54,7 +54,7 @@ void claims_fetch(struct call *call, queue_claim_cb cb)
 {
     if (!claims_require_id(call))
         return;
-    if (queue_get_claim(call->app->redis, call->app->cfg.key_prefix, call->path_id, cb, call) != 0)
+    if (queue_get_claim(call->app->redis, call_key_prefix(call), call->path_id, cb, call) != 0)
         call_unavailable(call);
 }
 

@@ -124,8 +124,8 @@ static void audit_audited(struct call *call)
 {
     if (!call_audited(call))
         return;
-    if (queue_get_audit(call->app->redis, call->app->cfg.key_prefix, call->path_id,
-                        on_audit_records, call) != 0)
+    if (queue_get_audit(call->app->redis, call_key_prefix(call), call->path_id, on_audit_records,
+                        call) != 0)
         call_unavailable(call);
 }
 
@@ -153,7 +153,7 @@ static void audit_authed(struct call *call)
     }
     if (!claims_require_id(call))
         return;
-    if (queue_claim_exists(call->app->redis, call->app->cfg.key_prefix, call->path_id,
+    if (queue_claim_exists(call->app->redis, call_key_prefix(call), call->path_id,
                            on_claim_exists_for_audit, call) != 0)
         call_unavailable(call);
 }
@@ -290,7 +290,7 @@ static void eob_authed(struct call *call)
     if (!es || !call_read_query(call, parse_eob_query, "the query has problems listed in fields") ||
         !claims_require_id(call))
         return;
-    if (queue_get_eob(call->app->redis, call->app->cfg.key_prefix, call->path_id, es->version,
+    if (queue_get_eob(call->app->redis, call_key_prefix(call), call->path_id, es->version,
                       on_claim_for_eob, call) != 0)
         call_unavailable(call);
 }

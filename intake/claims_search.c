@@ -172,7 +172,7 @@ static void search_audited(struct call *call)
     } else if (p->member_id[0]) {
         q.family_of = p->member_id;
     }
-    if (queue_search(call->app->redis, call->app->cfg.key_prefix, &q, on_search, call) != 0)
+    if (queue_search(call->app->redis, call_key_prefix(call), &q, on_search, call) != 0)
         call_unavailable(call);
 }
 

@@ -171,8 +171,8 @@ int claims_place(struct call *call, const char *member_id, char claim_id[CLAIM_I
     p->arg = arg;
     p->claim_id = claim_id;
     snprintf(p->member_id, sizeof p->member_id, "%s", member_id);
-    if (queue_member_dir_get(call->app->redis, call->app->cfg.key_prefix, member_id, on_family,
-                             p) != 0) {
+    if (queue_member_dir_get(call->app->redis, call_key_prefix(call), member_id, on_family, p) !=
+        0) {
         free(p);
         return -1;
     }

@@ -138,7 +138,7 @@ static void on_claim_for_supply(enum queue_status st, const struct queue_claim *
     char now[32];
     rfc3339_now(now);
     struct json_object *audit = call_audit_record(call, now, "claim.information");
-    int rc = queue_supply(call->app->redis, call->app->cfg.key_prefix, call->path_id, ss->merged,
+    int rc = queue_supply(call->app->redis, call_key_prefix(call), call->path_id, ss->merged,
                           stored->decision,
                           json_object_to_json_string_ext(audit, JSON_C_TO_STRING_PLAIN),
                           (long long)clock_wall_seconds(), on_supplied, call);

@@ -103,7 +103,7 @@ static void replace_in_place(struct call *call, const struct queue_claim *stored
     struct json_object *audit = call_audit_record(call, now, "claim.replace");
     int rc = -1;
     if (s->response && !strbuf_failed(&sb) && audit)
-        rc = queue_replace_in_place(call->app->redis, call->app->cfg.key_prefix, call->path_id,
+        rc = queue_replace_in_place(call->app->redis, call_key_prefix(call), call->path_id,
                                     s->claim.member_id, sb.buf, type, years,
                                     (long long)clock_wall_seconds(),
                                     json_object_to_json_string_ext(audit, JSON_C_TO_STRING_PLAIN),
@@ -190,7 +190,7 @@ static void on_claim_for_void(enum queue_status st, const struct queue_claim *st
         return;
     rfc3339_now(vs->voided_at);
     struct json_object *audit = call_audit_record(call, vs->voided_at, "claim.void");
-    int rc = audit ? queue_void_claim(call->app->redis, call->app->cfg.key_prefix, call->path_id,
+    int rc = audit ? queue_void_claim(call->app->redis, call_key_prefix(call), call->path_id,
                                       vs->reason, vs->voided_at, (long long)clock_wall_seconds(),
                                       json_object_to_json_string_ext(audit, JSON_C_TO_STRING_PLAIN),
                                       on_voided, call)

@@ -109,7 +109,7 @@ static void on_elig_member(enum queue_status status, const char *const *json, si
                                       {QUEUE_RECORD_MEMBER, es->member.subscriber_id},
                                       {QUEUE_RECORD_MEMBER, es->member.parent_member_id}};
     size_t n_refs = es->member.parent_member_id[0] ? 3 : 2;
-    if (queue_get_records(call->app->redis, call->app->cfg.key_prefix, refs, n_refs, on_elig_refs,
+    if (queue_get_records(call->app->redis, call_key_prefix(call), refs, n_refs, on_elig_refs,
                           call) != 0)
         call_unavailable(call);
 }
@@ -138,8 +138,8 @@ static void elig_authed(struct call *call)
     if (!es || !call_read_query(call, parse_elig_query, "the query has problems listed in fields"))
         return;
     struct queue_record_ref ref = {QUEUE_RECORD_MEMBER, es->member_id};
-    if (queue_get_records(call->app->redis, call->app->cfg.key_prefix, &ref, 1, on_elig_member,
-                          call) != 0)
+    if (queue_get_records(call->app->redis, call_key_prefix(call), &ref, 1, on_elig_member, call) !=
+        0)
         call_unavailable(call);
 }
 

@@ -146,7 +146,7 @@ static void on_group(enum queue_status status, const char *const *json, size_t n
     }
     if (!call_json_text(call, codec_group_to_json(&es->group, es->today), &es->json))
         return;
-    if (queue_replace_record(call->app->redis, call->app->cfg.key_prefix, QUEUE_RECORD_GROUP,
+    if (queue_replace_record(call->app->redis, call_key_prefix(call), QUEUE_RECORD_GROUP,
                              call->path_id, es->stored, es->json, on_replaced, call) != 0)
         call_unavailable(call);
 }
@@ -156,8 +156,7 @@ static void read_group(struct call *call)
     struct event_state *es = call->state;
     es->attempts++;
     struct queue_record_ref ref = {QUEUE_RECORD_GROUP, call->path_id};
-    if (queue_get_records(call->app->redis, call->app->cfg.key_prefix, &ref, 1, on_group, call) !=
-        0)
+    if (queue_get_records(call->app->redis, call_key_prefix(call), &ref, 1, on_group, call) != 0)
         call_unavailable(call);
 }
 

@@ -21,6 +21,7 @@
 #include <uuid/uuid.h>
 
 #include "date.h"
+#include "hex.h"
 #include "log.h"
 
 struct http_server {
@@ -632,17 +633,6 @@ void http_respond_error(struct http_request *req, int status, const char *code, 
     http_respond(req, status, "application/json; charset=utf-8", body, (size_t)n);
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Decodes application/x-www-form-urlencoded text of length len into buf. */
 static int url_decode(const char *s, size_t len, char *buf, size_t size)
 {
@@ -654,7 +644,7 @@ static int url_decode(const char *s, size_t len, char *buf, size_t size)
         } else if (c == '%') {
             if (i + 2 >= len)
                 return -1;
-            int hi = hexval(s[i + 1]), lo = hexval(s[i + 2]);
+            int hi = hex_digit_value(s[i + 1]), lo = hex_digit_value(s[i + 2]);
             if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
                 return -1; /* a malformed escape, or a NUL */
             c = (char)(hi * 16 + lo);

@@ -247,12 +247,9 @@ static void parse_event(struct json_object *body, const char *path_id, date_t to
                         struct adj_lifecycle_event *ev, struct codec_field_errors *errs)
 {
     struct codec_reader r;
-    codec_reader_init(&r, errs);
     memset(ev, 0, sizeof *ev);
-    if (!json_object_is_type(body, json_type_object)) {
-        codec_report(&r, CODEC_P_OBJECT);
+    if (!codec_reader_open(&r, errs, body, NULL))
         return;
-    }
     if (!parse_event_head(&r, body, today, ev))
         return;
     codec_reject_unknown(&r, body, event_fields(ev->kind));
@@ -366,9 +363,8 @@ static void write_family(struct call *call)
     int rc = -1;
     if (ok && es->answer)
         rc = n == 0 ? 0
-                    : queue_family_write(call->app->redis, call->app->cfg.key_prefix,
-                                         es->subscriber_id, ids, es->n_family_ids, recs, n,
-                                         on_written, call);
+                    : queue_family_write(call->app->redis, call_key_prefix(call), es->subscriber_id,
+                                         ids, es->n_family_ids, recs, n, on_written, call);
     for (int i = 0; i < ADJ_LIFECYCLE_MAX_FAMILY; i++)
         free(json[i]);
     if (!ok || !es->answer) {
@@ -468,8 +464,8 @@ static void read_family(struct call *call)
 {
     struct event_state *es = call->state;
     const char *added = es->ev.has_member ? es->ev.member.member_id : NULL;
-    if (queue_family_read(call->app->redis, call->app->cfg.key_prefix, es->subscriber_id,
-                          es->group_id, added, on_family, call) != 0)
+    if (queue_family_read(call->app->redis, call_key_prefix(call), es->subscriber_id, es->group_id,
+                          added, on_family, call) != 0)
         call_unavailable(call);
 }
 
@@ -516,8 +512,8 @@ static void on_path_member(enum queue_status status, const char *const *json, si
 static void read_path_member(struct call *call)
 {
     struct queue_record_ref ref = {QUEUE_RECORD_MEMBER, call->path_id};
-    if (queue_get_records(call->app->redis, call->app->cfg.key_prefix, &ref, 1, on_path_member,
-                          call) != 0)
+    if (queue_get_records(call->app->redis, call_key_prefix(call), &ref, 1, on_path_member, call) !=
+        0)
         call_unavailable(call);
 }
 

@@ -21,7 +21,7 @@
 
 static int stats_call(struct call *call, queue_stats_cb cb)
 {
-    return queue_stats_read(call->app->redis, call->app->cfg.key_prefix, (int)date_today().days, cb,
+    return queue_stats_read(call->app->redis, call_key_prefix(call), (int)date_today().days, cb,
                             call);
 }
 
@@ -85,7 +85,7 @@ static void on_queue_stats(enum queue_status status, const struct queue_stats *q
     }
     json_object_object_add(o, "dead", dead);
     call_hold_json(call, o);
-    if (queue_appeal_counts(call->app->redis, call->app->cfg.key_prefix, (int)date_today().days,
+    if (queue_appeal_counts(call->app->redis, call_key_prefix(call), (int)date_today().days,
                             on_queue_appeals, call) != 0)
         call_unavailable(call);
 }
@@ -121,7 +121,7 @@ static void retry_audited(struct call *call)
 {
     if (!call_audited(call))
         return;
-    if (queue_requeue_dead(call->app->redis, call->app->cfg.key_prefix, call->path_id, on_retry,
+    if (queue_requeue_dead(call->app->redis, call_key_prefix(call), call->path_id, on_retry,
                            call) != 0)
         call_unavailable(call);
 }
@@ -409,7 +409,7 @@ void metrics_get(struct call *call)
     struct appeal_counts *ac = call_state_new(call, sizeof *ac, free);
     if (!ac)
         return;
-    if (queue_appeal_counts(call->app->redis, call->app->cfg.key_prefix, (int)date_today().days,
+    if (queue_appeal_counts(call->app->redis, call_key_prefix(call), (int)date_today().days,
                             on_metrics_appeals, call) != 0)
         on_metrics_appeals(QUEUE_UNAVAILABLE, 0, 0, call);
 }

@@ -366,7 +366,7 @@ static void list_audited(struct call *call)
     struct list_state *ls = call->state;
     if (!call_audited(call))
         return;
-    if (queue_list_recoveries(call->app->redis, call->app->cfg.key_prefix, ls->status, ls->cursor,
+    if (queue_list_recoveries(call->app->redis, call_key_prefix(call), ls->status, ls->cursor,
                               ls->limit, on_list, call) != 0)
         call_unavailable(call);
 }
@@ -411,11 +411,12 @@ static void reverse_authed(struct call *call)
     char now[32];
     rfc3339_now(now);
     struct json_object *audit = call_audit_record(call, now, "recovery.reverse");
-    int rc = audit ? queue_reverse_recovery(
-                         call->app->redis, call->app->cfg.key_prefix, call->path_id, now,
-                         json_object_to_json_string_ext(audit, JSON_C_TO_STRING_PLAIN), on_reversed,
-                         call)
-                   : -1;
+    int rc =
+        audit
+            ? queue_reverse_recovery(call->app->redis, call_key_prefix(call), call->path_id, now,
+                                     json_object_to_json_string_ext(audit, JSON_C_TO_STRING_PLAIN),
+                                     on_reversed, call)
+            : -1;
     if (audit)
         json_object_put(audit);
     if (rc != 0)

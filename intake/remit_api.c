@@ -7,6 +7,7 @@
 #include "date.h"
 #include "eob/x835.h"
 #include "log.h"
+#include "json_values.h"
 #include "money.h"
 #include "queue/claims_read.h"
 #include "queue/remit.h"
@@ -14,13 +15,6 @@
 #define EDI_CONTENT_TYPE "application/edi-x12"
 #define CYCLE_ID_LEN 32
 #define MAX_CYCLES_READ 1000
-
-static struct json_object *money_json(cents_t amount)
-{
-    char text[MONEY_STRLEN];
-    money_format(amount, text);
-    return json_object_new_double_s((double)amount / 100.0, text);
-}
 
 static const char *str_of(struct json_object *o, const char *key)
 {
@@ -138,7 +132,7 @@ static struct json_object *payee_view(struct json_object *p)
     struct json_object *o = json_object_new_object();
     json_object_object_add(o, "npi", json_object_new_string(text_of(p, "npi")));
     json_object_object_add(o, "claims", json_object_new_int64(int_of(p, "claims")));
-    json_object_object_add(o, "total", money_json(int_of(p, "total")));
+    json_object_object_add(o, "total", json_money(int_of(p, "total")));
     return o;
 }
 
@@ -164,17 +158,17 @@ static void on_cycles_for_list(enum queue_status st, const char *const *texts, s
         struct json_object *payees = json_object_new_array();
         if (staff) {
             json_object_object_add(o, "claims", json_object_new_int64(int_of(s, "claims")));
-            json_object_object_add(o, "total", money_json(int_of(s, "total")));
+            json_object_object_add(o, "total", json_money(int_of(s, "total")));
             json_object_object_add(o, "member_claims",
                                    json_object_new_int64(int_of(s, "member_claims")));
-            json_object_object_add(o, "member_total", money_json(int_of(s, "member_total")));
+            json_object_object_add(o, "member_total", json_money(int_of(s, "member_total")));
             struct json_object *all = list_of(s, "payees");
             for (size_t k = 0; k < list_len(all); k++)
                 json_object_array_add(payees, payee_view(json_object_array_get_idx(all, k)));
         } else {
             /* A provider sees its own payment only. */
             json_object_object_add(o, "claims", json_object_new_int64(int_of(own, "claims")));
-            json_object_object_add(o, "total", money_json(int_of(own, "total")));
+            json_object_object_add(o, "total", json_money(int_of(own, "total")));
             json_object_array_add(payees, payee_view(own));
         }
         json_object_object_add(o, "payees", payees);
@@ -502,7 +496,7 @@ static void on_closed(enum queue_status st, const char *summary, void *arg)
     json_object_object_add(o, "cycle_id", json_object_new_string(text_of(s, "cycle_id")));
     json_object_object_add(o, "date", json_object_new_string(text_of(s, "date")));
     json_object_object_add(o, "claims", json_object_new_int64(int_of(s, "claims")));
-    json_object_object_add(o, "total", money_json(int_of(s, "total")));
+    json_object_object_add(o, "total", json_money(int_of(s, "total")));
     json_object_put(s);
     call_json(call, 201, o);
 }
@@ -553,7 +547,7 @@ static void on_members(enum queue_status st, const char *const *texts, size_t n,
         struct json_object *o = json_object_new_object();
         json_object_object_add(o, "claim_id", json_object_new_string(text_of(m, "claim_id")));
         json_object_object_add(o, "member_id", json_object_new_string(text_of(m, "member_id")));
-        json_object_object_add(o, "amount", money_json(int_of(m, "amount")));
+        json_object_object_add(o, "amount", json_money(int_of(m, "amount")));
         total += int_of(m, "amount");
         json_object_array_add(payments, o);
     }
@@ -562,7 +556,7 @@ static void on_members(enum queue_status st, const char *const *texts, size_t n,
     json_object_object_add(body, "cycle_id", json_object_new_string(call->path_id));
     json_object_object_add(body, "claims",
                            json_object_new_int64((int64_t)json_object_array_length(payments)));
-    json_object_object_add(body, "total", money_json(total));
+    json_object_object_add(body, "total", json_money(total));
     json_object_object_add(body, "payments", payments);
     call_json(call, 200, body);
 }

@@ -131,12 +131,8 @@ static void parse_review_body(struct call *call, struct json_object *body,
     struct submit_state *ss = call->state;
     static const char *const fields[] = {"action", "lines", "note", NULL};
     struct codec_reader r;
-    codec_reader_init(&r, errs);
-    if (!json_object_is_type(body, json_type_object)) {
-        codec_report(&r, CODEC_P_OBJECT);
+    if (!codec_reader_open(&r, errs, body, fields))
         return;
-    }
-    codec_reject_unknown(&r, body, fields);
     int action = -1;
     struct codec_enum_spec as = {action_names, 3, "must be approve, adjust or deny", &action};
     codec_field(&r, body, "action", true, codec_value_enum, &as);

@@ -216,7 +216,7 @@ static void on_url_checked(enum notify_dns_result result, const struct sockaddr 
         return;
     }
     rfc3339_now(ps->updated_at);
-    if (queue_webhook_put(call->app->redis, call->app->cfg.key_prefix, call->path_id, ps->url,
+    if (queue_webhook_put(call->app->redis, call_key_prefix(call), call->path_id, ps->url,
                           ps->events, ps->secret, ps->updated_at, on_put_stored, call) != 0)
         call_unavailable(call);
 }
@@ -263,8 +263,8 @@ static void get_authed(struct call *call)
 {
     if (!admin_with_valid_id(call))
         return;
-    if (queue_webhook_get(call->app->redis, call->app->cfg.key_prefix, call->path_id,
-                          on_subscription, call) != 0)
+    if (queue_webhook_get(call->app->redis, call_key_prefix(call), call->path_id, on_subscription,
+                          call) != 0)
         call_unavailable(call);
 }
 
@@ -295,7 +295,7 @@ static void delete_authed(struct call *call)
 {
     if (!admin_with_valid_id(call))
         return;
-    if (queue_webhook_delete(call->app->redis, call->app->cfg.key_prefix, call->path_id, on_deleted,
+    if (queue_webhook_delete(call->app->redis, call_key_prefix(call), call->path_id, on_deleted,
                              call) != 0)
         call_unavailable(call);
 }
@@ -368,7 +368,7 @@ static void deliveries_authed(struct call *call)
 {
     if (!admin_with_valid_id(call))
         return;
-    if (queue_webhook_log(call->app->redis, call->app->cfg.key_prefix, call->path_id,
+    if (queue_webhook_log(call->app->redis, call_key_prefix(call), call->path_id,
                           DELIVERIES_LIST_MAX, on_log, call) != 0)
         call_unavailable(call);
 }

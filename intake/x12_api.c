@@ -115,8 +115,8 @@ static void on_released(enum queue_status st, void *arg)
 static void give_up(struct call *call)
 {
     struct x12_state *s = call->state;
-    if (s->key_claimed && queue_x12_release(call->app->redis, call->app->cfg.key_prefix,
-                                            s->key_hash, on_released, call) == 0)
+    if (s->key_claimed && queue_x12_release(call->app->redis, call_key_prefix(call), s->key_hash,
+                                            on_released, call) == 0)
         return;
     call_unavailable(call);
 }
@@ -155,7 +155,7 @@ static void finish(struct call *call)
     char *value = malloc(olen + 1 + s->answer_len);
     if (!value || (memcpy(value, s->owner, olen), value[olen] = '\n',
                    memcpy(value + olen + 1, s->answer, s->answer_len),
-                   queue_x12_answer(call->app->redis, call->app->cfg.key_prefix, s->key_hash, value,
+                   queue_x12_answer(call->app->redis, call_key_prefix(call), s->key_hash, value,
                                     olen + 1 + s->answer_len, on_answer_stored, call) != 0)) {
         free(value);
         log_warn("x12: the answer to an interchange was not remembered for replays");
@@ -412,7 +412,7 @@ static void post_authed(struct call *call)
     char key[64];
     snprintf(key, sizeof key, "%s:%s:%s", s->ix->sender_qual, s->ix->sender, s->ix->control);
     token_hash_hex(key, strlen(key), s->key_hash);
-    if (queue_x12_claim(call->app->redis, call->app->cfg.key_prefix, s->key_hash,
+    if (queue_x12_claim(call->app->redis, call_key_prefix(call), s->key_hash,
                         X12_PENDING_TTL_SECONDS, on_key, call) != 0)
         call_unavailable(call);
 }
