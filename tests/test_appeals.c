@@ -153,12 +153,7 @@ static void start_on(struct test_claimsd *d, date_t day)
                                "FAKETIME_DONT_FAKE_MONOTONIC=1",
                                "ASAN_OPTIONS=verify_asan_link_order=0",
                                NULL};
-    if (test_claimsd_start(d, args, env, NULL) != 0) {
-        char *log = test_claimsd_log(d);
-        fprintf(stderr, "claimsd under faketime did not start:\n%s\n", log);
-        free(log);
-        exit(2);
-    }
+    test_claimsd_start_or_exit(d, args, env, " under faketime");
 }
 
 /* A 422 naming exactly one field with this problem. */

@@ -248,12 +248,7 @@ static void start_server(const char *const *redis_args)
     char env_entry[128];
     snprintf(env_entry, sizeof env_entry, "CLAIMSD_BOOTSTRAP_ADMIN_TOKEN=%s", ADMIN);
     memset(&server, 0, sizeof server);
-    if (test_claimsd_start(&server, args, (const char *const[]){env_entry, NULL}, NULL) != 0) {
-        char *log = test_claimsd_log(&server);
-        fprintf(stderr, "claimsd did not start:\n%s\n", log);
-        free(log);
-        exit(2);
-    }
+    test_claimsd_start_or_exit(&server, args, (const char *const[]){env_entry, NULL}, "");
     test_remove_tree(dir);
     /* The sample plan with a review threshold of 300.00. */
     char *plan = test_read_source("config/sample/plans/PPO-500.json");

@@ -63,15 +63,9 @@ static void setup(void)
              getenv("CLAIMS_CONFIG_DIR"));
     const char *cfg = test_write_file(certs, "tls.json", text);
     memset(&server, 0, sizeof server);
-    if (test_claimsd_start(
-            &server,
-            (const char *const[]){"--redis", redis.url, "--workers", "0", "--config", cfg, NULL},
-            (const char *const[]){"CLAIMSD_BOOTSTRAP_ADMIN_TOKEN=" ADMIN, NULL}, NULL) != 0) {
-        char *log = test_claimsd_log(&server);
-        fprintf(stderr, "claimsd did not start with TLS:\n%s\n", log);
-        free(log);
-        exit(2);
-    }
+    test_claimsd_start_or_exit(
+        &server, (const char *const[]){"--redis", redis.url, "--workers", "0", "--config", cfg, NULL},
+        (const char *const[]){"CLAIMSD_BOOTSTRAP_ADMIN_TOKEN=" ADMIN, NULL}, " with TLS");
     if (strncmp(server.base_url, "https://", 8) != 0) {
         fprintf(stderr, "claimsd did not log an https listener: %s\n", server.base_url);
         exit(2);

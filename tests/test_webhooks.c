@@ -267,12 +267,7 @@ static void start_with(struct test_claimsd *d, const char *config, const char *c
     for (const char *const *a = extra; a && *a; a++)
         args[n++] = *a;
     args[n] = NULL;
-    if (test_claimsd_start(d, args, server_env, NULL) != 0) {
-        char *log = test_claimsd_log(d);
-        fprintf(stderr, "claimsd did not start:\n%s\n", log);
-        free(log);
-        exit(2);
-    }
+    test_claimsd_start_or_exit(d, args, server_env, "");
 }
 
 static void start(struct test_claimsd *d, const char *const extra[])
@@ -329,16 +324,8 @@ static void setup_sharded(void)
 
 static void teardown(void)
 {
-    if (server.pid > 0) {
-        int status = test_claimsd_stop(&server, SIGTERM);
-        if (status != 0) {
-            char *log = test_claimsd_log(&server);
-            fprintf(stderr, "claimsd exited %d at teardown; its log:\n%s\n", status, log);
-            free(log);
-            exit(1);
-        }
-        test_remove_tree(server.dir);
-    }
+    if (server.pid > 0)
+        test_claimsd_stop_clean(&server);
     test_redis_stop(&redis);
     test_remove_tree(redis.dir);
 }

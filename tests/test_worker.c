@@ -46,12 +46,7 @@ static void start(struct test_claimsd *d, const char *const extra[], const char 
     for (const char *const *a = extra; a && *a; a++)
         args[n++] = *a;
     args[n] = NULL;
-    if (test_claimsd_start(d, args, env ? env : admin_env, NULL) != 0) {
-        char *log = test_claimsd_log(d);
-        fprintf(stderr, "claimsd did not start:\n%s\n", log);
-        free(log);
-        exit(2);
-    }
+    test_claimsd_start_or_exit(d, args, env ? env : admin_env, "");
 }
 
 static void setup(void)
@@ -73,16 +68,7 @@ static void setup_intake(void)
 
 static void teardown(void)
 {
-    int status = test_claimsd_stop(&server, SIGTERM);
-    if (status != 0) {
-        char *log = test_claimsd_log(&server);
-        fprintf(stderr, "claimsd exited %d at teardown; its log:\n%s\n", status, log);
-        free(log);
-        exit(1);
-    }
-    test_remove_tree(server.dir);
-    test_redis_stop(&redis);
-    test_remove_tree(redis.dir);
+    test_stop_claimsd_and_redis(&server, &redis);
 }
 
 static char *pharmacy(const char *member, const char *first, const char *last, const char *birth,
@@ -523,18 +509,9 @@ START_TEST(test_concurrent_claims_of_one_family_never_spend_the_deductible_twice
         for (int i = 0; i < 20; i++) {
             char *claim = wait_status(&server, bursts[b].ids[i], "approved|denied");
             ck_assert_str_eq(test_json_str(claim, "status"), "approved");
-            for (int c = 0; c < test_json_len(claim, "decision.codes"); c++) {
-                char p[64];
-                snprintf(p, sizeof p, "decision.codes.%d.carc", c);
-                const char *carc = test_json_str(claim, p);
-                snprintf(p, sizeof p, "decision.codes.%d.amount", c);
-                long cents = (long)(atof(test_json_str(claim, p)) * 100 + 0.5);
-                if (strcmp(carc, "1") == 0)
-                    deductible += cents;
-                else if (strcmp(carc, "2") == 0)
-                    coinsurance += cents;
-            }
-            paid += (long)(atof(test_json_str(claim, "decision.plan_paid")) * 100 + 0.5);
+            deductible += test_carc_cents(claim, "1");
+            coinsurance += test_carc_cents(claim, "2");
+            paid += test_cents(claim, "decision.plan_paid");
             free(claim);
         }
     ck_assert_int_eq(deductible, 100000);

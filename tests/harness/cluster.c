@@ -346,6 +346,27 @@ int test_cluster_master_of_slot(const struct test_cluster *rc, int slot)
     return -1;
 }
 
+void test_cluster_on_key_master(const struct test_cluster *rc, const char *key, char *out,
+                                size_t size, const char *fmt, const char *arg)
+{
+    int m = test_cluster_master_of_slot(rc, cluster_key_slot(key, strlen(key)));
+    test_cluster_cmd(rc, m, out, size, fmt, key, arg);
+}
+
+void test_claimsd_start_on_cluster(struct test_claimsd *d, const char *seeds, const char *config,
+                                   const char *const extra[], const char *const env[])
+{
+    const char *args[16] = {"--redis-cluster", seeds, "--config", config};
+    int n = 4;
+    for (const char *const *a = extra; a && *a; a++) {
+        ck_assert_int_lt(n, 14);
+        args[n++] = *a;
+    }
+    args[n] = NULL;
+    memset(d, 0, sizeof *d);
+    test_claimsd_start_or_exit(d, args, env, " on the cluster");
+}
+
 redisContext *test_cluster_connect(const struct test_cluster *rc, int i)
 {
     ck_assert_msg(rc->pid[i] > 0, "node %d is not running", i);

@@ -182,6 +182,15 @@ int test_cluster_master_of_slot(const struct test_cluster *rc, int slot);
 /* A blocking connection to node i (5 s timeout); the caller frees it with
  * redisFree. The test fails when it cannot connect. */
 redisContext *test_cluster_connect(const struct test_cluster *rc, int i);
+/* A command (fmt, with key and then arg as its two arguments) on the master that holds key now
+ * (CLUSTER SLOTS); the reply as text, as test_cluster_cmd. */
+void test_cluster_on_key_master(const struct test_cluster *rc, const char *key, char *out,
+                                size_t size, const char *fmt, const char *arg);
+/* Resets d and starts claimsd with "--redis-cluster seeds --config config" and extra
+ * (NULL-terminated, may be NULL; at most 10) and env (as test_claimsd_start); exits the test
+ * binary (2), its log on stderr, when it does not start. */
+void test_claimsd_start_on_cluster(struct test_claimsd *d, const char *seeds, const char *config,
+                                   const char *const extra[], const char *const env[]);
 /* SIGKILLs node i and waits for it; its pid becomes -1, so it is no longer
  * a seed nor asked by the other test_cluster_* calls. */
 void test_cluster_kill(struct test_cluster *rc, int i);
@@ -257,6 +266,50 @@ void test_on_status(enum queue_status status, void *arg);
 /* Runs base's loop until *done (at most 1000 turns); fails the running test when the call did
  * not answer. */
 void test_run_until(struct event_base *base, const int *done);
+
+/* Starts d (as test_claimsd_start, d's fields as the caller set them) with args and env; when it
+ * does not start, prints "claimsd did not start<what>:" and its log on stderr and exits the test
+ * binary (2). what may be "" or e.g. " on the cluster". */
+void test_claimsd_start_or_exit(struct test_claimsd *d, const char *const args[],
+                                const char *const env[], const char *what);
+
+/* A pharmacy claim body of Ana (M1001-02, born 2015-06-10, last name Lopez) at Corner Drug #12
+ * (NPI 1245319599, in network): NDC 0071-0155-23, "Test drug", 30 for 30 days, filled on
+ * fill_date for charge (a JSON number's text); malloc'd, the caller frees. */
+char *test_ana_pharmacy_claim(const char *fill_date, const char *charge);
+/* PUT /v1/members/<id> as admin: an employee "Pat Shard" (born 1980-01-01, FL) of group G100
+ * with plan PPO-500 since 2020-01-01; fails the running test unless it is answered 200 or 201. */
+void test_put_pat_shard(const struct test_claimsd *d, const char *admin, const char *id);
+/* How many entries of a claim's "history" (a GET /v1/claims/{id} body) are final decisions
+ * (approved or denied). */
+int test_finals_in_history(const char *claim);
+/* A money amount at a dotted path of a JSON text ("12.34" or 12.34) in cents, rounded to the
+ * nearest cent; 0 when absent. */
+long test_cents(const char *json, const char *path);
+/* The sum in cents of the amounts of the decision.codes of a claim body whose carc is `carc`. */
+long test_carc_cents(const char *claim, const char *carc);
+
+/* The answer of a blocking command (redisCommand's format and arguments) must not be an
+ * error; the running test fails (naming the error) when it is or when there is no answer. */
+void test_redis_ok(redisContext *c, const char *fmt, ...);
+/* The string answer of a blocking command into out ("" when it is not a string: nil, an
+ * integer, an error); the running test fails when there is no answer. */
+void test_redis_text(redisContext *c, char *out, size_t size, const char *fmt, ...);
+
+/* A queue/ test's connections to the test redis-server: an event base, a queue/ connection on
+ * it (test_rconn_connect) and a blocking one. */
+struct test_queue {
+    struct event_base *base;
+    struct rconn *rc;
+    redisContext *c;
+    int shards; /* what test_queue_open set queue/'s shard count to; 0: left as it was */
+};
+/* Flushes r, sets queue/'s shard count to shards when it is > 0 (the running test fails when it
+ * is refused) and opens q's connections to r. */
+void test_queue_open(struct test_queue *q, const struct test_redis *r, int shards);
+/* Closes q's connections; puts queue/'s shard count back to 1 when test_queue_open set it (the
+ * running test fails when that is refused). */
+void test_queue_close(struct test_queue *q);
 
 /* Runs every test of s in fork mode (CK_FORK_GETENV: as $CK_FORK says, or
  * CK_NOFORK) with Check's normal output, frees the runner and returns how

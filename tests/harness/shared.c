@@ -2,15 +2,21 @@
  * Helpers more than one suite needs (declared in harness.h): test dates, one
  * API call checked or not, waiting for a claim's status, the end-to-end
  * teardown, sample bodies (a lab claim, the employee's record), a metric's
- * value, a process's memory, and the answer of an asynchronous queue/ call.
+ * value, a process's memory, the answer of an asynchronous queue/ call, starting claimsd or
+ * exiting, sample bodies, amounts in cents, blocking Redis commands checked, and a queue/ test's
+ * connections.
  * Each lives here once instead of a copy per test file.
  */
 #include "harness.h"
 
 #include <event2/event.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "queue/redis_conn.h"
+#include "queue/shards.h"
 
 date_t test_date(const char *text)
 {
@@ -186,4 +192,125 @@ void test_run_until(struct event_base *base, const int *done)
     for (int spin = 0; spin < 1000 && !*done; spin++)
         event_base_loop(base, EVLOOP_ONCE);
     ck_assert_msg(*done, "the call did not answer");
+}
+
+void test_claimsd_start_or_exit(struct test_claimsd *d, const char *const args[],
+                                const char *const env[], const char *what)
+{
+    if (test_claimsd_start(d, args, env, NULL) != 0) {
+        char *log = test_claimsd_log(d);
+        fprintf(stderr, "claimsd did not start%s:\n%s\n", what, log);
+        free(log);
+        exit(2);
+    }
+}
+
+char *test_ana_pharmacy_claim(const char *fill_date, const char *charge)
+{
+    char *b = malloc(2048);
+    ck_assert_ptr_nonnull(b);
+    snprintf(b, 2048,
+             "{\"type\":\"pharmacy\",\"member_id\":\"M1001-02\","
+             "\"patient\":{\"first_name\":\"Ana\",\"last_name\":\"Lopez\","
+             "\"birth_date\":\"2015-06-10\"},"
+             "\"pharmacy\":{\"name\":\"Corner Drug #12\",\"npi\":\"1245319599\","
+             "\"network\":\"in\"},\"ndc\":\"0071-0155-23\",\"fill_date\":\"%s\","
+             "\"drug_name\":\"Test drug\",\"quantity\":30,\"days_supply\":30,"
+             "\"charge\":%s}",
+             fill_date, charge);
+    return b;
+}
+
+void test_put_pat_shard(const struct test_claimsd *d, const char *admin, const char *id)
+{
+    char body[2048], path[512];
+    snprintf(body, sizeof body,
+             "{\"member_id\": \"%s\", \"subscriber_id\": \"%s\", \"group_id\": \"G100\","
+             " \"relationship\": \"employee\", \"first_name\": \"Pat\", \"last_name\": \"Shard\","
+             " \"birth_date\": \"1980-01-01\", \"state\": \"FL\", \"student\": false,"
+             " \"lives_with_employee\": true, \"married_on\": null, \"has_own_dependent\": false,"
+             " \"handicapped_certified\": false, \"coverage\": [{\"plan_id\": \"PPO-500\","
+             " \"effective\": \"2020-01-01\", \"termination_event\": null, \"kind\": \"active\"}],"
+             " \"medicare\": null, \"other_coverage\": []}",
+             id, id);
+    snprintf(path, sizeof path, "/v1/members/%s", id);
+    struct test_response res;
+    test_api(d, "PUT", path, admin, body, NULL, &res);
+    ck_assert_msg(res.status == 200 || res.status == 201, "PUT %s: %ld %s", id, res.status,
+                  res.body);
+    test_response_free(&res);
+}
+
+int test_finals_in_history(const char *claim)
+{
+    int n = 0, len = test_json_len(claim, "history");
+    for (int i = 0; i < len; i++) {
+        char p[32];
+        snprintf(p, sizeof p, "history.%d.status", i);
+        const char *st = test_json_str(claim, p);
+        n += strcmp(st, "approved") == 0 || strcmp(st, "denied") == 0;
+    }
+    return n;
+}
+
+long test_cents(const char *json, const char *path)
+{
+    return (long)(atof(test_json_str(json, path)) * 100 + 0.5);
+}
+
+long test_carc_cents(const char *claim, const char *carc)
+{
+    long sum = 0;
+    for (int c = 0; c < test_json_len(claim, "decision.codes"); c++) {
+        char p[64];
+        snprintf(p, sizeof p, "decision.codes.%d.carc", c);
+        if (strcmp(test_json_str(claim, p), carc) != 0)
+            continue;
+        snprintf(p, sizeof p, "decision.codes.%d.amount", c);
+        sum += test_cents(claim, p);
+    }
+    return sum;
+}
+
+void test_redis_ok(redisContext *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    redisReply *r = redisvCommand(c, fmt, ap);
+    va_end(ap);
+    ck_assert_ptr_nonnull(r);
+    ck_assert_msg(r->type != REDIS_REPLY_ERROR, "%s", r->type == REDIS_REPLY_ERROR ? r->str : "");
+    freeReplyObject(r);
+}
+
+void test_redis_text(redisContext *c, char *out, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    redisReply *r = redisvCommand(c, fmt, ap);
+    va_end(ap);
+    ck_assert_ptr_nonnull(r);
+    snprintf(out, size, "%s", r->type == REDIS_REPLY_STRING ? r->str : "");
+    freeReplyObject(r);
+}
+
+void test_queue_open(struct test_queue *q, const struct test_redis *r, int shards)
+{
+    q->shards = shards;
+    if (shards > 0)
+        ck_assert_int_eq(queue_shards_configure(shards), 0);
+    test_redis_flush(r);
+    q->c = test_redis_connect(r);
+    q->base = event_base_new();
+    ck_assert_ptr_nonnull(q->base);
+    q->rc = test_rconn_connect(q->base, r);
+}
+
+void test_queue_close(struct test_queue *q)
+{
+    rconn_free(q->rc);
+    event_base_free(q->base);
+    redisFree(q->c);
+    if (q->shards > 0)
+        ck_assert_int_eq(queue_shards_configure(1), 0);
 }
