@@ -279,7 +279,8 @@ void test_redis_ok(redisContext *c, const char *fmt, ...)
     redisReply *r = redisvCommand(c, fmt, ap);
     va_end(ap);
     ck_assert_ptr_nonnull(r);
-    ck_assert_msg(r->type != REDIS_REPLY_ERROR, "%s", r->type == REDIS_REPLY_ERROR ? r->str : "");
+    ck_assert_msg(r->type != REDIS_REPLY_ERROR, "%s: %s", fmt,
+                  r->type == REDIS_REPLY_ERROR ? r->str : "");
     freeReplyObject(r);
 }
 
