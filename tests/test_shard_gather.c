@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/harness.h"
 #include "queue/cluster_tx.h"
 #include "queue/shard_gather.h"
 
@@ -268,9 +269,5 @@ int main(void)
     tcase_add_test(tc, test_cursor_that_is_none_of_this_layout);
     tcase_add_test(tc, test_model_pages_every_row_once_in_order);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(s, CK_FORK_GETENV) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/harness.h"
 #include "queue/shard_merge.h"
 
 START_TEST(test_cursor_text_round_trip)
@@ -280,9 +281,5 @@ int main(void)
     tcase_add_test(tc, test_stream_ids_in_time_order);
     tcase_add_test(tc, test_paging_over_random_shards_matches_the_model);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(s, CK_FORK_GETENV) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -1340,9 +1340,5 @@ int main(void)
 {
     /* "Today" as the servers under test count it: the default time_zone. */
     date_set_time_zone("America/New_York");
-    SRunner *sr = srunner_create(webhooks_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(webhooks_suite(), CK_FORK_GETENV) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

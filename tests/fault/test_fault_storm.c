@@ -718,11 +718,6 @@ int main(void)
     tcase_set_timeout(tc, 900);
     tcase_add_test(tc, test_every_accepted_claim_is_final_exactly_once_through_the_storm);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
     /* One process: the fixture's servers and the test's threads share it. */
-    srunner_set_fork_status(sr, CK_NOFORK);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(s, CK_NOFORK) ? EXIT_FAILURE : EXIT_SUCCESS;
 }
