@@ -29,33 +29,6 @@ static void teardown(void)
     test_queue_close(&q);
 }
 
-struct family_answer {
-    int done;
-    enum queue_status status;
-    char ids[4][16];
-    char records[4][64];
-    size_t n;
-    char group[64];
-    char added[64];
-};
-
-static void on_family(enum queue_status status, const struct queue_family *fam, void *arg)
-{
-    struct family_answer *a = arg;
-    a->done++;
-    a->status = status;
-    if (!fam)
-        return;
-    a->n = fam->n;
-    for (size_t i = 0; i < fam->n && i < 4; i++) {
-        snprintf(a->ids[i], sizeof a->ids[i], "%s", fam->ids[i]);
-        snprintf(a->records[i], sizeof a->records[i], "%s",
-                 fam->records[i] ? fam->records[i] : "-");
-    }
-    snprintf(a->group, sizeof a->group, "%s", fam->group ? fam->group : "-");
-    snprintf(a->added, sizeof a->added, "%s", fam->added ? fam->added : "-");
-}
-
 static enum queue_status write_one(const char *const *ids, size_t n_ids, const char *expected,
                                    const char *json)
 {
@@ -74,8 +47,8 @@ START_TEST(test_read_answers_sorted_family_group_and_added)
     test_redis_ok(q.c, "SET t:{c}member:E1-01 {\"s\":1}");
     test_redis_ok(q.c, "SET t:group:G1 {\"g\":1}");
     test_redis_ok(q.c, "SET t:{c}member:X7 {\"x\":1}");
-    struct family_answer a = {0};
-    ck_assert_int_eq(queue_family_read(q.rc, PREFIX, "E1", "G1", "X7", on_family, &a), 0);
+    struct test_family_answer a = {0};
+    ck_assert_int_eq(queue_family_read(q.rc, PREFIX, "E1", "G1", "X7", test_on_family, &a), 0);
     test_run_until(q.base, &a.done);
     ck_assert_int_eq(a.status, QUEUE_OK);
     ck_assert_uint_eq(a.n, 3);
@@ -86,8 +59,8 @@ START_TEST(test_read_answers_sorted_family_group_and_added)
     ck_assert_str_eq(a.records[2], "-");
     ck_assert_str_eq(a.group, "{\"g\":1}");
     ck_assert_str_eq(a.added, "{\"x\":1}");
-    struct family_answer b = {0};
-    ck_assert_int_eq(queue_family_read(q.rc, PREFIX, "E2", "G9", NULL, on_family, &b), 0);
+    struct test_family_answer b = {0};
+    ck_assert_int_eq(queue_family_read(q.rc, PREFIX, "E2", "G9", NULL, test_on_family, &b), 0);
     test_run_until(q.base, &b.done);
     ck_assert_int_eq(b.status, QUEUE_OK);
     ck_assert_uint_eq(b.n, 0);

@@ -170,36 +170,10 @@ START_TEST(test_member_lives_on_its_familys_shard_and_moves_across_shards)
 }
 END_TEST
 
-struct family_answer {
-    int done;
-    enum queue_status status;
-    size_t n;
-    char ids[4][16];
-    char records[4][64];
-    char group[64], added[64];
-};
-
-static void on_family(enum queue_status status, const struct queue_family *fam, void *arg)
+static struct test_family_answer read_family(const char *sub, const char *added)
 {
-    struct family_answer *a = arg;
-    a->done++;
-    a->status = status;
-    if (!fam)
-        return;
-    a->n = fam->n;
-    for (size_t i = 0; i < fam->n && i < 4; i++) {
-        snprintf(a->ids[i], sizeof a->ids[i], "%s", fam->ids[i]);
-        snprintf(a->records[i], sizeof a->records[i], "%s",
-                 fam->records[i] ? fam->records[i] : "-");
-    }
-    snprintf(a->group, sizeof a->group, "%s", fam->group ? fam->group : "-");
-    snprintf(a->added, sizeof a->added, "%s", fam->added ? fam->added : "-");
-}
-
-static struct family_answer read_family(const char *sub, const char *added)
-{
-    struct family_answer a = {0};
-    ck_assert_int_eq(queue_family_read(q.rc, PREFIX, sub, "G1", added, on_family, &a), 0);
+    struct test_family_answer a = {0};
+    ck_assert_int_eq(queue_family_read(q.rc, PREFIX, sub, "G1", added, test_on_family, &a), 0);
     test_run_until(q.base, &a.done);
     return a;
 }
@@ -210,7 +184,7 @@ START_TEST(test_family_event_reads_and_writes_the_familys_shard_then_the_directo
     test_redis_ok(q.c, "SET %smember:%s {\"e\":1}", pa, sub_a);
     test_redis_ok(q.c, "HSET t:mref:%s subscriber_id %s group_id G1 plan_id P1", sub_a, sub_a);
     test_redis_ok(q.c, "SET t:group:G1 {\"g\":1}");
-    struct family_answer f = read_family(sub_a, "N1");
+    struct test_family_answer f = read_family(sub_a, "N1");
     ck_assert_int_eq(f.status, QUEUE_OK);
     ck_assert_uint_eq(f.n, 1);
     ck_assert_str_eq(f.ids[0], sub_a);

@@ -90,18 +90,6 @@ END_TEST
 
 /* ---- the webhook fan-out ---- */
 
-struct status_answer {
-    int done;
-    enum queue_status status;
-};
-
-static void on_status(enum queue_status status, void *arg)
-{
-    struct status_answer *a = arg;
-    a->done++;
-    a->status = status;
-}
-
 struct put_answer {
     int done;
     enum queue_status status;
@@ -116,23 +104,6 @@ static void on_put(enum queue_status status, bool existed, const char *created_a
     a->status = status;
 }
 
-struct fanout_answer {
-    int done;
-    enum queue_status status;
-    long long read, made;
-};
-
-static void on_fanout(enum queue_status status, long long read, long long made, const char *error,
-                      void *arg)
-{
-    (void)error;
-    struct fanout_answer *a = arg;
-    a->done++;
-    a->status = status;
-    a->read = read;
-    a->made = made;
-}
-
 static void subscribe(struct test_queue *f, const char *id, const char *events)
 {
     struct put_answer put = {0};
@@ -144,10 +115,10 @@ static void subscribe(struct test_queue *f, const char *id, const char *events)
     ck_assert_int_eq(put.status, QUEUE_OK);
 }
 
-static struct fanout_answer fanout(struct test_queue *f)
+static struct test_fanout_answer fanout(struct test_queue *f)
 {
-    struct fanout_answer a = {0};
-    ck_assert_int_eq(queue_webhook_fanout(f->rc, PREFIX, "dispatcher", 100, 1000, on_fanout, &a),
+    struct test_fanout_answer a = {0};
+    ck_assert_int_eq(queue_webhook_fanout(f->rc, PREFIX, "dispatcher", 100, 1000, test_on_fanout, &a),
                      0);
     test_run_until(f->base, &a.done);
     return a;
@@ -203,11 +174,11 @@ START_TEST(test_fanout_reads_every_shard_and_makes_one_delivery_per_event)
     ck_assert_str_eq(e3, "1000-19");
 
     /* No group on any shard yet: made on every shard, from its start. */
-    struct fanout_answer first = fanout(&f);
+    struct test_fanout_answer first = fanout(&f);
     ck_assert_int_eq(first.status, QUEUE_NOT_FOUND);
     ck_assert_int_eq(first.made, 0);
-    struct status_answer group = {0};
-    ck_assert_int_eq(queue_events_group_create(f.rc, PREFIX, on_status, &group), 0);
+    struct test_status_answer group = {0};
+    ck_assert_int_eq(queue_events_group_create(f.rc, PREFIX, test_on_status, &group), 0);
     test_run_until(f.base, &group.done);
     ck_assert_int_eq(group.status, QUEUE_OK);
     for (int s = 0; s < SHARDS; s++) {
@@ -216,7 +187,7 @@ START_TEST(test_fanout_reads_every_shard_and_makes_one_delivery_per_event)
         ck_assert_str_eq(text_of(f.c, cmd), "1");
     }
 
-    struct fanout_answer fan = fanout(&f);
+    struct test_fanout_answer fan = fanout(&f);
     ck_assert_int_eq(fan.status, QUEUE_OK);
     ck_assert_int_eq(fan.read, 5);
     ck_assert_int_eq(fan.made, 7); /* fin: e0 e9 e15a; all: e0 e3 e9 e15a; e15b: nobody */
@@ -235,13 +206,13 @@ START_TEST(test_fanout_reads_every_shard_and_makes_one_delivery_per_event)
 
     /* Only what came since. */
     const char *e7 = add_event(&f, 7, "1004-0", "claim.finalized", "C7", "approved");
-    struct fanout_answer again = fanout(&f);
+    struct test_fanout_answer again = fanout(&f);
     ck_assert_int_eq(again.status, QUEUE_OK);
     ck_assert_int_eq(again.read, 1);
     ck_assert_int_eq(again.made, 2);
     ck_assert_str_eq(delivery_field(&f, e7, "fin", "claim_id"), "C7");
     ck_assert_int_eq(test_redis_int(f.c, "ZCARD %s", skey(0, "whdue")), 9);
-    struct fanout_answer idle = fanout(&f);
+    struct test_fanout_answer idle = fanout(&f);
     ck_assert_int_eq(idle.status, QUEUE_OK);
     ck_assert_int_eq(idle.read, 0);
     ck_assert_int_eq(idle.made, 0);
@@ -254,8 +225,8 @@ START_TEST(test_fanout_stopped_between_its_steps_is_taken_over_once)
     struct test_queue f;
     test_queue_open(&f, &redis, SHARDS);
     subscribe(&f, "fin", "claim.finalized");
-    struct status_answer group = {0};
-    ck_assert_int_eq(queue_events_group_create(f.rc, PREFIX, on_status, &group), 0);
+    struct test_status_answer group = {0};
+    ck_assert_int_eq(queue_events_group_create(f.rc, PREFIX, test_on_status, &group), 0);
     test_run_until(f.base, &group.done);
     ck_assert_int_eq(group.status, QUEUE_OK);
 
@@ -264,13 +235,13 @@ START_TEST(test_fanout_stopped_between_its_steps_is_taken_over_once)
     const char *b = add_event(&f, 5, "2000-1", "claim.finalized", "B", "denied");
     test_redis_ok(f.c, "XREADGROUP GROUP notifiers dispatcher COUNT 10 STREAMS %s >",
                skey(5, "events"));
-    struct fanout_answer young = fanout(&f);
+    struct test_fanout_answer young = fanout(&f);
     ck_assert_int_eq(young.status, QUEUE_OK);
     ck_assert_int_eq(young.read, 0); /* not idle long enough: its reader may still run */
     ck_assert_int_eq(pending_count(&f, 5), 2);
     /* Idle past WEBHOOK_FANOUT_RECLAIM_MS: taken over. */
     test_redis_ok(f.c, "XCLAIM %s notifiers dispatcher 0 2000-0 2000-1 IDLE 31000", skey(5, "events"));
-    struct fanout_answer taken = fanout(&f);
+    struct test_fanout_answer taken = fanout(&f);
     ck_assert_int_eq(taken.status, QUEUE_OK);
     ck_assert_int_eq(taken.read, 2);
     ck_assert_int_eq(taken.made, 2);
@@ -286,7 +257,7 @@ START_TEST(test_fanout_stopped_between_its_steps_is_taken_over_once)
     test_redis_ok(f.c, "HSET %s%s.fin webhook_id fin event_id %s state delivered attempts 1",
                skey(0, "whdel:"), c, c);
     test_redis_ok(f.c, "XCLAIM %s notifiers dispatcher 0 3000-0 IDLE 31000", skey(12, "events"));
-    struct fanout_answer done = fanout(&f);
+    struct test_fanout_answer done = fanout(&f);
     ck_assert_int_eq(done.status, QUEUE_OK);
     ck_assert_int_eq(done.read, 1);
     ck_assert_int_eq(done.made, 0);

@@ -251,23 +251,6 @@ static void on_webhook(enum queue_status status, const struct queue_webhook *sub
     }
 }
 
-struct fanout_answer {
-    int done;
-    enum queue_status status;
-    long long read, made;
-};
-
-static void on_fanout(enum queue_status status, long long read, long long made, const char *error,
-                      void *arg)
-{
-    (void)error;
-    struct fanout_answer *a = arg;
-    a->done++;
-    a->status = status;
-    a->read = read;
-    a->made = made;
-}
-
 struct lease_answer {
     int done;
     enum queue_status status;
@@ -364,8 +347,8 @@ START_TEST(test_subscription_and_one_delivery_through_the_typed_calls)
     ck_assert_int_eq(none.status, QUEUE_NOT_FOUND);
 
     /* The dispatcher: no group yet, then the group, then an event fanned out. */
-    struct fanout_answer first = {0};
-    ck_assert_int_eq(queue_webhook_fanout(f.rc, PREFIX, "dispatcher", 100, 1000, on_fanout, &first),
+    struct test_fanout_answer first = {0};
+    ck_assert_int_eq(queue_webhook_fanout(f.rc, PREFIX, "dispatcher", 100, 1000, test_on_fanout, &first),
                      0);
     test_run_until(f.base, &first.done);
     ck_assert_int_eq(first.status, QUEUE_NOT_FOUND);
@@ -374,8 +357,8 @@ START_TEST(test_subscription_and_one_delivery_through_the_typed_calls)
     test_run_until(f.base, &group.done);
     ck_assert_int_eq(group.status, QUEUE_OK);
     test_redis_ok(f.c, "XADD t:{c}events * event claim.finalized claim_id C1 status approved");
-    struct fanout_answer fan = {0};
-    ck_assert_int_eq(queue_webhook_fanout(f.rc, PREFIX, "dispatcher", 100, 1000, on_fanout, &fan),
+    struct test_fanout_answer fan = {0};
+    ck_assert_int_eq(queue_webhook_fanout(f.rc, PREFIX, "dispatcher", 100, 1000, test_on_fanout, &fan),
                      0);
     test_run_until(f.base, &fan.done);
     ck_assert_int_eq(fan.status, QUEUE_OK);

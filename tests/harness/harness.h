@@ -311,6 +311,30 @@ void test_queue_open(struct test_queue *q, const struct test_redis *r, int shard
  * running test fails when that is refused). */
 void test_queue_close(struct test_queue *q);
 
+/* What queue_webhook_fanout answered: test_on_fanout's arg. */
+struct test_fanout_answer {
+    int done;
+    enum queue_status status;
+    long long read, made;
+};
+/* A queue_fanout_cb that stores the answer in the struct test_fanout_answer arg and counts. */
+void test_on_fanout(enum queue_status status, long long read, long long made, const char *error,
+                    void *arg);
+
+struct queue_family;
+/* What queue_family_read answered (up to 4 members; "-" for an absent record, group or added
+ * record): test_on_family's arg. */
+struct test_family_answer {
+    int done;
+    enum queue_status status;
+    size_t n;
+    char ids[4][16];
+    char records[4][64];
+    char group[64], added[64];
+};
+/* A queue_family_cb that copies the family into the struct test_family_answer arg and counts. */
+void test_on_family(enum queue_status status, const struct queue_family *fam, void *arg);
+
 /* Runs every test of s in fork mode (CK_FORK_GETENV: as $CK_FORK says, or
  * CK_NOFORK) with Check's normal output, frees the runner and returns how
  * many tests failed. */

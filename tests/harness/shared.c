@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "queue/family_write.h"
 #include "queue/redis_conn.h"
 #include "queue/shards.h"
 
@@ -314,4 +315,32 @@ void test_queue_close(struct test_queue *q)
     redisFree(q->c);
     if (q->shards > 0)
         ck_assert_int_eq(queue_shards_configure(1), 0);
+}
+
+void test_on_fanout(enum queue_status status, long long read, long long made, const char *error,
+                    void *arg)
+{
+    (void)error;
+    struct test_fanout_answer *a = arg;
+    a->done++;
+    a->status = status;
+    a->read = read;
+    a->made = made;
+}
+
+void test_on_family(enum queue_status status, const struct queue_family *fam, void *arg)
+{
+    struct test_family_answer *a = arg;
+    a->done++;
+    a->status = status;
+    if (!fam)
+        return;
+    a->n = fam->n;
+    for (size_t i = 0; i < fam->n && i < 4; i++) {
+        snprintf(a->ids[i], sizeof a->ids[i], "%s", fam->ids[i]);
+        snprintf(a->records[i], sizeof a->records[i], "%s",
+                 fam->records[i] ? fam->records[i] : "-");
+    }
+    snprintf(a->group, sizeof a->group, "%s", fam->group ? fam->group : "-");
+    snprintf(a->added, sizeof a->added, "%s", fam->added ? fam->added : "-");
 }
