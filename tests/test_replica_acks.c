@@ -75,13 +75,8 @@ static void start_pair(struct test_redis *of, struct test_redis *copy)
 static const char *write_config(const char *dir)
 {
     static char path[512];
-    char cfg[512];
-    snprintf(cfg, sizeof cfg,
-             "{\"seed_dir\": \"%s/sample\", \"rate_limits\": null, "
-             "\"replica_acks_timeout_ms\": %d}",
-             getenv("CLAIMS_CONFIG_DIR"), WAIT_MS);
-    snprintf(path, sizeof path, "%s", test_write_file(dir, "acks.json", cfg));
-    return path;
+    return test_sample_config(path, sizeof path, dir, "acks.json",
+                              "\"rate_limits\": null, \"replica_acks_timeout_ms\": %d", WAIT_MS);
 }
 
 static void setup(void)

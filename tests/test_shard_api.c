@@ -72,11 +72,8 @@ static void file_claim(struct filed *f, const char *member, int by, int days_ago
  * seeds"), no workers, the tokens, and the claims filed. */
 static void start_and_file(const char *const redis_args[2], const char *dir)
 {
-    char cfg_text[512], cfg[512];
-    snprintf(cfg_text, sizeof cfg_text,
-             "{\"seed_dir\": \"%s/sample\", \"rate_limits\": null, \"shards\": 16}",
-             getenv("CLAIMS_CONFIG_DIR"));
-    snprintf(cfg, sizeof cfg, "%s", test_write_file(dir, "shards.json", cfg_text));
+    char cfg[512];
+    test_sample_config(cfg, sizeof cfg, dir, "shards.json", "\"rate_limits\": null, \"shards\": 16");
     const char *args[] = {redis_args[0], redis_args[1], "--config", cfg, "--workers", "0", NULL};
     memset(&server, 0, sizeof server);
     test_claimsd_start_or_exit(&server, args, admin_env, " with 16 shards");
@@ -88,7 +85,7 @@ static void start_and_file(const char *const redis_args[2], const char *dir)
     for (int fam = 0; fam < FAMILIES; fam++) {
         char member[16];
         snprintf(member, sizeof member, "S%04d", 100 + fam);
-        test_put_pat_shard(&server, ADMIN, member);
+        test_put_g100_employee(&server, ADMIN, member, "Pat", "Shard", "1980-01-01", 0);
         /* Two back-dated by staff (5 to 44 days ago; one claim 60 days
          * ago, the oldest of all), one by each provider today. */
         file_claim(&filed[n++], member, 0, fam == 7 ? 60 : 5 + (fam * 7) % 40);

@@ -1199,23 +1199,6 @@ END_TEST
 
 #define FAMILIES 40
 
-/* An employee of group G100 on plan PPO-500, a family of its own. */
-static void put_family(const char *member_id)
-{
-    char path[64], body[1024];
-    snprintf(path, sizeof path, "/v1/members/%s", member_id);
-    snprintf(body, sizeof body,
-             "{\"member_id\":\"%s\",\"subscriber_id\":\"%s\",\"group_id\":\"G100\","
-             "\"relationship\":\"employee\",\"first_name\":\"Grace\",\"last_name\":\"Kim\","
-             "\"birth_date\":\"1980-07-07\",\"state\":\"FL\",\"student\":false,"
-             "\"lives_with_employee\":true,\"married_on\":null,\"has_own_dependent\":false,"
-             "\"handicapped_certified\":false,\"coverage\":[{\"plan_id\":\"PPO-500\","
-             "\"effective\":\"2020-01-01\",\"termination_event\":null,\"kind\":\"active\"}],"
-             "\"medicare\":null,\"other_coverage\":[]}",
-             member_id, member_id);
-    ck_assert_int_eq(test_status(&server, "PUT", path, ADMIN, body), 201);
-}
-
 /* Every family's claim is finalized on its family's shard; each event of
  * each shard reaches the subscriber once, with an event id unique across the
  * shards that names the claim's shard (docs/webhooks.md). */
@@ -1232,7 +1215,7 @@ START_TEST(test_every_shard_s_events_are_delivered_once_each)
     for (int i = 0; i < FAMILIES; i++) {
         char member[16], body[1024];
         snprintf(member, sizeof member, "M8%03d", i);
-        put_family(member);
+        test_put_g100_employee(&server, ADMIN, member, "Grace", "Kim", "1980-07-07", 201);
         family_shard[shard_of_family(&layout, member)] = true;
         snprintf(body, sizeof body,
                  "{\"type\":\"pharmacy\",\"member_id\":\"%s\",\"patient\":{\"first_name\":"

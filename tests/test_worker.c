@@ -31,12 +31,9 @@ static const char *const admin_env[] = {"CLAIMSD_BOOTSTRAP_ADMIN_TOKEN=" ADMIN, 
 /* A config with the sample enrollment and quick recovery timings. */
 static void write_config(const char *dir)
 {
-    char text[1024];
-    snprintf(text, sizeof text,
-             "{\"seed_dir\": \"%s/sample\", \"claim_idle_timeout_ms\": 400, \"max_deliveries\": 3,"
-             " \"pend_sweep_seconds\": 1}",
-             getenv("CLAIMS_CONFIG_DIR"));
-    snprintf(cfg_path, sizeof cfg_path, "%s", test_write_file(dir, "worker.json", text));
+    test_sample_config(cfg_path, sizeof cfg_path, dir, "worker.json",
+                       "\"claim_idle_timeout_ms\": 400, \"max_deliveries\": 3,"
+                       " \"pend_sweep_seconds\": 1");
 }
 
 static void start(struct test_claimsd *d, const char *const extra[], const char *const env[])
@@ -640,13 +637,11 @@ START_TEST(test_idle_worker_takes_a_new_claim_during_its_read_not_after)
      * 202. So the bound is half the read, far above what load adds, and no
      * speed target (those live in bench/). */
     struct test_claimsd waiter = {0};
-    char saved[sizeof cfg_path], text[1024];
+    char saved[sizeof cfg_path];
     memcpy(saved, cfg_path, sizeof saved);
-    snprintf(text, sizeof text,
-             "{\"seed_dir\": \"%s/sample\", \"claim_idle_timeout_ms\": 400,"
-             " \"max_deliveries\": 3, \"worker_idle_read_ms\": 10000}",
-             getenv("CLAIMS_CONFIG_DIR"));
-    snprintf(cfg_path, sizeof cfg_path, "%s", test_write_file(redis.dir, "idle.json", text));
+    test_sample_config(cfg_path, sizeof cfg_path, redis.dir, "idle.json",
+                       "\"claim_idle_timeout_ms\": 400, \"max_deliveries\": 3,"
+                       " \"worker_idle_read_ms\": 10000");
     start(&waiter, (const char *const[]){"--role", "worker", "--workers", "1", NULL}, NULL);
     memcpy(cfg_path, saved, sizeof cfg_path);
     redisContext *c = test_redis_connect(&redis);

@@ -32,13 +32,10 @@ static const char *const admin_env[] = {"CLAIMSD_BOOTSTRAP_ADMIN_TOKEN=" ADMIN, 
 static void setup(void)
 {
     test_cluster_start(&cluster, true);
-    char seeds[512], cfg[1024], path[512];
+    char seeds[512], path[512];
     test_cluster_seeds(&cluster, seeds, sizeof seeds);
-    snprintf(cfg, sizeof cfg,
-             "{\"seed_dir\": \"%s/sample\", \"rate_limits\": null, "
-             "\"replica_acks_timeout_ms\": %d}",
-             getenv("CLAIMS_CONFIG_DIR"), WAIT_MS);
-    snprintf(path, sizeof path, "%s", test_write_file(cluster.dir, "acks.json", cfg));
+    test_sample_config(path, sizeof path, cluster.dir, "acks.json",
+                       "\"rate_limits\": null, \"replica_acks_timeout_ms\": %d", WAIT_MS);
     const char *args[] = {"--redis-cluster", seeds, "--config", path, "--replica-acks", "1",
                           "--workers",       "2",   NULL};
     memset(&server, 0, sizeof server);

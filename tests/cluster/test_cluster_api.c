@@ -39,12 +39,9 @@ static const char *const admin_env[] = {"CLAIMSD_BOOTSTRAP_ADMIN_TOKEN=" ADMIN, 
  * worker lost its connection. */
 static void write_config(const char *dir)
 {
-    char text[1024];
-    snprintf(text, sizeof text,
-             "{\"seed_dir\": \"%s/sample\", \"rate_limits\": null, \"claim_idle_timeout_ms\": 1000,"
-             " \"max_deliveries\": 20}",
-             getenv("CLAIMS_CONFIG_DIR"));
-    snprintf(cfg_path, sizeof cfg_path, "%s", test_write_file(dir, "cluster.json", text));
+    test_sample_config(cfg_path, sizeof cfg_path, dir, "cluster.json",
+                       "\"rate_limits\": null, \"claim_idle_timeout_ms\": 1000,"
+                       " \"max_deliveries\": 20");
 }
 
 /* claimsd on the cluster with extra arguments; exits the binary when it

@@ -44,11 +44,8 @@ static void setup(void)
     memset(&cluster, 0, sizeof cluster);
     test_cluster_start(&cluster, false);
     test_cluster_seeds(&cluster, seeds, sizeof seeds);
-    char text[1024];
-    snprintf(text, sizeof text,
-             "{\"seed_dir\": \"%s/sample\", \"rate_limits\": null, \"shards\": %d}",
-             getenv("CLAIMS_CONFIG_DIR"), shards);
-    snprintf(cfg_path, sizeof cfg_path, "%s", test_write_file(cluster.dir, "enroll.json", text));
+    test_sample_config(cfg_path, sizeof cfg_path, cluster.dir, "enroll.json",
+                       "\"rate_limits\": null, \"shards\": %d", shards);
     test_claimsd_start_on_cluster(&server, seeds, cfg_path,
                                   (const char *const[]){"--workers", "1", NULL}, admin_env);
 }

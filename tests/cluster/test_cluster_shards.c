@@ -29,11 +29,9 @@ static void setup(void)
 {
     test_cluster_start(&cluster, false);
     test_cluster_seeds(&cluster, seeds, sizeof seeds);
-    char text[1024];
-    snprintf(text, sizeof text,
-             "{\"seed_dir\": \"%s/sample\", \"rate_limits\": null, \"shards\": 16}",
-             getenv("CLAIMS_CONFIG_DIR"));
-    const char *cfg = test_write_file(cluster.dir, "shards.json", text);
+    char cfg[512];
+    test_sample_config(cfg, sizeof cfg, cluster.dir, "shards.json",
+                       "\"rate_limits\": null, \"shards\": 16");
     test_claimsd_start_on_cluster(&server, seeds, cfg,
                                   (const char *const[]){"--workers", "2", NULL}, admin_env);
 }
@@ -77,7 +75,7 @@ START_TEST(test_a_spread_load_lands_on_every_master_and_is_decided)
     char members[FAMILIES][16], ids[FAMILIES][64];
     for (int i = 0; i < FAMILIES; i++) {
         snprintf(members[i], sizeof members[i], "S%04d", 100 + i);
-        test_put_pat_shard(&server, ADMIN, members[i]);
+        test_put_g100_employee(&server, ADMIN, members[i], "Pat", "Shard", "1980-01-01", 0);
     }
     for (int i = 0; i < FAMILIES; i++)
         submit(members[i], ids[i]);

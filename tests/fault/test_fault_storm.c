@@ -463,13 +463,9 @@ static void setup(void)
         n_claims = atoi(n);
     ids = calloc((size_t)n_claims, sizeof *ids);
     test_redis_start(&redis);
-    char text[1024];
-    snprintf(
-        text, sizeof text,
-        "{\"seed_dir\": \"%s/sample\", \"claim_idle_timeout_ms\": 500, \"max_deliveries\": 1000,"
-        " \"redis_timeout_ms\": 1500}",
-        getenv("CLAIMS_CONFIG_DIR"));
-    snprintf(cfg_path, sizeof cfg_path, "%s", test_write_file(redis.dir, "storm.json", text));
+    test_sample_config(cfg_path, sizeof cfg_path, redis.dir, "storm.json",
+                       "\"claim_idle_timeout_ms\": 500, \"max_deliveries\": 1000,"
+                       " \"redis_timeout_ms\": 1500");
     const char *args[] = {"--redis", redis.url, "--config", cfg_path, "--workers", "0", NULL};
     if (test_claimsd_start(&intake, args, env, NULL) != 0) {
         fprintf(stderr, "intake did not start\n");

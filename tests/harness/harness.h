@@ -267,6 +267,16 @@ void test_on_status(enum queue_status status, void *arg);
  * not answer. */
 void test_run_until(struct event_base *base, const int *done);
 
+/* Writes a claimsd config {"seed_dir": "$CLAIMS_CONFIG_DIR/sample", <settings>} to <dir>/<name>,
+ * the settings (JSON members, without the braces) formatted from fmt as printf does; the file's
+ * path into out (size bytes), which is returned. */
+const char *test_sample_config(char *out, size_t size, const char *dir, const char *name,
+                               const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+struct config;
+/* Loads text as a config file (in a temporary folder, removed after) over config_defaults into
+ * cfg; returns config_load_file's 0, or -1 with the message in err (CONFIG_ERR_LEN bytes). */
+int test_load_config(const char *text, struct config *cfg, char *err);
+
 /* Starts d (as test_claimsd_start, d's fields as the caller set them) with args and env; when it
  * does not start, prints "claimsd did not start<what>:" and its log on stderr and exits the test
  * binary (2). what may be "" or e.g. " on the cluster". */
@@ -277,9 +287,11 @@ void test_claimsd_start_or_exit(struct test_claimsd *d, const char *const args[]
  * (NPI 1245319599, in network): NDC 0071-0155-23, "Test drug", 30 for 30 days, filled on
  * fill_date for charge (a JSON number's text); malloc'd, the caller frees. */
 char *test_ana_pharmacy_claim(const char *fill_date, const char *charge);
-/* PUT /v1/members/<id> as admin: an employee "Pat Shard" (born 1980-01-01, FL) of group G100
- * with plan PPO-500 since 2020-01-01; fails the running test unless it is answered 200 or 201. */
-void test_put_pat_shard(const struct test_claimsd *d, const char *admin, const char *id);
+/* PUT /v1/members/<id> as admin: an employee named first last, born birth ("YYYY-MM-DD"), in FL,
+ * of group G100 with plan PPO-500 since 2020-01-01, a family of its own; fails the running test
+ * unless it is answered want (0: 200 or 201). */
+void test_put_g100_employee(const struct test_claimsd *d, const char *admin, const char *id,
+                            const char *first, const char *last, const char *birth, long want);
 /* How many entries of a claim's "history" (a GET /v1/claims/{id} body) are final decisions
  * (approved or denied). */
 int test_finals_in_history(const char *claim);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "queue/family_write.h"
 #include "queue/redis_conn.h"
 #include "queue/shards.h"
@@ -222,23 +223,24 @@ char *test_ana_pharmacy_claim(const char *fill_date, const char *charge)
     return b;
 }
 
-void test_put_pat_shard(const struct test_claimsd *d, const char *admin, const char *id)
+void test_put_g100_employee(const struct test_claimsd *d, const char *admin, const char *id,
+                            const char *first, const char *last, const char *birth, long want)
 {
     char body[2048], path[512];
     snprintf(body, sizeof body,
-             "{\"member_id\": \"%s\", \"subscriber_id\": \"%s\", \"group_id\": \"G100\","
-             " \"relationship\": \"employee\", \"first_name\": \"Pat\", \"last_name\": \"Shard\","
-             " \"birth_date\": \"1980-01-01\", \"state\": \"FL\", \"student\": false,"
-             " \"lives_with_employee\": true, \"married_on\": null, \"has_own_dependent\": false,"
-             " \"handicapped_certified\": false, \"coverage\": [{\"plan_id\": \"PPO-500\","
-             " \"effective\": \"2020-01-01\", \"termination_event\": null, \"kind\": \"active\"}],"
-             " \"medicare\": null, \"other_coverage\": []}",
-             id, id);
+             "{\"member_id\":\"%s\",\"subscriber_id\":\"%s\",\"group_id\":\"G100\","
+             "\"relationship\":\"employee\",\"first_name\":\"%s\",\"last_name\":\"%s\","
+             "\"birth_date\":\"%s\",\"state\":\"FL\",\"student\":false,"
+             "\"lives_with_employee\":true,\"married_on\":null,\"has_own_dependent\":false,"
+             "\"handicapped_certified\":false,\"coverage\":[{\"plan_id\":\"PPO-500\","
+             "\"effective\":\"2020-01-01\",\"termination_event\":null,\"kind\":\"active\"}],"
+             "\"medicare\":null,\"other_coverage\":[]}",
+             id, id, first, last, birth);
     snprintf(path, sizeof path, "/v1/members/%s", id);
     struct test_response res;
     test_api(d, "PUT", path, admin, body, NULL, &res);
-    ck_assert_msg(res.status == 200 || res.status == 201, "PUT %s: %ld %s", id, res.status,
-                  res.body);
+    ck_assert_msg(want ? res.status == want : res.status == 200 || res.status == 201,
+                  "PUT %s: %ld %s", path, res.status, res.body);
     test_response_free(&res);
 }
 
@@ -343,4 +345,32 @@ void test_on_family(enum queue_status status, const struct queue_family *fam, vo
     }
     snprintf(a->group, sizeof a->group, "%s", fam->group ? fam->group : "-");
     snprintf(a->added, sizeof a->added, "%s", fam->added ? fam->added : "-");
+}
+
+const char *test_sample_config(char *out, size_t size, const char *dir, const char *name,
+                               const char *fmt, ...)
+{
+    char settings[1024], text[1536];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(settings, sizeof settings, fmt, ap);
+    va_end(ap);
+    ck_assert_msg(n >= 0 && (size_t)n < sizeof settings, "config settings too long");
+    const char *config = getenv("CLAIMS_CONFIG_DIR");
+    ck_assert_msg(config != NULL, "CLAIMS_CONFIG_DIR is not set");
+    snprintf(text, sizeof text, "{\"seed_dir\": \"%s/sample\", %s}", config, settings);
+    snprintf(out, size, "%s", test_write_file(dir, name, text));
+    return out;
+}
+
+int test_load_config(const char *text, struct config *cfg, char *err)
+{
+    char dir[256];
+    test_make_temp_dir(dir, "config");
+    const char *path = test_write_file(dir, "c.json", text);
+    config_defaults(cfg);
+    err[0] = '\0';
+    int rc = config_load_file(cfg, path, err);
+    test_remove_tree(dir);
+    return rc;
 }
