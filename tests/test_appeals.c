@@ -32,12 +32,7 @@ static void setup(void)
     test_redis_start(&redis);
     test_claimsd_start_admin(&server, redis.url, ADMIN,
                              (const char *const[]){"--workers", "1", NULL});
-    test_put_sample_record(&server, ADMIN, "plans", "PPO-500");
-    test_put_sample_record(&server, ADMIN, "groups", "G100");
-    test_put_sample_record(&server, ADMIN, "groups", "G200");
-    const char *members[] = {"M1001", "M1001-01", "M1001-02", "M2001", "M4001"};
-    for (size_t i = 0; i < sizeof members / sizeof *members; i++)
-        test_put_sample_record(&server, ADMIN, "members", members[i]);
+    test_put_sample_enrollment(&server, ADMIN, "G100 G200", "M1001 M1001-01 M1001-02 M2001 M4001");
     struct test_response res;
     test_api(&server, "POST", "/v1/tokens", ADMIN, "{\"role\":\"staff\"}", NULL, &res);
     ck_assert_int_eq(res.status, 201);

@@ -30,9 +30,7 @@ static void setup(void)
     test_redis_start(&redis);
     test_claimsd_start_admin(&server, redis.url, ADMIN,
                              (const char *const[]){"--workers", "1", NULL});
-    test_put_sample_record(&server, ADMIN, "plans", "PPO-500");
-    test_put_sample_record(&server, ADMIN, "groups", "G100");
-    test_put_sample_record(&server, ADMIN, "members", "M1001");
+    test_put_sample_enrollment(&server, ADMIN, "G100", "M1001");
     test_create_token(&server, ADMIN, "{\"role\":\"staff\"}", staff);
     test_create_token(&server, ADMIN, "{\"role\":\"member\",\"member_id\":\"M1001\"}",
                       member_token);

@@ -149,11 +149,8 @@ static void setup(void)
         dir, "claimsd.json", "{\"rate_limits\": null, \"payment_cycle\": {\"time\": null}}");
     test_claimsd_start_admin(&server, redis.url, ADMIN,
                              (const char *const[]){"--config", cfg, NULL});
-    test_put_sample_record(&server, ADMIN, "plans", "PPO-500");
-    test_put_sample_record(&server, ADMIN, "groups", "G100");
-    test_put_sample_record(&server, ADMIN, "members", "M1001");
-    test_put_sample_record(&server, ADMIN, "members", "M1001-02");
-    test_put_g100_employee(&server, ADMIN, "M7001", "Grace", "Kim", "1980-07-07", 201);
+    test_put_sample_enrollment(&server, ADMIN, "G100", "M1001 M1001-02");
+    test_put_g100_employee(&server, ADMIN, "M7001", "Grace", "Kim", "1980-07-07", NULL, 201);
     test_create_token(&server, ADMIN, "{\"role\":\"staff\"}", staff);
     test_create_token(&server, ADMIN, "{\"role\":\"provider\",\"npi\":\"" NPI_A "\"}", provider_a);
     test_create_token(&server, ADMIN, "{\"role\":\"provider\",\"npi\":\"" NPI_B "\"}", provider_b);
@@ -622,8 +619,7 @@ START_TEST(test_one_cycle_pays_the_claims_of_every_shard_once)
     test_claimsd_shards = 0; /* this one runs on cfg's 16 */
     test_claimsd_start_admin(&d, r16.url, ADMIN, (const char *const[]){"--config", cfg, NULL});
     test_claimsd_shards = pinned;
-    test_put_sample_record(&d, ADMIN, "plans", "PPO-500");
-    test_put_sample_record(&d, ADMIN, "groups", "G100");
+    test_put_sample_enrollment(&d, ADMIN, "G100", "");
     struct shard_layout layout;
     ck_assert_int_eq(shard_layout_init(&layout, 16), 0);
     char service_day[16];
@@ -633,7 +629,7 @@ START_TEST(test_one_cycle_pays_the_claims_of_every_shard_once)
         char member_id[16], body[2048];
         struct test_response res;
         snprintf(member_id, sizeof member_id, "M9%03d", i);
-        test_put_g100_employee(&d, ADMIN, member_id, "Grace", "Kim", "1980-07-07", 201);
+        test_put_g100_employee(&d, ADMIN, member_id, "Grace", "Kim", "1980-07-07", NULL, 201);
         snprintf(body, sizeof body,
                  "{\"type\":\"medical\",\"member_id\":\"%s\"," PATIENT_GRACE ","
                  "\"provider\":{\"npi\":\"" NPI_A "\",\"name\":\"Bay Clinic\",\"network\":\"in\","

@@ -127,13 +127,7 @@ static void setup(void)
     test_redis_start(&redis);
     test_claimsd_start_admin(&server, redis.url, ADMIN, NULL);
     /* The sample plan with a review threshold of 300.00. */
-    char *plan = test_read_source("config/sample/plans/PPO-500.json");
-    char *brace = strchr(plan, '{');
-    ck_assert_ptr_nonnull(brace);
-    char body[8192];
-    snprintf(body, sizeof body, "{\"review_threshold\": 300.00, %s", brace + 1);
-    free(plan);
-    char *res = test_call(&server, "PUT", "/v1/plans/PPO-500", ADMIN, body, 201);
+    char *res = test_put_review_plan(&server, ADMIN);
     ck_assert_str_eq(test_json_str(res, "review_threshold"), "300.00");
     free(res);
     test_put_sample_record(&server, ADMIN, "groups", "G100");

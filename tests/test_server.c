@@ -822,10 +822,7 @@ START_TEST(test_audit_records_the_servers_request_id_and_the_clients_apart)
 {
     struct test_claimsd d;
     test_claimsd_start_admin(&d, redis.url, ADMIN, (const char *const[]){"--workers", "0", NULL});
-    test_put_sample_record(&d, ADMIN, "plans", "PPO-500");
-    test_put_sample_record(&d, ADMIN, "groups", "G100");
-    test_put_sample_record(&d, ADMIN, "members", "M1001");
-    test_put_sample_record(&d, ADMIN, "members", "M1001-02");
+    test_put_sample_enrollment(&d, ADMIN, "G100", "M1001 M1001-02");
     char member[80], staff[80];
     test_create_token(&d, ADMIN, "{\"role\":\"member\",\"member_id\":\"M1001-02\"}", member);
     test_create_token(&d, ADMIN, "{\"role\":\"staff\"}", staff);

@@ -85,7 +85,7 @@ static void start_and_file(const char *const redis_args[2], const char *dir)
     for (int fam = 0; fam < FAMILIES; fam++) {
         char member[16];
         snprintf(member, sizeof member, "S%04d", 100 + fam);
-        test_put_g100_employee(&server, ADMIN, member, "Pat", "Shard", "1980-01-01", 0);
+        test_put_g100_employee(&server, ADMIN, member, "Pat", "Shard", "1980-01-01", NULL, 0);
         /* Two back-dated by staff (5 to 44 days ago; one claim 60 days
          * ago, the oldest of all), one by each provider today. */
         file_claim(&filed[n++], member, 0, fam == 7 ? 60 : 5 + (fam * 7) % 40);

@@ -1215,7 +1215,7 @@ START_TEST(test_every_shard_s_events_are_delivered_once_each)
     for (int i = 0; i < FAMILIES; i++) {
         char member[16], body[1024];
         snprintf(member, sizeof member, "M8%03d", i);
-        test_put_g100_employee(&server, ADMIN, member, "Grace", "Kim", "1980-07-07", 201);
+        test_put_g100_employee(&server, ADMIN, member, "Grace", "Kim", "1980-07-07", NULL, 201);
         family_shard[shard_of_family(&layout, member)] = true;
         snprintf(body, sizeof body,
                  "{\"type\":\"pharmacy\",\"member_id\":\"%s\",\"patient\":{\"first_name\":"

@@ -75,7 +75,7 @@ START_TEST(test_a_spread_load_lands_on_every_master_and_is_decided)
     char members[FAMILIES][16], ids[FAMILIES][64];
     for (int i = 0; i < FAMILIES; i++) {
         snprintf(members[i], sizeof members[i], "S%04d", 100 + i);
-        test_put_g100_employee(&server, ADMIN, members[i], "Pat", "Shard", "1980-01-01", 0);
+        test_put_g100_employee(&server, ADMIN, members[i], "Pat", "Shard", "1980-01-01", NULL, 0);
     }
     for (int i = 0; i < FAMILIES; i++)
         submit(members[i], ids[i]);

@@ -582,6 +582,24 @@ void test_put_sample_record(const struct test_claimsd *d, const char *admin, con
     free(body);
 }
 
+/* test_put_sample_record of kind for each space-separated id of ids. */
+static void put_sample_records(const struct test_claimsd *d, const char *admin, const char *kind,
+                               const char *ids)
+{
+    char list[512];
+    snprintf(list, sizeof list, "%s", ids);
+    for (char *save = NULL, *id = strtok_r(list, " ", &save); id; id = strtok_r(NULL, " ", &save))
+        test_put_sample_record(d, admin, kind, id);
+}
+
+void test_put_sample_enrollment(const struct test_claimsd *d, const char *admin,
+                                const char *groups, const char *members)
+{
+    test_put_sample_record(d, admin, "plans", "PPO-500");
+    put_sample_records(d, admin, "groups", groups);
+    put_sample_records(d, admin, "members", members);
+}
+
 struct rconn *test_rconn_connect(struct event_base *base, const struct test_redis *r)
 {
     struct redis_address addr;

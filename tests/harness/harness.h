@@ -132,6 +132,17 @@ void test_create_token(const struct test_claimsd *d, const char *admin, const ch
 void test_put_sample_record(const struct test_claimsd *d, const char *admin, const char *kind,
                             const char *id);
 
+/* PUTs as admin the sample plan PPO-500, then each group of `groups` and each member of
+ * `members` (ids separated by spaces, in that order; either may be "") from config/sample, as
+ * test_put_sample_record. */
+void test_put_sample_enrollment(const struct test_claimsd *d, const char *admin,
+                                const char *groups, const char *members);
+
+/* PUT /v1/plans/PPO-500 as admin: the sample plan (config/sample) with a review threshold of
+ * 300.00; fails the running test unless it is answered 201; returns the answer's body (malloc'd,
+ * the caller frees). */
+char *test_put_review_plan(const struct test_claimsd *d, const char *admin);
+
 /* ---- queue/ against the test redis-server ---- */
 
 struct event_base;
@@ -288,10 +299,12 @@ void test_claimsd_start_or_exit(struct test_claimsd *d, const char *const args[]
  * fill_date for charge (a JSON number's text); malloc'd, the caller frees. */
 char *test_ana_pharmacy_claim(const char *fill_date, const char *charge);
 /* PUT /v1/members/<id> as admin: an employee named first last, born birth ("YYYY-MM-DD"), in FL,
- * of group G100 with plan PPO-500 since 2020-01-01, a family of its own; fails the running test
- * unless it is answered want (0: 200 or 201). */
+ * of group G100 with plan PPO-500 since 2020-01-01, ended as `ending` says (the span's
+ * termination_event and termination_reported_on members as JSON text; NULL: open-ended), a
+ * family of its own; fails the running test unless it is answered want (0: 200 or 201). */
 void test_put_g100_employee(const struct test_claimsd *d, const char *admin, const char *id,
-                            const char *first, const char *last, const char *birth, long want);
+                            const char *first, const char *last, const char *birth,
+                            const char *ending, long want);
 /* How many entries of a claim's "history" (a GET /v1/claims/{id} body) are final decisions
  * (approved or denied). */
 int test_finals_in_history(const char *claim);

@@ -224,7 +224,8 @@ char *test_ana_pharmacy_claim(const char *fill_date, const char *charge)
 }
 
 void test_put_g100_employee(const struct test_claimsd *d, const char *admin, const char *id,
-                            const char *first, const char *last, const char *birth, long want)
+                            const char *first, const char *last, const char *birth,
+                            const char *ending, long want)
 {
     char body[2048], path[512];
     snprintf(body, sizeof body,
@@ -233,9 +234,9 @@ void test_put_g100_employee(const struct test_claimsd *d, const char *admin, con
              "\"birth_date\":\"%s\",\"state\":\"FL\",\"student\":false,"
              "\"lives_with_employee\":true,\"married_on\":null,\"has_own_dependent\":false,"
              "\"handicapped_certified\":false,\"coverage\":[{\"plan_id\":\"PPO-500\","
-             "\"effective\":\"2020-01-01\",\"termination_event\":null,\"kind\":\"active\"}],"
+             "\"effective\":\"2020-01-01\",%s,\"kind\":\"active\"}],"
              "\"medicare\":null,\"other_coverage\":[]}",
-             id, id, first, last, birth);
+             id, id, first, last, birth, ending ? ending : "\"termination_event\":null");
     snprintf(path, sizeof path, "/v1/members/%s", id);
     struct test_response res;
     test_api(d, "PUT", path, admin, body, NULL, &res);
@@ -373,4 +374,15 @@ int test_load_config(const char *text, struct config *cfg, char *err)
     int rc = config_load_file(cfg, path, err);
     test_remove_tree(dir);
     return rc;
+}
+
+char *test_put_review_plan(const struct test_claimsd *d, const char *admin)
+{
+    char *plan = test_read_source("config/sample/plans/PPO-500.json");
+    char *brace = strchr(plan, '{');
+    ck_assert_ptr_nonnull(brace);
+    char body[8192];
+    snprintf(body, sizeof body, "{\"review_threshold\": 300.00, %s", brace + 1);
+    free(plan);
+    return test_call(d, "PUT", "/v1/plans/PPO-500", admin, body, 201);
 }
