@@ -248,6 +248,11 @@ void test_submit_claim(const struct test_claimsd *d, const char *token, const ch
  * running test when timeout_ms passes first. */
 char *test_wait_claim(const struct test_claimsd *d, const char *token, const char *id,
                       const char *statuses, int timeout_ms);
+/* Reads GET /v1/claims/{id}/eob with token every 20 ms until it is answered 200 with a "version"
+ * of `version`; returns that body (malloc'd, the caller frees). Fails the running test when 20 s
+ * pass first. */
+char *test_wait_eob_version(const struct test_claimsd *d, const char *token, const char *id,
+                            int version);
 /* Teardown of an end-to-end suite: stops d cleanly (test_claimsd_stop_clean), then r, and
  * removes r's folder. */
 void test_stop_claimsd_and_redis(struct test_claimsd *d, struct test_redis *r);

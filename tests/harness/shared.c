@@ -113,6 +113,28 @@ char *test_wait_claim(const struct test_claimsd *d, const char *token, const cha
     return NULL;
 }
 
+char *test_wait_eob_version(const struct test_claimsd *d, const char *token, const char *id,
+                            int version)
+{
+    char path[128], want[16];
+    snprintf(path, sizeof path, "/v1/claims/%s/eob", id);
+    snprintf(want, sizeof want, "%d", version);
+    for (int i = 0; i < 1000; i++) {
+        struct test_response res;
+        test_api(d, "GET", path, token, NULL, NULL, &res);
+        if (res.status == 200 && strcmp(test_json_str(res.body, "version"), want) == 0) {
+            char *out = strdup(res.body);
+            ck_assert_ptr_nonnull(out);
+            test_response_free(&res);
+            return out;
+        }
+        test_response_free(&res);
+        test_sleep_ms(20);
+    }
+    ck_abort_msg("claim %s: no EOB version %d after 20 s", id, version);
+    return NULL;
+}
+
 void test_stop_claimsd_and_redis(struct test_claimsd *d, struct test_redis *r)
 {
     test_claimsd_stop_clean(d);
