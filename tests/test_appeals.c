@@ -508,27 +508,17 @@ START_TEST(test_an_overturn_is_checked_then_decides_the_claim_again)
     test_response_free(&res);
     /* The claim's new EOB version: 150.00 charged, 90.00 allowed (CO-45 60.00),
      * the office visit's 25.00 copay, the plan pays 65.00. */
-    char eob_path[160];
-    snprintf(eob_path, sizeof eob_path, "/v1/claims/%s/eob", claim);
-    for (int i = 0; i < 300; i++) {
-        test_api(&server, "GET", eob_path, ADMIN, NULL, NULL, &res);
-        if (strcmp(test_json_str(res.body, "version"), "2") == 0)
-            break;
-        test_response_free(&res);
-        res.body = NULL;
-        test_sleep_ms(50);
-    }
-    ck_assert_msg(res.body, "no second EOB version");
-    ck_assert_str_eq(test_json_str(res.body, "version"), "2");
-    ck_assert_str_eq(test_json_str(res.body, "adjustment.kind"), "adjustment");
-    ck_assert_str_eq(test_json_str(res.body, "adjustment.previous_version"), "1");
-    ck_assert_str_eq(test_json_str(res.body, "adjustment.previous.plan_paid"), "0.00");
-    ck_assert_str_eq(test_json_str(res.body, "adjustment.new.allowed"), "90.00");
-    ck_assert_str_eq(test_json_str(res.body, "adjustment.new.plan_paid"), "65.00");
-    ck_assert_str_eq(test_json_str(res.body, "adjustment.new.patient_responsibility"), "25.00");
-    ck_assert_str_eq(test_json_str(res.body, "adjustment.difference.plan_paid"), "65.00");
-    ck_assert_str_eq(test_json_str(res.body, "totals.plan_paid"), "65.00");
-    test_response_free(&res);
+    char *eob = test_wait_eob_version(&server, ADMIN, claim, 2);
+    ck_assert_str_eq(test_json_str(eob, "version"), "2");
+    ck_assert_str_eq(test_json_str(eob, "adjustment.kind"), "adjustment");
+    ck_assert_str_eq(test_json_str(eob, "adjustment.previous_version"), "1");
+    ck_assert_str_eq(test_json_str(eob, "adjustment.previous.plan_paid"), "0.00");
+    ck_assert_str_eq(test_json_str(eob, "adjustment.new.allowed"), "90.00");
+    ck_assert_str_eq(test_json_str(eob, "adjustment.new.plan_paid"), "65.00");
+    ck_assert_str_eq(test_json_str(eob, "adjustment.new.patient_responsibility"), "25.00");
+    ck_assert_str_eq(test_json_str(eob, "adjustment.difference.plan_paid"), "65.00");
+    ck_assert_str_eq(test_json_str(eob, "totals.plan_paid"), "65.00");
+    free(eob);
     ck_assert_str_eq(wait_status(claim, "approved"), "approved");
     snprintf(path, sizeof path, "/v1/claims/%s", claim);
     test_api(&server, "GET", path, staff, NULL, NULL, &res);
