@@ -365,6 +365,13 @@ struct test_family_answer {
 /* A queue_family_cb that copies the family into the struct test_family_answer arg and counts. */
 void test_on_family(enum queue_status status, const struct queue_family *fam, void *arg);
 
+/* The next number (its high 31 bits) of a 64-bit linear congruential generator whose state is
+ * *state: a model check's random choices, replayed from the same seed. */
+unsigned test_rng(unsigned long long *state);
+/* Whether score is at or after a ZRANGEBYSCORE lower bound: "-inf", "(<n>" (after n) or "<n>"
+ * (n or after); a shard model's answer to the scripts' bound. */
+bool test_after_bound(long long score, const char *bound);
+
 /* Runs every test of s in fork mode (CK_FORK_GETENV: as $CK_FORK says, or
  * CK_NOFORK) with Check's normal output, frees the runner and returns how
  * many tests failed. */

@@ -408,3 +408,18 @@ char *test_put_review_plan(const struct test_claimsd *d, const char *admin)
     free(plan);
     return test_call(d, "PUT", "/v1/plans/PPO-500", admin, body, 201);
 }
+
+unsigned test_rng(unsigned long long *state)
+{
+    *state = *state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (unsigned)(*state >> 33);
+}
+
+bool test_after_bound(long long score, const char *bound)
+{
+    if (strcmp(bound, "-inf") == 0)
+        return true;
+    if (bound[0] == '(')
+        return score > atoll(bound + 1);
+    return score >= atoll(bound);
+}
