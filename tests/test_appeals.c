@@ -151,20 +151,6 @@ static void start_on(struct test_claimsd *d, date_t day)
     test_claimsd_start_or_exit(d, args, env, " under faketime");
 }
 
-/* A 422 naming exactly one field with this problem. */
-static void assert_422(const struct test_claimsd *d, const char *method, const char *path,
-                       const char *token, const char *body, const char *field, const char *problem)
-{
-    struct test_response res;
-    test_api(d, method, path, token, body, NULL, &res);
-    ck_assert_msg(res.status == 422, "%s: %ld %s", body, res.status, res.body);
-    ck_assert_str_eq(test_json_str(res.body, "error.code"), "validation_failed");
-    ck_assert_msg(test_json_len(res.body, "error.fields") == 1, "%s", res.body);
-    ck_assert_str_eq(test_json_str(res.body, "error.fields.0.field"), field);
-    ck_assert_str_eq(test_json_str(res.body, "error.fields.0.problem"), problem);
-    test_response_free(&res);
-}
-
 START_TEST(test_a_denied_claim_is_appealed_with_its_due_date_60_days_on)
 {
     char claim[64], path[160], expected[160], text[DATE_STRLEN];
@@ -445,37 +431,37 @@ START_TEST(test_an_overturn_is_checked_then_decides_the_claim_again)
     decided_claim(subscriber, luis_2019_visit, "denied", claim);
     filed(&server, claim, id);
     snprintf(path, sizeof path, "/v1/appeals/%s/decision", id);
-    assert_422(&server, "POST", path, staff, "{\"outcome\": \"overturned\", \"note\": \"n\"}",
+    test_assert_422(&server, "POST", path, staff, "{\"outcome\": \"overturned\", \"note\": \"n\"}",
                "lines", "is required when outcome is overturned");
-    assert_422(&server, "POST", path, staff,
+    test_assert_422(&server, "POST", path, staff,
                "{\"outcome\": \"overturned\", \"lines\": [], \"note\": \"n\"}", "lines",
                "must have at least one line when outcome is overturned");
-    assert_422(&server, "POST", path, staff,
+    test_assert_422(&server, "POST", path, staff,
                "{\"outcome\": \"overturned\", \"note\": \"n\", \"lines\": [{\"line\": 2, "
                "\"allowed\": 90.00, \"group\": \"CO\", \"carc\": \"45\"}]}",
                "lines[0].line", "must be a line number of the claim");
-    assert_422(&server, "POST", path, staff,
+    test_assert_422(&server, "POST", path, staff,
                "{\"outcome\": \"overturned\", \"note\": \"n\", \"lines\": [{\"line\": 1, "
                "\"allowed\": 150.01, \"group\": \"CO\", \"carc\": \"45\"}]}",
                "lines[0].allowed", "must not exceed the line's charge");
-    assert_422(&server, "POST", path, staff,
+    test_assert_422(&server, "POST", path, staff,
                "{\"outcome\": \"overturned\", \"note\": \"n\", \"lines\": [{\"line\": 1, "
                "\"allowed\": 90.00}]}",
                "lines[0].group", "is required when allowed is less than the line's charge");
-    assert_422(&server, "POST", path, staff,
+    test_assert_422(&server, "POST", path, staff,
                "{\"outcome\": \"overturned\", \"note\": \"n\", \"lines\": [{\"line\": 1, "
                "\"allowed\": 90.00, \"group\": \"XX\", \"carc\": \"45\"}]}",
                "lines[0].group", "must be CO, PR, OA or PI");
-    assert_422(&server, "POST", path, staff,
+    test_assert_422(&server, "POST", path, staff,
                "{\"outcome\": \"overturned\", \"note\": \"n\", \"lines\": [{\"line\": 1, "
                "\"allowed\": 90.00, \"group\": \"CO\", \"carc\": \"999\"}]}",
                "lines[0].carc", "must be a CARC of docs/rules.md \"Codes\"");
-    assert_422(&server, "POST", path, staff,
+    test_assert_422(&server, "POST", path, staff,
                "{\"outcome\": \"overturned\", \"note\": \"n\", \"lines\": [{\"line\": 1, "
                "\"allowed\": 90.00, \"group\": \"CO\", \"carc\": \"45\", \"rarc\": \"ZZ9\"}]}",
                "lines[0].rarc", "must be a RARC of docs/rules.md \"Codes\"");
     /* The same reader as a staff review: PI is a group, at most 4 group and CARC pairs. */
-    assert_422(&server, "POST", path, staff,
+    test_assert_422(&server, "POST", path, staff,
                "{\"outcome\": \"overturned\", \"note\": \"n\", \"lines\": [{\"line\": 1, "
                "\"allowed\": 90.00, \"group\": \"PI\", \"carc\": \"45\"}, {\"line\": 1, "
                "\"allowed\": 90.00, \"group\": \"CO\", \"carc\": \"45\"}, {\"line\": 1, "
@@ -483,7 +469,7 @@ START_TEST(test_an_overturn_is_checked_then_decides_the_claim_again)
                "\"allowed\": 90.00, \"group\": \"OA\", \"carc\": \"45\"}, {\"line\": 1, "
                "\"allowed\": 90.00, \"group\": \"CO\", \"carc\": \"96\"}]}",
                "lines", "must use at most 4 different group and CARC pairs");
-    assert_422(&server, "POST", path, staff,
+    test_assert_422(&server, "POST", path, staff,
                "{\"outcome\": \"overturned\", \"note\": \"n\", \"lines\": [{\"line\": 1, "
                "\"allowed\": 90.00, \"group\": \"PI\", \"carc\": \"45\"}, {\"line\": 1, "
                "\"allowed\": 90.00, \"group\": \"PI\", \"carc\": \"45\"}]}",
@@ -596,25 +582,25 @@ START_TEST(test_who_may_file_and_read_and_what_is_refused)
     ck_assert_int_eq(
         test_status(&server, "POST", "/v1/claims/not-a-claim/appeals", child, STATEMENT), 404);
     /* The body, field by field. */
-    assert_422(&server, "POST", path, child, "{}", "statement", "is required");
-    assert_422(&server, "POST", path, child, "{\"statement\": \" \\n \"}", "statement",
+    test_assert_422(&server, "POST", path, child, "{}", "statement", "is required");
+    test_assert_422(&server, "POST", path, child, "{\"statement\": \" \\n \"}", "statement",
                "must not be empty");
-    assert_422(&server, "POST", path, child, "{\"statement\": 7}", "statement", "must be a string");
-    assert_422(&server, "POST", path, child, "{\"statement\": \"a\\u0007b\"}", "statement",
+    test_assert_422(&server, "POST", path, child, "{\"statement\": 7}", "statement", "must be a string");
+    test_assert_422(&server, "POST", path, child, "{\"statement\": \"a\\u0007b\"}", "statement",
                "must not contain control characters other than tab and line breaks");
-    assert_422(&server, "POST", path, child, "{\"statement\": \"x\", \"colour\": 1}", "colour",
+    test_assert_422(&server, "POST", path, child, "{\"statement\": \"x\", \"colour\": 1}", "colour",
                "unknown field");
-    assert_422(&server, "POST", path, child,
+    test_assert_422(&server, "POST", path, child,
                "{\"statement\": \"x\", \"attachments\": [{\"kind\": \"photo\", \"reference\": "
                "\"a\"}]}",
                "attachments[0].kind",
                "must be medical_record, letter, itemized_bill, eob or other");
-    assert_422(&server, "POST", path, child,
+    test_assert_422(&server, "POST", path, child,
                "{\"statement\": \"x\", \"attachments\": [{\"kind\": \"letter\"}]}",
                "attachments[0].reference", "is required");
     char *long_body = malloc(10100);
     snprintf(long_body, 10100, "{\"statement\": \"%010001d\"}", 0); /* 10,001 bytes */
-    assert_422(&server, "POST", path, child, long_body, "statement", "must be at most 10000 bytes");
+    test_assert_422(&server, "POST", path, child, long_body, "statement", "must be at most 10000 bytes");
     free(long_body);
     /* The submitting provider may appeal and read it; the patient too. */
     struct test_response res;
@@ -643,20 +629,20 @@ START_TEST(test_who_may_file_and_read_and_what_is_refused)
                                  "/v1/appeals/00000000-0000-4000-8000-000000000000/decision", staff,
                                  upheld),
                      404);
-    assert_422(&server, "POST", path, staff, "{\"outcome\": \"partly\", \"note\": \"x\"}",
+    test_assert_422(&server, "POST", path, staff, "{\"outcome\": \"partly\", \"note\": \"x\"}",
                "outcome", "must be upheld or overturned");
-    assert_422(&server, "POST", path, staff, "{\"outcome\": \"upheld\"}", "note", "is required");
-    assert_422(&server, "POST", path, staff,
+    test_assert_422(&server, "POST", path, staff, "{\"outcome\": \"upheld\"}", "note", "is required");
+    test_assert_422(&server, "POST", path, staff,
                "{\"outcome\": \"upheld\", \"note\": \"x\", \"lines\": [{\"line\": 1, "
                "\"allowed\": 1.00, \"group\": \"CO\", \"carc\": \"45\"}]}",
                "lines", "must be empty when outcome is upheld: the claim stands as decided");
     /* The list is for staff, its parameters checked. */
     ck_assert_int_eq(test_status(&server, "GET", "/v1/appeals", child, NULL), 403);
     ck_assert_int_eq(test_status(&server, "GET", "/v1/appeals", provider_a, NULL), 403);
-    assert_422(&server, "GET", "/v1/appeals?status=closed", staff, NULL, "status",
+    test_assert_422(&server, "GET", "/v1/appeals?status=closed", staff, NULL, "status",
                "must be open or decided");
-    assert_422(&server, "GET", "/v1/appeals?sort=due", staff, NULL, "sort", "unknown parameter");
-    assert_422(&server, "GET", "/v1/appeals?overdue=true&status=decided", staff, NULL, "overdue",
+    test_assert_422(&server, "GET", "/v1/appeals?sort=due", staff, NULL, "sort", "unknown parameter");
+    test_assert_422(&server, "GET", "/v1/appeals?overdue=true&status=decided", staff, NULL, "overdue",
                "only open appeals are overdue");
     /* Only a final claim with an EOB: Helen's lab test waits for Medicare's EOB. */
     char lab[1024], day[DATE_STRLEN];

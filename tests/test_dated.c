@@ -68,12 +68,7 @@ static void put(const char *path, const char *body, long want)
 static void refused(const char *method, const char *path, const char *body, const char *field,
                     const char *problem)
 {
-    char *r = test_call(&server, method, path, staff, body, 422);
-    ck_assert_str_eq(test_json_str(r, "error.code"), "validation_failed");
-    ck_assert_int_eq(test_json_len(r, "error.fields"), 1);
-    ck_assert_str_eq(test_json_str(r, "error.fields.0.field"), field);
-    ck_assert_str_eq(test_json_str(r, "error.fields.0.problem"), problem);
-    free(r);
+    test_assert_422(&server, method, path, staff, body, field, problem);
 }
 
 /* A one-line lab claim for member on service_date, decided by the worker:

@@ -239,6 +239,10 @@ long test_status(const struct test_claimsd *d, const char *method, const char *p
  * answer's body (malloc'd, the caller frees). */
 char *test_call(const struct test_claimsd *d, const char *method, const char *path,
                 const char *token, const char *body, long want);
+/* One API call to d that must be answered 422 validation_failed naming exactly one field, `field`,
+ * with `problem`; the running test fails otherwise. */
+void test_assert_422(const struct test_claimsd *d, const char *method, const char *path,
+                     const char *token, const char *body, const char *field, const char *problem);
 /* POST /v1/claims of body with token to d; fails the running test unless it is answered 202,
  * and copies the new claim's id into id. */
 void test_submit_claim(const struct test_claimsd *d, const char *token, const char *body,

@@ -62,6 +62,22 @@ char *test_call(const struct test_claimsd *d, const char *method, const char *pa
     return out;
 }
 
+void test_assert_422(const struct test_claimsd *d, const char *method, const char *path,
+                     const char *token, const char *body, const char *field, const char *problem)
+{
+    struct test_response res;
+    test_api(d, method, path, token, body, NULL, &res);
+    ck_assert_msg(res.status == 422, "%s %s %s: %ld %s", method, path, body ? body : "",
+                  res.status, res.body);
+    ck_assert_str_eq(test_json_str(res.body, "error.code"), "validation_failed");
+    ck_assert_msg(test_json_len(res.body, "error.fields") == 1, "%s: %s", body ? body : "",
+                  res.body);
+    ck_assert_msg(strcmp(test_json_str(res.body, "error.fields.0.field"), field) == 0 &&
+                      strcmp(test_json_str(res.body, "error.fields.0.problem"), problem) == 0,
+                  "%s: want %s \"%s\", got %s", body ? body : "", field, problem, res.body);
+    test_response_free(&res);
+}
+
 void test_submit_claim(const struct test_claimsd *d, const char *token, const char *body,
                        char id[64])
 {
