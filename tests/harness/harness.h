@@ -88,6 +88,14 @@ bool test_response_header(const struct test_response *res, const char *name, cha
                           size_t size);
 void test_response_free(struct test_response *res);
 
+/* Runs argv (execvp) with env entries added ("NAME=value", NULL-terminated, may be NULL), its
+ * stdout and stderr appended to out_path (NULL: /dev/null), in a process group of its own when
+ * own_group; the child dies with the test binary (PR_SET_PDEATHSIG). Returns its pid. */
+pid_t test_spawn(const char *const argv[], const char *const env[], const char *out_path,
+                 bool own_group);
+/* Whether a redis-server answers PING on 127.0.0.1:port within timeout_ms. */
+bool test_redis_pings(int port, int timeout_ms);
+
 /* A free TCP port on 127.0.0.1 (bound and released). */
 int test_free_port(void);
 void test_sleep_ms(int ms);
