@@ -29,9 +29,7 @@ static char staff[80], staff_token_id[80], subscriber[80], spouse[80], child[80]
 
 static void setup(void)
 {
-    test_redis_start(&redis);
-    test_claimsd_start_admin(&server, redis.url, ADMIN,
-                             (const char *const[]){"--workers", "1", NULL});
+    test_start_redis_and_claimsd(&redis, &server, ADMIN, (const char *const[]){"--workers", "1", NULL});
     test_put_sample_enrollment(&server, ADMIN, "G100 G200", "M1001 M1001-01 M1001-02 M2001 M4001");
     struct test_response res;
     test_api(&server, "POST", "/v1/tokens", ADMIN, "{\"role\":\"staff\"}", NULL, &res);

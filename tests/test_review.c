@@ -124,8 +124,7 @@ static void review(const char *id, const char *body, const char *token, long wan
 
 static void setup(void)
 {
-    test_redis_start(&redis);
-    test_claimsd_start_admin(&server, redis.url, ADMIN, NULL);
+    test_start_redis_and_claimsd(&redis, &server, ADMIN, NULL);
     /* The sample plan with a review threshold of 300.00. */
     char *res = test_put_review_plan(&server, ADMIN);
     ck_assert_str_eq(test_json_str(res, "review_threshold"), "300.00");

@@ -265,6 +265,10 @@ char *test_wait_claim(const struct test_claimsd *d, const char *token, const cha
  * pass first. */
 char *test_wait_eob_version(const struct test_claimsd *d, const char *token, const char *id,
                             int version);
+/* Set-up of an end-to-end suite: starts r (test_redis_start), then d on it as
+ * test_claimsd_start_admin(d, r->url, admin, extra_args) does. */
+void test_start_redis_and_claimsd(struct test_redis *r, struct test_claimsd *d, const char *admin,
+                                  const char *const extra_args[]);
 /* Teardown of an end-to-end suite: stops d cleanly (test_claimsd_stop_clean), then r, and
  * removes r's folder. */
 void test_stop_claimsd_and_redis(struct test_claimsd *d, struct test_redis *r);

@@ -151,6 +151,13 @@ char *test_wait_eob_version(const struct test_claimsd *d, const char *token, con
     return NULL;
 }
 
+void test_start_redis_and_claimsd(struct test_redis *r, struct test_claimsd *d, const char *admin,
+                                  const char *const extra_args[])
+{
+    test_redis_start(r);
+    test_claimsd_start_admin(d, r->url, admin, extra_args);
+}
+
 void test_stop_claimsd_and_redis(struct test_claimsd *d, struct test_redis *r)
 {
     test_claimsd_stop_clean(d);
