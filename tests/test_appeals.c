@@ -29,7 +29,8 @@ static char staff[80], staff_token_id[80], subscriber[80], spouse[80], child[80]
 
 static void setup(void)
 {
-    test_start_redis_and_claimsd(&redis, &server, ADMIN, (const char *const[]){"--workers", "1", NULL});
+    test_start_redis_and_claimsd(&redis, &server, ADMIN,
+                                 (const char *const[]){"--workers", "1", NULL});
     test_put_sample_enrollment(&server, ADMIN, "G100 G200", "M1001 M1001-01 M1001-02 M2001 M4001");
     struct test_response res;
     test_api(&server, "POST", "/v1/tokens", ADMIN, "{\"role\":\"staff\"}", NULL, &res);
@@ -430,48 +431,48 @@ START_TEST(test_an_overturn_is_checked_then_decides_the_claim_again)
     filed(&server, claim, id);
     snprintf(path, sizeof path, "/v1/appeals/%s/decision", id);
     test_assert_422(&server, "POST", path, staff, "{\"outcome\": \"overturned\", \"note\": \"n\"}",
-               "lines", "is required when outcome is overturned");
+                    "lines", "is required when outcome is overturned");
     test_assert_422(&server, "POST", path, staff,
-               "{\"outcome\": \"overturned\", \"lines\": [], \"note\": \"n\"}", "lines",
-               "must have at least one line when outcome is overturned");
+                    "{\"outcome\": \"overturned\", \"lines\": [], \"note\": \"n\"}", "lines",
+                    "must have at least one line when outcome is overturned");
     test_assert_422(&server, "POST", path, staff,
-               "{\"outcome\": \"overturned\", \"note\": \"n\", \"lines\": [{\"line\": 2, "
-               "\"allowed\": 90.00, \"group\": \"CO\", \"carc\": \"45\"}]}",
-               "lines[0].line", "must be a line number of the claim");
+                    "{\"outcome\": \"overturned\", \"note\": \"n\", \"lines\": [{\"line\": 2, "
+                    "\"allowed\": 90.00, \"group\": \"CO\", \"carc\": \"45\"}]}",
+                    "lines[0].line", "must be a line number of the claim");
     test_assert_422(&server, "POST", path, staff,
-               "{\"outcome\": \"overturned\", \"note\": \"n\", \"lines\": [{\"line\": 1, "
-               "\"allowed\": 150.01, \"group\": \"CO\", \"carc\": \"45\"}]}",
-               "lines[0].allowed", "must not exceed the line's charge");
+                    "{\"outcome\": \"overturned\", \"note\": \"n\", \"lines\": [{\"line\": 1, "
+                    "\"allowed\": 150.01, \"group\": \"CO\", \"carc\": \"45\"}]}",
+                    "lines[0].allowed", "must not exceed the line's charge");
     test_assert_422(&server, "POST", path, staff,
-               "{\"outcome\": \"overturned\", \"note\": \"n\", \"lines\": [{\"line\": 1, "
-               "\"allowed\": 90.00}]}",
-               "lines[0].group", "is required when allowed is less than the line's charge");
+                    "{\"outcome\": \"overturned\", \"note\": \"n\", \"lines\": [{\"line\": 1, "
+                    "\"allowed\": 90.00}]}",
+                    "lines[0].group", "is required when allowed is less than the line's charge");
     test_assert_422(&server, "POST", path, staff,
-               "{\"outcome\": \"overturned\", \"note\": \"n\", \"lines\": [{\"line\": 1, "
-               "\"allowed\": 90.00, \"group\": \"XX\", \"carc\": \"45\"}]}",
-               "lines[0].group", "must be CO, PR, OA or PI");
+                    "{\"outcome\": \"overturned\", \"note\": \"n\", \"lines\": [{\"line\": 1, "
+                    "\"allowed\": 90.00, \"group\": \"XX\", \"carc\": \"45\"}]}",
+                    "lines[0].group", "must be CO, PR, OA or PI");
     test_assert_422(&server, "POST", path, staff,
-               "{\"outcome\": \"overturned\", \"note\": \"n\", \"lines\": [{\"line\": 1, "
-               "\"allowed\": 90.00, \"group\": \"CO\", \"carc\": \"999\"}]}",
-               "lines[0].carc", "must be a CARC of docs/rules.md \"Codes\"");
+                    "{\"outcome\": \"overturned\", \"note\": \"n\", \"lines\": [{\"line\": 1, "
+                    "\"allowed\": 90.00, \"group\": \"CO\", \"carc\": \"999\"}]}",
+                    "lines[0].carc", "must be a CARC of docs/rules.md \"Codes\"");
     test_assert_422(&server, "POST", path, staff,
-               "{\"outcome\": \"overturned\", \"note\": \"n\", \"lines\": [{\"line\": 1, "
-               "\"allowed\": 90.00, \"group\": \"CO\", \"carc\": \"45\", \"rarc\": \"ZZ9\"}]}",
-               "lines[0].rarc", "must be a RARC of docs/rules.md \"Codes\"");
+                    "{\"outcome\": \"overturned\", \"note\": \"n\", \"lines\": [{\"line\": 1, "
+                    "\"allowed\": 90.00, \"group\": \"CO\", \"carc\": \"45\", \"rarc\": \"ZZ9\"}]}",
+                    "lines[0].rarc", "must be a RARC of docs/rules.md \"Codes\"");
     /* The same reader as a staff review: PI is a group, at most 4 group and CARC pairs. */
     test_assert_422(&server, "POST", path, staff,
-               "{\"outcome\": \"overturned\", \"note\": \"n\", \"lines\": [{\"line\": 1, "
-               "\"allowed\": 90.00, \"group\": \"PI\", \"carc\": \"45\"}, {\"line\": 1, "
-               "\"allowed\": 90.00, \"group\": \"CO\", \"carc\": \"45\"}, {\"line\": 1, "
-               "\"allowed\": 90.00, \"group\": \"PR\", \"carc\": \"45\"}, {\"line\": 1, "
-               "\"allowed\": 90.00, \"group\": \"OA\", \"carc\": \"45\"}, {\"line\": 1, "
-               "\"allowed\": 90.00, \"group\": \"CO\", \"carc\": \"96\"}]}",
-               "lines", "must use at most 4 different group and CARC pairs");
+                    "{\"outcome\": \"overturned\", \"note\": \"n\", \"lines\": [{\"line\": 1, "
+                    "\"allowed\": 90.00, \"group\": \"PI\", \"carc\": \"45\"}, {\"line\": 1, "
+                    "\"allowed\": 90.00, \"group\": \"CO\", \"carc\": \"45\"}, {\"line\": 1, "
+                    "\"allowed\": 90.00, \"group\": \"PR\", \"carc\": \"45\"}, {\"line\": 1, "
+                    "\"allowed\": 90.00, \"group\": \"OA\", \"carc\": \"45\"}, {\"line\": 1, "
+                    "\"allowed\": 90.00, \"group\": \"CO\", \"carc\": \"96\"}]}",
+                    "lines", "must use at most 4 different group and CARC pairs");
     test_assert_422(&server, "POST", path, staff,
-               "{\"outcome\": \"overturned\", \"note\": \"n\", \"lines\": [{\"line\": 1, "
-               "\"allowed\": 90.00, \"group\": \"PI\", \"carc\": \"45\"}, {\"line\": 1, "
-               "\"allowed\": 90.00, \"group\": \"PI\", \"carc\": \"45\"}]}",
-               "lines[1].line", "is listed twice");
+                    "{\"outcome\": \"overturned\", \"note\": \"n\", \"lines\": [{\"line\": 1, "
+                    "\"allowed\": 90.00, \"group\": \"PI\", \"carc\": \"45\"}, {\"line\": 1, "
+                    "\"allowed\": 90.00, \"group\": \"PI\", \"carc\": \"45\"}]}",
+                    "lines[1].line", "is listed twice");
     /* A valid overturn: recorded once, the claim decided again with the
      * lines (the rules' denial opened: docs/rules.md "Decision outcomes"). */
     struct test_response res;
@@ -582,23 +583,25 @@ START_TEST(test_who_may_file_and_read_and_what_is_refused)
     /* The body, field by field. */
     test_assert_422(&server, "POST", path, child, "{}", "statement", "is required");
     test_assert_422(&server, "POST", path, child, "{\"statement\": \" \\n \"}", "statement",
-               "must not be empty");
-    test_assert_422(&server, "POST", path, child, "{\"statement\": 7}", "statement", "must be a string");
+                    "must not be empty");
+    test_assert_422(&server, "POST", path, child, "{\"statement\": 7}", "statement",
+                    "must be a string");
     test_assert_422(&server, "POST", path, child, "{\"statement\": \"a\\u0007b\"}", "statement",
-               "must not contain control characters other than tab and line breaks");
+                    "must not contain control characters other than tab and line breaks");
     test_assert_422(&server, "POST", path, child, "{\"statement\": \"x\", \"colour\": 1}", "colour",
-               "unknown field");
+                    "unknown field");
     test_assert_422(&server, "POST", path, child,
-               "{\"statement\": \"x\", \"attachments\": [{\"kind\": \"photo\", \"reference\": "
-               "\"a\"}]}",
-               "attachments[0].kind",
-               "must be medical_record, letter, itemized_bill, eob or other");
+                    "{\"statement\": \"x\", \"attachments\": [{\"kind\": \"photo\", \"reference\": "
+                    "\"a\"}]}",
+                    "attachments[0].kind",
+                    "must be medical_record, letter, itemized_bill, eob or other");
     test_assert_422(&server, "POST", path, child,
-               "{\"statement\": \"x\", \"attachments\": [{\"kind\": \"letter\"}]}",
-               "attachments[0].reference", "is required");
+                    "{\"statement\": \"x\", \"attachments\": [{\"kind\": \"letter\"}]}",
+                    "attachments[0].reference", "is required");
     char *long_body = malloc(10100);
     snprintf(long_body, 10100, "{\"statement\": \"%010001d\"}", 0); /* 10,001 bytes */
-    test_assert_422(&server, "POST", path, child, long_body, "statement", "must be at most 10000 bytes");
+    test_assert_422(&server, "POST", path, child, long_body, "statement",
+                    "must be at most 10000 bytes");
     free(long_body);
     /* The submitting provider may appeal and read it; the patient too. */
     struct test_response res;
@@ -628,20 +631,22 @@ START_TEST(test_who_may_file_and_read_and_what_is_refused)
                                  upheld),
                      404);
     test_assert_422(&server, "POST", path, staff, "{\"outcome\": \"partly\", \"note\": \"x\"}",
-               "outcome", "must be upheld or overturned");
-    test_assert_422(&server, "POST", path, staff, "{\"outcome\": \"upheld\"}", "note", "is required");
+                    "outcome", "must be upheld or overturned");
+    test_assert_422(&server, "POST", path, staff, "{\"outcome\": \"upheld\"}", "note",
+                    "is required");
     test_assert_422(&server, "POST", path, staff,
-               "{\"outcome\": \"upheld\", \"note\": \"x\", \"lines\": [{\"line\": 1, "
-               "\"allowed\": 1.00, \"group\": \"CO\", \"carc\": \"45\"}]}",
-               "lines", "must be empty when outcome is upheld: the claim stands as decided");
+                    "{\"outcome\": \"upheld\", \"note\": \"x\", \"lines\": [{\"line\": 1, "
+                    "\"allowed\": 1.00, \"group\": \"CO\", \"carc\": \"45\"}]}",
+                    "lines", "must be empty when outcome is upheld: the claim stands as decided");
     /* The list is for staff, its parameters checked. */
     ck_assert_int_eq(test_status(&server, "GET", "/v1/appeals", child, NULL), 403);
     ck_assert_int_eq(test_status(&server, "GET", "/v1/appeals", provider_a, NULL), 403);
     test_assert_422(&server, "GET", "/v1/appeals?status=closed", staff, NULL, "status",
-               "must be open or decided");
-    test_assert_422(&server, "GET", "/v1/appeals?sort=due", staff, NULL, "sort", "unknown parameter");
-    test_assert_422(&server, "GET", "/v1/appeals?overdue=true&status=decided", staff, NULL, "overdue",
-               "only open appeals are overdue");
+                    "must be open or decided");
+    test_assert_422(&server, "GET", "/v1/appeals?sort=due", staff, NULL, "sort",
+                    "unknown parameter");
+    test_assert_422(&server, "GET", "/v1/appeals?overdue=true&status=decided", staff, NULL,
+                    "overdue", "only open appeals are overdue");
     /* Only a final claim with an EOB: Helen's lab test waits for Medicare's EOB. */
     char lab[1024], day[DATE_STRLEN];
     snprintf(lab, sizeof lab,

@@ -1100,7 +1100,8 @@ static void setup_tls(void)
     snprintf(cfg, sizeof cfg, "%s", test_write_file(dir, "tls.json", cfg_text));
     /* Only claimctl speaks TLS here (the harness's client would not trust
      * the certificate): no enrollment, the bootstrap admin's token. */
-    test_start_redis_and_claimsd(&redis, &server, ADMIN, (const char *const[]){"--workers", "0", "--config", cfg, NULL});
+    test_start_redis_and_claimsd(&redis, &server, ADMIN,
+                                 (const char *const[]){"--workers", "0", "--config", cfg, NULL});
     test_make_temp_dir(work, "claimctl");
     if (strncmp(server.base_url, "https://", 8) != 0) {
         fprintf(stderr, "claimsd did not listen with TLS: %s\n", server.base_url);

@@ -27,7 +27,8 @@ static char staff[80], member_token[80];
 
 static void setup(void)
 {
-    test_start_redis_and_claimsd(&redis, &server, ADMIN, (const char *const[]){"--workers", "1", NULL});
+    test_start_redis_and_claimsd(&redis, &server, ADMIN,
+                                 (const char *const[]){"--workers", "1", NULL});
     test_put_sample_enrollment(&server, ADMIN, "G100", "M1001");
     test_create_token(&server, ADMIN, "{\"role\":\"staff\"}", staff);
     test_create_token(&server, ADMIN, "{\"role\":\"member\",\"member_id\":\"M1001\"}",

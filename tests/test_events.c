@@ -32,7 +32,8 @@ static const char *const GROUP =
 
 static void setup(void)
 {
-    test_start_redis_and_claimsd(&redis, &server, ADMIN, (const char *const[]){"--workers", "1", NULL});
+    test_start_redis_and_claimsd(&redis, &server, ADMIN,
+                                 (const char *const[]){"--workers", "1", NULL});
     test_put_sample_enrollment(&server, ADMIN, "G100", "M1001");
     struct test_response res;
     test_api(&server, "PUT", "/v1/groups/G900", ADMIN, GROUP, NULL, &res);

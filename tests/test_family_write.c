@@ -34,8 +34,8 @@ static enum queue_status write_one(const char *const *ids, size_t n_ids, const c
 {
     struct queue_family_record rec = {"E1-02", expected, json, "E1", "G1", "P1"};
     struct test_status_answer a = {0};
-    ck_assert_int_eq(queue_family_write(q.rc, PREFIX, "E1", ids, n_ids, &rec, 1, test_on_status, &a),
-                     0);
+    ck_assert_int_eq(
+        queue_family_write(q.rc, PREFIX, "E1", ids, n_ids, &rec, 1, test_on_status, &a), 0);
     test_run_until(q.base, &a.done);
     return a.status;
 }

@@ -225,8 +225,8 @@ START_TEST(test_family_event_reads_and_writes_the_familys_shard_then_the_directo
     struct queue_family_record stale = {"N1", "{\"n\":0}", "{\"n\":2}", sub_a, "G1", "P3"};
     const char *ids2[] = {sub_a, "N1"};
     struct answer refused = {0};
-    ck_assert_int_eq(queue_family_write(q.rc, PREFIX, sub_a, ids2, 2, &stale, 1, on_status, &refused),
-                     0);
+    ck_assert_int_eq(
+        queue_family_write(q.rc, PREFIX, sub_a, ids2, 2, &stale, 1, on_status, &refused), 0);
     test_run_until(q.base, &refused.done);
     ck_assert_int_eq(refused.status, QUEUE_CONFLICT);
     test_redis_text(q.c, out, sizeof out, "HGET t:mref:N1 plan_id");

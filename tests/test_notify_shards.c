@@ -118,8 +118,8 @@ static void subscribe(struct test_queue *f, const char *id, const char *events)
 static struct test_fanout_answer fanout(struct test_queue *f)
 {
     struct test_fanout_answer a = {0};
-    ck_assert_int_eq(queue_webhook_fanout(f->rc, PREFIX, "dispatcher", 100, 1000, test_on_fanout, &a),
-                     0);
+    ck_assert_int_eq(
+        queue_webhook_fanout(f->rc, PREFIX, "dispatcher", 100, 1000, test_on_fanout, &a), 0);
     test_run_until(f->base, &a.done);
     return a;
 }
@@ -132,8 +132,8 @@ static const char *add_event(struct test_queue *f, int s, const char *entry, con
     static char out[8][48];
     static int k;
     char *b = out[k++ % 8];
-    test_redis_ok(f->c, "XADD %s %s event %s claim_id %s status %s", skey(s, "events"), entry, event,
-               claim_id, status);
+    test_redis_ok(f->c, "XADD %s %s event %s claim_id %s status %s", skey(s, "events"), entry,
+                  event, claim_id, status);
     ck_assert_int_eq(queue_event_id(entry, s, SHARDS, b, 48), 0);
     return b;
 }
@@ -234,13 +234,14 @@ START_TEST(test_fanout_stopped_between_its_steps_is_taken_over_once)
     const char *a = add_event(&f, 5, "2000-0", "claim.finalized", "A", "approved");
     const char *b = add_event(&f, 5, "2000-1", "claim.finalized", "B", "denied");
     test_redis_ok(f.c, "XREADGROUP GROUP notifiers dispatcher COUNT 10 STREAMS %s >",
-               skey(5, "events"));
+                  skey(5, "events"));
     struct test_fanout_answer young = fanout(&f);
     ck_assert_int_eq(young.status, QUEUE_OK);
     ck_assert_int_eq(young.read, 0); /* not idle long enough: its reader may still run */
     ck_assert_int_eq(pending_count(&f, 5), 2);
     /* Idle past WEBHOOK_FANOUT_RECLAIM_MS: taken over. */
-    test_redis_ok(f.c, "XCLAIM %s notifiers dispatcher 0 2000-0 2000-1 IDLE 31000", skey(5, "events"));
+    test_redis_ok(f.c, "XCLAIM %s notifiers dispatcher 0 2000-0 2000-1 IDLE 31000",
+                  skey(5, "events"));
     struct test_fanout_answer taken = fanout(&f);
     ck_assert_int_eq(taken.status, QUEUE_OK);
     ck_assert_int_eq(taken.read, 2);
@@ -253,9 +254,9 @@ START_TEST(test_fanout_stopped_between_its_steps_is_taken_over_once)
      * step 3: taken over, no second delivery. */
     const char *c = add_event(&f, 12, "3000-0", "claim.finalized", "C", "approved");
     test_redis_ok(f.c, "XREADGROUP GROUP notifiers dispatcher COUNT 10 STREAMS %s >",
-               skey(12, "events"));
+                  skey(12, "events"));
     test_redis_ok(f.c, "HSET %s%s.fin webhook_id fin event_id %s state delivered attempts 1",
-               skey(0, "whdel:"), c, c);
+                  skey(0, "whdel:"), c, c);
     test_redis_ok(f.c, "XCLAIM %s notifiers dispatcher 0 3000-0 IDLE 31000", skey(12, "events"));
     struct test_fanout_answer done = fanout(&f);
     ck_assert_int_eq(done.status, QUEUE_OK);
@@ -296,13 +297,13 @@ static struct close_answer close_cycle(struct test_queue *f, bool scheduled)
 
 /* A due claim on shard s as the commit script leaves it: provider payee
  * (payee an NPI) or member payee (payee a member id). */
-static void add_due(struct test_queue *f, int s, const char *claim, bool provider, const char *payee,
-                    long long cents, long long score)
+static void add_due(struct test_queue *f, int s, const char *claim, bool provider,
+                    const char *payee, long long cents, long long score)
 {
     test_redis_ok(f->c, "ZADD %s %lld %s", skey(s, provider ? "remit:due" : "memberpay:due"), score,
-               claim);
+                  claim);
     test_redis_ok(f->c, "HSET %s %s %s|%s|%lld", skey(s, "remit:info"), claim, provider ? "P" : "M",
-               payee, cents);
+                  payee, cents);
 }
 
 static const char *cycle_claims(struct test_queue *f, const char *cycle_id)
@@ -458,7 +459,7 @@ START_TEST(test_a_close_late_for_a_finished_cycle_moves_nothing_into_it)
     add_due(&f, 4, "y", true, "1245319599", 800, 2);
     /* The other close's view: cycle 1 still open. */
     test_redis_ok(f.c, "HSET %s 20261202-1 {\"seq\":1,\"date\":\"2026-12-02\"}",
-               skey(0, "remit:open"));
+                  skey(0, "remit:open"));
     struct close_answer second = close_cycle(&f, false);
     ck_assert_int_eq(second.status, QUEUE_OK);
     ck_assert_str_eq(test_json_str(second.summary, "cycle_id"), "20261202-2");

@@ -27,7 +27,7 @@ static void setup(void)
 {
     test_queue_open(&fx, &redis, 0);
     redisReply *r = redisCommand(fx.c, "HSET t:{c}claim:" CLAIM " status approved eob_version 2"
-                                    " member_id M1001-02 subscriber_id M1001 by_npi 1245319599");
+                                       " member_id M1001-02 subscriber_id M1001 by_npi 1245319599");
     freeReplyObject(r);
 }
 

@@ -348,8 +348,8 @@ START_TEST(test_subscription_and_one_delivery_through_the_typed_calls)
 
     /* The dispatcher: no group yet, then the group, then an event fanned out. */
     struct test_fanout_answer first = {0};
-    ck_assert_int_eq(queue_webhook_fanout(f.rc, PREFIX, "dispatcher", 100, 1000, test_on_fanout, &first),
-                     0);
+    ck_assert_int_eq(
+        queue_webhook_fanout(f.rc, PREFIX, "dispatcher", 100, 1000, test_on_fanout, &first), 0);
     test_run_until(f.base, &first.done);
     ck_assert_int_eq(first.status, QUEUE_NOT_FOUND);
     struct test_status_answer group = {0};
@@ -358,8 +358,8 @@ START_TEST(test_subscription_and_one_delivery_through_the_typed_calls)
     ck_assert_int_eq(group.status, QUEUE_OK);
     test_redis_ok(f.c, "XADD t:{c}events * event claim.finalized claim_id C1 status approved");
     struct test_fanout_answer fan = {0};
-    ck_assert_int_eq(queue_webhook_fanout(f.rc, PREFIX, "dispatcher", 100, 1000, test_on_fanout, &fan),
-                     0);
+    ck_assert_int_eq(
+        queue_webhook_fanout(f.rc, PREFIX, "dispatcher", 100, 1000, test_on_fanout, &fan), 0);
     test_run_until(f.base, &fan.done);
     ck_assert_int_eq(fan.status, QUEUE_OK);
     ck_assert_int_eq(fan.read, 1);

@@ -290,9 +290,9 @@ START_TEST(test_config_defaults_and_overrides)
     /* A class left out keeps its default; null or per_second 0 is no limit. */
     ck_assert_int_eq(
         test_load_config("{\"rate_limits\": {\"member\": {\"per_second\": 0.001, \"burst\": 3},"
-                    "\"staff\": {\"per_second\": 100, \"burst\": 500},"
-                    "\"address\": null, \"provider\": {\"per_second\": 0, \"burst\": 9}}}",
-                    &cfg, err),
+                         "\"staff\": {\"per_second\": 100, \"burst\": 500},"
+                         "\"address\": null, \"provider\": {\"per_second\": 0, \"burst\": 9}}}",
+                         &cfg, err),
         0);
     assert_rule(&cfg, CONFIG_RATE_MEMBER, 1, 3);
     assert_rule(&cfg, CONFIG_RATE_PROVIDER, 0, 0);
@@ -300,8 +300,8 @@ START_TEST(test_config_defaults_and_overrides)
     assert_rule(&cfg, CONFIG_RATE_ADMIN, 0, 0);
     assert_rule(&cfg, CONFIG_RATE_ADDRESS, 0, 0);
     ck_assert_int_eq(
-        test_load_config("{\"rate_limits\": {\"admin\": {\"per_second\": 2.5, \"burst\": 1}}}", &cfg,
-                    err),
+        test_load_config("{\"rate_limits\": {\"admin\": {\"per_second\": 2.5, \"burst\": 1}}}",
+                         &cfg, err),
         0);
     assert_rule(&cfg, CONFIG_RATE_ADMIN, 2500, 1);
     assert_rule(&cfg, CONFIG_RATE_MEMBER, 5000, 20);

@@ -196,7 +196,8 @@ static void seed(void)
 
 static void setup(void)
 {
-    test_start_redis_and_claimsd(&redis, &server, ADMIN, (const char *const[]){"--workers", "0", NULL});
+    test_start_redis_and_claimsd(&redis, &server, ADMIN,
+                                 (const char *const[]){"--workers", "0", NULL});
     test_put_sample_enrollment(&server, ADMIN, "G100 G200", "M1001 M1001-02 M2001");
     test_create_token(&server, ADMIN, "{\"role\":\"staff\"}", staff);
     test_create_token(&server, ADMIN, "{\"role\":\"member\",\"member_id\":\"M1001\"}", subscriber);

@@ -538,8 +538,8 @@ START_TEST(test_payment_cycle_defaults_and_times)
     ck_assert_str_eq(cfg.payment_cycle.payer_name, "CLAIMS OFFICE");
     ck_assert_str_eq(cfg.payment_cycle.payer_id, "1000000000");
     ck_assert_int_eq(test_load_config("{\"payment_cycle\": {\"time\": \"06:30\", \"payer_name\": "
-                                 "\"ACME HEALTH PLAN\", \"payer_id\": \"1234567890\"}}",
-                                 &cfg, err),
+                                      "\"ACME HEALTH PLAN\", \"payer_id\": \"1234567890\"}}",
+                                      &cfg, err),
                      0);
     ck_assert_int_eq(cfg.payment_cycle.minute_of_day, 6 * 60 + 30);
     ck_assert_str_eq(cfg.payment_cycle.payer_name, "ACME HEALTH PLAN");

@@ -73,7 +73,8 @@ static void file_claim(struct filed *f, const char *member, int by, int days_ago
 static void start_and_file(const char *const redis_args[2], const char *dir)
 {
     char cfg[512];
-    test_sample_config(cfg, sizeof cfg, dir, "shards.json", "\"rate_limits\": null, \"shards\": 16");
+    test_sample_config(cfg, sizeof cfg, dir, "shards.json",
+                       "\"rate_limits\": null, \"shards\": 16");
     const char *args[] = {redis_args[0], redis_args[1], "--config", cfg, "--workers", "0", NULL};
     memset(&server, 0, sizeof server);
     test_claimsd_start_or_exit(&server, args, admin_env, " with 16 shards");

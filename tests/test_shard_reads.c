@@ -544,8 +544,8 @@ START_TEST(test_queue_figures_are_summed_over_the_shards_and_retry_finds_its_sha
         review += strcmp(c->status, "in_review") == 0;
         if (strcmp(c->status, "pended") == 0) {
             pended_n++;
-            test_redis_ok(f.c, "ZADD %spended %d %s", shard_prefix(PREFIX, c->shard).s, c->target_day,
-                       c->id);
+            test_redis_ok(f.c, "ZADD %spended %d %s", shard_prefix(PREFIX, c->shard).s,
+                          c->target_day, c->id);
         }
         if (!oldest || c->target_day < oldest->target_day ||
             (c->target_day == oldest->target_day && strcmp(c->id, oldest->id) < 0))

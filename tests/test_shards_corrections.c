@@ -486,7 +486,8 @@ START_TEST(test_void_replace_and_review_on_their_families_shards)
     ck_assert_str_eq(test_json_str(res, "claims.0.claim_id"), d);
     free(res);
     snprintf(path, sizeof path, "/v1/claims/%s/review", d);
-    free(test_call(&server, "POST", path, staff, "{\"action\":\"approve\",\"note\":\"checked\"}", 202));
+    free(test_call(&server, "POST", path, staff, "{\"action\":\"approve\",\"note\":\"checked\"}",
+                   202));
     wait_stored(d, "approved");
     ck_assert_int_eq(acc(3, year, "f:in:ded"), 36000);
     res = test_call(&server, "GET", "/v1/review", staff, NULL, 200);
@@ -510,7 +511,8 @@ static void file_appeal(const char *claim, char id[40])
 {
     char path[96];
     snprintf(path, sizeof path, "/v1/claims/%s/appeals", claim);
-    char *res = test_call(&server, "POST", path, staff, "{\"statement\": \"The X-rays were needed.\"}", 201);
+    char *res = test_call(&server, "POST", path, staff,
+                          "{\"statement\": \"The X-rays were needed.\"}", 201);
     snprintf(id, 40, "%s", test_json_str(res, "appeal_id"));
     ck_assert_str_eq(test_json_str(res, "claim_id"), claim);
     free(res);
@@ -571,20 +573,21 @@ START_TEST(test_appeals_on_their_claims_shards_merged_in_due_order)
      * the claim on its family's shard (350.00 allowed: EOB version 2). */
     char path[96];
     snprintf(path, sizeof path, "/v1/appeals/%s/decision", ids[1]);
-    char *res =
-        test_call(&server, "POST", path, staff, "{\"outcome\": \"upheld\", \"note\": \"as decided\"}", 200);
+    char *res = test_call(&server, "POST", path, staff,
+                          "{\"outcome\": \"upheld\", \"note\": \"as decided\"}", 200);
     ck_assert_str_eq(test_json_str(res, "status"), "decided");
     free(res);
     snprintf(path, sizeof path, "/v1/appeals/%s/decision", ids[2]);
-    res =
-        test_call(&server, "POST", path, staff,
-             "{\"outcome\": \"overturned\", \"note\": \"allowed more\", \"lines\": [{\"line\": 1, "
-             "\"allowed\": 350.00, \"group\": \"CO\", \"carc\": \"45\"}]}",
-             200);
+    res = test_call(
+        &server, "POST", path, staff,
+        "{\"outcome\": \"overturned\", \"note\": \"allowed more\", \"lines\": [{\"line\": 1, "
+        "\"allowed\": 350.00, \"group\": \"CO\", \"carc\": \"45\"}]}",
+        200);
     ck_assert_str_eq(test_json_str(res, "decision.outcome"), "overturned");
     free(res);
     wait_eob_version(claims[2], "2");
-    res = test_call(&server, "POST", path, staff, "{\"outcome\": \"upheld\", \"note\": \"again\"}", 409);
+    res = test_call(&server, "POST", path, staff, "{\"outcome\": \"upheld\", \"note\": \"again\"}",
+                    409);
     ck_assert_str_eq(test_json_str(res, "error.code"), "already_decided");
     free(res);
     expect_queue_appeals("3");

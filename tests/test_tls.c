@@ -64,7 +64,8 @@ static void setup(void)
     const char *cfg = test_write_file(certs, "tls.json", text);
     memset(&server, 0, sizeof server);
     test_claimsd_start_or_exit(
-        &server, (const char *const[]){"--redis", redis.url, "--workers", "0", "--config", cfg, NULL},
+        &server,
+        (const char *const[]){"--redis", redis.url, "--workers", "0", "--config", cfg, NULL},
         (const char *const[]){"CLAIMSD_BOOTSTRAP_ADMIN_TOKEN=" ADMIN, NULL}, " with TLS");
     if (strncmp(server.base_url, "https://", 8) != 0) {
         fprintf(stderr, "claimsd did not log an https listener: %s\n", server.base_url);

@@ -155,9 +155,11 @@ START_TEST(test_family_race_spends_the_deductible_exactly_once)
     ck_assert_int_eq(coinsurance, 4000);
     ck_assert_int_eq(paid, 16000);
     char out[64];
-    test_cluster_on_key_master(&cluster, "claims:{c}acc:M1001:2026", out, sizeof out, "HGET %s %s", "f:in:ded");
+    test_cluster_on_key_master(&cluster, "claims:{c}acc:M1001:2026", out, sizeof out, "HGET %s %s",
+                               "f:in:ded");
     ck_assert_str_eq(out, "100000");
-    test_cluster_on_key_master(&cluster, "claims:{c}acc:M1001:2026", out, sizeof out, "HGET %s %s", "f:in:oop");
+    test_cluster_on_key_master(&cluster, "claims:{c}acc:M1001:2026", out, sizeof out, "HGET %s %s",
+                               "f:in:oop");
     ck_assert_str_eq(out, "104000");
     ck_assert_int_eq(test_claimsd_stop(&more, SIGTERM), 0);
     test_remove_tree(more.dir);
@@ -228,9 +230,11 @@ START_TEST(test_claim_flow_submit_decide_read_eob_search_queue)
     ck_assert_int_eq(res.status, 200);
     ck_assert_str_eq(test_json_str(res.body, "subscriber_id"), "M1001");
     test_response_free(&res);
-    test_cluster_on_key_master(&cluster, "claims:mref:M1001-04", out, sizeof out, "HGET %s %s", "subscriber_id");
+    test_cluster_on_key_master(&cluster, "claims:mref:M1001-04", out, sizeof out, "HGET %s %s",
+                               "subscriber_id");
     ck_assert_str_eq(out, "M1001");
-    test_cluster_on_key_master(&cluster, "claims:{c}family:M1001", out, sizeof out, "SISMEMBER %s %s", "M1001-04");
+    test_cluster_on_key_master(&cluster, "claims:{c}family:M1001", out, sizeof out,
+                               "SISMEMBER %s %s", "M1001-04");
     ck_assert_str_eq(out, "1");
 
     test_api(&server, "GET", "/readyz", NULL, NULL, NULL, &res);
@@ -391,8 +395,8 @@ START_TEST(test_invitations_accounts_and_sign_in)
     ck_assert_int_eq(res.status, 401);
     test_response_free(&res);
     char out[64];
-    test_cluster_on_key_master(&cluster, "claims:signin_fail:{claims:account:luis.lopez}", out, sizeof out, "ZCARD %s",
-                  "");
+    test_cluster_on_key_master(&cluster, "claims:signin_fail:{claims:account:luis.lopez}", out,
+                               sizeof out, "ZCARD %s", "");
     ck_assert_str_eq(out, "1");
     const char *right = "{\"username\":\"luis.lopez\",\"password\":\"violet tractor harbor 42\"}";
     test_api(&server, "POST", "/v1/sessions", NULL, right, NULL, &res);
@@ -401,8 +405,8 @@ START_TEST(test_invitations_accounts_and_sign_in)
     char cookie[200], header[260];
     ck_assert(test_response_header(&res, "Set-Cookie", cookie, sizeof cookie));
     test_response_free(&res);
-    test_cluster_on_key_master(&cluster, "claims:signin_fail:{claims:account:luis.lopez}", out, sizeof out, "EXISTS %s",
-                  "");
+    test_cluster_on_key_master(&cluster, "claims:signin_fail:{claims:account:luis.lopez}", out,
+                               sizeof out, "EXISTS %s", "");
     ck_assert_str_eq(out, "0");
     *strchr(cookie, ';') = '\0';
     snprintf(header, sizeof header, "Cookie: %s", cookie);

@@ -131,9 +131,11 @@ START_TEST(test_member_events_on_a_cluster_answer_200_and_read_back_by_id)
     /* The keys: records, set and version under the family's tag (one shard:
      * "{c}"), the directory unsharded. */
     char out[256], key[256];
-    test_cluster_on_key_master(&cluster, "claims:mref:E910-02", out, sizeof out, "HGET %s %s", "subscriber_id");
+    test_cluster_on_key_master(&cluster, "claims:mref:E910-02", out, sizeof out, "HGET %s %s",
+                               "subscriber_id");
     ck_assert_str_eq(out, "E910");
-    test_cluster_on_key_master(&cluster, "claims:mref:E910-02", out, sizeof out, "HGET %s %s", "plan_id");
+    test_cluster_on_key_master(&cluster, "claims:mref:E910-02", out, sizeof out, "HGET %s %s",
+                               "plan_id");
     ck_assert_str_eq(out, "PPO-500");
     family_key(key, sizeof key, "E910", "family:E910");
     test_cluster_on_key_master(&cluster, key, out, sizeof out, "SISMEMBER %s %s", "E910-02");
@@ -229,7 +231,8 @@ START_TEST(test_a_member_moved_to_another_family_leaves_the_old_one)
     ck_assert_int_eq(res.status, 200);
     ck_assert_str_eq(test_json_str(res.body, "subscriber_id"), other);
     test_response_free(&res);
-    test_cluster_on_key_master(&cluster, "claims:mref:E910-02", out, sizeof out, "HGET %s %s", "subscriber_id");
+    test_cluster_on_key_master(&cluster, "claims:mref:E910-02", out, sizeof out, "HGET %s %s",
+                               "subscriber_id");
     ck_assert_str_eq(out, other);
     family_key(key, sizeof key, other, "member:E910-02");
     test_cluster_on_key_master(&cluster, key, out, sizeof out, "EXISTS %s%s", "");

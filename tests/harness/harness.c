@@ -601,8 +601,8 @@ static void put_sample_records(const struct test_claimsd *d, const char *admin, 
         test_put_sample_record(d, admin, kind, id);
 }
 
-void test_put_sample_enrollment(const struct test_claimsd *d, const char *admin,
-                                const char *groups, const char *members)
+void test_put_sample_enrollment(const struct test_claimsd *d, const char *admin, const char *groups,
+                                const char *members)
 {
     test_put_sample_record(d, admin, "plans", "PPO-500");
     put_sample_records(d, admin, "groups", groups);

@@ -143,8 +143,8 @@ void test_put_sample_record(const struct test_claimsd *d, const char *admin, con
 /* PUTs as admin the sample plan PPO-500, then each group of `groups` and each member of
  * `members` (ids separated by spaces, in that order; either may be "") from config/sample, as
  * test_put_sample_record. */
-void test_put_sample_enrollment(const struct test_claimsd *d, const char *admin,
-                                const char *groups, const char *members);
+void test_put_sample_enrollment(const struct test_claimsd *d, const char *admin, const char *groups,
+                                const char *members);
 
 /* PUT /v1/plans/PPO-500 as admin: the sample plan (config/sample) with a review threshold of
  * 300.00; fails the running test unless it is answered 201; returns the answer's body (malloc'd,

@@ -67,8 +67,8 @@ void test_assert_422(const struct test_claimsd *d, const char *method, const cha
 {
     struct test_response res;
     test_api(d, method, path, token, body, NULL, &res);
-    ck_assert_msg(res.status == 422, "%s %s %s: %ld %s", method, path, body ? body : "",
-                  res.status, res.body);
+    ck_assert_msg(res.status == 422, "%s %s %s: %ld %s", method, path, body ? body : "", res.status,
+                  res.body);
     ck_assert_str_eq(test_json_str(res.body, "error.code"), "validation_failed");
     ck_assert_msg(test_json_len(res.body, "error.fields") == 1, "%s: %s", body ? body : "",
                   res.body);
