@@ -82,6 +82,20 @@ START_TEST(test_healthz_and_readyz_answer_when_redis_is_up)
 }
 END_TEST
 
+/* GET /readyz every 50 ms until it answers 200 (at most 100 times); the last status. */
+static long readyz_within_5_s(const struct test_claimsd *d)
+{
+    long status = 0;
+    for (int i = 0; i < 100 && status != 200; i++) {
+        struct test_response res;
+        test_sleep_ms(50);
+        get(d, "/readyz", &res);
+        status = res.status;
+        test_response_free(&res);
+    }
+    return status;
+}
+
 START_TEST(test_readyz_fails_while_redis_is_down_and_recovers_after)
 {
     /* A private redis-server: this test stops and restarts it. */
@@ -112,14 +126,7 @@ START_TEST(test_readyz_fails_while_redis_is_down_and_recovers_after)
     test_response_free(&res);
 
     test_redis_restart(&own);
-    long status = 0;
-    for (int i = 0; i < 100 && status != 200; i++) {
-        test_sleep_ms(50);
-        get(&d, "/readyz", &res);
-        status = res.status;
-        test_response_free(&res);
-    }
-    ck_assert_int_eq(status, 200);
+    ck_assert_int_eq(readyz_within_5_s(&d), 200);
     finish(&d);
     test_redis_stop(&own);
     test_remove_tree(own.dir);
@@ -140,14 +147,7 @@ START_TEST(test_readyz_times_out_when_redis_hangs)
     kill(redis.pid, SIGCONT);
     ck_assert_int_eq(res.status, 503);
     test_response_free(&res);
-    long status = 0;
-    for (int i = 0; i < 100 && status != 200; i++) {
-        test_sleep_ms(50);
-        get(&d, "/readyz", &res);
-        status = res.status;
-        test_response_free(&res);
-    }
-    ck_assert_int_eq(status, 200);
+    ck_assert_int_eq(readyz_within_5_s(&d), 200);
     finish(&d);
 }
 END_TEST

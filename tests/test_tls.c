@@ -87,28 +87,28 @@ struct answer {
     size_t body_len;
 };
 
+/* Appends len bytes of p to the text buf (cap bytes, *used of them taken) when they fit. */
+static void append(char *buf, size_t cap, size_t *used, const char *p, size_t len)
+{
+    if (*used + len < cap) {
+        memcpy(buf + *used, p, len);
+        *used += len;
+        buf[*used] = '\0';
+    }
+}
+
 static size_t on_body(char *p, size_t size, size_t n, void *arg)
 {
     struct answer *a = arg;
-    size_t len = size * n;
-    if (a->body_len + len < sizeof a->body) {
-        memcpy(a->body + a->body_len, p, len);
-        a->body_len += len;
-        a->body[a->body_len] = '\0';
-    }
-    return len;
+    append(a->body, sizeof a->body, &a->body_len, p, size * n);
+    return size * n;
 }
 
 static size_t on_head(char *p, size_t size, size_t n, void *arg)
 {
     struct answer *a = arg;
-    size_t len = size * n;
-    if (a->headers_len + len < sizeof a->headers) {
-        memcpy(a->headers + a->headers_len, p, len);
-        a->headers_len += len;
-        a->headers[a->headers_len] = '\0';
-    }
-    return len;
+    append(a->headers, sizeof a->headers, &a->headers_len, p, size * n);
+    return size * n;
 }
 
 /* GET url through libcurl trusting only the test certificate; ssl_version
