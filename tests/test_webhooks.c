@@ -359,16 +359,14 @@ static void subscribe(const struct test_claimsd *d, const char *id, const struct
  * pays first). charge_cents keeps claims from being duplicates. */
 static void submit(const struct test_claimsd *d, bool pends, int charge_cents, char id[64])
 {
-    char fill[16], body[2048];
-    snprintf(body, sizeof body,
-             "{\"type\":\"pharmacy\",\"member_id\":\"%s\",\"patient\":{\"first_name\":\"%s\","
-             "\"last_name\":\"Lopez\",\"birth_date\":\"%s\"},\"pharmacy\":{\"name\":\"Corner Drug "
-             "#12\",\"npi\":\"1245319599\",\"network\":\"in\"},\"ndc\":\"%s\",\"fill_date\":\"%s\","
-             "\"drug_name\":\"Test drug\",\"quantity\":30,\"days_supply\":30,\"charge\":%d.%02d}",
-             pends ? "M1001-01" : "M1001-02", pends ? "Maria" : "Ana",
-             pends ? "1977-03-02" : "2015-06-10", pends ? "00093505698" : "0071-0155-23",
-             test_days_ago(3, fill), charge_cents / 100, charge_cents % 100);
+    char fill[16], charge[16];
+    snprintf(charge, sizeof charge, "%d.%02d", charge_cents / 100, charge_cents % 100);
+    char *body =
+        test_pharmacy_claim(pends ? "M1001-01" : "M1001-02", pends ? "Maria" : "Ana", "Lopez",
+                            pends ? "1977-03-02" : "2015-06-10", test_days_ago(3, fill),
+                            pends ? "00093505698" : "0071-0155-23", charge, NULL);
     test_submit_claim(d, ADMIN, body, id);
+    free(body);
 }
 
 /* GET .../deliveries; the caller frees. */
@@ -1213,22 +1211,14 @@ START_TEST(test_every_shard_s_events_are_delivered_once_each)
     bool family_shard[16] = {false};
     char fill[16];
     for (int i = 0; i < FAMILIES; i++) {
-        char member[16], body[1024];
+        char member[16];
         snprintf(member, sizeof member, "M8%03d", i);
         test_put_g100_employee(&server, ADMIN, member, "Grace", "Kim", "1980-07-07", NULL, 201);
         family_shard[shard_of_family(&layout, member)] = true;
-        snprintf(body, sizeof body,
-                 "{\"type\":\"pharmacy\",\"member_id\":\"%s\",\"patient\":{\"first_name\":"
-                 "\"Grace\",\"last_name\":\"Kim\",\"birth_date\":\"1980-07-07\"},\"pharmacy\":"
-                 "{\"name\":\"Corner Drug #12\",\"npi\":\"1245319599\",\"network\":\"in\"},"
-                 "\"ndc\":\"0071-0155-23\",\"fill_date\":\"%s\",\"drug_name\":\"Test drug\","
-                 "\"quantity\":30,\"days_supply\":30,\"charge\":25.00}",
-                 member, test_days_ago(3, fill));
-        struct test_response res;
-        test_api(&server, "POST", "/v1/claims", ADMIN, body, NULL, &res);
-        ck_assert_msg(res.status == 202, "%ld %s", res.status, res.body);
-        snprintf(ids[i], sizeof ids[i], "%s", test_json_str(res.body, "claim_id"));
-        test_response_free(&res);
+        char *body = test_pharmacy_claim(member, "Grace", "Kim", "1980-07-07",
+                                         test_days_ago(3, fill), "0071-0155-23", "25.00", NULL);
+        test_submit_claim(&server, ADMIN, body, ids[i]);
+        free(body);
         ck_assert_int_eq(shard_of_claim_id(&layout, ids[i]), shard_of_family(&layout, member));
     }
     wait_received(&r, "/finals", FAMILIES, 60000);

@@ -46,20 +46,11 @@ static void teardown(void)
 /* A pharmacy claim for the member filed yesterday; its id into id. */
 static void submit(const char *member, char id[64])
 {
-    char body[2048], fill[16];
-    date_format(date_add_days(date_today(), -1), fill);
-    snprintf(body, sizeof body,
-             "{\"type\":\"pharmacy\",\"member_id\":\"%s\",\"patient\":{\"first_name\":\"Pat\","
-             "\"last_name\":\"Shard\",\"birth_date\":\"1980-01-01\"},\"pharmacy\":{\"name\":"
-             "\"Corner Drug #12\",\"npi\":\"1245319599\",\"network\":\"in\"},\"ndc\":"
-             "\"0071-0155-23\",\"fill_date\":\"%s\",\"drug_name\":\"Test drug\",\"quantity\":30,"
-             "\"days_supply\":30,\"charge\":42.17}",
-             member, fill);
-    struct test_response res;
-    test_api(&server, "POST", "/v1/claims", ADMIN, body, NULL, &res);
-    ck_assert_msg(res.status == 202, "POST /v1/claims: %ld %s", res.status, res.body);
-    snprintf(id, 64, "%s", test_json_str(res.body, "claim_id"));
-    test_response_free(&res);
+    char fill[16];
+    char *body = test_pharmacy_claim(member, "Pat", "Shard", "1980-01-01", test_days_ago(1, fill),
+                                     "0071-0155-23", "42.17", NULL);
+    test_submit_claim(&server, ADMIN, body, id);
+    free(body);
 }
 
 /* The hash tag of a key ("{c3.17}"), into tag. */

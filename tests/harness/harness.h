@@ -315,9 +315,14 @@ int test_load_config(const char *text, struct config *cfg, char *err);
 void test_claimsd_start_or_exit(struct test_claimsd *d, const char *const args[],
                                 const char *const env[], const char *what);
 
-/* A pharmacy claim body of Ana (M1001-02, born 2015-06-10, last name Lopez) at Corner Drug #12
- * (NPI 1245319599, in network): NDC 0071-0155-23, "Test drug", 30 for 30 days, filled on
- * fill_date for charge (a JSON number's text); malloc'd, the caller frees. */
+/* A pharmacy claim body for the patient member (first last, born birth) at Corner Drug #12 (NPI
+ * 1245319599, in network): ndc, "Test drug", 30 for 30 days, filled on fill_date for charge (a
+ * JSON number's text), then extra (JSON members starting with ',', or NULL); malloc'd, the
+ * caller frees. */
+char *test_pharmacy_claim(const char *member, const char *first, const char *last,
+                          const char *birth, const char *fill_date, const char *ndc,
+                          const char *charge, const char *extra);
+/* test_pharmacy_claim of Ana (M1001-02, Lopez, born 2015-06-10), NDC 0071-0155-23. */
 char *test_ana_pharmacy_claim(const char *fill_date, const char *charge);
 /* PUT /v1/members/<id> as admin: an employee named first last, born birth ("YYYY-MM-DD"), in FL,
  * of group G100 with plan PPO-500 since 2020-01-01, ended as `ending` says (the span's

@@ -252,20 +252,26 @@ void test_claimsd_start_or_exit(struct test_claimsd *d, const char *const args[]
     }
 }
 
-char *test_ana_pharmacy_claim(const char *fill_date, const char *charge)
+char *test_pharmacy_claim(const char *member, const char *first, const char *last,
+                          const char *birth, const char *fill_date, const char *ndc,
+                          const char *charge, const char *extra)
 {
     char *b = malloc(2048);
     ck_assert_ptr_nonnull(b);
-    snprintf(b, 2048,
-             "{\"type\":\"pharmacy\",\"member_id\":\"M1001-02\","
-             "\"patient\":{\"first_name\":\"Ana\",\"last_name\":\"Lopez\","
-             "\"birth_date\":\"2015-06-10\"},"
-             "\"pharmacy\":{\"name\":\"Corner Drug #12\",\"npi\":\"1245319599\","
-             "\"network\":\"in\"},\"ndc\":\"0071-0155-23\",\"fill_date\":\"%s\","
-             "\"drug_name\":\"Test drug\",\"quantity\":30,\"days_supply\":30,"
-             "\"charge\":%s}",
-             fill_date, charge);
+    snprintf(
+        b, 2048,
+        "{\"type\":\"pharmacy\",\"member_id\":\"%s\",\"patient\":{\"first_name\":\"%s\","
+        "\"last_name\":\"%s\",\"birth_date\":\"%s\"},\"pharmacy\":{\"name\":\"Corner Drug #12\","
+        "\"npi\":\"1245319599\",\"network\":\"in\"},\"ndc\":\"%s\",\"fill_date\":\"%s\","
+        "\"drug_name\":\"Test drug\",\"quantity\":30,\"days_supply\":30,\"charge\":%s%s}",
+        member, first, last, birth, ndc, fill_date, charge, extra ? extra : "");
     return b;
+}
+
+char *test_ana_pharmacy_claim(const char *fill_date, const char *charge)
+{
+    return test_pharmacy_claim("M1001-02", "Ana", "Lopez", "2015-06-10", fill_date, "0071-0155-23",
+                               charge, NULL);
 }
 
 void test_put_g100_employee(const struct test_claimsd *d, const char *admin, const char *id,
