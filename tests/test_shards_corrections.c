@@ -54,15 +54,15 @@ static void put_employee(const char *id, const char *ending)
 {
     test_put_g100_employee(&server, ADMIN, id, "Pat", "Shard", "1980-01-01", ending, 0);
 }
+
 #define OPEN_ENDED "\"termination_event\":null"
 
-/* Posts the employee's chest X-rays (71046) as staff, received on
- * `received`, served on `served`; the claim's id into out. */
-static void post_xray(const char *member, const char *received, const char *served, int units,
-                      char out[40])
+/* The body of the employee's chest X-rays (71046, 80.00 each) received on
+ * `received`, served on `served`, into body. */
+static void xray_body(char *body, size_t size, const char *member, const char *received,
+                      const char *served, int units)
 {
-    char body[2048];
-    snprintf(body, sizeof body,
+    snprintf(body, size,
              "{\"type\":\"medical\",\"member_id\":\"%s\",\"patient\":{\"first_name\":\"Pat\","
              "\"last_name\":\"Shard\",\"birth_date\":\"1980-01-01\"},\"provider\":{\"npi\":\"" NPI_A
              "\",\"name\":\"Bay Clinic\",\"network\":\"in\",\"facility\":false},"
@@ -70,6 +70,15 @@ static void post_xray(const char *member, const char *received, const char *serv
              "\"service_date\":\"%s\",\"procedure_code\":\"71046\",\"units\":%d,"
              "\"charge\":%d.00}]}",
              member, received, served, units, units * 80);
+}
+
+/* Posts the employee's chest X-rays (71046) as staff, received on
+ * `received`, served on `served`; the claim's id into out. */
+static void post_xray(const char *member, const char *received, const char *served, int units,
+                      char out[40])
+{
+    char body[2048];
+    xray_body(body, sizeof body, member, received, served, units);
     char *res = test_call(&server, "POST", "/v1/claims", staff, body, 202);
     snprintf(out, 40, "%s", test_json_str(res, "claim_id"));
     free(res);
@@ -464,14 +473,7 @@ START_TEST(test_void_replace_and_review_on_their_families_shards)
     post_xray(family[2], day(-20), day(-30), 6, c);
     wait_stored(c, "in_review");
     char body[2048];
-    snprintf(body, sizeof body,
-             "{\"type\":\"medical\",\"member_id\":\"%s\",\"patient\":{\"first_name\":\"Pat\","
-             "\"last_name\":\"Shard\",\"birth_date\":\"1980-01-01\"},\"provider\":{\"npi\":\"" NPI_A
-             "\",\"name\":\"Bay Clinic\",\"network\":\"in\",\"facility\":false},"
-             "\"diagnosis_codes\":[\"J06.9\"],\"received_date\":\"%s\",\"lines\":[{"
-             "\"service_date\":\"%s\",\"procedure_code\":\"71046\",\"units\":5,"
-             "\"charge\":400.00}]}",
-             family[2], day(-20), day(-30));
+    xray_body(body, sizeof body, family[2], day(-20), day(-30), 5);
     snprintf(path, sizeof path, "/v1/claims/%s/replace", c);
     res = test_call(&server, "POST", path, staff, body, 202);
     ck_assert_str_eq(test_json_str(res, "claim_id"), c);
