@@ -197,16 +197,24 @@ static pid_t embedded_redis_pid(const struct test_claimsd *d)
     return pid;
 }
 
+/* Starts d with --data-dir <a new folder>/data (its path into data, 300
+ * bytes); the pid of the redis-server it started. */
+static pid_t start_embedded(struct test_claimsd *d, char *data)
+{
+    test_make_temp_dir(d->dir, "embedded");
+    snprintf(data, 300, "%s/data", d->dir);
+    ck_assert_int_eq(
+        test_claimsd_start(d, (const char *const[]){"--data-dir", data, NULL}, NULL, NULL), 0);
+    pid_t rpid = embedded_redis_pid(d);
+    ck_assert_int_gt(rpid, 0);
+    return rpid;
+}
+
 START_TEST(test_embedded_redis_starts_with_aof_and_stops_with_claimsd)
 {
     struct test_claimsd d = {0};
-    test_make_temp_dir(d.dir, "embedded");
     char data[300];
-    snprintf(data, sizeof data, "%s/data", d.dir);
-    ck_assert_int_eq(
-        test_claimsd_start(&d, (const char *const[]){"--data-dir", data, NULL}, NULL, NULL), 0);
-    pid_t rpid = embedded_redis_pid(&d);
-    ck_assert_int_gt(rpid, 0);
+    pid_t rpid = start_embedded(&d, data);
     ck_assert(process_exists(rpid));
     struct test_response res;
     get(&d, "/readyz", &res);
@@ -303,13 +311,8 @@ END_TEST
 START_TEST(test_claimsd_exits_non_zero_when_its_redis_dies)
 {
     struct test_claimsd d = {0};
-    test_make_temp_dir(d.dir, "embedded");
     char data[300];
-    snprintf(data, sizeof data, "%s/data", d.dir);
-    ck_assert_int_eq(
-        test_claimsd_start(&d, (const char *const[]){"--data-dir", data, NULL}, NULL, NULL), 0);
-    pid_t rpid = embedded_redis_pid(&d);
-    ck_assert_int_gt(rpid, 0);
+    pid_t rpid = start_embedded(&d, data);
     kill(rpid, SIGKILL);
     ck_assert_int_eq(test_claimsd_wait(&d, 10000), 1);
     char *log = test_claimsd_log(&d);
