@@ -24,14 +24,9 @@ static char staff[80], member_token[80];
 
 static void setup(void)
 {
-    test_redis_start(&redis);
-    test_claimsd_start_admin(&server, redis.url, ADMIN,
-                             (const char *const[]){"--workers", "0", NULL});
-    test_put_sample_record(&server, ADMIN, "plans", "PPO-500");
-    test_put_sample_record(&server, ADMIN, "groups", "G100");
-    const char *members[] = {"M1001", "M1001-01", "M1001-02", "M1001-03", "M1001-04"};
-    for (size_t i = 0; i < sizeof members / sizeof *members; i++)
-        test_put_sample_record(&server, ADMIN, "members", members[i]);
+    test_start_redis_and_claimsd(&redis, &server, ADMIN,
+                                 (const char *const[]){"--workers", "0", NULL});
+    test_put_sample_enrollment(&server, ADMIN, "G100", "M1001 M1001-01 M1001-02 M1001-03 M1001-04");
     test_create_token(&server, ADMIN, "{\"role\":\"staff\"}", staff);
     test_create_token(&server, ADMIN, "{\"role\":\"member\",\"member_id\":\"M1001\"}",
                       member_token);

@@ -6,6 +6,7 @@
  */
 #include <stdlib.h>
 
+#include "harness/harness.h"
 #include "adj_fixtures.h"
 #include "adjudicate/rules.h"
 
@@ -663,9 +664,5 @@ static Suite *claims_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(claims_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(claims_suite(), CK_FORK_GETENV) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

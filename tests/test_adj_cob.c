@@ -6,6 +6,7 @@
  */
 #include <stdlib.h>
 
+#include "harness/harness.h"
 #include "adj_fixtures.h"
 #include "adjudicate/rules.h"
 
@@ -861,9 +862,5 @@ static Suite *cob_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(cob_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(cob_suite(), CK_FORK_GETENV) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

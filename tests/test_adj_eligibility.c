@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 
+#include "harness/harness.h"
 #include "adj_fixtures.h"
 
 /*
@@ -709,9 +710,5 @@ static Suite *eligibility_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(eligibility_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(eligibility_suite(), CK_FORK_GETENV) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

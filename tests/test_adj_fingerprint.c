@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "harness/harness.h"
 #include "adj_fixtures.h"
 #include "adjudicate/rules.h"
 
@@ -372,9 +373,5 @@ static Suite *fingerprint_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(fingerprint_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return test_run_suite(fingerprint_suite(), CK_FORK_GETENV) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/harness.h"
 #include "adj_fixtures.h"
 #include "adjudicate/rules.h"
 
@@ -127,9 +128,5 @@ static Suite *group_size_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(group_size_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(group_size_suite(), CK_FORK_GETENV) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

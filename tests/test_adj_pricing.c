@@ -11,6 +11,7 @@
  */
 #include <stdlib.h>
 
+#include "harness/harness.h"
 #include "adj_fixtures.h"
 
 static struct fx X;
@@ -440,9 +441,5 @@ static Suite *pricing_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(pricing_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(pricing_suite(), CK_FORK_GETENV) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

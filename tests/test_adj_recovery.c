@@ -9,6 +9,7 @@
  */
 #include <stdlib.h>
 
+#include "harness/harness.h"
 #include "adj_fixtures.h"
 #include "adjudicate/recovery.h"
 
@@ -245,9 +246,5 @@ static Suite *recovery_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(recovery_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(recovery_suite(), CK_FORK_GETENV) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

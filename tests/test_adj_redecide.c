@@ -6,6 +6,7 @@
  */
 #include <stdlib.h>
 
+#include "harness/harness.h"
 #include "adj_fixtures.h"
 #include "adjudicate/redecide.h"
 
@@ -274,9 +275,5 @@ int main(void)
     tcase_add_test(tc, test_stored_reviews_are_applied_and_nothing_goes_back_to_review);
     tcase_add_test(tc, test_scope_closes_over_claims_spanning_years);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return test_run_suite(s, CK_FORK_GETENV) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

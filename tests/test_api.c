@@ -25,17 +25,11 @@ static char staff[80], subscriber[80], spouse[80], child[80], other_family[80], 
 
 static void setup(void)
 {
-    test_redis_start(&redis);
     /* No workers: these tests look at claims as intake leaves them. */
-    test_claimsd_start_admin(&server, redis.url, ADMIN,
-                             (const char *const[]){"--workers", "0", NULL});
-    test_put_sample_record(&server, ADMIN, "plans", "PPO-500");
-    test_put_sample_record(&server, ADMIN, "groups", "G100");
-    test_put_sample_record(&server, ADMIN, "groups", "G200");
-    const char *members[] = {"M1001", "M1001-01", "M1001-02", "M1001-03",
-                             "M2001", "M3001",    "M4001"};
-    for (size_t i = 0; i < sizeof members / sizeof *members; i++)
-        test_put_sample_record(&server, ADMIN, "members", members[i]);
+    test_start_redis_and_claimsd(&redis, &server, ADMIN,
+                                 (const char *const[]){"--workers", "0", NULL});
+    test_put_sample_enrollment(&server, ADMIN, "G100 G200",
+                               "M1001 M1001-01 M1001-02 M1001-03 M2001 M3001 M4001");
     test_create_token(&server, ADMIN, "{\"role\":\"staff\"}", staff);
     test_create_token(&server, ADMIN, "{\"role\":\"member\",\"member_id\":\"M1001\"}", subscriber);
     test_create_token(&server, ADMIN, "{\"role\":\"member\",\"member_id\":\"M1001-01\"}", spouse);

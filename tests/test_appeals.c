@@ -29,15 +29,9 @@ static char staff[80], staff_token_id[80], subscriber[80], spouse[80], child[80]
 
 static void setup(void)
 {
-    test_redis_start(&redis);
-    test_claimsd_start_admin(&server, redis.url, ADMIN,
-                             (const char *const[]){"--workers", "1", NULL});
-    test_put_sample_record(&server, ADMIN, "plans", "PPO-500");
-    test_put_sample_record(&server, ADMIN, "groups", "G100");
-    test_put_sample_record(&server, ADMIN, "groups", "G200");
-    const char *members[] = {"M1001", "M1001-01", "M1001-02", "M2001", "M4001"};
-    for (size_t i = 0; i < sizeof members / sizeof *members; i++)
-        test_put_sample_record(&server, ADMIN, "members", members[i]);
+    test_start_redis_and_claimsd(&redis, &server, ADMIN,
+                                 (const char *const[]){"--workers", "1", NULL});
+    test_put_sample_enrollment(&server, ADMIN, "G100 G200", "M1001 M1001-01 M1001-02 M2001 M4001");
     struct test_response res;
     test_api(&server, "POST", "/v1/tokens", ADMIN, "{\"role\":\"staff\"}", NULL, &res);
     ck_assert_int_eq(res.status, 201);
@@ -153,26 +147,7 @@ static void start_on(struct test_claimsd *d, date_t day)
                                "FAKETIME_DONT_FAKE_MONOTONIC=1",
                                "ASAN_OPTIONS=verify_asan_link_order=0",
                                NULL};
-    if (test_claimsd_start(d, args, env, NULL) != 0) {
-        char *log = test_claimsd_log(d);
-        fprintf(stderr, "claimsd under faketime did not start:\n%s\n", log);
-        free(log);
-        exit(2);
-    }
-}
-
-/* A 422 naming exactly one field with this problem. */
-static void assert_422(const struct test_claimsd *d, const char *method, const char *path,
-                       const char *token, const char *body, const char *field, const char *problem)
-{
-    struct test_response res;
-    test_api(d, method, path, token, body, NULL, &res);
-    ck_assert_msg(res.status == 422, "%s: %ld %s", body, res.status, res.body);
-    ck_assert_str_eq(test_json_str(res.body, "error.code"), "validation_failed");
-    ck_assert_msg(test_json_len(res.body, "error.fields") == 1, "%s", res.body);
-    ck_assert_str_eq(test_json_str(res.body, "error.fields.0.field"), field);
-    ck_assert_str_eq(test_json_str(res.body, "error.fields.0.problem"), problem);
-    test_response_free(&res);
+    test_claimsd_start_or_exit(d, args, env, " under faketime");
 }
 
 START_TEST(test_a_denied_claim_is_appealed_with_its_due_date_60_days_on)
@@ -455,49 +430,49 @@ START_TEST(test_an_overturn_is_checked_then_decides_the_claim_again)
     decided_claim(subscriber, luis_2019_visit, "denied", claim);
     filed(&server, claim, id);
     snprintf(path, sizeof path, "/v1/appeals/%s/decision", id);
-    assert_422(&server, "POST", path, staff, "{\"outcome\": \"overturned\", \"note\": \"n\"}",
-               "lines", "is required when outcome is overturned");
-    assert_422(&server, "POST", path, staff,
-               "{\"outcome\": \"overturned\", \"lines\": [], \"note\": \"n\"}", "lines",
-               "must have at least one line when outcome is overturned");
-    assert_422(&server, "POST", path, staff,
-               "{\"outcome\": \"overturned\", \"note\": \"n\", \"lines\": [{\"line\": 2, "
-               "\"allowed\": 90.00, \"group\": \"CO\", \"carc\": \"45\"}]}",
-               "lines[0].line", "must be a line number of the claim");
-    assert_422(&server, "POST", path, staff,
-               "{\"outcome\": \"overturned\", \"note\": \"n\", \"lines\": [{\"line\": 1, "
-               "\"allowed\": 150.01, \"group\": \"CO\", \"carc\": \"45\"}]}",
-               "lines[0].allowed", "must not exceed the line's charge");
-    assert_422(&server, "POST", path, staff,
-               "{\"outcome\": \"overturned\", \"note\": \"n\", \"lines\": [{\"line\": 1, "
-               "\"allowed\": 90.00}]}",
-               "lines[0].group", "is required when allowed is less than the line's charge");
-    assert_422(&server, "POST", path, staff,
-               "{\"outcome\": \"overturned\", \"note\": \"n\", \"lines\": [{\"line\": 1, "
-               "\"allowed\": 90.00, \"group\": \"XX\", \"carc\": \"45\"}]}",
-               "lines[0].group", "must be CO, PR, OA or PI");
-    assert_422(&server, "POST", path, staff,
-               "{\"outcome\": \"overturned\", \"note\": \"n\", \"lines\": [{\"line\": 1, "
-               "\"allowed\": 90.00, \"group\": \"CO\", \"carc\": \"999\"}]}",
-               "lines[0].carc", "must be a CARC of docs/rules.md \"Codes\"");
-    assert_422(&server, "POST", path, staff,
-               "{\"outcome\": \"overturned\", \"note\": \"n\", \"lines\": [{\"line\": 1, "
-               "\"allowed\": 90.00, \"group\": \"CO\", \"carc\": \"45\", \"rarc\": \"ZZ9\"}]}",
-               "lines[0].rarc", "must be a RARC of docs/rules.md \"Codes\"");
+    test_assert_422(&server, "POST", path, staff, "{\"outcome\": \"overturned\", \"note\": \"n\"}",
+                    "lines", "is required when outcome is overturned");
+    test_assert_422(&server, "POST", path, staff,
+                    "{\"outcome\": \"overturned\", \"lines\": [], \"note\": \"n\"}", "lines",
+                    "must have at least one line when outcome is overturned");
+    test_assert_422(&server, "POST", path, staff,
+                    "{\"outcome\": \"overturned\", \"note\": \"n\", \"lines\": [{\"line\": 2, "
+                    "\"allowed\": 90.00, \"group\": \"CO\", \"carc\": \"45\"}]}",
+                    "lines[0].line", "must be a line number of the claim");
+    test_assert_422(&server, "POST", path, staff,
+                    "{\"outcome\": \"overturned\", \"note\": \"n\", \"lines\": [{\"line\": 1, "
+                    "\"allowed\": 150.01, \"group\": \"CO\", \"carc\": \"45\"}]}",
+                    "lines[0].allowed", "must not exceed the line's charge");
+    test_assert_422(&server, "POST", path, staff,
+                    "{\"outcome\": \"overturned\", \"note\": \"n\", \"lines\": [{\"line\": 1, "
+                    "\"allowed\": 90.00}]}",
+                    "lines[0].group", "is required when allowed is less than the line's charge");
+    test_assert_422(&server, "POST", path, staff,
+                    "{\"outcome\": \"overturned\", \"note\": \"n\", \"lines\": [{\"line\": 1, "
+                    "\"allowed\": 90.00, \"group\": \"XX\", \"carc\": \"45\"}]}",
+                    "lines[0].group", "must be CO, PR, OA or PI");
+    test_assert_422(&server, "POST", path, staff,
+                    "{\"outcome\": \"overturned\", \"note\": \"n\", \"lines\": [{\"line\": 1, "
+                    "\"allowed\": 90.00, \"group\": \"CO\", \"carc\": \"999\"}]}",
+                    "lines[0].carc", "must be a CARC of docs/rules.md \"Codes\"");
+    test_assert_422(&server, "POST", path, staff,
+                    "{\"outcome\": \"overturned\", \"note\": \"n\", \"lines\": [{\"line\": 1, "
+                    "\"allowed\": 90.00, \"group\": \"CO\", \"carc\": \"45\", \"rarc\": \"ZZ9\"}]}",
+                    "lines[0].rarc", "must be a RARC of docs/rules.md \"Codes\"");
     /* The same reader as a staff review: PI is a group, at most 4 group and CARC pairs. */
-    assert_422(&server, "POST", path, staff,
-               "{\"outcome\": \"overturned\", \"note\": \"n\", \"lines\": [{\"line\": 1, "
-               "\"allowed\": 90.00, \"group\": \"PI\", \"carc\": \"45\"}, {\"line\": 1, "
-               "\"allowed\": 90.00, \"group\": \"CO\", \"carc\": \"45\"}, {\"line\": 1, "
-               "\"allowed\": 90.00, \"group\": \"PR\", \"carc\": \"45\"}, {\"line\": 1, "
-               "\"allowed\": 90.00, \"group\": \"OA\", \"carc\": \"45\"}, {\"line\": 1, "
-               "\"allowed\": 90.00, \"group\": \"CO\", \"carc\": \"96\"}]}",
-               "lines", "must use at most 4 different group and CARC pairs");
-    assert_422(&server, "POST", path, staff,
-               "{\"outcome\": \"overturned\", \"note\": \"n\", \"lines\": [{\"line\": 1, "
-               "\"allowed\": 90.00, \"group\": \"PI\", \"carc\": \"45\"}, {\"line\": 1, "
-               "\"allowed\": 90.00, \"group\": \"PI\", \"carc\": \"45\"}]}",
-               "lines[1].line", "is listed twice");
+    test_assert_422(&server, "POST", path, staff,
+                    "{\"outcome\": \"overturned\", \"note\": \"n\", \"lines\": [{\"line\": 1, "
+                    "\"allowed\": 90.00, \"group\": \"PI\", \"carc\": \"45\"}, {\"line\": 1, "
+                    "\"allowed\": 90.00, \"group\": \"CO\", \"carc\": \"45\"}, {\"line\": 1, "
+                    "\"allowed\": 90.00, \"group\": \"PR\", \"carc\": \"45\"}, {\"line\": 1, "
+                    "\"allowed\": 90.00, \"group\": \"OA\", \"carc\": \"45\"}, {\"line\": 1, "
+                    "\"allowed\": 90.00, \"group\": \"CO\", \"carc\": \"96\"}]}",
+                    "lines", "must use at most 4 different group and CARC pairs");
+    test_assert_422(&server, "POST", path, staff,
+                    "{\"outcome\": \"overturned\", \"note\": \"n\", \"lines\": [{\"line\": 1, "
+                    "\"allowed\": 90.00, \"group\": \"PI\", \"carc\": \"45\"}, {\"line\": 1, "
+                    "\"allowed\": 90.00, \"group\": \"PI\", \"carc\": \"45\"}]}",
+                    "lines[1].line", "is listed twice");
     /* A valid overturn: recorded once, the claim decided again with the
      * lines (the rules' denial opened: docs/rules.md "Decision outcomes"). */
     struct test_response res;
@@ -518,27 +493,17 @@ START_TEST(test_an_overturn_is_checked_then_decides_the_claim_again)
     test_response_free(&res);
     /* The claim's new EOB version: 150.00 charged, 90.00 allowed (CO-45 60.00),
      * the office visit's 25.00 copay, the plan pays 65.00. */
-    char eob_path[160];
-    snprintf(eob_path, sizeof eob_path, "/v1/claims/%s/eob", claim);
-    for (int i = 0; i < 300; i++) {
-        test_api(&server, "GET", eob_path, ADMIN, NULL, NULL, &res);
-        if (strcmp(test_json_str(res.body, "version"), "2") == 0)
-            break;
-        test_response_free(&res);
-        res.body = NULL;
-        test_sleep_ms(50);
-    }
-    ck_assert_msg(res.body, "no second EOB version");
-    ck_assert_str_eq(test_json_str(res.body, "version"), "2");
-    ck_assert_str_eq(test_json_str(res.body, "adjustment.kind"), "adjustment");
-    ck_assert_str_eq(test_json_str(res.body, "adjustment.previous_version"), "1");
-    ck_assert_str_eq(test_json_str(res.body, "adjustment.previous.plan_paid"), "0.00");
-    ck_assert_str_eq(test_json_str(res.body, "adjustment.new.allowed"), "90.00");
-    ck_assert_str_eq(test_json_str(res.body, "adjustment.new.plan_paid"), "65.00");
-    ck_assert_str_eq(test_json_str(res.body, "adjustment.new.patient_responsibility"), "25.00");
-    ck_assert_str_eq(test_json_str(res.body, "adjustment.difference.plan_paid"), "65.00");
-    ck_assert_str_eq(test_json_str(res.body, "totals.plan_paid"), "65.00");
-    test_response_free(&res);
+    char *eob = test_wait_eob_version(&server, ADMIN, claim, 2);
+    ck_assert_str_eq(test_json_str(eob, "version"), "2");
+    ck_assert_str_eq(test_json_str(eob, "adjustment.kind"), "adjustment");
+    ck_assert_str_eq(test_json_str(eob, "adjustment.previous_version"), "1");
+    ck_assert_str_eq(test_json_str(eob, "adjustment.previous.plan_paid"), "0.00");
+    ck_assert_str_eq(test_json_str(eob, "adjustment.new.allowed"), "90.00");
+    ck_assert_str_eq(test_json_str(eob, "adjustment.new.plan_paid"), "65.00");
+    ck_assert_str_eq(test_json_str(eob, "adjustment.new.patient_responsibility"), "25.00");
+    ck_assert_str_eq(test_json_str(eob, "adjustment.difference.plan_paid"), "65.00");
+    ck_assert_str_eq(test_json_str(eob, "totals.plan_paid"), "65.00");
+    free(eob);
     ck_assert_str_eq(wait_status(claim, "approved"), "approved");
     snprintf(path, sizeof path, "/v1/claims/%s", claim);
     test_api(&server, "GET", path, staff, NULL, NULL, &res);
@@ -616,25 +581,27 @@ START_TEST(test_who_may_file_and_read_and_what_is_refused)
     ck_assert_int_eq(
         test_status(&server, "POST", "/v1/claims/not-a-claim/appeals", child, STATEMENT), 404);
     /* The body, field by field. */
-    assert_422(&server, "POST", path, child, "{}", "statement", "is required");
-    assert_422(&server, "POST", path, child, "{\"statement\": \" \\n \"}", "statement",
-               "must not be empty");
-    assert_422(&server, "POST", path, child, "{\"statement\": 7}", "statement", "must be a string");
-    assert_422(&server, "POST", path, child, "{\"statement\": \"a\\u0007b\"}", "statement",
-               "must not contain control characters other than tab and line breaks");
-    assert_422(&server, "POST", path, child, "{\"statement\": \"x\", \"colour\": 1}", "colour",
-               "unknown field");
-    assert_422(&server, "POST", path, child,
-               "{\"statement\": \"x\", \"attachments\": [{\"kind\": \"photo\", \"reference\": "
-               "\"a\"}]}",
-               "attachments[0].kind",
-               "must be medical_record, letter, itemized_bill, eob or other");
-    assert_422(&server, "POST", path, child,
-               "{\"statement\": \"x\", \"attachments\": [{\"kind\": \"letter\"}]}",
-               "attachments[0].reference", "is required");
+    test_assert_422(&server, "POST", path, child, "{}", "statement", "is required");
+    test_assert_422(&server, "POST", path, child, "{\"statement\": \" \\n \"}", "statement",
+                    "must not be empty");
+    test_assert_422(&server, "POST", path, child, "{\"statement\": 7}", "statement",
+                    "must be a string");
+    test_assert_422(&server, "POST", path, child, "{\"statement\": \"a\\u0007b\"}", "statement",
+                    "must not contain control characters other than tab and line breaks");
+    test_assert_422(&server, "POST", path, child, "{\"statement\": \"x\", \"colour\": 1}", "colour",
+                    "unknown field");
+    test_assert_422(&server, "POST", path, child,
+                    "{\"statement\": \"x\", \"attachments\": [{\"kind\": \"photo\", \"reference\": "
+                    "\"a\"}]}",
+                    "attachments[0].kind",
+                    "must be medical_record, letter, itemized_bill, eob or other");
+    test_assert_422(&server, "POST", path, child,
+                    "{\"statement\": \"x\", \"attachments\": [{\"kind\": \"letter\"}]}",
+                    "attachments[0].reference", "is required");
     char *long_body = malloc(10100);
     snprintf(long_body, 10100, "{\"statement\": \"%010001d\"}", 0); /* 10,001 bytes */
-    assert_422(&server, "POST", path, child, long_body, "statement", "must be at most 10000 bytes");
+    test_assert_422(&server, "POST", path, child, long_body, "statement",
+                    "must be at most 10000 bytes");
     free(long_body);
     /* The submitting provider may appeal and read it; the patient too. */
     struct test_response res;
@@ -663,21 +630,23 @@ START_TEST(test_who_may_file_and_read_and_what_is_refused)
                                  "/v1/appeals/00000000-0000-4000-8000-000000000000/decision", staff,
                                  upheld),
                      404);
-    assert_422(&server, "POST", path, staff, "{\"outcome\": \"partly\", \"note\": \"x\"}",
-               "outcome", "must be upheld or overturned");
-    assert_422(&server, "POST", path, staff, "{\"outcome\": \"upheld\"}", "note", "is required");
-    assert_422(&server, "POST", path, staff,
-               "{\"outcome\": \"upheld\", \"note\": \"x\", \"lines\": [{\"line\": 1, "
-               "\"allowed\": 1.00, \"group\": \"CO\", \"carc\": \"45\"}]}",
-               "lines", "must be empty when outcome is upheld: the claim stands as decided");
+    test_assert_422(&server, "POST", path, staff, "{\"outcome\": \"partly\", \"note\": \"x\"}",
+                    "outcome", "must be upheld or overturned");
+    test_assert_422(&server, "POST", path, staff, "{\"outcome\": \"upheld\"}", "note",
+                    "is required");
+    test_assert_422(&server, "POST", path, staff,
+                    "{\"outcome\": \"upheld\", \"note\": \"x\", \"lines\": [{\"line\": 1, "
+                    "\"allowed\": 1.00, \"group\": \"CO\", \"carc\": \"45\"}]}",
+                    "lines", "must be empty when outcome is upheld: the claim stands as decided");
     /* The list is for staff, its parameters checked. */
     ck_assert_int_eq(test_status(&server, "GET", "/v1/appeals", child, NULL), 403);
     ck_assert_int_eq(test_status(&server, "GET", "/v1/appeals", provider_a, NULL), 403);
-    assert_422(&server, "GET", "/v1/appeals?status=closed", staff, NULL, "status",
-               "must be open or decided");
-    assert_422(&server, "GET", "/v1/appeals?sort=due", staff, NULL, "sort", "unknown parameter");
-    assert_422(&server, "GET", "/v1/appeals?overdue=true&status=decided", staff, NULL, "overdue",
-               "only open appeals are overdue");
+    test_assert_422(&server, "GET", "/v1/appeals?status=closed", staff, NULL, "status",
+                    "must be open or decided");
+    test_assert_422(&server, "GET", "/v1/appeals?sort=due", staff, NULL, "sort",
+                    "unknown parameter");
+    test_assert_422(&server, "GET", "/v1/appeals?overdue=true&status=decided", staff, NULL,
+                    "overdue", "only open appeals are overdue");
     /* Only a final claim with an EOB: Helen's lab test waits for Medicare's EOB. */
     char lab[1024], day[DATE_STRLEN];
     snprintf(lab, sizeof lab,

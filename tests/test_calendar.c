@@ -178,9 +178,5 @@ int main(void)
     tcase_add_test(tc, test_cached_holidays_equal_the_rules_at_the_cache_edges);
     tcase_add_test(tc, test_business_days_agree_with_the_hand_written_oracle_for_every_start_day);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(s, CK_FORK_GETENV) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

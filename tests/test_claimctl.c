@@ -36,13 +36,8 @@ static char work[256]; /* claim files, outputs, the child's stdout and stderr */
 
 static void start_server(const char *const extra[])
 {
-    test_redis_start(&redis);
-    test_claimsd_start_admin(&server, redis.url, ADMIN, extra);
-    test_put_sample_record(&server, ADMIN, "plans", "PPO-500");
-    test_put_sample_record(&server, ADMIN, "groups", "G100");
-    const char *members[] = {"M1001", "M1001-01", "M1001-02"};
-    for (size_t i = 0; i < sizeof members / sizeof *members; i++)
-        test_put_sample_record(&server, ADMIN, "members", members[i]);
+    test_start_redis_and_claimsd(&redis, &server, ADMIN, extra);
+    test_put_sample_enrollment(&server, ADMIN, "G100", "M1001 M1001-01 M1001-02");
     test_create_token(&server, ADMIN, "{\"role\":\"staff\"}", staff);
     test_create_token(&server, ADMIN, "{\"role\":\"member\",\"member_id\":\"M1001\"}", member);
     test_make_temp_dir(work, "claimctl");
@@ -1105,9 +1100,8 @@ static void setup_tls(void)
     snprintf(cfg, sizeof cfg, "%s", test_write_file(dir, "tls.json", cfg_text));
     /* Only claimctl speaks TLS here (the harness's client would not trust
      * the certificate): no enrollment, the bootstrap admin's token. */
-    test_redis_start(&redis);
-    test_claimsd_start_admin(&server, redis.url, ADMIN,
-                             (const char *const[]){"--workers", "0", "--config", cfg, NULL});
+    test_start_redis_and_claimsd(&redis, &server, ADMIN,
+                                 (const char *const[]){"--workers", "0", "--config", cfg, NULL});
     test_make_temp_dir(work, "claimctl");
     if (strncmp(server.base_url, "https://", 8) != 0) {
         fprintf(stderr, "claimsd did not listen with TLS: %s\n", server.base_url);

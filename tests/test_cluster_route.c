@@ -1333,9 +1333,5 @@ int main(void)
     tcase_add_test(real, test_real_cluster_routes_follows_ask_and_moved);
     tcase_add_test(real, test_real_cluster_failover_and_killed_master);
     suite_add_tcase(s, real);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(s, CK_FORK_GETENV) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

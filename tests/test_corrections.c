@@ -81,27 +81,6 @@ static void claim_as(const char *token, const char *body, const char *want_statu
     wait_status(out, want_status);
 }
 
-/* The claim's latest EOB once it is version `version` (20 s at most). */
-static char *eob_version(const char *id, int version)
-{
-    char path[96], want[16];
-    snprintf(path, sizeof path, "/v1/claims/%s/eob", id);
-    snprintf(want, sizeof want, "%d", version);
-    for (int i = 0; i < 1000; i++) {
-        struct test_response res;
-        test_api(&server, "GET", path, staff, NULL, NULL, &res);
-        if (res.status == 200 && strcmp(test_json_str(res.body, "version"), want) == 0) {
-            char *out = strdup(res.body);
-            test_response_free(&res);
-            return out;
-        }
-        test_response_free(&res);
-        test_sleep_ms(20);
-    }
-    ck_abort_msg("claim %s: no EOB version %d after 20 s", id, version);
-    return NULL;
-}
-
 /* A field of the family's 2026 accumulator hash, in cents (-1 when absent). */
 static long long acc(const char *field)
 {
@@ -139,14 +118,8 @@ static bool event_for(const char *event, const char *claim_id)
 
 static void setup(void)
 {
-    test_redis_start(&redis);
-    test_claimsd_start_admin(&server, redis.url, ADMIN, NULL);
-    test_put_sample_record(&server, ADMIN, "plans", "PPO-500");
-    test_put_sample_record(&server, ADMIN, "groups", "G100");
-    test_put_sample_record(&server, ADMIN, "groups", "G200");
-    const char *members[] = {"M1001", "M1001-01", "M1001-02", "M2001"};
-    for (size_t i = 0; i < sizeof members / sizeof *members; i++)
-        test_put_sample_record(&server, ADMIN, "members", members[i]);
+    test_start_redis_and_claimsd(&redis, &server, ADMIN, NULL);
+    test_put_sample_enrollment(&server, ADMIN, "G100 G200", "M1001 M1001-01 M1001-02 M2001");
     test_create_token(&server, ADMIN, "{\"role\":\"staff\"}", staff);
     test_create_token(&server, ADMIN, "{\"role\":\"member\",\"member_id\":\"M1001\"}", member);
     test_create_token(&server, ADMIN, "{\"role\":\"member\",\"member_id\":\"M2001\"}",
@@ -168,7 +141,7 @@ START_TEST(test_void_reverses_and_adjusts_the_later_claim)
     claim_as(member, XRAY("2026-03-02", "10", "800.00"), "approved", a);
     /* B: 5 X-rays, 300.00 allowed, deductible met: 20% coinsurance. */
     claim_as(member, XRAY("2026-03-09", "5", "400.00"), "approved", b);
-    char *eob = eob_version(b, 1);
+    char *eob = test_wait_eob_version(&server, staff, b, 1);
     ck_assert_str_eq(test_json_str(eob, "totals.plan_paid"), "240.00");
     free(eob);
     ck_assert_int_eq(acc("f:in:ded"), 50000);
@@ -182,7 +155,7 @@ START_TEST(test_void_reverses_and_adjusts_the_later_claim)
     ck_assert_str_eq(test_json_str(res, "voided.reason"), "sent twice by mistake");
     free(res);
     /* A's reversal: every line's paid amount taken back. */
-    eob = eob_version(a, 2);
+    eob = test_wait_eob_version(&server, staff, a, 2);
     ck_assert_str_eq(test_json_str(eob, "status"), "voided");
     ck_assert_str_eq(test_json_str(eob, "adjustment.kind"), "void");
     ck_assert_str_eq(test_json_str(eob, "adjustment.previous_version"), "1");
@@ -193,7 +166,7 @@ START_TEST(test_void_reverses_and_adjusts_the_later_claim)
     ck_assert_str_eq(test_json_str(eob, "adjustment.lines.0.difference"), "-80.00");
     free(eob);
     /* B now meets the deductible itself: nothing paid, 300.00 the patient's. */
-    eob = eob_version(b, 2);
+    eob = test_wait_eob_version(&server, staff, b, 2);
     ck_assert_str_eq(test_json_str(eob, "adjustment.kind"), "adjustment");
     ck_assert_str_eq(test_json_str(eob, "adjustment.previous.plan_paid"), "240.00");
     ck_assert_str_eq(test_json_str(eob, "adjustment.new.plan_paid"), "0.00");
@@ -310,7 +283,7 @@ START_TEST(test_replacement_links_both_ways_and_is_no_duplicate)
     ck_assert_str_eq(test_json_str(res, "status"), "replaced");
     ck_assert_str_eq(test_json_str(res, "replaced_by"), r);
     free(res);
-    char *eob = eob_version(a, 2);
+    char *eob = test_wait_eob_version(&server, staff, a, 2);
     ck_assert_str_eq(test_json_str(eob, "status"), "replaced");
     ck_assert_str_eq(test_json_str(eob, "adjustment.kind"), "replacement");
     ck_assert_str_eq(test_json_str(eob, "adjustment.previous.patient_responsibility"), "300.00");
@@ -407,7 +380,7 @@ START_TEST(test_recovery_reversed_with_overpayment_on_eob)
     ck_assert_str_eq(test_json_str(res, "claim_id"), c);
     ck_assert_str_eq(test_json_str(res, "status"), "reversed");
     free(res);
-    char *eob = eob_version(c, 2);
+    char *eob = test_wait_eob_version(&server, staff, c, 2);
     ck_assert_str_eq(test_json_str(eob, "adjustment.kind"), "recovery");
     ck_assert_str_eq(test_json_str(eob, "adjustment.overpayment"), "120.00");
     ck_assert_str_eq(test_json_str(eob, "adjustment.previous.plan_paid"), "120.00");
@@ -481,7 +454,7 @@ START_TEST(test_requested_redecision_restores_the_accumulators)
     ck_assert_int_eq(acc("m:M1001:in:ded"), 50000);
     ck_assert_int_eq(acc("f:in:oop"), 52000);
     /* Nothing changed in the claim's decision: no new EOB version. */
-    char *eob = eob_version(a, 1);
+    char *eob = test_wait_eob_version(&server, staff, a, 1);
     free(eob);
     ck_assert_int_eq(request_redecision("00000000-0000-4000-8000-000000000000", prior),
                      QUEUE_NOT_FOUND);

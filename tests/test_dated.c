@@ -27,12 +27,9 @@ static char staff[80], member_token[80];
 
 static void setup(void)
 {
-    test_redis_start(&redis);
-    test_claimsd_start_admin(&server, redis.url, ADMIN,
-                             (const char *const[]){"--workers", "1", NULL});
-    test_put_sample_record(&server, ADMIN, "plans", "PPO-500");
-    test_put_sample_record(&server, ADMIN, "groups", "G100");
-    test_put_sample_record(&server, ADMIN, "members", "M1001");
+    test_start_redis_and_claimsd(&redis, &server, ADMIN,
+                                 (const char *const[]){"--workers", "1", NULL});
+    test_put_sample_enrollment(&server, ADMIN, "G100", "M1001");
     test_create_token(&server, ADMIN, "{\"role\":\"staff\"}", staff);
     test_create_token(&server, ADMIN, "{\"role\":\"member\",\"member_id\":\"M1001\"}",
                       member_token);
@@ -70,12 +67,7 @@ static void put(const char *path, const char *body, long want)
 static void refused(const char *method, const char *path, const char *body, const char *field,
                     const char *problem)
 {
-    char *r = test_call(&server, method, path, staff, body, 422);
-    ck_assert_str_eq(test_json_str(r, "error.code"), "validation_failed");
-    ck_assert_int_eq(test_json_len(r, "error.fields"), 1);
-    ck_assert_str_eq(test_json_str(r, "error.fields.0.field"), field);
-    ck_assert_str_eq(test_json_str(r, "error.fields.0.problem"), problem);
-    free(r);
+    test_assert_422(&server, method, path, staff, body, field, problem);
 }
 
 /* A one-line lab claim for member on service_date, decided by the worker:

@@ -156,9 +156,5 @@ int main(void)
     tcase_add_test(t, test_member_put_sets_given_facts_from_today);
     tcase_add_test(t, test_full_history_is_refused_and_left_unchanged);
     suite_add_tcase(s, t);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(s, CK_FORK_GETENV) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

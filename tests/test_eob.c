@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "harness/harness.h"
 #include "adj_fixtures.h"
 #include "adjudicate/decision_json.h"
 #include "eob/eob.h"
@@ -900,10 +901,7 @@ static Suite *eob_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(eob_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = test_run_suite(eob_suite(), CK_FORK_GETENV);
     cleanup_tmpdir();
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

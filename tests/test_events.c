@@ -32,12 +32,9 @@ static const char *const GROUP =
 
 static void setup(void)
 {
-    test_redis_start(&redis);
-    test_claimsd_start_admin(&server, redis.url, ADMIN,
-                             (const char *const[]){"--workers", "1", NULL});
-    test_put_sample_record(&server, ADMIN, "plans", "PPO-500");
-    test_put_sample_record(&server, ADMIN, "groups", "G100");
-    test_put_sample_record(&server, ADMIN, "members", "M1001");
+    test_start_redis_and_claimsd(&redis, &server, ADMIN,
+                                 (const char *const[]){"--workers", "1", NULL});
+    test_put_sample_enrollment(&server, ADMIN, "G100", "M1001");
     struct test_response res;
     test_api(&server, "PUT", "/v1/groups/G900", ADMIN, GROUP, NULL, &res);
     ck_assert_msg(res.status == 201, "%ld %s", res.status, res.body);

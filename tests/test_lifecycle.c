@@ -707,9 +707,5 @@ static Suite *lifecycle_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(lifecycle_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(lifecycle_suite(), CK_FORK_GETENV) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -28,56 +28,19 @@
 #define PREFIX "t:"
 
 static struct test_redis redis;
-static struct event_base *base;
-static struct rconn *rc;
-static redisContext *c;
+static struct test_queue q;
 /* Two subscribers whose families are on different shards, a third on A's. */
 static char sub_a[16], sub_b[16], sub_a2[16];
 static char pa[SHARD_PREFIX_LEN], pb[SHARD_PREFIX_LEN];
 
 static void setup(void)
 {
-    test_redis_flush(&redis);
-    c = test_redis_connect(&redis);
-    base = event_base_new();
-    rc = test_rconn_connect(base, &redis);
+    test_queue_open(&q, &redis, 0);
 }
 
 static void teardown(void)
 {
-    rconn_free(rc);
-    event_base_free(base);
-    redisFree(c);
-}
-
-static void run_until(const int *done)
-{
-    for (int spin = 0; spin < 1000 && !*done; spin++)
-        event_base_loop(base, EVLOOP_ONCE);
-    ck_assert_msg(*done, "the call did not answer");
-}
-
-/* A command's string answer ("" for nil). */
-static void text(char *out, size_t size, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    redisReply *r = redisvCommand(c, fmt, ap);
-    va_end(ap);
-    ck_assert_ptr_nonnull(r);
-    snprintf(out, size, "%s", r->type == REDIS_REPLY_STRING ? r->str : "");
-    freeReplyObject(r);
-}
-
-static void command(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    redisReply *r = redisvCommand(c, fmt, ap);
-    va_end(ap);
-    ck_assert_ptr_nonnull(r);
-    ck_assert_int_ne(r->type, REDIS_REPLY_ERROR);
-    freeReplyObject(r);
+    test_queue_close(&q);
 }
 
 struct answer {
@@ -121,9 +84,9 @@ static struct answer put_member(const char *id, const char *sub, const char *old
     struct queue_member_facts facts = {id, sub, "G1", "P1"};
     struct answer a = {0};
     ck_assert_int_eq(
-        queue_put_record(rc, PREFIX, QUEUE_RECORD_MEMBER, id, json, &facts, old_sub, on_put, &a),
+        queue_put_record(q.rc, PREFIX, QUEUE_RECORD_MEMBER, id, json, &facts, old_sub, on_put, &a),
         0);
-    run_until(&a.done);
+    test_run_until(q.base, &a.done);
     return a;
 }
 
@@ -133,49 +96,49 @@ START_TEST(test_member_lives_on_its_familys_shard_and_moves_across_shards)
     ck_assert_int_eq(a.status, QUEUE_OK);
     ck_assert(!a.existed);
     char out[160];
-    text(out, sizeof out, "GET %smember:M7", pa);
+    test_redis_text(q.c, out, sizeof out, "GET %smember:M7", pa);
     ck_assert_str_eq(out, "{\"v\":1}");
-    ck_assert_int_eq(test_redis_int(c, "SISMEMBER %sfamily:%s M7", pa, sub_a), 1);
-    text(out, sizeof out, "HGET t:mref:M7 subscriber_id");
+    ck_assert_int_eq(test_redis_int(q.c, "SISMEMBER %sfamily:%s M7", pa, sub_a), 1);
+    test_redis_text(q.c, out, sizeof out, "HGET t:mref:M7 subscriber_id");
     ck_assert_str_eq(out, sub_a);
-    ck_assert_int_eq(test_redis_int(c, "EXISTS t:member:M7"), 0);
+    ck_assert_int_eq(test_redis_int(q.c, "EXISTS t:member:M7"), 0);
 
     /* To a family on another shard: the record and set entry leave A's. */
     a = put_member("M7", sub_b, sub_a, "{\"v\":2}");
     ck_assert_int_eq(a.status, QUEUE_OK);
     ck_assert(a.existed);
-    text(out, sizeof out, "GET %smember:M7", pb);
+    test_redis_text(q.c, out, sizeof out, "GET %smember:M7", pb);
     ck_assert_str_eq(out, "{\"v\":2}");
-    ck_assert_int_eq(test_redis_int(c, "EXISTS %smember:M7", pa), 0);
-    ck_assert_int_eq(test_redis_int(c, "SISMEMBER %sfamily:%s M7", pa, sub_a), 0);
-    ck_assert_int_eq(test_redis_int(c, "SISMEMBER %sfamily:%s M7", pb, sub_b), 1);
-    text(out, sizeof out, "HGET t:mref:M7 subscriber_id");
+    ck_assert_int_eq(test_redis_int(q.c, "EXISTS %smember:M7", pa), 0);
+    ck_assert_int_eq(test_redis_int(q.c, "SISMEMBER %sfamily:%s M7", pa, sub_a), 0);
+    ck_assert_int_eq(test_redis_int(q.c, "SISMEMBER %sfamily:%s M7", pb, sub_b), 1);
+    test_redis_text(q.c, out, sizeof out, "HGET t:mref:M7 subscriber_id");
     ck_assert_str_eq(out, sub_b);
 
     /* Read by id through the directory, beside a group; an unknown member. */
-    command("SET t:group:G1 {\"g\":1}");
+    test_redis_ok(q.c, "SET t:group:G1 {\"g\":1}");
     struct queue_record_ref refs[] = {
         {QUEUE_RECORD_MEMBER, "M7"}, {QUEUE_RECORD_GROUP, "G1"}, {QUEUE_RECORD_MEMBER, "M404"}};
     struct answer got = {0};
-    ck_assert_int_eq(queue_get_records(rc, PREFIX, refs, 3, on_records, &got), 0);
-    run_until(&got.done);
+    ck_assert_int_eq(queue_get_records(q.rc, PREFIX, refs, 3, on_records, &got), 0);
+    test_run_until(q.base, &got.done);
     ck_assert_int_eq(got.status, QUEUE_OK);
     ck_assert_uint_eq(got.n, 3);
     ck_assert_str_eq(got.json[0], "{\"v\":2}");
     ck_assert_str_eq(got.json[1], "{\"g\":1}");
     ck_assert_str_eq(got.json[2], "-");
     struct answer only_unknown = {0};
-    ck_assert_int_eq(queue_get_records(rc, PREFIX, &refs[2], 1, on_records, &only_unknown), 0);
-    run_until(&only_unknown.done);
+    ck_assert_int_eq(queue_get_records(q.rc, PREFIX, &refs[2], 1, on_records, &only_unknown), 0);
+    test_run_until(q.base, &only_unknown.done);
     ck_assert_int_eq(only_unknown.status, QUEUE_OK);
     ck_assert_str_eq(only_unknown.json[0], "-");
     struct answer yes = {0}, no = {0};
-    ck_assert_int_eq(queue_record_exists(rc, PREFIX, QUEUE_RECORD_MEMBER, "M7", on_status, &yes),
+    ck_assert_int_eq(queue_record_exists(q.rc, PREFIX, QUEUE_RECORD_MEMBER, "M7", on_status, &yes),
                      0);
-    ck_assert_int_eq(queue_record_exists(rc, PREFIX, QUEUE_RECORD_MEMBER, "M404", on_status, &no),
+    ck_assert_int_eq(queue_record_exists(q.rc, PREFIX, QUEUE_RECORD_MEMBER, "M404", on_status, &no),
                      0);
-    run_until(&yes.done);
-    run_until(&no.done);
+    test_run_until(q.base, &yes.done);
+    test_run_until(q.base, &no.done);
     ck_assert_int_eq(yes.status, QUEUE_OK);
     ck_assert_int_eq(no.status, QUEUE_NOT_FOUND);
 
@@ -184,13 +147,13 @@ START_TEST(test_member_lives_on_its_familys_shard_and_moves_across_shards)
     a = put_member("M8", sub_a2, sub_a, "{\"w\":2}");
     ck_assert_int_eq(a.status, QUEUE_OK);
     ck_assert(a.existed);
-    text(out, sizeof out, "GET %smember:M8", pa);
+    test_redis_text(q.c, out, sizeof out, "GET %smember:M8", pa);
     ck_assert_str_eq(out, "{\"w\":2}");
-    ck_assert_int_eq(test_redis_int(c, "SISMEMBER %sfamily:%s M8", pa, sub_a), 0);
-    ck_assert_int_eq(test_redis_int(c, "SISMEMBER %sfamily:%s M8", pa, sub_a2), 1);
+    ck_assert_int_eq(test_redis_int(q.c, "SISMEMBER %sfamily:%s M8", pa, sub_a), 0);
+    ck_assert_int_eq(test_redis_int(q.c, "SISMEMBER %sfamily:%s M8", pa, sub_a2), 1);
 
     /* The blocking calls of the sample enrollment and the command line. */
-    struct rlink *l = rlink_wrap(c);
+    struct rlink *l = rlink_wrap(q.c);
     ck_assert_ptr_nonnull(l);
     struct queue_member_facts facts = {"M9", sub_b, "G1", ""};
     ck_assert_int_eq(queue_put_record_blocking(l, PREFIX, QUEUE_RECORD_MEMBER, "M9", "{}", &facts),
@@ -201,53 +164,27 @@ START_TEST(test_member_lives_on_its_familys_shard_and_moves_across_shards)
     ck_assert_int_eq(queue_member_subscriber_blocking(l, PREFIX, "M9", sub), 1);
     ck_assert_str_eq(sub, sub_b);
     rlink_close(l);
-    text(out, sizeof out, "GET %smember:M9", pb);
+    test_redis_text(q.c, out, sizeof out, "GET %smember:M9", pb);
     ck_assert_str_eq(out, "{}");
-    ck_assert_int_eq(test_redis_int(c, "SISMEMBER %sfamily:%s M9", pb, sub_b), 1);
+    ck_assert_int_eq(test_redis_int(q.c, "SISMEMBER %sfamily:%s M9", pb, sub_b), 1);
 }
 END_TEST
 
-struct family_answer {
-    int done;
-    enum queue_status status;
-    size_t n;
-    char ids[4][16];
-    char records[4][64];
-    char group[64], added[64];
-};
-
-static void on_family(enum queue_status status, const struct queue_family *fam, void *arg)
+static struct test_family_answer read_family(const char *sub, const char *added)
 {
-    struct family_answer *a = arg;
-    a->done++;
-    a->status = status;
-    if (!fam)
-        return;
-    a->n = fam->n;
-    for (size_t i = 0; i < fam->n && i < 4; i++) {
-        snprintf(a->ids[i], sizeof a->ids[i], "%s", fam->ids[i]);
-        snprintf(a->records[i], sizeof a->records[i], "%s",
-                 fam->records[i] ? fam->records[i] : "-");
-    }
-    snprintf(a->group, sizeof a->group, "%s", fam->group ? fam->group : "-");
-    snprintf(a->added, sizeof a->added, "%s", fam->added ? fam->added : "-");
-}
-
-static struct family_answer read_family(const char *sub, const char *added)
-{
-    struct family_answer a = {0};
-    ck_assert_int_eq(queue_family_read(rc, PREFIX, sub, "G1", added, on_family, &a), 0);
-    run_until(&a.done);
+    struct test_family_answer a = {0};
+    ck_assert_int_eq(queue_family_read(q.rc, PREFIX, sub, "G1", added, test_on_family, &a), 0);
+    test_run_until(q.base, &a.done);
     return a;
 }
 
 START_TEST(test_family_event_reads_and_writes_the_familys_shard_then_the_directory)
 {
-    command("SADD %sfamily:%s %s", pa, sub_a, sub_a);
-    command("SET %smember:%s {\"e\":1}", pa, sub_a);
-    command("HSET t:mref:%s subscriber_id %s group_id G1 plan_id P1", sub_a, sub_a);
-    command("SET t:group:G1 {\"g\":1}");
-    struct family_answer f = read_family(sub_a, "N1");
+    test_redis_ok(q.c, "SADD %sfamily:%s %s", pa, sub_a, sub_a);
+    test_redis_ok(q.c, "SET %smember:%s {\"e\":1}", pa, sub_a);
+    test_redis_ok(q.c, "HSET t:mref:%s subscriber_id %s group_id G1 plan_id P1", sub_a, sub_a);
+    test_redis_ok(q.c, "SET t:group:G1 {\"g\":1}");
+    struct test_family_answer f = read_family(sub_a, "N1");
     ck_assert_int_eq(f.status, QUEUE_OK);
     ck_assert_uint_eq(f.n, 1);
     ck_assert_str_eq(f.ids[0], sub_a);
@@ -259,18 +196,18 @@ START_TEST(test_family_event_reads_and_writes_the_familys_shard_then_the_directo
     const char *ids[] = {sub_a};
     struct queue_family_record rec = {"N1", "", "{\"n\":1}", sub_a, "G1", "P2"};
     struct answer w = {0};
-    ck_assert_int_eq(queue_family_write(rc, PREFIX, sub_a, ids, 1, &rec, 1, on_status, &w), 0);
-    run_until(&w.done);
+    ck_assert_int_eq(queue_family_write(q.rc, PREFIX, sub_a, ids, 1, &rec, 1, on_status, &w), 0);
+    test_run_until(q.base, &w.done);
     ck_assert_int_eq(w.status, QUEUE_OK);
     char out[64];
-    text(out, sizeof out, "GET %smember:N1", pa);
+    test_redis_text(q.c, out, sizeof out, "GET %smember:N1", pa);
     ck_assert_str_eq(out, "{\"n\":1}");
-    text(out, sizeof out, "GET %sfamver:%s", pa, sub_a);
+    test_redis_text(q.c, out, sizeof out, "GET %sfamver:%s", pa, sub_a);
     ck_assert_str_eq(out, "1:event");
-    ck_assert_int_eq(test_redis_int(c, "SISMEMBER %sfamily:%s N1", pa, sub_a), 1);
-    text(out, sizeof out, "HGET t:mref:N1 subscriber_id");
+    ck_assert_int_eq(test_redis_int(q.c, "SISMEMBER %sfamily:%s N1", pa, sub_a), 1);
+    test_redis_text(q.c, out, sizeof out, "HGET t:mref:N1 subscriber_id");
     ck_assert_str_eq(out, sub_a);
-    text(out, sizeof out, "HGET t:mref:N1 plan_id");
+    test_redis_text(q.c, out, sizeof out, "HGET t:mref:N1 plan_id");
     ck_assert_str_eq(out, "P2");
 
     /* Adding N1 again is seen (on this shard); so is an id taken in a
@@ -278,8 +215,8 @@ START_TEST(test_family_event_reads_and_writes_the_familys_shard_then_the_directo
     f = read_family(sub_a, "N1");
     ck_assert_uint_eq(f.n, 2);
     ck_assert_str_eq(f.added, "{\"n\":1}");
-    command("SET %smember:X1 {\"x\":1}", pb);
-    command("HSET t:mref:X1 subscriber_id %s group_id G1 plan_id P1", sub_b);
+    test_redis_ok(q.c, "SET %smember:X1 {\"x\":1}", pb);
+    test_redis_ok(q.c, "HSET t:mref:X1 subscriber_id %s group_id G1 plan_id P1", sub_b);
     f = read_family(sub_a, "X1");
     ck_assert_int_eq(f.status, QUEUE_OK);
     ck_assert_str_eq(f.added, "{\"x\":1}");
@@ -288,13 +225,13 @@ START_TEST(test_family_event_reads_and_writes_the_familys_shard_then_the_directo
     struct queue_family_record stale = {"N1", "{\"n\":0}", "{\"n\":2}", sub_a, "G1", "P3"};
     const char *ids2[] = {sub_a, "N1"};
     struct answer refused = {0};
-    ck_assert_int_eq(queue_family_write(rc, PREFIX, sub_a, ids2, 2, &stale, 1, on_status, &refused),
-                     0);
-    run_until(&refused.done);
+    ck_assert_int_eq(
+        queue_family_write(q.rc, PREFIX, sub_a, ids2, 2, &stale, 1, on_status, &refused), 0);
+    test_run_until(q.base, &refused.done);
     ck_assert_int_eq(refused.status, QUEUE_CONFLICT);
-    text(out, sizeof out, "HGET t:mref:N1 plan_id");
+    test_redis_text(q.c, out, sizeof out, "HGET t:mref:N1 plan_id");
     ck_assert_str_eq(out, "P2");
-    text(out, sizeof out, "GET %sfamver:%s", pa, sub_a);
+    test_redis_text(q.c, out, sizeof out, "GET %sfamver:%s", pa, sub_a);
     ck_assert_str_eq(out, "1:event");
 }
 END_TEST
@@ -307,45 +244,45 @@ START_TEST(test_start_up_moves_the_earlier_layout_and_rebuilds_the_directory)
     /* Written by an earlier version: unsharded record and set, the
      * directory on "{c}". */
     snprintf(rec, sizeof rec, m1, sub_a);
-    command("SET t:member:L1 %s", rec);
-    command("SADD t:family:%s L1 %s", sub_a, sub_a);
-    command("HSET t:{c}mref:L1 subscriber_id %s group_id G1 plan_id P1", sub_a);
+    test_redis_ok(q.c, "SET t:member:L1 %s", rec);
+    test_redis_ok(q.c, "SADD t:family:%s L1 %s", sub_a, sub_a);
+    test_redis_ok(q.c, "HSET t:{c}mref:L1 subscriber_id %s group_id G1 plan_id P1", sub_a);
     /* A record of this layout whose directory entry is outdated (group). */
-    command("SET %smember:L2 {\"subscriber_id\":\"%s\",\"group_id\":\"G2\"}", pb, sub_b);
-    command("HSET t:mref:L2 subscriber_id %s group_id G1 plan_id %s", sub_b, "");
+    test_redis_ok(q.c, "SET %smember:L2 {\"subscriber_id\":\"%s\",\"group_id\":\"G2\"}", pb, sub_b);
+    test_redis_ok(q.c, "HSET t:mref:L2 subscriber_id %s group_id G1 plan_id %s", sub_b, "");
     /* One whose entry names a family without its record (a move cut after
      * the old record was removed). */
-    command("SET %smember:L3 {\"subscriber_id\":\"%s\",\"group_id\":\"G1\"}", pb, sub_b);
-    command("HSET t:mref:L3 subscriber_id %s group_id G1 plan_id %s", sub_a, "");
+    test_redis_ok(q.c, "SET %smember:L3 {\"subscriber_id\":\"%s\",\"group_id\":\"G1\"}", pb, sub_b);
+    test_redis_ok(q.c, "HSET t:mref:L3 subscriber_id %s group_id G1 plan_id %s", sub_a, "");
     /* One whose entry names another family that has a record too (a move
      * cut before): the entry stands. */
-    command("SET %smember:L4 {\"subscriber_id\":\"%s\",\"group_id\":\"G1\"}", pb, sub_b);
-    command("SET %smember:L4 {\"subscriber_id\":\"%s\",\"group_id\":\"G1\"}", pa, sub_a);
-    command("HSET t:mref:L4 subscriber_id %s group_id G1 plan_id %s", sub_a, "");
+    test_redis_ok(q.c, "SET %smember:L4 {\"subscriber_id\":\"%s\",\"group_id\":\"G1\"}", pb, sub_b);
+    test_redis_ok(q.c, "SET %smember:L4 {\"subscriber_id\":\"%s\",\"group_id\":\"G1\"}", pa, sub_a);
+    test_redis_ok(q.c, "HSET t:mref:L4 subscriber_id %s group_id G1 plan_id %s", sub_a, "");
 
-    struct rlink *l = rlink_wrap(c);
+    struct rlink *l = rlink_wrap(q.c);
     ck_assert_ptr_nonnull(l);
     ck_assert_int_eq(queue_member_refs_backfill(l, PREFIX), 3); /* L1, L2, L3 */
     char out[256];
-    text(out, sizeof out, "GET %smember:L1", pa);
+    test_redis_text(q.c, out, sizeof out, "GET %smember:L1", pa);
     ck_assert_str_eq(out, rec);
-    ck_assert_int_eq(test_redis_int(c, "EXISTS t:member:L1"), 0);
-    ck_assert_int_eq(test_redis_int(c, "EXISTS t:family:%s", sub_a), 0);
-    ck_assert_int_eq(test_redis_int(c, "SCARD %sfamily:%s", pa, sub_a), 2);
-    text(out, sizeof out, "HGET t:mref:L1 plan_id");
+    ck_assert_int_eq(test_redis_int(q.c, "EXISTS t:member:L1"), 0);
+    ck_assert_int_eq(test_redis_int(q.c, "EXISTS t:family:%s", sub_a), 0);
+    ck_assert_int_eq(test_redis_int(q.c, "SCARD %sfamily:%s", pa, sub_a), 2);
+    test_redis_text(q.c, out, sizeof out, "HGET t:mref:L1 plan_id");
     ck_assert_str_eq(out, "P1");
-    text(out, sizeof out, "HGET t:mref:L1 subscriber_id");
+    test_redis_text(q.c, out, sizeof out, "HGET t:mref:L1 subscriber_id");
     ck_assert_str_eq(out, sub_a);
-    ck_assert_int_eq(test_redis_int(c, "EXISTS t:{c}mref:L1"), 0);
-    text(out, sizeof out, "HGET t:mref:L2 group_id");
+    ck_assert_int_eq(test_redis_int(q.c, "EXISTS t:{c}mref:L1"), 0);
+    test_redis_text(q.c, out, sizeof out, "HGET t:mref:L2 group_id");
     ck_assert_str_eq(out, "G2");
-    text(out, sizeof out, "HGET t:mref:L3 subscriber_id");
+    test_redis_text(q.c, out, sizeof out, "HGET t:mref:L3 subscriber_id");
     ck_assert_str_eq(out, sub_b);
-    text(out, sizeof out, "HGET t:mref:L4 subscriber_id");
+    test_redis_text(q.c, out, sizeof out, "HGET t:mref:L4 subscriber_id");
     ck_assert_str_eq(out, sub_a);
     /* Idempotent: the second start finds nothing to do. */
     ck_assert_int_eq(queue_member_refs_backfill(l, PREFIX), 0);
-    text(out, sizeof out, "GET %smember:L1", pa);
+    test_redis_text(q.c, out, sizeof out, "GET %smember:L1", pa);
     ck_assert_str_eq(out, rec);
     rlink_close(l);
 }
@@ -374,12 +311,12 @@ START_TEST(test_me_reads_the_family_through_the_directory)
              "{\"subscriber_id\":\"%s\",\"first_name\":\"Bo\",\"relationship\":\"child\"}", sub_a);
     put_member("K2", sub_a, NULL, json);
     struct answer me = {0}, child = {0}, none = {0};
-    ck_assert_int_eq(accounts_member_family_async(rc, PREFIX, sub_a, on_me_family, &me), 0);
-    ck_assert_int_eq(accounts_member_family_async(rc, PREFIX, "K2", on_me_family, &child), 0);
-    ck_assert_int_eq(accounts_member_family_async(rc, PREFIX, "K404", on_me_family, &none), 0);
-    run_until(&me.done);
-    run_until(&child.done);
-    run_until(&none.done);
+    ck_assert_int_eq(accounts_member_family_async(q.rc, PREFIX, sub_a, on_me_family, &me), 0);
+    ck_assert_int_eq(accounts_member_family_async(q.rc, PREFIX, "K2", on_me_family, &child), 0);
+    ck_assert_int_eq(accounts_member_family_async(q.rc, PREFIX, "K404", on_me_family, &none), 0);
+    test_run_until(q.base, &me.done);
+    test_run_until(q.base, &child.done);
+    test_run_until(q.base, &none.done);
     ck_assert_int_eq(me.status, QUEUE_OK);
     ck_assert_str_eq(me.sub, sub_a);
     ck_assert_uint_eq(me.n, 2);

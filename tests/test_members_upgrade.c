@@ -50,10 +50,7 @@ static void assert_text(redisContext *c, const char *cmd, const char *want)
 START_TEST(test_records_of_an_earlier_layout_are_moved_at_start_and_keep_working)
 {
     start();
-    test_put_sample_record(&server, ADMIN, "plans", "PPO-500");
-    test_put_sample_record(&server, ADMIN, "groups", "G100");
-    test_put_sample_record(&server, ADMIN, "members", "M1001");
-    test_put_sample_record(&server, ADMIN, "members", "M1001-02");
+    test_put_sample_enrollment(&server, ADMIN, "G100", "M1001 M1001-02");
     test_claimsd_stop_clean(&server);
 
     /* Back to the earlier version's keys. */

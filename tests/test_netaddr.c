@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include "harness/harness.h"
 #include "notify/webhook_dns.h"
 #include "netaddr.h"
 
@@ -373,9 +374,5 @@ int main(void)
     tcase_add_test(tc, test_format_and_same);
     tcase_add_test(tc, test_every_resolved_address_must_be_allowed);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(s, CK_FORK_GETENV) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

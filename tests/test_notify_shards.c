@@ -29,37 +29,6 @@
 
 static struct test_redis redis;
 
-struct fixture {
-    struct event_base *base;
-    struct rconn *rc;
-    redisContext *c;
-};
-
-static void fixture_open(struct fixture *f)
-{
-    test_redis_flush(&redis);
-    ck_assert_int_eq(queue_shards_configure(SHARDS), 0);
-    f->c = test_redis_connect(&redis);
-    f->base = event_base_new();
-    f->rc = test_rconn_connect(f->base, &redis);
-}
-
-static void fixture_close(struct fixture *f)
-{
-    rconn_free(f->rc);
-    event_base_free(f->base);
-    redisFree(f->c);
-    ck_assert_int_eq(queue_shards_configure(1), 0);
-}
-
-/* Runs the loop until *done (or about 5 s). */
-static void run_until(struct fixture *f, const int *done)
-{
-    for (int spin = 0; spin < 1000 && !*done; spin++)
-        event_base_loop(f->base, EVLOOP_ONCE);
-    ck_assert_msg(*done, "the call did not answer");
-}
-
 /* A key of shard s: fmt's %s is the shard's key prefix. */
 static const char *skey(int s, const char *fmt)
 {
@@ -87,17 +56,6 @@ static const char *text_of(redisContext *c, const char *cmd)
         snprintf(b, 8192, "%s", r->type == REDIS_REPLY_STRING ? r->str : "");
     freeReplyObject(r);
     return b;
-}
-
-static void command_ok(redisContext *c, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    redisReply *r = redisvCommand(c, fmt, ap);
-    va_end(ap);
-    ck_assert_ptr_nonnull(r);
-    ck_assert_msg(r->type != REDIS_REPLY_ERROR, "%s: %s", fmt, r->str);
-    freeReplyObject(r);
 }
 
 /* ---- event ids ---- */
@@ -132,18 +90,6 @@ END_TEST
 
 /* ---- the webhook fan-out ---- */
 
-struct status_answer {
-    int done;
-    enum queue_status status;
-};
-
-static void on_status(enum queue_status status, void *arg)
-{
-    struct status_answer *a = arg;
-    a->done++;
-    a->status = status;
-}
-
 struct put_answer {
     int done;
     enum queue_status status;
@@ -158,59 +104,42 @@ static void on_put(enum queue_status status, bool existed, const char *created_a
     a->status = status;
 }
 
-struct fanout_answer {
-    int done;
-    enum queue_status status;
-    long long read, made;
-};
-
-static void on_fanout(enum queue_status status, long long read, long long made, const char *error,
-                      void *arg)
-{
-    (void)error;
-    struct fanout_answer *a = arg;
-    a->done++;
-    a->status = status;
-    a->read = read;
-    a->made = made;
-}
-
-static void subscribe(struct fixture *f, const char *id, const char *events)
+static void subscribe(struct test_queue *f, const char *id, const char *events)
 {
     struct put_answer put = {0};
     ck_assert_int_eq(queue_webhook_put(f->rc, PREFIX, id, "http://127.0.0.1:9/x", events,
                                        "0123456789abcdef0123456789abcdef", "2026-03-02T14:05:09Z",
                                        on_put, &put),
                      0);
-    run_until(f, &put.done);
+    test_run_until(f->base, &put.done);
     ck_assert_int_eq(put.status, QUEUE_OK);
 }
 
-static struct fanout_answer fanout(struct fixture *f)
+static struct test_fanout_answer fanout(struct test_queue *f)
 {
-    struct fanout_answer a = {0};
-    ck_assert_int_eq(queue_webhook_fanout(f->rc, PREFIX, "dispatcher", 100, 1000, on_fanout, &a),
-                     0);
-    run_until(f, &a.done);
+    struct test_fanout_answer a = {0};
+    ck_assert_int_eq(
+        queue_webhook_fanout(f->rc, PREFIX, "dispatcher", 100, 1000, test_on_fanout, &a), 0);
+    test_run_until(f->base, &a.done);
     return a;
 }
 
 /* Appends an event to shard s's stream at entry id entry; returns the
  * event id deliveries carry. */
-static const char *add_event(struct fixture *f, int s, const char *entry, const char *event,
+static const char *add_event(struct test_queue *f, int s, const char *entry, const char *event,
                              const char *claim_id, const char *status)
 {
     static char out[8][48];
     static int k;
     char *b = out[k++ % 8];
-    command_ok(f->c, "XADD %s %s event %s claim_id %s status %s", skey(s, "events"), entry, event,
-               claim_id, status);
+    test_redis_ok(f->c, "XADD %s %s event %s claim_id %s status %s", skey(s, "events"), entry,
+                  event, claim_id, status);
     ck_assert_int_eq(queue_event_id(entry, s, SHARDS, b, 48), 0);
     return b;
 }
 
 /* A delivery's field ("" when there is no such delivery). */
-static const char *delivery_field(struct fixture *f, const char *event_id, const char *sub,
+static const char *delivery_field(struct test_queue *f, const char *event_id, const char *sub,
                                   const char *field)
 {
     char cmd[256];
@@ -219,7 +148,7 @@ static const char *delivery_field(struct fixture *f, const char *event_id, const
 }
 
 /* How many events of shard s's stream were read and not acknowledged. */
-static long long pending_count(struct fixture *f, int s)
+static long long pending_count(struct test_queue *f, int s)
 {
     redisReply *r = redisCommand(f->c, "XPENDING %s notifiers", skey(s, "events"));
     ck_assert_ptr_nonnull(r);
@@ -231,8 +160,8 @@ static long long pending_count(struct fixture *f, int s)
 
 START_TEST(test_fanout_reads_every_shard_and_makes_one_delivery_per_event)
 {
-    struct fixture f;
-    fixture_open(&f);
+    struct test_queue f;
+    test_queue_open(&f, &redis, SHARDS);
     subscribe(&f, "fin", "claim.finalized");
     subscribe(&f, "all", "claim.finalized,claim.pended");
     /* The same entry id on shards 0 and 3 (their clocks met): two events. */
@@ -245,12 +174,12 @@ START_TEST(test_fanout_reads_every_shard_and_makes_one_delivery_per_event)
     ck_assert_str_eq(e3, "1000-19");
 
     /* No group on any shard yet: made on every shard, from its start. */
-    struct fanout_answer first = fanout(&f);
+    struct test_fanout_answer first = fanout(&f);
     ck_assert_int_eq(first.status, QUEUE_NOT_FOUND);
     ck_assert_int_eq(first.made, 0);
-    struct status_answer group = {0};
-    ck_assert_int_eq(queue_events_group_create(f.rc, PREFIX, on_status, &group), 0);
-    run_until(&f, &group.done);
+    struct test_status_answer group = {0};
+    ck_assert_int_eq(queue_events_group_create(f.rc, PREFIX, test_on_status, &group), 0);
+    test_run_until(f.base, &group.done);
     ck_assert_int_eq(group.status, QUEUE_OK);
     for (int s = 0; s < SHARDS; s++) {
         char cmd[128];
@@ -258,7 +187,7 @@ START_TEST(test_fanout_reads_every_shard_and_makes_one_delivery_per_event)
         ck_assert_str_eq(text_of(f.c, cmd), "1");
     }
 
-    struct fanout_answer fan = fanout(&f);
+    struct test_fanout_answer fan = fanout(&f);
     ck_assert_int_eq(fan.status, QUEUE_OK);
     ck_assert_int_eq(fan.read, 5);
     ck_assert_int_eq(fan.made, 7); /* fin: e0 e9 e15a; all: e0 e3 e9 e15a; e15b: nobody */
@@ -277,42 +206,43 @@ START_TEST(test_fanout_reads_every_shard_and_makes_one_delivery_per_event)
 
     /* Only what came since. */
     const char *e7 = add_event(&f, 7, "1004-0", "claim.finalized", "C7", "approved");
-    struct fanout_answer again = fanout(&f);
+    struct test_fanout_answer again = fanout(&f);
     ck_assert_int_eq(again.status, QUEUE_OK);
     ck_assert_int_eq(again.read, 1);
     ck_assert_int_eq(again.made, 2);
     ck_assert_str_eq(delivery_field(&f, e7, "fin", "claim_id"), "C7");
     ck_assert_int_eq(test_redis_int(f.c, "ZCARD %s", skey(0, "whdue")), 9);
-    struct fanout_answer idle = fanout(&f);
+    struct test_fanout_answer idle = fanout(&f);
     ck_assert_int_eq(idle.status, QUEUE_OK);
     ck_assert_int_eq(idle.read, 0);
     ck_assert_int_eq(idle.made, 0);
-    fixture_close(&f);
+    test_queue_close(&f);
 }
 END_TEST
 
 START_TEST(test_fanout_stopped_between_its_steps_is_taken_over_once)
 {
-    struct fixture f;
-    fixture_open(&f);
+    struct test_queue f;
+    test_queue_open(&f, &redis, SHARDS);
     subscribe(&f, "fin", "claim.finalized");
-    struct status_answer group = {0};
-    ck_assert_int_eq(queue_events_group_create(f.rc, PREFIX, on_status, &group), 0);
-    run_until(&f, &group.done);
+    struct test_status_answer group = {0};
+    ck_assert_int_eq(queue_events_group_create(f.rc, PREFIX, test_on_status, &group), 0);
+    test_run_until(f.base, &group.done);
     ck_assert_int_eq(group.status, QUEUE_OK);
 
     /* Step 1 of a process that then stopped: read, never acknowledged. */
     const char *a = add_event(&f, 5, "2000-0", "claim.finalized", "A", "approved");
     const char *b = add_event(&f, 5, "2000-1", "claim.finalized", "B", "denied");
-    command_ok(f.c, "XREADGROUP GROUP notifiers dispatcher COUNT 10 STREAMS %s >",
-               skey(5, "events"));
-    struct fanout_answer young = fanout(&f);
+    test_redis_ok(f.c, "XREADGROUP GROUP notifiers dispatcher COUNT 10 STREAMS %s >",
+                  skey(5, "events"));
+    struct test_fanout_answer young = fanout(&f);
     ck_assert_int_eq(young.status, QUEUE_OK);
     ck_assert_int_eq(young.read, 0); /* not idle long enough: its reader may still run */
     ck_assert_int_eq(pending_count(&f, 5), 2);
     /* Idle past WEBHOOK_FANOUT_RECLAIM_MS: taken over. */
-    command_ok(f.c, "XCLAIM %s notifiers dispatcher 0 2000-0 2000-1 IDLE 31000", skey(5, "events"));
-    struct fanout_answer taken = fanout(&f);
+    test_redis_ok(f.c, "XCLAIM %s notifiers dispatcher 0 2000-0 2000-1 IDLE 31000",
+                  skey(5, "events"));
+    struct test_fanout_answer taken = fanout(&f);
     ck_assert_int_eq(taken.status, QUEUE_OK);
     ck_assert_int_eq(taken.read, 2);
     ck_assert_int_eq(taken.made, 2);
@@ -323,19 +253,19 @@ START_TEST(test_fanout_stopped_between_its_steps_is_taken_over_once)
     /* Steps 1 and 2 done, the delivery even delivered, then a stop before
      * step 3: taken over, no second delivery. */
     const char *c = add_event(&f, 12, "3000-0", "claim.finalized", "C", "approved");
-    command_ok(f.c, "XREADGROUP GROUP notifiers dispatcher COUNT 10 STREAMS %s >",
-               skey(12, "events"));
-    command_ok(f.c, "HSET %s%s.fin webhook_id fin event_id %s state delivered attempts 1",
-               skey(0, "whdel:"), c, c);
-    command_ok(f.c, "XCLAIM %s notifiers dispatcher 0 3000-0 IDLE 31000", skey(12, "events"));
-    struct fanout_answer done = fanout(&f);
+    test_redis_ok(f.c, "XREADGROUP GROUP notifiers dispatcher COUNT 10 STREAMS %s >",
+                  skey(12, "events"));
+    test_redis_ok(f.c, "HSET %s%s.fin webhook_id fin event_id %s state delivered attempts 1",
+                  skey(0, "whdel:"), c, c);
+    test_redis_ok(f.c, "XCLAIM %s notifiers dispatcher 0 3000-0 IDLE 31000", skey(12, "events"));
+    struct test_fanout_answer done = fanout(&f);
     ck_assert_int_eq(done.status, QUEUE_OK);
     ck_assert_int_eq(done.read, 1);
     ck_assert_int_eq(done.made, 0);
     ck_assert_str_eq(delivery_field(&f, c, "fin", "state"), "delivered");
     ck_assert_int_eq(pending_count(&f, 12), 0);
     ck_assert_int_eq(test_redis_int(f.c, "ZCARD %s", skey(0, "whdue")), 2);
-    fixture_close(&f);
+    test_queue_close(&f);
 }
 END_TEST
 
@@ -355,35 +285,35 @@ static void on_closed(enum queue_status status, const char *summary, void *arg)
     snprintf(a->summary, sizeof a->summary, "%s", summary ? summary : "");
 }
 
-static struct close_answer close_cycle(struct fixture *f, bool scheduled)
+static struct close_answer close_cycle(struct test_queue *f, bool scheduled)
 {
     struct close_answer a = {0};
     ck_assert_int_eq(queue_remit_close(f->rc, PREFIX, "2026-12-02", "2026-12-02T18:00:00Z",
                                        scheduled, on_closed, &a),
                      0);
-    run_until(f, &a.done);
+    test_run_until(f->base, &a.done);
     return a;
 }
 
 /* A due claim on shard s as the commit script leaves it: provider payee
  * (payee an NPI) or member payee (payee a member id). */
-static void add_due(struct fixture *f, int s, const char *claim, bool provider, const char *payee,
-                    long long cents, long long score)
+static void add_due(struct test_queue *f, int s, const char *claim, bool provider,
+                    const char *payee, long long cents, long long score)
 {
-    command_ok(f->c, "ZADD %s %lld %s", skey(s, provider ? "remit:due" : "memberpay:due"), score,
-               claim);
-    command_ok(f->c, "HSET %s %s %s|%s|%lld", skey(s, "remit:info"), claim, provider ? "P" : "M",
-               payee, cents);
+    test_redis_ok(f->c, "ZADD %s %lld %s", skey(s, provider ? "remit:due" : "memberpay:due"), score,
+                  claim);
+    test_redis_ok(f->c, "HSET %s %s %s|%s|%lld", skey(s, "remit:info"), claim, provider ? "P" : "M",
+                  payee, cents);
 }
 
-static const char *cycle_claims(struct fixture *f, const char *cycle_id)
+static const char *cycle_claims(struct test_queue *f, const char *cycle_id)
 {
     char cmd[128];
     snprintf(cmd, sizeof cmd, "HGET %s %s", skey(0, "remit:claims"), cycle_id);
     return text_of(f->c, cmd);
 }
 
-static const char *cycle_summary(struct fixture *f, const char *cycle_id)
+static const char *cycle_summary(struct test_queue *f, const char *cycle_id)
 {
     char cmd[128];
     snprintf(cmd, sizeof cmd, "HGET %s %s", skey(0, "remit:cycles"), cycle_id);
@@ -391,7 +321,7 @@ static const char *cycle_summary(struct fixture *f, const char *cycle_id)
 }
 
 /* Nothing due, no part and no open cycle left on any shard. */
-static void assert_all_taken(struct fixture *f)
+static void assert_all_taken(struct test_queue *f)
 {
     for (int s = 0; s < SHARDS; s++) {
         ck_assert_int_eq(test_redis_int(f->c, "EXISTS %s %s %s", skey(s, "remit:due"),
@@ -406,8 +336,8 @@ static void assert_all_taken(struct fixture *f)
 
 START_TEST(test_a_cycle_takes_the_due_claims_of_every_shard_once)
 {
-    struct fixture f;
-    fixture_open(&f);
+    struct test_queue f;
+    test_queue_open(&f, &redis, SHARDS);
     add_due(&f, 7, "p1", true, "1245319599", 12345, 100);
     add_due(&f, 0, "p2", true, "1003000126", 5000, 101);
     add_due(&f, 15, "p3", true, "1245319599", 1, 102);
@@ -451,20 +381,20 @@ START_TEST(test_a_cycle_takes_the_due_claims_of_every_shard_once)
     ck_assert_str_eq(none.summary, "");
     ck_assert_int_eq(test_redis_int(f.c, "HLEN %s", skey(0, "remit:cycles")), 1);
     ck_assert_int_eq(test_redis_int(f.c, "EXISTS %s", skey(0, "remit:auto:2026-12-02")), 1);
-    fixture_close(&f);
+    test_queue_close(&f);
 }
 END_TEST
 
 START_TEST(test_a_close_stopped_after_some_shards_is_finished_by_the_next)
 {
-    struct fixture f;
-    fixture_open(&f);
+    struct test_queue f;
+    test_queue_open(&f, &redis, SHARDS);
     add_due(&f, 2, "a", true, "1245319599", 1000, 10);
     add_due(&f, 6, "b", true, "1245319599", 2000, 11);
     add_due(&f, 11, "c", false, "M1001", 300, 12);
     /* Shard 6 answers an error (Redis failed it): the close stops after
      * shards 0..5. */
-    command_ok(f.c, "HSET %s x 1", skey(6, "remit:moved"));
+    test_redis_ok(f.c, "HSET %s x 1", skey(6, "remit:moved"));
     struct close_answer stopped = close_cycle(&f, false);
     ck_assert_int_eq(stopped.status, QUEUE_UNAVAILABLE);
     ck_assert_int_eq(test_redis_int(f.c, "EXISTS %s", skey(2, "remit:due")), 0);
@@ -478,11 +408,11 @@ START_TEST(test_a_close_stopped_after_some_shards_is_finished_by_the_next)
      * one not yet moved (11); the failure passes. */
     add_due(&f, 2, "d", true, "1003000126", 400, 13);
     add_due(&f, 11, "e", true, "1003000126", 50, 14);
-    command_ok(f.c, "DEL %s", skey(6, "remit:moved"));
+    test_redis_ok(f.c, "DEL %s", skey(6, "remit:moved"));
 
     /* The day's scheduled close already ran: this one makes no cycle of its
      * own, but finishes the stopped one. */
-    command_ok(f.c, "SET %s earlier", skey(0, "remit:auto:2026-12-02"));
+    test_redis_ok(f.c, "SET %s earlier", skey(0, "remit:auto:2026-12-02"));
     struct close_answer resumed = close_cycle(&f, true);
     ck_assert_int_eq(resumed.status, QUEUE_OK);
     ck_assert_str_eq(resumed.summary, "");
@@ -512,7 +442,7 @@ START_TEST(test_a_close_stopped_after_some_shards_is_finished_by_the_next)
     ck_assert_str_eq(test_json_str(next.summary, "total"), "400");
     ck_assert_str_eq(test_json_str(cycle_claims(&f, "20261202-2"), "payees.0.claims.0"), "d");
     assert_all_taken(&f);
-    fixture_close(&f);
+    test_queue_close(&f);
 }
 END_TEST
 
@@ -520,16 +450,16 @@ END_TEST
  * (and whose parts it deleted) takes nothing into it. */
 START_TEST(test_a_close_late_for_a_finished_cycle_moves_nothing_into_it)
 {
-    struct fixture f;
-    fixture_open(&f);
+    struct test_queue f;
+    test_queue_open(&f, &redis, SHARDS);
     add_due(&f, 4, "x", true, "1245319599", 700, 1);
     struct close_answer first = close_cycle(&f, false);
     ck_assert_int_eq(first.status, QUEUE_OK);
     ck_assert_str_eq(test_json_str(first.summary, "cycle_id"), "20261202-1");
     add_due(&f, 4, "y", true, "1245319599", 800, 2);
     /* The other close's view: cycle 1 still open. */
-    command_ok(f.c, "HSET %s 20261202-1 {\"seq\":1,\"date\":\"2026-12-02\"}",
-               skey(0, "remit:open"));
+    test_redis_ok(f.c, "HSET %s 20261202-1 {\"seq\":1,\"date\":\"2026-12-02\"}",
+                  skey(0, "remit:open"));
     struct close_answer second = close_cycle(&f, false);
     ck_assert_int_eq(second.status, QUEUE_OK);
     ck_assert_str_eq(test_json_str(second.summary, "cycle_id"), "20261202-2");
@@ -540,7 +470,7 @@ START_TEST(test_a_close_late_for_a_finished_cycle_moves_nothing_into_it)
     ck_assert_str_eq(test_json_str(claims, "payees.0.claims.0"), "x");
     ck_assert_str_eq(test_json_str(cycle_claims(&f, "20261202-2"), "payees.0.claims.0"), "y");
     assert_all_taken(&f);
-    fixture_close(&f);
+    test_queue_close(&f);
 }
 END_TEST
 
@@ -548,8 +478,8 @@ END_TEST
  * the others' open cycles and finishes them too. */
 START_TEST(test_closes_at_once_put_each_claim_in_exactly_one_cycle)
 {
-    struct fixture f;
-    fixture_open(&f);
+    struct test_queue f;
+    test_queue_open(&f, &redis, SHARDS);
     long long want = 0;
     for (int i = 0; i < 64; i++) {
         char id[16];
@@ -573,7 +503,7 @@ START_TEST(test_closes_at_once_put_each_claim_in_exactly_one_cycle)
             }
     }
     for (int k = 0; k < CLOSES; k++) {
-        run_until(&f, &a[k].done);
+        test_run_until(f.base, &a[k].done);
         ck_assert_int_eq(a[k].status, QUEUE_OK);
     }
     int seen[80] = {0};
@@ -596,7 +526,7 @@ START_TEST(test_closes_at_once_put_each_claim_in_exactly_one_cycle)
         ck_assert_msg(seen[i] == 1, "claim k%02d is in %d cycles", i, seen[i]);
     ck_assert_int_eq(total, want);
     assert_all_taken(&f);
-    fixture_close(&f);
+    test_queue_close(&f);
 }
 END_TEST
 

@@ -21,26 +21,19 @@
 #define DUE_DAY 20600 /* 2026-05-27 */
 
 static struct test_redis redis;
-static struct event_base *base;
-static struct rconn *rc;
-static redisContext *c;
+static struct test_queue fx;
 
 static void setup(void)
 {
-    test_redis_flush(&redis);
-    c = test_redis_connect(&redis);
-    base = event_base_new();
-    rc = test_rconn_connect(base, &redis);
-    redisReply *r = redisCommand(c, "HSET t:{c}claim:" CLAIM " status approved eob_version 2"
-                                    " member_id M1001-02 subscriber_id M1001 by_npi 1245319599");
+    test_queue_open(&fx, &redis, 0);
+    redisReply *r = redisCommand(fx.c, "HSET t:{c}claim:" CLAIM " status approved eob_version 2"
+                                       " member_id M1001-02 subscriber_id M1001 by_npi 1245319599");
     freeReplyObject(r);
 }
 
 static void teardown(void)
 {
-    rconn_free(rc);
-    event_base_free(base);
-    redisFree(c);
+    test_queue_close(&fx);
 }
 
 static const char *hget(const char *key, const char *field)
@@ -48,7 +41,7 @@ static const char *hget(const char *key, const char *field)
     static char out[4][256];
     static int slot;
     slot = (slot + 1) % 4;
-    redisReply *r = redisCommand(c, "HGET %s %s", key, field);
+    redisReply *r = redisCommand(fx.c, "HGET %s %s", key, field);
     snprintf(out[slot], sizeof out[slot], "%s", r->type == REDIS_REPLY_STRING ? r->str : "");
     freeReplyObject(r);
     return out[slot];
@@ -85,8 +78,8 @@ static struct filed file(const char *appeal_id, const char *claim_id, int eob_ve
                                     .filed_by_role = "member",
                                     .audit_json = "{\"action\":\"appeal.file\"}"};
     struct filed a = {0};
-    ck_assert_int_eq(queue_file_appeal(rc, PREFIX, &f, on_filed, &a), 0);
-    test_run_until(base, &a.done);
+    ck_assert_int_eq(queue_file_appeal(fx.rc, PREFIX, &f, on_filed, &a), 0);
+    test_run_until(fx.base, &a.done);
     ck_assert_int_eq(a.done, 1);
     return a;
 }
@@ -103,8 +96,8 @@ static enum queue_status decide(const char *appeal_id, const char *outcome, cons
                                       .decided_by = "tok9",
                                       .audit_json = "{\"action\":\"appeal.decide\"}"};
     struct test_status_answer a = {0};
-    ck_assert_int_eq(queue_decide_appeal(rc, PREFIX, &d, test_on_status, &a), 0);
-    test_run_until(base, &a.done);
+    ck_assert_int_eq(queue_decide_appeal(fx.rc, PREFIX, &d, test_on_status, &a), 0);
+    test_run_until(fx.base, &a.done);
     return a.status;
 }
 
@@ -116,7 +109,7 @@ START_TEST(test_filing_is_checked_against_the_claim_and_stored_with_its_event)
     ck_assert_str_eq(a.why, "changed");
     a = file(APPEAL, "00000000-0000-4000-8000-000000000000", 1, DUE_DAY);
     ck_assert_int_eq(a.status, QUEUE_NOT_FOUND);
-    ck_assert_int_eq(test_redis_int(c, "EXISTS t:{c}appeal:" APPEAL), 0);
+    ck_assert_int_eq(test_redis_int(fx.c, "EXISTS t:{c}appeal:" APPEAL), 0);
     a = file(APPEAL, CLAIM, 2, DUE_DAY);
     ck_assert_int_eq(a.status, QUEUE_OK);
     const char *key = "t:{c}appeal:" APPEAL;
@@ -129,12 +122,12 @@ START_TEST(test_filing_is_checked_against_the_claim_and_stored_with_its_event)
     ck_assert_str_eq(hget("t:{c}claim:" CLAIM, "appeal_id"), APPEAL);
     ck_assert_str_eq(hget("t:{c}claim:" CLAIM, "appeal_eob_version"), "2");
     /* Scored by due day x 2^21 plus the sequence (1 for the first). */
-    redisReply *r = redisCommand(c, "ZSCORE t:{c}appeals:open " APPEAL);
+    redisReply *r = redisCommand(fx.c, "ZSCORE t:{c}appeals:open " APPEAL);
     ck_assert_str_eq(r->str, "43201331201"); /* 20600 * 2097152 + 1 */
     freeReplyObject(r);
-    ck_assert_int_eq(test_redis_int(c, "ZCARD t:{c}appeals"), 1);
-    ck_assert_int_eq(test_redis_int(c, "LLEN t:{c}caudit:" CLAIM), 1);
-    r = redisCommand(c, "XRANGE t:{c}events - +");
+    ck_assert_int_eq(test_redis_int(fx.c, "ZCARD t:{c}appeals"), 1);
+    ck_assert_int_eq(test_redis_int(fx.c, "LLEN t:{c}caudit:" CLAIM), 1);
+    r = redisCommand(fx.c, "XRANGE t:{c}events - +");
     ck_assert_uint_eq(r->elements, 1);
     const redisReply *e = r->element[0]->element[1];
     ck_assert_str_eq(e->element[1]->str, "appeal.filed");
@@ -144,7 +137,7 @@ START_TEST(test_filing_is_checked_against_the_claim_and_stored_with_its_event)
     a = file("8b2f6d3e-9c40-4b7f-8e1d-2f3a4b5c6d7e", CLAIM, 2, DUE_DAY);
     ck_assert_int_eq(a.status, QUEUE_CONFLICT);
     ck_assert_str_eq(a.why, "already_appealed");
-    freeReplyObject(redisCommand(c, "HSET t:{c}claim:" CLAIM " status processing"));
+    freeReplyObject(redisCommand(fx.c, "HSET t:{c}claim:" CLAIM " status processing"));
     a = file("8b2f6d3e-9c40-4b7f-8e1d-2f3a4b5c6d7e", CLAIM, 3, DUE_DAY);
     ck_assert_int_eq(a.status, QUEUE_CONFLICT);
     ck_assert_str_eq(a.why, "changed");
@@ -164,10 +157,10 @@ START_TEST(test_an_overturned_decision_is_stored_with_its_lines_once)
     ck_assert_str_eq(hget(key, "note"), "Covered after all.");
     ck_assert_str_eq(hget(key, "decided_by"), "tok9");
     ck_assert_str_eq(hget(key, "decided_on"), "2026-04-02");
-    ck_assert_int_eq(test_redis_int(c, "ZCARD t:{c}appeals:open"), 0);
-    ck_assert_int_eq(test_redis_int(c, "ZCARD t:{c}appeals"), 1);
-    ck_assert_int_eq(test_redis_int(c, "LLEN t:{c}caudit:" CLAIM), 2);
-    redisReply *r = redisCommand(c, "XREVRANGE t:{c}events + - COUNT 1");
+    ck_assert_int_eq(test_redis_int(fx.c, "ZCARD t:{c}appeals:open"), 0);
+    ck_assert_int_eq(test_redis_int(fx.c, "ZCARD t:{c}appeals"), 1);
+    ck_assert_int_eq(test_redis_int(fx.c, "LLEN t:{c}caudit:" CLAIM), 2);
+    redisReply *r = redisCommand(fx.c, "XREVRANGE t:{c}events + - COUNT 1");
     const redisReply *e = r->element[0]->element[1];
     ck_assert_str_eq(e->element[1]->str, "appeal.decided");
     ck_assert_str_eq(e->element[3]->str, CLAIM);
@@ -206,8 +199,8 @@ static struct list_answer list(const char *status, bool overdue, int today, cons
 {
     struct queue_appeal_query q = {status, overdue, today, cursor, limit};
     struct list_answer a = {0};
-    ck_assert_int_eq(queue_list_appeals(rc, PREFIX, &q, on_list, &a), 0);
-    test_run_until(base, &a.done);
+    ck_assert_int_eq(queue_list_appeals(fx.rc, PREFIX, &q, on_list, &a), 0);
+    test_run_until(fx.base, &a.done);
     ck_assert_int_eq(a.status, QUEUE_OK);
     return a;
 }
@@ -238,7 +231,7 @@ START_TEST(test_the_list_and_the_counts_go_by_due_day)
     const int due[] = {DUE_DAY + 10, DUE_DAY + 12, DUE_DAY + 11};
     for (int i = 0; i < 3; i++) {
         freeReplyObject(
-            redisCommand(c, "HSET t:{c}claim:%s status denied eob_version 1", claims[i]));
+            redisCommand(fx.c, "HSET t:{c}claim:%s status denied eob_version 1", claims[i]));
         ck_assert_int_eq(file(appeals[i], claims[i], 1, due[i]).status, QUEUE_OK);
     }
     struct list_answer a = list("", false, DUE_DAY, "", 2);
@@ -256,8 +249,8 @@ START_TEST(test_the_list_and_the_counts_go_by_due_day)
     ck_assert_str_eq(a.ids[0], appeals[0]);
     ck_assert_str_eq(a.ids[1], appeals[2]);
     struct counts_answer k = {0};
-    ck_assert_int_eq(queue_appeal_counts(rc, PREFIX, DUE_DAY + 12, on_counts, &k), 0);
-    test_run_until(base, &k.done);
+    ck_assert_int_eq(queue_appeal_counts(fx.rc, PREFIX, DUE_DAY + 12, on_counts, &k), 0);
+    test_run_until(fx.base, &k.done);
     ck_assert_int_eq(k.open, 3);
     ck_assert_int_eq(k.overdue, 2);
     /* Decided: out of the open set, in the decided list. */
@@ -268,8 +261,8 @@ START_TEST(test_the_list_and_the_counts_go_by_due_day)
     a = list("open", false, DUE_DAY, "", 50);
     ck_assert_uint_eq(a.n, 2);
     k = (struct counts_answer){0};
-    ck_assert_int_eq(queue_appeal_counts(rc, PREFIX, DUE_DAY + 12, on_counts, &k), 0);
-    test_run_until(base, &k.done);
+    ck_assert_int_eq(queue_appeal_counts(fx.rc, PREFIX, DUE_DAY + 12, on_counts, &k), 0);
+    test_run_until(fx.base, &k.done);
     ck_assert_int_eq(k.open, 2);
     ck_assert_int_eq(k.overdue, 1);
 }

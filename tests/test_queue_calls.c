@@ -20,45 +20,6 @@
 
 static struct test_redis redis;
 
-struct fixture {
-    struct event_base *base;
-    struct rconn *rc;
-    redisContext *c;
-};
-
-static void fixture_open(struct fixture *f)
-{
-    test_redis_flush(&redis);
-    f->c = test_redis_connect(&redis);
-    f->base = event_base_new();
-    f->rc = test_rconn_connect(f->base, &redis);
-}
-
-static void fixture_close(struct fixture *f)
-{
-    rconn_free(f->rc);
-    event_base_free(f->base);
-    redisFree(f->c);
-}
-
-/* Runs the loop until *done (or 5 s). */
-/* A string command's answer ("" for nil), for checking what was stored. */
-static void command_text(redisContext *c, char *out, size_t size, const char *cmd)
-{
-    redisReply *r = redisCommand(c, cmd);
-    ck_assert_ptr_nonnull(r);
-    snprintf(out, size, "%s", r->type == REDIS_REPLY_STRING ? r->str : "");
-    freeReplyObject(r);
-}
-
-static void command_ok(redisContext *c, const char *cmd)
-{
-    redisReply *r = redisCommand(c, cmd);
-    ck_assert_ptr_nonnull(r);
-    ck_assert_int_ne(r->type, REDIS_REPLY_ERROR);
-    freeReplyObject(r);
-}
-
 /* ---- answers ---- */
 
 struct put_answer {
@@ -98,8 +59,8 @@ static void on_records(enum queue_status status, const char *const *json, size_t
 
 START_TEST(test_member_record_moves_family_and_writes_its_reference)
 {
-    struct fixture f;
-    fixture_open(&f);
+    struct test_queue f;
+    test_queue_open(&f, &redis, 0);
     struct queue_member_facts facts = {"M1-02", "M1", "G1", "P1"};
     struct put_answer put = {0};
     ck_assert_int_eq(queue_put_record(f.rc, PREFIX, QUEUE_RECORD_MEMBER, "M1-02",
@@ -110,7 +71,7 @@ START_TEST(test_member_record_moves_family_and_writes_its_reference)
     ck_assert(!put.existed);
     ck_assert_int_eq(test_redis_int(f.c, "SISMEMBER t:{c}family:M1 M1-02"), 1);
     char text[128];
-    command_text(f.c, text, sizeof text, "HGET t:mref:M1-02 plan_id");
+    test_redis_text(f.c, text, sizeof text, "HGET t:mref:M1-02 plan_id");
     ck_assert_str_eq(text, "P1");
 
     /* The member moves to another family: out of the old set, into the new. */
@@ -125,13 +86,13 @@ START_TEST(test_member_record_moves_family_and_writes_its_reference)
     ck_assert(again.existed);
     ck_assert_int_eq(test_redis_int(f.c, "SISMEMBER t:{c}family:M1 M1-02"), 0);
     ck_assert_int_eq(test_redis_int(f.c, "SISMEMBER t:{c}family:M2 M1-02"), 1);
-    command_text(f.c, text, sizeof text, "HGET t:mref:M1-02 subscriber_id");
+    test_redis_text(f.c, text, sizeof text, "HGET t:mref:M1-02 subscriber_id");
     ck_assert_str_eq(text, "M2");
 
     struct records_answer got = {0};
     struct queue_record_ref refs[] = {
         {QUEUE_RECORD_MEMBER, "M1-02"}, {QUEUE_RECORD_GROUP, "G1"}, {QUEUE_RECORD_PLAN, "P1"}};
-    command_ok(f.c, "SET t:plan:P1 {\"plan_id\":\"P1\"}");
+    test_redis_ok(f.c, "SET t:plan:P1 {\"plan_id\":\"P1\"}");
     ck_assert_int_eq(queue_get_records(f.rc, PREFIX, refs, 3, on_records, &got), 0);
     test_run_until(f.base, &got.done);
     ck_assert_int_eq(got.status, QUEUE_OK);
@@ -163,14 +124,14 @@ START_TEST(test_member_record_moves_family_and_writes_its_reference)
     ck_assert_int_eq(queue_record_exists_blocking(l, PREFIX, QUEUE_RECORD_MEMBER, "M3"), 1);
     rlink_close(l);
     ck_assert_int_eq(test_redis_int(f.c, "SISMEMBER t:{c}family:M3 M3"), 1);
-    fixture_close(&f);
+    test_queue_close(&f);
 }
 END_TEST
 
 START_TEST(test_audit_record_is_written_once_and_listed_for_its_claim)
 {
-    struct fixture f;
-    fixture_open(&f);
+    struct test_queue f;
+    test_queue_open(&f, &redis, 0);
     struct test_status_answer a = {0}, b = {0};
     ck_assert_int_eq(
         queue_audit_append(f.rc, PREFIX, "C1", "{\"action\":\"claim.read\"}", test_on_status, &a),
@@ -184,7 +145,7 @@ START_TEST(test_audit_record_is_written_once_and_listed_for_its_claim)
     ck_assert_int_eq(b.status, QUEUE_OK);
     ck_assert_int_eq(test_redis_int(f.c, "XLEN t:{c}audit"), 2);
     ck_assert_int_eq(test_redis_int(f.c, "LLEN t:{c}caudit:C1"), 1);
-    fixture_close(&f);
+    test_queue_close(&f);
 }
 END_TEST
 
@@ -218,8 +179,8 @@ static void on_stats(enum queue_status status, const struct queue_stats *st, voi
 
 START_TEST(test_queue_figures_list_the_dead_letter_and_requeue_puts_it_back)
 {
-    struct fixture f;
-    fixture_open(&f);
+    struct test_queue f;
+    test_queue_open(&f, &redis, 0);
     /* A dead-lettered claim as the dead-letter step leaves it. */
     redisReply *id = redisCommand(f.c, "XADD t:{c}dead * reason boom deliveries 3 at "
                                        "2026-03-02T14:05:09Z claim C9 m M1 s M1 g G1 p P1 y 2026");
@@ -227,7 +188,7 @@ START_TEST(test_queue_figures_list_the_dead_letter_and_requeue_puts_it_back)
     redisReply *r = redisCommand(f.c, "HSET t:{c}deadidx C9 %s", id->str);
     freeReplyObject(r);
     freeReplyObject(id);
-    command_ok(f.c, "HSET t:{c}stats finalized 5 within_target 4");
+    test_redis_ok(f.c, "HSET t:{c}stats finalized 5 within_target 4");
 
     struct stats_answer st = {0};
     ck_assert_int_eq(queue_stats_read(f.rc, PREFIX, 20514, on_stats, &st), 0);
@@ -255,7 +216,7 @@ START_TEST(test_queue_figures_list_the_dead_letter_and_requeue_puts_it_back)
     ck_assert_int_eq(queue_ping(f.rc, test_on_status, &ping), 0);
     test_run_until(f.base, &ping.done);
     ck_assert_int_eq(ping.status, QUEUE_OK);
-    fixture_close(&f);
+    test_queue_close(&f);
 }
 END_TEST
 
@@ -288,23 +249,6 @@ static void on_webhook(enum queue_status status, const struct queue_webhook *sub
         snprintf(a->events, sizeof a->events, "%s", sub->events);
         a->secret_set = sub->secret_set;
     }
-}
-
-struct fanout_answer {
-    int done;
-    enum queue_status status;
-    long long read, made;
-};
-
-static void on_fanout(enum queue_status status, long long read, long long made, const char *error,
-                      void *arg)
-{
-    (void)error;
-    struct fanout_answer *a = arg;
-    a->done++;
-    a->status = status;
-    a->read = read;
-    a->made = made;
 }
 
 struct lease_answer {
@@ -371,8 +315,8 @@ static void on_log(enum queue_status status, const char *const *attempts, size_t
 
 START_TEST(test_subscription_and_one_delivery_through_the_typed_calls)
 {
-    struct fixture f;
-    fixture_open(&f);
+    struct test_queue f;
+    test_queue_open(&f, &redis, 0);
     const char *secret = "0123456789abcdef0123456789abcdef";
     struct put_answer put = {0}, replace = {0};
     ck_assert_int_eq(queue_webhook_put(f.rc, PREFIX, "w1", "http://127.0.0.1:9/x",
@@ -403,19 +347,19 @@ START_TEST(test_subscription_and_one_delivery_through_the_typed_calls)
     ck_assert_int_eq(none.status, QUEUE_NOT_FOUND);
 
     /* The dispatcher: no group yet, then the group, then an event fanned out. */
-    struct fanout_answer first = {0};
-    ck_assert_int_eq(queue_webhook_fanout(f.rc, PREFIX, "dispatcher", 100, 1000, on_fanout, &first),
-                     0);
+    struct test_fanout_answer first = {0};
+    ck_assert_int_eq(
+        queue_webhook_fanout(f.rc, PREFIX, "dispatcher", 100, 1000, test_on_fanout, &first), 0);
     test_run_until(f.base, &first.done);
     ck_assert_int_eq(first.status, QUEUE_NOT_FOUND);
     struct test_status_answer group = {0};
     ck_assert_int_eq(queue_events_group_create(f.rc, PREFIX, test_on_status, &group), 0);
     test_run_until(f.base, &group.done);
     ck_assert_int_eq(group.status, QUEUE_OK);
-    command_ok(f.c, "XADD t:{c}events * event claim.finalized claim_id C1 status approved");
-    struct fanout_answer fan = {0};
-    ck_assert_int_eq(queue_webhook_fanout(f.rc, PREFIX, "dispatcher", 100, 1000, on_fanout, &fan),
-                     0);
+    test_redis_ok(f.c, "XADD t:{c}events * event claim.finalized claim_id C1 status approved");
+    struct test_fanout_answer fan = {0};
+    ck_assert_int_eq(
+        queue_webhook_fanout(f.rc, PREFIX, "dispatcher", 100, 1000, test_on_fanout, &fan), 0);
     test_run_until(f.base, &fan.done);
     ck_assert_int_eq(fan.status, QUEUE_OK);
     ck_assert_int_eq(fan.read, 1);
@@ -471,7 +415,7 @@ START_TEST(test_subscription_and_one_delivery_through_the_typed_calls)
     ck_assert_int_eq(queue_webhook_log(f.rc, PREFIX, "w1", 100, on_log, &gone), 0);
     test_run_until(f.base, &gone.done);
     ck_assert_int_eq(gone.status, QUEUE_NOT_FOUND);
-    fixture_close(&f);
+    test_queue_close(&f);
 }
 END_TEST
 

@@ -262,18 +262,6 @@ END_TEST
 
 /* ---- the rate_limits section of the configuration ---- */
 
-static int load_config(const char *text, struct config *cfg, char err[CONFIG_ERR_LEN])
-{
-    char dir[256];
-    test_make_temp_dir(dir, "ratecfg");
-    const char *path = test_write_file(dir, "c.json", text);
-    config_defaults(cfg);
-    err[0] = '\0';
-    int rc = config_load_file(cfg, path, err);
-    test_remove_tree(dir);
-    return rc;
-}
-
 static void assert_rule(const struct config *cfg, enum config_rate_class c, int64_t milli,
                         int64_t burst)
 {
@@ -301,10 +289,10 @@ START_TEST(test_config_defaults_and_overrides)
     char err[CONFIG_ERR_LEN];
     /* A class left out keeps its default; null or per_second 0 is no limit. */
     ck_assert_int_eq(
-        load_config("{\"rate_limits\": {\"member\": {\"per_second\": 0.001, \"burst\": 3},"
-                    "\"staff\": {\"per_second\": 100, \"burst\": 500},"
-                    "\"address\": null, \"provider\": {\"per_second\": 0, \"burst\": 9}}}",
-                    &cfg, err),
+        test_load_config("{\"rate_limits\": {\"member\": {\"per_second\": 0.001, \"burst\": 3},"
+                         "\"staff\": {\"per_second\": 100, \"burst\": 500},"
+                         "\"address\": null, \"provider\": {\"per_second\": 0, \"burst\": 9}}}",
+                         &cfg, err),
         0);
     assert_rule(&cfg, CONFIG_RATE_MEMBER, 1, 3);
     assert_rule(&cfg, CONFIG_RATE_PROVIDER, 0, 0);
@@ -312,16 +300,16 @@ START_TEST(test_config_defaults_and_overrides)
     assert_rule(&cfg, CONFIG_RATE_ADMIN, 0, 0);
     assert_rule(&cfg, CONFIG_RATE_ADDRESS, 0, 0);
     ck_assert_int_eq(
-        load_config("{\"rate_limits\": {\"admin\": {\"per_second\": 2.5, \"burst\": 1}}}", &cfg,
-                    err),
+        test_load_config("{\"rate_limits\": {\"admin\": {\"per_second\": 2.5, \"burst\": 1}}}",
+                         &cfg, err),
         0);
     assert_rule(&cfg, CONFIG_RATE_ADMIN, 2500, 1);
     assert_rule(&cfg, CONFIG_RATE_MEMBER, 5000, 20);
     /* null for the whole section: no limits at all. */
-    ck_assert_int_eq(load_config("{\"rate_limits\": null}", &cfg, err), 0);
+    ck_assert_int_eq(test_load_config("{\"rate_limits\": null}", &cfg, err), 0);
     for (int c = 0; c < CONFIG_RATE_CLASSES; c++)
         assert_rule(&cfg, (enum config_rate_class)c, 0, 0);
-    ck_assert_int_eq(load_config("{\"rate_limits\": {}}", &cfg, err), 0);
+    ck_assert_int_eq(test_load_config("{\"rate_limits\": {}}", &cfg, err), 0);
     assert_rule(&cfg, CONFIG_RATE_PROVIDER, 50000, 200);
 }
 END_TEST
@@ -362,7 +350,7 @@ START_TEST(test_config_errors_name_the_key)
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         struct config cfg;
         char err[CONFIG_ERR_LEN];
-        ck_assert_int_eq(load_config(cases[i].text, &cfg, err), -1);
+        ck_assert_int_eq(test_load_config(cases[i].text, &cfg, err), -1);
         ck_assert_msg(strstr(err, cases[i].message) != NULL, "%s: got \"%s\"", cases[i].text, err);
     }
 }

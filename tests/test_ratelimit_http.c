@@ -37,11 +37,7 @@ static void setup(void)
     const char *cfg = test_write_file(cfg_dir, "claimsd.json", CONFIG);
     test_claimsd_start_admin(&server, redis.url, ADMIN,
                              (const char *const[]){"--workers", "0", "--config", cfg, NULL});
-    test_put_sample_record(&server, ADMIN, "plans", "PPO-500");
-    test_put_sample_record(&server, ADMIN, "groups", "G100");
-    test_put_sample_record(&server, ADMIN, "groups", "G200");
-    test_put_sample_record(&server, ADMIN, "members", "M1001");
-    test_put_sample_record(&server, ADMIN, "members", "M2001");
+    test_put_sample_enrollment(&server, ADMIN, "G100 G200", "M1001 M2001");
     test_create_token(&server, ADMIN, "{\"role\":\"member\",\"member_id\":\"M1001\"}", member_a);
     test_create_token(&server, ADMIN, "{\"role\":\"member\",\"member_id\":\"M2001\"}", member_b);
     test_create_token(&server, ADMIN, "{\"role\":\"provider\",\"npi\":\"" NPI_A "\"}", provider);

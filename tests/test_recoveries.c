@@ -58,13 +58,8 @@ static void claim(const char *body, const char *want_status, char out[40])
 /* The sample employee's record with its coverage span as given. */
 static void setup(void)
 {
-    test_redis_start(&redis);
-    test_claimsd_start_admin(&server, redis.url, ADMIN, NULL);
-    test_put_sample_record(&server, ADMIN, "plans", "PPO-500");
-    test_put_sample_record(&server, ADMIN, "groups", "G100");
-    const char *members[] = {"M1001", "M1001-02"};
-    for (size_t i = 0; i < sizeof members / sizeof *members; i++)
-        test_put_sample_record(&server, ADMIN, "members", members[i]);
+    test_start_redis_and_claimsd(&redis, &server, ADMIN, NULL);
+    test_put_sample_enrollment(&server, ADMIN, "G100", "M1001 M1001-02");
     test_create_token(&server, ADMIN, "{\"role\":\"staff\"}", staff);
     test_create_token(&server, ADMIN, "{\"role\":\"member\",\"member_id\":\"M1001\"}", member);
     test_create_token(&server, ADMIN, "{\"role\":\"provider\",\"npi\":\"" NPI_A "\"}", provider);

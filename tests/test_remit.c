@@ -149,21 +149,8 @@ static void setup(void)
         dir, "claimsd.json", "{\"rate_limits\": null, \"payment_cycle\": {\"time\": null}}");
     test_claimsd_start_admin(&server, redis.url, ADMIN,
                              (const char *const[]){"--config", cfg, NULL});
-    test_put_sample_record(&server, ADMIN, "plans", "PPO-500");
-    test_put_sample_record(&server, ADMIN, "groups", "G100");
-    test_put_sample_record(&server, ADMIN, "members", "M1001");
-    test_put_sample_record(&server, ADMIN, "members", "M1001-02");
-    char *r =
-        test_call(&server, "PUT", "/v1/members/M7001", ADMIN,
-                  "{\"member_id\":\"M7001\",\"subscriber_id\":\"M7001\",\"group_id\":\"G100\","
-                  "\"relationship\":\"employee\",\"first_name\":\"Grace\",\"last_name\":\"Kim\","
-                  "\"birth_date\":\"1980-07-07\",\"state\":\"FL\",\"student\":false,"
-                  "\"lives_with_employee\":true,\"married_on\":null,\"has_own_dependent\":false,"
-                  "\"handicapped_certified\":false,\"coverage\":[{\"plan_id\":\"PPO-500\","
-                  "\"effective\":\"2020-01-01\",\"termination_event\":null,\"kind\":\"active\"}],"
-                  "\"medicare\":null,\"other_coverage\":[]}",
-                  201);
-    free(r);
+    test_put_sample_enrollment(&server, ADMIN, "G100", "M1001 M1001-02");
+    test_put_g100_employee(&server, ADMIN, "M7001", "Grace", "Kim", "1980-07-07", NULL, 201);
     test_create_token(&server, ADMIN, "{\"role\":\"staff\"}", staff);
     test_create_token(&server, ADMIN, "{\"role\":\"provider\",\"npi\":\"" NPI_A "\"}", provider_a);
     test_create_token(&server, ADMIN, "{\"role\":\"provider\",\"npi\":\"" NPI_B "\"}", provider_b);
@@ -542,19 +529,6 @@ END_TEST
 
 /* ---- configuration: payment_cycle ---- */
 
-/* Loads text as a config file over the defaults; returns 0 or -1 with err. */
-static int load_config(const char *text, struct config *cfg, char err[CONFIG_ERR_LEN])
-{
-    char dir[256];
-    test_make_temp_dir(dir, "remit-config");
-    const char *path = test_write_file(dir, "c.json", text);
-    config_defaults(cfg);
-    err[0] = '\0';
-    int rc = config_load_file(cfg, path, err);
-    test_remove_tree(dir);
-    return rc;
-}
-
 START_TEST(test_payment_cycle_defaults_and_times)
 {
     struct config cfg;
@@ -563,14 +537,14 @@ START_TEST(test_payment_cycle_defaults_and_times)
     ck_assert_int_eq(cfg.payment_cycle.minute_of_day, 18 * 60);
     ck_assert_str_eq(cfg.payment_cycle.payer_name, "CLAIMS OFFICE");
     ck_assert_str_eq(cfg.payment_cycle.payer_id, "1000000000");
-    ck_assert_int_eq(load_config("{\"payment_cycle\": {\"time\": \"06:30\", \"payer_name\": "
-                                 "\"ACME HEALTH PLAN\", \"payer_id\": \"1234567890\"}}",
-                                 &cfg, err),
+    ck_assert_int_eq(test_load_config("{\"payment_cycle\": {\"time\": \"06:30\", \"payer_name\": "
+                                      "\"ACME HEALTH PLAN\", \"payer_id\": \"1234567890\"}}",
+                                      &cfg, err),
                      0);
     ck_assert_int_eq(cfg.payment_cycle.minute_of_day, 6 * 60 + 30);
     ck_assert_str_eq(cfg.payment_cycle.payer_name, "ACME HEALTH PLAN");
     ck_assert_str_eq(cfg.payment_cycle.payer_id, "1234567890");
-    ck_assert_int_eq(load_config("{\"payment_cycle\": {\"time\": null}}", &cfg, err), 0);
+    ck_assert_int_eq(test_load_config("{\"payment_cycle\": {\"time\": null}}", &cfg, err), 0);
     ck_assert_int_eq(cfg.payment_cycle.minute_of_day, -1);
     ck_assert_int_eq(config_parse_time_of_day("00:00"), 0);
     ck_assert_int_eq(config_parse_time_of_day("23:59"), 23 * 60 + 59);
@@ -603,7 +577,7 @@ START_TEST(test_payment_cycle_errors_name_the_key)
         {"{\"payment_cycle\": \"18:00\"}", "key \"payment_cycle\" must be an object"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-        ck_assert_int_eq(load_config(cases[i].text, &cfg, err), -1);
+        ck_assert_int_eq(test_load_config(cases[i].text, &cfg, err), -1);
         const char *msg = strstr(err, ": ");
         ck_assert_msg(msg != NULL, "%s", err);
         ck_assert_str_eq(msg + 2, cases[i].message);
@@ -645,30 +619,17 @@ START_TEST(test_one_cycle_pays_the_claims_of_every_shard_once)
     test_claimsd_shards = 0; /* this one runs on cfg's 16 */
     test_claimsd_start_admin(&d, r16.url, ADMIN, (const char *const[]){"--config", cfg, NULL});
     test_claimsd_shards = pinned;
-    test_put_sample_record(&d, ADMIN, "plans", "PPO-500");
-    test_put_sample_record(&d, ADMIN, "groups", "G100");
+    test_put_sample_enrollment(&d, ADMIN, "G100", "");
     struct shard_layout layout;
     ck_assert_int_eq(shard_layout_init(&layout, 16), 0);
     char service_day[16];
     day_text(time(NULL) - 3 * 86400, service_day);
     static char prov[FAMILIES][40], pharm[FAMILIES][40];
     for (int i = 0; i < FAMILIES; i++) {
-        char member_id[16], path[64], body[2048];
+        char member_id[16], body[2048];
         struct test_response res;
         snprintf(member_id, sizeof member_id, "M9%03d", i);
-        snprintf(path, sizeof path, "/v1/members/%s", member_id);
-        snprintf(body, sizeof body,
-                 "{\"member_id\":\"%s\",\"subscriber_id\":\"%s\",\"group_id\":\"G100\","
-                 "\"relationship\":\"employee\",\"first_name\":\"Grace\",\"last_name\":\"Kim\","
-                 "\"birth_date\":\"1980-07-07\",\"state\":\"FL\",\"student\":false,"
-                 "\"lives_with_employee\":true,\"married_on\":null,\"has_own_dependent\":false,"
-                 "\"handicapped_certified\":false,\"coverage\":[{\"plan_id\":\"PPO-500\","
-                 "\"effective\":\"2020-01-01\",\"termination_event\":null,\"kind\":\"active\"}],"
-                 "\"medicare\":null,\"other_coverage\":[]}",
-                 member_id, member_id);
-        test_api(&d, "PUT", path, ADMIN, body, NULL, &res);
-        ck_assert_msg(res.status == 201, "%ld %s", res.status, res.body);
-        test_response_free(&res);
+        test_put_g100_employee(&d, ADMIN, member_id, "Grace", "Kim", "1980-07-07", NULL, 201);
         snprintf(body, sizeof body,
                  "{\"type\":\"medical\",\"member_id\":\"%s\"," PATIENT_GRACE ","
                  "\"provider\":{\"npi\":\"" NPI_A "\",\"name\":\"Bay Clinic\",\"network\":\"in\","

@@ -75,13 +75,8 @@ static void start_pair(struct test_redis *of, struct test_redis *copy)
 static const char *write_config(const char *dir)
 {
     static char path[512];
-    char cfg[512];
-    snprintf(cfg, sizeof cfg,
-             "{\"seed_dir\": \"%s/sample\", \"rate_limits\": null, "
-             "\"replica_acks_timeout_ms\": %d}",
-             getenv("CLAIMS_CONFIG_DIR"), WAIT_MS);
-    snprintf(path, sizeof path, "%s", test_write_file(dir, "acks.json", cfg));
-    return path;
+    return test_sample_config(path, sizeof path, dir, "acks.json",
+                              "\"rate_limits\": null, \"replica_acks_timeout_ms\": %d", WAIT_MS);
 }
 
 static void setup(void)
@@ -104,62 +99,17 @@ static void teardown(void)
     test_remove_tree(master.dir);
 }
 
-static char *days_ago(int n, char out[16])
-{
-    return date_format(date_add_days(date_today(), -n), out);
-}
-
 /* A pharmacy claim of Ana (M1001-02), filled n days ago. */
 static char *pharmacy(int n)
 {
     char fill[16];
-    char *b = malloc(2048);
-    ck_assert_ptr_nonnull(b);
-    snprintf(b, 2048,
-             "{\"type\":\"pharmacy\",\"member_id\":\"M1001-02\","
-             "\"patient\":{\"first_name\":\"Ana\",\"last_name\":\"Lopez\","
-             "\"birth_date\":\"2015-06-10\"},"
-             "\"pharmacy\":{\"name\":\"Corner Drug #12\",\"npi\":\"1245319599\","
-             "\"network\":\"in\"},\"ndc\":\"0071-0155-23\",\"fill_date\":\"%s\","
-             "\"drug_name\":\"Test drug\",\"quantity\":30,\"days_supply\":30,"
-             "\"charge\":42.17}",
-             days_ago(n, fill));
-    return b;
+    return test_ana_pharmacy_claim(test_days_ago(n, fill), "42.17");
 }
 
 /* The claim once final (at most 30 s); the caller frees it. */
 static char *wait_final(const char *id)
 {
-    char path[128];
-    snprintf(path, sizeof path, "/v1/claims/%s", id);
-    for (int i = 0; i < 300; i++) {
-        struct test_response res;
-        test_api(&server, "GET", path, ADMIN, NULL, NULL, &res);
-        const char *st = res.status == 200 ? test_json_str(res.body, "status") : "";
-        if (strcmp(st, "approved") == 0 || strcmp(st, "denied") == 0) {
-            char *body = strdup(res.body);
-            test_response_free(&res);
-            return body;
-        }
-        test_response_free(&res);
-        test_sleep_ms(100);
-    }
-    ck_abort_msg("claim %s not final within 30 s", id);
-    return NULL;
-}
-
-/* A counter's value in /metrics ("name{labels}"), -1 when absent. */
-static long long metric(const char *name)
-{
-    struct test_response res;
-    test_api(&server, "GET", "/metrics", ADMIN, NULL, NULL, &res);
-    ck_assert_int_eq(res.status, 200);
-    char line[160];
-    snprintf(line, sizeof line, "\n%s ", name);
-    const char *at = strstr(res.body, line);
-    long long v = at ? atoll(at + strlen(line)) : -1;
-    test_response_free(&res);
-    return v;
+    return test_wait_claim(&server, ADMIN, id, "approved|denied", 30 * 1000);
 }
 
 static long long key_int(const struct test_redis *r, const char *fmt, const char *arg)
@@ -194,8 +144,8 @@ START_TEST(test_a_202_means_the_replica_has_the_claim)
     ck_assert_str_eq(test_json_str(claim, "status"), "approved");
     ck_assert_str_eq(test_json_str(claim, "decision.plan_paid"), "7.17");
     free(claim);
-    ck_assert_int_eq(metric("claimsd_replica_acks_short_total{step=\"intake\"}"), 0);
-    ck_assert_int_eq(metric("claimsd_replica_acks_short_total{step=\"commit\"}"), 0);
+    ck_assert_int_eq(test_metric(&server, "claimsd_replica_acks_short_total{step=\"intake\"}"), 0);
+    ck_assert_int_eq(test_metric(&server, "claimsd_replica_acks_short_total{step=\"commit\"}"), 0);
 }
 END_TEST
 
@@ -266,11 +216,11 @@ START_TEST(test_without_the_replica_503_then_the_retry_gets_the_same_single_clai
     ck_assert_msg(took >= WAIT_MS && took < 2000, "answered after %lld ms", took);
     /* Stored on the master all the same: two claims there now. */
     ck_assert_int_eq(key_int(&master, "ZCARD %s", "claims:{c}idx:all"), 2);
-    ck_assert_int_eq(metric("claimsd_replica_acks_short_total{step=\"intake\"}"), 1);
+    ck_assert_int_eq(test_metric(&server, "claimsd_replica_acks_short_total{step=\"intake\"}"), 1);
     /* The worker decided it meanwhile; its commit's WAIT came up short too. */
     long long commits = -1;
     for (int i = 0; i < 50 && commits != 1; i++) {
-        commits = metric("claimsd_replica_acks_short_total{step=\"commit\"}");
+        commits = test_metric(&server, "claimsd_replica_acks_short_total{step=\"commit\"}");
         if (commits != 1)
             test_sleep_ms(100);
     }

@@ -124,16 +124,9 @@ static void review(const char *id, const char *body, const char *token, long wan
 
 static void setup(void)
 {
-    test_redis_start(&redis);
-    test_claimsd_start_admin(&server, redis.url, ADMIN, NULL);
+    test_start_redis_and_claimsd(&redis, &server, ADMIN, NULL);
     /* The sample plan with a review threshold of 300.00. */
-    char *plan = test_read_source("config/sample/plans/PPO-500.json");
-    char *brace = strchr(plan, '{');
-    ck_assert_ptr_nonnull(brace);
-    char body[8192];
-    snprintf(body, sizeof body, "{\"review_threshold\": 300.00, %s", brace + 1);
-    free(plan);
-    char *res = test_call(&server, "PUT", "/v1/plans/PPO-500", ADMIN, body, 201);
+    char *res = test_put_review_plan(&server, ADMIN);
     ck_assert_str_eq(test_json_str(res, "review_threshold"), "300.00");
     free(res);
     test_put_sample_record(&server, ADMIN, "groups", "G100");
@@ -521,26 +514,6 @@ START_TEST(test_refusals)
 }
 END_TEST
 
-/* The latest EOB once it is version `version` (caller frees). */
-static char *eob_version(const char *id, const char *version)
-{
-    char path[96];
-    snprintf(path, sizeof path, "/v1/claims/%s/eob", id);
-    for (int i = 0; i < 1000; i++) {
-        struct test_response res;
-        test_api(&server, "GET", path, staff, NULL, NULL, &res);
-        if (res.status == 200 && strcmp(test_json_str(res.body, "version"), version) == 0) {
-            char *b = strdup(res.body);
-            test_response_free(&res);
-            return b;
-        }
-        test_response_free(&res);
-        test_sleep_ms(20);
-    }
-    ck_abort_msg("claim %s has no EOB version %s within 20 s", id, version);
-    return NULL;
-}
-
 /* Whether the claim hash has a stored review. */
 static bool has_stored_review(const char *id)
 {
@@ -566,7 +539,7 @@ START_TEST(test_a_review_survives_the_cascade_and_corrections_leave_the_workbask
            "{\"action\":\"adjust\",\"lines\":[{\"line\":1,\"allowed\":300.00,\"group\":\"CO\","
            "\"carc\":\"45\"}],\"note\":\"contract rate\"}",
            staff, 202);
-    char *got = eob_version(a, "1");
+    char *got = test_wait_eob_version(&server, staff, a, 1);
     ck_assert_str_eq(test_json_str(got, "totals.plan_paid"), "32.00");
     free(got);
     ck_assert(has_stored_review(a));
@@ -574,7 +547,7 @@ START_TEST(test_a_review_survives_the_cascade_and_corrections_leave_the_workbask
      * back to review): all 300.00 to the deductible now. */
     snprintf(path, sizeof path, "/v1/claims/%s/void", c);
     free(test_call(&server, "POST", path, staff, "{\"reason\": \"sent by mistake\"}", 200));
-    got = eob_version(a, "2");
+    got = test_wait_eob_version(&server, staff, a, 2);
     ck_assert_str_eq(test_json_str(got, "adjustment.kind"), "adjustment");
     ck_assert_str_eq(test_json_str(got, "adjustment.previous.plan_paid"), "32.00");
     ck_assert_str_eq(test_json_str(got, "adjustment.new.allowed"), "300.00");
@@ -638,7 +611,7 @@ START_TEST(test_voiding_a_claim_in_review_frees_the_duplicate_it_denied)
     free(got);
     snprintf(path, sizeof path, "/v1/claims/%s/void", f);
     free(test_call(&server, "POST", path, staff, "{\"reason\": \"sent twice\"}", 200));
-    got = eob_version(g, "2");
+    got = test_wait_eob_version(&server, staff, g, 2);
     ck_assert_str_eq(test_json_str(got, "adjustment.kind"), "adjustment");
     ck_assert_str_eq(test_json_str(got, "adjustment.previous.allowed"), "0.00");
     ck_assert_str_eq(test_json_str(got, "adjustment.previous.plan_paid"), "0.00");

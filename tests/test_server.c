@@ -82,6 +82,20 @@ START_TEST(test_healthz_and_readyz_answer_when_redis_is_up)
 }
 END_TEST
 
+/* GET /readyz every 50 ms until it answers 200 (at most 100 times); the last status. */
+static long readyz_within_5_s(const struct test_claimsd *d)
+{
+    long status = 0;
+    for (int i = 0; i < 100 && status != 200; i++) {
+        struct test_response res;
+        test_sleep_ms(50);
+        get(d, "/readyz", &res);
+        status = res.status;
+        test_response_free(&res);
+    }
+    return status;
+}
+
 START_TEST(test_readyz_fails_while_redis_is_down_and_recovers_after)
 {
     /* A private redis-server: this test stops and restarts it. */
@@ -112,14 +126,7 @@ START_TEST(test_readyz_fails_while_redis_is_down_and_recovers_after)
     test_response_free(&res);
 
     test_redis_restart(&own);
-    long status = 0;
-    for (int i = 0; i < 100 && status != 200; i++) {
-        test_sleep_ms(50);
-        get(&d, "/readyz", &res);
-        status = res.status;
-        test_response_free(&res);
-    }
-    ck_assert_int_eq(status, 200);
+    ck_assert_int_eq(readyz_within_5_s(&d), 200);
     finish(&d);
     test_redis_stop(&own);
     test_remove_tree(own.dir);
@@ -140,24 +147,17 @@ START_TEST(test_readyz_times_out_when_redis_hangs)
     kill(redis.pid, SIGCONT);
     ck_assert_int_eq(res.status, 503);
     test_response_free(&res);
-    long status = 0;
-    for (int i = 0; i < 100 && status != 200; i++) {
-        test_sleep_ms(50);
-        get(&d, "/readyz", &res);
-        status = res.status;
-        test_response_free(&res);
-    }
-    ck_assert_int_eq(status, 200);
+    ck_assert_int_eq(readyz_within_5_s(&d), 200);
     finish(&d);
 }
 END_TEST
 
-START_TEST(test_unknown_config_key_exits_non_zero_naming_the_key)
+/* claimsd started with the config file <dir>/<name> of text exits 2 before it
+ * listens, its log naming `problem`. */
+static void assert_config_refused(const char *dir, const char *name, const char *text,
+                                  const char *problem)
 {
-    char dir[256];
-    test_make_temp_dir(dir, "cfg");
-    const char *cfg =
-        test_write_file(dir, "bad.json", "{\"listen\": \"127.0.0.1:0\", \"wrokers\": 4}");
+    const char *cfg = test_write_file(dir, name, text);
     struct test_claimsd d = {0};
     snprintf(d.dir, sizeof d.dir, "%s", dir);
     int status = -1;
@@ -165,24 +165,20 @@ START_TEST(test_unknown_config_key_exits_non_zero_naming_the_key)
         test_claimsd_start(&d, (const char *const[]){"--config", cfg, NULL}, NULL, &status), -1);
     ck_assert_int_eq(status, 2);
     char *log = test_claimsd_log(&d);
-    ck_assert_msg(strstr(log, "unknown key \"wrokers\"") != NULL, "log: %s", log);
+    ck_assert_msg(strstr(log, problem) != NULL, "log: %s", log);
     free(log);
+}
 
-    cfg = test_write_file(dir, "bad2.json", "{\"limits\": {\"max_body_bytez\": 10}}");
-    ck_assert_int_eq(
-        test_claimsd_start(&d, (const char *const[]){"--config", cfg, NULL}, NULL, &status), -1);
-    ck_assert_int_eq(status, 2);
-    log = test_claimsd_log(&d);
-    ck_assert_msg(strstr(log, "unknown key \"limits.max_body_bytez\"") != NULL, "log: %s", log);
-    free(log);
-
-    cfg = test_write_file(dir, "bad3.json", "{\"workers\": \"four\"}");
-    ck_assert_int_eq(
-        test_claimsd_start(&d, (const char *const[]){"--config", cfg, NULL}, NULL, &status), -1);
-    ck_assert_int_eq(status, 2);
-    log = test_claimsd_log(&d);
-    ck_assert_msg(strstr(log, "key \"workers\" has the wrong type") != NULL, "log: %s", log);
-    free(log);
+START_TEST(test_unknown_config_key_exits_non_zero_naming_the_key)
+{
+    char dir[256];
+    test_make_temp_dir(dir, "cfg");
+    assert_config_refused(dir, "bad.json", "{\"listen\": \"127.0.0.1:0\", \"wrokers\": 4}",
+                          "unknown key \"wrokers\"");
+    assert_config_refused(dir, "bad2.json", "{\"limits\": {\"max_body_bytez\": 10}}",
+                          "unknown key \"limits.max_body_bytez\"");
+    assert_config_refused(dir, "bad3.json", "{\"workers\": \"four\"}",
+                          "key \"workers\" has the wrong type");
     test_remove_tree(dir);
 }
 END_TEST
@@ -201,16 +197,24 @@ static pid_t embedded_redis_pid(const struct test_claimsd *d)
     return pid;
 }
 
+/* Starts d with --data-dir <a new folder>/data (its path into data, 300
+ * bytes); the pid of the redis-server it started. */
+static pid_t start_embedded(struct test_claimsd *d, char *data)
+{
+    test_make_temp_dir(d->dir, "embedded");
+    snprintf(data, 300, "%s/data", d->dir);
+    ck_assert_int_eq(
+        test_claimsd_start(d, (const char *const[]){"--data-dir", data, NULL}, NULL, NULL), 0);
+    pid_t rpid = embedded_redis_pid(d);
+    ck_assert_int_gt(rpid, 0);
+    return rpid;
+}
+
 START_TEST(test_embedded_redis_starts_with_aof_and_stops_with_claimsd)
 {
     struct test_claimsd d = {0};
-    test_make_temp_dir(d.dir, "embedded");
     char data[300];
-    snprintf(data, sizeof data, "%s/data", d.dir);
-    ck_assert_int_eq(
-        test_claimsd_start(&d, (const char *const[]){"--data-dir", data, NULL}, NULL, NULL), 0);
-    pid_t rpid = embedded_redis_pid(&d);
-    ck_assert_int_gt(rpid, 0);
+    pid_t rpid = start_embedded(&d, data);
     ck_assert(process_exists(rpid));
     struct test_response res;
     get(&d, "/readyz", &res);
@@ -307,13 +311,8 @@ END_TEST
 START_TEST(test_claimsd_exits_non_zero_when_its_redis_dies)
 {
     struct test_claimsd d = {0};
-    test_make_temp_dir(d.dir, "embedded");
     char data[300];
-    snprintf(data, sizeof data, "%s/data", d.dir);
-    ck_assert_int_eq(
-        test_claimsd_start(&d, (const char *const[]){"--data-dir", data, NULL}, NULL, NULL), 0);
-    pid_t rpid = embedded_redis_pid(&d);
-    ck_assert_int_gt(rpid, 0);
+    pid_t rpid = start_embedded(&d, data);
     kill(rpid, SIGKILL);
     ck_assert_int_eq(test_claimsd_wait(&d, 10000), 1);
     char *log = test_claimsd_log(&d);
@@ -822,10 +821,7 @@ START_TEST(test_audit_records_the_servers_request_id_and_the_clients_apart)
 {
     struct test_claimsd d;
     test_claimsd_start_admin(&d, redis.url, ADMIN, (const char *const[]){"--workers", "0", NULL});
-    test_put_sample_record(&d, ADMIN, "plans", "PPO-500");
-    test_put_sample_record(&d, ADMIN, "groups", "G100");
-    test_put_sample_record(&d, ADMIN, "members", "M1001");
-    test_put_sample_record(&d, ADMIN, "members", "M1001-02");
+    test_put_sample_enrollment(&d, ADMIN, "G100", "M1001 M1001-02");
     char member[80], staff[80];
     test_create_token(&d, ADMIN, "{\"role\":\"member\",\"member_id\":\"M1001-02\"}", member);
     test_create_token(&d, ADMIN, "{\"role\":\"staff\"}", staff);
@@ -910,9 +906,5 @@ static Suite *server_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(server_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(server_suite(), CK_FORK_GETENV) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -36,27 +36,6 @@ struct filed {
 static struct filed filed[N_CLAIMS];
 static char today[16];
 
-/* An employee of the sample group with the sample plan since 2020. */
-static void put_member(const char *id)
-{
-    char body[2048], path[512];
-    snprintf(body, sizeof body,
-             "{\"member_id\": \"%s\", \"subscriber_id\": \"%s\", \"group_id\": \"G100\","
-             " \"relationship\": \"employee\", \"first_name\": \"Pat\", \"last_name\": \"Shard\","
-             " \"birth_date\": \"1980-01-01\", \"state\": \"FL\", \"student\": false,"
-             " \"lives_with_employee\": true, \"married_on\": null, \"has_own_dependent\": false,"
-             " \"handicapped_certified\": false, \"coverage\": [{\"plan_id\": \"PPO-500\","
-             " \"effective\": \"2020-01-01\", \"termination_event\": null, \"kind\": \"active\"}],"
-             " \"medicare\": null, \"other_coverage\": []}",
-             id, id);
-    snprintf(path, sizeof path, "/v1/members/%s", id);
-    struct test_response res;
-    test_api(&server, "PUT", path, ADMIN, body, NULL, &res);
-    ck_assert_msg(res.status == 200 || res.status == 201, "PUT %s: %ld %s", id, res.status,
-                  res.body);
-    test_response_free(&res);
-}
-
 /* A pharmacy claim of the member: by staff received days_ago days ago, or
  * by a provider today. */
 static void file_claim(struct filed *f, const char *member, int by, int days_ago)
@@ -93,19 +72,12 @@ static void file_claim(struct filed *f, const char *member, int by, int days_ago
  * seeds"), no workers, the tokens, and the claims filed. */
 static void start_and_file(const char *const redis_args[2], const char *dir)
 {
-    char cfg_text[512], cfg[512];
-    snprintf(cfg_text, sizeof cfg_text,
-             "{\"seed_dir\": \"%s/sample\", \"rate_limits\": null, \"shards\": 16}",
-             getenv("CLAIMS_CONFIG_DIR"));
-    snprintf(cfg, sizeof cfg, "%s", test_write_file(dir, "shards.json", cfg_text));
+    char cfg[512];
+    test_sample_config(cfg, sizeof cfg, dir, "shards.json",
+                       "\"rate_limits\": null, \"shards\": 16");
     const char *args[] = {redis_args[0], redis_args[1], "--config", cfg, "--workers", "0", NULL};
     memset(&server, 0, sizeof server);
-    if (test_claimsd_start(&server, args, admin_env, NULL) != 0) {
-        char *log = test_claimsd_log(&server);
-        fprintf(stderr, "claimsd with 16 shards did not start:\n%s\n", log);
-        free(log);
-        exit(2);
-    }
+    test_claimsd_start_or_exit(&server, args, admin_env, " with 16 shards");
     test_create_token(&server, ADMIN, "{\"role\":\"staff\"}", staff);
     test_create_token(&server, ADMIN, "{\"role\":\"provider\",\"npi\":\"" NPI_A "\"}", provider_a);
     test_create_token(&server, ADMIN, "{\"role\":\"provider\",\"npi\":\"" NPI_B "\"}", provider_b);
@@ -114,7 +86,7 @@ static void start_and_file(const char *const redis_args[2], const char *dir)
     for (int fam = 0; fam < FAMILIES; fam++) {
         char member[16];
         snprintf(member, sizeof member, "S%04d", 100 + fam);
-        put_member(member);
+        test_put_g100_employee(&server, ADMIN, member, "Pat", "Shard", "1980-01-01", NULL, 0);
         /* Two back-dated by staff (5 to 44 days ago; one claim 60 days
          * ago, the oldest of all), one by each provider today. */
         file_claim(&filed[n++], member, 0, fam == 7 ? 60 : 5 + (fam * 7) % 40);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/harness.h"
 #include "queue/cluster_tx.h"
 #include "queue/shard_gather.h"
 
@@ -152,21 +153,6 @@ struct model_shard {
 };
 
 static unsigned long long rng_state;
-static unsigned rng(void)
-{
-    rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
-    return (unsigned)(rng_state >> 33);
-}
-
-static bool after_bound(long long score, const char *bound)
-{
-    if (strcmp(bound, "-inf") == 0)
-        return true;
-    if (bound[0] == '(')
-        return score > atoll(bound + 1);
-    return score >= atoll(bound);
-}
-
 /* One shard's list script: from bound, rows that match, at most limit of
  * them and BUDGET entries looked at; the last score looked at when entries
  * follow it. Row names "<shard>:<index>". */
@@ -176,7 +162,7 @@ static redisReply *walk(const struct model_shard *sh, int shard, const char *bou
     char names[MAX_ENTRIES][16];
     const char *name_ptrs[MAX_ENTRIES];
     int found = 0, looked = 0, i = 0, last = -1;
-    while (i < sh->n && !after_bound(sh->score[i], bound))
+    while (i < sh->n && !test_after_bound(sh->score[i], bound))
         i++;
     for (; i < sh->n && found < limit && looked < BUDGET; i++) {
         looked++;
@@ -199,12 +185,12 @@ static void model_round(int n_shards, int limit)
     struct model_shard shards[MAX_SHARDS];
     int want = 0;
     for (int s = 0; s < n_shards; s++) {
-        shards[s].n = (int)(rng() % MAX_ENTRIES);
-        long long score = rng() % 4;
+        shards[s].n = (int)(test_rng(&rng_state) % MAX_ENTRIES);
+        long long score = test_rng(&rng_state) % 4;
         for (int i = 0; i < shards[s].n; i++) {
-            score += 1 + rng() % 3; /* unique within a shard, colliding across */
+            score += 1 + test_rng(&rng_state) % 3; /* unique within a shard, colliding across */
             shards[s].score[i] = score;
-            shards[s].match[i] = rng() % 3 != 0;
+            shards[s].match[i] = test_rng(&rng_state) % 3 != 0;
             want += shards[s].match[i];
         }
     }
@@ -250,8 +236,8 @@ START_TEST(test_model_pages_every_row_once_in_order)
 {
     rng_state = 20261203;
     for (int round = 0; round < 400; round++) {
-        int n_shards = 1 + (int)(rng() % MAX_SHARDS);
-        int limit = 1 + (int)(rng() % 6);
+        int n_shards = 1 + (int)(test_rng(&rng_state) % MAX_SHARDS);
+        int limit = 1 + (int)(test_rng(&rng_state) % 6);
         model_round(n_shards, limit);
     }
 }
@@ -268,9 +254,5 @@ int main(void)
     tcase_add_test(tc, test_cursor_that_is_none_of_this_layout);
     tcase_add_test(tc, test_model_pages_every_row_once_in_order);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(s, CK_FORK_GETENV) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/harness.h"
 #include "queue/shard_merge.h"
 
 START_TEST(test_cursor_text_round_trip)
@@ -163,28 +164,13 @@ struct model_shard {
 };
 
 static unsigned long long rng_state;
-static unsigned rng(void)
-{
-    rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
-    return (unsigned)(rng_state >> 33);
-}
-
-static bool after_bound(long long score, const char *bound)
-{
-    if (strcmp(bound, "-inf") == 0)
-        return true;
-    if (bound[0] == '(')
-        return score > atoll(bound + 1);
-    return score >= atoll(bound);
-}
-
 /* One shard's search call, as the script does it. */
 static void walk(const struct model_shard *sh, int shard, const char *bound, int limit, int budget,
                  struct shard_hit *hits, struct shard_part *part)
 {
     int found = 0, scanned = 0, i = 0;
     long long last = 0;
-    while (i < sh->n && !after_bound(sh->score[i], bound))
+    while (i < sh->n && !test_after_bound(sh->score[i], bound))
         i++;
     part->stopped = false;
     for (;;) {
@@ -209,19 +195,19 @@ START_TEST(test_paging_over_random_shards_matches_the_model)
 {
     for (int round = 0; round < 3000; round++) {
         rng_state = (unsigned long long)round * 2654435761ULL + 1;
-        int n_shards = 1 + (int)(rng() % MAX_SHARDS);
-        int limit = 1 + (int)(rng() % 6);
-        int budget = limit + (int)(rng() % 8);
+        int n_shards = 1 + (int)(test_rng(&rng_state) % MAX_SHARDS);
+        int limit = 1 + (int)(test_rng(&rng_state) % 6);
+        int budget = limit + (int)(test_rng(&rng_state) % 8);
         struct model_shard shards[MAX_SHARDS];
         int expected = 0;
         for (int s = 0; s < n_shards; s++) {
-            shards[s].n = (int)(rng() % 20);
-            long long score = (long long)(rng() % 5);
+            shards[s].n = (int)(test_rng(&rng_state) % 20);
+            long long score = (long long)(test_rng(&rng_state) % 5);
             for (int i = 0; i < shards[s].n; i++) {
                 /* Small steps: scores collide across shards. */
                 shards[s].score[i] = score;
-                score += 1 + (long long)(rng() % 3);
-                shards[s].match[i] = rng() % 3 != 0;
+                score += 1 + (long long)(test_rng(&rng_state) % 3);
+                shards[s].match[i] = test_rng(&rng_state) % 3 != 0;
                 expected += shards[s].match[i];
             }
         }
@@ -280,9 +266,5 @@ int main(void)
     tcase_add_test(tc, test_stream_ids_in_time_order);
     tcase_add_test(tc, test_paging_over_random_shards_matches_the_model);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(s, CK_FORK_GETENV) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

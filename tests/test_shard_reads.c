@@ -143,47 +143,6 @@ struct claim {
 static struct claim claims[CLAIMS_MAX];
 static int n_claims;
 
-struct fixture {
-    struct event_base *base;
-    struct rconn *rc;
-    redisContext *c;
-};
-
-static void fixture_open(struct fixture *f, int shards)
-{
-    ck_assert_int_eq(queue_shards_configure(shards), 0);
-    test_redis_flush(&redis);
-    f->c = test_redis_connect(&redis);
-    f->base = event_base_new();
-    f->rc = test_rconn_connect(f->base, &redis);
-}
-
-static void fixture_close(struct fixture *f)
-{
-    rconn_free(f->rc);
-    event_base_free(f->base);
-    redisFree(f->c);
-    queue_shards_configure(1);
-}
-
-static void run_until(struct fixture *f, const int *done)
-{
-    for (int spin = 0; spin < 1000 && !*done; spin++)
-        event_base_loop(f->base, EVLOOP_ONCE);
-    ck_assert_msg(*done, "the call did not answer");
-}
-
-static void command_ok(redisContext *c, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    redisReply *r = redisvCommand(c, fmt, ap);
-    va_end(ap);
-    ck_assert_ptr_nonnull(r);
-    ck_assert_msg(r->type != REDIS_REPLY_ERROR, "%s", r->type == REDIS_REPLY_ERROR ? r->str : "");
-    freeReplyObject(r);
-}
-
 /* The seeding is pipelined: commands queued, then every answer checked. */
 static int queued;
 
@@ -223,7 +182,7 @@ static void on_put(enum queue_status status, bool existed, void *arg)
 /* A member record stored as PUT /v1/members stores it, with its directory
  * entry (mref: member id -> subscriber) wherever queue/enrollment.c keeps
  * it. */
-static void put_member(struct fixture *f, const char *member, const char *sub)
+static void put_member(struct test_queue *f, const char *member, const char *sub)
 {
     char json[128];
     snprintf(json, sizeof json, "{\"member_id\":\"%s\",\"subscriber_id\":\"%s\"}", member, sub);
@@ -232,7 +191,7 @@ static void put_member(struct fixture *f, const char *member, const char *sub)
     ck_assert_int_eq(queue_put_record(f->rc, PREFIX, QUEUE_RECORD_MEMBER, member, json, &facts,
                                       NULL, on_put, &a),
                      0);
-    run_until(f, &a.done);
+    test_run_until(f->base, &a.done);
     ck_assert_int_eq(a.status, QUEUE_OK);
 }
 
@@ -296,7 +255,7 @@ static void put_claim(redisContext *c, const char *member, const char *family, c
  * the family id), claims on days DAY0 .. DAY0 + 9; plus claims of "U-1", a
  * member that was unknown when they came (its own family index), and that
  * later joined family F3. */
-static void seed(struct fixture *f)
+static void seed(struct test_queue *f)
 {
     redisContext *c = f->c;
     static const char *const statuses[] = {"received",   "approved", "pended",   "denied",
@@ -355,7 +314,7 @@ typedef bool (*claim_filter)(const struct claim *c);
 /* Pages through the search q (limit as given) to the end and checks that it
  * returns exactly the claims `want` accepts, each once, in (score, shard)
  * order. Returns how many pages it took. */
-static int page_through(struct fixture *f, struct queue_search_query q, claim_filter want)
+static int page_through(struct test_queue *f, struct queue_search_query q, claim_filter want)
 {
     static const struct claim *expect[CLAIMS_MAX];
     int n_expect = 0;
@@ -369,7 +328,7 @@ static int page_through(struct fixture *f, struct queue_search_query q, claim_fi
         struct page p = {0};
         q.cursor = cursor;
         ck_assert_int_eq(queue_search(f->rc, PREFIX, &q, on_page, &p), 0);
-        run_until(f, &p.done);
+        test_run_until(f->base, &p.done);
         ck_assert_int_eq(p.status, QUEUE_OK);
         ck_assert_int_le(p.n, q.limit);
         pages++;
@@ -439,8 +398,8 @@ static bool received_days_3_to_5(const struct claim *c)
 
 START_TEST(test_search_pages_over_sixteen_shards_find_every_claim_once_in_order)
 {
-    struct fixture f;
-    fixture_open(&f, 16);
+    struct test_queue f;
+    test_queue_open(&f, &redis, 16);
     seed(&f);
     /* The claims really are spread: every shard holds some. */
     int per_shard[16] = {0};
@@ -471,14 +430,14 @@ START_TEST(test_search_pages_over_sixteen_shards_find_every_claim_once_in_order)
     q.from.days = DAY0 + 3;
     q.to.days = DAY0 + 5;
     page_through(&f, q, received_days_3_to_5);
-    fixture_close(&f);
+    test_queue_close(&f);
 }
 END_TEST
 
 START_TEST(test_a_family_search_reads_the_family_shard_and_the_members_own_index)
 {
-    struct fixture f;
-    fixture_open(&f, 16);
+    struct test_queue f;
+    test_queue_open(&f, &redis, 16);
     seed(&f);
     /* U-1's claims came while it was unknown: on U-1's own shard. */
     ck_assert_int_ne(queue_shard_of_family("U-1"), queue_shard_of_family("F3-01"));
@@ -499,7 +458,7 @@ START_TEST(test_a_family_search_reads_the_family_shard_and_the_members_own_index
     q.family_of = "X9999";
     q.member_id = "X9999";
     ck_assert_int_eq(queue_search(f.rc, PREFIX, &q, on_page, &p), 0);
-    run_until(&f, &p.done);
+    test_run_until(f.base, &p.done);
     ck_assert_int_eq(p.status, QUEUE_OK);
     ck_assert_int_eq(p.n, 0);
     ck_assert(!p.has_cursor);
@@ -508,23 +467,23 @@ START_TEST(test_a_family_search_reads_the_family_shard_and_the_members_own_index
     q = query(50);
     q.cursor = "99999999999999999999";
     ck_assert_int_eq(queue_search(f.rc, PREFIX, &q, on_page, &p), 0);
-    run_until(&f, &p.done);
+    test_run_until(f.base, &p.done);
     ck_assert_int_eq(p.status, QUEUE_OK);
     ck_assert_int_eq(p.n, 0);
     ck_assert(!p.has_cursor);
-    fixture_close(&f);
+    test_queue_close(&f);
 }
 END_TEST
 
 START_TEST(test_with_one_shard_the_cursor_is_the_last_score)
 {
-    struct fixture f;
-    fixture_open(&f, 1);
+    struct test_queue f;
+    test_queue_open(&f, &redis, 1);
     seed(&f);
     struct page p = {0};
     struct queue_search_query q = query(3);
     ck_assert_int_eq(queue_search(f.rc, PREFIX, &q, on_page, &p), 0);
-    run_until(&f, &p.done);
+    test_run_until(f.base, &p.done);
     ck_assert_int_eq(p.n, 3);
     ck_assert(p.has_cursor);
     /* The third claim by score: scores are the seeding order's per-shard
@@ -538,7 +497,7 @@ START_TEST(test_with_one_shard_the_cursor_is_the_last_score)
     ck_assert_str_eq(p.cursor, want);
     ck_assert_str_eq(p.ids[2], sorted[2]->id);
     page_through(&f, query(11), any);
-    fixture_close(&f);
+    test_queue_close(&f);
 }
 END_TEST
 
@@ -571,8 +530,8 @@ static void on_status(enum queue_status status, void *arg)
 
 START_TEST(test_queue_figures_are_summed_over_the_shards_and_retry_finds_its_shard)
 {
-    struct fixture f;
-    fixture_open(&f, 16);
+    struct test_queue f;
+    test_queue_open(&f, &redis, 16);
     seed(&f);
     int open = 0, overdue_n = 0, review = 0, pended_n = 0;
     const struct claim *oldest = NULL;
@@ -585,8 +544,8 @@ START_TEST(test_queue_figures_are_summed_over_the_shards_and_retry_finds_its_sha
         review += strcmp(c->status, "in_review") == 0;
         if (strcmp(c->status, "pended") == 0) {
             pended_n++;
-            command_ok(f.c, "ZADD %spended %d %s", shard_prefix(PREFIX, c->shard).s, c->target_day,
-                       c->id);
+            test_redis_ok(f.c, "ZADD %spended %d %s", shard_prefix(PREFIX, c->shard).s,
+                          c->target_day, c->id);
         }
         if (!oldest || c->target_day < oldest->target_day ||
             (c->target_day == oldest->target_day && strcmp(c->id, oldest->id) < 0))
@@ -602,19 +561,19 @@ START_TEST(test_queue_figures_are_summed_over_the_shards_and_retry_finds_its_sha
     char sp1[SHARD_PREFIX_LEN], sp2[SHARD_PREFIX_LEN];
     snprintf(sp1, sizeof sp1, "%s", shard_prefix(PREFIX, d1->shard).s);
     snprintf(sp2, sizeof sp2, "%s", shard_prefix(PREFIX, d2->shard).s);
-    command_ok(f.c, "XADD %sdead 1700000000500-0 reason late claim %s", sp1, d1->id);
-    command_ok(f.c, "HSET %sdeadidx %s 1700000000500-0", sp1, d1->id);
-    command_ok(f.c, "XADD %sdead 1700000000100-0 reason early claim %s", sp2, d2->id);
-    command_ok(f.c, "HSET %sdeadidx %s 1700000000100-0", sp2, d2->id);
-    command_ok(f.c, "HSET %sstats finalized 5 within_target 4", shard_prefix(PREFIX, 0).s);
-    command_ok(f.c, "HSET %sstats finalized 7 within_target 7", shard_prefix(PREFIX, 9).s);
-    command_ok(f.c, "HSET %sstats finalized 1", shard_prefix(PREFIX, 15).s);
-    command_ok(f.c, "XADD %swork * claim %s", shard_prefix(PREFIX, 4).s, claims[1].id);
-    command_ok(f.c, "XADD %swork * claim %s", shard_prefix(PREFIX, 11).s, claims[2].id);
+    test_redis_ok(f.c, "XADD %sdead 1700000000500-0 reason late claim %s", sp1, d1->id);
+    test_redis_ok(f.c, "HSET %sdeadidx %s 1700000000500-0", sp1, d1->id);
+    test_redis_ok(f.c, "XADD %sdead 1700000000100-0 reason early claim %s", sp2, d2->id);
+    test_redis_ok(f.c, "HSET %sdeadidx %s 1700000000100-0", sp2, d2->id);
+    test_redis_ok(f.c, "HSET %sstats finalized 5 within_target 4", shard_prefix(PREFIX, 0).s);
+    test_redis_ok(f.c, "HSET %sstats finalized 7 within_target 7", shard_prefix(PREFIX, 9).s);
+    test_redis_ok(f.c, "HSET %sstats finalized 1", shard_prefix(PREFIX, 15).s);
+    test_redis_ok(f.c, "XADD %swork * claim %s", shard_prefix(PREFIX, 4).s, claims[1].id);
+    test_redis_ok(f.c, "XADD %swork * claim %s", shard_prefix(PREFIX, 11).s, claims[2].id);
 
     struct stats_answer a = {0};
     ck_assert_int_eq(queue_stats_read(f.rc, PREFIX, TODAY, on_stats, &a), 0);
-    run_until(&f, &a.done);
+    test_run_until(f.base, &a.done);
     ck_assert_int_eq(a.status, QUEUE_OK);
     ck_assert_int_eq(a.st.length, 2);
     ck_assert_int_eq(a.st.in_flight, 0);
@@ -633,16 +592,16 @@ START_TEST(test_queue_figures_are_summed_over_the_shards_and_retry_finds_its_sha
     /* The retry goes to the dead claim's own shard. */
     struct stats_answer r = {0}, again = {0};
     ck_assert_int_eq(queue_requeue_dead(f.rc, PREFIX, d1->id, on_status, &r), 0);
-    run_until(&f, &r.done);
+    test_run_until(f.base, &r.done);
     ck_assert_int_eq(r.status, QUEUE_OK);
     ck_assert_int_eq(test_redis_int(f.c, "XLEN %sdead", sp1), 0);
     ck_assert_int_eq(test_redis_int(f.c, "XLEN %swork", sp1),
                      1 + (d1->shard == 4) + (d1->shard == 11));
     ck_assert_int_eq(test_redis_int(f.c, "XLEN %sdead", sp2), 1);
     ck_assert_int_eq(queue_requeue_dead(f.rc, PREFIX, d1->id, on_status, &again), 0);
-    run_until(&f, &again.done);
+    test_run_until(f.base, &again.done);
     ck_assert_int_eq(again.status, QUEUE_NOT_FOUND);
-    fixture_close(&f);
+    test_queue_close(&f);
 }
 END_TEST
 
@@ -679,8 +638,8 @@ static void on_audit(enum queue_status status, const char *const *records, size_
 
 START_TEST(test_a_claim_is_read_and_audited_on_its_own_shard)
 {
-    struct fixture f;
-    fixture_open(&f, 16);
+    struct test_queue f;
+    test_queue_open(&f, &redis, 16);
     seed(&f);
     const struct claim *c = NULL;
     for (int i = 0; i < n_claims && !c; i++)
@@ -689,18 +648,18 @@ START_TEST(test_a_claim_is_read_and_audited_on_its_own_shard)
     ck_assert_ptr_nonnull(c);
     struct claim_answer got = {0};
     ck_assert_int_eq(queue_get_claim(f.rc, PREFIX, c->id, on_claim, &got), 0);
-    run_until(&f, &got.done);
+    test_run_until(f.base, &got.done);
     ck_assert_int_eq(got.status, QUEUE_OK);
     ck_assert_str_eq(got.member, c->member);
 
     struct stats_answer w1 = {0}, w2 = {0};
     ck_assert_int_eq(
         queue_audit_append(f.rc, PREFIX, c->id, "{\"action\":\"claim.read\"}", on_status, &w1), 0);
-    run_until(&f, &w1.done);
+    test_run_until(f.base, &w1.done);
     ck_assert_int_eq(w1.status, QUEUE_OK);
     ck_assert_int_eq(
         queue_audit_append(f.rc, PREFIX, NULL, "{\"action\":\"group.put\"}", on_status, &w2), 0);
-    run_until(&f, &w2.done);
+    test_run_until(f.base, &w2.done);
     ck_assert_int_eq(w2.status, QUEUE_OK);
     ck_assert_int_eq(test_redis_int(f.c, "XLEN %saudit", shard_prefix(PREFIX, c->shard).s), 1);
     ck_assert_int_eq(test_redis_int(f.c, "XLEN %saudit", shard_prefix(PREFIX, 0).s), 1);
@@ -709,11 +668,11 @@ START_TEST(test_a_claim_is_read_and_audited_on_its_own_shard)
 
     struct audit_answer trail = {0};
     ck_assert_int_eq(queue_get_audit(f.rc, PREFIX, c->id, on_audit, &trail), 0);
-    run_until(&f, &trail.done);
+    test_run_until(f.base, &trail.done);
     ck_assert_int_eq(trail.status, QUEUE_OK);
     ck_assert_uint_eq(trail.n, 1);
     ck_assert_str_eq(trail.first, "{\"action\":\"claim.read\"}");
-    fixture_close(&f);
+    test_queue_close(&f);
 }
 END_TEST
 
@@ -721,8 +680,8 @@ END_TEST
  * partial page, no answer per shard), or is not sent at all. */
 START_TEST(test_reads_over_the_shards_answer_once_when_redis_is_gone)
 {
-    struct fixture f;
-    fixture_open(&f, 16);
+    struct test_queue f;
+    test_queue_open(&f, &redis, 16);
     seed(&f);
     test_redis_stop(&redis);
     struct page p = {0};
@@ -742,7 +701,7 @@ START_TEST(test_reads_over_the_shards_answer_once_when_redis_is_gone)
         ck_assert_int_eq(a.status, QUEUE_UNAVAILABLE);
     }
     test_redis_restart(&redis);
-    fixture_close(&f);
+    test_queue_close(&f);
 }
 END_TEST
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/harness.h"
 #include "queue/cluster.h"
 #include "queue/shards.h"
 
@@ -134,9 +135,5 @@ int main(void)
     tcase_add_test(tc, test_sixteen_shards_land_on_each_of_three_masters);
     tcase_add_test(tc, test_families_spread_evenly_and_stably);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(s, CK_FORK_GETENV) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

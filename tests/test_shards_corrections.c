@@ -39,17 +39,6 @@ static char staff[80];
 static char family[FAMILIES][16];
 static int family_shard[FAMILIES];
 
-static char *call(const char *method, const char *path, const char *token, const char *body,
-                  long want)
-{
-    struct test_response res;
-    test_api(&server, method, path, token, body, NULL, &res);
-    ck_assert_msg(res.status == want, "%s %s: %ld %s", method, path, res.status, res.body);
-    char *out = strdup(res.body);
-    test_response_free(&res);
-    return out;
-}
-
 /* The day `offset` days from today, YYYY-MM-DD (static slots). */
 static const char *day(int offset)
 {
@@ -63,33 +52,17 @@ static const char *day(int offset)
  * termination_event and termination_reported_on pair, or null). */
 static void put_employee(const char *id, const char *ending)
 {
-    char body[2048], path[64];
-    snprintf(body, sizeof body,
-             "{\"member_id\":\"%s\",\"subscriber_id\":\"%s\",\"group_id\":\"G100\","
-             "\"relationship\":\"employee\",\"first_name\":\"Pat\",\"last_name\":\"Shard\","
-             "\"birth_date\":\"1980-01-01\",\"state\":\"FL\",\"student\":false,"
-             "\"lives_with_employee\":true,\"married_on\":null,\"has_own_dependent\":false,"
-             "\"handicapped_certified\":false,\"coverage\":[{\"plan_id\":\"PPO-500\","
-             "\"effective\":\"2020-01-01\",%s,\"kind\":\"active\"}],\"medicare\":null,"
-             "\"other_coverage\":[]}",
-             id, id, ending);
-    snprintf(path, sizeof path, "/v1/members/%s", id);
-    struct test_response res;
-    test_api(&server, "PUT", path, ADMIN, body, NULL, &res);
-    ck_assert_msg(res.status == 200 || res.status == 201, "PUT %s: %ld %s", path, res.status,
-                  res.body);
-    test_response_free(&res);
+    test_put_g100_employee(&server, ADMIN, id, "Pat", "Shard", "1980-01-01", ending, 0);
 }
 
 #define OPEN_ENDED "\"termination_event\":null"
 
-/* Posts the employee's chest X-rays (71046) as staff, received on
- * `received`, served on `served`; the claim's id into out. */
-static void post_xray(const char *member, const char *received, const char *served, int units,
-                      char out[40])
+/* The body of the employee's chest X-rays (71046, 80.00 each) received on
+ * `received`, served on `served`, into body. */
+static void xray_body(char *body, size_t size, const char *member, const char *received,
+                      const char *served, int units)
 {
-    char body[2048];
-    snprintf(body, sizeof body,
+    snprintf(body, size,
              "{\"type\":\"medical\",\"member_id\":\"%s\",\"patient\":{\"first_name\":\"Pat\","
              "\"last_name\":\"Shard\",\"birth_date\":\"1980-01-01\"},\"provider\":{\"npi\":\"" NPI_A
              "\",\"name\":\"Bay Clinic\",\"network\":\"in\",\"facility\":false},"
@@ -97,7 +70,16 @@ static void post_xray(const char *member, const char *received, const char *serv
              "\"service_date\":\"%s\",\"procedure_code\":\"71046\",\"units\":%d,"
              "\"charge\":%d.00}]}",
              member, received, served, units, units * 80);
-    char *res = call("POST", "/v1/claims", staff, body, 202);
+}
+
+/* Posts the employee's chest X-rays (71046) as staff, received on
+ * `received`, served on `served`; the claim's id into out. */
+static void post_xray(const char *member, const char *received, const char *served, int units,
+                      char out[40])
+{
+    char body[2048];
+    xray_body(body, sizeof body, member, received, served, units);
+    char *res = test_call(&server, "POST", "/v1/claims", staff, body, 202);
     snprintf(out, 40, "%s", test_json_str(res, "claim_id"));
     free(res);
 }
@@ -188,7 +170,7 @@ static int page_all(const char *path, const char *array, const char *id_field, i
         char url[256];
         snprintf(url, sizeof url, "%s%slimit=%d%s%s", path, strchr(path, '?') ? "&" : "?", limit,
                  cursor[0] ? "&cursor=" : "", cursor);
-        char *body = call("GET", url, staff, NULL, 200);
+        char *body = test_call(&server, "GET", url, staff, NULL, 200);
         int k = test_json_len(body, array);
         ck_assert_int_le(k, limit);
         for (int i = 0; i < k; i++) {
@@ -248,21 +230,10 @@ static void start_server(const char *const *redis_args)
     char env_entry[128];
     snprintf(env_entry, sizeof env_entry, "CLAIMSD_BOOTSTRAP_ADMIN_TOKEN=%s", ADMIN);
     memset(&server, 0, sizeof server);
-    if (test_claimsd_start(&server, args, (const char *const[]){env_entry, NULL}, NULL) != 0) {
-        char *log = test_claimsd_log(&server);
-        fprintf(stderr, "claimsd did not start:\n%s\n", log);
-        free(log);
-        exit(2);
-    }
+    test_claimsd_start_or_exit(&server, args, (const char *const[]){env_entry, NULL}, "");
     test_remove_tree(dir);
     /* The sample plan with a review threshold of 300.00. */
-    char *plan = test_read_source("config/sample/plans/PPO-500.json");
-    char *brace = strchr(plan, '{');
-    ck_assert_ptr_nonnull(brace);
-    char body[8192];
-    snprintf(body, sizeof body, "{\"review_threshold\": 300.00, %s", brace + 1);
-    free(plan);
-    free(call("PUT", "/v1/plans/PPO-500", ADMIN, body, 201));
+    free(test_put_review_plan(&server, ADMIN));
     test_put_sample_record(&server, ADMIN, "groups", "G100");
     test_create_token(&server, ADMIN, "{\"role\":\"staff\"}", staff);
     /* Families on distinct shards, none on shard 0 but the first. */
@@ -299,9 +270,7 @@ static void setup_cluster(void)
 
 static void teardown(void)
 {
-    test_claimsd_stop_clean(&server);
-    test_redis_stop(&redis);
-    test_remove_tree(redis.dir);
+    test_stop_claimsd_and_redis(&server, &redis);
 }
 
 static void teardown_cluster(void)
@@ -333,14 +302,14 @@ START_TEST(test_review_workbasket_merges_the_shards)
         assert_merged_order(got, n, "idx:s:in_review", NULL);
     }
     /* One page holds them all: no cursor. */
-    char *body = call("GET", "/v1/review?limit=50", staff, NULL, 200);
+    char *body = test_call(&server, "GET", "/v1/review?limit=50", staff, NULL, 200);
     ck_assert_int_eq(test_json_len(body, "claims"), N);
     ck_assert_ptr_nonnull(strstr(body, "\"next_cursor\":null"));
     ck_assert_str_eq(test_json_str(body, "claims.3.received_date"), day(-37));
     ck_assert_str_eq(test_json_str(body, "claims.3.total_allowed"), "360.00");
     free(body);
     /* A cursor past every score: an empty last page. */
-    body = call("GET", "/v1/review?cursor=99999999999999999999", staff, NULL, 200);
+    body = test_call(&server, "GET", "/v1/review?cursor=99999999999999999999", staff, NULL, 200);
     ck_assert_str_eq(body, "{\"claims\":[],\"next_cursor\":null}");
     free(body);
 }
@@ -360,7 +329,7 @@ START_TEST(test_recoveries_on_their_claims_shards_listed_in_creation_order)
         wait_stored(ids[2 * f + 1], "approved");
     }
     /* Nothing terminated yet: no recovery anywhere. */
-    char *body = call("GET", "/v1/recoveries", staff, NULL, 200);
+    char *body = test_call(&server, "GET", "/v1/recoveries", staff, NULL, 200);
     ck_assert_str_eq(body, "{\"recoveries\":[],\"next_cursor\":null}");
     free(body);
     /* Each employee ended in March, reported in June: each family's scan
@@ -393,7 +362,7 @@ START_TEST(test_recoveries_on_their_claims_shards_listed_in_creation_order)
         ck_assert_str_eq(got, cids[k]);
     }
     assert_merged_order(rids, N, "recoveries", claims);
-    body = call("GET", "/v1/recoveries?limit=2", staff, NULL, 200);
+    body = test_call(&server, "GET", "/v1/recoveries?limit=2", staff, NULL, 200);
     ck_assert_str_eq(test_json_str(body, "recoveries.0.amount"), "0.00");
     ck_assert_str_eq(test_json_str(body, "recoveries.1.amount"), "80.00");
     ck_assert_str_eq(test_json_str(body, "recoveries.1.lines.0.service_date"), "2026-05-02");
@@ -407,7 +376,7 @@ START_TEST(test_recoveries_on_their_claims_shards_listed_in_creation_order)
     int shard = family_shard[order[1]];
     char path[96];
     snprintf(path, sizeof path, "/v1/recoveries/%s/reverse", rid);
-    body = call("POST", path, staff, NULL, 202);
+    body = test_call(&server, "POST", path, staff, NULL, 202);
     ck_assert_str_eq(test_json_str(body, "claim_id"), cid);
     ck_assert_str_eq(test_json_str(body, "status"), "reversed");
     free(body);
@@ -419,7 +388,7 @@ START_TEST(test_recoveries_on_their_claims_shards_listed_in_creation_order)
     snprintf(what, sizeof what, "recovery:%s", rid);
     hash_field(shard, what, "status", got, sizeof got);
     ck_assert_str_eq(got, "reversed");
-    body = call("POST", path, staff, NULL, 409);
+    body = test_call(&server, "POST", path, staff, NULL, 409);
     ck_assert_str_eq(test_json_str(body, "error.code"), "recovery_not_open");
     free(body);
     /* The re-decision denied the family's first claim too: its open
@@ -486,7 +455,7 @@ START_TEST(test_void_replace_and_review_on_their_families_shards)
     /* Voiding A: on the family's shard, B re-decided there (EOB version 2),
      * the accumulators recomputed. */
     snprintf(path, sizeof path, "/v1/claims/%s/void", a);
-    char *res = call("POST", path, staff, "{\"reason\": \"sent twice\"}", 200);
+    char *res = test_call(&server, "POST", path, staff, "{\"reason\": \"sent twice\"}", 200);
     ck_assert_str_eq(test_json_str(res, "status"), "voided");
     free(res);
     wait_stored(a, "voided");
@@ -494,7 +463,7 @@ START_TEST(test_void_replace_and_review_on_their_families_shards)
     wait_eob_version(a, "2"); /* A's reversal */
     ck_assert_int_eq(acc(1, year, "f:in:ded"), 30000);
     snprintf(path, sizeof path, "/v1/claims/%s/eob", b);
-    res = call("GET", path, staff, NULL, 200);
+    res = test_call(&server, "GET", path, staff, NULL, 200);
     ck_assert_str_eq(test_json_str(res, "adjustment.kind"), "adjustment");
     ck_assert_str_eq(test_json_str(res, "adjustment.previous.plan_paid"), "80.00");
     ck_assert_str_eq(test_json_str(res, "totals.plan_paid"), "0.00");
@@ -504,16 +473,9 @@ START_TEST(test_void_replace_and_review_on_their_families_shards)
     post_xray(family[2], day(-20), day(-30), 6, c);
     wait_stored(c, "in_review");
     char body[2048];
-    snprintf(body, sizeof body,
-             "{\"type\":\"medical\",\"member_id\":\"%s\",\"patient\":{\"first_name\":\"Pat\","
-             "\"last_name\":\"Shard\",\"birth_date\":\"1980-01-01\"},\"provider\":{\"npi\":\"" NPI_A
-             "\",\"name\":\"Bay Clinic\",\"network\":\"in\",\"facility\":false},"
-             "\"diagnosis_codes\":[\"J06.9\"],\"received_date\":\"%s\",\"lines\":[{"
-             "\"service_date\":\"%s\",\"procedure_code\":\"71046\",\"units\":5,"
-             "\"charge\":400.00}]}",
-             family[2], day(-20), day(-30));
+    xray_body(body, sizeof body, family[2], day(-20), day(-30), 5);
     snprintf(path, sizeof path, "/v1/claims/%s/replace", c);
-    res = call("POST", path, staff, body, 202);
+    res = test_call(&server, "POST", path, staff, body, 202);
     ck_assert_str_eq(test_json_str(res, "claim_id"), c);
     free(res);
     wait_stored(c, "approved");
@@ -521,15 +483,16 @@ START_TEST(test_void_replace_and_review_on_their_families_shards)
     /* Family 3: D in review, approved by a reviewer on its shard. */
     post_xray(family[3], day(-20), day(-30), 6, d);
     wait_stored(d, "in_review");
-    res = call("GET", "/v1/review", staff, NULL, 200);
+    res = test_call(&server, "GET", "/v1/review", staff, NULL, 200);
     ck_assert_int_eq(test_json_len(res, "claims"), 1);
     ck_assert_str_eq(test_json_str(res, "claims.0.claim_id"), d);
     free(res);
     snprintf(path, sizeof path, "/v1/claims/%s/review", d);
-    free(call("POST", path, staff, "{\"action\":\"approve\",\"note\":\"checked\"}", 202));
+    free(test_call(&server, "POST", path, staff, "{\"action\":\"approve\",\"note\":\"checked\"}",
+                   202));
     wait_stored(d, "approved");
     ck_assert_int_eq(acc(3, year, "f:in:ded"), 36000);
-    res = call("GET", "/v1/review", staff, NULL, 200);
+    res = test_call(&server, "GET", "/v1/review", staff, NULL, 200);
     ck_assert_str_eq(res, "{\"claims\":[],\"next_cursor\":null}");
     free(res);
     /* Nothing of these families landed on shard 0's work stream. */
@@ -550,7 +513,8 @@ static void file_appeal(const char *claim, char id[40])
 {
     char path[96];
     snprintf(path, sizeof path, "/v1/claims/%s/appeals", claim);
-    char *res = call("POST", path, staff, "{\"statement\": \"The X-rays were needed.\"}", 201);
+    char *res = test_call(&server, "POST", path, staff,
+                          "{\"statement\": \"The X-rays were needed.\"}", 201);
     snprintf(id, 40, "%s", test_json_str(res, "appeal_id"));
     ck_assert_str_eq(test_json_str(res, "claim_id"), claim);
     free(res);
@@ -558,7 +522,7 @@ static void file_appeal(const char *claim, char id[40])
 
 static void expect_queue_appeals(const char *open)
 {
-    char *res = call("GET", "/v1/queue", staff, NULL, 200);
+    char *res = test_call(&server, "GET", "/v1/queue", staff, NULL, 200);
     ck_assert_str_eq(test_json_str(res, "appeals_open"), open);
     ck_assert_str_eq(test_json_str(res, "appeals_overdue"), "0");
     free(res);
@@ -584,7 +548,7 @@ START_TEST(test_appeals_on_their_claims_shards_merged_in_due_order)
         /* Read from its id alone. */
         char path[96];
         snprintf(path, sizeof path, "/v1/appeals/%s", ids[f]);
-        char *res = call("GET", path, staff, NULL, 200);
+        char *res = test_call(&server, "GET", path, staff, NULL, 200);
         ck_assert_str_eq(test_json_str(res, "claim_id"), claims[f]);
         ck_assert_str_eq(test_json_str(res, "status"), "open");
         free(res);
@@ -611,20 +575,21 @@ START_TEST(test_appeals_on_their_claims_shards_merged_in_due_order)
      * the claim on its family's shard (350.00 allowed: EOB version 2). */
     char path[96];
     snprintf(path, sizeof path, "/v1/appeals/%s/decision", ids[1]);
-    char *res =
-        call("POST", path, staff, "{\"outcome\": \"upheld\", \"note\": \"as decided\"}", 200);
+    char *res = test_call(&server, "POST", path, staff,
+                          "{\"outcome\": \"upheld\", \"note\": \"as decided\"}", 200);
     ck_assert_str_eq(test_json_str(res, "status"), "decided");
     free(res);
     snprintf(path, sizeof path, "/v1/appeals/%s/decision", ids[2]);
-    res =
-        call("POST", path, staff,
-             "{\"outcome\": \"overturned\", \"note\": \"allowed more\", \"lines\": [{\"line\": 1, "
-             "\"allowed\": 350.00, \"group\": \"CO\", \"carc\": \"45\"}]}",
-             200);
+    res = test_call(
+        &server, "POST", path, staff,
+        "{\"outcome\": \"overturned\", \"note\": \"allowed more\", \"lines\": [{\"line\": 1, "
+        "\"allowed\": 350.00, \"group\": \"CO\", \"carc\": \"45\"}]}",
+        200);
     ck_assert_str_eq(test_json_str(res, "decision.outcome"), "overturned");
     free(res);
     wait_eob_version(claims[2], "2");
-    res = call("POST", path, staff, "{\"outcome\": \"upheld\", \"note\": \"again\"}", 409);
+    res = test_call(&server, "POST", path, staff, "{\"outcome\": \"upheld\", \"note\": \"again\"}",
+                    409);
     ck_assert_str_eq(test_json_str(res, "error.code"), "already_decided");
     free(res);
     expect_queue_appeals("3");
@@ -636,9 +601,9 @@ START_TEST(test_appeals_on_their_claims_shards_merged_in_due_order)
 
     /* Voiding a claim withdraws its open appeal, on the claim's shard. */
     snprintf(path, sizeof path, "/v1/claims/%s/void", claims[4]);
-    free(call("POST", path, staff, "{\"reason\": \"filed by mistake\"}", 200));
+    free(test_call(&server, "POST", path, staff, "{\"reason\": \"filed by mistake\"}", 200));
     snprintf(path, sizeof path, "/v1/appeals/%s", ids[4]);
-    res = call("GET", path, staff, NULL, 200);
+    res = test_call(&server, "GET", path, staff, NULL, 200);
     ck_assert_str_eq(test_json_str(res, "status"), "withdrawn");
     free(res);
     expect_queue_appeals("2");

@@ -63,15 +63,10 @@ static void setup(void)
              getenv("CLAIMS_CONFIG_DIR"));
     const char *cfg = test_write_file(certs, "tls.json", text);
     memset(&server, 0, sizeof server);
-    if (test_claimsd_start(
-            &server,
-            (const char *const[]){"--redis", redis.url, "--workers", "0", "--config", cfg, NULL},
-            (const char *const[]){"CLAIMSD_BOOTSTRAP_ADMIN_TOKEN=" ADMIN, NULL}, NULL) != 0) {
-        char *log = test_claimsd_log(&server);
-        fprintf(stderr, "claimsd did not start with TLS:\n%s\n", log);
-        free(log);
-        exit(2);
-    }
+    test_claimsd_start_or_exit(
+        &server,
+        (const char *const[]){"--redis", redis.url, "--workers", "0", "--config", cfg, NULL},
+        (const char *const[]){"CLAIMSD_BOOTSTRAP_ADMIN_TOKEN=" ADMIN, NULL}, " with TLS");
     if (strncmp(server.base_url, "https://", 8) != 0) {
         fprintf(stderr, "claimsd did not log an https listener: %s\n", server.base_url);
         exit(2);
@@ -92,42 +87,37 @@ struct answer {
     size_t body_len;
 };
 
+/* Appends len bytes of p to the text buf (cap bytes, *used of them taken) when they fit. */
+static void append(char *buf, size_t cap, size_t *used, const char *p, size_t len)
+{
+    if (*used + len < cap) {
+        memcpy(buf + *used, p, len);
+        *used += len;
+        buf[*used] = '\0';
+    }
+}
+
 static size_t on_body(char *p, size_t size, size_t n, void *arg)
 {
     struct answer *a = arg;
-    size_t len = size * n;
-    if (a->body_len + len < sizeof a->body) {
-        memcpy(a->body + a->body_len, p, len);
-        a->body_len += len;
-        a->body[a->body_len] = '\0';
-    }
-    return len;
+    append(a->body, sizeof a->body, &a->body_len, p, size * n);
+    return size * n;
 }
 
 static size_t on_head(char *p, size_t size, size_t n, void *arg)
 {
     struct answer *a = arg;
-    size_t len = size * n;
-    if (a->headers_len + len < sizeof a->headers) {
-        memcpy(a->headers + a->headers_len, p, len);
-        a->headers_len += len;
-        a->headers[a->headers_len] = '\0';
-    }
-    return len;
+    append(a->headers, sizeof a->headers, &a->headers_len, p, size * n);
+    return size * n;
 }
 
-/* GET url through libcurl trusting only the test certificate; ssl_version
- * is a CURLOPT_SSLVERSION value (0: libcurl's default). */
-static CURLcode curl_get(const char *url, long ssl_version, struct answer *a)
+/* Performs curl's request of url trusting only the test certificate (10 s at
+ * most), the answer into a (its status when one came), and cleans curl up. */
+static CURLcode perform_trusting_the_test_ca(CURL *curl, const char *url, struct answer *a)
 {
-    memset(a, 0, sizeof *a);
-    CURL *curl = curl_easy_init();
-    ck_assert_ptr_nonnull(curl);
     curl_easy_setopt(curl, CURLOPT_URL, url);
     curl_easy_setopt(curl, CURLOPT_CAINFO, ca_file);
     curl_easy_setopt(curl, CURLOPT_CAPATH, NULL);
-    if (ssl_version)
-        curl_easy_setopt(curl, CURLOPT_SSLVERSION, ssl_version);
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, a);
     curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_head);
@@ -139,6 +129,18 @@ static CURLcode curl_get(const char *url, long ssl_version, struct answer *a)
         curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &a->status);
     curl_easy_cleanup(curl);
     return rc;
+}
+
+/* GET url through libcurl trusting only the test certificate; ssl_version
+ * is a CURLOPT_SSLVERSION value (0: libcurl's default). */
+static CURLcode curl_get(const char *url, long ssl_version, struct answer *a)
+{
+    memset(a, 0, sizeof *a);
+    CURL *curl = curl_easy_init();
+    ck_assert_ptr_nonnull(curl);
+    if (ssl_version)
+        curl_easy_setopt(curl, CURLOPT_SSLVERSION, ssl_version);
+    return perform_trusting_the_test_ca(curl, url, a);
 }
 
 /* A JSON request through libcurl over TLS: bearer (or none) and a body. */
@@ -154,22 +156,10 @@ static CURLcode curl_json(const char *method, const char *url, const char *beare
         snprintf(auth, sizeof auth, "Authorization: Bearer %s", bearer);
         h = curl_slist_append(h, auth);
     }
-    curl_easy_setopt(curl, CURLOPT_URL, url);
     curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(curl, CURLOPT_CAINFO, ca_file);
-    curl_easy_setopt(curl, CURLOPT_CAPATH, NULL);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, a);
-    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_head);
-    curl_easy_setopt(curl, CURLOPT_HEADERDATA, a);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT, 10L);
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    CURLcode rc = curl_easy_perform(curl);
-    if (rc == CURLE_OK)
-        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &a->status);
-    curl_easy_cleanup(curl);
+    CURLcode rc = perform_trusting_the_test_ca(curl, url, a);
     curl_slist_free_all(h);
     return rc;
 }

@@ -267,12 +267,7 @@ static void start_with(struct test_claimsd *d, const char *config, const char *c
     for (const char *const *a = extra; a && *a; a++)
         args[n++] = *a;
     args[n] = NULL;
-    if (test_claimsd_start(d, args, server_env, NULL) != 0) {
-        char *log = test_claimsd_log(d);
-        fprintf(stderr, "claimsd did not start:\n%s\n", log);
-        free(log);
-        exit(2);
-    }
+    test_claimsd_start_or_exit(d, args, server_env, "");
 }
 
 static void start(struct test_claimsd *d, const char *const extra[])
@@ -329,16 +324,8 @@ static void setup_sharded(void)
 
 static void teardown(void)
 {
-    if (server.pid > 0) {
-        int status = test_claimsd_stop(&server, SIGTERM);
-        if (status != 0) {
-            char *log = test_claimsd_log(&server);
-            fprintf(stderr, "claimsd exited %d at teardown; its log:\n%s\n", status, log);
-            free(log);
-            exit(1);
-        }
-        test_remove_tree(server.dir);
-    }
+    if (server.pid > 0)
+        test_claimsd_stop_clean(&server);
     test_redis_stop(&redis);
     test_remove_tree(redis.dir);
 }
@@ -372,16 +359,14 @@ static void subscribe(const struct test_claimsd *d, const char *id, const struct
  * pays first). charge_cents keeps claims from being duplicates. */
 static void submit(const struct test_claimsd *d, bool pends, int charge_cents, char id[64])
 {
-    char fill[16], body[2048];
-    snprintf(body, sizeof body,
-             "{\"type\":\"pharmacy\",\"member_id\":\"%s\",\"patient\":{\"first_name\":\"%s\","
-             "\"last_name\":\"Lopez\",\"birth_date\":\"%s\"},\"pharmacy\":{\"name\":\"Corner Drug "
-             "#12\",\"npi\":\"1245319599\",\"network\":\"in\"},\"ndc\":\"%s\",\"fill_date\":\"%s\","
-             "\"drug_name\":\"Test drug\",\"quantity\":30,\"days_supply\":30,\"charge\":%d.%02d}",
-             pends ? "M1001-01" : "M1001-02", pends ? "Maria" : "Ana",
-             pends ? "1977-03-02" : "2015-06-10", pends ? "00093505698" : "0071-0155-23",
-             test_days_ago(3, fill), charge_cents / 100, charge_cents % 100);
+    char fill[16], charge[16];
+    snprintf(charge, sizeof charge, "%d.%02d", charge_cents / 100, charge_cents % 100);
+    char *body =
+        test_pharmacy_claim(pends ? "M1001-01" : "M1001-02", pends ? "Maria" : "Ana", "Lopez",
+                            pends ? "1977-03-02" : "2015-06-10", test_days_ago(3, fill),
+                            pends ? "00093505698" : "0071-0155-23", charge, NULL);
     test_submit_claim(d, ADMIN, body, id);
+    free(body);
 }
 
 /* GET .../deliveries; the caller frees. */
@@ -1212,23 +1197,6 @@ END_TEST
 
 #define FAMILIES 40
 
-/* An employee of group G100 on plan PPO-500, a family of its own. */
-static void put_family(const char *member_id)
-{
-    char path[64], body[1024];
-    snprintf(path, sizeof path, "/v1/members/%s", member_id);
-    snprintf(body, sizeof body,
-             "{\"member_id\":\"%s\",\"subscriber_id\":\"%s\",\"group_id\":\"G100\","
-             "\"relationship\":\"employee\",\"first_name\":\"Grace\",\"last_name\":\"Kim\","
-             "\"birth_date\":\"1980-07-07\",\"state\":\"FL\",\"student\":false,"
-             "\"lives_with_employee\":true,\"married_on\":null,\"has_own_dependent\":false,"
-             "\"handicapped_certified\":false,\"coverage\":[{\"plan_id\":\"PPO-500\","
-             "\"effective\":\"2020-01-01\",\"termination_event\":null,\"kind\":\"active\"}],"
-             "\"medicare\":null,\"other_coverage\":[]}",
-             member_id, member_id);
-    ck_assert_int_eq(test_status(&server, "PUT", path, ADMIN, body), 201);
-}
-
 /* Every family's claim is finalized on its family's shard; each event of
  * each shard reaches the subscriber once, with an event id unique across the
  * shards that names the claim's shard (docs/webhooks.md). */
@@ -1243,22 +1211,14 @@ START_TEST(test_every_shard_s_events_are_delivered_once_each)
     bool family_shard[16] = {false};
     char fill[16];
     for (int i = 0; i < FAMILIES; i++) {
-        char member[16], body[1024];
+        char member[16];
         snprintf(member, sizeof member, "M8%03d", i);
-        put_family(member);
+        test_put_g100_employee(&server, ADMIN, member, "Grace", "Kim", "1980-07-07", NULL, 201);
         family_shard[shard_of_family(&layout, member)] = true;
-        snprintf(body, sizeof body,
-                 "{\"type\":\"pharmacy\",\"member_id\":\"%s\",\"patient\":{\"first_name\":"
-                 "\"Grace\",\"last_name\":\"Kim\",\"birth_date\":\"1980-07-07\"},\"pharmacy\":"
-                 "{\"name\":\"Corner Drug #12\",\"npi\":\"1245319599\",\"network\":\"in\"},"
-                 "\"ndc\":\"0071-0155-23\",\"fill_date\":\"%s\",\"drug_name\":\"Test drug\","
-                 "\"quantity\":30,\"days_supply\":30,\"charge\":25.00}",
-                 member, test_days_ago(3, fill));
-        struct test_response res;
-        test_api(&server, "POST", "/v1/claims", ADMIN, body, NULL, &res);
-        ck_assert_msg(res.status == 202, "%ld %s", res.status, res.body);
-        snprintf(ids[i], sizeof ids[i], "%s", test_json_str(res.body, "claim_id"));
-        test_response_free(&res);
+        char *body = test_pharmacy_claim(member, "Grace", "Kim", "1980-07-07",
+                                         test_days_ago(3, fill), "0071-0155-23", "25.00", NULL);
+        test_submit_claim(&server, ADMIN, body, ids[i]);
+        free(body);
         ck_assert_int_eq(shard_of_claim_id(&layout, ids[i]), shard_of_family(&layout, member));
     }
     wait_received(&r, "/finals", FAMILIES, 60000);
@@ -1353,9 +1313,5 @@ int main(void)
 {
     /* "Today" as the servers under test count it: the default time_zone. */
     date_set_time_zone("America/New_York");
-    SRunner *sr = srunner_create(webhooks_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(webhooks_suite(), CK_FORK_GETENV) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -31,12 +31,9 @@ static const char *const admin_env[] = {"CLAIMSD_BOOTSTRAP_ADMIN_TOKEN=" ADMIN, 
 /* A config with the sample enrollment and quick recovery timings. */
 static void write_config(const char *dir)
 {
-    char text[1024];
-    snprintf(text, sizeof text,
-             "{\"seed_dir\": \"%s/sample\", \"claim_idle_timeout_ms\": 400, \"max_deliveries\": 3,"
-             " \"pend_sweep_seconds\": 1}",
-             getenv("CLAIMS_CONFIG_DIR"));
-    snprintf(cfg_path, sizeof cfg_path, "%s", test_write_file(dir, "worker.json", text));
+    test_sample_config(cfg_path, sizeof cfg_path, dir, "worker.json",
+                       "\"claim_idle_timeout_ms\": 400, \"max_deliveries\": 3,"
+                       " \"pend_sweep_seconds\": 1");
 }
 
 static void start(struct test_claimsd *d, const char *const extra[], const char *const env[])
@@ -46,12 +43,7 @@ static void start(struct test_claimsd *d, const char *const extra[], const char 
     for (const char *const *a = extra; a && *a; a++)
         args[n++] = *a;
     args[n] = NULL;
-    if (test_claimsd_start(d, args, env ? env : admin_env, NULL) != 0) {
-        char *log = test_claimsd_log(d);
-        fprintf(stderr, "claimsd did not start:\n%s\n", log);
-        free(log);
-        exit(2);
-    }
+    test_claimsd_start_or_exit(d, args, env ? env : admin_env, "");
 }
 
 static void setup(void)
@@ -73,30 +65,7 @@ static void setup_intake(void)
 
 static void teardown(void)
 {
-    int status = test_claimsd_stop(&server, SIGTERM);
-    if (status != 0) {
-        char *log = test_claimsd_log(&server);
-        fprintf(stderr, "claimsd exited %d at teardown; its log:\n%s\n", status, log);
-        free(log);
-        exit(1);
-    }
-    test_remove_tree(server.dir);
-    test_redis_stop(&redis);
-    test_remove_tree(redis.dir);
-}
-
-static char *pharmacy(const char *member, const char *first, const char *last, const char *birth,
-                      const char *fill_date, const char *ndc, const char *charge, const char *extra)
-{
-    char *b = malloc(2048);
-    snprintf(
-        b, 2048,
-        "{\"type\":\"pharmacy\",\"member_id\":\"%s\",\"patient\":{\"first_name\":\"%s\","
-        "\"last_name\":\"%s\",\"birth_date\":\"%s\"},\"pharmacy\":{\"name\":\"Corner Drug #12\","
-        "\"npi\":\"1245319599\",\"network\":\"in\"},\"ndc\":\"%s\",\"fill_date\":\"%s\","
-        "\"drug_name\":\"Test drug\",\"quantity\":30,\"days_supply\":30,\"charge\":%s%s}",
-        member, first, last, birth, ndc, fill_date, charge, extra ? extra : "");
-    return b;
+    test_stop_claimsd_and_redis(&server, &redis);
 }
 
 /* The claim as the worker's commit stored it, read from Redis (the layout of
@@ -181,8 +150,8 @@ static char *wait_status(const struct test_claimsd *d, const char *id, const cha
 START_TEST(test_pharmacy_claim_is_approved_with_copay_and_eob_record)
 {
     char fill[16], id[64];
-    char *body = pharmacy("M1001-02", "Ana", "Lopez", "2015-06-10", test_days_ago(3, fill),
-                          "0071-0155-23", "42.17", NULL);
+    char *body = test_pharmacy_claim("M1001-02", "Ana", "Lopez", "2015-06-10",
+                                     test_days_ago(3, fill), "0071-0155-23", "42.17", NULL);
     test_submit_claim(&server, ADMIN, body, id);
     char *claim = wait_status(&server, id, "approved");
     /* Preferred brand: allowed = min(4.50 × 30, 42.17) = 42.17, copay 35.00. */
@@ -281,12 +250,13 @@ START_TEST(test_commit_writes_decision_eob_audit_and_open_indexes_once)
 {
     redisContext *c = test_redis_connect(&redis);
     char fill[16], id[64], pended_id[64];
-    char *body = pharmacy("M1001-02", "Ana", "Lopez", "2015-06-10", test_days_ago(6, fill),
-                          "0071-0155-23", "41.99", NULL);
+    char *body = test_pharmacy_claim("M1001-02", "Ana", "Lopez", "2015-06-10",
+                                     test_days_ago(6, fill), "0071-0155-23", "41.99", NULL);
     test_submit_claim(&server, ADMIN, body, id);
     free(body);
     /* Maria's claims pend for the primary payer's EOB. */
-    body = pharmacy("M1001-01", "Maria", "Lopez", "1977-03-02", fill, "00093505698", "11.11", NULL);
+    body = test_pharmacy_claim("M1001-01", "Maria", "Lopez", "1977-03-02", fill, "00093505698",
+                               "11.11", NULL);
     test_submit_claim(&server, ADMIN, body, pended_id);
     free(body);
     free(wait_status(&server, id, "approved"));
@@ -363,8 +333,8 @@ END_TEST
 START_TEST(test_pharmacy_claim_filed_181_days_after_fill_is_denied_co29)
 {
     char fill[16], id[64];
-    char *body = pharmacy("M1001", "Luis", "Lopez", "1975-09-14", test_days_ago(181, fill),
-                          "00093505698", "9.99", NULL);
+    char *body = test_pharmacy_claim("M1001", "Luis", "Lopez", "1975-09-14",
+                                     test_days_ago(181, fill), "00093505698", "9.99", NULL);
     test_submit_claim(&server, ADMIN, body, id);
     char *claim = wait_status(&server, id, "approved|denied");
     ck_assert_str_eq(test_json_str(claim, "status"), "denied");
@@ -375,8 +345,8 @@ START_TEST(test_pharmacy_claim_filed_181_days_after_fill_is_denied_co29)
     free(claim);
     free(body);
     /* Day 180 is in time. */
-    body = pharmacy("M1001", "Luis", "Lopez", "1975-09-14", test_days_ago(180, fill), "00093505698",
-                    "9.98", NULL);
+    body = test_pharmacy_claim("M1001", "Luis", "Lopez", "1975-09-14", test_days_ago(180, fill),
+                               "00093505698", "9.98", NULL);
     test_submit_claim(&server, ADMIN, body, id);
     claim = wait_status(&server, id, "approved|denied");
     ck_assert_str_eq(test_json_str(claim, "status"), "approved");
@@ -389,8 +359,8 @@ START_TEST(test_secondary_claim_pends_for_the_primary_eob_then_pays_as_secondary
 {
     /* Maria has her own employer's plan: it pays first. */
     char fill[16], id[64], path[160];
-    char *body = pharmacy("M1001-01", "Maria", "Lopez", "1977-03-02", test_days_ago(5, fill),
-                          "00093505698", "12.00", NULL);
+    char *body = test_pharmacy_claim("M1001-01", "Maria", "Lopez", "1977-03-02",
+                                     test_days_ago(5, fill), "00093505698", "12.00", NULL);
     test_submit_claim(&server, ADMIN, body, id);
     char *claim = wait_status(&server, id, "pended");
     ck_assert_str_eq(test_json_str(claim, "pending.reason_codes.0"), "N479");
@@ -523,18 +493,9 @@ START_TEST(test_concurrent_claims_of_one_family_never_spend_the_deductible_twice
         for (int i = 0; i < 20; i++) {
             char *claim = wait_status(&server, bursts[b].ids[i], "approved|denied");
             ck_assert_str_eq(test_json_str(claim, "status"), "approved");
-            for (int c = 0; c < test_json_len(claim, "decision.codes"); c++) {
-                char p[64];
-                snprintf(p, sizeof p, "decision.codes.%d.carc", c);
-                const char *carc = test_json_str(claim, p);
-                snprintf(p, sizeof p, "decision.codes.%d.amount", c);
-                long cents = (long)(atof(test_json_str(claim, p)) * 100 + 0.5);
-                if (strcmp(carc, "1") == 0)
-                    deductible += cents;
-                else if (strcmp(carc, "2") == 0)
-                    coinsurance += cents;
-            }
-            paid += (long)(atof(test_json_str(claim, "decision.plan_paid")) * 100 + 0.5);
+            deductible += test_carc_cents(claim, "1");
+            coinsurance += test_carc_cents(claim, "2");
+            paid += test_cents(claim, "decision.plan_paid");
             free(claim);
         }
     ck_assert_int_eq(deductible, 100000);
@@ -663,13 +624,11 @@ START_TEST(test_idle_worker_takes_a_new_claim_during_its_read_not_after)
      * 202. So the bound is half the read, far above what load adds, and no
      * speed target (those live in bench/). */
     struct test_claimsd waiter = {0};
-    char saved[sizeof cfg_path], text[1024];
+    char saved[sizeof cfg_path];
     memcpy(saved, cfg_path, sizeof saved);
-    snprintf(text, sizeof text,
-             "{\"seed_dir\": \"%s/sample\", \"claim_idle_timeout_ms\": 400,"
-             " \"max_deliveries\": 3, \"worker_idle_read_ms\": 10000}",
-             getenv("CLAIMS_CONFIG_DIR"));
-    snprintf(cfg_path, sizeof cfg_path, "%s", test_write_file(redis.dir, "idle.json", text));
+    test_sample_config(cfg_path, sizeof cfg_path, redis.dir, "idle.json",
+                       "\"claim_idle_timeout_ms\": 400, \"max_deliveries\": 3,"
+                       " \"worker_idle_read_ms\": 10000");
     start(&waiter, (const char *const[]){"--role", "worker", "--workers", "1", NULL}, NULL);
     memcpy(cfg_path, saved, sizeof cfg_path);
     redisContext *c = test_redis_connect(&redis);
@@ -681,8 +640,8 @@ START_TEST(test_idle_worker_takes_a_new_claim_during_its_read_not_after)
         test_sleep_ms(1100 + 230 * i);
         char charge[16], id[64];
         snprintf(charge, sizeof charge, "3.%02d", 10 + i);
-        char *body =
-            pharmacy("M1001", "Luis", "Lopez", "1975-09-14", fill, "00093505698", charge, NULL);
+        char *body = test_pharmacy_claim("M1001", "Luis", "Lopez", "1975-09-14", fill,
+                                         "00093505698", charge, NULL);
         test_submit_claim(&server, ADMIN, body, id);
         free(wait_status(&server, id, "approved|denied|pended"));
         long long ms = ms_to_decide(c, id);
@@ -725,8 +684,8 @@ START_TEST(test_worker_killed_between_load_and_commit_leaves_the_claim_to_anothe
     struct test_claimsd doomed = {0}, rescuer = {0};
     struct test_claimsd intake = server;
     char fill[16], id[64], path[128];
-    char *body = pharmacy("M1001", "Luis", "Lopez", "1975-09-14", test_days_ago(2, fill),
-                          "0071-0155-23", "42.17", NULL);
+    char *body = test_pharmacy_claim("M1001", "Luis", "Lopez", "1975-09-14", test_days_ago(2, fill),
+                                     "0071-0155-23", "42.17", NULL);
     test_submit_claim(&intake, ADMIN, body, id);
     doomed.bin = getenv("CLAIMSD_FAULTS_BIN");
     ck_assert_ptr_nonnull(doomed.bin);
@@ -771,8 +730,8 @@ START_TEST(test_claim_that_keeps_failing_is_dead_lettered_and_staff_can_requeue_
     struct test_claimsd worker = {0};
     struct test_claimsd intake = server;
     char fill[16], id[64], path[160];
-    char *body = pharmacy("M1001-02", "Ana", "Lopez", "2015-06-10", test_days_ago(4, fill),
-                          "00093505698", "5.55", NULL);
+    char *body = test_pharmacy_claim("M1001-02", "Ana", "Lopez", "2015-06-10",
+                                     test_days_ago(4, fill), "00093505698", "5.55", NULL);
     test_submit_claim(&intake, ADMIN, body, id);
     /* Damage the stored submission: every worker that takes the claim fails
      * to read it (a bug, not a denial). */
@@ -944,8 +903,8 @@ START_TEST(test_a_member_changed_between_claims_is_seen_by_the_next_claim)
     for (int i = 0; i < 5; i++) {
         if (i > 0)
             put_employee_named("MCACHE1", names[i]);
-        char *body = pharmacy("MCACHE1", names[i], "Ortiz", "1981-02-03",
-                              test_days_ago(2 + i, fill), "0071-0155-23", "42.17", NULL);
+        char *body = test_pharmacy_claim("MCACHE1", names[i], "Ortiz", "1981-02-03",
+                                         test_days_ago(2 + i, fill), "0071-0155-23", "42.17", NULL);
         test_submit_claim(&server, ADMIN, body, id);
         free(wait_status(&server, id, "approved"));
         snprintf(path, sizeof path, "/v1/claims/%s/eob", id);
@@ -1009,8 +968,8 @@ START_TEST(test_grandchild_is_decided_with_its_parents_record)
     grandchild_record(body, sizeof body, birth, "\"M1001-03\""); /* Diego, a covered student */
     ck_assert_int_eq(put_member("M1001-07", body, NULL, 0), 201);
 
-    char *claim_body = pharmacy("M1001-07", "Leo", "Lopez", birth, test_days_ago(3, fill),
-                                "0071-0155-23", "42.17", NULL);
+    char *claim_body = test_pharmacy_claim("M1001-07", "Leo", "Lopez", birth,
+                                           test_days_ago(3, fill), "0071-0155-23", "42.17", NULL);
     test_submit_claim(&server, ADMIN, claim_body, id);
     char *claim = wait_status(&server, id, "approved|denied");
     ck_assert_str_eq(test_json_str(claim, "status"), "approved");
@@ -1040,8 +999,8 @@ START_TEST(test_grandchild_is_decided_with_its_parents_record)
     ck_assert_str_eq(test_json_str(res.body, "reason.remark"), "N30");
     test_response_free(&res);
     free(claim_body);
-    claim_body = pharmacy("M1001-07", "Leo", "Lopez", birth, test_days_ago(2, fill), "0071-0155-23",
-                          "42.17", NULL);
+    claim_body = test_pharmacy_claim("M1001-07", "Leo", "Lopez", birth, test_days_ago(2, fill),
+                                     "0071-0155-23", "42.17", NULL);
     test_submit_claim(&server, ADMIN, claim_body, id);
     claim = wait_status(&server, id, "approved|denied");
     ck_assert_str_eq(test_json_str(claim, "status"), "denied");
@@ -1065,8 +1024,8 @@ START_TEST(test_received_date_is_the_date_in_the_plans_time_zone)
                                "ASAN_OPTIONS=verify_asan_link_order=0",
                                NULL};
     start(&at2utc, (const char *const[]){"--role", "intake", NULL}, env);
-    char *body = pharmacy("M1001-02", "Ana", "Lopez", "2015-06-10", "2026-11-28", "0071-0155-23",
-                          "42.17", NULL);
+    char *body = test_pharmacy_claim("M1001-02", "Ana", "Lopez", "2015-06-10", "2026-11-28",
+                                     "0071-0155-23", "42.17", NULL);
     struct test_response res;
     test_api(&at2utc, "POST", "/v1/claims", ADMIN, body, NULL, &res);
     ck_assert_msg(res.status == 202, "%ld %s", res.status, res.body);
@@ -1271,9 +1230,5 @@ int main(void)
     test_claimsd_shards = 1;
     /* "Today" as the servers under test count it: the default time_zone. */
     date_set_time_zone("America/New_York");
-    SRunner *sr = srunner_create(worker_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(worker_suite(), CK_FORK_GETENV) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -24,12 +24,8 @@ static char staff[80], member[80], provider_a[80], provider_b[80];
 
 static void setup(void)
 {
-    test_redis_start(&redis);
-    test_claimsd_start_admin(&server, redis.url, ADMIN, NULL);
-    test_put_sample_record(&server, ADMIN, "plans", "PPO-500");
-    test_put_sample_record(&server, ADMIN, "groups", "G100");
-    test_put_sample_record(&server, ADMIN, "members", "M1001");
-    test_put_sample_record(&server, ADMIN, "members", "M1001-02");
+    test_start_redis_and_claimsd(&redis, &server, ADMIN, NULL);
+    test_put_sample_enrollment(&server, ADMIN, "G100", "M1001 M1001-02");
     test_create_token(&server, ADMIN, "{\"role\":\"staff\"}", staff);
     test_create_token(&server, ADMIN, "{\"role\":\"member\",\"member_id\":\"M1001\"}", member);
     test_create_token(&server, ADMIN, "{\"role\":\"provider\",\"npi\":\"" NPI_A "\"}", provider_a);

@@ -32,22 +32,14 @@ static const char *const admin_env[] = {"CLAIMSD_BOOTSTRAP_ADMIN_TOKEN=" ADMIN, 
 static void setup(void)
 {
     test_cluster_start(&cluster, true);
-    char seeds[512], cfg[1024], path[512];
+    char seeds[512], path[512];
     test_cluster_seeds(&cluster, seeds, sizeof seeds);
-    snprintf(cfg, sizeof cfg,
-             "{\"seed_dir\": \"%s/sample\", \"rate_limits\": null, "
-             "\"replica_acks_timeout_ms\": %d}",
-             getenv("CLAIMS_CONFIG_DIR"), WAIT_MS);
-    snprintf(path, sizeof path, "%s", test_write_file(cluster.dir, "acks.json", cfg));
+    test_sample_config(path, sizeof path, cluster.dir, "acks.json",
+                       "\"rate_limits\": null, \"replica_acks_timeout_ms\": %d", WAIT_MS);
     const char *args[] = {"--redis-cluster", seeds, "--config", path, "--replica-acks", "1",
                           "--workers",       "2",   NULL};
     memset(&server, 0, sizeof server);
-    if (test_claimsd_start(&server, args, admin_env, NULL) != 0) {
-        char *log = test_claimsd_log(&server);
-        fprintf(stderr, "claimsd did not start on the cluster:\n%s\n", log);
-        free(log);
-        exit(2);
-    }
+    test_claimsd_start_or_exit(&server, args, admin_env, " on the cluster");
     claims_master =
         test_cluster_master_of_slot(&cluster, cluster_key_slot(IDX_ALL, strlen(IDX_ALL)));
     claims_replica = test_cluster_replica_of(&cluster, claims_master);
@@ -56,14 +48,7 @@ static void setup(void)
 static void teardown(void)
 {
     kill(cluster.pid[claims_replica], SIGCONT);
-    int status = test_claimsd_stop(&server, SIGTERM);
-    if (status != 0) {
-        char *log = test_claimsd_log(&server);
-        fprintf(stderr, "claimsd exited %d at teardown; its log:\n%s\n", status, log);
-        free(log);
-        exit(1);
-    }
-    test_remove_tree(server.dir);
+    test_claimsd_stop_clean(&server);
     test_cluster_stop(&cluster);
 }
 
@@ -71,18 +56,7 @@ static void teardown(void)
 static char *pharmacy(int n)
 {
     char fill[16];
-    char *b = malloc(2048);
-    ck_assert_ptr_nonnull(b);
-    snprintf(b, 2048,
-             "{\"type\":\"pharmacy\",\"member_id\":\"M1001-02\","
-             "\"patient\":{\"first_name\":\"Ana\",\"last_name\":\"Lopez\","
-             "\"birth_date\":\"2015-06-10\"},"
-             "\"pharmacy\":{\"name\":\"Corner Drug #12\",\"npi\":\"1245319599\","
-             "\"network\":\"in\"},\"ndc\":\"0071-0155-23\",\"fill_date\":\"%s\","
-             "\"drug_name\":\"Test drug\",\"quantity\":30,\"days_supply\":30,"
-             "\"charge\":42.17}",
-             date_format(date_add_days(date_today(), -n), fill));
-    return b;
+    return test_ana_pharmacy_claim(test_days_ago(n, fill), "42.17");
 }
 
 /* POST /v1/claims as admin with an Idempotency-Key: the status, and the
@@ -103,41 +77,6 @@ static long submit(const char *body, const char *key, char id[64])
     }
     test_response_free(&res);
     return status;
-}
-
-/* The claim once final (at most 30 s); the caller frees it. */
-static char *wait_final(const char *id)
-{
-    char path[128];
-    snprintf(path, sizeof path, "/v1/claims/%s", id);
-    for (int i = 0; i < 300; i++) {
-        struct test_response res;
-        test_api(&server, "GET", path, ADMIN, NULL, NULL, &res);
-        const char *st = res.status == 200 ? test_json_str(res.body, "status") : "";
-        if (strcmp(st, "approved") == 0 || strcmp(st, "denied") == 0) {
-            char *body = strdup(res.body);
-            test_response_free(&res);
-            return body;
-        }
-        test_response_free(&res);
-        test_sleep_ms(100);
-    }
-    ck_abort_msg("claim %s not final within 30 s", id);
-    return NULL;
-}
-
-/* A counter's value in /metrics ("name{labels}"), -1 when absent. */
-static long long metric(const char *name)
-{
-    struct test_response res;
-    test_api(&server, "GET", "/metrics", ADMIN, NULL, NULL, &res);
-    ck_assert_int_eq(res.status, 200);
-    char line[160];
-    snprintf(line, sizeof line, "\n%s ", name);
-    const char *at = strstr(res.body, line);
-    long long v = at ? atoll(at + strlen(line)) : -1;
-    test_response_free(&res);
-    return v;
 }
 
 /* EXISTS of a claims key on the replica of {c}'s master (READONLY: a
@@ -169,27 +108,14 @@ static long long claims_on_master(void)
     return atoll(out);
 }
 
-/* How many history entries of a claim read back are final decisions. */
-static int finals_in_history(const char *claim)
-{
-    int n = 0, len = test_json_len(claim, "history");
-    for (int i = 0; i < len; i++) {
-        char p[32];
-        snprintf(p, sizeof p, "history.%d.status", i);
-        const char *st = test_json_str(claim, p);
-        n += strcmp(st, "approved") == 0 || strcmp(st, "denied") == 0;
-    }
-    return n;
-}
-
 static void assert_final_once(const char *id)
 {
-    char *claim = wait_final(id);
+    char *claim = test_wait_claim(&server, ADMIN, id, "approved|denied", 30 * 1000);
     /* Preferred brand: allowed min(4.50 × 30, 42.17) = 42.17, copay 35.00. */
     ck_assert_str_eq(test_json_str(claim, "status"), "approved");
     ck_assert_str_eq(test_json_str(claim, "decision.plan_paid"), "7.17");
     ck_assert_str_eq(test_json_str(claim, "decision.patient_responsibility"), "35.00");
-    ck_assert_int_eq(finals_in_history(claim), 1);
+    ck_assert_int_eq(test_finals_in_history(claim), 1);
     free(claim);
 }
 
@@ -208,8 +134,8 @@ START_TEST(test_claims_pass_once_the_replica_has_them_and_are_finalized_once)
     for (int i = 0; i < 5; i++)
         assert_final_once(ids[i]);
     ck_assert_int_eq(claims_on_master(), 5);
-    ck_assert_int_eq(metric("claimsd_replica_acks_short_total{step=\"intake\"}"), 0);
-    ck_assert_int_eq(metric("claimsd_replica_acks_short_total{step=\"commit\"}"), 0);
+    ck_assert_int_eq(test_metric(&server, "claimsd_replica_acks_short_total{step=\"intake\"}"), 0);
+    ck_assert_int_eq(test_metric(&server, "claimsd_replica_acks_short_total{step=\"commit\"}"), 0);
 }
 END_TEST
 
@@ -219,10 +145,10 @@ START_TEST(test_without_the_replica_503_then_the_retry_gets_the_same_single_clai
     char *body = pharmacy(10), id[64];
     ck_assert_int_eq(submit(body, "acks-short", id), 503);
     ck_assert_int_eq(claims_on_master(), 6); /* stored on the master all the same */
-    ck_assert_int_eq(metric("claimsd_replica_acks_short_total{step=\"intake\"}"), 1);
+    ck_assert_int_eq(test_metric(&server, "claimsd_replica_acks_short_total{step=\"intake\"}"), 1);
     long long commits = -1;
     for (int i = 0; i < 50 && commits != 1; i++) {
-        commits = metric("claimsd_replica_acks_short_total{step=\"commit\"}");
+        commits = test_metric(&server, "claimsd_replica_acks_short_total{step=\"commit\"}");
         if (commits != 1)
             test_sleep_ms(100);
     }

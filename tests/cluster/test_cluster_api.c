@@ -39,30 +39,16 @@ static const char *const admin_env[] = {"CLAIMSD_BOOTSTRAP_ADMIN_TOKEN=" ADMIN, 
  * worker lost its connection. */
 static void write_config(const char *dir)
 {
-    char text[1024];
-    snprintf(text, sizeof text,
-             "{\"seed_dir\": \"%s/sample\", \"rate_limits\": null, \"claim_idle_timeout_ms\": 1000,"
-             " \"max_deliveries\": 20}",
-             getenv("CLAIMS_CONFIG_DIR"));
-    snprintf(cfg_path, sizeof cfg_path, "%s", test_write_file(dir, "cluster.json", text));
+    test_sample_config(cfg_path, sizeof cfg_path, dir, "cluster.json",
+                       "\"rate_limits\": null, \"claim_idle_timeout_ms\": 1000,"
+                       " \"max_deliveries\": 20");
 }
 
 /* claimsd on the cluster with extra arguments; exits the binary when it
  * does not start. */
 static void start(struct test_claimsd *d, const char *const extra[])
 {
-    const char *args[16] = {"--redis-cluster", seeds, "--config", cfg_path};
-    int n = 4;
-    for (const char *const *a = extra; a && *a; a++)
-        args[n++] = *a;
-    args[n] = NULL;
-    memset(d, 0, sizeof *d);
-    if (test_claimsd_start(d, args, admin_env, NULL) != 0) {
-        char *log = test_claimsd_log(d);
-        fprintf(stderr, "claimsd did not start on the cluster:\n%s\n", log);
-        free(log);
-        exit(2);
-    }
+    test_claimsd_start_on_cluster(d, seeds, cfg_path, extra, admin_env);
 }
 
 static void setup(void)
@@ -75,37 +61,8 @@ static void setup(void)
 
 static void teardown(void)
 {
-    int status = test_claimsd_stop(&server, SIGTERM);
-    if (status != 0) {
-        char *log = test_claimsd_log(&server);
-        fprintf(stderr, "claimsd exited %d at teardown; its log:\n%s\n", status, log);
-        free(log);
-        exit(1);
-    }
-    test_remove_tree(server.dir);
+    test_claimsd_stop_clean(&server);
     test_cluster_stop(&cluster);
-}
-
-/* A command on the master that holds key now; the reply as text. */
-static void on_key_master(const char *key, char *out, size_t size, const char *fmt, const char *arg)
-{
-    int m = test_cluster_master_of_slot(&cluster, cluster_key_slot(key, strlen(key)));
-    test_cluster_cmd(&cluster, m, out, size, fmt, key, arg);
-}
-
-static char *pharmacy(const char *fill_date, const char *charge)
-{
-    char *b = malloc(2048);
-    snprintf(b, 2048,
-             "{\"type\":\"pharmacy\",\"member_id\":\"M1001-02\","
-             "\"patient\":{\"first_name\":\"Ana\",\"last_name\":\"Lopez\","
-             "\"birth_date\":\"2015-06-10\"},"
-             "\"pharmacy\":{\"name\":\"Corner Drug #12\",\"npi\":\"1245319599\","
-             "\"network\":\"in\"},\"ndc\":\"0071-0155-23\",\"fill_date\":\"%s\","
-             "\"drug_name\":\"Test drug\",\"quantity\":30,\"days_supply\":30,"
-             "\"charge\":%s}",
-             fill_date, charge);
-    return b;
 }
 
 /* POST /v1/claims as admin; the status, and the claim id into id on 202.
@@ -144,19 +101,6 @@ static void assert_no_cross_slot(void)
                       !strstr(log, "family claims read failed"),
                   "a command over several slots:\n%s", log);
     free(log);
-}
-
-/* How many history entries of a claim read back are final decisions. */
-static int finals_in_history(const char *claim)
-{
-    int n = 0, len = test_json_len(claim, "history");
-    for (int i = 0; i < len; i++) {
-        char p[32];
-        snprintf(p, sizeof p, "history.%d.status", i);
-        const char *st = test_json_str(claim, p);
-        n += strcmp(st, "approved") == 0 || strcmp(st, "denied") == 0;
-    }
-    return n;
 }
 
 struct burst {
@@ -202,27 +146,20 @@ START_TEST(test_family_race_spends_the_deductible_exactly_once)
             char *claim =
                 test_wait_claim(&server, ADMIN, bursts[b].ids[i], "approved|denied", 60 * 1000);
             ck_assert_str_eq(test_json_str(claim, "status"), "approved");
-            for (int c = 0; c < test_json_len(claim, "decision.codes"); c++) {
-                char p[64];
-                snprintf(p, sizeof p, "decision.codes.%d.carc", c);
-                const char *carc = test_json_str(claim, p);
-                snprintf(p, sizeof p, "decision.codes.%d.amount", c);
-                long cents = (long)(atof(test_json_str(claim, p)) * 100 + 0.5);
-                if (strcmp(carc, "1") == 0)
-                    deductible += cents;
-                else if (strcmp(carc, "2") == 0)
-                    coinsurance += cents;
-            }
-            paid += (long)(atof(test_json_str(claim, "decision.plan_paid")) * 100 + 0.5);
+            deductible += test_carc_cents(claim, "1");
+            coinsurance += test_carc_cents(claim, "2");
+            paid += test_cents(claim, "decision.plan_paid");
             free(claim);
         }
     ck_assert_int_eq(deductible, 100000);
     ck_assert_int_eq(coinsurance, 4000);
     ck_assert_int_eq(paid, 16000);
     char out[64];
-    on_key_master("claims:{c}acc:M1001:2026", out, sizeof out, "HGET %s %s", "f:in:ded");
+    test_cluster_on_key_master(&cluster, "claims:{c}acc:M1001:2026", out, sizeof out, "HGET %s %s",
+                               "f:in:ded");
     ck_assert_str_eq(out, "100000");
-    on_key_master("claims:{c}acc:M1001:2026", out, sizeof out, "HGET %s %s", "f:in:oop");
+    test_cluster_on_key_master(&cluster, "claims:{c}acc:M1001:2026", out, sizeof out, "HGET %s %s",
+                               "f:in:oop");
     ck_assert_str_eq(out, "104000");
     ck_assert_int_eq(test_claimsd_stop(&more, SIGTERM), 0);
     test_remove_tree(more.dir);
@@ -232,7 +169,7 @@ END_TEST
 START_TEST(test_claim_flow_submit_decide_read_eob_search_queue)
 {
     char fill[16], id[64];
-    char *body = pharmacy(test_days_ago(3, fill), "42.17");
+    char *body = test_ana_pharmacy_claim(test_days_ago(3, fill), "42.17");
     ck_assert_int_eq(submit(body, id), 202);
     free(body);
     snprintf(pharmacy_id, sizeof pharmacy_id, "%s", id);
@@ -243,12 +180,12 @@ START_TEST(test_claim_flow_submit_decide_read_eob_search_queue)
     ck_assert_str_eq(test_json_str(claim, "decision.plan_paid"), "7.17");
     ck_assert_str_eq(test_json_str(claim, "decision.patient_responsibility"), "35.00");
     ck_assert_str_eq(test_json_str(claim, "submitted.ndc"), "00071015523");
-    ck_assert_int_eq(finals_in_history(claim), 1);
+    ck_assert_int_eq(test_finals_in_history(claim), 1);
     free(claim);
     /* The claim's keys are on the master of {c}'s slot. */
     char key[128], out[64];
     snprintf(key, sizeof key, "claims:{c}claim:%s", id);
-    on_key_master(key, out, sizeof out, "HGET %s %s", "status");
+    test_cluster_on_key_master(&cluster, key, out, sizeof out, "HGET %s %s", "status");
     ck_assert_str_eq(out, "approved");
 
     char path[160];
@@ -293,9 +230,11 @@ START_TEST(test_claim_flow_submit_decide_read_eob_search_queue)
     ck_assert_int_eq(res.status, 200);
     ck_assert_str_eq(test_json_str(res.body, "subscriber_id"), "M1001");
     test_response_free(&res);
-    on_key_master("claims:mref:M1001-04", out, sizeof out, "HGET %s %s", "subscriber_id");
+    test_cluster_on_key_master(&cluster, "claims:mref:M1001-04", out, sizeof out, "HGET %s %s",
+                               "subscriber_id");
     ck_assert_str_eq(out, "M1001");
-    on_key_master("claims:{c}family:M1001", out, sizeof out, "SISMEMBER %s %s", "M1001-04");
+    test_cluster_on_key_master(&cluster, "claims:{c}family:M1001", out, sizeof out,
+                               "SISMEMBER %s %s", "M1001-04");
     ck_assert_str_eq(out, "1");
 
     test_api(&server, "GET", "/readyz", NULL, NULL, NULL, &res);
@@ -304,7 +243,7 @@ START_TEST(test_claim_flow_submit_decide_read_eob_search_queue)
     test_response_free(&res);
 
     /* The shard count recorded at start. */
-    on_key_master("claims:shards", out, sizeof out, "GET %s", "");
+    test_cluster_on_key_master(&cluster, "claims:shards", out, sizeof out, "GET %s", "");
     ck_assert_str_eq(out, "1");
     assert_no_cross_slot();
 }
@@ -456,8 +395,8 @@ START_TEST(test_invitations_accounts_and_sign_in)
     ck_assert_int_eq(res.status, 401);
     test_response_free(&res);
     char out[64];
-    on_key_master("claims:signin_fail:{claims:account:luis.lopez}", out, sizeof out, "ZCARD %s",
-                  "");
+    test_cluster_on_key_master(&cluster, "claims:signin_fail:{claims:account:luis.lopez}", out,
+                               sizeof out, "ZCARD %s", "");
     ck_assert_str_eq(out, "1");
     const char *right = "{\"username\":\"luis.lopez\",\"password\":\"violet tractor harbor 42\"}";
     test_api(&server, "POST", "/v1/sessions", NULL, right, NULL, &res);
@@ -466,8 +405,8 @@ START_TEST(test_invitations_accounts_and_sign_in)
     char cookie[200], header[260];
     ck_assert(test_response_header(&res, "Set-Cookie", cookie, sizeof cookie));
     test_response_free(&res);
-    on_key_master("claims:signin_fail:{claims:account:luis.lopez}", out, sizeof out, "EXISTS %s",
-                  "");
+    test_cluster_on_key_master(&cluster, "claims:signin_fail:{claims:account:luis.lopez}", out,
+                               sizeof out, "EXISTS %s", "");
     ck_assert_str_eq(out, "0");
     *strchr(cookie, ';') = '\0';
     snprintf(header, sizeof header, "Cookie: %s", cookie);
@@ -529,10 +468,10 @@ START_TEST(test_one_invitation_used_twice_at_once_makes_one_account)
     int made = tries[0].status == 201 ? 0 : 1;
     char key[64], out[64];
     snprintf(key, sizeof key, "claims:account:diego.%d", made);
-    on_key_master(key, out, sizeof out, "HGET %s %s", "member_id");
+    test_cluster_on_key_master(&cluster, key, out, sizeof out, "HGET %s %s", "member_id");
     ck_assert_str_eq(out, "M1001-03");
     snprintf(key, sizeof key, "claims:account:diego.%d", 1 - made);
-    on_key_master(key, out, sizeof out, "EXISTS %s", "");
+    test_cluster_on_key_master(&cluster, key, out, sizeof out, "EXISTS %s", "");
     ck_assert_str_eq(out, "0");
 }
 END_TEST
@@ -599,7 +538,7 @@ START_TEST(test_failover_of_the_claims_master_during_traffic_finalizes_each_clai
     ck_assert_int_ge(t->n, 80);
     for (int i = 0; i < t->n; i++) {
         char *claim = test_wait_claim(&server, ADMIN, t->ids[i], "approved|denied", 90 * 1000);
-        ck_assert_msg(finals_in_history(claim) == 1, "claim %s: %s", t->ids[i], claim);
+        ck_assert_msg(test_finals_in_history(claim) == 1, "claim %s: %s", t->ids[i], claim);
         free(claim);
     }
     /* The promoted replica started with no scripts: the workers, which lost
@@ -656,12 +595,12 @@ START_TEST(test_a_shard_count_other_than_the_datas_is_refused_at_start)
 
     /* A data set recorded for another count: refused, the key named. */
     char out[64];
-    on_key_master("claims:shards", out, sizeof out, "SET %s %s", "16");
+    test_cluster_on_key_master(&cluster, "claims:shards", out, sizeof out, "SET %s %s", "16");
     ck_assert_str_eq(out, "OK");
     assert_refused(test_write_file(cluster.dir, "one.json", "{\"shards\": 1}"),
                    "key \"shards\": the data in Redis was laid out for 16 shards, this "
                    "configuration says 1");
-    on_key_master("claims:shards", out, sizeof out, "SET %s %s", "1");
+    test_cluster_on_key_master(&cluster, "claims:shards", out, sizeof out, "SET %s %s", "1");
 }
 END_TEST
 
@@ -728,7 +667,7 @@ START_TEST(test_a_slot_without_a_master_is_one_log_line_and_503)
     waitpid(cluster.pid[m], NULL, 0);
     cluster.pid[r] = cluster.pid[m] = -1;
     char fill[16], id[64];
-    char *body = pharmacy(test_days_ago(2, fill), "10.00");
+    char *body = test_ana_pharmacy_claim(test_days_ago(2, fill), "10.00");
     struct test_response res;
     test_api(&server, "POST", "/v1/claims", ADMIN, body, NULL, &res);
     free(body);

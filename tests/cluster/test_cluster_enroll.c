@@ -44,18 +44,10 @@ static void setup(void)
     memset(&cluster, 0, sizeof cluster);
     test_cluster_start(&cluster, false);
     test_cluster_seeds(&cluster, seeds, sizeof seeds);
-    char text[1024];
-    snprintf(text, sizeof text,
-             "{\"seed_dir\": \"%s/sample\", \"rate_limits\": null, \"shards\": %d}",
-             getenv("CLAIMS_CONFIG_DIR"), shards);
-    snprintf(cfg_path, sizeof cfg_path, "%s", test_write_file(cluster.dir, "enroll.json", text));
-    const char *args[] = {"--redis-cluster", seeds, "--config", cfg_path, "--workers", "1", NULL};
-    if (test_claimsd_start(&server, args, admin_env, NULL) != 0) {
-        char *log = test_claimsd_log(&server);
-        fprintf(stderr, "claimsd did not start on the cluster:\n%s\n", log);
-        free(log);
-        exit(2);
-    }
+    test_sample_config(cfg_path, sizeof cfg_path, cluster.dir, "enroll.json",
+                       "\"rate_limits\": null, \"shards\": %d", shards);
+    test_claimsd_start_on_cluster(&server, seeds, cfg_path,
+                                  (const char *const[]){"--workers", "1", NULL}, admin_env);
 }
 
 static void setup_1(void)
@@ -72,22 +64,8 @@ static void setup_16(void)
 
 static void teardown(void)
 {
-    int status = test_claimsd_stop(&server, SIGTERM);
-    if (status != 0) {
-        char *log = test_claimsd_log(&server);
-        fprintf(stderr, "claimsd exited %d at teardown; its log:\n%s\n", status, log);
-        free(log);
-        exit(1);
-    }
-    test_remove_tree(server.dir);
+    test_claimsd_stop_clean(&server);
     test_cluster_stop(&cluster);
-}
-
-/* A command on the master that holds key now; the reply as text. */
-static void on_key_master(const char *key, char *out, size_t size, const char *fmt, const char *arg)
-{
-    int m = test_cluster_master_of_slot(&cluster, cluster_key_slot(key, strlen(key)));
-    test_cluster_cmd(&cluster, m, out, size, fmt, key, arg);
 }
 
 static void assert_no_cross_slot(void)
@@ -153,18 +131,20 @@ START_TEST(test_member_events_on_a_cluster_answer_200_and_read_back_by_id)
     /* The keys: records, set and version under the family's tag (one shard:
      * "{c}"), the directory unsharded. */
     char out[256], key[256];
-    on_key_master("claims:mref:E910-02", out, sizeof out, "HGET %s %s", "subscriber_id");
+    test_cluster_on_key_master(&cluster, "claims:mref:E910-02", out, sizeof out, "HGET %s %s",
+                               "subscriber_id");
     ck_assert_str_eq(out, "E910");
-    on_key_master("claims:mref:E910-02", out, sizeof out, "HGET %s %s", "plan_id");
+    test_cluster_on_key_master(&cluster, "claims:mref:E910-02", out, sizeof out, "HGET %s %s",
+                               "plan_id");
     ck_assert_str_eq(out, "PPO-500");
     family_key(key, sizeof key, "E910", "family:E910");
-    on_key_master(key, out, sizeof out, "SISMEMBER %s %s", "E910-02");
+    test_cluster_on_key_master(&cluster, key, out, sizeof out, "SISMEMBER %s %s", "E910-02");
     ck_assert_str_eq(out, "1");
     family_key(key, sizeof key, "E910", "member:E910-02");
-    on_key_master(key, out, sizeof out, "EXISTS %s%s", "");
+    test_cluster_on_key_master(&cluster, key, out, sizeof out, "EXISTS %s%s", "");
     ck_assert_str_eq(out, "1");
     family_key(key, sizeof key, "E910", "famver:E910");
-    on_key_master(key, out, sizeof out, "GET %s%s", "");
+    test_cluster_on_key_master(&cluster, key, out, sizeof out, "GET %s%s", "");
     ck_assert_str_eq(out, "2:event");
 
     /* The employment ends: the whole family's coverage ends with it. */
@@ -177,7 +157,7 @@ START_TEST(test_member_events_on_a_cluster_answer_200_and_read_back_by_id)
     ck_assert_int_eq(res.status, 200);
     ck_assert_str_eq(test_json_str(res.body, "coverage.0.termination_event"), "2026-08-20");
     test_response_free(&res);
-    on_key_master(key, out, sizeof out, "GET %s%s", "");
+    test_cluster_on_key_master(&cluster, key, out, sizeof out, "GET %s%s", "");
     ck_assert_str_eq(out, "3:event");
 
     /* Eligibility by member id (its own record, group and plan). */
@@ -251,21 +231,22 @@ START_TEST(test_a_member_moved_to_another_family_leaves_the_old_one)
     ck_assert_int_eq(res.status, 200);
     ck_assert_str_eq(test_json_str(res.body, "subscriber_id"), other);
     test_response_free(&res);
-    on_key_master("claims:mref:E910-02", out, sizeof out, "HGET %s %s", "subscriber_id");
+    test_cluster_on_key_master(&cluster, "claims:mref:E910-02", out, sizeof out, "HGET %s %s",
+                               "subscriber_id");
     ck_assert_str_eq(out, other);
     family_key(key, sizeof key, other, "member:E910-02");
-    on_key_master(key, out, sizeof out, "EXISTS %s%s", "");
+    test_cluster_on_key_master(&cluster, key, out, sizeof out, "EXISTS %s%s", "");
     ck_assert_str_eq(out, "1");
     snprintf(path, sizeof path, "family:%s", other);
     family_key(key, sizeof key, other, path);
-    on_key_master(key, out, sizeof out, "SISMEMBER %s %s", "E910-02");
+    test_cluster_on_key_master(&cluster, key, out, sizeof out, "SISMEMBER %s %s", "E910-02");
     ck_assert_str_eq(out, "1");
     family_key(key, sizeof key, "E910", "family:E910");
-    on_key_master(key, out, sizeof out, "SISMEMBER %s %s", "E910-02");
+    test_cluster_on_key_master(&cluster, key, out, sizeof out, "SISMEMBER %s %s", "E910-02");
     ck_assert_str_eq(out, "0");
     if (shards > 1) {
         family_key(key, sizeof key, "E910", "member:E910-02");
-        on_key_master(key, out, sizeof out, "EXISTS %s%s", "");
+        test_cluster_on_key_master(&cluster, key, out, sizeof out, "EXISTS %s%s", "");
         ck_assert_str_eq(out, "0");
     }
     assert_no_cross_slot();

@@ -900,18 +900,7 @@ static int check_accumulators(void)
  * does not start. */
 static void start(struct test_claimsd *d, const char *const extra[])
 {
-    const char *args[16] = {"--redis-cluster", seeds, "--config", cfg_path};
-    int n = 4;
-    for (const char *const *a = extra; a && *a; a++)
-        args[n++] = *a;
-    args[n] = NULL;
-    memset(d, 0, sizeof *d);
-    if (test_claimsd_start(d, args, admin_env, NULL) != 0) {
-        char *log = test_claimsd_log(d);
-        fprintf(stderr, "claimsd did not start on the cluster:\n%s\n", log);
-        free(log);
-        exit(2);
-    }
+    test_claimsd_start_on_cluster(d, seeds, cfg_path, extra, admin_env);
 }
 
 /* No rate limits; a claim held 1 s by a worker that lost its connection is
@@ -934,22 +923,10 @@ static void setup(void)
     start(&workers, (const char *const[]){"--role", "worker", "--workers", "2", NULL});
 }
 
-static void stop_clean(struct test_claimsd *d)
-{
-    int status = test_claimsd_stop(d, SIGTERM);
-    if (status != 0) {
-        char *log = test_claimsd_log(d);
-        fprintf(stderr, "claimsd exited %d at teardown; its log:\n%s\n", status, log);
-        free(log);
-        exit(1);
-    }
-    test_remove_tree(d->dir);
-}
-
 static void teardown(void)
 {
-    stop_clean(&workers);
-    stop_clean(&api);
+    test_claimsd_stop_clean(&workers);
+    test_claimsd_stop_clean(&api);
     test_cluster_stop(&cluster);
     for (int i = 0; i < n_made && claims; i++)
         free(claims[i].body);

@@ -29,18 +29,11 @@ static void setup(void)
 {
     test_cluster_start(&cluster, false);
     test_cluster_seeds(&cluster, seeds, sizeof seeds);
-    char text[1024];
-    snprintf(text, sizeof text,
-             "{\"seed_dir\": \"%s/sample\", \"rate_limits\": null, \"shards\": 16}",
-             getenv("CLAIMS_CONFIG_DIR"));
-    const char *cfg = test_write_file(cluster.dir, "shards.json", text);
-    const char *args[] = {"--redis-cluster", seeds, "--config", cfg, "--workers", "2", NULL};
-    if (test_claimsd_start(&server, args, admin_env, NULL) != 0) {
-        char *log = test_claimsd_log(&server);
-        fprintf(stderr, "claimsd did not start on the cluster:\n%s\n", log);
-        free(log);
-        exit(2);
-    }
+    char cfg[512];
+    test_sample_config(cfg, sizeof cfg, cluster.dir, "shards.json",
+                       "\"rate_limits\": null, \"shards\": 16");
+    test_claimsd_start_on_cluster(&server, seeds, cfg,
+                                  (const char *const[]){"--workers", "2", NULL}, admin_env);
 }
 
 static void teardown(void)
@@ -50,44 +43,14 @@ static void teardown(void)
     test_cluster_stop(&cluster);
 }
 
-/* An employee of the sample group with the sample plan since 2020. */
-static void put_member(const char *id)
-{
-    char body[2048], path[512];
-    snprintf(body, sizeof body,
-             "{\"member_id\": \"%s\", \"subscriber_id\": \"%s\", \"group_id\": \"G100\","
-             " \"relationship\": \"employee\", \"first_name\": \"Pat\", \"last_name\": \"Shard\","
-             " \"birth_date\": \"1980-01-01\", \"state\": \"FL\", \"student\": false,"
-             " \"lives_with_employee\": true, \"married_on\": null, \"has_own_dependent\": false,"
-             " \"handicapped_certified\": false, \"coverage\": [{\"plan_id\": \"PPO-500\","
-             " \"effective\": \"2020-01-01\", \"termination_event\": null, \"kind\": \"active\"}],"
-             " \"medicare\": null, \"other_coverage\": []}",
-             id, id);
-    snprintf(path, sizeof path, "/v1/members/%s", id);
-    struct test_response res;
-    test_api(&server, "PUT", path, ADMIN, body, NULL, &res);
-    ck_assert_msg(res.status == 200 || res.status == 201, "PUT %s: %ld %s", id, res.status,
-                  res.body);
-    test_response_free(&res);
-}
-
 /* A pharmacy claim for the member filed yesterday; its id into id. */
 static void submit(const char *member, char id[64])
 {
-    char body[2048], fill[16];
-    date_format(date_add_days(date_today(), -1), fill);
-    snprintf(body, sizeof body,
-             "{\"type\":\"pharmacy\",\"member_id\":\"%s\",\"patient\":{\"first_name\":\"Pat\","
-             "\"last_name\":\"Shard\",\"birth_date\":\"1980-01-01\"},\"pharmacy\":{\"name\":"
-             "\"Corner Drug #12\",\"npi\":\"1245319599\",\"network\":\"in\"},\"ndc\":"
-             "\"0071-0155-23\",\"fill_date\":\"%s\",\"drug_name\":\"Test drug\",\"quantity\":30,"
-             "\"days_supply\":30,\"charge\":42.17}",
-             member, fill);
-    struct test_response res;
-    test_api(&server, "POST", "/v1/claims", ADMIN, body, NULL, &res);
-    ck_assert_msg(res.status == 202, "POST /v1/claims: %ld %s", res.status, res.body);
-    snprintf(id, 64, "%s", test_json_str(res.body, "claim_id"));
-    test_response_free(&res);
+    char fill[16];
+    char *body = test_pharmacy_claim(member, "Pat", "Shard", "1980-01-01", test_days_ago(1, fill),
+                                     "0071-0155-23", "42.17", NULL);
+    test_submit_claim(&server, ADMIN, body, id);
+    free(body);
 }
 
 /* The hash tag of a key ("{c3.17}"), into tag. */
@@ -98,19 +61,12 @@ static void tag_of(const char *key, char *tag, size_t size)
     snprintf(tag, size, "%.*s", (int)(close - open + 1), open);
 }
 
-/* A command on the master that holds key now; the reply as text. */
-static void on_key_master(const char *key, char *out, size_t size, const char *fmt, const char *arg)
-{
-    int m = test_cluster_master_of_slot(&cluster, cluster_key_slot(key, strlen(key)));
-    test_cluster_cmd(&cluster, m, out, size, fmt, key, arg);
-}
-
 START_TEST(test_a_spread_load_lands_on_every_master_and_is_decided)
 {
     char members[FAMILIES][16], ids[FAMILIES][64];
     for (int i = 0; i < FAMILIES; i++) {
         snprintf(members[i], sizeof members[i], "S%04d", 100 + i);
-        put_member(members[i]);
+        test_put_g100_employee(&server, ADMIN, members[i], "Pat", "Shard", "1980-01-01", NULL, 0);
     }
     for (int i = 0; i < FAMILIES; i++)
         submit(members[i], ids[i]);
@@ -134,7 +90,7 @@ START_TEST(test_a_spread_load_lands_on_every_master_and_is_decided)
         ck_assert_msg(found >= 0, "claim %s not stored on any master", ids[i]);
         on_master[found]++;
         for (int k = 0; k < 100; k++) {
-            on_key_master(key, out, sizeof out, "HGET %s %s", "status");
+            test_cluster_on_key_master(&cluster, key, out, sizeof out, "HGET %s %s", "status");
             if (strcmp(out, "approved") == 0)
                 break;
             test_sleep_ms(100);
@@ -143,11 +99,11 @@ START_TEST(test_a_spread_load_lands_on_every_master_and_is_decided)
         tag_of(key, tag, sizeof tag);
         char k_ver[1024], k_acc[1024];
         snprintf(k_ver, sizeof k_ver, "claims:%sfamver:%s", tag, members[i]);
-        on_key_master(k_ver, out, sizeof out, "EXISTS %s", "");
+        test_cluster_on_key_master(&cluster, k_ver, out, sizeof out, "EXISTS %s", "");
         ck_assert_str_eq(out, "1");
         snprintf(k_acc, sizeof k_acc, "claims:%sacc:%s:%d", tag, members[i],
                  date_year(date_add_days(date_today(), -1)));
-        on_key_master(k_acc, out, sizeof out, "EXISTS %s", "");
+        test_cluster_on_key_master(&cluster, k_acc, out, sizeof out, "EXISTS %s", "");
         ck_assert_str_eq(out, "1");
     }
     for (int m = 0; m < TEST_CLUSTER_MASTERS; m++) {

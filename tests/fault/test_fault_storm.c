@@ -463,13 +463,9 @@ static void setup(void)
         n_claims = atoi(n);
     ids = calloc((size_t)n_claims, sizeof *ids);
     test_redis_start(&redis);
-    char text[1024];
-    snprintf(
-        text, sizeof text,
-        "{\"seed_dir\": \"%s/sample\", \"claim_idle_timeout_ms\": 500, \"max_deliveries\": 1000,"
-        " \"redis_timeout_ms\": 1500}",
-        getenv("CLAIMS_CONFIG_DIR"));
-    snprintf(cfg_path, sizeof cfg_path, "%s", test_write_file(redis.dir, "storm.json", text));
+    test_sample_config(cfg_path, sizeof cfg_path, redis.dir, "storm.json",
+                       "\"claim_idle_timeout_ms\": 500, \"max_deliveries\": 1000,"
+                       " \"redis_timeout_ms\": 1500");
     const char *args[] = {"--redis", redis.url, "--config", cfg_path, "--workers", "0", NULL};
     if (test_claimsd_start(&intake, args, env, NULL) != 0) {
         fprintf(stderr, "intake did not start\n");
@@ -718,11 +714,6 @@ int main(void)
     tcase_set_timeout(tc, 900);
     tcase_add_test(tc, test_every_accepted_claim_is_final_exactly_once_through_the_storm);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
     /* One process: the fixture's servers and the test's threads share it. */
-    srunner_set_fork_status(sr, CK_NOFORK);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(s, CK_NOFORK) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

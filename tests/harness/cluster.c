@@ -33,24 +33,9 @@ static void cluster_remove_dir(void)
 /* Runs argv with its output in <dir>/<log>; dies with the test. */
 static pid_t cluster_spawn(const char *const argv[], const char *dir, const char *log)
 {
-    pid_t parent = getpid();
-    pid_t pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid > 0)
-        return pid;
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent)
-        _exit(1);
     char path[400];
     snprintf(path, sizeof path, "%s/%s", dir, log);
-    int out = open(path, O_WRONLY | O_CREAT | O_APPEND, 0600);
-    if (out >= 0) {
-        dup2(out, STDOUT_FILENO);
-        dup2(out, STDERR_FILENO);
-        close(out);
-    }
-    execvp(argv[0], (char *const *)argv);
-    _exit(127);
+    return test_spawn(argv, NULL, path, false);
 }
 
 static bool port_free(int port)
@@ -195,18 +180,7 @@ static bool node_start(struct test_cluster *rc, int i)
                           NULL};
     rc->pid[i] = cluster_spawn(argv, rc->dir, "redis.out");
     for (int t = 0; t < 400; t++) {
-        struct timeval tv = {0, 200 * 1000};
-        redisContext *c = redisConnectWithTimeout("127.0.0.1", rc->port[i], tv);
-        bool up = false;
-        if (c && !c->err) {
-            redisReply *r = redisCommand(c, "PING");
-            up = r && r->type == REDIS_REPLY_STATUS;
-            if (r)
-                freeReplyObject(r);
-        }
-        if (c)
-            redisFree(c);
-        if (up)
+        if (test_redis_pings(rc->port[i], 200))
             return true;
         if (waitpid(rc->pid[i], NULL, WNOHANG) == rc->pid[i]) {
             rc->pid[i] = 0;
@@ -344,6 +318,27 @@ int test_cluster_master_of_slot(const struct test_cluster *rc, int slot)
     }
     ck_abort_msg("no node knows the master of slot %d", slot);
     return -1;
+}
+
+void test_cluster_on_key_master(const struct test_cluster *rc, const char *key, char *out,
+                                size_t size, const char *fmt, const char *arg)
+{
+    int m = test_cluster_master_of_slot(rc, cluster_key_slot(key, strlen(key)));
+    test_cluster_cmd(rc, m, out, size, fmt, key, arg);
+}
+
+void test_claimsd_start_on_cluster(struct test_claimsd *d, const char *seeds, const char *config,
+                                   const char *const extra[], const char *const env[])
+{
+    const char *args[16] = {"--redis-cluster", seeds, "--config", config};
+    int n = 4;
+    for (const char *const *a = extra; a && *a; a++) {
+        ck_assert_int_lt(n, 14);
+        args[n++] = *a;
+    }
+    args[n] = NULL;
+    memset(d, 0, sizeof *d);
+    test_claimsd_start_or_exit(d, args, env, " on the cluster");
 }
 
 redisContext *test_cluster_connect(const struct test_cluster *rc, int i)

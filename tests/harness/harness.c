@@ -91,7 +91,8 @@ const char *test_write_file(const char *dir, const char *name, const char *text)
 }
 
 /* fork + exec with the child tied to our life (PDEATHSIG). */
-static pid_t spawn(const char *const argv[], const char *const env[], const char *out_path)
+pid_t test_spawn(const char *const argv[], const char *const env[], const char *out_path,
+                 bool own_group)
 {
     pid_t parent = getpid();
     pid_t pid = fork();
@@ -102,7 +103,8 @@ static pid_t spawn(const char *const argv[], const char *const env[], const char
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent)
         _exit(1);
-    setpgid(0, 0);
+    if (own_group)
+        setpgid(0, 0);
     int out = out_path ? open(out_path, O_WRONLY | O_CREAT | O_APPEND, 0600)
                        : open("/dev/null", O_WRONLY);
     if (out >= 0) {
@@ -116,9 +118,9 @@ static pid_t spawn(const char *const argv[], const char *const env[], const char
     _exit(127);
 }
 
-static bool redis_pings(int port)
+bool test_redis_pings(int port, int timeout_ms)
 {
-    struct timeval tv = {0, 300 * 1000};
+    struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
     redisContext *c = redisConnectWithTimeout("127.0.0.1", port, tv);
     bool ok = false;
     if (c && !c->err) {
@@ -154,10 +156,10 @@ static void redis_launch(struct test_redis *r)
                           NULL};
     char log[320];
     snprintf(log, sizeof log, "%s/redis.out", r->dir);
-    r->pid = spawn(argv, NULL, log);
+    r->pid = test_spawn(argv, NULL, log, true);
     /* Up to 30 s: a restarted server first loads its append-only file. */
     for (int i = 0; i < 1200; i++) {
-        if (redis_pings(r->port))
+        if (test_redis_pings(r->port, 300))
             return;
         int st;
         if (waitpid(r->pid, &st, WNOHANG) == r->pid) {
@@ -223,19 +225,33 @@ void test_redis_flush(const struct test_redis *r)
     redisFree(c);
 }
 
-char *test_claimsd_log(const struct test_claimsd *d)
+/* The whole contents of the file at path (malloc'd, NUL-terminated); NULL when it cannot be
+ * opened. Dies when memory runs out. */
+static char *read_whole_file(const char *path)
 {
-    FILE *f = fopen(d->log_path, "r");
+    FILE *f = fopen(path, "rb");
     if (!f)
-        return strdup("");
+        return NULL;
     fseek(f, 0, SEEK_END);
     long n = ftell(f);
     fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    size_t got = fread(buf, 1, (size_t)n, f);
+    char *buf = malloc(n > 0 ? (size_t)n + 1 : 1);
+    if (!buf)
+        die("out of memory");
+    size_t got = n > 0 ? fread(buf, 1, (size_t)n, f) : 0;
     buf[got] = '\0';
     fclose(f);
     return buf;
+}
+
+char *test_claimsd_log(const struct test_claimsd *d)
+{
+    char *text = read_whole_file(d->log_path);
+    if (!text)
+        text = strdup("");
+    if (!text)
+        die("out of memory");
+    return text;
 }
 
 int test_claimsd_wait(struct test_claimsd *d, int timeout_ms)
@@ -287,7 +303,7 @@ int test_claimsd_start(struct test_claimsd *d, const char *const args[], const c
         argv[argc++] = shards_config;
     }
     argv[argc] = NULL;
-    d->pid = spawn(argv, env, d->log_path);
+    d->pid = test_spawn(argv, env, d->log_path, true);
     d->port = 0;
     for (int waited = 0; waited < 15000; waited += 20) {
         char *log = test_claimsd_log(d);
@@ -504,17 +520,10 @@ char *test_read_source(const char *relative_path)
         die("CLAIMS_CONFIG_DIR is not set (run the tests through make check)");
     char path[1024];
     snprintf(path, sizeof path, "%s/../%s", config, relative_path);
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    char *text = read_whole_file(path);
+    if (!text)
         die("cannot read a source file");
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    size_t got = fread(buf, 1, (size_t)n, f);
-    buf[got] = '\0';
-    fclose(f);
-    return buf;
+    return text;
 }
 
 void test_claimsd_start_admin(struct test_claimsd *d, const char *redis_url, const char *admin,
@@ -580,6 +589,24 @@ void test_put_sample_record(const struct test_claimsd *d, const char *admin, con
     }
     test_response_free(&res);
     free(body);
+}
+
+/* test_put_sample_record of kind for each space-separated id of ids. */
+static void put_sample_records(const struct test_claimsd *d, const char *admin, const char *kind,
+                               const char *ids)
+{
+    char list[512];
+    snprintf(list, sizeof list, "%s", ids);
+    for (char *save = NULL, *id = strtok_r(list, " ", &save); id; id = strtok_r(NULL, " ", &save))
+        test_put_sample_record(d, admin, kind, id);
+}
+
+void test_put_sample_enrollment(const struct test_claimsd *d, const char *admin, const char *groups,
+                                const char *members)
+{
+    test_put_sample_record(d, admin, "plans", "PPO-500");
+    put_sample_records(d, admin, "groups", groups);
+    put_sample_records(d, admin, "members", members);
 }
 
 struct rconn *test_rconn_connect(struct event_base *base, const struct test_redis *r)

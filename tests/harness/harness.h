@@ -88,6 +88,14 @@ bool test_response_header(const struct test_response *res, const char *name, cha
                           size_t size);
 void test_response_free(struct test_response *res);
 
+/* Runs argv (execvp) with env entries added ("NAME=value", NULL-terminated, may be NULL), its
+ * stdout and stderr appended to out_path (NULL: /dev/null), in a process group of its own when
+ * own_group; the child dies with the test binary (PR_SET_PDEATHSIG). Returns its pid. */
+pid_t test_spawn(const char *const argv[], const char *const env[], const char *out_path,
+                 bool own_group);
+/* Whether a redis-server answers PING on 127.0.0.1:port within timeout_ms. */
+bool test_redis_pings(int port, int timeout_ms);
+
 /* A free TCP port on 127.0.0.1 (bound and released). */
 int test_free_port(void);
 void test_sleep_ms(int ms);
@@ -131,6 +139,17 @@ void test_create_token(const struct test_claimsd *d, const char *admin, const ch
  * test binary (2) unless it is answered 200 or 201. */
 void test_put_sample_record(const struct test_claimsd *d, const char *admin, const char *kind,
                             const char *id);
+
+/* PUTs as admin the sample plan PPO-500, then each group of `groups` and each member of
+ * `members` (ids separated by spaces, in that order; either may be "") from config/sample, as
+ * test_put_sample_record. */
+void test_put_sample_enrollment(const struct test_claimsd *d, const char *admin, const char *groups,
+                                const char *members);
+
+/* PUT /v1/plans/PPO-500 as admin: the sample plan (config/sample) with a review threshold of
+ * 300.00; fails the running test unless it is answered 201; returns the answer's body (malloc'd,
+ * the caller frees). */
+char *test_put_review_plan(const struct test_claimsd *d, const char *admin);
 
 /* ---- queue/ against the test redis-server ---- */
 
@@ -182,6 +201,15 @@ int test_cluster_master_of_slot(const struct test_cluster *rc, int slot);
 /* A blocking connection to node i (5 s timeout); the caller frees it with
  * redisFree. The test fails when it cannot connect. */
 redisContext *test_cluster_connect(const struct test_cluster *rc, int i);
+/* A command (fmt, with key and then arg as its two arguments) on the master that holds key now
+ * (CLUSTER SLOTS); the reply as text, as test_cluster_cmd. */
+void test_cluster_on_key_master(const struct test_cluster *rc, const char *key, char *out,
+                                size_t size, const char *fmt, const char *arg);
+/* Resets d and starts claimsd with "--redis-cluster seeds --config config" and extra
+ * (NULL-terminated, may be NULL; at most 10) and env (as test_claimsd_start); exits the test
+ * binary (2), its log on stderr, when it does not start. */
+void test_claimsd_start_on_cluster(struct test_claimsd *d, const char *seeds, const char *config,
+                                   const char *const extra[], const char *const env[]);
 /* SIGKILLs node i and waits for it; its pid becomes -1, so it is no longer
  * a seed nor asked by the other test_cluster_* calls. */
 void test_cluster_kill(struct test_cluster *rc, int i);
@@ -219,6 +247,10 @@ long test_status(const struct test_claimsd *d, const char *method, const char *p
  * answer's body (malloc'd, the caller frees). */
 char *test_call(const struct test_claimsd *d, const char *method, const char *path,
                 const char *token, const char *body, long want);
+/* One API call to d that must be answered 422 validation_failed naming exactly one field, `field`,
+ * with `problem`; the running test fails otherwise. */
+void test_assert_422(const struct test_claimsd *d, const char *method, const char *path,
+                     const char *token, const char *body, const char *field, const char *problem);
 /* POST /v1/claims of body with token to d; fails the running test unless it is answered 202,
  * and copies the new claim's id into id. */
 void test_submit_claim(const struct test_claimsd *d, const char *token, const char *body,
@@ -228,6 +260,15 @@ void test_submit_claim(const struct test_claimsd *d, const char *token, const ch
  * running test when timeout_ms passes first. */
 char *test_wait_claim(const struct test_claimsd *d, const char *token, const char *id,
                       const char *statuses, int timeout_ms);
+/* Reads GET /v1/claims/{id}/eob with token every 20 ms until it is answered 200 with a "version"
+ * of `version`; returns that body (malloc'd, the caller frees). Fails the running test when 20 s
+ * pass first. */
+char *test_wait_eob_version(const struct test_claimsd *d, const char *token, const char *id,
+                            int version);
+/* Set-up of an end-to-end suite: starts r (test_redis_start), then d on it as
+ * test_claimsd_start_admin(d, r->url, admin, extra_args) does. */
+void test_start_redis_and_claimsd(struct test_redis *r, struct test_claimsd *d, const char *admin,
+                                  const char *const extra_args[]);
 /* Teardown of an end-to-end suite: stops d cleanly (test_claimsd_stop_clean), then r, and
  * removes r's folder. */
 void test_stop_claimsd_and_redis(struct test_claimsd *d, struct test_redis *r);
@@ -257,6 +298,100 @@ void test_on_status(enum queue_status status, void *arg);
 /* Runs base's loop until *done (at most 1000 turns); fails the running test when the call did
  * not answer. */
 void test_run_until(struct event_base *base, const int *done);
+
+/* Writes a claimsd config {"seed_dir": "$CLAIMS_CONFIG_DIR/sample", <settings>} to <dir>/<name>,
+ * the settings (JSON members, without the braces) formatted from fmt as printf does; the file's
+ * path into out (size bytes), which is returned. */
+const char *test_sample_config(char *out, size_t size, const char *dir, const char *name,
+                               const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+struct config;
+/* Loads text as a config file (in a temporary folder, removed after) over config_defaults into
+ * cfg; returns config_load_file's 0, or -1 with the message in err (CONFIG_ERR_LEN bytes). */
+int test_load_config(const char *text, struct config *cfg, char *err);
+
+/* Starts d (as test_claimsd_start, d's fields as the caller set them) with args and env; when it
+ * does not start, prints "claimsd did not start<what>:" and its log on stderr and exits the test
+ * binary (2). what may be "" or e.g. " on the cluster". */
+void test_claimsd_start_or_exit(struct test_claimsd *d, const char *const args[],
+                                const char *const env[], const char *what);
+
+/* A pharmacy claim body for the patient member (first last, born birth) at Corner Drug #12 (NPI
+ * 1245319599, in network): ndc, "Test drug", 30 for 30 days, filled on fill_date for charge (a
+ * JSON number's text), then extra (JSON members starting with ',', or NULL); malloc'd, the
+ * caller frees. */
+char *test_pharmacy_claim(const char *member, const char *first, const char *last,
+                          const char *birth, const char *fill_date, const char *ndc,
+                          const char *charge, const char *extra);
+/* test_pharmacy_claim of Ana (M1001-02, Lopez, born 2015-06-10), NDC 0071-0155-23. */
+char *test_ana_pharmacy_claim(const char *fill_date, const char *charge);
+/* PUT /v1/members/<id> as admin: an employee named first last, born birth ("YYYY-MM-DD"), in FL,
+ * of group G100 with plan PPO-500 since 2020-01-01, ended as `ending` says (the span's
+ * termination_event and termination_reported_on members as JSON text; NULL: open-ended), a
+ * family of its own; fails the running test unless it is answered want (0: 200 or 201). */
+void test_put_g100_employee(const struct test_claimsd *d, const char *admin, const char *id,
+                            const char *first, const char *last, const char *birth,
+                            const char *ending, long want);
+/* How many entries of a claim's "history" (a GET /v1/claims/{id} body) are final decisions
+ * (approved or denied). */
+int test_finals_in_history(const char *claim);
+/* A money amount at a dotted path of a JSON text ("12.34" or 12.34) in cents, rounded to the
+ * nearest cent; 0 when absent. */
+long test_cents(const char *json, const char *path);
+/* The sum in cents of the amounts of the decision.codes of a claim body whose carc is `carc`. */
+long test_carc_cents(const char *claim, const char *carc);
+
+/* The answer of a blocking command (redisCommand's format and arguments) must not be an
+ * error; the running test fails (naming the error) when it is or when there is no answer. */
+void test_redis_ok(redisContext *c, const char *fmt, ...);
+/* The string answer of a blocking command into out ("" when it is not a string: nil, an
+ * integer, an error); the running test fails when there is no answer. */
+void test_redis_text(redisContext *c, char *out, size_t size, const char *fmt, ...);
+
+/* A queue/ test's connections to the test redis-server: an event base, a queue/ connection on
+ * it (test_rconn_connect) and a blocking one. */
+struct test_queue {
+    struct event_base *base;
+    struct rconn *rc;
+    redisContext *c;
+    int shards; /* what test_queue_open set queue/'s shard count to; 0: left as it was */
+};
+/* Flushes r, sets queue/'s shard count to shards when it is > 0 (the running test fails when it
+ * is refused) and opens q's connections to r. */
+void test_queue_open(struct test_queue *q, const struct test_redis *r, int shards);
+/* Closes q's connections; puts queue/'s shard count back to 1 when test_queue_open set it (the
+ * running test fails when that is refused). */
+void test_queue_close(struct test_queue *q);
+
+/* What queue_webhook_fanout answered: test_on_fanout's arg. */
+struct test_fanout_answer {
+    int done;
+    enum queue_status status;
+    long long read, made;
+};
+/* A queue_fanout_cb that stores the answer in the struct test_fanout_answer arg and counts. */
+void test_on_fanout(enum queue_status status, long long read, long long made, const char *error,
+                    void *arg);
+
+struct queue_family;
+/* What queue_family_read answered (up to 4 members; "-" for an absent record, group or added
+ * record): test_on_family's arg. */
+struct test_family_answer {
+    int done;
+    enum queue_status status;
+    size_t n;
+    char ids[4][16];
+    char records[4][64];
+    char group[64], added[64];
+};
+/* A queue_family_cb that copies the family into the struct test_family_answer arg and counts. */
+void test_on_family(enum queue_status status, const struct queue_family *fam, void *arg);
+
+/* The next number (its high 31 bits) of a 64-bit linear congruential generator whose state is
+ * *state: a model check's random choices, replayed from the same seed. */
+unsigned test_rng(unsigned long long *state);
+/* Whether score is at or after a ZRANGEBYSCORE lower bound: "-inf", "(<n>" (after n) or "<n>"
+ * (n or after); a shard model's answer to the scripts' bound. */
+bool test_after_bound(long long score, const char *bound);
 
 /* Runs every test of s in fork mode (CK_FORK_GETENV: as $CK_FORK says, or
  * CK_NOFORK) with Check's normal output, frees the runner and returns how
