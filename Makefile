@@ -48,7 +48,7 @@ DEPS_STAMP := build/.deps-ok
 
 .SECONDARY:
 .PHONY: all check asan valgrind run format format-check clean deps bench bench-cluster coverage \
-	lint-layers lint-contracts
+	lint-layers lint-contracts lint-names
 .DEFAULT_GOAL := all
 
 all: $(CLAIMSD) $(CLAIMCTL)
@@ -87,7 +87,7 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(HARNESS_OBJS) $(BUILD)/libclaims.a
 TEST_ENV = CLAIMSD_BIN=$(abspath $(CLAIMSD)) CLAIMSD_FAULTS_BIN=$(abspath $(CLAIMSD_FAULTS)) \
 	  CLAIMS_CONFIG_DIR=$(abspath config) CLAIMCTL_BIN=$(abspath $(CLAIMCTL))
 
-check: lint-layers lint-contracts $(CLAIMSD) $(CLAIMSD_FAULTS) $(CLAIMCTL) $(TEST_BINS)
+check: lint-layers lint-contracts lint-names $(CLAIMSD) $(CLAIMSD_FAULTS) $(CLAIMCTL) $(TEST_BINS)
 	@$(TEST_ENV) scripts/run-tests.sh $(TEST_BINS)
 	@$(TEST_ENV) tests/browser/run.sh
 
@@ -100,6 +100,11 @@ lint-layers:
 # its declaration (queue/ not checked yet: see the script).
 lint-contracts:
 	@scripts/lint-contracts.sh
+
+# Every function a folder exports starts with the folder's prefix (queue_,
+# intake_, adj_, ...; common/'s modules each their own).
+lint-names:
+	@scripts/lint-names.sh
 
 asan:
 	$(MAKE) SANITIZE=1 check

@@ -322,7 +322,7 @@ static int n_streams;
 static int set_streams(const char *prefix, int shards, long long since)
 {
     static struct shard_layout layout;
-    if (shard_layout_init(&layout, shards) < 0)
+    if (queue_shard_layout_init(&layout, shards) < 0)
         return -1;
     int n = shards > 1 ? shards + 1 : 1;
     audits = calloc((size_t)n, sizeof *audits);

@@ -45,9 +45,9 @@ static void on_evhttp_request(struct evhttp_request *req, void *arg)
 static void on_project_request(struct http_request *req, void *arg)
 {
     (void)arg;
-    http_add_header(req, "Location", "/v1/claims/7c0e6f2a-2b1d-4c55-9a7e-3f1b2c4d5e6f");
-    http_respond(req, 202, "application/json; charset=utf-8", accepted_body,
-                 sizeof accepted_body - 1);
+    intake_http_add_header(req, "Location", "/v1/claims/7c0e6f2a-2b1d-4c55-9a7e-3f1b2c4d5e6f");
+    intake_http_respond(req, 202, "application/json; charset=utf-8", accepted_body,
+                        sizeof accepted_body - 1);
 }
 
 int main(int argc, char **argv)
@@ -81,8 +81,8 @@ int main(int argc, char **argv)
             .read_timeout_seconds = 10,
             .max_connections = 1024,
         };
-        hs = http_server_new(base, &limits, on_project_request, NULL);
-        bound = hs ? http_server_listen(hs, "127.0.0.1", port) : -1;
+        hs = intake_http_server_new(base, &limits, on_project_request, NULL);
+        bound = hs ? intake_http_server_listen(hs, "127.0.0.1", port) : -1;
     } else {
         bound = bench_evhttp_listen(base, port, on_evhttp_request, &eh);
     }
@@ -96,7 +96,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "minimal_server: cannot listen\n");
     }
     if (hs)
-        http_server_free(hs);
+        intake_http_server_free(hs);
     if (eh)
         evhttp_free(eh);
     bench_loop_free(base, signals);

@@ -4,7 +4,7 @@
  * to a session held in an HttpOnly cookie, sign-out, and GET /v1/me.
  *
  * Codes and session ids are 256 random bits, shown once and stored only as
- * their SHA-256 (token_hash_hex, like API tokens). Passwords are hashed and
+ * their SHA-256 (queue_token_hash_hex, like API tokens). Passwords are hashed and
  * verified with Argon2id on intake/password.c's threads, never on the loop.
  */
 #include "accounts_api.h"
@@ -119,37 +119,38 @@ static void invite_state_free(void *p)
 static void invite_respond(struct call *call)
 {
     struct invite_state *is = call->state;
-    if (!call_audited(call))
+    if (!intake_call_audited(call))
         return;
     struct json_object *o = json_object_new_object();
     json_object_object_add(o, "code", json_object_new_string(is->code));
     json_object_object_add(o, "expires_at", json_object_new_string(is->expires_at));
-    log_info("invitation created role=%s by=%s", auth_role_name(is->role), call->who.token_id);
-    call_json(call, 201, o);
+    log_info("invitation created role=%s by=%s", intake_auth_role_name(is->role),
+             call->who.token_id);
+    intake_call_json(call, 201, o);
 }
 
 static void on_invite_stored(enum queue_status status, void *arg)
 {
-    call_audit_stored(arg, status, "invitation.create", invite_respond);
+    intake_call_audit_stored(arg, status, "invitation.create", invite_respond);
 }
 
 static void invite_store(struct call *call)
 {
     struct invite_state *is = call->state;
     if (secret_invitation_code_new(is->code) != 0) {
-        call_error(call, 500, "internal", "no randomness available");
+        intake_call_error(call, 500, "internal", "no randomness available");
         return;
     }
     long long now = (long long)clock_wall_ms();
     char created_at[32], hash[TOKEN_HASH_HEX_LEN];
     rfc3339_at_ms(now, created_at);
     rfc3339_at_ms(now + SECRET_INVITATION_TTL_SECONDS * 1000LL, is->expires_at);
-    token_hash_hex(is->code, strlen(is->code), hash);
-    if (accounts_invitation_store_async(call->app->redis, call_key_prefix(call), hash,
-                                        auth_role_name(is->role), is->member_id, is->npi,
-                                        created_at, call->who.token_id,
-                                        SECRET_INVITATION_TTL_SECONDS, on_invite_stored, call) != 0)
-        call_unavailable(call);
+    queue_token_hash_hex(is->code, strlen(is->code), hash);
+    if (queue_accounts_invitation_store_async(
+            call->app->redis, intake_call_key_prefix(call), hash, intake_auth_role_name(is->role),
+            is->member_id, is->npi, created_at, call->who.token_id, SECRET_INVITATION_TTL_SECONDS,
+            on_invite_stored, call) != 0)
+        intake_call_unavailable(call);
 }
 
 /* The body of POST /v1/invitations: the person the invitation is for. */
@@ -157,30 +158,30 @@ static void read_invitation_body(struct call *call, struct json_object *body,
                                  struct codec_field_errors *errs)
 {
     struct invite_state *is = call->state;
-    call_read_principal(body, "invitation", errs, &is->role, is->member_id, is->npi);
+    intake_call_read_principal(body, "invitation", errs, &is->role, is->member_id, is->npi);
 }
 
 static void invite_authed(struct call *call)
 {
     struct invite_state *is = call->state;
-    if (!call_require_staff(call) ||
-        !call_read_body(call, read_invitation_body, "the invitation request is not valid"))
+    if (!intake_call_require_staff(call) ||
+        !intake_call_read_body(call, read_invitation_body, "the invitation request is not valid"))
         return;
     /* Staff invite the people they serve; only an admin makes staff or admins. */
     if (call->who.role == AUTH_STAFF && (is->role == AUTH_STAFF || is->role == AUTH_ADMIN)) {
-        call_error(call, 403, "forbidden", "staff may invite members and providers only");
+        intake_call_error(call, 403, "forbidden", "staff may invite members and providers only");
         return;
     }
     if (is->role == AUTH_MEMBER)
-        call_require_member(call, is->member_id,
-                            "the invitation names a member that does not exist", invite_store);
+        intake_call_require_member(
+            call, is->member_id, "the invitation names a member that does not exist", invite_store);
     else
         invite_store(call);
 }
 
-void invitations_post(struct call *call)
+void intake_invitations_post(struct call *call)
 {
-    call_open(call, NULL, sizeof(struct invite_state), invite_state_free, invite_authed);
+    intake_call_open(call, NULL, sizeof(struct invite_state), invite_state_free, invite_authed);
 }
 
 /* ---- POST /v1/accounts ---- */
@@ -195,7 +196,7 @@ struct account_state {
 static void account_respond(struct call *call)
 {
     struct account_state *as = call->state;
-    if (!call_audited(call))
+    if (!intake_call_audited(call))
         return;
     struct json_object *o = json_object_new_object();
     json_object_object_add(o, "username", json_object_new_string(as->username));
@@ -205,7 +206,7 @@ static void account_respond(struct call *call)
     if (as->rec.npi[0])
         json_object_object_add(o, "npi", json_object_new_string(as->rec.npi));
     log_info("account created account_id=%s role=%s", as->account_id, as->rec.role);
-    call_json(call, 201, o);
+    intake_call_json(call, 201, o);
 }
 
 static void on_account_created(enum accounts_create_result result, const struct account_record *rec,
@@ -214,23 +215,24 @@ static void on_account_created(enum accounts_create_result result, const struct 
     struct call *call = arg;
     struct account_state *as = call->state;
     if (result == ACCOUNTS_UNAVAILABLE) {
-        call_unavailable(call);
+        intake_call_unavailable(call);
         return;
     }
     if (result == ACCOUNTS_USERNAME_TAKEN) {
-        call_error(call, 409, "username_taken", "that username is taken; choose another");
+        intake_call_error(call, 409, "username_taken", "that username is taken; choose another");
         return;
     }
     if (result == ACCOUNTS_INVALID_INVITATION) {
-        call_invalid_field(call, "code", INVALID_INVITATION, "the invitation code cannot be used");
+        intake_call_invalid_field(call, "code", INVALID_INVITATION,
+                                  "the invitation code cannot be used");
         return;
     }
     as->rec = *rec;
     /* The audit record names the new account (never its username). */
     memset(&call->who, 0, sizeof call->who);
-    call->who.role = auth_role_parse(rec->role);
+    call->who.role = intake_auth_role_parse(rec->role);
     snprintf(call->who.token_id, sizeof call->who.token_id, "account:%s", as->account_id);
-    call_audit(call, NULL, "account.create", account_respond);
+    intake_call_audit(call, NULL, "account.create", account_respond);
 }
 
 static void on_password_hashed(int ok, const char *encoded, void *arg)
@@ -238,7 +240,7 @@ static void on_password_hashed(int ok, const char *encoded, void *arg)
     struct call *call = arg;
     struct account_state *as = call->state;
     if (ok != 0) {
-        call_error(call, 500, "internal", "the password could not be hashed");
+        intake_call_error(call, 500, "internal", "the password could not be hashed");
         return;
     }
     uuid_t u;
@@ -246,19 +248,19 @@ static void on_password_hashed(int ok, const char *encoded, void *arg)
     uuid_unparse_lower(u, as->account_id);
     char now[32];
     rfc3339_now(now);
-    if (accounts_create_async(call->app->redis, call_key_prefix(call), as->invite_hash,
-                              as->username, encoded, as->account_id, now, on_account_created,
-                              call) != 0)
-        call_unavailable(call);
+    if (queue_accounts_create_async(call->app->redis, intake_call_key_prefix(call), as->invite_hash,
+                                    as->username, encoded, as->account_id, now, on_account_created,
+                                    call) != 0)
+        intake_call_unavailable(call);
 }
 
-void accounts_post(struct call *call)
+void intake_accounts_post(struct call *call)
 {
-    struct account_state *as = call_state_new(call, sizeof *as, free);
+    struct account_state *as = intake_call_state_new(call, sizeof *as, free);
     if (!as)
         return;
     struct codec_field_errors *errs;
-    struct json_object *body = call_parse_body(call, &errs);
+    struct json_object *body = intake_call_parse_body(call, &errs);
     if (!body)
         return;
     const char *password = NULL;
@@ -274,7 +276,7 @@ void accounts_post(struct call *call)
             else if (!valid_code_shape(v))
                 codec_field_errors_add(errs, "code", INVALID_INVITATION);
             else
-                token_hash_hex(v, strlen(v), as->invite_hash);
+                queue_token_hash_hex(v, strlen(v), as->invite_hash);
         } else if (strcmp(key, "username") == 0) {
             has_user = true;
             if (!v || !username_fold(v, (size_t)json_object_get_string_len(value), as->username))
@@ -287,7 +289,7 @@ void accounts_post(struct call *call)
             } else {
                 password = v;
                 password_len = (size_t)json_object_get_string_len(value);
-                const char *problem = password_policy_problem(password, password_len);
+                const char *problem = intake_password_policy_problem(password, password_len);
                 if (problem)
                     codec_field_errors_add(errs, "password", problem);
             }
@@ -301,14 +303,15 @@ void accounts_post(struct call *call)
         codec_field_errors_add(errs, "username", "is required");
     if (!password)
         codec_field_errors_add(errs, "password", "is required");
-    if (!call_fields_checked(call, errs, "the account request is not valid")) {
+    if (!intake_call_fields_checked(call, errs, "the account request is not valid")) {
         json_object_put(body); /* the password is read from it until it is hashed */
         return;
     }
-    int rc = password_hash_async(call->app->base, password, password_len, on_password_hashed, call);
+    int rc = intake_password_hash_async(call->app->base, password, password_len, on_password_hashed,
+                                        call);
     json_object_put(body);
     if (rc != 0)
-        call_error(call, 503, "unavailable", "the password could not be hashed now; retry");
+        intake_call_error(call, 503, "unavailable", "the password could not be hashed now; retry");
 }
 
 /* ---- POST /v1/sessions ---- */
@@ -340,7 +343,7 @@ static void signin_state_free(void *p)
 
 static void invalid_credentials(struct call *call)
 {
-    call_error(call, 401, "invalid_credentials", "the username or password is not right");
+    intake_call_error(call, 401, "invalid_credentials", "the username or password is not right");
 }
 
 static void signin_fail_respond(struct call *call)
@@ -348,7 +351,7 @@ static void signin_fail_respond(struct call *call)
     /* A failed sign-in also draws on the client address's bucket
      * (rate_limits.address): guessing across many usernames from one
      * address is slowed too, not only five tries per username. */
-    if (call_limit_address(call))
+    if (intake_call_limit_address(call))
         invalid_credentials(call);
 }
 
@@ -359,16 +362,16 @@ static void on_failure_counted(enum queue_status status, void *arg)
         log_error("a failed sign-in was not counted request_id=%s", call->req->request_id);
     /* The audit record of a failure names no one: no username, no account. */
     memset(&call->who, 0, sizeof call->who);
-    call_audit(call, NULL, "session.fail", signin_fail_respond);
+    intake_call_audit(call, NULL, "session.fail", signin_fail_respond);
 }
 
 static void signin_failed(struct call *call)
 {
     struct signin_state *ss = call->state;
-    if (!ss->username_valid ||
-        accounts_signin_failed_async(call->app->redis, call_key_prefix(call), ss->username,
-                                     (long long)clock_wall_ms(), call->req->request_id,
-                                     SIGNIN_WINDOW_MS, on_failure_counted, call) != 0)
+    if (!ss->username_valid || queue_accounts_signin_failed_async(
+                                   call->app->redis, intake_call_key_prefix(call), ss->username,
+                                   (long long)clock_wall_ms(), call->req->request_id,
+                                   SIGNIN_WINDOW_MS, on_failure_counted, call) != 0)
         on_failure_counted(ss->username_valid ? QUEUE_UNAVAILABLE : QUEUE_OK, call);
 }
 
@@ -377,13 +380,13 @@ static void cookie_header(struct call *call, const char *value, bool clear)
     char cookie[160];
     snprintf(cookie, sizeof cookie, SESSION_COOKIE "=%s; HttpOnly; SameSite=Strict; Path=/%s%s",
              value, clear ? "; Max-Age=0" : "", call->req->tls ? "; Secure" : "");
-    http_add_header(call->req, "Set-Cookie", cookie);
+    intake_http_add_header(call->req, "Set-Cookie", cookie);
 }
 
 static void signin_respond(struct call *call)
 {
     struct signin_state *ss = call->state;
-    if (!call_audited(call))
+    if (!intake_call_audited(call))
         return;
     char expires[32];
     rfc3339_at_ms(ss->session.expires_at_ms, expires);
@@ -397,12 +400,12 @@ static void signin_respond(struct call *call)
     json_object_object_add(o, "expires_at", json_object_new_string(expires));
     cookie_header(call, ss->session_id, false);
     log_info("signed in %s role=%s", call->who.token_id, ss->session.role);
-    call_json(call, 201, o);
+    intake_call_json(call, 201, o);
 }
 
 static void on_session_stored(enum queue_status status, void *arg)
 {
-    call_audit_stored(arg, status, "session.create", signin_respond);
+    intake_call_audit_stored(arg, status, "session.create", signin_respond);
 }
 
 static void start_session(struct call *call)
@@ -410,7 +413,7 @@ static void start_session(struct call *call)
     struct signin_state *ss = call->state;
     struct session_record *s = &ss->session;
     if (random_base64url(ss->session_id) != 0 || random_base64url(s->csrf) != 0) {
-        call_error(call, 500, "internal", "no randomness available");
+        intake_call_error(call, 500, "internal", "no randomness available");
         return;
     }
     const struct config_sessions *cfg = &call->app->cfg.sessions;
@@ -421,22 +424,22 @@ static void start_session(struct call *call)
     snprintf(s->npi, sizeof s->npi, "%s", ss->rec.npi);
     s->expires_at_ms = now + cfg->max_lifetime_seconds * 1000LL;
     char hash[TOKEN_HASH_HEX_LEN];
-    token_hash_hex(ss->session_id, strlen(ss->session_id), hash);
+    queue_token_hash_hex(ss->session_id, strlen(ss->session_id), hash);
     /* The audit record names the session the way its later requests will. */
     memset(&call->who, 0, sizeof call->who);
-    call->who.role = auth_role_parse(s->role);
+    call->who.role = intake_auth_role_parse(s->role);
     snprintf(call->who.token_id, sizeof call->who.token_id, "session:%.12s", hash);
-    if (sessions_store_async(call->app->redis, call_key_prefix(call), hash, s, now,
-                             cfg->idle_timeout_seconds * 1000LL, ss->username, on_session_stored,
-                             call) != 0)
-        call_unavailable(call);
+    if (queue_sessions_store_async(call->app->redis, intake_call_key_prefix(call), hash, s, now,
+                                   cfg->idle_timeout_seconds * 1000LL, ss->username,
+                                   on_session_stored, call) != 0)
+        intake_call_unavailable(call);
 }
 
 static void on_verified(int match, void *arg)
 {
     struct call *call = arg;
     struct signin_state *ss = call->state;
-    if (match == 1 && ss->known && auth_role_parse(ss->rec.role) != AUTH_NONE) {
+    if (match == 1 && ss->known && intake_auth_role_parse(ss->rec.role) != AUTH_NONE) {
         start_session(call);
         return;
     }
@@ -450,9 +453,9 @@ static void verify(struct call *call)
     struct signin_state *ss = call->state;
     /* An unknown user is checked against a dummy hash: the same answer in
      * about the same time as a wrong password. */
-    if (password_verify_async(call->app->base, ss->known ? ss->rec.password_hash : NULL,
-                              ss->password, ss->password_len, on_verified, call) != 0)
-        call_error(call, 503, "unavailable", "the password could not be checked now; retry");
+    if (intake_password_verify_async(call->app->base, ss->known ? ss->rec.password_hash : NULL,
+                                     ss->password, ss->password_len, on_verified, call) != 0)
+        intake_call_error(call, 503, "unavailable", "the password could not be checked now; retry");
 }
 
 static void on_signin_lookup(int status, long long retry_after_ms, const struct account_record *rec,
@@ -461,15 +464,15 @@ static void on_signin_lookup(int status, long long retry_after_ms, const struct 
     struct call *call = arg;
     struct signin_state *ss = call->state;
     if (status < 0) {
-        call_unavailable(call);
+        intake_call_unavailable(call);
         return;
     }
     if (retry_after_ms > 0) {
         char secs[24];
         snprintf(secs, sizeof secs, "%lld", (retry_after_ms + 999) / 1000);
-        http_add_header(call->req, "Retry-After", secs);
-        call_error(call, 429, "too_many_attempts",
-                   "too many failed sign-ins for this username; retry later");
+        intake_http_add_header(call->req, "Retry-After", secs);
+        intake_call_error(call, 429, "too_many_attempts",
+                          "too many failed sign-ins for this username; retry later");
         return;
     }
     ss->known = status == 1;
@@ -514,51 +517,53 @@ static void read_signin_body(struct call *call, struct json_object *body,
         codec_field_errors_add(errs, "password", "is required");
 }
 
-void sessions_post(struct call *call)
+void intake_sessions_post(struct call *call)
 {
-    struct signin_state *ss = call_state_new(call, sizeof *ss, signin_state_free);
-    if (!ss || !call_read_body(call, read_signin_body, "the sign-in request is not valid"))
+    struct signin_state *ss = intake_call_state_new(call, sizeof *ss, signin_state_free);
+    if (!ss || !intake_call_read_body(call, read_signin_body, "the sign-in request is not valid"))
         return;
     if (!ss->username_valid) {
         /* No account can have this name: a wrong-credentials answer, as slow as any. */
         verify(call);
         return;
     }
-    if (accounts_signin_lookup_async(call->app->redis, call_key_prefix(call), ss->username,
-                                     (long long)clock_wall_ms(), SIGNIN_WINDOW_MS,
-                                     SIGNIN_MAX_FAILURES, on_signin_lookup, call) != 0)
-        call_unavailable(call);
+    if (queue_accounts_signin_lookup_async(call->app->redis, intake_call_key_prefix(call),
+                                           ss->username, (long long)clock_wall_ms(),
+                                           SIGNIN_WINDOW_MS, SIGNIN_MAX_FAILURES, on_signin_lookup,
+                                           call) != 0)
+        intake_call_unavailable(call);
 }
 
 /* ---- DELETE /v1/sessions/current ---- */
 
 static void signout_respond(struct call *call)
 {
-    if (!call_audited(call))
+    if (!intake_call_audited(call))
         return;
     cookie_header(call, "", true);
-    call_respond(call, 204, NULL, "", 0);
+    intake_call_respond(call, 204, NULL, "", 0);
 }
 
 static void on_session_deleted(enum queue_status status, void *arg)
 {
-    call_audit_stored(arg, status, "session.delete", signout_respond);
+    intake_call_audit_stored(arg, status, "session.delete", signout_respond);
 }
 
 static void signout_authed(struct call *call)
 {
     if (!call->who.session_hash[0]) {
-        call_error(call, 404, "not_found", "this request was not made with a session cookie");
+        intake_call_error(call, 404, "not_found",
+                          "this request was not made with a session cookie");
         return;
     }
-    if (sessions_delete_async(call->app->redis, call_key_prefix(call), call->who.session_hash,
-                              on_session_deleted, call) != 0)
-        call_unavailable(call);
+    if (queue_sessions_delete_async(call->app->redis, intake_call_key_prefix(call),
+                                    call->who.session_hash, on_session_deleted, call) != 0)
+        intake_call_unavailable(call);
 }
 
-void sessions_delete_current(struct call *call)
+void intake_sessions_delete_current(struct call *call)
 {
-    call_authenticate(call, signout_authed);
+    intake_call_authenticate(call, signout_authed);
 }
 
 /* ---- GET /v1/me ---- */
@@ -566,7 +571,8 @@ void sessions_delete_current(struct call *call)
 static struct json_object *me_base(const struct call *call)
 {
     struct json_object *o = json_object_new_object();
-    json_object_object_add(o, "role", json_object_new_string(auth_role_name(call->who.role)));
+    json_object_object_add(o, "role",
+                           json_object_new_string(intake_auth_role_name(call->who.role)));
     if (call->who.role == AUTH_MEMBER)
         json_object_object_add(o, "member_id", json_object_new_string(call->who.member_id));
     if (call->who.role == AUTH_PROVIDER)
@@ -576,12 +582,12 @@ static struct json_object *me_base(const struct call *call)
 
 static void me_respond(struct call *call)
 {
-    struct json_object *o = call_take_json(call); /* call_json takes it */
-    if (!call_audited(call)) {
+    struct json_object *o = intake_call_take_json(call); /* intake_call_json takes it */
+    if (!intake_call_audited(call)) {
         json_object_put(o);
         return;
     }
-    call_json(call, 200, o);
+    intake_call_json(call, 200, o);
 }
 
 static void on_family(enum queue_status status, const char *subscriber_id,
@@ -589,7 +595,7 @@ static void on_family(enum queue_status status, const char *subscriber_id,
 {
     struct call *call = arg;
     if (status == QUEUE_UNAVAILABLE) {
-        call_unavailable(call);
+        intake_call_unavailable(call);
         return;
     }
     struct json_object *o = me_base(call);
@@ -607,23 +613,23 @@ static void on_family(enum queue_status status, const char *subscriber_id,
         }
         json_object_object_add(o, "family", arr);
     }
-    call_hold_json(call, o);
+    intake_call_hold_json(call, o);
     /* The family's names are personal: the read is audited. */
-    call_audit(call, NULL, "me.read", me_respond);
+    intake_call_audit(call, NULL, "me.read", me_respond);
 }
 
 static void me_authed(struct call *call)
 {
     if (call->who.role != AUTH_MEMBER) {
-        call_json(call, 200, me_base(call));
+        intake_call_json(call, 200, me_base(call));
         return;
     }
-    if (accounts_member_family_async(call->app->redis, call_key_prefix(call), call->who.member_id,
-                                     on_family, call) != 0)
-        call_unavailable(call);
+    if (queue_accounts_member_family_async(call->app->redis, intake_call_key_prefix(call),
+                                           call->who.member_id, on_family, call) != 0)
+        intake_call_unavailable(call);
 }
 
-void me_get(struct call *call)
+void intake_me_get(struct call *call)
 {
-    call_authenticate(call, me_authed);
+    intake_call_authenticate(call, me_authed);
 }

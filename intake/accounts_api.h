@@ -9,15 +9,15 @@
 #include "intake/api.h"
 
 /* POST /v1/invitations: answers and frees the call. */
-void invitations_post(struct call *call);
+void intake_invitations_post(struct call *call);
 /* POST /v1/accounts: answers and frees the call. */
-void accounts_post(struct call *call);
+void intake_accounts_post(struct call *call);
 /* POST /v1/sessions: answers and frees the call. */
-void sessions_post(struct call *call);
+void intake_sessions_post(struct call *call);
 /* DELETE /v1/sessions/current: answers and frees the call. */
-void sessions_delete_current(struct call *call);
+void intake_sessions_delete_current(struct call *call);
 /* GET /v1/me: answers and frees the call. */
-void me_get(struct call *call);
+void intake_me_get(struct call *call);
 
 /* The session cookie's name. */
 #define SESSION_COOKIE "claimsd_session"

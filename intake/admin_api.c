@@ -64,21 +64,22 @@ static void put_state_free(void *p)
 static void put_respond(struct call *call)
 {
     struct put_state *ps = call->state;
-    if (!call_audited(call))
+    if (!intake_call_audited(call))
         return;
     log_info("%s stored request_id=%s", kind_name(ps->kind), call->req->request_id);
-    call_respond(call, ps->existed ? 200 : 201, JSON_CONTENT_TYPE, ps->json, strlen(ps->json));
+    intake_call_respond(call, ps->existed ? 200 : 201, JSON_CONTENT_TYPE, ps->json,
+                        strlen(ps->json));
 }
 
 static void audit_put(struct call *call)
 {
     struct put_state *ps = call->state;
     call->action = NULL;
-    call_audit(call, NULL,
-               kind_name(ps->kind)[0] == 'g'   ? "group.put"
-               : kind_name(ps->kind)[0] == 'm' ? "member.put"
-                                               : "plan.put",
-               put_respond);
+    intake_call_audit(call, NULL,
+                      kind_name(ps->kind)[0] == 'g'   ? "group.put"
+                      : kind_name(ps->kind)[0] == 'm' ? "member.put"
+                                                      : "plan.put",
+                      put_respond);
 }
 
 /* The record is stored whatever the scan did (a failed scan is logged and
@@ -93,7 +94,7 @@ static void on_stored(enum queue_status status, bool existed, void *arg)
 {
     struct call *call = arg;
     struct put_state *ps = call->state;
-    if (!call_queue_ok(call, status))
+    if (!intake_call_queue_ok(call, status))
         return;
     ps->existed = existed;
     if (ps->kind == RECORD_MEMBER) {
@@ -102,8 +103,8 @@ static void on_stored(enum queue_status status, bool existed, void *arg)
          * and the old family's too when the member moved. */
         const struct member *m = &ps->member;
         if (ps->old_subscriber[0] && strcmp(ps->old_subscriber, m->subscriber_id) != 0)
-            recoveries_scan_family(call->app, ps->old_subscriber);
-        recoveries_scan_family_then(call->app, m->subscriber_id, on_scanned, call);
+            intake_recoveries_scan_family(call->app, ps->old_subscriber);
+        intake_recoveries_scan_family_then(call->app, m->subscriber_id, on_scanned, call);
         return;
     }
     audit_put(call);
@@ -141,10 +142,10 @@ static bool settle_dated_facts(struct call *call, const char *current)
         canonical = rc == 0 ? codec_group_to_json(&ps->group, today) : NULL;
     }
     if (rc != 0) {
-        call_invalid_field(call, "history", "must have at most 64 entries", RECORD_PROBLEMS);
+        intake_call_invalid_field(call, "history", "must have at most 64 entries", RECORD_PROBLEMS);
         return false;
     }
-    return call_json_text(call, canonical, &ps->json);
+    return intake_call_json_text(call, canonical, &ps->json);
 }
 
 static void read_group_refs(struct call *call);
@@ -170,10 +171,10 @@ static void store_record(struct call *call)
 {
     struct put_state *ps = call->state;
     if (ps->kind == RECORD_GROUP) {
-        if (queue_replace_record(call->app->redis, call_key_prefix(call), QUEUE_RECORD_GROUP,
+        if (queue_replace_record(call->app->redis, intake_call_key_prefix(call), QUEUE_RECORD_GROUP,
                                  call->path_id, ps->current, ps->json, on_group_replaced,
                                  call) != 0)
-            call_unavailable(call);
+            intake_call_unavailable(call);
         return;
     }
     const struct member *m = &ps->member;
@@ -183,10 +184,10 @@ static void store_record(struct call *call)
         .group_id = m->group_id,
         .latest_plan_id = m->n_coverage ? m->coverage[m->n_coverage - 1].plan_id : "",
     };
-    if (queue_put_record(call->app->redis, call_key_prefix(call), stored_kind(ps->kind),
+    if (queue_put_record(call->app->redis, intake_call_key_prefix(call), stored_kind(ps->kind),
                          call->path_id, ps->json, ps->kind == RECORD_MEMBER ? &facts : NULL,
                          ps->old_subscriber, on_stored, call) != 0)
-        call_unavailable(call);
+        intake_call_unavailable(call);
 }
 
 /* The member's references: the group, the subscriber (unless self), the
@@ -224,11 +225,11 @@ static void on_member_refs(enum queue_status status, const char *const *json, si
     struct call *call = arg;
     struct put_state *ps = call->state;
     const struct member *m = &ps->member;
-    if (!call_queue_ok(call, status))
+    if (!intake_call_queue_ok(call, status))
         return;
     struct codec_field_errors *errs = malloc(sizeof *errs);
     if (!errs) {
-        call_out_of_memory(call);
+        intake_call_out_of_memory(call);
         return;
     }
     codec_field_errors_init(errs);
@@ -272,7 +273,7 @@ static void on_member_refs(enum queue_status status, const char *const *json, si
             codec_field_errors_add(errs, path, "is not a known plan");
         }
     }
-    if (!call_fields_checked(call, errs, "the record refers to records that do not exist"))
+    if (!intake_call_fields_checked(call, errs, "the record refers to records that do not exist"))
         return;
     if (settle_dated_facts(call, current))
         store_record(call);
@@ -284,18 +285,18 @@ static void on_group_refs(enum queue_status status, const char *const *json, siz
     struct call *call = arg;
     struct put_state *ps = call->state;
     if (status != QUEUE_OK || n != 2) {
-        call_unavailable(call);
+        intake_call_unavailable(call);
         return;
     }
     if (!json[0]) {
-        call_invalid_field(call, "plan_id", "is not a known plan",
-                           "the record refers to records that do not exist");
+        intake_call_invalid_field(call, "plan_id", "is not a known plan",
+                                  "the record refers to records that do not exist");
         return;
     }
     free(ps->current);
     ps->current = json[1] ? strdup(json[1]) : NULL;
     if (json[1] && !ps->current) {
-        call_out_of_memory(call);
+        intake_call_out_of_memory(call);
         return;
     }
     if (settle_dated_facts(call, json[1]))
@@ -318,15 +319,15 @@ static void read_group_refs(struct call *call)
         free(ps->json);
         ps->json = NULL;
         if (st != CODEC_OK) { /* it parsed the first time: only memory can fail */
-            call_out_of_memory(call);
+            intake_call_out_of_memory(call);
             return;
         }
     }
     struct queue_record_ref refs[2] = {{QUEUE_RECORD_PLAN, ps->group.plan_id},
                                        {QUEUE_RECORD_GROUP, ps->group.group_id}};
-    if (queue_get_records(call->app->redis, call_key_prefix(call), refs, 2, on_group_refs, call) !=
-        0)
-        call_unavailable(call);
+    if (queue_get_records(call->app->redis, intake_call_key_prefix(call), refs, 2, on_group_refs,
+                          call) != 0)
+        intake_call_unavailable(call);
 }
 
 /* Parses the PUT body as a ps->kind record (a plan into *canonical); its intake status. */
@@ -363,7 +364,7 @@ static bool refuse_future_report(struct call *call)
         return false;
     char field[48];
     snprintf(field, sizeof field, "history[%d].reported_on", future);
-    call_invalid_field(call, field, CODEC_P_FUTURE, RECORD_PROBLEMS);
+    intake_call_invalid_field(call, field, CODEC_P_FUTURE, RECORD_PROBLEMS);
     return true;
 }
 
@@ -373,7 +374,7 @@ static bool read_put_body(struct call *call)
     struct put_state *ps = call->state;
     struct codec_field_errors *errs = malloc(sizeof *errs);
     if (!errs) {
-        call_out_of_memory(call);
+        intake_call_out_of_memory(call);
         return false;
     }
     const char *reason = NULL;
@@ -381,16 +382,16 @@ static bool read_put_body(struct call *call)
     enum codec_status st = parse_put_body(call, errs, &reason, &canonical);
     if (st != CODEC_OK) {
         if (st == CODEC_NO_MEMORY)
-            call_out_of_memory(call);
+            intake_call_out_of_memory(call);
         else
-            call_invalid(call, codec_status_http(st), reason, errs);
+            intake_call_invalid(call, codec_status_http(st), reason, errs);
         free(errs);
         return false;
     }
     free(errs);
     if (refuse_future_report(call))
         return false;
-    return ps->kind != RECORD_PLAN || call_json_text(call, canonical, &ps->json);
+    return ps->kind != RECORD_PLAN || intake_call_json_text(call, canonical, &ps->json);
 }
 
 /* Reads the records a member refers to; on_member_refs goes on. */
@@ -410,17 +411,17 @@ static void read_member_refs(struct call *call)
         refs[n_refs++] = (struct queue_record_ref){QUEUE_RECORD_MEMBER, m->parent_member_id};
     for (int i = 0; i < m->n_coverage; i++)
         refs[n_refs++] = (struct queue_record_ref){QUEUE_RECORD_PLAN, m->coverage[i].plan_id};
-    if (queue_get_records(call->app->redis, call_key_prefix(call), refs, n_refs, on_member_refs,
-                          call) != 0)
-        call_unavailable(call);
+    if (queue_get_records(call->app->redis, intake_call_key_prefix(call), refs, n_refs,
+                          on_member_refs, call) != 0)
+        intake_call_unavailable(call);
 }
 
 /* PUT of a record by an admin: the body, then the records it refers to, then the store. */
 static void put_authed(struct call *call)
 {
     struct put_state *ps = call->state;
-    if (!call_require_admin(call) || !call_require_record_id(call) || !call_require_json(call) ||
-        !read_put_body(call))
+    if (!intake_call_require_admin(call) || !intake_call_require_record_id(call) ||
+        !intake_call_require_json(call) || !read_put_body(call))
         return;
     if (ps->kind == RECORD_MEMBER)
         read_member_refs(call);
@@ -430,10 +431,10 @@ static void put_authed(struct call *call)
         store_record(call);
 }
 
-void admin_put_record(struct call *call, enum record_kind kind)
+void intake_admin_put_record(struct call *call, enum record_kind kind)
 {
-    call_open(call, &(struct put_state){.kind = kind}, sizeof(struct put_state), put_state_free,
-              put_authed);
+    intake_call_open(call, &(struct put_state){.kind = kind}, sizeof(struct put_state),
+                     put_state_free, put_authed);
 }
 
 /* ---- GET a record ---- */
@@ -492,28 +493,28 @@ static void get_state_free(void *p)
 static void get_respond(struct call *call)
 {
     struct get_state *gs = call->state;
-    if (!call_audited(call))
+    if (!intake_call_audited(call))
         return;
-    call_respond(call, 200, JSON_CONTENT_TYPE, gs->json, strlen(gs->json));
+    intake_call_respond(call, 200, JSON_CONTENT_TYPE, gs->json, strlen(gs->json));
 }
 
 static void on_record(enum queue_status status, const char *const *json, size_t n, void *arg)
 {
     struct call *call = arg;
     struct get_state *gs = call->state;
-    if (!call_one_record(call, status, json, n))
+    if (!intake_call_one_record(call, status, json, n))
         return;
     gs->json =
         gs->kind == RECORD_PLAN ? strdup(json[0]) : record_as_of(gs->kind, json[0], gs->as_of);
     if (!gs->json) {
-        call_out_of_memory(call);
+        intake_call_out_of_memory(call);
         return;
     }
     /* A member record is personal information: its reads are audited. */
     if (gs->kind == RECORD_MEMBER)
-        call_audit(call, NULL, "member.read", get_respond);
+        intake_call_audit(call, NULL, "member.read", get_respond);
     else
-        call_respond(call, 200, JSON_CONTENT_TYPE, gs->json, strlen(gs->json));
+        intake_call_respond(call, 200, JSON_CONTENT_TYPE, gs->json, strlen(gs->json));
 }
 
 static void get_authed(struct call *call)
@@ -522,29 +523,31 @@ static void get_authed(struct call *call)
     bool allowed =
         call->who.role == AUTH_ADMIN || (gs->kind == RECORD_MEMBER && call->who.role == AUTH_STAFF);
     if (!allowed) {
-        call_forbidden(call);
+        intake_call_forbidden(call);
         return;
     }
-    if (!call_require_record_id(call))
+    if (!intake_call_require_record_id(call))
         return;
     /* ?as_of=YYYY-MM-DD: a member's or group's facts as of that date. */
     char buf[64];
-    int rc = gs->kind == RECORD_PLAN ? 0 : http_query_get(call->req, "as_of", buf, sizeof buf);
+    int rc =
+        gs->kind == RECORD_PLAN ? 0 : intake_http_query_get(call->req, "as_of", buf, sizeof buf);
     gs->as_of = date_today();
     if (rc != 0 && (rc < 0 || !date_parse(buf, &gs->as_of))) {
-        call_invalid_field(call, "as_of", "must be a date YYYY-MM-DD",
-                           "the query has problems listed in fields");
+        intake_call_invalid_field(call, "as_of", "must be a date YYYY-MM-DD",
+                                  "the query has problems listed in fields");
         return;
     }
     struct queue_record_ref ref = {stored_kind(gs->kind), call->path_id};
-    if (queue_get_records(call->app->redis, call_key_prefix(call), &ref, 1, on_record, call) != 0)
-        call_unavailable(call);
+    if (queue_get_records(call->app->redis, intake_call_key_prefix(call), &ref, 1, on_record,
+                          call) != 0)
+        intake_call_unavailable(call);
 }
 
-void admin_get_record(struct call *call, enum record_kind kind)
+void intake_admin_get_record(struct call *call, enum record_kind kind)
 {
-    call_open(call, &(struct get_state){.kind = kind}, sizeof(struct get_state), get_state_free,
-              get_authed);
+    intake_call_open(call, &(struct get_state){.kind = kind}, sizeof(struct get_state),
+                     get_state_free, get_authed);
 }
 
 /* ---- POST /v1/tokens ---- */
@@ -568,47 +571,48 @@ static void token_state_free(void *p)
 static void token_respond(struct call *call)
 {
     struct token_state *ts = call->state;
-    if (!call_audited(call))
+    if (!intake_call_audited(call))
         return;
     struct json_object *o = json_object_new_object();
     json_object_object_add(o, "token", json_object_new_string(ts->token));
     json_object_object_add(o, "token_id", json_object_new_string(ts->token_id));
-    json_object_object_add(o, "role", json_object_new_string(auth_role_name(ts->role)));
+    json_object_object_add(o, "role", json_object_new_string(intake_auth_role_name(ts->role)));
     if (ts->member_id[0])
         json_object_object_add(o, "member_id", json_object_new_string(ts->member_id));
     if (ts->npi[0])
         json_object_object_add(o, "npi", json_object_new_string(ts->npi));
-    log_info("token created token_id=%s role=%s", ts->token_id, auth_role_name(ts->role));
-    call_json(call, 201, o);
+    log_info("token created token_id=%s role=%s", ts->token_id, intake_auth_role_name(ts->role));
+    intake_call_json(call, 201, o);
 }
 
 static void on_token_stored(int status, void *arg)
 {
-    call_audit_stored(arg, status == 0 ? QUEUE_OK : QUEUE_UNAVAILABLE, "token.create",
-                      token_respond);
+    intake_call_audit_stored(arg, status == 0 ? QUEUE_OK : QUEUE_UNAVAILABLE, "token.create",
+                             token_respond);
 }
 
 static void token_store(struct call *call)
 {
     struct token_state *ts = call->state;
-    const char *prefix = call_key_prefix(call);
-    if (token_generate(ts->token) != 0) {
-        call_error(call, 500, "internal", "no randomness available");
+    const char *prefix = intake_call_key_prefix(call);
+    if (queue_token_generate(ts->token) != 0) {
+        intake_call_error(call, 500, "internal", "no randomness available");
         return;
     }
     uuid_t u;
     uuid_generate_random(u);
     uuid_unparse_lower(u, ts->token_id);
     char hash[TOKEN_HASH_HEX_LEN], now[32];
-    token_hash_hex(ts->token, strlen(ts->token), hash);
+    queue_token_hash_hex(ts->token, strlen(ts->token), hash);
     rfc3339_now(now);
     struct token_record rec = {0};
     snprintf(rec.token_id, sizeof rec.token_id, "%s", ts->token_id);
-    snprintf(rec.role, sizeof rec.role, "%s", auth_role_name(ts->role));
+    snprintf(rec.role, sizeof rec.role, "%s", intake_auth_role_name(ts->role));
     snprintf(rec.member_id, sizeof rec.member_id, "%s", ts->member_id);
     snprintf(rec.npi, sizeof rec.npi, "%s", ts->npi);
-    if (tokens_store_async(call->app->redis, prefix, hash, &rec, now, on_token_stored, call) != 0)
-        call_unavailable(call);
+    if (queue_tokens_store_async(call->app->redis, prefix, hash, &rec, now, on_token_stored,
+                                 call) != 0)
+        intake_call_unavailable(call);
 }
 
 /* The body of POST /v1/tokens: the person the token acts for. */
@@ -616,35 +620,35 @@ static void read_token_body(struct call *call, struct json_object *body,
                             struct codec_field_errors *errs)
 {
     struct token_state *ts = call->state;
-    call_read_principal(body, "token", errs, &ts->role, ts->member_id, ts->npi);
+    intake_call_read_principal(body, "token", errs, &ts->role, ts->member_id, ts->npi);
 }
 
 static void token_authed(struct call *call)
 {
     struct token_state *ts = call->state;
-    if (!call_require_admin(call) ||
-        !call_read_body(call, read_token_body, "the token request is not valid"))
+    if (!intake_call_require_admin(call) ||
+        !intake_call_read_body(call, read_token_body, "the token request is not valid"))
         return;
     if (ts->role == AUTH_MEMBER)
-        call_require_member(call, ts->member_id, "the token names a member that does not exist",
-                            token_store);
+        intake_call_require_member(call, ts->member_id,
+                                   "the token names a member that does not exist", token_store);
     else
         token_store(call);
 }
 
-void admin_post_token(struct call *call)
+void intake_admin_post_token(struct call *call)
 {
-    call_open(call, NULL, sizeof(struct token_state), token_state_free, token_authed);
+    intake_call_open(call, NULL, sizeof(struct token_state), token_state_free, token_authed);
 }
 
 /* ---- DELETE /v1/tokens/{id} ---- */
 
 static void token_deleted(struct call *call)
 {
-    if (!call_audited(call))
+    if (!intake_call_audited(call))
         return;
     log_info("token revoked token_id=%s", call->path_id);
-    call_respond(call, 204, NULL, "", 0);
+    intake_call_respond(call, 204, NULL, "", 0);
 }
 
 /* The token is gone from Redis and its hash is published to every process;
@@ -654,28 +658,28 @@ static void on_token_revoked(int status, const char *hash, void *arg)
 {
     struct call *call = arg;
     if (status < 0) {
-        call_unavailable(call);
+        intake_call_unavailable(call);
         return;
     }
     if (status == 0) {
-        call_not_found(call);
+        intake_call_not_found(call);
         return;
     }
     if (call->app->tokens)
-        token_cache_remove(call->app->tokens, hash);
-    call_audit(call, NULL, "token.revoke", token_deleted);
+        queue_token_cache_remove(call->app->tokens, hash);
+    intake_call_audit(call, NULL, "token.revoke", token_deleted);
 }
 
 static void delete_authed(struct call *call)
 {
-    if (!call_require_admin(call) || !call_require_record_id(call))
+    if (!intake_call_require_admin(call) || !intake_call_require_record_id(call))
         return;
-    if (tokens_revoke_async(call->app->redis, call_key_prefix(call), call->path_id,
-                            on_token_revoked, call) != 0)
-        call_unavailable(call);
+    if (queue_tokens_revoke_async(call->app->redis, intake_call_key_prefix(call), call->path_id,
+                                  on_token_revoked, call) != 0)
+        intake_call_unavailable(call);
 }
 
-void admin_delete_token(struct call *call)
+void intake_admin_delete_token(struct call *call)
 {
-    call_authenticate(call, delete_authed);
+    intake_call_authenticate(call, delete_authed);
 }

@@ -8,13 +8,13 @@ enum record_kind { RECORD_GROUP, RECORD_MEMBER, RECORD_PLAN };
 
 /* Answers PUT /v1/{groups,members,plans}/{id} (admin only): checks the record and the records
  * it refers to, then stores it. */
-void admin_put_record(struct call *call, enum record_kind kind);
+void intake_admin_put_record(struct call *call, enum record_kind kind);
 /* Answers GET /v1/{groups,members,plans}/{id} (admin; staff for a member) with the stored
  * record. */
-void admin_get_record(struct call *call, enum record_kind kind);
+void intake_admin_get_record(struct call *call, enum record_kind kind);
 /* Answers POST /v1/tokens (admin only): creates an API token and returns it once. */
-void admin_post_token(struct call *call);
+void intake_admin_post_token(struct call *call);
 /* Answers DELETE /v1/tokens/{id} (admin only): revokes the token. */
-void admin_delete_token(struct call *call);
+void intake_admin_delete_token(struct call *call);
 
 #endif

@@ -21,7 +21,7 @@
 #include "queue/tokens.h"
 #include "ratelimit.h"
 
-const char *auth_role_name(enum auth_role role)
+const char *intake_auth_role_name(enum auth_role role)
 {
     switch (role) {
     case AUTH_MEMBER: return "member";
@@ -32,15 +32,15 @@ const char *auth_role_name(enum auth_role role)
     }
 }
 
-enum auth_role auth_role_parse(const char *name)
+enum auth_role intake_auth_role_parse(const char *name)
 {
     for (enum auth_role r = AUTH_MEMBER; r <= AUTH_ADMIN; r++)
-        if (strcmp(name, auth_role_name(r)) == 0)
+        if (strcmp(name, intake_auth_role_name(r)) == 0)
             return r;
     return AUTH_NONE;
 }
 
-struct call *call_new(struct http_request *req, struct app *app)
+struct call *intake_call_new(struct http_request *req, struct app *app)
 {
     struct call *call = calloc(1, sizeof *call);
     if (!call)
@@ -62,10 +62,10 @@ static void call_free(struct call *call)
  * are served elsewhere and stay cacheable. */
 static void forbid_caching(struct call *call)
 {
-    http_add_header(call->req, "Cache-Control", "no-store");
+    intake_http_add_header(call->req, "Cache-Control", "no-store");
 }
 
-void call_json(struct call *call, int status, struct json_object *body)
+void intake_call_json(struct call *call, int status, struct json_object *body)
 {
     forbid_caching(call);
     size_t len = 0;
@@ -74,59 +74,59 @@ void call_json(struct call *call, int status, struct json_object *body)
                    body, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len)
              : NULL;
     if (!text) {
-        http_respond_error(call->req, 500, "internal", "the answer could not be built");
+        intake_http_respond_error(call->req, 500, "internal", "the answer could not be built");
     } else {
-        http_respond(call->req, status, JSON_CONTENT_TYPE, text, len);
+        intake_http_respond(call->req, status, JSON_CONTENT_TYPE, text, len);
     }
     if (body)
         json_object_put(body);
     call_free(call);
 }
 
-void call_respond(struct call *call, int status, const char *content_type, const char *body,
-                  size_t len)
+void intake_call_respond(struct call *call, int status, const char *content_type, const char *body,
+                         size_t len)
 {
     forbid_caching(call);
-    http_respond(call->req, status, content_type, body, len);
+    intake_http_respond(call->req, status, content_type, body, len);
     call_free(call);
 }
 
-void call_error(struct call *call, int status, const char *code, const char *message)
+void intake_call_error(struct call *call, int status, const char *code, const char *message)
 {
     forbid_caching(call);
-    http_respond_error(call->req, status, code, message);
+    intake_http_respond_error(call->req, status, code, message);
     call_free(call);
 }
 
-void call_invalid(struct call *call, int status, const char *message,
-                  const struct codec_field_errors *errs)
+void intake_call_invalid(struct call *call, int status, const char *message,
+                         const struct codec_field_errors *errs)
 {
     const char *code = status == 400 ? CODEC_CODE_INVALID_JSON : CODEC_CODE_VALIDATION_FAILED;
     struct json_object *body = codec_error_render(code, message, errs);
     if (!body) {
-        call_error(call, 500, "internal", "the answer could not be built");
+        intake_call_error(call, 500, "internal", "the answer could not be built");
         return;
     }
-    call_json(call, status, body);
+    intake_call_json(call, status, body);
 }
 
-void call_unavailable(struct call *call)
+void intake_call_unavailable(struct call *call)
 {
-    http_add_header(call->req, "Retry-After", "1");
-    call_error(call, 503, "unavailable", "storage is not reachable; retry shortly");
+    intake_http_add_header(call->req, "Retry-After", "1");
+    intake_call_error(call, 503, "unavailable", "storage is not reachable; retry shortly");
 }
 
-void call_not_found(struct call *call)
+void intake_call_not_found(struct call *call)
 {
-    call_error(call, 404, "not_found", "no such resource");
+    intake_call_error(call, 404, "not_found", "no such resource");
 }
 
-void call_out_of_memory(struct call *call)
+void intake_call_out_of_memory(struct call *call)
 {
-    call_error(call, 500, "internal", "out of memory");
+    intake_call_error(call, 500, "internal", "out of memory");
 }
 
-/* A lookup of the member a body names, waited for (call_require_member). */
+/* A lookup of the member a body names, waited for (intake_call_require_member). */
 struct member_wait {
     struct call *call;
     const char *message;
@@ -138,34 +138,34 @@ static void on_member_known(enum queue_status status, void *arg)
     struct member_wait w = *(struct member_wait *)arg;
     free(arg);
     if (status == QUEUE_UNAVAILABLE)
-        call_unavailable(w.call);
+        intake_call_unavailable(w.call);
     else if (status == QUEUE_NOT_FOUND)
-        call_invalid_field(w.call, "member_id", "is not a known member", w.message);
+        intake_call_invalid_field(w.call, "member_id", "is not a known member", w.message);
     else
         w.next(w.call);
 }
 
-void call_require_member(struct call *call, const char *member_id, const char *message,
-                         call_fn next)
+void intake_call_require_member(struct call *call, const char *member_id, const char *message,
+                                call_fn next)
 {
     struct member_wait *w = malloc(sizeof *w);
     if (!w) {
-        call_out_of_memory(call);
+        intake_call_out_of_memory(call);
         return;
     }
     *w = (struct member_wait){call, message, next};
-    if (queue_record_exists(call->app->redis, call_key_prefix(call), QUEUE_RECORD_MEMBER, member_id,
-                            on_member_known, w) != 0) {
+    if (queue_record_exists(call->app->redis, intake_call_key_prefix(call), QUEUE_RECORD_MEMBER,
+                            member_id, on_member_known, w) != 0) {
         free(w);
-        call_unavailable(call);
+        intake_call_unavailable(call);
     }
 }
 
-void *call_state_new(struct call *call, size_t size, void (*state_free)(void *state))
+void *intake_call_state_new(struct call *call, size_t size, void (*state_free)(void *state))
 {
     void *state = calloc(1, size);
     if (!state) {
-        call_out_of_memory(call);
+        intake_call_out_of_memory(call);
         return NULL;
     }
     call->state = state;
@@ -173,112 +173,113 @@ void *call_state_new(struct call *call, size_t size, void (*state_free)(void *st
     return state;
 }
 
-void call_forbidden(struct call *call)
+void intake_call_forbidden(struct call *call)
 {
-    call_error(call, 403, "forbidden", "this token's role may not do this");
+    intake_call_error(call, 403, "forbidden", "this token's role may not do this");
 }
 
-void call_open(struct call *call, const void *initial, size_t size, void (*state_free)(void *state),
-               call_fn next)
+void intake_call_open(struct call *call, const void *initial, size_t size,
+                      void (*state_free)(void *state), call_fn next)
 {
-    void *state = call_state_new(call, size, state_free);
+    void *state = intake_call_state_new(call, size, state_free);
     if (!state)
         return;
     if (initial)
         memcpy(state, initial, size);
-    call_authenticate(call, next);
+    intake_call_authenticate(call, next);
 }
 
-bool call_require_role(struct call *call)
+bool intake_call_require_role(struct call *call)
 {
     if (call->who.role != AUTH_NONE)
         return true;
-    call_forbidden(call);
+    intake_call_forbidden(call);
     return false;
 }
 
-bool call_require_admin(struct call *call)
+bool intake_call_require_admin(struct call *call)
 {
     if (call->who.role == AUTH_ADMIN)
         return true;
-    call_forbidden(call);
+    intake_call_forbidden(call);
     return false;
 }
 
-bool call_require_staff(struct call *call)
+bool intake_call_require_staff(struct call *call)
 {
-    if (auth_is_staff(&call->who))
+    if (intake_auth_is_staff(&call->who))
         return true;
-    call_forbidden(call);
+    intake_call_forbidden(call);
     return false;
 }
 
-bool call_require_record_id(struct call *call)
+bool intake_call_require_record_id(struct call *call)
 {
     if (codec_is_record_id(call->path_id, strlen(call->path_id)))
         return true;
-    call_not_found(call);
+    intake_call_not_found(call);
     return false;
 }
 
-bool call_queue_ok(struct call *call, enum queue_status status)
+bool intake_call_queue_ok(struct call *call, enum queue_status status)
 {
     if (status == QUEUE_OK)
         return true;
-    call_unavailable(call);
+    intake_call_unavailable(call);
     return false;
 }
 
-bool call_one_record(struct call *call, enum queue_status status, const char *const *json, size_t n)
+bool intake_call_one_record(struct call *call, enum queue_status status, const char *const *json,
+                            size_t n)
 {
     if (status != QUEUE_OK || n != 1) {
-        call_unavailable(call);
+        intake_call_unavailable(call);
         return false;
     }
     if (!json[0]) {
-        call_not_found(call);
+        intake_call_not_found(call);
         return false;
     }
     return true;
 }
 
-bool call_refuse_missing(struct call *call, enum queue_status status)
+bool intake_call_refuse_missing(struct call *call, enum queue_status status)
 {
     if (status == QUEUE_UNAVAILABLE) {
-        call_unavailable(call);
+        intake_call_unavailable(call);
         return true;
     }
     if (status == QUEUE_NOT_FOUND) {
-        call_not_found(call);
+        intake_call_not_found(call);
         return true;
     }
     return false;
 }
 
-bool call_found(struct call *call, enum queue_status status)
+bool intake_call_found(struct call *call, enum queue_status status)
 {
     if (status == QUEUE_OK)
         return true;
     if (status == QUEUE_UNAVAILABLE)
-        call_unavailable(call);
+        intake_call_unavailable(call);
     else
-        call_not_found(call);
+        intake_call_not_found(call);
     return false;
 }
 
-void call_audit_stored(struct call *call, enum queue_status status, const char *action,
-                       call_fn next)
+void intake_call_audit_stored(struct call *call, enum queue_status status, const char *action,
+                              call_fn next)
 {
-    if (call_queue_ok(call, status))
-        call_audit(call, NULL, action, next);
+    if (intake_call_queue_ok(call, status))
+        intake_call_audit(call, NULL, action, next);
 }
 
-void call_refuse_field(struct call *call, const char *code, const char *message, const char *field,
-                       const char *problem)
+void intake_call_refuse_field(struct call *call, const char *code, const char *message,
+                              const char *field, const char *problem)
 {
     struct codec_field_errors *errs = malloc(sizeof *errs);
     if (!errs) {
-        call_out_of_memory(call);
+        intake_call_out_of_memory(call);
         return;
     }
     codec_field_errors_init(errs);
@@ -286,67 +287,68 @@ void call_refuse_field(struct call *call, const char *code, const char *message,
     struct json_object *body = codec_error_render(code, message, errs);
     free(errs);
     if (!body) {
-        call_out_of_memory(call);
+        intake_call_out_of_memory(call);
         return;
     }
-    call_json(call, 422, body);
+    intake_call_json(call, 422, body);
 }
 
-void call_invalid_field(struct call *call, const char *field, const char *problem,
-                        const char *message)
+void intake_call_invalid_field(struct call *call, const char *field, const char *problem,
+                               const char *message)
 {
-    call_refuse_field(call, CODEC_CODE_VALIDATION_FAILED, message, field, problem);
+    intake_call_refuse_field(call, CODEC_CODE_VALIDATION_FAILED, message, field, problem);
 }
 
-bool call_refuse_fields(struct call *call, const struct codec_field_errors *errs,
-                        const char *message)
+bool intake_call_refuse_fields(struct call *call, const struct codec_field_errors *errs,
+                               const char *message)
 {
     if (!codec_field_errors_any(errs))
         return false;
-    call_invalid(call, 422, message, errs);
+    intake_call_invalid(call, 422, message, errs);
     return true;
 }
 
-bool call_fields_checked(struct call *call, struct codec_field_errors *errs, const char *message)
+bool intake_call_fields_checked(struct call *call, struct codec_field_errors *errs,
+                                const char *message)
 {
-    bool refused = call_refuse_fields(call, errs, message);
+    bool refused = intake_call_refuse_fields(call, errs, message);
     free(errs);
     return !refused;
 }
 
-bool call_read_body(struct call *call, call_body_fn read, const char *message)
+bool intake_call_read_body(struct call *call, call_body_fn read, const char *message)
 {
     struct codec_field_errors *errs;
-    struct json_object *body = call_parse_body(call, &errs);
+    struct json_object *body = intake_call_parse_body(call, &errs);
     if (!body)
         return false;
     read(call, body, errs);
     json_object_put(body);
-    return call_fields_checked(call, errs, message);
+    return intake_call_fields_checked(call, errs, message);
 }
 
-bool call_read_query(struct call *call, call_query_fn parse, const char *message)
+bool intake_call_read_query(struct call *call, call_query_fn parse, const char *message)
 {
     struct codec_field_errors *errs = malloc(sizeof *errs);
     if (!errs) {
-        call_out_of_memory(call);
+        intake_call_out_of_memory(call);
         return false;
     }
     codec_field_errors_init(errs);
     parse(call->req, call->state, errs);
-    return call_fields_checked(call, errs, message);
+    return intake_call_fields_checked(call, errs, message);
 }
 
-struct json_object *call_string_or_null(const char *s)
+struct json_object *intake_call_string_or_null(const char *s)
 {
     return s && s[0] ? json_object_new_string(s) : NULL;
 }
 
-void call_answer_page(struct call *call, enum queue_status status, const char *name,
-                      const void *rows, size_t n, size_t row_size, call_row_fn view,
-                      const char *next_cursor)
+void intake_call_answer_page(struct call *call, enum queue_status status, const char *name,
+                             const void *rows, size_t n, size_t row_size, call_row_fn view,
+                             const char *next_cursor)
 {
-    if (!call_queue_ok(call, status))
+    if (!intake_call_queue_ok(call, status))
         return;
     struct json_object *list = json_object_new_array(), *body = json_object_new_object();
     for (size_t i = 0; list && i < n; i++)
@@ -354,22 +356,22 @@ void call_answer_page(struct call *call, enum queue_status status, const char *n
     if (!list || !body) {
         json_object_put(list);
         json_object_put(body);
-        call_out_of_memory(call);
+        intake_call_out_of_memory(call);
         return;
     }
     json_object_object_add(body, name, list);
-    json_object_object_add(body, "next_cursor", call_string_or_null(next_cursor));
-    call_json(call, 200, body);
+    json_object_object_add(body, "next_cursor", intake_call_string_or_null(next_cursor));
+    intake_call_json(call, 200, body);
 }
 
-bool call_json_text(struct call *call, struct json_object *o, char **out)
+bool intake_call_json_text(struct call *call, struct json_object *o, char **out)
 {
     const char *text = o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN) : NULL;
     *out = text ? strdup(text) : NULL;
     json_object_put(o);
     if (*out)
         return true;
-    call_out_of_memory(call);
+    intake_call_out_of_memory(call);
     return false;
 }
 
@@ -379,38 +381,38 @@ static void put_json_state(void *state)
         json_object_put(state);
 }
 
-void call_hold_json(struct call *call, struct json_object *o)
+void intake_call_hold_json(struct call *call, struct json_object *o)
 {
     call->state = o;
     call->state_free = put_json_state;
 }
 
-struct json_object *call_take_json(struct call *call)
+struct json_object *intake_call_take_json(struct call *call)
 {
     struct json_object *o = call->state;
     call->state = NULL;
     return o;
 }
 
-bool call_require_json(struct call *call)
+bool intake_call_require_json(struct call *call)
 {
-    const char *type = http_header_get(call->req, "content-type");
+    const char *type = intake_http_header_get(call->req, "content-type");
     /* application/json, optionally with parameters (charset=utf-8). */
     if (type && strncasecmp(type, "application/json", 16) == 0 &&
         (type[16] == '\0' || type[16] == ';' || type[16] == ' '))
         return true;
-    call_error(call, 415, "unsupported_media_type", "send the body as application/json");
+    intake_call_error(call, 415, "unsupported_media_type", "send the body as application/json");
     return false;
 }
 
-struct json_object *call_parse_body(struct call *call, struct codec_field_errors **errs)
+struct json_object *intake_call_parse_body(struct call *call, struct codec_field_errors **errs)
 {
     *errs = NULL;
-    if (!call_require_json(call))
+    if (!intake_call_require_json(call))
         return NULL;
     struct codec_field_errors *e = malloc(sizeof *e);
     if (!e) {
-        call_out_of_memory(call);
+        intake_call_out_of_memory(call);
         return NULL;
     }
     codec_field_errors_init(e);
@@ -419,7 +421,7 @@ struct json_object *call_parse_body(struct call *call, struct codec_field_errors
     enum codec_status st =
         codec_json_parse(call->req->body, call->req->body_len, &body, e, &reason);
     if (st != CODEC_OK) {
-        call_invalid(call, codec_status_http(st), reason, e);
+        intake_call_invalid(call, codec_status_http(st), reason, e);
         free(e);
         return NULL;
     }
@@ -427,8 +429,8 @@ struct json_object *call_parse_body(struct call *call, struct codec_field_errors
     return body;
 }
 
-void call_check_query_names(const struct http_request *req, const char *const *names, size_t n,
-                            struct codec_field_errors *errs)
+void intake_call_check_query_names(const struct http_request *req, const char *const *names,
+                                   size_t n, struct codec_field_errors *errs)
 {
     for (const char *q = req->query; *q;) {
         const char *amp = strchr(q, '&');
@@ -450,9 +452,9 @@ void call_check_query_names(const struct http_request *req, const char *const *n
     }
 }
 
-void call_read_principal(struct json_object *body, const char *what,
-                         struct codec_field_errors *errs, enum auth_role *role_out,
-                         char member_id[ID_LEN], char npi[NPI_LEN])
+void intake_call_read_principal(struct json_object *body, const char *what,
+                                struct codec_field_errors *errs, enum auth_role *role_out,
+                                char member_id[ID_LEN], char npi[NPI_LEN])
 {
     /* Problems are string literals (codec/field_errors.h), one set per thing. */
     bool token = strcmp(what, "token") == 0;
@@ -474,7 +476,7 @@ void call_read_principal(struct json_object *body, const char *what,
     struct codec_enum_spec role_spec = {roles, 4, "must be member, provider, staff or admin",
                                         &role};
     if (codec_field(&r, body, "role", true, codec_value_enum, &role_spec) == CODEC_GOT)
-        *role_out = auth_role_parse(roles[role]);
+        *role_out = intake_auth_role_parse(roles[role]);
     bool has_member =
         codec_field(&r, body, "member_id", false, codec_value_id, member_id) == CODEC_GOT;
     bool has_npi = codec_field(&r, body, "npi", false, codec_value_npi, npi) == CODEC_GOT;
@@ -490,14 +492,14 @@ void call_read_principal(struct json_object *body, const char *what,
         codec_field_errors_add(errs, "npi", only_npi);
 }
 
-void call_read_paging(const struct http_request *req, int *limit, char *cursor, size_t cursor_size,
-                      struct codec_field_errors *errs)
+void intake_call_read_paging(const struct http_request *req, int *limit, char *cursor,
+                             size_t cursor_size, struct codec_field_errors *errs)
 {
     char buf[128];
     int rc;
     *limit = CALL_LIST_LIMIT_DEFAULT;
     cursor[0] = '\0';
-    if ((rc = http_query_get(req, "limit", buf, sizeof buf)) != 0) {
+    if ((rc = intake_http_query_get(req, "limit", buf, sizeof buf)) != 0) {
         char *end;
         long n = rc > 0 ? strtol(buf, &end, 10) : 0;
         if (rc < 0 || !buf[0] || *end || n < 1 || n > CALL_LIST_LIMIT_MAX)
@@ -505,7 +507,7 @@ void call_read_paging(const struct http_request *req, int *limit, char *cursor, 
         else
             *limit = (int)n;
     }
-    if ((rc = http_query_get(req, "cursor", buf, sizeof buf)) != 0) {
+    if ((rc = intake_http_query_get(req, "cursor", buf, sizeof buf)) != 0) {
         if (rc < 0 || !buf[0] || strlen(buf) > 20 || strspn(buf, "0123456789") != strlen(buf))
             codec_field_errors_add(errs, "cursor", "must be a cursor returned by a search");
         else
@@ -513,21 +515,22 @@ void call_read_paging(const struct http_request *req, int *limit, char *cursor, 
     }
 }
 
-void call_open_staff_list(struct call *call, call_query_fn parse, const char *action, call_fn next)
+void intake_call_open_staff_list(struct call *call, call_query_fn parse, const char *action,
+                                 call_fn next)
 {
-    if (!call_require_staff(call) ||
-        !call_read_query(call, parse, "the search parameters are not valid"))
+    if (!intake_call_require_staff(call) ||
+        !intake_call_read_query(call, parse, "the search parameters are not valid"))
         return;
-    call_audit(call, NULL, action, next);
+    intake_call_audit(call, NULL, action, next);
 }
 
-void call_answer_requeued(struct call *call, enum queue_status st, const char *what,
-                          const char *conflict_code, const char *conflict_message)
+void intake_call_answer_requeued(struct call *call, enum queue_status st, const char *what,
+                                 const char *conflict_code, const char *conflict_message)
 {
-    if (call_refuse_missing(call, st))
+    if (intake_call_refuse_missing(call, st))
         return;
     if (st == QUEUE_CONFLICT) {
-        call_error(call, 409, conflict_code, conflict_message);
+        intake_call_error(call, 409, conflict_code, conflict_message);
         return;
     }
     log_info("%s; claim requeued claim_id=%s request_id=%s", what, call->path_id,
@@ -535,7 +538,7 @@ void call_answer_requeued(struct call *call, enum queue_status st, const char *w
     struct json_object *o = json_object_new_object();
     json_object_object_add(o, "claim_id", json_object_new_string(call->path_id));
     json_object_object_add(o, "status", json_object_new_string("received"));
-    call_json(call, 202, o);
+    intake_call_json(call, 202, o);
 }
 
 /* ---- authentication ---- */
@@ -553,7 +556,7 @@ static struct auth_wait *auth_wait_new(struct call *call, call_fn next, const ch
 {
     struct auth_wait *w = malloc(sizeof *w);
     if (!w) {
-        call_unavailable(call);
+        intake_call_unavailable(call);
         return NULL;
     }
     w->call = call;
@@ -571,16 +574,16 @@ static bool auth_wait_end(void *arg, int status, struct auth_wait *out)
     free(arg);
     if (status >= 0)
         return true;
-    call_unavailable(out->call);
+    intake_call_unavailable(out->call);
     return false;
 }
 
 static void unauthorized(struct call *call)
 {
-    if (!call_limit_address(call))
+    if (!intake_call_limit_address(call))
         return;
-    http_add_header(call->req, "WWW-Authenticate", "Bearer");
-    call_error(call, 401, "unauthorized", "a valid bearer token is required");
+    intake_http_add_header(call->req, "WWW-Authenticate", "Bearer");
+    intake_call_error(call, 401, "unauthorized", "a valid bearer token is required");
 }
 
 /* Fills *who from a stored token; false when the record grants no role. */
@@ -588,14 +591,14 @@ static bool principal_from_record(struct principal *who, const struct token_reco
 {
     memset(who, 0, sizeof *who);
     snprintf(who->token_id, sizeof who->token_id, "%s", rec->token_id);
-    who->role = auth_role_parse(rec->role);
+    who->role = intake_auth_role_parse(rec->role);
     snprintf(who->member_id, sizeof who->member_id, "%s", rec->member_id);
     snprintf(who->npi, sizeof who->npi, "%s", rec->npi);
     return who->role != AUTH_NONE && who->token_id[0];
 }
 
 /* Redis answered the token lookup: a known token is cached (unless a
- * revocation crossed the lookup, see token_cache_insert) and the call goes on. */
+ * revocation crossed the lookup, see queue_token_cache_insert) and the call goes on. */
 static void on_token(int status, const struct token_record *rec, void *arg)
 {
     struct auth_wait w;
@@ -607,8 +610,9 @@ static void on_token(int status, const struct token_record *rec, void *arg)
         return;
     }
     if (call->app->tokens)
-        token_cache_insert(call->app->tokens, w.hash, rec, w.epoch, token_cache_now_ms());
-    if (call_limit_principal(call))
+        queue_token_cache_insert(call->app->tokens, w.hash, rec, w.epoch,
+                                 queue_token_cache_now_ms());
+    if (intake_call_limit_principal(call))
         w.next(call);
 }
 
@@ -621,7 +625,7 @@ static void on_token(int status, const struct token_record *rec, void *arg)
  * when there is none, -1 when it is not shaped like a session id. */
 static int session_cookie(const struct http_request *req, char out[SESSION_ID_TEXT_LEN + 1])
 {
-    const char *c = http_header_get(req, "cookie");
+    const char *c = intake_http_header_get(req, "cookie");
     const size_t name_len = sizeof SESSION_COOKIE_NAME - 1;
     while (c && *c) {
         while (*c == ' ' || *c == ';')
@@ -660,9 +664,10 @@ static void session_unauthorized(struct call *call)
 {
     /* An ended or forged cookie is a failure like a bad token: it draws on
      * the client address's bucket (rate_limits.address). */
-    if (!call_limit_address(call))
+    if (!intake_call_limit_address(call))
         return;
-    call_error(call, 401, "unauthorized", "the session has ended or is unknown; sign in again");
+    intake_call_error(call, 401, "unauthorized",
+                      "the session has ended or is unknown; sign in again");
 }
 
 static void on_session(int status, const struct session_record *rec, void *arg)
@@ -673,7 +678,7 @@ static void on_session(int status, const struct session_record *rec, void *arg)
     struct call *call = w.call;
     struct principal *who = &call->who;
     memset(who, 0, sizeof *who);
-    who->role = status == 1 ? auth_role_parse(rec->role) : AUTH_NONE;
+    who->role = status == 1 ? intake_auth_role_parse(rec->role) : AUTH_NONE;
     if (who->role == AUTH_NONE) {
         session_unauthorized(call);
         return;
@@ -685,38 +690,39 @@ static void on_session(int status, const struct session_record *rec, void *arg)
     if (method_changes_state(call->req->method)) {
         /* The cookie goes with every request the browser makes, a forged
          * one too; the CSRF token only with the portal's own. */
-        const char *sent = http_header_get(call->req, "x-csrf-token");
+        const char *sent = intake_http_header_get(call->req, "x-csrf-token");
         size_t want = strlen(rec->csrf);
         if (!sent || want == 0 || strlen(sent) != want ||
             CRYPTO_memcmp(sent, rec->csrf, want) != 0) {
-            call_error(call, 403, "csrf_failed",
-                       "a request signed in by cookie that changes anything needs X-CSRF-Token");
+            intake_call_error(
+                call, 403, "csrf_failed",
+                "a request signed in by cookie that changes anything needs X-CSRF-Token");
             return;
         }
     }
-    if (call_limit_principal(call))
+    if (intake_call_limit_principal(call))
         w.next(call);
 }
 
 static void authenticate_session(struct call *call, call_fn next, const char *session_id)
 {
     char hash[TOKEN_HASH_HEX_LEN];
-    token_hash_hex(session_id, strlen(session_id), hash);
+    queue_token_hash_hex(session_id, strlen(session_id), hash);
     struct auth_wait *w = auth_wait_new(call, next, hash);
     if (!w)
         return;
     long long now = (long long)clock_wall_ms();
     long long idle = call->app->cfg.sessions.idle_timeout_seconds * 1000LL;
-    if (sessions_touch_async(call->app->redis, call_key_prefix(call), w->hash, now, idle,
-                             on_session, w) != 0) {
+    if (queue_sessions_touch_async(call->app->redis, intake_call_key_prefix(call), w->hash, now,
+                                   idle, on_session, w) != 0) {
         free(w);
-        call_unavailable(call);
+        intake_call_unavailable(call);
     }
 }
 
-void call_authenticate(struct call *call, call_fn next)
+void intake_call_authenticate(struct call *call, call_fn next)
 {
-    const char *auth = http_header_get(call->req, "authorization");
+    const char *auth = intake_http_header_get(call->req, "authorization");
     char session_id[SESSION_ID_TEXT_LEN + 1];
     int cookie = auth ? 0 : session_cookie(call->req, session_id);
     if (cookie < 0) {
@@ -736,23 +742,24 @@ void call_authenticate(struct call *call, call_fn next)
     while (*token == ' ')
         token++;
     char hash[TOKEN_HASH_HEX_LEN];
-    token_hash_hex(token, strlen(token), hash);
+    queue_token_hash_hex(token, strlen(token), hash);
     /* The common case: a token this process saw within the cache's TTL. */
     struct token_cache *cache = call->app->tokens;
     struct token_record rec;
-    if (cache && token_cache_lookup(cache, hash, token_cache_now_ms(), &rec) &&
+    if (cache && queue_token_cache_lookup(cache, hash, queue_token_cache_now_ms(), &rec) &&
         principal_from_record(&call->who, &rec)) {
-        if (call_limit_principal(call))
+        if (intake_call_limit_principal(call))
             next(call);
         return;
     }
     struct auth_wait *w = auth_wait_new(call, next, hash);
     if (!w)
         return;
-    w->epoch = cache ? token_cache_epoch(cache) : 0;
-    if (tokens_lookup_async(call->app->redis, call_key_prefix(call), hash, on_token, w) != 0) {
+    w->epoch = cache ? queue_token_cache_epoch(cache) : 0;
+    if (queue_tokens_lookup_async(call->app->redis, intake_call_key_prefix(call), hash, on_token,
+                                  w) != 0) {
         free(w);
-        call_unavailable(call);
+        intake_call_unavailable(call);
     }
 }
 
@@ -776,12 +783,12 @@ static void rate_limited(struct call *call, int retry_after_s)
 {
     char seconds[16], message[96];
     snprintf(seconds, sizeof seconds, "%d", retry_after_s);
-    http_add_header(call->req, "Retry-After", seconds);
+    intake_http_add_header(call->req, "Retry-After", seconds);
     snprintf(message, sizeof message, "too many requests; retry in %d s", retry_after_s);
-    call_error(call, 429, "rate_limited", message);
+    intake_call_error(call, 429, "rate_limited", message);
 }
 
-bool call_limit_principal(struct call *call)
+bool intake_call_limit_principal(struct call *call)
 {
     static const enum config_rate_class of_role[] = {
         [AUTH_MEMBER] = CONFIG_RATE_MEMBER,
@@ -800,7 +807,7 @@ bool call_limit_principal(struct call *call)
     if (ratelimit_take(call->app->ratelimit, (int)of_role[role], call->who.token_id, now,
                        &retry_after))
         return true;
-    log_rate_limited(call, auth_role_name(role), call->who.token_id, now);
+    log_rate_limited(call, intake_auth_role_name(role), call->who.token_id, now);
     rate_limited(call, retry_after);
     return false;
 }
@@ -822,7 +829,7 @@ static void address_key(const char *peer, char *out, size_t size)
     snprintf(out, size, "%s", peer);
 }
 
-bool call_limit_address(struct call *call)
+bool intake_call_limit_address(struct call *call)
 {
     char key[sizeof call->req->peer + 8];
     address_key(call->req->peer, key, sizeof key);
@@ -846,14 +853,14 @@ static void on_audit(enum queue_status status, void *arg)
     call->after_audit(call);
 }
 
-void call_audit(struct call *call, const char *claim_id, const char *action, call_fn next)
+void intake_call_audit(struct call *call, const char *claim_id, const char *action, call_fn next)
 {
     char at[32];
     rfc3339_now(at);
-    struct json_object *rec = call_audit_record(call, at, action);
+    struct json_object *rec = intake_call_audit_record(call, at, action);
     const char *rec_text = json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PLAIN);
     call->after_audit = next;
-    int rc = queue_audit_append(call->app->redis, call_key_prefix(call), claim_id, rec_text,
+    int rc = queue_audit_append(call->app->redis, intake_call_key_prefix(call), claim_id, rec_text,
                                 on_audit, call);
     json_object_put(rec);
     if (rc != 0) {
@@ -862,16 +869,18 @@ void call_audit(struct call *call, const char *claim_id, const char *action, cal
     }
 }
 
-struct json_object *call_audit_record(const struct call *call, const char *at, const char *action)
+struct json_object *intake_call_audit_record(const struct call *call, const char *at,
+                                             const char *action)
 {
-    return audit_record_new(at, call->who.token_id, auth_role_name(call->who.role), action,
-                            call->req->request_id, call->req->client_request_id, call->req->peer);
+    return queue_audit_record_new(at, call->who.token_id, intake_auth_role_name(call->who.role),
+                                  action, call->req->request_id, call->req->client_request_id,
+                                  call->req->peer);
 }
 
-bool call_audited(struct call *call)
+bool intake_call_audited(struct call *call)
 {
     if (call->audit_ok)
         return true;
-    call_unavailable(call); /* answers and frees the call */
+    intake_call_unavailable(call); /* answers and frees the call */
     return false;
 }

@@ -106,10 +106,10 @@ static struct json_object *decision_view(const struct queue_appeal_row *r, bool 
         return NULL;
     json_object_object_add(d, "outcome", json_object_new_string(r->outcome));
     json_object_object_add(d, "lines", parsed_or(r->lines, json_object_new_array()));
-    json_object_object_add(d, "note", call_string_or_null(r->note));
-    json_object_object_add(d, "decided_at", call_string_or_null(r->decided_at));
+    json_object_object_add(d, "note", intake_call_string_or_null(r->note));
+    json_object_object_add(d, "decided_at", intake_call_string_or_null(r->decided_at));
     if (staff)
-        json_object_object_add(d, "decided_by", call_string_or_null(r->decided_by));
+        json_object_object_add(d, "decided_by", intake_call_string_or_null(r->decided_by));
     return d;
 }
 
@@ -120,25 +120,25 @@ static struct json_object *appeal_view(const struct queue_appeal_row *r, bool st
     date_t today = date_today();
     struct json_object *o = json_object_new_object();
     if (!o)
-        return NULL; /* answered 500 by call_json */
-    json_object_object_add(o, "appeal_id", call_string_or_null(r->appeal_id));
-    json_object_object_add(o, "claim_id", call_string_or_null(r->claim_id));
-    json_object_object_add(o, "member_id", call_string_or_null(r->member_id));
-    json_object_object_add(o, "status", call_string_or_null(r->status));
-    json_object_object_add(o, "filed_at", call_string_or_null(r->filed_at));
-    json_object_object_add(o, "filed_by_role", call_string_or_null(r->filed_by_role));
-    json_object_object_add(o, "due_date", call_string_or_null(r->due_date));
+        return NULL; /* answered 500 by intake_call_json */
+    json_object_object_add(o, "appeal_id", intake_call_string_or_null(r->appeal_id));
+    json_object_object_add(o, "claim_id", intake_call_string_or_null(r->claim_id));
+    json_object_object_add(o, "member_id", intake_call_string_or_null(r->member_id));
+    json_object_object_add(o, "status", intake_call_string_or_null(r->status));
+    json_object_object_add(o, "filed_at", intake_call_string_or_null(r->filed_at));
+    json_object_object_add(o, "filed_by_role", intake_call_string_or_null(r->filed_by_role));
+    json_object_object_add(o, "due_date", intake_call_string_or_null(r->due_date));
     json_object_object_add(o, "overdue", json_object_new_boolean(row_overdue(r, today)));
     json_object_object_add(o, "eob_version",
                            json_object_new_int(r->eob_version ? atoi(r->eob_version) : 0));
-    json_object_object_add(o, "eob_date", call_string_or_null(r->eob_date));
-    json_object_object_add(o, "appeal_deadline", call_string_or_null(r->deadline));
+    json_object_object_add(o, "eob_date", intake_call_string_or_null(r->eob_date));
+    json_object_object_add(o, "appeal_deadline", intake_call_string_or_null(r->deadline));
     if (summary) {
-        json_object_object_add(o, "outcome", call_string_or_null(r->outcome));
-        json_object_object_add(o, "decided_at", call_string_or_null(r->decided_at));
+        json_object_object_add(o, "outcome", intake_call_string_or_null(r->outcome));
+        json_object_object_add(o, "decided_at", intake_call_string_or_null(r->decided_at));
         return o;
     }
-    json_object_object_add(o, "statement", call_string_or_null(r->statement));
+    json_object_object_add(o, "statement", intake_call_string_or_null(r->statement));
     json_object_object_add(o, "attachments", parsed_or(r->attachments, json_object_new_array()));
     json_object_object_add(o, "decision", decision_view(r, staff));
     return o;
@@ -148,7 +148,7 @@ static struct json_object *appeal_view(const struct queue_appeal_row *r, bool st
  * read its claim (the patient, the subscriber, the submitting provider). */
 static bool may_read_appeal(const struct principal *who, const struct queue_appeal_row *r)
 {
-    if (auth_is_staff(who))
+    if (intake_auth_is_staff(who))
         return true;
     if (who->role == AUTH_MEMBER)
         return (r->member_id && strcmp(r->member_id, who->member_id) == 0) ||
@@ -259,24 +259,24 @@ static void on_filed(enum queue_status status, const char *why, void *arg)
 {
     struct call *call = arg;
     struct appeal_state *s = call->state;
-    if (call_refuse_missing(call, status))
+    if (intake_call_refuse_missing(call, status))
         return;
     if (status == QUEUE_CONFLICT) {
         if (strcmp(why, "already_appealed") == 0)
-            call_error(call, 409, "already_appealed",
-                       "this claim's Explanation of Benefits has been appealed already");
+            intake_call_error(call, 409, "already_appealed",
+                              "this claim's Explanation of Benefits has been appealed already");
         else
-            call_error(call, 409, "conflict",
-                       "the claim changed while the appeal was filed; "
-                       "read it again");
+            intake_call_error(call, 409, "conflict",
+                              "the claim changed while the appeal was filed; "
+                              "read it again");
         return;
     }
     log_info("appeal filed appeal_id=%s claim_id=%s request_id=%s", s->appeal_id, s->claim_id,
              call->req->request_id);
     char location[80];
     snprintf(location, sizeof location, "/v1/appeals/%s", s->appeal_id);
-    http_add_header(call->req, "Location", location);
-    call_json(call, 201, appeal_view(&s->row, auth_is_staff(&call->who), false));
+    intake_http_add_header(call->req, "Location", location);
+    intake_call_json(call, 201, appeal_view(&s->row, intake_auth_is_staff(&call->who), false));
 }
 
 /* The filing, once the claim and the window are checked. */
@@ -285,17 +285,17 @@ static void file_store(struct call *call, int eob_version)
     struct appeal_state *s = call->state;
     /* Drawn on the claim's shard, so that the appeal is found from its id
      * alone (docs/operations.md "Redis Cluster"). */
-    claims_new_id_on_shard(s->appeal_id, queue_shard_of_claim(s->claim_id));
+    intake_claims_new_id_on_shard(s->appeal_id, queue_shard_of_claim(s->claim_id));
     rfc3339_now(s->filed_at);
     date_t today = date_today(), due = adj_appeal_due_date(today);
     date_format(today, s->filed_on);
     date_format(due, s->due_date);
     snprintf(s->version, sizeof s->version, "%d", eob_version);
-    struct json_object *audit = call_audit_record(call, s->filed_at, "appeal.file");
+    struct json_object *audit = intake_call_audit_record(call, s->filed_at, "appeal.file");
     if (!audit || codec_put_string(audit, "appeal_id", s->appeal_id)) {
         if (audit)
             json_object_put(audit);
-        call_out_of_memory(call);
+        intake_call_out_of_memory(call);
         return;
     }
     struct queue_appeal_filing f = {
@@ -311,7 +311,7 @@ static void file_store(struct call *call, int eob_version)
         .statement = s->statement,
         .attachments = s->attachments,
         .filed_by = call->who.token_id,
-        .filed_by_role = auth_role_name(call->who.role),
+        .filed_by_role = intake_auth_role_name(call->who.role),
         .audit_json = json_object_to_json_string_ext(audit, JSON_C_TO_STRING_PLAIN)};
     s->row = (struct queue_appeal_row){.appeal_id = s->appeal_id,
                                        .claim_id = s->claim_id,
@@ -328,10 +328,10 @@ static void file_store(struct call *call, int eob_version)
                                        .filed_by_role = f.filed_by_role,
                                        .statement = s->statement,
                                        .attachments = s->attachments};
-    int rc = queue_file_appeal(call->app->redis, call_key_prefix(call), &f, on_filed, call);
+    int rc = queue_file_appeal(call->app->redis, intake_call_key_prefix(call), &f, on_filed, call);
     json_object_put(audit);
     if (rc != 0)
-        call_unavailable(call);
+        intake_call_unavailable(call);
 }
 
 /* The statement date of the claim's latest EOB; false when unreadable. */
@@ -350,19 +350,20 @@ static void on_claim_for_appeal(enum queue_status st, const struct queue_claim *
 {
     struct call *call = arg;
     struct appeal_state *s = call->state;
-    if (!claims_readable(call, st, claim))
+    if (!intake_claims_readable(call, st, claim))
         return;
     const char *status = queue_claim_field(claim, "status");
     if (!status || (strcmp(status, "approved") != 0 && strcmp(status, "denied") != 0) ||
         claim->eob_version < 1 || !claim->eob) {
-        call_error(call, 409, "not_final",
-                   "only a final claim with an Explanation of Benefits can be appealed");
+        intake_call_error(call, 409, "not_final",
+                          "only a final claim with an Explanation of Benefits can be appealed");
         return;
     }
     date_t eob_date;
     if (!eob_statement_date(claim->eob, &eob_date)) {
         log_error("stored EOB cannot be read claim_id=%s", s->claim_id);
-        call_error(call, 500, "internal", "the claim's Explanation of Benefits cannot be read");
+        intake_call_error(call, 500, "internal",
+                          "the claim's Explanation of Benefits cannot be read");
         return;
     }
     date_format(eob_date, s->eob_date);
@@ -374,7 +375,7 @@ static void on_claim_for_appeal(enum queue_status st, const struct queue_claim *
                  "the time to appeal ended on %s, 180 days after the Explanation of Benefits "
                  "of %s",
                  s->deadline, s->eob_date);
-        call_error(call, 422, "appeal_window_closed", message);
+        intake_call_error(call, 422, "appeal_window_closed", message);
         return;
     }
     copy_field(s->member_id, sizeof s->member_id, queue_claim_field(claim, "member_id"));
@@ -399,24 +400,24 @@ static void read_filing(struct call *call, struct json_object *body,
 
 static void file_authed(struct call *call)
 {
-    struct appeal_state *s = call_state_new(call, sizeof *s, state_free);
-    if (!s || !claims_require_id(call))
+    struct appeal_state *s = intake_call_state_new(call, sizeof *s, state_free);
+    if (!s || !intake_claims_require_id(call))
         return;
     copy_field(s->claim_id, sizeof s->claim_id, call->path_id);
-    if (!call_read_body(call, read_filing, BODY_PROBLEMS))
+    if (!intake_call_read_body(call, read_filing, BODY_PROBLEMS))
         return;
     if (!s->statement || !s->attachments) {
-        call_out_of_memory(call);
+        intake_call_out_of_memory(call);
         return;
     }
-    if (queue_get_eob(call->app->redis, call_key_prefix(call), s->claim_id, 0, on_claim_for_appeal,
-                      call) != 0)
-        call_unavailable(call);
+    if (queue_get_eob(call->app->redis, intake_call_key_prefix(call), s->claim_id, 0,
+                      on_claim_for_appeal, call) != 0)
+        intake_call_unavailable(call);
 }
 
-void appeals_file(struct call *call)
+void intake_appeals_file(struct call *call)
 {
-    call_authenticate(call, file_authed);
+    intake_call_authenticate(call, file_authed);
 }
 
 /* ---- GET /v1/appeals/{id} ---- */
@@ -424,46 +425,47 @@ void appeals_file(struct call *call)
 static void read_audited(struct call *call)
 {
     struct appeal_state *s = call->state;
-    if (!call_audited(call))
+    if (!intake_call_audited(call))
         return;
     struct json_object *view = s->view;
     s->view = NULL;
-    call_json(call, 200, view);
+    intake_call_json(call, 200, view);
 }
 
 static void on_appeal_for_read(enum queue_status st, const struct queue_appeal_row *row, void *arg)
 {
     struct call *call = arg;
     struct appeal_state *s = call->state;
-    if (!call_found(call, st))
+    if (!intake_call_found(call, st))
         return;
     if (!may_read_appeal(&call->who, row)) {
-        call_not_found(call);
+        intake_call_not_found(call);
         return;
     }
-    s->view = appeal_view(row, auth_is_staff(&call->who), false);
+    s->view = appeal_view(row, intake_auth_is_staff(&call->who), false);
     if (!s->view) {
-        call_out_of_memory(call);
+        intake_call_out_of_memory(call);
         return;
     }
     copy_field(s->claim_id, sizeof s->claim_id, row->claim_id);
     /* The statement is the member's own words about their care: reads are
      * audited in the claim's trail. */
-    call_audit(call, s->claim_id, "appeal.read", read_audited);
+    intake_call_audit(call, s->claim_id, "appeal.read", read_audited);
 }
 
 static void get_authed(struct call *call)
 {
-    if (!call_state_new(call, sizeof(struct appeal_state), state_free) || !claims_require_id(call))
+    if (!intake_call_state_new(call, sizeof(struct appeal_state), state_free) ||
+        !intake_claims_require_id(call))
         return;
-    if (queue_get_appeal(call->app->redis, call_key_prefix(call), call->path_id, on_appeal_for_read,
-                         call) != 0)
-        call_unavailable(call);
+    if (queue_get_appeal(call->app->redis, intake_call_key_prefix(call), call->path_id,
+                         on_appeal_for_read, call) != 0)
+        intake_call_unavailable(call);
 }
 
-void appeals_get(struct call *call)
+void intake_appeals_get(struct call *call)
 {
-    call_authenticate(call, get_authed);
+    intake_call_authenticate(call, get_authed);
 }
 
 /* ---- GET /v1/appeals ---- */
@@ -472,16 +474,16 @@ static void parse_list(const struct http_request *req, void *state, struct codec
 {
     struct appeal_state *s = state;
     static const char *const names[] = {"status", "overdue", "limit", "cursor"};
-    call_check_query_names(req, names, 4, errs);
+    intake_call_check_query_names(req, names, 4, errs);
     char buf[64];
     int rc;
-    if ((rc = http_query_get(req, "status", buf, sizeof buf)) != 0) {
+    if ((rc = intake_http_query_get(req, "status", buf, sizeof buf)) != 0) {
         if (rc < 0 || (strcmp(buf, "open") != 0 && strcmp(buf, "decided") != 0))
             codec_field_errors_add(errs, "status", "must be open or decided");
         else
             copy_field(s->status, sizeof s->status, buf);
     }
-    if ((rc = http_query_get(req, "overdue", buf, sizeof buf)) != 0) {
+    if ((rc = intake_http_query_get(req, "overdue", buf, sizeof buf)) != 0) {
         if (rc < 0 || (strcmp(buf, "true") != 0 && strcmp(buf, "false") != 0))
             codec_field_errors_add(errs, "overdue", "must be true or false");
         else
@@ -489,7 +491,7 @@ static void parse_list(const struct http_request *req, void *state, struct codec
     }
     if (s->overdue && strcmp(s->status, "decided") == 0)
         codec_field_errors_add(errs, "overdue", "only open appeals are overdue");
-    call_read_paging(req, &s->limit, s->cursor, sizeof s->cursor, errs);
+    intake_call_read_paging(req, &s->limit, s->cursor, sizeof s->cursor, errs);
 }
 
 /* A row of the staff list: the appeal's summary. */
@@ -501,40 +503,41 @@ static struct json_object *appeal_list_view(const void *row)
 static void on_list(enum queue_status status, const struct queue_appeal_row *rows, size_t n,
                     const char *next_cursor, void *arg)
 {
-    call_answer_page(arg, status, "appeals", rows, n, sizeof *rows, appeal_list_view, next_cursor);
+    intake_call_answer_page(arg, status, "appeals", rows, n, sizeof *rows, appeal_list_view,
+                            next_cursor);
 }
 
 static void list_audited(struct call *call)
 {
     struct appeal_state *s = call->state;
-    if (!call_audited(call))
+    if (!intake_call_audited(call))
         return;
     struct queue_appeal_query q = {.status = s->status,
                                    .overdue = s->overdue,
                                    .today_day = date_today().days,
                                    .cursor = s->cursor,
                                    .limit = s->limit};
-    if (queue_list_appeals(call->app->redis, call_key_prefix(call), &q, on_list, call) != 0)
-        call_unavailable(call);
+    if (queue_list_appeals(call->app->redis, intake_call_key_prefix(call), &q, on_list, call) != 0)
+        intake_call_unavailable(call);
 }
 
 static void list_authed(struct call *call)
 {
-    if (!call_state_new(call, sizeof(struct appeal_state), state_free))
+    if (!intake_call_state_new(call, sizeof(struct appeal_state), state_free))
         return;
     /* The list names members: its reads are audited. */
-    call_open_staff_list(call, parse_list, "appeal.list", list_audited);
+    intake_call_open_staff_list(call, parse_list, "appeal.list", list_audited);
 }
 
-void appeals_list(struct call *call)
+void intake_appeals_list(struct call *call)
 {
-    call_authenticate(call, list_authed);
+    intake_call_authenticate(call, list_authed);
 }
 
 /* ---- POST /v1/appeals/{id}/decision ---- */
 
-void appeal_overturn_redecide(struct call *call, const char *claim_id, const char *appeal_id,
-                              call_fn store)
+void intake_appeal_overturn_redecide(struct call *call, const char *claim_id, const char *appeal_id,
+                                     call_fn store)
 {
     struct appeal_state *s = call->state;
     /* The appeal's lines as the claim's reviewer's decision (docs/rules.md
@@ -544,7 +547,7 @@ void appeal_overturn_redecide(struct call *call, const char *claim_id, const cha
     struct json_object *o = adj_review_to_json(&s->review);
     if (o && (codec_put_string(o, "appeal_id", appeal_id) ||
               codec_put_string(o, "reviewer", call->who.token_id) ||
-              codec_put_string(o, "role", auth_role_name(call->who.role)) ||
+              codec_put_string(o, "role", intake_auth_role_name(call->who.role)) ||
               codec_put_string(o, "note", s->note))) {
         json_object_put(o);
         o = NULL;
@@ -554,7 +557,7 @@ void appeal_overturn_redecide(struct call *call, const char *claim_id, const cha
     if (o)
         json_object_put(o);
     if (!s->review_json) {
-        call_out_of_memory(call);
+        intake_call_out_of_memory(call);
         return;
     }
     log_info("appeal overturned; claim to be decided again appeal_id=%s claim_id=%s", appeal_id,
@@ -565,31 +568,31 @@ void appeal_overturn_redecide(struct call *call, const char *claim_id, const cha
 static void on_decided_read(enum queue_status st, const struct queue_appeal_row *row, void *arg)
 {
     struct call *call = arg;
-    if (!call_queue_ok(call, st))
+    if (!intake_call_queue_ok(call, st))
         return;
-    call_json(call, 200, appeal_view(row, true, false));
+    intake_call_json(call, 200, appeal_view(row, true, false));
 }
 
 static void on_decided(enum queue_status status, void *arg)
 {
     struct call *call = arg;
     struct appeal_state *s = call->state;
-    if (call_refuse_missing(call, status))
+    if (intake_call_refuse_missing(call, status))
         return;
     if (status == QUEUE_CONFLICT) {
-        call_error(call, 409, "already_decided", "this appeal has been decided already");
+        intake_call_error(call, 409, "already_decided", "this appeal has been decided already");
         return;
     }
     if (status == QUEUE_CHANGED) {
-        call_error(call, 409, "claim_changed",
-                   "the claim is no longer approved or denied; nothing was stored");
+        intake_call_error(call, 409, "claim_changed",
+                          "the claim is no longer approved or denied; nothing was stored");
         return;
     }
     log_info("appeal decided appeal_id=%s claim_id=%s outcome=%s request_id=%s", s->appeal_id,
              s->claim_id, outcome_names[s->outcome], call->req->request_id);
-    if (queue_get_appeal(call->app->redis, call_key_prefix(call), s->appeal_id, on_decided_read,
-                         call) != 0)
-        call_unavailable(call);
+    if (queue_get_appeal(call->app->redis, intake_call_key_prefix(call), s->appeal_id,
+                         on_decided_read, call) != 0)
+        intake_call_unavailable(call);
 }
 
 /* Records the checked decision (decider and note in the audit record). */
@@ -599,13 +602,13 @@ static void decision_store(struct call *call)
     char at[32], on[DATE_STRLEN];
     rfc3339_now(at);
     date_format(date_today(), on);
-    struct json_object *audit = call_audit_record(call, at, "appeal.decide");
+    struct json_object *audit = intake_call_audit_record(call, at, "appeal.decide");
     if (!audit || codec_put_string(audit, "appeal_id", s->appeal_id) ||
         codec_put_string(audit, "outcome", outcome_names[s->outcome]) ||
         codec_put_string(audit, "note", s->note)) {
         if (audit)
             json_object_put(audit);
-        call_out_of_memory(call);
+        intake_call_out_of_memory(call);
         return;
     }
     struct queue_appeal_decision d = {
@@ -619,10 +622,11 @@ static void decision_store(struct call *call)
         .decided_by = call->who.token_id,
         .audit_json = json_object_to_json_string_ext(audit, JSON_C_TO_STRING_PLAIN),
         .review = s->review_json};
-    int rc = queue_decide_appeal(call->app->redis, call_key_prefix(call), &d, on_decided, call);
+    int rc =
+        queue_decide_appeal(call->app->redis, intake_call_key_prefix(call), &d, on_decided, call);
     json_object_put(audit);
     if (rc != 0)
-        call_unavailable(call);
+        intake_call_unavailable(call);
 }
 
 static void on_claim_for_decision(enum queue_status st, const struct queue_claim *claim, void *arg)
@@ -630,15 +634,15 @@ static void on_claim_for_decision(enum queue_status st, const struct queue_claim
     struct call *call = arg;
     struct appeal_state *s = call->state;
     if (st != QUEUE_OK || !claim) {
-        call_unavailable(call);
+        intake_call_unavailable(call);
         return;
     }
     if (!intake_decision_lines_fit(call, s->claim_id, claim->decision, &s->review, s->line_given,
                                    false, true) ||
-        !call_json_text(call, intake_decision_lines_json(&s->review), &s->lines_json))
+        !intake_call_json_text(call, intake_decision_lines_json(&s->review), &s->lines_json))
         return;
     if (s->outcome == OUTCOME_OVERTURNED)
-        appeal_overturn_redecide(call, s->claim_id, s->appeal_id, decision_store);
+        intake_appeal_overturn_redecide(call, s->claim_id, s->appeal_id, decision_store);
     else
         decision_store(call);
 }
@@ -648,16 +652,16 @@ static void on_appeal_for_decision(enum queue_status st, const struct queue_appe
 {
     struct call *call = arg;
     struct appeal_state *s = call->state;
-    if (!call_found(call, st))
+    if (!intake_call_found(call, st))
         return;
     if (!row->status || strcmp(row->status, "open") != 0) {
-        call_error(call, 409, "already_decided", "this appeal has been decided already");
+        intake_call_error(call, 409, "already_decided", "this appeal has been decided already");
         return;
     }
     copy_field(s->claim_id, sizeof s->claim_id, row->claim_id);
-    if (queue_get_claim(call->app->redis, call_key_prefix(call), s->claim_id, on_claim_for_decision,
-                        call) != 0)
-        call_unavailable(call);
+    if (queue_get_claim(call->app->redis, intake_call_key_prefix(call), s->claim_id,
+                        on_claim_for_decision, call) != 0)
+        intake_call_unavailable(call);
 }
 
 /* The body's own rules, before anything is read. */
@@ -689,18 +693,18 @@ static void read_decision(struct call *call, struct json_object *body,
 
 static void decide_authed(struct call *call)
 {
-    struct appeal_state *s = call_state_new(call, sizeof *s, state_free);
-    if (!s || !call_require_staff(call) || !claims_require_id(call))
+    struct appeal_state *s = intake_call_state_new(call, sizeof *s, state_free);
+    if (!s || !intake_call_require_staff(call) || !intake_claims_require_id(call))
         return;
     copy_field(s->appeal_id, sizeof s->appeal_id, call->path_id);
-    if (!call_read_body(call, read_decision, BODY_PROBLEMS))
+    if (!intake_call_read_body(call, read_decision, BODY_PROBLEMS))
         return;
-    if (queue_get_appeal(call->app->redis, call_key_prefix(call), s->appeal_id,
+    if (queue_get_appeal(call->app->redis, intake_call_key_prefix(call), s->appeal_id,
                          on_appeal_for_decision, call) != 0)
-        call_unavailable(call);
+        intake_call_unavailable(call);
 }
 
-void appeals_decide(struct call *call)
+void intake_appeals_decide(struct call *call)
 {
-    call_authenticate(call, decide_authed);
+    intake_call_authenticate(call, decide_authed);
 }

@@ -10,13 +10,13 @@
 #include "intake/api.h"
 
 /* POST /v1/claims/{id}/appeals: answers and frees the call. */
-void appeals_file(struct call *call);
+void intake_appeals_file(struct call *call);
 /* GET /v1/appeals/{id}: answers and frees the call. */
-void appeals_get(struct call *call);
+void intake_appeals_get(struct call *call);
 /* GET /v1/appeals: answers and frees the call. */
-void appeals_list(struct call *call);
+void intake_appeals_list(struct call *call);
 /* POST /v1/appeals/{id}/decision: answers and frees the call. */
-void appeals_decide(struct call *call);
+void intake_appeals_decide(struct call *call);
 
 /* An overturned appeal, its decision checked and not stored yet: builds the
  * reviewer's decision the claim keeps (its `review` field, action overturn,
@@ -25,7 +25,7 @@ void appeals_decide(struct call *call);
  * the family's re-decision in one script (queue_decide_appeal), so that the
  * claim gets a new EOB version (an adjustment, docs/rules.md "Decision
  * outcomes") and two decisions at once cannot both overturn. */
-void appeal_overturn_redecide(struct call *call, const char *claim_id, const char *appeal_id,
-                              call_fn store);
+void intake_appeal_overturn_redecide(struct call *call, const char *claim_id, const char *appeal_id,
+                                     call_fn store);
 
 #endif

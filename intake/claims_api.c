@@ -12,7 +12,7 @@
 
 /* A claim id is a UUID in its lower-case text form; anything else cannot
  * name a claim and is answered 404 without asking Redis. */
-bool claims_id_valid(const char *s)
+bool intake_claims_id_valid(const char *s)
 {
     if (strlen(s) != 36)
         return false;
@@ -27,9 +27,9 @@ bool claims_id_valid(const char *s)
 /* Object-level authorization (API.md "Roles"): staff see every claim; a
  * member their own and, as the subscriber, the family's; a provider what it
  * submitted. Everyone else is told the claim does not exist. */
-bool claims_may_read(const struct principal *who, const struct queue_claim *claim)
+bool intake_claims_may_read(const struct principal *who, const struct queue_claim *claim)
 {
-    if (auth_is_staff(who))
+    if (intake_auth_is_staff(who))
         return true;
     const char *member = queue_claim_field(claim, "member_id"),
                *sub = queue_claim_field(claim, "subscriber_id"),
@@ -42,63 +42,68 @@ bool claims_may_read(const struct principal *who, const struct queue_claim *clai
     return false;
 }
 
-bool claims_require_id(struct call *call)
+bool intake_claims_require_id(struct call *call)
 {
-    if (claims_id_valid(call->path_id))
+    if (intake_claims_id_valid(call->path_id))
         return true;
-    call_not_found(call);
+    intake_call_not_found(call);
     return false;
 }
 
-void claims_fetch(struct call *call, queue_claim_cb cb)
+void intake_claims_fetch(struct call *call, queue_claim_cb cb)
 {
-    if (!claims_require_id(call))
+    if (!intake_claims_require_id(call))
         return;
-    if (queue_get_claim(call->app->redis, call_key_prefix(call), call->path_id, cb, call) != 0)
-        call_unavailable(call);
+    if (queue_get_claim(call->app->redis, intake_call_key_prefix(call), call->path_id, cb, call) !=
+        0)
+        intake_call_unavailable(call);
 }
 
-bool claims_readable(struct call *call, enum queue_status st, const struct queue_claim *claim)
+bool intake_claims_readable(struct call *call, enum queue_status st,
+                            const struct queue_claim *claim)
 {
     if (st == QUEUE_UNAVAILABLE || (st == QUEUE_OK && !claim)) {
-        call_unavailable(call);
+        intake_call_unavailable(call);
         return false;
     }
-    if (st != QUEUE_OK || !claims_may_read(&call->who, claim)) {
-        call_not_found(call);
+    if (st != QUEUE_OK || !intake_claims_may_read(&call->who, claim)) {
+        intake_call_not_found(call);
         return false;
     }
     return true;
 }
 
-bool claims_change_opening(struct call *call)
+bool intake_claims_change_opening(struct call *call)
 {
-    return call_require_role(call) && claims_require_id(call) && call_require_json(call);
+    return intake_call_require_role(call) && intake_claims_require_id(call) &&
+           intake_call_require_json(call);
 }
 
 /* A correction refused for the claim's status (or, from a script, for
  * another patient); a replacement filed through the intake step meets it
  * too (claims_submit.c). */
-void claims_correction_conflict(struct call *call, const char *status)
+void intake_claims_correction_conflict(struct call *call, const char *status)
 {
     if (strcmp(status, "voided") == 0) {
-        call_error(call, 409, "already_voided", "this claim is voided: it cannot be changed");
+        intake_call_error(call, 409, "already_voided",
+                          "this claim is voided: it cannot be changed");
     } else if (strcmp(status, "replaced") == 0) {
-        call_error(call, 409, "already_replaced",
-                   "this claim was replaced: correct its replacement instead");
+        intake_call_error(call, 409, "already_replaced",
+                          "this claim was replaced: correct its replacement instead");
     } else if (strcmp(status, "member") == 0) {
-        call_invalid_field(call, "member_id",
-                           "must be the member_id of the claim it replaces (file a new "
-                           "claim for another patient)",
-                           "the body has problems listed in fields");
+        intake_call_invalid_field(call, "member_id",
+                                  "must be the member_id of the claim it replaces (file a new "
+                                  "claim for another patient)",
+                                  "the body has problems listed in fields");
     } else if (!status[0]) {
-        call_not_found(call);
+        intake_call_not_found(call);
     } else {
-        call_error(call, 409, "not_correctable", "a claim in this status cannot be replaced");
+        intake_call_error(call, 409, "not_correctable",
+                          "a claim in this status cannot be replaced");
     }
 }
 
-void claims_view_state_free(void *state)
+void intake_claims_view_state_free(void *state)
 {
     struct claims_view_state *vs = state;
     if (vs && vs->view)
@@ -106,9 +111,9 @@ void claims_view_state_free(void *state)
     free(vs);
 }
 
-void claims_view_answer(struct call *call, struct claims_view_state *vs)
+void intake_claims_view_answer(struct call *call, struct claims_view_state *vs)
 {
     struct json_object *view = vs->view;
     vs->view = NULL;
-    call_json(call, 200, view);
+    intake_call_json(call, 200, view);
 }

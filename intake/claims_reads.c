@@ -71,35 +71,36 @@ static struct json_object *claim_view(const struct queue_claim *c)
 
 static void read_audited(struct call *call)
 {
-    if (!call_audited(call))
+    if (!intake_call_audited(call))
         return;
-    claims_view_answer(call, call->state);
+    intake_claims_view_answer(call, call->state);
 }
 
 static void on_claim_for_read(enum queue_status st, const struct queue_claim *claim, void *arg)
 {
     struct call *call = arg;
-    if (!claims_readable(call, st, claim))
+    if (!intake_claims_readable(call, st, claim))
         return;
-    struct claims_view_state *vs = call_state_new(call, sizeof *vs, claims_view_state_free);
+    struct claims_view_state *vs =
+        intake_call_state_new(call, sizeof *vs, intake_claims_view_state_free);
     if (!vs)
         return;
     vs->view = claim_view(claim);
     if (!vs->view) {
-        call_out_of_memory(call);
+        intake_call_out_of_memory(call);
         return;
     }
-    call_audit(call, call->path_id, "claim.read", read_audited);
+    intake_call_audit(call, call->path_id, "claim.read", read_audited);
 }
 
 static void read_authed(struct call *call)
 {
-    claims_fetch(call, on_claim_for_read);
+    intake_claims_fetch(call, on_claim_for_read);
 }
 
-void claims_get(struct call *call)
+void intake_claims_get(struct call *call)
 {
-    call_authenticate(call, read_authed);
+    intake_call_authenticate(call, read_authed);
 }
 
 /* ---- GET /v1/claims/{id}/audit (staff) ---- */
@@ -107,7 +108,7 @@ void claims_get(struct call *call)
 static void on_audit_records(enum queue_status st, const char *const *records, size_t n, void *arg)
 {
     struct call *call = arg;
-    if (!call_queue_ok(call, st))
+    if (!intake_call_queue_ok(call, st))
         return;
     struct claims_view_state *vs = call->state;
     struct json_object *entries = json_object_new_array();
@@ -117,50 +118,51 @@ static void on_audit_records(enum queue_status st, const char *const *records, s
             json_object_array_add(entries, e);
     }
     json_object_object_add(vs->view, "entries", entries);
-    claims_view_answer(call, vs);
+    intake_claims_view_answer(call, vs);
 }
 
 static void audit_audited(struct call *call)
 {
-    if (!call_audited(call))
+    if (!intake_call_audited(call))
         return;
-    if (queue_get_audit(call->app->redis, call_key_prefix(call), call->path_id, on_audit_records,
-                        call) != 0)
-        call_unavailable(call);
+    if (queue_get_audit(call->app->redis, intake_call_key_prefix(call), call->path_id,
+                        on_audit_records, call) != 0)
+        intake_call_unavailable(call);
 }
 
 static void on_claim_exists_for_audit(enum queue_status st, void *arg)
 {
     struct call *call = arg;
-    if (!call_found(call, st))
+    if (!intake_call_found(call, st))
         return;
-    struct claims_view_state *vs = call_state_new(call, sizeof *vs, claims_view_state_free);
+    struct claims_view_state *vs =
+        intake_call_state_new(call, sizeof *vs, intake_claims_view_state_free);
     if (!vs)
         return;
     vs->view = json_object_new_object();
     json_object_object_add(vs->view, "claim_id", json_object_new_string(call->path_id));
     /* Reading the trail is itself recorded, before it is read. */
-    call_audit(call, call->path_id, "claim.audit.read", audit_audited);
+    intake_call_audit(call, call->path_id, "claim.audit.read", audit_audited);
 }
 
 static void audit_authed(struct call *call)
 {
-    if (!auth_is_staff(&call->who)) {
+    if (!intake_auth_is_staff(&call->who)) {
         /* Members and providers may not see who else looked: as for
          * another party's claim, the answer does not say it exists. */
-        call_not_found(call);
+        intake_call_not_found(call);
         return;
     }
-    if (!claims_require_id(call))
+    if (!intake_claims_require_id(call))
         return;
-    if (queue_claim_exists(call->app->redis, call_key_prefix(call), call->path_id,
+    if (queue_claim_exists(call->app->redis, intake_call_key_prefix(call), call->path_id,
                            on_claim_exists_for_audit, call) != 0)
-        call_unavailable(call);
+        intake_call_unavailable(call);
 }
 
-void claims_audit(struct call *call)
+void intake_claims_audit(struct call *call)
 {
-    call_authenticate(call, audit_authed);
+    intake_call_authenticate(call, audit_authed);
 }
 
 /* ---- GET /v1/claims/{id}/eob ---- */
@@ -185,13 +187,13 @@ static void respond_fhir(struct call *call, struct json_object *record)
     struct json_object *fhir = record ? eob_fhir(record) : NULL;
     json_object_put(record);
     if (!fhir) {
-        call_error(call, 500, "internal", "the EOB cannot be rendered in this format");
+        intake_call_error(call, 500, "internal", "the EOB cannot be rendered in this format");
         return;
     }
     size_t len = 0;
     const char *text = json_object_to_json_string_length(
         fhir, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-    call_respond(call, 200, "application/fhir+json; charset=utf-8", text, len);
+    intake_call_respond(call, 200, "application/fhir+json; charset=utf-8", text, len);
     json_object_put(fhir);
 }
 
@@ -201,14 +203,14 @@ static void respond_html(struct call *call, struct json_object *record)
     char *html = record ? eob_html(record) : NULL;
     json_object_put(record);
     if (!html) {
-        call_error(call, 500, "internal", "the EOB cannot be rendered in this format");
+        intake_call_error(call, 500, "internal", "the EOB cannot be rendered in this format");
         return;
     }
     /* A printable page: its own inline style, no script, nothing external. */
-    http_add_header(call->req, "Content-Security-Policy",
-                    "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'");
-    http_add_header(call->req, "X-Content-Type-Options", "nosniff");
-    call_respond(call, 200, "text/html; charset=utf-8", html, strlen(html));
+    intake_http_add_header(call->req, "Content-Security-Policy",
+                           "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'");
+    intake_http_add_header(call->req, "X-Content-Type-Options", "nosniff");
+    intake_call_respond(call, 200, "text/html; charset=utf-8", html, strlen(html));
     free(html);
 }
 
@@ -216,18 +218,18 @@ static void respond_html(struct call *call, struct json_object *record)
 static void eob_audited(struct call *call)
 {
     struct eob_state *es = call->state;
-    if (!call_audited(call))
+    if (!intake_call_audited(call))
         return;
     if (strcmp(es->format, "json") == 0) {
-        call_respond(call, 200, JSON_CONTENT_TYPE, es->record, strlen(es->record));
+        intake_call_respond(call, 200, JSON_CONTENT_TYPE, es->record, strlen(es->record));
         return;
     }
     struct json_object *record = json_tokener_parse(es->record);
     if (record && !json_object_object_get_ex(record, "subscriber", NULL)) {
         /* The short record of a claim for an unknown member (docs/eob.md). */
         json_object_put(record);
-        call_error(call, 404, "format_unavailable",
-                   "this Explanation of Benefits is available only as JSON");
+        intake_call_error(call, 404, "format_unavailable",
+                          "this Explanation of Benefits is available only as JSON");
         return;
     }
     if (strcmp(es->format, "fhir") == 0)
@@ -240,24 +242,24 @@ static void on_claim_for_eob(enum queue_status st, const struct queue_claim *cla
 {
     struct call *call = arg;
     struct eob_state *es = call->state;
-    if (!claims_readable(call, st, claim))
+    if (!intake_claims_readable(call, st, claim))
         return;
     if (claim->eob_version < 1) {
-        call_error(call, 404, "no_eob",
-                   "this claim has no Explanation of Benefits yet: it is not final");
+        intake_call_error(call, 404, "no_eob",
+                          "this claim has no Explanation of Benefits yet: it is not final");
         return;
     }
     if (!claim->eob) {
-        call_error(call, 404, "no_eob",
-                   "this claim has no Explanation of Benefits of that version");
+        intake_call_error(call, 404, "no_eob",
+                          "this claim has no Explanation of Benefits of that version");
         return;
     }
     es->record = strdup(claim->eob);
     if (!es->record) {
-        call_out_of_memory(call);
+        intake_call_out_of_memory(call);
         return;
     }
-    call_audit(call, call->path_id, "claim.eob.read", eob_audited);
+    intake_call_audit(call, call->path_id, "claim.eob.read", eob_audited);
 }
 
 /* The query's format (json, fhir or html; json when absent) and version (a
@@ -268,12 +270,12 @@ static void parse_eob_query(const struct http_request *req, void *state,
 {
     struct eob_state *es = state;
     char buf[32];
-    int rc = http_query_get(req, "format", buf, sizeof buf);
+    int rc = intake_http_query_get(req, "format", buf, sizeof buf);
     snprintf(es->format, sizeof es->format, "%s", rc > 0 ? buf : "json");
     if (rc < 0 || (strcmp(es->format, "json") != 0 && strcmp(es->format, "fhir") != 0 &&
                    strcmp(es->format, "html") != 0))
         codec_field_errors_add(errs, "format", "must be json, fhir or html");
-    rc = http_query_get(req, "version", buf, sizeof buf);
+    rc = intake_http_query_get(req, "version", buf, sizeof buf);
     if (rc != 0) {
         char *end;
         long v = rc > 0 ? strtol(buf, &end, 10) : 0;
@@ -286,16 +288,17 @@ static void parse_eob_query(const struct http_request *req, void *state,
 
 static void eob_authed(struct call *call)
 {
-    struct eob_state *es = call_state_new(call, sizeof *es, eob_state_free);
-    if (!es || !call_read_query(call, parse_eob_query, "the query has problems listed in fields") ||
-        !claims_require_id(call))
+    struct eob_state *es = intake_call_state_new(call, sizeof *es, eob_state_free);
+    if (!es ||
+        !intake_call_read_query(call, parse_eob_query, "the query has problems listed in fields") ||
+        !intake_claims_require_id(call))
         return;
-    if (queue_get_eob(call->app->redis, call_key_prefix(call), call->path_id, es->version,
+    if (queue_get_eob(call->app->redis, intake_call_key_prefix(call), call->path_id, es->version,
                       on_claim_for_eob, call) != 0)
-        call_unavailable(call);
+        intake_call_unavailable(call);
 }
 
-void claims_eob(struct call *call)
+void intake_claims_eob(struct call *call)
 {
-    call_authenticate(call, eob_authed);
+    intake_call_authenticate(call, eob_authed);
 }

@@ -6,10 +6,10 @@
 #include "intake/api.h"
 
 /* GET /v1/claims/{id}: answers and frees the call. */
-void claims_get(struct call *call);
+void intake_claims_get(struct call *call);
 /* GET /v1/claims/{id}/eob: answers and frees the call. */
-void claims_eob(struct call *call);
+void intake_claims_eob(struct call *call);
 /* GET /v1/claims/{id}/audit (staff): answers and frees the call. */
-void claims_audit(struct call *call);
+void intake_claims_audit(struct call *call);
 
 #endif

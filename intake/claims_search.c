@@ -36,7 +36,7 @@ static void parse_filters(const struct http_request *req, struct search_params *
 {
     char buf[128];
     int rc;
-    if ((rc = http_query_get(req, "status", buf, sizeof buf)) != 0) {
+    if ((rc = intake_http_query_get(req, "status", buf, sizeof buf)) != 0) {
         static const char *const statuses[] = {"received", "processing", "pended", "in_review",
                                                "approved", "denied",     "voided", "replaced"};
         bool ok = false;
@@ -49,13 +49,13 @@ static void parse_filters(const struct http_request *req, struct search_params *
         else
             snprintf(p->status, sizeof p->status, "%s", buf);
     }
-    if ((rc = http_query_get(req, "type", buf, sizeof buf)) != 0) {
+    if ((rc = intake_http_query_get(req, "type", buf, sizeof buf)) != 0) {
         if (rc < 0 || (strcmp(buf, "medical") != 0 && strcmp(buf, "pharmacy") != 0))
             codec_field_errors_add(errs, "type", "must be medical or pharmacy");
         else
             snprintf(p->type, sizeof p->type, "%s", buf);
     }
-    if ((rc = http_query_get(req, "overdue", buf, sizeof buf)) != 0) {
+    if ((rc = intake_http_query_get(req, "overdue", buf, sizeof buf)) != 0) {
         if (rc < 0 || (strcmp(buf, "true") != 0 && strcmp(buf, "false") != 0))
             codec_field_errors_add(errs, "overdue", "must be true or false");
         else
@@ -70,13 +70,13 @@ static void parse_dates(const struct http_request *req, struct search_params *p,
 {
     char buf[128];
     int rc;
-    if ((rc = http_query_get(req, "received_from", buf, sizeof buf)) != 0) {
+    if ((rc = intake_http_query_get(req, "received_from", buf, sizeof buf)) != 0) {
         if (rc < 0 || !date_parse(buf, &p->from))
             codec_field_errors_add(errs, "received_from", "must be a date YYYY-MM-DD");
         else
             p->has_from = true;
     }
-    if ((rc = http_query_get(req, "received_to", buf, sizeof buf)) != 0) {
+    if ((rc = intake_http_query_get(req, "received_to", buf, sizeof buf)) != 0) {
         if (rc < 0 || !date_parse(buf, &p->to))
             codec_field_errors_add(errs, "received_to", "must be a date YYYY-MM-DD");
         else
@@ -91,17 +91,17 @@ static void parse_search(const struct http_request *req, struct search_params *p
                          struct codec_field_errors *errs)
 {
     memset(p, 0, sizeof *p);
-    call_check_query_names(req, search_param_names,
-                           sizeof search_param_names / sizeof *search_param_names, errs);
-    if (http_query_get(req, "member_id", p->member_id, sizeof p->member_id) < 0)
+    intake_call_check_query_names(req, search_param_names,
+                                  sizeof search_param_names / sizeof *search_param_names, errs);
+    if (intake_http_query_get(req, "member_id", p->member_id, sizeof p->member_id) < 0)
         codec_field_errors_add(errs, "member_id", "must be a member id");
     parse_filters(req, p, errs);
     parse_dates(req, p, errs);
-    call_read_paging(req, &p->limit, p->cursor, sizeof p->cursor, errs);
+    intake_call_read_paging(req, &p->limit, p->cursor, sizeof p->cursor, errs);
 }
 
 struct search_state {
-    struct claims_view_state vs; /* first: claims_view_state_free frees it all */
+    struct claims_view_state vs; /* first: intake_claims_view_state_free frees it all */
     struct search_params p;
 };
 
@@ -118,7 +118,7 @@ static void on_search(enum queue_status st, const struct queue_search_row *rows,
 {
     struct call *call = arg;
     struct search_state *ss = call->state;
-    if (!call_queue_ok(call, st))
+    if (!intake_call_queue_ok(call, st))
         return;
     struct json_object *list = json_object_new_array();
     for (size_t i = 0; i < n; i++) {
@@ -136,7 +136,7 @@ static void on_search(enum queue_status st, const struct queue_search_row *rows,
     json_object_object_add(ss->vs.view, "claims", list);
     json_object_object_add(ss->vs.view, "next_cursor",
                            next_cursor ? json_object_new_string(next_cursor) : NULL);
-    claims_view_answer(call, &ss->vs);
+    intake_claims_view_answer(call, &ss->vs);
 }
 
 static void search_audited(struct call *call)
@@ -144,7 +144,7 @@ static void search_audited(struct call *call)
     struct search_state *ss = call->state;
     struct search_params *p = &ss->p;
     const struct principal *who = &call->who;
-    if (!call_audited(call))
+    if (!intake_call_audited(call))
         return;
     struct queue_search_query q = {
         .family_of = "",
@@ -172,20 +172,22 @@ static void search_audited(struct call *call)
     } else if (p->member_id[0]) {
         q.family_of = p->member_id;
     }
-    if (queue_search(call->app->redis, call_key_prefix(call), &q, on_search, call) != 0)
-        call_unavailable(call);
+    if (queue_search(call->app->redis, intake_call_key_prefix(call), &q, on_search, call) != 0)
+        intake_call_unavailable(call);
 }
 
 static void search_authed(struct call *call)
 {
-    struct search_state *ss = call_state_new(call, sizeof *ss, claims_view_state_free);
-    if (!ss || !call_read_query(call, read_search_query, "the search parameters are not valid"))
+    struct search_state *ss =
+        intake_call_state_new(call, sizeof *ss, intake_claims_view_state_free);
+    if (!ss ||
+        !intake_call_read_query(call, read_search_query, "the search parameters are not valid"))
         return;
     ss->vs.view = json_object_new_object();
-    call_audit(call, NULL, "claim.search", search_audited);
+    intake_call_audit(call, NULL, "claim.search", search_audited);
 }
 
-void claims_search(struct call *call)
+void intake_claims_search(struct call *call)
 {
-    call_authenticate(call, search_authed);
+    intake_call_authenticate(call, search_authed);
 }

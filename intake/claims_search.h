@@ -5,6 +5,6 @@
 #include "intake/api.h"
 
 /* GET /v1/claims: answers and frees the call. */
-void claims_search(struct call *call);
+void intake_claims_search(struct call *call);
 
 #endif

@@ -44,15 +44,15 @@ static bool valid_idempotency_key(const char *k)
     return true;
 }
 
-void claims_respond_accepted(struct call *call, const char *claim_id, const char *body,
-                             bool replayed)
+void intake_claims_respond_accepted(struct call *call, const char *claim_id, const char *body,
+                                    bool replayed)
 {
     char location[64];
     snprintf(location, sizeof location, "/v1/claims/%s", claim_id);
-    http_add_header(call->req, "Location", location);
+    intake_http_add_header(call->req, "Location", location);
     if (replayed)
-        http_add_header(call->req, "Idempotent-Replayed", "true");
-    call_respond(call, 202, JSON_CONTENT_TYPE, body, strlen(body));
+        intake_http_add_header(call->req, "Idempotent-Replayed", "true");
+    intake_call_respond(call, 202, JSON_CONTENT_TYPE, body, strlen(body));
 }
 
 /* A replay of an Idempotency-Key: the remembered 202 when the body is the
@@ -62,8 +62,8 @@ static void respond_replay(struct call *call, const char *value)
     struct claims_submission *s = call->state;
     const char *nl = strchr(value, '\n');
     if (!nl || (size_t)(nl - value) != 64 || memcmp(value, s->body_hash, 64) != 0) {
-        call_error(call, 422, "idempotency_key_reused",
-                   "this Idempotency-Key was used with a different body");
+        intake_call_error(call, 422, "idempotency_key_reused",
+                          "this Idempotency-Key was used with a different body");
         return;
     }
     struct json_object *prev = json_tokener_parse(nl + 1), *id = NULL;
@@ -73,7 +73,7 @@ static void respond_replay(struct call *call, const char *value)
     snprintf(id_copy, sizeof id_copy, "%s", claim_id);
     if (prev)
         json_object_put(prev);
-    claims_respond_accepted(call, id_copy, nl + 1, true);
+    intake_claims_respond_accepted(call, id_copy, nl + 1, true);
 }
 
 /* The intake step's answer for this claim (queue/intake.h). */
@@ -83,17 +83,18 @@ static void on_stored(enum queue_intake_outcome outcome, const char *value, void
     struct claims_submission *s = call->state;
     switch (outcome) {
     case QUEUE_INTAKE_CREATED:
-        claims_respond_accepted(call, s->claim_id, s->response, false);
+        intake_claims_respond_accepted(call, s->claim_id, s->response, false);
         return;
     case QUEUE_INTAKE_FORBIDDEN:
-        call_error(call, 403, "forbidden",
-                   "a member may file claims only for self or, as the subscriber, for the family");
+        intake_call_error(
+            call, 403, "forbidden",
+            "a member may file claims only for self or, as the subscriber, for the family");
         return;
     case QUEUE_INTAKE_CONFLICT:
         /* The original stopped being final between the read and the store. */
-        claims_correction_conflict(call, value);
+        intake_claims_correction_conflict(call, value);
         return;
-    case QUEUE_INTAKE_UNAVAILABLE: call_unavailable(call); return;
+    case QUEUE_INTAKE_UNAVAILABLE: intake_call_unavailable(call); return;
     case QUEUE_INTAKE_REPLAY: break;
     }
     respond_replay(call, value);
@@ -102,7 +103,7 @@ static void on_stored(enum queue_intake_outcome outcome, const char *value, void
 /* A random (version 4) UUID, RFC 9562 § 5.4, from the kernel's generator.
  * libuuid's uuid_generate_random reseeds srandom on every call, which cost
  * more than the rest of the id; it stays as the fallback. */
-void claims_new_id(char out[CLAIM_ID_LEN])
+void intake_claims_new_id(char out[CLAIM_ID_LEN])
 {
     uuid_t u;
     if (getrandom(u, sizeof u, 0) != (ssize_t)sizeof u) {
@@ -114,18 +115,18 @@ void claims_new_id(char out[CLAIM_ID_LEN])
     uuid_unparse_lower(u, out);
 }
 
-void claims_new_id_on_shard(char out[CLAIM_ID_LEN], int shard)
+void intake_claims_new_id_on_shard(char out[CLAIM_ID_LEN], int shard)
 {
     /* On average one draw per shard: an id's shard is its CRC16 modulo the
      * shard count (queue/shards.h). */
     do
-        claims_new_id(out);
+        intake_claims_new_id(out);
     while (queue_shard_of_claim(out) != shard);
 }
 
 /* Remembered for replays. */
-char *claims_accepted_body(const struct claims_submission *s, const char *received,
-                           const char *target)
+char *intake_claims_accepted_body(const struct claims_submission *s, const char *received,
+                                  const char *target)
 {
     struct json_writer w;
     json_writer_init(&w, false);
@@ -156,13 +157,13 @@ static void on_family(enum queue_status status, const struct queue_member_ref *f
     struct queue_member_ref none = {{0}, {0}, {0}};
     const struct queue_member_ref *ref = found ? found : &none; /* unknown: its own family */
     if (ok)
-        claims_new_id_on_shard(p->claim_id, queue_family_shard(p->member_id, ref));
+        intake_claims_new_id_on_shard(p->claim_id, queue_family_shard(p->member_id, ref));
     p->cb(ok, ref, p->arg);
     free(p);
 }
 
-int claims_place(struct call *call, const char *member_id, char claim_id[CLAIM_ID_LEN],
-                 claims_placed_cb cb, void *arg)
+int intake_claims_place(struct call *call, const char *member_id, char claim_id[CLAIM_ID_LEN],
+                        claims_placed_cb cb, void *arg)
 {
     struct placing *p = malloc(sizeof *p);
     if (!p)
@@ -171,8 +172,8 @@ int claims_place(struct call *call, const char *member_id, char claim_id[CLAIM_I
     p->arg = arg;
     p->claim_id = claim_id;
     snprintf(p->member_id, sizeof p->member_id, "%s", member_id);
-    if (queue_member_dir_get(call->app->redis, call_key_prefix(call), member_id, on_family, p) !=
-        0) {
+    if (queue_member_dir_get(call->app->redis, intake_call_key_prefix(call), member_id, on_family,
+                             p) != 0) {
         free(p);
         return -1;
     }
@@ -188,16 +189,16 @@ static void on_placed(bool ok, const struct queue_member_ref *ref, void *arg)
     struct call *call = arg;
     struct claims_submission *s = call->state;
     if (!ok) {
-        call_unavailable(call);
+        intake_call_unavailable(call);
         return;
     }
     s->ref = *ref;
     char received[DATE_STRLEN], target[DATE_STRLEN];
     date_format(s->received, received);
     date_format(s->target, target);
-    s->response = claims_accepted_body(s, received, target);
+    s->response = intake_claims_accepted_body(s, received, target);
     if (!s->response) {
-        call_out_of_memory(call);
+        intake_call_out_of_memory(call);
         return;
     }
     struct strbuf idem;
@@ -215,25 +216,25 @@ static void on_placed(bool ok, const struct queue_member_ref *ref, void *arg)
         .replaces = s->replaces[0] ? s->replaces : NULL,
         .ref = &s->ref,
     };
-    int rc = strbuf_failed(&idem) ? -1 : claims_store(call, &req, on_stored, call);
+    int rc = strbuf_failed(&idem) ? -1 : intake_claims_store(call, &req, on_stored, call);
     strbuf_free(&idem);
     if (rc != 0)
-        call_out_of_memory(call);
+        intake_call_out_of_memory(call);
 }
 
-void claims_submission_store(struct call *call)
+void intake_claims_submission_store(struct call *call)
 {
     struct claims_submission *s = call->state;
-    if (claims_place(call, s->claim.member_id, s->claim_id, on_placed, call) != 0)
-        call_unavailable(call);
+    if (intake_claims_place(call, s->claim.member_id, s->claim_id, on_placed, call) != 0)
+        intake_call_unavailable(call);
 }
 
-date_t claims_target_date(const struct app *app, date_t received)
+date_t intake_claims_target_date(const struct app *app, date_t received)
 {
     return calendar_add_business_days(&app->calendar, received, app->cfg.target_business_days);
 }
 
-void claims_years_text(const struct claim *claim, char out[CLAIMS_YEARS_TEXT_LEN])
+void intake_claims_years_text(const struct claim *claim, char out[CLAIMS_YEARS_TEXT_LEN])
 {
     int year_list[ADJ_MAX_PLAN_YEARS];
     int n_years = adj_claim_plan_years(claim, year_list);
@@ -244,7 +245,7 @@ void claims_years_text(const struct claim *claim, char out[CLAIMS_YEARS_TEXT_LEN
 }
 
 /* "<submitted>\0<audit>\0<idempotency value>\0<replacement audit>": the
- * texts claims_store hands to the intake step, in one buffer; *audit_at,
+ * texts intake_claims_store hands to the intake step, in one buffer; *audit_at,
  * *idem_at and *replace_at are where the later ones start. false when out
  * of memory (sb is then freed). */
 static bool store_texts(struct call *call, const struct claims_store_request *req,
@@ -261,8 +262,8 @@ static bool store_texts(struct call *call, const struct claims_store_request *re
     codec_claim_write_json(req->claim, sb);
     *audit_at = sb->len + 1;
     strbuf_append_char(sb, '\0');
-    audit_record_write(sb, now, who->token_id, auth_role_name(who->role), "claim.submit",
-                       r->request_id, r->client_request_id, r->peer);
+    queue_audit_record_write(sb, now, who->token_id, intake_auth_role_name(who->role),
+                             "claim.submit", r->request_id, r->client_request_id, r->peer);
     *idem_at = sb->len + 1;
     strbuf_append_char(sb, '\0');
     if (req->idem_value)
@@ -271,8 +272,8 @@ static bool store_texts(struct call *call, const struct claims_store_request *re
     *replace_at = sb->len + 1;
     strbuf_append_char(sb, '\0');
     if (req->replaces)
-        audit_record_write(sb, now, who->token_id, auth_role_name(who->role), "claim.replace",
-                           r->request_id, r->client_request_id, r->peer);
+        queue_audit_record_write(sb, now, who->token_id, intake_auth_role_name(who->role),
+                                 "claim.replace", r->request_id, r->client_request_id, r->peer);
     if (strbuf_failed(sb)) {
         strbuf_free(sb);
         return false;
@@ -280,8 +281,8 @@ static bool store_texts(struct call *call, const struct claims_store_request *re
     return true;
 }
 
-int claims_store(struct call *call, const struct claims_store_request *req, queue_intake_cb cb,
-                 void *arg)
+int intake_claims_store(struct call *call, const struct claims_store_request *req,
+                        queue_intake_cb cb, void *arg)
 {
     struct app *app = call->app;
     const struct claim *claim = req->claim;
@@ -294,7 +295,7 @@ int claims_store(struct call *call, const struct claims_store_request *req, queu
         return -1;
     /* The plan years of the lines: the accumulators the worker will load. */
     char years[CLAIMS_YEARS_TEXT_LEN];
-    claims_years_text(claim, years);
+    intake_claims_years_text(claim, years);
     bool provider = call->who.role == AUTH_PROVIDER;
     struct queue_claim_record rec = {
         .claim_id = req->claim_id,
@@ -306,7 +307,7 @@ int claims_store(struct call *call, const struct claims_store_request *req, queu
         .target_day = (int)req->target.days,
         .years = years,
         .by_token = call->who.token_id,
-        .by_role = auth_role_name(call->who.role),
+        .by_role = intake_auth_role_name(call->who.role),
         .by_npi = provider ? call->who.npi : "",
         .member_only = call->who.role == AUTH_MEMBER ? call->who.member_id : "",
         .now_seconds = (long long)clock_wall_seconds(),
@@ -324,13 +325,13 @@ int claims_store(struct call *call, const struct claims_store_request *req, queu
     return rc;
 }
 
-struct claims_submission *claims_submission_new(struct call *call)
+struct claims_submission *intake_claims_submission_new(struct call *call)
 {
     /* Not calloc: the claim (most of the struct) is zeroed by the parse,
      * and read only after a parse that succeeded. */
     struct claims_submission *s = malloc(sizeof *s);
     if (!s) {
-        call_out_of_memory(call);
+        intake_call_out_of_memory(call);
         return NULL;
     }
     s->claim_id[0] = '\0';
@@ -348,28 +349,29 @@ struct claims_submission *claims_submission_new(struct call *call)
  * a replay to compare); false after answering 400 for a malformed key. */
 static bool read_idempotency_key(struct call *call, struct claims_submission *s)
 {
-    const char *idem = http_header_get(call->req, "idempotency-key");
+    const char *idem = intake_http_header_get(call->req, "idempotency-key");
     if (!idem)
         return true;
     if (!valid_idempotency_key(idem)) {
-        call_error(call, 400, "invalid_idempotency_key",
-                   "Idempotency-Key must be 1 to 255 printable ASCII characters");
+        intake_call_error(call, 400, "invalid_idempotency_key",
+                          "Idempotency-Key must be 1 to 255 printable ASCII characters");
         return false;
     }
-    token_hash_hex(idem, strlen(idem), s->idem_hash);
+    queue_token_hash_hex(idem, strlen(idem), s->idem_hash);
     s->has_idem = true;
     /* Only a replay compares bodies. */
-    token_hash_hex(call->req->body, call->req->body_len, s->body_hash);
+    queue_token_hash_hex(call->req->body, call->req->body_len, s->body_hash);
     return true;
 }
 
-bool claims_submission_parse(struct call *call, struct claims_submission *s)
+bool intake_claims_submission_parse(struct call *call, struct claims_submission *s)
 {
     struct principal *who = &call->who;
     if (!read_idempotency_key(call, s))
         return false;
     date_t today = date_today();
-    struct codec_claim_options opt = {.may_set_received_date = auth_is_staff(who), .today = today};
+    struct codec_claim_options opt = {.may_set_received_date = intake_auth_is_staff(who),
+                                      .today = today};
     /* On the stack, as the other handlers here keep theirs: a malloc of this
      * size per claim costs malloc a consolidation of its small-chunk bins. */
     struct codec_field_errors errs;
@@ -378,9 +380,9 @@ bool claims_submission_parse(struct call *call, struct claims_submission *s)
                                                  &s->claim, &errs, &reason);
     if (st != CODEC_OK) {
         if (st == CODEC_NO_MEMORY)
-            call_out_of_memory(call);
+            intake_call_out_of_memory(call);
         else
-            call_invalid(call, codec_status_http(st), reason, &errs);
+            intake_call_invalid(call, codec_status_http(st), reason, &errs);
         return false;
     }
     if (who->role == AUTH_PROVIDER) {
@@ -388,26 +390,26 @@ bool claims_submission_parse(struct call *call, struct claims_submission *s)
                               ? s->claim.provider.npi
                               : (s->claim.pharmacy.has_npi ? s->claim.pharmacy.npi : "");
         if (strcmp(npi, who->npi) != 0) {
-            call_error(call, 403, "forbidden",
-                       "a provider may file only claims that name its own NPI");
+            intake_call_error(call, 403, "forbidden",
+                              "a provider may file only claims that name its own NPI");
             return false;
         }
     }
     s->received = s->claim.has_received_date ? s->claim.received_date : today;
-    s->target = claims_target_date(call->app, s->received);
+    s->target = intake_claims_target_date(call->app, s->received);
     return true;
 }
 
 static void submit_authed(struct call *call)
 {
-    if (!call_require_role(call) || !call_require_json(call))
+    if (!intake_call_require_role(call) || !intake_call_require_json(call))
         return;
-    struct claims_submission *s = claims_submission_new(call);
-    if (s && claims_submission_parse(call, s))
-        claims_submission_store(call);
+    struct claims_submission *s = intake_claims_submission_new(call);
+    if (s && intake_claims_submission_parse(call, s))
+        intake_claims_submission_store(call);
 }
 
-void claims_post(struct call *call)
+void intake_claims_post(struct call *call)
 {
-    call_authenticate(call, submit_authed);
+    intake_call_authenticate(call, submit_authed);
 }

@@ -37,8 +37,8 @@ static void supply_free(void *p)
 
 static void on_supplied(enum queue_status st, void *arg)
 {
-    call_answer_requeued(arg, st, "information supplied", "not_pended",
-                         "only a pended claim takes more information");
+    intake_call_answer_requeued(arg, st, "information supplied", "not_pended",
+                                "only a pended claim takes more information");
 }
 
 /* Whether the body's attachments include one of kind want (RULES.md § 6). */
@@ -85,7 +85,7 @@ static bool merge_supplied(struct call *call, const struct queue_claim *stored)
     struct supply_state *ss = call->state;
     struct json_object *merged = NULL;
     if (!stored->submitted || json_object_deep_copy(stored->submitted, &merged, NULL) != 0) {
-        call_error(call, 500, "internal", "the stored claim cannot be read");
+        intake_call_error(call, 500, "internal", "the stored claim cannot be read");
         return false;
     }
     json_object_object_foreach(ss->body, key, value)
@@ -96,7 +96,7 @@ static bool merge_supplied(struct call *call, const struct queue_claim *stored)
         free(claim);
         free(errs);
         json_object_put(merged);
-        call_out_of_memory(call);
+        intake_call_out_of_memory(call);
         return false;
     }
     codec_field_errors_init(errs);
@@ -104,8 +104,8 @@ static bool merge_supplied(struct call *call, const struct queue_claim *stored)
     bool ok = codec_parse_claim(merged, &opt, claim, errs);
     json_object_put(merged);
     if (!ok) {
-        call_invalid(call, 422, "the claim with this information has problems listed in fields",
-                     errs);
+        intake_call_invalid(call, 422,
+                            "the claim with this information has problems listed in fields", errs);
         free(claim);
         free(errs);
         return false;
@@ -113,38 +113,38 @@ static bool merge_supplied(struct call *call, const struct queue_claim *stored)
     struct json_object *canonical = codec_claim_to_json(claim);
     free(claim);
     free(errs);
-    return call_json_text(call, canonical, &ss->merged);
+    return intake_call_json_text(call, canonical, &ss->merged);
 }
 
 static void on_claim_for_supply(enum queue_status st, const struct queue_claim *stored, void *arg)
 {
     struct call *call = arg;
     struct supply_state *ss = call->state;
-    if (!claims_readable(call, st, stored))
+    if (!intake_claims_readable(call, st, stored))
         return;
     const char *status = queue_claim_field(stored, "status");
     if (!status || strcmp(status, "pended") != 0) {
-        call_error(call, 409, "not_pended", "only a pended claim takes more information");
+        intake_call_error(call, 409, "not_pended", "only a pended claim takes more information");
         return;
     }
     if (!supplies_needed(stored, ss->body)) {
-        call_invalid_field(call, "",
-                           "supplies none of what the claim waits for (its pending.needed)",
-                           "the body has problems listed in fields");
+        intake_call_invalid_field(call, "",
+                                  "supplies none of what the claim waits for (its pending.needed)",
+                                  "the body has problems listed in fields");
         return;
     }
     if (!merge_supplied(call, stored))
         return;
     char now[32];
     rfc3339_now(now);
-    struct json_object *audit = call_audit_record(call, now, "claim.information");
-    int rc = queue_supply(call->app->redis, call_key_prefix(call), call->path_id, ss->merged,
+    struct json_object *audit = intake_call_audit_record(call, now, "claim.information");
+    int rc = queue_supply(call->app->redis, intake_call_key_prefix(call), call->path_id, ss->merged,
                           stored->decision,
                           json_object_to_json_string_ext(audit, JSON_C_TO_STRING_PLAIN),
                           (long long)clock_wall_seconds(), on_supplied, call);
     json_object_put(audit);
     if (rc != 0)
-        call_unavailable(call);
+        intake_call_unavailable(call);
 }
 
 /* The supplied fields: only the supplement fields, none null, an
@@ -183,14 +183,14 @@ static void check_supplied(struct json_object *body, struct codec_field_errors *
 
 static void supply_authed(struct call *call)
 {
-    if (!claims_change_opening(call))
+    if (!intake_claims_change_opening(call))
         return;
-    struct supply_state *ss = call_state_new(call, sizeof *ss, supply_free);
+    struct supply_state *ss = intake_call_state_new(call, sizeof *ss, supply_free);
     if (!ss)
         return;
     /* Not straight into ss: a refused body frees the call and its state. */
     struct codec_field_errors *errs = NULL;
-    struct json_object *body = call_parse_body(call, &errs);
+    struct json_object *body = intake_call_parse_body(call, &errs);
     if (!body)
         return;
     ss->body = body;
@@ -198,11 +198,11 @@ static void supply_authed(struct call *call)
      * are answered before the fields are looked at. */
     if (!codec_field_errors_any(errs))
         check_supplied(ss->body, errs);
-    if (call_fields_checked(call, errs, "the body has problems listed in fields"))
-        claims_fetch(call, on_claim_for_supply);
+    if (intake_call_fields_checked(call, errs, "the body has problems listed in fields"))
+        intake_claims_fetch(call, on_claim_for_supply);
 }
 
-void claims_information(struct call *call)
+void intake_claims_information(struct call *call)
 {
-    call_authenticate(call, supply_authed);
+    intake_call_authenticate(call, supply_authed);
 }

@@ -6,6 +6,6 @@
 #include "intake/api.h"
 
 /* POST /v1/claims/{id}/information: answers and frees the call. */
-void claims_information(struct call *call);
+void intake_claims_information(struct call *call);
 
 #endif

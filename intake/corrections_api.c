@@ -29,11 +29,11 @@
  * claim does not exist. */
 static bool may_correct_claim(const struct principal *who, const struct queue_claim *claim)
 {
-    if (auth_is_staff(who))
+    if (intake_auth_is_staff(who))
         return true;
     const char *by_role = queue_claim_field(claim, "by_role");
-    return by_role && strcmp(by_role, auth_role_name(who->role)) == 0 &&
-           claims_may_read(who, claim);
+    return by_role && strcmp(by_role, intake_auth_role_name(who->role)) == 0 &&
+           intake_claims_may_read(who, claim);
 }
 
 /* The claim fetched for a correction: its status; NULL after answering 503
@@ -41,15 +41,15 @@ static bool may_correct_claim(const struct principal *who, const struct queue_cl
 static const char *claim_correctable(struct call *call, enum queue_status st,
                                      const struct queue_claim *claim)
 {
-    if (!claims_readable(call, st, claim))
+    if (!intake_claims_readable(call, st, claim))
         return NULL;
     if (!may_correct_claim(&call->who, claim)) {
-        call_not_found(call);
+        intake_call_not_found(call);
         return NULL;
     }
     const char *status = queue_claim_field(claim, "status");
     if (!status || strcmp(status, "voided") == 0 || strcmp(status, "replaced") == 0) {
-        claims_correction_conflict(call, status ? status : "");
+        intake_claims_correction_conflict(call, status ? status : "");
         return NULL;
     }
     return status;
@@ -61,11 +61,11 @@ static const char *claim_correctable(struct call *call, enum queue_status st,
 static bool correction_stored(struct call *call, enum queue_status st, const char *prior)
 {
     if (st == QUEUE_UNAVAILABLE) {
-        call_unavailable(call);
+        intake_call_unavailable(call);
         return false;
     }
     if (st != QUEUE_OK) {
-        claims_correction_conflict(call, st == QUEUE_NOT_FOUND ? "" : prior);
+        intake_claims_correction_conflict(call, st == QUEUE_NOT_FOUND ? "" : prior);
         return false;
     }
     return true;
@@ -81,7 +81,7 @@ static void on_replaced_in_place(enum queue_status st, const char *prior, void *
         return;
     log_info("claim replaced in place; requeued claim_id=%s request_id=%s", call->path_id,
              call->req->request_id);
-    claims_respond_accepted(call, s->claim_id, s->response, false);
+    intake_claims_respond_accepted(call, s->claim_id, s->response, false);
 }
 
 /* A claim not yet final: the submission replaced, the same id, back to the queue. */
@@ -92,18 +92,18 @@ static void replace_in_place(struct call *call, const struct queue_claim *stored
     const char *received = queue_claim_field(stored, "received"),
                *target = queue_claim_field(stored, "target");
     const char *type = s->claim.type == CLAIM_MEDICAL ? "medical" : "pharmacy";
-    s->response = claims_accepted_body(s, received ? received : "", target ? target : "");
+    s->response = intake_claims_accepted_body(s, received ? received : "", target ? target : "");
     struct strbuf sb;
     strbuf_init(&sb);
     codec_claim_write_json(&s->claim, &sb);
     char years[CLAIMS_YEARS_TEXT_LEN];
-    claims_years_text(&s->claim, years);
+    intake_claims_years_text(&s->claim, years);
     char now[32];
     rfc3339_now(now);
-    struct json_object *audit = call_audit_record(call, now, "claim.replace");
+    struct json_object *audit = intake_call_audit_record(call, now, "claim.replace");
     int rc = -1;
     if (s->response && !strbuf_failed(&sb) && audit)
-        rc = queue_replace_in_place(call->app->redis, call_key_prefix(call), call->path_id,
+        rc = queue_replace_in_place(call->app->redis, intake_call_key_prefix(call), call->path_id,
                                     s->claim.member_id, sb.buf, type, years,
                                     (long long)clock_wall_seconds(),
                                     json_object_to_json_string_ext(audit, JSON_C_TO_STRING_PLAIN),
@@ -114,9 +114,9 @@ static void replace_in_place(struct call *call, const struct queue_claim *stored
     strbuf_free(&sb);
     if (rc != 0) {
         if (no_memory)
-            call_out_of_memory(call);
+            intake_call_out_of_memory(call);
         else
-            call_unavailable(call);
+            intake_call_unavailable(call);
     }
 }
 
@@ -129,17 +129,17 @@ static void on_claim_for_replace(enum queue_status st, const struct queue_claim 
         return;
     const char *member = queue_claim_field(stored, "member_id");
     if (!member || strcmp(member, s->claim.member_id) != 0) {
-        claims_correction_conflict(call, "member");
+        intake_claims_correction_conflict(call, "member");
         return;
     }
     if (strcmp(status, "approved") == 0 || strcmp(status, "denied") == 0) {
         memcpy(s->replaces, call->path_id, CLAIM_ID_LEN); /* a valid id: 36 characters */
-        claims_submission_store(call);
+        intake_claims_submission_store(call);
         return;
     }
     if (strcmp(status, "received") != 0 && strcmp(status, "processing") != 0 &&
         strcmp(status, "pended") != 0 && strcmp(status, "in_review") != 0) {
-        claims_correction_conflict(call, status);
+        intake_claims_correction_conflict(call, status);
         return;
     }
     replace_in_place(call, stored);
@@ -147,16 +147,16 @@ static void on_claim_for_replace(enum queue_status st, const struct queue_claim 
 
 static void replace_authed(struct call *call)
 {
-    if (!claims_change_opening(call))
+    if (!intake_claims_change_opening(call))
         return;
-    struct claims_submission *s = claims_submission_new(call);
-    if (s && claims_submission_parse(call, s))
-        claims_fetch(call, on_claim_for_replace);
+    struct claims_submission *s = intake_claims_submission_new(call);
+    if (s && intake_claims_submission_parse(call, s))
+        intake_claims_fetch(call, on_claim_for_replace);
 }
 
-void claims_replace(struct call *call)
+void intake_claims_replace(struct call *call)
 {
-    call_authenticate(call, replace_authed);
+    intake_call_authenticate(call, replace_authed);
 }
 
 /* ---- POST /v1/claims/{id}/void ---- */
@@ -179,7 +179,7 @@ static void on_voided(enum queue_status st, const char *prior, void *arg)
     json_object_object_add(v, "reason", json_object_new_string(vs->reason));
     json_object_object_add(v, "at", json_object_new_string(vs->voided_at));
     json_object_object_add(o, "voided", v);
-    call_json(call, 200, o);
+    intake_call_json(call, 200, o);
 }
 
 static void on_claim_for_void(enum queue_status st, const struct queue_claim *stored, void *arg)
@@ -189,8 +189,8 @@ static void on_claim_for_void(enum queue_status st, const struct queue_claim *st
     if (!claim_correctable(call, st, stored))
         return;
     rfc3339_now(vs->voided_at);
-    struct json_object *audit = call_audit_record(call, vs->voided_at, "claim.void");
-    int rc = audit ? queue_void_claim(call->app->redis, call_key_prefix(call), call->path_id,
+    struct json_object *audit = intake_call_audit_record(call, vs->voided_at, "claim.void");
+    int rc = audit ? queue_void_claim(call->app->redis, intake_call_key_prefix(call), call->path_id,
                                       vs->reason, vs->voided_at, (long long)clock_wall_seconds(),
                                       json_object_to_json_string_ext(audit, JSON_C_TO_STRING_PLAIN),
                                       on_voided, call)
@@ -198,7 +198,7 @@ static void on_claim_for_void(enum queue_status st, const struct queue_claim *st
     if (audit)
         json_object_put(audit);
     if (rc != 0)
-        call_unavailable(call);
+        intake_call_unavailable(call);
 }
 
 /* Characters (UTF-8 code points) of a valid UTF-8 text. */
@@ -241,15 +241,15 @@ static void read_void_reason(struct call *call, struct json_object *body,
 
 static void void_authed(struct call *call)
 {
-    if (!claims_change_opening(call))
+    if (!intake_claims_change_opening(call))
         return;
-    if (!call_state_new(call, sizeof(struct void_state), free) ||
-        !call_read_body(call, read_void_reason, "the body has problems listed in fields"))
+    if (!intake_call_state_new(call, sizeof(struct void_state), free) ||
+        !intake_call_read_body(call, read_void_reason, "the body has problems listed in fields"))
         return;
-    claims_fetch(call, on_claim_for_void);
+    intake_claims_fetch(call, on_claim_for_void);
 }
 
-void claims_void(struct call *call)
+void intake_claims_void(struct call *call)
 {
-    call_authenticate(call, void_authed);
+    intake_call_authenticate(call, void_authed);
 }

@@ -6,8 +6,8 @@
 #include "intake/api.h"
 
 /* POST /v1/claims/{id}/replace: answers and frees the call. */
-void claims_replace(struct call *call);
+void intake_claims_replace(struct call *call);
 /* POST /v1/claims/{id}/void: answers and frees the call. */
-void claims_void(struct call *call);
+void intake_claims_void(struct call *call);
 
 #endif

@@ -195,7 +195,7 @@ bool intake_decision_lines_fit(struct call *call, const char *claim_id,
     struct decision_lines_claim lines;
     if (!intake_decision_lines_claim_of(decision, &lines)) {
         log_error("stored decision cannot be read claim_id=%s", claim_id);
-        call_error(call, 500, "internal", "the claim's decision cannot be read");
+        intake_call_error(call, 500, "internal", "the claim's decision cannot be read");
         return false;
     }
     lines.priced_only = priced_only;
@@ -205,5 +205,5 @@ bool intake_decision_lines_fit(struct call *call, const char *claim_id,
     codec_field_errors_init(&errs);
     codec_reader_init(&r, &errs);
     intake_decision_lines_check(&r, "lines", rv, line_given, &lines);
-    return !call_refuse_fields(call, &errs, "the body has problems listed in fields");
+    return !intake_call_refuse_fields(call, &errs, "the body has problems listed in fields");
 }

@@ -35,7 +35,7 @@ static const char *coverage_kind_name(enum coverage_kind k)
 static void elig_answer(struct call *call)
 {
     struct elig_state *es = call->state;
-    if (!call_audited(call))
+    if (!intake_call_audited(call))
         return;
     struct adj_eligibility_answer a = adj_eligibility_on(
         &es->member, &es->subscriber, es->have_parent ? &es->parent : NULL, &es->group, es->on);
@@ -63,7 +63,7 @@ static void elig_answer(struct call *call)
         json_object_object_add(r, "meaning", json_object_new_string(info ? info->plain : ""));
         json_object_object_add(o, "reason", r);
     }
-    call_json(call, 200, o);
+    intake_call_json(call, 200, o);
 }
 
 /* The member's group and subscriber records, and a grandchild's parent (NULL
@@ -73,7 +73,7 @@ static void on_elig_refs(enum queue_status status, const char *const *json, size
     struct call *call = arg;
     struct elig_state *es = call->state;
     if (status != QUEUE_OK || n < 2) {
-        call_unavailable(call);
+        intake_call_unavailable(call);
         return;
     }
     bool ok = json[0] && intake_group_from_text(json[0], NULL, &es->group);
@@ -83,17 +83,17 @@ static void on_elig_refs(enum queue_status status, const char *const *json, size
     if (n > 2 && json[2])
         es->have_parent = intake_member_from_text(json[2], NULL, &es->parent);
     if (!ok) {
-        call_error(call, 500, "internal", "the member's group record cannot be read");
+        intake_call_error(call, 500, "internal", "the member's group record cannot be read");
         return;
     }
-    call_audit(call, NULL, "eligibility.read", elig_answer);
+    intake_call_audit(call, NULL, "eligibility.read", elig_answer);
 }
 
 static void on_elig_member(enum queue_status status, const char *const *json, size_t n, void *arg)
 {
     struct call *call = arg;
     struct elig_state *es = call->state;
-    if (!call_one_record(call, status, json, n))
+    if (!intake_call_one_record(call, status, json, n))
         return;
     bool ok = intake_member_from_text(json[0], es->member_id, &es->member);
     /* A member asks about self or, as the subscriber, the family. */
@@ -102,16 +102,16 @@ static void on_elig_member(enum queue_status status, const char *const *json, si
         strcmp(es->member.subscriber_id, call->who.member_id) != 0)
         ok = false;
     if (!ok) {
-        call_not_found(call);
+        intake_call_not_found(call);
         return;
     }
     struct queue_record_ref refs[] = {{QUEUE_RECORD_GROUP, es->member.group_id},
                                       {QUEUE_RECORD_MEMBER, es->member.subscriber_id},
                                       {QUEUE_RECORD_MEMBER, es->member.parent_member_id}};
     size_t n_refs = es->member.parent_member_id[0] ? 3 : 2;
-    if (queue_get_records(call->app->redis, call_key_prefix(call), refs, n_refs, on_elig_refs,
-                          call) != 0)
-        call_unavailable(call);
+    if (queue_get_records(call->app->redis, intake_call_key_prefix(call), refs, n_refs,
+                          on_elig_refs, call) != 0)
+        intake_call_unavailable(call);
 }
 
 /* The query's member_id and date (today when absent) into the elig_state. */
@@ -120,10 +120,10 @@ static void parse_elig_query(const struct http_request *req, void *state,
 {
     struct elig_state *es = state;
     char buf[128];
-    int rc = http_query_get(req, "member_id", es->member_id, sizeof es->member_id);
+    int rc = intake_http_query_get(req, "member_id", es->member_id, sizeof es->member_id);
     if (rc <= 0 || !es->member_id[0])
         codec_field_errors_add(errs, "member_id", "is required");
-    rc = http_query_get(req, "date", buf, sizeof buf);
+    rc = intake_http_query_get(req, "date", buf, sizeof buf);
     if (rc == 0)
         es->on = date_today();
     else if (rc < 0 || !date_parse(buf, &es->on))
@@ -132,18 +132,19 @@ static void parse_elig_query(const struct http_request *req, void *state,
 
 static void elig_authed(struct call *call)
 {
-    if (!call_require_role(call))
+    if (!intake_call_require_role(call))
         return;
-    struct elig_state *es = call_state_new(call, sizeof *es, free);
-    if (!es || !call_read_query(call, parse_elig_query, "the query has problems listed in fields"))
+    struct elig_state *es = intake_call_state_new(call, sizeof *es, free);
+    if (!es ||
+        !intake_call_read_query(call, parse_elig_query, "the query has problems listed in fields"))
         return;
     struct queue_record_ref ref = {QUEUE_RECORD_MEMBER, es->member_id};
-    if (queue_get_records(call->app->redis, call_key_prefix(call), &ref, 1, on_elig_member, call) !=
-        0)
-        call_unavailable(call);
+    if (queue_get_records(call->app->redis, intake_call_key_prefix(call), &ref, 1, on_elig_member,
+                          call) != 0)
+        intake_call_unavailable(call);
 }
 
-void eligibility_get(struct call *call)
+void intake_eligibility_get(struct call *call)
 {
-    call_authenticate(call, elig_authed);
+    intake_call_authenticate(call, elig_authed);
 }

@@ -5,6 +5,6 @@
 #include "intake/api.h"
 
 /* GET /v1/eligibility?member_id=..&date=..: answers and frees the call. */
-void eligibility_get(struct call *call);
+void intake_eligibility_get(struct call *call);
 
 #endif

@@ -93,10 +93,10 @@ static void parse_event(struct call *call, struct json_object *body,
 static void event_respond(struct call *call)
 {
     struct event_state *es = call->state;
-    if (!call_audited(call))
+    if (!intake_call_audited(call))
         return;
     log_info("group event stored request_id=%s", call->req->request_id);
-    call_respond(call, 200, JSON_CONTENT_TYPE, es->json, strlen(es->json));
+    intake_call_respond(call, 200, JSON_CONTENT_TYPE, es->json, strlen(es->json));
 }
 
 static void read_group(struct call *call);
@@ -110,19 +110,19 @@ static void on_replaced(enum queue_status status, void *arg)
         return;
     }
     if (status == QUEUE_NOT_FOUND) {
-        call_not_found(call);
+        intake_call_not_found(call);
         return;
     }
-    if (!call_queue_ok(call, status))
+    if (!intake_call_queue_ok(call, status))
         return;
-    call_audit(call, NULL, "group.event", event_respond);
+    intake_call_audit(call, NULL, "group.event", event_respond);
 }
 
 static void on_group(enum queue_status status, const char *const *json, size_t n, void *arg)
 {
     struct call *call = arg;
     struct event_state *es = call->state;
-    if (!call_one_record(call, status, json, n))
+    if (!intake_call_one_record(call, status, json, n))
         return;
     free(es->stored);
     free(es->json);
@@ -130,25 +130,26 @@ static void on_group(enum queue_status status, const char *const *json, size_t n
     es->stored = strdup(json[0]);
     bool ok = intake_group_from_text(json[0], call->path_id, &es->group);
     if (!es->stored) {
-        call_out_of_memory(call);
+        intake_call_out_of_memory(call);
         return;
     }
     if (!ok) {
-        call_error(call, 500, "internal", "the group record cannot be read");
+        intake_call_error(call, 500, "internal", "the group record cannot be read");
         return;
     }
     bool count = es->event == EVENT_EMPLOYEE_COUNT;
     if (group_set_facts(&es->group, es->date, es->reported_on,
                         count ? GROUP_FACT_EMPLOYEE_COUNT : GROUP_FACT_MEDICARE_CERTIFICATION,
                         &es->value) != 0) {
-        call_invalid_field(call, "date", "would take the history past 64 entries", EVENT_PROBLEMS);
+        intake_call_invalid_field(call, "date", "would take the history past 64 entries",
+                                  EVENT_PROBLEMS);
         return;
     }
-    if (!call_json_text(call, codec_group_to_json(&es->group, es->today), &es->json))
+    if (!intake_call_json_text(call, codec_group_to_json(&es->group, es->today), &es->json))
         return;
-    if (queue_replace_record(call->app->redis, call_key_prefix(call), QUEUE_RECORD_GROUP,
+    if (queue_replace_record(call->app->redis, intake_call_key_prefix(call), QUEUE_RECORD_GROUP,
                              call->path_id, es->stored, es->json, on_replaced, call) != 0)
-        call_unavailable(call);
+        intake_call_unavailable(call);
 }
 
 static void read_group(struct call *call)
@@ -156,22 +157,23 @@ static void read_group(struct call *call)
     struct event_state *es = call->state;
     es->attempts++;
     struct queue_record_ref ref = {QUEUE_RECORD_GROUP, call->path_id};
-    if (queue_get_records(call->app->redis, call_key_prefix(call), &ref, 1, on_group, call) != 0)
-        call_unavailable(call);
+    if (queue_get_records(call->app->redis, intake_call_key_prefix(call), &ref, 1, on_group,
+                          call) != 0)
+        intake_call_unavailable(call);
 }
 
 static void events_authed(struct call *call)
 {
     struct event_state *es = call->state;
-    if (!call_require_staff(call) || !call_require_record_id(call))
+    if (!intake_call_require_staff(call) || !intake_call_require_record_id(call))
         return;
     es->today = date_today();
-    if (!call_read_body(call, parse_event, EVENT_PROBLEMS))
+    if (!intake_call_read_body(call, parse_event, EVENT_PROBLEMS))
         return;
     read_group(call);
 }
 
-void group_events_post(struct call *call)
+void intake_group_events_post(struct call *call)
 {
-    call_open(call, NULL, sizeof(struct event_state), event_state_free, events_authed);
+    intake_call_open(call, NULL, sizeof(struct event_state), event_state_free, events_authed);
 }

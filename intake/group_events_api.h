@@ -9,6 +9,6 @@
 #include "intake/api.h"
 
 /* POST /v1/groups/{group_id}/events: answers and frees the call. */
-void group_events_post(struct call *call);
+void intake_group_events_post(struct call *call);
 
 #endif

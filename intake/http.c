@@ -51,7 +51,7 @@ struct http_conn {
     char peer[64];
 };
 
-const char *http_status_text(int status)
+const char *intake_http_status_text(int status)
 {
     switch (status) {
     case 100: return "Continue";
@@ -118,7 +118,7 @@ static void conn_free(struct http_conn *conn)
 }
 
 /* Closes a connection. A request still with the handler is detached: the
- * handler's answer is then dropped (http_respond frees it). */
+ * handler's answer is then dropped (intake_http_respond frees it). */
 static void conn_close(struct http_conn *conn)
 {
     if (conn->current) {
@@ -164,7 +164,7 @@ static void send_raw_error(struct http_conn *conn, int status, const char *code,
     evbuffer_add_printf(out,
                         "HTTP/1.1 %d %s\r\nContent-Type: application/json; charset=utf-8\r\n"
                         "Content-Length: %d\r\nX-Request-Id: %s\r\n%s%sConnection: close\r\n\r\n%s",
-                        status, http_status_text(status), n, id,
+                        status, intake_http_status_text(status), n, id,
                         status == 503 ? "Retry-After: 1\r\n" : "", conn->srv->tls ? HSTS_LINE : "",
                         body);
     conn->close_after_write = true;
@@ -336,7 +336,7 @@ static bool is_token(const char *s, size_t n)
     return n > 0;
 }
 
-const char *http_header_get(const struct http_request *req, const char *name)
+const char *intake_http_header_get(const struct http_request *req, const char *name)
 {
     for (int i = 0; i < req->n_headers; i++)
         if (strcasecmp(req->headers[i].name, name) == 0)
@@ -440,7 +440,7 @@ static void split_target(struct http_request *req)
 static bool read_body_length(struct http_request *req, const struct http_server *srv,
                              struct parse_error *e)
 {
-    if (http_header_get(req, "transfer-encoding")) {
+    if (intake_http_header_get(req, "transfer-encoding")) {
         set_error(e, 411, "length_required",
                   "send the body with Content-Length; chunked bodies are not accepted");
         return false;
@@ -503,7 +503,7 @@ static struct http_request *parse_head(struct http_conn *conn, struct parse_erro
         goto fail;
     }
     split_target(req);
-    const char *connection = http_header_get(req, "connection");
+    const char *connection = intake_http_header_get(req, "connection");
     conn->keep_alive = http11 ? !(connection && strcasecmp(connection, "close") == 0)
                               : (connection && strcasecmp(connection, "keep-alive") == 0);
     if (!read_body_length(req, conn->srv, e) || !check_host(req, http11, e))
@@ -511,7 +511,7 @@ static struct http_request *parse_head(struct http_conn *conn, struct parse_erro
     /* The request's id is always the server's own: it is what the logs and
      * the audit records carry, so a client cannot choose it (issue 16,
      * finding 9). A client's UUID is kept beside it and echoed. */
-    const char *id = http_header_get(req, "x-request-id");
+    const char *id = intake_http_header_get(req, "x-request-id");
     if (valid_request_id(id))
         for (int i = 0; i < 36; i++)
             req->client_request_id[i] = (char)tolower((unsigned char)id[i]);
@@ -543,7 +543,7 @@ static void process_input(struct http_conn *conn)
                 send_raw_error(conn, e.status, e.code, e.message);
             return;
         }
-        const char *expect = http_header_get(conn->reading, "expect");
+        const char *expect = intake_http_header_get(conn->reading, "expect");
         if (expect && strcasecmp(expect, "100-continue") == 0 &&
             evbuffer_get_length(in) < conn->reading->body_len)
             evbuffer_add_printf(bufferevent_get_output(conn->bev), "HTTP/1.1 100 Continue\r\n\r\n");
@@ -574,7 +574,7 @@ static void process_input(struct http_conn *conn)
     srv->handler(req, srv->handler_arg);
 }
 
-void http_add_header(struct http_request *req, const char *name, const char *value)
+void intake_http_add_header(struct http_request *req, const char *name, const char *value)
 {
     if (req->n_resp_headers == HTTP_MAX_RESPONSE_HEADERS || strpbrk(name, "\r\n") ||
         strpbrk(value, "\r\n"))
@@ -587,8 +587,8 @@ void http_add_header(struct http_request *req, const char *name, const char *val
     req->resp_headers[req->n_resp_headers++] = line;
 }
 
-void http_respond(struct http_request *req, int status, const char *content_type, const char *body,
-                  size_t body_len)
+void intake_http_respond(struct http_request *req, int status, const char *content_type,
+                         const char *body, size_t body_len)
 {
     struct http_conn *conn = req->conn;
     req->server->in_flight--;
@@ -596,7 +596,7 @@ void http_respond(struct http_request *req, int status, const char *content_type
         struct http_server *srv = conn->srv;
         bool keep = conn->keep_alive && srv->accepting;
         struct evbuffer *out = bufferevent_get_output(conn->bev);
-        evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\n", status, http_status_text(status));
+        evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\n", status, intake_http_status_text(status));
         if (content_type)
             evbuffer_add_printf(out, "Content-Type: %s\r\n", content_type);
         /* API.md: the client's own id when it sent one, else the server's. */
@@ -620,7 +620,8 @@ void http_respond(struct http_request *req, int status, const char *content_type
     request_free(req);
 }
 
-void http_respond_error(struct http_request *req, int status, const char *code, const char *message)
+void intake_http_respond_error(struct http_request *req, int status, const char *code,
+                               const char *message)
 {
     /* code and message are the server's own words: no escaping needed
      * beyond what they contain, which is checked here. */
@@ -630,7 +631,7 @@ void http_respond_error(struct http_request *req, int status, const char *code, 
     if (n < 0 || (size_t)n >= sizeof body || strpbrk(message, "\"\\"))
         n = snprintf(body, sizeof body, "{\"error\":{\"code\":\"%s\",\"message\":\"error\"}}",
                      code);
-    http_respond(req, status, "application/json; charset=utf-8", body, (size_t)n);
+    intake_http_respond(req, status, "application/json; charset=utf-8", body, (size_t)n);
 }
 
 /* Decodes application/x-www-form-urlencoded text of length len into buf. */
@@ -658,7 +659,7 @@ static int url_decode(const char *s, size_t len, char *buf, size_t size)
     return 1;
 }
 
-int http_query_get(const struct http_request *req, const char *name, char *buf, size_t size)
+int intake_http_query_get(const struct http_request *req, const char *name, char *buf, size_t size)
 {
     size_t name_len = strlen(name);
     const char *p = req->query;
@@ -744,8 +745,9 @@ static void on_accept(struct evconnlistener *listener, evutil_socket_t fd, struc
     bufferevent_enable(bev, EV_READ | EV_WRITE);
 }
 
-struct http_server *http_server_new(struct event_base *base, const struct http_limits *limits,
-                                    http_handler handler, void *arg)
+struct http_server *intake_http_server_new(struct event_base *base,
+                                           const struct http_limits *limits, http_handler handler,
+                                           void *arg)
 {
     struct http_server *srv = calloc(1, sizeof *srv);
     if (!srv)
@@ -761,12 +763,12 @@ struct http_server *http_server_new(struct event_base *base, const struct http_l
     return srv;
 }
 
-void http_server_use_tls(struct http_server *srv, struct ssl_ctx_st *ctx)
+void intake_http_server_use_tls(struct http_server *srv, struct ssl_ctx_st *ctx)
 {
     srv->tls = ctx;
 }
 
-int http_server_listen(struct http_server *srv, const char *host, int port)
+int intake_http_server_listen(struct http_server *srv, const char *host, int port)
 {
     struct sockaddr_storage ss;
     memset(&ss, 0, sizeof ss);
@@ -804,7 +806,7 @@ int http_server_listen(struct http_server *srv, const char *host, int port)
     return ntohs(((struct sockaddr_in *)&bound)->sin_port);
 }
 
-void http_server_stop_accepting(struct http_server *srv)
+void intake_http_server_stop_accepting(struct http_server *srv)
 {
     srv->accepting = false;
     if (srv->listener) {
@@ -821,22 +823,22 @@ void http_server_stop_accepting(struct http_server *srv)
     }
 }
 
-int http_server_in_flight(const struct http_server *srv)
+int intake_http_server_in_flight(const struct http_server *srv)
 {
     return srv->in_flight;
 }
 
-int http_server_connections(const struct http_server *srv)
+int intake_http_server_connections(const struct http_server *srv)
 {
     return srv->n_conns;
 }
 
-int http_server_paused(const struct http_server *srv)
+int intake_http_server_paused(const struct http_server *srv)
 {
     return srv->n_paused;
 }
 
-void http_server_free(struct http_server *srv)
+void intake_http_server_free(struct http_server *srv)
 {
     if (!srv)
         return;
@@ -849,8 +851,8 @@ void http_server_free(struct http_server *srv)
 
 /* ---- Fuzzing entry point (tests/fuzz/fuzz_http.c, docs/fuzzing.md) ---- */
 
-int http_parse_for_fuzz(const struct http_limits *limits, const char *data, size_t len,
-                        void (*each)(struct http_request *req, void *arg), void *arg)
+int intake_http_parse_for_fuzz(const struct http_limits *limits, const char *data, size_t len,
+                               void (*each)(struct http_request *req, void *arg), void *arg)
 {
     /* One event base for the process: a socket bufferevent on no socket
      * (fd -1) only needs one to exist; it never polls. */

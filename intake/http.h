@@ -16,7 +16,7 @@
  * connection is not read until they drain, and it is closed when none of
  * them is taken for write_timeout_seconds.
  *
- * With an OpenSSL context (http_server_use_tls) the listener speaks TLS only
+ * With an OpenSSL context (intake_http_server_use_tls) the listener speaks TLS only
  * (libevent's OpenSSL bufferevents); the limits are the same.
  */
 #ifndef CLAIMS_HTTP_H
@@ -75,46 +75,47 @@ struct http_request {
 };
 
 /* Called once per complete request; the handler must eventually call
- * http_respond exactly once, now or from a later callback. */
+ * intake_http_respond exactly once, now or from a later callback. */
 typedef void (*http_handler)(struct http_request *req, void *arg);
 
 /* A server on base that hands each complete request to handler with arg, within limits (a
- * max_output_bytes of 0 takes the default); allocates (http_server_free), NULL when out of
+ * max_output_bytes of 0 takes the default); allocates (intake_http_server_free), NULL when out of
  * memory. */
-struct http_server *http_server_new(struct event_base *base, const struct http_limits *limits,
-                                    http_handler handler, void *arg);
+struct http_server *intake_http_server_new(struct event_base *base,
+                                           const struct http_limits *limits, http_handler handler,
+                                           void *arg);
 /* Serves HTTPS only with this OpenSSL context (call before listening; the
- * caller keeps ownership and frees it after http_server_free). */
-void http_server_use_tls(struct http_server *srv, struct ssl_ctx_st *ctx);
+ * caller keeps ownership and frees it after intake_http_server_free). */
+void intake_http_server_use_tls(struct http_server *srv, struct ssl_ctx_st *ctx);
 /* Binds and listens; returns the bound port (useful with port 0) or -1. */
-int http_server_listen(struct http_server *srv, const char *host, int port);
+int intake_http_server_listen(struct http_server *srv, const char *host, int port);
 /* Stops accepting and closes idle connections; requests in progress finish. */
-void http_server_stop_accepting(struct http_server *srv);
+void intake_http_server_stop_accepting(struct http_server *srv);
 /* Requests handed to the handler and not yet answered. */
-int http_server_in_flight(const struct http_server *srv);
+int intake_http_server_in_flight(const struct http_server *srv);
 /* Connections open now. */
-int http_server_connections(const struct http_server *srv);
+int intake_http_server_connections(const struct http_server *srv);
 /* Connections whose reading waits for their unsent answers to drain. */
-int http_server_paused(const struct http_server *srv);
+int intake_http_server_paused(const struct http_server *srv);
 /* Stops listening, closes every connection and frees the server (NULL is fine). */
-void http_server_free(struct http_server *srv);
+void intake_http_server_free(struct http_server *srv);
 
 /* The header's value (name is case-insensitive), or NULL. */
-const char *http_header_get(const struct http_request *req, const char *name);
+const char *intake_http_header_get(const struct http_request *req, const char *name);
 /* Decodes one query parameter into buf. Returns 1 when present, 0 when
  * absent, -1 when malformed (bad %-escape, a NUL, or longer than size-1). */
-int http_query_get(const struct http_request *req, const char *name, char *buf, size_t size);
+int intake_http_query_get(const struct http_request *req, const char *name, char *buf, size_t size);
 /* Adds a response header; name and value must not contain CR or LF. */
-void http_add_header(struct http_request *req, const char *name, const char *value);
+void intake_http_add_header(struct http_request *req, const char *name, const char *value);
 /* Sends the response and frees the request. */
-void http_respond(struct http_request *req, int status, const char *content_type, const char *body,
-                  size_t body_len);
+void intake_http_respond(struct http_request *req, int status, const char *content_type,
+                         const char *body, size_t body_len);
 /* A JSON error body in API.md's shape, with no "fields". */
-void http_respond_error(struct http_request *req, int status, const char *code,
-                        const char *message);
+void intake_http_respond_error(struct http_request *req, int status, const char *code,
+                               const char *message);
 
 /* The reason phrase of an HTTP status ("Not Found"), "Unknown" for one not used here. */
-const char *http_status_text(int status);
+const char *intake_http_status_text(int status);
 
 /* For the fuzz target tests/fuzz/fuzz_http.c only (docs/fuzzing.md): feeds
  * `len` bytes, as if one client had sent them, through the server's request
@@ -124,7 +125,7 @@ const char *http_status_text(int status);
  * request while the connection is kept alive. Returns the error status the
  * server would answer with (400, 411, 413, 431, 505, 503), or 0 when the
  * input was all taken or more of it is needed. Frees everything it made. */
-int http_parse_for_fuzz(const struct http_limits *limits, const char *data, size_t len,
-                        void (*each)(struct http_request *req, void *arg), void *arg);
+int intake_http_parse_for_fuzz(const struct http_limits *limits, const char *data, size_t len,
+                               void (*each)(struct http_request *req, void *arg), void *arg);
 
 #endif

@@ -283,17 +283,17 @@ static void on_scanned(bool ok, void *arg)
 static void member_events_after_write(struct call *call)
 {
     struct event_state *es = call->state;
-    recoveries_scan_family_then(call->app, es->subscriber_id, on_scanned, call);
+    intake_recoveries_scan_family_then(call->app, es->subscriber_id, on_scanned, call);
 }
 
 static void respond(struct call *call)
 {
     struct event_state *es = call->state;
-    if (!call_audited(call))
+    if (!intake_call_audited(call))
         return;
     log_info("member event stored event=%s request_id=%s", adj_lifecycle_event_name(es->ev.kind),
              call->req->request_id);
-    call_respond(call, 200, JSON_CONTENT_TYPE, es->answer, strlen(es->answer));
+    intake_call_respond(call, 200, JSON_CONTENT_TYPE, es->answer, strlen(es->answer));
 }
 
 static void read_path_member(struct call *call);
@@ -308,11 +308,11 @@ static void on_written(enum queue_status status, void *arg)
             read_path_member(call);
             return;
         }
-        call_error(call, 409, "conflict",
-                   "the family's records kept changing while the event was applied; retry");
+        intake_call_error(call, 409, "conflict",
+                          "the family's records kept changing while the event was applied; retry");
         return;
     }
-    if (!call_queue_ok(call, status))
+    if (!intake_call_queue_ok(call, status))
         return;
     member_events_after_write(call);
 }
@@ -320,7 +320,7 @@ static void on_written(enum queue_status status, void *arg)
 static void audit_event(struct call *call)
 {
     struct event_state *es = call->state;
-    call_audit(call, NULL, es->action, respond);
+    intake_call_audit(call, NULL, es->action, respond);
 }
 
 static const char *latest_plan(const struct member *m)
@@ -363,27 +363,28 @@ static void write_family(struct call *call)
     int rc = -1;
     if (ok && es->answer)
         rc = n == 0 ? 0
-                    : queue_family_write(call->app->redis, call_key_prefix(call), es->subscriber_id,
-                                         ids, es->n_family_ids, recs, n, on_written, call);
+                    : queue_family_write(call->app->redis, intake_call_key_prefix(call),
+                                         es->subscriber_id, ids, es->n_family_ids, recs, n,
+                                         on_written, call);
     for (int i = 0; i < ADJ_LIFECYCLE_MAX_FAMILY; i++)
         free(json[i]);
     if (!ok || !es->answer) {
-        call_out_of_memory(call);
+        intake_call_out_of_memory(call);
         return;
     }
     if (rc != 0) {
-        call_unavailable(call);
+        intake_call_unavailable(call);
         return;
     }
     if (n == 0) /* nothing changed (a fact set to the value it had): answer as it stands */
-        call_audit(call, NULL, es->action, respond);
+        intake_call_audit(call, NULL, es->action, respond);
 }
 
 /* 422: the family has no room for another member (ADJ_LIFECYCLE_MAX_FAMILY). */
 static void family_too_large(struct call *call)
 {
-    call_invalid_field(call, "member_id", "has a family of more than 23 members",
-                       "the event cannot be applied");
+    intake_call_invalid_field(call, "member_id", "has a family of more than 23 members",
+                              "the event cannot be applied");
 }
 
 static void on_family(enum queue_status status, const struct queue_family *family, void *arg)
@@ -396,19 +397,20 @@ static void on_family(enum queue_status status, const struct queue_family *famil
         family_too_large(call);
         return;
     }
-    if (!call_queue_ok(call, status))
+    if (!intake_call_queue_ok(call, status))
         return;
     if (!family->group) {
-        call_invalid_field(call, hire ? "member.group_id" : "group_id", "is not a known group",
-                           "the event refers to records that do not exist");
+        intake_call_invalid_field(call, hire ? "member.group_id" : "group_id",
+                                  "is not a known group",
+                                  "the event refers to records that do not exist");
         return;
     }
     if (es->ev.has_member && family->added) {
-        call_error(call, 409, "conflict", "a member with the id to add exists already");
+        intake_call_error(call, 409, "conflict", "a member with the id to add exists already");
         return;
     }
     if (!intake_group_from_text(family->group, es->group_id, &es->group)) {
-        call_error(call, 500, "internal", "a stored record could not be read");
+        intake_call_error(call, 500, "internal", "a stored record could not be read");
         return;
     }
     memset(f, 0, sizeof *f);
@@ -424,11 +426,11 @@ static void on_family(enum queue_status status, const struct queue_family *famil
             return;
         }
         if (!intake_member_from_text(family->records[i], family->ids[i], &f->members[at])) {
-            call_error(call, 500, "internal", "a stored record could not be read");
+            intake_call_error(call, 500, "internal", "a stored record could not be read");
             return;
         }
         if (!(es->expected[at] = strdup(family->records[i]))) {
-            call_out_of_memory(call);
+            intake_call_out_of_memory(call);
             return;
         }
         if (strcmp(family->ids[i], call->path_id) == 0)
@@ -442,7 +444,7 @@ static void on_family(enum queue_status status, const struct queue_family *famil
         if (at >= ADJ_LIFECYCLE_MAX_FAMILY - 1 ||
             !intake_member_from_text(es->path_record, call->path_id, &f->members[at]) ||
             !(es->expected[at] = strdup(es->path_record))) {
-            call_error(call, 500, "internal", "a stored record could not be read");
+            intake_call_error(call, 500, "internal", "a stored record could not be read");
             return;
         }
         f->path = at;
@@ -451,10 +453,10 @@ static void on_family(enum queue_status status, const struct queue_family *famil
     struct adj_lifecycle_refusal refusal;
     if (!adj_lifecycle_apply(&es->ev, &es->group, date_today(), f, &refusal)) {
         bool late = strcmp(refusal.code, ADJ_LIFECYCLE_LATE) == 0;
-        call_refuse_field(call, refusal.code,
-                          late ? "the event was reported after its enrollment window closed"
-                               : "the event does not fit the member's records",
-                          refusal.field, refusal.problem);
+        intake_call_refuse_field(call, refusal.code,
+                                 late ? "the event was reported after its enrollment window closed"
+                                      : "the event does not fit the member's records",
+                                 refusal.field, refusal.problem);
         return;
     }
     write_family(call);
@@ -464,9 +466,9 @@ static void read_family(struct call *call)
 {
     struct event_state *es = call->state;
     const char *added = es->ev.has_member ? es->ev.member.member_id : NULL;
-    if (queue_family_read(call->app->redis, call_key_prefix(call), es->subscriber_id, es->group_id,
-                          added, on_family, call) != 0)
-        call_unavailable(call);
+    if (queue_family_read(call->app->redis, intake_call_key_prefix(call), es->subscriber_id,
+                          es->group_id, added, on_family, call) != 0)
+        intake_call_unavailable(call);
 }
 
 static void on_path_member(enum queue_status status, const char *const *json, size_t n, void *arg)
@@ -474,24 +476,24 @@ static void on_path_member(enum queue_status status, const char *const *json, si
     struct call *call = arg;
     struct event_state *es = call->state;
     if (status != QUEUE_OK || n != 1) {
-        call_unavailable(call);
+        intake_call_unavailable(call);
         return;
     }
     if (es->ev.kind == ADJ_EVENT_HIRE) {
         if (json[0]) {
-            call_error(call, 409, "conflict", "a member with the id to add exists already");
+            intake_call_error(call, 409, "conflict", "a member with the id to add exists already");
             return;
         }
         read_family(call);
         return;
     }
     if (!json[0]) {
-        call_not_found(call);
+        intake_call_not_found(call);
         return;
     }
     struct member *m = malloc(sizeof *m);
     if (!m) {
-        call_out_of_memory(call);
+        intake_call_out_of_memory(call);
         return;
     }
     bool ok = intake_member_from_text(json[0], call->path_id, m);
@@ -503,7 +505,7 @@ static void on_path_member(enum queue_status status, const char *const *json, si
     free(es->path_record);
     es->path_record = ok ? strdup(json[0]) : NULL;
     if (!es->path_record) {
-        call_error(call, 500, "internal", "a stored record could not be read");
+        intake_call_error(call, 500, "internal", "a stored record could not be read");
         return;
     }
     read_family(call);
@@ -512,9 +514,9 @@ static void on_path_member(enum queue_status status, const char *const *json, si
 static void read_path_member(struct call *call)
 {
     struct queue_record_ref ref = {QUEUE_RECORD_MEMBER, call->path_id};
-    if (queue_get_records(call->app->redis, call_key_prefix(call), &ref, 1, on_path_member, call) !=
-        0)
-        call_unavailable(call);
+    if (queue_get_records(call->app->redis, intake_call_key_prefix(call), &ref, 1, on_path_member,
+                          call) != 0)
+        intake_call_unavailable(call);
 }
 
 /* The body into the call's event_state, each problem into errs. */
@@ -528,8 +530,8 @@ static void read_event_body(struct call *call, struct json_object *body,
 static void events_authed(struct call *call)
 {
     struct event_state *es = call->state;
-    if (!call_require_staff(call) || !call_require_record_id(call) ||
-        !call_read_body(call, read_event_body, "the event has problems listed in fields"))
+    if (!intake_call_require_staff(call) || !intake_call_require_record_id(call) ||
+        !intake_call_read_body(call, read_event_body, "the event has problems listed in fields"))
         return;
     snprintf(es->action, sizeof es->action, "member.event.%s",
              adj_lifecycle_event_name(es->ev.kind));
@@ -541,7 +543,7 @@ static void events_authed(struct call *call)
     read_path_member(call);
 }
 
-void member_events_post(struct call *call)
+void intake_member_events_post(struct call *call)
 {
-    call_open(call, NULL, sizeof(struct event_state), event_state_free, events_authed);
+    intake_call_open(call, NULL, sizeof(struct event_state), event_state_free, events_authed);
 }

@@ -6,6 +6,6 @@
 
 /* Answers POST /v1/members/{member_id}/events (docs/api.md "Member events"): checks the
  * event, then applies it to the member's family records and audits it. */
-void member_events_post(struct call *call);
+void intake_member_events_post(struct call *call);
 
 #endif

@@ -28,7 +28,7 @@ static int cmp_common(const void *key, const void *elem)
     return strcmp((const char *)key, *(const char *const *)elem);
 }
 
-int password_is_common(const char *password, size_t len)
+int intake_password_is_common(const char *password, size_t len)
 {
     if (len < PASSWORD_MIN_LEN || len > 64)
         return 0; /* the list holds 12..64 characters only */
@@ -40,7 +40,7 @@ int password_is_common(const char *password, size_t len)
                    cmp_common) != NULL;
 }
 
-const char *password_policy_problem(const char *password, size_t len)
+const char *intake_password_policy_problem(const char *password, size_t len)
 {
     size_t chars = 0;
     for (size_t i = 0; i < len; i++)
@@ -52,7 +52,7 @@ const char *password_policy_problem(const char *password, size_t len)
         return "must be at most 1024 bytes";
     if (memchr(password, '\0', len))
         return "must not contain a NUL character";
-    if (password_is_common(password, len))
+    if (intake_password_is_common(password, len))
         return "is too common";
     return NULL;
 }
@@ -233,8 +233,8 @@ static int submit(struct event_base *base, struct job *j, const char *password, 
     return 0;
 }
 
-int password_hash_async(struct event_base *base, const char *password, size_t len,
-                        password_hash_cb cb, void *arg)
+int intake_password_hash_async(struct event_base *base, const char *password, size_t len,
+                               password_hash_cb cb, void *arg)
 {
     struct job *j = calloc(1, sizeof *j);
     if (!j)
@@ -244,8 +244,8 @@ int password_hash_async(struct event_base *base, const char *password, size_t le
     return submit(base, j, password, len);
 }
 
-int password_verify_async(struct event_base *base, const char *encoded, const char *password,
-                          size_t len, password_verify_cb cb, void *arg)
+int intake_password_verify_async(struct event_base *base, const char *encoded, const char *password,
+                                 size_t len, password_verify_cb cb, void *arg)
 {
     struct job *j = calloc(1, sizeof *j);
     if (!j)

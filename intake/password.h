@@ -35,29 +35,29 @@ struct event_base;
  * the field errors: too short (fewer than 12 characters, counted as UTF-8
  * code points), too long, or on the list of common passwords (compared
  * ignoring case, common/common_passwords.c). */
-const char *password_policy_problem(const char *password, size_t len);
+const char *intake_password_policy_problem(const char *password, size_t len);
 
 /* Whether password (lower-cased) is on the common list. */
-int password_is_common(const char *password, size_t len);
+int intake_password_is_common(const char *password, size_t len);
 
-/* Answer of password_hash_async: ok 0 with encoded the PHC string (valid
+/* Answer of intake_password_hash_async: ok 0 with encoded the PHC string (valid
  * during the call only), -1 when hashing failed (encoded NULL). */
 typedef void (*password_hash_cb)(int ok, const char *encoded, void *arg);
 
-/* Answer of password_verify_async: 1 when the password matches, 0 when it
+/* Answer of intake_password_verify_async: 1 when the password matches, 0 when it
  * does not, -1 when the stored hash could not be used. */
 typedef void (*password_verify_cb)(int match, void *arg);
 
 /* Hashes password (copied, wiped after use) on the pool; cb runs on base's
  * loop. Returns 0 when queued (cb is called once), -1 when not (cb is not
  * called). */
-int password_hash_async(struct event_base *base, const char *password, size_t len,
-                        password_hash_cb cb, void *arg);
+int intake_password_hash_async(struct event_base *base, const char *password, size_t len,
+                               password_hash_cb cb, void *arg);
 
 /* Verifies password against encoded; encoded NULL verifies against a fixed
  * dummy hash with the same parameters, so that an unknown user costs as
  * long as a wrong password (the answer is then always 0). */
-int password_verify_async(struct event_base *base, const char *encoded, const char *password,
-                          size_t len, password_verify_cb cb, void *arg);
+int intake_password_verify_async(struct event_base *base, const char *encoded, const char *password,
+                                 size_t len, password_verify_cb cb, void *arg);
 
 #endif

@@ -44,8 +44,8 @@ static const struct file_type *type_of(const char *name)
 
 static void not_found(struct http_request *req)
 {
-    http_add_header(req, "X-Content-Type-Options", "nosniff");
-    http_respond_error(req, 404, "not_found", "no such resource");
+    intake_http_add_header(req, "X-Content-Type-Options", "nosniff");
+    intake_http_respond_error(req, 404, "not_found", "no such resource");
 }
 
 /* A path relative to the portal folder is acceptable when it is one or more
@@ -117,14 +117,15 @@ static bool etag_matches(const char *header, const char *tag)
 static void add_file_headers(struct http_request *req, const struct file_type *type,
                              const char *etag)
 {
-    http_add_header(req, "X-Content-Type-Options", "nosniff");
+    intake_http_add_header(req, "X-Content-Type-Options", "nosniff");
     /* HTML is always revalidated (a new release shows at once); the modules
      * and style sheet it loads may be reused for five minutes. */
-    http_add_header(req, "Cache-Control", type->is_html ? "no-cache" : "public, max-age=300");
-    http_add_header(req, "ETag", etag);
-    http_add_header(req, "Content-Security-Policy", PORTAL_CSP);
-    http_add_header(req, "Referrer-Policy", "no-referrer");
-    http_add_header(req, "X-Frame-Options", "DENY");
+    intake_http_add_header(req, "Cache-Control",
+                           type->is_html ? "no-cache" : "public, max-age=300");
+    intake_http_add_header(req, "ETag", etag);
+    intake_http_add_header(req, "Content-Security-Policy", PORTAL_CSP);
+    intake_http_add_header(req, "Referrer-Policy", "no-referrer");
+    intake_http_add_header(req, "X-Frame-Options", "DENY");
 }
 
 static void serve_file(struct http_request *req, const char *root_dir, const char *rel)
@@ -161,39 +162,40 @@ static void serve_file(struct http_request *req, const char *root_dir, const cha
     char etag[80];
     snprintf(etag, sizeof etag, "\"%llx-%llx-%lx\"", (unsigned long long)st.st_size,
              (unsigned long long)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec);
-    if (etag_matches(http_header_get(req, "if-none-match"), etag)) {
+    if (etag_matches(intake_http_header_get(req, "if-none-match"), etag)) {
         close(fd);
         add_file_headers(req, type, etag);
-        http_respond(req, 304, NULL, NULL, 0);
+        intake_http_respond(req, 304, NULL, NULL, 0);
         return;
     }
     char *body = read_all(fd, (size_t)st.st_size);
     close(fd);
     if (!body) {
-        http_add_header(req, "X-Content-Type-Options", "nosniff");
-        http_respond_error(req, 500, "internal_error", "the file could not be read");
+        intake_http_add_header(req, "X-Content-Type-Options", "nosniff");
+        intake_http_respond_error(req, 500, "internal_error", "the file could not be read");
         return;
     }
     add_file_headers(req, type, etag);
-    http_respond(req, 200, type->content_type, body, (size_t)st.st_size);
+    intake_http_respond(req, 200, type->content_type, body, (size_t)st.st_size);
     free(body);
 }
 
-bool portal_serve(struct http_request *req, const char *root_dir)
+bool intake_portal_serve(struct http_request *req, const char *root_dir)
 {
     bool bare = strcmp(req->path, "/portal") == 0;
     if (!bare && strncmp(req->path, PORTAL_PREFIX, strlen(PORTAL_PREFIX)) != 0)
         return false;
     if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) {
-        http_add_header(req, "Allow", "GET, HEAD");
-        http_add_header(req, "X-Content-Type-Options", "nosniff");
-        http_respond_error(req, 405, "method_not_allowed", "this method is not allowed here");
+        intake_http_add_header(req, "Allow", "GET, HEAD");
+        intake_http_add_header(req, "X-Content-Type-Options", "nosniff");
+        intake_http_respond_error(req, 405, "method_not_allowed",
+                                  "this method is not allowed here");
         return true;
     }
     if (bare) {
-        http_add_header(req, "Location", PORTAL_PREFIX);
-        http_add_header(req, "X-Content-Type-Options", "nosniff");
-        http_respond(req, 308, NULL, NULL, 0);
+        intake_http_add_header(req, "Location", PORTAL_PREFIX);
+        intake_http_add_header(req, "X-Content-Type-Options", "nosniff");
+        intake_http_respond(req, 308, NULL, NULL, 0);
         return true;
     }
     const char *rel = req->path + strlen(PORTAL_PREFIX);

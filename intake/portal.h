@@ -30,7 +30,7 @@
  * Files are read per request with blocking POSIX I/O: they are a few kB on
  * a local disk, and reading them fresh means an edited file is served at
  * once. */
-bool portal_serve(struct http_request *req, const char *root_dir);
+bool intake_portal_serve(struct http_request *req, const char *root_dir);
 
 #define PORTAL_MAX_FILE_BYTES (2 * 1024 * 1024)
 

@@ -21,8 +21,8 @@
 
 static int stats_call(struct call *call, queue_stats_cb cb)
 {
-    return queue_stats_read(call->app->redis, call_key_prefix(call), (int)date_today().days, cb,
-                            call);
+    return queue_stats_read(call->app->redis, intake_call_key_prefix(call), (int)date_today().days,
+                            cb, call);
 }
 
 /* The appeals' counts (docs/api.md "Appeals"), read after the queue's own
@@ -30,18 +30,18 @@ static int stats_call(struct call *call, queue_stats_cb cb)
 static void on_queue_appeals(enum queue_status status, long long open, long long overdue, void *arg)
 {
     struct call *call = arg;
-    if (!call_queue_ok(call, status))
+    if (!intake_call_queue_ok(call, status))
         return;
-    struct json_object *o = call_take_json(call);
+    struct json_object *o = intake_call_take_json(call);
     json_object_object_add(o, "appeals_open", json_object_new_int64(open));
     json_object_object_add(o, "appeals_overdue", json_object_new_int64(overdue));
-    call_json(call, 200, o);
+    intake_call_json(call, 200, o);
 }
 
 static void on_queue_stats(enum queue_status status, const struct queue_stats *q, void *arg)
 {
     struct call *call = arg;
-    if (!call_queue_ok(call, status))
+    if (!intake_call_queue_ok(call, status))
         return;
     struct json_object *o = json_object_new_object();
     json_object_object_add(o, "depth", json_object_new_int64(q->length - q->in_flight));
@@ -84,23 +84,23 @@ static void on_queue_stats(enum queue_status status, const struct queue_stats *q
         json_object_array_add(dead, d);
     }
     json_object_object_add(o, "dead", dead);
-    call_hold_json(call, o);
-    if (queue_appeal_counts(call->app->redis, call_key_prefix(call), (int)date_today().days,
+    intake_call_hold_json(call, o);
+    if (queue_appeal_counts(call->app->redis, intake_call_key_prefix(call), (int)date_today().days,
                             on_queue_appeals, call) != 0)
-        call_unavailable(call);
+        intake_call_unavailable(call);
 }
 
 static void queue_authed(struct call *call)
 {
-    if (!call_require_staff(call))
+    if (!intake_call_require_staff(call))
         return;
     if (stats_call(call, on_queue_stats) != 0)
-        call_unavailable(call);
+        intake_call_unavailable(call);
 }
 
-void queue_get(struct call *call)
+void intake_queue_get(struct call *call)
 {
-    call_authenticate(call, queue_authed);
+    intake_call_authenticate(call, queue_authed);
 }
 
 /* ---- POST /v1/queue/dead/{claim_id}/retry ---- */
@@ -108,38 +108,38 @@ void queue_get(struct call *call)
 static void on_retry(enum queue_status status, void *arg)
 {
     struct call *call = arg;
-    if (call_refuse_missing(call, status))
+    if (intake_call_refuse_missing(call, status))
         return;
     log_info("dead-lettered claim requeued claim_id=%s", call->path_id);
     struct json_object *o = json_object_new_object();
     json_object_object_add(o, "claim_id", json_object_new_string(call->path_id));
     json_object_object_add(o, "status", json_object_new_string("requeued"));
-    call_json(call, 202, o);
+    intake_call_json(call, 202, o);
 }
 
 static void retry_audited(struct call *call)
 {
-    if (!call_audited(call))
+    if (!intake_call_audited(call))
         return;
-    if (queue_requeue_dead(call->app->redis, call_key_prefix(call), call->path_id, on_retry,
+    if (queue_requeue_dead(call->app->redis, intake_call_key_prefix(call), call->path_id, on_retry,
                            call) != 0)
-        call_unavailable(call);
+        intake_call_unavailable(call);
 }
 
 static void retry_authed(struct call *call)
 {
-    if (!call_require_staff(call))
+    if (!intake_call_require_staff(call))
         return;
     if (strlen(call->path_id) != 36) {
-        call_not_found(call);
+        intake_call_not_found(call);
         return;
     }
-    call_audit(call, call->path_id, "claim.requeue", retry_audited);
+    intake_call_audit(call, call->path_id, "claim.requeue", retry_audited);
 }
 
-void queue_retry_dead(struct call *call)
+void intake_queue_retry_dead(struct call *call)
 {
-    call_authenticate(call, retry_authed);
+    intake_call_authenticate(call, retry_authed);
 }
 
 /* ---- GET /metrics ---- */
@@ -276,12 +276,12 @@ static void emit_workers(struct metrics_out *m)
 static void emit_http(struct metrics_out *m, const struct app *app)
 {
     emit_signed(m, "claimsd_http_requests_in_flight", "gauge", "Requests being answered.",
-                app->http ? http_server_in_flight(app->http) : 0);
+                app->http ? intake_http_server_in_flight(app->http) : 0);
     emit_signed(m, "claimsd_http_connections", "gauge", "Open client connections.",
-                app->http ? http_server_connections(app->http) : 0);
+                app->http ? intake_http_server_connections(app->http) : 0);
     emit_signed(m, "claimsd_http_connections_paused", "gauge",
                 "Connections not read while their unsent answers exceed limits.max_output_bytes.",
-                app->http ? http_server_paused(app->http) : 0);
+                app->http ? intake_http_server_paused(app->http) : 0);
 }
 
 /* This process's intake step. */
@@ -315,15 +315,16 @@ static void emit_replica_acks(struct metrics_out *m)
     emit(m,
          "claimsd_replica_acks_short_total{step=\"intake\"} %llu\n"
          "claimsd_replica_acks_short_total{step=\"commit\"} %llu\n",
-         redis_acks_short_total(REDIS_ACKS_INTAKE), redis_acks_short_total(REDIS_ACKS_COMMIT));
+         queue_redis_acks_short_total(REDIS_ACKS_INTAKE),
+         queue_redis_acks_short_total(REDIS_ACKS_COMMIT));
 }
 
 /* This process's token cache. */
 static void emit_tokens(struct metrics_out *m, const struct app *app)
 {
-    struct token_cache_stats tc = {0};
+    struct queue_token_cache_stats tc = {0};
     if (app->tokens)
-        token_cache_stats(app->tokens, token_cache_now_ms(), &tc);
+        queue_token_cache_stats(app->tokens, queue_token_cache_now_ms(), &tc);
     const struct metric figures[] = {
         {"claimsd_token_cache_hits_total", "counter",
          "Requests authenticated from this process's token cache.", tc.hits},
@@ -375,7 +376,7 @@ static void on_metrics_stats(enum queue_status status, const struct queue_stats 
     struct metrics_out m = {.cap = 16384};
     m.buf = malloc(m.cap);
     if (!m.buf) {
-        call_out_of_memory(call);
+        intake_call_out_of_memory(call);
         return;
     }
     emit_appeals(&m, status, call->state);
@@ -388,7 +389,7 @@ static void on_metrics_stats(enum queue_status status, const struct queue_stats 
     emit_rate_limits(&m, call->app);
     if (m.len >= m.cap)
         m.len = m.cap - 1;
-    call_respond(call, 200, "text/plain; version=0.0.4; charset=utf-8", m.buf, m.len);
+    intake_call_respond(call, 200, "text/plain; version=0.0.4; charset=utf-8", m.buf, m.len);
     free(m.buf);
 }
 
@@ -402,14 +403,14 @@ static void on_metrics_appeals(enum queue_status status, long long open, long lo
         on_metrics_stats(QUEUE_UNAVAILABLE, NULL, call);
 }
 
-void metrics_get(struct call *call)
+void intake_metrics_get(struct call *call)
 {
     /* No PHI here: counts only. Anyone who can reach the listener may read it
      * (bind the listener to a private address in production). */
-    struct appeal_counts *ac = call_state_new(call, sizeof *ac, free);
+    struct appeal_counts *ac = intake_call_state_new(call, sizeof *ac, free);
     if (!ac)
         return;
-    if (queue_appeal_counts(call->app->redis, call_key_prefix(call), (int)date_today().days,
+    if (queue_appeal_counts(call->app->redis, intake_call_key_prefix(call), (int)date_today().days,
                             on_metrics_appeals, call) != 0)
         on_metrics_appeals(QUEUE_UNAVAILABLE, 0, 0, call);
 }

@@ -190,7 +190,7 @@ static bool decide_and_store(struct scan *s, const struct queue_family_paid *f,
         /* Drawn on the family's shard, where its claims are, so that the
          * recovery is found from its id alone (docs/operations.md "Redis
          * Cluster"). */
-        claims_new_id_on_shard(fd.ids[k], shard);
+        intake_claims_new_id_on_shard(fd.ids[k], shard);
         if (rec->has_coverage_ended)
             date_format(rec->coverage_ended, fd.ended[k]);
         date_format(rec->termination_reported_on, fd.reported[k]);
@@ -254,8 +254,8 @@ static void scan_start(struct scan *s)
     }
 }
 
-void recoveries_scan_family_then(struct app *app, const char *subscriber_id,
-                                 recoveries_done_cb done, void *arg)
+void intake_recoveries_scan_family_then(struct app *app, const char *subscriber_id,
+                                        recoveries_done_cb done, void *arg)
 {
     struct scan *s = calloc(1, sizeof *s);
     if (!s) {
@@ -271,9 +271,9 @@ void recoveries_scan_family_then(struct app *app, const char *subscriber_id,
     scan_start(s);
 }
 
-void recoveries_scan_family(struct app *app, const char *subscriber_id)
+void intake_recoveries_scan_family(struct app *app, const char *subscriber_id)
 {
-    recoveries_scan_family_then(app, subscriber_id, NULL, NULL);
+    intake_recoveries_scan_family_then(app, subscriber_id, NULL, NULL);
 }
 
 /* ---- GET /v1/recoveries ---- */
@@ -289,18 +289,18 @@ static const char *const list_param_names[] = {"status", "limit", "cursor"};
 static void parse_list(const struct http_request *req, void *state, struct codec_field_errors *errs)
 {
     struct list_state *p = state;
-    call_check_query_names(req, list_param_names,
-                           sizeof list_param_names / sizeof *list_param_names, errs);
+    intake_call_check_query_names(req, list_param_names,
+                                  sizeof list_param_names / sizeof *list_param_names, errs);
     char buf[128];
     int rc;
-    if ((rc = http_query_get(req, "status", buf, sizeof buf)) != 0) {
+    if ((rc = intake_http_query_get(req, "status", buf, sizeof buf)) != 0) {
         if (rc < 0 || (strcmp(buf, "open") != 0 && strcmp(buf, "withdrawn") != 0 &&
                        strcmp(buf, "reversed") != 0))
             codec_field_errors_add(errs, "status", "must be open, withdrawn or reversed");
         else
             snprintf(p->status, sizeof p->status, "%s", buf);
     }
-    call_read_paging(req, &p->limit, p->cursor, sizeof p->cursor, errs);
+    intake_call_read_paging(req, &p->limit, p->cursor, sizeof p->cursor, errs);
 }
 
 static cents_t cents_of(const char *s)
@@ -337,49 +337,50 @@ static struct json_object *recovery_view(const void *row)
 {
     const struct queue_recovery_row *r = row;
     struct json_object *o = json_object_new_object();
-    json_object_object_add(o, "recovery_id", call_string_or_null(r->recovery_id));
-    json_object_object_add(o, "claim_id", call_string_or_null(r->claim_id));
-    json_object_object_add(o, "member_id", call_string_or_null(r->member_id));
-    json_object_object_add(o, "subscriber_id", call_string_or_null(r->subscriber_id));
+    json_object_object_add(o, "recovery_id", intake_call_string_or_null(r->recovery_id));
+    json_object_object_add(o, "claim_id", intake_call_string_or_null(r->claim_id));
+    json_object_object_add(o, "member_id", intake_call_string_or_null(r->member_id));
+    json_object_object_add(o, "subscriber_id", intake_call_string_or_null(r->subscriber_id));
     json_object_object_add(o, "lines", lines_json(r->lines));
     json_object_object_add(o, "amount", json_money(cents_of(r->amount)));
-    json_object_object_add(o, "coverage_ended", call_string_or_null(r->coverage_ended));
+    json_object_object_add(o, "coverage_ended", intake_call_string_or_null(r->coverage_ended));
     json_object_object_add(o, "termination_reported_on",
-                           call_string_or_null(r->termination_reported_on));
+                           intake_call_string_or_null(r->termination_reported_on));
     json_object_object_add(
         o, "employer_liable",
         json_object_new_boolean(r->employer_liable && strcmp(r->employer_liable, "1") == 0));
-    json_object_object_add(o, "status", call_string_or_null(r->status));
-    json_object_object_add(o, "found_at", call_string_or_null(r->found_at));
-    json_object_object_add(o, "updated_at", call_string_or_null(r->updated_at));
+    json_object_object_add(o, "status", intake_call_string_or_null(r->status));
+    json_object_object_add(o, "found_at", intake_call_string_or_null(r->found_at));
+    json_object_object_add(o, "updated_at", intake_call_string_or_null(r->updated_at));
     return o;
 }
 
 static void on_list(enum queue_status status, const struct queue_recovery_row *rows, size_t n,
                     const char *next_cursor, void *arg)
 {
-    call_answer_page(arg, status, "recoveries", rows, n, sizeof *rows, recovery_view, next_cursor);
+    intake_call_answer_page(arg, status, "recoveries", rows, n, sizeof *rows, recovery_view,
+                            next_cursor);
 }
 
 static void list_audited(struct call *call)
 {
     struct list_state *ls = call->state;
-    if (!call_audited(call))
+    if (!intake_call_audited(call))
         return;
-    if (queue_list_recoveries(call->app->redis, call_key_prefix(call), ls->status, ls->cursor,
-                              ls->limit, on_list, call) != 0)
-        call_unavailable(call);
+    if (queue_list_recoveries(call->app->redis, intake_call_key_prefix(call), ls->status,
+                              ls->cursor, ls->limit, on_list, call) != 0)
+        intake_call_unavailable(call);
 }
 
 static void list_authed(struct call *call)
 {
     /* The list names members and what was paid for them: its reads are audited. */
-    call_open_staff_list(call, parse_list, "recovery.list", list_audited);
+    intake_call_open_staff_list(call, parse_list, "recovery.list", list_audited);
 }
 
-void recoveries_get(struct call *call)
+void intake_recoveries_get(struct call *call)
 {
-    call_open(call, NULL, sizeof(struct list_state), free, list_authed);
+    intake_call_open(call, NULL, sizeof(struct list_state), free, list_authed);
 }
 
 /* ---- POST /v1/recoveries/{id}/reverse (staff, admin) ---- */
@@ -387,11 +388,11 @@ void recoveries_get(struct call *call)
 static void on_reversed(enum queue_status st, const char *claim_id, const char *status, void *arg)
 {
     struct call *call = arg;
-    if (call_refuse_missing(call, st))
+    if (intake_call_refuse_missing(call, st))
         return;
     if (st == QUEUE_CONFLICT) {
         (void)status;
-        call_error(call, 409, "recovery_not_open", "only an open recovery can be reversed");
+        intake_call_error(call, 409, "recovery_not_open", "only an open recovery can be reversed");
         return;
     }
     log_info("recovery reversed recovery_id=%s claim_id=%s request_id=%s", call->path_id, claim_id,
@@ -400,30 +401,29 @@ static void on_reversed(enum queue_status st, const char *claim_id, const char *
     json_object_object_add(o, "recovery_id", json_object_new_string(call->path_id));
     json_object_object_add(o, "claim_id", json_object_new_string(claim_id));
     json_object_object_add(o, "status", json_object_new_string("reversed"));
-    call_json(call, 202, o);
+    intake_call_json(call, 202, o);
 }
 
 static void reverse_authed(struct call *call)
 {
-    /* A recovery id is drawn as a claim id is (claims_new_id_on_shard). */
-    if (!call_require_staff(call) || !claims_require_id(call))
+    /* A recovery id is drawn as a claim id is (intake_claims_new_id_on_shard). */
+    if (!intake_call_require_staff(call) || !intake_claims_require_id(call))
         return;
     char now[32];
     rfc3339_now(now);
-    struct json_object *audit = call_audit_record(call, now, "recovery.reverse");
-    int rc =
-        audit
-            ? queue_reverse_recovery(call->app->redis, call_key_prefix(call), call->path_id, now,
-                                     json_object_to_json_string_ext(audit, JSON_C_TO_STRING_PLAIN),
-                                     on_reversed, call)
-            : -1;
+    struct json_object *audit = intake_call_audit_record(call, now, "recovery.reverse");
+    int rc = audit ? queue_reverse_recovery(
+                         call->app->redis, intake_call_key_prefix(call), call->path_id, now,
+                         json_object_to_json_string_ext(audit, JSON_C_TO_STRING_PLAIN), on_reversed,
+                         call)
+                   : -1;
     if (audit)
         json_object_put(audit);
     if (rc != 0)
-        call_unavailable(call);
+        intake_call_unavailable(call);
 }
 
-void recoveries_reverse(struct call *call)
+void intake_recoveries_reverse(struct call *call)
 {
-    call_authenticate(call, reverse_authed);
+    intake_call_authenticate(call, reverse_authed);
 }

@@ -20,19 +20,19 @@ struct app;
  * that can end coverage (PUT /v1/members/{id}, member events). Runs on the
  * event loop, in the background: nothing to free, failures are logged.
  */
-void recoveries_scan_family(struct app *app, const char *subscriber_id);
+void intake_recoveries_scan_family(struct app *app, const char *subscriber_id);
 
 /* Told once whether a family's recovery scan stored its findings (ok) or gave up (not ok). */
 typedef void (*recoveries_done_cb)(bool ok, void *arg);
 /* The same, calling done(ok, arg) once when the scan's findings are stored
  * (ok) or it gave up (not ok; logged), so that a write can answer after its
  * recoveries are in place. */
-void recoveries_scan_family_then(struct app *app, const char *subscriber_id,
-                                 recoveries_done_cb done, void *arg);
+void intake_recoveries_scan_family_then(struct app *app, const char *subscriber_id,
+                                        recoveries_done_cb done, void *arg);
 
 /* GET /v1/recoveries (staff, admin). */
-void recoveries_get(struct call *call);
+void intake_recoveries_get(struct call *call);
 /* POST /v1/recoveries/{id}/reverse (staff, admin). */
-void recoveries_reverse(struct call *call);
+void intake_recoveries_reverse(struct call *call);
 
 #endif

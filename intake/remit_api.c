@@ -141,10 +141,10 @@ static void on_cycles_for_list(enum queue_status st, const char *const *texts, s
     struct call *call = arg;
     struct cycles c;
     if (st != QUEUE_OK || !cycles_parse(&c, texts, n)) {
-        call_unavailable(call);
+        intake_call_unavailable(call);
         return;
     }
-    bool staff = auth_is_staff(&call->who);
+    bool staff = intake_auth_is_staff(&call->who);
     struct json_object *list = json_object_new_array();
     for (size_t i = 0; i < c.n; i++) {
         struct json_object *s = c.s[i];
@@ -177,7 +177,7 @@ static void on_cycles_for_list(enum queue_status st, const char *const *texts, s
     cycles_free(&c);
     struct json_object *body = json_object_new_object();
     json_object_object_add(body, "cycles", list);
-    call_json(call, 200, body);
+    intake_call_json(call, 200, body);
 }
 
 /* ---- GET /v1/remittances?npi=…&date=… (the 835) ---- */
@@ -231,7 +231,7 @@ static void edi_answer(struct call *call)
         free(payments);
         free(views);
         free(traces);
-        call_out_of_memory(call);
+        intake_call_out_of_memory(call);
         return;
     }
     /* The claims are in cycle order: each cycle's run is one payment. */
@@ -263,10 +263,10 @@ static void edi_answer(struct call *call)
     free(traces);
     if (!text) {
         log_error("835 not built request_id=%s: %s", call->req->request_id, err);
-        call_error(call, 500, "internal", "the remittance could not be built");
+        intake_call_error(call, 500, "internal", "the remittance could not be built");
         return;
     }
-    call_respond(call, 200, EDI_CONTENT_TYPE, text, strlen(text));
+    intake_call_respond(call, 200, EDI_CONTENT_TYPE, text, strlen(text));
     free(text);
 }
 
@@ -274,10 +274,10 @@ static void edi_answer(struct call *call)
 static void edi_audited(struct call *call)
 {
     struct edi_state *es = call->state;
-    if (!call_audited(call))
+    if (!intake_call_audited(call))
         return;
     if (es->audited < es->n_claims) {
-        call_audit(call, es->claims[es->audited++].id, "remittance.read", edi_audited);
+        intake_call_audit(call, es->claims[es->audited++].id, "remittance.read", edi_audited);
         return;
     }
     edi_answer(call);
@@ -291,11 +291,11 @@ static void edi_fetched(struct call *call)
     if (--es->waiting > 0)
         return;
     if (es->failed) {
-        call_unavailable(call);
+        intake_call_unavailable(call);
         return;
     }
     es->audited = 1;
-    call_audit(call, es->claims[0].id, "remittance.read", edi_audited);
+    intake_call_audit(call, es->claims[0].id, "remittance.read", edi_audited);
 }
 
 static void on_claim_for_edi(enum queue_status st, const struct queue_claim *claim, void *arg)
@@ -321,13 +321,13 @@ static void on_cycle_claims_for_edi(enum queue_status st, const char *const *tex
     struct call *call = arg;
     struct edi_state *es = call->state;
     if (st != QUEUE_OK || n != es->cycles.n) {
-        call_unavailable(call);
+        intake_call_unavailable(call);
         return;
     }
     /* Count, then collect this NPI's claim ids, cycle by cycle. */
     struct json_object **recs = calloc(n + 1, sizeof *recs);
     if (!recs) {
-        call_out_of_memory(call);
+        intake_call_out_of_memory(call);
         return;
     }
     size_t total = 0;
@@ -354,17 +354,17 @@ static void on_cycle_claims_for_edi(enum queue_status st, const char *const *tex
             json_object_put(recs[c]);
     free(recs);
     if (!ok) {
-        call_out_of_memory(call);
+        intake_call_out_of_memory(call);
         return;
     }
     if (es->n_claims == 0) {
-        call_not_found(call);
+        intake_call_not_found(call);
         return;
     }
     es->waiting = es->n_claims + 1; /* the +1 is released below, after every send */
     for (size_t i = 0; i < es->n_claims; i++) {
         es->fetches[i] = (struct fetch){call, i};
-        if (queue_get_claim(call->app->redis, call_key_prefix(call), es->claims[i].id,
+        if (queue_get_claim(call->app->redis, intake_call_key_prefix(call), es->claims[i].id,
                             on_claim_for_edi, &es->fetches[i]) != 0) {
             es->failed = true;
             es->waiting--;
@@ -380,13 +380,13 @@ static void on_cycles_for_edi(enum queue_status st, const char *const *texts, si
     struct edi_state *es = call->state;
     struct cycles all;
     if (st != QUEUE_OK || !cycles_parse(&all, texts, n)) {
-        call_unavailable(call);
+        intake_call_unavailable(call);
         return;
     }
     es->cycles.s = calloc(all.n + 1, sizeof *es->cycles.s);
     if (!es->cycles.s) {
         cycles_free(&all);
-        call_out_of_memory(call);
+        intake_call_out_of_memory(call);
         return;
     }
     for (size_t i = 0; i < all.n; i++) {
@@ -403,80 +403,82 @@ static void on_cycles_for_edi(enum queue_status st, const char *const *texts, si
             json_object_put(all.s[i]);
     free(all.s);
     if (es->cycles.n == 0) {
-        call_not_found(call);
+        intake_call_not_found(call);
         return;
     }
     const char **ids = calloc(es->cycles.n + 1, sizeof *ids);
     if (!ids) {
-        call_out_of_memory(call);
+        intake_call_out_of_memory(call);
         return;
     }
     for (size_t i = 0; i < es->cycles.n; i++)
         ids[i] = str_of(es->cycles.s[i], "cycle_id");
-    int rc = queue_remit_cycle_claims(call->app->redis, call_key_prefix(call), ids, es->cycles.n,
-                                      on_cycle_claims_for_edi, call);
+    int rc = queue_remit_cycle_claims(call->app->redis, intake_call_key_prefix(call), ids,
+                                      es->cycles.n, on_cycle_claims_for_edi, call);
     free(ids);
     if (rc != 0)
-        call_unavailable(call);
+        intake_call_unavailable(call);
 }
 
 static void edi_start(struct call *call, const char *npi, const char *date, const char *cycle_id)
 {
     /* A provider reads its own NPI's remittance only; another's is answered
      * as if it did not exist, like another party's claim. */
-    if (!auth_is_staff(&call->who) && strcmp(call->who.npi, npi) != 0) {
-        call_not_found(call);
+    if (!intake_auth_is_staff(&call->who) && strcmp(call->who.npi, npi) != 0) {
+        intake_call_not_found(call);
         return;
     }
-    struct edi_state *es = call_state_new(call, sizeof *es, edi_state_free);
+    struct edi_state *es = intake_call_state_new(call, sizeof *es, edi_state_free);
     if (!es)
         return;
     snprintf(es->npi, sizeof es->npi, "%s", npi);
     snprintf(es->date, sizeof es->date, "%s", date);
     snprintf(es->cycle_id, sizeof es->cycle_id, "%s", cycle_id);
-    if (queue_remit_cycles(call->app->redis, call_key_prefix(call), on_cycles_for_edi, call) != 0)
-        call_unavailable(call);
+    if (queue_remit_cycles(call->app->redis, intake_call_key_prefix(call), on_cycles_for_edi,
+                           call) != 0)
+        intake_call_unavailable(call);
 }
 
 static void get_authed(struct call *call)
 {
-    if (!auth_is_staff(&call->who) && call->who.role != AUTH_PROVIDER) {
-        call_forbidden(call);
+    if (!intake_auth_is_staff(&call->who) && call->who.role != AUTH_PROVIDER) {
+        intake_call_forbidden(call);
         return;
     }
     char npi[32], date[32], cycle_id[CYCLE_ID_LEN];
-    int has_npi = http_query_get(call->req, "npi", npi, sizeof npi);
-    int has_date = http_query_get(call->req, "date", date, sizeof date);
-    int has_cycle = http_query_get(call->req, "cycle_id", cycle_id, sizeof cycle_id);
+    int has_npi = intake_http_query_get(call->req, "npi", npi, sizeof npi);
+    int has_date = intake_http_query_get(call->req, "date", date, sizeof date);
+    int has_cycle = intake_http_query_get(call->req, "cycle_id", cycle_id, sizeof cycle_id);
     date_t d;
     if (has_npi < 0 || (has_npi && !valid_npi(npi))) {
-        call_error(call, 422, "validation_failed", "npi must be 10 digits");
+        intake_call_error(call, 422, "validation_failed", "npi must be 10 digits");
         return;
     }
     if (has_date < 0 || (has_date && (strlen(date) != 10 || !date_parse(date, &d)))) {
-        call_error(call, 422, "validation_failed", "date must be a date YYYY-MM-DD");
+        intake_call_error(call, 422, "validation_failed", "date must be a date YYYY-MM-DD");
         return;
     }
     if (has_cycle < 0 || (has_cycle && !valid_cycle_id(cycle_id))) {
-        call_error(call, 422, "validation_failed", "cycle_id is not a cycle id");
+        intake_call_error(call, 422, "validation_failed", "cycle_id is not a cycle id");
         return;
     }
     if (has_npi != has_date || (has_cycle && !has_npi)) {
-        call_error(call, 422, "validation_failed",
-                   "npi and date go together (the 835 of that payee on that date)");
+        intake_call_error(call, 422, "validation_failed",
+                          "npi and date go together (the 835 of that payee on that date)");
         return;
     }
     if (has_npi) {
         edi_start(call, npi, date, has_cycle ? cycle_id : "");
         return;
     }
-    if (queue_remit_cycles(call->app->redis, call_key_prefix(call), on_cycles_for_list, call) != 0)
-        call_unavailable(call);
+    if (queue_remit_cycles(call->app->redis, intake_call_key_prefix(call), on_cycles_for_list,
+                           call) != 0)
+        intake_call_unavailable(call);
 }
 
-void remit_get(struct call *call)
+void intake_remit_get(struct call *call)
 {
-    call_authenticate(call, get_authed);
+    intake_call_authenticate(call, get_authed);
 }
 
 /* ---- POST /v1/remittances/run ---- */
@@ -486,7 +488,7 @@ static void on_closed(enum queue_status st, const char *summary, void *arg)
     struct call *call = arg;
     struct json_object *s = st == QUEUE_OK && summary ? json_tokener_parse(summary) : NULL;
     if (!s) {
-        call_unavailable(call);
+        intake_call_unavailable(call);
         return;
     }
     log_info("payment cycle %s closed by request_id=%s: %lld provider claims, %lld member claims",
@@ -498,31 +500,31 @@ static void on_closed(enum queue_status st, const char *summary, void *arg)
     json_object_object_add(o, "claims", json_object_new_int64(int_of(s, "claims")));
     json_object_object_add(o, "total", json_money(int_of(s, "total")));
     json_object_put(s);
-    call_json(call, 201, o);
+    intake_call_json(call, 201, o);
 }
 
 static void run_audited(struct call *call)
 {
-    if (!call_audited(call))
+    if (!intake_call_audited(call))
         return;
     char now[32], today[DATE_STRLEN];
     rfc3339_now(now);
     date_format(date_today_utc(), today); /* a cycle's day is UTC (docs/x12.md) */
-    if (queue_remit_close(call->app->redis, call_key_prefix(call), today, now, false, on_closed,
-                          call) != 0)
-        call_unavailable(call);
+    if (queue_remit_close(call->app->redis, intake_call_key_prefix(call), today, now, false,
+                          on_closed, call) != 0)
+        intake_call_unavailable(call);
 }
 
 static void run_authed(struct call *call)
 {
-    if (!call_require_staff(call))
+    if (!intake_call_require_staff(call))
         return;
-    call_audit(call, NULL, "remittance.run", run_audited);
+    intake_call_audit(call, NULL, "remittance.run", run_audited);
 }
 
-void remit_run(struct call *call)
+void intake_remit_run(struct call *call)
 {
-    call_authenticate(call, run_authed);
+    intake_call_authenticate(call, run_authed);
 }
 
 /* ---- GET /v1/remittances/{cycle_id}/members ---- */
@@ -531,12 +533,12 @@ static void on_members(enum queue_status st, const char *const *texts, size_t n,
 {
     struct call *call = arg;
     if (st != QUEUE_OK || n != 1) {
-        call_unavailable(call);
+        intake_call_unavailable(call);
         return;
     }
     struct json_object *rec = texts[0] ? json_tokener_parse(texts[0]) : NULL;
     if (!rec) {
-        call_not_found(call);
+        intake_call_not_found(call);
         return;
     }
     struct json_object *members = list_of(rec, "members");
@@ -558,34 +560,34 @@ static void on_members(enum queue_status st, const char *const *texts, size_t n,
                            json_object_new_int64((int64_t)json_object_array_length(payments)));
     json_object_object_add(body, "total", json_money(total));
     json_object_object_add(body, "payments", payments);
-    call_json(call, 200, body);
+    intake_call_json(call, 200, body);
 }
 
 static void members_audited(struct call *call)
 {
-    if (!call_audited(call))
+    if (!intake_call_audited(call))
         return;
     const char *ids[1] = {call->path_id};
-    if (queue_remit_cycle_claims(call->app->redis, call_key_prefix(call), ids, 1, on_members,
+    if (queue_remit_cycle_claims(call->app->redis, intake_call_key_prefix(call), ids, 1, on_members,
                                  call) != 0)
-        call_unavailable(call);
+        intake_call_unavailable(call);
 }
 
 static void members_authed(struct call *call)
 {
-    if (!auth_is_staff(&call->who)) {
-        call_not_found(call);
+    if (!intake_auth_is_staff(&call->who)) {
+        intake_call_not_found(call);
         return;
     }
     if (!valid_cycle_id(call->path_id)) {
-        call_not_found(call);
+        intake_call_not_found(call);
         return;
     }
     /* The list names members: reading it is recorded. */
-    call_audit(call, NULL, "remittance.members.read", members_audited);
+    intake_call_audit(call, NULL, "remittance.members.read", members_audited);
 }
 
-void remit_members(struct call *call)
+void intake_remit_members(struct call *call)
 {
-    call_authenticate(call, members_authed);
+    intake_call_authenticate(call, members_authed);
 }

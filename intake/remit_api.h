@@ -7,10 +7,10 @@
 
 /* GET /v1/remittances: the cycles (staff: all; a provider: those paying its
  * NPI); with ?npi=…&date=… (and optionally cycle_id=…) the 835. */
-void remit_get(struct call *call);
+void intake_remit_get(struct call *call);
 /* POST /v1/remittances/run (staff): closes a cycle now. */
-void remit_run(struct call *call);
+void intake_remit_run(struct call *call);
 /* GET /v1/remittances/{cycle_id}/members (staff): the member payment list. */
-void remit_members(struct call *call);
+void intake_remit_members(struct call *call);
 
 #endif

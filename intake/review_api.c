@@ -36,8 +36,8 @@ static void parse_list(const struct http_request *req, void *state, struct codec
 {
     struct list_state *p = state;
     static const char *const names[] = {"limit", "cursor"};
-    call_check_query_names(req, names, sizeof names / sizeof *names, errs);
-    call_read_paging(req, &p->limit, p->cursor, sizeof p->cursor, errs);
+    intake_call_check_query_names(req, names, sizeof names / sizeof *names, errs);
+    intake_call_read_paging(req, &p->limit, p->cursor, sizeof p->cursor, errs);
 }
 
 /* A member of the stored decision, a new reference (NULL when absent). */
@@ -54,10 +54,10 @@ static struct json_object *review_row_view(const void *row)
 {
     const struct queue_review_row *r = row;
     struct json_object *o = json_object_new_object();
-    json_object_object_add(o, "claim_id", call_string_or_null(r->claim_id));
-    json_object_object_add(o, "type", call_string_or_null(r->type));
-    json_object_object_add(o, "received_date", call_string_or_null(r->received_date));
-    json_object_object_add(o, "target_date", call_string_or_null(r->target_date));
+    json_object_object_add(o, "claim_id", intake_call_string_or_null(r->claim_id));
+    json_object_object_add(o, "type", intake_call_string_or_null(r->type));
+    json_object_object_add(o, "received_date", intake_call_string_or_null(r->received_date));
+    json_object_object_add(o, "target_date", intake_call_string_or_null(r->target_date));
     json_object_object_add(o, "total_allowed", decision_member(r->decision, "allowed"));
     struct json_object *reasons = decision_member(r->decision, "review_reasons");
     json_object_object_add(o, "reasons", reasons ? reasons : json_object_new_array());
@@ -67,27 +67,28 @@ static struct json_object *review_row_view(const void *row)
 static void on_list(enum queue_status status, const struct queue_review_row *rows, size_t n,
                     const char *next_cursor, void *arg)
 {
-    call_answer_page(arg, status, "claims", rows, n, sizeof *rows, review_row_view, next_cursor);
+    intake_call_answer_page(arg, status, "claims", rows, n, sizeof *rows, review_row_view,
+                            next_cursor);
 }
 
 static void list_audited(struct call *call)
 {
     struct list_state *ls = call->state;
-    if (!call_audited(call))
+    if (!intake_call_audited(call))
         return;
-    if (queue_review_list(call->app->redis, call_key_prefix(call), ls->cursor, ls->limit, on_list,
-                          call) != 0)
-        call_unavailable(call);
+    if (queue_review_list(call->app->redis, intake_call_key_prefix(call), ls->cursor, ls->limit,
+                          on_list, call) != 0)
+        intake_call_unavailable(call);
 }
 
 static void list_authed(struct call *call)
 {
-    call_open_staff_list(call, parse_list, "review.list", list_audited);
+    intake_call_open_staff_list(call, parse_list, "review.list", list_audited);
 }
 
-void review_list(struct call *call)
+void intake_review_list(struct call *call)
 {
-    call_open(call, NULL, sizeof(struct list_state), free, list_authed);
+    intake_call_open(call, NULL, sizeof(struct list_state), free, list_authed);
 }
 
 /* ---- POST /v1/claims/{id}/review ---- */
@@ -163,8 +164,8 @@ static void parse_review_body(struct call *call, struct json_object *body,
 
 static void on_submitted(enum queue_status st, void *arg)
 {
-    call_answer_requeued(arg, st, "review decision stored", "not_in_review",
-                         "only a claim in review takes a review decision");
+    intake_call_answer_requeued(arg, st, "review decision stored", "not_in_review",
+                                "only a claim in review takes a review decision");
 }
 
 /* The review as stored with the claim: its decision, the reviewer and note. */
@@ -175,7 +176,8 @@ static char *stored_review(const struct call *call, const struct submit_state *s
         return NULL;
     json_object_object_add(o, "note", json_object_new_string(ss->note));
     json_object_object_add(o, "reviewer", json_object_new_string(call->who.token_id));
-    json_object_object_add(o, "role", json_object_new_string(auth_role_name(call->who.role)));
+    json_object_object_add(o, "role",
+                           json_object_new_string(intake_auth_role_name(call->who.role)));
     json_object_object_add(o, "at", json_object_new_string(now));
     const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
     char *copy = text ? strdup(text) : NULL;
@@ -188,16 +190,17 @@ static void on_claim_for_review(enum queue_status st, const struct queue_claim *
     struct call *call = arg;
     struct submit_state *ss = call->state;
     if (st == QUEUE_UNAVAILABLE || (st == QUEUE_OK && !claim)) {
-        call_unavailable(call);
+        intake_call_unavailable(call);
         return;
     }
     if (st != QUEUE_OK) {
-        call_not_found(call);
+        intake_call_not_found(call);
         return;
     }
     const char *status = queue_claim_field(claim, "status");
     if (!status || strcmp(status, "in_review") != 0) {
-        call_error(call, 409, "not_in_review", "only a claim in review takes a review decision");
+        intake_call_error(call, 409, "not_in_review",
+                          "only a claim in review takes a review decision");
         return;
     }
     if (!intake_decision_lines_fit(call, call->path_id, claim->decision, &ss->review,
@@ -206,37 +209,37 @@ static void on_claim_for_review(enum queue_status st, const struct queue_claim *
     char now[32];
     rfc3339_now(now);
     ss->review_json = stored_review(call, ss, now);
-    struct json_object *audit = call_audit_record(call, now, "claim.review");
+    struct json_object *audit = intake_call_audit_record(call, now, "claim.review");
     struct json_object *rv = adj_review_to_json(&ss->review);
     if (!ss->review_json || !audit || !rv) {
         json_object_put(audit);
         json_object_put(rv);
-        call_out_of_memory(call);
+        intake_call_out_of_memory(call);
         return;
     }
     /* The reviewer (the record's token and role) and the note, in the audit. */
     json_object_object_add(audit, "review", rv);
     json_object_object_add(audit, "note", json_object_new_string(ss->note));
-    int rc =
-        queue_review_submit(call->app->redis, call_key_prefix(call), call->path_id, ss->review_json,
-                            json_object_to_json_string_ext(audit, JSON_C_TO_STRING_PLAIN),
-                            (long long)clock_wall_seconds(), on_submitted, call);
+    int rc = queue_review_submit(call->app->redis, intake_call_key_prefix(call), call->path_id,
+                                 ss->review_json,
+                                 json_object_to_json_string_ext(audit, JSON_C_TO_STRING_PLAIN),
+                                 (long long)clock_wall_seconds(), on_submitted, call);
     json_object_put(audit);
     if (rc != 0)
-        call_unavailable(call);
+        intake_call_unavailable(call);
 }
 
 static void submit_authed(struct call *call)
 {
-    if (!call_require_staff(call) || !claims_require_id(call) ||
-        !call_read_body(call, parse_review_body, "the body has problems listed in fields"))
+    if (!intake_call_require_staff(call) || !intake_claims_require_id(call) ||
+        !intake_call_read_body(call, parse_review_body, "the body has problems listed in fields"))
         return;
-    if (queue_get_claim(call->app->redis, call_key_prefix(call), call->path_id, on_claim_for_review,
-                        call) != 0)
-        call_unavailable(call);
+    if (queue_get_claim(call->app->redis, intake_call_key_prefix(call), call->path_id,
+                        on_claim_for_review, call) != 0)
+        intake_call_unavailable(call);
 }
 
-void review_post(struct call *call)
+void intake_review_post(struct call *call)
 {
-    call_open(call, NULL, sizeof(struct submit_state), submit_free, submit_authed);
+    intake_call_open(call, NULL, sizeof(struct submit_state), submit_free, submit_authed);
 }

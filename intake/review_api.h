@@ -5,8 +5,8 @@
 #include "intake/api.h"
 
 /* GET /v1/review (staff, admin): answers and frees the call. */
-void review_list(struct call *call);
+void intake_review_list(struct call *call);
 /* POST /v1/claims/{id}/review (staff, admin): answers and frees the call. */
-void review_post(struct call *call);
+void intake_review_post(struct call *call);
 
 #endif

@@ -29,13 +29,13 @@
 /* GET /healthz: the process runs and its loop turns. */
 static void handle_healthz(struct call *call)
 {
-    call_respond(call, 200, JSON_CONTENT_TYPE, "{\"status\":\"ok\"}", 15);
+    intake_call_respond(call, 200, JSON_CONTENT_TYPE, "{\"status\":\"ok\"}", 15);
 }
 
 static void redis_unavailable(struct call *call)
 {
-    http_add_header(call->req, "Retry-After", "1");
-    call_error(call, 503, "redis_unavailable", "storage is not reachable");
+    intake_http_add_header(call->req, "Retry-After", "1");
+    intake_call_error(call, 503, "redis_unavailable", "storage is not reachable");
 }
 
 static void on_ready_ping(enum queue_status status, void *arg)
@@ -43,7 +43,7 @@ static void on_ready_ping(enum queue_status status, void *arg)
     struct call *call = arg;
     if (status == QUEUE_OK) {
         const char *body = "{\"status\":\"ready\",\"redis\":\"ok\"}";
-        call_respond(call, 200, JSON_CONTENT_TYPE, body, strlen(body));
+        intake_call_respond(call, 200, JSON_CONTENT_TYPE, body, strlen(body));
         return;
     }
     redis_unavailable(call);
@@ -54,7 +54,7 @@ static void on_ready_ping(enum queue_status status, void *arg)
 static void handle_readyz(struct call *call)
 {
     if (call->app->stopping) {
-        call_error(call, 503, "stopping", "the server is shutting down");
+        intake_call_error(call, 503, "stopping", "the server is shutting down");
         return;
     }
     if (queue_ping(call->app->redis, on_ready_ping, call) != 0)
@@ -63,27 +63,27 @@ static void handle_readyz(struct call *call)
 
 static void put_group(struct call *c)
 {
-    admin_put_record(c, RECORD_GROUP);
+    intake_admin_put_record(c, RECORD_GROUP);
 }
 static void get_group(struct call *c)
 {
-    admin_get_record(c, RECORD_GROUP);
+    intake_admin_get_record(c, RECORD_GROUP);
 }
 static void put_member(struct call *c)
 {
-    admin_put_record(c, RECORD_MEMBER);
+    intake_admin_put_record(c, RECORD_MEMBER);
 }
 static void get_member(struct call *c)
 {
-    admin_get_record(c, RECORD_MEMBER);
+    intake_admin_get_record(c, RECORD_MEMBER);
 }
 static void put_plan(struct call *c)
 {
-    admin_put_record(c, RECORD_PLAN);
+    intake_admin_put_record(c, RECORD_PLAN);
 }
 static void get_plan(struct call *c)
 {
-    admin_get_record(c, RECORD_PLAN);
+    intake_admin_get_record(c, RECORD_PLAN);
 }
 
 struct route {
@@ -95,49 +95,49 @@ struct route {
 static const struct route routes[] = {
     {"GET", "/healthz", handle_healthz},
     {"GET", "/readyz", handle_readyz},
-    {"POST", "/v1/claims", claims_post},
-    {"GET", "/v1/claims", claims_search},
-    {"GET", "/v1/claims/{id}", claims_get},
-    {"GET", "/v1/claims/{id}/audit", claims_audit},
-    {"POST", "/v1/claims/{id}/information", claims_information},
-    {"GET", "/v1/claims/{id}/eob", claims_eob},
-    {"POST", "/v1/claims/{id}/replace", claims_replace},
-    {"POST", "/v1/claims/{id}/void", claims_void},
-    {"GET", "/v1/eligibility", eligibility_get},
-    {"GET", "/v1/queue", queue_get},
-    {"POST", "/v1/queue/dead/{id}/retry", queue_retry_dead},
-    {"GET", "/metrics", metrics_get},
+    {"POST", "/v1/claims", intake_claims_post},
+    {"GET", "/v1/claims", intake_claims_search},
+    {"GET", "/v1/claims/{id}", intake_claims_get},
+    {"GET", "/v1/claims/{id}/audit", intake_claims_audit},
+    {"POST", "/v1/claims/{id}/information", intake_claims_information},
+    {"GET", "/v1/claims/{id}/eob", intake_claims_eob},
+    {"POST", "/v1/claims/{id}/replace", intake_claims_replace},
+    {"POST", "/v1/claims/{id}/void", intake_claims_void},
+    {"GET", "/v1/eligibility", intake_eligibility_get},
+    {"GET", "/v1/queue", intake_queue_get},
+    {"POST", "/v1/queue/dead/{id}/retry", intake_queue_retry_dead},
+    {"GET", "/metrics", intake_metrics_get},
     {"PUT", "/v1/groups/{id}", put_group},
     {"GET", "/v1/groups/{id}", get_group},
-    {"POST", "/v1/groups/{id}/events", group_events_post},
+    {"POST", "/v1/groups/{id}/events", intake_group_events_post},
     {"PUT", "/v1/members/{id}", put_member},
     {"GET", "/v1/members/{id}", get_member},
-    {"POST", "/v1/members/{id}/events", member_events_post},
+    {"POST", "/v1/members/{id}/events", intake_member_events_post},
     {"PUT", "/v1/plans/{id}", put_plan},
     {"GET", "/v1/plans/{id}", get_plan},
-    {"POST", "/v1/tokens", admin_post_token},
-    {"DELETE", "/v1/tokens/{id}", admin_delete_token},
-    {"PUT", "/v1/webhooks/{id}", webhooks_put},
-    {"GET", "/v1/webhooks/{id}", webhooks_get},
-    {"DELETE", "/v1/webhooks/{id}", webhooks_delete},
-    {"POST", "/v1/invitations", invitations_post},
-    {"POST", "/v1/accounts", accounts_post},
-    {"POST", "/v1/sessions", sessions_post},
-    {"DELETE", "/v1/sessions/current", sessions_delete_current},
-    {"GET", "/v1/me", me_get},
-    {"GET", "/v1/webhooks/{id}/deliveries", webhooks_deliveries},
-    {"POST", "/v1/x12", x12_post},
-    {"GET", "/v1/remittances", remit_get},
-    {"POST", "/v1/remittances/run", remit_run},
-    {"GET", "/v1/remittances/{id}/members", remit_members},
-    {"GET", "/v1/recoveries", recoveries_get},
-    {"POST", "/v1/claims/{id}/appeals", appeals_file},
-    {"GET", "/v1/appeals", appeals_list},
-    {"GET", "/v1/appeals/{id}", appeals_get},
-    {"POST", "/v1/appeals/{id}/decision", appeals_decide},
-    {"GET", "/v1/review", review_list},
-    {"POST", "/v1/claims/{id}/review", review_post},
-    {"POST", "/v1/recoveries/{id}/reverse", recoveries_reverse},
+    {"POST", "/v1/tokens", intake_admin_post_token},
+    {"DELETE", "/v1/tokens/{id}", intake_admin_delete_token},
+    {"PUT", "/v1/webhooks/{id}", intake_webhooks_put},
+    {"GET", "/v1/webhooks/{id}", intake_webhooks_get},
+    {"DELETE", "/v1/webhooks/{id}", intake_webhooks_delete},
+    {"POST", "/v1/invitations", intake_invitations_post},
+    {"POST", "/v1/accounts", intake_accounts_post},
+    {"POST", "/v1/sessions", intake_sessions_post},
+    {"DELETE", "/v1/sessions/current", intake_sessions_delete_current},
+    {"GET", "/v1/me", intake_me_get},
+    {"GET", "/v1/webhooks/{id}/deliveries", intake_webhooks_deliveries},
+    {"POST", "/v1/x12", intake_x12_post},
+    {"GET", "/v1/remittances", intake_remit_get},
+    {"POST", "/v1/remittances/run", intake_remit_run},
+    {"GET", "/v1/remittances/{id}/members", intake_remit_members},
+    {"GET", "/v1/recoveries", intake_recoveries_get},
+    {"POST", "/v1/claims/{id}/appeals", intake_appeals_file},
+    {"GET", "/v1/appeals", intake_appeals_list},
+    {"GET", "/v1/appeals/{id}", intake_appeals_get},
+    {"POST", "/v1/appeals/{id}/decision", intake_appeals_decide},
+    {"GET", "/v1/review", intake_review_list},
+    {"POST", "/v1/claims/{id}/review", intake_review_post},
+    {"POST", "/v1/recoveries/{id}/reverse", intake_recoveries_reverse},
 };
 
 /* Matches path against pattern; the {id} segment is copied into id. */
@@ -175,19 +175,20 @@ void intake_handle_request(struct http_request *req, void *arg)
         if (strcmp(req->method, routes[i].method) != 0 &&
             !(strcmp(req->method, "HEAD") == 0 && strcmp(routes[i].method, "GET") == 0))
             continue;
-        struct call *call = call_new(req, app);
+        struct call *call = intake_call_new(req, app);
         if (!call) {
-            http_respond_error(req, 503, "unavailable", "the server is out of memory");
+            intake_http_respond_error(req, 503, "unavailable", "the server is out of memory");
             return;
         }
         memcpy(call->path_id, id, sizeof id);
         routes[i].handler(call);
         return;
     }
-    if (!path_known && app->cfg.portal_dir[0] && portal_serve(req, app->cfg.portal_dir))
+    if (!path_known && app->cfg.portal_dir[0] && intake_portal_serve(req, app->cfg.portal_dir))
         return;
     if (path_known)
-        http_respond_error(req, 405, "method_not_allowed", "this method is not allowed here");
+        intake_http_respond_error(req, 405, "method_not_allowed",
+                                  "this method is not allowed here");
     else
-        http_respond_error(req, 404, "not_found", "no such resource");
+        intake_http_respond_error(req, 404, "not_found", "no such resource");
 }

@@ -31,10 +31,10 @@ static const char *const unresolved_problem = "host does not resolve";
 /* Who may: admins only. Answers and returns false otherwise. */
 static bool admin_with_valid_id(struct call *call)
 {
-    if (!call_require_admin(call))
+    if (!intake_call_require_admin(call))
         return false;
     if (!notify_id_valid(call->path_id)) {
-        call_not_found(call);
+        intake_call_not_found(call);
         return false;
     }
     return true;
@@ -171,24 +171,24 @@ static void parse_subscription(struct call *call, struct json_object *body,
 static void put_respond(struct call *call)
 {
     struct put_state *ps = call->state;
-    if (!call_audited(call))
+    if (!intake_call_audited(call))
         return;
     log_info("webhook subscription %s %s request_id=%s", call->path_id,
              ps->existed ? "replaced" : "created", call->req->request_id);
-    call_json(call, ps->existed ? 200 : 201,
-              subscription_view(call->path_id, ps->url, ps->events, true, ps->created_at,
-                                ps->updated_at));
+    intake_call_json(call, ps->existed ? 200 : 201,
+                     subscription_view(call->path_id, ps->url, ps->events, true, ps->created_at,
+                                       ps->updated_at));
 }
 
 static void on_put_stored(enum queue_status status, bool existed, const char *created_at, void *arg)
 {
     struct call *call = arg;
     struct put_state *ps = call->state;
-    if (!call_queue_ok(call, status))
+    if (!intake_call_queue_ok(call, status))
         return;
     ps->existed = existed;
     snprintf(ps->created_at, sizeof ps->created_at, "%s", created_at);
-    call_audit(call, NULL, "webhook.put", put_respond);
+    intake_call_audit(call, NULL, "webhook.put", put_respond);
 }
 
 /* What a 422 of a subscription's body says. */
@@ -197,7 +197,7 @@ static void on_put_stored(enum queue_status status, bool existed, const char *cr
 /* 422 with the one url problem. */
 static void url_refused(struct call *call, const char *problem)
 {
-    call_invalid_field(call, "url", problem, SUBSCRIPTION_INVALID);
+    intake_call_invalid_field(call, "url", problem, SUBSCRIPTION_INVALID);
 }
 
 /* The url's host is checked: store the subscription, or refuse it. */
@@ -216,16 +216,16 @@ static void on_url_checked(enum notify_dns_result result, const struct sockaddr 
         return;
     }
     rfc3339_now(ps->updated_at);
-    if (queue_webhook_put(call->app->redis, call_key_prefix(call), call->path_id, ps->url,
+    if (queue_webhook_put(call->app->redis, intake_call_key_prefix(call), call->path_id, ps->url,
                           ps->events, ps->secret, ps->updated_at, on_put_stored, call) != 0)
-        call_unavailable(call);
+        intake_call_unavailable(call);
 }
 
 static void put_authed(struct call *call)
 {
     struct put_state *ps = call->state;
     if (!admin_with_valid_id(call) ||
-        !call_read_body(call, parse_subscription, SUBSCRIPTION_INVALID))
+        !intake_call_read_body(call, parse_subscription, SUBSCRIPTION_INVALID))
         return;
     /* Where the url leads is checked last, once the body is otherwise
      * valid: every address its host has must be public or allowed
@@ -239,12 +239,12 @@ static void put_authed(struct call *call)
     ps->dns = notify_dns_check(call->app->base, host, &w->allow_private, w->connect_timeout_ms,
                                on_url_checked, call);
     if (!ps->dns)
-        call_unavailable(call);
+        intake_call_unavailable(call);
 }
 
-void webhooks_put(struct call *call)
+void intake_webhooks_put(struct call *call)
 {
-    call_open(call, NULL, sizeof(struct put_state), put_state_free, put_authed);
+    intake_call_open(call, NULL, sizeof(struct put_state), put_state_free, put_authed);
 }
 
 /* ---- GET ---- */
@@ -252,57 +252,57 @@ void webhooks_put(struct call *call)
 static void on_subscription(enum queue_status status, const struct queue_webhook *sub, void *arg)
 {
     struct call *call = arg;
-    if (call_refuse_missing(call, status))
+    if (intake_call_refuse_missing(call, status))
         return;
-    call_json(call, 200,
-              subscription_view(call->path_id, sub->url, sub->events, sub->secret_set,
-                                sub->created_at, sub->updated_at));
+    intake_call_json(call, 200,
+                     subscription_view(call->path_id, sub->url, sub->events, sub->secret_set,
+                                       sub->created_at, sub->updated_at));
 }
 
 static void get_authed(struct call *call)
 {
     if (!admin_with_valid_id(call))
         return;
-    if (queue_webhook_get(call->app->redis, call_key_prefix(call), call->path_id, on_subscription,
-                          call) != 0)
-        call_unavailable(call);
+    if (queue_webhook_get(call->app->redis, intake_call_key_prefix(call), call->path_id,
+                          on_subscription, call) != 0)
+        intake_call_unavailable(call);
 }
 
-void webhooks_get(struct call *call)
+void intake_webhooks_get(struct call *call)
 {
-    call_authenticate(call, get_authed);
+    intake_call_authenticate(call, get_authed);
 }
 
 /* ---- DELETE ---- */
 
 static void delete_respond(struct call *call)
 {
-    if (!call_audited(call))
+    if (!intake_call_audited(call))
         return;
     log_info("webhook subscription %s deleted request_id=%s", call->path_id, call->req->request_id);
-    call_respond(call, 204, NULL, "", 0);
+    intake_call_respond(call, 204, NULL, "", 0);
 }
 
 static void on_deleted(enum queue_status status, void *arg)
 {
     struct call *call = arg;
-    if (call_refuse_missing(call, status))
+    if (intake_call_refuse_missing(call, status))
         return;
-    call_audit(call, NULL, "webhook.delete", delete_respond);
+    intake_call_audit(call, NULL, "webhook.delete", delete_respond);
 }
 
 static void delete_authed(struct call *call)
 {
     if (!admin_with_valid_id(call))
         return;
-    if (queue_webhook_delete(call->app->redis, call_key_prefix(call), call->path_id, on_deleted,
-                             call) != 0)
-        call_unavailable(call);
+    if (queue_webhook_delete(call->app->redis, intake_call_key_prefix(call), call->path_id,
+                             on_deleted, call) != 0)
+        intake_call_unavailable(call);
 }
 
-void webhooks_delete(struct call *call)
+void intake_webhooks_delete(struct call *call)
 {
-    call_authenticate(call, delete_authed);
+    intake_call_authenticate(call, delete_authed);
 }
 
 /* ---- GET .../deliveries ---- */
@@ -331,8 +331,8 @@ static struct json_object *delivery_view(const struct queue_delivery_row *row, b
         json_object_object_add(o, "next_attempt_at", ms_time_or_null(row->next_at));
     int status = atoi(row->last_status);
     json_object_object_add(o, "last_status_code", status > 0 ? json_object_new_int(status) : NULL);
-    json_object_object_add(o, "last_error", call_string_or_null(row->last_error));
-    json_object_object_add(o, "last_attempt_at", call_string_or_null(row->last_attempt_at));
+    json_object_object_add(o, "last_error", intake_call_string_or_null(row->last_error));
+    json_object_object_add(o, "last_attempt_at", intake_call_string_or_null(row->last_attempt_at));
     return o;
 }
 
@@ -341,7 +341,7 @@ static void on_log(enum queue_status status, const char *const *log, size_t n_lo
                    const struct queue_delivery_row *dead, size_t n_dead, void *arg)
 {
     struct call *call = arg;
-    if (call_refuse_missing(call, status))
+    if (intake_call_refuse_missing(call, status))
         return;
     struct json_object *o = json_object_new_object();
     json_object_object_add(o, "webhook_id", json_object_new_string(call->path_id));
@@ -361,19 +361,19 @@ static void on_log(enum queue_status status, const char *const *log, size_t n_lo
             json_object_array_add(list, delivery_view(&rows[part][i], part == 0));
         json_object_object_add(o, names[part], list);
     }
-    call_json(call, 200, o);
+    intake_call_json(call, 200, o);
 }
 
 static void deliveries_authed(struct call *call)
 {
     if (!admin_with_valid_id(call))
         return;
-    if (queue_webhook_log(call->app->redis, call_key_prefix(call), call->path_id,
+    if (queue_webhook_log(call->app->redis, intake_call_key_prefix(call), call->path_id,
                           DELIVERIES_LIST_MAX, on_log, call) != 0)
-        call_unavailable(call);
+        intake_call_unavailable(call);
 }
 
-void webhooks_deliveries(struct call *call)
+void intake_webhooks_deliveries(struct call *call)
 {
-    call_authenticate(call, deliveries_authed);
+    intake_call_authenticate(call, deliveries_authed);
 }

@@ -5,12 +5,12 @@
 #include "intake/api.h"
 
 /* PUT /v1/webhooks/{id}: answers and frees the call. */
-void webhooks_put(struct call *call);
+void intake_webhooks_put(struct call *call);
 /* GET /v1/webhooks/{id}: answers and frees the call. */
-void webhooks_get(struct call *call);
+void intake_webhooks_get(struct call *call);
 /* DELETE /v1/webhooks/{id}: answers and frees the call. */
-void webhooks_delete(struct call *call);
+void intake_webhooks_delete(struct call *call);
 /* GET /v1/webhooks/{id}/deliveries: answers and frees the call. */
-void webhooks_deliveries(struct call *call);
+void intake_webhooks_deliveries(struct call *call);
 
 #endif

@@ -6,7 +6,7 @@
  * claim the replay key (queue/x12.h: a file sent again gets the first answer
  * and stores nothing); read each transaction set; check each claim as a JSON
  * submission (codec_parse_claim) and the provider's NPI; store the good
- * ones exactly as POST /v1/claims does (claims_store, one group commit);
+ * ones exactly as POST /v1/claims does (intake_claims_store, one group commit);
  * then the answer (999 and 277CA), remembered for replays, is sent.
  */
 #include "intake/x12_api.h"
@@ -50,7 +50,7 @@ struct x12_state {
 struct claim_ref {
     struct call *call;
     int set, claim;
-    struct claim *parsed; /* a copy while its family is looked up (claims_place) */
+    struct claim *parsed; /* a copy while its family is looked up (intake_claims_place) */
     date_t received;
 };
 
@@ -82,8 +82,8 @@ static bool x12_content_type(const char *type)
 static void respond_x12(struct call *call, const char *body, size_t len, bool replayed)
 {
     if (replayed)
-        http_add_header(call->req, "X12-Replayed", "true");
-    call_respond(call, 200, X12_CONTENT_TYPE, body, len);
+        intake_http_add_header(call->req, "X12-Replayed", "true");
+    intake_call_respond(call, 200, X12_CONTENT_TYPE, body, len);
 }
 
 /* Our ISA13 (9 digits, random: it names this answer, not a sequence) and
@@ -107,7 +107,7 @@ static void on_released(enum queue_status st, void *arg)
 {
     (void)st;
     struct call *call = arg;
-    call_unavailable(call);
+    intake_call_unavailable(call);
 }
 
 /* Storage failed before anything could be answered: the mark is dropped so
@@ -115,10 +115,10 @@ static void on_released(enum queue_status st, void *arg)
 static void give_up(struct call *call)
 {
     struct x12_state *s = call->state;
-    if (s->key_claimed && queue_x12_release(call->app->redis, call_key_prefix(call), s->key_hash,
-                                            on_released, call) == 0)
+    if (s->key_claimed && queue_x12_release(call->app->redis, intake_call_key_prefix(call),
+                                            s->key_hash, on_released, call) == 0)
         return;
-    call_unavailable(call);
+    intake_call_unavailable(call);
 }
 
 static void on_answer_stored(enum queue_status st, void *arg)
@@ -147,16 +147,17 @@ static void finish(struct call *call)
     };
     s->answer = codec_x12_answer_build(&in, &s->answer_len);
     if (!s->answer) {
-        call_out_of_memory(call);
+        intake_call_out_of_memory(call);
         return;
     }
     /* Remembered as "<owner>\n<answer>". */
     size_t olen = strlen(s->owner);
     char *value = malloc(olen + 1 + s->answer_len);
-    if (!value || (memcpy(value, s->owner, olen), value[olen] = '\n',
-                   memcpy(value + olen + 1, s->answer, s->answer_len),
-                   queue_x12_answer(call->app->redis, call_key_prefix(call), s->key_hash, value,
-                                    olen + 1 + s->answer_len, on_answer_stored, call) != 0)) {
+    if (!value ||
+        (memcpy(value, s->owner, olen), value[olen] = '\n',
+         memcpy(value + olen + 1, s->answer, s->answer_len),
+         queue_x12_answer(call->app->redis, intake_call_key_prefix(call), s->key_hash, value,
+                          olen + 1 + s->answer_len, on_answer_stored, call) != 0)) {
         free(value);
         log_warn("x12: the answer to an interchange was not remembered for replays");
         respond_x12(call, s->answer, s->answer_len, false);
@@ -201,13 +202,13 @@ static void on_claim_placed(bool ok, const struct queue_member_ref *member_ref, 
         .claim = claim,
         .claim_id = s->sets[ref->set].claims[ref->claim].claim_id,
         .received = ref->received,
-        .target = claims_target_date(call->app, ref->received),
+        .target = intake_claims_target_date(call->app, ref->received),
         .idem_hash = NULL,
         .idem_value = NULL,
         .ref = member_ref,
     };
-    /* claims_store copies what it keeps: the parsed claim goes now. */
-    bool stored = ok && claims_store(call, &req, on_claim_stored, ref) == 0;
+    /* intake_claims_store copies what it keeps: the parsed claim goes now. */
+    bool stored = ok && intake_claims_store(call, &req, on_claim_stored, ref) == 0;
     free(claim);
     if (!stored)
         on_claim_stored(QUEUE_INTAKE_UNAVAILABLE, "", ref);
@@ -268,7 +269,7 @@ static int submit_claim(struct call *call, int set, int index, struct claim *cla
     }
     *copy = *claim;
     *ref = (struct claim_ref){call, set, index, copy, today};
-    if (claims_place(call, copy->member_id, res->claim_id, on_claim_placed, ref) != 0) {
+    if (intake_claims_place(call, copy->member_id, res->claim_id, on_claim_placed, ref) != 0) {
         free(copy);
         free(ref);
         return -1;
@@ -340,19 +341,19 @@ static void on_key(enum queue_x12_claim st, const char *answer, size_t len, void
         process(call);
         return;
     case QUEUE_X12_IN_PROGRESS:
-        http_add_header(call->req, "Retry-After", "1");
-        call_error(call, 409, "x12_in_progress",
-                   "this interchange (sender and ISA13) is being answered: send it again "
-                   "shortly to get the answer");
+        intake_http_add_header(call->req, "Retry-After", "1");
+        intake_call_error(call, 409, "x12_in_progress",
+                          "this interchange (sender and ISA13) is being answered: send it again "
+                          "shortly to get the answer");
         return;
-    case QUEUE_X12_UNAVAILABLE: call_unavailable(call); return;
+    case QUEUE_X12_UNAVAILABLE: intake_call_unavailable(call); return;
     case QUEUE_X12_ANSWERED: break;
     }
     const char *nl = memchr(answer, '\n', len);
     size_t olen = strlen(s->owner);
     if (!nl || (size_t)(nl - answer) != olen || memcmp(answer, s->owner, olen) != 0) {
-        call_error(call, 409, "x12_control_number_used",
-                   "this sender's ISA13 was used by another submitter");
+        intake_call_error(call, 409, "x12_control_number_used",
+                          "this sender's ISA13 was used by another submitter");
         return;
     }
     respond_x12(call, nl + 1, len - (size_t)(nl + 1 - answer), true);
@@ -363,15 +364,16 @@ static void on_key(enum queue_x12_claim st, const char *answer, size_t len, void
 static void post_authed(struct call *call)
 {
     struct principal *who = &call->who;
-    if (who->role != AUTH_PROVIDER && !auth_is_staff(who)) {
-        call_forbidden(call);
+    if (who->role != AUTH_PROVIDER && !intake_auth_is_staff(who)) {
+        intake_call_forbidden(call);
         return;
     }
-    if (!x12_content_type(http_header_get(call->req, "content-type"))) {
-        call_error(call, 415, "unsupported_media_type", "send the body as application/edi-x12");
+    if (!x12_content_type(intake_http_header_get(call->req, "content-type"))) {
+        intake_call_error(call, 415, "unsupported_media_type",
+                          "send the body as application/edi-x12");
         return;
     }
-    struct x12_state *s = call_state_new(call, sizeof *s, state_free);
+    struct x12_state *s = intake_call_state_new(call, sizeof *s, state_free);
     if (!s)
         return;
     if (who->role == AUTH_PROVIDER)
@@ -381,20 +383,20 @@ static void post_authed(struct call *call)
     enum codec_x12_status st =
         codec_x12_tokenize(call->req->body, call->req->body_len, &s->doc, NULL);
     if (st == CODEC_X12_TOO_LARGE) {
-        call_error(call, 413, "too_large", codec_x12_status_text(st));
+        intake_call_error(call, 413, "too_large", codec_x12_status_text(st));
         return;
     }
     if (st == CODEC_X12_NO_MEMORY) {
-        call_out_of_memory(call);
+        intake_call_out_of_memory(call);
         return;
     }
     if (st != CODEC_X12_OK) {
-        call_error(call, 400, "invalid_x12", codec_x12_status_text(st));
+        intake_call_error(call, 400, "invalid_x12", codec_x12_status_text(st));
         return;
     }
     s->ix = malloc(sizeof *s->ix);
     if (!s->ix) {
-        call_out_of_memory(call);
+        intake_call_out_of_memory(call);
         return;
     }
     answer_stamp(s);
@@ -402,7 +404,7 @@ static void post_authed(struct call *call)
         size_t len;
         char *ta1 = codec_x12_ta1_build(s->ix, &s->doc.d, s->control, s->date8, s->time4, &len);
         if (!ta1) {
-            call_out_of_memory(call);
+            intake_call_out_of_memory(call);
             return;
         }
         s->answer = ta1;
@@ -411,13 +413,13 @@ static void post_authed(struct call *call)
     }
     char key[64];
     snprintf(key, sizeof key, "%s:%s:%s", s->ix->sender_qual, s->ix->sender, s->ix->control);
-    token_hash_hex(key, strlen(key), s->key_hash);
-    if (queue_x12_claim(call->app->redis, call_key_prefix(call), s->key_hash,
+    queue_token_hash_hex(key, strlen(key), s->key_hash);
+    if (queue_x12_claim(call->app->redis, intake_call_key_prefix(call), s->key_hash,
                         X12_PENDING_TTL_SECONDS, on_key, call) != 0)
-        call_unavailable(call);
+        intake_call_unavailable(call);
 }
 
-void x12_post(struct call *call)
+void intake_x12_post(struct call *call)
 {
-    call_authenticate(call, post_authed);
+    intake_call_authenticate(call, post_authed);
 }

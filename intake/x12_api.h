@@ -6,6 +6,6 @@
 #include "intake/api.h"
 
 /* POST /v1/x12: answers and frees the call. */
-void x12_post(struct call *call);
+void intake_x12_post(struct call *call);
 
 #endif

@@ -514,7 +514,7 @@ static void on_claimed(enum queue_status status, const struct queue_delivery_lea
 static void start_claim(struct notify_dispatcher *n)
 {
     int room = n->set.max_in_flight - n->n_in_flight;
-    if (n->stopped || n->claim_busy || room <= 0 || !rconn_is_connected(n->redis))
+    if (n->stopped || n->claim_busy || room <= 0 || !queue_rconn_is_connected(n->redis))
         return;
     int64_t now = clock_wall_ms();
     /* Longer than any request plus the time to store its outcome. */
@@ -562,7 +562,7 @@ static void on_fanned_out(enum queue_status status, long long read, long long ma
 
 static void start_fanout(struct notify_dispatcher *n)
 {
-    if (n->stopped || n->fanout_busy || !rconn_is_connected(n->redis))
+    if (n->stopped || n->fanout_busy || !queue_rconn_is_connected(n->redis))
         return;
     if (queue_webhook_fanout(n->redis, n->set.key_prefix, CONSUMER, FANOUT_BATCH, clock_wall_ms(),
                              on_fanned_out, n) == 0)

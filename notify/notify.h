@@ -51,7 +51,7 @@ struct notify_dispatcher *notify_start(struct event_base *base, struct rconn *re
  * in Redis and are attempted again once their lease ends. Idempotent. */
 void notify_stop(struct notify_dispatcher *n);
 
-/* Frees the dispatcher (stopping it first). Call it after rconn_free of the
+/* Frees the dispatcher (stopping it first). Call it after queue_rconn_free of the
  * connection it was given, whose pending commands still answer the
  * dispatcher's callbacks, and before event_base_free. NULL is fine. */
 void notify_free(struct notify_dispatcher *n);

@@ -38,52 +38,52 @@ static enum queue_status exec_status(const redisReply *reply)
     return reply && reply->type == REDIS_REPLY_ARRAY ? QUEUE_OK : QUEUE_UNAVAILABLE;
 }
 
-int accounts_invitation_store_async(struct rconn *rc, const char *prefix, const char *hash,
-                                    const char *role, const char *member_id, const char *npi,
-                                    const char *created_at, const char *created_by, int ttl_seconds,
-                                    queue_status_cb cb, void *arg)
+int queue_accounts_invitation_store_async(struct rconn *rc, const char *prefix, const char *hash,
+                                          const char *role, const char *member_id, const char *npi,
+                                          const char *created_at, const char *created_by,
+                                          int ttl_seconds, queue_status_cb cb, void *arg)
 {
     struct queue_status_wait *w = queue_status_wait_new(exec_status, cb, arg);
     if (!w)
         return -1;
     char key[KEY_LEN];
     snprintf(key, sizeof key, KEYF_INVITE, prefix, hash);
-    if (rconn_command(rc, queue_ignore_reply, NULL, "MULTI") != 0) {
+    if (queue_rconn_command(rc, queue_ignore_reply, NULL, "MULTI") != 0) {
         free(w);
         return -1;
     }
-    rconn_command(rc, queue_ignore_reply, NULL,
-                  "HSET %s role %s member_id %s npi %s created_at %s created_by %s", key, role,
-                  member_id, npi, created_at, created_by);
-    rconn_command(rc, queue_ignore_reply, NULL, "EXPIRE %s %d", key, ttl_seconds);
-    if (rconn_command(rc, queue_on_status_reply, w, "EXEC") != 0) {
+    queue_rconn_command(rc, queue_ignore_reply, NULL,
+                        "HSET %s role %s member_id %s npi %s created_at %s created_by %s", key,
+                        role, member_id, npi, created_at, created_by);
+    queue_rconn_command(rc, queue_ignore_reply, NULL, "EXPIRE %s %d", key, ttl_seconds);
+    if (queue_rconn_command(rc, queue_on_status_reply, w, "EXEC") != 0) {
         free(w);
         return -1;
     }
     return 0;
 }
 
-int accounts_invitation_store_blocking(struct rlink *c, const char *prefix, const char *hash,
-                                       const char *role, const char *member_id, const char *npi,
-                                       const char *created_at, const char *created_by,
-                                       int ttl_seconds)
+int queue_accounts_invitation_store_blocking(struct rlink *c, const char *prefix, const char *hash,
+                                             const char *role, const char *member_id,
+                                             const char *npi, const char *created_at,
+                                             const char *created_by, int ttl_seconds)
 {
     char key[KEY_LEN];
     snprintf(key, sizeof key, KEYF_INVITE, prefix, hash);
-    rlink_append(c, "MULTI");
-    rlink_append(c, "HSET %s role %s member_id %s npi %s created_at %s created_by %s", key, role,
-                 member_id, npi, created_at, created_by);
-    rlink_append(c, "EXPIRE %s %d", key, ttl_seconds);
-    rlink_append(c, "EXEC");
+    queue_rlink_append(c, "MULTI");
+    queue_rlink_append(c, "HSET %s role %s member_id %s npi %s created_at %s created_by %s", key,
+                       role, member_id, npi, created_at, created_by);
+    queue_rlink_append(c, "EXPIRE %s %d", key, ttl_seconds);
+    queue_rlink_append(c, "EXEC");
     int rc = 0;
     for (int i = 0; i < 4; i++) {
         redisReply *r = NULL;
-        if (rlink_get_reply(c, &r) != REDIS_OK || !r || r->type == REDIS_REPLY_ERROR ||
+        if (queue_rlink_get_reply(c, &r) != REDIS_OK || !r || r->type == REDIS_REPLY_ERROR ||
             (i == 3 && r->type != REDIS_REPLY_ARRAY))
             rc = -1;
         if (r)
             freeReplyObject(r);
-        if (!r && rlink_broken(c)) /* the connection is gone: no more replies will come */
+        if (!r && queue_rlink_broken(c)) /* the connection is gone: no more replies will come */
             return -1;
     }
     return rc;
@@ -206,27 +206,27 @@ static void on_create_step(redisReply *reply, void *arg)
         copy_str(st->rec.role, sizeof st->rec.role, reply->element[1]);
         copy_str(st->rec.member_id, sizeof st->rec.member_id, reply->element[2]);
         copy_str(st->rec.npi, sizeof st->rec.npi, reply->element[3]);
-        script_ready(&script_account_put);
+        queue_script_ready(&script_account_put);
         const char *keys[] = {st->k_acc};
         const char *args[] = {st->rec.username, st->password_hash, st->rec.account_id,
                               st->created_at,   st->rec.role,      st->rec.member_id,
                               st->rec.npi};
         st->step = 1;
-        sent = script_eval_async(st->rc, &script_account_put, on_create_step, st, 1, keys, 7, args,
-                                 NULL);
+        sent = queue_script_eval_async(st->rc, &script_account_put, on_create_step, st, 1, keys, 7,
+                                       args, NULL);
     } else if (st->step == 1 && reply && reply->type == REDIS_REPLY_STRING) {
         bool ok = strcmp(reply->str, "ok") == 0;
         st->result = ok ? ACCOUNTS_CREATED : ACCOUNTS_USERNAME_TAKEN;
         st->step = 2;
-        sent = ok ? rconn_command(st->rc, on_create_step, st, "DEL %s", st->k_inv)
-                  : rconn_command(st->rc, on_create_step, st, "HDEL %s held_by", st->k_inv);
+        sent = ok ? queue_rconn_command(st->rc, on_create_step, st, "DEL %s", st->k_inv)
+                  : queue_rconn_command(st->rc, on_create_step, st, "HDEL %s held_by", st->k_inv);
     } else if (st->step == 1 && reply && reply->type == REDIS_REPLY_ERROR) {
         /* Refused, so not run: the invitation is released. (No answer at
          * all may mean it ran: the invitation stays held.) */
         log_error("account create: %s", reply->str);
         st->result = ACCOUNTS_UNAVAILABLE;
         st->step = 2;
-        sent = rconn_command(st->rc, on_create_step, st, "HDEL %s held_by", st->k_inv);
+        sent = queue_rconn_command(st->rc, on_create_step, st, "HDEL %s held_by", st->k_inv);
     } else if (st->step == 2) {
         /* The account exists (or not) whatever became of the invitation. */
         create_step_done(st, st->result);
@@ -243,7 +243,7 @@ static int create_in_steps(struct rconn *rc, const char *k_inv, const char *k_ac
                            const char *username, const char *password_hash, const char *account_id,
                            const char *created_at, accounts_create_cb cb, void *arg)
 {
-    script_ready(&script_invite_take);
+    queue_script_ready(&script_invite_take);
     struct create_steps *st = calloc(1, sizeof *st);
     if (!st)
         return -1;
@@ -258,19 +258,20 @@ static int create_in_steps(struct rconn *rc, const char *k_inv, const char *k_ac
     snprintf(st->created_at, sizeof st->created_at, "%s", created_at);
     const char *keys[] = {k_inv};
     const char *args[] = {account_id};
-    if (script_eval_async(rc, &script_invite_take, on_create_step, st, 1, keys, 1, args, NULL) !=
-        0) {
+    if (queue_script_eval_async(rc, &script_invite_take, on_create_step, st, 1, keys, 1, args,
+                                NULL) != 0) {
         free(st);
         return -1;
     }
     return 0;
 }
 
-int accounts_create_async(struct rconn *rc, const char *prefix, const char *invite_hash,
-                          const char *username, const char *password_hash, const char *account_id,
-                          const char *created_at, accounts_create_cb cb, void *arg)
+int queue_accounts_create_async(struct rconn *rc, const char *prefix, const char *invite_hash,
+                                const char *username, const char *password_hash,
+                                const char *account_id, const char *created_at,
+                                accounts_create_cb cb, void *arg)
 {
-    script_ready(&script_account_create);
+    queue_script_ready(&script_account_create);
     struct create_wait *w = calloc(1, sizeof *w);
     if (!w)
         return -1;
@@ -281,14 +282,15 @@ int accounts_create_async(struct rconn *rc, const char *prefix, const char *invi
     char k_inv[KEY_LEN], k_acc[KEY_LEN];
     snprintf(k_inv, sizeof k_inv, KEYF_INVITE, prefix, invite_hash);
     snprintf(k_acc, sizeof k_acc, KEYF_ACCOUNT, prefix, username);
-    if (rconn_is_cluster(rc)) {
+    if (queue_rconn_is_cluster(rc)) {
         free(w);
         return create_in_steps(rc, k_inv, k_acc, username, password_hash, account_id, created_at,
                                cb, arg);
     }
     const char *keys[] = {k_inv, k_acc};
     const char *args[] = {username, password_hash, account_id, created_at};
-    if (script_eval_async(rc, &script_account_create, on_create, w, 2, keys, 4, args, NULL) != 0) {
+    if (queue_script_eval_async(rc, &script_account_create, on_create, w, 2, keys, 4, args, NULL) !=
+        0) {
         free(w);
         return -1;
     }
@@ -370,11 +372,11 @@ static void on_signin(redisReply *reply, void *arg)
     w.cb(1, retry, &rec, w.arg);
 }
 
-int accounts_signin_lookup_async(struct rconn *rc, const char *prefix, const char *username,
-                                 long long now_ms, long long window_ms, int max_failures,
-                                 accounts_signin_cb cb, void *arg)
+int queue_accounts_signin_lookup_async(struct rconn *rc, const char *prefix, const char *username,
+                                       long long now_ms, long long window_ms, int max_failures,
+                                       accounts_signin_cb cb, void *arg)
 {
-    script_ready(&script_signin_lookup);
+    queue_script_ready(&script_signin_lookup);
     struct signin_wait *w = malloc(sizeof *w);
     if (!w)
         return -1;
@@ -388,30 +390,31 @@ int accounts_signin_lookup_async(struct rconn *rc, const char *prefix, const cha
     snprintf(max, sizeof max, "%d", max_failures);
     const char *keys[] = {k_acc, k_fail};
     const char *args[] = {now, window, max};
-    if (script_eval_async(rc, &script_signin_lookup, on_signin, w, 2, keys, 3, args, NULL) != 0) {
+    if (queue_script_eval_async(rc, &script_signin_lookup, on_signin, w, 2, keys, 3, args, NULL) !=
+        0) {
         free(w);
         return -1;
     }
     return 0;
 }
 
-int accounts_signin_failed_async(struct rconn *rc, const char *prefix, const char *username,
-                                 long long now_ms, const char *unique, long long window_ms,
-                                 queue_status_cb cb, void *arg)
+int queue_accounts_signin_failed_async(struct rconn *rc, const char *prefix, const char *username,
+                                       long long now_ms, const char *unique, long long window_ms,
+                                       queue_status_cb cb, void *arg)
 {
     struct queue_status_wait *w = queue_status_wait_new(exec_status, cb, arg);
     if (!w)
         return -1;
     char key[KEY_LEN];
     snprintf(key, sizeof key, KEYF_SIGNIN_FAIL, prefix, prefix, username);
-    if (rconn_command(rc, queue_ignore_reply, NULL, "MULTI") != 0) {
+    if (queue_rconn_command(rc, queue_ignore_reply, NULL, "MULTI") != 0) {
         free(w);
         return -1;
     }
-    rconn_command(rc, queue_ignore_reply, NULL, "ZADD %s %lld %lld:%s", key, now_ms, now_ms,
-                  unique);
-    rconn_command(rc, queue_ignore_reply, NULL, "PEXPIRE %s %lld", key, window_ms);
-    if (rconn_command(rc, queue_on_status_reply, w, "EXEC") != 0) {
+    queue_rconn_command(rc, queue_ignore_reply, NULL, "ZADD %s %lld %lld:%s", key, now_ms, now_ms,
+                        unique);
+    queue_rconn_command(rc, queue_ignore_reply, NULL, "PEXPIRE %s %lld", key, window_ms);
+    if (queue_rconn_command(rc, queue_on_status_reply, w, "EXEC") != 0) {
         free(w);
         return -1;
     }
@@ -420,9 +423,10 @@ int accounts_signin_failed_async(struct rconn *rc, const char *prefix, const cha
 
 /* ---- sessions ---- */
 
-int sessions_store_async(struct rconn *rc, const char *prefix, const char *hash,
-                         const struct session_record *rec, long long now_ms, long long idle_ms,
-                         const char *username, queue_status_cb cb, void *arg)
+int queue_sessions_store_async(struct rconn *rc, const char *prefix, const char *hash,
+                               const struct session_record *rec, long long now_ms,
+                               long long idle_ms, const char *username, queue_status_cb cb,
+                               void *arg)
 {
     struct queue_status_wait *w = queue_status_wait_new(exec_status, cb, arg);
     if (!w)
@@ -433,18 +437,19 @@ int sessions_store_async(struct rconn *rc, const char *prefix, const char *hash,
     long long ttl = rec->expires_at_ms - now_ms < idle_ms ? rec->expires_at_ms - now_ms : idle_ms;
     if (ttl < 1)
         ttl = 1;
-    if (rconn_command(rc, queue_ignore_reply, NULL, "MULTI") != 0) {
+    if (queue_rconn_command(rc, queue_ignore_reply, NULL, "MULTI") != 0) {
         free(w);
         return -1;
     }
-    rconn_command(rc, queue_ignore_reply, NULL,
-                  "HSET %s account_id %s role %s member_id %s npi %s csrf %s created_at_ms %lld "
-                  "expires_at_ms %lld",
-                  key, rec->account_id, rec->role, rec->member_id, rec->npi, rec->csrf, now_ms,
-                  rec->expires_at_ms);
-    rconn_command(rc, queue_ignore_reply, NULL, "PEXPIRE %s %lld", key, ttl);
-    rconn_command(rc, queue_ignore_reply, NULL, "DEL %s", k_fail);
-    if (rconn_command(rc, queue_on_status_reply, w, "EXEC") != 0) {
+    queue_rconn_command(
+        rc, queue_ignore_reply, NULL,
+        "HSET %s account_id %s role %s member_id %s npi %s csrf %s created_at_ms %lld "
+        "expires_at_ms %lld",
+        key, rec->account_id, rec->role, rec->member_id, rec->npi, rec->csrf, now_ms,
+        rec->expires_at_ms);
+    queue_rconn_command(rc, queue_ignore_reply, NULL, "PEXPIRE %s %lld", key, ttl);
+    queue_rconn_command(rc, queue_ignore_reply, NULL, "DEL %s", k_fail);
+    if (queue_rconn_command(rc, queue_on_status_reply, w, "EXEC") != 0) {
         free(w);
         return -1;
     }
@@ -511,10 +516,10 @@ static void on_touch(redisReply *reply, void *arg)
     w.cb(1, &rec, w.arg);
 }
 
-int sessions_touch_async(struct rconn *rc, const char *prefix, const char *hash, long long now_ms,
-                         long long idle_ms, sessions_touch_cb cb, void *arg)
+int queue_sessions_touch_async(struct rconn *rc, const char *prefix, const char *hash,
+                               long long now_ms, long long idle_ms, sessions_touch_cb cb, void *arg)
 {
-    script_ready(&script_session_touch);
+    queue_script_ready(&script_session_touch);
     struct touch_wait *w = malloc(sizeof *w);
     if (!w)
         return -1;
@@ -526,7 +531,8 @@ int sessions_touch_async(struct rconn *rc, const char *prefix, const char *hash,
     snprintf(idle, sizeof idle, "%lld", idle_ms);
     const char *keys[] = {key};
     const char *args[] = {now, idle};
-    if (script_eval_async(rc, &script_session_touch, on_touch, w, 1, keys, 2, args, NULL) != 0) {
+    if (queue_script_eval_async(rc, &script_session_touch, on_touch, w, 1, keys, 2, args, NULL) !=
+        0) {
         free(w);
         return -1;
     }
@@ -538,15 +544,15 @@ static enum queue_status integer_status(const redisReply *reply)
     return reply && reply->type == REDIS_REPLY_INTEGER ? QUEUE_OK : QUEUE_UNAVAILABLE;
 }
 
-int sessions_delete_async(struct rconn *rc, const char *prefix, const char *hash,
-                          queue_status_cb cb, void *arg)
+int queue_sessions_delete_async(struct rconn *rc, const char *prefix, const char *hash,
+                                queue_status_cb cb, void *arg)
 {
     struct queue_status_wait *w = queue_status_wait_new(integer_status, cb, arg);
     if (!w)
         return -1;
     char key[KEY_LEN];
     snprintf(key, sizeof key, KEYF_SESSION, prefix, hash);
-    if (rconn_command(rc, queue_on_status_reply, w, "DEL %s", key) != 0) {
+    if (queue_rconn_command(rc, queue_on_status_reply, w, "DEL %s", key) != 0) {
         free(w);
         return -1;
     }
@@ -672,17 +678,17 @@ static void on_member_ref(enum queue_status status, const struct queue_member_re
     queue_member_key(member_prefix, fr->prefix, ref->subscriber_id, "");
     const char *keys[] = {k_member};
     const char *args[] = {fr->member_id, fam_prefix, member_prefix, ref->subscriber_id};
-    script_ready(&script_member_family);
-    if (script_eval_async(fr->rc, &script_member_family, on_family, w, 1, keys, 4, args, NULL) !=
-        0) {
+    queue_script_ready(&script_member_family);
+    if (queue_script_eval_async(fr->rc, &script_member_family, on_family, w, 1, keys, 4, args,
+                                NULL) != 0) {
         free(w);
         fr->cb(QUEUE_UNAVAILABLE, NULL, NULL, 0, fr->arg);
     }
     free(fr);
 }
 
-int accounts_member_family_async(struct rconn *rc, const char *prefix, const char *member_id,
-                                 accounts_family_cb cb, void *arg)
+int queue_accounts_member_family_async(struct rconn *rc, const char *prefix, const char *member_id,
+                                       accounts_family_cb cb, void *arg)
 {
     if (strlen(member_id) >= ID_LEN)
         return -1;

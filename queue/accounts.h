@@ -43,17 +43,17 @@ struct account_record {
 
 /* Stores an invitation (hash: SHA-256 hex of its code) that expires after
  * ttl_seconds. QUEUE_OK or QUEUE_UNAVAILABLE. */
-int accounts_invitation_store_async(struct rconn *rc, const char *prefix, const char *hash,
-                                    const char *role, const char *member_id, const char *npi,
-                                    const char *created_at, const char *created_by, int ttl_seconds,
-                                    queue_status_cb cb, void *arg);
+int queue_accounts_invitation_store_async(struct rconn *rc, const char *prefix, const char *hash,
+                                          const char *role, const char *member_id, const char *npi,
+                                          const char *created_at, const char *created_by,
+                                          int ttl_seconds, queue_status_cb cb, void *arg);
 
 /* The same, blocking, before the event loop runs (the sample invitations
  * server/seed.c prints at first start). Returns 0 or -1. */
-int accounts_invitation_store_blocking(struct rlink *c, const char *prefix, const char *hash,
-                                       const char *role, const char *member_id, const char *npi,
-                                       const char *created_at, const char *created_by,
-                                       int ttl_seconds);
+int queue_accounts_invitation_store_blocking(struct rlink *c, const char *prefix, const char *hash,
+                                             const char *role, const char *member_id,
+                                             const char *npi, const char *created_at,
+                                             const char *created_by, int ttl_seconds);
 
 enum accounts_create_result {
     ACCOUNTS_CREATED,
@@ -69,11 +69,12 @@ typedef void (*accounts_create_cb)(enum accounts_create_result result,
 /* Creates the account username from the invitation invite_hash in one
  * script: the invitation is consumed exactly when the account is created
  * (a taken username leaves it usable). */
-int accounts_create_async(struct rconn *rc, const char *prefix, const char *invite_hash,
-                          const char *username, const char *password_hash, const char *account_id,
-                          const char *created_at, accounts_create_cb cb, void *arg);
+int queue_accounts_create_async(struct rconn *rc, const char *prefix, const char *invite_hash,
+                                const char *username, const char *password_hash,
+                                const char *account_id, const char *created_at,
+                                accounts_create_cb cb, void *arg);
 
-/* Answer of accounts_signin_lookup_async: status -1 when Redis did not
+/* Answer of queue_accounts_signin_lookup_async: status -1 when Redis did not
  * answer; else retry_after_ms > 0 when username has max_failures failures
  * within the window (then how long until one more attempt is let through),
  * and rec the account (NULL when there is none). */
@@ -82,15 +83,15 @@ typedef void (*accounts_signin_cb)(int status, long long retry_after_ms,
 
 /* Reads the account and its recent sign-in failures in one step (failures
  * older than window_ms are dropped). */
-int accounts_signin_lookup_async(struct rconn *rc, const char *prefix, const char *username,
-                                 long long now_ms, long long window_ms, int max_failures,
-                                 accounts_signin_cb cb, void *arg);
+int queue_accounts_signin_lookup_async(struct rconn *rc, const char *prefix, const char *username,
+                                       long long now_ms, long long window_ms, int max_failures,
+                                       accounts_signin_cb cb, void *arg);
 
 /* Counts one failed sign-in for username at now_ms (unique names it), kept
  * for window_ms. QUEUE_OK or QUEUE_UNAVAILABLE. */
-int accounts_signin_failed_async(struct rconn *rc, const char *prefix, const char *username,
-                                 long long now_ms, const char *unique, long long window_ms,
-                                 queue_status_cb cb, void *arg);
+int queue_accounts_signin_failed_async(struct rconn *rc, const char *prefix, const char *username,
+                                       long long now_ms, const char *unique, long long window_ms,
+                                       queue_status_cb cb, void *arg);
 
 struct session_record {
     char account_id[37];
@@ -104,11 +105,12 @@ struct session_record {
 /* Stores a new session under hash (SHA-256 hex of its id), idle for at most
  * idle_ms, and clears username's sign-in failures, in one transaction.
  * QUEUE_OK or QUEUE_UNAVAILABLE. */
-int sessions_store_async(struct rconn *rc, const char *prefix, const char *hash,
-                         const struct session_record *rec, long long now_ms, long long idle_ms,
-                         const char *username, queue_status_cb cb, void *arg);
+int queue_sessions_store_async(struct rconn *rc, const char *prefix, const char *hash,
+                               const struct session_record *rec, long long now_ms,
+                               long long idle_ms, const char *username, queue_status_cb cb,
+                               void *arg);
 
-/* Answer of sessions_touch_async: 1 with the session, 0 when there is none
+/* Answer of queue_sessions_touch_async: 1 with the session, 0 when there is none
  * (unknown, idle too long or past its lifetime), -1 when Redis did not
  * answer. */
 typedef void (*sessions_touch_cb)(int status, const struct session_record *rec, void *arg);
@@ -116,13 +118,14 @@ typedef void (*sessions_touch_cb)(int status, const struct session_record *rec, 
 /* Looks the session up and, when it lives, moves its idle expiry to
  * now + idle_ms (never past its lifetime); one expired by lifetime is
  * deleted. */
-int sessions_touch_async(struct rconn *rc, const char *prefix, const char *hash, long long now_ms,
-                         long long idle_ms, sessions_touch_cb cb, void *arg);
+int queue_sessions_touch_async(struct rconn *rc, const char *prefix, const char *hash,
+                               long long now_ms, long long idle_ms, sessions_touch_cb cb,
+                               void *arg);
 
 /* Deletes the session: QUEUE_OK (also when it was gone already) or
  * QUEUE_UNAVAILABLE. */
-int sessions_delete_async(struct rconn *rc, const char *prefix, const char *hash,
-                          queue_status_cb cb, void *arg);
+int queue_sessions_delete_async(struct rconn *rc, const char *prefix, const char *hash,
+                                queue_status_cb cb, void *arg);
 
 /* One member of a family as GET /v1/me lists it. */
 struct family_entry {
@@ -133,7 +136,7 @@ struct family_entry {
 
 #define FAMILY_MAX 32
 
-/* Answer of accounts_member_family_async: QUEUE_OK with the member's
+/* Answer of queue_accounts_member_family_async: QUEUE_OK with the member's
  * subscriber id and, when the member is the subscriber, the family (the
  * subscriber first, then the others by member id; at most FAMILY_MAX);
  * QUEUE_NOT_FOUND when there is no member record; QUEUE_UNAVAILABLE. */
@@ -143,7 +146,7 @@ typedef void (*accounts_family_cb)(enum queue_status status, const char *subscri
 /* Reads a member's subscriber id and, for a subscriber, the family; returns 0
  * when sent (cb is called once) or -1 when not (member_id too long, no
  * connection, out of memory: cb is not called). */
-int accounts_member_family_async(struct rconn *rc, const char *prefix, const char *member_id,
-                                 accounts_family_cb cb, void *arg);
+int queue_accounts_member_family_async(struct rconn *rc, const char *prefix, const char *member_id,
+                                       accounts_family_cb cb, void *arg);
 
 #endif

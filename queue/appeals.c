@@ -118,7 +118,7 @@ int queue_file_appeal(struct rconn *rc, const char *prefix, const struct queue_a
                   f->claim_id);
         return -1;
     }
-    struct shard_prefix sp = shard_prefix(prefix, shard);
+    struct queue_shard_prefix sp = queue_shard_prefix(prefix, shard);
     snprintf(k_claim, sizeof k_claim, KEYF_CLAIM, sp.s, f->claim_id);
     snprintf(k_appeal, sizeof k_appeal, KEYF_APPEAL, sp.s, f->appeal_id);
     snprintf(k_all, sizeof k_all, KEYF_APPEALS, sp.s);
@@ -139,8 +139,8 @@ int queue_file_appeal(struct rconn *rc, const char *prefix, const struct queue_a
                           f->filed_at,    f->filed_on,   f->due_date, f->statement,
                           f->attachments, f->audit_json, f->filed_by, f->filed_by_role,
                           f->eob_date,    f->deadline};
-    if (script_eval_async(rc, script_ready(&script_file_appeal), on_filed, w, 8, keys, 14, args,
-                          NULL) != 0) {
+    if (queue_script_eval_async(rc, queue_script_ready(&script_file_appeal), on_filed, w, 8, keys,
+                                14, args, NULL) != 0) {
         free(w);
         return -1;
     }
@@ -194,8 +194,8 @@ int queue_get_appeal(struct rconn *rc, const char *prefix, const char *appeal_id
     w->cb = cb;
     w->arg = arg;
     const char *keys[] = {k_appeal};
-    if (script_eval_async(rc, script_ready(&script_get_appeal), on_get, w, 1, keys, 0, NULL,
-                          NULL) != 0) {
+    if (queue_script_eval_async(rc, queue_script_ready(&script_get_appeal), on_get, w, 1, keys, 0,
+                                NULL, NULL) != 0) {
         free(w);
         return -1;
     }
@@ -255,7 +255,7 @@ static void on_list(const struct shard_page *page, void *arg)
     }
     for (size_t i = 0; i < n; i++)
         row_from(page->rows[i], APPEAL_SUMMARY_FIELDS, &rows[i]);
-    w.cb(QUEUE_OK, rows, n, shard_page_cursor(page), w.arg);
+    w.cb(QUEUE_OK, rows, n, queue_shard_page_cursor(page), w.arg);
     free(rows);
 }
 
@@ -273,13 +273,14 @@ static int list_send(struct shard_fanout *f, int s, const char *lo, const char *
     const struct list_query *lq = ctx;
     const struct queue_appeal_query *q = lq->q;
     bool open_set = q->overdue || strcmp(q->status, "open") == 0;
-    struct shard_prefix sp = shard_prefix(lq->prefix, s);
+    struct queue_shard_prefix sp = queue_shard_prefix(lq->prefix, s);
     char k_set[KEY_LEN], ap[KEY_LEN];
     snprintf(k_set, sizeof k_set, open_set ? KEYF_APPEALS_OPEN : KEYF_APPEALS, sp.s);
     snprintf(ap, sizeof ap, KEYF_APPEAL, sp.s, "");
     const char *keys[] = {k_set};
     const char *args[] = {lo, lq->hi, lim, q->overdue ? "open" : q->status, ap};
-    return shard_fanout_script(f, s, lq->rc, script_ready(&script_list_appeals), 1, keys, 5, args);
+    return queue_shard_fanout_script(f, s, lq->rc, queue_script_ready(&script_list_appeals), 1,
+                                     keys, 5, args);
 }
 
 int queue_list_appeals(struct rconn *rc, const char *prefix, const struct queue_appeal_query *q,
@@ -297,7 +298,7 @@ int queue_list_appeals(struct rconn *rc, const char *prefix, const struct queue_
     *w = (struct list_wait){cb, arg};
     struct list_query lq = {rc, prefix, q, hi};
     struct shard_list l = {q->cursor, q->limit, 1 + APPEAL_SUMMARY_FIELDS, "appeals list"};
-    if (shard_list_read(&l, list_send, &lq, on_list, w) != 0) {
+    if (queue_shard_list_read(&l, list_send, &lq, on_list, w) != 0) {
         free(w);
         return -1;
     }
@@ -381,7 +382,7 @@ int queue_decide_appeal(struct rconn *rc, const char *prefix, const struct queue
                   d->claim_id);
         return -1;
     }
-    struct shard_prefix sp = shard_prefix(prefix, shard);
+    struct queue_shard_prefix sp = queue_shard_prefix(prefix, shard);
     snprintf(k_appeal, sizeof k_appeal, KEYF_APPEAL, sp.s, d->appeal_id);
     snprintf(k_open, sizeof k_open, KEYF_APPEALS_OPEN, sp.s);
     snprintf(k_audit, sizeof k_audit, KEYF_AUDIT, sp.s);
@@ -389,7 +390,7 @@ int queue_decide_appeal(struct rconn *rc, const char *prefix, const struct queue
     snprintf(k_events, sizeof k_events, KEYF_EVENTS, sp.s);
     snprintf(k_claim, sizeof k_claim, KEYF_CLAIM, sp.s, d->claim_id);
     snprintf(k_stream, sizeof k_stream, KEYF_STREAM, sp.s);
-    snprintf(ver, sizeof ver, KEYF_FAMVER, sp.s, "");
+    snprintf(ver, sizeof ver, KEYF_FAMILY_VERSION, sp.s, "");
     struct decide_wait *w = malloc(sizeof *w);
     if (!w)
         return -1;
@@ -407,8 +408,8 @@ int queue_decide_appeal(struct rconn *rc, const char *prefix, const struct queue
                           d->claim_id,
                           d->review ? d->review : "",
                           ver};
-    if (script_eval_async(rc, script_ready(&script_decide_appeal), on_decided, w, 7, keys, 11, args,
-                          NULL) != 0) {
+    if (queue_script_eval_async(rc, queue_script_ready(&script_decide_appeal), on_decided, w, 7,
+                                keys, 11, args, NULL) != 0) {
         free(w);
         return -1;
     }
@@ -464,7 +465,8 @@ static int counts_send(struct shard_fanout *f, int s, void *ctx)
     snprintf(k_open, sizeof k_open, KEYF_APPEALS_OPEN, SHARD_PREFIX(cq->prefix, s));
     const char *keys[] = {k_open};
     const char *args[] = {cq->hi};
-    return shard_fanout_script(f, s, cq->rc, script_ready(&script_appeal_counts), 1, keys, 1, args);
+    return queue_shard_fanout_script(f, s, cq->rc, queue_script_ready(&script_appeal_counts), 1,
+                                     keys, 1, args);
 }
 
 int queue_appeal_counts(struct rconn *rc, const char *prefix, int today_day,
@@ -478,7 +480,7 @@ int queue_appeal_counts(struct rconn *rc, const char *prefix, int today_day,
     w->cb = cb;
     w->arg = arg;
     struct counts_query cq = {rc, prefix, hi};
-    if (shard_fanout_each(queue_shard_count(), counts_send, &cq, on_counts, w) != 0) {
+    if (queue_shard_fanout_each(queue_shard_count(), counts_send, &cq, on_counts, w) != 0) {
         free(w);
         return -1;
     }

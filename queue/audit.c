@@ -8,9 +8,9 @@
 #include "queue/shards.h"
 #include "queue/scripts.h"
 
-void audit_record_write(struct strbuf *sb, const char *at, const char *token_id, const char *role,
-                        const char *action, const char *request_id, const char *client_request_id,
-                        const char *from)
+void queue_audit_record_write(struct strbuf *sb, const char *at, const char *token_id,
+                              const char *role, const char *action, const char *request_id,
+                              const char *client_request_id, const char *from)
 {
     static const char *const keys[] = {"at",         "token_id",          "role", "action",
                                        "request_id", "client_request_id", "from"};
@@ -28,13 +28,13 @@ void audit_record_write(struct strbuf *sb, const char *at, const char *token_id,
     strbuf_append_char(sb, '}');
 }
 
-struct json_object *audit_record_new(const char *at, const char *token_id, const char *role,
-                                     const char *action, const char *request_id,
-                                     const char *client_request_id, const char *from)
+struct json_object *queue_audit_record_new(const char *at, const char *token_id, const char *role,
+                                           const char *action, const char *request_id,
+                                           const char *client_request_id, const char *from)
 {
     struct strbuf sb;
     strbuf_init(&sb);
-    audit_record_write(&sb, at, token_id, role, action, request_id, client_request_id, from);
+    queue_audit_record_write(&sb, at, token_id, role, action, request_id, client_request_id, from);
     struct json_object *rec = strbuf_failed(&sb) ? NULL : json_tokener_parse(sb.buf);
     strbuf_free(&sb);
     return rec;
@@ -75,8 +75,8 @@ int queue_audit_append(struct rconn *rc, const char *prefix, const char *claim_i
         snprintf(list, sizeof list, "%s", stream);
     const char *keys[] = {stream, list};
     const char *args[] = {record_json, claim_id ? "1" : "0", claim_id ? claim_id : ""};
-    if (script_eval_async(rc, &script_audit, on_audit, w, 2, keys,
-                          (int)(sizeof args / sizeof *args), args, NULL) != 0) {
+    if (queue_script_eval_async(rc, &script_audit, on_audit, w, 2, keys,
+                                (int)(sizeof args / sizeof *args), args, NULL) != 0) {
         free(w);
         return -1;
     }

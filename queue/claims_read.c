@@ -233,8 +233,8 @@ int queue_get_claim(struct rconn *rc, const char *prefix, const char *claim_id, 
     snprintf(k_body, sizeof k_body, KEYF_BODY, CLAIM_PREFIX(prefix, claim_id), claim_id);
     snprintf(k_dec, sizeof k_dec, KEYF_DEC, CLAIM_PREFIX(prefix, claim_id), claim_id);
     const char *keys[] = {k_claim, k_body, k_dec};
-    if (script_eval_async(rc, script_ready(&script_claim_read), on_claim_read, cr, 3, keys, 0, NULL,
-                          NULL) != 0) {
+    if (queue_script_eval_async(rc, queue_script_ready(&script_claim_read), on_claim_read, cr, 3,
+                                keys, 0, NULL, NULL) != 0) {
         free(cr);
         return -1;
     }
@@ -270,8 +270,8 @@ int queue_get_eob(struct rconn *rc, const char *prefix, const char *claim_id, in
     snprintf(v, sizeof v, "%d", version > 0 ? version : 0);
     const char *keys[] = {k_claim, k_eob};
     const char *args[] = {v};
-    if (script_eval_async(rc, script_ready(&script_eob_read), on_eob_read, cr, 2, keys, 1, args,
-                          NULL) != 0) {
+    if (queue_script_eval_async(rc, queue_script_ready(&script_eob_read), on_eob_read, cr, 2, keys,
+                                1, args, NULL) != 0) {
         free(cr);
         return -1;
     }
@@ -330,8 +330,8 @@ int queue_get_audit(struct rconn *rc, const char *prefix, const char *claim_id, 
     snprintf(k_list, sizeof k_list, KEYF_CLAIM_AUDIT, CLAIM_PREFIX(prefix, claim_id), claim_id);
     snprintf(k_stream, sizeof k_stream, KEYF_AUDIT, CLAIM_PREFIX(prefix, claim_id));
     const char *keys[] = {k_list, k_stream};
-    if (script_eval_async(rc, script_ready(&script_audit_read), on_audit_read, w, 2, keys, 0, NULL,
-                          NULL) != 0) {
+    if (queue_script_eval_async(rc, queue_script_ready(&script_audit_read), on_audit_read, w, 2,
+                                keys, 0, NULL, NULL) != 0) {
         free(w);
         return -1;
     }
@@ -392,8 +392,8 @@ int queue_supply(struct rconn *rc, const char *prefix, const char *claim_id,
     const char *args[] = {merged_json, hist, audit_json, claim_id, dec ? dec : ""};
     const size_t lens[] = {strlen(merged_json), strlen(hist), strlen(audit_json), strlen(claim_id),
                            dec_len};
-    int rc_send =
-        script_eval_async(rc, &script_supply, queue_on_status_reply, w, 9, keys, 5, args, lens);
+    int rc_send = queue_script_eval_async(rc, &script_supply, queue_on_status_reply, w, 9, keys, 5,
+                                          args, lens);
     free(dec);
     if (rc_send != 0) {
         free(w);
@@ -580,12 +580,12 @@ static void on_search_walk(redisReply *const *replies, int n_requests, void *arg
     }
     struct shard_cursor next;
     bool more = false;
-    int n = ok ? shard_merge(parts, n_shards, limit, page, &next, &more) : 0;
+    int n = ok ? queue_shard_merge(parts, n_shards, limit, page, &next, &more) : 0;
     char text[32] = "";
     if (ok) {
         search_rows(by_shard, page, n, rows);
         if (more)
-            shard_cursor_format(&next, n_shards, text, sizeof text);
+            queue_shard_cursor_format(&next, n_shards, text, sizeof text);
         w->cb(QUEUE_OK, rows, (size_t)n, more ? text : NULL, w->arg);
     } else {
         w->cb(QUEUE_UNAVAILABLE, NULL, 0, NULL, w->arg);
@@ -622,7 +622,7 @@ static int search_indexes(const struct search_wait *w, const char *sp, char keys
 }
 
 /* Sends shard s's part of the walk (request i of the fan-out): its
- * indexes, or the given family indexes. Returns script_eval_async's. */
+ * indexes, or the given family indexes. Returns queue_script_eval_async's. */
 static int search_send(struct search_wait *w, struct shard_fanout *f, int i, int s,
                        const char *const *families, int n_families)
 {
@@ -637,7 +637,7 @@ static int search_send(struct search_wait *w, struct shard_fanout *f, int i, int
     if (w->past_end)
         snprintf(lo, sizeof lo, "(+inf");
     else if (!w->cursor.start)
-        shard_cursor_lower_bound(&w->cursor, s, lo, sizeof lo);
+        queue_shard_cursor_lower_bound(&w->cursor, s, lo, sizeof lo);
     else
         snprintf(lo, sizeof lo, "%s", w->from);
     snprintf(claim_prefix, sizeof claim_prefix, KEYF_CLAIM, sp_copy, "");
@@ -646,9 +646,9 @@ static int search_send(struct search_wait *w, struct shard_fanout *f, int i, int
                           w->type, w->member,  w->own_member, w->own_member,
                           w->npi,  w->overdue, claim_prefix};
     w->shard_of_request[i] = s;
-    return script_eval_async(w->rc, script_ready(&script_search_shard), shard_fanout_reply,
-                             shard_fanout_arg(f, i), n_keys, key_ptrs,
-                             (int)(sizeof args / sizeof *args), args, NULL);
+    return queue_script_eval_async(w->rc, queue_script_ready(&script_search_shard),
+                                   queue_shard_fanout_reply, queue_shard_fanout_arg(f, i), n_keys,
+                                   key_ptrs, (int)(sizeof args / sizeof *args), args, NULL);
 }
 
 /* The walk's requests: one per shard, or one per family shard. */
@@ -692,7 +692,7 @@ static int search_walk(struct search_wait *w, const char *const *families, int n
         }
     }
     w->n_requests = n_req;
-    return shard_fanout_each(n_req, walk_send, &p, on_search_walk, w);
+    return queue_shard_fanout_each(n_req, walk_send, &p, on_search_walk, w);
 }
 
 /* shard_fanout_done_fn of a member search's first step: the member's
@@ -734,19 +734,20 @@ static void on_search_family(redisReply *const *replies, int n, void *arg)
  * round trip. Returns 0 or -1 (nothing sent; w not freed). */
 static int search_family_lookup(struct search_wait *w)
 {
-    struct shard_fanout *f = shard_fanout_new(2, on_search_family, w);
+    struct shard_fanout *f = queue_shard_fanout_new(2, on_search_family, w);
     if (!f)
         return -1;
     char k_mref[KEY_LEN], k_own[KEY_LEN];
     queue_member_ref_key(k_mref, w->prefix, w->family_of);
     snprintf(k_own, sizeof k_own, KEYF_IDX_FAMILY, FAMILY_PREFIX(w->prefix, w->family_of),
              w->family_of);
-    if (rconn_command(w->rc, shard_fanout_reply, shard_fanout_arg(f, 0), "HMGET %s subscriber_id",
-                      k_mref) != 0)
-        shard_fanout_not_sent(f, 0);
-    if (rconn_command(w->rc, shard_fanout_reply, shard_fanout_arg(f, 1), "EXISTS %s", k_own) != 0)
-        shard_fanout_not_sent(f, 1);
-    return shard_fanout_sent(f);
+    if (queue_rconn_command(w->rc, queue_shard_fanout_reply, queue_shard_fanout_arg(f, 0),
+                            "HMGET %s subscriber_id", k_mref) != 0)
+        queue_shard_fanout_not_sent(f, 0);
+    if (queue_rconn_command(w->rc, queue_shard_fanout_reply, queue_shard_fanout_arg(f, 1),
+                            "EXISTS %s", k_own) != 0)
+        queue_shard_fanout_not_sent(f, 1);
+    return queue_shard_fanout_sent(f);
 }
 
 /* The query copied into a new search; NULL when out of memory. */
@@ -783,7 +784,7 @@ static struct search_wait *search_wait_new(struct rconn *rc, const char *prefix,
         snprintf(w->overdue, sizeof w->overdue, "%d", (int)q->today.days);
     /* A cursor too big for any score of this layout can only be past the
      * end (the API checked that it is at most 20 digits). */
-    w->past_end = shard_cursor_parse(q->cursor, queue_shard_count(), &w->cursor) != 0;
+    w->past_end = queue_shard_cursor_parse(q->cursor, queue_shard_count(), &w->cursor) != 0;
     return w;
 }
 

@@ -14,7 +14,7 @@
 
 /* Bit by bit: 8 shifts per byte costs nothing next to a network round trip,
  * and needs no table to get wrong. */
-uint16_t cluster_crc16(const void *buf, size_t len)
+uint16_t queue_cluster_crc16(const void *buf, size_t len)
 {
     const unsigned char *p = buf;
     uint16_t crc = 0;
@@ -29,20 +29,20 @@ uint16_t cluster_crc16(const void *buf, size_t len)
 /* The specification's rule: the tag is what lies between the first '{' and
  * the first '}' after it; when there is none, or it is empty ("foo{}{bar}"),
  * the whole key is hashed. So "foo{{bar}}zap" hashes "{bar". */
-int cluster_key_slot(const char *key, size_t len)
+int queue_cluster_key_slot(const char *key, size_t len)
 {
     const char *open = memchr(key, '{', len);
     if (open) {
         size_t rest = len - (size_t)(open - key) - 1;
         const char *close = memchr(open + 1, '}', rest);
         if (close && close > open + 1)
-            return cluster_crc16(open + 1, (size_t)(close - open - 1)) & (CLUSTER_SLOTS - 1);
+            return queue_cluster_crc16(open + 1, (size_t)(close - open - 1)) & (CLUSTER_SLOTS - 1);
     }
-    return cluster_crc16(key, len) & (CLUSTER_SLOTS - 1);
+    return queue_cluster_crc16(key, len) & (CLUSTER_SLOTS - 1);
 }
 
-int cluster_endpoint_parse(const char *text, size_t len, const char *default_host,
-                           struct cluster_endpoint *out)
+int queue_cluster_endpoint_parse(const char *text, size_t len, const char *default_host,
+                                 struct cluster_endpoint *out)
 {
     memset(out, 0, sizeof *out);
     const char *colon = NULL;
@@ -93,8 +93,8 @@ static bool reply_is_int_in(const redisReply *r, long long lo, long long hi)
     return r && r->type == REDIS_REPLY_INTEGER && r->integer >= lo && r->integer <= hi;
 }
 
-int cluster_slot_map_parse(const redisReply *reply, const char *answered_by,
-                           struct cluster_slot_map *map)
+int queue_cluster_slot_map_parse(const redisReply *reply, const char *answered_by,
+                                 struct cluster_slot_map *map)
 {
     slot_map_clear(map);
     if (!reply || reply->type != REDIS_REPLY_ARRAY)
@@ -123,7 +123,7 @@ int cluster_slot_map_parse(const redisReply *reply, const char *answered_by,
         int n = snprintf(text, sizeof text, "%.*s:%lld", (int)host_len, host,
                          node->element[1]->integer);
         struct cluster_endpoint ep;
-        if (cluster_endpoint_parse(text, (size_t)n, answered_by, &ep) != 0)
+        if (queue_cluster_endpoint_parse(text, (size_t)n, answered_by, &ep) != 0)
             goto bad;
         int idx = -1;
         for (int m = 0; m < map->n_masters; m++)
@@ -175,14 +175,16 @@ static int parse_redirect(const redisReply *r, size_t word_len, const char *answ
         p++;
     if (p != end)
         return -1;
-    if (cluster_endpoint_parse(ep_start, (size_t)(end - ep_start), answered_by, &out->to) != 0)
+    if (queue_cluster_endpoint_parse(ep_start, (size_t)(end - ep_start), answered_by, &out->to) !=
+        0)
         return -1;
     out->slot = slot;
     return 0;
 }
 
-enum cluster_reply_kind cluster_reply_classify(const redisReply *reply, const char *answered_by,
-                                               struct cluster_redirect *out)
+enum cluster_reply_kind queue_cluster_reply_classify(const redisReply *reply,
+                                                     const char *answered_by,
+                                                     struct cluster_redirect *out)
 {
     if (!reply || reply->type != REDIS_REPLY_ERROR || !reply->str)
         return CLUSTER_REPLY_PLAIN;
@@ -217,7 +219,7 @@ static int keys_slot(const char *const *argv, const size_t *argvlen, int from, i
 {
     int slot = CLUSTER_SLOT_NO_KEY;
     for (int i = from; i < to; i += step) {
-        int s = cluster_key_slot(argv[i], argvlen[i]);
+        int s = queue_cluster_key_slot(argv[i], argvlen[i]);
         if (slot >= 0 && s != slot)
             return CLUSTER_SLOT_CROSSSLOT;
         slot = s;
@@ -225,7 +227,7 @@ static int keys_slot(const char *const *argv, const size_t *argvlen, int from, i
     return slot;
 }
 
-int cluster_command_slot(int argc, const char *const *argv, const size_t *argvlen)
+int queue_cluster_command_slot(int argc, const char *const *argv, const size_t *argvlen)
 {
     static const char *const keyless[] = {
         "PING",     "SCRIPT",    "CLUSTER",   "INFO",        "WAIT",     "MULTI",     "EXEC",
@@ -269,13 +271,13 @@ int cluster_command_slot(int argc, const char *const *argv, const size_t *argvle
         return CLUSTER_SLOT_MALFORMED;
     }
     if (arg_in(cmd, len, subcommand_first))
-        return argc >= 3 ? cluster_key_slot(argv[2], argvlen[2]) : CLUSTER_SLOT_MALFORMED;
+        return argc >= 3 ? queue_cluster_key_slot(argv[2], argvlen[2]) : CLUSTER_SLOT_MALFORMED;
     if (arg_in(cmd, len, all_keys))
         return argc >= 2 ? keys_slot(argv, argvlen, 1, argc, 1) : CLUSTER_SLOT_MALFORMED;
     if (arg_is(cmd, len, "MSET") || arg_is(cmd, len, "MSETNX"))
         return argc >= 3 && argc % 2 ? keys_slot(argv, argvlen, 1, argc, 2)
                                      : CLUSTER_SLOT_MALFORMED;
-    return argc >= 2 ? cluster_key_slot(argv[1], argvlen[1]) : CLUSTER_SLOT_MALFORMED;
+    return argc >= 2 ? queue_cluster_key_slot(argv[1], argvlen[1]) : CLUSTER_SLOT_MALFORMED;
 }
 
 /* ---- the router ---- */
@@ -287,7 +289,7 @@ struct cluster_node {
 };
 
 /* One command until its caller is answered. Lives on cl's list so that
- * cluster_free can answer it. */
+ * queue_cluster_free can answer it. */
 struct ccmd {
     struct cluster *cl;
     struct ccmd *prev, *next;
@@ -303,7 +305,7 @@ struct ccmd {
     struct cluster_endpoint ask_to;
     struct cluster_node *sent_to;
     struct event *timer;
-    bool acked; /* sent with rconn_command_argv_acked: WAIT follows it on its node */
+    bool acked; /* sent with queue_rconn_command_argv_acked: WAIT follows it on its node */
 };
 
 struct cluster {
@@ -324,7 +326,7 @@ struct cluster {
     void *ready_arg;
 };
 
-void cluster_options_default(struct cluster_options *opt)
+void queue_cluster_options_default(struct cluster_options *opt)
 {
     opt->timeout_ms = 2000;
     opt->max_tries = 10;
@@ -378,12 +380,12 @@ static struct cluster_node *node_get(struct cluster *cl, const struct cluster_en
     addr.port = ep->port;
     addr.replica_acks = cl->opt.replica_acks;
     addr.replica_acks_timeout_ms = cl->opt.replica_acks_timeout_ms;
-    node->rc = rconn_new(cl->base, &addr, cl->opt.timeout_ms);
+    node->rc = queue_rconn_new(cl->base, &addr, cl->opt.timeout_ms);
     if (!node->rc) {
         free(node);
         return NULL;
     }
-    rconn_set_ready_cb(node->rc, on_node_ready, node);
+    queue_rconn_set_ready_cb(node->rc, on_node_ready, node);
     cl->nodes[cl->n_nodes++] = node;
     return node;
 }
@@ -400,13 +402,13 @@ static void prune_nodes(struct cluster *cl, const struct cluster_node *keep)
         bool master = false;
         for (int m = 0; m < cl->map->n_masters; m++)
             master |= endpoint_same(&cl->map->masters[m], &node->ep);
-        if (i < cl->n_seeds || master || node == keep || rconn_is_connected(node->rc)) {
+        if (i < cl->n_seeds || master || node == keep || queue_rconn_is_connected(node->rc)) {
             cl->nodes[kept++] = node;
             continue;
         }
         log_info("redis cluster: %s:%d is no master any more and is down; not reconnecting",
                  node->ep.host, node->ep.port);
-        rconn_free(node->rc);
+        queue_rconn_free(node->rc);
         free(node);
     }
     cl->n_nodes = kept;
@@ -425,7 +427,7 @@ static void on_slots(redisReply *reply, void *arg)
         log_error("redis cluster: out of memory reading the slot map");
         return;
     }
-    if (cluster_slot_map_parse(reply, node->ep.host, fresh) != 0) {
+    if (queue_cluster_slot_map_parse(reply, node->ep.host, fresh) != 0) {
         log_warn("redis cluster: %s:%d answered CLUSTER SLOTS with %s", node->ep.host,
                  node->ep.port,
                  reply && reply->type == REDIS_REPLY_ERROR ? reply->str : "no slot map");
@@ -482,9 +484,9 @@ static void request_refresh(struct cluster *cl)
             bool master = false;
             for (int m = 0; m < cl->map->n_masters; m++)
                 master |= endpoint_same(&cl->map->masters[m], &node->ep);
-            if ((pass == 0 && !master) || !rconn_is_connected(node->rc))
+            if ((pass == 0 && !master) || !queue_rconn_is_connected(node->rc))
                 continue;
-            if (rconn_command(node->rc, on_slots, node, "CLUSTER SLOTS") == 0) {
+            if (queue_rconn_command(node->rc, on_slots, node, "CLUSTER SLOTS") == 0) {
                 cl->refreshing = true;
                 return;
             }
@@ -501,8 +503,8 @@ static void on_refresh_timer(evutil_socket_t fd, short what, void *arg)
     request_refresh(arg);
 }
 
-struct cluster *cluster_new(struct event_base *base, const struct cluster_endpoint *seeds,
-                            int n_seeds, const struct cluster_options *opt)
+struct cluster *queue_cluster_new(struct event_base *base, const struct cluster_endpoint *seeds,
+                                  int n_seeds, const struct cluster_options *opt)
 {
     if (n_seeds < 1 || n_seeds > CLUSTER_MAX_MASTERS)
         return NULL;
@@ -513,17 +515,17 @@ struct cluster *cluster_new(struct event_base *base, const struct cluster_endpoi
     if (opt)
         cl->opt = *opt;
     else
-        cluster_options_default(&cl->opt);
+        queue_cluster_options_default(&cl->opt);
     cl->map = malloc(sizeof *cl->map);
     cl->refresh_ev = evtimer_new(base, on_refresh_timer, cl);
     if (!cl->map || !cl->refresh_ev) {
-        cluster_free(cl);
+        queue_cluster_free(cl);
         return NULL;
     }
     slot_map_clear(cl->map);
     for (int i = 0; i < n_seeds; i++) {
         if (!node_get(cl, &seeds[i])) {
-            cluster_free(cl);
+            queue_cluster_free(cl);
             return NULL;
         }
     }
@@ -531,23 +533,23 @@ struct cluster *cluster_new(struct event_base *base, const struct cluster_endpoi
     return cl;
 }
 
-void cluster_set_ready_cb(struct cluster *cl, rconn_ready_cb cb, void *arg)
+void queue_cluster_set_ready_cb(struct cluster *cl, rconn_ready_cb cb, void *arg)
 {
     cl->ready_cb = cb;
     cl->ready_arg = arg;
 }
 
-bool cluster_has_map(const struct cluster *cl)
+bool queue_cluster_has_map(const struct cluster *cl)
 {
     return cl->have_map;
 }
 
-void cluster_get_map(const struct cluster *cl, struct cluster_slot_map *out)
+void queue_cluster_get_map(const struct cluster *cl, struct cluster_slot_map *out)
 {
     memcpy(out, cl->map, sizeof *out);
 }
 
-int cluster_master_of_slot(const struct cluster *cl, int slot, struct cluster_endpoint *out)
+int queue_cluster_master_of_slot(const struct cluster *cl, int slot, struct cluster_endpoint *out)
 {
     if (!cl->have_map || slot < 0 || slot >= CLUSTER_SLOTS || cl->map->owner[slot] < 0)
         return -1;
@@ -555,7 +557,7 @@ int cluster_master_of_slot(const struct cluster *cl, int slot, struct cluster_en
     return 0;
 }
 
-int cluster_connections(const struct cluster *cl)
+int queue_cluster_connections(const struct cluster *cl)
 {
     return cl->n_nodes;
 }
@@ -632,7 +634,7 @@ static void on_ccmd_reply(redisReply *reply, void *arg)
         return;
     }
     struct cluster_redirect to;
-    switch (cluster_reply_classify(reply, c->sent_to->ep.host, &to)) {
+    switch (queue_cluster_reply_classify(reply, c->sent_to->ep.host, &to)) {
     case CLUSTER_REPLY_MOVED: {
         if (++c->redirects > cl->opt.max_redirects)
             break;
@@ -689,7 +691,7 @@ static void ccmd_send(struct ccmd *c)
         ccmd_wait(c, cl->have_map ? "no master in the slot map" : "no slot map yet");
         return;
     }
-    if (!node || !rconn_is_connected(node->rc)) {
+    if (!node || !queue_rconn_is_connected(node->rc)) {
         /* Down, perhaps for good (its replica may be taking over). */
         if (!c->asking)
             request_refresh(cl);
@@ -700,19 +702,19 @@ static void ccmd_send(struct ccmd *c)
         /* On the same connection, so the node reads ASKING first. */
         static const char *asking[] = {"ASKING"};
         static const size_t asking_len[] = {6};
-        if (rconn_command_argv(node->rc, on_asking, NULL, 1, asking, asking_len) != 0) {
+        if (queue_rconn_command_argv(node->rc, on_asking, NULL, 1, asking, asking_len) != 0) {
             ccmd_wait(c, "no connection to the ASK target");
             return;
         }
     }
     c->sent_to = node;
     int (*send)(struct rconn *, rconn_reply_cb, void *, int, const char **, const size_t *) =
-        c->acked ? rconn_command_argv_acked : rconn_command_argv;
+        c->acked ? queue_rconn_command_argv_acked : queue_rconn_command_argv;
     if (send(node->rc, on_ccmd_reply, c, c->argc, (const char **)c->argv, c->argvlen) != 0)
         ccmd_wait(c, "no connection to its master");
 }
 
-/* A command for the router to send (acked: cluster_command_argv_acked). */
+/* A command for the router to send (acked: queue_cluster_command_argv_acked). */
 static int command_new(struct cluster *cl, int slot, bool acked, rconn_reply_cb cb, void *arg,
                        int argc, const char **argv, const size_t *argvlen)
 {
@@ -721,7 +723,7 @@ static int command_new(struct cluster *cl, int slot, bool acked, rconn_reply_cb 
     struct ccmd *c = calloc(1, sizeof *c);
     if (!c)
         return -1;
-    if (resp_argv_copy(argc, argv, argvlen, &c->argv, &c->argvlen) != 0) {
+    if (queue_resp_argv_copy(argc, argv, argvlen, &c->argv, &c->argvlen) != 0) {
         free(c);
         return -1;
     }
@@ -745,27 +747,27 @@ static int command_new(struct cluster *cl, int slot, bool acked, rconn_reply_cb 
     return 0;
 }
 
-int cluster_command_argv(struct cluster *cl, int slot, rconn_reply_cb cb, void *arg, int argc,
-                         const char **argv, const size_t *argvlen)
+int queue_cluster_command_argv(struct cluster *cl, int slot, rconn_reply_cb cb, void *arg, int argc,
+                               const char **argv, const size_t *argvlen)
 {
     return command_new(cl, slot, false, cb, arg, argc, argv, argvlen);
 }
 
-int cluster_command_argv_acked(struct cluster *cl, int slot, rconn_reply_cb cb, void *arg, int argc,
-                               const char **argv, const size_t *argvlen)
+int queue_cluster_command_argv_acked(struct cluster *cl, int slot, rconn_reply_cb cb, void *arg,
+                                     int argc, const char **argv, const size_t *argvlen)
 {
     return command_new(cl, slot, true, cb, arg, argc, argv, argvlen);
 }
 
-void cluster_free(struct cluster *cl)
+void queue_cluster_free(struct cluster *cl)
 {
     if (!cl)
         return;
     cl->closing = true;
-    /* Commands on a connection are answered (NULL) by rconn_free; the ones
+    /* Commands on a connection are answered (NULL) by queue_rconn_free; the ones
      * waiting on a timer are answered here. */
     for (int i = 0; i < cl->n_nodes; i++) {
-        rconn_free(cl->nodes[i]->rc);
+        queue_rconn_free(cl->nodes[i]->rc);
         free(cl->nodes[i]);
     }
     while (cl->cmds)

@@ -13,7 +13,7 @@
 struct sync_node {
     struct cluster_endpoint ep;
     redisContext *c; /* NULL until needed, and after a failure */
-    bool used;       /* carried a command since cluster_sync_used_clear */
+    bool used;       /* carried a command since queue_cluster_sync_used_clear */
 };
 
 struct cluster_sync {
@@ -80,7 +80,7 @@ static bool is_master(const struct cluster_sync *cs, const struct cluster_endpoi
     return false;
 }
 
-int cluster_sync_refresh(struct cluster_sync *cs)
+int queue_cluster_sync_refresh(struct cluster_sync *cs)
 {
     struct cluster_slot_map *fresh = malloc(sizeof *fresh);
     if (!fresh)
@@ -99,7 +99,7 @@ int cluster_sync_refresh(struct cluster_sync *cs)
                 node_close(n);
                 continue;
             }
-            int rc = cluster_slot_map_parse(r, n->ep.host, fresh);
+            int rc = queue_cluster_slot_map_parse(r, n->ep.host, fresh);
             freeReplyObject(r);
             if (rc != 0)
                 continue;
@@ -115,8 +115,8 @@ int cluster_sync_refresh(struct cluster_sync *cs)
     return -1;
 }
 
-struct cluster_sync *cluster_sync_connect(const struct cluster_endpoint *seeds, int n_seeds,
-                                          const struct cluster_options *opt)
+struct cluster_sync *queue_cluster_sync_connect(const struct cluster_endpoint *seeds, int n_seeds,
+                                                const struct cluster_options *opt)
 {
     if (n_seeds < 1 || n_seeds > SYNC_MAX_NODES)
         return NULL;
@@ -126,7 +126,7 @@ struct cluster_sync *cluster_sync_connect(const struct cluster_endpoint *seeds, 
     if (opt)
         cs->opt = *opt;
     else
-        cluster_options_default(&cs->opt);
+        queue_cluster_options_default(&cs->opt);
     cs->cmd_timeout_ms = cs->opt.timeout_ms;
     cs->map = malloc(sizeof *cs->map);
     if (!cs->map) {
@@ -137,9 +137,9 @@ struct cluster_sync *cluster_sync_connect(const struct cluster_endpoint *seeds, 
     memset(cs->map->owner, -1, sizeof cs->map->owner);
     for (int i = 0; i < n_seeds; i++)
         node_get(cs, &seeds[i]);
-    if (cluster_sync_refresh(cs) != 0) {
+    if (queue_cluster_sync_refresh(cs) != 0) {
         log_error("redis cluster: no seed node gave the slot map");
-        cluster_sync_free(cs);
+        queue_cluster_sync_free(cs);
         return NULL;
     }
     return cs;
@@ -161,7 +161,7 @@ redisContext *cluster_sync_node(struct cluster_sync *cs, int slot)
     return c;
 }
 
-void cluster_sync_drop(struct cluster_sync *cs, redisContext *c)
+void queue_cluster_sync_drop(struct cluster_sync *cs, redisContext *c)
 {
     for (int i = 0; i < cs->n_nodes; i++)
         if (cs->nodes[i].c == c)
@@ -214,7 +214,7 @@ static redisReply *send_on(struct sync_node *n, redisContext *c, bool asking, in
  * trusts the redirect. */
 static void follow_moved(struct cluster_sync *cs, const struct cluster_redirect *to)
 {
-    if (cluster_sync_refresh(cs) == 0 && cs->map->owner[to->slot] >= 0 &&
+    if (queue_cluster_sync_refresh(cs) == 0 && cs->map->owner[to->slot] >= 0 &&
         same(&cs->map->masters[cs->map->owner[to->slot]], &to->to))
         return;
     int idx = -1;
@@ -235,7 +235,7 @@ static enum try_result sort_reply(struct cluster_sync *cs, int slot, struct rout
                                   struct sync_node *n, redisReply *r, redisReply **out)
 {
     struct cluster_redirect to;
-    enum cluster_reply_kind kind = cluster_reply_classify(r, n->ep.host, &to);
+    enum cluster_reply_kind kind = queue_cluster_reply_classify(r, n->ep.host, &to);
     switch (kind) {
     case CLUSTER_REPLY_PLAIN: *out = r; return TRY_DONE;
     case CLUSTER_REPLY_MOVED:
@@ -312,11 +312,11 @@ redisReply *cluster_sync_command_argv(struct cluster_sync *cs, int slot, int arg
         sleep_ms(backoff);
         backoff = backoff * 2 > cs->opt.backoff_max_ms ? cs->opt.backoff_max_ms : backoff * 2;
         if (no_node)
-            cluster_sync_refresh(cs);
+            queue_cluster_sync_refresh(cs);
     }
 }
 
-void cluster_sync_set_timeout(struct cluster_sync *cs, int ms)
+void queue_cluster_sync_set_timeout(struct cluster_sync *cs, int ms)
 {
     cs->cmd_timeout_ms = ms;
     struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
@@ -325,14 +325,14 @@ void cluster_sync_set_timeout(struct cluster_sync *cs, int ms)
             redisSetTimeout(cs->nodes[i].c, tv);
 }
 
-void cluster_sync_used_clear(struct cluster_sync *cs)
+void queue_cluster_sync_used_clear(struct cluster_sync *cs)
 {
     for (int i = 0; i < cs->n_nodes; i++)
         cs->nodes[i].used = false;
 }
 
-int cluster_sync_used(struct cluster_sync *cs, redisContext **out, struct cluster_endpoint *eps,
-                      int max)
+int queue_cluster_sync_used(struct cluster_sync *cs, redisContext **out,
+                            struct cluster_endpoint *eps, int max)
 {
     int n = 0;
     for (int i = 0; i < cs->n_nodes && n < max; i++) {
@@ -344,12 +344,12 @@ int cluster_sync_used(struct cluster_sync *cs, redisContext **out, struct cluste
     return n;
 }
 
-void cluster_sync_get_map(const struct cluster_sync *cs, struct cluster_slot_map *out)
+void queue_cluster_sync_get_map(const struct cluster_sync *cs, struct cluster_slot_map *out)
 {
     memcpy(out, cs->map, sizeof *out);
 }
 
-void cluster_sync_free(struct cluster_sync *cs)
+void queue_cluster_sync_free(struct cluster_sync *cs)
 {
     if (!cs)
         return;

@@ -15,14 +15,14 @@
 struct cluster_sync;
 
 /* Connects to the first seed that answers and reads the slot map. Returns
- * NULL (logged) when no seed gave one; free with cluster_sync_free. opt NULL:
- * cluster_options_default. */
-struct cluster_sync *cluster_sync_connect(const struct cluster_endpoint *seeds, int n_seeds,
-                                          const struct cluster_options *opt);
+ * NULL (logged) when no seed gave one; free with queue_cluster_sync_free. opt NULL:
+ * queue_cluster_options_default. */
+struct cluster_sync *queue_cluster_sync_connect(const struct cluster_endpoint *seeds, int n_seeds,
+                                                const struct cluster_options *opt);
 
 /* Reads the slot map again. Returns 0, or -1 when no node gave one (the old
  * map stays). */
-int cluster_sync_refresh(struct cluster_sync *cs);
+int queue_cluster_sync_refresh(struct cluster_sync *cs);
 
 /* Runs a command on the master of slot, following redirects and waiting out
  * TRYAGAIN and CLUSTERDOWN. Returns the reply (the caller frees it with
@@ -33,31 +33,31 @@ redisReply *cluster_sync_command_argv(struct cluster_sync *cs, int slot, int arg
 
 /* The connection to the master of slot, connecting if needed, for a caller
  * that pipelines several commands of that one slot (then a MOVED reply among
- * them means: cluster_sync_refresh and send the batch again). NULL when the
+ * them means: queue_cluster_sync_refresh and send the batch again). NULL when the
  * slot has no master or it cannot be reached. Owned by cs; a caller that
- * sees an error on it calls cluster_sync_drop. */
+ * sees an error on it calls queue_cluster_sync_drop. */
 redisContext *cluster_sync_node(struct cluster_sync *cs, int slot);
 
 /* Closes a connection that failed (it is made again when next needed). */
-void cluster_sync_drop(struct cluster_sync *cs, redisContext *c);
+void queue_cluster_sync_drop(struct cluster_sync *cs, redisContext *c);
 
 /* The socket timeout of every command from now on (connections made later
  * too); the connect timeout stays the options' timeout_ms. */
-void cluster_sync_set_timeout(struct cluster_sync *cs, int ms);
+void queue_cluster_sync_set_timeout(struct cluster_sync *cs, int ms);
 
-/* Forgets which connections carried commands (cluster_sync_used). */
-void cluster_sync_used_clear(struct cluster_sync *cs);
+/* Forgets which connections carried commands (queue_cluster_sync_used). */
+void queue_cluster_sync_used_clear(struct cluster_sync *cs);
 
 /* The open connections that carried a command (sent here, or handed out by
- * cluster_sync_node) since cluster_sync_used_clear, at most max, into out[]
+ * cluster_sync_node) since queue_cluster_sync_used_clear, at most max, into out[]
  * with their nodes into eps[]. Returns how many. */
-int cluster_sync_used(struct cluster_sync *cs, redisContext **out, struct cluster_endpoint *eps,
-                      int max);
+int queue_cluster_sync_used(struct cluster_sync *cs, redisContext **out,
+                            struct cluster_endpoint *eps, int max);
 
 /* Copies the current slot map into out. */
-void cluster_sync_get_map(const struct cluster_sync *cs, struct cluster_slot_map *out);
+void queue_cluster_sync_get_map(const struct cluster_sync *cs, struct cluster_slot_map *out);
 
 /* Closes every connection and frees cs; NULL is a no-op. */
-void cluster_sync_free(struct cluster_sync *cs);
+void queue_cluster_sync_free(struct cluster_sync *cs);
 
 #endif

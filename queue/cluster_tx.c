@@ -32,7 +32,7 @@ static long read_number(const char **p, const char *end)
     return n;
 }
 
-int resp_split(const char *cmd, size_t len, int *argc, const char ***argv, size_t **argvlen)
+int queue_resp_split(const char *cmd, size_t len, int *argc, const char ***argv, size_t **argvlen)
 {
     const char *p = cmd, *end = cmd + len;
     if (p >= end || *p++ != '*')
@@ -127,8 +127,8 @@ static redisReply *read_reply(const char *text, size_t len)
     return reply;
 }
 
-int resp_argv_copy(int argc, const char *const *argv, const size_t *argvlen, char ***out_argv,
-                   size_t **out_lens)
+int queue_resp_argv_copy(int argc, const char *const *argv, const size_t *argvlen, char ***out_argv,
+                         size_t **out_lens)
 {
     /* The pointers, the lengths, then the bytes. */
     size_t bytes = 0;
@@ -185,19 +185,19 @@ redisReply *resp_error(const char *text)
     return resp_line("-", text);
 }
 
-void resp_buf_array(struct resp_buf *b, size_t n)
+void queue_resp_buf_array(struct resp_buf *b, size_t n)
 {
     sb_head(b, '*', (long long)n);
 }
 
-void resp_buf_string(struct resp_buf *b, const char *s, size_t len)
+void queue_resp_buf_string(struct resp_buf *b, const char *s, size_t len)
 {
     sb_head(b, '$', (long long)len);
     sb_add(b, s, len);
     sb_add(b, "\r\n", 2);
 }
 
-void resp_buf_reply(struct resp_buf *b, const redisReply *r)
+void queue_resp_buf_reply(struct resp_buf *b, const redisReply *r)
 {
     write_reply(b, r);
 }
@@ -210,19 +210,20 @@ redisReply *resp_buf_read(struct resp_buf *b)
     return r;
 }
 
-bool resp_is(int argc, const char *const *argv, const size_t *argvlen, const char *name)
+bool queue_resp_is(int argc, const char *const *argv, const size_t *argvlen, const char *name)
 {
     return argc >= 1 && argvlen[0] == strlen(name) && strncasecmp(argv[0], name, argvlen[0]) == 0;
 }
 
-void cluster_tx_init(struct cluster_tx *tx)
+void queue_cluster_tx_init(struct cluster_tx *tx)
 {
     memset(tx, 0, sizeof *tx);
 }
 
-void cluster_tx_add(struct cluster_tx *tx, int argc, const char *const *argv, const size_t *argvlen)
+void queue_cluster_tx_add(struct cluster_tx *tx, int argc, const char *const *argv,
+                          const size_t *argvlen)
 {
-    int slot = cluster_command_slot(argc, argv, argvlen);
+    int slot = queue_cluster_command_slot(argc, argv, argvlen);
     if (tx->n == CLUSTER_TX_MAX || slot == CLUSTER_SLOT_CROSSSLOT ||
         slot == CLUSTER_SLOT_MALFORMED) {
         tx->failed = true;
@@ -230,7 +231,7 @@ void cluster_tx_add(struct cluster_tx *tx, int argc, const char *const *argv, co
     }
     char **av;
     size_t *al;
-    if (resp_argv_copy(argc, argv, argvlen, &av, &al) != 0) {
+    if (queue_resp_argv_copy(argc, argv, argvlen, &av, &al) != 0) {
         tx->failed = true;
         return;
     }
@@ -241,7 +242,7 @@ void cluster_tx_add(struct cluster_tx *tx, int argc, const char *const *argv, co
     tx->n++;
 }
 
-void cluster_tx_plan(struct cluster_tx *tx)
+void queue_cluster_tx_plan(struct cluster_tx *tx)
 {
     tx->n_groups = 0;
     int count[CLUSTER_TX_MAX] = {0};
@@ -266,7 +267,7 @@ static int group_key(const struct cluster_tx *tx, int g, const char **key, size_
         if (tx->group_of[i] != g || tx->slot[i] < 0)
             continue;
         for (int a = 1; a < tx->argc[i]; a++) {
-            if (cluster_key_slot(tx->argv[i][a], tx->argvlen[i][a]) == tx->group_slot[g]) {
+            if (queue_cluster_key_slot(tx->argv[i][a], tx->argvlen[i][a]) == tx->group_slot[g]) {
                 *key = tx->argv[i][a];
                 *len = tx->argvlen[i][a];
                 return 0;
@@ -276,8 +277,8 @@ static int group_key(const struct cluster_tx *tx, int g, const char **key, size_
     return -1;
 }
 
-int cluster_tx_group_call(const struct cluster_tx *tx, int g, int *argc, const char ***argv,
-                          size_t **argvlen)
+int queue_cluster_tx_group_call(const struct cluster_tx *tx, int g, int *argc, const char ***argv,
+                                size_t **argvlen)
 {
     int n = 4;
     for (int i = 0; i < tx->n; i++)
@@ -338,9 +339,9 @@ redisReply *cluster_tx_exec_reply(const struct cluster_tx *tx, redisReply *const
     return out;
 }
 
-void cluster_tx_clear(struct cluster_tx *tx)
+void queue_cluster_tx_clear(struct cluster_tx *tx)
 {
     for (int i = 0; i < tx->n; i++)
         free(tx->argv[i]);
-    cluster_tx_init(tx);
+    queue_cluster_tx_init(tx);
 }

@@ -3,9 +3,9 @@
  * besides routing single commands (issue 12, docs/operations.md "Running
  * on a cluster"):
  *
- * - Commands written with a format (rconn_command, redisCommand) are
+ * - Commands written with a format (queue_rconn_command, redisCommand) are
  *   formatted by hiredis and split back into arguments here, so that their
- *   keys can be found (cluster_command_slot).
+ *   keys can be found (queue_cluster_command_slot).
  * - MULTI ... EXEC cannot follow a router (MULTI has no key; its commands may
  *   live on different masters). A transaction is collected until EXEC and
  *   then run as one Lua script per slot (TX_SCRIPT below: each command with
@@ -29,13 +29,13 @@
 /* Splits a RESP command (redisvFormatCommand's output) into arguments that
  * point into cmd. *argv (one allocation holding both arrays) is freed by the
  * caller. Returns 0, or -1 when cmd is not a command or out of memory. */
-int resp_split(const char *cmd, size_t len, int *argc, const char ***argv, size_t **argvlen);
+int queue_resp_split(const char *cmd, size_t len, int *argc, const char ***argv, size_t **argvlen);
 
 /* A copy of argc arguments in one allocation: (*argv)[i] holds argvlen[i]
  * bytes and a NUL, (*lens)[i] their length; free(*argv) frees it all.
  * Returns 0, or -1 when out of memory. */
-int resp_argv_copy(int argc, const char *const *argv, const size_t *argvlen, char ***out_argv,
-                   size_t **out_lens);
+int queue_resp_argv_copy(int argc, const char *const *argv, const size_t *argvlen, char ***out_argv,
+                         size_t **out_lens);
 
 /* A deep copy of a reply (freeReplyObject frees it); NULL when out of
  * memory. */
@@ -56,17 +56,17 @@ struct resp_buf {
     bool failed; /* out of memory: resp_buf_read gives NULL */
 };
 /* Appends the header of an array of n elements (out of memory: b->failed). */
-void resp_buf_array(struct resp_buf *b, size_t n);
+void queue_resp_buf_array(struct resp_buf *b, size_t n);
 /* Appends a bulk string of len bytes of s (out of memory: b->failed). */
-void resp_buf_string(struct resp_buf *b, const char *s, size_t len);
+void queue_resp_buf_string(struct resp_buf *b, const char *s, size_t len);
 /* A copy of r. */
-void resp_buf_reply(struct resp_buf *b, const redisReply *r);
+void queue_resp_buf_reply(struct resp_buf *b, const redisReply *r);
 /* The reply written (the caller frees it), NULL when out of memory or
  * incomplete; frees the buffer either way. */
 redisReply *resp_buf_read(struct resp_buf *b);
 
 /* Whether argv[0] is name (any case). */
-bool resp_is(int argc, const char *const *argv, const size_t *argvlen, const char *name);
+bool queue_resp_is(int argc, const char *const *argv, const size_t *argvlen, const char *name);
 
 struct cluster_tx {
     int n;
@@ -74,7 +74,7 @@ struct cluster_tx {
     char **argv[CLUSTER_TX_MAX];
     size_t *argvlen[CLUSTER_TX_MAX];
     int slot[CLUSTER_TX_MAX];
-    /* After cluster_tx_plan: the groups (one per slot, in order of first
+    /* After queue_cluster_tx_plan: the groups (one per slot, in order of first
      * use) and each command's place. */
     int n_groups;
     int group_slot[CLUSTER_TX_MAX];
@@ -83,24 +83,24 @@ struct cluster_tx {
     bool failed; /* a command could not be queued: EXEC answers an error */
 };
 
-/* Empties tx (no commands, not failed) before the first cluster_tx_add. */
-void cluster_tx_init(struct cluster_tx *tx);
+/* Empties tx (no commands, not failed) before the first queue_cluster_tx_add. */
+void queue_cluster_tx_init(struct cluster_tx *tx);
 /* Queues a copy of one command; marks the transaction failed (no memory,
  * too many commands, keys of different slots in one command). */
-void cluster_tx_add(struct cluster_tx *tx, int argc, const char *const *argv,
-                    const size_t *argvlen);
+void queue_cluster_tx_add(struct cluster_tx *tx, int argc, const char *const *argv,
+                          const size_t *argvlen);
 /* Groups the commands by slot (fills n_groups, group_slot, group_of, pos_of). */
-void cluster_tx_plan(struct cluster_tx *tx);
+void queue_cluster_tx_plan(struct cluster_tx *tx);
 /* The EVAL of group g: argv (one allocation, freed by the caller) and
  * argc. Returns 0 or -1 when out of memory. */
-int cluster_tx_group_call(const struct cluster_tx *tx, int g, int *argc, const char ***argv,
-                          size_t **argvlen);
+int queue_cluster_tx_group_call(const struct cluster_tx *tx, int g, int *argc, const char ***argv,
+                                size_t **argvlen);
 /* EXEC's answer from the groups' answers (replies[g]: the script's array, or
  * NULL): NULL when a group got none (the connection failed), the group's
  * error when one failed, else the array of every command's answer in
  * order. The caller frees it. */
 redisReply *cluster_tx_exec_reply(const struct cluster_tx *tx, redisReply *const *replies);
-/* Frees the copies; tx can be used again after cluster_tx_init. */
-void cluster_tx_clear(struct cluster_tx *tx);
+/* Frees the copies; tx can be used again after queue_cluster_tx_init. */
+void queue_cluster_tx_clear(struct cluster_tx *tx);
 
 #endif

@@ -139,13 +139,13 @@ static struct script script_replace_in_place = {
 
 static void queue_redecide_scripts_init(void);
 
-/* The event-loop scripts also get their SHA-1 on first use (script_ready);
+/* The event-loop scripts also get their SHA-1 on first use (queue_script_ready);
  * the worker's are loaded with EVAL on NOSCRIPT by script_eval_blocking,
  * which needs the SHA-1 too: set here, once, before the threads start. */
 void queue_corrections_init(void)
 {
-    script_ready(&script_void);
-    script_ready(&script_replace_in_place);
+    queue_script_ready(&script_void);
+    queue_script_ready(&script_replace_in_place);
     queue_redecide_scripts_init();
 }
 
@@ -186,8 +186,8 @@ static int send_correction(struct rconn *rc, struct script *s, int nkeys, const 
         return -1;
     w->cb = cb;
     w->arg = arg;
-    if (script_eval_async(rc, script_ready(s), on_correction, w, nkeys, keys, nargs, args, NULL) !=
-        0) {
+    if (queue_script_eval_async(rc, queue_script_ready(s), on_correction, w, nkeys, keys, nargs,
+                                args, NULL) != 0) {
         free(w);
         return -1;
     }
@@ -201,12 +201,12 @@ struct correction_common {
     char idx[KEY_LEN], fp[KEY_LEN], ver[KEY_LEN], now[24];
 };
 
-static void correction_common(const struct shard_prefix *sp, long long now_secs,
+static void correction_common(const struct queue_shard_prefix *sp, long long now_secs,
                               struct correction_common *out)
 {
     snprintf(out->idx, sizeof out->idx, KEYF_IDX_STATUS, sp->s, "");
     snprintf(out->fp, sizeof out->fp, KEYF_FP, sp->s, "");
-    snprintf(out->ver, sizeof out->ver, KEYF_FAMVER, sp->s, "");
+    snprintf(out->ver, sizeof out->ver, KEYF_FAMILY_VERSION, sp->s, "");
     snprintf(out->now, sizeof out->now, "%lld", now_secs);
 }
 
@@ -216,7 +216,7 @@ int queue_void_claim(struct rconn *rc, const char *prefix, const char *claim_id,
 {
     char k[11][KEY_LEN], appeal[KEY_LEN];
     /* Every key on the claim's shard: its family's, its appeal's. */
-    struct shard_prefix sp = shard_prefix(prefix, queue_shard_of_claim(claim_id));
+    struct queue_shard_prefix sp = queue_shard_prefix(prefix, queue_shard_of_claim(claim_id));
     snprintf(k[0], KEY_LEN, KEYF_CLAIM, sp.s, claim_id);
     snprintf(k[1], KEY_LEN, KEYF_STREAM, sp.s);
     snprintf(k[2], KEY_LEN, KEYF_SLA, sp.s);
@@ -245,7 +245,7 @@ int queue_replace_in_place(struct rconn *rc, const char *prefix, const char *cla
                            queue_correction_cb cb, void *arg)
 {
     char k[9][KEY_LEN];
-    struct shard_prefix sp = shard_prefix(prefix, queue_shard_of_claim(claim_id));
+    struct queue_shard_prefix sp = queue_shard_prefix(prefix, queue_shard_of_claim(claim_id));
     snprintf(k[0], KEY_LEN, KEYF_CLAIM, sp.s, claim_id);
     snprintf(k[1], KEY_LEN, KEYF_BODY, sp.s, claim_id);
     snprintf(k[2], KEY_LEN, KEYF_DEC, sp.s, claim_id);
@@ -284,10 +284,10 @@ int queue_request_redecision(struct rconn *rc, const char *prefix, const char *c
                              const char *tag, queue_correction_cb cb, void *arg)
 {
     char k_claim[KEY_LEN], k_stream[KEY_LEN], ver[KEY_LEN];
-    struct shard_prefix sp = shard_prefix(prefix, queue_shard_of_claim(claim_id));
+    struct queue_shard_prefix sp = queue_shard_prefix(prefix, queue_shard_of_claim(claim_id));
     snprintf(k_claim, sizeof k_claim, KEYF_CLAIM, sp.s, claim_id);
     snprintf(k_stream, sizeof k_stream, KEYF_STREAM, sp.s);
-    snprintf(ver, sizeof ver, KEYF_FAMVER, sp.s, "");
+    snprintf(ver, sizeof ver, KEYF_FAMILY_VERSION, sp.s, "");
     const char *keys[] = {k_claim, k_stream};
     const char *args[] = {claim_id, ver, tag};
     return send_correction(rc, &script_request_redecision, 2, keys, 3, args, cb, arg);
@@ -408,10 +408,10 @@ int queue_redecide_load(struct work_conn *wc, const char *subscriber_id, struct 
     const char *p = queue_work_prefix(wc);
     memset(out, 0, sizeof *out);
     /* The family's keys are on its shard. */
-    struct shard_prefix sp = shard_prefix(p, queue_shard_of_family(subscriber_id));
+    struct queue_shard_prefix sp = queue_shard_prefix(p, queue_shard_of_family(subscriber_id));
     char k_idx[KEY_LEN], k_ver[KEY_LEN], a[6][KEY_LEN];
     snprintf(k_idx, sizeof k_idx, KEYF_IDX_FAMILY, sp.s, subscriber_id);
-    snprintf(k_ver, sizeof k_ver, KEYF_FAMVER, sp.s, subscriber_id);
+    snprintf(k_ver, sizeof k_ver, KEYF_FAMILY_VERSION, sp.s, subscriber_id);
     snprintf(a[0], KEY_LEN, KEYF_CLAIM, sp.s, "");
     snprintf(a[1], KEY_LEN, KEYF_BODY, sp.s, "");
     snprintf(a[2], KEY_LEN, KEYF_DEC, sp.s, "");
@@ -424,7 +424,7 @@ int queue_redecide_load(struct work_conn *wc, const char *subscriber_id, struct 
         args[i] = a[i];
     struct rlink *c = queue_work_link(wc);
     redisReply *r =
-        script_eval_blocking(c, script_ready(&script_redecide_load), 2, keys, 6, args, NULL);
+        script_eval_blocking(c, queue_script_ready(&script_redecide_load), 2, keys, 6, args, NULL);
     if (!r)
         return -1;
     bool ok = take_facts(r, out);
@@ -433,9 +433,9 @@ int queue_redecide_load(struct work_conn *wc, const char *subscriber_id, struct 
     freeReplyObject(r);
     /* The records after the version: an enrollment change between the two
      * moves the version on, and the commit is then stale. */
-    int rc = ok ? redecide_read_records(c, p, subscriber_id, out) : -2;
+    int rc = ok ? queue_redecide_read_records(c, p, subscriber_id, out) : -2;
     if (rc != 0)
-        redecide_facts_free(out);
+        queue_redecide_facts_free(out);
     return rc;
 }
 
@@ -447,7 +447,7 @@ static void records_free(struct redecide_record *list, size_t n)
     free(list);
 }
 
-void redecide_facts_free(struct redecide_facts *f)
+void queue_redecide_facts_free(struct redecide_facts *f)
 {
     for (size_t i = 0; f->rows && i < f->n_rows; i++) {
         free(f->rows[i].submission);
@@ -462,7 +462,7 @@ void redecide_facts_free(struct redecide_facts *f)
     memset(f, 0, sizeof *f);
 }
 
-const char *redecide_record_of(const struct redecide_record *list, size_t n, const char *id)
+const char *queue_redecide_record_of(const struct redecide_record *list, size_t n, const char *id)
 {
     for (size_t i = 0; id && id[0] && i < n; i++)
         if (strcmp(list[i].id, id) == 0)
@@ -688,8 +688,8 @@ enum work_commit_result queue_redecide_commit(struct work_conn *wc, const struct
         log_error("re-decision job not on its family's shard claim_id=%s", c->job->claim_id);
         return WORK_COMMIT_ERROR;
     }
-    struct shard_prefix sp = shard_prefix(p, shard);
-    snprintf(k[0], KEY_LEN, KEYF_FAMVER, sp.s, sub);
+    struct queue_shard_prefix sp = queue_shard_prefix(p, shard);
+    snprintf(k[0], KEY_LEN, KEYF_FAMILY_VERSION, sp.s, sub);
     snprintf(k[1], KEY_LEN, KEYF_STREAM, sp.s);
     snprintf(k[2], KEY_LEN, KEYF_AUDIT, sp.s);
     snprintf(k[3], KEY_LEN, KEYF_EVENTS, sp.s);
@@ -703,7 +703,7 @@ enum work_commit_result queue_redecide_commit(struct work_conn *wc, const struct
     snprintf(pre[6], KEY_LEN, KEYF_RECOVERY, sp.s, "");
     struct arglist a = {0};
     arg_str(&a, "EVALSHA");
-    arg_str(&a, script_ready(&script_redecide_commit)->sha);
+    arg_str(&a, queue_script_ready(&script_redecide_commit)->sha);
     arg_str(&a, "5");
     for (int i = 0; i < 5; i++)
         arg_str(&a, k[i]);
@@ -730,7 +730,7 @@ enum work_commit_result queue_redecide_commit(struct work_conn *wc, const struct
         return WORK_COMMIT_ERROR;
     }
     struct rlink *ctx = queue_work_link(wc);
-    rlink_writes_begin(ctx);
+    queue_rlink_writes_begin(ctx);
     redisReply *r = rlink_command_argv(ctx, a.n, a.argv, a.len);
     if (r && r->type == REDIS_REPLY_ERROR && strncmp(r->str, "NOSCRIPT", 8) == 0) {
         freeReplyObject(r);
@@ -754,12 +754,12 @@ enum work_commit_result queue_redecide_commit(struct work_conn *wc, const struct
     if (r)
         freeReplyObject(r);
     if (res == WORK_COMMIT_OK)
-        rlink_writes_wait(ctx, "a family re-decision"); /* replica_acks */
+        queue_rlink_writes_wait(ctx, "a family re-decision"); /* replica_acks */
     return res;
 }
 
 static void queue_redecide_scripts_init(void)
 {
-    script_ready(&script_redecide_load);
-    script_ready(&script_redecide_commit);
+    queue_script_ready(&script_redecide_load);
+    queue_script_ready(&script_redecide_commit);
 }

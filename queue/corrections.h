@@ -150,9 +150,9 @@ int queue_redecide_load(struct work_conn *wc, const char *subscriber_id,
                         struct redecide_facts *out);
 /* Frees what queue_redecide_load put in f and zeroes it (f itself is the
  * caller's). */
-void redecide_facts_free(struct redecide_facts *f);
+void queue_redecide_facts_free(struct redecide_facts *f);
 /* The record of this id in a list, or NULL. */
-const char *redecide_record_of(const struct redecide_record *list, size_t n, const char *id);
+const char *queue_redecide_record_of(const struct redecide_record *list, size_t n, const char *id);
 
 /* The accumulator hash of one plan year as it must now read: fields
  * ("f:in:ded", "m:<member>:out:oop", ...) and their cents. */

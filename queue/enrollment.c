@@ -83,7 +83,7 @@ static int read_known(struct records_wait *w)
         w->at[i] = argc - 1;
         argv[argc++] = keys[i];
     }
-    int sent = argc == 1 ? 1 : rconn_command_argv(w->rc, on_records, w, argc, argv, NULL);
+    int sent = argc == 1 ? 1 : queue_rconn_command_argv(w->rc, on_records, w, argc, argv, NULL);
     free(keys);    /* hiredis formatted the command already */
     if (sent == 1) /* no member has a directory entry: nothing to read */
         on_records(&(redisReply){.type = REDIS_REPLY_ARRAY, .elements = 0}, w);
@@ -138,7 +138,7 @@ int queue_get_records(struct rconn *rc, const char *prefix, const struct queue_r
         }
         return 0;
     }
-    if (rconn_command(rc, queue_ignore_reply, NULL, "MULTI") != 0) {
+    if (queue_rconn_command(rc, queue_ignore_reply, NULL, "MULTI") != 0) {
         free(w);
         return -1;
     }
@@ -147,9 +147,9 @@ int queue_get_records(struct rconn *rc, const char *prefix, const struct queue_r
             continue;
         char ref[KEY_LEN];
         queue_member_ref_key(ref, prefix, w->id[i]);
-        rconn_command(rc, queue_ignore_reply, NULL, "HGET %s subscriber_id", ref);
+        queue_rconn_command(rc, queue_ignore_reply, NULL, "HGET %s subscriber_id", ref);
     }
-    if (rconn_command(rc, on_directory, w, "EXEC") != 0) {
+    if (queue_rconn_command(rc, on_directory, w, "EXEC") != 0) {
         free(w);
         return -1;
     }
@@ -267,13 +267,13 @@ static void on_new_family(redisReply *reply, void *arg)
     char key[KEY_LEN], fam[KEY_LEN];
     queue_member_key(key, w->prefix, w->old_sub, w->id);
     queue_family_key(fam, w->prefix, w->old_sub);
-    if (rconn_command(w->rc, queue_ignore_reply, NULL, "MULTI") != 0) {
+    if (queue_rconn_command(w->rc, queue_ignore_reply, NULL, "MULTI") != 0) {
         put_done(w, QUEUE_UNAVAILABLE);
         return;
     }
-    rconn_command(w->rc, queue_ignore_reply, NULL, "GETDEL %s", key);
-    rconn_command(w->rc, queue_ignore_reply, NULL, "SREM %s %s", fam, w->id);
-    if (rconn_command(w->rc, on_old_family, w, "EXEC") != 0)
+    queue_rconn_command(w->rc, queue_ignore_reply, NULL, "GETDEL %s", key);
+    queue_rconn_command(w->rc, queue_ignore_reply, NULL, "SREM %s %s", fam, w->id);
+    if (queue_rconn_command(w->rc, on_old_family, w, "EXEC") != 0)
         put_done(w, QUEUE_UNAVAILABLE);
 }
 
@@ -300,18 +300,18 @@ static int put_member(struct rconn *rc, const char *prefix, const char *json,
     char key[KEY_LEN], fam[KEY_LEN];
     queue_member_key(key, prefix, w->sub, w->id);
     queue_family_key(fam, prefix, w->sub);
-    if (rconn_command(rc, queue_ignore_reply, NULL, "MULTI") != 0) {
+    if (queue_rconn_command(rc, queue_ignore_reply, NULL, "MULTI") != 0) {
         free(w);
         return -1;
     }
-    rconn_command(rc, queue_ignore_reply, NULL, "SET %s %s GET", key, json);
+    queue_rconn_command(rc, queue_ignore_reply, NULL, "SET %s %s GET", key, json);
     if (w->old_sub[0] && !moves_shard(w)) {
         queue_family_key(fam, prefix, w->old_sub);
-        rconn_command(rc, queue_ignore_reply, NULL, "SREM %s %s", fam, w->id);
+        queue_rconn_command(rc, queue_ignore_reply, NULL, "SREM %s %s", fam, w->id);
         queue_family_key(fam, prefix, w->sub);
     }
-    rconn_command(rc, queue_ignore_reply, NULL, "SADD %s %s", fam, w->id);
-    if (rconn_command(rc, on_new_family, w, "EXEC") != 0) {
+    queue_rconn_command(rc, queue_ignore_reply, NULL, "SADD %s %s", fam, w->id);
+    if (queue_rconn_command(rc, on_new_family, w, "EXEC") != 0) {
         free(w);
         return -1;
     }
@@ -348,7 +348,7 @@ int queue_put_record(struct rconn *rc, const char *prefix, enum queue_record_kin
     w->arg = arg;
     char key[KEY_LEN];
     record_key(key, prefix, kind, id);
-    if (rconn_command(rc, on_put, w, "SET %s %s GET", key, json) != 0) {
+    if (queue_rconn_command(rc, on_put, w, "SET %s %s GET", key, json) != 0) {
         free(w);
         return -1;
     }

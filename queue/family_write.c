@@ -68,10 +68,10 @@ static struct script script_family_write = {
     "",
 };
 
-void family_write_scripts_init(void)
+void queue_family_write_scripts_init(void)
 {
-    script_init(&script_family_read);
-    script_init(&script_family_write);
+    queue_script_init(&script_family_read);
+    queue_script_init(&script_family_write);
 }
 
 /* ---- reading ---- */
@@ -149,7 +149,8 @@ static void read_family_records(struct read_wait *w)
     queue_member_key(member_prefix, w->prefix, w->sub, "");
     const char *keys[2] = {k_fam, in_script ? k_added : k_fam};
     const char *args[2] = {member_prefix, in_script ? "1" : "0"};
-    if (script_eval_async(w->rc, &script_family_read, on_family, w, 2, keys, 2, args, NULL) != 0)
+    if (queue_script_eval_async(w->rc, &script_family_read, on_family, w, 2, keys, 2, args, NULL) !=
+        0)
         read_done(w, QUEUE_UNAVAILABLE, NULL);
 }
 
@@ -183,7 +184,7 @@ static void on_group(redisReply *reply, void *arg)
     }
     char key[KEY_LEN];
     queue_member_key(key, w->prefix, w->added_sub, w->added_id);
-    if (rconn_command(w->rc, on_added_elsewhere, w, "GET %s", key) != 0)
+    if (queue_rconn_command(w->rc, on_added_elsewhere, w, "GET %s", key) != 0)
         read_done(w, QUEUE_UNAVAILABLE, NULL);
 }
 
@@ -202,14 +203,14 @@ int queue_family_read(struct rconn *rc, const char *prefix, const char *subscrib
     char k_group[KEY_LEN], k_ref[KEY_LEN];
     snprintf(k_group, sizeof k_group, KEYF_GROUP, prefix, group_id);
     queue_member_ref_key(k_ref, prefix, w->added_id);
-    if (rconn_command(rc, queue_ignore_reply, NULL, "MULTI") != 0) {
+    if (queue_rconn_command(rc, queue_ignore_reply, NULL, "MULTI") != 0) {
         free(w);
         return -1;
     }
-    rconn_command(rc, queue_ignore_reply, NULL, "GET %s", k_group);
+    queue_rconn_command(rc, queue_ignore_reply, NULL, "GET %s", k_group);
     if (w->added_id[0])
-        rconn_command(rc, queue_ignore_reply, NULL, "HGET %s subscriber_id", k_ref);
-    if (rconn_command(rc, on_group, w, "EXEC") != 0) {
+        queue_rconn_command(rc, queue_ignore_reply, NULL, "HGET %s subscriber_id", k_ref);
+    if (queue_rconn_command(rc, on_group, w, "EXEC") != 0) {
         free(w);
         return -1;
     }
@@ -243,18 +244,18 @@ static void on_refs_written(redisReply *reply, void *arg)
 
 static void write_refs(struct write_wait *w)
 {
-    if (rconn_command(w->rc, queue_ignore_reply, NULL, "MULTI") != 0) {
+    if (queue_rconn_command(w->rc, queue_ignore_reply, NULL, "MULTI") != 0) {
         on_refs_written(NULL, w);
         return;
     }
     for (size_t i = 0; i < w->n; i++) {
         char key[KEY_LEN];
         queue_member_ref_key(key, w->prefix, w->refs[i].member_id);
-        rconn_command(w->rc, queue_ignore_reply, NULL,
-                      "HSET %s subscriber_id %s group_id %s plan_id %s", key,
-                      w->refs[i].subscriber_id, w->refs[i].group_id, w->refs[i].plan_id);
+        queue_rconn_command(w->rc, queue_ignore_reply, NULL,
+                            "HSET %s subscriber_id %s group_id %s plan_id %s", key,
+                            w->refs[i].subscriber_id, w->refs[i].group_id, w->refs[i].plan_id);
     }
-    if (rconn_command(w->rc, on_refs_written, w, "EXEC") != 0)
+    if (queue_rconn_command(w->rc, on_refs_written, w, "EXEC") != 0)
         on_refs_written(NULL, w);
 }
 
@@ -319,7 +320,8 @@ int queue_family_write(struct rconn *rc, const char *prefix, const char *subscri
         at += (size_t)snprintf(joined + at, joined_len - at, "%s%s", i ? "," : "", family_ids[i]);
     }
     queue_family_key(keys[0], prefix, subscriber_id);
-    snprintf(keys[1], KEY_LEN, KEYF_FAMVER, FAMILY_PREFIX(prefix, subscriber_id), subscriber_id);
+    snprintf(keys[1], KEY_LEN, KEYF_FAMILY_VERSION, FAMILY_PREFIX(prefix, subscriber_id),
+             subscriber_id);
     char count[16];
     snprintf(count, sizeof count, "%zu", n);
     ap[0] = count;
@@ -337,8 +339,8 @@ int queue_family_write(struct rconn *rc, const char *prefix, const char *subscri
         kp[i] = keys[i];
     w->cb = cb;
     w->arg = arg;
-    if (script_eval_async(rc, &script_family_write, on_written, w, (int)nkeys, kp, (int)nargs, ap,
-                          NULL) == 0) {
+    if (queue_script_eval_async(rc, &script_family_write, on_written, w, (int)nkeys, kp, (int)nargs,
+                                ap, NULL) == 0) {
         w = NULL; /* the callback frees it */
         rc_out = 0;
     }

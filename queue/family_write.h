@@ -86,6 +86,6 @@ int queue_family_write(struct rconn *rc, const char *prefix, const char *subscri
                        void *arg);
 
 /* Computes the scripts' SHA-1s; queue_init calls it. */
-void family_write_scripts_init(void);
+void queue_family_write_scripts_init(void);
 
 #endif

@@ -180,7 +180,7 @@ enum {
     S_PROVIDER_IDX,
     S_CLAIM,
     S_FP,
-    S_FAMVER,
+    S_FAMILY_VERSION,
     S_EVENTS,
     S_REMIT_DUE,
     S_MEMBERPAY_DUE,
@@ -236,7 +236,7 @@ struct queue_intake *queue_intake_new(struct event_base *base, struct rconn *red
         free(qi);
         return NULL;
     }
-    script_init(&script_intake_batch);
+    queue_script_init(&script_intake_batch);
     qi->base = base;
     qi->redis = redis;
     qi->max_batch = max_batch > 0 ? max_batch : 1;
@@ -248,7 +248,7 @@ struct queue_intake *queue_intake_new(struct event_base *base, struct rconn *red
 /* The shard-wide keys of shard `shard` (S_* order). */
 static void shard_keys(const char *prefix, int shard, char out[S_COUNT][KEY_LEN])
 {
-    struct shard_prefix sp = shard_prefix(prefix, shard);
+    struct queue_shard_prefix sp = queue_shard_prefix(prefix, shard);
     const char *p = sp.s;
     snprintf(out[S_STREAM], KEY_LEN, KEYF_STREAM, p);
     snprintf(out[S_SLA], KEY_LEN, KEYF_SLA, p);
@@ -260,7 +260,7 @@ static void shard_keys(const char *prefix, int shard, char out[S_COUNT][KEY_LEN]
     snprintf(out[S_PROVIDER_IDX], KEY_LEN, KEYF_IDX_PROVIDER, p, "");
     snprintf(out[S_CLAIM], KEY_LEN, KEYF_CLAIM, p, "");
     snprintf(out[S_FP], KEY_LEN, KEYF_FP, p, "");
-    snprintf(out[S_FAMVER], KEY_LEN, KEYF_FAMVER, p, "");
+    snprintf(out[S_FAMILY_VERSION], KEY_LEN, KEYF_FAMILY_VERSION, p, "");
     snprintf(out[S_EVENTS], KEY_LEN, KEYF_EVENTS, p);
     snprintf(out[S_REMIT_DUE], KEY_LEN, KEYF_REMIT_DUE, p);
     snprintf(out[S_MEMBERPAY_DUE], KEY_LEN, KEYF_MEMBERPAY_DUE, p);
@@ -309,7 +309,7 @@ int queue_intake_submit(struct queue_intake *qi, const struct queue_claim_record
 {
     char k_claim[KEY_LEN], k_body[KEY_LEN], k_caudit[KEY_LEN];
     int shard = queue_shard_of_claim(rec->claim_id);
-    struct shard_prefix sp = shard_prefix(qi->prefix, shard);
+    struct queue_shard_prefix sp = queue_shard_prefix(qi->prefix, shard);
     snprintf(k_claim, sizeof k_claim, KEYF_CLAIM, sp.s, rec->claim_id);
     snprintf(k_body, sizeof k_body, KEYF_BODY, sp.s, rec->claim_id);
     snprintf(k_caudit, sizeof k_caudit, KEYF_CLAIM_AUDIT, sp.s, rec->claim_id);
@@ -436,7 +436,7 @@ static void on_batch_reply(redisReply *reply, void *arg)
         reply = NULL;
     }
     if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != (size_t)b->n * 2) {
-        if (reply && reply->type == REDIS_REPLY_ERROR && !rconn_reply_acks_short(reply))
+        if (reply && reply->type == REDIS_REPLY_ERROR && !queue_rconn_reply_acks_short(reply))
             log_error("intake: the intake script failed for a batch of %d claims: %s", b->n,
                       reply->str);
         answer_all(b->claims, QUEUE_INTAKE_UNAVAILABLE, &qi->stats.unavailable);
@@ -449,7 +449,8 @@ static void on_batch_reply(redisReply *reply, void *arg)
 static int batch_send(struct batch *b)
 {
     /* With replica_acks, answered once replicas have it (else unavailable). */
-    return rconn_command_argv_acked(b->qi->redis, on_batch_reply, b, b->argc, b->argv, b->argvlen);
+    return queue_rconn_command_argv_acked(b->qi->redis, on_batch_reply, b, b->argc, b->argv,
+                                          b->argvlen);
 }
 
 /* Sends the claims of one shard as one script call. */

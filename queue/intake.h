@@ -107,7 +107,7 @@ struct queue_intake_stats {
 void queue_intake_stats_read(const struct queue_intake *qi, struct queue_intake_stats *out);
 
 /* Frees the batcher; claims not yet sent are answered UNAVAILABLE. Claims
- * already sent are answered by the connection (rconn_free answers NULL). */
+ * already sent are answered by the connection (queue_rconn_free answers NULL). */
 void queue_intake_free(struct queue_intake *qi);
 
 #endif

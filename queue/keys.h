@@ -55,11 +55,14 @@
 #define KEYF_IDX_PROVIDER "%sidx:p:%s" /* prefix, submitting provider NPI */
 #define KEYF_IDX_STATUS "%sidx:s:%s"   /* prefix, status */
 #define KEYF_STATS "%sstats"           /* hash: finalized, within_target counters */
-#define KEYF_FAMVER "%sfamver:%s"      /* prefix, subscriber id: commit counter */
-#define KEYF_ACC "%sacc:%s:%d"         /* prefix, subscriber id, plan year: hash */
-#define KEYF_FP "%sfp:%s"              /* prefix, member id: hash fingerprint -> claim id */
-#define KEYF_DEADIDX "%sdeadidx"       /* hash: claim id -> dead-letter entry id */
-#define KEYF_EVENTS "%sevents"         /* stream: claim.finalized / claim.pended */
+/* prefix, subscriber id: the family's version (commit counter). Stored as
+ * "famver": a process of an older build checks the same key, so renaming it
+ * would need every process stopped at once (docs/operations.md). */
+#define KEYF_FAMILY_VERSION "%sfamver:%s"
+#define KEYF_ACC "%sacc:%s:%d"   /* prefix, subscriber id, plan year: hash */
+#define KEYF_FP "%sfp:%s"        /* prefix, member id: hash fingerprint -> claim id */
+#define KEYF_DEADIDX "%sdeadidx" /* hash: claim id -> dead-letter entry id */
+#define KEYF_EVENTS "%sevents"   /* stream: claim.finalized / claim.pended */
 /* A family's enrollment, on the family's shard (FAMILY_PREFIX of the subscriber
  * id; queue_member_key in queue/members.h). Before issue 12 both were
  * unsharded ("<prefix>member:<id>"); queue_member_refs_backfill moves them. */

@@ -79,7 +79,7 @@ int queue_member_dir_get(struct rconn *rc, const char *prefix, const char *membe
     w->arg = arg;
     char key[KEY_LEN];
     queue_member_ref_key(key, prefix, member_id);
-    if (rconn_command(rc, on_ref, w, "HMGET %s subscriber_id group_id plan_id", key) != 0) {
+    if (queue_rconn_command(rc, on_ref, w, "HMGET %s subscriber_id group_id plan_id", key) != 0) {
         free(w);
         return -1;
     }
@@ -98,15 +98,15 @@ int queue_member_dir_put(struct rconn *rc, const char *prefix, const char *membe
     char key[KEY_LEN];
     queue_member_ref_key(key, prefix, member_id);
     if (!cb)
-        return rconn_command(rc, queue_ignore_reply, NULL,
-                             "HSET %s subscriber_id %s group_id %s plan_id %s", key, subscriber_id,
-                             group_id, plan_id);
+        return queue_rconn_command(rc, queue_ignore_reply, NULL,
+                                   "HSET %s subscriber_id %s group_id %s plan_id %s", key,
+                                   subscriber_id, group_id, plan_id);
     struct queue_status_wait *w = queue_status_wait_new(ref_put_status, cb, arg);
     if (!w)
         return -1;
-    if (rconn_command(rc, queue_on_status_reply, w,
-                      "HSET %s subscriber_id %s group_id %s plan_id %s", key, subscriber_id,
-                      group_id, plan_id) != 0) {
+    if (queue_rconn_command(rc, queue_on_status_reply, w,
+                            "HSET %s subscriber_id %s group_id %s plan_id %s", key, subscriber_id,
+                            group_id, plan_id) != 0) {
         free(w);
         return -1;
     }
@@ -172,7 +172,7 @@ typedef int (*page_fn)(struct rlink *c, const redisReply *keys, void *ctx);
  * runs on one node). Returns 0, or -1 when Redis failed. */
 static int scan_pages(struct rlink *c, const char *pattern, page_fn fn, void *ctx)
 {
-    for (int m = 0; m < rlink_masters(c); m++) {
+    for (int m = 0; m < queue_rlink_masters(c); m++) {
         char cursor[32] = "0";
         do {
             const char *argv[] = {"SCAN", cursor, "MATCH", pattern, "COUNT", "500"};
@@ -385,12 +385,12 @@ static int rebuild_page(struct rlink *c, const redisReply *keys, void *arg)
             continue;
         char ref[KEY_LEN];
         queue_member_ref_key(ref, rb->prefix, ids[i]);
-        rlink_append(c, "GET %s", k->str);
-        rlink_append(c, "HMGET %s subscriber_id group_id plan_id", ref);
+        queue_rlink_append(c, "GET %s", k->str);
+        queue_rlink_append(c, "HMGET %s subscriber_id group_id plan_id", ref);
     }
     for (size_t i = 0; i < n && rc == 0; i++)
-        if (ids[i] && (rlink_get_reply(c, &got[2 * i]) != REDIS_OK ||
-                       rlink_get_reply(c, &got[2 * i + 1]) != REDIS_OK))
+        if (ids[i] && (queue_rlink_get_reply(c, &got[2 * i]) != REDIS_OK ||
+                       queue_rlink_get_reply(c, &got[2 * i + 1]) != REDIS_OK))
             rc = -1;
     for (size_t i = 0; i < n && rc == 0; i++) {
         char sub[ID_LEN], group[ID_LEN], plan[ID_LEN];

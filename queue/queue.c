@@ -13,9 +13,9 @@
 
 void queue_init(void)
 {
-    scripts_init();
-    webhook_scripts_init();
-    family_write_scripts_init();
+    queue_scripts_init();
+    queue_webhook_scripts_init();
+    queue_family_write_scripts_init();
 }
 
 /* Whether the data in Redis was written before the shard count was

@@ -35,7 +35,7 @@ int queue_replace_record(struct rconn *rc, const char *prefix, enum queue_record
                          const char *id, const char *expected, const char *json, queue_status_cb cb,
                          void *arg)
 {
-    script_ready(&script_record_replace);
+    queue_script_ready(&script_record_replace);
     char key[KEY_LEN];
     snprintf(key, sizeof key,
              kind == QUEUE_RECORD_GROUP    ? KEYF_GROUP
@@ -47,8 +47,8 @@ int queue_replace_record(struct rconn *rc, const char *prefix, enum queue_record
         return -1;
     const char *keys[] = {key};
     const char *args[] = {expected ? "1" : "0", expected ? expected : "", json};
-    if (script_eval_async(rc, &script_record_replace, queue_on_status_reply, w, 1, keys, 3, args,
-                          NULL) != 0) {
+    if (queue_script_eval_async(rc, &script_record_replace, queue_on_status_reply, w, 1, keys, 3,
+                                args, NULL) != 0) {
         free(w);
         return -1;
     }

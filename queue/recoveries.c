@@ -272,25 +272,25 @@ static void paid_steps_done(struct paid_steps *st)
     redisReply *reply = NULL;
     if (!st->failed) {
         struct resp_buf b = {0};
-        resp_buf_array(&b, 4);
-        resp_buf_reply(&b, st->claims->element[0]);
+        queue_resp_buf_array(&b, 4);
+        queue_resp_buf_reply(&b, st->claims->element[0]);
         size_t n = 0;
         for (size_t i = 0; i < st->members.n; i++)
             n += st->members.texts[i] != NULL;
-        resp_buf_array(&b, n);
+        queue_resp_buf_array(&b, n);
         for (size_t i = 0; i < st->members.n; i++)
             if (st->members.texts[i])
-                resp_buf_string(&b, st->members.texts[i], strlen(st->members.texts[i]));
+                queue_resp_buf_string(&b, st->members.texts[i], strlen(st->members.texts[i]));
         n = 0;
         for (size_t i = 0; i < st->groups.n; i++)
             n += st->groups.texts[i] != NULL;
-        resp_buf_array(&b, n * 2);
+        queue_resp_buf_array(&b, n * 2);
         for (size_t i = 0; i < st->groups.n; i++)
             if (st->groups.texts[i]) {
-                resp_buf_string(&b, st->groups.ids[i], strlen(st->groups.ids[i]));
-                resp_buf_string(&b, st->groups.texts[i], strlen(st->groups.texts[i]));
+                queue_resp_buf_string(&b, st->groups.ids[i], strlen(st->groups.ids[i]));
+                queue_resp_buf_string(&b, st->groups.texts[i], strlen(st->groups.texts[i]));
             }
-        resp_buf_reply(&b, st->claims->element[1]);
+        queue_resp_buf_reply(&b, st->claims->element[1]);
         reply = resp_buf_read(&b);
     }
     struct paid_wait *w = st->w;
@@ -335,7 +335,7 @@ static void get_records(struct paid_steps *st, struct record_set *set, const cha
         }
         *g = (struct record_get){st, set, i};
         st->waiting++;
-        if (rconn_command(st->rc, on_record, g, "GET %s", key) != 0) {
+        if (queue_rconn_command(st->rc, on_record, g, "GET %s", key) != 0) {
             st->waiting--;
             st->failed = true;
             free(g);
@@ -407,7 +407,7 @@ static void on_paid_claims(redisReply *reply, void *arg)
         paid_steps_done(st);
         return;
     }
-    if (rconn_command(st->rc, on_paid_family, st, "SMEMBERS %s", st->family_set) != 0) {
+    if (queue_rconn_command(st->rc, on_paid_family, st, "SMEMBERS %s", st->family_set) != 0) {
         st->failed = true;
         paid_steps_done(st);
     }
@@ -426,16 +426,16 @@ static int read_family_paid_in_steps(struct rconn *rc, const char *prefix,
         paid_steps_free(st);
         return -1;
     }
-    struct shard_prefix sp = shard_prefix(prefix, queue_shard_of_family(subscriber_id));
+    struct queue_shard_prefix sp = queue_shard_prefix(prefix, queue_shard_of_family(subscriber_id));
     char k_idx[KEY_LEN], k_ver[KEY_LEN], clm[KEY_LEN], dec[KEY_LEN];
     snprintf(k_idx, sizeof k_idx, KEYF_IDX_FAMILY, sp.s, subscriber_id);
-    snprintf(k_ver, sizeof k_ver, KEYF_FAMVER, sp.s, subscriber_id);
+    snprintf(k_ver, sizeof k_ver, KEYF_FAMILY_VERSION, sp.s, subscriber_id);
     snprintf(clm, sizeof clm, KEYF_CLAIM, sp.s, "");
     snprintf(dec, sizeof dec, KEYF_DEC, sp.s, "");
     const char *keys[] = {k_idx, k_ver};
     const char *args[] = {clm, dec};
-    if (script_eval_async(rc, script_ready(&script_family_paid_claims), on_paid_claims, st, 2, keys,
-                          2, args, NULL) != 0) {
+    if (queue_script_eval_async(rc, queue_script_ready(&script_family_paid_claims), on_paid_claims,
+                                st, 2, keys, 2, args, NULL) != 0) {
         paid_steps_free(st);
         return -1;
     }
@@ -452,16 +452,16 @@ int queue_read_family_paid(struct rconn *rc, const char *prefix, const char *sub
     w->cb = cb;
     w->arg = arg;
     /* The family's claims are on its shard; its records carry no tag. */
-    struct shard_prefix sp = shard_prefix(prefix, queue_shard_of_family(subscriber_id));
+    struct queue_shard_prefix sp = queue_shard_prefix(prefix, queue_shard_of_family(subscriber_id));
     char k_idx[KEY_LEN], k_ver[KEY_LEN], fam[KEY_LEN], mem[KEY_LEN], grp[KEY_LEN], clm[KEY_LEN],
         dec[KEY_LEN];
     snprintf(k_idx, sizeof k_idx, KEYF_IDX_FAMILY, sp.s, subscriber_id);
-    snprintf(k_ver, sizeof k_ver, KEYF_FAMVER, sp.s, subscriber_id);
+    snprintf(k_ver, sizeof k_ver, KEYF_FAMILY_VERSION, sp.s, subscriber_id);
     family_record_keys(prefix, subscriber_id, fam, mem);
     snprintf(grp, sizeof grp, KEYF_GROUP, prefix, "");
     snprintf(clm, sizeof clm, KEYF_CLAIM, sp.s, "");
     snprintf(dec, sizeof dec, KEYF_DEC, sp.s, "");
-    if (rconn_is_cluster(rc)) {
+    if (queue_rconn_is_cluster(rc)) {
         if (read_family_paid_in_steps(rc, prefix, subscriber_id, w) != 0) {
             free(w);
             return -1;
@@ -470,8 +470,8 @@ int queue_read_family_paid(struct rconn *rc, const char *prefix, const char *sub
     }
     const char *keys[] = {k_idx, k_ver};
     const char *args[] = {fam, mem, grp, clm, dec, subscriber_id};
-    if (script_eval_async(rc, script_ready(&script_family_paid), on_family_paid, w, 2, keys, 6,
-                          args, NULL) != 0) {
+    if (queue_script_eval_async(rc, queue_script_ready(&script_family_paid), on_family_paid, w, 2,
+                                keys, 6, args, NULL) != 0) {
         free(w);
         return -1;
     }
@@ -587,10 +587,10 @@ int queue_store_recoveries(struct rconn *rc, const char *prefix, const char *sub
             return -1;
         }
     }
-    struct shard_prefix sp = shard_prefix(prefix, shard);
+    struct queue_shard_prefix sp = queue_shard_prefix(prefix, shard);
     char k_ver[KEY_LEN], k_all[KEY_LEN], k_fam[KEY_LEN], k_seq[KEY_LEN], rp[KEY_LEN], cp[KEY_LEN],
         count[24], now_ms[24];
-    snprintf(k_ver, sizeof k_ver, KEYF_FAMVER, sp.s, subscriber_id);
+    snprintf(k_ver, sizeof k_ver, KEYF_FAMILY_VERSION, sp.s, subscriber_id);
     snprintf(k_all, sizeof k_all, KEYF_RECOVERIES, sp.s);
     snprintf(k_fam, sizeof k_fam, KEYF_RECOVERY_FAMILY, sp.s, subscriber_id);
     snprintf(k_seq, sizeof k_seq, KEYF_RECOVERY_SEQ, sp.s);
@@ -630,8 +630,9 @@ int queue_store_recoveries(struct rconn *rc, const char *prefix, const char *sub
         a[7] = f->employer_liable ? "1" : "0";
     }
     const char *keys[] = {k_ver, k_all, k_fam, k_seq};
-    int rc_send = script_eval_async(rc, script_ready(&script_store_recoveries), on_stored, w, 4,
-                                    keys, (int)(FIXED + PER * n), args, NULL);
+    int rc_send =
+        queue_script_eval_async(rc, queue_script_ready(&script_store_recoveries), on_stored, w, 4,
+                                keys, (int)(FIXED + PER * n), args, NULL);
     free(args);
     free(amounts);
     if (rc_send != 0) {
@@ -702,7 +703,7 @@ static void on_list(const struct shard_page *page, void *arg)
             &rows[i].employer_liable, &rows[i].found_at,       &rows[i].updated_at};
         queue_reply_strings(page->rows[i], RECOVERY_FIELDS, f);
     }
-    w.cb(QUEUE_OK, rows, n, shard_page_cursor(page), w.arg);
+    w.cb(QUEUE_OK, rows, n, queue_shard_page_cursor(page), w.arg);
     free(rows);
 }
 
@@ -717,14 +718,14 @@ struct list_query {
 static int list_send(struct shard_fanout *f, int s, const char *lo, const char *lim, void *ctx)
 {
     const struct list_query *lq = ctx;
-    struct shard_prefix sp = shard_prefix(lq->prefix, s);
+    struct queue_shard_prefix sp = queue_shard_prefix(lq->prefix, s);
     char k_all[KEY_LEN], rp[KEY_LEN];
     snprintf(k_all, sizeof k_all, KEYF_RECOVERIES, sp.s);
     snprintf(rp, sizeof rp, KEYF_RECOVERY, sp.s, "");
     const char *keys[] = {k_all};
     const char *args[] = {lo, lim, lq->status, rp};
-    return shard_fanout_script(f, s, lq->rc, script_ready(&script_list_recoveries), 1, keys, 4,
-                               args);
+    return queue_shard_fanout_script(f, s, lq->rc, queue_script_ready(&script_list_recoveries), 1,
+                                     keys, 4, args);
 }
 
 int queue_list_recoveries(struct rconn *rc, const char *prefix, const char *status,
@@ -736,7 +737,7 @@ int queue_list_recoveries(struct rconn *rc, const char *prefix, const char *stat
     *w = (struct list_wait){cb, arg};
     struct list_query lq = {rc, prefix, status};
     struct shard_list l = {cursor, limit, 1 + RECOVERY_FIELDS, "recoveries list"};
-    if (shard_list_read(&l, list_send, &lq, on_list, w) != 0) {
+    if (queue_shard_list_read(&l, list_send, &lq, on_list, w) != 0) {
         free(w);
         return -1;
     }
@@ -813,12 +814,12 @@ int queue_reverse_recovery(struct rconn *rc, const char *prefix, const char *rec
     char k_rec[KEY_LEN], k_stream[KEY_LEN], k_audit[KEY_LEN], cp[KEY_LEN], vp[KEY_LEN], ap[KEY_LEN];
     /* Drawn on its claim's shard (queue_store_recoveries): found from its
      * id alone, with its claim and the claim's family. */
-    struct shard_prefix sp = shard_prefix(prefix, queue_shard_of_claim(recovery_id));
+    struct queue_shard_prefix sp = queue_shard_prefix(prefix, queue_shard_of_claim(recovery_id));
     snprintf(k_rec, sizeof k_rec, KEYF_RECOVERY, sp.s, recovery_id);
     snprintf(k_stream, sizeof k_stream, KEYF_STREAM, sp.s);
     snprintf(k_audit, sizeof k_audit, KEYF_AUDIT, sp.s);
     snprintf(cp, sizeof cp, KEYF_CLAIM, sp.s, "");
-    snprintf(vp, sizeof vp, KEYF_FAMVER, sp.s, "");
+    snprintf(vp, sizeof vp, KEYF_FAMILY_VERSION, sp.s, "");
     snprintf(ap, sizeof ap, KEYF_CLAIM_AUDIT, sp.s, "");
     struct reverse_wait *w = malloc(sizeof *w);
     if (!w)
@@ -827,8 +828,8 @@ int queue_reverse_recovery(struct rconn *rc, const char *prefix, const char *rec
     w->arg = arg;
     const char *keys[] = {k_rec, k_stream, k_audit};
     const char *args[] = {recovery_id, now, cp, vp, ap, audit_json};
-    if (script_eval_async(rc, script_ready(&script_reverse_recovery), on_reversed, w, 3, keys, 6,
-                          args, NULL) != 0) {
+    if (queue_script_eval_async(rc, queue_script_ready(&script_reverse_recovery), on_reversed, w, 3,
+                                keys, 6, args, NULL) != 0) {
         free(w);
         return -1;
     }

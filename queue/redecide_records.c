@@ -126,14 +126,14 @@ static int read_round(struct rlink *c, struct record_walk *w)
             char key[KEY_LEN];
             record_key(w, (enum record_kind)k, w->want[k].ids[i], key);
             const char *argv[] = {"GET", key};
-            rlink_append_argv(c, 2, argv, NULL);
+            queue_rlink_append_argv(c, 2, argv, NULL);
         }
     }
     int rc = 0;
     for (int k = 0; k < REC_KINDS; k++) {
         for (size_t i = w->want[k].read; i < upto[k]; i++) {
             redisReply *r = NULL;
-            if (rlink_get_reply(c, &r) != REDIS_OK || !r)
+            if (queue_rlink_get_reply(c, &r) != REDIS_OK || !r)
                 return -1;
             if (r->type == REDIS_REPLY_STRING)
                 take(w, (enum record_kind)k, w->want[k].ids[i], r->str);
@@ -171,8 +171,8 @@ static int want_family(struct rlink *c, struct record_walk *w)
     return rc;
 }
 
-int redecide_read_records(struct rlink *c, const char *prefix, const char *subscriber_id,
-                          struct redecide_facts *out)
+int queue_redecide_read_records(struct rlink *c, const char *prefix, const char *subscriber_id,
+                                struct redecide_facts *out)
 {
     struct record_walk w = {.prefix = prefix, .subscriber_id = subscriber_id};
     want(&w, REC_MEMBER, subscriber_id);

@@ -19,9 +19,9 @@
  * member's parent_member_id; the group each names (group_id) and that
  * group's plan (plan_id). Absent records are left out, as ids that do not
  * name one. Returns 0, -1 when the connection failed, -2 when Redis refused
- * or memory ran out (what was filled is freed by redecide_facts_free).
+ * or memory ran out (what was filled is freed by queue_redecide_facts_free).
  */
-int redecide_read_records(struct rlink *c, const char *prefix, const char *subscriber_id,
-                          struct redecide_facts *out);
+int queue_redecide_read_records(struct rlink *c, const char *prefix, const char *subscriber_id,
+                                struct redecide_facts *out);
 
 #endif

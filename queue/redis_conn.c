@@ -14,7 +14,7 @@
 #include "queue/cluster.h"
 #include "queue/cluster_tx.h"
 
-int redis_address_parse(const char *url, struct redis_address *out)
+int queue_redis_address_parse(const char *url, struct redis_address *out)
 {
     memset(out, 0, sizeof *out);
     if (strncmp(url, "unix:", 5) == 0) {
@@ -56,7 +56,7 @@ int redis_address_parse(const char *url, struct redis_address *out)
     return 0;
 }
 
-int redis_cluster_address_parse(const char *seeds, struct redis_address *out)
+int queue_redis_cluster_address_parse(const char *seeds, struct redis_address *out)
 {
     memset(out, 0, sizeof *out);
     out->is_cluster = true;
@@ -65,7 +65,7 @@ int redis_cluster_address_parse(const char *seeds, struct redis_address *out)
         const char *comma = strchr(p, ',');
         size_t len = comma ? (size_t)(comma - p) : strlen(p);
         if (out->n_seeds == REDIS_MAX_SEEDS || len == 0 ||
-            cluster_endpoint_parse(p, len, NULL, &out->seeds[out->n_seeds]) != 0)
+            queue_cluster_endpoint_parse(p, len, NULL, &out->seeds[out->n_seeds]) != 0)
             return -1;
         out->n_seeds++;
         if (!comma)
@@ -81,7 +81,7 @@ int redis_cluster_address_parse(const char *seeds, struct redis_address *out)
     return 0;
 }
 
-void redis_address_format(const struct redis_address *addr, char *buf, size_t size)
+void queue_redis_address_format(const struct redis_address *addr, char *buf, size_t size)
 {
     if (addr->is_cluster) {
         size_t used = (size_t)snprintf(buf, size, "cluster ");
@@ -146,20 +146,20 @@ redisAsyncContext *redis_connect_async(struct event_base *base, const struct red
     return ac;
 }
 
-void redis_backoff_arm(struct event *retry_ev, int *backoff_ms)
+void queue_redis_backoff_arm(struct event *retry_ev, int *backoff_ms)
 {
     struct timeval tv = {*backoff_ms / 1000, (*backoff_ms % 1000) * 1000};
     evtimer_add(retry_ev, &tv);
     *backoff_ms = *backoff_ms * 2 > 2000 ? 2000 : *backoff_ms * 2;
 }
 
-void redis_close_blocking(redisContext *c)
+void queue_redis_close_blocking(redisContext *c)
 {
     if (c)
         redisFree(c);
 }
 
-bool redis_ping_blocking(const struct redis_address *addr, int timeout_ms)
+bool queue_redis_ping_blocking(const struct redis_address *addr, int timeout_ms)
 {
     redisContext *c = redis_connect_blocking(addr, timeout_ms);
     if (!c)
@@ -184,7 +184,7 @@ struct rconn {
     int timeout_ms;
     redisAsyncContext *ctx; /* NULL while disconnected */
     bool connected;         /* connected and SELECTed */
-    bool closing;           /* rconn_free in progress: no reconnect */
+    bool closing;           /* queue_rconn_free in progress: no reconnect */
     int backoff_ms;
     struct event *retry_ev;   /* reconnect timer */
     struct event *connect_ev; /* connect deadline */
@@ -209,7 +209,7 @@ static void schedule_reconnect(struct rconn *rc)
 {
     if (rc->closing)
         return;
-    redis_backoff_arm(rc->retry_ev, &rc->backoff_ms);
+    queue_redis_backoff_arm(rc->retry_ev, &rc->backoff_ms);
 }
 
 /* Drops the current context: pending commands are answered with NULL. */
@@ -329,21 +329,22 @@ static void on_retry(evutil_socket_t fd, short what, void *arg)
         start_connect(rc);
 }
 
-struct rconn *rconn_new(struct event_base *base, const struct redis_address *addr, int timeout_ms)
+struct rconn *queue_rconn_new(struct event_base *base, const struct redis_address *addr,
+                              int timeout_ms)
 {
     struct rconn *rc = calloc(1, sizeof *rc);
     if (!rc)
         return NULL;
     if (addr->is_cluster) {
         struct cluster_options opt;
-        cluster_options_default(&opt);
+        queue_cluster_options_default(&opt);
         opt.timeout_ms = timeout_ms;
         opt.replica_acks = addr->replica_acks;
         opt.replica_acks_timeout_ms = addr->replica_acks_timeout_ms;
         rc->base = base;
         rc->addr = *addr;
         rc->timeout_ms = timeout_ms;
-        rc->cl = cluster_new(base, addr->seeds, addr->n_seeds, &opt);
+        rc->cl = queue_cluster_new(base, addr->seeds, addr->n_seeds, &opt);
         if (!rc->cl) {
             free(rc);
             return NULL;
@@ -358,36 +359,36 @@ struct rconn *rconn_new(struct event_base *base, const struct redis_address *add
     rc->connect_ev = evtimer_new(base, on_connect_deadline, rc);
     rc->reset_ev = event_new(base, -1, 0, on_reset, rc);
     if (!rc->retry_ev || !rc->connect_ev || !rc->reset_ev) {
-        rconn_free(rc);
+        queue_rconn_free(rc);
         return NULL;
     }
     start_connect(rc);
     return rc;
 }
 
-void rconn_set_ready_cb(struct rconn *rc, rconn_ready_cb cb, void *arg)
+void queue_rconn_set_ready_cb(struct rconn *rc, rconn_ready_cb cb, void *arg)
 {
     if (rc->cl)
-        cluster_set_ready_cb(rc->cl, cb, arg);
+        queue_cluster_set_ready_cb(rc->cl, cb, arg);
     rc->ready_cb = cb;
     rc->ready_arg = arg;
 }
 
-bool rconn_is_connected(const struct rconn *rc)
+bool queue_rconn_is_connected(const struct rconn *rc)
 {
     if (rc->cl)
-        return cluster_has_map(rc->cl);
+        return queue_cluster_has_map(rc->cl);
     return rc->connected;
 }
 
-bool rconn_is_cluster(const struct rconn *rc)
+bool queue_rconn_is_cluster(const struct rconn *rc)
 {
     return rc->cl != NULL;
 }
 
-int rconn_master_of_slot(const struct rconn *rc, int slot, struct cluster_endpoint *out)
+int queue_rconn_master_of_slot(const struct rconn *rc, int slot, struct cluster_endpoint *out)
 {
-    return rc->cl ? cluster_master_of_slot(rc->cl, slot, out) : -1;
+    return rc->cl ? queue_cluster_master_of_slot(rc->cl, slot, out) : -1;
 }
 
 static void on_reply(redisAsyncContext *ac, void *r, void *privdata)
@@ -489,7 +490,7 @@ static void tx_finish(struct tx_call *call, redisReply *exec)
     for (int g = 0; g < call->tx.n_groups; g++)
         if (call->replies[g])
             freeReplyObject(call->replies[g]);
-    cluster_tx_clear(&call->tx);
+    queue_cluster_tx_clear(&call->tx);
     free(call);
 }
 
@@ -520,7 +521,7 @@ static void tx_exec(struct tx_call *call)
             freeReplyObject(err);
         return;
     }
-    cluster_tx_plan(tx);
+    queue_cluster_tx_plan(tx);
     if (tx->n_groups == 0) {
         redisReply *empty = cluster_tx_exec_reply(tx, call->replies);
         tx_finish(call, empty);
@@ -537,9 +538,9 @@ static void tx_exec(struct tx_call *call)
         size_t *argvlen;
         call->groups[g] = (struct tx_group){call, g};
         call->waiting++;
-        if (cluster_tx_group_call(tx, g, &argc, &argv, &argvlen) != 0 ||
-            cluster_command_argv(call->rc->cl, tx->group_slot[g], on_tx_group, &call->groups[g],
-                                 argc, argv, argvlen) != 0) {
+        if (queue_cluster_tx_group_call(tx, g, &argc, &argv, &argvlen) != 0 ||
+            queue_cluster_command_argv(call->rc->cl, tx->group_slot[g], on_tx_group,
+                                       &call->groups[g], argc, argv, argvlen) != 0) {
             call->waiting--;
             call->send_failed = true; /* the groups sent are answered, then EXEC fails */
         }
@@ -559,11 +560,11 @@ static int split_mget(struct rconn *rc, rconn_reply_cb cb, void *arg, int argc, 
     if (!call)
         return -1;
     call->rc = rc;
-    cluster_tx_init(&call->tx);
+    queue_cluster_tx_init(&call->tx);
     for (int i = 1; i < argc; i++) {
         const char *get[] = {"GET", argv[i]};
         size_t lens[] = {3, argvlen[i]};
-        cluster_tx_add(&call->tx, 2, get, lens);
+        queue_cluster_tx_add(&call->tx, 2, get, lens);
     }
     call->exec_cb = cb;
     call->exec_arg = arg;
@@ -578,14 +579,14 @@ static int split_mget(struct rconn *rc, rconn_reply_cb cb, void *arg, int argc, 
 static int routed_command(struct rconn *rc, rconn_reply_cb cb, void *arg, int argc,
                           const char **argv, const size_t *argvlen)
 {
-    if (resp_is(argc, argv, argvlen, "MULTI")) {
+    if (queue_resp_is(argc, argv, argvlen, "MULTI")) {
         if (rc->tx)
             return -1;
         rc->tx = calloc(1, sizeof *rc->tx);
         if (!rc->tx)
             return -1;
         rc->tx->rc = rc;
-        cluster_tx_init(&rc->tx->tx);
+        queue_cluster_tx_init(&rc->tx->tx);
         rc->tx->cb[0] = cb;
         rc->tx->arg[0] = arg;
         rc->tx->n_cb = 1;
@@ -593,7 +594,7 @@ static int routed_command(struct rconn *rc, rconn_reply_cb cb, void *arg, int ar
     }
     if (rc->tx) {
         struct tx_call *call = rc->tx;
-        if (resp_is(argc, argv, argvlen, "EXEC")) {
+        if (queue_resp_is(argc, argv, argvlen, "EXEC")) {
             rc->tx = NULL;
             call->exec_cb = cb;
             call->exec_arg = arg;
@@ -609,23 +610,23 @@ static int routed_command(struct rconn *rc, rconn_reply_cb cb, void *arg, int ar
         }
         call->cb[call->n_cb] = cb;
         call->arg[call->n_cb++] = arg;
-        cluster_tx_add(&call->tx, argc, argv, argvlen);
+        queue_cluster_tx_add(&call->tx, argc, argv, argvlen);
         return 0;
     }
-    int slot = cluster_command_slot(argc, argv, argvlen);
+    int slot = queue_cluster_command_slot(argc, argv, argvlen);
     if (slot == CLUSTER_SLOT_NO_KEY)
         slot = 0;
-    if (slot == CLUSTER_SLOT_CROSSSLOT && resp_is(argc, argv, argvlen, "MGET"))
+    if (slot == CLUSTER_SLOT_CROSSSLOT && queue_resp_is(argc, argv, argvlen, "MGET"))
         return split_mget(rc, cb, arg, argc, argv, argvlen);
     if (slot < 0) {
         log_error("redis cluster: a %.*s over keys of several slots; not sent",
                   argc > 0 ? (int)argvlen[0] : 0, argc > 0 ? argv[0] : "");
         return -1;
     }
-    return cluster_command_argv(rc->cl, slot, cb, arg, argc, argv, argvlen);
+    return queue_cluster_command_argv(rc->cl, slot, cb, arg, argc, argv, argvlen);
 }
 
-int rconn_command(struct rconn *rc, rconn_reply_cb cb, void *arg, const char *fmt, ...)
+int queue_rconn_command(struct rconn *rc, rconn_reply_cb cb, void *arg, const char *fmt, ...)
 {
     if (rc->cl) {
         va_list ap;
@@ -637,7 +638,7 @@ int rconn_command(struct rconn *rc, rconn_reply_cb cb, void *arg, const char *fm
         const char **argv = NULL;
         size_t *argvlen = NULL;
         int status = -1;
-        if (len > 0 && resp_split(cmd, (size_t)len, &argc, &argv, &argvlen) == 0) {
+        if (len > 0 && queue_resp_split(cmd, (size_t)len, &argc, &argv, &argvlen) == 0) {
             status = routed_command(rc, cb, arg, argc, argv, argvlen);
             free(argv);
         }
@@ -656,8 +657,8 @@ int rconn_command(struct rconn *rc, rconn_reply_cb cb, void *arg, const char *fm
     return pending_sent(p, status, rc->timeout_ms);
 }
 
-int rconn_command_argv(struct rconn *rc, rconn_reply_cb cb, void *arg, int argc, const char **argv,
-                       const size_t *argvlen)
+int queue_rconn_command_argv(struct rconn *rc, rconn_reply_cb cb, void *arg, int argc,
+                             const char **argv, const size_t *argvlen)
 {
     if (rc->cl) {
         if (argvlen)
@@ -674,25 +675,25 @@ int rconn_command_argv(struct rconn *rc, rconn_reply_cb cb, void *arg, int argc,
 
 static atomic_ullong acks_short[REDIS_ACKS_SITES];
 
-unsigned long long redis_acks_short_total(enum redis_acks_site site)
+unsigned long long queue_redis_acks_short_total(enum redis_acks_site site)
 {
     return atomic_load(&acks_short[site]);
 }
 
-void redis_acks_short_count(enum redis_acks_site site)
+void queue_redis_acks_short_count(enum redis_acks_site site)
 {
     atomic_fetch_add(&acks_short[site], 1);
 }
 
 #define ACKS_SHORT_WORD "REPLICAS "
 
-bool rconn_reply_acks_short(const redisReply *reply)
+bool queue_rconn_reply_acks_short(const redisReply *reply)
 {
     return reply && reply->type == REDIS_REPLY_ERROR &&
            strncmp(reply->str, ACKS_SHORT_WORD, strlen(ACKS_SHORT_WORD)) == 0;
 }
 
-/* A write of rconn_command_argv_acked: its reply held until WAIT answers. */
+/* A write of queue_rconn_command_argv_acked: its reply held until WAIT answers. */
 struct acked {
     struct rconn *rc;
     rconn_reply_cb cb;
@@ -707,7 +708,7 @@ static void on_acked_wait(redisReply *reply, void *arg)
     if (reply && reply->type == REDIS_REPLY_INTEGER && reply->integer >= addr->replica_acks) {
         a->cb(a->held, a->arg);
     } else if (reply && reply->type == REDIS_REPLY_INTEGER) {
-        redis_acks_short_count(REDIS_ACKS_INTAKE);
+        queue_redis_acks_short_count(REDIS_ACKS_INTAKE);
         char text[128];
         snprintf(text, sizeof text,
                  ACKS_SHORT_WORD "%lld of %d replicas acknowledged a write "
@@ -761,11 +762,11 @@ static void on_acked_write(redisReply *reply, void *arg)
     }
 }
 
-int rconn_command_argv_acked(struct rconn *rc, rconn_reply_cb cb, void *arg, int argc,
-                             const char **argv, const size_t *argvlen)
+int queue_rconn_command_argv_acked(struct rconn *rc, rconn_reply_cb cb, void *arg, int argc,
+                                   const char **argv, const size_t *argvlen)
 {
     if (rc->addr.replica_acks <= 0)
-        return rconn_command_argv(rc, cb, arg, argc, argv, argvlen);
+        return queue_rconn_command_argv(rc, cb, arg, argc, argv, argvlen);
     size_t lens[argc > 0 ? argc : 1];
     if (!argvlen) {
         for (int i = 0; i < argc; i++)
@@ -775,14 +776,14 @@ int rconn_command_argv_acked(struct rconn *rc, rconn_reply_cb cb, void *arg, int
     if (rc->cl) {
         /* The router sends it, and WAIT after it, on the connection of the
          * master that runs it (redirects followed). */
-        int slot = cluster_command_slot(argc, argv, argvlen);
+        int slot = queue_cluster_command_slot(argc, argv, argvlen);
         if (slot < 0 && slot != CLUSTER_SLOT_NO_KEY) {
             log_error("redis cluster: a %.*s over keys of several slots; not sent",
                       argc > 0 ? (int)argvlen[0] : 0, argc > 0 ? argv[0] : "");
             return -1;
         }
-        return cluster_command_argv_acked(rc->cl, slot < 0 ? 0 : slot, cb, arg, argc, argv,
-                                          argvlen);
+        return queue_cluster_command_argv_acked(rc->cl, slot < 0 ? 0 : slot, cb, arg, argc, argv,
+                                                argvlen);
     }
     struct acked *a = calloc(1, sizeof *a);
     if (!a)
@@ -795,7 +796,7 @@ int rconn_command_argv_acked(struct rconn *rc, rconn_reply_cb cb, void *arg, int
     return 0;
 }
 
-void rconn_free(struct rconn *rc)
+void queue_rconn_free(struct rconn *rc)
 {
     if (!rc)
         return;
@@ -803,7 +804,7 @@ void rconn_free(struct rconn *rc)
         if (rc->tx)
             tx_finish(rc->tx, NULL); /* a MULTI never followed by EXEC */
         rc->tx = NULL;
-        cluster_free(rc->cl);
+        queue_cluster_free(rc->cl);
         free(rc);
         return;
     }

@@ -43,8 +43,8 @@ struct redis_address {
     int n_seeds;
     struct cluster_endpoint seeds[REDIS_MAX_SEEDS];
     /* Durability across a master's loss (config replica_acks): the writes
-     * sent with rconn_command_argv_acked and those between rlink_writes_begin
-     * and rlink_writes_wait are followed by WAIT replica_acks
+     * sent with queue_rconn_command_argv_acked and those between queue_rlink_writes_begin
+     * and queue_rlink_writes_wait are followed by WAIT replica_acks
      * replica_acks_timeout_ms on their own connection. 0: no WAIT. Not set
      * by the parsers (0). */
     int replica_acks;
@@ -53,20 +53,20 @@ struct redis_address {
 
 /* Parses "redis://host:port[/db]", "unix:/path/to.sock" or "unix:///path".
  * Returns 0 or -1. */
-int redis_address_parse(const char *url, struct redis_address *out);
+int queue_redis_address_parse(const char *url, struct redis_address *out);
 /* A cluster's seed nodes, "host:port[,host:port...]" (at most
  * REDIS_MAX_SEEDS), into out (is_cluster). Returns 0 or -1. */
-int redis_cluster_address_parse(const char *seeds, struct redis_address *out);
+int queue_redis_cluster_address_parse(const char *seeds, struct redis_address *out);
 /* "unix:/path", "redis://host:port/db" or "cluster host:port,..."; for logs
  * (no secrets in the URL form we accept). */
-void redis_address_format(const struct redis_address *addr, char *buf, size_t size);
+void queue_redis_address_format(const struct redis_address *addr, char *buf, size_t size);
 
 /* A blocking connection with connect and command timeouts, SELECTing the db.
- * Returns NULL (and logs why) on failure; close with redis_close_blocking. */
+ * Returns NULL (and logs why) on failure; close with queue_redis_close_blocking. */
 redisContext *redis_connect_blocking(const struct redis_address *addr, int timeout_ms);
 
 /* Closes a connection of redis_connect_blocking (NULL is fine). */
-void redis_close_blocking(redisContext *c);
+void queue_redis_close_blocking(redisContext *c);
 
 /* Starts an asynchronous connect to addr (its unix path, or host and port)
  * attached to base, the context carrying data and the two callbacks; NULL,
@@ -80,11 +80,11 @@ redis_connect_async(struct event_base *base, const struct redis_address *addr, v
 /* Arms retry_ev for *backoff_ms, then doubles *backoff_ms up to 2 s: the
  * wait before an asynchronous connection's next try (0.1 s doubling to 2 s;
  * the caller sets 100 again once connected). */
-void redis_backoff_arm(struct event *retry_ev, int *backoff_ms);
+void queue_redis_backoff_arm(struct event *retry_ev, int *backoff_ms);
 
 /* Whether Redis at addr answers PONG within timeout_ms on a fresh blocking
  * connection (a Redis still loading its AOF answers an error: false). */
-bool redis_ping_blocking(const struct redis_address *addr, int timeout_ms);
+bool queue_redis_ping_blocking(const struct redis_address *addr, int timeout_ms);
 
 /* ---- replica acknowledgements (WAIT) ---- */
 
@@ -94,9 +94,9 @@ enum redis_acks_site { REDIS_ACKS_INTAKE, REDIS_ACKS_COMMIT, REDIS_ACKS_SITES };
 
 /* Writes that fewer than replica_acks replicas acknowledged within the
  * timeout, since start, in this process (for /metrics). Thread-safe. */
-unsigned long long redis_acks_short_total(enum redis_acks_site site);
+unsigned long long queue_redis_acks_short_total(enum redis_acks_site site);
 /* Counts one short count at site (queue/ only). Thread-safe. */
-void redis_acks_short_count(enum redis_acks_site site);
+void queue_redis_acks_short_count(enum redis_acks_site site);
 
 /* ---- asynchronous, on the event loop ---- */
 
@@ -109,44 +109,45 @@ typedef void (*rconn_reply_cb)(redisReply *reply, void *arg);
 /* Called each time the connection comes up (after SELECT), e.g. to load scripts. */
 typedef void (*rconn_ready_cb)(struct rconn *rc, void *arg);
 
-/* Allocates a connection and starts connecting; free with rconn_free. */
-struct rconn *rconn_new(struct event_base *base, const struct redis_address *addr, int timeout_ms);
+/* Allocates a connection and starts connecting; free with queue_rconn_free. */
+struct rconn *queue_rconn_new(struct event_base *base, const struct redis_address *addr,
+                              int timeout_ms);
 /* Sets the callback called (with arg) each time rc comes up, replacing any
  * earlier one. */
-void rconn_set_ready_cb(struct rconn *rc, rconn_ready_cb cb, void *arg);
+void queue_rconn_set_ready_cb(struct rconn *rc, rconn_ready_cb cb, void *arg);
 /* Whether rc can send now: connected, or on a cluster, holding a slot map. */
-bool rconn_is_connected(const struct rconn *rc);
+bool queue_rconn_is_connected(const struct rconn *rc);
 /* Whether rc routes over a Redis Cluster (then a script may touch only its
  * declared keys, all of one slot). */
-bool rconn_is_cluster(const struct rconn *rc);
+bool queue_rconn_is_cluster(const struct rconn *rc);
 /* Cluster mode: the master of slot now (queue/cluster.h). Returns 0, or -1
  * (not a cluster, or no master known). */
-int rconn_master_of_slot(const struct rconn *rc, int slot, struct cluster_endpoint *out);
+int queue_rconn_master_of_slot(const struct rconn *rc, int slot, struct cluster_endpoint *out);
 
 /* Sends a command. Returns 0 when it was sent (cb will be called once), or
  * -1 when there is no connection right now (cb is not called). */
-int rconn_command(struct rconn *rc, rconn_reply_cb cb, void *arg, const char *fmt, ...);
-/* As rconn_command, with the arguments as argv (argvlen NULL: strlen of
+int queue_rconn_command(struct rconn *rc, rconn_reply_cb cb, void *arg, const char *fmt, ...);
+/* As queue_rconn_command, with the arguments as argv (argvlen NULL: strlen of
  * each): 0 when sent (cb will be called once), -1 when not (cb is not
  * called). */
-int rconn_command_argv(struct rconn *rc, rconn_reply_cb cb, void *arg, int argc, const char **argv,
-                       const size_t *argvlen);
+int queue_rconn_command_argv(struct rconn *rc, rconn_reply_cb cb, void *arg, int argc,
+                             const char **argv, const size_t *argvlen);
 
-/* As rconn_command_argv, for a write that must reach replicas: with the
+/* As queue_rconn_command_argv, for a write that must reach replicas: with the
  * address's replica_acks > 0, a reply that is no error is held, WAIT
  * replica_acks replica_acks_timeout_ms is sent on the connection the write
  * ran on (on a cluster: to the master that answered it), and cb gets the
  * held reply once that many replicas acknowledged; fewer: cb gets an error
- * reply for which rconn_reply_acks_short is true (the write stays on the
+ * reply for which queue_rconn_reply_acks_short is true (the write stays on the
  * master, unconfirmed; logged once, counted as REDIS_ACKS_INTAKE); no answer
- * to WAIT: NULL. With replica_acks 0, rconn_command_argv. */
-int rconn_command_argv_acked(struct rconn *rc, rconn_reply_cb cb, void *arg, int argc,
-                             const char **argv, const size_t *argvlen);
+ * to WAIT: NULL. With replica_acks 0, queue_rconn_command_argv. */
+int queue_rconn_command_argv_acked(struct rconn *rc, rconn_reply_cb cb, void *arg, int argc,
+                                   const char **argv, const size_t *argvlen);
 
-/* Whether reply is rconn_command_argv_acked's "too few replicas" answer. */
-bool rconn_reply_acks_short(const redisReply *reply);
+/* Whether reply is queue_rconn_command_argv_acked's "too few replicas" answer. */
+bool queue_rconn_reply_acks_short(const redisReply *reply);
 
 /* Closes the connection; pending commands are answered with NULL. */
-void rconn_free(struct rconn *rc);
+void queue_rconn_free(struct rconn *rc);
 
 #endif

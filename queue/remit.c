@@ -169,7 +169,7 @@ static void remit_scripts_init(void)
     struct script *all[] = {&script_remit_due, &script_remit_begin, &script_remit_move,
                             &script_remit_finish};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++)
-        script_init(all[i]);
+        queue_script_init(all[i]);
     scripts_ready = true;
 }
 
@@ -187,7 +187,7 @@ struct open_cycle {
 
 /* One close in progress: its steps run one after another, each from the
  * previous one's answer. */
-struct remit_run {
+struct intake_remit_run {
     struct rconn *rc;
     char *prefix, *created_at;
     char date[11], compact[9];
@@ -204,7 +204,7 @@ struct remit_run {
     char *summary;             /* the own cycle's, once finished */
 };
 
-static void remit_run_free(struct remit_run *r)
+static void remit_run_free(struct intake_remit_run *r)
 {
     for (int s = 0; r->parts && s < r->n_shards; s++)
         free(r->parts[s]);
@@ -217,7 +217,7 @@ static void remit_run_free(struct remit_run *r)
 }
 
 /* Answers the close and ends the run. */
-static void remit_done(struct remit_run *r, enum queue_status status, const char *error)
+static void remit_done(struct intake_remit_run *r, enum queue_status status, const char *error)
 {
     if (error)
         log_error("payment cycle: the close failed: %s", error);
@@ -230,14 +230,14 @@ static const char *reply_error(const redisReply *reply)
     return reply && reply->type == REDIS_REPLY_ERROR ? reply->str : NULL;
 }
 
-static int remit_count_next(struct remit_run *r);
-static int remit_begin(struct remit_run *r);
-static void remit_cycle_next(struct remit_run *r);
-static void remit_move_next(struct remit_run *r);
+static int remit_count_next(struct intake_remit_run *r);
+static int remit_begin(struct intake_remit_run *r);
+static void remit_cycle_next(struct intake_remit_run *r);
+static void remit_move_next(struct intake_remit_run *r);
 
 static void on_due(redisReply *reply, void *arg)
 {
-    struct remit_run *r = arg;
+    struct intake_remit_run *r = arg;
     if (!reply || reply->type != REDIS_REPLY_INTEGER) {
         remit_done(r, QUEUE_UNAVAILABLE, reply_error(reply));
         return;
@@ -250,7 +250,7 @@ static void on_due(redisReply *reply, void *arg)
 
 /* Step 1 on the next shard, or step 2 once every shard is counted. Returns
  * 0, or -1 when nothing was sent. */
-static int remit_count_next(struct remit_run *r)
+static int remit_count_next(struct intake_remit_run *r)
 {
     if (r->shard == r->n_shards)
         return remit_begin(r);
@@ -258,7 +258,7 @@ static int remit_count_next(struct remit_run *r)
     snprintf(k_prov, sizeof k_prov, KEYF_REMIT_DUE, SHARD_PREFIX(r->prefix, r->shard));
     snprintf(k_mem, sizeof k_mem, KEYF_MEMBERPAY_DUE, SHARD_PREFIX(r->prefix, r->shard));
     const char *keys[] = {k_prov, k_mem};
-    return script_eval_async(r->rc, &script_remit_due, on_due, r, 2, keys, 0, NULL, NULL);
+    return queue_script_eval_async(r->rc, &script_remit_due, on_due, r, 2, keys, 0, NULL, NULL);
 }
 
 static int by_seq(const void *a, const void *b)
@@ -269,7 +269,7 @@ static int by_seq(const void *a, const void *b)
 
 /* The open cycles of step 2's answer (HGETALL pairs), oldest first. Returns
  * 0, or -1 when memory ran out. */
-static int open_cycles_read(struct remit_run *r, const redisReply *pairs)
+static int open_cycles_read(struct intake_remit_run *r, const redisReply *pairs)
 {
     size_t n = pairs->elements / 2;
     r->cycles = n ? calloc(n, sizeof *r->cycles) : NULL;
@@ -291,7 +291,7 @@ static int open_cycles_read(struct remit_run *r, const redisReply *pairs)
 
 static void on_begun(redisReply *reply, void *arg)
 {
-    struct remit_run *r = arg;
+    struct intake_remit_run *r = arg;
     if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
         reply->element[0]->type != REDIS_REPLY_STRING ||
         reply->element[1]->type != REDIS_REPLY_ARRAY) {
@@ -307,7 +307,7 @@ static void on_begun(redisReply *reply, void *arg)
 }
 
 /* Step 2. Returns 0, or -1 when nothing was sent. */
-static int remit_begin(struct remit_run *r)
+static int remit_begin(struct intake_remit_run *r)
 {
     char k_seq[KEY_LEN], k_open[KEY_LEN], k_auto[KEY_LEN], due[24];
     snprintf(k_seq, sizeof k_seq, KEYF_REMIT_SEQ, HOME(r->prefix));
@@ -316,12 +316,12 @@ static int remit_begin(struct remit_run *r)
     snprintf(due, sizeof due, "%lld", r->due);
     const char *keys[] = {k_seq, k_open, k_auto};
     const char *args[] = {r->date, r->created_at, r->scheduled ? "1" : "0", r->compact, due};
-    return script_eval_async(r->rc, &script_remit_begin, on_begun, r, 3, keys, 5, args, NULL);
+    return queue_script_eval_async(r->rc, &script_remit_begin, on_begun, r, 3, keys, 5, args, NULL);
 }
 
 /* One deletion of step 4 answered (or not sent): the next cycle after the
  * last. */
-static void part_deleted(struct remit_run *r)
+static void part_deleted(struct intake_remit_run *r)
 {
     if (--r->waiting > 0)
         return;
@@ -331,7 +331,7 @@ static void part_deleted(struct remit_run *r)
 
 static void on_part_deleted(redisReply *reply, void *arg)
 {
-    struct remit_run *r = arg;
+    struct intake_remit_run *r = arg;
     if (!reply || reply->type == REDIS_REPLY_ERROR)
         log_warn("payment cycle: a part of closed cycle %s was not deleted (kept, unused)",
                  r->cycles[r->cur].id);
@@ -340,7 +340,7 @@ static void on_part_deleted(redisReply *reply, void *arg)
 
 static void on_finished(redisReply *reply, void *arg)
 {
-    struct remit_run *r = arg;
+    struct intake_remit_run *r = arg;
     if (!reply || reply->type != REDIS_REPLY_STRING) {
         remit_done(r, QUEUE_UNAVAILABLE, reply_error(reply));
         return;
@@ -359,7 +359,7 @@ static void on_finished(redisReply *reply, void *arg)
     for (int s = 0; s < r->n_shards; s++) {
         char k_took[KEY_LEN];
         snprintf(k_took, sizeof k_took, KEYF_REMIT_TOOK, SHARD_PREFIX(r->prefix, s), c->id);
-        if (rconn_command(r->rc, on_part_deleted, r, "DEL %s", k_took) != 0)
+        if (queue_rconn_command(r->rc, on_part_deleted, r, "DEL %s", k_took) != 0)
             break;
         r->waiting++;
     }
@@ -367,7 +367,7 @@ static void on_finished(redisReply *reply, void *arg)
 }
 
 /* Step 4 for the current cycle. */
-static void remit_finish(struct remit_run *r)
+static void remit_finish(struct intake_remit_run *r)
 {
     const struct open_cycle *c = &r->cycles[r->cur];
     char k_sum[KEY_LEN], k_claims[KEY_LEN], k_open[KEY_LEN];
@@ -383,8 +383,8 @@ static void remit_finish(struct remit_run *r)
     for (int s = 0; s < r->n_shards; s++)
         args[1 + s] = r->parts[s];
     const char *keys[] = {k_sum, k_claims, k_open};
-    int sent = script_eval_async(r->rc, &script_remit_finish, on_finished, r, 3, keys,
-                                 r->n_shards + 1, args, NULL);
+    int sent = queue_script_eval_async(r->rc, &script_remit_finish, on_finished, r, 3, keys,
+                                       r->n_shards + 1, args, NULL);
     free(args);
     if (sent != 0)
         remit_done(r, QUEUE_UNAVAILABLE, NULL);
@@ -392,7 +392,7 @@ static void remit_finish(struct remit_run *r)
 
 static void on_moved(redisReply *reply, void *arg)
 {
-    struct remit_run *r = arg;
+    struct intake_remit_run *r = arg;
     if (!reply || reply->type != REDIS_REPLY_STRING) {
         remit_done(r, QUEUE_UNAVAILABLE, reply_error(reply));
         return;
@@ -407,14 +407,14 @@ static void on_moved(redisReply *reply, void *arg)
 }
 
 /* Step 3 on the next shard, or step 4 once every shard has moved. */
-static void remit_move_next(struct remit_run *r)
+static void remit_move_next(struct intake_remit_run *r)
 {
     if (r->shard == r->n_shards) {
         remit_finish(r);
         return;
     }
     const struct open_cycle *c = &r->cycles[r->cur];
-    const struct shard_prefix shp = shard_prefix(r->prefix, r->shard);
+    const struct queue_shard_prefix shp = queue_shard_prefix(r->prefix, r->shard);
     const char *sp = shp.s;
     char k[5][KEY_LEN], seq[24];
     snprintf(k[0], KEY_LEN, KEYF_REMIT_DUE, sp);
@@ -425,12 +425,13 @@ static void remit_move_next(struct remit_run *r)
     snprintf(seq, sizeof seq, "%lld", c->seq);
     const char *keys[] = {k[0], k[1], k[2], k[3], k[4]};
     const char *args[] = {seq};
-    if (script_eval_async(r->rc, &script_remit_move, on_moved, r, 5, keys, 1, args, NULL) != 0)
+    if (queue_script_eval_async(r->rc, &script_remit_move, on_moved, r, 5, keys, 1, args, NULL) !=
+        0)
         remit_done(r, QUEUE_UNAVAILABLE, NULL);
 }
 
 /* The next open cycle's steps 3 and 4, or the answer once none is left. */
-static void remit_cycle_next(struct remit_run *r)
+static void remit_cycle_next(struct intake_remit_run *r)
 {
     if (r->cur == r->n_cycles) {
         remit_done(r, QUEUE_OK, NULL);
@@ -450,7 +451,7 @@ int queue_remit_close(struct rconn *rc, const char *prefix, const char *date,
     remit_scripts_init();
     if (strlen(date) != 10)
         return -1;
-    struct remit_run *r = calloc(1, sizeof *r);
+    struct intake_remit_run *r = calloc(1, sizeof *r);
     if (!r)
         return -1;
     r->n_shards = queue_shard_count();
@@ -511,7 +512,7 @@ int queue_remit_cycles(struct rconn *rc, const char *prefix, queue_remit_texts_c
     *w = (struct texts_wait){cb, arg};
     char key[KEY_LEN];
     snprintf(key, sizeof key, KEYF_REMIT_CYCLES, HOME(prefix));
-    if (rconn_command(rc, on_texts, w, "HVALS %s", key) != 0) {
+    if (queue_rconn_command(rc, on_texts, w, "HVALS %s", key) != 0) {
         free(w);
         return -1;
     }
@@ -537,7 +538,7 @@ int queue_remit_cycle_claims(struct rconn *rc, const char *prefix, const char *c
     argv[1] = key;
     for (size_t i = 0; i < n; i++)
         argv[2 + i] = cycle_ids[i];
-    int rc_ = rconn_command_argv(rc, on_texts, w, (int)n + 2, argv, NULL);
+    int rc_ = queue_rconn_command_argv(rc, on_texts, w, (int)n + 2, argv, NULL);
     free(argv);
     if (rc_ != 0) {
         free(w);

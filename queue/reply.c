@@ -41,7 +41,7 @@ int queue_key_exists(struct rconn *rc, const char *key, queue_status_cb cb, void
     struct queue_status_wait *w = queue_status_wait_new(exists_status, cb, arg);
     if (!w)
         return -1;
-    if (rconn_command(rc, queue_on_status_reply, w, "EXISTS %s", key) != 0) {
+    if (queue_rconn_command(rc, queue_on_status_reply, w, "EXISTS %s", key) != 0) {
         free(w);
         return -1;
     }

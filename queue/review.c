@@ -119,7 +119,7 @@ static void on_list(const struct shard_page *page, void *arg)
         queue_reply_strings(e, 4, f);
         rows[i].decision = decision_of(e[4], rows[i].claim_id ? rows[i].claim_id : "");
     }
-    w.cb(QUEUE_OK, rows, n, shard_page_cursor(page), w.arg);
+    w.cb(QUEUE_OK, rows, n, queue_shard_page_cursor(page), w.arg);
     for (size_t i = 0; i < n; i++)
         json_object_put(rows[i].decision);
     free(rows);
@@ -135,14 +135,15 @@ struct list_query {
 static int list_send(struct shard_fanout *f, int s, const char *lo, const char *lim, void *ctx)
 {
     const struct list_query *lq = ctx;
-    struct shard_prefix sp = shard_prefix(lq->prefix, s);
+    struct queue_shard_prefix sp = queue_shard_prefix(lq->prefix, s);
     char k_idx[KEY_LEN], cp[KEY_LEN], dp[KEY_LEN];
     snprintf(k_idx, sizeof k_idx, KEYF_IDX_STATUS, sp.s, "in_review");
     snprintf(cp, sizeof cp, KEYF_CLAIM, sp.s, "");
     snprintf(dp, sizeof dp, KEYF_DEC, sp.s, "");
     const char *keys[] = {k_idx};
     const char *args[] = {lo, lim, cp, dp};
-    return shard_fanout_script(f, s, lq->rc, script_ready(&script_review_list), 1, keys, 4, args);
+    return queue_shard_fanout_script(f, s, lq->rc, queue_script_ready(&script_review_list), 1, keys,
+                                     4, args);
 }
 
 int queue_review_list(struct rconn *rc, const char *prefix, const char *cursor, int limit,
@@ -154,7 +155,7 @@ int queue_review_list(struct rconn *rc, const char *prefix, const char *cursor, 
     *w = (struct list_wait){cb, arg};
     struct list_query lq = {rc, prefix};
     struct shard_list l = {cursor, limit, REVIEW_WIDTH, "review list"};
-    if (shard_list_read(&l, list_send, &lq, on_list, w) != 0) {
+    if (queue_shard_list_read(&l, list_send, &lq, on_list, w) != 0) {
         free(w);
         return -1;
     }
@@ -178,7 +179,7 @@ int queue_review_submit(struct rconn *rc, const char *prefix, const char *claim_
     char k_claim[KEY_LEN], k_review[KEY_LEN], k_received[KEY_LEN], k_stream[KEY_LEN],
         k_audit[KEY_LEN], k_caudit[KEY_LEN], hist[48];
     /* Every key on the claim's shard (its family's). */
-    struct shard_prefix sp = shard_prefix(prefix, queue_shard_of_claim(claim_id));
+    struct queue_shard_prefix sp = queue_shard_prefix(prefix, queue_shard_of_claim(claim_id));
     snprintf(k_claim, sizeof k_claim, KEYF_CLAIM, sp.s, claim_id);
     snprintf(k_review, sizeof k_review, KEYF_IDX_STATUS, sp.s, "in_review");
     snprintf(k_received, sizeof k_received, KEYF_IDX_STATUS, sp.s, "received");
@@ -188,8 +189,8 @@ int queue_review_submit(struct rconn *rc, const char *prefix, const char *claim_
     snprintf(hist, sizeof hist, "received@%lld", now_secs);
     const char *keys[] = {k_claim, k_review, k_received, k_stream, k_audit, k_caudit};
     const char *args[] = {review_json, hist, audit_json, claim_id};
-    if (script_eval_async(rc, script_ready(&script_review_submit), queue_on_status_reply, w, 6,
-                          keys, 4, args, NULL) != 0) {
+    if (queue_script_eval_async(rc, queue_script_ready(&script_review_submit),
+                                queue_on_status_reply, w, 6, keys, 4, args, NULL) != 0) {
         free(w);
         return -1;
     }

@@ -31,12 +31,12 @@ struct rlink {
     struct cluster_tx *tx; /* a MULTI being collected */
     bool broken;
     int timeout_ms;   /* each command's socket timeout (0: as the context was made) */
-    int replica_acks; /* rlink_writes_wait: struct redis_address's */
+    int replica_acks; /* queue_rlink_writes_wait: struct redis_address's */
     int replica_acks_timeout_ms;
     struct cluster_endpoint one; /* one Redis: its address, for log lines */
 };
 
-struct rlink *rlink_wrap(redisContext *c)
+struct rlink *queue_rlink_wrap(redisContext *c)
 {
     struct rlink *l = calloc(1, sizeof *l);
     if (l)
@@ -44,16 +44,16 @@ struct rlink *rlink_wrap(redisContext *c)
     return l;
 }
 
-struct rlink *rlink_connect(const struct redis_address *addr, int timeout_ms)
+struct rlink *queue_rlink_connect(const struct redis_address *addr, int timeout_ms)
 {
     struct rlink *l = calloc(1, sizeof *l);
     if (!l)
         return NULL;
     if (addr->is_cluster) {
         struct cluster_options opt;
-        cluster_options_default(&opt);
+        queue_cluster_options_default(&opt);
         opt.timeout_ms = timeout_ms;
-        l->cs = cluster_sync_connect(addr->seeds, addr->n_seeds, &opt);
+        l->cs = queue_cluster_sync_connect(addr->seeds, addr->n_seeds, &opt);
     } else {
         l->c = redis_connect_blocking(addr, timeout_ms);
         l->owned = true;
@@ -78,7 +78,7 @@ static void pending_free(struct pending_cmd *p)
     memset(p, 0, sizeof *p);
 }
 
-void rlink_close(struct rlink *l)
+void queue_rlink_close(struct rlink *l)
 {
     if (!l)
         return;
@@ -86,17 +86,17 @@ void rlink_close(struct rlink *l)
         pending_free(&l->q[i]);
     free(l->q);
     if (l->tx) {
-        cluster_tx_clear(l->tx);
+        queue_cluster_tx_clear(l->tx);
         free(l->tx);
     }
     if (l->cs)
-        cluster_sync_free(l->cs);
+        queue_cluster_sync_free(l->cs);
     if (l->c && l->owned)
         redisFree(l->c);
     free(l);
 }
 
-bool rlink_broken(const struct rlink *l)
+bool queue_rlink_broken(const struct rlink *l)
 {
     if (!l)
         return true;
@@ -105,11 +105,11 @@ bool rlink_broken(const struct rlink *l)
     return !l->c || l->c->err != 0;
 }
 
-void rlink_set_timeout(struct rlink *l, int ms)
+void queue_rlink_set_timeout(struct rlink *l, int ms)
 {
     l->timeout_ms = ms;
     if (l->cs) {
-        cluster_sync_set_timeout(l->cs, ms);
+        queue_cluster_sync_set_timeout(l->cs, ms);
         return;
     }
     struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
@@ -164,12 +164,12 @@ static void run_tx(struct rlink *l)
                   "not run");
         exec = resp_error("ERR claimsd: transaction not run in cluster mode");
     } else {
-        cluster_tx_plan(tx);
+        queue_cluster_tx_plan(tx);
         for (int g = 0; g < tx->n_groups; g++) {
             int argc;
             const char **argv;
             size_t *argvlen;
-            if (cluster_tx_group_call(tx, g, &argc, &argv, &argvlen) != 0)
+            if (queue_cluster_tx_group_call(tx, g, &argc, &argv, &argvlen) != 0)
                 break;
             replies[g] = cluster_sync_command_argv(l->cs, tx->group_slot[g], argc, argv, argvlen);
             free(argv);
@@ -184,7 +184,7 @@ static void run_tx(struct rlink *l)
     if (!exec)
         l->broken = true;
     push_ready(l, exec);
-    cluster_tx_clear(tx);
+    queue_cluster_tx_clear(tx);
     free(tx);
 }
 
@@ -192,7 +192,7 @@ static void run_tx(struct rlink *l)
 static int copy_args(struct pending_cmd *p, int argc, const char *const *argv,
                      const size_t *argvlen)
 {
-    if (resp_argv_copy(argc, argv, argvlen, &p->argv, &p->argvlen) != 0)
+    if (queue_resp_argv_copy(argc, argv, argvlen, &p->argv, &p->argvlen) != 0)
         return -1;
     p->argc = argc;
     return 0;
@@ -201,23 +201,23 @@ static int copy_args(struct pending_cmd *p, int argc, const char *const *argv,
 /* Appends one command on a cluster link (see the header). */
 static void cluster_append(struct rlink *l, int argc, const char **argv, const size_t *argvlen)
 {
-    if (resp_is(argc, argv, argvlen, "MULTI") && !l->tx) {
+    if (queue_resp_is(argc, argv, argvlen, "MULTI") && !l->tx) {
         l->tx = malloc(sizeof *l->tx);
         if (l->tx)
-            cluster_tx_init(l->tx);
+            queue_cluster_tx_init(l->tx);
         push_ready(l, l->tx ? resp_status("OK") : NULL);
         return;
     }
     if (l->tx) {
-        if (resp_is(argc, argv, argvlen, "EXEC")) {
+        if (queue_resp_is(argc, argv, argvlen, "EXEC")) {
             run_tx(l);
             return;
         }
-        cluster_tx_add(l->tx, argc, argv, argvlen);
+        queue_cluster_tx_add(l->tx, argc, argv, argvlen);
         push_ready(l, resp_status("QUEUED"));
         return;
     }
-    int slot = cluster_command_slot(argc, argv, argvlen);
+    int slot = queue_cluster_command_slot(argc, argv, argvlen);
     if (slot == CLUSTER_SLOT_NO_KEY)
         slot = 0;
     if (slot < 0) {
@@ -240,7 +240,7 @@ static void cluster_append(struct rlink *l, int argc, const char **argv, const s
         redisAppendCommandArgv(p->c, argc, (const char **)p->argv, p->argvlen);
 }
 
-void rlink_append_argv(struct rlink *l, int argc, const char **argv, const size_t *argvlen)
+void queue_rlink_append_argv(struct rlink *l, int argc, const char **argv, const size_t *argvlen)
 {
     size_t lens[argc > 0 ? argc : 1];
     if (!argvlen) {
@@ -265,7 +265,7 @@ static void append_v(struct rlink *l, const char *fmt, va_list ap)
     int argc;
     const char **argv;
     size_t *argvlen;
-    if (len > 0 && resp_split(cmd, (size_t)len, &argc, &argv, &argvlen) == 0) {
+    if (len > 0 && queue_resp_split(cmd, (size_t)len, &argc, &argv, &argvlen) == 0) {
         cluster_append(l, argc, argv, argvlen);
         free(argv);
     } else {
@@ -275,7 +275,7 @@ static void append_v(struct rlink *l, const char *fmt, va_list ap)
     free(cmd);
 }
 
-void rlink_append(struct rlink *l, const char *fmt, ...)
+void queue_rlink_append(struct rlink *l, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -289,7 +289,7 @@ static void lose_connection(struct rlink *l, redisContext *c)
     for (int i = l->q_head; i < l->q_len; i++)
         if (l->q[i].c == c)
             l->q[i].lost = true, l->q[i].c = NULL;
-    cluster_sync_drop(l->cs, c);
+    queue_cluster_sync_drop(l->cs, c);
     l->broken = true;
 }
 
@@ -342,7 +342,7 @@ static int cluster_get_reply(struct rlink *l, redisReply **out)
         r = reply;
     }
     struct cluster_redirect to;
-    if (r && !p->made_here && cluster_reply_classify(r, "", &to) != CLUSTER_REPLY_PLAIN) {
+    if (r && !p->made_here && queue_cluster_reply_classify(r, "", &to) != CLUSTER_REPLY_PLAIN) {
         /* Refused, so not run: the router sends it where it runs now. */
         freeReplyObject(r);
         r = route_now(l, p);
@@ -356,7 +356,7 @@ static int cluster_get_reply(struct rlink *l, redisReply **out)
     return REDIS_OK;
 }
 
-int rlink_get_reply(struct rlink *l, redisReply **out)
+int queue_rlink_get_reply(struct rlink *l, redisReply **out)
 {
     if (l->cs)
         return cluster_get_reply(l, out);
@@ -368,9 +368,9 @@ redisReply *rlink_command_argv(struct rlink *l, int argc, const char **argv, con
 {
     if (!l->cs)
         return redisCommandArgv(l->c, argc, argv, argvlen);
-    rlink_append_argv(l, argc, argv, argvlen);
+    queue_rlink_append_argv(l, argc, argv, argvlen);
     redisReply *r = NULL;
-    rlink_get_reply(l, &r);
+    queue_rlink_get_reply(l, &r);
     return r;
 }
 
@@ -383,25 +383,25 @@ redisReply *rlink_command(struct rlink *l, const char *fmt, ...)
         r = redisvCommand(l->c, fmt, ap);
     } else {
         append_v(l, fmt, ap);
-        rlink_get_reply(l, &r);
+        queue_rlink_get_reply(l, &r);
     }
     va_end(ap);
     return r;
 }
 
-bool rlink_is_cluster(const struct rlink *l)
+bool queue_rlink_is_cluster(const struct rlink *l)
 {
     return l->cs != NULL;
 }
 
-int rlink_masters(struct rlink *l)
+int queue_rlink_masters(struct rlink *l)
 {
     if (!l->cs)
         return 1;
     struct cluster_slot_map *map = malloc(sizeof *map);
     if (!map)
         return 0;
-    cluster_sync_get_map(l->cs, map);
+    queue_cluster_sync_get_map(l->cs, map);
     int n = map->n_masters;
     free(map);
     return n;
@@ -413,7 +413,7 @@ static int slot_of_master(struct rlink *l, int m)
     struct cluster_slot_map *map = malloc(sizeof *map);
     if (!map)
         return -1;
-    cluster_sync_get_map(l->cs, map);
+    queue_cluster_sync_get_map(l->cs, map);
     int slot = 0;
     while (slot < CLUSTER_SLOTS && map->owner[slot] != m)
         slot++;
@@ -431,7 +431,7 @@ redisReply *rlink_command_on_master(struct rlink *l, int m, int argc, const char
     return slot < 0 ? NULL : cluster_sync_command_argv(l->cs, slot, argc, argv, argvlen);
 }
 
-int rlink_script_load(struct rlink *l, const char *body)
+int queue_rlink_script_load(struct rlink *l, const char *body)
 {
     const char *argv[] = {"SCRIPT", "LOAD", body};
     size_t lens[] = {6, 4, strlen(body)};
@@ -442,7 +442,7 @@ int rlink_script_load(struct rlink *l, const char *body)
             freeReplyObject(r);
         return ok ? 0 : -1;
     }
-    int rc = 0, n = rlink_masters(l);
+    int rc = 0, n = queue_rlink_masters(l);
     for (int m = 0; m < n; m++) {
         redisReply *r = rlink_command_on_master(l, m, 3, argv, lens);
         if (!r || r->type != REDIS_REPLY_STRING)
@@ -453,10 +453,10 @@ int rlink_script_load(struct rlink *l, const char *body)
     return rc;
 }
 
-void rlink_writes_begin(struct rlink *l)
+void queue_rlink_writes_begin(struct rlink *l)
 {
     if (l->cs)
-        cluster_sync_used_clear(l->cs);
+        queue_cluster_sync_used_clear(l->cs);
 }
 
 /* WAIT on c (its socket timeout raised for the wait): the replicas that
@@ -480,16 +480,16 @@ static long long wait_on(struct rlink *l, redisContext *c)
     return acks;
 }
 
-int rlink_writes_wait(struct rlink *l, const char *what)
+int queue_rlink_writes_wait(struct rlink *l, const char *what)
 {
-    if (l->replica_acks <= 0 || rlink_broken(l))
+    if (l->replica_acks <= 0 || queue_rlink_broken(l))
         return 0;
     redisContext *cs[CLUSTER_MAX_MASTERS * 2];
     struct cluster_endpoint eps[CLUSTER_MAX_MASTERS * 2];
     int n = 1;
     if (l->cs) {
         drain(l);
-        n = cluster_sync_used(l->cs, cs, eps, CLUSTER_MAX_MASTERS * 2);
+        n = queue_cluster_sync_used(l->cs, cs, eps, CLUSTER_MAX_MASTERS * 2);
     } else {
         cs[0] = l->c;
         eps[0] = l->one; /* one Redis */
@@ -511,6 +511,6 @@ int rlink_writes_wait(struct rlink *l, const char *what)
                  eps[i].host, eps[i].port, acks, l->replica_acks, what, l->replica_acks_timeout_ms);
     }
     if (few)
-        redis_acks_short_count(REDIS_ACKS_COMMIT);
+        queue_redis_acks_short_count(REDIS_ACKS_COMMIT);
     return failed ? -1 : few ? 1 : 0;
 }

@@ -97,7 +97,8 @@ struct script script_claim_start = {
  */
 struct script script_commit = {
     "commit",
-    "local claim, famver, stream, sla, pended = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]\n"
+    "local claim, family_version, stream, sla, pended = KEYS[1], KEYS[2], KEYS[3], KEYS[4], "
+    "KEYS[5]\n"
     "local proc, pidx, stats, audit, caudit, events = KEYS[6], KEYS[7], KEYS[8], KEYS[9], "
     "KEYS[10], KEYS[11]\n"
     "local fp, dec, eob = KEYS[12], KEYS[13], KEYS[14]\n"
@@ -107,10 +108,11 @@ struct script script_commit = {
     "  redis.call('XDEL', stream, ARGV[2])\n"
     "  return 'final'\n"
     "end\n"
-    "local v = redis.call('GET', famver) or '0'\n"
+    "local v = redis.call('GET', family_version) or '0'\n"
     "if v ~= ARGV[1] then return 'stale' end\n"
     "local id = ARGV[14]\n"
-    "redis.call('SET', famver, ((tonumber(string.match(v, '^%d+')) or 0) + 1) .. ':' .. id)\n"
+    "redis.call('SET', family_version, ((tonumber(string.match(v, '^%d+')) or 0) + 1) .. ':' .. "
+    "id)\n"
     "local h = redis.call('HGET', claim, 'history')\n"
     "if h and h ~= '' then h = h .. ',' .. ARGV[7] else h = ARGV[7] end\n"
     "redis.call('HSET', claim, 'status', ARGV[4], 'history', h)\n"
@@ -292,7 +294,7 @@ static struct script *all_scripts[] = {
     &script_audit,  &script_claim_start, &script_commit,    &script_expire_pended,
     &script_supply, &script_dead_letter, &script_retry_dead};
 
-void script_init(struct script *s)
+void queue_script_init(struct script *s)
 {
     unsigned char digest[SHA_DIGEST_LENGTH];
     SHA1((const unsigned char *)s->body, strlen(s->body), digest);
@@ -300,17 +302,17 @@ void script_init(struct script *s)
         snprintf(s->sha + 2 * j, 3, "%02x", digest[j]);
 }
 
-const struct script *script_ready(struct script *s)
+const struct script *queue_script_ready(struct script *s)
 {
     if (!s->sha[0])
-        script_init(s);
+        queue_script_init(s);
     return s;
 }
 
-void scripts_init(void)
+void queue_scripts_init(void)
 {
     for (size_t i = 0; i < sizeof all_scripts / sizeof *all_scripts; i++)
-        script_init(all_scripts[i]);
+        queue_script_init(all_scripts[i]);
 }
 
 /* A command line "EVALSHA sha nkeys keys... args..." that can be resent as
@@ -404,13 +406,13 @@ static void on_eval_reply(redisReply *reply, void *arg)
 
 static int send_call(struct eval_call *call)
 {
-    return rconn_command_argv(call->rc, on_eval_reply, call, call->argc, (const char **)call->argv,
-                              call->argvlen);
+    return queue_rconn_command_argv(call->rc, on_eval_reply, call, call->argc,
+                                    (const char **)call->argv, call->argvlen);
 }
 
-int script_eval_async(struct rconn *rc, const struct script *s, rconn_reply_cb cb, void *arg,
-                      int nkeys, const char *const *keys, int nargs, const char *const *args,
-                      const size_t *arglens)
+int queue_script_eval_async(struct rconn *rc, const struct script *s, rconn_reply_cb cb, void *arg,
+                            int nkeys, const char *const *keys, int nargs, const char *const *args,
+                            const size_t *arglens)
 {
     struct eval_call *call = eval_call_new(s, nkeys, keys, nargs, args, arglens);
     if (!call)

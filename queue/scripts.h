@@ -31,19 +31,19 @@ extern struct script script_dead_letter;
 extern struct script script_retry_dead;
 
 /* Computes every script's SHA-1; call once at start. */
-void scripts_init(void);
+void queue_scripts_init(void);
 /* Computes one script's SHA-1 (for scripts defined outside scripts.c). */
-void script_init(struct script *s);
-/* The script with its SHA-1 computed on first use (script_init), for the
+void queue_script_init(struct script *s);
+/* The script with its SHA-1 computed on first use (queue_script_init), for the
  * scripts defined outside scripts.c; not thread-safe: for scripts first used
  * on one thread (the event loop's). */
-const struct script *script_ready(struct script *s);
+const struct script *queue_script_ready(struct script *s);
 
 /* EVALSHA with NOSCRIPT fallback, on the event loop. keys and args are
  * copied. Returns 0 (cb will be called once) or -1 (not sent; cb not called). */
-int script_eval_async(struct rconn *rc, const struct script *s, rconn_reply_cb cb, void *arg,
-                      int nkeys, const char *const *keys, int nargs, const char *const *args,
-                      const size_t *arglens);
+int queue_script_eval_async(struct rconn *rc, const struct script *s, rconn_reply_cb cb, void *arg,
+                            int nkeys, const char *const *keys, int nargs, const char *const *args,
+                            const size_t *arglens);
 
 /* The same over a blocking connection; the caller frees the reply. */
 redisReply *script_eval_blocking(struct rlink *c, const struct script *s, int nkeys,

@@ -17,12 +17,12 @@ struct shard_fanout {
     int n;
     int waiting;  /* requests sent and not answered yet */
     int unsent;   /* requests marked not sent */
-    bool sending; /* shard_fanout_sent not called yet */
+    bool sending; /* queue_shard_fanout_sent not called yet */
     redisReply *replies[SHARDS_MAX];
     struct fanout_slot slots[SHARDS_MAX];
 };
 
-struct shard_fanout *shard_fanout_new(int n, shard_fanout_done_fn done, void *arg)
+struct shard_fanout *queue_shard_fanout_new(int n, shard_fanout_done_fn done, void *arg)
 {
     if (n < 1 || n > SHARDS_MAX)
         return NULL;
@@ -39,7 +39,7 @@ struct shard_fanout *shard_fanout_new(int n, shard_fanout_done_fn done, void *ar
     return f;
 }
 
-void *shard_fanout_arg(struct shard_fanout *f, int i)
+void *queue_shard_fanout_arg(struct shard_fanout *f, int i)
 {
     return &f->slots[i];
 }
@@ -56,7 +56,7 @@ static void maybe_finish(struct shard_fanout *f)
     free(f);
 }
 
-void shard_fanout_reply(redisReply *reply, void *arg)
+void queue_shard_fanout_reply(redisReply *reply, void *arg)
 {
     struct fanout_slot *slot = arg;
     struct shard_fanout *f = slot->f;
@@ -73,14 +73,14 @@ void shard_fanout_reply(redisReply *reply, void *arg)
     maybe_finish(f);
 }
 
-void shard_fanout_not_sent(struct shard_fanout *f, int i)
+void queue_shard_fanout_not_sent(struct shard_fanout *f, int i)
 {
     f->replies[i] = NULL;
     f->waiting--;
     f->unsent++;
 }
 
-int shard_fanout_sent(struct shard_fanout *f)
+int queue_shard_fanout_sent(struct shard_fanout *f)
 {
     if (f->unsent == f->n) {
         free(f);
@@ -91,14 +91,14 @@ int shard_fanout_sent(struct shard_fanout *f)
     return 0;
 }
 
-int shard_fanout_each(int n, shard_fanout_send_fn send, void *ctx, shard_fanout_done_fn done,
-                      void *arg)
+int queue_shard_fanout_each(int n, shard_fanout_send_fn send, void *ctx, shard_fanout_done_fn done,
+                            void *arg)
 {
-    struct shard_fanout *f = shard_fanout_new(n, done, arg);
+    struct shard_fanout *f = queue_shard_fanout_new(n, done, arg);
     if (!f)
         return -1;
     for (int i = 0; i < n; i++)
         if (send(f, i, ctx) != 0)
-            shard_fanout_not_sent(f, i);
-    return shard_fanout_sent(f);
+            queue_shard_fanout_not_sent(f, i);
+    return queue_shard_fanout_sent(f);
 }

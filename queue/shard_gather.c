@@ -9,16 +9,17 @@
 #include "log.h"
 #include "queue/shards.h"
 
-int shard_fanout_script(struct shard_fanout *f, int i, struct rconn *rc, const struct script *sc,
-                        int nkeys, const char *const *keys, int nargs, const char *const *args)
+int queue_shard_fanout_script(struct shard_fanout *f, int i, struct rconn *rc,
+                              const struct script *sc, int nkeys, const char *const *keys,
+                              int nargs, const char *const *args)
 {
-    return script_eval_async(rc, sc, shard_fanout_reply, shard_fanout_arg(f, i), nkeys, keys, nargs,
-                             args, NULL);
+    return queue_script_eval_async(rc, sc, queue_shard_fanout_reply, queue_shard_fanout_arg(f, i),
+                                   nkeys, keys, nargs, args, NULL);
 }
 
 void queue_list_cursor(const char *text, int n_shards, struct shard_cursor *out)
 {
-    if (shard_cursor_parse(text, n_shards, out) != 0)
+    if (queue_shard_cursor_parse(text, n_shards, out) != 0)
         *out = (struct shard_cursor){.score = LLONG_MAX, .shard = n_shards - 1};
 }
 
@@ -57,8 +58,8 @@ static bool read_part(const redisReply *r, int s, int width, int limit, struct s
     return !part->stopped || score_of(r->element[0], &part->stop_score);
 }
 
-int shard_page_merge(redisReply *const *replies, int n, int width, int limit,
-                     struct shard_page *out)
+int queue_shard_page_merge(redisReply *const *replies, int n, int width, int limit,
+                           struct shard_page *out)
 {
     out->n = 0;
     out->next_cursor[0] = '\0';
@@ -74,14 +75,14 @@ int shard_page_merge(redisReply *const *replies, int n, int width, int limit,
     if (rc == 0) {
         struct shard_cursor next;
         bool more;
-        out->n = shard_merge(parts, n, limit, merged, &next, &more);
+        out->n = queue_shard_merge(parts, n, limit, merged, &next, &more);
         for (int i = 0; i < out->n; i++) {
             const redisReply *r = replies[merged[i].shard];
             out->rows[i] =
                 (const redisReply *const *)&r->element[2 + (size_t)merged[i].index * (size_t)width];
         }
         if (more)
-            shard_cursor_format(&next, n, out->next_cursor, sizeof out->next_cursor);
+            queue_shard_cursor_format(&next, n, out->next_cursor, sizeof out->next_cursor);
     }
     free(parts);
     free(hits);
@@ -89,11 +90,11 @@ int shard_page_merge(redisReply *const *replies, int n, int width, int limit,
     return rc;
 }
 
-struct shard_page *shard_page_read(redisReply *const *replies, int n, int width, int limit,
-                                   const char *what)
+struct shard_page *queue_shard_page_read(redisReply *const *replies, int n, int width, int limit,
+                                         const char *what)
 {
     struct shard_page *page = malloc(sizeof *page);
-    if (page && shard_page_merge(replies, n, width, limit, page) == 0)
+    if (page && queue_shard_page_merge(replies, n, width, limit, page) == 0)
         return page;
     for (int s = 0; page && s < n; s++)
         if (replies[s] && replies[s]->type == REDIS_REPLY_ERROR)
@@ -102,7 +103,7 @@ struct shard_page *shard_page_read(redisReply *const *replies, int n, int width,
     return NULL;
 }
 
-const char *shard_page_cursor(const struct shard_page *page)
+const char *queue_shard_page_cursor(const struct shard_page *page)
 {
     return page->next_cursor[0] ? page->next_cursor : NULL;
 }
@@ -129,7 +130,7 @@ static int list_send(struct shard_fanout *f, int s, void *ctx)
 {
     struct list_send *ls = ctx;
     char lo[64];
-    shard_cursor_lower_bound(&ls->from, s, lo, sizeof lo);
+    queue_shard_cursor_lower_bound(&ls->from, s, lo, sizeof lo);
     return ls->send(f, s, lo, ls->lim, ls->ctx);
 }
 
@@ -138,13 +139,13 @@ static void on_list_replies(redisReply *const *replies, int n_shards, void *arg)
 {
     struct list_read r = *(struct list_read *)arg;
     free(arg);
-    struct shard_page *page = shard_page_read(replies, n_shards, r.width, r.limit, r.what);
+    struct shard_page *page = queue_shard_page_read(replies, n_shards, r.width, r.limit, r.what);
     r.done(page, r.arg);
     free(page);
 }
 
-int shard_list_read(const struct shard_list *l, shard_list_send_fn send, void *ctx,
-                    shard_list_done_fn done, void *arg)
+int queue_shard_list_read(const struct shard_list *l, shard_list_send_fn send, void *ctx,
+                          shard_list_done_fn done, void *arg)
 {
     int n_shards = queue_shard_count();
     struct list_send ls = {.send = send, .ctx = ctx};
@@ -154,7 +155,7 @@ int shard_list_read(const struct shard_list *l, shard_list_send_fn send, void *c
     if (!r)
         return -1;
     *r = (struct list_read){done, arg, l->limit, l->width, l->what};
-    if (shard_fanout_each(n_shards, list_send, &ls, on_list_replies, r) != 0) {
+    if (queue_shard_fanout_each(n_shards, list_send, &ls, on_list_replies, r) != 0) {
         free(r);
         return -1;
     }

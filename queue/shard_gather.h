@@ -21,8 +21,9 @@
 /* Sends request i of a fan-out (queue/shard_fanout.h): script sc with keys
  * and args (copied), answered to the fan-out. Returns 0 when sent, -1 when
  * not (a shard_fanout_send_fn's answer). */
-int shard_fanout_script(struct shard_fanout *f, int i, struct rconn *rc, const struct script *sc,
-                        int nkeys, const char *const *keys, int nargs, const char *const *args);
+int queue_shard_fanout_script(struct shard_fanout *f, int i, struct rconn *rc,
+                              const struct script *sc, int nkeys, const char *const *keys,
+                              int nargs, const char *const *args);
 
 /* ---- one page of a list merged over the shards ---- */
 
@@ -48,24 +49,24 @@ struct shard_page {
  * itself). The rows point into replies. Returns 0, or -1 when an answer is
  * missing or does not read.
  */
-int shard_page_merge(redisReply *const *replies, int n, int width, int limit,
-                     struct shard_page *out);
+int queue_shard_page_merge(redisReply *const *replies, int n, int width, int limit,
+                           struct shard_page *out);
 
 /* The merged page, allocated (the caller frees it); NULL when an answer is
  * missing or does not read, each shard's error logged as "<what> failed", or
  * when out of memory. */
-struct shard_page *shard_page_read(redisReply *const *replies, int n, int width, int limit,
-                                   const char *what);
+struct shard_page *queue_shard_page_read(redisReply *const *replies, int n, int width, int limit,
+                                         const char *what);
 
 /* The next_cursor a list callback is given: the page's, NULL on the last
  * page. */
-const char *shard_page_cursor(const struct shard_page *page);
+const char *queue_shard_page_cursor(const struct shard_page *page);
 
 /* ---- a list read over every shard ---- */
 
 /* A list page's request to shard s (request s of f, sent with
- * shard_fanout_script): lo is the shard's lower score bound
- * (shard_cursor_lower_bound) and lim the page's limit as text. Returns 0
+ * queue_shard_fanout_script): lo is the shard's lower score bound
+ * (queue_shard_cursor_lower_bound) and lim the page's limit as text. Returns 0
  * when sent, -1 when not. */
 typedef int (*shard_list_send_fn)(struct shard_fanout *f, int s, const char *lo, const char *lim,
                                   void *ctx);
@@ -84,9 +85,9 @@ struct shard_list {
 
 /* One page of a list over every shard: send(f, s, lo, lim, ctx) sends each
  * shard's request (ctx is used during this call only) and the answers are
- * merged (shard_page_read). Returns 0, after which done is called exactly
+ * merged (queue_shard_page_read). Returns 0, after which done is called exactly
  * once, or -1 when nothing was sent (done is not called). */
-int shard_list_read(const struct shard_list *l, shard_list_send_fn send, void *ctx,
-                    shard_list_done_fn done, void *arg);
+int queue_shard_list_read(const struct shard_list *l, shard_list_send_fn send, void *ctx,
+                          shard_list_done_fn done, void *arg);
 
 #endif

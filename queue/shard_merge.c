@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int shard_cursor_parse(const char *text, int n_shards, struct shard_cursor *out)
+int queue_shard_cursor_parse(const char *text, int n_shards, struct shard_cursor *out)
 {
     memset(out, 0, sizeof *out);
     if (n_shards < 1)
@@ -28,7 +28,7 @@ int shard_cursor_parse(const char *text, int n_shards, struct shard_cursor *out)
     return 0;
 }
 
-void shard_cursor_format(const struct shard_cursor *c, int n_shards, char *buf, size_t size)
+void queue_shard_cursor_format(const struct shard_cursor *c, int n_shards, char *buf, size_t size)
 {
     if (c->start) {
         snprintf(buf, size, "%s", "");
@@ -37,7 +37,7 @@ void shard_cursor_format(const struct shard_cursor *c, int n_shards, char *buf, 
     snprintf(buf, size, "%lld", c->score * n_shards + c->shard);
 }
 
-void shard_cursor_lower_bound(const struct shard_cursor *c, int shard, char *buf, size_t size)
+void queue_shard_cursor_lower_bound(const struct shard_cursor *c, int shard, char *buf, size_t size)
 {
     if (c->start)
         snprintf(buf, size, "-inf");
@@ -65,8 +65,8 @@ static int hit_compare(const struct shard_hit *a, const struct shard_hit *b)
  * shard), "all of score H looked at everywhere"; with no shard stopped and
  * the page not full the walk is over.
  */
-int shard_merge(const struct shard_part *parts, int n_shards, int limit, struct shard_hit *out,
-                struct shard_cursor *next, bool *more)
+int queue_shard_merge(const struct shard_part *parts, int n_shards, int limit,
+                      struct shard_hit *out, struct shard_cursor *next, bool *more)
 {
     bool any_stopped = false;
     long long horizon = LLONG_MAX;
@@ -133,7 +133,7 @@ static int parse_stream_id(const char *id, unsigned long long *ms, unsigned long
     return 0;
 }
 
-int stream_id_compare(const char *a, const char *b)
+int queue_stream_id_compare(const char *a, const char *b)
 {
     unsigned long long ams, aseq, bms, bseq;
     int ab = parse_stream_id(a, &ams, &aseq), bb = parse_stream_id(b, &bms, &bseq);

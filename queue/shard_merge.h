@@ -27,16 +27,17 @@ struct shard_cursor {
 
 /* "" is the start; else the number above, for n_shards shards. Returns 0, or
  * -1 when the text is no cursor (not digits, too long, too big). */
-int shard_cursor_parse(const char *text, int n_shards, struct shard_cursor *out);
+int queue_shard_cursor_parse(const char *text, int n_shards, struct shard_cursor *out);
 
 /* The cursor's text for n_shards shards. */
-void shard_cursor_format(const struct shard_cursor *c, int n_shards, char *buf, size_t size);
+void queue_shard_cursor_format(const struct shard_cursor *c, int n_shards, char *buf, size_t size);
 
 /* The lower score bound (ZRANGEBYSCORE form) from which shard s continues:
  * "-inf" at the start; "(score" for the cursor's shard and those before it
  * (their entries of that score were looked at), "score" for the shards after
  * it. */
-void shard_cursor_lower_bound(const struct shard_cursor *c, int shard, char *buf, size_t size);
+void queue_shard_cursor_lower_bound(const struct shard_cursor *c, int shard, char *buf,
+                                    size_t size);
 
 struct shard_hit {
     long long score;
@@ -64,11 +65,11 @@ struct shard_part {
  * a next page (false: the walk is over, the API's next_cursor is null).
  * parts[s] is shard s's page; hits must carry shard s.
  */
-int shard_merge(const struct shard_part *parts, int n_shards, int limit, struct shard_hit *out,
-                struct shard_cursor *next, bool *more);
+int queue_shard_merge(const struct shard_part *parts, int n_shards, int limit,
+                      struct shard_hit *out, struct shard_cursor *next, bool *more);
 
 /* Stream entry ids ("<ms>-<seq>") in time order: <0, 0, >0. An id that does
  * not parse sorts last. Merges the shards' dead-letter entries. */
-int stream_id_compare(const char *a, const char *b);
+int queue_stream_id_compare(const char *a, const char *b);
 
 #endif

@@ -12,7 +12,7 @@ static int range_start(int i, int n)
     return (int)((long)i * CLUSTER_SLOTS / n);
 }
 
-int shard_layout_init(struct shard_layout *layout, int n)
+int queue_shard_layout_init(struct shard_layout *layout, int n)
 {
     if (n < 1 || n > SHARDS_MAX)
         return -1;
@@ -20,7 +20,7 @@ int shard_layout_init(struct shard_layout *layout, int n)
     layout->n = n;
     if (n == 1) {
         snprintf(layout->tag[0], SHARD_TAG_LEN, "{c}");
-        layout->slot[0] = cluster_key_slot("c", 1);
+        layout->slot[0] = queue_cluster_key_slot("c", 1);
         return 0;
     }
     for (int i = 0; i < n; i++) {
@@ -35,7 +35,7 @@ int shard_layout_init(struct shard_layout *layout, int n)
         for (unsigned k = 0;; k++) {
             char inner[SHARD_TAG_LEN - 2]; /* room for the braces */
             int len = snprintf(inner, sizeof inner, "c%d.%u", i, k);
-            int slot = cluster_key_slot(inner, (size_t)len);
+            int slot = queue_cluster_key_slot(inner, (size_t)len);
             if (slot >= lo && slot < hi) {
                 memcpy(layout->tag[i] + 1, inner, (size_t)len);
                 layout->tag[i][0] = '{';
@@ -49,14 +49,14 @@ int shard_layout_init(struct shard_layout *layout, int n)
     return 0;
 }
 
-int shard_of_family(const struct shard_layout *layout, const char *family_id)
+int queue_layout_shard_of_family(const struct shard_layout *layout, const char *family_id)
 {
-    return (int)(cluster_crc16(family_id, strlen(family_id)) % (unsigned)layout->n);
+    return (int)(queue_cluster_crc16(family_id, strlen(family_id)) % (unsigned)layout->n);
 }
 
-int shard_of_claim_id(const struct shard_layout *layout, const char *claim_id)
+int queue_shard_of_claim_id(const struct shard_layout *layout, const char *claim_id)
 {
-    return (int)(cluster_crc16(claim_id, strlen(claim_id)) % (unsigned)layout->n);
+    return (int)(queue_cluster_crc16(claim_id, strlen(claim_id)) % (unsigned)layout->n);
 }
 
 /* ---- the process's layout ---- */
@@ -67,13 +67,13 @@ static pthread_once_t process_layout_once = PTHREAD_ONCE_INIT;
 static void process_layout_default(void)
 {
     if (process_layout.n == 0)
-        shard_layout_init(&process_layout, 1);
+        queue_shard_layout_init(&process_layout, 1);
 }
 
 int queue_shards_configure(int n)
 {
     struct shard_layout next;
-    if (shard_layout_init(&next, n) != 0)
+    if (queue_shard_layout_init(&next, n) != 0)
         return -1;
     process_layout = next;
     return 0;
@@ -92,17 +92,17 @@ int queue_shard_count(void)
 
 int queue_shard_of_claim(const char *claim_id)
 {
-    return shard_of_claim_id(queue_shards(), claim_id);
+    return queue_shard_of_claim_id(queue_shards(), claim_id);
 }
 
 int queue_shard_of_family(const char *family_id)
 {
-    return shard_of_family(queue_shards(), family_id);
+    return queue_layout_shard_of_family(queue_shards(), family_id);
 }
 
-struct shard_prefix shard_prefix(const char *prefix, int shard)
+struct queue_shard_prefix queue_shard_prefix(const char *prefix, int shard)
 {
-    struct shard_prefix out;
+    struct queue_shard_prefix out;
     const struct shard_layout *l = queue_shards();
     if (shard < 0 || shard >= l->n)
         shard = 0;

@@ -37,14 +37,14 @@ struct shard_layout {
 
 /* Fills layout for n shards (1..SHARDS_MAX). Returns 0, or -1 for n out of
  * range. */
-int shard_layout_init(struct shard_layout *layout, int n);
+int queue_shard_layout_init(struct shard_layout *layout, int n);
 
 /* The shard of a family (its subscriber id, or the member id of a claim for
  * an unknown member). */
-int shard_of_family(const struct shard_layout *layout, const char *family_id);
+int queue_layout_shard_of_family(const struct shard_layout *layout, const char *family_id);
 
 /* The shard of a claim id (see above). */
-int shard_of_claim_id(const struct shard_layout *layout, const char *claim_id);
+int queue_shard_of_claim_id(const struct shard_layout *layout, const char *claim_id);
 
 /* ---- the process's layout ----
  * Set once at start (queue_shards_configure, from the config's `shards`)
@@ -69,17 +69,17 @@ int queue_shard_of_family(const char *family_id);
  * hash tag ("claims:{c}"). Every claims key format of queue/keys.h takes one
  * in place of the configured prefix. */
 #define SHARD_PREFIX_LEN (64 + SHARD_TAG_LEN)
-struct shard_prefix {
+struct queue_shard_prefix {
     char s[SHARD_PREFIX_LEN];
 };
 
 /* The claims key prefix of a shard (0 .. queue_shard_count() - 1). */
-struct shard_prefix shard_prefix(const char *prefix, int shard);
+struct queue_shard_prefix queue_shard_prefix(const char *prefix, int shard);
 
 /* The claims key prefix of a claim's shard and of a family's shard: use as
  * CLAIM_PREFIX(prefix, id) in an argument list (the text lives until the end
  * of the full expression). */
-#define SHARD_PREFIX(prefix, shard) (shard_prefix((prefix), (shard)).s)
+#define SHARD_PREFIX(prefix, shard) (queue_shard_prefix((prefix), (shard)).s)
 #define CLAIM_PREFIX(prefix, claim_id) SHARD_PREFIX((prefix), queue_shard_of_claim(claim_id))
 #define FAMILY_PREFIX(prefix, family_id) SHARD_PREFIX((prefix), queue_shard_of_family(family_id))
 

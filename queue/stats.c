@@ -138,8 +138,8 @@ void queue_stats_merge(const struct queue_stats_shard *parts, int n, struct queu
                 continue;
             const struct queue_dead_entry *e = &parts[s].stats.dead_entries[pos[s]];
             if (best < 0 ||
-                stream_id_compare(e->entry_id, parts[best].stats.dead_entries[pos[best]].entry_id) <
-                    0)
+                queue_stream_id_compare(e->entry_id,
+                                        parts[best].stats.dead_entries[pos[best]].entry_id) < 0)
                 best = s;
         }
         if (best < 0)
@@ -199,8 +199,9 @@ static int stats_send(struct shard_fanout *f, int s, void *ctx)
     snprintf(claim_prefix, sizeof claim_prefix, KEYF_CLAIM, sp, "");
     const char *keys[] = {k_stream, k_pended, k_dead, k_sla, k_stats, k_review};
     const char *args[] = {sq->day, claim_prefix, WORK_GROUP};
-    return script_eval_async(sq->rc, script_ready(&script_queue_stats_shard), shard_fanout_reply,
-                             shard_fanout_arg(f, s), 6, keys, 3, args, NULL);
+    return queue_script_eval_async(sq->rc, queue_script_ready(&script_queue_stats_shard),
+                                   queue_shard_fanout_reply, queue_shard_fanout_arg(f, s), 6, keys,
+                                   3, args, NULL);
 }
 
 int queue_stats_read(struct rconn *rc, const char *prefix, int today, queue_stats_cb cb, void *arg)
@@ -213,7 +214,7 @@ int queue_stats_read(struct rconn *rc, const char *prefix, int today, queue_stat
     char day[16];
     snprintf(day, sizeof day, "%d", today);
     struct stats_query sq = {rc, prefix, day};
-    if (shard_fanout_each(queue_shard_count(), stats_send, &sq, on_stats, w) != 0) {
+    if (queue_shard_fanout_each(queue_shard_count(), stats_send, &sq, on_stats, w) != 0) {
         free(w);
         return -1;
     }
@@ -243,8 +244,8 @@ int queue_requeue_dead(struct rconn *rc, const char *prefix, const char *claim_i
     snprintf(k_stream, sizeof k_stream, KEYF_STREAM, sp);
     const char *keys[] = {k_dead, k_idx, k_stream};
     const char *args[] = {claim_id};
-    if (script_eval_async(rc, &script_retry_dead, queue_on_status_reply, w, 3, keys, 1, args,
-                          NULL) != 0) {
+    if (queue_script_eval_async(rc, &script_retry_dead, queue_on_status_reply, w, 3, keys, 1, args,
+                                NULL) != 0) {
         free(w);
         return -1;
     }
@@ -262,7 +263,7 @@ int queue_ping(struct rconn *rc, queue_status_cb cb, void *arg)
     struct queue_status_wait *w = queue_status_wait_new(ping_status, cb, arg);
     if (!w)
         return -1;
-    if (rconn_command(rc, queue_on_status_reply, w, "PING") != 0) {
+    if (queue_rconn_command(rc, queue_on_status_reply, w, "PING") != 0) {
         free(w);
         return -1;
     }

@@ -54,7 +54,7 @@ static bool hash_index(const char *hash, uint64_t *out)
     return true;
 }
 
-struct token_cache *token_cache_new(size_t capacity, int64_t ttl_ms)
+struct token_cache *queue_token_cache_new(size_t capacity, int64_t ttl_ms)
 {
     if (capacity == 0)
         return NULL;
@@ -111,7 +111,7 @@ static void flush(struct token_cache *cache)
     cache->epoch++;
 }
 
-void token_cache_free(struct token_cache *cache)
+void queue_token_cache_free(struct token_cache *cache)
 {
     if (!cache)
         return;
@@ -120,26 +120,26 @@ void token_cache_free(struct token_cache *cache)
     free(cache);
 }
 
-void token_cache_open(struct token_cache *cache, int64_t fresh_until_ms)
+void queue_token_cache_open(struct token_cache *cache, int64_t fresh_until_ms)
 {
     flush(cache);
     cache->open = true;
     cache->fresh_until_ms = fresh_until_ms;
 }
 
-void token_cache_extend(struct token_cache *cache, int64_t fresh_until_ms)
+void queue_token_cache_extend(struct token_cache *cache, int64_t fresh_until_ms)
 {
     if (cache->open && fresh_until_ms > cache->fresh_until_ms)
         cache->fresh_until_ms = fresh_until_ms;
 }
 
-void token_cache_close(struct token_cache *cache)
+void queue_token_cache_close(struct token_cache *cache)
 {
     flush(cache);
     cache->open = false;
 }
 
-uint64_t token_cache_epoch(const struct token_cache *cache)
+uint64_t queue_token_cache_epoch(const struct token_cache *cache)
 {
     return cache->epoch;
 }
@@ -179,8 +179,8 @@ static void touch(struct token_cache *cache, struct entry *e)
     cache->newest = e;
 }
 
-bool token_cache_lookup(struct token_cache *cache, const char *hash, int64_t now_ms,
-                        struct token_record *out)
+bool queue_token_cache_lookup(struct token_cache *cache, const char *hash, int64_t now_ms,
+                              struct token_record *out)
 {
     struct entry *e = usable(cache, now_ms) ? find(cache, hash) : NULL;
     if (e && now_ms >= e->expires_ms) {
@@ -197,8 +197,8 @@ bool token_cache_lookup(struct token_cache *cache, const char *hash, int64_t now
     return true;
 }
 
-bool token_cache_insert(struct token_cache *cache, const char *hash, const struct token_record *rec,
-                        uint64_t epoch, int64_t now_ms)
+bool queue_token_cache_insert(struct token_cache *cache, const char *hash,
+                              const struct token_record *rec, uint64_t epoch, int64_t now_ms)
 {
     uint64_t idx;
     if (!usable(cache, now_ms) || epoch != cache->epoch || !hash_index(hash, &idx))
@@ -231,7 +231,7 @@ bool token_cache_insert(struct token_cache *cache, const char *hash, const struc
     return true;
 }
 
-void token_cache_remove(struct token_cache *cache, const char *hash)
+void queue_token_cache_remove(struct token_cache *cache, const char *hash)
 {
     struct entry *e = find(cache, hash);
     if (e)
@@ -239,14 +239,14 @@ void token_cache_remove(struct token_cache *cache, const char *hash)
     cache->epoch++;
 }
 
-void token_cache_revoked(struct token_cache *cache, const char *hash)
+void queue_token_cache_revoked(struct token_cache *cache, const char *hash)
 {
     cache->revocations++;
-    token_cache_remove(cache, hash);
+    queue_token_cache_remove(cache, hash);
 }
 
-void token_cache_stats(const struct token_cache *cache, int64_t now_ms,
-                       struct token_cache_stats *out)
+void queue_token_cache_stats(const struct token_cache *cache, int64_t now_ms,
+                             struct queue_token_cache_stats *out)
 {
     out->hits = cache->hits;
     out->misses = cache->misses;
@@ -255,7 +255,7 @@ void token_cache_stats(const struct token_cache *cache, int64_t now_ms,
     out->open = usable(cache, now_ms);
 }
 
-int64_t token_cache_now_ms(void)
+int64_t queue_token_cache_now_ms(void)
 {
     return clock_monotonic_ms();
 }

@@ -40,12 +40,12 @@ struct token_sub {
 static void start_connect(struct token_sub *ts);
 
 /* Tries again after the current backoff (0.1 s doubling to 2 s), unless
- * token_sub_free has begun. */
+ * queue_token_sub_free has begun. */
 static void schedule_reconnect(struct token_sub *ts)
 {
     if (ts->closing)
         return;
-    redis_backoff_arm(ts->retry_ev, &ts->backoff_ms);
+    queue_redis_backoff_arm(ts->retry_ev, &ts->backoff_ms);
 }
 
 /* The subscription is gone or never came: stop using the cache. */
@@ -55,7 +55,7 @@ static void lost(struct token_sub *ts)
         log_warn("token revocations: subscription lost; the token cache is off until it is back");
     ts->subscribed = false;
     ts->first_unanswered_ms = 0;
-    token_cache_close(ts->cache);
+    queue_token_cache_close(ts->cache);
 }
 
 /* Frees the current context; its callbacks are ignored from here on. Must
@@ -93,7 +93,7 @@ static void on_heartbeat(struct token_sub *ts, const char *text)
     unsigned long long n = strtoull(text, &end, 10);
     if (*end || n == 0 || n > ts->hb_sent || ts->hb_sent - n >= HEARTBEAT_RING)
         return;
-    token_cache_extend(ts->cache, ts->hb_sent_ms[n % HEARTBEAT_RING] + TOKEN_SUB_LEASE_MS);
+    queue_token_cache_extend(ts->cache, ts->hb_sent_ms[n % HEARTBEAT_RING] + TOKEN_SUB_LEASE_MS);
     ts->first_unanswered_ms = n == ts->hb_sent ? 0 : ts->hb_sent_ms[(n + 1) % HEARTBEAT_RING];
 }
 
@@ -123,7 +123,7 @@ static void on_sub_reply(redisAsyncContext *ac, void *r, void *privdata)
             ts->backoff_ms = 100;
             /* Whatever was revoked before the SUBSCRIBE ran is out of Redis,
              * and the cache starts empty. */
-            token_cache_open(ts->cache, ts->subscribe_sent_ms + TOKEN_SUB_LEASE_MS);
+            queue_token_cache_open(ts->cache, ts->subscribe_sent_ms + TOKEN_SUB_LEASE_MS);
             log_info("token revocations: subscribed; the token cache is on");
         }
         return;
@@ -132,7 +132,7 @@ static void on_sub_reply(redisAsyncContext *ac, void *r, void *privdata)
         value->type != REDIS_REPLY_STRING)
         return;
     if (strcmp(channel->str, ts->channel) == 0)
-        token_cache_revoked(ts->cache, value->str);
+        queue_token_cache_revoked(ts->cache, value->str);
     else if (ts->subscribed && strcmp(channel->str, ts->hb_channel) == 0)
         on_heartbeat(ts, value->str);
 }
@@ -140,7 +140,7 @@ static void on_sub_reply(redisAsyncContext *ac, void *r, void *privdata)
 /* Subscribes to both channels; the cache opens when both are confirmed. */
 static void subscribe(struct token_sub *ts, redisAsyncContext *ac)
 {
-    ts->subscribe_sent_ms = token_cache_now_ms();
+    ts->subscribe_sent_ms = queue_token_cache_now_ms();
     if (redisAsyncCommand(ac, on_sub_reply, NULL, "SUBSCRIBE %s %s", ts->channel, ts->hb_channel) !=
         REDIS_OK) {
         log_warn("token revocations: SUBSCRIBE could not be sent; reconnecting");
@@ -225,7 +225,7 @@ static void start_connect(struct token_sub *ts)
          * order published, as on one Redis, with no cluster bus between.
          * Before the map is known, the seeds in turn. */
         struct cluster_endpoint ep;
-        if (rconn_master_of_slot(ts->publisher, 0, &ep) != 0)
+        if (queue_rconn_master_of_slot(ts->publisher, 0, &ep) != 0)
             ep = ts->addr.seeds[ts->next_seed++ % (unsigned)ts->addr.n_seeds];
         ts->sub_at = ep;
         snprintf(ts->addr.host, sizeof ts->addr.host, "%s", ep.host);
@@ -254,7 +254,7 @@ static void on_retry(evutil_socket_t fd, short what, void *arg)
 
 /* The answer to a heartbeat PUBLISH; the proof is its arrival on the
  * subscribed connection, not this reply. Takes no argument, so that it is
- * safe after token_sub_free. */
+ * safe after queue_token_sub_free. */
 static void on_heartbeat_published(redisReply *reply, void *arg)
 {
     (void)reply;
@@ -271,14 +271,14 @@ static void on_heartbeat_tick(evutil_socket_t fd, short what, void *arg)
     if (!ts->subscribed)
         return;
     struct cluster_endpoint master;
-    if (ts->addr.is_cluster && rconn_master_of_slot(ts->publisher, 0, &master) == 0 &&
+    if (ts->addr.is_cluster && queue_rconn_master_of_slot(ts->publisher, 0, &master) == 0 &&
         (master.port != ts->sub_at.port || strcmp(master.host, ts->sub_at.host) != 0)) {
         log_info("token revocations: slot 0 has another master; subscribing there");
         drop_context(ts);
         schedule_reconnect(ts);
         return;
     }
-    int64_t now = token_cache_now_ms();
+    int64_t now = queue_token_cache_now_ms();
     if (ts->first_unanswered_ms && now - ts->first_unanswered_ms > TOKEN_SUB_DEAD_MS) {
         log_warn("token revocations: heartbeats do not come back; reconnecting");
         drop_context(ts);
@@ -287,8 +287,8 @@ static void on_heartbeat_tick(evutil_socket_t fd, short what, void *arg)
     }
     char number[24];
     snprintf(number, sizeof number, "%llu", (unsigned long long)(ts->hb_sent + 1));
-    if (rconn_command(ts->publisher, on_heartbeat_published, NULL, "PUBLISH %s %s", ts->hb_channel,
-                      number) != 0)
+    if (queue_rconn_command(ts->publisher, on_heartbeat_published, NULL, "PUBLISH %s %s",
+                            ts->hb_channel, number) != 0)
         return; /* no command connection now; the lease runs out by itself */
     ts->hb_sent++;
     ts->hb_sent_ms[ts->hb_sent % HEARTBEAT_RING] = now;
@@ -296,9 +296,9 @@ static void on_heartbeat_tick(evutil_socket_t fd, short what, void *arg)
         ts->first_unanswered_ms = now;
 }
 
-struct token_sub *token_sub_start(struct event_base *base, const struct redis_address *addr,
-                                  int timeout_ms, struct rconn *publisher, const char *prefix,
-                                  struct token_cache *cache)
+struct token_sub *queue_token_sub_start(struct event_base *base, const struct redis_address *addr,
+                                        int timeout_ms, struct rconn *publisher, const char *prefix,
+                                        struct token_cache *cache)
 {
     struct token_sub *ts = calloc(1, sizeof *ts);
     if (!ts)
@@ -323,17 +323,17 @@ struct token_sub *token_sub_start(struct event_base *base, const struct redis_ad
     ts->reset_ev = event_new(base, -1, 0, on_reset, ts);
     ts->hb_ev = event_new(base, -1, EV_PERSIST, on_heartbeat_tick, ts);
     if (!ts->retry_ev || !ts->connect_ev || !ts->reset_ev || !ts->hb_ev) {
-        token_sub_free(ts);
+        queue_token_sub_free(ts);
         return NULL;
     }
     struct timeval every = {0, TOKEN_SUB_HEARTBEAT_MS * 1000};
     event_add(ts->hb_ev, &every);
-    token_cache_close(cache);
+    queue_token_cache_close(cache);
     start_connect(ts);
     return ts;
 }
 
-void token_sub_free(struct token_sub *ts)
+void queue_token_sub_free(struct token_sub *ts)
 {
     if (!ts)
         return;

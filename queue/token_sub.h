@@ -3,7 +3,7 @@
  *
  * One dedicated asynchronous connection per process with an HTTP listener,
  * SUBSCRIBEd to the channel on which every revocation publishes the revoked
- * token's hash (tokens_revoke_async, tokens_register_bootstrap), and to a
+ * token's hash (queue_tokens_revoke_async, queue_tokens_register_bootstrap), and to a
  * heartbeat channel of its own. It drives the cache:
  * - subscription confirmed: the cache is emptied and opened;
  * - a revocation message: that entry goes;
@@ -35,13 +35,13 @@ struct token_sub;
 
 /* Allocates the subscriber and starts connecting to addr; heartbeats go out
  * through publisher. cache, publisher and base must outlive it. Returns NULL
- * when out of memory; stop and free with token_sub_free. */
-struct token_sub *token_sub_start(struct event_base *base, const struct redis_address *addr,
-                                  int timeout_ms, struct rconn *publisher, const char *prefix,
-                                  struct token_cache *cache);
+ * when out of memory; stop and free with queue_token_sub_free. */
+struct token_sub *queue_token_sub_start(struct event_base *base, const struct redis_address *addr,
+                                        int timeout_ms, struct rconn *publisher, const char *prefix,
+                                        struct token_cache *cache);
 /* Closes the connection, closes the cache and frees the subscriber; NULL is
  * allowed. Heartbeats still in flight on the publisher are answered to a
  * callback that does not touch the subscriber. */
-void token_sub_free(struct token_sub *ts);
+void queue_token_sub_free(struct token_sub *ts);
 
 #endif

@@ -24,7 +24,7 @@ static void to_hex(const unsigned char *bytes, size_t n, char *out)
     out[2 * n] = '\0';
 }
 
-void token_hash_hex(const char *token, size_t len, char out[TOKEN_HASH_HEX_LEN])
+void queue_token_hash_hex(const char *token, size_t len, char out[TOKEN_HASH_HEX_LEN])
 {
     unsigned char digest[32];
     unsigned int dlen = 0;
@@ -32,7 +32,7 @@ void token_hash_hex(const char *token, size_t len, char out[TOKEN_HASH_HEX_LEN])
     to_hex(digest, 32, out);
 }
 
-int token_generate(char out[TOKEN_TEXT_LEN])
+int queue_token_generate(char out[TOKEN_TEXT_LEN])
 {
     unsigned char bytes[32];
     size_t got = 0;
@@ -60,7 +60,7 @@ static int read_answers(struct rlink *c, int n)
     int rc = 0;
     for (int i = 0; i < n; i++) {
         redisReply *r = NULL;
-        if (rlink_get_reply(c, &r) != REDIS_OK || !reply_ok(r))
+        if (queue_rlink_get_reply(c, &r) != REDIS_OK || !reply_ok(r))
             rc = -1;
         if (r)
             freeReplyObject(r);
@@ -68,10 +68,10 @@ static int read_answers(struct rlink *c, int n)
     return rc;
 }
 
-int tokens_register_bootstrap(struct rlink *c, const char *prefix, const char *token)
+int queue_tokens_register_bootstrap(struct rlink *c, const char *prefix, const char *token)
 {
     char hash[TOKEN_HASH_HEX_LEN];
-    token_hash_hex(token, strlen(token), hash);
+    queue_token_hash_hex(token, strlen(token), hash);
     char now[32];
     rfc3339_now(now);
 
@@ -82,19 +82,19 @@ int tokens_register_bootstrap(struct rlink *c, const char *prefix, const char *t
         return -1;
     }
     /* One transaction: the old bootstrap token stops working as the new one starts. */
-    rlink_append(c, "MULTI");
+    queue_rlink_append(c, "MULTI");
     int queued = 1;
     if (old->type == REDIS_REPLY_STRING && strcmp(old->str, hash) != 0) {
-        rlink_append(c, "DEL " KEYF_TOKEN, prefix, old->str);
+        queue_rlink_append(c, "DEL " KEYF_TOKEN, prefix, old->str);
         /* Every running claimsd drops the old token from its cache. */
-        rlink_append(c, "PUBLISH " CHANF_TOKEN_REVOKED " %s", prefix, old->str);
+        queue_rlink_append(c, "PUBLISH " CHANF_TOKEN_REVOKED " %s", prefix, old->str);
         queued += 2;
     }
     freeReplyObject(old);
-    rlink_append(c, "HSET %stoken:%s token_id bootstrap role admin created_at %s", prefix, hash,
-                 now);
-    rlink_append(c, "SET %stoken_id:bootstrap %s", prefix, hash);
-    rlink_append(c, "EXEC");
+    queue_rlink_append(c, "HSET %stoken:%s token_id bootstrap role admin created_at %s", prefix,
+                       hash, now);
+    queue_rlink_append(c, "SET %stoken_id:bootstrap %s", prefix, hash);
+    queue_rlink_append(c, "EXEC");
     queued += 3;
     int rc = read_answers(c, queued);
     if (rc == 0)
@@ -102,23 +102,24 @@ int tokens_register_bootstrap(struct rlink *c, const char *prefix, const char *t
     return rc;
 }
 
-int tokens_create_blocking(struct rlink *c, const char *prefix, const char *role,
-                           const char *member_id, const char *npi, char token[TOKEN_TEXT_LEN],
-                           char token_id[37])
+int queue_tokens_create_blocking(struct rlink *c, const char *prefix, const char *role,
+                                 const char *member_id, const char *npi, char token[TOKEN_TEXT_LEN],
+                                 char token_id[37])
 {
-    if (token_generate(token) != 0)
+    if (queue_token_generate(token) != 0)
         return -1;
     uuid_t u;
     uuid_generate_random(u);
     uuid_unparse_lower(u, token_id);
     char hash[TOKEN_HASH_HEX_LEN], now[32];
-    token_hash_hex(token, strlen(token), hash);
+    queue_token_hash_hex(token, strlen(token), hash);
     rfc3339_now(now);
-    rlink_append(c, "MULTI");
-    rlink_append(c, "HSET " KEYF_TOKEN " token_id %s role %s member_id %s npi %s created_at %s",
-                 prefix, hash, token_id, role, member_id, npi, now);
-    rlink_append(c, "SET " KEYF_TOKEN_ID " %s", prefix, token_id, hash);
-    rlink_append(c, "EXEC");
+    queue_rlink_append(c, "MULTI");
+    queue_rlink_append(c,
+                       "HSET " KEYF_TOKEN " token_id %s role %s member_id %s npi %s created_at %s",
+                       prefix, hash, token_id, role, member_id, npi, now);
+    queue_rlink_append(c, "SET " KEYF_TOKEN_ID " %s", prefix, token_id, hash);
+    queue_rlink_append(c, "EXEC");
     return read_answers(c, 4);
 }
 
@@ -158,8 +159,8 @@ static void on_lookup(redisReply *reply, void *arg)
         w.cb(1, &rec, w.arg);
 }
 
-int tokens_lookup_async(struct rconn *rc, const char *prefix, const char *hash, tokens_lookup_cb cb,
-                        void *arg)
+int queue_tokens_lookup_async(struct rconn *rc, const char *prefix, const char *hash,
+                              tokens_lookup_cb cb, void *arg)
 {
     struct lookup_wait *w = malloc(sizeof *w);
     if (!w)
@@ -168,7 +169,7 @@ int tokens_lookup_async(struct rconn *rc, const char *prefix, const char *hash, 
     w->arg = arg;
     char key[KEY_LEN];
     snprintf(key, sizeof key, KEYF_TOKEN, prefix, hash);
-    if (rconn_command(rc, on_lookup, w, "HGETALL %s", key) != 0) {
+    if (queue_rconn_command(rc, on_lookup, w, "HGETALL %s", key) != 0) {
         free(w);
         return -1;
     }
@@ -188,9 +189,9 @@ static void on_store(redisReply *reply, void *arg)
     w.cb(reply && reply->type == REDIS_REPLY_ARRAY ? 0 : -1, w.arg);
 }
 
-int tokens_store_async(struct rconn *rc, const char *prefix, const char *hash,
-                       const struct token_record *rec, const char *created_at, tokens_store_cb cb,
-                       void *arg)
+int queue_tokens_store_async(struct rconn *rc, const char *prefix, const char *hash,
+                             const struct token_record *rec, const char *created_at,
+                             tokens_store_cb cb, void *arg)
 {
     struct store_wait *w = malloc(sizeof *w);
     if (!w)
@@ -200,15 +201,15 @@ int tokens_store_async(struct rconn *rc, const char *prefix, const char *hash,
     char k_token[KEY_LEN], k_id[KEY_LEN];
     snprintf(k_token, sizeof k_token, KEYF_TOKEN, prefix, hash);
     snprintf(k_id, sizeof k_id, KEYF_TOKEN_ID, prefix, rec->token_id);
-    if (rconn_command(rc, queue_ignore_reply, NULL, "MULTI") != 0) {
+    if (queue_rconn_command(rc, queue_ignore_reply, NULL, "MULTI") != 0) {
         free(w);
         return -1;
     }
-    rconn_command(rc, queue_ignore_reply, NULL,
-                  "HSET %s token_id %s role %s member_id %s npi %s created_at %s", k_token,
-                  rec->token_id, rec->role, rec->member_id, rec->npi, created_at);
-    rconn_command(rc, queue_ignore_reply, NULL, "SET %s %s", k_id, hash);
-    if (rconn_command(rc, on_store, w, "EXEC") != 0) {
+    queue_rconn_command(rc, queue_ignore_reply, NULL,
+                        "HSET %s token_id %s role %s member_id %s npi %s created_at %s", k_token,
+                        rec->token_id, rec->role, rec->member_id, rec->npi, created_at);
+    queue_rconn_command(rc, queue_ignore_reply, NULL, "SET %s %s", k_id, hash);
+    if (queue_rconn_command(rc, on_store, w, "EXEC") != 0) {
         free(w);
         return -1;
     }
@@ -270,14 +271,16 @@ static void on_revoke_step(redisReply *reply, void *arg)
     if (ok && st->step == 0 && reply->type == REDIS_REPLY_STRING && reply->len < sizeof st->hash) {
         snprintf(st->hash, sizeof st->hash, "%s", reply->str);
         st->step = 1;
-        sent = rconn_command(st->rc, on_revoke_step, st, "DEL %s%s", st->token_prefix, st->hash);
+        sent =
+            queue_rconn_command(st->rc, on_revoke_step, st, "DEL %s%s", st->token_prefix, st->hash);
     } else if (ok && st->step == 1) {
         st->step = 2; /* keyless: from slot 0's master, like the heartbeats */
-        sent = rconn_command(st->rc, on_revoke_step, st, "PUBLISH %s %s", st->channel, st->hash);
+        sent =
+            queue_rconn_command(st->rc, on_revoke_step, st, "PUBLISH %s %s", st->channel, st->hash);
     } else if (ok && st->step == 2) {
         st->step = 3;
-        sent = rconn_command(st->rc, on_revoke_step, st, "EVAL %s 1 %s %s", revoke_id_script,
-                             st->k_id, st->hash);
+        sent = queue_rconn_command(st->rc, on_revoke_step, st, "EVAL %s 1 %s %s", revoke_id_script,
+                                   st->k_id, st->hash);
     } else if (ok && st->step == 3) {
         st->cb(1, st->hash, st->arg);
         free(st);
@@ -299,15 +302,15 @@ static int revoke_in_steps(struct rconn *rc, const char *k_id, const char *token
     snprintf(st->k_id, sizeof st->k_id, "%s", k_id);
     snprintf(st->token_prefix, sizeof st->token_prefix, "%s", token_prefix);
     snprintf(st->channel, sizeof st->channel, "%s", channel);
-    if (rconn_command(rc, on_revoke_step, st, "GET %s", k_id) != 0) {
+    if (queue_rconn_command(rc, on_revoke_step, st, "GET %s", k_id) != 0) {
         free(st);
         return -1;
     }
     return 0;
 }
 
-int tokens_revoke_async(struct rconn *rc, const char *prefix, const char *token_id,
-                        tokens_revoke_cb cb, void *arg)
+int queue_tokens_revoke_async(struct rconn *rc, const char *prefix, const char *token_id,
+                              tokens_revoke_cb cb, void *arg)
 {
     struct revoke_wait *w = malloc(sizeof *w);
     if (!w)
@@ -318,12 +321,12 @@ int tokens_revoke_async(struct rconn *rc, const char *prefix, const char *token_
     snprintf(k_id, sizeof k_id, KEYF_TOKEN_ID, prefix, token_id);
     snprintf(token_prefix, sizeof token_prefix, KEYF_TOKEN, prefix, "");
     snprintf(channel, sizeof channel, CHANF_TOKEN_REVOKED, prefix);
-    if (rconn_is_cluster(rc)) {
+    if (queue_rconn_is_cluster(rc)) {
         free(w);
         return revoke_in_steps(rc, k_id, token_prefix, channel, cb, arg);
     }
-    if (rconn_command(rc, on_revoke, w, "EVAL %s 1 %s %s %s", revoke_script, k_id, token_prefix,
-                      channel) != 0) {
+    if (queue_rconn_command(rc, on_revoke, w, "EVAL %s 1 %s %s %s", revoke_script, k_id,
+                            token_prefix, channel) != 0) {
         free(w);
         return -1;
     }

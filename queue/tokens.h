@@ -26,53 +26,53 @@ struct token_record {
 };
 
 /* SHA-256 of the token text, as lower-case hex. */
-void token_hash_hex(const char *token, size_t len, char out[TOKEN_HASH_HEX_LEN]);
+void queue_token_hash_hex(const char *token, size_t len, char out[TOKEN_HASH_HEX_LEN]);
 
 /* A new random token "clm_<64 hex>" from the kernel's CSPRNG. Returns 0 or -1. */
-int token_generate(char out[TOKEN_TEXT_LEN]);
+int queue_token_generate(char out[TOKEN_TEXT_LEN]);
 
 /* Registers the bootstrap admin token (its hash only) under the token id
  * "bootstrap", replacing an earlier bootstrap token, whose hash it publishes
  * as revoked (queue/token_sub.h) in the same transaction. Blocking; returns
  * 0 or -1. */
-int tokens_register_bootstrap(struct rlink *c, const char *prefix, const char *token);
+int queue_tokens_register_bootstrap(struct rlink *c, const char *prefix, const char *token);
 
 /* Creates a token (blocking): a new random token and token id, stored as the
  * hash with role and member id or NPI (empty strings when not applicable).
  * Returns 0 with the token's text and id filled in, or -1. */
-int tokens_create_blocking(struct rlink *c, const char *prefix, const char *role,
-                           const char *member_id, const char *npi, char token[TOKEN_TEXT_LEN],
-                           char token_id[37]);
+int queue_tokens_create_blocking(struct rlink *c, const char *prefix, const char *role,
+                                 const char *member_id, const char *npi, char token[TOKEN_TEXT_LEN],
+                                 char token_id[37]);
 
 /* ---- asynchronous, on the event loop ---- */
 
 struct rconn;
 
-/* Answer of tokens_lookup_async: status 1 with the token's record, 0 when
+/* Answer of queue_tokens_lookup_async: status 1 with the token's record, 0 when
  * Redis holds no such token (rec NULL), -1 when Redis did not answer (rec
  * NULL). rec is valid only during the call. */
 typedef void (*tokens_lookup_cb)(int status, const struct token_record *rec, void *arg);
 
-/* Reads the token stored under hash (token_hash_hex). Returns 0 when the
+/* Reads the token stored under hash (queue_token_hash_hex). Returns 0 when the
  * command was sent (cb is called once), -1 when there is no connection (cb
  * is not called). */
-int tokens_lookup_async(struct rconn *rc, const char *prefix, const char *hash, tokens_lookup_cb cb,
-                        void *arg);
+int queue_tokens_lookup_async(struct rconn *rc, const char *prefix, const char *hash,
+                              tokens_lookup_cb cb, void *arg);
 
-/* Answer of tokens_store_async: 0 when both keys were written, -1 when Redis
+/* Answer of queue_tokens_store_async: 0 when both keys were written, -1 when Redis
  * did not answer or refused. */
 typedef void (*tokens_store_cb)(int status, void *arg);
 
-/* Stores a new token in one transaction: its hash (hash: token_hash_hex of
+/* Stores a new token in one transaction: its hash (hash: queue_token_hash_hex of
  * the token) with rec's token id, role, member id and NPI ("" when not
  * applicable) and created_at (RFC 3339), and its id's key, to revoke it by
  * id. Every string is copied before the call returns. Returns 0 when sent
  * (cb is called once), -1 when there is no connection (cb is not called). */
-int tokens_store_async(struct rconn *rc, const char *prefix, const char *hash,
-                       const struct token_record *rec, const char *created_at, tokens_store_cb cb,
-                       void *arg);
+int queue_tokens_store_async(struct rconn *rc, const char *prefix, const char *hash,
+                             const struct token_record *rec, const char *created_at,
+                             tokens_store_cb cb, void *arg);
 
-/* Answer of tokens_revoke_async: status 1 when the token was deleted (hash
+/* Answer of queue_tokens_revoke_async: status 1 when the token was deleted (hash
  * is its SHA-256 hex), 0 when no token has that id, -1 when Redis did not
  * answer (hash NULL). hash is valid only during the call. */
 typedef void (*tokens_revoke_cb)(int status, const char *hash, void *arg);
@@ -84,7 +84,7 @@ typedef void (*tokens_revoke_cb)(int status, const char *hash, void *arg);
  * (a revocation cut short is finished by the next one of that id).
  * Returns 0 when sent (cb is called once), -1 when there is no connection
  * (cb is not called). */
-int tokens_revoke_async(struct rconn *rc, const char *prefix, const char *token_id,
-                        tokens_revoke_cb cb, void *arg);
+int queue_tokens_revoke_async(struct rconn *rc, const char *prefix, const char *token_id,
+                              tokens_revoke_cb cb, void *arg);
 
 #endif

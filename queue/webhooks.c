@@ -248,12 +248,12 @@ static struct script script_wh_log = {
     "",
 };
 
-void webhook_scripts_init(void)
+void queue_webhook_scripts_init(void)
 {
     struct script *all[] = {&script_wh_put,   &script_wh_delete, &script_wh_read, &script_wh_fanout,
                             &script_wh_claim, &script_wh_record, &script_wh_log};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++)
-        script_init(all[i]);
+        queue_script_init(all[i]);
 }
 
 /* ---- subscriptions ---- */
@@ -282,7 +282,7 @@ static int send_script(struct rconn *rc, const struct script *s, rconn_reply_cb 
 {
     if (!w)
         return -1;
-    if (script_eval_async(rc, s, on_reply, w, nkeys, keys, nargs, args, NULL) != 0) {
+    if (queue_script_eval_async(rc, s, on_reply, w, nkeys, keys, nargs, args, NULL) != 0) {
         free(w);
         return -1;
     }
@@ -353,7 +353,7 @@ int queue_webhook_get(struct rconn *rc, const char *prefix, const char *id, queu
         return -1;
     char key[KEY_LEN];
     snprintf(key, sizeof key, KEYF_WEBHOOK, HOME(prefix), id);
-    if (rconn_command(rc, on_get, w, "HGETALL %s", key) != 0) {
+    if (queue_rconn_command(rc, on_get, w, "HGETALL %s", key) != 0) {
         free(w);
         return -1;
     }
@@ -639,7 +639,7 @@ static void fan_ack(struct fan_run *r)
         argv[0] = "XACK";
         argv[1] = key;
         argv[2] = EVENTS_GROUP;
-        if (rconn_command_argv(r->rc, on_fan_acked, r, argc, argv, NULL) == 0)
+        if (queue_rconn_command_argv(r->rc, on_fan_acked, r, argc, argv, NULL) == 0)
             r->waiting++;
         else
             fan_fail(r, NULL);
@@ -692,8 +692,8 @@ static void fan_put(struct fan_run *r)
         args[7 + 4 * i] = r->ev[i].status;
     }
     const char *keys[] = {k_subs, k_due};
-    int sent = script_eval_async(r->rc, &script_wh_fanout, on_fan_put, r, 2, keys,
-                                 (int)(4 + 4 * r->n_ev), args, NULL);
+    int sent = queue_script_eval_async(r->rc, &script_wh_fanout, on_fan_put, r, 2, keys,
+                                       (int)(4 + 4 * r->n_ev), args, NULL);
     free(args);
     if (sent != 0) {
         fan_fail(r, NULL);
@@ -732,8 +732,8 @@ static int fan_read_send(struct shard_fanout *f, int s, void *ctx)
     const char *keys[] = {k_events};
     const char *args[] = {EVENTS_GROUP, r->consumer, r->count,
                           CLAIMS_STR(WEBHOOK_FANOUT_RECLAIM_MS)};
-    return script_eval_async(r->rc, &script_wh_read, shard_fanout_reply, shard_fanout_arg(f, s), 1,
-                             keys, 4, args, NULL);
+    return queue_script_eval_async(r->rc, &script_wh_read, queue_shard_fanout_reply,
+                                   queue_shard_fanout_arg(f, s), 1, keys, 4, args, NULL);
 }
 
 int queue_webhook_fanout(struct rconn *rc, const char *prefix, const char *consumer, int max_events,
@@ -742,7 +742,7 @@ int queue_webhook_fanout(struct rconn *rc, const char *prefix, const char *consu
     struct fan_run *r = fan_run_new(rc, prefix, consumer, max_events, now_ms, cb, arg);
     if (!r)
         return -1;
-    if (shard_fanout_each(r->n_shards, fan_read_send, r, on_fan_read, r) != 0) {
+    if (queue_shard_fanout_each(r->n_shards, fan_read_send, r, on_fan_read, r) != 0) {
         fan_run_free(r); /* nothing sent: no callback */
         return -1;
     }
@@ -790,8 +790,8 @@ static int group_send(struct shard_fanout *f, int s, void *ctx)
     const struct group_query *q = ctx;
     char k_events[KEY_LEN];
     snprintf(k_events, sizeof k_events, KEYF_EVENTS, SHARD_PREFIX(q->prefix, s));
-    return rconn_command(q->rc, shard_fanout_reply, shard_fanout_arg(f, s),
-                         "XGROUP CREATE %s %s 0 MKSTREAM", k_events, EVENTS_GROUP);
+    return queue_rconn_command(q->rc, queue_shard_fanout_reply, queue_shard_fanout_arg(f, s),
+                               "XGROUP CREATE %s %s 0 MKSTREAM", k_events, EVENTS_GROUP);
 }
 
 int queue_events_group_create(struct rconn *rc, const char *prefix, queue_status_cb cb, void *arg)
@@ -801,7 +801,7 @@ int queue_events_group_create(struct rconn *rc, const char *prefix, queue_status
         return -1;
     *g = (struct group_run){cb, arg};
     struct group_query q = {rc, prefix};
-    if (shard_fanout_each(queue_shard_count(), group_send, &q, on_groups_made, g) != 0) {
+    if (queue_shard_fanout_each(queue_shard_count(), group_send, &q, on_groups_made, g) != 0) {
         free(g);
         return -1;
     }

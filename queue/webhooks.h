@@ -173,7 +173,7 @@ int queue_webhook_record(struct rconn *rc, const char *prefix,
                          const struct queue_delivery_outcome *o, queue_record_outcome_cb cb,
                          void *arg);
 
-/* Computes the scripts' SHA-1s; call once at start, after scripts_init. */
-void webhook_scripts_init(void);
+/* Computes the scripts' SHA-1s; call once at start, after queue_scripts_init. */
+void queue_webhook_scripts_init(void);
 
 #endif

@@ -80,7 +80,7 @@ static uint64_t resp_bytes(const redisReply *r)
 static redisReply *next_reply(struct work_conn *wc)
 {
     redisReply *r = NULL;
-    if (rlink_get_reply(wc->c, &r) != REDIS_OK)
+    if (queue_rlink_get_reply(wc->c, &r) != REDIS_OK)
         return NULL;
     return r;
 }
@@ -112,7 +112,7 @@ static bool load_scripts(struct work_conn *wc)
 {
     for (size_t i = 0; i < sizeof worker_scripts / sizeof *worker_scripts; i++) {
         /* On every master of a cluster (a promoted replica has none). */
-        if (rlink_script_load(wc->c, worker_scripts[i]->body) != 0)
+        if (queue_rlink_script_load(wc->c, worker_scripts[i]->body) != 0)
             return false;
     }
     return true;
@@ -121,7 +121,7 @@ static bool load_scripts(struct work_conn *wc)
 /* The socket timeout of every command from now on. */
 static void set_timeout(struct work_conn *wc, int ms)
 {
-    rlink_set_timeout(wc->c, ms);
+    queue_rlink_set_timeout(wc->c, ms);
 }
 
 struct work_conn *queue_work_connect(const struct redis_address *addr, int timeout_ms,
@@ -130,7 +130,7 @@ struct work_conn *queue_work_connect(const struct redis_address *addr, int timeo
     struct work_conn *wc = calloc(1, sizeof *wc);
     if (!wc)
         return NULL;
-    wc->c = rlink_connect(addr, timeout_ms);
+    wc->c = queue_rlink_connect(addr, timeout_ms);
     if (!wc->c) {
         free(wc);
         return NULL;
@@ -155,7 +155,7 @@ void queue_work_close(struct work_conn *wc)
 {
     if (!wc)
         return;
-    rlink_close(wc->c);
+    queue_rlink_close(wc->c);
     free(wc);
 }
 
@@ -171,7 +171,7 @@ const char *queue_work_prefix(const struct work_conn *wc)
 
 bool queue_work_broken(const struct work_conn *wc)
 {
-    return !wc || rlink_broken(wc->c);
+    return !wc || queue_rlink_broken(wc->c);
 }
 
 /* ---- entries ---- */
@@ -388,7 +388,7 @@ int queue_next_batch(struct work_conn *wc, struct work_item *items, int max, int
             return n;
         }
     }
-    if (!rlink_is_cluster(wc->c))
+    if (!queue_rlink_is_cluster(wc->c))
         return read_new_any(wc, items, max, block_ms);
     /* On a cluster, every shard empty: wait on one, a different one each time. */
     int shard = wc->next_shard;
@@ -401,8 +401,8 @@ void queue_ack(struct work_conn *wc, const struct work_item *e)
 {
     char k_stream[KEY_LEN];
     stream_key(wc, e->shard, k_stream);
-    rlink_append(wc->c, "XACK %s %s %s", k_stream, WORK_GROUP, e->entry_id);
-    rlink_append(wc->c, "XDEL %s %s", k_stream, e->entry_id);
+    queue_rlink_append(wc->c, "XACK %s %s %s", k_stream, WORK_GROUP, e->entry_id);
+    queue_rlink_append(wc->c, "XDEL %s %s", k_stream, e->entry_id);
     for (int i = 0; i < 2; i++) {
         redisReply *r = next_reply(wc);
         if (!r)
@@ -489,7 +489,7 @@ static void read_accumulators(const redisReply *r, int year, struct work_accumul
  * accumulator fields (the order read_accumulators reads). */
 static void append_accumulator_reads(struct work_conn *wc, const struct work_item *e)
 {
-    struct shard_prefix sp = shard_prefix(wc->prefix, e->shard);
+    struct queue_shard_prefix sp = queue_shard_prefix(wc->prefix, e->shard);
     for (int y = 0; y < e->n_years; y++) {
         char k_acc[KEY_LEN], m[8][ID_LEN + 16];
         snprintf(k_acc, sizeof k_acc, KEYF_ACC, sp.s, e->subscriber_id, e->years[y]);
@@ -501,7 +501,7 @@ static void append_accumulator_reads(struct work_conn *wc, const struct work_ite
             snprintf(m[4 + t * 2 + 1], sizeof m[0], "m:%s:%s:oop", e->member_id, tiers[t]);
         }
         const char *hm[10] = {"HMGET", k_acc, m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7]};
-        rlink_append_argv(wc->c, 10, hm, NULL);
+        queue_rlink_append_argv(wc->c, 10, hm, NULL);
     }
 }
 
@@ -510,7 +510,7 @@ static void append_accumulator_reads(struct work_conn *wc, const struct work_ite
 static void append_fact_reads(struct work_conn *wc, const struct work_item *e, const char *now)
 {
     const char *p = wc->prefix;
-    struct shard_prefix sp = shard_prefix(p, e->shard);
+    struct queue_shard_prefix sp = queue_shard_prefix(p, e->shard);
     char k_claim[KEY_LEN], k_body[KEY_LEN], k_proc[KEY_LEN], idx_prefix[KEY_LEN];
     snprintf(k_claim, sizeof k_claim, KEYF_CLAIM, sp.s, e->claim_id);
     snprintf(k_body, sizeof k_body, KEYF_BODY, sp.s, e->claim_id);
@@ -518,16 +518,16 @@ static void append_fact_reads(struct work_conn *wc, const struct work_item *e, c
     snprintf(idx_prefix, sizeof idx_prefix, KEYF_IDX_STATUS, sp.s, "");
     const char *argv[] = {"EVALSHA", script_claim_start.sha, "3", k_claim, k_proc, k_body, now,
                           idx_prefix};
-    rlink_append_argv(wc->c, 8, argv, NULL);
+    queue_rlink_append_argv(wc->c, 8, argv, NULL);
     /* Member records are on the family's shard, the claim's (queue/members.h). */
-    rlink_append(wc->c, "GET " KEYF_MEMBER, sp.s, e->member_id);
-    rlink_append(wc->c, "GET " KEYF_MEMBER, sp.s, e->subscriber_id);
-    rlink_append(wc->c, "GET " KEYF_GROUP, p, e->group_id);
-    rlink_append(wc->c, "GET " KEYF_PLAN, p, e->plan_id);
+    queue_rlink_append(wc->c, "GET " KEYF_MEMBER, sp.s, e->member_id);
+    queue_rlink_append(wc->c, "GET " KEYF_MEMBER, sp.s, e->subscriber_id);
+    queue_rlink_append(wc->c, "GET " KEYF_GROUP, p, e->group_id);
+    queue_rlink_append(wc->c, "GET " KEYF_PLAN, p, e->plan_id);
     if (e->parent_id[0])
-        rlink_append(wc->c, "GET " KEYF_MEMBER, sp.s, e->parent_id);
+        queue_rlink_append(wc->c, "GET " KEYF_MEMBER, sp.s, e->parent_id);
     append_accumulator_reads(wc, e);
-    rlink_append(wc->c, "GET " KEYF_FAMVER, sp.s, e->subscriber_id);
+    queue_rlink_append(wc->c, "GET " KEYF_FAMILY_VERSION, sp.s, e->subscriber_id);
 }
 
 /* Reads one claim's replies into f (after *broken, only counts them);
@@ -588,7 +588,7 @@ int queue_load_facts(struct work_conn *wc, const struct work_item *items, int n,
     }
     if (broken) {
         for (int i = 0; i < n; i++)
-            work_facts_free(&out[i]);
+            queue_work_facts_free(&out[i]);
         return -1;
     }
     if (reload && !load_scripts(wc))
@@ -596,7 +596,7 @@ int queue_load_facts(struct work_conn *wc, const struct work_item *items, int n,
     return 0;
 }
 
-void work_facts_free(struct work_facts *f)
+void queue_work_facts_free(struct work_facts *f)
 {
     free(f->submission);
     free(f->review);
@@ -625,7 +625,7 @@ int queue_lookup_fingerprints(struct work_conn *wc, struct work_fp_lookup *looku
         argv[1] = key;
         for (int j = 0; j < l->n && j < WORK_MAX_FPS; j++)
             argv[2 + j] = l->fps[j];
-        rlink_append_argv(wc->c, 2 + (l->n < WORK_MAX_FPS ? l->n : WORK_MAX_FPS), argv, NULL);
+        queue_rlink_append_argv(wc->c, 2 + (l->n < WORK_MAX_FPS ? l->n : WORK_MAX_FPS), argv, NULL);
     }
     for (int i = 0; i < n; i++) {
         struct work_fp_lookup *l = &lookups[i];
@@ -728,10 +728,10 @@ static void commit_keys(struct work_conn *wc, const struct work_commit *c, struc
                         int n_acc)
 {
     const struct work_item *e = c->item;
-    struct shard_prefix sp = shard_prefix(wc->prefix, e->shard);
+    struct queue_shard_prefix sp = queue_shard_prefix(wc->prefix, e->shard);
     const char *p = sp.s;
     snprintf(cc->keys[0], KEY_LEN, KEYF_CLAIM, p, e->claim_id);
-    snprintf(cc->keys[1], KEY_LEN, KEYF_FAMVER, p, e->subscriber_id);
+    snprintf(cc->keys[1], KEY_LEN, KEYF_FAMILY_VERSION, p, e->subscriber_id);
     stream_key(wc, e->shard, cc->keys[2]);
     snprintf(cc->keys[3], KEY_LEN, KEYF_SLA, p);
     snprintf(cc->keys[4], KEY_LEN, KEYF_PENDED, p);
@@ -866,7 +866,7 @@ int queue_commit(struct work_conn *wc, const struct work_commit *commits, int n,
     if (n > WORK_MAX_BATCH)
         n = WORK_MAX_BATCH;
     bool sent[WORK_MAX_BATCH];
-    rlink_writes_begin(wc->c);
+    queue_rlink_writes_begin(wc->c);
     for (int i = 0; i < n; i++) {
         sent[i] = build_commit(wc, &commits[i], cc) == 0;
         if (!sent[i]) {
@@ -875,7 +875,7 @@ int queue_commit(struct work_conn *wc, const struct work_commit *commits, int n,
                       commits[i].item->claim_id);
             continue;
         }
-        rlink_append_argv(wc->c, cc->argc, cc->argv, cc->argvlen);
+        queue_rlink_append_argv(wc->c, cc->argc, cc->argv, cc->argvlen);
         free(cc->dec);
         free(cc->eob);
         free(cc->body);
@@ -911,7 +911,7 @@ int queue_commit(struct work_conn *wc, const struct work_commit *commits, int n,
         done += results[i] == WORK_COMMIT_OK;
     char what[32];
     snprintf(what, sizeof what, "%d commit%s", done, done == 1 ? "" : "s");
-    if (done > 0 && !broken && rlink_writes_wait(wc->c, what) < 0)
+    if (done > 0 && !broken && queue_rlink_writes_wait(wc->c, what) < 0)
         broken = true; /* committed; the link is remade (replica_acks) */
     if (reload && !broken && !load_scripts(wc))
         log_warn("worker: cannot load the worker's scripts");
@@ -926,7 +926,7 @@ int queue_commit(struct work_conn *wc, const struct work_commit *commits, int n,
 static int dead_letter_shard(struct work_conn *wc, int shard, int idle_ms, int max_deliveries,
                              int max, char (*dead)[CLAIM_ID_LEN], int *n_dead)
 {
-    struct shard_prefix sp = shard_prefix(wc->prefix, shard);
+    struct queue_shard_prefix sp = queue_shard_prefix(wc->prefix, shard);
     char k_stream[KEY_LEN];
     stream_key(wc, shard, k_stream);
     redisReply *p =
@@ -1022,15 +1022,15 @@ struct expire_query {
 static int expire_send(struct shard_fanout *f, int shard, void *ctx)
 {
     const struct expire_query *q = ctx;
-    struct shard_prefix sp = shard_prefix(q->key_prefix, shard);
+    struct queue_shard_prefix sp = queue_shard_prefix(q->key_prefix, shard);
     char k_pended[KEY_LEN], k_stream[KEY_LEN], claim_prefix[KEY_LEN];
     snprintf(k_pended, sizeof k_pended, KEYF_PENDED, sp.s);
     snprintf(k_stream, sizeof k_stream, KEYF_STREAM, sp.s);
     snprintf(claim_prefix, sizeof claim_prefix, KEYF_CLAIM, sp.s, "");
     const char *keys[] = {k_pended, k_stream};
     const char *args[] = {q->today, claim_prefix, q->max};
-    return script_eval_async(q->rc, &script_expire_pended, shard_fanout_reply,
-                             shard_fanout_arg(f, shard), 2, keys, 3, args, NULL);
+    return queue_script_eval_async(q->rc, &script_expire_pended, queue_shard_fanout_reply,
+                                   queue_shard_fanout_arg(f, shard), 2, keys, 3, args, NULL);
 }
 
 int queue_expire_pended(struct rconn *rc, const char *key_prefix, int today_day, int max,
@@ -1044,7 +1044,7 @@ int queue_expire_pended(struct rconn *rc, const char *key_prefix, int today_day,
     snprintf(today, sizeof today, "%d", today_day);
     snprintf(n, sizeof n, "%d", max);
     struct expire_query q = {rc, key_prefix, today, n};
-    if (shard_fanout_each(queue_shard_count(), expire_send, &q, on_expired, call) != 0) {
+    if (queue_shard_fanout_each(queue_shard_count(), expire_send, &q, on_expired, call) != 0) {
         free(call);
         return -1;
     }

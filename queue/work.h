@@ -127,7 +127,7 @@ int queue_next_batch(struct work_conn *wc, struct work_item *items, int max, int
 int queue_load_facts(struct work_conn *wc, const struct work_item *items, int n,
                      struct work_facts *out, uint64_t *bytes_read);
 /* Frees the texts queue_load_facts copied into f and clears them; safe to call twice. */
-void work_facts_free(struct work_facts *f);
+void queue_work_facts_free(struct work_facts *f);
 
 /* The duplicate fingerprints one claim looks up, and what Redis holds. */
 struct work_fp_lookup {

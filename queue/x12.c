@@ -49,7 +49,7 @@ int queue_x12_claim(struct rconn *rc, const char *prefix, const char *key_hash, 
     w->arg = arg;
     /* SET NX GET (Redis 7): nil when this call set it, else the old value. */
     const char *argv[] = {"SET", key, "P", "NX", "GET", "EX", ttl};
-    if (rconn_command_argv(rc, on_claim, w, 7, argv, NULL) != 0) {
+    if (queue_rconn_command_argv(rc, on_claim, w, 7, argv, NULL) != 0) {
         free(w);
         return -1;
     }
@@ -78,7 +78,7 @@ int queue_x12_answer(struct rconn *rc, const char *prefix, const char *key_hash,
     }
     const char *argv[] = {"SET", key, value};
     size_t lens[] = {3, strlen(key), len + 1};
-    int rc2 = rconn_command_argv(rc, queue_on_status_reply, w, 3, argv, lens);
+    int rc2 = queue_rconn_command_argv(rc, queue_on_status_reply, w, 3, argv, lens);
     free(value);
     if (rc2 != 0) {
         free(w);
@@ -98,15 +98,15 @@ static struct script script_x12_release = {
 int queue_x12_release(struct rconn *rc, const char *prefix, const char *key_hash,
                       queue_status_cb cb, void *arg)
 {
-    script_init(&script_x12_release);
+    queue_script_init(&script_x12_release);
     char key[KEY_LEN];
     snprintf(key, sizeof key, KEYF_X12, prefix, key_hash);
     struct queue_status_wait *w = queue_status_wait_new(ok_status, cb, arg);
     if (!w)
         return -1;
     const char *keys[] = {key};
-    if (script_eval_async(rc, &script_x12_release, queue_on_status_reply, w, 1, keys, 0, NULL,
-                          NULL) != 0) {
+    if (queue_script_eval_async(rc, &script_x12_release, queue_on_status_reply, w, 1, keys, 0, NULL,
+                                NULL) != 0) {
         free(w);
         return -1;
     }

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Only queue/ talks to Redis (DESIGN.md "Redis layout (in queue/, nowhere
 # else)"): outside it no file includes hiredis, names a key format (KEYF_,
-# CHANF_, queue/keys.h), sends a command or a script (rconn_command,
+# CHANF_, queue/keys.h), sends a command or a script (queue_rconn_command,
 # script_eval, queue/scripts.h) or reads a hiredis reply. Start-up and the
 # command line may hold a blocking connection (redisContext) made and closed
 # by queue/redis_conn.h, nothing more.
@@ -15,7 +15,7 @@ EXEMPT='
 '
 
 PARTS="common codec adjudicate eob notify work intake server"
-PATTERN='#include[[:space:]]*[<"]hiredis|KEYF_|CHANF_|queue/keys\.h|queue/scripts\.h|rconn_command|script_eval|redis(Command|AppendCommand|GetReply|Async[A-Za-z]*|Free|Connect[A-Za-z]*)[[:space:]]*\(|redisReply|freeReplyObject|REDIS_REPLY_'
+PATTERN='#include[[:space:]]*[<"]hiredis|KEYF_|CHANF_|queue/keys\.h|queue/scripts\.h|queue_rconn_command|script_eval|redis(Command|AppendCommand|GetReply|Async[A-Za-z]*|Free|Connect[A-Za-z]*)[[:space:]]*\(|redisReply|freeReplyObject|REDIS_REPLY_'
 
 exempt_files=$(printf '%s\n' "$EXEMPT" | awk 'NF {print $1}')
 status=0

@@ -106,14 +106,14 @@ static int check_token_role(const struct token_args *a)
 static int token_redis_address(const struct config *cfg, struct redis_address *addr)
 {
     if (cfg->redis_cluster[0]) {
-        if (redis_cluster_address_parse(cfg->redis_cluster, addr) != 0) {
+        if (queue_redis_cluster_address_parse(cfg->redis_cluster, addr) != 0) {
             fprintf(stderr, "claimsd: --redis-cluster must be HOST:PORT[,HOST:PORT...]\n");
             return 2;
         }
         return 0;
     }
     if (cfg->redis_url[0]) {
-        if (redis_address_parse(cfg->redis_url, addr) != 0) {
+        if (queue_redis_address_parse(cfg->redis_url, addr) != 0) {
             fprintf(stderr, "claimsd: --redis must be redis://host:port[/db] or unix:/path\n");
             return 2;
         }
@@ -138,13 +138,14 @@ static int create_token(struct rlink *rc, const struct token_args *a)
             queue_record_exists_blocking(rc, prefix, QUEUE_RECORD_MEMBER, a->member_id) == 1;
         if (!known) {
             fprintf(stderr, "claimsd: no such member\n");
-            rlink_close(rc);
+            queue_rlink_close(rc);
             return 1;
         }
     }
     char token[TOKEN_TEXT_LEN], token_id[37];
-    int status = tokens_create_blocking(rc, prefix, a->role, a->member_id, a->npi, token, token_id);
-    rlink_close(rc);
+    int status =
+        queue_tokens_create_blocking(rc, prefix, a->role, a->member_id, a->npi, token, token_id);
+    queue_rlink_close(rc);
     if (status != 0) {
         fprintf(stderr, "claimsd: Redis refused the write\n");
         return 1;
@@ -154,7 +155,7 @@ static int create_token(struct rlink *rc, const struct token_args *a)
     return 0;
 }
 
-int cli_token(int argc, char **argv)
+int server_cli_token(int argc, char **argv)
 {
     if (argc < 3 || strcmp(argv[2], "create") != 0)
         return usage();
@@ -169,7 +170,7 @@ int cli_token(int argc, char **argv)
     status = token_redis_address(&a.cfg, &addr);
     if (status != 0)
         return status;
-    struct rlink *rc = rlink_connect(&addr, a.cfg.redis_timeout_ms);
+    struct rlink *rc = queue_rlink_connect(&addr, a.cfg.redis_timeout_ms);
     if (!rc) {
         fprintf(stderr, "claimsd: cannot reach Redis "
                         "(is claimsd running on this data directory?)\n");

@@ -3,6 +3,6 @@
 #define CLAIMS_CLI_H
 
 /* Runs `claimsd token ...` (argv[1] is "token"); returns the exit status. */
-int cli_token(int argc, char **argv);
+int server_cli_token(int argc, char **argv);
 
 #endif

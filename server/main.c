@@ -103,7 +103,7 @@ static int load_config_options(int argc, char **argv, struct config *cfg)
 static int set_redis_option(struct config *cfg, const char *arg)
 {
     struct redis_address probe;
-    if (redis_address_parse(arg, &probe) != 0) {
+    if (queue_redis_address_parse(arg, &probe) != 0) {
         fprintf(stderr, "claimsd: --redis must be redis://host:port[/db] or unix:/path\n");
         return -1;
     }
@@ -281,7 +281,7 @@ static int prepare_store(struct app *app, bool embedded)
 {
     struct rlink *c = NULL;
     int attempts = 0;
-    while (!(c = rlink_connect(&app->redis_addr, app->cfg.redis_timeout_ms))) {
+    while (!(c = queue_rlink_connect(&app->redis_addr, app->cfg.redis_timeout_ms))) {
         if (early_stop)
             return -1;
         if (attempts++ % 10 == 0)
@@ -316,7 +316,7 @@ static int prepare_store(struct app *app, bool embedded)
             log_error("CLAIMSD_BOOTSTRAP_ADMIN_TOKEN must be at least %d characters",
                       BOOTSTRAP_TOKEN_MIN_LEN);
             rc = -1;
-        } else if (tokens_register_bootstrap(c, app->cfg.key_prefix, bootstrap) != 0) {
+        } else if (queue_tokens_register_bootstrap(c, app->cfg.key_prefix, bootstrap) != 0) {
             log_error("cannot register the bootstrap admin token");
             rc = -1;
         }
@@ -326,7 +326,7 @@ static int prepare_store(struct app *app, bool embedded)
         rc = -1;
     }
     if (rc == 0 && app->cfg.seed_dir[0]) {
-        int seeded = seed_load(c, app->cfg.key_prefix, app->cfg.seed_dir);
+        int seeded = server_seed_load(c, app->cfg.key_prefix, app->cfg.seed_dir);
         if (seeded < 0)
             rc = -1;
         /* A new embedded store gets sample invitations and tokens, printed
@@ -334,13 +334,15 @@ static int prepare_store(struct app *app, bool embedded)
         else if (seeded == 1 && embedded) {
             char portal_url[400] = "";
             if (app->cfg.portal_dir[0])
-                seed_portal_url(app->cfg.listen_host, app->cfg.listen_port,
-                                app->cfg.tls.cert_file[0] != '\0', portal_url, sizeof portal_url);
-            if (seed_print_tokens(c, app->cfg.key_prefix, app->cfg.seed_dir, portal_url) != 0)
+                server_seed_portal_url(app->cfg.listen_host, app->cfg.listen_port,
+                                       app->cfg.tls.cert_file[0] != '\0', portal_url,
+                                       sizeof portal_url);
+            if (server_seed_print_tokens(c, app->cfg.key_prefix, app->cfg.seed_dir, portal_url) !=
+                0)
                 rc = -1;
         }
     }
-    rlink_close(c);
+    queue_rlink_close(c);
     return rc;
 }
 
@@ -362,7 +364,7 @@ static void on_drain_tick(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     struct runtime *rt = arg;
-    int busy = rt->app->http ? http_server_in_flight(rt->app->http) : 0;
+    int busy = rt->app->http ? intake_http_server_in_flight(rt->app->http) : 0;
     if (busy == 0 || (time_t)clock_wall_seconds() - rt->drain_started >= DRAIN_LIMIT_SECONDS) {
         if (busy)
             log_warn("stopping with %d requests unanswered after %d s", busy, DRAIN_LIMIT_SECONDS);
@@ -377,7 +379,7 @@ static void begin_shutdown(struct runtime *rt, const char *why)
     rt->app->stopping = true;
     log_info("shutting down (%s): no new connections, finishing requests in flight", why);
     if (rt->app->http)
-        http_server_stop_accepting(rt->app->http);
+        intake_http_server_stop_accepting(rt->app->http);
     /* Webhook requests in flight are abandoned: their deliveries stay due. */
     notify_stop(rt->notifier);
     rt->drain_started = (time_t)clock_wall_seconds();
@@ -444,7 +446,7 @@ static void on_sigchld(evutil_socket_t sig, short what, void *arg)
     (void)what;
     struct runtime *rt = arg;
     int status;
-    if (rt->child && rt->child->pid > 0 && redis_child_exited(rt->child, &status)) {
+    if (rt->child && rt->child->pid > 0 && server_redis_child_exited(rt->child, &status)) {
         log_error("the embedded redis-server exited (status %d); stopping, since claims "
                   "cannot be stored without it",
                   status);
@@ -545,24 +547,24 @@ static int locate_redis(struct runtime *rt, struct redis_child *child)
     if (check_replica_acks(&app->cfg) != 0)
         return 2;
     if (app->cfg.redis_cluster[0]) {
-        if (redis_cluster_address_parse(app->cfg.redis_cluster, &app->redis_addr) != 0) {
+        if (queue_redis_cluster_address_parse(app->cfg.redis_cluster, &app->redis_addr) != 0) {
             log_error("redis_cluster must be a list of seed nodes \"host:port\"");
             return 2;
         }
     } else if (app->cfg.redis_url[0]) {
-        if (redis_address_parse(app->cfg.redis_url, &app->redis_addr) != 0) {
+        if (queue_redis_address_parse(app->cfg.redis_url, &app->redis_addr) != 0) {
             log_error("redis address must be redis://host:port[/db] or unix:/path");
             return 2;
         }
     } else {
-        if (redis_child_start(&app->cfg, 15000, child, &app->redis_addr) != 0)
+        if (server_redis_child_start(&app->cfg, 15000, child, &app->redis_addr) != 0)
             return 1;
         rt->child = child;
     }
     app->redis_addr.replica_acks = app->cfg.replica_acks;
     app->redis_addr.replica_acks_timeout_ms = app->cfg.replica_acks_timeout_ms;
     char where[REDIS_ADDR_LEN + 32];
-    redis_address_format(&app->redis_addr, where, sizeof where);
+    queue_redis_address_format(&app->redis_addr, where, sizeof where);
     log_info("claimsd %s starting: role %s, redis %s", CLAIMSD_VERSION,
              config_role_name(app->cfg.role), where);
     if (app->cfg.replica_acks > 0)
@@ -586,14 +588,15 @@ static int start_loop(struct runtime *rt)
     event_add(rt->sigterm_ev, NULL);
     event_add(rt->sigint_ev, NULL);
     event_add(rt->sigchld_ev, NULL);
-    app->redis = rconn_new(app->base, &app->redis_addr, app->cfg.redis_timeout_ms);
+    app->redis = queue_rconn_new(app->base, &app->redis_addr, app->cfg.redis_timeout_ms);
     if (!app->redis)
         return -1;
     /* replica_acks: a WAIT holds the connection it is sent on until the
      * replicas answer, so intake gets a connection of its own and the other
      * requests' commands do not queue behind its WAITs. */
     if (app->cfg.replica_acks > 0 && app->cfg.role != CONFIG_ROLE_WORKER &&
-        !(app->intake_redis = rconn_new(app->base, &app->redis_addr, app->cfg.redis_timeout_ms)))
+        !(app->intake_redis =
+              queue_rconn_new(app->base, &app->redis_addr, app->cfg.redis_timeout_ms)))
         return -1;
     struct rconn *intake_rc = app->intake_redis ? app->intake_redis : app->redis;
     app->intake = queue_intake_new(app->base, intake_rc, app->cfg.key_prefix, INTAKE_MAX_BATCH);
@@ -602,7 +605,7 @@ static int start_loop(struct runtime *rt)
     /* Serve only once the loop's own Redis connections are up, so that the
      * first requests do not meet a 503 that only says "starting". */
     for (time_t until = (time_t)clock_wall_seconds() + 1 + app->cfg.redis_timeout_ms / 1000;
-         (!rconn_is_connected(app->redis) || !rconn_is_connected(intake_rc)) &&
+         (!queue_rconn_is_connected(app->redis) || !queue_rconn_is_connected(intake_rc)) &&
          (time_t)clock_wall_seconds() <= until && !early_stop;)
         event_base_loop(app->base, EVLOOP_ONCE);
     return 0;
@@ -623,22 +626,23 @@ static int start_http_side(struct runtime *rt, SSL_CTX *tls)
     };
     /* Authenticated tokens are cached while a subscription hears every
      * revocation (docs/operations.md "Token cache"). */
-    app->tokens = token_cache_new(TOKEN_CACHE_DEFAULT_CAPACITY, TOKEN_CACHE_DEFAULT_TTL_MS);
+    app->tokens = queue_token_cache_new(TOKEN_CACHE_DEFAULT_CAPACITY, TOKEN_CACHE_DEFAULT_TTL_MS);
     if (!app->tokens)
         return -1;
-    app->token_sub = token_sub_start(app->base, &app->redis_addr, app->cfg.redis_timeout_ms,
-                                     app->redis, app->cfg.key_prefix, app->tokens);
+    app->token_sub = queue_token_sub_start(app->base, &app->redis_addr, app->cfg.redis_timeout_ms,
+                                           app->redis, app->cfg.key_prefix, app->tokens);
     if (!app->token_sub)
         return -1;
     app->ratelimit =
         ratelimit_new(app->cfg.rate_limits, CONFIG_RATE_CLASSES, RATELIMIT_DEFAULT_CAPACITY);
     if (!app->ratelimit)
         return -1;
-    app->http = http_server_new(app->base, &limits, intake_handle_request, app);
+    app->http = intake_http_server_new(app->base, &limits, intake_handle_request, app);
     if (app->http && tls)
-        http_server_use_tls(app->http, tls);
+        intake_http_server_use_tls(app->http, tls);
     int port =
-        app->http ? http_server_listen(app->http, app->cfg.listen_host, app->cfg.listen_port) : -1;
+        app->http ? intake_http_server_listen(app->http, app->cfg.listen_host, app->cfg.listen_port)
+                  : -1;
     if (port < 0)
         return -1;
     /* Tests and scripts read this line to learn the port chosen for port 0. */
@@ -696,30 +700,31 @@ static void stop_parts(struct runtime *rt, SSL_CTX *tls)
     worker_side_stop(rt->work);
     event_free_if(rt->cycle_timer);
     if (app->http)
-        http_server_free(app->http);
-    token_sub_free(app->token_sub); /* its heartbeats in flight need nothing of it */
+        intake_http_server_free(app->http);
+    queue_token_sub_free(app->token_sub); /* its heartbeats in flight need nothing of it */
     if (app->redis)
-        rconn_free(app->redis);
-    rconn_free(app->intake_redis); /* NULL without replica_acks */
+        queue_rconn_free(app->redis);
+    queue_rconn_free(app->intake_redis); /* NULL without replica_acks */
     ratelimit_free(app->ratelimit);
-    token_cache_free(app->tokens);  /* after rconn_free: its last answers may reach the cache */
-    queue_intake_free(app->intake); /* after rconn_free: a batch in flight was answered */
-    notify_free(rt->notifier);      /* after rconn_free: its last answers reach the notifier */
+    queue_token_cache_free(
+        app->tokens); /* after queue_rconn_free: its last answers may reach the cache */
+    queue_intake_free(app->intake); /* after queue_rconn_free: a batch in flight was answered */
+    notify_free(rt->notifier); /* after queue_rconn_free: its last answers reach the notifier */
     event_free_if(rt->sigterm_ev);
     event_free_if(rt->sigint_ev);
     event_free_if(rt->sigchld_ev);
     event_free_if(rt->drain_timer);
     if (app->base)
         event_base_free(app->base);
-    SSL_CTX_free(tls); /* after http_server_free: its connections used it */
+    SSL_CTX_free(tls); /* after intake_http_server_free: its connections used it */
     if (rt->child)
-        redis_child_stop(rt->child, 10000);
+        server_redis_child_stop(rt->child, 10000);
 }
 
 int main(int argc, char **argv)
 {
     if (argc >= 2 && strcmp(argv[1], "token") == 0)
-        return cli_token(argc, argv);
+        return server_cli_token(argc, argv);
     static struct app app;
     int rc = configure(&app, argc, argv);
     if (rc != 0)

@@ -201,23 +201,23 @@ static int wait_for_redis(struct redis_child *child, const struct redis_address 
 {
     for (int waited = 0; waited <= wait_ms; waited += 50) {
         int status;
-        if (redis_child_exited(child, &status)) {
+        if (server_redis_child_exited(child, &status)) {
             log_error("embedded redis-server exited at start (status %d); see %s", status, logfile);
             unlock_dir(child);
             return -1;
         }
         /* LOADING replies an error while the AOF is read: keep waiting. */
-        if (redis_ping_blocking(addr, 500))
+        if (queue_redis_ping_blocking(addr, 500))
             return 0;
         sleep_ms(50);
     }
     log_error("embedded redis-server did not answer within %d ms; see %s", wait_ms, logfile);
-    redis_child_stop(child, 2000);
+    server_redis_child_stop(child, 2000);
     return -1;
 }
 
-int redis_child_start(const struct config *cfg, int wait_ms, struct redis_child *child,
-                      struct redis_address *addr)
+int server_redis_child_start(const struct config *cfg, int wait_ms, struct redis_child *child,
+                             struct redis_address *addr)
 {
     memset(child, 0, sizeof *child);
     child->pid = -1;
@@ -249,7 +249,7 @@ int redis_child_start(const struct config *cfg, int wait_ms, struct redis_child 
     return wait_for_redis(child, addr, wait_ms, logfile);
 }
 
-bool redis_child_exited(struct redis_child *child, int *status)
+bool server_redis_child_exited(struct redis_child *child, int *status)
 {
     if (child->pid <= 0) {
         *status = 0;
@@ -265,13 +265,13 @@ bool redis_child_exited(struct redis_child *child, int *status)
     return false;
 }
 
-void redis_child_stop(struct redis_child *child, int wait_ms)
+void server_redis_child_stop(struct redis_child *child, int wait_ms)
 {
     if (child->pid > 0) {
         kill(child->pid, SIGTERM);
         int status = 0;
         int waited = 0;
-        while (!redis_child_exited(child, &status) && waited < wait_ms) {
+        while (!server_redis_child_exited(child, &status) && waited < wait_ms) {
             sleep_ms(20);
             waited += 20;
         }

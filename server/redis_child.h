@@ -25,14 +25,14 @@ struct redis_child {
 /* Creates the data directory (0700), locks it, starts redis-server and waits
  * until it answers PING (up to wait_ms). Fills *addr with its socket.
  * Returns 0, or -1 after logging why (nothing left running). */
-int redis_child_start(const struct config *cfg, int wait_ms, struct redis_child *child,
-                      struct redis_address *addr);
+int server_redis_child_start(const struct config *cfg, int wait_ms, struct redis_child *child,
+                             struct redis_address *addr);
 
 /* True once the child has exited; reaps it (call on SIGCHLD). */
-bool redis_child_exited(struct redis_child *child, int *status);
+bool server_redis_child_exited(struct redis_child *child, int *status);
 
 /* Asks redis-server to stop (SIGTERM: it flushes the AOF), waits up to
  * wait_ms, then kills it. Releases the data directory lock. */
-void redis_child_stop(struct redis_child *child, int wait_ms);
+void server_redis_child_stop(struct redis_child *child, int wait_ms);
 
 #endif

@@ -154,7 +154,7 @@ static int load_one(struct rlink *c, const char *prefix, enum kind kind, const c
     return rc;
 }
 
-int seed_load(struct rlink *c, const char *prefix, const char *dir)
+int server_seed_load(struct rlink *c, const char *prefix, const char *dir)
 {
     int exists = queue_seeded_blocking(c, prefix);
     if (exists < 0) {
@@ -197,7 +197,7 @@ int seed_load(struct rlink *c, const char *prefix, const char *dir)
 /* The sample providers of config/sample's claims (Corner Drug, Bay Clinic). */
 static const char *const sample_npis[] = {"1245319599", "1003000126"};
 
-void seed_portal_url(const char *host, int port, bool tls, char *out, size_t size)
+void server_seed_portal_url(const char *host, int port, bool tls, char *out, size_t size)
 {
     if (!*host || strcmp(host, "0.0.0.0") == 0)
         host = "127.0.0.1";
@@ -219,10 +219,10 @@ static int print_invitation(struct rlink *c, const char *prefix, const char *por
     char code[SECRET_INVITATION_CODE_LEN + 1], hash[TOKEN_HASH_HEX_LEN], created_at[32];
     if (secret_invitation_code_new(code) != 0)
         return -1;
-    token_hash_hex(code, strlen(code), hash);
+    queue_token_hash_hex(code, strlen(code), hash);
     rfc3339_now(created_at);
-    if (accounts_invitation_store_blocking(c, prefix, hash, role, member_id, npi, created_at,
-                                           "seed", SECRET_INVITATION_TTL_SECONDS) != 0)
+    if (queue_accounts_invitation_store_blocking(c, prefix, hash, role, member_id, npi, created_at,
+                                                 "seed", SECRET_INVITATION_TTL_SECONDS) != 0)
         return -1;
     if (portal_url && *portal_url)
         printf("  %-8s %-11s %s#/accept?code=%s\n", role, *member_id ? member_id : npi, portal_url,
@@ -233,7 +233,8 @@ static int print_invitation(struct rlink *c, const char *prefix, const char *por
     return 0;
 }
 
-int seed_print_tokens(struct rlink *c, const char *prefix, const char *dir, const char *portal_url)
+int server_seed_print_tokens(struct rlink *c, const char *prefix, const char *dir,
+                             const char *portal_url)
 {
     char members_dir[1100];
     snprintf(members_dir, sizeof members_dir, "%s/members", dir);
@@ -264,12 +265,12 @@ int seed_print_tokens(struct rlink *c, const char *prefix, const char *dir, cons
     char token[TOKEN_TEXT_LEN], id[37];
     const char *roles[] = {"admin", "staff"};
     for (int i = 0; i < 2 && rc == 0; i++) {
-        rc = tokens_create_blocking(c, prefix, roles[i], "", "", token, id);
+        rc = queue_tokens_create_blocking(c, prefix, roles[i], "", "", token, id);
         if (rc == 0)
             printf("  %-8s %-11s %s\n", roles[i], "", token);
     }
     for (size_t i = 0; i < sizeof sample_npis / sizeof *sample_npis && rc == 0; i++) {
-        rc = tokens_create_blocking(c, prefix, "provider", "", sample_npis[i], token, id);
+        rc = queue_tokens_create_blocking(c, prefix, "provider", "", sample_npis[i], token, id);
         if (rc == 0)
             printf("  %-8s %-11s %s\n", "provider", sample_npis[i], token);
     }
@@ -277,7 +278,7 @@ int seed_print_tokens(struct rlink *c, const char *prefix, const char *dir, cons
         char member[128];
         snprintf(member, sizeof member, "%.*s", (int)(strlen(names[i]) - 5), names[i]);
         if (rc == 0) {
-            rc = tokens_create_blocking(c, prefix, "member", member, "", token, id);
+            rc = queue_tokens_create_blocking(c, prefix, "member", member, "", token, id);
             if (rc == 0)
                 printf("  %-8s %-11s %s\n", "member", member, token);
         }

@@ -16,7 +16,7 @@ struct rlink; /* a blocking connection (queue/rlink.h) */
  * before. A file's name without ".json" must equal its record's id. Returns
  * 1 when it loaded them, 0 when the store was seeded before, or -1 after
  * logging the file and the first problem. Blocking. */
-int seed_load(struct rlink *c, const char *prefix, const char *dir);
+int server_seed_load(struct rlink *c, const char *prefix, const char *dir);
 
 /* Creates an invitation for each sample person (a staff member, the sample
  * providers, each sample member) and API tokens for programs (admin, staff,
@@ -24,12 +24,13 @@ int seed_load(struct rlink *c, const char *prefix, const char *dir);
  * never to the log: each invitation as the link portal_url#/accept?code=…
  * ("http://127.0.0.1:8080/portal/"), or as its code when portal_url is NULL
  * or empty (no portal). Returns 0 or -1. */
-int seed_print_tokens(struct rlink *c, const char *prefix, const char *dir, const char *portal_url);
+int server_seed_print_tokens(struct rlink *c, const char *prefix, const char *dir,
+                             const char *portal_url);
 
 /* The portal's address on the listener host:port, for the printed links:
  * "http://127.0.0.1:8080/portal/" ("https://" when tls is true; a wildcard host is shown as the
  * loopback, an IPv6 address in brackets; port 0, picked by the system
  * later, gives the path "/portal/" alone). */
-void seed_portal_url(const char *host, int port, bool tls, char *out, size_t size);
+void server_seed_portal_url(const char *host, int port, bool tls, char *out, size_t size);
 
 #endif

@@ -38,8 +38,8 @@
 
 START_TEST(test_crc16_specification_vector)
 {
-    ck_assert_uint_eq(cluster_crc16("123456789", 9), 0x31C3);
-    ck_assert_uint_eq(cluster_crc16("", 0), 0);
+    ck_assert_uint_eq(queue_cluster_crc16("123456789", 9), 0x31C3);
+    ck_assert_uint_eq(queue_cluster_crc16("", 0), 0);
 }
 END_TEST
 
@@ -66,23 +66,24 @@ START_TEST(test_key_slots_match_redis)
         {"{f:S100}claim:x", 14093},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
-        ck_assert_msg(cluster_key_slot(cases[i].key, strlen(cases[i].key)) == cases[i].slot,
+        ck_assert_msg(queue_cluster_key_slot(cases[i].key, strlen(cases[i].key)) == cases[i].slot,
                       "%s: slot %d, want %d", cases[i].key,
-                      cluster_key_slot(cases[i].key, strlen(cases[i].key)), cases[i].slot);
+                      queue_cluster_key_slot(cases[i].key, strlen(cases[i].key)), cases[i].slot);
 }
 END_TEST
 
 START_TEST(test_hash_tag_rules_of_the_specification)
 {
-#define SLOT(s) cluster_key_slot(s, strlen(s))
+#define SLOT(s) queue_cluster_key_slot(s, strlen(s))
     ck_assert_int_eq(SLOT("{user1000}.following"), SLOT("user1000"));
     ck_assert_int_eq(SLOT("{user1000}.followers"), SLOT("user1000"));
-    ck_assert_int_eq(cluster_key_slot("foo{}{bar}", 10), cluster_crc16("foo{}{bar}", 10) & 16383);
+    ck_assert_int_eq(queue_cluster_key_slot("foo{}{bar}", 10),
+                     queue_cluster_crc16("foo{}{bar}", 10) & 16383);
     ck_assert_int_eq(SLOT("foo{{bar}}zap"), SLOT("{bar"));
     ck_assert_int_eq(SLOT("foo{bar}{zap}"), SLOT("bar"));
     /* Binary keys: the length counts, not a NUL. */
-    ck_assert_int_eq(cluster_key_slot("a\0{b}", 5), SLOT("b"));
-    ck_assert_int_eq(cluster_key_slot("{b}", 2), SLOT("{b")); /* "}" beyond len */
+    ck_assert_int_eq(queue_cluster_key_slot("a\0{b}", 5), SLOT("b"));
+    ck_assert_int_eq(queue_cluster_key_slot("{b}", 2), SLOT("{b")); /* "}" beyond len */
 #undef SLOT
 }
 END_TEST
@@ -90,23 +91,23 @@ END_TEST
 START_TEST(test_endpoint_parse)
 {
     struct cluster_endpoint ep;
-    ck_assert_int_eq(cluster_endpoint_parse("127.0.0.1:6381", 14, "h", &ep), 0);
+    ck_assert_int_eq(queue_cluster_endpoint_parse("127.0.0.1:6381", 14, "h", &ep), 0);
     ck_assert_str_eq(ep.host, "127.0.0.1");
     ck_assert_int_eq(ep.port, 6381);
-    ck_assert_int_eq(cluster_endpoint_parse("::1:7000", 8, "h", &ep), 0);
+    ck_assert_int_eq(queue_cluster_endpoint_parse("::1:7000", 8, "h", &ep), 0);
     ck_assert_str_eq(ep.host, "::1");
     ck_assert_int_eq(ep.port, 7000);
     /* Empty host: the node that answered. */
-    ck_assert_int_eq(cluster_endpoint_parse(":6380", 5, "10.0.0.9", &ep), 0);
+    ck_assert_int_eq(queue_cluster_endpoint_parse(":6380", 5, "10.0.0.9", &ep), 0);
     ck_assert_str_eq(ep.host, "10.0.0.9");
     ck_assert_int_eq(ep.port, 6380);
-    ck_assert_int_eq(cluster_endpoint_parse("h:1", 3, NULL, &ep), 0);
+    ck_assert_int_eq(queue_cluster_endpoint_parse("h:1", 3, NULL, &ep), 0);
     ck_assert_int_eq(ep.port, 1);
-    ck_assert_int_eq(cluster_endpoint_parse("h:65535", 7, NULL, &ep), 0);
+    ck_assert_int_eq(queue_cluster_endpoint_parse("h:65535", 7, NULL, &ep), 0);
     ck_assert_int_eq(ep.port, 65535);
     static const char *bad[] = {"h:0", "h:65536", "h:", "h", "h:12a", ":6380", "h:123456"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
-        ck_assert_msg(cluster_endpoint_parse(bad[i], strlen(bad[i]), NULL, &ep) == -1, "%s",
+        ck_assert_msg(queue_cluster_endpoint_parse(bad[i], strlen(bad[i]), NULL, &ep) == -1, "%s",
                       bad[i]);
 }
 END_TEST
@@ -146,7 +147,7 @@ START_TEST(test_slot_map_from_cluster_slots)
     snprintf(text, sizeof text, "*3\r\n%s%s%s", a, b, c);
     redisReply *r = resp(text);
     struct cluster_slot_map *map = malloc(sizeof *map);
-    ck_assert_int_eq(cluster_slot_map_parse(r, "10.1.1.1", map), 0);
+    ck_assert_int_eq(queue_cluster_slot_map_parse(r, "10.1.1.1", map), 0);
     ck_assert_int_eq(map->n_masters, 3);
     ck_assert_str_eq(map->masters[0].host, "127.0.0.1");
     ck_assert_int_eq(map->masters[0].port, 7001);
@@ -167,7 +168,7 @@ START_TEST(test_slot_map_from_cluster_slots)
     slots_range(b, sizeof b, 200, 299, "h", 7001, 7004);
     snprintf(text, sizeof text, "*2\r\n%s%s", a, b);
     r = resp(text);
-    ck_assert_int_eq(cluster_slot_map_parse(r, "x", map), 0);
+    ck_assert_int_eq(queue_cluster_slot_map_parse(r, "x", map), 0);
     ck_assert_int_eq(map->n_masters, 1);
     ck_assert_int_eq(map->owner[99], 0);
     ck_assert_int_eq(map->owner[100], -1);
@@ -176,7 +177,7 @@ START_TEST(test_slot_map_from_cluster_slots)
 
     /* An empty cluster: no masters, nothing fails. */
     r = resp("*0\r\n");
-    ck_assert_int_eq(cluster_slot_map_parse(r, "x", map), 0);
+    ck_assert_int_eq(queue_cluster_slot_map_parse(r, "x", map), 0);
     ck_assert_int_eq(map->n_masters, 0);
     ck_assert_int_eq(map->owner[0], -1);
     freeReplyObject(r);
@@ -201,14 +202,14 @@ START_TEST(test_slot_map_refuses_malformed_replies)
     struct cluster_slot_map *map = malloc(sizeof *map);
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         redisReply *r = resp(bad[i]);
-        ck_assert_msg(cluster_slot_map_parse(r, "x", map) == -1, "case %zu accepted", i);
+        ck_assert_msg(queue_cluster_slot_map_parse(r, "x", map) == -1, "case %zu accepted", i);
         ck_assert_int_eq(map->n_masters, 0);
         ck_assert_int_eq(map->owner[0], -1);
         freeReplyObject(r);
     }
     /* The limit side: slot 16383 and port 65535 are fine. */
     redisReply *r = resp("*1\r\n*3\r\n:16383\r\n:16383\r\n*2\r\n$1\r\nh\r\n:65535\r\n");
-    ck_assert_int_eq(cluster_slot_map_parse(r, "x", map), 0);
+    ck_assert_int_eq(queue_cluster_slot_map_parse(r, "x", map), 0);
     ck_assert_int_eq(map->owner[16383], 0);
     ck_assert_int_eq(map->masters[0].port, 65535);
     freeReplyObject(r);
@@ -250,7 +251,7 @@ START_TEST(test_reply_classification)
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         redisReply *r = resp(cases[i].text);
         memset(&to, 0, sizeof to);
-        enum cluster_reply_kind kind = cluster_reply_classify(r, "answerer", &to);
+        enum cluster_reply_kind kind = queue_cluster_reply_classify(r, "answerer", &to);
         ck_assert_msg(kind == cases[i].kind, "%s: kind %d, want %d", cases[i].text, kind,
                       cases[i].kind);
         if (cases[i].host) {
@@ -260,7 +261,7 @@ START_TEST(test_reply_classification)
         }
         freeReplyObject(r);
     }
-    ck_assert_int_eq(cluster_reply_classify(NULL, "x", &to), CLUSTER_REPLY_PLAIN);
+    ck_assert_int_eq(queue_cluster_reply_classify(NULL, "x", &to), CLUSTER_REPLY_PLAIN);
 }
 END_TEST
 
@@ -308,10 +309,10 @@ START_TEST(test_command_slot_finds_the_keys)
             argv[argc] = tok;
             lens[argc++] = strlen(tok);
         }
-        int got = cluster_command_slot(argc, argv, lens);
+        int got = queue_cluster_command_slot(argc, argv, lens);
         ck_assert_msg(got == cases[i].slot, "%s: %d, want %d", cases[i].line, got, cases[i].slot);
     }
-    ck_assert_int_eq(cluster_command_slot(0, NULL, NULL), CLUSTER_SLOT_MALFORMED);
+    ck_assert_int_eq(queue_cluster_command_slot(0, NULL, NULL), CLUSTER_SLOT_MALFORMED);
 }
 END_TEST
 
@@ -546,7 +547,7 @@ static bool run_until(struct event_base *base, const bool *flag, int ms)
 
 static bool map_ready(struct cluster *cl)
 {
-    return cluster_has_map(cl);
+    return queue_cluster_has_map(cl);
 }
 
 static void wait_for_map(struct event_base *base, struct cluster *cl)
@@ -567,8 +568,8 @@ static void get(struct event_base *base, struct cluster *cl, const char *key, st
     memset(a, 0, sizeof *a);
     const char *argv[] = {"GET", key};
     size_t argvlen[] = {3, strlen(key)};
-    ck_assert_int_eq(cluster_command_argv(cl, cluster_key_slot(key, strlen(key)), on_answer, a, 2,
-                                          argv, argvlen),
+    ck_assert_int_eq(queue_cluster_command_argv(cl, queue_cluster_key_slot(key, strlen(key)),
+                                                on_answer, a, 2, argv, argvlen),
                      0);
     ck_assert_msg(run_until(base, &a->done, 10000), "no answer in 10 s");
 }
@@ -593,14 +594,14 @@ static void two_nodes_start(struct two_nodes *t, const struct cluster_options *o
     RULE(t->a, "CLUSTER", slots);
     RULE(t->b, "CLUSTER", slots);
     struct cluster_endpoint seed = {"127.0.0.1", t->a->port};
-    t->cl = cluster_new(t->base, &seed, 1, opt);
+    t->cl = queue_cluster_new(t->base, &seed, 1, opt);
     ck_assert_ptr_nonnull(t->cl);
     wait_for_map(t->base, t->cl);
 }
 
 static void two_nodes_stop(struct two_nodes *t)
 {
-    cluster_free(t->cl);
+    queue_cluster_free(t->cl);
     fake_stop(t->a);
     fake_stop(t->b);
     event_base_free(t->base);
@@ -615,7 +616,7 @@ START_TEST(test_startup_reads_slot_map_from_seed_and_routes_by_slot)
     struct two_nodes t;
     two_nodes_start(&t, NULL);
     struct cluster_slot_map *map = malloc(sizeof *map);
-    cluster_get_map(t.cl, map);
+    queue_cluster_get_map(t.cl, map);
     ck_assert_int_eq(map->n_masters, 2);
     ck_assert_int_eq(map->masters[map->owner[0]].port, t.a->port);
     ck_assert_int_eq(map->masters[map->owner[8191]].port, t.a->port);
@@ -652,7 +653,7 @@ START_TEST(test_moved_updates_the_map_and_resends)
      * command is the MOVED itself. */
     RULE(t.a, "CLUSTER", "-ERR refresh refused\r\n");
     RULE(t.b, "CLUSTER", "-ERR refresh refused\r\n");
-    int slot = cluster_key_slot(KEY_OF_A, 3);
+    int slot = queue_cluster_key_slot(KEY_OF_A, 3);
     char moved[128];
     snprintf(moved, sizeof moved, "-MOVED %d 127.0.0.1:%d\r\n", slot, t.b->port);
     RULE(t.a, "GET", moved);
@@ -666,7 +667,7 @@ START_TEST(test_moved_updates_the_map_and_resends)
     /* The next command of that slot goes straight to b; its neighbour
      * slot stays on a... */
     struct cluster_slot_map *map = malloc(sizeof *map);
-    cluster_get_map(t.cl, map);
+    queue_cluster_get_map(t.cl, map);
     ck_assert_int_eq(map->masters[map->owner[slot]].port, t.b->port);
     ck_assert_int_eq(map->masters[map->owner[slot + 1]].port, t.a->port);
     get(t.base, t.cl, KEY_OF_A, &ans);
@@ -696,7 +697,7 @@ START_TEST(test_refresh_after_moved_learns_the_whole_new_map)
     slots_reply(slots, sizeof slots, 4000, t.a->port, t.b->port);
     RULE(t.a, "CLUSTER", slots);
     RULE(t.b, "CLUSTER", slots);
-    int slot = cluster_key_slot(KEY_OF_A, 3);
+    int slot = queue_cluster_key_slot(KEY_OF_A, 3);
     char moved[128];
     snprintf(moved, sizeof moved, "-MOVED %d 127.0.0.1:%d\r\n", slot, t.b->port);
     RULE(t.a, "GET", moved);
@@ -708,7 +709,7 @@ START_TEST(test_refresh_after_moved_learns_the_whole_new_map)
     struct timeval start, now;
     gettimeofday(&start, NULL);
     for (;;) {
-        cluster_get_map(t.cl, map);
+        queue_cluster_get_map(t.cl, map);
         if (map->masters[map->owner[4000]].port == t.b->port)
             break;
         bool never = false;
@@ -728,7 +729,7 @@ START_TEST(test_ask_sends_asking_then_the_command_once_without_changing_the_map)
 {
     struct two_nodes t;
     two_nodes_start(&t, NULL);
-    int slot = cluster_key_slot(KEY_OF_A, 3);
+    int slot = queue_cluster_key_slot(KEY_OF_A, 3);
     char ask[128];
     snprintf(ask, sizeof ask, "-ASK %d 127.0.0.1:%d\r\n", slot, t.b->port);
     RULE(t.a, "GET", ask, "$3\r\nold\r\n");
@@ -765,7 +766,7 @@ END_TEST
 START_TEST(test_tryagain_is_retried_after_backoff)
 {
     struct cluster_options opt;
-    cluster_options_default(&opt);
+    queue_cluster_options_default(&opt);
     opt.backoff_first_ms = 20;
     struct two_nodes t;
     two_nodes_start(&t, &opt);
@@ -788,7 +789,7 @@ END_TEST
 START_TEST(test_clusterdown_gives_up_after_bounded_tries)
 {
     struct cluster_options opt;
-    cluster_options_default(&opt);
+    queue_cluster_options_default(&opt);
     opt.max_tries = 4;
     opt.backoff_first_ms = 10;
     opt.backoff_max_ms = 40;
@@ -816,7 +817,7 @@ END_TEST
 START_TEST(test_slot_without_master_gives_up)
 {
     struct cluster_options opt;
-    cluster_options_default(&opt);
+    queue_cluster_options_default(&opt);
     opt.max_tries = 3;
     opt.backoff_first_ms = 60; /* waits of 60, 120 and 240 ms */
     struct event_base *base = event_base_new();
@@ -828,7 +829,7 @@ START_TEST(test_slot_without_master_gives_up)
     RULE(a, "CLUSTER", slots);
     RULE(a, "GET", "$1\r\nx\r\n");
     struct cluster_endpoint seed = {"127.0.0.1", a->port};
-    struct cluster *cl = cluster_new(base, &seed, 1, &opt);
+    struct cluster *cl = queue_cluster_new(base, &seed, 1, &opt);
     wait_for_map(base, cl);
     struct answer ans;
     get(base, cl, KEY_OF_A, &ans); /* slot 5061: nobody */
@@ -836,7 +837,7 @@ START_TEST(test_slot_without_master_gives_up)
     ck_assert_int_eq(fake_count(a, "GET " KEY_OF_A), 0);
     /* The waits asked for fresh maps (at most one each 100 ms). */
     ck_assert_int_ge(fake_count(a, "CLUSTER SLOTS"), 2);
-    cluster_free(cl);
+    queue_cluster_free(cl);
     fake_stop(a);
     event_base_free(base);
 }
@@ -845,11 +846,11 @@ END_TEST
 START_TEST(test_redirect_loop_is_bounded)
 {
     struct cluster_options opt;
-    cluster_options_default(&opt);
+    queue_cluster_options_default(&opt);
     opt.max_redirects = 5;
     struct two_nodes t;
     two_nodes_start(&t, &opt);
-    int slot = cluster_key_slot(KEY_OF_A, 3);
+    int slot = queue_cluster_key_slot(KEY_OF_A, 3);
     char to_b[128], to_a[128];
     snprintf(to_b, sizeof to_b, "-MOVED %d 127.0.0.1:%d\r\n", slot, t.b->port);
     snprintf(to_a, sizeof to_a, "-MOVED %d 127.0.0.1:%d\r\n", slot, t.a->port);
@@ -867,7 +868,7 @@ END_TEST
 START_TEST(test_seed_down_then_up_and_free_answers_waiting_commands)
 {
     struct cluster_options opt;
-    cluster_options_default(&opt);
+    queue_cluster_options_default(&opt);
     opt.max_tries = 1000; /* waits until freed */
     struct event_base *base = event_base_new();
     /* A port nobody listens on: reserve one, then close it. */
@@ -875,17 +876,17 @@ START_TEST(test_seed_down_then_up_and_free_answers_waiting_commands)
     int port = gone->port;
     fake_stop(gone);
     struct cluster_endpoint seed = {"127.0.0.1", port};
-    struct cluster *cl = cluster_new(base, &seed, 1, &opt);
+    struct cluster *cl = queue_cluster_new(base, &seed, 1, &opt);
     ck_assert_ptr_nonnull(cl);
     struct answer ans = {0};
     const char *argv[] = {"GET", "k"};
     size_t argvlen[] = {3, 1};
-    ck_assert_int_eq(cluster_command_argv(cl, 7, on_answer, &ans, 2, argv, argvlen), 0);
+    ck_assert_int_eq(queue_cluster_command_argv(cl, 7, on_answer, &ans, 2, argv, argvlen), 0);
     bool never = false;
     run_until(base, &never, 150);
-    ck_assert(!cluster_has_map(cl));
+    ck_assert(!queue_cluster_has_map(cl));
     ck_assert(!ans.done);
-    cluster_free(cl);
+    queue_cluster_free(cl);
     ck_assert(ans.done);
     ck_assert(ans.null);
     event_base_free(base);
@@ -896,16 +897,16 @@ START_TEST(test_bad_arguments_are_refused)
 {
     struct event_base *base = event_base_new();
     struct cluster_endpoint seed = {"127.0.0.1", 1};
-    ck_assert_ptr_null(cluster_new(base, &seed, 0, NULL));
-    struct cluster *cl = cluster_new(base, &seed, 1, NULL);
+    ck_assert_ptr_null(queue_cluster_new(base, &seed, 0, NULL));
+    struct cluster *cl = queue_cluster_new(base, &seed, 1, NULL);
     const char *argv[] = {"GET", "k"};
     size_t argvlen[] = {3, 1};
     struct answer ans = {0};
-    ck_assert_int_eq(cluster_command_argv(cl, 16384, on_answer, &ans, 2, argv, argvlen), -1);
-    ck_assert_int_eq(cluster_command_argv(cl, -1, on_answer, &ans, 2, argv, argvlen), -1);
-    ck_assert_int_eq(cluster_command_argv(cl, 0, on_answer, &ans, 0, argv, argvlen), -1);
+    ck_assert_int_eq(queue_cluster_command_argv(cl, 16384, on_answer, &ans, 2, argv, argvlen), -1);
+    ck_assert_int_eq(queue_cluster_command_argv(cl, -1, on_answer, &ans, 2, argv, argvlen), -1);
+    ck_assert_int_eq(queue_cluster_command_argv(cl, 0, on_answer, &ans, 0, argv, argvlen), -1);
     ck_assert(!ans.done);
-    cluster_free(cl);
+    queue_cluster_free(cl);
     event_base_free(base);
 }
 END_TEST
@@ -926,13 +927,13 @@ static void sync_start(struct sync_pair *t, const struct cluster_options *opt)
     RULE(t->a, "CLUSTER", slots);
     RULE(t->b, "CLUSTER", slots);
     struct cluster_endpoint seed = {"127.0.0.1", t->a->port};
-    t->cs = cluster_sync_connect(&seed, 1, opt);
+    t->cs = queue_cluster_sync_connect(&seed, 1, opt);
     ck_assert_ptr_nonnull(t->cs);
 }
 
 static void sync_stop(struct sync_pair *t)
 {
-    cluster_sync_free(t->cs);
+    queue_cluster_sync_free(t->cs);
     fake_stop(t->a);
     fake_stop(t->b);
 }
@@ -941,7 +942,7 @@ static redisReply *sync_get(struct cluster_sync *cs, const char *key)
 {
     const char *argv[] = {"GET", key};
     size_t lens[] = {3, strlen(key)};
-    return cluster_sync_command_argv(cs, cluster_key_slot(key, lens[1]), 2, argv, lens);
+    return cluster_sync_command_argv(cs, queue_cluster_key_slot(key, lens[1]), 2, argv, lens);
 }
 
 START_TEST(test_sync_routes_and_follows_moved_and_ask)
@@ -958,7 +959,7 @@ START_TEST(test_sync_routes_and_follows_moved_and_ask)
     ck_assert_str_eq(r->str, "b");
     freeReplyObject(r);
     /* The connection for pipelining a slot's batch is b's. */
-    redisContext *c = cluster_sync_node(t.cs, cluster_key_slot(KEY_OF_B, 3));
+    redisContext *c = cluster_sync_node(t.cs, queue_cluster_key_slot(KEY_OF_B, 3));
     ck_assert_ptr_nonnull(c);
     redisReply *direct = redisCommand(c, "GET pipelined");
     ck_assert_str_eq(direct->str, "b");
@@ -966,7 +967,7 @@ START_TEST(test_sync_routes_and_follows_moved_and_ask)
     ck_assert_int_eq(fake_count(t.b, "GET pipelined"), 1);
 
     /* MOVED: the fakes' map still says a, so the redirect itself routes. */
-    int slot = cluster_key_slot(KEY_OF_A, 3);
+    int slot = queue_cluster_key_slot(KEY_OF_A, 3);
     char moved[128], ask[128];
     snprintf(moved, sizeof moved, "-MOVED %d 127.0.0.1:%d\r\n", slot, t.b->port);
     RULE(t.a, "GET", moved);
@@ -980,7 +981,7 @@ START_TEST(test_sync_routes_and_follows_moved_and_ask)
     ck_assert_int_eq(fake_count(t.b, "GET " KEY_OF_A), 2);
 
     /* ASK (b sends KEY_OF_B's slot to a, once): ASKING then the command. */
-    int slot_b = cluster_key_slot(KEY_OF_B, 3);
+    int slot_b = queue_cluster_key_slot(KEY_OF_B, 3);
     snprintf(ask, sizeof ask, "-ASK %d 127.0.0.1:%d\r\n", slot_b, t.a->port);
     RULE(t.b, "GET", ask, "$1\r\nb\r\n");
     RULE(t.a, "ASKING", "+OK\r\n");
@@ -1005,7 +1006,7 @@ END_TEST
 START_TEST(test_sync_tryagain_then_clusterdown_gives_up)
 {
     struct cluster_options opt;
-    cluster_options_default(&opt);
+    queue_cluster_options_default(&opt);
     opt.max_tries = 3;
     opt.backoff_first_ms = 10;
     struct sync_pair t;
@@ -1041,8 +1042,8 @@ START_TEST(test_sync_without_a_seed_map_fails)
     struct fake_node *a = fake_start();
     RULE(a, "CLUSTER", "-ERR This instance has cluster support disabled\r\n");
     struct cluster_endpoint seed = {"127.0.0.1", a->port};
-    ck_assert_ptr_null(cluster_sync_connect(&seed, 1, NULL));
-    ck_assert_ptr_null(cluster_sync_connect(&seed, 0, NULL));
+    ck_assert_ptr_null(queue_cluster_sync_connect(&seed, 1, NULL));
+    ck_assert_ptr_null(queue_cluster_sync_connect(&seed, 0, NULL));
     fake_stop(a);
 }
 END_TEST
@@ -1052,7 +1053,7 @@ END_TEST
 static int owner_port(struct cluster *cl, int slot)
 {
     struct cluster_slot_map *map = malloc(sizeof *map);
-    cluster_get_map(cl, map);
+    queue_cluster_get_map(cl, map);
     int port = map->owner[slot] >= 0 ? map->masters[map->owner[slot]].port : -1;
     free(map);
     return port;
@@ -1065,7 +1066,7 @@ static void router_wait_replica(struct event_base *base, struct cluster *cl, int
     struct answer a = {0};
     const char *argv[] = {"WAIT", "1", "5000"};
     size_t lens[] = {4, 1, 4};
-    ck_assert_int_eq(cluster_command_argv(cl, slot, on_answer, &a, 3, argv, lens), 0);
+    ck_assert_int_eq(queue_cluster_command_argv(cl, slot, on_answer, &a, 3, argv, lens), 0);
     ck_assert_msg(run_until(base, &a.done, 10000), "no answer to WAIT");
     ck_assert_msg(!a.null && a.type == REDIS_REPLY_INTEGER, "WAIT failed");
     ck_assert_msg(a.integer == 1, "WAIT: %lld replicas", a.integer);
@@ -1078,8 +1079,8 @@ static void router_cmd(struct event_base *base, struct cluster *cl, struct answe
     size_t lens[8];
     for (int i = 0; i < argc; i++)
         lens[i] = strlen(argv[i]);
-    ck_assert_int_eq(cluster_command_argv(cl, cluster_key_slot(argv[1], lens[1]), on_answer, a,
-                                          argc, argv, lens),
+    ck_assert_int_eq(queue_cluster_command_argv(cl, queue_cluster_key_slot(argv[1], lens[1]),
+                                                on_answer, a, argc, argv, lens),
                      0);
     ck_assert_msg(run_until(base, &a->done, 10000), "no answer in 10 s");
 }
@@ -1096,16 +1097,16 @@ START_TEST(test_real_cluster_routes_follows_ask_and_moved)
     test_cluster_start(&rc, false);
     struct event_base *base = event_base_new();
     struct cluster_endpoint seed = {"127.0.0.1", rc.port[1]};
-    struct cluster *cl = cluster_new(base, &seed, 1, NULL);
+    struct cluster *cl = queue_cluster_new(base, &seed, 1, NULL);
     wait_for_map(base, cl);
     /* The blocking router beside it, from the same seed. */
-    struct cluster_sync *cs = cluster_sync_connect(&seed, 1, NULL);
+    struct cluster_sync *cs = queue_cluster_sync_connect(&seed, 1, NULL);
     ck_assert_ptr_nonnull(cs);
     struct cluster_slot_map *map = malloc(sizeof *map);
-    cluster_sync_get_map(cs, map);
+    queue_cluster_sync_get_map(cs, map);
     ck_assert_int_eq(map->n_masters, 3);
     ck_assert_int_eq(map->masters[map->owner[10923]].port, rc.port[2]);
-    cluster_get_map(cl, map);
+    queue_cluster_get_map(cl, map);
     ck_assert_int_eq(map->n_masters, 3);
     ck_assert_int_eq(map->masters[map->owner[0]].port, rc.port[0]);
     ck_assert_int_eq(map->masters[map->owner[5460]].port, rc.port[0]);
@@ -1173,7 +1174,7 @@ START_TEST(test_real_cluster_routes_follows_ask_and_moved)
     test_cluster_cmd(&rc, dst, out, sizeof out, "CLUSTER COUNTKEYSINSLOT %d", slot);
     ck_assert_str_eq(out, "2");
     /* ASK changed nothing in the map. */
-    cluster_get_map(cl, map);
+    queue_cluster_get_map(cl, map);
     ck_assert_int_eq(map->masters[map->owner[slot]].port, rc.port[src]);
     /* The blocking router: the same three cases. */
     redisReply *r = sync_get(cs, "{foo}a");
@@ -1197,7 +1198,7 @@ START_TEST(test_real_cluster_routes_follows_ask_and_moved)
     router_cmd(base, cl, &ans, 2, get_foo);
     ck_assert_int_eq(ans.type, REDIS_REPLY_STRING);
     ck_assert_str_eq(ans.str, "1");
-    cluster_get_map(cl, map);
+    queue_cluster_get_map(cl, map);
     ck_assert_int_eq(map->masters[map->owner[slot]].port, rc.port[dst]);
     ck_assert_int_eq(map->masters[map->owner[slot + 1]].port, rc.port[src]);
     router_cmd(base, cl, &ans, 2, get_a);
@@ -1206,12 +1207,12 @@ START_TEST(test_real_cluster_routes_follows_ask_and_moved)
     ck_assert_ptr_nonnull(r);
     ck_assert_str_eq(r->str, "1");
     freeReplyObject(r);
-    cluster_sync_get_map(cs, map);
+    queue_cluster_sync_get_map(cs, map);
     ck_assert_int_eq(map->masters[map->owner[slot]].port, rc.port[dst]);
 
     free(map);
-    cluster_sync_free(cs);
-    cluster_free(cl);
+    queue_cluster_sync_free(cs);
+    queue_cluster_free(cl);
     event_base_free(base);
     test_cluster_stop(&rc);
 }
@@ -1229,7 +1230,7 @@ START_TEST(test_real_cluster_failover_and_killed_master)
     test_cluster_start(&rc, true);
     struct event_base *base = event_base_new();
     struct cluster_endpoint seed = {"127.0.0.1", rc.port[1]};
-    struct cluster *cl = cluster_new(base, &seed, 1, NULL);
+    struct cluster *cl = queue_cluster_new(base, &seed, 1, NULL);
     wait_for_map(base, cl);
     struct answer ans;
     char out[256];
@@ -1261,7 +1262,7 @@ START_TEST(test_real_cluster_failover_and_killed_master)
     router_cmd(base, cl, &ans, 3, set_foo);
     ck_assert_str_eq(ans.str, "OK");
     router_wait_replica(base, cl, slot_foo);
-    int before = cluster_connections(cl);
+    int before = queue_cluster_connections(cl);
     kill(rc.pid[m2], SIGKILL);
     waitpid(rc.pid[m2], NULL, 0);
     rc.pid[m2] = -1;
@@ -1288,8 +1289,8 @@ START_TEST(test_real_cluster_failover_and_killed_master)
      * longer than the node timeout (1 s), so some gave up, but not forever. */
     ck_assert_int_lt(gave_up, 16);
     /* The dead master's connection went, the promoted replica's came. */
-    ck_assert_int_eq(cluster_connections(cl), before);
-    cluster_free(cl);
+    ck_assert_int_eq(queue_cluster_connections(cl), before);
+    queue_cluster_free(cl);
     event_base_free(base);
     test_cluster_stop(&rc);
 }

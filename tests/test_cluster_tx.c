@@ -21,7 +21,7 @@
 #include "queue/redis_conn.h"
 #include "queue/rlink.h"
 
-#define SLOT(s) cluster_key_slot(s, strlen(s))
+#define SLOT(s) queue_cluster_key_slot(s, strlen(s))
 
 /* A reply read from RESP text. */
 static redisReply *resp(const char *text)
@@ -43,7 +43,7 @@ START_TEST(test_resp_split_gives_back_the_arguments)
     int argc;
     const char **argv;
     size_t *argvlen;
-    ck_assert_int_eq(resp_split(cmd, (size_t)len, &argc, &argv, &argvlen), 0);
+    ck_assert_int_eq(queue_resp_split(cmd, (size_t)len, &argc, &argv, &argvlen), 0);
     ck_assert_int_eq(argc, 4);
     ck_assert_uint_eq(argvlen[0], 4);
     ck_assert_int_eq(memcmp(argv[0], "HSET", 4), 0);
@@ -53,8 +53,8 @@ START_TEST(test_resp_split_gives_back_the_arguments)
     ck_assert_int_eq(memcmp(argv[3], "a\0b", 3), 0);
     free(argv);
     /* Not a command, or cut short. */
-    ck_assert_int_eq(resp_split("+OK\r\n", 5, &argc, &argv, &argvlen), -1);
-    ck_assert_int_eq(resp_split(cmd, (size_t)len - 3, &argc, &argv, &argvlen), -1);
+    ck_assert_int_eq(queue_resp_split("+OK\r\n", 5, &argc, &argv, &argvlen), -1);
+    ck_assert_int_eq(queue_resp_split(cmd, (size_t)len - 3, &argc, &argv, &argvlen), -1);
     free(cmd);
 }
 END_TEST
@@ -64,7 +64,7 @@ static void add(struct cluster_tx *tx, int argc, const char **argv)
     size_t lens[8];
     for (int i = 0; i < argc; i++)
         lens[i] = strlen(argv[i]);
-    cluster_tx_add(tx, argc, argv, lens);
+    queue_cluster_tx_add(tx, argc, argv, lens);
 }
 
 START_TEST(test_transaction_groups_by_slot_keyless_on_slot_0)
@@ -72,13 +72,13 @@ START_TEST(test_transaction_groups_by_slot_keyless_on_slot_0)
     ck_assert_int_ne(SLOT("{a}x"), SLOT("{b}y"));
     ck_assert_int_ne(SLOT("{a}x"), 0);
     struct cluster_tx tx;
-    cluster_tx_init(&tx);
+    queue_cluster_tx_init(&tx);
     add(&tx, 3, (const char *[]){"SET", "{a}x", "1"});
     add(&tx, 3, (const char *[]){"SET", "{b}y", "2"});
     add(&tx, 3, (const char *[]){"PUBLISH", "chan", "m"});
     add(&tx, 4, (const char *[]){"HSET", "{a}z", "f", "v"});
     ck_assert(!tx.failed);
-    cluster_tx_plan(&tx);
+    queue_cluster_tx_plan(&tx);
     ck_assert_int_eq(tx.n_groups, 3);
     ck_assert_int_eq(tx.group_slot[0], SLOT("{a}x"));
     ck_assert_int_eq(tx.group_slot[1], SLOT("{b}y"));
@@ -91,7 +91,7 @@ START_TEST(test_transaction_groups_by_slot_keyless_on_slot_0)
     int argc;
     const char **argv;
     size_t *argvlen;
-    ck_assert_int_eq(cluster_tx_group_call(&tx, 0, &argc, &argv, &argvlen), 0);
+    ck_assert_int_eq(queue_cluster_tx_group_call(&tx, 0, &argc, &argv, &argvlen), 0);
     const char *want[] = {"EVAL", NULL, "1",    "{a}x", "3", "SET", "{a}x",
                           "1",    "4",  "HSET", "{a}z", "f", "v"};
     ck_assert_int_eq(argc, 13);
@@ -101,10 +101,10 @@ START_TEST(test_transaction_groups_by_slot_keyless_on_slot_0)
             ck_assert_int_eq(memcmp(argv[i], want[i], argvlen[i]), 0);
         }
     /* The router finds the group's slot from the call itself. */
-    ck_assert_int_eq(cluster_command_slot(argc, argv, argvlen), SLOT("{a}x"));
+    ck_assert_int_eq(queue_cluster_command_slot(argc, argv, argvlen), SLOT("{a}x"));
     free(argv);
     /* The keyless group declares no key. */
-    ck_assert_int_eq(cluster_tx_group_call(&tx, 2, &argc, &argv, &argvlen), 0);
+    ck_assert_int_eq(queue_cluster_tx_group_call(&tx, 2, &argc, &argv, &argvlen), 0);
     ck_assert_int_eq(argc, 7);
     ck_assert_int_eq(memcmp(argv[2], "0", 1), 0);
     free(argv);
@@ -136,13 +136,13 @@ START_TEST(test_transaction_groups_by_slot_keyless_on_slot_0)
     freeReplyObject(err);
     for (int g = 0; g < 3; g++)
         freeReplyObject(replies[g]);
-    cluster_tx_clear(&tx);
+    queue_cluster_tx_clear(&tx);
 
     /* A command of several slots cannot be part of one. */
-    cluster_tx_init(&tx);
+    queue_cluster_tx_init(&tx);
     add(&tx, 3, (const char *[]){"DEL", "{a}x", "{b}y"});
     ck_assert(tx.failed);
-    cluster_tx_clear(&tx);
+    queue_cluster_tx_clear(&tx);
 }
 END_TEST
 
@@ -154,18 +154,18 @@ START_TEST(test_transaction_script_answers_like_exec)
     test_redis_start(&r);
     redisContext *c = test_redis_connect(&r);
     struct cluster_tx tx;
-    cluster_tx_init(&tx);
+    queue_cluster_tx_init(&tx);
     add(&tx, 4, (const char *[]){"SET", "{t}k", "v", "GET"});
     add(&tx, 4, (const char *[]){"HSET", "{t}h", "f", "v"});
     add(&tx, 2, (const char *[]){"INCR", "{t}h"});
     add(&tx, 3, (const char *[]){"SET", "{t}k2", "x"});
     add(&tx, 2, (const char *[]){"GET", "{t}k"});
-    cluster_tx_plan(&tx);
+    queue_cluster_tx_plan(&tx);
     ck_assert_int_eq(tx.n_groups, 1);
     int argc;
     const char **argv;
     size_t *argvlen;
-    ck_assert_int_eq(cluster_tx_group_call(&tx, 0, &argc, &argv, &argvlen), 0);
+    ck_assert_int_eq(queue_cluster_tx_group_call(&tx, 0, &argc, &argv, &argvlen), 0);
     redisReply *reply = redisCommandArgv(c, argc, argv, argvlen);
     free(argv);
     ck_assert_ptr_nonnull(reply);
@@ -184,7 +184,7 @@ START_TEST(test_transaction_script_answers_like_exec)
     ck_assert_str_eq(exec->element[4]->str, "v");
     freeReplyObject(exec);
     freeReplyObject(reply);
-    cluster_tx_clear(&tx);
+    queue_cluster_tx_clear(&tx);
     redisFree(c);
     test_redis_stop(&r);
     test_remove_tree(r.dir);
@@ -196,7 +196,7 @@ static struct redis_address cluster_address(const struct test_cluster *tc)
     char seeds[256];
     test_cluster_seeds(tc, seeds, sizeof seeds);
     struct redis_address addr;
-    ck_assert_int_eq(redis_cluster_address_parse(seeds, &addr), 0);
+    ck_assert_int_eq(queue_redis_cluster_address_parse(seeds, &addr), 0);
     ck_assert(addr.is_cluster);
     ck_assert_int_eq(addr.n_seeds, 3);
     return addr;
@@ -218,7 +218,7 @@ static void text_of(const redisReply *r, char *out, size_t size)
 static void expect_next(struct rlink *l, const char *want)
 {
     redisReply *r = NULL;
-    ck_assert_int_eq(rlink_get_reply(l, &r), REDIS_OK);
+    ck_assert_int_eq(queue_rlink_get_reply(l, &r), REDIS_OK);
     char got[256];
     text_of(r, got, sizeof got);
     ck_assert_str_eq(got, want);
@@ -248,18 +248,18 @@ START_TEST(test_rlink_pipelines_across_masters_and_follows_moved_in_order)
     struct test_cluster tc;
     test_cluster_start(&tc, false);
     struct redis_address addr = cluster_address(&tc);
-    struct rlink *l = rlink_connect(&addr, 2000);
+    struct rlink *l = queue_rlink_connect(&addr, 2000);
     ck_assert_ptr_nonnull(l);
-    ck_assert(rlink_is_cluster(l));
-    ck_assert_int_eq(rlink_masters(l), 3);
+    ck_assert(queue_rlink_is_cluster(l));
+    ck_assert_int_eq(queue_rlink_masters(l), 3);
     /* Slots: "bar" 5061 and "b" 3300 (first master), "foo" and "{foo}x"
      * 12182 (third). */
-    rlink_append(l, "SET bar 1");
-    rlink_append(l, "SET foo 2");
-    rlink_append(l, "SET {foo}x 3");
-    rlink_append(l, "SET b 4");
-    rlink_append(l, "GET bar");
-    rlink_append(l, "GET b");
+    queue_rlink_append(l, "SET bar 1");
+    queue_rlink_append(l, "SET foo 2");
+    queue_rlink_append(l, "SET {foo}x 3");
+    queue_rlink_append(l, "SET b 4");
+    queue_rlink_append(l, "GET bar");
+    queue_rlink_append(l, "GET b");
     for (int i = 0; i < 4; i++)
         expect_next(l, "OK");
     expect_next(l, "1");
@@ -271,31 +271,31 @@ START_TEST(test_rlink_pipelines_across_masters_and_follows_moved_in_order)
     char out[256];
     /* The pipeline: the old master answers MOVED for foo's commands, which
      * are sent again to the new one while the others' answers wait. */
-    rlink_append(l, "GET b");       /* the first master: foo's slot's new home */
-    rlink_append(l, "GET foo");     /* to the third: MOVED */
-    rlink_append(l, "INCR {foo}x"); /* to the third: MOVED */
-    rlink_append(l, "GET bar");
-    rlink_append(l, "INCR b");
+    queue_rlink_append(l, "GET b");       /* the first master: foo's slot's new home */
+    queue_rlink_append(l, "GET foo");     /* to the third: MOVED */
+    queue_rlink_append(l, "INCR {foo}x"); /* to the third: MOVED */
+    queue_rlink_append(l, "GET bar");
+    queue_rlink_append(l, "INCR b");
     expect_next(l, "4");
     expect_next(l, "2");
     expect_next(l, "4");
     expect_next(l, "1");
     expect_next(l, "5");
-    ck_assert(!rlink_broken(l));
+    ck_assert(!queue_rlink_broken(l));
     test_cluster_cmd(&tc, dst, out, sizeof out, "GET {foo}x");
     ck_assert_str_eq(out, "4");
 
     /* MULTI ... EXEC over two slots: one script each, answers in order. */
-    rlink_append(l, "MULTI");
-    rlink_append(l, "SET bar 10");
-    rlink_append(l, "INCR {foo}x");
-    rlink_append(l, "GET bar");
-    rlink_append(l, "EXEC");
+    queue_rlink_append(l, "MULTI");
+    queue_rlink_append(l, "SET bar 10");
+    queue_rlink_append(l, "INCR {foo}x");
+    queue_rlink_append(l, "GET bar");
+    queue_rlink_append(l, "EXEC");
     expect_next(l, "OK");
     for (int i = 0; i < 3; i++)
         expect_next(l, "QUEUED");
     redisReply *exec = NULL;
-    ck_assert_int_eq(rlink_get_reply(l, &exec), REDIS_OK);
+    ck_assert_int_eq(queue_rlink_get_reply(l, &exec), REDIS_OK);
     ck_assert_int_eq(exec->type, REDIS_REPLY_ARRAY);
     ck_assert_uint_eq(exec->elements, 3);
     ck_assert_str_eq(exec->element[0]->str, "OK");
@@ -305,7 +305,7 @@ START_TEST(test_rlink_pipelines_across_masters_and_follows_moved_in_order)
 
     /* A script is loaded on every master. */
     const char *body = "return 'cluster_tx test'";
-    ck_assert_int_eq(rlink_script_load(l, body), 0);
+    ck_assert_int_eq(queue_rlink_script_load(l, body), 0);
     redisReply *sha = rlink_command(l, "SCRIPT LOAD %s", body);
     ck_assert_int_eq(sha->type, REDIS_REPLY_STRING);
     for (int i = 0; i < TEST_CLUSTER_MASTERS; i++) {
@@ -313,7 +313,7 @@ START_TEST(test_rlink_pipelines_across_masters_and_follows_moved_in_order)
         ck_assert_str_eq(out, "cluster_tx test");
     }
     freeReplyObject(sha);
-    rlink_close(l);
+    queue_rlink_close(l);
     test_cluster_stop(&tc);
 }
 END_TEST
@@ -357,17 +357,17 @@ START_TEST(test_event_loop_connection_routes_and_runs_transactions)
     test_cluster_start(&tc, false);
     struct redis_address addr = cluster_address(&tc);
     struct event_base *base = event_base_new();
-    struct rconn *rc = rconn_new(base, &addr, 2000);
+    struct rconn *rc = queue_rconn_new(base, &addr, 2000);
     ck_assert_ptr_nonnull(rc);
-    ck_assert(rconn_is_cluster(rc));
-    for (int i = 0; i < 200 && !rconn_is_connected(rc); i++) {
+    ck_assert(queue_rconn_is_cluster(rc));
+    for (int i = 0; i < 200 && !queue_rconn_is_connected(rc); i++) {
         struct timeval tv = {0, 10 * 1000};
         event_base_loopexit(base, &tv);
         event_base_dispatch(base);
     }
-    ck_assert(rconn_is_connected(rc));
+    ck_assert(queue_rconn_is_connected(rc));
     struct answer a = {0};
-    ck_assert_int_eq(rconn_command(rc, on_answer, &a, "SET %s %s", "foo", "1"), 0);
+    ck_assert_int_eq(queue_rconn_command(rc, on_answer, &a, "SET %s %s", "foo", "1"), 0);
     wait_for(base, &a);
     ck_assert_str_eq(a.text[0], "OK");
     char out[64];
@@ -376,10 +376,10 @@ START_TEST(test_event_loop_connection_routes_and_runs_transactions)
 
     /* As queue_put_record does: SET ... GET and a set of another slot. */
     struct answer exec = {0};
-    ck_assert_int_eq(rconn_command(rc, ignore, NULL, "MULTI"), 0);
-    ck_assert_int_eq(rconn_command(rc, ignore, NULL, "SET %s %s GET", "foo", "2"), 0);
-    ck_assert_int_eq(rconn_command(rc, ignore, NULL, "SADD %s %s", "bar", "m"), 0);
-    ck_assert_int_eq(rconn_command(rc, on_answer, &exec, "EXEC"), 0);
+    ck_assert_int_eq(queue_rconn_command(rc, ignore, NULL, "MULTI"), 0);
+    ck_assert_int_eq(queue_rconn_command(rc, ignore, NULL, "SET %s %s GET", "foo", "2"), 0);
+    ck_assert_int_eq(queue_rconn_command(rc, ignore, NULL, "SADD %s %s", "bar", "m"), 0);
+    ck_assert_int_eq(queue_rconn_command(rc, on_answer, &exec, "EXEC"), 0);
     wait_for(base, &exec);
     ck_assert_int_eq(exec.n, 2);
     ck_assert_str_eq(exec.text[0], "1");
@@ -388,8 +388,8 @@ START_TEST(test_event_loop_connection_routes_and_runs_transactions)
     ck_assert_str_eq(out, "1");
 
     /* A command over two slots is not sent. */
-    ck_assert_int_eq(rconn_command(rc, ignore, NULL, "DEL %s %s", "foo", "bar"), -1);
-    rconn_free(rc);
+    ck_assert_int_eq(queue_rconn_command(rc, ignore, NULL, "DEL %s %s", "foo", "bar"), -1);
+    queue_rconn_free(rc);
     event_base_free(base);
     test_cluster_stop(&tc);
 }

@@ -428,7 +428,7 @@ static enum queue_status request_redecision(const char *claim_id, char prior[32]
     ck_assert_int_eq(queue_request_redecision(rc, P, claim_id, "review", on_requested, &r), 0);
     for (int i = 0; i < 1000 && !r.done; i++)
         event_base_loop(base, EVLOOP_ONCE);
-    rconn_free(rc);
+    queue_rconn_free(rc);
     event_base_free(base);
     ck_assert_int_ne(r.done, 0);
     snprintf(prior, 32, "%s", r.prior);

@@ -153,7 +153,7 @@ START_TEST(test_member_lives_on_its_familys_shard_and_moves_across_shards)
     ck_assert_int_eq(test_redis_int(q.c, "SISMEMBER %sfamily:%s M8", pa, sub_a2), 1);
 
     /* The blocking calls of the sample enrollment and the command line. */
-    struct rlink *l = rlink_wrap(q.c);
+    struct rlink *l = queue_rlink_wrap(q.c);
     ck_assert_ptr_nonnull(l);
     struct queue_member_facts facts = {"M9", sub_b, "G1", ""};
     ck_assert_int_eq(queue_put_record_blocking(l, PREFIX, QUEUE_RECORD_MEMBER, "M9", "{}", &facts),
@@ -163,7 +163,7 @@ START_TEST(test_member_lives_on_its_familys_shard_and_moves_across_shards)
     char sub[ID_LEN];
     ck_assert_int_eq(queue_member_subscriber_blocking(l, PREFIX, "M9", sub), 1);
     ck_assert_str_eq(sub, sub_b);
-    rlink_close(l);
+    queue_rlink_close(l);
     test_redis_text(q.c, out, sizeof out, "GET %smember:M9", pb);
     ck_assert_str_eq(out, "{}");
     ck_assert_int_eq(test_redis_int(q.c, "SISMEMBER %sfamily:%s M9", pb, sub_b), 1);
@@ -260,7 +260,7 @@ START_TEST(test_start_up_moves_the_earlier_layout_and_rebuilds_the_directory)
     test_redis_ok(q.c, "SET %smember:L4 {\"subscriber_id\":\"%s\",\"group_id\":\"G1\"}", pa, sub_a);
     test_redis_ok(q.c, "HSET t:mref:L4 subscriber_id %s group_id G1 plan_id %s", sub_a, "");
 
-    struct rlink *l = rlink_wrap(q.c);
+    struct rlink *l = queue_rlink_wrap(q.c);
     ck_assert_ptr_nonnull(l);
     ck_assert_int_eq(queue_member_refs_backfill(l, PREFIX), 3); /* L1, L2, L3 */
     char out[256];
@@ -284,7 +284,7 @@ START_TEST(test_start_up_moves_the_earlier_layout_and_rebuilds_the_directory)
     ck_assert_int_eq(queue_member_refs_backfill(l, PREFIX), 0);
     test_redis_text(q.c, out, sizeof out, "GET %smember:L1", pa);
     ck_assert_str_eq(out, rec);
-    rlink_close(l);
+    queue_rlink_close(l);
 }
 END_TEST
 
@@ -311,9 +311,11 @@ START_TEST(test_me_reads_the_family_through_the_directory)
              "{\"subscriber_id\":\"%s\",\"first_name\":\"Bo\",\"relationship\":\"child\"}", sub_a);
     put_member("K2", sub_a, NULL, json);
     struct answer me = {0}, child = {0}, none = {0};
-    ck_assert_int_eq(accounts_member_family_async(q.rc, PREFIX, sub_a, on_me_family, &me), 0);
-    ck_assert_int_eq(accounts_member_family_async(q.rc, PREFIX, "K2", on_me_family, &child), 0);
-    ck_assert_int_eq(accounts_member_family_async(q.rc, PREFIX, "K404", on_me_family, &none), 0);
+    ck_assert_int_eq(queue_accounts_member_family_async(q.rc, PREFIX, sub_a, on_me_family, &me), 0);
+    ck_assert_int_eq(queue_accounts_member_family_async(q.rc, PREFIX, "K2", on_me_family, &child),
+                     0);
+    ck_assert_int_eq(queue_accounts_member_family_async(q.rc, PREFIX, "K404", on_me_family, &none),
+                     0);
     test_run_until(q.base, &me.done);
     test_run_until(q.base, &child.done);
     test_run_until(q.base, &none.done);

@@ -37,7 +37,7 @@ static const char *skey(int s, const char *fmt)
     char *b = buf[k++ % 8];
     char f[96];
     snprintf(f, sizeof f, "%%s%s", fmt);
-    snprintf(b, 128, f, shard_prefix(PREFIX, s).s);
+    snprintf(b, 128, f, queue_shard_prefix(PREFIX, s).s);
     return b;
 }
 

@@ -113,7 +113,7 @@ START_TEST(test_member_record_moves_family_and_writes_its_reference)
 
     /* The blocking writes of the sample enrollment (over a link of
      * queue/rlink.h on the test's own connection). */
-    struct rlink *l = rlink_wrap(f.c);
+    struct rlink *l = queue_rlink_wrap(f.c);
     ck_assert_ptr_nonnull(l);
     ck_assert_int_eq(queue_seeded_blocking(l, PREFIX), 0);
     struct queue_member_facts sub = {"M3", "M3", "G1", "P1"};
@@ -122,7 +122,7 @@ START_TEST(test_member_record_moves_family_and_writes_its_reference)
     ck_assert_int_eq(queue_mark_seeded_blocking(l, PREFIX), 0);
     ck_assert_int_eq(queue_seeded_blocking(l, PREFIX), 1);
     ck_assert_int_eq(queue_record_exists_blocking(l, PREFIX, QUEUE_RECORD_MEMBER, "M3"), 1);
-    rlink_close(l);
+    queue_rlink_close(l);
     ck_assert_int_eq(test_redis_int(f.c, "SISMEMBER t:{c}family:M3 M3"), 1);
     test_queue_close(&f);
 }

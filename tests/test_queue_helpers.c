@@ -1,7 +1,7 @@
 /*
- * queue/'s shared helpers without Redis: shard_fanout_each (requests sent or
+ * queue/'s shared helpers without Redis: queue_shard_fanout_each (requests sent or
  * not, replies to done in request order, nothing sent: -1 and no done),
- * queue_reply_strings, queue_ok_or_state and resp_argv_copy. Replies are
+ * queue_reply_strings, queue_ok_or_state and queue_resp_argv_copy. Replies are
  * made here and answered during the sending, as a reply read from a socket
  * would be afterwards.
  */
@@ -35,7 +35,7 @@ static int send_answered(struct shard_fanout *f, int i, void *ctx)
         return -1;
     redisReply *r = resp_status(texts[i]);
     ck_assert_ptr_nonnull(r);
-    shard_fanout_reply(r, shard_fanout_arg(f, i));
+    queue_shard_fanout_reply(r, queue_shard_fanout_arg(f, i));
     freeReplyObject(r);
     return 0;
 }
@@ -51,7 +51,7 @@ START_TEST(test_each_answers_in_request_order)
 {
     reset_done();
     const char *texts[] = {"a", NULL, "c"};
-    ck_assert_int_eq(shard_fanout_each(3, send_answered, texts, on_done, NULL), 0);
+    ck_assert_int_eq(queue_shard_fanout_each(3, send_answered, texts, on_done, NULL), 0);
     ck_assert_int_eq(done_calls, 1);
     ck_assert_int_eq(done_n, 3);
     ck_assert_str_eq(done_texts[0], "a");
@@ -64,7 +64,7 @@ START_TEST(test_each_one_request)
 {
     reset_done();
     const char *texts[] = {"only"};
-    ck_assert_int_eq(shard_fanout_each(1, send_answered, texts, on_done, NULL), 0);
+    ck_assert_int_eq(queue_shard_fanout_each(1, send_answered, texts, on_done, NULL), 0);
     ck_assert_int_eq(done_calls, 1);
     ck_assert_int_eq(done_n, 1);
     ck_assert_str_eq(done_texts[0], "only");
@@ -75,9 +75,9 @@ START_TEST(test_each_nothing_sent)
 {
     reset_done();
     const char *texts[] = {NULL, NULL};
-    ck_assert_int_eq(shard_fanout_each(2, send_answered, texts, on_done, NULL), -1);
+    ck_assert_int_eq(queue_shard_fanout_each(2, send_answered, texts, on_done, NULL), -1);
     ck_assert_int_eq(done_calls, 0);
-    ck_assert_int_eq(shard_fanout_each(0, send_answered, texts, on_done, NULL), -1);
+    ck_assert_int_eq(queue_shard_fanout_each(0, send_answered, texts, on_done, NULL), -1);
     ck_assert_int_eq(done_calls, 0);
 }
 END_TEST
@@ -125,7 +125,7 @@ START_TEST(test_argv_copy)
     const size_t lens[] = {3, 4, 0};
     char **copy = NULL;
     size_t *copy_lens = NULL;
-    ck_assert_int_eq(resp_argv_copy(3, argv, lens, &copy, &copy_lens), 0);
+    ck_assert_int_eq(queue_resp_argv_copy(3, argv, lens, &copy, &copy_lens), 0);
     ck_assert_str_eq(copy[0], "SET");
     ck_assert_uint_eq(copy_lens[0], 3);
     ck_assert_int_eq(memcmp(copy[1], "k\0ey", 5), 0); /* the bytes and a NUL */

@@ -48,7 +48,7 @@ static void fixture_open(struct fixture *f, int max_batch)
 
 static void fixture_close(struct fixture *f)
 {
-    rconn_free(f->rc);
+    queue_rconn_free(f->rc);
     queue_intake_free(f->qi);
     event_base_free(f->base);
     redisFree(f->c);

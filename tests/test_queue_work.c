@@ -25,11 +25,11 @@ static struct work_conn *wc;
 
 static void setup(void)
 {
-    scripts_init();
+    queue_scripts_init();
     test_redis_start(&redis);
     rc = test_redis_connect(&redis);
     struct redis_address addr;
-    ck_assert_int_eq(redis_address_parse(redis.url, &addr), 0);
+    ck_assert_int_eq(queue_redis_address_parse(redis.url, &addr), 0);
     wc = queue_work_connect(&addr, 2000, "claims:", "test-consumer");
     ck_assert_ptr_nonnull(wc);
 }
@@ -269,7 +269,7 @@ START_TEST(test_claim_start_takes_the_claim_and_returns_its_submission)
     ck_assert_str_eq(f[1].submission, "{\"type\":\"medical\"}");
     ck_assert_int_eq(f[2].state, WORK_GONE);
     for (int i = 0; i < 3; i++)
-        work_facts_free(&f[i]);
+        queue_work_facts_free(&f[i]);
     char *v = get("HGET claims:{c}claim:%s history", A);
     ck_assert_int_eq(strncmp(v, "received@1,processing@", 22), 0);
     free(v);
@@ -277,7 +277,7 @@ START_TEST(test_claim_start_takes_the_claim_and_returns_its_submission)
     ck_assert_int_eq(integer(redisCommand(rc, "ZCARD claims:{c}idx:s:processing")), 2);
     /* Taken once: a second load adds no history entry. */
     ck_assert_int_eq(queue_load_facts(wc, items, 1, f, &bytes), 0);
-    work_facts_free(&f[0]);
+    queue_work_facts_free(&f[0]);
     v = get("HGET claims:{c}claim:%s history", A);
     ck_assert_ptr_null(strstr(strstr(v, "processing@") + 1, "processing@"));
     free(v);
@@ -286,7 +286,7 @@ START_TEST(test_claim_start_takes_the_claim_and_returns_its_submission)
     ck_assert_int_eq(queue_load_facts(wc, items, 1, f, &bytes), 0);
     ck_assert_int_eq(f[0].state, WORK_FINAL);
     ck_assert_ptr_null(f[0].submission);
-    work_facts_free(&f[0]);
+    queue_work_facts_free(&f[0]);
 }
 END_TEST
 
@@ -345,7 +345,7 @@ START_TEST(test_out_of_memory_leaves_the_claim_for_redelivery)
             ck_assert_int_eq(f.state, WORK_ERROR);
             refused++;
         }
-        work_facts_free(&f);
+        queue_work_facts_free(&f);
         if (finished)
             break;
     }

@@ -81,34 +81,34 @@ START_TEST(test_follows_parents_groups_and_plans_once)
     snprintf(rows[1].member_id, sizeof rows[1].member_id, "X");
     snprintf(rows[2].member_id, sizeof rows[2].member_id, "S");
     struct redecide_facts f = {.rows = rows, .n_rows = 3};
-    struct rlink *link = rlink_wrap(ctx);
+    struct rlink *link = queue_rlink_wrap(ctx);
     ck_assert_ptr_nonnull(link);
-    ck_assert_int_eq(redecide_read_records(link, P, "S", &f), 0);
-    rlink_close(link);
+    ck_assert_int_eq(queue_redecide_read_records(link, P, "S", &f), 0);
+    queue_rlink_close(link);
     /* GONE has no record; X's record is kept as it is (the job fails on it
      * only if a claim needs it) but names nothing. */
     ck_assert_str_eq(ids_of(f.members, f.n_members), "D K S X");
     ck_assert_str_eq(ids_of(f.groups, f.n_groups), "G1 G2");
     ck_assert_str_eq(ids_of(f.plans, f.n_plans), "P1");
-    ck_assert_str_eq(redecide_record_of(f.members, f.n_members, "K"),
+    ck_assert_str_eq(queue_redecide_record_of(f.members, f.n_members, "K"),
                      "{\"member_id\":\"K\",\"group_id\":\"G1\",\"parent_member_id\":\"D\"}");
-    ck_assert_str_eq(redecide_record_of(f.plans, f.n_plans, "P1"), "{\"plan_id\":\"P1\"}");
+    ck_assert_str_eq(queue_redecide_record_of(f.plans, f.n_plans, "P1"), "{\"plan_id\":\"P1\"}");
     f.rows = NULL;
     f.n_rows = 0;
-    redecide_facts_free(&f);
+    queue_redecide_facts_free(&f);
 }
 END_TEST
 
 START_TEST(test_an_empty_family_reads_nothing)
 {
     struct redecide_facts f = {0};
-    struct rlink *link = rlink_wrap(ctx);
-    ck_assert_int_eq(redecide_read_records(link, P, "NOBODY", &f), 0);
-    rlink_close(link);
+    struct rlink *link = queue_rlink_wrap(ctx);
+    ck_assert_int_eq(queue_redecide_read_records(link, P, "NOBODY", &f), 0);
+    queue_rlink_close(link);
     ck_assert_uint_eq(f.n_members, 0);
     ck_assert_uint_eq(f.n_groups, 0);
     ck_assert_uint_eq(f.n_plans, 0);
-    redecide_facts_free(&f);
+    queue_redecide_facts_free(&f);
 }
 END_TEST
 
@@ -116,10 +116,10 @@ START_TEST(test_a_family_key_of_another_type_is_refused)
 {
     set(P "{c}family:S", "a string, not a set");
     struct redecide_facts f = {0};
-    struct rlink *link = rlink_wrap(ctx);
-    ck_assert_int_eq(redecide_read_records(link, P, "S", &f), -2);
-    rlink_close(link);
-    redecide_facts_free(&f);
+    struct rlink *link = queue_rlink_wrap(ctx);
+    ck_assert_int_eq(queue_redecide_read_records(link, P, "S", &f), -2);
+    queue_rlink_close(link);
+    queue_redecide_facts_free(&f);
 }
 END_TEST
 

@@ -595,7 +595,7 @@ static const char *due_info(redisContext *rc, const struct shard_layout *layout,
                             const char *claim_id, char out[96])
 {
     redisReply *r = redisCommand(rc, "HGET claims:%sremit:info %s",
-                                 layout->tag[shard_of_claim_id(layout, claim_id)], claim_id);
+                                 layout->tag[queue_shard_of_claim_id(layout, claim_id)], claim_id);
     ck_assert_ptr_nonnull(r);
     snprintf(out, 96, "%s", r->type == REDIS_REPLY_STRING ? r->str : "");
     freeReplyObject(r);
@@ -621,7 +621,7 @@ START_TEST(test_one_cycle_pays_the_claims_of_every_shard_once)
     test_claimsd_shards = pinned;
     test_put_sample_enrollment(&d, ADMIN, "G100", "");
     struct shard_layout layout;
-    ck_assert_int_eq(shard_layout_init(&layout, 16), 0);
+    ck_assert_int_eq(queue_shard_layout_init(&layout, 16), 0);
     char service_day[16];
     day_text(time(NULL) - 3 * 86400, service_day);
     static char prov[FAMILIES][40], pharm[FAMILIES][40];
@@ -670,7 +670,7 @@ START_TEST(test_one_cycle_pays_the_claims_of_every_shard_once)
                 snprintf(first, 96, "%s", info);
             ck_assert_str_eq(strrchr(info, '|'), strrchr(first, '|'));
             ck_assert_int_eq(info[0], k ? 'M' : 'P');
-            shard_used[shard_of_claim_id(&layout, id)] = true;
+            shard_used[queue_shard_of_claim_id(&layout, id)] = true;
         }
     }
     int shards = 0;

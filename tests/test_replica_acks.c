@@ -8,7 +8,7 @@
  * it is counted short; with the replica back, the retry with the same
  * Idempotency-Key is answered 202 with the same claim, and there is exactly
  * one. The start-up refusals of the options; the connection layer's acked
- * write and rlink_writes_wait; and a commit lost with its master, decided
+ * write and queue_rlink_writes_wait; and a commit lost with its master, decided
  * again once on the replica that takes over.
  */
 #include <check.h>
@@ -423,31 +423,31 @@ static void on_acked(redisReply *reply, void *arg)
     struct acked_answer *a = arg;
     a->called = true;
     a->is_null = reply == NULL;
-    a->is_short = rconn_reply_acks_short(reply);
+    a->is_short = queue_rconn_reply_acks_short(reply);
     a->type = reply ? reply->type : -1;
     snprintf(a->text, sizeof a->text, "%s", reply && reply->str ? reply->str : "");
 }
 
-/* rconn_command_argv_acked of argv on r with replica_acks `acks` (WAIT
+/* queue_rconn_command_argv_acked of argv on r with replica_acks `acks` (WAIT
  * timeout 50 ms), run until answered. */
 static struct acked_answer acked_command(const struct test_redis *r, int acks, int argc,
                                          const char **argv)
 {
     struct event_base *base = event_base_new();
     struct redis_address addr;
-    ck_assert_int_eq(redis_address_parse(r->url, &addr), 0);
+    ck_assert_int_eq(queue_redis_address_parse(r->url, &addr), 0);
     addr.replica_acks = acks;
     addr.replica_acks_timeout_ms = 50;
-    struct rconn *rc = rconn_new(base, &addr, 2000);
-    for (int i = 0; i < 200 && !rconn_is_connected(rc); i++)
+    struct rconn *rc = queue_rconn_new(base, &addr, 2000);
+    for (int i = 0; i < 200 && !queue_rconn_is_connected(rc); i++)
         event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK), test_sleep_ms(5);
-    ck_assert(rconn_is_connected(rc));
+    ck_assert(queue_rconn_is_connected(rc));
     struct acked_answer a = {0};
-    ck_assert_int_eq(rconn_command_argv_acked(rc, on_acked, &a, argc, argv, NULL), 0);
+    ck_assert_int_eq(queue_rconn_command_argv_acked(rc, on_acked, &a, argc, argv, NULL), 0);
     for (int i = 0; i < 400 && !a.called; i++)
         event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK), test_sleep_ms(5);
     ck_assert(a.called);
-    rconn_free(rc);
+    queue_rconn_free(rc);
     event_base_free(base);
     return a;
 }
@@ -456,13 +456,13 @@ START_TEST(test_acked_write_is_answered_by_the_replicas_count)
 {
     struct test_redis alone;
     test_redis_start(&alone);
-    unsigned long long before = redis_acks_short_total(REDIS_ACKS_INTAKE);
+    unsigned long long before = queue_redis_acks_short_total(REDIS_ACKS_INTAKE);
     /* No replica: the write stands, the caller gets the short error. */
     struct acked_answer a = acked_command(&alone, 1, 3, (const char *[]){"SET", "k", "v"});
     ck_assert(a.is_short);
     ck_assert_int_eq(a.type, REDIS_REPLY_ERROR);
     ck_assert_str_eq(a.text, "REPLICAS 0 of 1 replicas acknowledged a write within 50 ms");
-    ck_assert_uint_eq(redis_acks_short_total(REDIS_ACKS_INTAKE), before + 1);
+    ck_assert_uint_eq(queue_redis_acks_short_total(REDIS_ACKS_INTAKE), before + 1);
     redisContext *c = test_redis_connect(&alone);
     redisReply *rep = redisCommand(c, "GET k");
     ck_assert(rep && rep->type == REDIS_REPLY_STRING);
@@ -475,7 +475,7 @@ START_TEST(test_acked_write_is_answered_by_the_replicas_count)
     a = acked_command(&alone, 0, 3, (const char *[]){"SET", "k", "w"});
     ck_assert_int_eq(a.type, REDIS_REPLY_STATUS);
     ck_assert_str_eq(a.text, "OK");
-    ck_assert_uint_eq(redis_acks_short_total(REDIS_ACKS_INTAKE), before + 1);
+    ck_assert_uint_eq(queue_redis_acks_short_total(REDIS_ACKS_INTAKE), before + 1);
     redisFree(c);
     test_redis_stop(&alone);
     test_remove_tree(alone.dir);
@@ -483,25 +483,25 @@ START_TEST(test_acked_write_is_answered_by_the_replicas_count)
     a = acked_command(&master, 1, 3, (const char *[]){"SET", "acked", "1"});
     ck_assert_int_eq(a.type, REDIS_REPLY_STATUS);
     ck_assert_str_eq(a.text, "OK");
-    ck_assert_uint_eq(redis_acks_short_total(REDIS_ACKS_INTAKE), before + 1);
+    ck_assert_uint_eq(queue_redis_acks_short_total(REDIS_ACKS_INTAKE), before + 1);
 }
 END_TEST
 
-/* rlink_writes_wait after one SET on r with replica_acks `acks`. */
+/* queue_rlink_writes_wait after one SET on r with replica_acks `acks`. */
 static int link_wait(const struct test_redis *r, int acks)
 {
     struct redis_address addr;
-    ck_assert_int_eq(redis_address_parse(r->url, &addr), 0);
+    ck_assert_int_eq(queue_redis_address_parse(r->url, &addr), 0);
     addr.replica_acks = acks;
     addr.replica_acks_timeout_ms = 50;
-    struct rlink *l = rlink_connect(&addr, 2000);
+    struct rlink *l = queue_rlink_connect(&addr, 2000);
     ck_assert_ptr_nonnull(l);
-    rlink_writes_begin(l);
+    queue_rlink_writes_begin(l);
     redisReply *rep = rlink_command(l, "SET linked 1");
     ck_assert(rep && rep->type == REDIS_REPLY_STATUS);
     freeReplyObject(rep);
-    int rc = rlink_writes_wait(l, "1 test write");
-    rlink_close(l);
+    int rc = queue_rlink_writes_wait(l, "1 test write");
+    queue_rlink_close(l);
     return rc;
 }
 
@@ -509,13 +509,13 @@ START_TEST(test_link_writes_wait_counts_short_batches)
 {
     struct test_redis alone;
     test_redis_start(&alone);
-    unsigned long long before = redis_acks_short_total(REDIS_ACKS_COMMIT);
+    unsigned long long before = queue_redis_acks_short_total(REDIS_ACKS_COMMIT);
     ck_assert_int_eq(link_wait(&alone, 1), 1);
-    ck_assert_uint_eq(redis_acks_short_total(REDIS_ACKS_COMMIT), before + 1);
+    ck_assert_uint_eq(queue_redis_acks_short_total(REDIS_ACKS_COMMIT), before + 1);
     ck_assert_int_eq(link_wait(&alone, 0), 0);
     ck_assert_int_eq(link_wait(&master, 1), 0);
     ck_assert_int_eq(link_wait(&master, 2), 1); /* one replica only */
-    ck_assert_uint_eq(redis_acks_short_total(REDIS_ACKS_COMMIT), before + 2);
+    ck_assert_uint_eq(queue_redis_acks_short_total(REDIS_ACKS_COMMIT), before + 2);
     test_redis_stop(&alone);
     test_remove_tree(alone.dir);
 }

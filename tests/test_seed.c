@@ -64,15 +64,15 @@ static const char *start(struct test_claimsd *d, const char *portal, int port)
 START_TEST(test_the_portal_link_follows_the_listener)
 {
     char url[400];
-    seed_portal_url("127.0.0.1", 8080, false, url, sizeof url);
+    server_seed_portal_url("127.0.0.1", 8080, false, url, sizeof url);
     ck_assert_str_eq(url, "http://127.0.0.1:8080/portal/");
-    seed_portal_url("0.0.0.0", 8443, true, url, sizeof url);
+    server_seed_portal_url("0.0.0.0", 8443, true, url, sizeof url);
     ck_assert_str_eq(url, "https://127.0.0.1:8443/portal/");
-    seed_portal_url("::", 8080, false, url, sizeof url);
+    server_seed_portal_url("::", 8080, false, url, sizeof url);
     ck_assert_str_eq(url, "http://[::1]:8080/portal/");
-    seed_portal_url("claims.example.org", 443, true, url, sizeof url);
+    server_seed_portal_url("claims.example.org", 443, true, url, sizeof url);
     ck_assert_str_eq(url, "https://claims.example.org:443/portal/");
-    seed_portal_url("127.0.0.1", 0, true, url, sizeof url);
+    server_seed_portal_url("127.0.0.1", 0, true, url, sizeof url);
     ck_assert_str_eq(url, "/portal/");
 }
 END_TEST

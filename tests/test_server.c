@@ -332,7 +332,7 @@ START_TEST(test_bootstrap_admin_token_is_stored_only_as_its_hash)
                                         (const char *const[]){env_entry, NULL}, NULL),
                      0);
     char hash[TOKEN_HASH_HEX_LEN];
-    token_hash_hex(token, strlen(token), hash);
+    queue_token_hash_hex(token, strlen(token), hash);
     redisContext *c = test_redis_connect(&redis);
     redisReply *r = redisCommand(c, "HGET claims:token:%s role", hash);
     ck_assert_int_eq(r->type, REDIS_REPLY_STRING);

@@ -24,13 +24,13 @@ static redisReply *answer(const char *stop, const long long *scores, const char 
                           int n)
 {
     struct resp_buf b = {0};
-    resp_buf_array(&b, 1 + 2 * (size_t)n);
-    resp_buf_string(&b, stop, strlen(stop));
+    queue_resp_buf_array(&b, 1 + 2 * (size_t)n);
+    queue_resp_buf_string(&b, stop, strlen(stop));
     for (int i = 0; i < n; i++) {
         char s[32];
         int len = snprintf(s, sizeof s, "%lld", scores[i]);
-        resp_buf_string(&b, s, (size_t)len);
-        resp_buf_string(&b, names[i], strlen(names[i]));
+        queue_resp_buf_string(&b, s, (size_t)len);
+        queue_resp_buf_string(&b, names[i], strlen(names[i]));
     }
     redisReply *r = resp_buf_read(&b);
     ck_assert_ptr_nonnull(r);
@@ -47,7 +47,7 @@ START_TEST(test_one_shard_keeps_the_score_as_cursor)
     redisReply *r[1] = {answer("42949672962", (long long[]){42949672961LL, 42949672962LL},
                                (const char *[]){"a", "b"}, 2)};
     struct shard_page p;
-    ck_assert_int_eq(shard_page_merge(r, 1, 2, 2, &p), 0);
+    ck_assert_int_eq(queue_shard_page_merge(r, 1, 2, 2, &p), 0);
     ck_assert_int_eq(p.n, 2);
     ck_assert_str_eq(name_at(&p, 0), "a");
     ck_assert_str_eq(name_at(&p, 1), "b");
@@ -55,13 +55,13 @@ START_TEST(test_one_shard_keeps_the_score_as_cursor)
     freeReplyObject(r[0]);
     /* The end of the set: no cursor. */
     r[0] = answer("", (long long[]){7}, (const char *[]){"c"}, 1);
-    ck_assert_int_eq(shard_page_merge(r, 1, 2, 5, &p), 0);
+    ck_assert_int_eq(queue_shard_page_merge(r, 1, 2, 5, &p), 0);
     ck_assert_int_eq(p.n, 1);
     ck_assert_str_eq(p.next_cursor, "");
     freeReplyObject(r[0]);
     /* Nothing found but the scan budget spent: an empty page that goes on. */
     r[0] = answer("900", NULL, NULL, 0);
-    ck_assert_int_eq(shard_page_merge(r, 1, 2, 5, &p), 0);
+    ck_assert_int_eq(queue_shard_page_merge(r, 1, 2, 5, &p), 0);
     ck_assert_int_eq(p.n, 0);
     ck_assert_str_eq(p.next_cursor, "900");
     freeReplyObject(r[0]);
@@ -76,7 +76,7 @@ START_TEST(test_three_shards_merge_by_score_then_shard)
         answer("", (long long[]){5}, (const char *[]){"s2a"}, 1),
     };
     struct shard_page p;
-    ck_assert_int_eq(shard_page_merge(r, 3, 2, 3, &p), 0);
+    ck_assert_int_eq(queue_shard_page_merge(r, 3, 2, 3, &p), 0);
     ck_assert_int_eq(p.n, 3);
     ck_assert_str_eq(name_at(&p, 0), "s2a");
     ck_assert_str_eq(name_at(&p, 1), "s0a");
@@ -98,29 +98,29 @@ START_TEST(test_answers_that_do_not_read)
     struct shard_page p;
     redisReply *good = answer("", (long long[]){1}, (const char *[]){"x"}, 1);
     redisReply *missing[2] = {good, NULL};
-    ck_assert_int_eq(shard_page_merge(missing, 2, 2, 5, &p), -1);
+    ck_assert_int_eq(queue_shard_page_merge(missing, 2, 2, 5, &p), -1);
     /* A row of another width. */
     redisReply *one[1] = {good};
-    ck_assert_int_eq(shard_page_merge(one, 1, 3, 5, &p), -1);
+    ck_assert_int_eq(queue_shard_page_merge(one, 1, 3, 5, &p), -1);
     /* More rows than the page's limit. */
     redisReply *many[1] = {answer("", (long long[]){1, 2}, (const char *[]){"x", "y"}, 2)};
-    ck_assert_int_eq(shard_page_merge(many, 1, 2, 1, &p), -1);
+    ck_assert_int_eq(queue_shard_page_merge(many, 1, 2, 1, &p), -1);
     freeReplyObject(many[0]);
     /* A score that is no number, a stop that is none. */
     struct resp_buf b = {0};
-    resp_buf_array(&b, 3);
-    resp_buf_string(&b, "", 0);
-    resp_buf_string(&b, "ten", 3);
-    resp_buf_string(&b, "x", 1);
+    queue_resp_buf_array(&b, 3);
+    queue_resp_buf_string(&b, "", 0);
+    queue_resp_buf_string(&b, "ten", 3);
+    queue_resp_buf_string(&b, "x", 1);
     redisReply *bad[1] = {resp_buf_read(&b)};
-    ck_assert_int_eq(shard_page_merge(bad, 1, 2, 5, &p), -1);
+    ck_assert_int_eq(queue_shard_page_merge(bad, 1, 2, 5, &p), -1);
     freeReplyObject(bad[0]);
     redisReply *bad_stop[1] = {answer("later", NULL, NULL, 0)};
-    ck_assert_int_eq(shard_page_merge(bad_stop, 1, 2, 5, &p), -1);
+    ck_assert_int_eq(queue_shard_page_merge(bad_stop, 1, 2, 5, &p), -1);
     freeReplyObject(bad_stop[0]);
     /* An error answer. */
     redisReply *err[1] = {resp_error("NOSCRIPT")};
-    ck_assert_int_eq(shard_page_merge(err, 1, 2, 5, &p), -1);
+    ck_assert_int_eq(queue_shard_page_merge(err, 1, 2, 5, &p), -1);
     freeReplyObject(err[0]);
     freeReplyObject(good);
 }
@@ -135,7 +135,7 @@ START_TEST(test_cursor_that_is_none_of_this_layout)
     ck_assert(!c.start);
     ck_assert(c.score == LLONG_MAX);
     char lo[64];
-    shard_cursor_lower_bound(&c, 0, lo, sizeof lo);
+    queue_shard_cursor_lower_bound(&c, 0, lo, sizeof lo);
     ck_assert_str_eq(lo, "(9223372036854775807");
 }
 END_TEST
@@ -205,11 +205,11 @@ static void model_round(int n_shards, int limit)
         redisReply *r[MAX_SHARDS];
         for (int s = 0; s < n_shards; s++) {
             char lo[64];
-            shard_cursor_lower_bound(&from, s, lo, sizeof lo);
+            queue_shard_cursor_lower_bound(&from, s, lo, sizeof lo);
             r[s] = walk(&shards[s], s, lo, limit);
         }
         struct shard_page p;
-        ck_assert_int_eq(shard_page_merge(r, n_shards, 2, limit, &p), 0);
+        ck_assert_int_eq(queue_shard_page_merge(r, n_shards, 2, limit, &p), 0);
         ck_assert_int_le(p.n, limit);
         for (int k = 0; k < p.n; k++) {
             int s, i;

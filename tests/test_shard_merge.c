@@ -3,7 +3,7 @@
  * cases, a model check: shards of random indexes (scores colliding across
  * shards), each walked the way the search script walks (at most `limit`
  * matches and `budget` entries looked at per call, the score of the last
- * entry looked at as its stop), paged through with shard_merge until the end;
+ * entry looked at as its stop), paged through with queue_shard_merge until the end;
  * the pages together must be exactly the matching entries of all shards in
  * (score, shard) order: none twice, none missed, no page above the limit.
  */
@@ -19,34 +19,34 @@ START_TEST(test_cursor_text_round_trip)
 {
     struct shard_cursor c;
     char buf[32];
-    ck_assert_int_eq(shard_cursor_parse("", 16, &c), 0);
+    ck_assert_int_eq(queue_shard_cursor_parse("", 16, &c), 0);
     ck_assert(c.start);
-    shard_cursor_format(&c, 16, buf, sizeof buf);
+    queue_shard_cursor_format(&c, 16, buf, sizeof buf);
     ck_assert_str_eq(buf, "");
     /* One shard: the cursor is the score, as before shards. */
-    ck_assert_int_eq(shard_cursor_parse("42949672961", 1, &c), 0);
+    ck_assert_int_eq(queue_shard_cursor_parse("42949672961", 1, &c), 0);
     ck_assert(!c.start);
     ck_assert_int_eq(c.score, 42949672961LL);
     ck_assert_int_eq(c.shard, 0);
-    shard_cursor_format(&c, 1, buf, sizeof buf);
+    queue_shard_cursor_format(&c, 1, buf, sizeof buf);
     ck_assert_str_eq(buf, "42949672961");
     /* 16 shards: score × 16 + shard. */
     c = (struct shard_cursor){.score = 42949672961LL, .shard = 15};
-    shard_cursor_format(&c, 16, buf, sizeof buf);
+    queue_shard_cursor_format(&c, 16, buf, sizeof buf);
     ck_assert_str_eq(buf, "687194767391");
-    ck_assert_int_eq(shard_cursor_parse("687194767391", 16, &c), 0);
+    ck_assert_int_eq(queue_shard_cursor_parse("687194767391", 16, &c), 0);
     ck_assert_int_eq(c.score, 42949672961LL);
     ck_assert_int_eq(c.shard, 15);
-    ck_assert_int_eq(shard_cursor_parse("687194767376", 16, &c), 0);
+    ck_assert_int_eq(queue_shard_cursor_parse("687194767376", 16, &c), 0);
     ck_assert_int_eq(c.shard, 0);
     /* The largest: the API's 20 digits, within a signed 64-bit number. */
-    ck_assert_int_eq(shard_cursor_parse("9223372036854775807", 256, &c), 0);
+    ck_assert_int_eq(queue_shard_cursor_parse("9223372036854775807", 256, &c), 0);
     ck_assert_int_eq(c.shard, 255);
-    ck_assert_int_eq(shard_cursor_parse("9223372036854775808", 256, &c), -1);
+    ck_assert_int_eq(queue_shard_cursor_parse("9223372036854775808", 256, &c), -1);
     static const char *bad[] = {"-1", "1a", " 1", "1.5", "123456789012345678901", "+1"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
-        ck_assert_msg(shard_cursor_parse(bad[i], 16, &c) == -1, "%s", bad[i]);
-    ck_assert_int_eq(shard_cursor_parse("1", 0, &c), -1);
+        ck_assert_msg(queue_shard_cursor_parse(bad[i], 16, &c) == -1, "%s", bad[i]);
+    ck_assert_int_eq(queue_shard_cursor_parse("1", 0, &c), -1);
 }
 END_TEST
 
@@ -54,14 +54,14 @@ START_TEST(test_lower_bounds_around_the_cursor_shard)
 {
     char buf[32];
     struct shard_cursor start = {.start = true};
-    shard_cursor_lower_bound(&start, 3, buf, sizeof buf);
+    queue_shard_cursor_lower_bound(&start, 3, buf, sizeof buf);
     ck_assert_str_eq(buf, "-inf");
     struct shard_cursor c = {.score = 100, .shard = 5};
-    shard_cursor_lower_bound(&c, 0, buf, sizeof buf);
+    queue_shard_cursor_lower_bound(&c, 0, buf, sizeof buf);
     ck_assert_str_eq(buf, "(100");
-    shard_cursor_lower_bound(&c, 5, buf, sizeof buf);
+    queue_shard_cursor_lower_bound(&c, 5, buf, sizeof buf);
     ck_assert_str_eq(buf, "(100");
-    shard_cursor_lower_bound(&c, 6, buf, sizeof buf);
+    queue_shard_cursor_lower_bound(&c, 6, buf, sizeof buf);
     ck_assert_str_eq(buf, "100");
 }
 END_TEST
@@ -78,7 +78,7 @@ START_TEST(test_merge_orders_by_score_then_shard)
     struct shard_hit out[8];
     struct shard_cursor next;
     bool more;
-    int n = shard_merge(parts, 2, 8, out, &next, &more);
+    int n = queue_shard_merge(parts, 2, 8, out, &next, &more);
     ck_assert_int_eq(n, 4);
     long long want_score[] = {10, 10, 20, 30};
     int want_shard[] = {0, 1, 1, 0};
@@ -89,13 +89,13 @@ START_TEST(test_merge_orders_by_score_then_shard)
     ck_assert(!more);
     ck_assert(next.start);
     /* Limit 3: the page is full at (20, 1); (30, 0) comes next time. */
-    n = shard_merge(parts, 2, 3, out, &next, &more);
+    n = queue_shard_merge(parts, 2, 3, out, &next, &more);
     ck_assert_int_eq(n, 3);
     ck_assert(more);
     ck_assert_int_eq(next.score, 20);
     ck_assert_int_eq(next.shard, 1);
     /* Limit 4, exactly all: no next page. */
-    n = shard_merge(parts, 2, 4, out, &next, &more);
+    n = queue_shard_merge(parts, 2, 4, out, &next, &more);
     ck_assert_int_eq(n, 4);
     ck_assert(!more);
 }
@@ -110,7 +110,7 @@ START_TEST(test_hits_beyond_a_stopped_shard_wait)
     struct shard_hit out[8];
     struct shard_cursor next;
     bool more;
-    int n = shard_merge(parts, 2, 8, out, &next, &more);
+    int n = queue_shard_merge(parts, 2, 8, out, &next, &more);
     ck_assert_int_eq(n, 2);
     ck_assert_int_eq(out[0].score, 10);
     ck_assert_int_eq(out[1].score, 12);
@@ -120,19 +120,19 @@ START_TEST(test_hits_beyond_a_stopped_shard_wait)
     /* A hit exactly at the stop is safe. */
     struct shard_hit c[] = {H(15, 0)};
     struct shard_part p2[] = {{c, 1, false, 0}, {NULL, 0, true, 15}};
-    n = shard_merge(p2, 2, 8, out, &next, &more);
+    n = queue_shard_merge(p2, 2, 8, out, &next, &more);
     ck_assert_int_eq(n, 1);
     ck_assert_int_eq(out[0].score, 15);
     ck_assert(more);
     ck_assert_int_eq(next.score, 15);
     /* Nothing anywhere, every shard done: the end. */
     struct shard_part none[] = {{NULL, 0, false, 0}, {NULL, 0, false, 0}};
-    n = shard_merge(none, 2, 8, out, &next, &more);
+    n = queue_shard_merge(none, 2, 8, out, &next, &more);
     ck_assert_int_eq(n, 0);
     ck_assert(!more);
     /* Nothing found but a shard stopped: an empty page with a cursor. */
     struct shard_part empty_stop[] = {{NULL, 0, false, 0}, {NULL, 0, true, 99}};
-    n = shard_merge(empty_stop, 2, 8, out, &next, &more);
+    n = queue_shard_merge(empty_stop, 2, 8, out, &next, &more);
     ck_assert_int_eq(n, 0);
     ck_assert(more);
     ck_assert_int_eq(next.score, 99);
@@ -142,13 +142,13 @@ END_TEST
 
 START_TEST(test_stream_ids_in_time_order)
 {
-    ck_assert_int_lt(stream_id_compare("1700000000000-0", "1700000000000-1"), 0);
-    ck_assert_int_lt(stream_id_compare("999-5", "1000-0"), 0);
-    ck_assert_int_eq(stream_id_compare("1000-2", "1000-2"), 0);
-    ck_assert_int_gt(stream_id_compare("1000-10", "1000-9"), 0);
-    ck_assert_int_gt(stream_id_compare("x", "1000-0"), 0);
-    ck_assert_int_lt(stream_id_compare("1000-0", "1000"), 0);
-    ck_assert_int_eq(stream_id_compare("bad", "worse"), 0);
+    ck_assert_int_lt(queue_stream_id_compare("1700000000000-0", "1700000000000-1"), 0);
+    ck_assert_int_lt(queue_stream_id_compare("999-5", "1000-0"), 0);
+    ck_assert_int_eq(queue_stream_id_compare("1000-2", "1000-2"), 0);
+    ck_assert_int_gt(queue_stream_id_compare("1000-10", "1000-9"), 0);
+    ck_assert_int_gt(queue_stream_id_compare("x", "1000-0"), 0);
+    ck_assert_int_lt(queue_stream_id_compare("1000-0", "1000"), 0);
+    ck_assert_int_eq(queue_stream_id_compare("bad", "worse"), 0);
 }
 END_TEST
 
@@ -227,17 +227,17 @@ START_TEST(test_paging_over_random_shards_matches_the_model)
         bool more = true;
         while (more) {
             ck_assert_msg(++pages < 1000, "round %d: no end", round);
-            ck_assert_int_eq(shard_cursor_parse(text, n_shards, &cursor), 0);
+            ck_assert_int_eq(queue_shard_cursor_parse(text, n_shards, &cursor), 0);
             struct shard_hit hits[MAX_SHARDS][MAX_ENTRIES];
             struct shard_part parts[MAX_SHARDS];
             for (int s = 0; s < n_shards; s++) {
                 char bound[32];
-                shard_cursor_lower_bound(&cursor, s, bound, sizeof bound);
+                queue_shard_cursor_lower_bound(&cursor, s, bound, sizeof bound);
                 walk(&shards[s], s, bound, limit, budget, hits[s], &parts[s]);
             }
             struct shard_hit out[8];
             struct shard_cursor next;
-            int n = shard_merge(parts, n_shards, limit, out, &next, &more);
+            int n = queue_shard_merge(parts, n_shards, limit, out, &next, &more);
             ck_assert_int_le(n, limit);
             for (int i = 0; i < n; i++) {
                 ck_assert_msg(got < n_want, "round %d: a hit too many", round);
@@ -247,7 +247,7 @@ START_TEST(test_paging_over_random_shards_matches_the_model)
                 got++;
             }
             if (more)
-                shard_cursor_format(&next, n_shards, text, sizeof text);
+                queue_shard_cursor_format(&next, n_shards, text, sizeof text);
         }
         ck_assert_msg(got == n_want, "round %d: %d hits of %d", round, got, n_want);
     }

@@ -223,7 +223,7 @@ static void put_claim(redisContext *c, const char *member, const char *family, c
     cl->received_day = received_day;
     cl->target_day = target_day;
     char sp[SHARD_PREFIX_LEN];
-    snprintf(sp, sizeof sp, "%s", shard_prefix(PREFIX, shard).s);
+    snprintf(sp, sizeof sp, "%s", queue_shard_prefix(PREFIX, shard).s);
     /* A sequence per shard and day: scores unique within a shard, as the
      * product's `seq` makes them, and equal across shards often (the
      * product's sequences do not reset each day, but nothing keeps two
@@ -544,7 +544,7 @@ START_TEST(test_queue_figures_are_summed_over_the_shards_and_retry_finds_its_sha
         review += strcmp(c->status, "in_review") == 0;
         if (strcmp(c->status, "pended") == 0) {
             pended_n++;
-            test_redis_ok(f.c, "ZADD %spended %d %s", shard_prefix(PREFIX, c->shard).s,
+            test_redis_ok(f.c, "ZADD %spended %d %s", queue_shard_prefix(PREFIX, c->shard).s,
                           c->target_day, c->id);
         }
         if (!oldest || c->target_day < oldest->target_day ||
@@ -559,17 +559,17 @@ START_TEST(test_queue_figures_are_summed_over_the_shards_and_retry_finds_its_sha
             d2 = &claims[i];
     ck_assert_ptr_nonnull(d2);
     char sp1[SHARD_PREFIX_LEN], sp2[SHARD_PREFIX_LEN];
-    snprintf(sp1, sizeof sp1, "%s", shard_prefix(PREFIX, d1->shard).s);
-    snprintf(sp2, sizeof sp2, "%s", shard_prefix(PREFIX, d2->shard).s);
+    snprintf(sp1, sizeof sp1, "%s", queue_shard_prefix(PREFIX, d1->shard).s);
+    snprintf(sp2, sizeof sp2, "%s", queue_shard_prefix(PREFIX, d2->shard).s);
     test_redis_ok(f.c, "XADD %sdead 1700000000500-0 reason late claim %s", sp1, d1->id);
     test_redis_ok(f.c, "HSET %sdeadidx %s 1700000000500-0", sp1, d1->id);
     test_redis_ok(f.c, "XADD %sdead 1700000000100-0 reason early claim %s", sp2, d2->id);
     test_redis_ok(f.c, "HSET %sdeadidx %s 1700000000100-0", sp2, d2->id);
-    test_redis_ok(f.c, "HSET %sstats finalized 5 within_target 4", shard_prefix(PREFIX, 0).s);
-    test_redis_ok(f.c, "HSET %sstats finalized 7 within_target 7", shard_prefix(PREFIX, 9).s);
-    test_redis_ok(f.c, "HSET %sstats finalized 1", shard_prefix(PREFIX, 15).s);
-    test_redis_ok(f.c, "XADD %swork * claim %s", shard_prefix(PREFIX, 4).s, claims[1].id);
-    test_redis_ok(f.c, "XADD %swork * claim %s", shard_prefix(PREFIX, 11).s, claims[2].id);
+    test_redis_ok(f.c, "HSET %sstats finalized 5 within_target 4", queue_shard_prefix(PREFIX, 0).s);
+    test_redis_ok(f.c, "HSET %sstats finalized 7 within_target 7", queue_shard_prefix(PREFIX, 9).s);
+    test_redis_ok(f.c, "HSET %sstats finalized 1", queue_shard_prefix(PREFIX, 15).s);
+    test_redis_ok(f.c, "XADD %swork * claim %s", queue_shard_prefix(PREFIX, 4).s, claims[1].id);
+    test_redis_ok(f.c, "XADD %swork * claim %s", queue_shard_prefix(PREFIX, 11).s, claims[2].id);
 
     struct stats_answer a = {0};
     ck_assert_int_eq(queue_stats_read(f.rc, PREFIX, TODAY, on_stats, &a), 0);
@@ -661,10 +661,11 @@ START_TEST(test_a_claim_is_read_and_audited_on_its_own_shard)
         queue_audit_append(f.rc, PREFIX, NULL, "{\"action\":\"group.put\"}", on_status, &w2), 0);
     test_run_until(f.base, &w2.done);
     ck_assert_int_eq(w2.status, QUEUE_OK);
-    ck_assert_int_eq(test_redis_int(f.c, "XLEN %saudit", shard_prefix(PREFIX, c->shard).s), 1);
-    ck_assert_int_eq(test_redis_int(f.c, "XLEN %saudit", shard_prefix(PREFIX, 0).s), 1);
+    ck_assert_int_eq(test_redis_int(f.c, "XLEN %saudit", queue_shard_prefix(PREFIX, c->shard).s),
+                     1);
+    ck_assert_int_eq(test_redis_int(f.c, "XLEN %saudit", queue_shard_prefix(PREFIX, 0).s), 1);
     ck_assert_int_eq(
-        test_redis_int(f.c, "LLEN %scaudit:%s", shard_prefix(PREFIX, c->shard).s, c->id), 1);
+        test_redis_int(f.c, "LLEN %scaudit:%s", queue_shard_prefix(PREFIX, c->shard).s, c->id), 1);
 
     struct audit_answer trail = {0};
     ck_assert_int_eq(queue_get_audit(f.rc, PREFIX, c->id, on_audit, &trail), 0);

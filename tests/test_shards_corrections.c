@@ -90,7 +90,7 @@ static const char *shard_key_prefix(int shard)
     static char slots[4][SHARD_PREFIX_LEN];
     static int slot;
     slot = (slot + 1) % 4;
-    snprintf(slots[slot], sizeof slots[slot], "%s", shard_prefix(P, shard).s);
+    snprintf(slots[slot], sizeof slots[slot], "%s", queue_shard_prefix(P, shard).s);
     return slots[slot];
 }
 
@@ -100,7 +100,7 @@ static void key_cmd(const char *cmd, const char *key, const char *arg, char *out
 {
     const char *fmt = arg ? "%s %s %s" : "%s %s";
     if (on_cluster) {
-        int m = test_cluster_master_of_slot(&cluster, cluster_key_slot(key, strlen(key)));
+        int m = test_cluster_master_of_slot(&cluster, queue_cluster_key_slot(key, strlen(key)));
         test_cluster_cmd(&cluster, m, out, size, fmt, cmd, key, arg);
         if (strncmp(out, "(type", 5) == 0) /* nil */
             out[0] = '\0';

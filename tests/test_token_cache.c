@@ -28,7 +28,7 @@
 
 static void hash_of(const char *text, char out[TOKEN_HASH_HEX_LEN])
 {
-    token_hash_hex(text, strlen(text), out);
+    queue_token_hash_hex(text, strlen(text), out);
 }
 
 static struct token_record record(const char *token_id, const char *role, const char *member_id)
@@ -42,82 +42,82 @@ static struct token_record record(const char *token_id, const char *role, const 
 
 START_TEST(test_closed_cache_stores_nothing_and_answers_miss)
 {
-    struct token_cache *c = token_cache_new(10, 60000);
+    struct token_cache *c = queue_token_cache_new(10, 60000);
     char h[TOKEN_HASH_HEX_LEN];
     hash_of("a", h);
     struct token_record r = record("t1", "staff", ""), out;
-    ck_assert(!token_cache_insert(c, h, &r, token_cache_epoch(c), 1000));
-    ck_assert(!token_cache_lookup(c, h, 1000, &out));
-    struct token_cache_stats s;
-    token_cache_stats(c, 1000, &s);
+    ck_assert(!queue_token_cache_insert(c, h, &r, queue_token_cache_epoch(c), 1000));
+    ck_assert(!queue_token_cache_lookup(c, h, 1000, &out));
+    struct queue_token_cache_stats s;
+    queue_token_cache_stats(c, 1000, &s);
     ck_assert_uint_eq(s.hits, 0);
     ck_assert_uint_eq(s.misses, 1);
     ck_assert_uint_eq(s.entries, 0);
     ck_assert(!s.open);
-    token_cache_free(c);
+    queue_token_cache_free(c);
 }
 END_TEST
 
 START_TEST(test_open_cache_answers_the_stored_record)
 {
-    struct token_cache *c = token_cache_new(10, 60000);
-    token_cache_open(c, INT64_MAX);
+    struct token_cache *c = queue_token_cache_new(10, 60000);
+    queue_token_cache_open(c, INT64_MAX);
     char h[TOKEN_HASH_HEX_LEN], other[TOKEN_HASH_HEX_LEN];
     hash_of("a", h);
     hash_of("b", other);
     struct token_record r = record("t1", "member", "M1001"), out;
-    ck_assert(!token_cache_lookup(c, h, 1000, &out));
-    ck_assert(token_cache_insert(c, h, &r, token_cache_epoch(c), 1000));
-    ck_assert(token_cache_lookup(c, h, 1001, &out));
+    ck_assert(!queue_token_cache_lookup(c, h, 1000, &out));
+    ck_assert(queue_token_cache_insert(c, h, &r, queue_token_cache_epoch(c), 1000));
+    ck_assert(queue_token_cache_lookup(c, h, 1001, &out));
     ck_assert_str_eq(out.token_id, "t1");
     ck_assert_str_eq(out.role, "member");
     ck_assert_str_eq(out.member_id, "M1001");
     ck_assert_str_eq(out.npi, "");
-    ck_assert(!token_cache_lookup(c, other, 1001, &out));
-    struct token_cache_stats s;
-    token_cache_stats(c, 1001, &s);
+    ck_assert(!queue_token_cache_lookup(c, other, 1001, &out));
+    struct queue_token_cache_stats s;
+    queue_token_cache_stats(c, 1001, &s);
     ck_assert_uint_eq(s.hits, 1);
     ck_assert_uint_eq(s.misses, 2);
     ck_assert_uint_eq(s.entries, 1);
     ck_assert(s.open);
     /* Text that is not a SHA-256 hex is neither stored nor found. */
-    ck_assert(!token_cache_insert(c, "abc", &r, token_cache_epoch(c), 1000));
+    ck_assert(!queue_token_cache_insert(c, "abc", &r, queue_token_cache_epoch(c), 1000));
     char upper[TOKEN_HASH_HEX_LEN];
     memcpy(upper, h, sizeof upper);
     upper[0] = 'G';
-    ck_assert(!token_cache_lookup(c, upper, 1001, &out));
-    token_cache_free(c);
+    ck_assert(!queue_token_cache_lookup(c, upper, 1001, &out));
+    queue_token_cache_free(c);
 }
 END_TEST
 
 START_TEST(test_entry_expires_exactly_at_the_ttl)
 {
-    struct token_cache *c = token_cache_new(10, 60000);
-    token_cache_open(c, INT64_MAX);
+    struct token_cache *c = queue_token_cache_new(10, 60000);
+    queue_token_cache_open(c, INT64_MAX);
     char h[TOKEN_HASH_HEX_LEN];
     hash_of("a", h);
     struct token_record r = record("t1", "staff", ""), out;
-    ck_assert(token_cache_insert(c, h, &r, token_cache_epoch(c), 5000));
-    ck_assert(token_cache_lookup(c, h, 64999, &out));  /* 59.999 s old */
-    ck_assert(!token_cache_lookup(c, h, 65000, &out)); /* 60 s old: gone */
-    struct token_cache_stats s;
-    token_cache_stats(c, 65000, &s);
+    ck_assert(queue_token_cache_insert(c, h, &r, queue_token_cache_epoch(c), 5000));
+    ck_assert(queue_token_cache_lookup(c, h, 64999, &out));  /* 59.999 s old */
+    ck_assert(!queue_token_cache_lookup(c, h, 65000, &out)); /* 60 s old: gone */
+    struct queue_token_cache_stats s;
+    queue_token_cache_stats(c, 65000, &s);
     ck_assert_uint_eq(s.entries, 0);
     ck_assert_uint_eq(s.hits, 1);
     ck_assert_uint_eq(s.misses, 1);
     /* A hit does not extend the life of an entry; a new answer from Redis does. */
-    ck_assert(token_cache_insert(c, h, &r, token_cache_epoch(c), 70000));
-    ck_assert(token_cache_insert(c, h, &r, token_cache_epoch(c), 80000));
-    ck_assert(token_cache_lookup(c, h, 139999, &out));
-    ck_assert(!token_cache_lookup(c, h, 140000, &out));
-    token_cache_free(c);
+    ck_assert(queue_token_cache_insert(c, h, &r, queue_token_cache_epoch(c), 70000));
+    ck_assert(queue_token_cache_insert(c, h, &r, queue_token_cache_epoch(c), 80000));
+    ck_assert(queue_token_cache_lookup(c, h, 139999, &out));
+    ck_assert(!queue_token_cache_lookup(c, h, 140000, &out));
+    queue_token_cache_free(c);
 }
 END_TEST
 
 START_TEST(test_least_recently_used_entry_goes_at_the_bound)
 {
-    struct token_cache *c = token_cache_new(3, 60000);
-    token_cache_open(c, INT64_MAX);
+    struct token_cache *c = queue_token_cache_new(3, 60000);
+    queue_token_cache_open(c, INT64_MAX);
     char a[TOKEN_HASH_HEX_LEN], b[TOKEN_HASH_HEX_LEN], d[TOKEN_HASH_HEX_LEN], e[TOKEN_HASH_HEX_LEN];
     hash_of("a", a);
     hash_of("b", b);
@@ -125,132 +125,132 @@ START_TEST(test_least_recently_used_entry_goes_at_the_bound)
     hash_of("e", e);
     struct token_record ra = record("ta", "staff", ""), rb = record("tb", "staff", ""),
                         rd = record("td", "staff", ""), re = record("te", "staff", ""), out;
-    ck_assert(token_cache_insert(c, a, &ra, token_cache_epoch(c), 1));
-    ck_assert(token_cache_insert(c, b, &rb, token_cache_epoch(c), 2));
-    ck_assert(token_cache_insert(c, d, &rd, token_cache_epoch(c), 3));
-    ck_assert(token_cache_lookup(c, a, 4, &out)); /* a is now the most recent; b the least */
-    ck_assert(token_cache_insert(c, e, &re, token_cache_epoch(c), 5));
-    struct token_cache_stats s;
-    token_cache_stats(c, 5, &s);
+    ck_assert(queue_token_cache_insert(c, a, &ra, queue_token_cache_epoch(c), 1));
+    ck_assert(queue_token_cache_insert(c, b, &rb, queue_token_cache_epoch(c), 2));
+    ck_assert(queue_token_cache_insert(c, d, &rd, queue_token_cache_epoch(c), 3));
+    ck_assert(queue_token_cache_lookup(c, a, 4, &out)); /* a is now the most recent; b the least */
+    ck_assert(queue_token_cache_insert(c, e, &re, queue_token_cache_epoch(c), 5));
+    struct queue_token_cache_stats s;
+    queue_token_cache_stats(c, 5, &s);
     ck_assert_uint_eq(s.entries, 3);
-    ck_assert(!token_cache_lookup(c, b, 6, &out));
-    ck_assert(token_cache_lookup(c, a, 6, &out));
+    ck_assert(!queue_token_cache_lookup(c, b, 6, &out));
+    ck_assert(queue_token_cache_lookup(c, a, 6, &out));
     ck_assert_str_eq(out.token_id, "ta");
-    ck_assert(token_cache_lookup(c, d, 6, &out));
+    ck_assert(queue_token_cache_lookup(c, d, 6, &out));
     ck_assert_str_eq(out.token_id, "td");
-    ck_assert(token_cache_lookup(c, e, 6, &out));
+    ck_assert(queue_token_cache_lookup(c, e, 6, &out));
     ck_assert_str_eq(out.token_id, "te");
     /* Next to go is a (least recently used now). */
-    ck_assert(token_cache_insert(c, b, &rb, token_cache_epoch(c), 7));
-    ck_assert(!token_cache_lookup(c, a, 8, &out));
-    token_cache_stats(c, 8, &s);
+    ck_assert(queue_token_cache_insert(c, b, &rb, queue_token_cache_epoch(c), 7));
+    ck_assert(!queue_token_cache_lookup(c, a, 8, &out));
+    queue_token_cache_stats(c, 8, &s);
     ck_assert_uint_eq(s.entries, 3);
-    token_cache_free(c);
+    queue_token_cache_free(c);
 }
 END_TEST
 
 START_TEST(test_a_lookup_that_crossed_a_revocation_is_not_stored)
 {
-    struct token_cache *c = token_cache_new(10, 60000);
-    token_cache_open(c, INT64_MAX);
+    struct token_cache *c = queue_token_cache_new(10, 60000);
+    queue_token_cache_open(c, INT64_MAX);
     char a[TOKEN_HASH_HEX_LEN], b[TOKEN_HASH_HEX_LEN];
     hash_of("a", a);
     hash_of("b", b);
     struct token_record r = record("t1", "staff", ""), out;
-    uint64_t asked = token_cache_epoch(c);
-    token_cache_revoked(c, a); /* arrives while Redis answers the lookup of a */
-    ck_assert(!token_cache_insert(c, a, &r, asked, 10));
-    ck_assert(!token_cache_lookup(c, a, 11, &out));
+    uint64_t asked = queue_token_cache_epoch(c);
+    queue_token_cache_revoked(c, a); /* arrives while Redis answers the lookup of a */
+    ck_assert(!queue_token_cache_insert(c, a, &r, asked, 10));
+    ck_assert(!queue_token_cache_lookup(c, a, 11, &out));
     /* Any revocation, removal or reopening starts a new epoch. */
-    asked = token_cache_epoch(c);
-    token_cache_remove(c, b);
-    ck_assert(!token_cache_insert(c, a, &r, asked, 12));
-    asked = token_cache_epoch(c);
-    token_cache_open(c, INT64_MAX);
-    ck_assert(!token_cache_insert(c, a, &r, asked, 13));
-    ck_assert(token_cache_insert(c, a, &r, token_cache_epoch(c), 14));
-    struct token_cache_stats s;
-    token_cache_stats(c, 14, &s);
+    asked = queue_token_cache_epoch(c);
+    queue_token_cache_remove(c, b);
+    ck_assert(!queue_token_cache_insert(c, a, &r, asked, 12));
+    asked = queue_token_cache_epoch(c);
+    queue_token_cache_open(c, INT64_MAX);
+    ck_assert(!queue_token_cache_insert(c, a, &r, asked, 13));
+    ck_assert(queue_token_cache_insert(c, a, &r, queue_token_cache_epoch(c), 14));
+    struct queue_token_cache_stats s;
+    queue_token_cache_stats(c, 14, &s);
     ck_assert_uint_eq(s.revocations, 1); /* only what came from the subscription */
     ck_assert_uint_eq(s.entries, 1);
-    token_cache_revoked(c, a);
-    ck_assert(!token_cache_lookup(c, a, 15, &out));
-    token_cache_stats(c, 15, &s);
+    queue_token_cache_revoked(c, a);
+    ck_assert(!queue_token_cache_lookup(c, a, 15, &out));
+    queue_token_cache_stats(c, 15, &s);
     ck_assert_uint_eq(s.revocations, 2);
     ck_assert_uint_eq(s.entries, 0);
-    token_cache_free(c);
+    queue_token_cache_free(c);
 }
 END_TEST
 
 START_TEST(test_closing_and_reopening_empty_the_cache)
 {
-    struct token_cache *c = token_cache_new(10, 60000);
-    token_cache_open(c, INT64_MAX);
+    struct token_cache *c = queue_token_cache_new(10, 60000);
+    queue_token_cache_open(c, INT64_MAX);
     char a[TOKEN_HASH_HEX_LEN];
     hash_of("a", a);
     struct token_record r = record("t1", "staff", ""), out;
-    ck_assert(token_cache_insert(c, a, &r, token_cache_epoch(c), 1));
-    token_cache_open(c, INT64_MAX); /* a new subscription */
-    ck_assert(!token_cache_lookup(c, a, 2, &out));
-    ck_assert(token_cache_insert(c, a, &r, token_cache_epoch(c), 3));
-    token_cache_close(c); /* the subscription went away */
-    struct token_cache_stats s;
-    token_cache_stats(c, 4, &s);
+    ck_assert(queue_token_cache_insert(c, a, &r, queue_token_cache_epoch(c), 1));
+    queue_token_cache_open(c, INT64_MAX); /* a new subscription */
+    ck_assert(!queue_token_cache_lookup(c, a, 2, &out));
+    ck_assert(queue_token_cache_insert(c, a, &r, queue_token_cache_epoch(c), 3));
+    queue_token_cache_close(c); /* the subscription went away */
+    struct queue_token_cache_stats s;
+    queue_token_cache_stats(c, 4, &s);
     ck_assert_uint_eq(s.entries, 0);
     ck_assert(!s.open);
-    token_cache_open(c, INT64_MAX);
-    ck_assert(!token_cache_lookup(c, a, 5, &out));
-    token_cache_free(c);
+    queue_token_cache_open(c, INT64_MAX);
+    ck_assert(!queue_token_cache_lookup(c, a, 5, &out));
+    queue_token_cache_free(c);
 }
 END_TEST
 
 START_TEST(test_cache_is_used_only_within_the_heartbeat_lease)
 {
-    struct token_cache *c = token_cache_new(10, 60000);
-    token_cache_open(c, 2000);
+    struct token_cache *c = queue_token_cache_new(10, 60000);
+    queue_token_cache_open(c, 2000);
     char a[TOKEN_HASH_HEX_LEN];
     hash_of("a", a);
     struct token_record r = record("t1", "staff", ""), out;
-    ck_assert(token_cache_insert(c, a, &r, token_cache_epoch(c), 1000));
-    ck_assert(token_cache_lookup(c, a, 1999, &out));
-    ck_assert(!token_cache_lookup(c, a, 2000, &out)); /* lease over: not used */
-    ck_assert(!token_cache_insert(c, a, &r, token_cache_epoch(c), 2000));
-    token_cache_extend(c, 3000);                     /* a heartbeat came back */
-    ck_assert(token_cache_lookup(c, a, 2500, &out)); /* the entry was kept */
-    token_cache_extend(c, 2600);                     /* never backwards */
-    ck_assert(token_cache_lookup(c, a, 2900, &out));
-    token_cache_close(c);
-    token_cache_extend(c, 10000); /* no effect on a closed cache */
-    struct token_cache_stats s;
-    token_cache_stats(c, 5000, &s);
+    ck_assert(queue_token_cache_insert(c, a, &r, queue_token_cache_epoch(c), 1000));
+    ck_assert(queue_token_cache_lookup(c, a, 1999, &out));
+    ck_assert(!queue_token_cache_lookup(c, a, 2000, &out)); /* lease over: not used */
+    ck_assert(!queue_token_cache_insert(c, a, &r, queue_token_cache_epoch(c), 2000));
+    queue_token_cache_extend(c, 3000);                     /* a heartbeat came back */
+    ck_assert(queue_token_cache_lookup(c, a, 2500, &out)); /* the entry was kept */
+    queue_token_cache_extend(c, 2600);                     /* never backwards */
+    ck_assert(queue_token_cache_lookup(c, a, 2900, &out));
+    queue_token_cache_close(c);
+    queue_token_cache_extend(c, 10000); /* no effect on a closed cache */
+    struct queue_token_cache_stats s;
+    queue_token_cache_stats(c, 5000, &s);
     ck_assert(!s.open);
-    token_cache_free(c);
+    queue_token_cache_free(c);
 }
 END_TEST
 
 START_TEST(test_free_of_a_full_cache_and_of_null)
 {
-    struct token_cache *c = token_cache_new(1000, 60000);
-    token_cache_open(c, INT64_MAX);
+    struct token_cache *c = queue_token_cache_new(1000, 60000);
+    queue_token_cache_open(c, INT64_MAX);
     struct token_record r = record("t", "staff", "");
     for (int i = 0; i < 2500; i++) {
         char text[16], h[TOKEN_HASH_HEX_LEN];
         snprintf(text, sizeof text, "tok%d", i);
         hash_of(text, h);
-        ck_assert(token_cache_insert(c, h, &r, token_cache_epoch(c), i));
+        ck_assert(queue_token_cache_insert(c, h, &r, queue_token_cache_epoch(c), i));
     }
-    struct token_cache_stats s;
-    token_cache_stats(c, 2500, &s);
+    struct queue_token_cache_stats s;
+    queue_token_cache_stats(c, 2500, &s);
     ck_assert_uint_eq(s.entries, 1000);
     char h[TOKEN_HASH_HEX_LEN];
     struct token_record out;
     hash_of("tok1499", h);
-    ck_assert(!token_cache_lookup(c, h, 2500, &out));
+    ck_assert(!queue_token_cache_lookup(c, h, 2500, &out));
     hash_of("tok1500", h);
-    ck_assert(token_cache_lookup(c, h, 2500, &out));
-    token_cache_free(c);
-    token_cache_free(NULL);
-    ck_assert_ptr_null(token_cache_new(0, 60000));
+    ck_assert(queue_token_cache_lookup(c, h, 2500, &out));
+    queue_token_cache_free(c);
+    queue_token_cache_free(NULL);
+    ck_assert_ptr_null(queue_token_cache_new(0, 60000));
 }
 END_TEST
 
@@ -400,7 +400,7 @@ START_TEST(test_revocation_published_while_the_subscriber_is_away_is_not_missed)
     warm(&proc_b, keep);
     ck_assert_int_eq(test_metric(&proc_b, "claimsd_token_cache_entries"), 2);
     char hash[TOKEN_HASH_HEX_LEN], k_token[KEY_LEN], k_id[KEY_LEN], channel[KEY_LEN];
-    token_hash_hex(token, strlen(token), hash);
+    queue_token_hash_hex(token, strlen(token), hash);
     snprintf(k_token, sizeof k_token, KEYF_TOKEN, "claims:", hash);
     snprintf(k_id, sizeof k_id, KEYF_TOKEN_ID, "claims:", id);
     snprintf(channel, sizeof channel, CHANF_TOKEN_REVOKED, "claims:");

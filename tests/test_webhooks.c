@@ -1021,7 +1021,7 @@ static void store_subscription(const char *id, const char *url)
     for (int spin = 0; spin < 1000 && !done; spin++)
         event_base_loop(base, EVLOOP_ONCE);
     ck_assert_int_eq(done, 1);
-    rconn_free(rc);
+    queue_rconn_free(rc);
     event_base_free(base);
 }
 
@@ -1206,7 +1206,7 @@ START_TEST(test_every_shard_s_events_are_delivered_once_each)
     receiver_start(&r, 0, false);
     subscribe(&server, "finals", &r, "/finals", "[\"claim.finalized\"]");
     struct shard_layout layout;
-    ck_assert_int_eq(shard_layout_init(&layout, 16), 0);
+    ck_assert_int_eq(queue_shard_layout_init(&layout, 16), 0);
     static char ids[FAMILIES][64];
     bool family_shard[16] = {false};
     char fill[16];
@@ -1214,12 +1214,13 @@ START_TEST(test_every_shard_s_events_are_delivered_once_each)
         char member[16];
         snprintf(member, sizeof member, "M8%03d", i);
         test_put_g100_employee(&server, ADMIN, member, "Grace", "Kim", "1980-07-07", NULL, 201);
-        family_shard[shard_of_family(&layout, member)] = true;
+        family_shard[queue_layout_shard_of_family(&layout, member)] = true;
         char *body = test_pharmacy_claim(member, "Grace", "Kim", "1980-07-07",
                                          test_days_ago(3, fill), "0071-0155-23", "25.00", NULL);
         test_submit_claim(&server, ADMIN, body, ids[i]);
         free(body);
-        ck_assert_int_eq(shard_of_claim_id(&layout, ids[i]), shard_of_family(&layout, member));
+        ck_assert_int_eq(queue_shard_of_claim_id(&layout, ids[i]),
+                         queue_layout_shard_of_family(&layout, member));
     }
     wait_received(&r, "/finals", FAMILIES, 60000);
     test_sleep_ms(800); /* and nothing else comes */
@@ -1241,7 +1242,7 @@ START_TEST(test_every_shard_s_events_are_delivered_once_each)
         const char *dash = strchr(event_id, '-');
         ck_assert_ptr_nonnull(dash);
         int shard = (int)(strtoull(dash + 1, NULL, 10) % 16);
-        ck_assert_int_eq(shard, shard_of_claim_id(&layout, claim));
+        ck_assert_int_eq(shard, queue_shard_of_claim_id(&layout, claim));
         seen_shard[shard] = true;
         char want_delivery[160];
         snprintf(want_delivery, sizeof want_delivery, "%s.finals", event_id);

@@ -416,7 +416,7 @@ static void change_buf_free(struct change_buf *b)
  * claim.reversal). Allocates; NULL when out of memory. */
 static char *audit_text(const char *now, const char *action, const char *consumer)
 {
-    struct json_object *o = audit_record_new(now, "", "worker", action, "", NULL, consumer);
+    struct json_object *o = queue_audit_record_new(now, "", "worker", action, "", NULL, consumer);
     char *t = o ? strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN)) : NULL;
     if (o)
         json_object_put(o);
@@ -657,7 +657,7 @@ static enum work_commit_result attempt_once(struct work_conn *wc, const struct w
     res = commit_attempt(wc, job, &a, today, consumer);
 out:
     attempt_free(&a);
-    redecide_facts_free(&f);
+    queue_redecide_facts_free(&f);
     return res;
 }
 

@@ -198,7 +198,7 @@ static void fault_point(const char *name)
 static void slot_release(struct slot *s)
 {
     if (s->loaded)
-        work_facts_free(&s->raw);
+        queue_work_facts_free(&s->raw);
     s->loaded = false;
     if (s->have_plan && s->plan_owned)
         plan_free(&s->plan);
@@ -533,8 +533,9 @@ static bool write_commit_texts(struct worker *w, struct slot *s, date_t today)
     char now[32];
     rfc3339_now(now);
     const char *action = final ? "claim.finalize" : pended ? "claim.pend" : "claim.refer";
-    s->audit_json = json_text(audit_record_new(now, "", "worker", action, "", NULL, w->consumer),
-                              JSON_C_TO_STRING_PLAIN);
+    s->audit_json =
+        json_text(queue_audit_record_new(now, "", "worker", action, "", NULL, w->consumer),
+                  JSON_C_TO_STRING_PLAIN);
     if (!s->decision_json || !s->audit_json || (pended && !s->pending_json)) {
         log_error("worker: out of memory writing the decision; claim left for redelivery "
                   "claim_id=%s",

@@ -41,7 +41,7 @@ static void setup(void)
     memset(&server, 0, sizeof server);
     test_claimsd_start_or_exit(&server, args, admin_env, " on the cluster");
     claims_master =
-        test_cluster_master_of_slot(&cluster, cluster_key_slot(IDX_ALL, strlen(IDX_ALL)));
+        test_cluster_master_of_slot(&cluster, queue_cluster_key_slot(IDX_ALL, strlen(IDX_ALL)));
     claims_replica = test_cluster_replica_of(&cluster, claims_master);
 }
 

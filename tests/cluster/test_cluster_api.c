@@ -507,13 +507,13 @@ static void *traffic_main(void *arg)
 
 START_TEST(test_failover_of_the_claims_master_during_traffic_finalizes_each_claim_once)
 {
-    int slot = cluster_key_slot("{c}", 3);
+    int slot = queue_cluster_key_slot("{c}", 3);
     int m = test_cluster_master_of_slot(&cluster, slot);
     int r = test_cluster_replica_of(&cluster, m);
     /* Intake reads the patient's member directory entry (unsharded) first:
      * its slot is in {c}'s range, on the same master. */
     const char *dir = "claims:mref:M1001-02";
-    int dir_slot = cluster_key_slot(dir, strlen(dir));
+    int dir_slot = queue_cluster_key_slot(dir, strlen(dir));
     ck_assert_int_eq(test_cluster_master_of_slot(&cluster, dir_slot), m);
     struct traffic *t = calloc(1, sizeof *t);
     pthread_t th;
@@ -653,13 +653,13 @@ START_TEST(test_a_slot_without_a_master_is_one_log_line_and_503)
 {
     /* {c}'s master and its replica both gone: nobody serves the slot (and,
      * with cluster-require-full-coverage, the cluster is down). */
-    int slot = cluster_key_slot("{c}", 3);
+    int slot = queue_cluster_key_slot("{c}", 3);
     int m = test_cluster_master_of_slot(&cluster, slot);
     int r = test_cluster_replica_of(&cluster, m);
     /* Intake reads the patient's member directory entry (unsharded) first:
      * its slot is in {c}'s range, on the same master. */
     const char *dir = "claims:mref:M1001-02";
-    int dir_slot = cluster_key_slot(dir, strlen(dir));
+    int dir_slot = queue_cluster_key_slot(dir, strlen(dir));
     ck_assert_int_eq(test_cluster_master_of_slot(&cluster, dir_slot), m);
     kill(cluster.pid[r], SIGKILL);
     kill(cluster.pid[m], SIGKILL);
@@ -696,7 +696,7 @@ int main(void)
 {
     /* These tests read or write Redis keys by their one-shard names ({c}...). */
     test_claimsd_shards = 1;
-    scripts_init(); /* the scripts' SHA-1s, to look for them on a promoted replica */
+    queue_scripts_init(); /* the scripts' SHA-1s, to look for them on a promoted replica */
     Suite *s = suite_create("cluster_api");
     /* One cluster and one claimsd for the whole run, in this order: the
      * race needs the family's accumulators fresh, the failover goes last. */

@@ -849,9 +849,9 @@ static bool check_year(int f, const struct year_sum *s)
 {
     const char *sub = families[f].p[0].id;
     char key[128];
-    snprintf(key, sizeof key, PREFIX "%sacc:%s:%d", layout.tag[shard_of_family(&layout, sub)], sub,
-             s->year);
-    int m = test_cluster_master_of_slot(&cluster, cluster_key_slot(key, strlen(key)));
+    snprintf(key, sizeof key, PREFIX "%sacc:%s:%d",
+             layout.tag[queue_layout_shard_of_family(&layout, sub)], sub, s->year);
+    int m = test_cluster_master_of_slot(&cluster, queue_cluster_key_slot(key, strlen(key)));
     redisContext *c = test_cluster_connect(&cluster, m);
     redisReply *r = redisCommand(c, "HGETALL %s", key);
     ck_assert(r && r->type == REDIS_REPLY_ARRAY);
@@ -910,7 +910,7 @@ static void setup(void)
 {
     n_shards = env_int("CLUSTER_FAULT_SHARDS", SHARDS_DEFAULT, 1, SHARDS_MAX);
     n_planned = env_int("CLUSTER_FAULT_CLAIMS", DEFAULT_CLAIMS, 100, 100000);
-    ck_assert_int_eq(shard_layout_init(&layout, n_shards), 0);
+    ck_assert_int_eq(queue_shard_layout_init(&layout, n_shards), 0);
     test_cluster_start(&cluster, true);
     test_cluster_seeds(&cluster, seeds, sizeof seeds);
     char text[256];

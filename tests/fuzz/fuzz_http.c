@@ -1,6 +1,6 @@
 /*
  * The HTTP/1.1 request parser (intake/http.c parse_head and parse_headers,
- * driven as a connection drives them, through http_parse_for_fuzz): bytes as
+ * driven as a connection drives them, through intake_http_parse_for_fuzz): bytes as
  * one client sent them, possibly several pipelined requests.
  *
  * Checked for every request the parser hands on: the shape http.h promises
@@ -28,11 +28,11 @@ static const struct http_limits limits = {
 static void check_query(const struct http_request *req, const char *name)
 {
     char small[8], big[256];
-    int rc = http_query_get(req, name, small, sizeof small);
+    int rc = intake_http_query_get(req, name, small, sizeof small);
     FUZZ_CHECK(rc >= -1 && rc <= 1);
     if (rc == 1)
         FUZZ_CHECK(strlen(small) < sizeof small);
-    rc = http_query_get(req, name, big, sizeof big);
+    rc = intake_http_query_get(req, name, big, sizeof big);
     FUZZ_CHECK(rc >= -1 && rc <= 1);
     if (rc == 1)
         FUZZ_CHECK(strlen(big) < sizeof big);
@@ -58,15 +58,15 @@ static void each_request(struct http_request *req, void *arg)
             FUZZ_CHECK(isgraph((unsigned char)*p) && !isupper((unsigned char)*p) && *p != ':');
         for (const char *p = h->value; *p; p++)
             FUZZ_CHECK(((unsigned char)*p >= 0x20 || *p == '\t') && (unsigned char)*p != 0x7f);
-        FUZZ_CHECK(http_header_get(req, h->name) != NULL);
+        FUZZ_CHECK(intake_http_header_get(req, h->name) != NULL);
     }
     FUZZ_CHECK(req->body != NULL && req->body_len <= limits.max_body_bytes);
     FUZZ_CHECK(req->body[req->body_len] == '\0');
     FUZZ_CHECK(strlen(req->request_id) == REQUEST_ID_LEN - 1);
-    const char *length = http_header_get(req, "content-length");
+    const char *length = intake_http_header_get(req, "content-length");
     if (!length)
         FUZZ_CHECK(req->body_len == 0);
-    FUZZ_CHECK(http_header_get(req, "transfer-encoding") == NULL);
+    FUZZ_CHECK(intake_http_header_get(req, "transfer-encoding") == NULL);
     static const char *const names[] = {"member_id", "status", "limit", "cursor", "a", ""};
     for (size_t i = 0; i < sizeof names / sizeof *names; i++)
         check_query(req, names[i]);
@@ -75,11 +75,11 @@ static void each_request(struct http_request *req, void *arg)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     int n = 0;
-    int status = http_parse_for_fuzz(&limits, (const char *)data, size, each_request, &n);
+    int status = intake_http_parse_for_fuzz(&limits, (const char *)data, size, each_request, &n);
     if (getenv("FUZZ_VERBOSE"))
         fprintf(stderr, "status %d, %d requests\n", status, n);
     FUZZ_CHECK(status == 0 || status == 400 || status == 411 || status == 413 || status == 431 ||
                status == 505);
-    FUZZ_CHECK(strcmp(http_status_text(status ? status : 200), "Unknown") != 0);
+    FUZZ_CHECK(strcmp(intake_http_status_text(status ? status : 200), "Unknown") != 0);
     return 0;
 }

@@ -128,7 +128,7 @@ static void replicas_acknowledge(const struct test_cluster *rc)
         char key[32];
         for (int n = 0;; n++) {
             snprintf(key, sizeof key, "acks-probe-%d", n);
-            int slot = cluster_key_slot(key, strlen(key));
+            int slot = queue_cluster_key_slot(key, strlen(key));
             if (test_cluster_master_of_slot(rc, slot) == m)
                 break;
         }
@@ -323,7 +323,7 @@ int test_cluster_master_of_slot(const struct test_cluster *rc, int slot)
 void test_cluster_on_key_master(const struct test_cluster *rc, const char *key, char *out,
                                 size_t size, const char *fmt, const char *arg)
 {
-    int m = test_cluster_master_of_slot(rc, cluster_key_slot(key, strlen(key)));
+    int m = test_cluster_master_of_slot(rc, queue_cluster_key_slot(key, strlen(key)));
     test_cluster_cmd(rc, m, out, size, fmt, key, arg);
 }
 

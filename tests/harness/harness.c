@@ -612,11 +612,11 @@ void test_put_sample_enrollment(const struct test_claimsd *d, const char *admin,
 struct rconn *test_rconn_connect(struct event_base *base, const struct test_redis *r)
 {
     struct redis_address addr;
-    ck_assert_int_eq(redis_address_parse(r->url, &addr), 0);
-    struct rconn *rc = rconn_new(base, &addr, 2000);
-    for (int i = 0; i < 200 && !rconn_is_connected(rc); i++)
+    ck_assert_int_eq(queue_redis_address_parse(r->url, &addr), 0);
+    struct rconn *rc = queue_rconn_new(base, &addr, 2000);
+    for (int i = 0; i < 200 && !queue_rconn_is_connected(rc); i++)
         event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK), test_sleep_ms(5);
-    ck_assert(rconn_is_connected(rc));
+    ck_assert(queue_rconn_is_connected(rc));
     return rc;
 }
 

@@ -158,7 +158,7 @@ struct rconn;
 
 /* A connection of queue/redis_conn.h to r on base, connected (base's loop
  * runs until it is, up to about 1 s; the running test fails if it is not).
- * The caller frees it with rconn_free before freeing base. */
+ * The caller frees it with queue_rconn_free before freeing base. */
 struct rconn *test_rconn_connect(struct event_base *base, const struct test_redis *r);
 /* The integer answer of a blocking command (redisCommand's format and
  * arguments), -1 when the answer is not an integer; the running test fails

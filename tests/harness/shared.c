@@ -364,7 +364,7 @@ void test_queue_open(struct test_queue *q, const struct test_redis *r, int shard
 
 void test_queue_close(struct test_queue *q)
 {
-    rconn_free(q->rc);
+    queue_rconn_free(q->rc);
     event_base_free(q->base);
     redisFree(q->c);
     if (q->shards > 0)
