@@ -173,7 +173,7 @@ static bool after_bound(long long score, const char *bound)
 static redisReply *walk(const struct model_shard *sh, int shard, const char *bound, int limit)
 {
     long long scores[MAX_ENTRIES];
-    char names[MAX_ENTRIES][16];
+    char names[MAX_ENTRIES][24]; /* "%d:%d" of any two ints */
     const char *name_ptrs[MAX_ENTRIES];
     int found = 0, looked = 0, i = 0, last = -1;
     while (i < sh->n && !after_bound(sh->score[i], bound))
