@@ -159,7 +159,7 @@ static unsigned long long rng_state;
 static redisReply *walk(const struct model_shard *sh, int shard, const char *bound, int limit)
 {
     long long scores[MAX_ENTRIES];
-    char names[MAX_ENTRIES][16];
+    char names[MAX_ENTRIES][24]; /* "%d:%d" of any two ints */
     const char *name_ptrs[MAX_ENTRIES];
     int found = 0, looked = 0, i = 0, last = -1;
     while (i < sh->n && !test_after_bound(sh->score[i], bound))
