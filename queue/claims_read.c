@@ -503,20 +503,6 @@ static bool is_open_status(const char *s)
            strcmp(s, "in_review") == 0;
 }
 
-/* A score as a Redis reply gives it ("123", or a float form); scores are
- * integers below 2^53, exact in a double. */
-static bool parse_score(const redisReply *r, long long *out)
-{
-    if (!r || r->type != REDIS_REPLY_STRING)
-        return false;
-    char *end;
-    double d = strtod(r->str, &end);
-    if (end == r->str || *end)
-        return false;
-    *out = (long long)d;
-    return true;
-}
-
 /* One shard's reply into part; hit i is row i of that reply. False when the
  * reply is not a search answer. */
 static bool search_part(const redisReply *r, int shard, int limit, struct shard_hit *hits,
@@ -533,13 +519,13 @@ static bool search_part(const redisReply *r, int shard, int limit, struct shard_
     int n = (int)((r->elements - 1) / SEARCH_HIT_FIELDS);
     for (int i = 0; i < n; i++) {
         hits[i] = (struct shard_hit){.shard = shard, .index = i};
-        if (!parse_score(r->element[1 + SEARCH_HIT_FIELDS * i + 1], &hits[i].score))
+        if (!queue_reply_score(r->element[1 + SEARCH_HIT_FIELDS * i + 1], &hits[i].score))
             return false;
     }
     *part = (struct shard_part){.hits = hits, .n_hits = n};
     if (r->element[0]->str[0]) {
         part->stopped = true;
-        if (!parse_score(r->element[0], &part->stop_score))
+        if (!queue_reply_score(r->element[0], &part->stop_score))
             return false;
     }
     return true;

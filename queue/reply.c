@@ -1,5 +1,6 @@
 #include "reply.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,4 +82,16 @@ enum queue_status queue_ok_or_state(const redisReply *reply, const char *what)
     if (strcmp(reply->str, "ok") == 0)
         return QUEUE_OK;
     return reply->str[0] ? QUEUE_CONFLICT : QUEUE_NOT_FOUND;
+}
+
+bool queue_reply_score(const redisReply *reply, long long *out)
+{
+    if (!reply || reply->type != REDIS_REPLY_STRING || !reply->str[0])
+        return false;
+    char *end;
+    double d = strtod(reply->str, &end);
+    if (*end || !isfinite(d) || d < 0 || d > 9007199254740992.0)
+        return false;
+    *out = (long long)d;
+    return true;
 }

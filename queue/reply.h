@@ -8,6 +8,7 @@
 #define CLAIMS_QUEUE_REPLY_H
 
 #include <hiredis/hiredis.h>
+#include <stdbool.h>
 
 #include "queue/redis_conn.h"
 #include "queue/status.h"
@@ -48,6 +49,11 @@ const char *queue_reply_field(const redisReply *pairs, const char *name);
  * record is gone (QUEUE_NOT_FOUND); otherwise QUEUE_UNAVAILABLE, a Redis
  * error logged as "<what> failed: <error>". */
 enum queue_status queue_ok_or_state(const redisReply *reply, const char *what);
+
+/* A sorted-set score as Redis answers it (text of an integer from 0 to 2^53,
+ * as every index score claimsd writes) into *out; false when reply is NULL,
+ * no string, or not such a number (inf, nan, negative, too large). */
+bool queue_reply_score(const redisReply *reply, long long *out);
 
 /* Points *fields[j] at the text of replies[j] for j < n, NULL where that
  * reply is no string; a NULL fields[j] is skipped. */

@@ -1,12 +1,12 @@
 #include "shard_gather.h"
 
 #include <limits.h>
-#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "log.h"
+#include "queue/reply.h"
 #include "queue/shards.h"
 
 int queue_shard_fanout_script(struct shard_fanout *f, int i, struct rconn *rc,
@@ -23,20 +23,6 @@ void queue_list_cursor(const char *text, int n_shards, struct shard_cursor *out)
         *out = (struct shard_cursor){.score = LLONG_MAX, .shard = n_shards - 1};
 }
 
-/* A score as Redis answers it (an integer below 2^53); false when it is
- * none. */
-static bool score_of(const redisReply *r, long long *out)
-{
-    if (r->type != REDIS_REPLY_STRING || !r->str[0])
-        return false;
-    char *end;
-    double d = strtod(r->str, &end);
-    if (*end || !isfinite(d) || d < 0 || d > 9007199254740992.0)
-        return false;
-    *out = (long long)d;
-    return true;
-}
-
 /* Reads shard s's answer into part (hits written to hits); false when it
  * does not read. */
 static bool read_part(const redisReply *r, int s, int width, int limit, struct shard_hit *hits,
@@ -51,11 +37,11 @@ static bool read_part(const redisReply *r, int s, int width, int limit, struct s
     *part = (struct shard_part){.hits = hits, .n_hits = (int)rows};
     for (size_t i = 0; i < rows; i++) {
         hits[i] = (struct shard_hit){.shard = s, .index = (int)i};
-        if (!score_of(r->element[1 + i * (size_t)width], &hits[i].score))
+        if (!queue_reply_score(r->element[1 + i * (size_t)width], &hits[i].score))
             return false;
     }
     part->stopped = r->element[0]->str[0] != '\0';
-    return !part->stopped || score_of(r->element[0], &part->stop_score);
+    return !part->stopped || queue_reply_score(r->element[0], &part->stop_score);
 }
 
 int queue_shard_page_merge(redisReply *const *replies, int n, int width, int limit,

@@ -69,8 +69,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    test_claimsd_stop(&served, SIGTERM);
-    test_remove_tree(served.dir);
+    test_claimsd_stop_clean(&served);
     test_remove_tree(tmp);
     test_redis_stop(&redis);
     test_remove_tree(redis.dir);

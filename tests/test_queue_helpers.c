@@ -119,6 +119,33 @@ START_TEST(test_ok_or_state)
 }
 END_TEST
 
+/* queue_reply_score: the one reader of index scores (the search's pages and
+ * the shard lists' pages). */
+START_TEST(test_reply_score)
+{
+    const char *good[] = {"0", "123", "9007199254740992", "2.5e3"};
+    const long long want[] = {0, 123, 9007199254740992LL, 2500};
+    for (int i = 0; i < 4; i++) {
+        redisReply r = {.type = REDIS_REPLY_STRING, .str = (char *)good[i], .len = strlen(good[i])};
+        long long v = -1;
+        ck_assert_msg(queue_reply_score(&r, &v), "%s", good[i]);
+        ck_assert_int_eq(v, want[i]);
+    }
+    const char *bad[] = {"", "inf", "-inf", "nan", "-1", "9007199254740994", "12x", " 1x"};
+    for (int i = 0; i < 8; i++) {
+        redisReply r = {.type = REDIS_REPLY_STRING, .str = (char *)bad[i], .len = strlen(bad[i])};
+        long long v = 7;
+        ck_assert_msg(!queue_reply_score(&r, &v), "%s", bad[i]);
+        ck_assert_int_eq(v, 7);
+    }
+    redisReply r_int = {.type = REDIS_REPLY_INTEGER, .integer = 5};
+    long long v = 7;
+    ck_assert(!queue_reply_score(&r_int, &v));
+    ck_assert(!queue_reply_score(NULL, &v));
+    ck_assert_int_eq(v, 7);
+}
+END_TEST
+
 START_TEST(test_argv_copy)
 {
     const char *argv[] = {"SET", "k\0ey", ""};
@@ -146,6 +173,7 @@ int main(void)
     tcase_add_test(tc, test_each_nothing_sent);
     tcase_add_test(tc, test_reply_strings);
     tcase_add_test(tc, test_ok_or_state);
+    tcase_add_test(tc, test_reply_score);
     tcase_add_test(tc, test_argv_copy);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
