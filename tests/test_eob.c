@@ -47,8 +47,11 @@ static struct eob_inputs inputs(const char *statement, const char *received)
     };
 }
 
-/* The worker's text of the record, decision and pending part is what json-c
- * writes for the trees, byte for byte. */
+/* The worker's text of the record, decision and pending part is JSON in
+ * json-c's plain form: the trees are that text parsed back (eob_record_build,
+ * adj_decision_to_json), and json-c writes them out again byte for byte (no
+ * whitespace, its escapes and number forms), so a reader that re-serialises
+ * a stored record changes nothing. */
 static void expect_text_equals_tree(const struct eob_inputs *in)
 {
     struct json_object *rec = NULL;
