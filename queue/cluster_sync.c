@@ -152,7 +152,7 @@ static struct sync_node *slot_master(struct cluster_sync *cs, int slot)
     return node_get(cs, &cs->map->masters[cs->map->owner[slot]]);
 }
 
-redisContext *cluster_sync_node(struct cluster_sync *cs, int slot)
+redisContext *queue_cluster_sync_node(struct cluster_sync *cs, int slot)
 {
     struct sync_node *n = slot_master(cs, slot);
     redisContext *c = n ? node_connect(cs, n) : NULL;
@@ -287,8 +287,8 @@ static enum try_result try_once(struct cluster_sync *cs, int slot, struct route 
     return sort_reply(cs, slot, rt, n, r, out);
 }
 
-redisReply *cluster_sync_command_argv(struct cluster_sync *cs, int slot, int argc,
-                                      const char **argv, const size_t *argvlen)
+redisReply *queue_cluster_sync_command_argv(struct cluster_sync *cs, int slot, int argc,
+                                            const char **argv, const size_t *argvlen)
 {
     if (slot < 0 || slot >= CLUSTER_SLOTS || argc < 1)
         return NULL;

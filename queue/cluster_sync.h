@@ -28,15 +28,15 @@ int queue_cluster_sync_refresh(struct cluster_sync *cs);
  * TRYAGAIN and CLUSTERDOWN. Returns the reply (the caller frees it with
  * freeReplyObject), or NULL when it gave up (logged) or the connection
  * failed after the command was sent (not resent: it may have run). */
-redisReply *cluster_sync_command_argv(struct cluster_sync *cs, int slot, int argc,
-                                      const char **argv, const size_t *argvlen);
+redisReply *queue_cluster_sync_command_argv(struct cluster_sync *cs, int slot, int argc,
+                                            const char **argv, const size_t *argvlen);
 
 /* The connection to the master of slot, connecting if needed, for a caller
  * that pipelines several commands of that one slot (then a MOVED reply among
  * them means: queue_cluster_sync_refresh and send the batch again). NULL when the
  * slot has no master or it cannot be reached. Owned by cs; a caller that
  * sees an error on it calls queue_cluster_sync_drop. */
-redisContext *cluster_sync_node(struct cluster_sync *cs, int slot);
+redisContext *queue_cluster_sync_node(struct cluster_sync *cs, int slot);
 
 /* Closes a connection that failed (it is made again when next needed). */
 void queue_cluster_sync_drop(struct cluster_sync *cs, redisContext *c);
@@ -49,7 +49,7 @@ void queue_cluster_sync_set_timeout(struct cluster_sync *cs, int ms);
 void queue_cluster_sync_used_clear(struct cluster_sync *cs);
 
 /* The open connections that carried a command (sent here, or handed out by
- * cluster_sync_node) since queue_cluster_sync_used_clear, at most max, into out[]
+ * queue_cluster_sync_node) since queue_cluster_sync_used_clear, at most max, into out[]
  * with their nodes into eps[]. Returns how many. */
 int queue_cluster_sync_used(struct cluster_sync *cs, redisContext **out,
                             struct cluster_endpoint *eps, int max);

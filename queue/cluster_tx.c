@@ -153,7 +153,7 @@ int queue_resp_argv_copy(int argc, const char *const *argv, const size_t *argvle
     return 0;
 }
 
-redisReply *resp_copy(const redisReply *r)
+redisReply *queue_resp_copy(const redisReply *r)
 {
     struct resp_buf b = {0};
     write_reply(&b, r);
@@ -175,12 +175,12 @@ static redisReply *resp_line(const char *kind, const char *text)
     return r;
 }
 
-redisReply *resp_status(const char *text)
+redisReply *queue_resp_status(const char *text)
 {
     return resp_line("+", text);
 }
 
-redisReply *resp_error(const char *text)
+redisReply *queue_resp_error(const char *text)
 {
     return resp_line("-", text);
 }
@@ -202,7 +202,7 @@ void queue_resp_buf_reply(struct resp_buf *b, const redisReply *r)
     write_reply(b, r);
 }
 
-redisReply *resp_buf_read(struct resp_buf *b)
+redisReply *queue_resp_buf_read(struct resp_buf *b)
 {
     redisReply *r = b->failed || !b->s ? NULL : read_reply(b->s, b->len);
     free(b->s);
@@ -315,15 +315,15 @@ int queue_cluster_tx_group_call(const struct cluster_tx *tx, int g, int *argc, c
     return 0;
 }
 
-redisReply *cluster_tx_exec_reply(const struct cluster_tx *tx, redisReply *const *replies)
+redisReply *queue_cluster_tx_exec_reply(const struct cluster_tx *tx, redisReply *const *replies)
 {
     for (int g = 0; g < tx->n_groups; g++) {
         if (!replies[g])
             return NULL;
         if (replies[g]->type == REDIS_REPLY_ERROR)
-            return resp_copy(replies[g]);
+            return queue_resp_copy(replies[g]);
         if (replies[g]->type != REDIS_REPLY_ARRAY)
-            return resp_error("ERR unexpected answer to a transaction's script");
+            return queue_resp_error("ERR unexpected answer to a transaction's script");
     }
     struct resp_buf b = {0};
     sb_head(&b, '*', tx->n);

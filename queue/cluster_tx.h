@@ -39,21 +39,21 @@ int queue_resp_argv_copy(int argc, const char *const *argv, const size_t *argvle
 
 /* A deep copy of a reply (freeReplyObject frees it); NULL when out of
  * memory. */
-redisReply *resp_copy(const redisReply *r);
+redisReply *queue_resp_copy(const redisReply *r);
 
 /* A status reply ("OK", "QUEUED") made here (freeReplyObject frees it); NULL
  * when out of memory. */
-redisReply *resp_status(const char *text);
+redisReply *queue_resp_status(const char *text);
 /* An error reply of text made here (freeReplyObject frees it); NULL when out
  * of memory. */
-redisReply *resp_error(const char *text);
+redisReply *queue_resp_error(const char *text);
 
 /* A reply written piece by piece (RESP2) and then read back as one, for a
  * caller that puts an answer together from several (queue/recoveries.c). */
 struct resp_buf {
     char *s;
     size_t len, cap;
-    bool failed; /* out of memory: resp_buf_read gives NULL */
+    bool failed; /* out of memory: queue_resp_buf_read gives NULL */
 };
 /* Appends the header of an array of n elements (out of memory: b->failed). */
 void queue_resp_buf_array(struct resp_buf *b, size_t n);
@@ -63,7 +63,7 @@ void queue_resp_buf_string(struct resp_buf *b, const char *s, size_t len);
 void queue_resp_buf_reply(struct resp_buf *b, const redisReply *r);
 /* The reply written (the caller frees it), NULL when out of memory or
  * incomplete; frees the buffer either way. */
-redisReply *resp_buf_read(struct resp_buf *b);
+redisReply *queue_resp_buf_read(struct resp_buf *b);
 
 /* Whether argv[0] is name (any case). */
 bool queue_resp_is(int argc, const char *const *argv, const size_t *argvlen, const char *name);
@@ -99,7 +99,7 @@ int queue_cluster_tx_group_call(const struct cluster_tx *tx, int g, int *argc, c
  * NULL): NULL when a group got none (the connection failed), the group's
  * error when one failed, else the array of every command's answer in
  * order. The caller frees it. */
-redisReply *cluster_tx_exec_reply(const struct cluster_tx *tx, redisReply *const *replies);
+redisReply *queue_cluster_tx_exec_reply(const struct cluster_tx *tx, redisReply *const *replies);
 /* Frees the copies; tx can be used again after queue_cluster_tx_init. */
 void queue_cluster_tx_clear(struct cluster_tx *tx);
 

@@ -140,7 +140,7 @@ static struct script script_replace_in_place = {
 static void queue_redecide_scripts_init(void);
 
 /* The event-loop scripts also get their SHA-1 on first use (queue_script_ready);
- * the worker's are loaded with EVAL on NOSCRIPT by script_eval_blocking,
+ * the worker's are loaded with EVAL on NOSCRIPT by queue_script_eval_blocking,
  * which needs the SHA-1 too: set here, once, before the threads start. */
 void queue_corrections_init(void)
 {
@@ -423,8 +423,8 @@ int queue_redecide_load(struct work_conn *wc, const char *subscriber_id, struct 
     for (int i = 0; i < 6; i++)
         args[i] = a[i];
     struct rlink *c = queue_work_link(wc);
-    redisReply *r =
-        script_eval_blocking(c, queue_script_ready(&script_redecide_load), 2, keys, 6, args, NULL);
+    redisReply *r = queue_script_eval_blocking(c, queue_script_ready(&script_redecide_load), 2,
+                                               keys, 6, args, NULL);
     if (!r)
         return -1;
     bool ok = take_facts(r, out);
@@ -731,14 +731,14 @@ enum work_commit_result queue_redecide_commit(struct work_conn *wc, const struct
     }
     struct rlink *ctx = queue_work_link(wc);
     queue_rlink_writes_begin(ctx);
-    redisReply *r = rlink_command_argv(ctx, a.n, a.argv, a.len);
+    redisReply *r = queue_rlink_command_argv(ctx, a.n, a.argv, a.len);
     if (r && r->type == REDIS_REPLY_ERROR && strncmp(r->str, "NOSCRIPT", 8) == 0) {
         freeReplyObject(r);
         a.argv[0] = "EVAL";
         a.len[0] = 4;
         a.argv[1] = script_redecide_commit.body;
         a.len[1] = strlen(script_redecide_commit.body);
-        r = rlink_command_argv(ctx, a.n, a.argv, a.len);
+        r = queue_rlink_command_argv(ctx, a.n, a.argv, a.len);
     }
     arglist_free(&a);
     enum work_commit_result res = WORK_COMMIT_ERROR;

@@ -373,7 +373,7 @@ int queue_put_record_blocking(struct rlink *c, const char *prefix, enum queue_re
     char key[KEY_LEN];
     if (!member) {
         record_key(key, prefix, kind, id);
-        return stored(rlink_command(c, "SET %s %s", key, json)) ? 0 : -1;
+        return stored(queue_rlink_command(c, "SET %s %s", key, json)) ? 0 : -1;
     }
     /* The record and its family set on the family's shard, then the
      * directory entry (as queue_put_record). */
@@ -381,11 +381,12 @@ int queue_put_record_blocking(struct rlink *c, const char *prefix, enum queue_re
     queue_member_key(key, prefix, member->subscriber_id, member->member_id);
     queue_family_key(fam, prefix, member->subscriber_id);
     queue_member_ref_key(ref, prefix, member->member_id);
-    if (!stored(rlink_command(c, "SET %s %s", key, json)) ||
-        !stored(rlink_command(c, "SADD %s %s", fam, member->member_id)))
+    if (!stored(queue_rlink_command(c, "SET %s %s", key, json)) ||
+        !stored(queue_rlink_command(c, "SADD %s %s", fam, member->member_id)))
         return -1;
-    return stored(rlink_command(c, "HSET %s subscriber_id %s group_id %s plan_id %s", ref,
-                                member->subscriber_id, member->group_id, member->latest_plan_id))
+    return stored(queue_rlink_command(c, "HSET %s subscriber_id %s group_id %s plan_id %s", ref,
+                                      member->subscriber_id, member->group_id,
+                                      member->latest_plan_id))
                ? 0
                : -1;
 }
@@ -393,7 +394,7 @@ int queue_put_record_blocking(struct rlink *c, const char *prefix, enum queue_re
 /* 1, 0 or -1 for an EXISTS of key. */
 static int exists_blocking(struct rlink *c, const char *key)
 {
-    redisReply *r = rlink_command(c, "EXISTS %s", key);
+    redisReply *r = queue_rlink_command(c, "EXISTS %s", key);
     int answer = r && r->type == REDIS_REPLY_INTEGER ? r->integer != 0 : -1;
     if (r)
         freeReplyObject(r);
@@ -427,5 +428,5 @@ int queue_mark_seeded_blocking(struct rlink *c, const char *prefix)
 {
     char key[KEY_LEN];
     snprintf(key, sizeof key, KEYF_SEEDED, prefix);
-    return stored(rlink_command(c, "SET %s 1", key)) ? 0 : -1;
+    return stored(queue_rlink_command(c, "SET %s 1", key)) ? 0 : -1;
 }

@@ -118,7 +118,7 @@ int queue_member_subscriber_blocking(struct rlink *c, const char *prefix, const 
 {
     char key[KEY_LEN];
     queue_member_ref_key(key, prefix, member_id);
-    redisReply *r = rlink_command(c, "HGET %s subscriber_id", key);
+    redisReply *r = queue_rlink_command(c, "HGET %s subscriber_id", key);
     int answer = -1;
     if (r && r->type == REDIS_REPLY_STRING)
         answer = r->len > 0;
@@ -179,7 +179,7 @@ static int scan_pages(struct rlink *c, const char *pattern, page_fn fn, void *ct
             size_t lens[6];
             for (int i = 0; i < 6; i++)
                 lens[i] = strlen(argv[i]);
-            redisReply *r = rlink_command_on_master(c, m, 6, argv, lens);
+            redisReply *r = queue_rlink_command_on_master(c, m, 6, argv, lens);
             if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
                 r->element[0]->type != REDIS_REPLY_STRING ||
                 r->element[1]->type != REDIS_REPLY_ARRAY) {
@@ -231,7 +231,7 @@ static int migrate_members(struct rlink *c, const redisReply *keys, void *arg)
         if (k->type != REDIS_REPLY_STRING || k->len <= m->old_len)
             continue;
         char sub[ID_LEN], group[ID_LEN], plan[ID_LEN], key[KEY_LEN];
-        redisReply *r = rlink_command(c, "GET %s", k->str);
+        redisReply *r = queue_rlink_command(c, "GET %s", k->str);
         if (!r)
             return -1;
         bool ok =
@@ -242,11 +242,11 @@ static int migrate_members(struct rlink *c, const redisReply *keys, void *arg)
             continue;
         }
         queue_member_key(key, m->prefix, sub, k->str + m->old_len);
-        bool set = answered(rlink_command(c, "SET %s %b NX", key, r->str, r->len));
+        bool set = answered(queue_rlink_command(c, "SET %s %b NX", key, r->str, r->len));
         freeReplyObject(r);
         if (!set)
             return -1;
-        if (int_answer(rlink_command(c, "DEL %s", k->str)) < 0)
+        if (int_answer(queue_rlink_command(c, "DEL %s", k->str)) < 0)
             return -1;
         m->moved++;
     }
@@ -262,7 +262,7 @@ static int migrate_families(struct rlink *c, const redisReply *keys, void *arg)
         const redisReply *k = keys->element[i];
         if (k->type != REDIS_REPLY_STRING || k->len <= m->old_len)
             continue;
-        redisReply *r = rlink_command(c, "SMEMBERS %s", k->str);
+        redisReply *r = queue_rlink_command(c, "SMEMBERS %s", k->str);
         if (!r || r->type != REDIS_REPLY_ARRAY) {
             if (r)
                 freeReplyObject(r);
@@ -272,13 +272,13 @@ static int migrate_families(struct rlink *c, const redisReply *keys, void *arg)
         queue_family_key(key, m->prefix, k->str + m->old_len);
         for (size_t j = 0; j < r->elements; j++) {
             if (r->element[j]->type == REDIS_REPLY_STRING &&
-                int_answer(rlink_command(c, "SADD %s %s", key, r->element[j]->str)) < 0) {
+                int_answer(queue_rlink_command(c, "SADD %s %s", key, r->element[j]->str)) < 0) {
                 freeReplyObject(r);
                 return -1;
             }
         }
         freeReplyObject(r);
-        if (int_answer(rlink_command(c, "DEL %s", k->str)) < 0)
+        if (int_answer(queue_rlink_command(c, "DEL %s", k->str)) < 0)
             return -1;
         m->moved++;
     }
@@ -292,7 +292,7 @@ static int delete_page(struct rlink *c, const redisReply *keys, void *arg)
     for (size_t i = 0; i < keys->elements; i++) {
         if (keys->element[i]->type != REDIS_REPLY_STRING)
             continue;
-        long long n = int_answer(rlink_command(c, "DEL %s", keys->element[i]->str));
+        long long n = int_answer(queue_rlink_command(c, "DEL %s", keys->element[i]->str));
         if (n < 0)
             return -1;
         *deleted += (long)n;
@@ -363,7 +363,7 @@ static int ref_outdated(struct rlink *c, const char *prefix, const char *id, con
         return strcmp(ref.group_id, group) != 0 || strcmp(ref.plan_id, plan) != 0;
     char key[KEY_LEN];
     queue_member_key(key, prefix, ref.subscriber_id, id);
-    long long there = int_answer(rlink_command(c, "EXISTS %s", key));
+    long long there = int_answer(queue_rlink_command(c, "EXISTS %s", key));
     return there == 0 ? 1 : there > 0 ? 2 : -1;
 }
 
@@ -402,10 +402,11 @@ static int rebuild_page(struct rlink *c, const redisReply *keys, void *arg)
         char ref[KEY_LEN];
         queue_member_ref_key(ref, rb->prefix, ids[i]);
         if (stale == 1)
-            stale = answered(rlink_command(c, "HSET %s subscriber_id %s group_id %s plan_id %s",
-                                           ref, sub, group, plan))
-                        ? 1
-                        : -1;
+            stale =
+                answered(queue_rlink_command(c, "HSET %s subscriber_id %s group_id %s plan_id %s",
+                                             ref, sub, group, plan))
+                    ? 1
+                    : -1;
         if (stale < 0)
             rc = -1;
         rb->written += stale == 1;

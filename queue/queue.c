@@ -25,13 +25,13 @@ static bool has_unrecorded_data(struct rlink *c, const char *prefix)
     char k_seq[KEY_LEN], k_stream[KEY_LEN];
     snprintf(k_seq, sizeof k_seq, "%s{c}seq", prefix);
     snprintf(k_stream, sizeof k_stream, "%s{c}work", prefix);
-    redisReply *r = rlink_command(c, "EXISTS %s", k_seq);
+    redisReply *r = queue_rlink_command(c, "EXISTS %s", k_seq);
     bool found = r && r->type == REDIS_REPLY_INTEGER && r->integer > 0;
     if (r)
         freeReplyObject(r);
     if (found)
         return true;
-    r = rlink_command(c, "EXISTS %s", k_stream);
+    r = queue_rlink_command(c, "EXISTS %s", k_stream);
     found = r && r->type == REDIS_REPLY_INTEGER && r->integer > 0;
     if (r)
         freeReplyObject(r);
@@ -42,7 +42,7 @@ int queue_shards_record(struct rlink *c, const char *prefix, int shards)
 {
     char key[KEY_LEN];
     snprintf(key, sizeof key, KEYF_SHARDS, prefix);
-    redisReply *r = rlink_command(c, "GET %s", key);
+    redisReply *r = queue_rlink_command(c, "GET %s", key);
     if (!r)
         return -1;
     int stored = r->type == REDIS_REPLY_STRING ? atoi(r->str) : 0;
@@ -56,7 +56,7 @@ int queue_shards_record(struct rlink *c, const char *prefix, int shards)
      * one shard for data written before counts were recorded. */
     if (shards <= 0)
         shards = has_unrecorded_data(c, prefix) ? 1 : SHARDS_DEFAULT;
-    r = rlink_command(c, "SET %s %d NX GET", key, shards);
+    r = queue_rlink_command(c, "SET %s %d NX GET", key, shards);
     stored = -1;
     if (r && r->type == REDIS_REPLY_NIL)
         stored = shards;

@@ -291,7 +291,7 @@ static void paid_steps_done(struct paid_steps *st)
                 queue_resp_buf_string(&b, st->groups.texts[i], strlen(st->groups.texts[i]));
             }
         queue_resp_buf_reply(&b, st->claims->element[1]);
-        reply = resp_buf_read(&b);
+        reply = queue_resp_buf_read(&b);
     }
     struct paid_wait *w = st->w;
     st->w = NULL;
@@ -400,7 +400,7 @@ static void on_paid_claims(redisReply *reply, void *arg)
     struct paid_steps *st = arg;
     if (!is_array(reply) || reply->elements != 2 || reply->element[0]->type != REDIS_REPLY_STRING ||
         !is_array(reply->element[1]) || !all_strings(reply->element[1]) ||
-        reply->element[1]->elements % 3 != 0 || !(st->claims = resp_copy(reply))) {
+        reply->element[1]->elements % 3 != 0 || !(st->claims = queue_resp_copy(reply))) {
         if (reply && reply->type == REDIS_REPLY_ERROR)
             log_error("family claims read failed: %s", reply->str);
         st->failed = true;

@@ -160,7 +160,7 @@ static int want_family(struct rlink *c, struct record_walk *w)
     char key[KEY_LEN];
     family_key(w, key);
     const char *argv[] = {"SMEMBERS", key};
-    redisReply *r = rlink_command_argv(c, 2, argv, NULL);
+    redisReply *r = queue_rlink_command_argv(c, 2, argv, NULL);
     if (!r)
         return -1;
     int rc = r->type == REDIS_REPLY_ARRAY ? 0 : -2;

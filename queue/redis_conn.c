@@ -96,7 +96,7 @@ void queue_redis_address_format(const struct redis_address *addr, char *buf, siz
         snprintf(buf, size, "redis://%s:%d/%d", addr->host, addr->port, addr->db);
 }
 
-redisContext *redis_connect_blocking(const struct redis_address *addr, int timeout_ms)
+redisContext *queue_redis_connect_blocking(const struct redis_address *addr, int timeout_ms)
 {
     struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
     redisContext *c = addr->is_unix ? redisConnectUnixWithTimeout(addr->path, tv)
@@ -125,11 +125,11 @@ redisContext *redis_connect_blocking(const struct redis_address *addr, int timeo
     return c;
 }
 
-redisAsyncContext *redis_connect_async(struct event_base *base, const struct redis_address *addr,
-                                       void *data,
-                                       void (*on_connect)(const redisAsyncContext *, int),
-                                       void (*on_disconnect)(const redisAsyncContext *, int),
-                                       const char *who)
+redisAsyncContext *queue_redis_connect_async(struct event_base *base,
+                                             const struct redis_address *addr, void *data,
+                                             void (*on_connect)(const redisAsyncContext *, int),
+                                             void (*on_disconnect)(const redisAsyncContext *, int),
+                                             const char *who)
 {
     redisAsyncContext *ac = addr->is_unix ? redisAsyncConnectUnix(addr->path)
                                           : redisAsyncConnect(addr->host, addr->port);
@@ -161,7 +161,7 @@ void queue_redis_close_blocking(redisContext *c)
 
 bool queue_redis_ping_blocking(const struct redis_address *addr, int timeout_ms)
 {
-    redisContext *c = redis_connect_blocking(addr, timeout_ms);
+    redisContext *c = queue_redis_connect_blocking(addr, timeout_ms);
     if (!c)
         return false;
     redisReply *r = redisCommand(c, "PING");
@@ -310,7 +310,7 @@ static void on_connect_deadline(evutil_socket_t fd, short what, void *arg)
 static void start_connect(struct rconn *rc)
 {
     redisAsyncContext *ac =
-        redis_connect_async(rc->base, &rc->addr, rc, on_connect, on_disconnect, "redis");
+        queue_redis_connect_async(rc->base, &rc->addr, rc, on_connect, on_disconnect, "redis");
     if (!ac) {
         schedule_reconnect(rc);
         return;
@@ -478,7 +478,8 @@ struct tx_call {
  * it failed) and frees it. */
 static void tx_finish(struct tx_call *call, redisReply *exec)
 {
-    redisReply *ok = exec ? resp_status("OK") : NULL, *queued = exec ? resp_status("QUEUED") : NULL;
+    redisReply *ok = exec ? queue_resp_status("OK") : NULL,
+               *queued = exec ? queue_resp_status("QUEUED") : NULL;
     for (int i = 0; i < call->n_cb; i++)
         call->cb[i](i == 0 ? ok : queued, call->arg[i]);
     if (call->exec_cb)
@@ -499,10 +500,11 @@ static void on_tx_group(redisReply *reply, void *arg)
     struct tx_group *grp = arg;
     struct tx_call *call = grp->call;
     if (grp->g >= 0) /* -1: tx_exec's own share */
-        call->replies[grp->g] = reply ? resp_copy(reply) : NULL;
+        call->replies[grp->g] = reply ? queue_resp_copy(reply) : NULL;
     if (--call->waiting > 0)
         return;
-    redisReply *exec = call->send_failed ? NULL : cluster_tx_exec_reply(&call->tx, call->replies);
+    redisReply *exec =
+        call->send_failed ? NULL : queue_cluster_tx_exec_reply(&call->tx, call->replies);
     tx_finish(call, exec);
     if (exec)
         freeReplyObject(exec);
@@ -515,7 +517,7 @@ static void tx_exec(struct tx_call *call)
     if (tx->failed) {
         log_error("redis cluster: a transaction with a command of several slots, or too long; "
                   "not run");
-        redisReply *err = resp_error("ERR claimsd: transaction not run in cluster mode");
+        redisReply *err = queue_resp_error("ERR claimsd: transaction not run in cluster mode");
         tx_finish(call, err);
         if (err)
             freeReplyObject(err);
@@ -523,7 +525,7 @@ static void tx_exec(struct tx_call *call)
     }
     queue_cluster_tx_plan(tx);
     if (tx->n_groups == 0) {
-        redisReply *empty = cluster_tx_exec_reply(tx, call->replies);
+        redisReply *empty = queue_cluster_tx_exec_reply(tx, call->replies);
         tx_finish(call, empty);
         if (empty)
             freeReplyObject(empty);
@@ -720,7 +722,7 @@ static void on_acked_wait(redisReply *reply, void *arg)
         else
             log_warn("redis %s:%d: %s; answered 503 (the write stays, unconfirmed)", addr->host,
                      addr->port, text + strlen(ACKS_SHORT_WORD));
-        redisReply *err = resp_error(text);
+        redisReply *err = queue_resp_error(text);
         a->cb(err, a->arg); /* out of memory: NULL, unavailable as well */
         if (err)
             freeReplyObject(err);
@@ -750,7 +752,7 @@ static void on_acked_write(redisReply *reply, void *arg)
     snprintf(n, sizeof n, "%d", rc->addr.replica_acks);
     snprintf(ms, sizeof ms, "%d", rc->addr.replica_acks_timeout_ms);
     const char *argv[] = {"WAIT", n, ms};
-    a->held = resp_copy(reply);
+    a->held = queue_resp_copy(reply);
     /* WAIT blocks up to its timeout: its deadline is on top of that. */
     if (!a->held || send_argv(rc, on_acked_wait, a, 3, argv, NULL,
                               rc->timeout_ms + rc->addr.replica_acks_timeout_ms) != 0) {

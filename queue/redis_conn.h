@@ -9,7 +9,7 @@
  * (a stuck connection would otherwise hold every later command too).
  *
  * Worker threads and command-line tools use plain blocking contexts
- * (redis_connect_blocking) with socket timeouts.
+ * (queue_redis_connect_blocking) with socket timeouts.
  */
 #ifndef CLAIMS_REDIS_CONN_H
 #define CLAIMS_REDIS_CONN_H
@@ -63,9 +63,9 @@ void queue_redis_address_format(const struct redis_address *addr, char *buf, siz
 
 /* A blocking connection with connect and command timeouts, SELECTing the db.
  * Returns NULL (and logs why) on failure; close with queue_redis_close_blocking. */
-redisContext *redis_connect_blocking(const struct redis_address *addr, int timeout_ms);
+redisContext *queue_redis_connect_blocking(const struct redis_address *addr, int timeout_ms);
 
-/* Closes a connection of redis_connect_blocking (NULL is fine). */
+/* Closes a connection of queue_redis_connect_blocking (NULL is fine). */
 void queue_redis_close_blocking(redisContext *c);
 
 /* Starts an asynchronous connect to addr (its unix path, or host and port)
@@ -73,9 +73,10 @@ void queue_redis_close_blocking(redisContext *c);
  * with "<who>: connect failed: <why>" logged, when it cannot start. For the
  * reconnecting connections of queue/ (struct rconn, queue/token_sub.h). */
 struct redisAsyncContext *
-redis_connect_async(struct event_base *base, const struct redis_address *addr, void *data,
-                    void (*on_connect)(const struct redisAsyncContext *, int),
-                    void (*on_disconnect)(const struct redisAsyncContext *, int), const char *who);
+queue_redis_connect_async(struct event_base *base, const struct redis_address *addr, void *data,
+                          void (*on_connect)(const struct redisAsyncContext *, int),
+                          void (*on_disconnect)(const struct redisAsyncContext *, int),
+                          const char *who);
 
 /* Arms retry_ev for *backoff_ms, then doubles *backoff_ms up to 2 s: the
  * wait before an asynchronous connection's next try (0.1 s doubling to 2 s;

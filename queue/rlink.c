@@ -55,7 +55,7 @@ struct rlink *queue_rlink_connect(const struct redis_address *addr, int timeout_
         opt.timeout_ms = timeout_ms;
         l->cs = queue_cluster_sync_connect(addr->seeds, addr->n_seeds, &opt);
     } else {
-        l->c = redis_connect_blocking(addr, timeout_ms);
+        l->c = queue_redis_connect_blocking(addr, timeout_ms);
         l->owned = true;
     }
     if (!l->c && !l->cs) {
@@ -162,7 +162,7 @@ static void run_tx(struct rlink *l)
     if (tx->failed) {
         log_error("redis cluster: a transaction with a command of several slots, or too long; "
                   "not run");
-        exec = resp_error("ERR claimsd: transaction not run in cluster mode");
+        exec = queue_resp_error("ERR claimsd: transaction not run in cluster mode");
     } else {
         queue_cluster_tx_plan(tx);
         for (int g = 0; g < tx->n_groups; g++) {
@@ -171,12 +171,13 @@ static void run_tx(struct rlink *l)
             size_t *argvlen;
             if (queue_cluster_tx_group_call(tx, g, &argc, &argv, &argvlen) != 0)
                 break;
-            replies[g] = cluster_sync_command_argv(l->cs, tx->group_slot[g], argc, argv, argvlen);
+            replies[g] =
+                queue_cluster_sync_command_argv(l->cs, tx->group_slot[g], argc, argv, argvlen);
             free(argv);
             if (!replies[g])
                 break;
         }
-        exec = cluster_tx_exec_reply(tx, replies);
+        exec = queue_cluster_tx_exec_reply(tx, replies);
         for (int g = 0; g < tx->n_groups; g++)
             if (replies[g])
                 freeReplyObject(replies[g]);
@@ -205,7 +206,7 @@ static void cluster_append(struct rlink *l, int argc, const char **argv, const s
         l->tx = malloc(sizeof *l->tx);
         if (l->tx)
             queue_cluster_tx_init(l->tx);
-        push_ready(l, l->tx ? resp_status("OK") : NULL);
+        push_ready(l, l->tx ? queue_resp_status("OK") : NULL);
         return;
     }
     if (l->tx) {
@@ -214,7 +215,7 @@ static void cluster_append(struct rlink *l, int argc, const char **argv, const s
             return;
         }
         queue_cluster_tx_add(l->tx, argc, argv, argvlen);
-        push_ready(l, resp_status("QUEUED"));
+        push_ready(l, queue_resp_status("QUEUED"));
         return;
     }
     int slot = queue_cluster_command_slot(argc, argv, argvlen);
@@ -223,7 +224,7 @@ static void cluster_append(struct rlink *l, int argc, const char **argv, const s
     if (slot < 0) {
         log_error("redis cluster: a %.*s over keys of several slots; not sent", (int)argvlen[0],
                   argv[0]);
-        push_ready(l, resp_error("CROSSSLOT Keys in request don't hash to the same slot"));
+        push_ready(l, queue_resp_error("CROSSSLOT Keys in request don't hash to the same slot"));
         return;
     }
     struct pending_cmd *p = push(l);
@@ -235,7 +236,7 @@ static void cluster_append(struct rlink *l, int argc, const char **argv, const s
         l->broken = true;
         return;
     }
-    p->c = cluster_sync_node(l->cs, slot);
+    p->c = queue_cluster_sync_node(l->cs, slot);
     if (p->c)
         redisAppendCommandArgv(p->c, argc, (const char **)p->argv, p->argvlen);
 }
@@ -318,7 +319,8 @@ static void drain(struct rlink *l)
 static redisReply *route_now(struct rlink *l, struct pending_cmd *p)
 {
     drain(l);
-    return cluster_sync_command_argv(l->cs, p->slot, p->argc, (const char **)p->argv, p->argvlen);
+    return queue_cluster_sync_command_argv(l->cs, p->slot, p->argc, (const char **)p->argv,
+                                           p->argvlen);
 }
 
 static int cluster_get_reply(struct rlink *l, redisReply **out)
@@ -364,7 +366,8 @@ int queue_rlink_get_reply(struct rlink *l, redisReply **out)
     return redisGetReply(l->c, (void **)out);
 }
 
-redisReply *rlink_command_argv(struct rlink *l, int argc, const char **argv, const size_t *argvlen)
+redisReply *queue_rlink_command_argv(struct rlink *l, int argc, const char **argv,
+                                     const size_t *argvlen)
 {
     if (!l->cs)
         return redisCommandArgv(l->c, argc, argv, argvlen);
@@ -374,7 +377,7 @@ redisReply *rlink_command_argv(struct rlink *l, int argc, const char **argv, con
     return r;
 }
 
-redisReply *rlink_command(struct rlink *l, const char *fmt, ...)
+redisReply *queue_rlink_command(struct rlink *l, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -421,14 +424,14 @@ static int slot_of_master(struct rlink *l, int m)
     return slot < CLUSTER_SLOTS ? slot : -1;
 }
 
-redisReply *rlink_command_on_master(struct rlink *l, int m, int argc, const char **argv,
-                                    const size_t *argvlen)
+redisReply *queue_rlink_command_on_master(struct rlink *l, int m, int argc, const char **argv,
+                                          const size_t *argvlen)
 {
     if (!l->cs)
         return redisCommandArgv(l->c, argc, argv, argvlen);
     drain(l);
     int slot = slot_of_master(l, m);
-    return slot < 0 ? NULL : cluster_sync_command_argv(l->cs, slot, argc, argv, argvlen);
+    return slot < 0 ? NULL : queue_cluster_sync_command_argv(l->cs, slot, argc, argv, argvlen);
 }
 
 int queue_rlink_script_load(struct rlink *l, const char *body)
@@ -444,7 +447,7 @@ int queue_rlink_script_load(struct rlink *l, const char *body)
     }
     int rc = 0, n = queue_rlink_masters(l);
     for (int m = 0; m < n; m++) {
-        redisReply *r = rlink_command_on_master(l, m, 3, argv, lens);
+        redisReply *r = queue_rlink_command_on_master(l, m, 3, argv, lens);
         if (!r || r->type != REDIS_REPLY_STRING)
             rc = -1;
         if (r)

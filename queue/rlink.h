@@ -26,7 +26,7 @@ struct rlink;
 
 /* Connects (one Redis: SELECTs its db; a cluster: reads the slot map from
  * the first seed that answers). NULL when it cannot (logged at debug level
- * for one Redis, as redis_connect_blocking). Close with queue_rlink_close. */
+ * for one Redis, as queue_redis_connect_blocking). Close with queue_rlink_close. */
 struct rlink *queue_rlink_connect(const struct redis_address *addr, int timeout_ms);
 
 /* A link over a context the caller keeps (queue_rlink_close leaves it open). NULL
@@ -44,10 +44,11 @@ void queue_rlink_set_timeout(struct rlink *l, int ms);
 
 /* As redisCommand: the next reply (the caller frees it), NULL when the link
  * failed. */
-redisReply *rlink_command(struct rlink *l, const char *fmt, ...);
+redisReply *queue_rlink_command(struct rlink *l, const char *fmt, ...);
 /* As redisCommandArgv: the next reply (the caller frees it), NULL when the
  * link failed. */
-redisReply *rlink_command_argv(struct rlink *l, int argc, const char **argv, const size_t *argvlen);
+redisReply *queue_rlink_command_argv(struct rlink *l, int argc, const char **argv,
+                                     const size_t *argvlen);
 
 /* As redisAppendCommand; the reply is read with queue_rlink_get_reply. */
 void queue_rlink_append(struct rlink *l, const char *fmt, ...);
@@ -68,8 +69,8 @@ int queue_rlink_masters(struct rlink *l);
 /* A command on master m (0 .. queue_rlink_masters - 1) of a cluster, for what runs
  * on every node (SCAN); on one Redis, on it. The caller frees the reply;
  * NULL when it failed. */
-redisReply *rlink_command_on_master(struct rlink *l, int m, int argc, const char **argv,
-                                    const size_t *argvlen);
+redisReply *queue_rlink_command_on_master(struct rlink *l, int m, int argc, const char **argv,
+                                          const size_t *argvlen);
 
 /* Starts a group of writes that must reach replicas (the address's
  * replica_acks, queue/redis_conn.h): the connections that carry commands

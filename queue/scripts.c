@@ -427,21 +427,22 @@ int queue_script_eval_async(struct rconn *rc, const struct script *s, rconn_repl
     return 0;
 }
 
-redisReply *script_eval_blocking(struct rlink *c, const struct script *s, int nkeys,
-                                 const char *const *keys, int nargs, const char *const *args,
-                                 const size_t *arglens)
+redisReply *queue_script_eval_blocking(struct rlink *c, const struct script *s, int nkeys,
+                                       const char *const *keys, int nargs, const char *const *args,
+                                       const size_t *arglens)
 {
     struct eval_call *call = eval_call_new(s, nkeys, keys, nargs, args, arglens);
     if (!call)
         return NULL;
-    redisReply *r = rlink_command_argv(c, call->argc, (const char **)call->argv, call->argvlen);
+    redisReply *r =
+        queue_rlink_command_argv(c, call->argc, (const char **)call->argv, call->argvlen);
     if (r && r->type == REDIS_REPLY_ERROR && strncmp(r->str, "NOSCRIPT", 8) == 0) {
         freeReplyObject(r);
         call->argv[0] = "EVAL";
         call->argvlen[0] = 4;
         call->argv[1] = (char *)s->body;
         call->argvlen[1] = strlen(s->body);
-        r = rlink_command_argv(c, call->argc, (const char **)call->argv, call->argvlen);
+        r = queue_rlink_command_argv(c, call->argc, (const char **)call->argv, call->argvlen);
     }
     eval_call_free(call);
     return r;

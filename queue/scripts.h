@@ -46,8 +46,8 @@ int queue_script_eval_async(struct rconn *rc, const struct script *s, rconn_repl
                             const size_t *arglens);
 
 /* The same over a blocking connection; the caller frees the reply. */
-redisReply *script_eval_blocking(struct rlink *c, const struct script *s, int nkeys,
-                                 const char *const *keys, int nargs, const char *const *args,
-                                 const size_t *arglens);
+redisReply *queue_script_eval_blocking(struct rlink *c, const struct script *s, int nkeys,
+                                       const char *const *keys, int nargs, const char *const *args,
+                                       const size_t *arglens);
 
 #endif

@@ -68,7 +68,7 @@ void queue_shard_fanout_reply(redisReply *reply, void *arg)
     }
     /* A copy: hiredis frees its reply when this returns. Out of memory
      * counts as no answer. */
-    f->replies[slot->i] = reply ? resp_copy(reply) : NULL;
+    f->replies[slot->i] = reply ? queue_resp_copy(reply) : NULL;
     f->waiting--;
     maybe_finish(f);
 }

@@ -231,8 +231,8 @@ static void start_connect(struct token_sub *ts)
         snprintf(ts->addr.host, sizeof ts->addr.host, "%s", ep.host);
         ts->addr.port = ep.port;
     }
-    redisAsyncContext *ac = redis_connect_async(ts->base, &ts->addr, ts, on_connect, on_disconnect,
-                                                "token revocations");
+    redisAsyncContext *ac = queue_redis_connect_async(ts->base, &ts->addr, ts, on_connect,
+                                                      on_disconnect, "token revocations");
     if (!ac) {
         schedule_reconnect(ts);
         return;

@@ -75,7 +75,7 @@ int queue_tokens_register_bootstrap(struct rlink *c, const char *prefix, const c
     char now[32];
     rfc3339_now(now);
 
-    redisReply *old = rlink_command(c, "GET %stoken_id:bootstrap", prefix);
+    redisReply *old = queue_rlink_command(c, "GET %stoken_id:bootstrap", prefix);
     if (!reply_ok(old)) {
         if (old)
             freeReplyObject(old);

@@ -90,7 +90,8 @@ static bool ensure_group(struct work_conn *wc, int shard)
 {
     char k_stream[KEY_LEN];
     stream_key(wc, shard, k_stream);
-    redisReply *r = rlink_command(wc->c, "XGROUP CREATE %s %s 0 MKSTREAM", k_stream, WORK_GROUP);
+    redisReply *r =
+        queue_rlink_command(wc->c, "XGROUP CREATE %s %s 0 MKSTREAM", k_stream, WORK_GROUP);
     bool ok = r && (r->type == REDIS_REPLY_STATUS ||
                     (r->type == REDIS_REPLY_ERROR && strncmp(r->str, "BUSYGROUP", 9) == 0));
     if (r)
@@ -262,8 +263,8 @@ static int read_own(struct work_conn *wc, int shard, struct work_item *items, in
 {
     char k_stream[KEY_LEN];
     stream_key(wc, shard, k_stream);
-    redisReply *r = rlink_command(wc->c, "XREADGROUP GROUP %s %s COUNT %d STREAMS %s 0", WORK_GROUP,
-                                  wc->consumer, max, k_stream);
+    redisReply *r = queue_rlink_command(wc->c, "XREADGROUP GROUP %s %s COUNT %d STREAMS %s 0",
+                                        WORK_GROUP, wc->consumer, max, k_stream);
     if (!r)
         return -1;
     const redisReply *list = stream_entries(r);
@@ -282,10 +283,11 @@ static int read_new(struct work_conn *wc, int shard, struct work_item *items, in
     if (block_ms > WORK_BLOCK_MS)
         set_timeout(wc, wc->timeout_ms + block_ms);
     redisReply *r =
-        block_ms > 0 ? rlink_command(wc->c, "XREADGROUP GROUP %s %s COUNT %d BLOCK %d STREAMS %s >",
-                                     WORK_GROUP, wc->consumer, max, block_ms, k_stream)
-                     : rlink_command(wc->c, "XREADGROUP GROUP %s %s COUNT %d STREAMS %s >",
-                                     WORK_GROUP, wc->consumer, max, k_stream);
+        block_ms > 0
+            ? queue_rlink_command(wc->c, "XREADGROUP GROUP %s %s COUNT %d BLOCK %d STREAMS %s >",
+                                  WORK_GROUP, wc->consumer, max, block_ms, k_stream)
+            : queue_rlink_command(wc->c, "XREADGROUP GROUP %s %s COUNT %d STREAMS %s >", WORK_GROUP,
+                                  wc->consumer, max, k_stream);
     if (block_ms > WORK_BLOCK_MS && r)
         set_timeout(wc, wc->timeout_ms + WORK_BLOCK_MS);
     if (!r)
@@ -332,7 +334,7 @@ static int read_new_any(struct work_conn *wc, struct work_item *items, int max, 
         argv[argc++] = ">";
     if (block_ms > WORK_BLOCK_MS)
         set_timeout(wc, wc->timeout_ms + block_ms);
-    redisReply *r = rlink_command_argv(wc->c, argc, argv, NULL);
+    redisReply *r = queue_rlink_command_argv(wc->c, argc, argv, NULL);
     if (block_ms > WORK_BLOCK_MS && r)
         set_timeout(wc, wc->timeout_ms + WORK_BLOCK_MS);
     free(argv);
@@ -929,8 +931,8 @@ static int dead_letter_shard(struct work_conn *wc, int shard, int idle_ms, int m
     struct queue_shard_prefix sp = queue_shard_prefix(wc->prefix, shard);
     char k_stream[KEY_LEN];
     stream_key(wc, shard, k_stream);
-    redisReply *p =
-        rlink_command(wc->c, "XPENDING %s %s IDLE %d - + %d", k_stream, WORK_GROUP, idle_ms, max);
+    redisReply *p = queue_rlink_command(wc->c, "XPENDING %s %s IDLE %d - + %d", k_stream,
+                                        WORK_GROUP, idle_ms, max);
     if (!p)
         return -1;
     for (size_t i = 0; p->type == REDIS_REPLY_ARRAY && i < p->elements; i++) {
@@ -941,7 +943,7 @@ static int dead_letter_shard(struct work_conn *wc, int shard, int idle_ms, int m
         if (deliveries < max_deliveries)
             continue;
         const char *id = it->element[0]->str;
-        redisReply *entry = rlink_command(wc->c, "XRANGE %s %s %s", k_stream, id, id);
+        redisReply *entry = queue_rlink_command(wc->c, "XRANGE %s %s %s", k_stream, id, id);
         struct work_item e;
         memset(&e, 0, sizeof e);
         if (entry && entry->type == REDIS_REPLY_ARRAY && entry->elements == 1)
@@ -956,7 +958,8 @@ static int dead_letter_shard(struct work_conn *wc, int shard, int idle_ms, int m
         const char *keys[] = {k_stream, k_dead, k_idx};
         const char *args[] = {
             id, WORK_GROUP, e.claim_id, "delivered too many times without a commit", nd, at};
-        redisReply *r = script_eval_blocking(wc->c, &script_dead_letter, 3, keys, 6, args, NULL);
+        redisReply *r =
+            queue_script_eval_blocking(wc->c, &script_dead_letter, 3, keys, 6, args, NULL);
         if (r && r->type == REDIS_REPLY_STRING && r->str[0] && *n_dead < max)
             copy_field(dead[(*n_dead)++], CLAIM_ID_LEN, e.claim_id);
         if (r)
@@ -976,8 +979,8 @@ int queue_recover_stalled(struct work_conn *wc, int idle_ms, int max_deliveries,
             return -1;
         char k_stream[KEY_LEN];
         stream_key(wc, shard, k_stream);
-        redisReply *r = rlink_command(wc->c, "XAUTOCLAIM %s %s %s %d 0-0 COUNT %d", k_stream,
-                                      WORK_GROUP, wc->consumer, idle_ms, max - n);
+        redisReply *r = queue_rlink_command(wc->c, "XAUTOCLAIM %s %s %s %d 0-0 COUNT %d", k_stream,
+                                            WORK_GROUP, wc->consumer, idle_ms, max - n);
         if (!r)
             return -1;
         if (r->type == REDIS_REPLY_ARRAY && r->elements >= 2)

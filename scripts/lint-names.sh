@@ -15,7 +15,7 @@ for pair in codec:codec_ adjudicate:adj_ eob:eob_ notify:notify_ work:worker_ qu
     prefix=${pair#*:}
     # A declaration at file level: a line that starts a type and names a
     # function, `type name(` (pointer stars and qualifiers allowed).
-    out=$(grep -HnE '^[a-z_][a-z0-9_ ]*[ *]+[a-z_][a-z0-9_]*\(' "$dir"/*.h |
+    out=$(grep -HnE '^([A-Za-z_][A-Za-z0-9_ ]*[ *]+)?[a-z_][a-z0-9_]*\(' "$dir"/*.h |
         grep -vE '^[^:]+:[0-9]+:(typedef|return) ' |
         awk -v p="$prefix" '{
             i = index($0, ":"); j = index(substr($0, i + 1), ":")

@@ -948,7 +948,7 @@ static redisReply *sync_get(struct cluster_sync *cs, const char *key)
 {
     const char *argv[] = {"GET", key};
     size_t lens[] = {3, strlen(key)};
-    return cluster_sync_command_argv(cs, queue_cluster_key_slot(key, lens[1]), 2, argv, lens);
+    return queue_cluster_sync_command_argv(cs, queue_cluster_key_slot(key, lens[1]), 2, argv, lens);
 }
 
 START_TEST(test_sync_routes_and_follows_moved_and_ask)
@@ -965,7 +965,7 @@ START_TEST(test_sync_routes_and_follows_moved_and_ask)
     ck_assert_str_eq(r->str, "b");
     freeReplyObject(r);
     /* The connection for pipelining a slot's batch is b's. */
-    redisContext *c = cluster_sync_node(t.cs, queue_cluster_key_slot(KEY_OF_B, 3));
+    redisContext *c = queue_cluster_sync_node(t.cs, queue_cluster_key_slot(KEY_OF_B, 3));
     ck_assert_ptr_nonnull(c);
     redisReply *direct = redisCommand(c, "GET pipelined");
     ck_assert_str_eq(direct->str, "b");

@@ -112,7 +112,7 @@ START_TEST(test_transaction_groups_by_slot_keyless_on_slot_0)
     /* Answers back in the commands' order. */
     redisReply *replies[3] = {resp("*2\r\n+OK\r\n:1\r\n"), resp("*1\r\n+OK\r\n"),
                               resp("*1\r\n:0\r\n")};
-    redisReply *exec = cluster_tx_exec_reply(&tx, replies);
+    redisReply *exec = queue_cluster_tx_exec_reply(&tx, replies);
     ck_assert_ptr_nonnull(exec);
     ck_assert_int_eq(exec->type, REDIS_REPLY_ARRAY);
     ck_assert_uint_eq(exec->elements, 4);
@@ -126,10 +126,10 @@ START_TEST(test_transaction_groups_by_slot_keyless_on_slot_0)
     freeReplyObject(exec);
     /* A group without an answer: EXEC has none; a group's error: EXEC's. */
     redisReply *missing[3] = {replies[0], NULL, replies[2]};
-    ck_assert_ptr_null(cluster_tx_exec_reply(&tx, missing));
+    ck_assert_ptr_null(queue_cluster_tx_exec_reply(&tx, missing));
     redisReply *err = resp("-CLUSTERDOWN The cluster is down\r\n");
     redisReply *failed[3] = {replies[0], err, replies[2]};
-    exec = cluster_tx_exec_reply(&tx, failed);
+    exec = queue_cluster_tx_exec_reply(&tx, failed);
     ck_assert_int_eq(exec->type, REDIS_REPLY_ERROR);
     ck_assert_str_eq(exec->str, "CLUSTERDOWN The cluster is down");
     freeReplyObject(exec);
@@ -170,7 +170,7 @@ START_TEST(test_transaction_script_answers_like_exec)
     free(argv);
     ck_assert_ptr_nonnull(reply);
     redisReply *replies[1] = {reply};
-    redisReply *exec = cluster_tx_exec_reply(&tx, replies);
+    redisReply *exec = queue_cluster_tx_exec_reply(&tx, replies);
     ck_assert_int_eq(exec->type, REDIS_REPLY_ARRAY);
     ck_assert_uint_eq(exec->elements, 5);
     ck_assert_int_eq(exec->element[0]->type, REDIS_REPLY_NIL);
@@ -306,7 +306,7 @@ START_TEST(test_rlink_pipelines_across_masters_and_follows_moved_in_order)
     /* A script is loaded on every master. */
     const char *body = "return 'cluster_tx test'";
     ck_assert_int_eq(queue_rlink_script_load(l, body), 0);
-    redisReply *sha = rlink_command(l, "SCRIPT LOAD %s", body);
+    redisReply *sha = queue_rlink_command(l, "SCRIPT LOAD %s", body);
     ck_assert_int_eq(sha->type, REDIS_REPLY_STRING);
     for (int i = 0; i < TEST_CLUSTER_MASTERS; i++) {
         test_cluster_cmd(&tc, i, out, sizeof out, "EVALSHA %s 0", sha->str);

@@ -33,7 +33,7 @@ static int send_answered(struct shard_fanout *f, int i, void *ctx)
     const char *const *texts = ctx;
     if (!texts[i])
         return -1;
-    redisReply *r = resp_status(texts[i]);
+    redisReply *r = queue_resp_status(texts[i]);
     ck_assert_ptr_nonnull(r);
     queue_shard_fanout_reply(r, queue_shard_fanout_arg(f, i));
     freeReplyObject(r);

@@ -497,7 +497,7 @@ static int link_wait(const struct test_redis *r, int acks)
     struct rlink *l = queue_rlink_connect(&addr, 2000);
     ck_assert_ptr_nonnull(l);
     queue_rlink_writes_begin(l);
-    redisReply *rep = rlink_command(l, "SET linked 1");
+    redisReply *rep = queue_rlink_command(l, "SET linked 1");
     ck_assert(rep && rep->type == REDIS_REPLY_STATUS);
     freeReplyObject(rep);
     int rc = queue_rlink_writes_wait(l, "1 test write");

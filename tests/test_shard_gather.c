@@ -32,7 +32,7 @@ static redisReply *answer(const char *stop, const long long *scores, const char 
         queue_resp_buf_string(&b, s, (size_t)len);
         queue_resp_buf_string(&b, names[i], strlen(names[i]));
     }
-    redisReply *r = resp_buf_read(&b);
+    redisReply *r = queue_resp_buf_read(&b);
     ck_assert_ptr_nonnull(r);
     return r;
 }
@@ -112,14 +112,14 @@ START_TEST(test_answers_that_do_not_read)
     queue_resp_buf_string(&b, "", 0);
     queue_resp_buf_string(&b, "ten", 3);
     queue_resp_buf_string(&b, "x", 1);
-    redisReply *bad[1] = {resp_buf_read(&b)};
+    redisReply *bad[1] = {queue_resp_buf_read(&b)};
     ck_assert_int_eq(queue_shard_page_merge(bad, 1, 2, 5, &p), -1);
     freeReplyObject(bad[0]);
     redisReply *bad_stop[1] = {answer("later", NULL, NULL, 0)};
     ck_assert_int_eq(queue_shard_page_merge(bad_stop, 1, 2, 5, &p), -1);
     freeReplyObject(bad_stop[0]);
     /* An error answer. */
-    redisReply *err[1] = {resp_error("NOSCRIPT")};
+    redisReply *err[1] = {queue_resp_error("NOSCRIPT")};
     ck_assert_int_eq(queue_shard_page_merge(err, 1, 2, 5, &p), -1);
     freeReplyObject(err[0]);
     freeReplyObject(good);
